@@ -1,0 +1,273 @@
+"""Pydantic models of the dossier lifecycle event contract, version 1 (``shared/contract/EVENTS.md``).
+
+The models are strict: validated from JSON text with ``strict=True`` semantics so that numbers are never
+coerced to strings, timestamps must be RFC 3339 strings carrying an offset, and closed vocabularies are
+closed. Unknown fields are kept (``extra="allow"``), as the contract requires.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+SCHEMA_VERSION = 1
+
+
+class EventType(StrEnum):
+    """Event types of the contract, in the national status vocabulary."""
+
+    SUBMITTED = "submitted"
+    RECEIVED = "received"
+    TRANSFERRED = "transferred"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    SUPPLEMENT_COMPLETED = "supplement_completed"
+    FINANCIAL_OBLIGATION_REQUESTED = "financial_obligation_requested"
+    FINANCIAL_OBLIGATION_FULFILLED = "financial_obligation_fulfilled"
+    APOLOGY_ISSUED = "apology_issued"
+    DUE_DATE_CHANGED = "due_date_changed"
+    REFUSED = "refused"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    PROCESSED = "processed"
+    RETURNED = "returned"
+
+
+#: Types that end a dossier (the first one by priority is its processing end).
+END_TYPES: frozenset[str] = frozenset(
+    {EventType.PROCESSED, EventType.RETURNED, EventType.REFUSED, EventType.SUSPENDED, EventType.WITHDRAWN}
+)
+
+Channel = Literal["direct", "online", "postal"]
+Timestamp = AwareDatetime
+EventId = Annotated[str, Field(min_length=1, max_length=128)]
+DossierId = Annotated[str, Field(min_length=1, max_length=64)]
+
+_CONFIG = ConfigDict(extra="allow", frozen=True, strict=True)
+
+
+class _Data(BaseModel):
+    model_config = _CONFIG
+
+
+class SubmittedData(_Data):
+    procedure_code: str
+    channel: Literal["online"]
+    applicant: str | None = None
+
+
+class ReceivedData(_Data):
+    procedure_code: str
+    channel: Channel
+    due_at: Timestamp | None
+    documents: list[str]
+    applicant: str | None = None
+
+
+class TransferredData(_Data):
+    to_unit_code: str
+    step: str | None = None
+    step_due_at: Timestamp | None = None
+
+
+class SupplementRequestedData(_Data):
+    notice_id: str | None
+    reason: str
+    requested_documents: list[str]
+
+
+class SupplementCompletedData(_Data):
+    documents: list[str]
+
+
+class FinancialObligationRequestedData(_Data):
+    notice_id: str | None
+
+
+class EmptyData(_Data):
+    """For types whose ``data`` carries no required field (unknown fields are still kept)."""
+
+
+class ApologyIssuedData(_Data):
+    notice_id: str | None
+    reason: str
+    new_due_at: Timestamp | None
+
+
+class DueDateChangedData(_Data):
+    old_due_at: Timestamp
+    new_due_at: Timestamp
+    reason: str
+
+
+class RefusedData(_Data):
+    stage: Literal["reception", "processing"]
+    notice_id: str | None
+    reason: str
+
+
+class SuspendedData(_Data):
+    notice_id: str | None
+    reason: str
+
+
+class WithdrawnData(_Data):
+    reason: str | None = None
+
+
+class ProcessedData(_Data):
+    outcome: Literal["granted", "denied"] | None = None
+
+
+class ReturnedData(_Data):
+    channel: Channel
+
+
+class _Envelope(BaseModel):
+    model_config = _CONFIG
+
+    schema_version: Literal[1]
+    event_id: EventId
+    dossier_id: DossierId
+    occurred_at: Timestamp
+    unit_code: str
+    actor: str | None = None
+
+
+class Submitted(_Envelope):
+    type: Literal[EventType.SUBMITTED]
+    data: SubmittedData
+
+
+class Received(_Envelope):
+    type: Literal[EventType.RECEIVED]
+    data: ReceivedData
+
+
+class Transferred(_Envelope):
+    type: Literal[EventType.TRANSFERRED]
+    data: TransferredData
+
+
+class SupplementRequested(_Envelope):
+    type: Literal[EventType.SUPPLEMENT_REQUESTED]
+    data: SupplementRequestedData
+
+
+class SupplementCompleted(_Envelope):
+    type: Literal[EventType.SUPPLEMENT_COMPLETED]
+    data: SupplementCompletedData
+
+
+class FinancialObligationRequested(_Envelope):
+    type: Literal[EventType.FINANCIAL_OBLIGATION_REQUESTED]
+    data: FinancialObligationRequestedData
+
+
+class FinancialObligationFulfilled(_Envelope):
+    type: Literal[EventType.FINANCIAL_OBLIGATION_FULFILLED]
+    data: EmptyData
+
+
+class ApologyIssued(_Envelope):
+    type: Literal[EventType.APOLOGY_ISSUED]
+    data: ApologyIssuedData
+
+
+class DueDateChanged(_Envelope):
+    type: Literal[EventType.DUE_DATE_CHANGED]
+    data: DueDateChangedData
+
+
+class Refused(_Envelope):
+    type: Literal[EventType.REFUSED]
+    data: RefusedData
+
+
+class Suspended(_Envelope):
+    type: Literal[EventType.SUSPENDED]
+    data: SuspendedData
+
+
+class Withdrawn(_Envelope):
+    type: Literal[EventType.WITHDRAWN]
+    data: WithdrawnData
+
+
+class Processed(_Envelope):
+    type: Literal[EventType.PROCESSED]
+    data: ProcessedData
+
+
+class Returned(_Envelope):
+    type: Literal[EventType.RETURNED]
+    data: ReturnedData
+
+
+Event = Annotated[
+    Submitted
+    | Received
+    | Transferred
+    | SupplementRequested
+    | SupplementCompleted
+    | FinancialObligationRequested
+    | FinancialObligationFulfilled
+    | ApologyIssued
+    | DueDateChanged
+    | Refused
+    | Suspended
+    | Withdrawn
+    | Processed
+    | Returned,
+    Field(discriminator="type"),
+]
+"""Any valid event of the contract; discriminated by ``type``."""
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+DATA_MODELS: dict[str, type[BaseModel]] = {
+    EventType.SUBMITTED: SubmittedData,
+    EventType.RECEIVED: ReceivedData,
+    EventType.TRANSFERRED: TransferredData,
+    EventType.SUPPLEMENT_REQUESTED: SupplementRequestedData,
+    EventType.SUPPLEMENT_COMPLETED: SupplementCompletedData,
+    EventType.FINANCIAL_OBLIGATION_REQUESTED: FinancialObligationRequestedData,
+    EventType.FINANCIAL_OBLIGATION_FULFILLED: EmptyData,
+    EventType.APOLOGY_ISSUED: ApologyIssuedData,
+    EventType.DUE_DATE_CHANGED: DueDateChangedData,
+    EventType.REFUSED: RefusedData,
+    EventType.SUSPENDED: SuspendedData,
+    EventType.WITHDRAWN: WithdrawnData,
+    EventType.PROCESSED: ProcessedData,
+    EventType.RETURNED: ReturnedData,
+}
+
+
+def event_sort_key(event: AnyEvent) -> tuple[datetime, str]:
+    """Deterministic event-time order: by ``occurred_at`` instant, ties broken by ``event_id``."""
+    return (event.occurred_at, event.event_id)
+
+
+def to_json_dict(event: AnyEvent) -> dict[str, Any]:
+    """The event as a JSON-ready dict (timestamps as RFC 3339 strings), unknown fields included."""
+    return event.model_dump(mode="json", exclude_unset=True)
+
+
+AnyEvent = (
+    Submitted
+    | Received
+    | Transferred
+    | SupplementRequested
+    | SupplementCompleted
+    | FinancialObligationRequested
+    | FinancialObligationFulfilled
+    | ApologyIssued
+    | DueDateChanged
+    | Refused
+    | Suspended
+    | Withdrawn
+    | Processed
+    | Returned
+)
