@@ -1,8 +1,10 @@
 """Pydantic models of the dossier lifecycle event contract, version 1 (``shared/contract/EVENTS.md``).
 
 The models are strict: validated from JSON text with ``strict=True`` semantics so that numbers are never
-coerced to strings, timestamps must be RFC 3339 strings carrying an offset, and closed vocabularies are
-closed. Unknown fields are kept (``extra="allow"``), as the contract requires.
+coerced to strings, ``schema_version`` is only the JSON integer ``1`` (not ``true``, ``1.0`` or ``"1"``),
+timestamps must be RFC 3339 date-times with seconds and an offset, and closed vocabularies are closed.
+Required fields stay required even when ``null`` is an allowed value. Unknown fields are kept
+(``extra="allow"``), as the contract requires.
 """
 
 from __future__ import annotations
@@ -11,9 +13,45 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, Strict, TypeAdapter, WithJsonSchema
+from pydantic_core import core_schema
 
 SCHEMA_VERSION = 1
+
+#: RFC 3339 ``date-time`` (section 5.6): full date, ``T``, time with seconds, optional fraction, and an
+#: offset (``Z`` or ``±hh:mm``). ASCII digits only: the Rust regex engine's ``\d`` is Unicode-aware.
+TIMESTAMP_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+class _Rfc3339:
+    """Core-schema marker: pattern-check the JSON string, then parse it as an aware datetime.
+
+    pydantic's own datetime parser also accepts ``hh:mm`` without seconds, ``+0700``, a space or ``_``
+    separator; the pattern closes those doors. Both steps run in pydantic-core, so the valid path stays
+    a single ``validate_json`` call with no Python callback.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.chain_schema(
+            [
+                core_schema.str_schema(pattern=TIMESTAMP_PATTERN, strict=True),
+                # Lax on purpose: the input of this step is the already-checked Python str.
+                core_schema.datetime_schema(tz_constraint="aware", strict=False),
+            ]
+        )
+
+
+SchemaVersion = Annotated[
+    int,
+    Strict(),  # a strict int rejects true, 1.0 and "1" (Literal[1] accepts true and 1.0)
+    Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION),
+    WithJsonSchema({"type": "integer", "const": SCHEMA_VERSION}),
+]
 
 
 class EventType(StrEnum):
@@ -41,7 +79,12 @@ END_TYPES: frozenset[str] = frozenset(
 )
 
 Channel = Literal["direct", "online", "postal"]
-Timestamp = AwareDatetime
+Timestamp = Annotated[
+    datetime,
+    _Rfc3339,
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN}),
+]
+"""An RFC 3339 date-time with seconds and an offset, parsed to an aware ``datetime``."""
 EventId = Annotated[str, Field(min_length=1, max_length=128)]
 DossierId = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -128,7 +171,7 @@ class ReturnedData(_Data):
 class _Envelope(BaseModel):
     model_config = _CONFIG
 
-    schema_version: Literal[1]
+    schema_version: SchemaVersion
     event_id: EventId
     dossier_id: DossierId
     occurred_at: Timestamp

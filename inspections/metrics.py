@@ -1,0 +1,188 @@
+"""The national reporting form and indicator 2.1 (Quyết định 766/QĐ-TTg) over a period.
+
+Semantics in docs/rules-semantics.md ("Metrics"). Each received dossier is reduced to a small
+``DossierOutcome`` evaluated at the end of the period; the form is a sum over outcomes, so it can be
+computed per unit, field or procedure by filtering or grouping the outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from inspections.classification import Status, classify, local_midnight
+from inspections.ports import CalendarPort, CataloguePort
+from inspections.timeline import DossierFacts
+
+#: Indicator 2.1 is worth 20 of the index's 100 points.
+PROGRESS_POINTS_766 = 20
+
+
+def period_as_of(end: date) -> datetime:
+    """The last instant of a period ending (exclusively) on local date ``end``."""
+    return local_midnight(end) - timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class DossierOutcome:
+    """What the reporting form needs of one received dossier, as known at ``as_of``."""
+
+    dossier_id: str
+    unit_code: str
+    procedure_code: str
+    received_on: date
+    channel: str
+    ended_on: date | None
+    status: Status
+    working_days: int
+    returned_channel: str | None
+
+
+def outcome(facts: DossierFacts, catalogue: CataloguePort, calendar: CalendarPort) -> DossierOutcome | None:
+    """Reduce a dossier's facts to its outcome; ``None`` for dossiers never received."""
+    received = facts.received
+    cls = classify(facts, catalogue, calendar)
+    if received is None or cls is None:
+        return None
+    end = facts.end_event
+    return DossierOutcome(
+        dossier_id=facts.dossier_id,
+        unit_code=received.unit_code,
+        procedure_code=received.data.procedure_code,
+        received_on=calendar.local_date(received.occurred_at),
+        channel=received.data.channel,
+        ended_on=calendar.local_date(end.occurred_at) if end is not None else None,
+        status=cls.status,
+        working_days=calendar.working_days_between(received.occurred_at, facts.effective_end),
+        returned_channel=facts.first_returned.data.channel if facts.first_returned is not None else None,
+    )
+
+
+@dataclass(slots=True)
+class ReportingForm:
+    """The reporting-form figures for one period (and one group of dossiers)."""
+
+    start: date
+    end: date
+    carried_over: int = 0
+    new_online: int = 0
+    new_direct_postal: int = 0
+    resolved_early: int = 0
+    resolved_on_time: int = 0
+    resolved_late: int = 0
+    in_progress_within_time: int = 0
+    in_progress_overdue: int = 0
+    _working_days_sum: int = 0
+    _returned: int = 0
+    _returned_postal: int = 0
+
+    def add(self, o: DossierOutcome) -> None:
+        """Count one dossier's outcome (evaluated at the end of this period)."""
+        if o.received_on >= self.end or (o.ended_on is not None and o.ended_on < self.start):
+            return
+        if o.received_on < self.start:
+            self.carried_over += 1
+        elif o.channel == "online":
+            self.new_online += 1
+        else:
+            self.new_direct_postal += 1
+        if o.ended_on is not None:  # ended within the period (earlier ends returned above)
+            if o.status == "early":
+                self.resolved_early += 1
+            elif o.status == "on_time":
+                self.resolved_on_time += 1
+            else:
+                self.resolved_late += 1
+            self._working_days_sum += o.working_days
+            if o.returned_channel is not None:
+                self._returned += 1
+                self._returned_postal += o.returned_channel == "postal"
+        elif o.status == "late":
+            self.in_progress_overdue += 1
+        else:
+            self.in_progress_within_time += 1
+
+    @property
+    def received_total(self) -> int:
+        return self.carried_over + self.new_online + self.new_direct_postal
+
+    @property
+    def resolved_total(self) -> int:
+        return self.resolved_early + self.resolved_on_time + self.resolved_late
+
+    @property
+    def in_progress_total(self) -> int:
+        return self.in_progress_within_time + self.in_progress_overdue
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Indicator 2.1: (early + on time + in progress within time) / (resolved + in progress)."""
+        denominator = self.resolved_total + self.in_progress_total
+        if denominator == 0:
+            return None
+        good = self.resolved_early + self.resolved_on_time + self.in_progress_within_time
+        return good / denominator
+
+    @property
+    def progress_points_766(self) -> float | None:
+        rate = self.on_time_rate
+        return None if rate is None else PROGRESS_POINTS_766 * rate
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The ``metrics --json`` shape (nested objects for the dotted keys of the issue)."""
+        rate = self.on_time_rate
+        points = self.progress_points_766
+        new_total = self.new_online + self.new_direct_postal
+        return {
+            "period": {"from": self.start.isoformat(), "to": self.end.isoformat()},
+            "received": {
+                "carried_over": self.carried_over,
+                "new_online": self.new_online,
+                "new_direct_postal": self.new_direct_postal,
+                "total": self.received_total,
+            },
+            "resolved": {
+                "total": self.resolved_total,
+                "early": self.resolved_early,
+                "on_time": self.resolved_on_time,
+                "late": self.resolved_late,
+            },
+            "in_progress": {
+                "total": self.in_progress_total,
+                "within_time": self.in_progress_within_time,
+                "overdue": self.in_progress_overdue,
+            },
+            "on_time_rate": None if rate is None else round(rate, 6),
+            "progress_points_766": None if points is None else round(points, 2),
+            "avg_processing_working_days": (
+                round(self._working_days_sum / self.resolved_total, 2) if self.resolved_total else None
+            ),
+            "share_online": round(self.new_online / new_total, 6) if new_total else None,
+            "share_returned_postal": round(self._returned_postal / self._returned, 6) if self._returned else None,
+        }
+
+
+def reporting_form(outcomes: Iterable[DossierOutcome], start: date, end: date) -> ReportingForm:
+    """The form for ``[start, end)`` over outcomes evaluated at ``period_as_of(end)``."""
+    form = ReportingForm(start, end)
+    for o in outcomes:
+        form.add(o)
+    return form
+
+
+def grouped_forms(
+    outcomes: Iterable[DossierOutcome], start: date, end: date, key: Callable[[DossierOutcome], str | None]
+) -> dict[str, ReportingForm]:
+    """One form per group (unit, field or procedure); outcomes whose key is None are left out."""
+    forms: dict[str, ReportingForm] = {}
+    for o in outcomes:
+        group = key(o)
+        if group is None:
+            continue
+        form = forms.get(group)
+        if form is None:
+            form = forms[group] = ReportingForm(start, end)
+        form.add(o)
+    return forms

@@ -1,0 +1,45 @@
+"""What the rules need from the calendar and the catalogue, as protocols.
+
+The rulebook depends on these narrow interfaces, not on the concrete loaders, so tests can pass small
+fakes and deployments can swap the data sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set as AbstractSet
+from datetime import date, datetime
+from typing import Protocol
+
+from inspections.timeunits import ProcessingTime
+
+
+class CalendarPort(Protocol):
+    """Working-day arithmetic in local (Asia/Ho_Chi_Minh) dates."""
+
+    def local_date(self, t: datetime) -> date: ...
+
+    def working_days_between(self, start: datetime, end: datetime) -> int: ...
+
+    def working_day_offset(self, d: date, n: int) -> date: ...
+
+    def legal_due_date(self, received_at: datetime, max_time: ProcessingTime) -> date | None: ...
+
+
+class ProcedurePort(Protocol):
+    """The facts of one procedure the rules read."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def max_time(self) -> ProcessingTime: ...
+
+
+class CataloguePort(Protocol):
+    """Procedure and publication look-ups."""
+
+    def procedure(self, code: str) -> ProcedurePort | None: ...
+
+    def component_codes(self, code: str) -> AbstractSet[str] | None: ...
+
+    def is_published(self, procedure_code: str, unit_code: str, on: date) -> bool: ...

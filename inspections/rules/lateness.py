@@ -1,0 +1,84 @@
+"""Lateness rules: late without apology, apology too late, new due date missed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from inspections.classification import local_midnight
+
+from inspections.rules.base import Hit, RuleInput
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def lateness_evidence(inp: RuleInput) -> dict[str, object]:
+    facts, cls = inp.facts, inp.classification
+    return {
+        "received_at": _iso(facts.received_at),
+        "due_at": _iso(facts.due_at),
+        "due_date": _iso(cls.due_date) if cls else None,
+        "basis": cls.basis if cls else None,
+        "end_at": facts.end_at.isoformat(),
+        "end_type": facts.end_event.type if facts.end_event is not None else None,
+        "effective_end": facts.effective_end.isoformat(),
+        "supplement_hours": round(facts.supplement_time.total_seconds() / 3600, 2),
+        "supplement_requests": len(facts.supplement_requests),
+    }
+
+
+def late_no_apology(inp: RuleInput) -> Iterator[Hit]:
+    """Late, and no apology was issued before the processing end."""
+    cls = inp.classification
+    if cls is None or not cls.is_late or cls.late_since is None:
+        return
+    end_at = inp.facts.end_at
+    if any(a.occurred_at < end_at for a in inp.facts.apologies):
+        return
+    yield Hit(None, min(cls.late_since, end_at), lateness_evidence(inp))
+
+
+def apology_too_late(inp: RuleInput) -> Iterator[Hit]:
+    """Late, and the first apology came after the deadline (N working days before the due date)."""
+    cls = inp.classification
+    facts = inp.facts
+    if cls is None or not cls.is_late or not facts.apologies:
+        return
+    first = facts.apologies[0]
+    if first.occurred_at >= facts.end_at:
+        return
+    due = inp.date(facts.due_at) if facts.due_at is not None else cls.due_date
+    if due is None and facts.received is not None and inp.procedure is not None:
+        due = inp.calendar.legal_due_date(facts.received.occurred_at, inp.procedure.max_time)
+    if due is None:
+        return
+    deadline = inp.calendar.working_day_offset(due, -inp.params.apology_lead_working_days)
+    issued = inp.date(first.occurred_at)
+    if issued > deadline:
+        evidence = lateness_evidence(inp) | {
+            "apology_at": first.occurred_at.isoformat(),
+            "apology_deadline": deadline.isoformat(),
+            "lead_working_days": inp.params.apology_lead_working_days,
+        }
+        yield Hit(first, first.occurred_at, evidence)
+
+
+def missed_new_due_date(inp: RuleInput) -> Iterator[Hit]:
+    """Finished (or still open) after the date promised in the latest apology."""
+    facts = inp.facts
+    if facts.received is None or not facts.apologies:
+        return
+    latest = facts.apologies[-1]
+    if latest.data.new_due_at is None:
+        return
+    promised = inp.date(latest.data.new_due_at)
+    if inp.date(facts.effective_end) > promised:
+        evidence = lateness_evidence(inp) | {
+            "new_due_at": latest.data.new_due_at.isoformat(),
+            "apology_event_id": latest.event_id,
+        }
+        pause = facts.supplement_time + facts.financial_time
+        since = max(latest.occurred_at, local_midnight(promised + timedelta(days=1)) + pause)
+        yield Hit(latest, since, evidence)

@@ -1,0 +1,34 @@
+"""Supplement requests: in writing, and once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from inspections.rules.base import Hit, RuleInput
+
+
+def supplement_unwritten(inp: RuleInput) -> Iterator[Hit]:
+    """A supplement request with no written notice (form 02)."""
+    for event in inp.facts.supplement_requests:
+        if event.data.notice_id is None:
+            yield Hit(
+                event,
+                event.occurred_at,
+                {"reason": event.data.reason, "requested_documents": list(event.data.requested_documents)},
+            )
+
+
+def repeated_supplement(inp: RuleInput) -> Iterator[Hit]:
+    """More than one supplement request: the applicant was not guided once and completely."""
+    requests = inp.facts.supplement_requests
+    if len(requests) > 1:
+        second = requests[1]
+        yield Hit(
+            second,
+            second.occurred_at,
+            {
+                "requests": len(requests),
+                "request_event_ids": [r.event_id for r in requests],
+                "notice_ids": [r.data.notice_id for r in requests],
+            },
+        )

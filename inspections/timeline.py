@@ -1,0 +1,229 @@
+"""Fold a dossier's events into the derived facts of the rulebook (docs/rules-semantics.md).
+
+Pure and order-independent: events are deduplicated by ``event_id`` and sorted by
+(``occurred_at``, ``event_id``) before anything is derived, so arrival order never matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from schemas.events import (
+    AnyEvent,
+    ApologyIssued,
+    DueDateChanged,
+    EventType,
+    Received,
+    Refused,
+    Returned,
+    Submitted,
+    SupplementRequested,
+    Suspended,
+    event_sort_key,
+)
+
+_ZERO = timedelta(0)
+
+# Priority groups of end events: the first group present gives the end; within it, the earliest.
+_END_PRIORITY: tuple[frozenset[str], ...] = (
+    frozenset({EventType.PROCESSED}),
+    frozenset({EventType.RETURNED}),
+    frozenset({EventType.SUSPENDED, EventType.REFUSED}),
+    frozenset({EventType.WITHDRAWN}),
+)
+_CORRECTIONS = frozenset({EventType.DUE_DATE_CHANGED, EventType.APOLOGY_ISSUED})
+
+Observation = Literal["new", "duplicate", "conflict"]
+
+
+class DossierEvents:
+    """The deduplicated event set of one dossier (mutable accumulator; cheap to add to)."""
+
+    __slots__ = ("_by_id", "dossier_id")
+
+    def __init__(self, dossier_id: str) -> None:
+        self.dossier_id = dossier_id
+        self._by_id: dict[str, AnyEvent] = {}
+
+    def add(self, event: AnyEvent) -> Observation:
+        """Add an event: ``duplicate`` when already present with equal content, ``conflict`` (kept out)
+        when present with different content."""
+        known = self._by_id.get(event.event_id)
+        if known is None:
+            self._by_id[event.event_id] = event
+            return "new"
+        return "duplicate" if known == event else "conflict"
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def sorted_events(self) -> list[AnyEvent]:
+        return sorted(self._by_id.values(), key=event_sort_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A closed pause: a request and the event that ended it."""
+
+    start: datetime
+    end: datetime
+    start_event_id: str
+    end_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DossierFacts:
+    """Everything the rules and metrics read about one dossier at ``as_of``."""
+
+    dossier_id: str
+    as_of: datetime
+    events: tuple[AnyEvent, ...]
+    unit_code: str
+    procedure_code: str | None
+    submitted: Submitted | None
+    received: Received | None
+    due_at: datetime | None
+    end_event: AnyEvent | None
+    end_at: datetime
+    waiting: bool
+    supplement_requests: tuple[SupplementRequested, ...]
+    supplement_intervals: tuple[Interval, ...]
+    supplement_time: timedelta
+    financial_time: timedelta
+    effective_end: datetime
+    apologies: tuple[ApologyIssued, ...]
+    refusals: tuple[Refused | Suspended, ...]
+    due_date_changes: tuple[DueDateChanged, ...]
+    first_returned: Returned | None
+    after_return: tuple[AnyEvent, ...]
+
+    @property
+    def received_at(self) -> datetime | None:
+        return self.received.occurred_at if self.received is not None else None
+
+    @property
+    def is_open(self) -> bool:
+        """No end event yet (a waiting dossier is open too)."""
+        return self.end_event is None
+
+
+def _pair(events: Iterable[AnyEvent], opening: str, closing: str) -> tuple[Interval, ...]:
+    intervals: list[Interval] = []
+    open_event: AnyEvent | None = None
+    for event in events:
+        if event.type == opening:
+            # A second request while one is open restarts nothing: the first still runs until a completion.
+            if open_event is None:
+                open_event = event
+        elif event.type == closing and open_event is not None:
+            intervals.append(Interval(open_event.occurred_at, event.occurred_at, open_event.event_id, event.event_id))
+            open_event = None
+    return tuple(intervals)
+
+
+def _end_event(events: list[AnyEvent]) -> AnyEvent | None:
+    for group in _END_PRIORITY:
+        for event in events:  # sorted, so the first match is the earliest
+            if event.type in group:
+                return event
+    return None
+
+
+def derive_facts(
+    dossier_id: str,
+    events: Iterable[AnyEvent],
+    as_of: datetime,
+    *,
+    pause_on_financial_obligation: bool = False,
+) -> DossierFacts:
+    """Derive the facts of ``docs/rules-semantics.md`` from the events known at ``as_of``.
+
+    ``events`` may be in any order and contain duplicates (same ``event_id``): only the first of each
+    id is used, after sorting by event time.
+    """
+    seen: set[str] = set()
+    ordered: list[AnyEvent] = []
+    for event in sorted(events, key=event_sort_key):
+        if event.occurred_at <= as_of and event.event_id not in seen:
+            seen.add(event.event_id)
+            ordered.append(event)
+
+    submitted: Submitted | None = None
+    received: Received | None = None
+    requests: list[SupplementRequested] = []
+    apologies: list[ApologyIssued] = []
+    refusals: list[Refused | Suspended] = []
+    changes: list[DueDateChanged] = []
+    first_returned: Returned | None = None
+    after_return: list[AnyEvent] = []
+    for event in ordered:
+        if first_returned is not None and event.type not in _CORRECTIONS:
+            after_return.append(event)
+        if isinstance(event, Received):
+            if received is None:
+                received = event
+        elif isinstance(event, Submitted):
+            if submitted is None:
+                submitted = event
+        elif isinstance(event, SupplementRequested):
+            requests.append(event)
+        elif isinstance(event, ApologyIssued):
+            apologies.append(event)
+        elif isinstance(event, Refused | Suspended):
+            refusals.append(event)
+        elif isinstance(event, DueDateChanged):
+            changes.append(event)
+        elif isinstance(event, Returned) and first_returned is None:
+            first_returned = event
+
+    end_event = _end_event(ordered)
+    supplement_intervals = _pair(ordered, EventType.SUPPLEMENT_REQUESTED, EventType.SUPPLEMENT_COMPLETED)
+    supplement_time = sum((i.end - i.start for i in supplement_intervals), _ZERO)
+    financial_time = _ZERO
+    if pause_on_financial_obligation:
+        financial = _pair(
+            ordered, EventType.FINANCIAL_OBLIGATION_REQUESTED, EventType.FINANCIAL_OBLIGATION_FULFILLED
+        )
+        financial_time = sum((i.end - i.start for i in financial), _ZERO)
+
+    waiting = end_event is None and len(requests) == 1 and not supplement_intervals
+    if end_event is not None:
+        end_at = end_event.occurred_at
+    elif waiting:
+        end_at = requests[0].occurred_at
+    else:
+        end_at = as_of
+
+    if received is not None:
+        unit_code = received.unit_code
+        procedure_code: str | None = received.data.procedure_code
+    else:
+        unit_code = ordered[0].unit_code if ordered else ""
+        procedure_code = submitted.data.procedure_code if submitted is not None else None
+
+    return DossierFacts(
+        dossier_id=dossier_id,
+        as_of=as_of,
+        events=tuple(ordered),
+        unit_code=unit_code,
+        procedure_code=procedure_code,
+        submitted=submitted,
+        received=received,
+        due_at=received.data.due_at if received is not None else None,
+        end_event=end_event,
+        end_at=end_at,
+        waiting=waiting,
+        supplement_requests=tuple(requests),
+        supplement_intervals=supplement_intervals,
+        supplement_time=supplement_time,
+        financial_time=financial_time,
+        effective_end=end_at - supplement_time - financial_time,
+        apologies=tuple(apologies),
+        refusals=tuple(refusals),
+        due_date_changes=tuple(changes),
+        first_returned=first_returned,
+        after_return=tuple(after_return),
+    )

@@ -1,0 +1,81 @@
+"""Duplicate and conflict detection by ``event_id`` with a content fingerprint.
+
+Sources resend events (at-least-once delivery, replays): an identical resend is a duplicate, counted and
+ignored; the same ``event_id`` with different content is a conflict, rejected, and the first-seen version
+wins so a verdict never depends on which copy arrived last.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from hashlib import blake2b
+from typing import Literal
+
+import orjson
+
+from schemas.events import AnyEvent
+from schemas.validation import Rejection
+
+Outcome = Literal["new", "duplicate", "conflict"]
+
+
+def _utc(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    raise TypeError(f"unexpected {type(value).__name__} in an event")
+
+
+def fingerprint(event: AnyEvent) -> bytes:
+    """16-byte blake2b digest of the event's canonical JSON.
+
+    Canonical: keys sorted at every level, no whitespace, timestamps as UTC instants (``+07:00`` and the
+    same instant in ``Z`` are one content), and ``null`` equal to an absent field. Key order and
+    formatting of the source line therefore never make a resend look like a conflict.
+    """
+    content = event.model_dump(exclude_none=True)
+    canonical = orjson.dumps(
+        content, default=_utc, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+    return blake2b(canonical, digest_size=16).digest()
+
+
+class Deduplicator:
+    """Remembers the fingerprint of the first event seen for each ``event_id`` (in memory)."""
+
+    __slots__ = ("_seen", "conflicts", "duplicates")
+
+    def __init__(self) -> None:
+        self._seen: dict[str, bytes] = {}
+        self.duplicates = 0
+        self.conflicts = 0
+
+    def observe(self, event: AnyEvent, *, digest: bytes | None = None) -> Outcome:
+        """Classify ``event`` against those seen before; ``digest`` skips recomputing its fingerprint."""
+        digest = fingerprint(event) if digest is None else digest
+        first = self._seen.setdefault(event.event_id, digest)
+        if first is digest:
+            return "new"
+        if first == digest:
+            self.duplicates += 1
+            return "duplicate"
+        self.conflicts += 1
+        return "conflict"
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._seen
+
+
+def conflict_rejection(event: AnyEvent, *, raw: bytes, line_no: int | None = None) -> Rejection:
+    """The rejection recorded for an event whose ``event_id`` was first seen with other content."""
+    return Rejection(
+        code="event_id.conflict",
+        message=(
+            f"event_id: {event.event_id!r} was already seen with different content "
+            f"(dossier {event.dossier_id!r}); the first version is kept"
+        ),
+        line_no=line_no,
+        raw=raw,
+    )

@@ -1,0 +1,252 @@
+"""Parse one raw event line into a contract event, or into a :class:`Rejection` with a specific reason.
+
+The valid path is a single ``EVENT_ADAPTER.validate_json`` call; all diagnosis happens only after it
+fails, so rejected lines cost more than valid ones and nothing else does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent, EventType, _Envelope
+
+#: Every code :func:`parse_event` (and the deduplicator) can produce. Codes are stable: consumers
+#: (dead-letter reports, dashboards) group by them. ``<field>.missing`` also covers ``null`` where a
+#: value is required.
+CODES: frozenset[str] = frozenset(
+    {
+        "json.invalid",
+        "json.not_object",
+        "schema_version.missing",
+        "schema_version.unsupported",
+        "type.missing",
+        "type.unknown",
+        "event_id.missing",
+        "event_id.empty",
+        "event_id.too_long",
+        "event_id.invalid",
+        "event_id.conflict",
+        "dossier_id.missing",
+        "dossier_id.empty",
+        "dossier_id.too_long",
+        "dossier_id.invalid",
+        "occurred_at.missing",
+        "occurred_at.naive",
+        "occurred_at.not_timestamp",
+        "data.missing",
+        "data.not_object",
+        "field.missing",
+        "field.invalid",
+        "field.naive_timestamp",
+        "field.not_timestamp",
+    }
+)
+
+_MAX_SHOWN = 60
+_MAX_OTHERS = 3
+#: Personal data: never echoed into a rejection message (messages are logged and published).
+_REDACTED_FIELDS = frozenset({"applicant"})
+#: A date-time that would be valid if it carried an offset (the contract's "naive timestamp").
+_NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?")
+_QUOTED = re.compile(r"'([^']*)'")
+_TYPES = ", ".join(t.value for t in EventType)
+_NOT_TIMESTAMP = "is not an RFC 3339 timestamp (date, 'T', time with seconds, 'Z' or ±hh:mm offset)"
+_TYPE_VALUES = frozenset(t.value for t in EventType)
+#: Envelope fields first, in the order a reader checks them; then ``data``; then anything else.
+_RANK = {
+    name: i for i, name in enumerate(("schema_version", "type", "event_id", "dossier_id", "occurred_at"))
+}
+_IDS = frozenset({"event_id", "dossier_id"})
+_PHRASES = {
+    "string_type": "is not a string",
+    "list_type": "is not a list",
+    "dict_type": "is not an object",
+    "model_type": "is not an object",
+    "model_attributes_type": "is not an object",
+    "int_type": "is not an integer",
+    "bool_type": "is not a boolean",
+    "string_too_short": "is empty",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why one input line is not a valid event. ``raw`` is the line as received (may hold personal
+    data: scrub it with :meth:`schemas.pseudonym.Pseudonymiser.scrub_raw` before storing)."""
+
+    code: str
+    message: str
+    line_no: int | None
+    raw: bytes
+
+
+def parse_event(raw: bytes | str, *, line_no: int | None = None) -> AnyEvent | Rejection:
+    """Validate one JSON line against the contract; never raises on bad input."""
+    try:
+        return EVENT_ADAPTER.validate_json(raw)
+    except ValidationError as exc:
+        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+        code, message = _diagnose(data, exc.errors(include_url=False))
+        return Rejection(code, message, line_no, data)
+
+
+def _diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
+    if any(e["type"] == "json_invalid" for e in errors):
+        detail = errors[0]["msg"].removeprefix("Invalid JSON: ")
+        return "json.invalid", f"the line is not valid JSON: {detail}"
+    try:
+        obj = _loads(raw)
+    except ValueError as exc:  # both parsers' decode errors subclass ValueError
+        return "json.invalid", f"the line is not valid JSON: {exc}"
+    if not isinstance(obj, dict):
+        return "json.not_object", f"the line is JSON {_kind(obj)}, not an object"
+    envelope = _check_envelope(obj)
+    if envelope is not None:
+        return envelope
+    tag = obj["type"]
+    # Errors of a discriminated union are located under the tag: drop it to get the field path.
+    located = [(_strip_tag(e["loc"], tag), e) for e in errors]
+    located.sort(key=lambda item: _rank(item[0]))
+    loc, first = located[0]
+    code, message = _classify(loc, first)
+    if len(located) > 1:
+        others = [_path(other_loc) for other_loc, _ in located[1 : 1 + _MAX_OTHERS]]
+        more = len(located) - 1
+        message += f" (and {more} more error{'s' if more > 1 else ''}: {', '.join(others)}"
+        message += ", ...)" if more > _MAX_OTHERS else ")"
+    return code, message
+
+
+def _loads(raw: bytes) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # pydantic's parser accepted it but orjson did not (e.g. an integer beyond 64 bits).
+        return json.loads(raw)
+
+
+def _check_envelope(obj: dict[str, Any]) -> tuple[str, str] | None:
+    """The two fields that decide how the rest is read: a bad one makes other errors meaningless."""
+    version = obj.get("schema_version")
+    if version is None:
+        return "schema_version.missing", "schema_version: required field is missing"
+    if type(version) is not int or version != 1:
+        return "schema_version.unsupported", (
+            f"schema_version: {_show(version)} is not supported; only the integer 1 is"
+        )
+    kind = obj.get("type")
+    if kind is None:
+        return "type.missing", "type: required field is missing"
+    if not isinstance(kind, str) or kind not in _TYPE_VALUES:
+        return "type.unknown", f"type: {_show(kind)} is not one of {_TYPES}"
+    return None
+
+
+def _strip_tag(loc: tuple[int | str, ...], tag: str) -> tuple[int | str, ...]:
+    return loc[1:] if loc and loc[0] == tag else loc
+
+
+def _rank(loc: tuple[int | str, ...]) -> int:
+    if not loc:
+        return -1
+    head = loc[0]
+    if head == "data":
+        return 100 + len(loc)  # ``data`` itself (not an object) before its fields
+    return _RANK.get(str(head), 50)
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(f".{item}" if parts else item)
+    return "".join(parts) or "(event)"
+
+
+def _classify(loc: tuple[int | str, ...], error: ErrorDetails) -> tuple[str, str]:
+    path = _path(loc)
+    kind = error["type"]
+    value = error.get("input")
+    absent = kind == "missing"
+    shown = "<redacted>" if _REDACTED_FIELDS.intersection(map(str, loc)) else _show(value)
+    head = str(loc[0]) if loc else ""
+    if absent or value is None:
+        prefix = head if len(loc) == 1 and head in {*_IDS, "occurred_at", "data"} else "field"
+        verb = "is missing" if absent else "is null"
+        return f"{prefix}.missing", f"{path}: required field {verb}"
+    if len(loc) == 1 and head in _IDS:
+        suffix = {"string_too_short": "empty", "string_too_long": "too_long"}.get(kind, "invalid")
+        if suffix == "too_long":
+            limit = error.get("ctx", {}).get("max_length")
+            return f"{head}.too_long", f"{path}: {len(value)} characters is longer than the {limit} allowed"
+        return f"{head}.{suffix}", f"{path}: {shown} {_PHRASES.get(kind, 'is not a valid identifier')}"
+    if loc == ("data",):
+        return "data.not_object", f"data: {shown} is not an object"
+    if _is_timestamp(loc):
+        naive = isinstance(value, str) and _NAIVE.fullmatch(value) is not None
+        reason = "has no UTC offset" if naive else _NOT_TIMESTAMP
+        if head == "occurred_at":
+            code = "occurred_at.naive" if naive else "occurred_at.not_timestamp"
+        else:
+            code = "field.naive_timestamp" if naive else "field.not_timestamp"
+        return code, f"{path}: {shown} {reason}"
+    if kind == "literal_error":
+        allowed = _QUOTED.findall(str(error.get("ctx", {}).get("expected", "")))
+        return "field.invalid", f"{path}: {shown} is not one of {', '.join(sorted(allowed))}"
+    phrase = _PHRASES.get(kind) or f"is invalid ({error['msg']})"
+    return "field.invalid", f"{path}: {shown} {phrase}"
+
+
+def _timestamp_fields(model: type[Any]) -> frozenset[str]:
+    names = set()
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        members = typing.get_args(annotation) if typing.get_origin(annotation) is not None else (annotation,)
+        # ``Timestamp | None`` keeps the ``Annotated`` wrapper inside the union.
+        if any(datetime in (m, *typing.get_args(m)) for m in members):
+            names.add(name)
+    return frozenset(names)
+
+
+_ENVELOPE_TIMESTAMPS = _timestamp_fields(_Envelope)
+_DATA_TIMESTAMPS = frozenset().union(*(_timestamp_fields(model) for model in DATA_MODELS.values()))
+
+
+def _is_timestamp(loc: tuple[int | str, ...]) -> bool:
+    if len(loc) == 1:
+        return loc[0] in _ENVELOPE_TIMESTAMPS
+    return len(loc) == 2 and loc[0] == "data" and loc[1] in _DATA_TIMESTAMPS
+
+
+def _show(value: Any) -> str:
+    """A short, unambiguous rendering of an offending value: strings quoted, JSON literals as JSON."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= _MAX_SHOWN else f"{repr(value[:_MAX_SHOWN])[:-1]}...'"
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value)
+    text = orjson.dumps(value, default=str).decode()
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "..."
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
