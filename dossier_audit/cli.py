@@ -1,0 +1,371 @@
+"""The ``dossier-audit`` command line.
+
+Machine output (``--json``) goes to stdout; human summaries, progress and errors go to stderr. Bad input
+never produces a traceback: unreadable files and bad arguments exit 2 with one clear line, and broken
+event lines are counted and reported while the valid rest is processed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from dossier_audit.assembly import Platform
+from dossier_audit.batch import IngestStats
+from dossier_audit.config import Settings, load_settings
+from inspections.catalogue_io import CatalogueError
+from inspections.rulebook import RULEBOOK_V1
+from inspections.timeunits import VN_TZ
+from schemas.validation import Rejection
+
+app = typer.Typer(
+    name="dossier-audit",
+    help="Audit how one-stop departments handle administrative-procedure dossiers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+catalogue_app = typer.Typer(help="Catalogue files: check, import the national list.", no_args_is_help=True)
+app.add_typer(catalogue_app, name="catalogue")
+
+err = Console(stderr=True)
+
+CataloguePath = Annotated[
+    Path | None, typer.Option("--catalogue", help="Catalogue YAML (default: the bundled sample province).")
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+class UsageError(Exception):
+    """A user-facing error: printed as one line, exit code 2."""
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 instant with offset, or a date meaning 00:00 of that day in Asia/Ho_Chi_Minh."""
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=VN_TZ)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD) or an RFC 3339 timestamp") from None
+    if value.tzinfo is None:
+        raise UsageError(f"{text!r} has no UTC offset; write e.g. {text}+07:00")
+    return value
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _readable(path: Path) -> Path:
+    if str(path) == "-":
+        raise UsageError("reading events from standard input is not supported here; pass a file path")
+    if not path.exists():
+        raise UsageError(f"cannot read {path}: no such file")
+    if path.is_dir():
+        raise UsageError(f"cannot read {path}: it is a directory")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return path
+
+
+def _platform(catalogue: Path | None = None) -> Platform:
+    settings: Settings = load_settings(catalogue=catalogue)
+    platform = Platform(settings)
+    try:
+        _ = platform.catalogue
+    except CatalogueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read catalogue {catalogue}: {exc.strerror}") from None
+    return platform
+
+
+class _Rejections:
+    """Collects rejection reasons for the summary; prints the first few lines precisely."""
+
+    def __init__(self, show: int = 10) -> None:
+        self.show = show
+        self.samples: list[Rejection] = []
+
+    def __call__(self, rejection: Rejection) -> None:
+        if len(self.samples) < self.show:
+            self.samples.append(rejection)
+
+
+def _progress(path: Path) -> tuple[Progress | None, Any]:
+    size = path.stat().st_size
+    if not err.is_terminal or size < 8 * 1024 * 1024:
+        return None, None
+    progress = Progress(
+        "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        TimeRemainingColumn(), console=err, transient=True,
+    )
+    task = progress.add_task(path.name, total=size)
+    return progress, lambda pos: progress.update(task, completed=pos)
+
+
+def _print_ingest(stats: IngestStats, rejections: _Rejections) -> None:
+    err.print(
+        f"lines {stats.lines:,} · valid {stats.valid:,} · duplicates {stats.duplicates:,} · "
+        f"rejected {stats.rejected_total:,} · dossiers {stats.dossiers:,}",
+        highlight=False,
+    )
+    if stats.rejected:
+        table = Table(title="Rejected lines by reason", title_justify="left")
+        table.add_column("reason")
+        table.add_column("lines", justify="right")
+        for code, count in stats.rejected.most_common():
+            table.add_row(code, f"{count:,}")
+        err.print(table)
+        for r in rejections.samples:
+            err.print(f"  line {r.line_no}: [yellow]{r.code}[/] — {r.message}", highlight=False, soft_wrap=True)
+
+
+def _run(fn: Any) -> Any:
+    try:
+        return fn()
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+
+
+# -- commands -----------------------------------------------------------------------------------------
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Count valid, duplicate and rejected events with reasons; exit 1 when any line is rejected."""
+    from dossier_audit.jobs import validate_file
+
+    def go() -> IngestStats:
+        path = _readable(file)
+        platform = _platform()
+        rejections = _Rejections()
+        progress, tick = _progress(path)
+        with progress or _null():
+            return validate_file(platform, path, on_rejection=rejections, on_progress=tick), rejections
+
+    stats, rejections = _run(go)
+    if json_out:
+        sys.stdout.write(orjson.dumps(stats.to_json_dict()).decode() + "\n")
+    _print_ingest(stats, rejections)
+    raise typer.Exit(1 if stats.rejected_total else 0)
+
+
+@app.command()
+def audit(
+    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Evaluation time (RFC 3339, or a date = 00:00 local).")],
+    catalogue: CataloguePath = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Audit every dossier at AS_OF: violations as JSON lines on stdout, a summary on stderr."""
+    from dossier_audit.jobs import audit_file
+
+    def go() -> tuple[Counter[str], IngestStats, _Rejections]:
+        instant = parse_instant(as_of)
+        path = _readable(file)
+        platform = _platform(catalogue)
+        rejections = _Rejections()
+        progress, tick = _progress(path)
+        counts: Counter[str] = Counter()
+        out = sys.stdout.buffer
+        with progress or _null():
+            run = audit_file(platform, path, instant, on_rejection=rejections, on_progress=tick)
+            for violation in run.violations:
+                counts[violation["rule_id"]] += 1
+                if json_out:
+                    out.write(orjson.dumps(violation))
+                    out.write(b"\n")
+        out.flush()
+        return counts, run.stats, rejections
+
+    counts, stats, rejections = _run(go)
+    _print_ingest(stats, rejections)
+    _print_violation_summary(counts)
+
+
+def _print_violation_summary(counts: Counter[str]) -> None:
+    book = RULEBOOK_V1
+    table = Table(title="Violations by rule", title_justify="left")
+    for col, justify in (("rule", "left"), ("title", "left"), ("severity", "left"), ("count", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for rule in (*book.rules, *book.findings):
+        n = counts.get(rule.rule_id, 0)
+        if n:
+            table.add_row(rule.rule_id, rule.title_vi, rule.severity.value, f"{n:,}")
+    table.add_row("total", "", "", f"{sum(counts.values()):,}", style="bold")
+    err.print(table)
+
+
+@app.command()
+def metrics(
+    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
+    from_: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
+    to: Annotated[str, typer.Option("--to", help="Day after the period (exclusive, YYYY-MM-DD).")],
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")] = None,
+    catalogue: CataloguePath = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """The national reporting-form figures and indicator 2.1 for [FROM, TO)."""
+    from dossier_audit.jobs import metrics_file
+
+    def go() -> Any:
+        start, end = parse_date(from_), parse_date(to)
+        if end <= start:
+            raise UsageError(f"--to ({to}) must be after --from ({from_})")
+        path = _readable(file)
+        platform = _platform(catalogue)
+        rejections = _Rejections()
+        progress, tick = _progress(path)
+        with progress or _null():
+            form, stats = metrics_file(platform, path, start, end, unit=unit, on_rejection=rejections,
+                                       on_progress=tick)
+        return form, stats, rejections
+
+    form, stats, rejections = _run(go)
+    figures = form.to_json_dict()
+    if json_out:
+        sys.stdout.write(orjson.dumps(figures).decode() + "\n")
+    _print_ingest(stats, rejections)
+    _print_form(figures, unit)
+
+
+def _print_form(f: dict[str, Any], unit: str | None) -> None:
+    title = f"Reporting form {f['period']['from']} → {f['period']['to']}" + (f" · unit {unit}" if unit else "")
+    table = Table(title=title, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for group in ("received", "resolved", "in_progress"):
+        for key, value in f[group].items():
+            table.add_row(f"{group}.{key}", f"{value:,}")
+    rate = f["on_time_rate"]
+    table.add_row("on_time_rate", "—" if rate is None else f"{rate:.2%}")
+    points = f["progress_points_766"]
+    table.add_row("progress_points_766", "—" if points is None else f"{points:.2f} / 20")
+    err.print(table)
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option("--out", help="Events JSONL to write.")] = Path("events.jsonl"),
+    truth: Annotated[Path | None, typer.Option("--truth", help="Ground-truth JSONL (default: <out>.truth.jsonl).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed → same file).")] = 7,
+    dossiers: Annotated[int, typer.Option(help="Number of dossiers.")] = 20_000,
+    start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD).")] = None,
+    weeks: Annotated[int, typer.Option(help="Number of weeks.")] = 12,
+    rate: Annotated[float | None, typer.Option(help="Injection rate for every rule (default 0.02).")] = None,
+    calibrate: Annotated[str | None, typer.Option(help="Calibration preset, e.g. ward-2023.")] = None,
+) -> None:
+    """Write a realistic simulated province (contract-valid JSONL) and its ground truth."""
+    from dossier_audit.simulator import SimulationConfig, simulate as run_simulation
+
+    def go() -> Any:
+        kwargs: dict[str, Any] = {"seed": seed, "dossiers": dossiers, "weeks": weeks}
+        if start is not None:
+            kwargs["start"] = parse_date(start)
+        if rate is not None:
+            kwargs["violation_rate"] = rate
+        if calibrate is not None:
+            kwargs["calibrate"] = calibrate
+        try:
+            config = SimulationConfig.create(**kwargs)
+        except (ValueError, TypeError) as exc:
+            raise UsageError(str(exc)) from None
+        truth_path = truth or out.with_suffix(".truth.jsonl")
+        return run_simulation(config, out, truth_path), truth_path
+
+    summary, truth_path = _run(go)
+    err.print(f"wrote {out} and {truth_path}: {summary}", highlight=False)
+
+
+@catalogue_app.command("check")
+def catalogue_check(path: Annotated[Path, typer.Argument(help="Catalogue YAML.")]) -> None:
+    """Validate a catalogue file; every problem is reported with its line and column."""
+    from inspections.catalogue_io import load_catalogue
+
+    def go() -> Any:
+        _readable(path)
+        try:
+            return load_catalogue(path)
+        except CatalogueError as exc:
+            raise UsageError(str(exc)) from None
+
+    cat = _run(go)
+    err.print(f"{path}: ok — {len(cat.procedures)} procedures, {len(cat.units)} units, {len(cat.fields)} fields")
+
+
+@catalogue_app.command("import-national")
+def catalogue_import(
+    procedures: Annotated[Path, typer.Argument(help="national_procedures.json")],
+    out: Annotated[Path, typer.Option("--out", help="Catalogue YAML to write.")],
+    fields: Annotated[Path | None, typer.Option("--fields", help="national_fields.json")] = None,
+) -> None:
+    """Import the national portal's procedure list (real codes and names) as a catalogue file."""
+    from inspections.catalogue_io import dump_catalogue
+    from inspections.national import import_national
+
+    def go() -> Any:
+        _readable(procedures)
+        if fields is not None:
+            _readable(fields)
+        try:
+            return import_national(procedures, fields)
+        except (ValueError, KeyError) as exc:
+            raise UsageError(f"cannot import {procedures}: {exc}") from None
+
+    cat = _run(go)
+    out.write_text(dump_catalogue(cat), encoding="utf-8")
+    err.print(f"wrote {out}: {len(cat.procedures)} procedures")
+
+
+@app.command()
+def run(
+    workdir: Annotated[Path, typer.Option(help="Working directory for generated data.")] = Path(".dossier-audit"),
+    events: Annotated[Path | None, typer.Option("--events", help="Your own events JSONL instead of the sample.")] = None,
+    catalogue: CataloguePath = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluation time (default: end of the data).")] = None,
+) -> None:
+    """The main job: audit the bundled sample province (generated on first run) and print a summary."""
+    from dossier_audit.mainjob import main_job
+
+    _run(lambda: main_job(workdir=workdir, events=events, catalogue=catalogue,
+                          as_of=parse_instant(as_of) if as_of else None, console=err))
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
+        sys.stderr.close()
+        sys.exit(0)

@@ -1,0 +1,139 @@
+"""File-based jobs: validate, audit and metrics over a JSONL file, through the streaming batch engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from dossier_audit.assembly import Platform
+from dossier_audit.batch import BatchEngine, BatchOptions, IngestStats, ProgressSink, RejectionSink
+from inspections.metrics import DossierOutcome, ReportingForm, outcome, period_as_of
+from schemas.events import AnyEvent
+
+
+def _options(platform: Platform) -> BatchOptions:
+    from datetime import timedelta
+
+    return BatchOptions(lateness=timedelta(days=platform.settings.batch_lateness_days))
+
+
+def _engine(
+    platform: Platform,
+    evaluate: Callable[[str, list[AnyEvent]], list[Any]] | None,
+    on_rejection: RejectionSink | None,
+    on_progress: ProgressSink | None,
+) -> BatchEngine:
+    return BatchEngine(
+        evaluate,
+        options=_options(platform),
+        on_rejection=on_rejection,
+        on_progress=on_progress,
+        transform=platform.pseudonymiser.apply,
+    )
+
+
+@dataclass
+class AuditRun:
+    """An audit in progress: iterate ``violations`` (JSON dicts), then read ``stats``."""
+
+    engine: BatchEngine
+    violations: Iterator[dict[str, Any]]
+
+    @property
+    def stats(self) -> IngestStats:
+        return self.engine.stats
+
+
+def audit_file(
+    platform: Platform,
+    path: Path,
+    as_of: datetime,
+    *,
+    on_rejection: RejectionSink | None = None,
+    on_progress: ProgressSink | None = None,
+) -> AuditRun:
+    """Stream the audit of ``path`` at ``as_of``: each violation as the ``audit --json`` object."""
+    auditor = platform.auditor
+
+    def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
+        return [v.to_json_dict() for v in auditor.evaluate(dossier_id, events, as_of)]
+
+    engine = _engine(platform, evaluate, on_rejection, on_progress)
+    return AuditRun(engine, engine.run(path))
+
+
+def validate_file(
+    platform: Platform, path: Path, *, on_rejection: RejectionSink | None = None,
+    on_progress: ProgressSink | None = None,
+) -> IngestStats:
+    """Count valid, duplicate and rejected events (with reasons)."""
+    engine = _engine(platform, None, on_rejection, on_progress)
+    for _ in engine.run(path):
+        pass
+    return engine.stats
+
+
+def _outcome_row(o: DossierOutcome) -> list[Any]:
+    return [
+        o.dossier_id, o.unit_code, o.procedure_code, o.received_on.toordinal(), o.channel,
+        o.ended_on.toordinal() if o.ended_on else None, o.status, o.working_days, o.returned_channel,
+    ]
+
+
+def _row_outcome(row: list[Any]) -> DossierOutcome:
+    return DossierOutcome(
+        row[0], row[1], row[2], date.fromordinal(row[3]), row[4],
+        date.fromordinal(row[5]) if row[5] is not None else None, row[6], row[7], row[8],
+    )
+
+
+def outcomes_file(
+    platform: Platform,
+    path: Path,
+    as_of: datetime,
+    *,
+    on_rejection: RejectionSink | None = None,
+    on_progress: ProgressSink | None = None,
+) -> tuple[Iterator[DossierOutcome], BatchEngine]:
+    """Every received dossier's outcome at ``as_of`` (for reporting forms)."""
+    auditor = platform.auditor
+
+    def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
+        o = outcome(auditor.facts(dossier_id, events, as_of), auditor.catalogue, auditor.calendar)
+        return [] if o is None else [_outcome_row(o)]
+
+    engine = _engine(platform, evaluate, on_rejection, on_progress)
+    return (_row_outcome(row) for row in engine.run(path)), engine
+
+
+def unit_filter(platform: Platform, unit: str | None) -> Callable[[str], bool]:
+    """A unit and everything under it or merged into it (exact match when the catalogue lacks it)."""
+    if unit is None:
+        return lambda _code: True
+    members = platform.catalogue.descendants(unit) if platform.catalogue.unit(unit) else frozenset({unit})
+    return members.__contains__
+
+
+def metrics_file(
+    platform: Platform,
+    path: Path,
+    start: date,
+    end: date,
+    *,
+    unit: str | None = None,
+    on_rejection: RejectionSink | None = None,
+    on_progress: ProgressSink | None = None,
+) -> tuple[ReportingForm, IngestStats]:
+    """The reporting form for ``[start, end)`` over the file's dossiers (optionally one unit's)."""
+    outcomes, engine = outcomes_file(
+        platform, path, period_as_of(end), on_rejection=on_rejection, on_progress=on_progress
+    )
+    keep = unit_filter(platform, unit)
+    form = ReportingForm(start, end)
+    for o in outcomes:
+        if keep(o.unit_code):
+            form.add(o)
+    return form, engine.stats

@@ -1,0 +1,413 @@
+"""Reading and writing catalogue YAML files (format: ``docs/catalogue-format.md``).
+
+A bad file is rejected with a :class:`CatalogueError` listing every problem found, each located at
+the line and column of the offending YAML node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from inspections.catalogue import (
+    Catalogue,
+    CatalogueMeta,
+    Procedure,
+    ProcedureField,
+    Unit,
+)
+from inspections.timeunits import ProcessingTime, TimeUnit
+
+__all__ = [
+    "CatalogueError",
+    "Problem",
+    "dump_catalogue",
+    "load_catalogue",
+    "loads_catalogue",
+    "sample_catalogue",
+    "write_catalogue",
+]
+
+# The C implementations are several times faster; fall back to pure Python where libyaml is missing.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """Never writes anchors and aliases: shared date objects would otherwise become `&id001`."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+_SECTIONS = ("catalogue", "fields", "units", "procedures")
+_Loc = tuple[str | int, ...]
+_M = TypeVar("_M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem in a catalogue file, at a 1-based line and column."""
+
+    source: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class CatalogueError(ValueError):
+    """A catalogue file was rejected; ``problems`` lists every problem found, in file order."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(sorted(problems, key=lambda p: (p.line, p.column)))
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"{source}: {len(self.problems)} problem(s) in catalogue\n{lines}")
+
+
+def _format_loc(loc: _Loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _child(node: yaml.Node, key: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+    """(key node, value node) of ``key`` in a mapping, or (item, item) of an index in a sequence."""
+    if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return k, v
+    elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        item = node.value[key]
+        return item, item
+    return None
+
+
+class _Report:
+    """Collects problems, locating each through the composed node tree."""
+
+    def __init__(self, source: str, root: yaml.Node | None) -> None:
+        self.source = source
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def mark_of(self, loc: _Loc, *, at_key: bool = False) -> tuple[int, int]:
+        node = self.root
+        if node is None:
+            return 1, 1
+        for part in loc:
+            found = _child(node, part)
+            if found is None:
+                break
+            node = found[0] if at_key and part == loc[-1] else found[1]
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def add(self, loc: _Loc, message: str, *, at_key: bool = False) -> None:
+        line, col = self.mark_of(loc, at_key=at_key)
+        self.problems.append(Problem(self.source, line, col, _format_loc(loc), message))
+
+    def line_of(self, loc: _Loc) -> int:
+        return self.mark_of(loc)[0]
+
+
+def _pydantic_message(err: Mapping[str, Any]) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "enum":
+        return f"{value!r} is not one of {err['ctx']['expected']}"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        # YAML reads an unquoted `1.004222` as a number: the usual mistake with procedure codes.
+        message += f" (got the number {value!r}; quote codes in YAML)"
+    return message
+
+
+def _validate(model: type[_M], data: Any, loc: _Loc, report: _Report) -> _M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            sub = tuple(p for p in err["loc"] if isinstance(p, str | int))
+            report.add(loc + sub, _pydantic_message(err), at_key=err["type"] == "extra_forbidden")
+        return None
+
+
+def _duplicate_keys(node: yaml.Node | None, source: str) -> Iterator[Problem]:
+    """PyYAML silently keeps the last of repeated mapping keys; a catalogue file must not repeat any."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for k, v in current.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in seen:
+                        yield Problem(
+                            source,
+                            k.start_mark.line + 1,
+                            k.start_mark.column + 1,
+                            "",
+                            f"duplicate key {k.value!r} (first at line {seen[k.value]})",
+                        )
+                    else:
+                        seen[k.value] = k.start_mark.line + 1
+                stack.append(v)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+
+
+def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        message = " ".join(str(m) for m in (exc.context, exc.problem) if m)
+        raise CatalogueError(source, [Problem(source, line, col, "", f"YAML syntax: {message}")]) from None
+    except yaml.YAMLError as exc:
+        raise CatalogueError(source, [Problem(source, 1, 1, "", f"YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def _section(data: Mapping[str, Any], key: str, report: _Report) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        report.add((key,), "must be a list")
+        return []
+    return value
+
+
+def _check_interval(start: date, end: date | None, loc: _Loc, report: _Report) -> None:
+    if end is not None and end <= start:
+        report.add((*loc, "valid_to"), f"valid_to {end} is not after valid_from {start}")
+
+
+def _unique(
+    items: Sequence[tuple[int, BaseModel, str]], section: str, what: str, report: _Report
+) -> None:
+    first: dict[str, int] = {}
+    for index, _, code in items:
+        if code in first:
+            line = report.line_of((section, first[code]))
+            report.add((section, index, "code"), f"duplicate {what} code {code!r} (first at line {line})")
+        else:
+            first[code] = index
+
+
+def _check_chains(units: Sequence[tuple[int, Unit]], attr: str, report: _Report) -> None:
+    """Report each cycle in the ``parent`` or ``successor`` graph once, at its first unit in the file."""
+    nxt = {u.code: getattr(u, attr) for _, u in units}
+    index_of = {u.code: i for i, u in units}
+    done: set[str] = set()
+    for _, unit in units:
+        path: list[str] = []
+        on_path: set[str] = set()
+        code: str | None = unit.code
+        while code is not None and code in nxt and code not in done and code not in on_path:
+            path.append(code)
+            on_path.add(code)
+            code = nxt[code]
+        if code is not None and code in on_path:
+            cycle = path[path.index(code) :]
+            start = min(cycle, key=lambda c: index_of[c])
+            shown = " -> ".join([*cycle[cycle.index(start) :], *cycle[: cycle.index(start)], start])
+            report.add(("units", index_of[start], attr), f"cycle in {attr}s: {shown}")
+        done.update(path)
+
+
+def _raw_codes(data: Mapping[str, Any], section: str) -> set[str]:
+    items = data.get(section)
+    if not isinstance(items, list):
+        return set()
+    return {item["code"] for item in items if isinstance(item, dict) and isinstance(item.get("code"), str)}
+
+
+def _build(data: Any, report: _Report, base: Catalogue | None) -> Catalogue | None:
+    if not isinstance(data, dict):
+        report.add((), "the document must be a mapping with keys " + ", ".join(_SECTIONS))
+        return None
+    for key in data:
+        if key not in _SECTIONS:
+            report.add((str(key),), f"unknown top-level key (expected one of {', '.join(_SECTIONS)})",
+                       at_key=True)
+    meta = None
+    if "catalogue" not in data:
+        report.add((), "missing top-level key 'catalogue'")
+    else:
+        meta = _validate(CatalogueMeta, data["catalogue"], ("catalogue",), report)
+
+    fields = [
+        (i, f, f.code)
+        for i, raw in enumerate(_section(data, "fields", report))
+        if (f := _validate(ProcedureField, raw, ("fields", i), report)) is not None
+    ]
+    units = [
+        (i, u)
+        for i, raw in enumerate(_section(data, "units", report))
+        if (u := _validate(Unit, raw, ("units", i), report)) is not None
+    ]
+    procedures = [
+        (i, p)
+        for i, raw in enumerate(_section(data, "procedures", report))
+        if (p := _validate(Procedure, raw, ("procedures", i), report)) is not None
+    ]
+
+    _unique(fields, "fields", "field", report)
+    _unique([(i, u, u.code) for i, u in units], "units", "unit", report)
+    _unique([(i, p, p.code) for i, p in procedures], "procedures", "procedure", report)
+
+    # Items that failed validation still count as known, so one bad unit does not cascade into
+    # "unknown unit" reports at every reference to it.
+    unit_codes = _raw_codes(data, "units") | (set(base.units) if base else set())
+    field_codes = _raw_codes(data, "fields") | (set(base.fields) if base else set())
+
+    for i, u in units:
+        _check_interval(u.valid_from, u.valid_to, ("units", i), report)
+        for attr in ("parent", "successor"):
+            target = getattr(u, attr)
+            if target is not None and target not in unit_codes:
+                report.add(("units", i, attr), f"{attr} {target!r} is not a unit of the catalogue")
+    _check_chains(units, "parent", report)
+    _check_chains(units, "successor", report)
+
+    for i, p in procedures:
+        if p.field not in field_codes:
+            report.add(("procedures", i, "field"), f"field {p.field!r} is not a field of the catalogue")
+        comp_first: dict[str, int] = {}
+        for j, c in enumerate(p.components):
+            if c.code in comp_first:
+                report.add(
+                    ("procedures", i, "components", j, "code"),
+                    f"duplicate component code {c.code!r} in procedure {p.code!r}",
+                )
+            comp_first.setdefault(c.code, j)
+        for j, pub in enumerate(p.publications):
+            loc: _Loc = ("procedures", i, "publications", j)
+            _check_interval(pub.valid_from, pub.valid_to, loc, report)
+            if pub.unit is not None and pub.unit not in unit_codes:
+                report.add((*loc, "unit"), f"publication names unknown unit {pub.unit!r}")
+
+    if report.problems or meta is None:
+        return None
+    return Catalogue(
+        procedures=(p for _, p in procedures),
+        units=(u for _, u in units),
+        fields=(f for _, f, _ in fields),
+        meta=meta,
+    )
+
+
+def loads_catalogue(text: str, source_name: str = "<catalogue>", base: Catalogue | None = None) -> Catalogue:
+    """Parse and validate catalogue YAML text; raise :class:`CatalogueError` listing every problem.
+
+    ``base``: a catalogue this file will be merged over; its units and fields count as known when
+    checking references (the result holds only this file's content).
+    """
+    node, data = _parse_yaml(text, source_name)
+    report = _Report(source_name, node)
+    report.problems.extend(_duplicate_keys(node, source_name))
+    catalogue = _build(data, report, base)
+    if report.problems or catalogue is None:
+        raise CatalogueError(source_name, report.problems)
+    return catalogue
+
+
+def load_catalogue(path: str | Path, base: Catalogue | None = None) -> Catalogue:
+    """Read and validate a catalogue YAML file (see :func:`loads_catalogue`)."""
+    return loads_catalogue(Path(path).read_text(encoding="utf-8"), str(path), base)
+
+
+def _time_text(t: ProcessingTime) -> str:
+    if t.unit is TimeUnit.NONE:
+        return "none"
+    return f"{t.amount:g} {t.unit.value}"
+
+
+def _unit_dict(u: Unit) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": u.code, "name": u.name, "level": u.level.value}
+    if u.parent is not None:
+        out["parent"] = u.parent
+    out["valid_from"] = u.valid_from
+    if u.valid_to is not None:
+        out["valid_to"] = u.valid_to
+    if u.successor is not None:
+        out["successor"] = u.successor
+    return out
+
+
+def _procedure_dict(p: Procedure) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "code": p.code,
+        "name": p.name,
+        "field": p.field,
+        "max_time": _time_text(p.max_time),
+    }
+    if p.financial_obligation:
+        out["financial_obligation"] = True
+    if p.weight is not None:
+        out["weight"] = p.weight
+    if p.source:
+        out["source"] = p.source
+    out["components"] = [
+        {"code": c.code, "name": c.name, **({} if c.mandatory else {"mandatory": False})}
+        for c in p.components
+    ]
+    pubs = []
+    for pub in p.publications:
+        d: dict[str, Any] = {"unit": pub.unit} if pub.unit is not None else {"level": str(pub.level)}
+        d["valid_from"] = pub.valid_from
+        if pub.valid_to is not None:
+            d["valid_to"] = pub.valid_to
+        pubs.append(d)
+    out["publications"] = pubs
+    return out
+
+
+def dump_catalogue(catalogue: Catalogue) -> str:
+    """The catalogue as YAML text that :func:`loads_catalogue` reads back to an equal catalogue."""
+    doc = {
+        "catalogue": catalogue.meta.model_dump(mode="json"),
+        "fields": [f.model_dump() for f in catalogue.fields.values()],
+        "units": [_unit_dict(u) for u in catalogue.units.values()],
+        "procedures": [_procedure_dict(p) for p in catalogue.procedures.values()],
+    }
+    text: str = yaml.dump(
+        doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110, default_flow_style=False
+    )
+    return text
+
+
+def write_catalogue(catalogue: Catalogue, path: str | Path) -> None:
+    """Write the catalogue as YAML to ``path`` (UTF-8)."""
+    Path(path).write_text(dump_catalogue(catalogue), encoding="utf-8")
+
+
+@cache
+def sample_catalogue() -> Catalogue:
+    """The bundled sample province catalogue ("Tỉnh Mẫu", ``sample: true``), loaded once."""
+    resource = resources.files("inspections").joinpath("data", "sample_province.yaml")
+    return loads_catalogue(resource.read_text(encoding="utf-8"), "sample_province.yaml")
