@@ -1,0 +1,299 @@
+"""Building a :class:`WorkingCalendar` from data: yearly notice files, the statutory pattern, overrides.
+
+Years with a file ``calendars/vn/YYYY.yaml`` use exactly that file (the government's notice for the
+year). Other years in 2000–2050 follow the Labour Code's statutory pattern, with lunar dates from the
+shipped ``lunar.yaml`` table. A province override file (same shape plus ``remove:``) is applied last.
+The format and the yearly update runbook are in docs/calendar.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from inspections.calendar import (
+    DEFAULT_WORKING_HOURS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    Confidence,
+    Holiday,
+    HolidayKind,
+    MakeUpDay,
+    WorkingCalendar,
+    WorkingHours,
+)
+
+_SAT = 5
+_T = TypeVar("_T")
+
+_LC2019 = "Bộ luật Lao động 2019 (45/2019/QH14), Điều 112 — mẫu luật định, không có thông báo năm"
+_LC2012 = "Bộ luật Lao động 2012 (10/2012/QH13), Điều 115 — mẫu luật định, không có thông báo năm"
+_LC1994 = "Bộ luật Lao động 1994 (sửa đổi 2007), Điều 73 — mẫu luật định, không có thông báo năm"
+
+_HOLIDAY_KEYS = frozenset({"date", "name_vi", "name_en", "kind", "source", "confidence", "note"})
+_LAM_BU_KEYS = frozenset({"date", "replaces", "source", "confidence", "note"})
+
+
+class CalendarDataError(ValueError):
+    """A calendar data file is malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class LunarDates:
+    """Gregorian dates of a year's lunar new year (Tết, lunar 1/1) and Hùng Kings day (lunar 10/3)."""
+
+    tet: date
+    hung_kings: date
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarData:
+    """Holidays and make-up days of one data file; ``remove`` only in province overrides."""
+
+    holidays: tuple[Holiday, ...] = ()
+    make_up_days: tuple[MakeUpDay, ...] = ()
+    remove: tuple[date, ...] = ()
+
+
+def load_calendar(
+    province_override: Path | None = None,
+    working_hours: WorkingHours = DEFAULT_WORKING_HOURS,
+    *,
+    data_dir: Path | None = None,
+) -> WorkingCalendar:
+    """The civil servants' calendar for 2000–2050, with a province override applied if given.
+
+    ``data_dir`` replaces the shipped ``inspections/calendars/vn`` directory (it must hold
+    ``lunar.yaml`` and any ``YYYY.yaml``). Reads files: load once and reuse the calendar.
+    """
+    root: Traversable = data_dir if data_dir is not None else _package_dir()
+    lunar = parse_lunar_table(_read_yaml(root / "lunar.yaml"), "lunar.yaml")
+    years: dict[int, CalendarData] = {}
+    for entry in root.iterdir():
+        stem = entry.name.removesuffix(".yaml")
+        if entry.name.endswith(".yaml") and stem.isdigit():
+            years[int(stem)] = parse_calendar_data(_read_yaml(entry), entry.name, year=int(stem))
+    override = None
+    if province_override is not None:
+        override = parse_calendar_data(
+            _read_yaml(province_override), str(province_override), allow_remove=True
+        )
+    return build_calendar(years, lunar, override, working_hours=working_hours)
+
+
+def build_calendar(
+    years: Mapping[int, CalendarData],
+    lunar: Mapping[int, LunarDates],
+    override: CalendarData | None = None,
+    *,
+    working_hours: WorkingHours = DEFAULT_WORKING_HOURS,
+    first_year: int = FIRST_YEAR,
+    last_year: int = LAST_YEAR,
+) -> WorkingCalendar:
+    """Merge yearly data (or the statutory pattern where a year has none) and an override."""
+    holidays: dict[date, Holiday] = {}
+    make_up: dict[date, MakeUpDay] = {}
+    for year in range(first_year, last_year + 1):
+        data = years.get(year)
+        if data is None:
+            if year not in lunar:
+                raise CalendarDataError(f"no lunar dates for {year} and no data file")
+            data = CalendarData(holidays=statutory_holidays(year, lunar[year]))
+        holidays.update((h.date, h) for h in data.holidays)
+        make_up.update((m.date, m) for m in data.make_up_days)
+    if override is not None:
+        for d in override.remove:
+            holidays.pop(d, None)
+            make_up.pop(d, None)
+        holidays.update((h.date, h) for h in override.holidays)
+        make_up.update((m.date, m) for m in override.make_up_days)
+    return WorkingCalendar(
+        holidays.values(),
+        make_up.values(),
+        first_year=first_year,
+        last_year=last_year,
+        working_hours=working_hours,
+    )
+
+
+def statutory_holidays(year: int, lunar: LunarDates) -> tuple[Holiday, ...]:
+    """The Labour Code's holidays of ``year`` plus compensatory days for those on a weekend.
+
+    Tết is modelled as the last day of the lunar year and the following days (5 days in all from
+    2013, 4 before); from 2021 Quốc khánh adds 1/9 (the decree lets the Prime Minister pick 1/9 or
+    3/9 each year). Compensatory days follow art. 112(3): the next day that is neither weekend nor
+    holiday.
+    """
+    if year >= 2021:
+        source, confidence, tet_days = _LC2019, Confidence.S, 5
+    elif year >= 2013:
+        source, confidence, tet_days = _LC2012, Confidence.S, 5
+    else:
+        source, confidence, tet_days = _LC1994, Confidence.U, 4
+
+    def make(d: date, vi: str, en: str) -> Holiday:
+        return Holiday(d, vi, en, HolidayKind.STATUTORY, source, confidence)
+
+    days = [make(date(year, 1, 1), "Tết Dương lịch", "New Year's Day")]
+    eve = lunar.tet - timedelta(days=1)
+    days.append(make(eve, "Tết Âm lịch (ngày cuối năm âm lịch)", "Lunar New Year's Eve"))
+    days.extend(
+        make(lunar.tet + timedelta(days=i), f"Tết Âm lịch (mùng {i + 1})", f"Lunar New Year (day {i + 1})")
+        for i in range(tet_days - 1)
+    )
+    if year >= 2007:
+        days.append(make(lunar.hung_kings, "Giỗ Tổ Hùng Vương (10/3 âm lịch)", "Hung Kings' Commemoration"))
+    days.append(make(date(year, 4, 30), "Ngày Chiến thắng", "Reunification Day"))
+    days.append(make(date(year, 5, 1), "Ngày Quốc tế Lao động", "International Labour Day"))
+    if year >= 2021:
+        days.append(make(date(year, 9, 1), "Quốc khánh (ngày liền kề)", "National Day (adjacent day)"))
+    days.append(make(date(year, 9, 2), "Quốc khánh", "National Day"))
+    return tuple(sorted(days, key=lambda h: h.date)) + compensatory_days(days)
+
+
+def compensatory_days(holidays: Iterable[Holiday]) -> tuple[Holiday, ...]:
+    """A compensatory day off for each holiday on a Saturday or Sunday (Labour Code 2019 art. 112(3))."""
+    ordered = sorted(holidays, key=lambda h: h.date)
+    taken = {h.date for h in ordered}
+    result = []
+    for h in ordered:
+        if h.date.weekday() < _SAT:
+            continue
+        d = h.date + timedelta(days=1)
+        while d.weekday() >= _SAT or d in taken:
+            d += timedelta(days=1)
+        taken.add(d)
+        result.append(
+            Holiday(
+                d,
+                f"Nghỉ bù {h.name_vi}",
+                f"Compensatory day off for {h.name_en}",
+                HolidayKind.COMPENSATORY,
+                h.source,
+                h.confidence,
+            )
+        )
+    return tuple(result)
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def parse_lunar_table(doc: Any, origin: str) -> dict[int, LunarDates]:
+    """Parse ``lunar.yaml``: ``years: {YYYY: {tet: date, hung_kings: date}}``."""
+    years = _require(doc, "years", dict, origin)
+    table = {}
+    for year, row in years.items():
+        where = f"{origin}: year {year}"
+        if not isinstance(row, dict):
+            raise CalendarDataError(f"{where}: expected a mapping")
+        tet = _require(row, "tet", date, where)
+        hung = _require(row, "hung_kings", date, where)
+        if tet.year != year or hung.year != year:
+            raise CalendarDataError(f"{where}: dates must fall in {year}")
+        table[int(year)] = LunarDates(tet, hung)
+    return table
+
+
+def parse_calendar_data(
+    doc: Any, origin: str, *, year: int | None = None, allow_remove: bool = False
+) -> CalendarData:
+    """Parse a yearly file (``year`` set: every date must be in it) or a province override."""
+    if not isinstance(doc, dict):
+        raise CalendarDataError(f"{origin}: expected a mapping at the top level")
+    known = {"year", "scope", "holidays", "lam_bu", "notes"} | ({"remove"} if allow_remove else set())
+    unknown = set(doc) - known
+    if unknown:
+        raise CalendarDataError(f"{origin}: unknown keys {sorted(unknown)}")
+    if year is not None and doc.get("year") != year:
+        raise CalendarDataError(f"{origin}: 'year' must be {year}")
+    holidays = tuple(_holiday(e, f"{origin}: holidays[{i}]") for i, e in enumerate(doc.get("holidays") or []))
+    make_up = tuple(_lam_bu(e, f"{origin}: lam_bu[{i}]") for i, e in enumerate(doc.get("lam_bu") or []))
+    remove = tuple(doc.get("remove") or [])
+    for i, d in enumerate(remove):
+        if not isinstance(d, date):
+            raise CalendarDataError(f"{origin}: remove[{i}]: expected a date, got {d!r}")
+    dates = [h.date for h in holidays] + [m.date for m in make_up]
+    if len(set(dates)) != len(dates):
+        raise CalendarDataError(f"{origin}: a date is listed twice")
+    if year is not None:
+        stray = [d for d in dates if d.year != year]
+        if stray:
+            raise CalendarDataError(f"{origin}: dates outside {year}: {stray}")
+    for m in make_up:
+        if m.date.weekday() < _SAT:
+            raise CalendarDataError(f"{origin}: make-up day {m.date} is not a weekend day")
+    return CalendarData(holidays, make_up, remove)
+
+
+def _holiday(entry: Any, where: str) -> Holiday:
+    _check_keys(entry, _HOLIDAY_KEYS, where)
+    try:
+        kind = HolidayKind(_require(entry, "kind", str, where))
+    except ValueError:
+        raise CalendarDataError(f"{where}: kind must be one of {[k.value for k in HolidayKind]}") from None
+    return Holiday(
+        _require(entry, "date", date, where),
+        _require(entry, "name_vi", str, where),
+        _require(entry, "name_en", str, where),
+        kind,
+        _require(entry, "source", str, where),
+        _confidence(entry, where),
+    )
+
+
+def _lam_bu(entry: Any, where: str) -> MakeUpDay:
+    _check_keys(entry, _LAM_BU_KEYS, where)
+    replaces = entry.get("replaces")
+    if replaces is not None and not isinstance(replaces, date):
+        raise CalendarDataError(f"{where}: 'replaces' must be a date")
+    return MakeUpDay(
+        _require(entry, "date", date, where),
+        replaces,
+        _require(entry, "source", str, where),
+        _confidence(entry, where),
+    )
+
+
+def _confidence(entry: dict[str, Any], where: str) -> Confidence:
+    try:
+        return Confidence(_require(entry, "confidence", str, where))
+    except ValueError:
+        raise CalendarDataError(f"{where}: confidence must be C, S or U") from None
+
+
+def _check_keys(entry: Any, allowed: frozenset[str], where: str) -> None:
+    if not isinstance(entry, dict):
+        raise CalendarDataError(f"{where}: expected a mapping")
+    unknown = set(entry) - allowed
+    if unknown:
+        raise CalendarDataError(f"{where}: unknown keys {sorted(unknown)}")
+
+
+def _require(entry: dict[str, Any], key: str, typ: type[_T], where: str) -> _T:
+    value = entry.get(key)
+    if not isinstance(value, typ) or (typ is date and not _is_date(value)):
+        raise CalendarDataError(f"{where}: '{key}' must be a {typ.__name__}, got {value!r}")
+    return value
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
+def _package_dir() -> Traversable:
+    return resources.files("inspections") / "calendars" / "vn"
+
+
+def _read_yaml(path: Traversable | Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise CalendarDataError(f"{path}: {e}") from e
