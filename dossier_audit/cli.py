@@ -118,8 +118,13 @@ def _progress(path: Path) -> tuple[Progress | None, Any]:
     if not err.is_terminal or size < 8 * 1024 * 1024:
         return None, None
     progress = Progress(
-        "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=err, transient=True,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
     )
     task = progress.add_task(path.name, total=size)
     return progress, lambda pos: progress.update(task, completed=pos)
@@ -139,7 +144,9 @@ def _print_ingest(stats: IngestStats, rejections: _Rejections) -> None:
             table.add_row(code, f"{count:,}")
         err.print(table)
         for r in rejections.samples:
-            err.print(f"  line {r.line_no}: [yellow]{r.code}[/] — {r.message}", highlight=False, soft_wrap=True)
+            err.print(
+                f"  line {r.line_no}: [yellow]{r.code}[/] — {r.message}", highlight=False, soft_wrap=True
+            )
 
 
 def _run(fn: Any) -> Any:
@@ -158,7 +165,7 @@ def validate(
     """Count valid, duplicate and rejected events with reasons; exit 1 when any line is rejected."""
     from dossier_audit.jobs import validate_file
 
-    def go() -> IngestStats:
+    def go() -> tuple[IngestStats, _Rejections]:
         path = _readable(file)
         platform = _platform()
         rejections = _Rejections()
@@ -176,7 +183,9 @@ def validate(
 @app.command()
 def audit(
     file: Annotated[Path, typer.Argument(help="JSONL events file.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="Evaluation time (RFC 3339, or a date = 00:00 local).")],
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Evaluation time (RFC 3339, or a date = 00:00 local).")
+    ],
     catalogue: CataloguePath = None,
     json_out: JsonFlag = False,
 ) -> None:
@@ -224,7 +233,9 @@ def metrics(
     file: Annotated[Path, typer.Argument(help="JSONL events file.")],
     from_: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
     to: Annotated[str, typer.Option("--to", help="Day after the period (exclusive, YYYY-MM-DD).")],
-    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")
+    ] = None,
     catalogue: CataloguePath = None,
     json_out: JsonFlag = False,
 ) -> None:
@@ -240,8 +251,9 @@ def metrics(
         rejections = _Rejections()
         progress, tick = _progress(path)
         with progress or _null():
-            form, stats = metrics_file(platform, path, start, end, unit=unit, on_rejection=rejections,
-                                       on_progress=tick)
+            form, stats = metrics_file(
+                platform, path, start, end, unit=unit, on_rejection=rejections, on_progress=tick
+            )
         return form, stats, rejections
 
     form, stats, rejections = _run(go)
@@ -253,7 +265,9 @@ def metrics(
 
 
 def _print_form(f: dict[str, Any], unit: str | None) -> None:
-    title = f"Reporting form {f['period']['from']} → {f['period']['to']}" + (f" · unit {unit}" if unit else "")
+    title = f"Reporting form {f['period']['from']} → {f['period']['to']}" + (
+        f" · unit {unit}" if unit else ""
+    )
     table = Table(title=title, title_justify="left")
     table.add_column("figure")
     table.add_column("value", justify="right")
@@ -270,31 +284,42 @@ def _print_form(f: dict[str, Any], unit: str | None) -> None:
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option("--out", help="Events JSONL to write.")] = Path("events.jsonl"),
-    truth: Annotated[Path | None, typer.Option("--truth", help="Ground-truth JSONL (default: <out>.truth.jsonl).")] = None,
+    truth: Annotated[
+        Path | None, typer.Option("--truth", help="Ground-truth JSONL (default: <out>.truth.jsonl).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same seed → same file).")] = 7,
     dossiers: Annotated[int, typer.Option(help="Number of dossiers.")] = 20_000,
-    start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD).")] = None,
-    weeks: Annotated[int, typer.Option(help="Number of weeks.")] = 12,
+    start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD); default 2025-06-09.")] = None,
+    weeks: Annotated[int, typer.Option(help="Number of weeks from --start.")] = 12,
     rate: Annotated[float | None, typer.Option(help="Injection rate for every rule (default 0.02).")] = None,
     calibrate: Annotated[str | None, typer.Option(help="Calibration preset, e.g. ward-2023.")] = None,
 ) -> None:
     """Write a realistic simulated province (contract-valid JSONL) and its ground truth."""
-    from dossier_audit.simulator import SimulationConfig, simulate as run_simulation
+    from datetime import timedelta
+
+    from dossier_audit.simulator import SimulationConfig, default_violation_rates
+    from dossier_audit.simulator import simulate as run_simulation
 
     def go() -> Any:
-        kwargs: dict[str, Any] = {"seed": seed, "dossiers": dossiers, "weeks": weeks}
+        kwargs: dict[str, Any] = {"seed": seed, "dossiers": dossiers}
         if start is not None:
-            kwargs["start"] = parse_date(start)
+            first = parse_date(start)
+            kwargs |= {"start": first, "end": first + timedelta(weeks=weeks)}
         if rate is not None:
-            kwargs["violation_rate"] = rate
+            kwargs["violation_rates"] = default_violation_rates(rate)
         if calibrate is not None:
             kwargs["calibrate"] = calibrate
         try:
-            config = SimulationConfig.create(**kwargs)
+            config = SimulationConfig(**kwargs)
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         truth_path = truth or out.with_suffix(".truth.jsonl")
-        return run_simulation(config, out, truth_path), truth_path
+        try:
+            for target in (out, truth_path):
+                target.parent.mkdir(parents=True, exist_ok=True)
+            return run_simulation(config, out, truth_path), truth_path
+        except OSError as exc:
+            raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
 
     summary, truth_path = _run(go)
     err.print(f"wrote {out} and {truth_path}: {summary}", highlight=False)
@@ -313,7 +338,9 @@ def catalogue_check(path: Annotated[Path, typer.Argument(help="Catalogue YAML.")
             raise UsageError(str(exc)) from None
 
     cat = _run(go)
-    err.print(f"{path}: ok — {len(cat.procedures)} procedures, {len(cat.units)} units, {len(cat.fields)} fields")
+    err.print(
+        f"{path}: ok — {len(cat.procedures)} procedures, {len(cat.units)} units, {len(cat.fields)} fields"
+    )
 
 
 @catalogue_app.command("import-national")
@@ -342,16 +369,29 @@ def catalogue_import(
 
 @app.command()
 def run(
-    workdir: Annotated[Path, typer.Option(help="Working directory for generated data.")] = Path(".dossier-audit"),
-    events: Annotated[Path | None, typer.Option("--events", help="Your own events JSONL instead of the sample.")] = None,
+    workdir: Annotated[Path, typer.Option(help="Working directory for generated data.")] = Path(
+        ".dossier-audit"
+    ),
+    events: Annotated[
+        Path | None, typer.Option("--events", help="Your own events JSONL instead of the sample.")
+    ] = None,
     catalogue: CataloguePath = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluation time (default: end of the data).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Evaluation time (default: end of the data).")
+    ] = None,
 ) -> None:
     """The main job: audit the bundled sample province (generated on first run) and print a summary."""
     from dossier_audit.mainjob import main_job
 
-    _run(lambda: main_job(workdir=workdir, events=events, catalogue=catalogue,
-                          as_of=parse_instant(as_of) if as_of else None, console=err))
+    _run(
+        lambda: main_job(
+            workdir=workdir,
+            events=events,
+            catalogue=catalogue,
+            as_of=parse_instant(as_of) if as_of else None,
+            console=err,
+        )
+    )
 
 
 class _null:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any, cast
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,4 +41,5 @@ class Settings(BaseSettings):
 def load_settings(env_file: Path | None = None, **overrides: object) -> Settings:
     """Settings from the environment (and ``env_file``), with explicit overrides winning."""
     clean = {k: v for k, v in overrides.items() if v is not None}
-    return Settings(_env_file=env_file, **clean)  # type: ignore[call-arg]
+    factory: Any = Settings  # pydantic-settings' init-only arguments are not in the model's signature
+    return cast(Settings, factory(_env_file=env_file, **clean))

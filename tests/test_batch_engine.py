@@ -18,7 +18,7 @@ from inspections.timeunits import VN_TZ
 from schemas.dedup import fingerprint
 from schemas.events import to_json_dict
 from schemas.validation import Rejection, parse_event
-from tests.builders import CALENDAR, CATALOGUE, apology, completed, ev, processed, received, supplement
+from tests.builders import CALENDAR, CATALOGUE, apology, completed, processed, received, supplement
 
 AUDITOR = Auditor(CATALOGUE, CALENDAR)
 AS_OF = datetime(2025, 12, 31, tzinfo=VN_TZ)
@@ -27,8 +27,13 @@ AS_OF = datetime(2025, 12, 31, tzinfo=VN_TZ)
 def _dossier(i: int, kind: int) -> list[dict]:
     d = f"D{i}"
     day = 3 + (i % 3)
-    base = received(f"2025-11-0{day} 09:00", f"2025-11-{day + 3:02d} 17:00", dossier=d, event_id=f"{d}-r",
-                    docs=["A", "X"] if kind == 1 else ["A"])
+    base = received(
+        f"2025-11-0{day} 09:00",
+        f"2025-11-{day + 3:02d} 17:00",
+        dossier=d,
+        event_id=f"{d}-r",
+        docs=["A", "X"] if kind == 1 else ["A"],
+    )
     events = [base]
     if kind in (0, 1):
         events.append(processed(f"2025-11-{day + 1:02d} 10:00", dossier=d, event_id=f"{d}-p"))
@@ -73,7 +78,11 @@ def _engine_run(path: Path, options: BatchOptions):
     )
     violations = sorted(orjson.dumps(v) for v in engine.run(path))
     s = engine.stats
-    return violations, Counter({"valid": s.valid, "duplicates": s.duplicates, "rejected": s.rejected_total}), s
+    return (
+        violations,
+        Counter({"valid": s.valid, "duplicates": s.duplicates, "rejected": s.rejected_total}),
+        s,
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -110,7 +119,7 @@ def test_engine_equals_in_memory_reference(tmp_path_factory, kinds, seed, duplic
         expected_dossiers=2 if tiny else 1000,
         bloom_error_rate=0.3 if tiny else 0.01,
     )
-    got, got_stats, stats = _engine_run(path, options)
+    got, got_stats, _stats = _engine_run(path, options)
     assert got == expected
     assert got_stats == Counter({k: expected_stats.get(k, 0) for k in ("valid", "duplicates", "rejected")})
 
@@ -131,11 +140,28 @@ def test_eviction_bounds_resident_dossiers(tmp_path):
     for i in range(200):
         day = datetime(2025, 1, 1, 9, tzinfo=VN_TZ) + timedelta(days=i)
         d = f"M{i}"
-        lines.append({"schema_version": 1, "event_id": f"{d}-r", "dossier_id": d, "type": "received",
-                      "occurred_at": day.isoformat(), "unit_code": "U1",
-                      "data": {"procedure_code": "P1", "channel": "direct", "due_at": None, "documents": []}})
-        lines.append({"schema_version": 1, "event_id": f"{d}-p", "dossier_id": d, "type": "processed",
-                      "occurred_at": (day + timedelta(hours=2)).isoformat(), "unit_code": "U1", "data": {}})
+        lines.append(
+            {
+                "schema_version": 1,
+                "event_id": f"{d}-r",
+                "dossier_id": d,
+                "type": "received",
+                "occurred_at": day.isoformat(),
+                "unit_code": "U1",
+                "data": {"procedure_code": "P1", "channel": "direct", "due_at": None, "documents": []},
+            }
+        )
+        lines.append(
+            {
+                "schema_version": 1,
+                "event_id": f"{d}-p",
+                "dossier_id": d,
+                "type": "processed",
+                "occurred_at": (day + timedelta(hours=2)).isoformat(),
+                "unit_code": "U1",
+                "data": {},
+            }
+        )
     path = tmp_path / "long.jsonl"
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in lines))
     peak = 0
