@@ -28,7 +28,12 @@ class Settings(BaseSettings):
     calendar_override: Path | None = Field(default=None, description="Province calendar override YAML.")
     apology_lead_working_days: int = Field(default=1, ge=0, description="RULES.md param.")
     pause_on_financial_obligation: bool = Field(default=False, description="RULES.md param.")
-    batch_lateness_days: int = Field(default=30, ge=0, description="Batch engine eviction lateness.")
+    batch_lateness_days: int = Field(
+        default=2, ge=0, description="Batch engine: days an ended dossier waits."
+    )
+    batch_workers: int | None = Field(
+        default=None, ge=1, description="Batch engine processes (default: cores)."
+    )
     lang: str = Field(default="vi", pattern="^(vi|en)$", description="Language of human reports.")
 
     def pseudonym_key_bytes(self) -> tuple[bytes, bool]:

@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from dossier_audit.assembly import Platform
-from dossier_audit.batch import BatchEngine, BatchOptions, IngestStats, ProgressSink, RejectionSink
+from dossier_audit.batch import (
+    BatchEngine,
+    BatchOptions,
+    IngestStats,
+    ProgressSink,
+    RejectionSink,
+    default_workers,
+)
 from inspections.metrics import DossierOutcome, ReportingForm, outcome, period_as_of
 from schemas.events import AnyEvent
 
 
-def _options(platform: Platform) -> BatchOptions:
-    from datetime import timedelta
-
-    return BatchOptions(lateness=timedelta(days=platform.settings.batch_lateness_days))
+def _options(platform: Platform, horizon: datetime | None) -> BatchOptions:
+    settings = platform.settings
+    return BatchOptions(
+        lateness=timedelta(days=settings.batch_lateness_days),
+        horizon=horizon,
+        workers=settings.batch_workers or default_workers(),
+    )
 
 
 def _engine(
@@ -25,13 +35,13 @@ def _engine(
     evaluate: Callable[[str, list[AnyEvent]], list[Any]] | None,
     on_rejection: RejectionSink | None,
     on_progress: ProgressSink | None,
+    horizon: datetime | None = None,
 ) -> BatchEngine:
     return BatchEngine(
         evaluate,
-        options=_options(platform),
+        options=_options(platform, horizon),
         on_rejection=on_rejection,
         on_progress=on_progress,
-        transform=platform.pseudonymiser.apply,
     )
 
 
@@ -61,12 +71,15 @@ def audit_file(
     def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
         return [v.to_json_dict() for v in auditor.evaluate(dossier_id, events, as_of)]
 
-    engine = _engine(platform, evaluate, on_rejection, on_progress)
+    engine = _engine(platform, evaluate, on_rejection, on_progress, horizon=as_of)
     return AuditRun(engine, engine.run(path))
 
 
 def validate_file(
-    platform: Platform, path: Path, *, on_rejection: RejectionSink | None = None,
+    platform: Platform,
+    path: Path,
+    *,
+    on_rejection: RejectionSink | None = None,
     on_progress: ProgressSink | None = None,
 ) -> IngestStats:
     """Count valid, duplicate and rejected events (with reasons)."""
@@ -78,15 +91,29 @@ def validate_file(
 
 def _outcome_row(o: DossierOutcome) -> list[Any]:
     return [
-        o.dossier_id, o.unit_code, o.procedure_code, o.received_on.toordinal(), o.channel,
-        o.ended_on.toordinal() if o.ended_on else None, o.status, o.working_days, o.returned_channel,
+        o.dossier_id,
+        o.unit_code,
+        o.procedure_code,
+        o.received_on.toordinal(),
+        o.channel,
+        o.ended_on.toordinal() if o.ended_on else None,
+        o.status,
+        o.working_days,
+        o.returned_channel,
     ]
 
 
 def _row_outcome(row: list[Any]) -> DossierOutcome:
     return DossierOutcome(
-        row[0], row[1], row[2], date.fromordinal(row[3]), row[4],
-        date.fromordinal(row[5]) if row[5] is not None else None, row[6], row[7], row[8],
+        row[0],
+        row[1],
+        row[2],
+        date.fromordinal(row[3]),
+        row[4],
+        date.fromordinal(row[5]) if row[5] is not None else None,
+        row[6],
+        row[7],
+        row[8],
     )
 
 
@@ -105,7 +132,7 @@ def outcomes_file(
         o = outcome(auditor.facts(dossier_id, events, as_of), auditor.catalogue, auditor.calendar)
         return [] if o is None else [_outcome_row(o)]
 
-    engine = _engine(platform, evaluate, on_rejection, on_progress)
+    engine = _engine(platform, evaluate, on_rejection, on_progress, horizon=as_of)
     return (_row_outcome(row) for row in engine.run(path)), engine
 
 

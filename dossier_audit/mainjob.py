@@ -51,8 +51,9 @@ def ensure_sample(workdir: Path, console: Console) -> tuple[Path, datetime]:
     config = SimulationConfig(start=SAMPLE_START, end=SAMPLE_END, dossiers=SAMPLE_DOSSIERS, seed=SAMPLE_SEED)
     sample = workdir / "sample"
     events, truth, stamp = sample / "events.jsonl", sample / "truth.jsonl", sample / "config.json"
-    fingerprint = orjson.dumps({"start": str(config.start), "end": str(config.end), "dossiers": config.dossiers,
-                                "seed": config.seed, "format": 1})  # fmt: skip
+    fingerprint = orjson.dumps(
+        {"start": str(config.start), "end": str(config.end), "dossiers": config.dossiers, "seed": config.seed}
+    )
     if not (events.exists() and stamp.exists() and stamp.read_bytes() == fingerprint):
         sample.mkdir(parents=True, exist_ok=True)
         with console.status("Generating the sample province (20,000 dossiers, 12 weeks)…"):
@@ -126,7 +127,9 @@ def main_job(
     summary_path = reports / "summary.txt"
     _atomic_write(summary_path, record.export_text().encode())
     _summary(console, platform, run.stats.to_json_dict(), province, units, counts, by_unit, (start, end))
-    console.print(f"Files: {violations_path}, {metrics_path}, {summary_path}  (events: {events})", highlight=False)
+    console.print(
+        f"Files: {violations_path}, {metrics_path}, {summary_path}  (events: {events})", highlight=False
+    )
     return MainJobResult(events, violations_path, metrics_path, summary_path, (start, end),
                          province.on_time_rate, dict(counts))  # fmt: skip
 
@@ -143,7 +146,7 @@ def _summary(
 ) -> None:
     rate = province.on_time_rate
     console.print(
-        f"[bold]Tuần {week[0].strftime('%d/%m/%Y')} – {(week[1] - timedelta(days=1)).strftime('%d/%m/%Y')}[/]: "
+        f"[bold]Tuần {week[0]:%d/%m/%Y} – {week[1] - timedelta(days=1):%d/%m/%Y}[/]: "
         f"tiếp nhận {province.received_total:,} hồ sơ, đã giải quyết {province.resolved_total:,}, "
         f"tỷ lệ đúng hạn (chỉ số 2.1) {'—' if rate is None else f'{rate:.2%}'}, "
         f"điểm 766 {'—' if rate is None else f'{20 * rate:.2f}/20'}  "

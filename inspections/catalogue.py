@@ -220,9 +220,7 @@ class Catalogue:
         self.fields: Mapping[str, ProcedureField] = MappingProxyType({f.code: f for f in fields})
         self.meta = meta
 
-        self._components = {
-            p.code: frozenset(c.code for c in p.components) for p in self.procedures.values()
-        }
+        self._components = {p.code: frozenset(c.code for c in p.components) for p in self.procedures.values()}
         self._fields_of = {p.code: p.field for p in self.procedures.values()}
         self._unit_spans = {u.code: (u.level.value, u.valid_from, u.valid_to) for u in self.units.values()}
 

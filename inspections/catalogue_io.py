@@ -47,6 +47,7 @@ class _Dumper(_BaseDumper):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
+
 _SECTIONS = ("catalogue", "fields", "units", "procedures")
 _Loc = tuple[str | int, ...]
 _M = TypeVar("_M", bound=BaseModel)
@@ -206,9 +207,7 @@ def _check_interval(start: date, end: date | None, loc: _Loc, report: _Report) -
         report.add((*loc, "valid_to"), f"valid_to {end} is not after valid_from {start}")
 
 
-def _unique(
-    items: Sequence[tuple[int, BaseModel, str]], section: str, what: str, report: _Report
-) -> None:
+def _unique(items: Sequence[tuple[int, BaseModel, str]], section: str, what: str, report: _Report) -> None:
     first: dict[str, int] = {}
     for index, _, code in items:
         if code in first:
@@ -252,8 +251,9 @@ def _build(data: Any, report: _Report, base: Catalogue | None) -> Catalogue | No
         return None
     for key in data:
         if key not in _SECTIONS:
-            report.add((str(key),), f"unknown top-level key (expected one of {', '.join(_SECTIONS)})",
-                       at_key=True)
+            report.add(
+                (str(key),), f"unknown top-level key (expected one of {', '.join(_SECTIONS)})", at_key=True
+            )
     meta = None
     if "catalogue" not in data:
         report.add((), "missing top-level key 'catalogue'")

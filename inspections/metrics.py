@@ -160,7 +160,9 @@ class ReportingForm:
                 round(self._working_days_sum / self.resolved_total, 2) if self.resolved_total else None
             ),
             "share_online": round(self.new_online / new_total, 6) if new_total else None,
-            "share_returned_postal": round(self._returned_postal / self._returned, 6) if self._returned else None,
+            "share_returned_postal": round(self._returned_postal / self._returned, 6)
+            if self._returned
+            else None,
         }
 
 

@@ -76,9 +76,7 @@ def import_national(procedures_json: Path, fields_json: Path | None = None) -> C
     return Catalogue(procedures=procedures.values(), units=(), fields=fields, meta=meta)
 
 
-def write_national_catalogue(
-    procedures_json: Path, out: Path, fields_json: Path | None = None
-) -> Catalogue:
+def write_national_catalogue(procedures_json: Path, out: Path, fields_json: Path | None = None) -> Catalogue:
     """Import the national list and write it as catalogue YAML to ``out``; return the catalogue."""
     catalogue = import_national(procedures_json, fields_json)
     write_catalogue(catalogue, out)

@@ -23,8 +23,13 @@ class Rulebook:
     params: RuleParams = field(default_factory=RuleParams)
     findings: tuple[Rule, ...] = FINDINGS
 
+    @property
+    def all_rules(self) -> tuple[Rule, ...]:
+        """The rules, then the data-quality findings."""
+        return self.rules + self.findings
+
     def rule(self, rule_id: str) -> Rule:
-        for rule in (*self.rules, *self.findings):
+        for rule in self.all_rules:
             if rule.rule_id == rule_id:
                 return rule
         raise KeyError(rule_id)
@@ -66,39 +71,39 @@ class Auditor:
     rulebooks: Rulebooks = DEFAULT_RULEBOOKS
 
     def facts(self, dossier_id: str, events: Iterable[AnyEvent], as_of: datetime) -> DossierFacts:
+        """The dossier's derived facts at ``as_of`` under the rulebook version in force for it."""
         events = list(events)
-        book = self._book(events)
+        params = self._book(events).params
         return derive_facts(
-            dossier_id, events, as_of, pause_on_financial_obligation=book.params.pause_on_financial_obligation
+            dossier_id, events, as_of, pause_on_financial_obligation=params.pause_on_financial_obligation
         )
 
     def _book(self, events: list[AnyEvent]) -> Rulebook:
-        if not events:
-            return self.rulebooks.versions[0]
+        versions = self.rulebooks.versions
+        if len(versions) == 1 or not events:
+            return versions[0]
         start = min(e.occurred_at for e in events)
         return self.rulebooks.for_date(self.calendar.local_date(start))
 
     def evaluate(self, dossier_id: str, events: Iterable[AnyEvent], as_of: datetime) -> list[Violation]:
         """The violations and findings of one dossier at ``as_of``: a pure function of its inputs."""
-        events = list(events)
-        book = self._book(events)
-        facts = derive_facts(
-            dossier_id, events, as_of, pause_on_financial_obligation=book.params.pause_on_financial_obligation
-        )
-        return self.evaluate_facts(facts, book)
+        facts = self.facts(dossier_id, events, as_of)
+        return self.evaluate_facts(facts, self._book(list(facts.events)))
 
     def evaluate_facts(self, facts: DossierFacts, book: Rulebook | None = None) -> list[Violation]:
         if not facts.events:
             return []
         book = book or self._book(list(facts.events))
         inp = RuleInput(facts, self.catalogue, self.calendar, book.params)
-        day = self.calendar.local_date(facts.events[0].occurred_at)
         known_procedure = inp.procedure is not None
         out: list[Violation] = []
-        for rule in (*book.rules, *book.findings):
+        day: date | None = None
+        for rule in book.all_rules:
             if rule.needs_catalogue and not known_procedure:
                 continue
             for hit in rule.check(inp):
+                if day is None:  # the legal basis depends on when the dossier began
+                    day = self.calendar.local_date(facts.events[0].occurred_at)
                 out.append(
                     Violation(
                         dossier_id=facts.dossier_id,

@@ -27,13 +27,6 @@ from schemas.events import (
 
 _ZERO = timedelta(0)
 
-# Priority groups of end events: the first group present gives the end; within it, the earliest.
-_END_PRIORITY: tuple[frozenset[str], ...] = (
-    frozenset({EventType.PROCESSED}),
-    frozenset({EventType.RETURNED}),
-    frozenset({EventType.SUSPENDED, EventType.REFUSED}),
-    frozenset({EventType.WITHDRAWN}),
-)
 _CORRECTIONS = frozenset({EventType.DUE_DATE_CHANGED, EventType.APOLOGY_ISSUED})
 
 Observation = Literal["new", "duplicate", "conflict"]
@@ -110,26 +103,25 @@ class DossierFacts:
         return self.end_event is None
 
 
-def _pair(events: Iterable[AnyEvent], opening: str, closing: str) -> tuple[Interval, ...]:
-    intervals: list[Interval] = []
-    open_event: AnyEvent | None = None
-    for event in events:
-        if event.type == opening:
-            # A second request while one is open restarts nothing: the first still runs until a completion.
-            if open_event is None:
-                open_event = event
-        elif event.type == closing and open_event is not None:
-            intervals.append(Interval(open_event.occurred_at, event.occurred_at, open_event.event_id, event.event_id))
-            open_event = None
-    return tuple(intervals)
+# Rank of each end type: the lowest rank present gives the end; within a rank, the earliest event.
+_END_RANK: dict[str, int] = {
+    EventType.PROCESSED: 0,
+    EventType.RETURNED: 1,
+    EventType.SUSPENDED: 2,
+    EventType.REFUSED: 2,
+    EventType.WITHDRAWN: 3,
+}
 
 
-def _end_event(events: list[AnyEvent]) -> AnyEvent | None:
-    for group in _END_PRIORITY:
-        for event in events:  # sorted, so the first match is the earliest
-            if event.type in group:
-                return event
-    return None
+def _ordered(events: Iterable[AnyEvent], as_of: datetime) -> list[AnyEvent]:
+    """Events known at ``as_of``, one per ``event_id``, in event-time order."""
+    seen: set[str] = set()
+    ordered: list[AnyEvent] = []
+    for event in sorted(events, key=event_sort_key):
+        if event.occurred_at <= as_of and event.event_id not in seen:
+            seen.add(event.event_id)
+            ordered.append(event)
+    return ordered
 
 
 def derive_facts(
@@ -144,13 +136,7 @@ def derive_facts(
     ``events`` may be in any order and contain duplicates (same ``event_id``): only the first of each
     id is used, after sorting by event time.
     """
-    seen: set[str] = set()
-    ordered: list[AnyEvent] = []
-    for event in sorted(events, key=event_sort_key):
-        if event.occurred_at <= as_of and event.event_id not in seen:
-            seen.add(event.event_id)
-            ordered.append(event)
-
+    ordered = _ordered(events, as_of)
     submitted: Submitted | None = None
     received: Received | None = None
     requests: list[SupplementRequested] = []
@@ -159,9 +145,19 @@ def derive_facts(
     changes: list[DueDateChanged] = []
     first_returned: Returned | None = None
     after_return: list[AnyEvent] = []
+    end_event: AnyEvent | None = None
+    end_rank = 99
+    supplement_intervals: list[Interval] = []
+    open_request: AnyEvent | None = None
+    financial_time = _ZERO
+    open_obligation: AnyEvent | None = None
     for event in ordered:
-        if first_returned is not None and event.type not in _CORRECTIONS:
+        kind = event.type
+        if first_returned is not None and kind not in _CORRECTIONS:
             after_return.append(event)
+        rank = _END_RANK.get(kind)
+        if rank is not None and rank < end_rank:
+            end_event, end_rank = event, rank
         if isinstance(event, Received):
             if received is None:
                 received = event
@@ -170,24 +166,37 @@ def derive_facts(
                 submitted = event
         elif isinstance(event, SupplementRequested):
             requests.append(event)
+            # A second request while one is open restarts nothing: the first runs until a completion.
+            if open_request is None:
+                open_request = event
+        elif kind == EventType.SUPPLEMENT_COMPLETED:
+            if open_request is not None:
+                start = open_request
+                supplement_intervals.append(
+                    Interval(start.occurred_at, event.occurred_at, start.event_id, event.event_id)
+                )
+                open_request = None
         elif isinstance(event, ApologyIssued):
             apologies.append(event)
         elif isinstance(event, Refused | Suspended):
             refusals.append(event)
         elif isinstance(event, DueDateChanged):
             changes.append(event)
-        elif isinstance(event, Returned) and first_returned is None:
-            first_returned = event
+        elif isinstance(event, Returned):
+            if first_returned is None:
+                first_returned = event
+        elif kind == EventType.FINANCIAL_OBLIGATION_REQUESTED:
+            if open_obligation is None:
+                open_obligation = event
+        elif kind == EventType.FINANCIAL_OBLIGATION_FULFILLED and open_obligation is not None:
+            financial_time += event.occurred_at - open_obligation.occurred_at
+            open_obligation = None
 
-    end_event = _end_event(ordered)
-    supplement_intervals = _pair(ordered, EventType.SUPPLEMENT_REQUESTED, EventType.SUPPLEMENT_COMPLETED)
-    supplement_time = sum((i.end - i.start for i in supplement_intervals), _ZERO)
-    financial_time = _ZERO
-    if pause_on_financial_obligation:
-        financial = _pair(
-            ordered, EventType.FINANCIAL_OBLIGATION_REQUESTED, EventType.FINANCIAL_OBLIGATION_FULFILLED
-        )
-        financial_time = sum((i.end - i.start for i in financial), _ZERO)
+    supplement_time = _ZERO
+    for interval in supplement_intervals:
+        supplement_time += interval.end - interval.start
+    if not pause_on_financial_obligation:
+        financial_time = _ZERO
 
     waiting = end_event is None and len(requests) == 1 and not supplement_intervals
     if end_event is not None:
@@ -217,7 +226,7 @@ def derive_facts(
         end_at=end_at,
         waiting=waiting,
         supplement_requests=tuple(requests),
-        supplement_intervals=supplement_intervals,
+        supplement_intervals=tuple(supplement_intervals),
         supplement_time=supplement_time,
         financial_time=financial_time,
         effective_end=end_at - supplement_time - financial_time,

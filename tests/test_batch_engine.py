@@ -53,7 +53,7 @@ def _reference(lines: list[bytes]):
     """A naive exact answer: global index of event ids, first version wins, everything in memory."""
     seen: dict[str, bytes] = {}
     kept = []
-    stats = Counter()
+    stats: Counter[str] = Counter()
     for raw in lines:
         event = parse_event(raw)
         if isinstance(event, Rejection):
@@ -92,8 +92,11 @@ def _engine_run(path: Path, options: BatchOptions):
     duplicates=st.integers(0, 6),
     conflicts=st.integers(0, 3),
     tiny=st.booleans(),
+    workers=st.sampled_from([1, 1, 2]),
 )
-def test_engine_equals_in_memory_reference(tmp_path_factory, kinds, seed, duplicates, conflicts, tiny):
+def test_engine_equals_in_memory_reference(
+    tmp_path_factory, kinds, seed, duplicates, conflicts, tiny, workers
+):
     rnd = random.Random(seed)
     events = [e for i, k in enumerate(kinds) for e in _dossier(i, k)]
     events.sort(key=lambda e: e["occurred_at"])
@@ -115,9 +118,11 @@ def test_engine_equals_in_memory_reference(tmp_path_factory, kinds, seed, duplic
     # Zero lateness evicts as early as possible (many stragglers); tiny Bloom filters force false positives.
     options = BatchOptions(
         lateness=timedelta(0),
+        lateness_unreturned=timedelta(0),
         expected_events=4 if tiny else 1000,
         expected_dossiers=2 if tiny else 1000,
         bloom_error_rate=0.3 if tiny else 0.01,
+        workers=workers,
     )
     got, got_stats, _stats = _engine_run(path, options)
     assert got == expected
@@ -134,49 +139,29 @@ def test_sorted_file_needs_no_second_pass(tmp_path):
     assert stats.dossiers == 30
 
 
+def _line(dossier: str, suffix: str, kind: str, at: datetime, data: dict) -> dict:
+    return {"schema_version": 1, "event_id": f"{dossier}-{suffix}", "dossier_id": dossier, "type": kind,
+            "occurred_at": at.isoformat(), "unit_code": "U1", "data": data}  # fmt: skip
+
+
 def test_eviction_bounds_resident_dossiers(tmp_path):
-    """Closed dossiers leave memory once event time has moved past them by the lateness."""
+    """Finished dossiers leave memory once event time has moved past them by the lateness; processed but
+    not yet returned ones wait longer (the return may follow)."""
     lines = []
     for i in range(200):
         day = datetime(2025, 1, 1, 9, tzinfo=VN_TZ) + timedelta(days=i)
         d = f"M{i}"
-        lines.append(
-            {
-                "schema_version": 1,
-                "event_id": f"{d}-r",
-                "dossier_id": d,
-                "type": "received",
-                "occurred_at": day.isoformat(),
-                "unit_code": "U1",
-                "data": {"procedure_code": "P1", "channel": "direct", "due_at": None, "documents": []},
-            }
-        )
-        lines.append(
-            {
-                "schema_version": 1,
-                "event_id": f"{d}-p",
-                "dossier_id": d,
-                "type": "processed",
-                "occurred_at": (day + timedelta(hours=2)).isoformat(),
-                "unit_code": "U1",
-                "data": {},
-            }
-        )
+        received_data = {"procedure_code": "P1", "channel": "direct", "due_at": None, "documents": []}
+        lines.append(_line(d, "r", "received", day, received_data))
+        lines.append(_line(d, "p", "processed", day + timedelta(hours=2), {}))
+        if i % 2:
+            lines.append(_line(d, "t", "returned", day + timedelta(hours=3), {"channel": "direct"}))
     path = tmp_path / "long.jsonl"
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in lines))
-    peak = 0
-    engine = BatchEngine(lambda d, evs: [], options=BatchOptions(lateness=timedelta(days=1)))
-    original = engine._finalise
-
-    def spy(dossier_id, events, spool):
-        nonlocal peak
-        import inspect
-
-        frame = inspect.currentframe().f_back
-        peak = max(peak, len(frame.f_locals.get("residents", {})))
-        original(dossier_id, events, spool)
-
-    engine._finalise = spy  # type: ignore[method-assign]
+    options = BatchOptions(lateness=timedelta(days=1), lateness_unreturned=timedelta(days=10))
+    engine = BatchEngine(lambda d, evs: [], options=options)
     list(engine.run(path))
     assert engine.stats.dossiers == 200
-    assert peak <= 4
+    assert engine.stats.second_pass_dossiers == 0
+    # ~2 returned dossiers within a day, ~5 unreturned within 10 days (one every other day), and slack.
+    assert engine.stats.peak_residents <= 10

@@ -47,7 +47,11 @@ def test_validate_counts_duplicates_and_conflicts(tmp_path):
     path.write_bytes(b"\n".join([*lines, lines[1], lines[2], orjson.dumps(changed)]) + b"\n")
     result = invoke("validate", str(path), "--json")
     stats = orjson.loads(result.stdout.splitlines()[0])
-    assert (stats["valid"], stats["duplicates"], stats["rejected_by_reason"]) == (24, 2, {"event_id.conflict": 1})
+    assert (stats["valid"], stats["duplicates"], stats["rejected_by_reason"]) == (
+        24,
+        2,
+        {"event_id.conflict": 1},
+    )
     assert result.exit_code == 1
 
 
@@ -114,11 +118,17 @@ def test_metrics_examples_json():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["audit", "/nonexistent.jsonl", "--as-of", "2025-11-20"], "cannot read /nonexistent.jsonl: no such file"),
+        (
+            ["audit", "/nonexistent.jsonl", "--as-of", "2025-11-20"],
+            "cannot read /nonexistent.jsonl: no such file",
+        ),
         (["audit", str(EXAMPLES), "--as-of", "2025-11-20T00:00:00"], "has no UTC offset"),
         (["audit", str(EXAMPLES), "--as-of", "soon"], "is not a date"),
         (["metrics", str(EXAMPLES), "--from", "2025-11-10", "--to", "2025-11-03"], "must be after --from"),
-        (["audit", str(EXAMPLES), "--as-of", "2025-11-20", "--catalogue", "/nope.yaml"], "cannot read catalogue"),
+        (
+            ["audit", str(EXAMPLES), "--as-of", "2025-11-20", "--catalogue", "/nope.yaml"],
+            "cannot read catalogue",
+        ),
     ],
 )
 def test_bad_arguments_give_one_clear_line(args, message):
@@ -138,7 +148,9 @@ def test_bad_catalogue_reports_line(tmp_path):
 
 def test_console_script_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "dossier_audit", "validate", str(EXAMPLES)], capture_output=True, text=True,
+        [sys.executable, "-m", "dossier_audit", "validate", str(EXAMPLES)],
+        capture_output=True,
+        text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr

@@ -34,6 +34,8 @@ def rescheduled_more_than_once(inp: RuleInput) -> Iterator[Hit]:
             {
                 "apologies": len(apologies),
                 "apology_event_ids": [a.event_id for a in apologies],
-                "new_due_dates": [a.data.new_due_at.isoformat() if a.data.new_due_at else None for a in apologies],
+                "new_due_dates": [
+                    a.data.new_due_at.isoformat() if a.data.new_due_at else None for a in apologies
+                ],
             },
         )

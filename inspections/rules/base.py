@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any, Literal
 
 from inspections.classification import Classification, classify
@@ -34,8 +33,13 @@ class Hit:
     evidence: dict[str, Any]
 
 
+_UNSET: Any = object()
+
+
 class RuleInput:
     """A dossier's facts with what rules share: the catalogue entry and the classification (computed once)."""
+
+    __slots__ = ("_classification", "calendar", "catalogue", "facts", "params", "procedure")
 
     def __init__(
         self, facts: DossierFacts, catalogue: CataloguePort, calendar: CalendarPort, params: RuleParams
@@ -44,15 +48,16 @@ class RuleInput:
         self.catalogue = catalogue
         self.calendar = calendar
         self.params = params
+        code = facts.procedure_code
+        self.procedure: ProcedurePort | None = catalogue.procedure(code) if code else None
+        self._classification: Classification | None = _UNSET
 
-    @cached_property
-    def procedure(self) -> ProcedurePort | None:
-        code = self.facts.procedure_code
-        return self.catalogue.procedure(code) if code else None
-
-    @cached_property
+    @property
     def classification(self) -> Classification | None:
-        return classify(self.facts, self.catalogue, self.calendar)
+        """Early / on time / late at ``as_of`` (``None`` if never received); computed on first use."""
+        if self._classification is _UNSET:
+            self._classification = classify(self.facts, self.catalogue, self.calendar)
+        return self._classification
 
     def date(self, t: datetime) -> date:
         return self.calendar.local_date(t)

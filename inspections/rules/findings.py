@@ -24,5 +24,8 @@ def event_after_return(inp: RuleInput) -> Iterator[Hit]:
         yield Hit(
             event,
             event.occurred_at,
-            {"event_type": event.type.value, "returned_at": returned.occurred_at.isoformat() if returned else None},
+            {
+                "event_type": event.type.value,
+                "returned_at": returned.occurred_at.isoformat() if returned else None,
+            },
         )

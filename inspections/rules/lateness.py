@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from inspections.classification import local_midnight
-
 from inspections.rules.base import Hit, RuleInput
 
 

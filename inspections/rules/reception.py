@@ -40,7 +40,11 @@ def unpublished_procedure(inp: RuleInput) -> Iterator[Hit]:
         yield Hit(
             received,
             received.occurred_at,
-            {"procedure_code": received.data.procedure_code, "unit_code": received.unit_code, "on": day.isoformat()},
+            {
+                "procedure_code": received.data.procedure_code,
+                "unit_code": received.unit_code,
+                "on": day.isoformat(),
+            },
         )
 
 
