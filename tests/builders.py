@@ -42,25 +42,52 @@ def ev(
     return EVENT_ADAPTER.validate_json(orjson.dumps(raw))
 
 
-def received(when: str, due: str | None, *, procedure: str = "P1", docs: list[str] | None = None,
-             channel: str = "direct", **kw: Any) -> AnyEvent:
-    return ev("received", when, {"procedure_code": procedure, "channel": channel,
-                                  "due_at": at(due) if due else None, "documents": docs or []}, **kw)
+def received(
+    when: str,
+    due: str | None,
+    *,
+    procedure: str = "P1",
+    docs: list[str] | None = None,
+    channel: str = "direct",
+    **kw: Any,
+) -> AnyEvent:
+    return ev(
+        "received",
+        when,
+        {
+            "procedure_code": procedure,
+            "channel": channel,
+            "due_at": at(due) if due else None,
+            "documents": docs or [],
+        },
+        **kw,
+    )
 
 
 def processed(when: str, **kw: Any) -> AnyEvent:
     return ev("processed", when, {}, **kw)
 
 
-def apology(when: str, new_due: str | None, *, notice: str | None = "XL-1", reason: str = "Chờ xác minh",
-            **kw: Any) -> AnyEvent:
-    return ev("apology_issued", when, {"notice_id": notice, "reason": reason,
-                                        "new_due_at": at(new_due) if new_due else None}, **kw)
+def apology(
+    when: str, new_due: str | None, *, notice: str | None = "XL-1", reason: str = "Chờ xác minh", **kw: Any
+) -> AnyEvent:
+    return ev(
+        "apology_issued",
+        when,
+        {"notice_id": notice, "reason": reason, "new_due_at": at(new_due) if new_due else None},
+        **kw,
+    )
 
 
-def supplement(when: str, *, notice: str | None = "BS-1", docs: list[str] | None = None, **kw: Any) -> AnyEvent:
-    return ev("supplement_requested", when, {"notice_id": notice, "reason": "Thiếu giấy tờ",
-                                              "requested_documents": docs or []}, **kw)
+def supplement(
+    when: str, *, notice: str | None = "BS-1", docs: list[str] | None = None, **kw: Any
+) -> AnyEvent:
+    return ev(
+        "supplement_requested",
+        when,
+        {"notice_id": notice, "reason": "Thiếu giấy tờ", "requested_documents": docs or []},
+        **kw,
+    )
 
 
 def completed(when: str, docs: list[str] | None = None, **kw: Any) -> AnyEvent:
@@ -134,13 +161,19 @@ class FakeCatalogue:
 
 
 P1 = FakeProcedure(
-    "P1", ProcessingTime(3, TimeUnit.WORKING_DAYS), frozenset({"A", "B", "C"}),
+    "P1",
+    ProcessingTime(3, TimeUnit.WORKING_DAYS),
+    frozenset({"A", "B", "C"}),
     {"U1": (date(2020, 1, 1), None)},
 )
-P_NONE = FakeProcedure("PN", ProcessingTime(0, TimeUnit.NONE), frozenset({"A"}), {"U1": (date(2020, 1, 1), None)})
-P_CAL = FakeProcedure("PC", ProcessingTime(10, TimeUnit.CALENDAR_DAYS), frozenset({"A"}),
-                      {"U1": (date(2020, 1, 1), None)})
-P_LATE_PUB = FakeProcedure("PL", ProcessingTime(3, TimeUnit.WORKING_DAYS), frozenset({"A"}),
-                           {"U1": (date(2025, 12, 1), None)})
+P_NONE = FakeProcedure(
+    "PN", ProcessingTime(0, TimeUnit.NONE), frozenset({"A"}), {"U1": (date(2020, 1, 1), None)}
+)
+P_CAL = FakeProcedure(
+    "PC", ProcessingTime(10, TimeUnit.CALENDAR_DAYS), frozenset({"A"}), {"U1": (date(2020, 1, 1), None)}
+)
+P_LATE_PUB = FakeProcedure(
+    "PL", ProcessingTime(3, TimeUnit.WORKING_DAYS), frozenset({"A"}), {"U1": (date(2025, 12, 1), None)}
+)
 CATALOGUE = FakeCatalogue(P1, P_NONE, P_CAL, P_LATE_PUB)
 CALENDAR = FakeCalendar()

@@ -138,8 +138,9 @@ def test_duplicate_codes() -> None:
         "successor: C2", "successor: C1"
     )
     found = problems(dup_unit)
-    assert any(p.startswith("t.yaml:18:9: units[2].code: duplicate unit code 'C1' (first at line 11)")
-               for p in found), found
+    assert any(
+        p.startswith("t.yaml:18:9: units[2].code: duplicate unit code 'C1' (first at line 11)") for p in found
+    ), found
     dup_component = GOOD.replace("{code: B, name", "{code: A, name")
     assert one_problem(dup_component).startswith("t.yaml:30:12: procedures[0].components[1].code: duplicate")
     dup_proc = GOOD + GOOD[GOOD.index("- code: '1.000001'") :]
@@ -160,8 +161,9 @@ def test_publication_with_neither_or_both_targets() -> None:
 
 
 def test_unknown_parent_and_successor() -> None:
-    text = GOOD.replace("parent: P\n  level: commune\n  valid_from: 2025", "parent: X\n  level: commune\n"
-                        "  valid_from: 2025")
+    text = GOOD.replace(
+        "parent: P\n  level: commune\n  valid_from: 2025", "parent: X\n  level: commune\n  valid_from: 2025"
+    )
     assert one_problem(text).startswith("t.yaml:20:11: units[2].parent:")
     assert one_problem(GOOD.replace("successor: C2", "successor: C9")).startswith(
         "t.yaml:17:14: units[1].successor: successor 'C9' is not a unit"
@@ -250,8 +252,11 @@ def test_dump_round_trips_the_sample(tmp_path: Path) -> None:
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
 _times = st.one_of(
     st.just(NO_LIMIT),
-    st.builds(ProcessingTime, st.integers(1, 60).map(float),
-              st.sampled_from([TimeUnit.WORKING_DAYS, TimeUnit.CALENDAR_DAYS, TimeUnit.WORKING_HOURS])),
+    st.builds(
+        ProcessingTime,
+        st.integers(1, 60).map(float),
+        st.sampled_from([TimeUnit.WORKING_DAYS, TimeUnit.CALENDAR_DAYS, TimeUnit.WORKING_HOURS]),
+    ),
     st.just(ProcessingTime(0.5, TimeUnit.WORKING_DAYS)),
 )
 
@@ -268,9 +273,15 @@ _times = st.one_of(
 def test_round_trip_property(*, name, code, max_time, weight, fin, start, days) -> None:
     end = None if days is None else start + timedelta(days=days)
     base = loads_catalogue(GOOD)
-    proc = Procedure(code=code, name=name, field="F1", max_time=max_time, weight=weight,
-                     financial_obligation=fin,
-                     publications=(Publication(unit="C1", valid_from=start, valid_to=end),))
+    proc = Procedure(
+        code=code,
+        name=name,
+        field="F1",
+        max_time=max_time,
+        weight=weight,
+        financial_obligation=fin,
+        publications=(Publication(unit="C1", valid_from=start, valid_to=end),),
+    )
     cat = base.merge(Catalogue([proc], [], [], CatalogueMeta(name=name, version=code)))
     assert loads_catalogue(dump_catalogue(cat)) == cat
 
@@ -319,10 +330,22 @@ def test_descendants_and_current_across_the_reform() -> None:
 
 def test_successor_chains_are_followed_transitively() -> None:
     units = [
-        Unit(code="A", name="a", level="commune", valid_from=date(2000, 1, 1), valid_to=date(2010, 1, 1),
-             successor="B"),
-        Unit(code="B", name="b", level="commune", valid_from=date(2010, 1, 1), valid_to=date(2020, 1, 1),
-             successor="C"),
+        Unit(
+            code="A",
+            name="a",
+            level="commune",
+            valid_from=date(2000, 1, 1),
+            valid_to=date(2010, 1, 1),
+            successor="B",
+        ),
+        Unit(
+            code="B",
+            name="b",
+            level="commune",
+            valid_from=date(2010, 1, 1),
+            valid_to=date(2020, 1, 1),
+            successor="C",
+        ),
         Unit(code="C", name="c", level="commune", valid_from=date(2020, 1, 1)),
     ]
     cat = Catalogue([], units, [], CatalogueMeta(name="x"))

@@ -138,7 +138,12 @@ def test_waiting_dossier_ends_at_its_only_request():
 
 # --- supplements ------------------------------------------------------------------------------------
 def test_supplement_unwritten():
-    events = [base(), supplement(f"{TUE} 09:00", notice=None), completed(f"{TUE} 10:00"), processed(f"{WED} 09:00")]
+    events = [
+        base(),
+        supplement(f"{TUE} 09:00", notice=None),
+        completed(f"{TUE} 10:00"),
+        processed(f"{WED} 09:00"),
+    ]
     assert rules_of(events) == ["SUPPLEMENT_UNWRITTEN"]
 
 
@@ -175,7 +180,12 @@ def test_excess_documents_in_each_place():
     r = received(f"{MON} 09:00", f"{THU} 17:00", docs=["A", "SO-HO-KHAU"])
     found = AUDITOR.evaluate("D1", [r, processed(f"{WED} 09:00")], AS_OF)
     assert [(v.rule_id, v.evidence["excess"]) for v in found] == [("EXCESS_DOCUMENTS", ["SO-HO-KHAU"])]
-    events = [base(), supplement(f"{TUE} 09:00", docs=["Z"]), completed(f"{TUE} 10:00", ["Y"]), processed(f"{WED} 09:00")]
+    events = [
+        base(),
+        supplement(f"{TUE} 09:00", docs=["Z"]),
+        completed(f"{TUE} 10:00", ["Y"]),
+        processed(f"{WED} 09:00"),
+    ]
     assert rules_of(events) == ["EXCESS_DOCUMENTS", "EXCESS_DOCUMENTS"]
 
 
@@ -221,11 +231,19 @@ def test_due_date_changed_without_apology():
 
 
 def test_due_date_changed_with_matching_apology_or_earlier_is_lawful():
-    lawful = [base(), apology(f"{WED} 09:00", f"{FRI} 12:00"), _change(f"{WED} 10:00", f"{THU} 17:00", f"{FRI} 17:00")]
+    lawful = [
+        base(),
+        apology(f"{WED} 09:00", f"{FRI} 12:00"),
+        _change(f"{WED} 10:00", f"{THU} 17:00", f"{FRI} 17:00"),
+    ]
     assert rules_of([*lawful, processed(f"{WED} 11:00")]) == []
     earlier = _change(f"{TUE} 10:00", f"{THU} 17:00", f"{WED} 17:00")
     assert rules_of([base(), earlier, processed(f"{WED} 11:00")]) == []
-    apology_after = [base(), _change(f"{WED} 10:00", f"{THU} 17:00", f"{FRI} 17:00"), apology(f"{WED} 11:00", f"{FRI} 12:00")]
+    apology_after = [
+        base(),
+        _change(f"{WED} 10:00", f"{THU} 17:00", f"{FRI} 17:00"),
+        apology(f"{WED} 11:00", f"{FRI} 12:00"),
+    ]
     assert rules_of([*apology_after, processed(f"{WED} 12:00")]) == ["DUE_DATE_CHANGED"]
 
 
@@ -250,10 +268,19 @@ def test_event_after_return_is_a_finding():
 
 SCENARIOS = [
     [base(), processed(f"{FRI} 10:00")],
-    [base(), apology(f"{THU} 09:00", None, notice=None), processed(f"{NEXT_MON} 10:00"),
-     ev("returned", f"{NEXT_MON} 11:00", {"channel": "postal"})],
-    [base(None), supplement(f"{TUE} 09:00", notice=None), completed(f"{WED} 09:00"), supplement(f"{WED} 10:00"),
-     _change(f"{WED} 11:00", f"{THU} 17:00", f"{FRI} 17:00")],
+    [
+        base(),
+        apology(f"{THU} 09:00", None, notice=None),
+        processed(f"{NEXT_MON} 10:00"),
+        ev("returned", f"{NEXT_MON} 11:00", {"channel": "postal"}),
+    ],
+    [
+        base(None),
+        supplement(f"{TUE} 09:00", notice=None),
+        completed(f"{WED} 09:00"),
+        supplement(f"{WED} 10:00"),
+        _change(f"{WED} 11:00", f"{THU} 17:00", f"{FRI} 17:00"),
+    ],
 ]
 
 
