@@ -155,3 +155,19 @@ def test_console_script_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "valid 24" in result.stderr
+
+
+def test_applicants_never_appear_in_any_output(tmp_path):
+    clear = ["079201001234", "Nguyễn Văn A"]  # the applicants in examples.jsonl
+    broken = b'{"schema_version": 1, "event_id": "x", "data": {"applicant": "079201001234", "channel": "fax"'
+    path = tmp_path / "with-applicants.jsonl"
+    path.write_bytes(EXAMPLES.read_bytes() + broken + b"\n")
+    outputs = [
+        invoke("validate", str(path), "--json"),
+        invoke("audit", str(path), "--as-of", "2025-11-20", "--json"),
+        invoke("metrics", str(path), "--from", "2025-11-03", "--to", "2025-11-10", "--json"),
+    ]
+    for result in outputs:
+        for value in clear:
+            assert value not in result.stdout
+            assert value not in result.stderr

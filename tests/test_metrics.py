@@ -1,0 +1,76 @@
+"""The reporting form and indicator 2.1 over hand-built dossiers (fake calendar and catalogue)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from inspections.metrics import grouped_forms, outcome, period_as_of, reporting_form
+from inspections.rulebook import Auditor
+from tests.builders import CALENDAR, CATALOGUE, ev, processed, received, supplement
+
+AUDITOR = Auditor(CATALOGUE, CALENDAR)
+START, END = date(2025, 11, 10), date(2025, 11, 17)  # Monday to Monday
+
+
+def _outcomes(dossiers):
+    as_of = period_as_of(END)
+    out = []
+    for dossier_id, events in dossiers.items():
+        o = outcome(AUDITOR.facts(dossier_id, events, as_of), CATALOGUE, CALENDAR)
+        if o is not None:
+            out.append(o)
+    return out
+
+
+def _d(name, *events):
+    return name, [e.model_copy(update={"dossier_id": name}) for e in events]
+
+
+DOSSIERS = dict(
+    [
+        # carried over: received the week before, resolved early in the period
+        _d("A", received("2025-11-06 09:00", "2025-11-12 17:00", channel="online"), processed("2025-11-11 09:00")),
+        # carried over, ended before the period: not counted at all
+        _d("B", received("2025-11-03 09:00", "2025-11-06 17:00"), processed("2025-11-05 09:00")),
+        # new online, resolved on time
+        _d("C", received("2025-11-10 09:00", "2025-11-13 17:00", channel="online"), processed("2025-11-13 15:00")),
+        # new direct, resolved late
+        _d("D", received("2025-11-10 10:00", "2025-11-11 17:00"), processed("2025-11-14 09:00")),
+        # new postal, in progress and overdue at the end of the period
+        _d("E", received("2025-11-11 09:00", "2025-11-12 17:00", channel="postal")),
+        # new direct, waiting for its only supplement: in progress, within time (ends at the request)
+        _d("F", received("2025-11-12 09:00", "2025-11-13 17:00"), supplement("2025-11-13 09:00")),
+        # received after the period: not counted
+        _d("G", received("2025-11-17 09:00", "2025-11-20 17:00")),
+        # never received (refused at reception): not in the form
+        _d("H", ev("submitted", "2025-11-10 08:00", {"procedure_code": "P1", "channel": "online"})),
+    ]
+)
+
+
+def test_reporting_form_counts_each_bucket():
+    form = reporting_form(_outcomes(DOSSIERS), START, END).to_json_dict()
+    assert form["received"] == {"carried_over": 1, "new_online": 1, "new_direct_postal": 3, "total": 5}
+    assert form["resolved"] == {"total": 3, "early": 1, "on_time": 1, "late": 1}
+    assert form["in_progress"] == {"total": 2, "within_time": 1, "overdue": 1}
+    assert form["on_time_rate"] == pytest.approx(3 / 5)
+    assert form["progress_points_766"] == 12.0
+    assert form["share_online"] == pytest.approx(1 / 4)
+
+
+def test_empty_period_has_no_rate():
+    form = reporting_form([], START, END).to_json_dict()
+    assert form["on_time_rate"] is None and form["progress_points_766"] is None
+    assert form["received"]["total"] == 0
+
+
+def test_grouped_forms_sum_to_the_whole():
+    outcomes = _outcomes(DOSSIERS)
+    by_channel = grouped_forms(outcomes, START, END, key=lambda o: o.channel)
+    whole = reporting_form(outcomes, START, END)
+    assert sum(f.received_total for f in by_channel.values()) == whole.received_total
+    assert sum(f.resolved_total for f in by_channel.values()) == whole.resolved_total
+    by_procedure = grouped_forms(outcomes, START, END, key=lambda o: o.procedure_code)
+    assert set(by_procedure) == {"P1"}
