@@ -1,0 +1,493 @@
+"""The streaming province simulator: arrivals → dossier lifecycles → events in time order.
+
+Dossiers are planned in order of their receive time; each dossier's events wait in per-day buckets
+(a heap of pending days) and a day is released, sorted, once no dossier still to be planned can have
+an event in it (an online submission is never earlier than 07:00 of the working day before its
+receipt). Memory is bounded by the dossiers
+open in that window, not by the size of the output.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
+
+from dossier_audit.simulator import scenarios as sc
+from dossier_audit.simulator.calibration import build_outcome, plan_calibration
+from dossier_audit.simulator.config import RULE_IDS, SimulationConfig
+from inspections.timeunits import ProcessingTime
+
+if TYPE_CHECKING:
+    from inspections.calendar import WorkingCalendar
+    from inspections.catalogue import Catalogue
+
+#: Relative daily volume by weekday (Mon..Sun); Mondays also carry the weekend's online backlog.
+WEEKDAY_WEIGHT = (1.35, 1.2, 1.0, 1.0, 0.9, 0.8, 0.8)
+#: Relative volume of a receiving unit by level.
+LEVEL_WEIGHT = {"province": 1.0, "department": 3.0, "district": 2.0, "commune": 1.0}
+#: Scenarios that need a procedure with a limited maximum time (they plan around its due date).
+_NEEDS_LIMIT = frozenset(RULE_IDS) - {"UNPUBLISHED_PROCEDURE", "REFUSAL_UNWRITTEN", "REFUSAL_NO_REASON"}
+
+
+class _Procedure(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def max_time(self) -> ProcessingTime: ...
+    @property
+    def financial_obligation(self) -> bool: ...
+    @property
+    def weight(self) -> int | None: ...
+    @property
+    def components(self) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationSummary:
+    """What a run produced."""
+
+    seed: int
+    start: date
+    end: date
+    as_of: datetime
+    dossiers: int
+    events: int
+    violations: dict[str, int]
+
+    def meta(self) -> dict[str, Any]:
+        """The ground truth file's first line (under ``"meta"``)."""
+        return {
+            "seed": self.seed,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "dossiers": self.dossiers,
+            "events": self.events,
+            "violations": self.violations,
+            "total_violations": sum(self.violations.values()),
+        }
+
+
+@dataclass(slots=True)
+class Arrival:
+    """A dossier to plan: where, what, how and when it is received."""
+
+    received_wm: int
+    channel: str
+    unit_code: str
+    procedure_code: str
+    scenario: str | None
+    submitted_at: datetime | None = None
+    never_received: bool = False
+    outcome: str | None = None  # calibration: early / on_time / late / in_progress
+
+
+_VN_OFFSET_S = 7 * 3600
+
+
+def _line(event: dict[str, Any]) -> bytes:
+    # orjson's result keeps its over-allocated buffer (~1 KiB); an exact copy is a third of the memory.
+    return bytes(memoryview(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)))
+
+
+def default_calendar() -> WorkingCalendar:
+    """The shipped Vietnamese civil-service calendar (loaded once per call: reuse it)."""
+    from inspections.calendar_data import load_calendar
+
+    return load_calendar()
+
+
+def default_catalogue() -> Catalogue:
+    """The bundled sample province catalogue."""
+    from inspections.catalogue_io import sample_catalogue
+
+    return sample_catalogue()
+
+
+class World:
+    """The province: calendar, catalogue, working-minute clock and cached weighted choices."""
+
+    def __init__(self, config: SimulationConfig, calendar: sc.Calendar, catalogue: Any) -> None:
+        targets = config.targets
+        self.start = targets.start if targets else config.start
+        self.end = targets.end if targets else config.end
+        self.as_of = datetime.combine(self.end, datetime.min.time(), tzinfo=sc.TZ)
+        self.calendar, self.catalogue = calendar, catalogue
+        self.clock = sc.Clock(calendar, self.start - timedelta(days=40), self.end + timedelta(days=400))
+        self.unit_codes = config.unit_codes
+        if targets is not None:
+            self.unit_codes = (targets.unit_code or calibration_unit(catalogue, self.start),)
+        self._units: dict[date, tuple[list[str], list[float]]] = {}
+        self._procs: dict[tuple[str, date, bool, bool], tuple[list[str], list[float]]] = {}
+        self._transfer: dict[date, tuple[str, ...]] = {}
+
+    def units_on(self, day: date) -> tuple[list[str], list[float]]:
+        """Receiving units valid on ``day`` (with at least one published procedure), cumulative weights."""
+        got = self._units.get(day)
+        if got is None:
+            codes, cum, total = [], [], 0.0
+            for u in self.catalogue.units.values():
+                if not u.valid_on(day) or (self.unit_codes is not None and u.code not in self.unit_codes):
+                    continue
+                if not self.procedures(u.code, day)[0]:
+                    continue
+                total += LEVEL_WEIGHT.get(str(u.level), 1.0)
+                codes.append(u.code)
+                cum.append(total)
+            got = self._units[day] = (codes, cum)
+        return got
+
+    def procedures(
+        self, unit: str, day: date, *, limited: bool = False, unpublished: bool = False
+    ) -> tuple[list[str], list[float]]:
+        """Procedures published (or, with ``unpublished``, not published) for the unit on the day."""
+        key = (unit, day, limited, unpublished)
+        got = self._procs.get(key)
+        if got is None:
+            codes, cum, total = [], [], 0.0
+            for p in self.catalogue.procedures.values():
+                if self.catalogue.is_published(p.code, unit, day) == unpublished:
+                    continue
+                if limited and (not p.max_time.is_limited or not p.components):
+                    continue
+                total += float(p.weight if p.weight else 1)
+                codes.append(p.code)
+                cum.append(total)
+            got = self._procs[key] = (codes, cum)
+        return got
+
+    def transfer_units(self, day: date) -> tuple[str, ...]:
+        got = self._transfer.get(day)
+        if got is None:
+            got = self._transfer[day] = tuple(
+                u.code
+                for u in self.catalogue.units.values()
+                if u.valid_on(day) and str(u.level) == "department"
+            )
+        return got
+
+
+def calibration_unit(catalogue: Any, on: date) -> str:
+    """The first pre-reform ward (commune-level *Phường* later merged) valid on ``on``."""
+    for u in catalogue.units.values():
+        if str(u.level) == "commune" and "Phường" in u.name and u.valid_on(on) and u.valid_to is not None:
+            return str(u.code)
+    raise ValueError("the catalogue has no pre-reform ward")
+
+
+def _pick(rng: sc.FastRandom, choices: tuple[list[str], list[float]]) -> str | None:
+    codes, cum = choices
+    if not codes:
+        return None
+    return codes[bisect.bisect_right(cum, rng.random() * cum[-1])]
+
+
+def day_counts(clock: sc.Clock, start: date, end: date, total: int) -> list[tuple[date, int]]:
+    """Receptions per working day in ``[start, end)``, by weekday weight, summing exactly to ``total``."""
+    days = [d for d in clock.days if start <= d < end]
+    if not days:
+        return []
+    weights = [WEEKDAY_WEIGHT[d.weekday()] for d in days]
+    scale = total / sum(weights)
+    exact = [w * scale for w in weights]
+    counts = [int(x) for x in exact]
+    # Largest remainders (ties by date) take the rest, so the total is exact and deterministic.
+    order = sorted(range(len(days)), key=lambda i: (counts[i] - exact[i], i))
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return list(zip(days, counts, strict=True))
+
+
+class Simulation:
+    """One run: arrivals, planning and ordered release of events; truth lines are collected on the way."""
+
+    def __init__(
+        self,
+        config: SimulationConfig,
+        calendar: sc.Calendar | None = None,
+        catalogue: Any = None,
+        truth_sink: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.rng = sc.FastRandom(config.seed)
+        self.world = World(
+            config,
+            calendar if calendar is not None else default_calendar(),
+            catalogue if catalogue is not None else default_catalogue(),
+        )
+        self.kit = sc.Kit(
+            self.rng,
+            self.world.clock,
+            self.world.calendar,
+            self.world.as_of,
+            apology_lead_working_days=config.apology_lead_working_days,
+            pause_on_financial_obligation=config.pause_on_financial_obligation,
+        )
+        self.truth: list[dict[str, Any]] = []
+        self._sink = truth_sink if truth_sink is not None else self.truth.append
+        self.violations = dict.fromkeys(RULE_IDS, 0)
+        self.dossiers = 0
+        self.events = 0
+        self._seq: dict[tuple[str, int], int] = {}
+        self._proc_info: dict[str, tuple[Any, ...]] = {}
+        self._transfer: dict[tuple[int, str], tuple[str, ...]] = {}
+        rates = (
+            [] if config.targets is not None else [(r, config.violation_rates.get(r, 0.0)) for r in RULE_IDS]
+        )
+        self._rates = list(itertools.accumulate(rate for _, rate in rates))
+        self._rate_ids = [r for r, _ in rates]
+
+    # --- arrivals ----------------------------------------------------------------------------
+
+    def _scenario(self) -> str | None:
+        if not self._rates:
+            return None
+        i = bisect.bisect_right(self._rates, self.rng.random())
+        return self._rate_ids[i] if i < len(self._rate_ids) else None
+
+    def _submitted_at(self, wm: int) -> datetime:
+        """An online submission before receipt: often in the preceding non-working gap, else just before."""
+        rng, clock = self.rng, self.world.clock
+        r_at = clock.dt(wm)
+        day = clock.date_of(wm)
+        prev = clock.before(day, 1)
+        gap_start = clock.dt(clock.last_wm(prev)) + timedelta(minutes=1)  # 17:00 of the previous working day
+        if (day - prev).days > 1 and wm % sc.DAY_MINUTES < 120 and rng.random() < 0.7:
+            span = int((clock.dt(clock.first_wm(day)) - gap_start).total_seconds())
+            return gap_start + timedelta(seconds=rng.randrange(span))
+        return r_at - timedelta(seconds=rng.randint(120, 3 * 3600))
+
+    def arrivals_on(self, day: date, n: int, channels: Sequence[str] | None = None) -> list[Arrival]:
+        """``n`` receptions on a working day, sorted by receive time."""
+        rng, world, cfg = self.rng, self.world, self.config
+        base = world.clock.first_wm(day)
+        minutes = sorted(min(world.clock.random_minute(rng), sc.LAST_ARRIVAL_MINUTE) for _ in range(n))
+        out: list[Arrival] = []
+        units = world.units_on(day)
+        for i, minute in enumerate(minutes):
+            wm = base + minute
+            if channels is not None:
+                channel = channels[i]
+            elif rng.random() < cfg.online_share:
+                channel = "online"
+            else:
+                channel = "postal" if rng.random() < cfg.postal_share else "direct"
+            unit = _pick(rng, units)
+            if unit is None:
+                raise ValueError(f"no receiving unit with a published procedure on {day}")
+            scenario = self._scenario()
+            proc = None
+            if scenario == "UNPUBLISHED_PROCEDURE":
+                proc = _pick(rng, world.procedures(unit, day, unpublished=True))
+            elif scenario in _NEEDS_LIMIT:
+                proc = _pick(rng, world.procedures(unit, day, limited=True))
+            if proc is None:
+                if scenario in _NEEDS_LIMIT or scenario == "UNPUBLISHED_PROCEDURE":
+                    scenario = None
+                proc = _pick(rng, world.procedures(unit, day))
+            assert proc is not None
+            a = Arrival(wm, channel, unit, proc, scenario)
+            if channel == "online":
+                a.submitted_at = self._submitted_at(wm)
+                a.never_received = channels is None and rng.random() < cfg.online_refused_at_reception
+            out.append(a)
+        return out
+
+    def arrivals(self) -> Iterator[Arrival]:
+        targets = self.config.targets
+        if targets is not None:
+            yield from plan_calibration(self, targets)
+            return
+        w = self.world
+        for day, n in day_counts(w.clock, w.start, w.end, self.config.total_dossiers):
+            yield from self.arrivals_on(day, n)
+
+    # --- planning ----------------------------------------------------------------------------
+
+    def _procedure(self, code: str) -> tuple[Any, ...]:
+        got = self._proc_info.get(code)
+        if got is None:
+            p: _Procedure = self.world.catalogue.procedures[code]
+            comps = tuple(c.code for c in p.components)
+            mandatory = tuple(c.code for c in p.components if c.mandatory)
+            optional = tuple(c for c in comps if c not in mandatory)
+            got = self._proc_info[code] = (p.max_time, comps, mandatory, optional, p.financial_obligation)
+        return got
+
+    def _transfers(self, day_index: int, unit: str) -> tuple[str, ...]:
+        key = (day_index, unit)
+        got = self._transfer.get(key)
+        if got is None:
+            day = self.world.clock.days[day_index]
+            got = self._transfer[key] = tuple(u for u in self.world.transfer_units(day) if u != unit)
+        return got
+
+    def _dossier(self, a: Arrival, procedure_code: str, dossier_id: str | None = None) -> sc.Dossier:
+        world, rng = self.world, self.rng
+        day_index = a.received_wm // sc.DAY_MINUTES
+        if dossier_id is None:
+            key = (a.unit_code, day_index)
+            seq = self._seq[key] = self._seq.get(key, 0) + 1
+            dossier_id = f"{a.unit_code}-{world.clock.label(day_index)}-{seq:04d}"
+        applicant = f"0{rng.randrange(10**10, 10**11)}" if rng.random() < 0.4 else None
+        max_time, comps, mandatory, optional, financial = self._procedure(procedure_code)
+        return sc.Dossier(
+            dossier_id=dossier_id,
+            unit_code=a.unit_code,
+            procedure_code=procedure_code,
+            max_time=max_time,
+            components=comps,
+            mandatory=mandatory,
+            optional=optional,
+            financial_obligation=financial,
+            channel=a.channel,
+            received_wm=a.received_wm,
+            submitted_at=a.submitted_at,
+            applicant=applicant,
+            transfer_units=self._transfers(day_index, a.unit_code),
+        )
+
+    def plan(self, a: Arrival) -> sc.Dossier:
+        """Build one dossier's events and expected violations."""
+        kit = self.kit
+        d = self._dossier(a, a.procedure_code)
+        if a.outcome is not None:
+            build_outcome(kit, d, a.outcome)
+            return d
+        if a.scenario is not None:
+            applicable = a.scenario.startswith("REFUSAL") or not a.never_received
+            if applicable and sc.SCENARIOS[a.scenario](kit, d) and kit.fits(d):
+                return d
+            d.reset()
+            if a.scenario == "UNPUBLISHED_PROCEDURE":
+                day = self.world.clock.date_of(a.received_wm)
+                code = _pick(self.rng, self.world.procedures(a.unit_code, day))
+                assert code is not None
+                d = self._dossier(a, code, d.dossier_id)
+        if a.never_received:
+            sc.refused_at_reception(kit, d)
+        else:
+            sc.clean(kit, d)
+        return d
+
+    # --- streaming ---------------------------------------------------------------------------
+
+    def run(self) -> Iterator[tuple[int, str, dict[str, Any]]]:
+        """Events as (epoch second, event id, event dict), ordered by time then id."""
+        return self._run(None)
+
+    def run_lines(self) -> Iterator[tuple[int, str, bytes]]:
+        """Events as (epoch second, event id, JSON line), ordered by time then id.
+
+        Pending events are kept serialised: smaller than dicts and invisible to the cyclic GC.
+        """
+        return self._run(_line)
+
+    def _run(self, encode: Callable[[dict[str, Any]], Any] | None) -> Iterator[tuple[int, str, Any]]:
+        """The ordered release (``encode`` is applied when an event is planned; ``None``: as is).
+
+        Pending events wait in one bucket per local day, with a heap of bucket days; a day is sorted
+        and released once every dossier still to be planned starts after it (a C-level sort of a
+        day beats one heap operation per event).
+        """
+        buckets: dict[int, list[tuple[int, str, Any]]] = {}
+        days: list[int] = []
+        as_of_s = int(self.world.as_of.timestamp())
+        clock = self.world.clock
+        for a in self.arrivals():
+            # An online submission is never earlier than 07:00 of the previous working day.
+            horizon = int(clock.dt((a.received_wm // sc.DAY_MINUTES - 1) * sc.DAY_MINUTES).timestamp())
+            horizon_day = (horizon + _VN_OFFSET_S) // 86400
+            while days and days[0] < horizon_day:
+                yield from self._release(buckets.pop(heapq.heappop(days)))
+            d = self.plan(a)
+            self.dossiers += 1
+            for at, eid, event in d.events:
+                ts = int(at.timestamp())
+                if ts < as_of_s:
+                    key = (ts + _VN_OFFSET_S) // 86400
+                    bucket = buckets.get(key)
+                    if bucket is None:
+                        bucket = buckets[key] = []
+                        heapq.heappush(days, key)
+                    bucket.append((ts, eid, event if encode is None else encode(event)))
+            for rule, trigger in d.truth:
+                self.violations[rule] += 1
+                self._sink({"dossier_id": d.dossier_id, "rule_id": rule, "event_id": trigger})
+        while days:
+            yield from self._release(buckets.pop(heapq.heappop(days)))
+
+    def _release(self, bucket: list[tuple[int, str, Any]]) -> Iterator[tuple[int, str, Any]]:
+        bucket.sort()  # (time, event id) is unique, so the payloads are never compared
+        self.events += len(bucket)
+        return iter(bucket)
+
+    def summary(self) -> SimulationSummary:
+        w = self.world
+        return SimulationSummary(
+            self.config.seed, w.start, w.end, w.as_of, self.dossiers, self.events, dict(self.violations)
+        )
+
+
+def generate(
+    config: SimulationConfig, calendar: sc.Calendar | None = None, catalogue: Any = None
+) -> Iterator[dict[str, Any]]:
+    """Event dicts in output order. Timestamps are aware ``datetime`` values (``orjson.dumps`` renders
+    them as RFC 3339)."""
+    for _, _, event in Simulation(config, calendar, catalogue).run():
+        yield event
+
+
+def truth(
+    config: SimulationConfig, calendar: sc.Calendar | None = None, catalogue: Any = None
+) -> Iterator[dict[str, Any]]:
+    """The expected violations (``dossier_id``, ``rule_id``, ``event_id``) of the run (runs it)."""
+    sim = Simulation(config, calendar, catalogue)
+    for _ in sim.run():
+        pass
+    yield from sim.truth
+
+
+def simulate(
+    config: SimulationConfig,
+    events_path: Path,
+    truth_path: Path,
+    *,
+    calendar: sc.Calendar | None = None,
+    catalogue: Any = None,
+) -> SimulationSummary:
+    """Write the events (JSONL, time order) and the ground truth (JSONL, meta line first)."""
+    dumps, nl = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    truth_path = Path(truth_path)
+    part = truth_path.with_name(truth_path.name + ".part")
+    # Truth lines go to a side file while events stream; the meta line (counts) is known only at the end.
+    with part.open("wb") as body:
+
+        def sink(record: dict[str, Any]) -> None:
+            body.write(dumps(record, option=nl))
+
+        sim = Simulation(config, calendar, catalogue, sink)
+        with Path(events_path).open("wb") as out:
+            buf: list[bytes] = []
+            append, write = buf.append, out.write
+            for _, _, line in sim.run_lines():
+                append(line)
+                if len(buf) >= 8192:
+                    write(b"".join(buf))
+                    buf.clear()
+            write(b"".join(buf))
+    summary = sim.summary()
+    with truth_path.open("wb") as out, part.open("rb") as body_in:
+        out.write(dumps({"meta": summary.meta()}, option=nl))
+        shutil.copyfileobj(body_in, out)
+    part.unlink()
+    return summary
