@@ -31,11 +31,19 @@ def _d(name, *events):
 DOSSIERS = dict(
     [
         # carried over: received the week before, resolved early in the period
-        _d("A", received("2025-11-06 09:00", "2025-11-12 17:00", channel="online"), processed("2025-11-11 09:00")),
+        _d(
+            "A",
+            received("2025-11-06 09:00", "2025-11-12 17:00", channel="online"),
+            processed("2025-11-11 09:00"),
+        ),
         # carried over, ended before the period: not counted at all
         _d("B", received("2025-11-03 09:00", "2025-11-06 17:00"), processed("2025-11-05 09:00")),
         # new online, resolved on time
-        _d("C", received("2025-11-10 09:00", "2025-11-13 17:00", channel="online"), processed("2025-11-13 15:00")),
+        _d(
+            "C",
+            received("2025-11-10 09:00", "2025-11-13 17:00", channel="online"),
+            processed("2025-11-13 15:00"),
+        ),
         # new direct, resolved late
         _d("D", received("2025-11-10 10:00", "2025-11-11 17:00"), processed("2025-11-14 09:00")),
         # new postal, in progress and overdue at the end of the period
