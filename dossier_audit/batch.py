@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import tempfile
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,11 +34,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
 import orjson
 from rbloom import Bloom
 
 from schemas.dedup import conflict_rejection
-from schemas.events import END_TYPES, AnyEvent
+from schemas.events import END_TYPES, AnyEvent, event_sort_key
 from schemas.validation import Rejection, parse_event
 
 Evaluate = Callable[[str, list[AnyEvent]], list[Any]]
@@ -110,7 +110,8 @@ def default_workers() -> int:
 
 
 def _shard_of(dossier_id: str, workers: int) -> int:
-    return zlib.crc32(dossier_id.encode()) % workers if workers > 1 else 0
+    # str hashes are salted per interpreter, but forked workers share their parent's salt.
+    return hash(dossier_id) % workers if workers > 1 else 0
 
 
 _FINISHING = frozenset(END_TYPES - {"processed"})
@@ -129,26 +130,35 @@ class _Resident:
         self.deadline = float("inf")
 
 
+class _Routing(msgspec.Struct):
+    """The envelope fields that route a line, decoded without building the whole event."""
+
+    dossier_id: str
+    event_id: str
+    occurred_at: datetime
+    type: Any = ""
+
+
+_decode_routing = msgspec.json.Decoder(_Routing).decode
+
+
 def _route(raw: bytes) -> tuple[str, str, datetime, str] | None:
-    """(dossier_id, event_id, occurred_at, type) read cheaply, or None when the line cannot be routed."""
+    """(dossier_id, event_id, occurred_at, type) of a line, or None when it is not a valid event.
+
+    The fast path decodes only those fields; a line it cannot read is fully validated instead, so a valid
+    event in an unusual spelling is still routed, and anything else is left for shard 0 to reject.
+    """
     try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        r = _decode_routing(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        pass
+    else:
+        if r.occurred_at.tzinfo is not None:
+            return r.dossier_id, r.event_id, r.occurred_at, r.type if isinstance(r.type, str) else ""
+    parsed = parse_event(raw)
+    if isinstance(parsed, Rejection):
         return None
-    if not isinstance(obj, dict):
-        return None
-    dossier_id, event_id, occurred, kind = (
-        obj.get("dossier_id"), obj.get("event_id"), obj.get("occurred_at"), obj.get("type"),
-    )  # fmt: skip
-    if not (isinstance(dossier_id, str) and isinstance(event_id, str) and isinstance(occurred, str)):
-        return None
-    try:
-        at = datetime.fromisoformat(occurred)
-    except ValueError:
-        return None
-    if at.tzinfo is None:
-        return None
-    return dossier_id, event_id, at, kind if isinstance(kind, str) else ""
+    return parsed.dossier_id, parsed.event_id, parsed.occurred_at, parsed.type.value
 
 
 class _Shard:
@@ -170,6 +180,15 @@ class _Shard:
         stats = self.stats
         events: list[AnyEvent] = []
         for versions in copies.values():
+            if len(versions) == 1:  # the common case: one copy of the event
+                line_no, raw = versions[0]
+                parsed = parse_event(raw, line_no=line_no)
+                if isinstance(parsed, Rejection):
+                    self._reject(parsed, rejections)
+                else:
+                    events.append(parsed)
+                    stats.valid += 1
+                continue
             first: AnyEvent | None = None
             first_raw = b""
             for line_no, raw in versions:
@@ -187,7 +206,7 @@ class _Shard:
                     stats.duplicates += 1
                 else:
                     self._reject(conflict_rejection(parsed, raw=raw, line_no=line_no), rejections)
-        events.sort(key=lambda e: (e.occurred_at, e.event_id))
+        events.sort(key=event_sort_key)
         return events
 
     def _reject(self, rejection: Rejection, rejections: IO[bytes]) -> None:
@@ -226,23 +245,24 @@ class _Shard:
         short = opts.lateness.total_seconds()
         long = opts.lateness_unreturned.total_seconds()
         stats = self.stats
+        workers, shard = self.workers, self.shard
 
         with open(path, "rb") as fh:
+            line_no = 0
             for line_no, raw in enumerate(fh, 1):
-                stats.lines = line_no
                 if progress is not None and line_no & 0xFFFF == 0:
                     progress(fh.tell())
-                if not raw.strip():
-                    continue  # blank lines are ignored, not rejected
                 routed = _route(raw)
                 if routed is None:
+                    if not raw.strip():
+                        continue  # blank lines are ignored, not rejected
                     if self.shard == 0:  # unroutable lines belong to shard 0, which explains why
                         parsed = parse_event(raw, line_no=line_no)
                         if isinstance(parsed, Rejection):
                             self._reject(parsed, rejections)
                     continue
                 dossier_id, event_id, at, kind = routed
-                if not self.mine(dossier_id):
+                if workers > 1 and hash(dossier_id) % workers != shard:
                     seen_ids.add(event_id)  # other shards' ids, to see cross-dossier reuse
                     continue
                 resident = residents.get(dossier_id)
@@ -262,7 +282,8 @@ class _Shard:
                     resident.lines[event_id] = [(line_no, raw)]
                 seen_ids.add(event_id)
 
-                ts = min(at.timestamp(), horizon)
+                ts = at.timestamp()
+                ts = min(ts, horizon)
                 resident.last_at = max(resident.last_at, ts)
                 if kind in END_TYPES:
                     resident.ended = True
@@ -283,6 +304,7 @@ class _Shard:
                     evicted.add(candidate)
                     self._finish(candidate, cand, results, rejections, suspects)
 
+        stats.lines = line_no
         for dossier_id, resident in residents.items():
             self._finish(dossier_id, resident, results, rejections, suspects)
         residents.clear()

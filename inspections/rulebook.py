@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 
 from inspections.ports import CalendarPort, CataloguePort
@@ -13,7 +14,7 @@ from inspections.violations import Violation
 from schemas.events import AnyEvent
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rulebook:
     """A version of the rulebook: its rules, parameters and the date it takes effect."""
 
@@ -23,10 +24,15 @@ class Rulebook:
     params: RuleParams = field(default_factory=RuleParams)
     findings: tuple[Rule, ...] = FINDINGS
 
-    @property
+    @cached_property
     def all_rules(self) -> tuple[Rule, ...]:
         """The rules, then the data-quality findings."""
         return self.rules + self.findings
+
+    @cached_property
+    def catalogue_free_rules(self) -> tuple[Rule, ...]:
+        """What still applies when the dossier's procedure is unknown to the catalogue."""
+        return tuple(rule for rule in self.all_rules if not rule.needs_catalogue)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.all_rules:
@@ -70,12 +76,21 @@ class Auditor:
     calendar: CalendarPort
     rulebooks: Rulebooks = DEFAULT_RULEBOOKS
 
-    def facts(self, dossier_id: str, events: Iterable[AnyEvent], as_of: datetime) -> DossierFacts:
-        """The dossier's derived facts at ``as_of`` under the rulebook version in force for it."""
+    def facts(
+        self, dossier_id: str, events: Iterable[AnyEvent], as_of: datetime, *, presorted: bool = False
+    ) -> DossierFacts:
+        """The dossier's derived facts at ``as_of`` under the rulebook version in force for it.
+
+        ``presorted``: the events are unique and in event-time order already (see ``derive_facts``).
+        """
         events = list(events)
         params = self._book(events).params
         return derive_facts(
-            dossier_id, events, as_of, pause_on_financial_obligation=params.pause_on_financial_obligation
+            dossier_id,
+            events,
+            as_of,
+            pause_on_financial_obligation=params.pause_on_financial_obligation,
+            presorted=presorted,
         )
 
     def _book(self, events: list[AnyEvent]) -> Rulebook:
@@ -85,9 +100,11 @@ class Auditor:
         start = min(e.occurred_at for e in events)
         return self.rulebooks.for_date(self.calendar.local_date(start))
 
-    def evaluate(self, dossier_id: str, events: Iterable[AnyEvent], as_of: datetime) -> list[Violation]:
+    def evaluate(
+        self, dossier_id: str, events: Iterable[AnyEvent], as_of: datetime, *, presorted: bool = False
+    ) -> list[Violation]:
         """The violations and findings of one dossier at ``as_of``: a pure function of its inputs."""
-        facts = self.facts(dossier_id, events, as_of)
+        facts = self.facts(dossier_id, events, as_of, presorted=presorted)
         return self.evaluate_facts(facts, self._book(list(facts.events)))
 
     def evaluate_facts(self, facts: DossierFacts, book: Rulebook | None = None) -> list[Violation]:
@@ -95,12 +112,10 @@ class Auditor:
             return []
         book = book or self._book(list(facts.events))
         inp = RuleInput(facts, self.catalogue, self.calendar, book.params)
-        known_procedure = inp.procedure is not None
+        rules = book.all_rules if inp.procedure is not None else book.catalogue_free_rules
         out: list[Violation] = []
         day: date | None = None
-        for rule in book.all_rules:
-            if rule.needs_catalogue and not known_procedure:
-                continue
+        for rule in rules:
             for hit in rule.check(inp):
                 if day is None:  # the legal basis depends on when the dossier began
                     day = self.calendar.local_date(facts.events[0].occurred_at)

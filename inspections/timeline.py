@@ -113,8 +113,14 @@ _END_RANK: dict[str, int] = {
 }
 
 
-def _ordered(events: Iterable[AnyEvent], as_of: datetime) -> list[AnyEvent]:
+# Types that need nothing beyond the end-event bookkeeping above (the most frequent ones skip the chain).
+_NOTHING_ELSE = frozenset({EventType.TRANSFERRED, EventType.PROCESSED, EventType.WITHDRAWN})
+
+
+def _ordered(events: Iterable[AnyEvent], as_of: datetime, presorted: bool) -> list[AnyEvent]:
     """Events known at ``as_of``, one per ``event_id``, in event-time order."""
+    if presorted:
+        return [event for event in events if event.occurred_at <= as_of]
     seen: set[str] = set()
     ordered: list[AnyEvent] = []
     for event in sorted(events, key=event_sort_key):
@@ -130,13 +136,15 @@ def derive_facts(
     as_of: datetime,
     *,
     pause_on_financial_obligation: bool = False,
+    presorted: bool = False,
 ) -> DossierFacts:
     """Derive the facts of ``docs/rules-semantics.md`` from the events known at ``as_of``.
 
     ``events`` may be in any order and contain duplicates (same ``event_id``): only the first of each
-    id is used, after sorting by event time.
+    id is used, after sorting by event time. ``presorted=True`` is the caller's promise that they are
+    already unique and in (``occurred_at``, ``event_id``) order, which saves the sort.
     """
-    ordered = _ordered(events, as_of)
+    ordered = _ordered(events, as_of, presorted)
     submitted: Submitted | None = None
     received: Received | None = None
     requests: list[SupplementRequested] = []
@@ -158,6 +166,8 @@ def derive_facts(
         rank = _END_RANK.get(kind)
         if rank is not None and rank < end_rank:
             end_event, end_rank = event, rank
+        if kind in _NOTHING_ELSE:
+            continue
         if isinstance(event, Received):
             if received is None:
                 received = event

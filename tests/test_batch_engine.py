@@ -74,7 +74,8 @@ def _reference(lines: list[bytes]):
 
 def _engine_run(path: Path, options: BatchOptions):
     engine = BatchEngine(
-        lambda d, evs: [v.to_json_dict() for v in AUDITOR.evaluate(d, evs, AS_OF)], options=options
+        lambda d, evs: [v.to_json_dict() for v in AUDITOR.evaluate(d, evs, AS_OF, presorted=True)],
+        options=options,
     )
     violations = sorted(orjson.dumps(v) for v in engine.run(path))
     s = engine.stats

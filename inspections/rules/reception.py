@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspections.rules.base import Hit, RuleInput
-from schemas.events import Received, SupplementCompleted, SupplementRequested
+from schemas.events import EventType, Received, SupplementCompleted, SupplementRequested
+
+_DOCUMENT_TYPES = frozenset(
+    {EventType.RECEIVED, EventType.SUPPLEMENT_COMPLETED, EventType.SUPPLEMENT_REQUESTED}
+)
 
 
 def excess_documents(inp: RuleInput) -> Iterator[Hit]:
@@ -15,6 +19,8 @@ def excess_documents(inp: RuleInput) -> Iterator[Hit]:
     if allowed is None:
         return
     for event in inp.facts.events:
+        if event.type not in _DOCUMENT_TYPES:  # cheap filter before the type-narrowing checks
+            continue
         if isinstance(event, Received | SupplementCompleted):
             documents = event.data.documents
         elif isinstance(event, SupplementRequested):
