@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 
 from inspections.ports import CalendarPort, CataloguePort
 from inspections.rules import FINDINGS, RULES_V1, Rule, RuleInput, RuleParams
