@@ -236,28 +236,39 @@ def metrics(
     unit: Annotated[
         str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")
     ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Also one form per unit, field or procedure.")
+    ] = None,
     catalogue: CataloguePath = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """The national reporting-form figures and indicator 2.1 for [FROM, TO)."""
-    from dossier_audit.jobs import metrics_file
+    """The national reporting-form figures and indicator 2.1 for [FROM, TO).
+
+    With --json, one object (the figures); with --by, the figures also carry "groups": one object per
+    unit, field or procedure.
+    """
+    from dossier_audit.jobs import GROUPINGS, metrics_file
 
     def go() -> Any:
         start, end = parse_date(from_), parse_date(to)
         if end <= start:
             raise UsageError(f"--to ({to}) must be after --from ({from_})")
+        if by is not None and by not in GROUPINGS:
+            raise UsageError(f"--by {by!r}: choose one of {', '.join(GROUPINGS)}")
         path = _readable(file)
         platform = _platform(catalogue)
         rejections = _Rejections()
         progress, tick = _progress(path)
         with progress or _null():
-            form, stats = metrics_file(
-                platform, path, start, end, unit=unit, on_rejection=rejections, on_progress=tick
+            form, groups, stats = metrics_file(
+                platform, path, start, end, unit=unit, by=by, on_rejection=rejections, on_progress=tick
             )
-        return form, stats, rejections
+        return form, groups, stats, rejections
 
-    form, stats, rejections = _run(go)
+    form, groups, stats, rejections = _run(go)
     figures = form.to_json_dict()
+    if by is not None:
+        figures["groups"] = {"by": by, "forms": {k: f.to_json_dict() for k, f in groups.items()}}
     if json_out:
         sys.stdout.write(orjson.dumps(figures).decode() + "\n")
     _print_ingest(stats, rejections)
@@ -292,6 +303,9 @@ def simulate(
     start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD); default 2025-06-09.")] = None,
     weeks: Annotated[int, typer.Option(help="Number of weeks from --start.")] = 12,
     rate: Annotated[float | None, typer.Option(help="Injection rate for every rule (default 0.02).")] = None,
+    rule_rate: Annotated[
+        list[str] | None, typer.Option("--rule-rate", help="RULE_ID=RATE for one rule; repeatable.")
+    ] = None,
     calibrate: Annotated[str | None, typer.Option(help="Calibration preset, e.g. ward-2023.")] = None,
 ) -> None:
     """Write a realistic simulated province (contract-valid JSONL) and its ground truth."""
@@ -305,8 +319,18 @@ def simulate(
         if start is not None:
             first = parse_date(start)
             kwargs |= {"start": first, "end": first + timedelta(weeks=weeks)}
-        if rate is not None:
-            kwargs["violation_rates"] = default_violation_rates(rate)
+        rates = dict(default_violation_rates(0.02 if rate is None else rate))
+        for item in rule_rate or []:
+            rule_id, sep, value = item.partition("=")
+            try:
+                if not sep:
+                    raise ValueError
+                rates[rule_id.strip()] = float(value)
+            except ValueError:
+                raise UsageError(
+                    f"--rule-rate {item!r}: write RULE_ID=RATE, e.g. LATE_NO_APOLOGY=0.05"
+                ) from None
+        kwargs["violation_rates"] = rates
         if calibrate is not None:
             kwargs["calibrate"] = calibrate
         try:

@@ -146,6 +146,9 @@ def unit_filter(platform: Platform, unit: str | None) -> Callable[[str], bool]:
     return members.__contains__
 
 
+GROUPINGS = ("unit", "field", "procedure")
+
+
 def metrics_file(
     platform: Platform,
     path: Path,
@@ -153,16 +156,39 @@ def metrics_file(
     end: date,
     *,
     unit: str | None = None,
+    by: str | None = None,
     on_rejection: RejectionSink | None = None,
     on_progress: ProgressSink | None = None,
-) -> tuple[ReportingForm, IngestStats]:
-    """The reporting form for ``[start, end)`` over the file's dossiers (optionally one unit's)."""
+) -> tuple[ReportingForm, dict[str, ReportingForm], IngestStats]:
+    """The reporting form for ``[start, end)`` over the file's dossiers (optionally one unit's), and one
+    form per group when ``by`` is ``unit``, ``field`` or ``procedure``."""
     outcomes, engine = outcomes_file(
         platform, path, period_as_of(end), on_rejection=on_rejection, on_progress=on_progress
     )
     keep = unit_filter(platform, unit)
+    key = _group_key(platform, by)
     form = ReportingForm(start, end)
+    groups: dict[str, ReportingForm] = {}
     for o in outcomes:
         if keep(o.unit_code):
             form.add(o)
-    return form, engine.stats
+            if key is not None:
+                group = key(o)
+                target = groups.get(group)
+                if target is None:
+                    target = groups[group] = ReportingForm(start, end)
+                target.add(o)
+    return form, dict(sorted(groups.items())), engine.stats
+
+
+def _group_key(platform: Platform, by: str | None) -> Callable[[DossierOutcome], str] | None:
+    if by is None:
+        return None
+    if by == "unit":
+        return lambda o: o.unit_code
+    if by == "procedure":
+        return lambda o: o.procedure_code
+    if by == "field":
+        field_of = platform.catalogue.field_of
+        return lambda o: field_of(o.procedure_code) or "UNKNOWN"
+    raise ValueError(f"cannot group by {by!r}; choose one of {', '.join(GROUPINGS)}")

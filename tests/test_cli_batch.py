@@ -171,3 +171,31 @@ def test_applicants_never_appear_in_any_output(tmp_path):
         for value in clear:
             assert value not in result.stdout
             assert value not in result.stderr
+
+
+def test_metrics_by_field_sums_to_the_whole():
+    result = invoke(
+        "metrics", str(EXAMPLES), "--from", "2025-11-03", "--to", "2025-11-10", "--by", "field", "--json"
+    )
+    assert result.exit_code == 0, result.stderr
+    figures = orjson.loads(result.stdout)
+    forms = figures["groups"]["forms"]
+    assert figures["groups"]["by"] == "field" and len(forms) >= 2
+    assert sum(f["received"]["total"] for f in forms.values()) == figures["received"]["total"]
+    bad = runner.invoke(
+        app, ["metrics", str(EXAMPLES), "--from", "2025-11-03", "--to", "2025-11-10", "--by", "x"]
+    )
+    assert bad.exit_code == 2 and "choose one of unit, field, procedure" in bad.stderr
+
+
+def test_simulate_rates_per_rule(tmp_path):
+    out = tmp_path / "one-rule.jsonl"
+    args = ["simulate", "--out", str(out), "--dossiers", "400", "--rate", "0"]
+    result = runner.invoke(app, [*args, "--rule-rate", "EXCESS_DOCUMENTS=0.5"])
+    assert result.exit_code == 0, result.stderr
+    meta = orjson.loads(out.with_suffix(".truth.jsonl").read_bytes().splitlines()[0])["meta"]
+    assert {k for k, v in meta["violations"].items() if v} == {"EXCESS_DOCUMENTS"}
+    bad = runner.invoke(app, [*args, "--rule-rate", "NOPE"])
+    assert bad.exit_code == 2 and "RULE_ID=RATE" in bad.stderr
+    unknown = runner.invoke(app, [*args, "--rule-rate", "NOPE=0.1"])
+    assert unknown.exit_code == 2 and "unknown rule ids" in unknown.stderr
