@@ -47,6 +47,9 @@ Evaluate = Callable[[str, list[AnyEvent]], list[Any]]
 
 RejectionSink = Callable[[Rejection], None]
 ProgressSink = Callable[[int], None]
+EventSink = Callable[[AnyEvent, int], None]
+"""Called with each accepted event and its line number (in-process engines only; a dossier settled twice
+because of a second pass reports its events twice — sinks must be idempotent)."""
 
 
 @dataclass(slots=True)
@@ -164,8 +167,16 @@ def _route(raw: bytes) -> tuple[str, str, datetime, str] | None:
 class _Shard:
     """Pass 1, eviction, and pass 2 for the dossiers of one shard; writes results and rejections to files."""
 
-    def __init__(self, evaluate: Evaluate | None, options: BatchOptions, shard: int, workers: int) -> None:
+    def __init__(
+        self,
+        evaluate: Evaluate | None,
+        options: BatchOptions,
+        shard: int,
+        workers: int,
+        on_event: EventSink | None = None,
+    ) -> None:
         self.evaluate = evaluate
+        self.on_event = on_event
         self.options = options
         self.shard = shard
         self.workers = workers
@@ -188,6 +199,8 @@ class _Shard:
                 else:
                     events.append(parsed)
                     stats.valid += 1
+                    if self.on_event is not None:
+                        self.on_event(parsed, line_no)
                 continue
             first: AnyEvent | None = None
             first_raw = b""
@@ -202,6 +215,8 @@ class _Shard:
                     first, first_raw = parsed, raw
                     events.append(parsed)
                     stats.valid += 1
+                    if self.on_event is not None:
+                        self.on_event(parsed, line_no)
                 elif parsed == first:
                     stats.duplicates += 1
                 else:
@@ -393,11 +408,15 @@ class BatchEngine:
         options: BatchOptions | None = None,
         on_rejection: RejectionSink | None = None,
         on_progress: ProgressSink | None = None,
+        on_event: EventSink | None = None,
     ) -> None:
         self.evaluate = evaluate
         self.options = options or BatchOptions()
+        if on_event is not None and self.options.workers != 1:
+            raise ValueError("on_event needs an in-process engine (workers=1)")
         self.on_rejection = on_rejection
         self.on_progress = on_progress
+        self.on_event = on_event
         self.stats = IngestStats()
 
     def run(self, path: Path) -> Iterator[Any]:
@@ -420,7 +439,7 @@ class BatchEngine:
                 yield from self._collect(outdir, shard)
 
     def _run_shard(self, path: Path, shard: int, workers: int, outdir: Path, progress: Any) -> None:
-        worker = _Shard(self.evaluate, self.options, shard, workers)
+        worker = _Shard(self.evaluate, self.options, shard, workers, self.on_event)
         with (
             open(outdir / f"{shard}.results", "wb") as results,
             open(outdir / f"{shard}.rejections", "wb") as rej,

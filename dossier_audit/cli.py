@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,6 +45,12 @@ CataloguePath = Annotated[
     Path | None, typer.Option("--catalogue", help="Catalogue YAML (default: the bundled sample province).")
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option("--warehouse", help="chdb:///dir or clickhouse://user:password@host:9000/database"),
+]
+warehouse_app = typer.Typer(help="The ClickHouse warehouse: init, load, status.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
 
 
 class UsageError(Exception):
@@ -150,10 +158,26 @@ def _print_ingest(stats: IngestStats, rejections: _Rejections) -> None:
 
 
 def _run(fn: Any) -> Any:
+    from warehouse.base import WarehouseError
+
     try:
         return fn()
-    except UsageError as exc:
+    except (UsageError, WarehouseError) as exc:
         raise _fail(str(exc)) from None
+
+
+@contextmanager
+def _open(url: str) -> Iterator[Any]:
+    from warehouse.base import open_warehouse
+
+    wh = open_warehouse(url)
+    try:
+        ensure = getattr(wh, "ensure_database", None)
+        if ensure is not None:
+            ensure()
+        yield wh
+    finally:
+        wh.close()
 
 
 # -- commands -----------------------------------------------------------------------------------------
@@ -182,19 +206,24 @@ def validate(
 
 @app.command()
 def audit(
-    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
     as_of: Annotated[
         str, typer.Option("--as-of", help="Evaluation time (RFC 3339, or a date = 00:00 local).")
     ],
+    file: Annotated[Path | None, typer.Argument(help="JSONL events file (or --warehouse).")] = None,
+    warehouse: WarehouseOption = None,
     catalogue: CataloguePath = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Audit every dossier at AS_OF: violations as JSON lines on stdout, a summary on stderr."""
     from dossier_audit.jobs import audit_file
 
+    if warehouse is not None:
+        _audit_warehouse(warehouse, as_of, catalogue, json_out)
+        return
+
     def go() -> tuple[Counter[str], IngestStats, _Rejections]:
         instant = parse_instant(as_of)
-        path = _readable(file)
+        path = _readable(_need_file(file))
         platform = _platform(catalogue)
         rejections = _Rejections()
         progress, tick = _progress(path)
@@ -215,6 +244,32 @@ def audit(
     _print_violation_summary(counts)
 
 
+def _need_file(file: Path | None) -> Path:
+    if file is None:
+        raise UsageError("give an events FILE, or --warehouse URL")
+    return file
+
+
+def _audit_warehouse(url: str, as_of: str, catalogue: Path | None, json_out: bool) -> None:
+    from dossier_audit.warehouse_jobs import audit_warehouse
+
+    def go() -> Counter[str]:
+        instant = parse_instant(as_of)
+        platform = _platform(catalogue)
+        counts: Counter[str] = Counter()
+        out = sys.stdout.buffer
+        with _open(url) as wh:
+            for violation in audit_warehouse(platform, wh, instant):
+                counts[violation["rule_id"]] += 1
+                if json_out:
+                    out.write(orjson.dumps(violation))
+                    out.write(b"\n")
+        out.flush()
+        return counts
+
+    _print_violation_summary(_run(go))
+
+
 def _print_violation_summary(counts: Counter[str]) -> None:
     book = RULEBOOK_V1
     table = Table(title="Violations by rule", title_justify="left")
@@ -230,7 +285,6 @@ def _print_violation_summary(counts: Counter[str]) -> None:
 
 @app.command()
 def metrics(
-    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
     from_: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
     to: Annotated[str, typer.Option("--to", help="Day after the period (exclusive, YYYY-MM-DD).")],
     unit: Annotated[
@@ -239,6 +293,8 @@ def metrics(
     by: Annotated[
         str | None, typer.Option("--by", help="Also one form per unit, field or procedure.")
     ] = None,
+    file: Annotated[Path | None, typer.Argument(help="JSONL events file (or --warehouse).")] = None,
+    warehouse: WarehouseOption = None,
     catalogue: CataloguePath = None,
     json_out: JsonFlag = False,
 ) -> None:
@@ -249,13 +305,17 @@ def metrics(
     """
     from dossier_audit.jobs import GROUPINGS, metrics_file
 
+    if warehouse is not None:
+        _metrics_warehouse(warehouse, from_, to, unit, catalogue, json_out)
+        return
+
     def go() -> Any:
         start, end = parse_date(from_), parse_date(to)
         if end <= start:
             raise UsageError(f"--to ({to}) must be after --from ({from_})")
         if by is not None and by not in GROUPINGS:
             raise UsageError(f"--by {by!r}: choose one of {', '.join(GROUPINGS)}")
-        path = _readable(file)
+        path = _readable(_need_file(file))
         platform = _platform(catalogue)
         rejections = _Rejections()
         progress, tick = _progress(path)
@@ -272,6 +332,25 @@ def metrics(
     if json_out:
         sys.stdout.write(orjson.dumps(figures).decode() + "\n")
     _print_ingest(stats, rejections)
+    _print_form(figures, unit)
+
+
+def _metrics_warehouse(
+    url: str, from_: str, to: str, unit: str | None, catalogue: Path | None, json_out: bool
+) -> None:
+    from dossier_audit.warehouse_jobs import metrics_warehouse
+
+    def go() -> dict[str, Any]:
+        start, end = parse_date(from_), parse_date(to)
+        if end <= start:
+            raise UsageError(f"--to ({to}) must be after --from ({from_})")
+        platform = _platform(catalogue)
+        with _open(url) as wh:
+            return metrics_warehouse(platform, wh, start, end, unit=unit).to_json_dict()
+
+    figures = _run(go)
+    if json_out:
+        sys.stdout.write(orjson.dumps(figures).decode() + "\n")
     _print_form(figures, unit)
 
 
@@ -433,3 +512,73 @@ def main() -> None:
     except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
         sys.stderr.close()
         sys.exit(0)
+
+
+# -- warehouse ------------------------------------------------------------------------------------------
+@warehouse_app.command("init")
+def warehouse_init(
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    catalogue: CataloguePath = None,
+) -> None:
+    """Create or upgrade the schema (idempotent) and store the catalogue and calendar."""
+    from dossier_audit.warehouse_jobs import init
+
+    def go() -> dict[str, Any]:
+        platform = _platform(catalogue)
+        with _open(warehouse) as wh:
+            return init(platform, wh)
+
+    result = _run(go)
+    sys.stdout.write(orjson.dumps(result).decode() + "\n")
+    applied = ", ".join(result["migrations_applied"]) or "none (up to date)"
+    err.print(f"schema version {result['schema_version']}; migrations applied: {applied}", highlight=False)
+
+
+@warehouse_app.command("load")
+def warehouse_load(
+    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Evaluate the rulebook at (default: now).")
+    ] = None,
+    catalogue: CataloguePath = None,
+) -> None:
+    """Validate FILE, store valid and rejected events, fold its dossiers and evaluate the rulebook."""
+    from datetime import datetime as _dt
+
+    from dossier_audit.warehouse_jobs import load_file
+
+    def go() -> Any:
+        instant = parse_instant(as_of) if as_of else _dt.now(VN_TZ)
+        path = _readable(file)
+        platform = _platform(catalogue)
+        progress, tick = _progress(path)
+        with progress or _null(), _open(warehouse) as wh:
+            return load_file(platform, wh, path, instant, on_progress=tick)
+
+    result = _run(go)
+    sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
+    rejections = _Rejections()
+    rejections.samples = result.rejections
+    _print_ingest(result.stats, rejections)
+    err.print(
+        f"stored {result.events_written:,} events and {result.rejected_written:,} rejected lines; folded "
+        f"{result.dossiers_folded:,} dossiers: {result.violations_open:,} open violations, "
+        f"{result.violations_retracted:,} retracted ({result.seconds:.1f} s)",
+        highlight=False,
+    )
+
+
+@warehouse_app.command("status")
+def warehouse_status(warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")]) -> None:
+    """Counts, the newest event time and the schema version."""
+    from dossier_audit.warehouse_jobs import status
+
+    def go() -> dict[str, Any]:
+        with _open(warehouse) as wh:
+            return status(wh)
+
+    result = _run(go)
+    sys.stdout.write(orjson.dumps(result).decode() + "\n")
+    for key, value in result.items():
+        err.print(f"{key:>16}: {value}", highlight=False)

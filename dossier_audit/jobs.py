@@ -138,12 +138,18 @@ def outcomes_file(
     return (_row_outcome(row) for row in engine.run(path)), engine
 
 
-def unit_filter(platform: Platform, unit: str | None) -> Callable[[str], bool]:
-    """A unit and everything under it or merged into it (exact match when the catalogue lacks it)."""
+def unit_filter_codes(platform: Platform, unit: str | None) -> frozenset[str] | None:
+    """A unit and everything under it or merged into it (just itself when the catalogue lacks it);
+    ``None`` for no filter."""
     if unit is None:
-        return lambda _code: True
-    members = platform.catalogue.descendants(unit) if platform.catalogue.unit(unit) else frozenset({unit})
-    return members.__contains__
+        return None
+    return platform.catalogue.descendants(unit) if platform.catalogue.unit(unit) else frozenset({unit})
+
+
+def unit_filter(platform: Platform, unit: str | None) -> Callable[[str], bool]:
+    """``unit_filter_codes`` as a predicate."""
+    members = unit_filter_codes(platform, unit)
+    return (lambda _code: True) if members is None else members.__contains__
 
 
 GROUPINGS = ("unit", "field", "procedure")

@@ -14,7 +14,9 @@ from typing import Any
 
 from inspections.classification import Status, classify, local_midnight
 from inspections.ports import CalendarPort, CataloguePort
-from inspections.timeline import DossierFacts
+from inspections.timeline import DossierFacts, derive_facts
+from inspections.timeunits import VN_TZ
+from schemas.events import AnyEvent
 
 #: Indicator 2.1 is worth 20 of the index's 100 points.
 PROGRESS_POINTS_766 = 20
@@ -188,3 +190,70 @@ def grouped_forms(
             form = forms[group] = ReportingForm(start, end)
         form.add(o)
     return forms
+
+
+#: Event types after which a dossier's reporting-form outcome can change (others never change it).
+_OUTCOME_TYPES = frozenset(
+    {
+        "received",
+        "supplement_requested",
+        "supplement_completed",
+        "financial_obligation_requested",
+        "financial_obligation_fulfilled",
+        "processed",
+        "returned",
+        "refused",
+        "suspended",
+        "withdrawn",
+    }
+)
+_FAR_FUTURE = datetime(2049, 12, 1, tzinfo=VN_TZ)  # inside the calendar's range
+_TICK = timedelta(microseconds=1)
+
+
+def outcome_history(
+    dossier_id: str,
+    events: list[AnyEvent],
+    catalogue: CataloguePort,
+    calendar: CalendarPort,
+    *,
+    pause_on_financial_obligation: bool = False,
+) -> list[tuple[datetime, DossierOutcome]]:
+    """The dossier's outcome as a step function of time: ``(valid_from, outcome)`` change points.
+
+    The outcome at an instant T is the last entry with ``valid_from <= T`` (none before the dossier was
+    received), and equals ``outcome(facts at T)`` for every field the reporting form reads. ``events`` must
+    be unique and in event-time order. A warehouse stores this history so SQL can compute the form for any
+    period without re-reading events.
+    """
+    times: list[datetime] = []
+    for event in events:
+        if event.type in _OUTCOME_TYPES and (not times or event.occurred_at != times[-1]):
+            times.append(event.occurred_at)
+    history: list[tuple[datetime, DossierOutcome]] = []
+    for i, t in enumerate(times):
+        facts = derive_facts(
+            dossier_id, events, t, pause_on_financial_obligation=pause_on_financial_obligation, presorted=True
+        )
+        current = outcome(facts, catalogue, calendar)
+        if current is None:
+            continue
+        history.append((t, current))
+        if facts.end_event is not None or current.status == "late":
+            continue
+        # Open and within time: it turns overdue at `late_since` if that comes before the next change.
+        before_next = times[i + 1] - _TICK if i + 1 < len(times) else _FAR_FUTURE
+        later = derive_facts(
+            dossier_id,
+            events,
+            before_next,
+            pause_on_financial_obligation=pause_on_financial_obligation,
+            presorted=True,
+        )
+        cls = classify(later, catalogue, calendar)
+        since = cls.late_since if cls is not None and cls.is_late else None
+        if since is not None and t < since <= before_next:
+            late = outcome(later, catalogue, calendar)
+            assert late is not None
+            history.append((since, late))
+    return history

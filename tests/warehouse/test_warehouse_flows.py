@@ -1,0 +1,90 @@
+"""The warehouse end to end on both backends: migrations, loads, status, and equality of the SQL figures
+and the warehouse audit with the file-based ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from dossier_audit.cli import app
+from warehouse.base import Warehouse
+from warehouse.migrate import discover, migrate, schema_version
+
+runner = CliRunner()
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
+EXAMPLES = CONTRACT / "examples.jsonl"
+INVALID = CONTRACT / "invalid.jsonl"
+
+
+def cli(*args: str) -> object:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.stderr + result.stdout
+    return result
+
+
+def test_migrations_are_idempotent(warehouse: Warehouse) -> None:
+    first = migrate(warehouse)
+    assert [m.version for m in first] == [m.version for m in discover()]
+    assert migrate(warehouse) == []
+    assert schema_version(warehouse) == discover()[-1].version
+    tables = {row[0] for row in warehouse.query("SHOW TABLES")}
+    assert {"events", "rejected_events", "dossiers", "dossier_outcomes", "violations", "units",
+            "procedures", "calendar_days", "report_runs", "schema_migrations"} <= tables  # fmt: skip
+
+
+def test_load_twice_stores_everything_once(warehouse_url: str, tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(EXAMPLES.read_bytes() + INVALID.read_bytes())
+    cli("warehouse", "init", "--warehouse", warehouse_url)
+    load = orjson.loads(cli("warehouse", "load", str(mixed), "--warehouse", warehouse_url,
+                            "--as-of", "2025-11-20").stdout)  # fmt: skip
+    assert (load["valid"], load["rejected"]) == (24, 14)
+    status = orjson.loads(cli("warehouse", "status", "--warehouse", warehouse_url).stdout)
+    assert (status["events"], status["dossiers"], status["rejected_events"]) == (24, 6, 14)
+    assert status["open_violations"] == 9
+    cli("warehouse", "load", str(mixed), "--warehouse", warehouse_url, "--as-of", "2025-11-20")
+    again = orjson.loads(cli("warehouse", "status", "--warehouse", warehouse_url).stdout)
+    assert again == status
+
+
+def test_rejected_lines_keep_their_reason_and_no_clear_applicant(warehouse: Warehouse, warehouse_url: str,
+                                                                 tmp_path: Path) -> None:  # fmt: skip
+    bad = tmp_path / "bad.jsonl"
+    line = orjson.loads(EXAMPLES.read_bytes().splitlines()[5])
+    line["data"]["channel"] = "fax"
+    bad.write_bytes(orjson.dumps(line) + b"\n")
+    cli("warehouse", "load", str(bad), "--warehouse", warehouse_url, "--as-of", "2025-11-20")
+    rows = warehouse.query("SELECT source_offset, reason_code, reason, raw FROM rejected_events FINAL")
+    assert [(r[0], r[1]) for r in rows] == [(1, "field.invalid")]
+    assert "data.channel" in rows[0][2]
+    assert "Nguyễn Văn A" not in rows[0][3]
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("province") / "events.jsonl"
+    result = runner.invoke(app, ["simulate", "--out", str(out), "--dossiers", "1500", "--seed", "4"])
+    assert result.exit_code == 0, result.stderr
+    meta = orjson.loads(out.with_suffix(".truth.jsonl").read_bytes().splitlines()[0])["meta"]
+    return out, meta["as_of"]
+
+
+def test_sql_metrics_and_warehouse_audit_equal_the_file_ones(warehouse_url: str, province) -> None:
+    events, as_of = province
+    cli("warehouse", "load", str(events), "--warehouse", warehouse_url, "--as-of", as_of)
+    periods = [("2025-06-09", "2025-06-16"), ("2025-07-28", "2025-08-04"), ("2025-06-01", "2025-09-08")]
+    for start, end in periods:
+        for unit in ([], ["--unit", "000.10.01.H99"], ["--unit", "000.01.00.H99"]):
+            args = ["metrics", "--from", start, "--to", end, *unit, "--json"]
+            from_file = orjson.loads(cli(*args, str(events)).stdout)
+            from_sql = orjson.loads(cli(*args, "--warehouse", warehouse_url).stdout)
+            assert from_sql == from_file, (start, end, unit)
+    file_audit = sorted(cli("audit", str(events), "--as-of", as_of, "--json").stdout.splitlines())
+    wh_audit = sorted(
+        cli("audit", "--warehouse", warehouse_url, "--as-of", as_of, "--json").stdout.splitlines()
+    )
+    assert wh_audit == file_audit
+    assert len(file_audit) > 100

@@ -1,0 +1,85 @@
+"""Versioned, idempotent schema migrations from the ``.sql`` files in ``warehouse/migrations/``.
+
+File names are ``NNNN_name.sql``; ``0000`` creates the ``schema_migrations`` table that records what ran.
+Every statement is idempotent (``IF NOT EXISTS``), so a migration interrupted half-way is simply run again.
+A migration whose file changed after it was applied is refused: write a new migration instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+
+from warehouse.base import Warehouse, WarehouseError
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+    def statements(self) -> list[str]:
+        """The file's statements (our DDL has no ';' inside literals or comments)."""
+        text = _COMMENT.sub("", self.sql)
+        return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def discover() -> list[Migration]:
+    """The bundled migrations, in version order."""
+    found = []
+    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    if [m.version for m in found] != list(range(len(found))):
+        raise WarehouseError(f"migrations are not numbered 0000..: {[m.version for m in found]}")
+    return found
+
+
+def applied(wh: Warehouse) -> dict[int, str]:
+    """Version → checksum of what has run (creating the tracking table if needed)."""
+    for statement in discover()[0].statements():
+        wh.execute(statement)
+    rows = wh.query("SELECT version, checksum FROM schema_migrations FINAL ORDER BY version")
+    return {int(v): str(c) for v, c in rows}
+
+
+def schema_version(wh: Warehouse) -> int:
+    done = applied(wh)
+    return max(done) if done else 0
+
+
+def migrate(wh: Warehouse) -> list[Migration]:
+    """Apply what has not run yet; returns the migrations applied now (empty when up to date)."""
+    done = applied(wh)
+    now: list[Migration] = []
+    for migration in discover():
+        known = done.get(migration.version)
+        if known is not None:
+            if migration.version and known != migration.checksum:
+                raise WarehouseError(
+                    f"migration {migration.version:04d}_{migration.name} changed after it was applied "
+                    f"(checksum {known} → {migration.checksum}); add a new migration instead"
+                )
+            continue
+        for statement in migration.statements():
+            wh.execute(statement)
+        wh.insert(
+            "schema_migrations",
+            ["version", "name", "checksum", "applied_at"],
+            [[migration.version], [migration.name], [migration.checksum], [datetime.now(UTC)]],
+        )
+        now.append(migration)
+    return now

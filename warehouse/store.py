@@ -1,0 +1,216 @@
+"""Writes to the warehouse: events, rejected events, dossier projections, outcome histories, violations,
+the catalogue and calendar snapshots, and report runs. Every write is a batched, columnar insert; every
+table is a ReplacingMergeTree keyed so that writing the same thing twice changes nothing logically."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from inspections.calendar import CalendarDay, WorkingCalendar
+from inspections.catalogue import Catalogue
+from inspections.metrics import DossierOutcome
+from inspections.timeline import DossierFacts
+from schemas.dedup import fingerprint
+from schemas.events import AnyEvent, to_json_dict
+from schemas.validation import Rejection
+from warehouse.base import Warehouse
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_us(t: datetime) -> int:
+    """Microseconds since the epoch (exact, unlike float timestamps)."""
+    delta = t - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def now_version() -> int:
+    """A version number for ReplacingMergeTree: later writes win."""
+    return epoch_us(datetime.now(UTC))
+
+
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(UTC)
+
+
+class Batch:
+    """Column buffers for one table, flushed as one columnar insert."""
+
+    def __init__(self, wh: Warehouse, table: str, columns: Sequence[str], size: int = 50_000) -> None:
+        self.wh, self.table, self.columns, self.size = wh, table, list(columns), size
+        self.data: list[list[Any]] = [[] for _ in self.columns]
+        self.written = 0
+
+    def add(self, *values: Any) -> None:
+        for column, value in zip(self.data, values, strict=True):
+            column.append(value)
+        if len(self.data[0]) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.data[0]:
+            self.written += self.wh.insert(self.table, self.columns, self.data)
+            self.data = [[] for _ in self.columns]
+
+
+EVENT_COLUMNS = (
+    "event_id", "dossier_id", "type", "schema_version", "occurred_at", "occurred_at_us", "unit_code", "actor",
+    "procedure_code", "data", "raw", "fingerprint", "source", "source_offset", "ingested_at",
+)  # fmt: skip
+
+
+def event_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
+    """One ``events`` row; ``raw`` is the whole (already pseudonymised) event, unknown fields included."""
+    doc = to_json_dict(event)
+    procedure = getattr(event.data, "procedure_code", None)
+    at = _utc(event.occurred_at)
+    return (
+        event.event_id, event.dossier_id, event.type.value, event.schema_version, at.replace(microsecond=0),
+        at.microsecond, event.unit_code, event.actor, procedure, orjson.dumps(doc["data"]).decode(),
+        orjson.dumps(doc).decode(), fingerprint(event).hex(), source, offset, ingested_at,
+    )  # fmt: skip
+
+
+REJECTION_COLUMNS = ("source", "source_offset", "raw_hash", "raw", "reason_code", "reason", "rejected_at")
+
+
+def rejection_row(rejection: Rejection, source: str, scrubbed_raw: bytes, at: datetime) -> tuple[Any, ...]:
+    """One ``rejected_events`` row; ``scrubbed_raw`` has any clear applicant already replaced."""
+    text = scrubbed_raw.decode("utf-8", "replace").rstrip("\n")
+    digest = hashlib.blake2b(scrubbed_raw, digest_size=8).hexdigest()
+    return (source, rejection.line_no or 0, digest, text, rejection.code, rejection.message, at)
+
+
+DOSSIER_COLUMNS = (
+    "dossier_id", "unit_code", "procedure_code", "field_code", "channel", "received_at", "due_at", "end_type",
+    "end_at", "waiting", "supplement_requests", "supplement_seconds", "apologies", "status", "events",
+    "last_event_at", "as_of", "version",
+)  # fmt: skip
+
+
+def dossier_row(
+    facts: DossierFacts, field_code: str | None, status: str | None, version: int
+) -> tuple[Any, ...]:
+    received = facts.received
+    end = facts.end_event
+    return (
+        facts.dossier_id, facts.unit_code, facts.procedure_code, field_code,
+        received.data.channel if received is not None else None,
+        _utc(received.occurred_at) if received is not None else None,
+        _utc(facts.due_at) if facts.due_at is not None else None,
+        end.type.value if end is not None else None, _utc(end.occurred_at) if end is not None else None,
+        int(facts.waiting), len(facts.supplement_requests), int(facts.supplement_time.total_seconds()),
+        len(facts.apologies), status or "none", len(facts.events),
+        _utc(facts.events[-1].occurred_at) if facts.events else _utc(facts.as_of), _utc(facts.as_of), version,
+    )  # fmt: skip
+
+
+OUTCOME_COLUMNS = (
+    "dossier_id", "generation", "valid_from", "valid_from_key", "unit_code", "procedure_code", "field_code",
+    "received_on", "channel", "ended_on", "status", "working_days", "returned_channel",
+)  # fmt: skip
+
+
+def outcome_rows(
+    history: Iterable[tuple[datetime, DossierOutcome]], field_code: str | None, generation: int
+) -> Iterable[tuple[Any, ...]]:
+    for valid_from, o in history:
+        yield (
+            o.dossier_id, generation, _utc(valid_from).replace(microsecond=0), epoch_us(valid_from),
+            o.unit_code, o.procedure_code, field_code or "", o.received_on, o.channel, o.ended_on, o.status,
+            o.working_days, o.returned_channel,
+        )  # fmt: skip
+
+
+VIOLATION_COLUMNS = (
+    "dossier_id", "rule_id", "event_id", "state", "kind", "severity", "unit_code", "procedure_code",
+    "occurred_at", "legal_basis", "rulebook_version", "evidence", "detail", "as_of", "producer", "version",
+)  # fmt: skip
+
+
+def violation_row(
+    v: dict[str, Any], state: str, as_of: datetime, producer: str, version: int
+) -> tuple[Any, ...]:
+    """One ``violations`` row from the ``audit --json`` shape (kept whole in ``detail``)."""
+    return (
+        v["dossier_id"], v["rule_id"], v["event_id"] or "", state, v["kind"], v["severity"], v["unit_code"],
+        v["procedure_code"], _utc(datetime.fromisoformat(v["occurred_at"])), v["legal_basis"],
+        v["rulebook_version"], orjson.dumps(v["evidence"]).decode(), orjson.dumps(v).decode(), _utc(as_of),
+        producer, version,
+    )  # fmt: skip
+
+
+@dataclass
+class CatalogueSnapshot:
+    snapshot: int
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def store_catalogue(wh: Warehouse, catalogue: Catalogue, calendar: WorkingCalendar) -> CatalogueSnapshot:
+    """Write the catalogue and the calendar as a new snapshot (readers use the newest one)."""
+    snap = now_version()
+    result = CatalogueSnapshot(snap)
+
+    def put(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            wh.insert(
+                table, ["snapshot", *columns], [[snap] * len(rows), *map(list, zip(*rows, strict=True))]
+            )
+        result.rows[table] = len(rows)
+
+    put("fields", ["code", "name"], [(f.code, f.name) for f in catalogue.fields.values()])
+    put(
+        "units",
+        ["code", "name", "parent", "level", "valid_from", "valid_to", "successor"],
+        [(u.code, u.name, u.parent, u.level.value, u.valid_from, u.valid_to, u.successor)
+         for u in catalogue.units.values()],
+    )  # fmt: skip
+    procedures = list(catalogue.procedures.values())
+    put(
+        "procedures",
+        ["code", "name", "field_code", "max_amount", "max_unit", "financial_obligation", "weight", "source"],
+        [(p.code, p.name, p.field, float(p.max_time.amount), p.max_time.unit.value,
+          int(p.financial_obligation), p.weight, p.source) for p in procedures],
+    )  # fmt: skip
+    put(
+        "components",
+        ["procedure_code", "code", "name", "mandatory", "position"],
+        [
+            (p.code, c.code, c.name, int(c.mandatory), i)
+            for p in procedures
+            for i, c in enumerate(p.components)
+        ],
+    )
+    put(
+        "publications",
+        ["procedure_code", "position", "unit_code", "level", "valid_from", "valid_to"],
+        [(p.code, i, pub.unit, pub.level.value if pub.level else None, pub.valid_from, pub.valid_to)
+         for p in procedures for i, pub in enumerate(p.publications)],
+    )  # fmt: skip
+    days = calendar.to_rows()
+    put(
+        "calendar_days",
+        ["day", "is_working_day", "kind", "name_vi", "name_en", "replaces", "source", "confidence"],
+        [_calendar_row(d) for d in days],
+    )
+    meta = catalogue.meta
+    wh.insert(
+        "catalogue_snapshots",
+        ["snapshot", "name", "catalogue_version", "sample", "source", "loaded_at"],
+        [[snap], [meta.name], [meta.version], [int(meta.sample)], [meta.source], [datetime.now(UTC)]],
+    )
+    return result
+
+
+def _calendar_row(day: CalendarDay) -> tuple[Any, ...]:
+    return (
+        day.date, int(day.is_working_day), day.kind or "", day.holiday_name_vi or "",
+        day.holiday_name_en or "", day.replaces, day.source or "",
+        day.confidence.value if day.confidence else "",
+    )  # fmt: skip
