@@ -1,0 +1,205 @@
+"""Benchmark of the warehouse: insert throughput on both backends, and the weekly reporting-form query.
+
+    python bench/warehouse.py --quick     # 1 M simulated events, query on a ×10 replica (≥ 10 M events)
+    python bench/warehouse.py             # 3 M simulated events, query on a ×4 replica (≥ 12 M events)
+
+Insert throughput is the columnar ``Warehouse.insert`` of ``events`` rows (parsing and row building are
+done before the clock starts). Its baseline, measured in the same run on the same backend, is ClickHouse
+generating and inserting the same number of rows of the same shape itself: ``INSERT ... SELECT FROM
+numbers(N)``. The reporting-form query runs on the embedded backend (chdb) over the outcome histories of the
+simulated province, replicated under new dossier ids until it stands for at least 10 million events.
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dossier_audit.assembly import Platform  # noqa: E402
+from dossier_audit.config import load_settings  # noqa: E402
+from dossier_audit.simulator import SimulationConfig, simulate  # noqa: E402
+from dossier_audit.warehouse_jobs import fold_dossiers, metrics_warehouse  # noqa: E402
+from schemas.validation import Rejection, parse_event  # noqa: E402
+from warehouse.base import Warehouse, open_warehouse  # noqa: E402
+from warehouse.migrate import migrate  # noqa: E402
+from warehouse.store import EVENT_COLUMNS, event_row  # noqa: E402
+
+BATCH = 100_000
+START = date(2024, 1, 1)
+
+_BASELINE = """
+INSERT INTO events_baseline
+SELECT
+    concat('0000.00.01.H99-240101-', toString(modulo(number, 1000000)), '-', toString(number)) AS event_id,
+    concat('0000.00.01.H99-240101-', toString(modulo(number, 1000000))) AS dossier_id,
+    toUInt8(modulo(number, 14) + 1) AS type,
+    toUInt8(1) AS schema_version,
+    toDateTime(1704067200 + modulo(number, 8000000), 'UTC') AS occurred_at,
+    toUInt32(0) AS occurred_at_us,
+    '000.00.01.H99' AS unit_code,
+    'cb-014' AS actor,
+    '1.004222' AS procedure_code,
+    concat('{"procedure_code":"1.004222","channel":"online","documents":["CT01"],"n":', toString(number), '}')
+        AS data,
+    concat('{"schema_version":1,"event_id":"', toString(number), '","type":"received","data":{"procedure_code":',
+           '"1.004222","channel":"online","due_at":"2025-11-12T17:00:00+07:00","documents":["CT01","GT"]}}')
+        AS raw,
+    hex(toString(number)) AS fingerprint,
+    '/bench/events.jsonl' AS source,
+    toInt64(number) AS source_offset,
+    toDateTime(1704067200, 'UTC') AS ingested_at
+FROM numbers(%(n)s)
+"""
+
+
+def simulate_province(directory: Path, events: int) -> tuple[Path, datetime]:
+    weeks = max(1, round(events / 4.5 / 20_000))
+    config = SimulationConfig(
+        start=START, end=START + timedelta(weeks=weeks), dossiers_per_week=20_000, seed=5
+    )
+    path = directory / "events.jsonl"
+    summary = simulate(config, path, directory / "truth.jsonl")
+    return path, summary.as_of
+
+
+def event_columns(path: Path) -> tuple[list[list[Any]], set[str]]:
+    """The events of the file as ``events`` table columns (pseudonymised as a load would)."""
+    platform = Platform(load_settings())
+    pseudo = platform.pseudonymiser
+    ingested = datetime.now(UTC).replace(microsecond=0)
+    columns: list[list[Any]] = [[] for _ in EVENT_COLUMNS]
+    dossiers: set[str] = set()
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh, 1):
+            event = parse_event(raw, line_no=line_no)
+            if isinstance(event, Rejection):
+                continue
+            dossiers.add(event.dossier_id)
+            for column, value in zip(columns, event_row(pseudo.apply(event), str(path), line_no, ingested),
+                                     strict=True):  # fmt: skip
+                column.append(value)
+    return columns, dossiers
+
+
+def timed_insert(wh: Warehouse, columns: list[list[Any]]) -> float:
+    n = len(columns[0])
+    started = time.perf_counter()
+    for start in range(0, n, BATCH):
+        wh.insert("events", EVENT_COLUMNS, [c[start : start + BATCH] for c in columns])
+    return n / (time.perf_counter() - started)
+
+
+def baseline_insert(wh: Warehouse, n: int) -> float:
+    wh.execute("DROP TABLE IF EXISTS events_baseline")
+    wh.execute("CREATE TABLE events_baseline AS events")
+    started = time.perf_counter()
+    wh.execute(_BASELINE, {"n": n})
+    rate = n / (time.perf_counter() - started)
+    wh.execute("DROP TABLE IF EXISTS events_baseline")
+    return rate
+
+
+def replicate_outcomes(wh: Warehouse, copies: int) -> None:
+    """Stand the province in for a larger one: copies of every outcome row under new dossier ids."""
+    wh.execute(
+        "INSERT INTO dossier_outcomes SELECT concat(o.dossier_id, '#', toString(c.number + 1)), o.generation, "
+        "o.valid_from, o.valid_from_key, o.unit_code, o.procedure_code, o.field_code, o.received_on, o.channel, "
+        "o.ended_on, o.status, o.working_days, o.returned_channel "
+        "FROM dossier_outcomes AS o CROSS JOIN numbers(%(copies)s) AS c WHERE position(o.dossier_id, '#') = 0",
+        {"copies": copies},
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    events_n, copies = (1_000_000, 9) if args.quick else (3_000_000, 3)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        path, as_of = simulate_province(work, events_n)
+        columns, dossiers = event_columns(path)
+        n = len(columns[0])
+        print(f"simulated and parsed {n:,} events ({len(dossiers):,} dossiers) in {time.perf_counter() - t0:.1f} s",
+              flush=True)  # fmt: skip
+
+        figures: dict[str, Any] = {"benchmark": "warehouse", "events": n}
+        from tests.warehouse.server import start_server
+
+        server = start_server(work / "server")
+        try:
+            server.admin_execute("CREATE DATABASE bench")
+            with _opened(server.url("bench")) as wh:
+                migrate(wh)
+                rate = timed_insert(wh, columns)
+                base = baseline_insert(wh, n)
+                figures |= {"server_insert_events_per_s": round(rate), "server_baseline_rows_per_s": round(base),
+                            "server_ratio": round(rate / base, 3), "server_version": wh.server_version()}  # fmt: skip
+                print(f"server {wh.server_version():>8}  insert {rate:>12,.0f} events/s   baseline INSERT SELECT "
+                      f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}", flush=True)  # fmt: skip
+        finally:
+            server.stop()
+
+        with _opened(f"chdb://{work}/chdb") as wh:
+            migrate(wh)
+            rate = timed_insert(wh, columns)
+            base = baseline_insert(wh, n)
+            figures |= {"chdb_insert_events_per_s": round(rate), "chdb_baseline_rows_per_s": round(base),
+                        "chdb_ratio": round(rate / base, 3), "chdb_version": wh.server_version()}  # fmt: skip
+            print(f"chdb   {wh.server_version():>8}  insert {rate:>12,.0f} events/s   baseline INSERT SELECT "
+                  f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}", flush=True)  # fmt: skip
+
+            platform = Platform(load_settings())
+            t1 = time.perf_counter()
+            fold_dossiers(platform, wh, sorted(dossiers), as_of)
+            fold_s = time.perf_counter() - t1
+            replicate_outcomes(wh, copies)
+            represented = n * (copies + 1)
+            week_end = as_of.date() - timedelta(days=as_of.date().weekday())
+            week = (week_end - timedelta(days=7), week_end)
+            metrics_warehouse(platform, wh, *week)  # warm-up
+            latencies = []
+            for _ in range(5):
+                t2 = time.perf_counter()
+                metrics_warehouse(platform, wh, *week)
+                latencies.append(time.perf_counter() - t2)
+            latency = statistics.median(latencies)
+            figures |= {"fold_dossiers_per_s": round(len(dossiers) / fold_s),
+                        "metrics_query_events_represented": represented,
+                        "metrics_query_weekly_s_median": round(latency, 3)}  # fmt: skip
+            print(f"fold {len(dossiers) / fold_s:,.0f} dossiers/s; weekly reporting form on {represented:,} events "
+                  f"(×{copies + 1} replica): median {latency:.3f} s of 5", flush=True)  # fmt: skip
+        figures["targets"] = {"insert_events_per_s": 300_000, "metrics_query_s": 1.0}
+        print(json.dumps(figures))
+
+
+class _opened:
+    """``with`` for a warehouse URL (creates the server database's tables through ``migrate``)."""
+
+    def __init__(self, url: str) -> None:
+        self.wh = open_warehouse(url)
+
+    def __enter__(self) -> Warehouse:
+        ensure = getattr(self.wh, "ensure_database", None)
+        if ensure is not None:
+            ensure()
+        return self.wh
+
+    def __exit__(self, *exc: object) -> None:
+        self.wh.close()
+
+
+if __name__ == "__main__":
+    main()
