@@ -1,0 +1,400 @@
+"""The embedded warehouse: the ClickHouse engine in this process through ``chdb`` (``chdb:///path/to/dir``).
+
+One process owns a directory at a time (an exclusive ``flock`` on a lock file inside it). chdb itself hosts
+one engine per process, bound to one path: several warehouses of the same directory in one process share
+the engine and the lock; opening a different directory while one is open is refused with a clear error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+from chdb.session import Session
+from clickhouse_driver.util.escape import escape_params  # type: ignore[import-untyped]
+
+from warehouse.base import Params, Row, WarehouseError, WarehouseLocked, WarehouseUrl
+
+LOCK_FILE = ".dossier-audit.lock"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENUM_MEMBER = re.compile(r"'((?:[^'\\]|\\.)*)'\s*=\s*(-?\d+)")
+_ESCAPE = re.compile(r"\\(.)")
+# Arrow output carries DateTime as uint32 and Enum as int8/int16; only then is the column type looked up.
+_AMBIGUOUS = (pa.uint32(), pa.int8(), pa.int16())
+# Python types clickhouse-driver's escaper renders safely; anything else is refused rather than str()-ed.
+_PARAM_TYPES = (str, int, float, dt.date, dt.time, type(None))
+_INTEGERS = {
+    "UInt8": pa.uint8(),
+    "UInt16": pa.uint16(),
+    "UInt32": pa.uint32(),
+    "UInt64": pa.uint64(),
+    "Int8": pa.int8(),
+    "Int16": pa.int16(),
+    "Int32": pa.int32(),
+    "Int64": pa.int64(),
+    "Float32": pa.float32(),
+    "Float64": pa.float64(),
+    "Bool": pa.bool_(),
+    "String": pa.string(),
+    "Date": pa.date32(),
+    "Date32": pa.date32(),
+}
+
+
+def check_identifier(name: str, what: str) -> str:
+    """Return ``name`` if it is a plain SQL identifier, else raise ``WarehouseError``."""
+    if not _IDENTIFIER.match(name):
+        raise WarehouseError(f"invalid {what} name {name!r}: use letters, digits and underscores")
+    return name
+
+
+@dataclass
+class _Owner:
+    """This process's hold on one warehouse directory: the locked file and how many warehouses use it."""
+
+    directory: Path
+    fd: int
+    users: int
+
+
+_owner: _Owner | None = None
+_owner_guard = threading.Lock()
+
+
+def _acquire(directory: Path) -> None:
+    """Take (or share, within this process) the directory's lock; refuse a second directory."""
+    global _owner  # noqa: PLW0603 - chdb's engine is per process, so the owner record is too
+    with _owner_guard:
+        if _owner is not None:
+            if _owner.directory == directory:
+                _owner.users += 1
+                return
+            raise WarehouseError(
+                f"cannot open the embedded warehouse {directory}: this process already has "
+                f"{_owner.directory} open, and chdb runs one embedded engine per process bound to one "
+                "directory; close that warehouse first"
+            )
+        path = directory / LOCK_FILE
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise WarehouseError(f"cannot open the lock file {path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = _read_pid(fd)
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise WarehouseError(f"cannot lock {path}: {exc.strerror}") from None
+            who = f"another process (PID {holder})" if holder else "another process"
+            raise WarehouseLocked(
+                f"the embedded warehouse directory {directory} is in use by {who}. The embedded (chdb) "
+                "topology runs everything in one process: stop the other process, or give every process "
+                "a clickhouse:// server URL instead"
+            ) from None
+        # Recorded only to name the owner in the refusal above; the lock itself is the flock.
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        _owner = _Owner(directory, fd, 1)
+
+
+def _release(directory: Path) -> None:
+    global _owner  # noqa: PLW0603
+    with _owner_guard:
+        if _owner is None or _owner.directory != directory:
+            return
+        _owner.users -= 1
+        if _owner.users == 0:
+            os.close(_owner.fd)  # closing the descriptor drops the flock
+            _owner = None
+
+
+def _read_pid(fd: int) -> str:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""
+
+
+class _ServerInfo:
+    """The slice of clickhouse-driver's connection context its escaper reads (the server time zone)."""
+
+    def __init__(self, timezone: str) -> None:
+        self._timezone = timezone
+
+    def get_timezone(self) -> str:
+        return self._timezone
+
+
+class _EscapeContext:
+    def __init__(self, timezone: str) -> None:
+        self.server_info = _ServerInfo(timezone)
+
+
+def _check_param(name: str, value: Any) -> None:
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_param(name, item)
+    elif not isinstance(value, _PARAM_TYPES):
+        raise WarehouseError(f"parameter {name!r}: unsupported type {type(value).__name__}")
+
+
+def _unwrap(ch_type: str, wrapper: str) -> str | None:
+    if ch_type.startswith(wrapper + "(") and ch_type.endswith(")"):
+        return ch_type[len(wrapper) + 1 : -1]
+    return None
+
+
+def _strip_nullable(ch_type: str) -> tuple[str, bool]:
+    """Remove ``LowCardinality``/``Nullable`` wrappers; say whether the type accepts NULL."""
+    nullable = False
+    while True:
+        inner = _unwrap(ch_type, "LowCardinality")
+        if inner is None:
+            inner = _unwrap(ch_type, "Nullable")
+            if inner is None:
+                return ch_type, nullable
+            nullable = True
+        ch_type = inner
+
+
+def _arrow_type(ch_type: str) -> pa.DataType | None:
+    """The Arrow type to build an insert column of ``ch_type`` with (None: let pyarrow infer)."""
+    ch_type, _ = _strip_nullable(ch_type)
+    inner = _unwrap(ch_type, "Array")
+    if inner is not None:
+        item = _arrow_type(inner)
+        return None if item is None else pa.list_(item)
+    if ch_type.startswith(("Enum8(", "Enum16(", "FixedString(")):
+        return pa.string()
+    if ch_type == "DateTime" or ch_type.startswith("DateTime("):
+        return pa.timestamp("s", tz="UTC")
+    return _INTEGERS.get(ch_type)
+
+
+def _build_column(name: str, ch_type: str, values: Sequence[Any]) -> pa.Array:
+    arrow_type = _arrow_type(ch_type)
+    try:
+        if arrow_type == pa.timestamp("s", tz="UTC"):
+            # Built at microsecond precision and truncated, like clickhouse-driver (DateTime has seconds).
+            array = pa.array(values, pa.timestamp("us", tz="UTC")).cast(arrow_type, safe=False)
+        else:
+            array = pa.array(values, arrow_type)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+        raise WarehouseError(f"column {name} ({ch_type}): {exc}") from None
+    # ClickHouse silently stores a default for NULL in a non-Nullable column; refuse it instead.
+    if array.null_count and not _strip_nullable(ch_type)[1]:
+        raise WarehouseError(f"column {name} ({ch_type}) is not Nullable but a value is None")
+    return array
+
+
+def _enum_members(ch_type: str) -> dict[int, str]:
+    return {int(code): _ESCAPE.sub(r"\1", label) for label, code in _ENUM_MEMBER.findall(ch_type)}
+
+
+def _datetimes(values: list[Any]) -> list[Any]:
+    utc = dt.UTC
+    from_ts = dt.datetime.fromtimestamp
+    # Much faster than pyarrow's own tz-aware to_pylist.
+    return [None if v is None else from_ts(v, utc) for v in values]
+
+
+def _converter(ch_type: str) -> Callable[[pa.ChunkedArray | pa.Array], list[Any]] | None:
+    """How to turn an Arrow result column of ``ch_type`` into Python values, when ``to_pylist`` is not it."""
+    ch_type, _ = _strip_nullable(ch_type)
+    inner = _unwrap(ch_type, "Array")
+    if inner is not None:
+        item = _converter(inner)
+        if item is None:
+            return None
+
+        def convert_list(column: pa.ChunkedArray | pa.Array) -> list[Any]:
+            out: list[Any] = []
+            chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+            for chunk in chunks:
+                flat = iter(item(chunk.flatten()))
+                for length in chunk.value_lengths().to_pylist():
+                    out.append(None if length is None else [next(flat) for _ in range(length)])
+            return out
+
+        return convert_list
+    if ch_type == "DateTime" or ch_type.startswith("DateTime("):
+        return lambda column: _datetimes(column.to_pylist())
+    if ch_type.startswith(("Enum8(", "Enum16(")):
+        members = _enum_members(ch_type)
+        codes = pa.array(list(members), pa.int16())
+        labels = pa.array(list(members.values()), pa.string())
+
+        def convert_enum(column: pa.ChunkedArray | pa.Array) -> list[Any]:
+            positions = pc.index_in(column.cast(pa.int16()), value_set=codes)
+            return pc.take(labels, positions).to_pylist()  # type: ignore[no-any-return]
+
+        return convert_enum
+    return None
+
+
+def _has_ambiguous(arrow_type: pa.DataType) -> bool:
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return _has_ambiguous(arrow_type.value_type)
+    return arrow_type in _AMBIGUOUS
+
+
+class ChdbWarehouse:
+    """A ``Warehouse`` on an embedded chdb engine whose data lives in ``parsed.path``."""
+
+    def __init__(self, parsed: WarehouseUrl) -> None:
+        if parsed.scheme != "chdb":
+            raise WarehouseError(f"ChdbWarehouse needs a chdb:// URL, not {parsed.redacted()}")
+        self._url = parsed.redacted()
+        self._database = check_identifier(parsed.database, "database")
+        if "?" in parsed.path:
+            # chdb would read everything after '?' as engine options.
+            raise WarehouseError(f"{self._url}: a chdb directory path cannot contain '?'")
+        directory = Path(parsed.path).expanduser()
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WarehouseError(
+                f"cannot create the warehouse directory {directory}: {exc.strerror}"
+            ) from None
+        self._directory = directory.resolve()
+        # chdb's Session is untyped; Any keeps mypy --strict quiet about its calls.
+        self._session: Any = None
+        self._holds_lock = False
+        self._escape_context = _EscapeContext("UTC")
+        _acquire(self._directory)
+        self._holds_lock = True
+        try:
+            try:
+                self._session = Session(str(self._directory))  # type: ignore[no-untyped-call]
+            except RuntimeError as exc:
+                raise WarehouseError(f"cannot open the embedded warehouse {self._directory}: {exc}") from None
+            self.ensure_database()
+            # USE and SET are per session in chdb and last for the session: unqualified names resolve to
+            # the database, and date-time text (bound aware datetimes are written in the session time
+            # zone) means UTC like the DateTime('UTC') columns, whatever the host's time zone.
+            self._run(f"USE {self._database}", "CSV")
+            self._run("SET session_timezone = 'UTC'", "CSV")
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> ChdbWarehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def database(self) -> str:
+        return self._database
+
+    @property
+    def directory(self) -> Path:
+        return self._directory
+
+    def ensure_database(self) -> None:
+        """Create the database if it does not exist (done on open; idempotent)."""
+        self._run(f"CREATE DATABASE IF NOT EXISTS {self._database}", "CSV")
+
+    def execute(self, sql: str, params: Params | None = None) -> None:
+        self._run(self._bind(sql, params), "CSV")
+
+    def query(self, sql: str, params: Params | None = None) -> list[Row]:
+        bound = self._bind(sql, params)
+        result = self._run(bound, "Arrow")
+        if not len(result):
+            return []
+        table = pa.ipc.open_file(pa.py_buffer(result.get_memview().view())).read_all()
+        if table.num_rows == 0:
+            return []
+        converters: list[Callable[[Any], list[Any]] | None] = [None] * table.num_columns
+        if any(_has_ambiguous(field.type) for field in table.schema):
+            described = self._run(f"DESCRIBE ({bound.rstrip().rstrip(';')})", "Arrow")
+            types = pa.ipc.open_file(pa.py_buffer(described.get_memview().view())).read_all().column("type")
+            converters = [_converter(t) for t in types.to_pylist()]
+        columns = [
+            convert(column) if convert else column.to_pylist()
+            for convert, column in zip(converters, table.columns, strict=True)
+        ]
+        return list(zip(*columns, strict=True))
+
+    def insert(self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
+        check_identifier(table, "table")
+        for column in columns:
+            check_identifier(column, "column")
+        if len(columns) != len(data):
+            raise WarehouseError(f"insert into {table}: {len(columns)} columns but {len(data)} data columns")
+        rows = {len(values) for values in data}
+        if len(rows) > 1:
+            raise WarehouseError(f"insert into {table}: data columns differ in length ({sorted(rows)})")
+        count = rows.pop() if rows else 0
+        if count == 0:
+            return 0
+        types: dict[str, str] = dict(
+            self.query(
+                "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = %(t)s",
+                {"t": table},
+            )
+        )
+        if not types:
+            raise WarehouseError(f"insert into {table}: no such table in database {self._database}")
+        arrays = []
+        for name, values in zip(columns, data, strict=True):
+            if name not in types:
+                raise WarehouseError(f"insert into {table}: no column {name}")
+            arrays.append(_build_column(name, types[name], values))
+        # chdb's Python() table function reads this local by name, without copying the Arrow buffers.
+        _insert_batch = pa.Table.from_arrays(arrays, names=list(columns))
+        self._run(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM Python(_insert_batch)", "CSV")
+        return count
+
+    def server_version(self) -> str:
+        version: str = self.query("SELECT version()")[0][0]
+        return version
+
+    def close(self) -> None:
+        """Close the session and release the directory (idempotent)."""
+        session, self._session = self._session, None
+        if session is not None:
+            session.close()
+        if self._holds_lock:
+            self._holds_lock = False
+            _release(self._directory)
+
+    def _bind(self, sql: str, params: Params | None) -> str:
+        # Like clickhouse-driver: only a statement given parameters is %-formatted.
+        if params is None:
+            return sql
+        for name, value in params.items():
+            _check_param(name, value)
+        try:
+            bound: str = sql % escape_params(dict(params), self._escape_context)
+            return bound
+        except KeyError as exc:
+            raise WarehouseError(f"the statement uses parameter {exc} but it was not given") from None
+        except (TypeError, ValueError) as exc:
+            raise WarehouseError(f"cannot bind parameters: {exc}") from None
+
+    def _run(self, sql: str, fmt: str) -> Any:
+        if self._session is None:
+            raise WarehouseError(f"the warehouse {self._url} is closed")
+        try:
+            return self._session.query(sql, fmt)
+        except RuntimeError as exc:
+            raise WarehouseError(f"chdb: {exc}") from None
