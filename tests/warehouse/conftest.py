@@ -1,0 +1,54 @@
+"""Warehouse fixtures: a real ClickHouse server for the session, and a fresh empty database per test.
+
+``warehouse_url`` / ``warehouse`` are parametrised over both backends (ids ``chdb`` and ``server``), so a
+contract test written once runs against each.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.warehouse.server import ClickHouseServer, start_server
+from warehouse.base import Warehouse, open_warehouse
+
+
+@pytest.fixture(scope="session")
+def clickhouse_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseServer]:
+    """Debian's clickhouse-server, started on free ports with its own data directory; stopped at the end."""
+    server = start_server(tmp_path_factory.mktemp("clickhouse"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["chdb", "server"], ids=["chdb", "server"])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to a fresh, empty database on the backend the parameter names."""
+    if request.param == "chdb":
+        yield f"chdb://{tmp_path}/wh"
+        return
+    server: ClickHouseServer = request.getfixturevalue("clickhouse_server")
+    database = f"test_{uuid.uuid4().hex[:12]}"
+    server.admin_execute(f"CREATE DATABASE {database}")
+    try:
+        yield server.url(database)
+    finally:
+        server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+@pytest.fixture
+def warehouse(warehouse_url: str) -> Iterator[Warehouse]:
+    """The warehouse ``warehouse_url`` names, its database existing; closed after the test."""
+    wh = open_warehouse(warehouse_url)
+    try:
+        ensure = getattr(wh, "ensure_database", None)
+        if ensure is not None:
+            ensure()
+        yield wh
+    finally:
+        wh.close()
