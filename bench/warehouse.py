@@ -25,14 +25,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dossier_audit.assembly import Platform  # noqa: E402
-from dossier_audit.config import load_settings  # noqa: E402
-from dossier_audit.simulator import SimulationConfig, simulate  # noqa: E402
-from dossier_audit.warehouse_jobs import fold_dossiers, metrics_warehouse  # noqa: E402
-from schemas.validation import Rejection, parse_event  # noqa: E402
-from warehouse.base import Warehouse, open_warehouse  # noqa: E402
-from warehouse.migrate import migrate  # noqa: E402
-from warehouse.store import EVENT_COLUMNS, event_row  # noqa: E402
+from dossier_audit.assembly import Platform
+from dossier_audit.config import load_settings
+from dossier_audit.simulator import SimulationConfig, simulate
+from dossier_audit.warehouse_jobs import fold_dossiers, metrics_warehouse
+from schemas.validation import Rejection, parse_event
+from warehouse.base import Warehouse, open_warehouse
+from warehouse.migrate import migrate
+from warehouse.store import EVENT_COLUMNS, event_row
 
 BATCH = 100_000
 START = date(2024, 1, 1)
@@ -51,7 +51,8 @@ SELECT
     '1.004222' AS procedure_code,
     concat('{"procedure_code":"1.004222","channel":"online","documents":["CT01"],"n":', toString(number), '}')
         AS data,
-    concat('{"schema_version":1,"event_id":"', toString(number), '","type":"received","data":{"procedure_code":',
+    concat('{"schema_version":1,"event_id":"', toString(number),
+           '","type":"received","data":{"procedure_code":',
            '"1.004222","channel":"online","due_at":"2025-11-12T17:00:00+07:00","documents":["CT01","GT"]}}')
         AS raw,
     hex(toString(number)) AS fingerprint,
@@ -85,8 +86,9 @@ def event_columns(path: Path) -> tuple[list[list[Any]], set[str]]:
             if isinstance(event, Rejection):
                 continue
             dossiers.add(event.dossier_id)
-            for column, value in zip(columns, event_row(pseudo.apply(event), str(path), line_no, ingested),
-                                     strict=True):  # fmt: skip
+            for column, value in zip(
+                columns, event_row(pseudo.apply(event), str(path), line_no, ingested), strict=True
+            ):
                 column.append(value)
     return columns, dossiers
 
@@ -112,10 +114,12 @@ def baseline_insert(wh: Warehouse, n: int) -> float:
 def replicate_outcomes(wh: Warehouse, copies: int) -> None:
     """Stand the province in for a larger one: copies of every outcome row under new dossier ids."""
     wh.execute(
-        "INSERT INTO dossier_outcomes SELECT concat(o.dossier_id, '#', toString(c.number + 1)), o.generation, "
-        "o.valid_from, o.valid_from_key, o.unit_code, o.procedure_code, o.field_code, o.received_on, o.channel, "
+        "INSERT INTO dossier_outcomes SELECT concat(o.dossier_id, '#', toString(c.number + 1)), "
+        "o.generation, o.valid_from, o.valid_from_key, o.unit_code, o.procedure_code, o.field_code, "
+        "o.received_on, o.channel, "
         "o.ended_on, o.status, o.working_days, o.returned_channel "
-        "FROM dossier_outcomes AS o CROSS JOIN numbers(%(copies)s) AS c WHERE position(o.dossier_id, '#') = 0",
+        "FROM dossier_outcomes AS o CROSS JOIN numbers(%(copies)s) AS c "
+        "WHERE position(o.dossier_id, '#') = 0",
         {"copies": copies},
     )
 
@@ -132,8 +136,11 @@ def main() -> None:
         path, as_of = simulate_province(work, events_n)
         columns, dossiers = event_columns(path)
         n = len(columns[0])
-        print(f"simulated and parsed {n:,} events ({len(dossiers):,} dossiers) in {time.perf_counter() - t0:.1f} s",
-              flush=True)  # fmt: skip
+        print(
+            f"simulated and parsed {n:,} events ({len(dossiers):,} dossiers) "
+            f"in {time.perf_counter() - t0:.1f} s",
+            flush=True,
+        )
 
         figures: dict[str, Any] = {"benchmark": "warehouse", "events": n}
         from tests.warehouse.server import start_server
@@ -145,10 +152,18 @@ def main() -> None:
                 migrate(wh)
                 rate = timed_insert(wh, columns)
                 base = baseline_insert(wh, n)
-                figures |= {"server_insert_events_per_s": round(rate), "server_baseline_rows_per_s": round(base),
-                            "server_ratio": round(rate / base, 3), "server_version": wh.server_version()}  # fmt: skip
-                print(f"server {wh.server_version():>8}  insert {rate:>12,.0f} events/s   baseline INSERT SELECT "
-                      f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}", flush=True)  # fmt: skip
+                figures |= {
+                    "server_insert_events_per_s": round(rate),
+                    "server_baseline_rows_per_s": round(base),
+                    "server_ratio": round(rate / base, 3),
+                    "server_version": wh.server_version(),
+                }
+                print(
+                    f"server {wh.server_version():>8}  insert {rate:>12,.0f} events/s   "
+                    "baseline INSERT SELECT "
+                    f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}",
+                    flush=True,
+                )
         finally:
             server.stop()
 
@@ -156,10 +171,17 @@ def main() -> None:
             migrate(wh)
             rate = timed_insert(wh, columns)
             base = baseline_insert(wh, n)
-            figures |= {"chdb_insert_events_per_s": round(rate), "chdb_baseline_rows_per_s": round(base),
-                        "chdb_ratio": round(rate / base, 3), "chdb_version": wh.server_version()}  # fmt: skip
-            print(f"chdb   {wh.server_version():>8}  insert {rate:>12,.0f} events/s   baseline INSERT SELECT "
-                  f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}", flush=True)  # fmt: skip
+            figures |= {
+                "chdb_insert_events_per_s": round(rate),
+                "chdb_baseline_rows_per_s": round(base),
+                "chdb_ratio": round(rate / base, 3),
+                "chdb_version": wh.server_version(),
+            }
+            print(
+                f"chdb   {wh.server_version():>8}  insert {rate:>12,.0f} events/s   baseline INSERT SELECT "
+                f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}",
+                flush=True,
+            )
 
             platform = Platform(load_settings())
             t1 = time.perf_counter()
@@ -176,11 +198,17 @@ def main() -> None:
                 metrics_warehouse(platform, wh, *week)
                 latencies.append(time.perf_counter() - t2)
             latency = statistics.median(latencies)
-            figures |= {"fold_dossiers_per_s": round(len(dossiers) / fold_s),
-                        "metrics_query_events_represented": represented,
-                        "metrics_query_weekly_s_median": round(latency, 3)}  # fmt: skip
-            print(f"fold {len(dossiers) / fold_s:,.0f} dossiers/s; weekly reporting form on {represented:,} events "
-                  f"(×{copies + 1} replica): median {latency:.3f} s of 5", flush=True)  # fmt: skip
+            figures |= {
+                "fold_dossiers_per_s": round(len(dossiers) / fold_s),
+                "metrics_query_events_represented": represented,
+                "metrics_query_weekly_s_median": round(latency, 3),
+            }
+            print(
+                f"fold {len(dossiers) / fold_s:,.0f} dossiers/s; "
+                f"weekly reporting form on {represented:,} events "
+                f"(×{copies + 1} replica): median {latency:.3f} s of 5",
+                flush=True,
+            )
         figures["targets"] = {"insert_events_per_s": 300_000, "metrics_query_s": 1.0}
         print(json.dumps(figures))
 

@@ -39,7 +39,16 @@ def _form_view(o):
         status, days = ("overdue" if o.status == "late" else "within"), None
     else:
         status, days = o.status, o.working_days
-    return (o.unit_code, o.procedure_code, o.received_on, o.channel, o.ended_on, status, days, o.returned_channel)
+    return (
+        o.unit_code,
+        o.procedure_code,
+        o.received_on,
+        o.channel,
+        o.ended_on,
+        status,
+        days,
+        o.returned_channel,
+    )
 
 
 @settings(max_examples=150, deadline=None)

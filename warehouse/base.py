@@ -62,6 +62,11 @@ class Warehouse(Protocol):
 
     def close(self) -> None: ...
 
+    def __enter__(self) -> Warehouse: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Closes the warehouse."""
+
 
 @dataclass(frozen=True, slots=True)
 class WarehouseUrl:

@@ -69,6 +69,9 @@ def _encode_column(values: Sequence[Any]) -> list[Any]:
     return list(values)
 
 
+_INSERT_VALUES = re.compile(r"^\s*INSERT\s+INTO\s+[^(]*?(\([^)]*\))?\s*VALUES\b", re.IGNORECASE)
+
+
 class ServerWarehouse:
     """A ``Warehouse`` on a ClickHouse server (``clickhouse://`` or, over TLS, ``clickhouses://``).
 
@@ -139,6 +142,9 @@ class ServerWarehouse:
         return bool(self._client.connection.secure_socket)
 
     def execute(self, sql: str, params: Params | None = None) -> None:
+        if _INSERT_VALUES.search(sql):
+            # The native protocol would wait for data blocks forever: rows go through insert().
+            raise WarehouseError("INSERT ... VALUES goes through insert(table, columns, data), not execute()")
         self._run(self._client, lambda: self._client.execute(sql, self._params(params)))
 
     def query(self, sql: str, params: Params | None = None) -> list[Row]:
@@ -199,6 +205,12 @@ class ServerWarehouse:
 
     def close(self) -> None:
         self._client.disconnect()
+
+    def __enter__(self) -> ServerWarehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- beyond the protocol -----------------------------------------------------------------------
 

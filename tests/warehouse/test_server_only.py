@@ -12,7 +12,7 @@ import pytest
 from clickhouse_driver import errors  # type: ignore[import-untyped]
 
 from tests.warehouse.server import ClickHouseServer, free_port
-from warehouse.base import WarehouseError, WarehouseUnavailable, parse_url
+from warehouse.base import WarehouseError, WarehouseUnavailable, open_warehouse, parse_url
 from warehouse.server_backend import ServerWarehouse
 
 HANOI = timezone(timedelta(hours=7))
@@ -203,3 +203,12 @@ def test_insert_leaves_caller_data_alone_and_checks_shapes(admin: ServerWarehous
     with pytest.raises(WarehouseError, match="does not fit"):
         admin.insert("e", ["k", "kind"], [["not a number"], ["a"]])
     assert admin.query("SELECT k, kind FROM e ORDER BY k") == [(1, "a"), (2, "b")]
+
+
+def test_insert_values_through_execute_is_refused(clickhouse_server: ClickHouseServer) -> None:
+    """On the native protocol such a statement would wait for data blocks forever."""
+    with (
+        open_warehouse(clickhouse_server.url("default")) as wh,
+        pytest.raises(WarehouseError, match="goes through insert"),
+    ):
+        wh.execute("INSERT INTO t (a) VALUES (%(a)s)", {"a": 1})

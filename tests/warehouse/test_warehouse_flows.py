@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from dossier_audit.cli import app
 from warehouse.base import Warehouse
@@ -19,7 +19,7 @@ EXAMPLES = CONTRACT / "examples.jsonl"
 INVALID = CONTRACT / "invalid.jsonl"
 
 
-def cli(*args: str) -> object:
+def cli(*args: str) -> Result:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.stderr + result.stdout
     return result
