@@ -29,9 +29,11 @@ from warehouse.store import (
     VIOLATION_COLUMNS,
     Batch,
     dossier_row,
+    epoch_us,
     event_row,
     now_version,
     outcome_rows,
+    outcome_tombstones,
     rejection_row,
     store_catalogue,
     violation_row,
@@ -163,11 +165,11 @@ def fold_dossiers(
     for start in range(0, len(dossier_ids), CHUNK):
         chunk = dossier_ids[start : start + CHUNK]
         previous = _open_violations(wh, chunk)
+        old_keys = _outcome_keys(wh, chunk)
         for dossier_id, events in stored_events(wh, chunk):
             facts = auditor.facts(dossier_id, events, as_of, presorted=True)
             field_code = catalogue.field_of(facts.procedure_code) if facts.procedure_code else None
             cls = classify(facts, auditor.catalogue, auditor.calendar)
-            dossiers.add(*dossier_row(facts, field_code, cls.status if cls else None, version))
             history = outcome_history(
                 dossier_id,
                 events,
@@ -175,8 +177,18 @@ def fold_dossiers(
                 auditor.calendar,
                 pause_on_financial_obligation=params.pause_on_financial_obligation,
             )
+            dossiers.add(*dossier_row(facts, field_code, cls.status if cls else None, history, version))
             for row in outcome_rows(history, field_code, version):
                 outcomes.add(*row)
+            if dossier_id in old_keys:
+                # Rows sort under (received_on, dossier, key): any old row the new history does not
+                # overwrite gets an empty interval.
+                received_on, keys = old_keys[dossier_id]
+                same_day = bool(history) and history[0][1].received_on == received_on
+                kept = {epoch_us(t) for t, _ in history} if same_day else set()
+                gone = [k for k in keys if k not in kept]
+                for row in outcome_tombstones(dossier_id, received_on, gone, version):
+                    outcomes.add(*row)
             now_open = set()
             for v in auditor.evaluate_facts(facts):
                 detail = v.to_json_dict()
@@ -191,6 +203,12 @@ def fold_dossiers(
     for batch in (dossiers, outcomes, violations):
         batch.flush()
     return folded, opened, retracted
+
+
+def _outcome_keys(wh: Warehouse, dossier_ids: list[str]) -> dict[str, tuple[date, list[int]]]:
+    """The history keys each dossier has stored now (to empty the ones a new history drops)."""
+    rows = wh.query(load_sql("outcome_keys"), {"ids": tuple(dossier_ids)})
+    return {dossier_id: (received_on, list(keys)) for dossier_id, received_on, keys in rows if received_on}
 
 
 def _open_violations(
@@ -237,7 +255,6 @@ def metrics_warehouse(
 ) -> ReportingForm:
     """The reporting form for ``[start, end)`` computed in SQL from the stored outcome histories."""
     from dossier_audit.jobs import unit_filter_codes
-    from warehouse.store import epoch_us
 
     units = unit_filter_codes(platform, unit)
     params = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -89,13 +89,17 @@ def rejection_row(rejection: Rejection, source: str, scrubbed_raw: bytes, at: da
 
 DOSSIER_COLUMNS = (
     "dossier_id", "unit_code", "procedure_code", "field_code", "channel", "received_at", "due_at", "end_type",
-    "end_at", "waiting", "supplement_requests", "supplement_seconds", "apologies", "status", "events",
-    "last_event_at", "as_of", "version",
+    "end_at", "waiting", "supplement_requests", "supplement_seconds", "apologies", "status",
+    "outcome_received_on", "outcome_keys", "events", "last_event_at", "as_of", "version",
 )  # fmt: skip
 
 
 def dossier_row(
-    facts: DossierFacts, field_code: str | None, status: str | None, version: int
+    facts: DossierFacts,
+    field_code: str | None,
+    status: str | None,
+    history: Sequence[tuple[datetime, DossierOutcome]],
+    version: int,
 ) -> tuple[Any, ...]:
     received = facts.received
     end = facts.end_event
@@ -106,25 +110,43 @@ def dossier_row(
         _utc(facts.due_at) if facts.due_at is not None else None,
         end.type.value if end is not None else None, _utc(end.occurred_at) if end is not None else None,
         int(facts.waiting), len(facts.supplement_requests), int(facts.supplement_time.total_seconds()),
-        len(facts.apologies), status or "none", len(facts.events),
+        len(facts.apologies), status or "none", history[0][1].received_on if history else None,
+        [epoch_us(t) for t, _ in history], len(facts.events),
         _utc(facts.events[-1].occurred_at) if facts.events else _utc(facts.as_of), _utc(facts.as_of), version,
     )  # fmt: skip
 
 
 OUTCOME_COLUMNS = (
-    "dossier_id", "generation", "valid_from", "valid_from_key", "unit_code", "procedure_code", "field_code",
-    "received_on", "channel", "ended_on", "status", "working_days", "returned_channel",
+    "dossier_id", "generation", "valid_from", "valid_from_key", "valid_to_key", "unit_code", "procedure_code",
+    "field_code", "received_on", "channel", "ended_on", "status", "working_days", "returned_channel",
 )  # fmt: skip
+#: The end of an open interval: the last change point holds forever.
+FOREVER = 2**64 - 1
 
 
 def outcome_rows(
-    history: Iterable[tuple[datetime, DossierOutcome]], field_code: str | None, generation: int
+    history: Sequence[tuple[datetime, DossierOutcome]], field_code: str | None, generation: int
 ) -> Iterable[tuple[Any, ...]]:
-    for valid_from, o in history:
+    """The history as rows, each valid until the next change point."""
+    keys = [epoch_us(t) for t, _ in history]
+    for i, (valid_from, o) in enumerate(history):
+        valid_to = keys[i + 1] if i + 1 < len(keys) else FOREVER
         yield (
-            o.dossier_id, generation, _utc(valid_from).replace(microsecond=0), epoch_us(valid_from),
-            o.unit_code, o.procedure_code, field_code or "", o.received_on, o.channel, o.ended_on, o.status,
+            o.dossier_id, generation, _utc(valid_from).replace(microsecond=0), keys[i], valid_to, o.unit_code,
+            o.procedure_code, field_code or "", o.received_on, o.channel, o.ended_on, o.status,
             o.working_days, o.returned_channel,
+        )  # fmt: skip
+
+
+def outcome_tombstones(
+    dossier_id: str, received_on: date, stale_keys: Iterable[int], generation: int
+) -> Iterable[tuple[Any, ...]]:
+    """Rows that replace history rows a dossier no longer has: same sorting key, an empty interval."""
+    for key in stale_keys:
+        at = _EPOCH + timedelta(microseconds=key)
+        yield (
+            dossier_id, generation, at.replace(microsecond=0), key, key, "", "", "", received_on, "direct",
+            None, "early", 0, None,
         )  # fmt: skip
 
 

@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS dossiers
     supplement_seconds Int64,
     apologies UInt16,
     status Enum8('none' = 0, 'early' = 1, 'on_time' = 2, 'late' = 3),
+    outcome_received_on Nullable(Date),
+    outcome_keys Array(UInt64),
     events UInt32,
     last_event_at DateTime('UTC'),
     as_of DateTime('UTC'),
@@ -69,16 +71,18 @@ CREATE TABLE IF NOT EXISTS dossiers
 ENGINE = ReplacingMergeTree(version)
 ORDER BY dossier_id;
 
--- How each received dossier's reporting-form outcome changes over time: the row with the latest
--- `valid_from_key` (epoch microseconds) at or before an instant T is its outcome at T (SQL metrics read
--- it). A dossier's rows are rewritten as a whole generation whenever it is re-evaluated; only its newest
--- generation counts.
+-- How each received dossier's reporting-form outcome changes over time: the row whose interval
+-- [valid_from_key, valid_to_key) (epoch microseconds) holds an instant T is its outcome at T, so the form
+-- of any period is one filtered aggregation (SQL metrics read it). Re-evaluating a dossier rewrites its
+-- rows under a newer generation and empties the interval of rows it no longer has (the keys are kept in
+-- `dossiers.outcome_keys`); queries read FINAL.
 CREATE TABLE IF NOT EXISTS dossier_outcomes
 (
     dossier_id String,
     generation UInt64,
     valid_from DateTime('UTC'),
     valid_from_key UInt64,
+    valid_to_key UInt64,
     unit_code String,
     procedure_code String,
     field_code String,
@@ -90,7 +94,8 @@ CREATE TABLE IF NOT EXISTS dossier_outcomes
     returned_channel Nullable(String)
 )
 ENGINE = ReplacingMergeTree(generation)
-ORDER BY (dossier_id, generation, valid_from_key);
+PARTITION BY toYYYYMM(received_on)
+ORDER BY (received_on, dossier_id, valid_from_key);
 
 CREATE TABLE IF NOT EXISTS violations
 (
