@@ -152,7 +152,7 @@ def main() -> None:
         server = start_server(work / "server")
         try:
             server.admin_execute("CREATE DATABASE bench")
-            with _opened(server.url("bench")) as wh:
+            with open_warehouse(server.url("bench"), create_database=True) as wh:
                 migrate(wh)
                 rate = timed_insert(wh, columns)
                 base = baseline_insert(wh, n)
@@ -171,7 +171,7 @@ def main() -> None:
         finally:
             server.stop()
 
-        with _opened(f"chdb://{work}/chdb") as wh:
+        with open_warehouse(f"chdb://{work}/chdb") as wh:
             migrate(wh)
             rate = timed_insert(wh, columns)
             base = baseline_insert(wh, n)
@@ -215,22 +215,6 @@ def main() -> None:
             )
         figures["targets"] = {"insert_events_per_s": 300_000, "metrics_query_s": 1.0}
         print(json.dumps(figures))
-
-
-class _opened:
-    """``with`` for a warehouse URL (creates the server database's tables through ``migrate``)."""
-
-    def __init__(self, url: str) -> None:
-        self.wh = open_warehouse(url)
-
-    def __enter__(self) -> Warehouse:
-        ensure = getattr(self.wh, "ensure_database", None)
-        if ensure is not None:
-            ensure()
-        return self.wh
-
-    def __exit__(self, *exc: object) -> None:
-        self.wh.close()
 
 
 if __name__ == "__main__":

@@ -167,17 +167,13 @@ def _run(fn: Any) -> Any:
 
 
 @contextmanager
-def _open(url: str) -> Iterator[Any]:
+def _open(url: str, *, create: bool = False) -> Iterator[Any]:
+    """The warehouse at ``url``; ``create`` makes its database when missing (init and load only: report
+    commands may run as a read-only user)."""
     from warehouse.base import open_warehouse
 
-    wh = open_warehouse(url)
-    try:
-        ensure = getattr(wh, "ensure_database", None)
-        if ensure is not None:
-            ensure()
+    with open_warehouse(url, create_database=create) as wh:
         yield wh
-    finally:
-        wh.close()
 
 
 # -- commands -----------------------------------------------------------------------------------------
@@ -525,7 +521,7 @@ def warehouse_init(
 
     def go() -> dict[str, Any]:
         platform = _platform(catalogue)
-        with _open(warehouse) as wh:
+        with _open(warehouse, create=True) as wh:
             return init(platform, wh)
 
     result = _run(go)
@@ -553,7 +549,7 @@ def warehouse_load(
         path = _readable(file)
         platform = _platform(catalogue)
         progress, tick = _progress(path)
-        with progress or _null(), _open(warehouse) as wh:
+        with progress or _null(), _open(warehouse, create=True) as wh:
             return load_file(platform, wh, path, instant, on_progress=tick)
 
     result = _run(go)

@@ -8,6 +8,7 @@ uses its database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -28,6 +29,31 @@ class WarehouseUnavailable(WarehouseError):
 
 class WarehouseLocked(WarehouseError):
     """An embedded (chdb) warehouse directory is owned by another process."""
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_identifier(name: str, what: str = "identifier") -> str:
+    """``name`` if it is a plain identifier (safe to put into SQL unquoted), else ``WarehouseError``."""
+    if not _IDENTIFIER.match(name):
+        raise WarehouseError(
+            f"invalid {what} {name!r}: use letters, digits and '_' (not starting with a digit)"
+        )
+    return name
+
+
+def check_insert(table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
+    """Validate an insert's identifiers and shape; returns its row count."""
+    check_identifier(table, "table name")
+    for column in columns:
+        check_identifier(column, "column name")
+    if len(columns) != len(data):
+        raise WarehouseError(f"insert into {table}: {len(columns)} column names but {len(data)} columns")
+    lengths = {len(values) for values in data}
+    if len(lengths) > 1:
+        raise WarehouseError(f"insert into {table}: columns have different lengths {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
 
 
 @runtime_checkable
@@ -124,8 +150,12 @@ def parse_url(url: str) -> WarehouseUrl:
     )
 
 
-def open_warehouse(url: str) -> Warehouse:
-    """Open the backend the URL names (the assembly point's only way to get a warehouse)."""
+def open_warehouse(url: str, *, create_database: bool = False) -> Warehouse:
+    """Open the backend the URL names (the assembly point's only way to get a warehouse).
+
+    ``create_database``: create the URL's database when missing (the embedded backend always does; on a
+    server it needs a user allowed to, so read-only commands leave it off).
+    """
     parsed = parse_url(url)
     if parsed.scheme == "chdb":
         from warehouse.chdb_backend import ChdbWarehouse
@@ -133,4 +163,11 @@ def open_warehouse(url: str) -> Warehouse:
         return ChdbWarehouse(parsed)
     from warehouse.server_backend import ServerWarehouse
 
-    return ServerWarehouse(parsed)
+    server = ServerWarehouse(parsed)
+    if create_database:
+        try:
+            server.ensure_database()
+        except BaseException:
+            server.close()
+            raise
+    return server

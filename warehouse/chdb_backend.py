@@ -23,10 +23,17 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 from chdb.session import Session
 from clickhouse_driver.util.escape import escape_params  # type: ignore[import-untyped]
 
-from warehouse.base import Params, Row, WarehouseError, WarehouseLocked, WarehouseUrl
+from warehouse.base import (
+    Params,
+    Row,
+    WarehouseError,
+    WarehouseLocked,
+    WarehouseUrl,
+    check_identifier,
+    check_insert,
+)
 
 LOCK_FILE = ".dossier-audit.lock"
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ENUM_MEMBER = re.compile(r"'((?:[^'\\]|\\.)*)'\s*=\s*(-?\d+)")
 _ESCAPE = re.compile(r"\\(.)")
 # Arrow output carries DateTime as uint32 and Enum as int8/int16; only then is the column type looked up.
@@ -49,13 +56,6 @@ _INTEGERS = {
     "Date": pa.date32(),
     "Date32": pa.date32(),
 }
-
-
-def check_identifier(name: str, what: str) -> str:
-    """Return ``name`` if it is a plain SQL identifier, else raise ``WarehouseError``."""
-    if not _IDENTIFIER.match(name):
-        raise WarehouseError(f"invalid {what} name {name!r}: use letters, digits and underscores")
-    return name
 
 
 @dataclass
@@ -257,7 +257,7 @@ class ChdbWarehouse:
         if parsed.scheme != "chdb":
             raise WarehouseError(f"ChdbWarehouse needs a chdb:// URL, not {parsed.redacted()}")
         self._url = parsed.redacted()
-        self._database = check_identifier(parsed.database, "database")
+        self._database = check_identifier(parsed.database, "database name")
         if "?" in parsed.path:
             # chdb would read everything after '?' as engine options.
             raise WarehouseError(f"{self._url}: a chdb directory path cannot contain '?'")
@@ -335,15 +335,7 @@ class ChdbWarehouse:
         return list(zip(*columns, strict=True))
 
     def insert(self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
-        check_identifier(table, "table")
-        for column in columns:
-            check_identifier(column, "column")
-        if len(columns) != len(data):
-            raise WarehouseError(f"insert into {table}: {len(columns)} columns but {len(data)} data columns")
-        rows = {len(values) for values in data}
-        if len(rows) > 1:
-            raise WarehouseError(f"insert into {table}: data columns differ in length ({sorted(rows)})")
-        count = rows.pop() if rows else 0
+        count = check_insert(table, columns, data)
         if count == 0:
             return 0
         types: dict[str, str] = dict(

@@ -17,9 +17,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clickhouse_driver import Client, errors  # type: ignore[import-untyped]
 
-from warehouse.base import Params, Row, WarehouseError, WarehouseUnavailable, WarehouseUrl
+from warehouse.base import (
+    Params,
+    Row,
+    WarehouseError,
+    WarehouseUnavailable,
+    WarehouseUrl,
+    check_identifier,
+    check_insert,
+)
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CONNECTION_ERRORS = (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError)
 # What the driver raises while encoding a value that does not fit its column type.
 _VALUE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, struct.error, errors.TypeMismatchError)
@@ -27,15 +34,6 @@ _OPTIONS = {"connect_timeout", "send_receive_timeout", "retries", "backoff", "ve
 _T = TypeVar("_T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
-
-
-def check_identifier(name: str, what: str = "identifier") -> str:
-    """``name`` if it is a plain identifier (safe to put into SQL unquoted), else ``WarehouseError``."""
-    if not _IDENTIFIER.match(name):
-        raise WarehouseError(
-            f"invalid {what} {name!r}: use letters, digits and '_' (not starting with a digit)"
-        )
-    return name
 
 
 def _server_message(exc: Exception) -> str:
@@ -164,15 +162,7 @@ class ServerWarehouse:
         return out
 
     def insert(self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
-        check_identifier(table, "table name")
-        for column in columns:
-            check_identifier(column, "column name")
-        if len(columns) != len(data):
-            raise WarehouseError(f"insert into {table}: {len(columns)} column names but {len(data)} columns")
-        lengths = {len(values) for values in data}
-        if len(lengths) > 1:
-            raise WarehouseError(f"insert into {table}: columns have different lengths {sorted(lengths)}")
-        rows = lengths.pop() if lengths else 0
+        rows = check_insert(table, columns, data)
         if rows == 0:
             return 0
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES"
@@ -296,4 +286,4 @@ class ServerWarehouse:
         return self._server_tz
 
 
-__all__ = ["ServerWarehouse", "check_identifier"]
+__all__ = ["ServerWarehouse"]

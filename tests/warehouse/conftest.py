@@ -44,11 +44,5 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
 @pytest.fixture
 def warehouse(warehouse_url: str) -> Iterator[Warehouse]:
     """The warehouse ``warehouse_url`` names, its database existing; closed after the test."""
-    wh = open_warehouse(warehouse_url)
-    try:
-        ensure = getattr(wh, "ensure_database", None)
-        if ensure is not None:
-            ensure()
+    with open_warehouse(warehouse_url, create_database=True) as wh:
         yield wh
-    finally:
-        wh.close()
