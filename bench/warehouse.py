@@ -114,6 +114,26 @@ def baseline_insert(wh: Warehouse, n: int) -> float:
     return rate
 
 
+def measure_inserts(wh: Warehouse, label: str, columns: list[list[Any]]) -> dict[str, Any]:
+    """Insert throughput and its same-run baseline on one backend (migrating its database first)."""
+    migrate(wh)
+    n = len(columns[0])
+    rate = timed_insert(wh, columns)
+    base = baseline_insert(wh, n)
+    version = wh.server_version()
+    print(
+        f"{label:<6} {version:>8}  insert {rate:>12,.0f} events/s   baseline INSERT SELECT "
+        f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}",
+        flush=True,
+    )
+    return {
+        f"{label}_insert_events_per_s": round(rate),
+        f"{label}_baseline_rows_per_s": round(base),
+        f"{label}_ratio": round(rate / base, 3),
+        f"{label}_version": version,
+    }
+
+
 def replicate_outcomes(wh: Warehouse, copies: int) -> None:
     """Stand the province in for a larger one: copies of every outcome row under new dossier ids."""
     wh.execute(
@@ -153,39 +173,12 @@ def main() -> None:
         try:
             server.admin_execute("CREATE DATABASE bench")
             with open_warehouse(server.url("bench"), create_database=True) as wh:
-                migrate(wh)
-                rate = timed_insert(wh, columns)
-                base = baseline_insert(wh, n)
-                figures |= {
-                    "server_insert_events_per_s": round(rate),
-                    "server_baseline_rows_per_s": round(base),
-                    "server_ratio": round(rate / base, 3),
-                    "server_version": wh.server_version(),
-                }
-                print(
-                    f"server {wh.server_version():>8}  insert {rate:>12,.0f} events/s   "
-                    "baseline INSERT SELECT "
-                    f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}",
-                    flush=True,
-                )
+                figures |= measure_inserts(wh, "server", columns)
         finally:
             server.stop()
 
         with open_warehouse(f"chdb://{work}/chdb") as wh:
-            migrate(wh)
-            rate = timed_insert(wh, columns)
-            base = baseline_insert(wh, n)
-            figures |= {
-                "chdb_insert_events_per_s": round(rate),
-                "chdb_baseline_rows_per_s": round(base),
-                "chdb_ratio": round(rate / base, 3),
-                "chdb_version": wh.server_version(),
-            }
-            print(
-                f"chdb   {wh.server_version():>8}  insert {rate:>12,.0f} events/s   baseline INSERT SELECT "
-                f"{base:>12,.0f} rows/s   ratio {rate / base:.3f}",
-                flush=True,
-            )
+            figures |= measure_inserts(wh, "chdb", columns)
 
             platform = Platform(load_settings())
             t1 = time.perf_counter()

@@ -186,16 +186,23 @@ class _Shard:
         return _shard_of(dossier_id, self.workers) == self.shard
 
     # -- settling one dossier's lines into valid events -----------------------------------------------
-    def _settle(self, copies: dict[str, list[tuple[int, bytes]]], rejections: IO[bytes]) -> list[AnyEvent]:
-        """Validate a dossier's lines: the first valid copy of each event id wins (file order)."""
-        stats = self.stats
+    def _settle(
+        self, copies: dict[str, list[tuple[int, bytes]]], rejections: IO[bytes] | None
+    ) -> list[AnyEvent]:
+        """Validate a dossier's lines: the first valid copy of each event id wins (file order).
+
+        ``rejections=None`` settles lines that were already counted: nothing is counted or recorded.
+        """
+        counted = rejections is not None
+        stats = self.stats if counted else IngestStats()
         events: list[AnyEvent] = []
         for versions in copies.values():
             if len(versions) == 1:  # the common case: one copy of the event
                 line_no, raw = versions[0]
                 parsed = parse_event(raw, line_no=line_no)
                 if isinstance(parsed, Rejection):
-                    self._reject(parsed, rejections)
+                    if rejections is not None:
+                        self._reject(parsed, rejections)
                 else:
                     events.append(parsed)
                     stats.valid += 1
@@ -210,7 +217,8 @@ class _Shard:
                     continue
                 parsed = parse_event(raw, line_no=line_no)
                 if isinstance(parsed, Rejection):
-                    self._reject(parsed, rejections)
+                    if rejections is not None:
+                        self._reject(parsed, rejections)
                 elif first is None:
                     first, first_raw = parsed, raw
                     events.append(parsed)
@@ -219,7 +227,7 @@ class _Shard:
                         self.on_event(parsed, line_no)
                 elif parsed == first:
                     stats.duplicates += 1
-                else:
+                elif rejections is not None:
                     self._reject(conflict_rejection(parsed, raw=raw, line_no=line_no), rejections)
         events.sort(key=event_sort_key)
         return events
@@ -384,17 +392,9 @@ class _Shard:
                         stats.duplicates += 1
                 elif mine and line_no >= flagged_at:
                     self._reject(conflict_rejection(parsed, raw=raw, line_no=line_no), rejections)
-        # Counting of every line already happened (pass 1, or above for suspect ids): settle silently.
-        silent = open(os.devnull, "wb")  # noqa: SIM115 - closed below
-        saved = self.stats
-        self.stats = IngestStats()
-        try:
-            for dossier_id, copies in collected.items():
-                events = self._settle(copies, silent)
-                self._finalise(dossier_id, events, results)
-        finally:
-            self.stats = saved
-            silent.close()
+        # Every line was already counted (in pass 1, or above for suspect ids): settle without counting.
+        for dossier_id, copies in collected.items():
+            self._finalise(dossier_id, self._settle(copies, None), results)
 
 
 # -- the engine -------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ use, deterministically) or of the user's own events file.
 
 from __future__ import annotations
 
+import io
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ def main_job(
     metrics_path = reports / "metrics.json"
     _atomic_write(metrics_path, orjson.dumps(metrics, option=orjson.OPT_INDENT_2))
 
-    record = Console(record=True, width=110, file=open(os.devnull, "w"))  # noqa: SIM115 - recorded, not shown
+    record = Console(record=True, width=110, file=io.StringIO())  # recorded for the file, not shown
     _summary(record, platform, run.stats.to_json_dict(), province, units, counts, by_unit, (start, end))
     summary_path = reports / "summary.txt"
     _atomic_write(summary_path, record.export_text().encode())

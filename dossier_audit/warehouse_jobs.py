@@ -4,7 +4,7 @@ and the audit and reporting form computed from what the warehouse holds."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +14,7 @@ import orjson
 
 from dossier_audit.assembly import Platform
 from dossier_audit.batch import BatchEngine, BatchOptions, IngestStats, ProgressSink
+from dossier_audit.jobs import unit_filter_codes
 from inspections.classification import classify
 from inspections.metrics import ReportingForm, outcome_history, period_as_of
 from schemas.events import EVENT_ADAPTER, AnyEvent
@@ -254,8 +255,6 @@ def metrics_warehouse(
     platform: Platform, wh: Warehouse, start: date, end: date, *, unit: str | None = None
 ) -> ReportingForm:
     """The reporting form for ``[start, end)`` computed in SQL from the stored outcome histories."""
-    from dossier_audit.jobs import unit_filter_codes
-
     units = unit_filter_codes(platform, unit)
     params = {
         "start": start,
@@ -287,6 +286,3 @@ def _form_from_row(start: date, end: date, row: tuple[Any, ...]) -> ReportingFor
         returned,
         postal,
     )
-
-
-UnitFilter = Callable[[str], bool]
