@@ -578,3 +578,7 @@ def warehouse_status(warehouse: Annotated[str, typer.Option("--warehouse", help=
     sys.stdout.write(orjson.dumps(result).decode() + "\n")
     for key, value in result.items():
         err.print(f"{key:>16}: {value}", highlight=False)
+
+
+# Commands of other concerns live in their own modules; importing them registers them on ``app``.
+from dossier_audit import cli_quality, cli_reports, cli_streams  # noqa: E402, F401

@@ -36,6 +36,68 @@ class Settings(BaseSettings):
     )
     lang: str = Field(default="vi", pattern="^(vi|en)$", description="Language of human reports.")
 
+    # -- where things live ------------------------------------------------------------------------------
+    workdir: Path = Field(
+        default=Path(".dossier-audit"), description="Embedded mode: broker logs, chdb warehouse, state."
+    )
+    warehouse: str | None = Field(
+        default=None,
+        description="Warehouse URL: chdb:///dir or clickhouse://user:password@host:9000/db "
+        "(default: chdb under the workdir).",
+    )
+    reports_dir: Path = Field(default=Path("reports"), description="Where reports and audit packs go.")
+
+    # -- Kafka --------------------------------------------------------------------------------------------
+    bootstrap_servers: str | None = Field(
+        default=None, description="Kafka bootstrap servers host:port[,host:port] (unset: embedded broker)."
+    )
+    security_protocol: str = Field(
+        default="PLAINTEXT",
+        pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$",
+        description="Kafka security protocol.",
+    )
+    sasl_mechanism: str | None = Field(default=None, description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.")
+    sasl_username: str | None = Field(default=None, description="SASL user name.")
+    sasl_password: SecretStr | None = Field(default=None, description="SASL password.")
+    ssl_cafile: Path | None = Field(default=None, description="CA bundle for TLS to Kafka.")
+    topic_events: str = Field(default="dossier-events", description="Topic of dossier events.")
+    topic_violations: str = Field(default="dossier-violations", description="Topic of violation events.")
+    topic_dead_letters: str = Field(default="dossier-dead-letters", description="Topic of dead letters.")
+    partitions: int = Field(default=8, ge=1, description="Partitions of the events topic when created.")
+    replication_factor: int = Field(default=1, ge=1, description="Replication factor of created topics.")
+
+    # -- stream workers -----------------------------------------------------------------------------------
+    allowed_lateness_seconds: int = Field(
+        default=3600,
+        ge=0,
+        description="Detector: the watermark trails the highest event time seen by this much.",
+    )
+    sink_batch_size: int = Field(default=5000, ge=1, description="Sink: events per warehouse write.")
+    sink_batch_seconds: float = Field(default=1.0, gt=0, description="Sink: longest wait to fill a batch.")
+    metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Prometheus metrics HTTP port (unset: no endpoint)."
+    )
+
+    @property
+    def warehouse_url(self) -> str:
+        """The configured warehouse, or the embedded one under the workdir."""
+        return self.warehouse or f"chdb://{(self.workdir / 'warehouse').resolve()}"
+
+    def kafka_client_options(self) -> dict[str, object]:
+        """Security settings in kafka-python's (and aiokafka's) keyword names; empty for PLAINTEXT."""
+        options: dict[str, object] = {}
+        if self.security_protocol != "PLAINTEXT":
+            options["security_protocol"] = self.security_protocol
+        if self.sasl_mechanism:
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = (
+                self.sasl_password.get_secret_value() if self.sasl_password else None
+            )
+        if self.ssl_cafile:
+            options["ssl_cafile"] = str(self.ssl_cafile)
+        return options
+
     def pseudonym_key_bytes(self) -> tuple[bytes, bool]:
         """The key, and whether it is ephemeral (generated because none was configured)."""
         if self.pseudonym_key is None:

@@ -1,0 +1,76 @@
+"""Reporting weeks: Monday–Sunday in Asia/Ho_Chi_Minh, named by ISO week (``2025-W45``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from inspections.timeunits import VN_TZ
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class WeekError(ValueError):
+    """A week name that is not ``YYYY-Www`` or names no such week."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Week:
+    """One ISO week; ``start`` is its Monday, ``end`` the following Monday (exclusive)."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Week:
+        match = _WEEK.match(text.strip())
+        if not match:
+            raise WeekError(f"{text!r} is not a week; write e.g. 2025-W45")
+        year, number = int(match[1]), int(match[2])
+        try:
+            date.fromisocalendar(year, number, 1)
+        except ValueError:
+            raise WeekError(f"{text!r}: {year} has no week {number}") from None
+        return cls(year, number)
+
+    @classmethod
+    def of(cls, day: date) -> Week:
+        iso = day.isocalendar()
+        return cls(iso.year, iso.week)
+
+    @classmethod
+    def containing(cls, instant: datetime) -> Week:
+        """The week holding ``instant`` in Vietnamese local time."""
+        return cls.of(instant.astimezone(VN_TZ).date())
+
+    @classmethod
+    def last_complete(cls, instant: datetime) -> Week:
+        """The latest week that has fully ended at ``instant`` (local time)."""
+        return cls.containing(instant).previous()
+
+    @property
+    def start(self) -> date:
+        return date.fromisocalendar(self.year, self.number, 1)
+
+    @property
+    def end(self) -> date:
+        """The Monday after the week (the period is ``[start, end)``)."""
+        return self.start + timedelta(days=7)
+
+    @property
+    def sunday(self) -> date:
+        return self.start + timedelta(days=6)
+
+    def previous(self, n: int = 1) -> Week:
+        return Week.of(self.start - timedelta(days=7 * n))
+
+    def next(self, n: int = 1) -> Week:
+        return Week.of(self.start + timedelta(days=7 * n))
+
+    def history(self, n: int) -> list[Week]:
+        """The ``n`` weeks ending with this one, oldest first."""
+        return [self.previous(i) for i in range(n - 1, -1, -1)]
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.number:02d}"

@@ -1,0 +1,15 @@
+from streams.broker import EmbeddedBroker
+from streams.topics import TopicSpec, ensure_topics
+
+
+def test_broker_starts_answers_and_stops(tmp_path):
+    with EmbeddedBroker(log_file=tmp_path / "b.log") as b:
+        pid = b.pid
+        assert b.running and pid
+    assert not b.running
+
+
+def test_topics_are_created_once(broker):
+    specs = [TopicSpec("events", 8), TopicSpec("dead", 1)]
+    assert ensure_topics(broker.bootstrap_servers, specs) == {"events": "created", "dead": "created"}
+    assert ensure_topics(broker.bootstrap_servers, specs) == {"events": "exists", "dead": "exists"}
