@@ -581,4 +581,4 @@ def warehouse_status(warehouse: Annotated[str, typer.Option("--warehouse", help=
 
 
 # Commands of other concerns live in their own modules; importing them registers them on ``app``.
-from dossier_audit import cli_quality, cli_reports, cli_streams  # noqa: E402, F401
+from dossier_audit import cli_detect, cli_quality, cli_reports, cli_streams  # noqa: E402, F401

@@ -1,0 +1,115 @@
+"""Wire formats of the platform's topics (one place, shared by the producer, the sink and the detector).
+
+- events topic: key ``dossier_id`` (UTF-8), value the contract JSON of one event (applicant already
+  pseudonymised by the producer, so no clear personal data ever reaches Kafka).
+- dead-letters topic: key ``None``, value a JSON object: where the bad input came from, why it is bad and
+  the raw input (scrubbed), see :class:`DeadLetter`.
+- violations topic: key ``dossier_id``, value a JSON object ``{"state", "as_of", "producer", "version",
+  "violation"}`` where ``violation`` is the ``audit --json`` shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+from schemas.events import AnyEvent, to_json_dict
+
+
+class MessageError(ValueError):
+    """A message on a platform topic that does not have the documented shape."""
+
+
+def encode_event(event: AnyEvent) -> bytes:
+    return orjson.dumps(to_json_dict(event))
+
+
+def event_key(event: AnyEvent) -> bytes:
+    return event.dossier_id.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """Input that is not a valid event, with its reason. ``source``/``offset`` locate it (a file path and
+    line number, or ``kafka:<topic>/<partition>`` and the offset)."""
+
+    source: str
+    offset: int
+    reason_code: str
+    reason: str
+    raw: bytes
+    rejected_at: datetime
+
+    def encode(self) -> bytes:
+        return orjson.dumps(
+            {
+                "source": self.source,
+                "offset": self.offset,
+                "reason_code": self.reason_code,
+                "reason": self.reason,
+                "raw": self.raw.decode("utf-8", "replace"),
+                "rejected_at": self.rejected_at.astimezone(UTC).isoformat(),
+            }
+        )
+
+    @classmethod
+    def decode(cls, value: bytes) -> DeadLetter:
+        try:
+            doc = orjson.loads(value)
+            return cls(
+                str(doc["source"]),
+                int(doc["offset"]),
+                str(doc["reason_code"]),
+                str(doc["reason"]),
+                str(doc["raw"]).encode(),
+                datetime.fromisoformat(doc["rejected_at"]),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise MessageError(f"not a dead letter: {exc}") from exc
+
+
+State = Literal["open", "retracted"]
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationMessage:
+    """A violation opened or retracted by a producer (the detector) at ``as_of`` (its watermark)."""
+
+    state: State
+    as_of: datetime
+    producer: str
+    version: int
+    violation: dict[str, Any]
+
+    @property
+    def key(self) -> bytes:
+        return str(self.violation["dossier_id"]).encode()
+
+    def encode(self) -> bytes:
+        return orjson.dumps(
+            {
+                "state": self.state,
+                "as_of": self.as_of.astimezone(UTC).isoformat(),
+                "producer": self.producer,
+                "version": self.version,
+                "violation": self.violation,
+            }
+        )
+
+    @classmethod
+    def decode(cls, value: bytes) -> ViolationMessage:
+        try:
+            doc = orjson.loads(value)
+            state = doc["state"]
+            if state not in ("open", "retracted"):
+                raise ValueError(f"unknown state {state!r}")
+            violation = doc["violation"]
+            if not isinstance(violation, dict) or "dossier_id" not in violation:
+                raise ValueError("violation is not an audit record")
+            return cls(state, datetime.fromisoformat(doc["as_of"]), str(doc["producer"]),
+                       int(doc["version"]), violation)  # fmt: skip
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise MessageError(f"not a violation message: {exc}") from exc
