@@ -1,0 +1,41 @@
+"""Data quality: Great Expectations suites on the warehouse's events and dossier projection.
+
+Public interface (import from ``checks``): ``run_checks(platform, wh, week, *, now=None) -> QualityRun``,
+``store_results(wh, run)``, ``latest_results(wh, week) -> list[CheckResult]``, ``CheckResult``,
+``QualityRun`` and ``SUITES`` (name, blocking, descriptions of each suite, in report order).
+
+One module per concern (its ``SUITE`` is ``CheckResult.suite``). Blocking checks guard data a report cannot
+be trusted on; the others are warnings:
+
+=============  =========================================================  ========
+suite          expectation                                                blocking
+=============  =========================================================  ========
+uniqueness     events.event_id is unique (across dossiers and times)      yes
+vocabulary     events.type, channel per event type; dossiers.channel,     yes
+               end_type; violations' (rule, severity) in the rulebook
+event_time     events.occurred_at >= 2015-01-01 and <= now + 5 min        yes
+due_dates      dossiers.due_at >= received_at                             yes
+catalogue      events.unit_code in the newest catalogue snapshot          yes
+catalogue      transfer targets, dossiers.procedure_code in it            no
+lifecycle      no event after the dossier's end (except returned and      no
+               corrections): anomalies
+freshness      newest event at most 3 days before now (or the week end)   no
+=============  =========================================================  ========
+
+Importing this package does not import Great Expectations or pandas (the suites do, when they run).
+"""
+
+from __future__ import annotations
+
+from checks.results import CheckResult, QualityRun, latest_results, store_results
+from checks.runner import SUITES, SuiteInfo, run_checks
+
+__all__ = [
+    "SUITES",
+    "CheckResult",
+    "QualityRun",
+    "SuiteInfo",
+    "latest_results",
+    "run_checks",
+    "store_results",
+]

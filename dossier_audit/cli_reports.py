@@ -2,4 +2,89 @@
 
 from __future__ import annotations
 
-from dossier_audit.cli import app  # noqa: F401  (commands are added to the main app)
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dossier_audit.cli import (
+    CataloguePath,
+    UsageError,
+    WarehouseOption,
+    _open,
+    _platform,
+    _run,
+    app,
+    err,
+)
+
+
+@app.command()
+def report(
+    warehouse: WarehouseOption = None,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week",
+            help="ISO week, e.g. 2025-W45 (default: the last complete week before the newest event).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output directory (default: <reports_dir>/<week>).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Report language: vi or en (default: the lang setting, vi).")
+    ] = None,
+    packs: Annotated[
+        bool, typer.Option("--packs/--no-packs", help="Also write the per-unit audit packs (units/).")
+    ] = True,
+    sample_size: Annotated[
+        int, typer.Option("--sample-size", min=0, help="Clean dossiers sampled per unit for on-site checks.")
+    ] = 10,
+    catalogue: CataloguePath = None,
+) -> None:
+    """Write the weekly leadership report (report.html, report.pdf, report.xlsx and charts) and the per-unit
+    audit packs; print the files written, one per line, on stdout."""
+    from inspections.weeks import Week, WeekError
+    from reporting.api import write_audit_packs, write_weekly_report
+    from reporting.gather import newest_event
+
+    def go() -> tuple[str, list[Path]]:
+        if lang is not None and lang not in ("vi", "en"):
+            raise UsageError(f"--lang {lang!r}: choose vi or en")
+        platform = _platform(catalogue)
+        language = lang or platform.settings.lang
+        chosen: Week | None = None
+        if week is not None:
+            try:
+                chosen = Week.parse(week)
+            except WeekError as exc:
+                raise UsageError(f"--week: {exc}") from None
+        url = warehouse or platform.settings.warehouse_url
+        with _open(url) as wh:
+            if chosen is None:
+                newest = newest_event(wh)
+                if newest is None:
+                    raise UsageError("the warehouse holds no events; give --week")
+                chosen = Week.last_complete(newest)
+            target = out if out is not None else platform.settings.reports_dir / str(chosen)
+            try:
+                written = write_weekly_report(platform, wh, chosen, target, lang=language)
+                if packs:
+                    written += write_audit_packs(
+                        platform, wh, chosen, target, lang=language, sample_size=sample_size
+                    )
+            except OSError as exc:
+                raise UsageError(f"cannot write the report into {target}: {exc.strerror or exc}") from None
+        return str(chosen), written
+
+    chosen_week, written = _run(go)
+    for path in written:
+        sys.stdout.write(f"{path}\n")
+    unit_files = sum(1 for p in written if p.parent.name == "units")
+    err.print(
+        f"report for {chosen_week}: {len(written) - unit_files} files"
+        + (f", audit packs: {unit_files // 2} units" if packs else ""),
+        highlight=False,
+    )

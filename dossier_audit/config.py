@@ -26,8 +26,15 @@ class Settings(BaseSettings):
     )
     catalogue: Path | None = Field(default=None, description="Catalogue YAML; unset: the bundled sample.")
     calendar_override: Path | None = Field(default=None, description="Province calendar override YAML.")
-    apology_lead_working_days: int = Field(default=1, ge=0, description="RULES.md param.")
-    pause_on_financial_obligation: bool = Field(default=False, description="RULES.md param.")
+    apology_lead_working_days: int = Field(
+        default=1,
+        ge=0,
+        description="APOLOGY_TOO_LATE: an apology is due this many working days before the due date.",
+    )
+    pause_on_financial_obligation: bool = Field(
+        default=False,
+        description="Whether time waiting for a financial obligation pauses the processing clock.",
+    )
     batch_lateness_days: int = Field(
         default=2, ge=0, description="Batch engine: days an ended dossier waits."
     )
@@ -46,6 +53,17 @@ class Settings(BaseSettings):
         "(default: chdb under the workdir).",
     )
     reports_dir: Path = Field(default=Path("reports"), description="Where reports and audit packs go.")
+    report_issuer: str | None = Field(
+        default=None,
+        description="Issuing body on the report header (unset: the catalogue's province, e.g. "
+        "'ỦY BAN NHÂN DÂN TỈNH ...').",
+    )
+    report_team: str | None = Field(
+        default=None, description="Second header line (unset: 'TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH')."
+    )
+    report_place: str | None = Field(
+        default=None, description="Place of the date line (unset: the province's name)."
+    )
 
     # -- Kafka --------------------------------------------------------------------------------------------
     bootstrap_servers: str | None = Field(

@@ -1,0 +1,90 @@
+"""Suite ``catalogue``: unit and procedure codes are known to the catalogue.
+
+The catalogue is the newest snapshot stored in the warehouse (``catalogue_snapshots``); units are kept with
+their validity and successors, so historical units stay known. Unknown unit codes on events are blocking:
+per-unit reports, rankings and audit packs would lose or misplace those events. Unknown transfer targets and
+unknown procedure codes are warnings: totals stay right, the audit already reports each such dossier as an
+UNKNOWN_PROCEDURE finding, only its catalogue rules and field breakdown are missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from checks.base import DOSSIERS, EVENTS, Check, Noun, SuiteRun
+
+SUITE = "catalogue"
+BLOCKING = True  # whether any of its expectations blocks reports
+DESCRIPTION = (
+    "Unit codes (blocking) and procedure codes (warning) are known to the newest catalogue snapshot."
+)
+
+TRANSFERS = Noun("sự kiện chuyển xử lý", "transfers", "transfer")
+
+
+def _known(column: str, codes: Collection[str]) -> Any:
+    values = sorted(codes)
+    return lambda E: E.ExpectColumnValuesToBeInSet(column=column, value_set=values)
+
+
+def run(suite: SuiteRun) -> None:
+    inputs = suite.inputs
+    cat = inputs.catalogue
+    params = {"catalogue": cat.source}
+    events = inputs.events
+    suite.validate(
+        events,
+        [
+            Check(
+                expectation="events.unit_code is in the catalogue",
+                column="unit_code",
+                blocking=True,
+                build=_known("unit_code", cat.units),
+                fail_vi="Mã đơn vị không có trong danh mục: {n}",
+                fail_en="Unit code not in the catalogue: {n}",
+                ok_vi="Mã đơn vị đều có trong danh mục ({total})",
+                ok_en="All unit codes are in the catalogue ({total})",
+                params=params,
+            )
+        ],
+        EVENTS,
+        id_columns=["event_id", "dossier_id"],
+    )
+    transfers = events[events["type"] == "transferred"].reset_index(drop=True)
+    suite.validate(
+        transfers,
+        [
+            Check(
+                expectation="events.data.to_unit_code is in the catalogue",
+                column="to_unit_code",
+                blocking=False,
+                build=_known("to_unit_code", cat.units),
+                fail_vi="Đơn vị nhận chuyển xử lý không có trong danh mục: {n}",
+                fail_en="Transfer target unit not in the catalogue: {n}",
+                ok_vi="Đơn vị nhận chuyển xử lý đều có trong danh mục ({total})",
+                ok_en="All transfer target units are in the catalogue ({total})",
+                params=params,
+            )
+        ],
+        TRANSFERS,
+        id_columns=["event_id", "dossier_id"],
+    )
+    suite.validate(
+        inputs.dossiers,
+        [
+            Check(
+                expectation="dossiers.procedure_code is in the catalogue",
+                column="procedure_code",
+                blocking=False,
+                build=_known("procedure_code", cat.procedures),
+                fail_vi="Mã thủ tục không có trong danh mục: {n}",
+                fail_en="Procedure code not in the catalogue: {n}",
+                ok_vi="Mã thủ tục đều có trong danh mục ({total})",
+                ok_en="All procedure codes are in the catalogue ({total})",
+                params=params,
+            )
+        ],
+        DOSSIERS,
+        id_columns=["dossier_id"],
+    )

@@ -1,0 +1,130 @@
+"""What the suites validate: pandas frames read from the warehouse for the run's scope, each read once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any
+
+from checks.base import Scope
+from dossier_audit.assembly import Platform
+from warehouse.base import Warehouse, WarehouseError
+from warehouse.queries import load_sql
+
+#: Tables the suites read; a warehouse without them has not been initialised.
+REQUIRED_TABLES = ("events", "dossiers", "violations", "catalogue_snapshots", "units", "procedures")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueCodes:
+    units: frozenset[str]
+    procedures: frozenset[str]
+    source: str  # "warehouse snapshot N" or "platform catalogue (no snapshot in the warehouse)"
+
+
+@dataclass
+class Inputs:
+    """The run's platform, warehouse, scope and clock; frames are read lazily and shared by the suites."""
+
+    platform: Platform
+    wh: Warehouse
+    scope: Scope
+    now: datetime
+    checked_at: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.checked_at = self.now.astimezone(UTC).replace(microsecond=0)
+
+    def _frame(self, sql_name: str, columns: Sequence[str], datetimes: Sequence[str] = ()) -> Any:
+        import pandas as pd  # type: ignore[import-untyped]
+
+        rows = self.wh.query(load_sql(sql_name), self.scope.params())
+        frame = pd.DataFrame(rows, columns=list(columns))
+        for column in datetimes:
+            # Naive UTC: Great Expectations' pandas metrics drop (and pandas warns about) time zones.
+            frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_localize(None)
+        return frame
+
+    @cached_property
+    def event_copies(self) -> Any:
+        """Events in scope plus every other stored copy of their ids (``in_scope`` tells them apart);
+        ``occurred_epoch`` is ``occurred_at`` in epoch seconds."""
+        import pandas as pd
+
+        frame = self._frame(
+            "quality_events",
+            ["event_id", "dossier_id", "type", "occurred_at", "occurred_at_us", "unit_code", "procedure_code",
+             "channel", "to_unit_code", "in_scope"],
+            ["occurred_at"],
+        )  # fmt: skip
+        frame["in_scope"] = frame["in_scope"].astype(bool)
+        # Range expectations on integers are several times faster than on datetimes in Great Expectations.
+        frame["occurred_epoch"] = (frame["occurred_at"] - pd.Timestamp(0)) // pd.Timedelta(seconds=1)
+        return frame
+
+    @cached_property
+    def events(self) -> Any:
+        """Events that occurred in scope (FINAL: one row per sorting key)."""
+        copies = self.event_copies
+        return copies[copies["in_scope"]].reset_index(drop=True)
+
+    @cached_property
+    def dossiers(self) -> Any:
+        """The dossier projection: dossiers received in scope (all dossiers for the whole warehouse)."""
+        return self._frame(
+            "quality_dossiers",
+            ["dossier_id", "unit_code", "procedure_code", "channel", "received_at", "due_at", "end_type",
+             "end_at"],
+            ["received_at", "due_at", "end_at"],
+        )  # fmt: skip
+
+    @cached_property
+    def dossier_ends(self) -> Any:
+        """How the ended dossiers having events in scope ended."""
+        return self._frame("quality_dossier_ends", ["dossier_id", "end_type", "end_at"], ["end_at"])
+
+    @cached_property
+    def violations(self) -> Any:
+        return self._frame(
+            "quality_violations",
+            ["dossier_id", "rule_id", "event_id", "kind", "severity", "rulebook_version", "state"],
+        )
+
+    @cached_property
+    def newest_events(self) -> Any:
+        """Per unit, the newest event time in the whole warehouse."""
+        return self._frame("quality_newest_events", ["unit_code", "newest", "events"], ["newest"])
+
+    @cached_property
+    def catalogue(self) -> CatalogueCodes:
+        """The newest catalogue snapshot in the warehouse (the platform's catalogue when none is stored)."""
+        ((snapshot, count),) = self.wh.query("SELECT max(snapshot), count() FROM catalogue_snapshots")
+        if count:
+            rows = self.wh.query(load_sql("quality_catalogue_codes"), {"snapshot": snapshot})
+            return CatalogueCodes(
+                frozenset(code for kind, code in rows if kind == "unit"),
+                frozenset(code for kind, code in rows if kind == "procedure"),
+                f"warehouse snapshot {snapshot}",
+            )
+        cat = self.platform.catalogue
+        return CatalogueCodes(
+            frozenset(cat.units),
+            frozenset(cat.procedures),
+            "platform catalogue (no snapshot in the warehouse)",
+        )
+
+
+def require_tables(wh: Warehouse) -> None:
+    """A clear error when the warehouse has not been initialised (instead of a missing-table error)."""
+    rows = wh.query(
+        "SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN %(names)s",
+        {"names": REQUIRED_TABLES},
+    )
+    missing = sorted(set(REQUIRED_TABLES) - {name for (name,) in rows})
+    if missing:
+        raise WarehouseError(
+            f"the warehouse {wh.url} has no table {', '.join(missing)}: "
+            "run `dossier-audit warehouse init` first"
+        )

@@ -1,0 +1,30 @@
+"""Suite ``due_dates``: the appointment date (``due_at``) is not before the reception (``received_at``).
+
+Blocking: such a dossier is late the moment it is received, which corrupts the on-time rate and raises
+false lateness violations. Dossiers without an appointment date are left to the NO_APPOINTMENT rule.
+"""
+
+from __future__ import annotations
+
+from checks.base import DOSSIERS, Check, SuiteRun
+
+SUITE = "due_dates"
+BLOCKING = True  # whether any of its expectations blocks reports
+DESCRIPTION = "due_at is not before received_at in the dossier projection (blocking)."
+
+DUE_NOT_BEFORE_RECEIVED = Check(
+    expectation="dossiers.due_at is not before received_at",
+    column="due_at",
+    blocking=True,
+    build=lambda E: E.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="due_at", column_B="received_at", or_equal=True, ignore_row_if="either_value_is_missing"
+    ),
+    fail_vi="Ngày hẹn trả trước ngày tiếp nhận: {n}",
+    fail_en="Appointment date before the reception: {n}",
+    ok_vi="Ngày hẹn trả không trước ngày tiếp nhận ({total})",
+    ok_en="No appointment date before its reception ({total})",
+)
+
+
+def run(suite: SuiteRun) -> None:
+    suite.validate(suite.inputs.dossiers, [DUE_NOT_BEFORE_RECEIVED], DOSSIERS, id_columns=["dossier_id"])

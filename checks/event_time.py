@@ -1,0 +1,63 @@
+"""Suite ``event_time``: ``occurred_at`` within sane bounds and not in the future.
+
+Both blocking: an event dated before the platform's earliest plausible data (wrong clock, epoch zero, a
+day/month swap) or after the moment of checking moves dossiers between weeks and flips on-time verdicts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from checks.base import EVENTS, Check, SuiteRun, local_time
+
+SUITE = "event_time"
+BLOCKING = True  # whether any of its expectations blocks reports
+DESCRIPTION = "occurred_at is on or after 2015-01-01 and not in the future (blocking)."
+
+#: No one-stop system fed the platform before this (the decree era starts in 2018; margin for back-loads).
+EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)
+#: Clock skew between source systems and the checker that is not yet "the future".
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def checks(now: datetime) -> list[Check]:
+    latest = now + FUTURE_TOLERANCE
+    # On the epoch-seconds column (fast); the checks still report on occurred_at.
+    earliest_s, latest_s = int(EARLIEST.timestamp()), int(latest.timestamp())
+    return [
+        Check(
+            expectation="events.occurred_at is not before 2015-01-01",
+            column="occurred_at",
+            blocking=True,
+            build=lambda E: E.ExpectColumnValuesToBeBetween(column="occurred_epoch", min_value=earliest_s),
+            fail_vi="Thời điểm sự kiện trước {limit} (sai đồng hồ hoặc sai định dạng): {n}",
+            fail_en="Event time before {limit} (wrong clock or format): {n}",
+            ok_vi="Thời điểm sự kiện không trước {limit} ({total})",
+            ok_en="No event time before {limit} ({total})",
+            values_vi={"limit": "01/01/2015"},
+            values_en={"limit": "2015-01-01"},
+            params={"earliest": EARLIEST.isoformat()},
+        ),
+        Check(
+            expectation="events.occurred_at is not in the future",
+            column="occurred_at",
+            blocking=True,
+            build=lambda E: E.ExpectColumnValuesToBeBetween(column="occurred_epoch", max_value=latest_s),
+            fail_vi="Thời điểm sự kiện ở tương lai (sau {limit}): {n}",
+            fail_en="Event time in the future (after {limit}): {n}",
+            ok_vi="Không có sự kiện ở tương lai ({total})",
+            ok_en="No event in the future ({total})",
+            values_vi={"limit": local_time(latest, "vi")},
+            values_en={"limit": local_time(latest, "en")},
+            params={"now": now.isoformat(), "tolerance_seconds": FUTURE_TOLERANCE.total_seconds()},
+        ),
+    ]
+
+
+def run(suite: SuiteRun) -> None:
+    suite.validate(
+        suite.inputs.events,
+        checks(suite.inputs.now),
+        EVENTS,
+        id_columns=["event_id", "dossier_id", "occurred_at"],
+    )

@@ -1,0 +1,56 @@
+"""Suite ``freshness``: the newest stored event is recent.
+
+The reference is ``now`` for the whole warehouse, and the week's end (or ``now`` while the week runs) for a
+week: a week's report needs events up to its end. The newest event must be at most ``MAX_AGE`` older.
+A warning, not blocking: one-stop departments are closed at weekends and for up to nine days at Tết, so
+silence is often legitimate; a stalled pipeline still shows up on every report's data-quality section.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from checks.base import UNITS, Check, SuiteRun, local_time, naive_utc
+
+SUITE = "freshness"
+BLOCKING = False  # whether any of its expectations blocks reports
+DESCRIPTION = "The newest event is at most 3 days older than the reference time (warning)."
+
+MAX_AGE = timedelta(days=3)
+
+
+def run(suite: SuiteRun) -> None:
+    import pandas as pd  # type: ignore[import-untyped]
+
+    inputs = suite.inputs
+    reference = inputs.now
+    if inputs.scope.week is not None:
+        reference = min(reference, inputs.scope.end)
+    limit = reference - MAX_AGE
+    frame = inputs.newest_events
+    newest = frame["newest"].max() if len(frame) else None
+    newest_dt = None if newest is None or pd.isna(newest) else newest.to_pydatetime()
+    limit_ts = pd.Timestamp(naive_utc(limit))
+    days = str(MAX_AGE.days)
+    check = Check(
+        expectation="events: the newest occurred_at is recent",
+        column="occurred_at",
+        blocking=False,
+        build=lambda E: E.ExpectColumnMaxToBeBetween(column="newest", min_value=limit_ts),
+        fail_vi="Dữ liệu chưa cập nhật: sự kiện mới nhất lúc {newest}, cũ hơn {days} ngày so với {reference}",
+        fail_en="Data not fresh: newest event at {newest}, more than {days} days before {reference}",
+        ok_vi="Dữ liệu cập nhật: sự kiện mới nhất lúc {newest}",
+        ok_en="Data is fresh: newest event at {newest}",
+        values_vi={
+            "newest": local_time(newest_dt, "vi"),
+            "days": days,
+            "reference": local_time(reference, "vi"),
+        },
+        values_en={
+            "newest": local_time(newest_dt, "en"),
+            "days": days,
+            "reference": local_time(reference, "en"),
+        },
+        params={"reference": reference.isoformat(), "max_age_seconds": MAX_AGE.total_seconds()},
+    )
+    suite.validate(frame, [check], UNITS)

@@ -1,0 +1,47 @@
+"""Suite ``lifecycle``: events after a dossier's end, flagged as anomalies (non-blocking).
+
+A dossier ends at its first end event by priority (``dossiers.end_at``). After it, returning the result
+(``returned``) and corrections (``apology_issued``, ``due_date_changed``) are normal; anything else — a second
+decision, a transfer or a supplement request on a closed dossier — is an anomaly for the inspector to look
+at (EVENTS.md: "anomalies to report, not errors to drop"). The verdicts stay computable, so it only warns.
+Times compare at whole seconds (the projection stores ``end_at`` without microseconds): an anomaly in the
+same second as the end goes unflagged.
+"""
+
+from __future__ import annotations
+
+from checks.base import EVENTS, Check, SuiteRun
+from schemas.events import EventType
+
+SUITE = "lifecycle"
+BLOCKING = False  # whether any of its expectations blocks reports
+DESCRIPTION = "Events after a dossier's end are flagged as anomalies (warning)."
+
+#: Event types that may follow a dossier's end.
+AFTER_END_ALLOWED = frozenset({EventType.RETURNED, EventType.APOLOGY_ISSUED, EventType.DUE_DATE_CHANGED})
+
+NOTHING_AFTER_END = Check(
+    expectation="events.occurred_at is not after the dossier's end",
+    column="occurred_at",
+    blocking=False,
+    # A is the dossier's end, where the event's type may not follow an end (else missing and ignored).
+    build=lambda E: E.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="end_limit", column_B="occurred_at", or_equal=True, ignore_row_if="either_value_is_missing"
+    ),
+    fail_vi="Sự kiện phát sinh sau khi hồ sơ đã kết thúc (bất thường, cần xem xét): {n}",
+    fail_en="Events after the dossier had ended (anomalies to look at): {n}",
+    ok_vi="Không có sự kiện sau khi hồ sơ kết thúc ({total})",
+    ok_en="No event after a dossier's end ({total})",
+    params={"allowed_after_end": sorted(str(t) for t in AFTER_END_ALLOWED)},
+)
+
+
+def run(suite: SuiteRun) -> None:
+    inputs = suite.inputs
+    events = inputs.events[["event_id", "dossier_id", "type", "occurred_at"]]
+    frame = events.merge(inputs.dossier_ends, on="dossier_id", how="left")
+    restricted = ~frame["type"].isin([str(t) for t in AFTER_END_ALLOWED])
+    frame["end_limit"] = frame["end_at"].where(restricted)
+    suite.validate(
+        frame, [NOTHING_AFTER_END], EVENTS, id_columns=["dossier_id", "event_id", "type", "end_type"]
+    )

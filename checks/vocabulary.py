@@ -1,0 +1,114 @@
+"""Suite ``vocabulary``: closed vocabularies of the contract and the rulebook.
+
+Event types and channels (per event type, as the contract allows them), the dossier projection's
+reception channel and end type, and each stored violation's (rule, severity) against the rulebook. All
+blocking: a value outside the vocabulary is counted in no column of the reporting form, or in the wrong one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.base import DOSSIERS, EVENTS, VIOLATIONS, Check, SuiteRun
+from schemas.events import END_TYPES, EventType
+
+SUITE = "vocabulary"
+BLOCKING = True  # whether any of its expectations blocks reports
+DESCRIPTION = "Event types, channels, end types and violation severities are in their closed vocabularies."
+
+CHANNELS = ("direct", "online", "postal")
+#: "type:channel" as the contract allows: online submission only; reception and return by any channel.
+TYPE_CHANNELS = (
+    "submitted:online",
+    *(f"received:{c}" for c in CHANNELS),
+    *(f"returned:{c}" for c in CHANNELS),
+)
+_WITH_CHANNEL = frozenset({EventType.SUBMITTED, EventType.RECEIVED, EventType.RETURNED})
+
+
+def _in_set(column: str, values: Any) -> Any:
+    return lambda E: E.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values))
+
+
+def event_checks() -> list[Check]:
+    return [
+        Check(
+            expectation="events.type is a contract event type",
+            column="type",
+            blocking=True,
+            build=_in_set("type", [t.value for t in EventType]),
+            fail_vi="Loại sự kiện ngoài danh mục của hợp đồng dữ liệu: {n}",
+            fail_en="Event type outside the data contract's vocabulary: {n}",
+            ok_vi="Loại sự kiện hợp lệ ({total})",
+            ok_en="Event types are valid ({total})",
+        ),
+        Check(
+            expectation="events.data.channel is allowed for the event type",
+            column="channel",
+            blocking=True,
+            build=_in_set("type_channel", TYPE_CHANNELS),
+            fail_vi="Kênh nộp / tiếp nhận / trả kết quả không hợp lệ: {n}",
+            fail_en="Submission, reception or return channel not allowed: {n}",
+            ok_vi="Kênh nộp / tiếp nhận / trả kết quả hợp lệ ({total})",
+            ok_en="Submission, reception and return channels are valid ({total})",
+            params={"allowed": list(TYPE_CHANNELS)},
+        ),
+    ]
+
+
+def dossier_checks() -> list[Check]:
+    return [
+        Check(
+            expectation="dossiers.channel is a reception channel",
+            column="channel",
+            blocking=True,
+            build=_in_set("channel", CHANNELS),
+            fail_vi="Kênh tiếp nhận của hồ sơ không hợp lệ: {n}",
+            fail_en="Dossier reception channel not valid: {n}",
+            ok_vi="Kênh tiếp nhận của hồ sơ hợp lệ ({total})",
+            ok_en="Dossier reception channels are valid ({total})",
+        ),
+        Check(
+            expectation="dossiers.end_type is an end event type",
+            column="end_type",
+            blocking=True,
+            build=_in_set("end_type", [str(t) for t in END_TYPES]),
+            fail_vi="Loại kết thúc của hồ sơ không hợp lệ: {n}",
+            fail_en="Dossier end type not valid: {n}",
+            ok_vi="Loại kết thúc của hồ sơ hợp lệ ({total})",
+            ok_en="Dossier end types are valid ({total})",
+        ),
+    ]
+
+
+def violation_check(allowed: list[str]) -> Check:
+    return Check(
+        expectation="violations.rule_id and severity match the rulebook",
+        column="severity",
+        blocking=True,
+        build=_in_set("rule_severity", allowed),
+        fail_vi="Vi phạm có mã quy tắc hoặc mức độ không khớp bộ quy tắc: {n}",
+        fail_en="Violations whose rule or severity is not the rulebook's: {n}",
+        ok_vi="Mã quy tắc và mức độ của vi phạm khớp bộ quy tắc ({total})",
+        ok_en="Violation rules and severities match the rulebook ({total})",
+    )
+
+
+def run(suite: SuiteRun) -> None:
+    inputs = suite.inputs
+    events = inputs.events.copy()
+    has_channel = events["type"].isin([str(t) for t in _WITH_CHANNEL])
+    events["type_channel"] = (events["type"] + ":" + events["channel"]).where(has_channel, None)
+    suite.validate(events, event_checks(), EVENTS, id_columns=["event_id", "dossier_id"])
+    suite.validate(inputs.dossiers, dossier_checks(), DOSSIERS, id_columns=["dossier_id"])
+
+    violations = inputs.violations.copy()
+    violations["rule_severity"] = violations["rule_id"] + ":" + violations["severity"]
+    allowed = sorted(
+        {
+            f"{rule.rule_id}:{rule.severity.value}"
+            for book in inputs.platform.rulebooks.versions
+            for rule in book.all_rules
+        }
+    )
+    suite.validate(violations, [violation_check(allowed)], VIOLATIONS, id_columns=["dossier_id", "rule_id"])

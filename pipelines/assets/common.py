@@ -1,0 +1,90 @@
+"""What every weekly asset shares: its week, its report-run row, and writing its files atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from dagster import AssetExecutionContext, MetadataValue
+
+from inspections.weeks import Week
+from pipelines.partitions import week_of_key
+from pipelines.resources import PlatformResource
+from pipelines.runs import ReportRun, record_run
+from warehouse.base import Warehouse
+
+GROUP = "weekly_reports"
+
+
+def week_of(context: AssetExecutionContext) -> Week:
+    return week_of_key(context.partition_key)
+
+
+@contextmanager
+def report_run(
+    context: AssetExecutionContext, wh: Warehouse, kind: str, platform: PlatformResource, week: Week
+) -> Iterator[ReportRun]:
+    """The asset's ``report_runs`` row, keyed by Dagster run and asset."""
+    params = {
+        "week": str(week),
+        "partition": context.partition_key,
+        "lang": platform.report_lang,
+        "dagster_run_id": context.run.run_id,
+        "asset": context.asset_key.to_user_string(),
+    }
+    with record_run(wh, f"{context.run.run_id}/{kind}", kind, params) as run:
+        yield run
+
+
+def write_json(path: Path, data: Any) -> Path:
+    """Write ``data`` as sorted, indented JSON atomically (same data → same bytes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS, default=str))
+    os.replace(tmp, path)
+    return path
+
+
+@contextmanager
+def staged(dest: Path, kind: str) -> Iterator[Path]:
+    """An empty directory beside the published files to write into before :func:`publish`; removed when
+    the block ends, so a failed writer leaves nothing half-written behind."""
+    staging = dest / f".{kind}.staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def publish(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
+    """Move every top-level entry of ``staging`` over its namesake in ``dest`` (a re-run leaves no stale
+    files of a previous one) and return where ``written`` now are."""
+    for entry in sorted(staging.iterdir()):
+        target = dest / entry.name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+        os.replace(entry, target)
+    moved = []
+    for path in written:
+        try:
+            moved.append(dest / Path(path).resolve().relative_to(staging.resolve()))
+        except ValueError:
+            moved.append(Path(path))  # written outside the staging directory: left where it is
+    return moved
+
+
+def paths_metadata(paths: Sequence[Path], root: Path) -> dict[str, Any]:
+    return {
+        "directory": MetadataValue.path(str(root)),
+        "files": len(paths),
+        "paths": MetadataValue.json(sorted(str(p) for p in paths)),
+    }

@@ -1,0 +1,46 @@
+"""Everything Dagster loads: ``dagster dev -m pipelines.definitions`` (or ``[tool.dagster]``).
+
+Building the definitions reads no environment and connects nowhere: the resources resolve the platform
+settings (``DOSSIER_AUDIT_*``) and open the warehouse only when an asset or the sensor runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from dagster import Definitions
+
+from pipelines.assets import build_assets
+from pipelines.partitions import DEFAULT_START, weekly_partitions
+from pipelines.resources import PlatformResource, WarehouseResource
+from pipelines.schedules import build_weekly_job, build_weekly_schedule
+from pipelines.sensors import AlertThresholds, alert_job, build_alert_sensor
+
+
+def default_resources() -> dict[str, Any]:
+    return {
+        "warehouse": WarehouseResource(),
+        "platform": PlatformResource(),
+        "alert_thresholds": AlertThresholds(),
+    }
+
+
+def build_definitions(
+    *, start: date = DEFAULT_START, resources: Mapping[str, Any] | None = None
+) -> Definitions:
+    """The weekly assets (partitions from the week of ``start``), their checks, the weekly job and
+    schedule, the alert job and sensor; ``resources`` override the defaults by key."""
+    partitions = weekly_partitions(start)
+    weekly_job = build_weekly_job()
+    return Definitions(
+        assets=build_assets(partitions),
+        jobs=[weekly_job, alert_job],
+        schedules=[build_weekly_schedule(weekly_job)],
+        sensors=[build_alert_sensor()],
+        resources={**default_resources(), **(resources or {})},
+    )
+
+
+defs = build_definitions()

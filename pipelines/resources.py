@@ -1,0 +1,125 @@
+"""Dagster resources: the warehouse (a URL, opened per use) and the platform (settings, catalogue, calendar).
+
+Nothing here reads the environment or connects when imported or constructed: an empty field means "from
+the platform settings", which are read when an asset or sensor first uses the resource.
+
+chdb runs one embedded engine per process, bound to one directory. A process that already holds the
+warehouse open (the main job's supervisor) lends its session with :func:`lend`; the resource then hands out
+that session and never closes it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from dagster import ConfigurableResource
+from pydantic import Field, PrivateAttr
+
+from dossier_audit.assembly import Platform
+from dossier_audit.config import Settings, load_settings
+from inspections.weeks import Week
+from warehouse.base import Warehouse, open_warehouse
+
+#: Objects lent to resources of this process, by key (see :func:`lend`).
+_LENT: dict[str, Any] = {}
+
+
+@contextmanager
+def lend(obj: Any) -> Iterator[str]:
+    """Register ``obj`` for in-process resources under a fresh key, for the duration of the block."""
+    key = uuid.uuid4().hex
+    _LENT[key] = obj
+    try:
+        yield key
+    finally:
+        _LENT.pop(key, None)
+
+
+def _borrow(key: str, kind: type[Any]) -> Any:
+    try:
+        obj = _LENT[key]
+    except KeyError:
+        raise RuntimeError(
+            f"no {kind.__name__} is lent under key {key!r} in this process "
+            "(lent objects exist only inside pipelines.runner.materialize_week)"
+        ) from None
+    if not isinstance(obj, kind):
+        raise TypeError(f"key {key!r} lends a {type(obj).__name__}, not a {kind.__name__}")
+    return obj
+
+
+class PlatformResource(ConfigurableResource):  # type: ignore[type-arg]
+    """The platform settings (environment ``DOSSIER_AUDIT_*`` plus these overrides) and the components
+    built from them."""
+
+    env_file: str = Field(default="", description="Optional settings file (empty: environment only).")
+    catalogue: str = Field(default="", description="Catalogue YAML (empty: the settings' catalogue).")
+    reports_dir: str = Field(default="", description="Reports root (empty: the settings' reports_dir).")
+    lang: str = Field(default="", description="vi or en (empty: the settings' lang).")
+    audit_sample_size: int = Field(default=10, ge=0, description="Clean dossiers sampled per audit pack.")
+    halt_on_blocking_failure: bool = Field(
+        default=False,
+        description="When a blocking data-quality check fails: False builds the reports anyway (their "
+        "first page says the data failed), True stops the run before the reports.",
+    )
+    lent_platform: str = Field(default="", description="Internal: key of a Platform lent by the runner.")
+
+    _platform: Platform | None = PrivateAttr(default=None)
+
+    def settings(self) -> Settings:
+        return self.platform().settings
+
+    def platform(self) -> Platform:
+        if self._platform is None:
+            if self.lent_platform:
+                self._platform = _borrow(self.lent_platform, Platform)
+            else:
+                settings = load_settings(
+                    Path(self.env_file) if self.env_file else None,
+                    catalogue=self.catalogue or None,
+                    reports_dir=self.reports_dir or None,
+                    lang=self.lang or None,
+                )
+                self._platform = Platform(settings)
+        assert self._platform is not None
+        return self._platform
+
+    @property
+    def report_lang(self) -> str:
+        return self.lang or self.settings().lang
+
+    def week_dir(self, week: Week) -> Path:
+        """``<reports_dir>/<week>/`` (e.g. ``reports/2025-W45``), created."""
+        root = Path(self.reports_dir) if self.reports_dir else self.settings().reports_dir
+        path = root / str(week)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
+    """The warehouse at ``url`` (``chdb:///dir`` or ``clickhouse://...``), opened per use and closed after.
+
+    Empty ``url``: the platform settings' warehouse (``DOSSIER_AUDIT_WAREHOUSE`` or chdb under the workdir).
+    """
+
+    url: str = Field(default="", description="Warehouse URL (empty: from the platform settings).")
+    create_database: bool = Field(default=False, description="Create the URL's database when missing.")
+    lent_warehouse: str = Field(
+        default="", description="Internal: key of an open Warehouse lent by the runner."
+    )
+
+    def resolved_url(self) -> str:
+        return self.url or load_settings().warehouse_url
+
+    @contextmanager
+    def open(self) -> Iterator[Warehouse]:
+        """A warehouse session for one use, closed after (a lent one is left open)."""
+        if self.lent_warehouse:
+            yield _borrow(self.lent_warehouse, Warehouse)
+            return
+        with open_warehouse(self.resolved_url(), create_database=self.create_database) as wh:
+            yield wh

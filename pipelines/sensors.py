@@ -1,0 +1,248 @@
+"""Alerts: a sensor watching the warehouse for growing dead letters and for a unit whose open violations in
+the latest week jump against its recent average, and the ``alert_job`` it starts — a run that fails with
+the alert's message, so the alert is a clear red run in Dagster (and in whatever notifies on failed runs).
+"""
+
+# No ``from __future__ import annotations``: Dagster reads the op's config class from its annotation.
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from dagster import (
+    Config,
+    ConfigurableResource,
+    DefaultSensorStatus,
+    Failure,
+    JobDefinition,
+    MetadataValue,
+    OpExecutionContext,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    job,
+    op,
+    sensor,
+)
+from pydantic import Field
+
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
+from pipelines.resources import WarehouseResource
+from warehouse.base import Warehouse, WarehouseError
+
+ALERT_JOB = "alert_job"
+ALERT_SENSOR = "warehouse_alerts_sensor"
+
+
+class AlertThresholds(ConfigurableResource):  # type: ignore[type-arg]
+    """When the sensor alerts on a unit's violations: this week's open violations ≥ ``jump_min`` and
+    > ``jump_factor`` × the unit's average over the ``history_weeks`` weeks before."""
+
+    jump_factor: float = Field(default=2.0, gt=0, description="Multiple of the average that is a jump.")
+    jump_min: int = Field(default=5, ge=1, description="Fewest violations in the week that can be a jump.")
+    history_weeks: int = Field(default=8, ge=1, description="Weeks the average is taken over.")
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert: a stable key (the run key), a message for people, and figures for machines."""
+
+    key: str
+    kind: str
+    message: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AlertCursor:
+    """What the sensor remembers between ticks."""
+
+    dead_letters: int | None = None
+    alerted: list[str] = field(default_factory=list)  # jump alert keys of the latest week, not repeated
+
+    @classmethod
+    def parse(cls, text: str | None) -> "AlertCursor":
+        if not text:
+            return cls()
+        data = orjson.loads(text)
+        return cls(data.get("dead_letters"), list(data.get("alerted", [])))
+
+    def dumps(self) -> str:
+        return orjson.dumps({"dead_letters": self.dead_letters, "alerted": self.alerted}).decode()
+
+
+# Weeks are Monday-based in local time; toTimeZone makes toMonday use Vietnamese dates on every version.
+_WEEKLY_OPEN_VIOLATIONS = """
+SELECT unit_code, toMonday(toTimeZone(occurred_at, 'Asia/Ho_Chi_Minh')) AS monday, count() AS n
+FROM violations FINAL
+WHERE state = 'open' AND kind = 'violation' AND occurred_at >= %(since)s AND occurred_at < %(until)s
+GROUP BY unit_code, monday
+"""
+
+
+def dead_letter_alerts(wh: Warehouse, cursor: AlertCursor) -> list[Alert]:
+    """An alert when ``rejected_events`` holds more rows than at the last tick (the first tick only sets
+    the baseline: what was there before the sensor ran is history, not news). Updates ``cursor``."""
+    ((count,),) = wh.query("SELECT count() FROM rejected_events FINAL")
+    count = int(count)
+    previous, cursor.dead_letters = cursor.dead_letters, count
+    if previous is None or count <= previous:
+        return []
+    reasons = wh.query(
+        "SELECT reason_code, count() AS n FROM rejected_events FINAL"
+        " GROUP BY reason_code ORDER BY n DESC, reason_code LIMIT 5"
+    )
+    top = ", ".join(f"{code} ×{n}" for code, n in reasons)
+    grown = count - previous
+    return [
+        Alert(
+            f"dead_letters:{count}",
+            "dead_letters",
+            f"Dead letters grew by {grown} (from {previous} to {count}); most common reasons: {top}. "
+            "Read them with: SELECT * FROM rejected_events FINAL ORDER BY rejected_at DESC",
+            {"previous": previous, "current": count, "grown": grown},
+        )
+    ]
+
+
+def latest_week(wh: Warehouse, now: datetime) -> tuple[Week, Week] | None:
+    """The week of the newest open violation (not after ``now``) and the week of the oldest event; None
+    when there are none."""
+    ((newest, count),) = wh.query(
+        "SELECT max(occurred_at), count() FROM violations FINAL"
+        " WHERE state = 'open' AND occurred_at <= %(now)s",
+        {"now": now},
+    )
+    ((oldest, events),) = wh.query("SELECT min(occurred_at), count() FROM events")
+    if not count or not events:
+        return None
+    return Week.containing(newest), Week.containing(oldest)
+
+
+def violation_jump_alerts(
+    wh: Warehouse, thresholds: AlertThresholds, now: datetime, cursor: AlertCursor
+) -> list[Alert]:
+    """An alert per unit whose open violations in the latest week (the week of the newest violation) are at
+    least ``jump_min`` and more than ``jump_factor`` × its average over the weeks before (up to
+    ``history_weeks``, counting only weeks the warehouse has events for). A unit alerts once per week."""
+    found = latest_week(wh, now)
+    if found is None:
+        return []
+    week, first = found
+    history = [w for w in week.history(thresholds.history_weeks + 1)[:-1] if w >= first]
+    if not history:
+        return []  # no weeks before this one to compare with
+    since = datetime.combine(history[0].start, datetime.min.time(), tzinfo=VN_TZ).astimezone(UTC)
+    until = datetime.combine(week.end, datetime.min.time(), tzinfo=VN_TZ).astimezone(UTC)
+    counts: dict[str, dict[date, int]] = {}
+    for unit, monday, n in wh.query(_WEEKLY_OPEN_VIOLATIONS, {"since": since, "until": until}):
+        counts.setdefault(unit, {})[monday] = int(n)
+    alerts = []
+    keys_this_week = [k for k in cursor.alerted if k.endswith(f"@{week}")]
+    for unit in sorted(counts):
+        by_week = counts[unit]
+        current = by_week.get(week.start, 0)
+        average = sum(by_week.get(w.start, 0) for w in history) / len(history)
+        key = f"violations:{unit}@{week}"
+        if current < thresholds.jump_min or current <= thresholds.jump_factor * average:
+            continue
+        if key in keys_this_week:
+            continue
+        keys_this_week.append(key)
+        alerts.append(
+            Alert(
+                key,
+                "violation_jump",
+                f"Unit {unit}: {current} open violations in {week} against an average of {average:.1f} over "
+                f"the {len(history)} week(s) before (alert above {thresholds.jump_factor:g}× and at least "
+                f"{thresholds.jump_min}).",
+                {
+                    "unit": unit,
+                    "week": str(week),
+                    "current": current,
+                    "average": round(average, 2),
+                    "history_weeks": len(history),
+                },
+            )
+        )
+    cursor.alerted = keys_this_week
+    return alerts
+
+
+def evaluate_alerts(
+    wh: Warehouse, thresholds: AlertThresholds, now: datetime, cursor: AlertCursor
+) -> list[Alert]:
+    """Every alert due at ``now``; ``cursor`` is updated in place."""
+    return [*dead_letter_alerts(wh, cursor), *violation_jump_alerts(wh, thresholds, now, cursor)]
+
+
+class AlertConfig(Config):
+    kind: str
+    message: str
+    figures_json: str = "{}"
+
+
+@op(description="Fails with the alert's message: the failed run is the alert.")
+def raise_alert(context: OpExecutionContext, config: AlertConfig) -> None:
+    figures = orjson.loads(config.figures_json)
+    context.log.error(config.message)
+    raise Failure(
+        description=config.message,
+        metadata={"kind": config.kind, "figures": MetadataValue.json(figures)},
+        allow_retries=False,
+    )
+
+
+@job(name=ALERT_JOB, description="One alert from the warehouse sensor; its run fails with the message.")
+def alert_job() -> None:
+    raise_alert()
+
+
+def run_request(alert: Alert) -> RunRequest:
+    return RunRequest(
+        run_key=alert.key,
+        run_config={
+            "ops": {
+                "raise_alert": {
+                    "config": {
+                        "kind": alert.kind,
+                        "message": alert.message,
+                        "figures_json": orjson.dumps(alert.figures).decode(),
+                    }
+                }
+            }
+        },
+        tags={"alert": alert.kind},
+    )
+
+
+def build_alert_sensor(job_def: JobDefinition = alert_job) -> SensorDefinition:
+    @sensor(
+        name=ALERT_SENSOR,
+        job=job_def,
+        minimum_interval_seconds=300,
+        default_status=DefaultSensorStatus.STOPPED,
+        description="Alerts (a failed alert_job run with the message) when dead letters grow since the last "
+        "tick or a unit's open violations in the latest week jump against its 8-week average.",
+    )
+    def warehouse_alerts(
+        context: SensorEvaluationContext, warehouse: WarehouseResource, alert_thresholds: AlertThresholds
+    ) -> SensorResult | SkipReason:
+        cursor = AlertCursor.parse(context.cursor)
+        try:
+            with warehouse.open() as wh:
+                alerts = evaluate_alerts(wh, alert_thresholds, datetime.now(UTC), cursor)
+        except WarehouseError as exc:
+            # A locked embedded warehouse (its owner is running) or a server down: try at the next tick.
+            return SkipReason(f"warehouse not readable: {exc}")
+        for alert in alerts:
+            context.log.warning("ALERT %s: %s", alert.kind, alert.message)
+        if not alerts:
+            context.update_cursor(cursor.dumps())
+            return SkipReason("no dead-letter growth and no violation jump")
+        return SensorResult(run_requests=[run_request(a) for a in alerts], cursor=cursor.dumps())
+
+    return warehouse_alerts

@@ -1,0 +1,401 @@
+"""What the reports show, read from the warehouse (SQL in ``warehouse/sql/report_*.sql``).
+
+Units: a dossier counts for the unit that received it, and a unit merged away by a reform counts for its
+successor (``Catalogue.current``), so a week's table has one row per unit that exists now. The province
+row is the sum of the unit rows; it equals ``metrics_warehouse`` for the period (the grouped query is
+``reporting_form.sql`` with a GROUP BY; the tests hold them equal).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+
+from checks import results as quality_results
+from checks.results import CheckResult
+from dossier_audit.assembly import Platform
+from inspections.classification import local_midnight
+from inspections.metrics import ReportingForm, period_as_of
+from inspections.weeks import Week
+from warehouse.base import Warehouse, WarehouseError
+from warehouse.queries import load_sql
+from warehouse.store import epoch_us
+
+#: Weeks in the on-time trend (the report's week is the last).
+TREND_WEEKS = 8
+#: Field code for dossiers whose procedure the catalogue does not know.
+UNKNOWN_FIELD = "UNKNOWN"
+#: Dossier ids per ``IN`` list.
+CHUNK = 2_000
+
+_FORM_FIELDS = [f.name for f in fields(ReportingForm) if f.name not in ("start", "end")]
+
+
+def form_from_numbers(start: date, end: date, numbers: Iterable[Any]) -> ReportingForm:
+    """A form from the 11 counters in ``reporting_form.sql`` column order."""
+    values = [int(x or 0) for x in numbers]
+    return ReportingForm(start, end, *values)
+
+
+def add_forms(target: ReportingForm, other: ReportingForm) -> None:
+    """Add ``other``'s counters into ``target`` (every reporting-form figure is a sum over dossiers)."""
+    for name in _FORM_FIELDS:
+        setattr(target, name, getattr(target, name) + getattr(other, name))
+
+
+def handled(form: ReportingForm) -> int:
+    """The dossiers indicator 2.1 counts (its denominator)."""
+    return form.resolved_total + form.in_progress_total
+
+
+@dataclass(frozen=True, slots=True)
+class WeekForms:
+    """The week's reporting forms: province, and per current unit, field and procedure."""
+
+    week: Week
+    province: ReportingForm
+    units: dict[str, ReportingForm]
+    fields: dict[str, ReportingForm]
+    procedures: dict[str, ReportingForm]
+
+
+def week_bounds(week: Week) -> tuple[int, int]:
+    """The week's [start, end) as epoch seconds (local midnights)."""
+    return int(local_midnight(week.start).timestamp()), int(local_midnight(week.end).timestamp())
+
+
+def week_forms(platform: Platform, wh: Warehouse, week: Week) -> WeekForms:
+    """The reporting forms of ``week`` (one SQL aggregation, summed per grouping here)."""
+    start, end = week.start, week.end
+    params = {"start": start, "end": end, "t": epoch_us(period_as_of(end))}
+    catalogue = platform.catalogue
+    units: dict[str, ReportingForm] = {}
+    by_field: dict[str, ReportingForm] = {}
+    procedures: dict[str, ReportingForm] = {}
+    total = ReportingForm(start, end)
+    for unit_code, field_code, procedure_code, *numbers in wh.query(load_sql("report_forms_grouped"), params):
+        form = form_from_numbers(start, end, numbers)
+        add_forms(total, form)
+        for groups, key in (
+            (units, catalogue.current(unit_code)),
+            (by_field, field_code or UNKNOWN_FIELD),
+            (procedures, procedure_code),
+        ):
+            add_forms(groups.setdefault(key, ReportingForm(start, end)), form)
+    return WeekForms(week, total, dict(sorted(units.items())), dict(sorted(by_field.items())), procedures)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedUnit:
+    code: str
+    rank: int | None  # None: no dossier counted by indicator 2.1
+    form: ReportingForm
+
+
+def rank_units(units: dict[str, ReportingForm]) -> list[RankedUnit]:
+    """Units by on-time rate (= 766 points / 20), best first; ties: more dossiers counted first, then code.
+    Units without a counted dossier come last, unranked. Equal rate and volume share a rank."""
+    rated = [(code, f) for code, f in units.items() if f.on_time_rate is not None]
+    rated.sort(key=lambda item: (-(item[1].on_time_rate or 0.0), -handled(item[1]), item[0]))
+    out: list[RankedUnit] = []
+    previous: tuple[float | None, int] | None = None
+    rank = 0
+    for position, (code, form) in enumerate(rated, start=1):
+        key = (form.on_time_rate, handled(form))
+        if key != previous:
+            rank, previous = position, key
+        out.append(RankedUnit(code, rank, form))
+    out.extend(RankedUnit(code, None, f) for code, f in sorted(units.items()) if f.on_time_rate is None)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    week: Week
+    province: ReportingForm
+    units: dict[str, ReportingForm]
+
+
+def trend(platform: Platform, wh: Warehouse, week: Week, weeks: int = TREND_WEEKS) -> list[TrendPoint]:
+    """The reporting forms of the ``weeks`` weeks ending with ``week``, oldest first."""
+    points = []
+    for w in week.history(weeks):
+        forms = week_forms(platform, wh, w)
+        points.append(TrendPoint(w, forms.province, forms.units))
+    return points
+
+
+# -- violations -------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class RuleCount:
+    rule_id: str
+    kind: str
+    severity: str
+    count: int = 0
+    previous: int = 0
+    previous_8_avg: float = 0.0
+
+
+@dataclass(slots=True)
+class UnitCount:
+    code: str
+    count: int = 0
+    previous: int = 0
+    previous_8_avg: float = 0.0
+    dossiers: int = 0
+    findings: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationCounts:
+    """The week's open violations (kind ``violation``) by rule and by unit, with the previous week and the
+    average of the 8 weeks before; findings (data anomalies) are counted apart."""
+
+    week: Week
+    rules: list[RuleCount]  # violations and findings, each with its kind
+    units: list[UnitCount]  # violations only (findings in ``UnitCount.findings``)
+    by_rule_unit: dict[tuple[str, str], int]  # (rule, unit) → violations this week
+    total: int
+    previous_total: int
+    dossiers: int
+    findings: int
+    previous_8_avg: float  # violations per week over the 8 weeks before
+
+
+def violation_counts(platform: Platform, wh: Warehouse, week: Week) -> ViolationCounts:
+    """Count the open violations of ``week`` and of the 8 weeks before it (one query)."""
+    catalogue = platform.catalogue
+    first = week.previous(8)
+    from_s, _ = week_bounds(first)
+    _, to_s = week_bounds(week)
+    previous = week.previous()
+    rows = wh.query(load_sql("report_violation_counts"), {"from_s": from_s, "to_s": to_s})
+    rules: dict[str, RuleCount] = {}
+    units: dict[str, UnitCount] = {}
+    by_rule_unit: Counter[tuple[str, str]] = Counter()
+    rule_prior: Counter[str] = Counter()
+    unit_prior: Counter[str] = Counter()
+    for rule_id, kind, severity, unit_code, day, count in rows:
+        n = int(count)
+        which = Week.of(day)
+        unit = catalogue.current(unit_code)
+        rc = rules.setdefault(rule_id, RuleCount(rule_id, kind, severity))
+        uc = units.setdefault(unit, UnitCount(unit))
+        if which == week:
+            rc.count += n
+            if kind == "violation":
+                uc.count += n
+                by_rule_unit[(rule_id, unit)] += n
+            else:
+                uc.findings += n
+            continue
+        if which == previous:
+            rc.previous += n
+            if kind == "violation":
+                uc.previous += n
+        rule_prior[rule_id] += n
+        if kind == "violation":
+            unit_prior[unit] += n
+    for rc in rules.values():
+        rc.previous_8_avg = round(rule_prior[rc.rule_id] / 8, 2)
+    for uc in units.values():
+        uc.previous_8_avg = round(unit_prior[uc.code] / 8, 2)
+    week_from, week_to = week_bounds(week)
+    dossiers = 0
+    for unit_code, kind, n in wh.query(
+        load_sql("report_violation_dossiers"), {"from_s": week_from, "to_s": week_to}
+    ):
+        if kind == "violation":
+            current = catalogue.current(unit_code)
+            units.setdefault(current, UnitCount(current)).dossiers += int(n)
+            dossiers += int(n)
+    rule_order = {r.rule_id: i for i, r in enumerate(_all_rules())}
+    return ViolationCounts(
+        week=week,
+        rules=sorted(
+            rules.values(), key=lambda r: (r.kind != "violation", -r.count, rule_order.get(r.rule_id, 99))
+        ),
+        units=sorted(units.values(), key=lambda u: (-u.count, u.code)),
+        by_rule_unit=dict(by_rule_unit),
+        total=sum(r.count for r in rules.values() if r.kind == "violation"),
+        previous_total=sum(r.previous for r in rules.values() if r.kind == "violation"),
+        dossiers=dossiers,
+        findings=sum(r.count for r in rules.values() if r.kind != "violation"),
+        previous_8_avg=round(sum(unit_prior.values()) / 8, 2),
+    )
+
+
+def _all_rules() -> tuple[Any, ...]:
+    from inspections.rulebook import RULEBOOK_V1
+
+    return RULEBOOK_V1.all_rules
+
+
+# -- data quality -----------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Quality:
+    """The data-quality verdict for the week: ``checked`` False when no run covers it (or the checks are
+    not installed), with ``reason`` saying why (for logs; the report says "not checked")."""
+
+    checked: bool
+    results: list[CheckResult] = field(default_factory=list)
+    reason: str | None = None
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success]
+
+    @property
+    def blocking_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.blocking and not r.success]
+
+
+def quality(wh: Warehouse, week: Week) -> Quality:
+    """The newest stored data-quality results for ``week``."""
+    try:
+        # Looked up at call time so a replaced implementation (or a test's monkeypatch) is used.
+        found = quality_results.latest_results(wh, week)
+    except NotImplementedError:
+        return Quality(False, reason="the data-quality checks are not implemented")
+    except WarehouseError as exc:
+        # No results table yet (checks never ran on this warehouse) reads as "not checked".
+        return Quality(False, reason=f"no stored data-quality results: {exc}")
+    if not found:
+        return Quality(False, reason="no data-quality run covers this week")
+    return Quality(True, list(found))
+
+
+# -- audit packs ------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ViolationRecord:
+    dossier_id: str
+    rule_id: str
+    event_id: str
+    kind: str
+    severity: str
+    unit_code: str
+    procedure_code: str | None
+    occurred_at: datetime
+    legal_basis: str
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    event_id: str
+    type: str
+    occurred_at: datetime
+    unit_code: str
+    actor: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DossierFacts:
+    dossier_id: str
+    unit_code: str
+    procedure_code: str | None
+    channel: str | None
+    received_at: datetime | None
+    due_at: datetime | None
+    end_type: str | None
+    end_at: datetime | None
+    status: str
+
+
+def week_violations(platform: Platform, wh: Warehouse, week: Week) -> dict[str, list[ViolationRecord]]:
+    """The week's open violations and findings per current unit."""
+    from_s, to_s = week_bounds(week)
+    found: dict[str, list[ViolationRecord]] = defaultdict(list)
+    for row in wh.query(load_sql("report_violation_details"), {"from_s": from_s, "to_s": to_s}):
+        (
+            dossier_id,
+            rule_id,
+            event_id,
+            kind,
+            severity,
+            unit_code,
+            procedure_code,
+            occurred_at,
+            basis,
+            detail,
+        ) = row
+        evidence = orjson.loads(detail).get("evidence") or {}
+        found[platform.catalogue.current(unit_code)].append(
+            ViolationRecord(
+                dossier_id,
+                rule_id,
+                event_id,
+                kind,
+                severity,
+                unit_code,
+                procedure_code,
+                occurred_at,
+                basis,
+                evidence,
+            )
+        )
+    return dict(found)
+
+
+def clean_dossiers(platform: Platform, wh: Warehouse, week: Week) -> dict[str, list[str]]:
+    """Per current unit, the dossiers of the week's reporting form that have no open violation."""
+    params = {"start": week.start, "end": week.end, "t": epoch_us(period_as_of(week.end))}
+    found: dict[str, list[str]] = defaultdict(list)
+    for dossier_id, unit_code in wh.query(load_sql("report_clean_dossiers"), params):
+        found[platform.catalogue.current(unit_code)].append(dossier_id)
+    return dict(found)
+
+
+def sample_seed(unit: str, week: Week) -> str:
+    return f"{unit}/{week}"
+
+
+def reproducible_sample(candidates: Iterable[str], unit: str, week: Week, size: int) -> list[str]:
+    """``size`` dossiers chosen by a hash of (unit, week, dossier): reruns pick the same ones, and a
+    dossier's chance does not depend on the order the warehouse returns them in."""
+    seed = sample_seed(unit, week).encode()
+
+    def score(dossier_id: str) -> bytes:
+        return hashlib.sha256(seed + b"\0" + dossier_id.encode()).digest()
+
+    return sorted(candidates, key=score)[: max(size, 0)]
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def timelines(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, list[TimelineEvent]]:
+    """Each dossier's stored events in event-time order."""
+    out: dict[str, list[TimelineEvent]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(dossier_ids))):
+        for dossier_id, event_id, type_, occurred_at, _us, unit_code, actor, data in wh.query(
+            load_sql("report_dossier_events"), {"ids": tuple(chunk)}
+        ):
+            out[dossier_id].append(
+                TimelineEvent(event_id, type_, occurred_at, unit_code, actor, orjson.loads(data or "{}"))
+            )
+    return dict(out)
+
+
+def dossier_facts(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, DossierFacts]:
+    """The folded state of each dossier (newest version)."""
+    out: dict[str, DossierFacts] = {}
+    for chunk in _chunks(sorted(set(dossier_ids))):
+        for row in wh.query(load_sql("report_dossier_facts"), {"ids": tuple(chunk)}):
+            out[row[0]] = DossierFacts(*row)
+    return out
+
+
+def newest_event(wh: Warehouse) -> datetime | None:
+    """The newest stored event time (``None`` for an empty warehouse)."""
+    ((count, newest),) = wh.query(load_sql("report_newest_event"))
+    return newest if int(count) else None

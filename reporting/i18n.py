@@ -1,0 +1,347 @@
+"""Report wording in Vietnamese (default) and English, and number/date formatting per language.
+
+Vietnamese conventions: ``1.234`` for thousands, ``85,3 %`` for rates, ``18,86`` for points,
+``03/11/2025`` for dates and ``ngày 10 tháng 11 năm 2025`` in the place-and-date line.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Final
+
+from inspections.rulebook import RULEBOOK_V1
+from inspections.timeunits import VN_TZ
+
+LANGS: Final = ("vi", "en")
+
+
+class LanguageError(ValueError):
+    """A report language other than ``vi`` or ``en``."""
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise LanguageError(f"report language {lang!r} is not supported; choose vi or en")
+    return lang
+
+
+_STRINGS: Final[dict[str, dict[str, str]]] = {
+    "national_name": {"vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "en": "SOCIALIST REPUBLIC OF VIETNAM"},
+    "national_motto": {"vi": "Độc lập - Tự do - Hạnh phúc", "en": "Independence - Freedom - Happiness"},
+    "default_team": {"vi": "TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH", "en": "ADMINISTRATIVE REFORM INSPECTION TEAM"},
+    "title": {
+        "vi": "BÁO CÁO TUẦN {number}/{year} ({start} – {sunday}) "
+        "VỀ VI PHẠM TRONG GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        "en": "WEEKLY REPORT {number}/{year} ({start} – {sunday}) ON VIOLATIONS IN HANDLING "
+        "ADMINISTRATIVE PROCEDURES",
+    },
+    "sample_catalogue": {
+        "vi": "Lưu ý: báo cáo lập trên danh mục MẪU (không phải dữ liệu thật của tỉnh).",
+        "en": "Note: built on a SAMPLE catalogue (not real provincial data).",
+    },
+    "empty_week": {"vi": "Không có hồ sơ nào trong tuần này.", "en": "No dossiers this week."},
+    "blocking_warning": {
+        "vi": "CẢNH BÁO: dữ liệu của báo cáo này không đạt {n} kiểm tra chất lượng bắt buộc. "
+        "Các số liệu dưới đây có thể không chính xác; xem mục Chất lượng dữ liệu.",
+        "en": "WARNING: the data behind this report failed {n} blocking quality check(s). "
+        "The figures below may be wrong; see the Data quality section.",
+    },
+    # sections
+    "s_summary": {"vi": "I. TÓM TẮT", "en": "I. SUMMARY"},
+    "s_form": {"vi": "II. KẾT QUẢ GIẢI QUYẾT HỒ SƠ THEO ĐƠN VỊ", "en": "II. DOSSIER HANDLING BY UNIT"},
+    "s_ranking": {
+        "vi": "III. XẾP HẠNG ĐƠN VỊ (CHỈ SỐ 2.1, QĐ 766)",
+        "en": "III. UNIT RANKING (INDICATOR 2.1)",
+    },
+    "s_trend": {"vi": "IV. TỶ LỆ ĐÚNG HẠN 8 TUẦN GẦN NHẤT", "en": "IV. ON-TIME RATE, LAST 8 WEEKS"},
+    "s_violations": {"vi": "V. VI PHẠM", "en": "V. VIOLATIONS"},
+    "s_fields": {"vi": "VI. THEO LĨNH VỰC", "en": "VI. BY FIELD"},
+    "s_quality": {"vi": "VII. CHẤT LƯỢNG DỮ LIỆU", "en": "VII. DATA QUALITY"},
+    "s_notes": {"vi": "Ghi chú", "en": "Notes"},
+    # summary sentences
+    "sum_received": {
+        "vi": "Trong tuần, toàn tỉnh có {total} hồ sơ phải giải quyết ({carried} từ kỳ trước, "
+        "{new} tiếp nhận mới, trong đó {online} trực tuyến).",
+        "en": "This week the province had {total} dossiers to handle ({carried} carried over, {new} new, "
+        "{online} of them online).",
+    },
+    "sum_resolved": {
+        "vi": "Đã giải quyết {resolved} hồ sơ ({early} trước hạn, {on_time} đúng hạn, {late} quá hạn); "
+        "đang giải quyết {in_progress} hồ sơ ({overdue} quá hạn).",
+        "en": "{resolved} were resolved ({early} early, {on_time} on time, {late} late); {in_progress} are "
+        "in progress ({overdue} overdue).",
+    },
+    "sum_rate": {
+        "vi": "Tỷ lệ giải quyết đúng hạn (chỉ số 2.1): {rate}, "
+        "tương ứng {points}/20 điểm theo QĐ 766/QĐ-TTg.",
+        "en": "On-time rate (indicator 2.1): {rate}, i.e. {points}/20 points under Decision 766/QĐ-TTg.",
+    },
+    "sum_violations": {
+        "vi": "Phát hiện {total} vi phạm tại {dossiers} hồ sơ (tuần trước: {previous}; {change}).",
+        "en": "{total} violations found in {dossiers} dossiers (previous week: {previous}; {change}).",
+    },
+    "sum_findings": {
+        "vi": "Ngoài ra có {n} phát hiện về dữ liệu (không tính là vi phạm).",
+        "en": "Also {n} data findings (not counted as violations).",
+    },
+    "change_up": {"vi": "tăng {n}", "en": "up {n}"},
+    "change_down": {"vi": "giảm {n}", "en": "down {n}"},
+    "change_same": {"vi": "không đổi", "en": "unchanged"},
+    # table headings
+    "h_code": {"vi": "Mã đơn vị", "en": "Unit code"},
+    "h_unit": {"vi": "Đơn vị", "en": "Unit"},
+    "h_province_total": {"vi": "Toàn tỉnh", "en": "Province total"},
+    "h_carried": {"vi": "Kỳ trước chuyển sang", "en": "Carried over"},
+    "h_new_online": {"vi": "Mới - trực tuyến", "en": "New online"},
+    "h_new_direct": {"vi": "Mới - trực tiếp, BCCI", "en": "New direct/postal"},
+    "h_received": {"vi": "Tổng số phải giải quyết", "en": "Total to handle"},
+    "h_early": {"vi": "Trước hạn", "en": "Early"},
+    "h_on_time": {"vi": "Đúng hạn", "en": "On time"},
+    "h_late": {"vi": "Quá hạn", "en": "Late"},
+    "h_within": {"vi": "Đang giải quyết trong hạn", "en": "In progress within time"},
+    "h_overdue": {"vi": "Đang giải quyết quá hạn", "en": "In progress overdue"},
+    "h_rate": {"vi": "Tỷ lệ đúng hạn", "en": "On-time rate"},
+    "h_points": {"vi": "Điểm 2.1 (/20)", "en": "2.1 points (/20)"},
+    "h_rank": {"vi": "Hạng", "en": "Rank"},
+    "h_handled": {"vi": "Hồ sơ tính chỉ số", "en": "Dossiers counted"},
+    "h_violations": {"vi": "Vi phạm", "en": "Violations"},
+    "h_rule": {"vi": "Mã quy tắc", "en": "Rule"},
+    "h_rule_title": {"vi": "Nội dung vi phạm", "en": "Violation"},
+    "h_severity": {"vi": "Mức độ", "en": "Severity"},
+    "h_kind": {"vi": "Loại", "en": "Kind"},
+    "h_this_week": {"vi": "Tuần này", "en": "This week"},
+    "h_prev_week": {"vi": "Tuần trước", "en": "Previous week"},
+    "h_change": {"vi": "Thay đổi", "en": "Change"},
+    "h_avg8": {"vi": "TB 8 tuần trước", "en": "Avg. previous 8 weeks"},
+    "h_week": {"vi": "Tuần", "en": "Week"},
+    "h_field": {"vi": "Lĩnh vực", "en": "Field"},
+    "h_field_code": {"vi": "Mã lĩnh vực", "en": "Field code"},
+    "h_procedure": {"vi": "Thủ tục hành chính", "en": "Procedure"},
+    "h_procedure_code": {"vi": "Mã TTHC", "en": "Procedure code"},
+    "h_suite": {"vi": "Bộ kiểm tra", "en": "Suite"},
+    "h_expectation": {"vi": "Kiểm tra", "en": "Check"},
+    "h_column": {"vi": "Cột", "en": "Column"},
+    "h_result": {"vi": "Kết quả", "en": "Result"},
+    "h_blocking": {"vi": "Bắt buộc", "en": "Blocking"},
+    "h_unexpected": {"vi": "Bản ghi lỗi / tổng", "en": "Failing / total"},
+    "h_message": {"vi": "Diễn giải", "en": "Explanation"},
+    "h_label": {"vi": "Chỉ tiêu", "en": "Figure"},
+    "h_value": {"vi": "Giá trị", "en": "Value"},
+    "h_dossier": {"vi": "Mã hồ sơ", "en": "Dossier"},
+    "h_dossiers_count": {"vi": "Số hồ sơ vi phạm", "en": "Dossiers with violations"},
+    "h_occurred": {"vi": "Thời điểm", "en": "Time"},
+    "h_legal": {"vi": "Căn cứ pháp lý", "en": "Legal basis"},
+    "h_evidence": {"vi": "Chứng cứ", "en": "Evidence"},
+    "h_event": {"vi": "Sự kiện", "en": "Event"},
+    "h_actor": {"vi": "Người thực hiện", "en": "Actor"},
+    "h_details": {"vi": "Chi tiết", "en": "Details"},
+    "h_received_at": {"vi": "Tiếp nhận", "en": "Received"},
+    "h_due_at": {"vi": "Hẹn trả", "en": "Due"},
+    "h_end": {"vi": "Kết thúc", "en": "Ended"},
+    "h_status": {"vi": "Tình trạng", "en": "Status"},
+    "h_channel": {"vi": "Kênh", "en": "Channel"},
+    "h_total": {"vi": "Tổng cộng", "en": "Total"},
+    "yes": {"vi": "Có", "en": "Yes"},
+    "no": {"vi": "Không", "en": "No"},
+    "passed": {"vi": "Đạt", "en": "Passed"},
+    "failed": {"vi": "Không đạt", "en": "Failed"},
+    "kind_violation": {"vi": "Vi phạm", "en": "Violation"},
+    "kind_finding": {"vi": "Phát hiện dữ liệu", "en": "Data finding"},
+    "quality_not_checked": {
+        "vi": "Chưa kiểm tra chất lượng dữ liệu cho tuần này.",
+        "en": "Data quality not checked for this week.",
+    },
+    "quality_ok": {
+        "vi": "Dữ liệu đạt tất cả {n} kiểm tra chất lượng.",
+        "en": "The data passed all {n} quality checks.",
+    },
+    "quality_some_failed": {
+        "vi": "{failed}/{n} kiểm tra không đạt ({blocking} kiểm tra bắt buộc).",
+        "en": "{failed} of {n} checks failed ({blocking} blocking).",
+    },
+    "no_violations": {"vi": "Không phát hiện vi phạm trong tuần.", "en": "No violations this week."},
+    "unranked": {"vi": "chưa xếp hạng", "en": "not ranked"},
+    # charts
+    "c_trend": {"vi": "Tỷ lệ giải quyết đúng hạn theo tuần", "en": "On-time rate by week"},
+    "c_rules": {"vi": "Vi phạm theo quy tắc", "en": "Violations by rule"},
+    "c_ranking": {"vi": "Tỷ lệ đúng hạn theo đơn vị", "en": "On-time rate by unit"},
+    "c_no_data": {"vi": "Không có dữ liệu", "en": "No data"},
+    "sheet_summary": {"vi": "Tổng hợp", "en": "Summary"},
+    "sheet_units": {"vi": "Đơn vị", "en": "Units"},
+    "sheet_ranking": {"vi": "Xếp hạng", "en": "Ranking"},
+    "sheet_trend": {"vi": "Xu hướng 8 tuần", "en": "8-week trend"},
+    "sheet_rules": {"vi": "Vi phạm theo quy tắc", "en": "Violations by rule"},
+    "sheet_rule_unit": {"vi": "Vi phạm quy tắc × đơn vị", "en": "Violations rule × unit"},
+    "sheet_unit_violations": {"vi": "Vi phạm theo đơn vị", "en": "Violations by unit"},
+    "sheet_fields": {"vi": "Lĩnh vực", "en": "Fields"},
+    "sheet_procedures": {"vi": "Thủ tục", "en": "Procedures"},
+    "sheet_quality": {"vi": "Chất lượng dữ liệu", "en": "Data quality"},
+    "sheet_charts": {"vi": "Biểu đồ", "en": "Charts"},
+    "sheet_violating": {"vi": "Hồ sơ vi phạm", "en": "Violating dossiers"},
+    "sheet_timeline": {"vi": "Diễn biến hồ sơ", "en": "Timelines"},
+    "sheet_sample": {"vi": "Mẫu kiểm tra", "en": "Verification sample"},
+    "province_total_label": {"vi": "TOÀN TỈNH", "en": "PROVINCE"},
+    "notes_ranking": {
+        "vi": "Xếp hạng theo tỷ lệ đúng hạn (chỉ số 2.1; điểm = 20 × tỷ lệ), cùng tỷ lệ thì đơn vị có nhiều "
+        "hồ sơ hơn xếp trên. Đơn vị không có hồ sơ tính chỉ số không được xếp hạng.",
+        "en": "Ranked by on-time rate (indicator 2.1; points = 20 × rate); ties go to the unit with more "
+        "dossiers. Units with no dossier counted are not ranked.",
+    },
+    "notes_violations": {
+        "vi": "Vi phạm đang hiệu lực (chưa bị thu hồi), tính vào tuần xảy ra theo giờ Việt Nam. Hồ sơ của "
+        "đơn vị đã sáp nhập được tính cho đơn vị kế thừa.",
+        "en": "Open (not retracted) violations, counted in the week they occurred (Vietnam time). "
+        "Dossiers of merged units count for their successor.",
+    },
+    # audit packs
+    "pack_title": {
+        "vi": "HỒ SƠ KIỂM TRA TUẦN {number}/{year} ({start} – {sunday}) — {unit}",
+        "en": "AUDIT PACK, WEEK {number}/{year} ({start} – {sunday}) — {unit}",
+    },
+    "pack_violating": {"vi": "A. Hồ sơ có vi phạm", "en": "A. Dossiers with violations"},
+    "pack_timelines": {"vi": "B. Diễn biến xử lý (chứng cứ)", "en": "B. Evidence timelines"},
+    "pack_sample": {
+        "vi": "C. Mẫu ngẫu nhiên hồ sơ không vi phạm để kiểm tra tại chỗ",
+        "en": "C. Random sample of clean dossiers for on-site verification",
+    },
+    "pack_sample_note": {
+        "vi": "Mẫu chọn ngẫu nhiên có lặp lại (khóa: {seed}); chạy lại cho cùng kết quả. "
+        "Chọn {n} trong {of} hồ sơ không vi phạm.",
+        "en": "Reproducible random sample (key: {seed}); reruns give the same dossiers. {n} of {of} clean "
+        "dossiers.",
+    },
+    "pack_no_violations": {
+        "vi": "Đơn vị không có hồ sơ vi phạm trong tuần.",
+        "en": "The unit has no violating dossiers this week.",
+    },
+    "pack_no_clean": {
+        "vi": "Không có hồ sơ không vi phạm để chọn mẫu.",
+        "en": "No clean dossiers to sample.",
+    },
+}
+
+_SEVERITY: Final = {
+    "high": {"vi": "Cao", "en": "High"},
+    "medium": {"vi": "Trung bình", "en": "Medium"},
+    "low": {"vi": "Thấp", "en": "Low"},
+}
+
+_STATUS: Final = {
+    "early": {"vi": "Trước hạn", "en": "Early"},
+    "on_time": {"vi": "Đúng hạn", "en": "On time"},
+    "late": {"vi": "Quá hạn", "en": "Late"},
+    "none": {"vi": "—", "en": "—"},
+}
+
+_CHANNEL: Final = {
+    "online": {"vi": "Trực tuyến", "en": "Online"},
+    "direct": {"vi": "Trực tiếp", "en": "Direct"},
+    "postal": {"vi": "Bưu chính", "en": "Postal"},
+}
+
+_EVENT_TYPES: Final = {
+    "submitted": {"vi": "Nộp hồ sơ", "en": "Submitted"},
+    "received": {"vi": "Tiếp nhận", "en": "Received"},
+    "transferred": {"vi": "Chuyển xử lý", "en": "Transferred"},
+    "supplement_requested": {"vi": "Yêu cầu bổ sung", "en": "Supplement requested"},
+    "supplement_completed": {"vi": "Đã bổ sung", "en": "Supplement completed"},
+    "financial_obligation_requested": {"vi": "Thông báo nghĩa vụ tài chính", "en": "Financial obligation"},
+    "financial_obligation_fulfilled": {"vi": "Hoàn thành nghĩa vụ tài chính", "en": "Obligation fulfilled"},
+    "apology_issued": {"vi": "Phiếu xin lỗi, hẹn lại", "en": "Apology issued"},
+    "due_date_changed": {"vi": "Đổi ngày hẹn trả", "en": "Due date changed"},
+    "refused": {"vi": "Từ chối", "en": "Refused"},
+    "suspended": {"vi": "Dừng xử lý", "en": "Suspended"},
+    "withdrawn": {"vi": "Rút hồ sơ", "en": "Withdrawn"},
+    "processed": {"vi": "Có kết quả", "en": "Processed"},
+    "returned": {"vi": "Trả kết quả", "en": "Returned"},
+}
+
+
+class Texts:
+    """The wording and number formats of one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = check_lang(lang)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = _STRINGS[key][self.lang]
+        return text.format(**values) if values else text
+
+    # -- numbers --------------------------------------------------------------------------------------
+    def integer(self, n: int | None) -> str:
+        if n is None:
+            return "—"
+        text = f"{n:,}"
+        return text.replace(",", ".") if self.lang == "vi" else text
+
+    def signed(self, n: int) -> str:
+        return ("+" if n > 0 else "") + self.integer(n)
+
+    def decimal(self, x: float | None, digits: int = 2) -> str:
+        if x is None:
+            return "—"
+        text = f"{x:,.{digits}f}"
+        if self.lang == "vi":
+            text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+        return text
+
+    def percent(self, rate: float | None, digits: int = 1) -> str:
+        """A 0..1 rate as ``85,3 %`` (vi) or ``85.3%`` (en)."""
+        if rate is None:
+            return "—"
+        return self.decimal(rate * 100, digits) + (" %" if self.lang == "vi" else "%")
+
+    def change(self, now: int, before: int) -> str:
+        diff = now - before
+        if diff == 0:
+            return self("change_same")
+        return self("change_up" if diff > 0 else "change_down", n=self.integer(abs(diff)))
+
+    # -- dates ----------------------------------------------------------------------------------------
+    def day(self, d: date) -> str:
+        return d.strftime("%d/%m/%Y") if self.lang == "vi" else d.isoformat()
+
+    def instant(self, t: datetime) -> str:
+        local = t.astimezone(VN_TZ)
+        return local.strftime("%d/%m/%Y %H:%M") if self.lang == "vi" else local.strftime("%Y-%m-%d %H:%M")
+
+    def place_date(self, place: str, d: date) -> str:
+        """The official place-and-date line: ``Tỉnh Mẫu, ngày 10 tháng 11 năm 2025``."""
+        if self.lang == "vi":
+            # Nghị định 30/2020/NĐ-CP: a leading zero on days below 10 and on months 1 and 2.
+            day = f"{d.day:02d}" if d.day < 10 else str(d.day)
+            month = f"{d.month:02d}" if d.month < 3 else str(d.month)
+            return f"{place}, ngày {day} tháng {month} năm {d.year}"
+        return f"{place}, {d.strftime('%d %B %Y')}"
+
+    # -- vocabularies ---------------------------------------------------------------------------------
+    def severity(self, code: str) -> str:
+        return _SEVERITY.get(code, {}).get(self.lang, code)
+
+    def status(self, code: str | None) -> str:
+        return _STATUS.get(code or "none", {}).get(self.lang, code or "—")
+
+    def channel(self, code: str | None) -> str:
+        return _CHANNEL.get(code or "", {}).get(self.lang, code or "—")
+
+    def event_type(self, code: str) -> str:
+        return _EVENT_TYPES.get(code, {}).get(self.lang, code)
+
+    def kind(self, code: str) -> str:
+        return self("kind_finding" if code == "finding" else "kind_violation")
+
+    def rule_title(self, rule_id: str) -> str:
+        """The rule's title from the rulebook (the rule id for rules this version does not know)."""
+        try:
+            rule = RULEBOOK_V1.rule(rule_id)
+        except KeyError:
+            return rule_id
+        return rule.title_vi if self.lang == "vi" else rule.title_en
+
+
+def short_unit_name(name: str) -> str:
+    """``Ủy ban nhân dân Phường X`` → ``UBND Phường X`` (the abbreviation official tables use)."""
+    for long in ("Ủy ban nhân dân ", "Uỷ ban nhân dân "):
+        if name.startswith(long):
+            return "UBND " + name[len(long) :]
+    return name

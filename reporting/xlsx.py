@@ -1,0 +1,152 @@
+"""XLSX rendering with openpyxl: one sheet per table, numbers as numbers (rates as percentages), the
+official header and any blocking data-quality warning on the first sheet, charts on their own sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.drawing.image import Image as XlImage
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reporting import tables as tb
+from reporting.html import blocking_warning
+from reporting.model import WeeklyReport
+
+_THIN = Side(style="thin", color="888888")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FILL = PatternFill("solid", fgColor="E8EEF7")
+_TOTAL_FILL = PatternFill("solid", fgColor="F3F3F3")
+_ALERT_FILL = PatternFill("solid", fgColor="FFF1F1")
+_FORMATS = {"int": "#,##0", "signed": "+#,##0;-#,##0;0", "rate": "0.0%", "points": "0.00", "decimal": "0.00"}
+
+
+def sheet_title(text: str) -> str:
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``."""
+    clean = "".join(" " if ch in "[]:*?/\\" else ch for ch in text)
+    return clean[:31]
+
+
+def put_table(ws: Worksheet, table: tb.Table, top: int = 1, left: int = 1) -> int:
+    """Write ``table`` with its heading row at ``top``; returns the next free row."""
+    for j, heading in enumerate(table.headings):
+        cell = ws.cell(row=top, column=left + j, value=heading)
+        cell.font = Font(bold=True)
+        cell.fill = _HEAD_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for i, row in enumerate(table.rows, start=1):
+        for j, c in enumerate(row.cells):
+            value: Any = c.value if c.numeric else c.text
+            cell = ws.cell(row=top + i, column=left + j, value=value)
+            cell.border = _BORDER
+            if c.numeric:
+                cell.number_format = _FORMATS[c.kind]
+            if row.total:
+                cell.font = Font(bold=True)
+                cell.fill = _TOTAL_FILL
+            elif row.alert:
+                cell.font = Font(color="7A0000")
+                cell.fill = _ALERT_FILL
+    return top + len(table.rows) + 2
+
+
+def size_columns(ws: Worksheet, widths: dict[int, float] | None = None) -> None:
+    """Columns wide enough for their text (capped), headings wrapped."""
+    best: dict[int, float] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            length = len(str(cell.value)) if not isinstance(cell.value, float) else 8
+            best[cell.column] = max(best.get(cell.column, 6.0), min(length + 2, 60.0))
+    for column, width in {**best, **(widths or {})}.items():
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = None) -> Worksheet:
+    ws = wb.create_sheet(sheet_title(title))
+    next_row = put_table(ws, table)
+    if note:
+        ws.cell(row=next_row, column=1, value=note).font = Font(italic=True)
+    size_columns(ws)
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def header_block(ws: Worksheet, report: WeeklyReport, columns: int = 8) -> int:
+    """The official header in the first rows; returns the next free row."""
+    t = report.texts
+    header = report.header
+    half = max(columns // 2, 1)
+    cells: list[tuple[int, int, str, Font]] = [
+        (1, 1, header.issuer, Font(size=11)),
+        (2, 1, header.team, Font(size=11, bold=True)),
+        (1, half + 1, t("national_name"), Font(size=11, bold=True)),
+        (2, half + 1, t("national_motto"), Font(size=12, bold=True, underline="single")),
+        (3, half + 1, t.place_date(header.place, header.issued_on), Font(size=11, italic=True)),
+        (5, 1, report.title, Font(size=13, bold=True)),
+    ]
+    for row, column, text, font in cells:
+        ws.cell(row=row, column=column, value=text).font = font
+        ws.cell(row=row, column=column).alignment = Alignment(horizontal="center", wrap_text=True)
+        last = half if column == 1 else columns
+        if row != 5:
+            ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=last)
+    ws.merge_cells(start_row=5, start_column=1, end_row=5, end_column=columns)
+    ws.row_dimensions[5].height = 36
+    return 7
+
+
+def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
+    """``report.xlsx``: summary (header, warning, figures), then one sheet per table and the charts."""
+    t = report.texts
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title(t("sheet_summary"))
+    row = header_block(ws, report)
+    warning = blocking_warning(report)
+    if warning:
+        cell = ws.cell(row=row, column=1, value=warning)
+        cell.font = Font(bold=True, color="B30000")
+        cell.fill = _ALERT_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
+        ws.row_dimensions[row].height = 48
+        row += 2
+    notes = [t("sample_catalogue")] if report.sample_catalogue else []
+    if report.empty:
+        notes.append(t("empty_week"))
+    for line in [*notes, *report.summary_lines(), report.quality_line()]:
+        ws.cell(row=row, column=1, value=line)
+        row += 1
+    row += 1
+    if not report.empty:
+        put_table(ws, tb.province_table(report), top=row)
+    size_columns(ws, dict.fromkeys(range(1, 9), 16.0) | {1: 44.0})
+
+    _table_sheet(wb, t("sheet_units"), tb.form_table(report))
+    _table_sheet(wb, t("sheet_ranking"), tb.ranking_table(report), t("notes_ranking"))
+    _table_sheet(wb, t("sheet_trend"), tb.trend_table(report))
+    _table_sheet(wb, t("sheet_rules"), tb.rules_table(report), t("notes_violations"))
+    _table_sheet(wb, t("sheet_unit_violations"), tb.unit_violations_table(report))
+    _table_sheet(wb, t("sheet_rule_unit"), tb.rule_unit_table(report))
+    _table_sheet(wb, t("sheet_fields"), tb.fields_table(report))
+    _table_sheet(wb, t("sheet_procedures"), tb.procedures_table(report))
+    _table_sheet(wb, t("sheet_quality"), tb.quality_table(report), report.quality_line())
+
+    images = wb.create_sheet(sheet_title(t("sheet_charts")))
+    anchor = 1
+    for role in ("trend", "ranking", "rules"):
+        picture = XlImage(str(charts[role]))
+        scale = 900 / picture.width
+        picture.width, picture.height = picture.width * scale, picture.height * scale
+        images.add_image(picture, f"A{anchor}")
+        anchor += int(picture.height / 20) + 2
+    wb.properties.title = report.title
+    wb.properties.creator = "dossier-audit"
+    wb.save(path)
+    return path

@@ -1,0 +1,238 @@
+"""Each suite on data that passes it and data that fails it (crafted rows in a chdb warehouse)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from checks import CheckResult, QualityRun, run_checks
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
+from tests.builders import apology, ev
+from tests.checks.helpers import NOW, PROCEDURE, UNIT, clean_events, dossier
+from warehouse.store import VIOLATION_COLUMNS, now_version, violation_row
+
+W45 = Week.parse("2025-W45")
+#: Monday after 2025-W45, 08:00 local: the clean data's newest event (Friday 16:00) is still fresh.
+CLEAN_NOW = datetime(2025, 11, 10, 8, 0, tzinfo=VN_TZ)
+
+
+def by_key(run: QualityRun) -> dict[str, CheckResult]:
+    return {r.expectation: r for r in run.results}
+
+
+def failed(run: QualityRun) -> set[str]:
+    return {r.expectation for r in run.results if not r.success}
+
+
+def test_clean_data_passes_every_check(platform, wh, loader):
+    loader.load(clean_events())
+    for week in (None, W45):
+        run = run_checks(platform, wh, week, now=CLEAN_NOW)
+        assert failed(run) == set(), [r.message_en for r in run.results if not r.success]
+        assert run.week == (None if week is None else "2025-W45")
+        assert {r.suite for r in run.results} == {
+            "uniqueness", "vocabulary", "event_time", "due_dates", "catalogue", "lifecycle", "freshness",
+        }  # fmt: skip
+        assert all(r.week == run.week and r.checked_at == CLEAN_NOW.astimezone(UTC) for r in run.results)
+    results = by_key(run)
+    assert results["events.event_id is unique"].element_count == 12
+    assert results["dossiers.due_at is not before received_at"].element_count == 4
+    assert results["dossiers.procedure_code is in the catalogue"].message_vi == (
+        "Mã thủ tục đều có trong danh mục (4 hồ sơ)"
+    )
+
+
+def test_empty_week_passes(platform, wh, loader):
+    loader.load(clean_events())
+    run = run_checks(platform, wh, Week.parse("2025-W40"), now=CLEAN_NOW)
+    assert failed(run) == set()
+    assert by_key(run)["events.type is a contract event type"].element_count == 0
+
+
+def test_uniqueness_same_event_id_under_two_dossiers(platform, wh, loader):
+    events = clean_events()
+    loader.load(events)
+    # A source system re-sends event 1 of the first dossier for another dossier, a week later.
+    stray = dossier(9, "2025-11-11")[0].model_copy(update={"event_id": events[0].event_id})
+    loader.load([stray])
+    for week in (None, W45, Week.parse("2025-W46")):
+        run = run_checks(platform, wh, week, now=NOW)
+        result = by_key(run)["events.event_id is unique"]
+        assert not result.success and result.blocking and result.unexpected_count == 2, week
+        assert run.blocking_failures == [result]
+        assert {e["dossier_id"] for e in result.details["examples"]} == {
+            events[0].dossier_id,
+            stray.dossier_id,
+        }
+        assert result.message_vi.endswith(": 2 bản ghi sự kiện")
+    # Exact re-deliveries collapse under FINAL: not a failure.
+    loader.load(events[:3])
+    assert "events.event_id is unique" not in failed(
+        run_checks(platform, wh, Week.parse("2025-W44"), now=NOW)
+    )
+
+
+def test_vocabulary_channels_and_severities(platform, wh, loader):
+    loader.load(clean_events())
+    # An event whose stored data names a channel the contract does not have (written by another producer).
+    bad = dossier(7, "2025-11-05")
+    loader.load(bad)
+    loader.rows(bad[:1], data='{"procedure_code":"1.004222","channel":"fax","due_at":null,"documents":[]}')
+    # A submission by post (the contract allows online submission only).
+    post = ev(
+        "submitted", "2025-11-05 08:00", {"procedure_code": PROCEDURE, "channel": "online"}, dossier="P"
+    )
+    loader.rows([post], data='{"procedure_code":"1.004222","channel":"postal"}')
+    wh.insert(
+        "dossiers",
+        ["dossier_id", "unit_code", "channel", "received_at", "version"],
+        [["D-fax"], [UNIT], ["fax"], [datetime(2025, 11, 5, 2, tzinfo=UTC)], [now_version()]],
+    )
+    # A violation stored with a severity its rule does not have.
+    v = {
+        "dossier_id": "D-x", "rule_id": "LATE_NO_APOLOGY", "event_id": None, "kind": "violation",
+        "severity": "low", "unit_code": UNIT, "procedure_code": PROCEDURE, "legal_basis": "x",
+        "occurred_at": "2025-11-06T10:00:00+07:00", "rulebook_version": "1", "evidence": [],
+    }  # fmt: skip
+    wh.insert("violations", VIOLATION_COLUMNS, [[x] for x in violation_row(v, "open", NOW, "test", 1)])
+    run = run_checks(platform, wh, W45, now=NOW)
+    results = by_key(run)
+    channel = results["events.data.channel is allowed for the event type"]
+    assert not channel.success and channel.blocking and channel.unexpected_count == 2
+    assert {u["value"] for u in channel.details["unexpected_values"]} == {"received:fax", "submitted:postal"}
+    dossiers = results["dossiers.channel is a reception channel"]
+    assert (dossiers.success, dossiers.unexpected_count) == (False, 1)
+    assert dossiers.message_en == "Dossier reception channel not valid: 1 dossier"
+    assert dossiers.details["examples"] == [{"channel": "fax", "dossier_id": "D-fax"}]
+    severity = results["violations.rule_id and severity match the rulebook"]
+    assert (severity.success, severity.unexpected_count, severity.blocking) == (False, 1, True)
+    assert results["events.type is a contract event type"].success
+    assert results["dossiers.end_type is an end event type"].success
+
+
+def test_event_time_bounds_and_future(platform, wh, loader):
+    loader.load(clean_events())
+    assert failed(run_checks(platform, wh, None, now=CLEAN_NOW)) == set()
+    old = dossier(1, "2014-12-30")
+    future = dossier(2, "2025-11-21")  # the day after NOW
+    loader.load(old + future)
+    run = run_checks(platform, wh, None, now=NOW)
+    results = by_key(run)
+    before = results["events.occurred_at is not before 2015-01-01"]
+    assert (before.success, before.blocking, before.unexpected_count, before.element_count) == (
+        False,
+        True,
+        3,
+        18,
+    )
+    assert (
+        before.message_vi == "Thời điểm sự kiện trước 01/01/2015 (sai đồng hồ hoặc sai định dạng): 3 sự kiện"
+    )
+    ahead = results["events.occurred_at is not in the future"]
+    assert (ahead.success, ahead.unexpected_count) == (False, 3)
+    assert "12:05 20/11/2025" in ahead.message_vi
+    # A day later the same events are no longer in the future; the injected clock decides.
+    later = by_key(run_checks(platform, wh, None, now=NOW + timedelta(days=2)))
+    assert later["events.occurred_at is not in the future"].success
+    with pytest.raises(ValueError, match="no time zone"):
+        run_checks(platform, wh, None, now=datetime(2025, 11, 20))
+
+
+def test_due_date_before_reception(platform, wh, loader):
+    events = clean_events()
+    events[0] = events[0].model_copy(
+        update={
+            "data": events[0].data.model_copy(update={"due_at": events[0].occurred_at - timedelta(hours=1)})
+        }
+    )
+    loader.load(events)
+    result = by_key(run_checks(platform, wh, W45, now=NOW))["dossiers.due_at is not before received_at"]
+    assert (result.success, result.blocking, result.unexpected_count, result.element_count) == (
+        False,
+        True,
+        1,
+        4,
+    )
+    assert result.message_vi == "Ngày hẹn trả trước ngày tiếp nhận: 1 hồ sơ"
+    assert result.details["examples"][0]["dossier_id"] == events[0].dossier_id
+
+
+def test_catalogue_codes(platform, wh, loader):
+    loader.load(clean_events())
+    loader.load(
+        dossier(5, "2025-11-05", procedure="9.999999") + dossier(6, "2025-11-05", unit="999.99.99.X99")
+    )
+    loader.load([ev("transferred", "2025-11-05 10:00", {"to_unit_code": "888.88.88.X88"},
+                    dossier=dossier(1)[0].dossier_id, unit=UNIT)])  # fmt: skip
+    results = by_key(run_checks(platform, wh, W45, now=NOW))
+    unit = results["events.unit_code is in the catalogue"]
+    assert (unit.success, unit.blocking, unit.unexpected_count) == (False, True, 3)
+    assert unit.details["unexpected_values"] == [{"value": "999.99.99.X99", "count": 3}]
+    target = results["events.data.to_unit_code is in the catalogue"]
+    assert (target.success, target.blocking, target.unexpected_count, target.element_count) == (
+        False,
+        False,
+        1,
+        1,
+    )
+    procedure = results["dossiers.procedure_code is in the catalogue"]
+    assert (procedure.success, procedure.blocking) == (False, False)
+    assert procedure.message_vi == "Mã thủ tục không có trong danh mục: 1 hồ sơ"
+    assert procedure.message_en == "Procedure code not in the catalogue: 1 dossier"
+    assert procedure.details["params"]["catalogue"].startswith("warehouse snapshot ")
+
+
+def test_catalogue_uses_the_newest_snapshot(platform, wh, loader):
+    loader.load(clean_events())
+    assert by_key(run_checks(platform, wh, W45, now=NOW))[
+        "dossiers.procedure_code is in the catalogue"
+    ].success
+    # A newer snapshot without the procedure: the dossiers' code is now unknown.
+    newer = 2**62
+    wh.insert("procedures", ["snapshot", "code", "name", "field_code", "max_amount", "max_unit"],
+              [[newer], ["9.000001"], ["x"], ["1"], [1.0], ["working_days"]])  # fmt: skip
+    wh.insert(
+        "catalogue_snapshots", ["snapshot", "name", "loaded_at"], [[newer], ["newer"], [datetime.now(UTC)]]
+    )
+    result = by_key(run_checks(platform, wh, W45, now=NOW))["dossiers.procedure_code is in the catalogue"]
+    assert (result.success, result.unexpected_count) == (False, 4)
+    assert result.details["params"]["catalogue"] == f"warehouse snapshot {newer}"
+
+
+def test_lifecycle_events_after_end(platform, wh, loader):
+    events = clean_events()
+    first = events[0].dossier_id
+    ok_after = [apology("2025-11-04 17:00", "2025-11-10 17:00", dossier=first, unit=UNIT)]
+    loader.load(events + ok_after)
+    result = by_key(run_checks(platform, wh, W45, now=NOW))[
+        "events.occurred_at is not after the dossier's end"
+    ]
+    assert result.success, result.message_en  # returned and corrections may follow the end
+    loader.load([ev("supplement_requested", "2025-11-05 09:00", {"notice_id": "BS-9", "reason": "",
+                     "requested_documents": []}, dossier=first, unit=UNIT, event_id="late-1")])  # fmt: skip
+    result = by_key(run_checks(platform, wh, W45, now=NOW))[
+        "events.occurred_at is not after the dossier's end"
+    ]
+    assert (result.success, result.blocking, result.unexpected_count) == (False, False, 1)
+    assert result.details["examples"][0]["event_id"] == "late-1"
+    assert result.message_vi.startswith("Sự kiện phát sinh sau khi hồ sơ đã kết thúc")
+
+
+def test_freshness(platform, wh, loader):
+    empty = by_key(run_checks(platform, wh, None, now=NOW))["events: the newest occurred_at is recent"]
+    assert not empty.success and not empty.blocking and "không có" in empty.message_vi
+    loader.load(clean_events())  # newest event: Friday 2025-11-07 16:00 local
+    newest = datetime(2025, 11, 7, 16, 0, tzinfo=UTC) - timedelta(hours=7)
+    fresh = by_key(run_checks(platform, wh, None, now=newest + timedelta(days=2)))
+    assert fresh["events: the newest occurred_at is recent"].success
+    stale = by_key(run_checks(platform, wh, None, now=NOW))["events: the newest occurred_at is recent"]
+    assert (stale.success, stale.blocking, stale.unexpected_count) == (False, False, 1)
+    assert stale.message_en.startswith("Data not fresh: newest event at 2025-11-07 16:00 (UTC+7)")
+    # For a past week the reference is the week's end (Monday 10 Nov 00:00 local), not the clock.
+    week = by_key(run_checks(platform, wh, W45, now=NOW))["events: the newest occurred_at is recent"]
+    assert week.success
+    assert not by_key(run_checks(platform, wh, Week.parse("2025-W46"), now=NOW))[
+        "events: the newest occurred_at is recent"
+    ].success

@@ -1,0 +1,142 @@
+"""The Dagster definitions: they load without touching the environment, and their graph (assets,
+dependencies, partitions, checks, jobs, schedule, sensor) equals the committed snapshot.
+
+Regenerate the snapshot after an intended change: ``UPDATE_SNAPSHOTS=1 pytest tests/pipelines``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import AssetKey, Definitions, WeeklyPartitionsDefinition
+
+from inspections.weeks import Week
+from pipelines.definitions import build_definitions, defs
+from pipelines.partitions import PartitionKeyError, key_of_week, week_of_key, weekly_partitions
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.json"
+
+
+def graph_snapshot(definitions: Definitions) -> dict[str, Any]:
+    repo = definitions.get_repository_def()
+    graph = repo.asset_graph
+    assets: dict[str, Any] = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        partitions = node.partitions_def
+        assets[key.to_user_string()] = {
+            "deps": sorted(p.to_user_string() for p in node.parent_keys),
+            "group": node.group_name,
+            "materializable": node.is_materializable,
+            "kinds": sorted(node.kinds),
+            "partitions": None
+            if partitions is None
+            else {
+                "type": type(partitions).__name__,
+                "start": str(getattr(partitions, "start", None)),
+                "timezone": getattr(partitions, "timezone", None),
+                "cron": getattr(partitions, "cron_schedule", None),
+                "fmt": getattr(partitions, "fmt", None),
+            },
+        }
+    checks = {
+        key.to_user_string(): {"blocking": graph.get(key).blocking}
+        for key in sorted(graph.asset_check_keys, key=lambda k: k.to_user_string())
+    }
+    schedules = {
+        s.name: {"cron": s.cron_schedule, "timezone": s.execution_timezone, "job": s.job_name}
+        for s in repo.schedule_defs
+    }
+    sensors = {
+        s.name: {"jobs": sorted(j.name for j in s.jobs), "interval": s.minimum_interval_seconds}
+        for s in repo.sensor_defs
+    }
+    jobs = sorted(j.name for j in repo.get_all_jobs() if not j.name.startswith("__"))
+    return {
+        "assets": assets,
+        "checks": checks,
+        "jobs": jobs,
+        "schedules": schedules,
+        "sensors": sensors,
+        "resources": sorted(repo.get_top_level_resources()),
+    }
+
+
+def test_graph_equals_the_snapshot():
+    current = graph_snapshot(defs)
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert current == expected, "graph changed: review, then UPDATE_SNAPSHOTS=1 pytest tests/pipelines"
+
+
+def test_definitions_are_loadable_and_report_assets_follow_the_quality_run():
+    Definitions.validate_loadable(defs)
+    graph = defs.get_repository_def().asset_graph
+    for report in ("leadership_report", "audit_packs"):
+        assert AssetKey("data_quality") in graph.get(AssetKey(report)).parent_keys
+    # Every suite of checks/ is a check, blocking exactly when the suite blocks.
+    from checks import SUITES
+
+    blocking = {k.name: graph.get(k).blocking for k in graph.asset_check_keys}
+    assert blocking == {f"{s.name}_suite": s.blocking for s in SUITES}
+    assert any(blocking.values()) and not all(blocking.values())
+
+
+def test_dagster_loads_the_project_without_reading_the_environment():
+    # `dagster definitions validate` in the repository root finds the module through [tool.dagster]. A
+    # warehouse URL that cannot be opened and a language that does not exist change nothing: building the
+    # definitions reads no settings and connects nowhere.
+    env = {**os.environ, "DOSSIER_AUDIT_WAREHOUSE": "nonsense://x", "DOSSIER_AUDIT_LANG": "klingon"}
+    dagster = Path(sys.executable).parent / "dagster"
+    done = subprocess.run(
+        [str(dagster), "definitions", "validate"],
+        check=False,
+        env=env,
+        cwd=Path(__file__).parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Validation successful for code location dossier_audit" in done.stdout + done.stderr
+
+
+def test_partition_start_is_configurable():
+    later = build_definitions(start=date(2025, 6, 4))  # a Wednesday: partitions start on its Monday
+    partitions = later.get_repository_def().asset_graph.get(AssetKey("weekly_metrics")).partitions_def
+    assert isinstance(partitions, WeeklyPartitionsDefinition)
+    assert partitions.get_first_partition_key() == "2025-06-02"
+
+
+def test_partition_keys_are_the_mondays_of_local_weeks():
+    partitions = weekly_partitions()
+    keys = partitions.get_partition_keys_in_range(
+        partitions.get_partition_key_range_for_time_window(
+            partitions.time_window_for_partition_key("2025-10-27")
+        )
+    )
+    assert keys == ["2025-10-27"]
+    window = partitions.time_window_for_partition_key("2025-10-27")
+    assert window.start.isoformat() == "2025-10-27T00:00:00+07:00"
+    assert window.end.isoformat() == "2025-11-03T00:00:00+07:00"
+    assert week_of_key("2025-10-27") == Week.parse("2025-W44")
+    assert key_of_week(Week.parse("2026-W01")) == "2025-12-29"
+    # The first key of 2024-01-01 is a Monday already.
+    assert partitions.get_first_partition_key() == "2024-01-01"
+
+
+@pytest.mark.parametrize(
+    ("key", "error"),
+    [("2025-10-28", "is a Tuesday"), ("2025-W44", "not a weekly partition key"), ("", "not a weekly")],
+)
+def test_bad_partition_keys_are_refused_clearly(key, error):
+    with pytest.raises(PartitionKeyError, match=error):
+        week_of_key(key)

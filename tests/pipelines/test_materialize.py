@@ -1,0 +1,189 @@
+"""The weekly assets materialize in-process against a chdb warehouse holding a simulated province; a
+backfill of the same week is idempotent; every asset run is recorded in ``report_runs``."""
+
+from __future__ import annotations
+
+import subprocess
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+import checks
+from checks.results import CheckResult, QualityRun, latest_results
+from dossier_audit.assembly import Platform
+from dossier_audit.warehouse_jobs import metrics_warehouse
+from pipelines.runner import materialize_week
+from pipelines.runs import report_runs
+from reporting import api as reporting_api
+from tests.pipelines.conftest import WEEK
+from warehouse.base import open_warehouse
+
+KINDS = {"weekly_metrics", "violation_summary", "data_quality", "leadership_report", "audit_packs"}
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_week_materializes_and_its_backfill_is_idempotent(settings):
+    first = materialize_week(settings, WEEK)
+    assert first.success
+    out = settings.reports_dir / str(WEEK)
+    assert first.out_dir == out
+    before = files(out)
+    assert {
+        "metrics.json",
+        "violations.json",
+        "quality.json",
+        "report.html",
+        "report.pdf",
+        "report.xlsx",
+    } <= set(before)
+    assert first.report_files and all(p.exists() and out in p.parents for p in first.report_files)
+    packs = [p for p in first.audit_packs if p.suffix == ".xlsx"]
+    assert packs and all(p.parent == out / "units" and p.exists() for p in packs)
+    assert not [name for name in before if ".staging" in name]
+    # Clean simulated data: every suite passes, so nothing warns on the report's first page.
+    assert first.checks and all(first.checks.values())
+    assert first.blocking_quality_failures == 0
+    assert first.metadata["leadership_report"]["built_on_failed_data"] is False
+    assert "CẢNH BÁO" not in first_page(out / "report.pdf")
+
+    platform = Platform(settings)
+    with open_warehouse(settings.warehouse_url) as wh:
+        form = metrics_warehouse(platform, wh, WEEK.start, WEEK.end)
+        assert latest_results(wh, WEEK)  # the quality run is stored for the report to read
+    assert form.received_total > 0
+    metrics = orjson.loads(before["metrics.json"])
+    assert metrics["province"] == orjson.loads(orjson.dumps(form.to_json_dict()))
+    assert first.metadata["weekly_metrics"]["received_total"] == form.received_total
+    assert first.metadata["weekly_metrics"]["on_time_rate"] == pytest.approx(form.on_time_rate)
+
+    second = materialize_week(settings, WEEK)  # the backfill of the same week
+    assert second.success and second.run_id != first.run_id
+    after = files(out)
+    assert set(after) == set(before)  # the same files, none left over from the first run
+    for figures in ("metrics.json", "violations.json"):
+        assert after[figures] == before[figures]
+    assert second.metadata["weekly_metrics"] == first.metadata["weekly_metrics"]
+
+    with open_warehouse(settings.warehouse_url) as wh:
+        runs = report_runs(wh)
+        assert metrics_warehouse(platform, wh, WEEK.start, WEEK.end).to_json_dict() == form.to_json_dict()
+    by_run: dict[str, set[str]] = defaultdict(set)
+    for run in runs:
+        assert run["status"] == "succeeded", run
+        assert run["params"]["week"] == str(WEEK) and run["params"]["partition"] == "2025-10-27"
+        assert run["finished_at"] >= run["started_at"]
+        by_run[run["params"]["dagster_run_id"]].add(run["kind"])
+    assert by_run == {first.run_id: KINDS, second.run_id: KINDS}
+
+
+def first_page(pdf: Path) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def _fast_reports(monkeypatch, *, leadership: bool = True):
+    """Stand-ins for the report writers where the reports are not what a test is about."""
+
+    def report(platform, wh, week, out_dir, *, lang="vi"):
+        path = out_dir / "report.html"
+        path.write_text(f"{week} {lang}", encoding="utf-8")
+        return [path]
+
+    def packs(platform, wh, week, out_dir, *, lang="vi", sample_size=10):
+        (out_dir / "units").mkdir()
+        path = out_dir / "units" / "U1.xlsx"
+        path.write_bytes(b"x")
+        return [path]
+
+    if leadership:
+        monkeypatch.setattr(reporting_api, "write_weekly_report", report)
+    monkeypatch.setattr(reporting_api, "write_audit_packs", packs)
+
+
+def _failing_blocking_suite(monkeypatch):
+    real = checks.run_checks
+
+    def run_checks(platform, wh, week, *, now=None):
+        run = real(platform, wh, week, now=now)
+        bad = CheckResult(
+            "uniqueness", "events.event_id is unique", "event_id", False, True, 2, 100,
+            "trùng mã sự kiện", "duplicate event ids", datetime.now(UTC), str(week),
+        )  # fmt: skip
+        return QualityRun(run.run_id, run.week, [bad, *(r for r in run.results if r.suite != "uniqueness")])
+
+    monkeypatch.setattr(checks, "run_checks", run_checks)
+
+
+def test_a_failed_blocking_check_still_builds_the_report_which_says_so_first(settings, monkeypatch):
+    _fast_reports(monkeypatch, leadership=False)
+    _failing_blocking_suite(monkeypatch)
+    result = materialize_week(settings, WEEK)
+    assert result.success
+    assert result.checks["data_quality:uniqueness_suite"] is False
+    assert result.checks["data_quality:due_dates_suite"] is True
+    assert result.blocking_quality_failures == 1
+    assert result.metadata["leadership_report"]["built_on_failed_data"] is True
+    assert result.report_files and result.audit_packs
+    # The quality run was stored before the report was built, so its first page carries the warning.
+    page = first_page(settings.reports_dir / str(WEEK) / "report.pdf")
+    assert "CẢNH BÁO" in page and "1 kiểm tra chất lượng bắt buộc" in " ".join(page.split())
+    with open_warehouse(settings.warehouse_url) as wh:
+        stored = latest_results(wh, WEEK)
+    assert [r.expectation for r in stored if r.blocking and not r.success] == ["events.event_id is unique"]
+
+
+def test_halting_on_blocking_failures_skips_the_reports(settings, monkeypatch):
+    from pipelines import runner
+
+    _fast_reports(monkeypatch)
+    _failing_blocking_suite(monkeypatch)
+    real = runner.PlatformResource
+
+    def halting(**kwargs):
+        return real(**kwargs, halt_on_blocking_failure=True)
+
+    monkeypatch.setattr(runner, "PlatformResource", halting)
+    result = materialize_week(settings, WEEK, raise_on_error=False)
+    assert result.checks["data_quality:uniqueness_suite"] is False
+    assert "weekly_metrics" in result.metadata and "data_quality" in result.metadata
+    assert "leadership_report" not in result.metadata and "audit_packs" not in result.metadata
+    assert not (settings.reports_dir / str(WEEK) / "report.html").exists()
+
+
+def test_a_failing_asset_is_recorded_as_a_failed_report_run(settings, monkeypatch):
+    _fast_reports(monkeypatch)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(reporting_api, "write_audit_packs", broken)
+    result = materialize_week(settings, WEEK, raise_on_error=False)
+    assert not result.success
+    assert "leadership_report" in result.metadata and "audit_packs" not in result.metadata
+    with open_warehouse(settings.warehouse_url) as wh:
+        runs = {r["kind"]: r for r in report_runs(wh)}
+    assert runs["audit_packs"]["status"] == "failed"
+    assert "disk full" in runs["audit_packs"]["detail"]["error"]
+    assert not list((settings.reports_dir / str(WEEK)).glob(".*staging"))  # nothing half-written is left
+    assert runs["leadership_report"]["status"] == "succeeded"
+    with pytest.raises(Exception, match="disk full"):
+        materialize_week(settings, WEEK)
+
+
+def test_a_lent_warehouse_session_is_used_and_left_open(settings, monkeypatch):
+    _fast_reports(monkeypatch)
+    with open_warehouse(settings.warehouse_url) as wh:
+        result = materialize_week(settings, WEEK, warehouse=wh)
+        assert result.success
+        assert {r["kind"] for r in report_runs(wh)} == KINDS  # the session still works

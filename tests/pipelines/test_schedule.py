@@ -1,0 +1,49 @@
+"""The weekly schedule: every Monday 07:00 Asia/Ho_Chi_Minh, building the week Monday–Sunday just ended."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from dagster import build_schedule_context
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
+from pipelines.definitions import defs
+from pipelines.partitions import week_of_key
+from pipelines.schedules import WEEKLY_JOB, WEEKLY_SCHEDULE
+
+REPO = defs.get_repository_def()
+SCHEDULE = REPO.get_schedule_def(WEEKLY_SCHEDULE)
+
+
+def tick(at: datetime) -> list[str]:
+    data = SCHEDULE.evaluate_tick(build_schedule_context(scheduled_execution_time=at, repository_def=REPO))
+    assert data.run_requests is not None
+    return [r.partition_key for r in data.run_requests if r.partition_key is not None]
+
+
+def test_schedule_runs_mondays_at_seven_local_time():
+    assert SCHEDULE.cron_schedule == "0 7 * * 1"
+    assert SCHEDULE.execution_timezone == "Asia/Ho_Chi_Minh"
+    assert SCHEDULE.job_name == WEEKLY_JOB
+
+
+def test_the_monday_tick_targets_the_week_just_ended():
+    assert tick(datetime(2025, 11, 10, 7, 0, tzinfo=VN_TZ)) == ["2025-11-03"]
+    # The same instant written in UTC (00:00Z) is the same tick.
+    assert tick(datetime(2025, 11, 10, 0, 0, tzinfo=UTC)) == ["2025-11-03"]
+    # Across a year boundary: ISO week 2026-W01 starts on Monday 2025-12-29.
+    assert tick(datetime(2026, 1, 5, 7, 0, tzinfo=VN_TZ)) == ["2025-12-29"]
+    assert week_of_key("2025-12-29") == Week.parse("2026-W01")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dates(min_value=date(2024, 1, 15), max_value=date(2030, 12, 31)))
+def test_every_monday_tick_builds_the_last_complete_week(day):
+    monday = day - timedelta(days=day.weekday())
+    at = datetime(monday.year, monday.month, monday.day, 7, 0, tzinfo=VN_TZ)
+    (key,) = tick(at)
+    assert week_of_key(key) == Week.last_complete(at)
+    assert key == (monday - timedelta(days=7)).isoformat()

@@ -1,0 +1,163 @@
+"""The alert sensor: it fires (a run request for the failing alert job, with a clear message) when dead
+letters grow or a unit's open violations jump against its recent average, and stays quiet otherwise."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+from dagster import DagsterEventType, build_sensor_context
+
+from dossier_audit.assembly import Platform
+from dossier_audit.config import load_settings
+from dossier_audit.warehouse_jobs import init, load_file
+from pipelines.definitions import defs
+from pipelines.resources import WarehouseResource
+from pipelines.sensors import (
+    ALERT_JOB,
+    ALERT_SENSOR,
+    AlertCursor,
+    AlertThresholds,
+    alert_job,
+    evaluate_alerts,
+    latest_week,
+)
+from tests.pipelines.conftest import AS_OF
+from warehouse.base import Warehouse, open_warehouse
+from warehouse.store import REJECTION_COLUMNS, VIOLATION_COLUMNS, now_version, violation_row
+
+REPO = defs.get_repository_def()
+SENSOR = REPO.get_sensor_def(ALERT_SENSOR)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def tick(url: str, cursor: str | None, **thresholds):
+    context = build_sensor_context(
+        cursor=cursor,
+        repository_def=REPO,
+        resources={
+            "warehouse": WarehouseResource(url=url),
+            "alert_thresholds": AlertThresholds(**thresholds),
+        },
+    )
+    return SENSOR.evaluate_tick(context)
+
+
+def add_dead_letters(wh: Warehouse, n: int, start: int = 0) -> None:
+    at = datetime(2025, 11, 3, tzinfo=UTC)
+    rows = [
+        ("test.jsonl", start + i, f"h{start + i}", "{not json", "invalid_json", "bad line", at)
+        for i in range(n)
+    ]
+    wh.insert("rejected_events", REJECTION_COLUMNS, [list(c) for c in zip(*rows, strict=True)])
+
+
+def add_violations(wh: Warehouse, unit: str, n: int, when: datetime) -> None:
+    """``n`` open violations of ``unit`` at ``when``, modelled on a stored one."""
+    ((detail,),) = wh.query("SELECT detail FROM violations FINAL WHERE state = 'open' LIMIT 1")
+    model = orjson.loads(detail)
+    rows = []
+    for i in range(n):
+        v = {**model, "dossier_id": f"JUMP-{i}", "unit_code": unit, "occurred_at": when.isoformat()}
+        rows.append(violation_row(v, "open", AS_OF, "test", now_version()))
+    wh.insert("violations", VIOLATION_COLUMNS, [list(c) for c in zip(*rows, strict=True)])
+
+
+def test_dead_letters_growth_fires_once_and_otherwise_stays_quiet(province_url):
+    first = tick(province_url, None)
+    assert first.run_requests == []  # the first tick sets the baseline
+    assert AlertCursor.parse(first.cursor).dead_letters == 0
+    quiet = tick(province_url, first.cursor)
+    assert quiet.run_requests == []
+    assert quiet.skip_message
+
+    with open_warehouse(province_url) as wh:
+        add_dead_letters(wh, 3)
+    fired = tick(province_url, quiet.cursor)
+    (request,) = fired.run_requests
+    assert request.job_name in (None, ALERT_JOB)
+    config = request.run_config["ops"]["raise_alert"]["config"]
+    assert config["kind"] == "dead_letters"
+    assert "Dead letters grew by 3 (from 0 to 3)" in config["message"]
+    assert "invalid_json ×3" in config["message"]
+
+    # Nothing new since: quiet again; more dead letters: a new alert with its own run key.
+    assert tick(province_url, fired.cursor).run_requests == []
+    with open_warehouse(province_url) as wh:
+        add_dead_letters(wh, 2, start=3)
+    (again,) = tick(province_url, fired.cursor).run_requests
+    assert "grew by 2 (from 3 to 5)" in again.run_config["ops"]["raise_alert"]["config"]["message"]
+    assert again.run_key != request.run_key
+
+
+def test_a_units_violation_jump_fires_and_normal_weeks_do_not(province_url):
+    baseline = tick(province_url, None)
+    assert baseline.run_requests == []  # the simulated province has no jump
+    with open_warehouse(province_url) as wh:
+        week, _first = latest_week(wh, NOW)
+        (unit,) = wh.query(
+            "SELECT unit_code FROM violations FINAL WHERE state = 'open' GROUP BY unit_code"
+            " ORDER BY count() DESC, unit_code LIMIT 1"
+        )[0:1]
+        add_violations(
+            wh, unit[0], 30, datetime.combine(week.start, datetime.min.time(), tzinfo=UTC) + timedelta(days=2)
+        )
+    fired = tick(province_url, baseline.cursor)
+    (request,) = fired.run_requests
+    config = request.run_config["ops"]["raise_alert"]["config"]
+    assert config["kind"] == "violation_jump"
+    assert f"Unit {unit[0]}:" in config["message"] and str(week) in config["message"]
+    figures = orjson.loads(config["figures_json"])
+    assert figures["current"] >= 30 and figures["current"] > 2 * figures["average"]
+    assert figures["history_weeks"] == 8
+    # The same jump is not alerted twice; a stricter threshold would not have fired at all.
+    assert tick(province_url, fired.cursor).run_requests == []
+    assert tick(province_url, baseline.cursor, jump_min=100).run_requests == []
+
+
+def test_the_alert_job_fails_with_the_message(province_url):
+    with open_warehouse(province_url) as wh:
+        cursor = AlertCursor(dead_letters=0)
+        add_dead_letters(wh, 4)
+        (alert,) = evaluate_alerts(wh, AlertThresholds(), NOW, cursor)
+    from pipelines.sensors import run_request
+
+    result = alert_job.execute_in_process(run_config=run_request(alert).run_config, raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    error = failure.step_failure_data.user_failure_data
+    assert error is not None and "Dead letters grew by 4" in (error.description or "")
+    assert error.metadata["kind"].value == "dead_letters"
+
+
+def test_an_unreadable_warehouse_is_a_skipped_tick_not_an_error(province_url, tmp_path):
+    # chdb runs one embedded engine per process: while another directory is open, this one cannot be.
+    with open_warehouse(f"chdb://{tmp_path / 'other'}"):
+        data = tick(province_url, None)
+    assert data.run_requests == []
+    assert "warehouse not readable" in (data.skip_message or "")
+
+
+def test_jump_detection_runs_on_both_backends(warehouse_url, province_events):
+    platform = Platform(load_settings())
+    with open_warehouse(warehouse_url, create_database=True) as wh:
+        init(platform, wh)
+        load_file(platform, wh, province_events, AS_OF)
+        cursor = AlertCursor()
+        assert evaluate_alerts(wh, AlertThresholds(), NOW, cursor) == []
+        week, _ = latest_week(wh, NOW)
+        add_violations(
+            wh,
+            "000.10.01.H99",
+            9,
+            datetime.combine(week.start, datetime.min.time(), tzinfo=UTC) + timedelta(days=1),
+        )
+        (alert,) = evaluate_alerts(wh, AlertThresholds(), NOW, cursor)
+        assert alert.figures["unit"] == "000.10.01.H99" and alert.figures["week"] == str(week)
+        assert evaluate_alerts(wh, AlertThresholds(), NOW, cursor) == []
+
+
+@pytest.mark.parametrize("text", [None, ""])
+def test_an_empty_cursor_starts_fresh(text):
+    assert AlertCursor.parse(text) == AlertCursor()

@@ -1,0 +1,262 @@
+"""What the reports count (violations by week in local time, open ones only, merged units, ranking,
+data-quality states), the same SQL on ClickHouse 18.16, Vietnamese formatting, and the ``report`` command."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from checks import results as quality_results
+from dossier_audit.cli import app
+from dossier_audit.warehouse_jobs import init
+from inspections.metrics import ReportingForm
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
+from reporting import gather
+from reporting.api import violation_summary, weekly_metrics
+from reporting.i18n import Texts, short_unit_name
+from reporting.model import default_place, province_unit_name
+from reporting.packs import gather_packs
+from tests.reporting.conftest import WEEK, Province, load_province
+from tests.warehouse.server import ClickHouseServer
+from warehouse.base import WarehouseError, open_warehouse
+from warehouse.store import VIOLATION_COLUMNS, violation_row
+
+runner = CliRunner()
+UNIT = "000.10.01.H99"
+
+
+def _violation(dossier: str, rule: str, at: datetime, unit: str = UNIT) -> dict[str, object]:
+    return {
+        "dossier_id": dossier,
+        "rule_id": rule,
+        "kind": "violation",
+        "severity": "high",
+        "unit_code": unit,
+        "procedure_code": "1.004988",
+        "event_id": f"{dossier}-01",
+        "occurred_at": at.isoformat(),
+        "legal_basis": "Điều 19 Nghị định 61/2018/NĐ-CP",
+        "rulebook_version": "1",
+        "evidence": {"note": "test"},
+    }
+
+
+def _store(province: Province, rows: list[tuple[dict[str, object], str, int]]) -> None:
+    data = [violation_row(v, state, province.as_of, "detector", version) for v, state, version in rows]
+    province.wh.insert("violations", VIOLATION_COLUMNS, [list(col) for col in zip(*data, strict=True)])
+
+
+def test_violations_count_in_their_local_week_open_only_and_for_successor_units(province: Province) -> None:
+    before = violation_summary(province.platform, province.wh, WEEK)
+    before_next = violation_summary(province.platform, province.wh, WEEK.next())
+    rule = "REFUSAL_NO_REASON"
+    sunday_night = datetime(2025, 11, 9, 23, 30, tzinfo=VN_TZ)  # W45 locally (16:30 UTC)
+    monday_early = datetime(2025, 11, 10, 0, 30, tzinfo=VN_TZ)  # W46 locally, still 9 Nov in UTC
+    merged = "000.01.01.H99"  # abolished on 2025-07-01, successor 000.10.01.H99
+    _store(
+        province,
+        [
+            (_violation("T-1", rule, sunday_night), "open", 1),
+            (_violation("T-2", rule, monday_early), "open", 1),
+            (_violation("T-3", rule, sunday_night), "open", 1),
+            (_violation("T-3", rule, sunday_night), "retracted", 2),  # newer record wins: not counted
+            (_violation("T-4", rule, sunday_night, unit=merged), "open", 1),
+        ],
+    )
+    after = violation_summary(province.platform, province.wh, WEEK)
+    after_next = violation_summary(province.platform, province.wh, WEEK.next())
+    assert after["total"] == before["total"] + 2  # T-1 and T-4
+    assert after_next["total"] == before_next["total"] + 1  # T-2
+    rule_row = {r["rule_id"]: r for r in after["by_rule"]}[rule]
+    old_rule = {r["rule_id"]: r for r in before["by_rule"]}.get(rule, {"count": 0})
+    assert rule_row["count"] == old_rule["count"] + 2
+    unit_row = {u["unit_code"]: u for u in after["by_unit"]}[UNIT]
+    old_unit = {u["unit_code"]: u for u in before["by_unit"]}.get(UNIT, {"count": 0, "dossiers": 0})
+    assert (unit_row["count"], unit_row["dossiers"]) == (old_unit["count"] + 2, old_unit["dossiers"] + 2)
+    assert merged not in {u["unit_code"] for u in after["by_unit"]}
+    assert after["change"] == after["total"] - after["previous_total"]
+    orjson.dumps(after)  # JSON-able
+    packs = {p.unit: p for p in gather_packs(province.platform, province.wh, WEEK, 2)}
+    listed = {v.dossier_id for v in packs[UNIT].violations}
+    assert {"T-1", "T-4"} <= listed and not {"T-2", "T-3"} & listed
+
+
+def test_violation_summary_week_on_week(province: Province) -> None:
+    this = violation_summary(province.platform, province.wh, WEEK.previous())
+    later = violation_summary(province.platform, province.wh, WEEK)
+    assert later["previous_total"] == this["total"]
+    by_rule = {r["rule_id"]: r["count"] for r in this["by_rule"] if r["kind"] == "violation"}
+    for r in later["by_rule"]:
+        assert r["previous"] == by_rule.get(r["rule_id"], 0)
+        assert r["change"] == r["count"] - r["previous"]
+
+
+def test_weekly_metrics_are_json_and_carry_names(province: Province) -> None:
+    metrics = weekly_metrics(province.platform, province.wh, WEEK)
+    assert orjson.loads(orjson.dumps(metrics)) == metrics
+    assert metrics["week"] == "2025-W45"
+    assert metrics["names"]["units"]["000.10.02.H99"] == "Ủy ban nhân dân Xã Đông Phú Hòa"
+    assert set(metrics["progress_points_766"]["units"]) == set(metrics["units"])
+
+
+def test_ranking_orders_by_rate_then_volume_and_leaves_empty_units_unranked() -> None:
+    def form(early: int, late: int) -> ReportingForm:
+        return ReportingForm(date(2025, 11, 3), date(2025, 11, 10), resolved_early=early, resolved_late=late)
+
+    ranked = gather.rank_units({"A": form(9, 1), "B": form(18, 2), "C": form(10, 0), "D": form(0, 0),
+                                "E": form(9, 1)})  # fmt: skip
+    assert [(r.code, r.rank) for r in ranked] == [("C", 1), ("B", 2), ("A", 3), ("E", 3), ("D", None)]
+
+
+def test_quality_states(province: Province, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The checks' own lookup on a warehouse where they never ran.
+    assert gather.quality(province.wh, WEEK) == gather.Quality(
+        False, reason="no data-quality run covers this week"
+    )
+
+    def missing_table(wh: object, week: object) -> list[object]:
+        raise WarehouseError("Table default.quality_results does not exist")
+
+    monkeypatch.setattr(quality_results, "latest_results", missing_table)
+    assert not gather.quality(province.wh, WEEK).checked
+    monkeypatch.setattr(quality_results, "latest_results", lambda wh, week: [])
+    assert not gather.quality(province.wh, WEEK).checked
+
+    def stub(wh: object, week: object) -> list[object]:
+        raise NotImplementedError
+
+    monkeypatch.setattr(quality_results, "latest_results", stub)
+    assert gather.quality(province.wh, WEEK).reason == "the data-quality checks are not implemented"
+
+
+def test_vietnamese_and_english_formats() -> None:
+    vi, en = Texts("vi"), Texts("en")
+    assert (vi.integer(1234567), en.integer(1234567)) == ("1.234.567", "1,234,567")
+    assert (vi.percent(0.853), en.percent(0.853)) == ("85,3 %", "85.3%")
+    assert (vi.decimal(18.857), en.decimal(1234.5)) == ("18,86", "1,234.50")
+    assert vi.decimal(1234.5) == "1.234,50"
+    assert vi.percent(None) == "—"
+    assert vi.place_date("Mẫu", date(2025, 11, 10)) == "Mẫu, ngày 10 tháng 11 năm 2025"
+    assert vi.place_date("Mẫu", date(2025, 2, 3)) == "Mẫu, ngày 03 tháng 02 năm 2025"
+    assert vi.change(5, 7) == "giảm 2" and en.change(7, 5) == "up 2"
+    assert vi.rule_title("LATE_NO_APOLOGY") == "Trễ hạn không có phiếu xin lỗi"
+    assert en.rule_title("NOT_A_RULE") == "NOT_A_RULE"
+    assert short_unit_name("Ủy ban nhân dân Phường Đông Mẫu") == "UBND Phường Đông Mẫu"
+    with pytest.raises(ValueError, match="choose vi or en"):
+        Texts("fr")
+
+
+def test_header_defaults_from_the_catalogue(province: Province) -> None:
+    catalogue = province.platform.catalogue
+    assert province_unit_name(catalogue) == "Ủy ban nhân dân Tỉnh Mẫu"
+    assert default_place(catalogue) == "Mẫu"
+
+
+def test_header_is_configurable(province: Province, tmp_path: Path) -> None:
+    from dossier_audit.assembly import Platform
+    from dossier_audit.config import load_settings
+    from reporting.model import make_header
+
+    platform = Platform(load_settings(report_issuer="SỞ NỘI VỤ", report_team="ĐOÀN KIỂM TRA SỐ 2",
+                                      report_place="Cần Thơ"))  # fmt: skip
+    header = make_header(platform, WEEK, "vi")
+    assert (header.issuer, header.team, header.place, header.issued_on) == (
+        "SỞ NỘI VỤ", "ĐOÀN KIỂM TRA SỐ 2", "Cần Thơ", date(2025, 11, 10)
+    )  # fmt: skip
+
+
+def test_report_sql_gives_the_same_figures_on_clickhouse_18(
+    province: Province, clickhouse_server: ClickHouseServer
+) -> None:
+    database = "reporting_equal"
+    clickhouse_server.admin_execute(f"CREATE DATABASE IF NOT EXISTS {database}")
+    try:
+        with open_warehouse(clickhouse_server.url(database)) as server:
+            # Loaded before the extra rows another test may add: compare weeks those rows do not touch.
+            load_province(province.platform, server, province.events, province.as_of)
+            week = WEEK.previous()
+            assert weekly_metrics(province.platform, server, week) == weekly_metrics(
+                province.platform, province.wh, week
+            )
+            assert violation_summary(province.platform, server, week) == violation_summary(
+                province.platform, province.wh, week
+            )
+            assert gather.newest_event(server) == gather.newest_event(province.wh)
+            on_server = gather_packs(province.platform, server, week, 3)
+            embedded = gather_packs(province.platform, province.wh, week, 3)
+            assert [(p.unit, p.sample, [v.dossier_id for v in p.violations]) for p in on_server] == [
+                (p.unit, p.sample, [v.dossier_id for v in p.violations]) for p in embedded
+            ]
+            assert [len(p.timelines[d]) for p in on_server for d in p.timelines] == [
+                len(p.timelines[d]) for p in embedded for d in p.timelines
+            ]
+    finally:
+        clickhouse_server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+# -- CLI ----------------------------------------------------------------------------------------------------
+def test_cli_report_writes_and_prints_the_files(province: Province, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["report", "--warehouse", province.url, "--week", "2025-W45", "--out", str(tmp_path), "--no-packs"],
+    )
+    assert result.exit_code == 0, result.stderr + result.stdout
+    printed = result.stdout.split()
+    assert [Path(p).name for p in printed[:3]] == ["report.html", "report.pdf", "report.xlsx"]
+    assert all(Path(p).exists() for p in printed)
+    assert not (tmp_path / "units").exists()
+    assert "report for 2025-W45" in result.stderr
+
+
+def test_cli_report_default_week_and_packs(province: Province, tmp_path: Path) -> None:
+    newest = gather.newest_event(province.wh)
+    assert newest is not None
+    expected = Week.last_complete(newest)  # newest event 2025-11-07 (W45) → W44
+    result = runner.invoke(
+        app,
+        ["report", "--warehouse", province.url, "--out", str(tmp_path), "--lang", "en", "--sample-size", "2"],
+    )
+    assert result.exit_code == 0, result.stderr + result.stdout
+    assert f"report for {expected}" in result.stderr
+    assert str(expected) == "2025-W44"
+    assert f"WEEKLY REPORT {expected.number}/{expected.year}" in (tmp_path / "report.html").read_text()
+    assert any(line.endswith(".xlsx") and "/units/" in line for line in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--week", "2025-45"], "is not a week"),
+        (["--week", "2025-W54"], "has no week 54"),
+        (["--lang", "fr"], "choose vi or en"),
+    ],
+)
+def test_cli_report_bad_input(province: Province, tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["report", "--warehouse", province.url, "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_cli_report_into_a_file_is_a_clear_error(province: Province, tmp_path: Path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a directory")
+    result = runner.invoke(
+        app, ["report", "--warehouse", province.url, "--week", "2025-W45", "--out", str(blocker)]
+    )
+    assert result.exit_code == 2
+    assert f"cannot write the report into {blocker}: File exists" in " ".join(result.stderr.split())
+
+
+def test_cli_report_on_an_empty_warehouse_asks_for_a_week(province: Province, tmp_path: Path) -> None:
+    # Another chdb directory cannot be opened while the module's is: an empty database on the same engine.
+    url = province.url + "?database=empty_one"
+    with open_warehouse(url, create_database=True) as wh:
+        init(province.platform, wh)
+    result = runner.invoke(app, ["report", "--warehouse", url, "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "the warehouse holds no events; give --week" in result.stderr

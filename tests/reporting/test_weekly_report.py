@@ -1,0 +1,309 @@
+"""The weekly report's three formats against the warehouse metrics; Vietnamese text, embedded fonts, the
+empty week, the English option and the blocking data-quality banner."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from checks import results as quality_results
+from checks.results import CheckResult
+from dossier_audit.warehouse_jobs import metrics_warehouse
+from inspections.metrics import ReportingForm
+from reporting.api import weekly_metrics, write_weekly_report
+from tests.reporting.conftest import (
+    EMPTY_WEEK,
+    WEEK,
+    Province,
+    all_strings,
+    html_tables,
+    ints,
+    pdf_fonts,
+    pdf_section,
+    pdf_text,
+    xlsx_cells,
+)
+
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+
+
+def form_ints(form: ReportingForm) -> list[int]:
+    """The integers of a reporting-form row, in the report's column order."""
+    return [
+        form.carried_over,
+        form.new_online,
+        form.new_direct_postal,
+        form.received_total,
+        form.resolved_early,
+        form.resolved_on_time,
+        form.resolved_late,
+        form.in_progress_within_time,
+        form.in_progress_overdue,
+    ]
+
+
+def vi_percent(rate: float | None) -> str:
+    assert rate is not None
+    return f"{rate * 100:.1f}".replace(".", ",") + " %"
+
+
+def vi_points(points: float | None) -> str:
+    assert points is not None
+    return f"{points:.2f}".replace(".", ",")
+
+
+@pytest.fixture(autouse=True)
+def not_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unless a test says otherwise, no data-quality run exists (the checks' own stub behaviour)."""
+
+    def stub(wh: object, week: object) -> list[CheckResult]:
+        raise NotImplementedError
+
+    monkeypatch.setattr(quality_results, "latest_results", stub)
+
+
+@pytest.fixture(scope="module")
+def vi_report(province: Province, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("report_vi")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(quality_results, "latest_results", lambda wh, week: [])
+        written = write_weekly_report(province.platform, province.wh, WEEK, out)
+    assert {p.name for p in written} >= {"report.html", "report.pdf", "report.xlsx"}
+    assert all(p.exists() and p.stat().st_size > 0 for p in written)
+    return out
+
+
+@pytest.fixture(scope="module")
+def expected(province: Province) -> dict[str, ReportingForm]:
+    """The warehouse's own figures: the province and each unit (`metrics_warehouse`, SQL)."""
+    platform, wh = province.platform, province.wh
+    forms = {"": metrics_warehouse(platform, wh, WEEK.start, WEEK.end)}
+    for code in weekly_metrics(platform, wh, WEEK)["units"]:
+        if code == "000.00.00.H99":  # the province unit's filter covers every unit under it
+            continue
+        forms[code] = metrics_warehouse(platform, wh, WEEK.start, WEEK.end, unit=code)
+    return forms
+
+
+def test_weekly_metrics_equal_the_warehouse_metrics(province: Province, expected) -> None:
+    metrics = weekly_metrics(province.platform, province.wh, WEEK)
+    assert metrics["province"] == expected[""].to_json_dict()
+    assert metrics["province"]["received"]["total"] > 40  # the fixture has a real week to report
+    for code, form in expected.items():
+        if code:
+            assert metrics["units"][code] == form.to_json_dict(), code
+    units = list(metrics["units"].values())
+    assert sum(f["received"]["total"] for f in units) == metrics["province"]["received"]["total"]
+    assert sum(f["resolved"]["late"] for f in units) == metrics["province"]["resolved"]["late"]
+    assert metrics["progress_points_766"]["province"] == expected[""].to_json_dict()["progress_points_766"]
+    ranked = [r for r in metrics["ranking"] if r["rank"] is not None]
+    rates = [r["on_time_rate"] for r in ranked]
+    assert rates == sorted(rates, reverse=True)
+    fields_total = sum(f["received"]["total"] for f in metrics["fields"].values())
+    procedures_total = sum(f["received"]["total"] for f in metrics["procedures"].values())
+    assert fields_total == procedures_total == metrics["province"]["received"]["total"]
+
+
+def test_pdf_numbers_equal_the_warehouse_metrics(vi_report: Path, expected) -> None:
+    text = pdf_text(vi_report / "report.pdf")
+    section = pdf_section(text, "II. KẾT QUẢ GIẢI QUYẾT", "III. XẾP HẠNG")
+    lines = section.splitlines()
+    for code, form in expected.items():
+        if not code:
+            continue
+        (line,) = [line for line in lines if line.strip().startswith(code)]
+        assert ints(line) == form_ints(form), line
+        assert vi_percent(form.on_time_rate) in line
+        assert vi_points(form.progress_points_766) in line
+    (total,) = [line for line in lines if "TOÀN TỈNH" in line]
+    province = expected[""]
+    assert ints(total) == form_ints(province)
+    assert vi_percent(province.on_time_rate) in total
+    # Page one: the summary figures.
+    first = pdf_text(vi_report / "report.pdf", first=1, last=1)
+    (received,) = [line for line in first.splitlines() if "Tổng số phải giải quyết" in line]
+    assert ints(received) == [province.received_total]
+    assert f"Trong tuần, toàn tỉnh có {province.received_total} hồ sơ" in first
+    assert f"{vi_percent(province.on_time_rate)}, tương ứng {vi_points(province.progress_points_766)}/20" in (
+        " ".join(first.split())
+    )
+
+
+def test_html_numbers_equal_the_warehouse_metrics(vi_report: Path, expected) -> None:
+    rows = html_tables(vi_report / "report.html")["form"]
+    by_key = {key: cells for key, cells in rows if key}
+    for code, form in expected.items():
+        if not code:
+            continue
+        cells = by_key[code]
+        assert [int(c) for c in cells[2:11]] == form_ints(form)
+        assert cells[11] == vi_percent(form.on_time_rate)
+        assert cells[12] == vi_points(form.progress_points_766)
+    total = next(cells for key, cells in rows if cells[1] == "TOÀN TỈNH")
+    assert [int(c) for c in total[2:11]] == form_ints(expected[""])
+    province = {key: cells[1] for key, cells in html_tables(vi_report / "report.html")["province"]}
+    assert province["h_received"] == str(expected[""].received_total)
+
+
+def test_xlsx_numbers_equal_the_warehouse_metrics(vi_report: Path, expected) -> None:
+    sheets = xlsx_cells(vi_report / "report.xlsx")
+    rows = sheets["Đơn vị"]
+    assert rows[0][0] == "Mã đơn vị"
+    by_code = {row[0]: row for row in rows[1:] if row[0]}
+    for code, form in expected.items():
+        if not code:
+            continue
+        row = by_code[code]
+        assert row[2:11] == form_ints(form)
+        assert row[11] == pytest.approx(form.on_time_rate)
+        assert row[12] == pytest.approx(form.progress_points_766, abs=0.005)
+    total = next(row for row in rows if row[1] == "TOÀN TỈNH")
+    assert total[2:11] == form_ints(expected[""])
+
+
+def test_vietnamese_text_survives_every_format(vi_report: Path) -> None:
+    pdf = pdf_text(vi_report / "report.pdf", first=1, last=1)
+    html = (vi_report / "report.html").read_text(encoding="utf-8")
+    xlsx = all_strings(xlsx_cells(vi_report / "report.xlsx"))
+    for text in (pdf, html, xlsx):
+        assert NATION in text
+        assert MOTTO in text
+        assert "ỦY BAN NHÂN DÂN TỈNH MẪU" in text
+        assert "Mẫu, ngày 10 tháng 11 năm 2025" in text
+    title = "BÁO CÁO TUẦN 45/2025 (03/11/2025 – 09/11/2025) VỀ VI PHẠM TRONG GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+    assert title in " ".join(pdf.split())
+    assert title in html and title in xlsx
+    everything = pdf_text(vi_report / "report.pdf")
+    for name in ("UBND Xã Đông Phú Hòa", "Sở Xây dựng Tỉnh Mẫu", "Trễ hạn không có phiếu xin lỗi"):
+        assert name in everything and name in html and name in xlsx, name
+
+
+def test_pdf_embeds_its_fonts(vi_report: Path) -> None:
+    fonts = pdf_fonts(vi_report / "report.pdf")
+    assert fonts
+    for row in fonts:
+        # name type... encoding emb sub uni object-id generation
+        assert row[-5] == "yes", row
+    assert any("DejaVuSans" in row[0] for row in fonts)
+
+
+def test_charts_are_images_in_every_format(vi_report: Path) -> None:
+    html = (vi_report / "report.html").read_text(encoding="utf-8")
+    for chart in ("chart_trend.png", "chart_violations_by_rule.png", "chart_unit_ranking.png"):
+        assert (vi_report / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f'src="{chart}"' in html
+    pdf = (vi_report / "report.pdf").read_bytes()
+    assert pdf.count(b"/Subtype /Image") >= 3
+    from openpyxl import load_workbook
+
+    wb = load_workbook(vi_report / "report.xlsx")
+    assert len(wb["Biểu đồ"]._images) == 3
+
+
+def test_ranking_and_violations_in_the_report(province: Province, vi_report: Path) -> None:
+    from reporting.api import violation_summary
+
+    summary = violation_summary(province.platform, province.wh, WEEK)
+    rows = {key: cells for key, cells in html_tables(vi_report / "report.html")["rules"] if key}
+    for rule in summary["by_rule"]:
+        cells = rows[rule["rule_id"]]
+        assert int(cells[4]) == rule["count"] and int(cells[5]) == rule["previous"]
+    sheets = xlsx_cells(vi_report / "report.xlsx")
+    xlsx_rules = {row[0]: row for row in sheets["Vi phạm theo quy tắc"][1:] if row[0]}
+    for rule in summary["by_rule"]:
+        assert xlsx_rules[rule["rule_id"]][4:7] == [rule["count"], rule["previous"], rule["change"]]
+    text = " ".join(pdf_text(vi_report / "report.pdf").split())
+    assert f"Phát hiện {summary['total']} vi phạm tại {summary['dossiers']} hồ sơ" in text
+    assert f"(tuần trước: {summary['previous_total']};" in text
+
+
+def test_empty_week_renders_a_clear_no_dossiers_report(province: Province, tmp_path: Path) -> None:
+    written = write_weekly_report(province.platform, province.wh, EMPTY_WEEK, tmp_path)
+    assert {p.name for p in written} >= {"report.html", "report.pdf", "report.xlsx"}
+    message = "Không có hồ sơ nào trong tuần này"
+    assert message in pdf_text(tmp_path / "report.pdf", first=1, last=1)
+    assert 'id="empty-week"' in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert message in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert message in all_strings(xlsx_cells(tmp_path / "report.xlsx"))
+    assert "BÁO CÁO TUẦN 30/2025" in pdf_text(tmp_path / "report.pdf", first=1, last=1)
+
+
+def test_english_option(province: Province, tmp_path: Path, expected) -> None:
+    write_weekly_report(province.platform, province.wh, WEEK, tmp_path, lang="en")
+    pdf = pdf_text(tmp_path / "report.pdf")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    xlsx = all_strings(xlsx_cells(tmp_path / "report.xlsx"))
+    province_form = expected[""]
+    rate = f"{province_form.on_time_rate * 100:.1f}%"
+    for text in (pdf, html, xlsx):
+        assert "SOCIALIST REPUBLIC OF VIETNAM" in text
+        assert "Independence - Freedom - Happiness" in text
+        assert "WEEKLY REPORT 45/2025" in " ".join(text.split())
+        assert rate in text
+    assert f"This week the province had {province_form.received_total} dossiers" in " ".join(pdf.split())
+    assert "Data quality not checked for this week." in html
+    assert 'lang="en"' in html
+    assert "Độc lập" not in html
+    sheets = xlsx_cells(tmp_path / "report.xlsx")
+    assert "Units" in sheets
+
+
+def test_unknown_language_is_refused(province: Province, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="'fr' is not supported"):
+        write_weekly_report(province.platform, province.wh, WEEK, tmp_path, lang="fr")
+
+
+def _check(success: bool, blocking: bool, name: str) -> CheckResult:
+    return CheckResult(
+        suite="events",
+        expectation=name,
+        column="event_id",
+        success=success,
+        blocking=blocking,
+        unexpected_count=0 if success else 3,
+        element_count=2196,
+        message_vi="Mã sự kiện bị trùng" if not success else "Mã sự kiện duy nhất",
+        message_en="Duplicate event ids" if not success else "Unique event ids",
+        checked_at=datetime(2025, 11, 10, 0, 30, tzinfo=UTC),
+        week=str(WEEK),
+    )
+
+
+def test_blocking_failure_is_announced_on_the_first_page(
+    province: Province, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = [_check(False, True, "event_id is unique"), _check(True, False, "types are known")]
+    monkeypatch.setattr(quality_results, "latest_results", lambda wh, week: results)
+    write_weekly_report(province.platform, province.wh, WEEK, tmp_path)
+    first = " ".join(pdf_text(tmp_path / "report.pdf", first=1, last=1).split())
+    assert "CẢNH BÁO: dữ liệu của báo cáo này không đạt 1 kiểm tra chất lượng bắt buộc" in first
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.index('id="blocking-warning"') < html.index("<h1>")
+    quality = html_tables(tmp_path / "report.html")["quality"]
+    assert [cells[3] for _, cells in quality] == ["Không đạt", "Đạt"]
+    assert "1/2 kiểm tra không đạt (1 kiểm tra bắt buộc)." in html
+    summary = xlsx_cells(tmp_path / "report.xlsx")["Tổng hợp"]
+    assert any(str(row[0]).startswith("CẢNH BÁO") for row in summary if row[0])
+
+
+def test_non_blocking_failure_has_no_banner(
+    province: Province, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = [_check(False, False, "freshness"), _check(True, True, "event_id is unique")]
+    monkeypatch.setattr(quality_results, "latest_results", lambda wh, week: results)
+    write_weekly_report(province.platform, province.wh, WEEK, tmp_path)
+    assert "CẢNH BÁO" not in pdf_text(tmp_path / "report.pdf")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'id="blocking-warning"' not in html
+    assert "1/2 kiểm tra không đạt (0 kiểm tra bắt buộc)." in html
+
+
+def test_quality_not_checked_is_said(province: Province, tmp_path: Path) -> None:
+    write_weekly_report(province.platform, province.wh, WEEK, tmp_path)  # latest_results raises (stub)
+    text = "Chưa kiểm tra chất lượng dữ liệu cho tuần này."
+    assert text in pdf_text(tmp_path / "report.pdf")
+    assert text in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert text in all_strings(xlsx_cells(tmp_path / "report.xlsx"))

@@ -1,0 +1,3 @@
+-- The newest event time (to pick the last complete week) and whether there are events at all.
+SELECT count(), max(occurred_at)
+FROM events
