@@ -1,0 +1,476 @@
+"""The production deployment: docker-compose.yml, the Dockerfile and deploy/.
+
+No Docker engine is needed: the compose file is validated against the Compose Specification's JSON schema
+(``tests/data/compose-spec.json``, vendored from compose-spec/compose-spec ``schema/compose-spec.json`` at
+commit 00655e2222608fa6eaecdf12ac5195889ca2244a), after the same ``${VAR}`` interpolation docker compose
+does, and every command a service runs is resolved against the real command-line interfaces.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import json
+import re
+import shlex
+import threading
+import tomllib
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import pytest
+import yaml
+
+from dossier_audit.config import Settings
+from streams.topics import platform_topics
+from tests.commands import CommandError, console_script, resolve
+from warehouse.base import parse_url
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SCHEMA_FILE = Path(__file__).parent / "data" / "compose-spec.json"
+DOCKERFILE = ROOT / "Dockerfile"
+ENV_EXAMPLE = ROOT / "deploy" / "env.example"
+USERS_XML = ROOT / "deploy" / "clickhouse" / "users.d" / "dossier-audit.xml"
+DAGSTER_YAML = ROOT / "deploy" / "dagster" / "dagster.yaml"
+
+#: What an operator must put in .env; everything else has a default.
+SECRETS = {
+    "CLICKHOUSE_WRITER_PASSWORD": "writer-secret",
+    "CLICKHOUSE_REPORTS_PASSWORD": "reports-secret",
+    "DOSSIER_AUDIT_PSEUDONYM_KEY": "k" * 32,
+}
+WORKERS = ("sink", "detect")
+SETTINGS_ENV = {f"DOSSIER_AUDIT_{name.upper()}" for name in Settings.model_fields}
+
+
+# -- compose interpolation (the subset of the Compose Specification's rules the file uses) ------------------
+_VARIABLE = re.compile(r"\$(?:(?P<dollar>\$)|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$", re.DOTALL)
+
+
+def interpolate_text(text: str, env: dict[str, str], missing: set[str]) -> str:
+    def sub(match: re.Match[str]) -> str:
+        if match.group("dollar"):
+            return "$"
+        if match.group("bare"):
+            return env.get(match.group("bare"), "")
+        braced = _BRACED.match(match.group("braced"))
+        assert braced, f"unsupported interpolation {match.group(0)!r}"
+        name, op, arg = braced.group("name"), braced.group("op"), braced.group("arg") or ""
+        value = env.get(name)
+        if op is None:
+            return value or ""
+        if op == ":-":
+            return value or arg
+        if op == "-":
+            return arg if value is None else value
+        if op in (":?", "?"):
+            if value is None or (op == ":?" and not value):
+                missing.add(name)
+                return ""
+            return value
+        if op == ":+":
+            return arg if value else ""
+        return "" if value is None else arg  # "+"
+
+    return _VARIABLE.sub(sub, text)
+
+
+def interpolate(node: Any, env: dict[str, str], missing: set[str] | None = None) -> Any:
+    """``node`` with every string interpolated as ``docker compose`` does (``$$`` → ``$``)."""
+    missing = set() if missing is None else missing
+    if isinstance(node, str):
+        return interpolate_text(node, env, missing)
+    if isinstance(node, list):
+        return [interpolate(item, env, missing) for item in node]
+    if isinstance(node, dict):
+        return {key: interpolate(value, env, missing) for key, value in node.items()}
+    return node
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(scope="module")
+def compose(raw: dict[str, Any]) -> dict[str, Any]:
+    missing: set[str] = set()
+    data: dict[str, Any] = interpolate(raw, SECRETS, missing)
+    assert not missing
+    return data
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(data)
+    return data
+
+
+def schema_errors(schema: dict[str, Any], document: Any) -> list[str]:
+    validator = jsonschema.Draft7Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+
+
+# -- the Dockerfile -----------------------------------------------------------------------------------------
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) in order, continuation lines joined, comments dropped."""
+    out: list[tuple[str, str]] = []
+    buffer = ""
+    for line in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        if not buffer and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if line.rstrip().endswith("\\"):
+            buffer += line.rstrip()[:-1] + " "
+            continue
+        buffer += line
+        word, _, rest = buffer.strip().partition(" ")
+        out.append((word.upper(), rest.strip()))
+        buffer = ""
+    return out
+
+
+def final_stage() -> list[tuple[str, str]]:
+    instructions = dockerfile_instructions()
+    last_from = max(i for i, (word, _) in enumerate(instructions) if word == "FROM")
+    return instructions[last_from:]
+
+
+def exec_form(arguments: str) -> list[str]:
+    value = json.loads(arguments)
+    assert isinstance(value, list) and all(isinstance(v, str) for v in value), arguments
+    return value
+
+
+def image_entrypoint() -> list[str]:
+    return exec_form(next(args for word, args in final_stage() if word == "ENTRYPOINT"))
+
+
+def image_cmd() -> list[str]:
+    return exec_form(next(args for word, args in final_stage() if word == "CMD"))
+
+
+def platform_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The services running the platform image (the ones built from the Dockerfile)."""
+    return {name: svc for name, svc in compose["services"].items() if "build" in svc}
+
+
+def service_argv(service: dict[str, Any]) -> list[str]:
+    entrypoint = service.get("entrypoint", image_entrypoint())
+    command = service.get("command", image_cmd() if "entrypoint" not in service else [])
+    assert isinstance(entrypoint, list) and isinstance(command, list), "use the exec (list) form"
+    return [*entrypoint, *command]
+
+
+# -- tests --------------------------------------------------------------------------------------------------
+def test_compose_file_is_valid_by_the_compose_specification(raw, compose, schema):
+    assert schema_errors(schema, compose) == []
+    assert schema_errors(schema, raw) == []
+    # The validator is live: a typo'd key and a mistyped value are both caught.
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["sink"]["helthcheck"] = broken["services"]["sink"].pop("healthcheck")
+    broken["services"]["detect"]["depends_on"]["kafka"]["condition"] = "service_ready"
+    errors = schema_errors(schema, broken)
+    assert any("helthcheck" in e for e in errors) and any("service_ready" in e for e in errors)
+
+
+def test_only_the_three_secrets_must_be_set(raw):
+    missing: set[str] = set()
+    interpolate(raw, {}, missing)
+    assert missing == set(SECRETS)
+    names = {line.split("=", 1)[0] for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")}  # fmt: skip
+    assert names == set(SECRETS), "deploy/env.example sets exactly the required secrets"
+
+
+def test_every_platform_command_exists_in_the_cli(compose):
+    services = platform_services(compose)
+    assert {"init", "sink", "detect", "dagster-webserver", "dagster-daemon", "cli"} <= set(services)
+    problems: list[str] = []
+    for name, service in services.items():
+        argv = service_argv(service)
+        try:
+            check_command(argv)
+        except CommandError as exc:
+            problems.append(f"service {name!r} runs {shlex.join(argv)!r}: {exc}")
+    assert not problems, "\n".join(problems)
+
+
+def check_command(argv: list[str]) -> None:
+    program, args = argv[0], argv[1:]
+    if program == "dossier-audit":
+        resolve(args)
+    elif program == "dagster-daemon":
+        root = console_script(program)
+        assert root is not None, "dagster is a dependency: dagster-daemon must be installed"
+        resolve(args, root=root, program=program)
+    elif program == "dagster-webserver":
+        check_webserver(args)
+    else:
+        raise CommandError(f"unexpected program {program!r}")
+
+
+#: dagster-webserver's options (dagster_webserver/cli.py), for when the package is not installed here: it is
+#: installed in the image (see test_dockerfile_*), not in the development environment.
+WEBSERVER_VALUE_OPTIONS = {"-h", "--host", "-p", "--port", "-m", "--module-name", "-w", "--workspace",
+                           "-f", "--python-file", "-d", "--working-directory", "-l", "--path-prefix",
+                           "--log-level", "--code-server-log-level", "--instance-ref"}  # fmt: skip
+
+
+def check_webserver(args: list[str]) -> None:
+    root = console_script("dagster-webserver")
+    if root is not None:
+        resolve(args, root=root, program="dagster-webserver")
+        return
+    rest = list(args)
+    while rest:
+        option = rest.pop(0)
+        if option not in WEBSERVER_VALUE_OPTIONS or not rest:
+            raise CommandError(f"dagster-webserver: unknown option or missing value at {option!r}")
+        rest.pop(0)
+
+
+def test_dagster_services_load_the_code_location_the_daemon_accepts(compose):
+    from dagster import Definitions
+
+    for name in ("dagster-webserver", "dagster-daemon"):
+        args = service_argv(compose["services"][name])
+        module = args[args.index("-m") + 1]
+        assert module == "pipelines.definitions", name
+    import pipelines.definitions
+
+    assert isinstance(pipelines.definitions.defs, Definitions)
+    Definitions.validate_loadable(pipelines.definitions.defs)
+
+
+def test_health_check_commands_exist(compose):
+    copied = [args for word, args in final_stage() if word == "COPY" and "deploy/healthcheck.py" in args]
+    assert copied and copied[0].endswith("/usr/local/bin/dossier-audit-healthcheck"), copied
+    for name, service in compose["services"].items():
+        test = service.get("healthcheck", {}).get("test")
+        if not test or name not in platform_services(compose):
+            continue
+        assert test[0] == "CMD", f"{name}: platform health checks use the exec form"
+        if test[1] == "dagster-daemon":
+            check_command(test[1:])
+        else:
+            assert test[1] == "dossier-audit-healthcheck", name
+            assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\S*", test[2]), test
+
+
+def test_workers_scale_and_publish_nothing_fixed(compose):
+    for name, service in compose["services"].items():
+        assert "container_name" not in service, f"{name}: a container_name forbids --scale and clashes"
+    for name in WORKERS:
+        service = compose["services"][name]
+        assert "ports" not in service and "hostname" not in service, f"{name} must scale: no fixed port"
+        argv = service_argv(service)
+        port = argv[argv.index("--metrics-port") + 1]
+        assert service["healthcheck"]["test"][2] == f"http://127.0.0.1:{port}/metrics"
+        assert service["restart"] == "unless-stopped"
+        volumes = [v for v in service.get("volumes", []) if not str(v).endswith(":ro")]
+        assert not volumes, f"{name}: replicas must not share a writable volume"
+
+
+def test_every_service_has_a_health_check_or_is_one_shot(compose):
+    services = compose["services"]
+    one_shot = {name for name, svc in services.items() if svc.get("restart") == "no"}
+    assert one_shot == {"topics", "init", "cli"}
+    for name, service in services.items():
+        if name in one_shot:
+            assert "healthcheck" not in service, name
+        else:
+            assert service.get("healthcheck", {}).get("test"), f"{name} needs a health check"
+            assert not service["healthcheck"].get("disable"), name
+        for dep, spec in service.get("depends_on", {}).items():
+            assert dep in services, f"{name} depends on unknown {dep}"
+            condition = spec["condition"]
+            if dep in one_shot:
+                assert condition == "service_completed_successfully", f"{name} → {dep}"
+            elif condition == "service_healthy":
+                assert "healthcheck" in services[dep], f"{name} waits for {dep} to be healthy"
+
+
+def test_environment_names_are_settings_and_defaults_agree(compose):
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    used = set(re.findall(r"\bDOSSIER_AUDIT_[A-Z0-9_]+", text))
+    used |= set(re.findall(r"\bDOSSIER_AUDIT_[A-Z0-9_]+", ENV_EXAMPLE.read_text(encoding="utf-8")))
+    used |= {n for word, args in dockerfile_instructions() if word == "ENV"
+             for n in re.findall(r"\bDOSSIER_AUDIT_[A-Z0-9_]+", args)}  # fmt: skip
+    for service in compose["services"].values():
+        used |= {key for key in service.get("environment", {}) if key.startswith("DOSSIER_AUDIT_")}
+    unknown = used - SETTINGS_ENV
+    assert not unknown, f"not settings of dossier_audit.config.Settings: {sorted(unknown)}"
+    defaults = Settings()
+    for name, default in re.findall(r"\$\{(DOSSIER_AUDIT_[A-Z0-9_]+):-([^}]*)\}", text):
+        field = name.removeprefix("DOSSIER_AUDIT_").lower()
+        assert default == str(getattr(defaults, field)), f"{name}: compose default {default!r}"
+    # The configuration comes through: every platform container sees the warehouse, Kafka and the key.
+    for name, service in platform_services(compose).items():
+        env = service["environment"]
+        assert {"DOSSIER_AUDIT_WAREHOUSE", "DOSSIER_AUDIT_BOOTSTRAP_SERVERS",
+                "DOSSIER_AUDIT_PSEUDONYM_KEY"} <= set(env), name  # fmt: skip
+        assert env["DOSSIER_AUDIT_PSEUDONYM_KEY"] == SECRETS["DOSSIER_AUDIT_PSEUDONYM_KEY"]
+
+
+def test_workers_and_init_use_the_configured_warehouse_and_broker(compose):
+    services = compose["services"]
+    url = services["init"]["environment"]["DOSSIER_AUDIT_WAREHOUSE"]
+    parsed = parse_url(url)
+    expected = ("clickhouse", "writer", SECRETS["CLICKHOUSE_WRITER_PASSWORD"], "clickhouse", "dossier_audit")
+    assert (parsed.scheme, parsed.user, parsed.password, parsed.host, parsed.database) == expected
+    assert services["clickhouse"]["environment"]["CLICKHOUSE_DB"] == parsed.database
+    for name in ("init", *WORKERS):
+        argv = service_argv(services[name])
+        assert argv[argv.index("--warehouse") + 1] == url, name
+    for name in WORKERS:
+        argv = service_argv(services[name])
+        assert argv[argv.index("--bootstrap-servers") + 1] == "kafka:9092"
+    assert "INTERNAL://kafka:9092" in services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+
+
+def test_topics_are_the_platform_topics(raw):
+    def created(env: dict[str, str]) -> list[tuple[str, int]]:
+        script = interpolate(raw["services"]["topics"]["command"][0], env)
+        return [(n, int(p)) for n, p in re.findall(r'^\s*create "([^"]+)" "?(\d+)"?\s*$', script, re.M)]
+
+    for env in ({}, {"DOSSIER_AUDIT_PARTITIONS": "12", "DOSSIER_AUDIT_TOPIC_EVENTS": "ev"}):
+        settings = Settings(**{k.removeprefix("DOSSIER_AUDIT_").lower(): v for k, v in env.items()})
+        expected = [(spec.name, spec.partitions) for spec in platform_topics(settings)]
+        assert created({**SECRETS, **env}) == expected
+
+
+def test_dockerfile_builds_a_non_root_image_of_the_console_script():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    scripts = pyproject["project"]["scripts"]
+    assert image_entrypoint() == ["dossier-audit"] and "dossier-audit" in scripts
+    instructions = dockerfile_instructions()
+    args = {
+        a.split("=", 1)[0].split()[0]: a.split("=", 1)[1] for w, a in instructions if w == "ARG" and "=" in a
+    }
+    stage = final_stage()
+    assert stage[0][1].replace("${PYTHON_IMAGE}", args["PYTHON_IMAGE"]) == "python:3.11-slim"
+    users = [a for w, a in stage if w == "USER"]
+    assert users and users[-1] not in ("root", "0"), "the image must not run as root"
+    copied = " ".join(a for w, a in instructions if w == "COPY")
+    for package in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
+        name = package.rstrip("*")
+        assert f"{name}/ {name}/" in copied, f"the image must install package {name!r}"
+    runs = " ".join(a for w, a in instructions if w == "RUN")
+    assert "dagster-webserver" in runs, "the webserver is installed in the image"
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ".env" in ignored and ".venv/" in ignored
+
+
+def _glob_match(relative: str, pattern: str) -> bool:
+    """setuptools' package-data globbing: ``*`` does not cross ``/``."""
+    parts, wanted = relative.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(
+        fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted, strict=True)
+    )
+
+
+def test_the_image_install_carries_every_data_file():
+    """The image installs the package (not editable): a data file outside package-data would be missing."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools = pyproject["tool"]["setuptools"]
+    package_data: dict[str, list[str]] = setuptools["package-data"]
+    missing = []
+    for include in setuptools["packages"]["find"]["include"]:
+        top = ROOT / include.rstrip("*")
+        for path in sorted(top.rglob("*")):
+            if not path.is_file() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+                continue
+            package = next(d for d in path.parents if (d / "__init__.py").exists())
+            dotted = ".".join(package.relative_to(ROOT).parts)
+            relative = path.relative_to(package).as_posix()
+            patterns = [*package_data.get("*", []), *package_data.get(dotted, [])]
+            if not any(_glob_match(relative, pattern) for pattern in patterns):
+                missing.append(path.relative_to(ROOT).as_posix())
+    assert not missing, f"not in [tool.setuptools.package-data], so not in the image: {missing}"
+    copied = " ".join(a for w, a in dockerfile_instructions() if w == "COPY")
+    assert "pyproject.toml" in copied and "README.md" in copied
+
+
+def test_clickhouse_users_writer_and_read_only_reports(compose):
+    root = ET.parse(USERS_XML).getroot()
+    assert root.tag == "clickhouse"
+    users = root.find("users")
+    assert users is not None
+    env = compose["services"]["clickhouse"]["environment"]
+    for name in ("writer", "reports"):
+        user = users.find(name)
+        assert user is not None, name
+        password = user.find("password")
+        assert password is not None and not (password.text or "").strip(), f"{name}: no password in the file"
+        assert password.get("from_env") in env, f"{name}: the server gets its password from the environment"
+    reports = users.find("reports")
+    assert reports is not None
+    profile = root.find(f"profiles/{reports.findtext('profile')}")
+    assert profile is not None and profile.findtext("readonly") == "1"
+    database = compose["services"]["clickhouse"]["environment"]["CLICKHOUSE_DB"]
+    assert [d.text for d in reports.iter("database")] == [database]
+    mounts = compose["services"]["clickhouse"]["volumes"]
+    assert f"./{USERS_XML.relative_to(ROOT)}:/etc/clickhouse-server/users.d/dossier-audit.xml:ro" in mounts
+
+
+def test_dagster_instance_config_loads(tmp_path):
+    from dagster import DagsterInstance
+    from dagster._core.run_coordinator import QueuedRunCoordinator
+
+    (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML.read_text(encoding="utf-8"), encoding="utf-8")
+    instance = DagsterInstance.from_config(str(tmp_path))
+    try:
+        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
+        assert instance.run_monitoring_enabled
+    finally:
+        instance.dispose()
+
+
+# -- the health-check probe ---------------------------------------------------------------------------------
+def load_probe() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("healthcheck", ROOT / "deploy" / "healthcheck.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/metrics" else 503)
+            self.end_headers()
+            self.wfile.write(b"ok\n")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_health_probe_passes_on_2xx_and_fails_otherwise(http_server, capsys):
+    probe = load_probe()
+    assert probe.main([f"{http_server}/metrics"]) == 0
+    assert probe.main([f"{http_server}/other"]) == 1
+    assert "HTTP 503" in capsys.readouterr().err
+    closed = http_server.rsplit(":", 1)[0] + ":1/metrics"
+    assert probe.main([closed, "1"]) == 1
+    assert probe.main([]) == 2 and probe.main(["http://x", "soon"]) == 2
