@@ -151,21 +151,24 @@ def stored_events(wh: Warehouse, dossier_ids: list[str]) -> Iterator[tuple[str, 
 
 
 def fold_dossiers(
-    platform: Platform, wh: Warehouse, dossier_ids: list[str], as_of: datetime
+    platform: Platform, wh: Warehouse, dossier_ids: list[str], as_of: datetime, *, violations: bool = True
 ) -> tuple[int, int, int]:
     """Re-evaluate dossiers from their stored events: projection, outcome history, violations (with
-    retractions of what no longer holds). Returns (dossiers, open violations, retracted violations)."""
+    retractions of what no longer holds). Returns (dossiers, open violations, retracted violations).
+
+    ``violations=False`` refreshes only the projection (``dossiers``, ``dossier_outcomes``): the stream
+    sink does that, leaving violations to the detector."""
     auditor = platform.auditor
     catalogue = platform.catalogue
     version = now_version()
     params = auditor.rulebooks.versions[0].params
     dossiers = Batch(wh, "dossiers", DOSSIER_COLUMNS)
     outcomes = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
-    violations = Batch(wh, "violations", VIOLATION_COLUMNS)
+    found = Batch(wh, "violations", VIOLATION_COLUMNS)
     folded = opened = retracted = 0
     for start in range(0, len(dossier_ids), CHUNK):
         chunk = dossier_ids[start : start + CHUNK]
-        previous = _open_violations(wh, chunk)
+        previous = _open_violations(wh, chunk) if violations else {}
         old_keys = _outcome_keys(wh, chunk)
         for dossier_id, events in stored_events(wh, chunk):
             facts = auditor.facts(dossier_id, events, as_of, presorted=True)
@@ -190,18 +193,20 @@ def fold_dossiers(
                 gone = [k for k in keys if k not in kept]
                 for row in outcome_tombstones(dossier_id, received_on, gone, version):
                     outcomes.add(*row)
+            folded += 1
+            if not violations:
+                continue
             now_open = set()
             for v in auditor.evaluate_facts(facts):
                 detail = v.to_json_dict()
                 now_open.add((v.rule_id, v.event_id or ""))
-                violations.add(*violation_row(detail, "open", as_of, "warehouse-load", version))
+                found.add(*violation_row(detail, "open", as_of, "warehouse-load", version))
                 opened += 1
             for key, detail in previous.get(dossier_id, {}).items():
                 if key not in now_open:
-                    violations.add(*violation_row(detail, "retracted", as_of, "warehouse-load", version))
+                    found.add(*violation_row(detail, "retracted", as_of, "warehouse-load", version))
                     retracted += 1
-            folded += 1
-    for batch in (dossiers, outcomes, violations):
+    for batch in (dossiers, outcomes, found):
         batch.flush()
     return folded, opened, retracted
 

@@ -1,0 +1,447 @@
+"""The stream detector's pure core: per-dossier state, event-time watermarks, timers, and the diff of
+violation sets that decides which "opened" and "retracted" messages to publish. No I/O.
+
+Each Kafka partition of the events topic has a :class:`PartitionState`: its watermark, the dossiers
+whose events it carries (deduplicated by ``event_id``, first version wins, like ``group_by_dossier``)
+and, per dossier, the violations currently published as open (their JSON). A dossier is evaluated
+with ``Auditor.evaluate`` semantics at the partition's watermark ``W``: only events with
+``occurred_at <= W`` count, so the answer never depends on arrival order within the allowed lateness.
+
+When a dossier is evaluated (and, after that, when?)
+  - when it receives events that the watermark has already passed;
+  - when the watermark passes the event time of an event it holds but did not see yet ("pending");
+  - when the watermark reaches the instant its violation set changes by time alone (a dossier becomes
+    late, a promised date passes). That instant is found by a *probe*: the dossier's visible events
+    evaluated at a far horizon ``W + PROBE_HORIZON``; every violation present there but not at ``W``
+    carries, by the rules' contract, the instant it became true (``occurred_at``), and the earliest of
+    those is the dossier's next deadline. Lateness only grows for an open dossier, so nothing changes
+    between ``W`` and that instant. The probe is cached until the dossier's visible events change.
+    (A timer index keyed by due time, per partition: a heap with lazy deletion.)
+
+Between two evaluations a published JSON may become stale in its evidence (an open dossier's
+``end_at`` is the evaluation time); it is refreshed at the next evaluation, and :meth:`finalize`
+evaluates every dossier at the replay instant, so the final published set equals the batch audit.
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import orjson
+
+from inspections.rulebook import Auditor
+from inspections.violations import Violation
+from schemas.events import EVENT_ADAPTER, AnyEvent
+from streams.watermark import Watermark, from_us, to_us
+
+__all__ = [
+    "PROBE_HORIZON",
+    "Change",
+    "DetectorCore",
+    "DossierState",
+    "Outcome",
+    "PartitionState",
+    "StateError",
+    "VKey",
+    "diff_published",
+    "violation_key",
+]
+
+#: How far ahead the probe looks for time-triggered changes (a dossier is re-probed when reached).
+PROBE_HORIZON = timedelta(days=400)
+_HORIZON_US = int(PROBE_HORIZON.total_seconds()) * 1_000_000
+
+#: A violation's identity inside its dossier: (rule_id, trigger event_id or "").
+VKey = tuple[str, str]
+State = Literal["open", "retracted"]
+Observation = Literal["new", "duplicate", "conflict"]
+
+
+class StateError(ValueError):
+    """A stored dossier or partition state that cannot be read back."""
+
+
+def violation_key(v: Violation) -> VKey:
+    return (v.rule_id, v.event_id or "")
+
+
+def _key_of_json(doc: Mapping[str, Any]) -> VKey:
+    return (str(doc["rule_id"]), str(doc["event_id"] or ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One message to publish: a violation opened (or re-opened with new JSON) or retracted."""
+
+    state: State
+    dossier_id: str
+    key: VKey
+    json: bytes
+
+    def violation(self) -> dict[str, Any]:
+        """The ``audit --json`` record of the violation (for a retraction: as last published)."""
+        doc: dict[str, Any] = orjson.loads(self.json)
+        return doc
+
+
+def diff_published(
+    dossier_id: str, published: Mapping[VKey, bytes], current: Mapping[VKey, bytes]
+) -> list[Change]:
+    """What turns ``published`` into ``current``: "open" for new keys and keys whose JSON changed,
+    "retracted" (with the JSON last published) for keys that no longer hold. Ordered by key."""
+    changes = [
+        Change("open", dossier_id, key, doc)
+        for key, doc in current.items()
+        if published.get(key) != doc
+    ]
+    changes.extend(
+        Change("retracted", dossier_id, key, doc) for key, doc in published.items() if key not in current
+    )
+    changes.sort(key=lambda c: c.key)
+    return changes
+
+
+class DossierState:
+    """The deduplicated events of one dossier (in event-time order), what is published for it, and its
+    next deadline."""
+
+    __slots__ = ("_occ", "_order", "dossier_id", "due_us", "probe", "published", "raw")
+
+    def __init__(self, dossier_id: str) -> None:
+        self.dossier_id = dossier_id
+        # Parallel lists in (occurred_at, event_id) order: `_occ` for bisecting by time.
+        self._order: list[tuple[int, str, AnyEvent]] = []
+        self._occ: list[int] = []
+        self.raw: dict[str, bytes] = {}
+        self.published: dict[VKey, bytes] = {}
+        self.due_us: int | None = None
+        # (visible event count, {key: occurred_at µs} at the horizon) of the last probe.
+        self.probe: tuple[int, dict[VKey, int]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def add(self, event: AnyEvent, raw: bytes) -> Observation:
+        """Add an event (its wire bytes kept for the state changelog). First version of an id wins."""
+        known = self.raw.get(event.event_id)
+        if known is not None:
+            if known == raw:
+                return "duplicate"
+            return "duplicate" if self.event(event.event_id) == event else "conflict"
+        us = to_us(event.occurred_at)
+        item = (us, event.event_id, event)
+        if not self._order or (us, event.event_id) > self._order[-1][:2]:
+            self._order.append(item)
+            self._occ.append(us)
+        else:
+            i = bisect_right(self._order, (us, event.event_id))
+            self._order.insert(i, item)
+            self._occ.insert(i, us)
+        self.raw[event.event_id] = raw
+        return "new"
+
+    def event(self, event_id: str) -> AnyEvent | None:
+        for _, eid, event in self._order:
+            if eid == event_id:
+                return event
+        return None
+
+    def visible_count(self, at_us: int) -> int:
+        """How many events have ``occurred_at <= at_us``."""
+        return bisect_right(self._occ, at_us)
+
+    def events(self, n: int | None = None) -> list[AnyEvent]:
+        """The first ``n`` events in event-time order (all by default)."""
+        items = self._order if n is None else self._order[:n]
+        return [item[2] for item in items]
+
+    def first_pending_us(self, visible: int) -> int | None:
+        return self._occ[visible] if visible < len(self._occ) else None
+
+    # --- persistence (the changelog value of the dossier table) --------------------------------
+
+    def encode(self, partition: int) -> bytes:
+        """The state as one JSON document: partition, events (wire JSON), published violations, due."""
+        return orjson.dumps(
+            {
+                "p": partition,
+                "e": [orjson.Fragment(self.raw[eid]) for _, eid, _ in self._order],
+                "v": [orjson.Fragment(doc) for doc in self.published.values()],
+                "d": self.due_us,
+            }
+        )
+
+    @classmethod
+    def decode(cls, dossier_id: str, value: bytes) -> tuple[int, DossierState]:
+        """(partition, state) from :meth:`encode` output."""
+        try:
+            doc = orjson.loads(value)
+            partition = int(doc["p"])
+            state = cls(dossier_id)
+            for item in doc["e"]:
+                raw = orjson.dumps(item)
+                state.add(EVENT_ADAPTER.validate_json(raw), raw)
+            for v in doc["v"]:
+                state.published[_key_of_json(v)] = orjson.dumps(v)
+            due = doc.get("d")
+            state.due_us = int(due) if due is not None else None
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise StateError(f"dossier {dossier_id!r}: unreadable stored state: {exc}") from exc
+        return partition, state
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one step changed: messages to publish, dossiers whose stored state changed, evaluations."""
+
+    changes: list[Change] = field(default_factory=list)
+    dirty: set[str] = field(default_factory=set)
+    evaluated: int = 0
+    duplicates: int = 0
+    conflicts: list[AnyEvent] = field(default_factory=list)
+    watermark_moved: bool = False
+    #: The instant the changes were computed at (the watermark, or the ``finalize`` instant).
+    as_of_us: int | None = None
+
+    def extend(self, other: Outcome) -> None:
+        self.changes.extend(other.changes)
+        self.dirty |= other.dirty
+        self.evaluated += other.evaluated
+        self.duplicates += other.duplicates
+        self.conflicts.extend(other.conflicts)
+        self.watermark_moved = self.watermark_moved or other.watermark_moved
+
+
+class PartitionState:
+    """One partition: its watermark, its dossiers, and the timer index of their next deadlines."""
+
+    __slots__ = ("auditor", "dossiers", "partition", "timers", "watermark")
+
+    def __init__(self, partition: int, auditor: Auditor, lateness_us: int) -> None:
+        self.partition = partition
+        self.auditor = auditor
+        self.watermark = Watermark(lateness_us)
+        self.dossiers: dict[str, DossierState] = {}
+        self.timers: list[tuple[int, str]] = []
+
+    # --- the steps ------------------------------------------------------------------------------
+
+    def apply(self, events: Iterable[tuple[AnyEvent, bytes]], floor_us: int | None = None) -> Outcome:
+        """Add a batch of events (any order, duplicates allowed), advance the watermark, and evaluate
+        every dossier whose visible events or deadline the batch reached."""
+        out = Outcome()
+        touched: dict[str, int] = {}  # dossier -> earliest new event time
+        observe = self.watermark.observe
+        for event, raw in events:
+            dossier_id = event.dossier_id
+            state = self.dossiers.get(dossier_id)
+            if state is None:
+                state = self.dossiers[dossier_id] = DossierState(dossier_id)
+            seen = state.add(event, raw)
+            if seen == "new":
+                us = to_us(event.occurred_at)
+                observe(us)
+                earliest = touched.get(dossier_id)
+                if earliest is None or us < earliest:
+                    touched[dossier_id] = us
+                out.dirty.add(dossier_id)
+            elif seen == "duplicate":
+                out.duplicates += 1
+            else:
+                out.conflicts.append(event)
+        out.watermark_moved = self.watermark.advance(floor_us)
+        w = self.watermark.value
+        if w is None:  # only possible with no new event and no floor
+            return out
+        due = {d for d, us in touched.items() if us <= w}
+        for d, us in touched.items():
+            if us > w:
+                self._schedule(self.dossiers[d], us, out)
+        due.update(self._pop_due(w))
+        self._evaluate_many(due, w, out)
+        out.as_of_us = w
+        return out
+
+    def advance(self, to_us_: int) -> Outcome:
+        """Move the watermark to at least ``to_us_`` (wall clock, replays) and fire the deadlines it
+        passes."""
+        out = Outcome(watermark_moved=self.watermark.advance_to(to_us_))
+        w = self.watermark.value
+        assert w is not None
+        self._evaluate_many(set(self._pop_due(w)), w, out)
+        out.as_of_us = w
+        return out
+
+    def finalize(self, as_of_us: int) -> Outcome:
+        """Evaluate every dossier at ``as_of_us`` exactly (``--as-of`` replays); the watermark becomes
+        at least that instant."""
+        out = Outcome(watermark_moved=self.watermark.advance_to(as_of_us))
+        self.timers.clear()
+        for state in self.dossiers.values():
+            state.due_us = None
+        self._evaluate_many(set(self.dossiers), as_of_us, out)
+        out.as_of_us = as_of_us
+        return out
+
+    def replace_published(self, observed: Mapping[str, Mapping[VKey, bytes]]) -> None:
+        """Take what the violations topic actually holds as the published state of our dossiers (after
+        a crash the changelog and the topic may disagree on the last few messages)."""
+        for dossier_id, state in self.dossiers.items():
+            state.published = dict(observed.get(dossier_id, {}))
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _schedule(self, state: DossierState, due_us: int, out: Outcome) -> None:
+        if state.due_us is None or due_us < state.due_us:
+            state.due_us = due_us
+            heapq.heappush(self.timers, (due_us, state.dossier_id))
+            out.dirty.add(state.dossier_id)
+
+    def _pop_due(self, w: int) -> Iterator[str]:
+        timers = self.timers
+        while timers and timers[0][0] <= w:
+            due_us, dossier_id = heapq.heappop(timers)
+            state = self.dossiers.get(dossier_id)
+            if state is not None and state.due_us == due_us:  # else superseded (lazy deletion)
+                state.due_us = None
+                yield dossier_id
+
+    def _evaluate_many(self, dossier_ids: Iterable[str], at_us: int, out: Outcome) -> None:
+        at = from_us(at_us)
+        for dossier_id in sorted(dossier_ids):
+            self._evaluate(self.dossiers[dossier_id], at_us, at, out)
+
+    def _evaluate(self, state: DossierState, at_us: int, at: datetime, out: Outcome) -> None:
+        auditor = self.auditor
+        visible = state.visible_count(at_us)
+        events = state.events(visible)
+        facts = auditor.facts(state.dossier_id, events, at, presorted=True)
+        violations = auditor.evaluate_facts(facts)
+        current = {violation_key(v): orjson.dumps(v.to_json_dict()) for v in violations}
+        out.evaluated += 1
+        changes = diff_published(state.dossier_id, state.published, current)
+        if changes:
+            out.changes.extend(changes)
+            state.published = current
+            out.dirty.add(state.dossier_id)
+
+        # Next deadline: the first event not visible yet, or the first time-triggered change.
+        due = state.first_pending_us(visible)
+        if facts.end_event is None and not facts.waiting and events:
+            deadline = self._time_deadline(state, visible, events, current, at_us)
+            if deadline is not None and (due is None or deadline < due):
+                due = deadline
+        previous = state.due_us
+        state.due_us = None
+        if due is not None:
+            self._schedule(state, due, out)
+        if state.due_us != previous:
+            out.dirty.add(state.dossier_id)
+
+    def _time_deadline(
+        self,
+        state: DossierState,
+        visible: int,
+        events: list[AnyEvent],
+        current: Mapping[VKey, bytes],
+        at_us: int,
+    ) -> int | None:
+        """When the violation set of an open dossier changes by time alone (see the module doc)."""
+        probe = state.probe
+        if probe is None or probe[0] != visible:
+            horizon = at_us + _HORIZON_US
+            try:
+                later = self.auditor.evaluate(state.dossier_id, events, from_us(horizon), presorted=True)
+            except ValueError:  # the horizon is past the calendar's last year: no deadline
+                return None
+            probe = (visible, {violation_key(v): to_us(v.occurred_at) for v in later})
+            state.probe = probe
+        at_horizon = probe[1]
+        deadline: int | None = None
+        for key, since in at_horizon.items():
+            if key not in current:
+                t = since if since > at_us else at_us + 1
+                if deadline is None or t < deadline:
+                    deadline = t
+        if deadline is None and any(key not in at_horizon for key in current):
+            deadline = at_us + 1  # something disappears with time: look again at the next step
+        if deadline is None:
+            deadline = at_us + _HORIZON_US  # re-probe when the horizon is reached
+        return deadline
+
+
+class DetectorCore:
+    """All partitions held by one worker."""
+
+    def __init__(self, auditor: Auditor, allowed_lateness: timedelta) -> None:
+        if allowed_lateness < timedelta(0):
+            raise ValueError(f"allowed lateness must be >= 0, got {allowed_lateness}")
+        self.auditor = auditor
+        self.lateness_us = int(allowed_lateness.total_seconds() * 1_000_000)
+        self.partitions: dict[int, PartitionState] = {}
+
+    def partition(self, partition: int) -> PartitionState:
+        state = self.partitions.get(partition)
+        if state is None:
+            state = self.partitions[partition] = PartitionState(partition, self.auditor, self.lateness_us)
+        return state
+
+    def apply(
+        self, partition: int, events: Iterable[tuple[AnyEvent, bytes]], floor_us: int | None = None
+    ) -> Outcome:
+        return self.partition(partition).apply(events, floor_us)
+
+    def drop(self, partition: int) -> None:
+        """Forget a partition (revoked from this worker)."""
+        self.partitions.pop(partition, None)
+
+    def watermarks(self) -> dict[int, int | None]:
+        return {p: s.watermark.value for p, s in sorted(self.partitions.items())}
+
+    def open_violations(self) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """Everything published as open, keyed by (dossier, rule, event) (for tests and diagnostics)."""
+        out: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for part in self.partitions.values():
+            for dossier_id, state in part.dossiers.items():
+                for key, doc in state.published.items():
+                    out[(dossier_id, *key)] = orjson.loads(doc)
+        return out
+
+    # --- persistence of a partition ----------------------------------------------------------------
+
+    @staticmethod
+    def encode_partition(state: PartitionState) -> bytes:
+        wm = state.watermark
+        return orjson.dumps({"p": state.partition, "max_event_us": wm.max_event_us, "watermark_us": wm.value})
+
+    def restore(self, partition: int, dossiers: Iterable[tuple[str, bytes]], meta: bytes | None) -> PartitionState:
+        """Rebuild a partition from its stored dossier states and watermark (after a rebalance)."""
+        state = PartitionState(partition, self.auditor, self.lateness_us)
+        for dossier_id, value in dossiers:
+            p, dossier = DossierState.decode(dossier_id, value)
+            if p != partition:
+                raise StateError(f"dossier {dossier_id!r} is stored for partition {p}, not {partition}")
+            state.dossiers[dossier_id] = dossier
+            for us in dossier._occ:
+                state.watermark.observe(us)
+            if dossier.due_us is not None:
+                state.timers.append((dossier.due_us, dossier_id))
+        heapq.heapify(state.timers)
+        if meta is not None:
+            try:
+                doc = orjson.loads(meta)
+                stored_max, stored_value = doc.get("max_event_us"), doc.get("watermark_us")
+            except (orjson.JSONDecodeError, AttributeError) as exc:
+                raise StateError(f"partition {partition}: unreadable stored watermark: {exc}") from exc
+            if stored_max is not None:
+                state.watermark.observe(int(stored_max))
+            if stored_value is not None:
+                state.watermark.advance_to(int(stored_value))
+        state.watermark.advance()
+        self.partitions[partition] = state
+        return state

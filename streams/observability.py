@@ -1,0 +1,159 @@
+"""Observability of the stream workers: Prometheus metrics and structured (JSON) logs.
+
+Each worker owns a :class:`WorkerMetrics` with its own ``CollectorRegistry`` (never the process-global
+default one), so several workers — or several tests — can live in one process without clashing. The
+exposed names carry the ``dossier_audit_`` prefix, e.g. ``dossier_audit_events_in_total``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TextIO
+from wsgiref.simple_server import WSGIServer
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+NAMESPACE = "dossier_audit"
+
+#: Warehouse write durations (seconds): a batch of thousands of rows takes tens to hundreds of ms.
+_WRITE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+@dataclass
+class WorkerMetrics:
+    """The counters and gauges of one worker, registered on ``registry``.
+
+    ``events_rejected`` is labelled by ``reason`` (a rejection code); ``consumer_lag`` by ``topic`` and
+    ``partition``; ``watermark_seconds`` (set by the detector: its event-time watermark as a Unix time)
+    by ``partition``.
+    """
+
+    registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
+
+    def __post_init__(self) -> None:
+        r, ns = self.registry, NAMESPACE
+        self.events_in = Counter("events_in", "Valid events taken in.", namespace=ns, registry=r)
+        self.events_rejected = Counter(
+            "events_rejected", "Input rejected (dead letters), by reason code.", ["reason"],
+            namespace=ns, registry=r,
+        )  # fmt: skip
+        self.violations_opened = Counter("violations_opened", "Violations opened.", namespace=ns, registry=r)
+        self.violations_retracted = Counter(
+            "violations_retracted", "Violations retracted.", namespace=ns, registry=r
+        )
+        self.consumer_lag = Gauge(
+            "consumer_lag", "Messages between the consumer position and the partition's end.",
+            ["topic", "partition"], namespace=ns, registry=r,
+        )  # fmt: skip
+        self.watermark_seconds = Gauge(
+            "watermark_seconds", "Event-time watermark per partition (Unix seconds).", ["partition"],
+            namespace=ns, registry=r,
+        )  # fmt: skip
+        self.sink_batches = Counter(
+            "sink_batches", "Batches written to the warehouse and committed.", namespace=ns, registry=r
+        )
+        self.sink_write_retries = Counter(
+            "sink_write_retries", "Warehouse writes retried after a failure.", namespace=ns, registry=r
+        )
+        self.sink_write_seconds = Histogram(
+            "sink_write_seconds", "Duration of one successful batch write to the warehouse.",
+            namespace=ns, registry=r, buckets=_WRITE_BUCKETS,
+        )  # fmt: skip
+
+    def set_lag(self, topic: str, partition: int, lag: int) -> None:
+        self.consumer_lag.labels(topic=topic, partition=str(partition)).set(max(lag, 0))
+
+    def set_watermark(self, partition: int, watermark: datetime) -> None:
+        self.watermark_seconds.labels(partition=str(partition)).set(watermark.timestamp())
+
+
+def start_metrics_server(
+    registry: CollectorRegistry, port: int, addr: str = "0.0.0.0"
+) -> tuple[WSGIServer, int]:
+    """Serve ``registry`` in Prometheus text format on ``addr:port`` (``port`` 0: a free one) from a
+    daemon thread; returns the server (stop it with :func:`stop_metrics_server`) and its actual port."""
+    server, _thread = start_http_server(port, addr=addr, registry=registry)
+    return server, int(server.server_address[1])
+
+
+def stop_metrics_server(server: WSGIServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+# -- logging -----------------------------------------------------------------------------------------------
+#: Attributes every LogRecord has; anything else on a record came from ``extra=`` and is logged as a field.
+_STANDARD = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime", "taskName"}
+)
+
+
+def _extra(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``ts`` (UTC, RFC 3339), ``level``, ``logger``, ``msg``, the record's
+    ``extra`` fields, and ``exc`` (the formatted traceback) when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in _extra(record).items():
+            doc.setdefault(key, value)
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(doc, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """``ts level logger: msg key=value ...`` for people reading a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S")
+        fields = " ".join(f"{k}={v}" for k, v in _extra(record).items())
+        line = f"{ts} {record.levelname.lower():<7} {record.name}: {record.getMessage()}"
+        line = f"{line} {fields}" if fields else line
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Marks the handler this module installed, so reconfiguring replaces it instead of adding another."""
+
+
+def configure_logging(
+    json: bool, level: int | str = logging.INFO, stream: TextIO | None = None
+) -> logging.Handler:
+    """Log to ``stream`` (default stderr) — JSON lines when ``json``, else readable text — at ``level``.
+
+    Idempotent: calling it again replaces the handler it installed before. Returns that handler (remove it
+    with :func:`reset_logging`, e.g. when a command runs inside a test process).
+    """
+    reset_logging()
+    root = logging.getLogger()
+    handler = _Handler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if json else TextFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    # kafka-python logs every reconnect at INFO/WARNING; its errors surface through ours anyway.
+    logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
+    # ... and warns whenever its event loop waited on the caller's processing: not actionable here.
+    logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
+    return handler
+
+
+def reset_logging() -> None:
+    """Remove the handler :func:`configure_logging` installed, if any."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _Handler)]:
+        root.removeHandler(handler)

@@ -1,0 +1,469 @@
+"""The warehouse sink: a kafka-python consumer group that stores the platform's topics in ClickHouse.
+
+- events topic → ``events`` (``source`` = ``kafka:<topic>/<partition>``, ``source_offset`` = the offset);
+  a message that is not a contract event (not JSON, not valid) → ``rejected_events`` with its reason;
+- dead-letters topic → ``rejected_events`` with the dead letter's own source, offset and reason;
+- violations topic → ``violations`` (the detector's opened/retracted records).
+
+Delivery is at least once and storage idempotent: offsets are committed only after the batch's warehouse
+write succeeded, and every table is a ReplacingMergeTree whose key makes a redelivered row replace its
+first copy (``ingested_at``/``rejected_at`` come from the Kafka record timestamp, so a redelivered row is
+even byte-identical). While the warehouse is down the batch is retried with capped exponential backoff;
+the consumer keeps polling with its partitions paused, so it stays in the group and nothing is committed.
+
+The sink does not evaluate rules (the detector does). With ``fold=True`` it refreshes the dossier
+projection (``dossiers``, ``dossier_outcomes``) of the dossiers each batch touched, which the SQL
+reporting form reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from dossier_audit.assembly import Platform
+from dossier_audit.config import Settings
+from dossier_audit.warehouse_jobs import fold_dossiers
+from schemas.events import AnyEvent
+from schemas.validation import Rejection, parse_event
+from streams.ingest import bootstrap_of
+from streams.messages import DeadLetter, MessageError, ViolationMessage
+from streams.observability import WorkerMetrics
+from streams.topics import ensure_topics, platform_topics
+from warehouse.base import Warehouse, WarehouseError
+from warehouse.migrate import migrate
+from warehouse.queries import load_sql
+from warehouse.store import (
+    EVENT_COLUMNS,
+    REJECTION_COLUMNS,
+    VIOLATION_COLUMNS,
+    event_row,
+    rejection_row,
+    violation_row,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GROUP = "dossier-audit-sink"
+
+#: Consumer settings that suit both Kafka and the embedded tansu broker. tansu (measured) completes a group
+#: join about half a session timeout after it starts, and after a member died without leaving, only once
+#: that member's session expired: short sessions make restarts quick. 6 s is Kafka's minimum by default.
+CONSUMER_TUNING: dict[str, Any] = {
+    "session_timeout_ms": 6_000,
+    "heartbeat_interval_ms": 1_000,
+    "max_poll_interval_ms": 10_000,
+    "fetch_max_wait_ms": 100,
+    "max_partition_fetch_bytes": 8 * 1024 * 1024,
+    "auto_offset_reset": "earliest",
+}
+
+
+@dataclass
+class SinkStats:
+    """What a sink run stored (rows written; a redelivered row counts again)."""
+
+    messages: int = 0
+    events: int = 0
+    rejected: int = 0
+    violations: int = 0
+    batches: int = 0
+    retries: int = 0
+    folded: int = 0
+    discarded_batches: int = 0
+
+    def to_json_dict(self) -> dict[str, int]:
+        return {
+            "messages": self.messages,
+            "events_stored": self.events,
+            "rejected_stored": self.rejected,
+            "violations_stored": self.violations,
+            "batches": self.batches,
+            "retries": self.retries,
+            "dossiers_folded": self.folded,
+            "discarded_batches": self.discarded_batches,
+        }
+
+
+@dataclass
+class SinkBatch:
+    """Rows converted from consumed records, and the offsets to commit once they are stored."""
+
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    rejected: list[tuple[Any, ...]] = field(default_factory=list)
+    rejected_reasons: list[str] = field(default_factory=list)
+    violations: list[tuple[Any, ...]] = field(default_factory=list)
+    violation_states: list[str] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set)
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    messages: int = 0
+    opened_at: float = 0.0
+
+    def __bool__(self) -> bool:
+        return self.messages > 0
+
+
+def _columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _record_time(timestamp_ms: int | None) -> datetime:
+    """The Kafka record timestamp (whole seconds, UTC): deterministic across redeliveries."""
+    if timestamp_ms is None or timestamp_ms < 0:
+        return datetime.now(UTC).replace(microsecond=0)
+    return datetime.fromtimestamp(timestamp_ms // 1000, UTC)
+
+
+def _may_carry_applicant(event: AnyEvent) -> bool:
+    """Whether the event's data has an ``applicant`` (declared or extra). Cheaper than letting
+    ``Pseudonymiser.apply`` probe with ``getattr``, which is slow for a model without the attribute."""
+    data = event.data
+    extra = data.__pydantic_extra__
+    return "applicant" in type(data).model_fields or bool(extra and "applicant" in extra)
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, worker: SinkWorker) -> None:
+        self.worker = worker
+
+    def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        self.worker._on_revoked(list(revoked))
+
+    def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        log.info(
+            "partitions assigned", extra={"partitions": sorted(f"{t.topic}/{t.partition}" for t in assigned)}
+        )
+
+
+class SinkWorker:
+    """Consume the events, dead-letters and violations topics into ``wh`` (see the module docstring).
+
+    ``before_commit(batch)`` runs after a batch was written and before its offsets are committed (a hook
+    for fault-injection tests). ``consumer_options`` override :data:`CONSUMER_TUNING`.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        platform: Platform,
+        wh: Warehouse,
+        *,
+        bootstrap_servers: str | None = None,
+        group_id: str = DEFAULT_GROUP,
+        metrics: WorkerMetrics | None = None,
+        fold: bool = False,
+        fold_as_of: datetime | None = None,
+        idle_seconds: float = 1.5,
+        backoff_initial: float = 0.2,
+        backoff_max: float = 10.0,
+        consumer_options: dict[str, Any] | None = None,
+        before_commit: Callable[[SinkBatch], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.platform = platform
+        self.wh = wh
+        self.bootstrap_servers = bootstrap_of(settings, bootstrap_servers)
+        self.group_id = group_id
+        self.metrics = metrics or WorkerMetrics()
+        self.fold = fold
+        self.fold_as_of = fold_as_of
+        self.idle_seconds = idle_seconds
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.consumer_options = {**CONSUMER_TUNING, **(consumer_options or {})}
+        self.before_commit = before_commit
+        self.stats = SinkStats()
+        self.topics = (settings.topic_events, settings.topic_dead_letters, settings.topic_violations)
+        self._pending = SinkBatch()
+        self._backlog: list[Any] = []
+        self._revoked = False
+        self._last_record = time.monotonic()
+        self._lag_updated = 0.0
+        self._closing = False
+
+    # -- the loop ----------------------------------------------------------------------------------------
+    def run(self, *, until_idle: bool = False, stop_event: threading.Event | None = None) -> SinkStats:
+        """Consume until ``stop_event`` is set, or (``until_idle``) until every assigned partition is
+        consumed to its end and no message arrived for ``idle_seconds``. Returns the stats."""
+        stop = stop_event or threading.Event()
+        migrate(self.wh)
+        options: dict[str, Any] = self.settings.kafka_client_options()
+        ensure_topics(self.bootstrap_servers, platform_topics(self.settings), **options)
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.group_id,
+            client_id=f"{self.group_id}-worker",
+            enable_auto_commit=False,
+            max_poll_records=self.settings.sink_batch_size,
+            **self.consumer_options,
+            **options,
+        )
+        log.info("sink started", extra={"group": self.group_id, "topics": list(self.topics)})
+        try:
+            consumer.subscribe(list(self.topics), listener=_Listener(self))
+            self._loop(consumer, until_idle, stop)
+        finally:
+            # No autocommit: only offsets of stored batches were ever committed.
+            self._closing = True
+            consumer.close(autocommit=False)
+            self._closing = False
+        log.info("sink stopped", extra=self.stats.to_json_dict())
+        return self.stats
+
+    def _loop(self, consumer: KafkaConsumer, until_idle: bool, stop: threading.Event) -> None:
+        batch_seconds = self.settings.sink_batch_seconds
+        batch_size = self.settings.sink_batch_size
+        self._last_record = time.monotonic()
+        while not stop.is_set():
+            if self._pending:
+                wait = max(0.0, self._pending.opened_at + batch_seconds - time.monotonic())
+            else:
+                wait = min(batch_seconds, 0.5)
+            records = self._backlog or self._poll(consumer, wait)
+            self._backlog = []
+            for record in records:
+                self._add(record)
+            if self._pending and (
+                self._pending.messages >= batch_size
+                or time.monotonic() >= self._pending.opened_at + batch_seconds
+                or (until_idle and not records)
+            ):
+                self._flush(consumer, stop)
+            self._update_lag(consumer)
+            if until_idle and not self._pending and self._caught_up(consumer):
+                break
+        if self._pending and stop.is_set():
+            self._flush(consumer, stop)
+
+    def _poll(self, consumer: KafkaConsumer, wait: float) -> list[Any]:
+        polled = consumer.poll(timeout_ms=int(wait * 1000), max_records=self.settings.sink_batch_size)
+        records = [r for rs in polled.values() for r in rs]
+        if records:
+            self._last_record = time.monotonic()
+        return records
+
+    def _caught_up(self, consumer: KafkaConsumer) -> bool:
+        if time.monotonic() - self._last_record < self.idle_seconds:
+            return False
+        assignment = consumer.assignment()
+        if not assignment:
+            return False
+        for tp in assignment:
+            # The highwater of the last fetch response: tansu's ListOffsets answers are not reliable.
+            highwater = consumer.highwater(tp)
+            position = consumer.position(tp) if highwater is not None else None
+            if highwater is None or position is None or position < highwater:
+                return False
+        return True
+
+    def _update_lag(self, consumer: KafkaConsumer) -> None:
+        now = time.monotonic()
+        if now - self._lag_updated < 1.0:
+            return
+        self._lag_updated = now
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                position = consumer.position(tp)
+                if position is not None:
+                    self.metrics.set_lag(tp.topic, tp.partition, highwater - position)
+
+    # -- records to rows -----------------------------------------------------------------------------------
+    def _add(self, record: Any) -> None:
+        batch = self._pending
+        if not batch:
+            batch.opened_at = time.monotonic()
+        batch.messages += 1
+        batch.offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        topic = record.topic
+        where = f"kafka:{topic}/{record.partition}"
+        value: bytes = record.value if record.value is not None else b""
+        at = _record_time(record.timestamp)
+        pseudonymiser = self.platform.pseudonymiser
+        if topic == self.settings.topic_events:
+            parsed = parse_event(value, line_no=record.offset)
+            if isinstance(parsed, Rejection):
+                self._reject(parsed, where, value, at)
+            else:
+                if _may_carry_applicant(parsed):
+                    # Producers pseudonymise already; pseudonyms pass through unchanged, clear values do not.
+                    parsed = pseudonymiser.apply(parsed)
+                batch.events.append(event_row(parsed, where, record.offset, at))
+                batch.touched.add(parsed.dossier_id)
+        elif topic == self.settings.topic_dead_letters:
+            try:
+                letter = DeadLetter.decode(value)
+            except MessageError as exc:
+                self._reject(
+                    Rejection("dead_letter.invalid", str(exc), record.offset, value), where, value, at
+                )
+                return
+            rejected_at = (
+                letter.rejected_at if letter.rejected_at.tzinfo else letter.rejected_at.replace(tzinfo=UTC)
+            )
+            rejection = Rejection(letter.reason_code, letter.reason, letter.offset, letter.raw)
+            self._reject(rejection, letter.source, letter.raw, rejected_at)
+        elif topic == self.settings.topic_violations:
+            try:
+                msg = ViolationMessage.decode(value)
+                row = violation_row(msg.violation, msg.state, msg.as_of, msg.producer, msg.version)
+            except (MessageError, KeyError, TypeError, ValueError) as exc:
+                reason = str(exc) if isinstance(exc, MessageError) else f"not a violation message: {exc!r}"
+                self._reject(Rejection("violation.invalid", reason, record.offset, value), where, value, at)
+                return
+            batch.violations.append(row)
+            batch.violation_states.append(msg.state)
+
+    def _reject(self, rejection: Rejection, source: str, raw: bytes, at: datetime) -> None:
+        scrubbed = self.platform.pseudonymiser.scrub_raw(raw)
+        self._pending.rejected.append(rejection_row(rejection, source, scrubbed, at))
+        self._pending.rejected_reasons.append(rejection.code)
+
+    # -- write, then commit ---------------------------------------------------------------------------------
+    def _write(self, batch: SinkBatch) -> None:
+        started = time.perf_counter()
+        if batch.events:
+            self.wh.insert("events", EVENT_COLUMNS, _columns(batch.events))
+        if batch.rejected:
+            self.wh.insert("rejected_events", REJECTION_COLUMNS, _columns(batch.rejected))
+        if batch.violations:
+            self.wh.insert("violations", VIOLATION_COLUMNS, _columns(batch.violations))
+        if self.fold and batch.touched:
+            as_of = self.fold_as_of or datetime.now(UTC)
+            folded, _, _ = fold_dossiers(
+                self.platform, self.wh, sorted(batch.touched), as_of, violations=False
+            )
+            self.stats.folded += folded
+        self.metrics.sink_write_seconds.observe(time.perf_counter() - started)
+
+    def _flush(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
+        """Write the pending batch (retrying while the warehouse fails), then commit its offsets."""
+        batch, self._pending = self._pending, SinkBatch()
+        self._revoked = False
+        delay = self.backoff_initial
+        paused: list[TopicPartition] = []
+        try:
+            while True:
+                try:
+                    self._write(batch)
+                    break
+                except WarehouseError as exc:
+                    self.stats.retries += 1
+                    self.metrics.sink_write_retries.inc()
+                    log.warning(
+                        "warehouse write failed; retrying",
+                        extra={"error": str(exc), "retry_in_s": round(delay, 2), "messages": batch.messages},
+                    )
+                    if stop.is_set():
+                        log.warning("stopping with an unstored batch; it will be redelivered")
+                        self.stats.discarded_batches += 1
+                        return
+                    if not paused:
+                        paused = list(consumer.assignment())
+                        consumer.pause(*paused)
+                    if not self._wait(consumer, delay, stop):
+                        self.stats.discarded_batches += 1
+                        return
+                    delay = min(delay * 2, self.backoff_max)
+        finally:
+            if paused:
+                consumer.resume(*[tp for tp in paused if tp in consumer.assignment()])
+        if self.before_commit is not None:
+            self.before_commit(batch)
+        self._commit(consumer, batch)
+
+    def _wait(self, consumer: KafkaConsumer, seconds: float, stop: threading.Event) -> bool:
+        """Sleep ``seconds`` while polling the paused consumer (so it keeps its group membership); false
+        when a rebalance took the batch's partitions away meanwhile."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0 and not stop.is_set():
+            # Partitions newly assigned by a rebalance are not paused: keep what they return for later.
+            polled = consumer.poll(timeout_ms=int(left * 1000))
+            # After the poll: a rebalance inside it replaces the backlog list.
+            self._backlog.extend(r for rs in polled.values() for r in rs)
+            if self._revoked:
+                log.warning("partitions revoked during a warehouse outage; the batch will be redelivered")
+                return False
+        return True
+
+    def _commit(self, consumer: KafkaConsumer, batch: SinkBatch) -> None:
+        offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.offsets.items()}
+        try:
+            consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # The rows are stored; the partitions' next owner re-reads and re-stores them (idempotent).
+            log.warning("offset commit failed; the batch will be redelivered", extra={"error": str(exc)})
+        s = self.stats
+        s.batches += 1
+        s.messages += batch.messages
+        s.events += len(batch.events)
+        s.rejected += len(batch.rejected)
+        s.violations += len(batch.violations)
+        m = self.metrics
+        m.sink_batches.inc()
+        m.events_in.inc(len(batch.events))
+        for code in batch.rejected_reasons:
+            m.events_rejected.labels(reason=code).inc()
+        for state in batch.violation_states:
+            (m.violations_opened if state == "open" else m.violations_retracted).inc()
+        log.debug("batch stored", extra={"messages": batch.messages, "events": len(batch.events)})
+
+    def _on_revoked(self, revoked: list[TopicPartition]) -> None:
+        # Eager rebalance: every partition restarts from its committed offset, so an unstored batch is
+        # simply dropped and read again (by us or by the partitions' new owner).
+        if self._pending:
+            self.stats.discarded_batches += 1
+            self._pending = SinkBatch()
+        self._backlog = []
+        self._revoked = True
+        for tp in [] if self._closing else revoked:  # their lag is the new owner's to report
+            with contextlib.suppress(KeyError):
+                self.metrics.consumer_lag.remove(tp.topic, str(tp.partition))
+        if revoked:
+            names = sorted(f"{t.topic}/{t.partition}" for t in revoked)
+            log.info("partitions revoked", extra={"partitions": names})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredViolation:
+    """One row of ``violations FINAL``: ``detail`` is the ``audit --json`` text of the violation."""
+
+    detail: str
+    rule_id: str
+    state: str
+    dossier_id: str
+    event_id: str
+    unit_code: str
+    occurred_at: datetime
+    producer: str
+
+
+def stored_violations(
+    wh: Warehouse,
+    *,
+    units: Iterable[str] | None = None,
+    rule: str | None = None,
+    include_retracted: bool = False,
+) -> list[StoredViolation]:
+    """The violations the warehouse holds (open ones unless ``include_retracted``), optionally of one
+    rule and of some units, sorted by (dossier, rule, event)."""
+    unit_codes = tuple(sorted(units)) if units is not None else ()
+    params = {
+        "all_states": int(include_retracted),
+        "any_rule": int(rule is None),
+        "rule": rule or "",
+        "all_units": int(units is None),
+        "units": unit_codes or ("",),  # never an empty IN tuple (ClickHouse 18.16 rejects it)
+    }
+    return [StoredViolation(*row) for row in wh.query(load_sql("stored_violations"), params)]

@@ -1,0 +1,178 @@
+"""The streaming commands: broker, ingest, worker sink (with a hard crash), violations."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from typer.testing import CliRunner
+
+from dossier_audit.assembly import Platform
+from dossier_audit.cli import app
+from dossier_audit.config import load_settings
+from dossier_audit.jobs import unit_filter_codes
+from streams.broker import _answers
+from streams.topics import TopicSpec, ensure_topics
+from warehouse.base import open_warehouse
+from warehouse.store import VIOLATION_COLUMNS, now_version, violation_row
+
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
+EXAMPLES = CONTRACT / "examples.jsonl"
+INVALID = CONTRACT / "invalid.jsonl"
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "DOSSIER_AUDIT_PSEUDONYM_KEY": "k" * 32}
+
+runner = CliRunner()
+
+
+def cli(*args: str, code: int = 0, input: bytes | None = None):
+    result = runner.invoke(app, list(args), input=input, env={"DOSSIER_AUDIT_PSEUDONYM_KEY": "k" * 32})
+    assert result.exit_code == code, result.stderr + result.stdout
+    return result
+
+
+def test_broker_command_runs_in_the_foreground_and_stops_on_sigterm(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dossier_audit", "broker", "--log-file", str(tmp_path / "b.log")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        address = process.stdout.readline().decode().strip()
+        host, port = address.rsplit(":", 1)
+        assert ensure_topics(address, [TopicSpec("t", 1)]) == {"t": "created"}
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert "broker stopped" in process.stderr.read().decode()
+        assert not _answers(host, int(port))  # the tansu child is gone too
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_broker_on_a_port_in_use_is_a_clear_error(broker):
+    result = cli("broker", "--port", str(broker.port), code=2)
+    assert "error:" in result.stderr and str(broker.port) in result.stderr
+
+
+def test_ingest_file_and_stdin_print_counts_and_a_json_summary(broker, tmp_path):
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_bytes(EXAMPLES.read_bytes() + INVALID.read_bytes())
+    result = cli(
+        "ingest", str(mixed), "--bootstrap-servers", broker.bootstrap_servers, "--topic-partitions", "3"
+    )
+    summary = orjson.loads(result.stdout)
+    assert (summary["lines"], summary["produced"], summary["rejected"]) == (38, 24, 14)
+    assert summary["source"] == str(mixed.resolve())
+    assert summary["rejected_by_reason"]["occurred_at.naive"] == 1
+    assert "events produced 24" in result.stderr and "occurred_at.naive" in result.stderr
+
+    piped = cli("ingest", "-", "--bootstrap-servers", broker.bootstrap_servers, input=EXAMPLES.read_bytes())
+    assert orjson.loads(piped.stdout)["source"] == "stdin"
+    assert orjson.loads(piped.stdout)["produced"] == 24
+
+
+def test_ingest_errors_are_one_clear_line():
+    assert "--bootstrap-servers" in cli("ingest", str(EXAMPLES), code=2).stderr
+    assert "no such file" in cli("ingest", "nope.jsonl", "--bootstrap-servers", "127.0.0.1:1", code=2).stderr
+
+
+def sink_process(broker, url: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
+    args = [sys.executable, "-m", "dossier_audit", "worker", "sink", "--bootstrap-servers",
+            broker.bootstrap_servers, "--warehouse", url, "--until-idle", "--json-logs",
+            "--session-timeout", "3", *extra]  # fmt: skip
+    return subprocess.run(args, check=False, cwd=ROOT, capture_output=True, env=ENV, timeout=60)
+
+
+def test_sink_process_killed_before_commit_then_restarted_stores_each_event_once(broker, clickhouse_server):
+    url = clickhouse_server.url("stream_crash")
+    clickhouse_server.admin_execute("CREATE DATABASE IF NOT EXISTS stream_crash")
+    try:
+        cli(
+            "ingest",
+            str(EXAMPLES),
+            "--bootstrap-servers",
+            broker.bootstrap_servers,
+            "--topic-partitions",
+            "2",
+        )
+        crashed = sink_process(broker, url, "--crash-before-commit", "1")
+        assert crashed.returncode == 3, crashed.stderr.decode()
+        with open_warehouse(url) as wh:
+            stored_before = wh.query("SELECT count() FROM events FINAL")[0][0]
+        assert stored_before > 0  # the batch was written, then the process died
+
+        started = time.monotonic()
+        rerun = sink_process(broker, url)
+        assert rerun.returncode == 0, rerun.stderr.decode()
+        assert time.monotonic() - started < 25
+        stats = orjson.loads(rerun.stdout)
+        assert stats["events_stored"] == 24  # redelivered: nothing was committed
+        with open_warehouse(url) as wh:
+            assert wh.query("SELECT count() FROM events FINAL")[0][0] == 24
+            assert wh.query("SELECT count() FROM events")[0][0] >= 24 + stored_before
+        for line in rerun.stderr.decode().splitlines():  # --json-logs: structured lines only
+            assert orjson.loads(line)["level"]
+    finally:
+        clickhouse_server.admin_execute("DROP DATABASE IF EXISTS stream_crash")
+
+
+def test_worker_sink_serves_metrics_and_prints_stats(broker, tmp_path):
+    cli("ingest", str(EXAMPLES), "--bootstrap-servers", broker.bootstrap_servers)
+    result = cli("worker", "sink", "--bootstrap-servers", broker.bootstrap_servers, "--warehouse",
+                 f"chdb://{tmp_path}/wh", "--until-idle", "--metrics-port", "0")  # fmt: skip
+    assert orjson.loads(result.stdout.splitlines()[-1])["events_stored"] == 24
+    assert "metrics on http://" in result.stderr
+
+
+def audit_lines(as_of: str):
+    return cli("audit", str(EXAMPLES), "--as-of", as_of, "--json").stdout_bytes.splitlines()
+
+
+def key(line: bytes) -> tuple[str, str, str]:
+    v = orjson.loads(line)
+    return v["dossier_id"], v["rule_id"], v["event_id"] or ""
+
+
+def test_violations_command_equals_the_audit(warehouse_url):
+    as_of = "2025-12-01"
+    cli("warehouse", "load", str(EXAMPLES), "--warehouse", warehouse_url, "--as-of", as_of)
+    expected = sorted(audit_lines(as_of), key=key)
+    assert len(expected) == 9
+    listed = cli("violations", "--warehouse", warehouse_url, "--json")
+    assert listed.stdout_bytes.splitlines() == expected
+    assert "Violations by rule" in listed.stderr
+
+    rule = cli("violations", "--warehouse", warehouse_url, "--rule", "LATE_NO_APOLOGY", "--json")
+    assert rule.stdout_bytes.splitlines() == [x for x in expected if key(x)[1] == "LATE_NO_APOLOGY"]
+
+    platform = Platform(load_settings())
+    unit = orjson.loads(expected[0])["unit_code"]
+    members = unit_filter_codes(platform, unit) or frozenset()
+    of_unit = cli("violations", "--warehouse", warehouse_url, "--unit", unit, "--json")
+    assert of_unit.stdout_bytes.splitlines() == [
+        x for x in expected if orjson.loads(x)["unit_code"] in members
+    ]
+    assert 0 < len(of_unit.stdout_bytes.splitlines()) < len(expected)
+
+    # A retraction (newer version) hides the violation unless --all.
+    gone = orjson.loads(expected[0])
+    with open_warehouse(warehouse_url) as wh:
+        row = violation_row(gone, "retracted", datetime(2025, 12, 2, tzinfo=UTC), "detector", now_version())
+        wh.insert("violations", VIOLATION_COLUMNS, [[v] for v in row])
+    assert cli("violations", "--warehouse", warehouse_url, "--json").stdout_bytes.splitlines() == expected[1:]
+    every = cli("violations", "--warehouse", warehouse_url, "--all", "--json")
+    assert every.stdout_bytes.splitlines() == expected
+    assert "retracted: 1" in cli("violations", "--warehouse", warehouse_url, "--all").stderr
+
+
+def test_violations_unknown_rule_is_a_clear_error(tmp_path):
+    result = cli("violations", "--warehouse", f"chdb://{tmp_path}/wh", "--rule", "NOPE", code=2)
+    assert "unknown rule" in result.stderr

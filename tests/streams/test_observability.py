@@ -1,0 +1,94 @@
+"""Metrics (a registry per worker, served in Prometheus text format) and structured JSON logs."""
+
+from __future__ import annotations
+
+import io
+import logging
+import urllib.request
+from datetime import UTC, datetime
+
+import orjson
+from prometheus_client.parser import text_string_to_metric_families
+
+from streams.observability import (
+    WorkerMetrics,
+    configure_logging,
+    reset_logging,
+    start_metrics_server,
+    stop_metrics_server,
+)
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_each_worker_has_its_own_registry_served_as_prometheus_text():
+    sink, detector = WorkerMetrics(), WorkerMetrics()  # no clash: separate registries
+    sink.events_in.inc(3)
+    sink.events_rejected.labels(reason="json.invalid").inc()
+    sink.set_lag("dossier-events", 2, 7)
+    sink.sink_write_seconds.observe(0.02)
+    detector.violations_opened.inc(2)
+    detector.violations_retracted.inc()
+    detector.set_watermark(5, datetime(2025, 11, 3, tzinfo=UTC))
+    server, port = start_metrics_server(sink.registry, 0, addr="127.0.0.1")
+    server2, port2 = start_metrics_server(detector.registry, 0, addr="127.0.0.1")
+    try:
+        assert port and port2 and port != port2
+        got = scrape(port)
+        assert got[("dossier_audit_events_in_total", ())] == 3
+        assert got[("dossier_audit_events_rejected_total", (("reason", "json.invalid"),))] == 1
+        assert got[("dossier_audit_consumer_lag", (("partition", "2"), ("topic", "dossier-events")))] == 7
+        assert got[("dossier_audit_sink_write_seconds_count", ())] == 1
+        assert got[("dossier_audit_sink_batches_total", ())] == 0
+        assert got[("dossier_audit_violations_opened_total", ())] == 0
+        other = scrape(port2)
+        assert other[("dossier_audit_violations_opened_total", ())] == 2
+        assert other[("dossier_audit_violations_retracted_total", ())] == 1
+        assert other[("dossier_audit_watermark_seconds", (("partition", "5"),))] == 1762128000
+        assert other[("dossier_audit_events_in_total", ())] == 0
+    finally:
+        stop_metrics_server(server)
+        stop_metrics_server(server2)
+
+
+def test_json_logs_are_one_object_per_line_with_extra_fields():
+    out = io.StringIO()
+    level = logging.getLogger().level
+    try:
+        configure_logging(json=True, stream=out)
+        configure_logging(json=True, stream=out)  # idempotent: still one handler
+        log = logging.getLogger("streams.test")
+        log.info("batch stored", extra={"events": 12, "topic": "dossier-events"})
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            log.exception("write failed", extra={"at": datetime(2025, 1, 1, tzinfo=UTC)})
+        lines = out.getvalue().splitlines()
+        assert len(lines) == 2
+        first, second = (orjson.loads(line) for line in lines)
+        assert (
+            first["level"] == "info" and first["logger"] == "streams.test" and first["msg"] == "batch stored"
+        )
+        assert (first["events"], first["topic"]) == (12, "dossier-events")
+        assert datetime.fromisoformat(first["ts"]).tzinfo is not None
+        assert second["level"] == "error" and "ValueError: boom" in second["exc"]
+        assert second["at"].startswith("2025-01-01")
+
+        configure_logging(json=False, stream=out)
+        out.truncate(0)
+        out.seek(0)
+        log.warning("retrying", extra={"retry_in_s": 0.4})
+        assert out.getvalue().rstrip().endswith("streams.test: retrying retry_in_s=0.4")
+    finally:
+        reset_logging()
+        logging.getLogger().setLevel(level)
+        assert not [h for h in logging.getLogger().handlers if type(h).__name__ == "_Handler"]
