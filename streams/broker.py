@@ -80,6 +80,9 @@ class EmbeddedBroker:
             return self
         if not self.port:
             self.port = free_port(self.host)
+        elif _answers(self.host, self.port):
+            # Otherwise the other listener's answer would pass for our broker's start-up.
+            raise BrokerError(f"port {self.port} on {self.host} is already in use")
         binary = broker_binary()
         url = f"tcp://{self.host}:{self.port}"
         args = [

@@ -13,3 +13,12 @@ def test_topics_are_created_once(broker):
     specs = [TopicSpec("events", 8), TopicSpec("dead", 1)]
     assert ensure_topics(broker.bootstrap_servers, specs) == {"events": "created", "dead": "created"}
     assert ensure_topics(broker.bootstrap_servers, specs) == {"events": "exists", "dead": "exists"}
+
+
+def test_a_taken_port_is_refused_not_mistaken_for_the_broker(broker):
+    import pytest
+
+    from streams.broker import BrokerError
+
+    with pytest.raises(BrokerError, match="already in use"):
+        EmbeddedBroker(port=broker.port).start()
