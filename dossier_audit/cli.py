@@ -468,29 +468,44 @@ def catalogue_import(
 
 @app.command()
 def run(
-    workdir: Annotated[Path, typer.Option(help="Working directory for generated data.")] = Path(
-        ".dossier-audit"
-    ),
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Working directory: sample data, the chdb warehouse, logs (default .dossier-audit)."
+        ),
+    ] = None,
     events: Annotated[
         Path | None, typer.Option("--events", help="Your own events JSONL instead of the sample.")
     ] = None,
     catalogue: CataloguePath = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Evaluation time (default: end of the data).")
+        str | None, typer.Option("--as-of", help="Evaluation time (default: end of the sample, or now).")
+    ] = None,
+    reports: Annotated[
+        Path | None, typer.Option("--reports", help="Where reports go (default ./reports).")
+    ] = None,
+    bootstrap_servers: Annotated[
+        str | None,
+        typer.Option("--bootstrap-servers", help="Use this Kafka instead of starting the embedded broker."),
     ] = None,
 ) -> None:
-    """The main job: audit the bundled sample province (generated on first run) and print a summary."""
-    from dossier_audit.mainjob import main_job
+    """The main job: the bundled sample province (or your events) through Kafka, the detector, the
+    warehouse and Dagster into reports under ./reports/, with a summary."""
+    from dossier_audit.mainjob import MainJobError, main_job
 
-    _run(
-        lambda: main_job(
-            workdir=workdir,
-            events=events,
-            catalogue=catalogue,
-            as_of=parse_instant(as_of) if as_of else None,
-            console=err,
+    def go() -> Any:
+        settings = load_settings(
+            workdir=workdir, catalogue=catalogue, reports_dir=reports, bootstrap_servers=bootstrap_servers
         )
-    )
+        _platform(catalogue)  # a bad catalogue fails here with one clear line
+        instant = parse_instant(as_of) if as_of else None
+        path = _readable(events) if events is not None else None
+        try:
+            return main_job(settings, events=path, as_of=instant, console=err)
+        except MainJobError as exc:  # a stage failed (not a usage error): exit 1
+            raise _fail(str(exc), 1) from None
+
+    _run(go)
 
 
 class _null:

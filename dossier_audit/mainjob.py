@@ -1,16 +1,32 @@
-"""The main job (``dossier-audit run``): audit a province and report its latest week.
+"""The main job (``dossier-audit run``): the whole platform on one machine, with no servers installed.
 
-Until the streaming issues land, this is the batch audit of the bundled sample province (generated on first
-use, deterministically) or of the user's own events file.
+One supervisor process (this one) owns the embedded chdb warehouse — chdb lets only one process open a
+directory — and hosts the sink and the report run; the Kafka-protocol broker (tansu) and the Faust detector
+run as its child processes:
+
+    events file ─ingest─▶ broker ─▶ detector (child) ─violations─▶ broker
+                               └─────────▶ sink (thread here) ─▶ chdb warehouse ─▶ Dagster ─▶ reports
+
+Stages: generate (or read) the events, store the catalogue, start the broker, ingest, detect until caught up
+at ``as_of``, sink everything, fold the dossier projection, materialize the latest complete week through
+Dagster in-process, print a summary. A second run is idempotent (the warehouse deduplicates events and
+replaces violations by key); Ctrl-C stops everything in reverse order, leaving no stray processes.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +35,14 @@ from rich.console import Console
 from rich.table import Table
 
 from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
-from dossier_audit.jobs import audit_file, outcomes_file
-from inspections.metrics import ReportingForm, period_as_of
+from dossier_audit.config import Settings
+from dossier_audit.warehouse_jobs import all_dossier_ids, fold_dossiers, init
+from inspections.catalogue_io import dump_catalogue
+from inspections.metrics import ReportingForm
 from inspections.rulebook import RULEBOOK_V1
 from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
+from warehouse.base import Warehouse, WarehouseLocked, open_warehouse
 
 #: The bundled sample province: 12 weeks to Monday 2025-11-24, 20,000 dossiers, seed 7.
 SAMPLE_START = date(2025, 9, 1)
@@ -32,17 +51,25 @@ SAMPLE_DOSSIERS = 20_000
 SAMPLE_SEED = 7
 
 
+class MainJobError(RuntimeError):
+    """A stage of the main job failed; the message says which and where its log is."""
+
+
 @dataclass(frozen=True)
 class MainJobResult:
     """Where the files are and the headline figures."""
 
     events: Path
+    as_of: datetime
+    week: Week
+    report_dir: Path
+    report_files: list[Path]
+    audit_packs: list[Path]
     violations: Path
-    metrics: Path
     summary: Path
-    week: tuple[date, date]
     on_time_rate: float | None
     violations_by_rule: dict[str, int]
+    stages: dict[str, float]
 
 
 def ensure_sample(workdir: Path, console: Console) -> tuple[Path, datetime]:
@@ -63,98 +90,233 @@ def ensure_sample(workdir: Path, console: Console) -> tuple[Path, datetime]:
     return events, datetime.combine(SAMPLE_END, datetime.min.time(), tzinfo=VN_TZ)
 
 
-def _last_full_week(as_of: datetime) -> tuple[date, date]:
-    """Monday–Sunday of the last week that ended at or before ``as_of`` (local)."""
-    today = as_of.astimezone(VN_TZ).date()
-    monday = today - timedelta(days=today.weekday())
-    return monday - timedelta(days=7), monday
-
-
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
+@contextmanager
+def _child(args: list[str], log_path: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process in its own session (a terminal's Ctrl-C reaches only the supervisor, which stops
+    the children in order); always terminated, then killed, on exit."""
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **env}
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _stage(console: Console, stages: dict[str, float], name: str) -> Callable[[], None]:
+    started = time.perf_counter()
+
+    def done() -> None:
+        stages[name] = round(time.perf_counter() - started, 2)
+        console.print(f"  [green]✓[/] {name} ({stages[name]:.1f} s)", highlight=False)
+
+    return done
+
+
 def main_job(
+    settings: Settings,
     *,
-    workdir: Path,
     events: Path | None,
-    catalogue: Path | None,
     as_of: datetime | None,
     console: Console,
-    reports: Path = Path("reports"),
 ) -> MainJobResult:
-    """Audit the events (the sample by default) at ``as_of`` and write the reports."""
-    platform = Platform(load_settings(catalogue=catalogue))
+    """Run the platform end to end on the embedded default (see the module docstring)."""
+    from streams.broker import EmbeddedBroker
+    from streams.ingest import ingest_lines
+    from streams.sink import SinkWorker
+    from streams.topics import ensure_topics, platform_topics
+
+    workdir = settings.workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    platform = Platform(settings)
     if events is None:
         events, sample_as_of = ensure_sample(workdir, console)
         as_of = as_of or sample_as_of
     elif as_of is None:
         as_of = datetime.now(VN_TZ)
-    reports.mkdir(parents=True, exist_ok=True)
+    week = Week.last_complete(as_of)
+    stages: dict[str, float] = {}
+    logs = workdir / "logs"
+    logs.mkdir(exist_ok=True)
 
+    with ExitStack() as stack:
+        try:
+            wh: Warehouse = stack.enter_context(open_warehouse(settings.warehouse_url, create_database=True))
+        except WarehouseLocked as exc:
+            raise MainJobError(f"{exc} — is another `dossier-audit run` using {workdir}?") from None
+        done = _stage(console, stages, "warehouse ready, catalogue stored")
+        init(platform, wh)
+        done()
+
+        if settings.bootstrap_servers:
+            servers = settings.bootstrap_servers
+        else:
+            done = _stage(console, stages, "embedded broker started")
+            broker = stack.enter_context(EmbeddedBroker(log_file=logs / "broker.log"))
+            servers = broker.bootstrap_servers
+            done()
+        client_options: dict[str, Any] = settings.kafka_client_options()
+        ensure_topics(servers, platform_topics(settings), **client_options)
+
+        # The sink runs from the start, in a thread of this process (the warehouse's owner).
+        sink = SinkWorker(settings, platform, wh, bootstrap_servers=servers)
+        stop_sink = threading.Event()
+        failure: list[BaseException] = []
+
+        def run_sink() -> None:
+            try:
+                sink.run(stop_event=stop_sink)
+            except BaseException as exc:  # reported by the supervisor, not lost in a thread
+                failure.append(exc)
+
+        sink_thread = threading.Thread(target=run_sink, name="sink", daemon=True)
+        sink_thread.start()
+
+        def stop_sink_thread() -> None:
+            stop_sink.set()
+            sink_thread.join(30)
+
+        stack.callback(stop_sink_thread)
+
+        done = _stage(console, stages, f"ingested {events.name} into Kafka")
+        with events.open("rb") as lines:
+            report = ingest_lines(
+                settings, lines, str(events), pseudonymiser=platform.pseudonymiser, bootstrap_servers=servers,
+                ensure=False,
+            )  # fmt: skip
+        done()
+        console.print(
+            f"    {report.produced:,} events produced, {report.rejected_total:,} rejected lines sent to "
+            "dead letters",
+            highlight=False,
+        )
+
+        # The detector is started once the input is in Kafka: with --until-idle it stops when caught up, and
+        # --as-of then advances its watermark to the evaluation time.
+        catalogue_file = workdir / "catalogue.yaml"
+        _atomic_write(catalogue_file, dump_catalogue(platform.catalogue).encode())
+        detect_args = [
+            sys.executable, "-m", "dossier_audit", "worker", "detect", "--bootstrap-servers", servers,
+            "--catalogue", str(catalogue_file), "--until-idle", "--as-of", as_of.isoformat(),
+            "--allowed-lateness", str(settings.allowed_lateness_seconds),
+        ]  # fmt: skip
+        done = _stage(console, stages, "detector caught up and evaluated at " + as_of.isoformat())
+        with (
+            console.status("Detecting violations…") as status,
+            _child(detect_args, logs / "detector.log", _child_settings(settings)) as detector,
+        ):
+            while detector.poll() is None:
+                if failure:
+                    raise MainJobError(f"the sink failed: {failure[0]}")
+                status.update(f"Detecting violations… (sink stored {sink.stats.events:,} events, "
+                              f"{sink.stats.violations:,} violation records)")  # fmt: skip
+                time.sleep(0.5)
+            if detector.returncode != 0:
+                raise MainJobError(
+                    f"the detector exited with code {detector.returncode}; see {logs / 'detector.log'}"
+                )
+        done()
+
+        # Let the sink drain what is left (the detector's last violations), then stop it.
+        done = _stage(console, stages, "sink caught up")
+        stop_sink.set()
+        sink_thread.join()
+        if failure:
+            raise MainJobError(f"the sink failed: {failure[0]}")
+        drain = SinkWorker(settings, platform, wh, bootstrap_servers=servers)
+        drain.run(until_idle=True)
+        done()
+
+        done = _stage(console, stages, "dossier projection folded")
+        ids = all_dossier_ids(wh)
+        fold_dossiers(platform, wh, ids, as_of, violations=False)
+        done()
+
+        done = _stage(console, stages, f"weekly report {week} materialized (Dagster)")
+        from pipelines.runner import materialize_week
+
+        result = materialize_week(settings, week, warehouse=wh, platform=platform)
+        done()
+
+        violations_path, counts, by_unit = _export_violations(wh, settings.reports_dir)
+        metrics = orjson.loads(result.metrics.read_bytes()) if result.metrics else {}
+        summary_path = settings.reports_dir / "summary.txt"
+        record = Console(record=True, width=110, file=io.StringIO())
+        for target in (record, console):
+            _summary(target, platform, week, metrics, counts, by_unit)
+        _atomic_write(summary_path, record.export_text().encode())
+    files = [*result.report_files, violations_path, summary_path]
+    console.print("Files:", highlight=False)
+    for path in files:
+        console.print(f"  {path}", highlight=False)
+    console.print(f"  {len(result.audit_packs)} audit-pack files under {result.out_dir / 'units'}",
+                  highlight=False)  # fmt: skip
+    province = metrics.get("province", {})
+    return MainJobResult(
+        events=events, as_of=as_of, week=week, report_dir=result.out_dir, report_files=result.report_files,
+        audit_packs=result.audit_packs, violations=violations_path, summary=summary_path,
+        on_time_rate=province.get("on_time_rate"), violations_by_rule=dict(counts), stages=stages,
+    )  # fmt: skip
+
+
+def _child_settings(settings: Settings) -> dict[str, str]:
+    """The settings a child worker must share with the supervisor, as its environment."""
+    names = ("workdir", "topic_events", "topic_violations", "topic_dead_letters", "partitions",
+             "replication_factor", "allowed_lateness_seconds", "security_protocol")  # fmt: skip
+    return {f"DOSSIER_AUDIT_{name.upper()}": str(getattr(settings, name)) for name in names}
+
+
+def _export_violations(wh: Warehouse, reports: Path) -> tuple[Path, Counter[str], Counter[str]]:
+    """The detector's open violations as ``audit --json`` lines (sorted like the audit)."""
+    from streams.sink import stored_violations
+
+    reports.mkdir(parents=True, exist_ok=True)
     counts: Counter[str] = Counter()
     by_unit: Counter[str] = Counter()
     lines: list[bytes] = []
-    with console.status(f"Auditing {events} at {as_of.isoformat()}…"):
-        run = audit_file(platform, events, as_of)
-        for v in run.violations:
-            counts[v["rule_id"]] += 1
-            if v["kind"] == "violation":
-                by_unit[v["unit_code"]] += 1
-            lines.append(orjson.dumps(v))
-    violations_path = reports / "violations.jsonl"
-    _atomic_write(violations_path, b"".join(line + b"\n" for line in lines))
-
-    start, end = _last_full_week(as_of)
-    province = ReportingForm(start, end)
-    units: dict[str, ReportingForm] = {}
-    with console.status(f"Reporting form for {start} → {end}…"):
-        outcomes, _engine = outcomes_file(platform, events, period_as_of(end))
-        for o in outcomes:
-            province.add(o)
-            units.setdefault(o.unit_code, ReportingForm(start, end)).add(o)
-    metrics = {
-        "period": {"from": start.isoformat(), "to": end.isoformat()},
-        "province": province.to_json_dict(),
-        "units": {code: form.to_json_dict() for code, form in sorted(units.items())},
-    }
-    metrics_path = reports / "metrics.json"
-    _atomic_write(metrics_path, orjson.dumps(metrics, option=orjson.OPT_INDENT_2))
-
-    record = Console(record=True, width=110, file=io.StringIO())  # recorded for the file, not shown
-    _summary(record, platform, run.stats.to_json_dict(), province, units, counts, by_unit, (start, end))
-    summary_path = reports / "summary.txt"
-    _atomic_write(summary_path, record.export_text().encode())
-    _summary(console, platform, run.stats.to_json_dict(), province, units, counts, by_unit, (start, end))
-    console.print(
-        f"Files: {violations_path}, {metrics_path}, {summary_path}  (events: {events})", highlight=False
-    )
-    return MainJobResult(events, violations_path, metrics_path, summary_path, (start, end),
-                         province.on_time_rate, dict(counts))  # fmt: skip
+    for v in stored_violations(wh):
+        doc = orjson.loads(v.detail)
+        counts[v.rule_id] += 1
+        if doc.get("kind") == "violation":
+            by_unit[v.unit_code] += 1
+        lines.append(v.detail.encode())
+    path = reports / "violations.jsonl"
+    _atomic_write(path, b"".join(line + b"\n" for line in lines))
+    return path, counts, by_unit
 
 
 def _summary(
     console: Console,
     platform: Platform,
-    stats: dict[str, Any],
-    province: ReportingForm,
-    units: dict[str, ReportingForm],
+    week: Week,
+    metrics: dict[str, Any],
     counts: Counter[str],
     by_unit: Counter[str],
-    week: tuple[date, date],
 ) -> None:
-    rate = province.on_time_rate
+    province = metrics.get("province") or {}
+    rate = province.get("on_time_rate")
+    received = (province.get("received") or {}).get("total", 0)
     console.print(
-        f"[bold]Tuần {week[0]:%d/%m/%Y} – {week[1] - timedelta(days=1):%d/%m/%Y}[/]: "
-        f"tiếp nhận {province.received_total:,} hồ sơ, đã giải quyết {province.resolved_total:,}, "
-        f"tỷ lệ đúng hạn (chỉ số 2.1) {'—' if rate is None else f'{rate:.2%}'}, "
-        f"điểm 766 {'—' if rate is None else f'{20 * rate:.2f}/20'}  "
-        f"(events: {stats['valid']:,} valid, {stats['rejected']:,} rejected)",
+        f"[bold]Tuần {week} ({week.start:%d/%m/%Y} – {week.sunday:%d/%m/%Y})[/]: "
+        f"{received:,} hồ sơ phải giải quyết, tỷ lệ đúng hạn (chỉ số 2.1) "
+        f"{'—' if rate is None else f'{rate:.2%}'}, "
+        f"điểm 766 {'—' if rate is None else f'{20 * rate:.2f}/20'}",
         highlight=False,
     )
-    table = Table(title="Vi phạm theo quy tắc", title_justify="left")
+    table = Table(title="Vi phạm đang mở theo quy tắc (toàn kỳ)", title_justify="left")
     for col in ("quy tắc", "nội dung", "mức độ", "số vụ"):
         table.add_column(col, justify="right" if col == "số vụ" else "left")
     for rule in (*RULEBOOK_V1.rules, *RULEBOOK_V1.findings):
@@ -162,15 +324,21 @@ def _summary(
             table.add_row(rule.rule_id, rule.title_vi, rule.severity.value, f"{counts[rule.rule_id]:,}")
     console.print(table)
 
-    worst = Table(title="Đơn vị có tỷ lệ đúng hạn thấp nhất trong tuần", title_justify="left")
-    for col in ("đơn vị", "tên", "hồ sơ", "tỷ lệ đúng hạn", "vi phạm (cả kỳ)"):
+    worst = Table(title=f"Đơn vị có tỷ lệ đúng hạn thấp nhất tuần {week}", title_justify="left")
+    for col in ("đơn vị", "tên", "hồ sơ", "tỷ lệ đúng hạn", "vi phạm (toàn kỳ)"):
         worst.add_column(col, justify="left" if col in ("đơn vị", "tên") else "right")
+    units: dict[str, dict[str, Any]] = metrics.get("units") or {}
     ranked = sorted(
-        ((f.on_time_rate, code, f) for code, f in units.items() if f.on_time_rate is not None),
+        ((form["on_time_rate"], code, form) for code, form in units.items()
+         if form.get("on_time_rate") is not None),
         key=lambda item: (item[0], item[1]),
-    )
+    )  # fmt: skip
     for rate_, code, form in ranked[:5]:
         unit = platform.catalogue.unit(code)
-        worst.add_row(code, unit.name if unit else "?", f"{form.received_total:,}", f"{rate_:.2%}",
+        total = (form.get("received") or {}).get("total", 0)
+        worst.add_row(code, unit.name if unit else "?", f"{total:,}", f"{rate_:.2%}",
                       f"{by_unit.get(code, 0):,}")  # fmt: skip
     console.print(worst)
+
+
+__all__ = ["MainJobError", "MainJobResult", "ReportingForm", "ensure_sample", "main_job"]

@@ -13,28 +13,129 @@ runner = CliRunner()
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+def _sorted_json_lines(data: bytes) -> list[dict]:
+    docs = [orjson.loads(line) for line in data.splitlines() if line.strip()]
+    return sorted(docs, key=lambda d: (d["dossier_id"], d["rule_id"], d["event_id"] or ""))
+
+
 def test_main_job_writes_reports_equal_to_the_batch_audit(tmp_path, monkeypatch):
+    """The README's first command: the sample province through Kafka, the detector, the warehouse and
+    Dagster; the figures in its files equal the batch audit of the same events."""
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["run"])
     assert result.exit_code == 0, result.stderr
     reports = tmp_path / "reports"
-    violations = (reports / "violations.jsonl").read_bytes().splitlines()
-    metrics = orjson.loads((reports / "metrics.json").read_bytes())
-    assert "Vi phạm theo quy tắc" in (reports / "summary.txt").read_text(encoding="utf-8")
+    week_dir = reports / "2025-W47"
+    for name in ("report.html", "report.pdf", "report.xlsx", "metrics.json"):
+        assert (week_dir / name).stat().st_size > 0, name
+    assert len(list((week_dir / "units").glob("*.xlsx"))) >= 8
+    assert "Vi phạm đang mở theo quy tắc" in (reports / "summary.txt").read_text(encoding="utf-8")
+
     events = tmp_path / ".dossier-audit" / "sample" / "events.jsonl"
     audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-24", "--json"])
-    assert sorted(violations) == sorted(audit.stdout.encode().splitlines())
-    week = metrics["period"]
+    detected = _sorted_json_lines((reports / "violations.jsonl").read_bytes())
+    assert detected == _sorted_json_lines(audit.stdout.encode())
+    assert len(detected) > 1000
+
+    metrics = orjson.loads((week_dir / "metrics.json").read_bytes())
     direct = runner.invoke(
-        app, ["metrics", str(events), "--from", week["from"], "--to", week["to"], "--json"]
+        app, ["metrics", str(events), "--from", "2025-11-17", "--to", "2025-11-24", "--json"]
     )
     assert orjson.loads(direct.stdout) == metrics["province"]
     assert metrics["province"]["received"]["total"] > 1000
+    unit = "000.10.01.H99"
+    by_unit = runner.invoke(
+        app, ["metrics", str(events), "--from", "2025-11-17", "--to", "2025-11-24", "--unit", unit, "--json"]
+    )
+    assert orjson.loads(by_unit.stdout) == metrics["units"][unit]
 
-    # A second run reuses the generated province and writes the same reports.
-    again = runner.invoke(app, ["run"])
-    assert again.exit_code == 0
-    assert sorted((reports / "violations.jsonl").read_bytes().splitlines()) == sorted(violations)
+
+def test_main_job_on_own_events_is_idempotent(tmp_path):
+    """`run --events FILE` twice in one working directory: the same violations and the same figures."""
+    events = tmp_path / "events.jsonl"
+    made = runner.invoke(
+        app, ["simulate", "--out", str(events), "--dossiers", "300", "--weeks", "3", "--start", "2025-10-13"]
+    )
+    assert made.exit_code == 0, made.stderr
+    args = ["run", "--events", str(events), "--as-of", "2025-11-03", "--workdir", str(tmp_path / "w"),
+            "--reports", str(tmp_path / "reports")]  # fmt: skip
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    violations = (tmp_path / "reports" / "violations.jsonl").read_bytes()
+    metrics = (tmp_path / "reports" / "2025-W44" / "metrics.json").read_bytes()
+    audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-03", "--json"])
+    assert _sorted_json_lines(violations) == _sorted_json_lines(audit.stdout.encode())
+
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.stderr
+    assert _sorted_json_lines((tmp_path / "reports" / "violations.jsonl").read_bytes()) == _sorted_json_lines(
+        violations
+    )
+    assert (tmp_path / "reports" / "2025-W44" / "metrics.json").read_bytes() == metrics
+    status = runner.invoke(
+        app, ["warehouse", "status", "--warehouse", f"chdb://{tmp_path / 'w' / 'warehouse'}"]
+    )
+    counts = orjson.loads(status.stdout)
+    assert counts["events"] == sum(1 for line in events.read_bytes().splitlines() if line.strip())
+
+
+def _children(pid: int) -> set[int]:
+    """Every live descendant of ``pid`` (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_ctrl_c_stops_everything_cleanly(tmp_path):
+    """SIGINT while the detector runs: the supervisor exits, and the broker and the detector with it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    events = tmp_path / "events.jsonl"
+    runner.invoke(
+        app, ["simulate", "--out", str(events), "--dossiers", "300", "--weeks", "3", "--start", "2025-10-13"]
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "dossier_audit", "run", "--events", str(events), "--as-of", "2025-11-03",
+         "--workdir", str(tmp_path / "w"), "--reports", str(tmp_path / "reports")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    detector_log = tmp_path / "w" / "logs" / "detector.log"
+    deadline = time.monotonic() + 60
+    children: set[int] = set()
+    while time.monotonic() < deadline and run.poll() is None:
+        children = _children(run.pid)
+        if detector_log.exists() and len(children) >= 2:  # the broker and the detector
+            break
+        time.sleep(0.1)
+    assert run.poll() is None and len(children) >= 2, "the run did not reach the detector stage"
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode != 0
+    assert b"Traceback" not in stderr
+    time.sleep(0.5)
+    assert not [pid for pid in children if _alive(pid)], "stray processes after Ctrl-C"
 
 
 def test_catalogue_check_and_national_import(tmp_path):
