@@ -53,6 +53,28 @@ warehouse_app = typer.Typer(help="The ClickHouse warehouse: init, load, status."
 app.add_typer(warehouse_app, name="warehouse")
 
 
+@app.callback()
+def _global_options(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Settings file (DOSSIER_AUDIT_<NAME>=value lines); environment variables win over it.",
+        ),
+    ] = None,
+) -> None:
+    """Audit how one-stop departments handle administrative-procedure dossiers."""
+    if config is not None:
+        if not config.is_file():
+            raise _fail(f"cannot read settings file {config}: no such file")
+        import os
+
+        from dossier_audit.config import CONFIG_FILE_VARIABLE
+
+        # Through the environment so that child workers (the main job's detector) read it too.
+        os.environ[CONFIG_FILE_VARIABLE] = str(config.resolve())
+
+
 class UsageError(Exception):
     """A user-facing error: printed as one line, exit code 2."""
 
@@ -105,7 +127,7 @@ def _platform(catalogue: Path | None = None) -> Platform:
     except CatalogueError as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
-        raise UsageError(f"cannot read catalogue {catalogue}: {exc.strerror}") from None
+        raise UsageError(f"cannot read catalogue {settings.catalogue}: {exc.strerror}") from None
     return platform
 
 

@@ -123,8 +123,22 @@ class Settings(BaseSettings):
         return self.pseudonym_key.get_secret_value().encode(), False
 
 
+#: The environment variable naming an optional settings file (``NAME=value`` lines, as a ``.env`` file).
+CONFIG_FILE_VARIABLE = "DOSSIER_AUDIT_CONFIG"
+
+
 def load_settings(env_file: Path | None = None, **overrides: object) -> Settings:
-    """Settings from the environment (and ``env_file``), with explicit overrides winning."""
+    """Settings from the environment and a settings file, with explicit overrides winning.
+
+    The file is ``env_file``, else the one ``DOSSIER_AUDIT_CONFIG`` names (``dossier-audit --config FILE``
+    sets it, so child workers read the same file); variables in the environment win over the file.
+    """
+    import os
+
+    if env_file is None and os.environ.get(CONFIG_FILE_VARIABLE):
+        env_file = Path(os.environ[CONFIG_FILE_VARIABLE])
+    if env_file is not None and not env_file.is_file():
+        raise ValueError(f"settings file {env_file} does not exist")
     clean = {k: v for k, v in overrides.items() if v is not None}
     factory: Any = Settings  # pydantic-settings' init-only arguments are not in the model's signature
     return cast(Settings, factory(_env_file=env_file, **clean))
