@@ -188,7 +188,12 @@ def _build_column(name: str, ch_type: str, values: Sequence[Any]) -> pa.Array:
     try:
         if arrow_type == pa.timestamp("s", tz="UTC"):
             # Built at microsecond precision and truncated, like clickhouse-driver (DateTime has seconds).
-            array = pa.array(values, pa.timestamp("us", tz="UTC")).cast(arrow_type, safe=False)
+            # One value repeated (e.g. a load's ingestion time) converts once: datetimes cost ~0.25 µs each.
+            n = len(values)
+            distinct = values[:1] if n > 1 and values.count(values[0]) == n else values
+            array = pa.array(distinct, pa.timestamp("us", tz="UTC")).cast(arrow_type, safe=False)
+            if len(distinct) < n:
+                array = pa.repeat(array[0], n)
         else:
             array = pa.array(values, arrow_type)
     except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
@@ -353,8 +358,33 @@ class ChdbWarehouse:
             arrays.append(_build_column(name, types[name], values))
         # chdb's Python() table function reads this local by name, without copying the Arrow buffers.
         _insert_batch = pa.Table.from_arrays(arrays, names=list(columns))
-        self._run(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM Python(_insert_batch)", "CSV")
+        settings = " SETTINGS optimize_on_insert = 0" if self._merge_free(table, types, _insert_batch) else ""
+        self._run(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM Python(_insert_batch){settings}", "CSV"
+        )
         return count
+
+    def _merge_free(self, table: str, types: dict[str, str], batch: pa.Table) -> bool:
+        """Whether a ReplacingMergeTree's merge on insert would leave ``batch`` as it is: no two of its rows
+        share a sorting key. Then ``optimize_on_insert = 0`` stores exactly the same rows, and skipping that
+        merge takes ~30% off the engine's time for an ``events`` batch (the check costs ~1/4 of that). The
+        server backend (18.16) never merges on insert."""
+        found = self.query(
+            "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = %(t)s "
+            "AND engine = 'ReplacingMergeTree'",
+            {"t": table},
+        )
+        if not found or not found[0][0]:
+            return False
+        keys = [key.strip() for key in str(found[0][0]).split(",")]
+        # Only plain columns given in this insert, and no floats (-0.0 = 0.0 in ClickHouse, not in Arrow).
+        if not all(key in batch.column_names and "Float" not in types[key] for key in keys):
+            return False
+        try:
+            distinct: int = batch.select(keys).group_by(keys).aggregate([]).num_rows
+        except pa.ArrowException:  # a key type Arrow cannot group by (e.g. an Array)
+            return False
+        return distinct == int(batch.num_rows)
 
     def server_version(self) -> str:
         version: str = self.query("SELECT version()")[0][0]

@@ -1,0 +1,219 @@
+"""The fast insert paths: pipelined sub-blocks on the server, merge-free inserts on chdb, and repeated
+datetimes converted once. Whatever the path, the rows read back are exactly the rows given."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.warehouse.server import ClickHouseServer
+from warehouse import server_backend
+from warehouse.base import Warehouse, WarehouseError, parse_url
+from warehouse.chdb_backend import ChdbWarehouse
+from warehouse.server_backend import ServerWarehouse
+
+UTC = dt.UTC
+ICT = dt.timezone(dt.timedelta(hours=7))
+SUB_BLOCK = 1_000
+ROWS = 3 * SUB_BLOCK + 17  # four sub-blocks, the last one short
+
+DDL = """
+CREATE TABLE t
+(
+    id UInt32,
+    e Enum8('submitted' = 1, 'received' = 2, 'returned' = 14),
+    s String,
+    ns Nullable(String),
+    at DateTime('UTC'),
+    ingested DateTime('UTC'),
+    maybe Nullable(DateTime('UTC')),
+    version UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (s, id)
+"""
+COLUMNS = ("id", "e", "s", "ns", "at", "ingested", "maybe", "version")
+ENUM = ("submitted", "received", "returned")
+INGESTED = dt.datetime(2025, 11, 3, 8, 30, 15, 999_999, tzinfo=ICT)  # one value for every row
+
+
+def _rows(n: int) -> list[tuple[Any, ...]]:
+    start = dt.datetime(2025, 9, 1, tzinfo=UTC)
+    return [
+        (
+            i,
+            ENUM[i % 3],
+            f"hồ sơ-{i % 97}",
+            None if i % 5 == 0 else f"cán bộ {i}",
+            start + dt.timedelta(seconds=37 * i, microseconds=i % 1000),
+            INGESTED,
+            None if i < 2 else INGESTED,
+            i,
+        )
+        for i in range(n)
+    ]
+
+
+def _expected(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows as read back: DateTime has whole seconds, in UTC."""
+
+    def second(t: dt.datetime | None) -> dt.datetime | None:
+        return None if t is None else t.astimezone(UTC).replace(microsecond=0)
+
+    return sorted((r[0], r[1], r[2], r[3], second(r[4]), second(r[5]), second(r[6]), r[7]) for r in rows)
+
+
+def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    return [list(c) for c in zip(*rows, strict=True)]
+
+
+def _read(wh: Warehouse) -> list[tuple[Any, ...]]:
+    return sorted(wh.query(f"SELECT {', '.join(COLUMNS)} FROM t FINAL"))
+
+
+@pytest.fixture
+def small_sub_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_backend, "PIPELINE_ROWS", SUB_BLOCK)
+
+
+@pytest.fixture
+def table(warehouse: Warehouse, small_sub_blocks: None) -> Iterator[Warehouse]:
+    warehouse.execute(DDL)
+    yield warehouse
+
+
+def test_a_multi_block_insert_reads_back_exactly_the_rows_given(table: Warehouse) -> None:
+    rows = _rows(ROWS)
+    assert table.insert("t", COLUMNS, _columns(rows)) == ROWS
+    assert _read(table) == _expected(rows)
+    assert table.query("SELECT count() FROM t") == [(ROWS,)]
+
+
+def test_tuples_and_a_second_insert_of_the_same_batch_change_nothing(table: Warehouse) -> None:
+    rows = _rows(ROWS)
+    batch = [tuple(c) for c in zip(*rows, strict=True)]
+    table.insert("t", COLUMNS, batch)
+    table.insert("t", COLUMNS, batch)
+    assert _read(table) == _expected(rows)
+
+
+@pytest.fixture
+def server_table(clickhouse_server: ClickHouseServer, small_sub_blocks: None) -> Iterator[ServerWarehouse]:
+    database = f"ins_{uuid.uuid4().hex[:12]}"
+    clickhouse_server.admin_execute(f"CREATE DATABASE {database}")
+    wh = ServerWarehouse(parse_url(clickhouse_server.url(database)))
+    try:
+        wh.execute(DDL)
+        yield wh
+    finally:
+        wh.close()
+        clickhouse_server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+def test_server_sends_sub_blocks_over_two_connections(
+    server_table: ServerWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[tuple[int, int, int]] = []
+    lock = threading.Lock()
+    original = ServerWarehouse._insert_part
+
+    def spy(
+        self: ServerWarehouse, client: Any, sql: str, table: str, data: Any, start: int, stop: int
+    ) -> None:
+        with lock:
+            sent.append((id(client), start, stop))
+        time.sleep(0.05)  # long enough for both connections to take a share
+        original(self, client, sql, table, data, start, stop)
+
+    monkeypatch.setattr(ServerWarehouse, "_insert_part", spy)
+    rows = _rows(ROWS)
+    server_table.insert("t", COLUMNS, _columns(rows))
+    assert sorted((a, b) for _, a, b in sent) == [(0, 1000), (1000, 2000), (2000, 3000), (3000, ROWS)]
+    assert len({client for client, _, _ in sent}) == 2
+    assert _read(server_table) == _expected(rows)
+
+
+def test_server_small_insert_is_one_block_on_one_connection(
+    server_table: ServerWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server_backend, "PIPELINE_ROWS", ROWS)
+    rows = _rows(ROWS)
+    server_table.insert("t", COLUMNS, _columns(rows))
+    assert server_table._helper_client is None
+    assert _read(server_table) == _expected(rows)
+
+
+def test_server_bad_value_in_a_late_sub_block_is_a_clear_error(server_table: ServerWarehouse) -> None:
+    columns = _columns(_rows(ROWS))
+    columns[1][ROWS - 1] = "not_a_type"
+    with pytest.raises(WarehouseError, match="not_a_type"):
+        server_table.insert("t", COLUMNS, columns)
+    # Both connections are still usable, and the good batch then goes in whole.
+    rows = _rows(ROWS)
+    server_table.insert("t", COLUMNS, _columns(rows))
+    assert _read(server_table) == _expected(rows)
+
+
+@pytest.fixture
+def chdb_table(tmp_path: Path) -> Iterator[ChdbWarehouse]:
+    with ChdbWarehouse(parse_url(f"chdb://{tmp_path}/wh")) as wh:
+        wh.execute(DDL)
+        yield wh
+
+
+def _spy_sql(wh: ChdbWarehouse, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    statements: list[str] = []
+    original = wh._run
+
+    def run(sql: str, fmt: str) -> Any:
+        statements.append(sql)
+        return original(sql, fmt)
+
+    monkeypatch.setattr(wh, "_run", run)
+    return statements
+
+
+def test_chdb_batch_of_distinct_keys_skips_the_merge_on_insert(
+    chdb_table: ChdbWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements = _spy_sql(chdb_table, monkeypatch)
+    rows = _rows(ROWS)
+    chdb_table.insert("t", COLUMNS, _columns(rows))
+    assert next(s for s in statements if s.startswith("INSERT")).endswith("SETTINGS optimize_on_insert = 0")
+    assert sorted(chdb_table.query(f"SELECT {', '.join(COLUMNS)} FROM t")) == _expected(rows)
+
+
+def test_chdb_batch_with_a_repeated_key_is_still_merged_on_insert(
+    chdb_table: ChdbWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements = _spy_sql(chdb_table, monkeypatch)
+    rows = _rows(10)
+    newer = (*rows[3][:7], 99)  # the same key (s, id) as row 3, a newer version
+    chdb_table.insert("t", COLUMNS, _columns([*rows, newer]))
+    assert "optimize_on_insert" not in next(s for s in statements if s.startswith("INSERT"))
+    # Collapsed when inserted, as before: the stored rows hold only the newer version.
+    stored = sorted(chdb_table.query(f"SELECT {', '.join(COLUMNS)} FROM t"))
+    assert stored == _expected([*rows[:3], newer, *rows[4:]])
+
+
+def test_chdb_key_of_an_expression_or_of_a_column_not_given_keeps_the_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ChdbWarehouse(parse_url(f"chdb://{tmp_path}/wh")) as wh:
+        wh.execute(
+            "CREATE TABLE x (a UInt32, b String) ENGINE = ReplacingMergeTree ORDER BY (toString(a), b)"
+        )
+        wh.execute("CREATE TABLE y (a UInt32, b String) ENGINE = ReplacingMergeTree ORDER BY (a, b)")
+        statements = _spy_sql(wh, monkeypatch)
+        wh.insert("x", ["a", "b"], [[1, 2], ["p", "q"]])
+        wh.insert("y", ["a"], [[1, 2]])
+        inserts = [s for s in statements if s.startswith("INSERT")]
+        assert len(inserts) == 2 and not any("optimize_on_insert" in s for s in inserts)
+        assert wh.query("SELECT a, b FROM y ORDER BY a") == [(1, ""), (2, "")]
