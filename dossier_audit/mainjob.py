@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
 from dossier_audit.assembly import Platform
@@ -192,10 +193,22 @@ def main_job(
         stack.callback(stop_sink_thread)
 
         done = _stage(console, stages, f"ingested {events.name} into Kafka")
-        with events.open("rb") as lines:
+        progress = Progress(
+            "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+            TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal,
+        )  # fmt: skip
+        task = progress.add_task(f"Ingesting {events.name}", total=events.stat().st_size)
+        shown = [0]
+
+        def advance(read: int) -> None:
+            if read - shown[0] >= 1 << 20:  # every MiB: a redraw per line would cost more than the line
+                shown[0] = read
+                progress.update(task, completed=read)
+
+        with progress, events.open("rb") as lines:
             report = ingest_lines(
                 settings, lines, str(events), pseudonymiser=platform.pseudonymiser, bootstrap_servers=servers,
-                ensure=False,
+                ensure=False, on_line=advance,
             )  # fmt: skip
         done()
         console.print(
