@@ -2,4 +2,176 @@
 
 from __future__ import annotations
 
-from dossier_audit.cli_streams import worker_app  # noqa: F401  (commands are added to the worker group)
+import logging
+import sys
+from datetime import timedelta
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from dossier_audit.cli import CataloguePath, UsageError, _fail, _open, _platform, _run, err, parse_instant
+from dossier_audit.cli_streams import BootstrapOption, worker_app
+
+log = logging.getLogger("dossier_audit.worker")
+
+
+def _events_partitions(settings: Any) -> int | None:
+    """The partition count of the events topic (creating the platform's topics when missing)."""
+    from kafka import KafkaConsumer
+    from kafka.errors import KafkaError
+
+    from streams.topics import ensure_topics, platform_topics
+
+    options = settings.kafka_client_options()
+    try:
+        ensure_topics(settings.bootstrap_servers, platform_topics(settings), timeout=15.0, **options)
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False, **options
+        )
+        try:
+            parts = consumer.partitions_for_topic(settings.topic_events)
+        finally:
+            consumer.close()
+    except (KafkaError, RuntimeError) as exc:
+        raise _fail(f"Kafka at {settings.bootstrap_servers}: {exc}", 1) from None
+    return len(parts) if parts else None
+
+
+@worker_app.command("detect")
+def worker_detect(
+    bootstrap_servers: BootstrapOption = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            "--warehouse",
+            help="Load the catalogue and calendar snapshot from this warehouse at start (then close it).",
+        ),
+    ] = None,
+    catalogue: CataloguePath = None,
+    until_idle: Annotated[
+        bool,
+        typer.Option(
+            "--until-idle",
+            help="Stop once the group has consumed every partition of the events topic and ~1.5 s passed "
+            "with nothing new.",
+        ),
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Once caught up, move every watermark to this instant (RFC 3339, or a date = 00:00 local), "
+            "evaluate every dossier there and publish the differences (replays of history).",
+        ),
+    ] = None,
+    allowed_lateness: Annotated[
+        int | None,
+        typer.Option(
+            "--allowed-lateness",
+            min=0,
+            help="Seconds the watermark trails the newest event time (default: "
+            "DOSSIER_AUDIT_ALLOWED_LATENESS_SECONDS, 3600).",
+        ),
+    ] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="Let wall-clock time advance the watermark too (now - lateness).")
+    ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option("--metrics-port", min=0, max=65535, help="Serve Prometheus metrics here.")
+    ] = None,
+    group_id: Annotated[
+        str, typer.Option("--group-id", help="Faust app id (the consumer group and table topic prefix).")
+    ] = "dossier-audit-detector",
+    session_timeout: Annotated[
+        float,
+        typer.Option(
+            "--session-timeout",
+            min=1.0,
+            help="Seconds without heartbeats before the group drops a worker (its partitions move to the "
+            "survivors).",
+        ),
+    ] = 6.0,
+    json_logs: Annotated[
+        bool, typer.Option("--json-logs", help="Structured JSON log lines on stderr.")
+    ] = False,
+) -> None:
+    """Detect violations continuously: consume the events topic, evaluate the rulebook at an event-time
+    watermark, publish violations as they open and are retracted; prints the run's counts as JSON on
+    stdout when it stops."""
+    from dossier_audit.config import load_settings
+    from inspections.rulebook import Auditor
+    from streams.detector import DetectorOptions, make_app, run_detector
+    from streams.observability import (
+        WorkerMetrics,
+        configure_logging,
+        reset_logging,
+        start_metrics_server,
+        stop_metrics_server,
+    )
+    from warehouse.catalogue_read import load_stored_catalogue
+
+    configure_logging(json=json_logs)
+
+    def go() -> Any:
+        if warehouse is not None and catalogue is not None:
+            raise UsageError("--warehouse and --catalogue both name the catalogue: pass one of them")
+        settings = load_settings(
+            bootstrap_servers=bootstrap_servers, catalogue=catalogue, metrics_port=metrics_port,
+            allowed_lateness_seconds=allowed_lateness,
+        )  # fmt: skip
+        if not settings.bootstrap_servers:
+            raise UsageError("no Kafka: pass --bootstrap-servers HOST:PORT")
+        instant = parse_instant(as_of) if as_of is not None else None
+        platform = _platform(catalogue)
+        if warehouse is not None:
+            # Read once, then close: the warehouse may be owned by another process (chdb: one at a time).
+            with _open(warehouse) as wh:
+                stored = load_stored_catalogue(wh)
+            auditor = Auditor(stored.catalogue, stored.calendar, platform.rulebooks)
+            log.info("catalogue snapshot loaded", extra={"snapshot": stored.snapshot})
+        else:
+            auditor = platform.auditor
+        partitions = _events_partitions(settings)
+        if partitions is not None and partitions != settings.partitions:
+            raise UsageError(
+                f"the events topic {settings.topic_events!r} has {partitions} partitions but the detector's "
+                f"tables are made for {settings.partitions}: set DOSSIER_AUDIT_PARTITIONS={partitions}"
+            )
+        options = DetectorOptions(
+            allowed_lateness=timedelta(seconds=settings.allowed_lateness_seconds),
+            as_of=instant,
+            until_idle=until_idle,
+            live=live,
+            app_id=group_id,
+            session_timeout=session_timeout,
+            heartbeat_interval=max(0.1, session_timeout / 6),
+            max_poll_interval=max(10.0, session_timeout),
+            rebalance_timeout=max(10.0, session_timeout),
+        )
+        metrics = WorkerMetrics()
+        app = make_app(settings, platform, options, auditor=auditor, metrics=metrics)
+        server = None
+        if settings.metrics_port is not None:
+            server, port = start_metrics_server(metrics.registry, settings.metrics_port)
+            log.info(f"metrics on http://0.0.0.0:{port}/metrics", extra={"metrics_port": port})
+        try:
+            return run_detector(app)
+        finally:
+            if server is not None:
+                stop_metrics_server(server)
+
+    try:
+        code, stats = _run(go)
+    finally:
+        reset_logging()
+    sys.stdout.write(orjson.dumps(stats.to_json_dict()).decode() + "\n")
+    if not json_logs:
+        err.print(
+            f"detector: {stats.events:,} events ({stats.duplicates:,} duplicates), "
+            f"{stats.dead_letters:,} dead letters, {stats.evaluations:,} evaluations, "
+            f"{stats.opened:,} opened / {stats.retracted:,} retracted · {stats.seconds:.1f} s",
+            highlight=False,
+        )
+    if code:
+        raise typer.Exit(code)

@@ -7,7 +7,7 @@ and, per dossier, the violations currently published as open (their JSON). A dos
 with ``Auditor.evaluate`` semantics at the partition's watermark ``W``: only events with
 ``occurred_at <= W`` count, so the answer never depends on arrival order within the allowed lateness.
 
-When a dossier is evaluated (and, after that, when?)
+A dossier is evaluated (once per batch at most)
   - when it receives events that the watermark has already passed;
   - when the watermark passes the event time of an event it holds but did not see yet ("pending");
   - when the watermark reaches the instant its violation set changes by time alone (a dossier becomes
@@ -95,9 +95,7 @@ def diff_published(
     """What turns ``published`` into ``current``: "open" for new keys and keys whose JSON changed,
     "retracted" (with the JSON last published) for keys that no longer hold. Ordered by key."""
     changes = [
-        Change("open", dossier_id, key, doc)
-        for key, doc in current.items()
-        if published.get(key) != doc
+        Change("open", dossier_id, key, doc) for key, doc in current.items() if published.get(key) != doc
     ]
     changes.extend(
         Change("retracted", dossier_id, key, doc) for key, doc in published.items() if key not in current
@@ -207,6 +205,9 @@ class Outcome:
     watermark_moved: bool = False
     #: The instant the changes were computed at (the watermark, or the ``finalize`` instant).
     as_of_us: int | None = None
+    #: Dossiers the rulebook could not evaluate (e.g. dates outside the calendar), with the reason: they
+    #: keep what was published for them, and the stream goes on.
+    errors: list[tuple[str, str]] = field(default_factory=list)
 
     def extend(self, other: Outcome) -> None:
         self.changes.extend(other.changes)
@@ -214,6 +215,7 @@ class Outcome:
         self.evaluated += other.evaluated
         self.duplicates += other.duplicates
         self.conflicts.extend(other.conflicts)
+        self.errors.extend(other.errors)
         self.watermark_moved = self.watermark_moved or other.watermark_moved
 
 
@@ -314,7 +316,10 @@ class PartitionState:
     def _evaluate_many(self, dossier_ids: Iterable[str], at_us: int, out: Outcome) -> None:
         at = from_us(at_us)
         for dossier_id in sorted(dossier_ids):
-            self._evaluate(self.dossiers[dossier_id], at_us, at, out)
+            try:
+                self._evaluate(self.dossiers[dossier_id], at_us, at, out)
+            except ValueError as exc:  # CalendarRangeError and other bad-data cases of the rulebook
+                out.errors.append((dossier_id, str(exc)))
 
     def _evaluate(self, state: DossierState, at_us: int, at: datetime, out: Outcome) -> None:
         auditor = self.auditor
@@ -419,7 +424,9 @@ class DetectorCore:
         wm = state.watermark
         return orjson.dumps({"p": state.partition, "max_event_us": wm.max_event_us, "watermark_us": wm.value})
 
-    def restore(self, partition: int, dossiers: Iterable[tuple[str, bytes]], meta: bytes | None) -> PartitionState:
+    def restore(
+        self, partition: int, dossiers: Iterable[tuple[str, bytes]], meta: bytes | None
+    ) -> PartitionState:
         """Rebuild a partition from its stored dossier states and watermark (after a rebalance)."""
         state = PartitionState(partition, self.auditor, self.lateness_us)
         for dossier_id, value in dossiers:

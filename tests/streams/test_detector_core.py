@@ -1,0 +1,238 @@
+"""The detector's pure core: diff semantics, time-triggered rules, retractions, recovery, and the final
+open set equal to the batch audit whatever the batching, order (within lateness) and duplicates."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dossier_audit.assembly import Platform
+from dossier_audit.config import load_settings
+from inspections.audit import audit_events
+from inspections.rulebook import Auditor
+from inspections.timeunits import VN_TZ
+from schemas.events import AnyEvent
+from streams.detector_core import Change, DetectorCore, DossierState, diff_published
+from streams.messages import encode_event
+from streams.watermark import from_us, to_us
+from tests.builders import CALENDAR, CATALOGUE, apology, ev, processed, received
+from tests.streams.detector_support import province, shuffled
+
+HOUR = timedelta(hours=1)
+TEST_AUDITOR = Auditor(CATALOGUE, CALENDAR)
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=VN_TZ)
+
+
+def pairs(*events: AnyEvent) -> list[tuple[AnyEvent, bytes]]:
+    return [(e, encode_event(e)) for e in events]
+
+
+def clock_event(when: str, dossier: str = "CLOCK") -> AnyEvent:
+    """An unrelated dossier's event: it only moves the partition's event time."""
+    return ev("withdrawn", when, dossier=dossier)
+
+
+# --- the diff -------------------------------------------------------------------------------------------
+_keys = st.tuples(st.sampled_from(["R1", "R2", "R3"]), st.sampled_from(["", "e1", "e2"]))
+_docs = st.dictionaries(_keys, st.sampled_from([b'{"a":1}', b'{"a":2}']), max_size=6)
+
+
+@given(_docs, _docs)
+def test_diff_turns_the_published_set_into_the_current_one(published, current) -> None:
+    changes = diff_published("D", published, current)
+    result = dict(published)
+    for c in changes:
+        assert c.dossier_id == "D"
+        if c.state == "open":
+            result[c.key] = c.json
+        else:
+            assert c.json == published[c.key]  # a retraction carries what was published
+            del result[c.key]
+    assert result == current
+    # Minimal: nothing for a key whose JSON did not change.
+    assert all(published.get(c.key) != current.get(c.key) for c in changes)
+    assert diff_published("D", current, current) == []
+
+
+def test_changed_json_is_re_published_as_open() -> None:
+    assert diff_published("D", {("R", ""): b"1"}, {("R", ""): b"2"}) == [Change("open", "D", ("R", ""), b"2")]
+
+
+# --- time, lateness and retraction ----------------------------------------------------------------------
+def test_a_dossier_becomes_late_when_the_watermark_passes_its_due_date_without_an_event_of_its_own() -> None:
+    core = DetectorCore(TEST_AUDITOR, HOUR)
+    # Monday, due Thursday 2025-11-06; P1 allows 3 working days.
+    out = core.apply(
+        0,
+        pairs(received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"]), clock_event("2025-11-03 12:00")),
+    )
+    assert out.changes == []
+    out = core.apply(0, pairs(clock_event("2025-11-06 23:00", "C2")))
+    assert out.changes == []  # Thursday 22:00 is not late yet
+    out = core.apply(0, pairs(clock_event("2025-11-07 01:30", "C3")))  # watermark Friday 00:30
+    assert [(c.state, c.dossier_id, c.key[0]) for c in out.changes] == [("open", "D1", "LATE_NO_APOLOGY")]
+    assert from_us(out.as_of_us or 0) == local("2025-11-07 00:30")
+    assert (
+        out.changes[0].violation()["evidence"]["end_at"]
+        == local("2025-11-07 00:30").astimezone(UTC).isoformat()
+    )
+
+
+def test_an_apology_arriving_late_but_made_before_the_due_date_retracts_late_no_apology() -> None:
+    core = DetectorCore(TEST_AUDITOR, HOUR)
+    recv = received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"], dossier="D9")
+    core.apply(0, pairs(recv, processed("2025-11-07 10:00", dossier="D9"), clock_event("2025-11-07 12:00")))
+    assert set(core.open_violations()) == {("D9", "LATE_NO_APOLOGY", "")}
+    late_news = apology("2025-11-04 15:00", "2025-11-10 17:00", dossier="D9")  # Tuesday: in time
+    out = core.apply(0, pairs(late_news))
+    assert [(c.state, c.key[0]) for c in out.changes] == [("retracted", "LATE_NO_APOLOGY")]
+    assert out.changes[0].violation()["rule_id"] == "LATE_NO_APOLOGY"
+    assert core.open_violations() == {}
+
+
+def test_events_after_the_watermark_wait_for_it() -> None:
+    core = DetectorCore(TEST_AUDITOR, HOUR)
+    ok = received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A", "Z"], dossier="D2")  # Z: excess document
+    out = core.apply(0, pairs(ok))
+    assert out.changes == [] and "D2" in {d for _, d in core.partition(0).timers}
+    out = core.apply(0, pairs(clock_event("2025-11-03 10:30")))
+    assert [(c.state, c.key[0]) for c in out.changes] == [("open", "EXCESS_DOCUMENTS")]
+
+
+def test_duplicates_count_once_and_a_conflict_keeps_the_first_version() -> None:
+    core = DetectorCore(TEST_AUDITOR, HOUR)
+    first = received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"], dossier="D3", event_id="x1")
+    other = received("2025-11-03 09:00", "2025-11-07 17:00", docs=["A"], dossier="D3", event_id="x1")
+    out = core.apply(0, pairs(first, first, other))
+    assert out.duplicates == 1 and out.conflicts == [other]
+    assert core.partition(0).dossiers["D3"].events() == [first]
+
+
+def test_finalize_evaluates_at_the_given_instant_even_behind_the_watermark() -> None:
+    core = DetectorCore(TEST_AUDITOR, HOUR)
+    core.apply(
+        0,
+        pairs(received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"]), clock_event("2025-11-20 09:00")),
+    )
+    assert set(core.open_violations()) == {("D1", "LATE_NO_APOLOGY", "")}
+    out = core.partition(0).finalize(to_us(local("2025-11-05 00:00")))
+    assert [(c.state, c.key[0]) for c in out.changes] == [("retracted", "LATE_NO_APOLOGY")]
+    assert core.partition(0).watermark.value == to_us(local("2025-11-20 08:00"))  # never back
+
+
+def test_stored_state_restores_the_partition() -> None:
+    core = DetectorCore(TEST_AUDITOR, HOUR)
+    events = pairs(
+        received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A", "Z"]), clock_event("2025-11-05 12:00"),
+    )  # fmt: skip
+    core.apply(3, events)
+    part = core.partition(3)
+    stored = [(d, s.encode(3)) for d, s in part.dossiers.items()]
+    meta = DetectorCore.encode_partition(part)
+
+    again = DetectorCore(TEST_AUDITOR, HOUR)
+    restored = again.restore(3, stored, meta)
+    assert restored.watermark.value == part.watermark.value
+    assert again.open_violations() == core.open_violations()
+    assert {d: s.due_us for d, s in restored.dossiers.items()} == {
+        d: s.due_us for d, s in part.dossiers.items()
+    }
+    # Both go on to the same answer when time passes.
+    later = pairs(clock_event("2025-11-12 12:00", "C9"))
+    a, b = core.apply(3, later), again.apply(3, later)
+    assert [(c.state, c.key) for c in a.changes] == [(c.state, c.key) for c in b.changes] != []
+    with pytest.raises(ValueError, match="partition 3, not 4"):
+        DetectorCore(TEST_AUDITOR, HOUR).restore(4, stored, None)
+
+
+def test_unreadable_state_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unreadable stored state"):
+        DossierState.decode("D1", b"{not json")
+
+
+# --- the property: any batching, any order within lateness, duplicates ---------------------------------
+PLATFORM = Platform(load_settings())
+START, END = date(2025, 9, 1), date(2025, 9, 15)
+PROVINCE = province(60, START, END, seed=11)
+LATENESS = timedelta(hours=2)
+
+
+def _partition(dossier_id: str, n: int) -> int:
+    return zlib.crc32(dossier_id.encode()) % n
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    batch=st.integers(1, 400),
+    partitions=st.integers(1, 4),
+    duplicates=st.floats(0, 0.3),
+    days_after=st.integers(0, 20),
+)
+def test_any_batching_gives_the_batch_audit(
+    seed: int, batch: int, partitions: int, duplicates: float, days_after: int
+) -> None:
+    auditor = PLATFORM.auditor
+    stream = shuffled(PROVINCE, LATENESS, seed=seed, duplicates=duplicates)
+    core = DetectorCore(auditor, LATENESS)
+    rng = random.Random(seed)
+    i = 0
+    while i < len(stream):
+        size = rng.randint(1, batch)
+        by_part: dict[int, list[tuple[AnyEvent, bytes]]] = {}
+        for e in stream[i : i + size]:
+            by_part.setdefault(_partition(e.dossier_id, partitions), []).append((e, encode_event(e)))
+        for p, items in by_part.items():
+            core.apply(p, items)
+        i += size
+
+    # At each partition's own watermark, the published keys are already those of the audit there: the
+    # timers fired every time-triggered change, whether or not the dossier had an event.
+    published = core.open_violations()
+    for p, state in core.partitions.items():
+        at = from_us(state.watermark.value or 0)
+        mine = [e for e in PROVINCE if _partition(e.dossier_id, partitions) == p]
+        want = {(v.dossier_id, v.rule_id, v.event_id or "") for v in audit_events(mine, auditor, at)}
+        assert {k for k in published if _partition(k[0], partitions) == p} == want
+
+    # After the replay step at T, the JSON too is exactly the batch audit's.
+    as_of = datetime.combine(END, datetime.min.time(), tzinfo=UTC) + timedelta(days=days_after)
+    for state in core.partitions.values():
+        state.finalize(to_us(as_of))
+    want_json = {
+        (v.dossier_id, v.rule_id, v.event_id or ""): v.to_json_dict()
+        for v in audit_events(PROVINCE, auditor, as_of)
+    }
+    assert core.open_violations() == want_json
+
+
+def test_wall_clock_floor_moves_time_in_live_mode() -> None:
+    core = DetectorCore(TEST_AUDITOR, HOUR)
+    core.apply(
+        0,
+        pairs(received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"]), clock_event("2025-11-03 12:00")),
+    )
+    out = core.partition(0).advance(to_us(local("2025-11-08 00:00")))  # no event: the clock alone
+    assert [(c.state, c.key[0]) for c in out.changes] == [("open", "LATE_NO_APOLOGY")]
+    out = core.apply(0, [], floor_us=to_us(local("2025-11-09 00:00")))
+    assert out.watermark_moved and out.changes == []  # open dossier: its JSON is refreshed on its next event
+
+
+def test_a_dossier_the_rulebook_cannot_judge_is_reported_and_the_rest_goes_on() -> None:
+    core = DetectorCore(PLATFORM.auditor, HOUR)  # the real calendar covers 2000-2050
+    p = "1.004194"
+    out = core.apply(0, pairs(
+        received("1999-06-01 09:00", "1999-06-04 17:00", procedure=p, docs=["Z"], dossier="OLD"),
+        received("2025-11-03 09:00", "2025-11-06 17:00", procedure=p, docs=["Z"], dossier="NEW"),
+        clock_event("2025-11-04 09:00"),
+    ))  # fmt: skip
+    assert [d for d, _ in out.errors] == ["OLD"] and "outside the calendar" in out.errors[0][1]
+    assert "NEW" in {d for d, _, _ in core.open_violations()}

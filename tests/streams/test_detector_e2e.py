@@ -1,0 +1,224 @@
+"""The detector end to end: real broker, the `worker detect` command in its own process."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+from dossier_audit.assembly import Platform
+from dossier_audit.config import load_settings
+from inspections.calendar_data import load_calendar
+from inspections.catalogue_io import sample_catalogue
+from streams.broker import EmbeddedBroker
+from streams.messages import DeadLetter, encode_event, event_key
+from streams.topics import TopicSpec, ensure_topics, platform_topics
+from tests.builders import apology, ev, processed, received
+from tests.streams.detector_support import (
+    batch_open_set,
+    detect_cmd,
+    detect_env,
+    final_open_set,
+    produce,
+    produce_events,
+    province,
+    read_topic,
+    run_detect,
+    shuffled,
+)
+from warehouse.base import open_warehouse
+from warehouse.migrate import migrate
+from warehouse.store import store_catalogue
+
+SETTINGS = load_settings()
+EVENTS, VIOLATIONS, DEAD = SETTINGS.topic_events, SETTINGS.topic_violations, SETTINGS.topic_dead_letters
+LATENESS = timedelta(hours=1)
+
+
+def _topics(broker: EmbeddedBroker) -> None:
+    ensure_topics(broker.bootstrap_servers, platform_topics(SETTINGS))
+
+
+def test_replay_of_a_shuffled_province_with_duplicates_equals_the_batch_audit(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    _topics(broker)
+    events = province(300, date(2025, 9, 1), date(2025, 9, 22), seed=5)
+    stream = shuffled(events, LATENESS, seed=3, duplicates=0.1)
+    produce_events(broker.bootstrap_servers, EVENTS, stream)
+    # The catalogue and calendar come from the warehouse's snapshot (closed again before consuming).
+    url = f"chdb://{tmp_path}/wh"
+    with open_warehouse(url, create_database=True) as wh:
+        migrate(wh)
+        store_catalogue(wh, sample_catalogue(), load_calendar())
+    as_of = datetime(2025, 9, 24, 12, tzinfo=UTC)
+
+    code, stats, stderr = run_detect(
+        broker.bootstrap_servers, tmp_path, "--warehouse", url, "--until-idle", "--as-of", as_of.isoformat(),
+        "--allowed-lateness", "3600",
+    )  # fmt: skip
+
+    assert code == 0, stderr
+    assert stats["events"] == len(stream) and stats["duplicates"] == len(stream) - len(events)
+    assert stats["finalized_at"] == as_of.isoformat()
+    want = batch_open_set(events, Platform(SETTINGS).auditor, as_of)
+    assert len(want) > 50
+    assert final_open_set(broker.bootstrap_servers, VIOLATIONS) == want
+    # Every message is the detector's, with a version that grows per key.
+    last: dict[tuple[str, str, str], int] = {}
+    for record in read_topic(broker.bootstrap_servers, VIOLATIONS):
+        doc = orjson.loads(record.value)
+        v = doc["violation"]
+        key = (v["dossier_id"], v["rule_id"], v["event_id"] or "")
+        assert doc["producer"] == "detector" and record.key == v["dossier_id"].encode()
+        assert doc["version"] > last.get(key, 0)
+        last[key] = doc["version"]
+
+
+def test_poison_messages_go_to_dead_letters_and_the_stream_goes_on(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    _topics(broker)
+    recv = received("2025-11-03 09:00", "2025-11-06 17:00", procedure="1.004194", docs=["X"], dossier="P1")
+    # (Same dossier, so same partition: each partition has its own event-time watermark.)
+    good = [recv, ev("withdrawn", "2025-11-20 09:00", dossier="P1")]
+    wrong_key = ev("withdrawn", "2025-11-04 09:00", dossier="P2")
+    # The same event_id as the reception, with other content: the first version is kept.
+    conflict = ev("withdrawn", "2025-11-04 09:00", dossier="P1", event_id=recv.event_id)
+    produce(broker.bootstrap_servers, EVENTS, [
+        (b"junk", b"\x00\xff not json"),
+        (b"P1", b'{"schema_version": 1, "type": "received"}'),
+        (b"someone-else", encode_event(wrong_key)),
+        *((event_key(e), encode_event(e)) for e in good),
+        (event_key(conflict), encode_event(conflict)),
+    ])  # fmt: skip
+
+    code, stats, stderr = run_detect(broker.bootstrap_servers, tmp_path, "--until-idle")
+
+    assert code == 0, stderr
+    assert stats["dead_letters"] == 4 and stats["events"] == 3
+    letters = [DeadLetter.decode(r.value) for r in read_topic(broker.bootstrap_servers, DEAD)]
+    reasons = sorted(letter.reason_code for letter in letters)
+    assert reasons == ["event_id.conflict", "event_id.missing", "json.invalid", "key.mismatch"]
+    for letter in letters:
+        assert letter.source.startswith(f"kafka:{EVENTS}/") and letter.offset >= 0 and letter.reason
+    # The valid events after the poison were processed: the dossier is late, with no apology.
+    assert ("P1", "LATE_NO_APOLOGY", "") in final_open_set(broker.bootstrap_servers, VIOLATIONS)
+
+
+def test_a_late_apology_retracts_late_no_apology_after_a_restart(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    _topics(broker)
+    d = "R1"
+    first = [
+        received("2025-11-03 09:00", "2025-11-06 17:00", procedure="1.004194", dossier=d),
+        processed("2025-11-10 10:00", dossier=d),
+        ev("returned", "2025-11-10 15:00", {"channel": "direct"}, dossier=d),
+    ]
+    produce_events(broker.bootstrap_servers, EVENTS, first)
+    code, _, stderr = run_detect(broker.bootstrap_servers, tmp_path, "--until-idle")
+    assert code == 0, stderr
+    assert (d, "LATE_NO_APOLOGY", "") in final_open_set(broker.bootstrap_servers, VIOLATIONS)
+
+    # The apology was made on Wednesday, before the due date; it reaches the stream only now. The second
+    # run recovers the dossier's events from the table's changelog: the apology alone must retract.
+    late = apology("2025-11-05 09:00", "2025-11-07 17:00", dossier=d)
+    produce_events(broker.bootstrap_servers, EVENTS, [late])
+    code, stats, stderr = run_detect(broker.bootstrap_servers, tmp_path, "--until-idle")
+    assert code == 0, stderr
+    assert stats["restored_partitions"] >= 1 and stats["events"] == 1
+    messages = [orjson.loads(r.value) for r in read_topic(broker.bootstrap_servers, VIOLATIONS)]
+    late_no_apology = [
+        m
+        for m in messages
+        if m["violation"]["dossier_id"] == d and m["violation"]["rule_id"] == "LATE_NO_APOLOGY"
+    ]
+    assert [m["state"] for m in late_no_apology] == ["open", "retracted"]
+    assert late_no_apology[1]["version"] > late_no_apology[0]["version"]
+    assert (d, "LATE_NO_APOLOGY", "") not in final_open_set(broker.bootstrap_servers, VIOLATIONS)
+
+
+def test_sigterm_stops_the_worker_cleanly(broker: EmbeddedBroker, tmp_path: Path) -> None:
+    _topics(broker)
+    produce_events(broker.bootstrap_servers, EVENTS, [ev("withdrawn", "2025-11-10 12:00", dossier="S1")])
+    proc = subprocess.Popen(
+        detect_cmd(broker.bootstrap_servers, "--live"), env=detect_env(tmp_path), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        time.sleep(6)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err.decode()
+    assert orjson.loads(out.decode().strip().splitlines()[-1])["events"] == 1
+
+
+def test_in_process_run_updates_the_metrics_and_leaves_no_thread_behind(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    from streams.detector import DetectorOptions, make_app, run_detector
+    from streams.observability import WorkerMetrics
+
+    _topics(broker)
+    d = "M1"
+    produce_events(broker.bootstrap_servers, EVENTS, [
+        received("2025-11-03 09:00", "2025-11-06 17:00", procedure="1.004194", dossier=d),
+        processed("2025-11-10 10:00", dossier=d),
+        ev("returned", "2025-11-10 15:00", {"channel": "direct"}, dossier=d),
+    ])  # fmt: skip
+    produce(broker.bootstrap_servers, EVENTS, [(None, b"{}")])
+    settings = load_settings(bootstrap_servers=broker.bootstrap_servers, workdir=tmp_path)
+    metrics = WorkerMetrics()
+    threads = set(threading.enumerate())
+    app = make_app(
+        settings,
+        Platform(settings),
+        DetectorOptions(allowed_lateness=LATENESS, until_idle=True),
+        metrics=metrics,
+    )
+
+    code, stats = run_detector(app)
+
+    assert code == 0 and stats.events == 3 and stats.dead_letters == 1
+    sample = metrics.registry.get_sample_value
+    assert sample("dossier_audit_events_in_total") == 3
+    assert sample("dossier_audit_events_rejected_total", {"reason": "schema_version.missing"}) == 1
+    assert sample("dossier_audit_violations_opened_total") == stats.opened >= 1
+    partition = next(p for p, w in stats.watermarks.items() if w is not None)
+    assert (
+        sample("dossier_audit_watermark_seconds", {"partition": str(partition)})
+        == datetime.fromisoformat("2025-11-10T14:00:00+07:00").timestamp()
+    )
+    assert sample("dossier_audit_consumer_lag", {"topic": EVENTS, "partition": str(partition)}) == 0
+    time.sleep(0.5)
+    assert {t for t in threading.enumerate() if t.is_alive()} - threads == set()
+
+
+def test_bad_invocations_are_one_line_errors(broker: EmbeddedBroker, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dossier_audit.cli import app
+
+    runner = CliRunner()
+    both = runner.invoke(app, ["worker", "detect", "--bootstrap-servers", "x:1", "--warehouse", "chdb:///x",
+                               "--catalogue", "c.yaml"])  # fmt: skip
+    assert both.exit_code == 2 and "--warehouse and --catalogue" in both.stderr
+    no_offset = runner.invoke(
+        app, ["worker", "detect", "--bootstrap-servers", "x:1", "--as-of", "2025-11-03T09:00"]
+    )
+    assert no_offset.exit_code == 2 and "no UTC offset" in no_offset.stderr
+    # An events topic made with another partition count than the tables would be: refused, with the fix.
+    ensure_topics(broker.bootstrap_servers, [TopicSpec(EVENTS, 3)])
+    code, _, stderr = run_detect(broker.bootstrap_servers, tmp_path, "--until-idle")
+    assert code == 2 and "has 3 partitions" in stderr and "DOSSIER_AUDIT_PARTITIONS=3" in stderr

@@ -1,0 +1,113 @@
+"""Fault test: two detector workers on 8 partitions, one killed hard mid-stream. The survivor takes its
+partitions over (their state recovered from the tables' changelogs) and the final open set is still
+exactly the batch audit's."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+from dossier_audit.assembly import Platform
+from dossier_audit.config import load_settings
+from streams.broker import EmbeddedBroker
+from streams.topics import ensure_topics, platform_topics
+from tests.streams.detector_support import (
+    batch_open_set,
+    detect_cmd,
+    detect_env,
+    final_open_set,
+    produce_events,
+    province,
+    shuffled,
+)
+
+SETTINGS = load_settings()
+
+
+class _Worker:
+    """A `worker detect` process whose JSON log lines are collected as they come."""
+
+    def __init__(self, bootstrap: str, workdir: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            detect_cmd(bootstrap, "--json-logs", *args), env=detect_env(workdir), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        self.logs: list[dict] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            try:
+                self.logs.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                self.logs.append({"msg": line.decode(errors="replace")})
+
+    def assignment(self) -> list[int] | None:
+        found = [r["partitions"] for r in self.logs if r.get("msg") == "detector assignment"]
+        return found[-1] if found else None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._reader.join(5)
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def test_a_worker_killed_mid_stream_is_replaced_by_the_survivor(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    ensure_topics(broker.bootstrap_servers, platform_topics(SETTINGS))
+    lateness = timedelta(hours=1)
+    events = province(400, date(2025, 9, 1), date(2025, 9, 22), seed=9)
+    stream = shuffled(events, lateness, seed=4, duplicates=0.05)
+    as_of = datetime(2025, 9, 25, tzinfo=UTC)
+    args = ("--until-idle", "--as-of", as_of.isoformat(), "--allowed-lateness", "3600")
+    head, tail = stream[: len(stream) // 3], stream[len(stream) // 3 :]
+    produce_events(broker.bootstrap_servers, SETTINGS.topic_events, head)
+
+    a = _Worker(broker.bootstrap_servers, tmp_path / "a", *args)
+    b = _Worker(broker.bootstrap_servers, tmp_path / "b", *args)
+    try:
+        # Both in the group, four partitions each (the second join moves half of the first's to it).
+        _wait(lambda: len(a.assignment() or []) == 4 and len(b.assignment() or []) == 4, 45, "a 4/4 split")
+        assert sorted((a.assignment() or []) + (b.assignment() or [])) == list(range(8))
+
+        def produce_slowly() -> None:
+            for i in range(0, len(tail), 400):
+                produce_events(broker.bootstrap_servers, SETTINGS.topic_events, tail[i : i + 400])
+                time.sleep(0.2)
+
+        producer = threading.Thread(target=produce_slowly)
+        producer.start()
+        time.sleep(0.5)
+        a.proc.kill()  # SIGKILL: no goodbye to the group, changelog and offsets as they were
+        producer.join()
+
+        out, _ = b.proc.communicate(timeout=60)
+        b._reader.join(5)
+    finally:
+        a.stop()
+        b.stop()
+    assert b.proc.returncode == 0, b.logs[-10:]
+    stats = orjson.loads(out.decode().strip().splitlines()[-1])
+    assert stats["finalized_at"] == as_of.isoformat()
+    assert b.assignment() == list(range(8))
+    assert stats["restored_partitions"] >= 4  # the dead worker's partitions, from the changelog
+
+    want = batch_open_set(events, Platform(SETTINGS).auditor, as_of)
+    assert final_open_set(broker.bootstrap_servers, SETTINGS.topic_violations) == want

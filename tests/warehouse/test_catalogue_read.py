@@ -1,0 +1,100 @@
+"""The catalogue and calendar snapshot read back from the warehouse equal what was stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import orjson
+import pytest
+
+from dossier_audit.simulator import SimulationConfig, generate
+from inspections.audit import audit_events
+from inspections.calendar import WorkingCalendar
+from inspections.calendar_data import load_calendar
+from inspections.catalogue_io import loads_catalogue, sample_catalogue
+from inspections.rulebook import Auditor
+from schemas.events import EVENT_ADAPTER, AnyEvent
+from warehouse.base import Warehouse
+from warehouse.catalogue_read import CatalogueSnapshotError, load_stored_catalogue
+from warehouse.migrate import migrate
+from warehouse.store import store_catalogue
+
+EXTRA = """
+catalogue: {name: Extra, version: 7, sample: false, source: "tests"}
+fields: [{code: F1, name: Field one}]
+units:
+  - {code: U1, name: Unit one, level: commune, valid_from: 2020-01-01, valid_to: 2025-07-01, successor: U2}
+  - {code: U2, name: Unit two, level: commune, valid_from: 2025-07-01}
+procedures:
+  - code: P-HALF
+    name: Half a day
+    field: F1
+    max_time: 0.5 working_days
+    weight: 3
+    financial_obligation: true
+    components: [{code: C1, name: Form}, {code: C2, name: Copy, mandatory: false}]
+    publications:
+      - {unit: U1, valid_from: 2020-01-01, valid_to: 2025-07-01}
+      - {level: commune, valid_from: 2025-07-01}
+  - {code: P-NONE, name: No limit, field: F1, max_time: none}
+  - {code: P-CAL, name: Calendar days, field: F1, max_time: 10 calendar_days}
+"""
+
+
+def _calendar_equal(a: WorkingCalendar, b: WorkingCalendar) -> None:
+    assert (a.first_date, a.last_date) == (b.first_date, b.last_date)
+    assert a.to_rows() == b.to_rows()
+    assert a.working_hours == b.working_hours
+
+
+def test_round_trip_of_the_sample(warehouse: Warehouse) -> None:
+    migrate(warehouse)
+    catalogue, calendar = sample_catalogue(), load_calendar()
+    stored = store_catalogue(warehouse, catalogue, calendar)
+
+    loaded = load_stored_catalogue(warehouse)
+
+    assert loaded.snapshot == stored.snapshot
+    assert loaded.catalogue == catalogue
+    _calendar_equal(loaded.calendar, calendar)
+
+
+def test_newest_snapshot_wins_and_odd_shapes_survive(warehouse: Warehouse) -> None:
+    migrate(warehouse)
+    calendar = load_calendar()
+    store_catalogue(warehouse, sample_catalogue(), calendar)
+    extra = loads_catalogue(EXTRA)
+    store_catalogue(warehouse, extra, calendar)
+
+    loaded = load_stored_catalogue(warehouse)
+
+    assert loaded.catalogue == extra
+    half = loaded.catalogue.procedure("P-HALF")
+    assert half is not None and half.max_time.amount == 0.5 and half.components[1].mandatory is False
+    assert loaded.catalogue.is_published("P-HALF", "U2", date(2025, 8, 1))
+
+
+def test_an_auditor_built_from_the_snapshot_gives_the_same_verdicts(warehouse: Warehouse, province) -> None:
+    migrate(warehouse)
+    catalogue, calendar = sample_catalogue(), load_calendar()
+    store_catalogue(warehouse, catalogue, calendar)
+    loaded = load_stored_catalogue(warehouse)
+    events, as_of = province
+    want = [v.to_json_dict() for v in audit_events(events, Auditor(catalogue, calendar), as_of)]
+    got = [v.to_json_dict() for v in audit_events(events, Auditor(loaded.catalogue, loaded.calendar), as_of)]
+    assert got == want and want
+
+
+def test_no_snapshot_is_a_clear_error(warehouse: Warehouse) -> None:
+    migrate(warehouse)
+    with pytest.raises(CatalogueSnapshotError, match="dossier-audit init"):
+        load_stored_catalogue(warehouse)
+    with pytest.raises(CatalogueSnapshotError, match="no catalogue snapshot 42"):
+        load_stored_catalogue(warehouse, 42)
+
+
+@pytest.fixture(scope="module")
+def province() -> tuple[list[AnyEvent], datetime]:
+    config = SimulationConfig(start=date(2025, 9, 1), end=date(2025, 9, 22), dossiers=300, seed=3)
+    events = [EVENT_ADAPTER.validate_json(orjson.dumps(e)) for e in generate(config)]
+    return events, datetime(2025, 9, 25, tzinfo=UTC)
