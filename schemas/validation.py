@@ -52,6 +52,10 @@ CODES: frozenset[str] = frozenset(
     }
 )
 
+#: Codes of the stream workers for messages that are not events at all or not where they belong: a Kafka
+#: key that is not the event's dossier, and unreadable dead-letter or violation messages.
+TRANSPORT_CODES: frozenset[str] = frozenset({"key.mismatch", "dead_letter.invalid", "violation.invalid"})
+
 _MAX_SHOWN = 60
 _MAX_OTHERS = 3
 #: Personal data: never echoed into a rejection message (messages are logged and published).

@@ -29,3 +29,19 @@ def test_bad_messages_say_why(bad):
         ViolationMessage.decode(bad)
     with pytest.raises(MessageError):
         DeadLetter.decode(bad)
+
+
+def test_every_rejection_code_the_workers_write_is_documented():
+    import re
+    from pathlib import Path
+
+    from schemas.validation import CODES, TRANSPORT_CODES
+
+    root = Path(__file__).resolve().parents[2] / "streams"
+    used: set[str] = set()
+    for module in root.glob("*.py"):
+        used |= set(
+            re.findall(r'"([a-z_]+\.(?:invalid|mismatch|conflict))"', module.read_text(encoding="utf-8"))
+        )
+    assert used, "the pattern found no codes"
+    assert used <= CODES | TRANSPORT_CODES
