@@ -8,10 +8,12 @@ wins so a verdict never depends on which copy arrived last.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from hashlib import blake2b
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
+from pydantic import BaseModel
 
 from schemas.events import AnyEvent
 from schemas.validation import Rejection
@@ -37,6 +39,41 @@ def fingerprint(event: AnyEvent) -> bytes:
         content, default=_utc, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
     )
     return blake2b(canonical, digest_size=16).digest()
+
+
+@cache
+def _declared(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(model.__pydantic_fields__)
+
+
+def _not_none_fields(model: BaseModel) -> dict[str, Any]:
+    """The model's declared fields that are not ``None``; datetimes as UTC instants."""
+    values = model.__dict__
+    return {
+        name: value.astimezone(UTC) if isinstance(value, datetime) else value
+        for name in _declared(type(model))
+        if (value := values.get(name)) is not None
+    }
+
+
+def fast_fingerprint(event: AnyEvent) -> bytes:
+    """:func:`fingerprint`, the same bytes, faster, for an event whose fields hold values of their
+    declared types (any event built by validation, or copied from one with such values).
+
+    Without unknown fields, ``model_dump(exclude_none=True)`` of such an event is its declared fields
+    that are not ``None``, ``data`` dumped likewise, with values (strings, ints, the type enum, lists of
+    strings, datetimes) returned as they are (a list as an equal copy). Its datetimes are exactly those
+    top-level values; here each is converted to UTC and left to orjson, whose text for a UTC datetime is
+    ``isoformat()``'s (tests/streams/test_sink_speed_paths.py), which is what :func:`fingerprint`'s
+    ``default`` produces. An event with unknown fields (any JSON, any depth) takes :func:`fingerprint`.
+    """
+    data = event.data
+    if event.__pydantic_extra__ or not isinstance(data, BaseModel) or data.__pydantic_extra__:
+        return fingerprint(event)
+    content = _not_none_fields(event)
+    content["data"] = _not_none_fields(data)
+    # ``default``: anything orjson cannot serialise fails like in ``fingerprint``.
+    return blake2b(orjson.dumps(content, default=_utc, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
 class Deduplicator:

@@ -16,7 +16,7 @@ from inspections.calendar import CalendarDay, WorkingCalendar
 from inspections.catalogue import Catalogue
 from inspections.metrics import DossierOutcome
 from inspections.timeline import DossierFacts
-from schemas.dedup import fingerprint
+from schemas.dedup import fast_fingerprint, fingerprint
 from schemas.events import AnyEvent, to_json_dict
 from schemas.validation import Rejection
 from warehouse.base import Warehouse
@@ -66,7 +66,19 @@ EVENT_COLUMNS = (
 
 
 def event_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
-    """One ``events`` row; ``raw`` is the whole (already pseudonymised) event, unknown fields included."""
+    """One ``events`` row; ``raw`` is the whole (already pseudonymised) event, unknown fields included.
+
+    ``raw`` is ``orjson.dumps(to_json_dict(event))``, ``data`` the same of its ``data`` and ``fingerprint``
+    :func:`schemas.dedup.fingerprint`. An event without unknown fields (the common case) gets them from one
+    JSON serialisation in pydantic-core; see :func:`_known_fields_row` for why the bytes are the same.
+    """
+    data = event.data
+    if event.__pydantic_extra__ or data.__pydantic_extra__:
+        return _general_event_row(event, source, offset, ingested_at)
+    return _known_fields_row(event, source, offset, ingested_at)
+
+
+def _general_event_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
     doc = to_json_dict(event)
     procedure = getattr(event.data, "procedure_code", None)
     at = _utc(event.occurred_at)
@@ -74,6 +86,37 @@ def event_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) 
         event.event_id, event.dossier_id, event.type.value, event.schema_version, at.replace(microsecond=0),
         at.microsecond, event.unit_code, event.actor, procedure, orjson.dumps(doc["data"]).decode(),
         orjson.dumps(doc).decode(), fingerprint(event).hex(), source, offset, ingested_at,
+    )  # fmt: skip
+
+
+#: How the ``data`` member starts in an event's JSON: ``data`` is every event model's last field.
+_DATA_MEMBER = ',"data":'
+
+
+def _known_fields_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
+    """:func:`_general_event_row` for an event without unknown fields, faster and byte for byte the same.
+
+    - ``raw``: pydantic-core's ``to_json`` and its JSON-mode ``to_python`` share the field serialisers
+      (same key order, same timestamp text); the declared fields hold only strings, ints, enums, lists of
+      strings, ``None`` and datetimes, and orjson escapes every string exactly as pydantic-core does
+      (tests/streams/test_sink_speed_paths.py checks every code point).
+    - ``data``: the last member of ``raw``. No member name but the envelope's is ``data`` (no unknown
+      fields), and ``,"`` cannot occur inside a JSON string (a quote in it is escaped), so the first
+      ``,"data":`` is that member's.
+    - ``procedure_code``: declared fields live in the model's ``__dict__``; ``getattr`` of an absent one
+      would only consult the (empty) unknown fields, slowly, through ``__getattr__``.
+    - ``fingerprint``: :func:`schemas.dedup.fast_fingerprint`.
+    """
+    data = event.data
+    raw = type(event).__pydantic_serializer__.to_json(event, exclude_unset=True).decode()
+    cut = raw.find(_DATA_MEMBER)
+    if cut < 0:  # ``data`` not set: only a model built without validation
+        return _general_event_row(event, source, offset, ingested_at)
+    at = _utc(event.occurred_at)
+    return (
+        event.event_id, event.dossier_id, event.type.value, event.schema_version, at.replace(microsecond=0),
+        at.microsecond, event.unit_code, event.actor, data.__dict__.get("procedure_code"),
+        raw[cut + len(_DATA_MEMBER) : -1], raw, fast_fingerprint(event).hex(), source, offset, ingested_at,
     )  # fmt: skip
 
 
