@@ -92,7 +92,7 @@ def detector_rate(settings: Settings, servers: str, workdir: Path, as_of: dateti
     """One detector worker over the whole topic; its own summary gives events and processing seconds."""
     args = [
         sys.executable, "-m", "dossier_audit", "worker", "detect", "--bootstrap-servers", servers,
-        "--until-idle", "--as-of", as_of.isoformat(), "--json",
+        "--until-idle", "--as-of", as_of.isoformat(),
     ]  # fmt: skip
     out = subprocess.run(args, capture_output=True, check=False, cwd=workdir, timeout=900)
     if out.returncode != 0:
@@ -221,7 +221,7 @@ def main() -> None:
             print(f"baseline  aiokafka consume + orjson decode   {base:>10,.0f} events/s", flush=True)
 
             det = detector_rate(settings, servers, work, datetime(2025, 3, 3, tzinfo=UTC))
-            det_rate = float(det["events_per_s"])
+            det_rate = float(det["events_per_second"])
             print(f"detector  1 worker                          {det_rate:>10,.0f} events/s   "
                   f"ratio {det_rate / base:.3f}", flush=True)  # fmt: skip
 

@@ -236,3 +236,22 @@ def test_a_dossier_the_rulebook_cannot_judge_is_reported_and_the_rest_goes_on() 
     ))  # fmt: skip
     assert [d for d, _ in out.errors] == ["OLD"] and "outside the calendar" in out.errors[0][1]
     assert "NEW" in {d for d, _, _ in core.open_violations()}
+
+
+def test_the_detector_consumer_does_not_wait_long_for_a_fetch(tmp_path):
+    """Faust hard-codes a 1.5 s fetch wait; on a broker that holds empty fetches that long (tansu), it added
+    ~1.5 s to every violation's latency."""
+    from dossier_audit.assembly import Platform
+    from dossier_audit.config import load_settings
+    from streams.detector import FETCH_MAX_WAIT_MS, make_app
+
+    import asyncio
+
+    settings = load_settings(workdir=tmp_path, bootstrap_servers="127.0.0.1:1")
+    app = make_app(settings, Platform(settings))
+
+    async def create() -> int:  # aiokafka consumers are made inside a running loop; nothing connects here
+        consumer = app.consumer._thread._create_worker_consumer(app.transport)
+        return int(consumer._fetch_max_wait_ms)
+
+    assert asyncio.run(create()) == FETCH_MAX_WAIT_MS <= 100
