@@ -30,6 +30,8 @@ lint: $(STAMP)
 ## bench: the benchmarks, quick mode
 bench: $(STAMP)
 	$(BIN)/python bench/batch_audit.py --quick
+	$(BIN)/python bench/warehouse.py --quick
+	$(BIN)/python bench/streaming.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -18,7 +18,7 @@ def test_file_then_environment_then_overrides(tmp_path, monkeypatch):
     settings = load_settings(sink_batch_size=9)
     assert (settings.partitions, settings.lang, settings.sink_batch_size) == (4, "vi", 9)
     with pytest.raises(ValidationError):  # frozen: one configuration per process
-        settings.partitions = 2  # type: ignore[misc]
+        settings.partitions = 2
 
 
 def test_a_missing_settings_file_is_a_clear_error(tmp_path, monkeypatch):

@@ -241,11 +241,11 @@ def test_a_dossier_the_rulebook_cannot_judge_is_reported_and_the_rest_goes_on() 
 def test_the_detector_consumer_does_not_wait_long_for_a_fetch(tmp_path):
     """Faust hard-codes a 1.5 s fetch wait; on a broker that holds empty fetches that long (tansu), it added
     ~1.5 s to every violation's latency."""
+    import asyncio
+
     from dossier_audit.assembly import Platform
     from dossier_audit.config import load_settings
     from streams.detector import FETCH_MAX_WAIT_MS, make_app
-
-    import asyncio
 
     settings = load_settings(workdir=tmp_path, bootstrap_servers="127.0.0.1:1")
     app = make_app(settings, Platform(settings))
