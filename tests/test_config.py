@@ -31,7 +31,9 @@ def test_a_missing_settings_file_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_the_cli_reads_the_settings_file(tmp_path, monkeypatch):
-    monkeypatch.delenv(CONFIG_FILE_VARIABLE, raising=False)
+    # `--config` exports the variable (for child workers): record it so the test's end removes it again.
+    monkeypatch.setenv(CONFIG_FILE_VARIABLE, "")
+    monkeypatch.delenv(CONFIG_FILE_VARIABLE)
     events = tmp_path / "e.jsonl"
     events.write_text("")
     conf = tmp_path / "settings.env"
@@ -39,3 +41,9 @@ def test_the_cli_reads_the_settings_file(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["--config", str(conf), "audit", str(events), "--as-of", "2025-11-03"])
     assert result.exit_code == 2
     assert "missing-catalogue.yaml" in result.stderr.replace("\n", "")
+
+
+def test_no_settings_file_leaks_into_later_tests():
+    import os
+
+    assert not os.environ.get(CONFIG_FILE_VARIABLE)
