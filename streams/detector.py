@@ -61,6 +61,7 @@ from schemas.validation import Rejection, parse_event
 from streams.detector_core import Change, DetectorCore, Outcome, PartitionState, VKey
 from streams.messages import DeadLetter, MessageError, ViolationMessage
 from streams.observability import WorkerMetrics
+from streams.offsets import true_end_offsets
 from streams.watermark import from_us, to_us
 
 log = logging.getLogger(__name__)
@@ -599,7 +600,7 @@ class Detector:
             await admin._client.force_metadata_update()
             parts = admin.partitions_for_topic(self.events_topic) or set()
         tps = [TopicPartition(self.events_topic, p) for p in sorted(parts)]
-        ends = await admin.end_offsets(tps)
+        ends = await true_end_offsets(admin, tps)
         starts = await admin.beginning_offsets(tps)
         caught_up = True
         for tp in tps:
@@ -652,8 +653,7 @@ class Detector:
             tps = [TopicPartition(topic, p) for p in sorted(parts)]
             if not tps:
                 return {}, 0
-            consumer.assign(tps)
-            ends = await consumer.end_offsets(tps)
+            ends = await true_end_offsets(consumer, tps)
             pending = {tp for tp in tps if ends[tp] > 0}
             await consumer.seek_to_beginning(*tps)
             while pending:
