@@ -24,7 +24,9 @@ Each partition has its own event-time watermark: a partition that receives nothi
 (``--live`` lets the wall clock move it; ``--as-of`` moves all of them at the end of a replay).
 
 ``--until-idle``/``--as-of``: a supervisor task polls, every ``poll_seconds``, whether the consumer group
-has committed every partition of the events topic to its end and nothing arrived for ``idle_seconds``.
+has committed every partition of the events topic to its true end (:func:`streams.offsets.true_end_offsets`)
+and nothing arrived for ``idle_seconds``, all within one group generation and with no rebalance running or
+pending (see :meth:`Detector._settled`).
 With ``as_of`` it then re-reads the violations topic (what was really published, whatever crashes came
 before) for the dossiers it holds, evaluates every dossier at ``as_of`` and publishes the difference;
 with ``until_idle`` it stops the worker.
@@ -50,6 +52,7 @@ from typing import Any
 import faust
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from faust.exceptions import ConsumerNotStarted
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
@@ -536,10 +539,11 @@ class Detector:
         """Background loop: wall-clock ticks (live), metrics, and the idle/replay/stop logic."""
         opts = self.options
         idle_since: float | None = None
+        idle_generation: int | None = None  # the idle window must lie within one group generation
         try:
             while True:
                 await asyncio.sleep(opts.poll_seconds)
-                if not self.ready or self.app.rebalancing:
+                if not self._settled():
                     idle_since = None
                     continue
                 if opts.live:
@@ -549,12 +553,14 @@ class Detector:
                 if self.busy or self.inlet.items or time.monotonic() - self.last_activity < opts.idle_seconds:
                     idle_since = None
                     continue
-                if not await self._group_caught_up():
+                generation = self.app.consumer_generation_id
+                # Settled again afterwards: a rebalance may have begun while the offsets were read.
+                if not await self._group_caught_up() or not self._settled():
                     idle_since = None
                     continue
                 now = time.monotonic()
-                if idle_since is None:
-                    idle_since = now
+                if idle_since is None or generation != idle_generation:
+                    idle_since, idle_generation = now, generation
                 if now - idle_since < opts.idle_seconds:
                     continue
                 if opts.as_of is not None and not self.finalized:
@@ -573,6 +579,35 @@ class Detector:
             self.stop()
         finally:
             await self.close()
+
+    def _settled(self) -> bool:
+        """Whether this worker holds a settled assignment: recovered, not rebalancing, no rejoin pending.
+
+        Faust flags ``app.rebalancing`` when aiokafka prepares the rejoin; the coordinator knows one step
+        earlier (a heartbeat answered "rebalancing", a member left, the metadata changed). The
+        until-idle/as-of decision waits for both, so it is never taken on an assignment about to change.
+        """
+        return self.ready and not self.app.rebalancing and not self._rejoin_pending()
+
+    def _rejoin_pending(self) -> bool:
+        """Whether the group coordinator wants this consumer to (re)join; true until it has joined.
+
+        Reads aiokafka internals (no public API tells it): should they change, the supervisor fails loudly
+        with an AttributeError rather than deciding blind.
+        """
+        thread: Any = getattr(self.app.consumer, "_thread", None)
+        if thread is None:
+            return True
+        try:
+            consumer = thread._ensure_consumer()
+        except ConsumerNotStarted:
+            return True
+        # The consumer lives in Faust's consumer thread: only its flags are read here.
+        coordinator = consumer._coordinator
+        subscription = consumer._subscription.subscription
+        if coordinator is None or subscription is None:
+            return True
+        return bool(coordinator.need_rejoin(subscription))
 
     async def _tick_live(self) -> None:
         floor = self._live_floor()
