@@ -269,25 +269,4 @@ def metrics_warehouse(
         "units": tuple(sorted(units)) if units else ("",),
     }
     (row,) = wh.query(load_sql("reporting_form"), params)
-    return _form_from_row(start, end, row)
-
-
-def _form_from_row(start: date, end: date, row: tuple[Any, ...]) -> ReportingForm:
-    (carried, online, direct_postal, early, on_time, late, within, overdue, wd_sum, returned, postal) = (
-        int(x or 0) for x in row
-    )
-    return ReportingForm(
-        start,
-        end,
-        carried,
-        online,
-        direct_postal,
-        early,
-        on_time,
-        late,
-        within,
-        overdue,
-        wd_sum,
-        returned,
-        postal,
-    )
+    return ReportingForm.from_counts(start, end, row)

@@ -8,7 +8,7 @@ computed per unit, field or procedure by filtering or grouping the outcomes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -79,6 +79,16 @@ class ReportingForm:
     _working_days_sum: int = 0
     _returned: int = 0
     _returned_postal: int = 0
+
+    @classmethod
+    def from_counts(cls, start: date, end: date, counts: Iterable[int | None]) -> ReportingForm:
+        """A form from its 11 counters in field order (``None`` counts as 0), e.g. an SQL aggregate row."""
+        return cls(start, end, *(int(x or 0) for x in counts))
+
+    def merge(self, other: ReportingForm) -> None:
+        """Add ``other``'s counters (every figure is a sum over dossiers, so groups add up)."""
+        for name in _COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def add(self, o: DossierOutcome) -> None:
         """Count one dossier's outcome (evaluated at the end of this period)."""
@@ -166,6 +176,10 @@ class ReportingForm:
             if self._returned
             else None,
         }
+
+
+#: The counters of a form, in field order (what ``from_counts`` takes).
+_COUNTERS = tuple(f.name for f in fields(ReportingForm) if f.name not in ("start", "end"))
 
 
 def reporting_form(outcomes: Iterable[DossierOutcome], start: date, end: date) -> ReportingForm:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -33,20 +33,6 @@ TREND_WEEKS = 8
 UNKNOWN_FIELD = "UNKNOWN"
 #: Dossier ids per ``IN`` list.
 CHUNK = 2_000
-
-_FORM_FIELDS = [f.name for f in fields(ReportingForm) if f.name not in ("start", "end")]
-
-
-def form_from_numbers(start: date, end: date, numbers: Iterable[Any]) -> ReportingForm:
-    """A form from the 11 counters in ``reporting_form.sql`` column order."""
-    values = [int(x or 0) for x in numbers]
-    return ReportingForm(start, end, *values)
-
-
-def add_forms(target: ReportingForm, other: ReportingForm) -> None:
-    """Add ``other``'s counters into ``target`` (every reporting-form figure is a sum over dossiers)."""
-    for name in _FORM_FIELDS:
-        setattr(target, name, getattr(target, name) + getattr(other, name))
 
 
 def handled(form: ReportingForm) -> int:
@@ -80,14 +66,14 @@ def week_forms(platform: Platform, wh: Warehouse, week: Week) -> WeekForms:
     procedures: dict[str, ReportingForm] = {}
     total = ReportingForm(start, end)
     for unit_code, field_code, procedure_code, *numbers in wh.query(load_sql("report_forms_grouped"), params):
-        form = form_from_numbers(start, end, numbers)
-        add_forms(total, form)
+        form = ReportingForm.from_counts(start, end, numbers)
+        total.merge(form)
         for groups, key in (
             (units, catalogue.current(unit_code)),
             (by_field, field_code or UNKNOWN_FIELD),
             (procedures, procedure_code),
         ):
-            add_forms(groups.setdefault(key, ReportingForm(start, end)), form)
+            groups.setdefault(key, ReportingForm(start, end)).merge(form)
     return WeekForms(week, total, dict(sorted(units.items())), dict(sorted(by_field.items())), procedures)
 
 

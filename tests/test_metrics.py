@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from inspections.metrics import grouped_forms, outcome, period_as_of, reporting_form
+from inspections.metrics import (
+    DossierOutcome,
+    ReportingForm,
+    grouped_forms,
+    outcome,
+    period_as_of,
+    reporting_form,
+)
 from inspections.rulebook import Auditor
 from tests.builders import CALENDAR, CATALOGUE, ev, processed, received, supplement
 
@@ -82,3 +91,35 @@ def test_grouped_forms_sum_to_the_whole():
     assert sum(f.resolved_total for f in by_channel.values()) == whole.resolved_total
     by_procedure = grouped_forms(outcomes, START, END, key=lambda o: o.procedure_code)
     assert set(by_procedure) == {"P1"}
+
+
+_OUTCOMES = st.builds(
+    DossierOutcome,
+    dossier_id=st.just("D"),
+    unit_code=st.just("U"),
+    procedure_code=st.just("P"),
+    received_on=st.dates(date(2025, 10, 1), date(2025, 11, 20)),
+    channel=st.sampled_from(["direct", "online", "postal"]),
+    ended_on=st.none() | st.dates(date(2025, 10, 1), date(2025, 11, 20)),
+    status=st.sampled_from(["early", "on_time", "late"]),
+    working_days=st.integers(0, 30),
+    returned_channel=st.none() | st.sampled_from(["direct", "postal"]),
+)
+
+
+@given(st.lists(_OUTCOMES, max_size=30), st.lists(_OUTCOMES, max_size=30))
+def test_forms_of_two_groups_merge_into_the_form_of_both(left, right):
+    start, end = date(2025, 11, 3), date(2025, 11, 10)
+    merged = reporting_form(left, start, end)
+    merged.merge(reporting_form(right, start, end))
+    assert merged == reporting_form(left + right, start, end)
+
+
+def test_a_form_rebuilt_from_its_counters_is_equal():
+    start, end = date(2025, 11, 3), date(2025, 11, 10)
+    form = ReportingForm(start, end, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+    counters = [
+        getattr(form, name) for name in ReportingForm.__dataclass_fields__ if name not in ("start", "end")
+    ]
+    assert ReportingForm.from_counts(start, end, counters) == form
+    assert ReportingForm.from_counts(start, end, [None] * 11) == ReportingForm(start, end)
