@@ -172,14 +172,15 @@ def main_job(
         client_options: dict[str, Any] = settings.kafka_client_options()
         ensure_topics(servers, platform_topics(settings), **client_options)
 
-        # The sink runs from the start, in a thread of this process (the warehouse's owner).
+        # The sink runs from the start, in a thread of this process (the warehouse's owner); once the
+        # detector has finished, `drain` turns it into until-idle mode: it stores what is left and stops.
         sink = SinkWorker(settings, platform, wh, bootstrap_servers=servers)
-        stop_sink = threading.Event()
+        stop_sink, drain = threading.Event(), threading.Event()
         failure: list[BaseException] = []
 
         def run_sink() -> None:
             try:
-                sink.run(stop_event=stop_sink)
+                sink.run(until_idle=drain, stop_event=stop_sink)
             except BaseException as exc:  # reported by the supervisor, not lost in a thread
                 failure.append(exc)
 
@@ -243,14 +244,12 @@ def main_job(
                 )
         done()
 
-        # Let the sink drain what is left (the detector's last violations), then stop it.
+        # Let the sink store what is left (the detector's last violations); it stops once caught up.
         done = _stage(console, stages, "sink caught up")
-        stop_sink.set()
+        drain.set()
         sink_thread.join()
         if failure:
             raise MainJobError(f"the sink failed: {failure[0]}")
-        drain = SinkWorker(settings, platform, wh, bootstrap_servers=servers)
-        drain.run(until_idle=True)
         done()
 
         done = _stage(console, stages, "dossier projection folded")

@@ -255,9 +255,13 @@ class SinkWorker:
         self._closing = False
 
     # -- the loop ----------------------------------------------------------------------------------------
-    def run(self, *, until_idle: bool = False, stop_event: threading.Event | None = None) -> SinkStats:
+    def run(
+        self, *, until_idle: bool | threading.Event = False, stop_event: threading.Event | None = None
+    ) -> SinkStats:
         """Consume until ``stop_event`` is set, or (``until_idle``) until every assigned partition is
-        consumed to its end and no message arrived for ``idle_seconds``. Returns the stats."""
+        consumed to its end and no message arrived for ``idle_seconds``. ``until_idle`` may be an event:
+        the sink then runs live until it is set, and stops once idle after that (a supervisor sets it when
+        the producers upstream have finished). Returns the stats."""
         stop = stop_event or threading.Event()
         migrate(self.wh)
         options: dict[str, Any] = self.settings.kafka_client_options()
@@ -292,11 +296,14 @@ class SinkWorker:
         log.info("sink stopped", extra=self.stats.to_json_dict())
         return self.stats
 
-    def _loop(self, consumer: KafkaConsumer, until_idle: bool, stop: threading.Event) -> None:
+    def _loop(
+        self, consumer: KafkaConsumer, idle_mode: bool | threading.Event, stop: threading.Event
+    ) -> None:
         batch_seconds = self.settings.sink_batch_seconds
         batch_size = self.settings.sink_batch_size
         self._last_record = time.monotonic()
         while not stop.is_set():
+            until_idle = idle_mode.is_set() if isinstance(idle_mode, threading.Event) else idle_mode
             if self._pending:
                 wait = max(0.0, self._pending.opened_at + batch_seconds - time.monotonic())
             else:

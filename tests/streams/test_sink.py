@@ -258,3 +258,25 @@ def test_stop_event_stops_a_live_sink_after_storing_its_batch(broker, tmp_path):
             thread.join(10)
         assert not thread.is_alive()
         assert count(wh, "events") == 24
+
+
+def test_a_live_sink_told_to_drain_stops_once_caught_up(broker, tmp_path):
+    """``until_idle`` as an event: live until it is set (nothing to read does not stop it), then it stores
+    what arrived meanwhile and stops by itself."""
+    settings = settings_of(broker)
+    drain = threading.Event()
+    with open_warehouse(f"chdb://{tmp_path}/wh") as wh:
+        worker = sink(settings, wh)
+        thread = threading.Thread(target=worker.run, kwargs={"until_idle": drain})
+        thread.start()
+        try:
+            thread.join(4)  # topics empty and the worker idle: a plain until-idle run would have stopped
+            assert thread.is_alive()
+            ingest_examples(settings)
+            drain.set()
+            thread.join(30)
+        finally:
+            drain.set()
+            thread.join(30)
+        assert not thread.is_alive()
+        assert count(wh, "events") == 24
