@@ -160,6 +160,15 @@ def _progress(path: Path) -> tuple[Progress | None, Any]:
     return progress, lambda pos: progress.update(task, completed=pos)
 
 
+def _print_rejected(counts: Counter[str]) -> None:
+    table = Table(title="Rejected lines by reason", title_justify="left")
+    table.add_column("reason")
+    table.add_column("lines", justify="right")
+    for code, count in counts.most_common():
+        table.add_row(code, f"{count:,}")
+    err.print(table)
+
+
 def _print_ingest(stats: IngestStats, rejections: _Rejections) -> None:
     err.print(
         f"lines {stats.lines:,} · valid {stats.valid:,} · duplicates {stats.duplicates:,} · "
@@ -167,12 +176,7 @@ def _print_ingest(stats: IngestStats, rejections: _Rejections) -> None:
         highlight=False,
     )
     if stats.rejected:
-        table = Table(title="Rejected lines by reason", title_justify="left")
-        table.add_column("reason")
-        table.add_column("lines", justify="right")
-        for code, count in stats.rejected.most_common():
-            table.add_row(code, f"{count:,}")
-        err.print(table)
+        _print_rejected(stats.rejected)
         for r in rejections.samples:
             err.print(
                 f"  line {r.line_no}: [yellow]{r.code}[/] — {r.message}", highlight=False, soft_wrap=True

@@ -24,6 +24,7 @@ from dossier_audit.cli import (
     _null,
     _open,
     _platform,
+    _print_rejected,
     _print_violation_summary,
     _progress,
     _readable,
@@ -179,12 +180,7 @@ def ingest(
         highlight=False,
     )
     if report.rejected:
-        table = Table(title="Rejected lines by reason", title_justify="left")
-        table.add_column("reason")
-        table.add_column("lines", justify="right")
-        for code, count in report.rejected.most_common():
-            table.add_row(code, f"{count:,}")
-        err.print(table)
+        _print_rejected(report.rejected)
 
 
 # -- the sink worker ----------------------------------------------------------------------------------------
