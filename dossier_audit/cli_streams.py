@@ -310,8 +310,8 @@ def violations(
     With --json, one object per line in the `audit --json` shape, sorted by dossier, rule and event.
     """
     from dossier_audit.jobs import unit_filter_codes
+    from dossier_audit.warehouse_jobs import StoredViolation, stored_violations
     from inspections.rulebook import RULEBOOK_V1
-    from streams.sink import StoredViolation, stored_violations
 
     def go() -> list[StoredViolation]:
         known = {r.rule_id for r in (*RULEBOOK_V1.rules, *RULEBOOK_V1.findings)}

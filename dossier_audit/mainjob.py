@@ -293,7 +293,7 @@ def _child_settings(settings: Settings) -> dict[str, str]:
 
 def _export_violations(wh: Warehouse, reports: Path) -> tuple[Path, Counter[str], Counter[str]]:
     """The detector's open violations as ``audit --json`` lines (sorted like the audit)."""
-    from streams.sink import stored_violations
+    from dossier_audit.warehouse_jobs import stored_violations
 
     reports.mkdir(parents=True, exist_ok=True)
     counts: Counter[str] = Counter()

@@ -4,7 +4,7 @@ and the audit and reporting form computed from what the warehouse holds."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -270,3 +270,37 @@ def metrics_warehouse(
     }
     (row,) = wh.query(load_sql("reporting_form"), params)
     return ReportingForm.from_counts(start, end, row)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredViolation:
+    """One row of ``violations FINAL``: ``detail`` is the ``audit --json`` text of the violation."""
+
+    detail: str
+    rule_id: str
+    state: str
+    dossier_id: str
+    event_id: str
+    unit_code: str
+    occurred_at: datetime
+    producer: str
+
+
+def stored_violations(
+    wh: Warehouse,
+    *,
+    units: Iterable[str] | None = None,
+    rule: str | None = None,
+    include_retracted: bool = False,
+) -> list[StoredViolation]:
+    """The violations the warehouse holds (open ones unless ``include_retracted``), optionally of one
+    rule and of some units, sorted by (dossier, rule, event)."""
+    unit_codes = tuple(sorted(units)) if units is not None else ()
+    params = {
+        "all_states": int(include_retracted),
+        "any_rule": int(rule is None),
+        "rule": rule or "",
+        "all_units": int(units is None),
+        "units": unit_codes or ("",),  # never an empty IN tuple (ClickHouse 18.16 rejects it)
+    }
+    return [StoredViolation(*row) for row in wh.query(load_sql("stored_violations"), params)]

@@ -50,7 +50,6 @@ from streams.observability import WorkerMetrics
 from streams.topics import ensure_topics, platform_topics
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.migrate import migrate
-from warehouse.queries import load_sql
 from warehouse.store import (
     EVENT_COLUMNS,
     REJECTION_COLUMNS,
@@ -569,37 +568,3 @@ class SinkWorker:
         if revoked:
             names = sorted(f"{t.topic}/{t.partition}" for t in revoked)
             log.info("partitions revoked", extra={"partitions": names})
-
-
-@dataclass(frozen=True, slots=True)
-class StoredViolation:
-    """One row of ``violations FINAL``: ``detail`` is the ``audit --json`` text of the violation."""
-
-    detail: str
-    rule_id: str
-    state: str
-    dossier_id: str
-    event_id: str
-    unit_code: str
-    occurred_at: datetime
-    producer: str
-
-
-def stored_violations(
-    wh: Warehouse,
-    *,
-    units: Iterable[str] | None = None,
-    rule: str | None = None,
-    include_retracted: bool = False,
-) -> list[StoredViolation]:
-    """The violations the warehouse holds (open ones unless ``include_retracted``), optionally of one
-    rule and of some units, sorted by (dossier, rule, event)."""
-    unit_codes = tuple(sorted(units)) if units is not None else ()
-    params = {
-        "all_states": int(include_retracted),
-        "any_rule": int(rule is None),
-        "rule": rule or "",
-        "all_units": int(units is None),
-        "units": unit_codes or ("",),  # never an empty IN tuple (ClickHouse 18.16 rejects it)
-    }
-    return [StoredViolation(*row) for row in wh.query(load_sql("stored_violations"), params)]
