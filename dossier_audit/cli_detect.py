@@ -105,9 +105,8 @@ def worker_detect(
     from streams.observability import (
         WorkerMetrics,
         configure_logging,
+        metrics_endpoint,
         reset_logging,
-        start_metrics_server,
-        stop_metrics_server,
     )
     from warehouse.catalogue_read import load_stored_catalogue
 
@@ -151,15 +150,8 @@ def worker_detect(
         )
         metrics = WorkerMetrics()
         app = make_app(settings, platform, options, auditor=auditor, metrics=metrics)
-        server = None
-        if settings.metrics_port is not None:
-            server, port = start_metrics_server(metrics.registry, settings.metrics_port)
-            log.info(f"metrics on http://0.0.0.0:{port}/metrics", extra={"metrics_port": port})
-        try:
+        with metrics_endpoint(metrics.registry, settings.metrics_port):
             return run_detector(app)
-        finally:
-            if server is not None:
-                stop_metrics_server(server)
 
     try:
         code, stats = _run(go)

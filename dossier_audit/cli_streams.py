@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import sys
@@ -37,7 +36,6 @@ worker_app = typer.Typer(help="Stream workers: the warehouse sink and the violat
                          no_args_is_help=True)  # fmt: skip
 app.add_typer(worker_app, name="worker")
 
-log = logging.getLogger("dossier_audit.worker")
 
 BootstrapOption = Annotated[
     str | None,
@@ -232,9 +230,8 @@ def worker_sink(
     from streams.observability import (
         WorkerMetrics,
         configure_logging,
+        metrics_endpoint,
         reset_logging,
-        start_metrics_server,
-        stop_metrics_server,
     )
     from streams.sink import SinkBatch, SinkWorker
 
@@ -257,27 +254,23 @@ def worker_sink(
             if crash_before_commit is not None and batches >= crash_before_commit:
                 os._exit(3)
 
-        server = None
-        if settings.metrics_port is not None:
-            server, port = start_metrics_server(metrics.registry, settings.metrics_port)
-            log.info(f"metrics on http://0.0.0.0:{port}/metrics", extra={"metrics_port": port})
-        try:
-            with _open(settings.warehouse_url, create=True) as wh, _StopOnSignal() as stop:
-                worker = SinkWorker(
-                    settings, platform, wh, group_id=group_id, metrics=metrics, fold=fold,
-                    consumer_options={
-                        "session_timeout_ms": int(session_timeout * 1000),
-                        "heartbeat_interval_ms": max(100, int(session_timeout * 1000 / 6)),
-                    },
-                    before_commit=crash if crash_before_commit is not None else None,
-                )  # fmt: skip
-                try:
-                    return worker.run(until_idle=until_idle, stop_event=stop)
-                except KafkaError as exc:
-                    raise _fail(f"Kafka at {settings.bootstrap_servers}: {exc}", 1) from None
-        finally:
-            if server is not None:
-                stop_metrics_server(server)
+        with (
+            metrics_endpoint(metrics.registry, settings.metrics_port),
+            _open(settings.warehouse_url, create=True) as wh,
+            _StopOnSignal() as stop,
+        ):
+            worker = SinkWorker(
+                settings, platform, wh, group_id=group_id, metrics=metrics, fold=fold,
+                consumer_options={
+                    "session_timeout_ms": int(session_timeout * 1000),
+                    "heartbeat_interval_ms": max(100, int(session_timeout * 1000 / 6)),
+                },
+                before_commit=crash if crash_before_commit is not None else None,
+            )  # fmt: skip
+            try:
+                return worker.run(until_idle=until_idle, stop_event=stop)
+            except KafkaError as exc:
+                raise _fail(f"Kafka at {settings.bootstrap_servers}: {exc}", 1) from None
 
     try:
         stats = _run(go)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -16,6 +18,8 @@ from wsgiref.simple_server import WSGIServer
 
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+_log = logging.getLogger(__name__)
 
 NAMESPACE = "dossier_audit"
 
@@ -83,6 +87,20 @@ def start_metrics_server(
 def stop_metrics_server(server: WSGIServer) -> None:
     server.shutdown()
     server.server_close()
+
+
+@contextmanager
+def metrics_endpoint(registry: CollectorRegistry, port: int | None) -> Iterator[int | None]:
+    """A worker's metrics endpoint for the ``with`` block (none when ``port`` is None); yields its port."""
+    if port is None:
+        yield None
+        return
+    server, actual = start_metrics_server(registry, port)
+    _log.info(f"metrics on http://0.0.0.0:{actual}/metrics", extra={"metrics_port": actual})
+    try:
+        yield actual
+    finally:
+        stop_metrics_server(server)
 
 
 # -- logging -----------------------------------------------------------------------------------------------
