@@ -38,7 +38,6 @@ from rich.table import Table
 from dossier_audit.assembly import Platform
 from dossier_audit.config import Settings
 from dossier_audit.warehouse_jobs import all_dossier_ids, fold_dossiers, init
-from inspections.catalogue_io import dump_catalogue
 from inspections.metrics import ReportingForm
 from inspections.rulebook import RULEBOOK_V1
 from inspections.timeunits import VN_TZ
@@ -220,12 +219,10 @@ def main_job(
 
         # The detector is started once the input is in Kafka: with --until-idle it stops when caught up, and
         # --as-of then advances its watermark to the evaluation time.
-        catalogue_file = workdir / "catalogue.yaml"
-        _atomic_write(catalogue_file, dump_catalogue(platform.catalogue).encode())
+        # Its catalogue, calendar and rule parameters come with the settings in its environment.
         detect_args = [
             sys.executable, "-m", "dossier_audit", "worker", "detect", "--bootstrap-servers", servers,
-            "--catalogue", str(catalogue_file), "--until-idle", "--as-of", as_of.isoformat(),
-            "--allowed-lateness", str(settings.allowed_lateness_seconds),
+            "--until-idle", "--as-of", as_of.isoformat(),
         ]  # fmt: skip
         done = _stage(console, stages, "detector caught up and evaluated at " + as_of.isoformat())
         with (
@@ -285,10 +282,17 @@ def main_job(
 
 
 def _child_settings(settings: Settings) -> dict[str, str]:
-    """The settings a child worker must share with the supervisor, as its environment."""
-    names = ("workdir", "topic_events", "topic_violations", "topic_dead_letters", "partitions",
-             "replication_factor", "allowed_lateness_seconds", "security_protocol")  # fmt: skip
-    return {f"DOSSIER_AUDIT_{name.upper()}": str(getattr(settings, name)) for name in names}
+    """The settings a child worker must share with the supervisor, as its environment (paths absolute:
+    the child may resolve them elsewhere)."""
+    names = ("workdir", "catalogue", "calendar_override", "apology_lead_working_days",
+             "pause_on_financial_obligation", "topic_events", "topic_violations", "topic_dead_letters",
+             "partitions", "replication_factor", "allowed_lateness_seconds", "security_protocol")  # fmt: skip
+    env: dict[str, str] = {}
+    for name in names:
+        value = getattr(settings, name)
+        if value is not None:
+            env[f"DOSSIER_AUDIT_{name.upper()}"] = str(value.resolve() if isinstance(value, Path) else value)
+    return env
 
 
 def _export_violations(wh: Warehouse, reports: Path) -> tuple[Path, Counter[str], Counter[str]]:

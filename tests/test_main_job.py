@@ -158,3 +158,17 @@ def test_catalogue_check_and_national_import(tmp_path):
     check = runner.invoke(app, ["catalogue", "check", str(bad)])
     assert check.exit_code == 2
     assert "bad.yaml:4:" in check.stderr
+
+
+def test_the_detector_child_gets_the_supervisors_catalogue_and_rule_parameters(tmp_path, monkeypatch):
+    from dossier_audit.config import load_settings
+    from dossier_audit.mainjob import _child_settings
+
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(catalogue=Path("my.yaml"), apology_lead_working_days=3, partitions=4)
+    env = _child_settings(settings)
+    assert env["DOSSIER_AUDIT_CATALOGUE"] == str(tmp_path / "my.yaml")
+    assert env["DOSSIER_AUDIT_APOLOGY_LEAD_WORKING_DAYS"] == "3"
+    assert env["DOSSIER_AUDIT_PARTITIONS"] == "4"
+    assert "DOSSIER_AUDIT_CALENDAR_OVERRIDE" not in env  # unset stays unset
+    assert load_settings(**{k.removeprefix("DOSSIER_AUDIT_").lower(): v for k, v in env.items()}).catalogue
