@@ -10,7 +10,6 @@ import pytest
 from dossier_audit.assembly import Platform
 from dossier_audit.config import load_settings
 from tests.checks.helpers import Loader, prepare
-from tests.warehouse.conftest import clickhouse_server, warehouse, warehouse_url  # noqa: F401
 from warehouse.base import Warehouse, open_warehouse
 
 

@@ -18,7 +18,6 @@ from dossier_audit.simulator import SimulationConfig, simulate
 from dossier_audit.warehouse_jobs import init, load_file
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
-from tests.warehouse.conftest import clickhouse_server, warehouse, warehouse_url  # noqa: F401
 from warehouse.base import open_warehouse
 
 #: Nine weeks, Monday 2025-09-01 to Sunday 2025-11-02, audited as of the Monday after.

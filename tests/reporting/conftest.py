@@ -20,7 +20,6 @@ from dossier_audit.config import load_settings
 from dossier_audit.simulator import SimulationConfig, simulate
 from dossier_audit.warehouse_jobs import init, load_file
 from inspections.weeks import Week
-from tests.warehouse.conftest import clickhouse_server  # noqa: F401
 from warehouse.base import Warehouse, open_warehouse
 
 #: Nine weeks (2025-09-08 .. 2025-11-09), 400 dossiers: W45 is the last full week.

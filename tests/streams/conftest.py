@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from streams.broker import EmbeddedBroker
-from tests.warehouse.conftest import clickhouse_server, warehouse, warehouse_url  # noqa: F401
 
 
 @pytest.fixture

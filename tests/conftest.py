@@ -1,4 +1,5 @@
-"""Warehouse fixtures: a real ClickHouse server for the session, and a fresh empty database per test.
+"""Warehouse fixtures for every test directory: ONE real ClickHouse server for the session (defined here,
+at the root, so that no directory starts its own), and a fresh empty database per test.
 
 ``warehouse_url`` / ``warehouse`` are parametrised over both backends (ids ``chdb`` and ``server``), so a
 contract test written once runs against each.
