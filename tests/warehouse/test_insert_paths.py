@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from tests.warehouse.server import ClickHouseServer
-from warehouse import server_backend
+from warehouse import native, native_insert, server_backend
 from warehouse.base import Warehouse, WarehouseError, parse_url
 from warehouse.chdb_backend import ChdbWarehouse
+from warehouse.migrate import migrate
 from warehouse.server_backend import ServerWarehouse
 
 UTC = dt.UTC
@@ -125,12 +126,19 @@ def test_server_sends_sub_blocks_over_two_connections(
     original = ServerWarehouse._insert_part
 
     def spy(
-        self: ServerWarehouse, client: Any, sql: str, table: str, data: Any, start: int, stop: int
+        self: ServerWarehouse,
+        client: Any,
+        sql: str,
+        table: str,
+        columns: Any,
+        data: Any,
+        start: int,
+        stop: int,
     ) -> None:
         with lock:
             sent.append((id(client), start, stop))
         time.sleep(0.05)  # long enough for both connections to take a share
-        original(self, client, sql, table, data, start, stop)
+        original(self, client, sql, table, columns, data, start, stop)
 
     monkeypatch.setattr(ServerWarehouse, "_insert_part", spy)
     rows = _rows(ROWS)
@@ -146,7 +154,7 @@ def test_server_small_insert_is_one_block_on_one_connection(
     monkeypatch.setattr(server_backend, "PIPELINE_ROWS", ROWS)
     rows = _rows(ROWS)
     server_table.insert("t", COLUMNS, _columns(rows))
-    assert server_table._helper_client is None
+    assert server_table._helper_clients == []
     assert _read(server_table) == _expected(rows)
 
 
@@ -217,3 +225,69 @@ def test_chdb_key_of_an_expression_or_of_a_column_not_given_keeps_the_merge(
         inserts = [s for s in statements if s.startswith("INSERT")]
         assert len(inserts) == 2 and not any("optimize_on_insert" in s for s in inserts)
         assert wh.query("SELECT a, b FROM y ORDER BY a") == [(1, ""), (2, "")]
+
+
+def test_server_encodes_every_column_itself_none_by_the_drivers_per_value_encoder(
+    server_table: ServerWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(context: Any, name: str, *args: Any) -> None:
+        raise AssertionError(f"the driver encoded column {name}")
+
+    monkeypatch.setattr(native_insert, "write_column", refuse)
+    rows = _rows(ROWS)
+    server_table.insert("t", COLUMNS, _columns(rows))
+    assert _read(server_table) == _expected(rows)
+
+
+@pytest.mark.parametrize("compression", ["lz4", "zstd"])
+def test_server_insert_with_wire_compression(
+    clickhouse_server: ClickHouseServer, small_sub_blocks: None, compression: str
+) -> None:
+    database = f"ins_{uuid.uuid4().hex[:12]}"
+    clickhouse_server.admin_execute(f"CREATE DATABASE {database}")
+    try:
+        with ServerWarehouse(parse_url(f"{clickhouse_server.url(database)}?compression={compression}")) as wh:
+            wh.execute(DDL)
+            rows = _rows(ROWS)
+            wh.insert("t", COLUMNS, _columns(rows))
+            assert _read(wh) == _expected(rows)
+    finally:
+        clickhouse_server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+def test_server_lets_the_driver_encode_what_the_encoders_do_not_handle(server_table: ServerWarehouse) -> None:
+    server_table.execute(
+        "CREATE TABLE f (k UInt32, tags Array(String), at DateTime('UTC'), s String) "
+        "ENGINE = MergeTree ORDER BY k"
+    )
+    naive = [dt.datetime(2025, 11, 3, 8, 30) + dt.timedelta(minutes=i) for i in range(ROWS)]
+    columns: list[list[Any]] = [
+        list(range(ROWS)),
+        [[f"t{i}", "ồ"][: i % 3] for i in range(ROWS)],
+        naive,  # naive datetimes: the driver reads them in the column's zone
+        [f"a\x00b{i}" for i in range(ROWS)],
+    ]
+    server_table.insert("f", ["k", "tags", "at", "s"], columns)
+    assert server_table.query("SELECT k, tags, at, s FROM f ORDER BY k") == [
+        (i, columns[1][i], naive[i].replace(tzinfo=UTC), columns[3][i]) for i in range(ROWS)
+    ]
+
+
+def test_the_schemas_column_types_are_all_encoded_without_the_driver_but_one(
+    clickhouse_server: ClickHouseServer,
+) -> None:
+    database = f"ins_{uuid.uuid4().hex[:12]}"
+    clickhouse_server.admin_execute(f"CREATE DATABASE {database}")
+    try:
+        with ServerWarehouse(parse_url(clickhouse_server.url(database))) as wh:
+            migrate(wh)
+            types = {
+                t
+                for (t,) in wh.query(
+                    "SELECT DISTINCT type FROM system.columns WHERE database = %(d)s", {"d": database}
+                )
+            }
+    finally:
+        clickhouse_server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
+    assert {"String", "Nullable(String)", "DateTime('UTC')", "Int64"} <= types
+    assert {t for t in types if not native.handles(t)} == {"Array(UInt64)"}  # dossier_outcomes.outcome_keys
