@@ -9,6 +9,7 @@ column bodies differ. A column the NumPy encoders do not handle is encoded by th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from clickhouse_driver import defines  # type: ignore[import-untyped]
@@ -25,11 +26,20 @@ class ColumnMismatch(ValueError):
     """The server's columns for the INSERT are not the ones given."""
 
 
-def insert_columns(client: Any, sql: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> None:
+def insert_columns(
+    client: Any,
+    sql: str,
+    columns: Sequence[str],
+    data: Sequence[Sequence[Any]],
+    encoding: AbstractContextManager[Any] | None = None,
+) -> None:
     """Run ``sql`` (``INSERT INTO t (columns) VALUES``) with ``data`` (one sequence per column) as one block.
 
-    Raises what the driver raises (the connection is closed on any error, as ``Client.execute`` does), and
-    ``NativeValueError`` for a value its column cannot hold."""
+    ``encoding``, when given, is held while the block is encoded and sent: inserts on several connections
+    sharing one lock encode one at a time, so each block reaches the server as early as it can instead of
+    all of them at once at the end (they would share the GIL). Raises what the driver raises (the connection
+    is closed on any error, as ``Client.execute`` does), and ``NativeValueError`` for a value its column
+    cannot hold."""
     with client.disconnect_on_error(sql, None):
         connection = client.connection
         connection.send_query(sql)
@@ -38,7 +48,8 @@ def insert_columns(client: Any, sql: str, columns: Sequence[str], data: Sequence
         names = [name for name, _ in sample.columns_with_types]
         if names != list(columns):
             raise ColumnMismatch(f"the server expects columns {names}, the insert gives {list(columns)}")
-        _send_block(connection, sample.columns_with_types, data)
+        with encoding or nullcontext():
+            _send_block(connection, sample.columns_with_types, data)
         client.receive_profile_events()
         connection.send_data(ColumnOrientedBlock())  # an empty block ends the data
         client.receive_profile_events()

@@ -115,6 +115,8 @@ class ServerWarehouse:
         }
         self._client = self._new_client(self._database)
         self._helper_clients: list[Any] = []
+        # Pipelined sub-blocks are encoded one at a time (see native_insert.insert_columns).
+        self._encoding = threading.Lock()
 
     def _new_client(self, database: str) -> Any:
         return Client(database=database, **self._client_args)
@@ -215,7 +217,7 @@ class ServerWarehouse:
 
         def send() -> None:
             try:
-                insert_columns(client, sql, columns, block)
+                insert_columns(client, sql, columns, block, self._encoding)
             except ColumnMismatch as exc:
                 raise WarehouseError(f"insert into {table}: {exc}") from None
             except _VALUE_ERRORS as exc:

@@ -291,3 +291,31 @@ def test_the_schemas_column_types_are_all_encoded_without_the_driver_but_one(
         clickhouse_server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
     assert {"String", "Nullable(String)", "DateTime('UTC')", "Int64"} <= types
     assert {t for t in types if not native.handles(t)} == {"Array(UInt64)"}  # dossier_outcomes.outcome_keys
+
+
+def test_server_sub_blocks_are_encoded_one_at_a_time(
+    server_table: ServerWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Encoding two sub-blocks at once would only share the GIL and delay the first one's arrival."""
+    original = native_insert._send_block
+    active: list[int] = []
+    peak: list[int] = [0]
+    lock = threading.Lock()
+
+    def spy(*args: Any) -> None:
+        with lock:
+            active.append(1)
+            peak[0] = max(peak[0], len(active))
+        time.sleep(0.03)  # long enough for the other connection to try
+        try:
+            original(*args)
+        finally:
+            with lock:
+                active.pop()
+
+    monkeypatch.setattr(native_insert, "_send_block", spy)
+    rows = _rows(ROWS)
+    server_table.insert("t", COLUMNS, _columns(rows))
+    assert peak == [1]
+    assert len(server_table._helper_clients) == 1  # and yet two connections were used
+    assert _read(server_table) == _expected(rows)
