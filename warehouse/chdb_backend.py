@@ -32,6 +32,7 @@ from warehouse.base import (
     check_identifier,
     check_insert,
 )
+from warehouse.native import aware_epoch_seconds
 
 LOCK_FILE = ".dossier-audit.lock"
 _ENUM_MEMBER = re.compile(r"'((?:[^'\\]|\\.)*)'\s*=\s*(-?\d+)")
@@ -191,7 +192,11 @@ def _build_column(name: str, ch_type: str, values: Sequence[Any]) -> pa.Array:
             # One value repeated (e.g. a load's ingestion time) converts once: datetimes cost ~0.25 µs each.
             n = len(values)
             distinct = values[:1] if n > 1 and values.count(values[0]) == n else values
-            array = pa.array(distinct, pa.timestamp("us", tz="UTC")).cast(arrow_type, safe=False)
+            seconds = aware_epoch_seconds(distinct)
+            if seconds is not None:  # all aware: whole seconds from C-level timestamp() (~30% cheaper)
+                array = pa.array(seconds, pa.int64()).cast(arrow_type)
+            else:
+                array = pa.array(distinct, pa.timestamp("us", tz="UTC")).cast(arrow_type, safe=False)
             if len(distinct) < n:
                 array = pa.repeat(array[0], n)
         else:
@@ -381,6 +386,10 @@ class ChdbWarehouse:
         if not all(key in batch.column_names and "Float" not in types[key] for key in keys):
             return False
         try:
+            # A key column with no value repeated makes every key distinct; the last one (e.g. an event id)
+            # is the likeliest, and one hash pass over it is ~2x cheaper than grouping by the whole key.
+            if pc.count_distinct(batch.column(keys[-1]), mode="all").as_py() == batch.num_rows:
+                return True
             distinct: int = batch.select(keys).group_by(keys).aggregate([]).num_rows
         except pa.ArrowException:  # a key type Arrow cannot group by (e.g. an Array)
             return False

@@ -211,6 +211,19 @@ def test_chdb_batch_with_a_repeated_key_is_still_merged_on_insert(
     assert stored == _expected([*rows[:3], newer, *rows[4:]])
 
 
+def test_chdb_distinct_keys_whose_last_column_repeats_still_skip_the_merge(
+    chdb_table: ChdbWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-column check fails here (ids repeat under different ``s``); the whole key decides."""
+    statements = _spy_sql(chdb_table, monkeypatch)
+    rows = _rows(10)
+    other = [(0, *row[1:]) if i % 2 else row for i, row in enumerate(rows)]  # many rows with id 0
+    other = [(row[0], row[1], f"{row[2]}-{i}", *row[3:]) for i, row in enumerate(other)]  # distinct s
+    chdb_table.insert("t", COLUMNS, _columns(other))
+    assert next(s for s in statements if s.startswith("INSERT")).endswith("SETTINGS optimize_on_insert = 0")
+    assert sorted(chdb_table.query(f"SELECT {', '.join(COLUMNS)} FROM t")) == _expected(other)
+
+
 def test_chdb_key_of_an_expression_or_of_a_column_not_given_keeps_the_merge(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
