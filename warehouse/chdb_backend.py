@@ -14,6 +14,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from warehouse.base import (
 from warehouse.native import aware_epoch_seconds
 
 LOCK_FILE = ".dossier-audit.lock"
+# An insert of more rows goes as sub-blocks of this many rows (see ChdbWarehouse.insert).
+PIPELINE_ROWS = 50_000
 _ENUM_MEMBER = re.compile(r"'((?:[^'\\]|\\.)*)'\s*=\s*(-?\d+)")
 _ESCAPE = re.compile(r"\\(.)")
 # Arrow output carries DateTime as uint32 and Enum as int8/int16; only then is the column type looked up.
@@ -209,6 +212,24 @@ def _build_column(name: str, ch_type: str, values: Sequence[Any]) -> pa.Array:
     return array
 
 
+def _merge_free(keys: list[str] | None, batch: pa.Table) -> bool:
+    """Whether a ReplacingMergeTree's merge on insert would leave ``batch`` as it is: no two of its rows
+    share a sorting key (``keys``, from ``ChdbWarehouse._sorting_key``). Then ``optimize_on_insert = 0``
+    stores exactly the same rows, and skipping that merge takes ~30% off the engine's time for an ``events``
+    batch (the check costs a fraction of that). The server backend (18.16) never merges on insert."""
+    if keys is None:
+        return False
+    try:
+        # A key column with no value repeated makes every key distinct; the last one (e.g. an event id)
+        # is the likeliest, and one hash pass over it is ~2x cheaper than grouping by the whole key.
+        if pc.count_distinct(batch.column(keys[-1]), mode="all").as_py() == batch.num_rows:
+            return True
+        distinct: int = batch.select(keys).group_by(keys).aggregate([]).num_rows
+    except pa.ArrowException:  # a key type Arrow cannot group by (e.g. an Array)
+        return False
+    return distinct == int(batch.num_rows)
+
+
 def _enum_members(ch_type: str) -> dict[int, str]:
     return {int(code): _ESCAPE.sub(r"\1", label) for label, code in _ENUM_MEMBER.findall(ch_type)}
 
@@ -345,6 +366,9 @@ class ChdbWarehouse:
         return list(zip(*columns, strict=True))
 
     def insert(self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
+        """Insert columns of rows. More than ``PIPELINE_ROWS`` rows go as several INSERTs, each sub-block's
+        Arrow table built while the engine stores the one before, so a failed insert may have stored some
+        sub-blocks: inserting the batch again is harmless, as every table is a ReplacingMergeTree."""
         count = check_insert(table, columns, data)
         if count == 0:
             return 0
@@ -356,44 +380,58 @@ class ChdbWarehouse:
         )
         if not types:
             raise WarehouseError(f"insert into {table}: no such table in database {self._database}")
-        arrays = []
-        for name, values in zip(columns, data, strict=True):
+        for name in columns:
             if name not in types:
                 raise WarehouseError(f"insert into {table}: no column {name}")
-            arrays.append(_build_column(name, types[name], values))
-        # chdb's Python() table function reads this local by name, without copying the Arrow buffers.
-        _insert_batch = pa.Table.from_arrays(arrays, names=list(columns))
-        settings = " SETTINGS optimize_on_insert = 0" if self._merge_free(table, types, _insert_batch) else ""
-        self._run(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM Python(_insert_batch){settings}", "CSV"
-        )
+        keys = self._sorting_key(table, columns, types)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM Python(_insert_batch)"
+
+        def build(start: int, stop: int) -> tuple[pa.Table, str]:
+            whole = start == 0 and stop == count
+            arrays = [
+                _build_column(name, types[name], values if whole else values[start:stop])
+                for name, values in zip(columns, data, strict=True)
+            ]
+            batch = pa.Table.from_arrays(arrays, names=list(columns))
+            return batch, " SETTINGS optimize_on_insert = 0" if _merge_free(keys, batch) else ""
+
+        if count <= PIPELINE_ROWS:
+            self._store(sql, *build(0, count))
+            return count
+        # The engine releases the GIL while it stores a sub-block: this thread builds the next one meanwhile.
+        # Only the writer thread queries the session until the last sub-block is stored.
+        # Leaving the pool waits for a write in flight, also when building a sub-block failed.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chdb-insert") as writer:
+            stored: Future[None] | None = None
+            for start in range(0, count, PIPELINE_ROWS):
+                built = build(start, min(start + PIPELINE_ROWS, count))
+                if stored is not None:
+                    stored.result()
+                stored = writer.submit(self._store, sql, *built)
+            if stored is not None:
+                stored.result()
         return count
 
-    def _merge_free(self, table: str, types: dict[str, str], batch: pa.Table) -> bool:
-        """Whether a ReplacingMergeTree's merge on insert would leave ``batch`` as it is: no two of its rows
-        share a sorting key. Then ``optimize_on_insert = 0`` stores exactly the same rows, and skipping that
-        merge takes ~30% off the engine's time for an ``events`` batch (the check costs ~1/4 of that). The
-        server backend (18.16) never merges on insert."""
+    def _store(self, sql: str, _insert_batch: pa.Table, settings: str) -> None:
+        # chdb's Python() table function finds ``_insert_batch`` by name among the caller's locals, and
+        # reads its Arrow buffers without copying them.
+        self._run(sql + settings, "CSV")
+
+    def _sorting_key(self, table: str, columns: Sequence[str], types: dict[str, str]) -> list[str] | None:
+        """The sorting key of a ReplacingMergeTree ``table`` when the insert gives every column of it and
+        :func:`_merge_free` can judge it (plain columns, no floats: -0.0 = 0.0 in ClickHouse, not in Arrow);
+        else ``None``."""
         found = self.query(
             "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = %(t)s "
             "AND engine = 'ReplacingMergeTree'",
             {"t": table},
         )
         if not found or not found[0][0]:
-            return False
+            return None
         keys = [key.strip() for key in str(found[0][0]).split(",")]
-        # Only plain columns given in this insert, and no floats (-0.0 = 0.0 in ClickHouse, not in Arrow).
-        if not all(key in batch.column_names and "Float" not in types[key] for key in keys):
-            return False
-        try:
-            # A key column with no value repeated makes every key distinct; the last one (e.g. an event id)
-            # is the likeliest, and one hash pass over it is ~2x cheaper than grouping by the whole key.
-            if pc.count_distinct(batch.column(keys[-1]), mode="all").as_py() == batch.num_rows:
-                return True
-            distinct: int = batch.select(keys).group_by(keys).aggregate([]).num_rows
-        except pa.ArrowException:  # a key type Arrow cannot group by (e.g. an Array)
-            return False
-        return distinct == int(batch.num_rows)
+        if not all(key in columns and "Float" not in types[key] for key in keys):
+            return None
+        return keys
 
     def server_version(self) -> str:
         version: str = self.query("SELECT version()")[0][0]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.warehouse.server import ClickHouseServer
-from warehouse import native, native_insert, server_backend
+from warehouse import chdb_backend, native, native_insert, server_backend
 from warehouse.base import Warehouse, WarehouseError, parse_url
 from warehouse.chdb_backend import ChdbWarehouse
 from warehouse.migrate import migrate
@@ -82,6 +82,7 @@ def _read(wh: Warehouse) -> list[tuple[Any, ...]]:
 @pytest.fixture
 def small_sub_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(server_backend, "PIPELINE_ROWS", SUB_BLOCK)
+    monkeypatch.setattr(chdb_backend, "PIPELINE_ROWS", SUB_BLOCK)
 
 
 @pytest.fixture
@@ -186,6 +187,48 @@ def _spy_sql(wh: ChdbWarehouse, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(wh, "_run", run)
     return statements
+
+
+def test_chdb_builds_each_sub_block_while_the_one_before_is_stored(
+    chdb_table: ChdbWarehouse, small_sub_blocks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, str, int]] = []
+    original_store = ChdbWarehouse._store
+    original_build = chdb_backend._build_column
+
+    def store(self: ChdbWarehouse, sql: str, batch: Any, settings: str) -> None:
+        events.append(("store", threading.current_thread().name, batch.num_rows))
+        time.sleep(0.05)  # a slow engine: the next sub-block is built meanwhile
+        original_store(self, sql, batch, settings)
+        events.append(("stored", threading.current_thread().name, batch.num_rows))
+
+    def build(name: str, ch_type: str, values: Any) -> Any:
+        if name == "id":
+            events.append(("build", threading.current_thread().name, len(values)))
+        return original_build(name, ch_type, values)
+
+    monkeypatch.setattr(ChdbWarehouse, "_store", store)
+    monkeypatch.setattr(chdb_backend, "_build_column", build)
+    rows = _rows(ROWS)
+    assert chdb_table.insert("t", COLUMNS, _columns(rows)) == ROWS
+    assert sorted(chdb_table.query(f"SELECT {', '.join(COLUMNS)} FROM t")) == _expected(rows)
+    assert [n for kind, _, n in events if kind == "build"] == [1000, 1000, 1000, 17]
+    assert {thread for kind, thread, _ in events if kind == "store"} == {"chdb-insert_0"}
+    # The second sub-block was built before the first one was stored.
+    kinds = [kind for kind, _, _ in events]
+    assert kinds.index("build", 1) < kinds.index("stored")
+
+
+def test_chdb_bad_value_in_a_late_sub_block_is_a_clear_error(
+    chdb_table: ChdbWarehouse, small_sub_blocks: None
+) -> None:
+    columns = _columns(_rows(ROWS))
+    columns[1][ROWS - 1] = None  # the Enum column is not Nullable
+    with pytest.raises(WarehouseError, match=r"column e .* is not Nullable"):
+        chdb_table.insert("t", COLUMNS, columns)
+    rows = _rows(ROWS)
+    chdb_table.insert("t", COLUMNS, _columns(rows))
+    assert sorted(chdb_table.query(f"SELECT {', '.join(COLUMNS)} FROM t FINAL")) == _expected(rows)
 
 
 def test_chdb_batch_of_distinct_keys_skips_the_merge_on_insert(
