@@ -214,7 +214,7 @@ def _build_column(name: str, ch_type: str, values: Sequence[Any]) -> pa.Array:
 
 def _merge_free(keys: list[str] | None, batch: pa.Table) -> bool:
     """Whether a ReplacingMergeTree's merge on insert would leave ``batch`` as it is: no two of its rows
-    share a sorting key (``keys``, from ``ChdbWarehouse._sorting_key``). Then ``optimize_on_insert = 0``
+    share a sorting key (``keys``; ``None`` when the key cannot be judged). Then ``optimize_on_insert = 0``
     stores exactly the same rows, and skipping that merge takes ~30% off the engine's time for an ``events``
     batch (the check costs a fraction of that). The server backend (18.16) never merges on insert."""
     if keys is None:
@@ -289,6 +289,7 @@ class ChdbWarehouse:
             raise WarehouseError(f"ChdbWarehouse needs a chdb:// URL, not {parsed.redacted()}")
         self._url = parsed.redacted()
         self._database = check_identifier(parsed.database, "database name")
+        self._schemas: dict[str, tuple[dict[str, str], list[str] | None]] = {}
         if "?" in parsed.path:
             # chdb would read everything after '?' as engine options.
             raise WarehouseError(f"{self._url}: a chdb directory path cannot contain '?'")
@@ -344,6 +345,7 @@ class ChdbWarehouse:
         self._run(f"CREATE DATABASE IF NOT EXISTS {self._database}", "CSV")
 
     def execute(self, sql: str, params: Params | None = None) -> None:
+        self._schemas.clear()  # the statement may change a table (see _schema)
         self._run(self._bind(sql, params), "CSV")
 
     def query(self, sql: str, params: Params | None = None) -> list[Row]:
@@ -372,18 +374,15 @@ class ChdbWarehouse:
         count = check_insert(table, columns, data)
         if count == 0:
             return 0
-        types: dict[str, str] = dict(
-            self.query(
-                "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = %(t)s",
-                {"t": table},
-            )
-        )
-        if not types:
-            raise WarehouseError(f"insert into {table}: no such table in database {self._database}")
+        types, sorting_key = self._schema(table)
         for name in columns:
             if name not in types:
                 raise WarehouseError(f"insert into {table}: no column {name}")
-        keys = self._sorting_key(table, columns, types)
+        # _merge_free judges plain key columns given in this insert, no floats (-0.0 = 0.0 in ClickHouse,
+        # not in Arrow).
+        keys = sorting_key
+        if keys is not None and not all(key in columns and "Float" not in types[key] for key in keys):
+            keys = None
         sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM Python(_insert_batch)"
 
         def build(start: int, stop: int) -> tuple[pa.Table, str]:
@@ -417,21 +416,30 @@ class ChdbWarehouse:
         # reads its Arrow buffers without copying them.
         self._run(sql + settings, "CSV")
 
-    def _sorting_key(self, table: str, columns: Sequence[str], types: dict[str, str]) -> list[str] | None:
-        """The sorting key of a ReplacingMergeTree ``table`` when the insert gives every column of it and
-        :func:`_merge_free` can judge it (plain columns, no floats: -0.0 = 0.0 in ClickHouse, not in Arrow);
-        else ``None``."""
+    def _schema(self, table: str) -> tuple[dict[str, str], list[str] | None]:
+        """The column types of ``table``, and its sorting key's columns when it is a ReplacingMergeTree.
+
+        Kept until the next ``execute`` (DDL goes through it; this process alone opens the directory), as
+        the two catalogue queries cost ~17 ms per insert: a third of a sink batch's write."""
+        cached = self._schemas.get(table)
+        if cached is not None:
+            return cached
+        types: dict[str, str] = dict(
+            self.query(
+                "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = %(t)s",
+                {"t": table},
+            )
+        )
+        if not types:
+            raise WarehouseError(f"insert into {table}: no such table in database {self._database}")
         found = self.query(
             "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = %(t)s "
             "AND engine = 'ReplacingMergeTree'",
             {"t": table},
         )
-        if not found or not found[0][0]:
-            return None
-        keys = [key.strip() for key in str(found[0][0]).split(",")]
-        if not all(key in columns and "Float" not in types[key] for key in keys):
-            return None
-        return keys
+        keys = [key.strip() for key in str(found[0][0]).split(",")] if found and found[0][0] else None
+        self._schemas[table] = types, keys
+        return types, keys
 
     def server_version(self) -> str:
         version: str = self.query("SELECT version()")[0][0]

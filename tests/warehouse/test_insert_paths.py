@@ -231,6 +231,23 @@ def test_chdb_bad_value_in_a_late_sub_block_is_a_clear_error(
     assert sorted(chdb_table.query(f"SELECT {', '.join(COLUMNS)} FROM t FINAL")) == _expected(rows)
 
 
+def test_chdb_reads_a_tables_schema_once_until_a_statement_may_change_it(
+    chdb_table: ChdbWarehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    statements = _spy_sql(chdb_table, monkeypatch)
+    rows = _rows(10)
+    chdb_table.insert("t", COLUMNS, _columns(rows[:5]))
+    chdb_table.insert("t", COLUMNS, _columns(rows[5:]))
+    catalogue = [s for s in statements if "system." in s]
+    assert len(catalogue) == 2  # columns and sorting key, for the first insert only
+    chdb_table.execute("ALTER TABLE t ADD COLUMN note String DEFAULT 'none'")
+    chdb_table.insert("t", ["id", "e", "s", "at", "ingested", "version", "note"], [
+        [99], ["received"], ["x"], [INGESTED], [INGESTED], [1], ["added"]
+    ])  # fmt: skip
+    assert len([s for s in statements if "system." in s]) == 4
+    assert chdb_table.query("SELECT note FROM t WHERE id = 99") == [("added",)]
+
+
 def test_chdb_batch_of_distinct_keys_skips_the_merge_on_insert(
     chdb_table: ChdbWarehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
