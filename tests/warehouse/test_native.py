@@ -7,15 +7,18 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from clickhouse_driver import Client  # type: ignore[import-untyped]
+from clickhouse_driver import Client, defines  # type: ignore[import-untyped]
+from clickhouse_driver.block import ColumnOrientedBlock  # type: ignore[import-untyped]
 from clickhouse_driver.columns.service import (  # type: ignore[import-untyped]
     write_column as driver_write_column,
 )
+from clickhouse_driver.connection import ServerInfo  # type: ignore[import-untyped]
 from clickhouse_driver.context import Context  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
 
 from warehouse.native import BytesColumnWriter, NativeValueError, write_column
+from warehouse.native_insert import _send_block
 
 UTC = dt.UTC
 ENUM = "Enum8('submitted' = 1, 'received' = 2, 'it\\'s' = 3, 'returned' = 14, 'neg' = -5)"
@@ -161,3 +164,62 @@ def test_input_is_left_alone() -> None:
     write_column(BytesColumnWriter(), "c", "DateTime('UTC')", datetimes)
     assert values == [None, "a", None]
     assert datetimes == (dt.datetime(2025, 1, 1, tzinfo=UTC), dt.datetime(2025, 1, 2, tzinfo=UTC))
+
+
+class _Socket(BytesColumnWriter):
+    """A connection's output buffer, in memory."""
+
+    def flush(self) -> None:
+        pass
+
+
+def _connection(revision: int, compression: bool) -> Any:
+    """A driver connection that never connects, as if its hello had agreed on ``revision``."""
+    client = Client("localhost", compression="lz4" if compression else False)
+    connection = client.connection
+    connection.server_info = ServerInfo("ClickHouse", 26, 9, 2, revision, "UTC", "test", revision)
+    connection.context.server_info = connection.server_info
+    connection.fout = _Socket()
+    connection.block_out = connection.get_block_out_stream()
+    return connection
+
+
+# Each side of every revision check in the framing, and the newest revision the driver speaks.
+REVISIONS = sorted(
+    {
+        defines.DBMS_MIN_REVISION_WITH_TEMPORARY_TABLES - 1,
+        defines.DBMS_MIN_REVISION_WITH_BLOCK_INFO - 1,
+        defines.DBMS_MIN_REVISION_WITH_BLOCK_INFO,
+        defines.DBMS_MIN_REVISION_WITH_CUSTOM_SERIALIZATION - 1,
+        defines.DBMS_MIN_REVISION_WITH_CUSTOM_SERIALIZATION,
+        defines.CLIENT_REVISION,
+    }
+)
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+@pytest.mark.parametrize("compression", [False, True])
+def test_a_block_is_framed_as_the_driver_frames_it_at_every_protocol_revision(
+    revision: int, compression: bool
+) -> None:
+    columns = [
+        ("id", "UInt32"),
+        ("kind", "Enum8('submitted' = 1, 'received' = 2)"),
+        ("name", "Nullable(String)"),
+        ("at", "DateTime('UTC')"),
+        ("tags", "Array(String)"),  # left to the driver
+    ]
+    at = dt.datetime(2025, 11, 3, 8, 30, 15, tzinfo=UTC)
+    data: list[list[Any]] = [
+        [1, 2, 3],
+        ["received", "submitted", 1],
+        [None, "hồ sơ", ""],
+        [at] * 3,
+        [["a"], [], ["b", "c"]],
+    ]
+    ours = _connection(revision, compression)
+    _send_block(ours, columns, data)
+    theirs = _connection(revision, compression)
+    theirs.send_data(ColumnOrientedBlock(columns, [list(c) for c in data]))
+    # Compressed, the frame is the checksum and the LZ4 block of exactly those bytes.
+    assert bytes(ours.fout.buffer) == bytes(theirs.fout.buffer)
