@@ -132,7 +132,10 @@ def test_a_late_apology_retracts_late_no_apology_after_a_restart(
     produce_events(broker.bootstrap_servers, EVENTS, [late])
     code, stats, stderr = run_detect(broker.bootstrap_servers, tmp_path, "--until-idle")
     assert code == 0, stderr
-    assert stats["restored_partitions"] >= 1 and stats["events"] == 1
+    # One new event: the others came back from the changelog. Delivery is at least once, so a rebalance
+    # before a commit may hand a record over again (seen once in CI under load); the core drops it.
+    assert stats["restored_partitions"] >= 1, stats
+    assert stats["events"] - stats["duplicates"] == 1, stats
     messages = [orjson.loads(r.value) for r in read_topic(broker.bootstrap_servers, VIOLATIONS)]
     late_no_apology = [
         m
