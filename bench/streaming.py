@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import orjson
 
+from bench.sink import sink_rate
 from dossier_audit.assembly import Platform
 from dossier_audit.config import Settings, load_settings
 from dossier_audit.simulator import SimulationConfig, simulate
@@ -99,26 +100,6 @@ def detector_rate(settings: Settings, servers: str, workdir: Path, as_of: dateti
         raise SystemExit(f"detector failed ({out.returncode}): {out.stderr.decode()[-2000:]}")
     summary = orjson.loads(out.stdout.splitlines()[-1])
     return summary  # type: ignore[no-any-return]
-
-
-def sink_rate(settings: Settings, servers: str, wh_dir: Path, expected: int) -> float:
-    platform = Platform(settings)
-    with open_warehouse(f"chdb://{wh_dir}") as wh:
-        first: list[float] = []
-        last: list[float] = []
-
-        def stamp(batch: SinkBatch) -> None:
-            if not first:
-                first.append(batch.opened_at)
-            last[:] = [time.monotonic()]
-
-        worker = SinkWorker(settings, platform, wh, bootstrap_servers=servers, group_id="bench-sink",
-                            before_commit=stamp)  # fmt: skip
-        worker.run(until_idle=True)
-        stored = worker.stats.events
-    if stored < expected:
-        raise SystemExit(f"sink stored {stored} of {expected} events")
-    return stored / (last[0] - first[0])
 
 
 def latency_run(settings: Settings, servers: str, workdir: Path, seconds: float, rate: int) -> dict[str, Any]:
@@ -225,7 +206,7 @@ def main() -> None:
             print(f"detector  1 worker                          {det_rate:>10,.0f} events/s   "
                   f"ratio {det_rate / base:.3f}", flush=True)  # fmt: skip
 
-            sink = sink_rate(settings, servers, work / "sink-wh", n)
+            sink = sink_rate(settings, servers, work / "sink-wh", "bench-sink", n)["events_per_s"]
             print(f"sink      kafka-python → chdb               {sink:>10,.0f} events/s   "
                   f"ratio {sink / base:.3f}", flush=True)  # fmt: skip
 

@@ -2,8 +2,8 @@
 
 Units: a dossier counts for the unit that received it, and a unit merged away by a reform counts for its
 successor (``Catalogue.current``), so a week's table has one row per unit that exists now. The province
-row is the sum of the unit rows; it equals ``metrics_warehouse`` for the period (the grouped query is
-``reporting_form.sql`` with a GROUP BY; the tests hold them equal).
+row is the sum of the unit rows; it equals ``metrics_warehouse`` for the period, which sums the same
+grouped query (``report_forms_grouped.sql``).
 """
 
 from __future__ import annotations
@@ -300,33 +300,13 @@ def week_violations(platform: Platform, wh: Warehouse, week: Week) -> dict[str, 
     from_s, to_s = week_bounds(week)
     found: dict[str, list[ViolationRecord]] = defaultdict(list)
     for row in wh.query(load_sql("report_violation_details"), {"from_s": from_s, "to_s": to_s}):
-        (
-            dossier_id,
-            rule_id,
-            event_id,
-            kind,
-            severity,
-            unit_code,
-            procedure_code,
-            occurred_at,
-            basis,
-            detail,
-        ) = row
+        # The query's columns are ViolationRecord's fields, with the audit JSON in place of its evidence.
+        dossier_id, rule_id, event_id, kind, severity, unit_code, procedure, at, basis, detail = row
         evidence = orjson.loads(detail).get("evidence") or {}
-        found[platform.catalogue.current(unit_code)].append(
-            ViolationRecord(
-                dossier_id,
-                rule_id,
-                event_id,
-                kind,
-                severity,
-                unit_code,
-                procedure_code,
-                occurred_at,
-                basis,
-                evidence,
-            )
+        record = ViolationRecord(
+            dossier_id, rule_id, event_id, kind, severity, unit_code, procedure, at, basis, evidence
         )
+        found[platform.catalogue.current(unit_code)].append(record)
     return dict(found)
 
 

@@ -33,21 +33,6 @@ def blocking_warning(report: WeeklyReport) -> str | None:
     return report.texts("blocking_warning", n=len(failures)) if failures else None
 
 
-def report_tables(report: WeeklyReport) -> dict[str, tb.Table]:
-    return {
-        "province": tb.province_table(report),
-        "form": tb.form_table(report),
-        "ranking": tb.ranking_table(report),
-        "trend": tb.trend_table(report),
-        "rules": tb.rules_table(report),
-        "unit_violations": tb.unit_violations_table(report),
-        "rule_unit": tb.rule_unit_table(report),
-        "fields": tb.fields_table(report),
-        "procedures": tb.procedures_table(report),
-        "quality": tb.quality_table(report),
-    }
-
-
 def common_context(report: WeeklyReport) -> dict[str, Any]:
     t = report.texts
     return {
@@ -69,7 +54,7 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
         summary=report.summary_lines(),
         blocking_warning=blocking_warning(report),
         quality_line=report.quality_line(),
-        tables=report_tables(report),
+        tables=tb.report_tables(report),
         charts={role: p.name for role, p in charts.items()},
     )
     path.write_text(text, encoding="utf-8")

@@ -179,16 +179,7 @@ def image(pdf: FPDF, path: Path, width: float) -> None:
 def write_report_pdf(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
     """``report.pdf``: the official header, summary and every table, charts embedded as images."""
     t = report.texts
-    tables = {
-        "province": tb.province_table(report),
-        "form": tb.form_table(report),
-        "ranking": tb.ranking_table(report),
-        "trend": tb.trend_table(report),
-        "rules": tb.rules_table(report),
-        "unit_violations": tb.unit_violations_table(report),
-        "fields": tb.fields_table(report),
-        "quality": tb.quality_table(report),
-    }
+    tables = tb.report_tables(report)
     pdf = ReportPDF(footer_text=report.title)
     pdf.set_title(report.title)
     pdf.set_lang(report.lang)

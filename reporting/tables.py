@@ -373,3 +373,19 @@ def quality_table(report: WeeklyReport) -> Table:
             )
         )
     return table
+
+
+def report_tables(report: WeeklyReport) -> dict[str, Table]:
+    """Every table of the weekly report, by name (each format shows those it has room for)."""
+    return {
+        "province": province_table(report),
+        "form": form_table(report),
+        "ranking": ranking_table(report),
+        "trend": trend_table(report),
+        "rules": rules_table(report),
+        "unit_violations": unit_violations_table(report),
+        "rule_unit": rule_unit_table(report),
+        "fields": fields_table(report),
+        "procedures": procedures_table(report),
+        "quality": quality_table(report),
+    }
