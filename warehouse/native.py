@@ -60,7 +60,7 @@ class ColumnWriter(Protocol):
 
 
 class BytesColumnWriter:
-    """A ``ColumnWriter`` collecting the bytes in memory (for files in the Native format, and tests)."""
+    """A ``ColumnWriter`` collecting the bytes in memory (the tests compare them with the driver's)."""
 
     def __init__(self) -> None:
         self.buffer = bytearray()
