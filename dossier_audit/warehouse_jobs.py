@@ -259,15 +259,17 @@ def audit_warehouse(platform: Platform, wh: Warehouse, as_of: datetime) -> Itera
 def metrics_warehouse(
     platform: Platform, wh: Warehouse, start: date, end: date, *, unit: str | None = None
 ) -> ReportingForm:
-    """The reporting form for ``[start, end)`` computed in SQL from the stored outcome histories: the
-    report's per-group aggregation, summed over the unit's groups (every figure is additive)."""
+    """The reporting form for ``[start, end)`` computed in SQL from the stored outcome histories."""
     units = unit_filter_codes(platform, unit)
-    params = {"start": start, "end": end, "t": epoch_us(period_as_of(end))}
-    form = ReportingForm(start, end)
-    for unit_code, _, _, *counts in wh.query(load_sql("report_forms_grouped"), params):
-        if units is None or unit_code in units:
-            form.merge(ReportingForm.from_counts(start, end, counts))
-    return form
+    params = {
+        "start": start,
+        "end": end,
+        "t": epoch_us(period_as_of(end)),
+        "all_units": 1 if units is None else 0,
+        "units": tuple(sorted(units)) if units else ("",),
+    }
+    (row,) = wh.query(load_sql("reporting_form"), params)
+    return ReportingForm.from_counts(start, end, row)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,8 @@
 
 Units: a dossier counts for the unit that received it, and a unit merged away by a reform counts for its
 successor (``Catalogue.current``), so a week's table has one row per unit that exists now. The province
-row is the sum of the unit rows; it equals ``metrics_warehouse`` for the period, which sums the same
-grouped query (``report_forms_grouped.sql``).
+row is the sum of the unit rows; it equals ``metrics_warehouse`` for the period (the grouped query is
+``reporting_form.sql`` with a GROUP BY; the tests hold them equal).
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 -- The national reporting form for [start, end) per (unit, field, procedure): the finest grouping, which
--- the report and `metrics --warehouse` sum up per unit, field, procedure and province (every figure is
--- additive). Each dossier's outcome at the last instant of the period (epoch µs %(t)s) is its history row
--- whose interval [valid_from_key, valid_to_key) holds it.
+-- the report sums up per unit, field, procedure and province (every figure is additive). Same semantics
+-- as reporting_form.sql: each dossier's outcome at the last instant of the period (epoch µs %(t)s).
 SELECT
     unit_code,
     field_code,
