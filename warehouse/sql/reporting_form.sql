@@ -1,7 +1,7 @@
 -- The national reporting form for [start, end): each dossier's outcome at the last instant of the period
 -- (epoch microseconds %(t)s) is its history row whose interval [valid_from_key, valid_to_key) holds it.
 -- report_forms_grouped.sql has the same aggregates per (unit, field, procedure); this ungrouped copy stays
--- because summing that one's rows in Python made the weekly query on 10 M+ events ~35% slower (0.69 s
+-- because summing that one's rows in Python made the weekly query on 10 M+ events about 35 percent slower (0.69 s
 -- against 0.51 s for this file, measured in the same slow hour; 0.28-0.37 s on a quieter machine).
 SELECT
     countIf(received_on < %(start)s) AS carried_over,
