@@ -55,9 +55,9 @@ def child_audit(path: Path, as_of: str) -> None:
     """Run in a fresh process: the audit of ``path``; prints events, seconds and peak RSS."""
     from datetime import datetime
 
-    from dossier_audit.assembly import Platform
-    from dossier_audit.config import load_settings
-    from dossier_audit.jobs import audit_file
+    from bootstrap.platform import Platform
+    from bootstrap.settings import load_settings
+    from dossier_audit.jobs.files import audit_file
 
     platform = Platform(load_settings())
     _ = platform.auditor  # load catalogue and calendar before the clock starts

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import Settings, load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import Settings, load_settings
 from dossier_audit.simulator import SimulationConfig, simulate
 from streams.broker import EmbeddedBroker
 from streams.ingest import ingest_lines

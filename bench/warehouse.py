@@ -32,13 +32,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from dossier_audit.jobs.warehouse import metrics_warehouse
 from dossier_audit.simulator import SimulationConfig, simulate
-from dossier_audit.warehouse_jobs import fold_dossiers, metrics_warehouse
 from schemas.validation import Rejection, parse_event
 from warehouse.base import Warehouse, open_warehouse
 from warehouse.migrate import migrate
+from warehouse.projection import fold_dossiers
 from warehouse.store import EVENT_COLUMNS, event_row
 
 BATCH = 200_000
@@ -199,7 +200,7 @@ def main() -> None:
 
             platform = Platform(load_settings())
             t1 = time.perf_counter()
-            fold_dossiers(platform, wh, sorted(dossiers), as_of)
+            fold_dossiers(platform.auditor, wh, sorted(dossiers), as_of)
             fold_s = time.perf_counter() - t1
             replicate_outcomes(wh, copies)
             represented = n * (copies + 1)

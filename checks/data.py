@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from checks.base import Scope
-from dossier_audit.assembly import Platform
+from bootstrap.platform import Platform
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
 

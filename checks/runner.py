@@ -11,7 +11,7 @@ from checks import catalogue, due_dates, event_time, freshness, lifecycle, uniqu
 from checks.base import Engine, Scope, SuiteRun
 from checks.data import Inputs, require_tables
 from checks.results import CheckResult, QualityRun
-from dossier_audit.assembly import Platform
+from bootstrap.platform import Platform
 from inspections.weeks import Week
 from warehouse.base import Warehouse
 

@@ -3,7 +3,7 @@
 Everything is precomputed once per calendar (a byte per day, a prefix count of working days and the
 sorted working-day ordinals), so every query is O(1) or a couple of list look-ups: it runs per dossier
 event. Dates are local to Vietnam (``VN_TZ``, a fixed UTC+07:00 over the supported years).
-Loading the shipped data lives in :mod:`inspections.calendar_data`.
+Loading the shipped data lives in :mod:`inspections.files.calendar`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The procedure catalogue: procedures, their components and publication, administrative units.
 
-Pure domain model and queries. Loading and dumping YAML lives in ``catalogue_io``. Queries are called
+Pure domain model and queries. Loading and dumping YAML lives in ``inspections.files.catalogue``. Queries are called
 per dossier on the hot path, so the constructor precomputes every index they need.
 """
 
@@ -312,6 +312,10 @@ class Catalogue:
         """
         found = self._descendants.get(code)
         return found if found is not None else frozenset((code,))
+
+    def unit_scope(self, code: str | None) -> frozenset[str] | None:
+        """What an inspection of unit ``code`` covers (``descendants``); ``None`` (no filter) for no unit."""
+        return None if code is None else self.descendants(code)
 
     def current(self, code: str) -> str:
         """The unit that carries on ``code`` today (following successors); itself if none."""

@@ -19,8 +19,8 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field, PrivateAttr
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import Settings, load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import Settings, load_settings
 from inspections.weeks import Week
 from warehouse.base import Warehouse, open_warehouse
 

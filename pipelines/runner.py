@@ -16,8 +16,8 @@ from typing import Any
 
 from dagster import DagsterInstance, ExecuteInProcessResult, WeeklyPartitionsDefinition, materialize
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import Settings
+from bootstrap.platform import Platform
+from bootstrap.settings import Settings
 from inspections.weeks import Week
 from pipelines.assets import build_assets
 from pipelines.partitions import DEFAULT_START, key_of_week, weekly_partitions

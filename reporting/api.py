@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dossier_audit.assembly import Platform
+from bootstrap.platform import Platform
 from inspections.weeks import Week
 from reporting import gather
 from reporting.i18n import check_lang

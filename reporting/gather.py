@@ -19,7 +19,7 @@ import orjson
 
 from checks import results as quality_results
 from checks.results import CheckResult
-from dossier_audit.assembly import Platform
+from bootstrap.platform import Platform
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
 from inspections.weeks import Week

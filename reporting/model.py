@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dossier_audit.assembly import Platform
+from bootstrap.platform import Platform
 from inspections.catalogue import Catalogue, Level
 from inspections.metrics import ReportingForm
 from inspections.weeks import Week

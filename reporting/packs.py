@@ -12,7 +12,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from dossier_audit.assembly import Platform
+from bootstrap.platform import Platform
 from inspections.weeks import Week
 from reporting import gather
 from reporting import tables as tb

@@ -56,8 +56,8 @@ from faust.exceptions import ConsumerNotStarted
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import Settings
+from bootstrap.platform import Platform
+from bootstrap.settings import Settings
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
 from schemas.validation import Rejection, parse_event

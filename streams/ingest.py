@@ -23,7 +23,7 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from dossier_audit.config import Settings
+from bootstrap.settings import Settings
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection, parse_event
 from streams.messages import DeadLetter, encode_event, event_key

@@ -39,9 +39,8 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import Settings
-from dossier_audit.warehouse_jobs import fold_dossiers
+from bootstrap.platform import Platform
+from bootstrap.settings import Settings
 from schemas.events import AnyEvent
 from schemas.validation import Rejection, parse_event
 from streams.ingest import bootstrap_of
@@ -50,6 +49,7 @@ from streams.observability import WorkerMetrics
 from streams.topics import ensure_topics, platform_topics
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.migrate import migrate
+from warehouse.projection import fold_dossiers
 from warehouse.store import (
     EVENT_COLUMNS,
     REJECTION_COLUMNS,
@@ -446,7 +446,7 @@ class SinkWorker:
         if self.fold and batch.touched:
             as_of = self.fold_as_of or datetime.now(UTC)
             folded, _, _ = fold_dossiers(
-                self.platform, self.wh, sorted(batch.touched), as_of, violations=False
+                self.platform.auditor, self.wh, sorted(batch.touched), as_of, violations=False
             )
             self.stats.folded += folded
         self.metrics.sink_write_seconds.observe(time.perf_counter() - started)

@@ -10,7 +10,7 @@ from typing import Any
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
-from dossier_audit.config import Settings
+from bootstrap.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dossier_audit.batch import BatchEngine, BatchOptions
+from dossier_audit.jobs.batch_engine import BatchEngine, BatchOptions
 from inspections.audit import audit_events
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ

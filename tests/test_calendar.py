@@ -1,4 +1,4 @@
-"""Tests for the working-day calendar (inspections.calendar, inspections.calendar_data)."""
+"""Tests for the working-day calendar (inspections.calendar, inspections.files.calendar)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from inspections.calendar import (
     WorkingCalendar,
     WorkingHours,
 )
-from inspections.calendar_data import (
+from inspections.files.calendar import (
     CalendarDataError,
     load_calendar,
     parse_calendar_data,

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inspections.catalogue import Catalogue, CatalogueMeta, Procedure, Publication, Unit
-from inspections.catalogue_io import (
+from inspections.files.catalogue import (
     CatalogueError,
     dump_catalogue,
     load_catalogue,
@@ -21,7 +21,7 @@ from inspections.catalogue_io import (
     sample_catalogue,
     write_catalogue,
 )
-from inspections.national import import_national, write_national_catalogue
+from inspections.files.national import import_national, write_national_catalogue
 from inspections.timeunits import NO_LIMIT, ProcessingTime, TimeUnit
 
 DATA = Path("/work/shared/data")

@@ -26,7 +26,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from dossier_audit.config import Settings
+from bootstrap.settings import Settings
 from streams.topics import platform_topics
 from tests.commands import CommandError, console_script, resolve
 from warehouse.base import parse_url
@@ -309,7 +309,7 @@ def test_environment_names_are_settings_and_defaults_agree(compose):
     for service in compose["services"].values():
         used |= {key for key in service.get("environment", {}) if key.startswith("DOSSIER_AUDIT_")}
     unknown = used - SETTINGS_ENV
-    assert not unknown, f"not settings of dossier_audit.config.Settings: {sorted(unknown)}"
+    assert not unknown, f"not settings of bootstrap.settings.Settings: {sorted(unknown)}"
     defaults = Settings()
     for name, default in re.findall(r"\$\{(DOSSIER_AUDIT_[A-Z0-9_]+):-([^}]*)\}", text):
         field = name.removeprefix("DOSSIER_AUDIT_").lower()

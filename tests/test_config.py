@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from bootstrap.settings import CONFIG_FILE_VARIABLE, load_settings
 from dossier_audit.cli import app
-from dossier_audit.config import CONFIG_FILE_VARIABLE, load_settings
 
 
 def test_file_then_environment_then_overrides(tmp_path, monkeypatch):

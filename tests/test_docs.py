@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dossier_audit.config import CONFIG_FILE_VARIABLE, Settings
+from bootstrap.settings import CONFIG_FILE_VARIABLE, Settings
 from tests.commands import CommandError, console_script, dossier_audit, is_group, resolve
 from tools import settings_table
 
@@ -539,9 +539,9 @@ def test_relative_links_and_anchors_exist(doc):
 
 
 def test_guide_sql_runs_and_returns_rows(tmp_path):
-    from dossier_audit.assembly import Platform
-    from dossier_audit.config import load_settings
-    from dossier_audit.warehouse_jobs import init, load_file
+    from bootstrap.platform import Platform
+    from bootstrap.settings import load_settings
+    from dossier_audit.jobs.warehouse import init, load_file
     from warehouse.base import open_warehouse
 
     queries = [b for b in blocks(GUIDE) if b.language == "sql"]

@@ -161,8 +161,8 @@ def test_catalogue_check_and_national_import(tmp_path):
 
 
 def test_the_detector_child_gets_the_supervisors_catalogue_and_rule_parameters(tmp_path, monkeypatch):
-    from dossier_audit.config import load_settings
-    from dossier_audit.mainjob import _child_settings
+    from bootstrap.settings import load_settings
+    from dossier_audit.jobs.main import _child_settings
 
     monkeypatch.chdir(tmp_path)
     settings = load_settings(catalogue=Path("my.yaml"), apology_lead_working_days=3, partitions=4)

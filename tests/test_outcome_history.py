@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from dossier_audit.simulator import SimulationConfig, generate
 from inspections.audit import group_by_dossier
-from inspections.calendar_data import load_calendar
-from inspections.catalogue_io import sample_catalogue
+from inspections.files.calendar import load_calendar
+from inspections.files.catalogue import sample_catalogue
 from inspections.metrics import outcome, outcome_history
 from inspections.timeline import derive_facts
 from inspections.timeunits import VN_TZ

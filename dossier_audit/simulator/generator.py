@@ -101,14 +101,14 @@ def _line(event: dict[str, Any]) -> bytes:
 
 def default_calendar() -> WorkingCalendar:
     """The shipped Vietnamese civil-service calendar (loaded once per call: reuse it)."""
-    from inspections.calendar_data import load_calendar
+    from inspections.files.calendar import load_calendar
 
     return load_calendar()
 
 
 def default_catalogue() -> Catalogue:
     """The bundled sample province catalogue."""
-    from inspections.catalogue_io import sample_catalogue
+    from inspections.files.catalogue import sample_catalogue
 
     return sample_catalogue()
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
 from tests.checks.helpers import Loader, prepare
 from warehouse.base import Warehouse, open_warehouse
 

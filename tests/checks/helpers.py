@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dossier_audit.assembly import Platform
-from dossier_audit.warehouse_jobs import fold_dossiers
+from bootstrap.platform import Platform
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
 from tests.builders import ev, processed, received
 from warehouse.base import Warehouse
 from warehouse.migrate import migrate
+from warehouse.projection import fold_dossiers
 from warehouse.store import EVENT_COLUMNS, event_row, store_catalogue
 
 UNIT = "000.10.01.H99"
@@ -73,4 +73,4 @@ class Loader:
     def load(self, events: list[AnyEvent], **overrides: Any) -> None:
         """Store the events and fold their dossiers (projection and violations) at ``NOW``."""
         self.rows(events, **overrides)
-        fold_dossiers(self.platform, self.wh, sorted({e.dossier_id for e in events}), NOW)
+        fold_dossiers(self.platform.auditor, self.wh, sorted({e.dossier_id for e in events}), NOW)

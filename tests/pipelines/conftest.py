@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import Settings, load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import Settings, load_settings
+from dossier_audit.jobs.warehouse import init, load_file
 from dossier_audit.simulator import SimulationConfig, simulate
-from dossier_audit.warehouse_jobs import init, load_file
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from warehouse.base import open_warehouse

@@ -12,9 +12,9 @@ import orjson
 import pytest
 
 import checks
+from bootstrap.platform import Platform
 from checks.results import CheckResult, QualityRun, latest_results
-from dossier_audit.assembly import Platform
-from dossier_audit.warehouse_jobs import metrics_warehouse
+from dossier_audit.jobs.warehouse import metrics_warehouse
 from pipelines.runner import materialize_week
 from pipelines.runs import report_runs
 from reporting import api as reporting_api

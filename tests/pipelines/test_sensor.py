@@ -9,9 +9,9 @@ import orjson
 import pytest
 from dagster import DagsterEventType, build_sensor_context
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
-from dossier_audit.warehouse_jobs import init, load_file
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from dossier_audit.jobs.warehouse import init, load_file
 from pipelines.definitions import defs
 from pipelines.resources import WarehouseResource
 from pipelines.sensors import (

@@ -15,10 +15,10 @@ import orjson
 import pytest
 from openpyxl import load_workbook
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from dossier_audit.jobs.warehouse import init, load_file
 from dossier_audit.simulator import SimulationConfig, simulate
-from dossier_audit.warehouse_jobs import init, load_file
 from inspections.weeks import Week
 from warehouse.base import Warehouse, open_warehouse
 

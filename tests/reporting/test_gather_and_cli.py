@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from checks import results as quality_results
 from dossier_audit.cli import app
-from dossier_audit.warehouse_jobs import init
+from dossier_audit.jobs.warehouse import init
 from inspections.metrics import ReportingForm
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
@@ -158,8 +158,8 @@ def test_header_defaults_from_the_catalogue(province: Province) -> None:
 
 
 def test_header_is_configurable(province: Province, tmp_path: Path) -> None:
-    from dossier_audit.assembly import Platform
-    from dossier_audit.config import load_settings
+    from bootstrap.platform import Platform
+    from bootstrap.settings import load_settings
     from reporting.model import make_header
 
     platform = Platform(load_settings(report_issuer="SỞ NỘI VỤ", report_team="ĐOÀN KIỂM TRA SỐ 2",

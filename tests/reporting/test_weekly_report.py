@@ -10,7 +10,7 @@ import pytest
 
 from checks import results as quality_results
 from checks.results import CheckResult
-from dossier_audit.warehouse_jobs import metrics_warehouse
+from dossier_audit.jobs.warehouse import metrics_warehouse
 from inspections.metrics import ReportingForm
 from reporting.api import weekly_metrics, write_weekly_report
 from tests.reporting.conftest import (

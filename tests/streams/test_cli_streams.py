@@ -13,10 +13,9 @@ from pathlib import Path
 import orjson
 from typer.testing import CliRunner
 
-from dossier_audit.assembly import Platform
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
 from dossier_audit.cli import app
-from dossier_audit.config import load_settings
-from dossier_audit.jobs import unit_filter_codes
 from streams.broker import _answers
 from streams.topics import TopicSpec, ensure_topics
 from warehouse.base import open_warehouse
@@ -155,7 +154,7 @@ def test_violations_command_equals_the_audit(warehouse_url):
 
     platform = Platform(load_settings())
     unit = orjson.loads(expected[0])["unit_code"]
-    members = unit_filter_codes(platform, unit) or frozenset()
+    members = platform.catalogue.unit_scope(unit) or frozenset()
     of_unit = cli("violations", "--warehouse", warehouse_url, "--unit", unit, "--json")
     assert of_unit.stdout_bytes.splitlines() == [
         x for x in expected if orjson.loads(x)["unit_code"] in members

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
 from inspections.audit import audit_events
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
@@ -243,8 +243,8 @@ def test_the_detector_consumer_does_not_wait_long_for_a_fetch(tmp_path):
     ~1.5 s to every violation's latency."""
     import asyncio
 
-    from dossier_audit.assembly import Platform
-    from dossier_audit.config import load_settings
+    from bootstrap.platform import Platform
+    from bootstrap.settings import load_settings
     from streams.detector import FETCH_MAX_WAIT_MS, make_app
 
     settings = load_settings(workdir=tmp_path, bootstrap_servers="127.0.0.1:1")

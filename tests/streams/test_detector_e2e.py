@@ -11,10 +11,10 @@ from pathlib import Path
 
 import orjson
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
-from inspections.calendar_data import load_calendar
-from inspections.catalogue_io import sample_catalogue
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from inspections.files.calendar import load_calendar
+from inspections.files.catalogue import sample_catalogue
 from streams.broker import EmbeddedBroker
 from streams.messages import DeadLetter, encode_event, event_key
 from streams.topics import TopicSpec, ensure_topics, platform_topics

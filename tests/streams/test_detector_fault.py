@@ -12,8 +12,8 @@ from pathlib import Path
 
 import orjson
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
 from streams.broker import EmbeddedBroker
 from streams.topics import ensure_topics, platform_topics
 from tests.streams.detector_support import (

@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 from types import SimpleNamespace
 
-from dossier_audit.config import load_settings
+from bootstrap.settings import load_settings
 from streams.detector import Detector, DetectorOptions
 
 OPTIONS = DetectorOptions(

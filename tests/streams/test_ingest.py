@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
 from schemas.events import EVENT_ADAPTER
 from schemas.pseudonym import Pseudonymiser
 from streams.ingest import IngestError, ingest_lines, make_producer

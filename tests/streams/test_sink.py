@@ -15,8 +15,8 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import Settings, load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import Settings, load_settings
 from schemas.pseudonym import Pseudonymiser
 from streams.ingest import ingest_lines
 from streams.messages import ViolationMessage

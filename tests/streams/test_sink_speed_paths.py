@@ -30,8 +30,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from kafka import TopicPartition
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import load_settings
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
 from dossier_audit.simulator import SimulationConfig, simulate
 from schemas.dedup import fast_fingerprint, fingerprint
 from schemas.events import EVENT_ADAPTER, AnyEvent, to_json_dict

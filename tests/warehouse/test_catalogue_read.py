@@ -10,8 +10,8 @@ import pytest
 from dossier_audit.simulator import SimulationConfig, generate
 from inspections.audit import audit_events
 from inspections.calendar import WorkingCalendar
-from inspections.calendar_data import load_calendar
-from inspections.catalogue_io import loads_catalogue, sample_catalogue
+from inspections.files.calendar import load_calendar
+from inspections.files.catalogue import loads_catalogue, sample_catalogue
 from inspections.rulebook import Auditor
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse

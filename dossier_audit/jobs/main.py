@@ -35,14 +35,15 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from dossier_audit.assembly import Platform
-from dossier_audit.config import Settings
-from dossier_audit.warehouse_jobs import all_dossier_ids, fold_dossiers, init
+from bootstrap.platform import Platform
+from bootstrap.settings import Settings
+from dossier_audit.jobs.warehouse import init
 from inspections.metrics import ReportingForm
 from inspections.rulebook import RULEBOOK_V1
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseLocked, open_warehouse
+from warehouse.projection import all_dossier_ids, fold_dossiers
 
 #: The bundled sample province: 12 weeks to Monday 2025-11-24, 20,000 dossiers, seed 7.
 SAMPLE_START = date(2025, 9, 1)
@@ -251,7 +252,7 @@ def main_job(
 
         done = _stage(console, stages, "dossier projection folded")
         ids = all_dossier_ids(wh)
-        fold_dossiers(platform, wh, ids, as_of, violations=False)
+        fold_dossiers(platform.auditor, wh, ids, as_of, violations=False)
         done()
 
         done = _stage(console, stages, f"weekly report {week} materialized (Dagster)")
@@ -297,7 +298,7 @@ def _child_settings(settings: Settings) -> dict[str, str]:
 
 def _export_violations(wh: Warehouse, reports: Path) -> tuple[Path, Counter[str], Counter[str]]:
     """The detector's open violations as ``audit --json`` lines (sorted like the audit)."""
-    from dossier_audit.warehouse_jobs import stored_violations
+    from warehouse.projection import stored_violations
 
     reports.mkdir(parents=True, exist_ok=True)
     counts: Counter[str] = Counter()

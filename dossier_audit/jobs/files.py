@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from dossier_audit.assembly import Platform
-from dossier_audit.batch import (
+from bootstrap.platform import Platform
+from dossier_audit.jobs.batch_engine import (
     BatchEngine,
     BatchOptions,
     IngestStats,
@@ -138,17 +138,9 @@ def outcomes_file(
     return (_row_outcome(row) for row in engine.run(path)), engine
 
 
-def unit_filter_codes(platform: Platform, unit: str | None) -> frozenset[str] | None:
-    """A unit and everything under it or merged into it (just itself when the catalogue lacks it);
-    ``None`` for no filter."""
-    if unit is None:
-        return None
-    return platform.catalogue.descendants(unit) if platform.catalogue.unit(unit) else frozenset({unit})
-
-
 def unit_filter(platform: Platform, unit: str | None) -> Callable[[str], bool]:
-    """``unit_filter_codes`` as a predicate."""
-    members = unit_filter_codes(platform, unit)
+    """``Catalogue.unit_scope`` as a predicate."""
+    members = platform.catalogue.unit_scope(unit)
     return (lambda _code: True) if members is None else members.__contains__
 
 

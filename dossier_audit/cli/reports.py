@@ -1,4 +1,4 @@
-"""``dossier-audit`` commands of the reports concern (registered on the main app by import in ``cli.py``)."""
+"""``dossier-audit report``: the weekly report and the audit packs."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from typing import Annotated
 
 import typer
 
-from dossier_audit.cli import (
+from dossier_audit.cli.app import app
+from dossier_audit.cli.common import (
     CataloguePath,
     UsageError,
     WarehouseOption,
-    _open,
-    _platform,
-    _run,
-    app,
     err,
+    guarded,
+    platform_for,
+    warehouse_session,
 )
 
 
@@ -53,7 +53,7 @@ def report(
     def go() -> tuple[str, list[Path]]:
         if lang is not None and lang not in ("vi", "en"):
             raise UsageError(f"--lang {lang!r}: choose vi or en")
-        platform = _platform(catalogue)
+        platform = platform_for(catalogue)
         language = lang or platform.settings.lang
         chosen: Week | None = None
         if week is not None:
@@ -62,7 +62,7 @@ def report(
             except WeekError as exc:
                 raise UsageError(f"--week: {exc}") from None
         url = warehouse or platform.settings.warehouse_url
-        with _open(url) as wh:
+        with warehouse_session(url) as wh:
             if chosen is None:
                 newest = newest_event(wh)
                 if newest is None:
@@ -79,7 +79,7 @@ def report(
                 raise UsageError(f"cannot write the report into {target}: {exc.strerror or exc}") from None
         return str(chosen), written
 
-    chosen_week, written = _run(go)
+    chosen_week, written = guarded(go)
     for path in written:
         sys.stdout.write(f"{path}\n")
     unit_files = sum(1 for p in written if p.parent.name == "units")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from dossier_audit.config import Settings
+from bootstrap.settings import Settings
 from inspections.calendar import WorkingCalendar
-from inspections.calendar_data import load_calendar
+from inspections.files.calendar import load_calendar
 from inspections.catalogue import Catalogue
-from inspections.catalogue_io import load_catalogue, sample_catalogue
+from inspections.files.catalogue import load_catalogue, sample_catalogue
 from inspections.rulebook import Auditor, Rulebooks
 from inspections.rules import RuleParams
 from schemas.pseudonym import Pseudonymiser

@@ -1,136 +1,41 @@
-"""Warehouse jobs: load a file (store events and rejections, fold dossiers, evaluate the rulebook), status,
-and the audit and reporting form computed from what the warehouse holds."""
+"""The dossier projection in the warehouse: folding dossiers from their stored events (facts, outcome
+history, violations with retractions) and the reads built on it.
+
+Takes the domain's ``Auditor`` (which carries the catalogue and calendar), never the application's
+assembly: the stream sink, the load job and the reports all fold the same way through here.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from pathlib import Path
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 
-from dossier_audit.assembly import Platform
-from dossier_audit.batch import BatchEngine, BatchOptions, IngestStats, ProgressSink
-from dossier_audit.jobs import unit_filter_codes
 from inspections.classification import classify
 from inspections.metrics import ReportingForm, outcome_history, period_as_of
+from inspections.rulebook import Auditor
 from schemas.events import EVENT_ADAPTER, AnyEvent
-from schemas.validation import Rejection
 from warehouse.base import Warehouse
-from warehouse.migrate import migrate, schema_version
+from warehouse.migrate import schema_version
 from warehouse.queries import load_sql
 from warehouse.store import (
     DOSSIER_COLUMNS,
-    EVENT_COLUMNS,
     OUTCOME_COLUMNS,
-    REJECTION_COLUMNS,
     VIOLATION_COLUMNS,
     Batch,
     dossier_row,
     epoch_us,
-    event_row,
     now_version,
     outcome_rows,
     outcome_tombstones,
-    rejection_row,
-    store_catalogue,
     violation_row,
 )
 
 #: How many dossiers are folded per round trip to the warehouse.
 CHUNK = 5_000
-
-
-def init(platform: Platform, wh: Warehouse) -> dict[str, Any]:
-    """Create or upgrade the schema and store the catalogue and calendar snapshot."""
-    applied = migrate(wh)
-    snapshot = store_catalogue(wh, platform.catalogue, platform.calendar)
-    return {
-        "migrations_applied": [f"{m.version:04d}_{m.name}" for m in applied],
-        "schema_version": schema_version(wh),
-        "catalogue_snapshot": snapshot.snapshot,
-        "catalogue_rows": snapshot.rows,
-    }
-
-
-@dataclass
-class LoadResult:
-    """What a load stored."""
-
-    stats: IngestStats
-    events_written: int = 0
-    rejected_written: int = 0
-    dossiers_folded: int = 0
-    violations_open: int = 0
-    violations_retracted: int = 0
-    seconds: float = 0.0
-    rejections: list[Rejection] = field(default_factory=list)
-
-    def to_json_dict(self) -> dict[str, Any]:
-        return {
-            **self.stats.to_json_dict(),
-            "events_written": self.events_written,
-            "rejected_written": self.rejected_written,
-            "dossiers_folded": self.dossiers_folded,
-            "violations_open": self.violations_open,
-            "violations_retracted": self.violations_retracted,
-            "seconds": round(self.seconds, 3),
-        }
-
-
-def load_file(
-    platform: Platform,
-    wh: Warehouse,
-    path: Path,
-    as_of: datetime,
-    *,
-    on_progress: ProgressSink | None = None,
-    keep_rejections: int = 10,
-) -> LoadResult:
-    """Validate ``path``; store every valid event (pseudonymised) and every rejected line with its reason;
-    fold the dossiers it touched from everything the warehouse holds; evaluate the rulebook at ``as_of``."""
-    started = time.perf_counter()
-    migrate(wh)
-    pseudonymiser = platform.pseudonymiser
-    source = str(path.resolve())
-    ingested_at = datetime.now(UTC).replace(microsecond=0)
-    events = Batch(wh, "events", EVENT_COLUMNS)
-    rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
-    touched: set[str] = set()
-    result = LoadResult(IngestStats())
-
-    def on_event(event: AnyEvent, line_no: int) -> None:
-        touched.add(event.dossier_id)
-        events.add(*event_row(pseudonymiser.apply(event), source, line_no, ingested_at))
-
-    def on_rejection(rejection: Rejection) -> None:
-        rejected.add(*rejection_row(rejection, source, pseudonymiser.scrub_raw(rejection.raw), ingested_at))
-        if len(result.rejections) < keep_rejections:
-            result.rejections.append(rejection)
-
-    # In-process engine: the sinks write to this process's warehouse session (chdb allows no other).
-    engine = BatchEngine(
-        None,
-        options=BatchOptions(workers=1),
-        on_rejection=on_rejection,
-        on_progress=on_progress,
-        on_event=on_event,
-    )
-    for _ in engine.run(path):
-        pass
-    events.flush()
-    rejected.flush()
-    result.stats = engine.stats
-    result.events_written = events.written
-    result.rejected_written = rejected.written
-
-    folded = fold_dossiers(platform, wh, sorted(touched), as_of)
-    result.dossiers_folded, result.violations_open, result.violations_retracted = folded
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def stored_events(wh: Warehouse, dossier_ids: list[str]) -> Iterator[tuple[str, list[AnyEvent]]]:
@@ -151,15 +56,14 @@ def stored_events(wh: Warehouse, dossier_ids: list[str]) -> Iterator[tuple[str, 
 
 
 def fold_dossiers(
-    platform: Platform, wh: Warehouse, dossier_ids: list[str], as_of: datetime, *, violations: bool = True
+    auditor: Auditor, wh: Warehouse, dossier_ids: list[str], as_of: datetime, *, violations: bool = True
 ) -> tuple[int, int, int]:
     """Re-evaluate dossiers from their stored events: projection, outcome history, violations (with
     retractions of what no longer holds). Returns (dossiers, open violations, retracted violations).
 
     ``violations=False`` refreshes only the projection (``dossiers``, ``dossier_outcomes``): the stream
     sink does that, leaving violations to the detector."""
-    auditor = platform.auditor
-    catalogue = platform.catalogue
+    catalogue = auditor.catalogue
     version = now_version()
     params = auditor.rulebooks.versions[0].params
     dossiers = Batch(wh, "dossiers", DOSSIER_COLUMNS)
@@ -248,19 +152,18 @@ def all_dossier_ids(wh: Warehouse) -> list[str]:
     return [row[0] for row in wh.query("SELECT DISTINCT dossier_id FROM events ORDER BY dossier_id")]
 
 
-def audit_warehouse(platform: Platform, wh: Warehouse, as_of: datetime) -> Iterator[dict[str, Any]]:
+def audit_warehouse(auditor: Auditor, wh: Warehouse, as_of: datetime) -> Iterator[dict[str, Any]]:
     """The audit of everything the warehouse holds at ``as_of`` (same JSON as ``audit FILE``)."""
-    auditor = platform.auditor
     for dossier_id, events in stored_events(wh, all_dossier_ids(wh)):
         for v in auditor.evaluate(dossier_id, events, as_of, presorted=True):
             yield v.to_json_dict()
 
 
-def metrics_warehouse(
-    platform: Platform, wh: Warehouse, start: date, end: date, *, unit: str | None = None
+def reporting_form(
+    wh: Warehouse, start: date, end: date, *, units: frozenset[str] | None = None
 ) -> ReportingForm:
-    """The reporting form for ``[start, end)`` computed in SQL from the stored outcome histories."""
-    units = unit_filter_codes(platform, unit)
+    """The reporting form for ``[start, end)`` computed in SQL from the stored outcome histories, over
+    ``units`` (every unit when ``None``)."""
     params = {
         "start": start,
         "end": end,

@@ -1,29 +1,27 @@
-"""``dossier-audit`` commands of the quality concern (registered on the main app by import in ``cli.py``)."""
+"""``dossier-audit check``: the data-quality suites."""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import orjson
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from dossier_audit.cli import (
+from checks.results import QualityRun
+from dossier_audit.cli.app import app
+from dossier_audit.cli.common import (
     CataloguePath,
     JsonFlag,
     UsageError,
-    _open,
-    _platform,
-    _run,
-    app,
     err,
+    guarded,
     parse_instant,
+    platform_for,
+    warehouse_session,
 )
-
-if TYPE_CHECKING:
-    from checks.results import QualityRun
 
 LANGS = ("vi", "en")
 
@@ -59,13 +57,13 @@ def check(
         except WeekError as exc:
             raise UsageError(f"--week: {exc}") from None
         instant = parse_instant(now) if now is not None else None
-        platform = _platform(catalogue)
-        with _open(warehouse) as wh:
+        platform = platform_for(catalogue)
+        with warehouse_session(warehouse) as wh:
             run = run_checks(platform, wh, scope, now=instant)
             store_results(wh, run)
         return run
 
-    run = _run(go)
+    run = guarded(go)
     if json_out:
         sys.stdout.write(orjson.dumps(run.to_json_dict()).decode() + "\n")
     _print_run(run, lang)

@@ -1,8 +1,9 @@
-"""``dossier-audit worker detect``: the Faust violation detector (registered on the ``worker`` group)."""
+"""``dossier-audit worker``: the stream workers, the warehouse sink and the Faust violation detector."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import timedelta
 from typing import Annotated, Any
@@ -10,10 +11,125 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from dossier_audit.cli import CataloguePath, UsageError, _fail, _open, _platform, _run, err, parse_instant
-from dossier_audit.cli_streams import BootstrapOption, worker_app
+from bootstrap.settings import load_settings
+from dossier_audit.cli.app import worker_app
+from dossier_audit.cli.common import (
+    BootstrapOption,
+    CataloguePath,
+    StopOnSignal,
+    UsageError,
+    err,
+    fail,
+    guarded,
+    parse_instant,
+    platform_for,
+    warehouse_session,
+)
 
 log = logging.getLogger("dossier_audit.worker")
+
+
+@worker_app.command("sink")
+def worker_sink(
+    bootstrap_servers: BootstrapOption = None,
+    warehouse: Annotated[
+        str | None, typer.Option("--warehouse", help="Warehouse URL (default: chdb under the workdir).")
+    ] = None,
+    until_idle: Annotated[
+        bool,
+        typer.Option("--until-idle", help="Stop once caught up (every partition consumed, ~1.5 s idle)."),
+    ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option("--metrics-port", min=0, max=65535, help="Serve Prometheus metrics here.")
+    ] = None,
+    group_id: Annotated[str, typer.Option("--group-id", help="Kafka consumer group.")] = "dossier-audit-sink",
+    fold: Annotated[
+        bool,
+        typer.Option("--fold-projection", help="Also refresh the dossier projection the SQL metrics read."),
+    ] = False,
+    session_timeout: Annotated[
+        float,
+        typer.Option(
+            "--session-timeout",
+            min=1.0,
+            help="Seconds without heartbeats before the group drops a worker (Kafka brokers require ≥ 6 by "
+            "default); a restarted worker waits about this long for its dead predecessor.",
+        ),
+    ] = 6.0,
+    json_logs: Annotated[
+        bool, typer.Option("--json-logs", help="Structured JSON log lines on stderr.")
+    ] = False,
+    catalogue: CataloguePath = None,
+    crash_before_commit: Annotated[
+        int | None,
+        typer.Option(
+            "--crash-before-commit",
+            hidden=True,
+            help="Fault tests: die hard after writing the N-th batch, before committing it.",
+        ),
+    ] = None,
+) -> None:
+    """Store the events, dead-letter and violation topics in the warehouse (batched, at least once,
+    idempotent); prints the run's counts as JSON on stdout when it stops."""
+    from kafka.errors import KafkaError
+
+    from streams.observability import (
+        WorkerMetrics,
+        configure_logging,
+        metrics_endpoint,
+        reset_logging,
+    )
+    from streams.sink import SinkBatch, SinkWorker
+
+    configure_logging(json=json_logs)
+
+    def go() -> Any:
+        settings = load_settings(
+            bootstrap_servers=bootstrap_servers, warehouse=warehouse, catalogue=catalogue,
+            metrics_port=metrics_port,
+        )  # fmt: skip
+        if not settings.bootstrap_servers:
+            raise UsageError("no Kafka: pass --bootstrap-servers HOST:PORT")
+        platform = platform_for(catalogue)
+        metrics = WorkerMetrics()
+        batches = 0
+
+        def crash(_batch: SinkBatch) -> None:
+            nonlocal batches
+            batches += 1
+            if crash_before_commit is not None and batches >= crash_before_commit:
+                os._exit(3)
+
+        with (
+            metrics_endpoint(metrics.registry, settings.metrics_port),
+            warehouse_session(settings.warehouse_url, create=True) as wh,
+            StopOnSignal() as stop,
+        ):
+            worker = SinkWorker(
+                settings, platform, wh, group_id=group_id, metrics=metrics, fold=fold,
+                consumer_options={
+                    "session_timeout_ms": int(session_timeout * 1000),
+                    "heartbeat_interval_ms": max(100, int(session_timeout * 1000 / 6)),
+                },
+                before_commit=crash if crash_before_commit is not None else None,
+            )  # fmt: skip
+            try:
+                return worker.run(until_idle=until_idle, stop_event=stop)
+            except KafkaError as exc:
+                raise fail(f"Kafka at {settings.bootstrap_servers}: {exc}", 1) from None
+
+    try:
+        stats = guarded(go)
+    finally:
+        reset_logging()  # the handler holds this invocation's stderr
+    sys.stdout.write(orjson.dumps(stats.to_json_dict()).decode() + "\n")
+    if json_logs:
+        return  # the worker logged its counts as a structured line
+    err.print(
+        f"stored {stats.events:,} events, {stats.rejected:,} rejected messages and {stats.violations:,} "
+        f"violation records in {stats.batches:,} batches ({stats.retries:,} write retries)",
+        highlight=False,
+    )
 
 
 def _events_partitions(settings: Any) -> int | None:
@@ -34,7 +150,7 @@ def _events_partitions(settings: Any) -> int | None:
         finally:
             consumer.close()
     except (KafkaError, RuntimeError) as exc:
-        raise _fail(f"Kafka at {settings.bootstrap_servers}: {exc}", 1) from None
+        raise fail(f"Kafka at {settings.bootstrap_servers}: {exc}", 1) from None
     return len(parts) if parts else None
 
 
@@ -99,7 +215,6 @@ def worker_detect(
     """Detect violations continuously: consume the events topic, evaluate the rulebook at an event-time
     watermark, publish violations as they open and are retracted; prints the run's counts as JSON on
     stdout when it stops."""
-    from dossier_audit.config import load_settings
     from inspections.rulebook import Auditor
     from streams.detector import DetectorOptions, make_app, run_detector
     from streams.observability import (
@@ -122,10 +237,10 @@ def worker_detect(
         if not settings.bootstrap_servers:
             raise UsageError("no Kafka: pass --bootstrap-servers HOST:PORT")
         instant = parse_instant(as_of) if as_of is not None else None
-        platform = _platform(catalogue)
+        platform = platform_for(catalogue)
         if warehouse is not None:
             # Read once, then close: the warehouse may be owned by another process (chdb: one at a time).
-            with _open(warehouse) as wh:
+            with warehouse_session(warehouse) as wh:
                 stored = load_stored_catalogue(wh)
             auditor = Auditor(stored.catalogue, stored.calendar, platform.rulebooks)
             log.info("catalogue snapshot loaded", extra={"snapshot": stored.snapshot})
@@ -154,7 +269,7 @@ def worker_detect(
             return run_detector(app)
 
     try:
-        code, stats = _run(go)
+        code, stats = guarded(go)
     finally:
         reset_logging()
     sys.stdout.write(orjson.dumps(stats.to_json_dict()).decode() + "\n")

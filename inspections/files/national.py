@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from inspections.catalogue import Catalogue, CatalogueMeta, Procedure, ProcedureField
-from inspections.catalogue_io import write_catalogue
+from inspections.files.catalogue import write_catalogue
 from inspections.timeunits import NO_LIMIT
 
 __all__ = ["UNCLASSIFIED_FIELD", "import_national", "write_national_catalogue"]

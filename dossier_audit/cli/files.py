@@ -1,0 +1,205 @@
+"""Commands over an events file: validate, audit, metrics (also against a warehouse with --warehouse)."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+
+from dossier_audit.cli.app import app
+from dossier_audit.cli.common import (
+    CataloguePath,
+    JsonFlag,
+    Rejections,
+    UsageError,
+    WarehouseOption,
+    err,
+    file_progress,
+    guarded,
+    need_file,
+    parse_date,
+    parse_instant,
+    platform_for,
+    print_ingest,
+    print_violation_summary,
+    readable,
+    warehouse_session,
+)
+from dossier_audit.jobs.batch_engine import IngestStats
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Count valid, duplicate and rejected events with reasons; exit 1 when any line is rejected."""
+    from dossier_audit.jobs.files import validate_file
+
+    def go() -> tuple[IngestStats, Rejections]:
+        path = readable(file)
+        platform = platform_for()
+        rejections = Rejections()
+        progress, tick = file_progress(path)
+        with progress or nullcontext():
+            return validate_file(platform, path, on_rejection=rejections, on_progress=tick), rejections
+
+    stats, rejections = guarded(go)
+    if json_out:
+        sys.stdout.write(orjson.dumps(stats.to_json_dict()).decode() + "\n")
+    print_ingest(stats, rejections)
+    raise typer.Exit(1 if stats.rejected_total else 0)
+
+
+@app.command()
+def audit(
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Evaluation time (RFC 3339, or a date = 00:00 local).")
+    ],
+    file: Annotated[Path | None, typer.Argument(help="JSONL events file (or --warehouse).")] = None,
+    warehouse: WarehouseOption = None,
+    catalogue: CataloguePath = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Audit every dossier at AS_OF: violations as JSON lines on stdout, a summary on stderr."""
+    from dossier_audit.jobs.files import audit_file
+
+    if warehouse is not None:
+        _audit_warehouse(warehouse, as_of, catalogue, json_out)
+        return
+
+    def go() -> tuple[Counter[str], IngestStats, Rejections]:
+        instant = parse_instant(as_of)
+        path = readable(need_file(file))
+        platform = platform_for(catalogue)
+        rejections = Rejections()
+        progress, tick = file_progress(path)
+        counts: Counter[str] = Counter()
+        out = sys.stdout.buffer
+        with progress or nullcontext():
+            run = audit_file(platform, path, instant, on_rejection=rejections, on_progress=tick)
+            for violation in run.violations:
+                counts[violation["rule_id"]] += 1
+                if json_out:
+                    out.write(orjson.dumps(violation))
+                    out.write(b"\n")
+        out.flush()
+        return counts, run.stats, rejections
+
+    counts, stats, rejections = guarded(go)
+    print_ingest(stats, rejections)
+    print_violation_summary(counts)
+
+
+def _audit_warehouse(url: str, as_of: str, catalogue: Path | None, json_out: bool) -> None:
+    from warehouse.projection import audit_warehouse
+
+    def go() -> Counter[str]:
+        instant = parse_instant(as_of)
+        platform = platform_for(catalogue)
+        counts: Counter[str] = Counter()
+        out = sys.stdout.buffer
+        with warehouse_session(url) as wh:
+            for violation in audit_warehouse(platform.auditor, wh, instant):
+                counts[violation["rule_id"]] += 1
+                if json_out:
+                    out.write(orjson.dumps(violation))
+                    out.write(b"\n")
+        out.flush()
+        return counts
+
+    print_violation_summary(guarded(go))
+
+
+@app.command()
+def metrics(
+    from_: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
+    to: Annotated[str, typer.Option("--to", help="Day after the period (exclusive, YYYY-MM-DD).")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")
+    ] = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Also one form per unit, field or procedure.")
+    ] = None,
+    file: Annotated[Path | None, typer.Argument(help="JSONL events file (or --warehouse).")] = None,
+    warehouse: WarehouseOption = None,
+    catalogue: CataloguePath = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """The national reporting-form figures and indicator 2.1 for [FROM, TO).
+
+    With --json, one object (the figures); with --by, the figures also carry "groups": one object per
+    unit, field or procedure.
+    """
+    from dossier_audit.jobs.files import GROUPINGS, metrics_file
+
+    if warehouse is not None:
+        _metrics_warehouse(warehouse, from_, to, unit, catalogue, json_out)
+        return
+
+    def go() -> Any:
+        start, end = parse_date(from_), parse_date(to)
+        if end <= start:
+            raise UsageError(f"--to ({to}) must be after --from ({from_})")
+        if by is not None and by not in GROUPINGS:
+            raise UsageError(f"--by {by!r}: choose one of {', '.join(GROUPINGS)}")
+        path = readable(need_file(file))
+        platform = platform_for(catalogue)
+        rejections = Rejections()
+        progress, tick = file_progress(path)
+        with progress or nullcontext():
+            form, groups, stats = metrics_file(
+                platform, path, start, end, unit=unit, by=by, on_rejection=rejections, on_progress=tick
+            )
+        return form, groups, stats, rejections
+
+    form, groups, stats, rejections = guarded(go)
+    figures = form.to_json_dict()
+    if by is not None:
+        figures["groups"] = {"by": by, "forms": {k: f.to_json_dict() for k, f in groups.items()}}
+    if json_out:
+        sys.stdout.write(orjson.dumps(figures).decode() + "\n")
+    print_ingest(stats, rejections)
+    _print_form(figures, unit)
+
+
+def _metrics_warehouse(
+    url: str, from_: str, to: str, unit: str | None, catalogue: Path | None, json_out: bool
+) -> None:
+    from dossier_audit.jobs.warehouse import metrics_warehouse
+
+    def go() -> dict[str, Any]:
+        start, end = parse_date(from_), parse_date(to)
+        if end <= start:
+            raise UsageError(f"--to ({to}) must be after --from ({from_})")
+        platform = platform_for(catalogue)
+        with warehouse_session(url) as wh:
+            return metrics_warehouse(platform, wh, start, end, unit=unit).to_json_dict()
+
+    figures = guarded(go)
+    if json_out:
+        sys.stdout.write(orjson.dumps(figures).decode() + "\n")
+    _print_form(figures, unit)
+
+
+def _print_form(f: dict[str, Any], unit: str | None) -> None:
+    title = f"Reporting form {f['period']['from']} → {f['period']['to']}" + (
+        f" · unit {unit}" if unit else ""
+    )
+    table = Table(title=title, title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for group in ("received", "resolved", "in_progress"):
+        for key, value in f[group].items():
+            table.add_row(f"{group}.{key}", f"{value:,}")
+    rate = f["on_time_rate"]
+    table.add_row("on_time_rate", "—" if rate is None else f"{rate:.2%}")
+    points = f["progress_points_766"]
+    table.add_row("progress_points_766", "—" if points is None else f"{points:.2f} / 20")
+    err.print(table)

@@ -1,0 +1,24 @@
+"""The console-script entry point: every concern's commands, registered on the one app.
+
+Importing a command module registers its commands (typer decorators); the order here is the order of
+``dossier-audit --help``.
+"""
+
+# ruff: noqa: I001 - the import order of the command modules is the order of the commands in --help.
+from __future__ import annotations
+
+import sys
+
+from dossier_audit.cli.app import app
+from dossier_audit.cli import files, simulate, catalogue, run, warehouse, streams, worker, quality, reports
+
+COMMAND_MODULES = (files, simulate, catalogue, run, warehouse, streams, worker, quality, reports)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
+        sys.stderr.close()
+        sys.exit(0)

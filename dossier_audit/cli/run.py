@@ -1,0 +1,54 @@
+"""``dossier-audit run``: the main job on the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bootstrap.settings import load_settings
+from dossier_audit.cli.app import app
+from dossier_audit.cli.common import CataloguePath, err, fail, guarded, parse_instant, platform_for, readable
+
+
+@app.command()
+def run(
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Working directory: sample data, the chdb warehouse, logs (default .dossier-audit)."
+        ),
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option("--events", help="Your own events JSONL instead of the sample.")
+    ] = None,
+    catalogue: CataloguePath = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Evaluation time (default: end of the sample, or now).")
+    ] = None,
+    reports: Annotated[
+        Path | None, typer.Option("--reports", help="Where reports go (default ./reports).")
+    ] = None,
+    bootstrap_servers: Annotated[
+        str | None,
+        typer.Option("--bootstrap-servers", help="Use this Kafka instead of starting the embedded broker."),
+    ] = None,
+) -> None:
+    """The main job: the bundled sample province (or your events) through Kafka, the detector, the
+    warehouse and Dagster into reports under ./reports/, with a summary."""
+    from dossier_audit.jobs.main import MainJobError, main_job
+
+    def go() -> Any:
+        settings = load_settings(
+            workdir=workdir, catalogue=catalogue, reports_dir=reports, bootstrap_servers=bootstrap_servers
+        )
+        platform_for(catalogue)  # a bad catalogue fails here with one clear line
+        instant = parse_instant(as_of) if as_of else None
+        path = readable(events) if events is not None else None
+        try:
+            return main_job(settings, events=path, as_of=instant, console=err)
+        except MainJobError as exc:  # a stage failed (not a usage error): exit 1
+            raise fail(str(exc), 1) from None
+
+    guarded(go)

@@ -1,0 +1,201 @@
+"""Commands of the streaming concern: the embedded broker, ingestion into Kafka, the stored violations."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+
+from bootstrap.settings import load_settings
+from dossier_audit.cli.app import app
+from dossier_audit.cli.common import (
+    BootstrapOption,
+    CataloguePath,
+    JsonFlag,
+    StopOnSignal,
+    UsageError,
+    err,
+    fail,
+    file_progress,
+    guarded,
+    platform_for,
+    print_rejected,
+    print_violation_summary,
+    readable,
+    warehouse_session,
+)
+from inspections.rulebook import RULEBOOK_V1
+
+
+@app.command()
+def broker(
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: a free one).")] = 0,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    log_file: Annotated[Path | None, typer.Option("--log-file", help="Append the broker's log here.")] = None,
+) -> None:
+    """Run the embedded Kafka-protocol broker (tansu, memory storage) in the foreground until Ctrl-C.
+
+    Prints its bootstrap address (HOST:PORT) on stdout.
+    """
+    from streams.broker import BrokerError, EmbeddedBroker, _answers
+
+    def go() -> int:
+        # EmbeddedBroker.start() takes "something answers on the port" for its own start-up.
+        if port and _answers(host, port):
+            raise UsageError(f"port {port} on {host} is in use; choose another --port (or 0 for a free one)")
+        with StopOnSignal() as stop:
+            try:
+                embedded = EmbeddedBroker(host=host, port=port, log_file=log_file).start()
+            except BrokerError as exc:
+                raise UsageError(str(exc)) from None
+            try:
+                sys.stdout.write(embedded.bootstrap_servers + "\n")
+                sys.stdout.flush()
+                err.print(
+                    f"broker listening on {embedded.bootstrap_servers} (memory storage; Ctrl-C stops it)",
+                    highlight=False,
+                )
+                while not stop.wait(0.5):
+                    if not embedded.running:
+                        err.print("[bold red]error:[/] the broker process exited unexpectedly")
+                        return 1
+            finally:
+                embedded.stop()
+        err.print("broker stopped", highlight=False)
+        return 0
+
+    code = guarded(go)
+    if code:
+        raise typer.Exit(code)
+
+
+def _lines(file: Path) -> tuple[Iterator[bytes], str, Path | None]:
+    if str(file) == "-":
+        return iter(sys.stdin.buffer), "stdin", None
+    path = readable(file)
+    return _file_lines(path), str(path.resolve()), path
+
+
+def _file_lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        yield from fh
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="JSONL events file, or - for standard input.")],
+    bootstrap_servers: BootstrapOption = None,
+    topic_partitions: Annotated[
+        int | None,
+        typer.Option("--topic-partitions", min=1, help="Partitions of the events topic if it is created."),
+    ] = None,
+) -> None:
+    """Validate each line and produce it to Kafka: events keyed by dossier, rejected lines to dead letters.
+
+    Counts go to stderr, a JSON summary to stdout. Exits 1 when messages could not be delivered.
+    """
+    from streams.ingest import IngestError, ingest_lines
+
+    def go() -> Any:
+        settings = load_settings(bootstrap_servers=bootstrap_servers, partitions=topic_partitions)
+        if not settings.bootstrap_servers:
+            raise UsageError(
+                "no Kafka: pass --bootstrap-servers HOST:PORT (e.g. from `dossier-audit broker`)"
+            )
+        lines, source, path = _lines(file)
+        platform = platform_for()
+        if settings.pseudonym_key is None:
+            err.print(
+                "[yellow]warning:[/] DOSSIER_AUDIT_PSEUDONYM_KEY is not set: applicants get pseudonyms of a "
+                "one-off key that later runs cannot reproduce",
+                highlight=False,
+            )
+        progress, tick = file_progress(path) if path is not None else (None, None)
+        seen = 0
+
+        def on_line(read: int) -> None:
+            nonlocal seen
+            seen += 1
+            if seen & 0x3FFF == 0 and tick is not None:
+                tick(read)
+
+        with progress or nullcontext():
+            try:
+                return ingest_lines(
+                    settings, lines, source, pseudonymiser=platform.pseudonymiser,
+                    on_line=on_line if tick is not None else None,
+                )  # fmt: skip
+            except IngestError as exc:
+                raise fail(str(exc), 1) from None
+
+    report = guarded(go)
+    sys.stdout.write(orjson.dumps(report.to_json_dict()).decode() + "\n")
+    err.print(
+        f"lines {report.lines:,} · events produced {report.produced:,} · rejected {report.rejected_total:,} "
+        f"(to dead letters) · {report.seconds:.1f} s",
+        highlight=False,
+    )
+    if report.rejected:
+        print_rejected(report.rejected)
+
+
+@app.command()
+def violations(
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")
+    ] = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only this rule id.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include retracted violations.")] = False,
+    catalogue: CataloguePath = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """List the violations stored in the warehouse (open ones by default), as the detector produced them.
+
+    With --json, one object per line in the `audit --json` shape, sorted by dossier, rule and event.
+    """
+    from warehouse.projection import StoredViolation, stored_violations
+
+    def go() -> list[StoredViolation]:
+        known = {r.rule_id for r in (*RULEBOOK_V1.rules, *RULEBOOK_V1.findings)}
+        if rule is not None and rule not in known:
+            raise UsageError(f"--rule {rule!r}: unknown rule; choose one of {', '.join(sorted(known))}")
+        units = platform_for(catalogue).catalogue.unit_scope(unit)
+        with warehouse_session(warehouse) as wh:
+            return stored_violations(wh, units=units, rule=rule, include_retracted=all_)
+
+    rows = guarded(go)
+    if json_out:
+        out = sys.stdout.buffer
+        for row in rows:
+            out.write(row.detail.encode())
+            out.write(b"\n")
+        out.flush()
+    _print_violations(rows, show_state=all_)
+
+
+def _print_violations(rows: list[Any], *, show_state: bool, limit: int = 50) -> None:
+    table = Table(title="Stored violations", title_justify="left")
+    columns = ["dossier", "rule", "event", "unit", "occurred at (UTC)", "producer"]
+    for name in [*columns, "state"] if show_state else columns:
+        table.add_column(name)
+    for row in rows[:limit]:
+        cells = [row.dossier_id, row.rule_id, row.event_id or "—", row.unit_code,
+                 row.occurred_at.strftime("%Y-%m-%d %H:%M"), row.producer]  # fmt: skip
+        table.add_row(*cells, *([row.state] if show_state else []))
+    if rows:
+        err.print(table)
+    if len(rows) > limit:
+        err.print(f"… and {len(rows) - limit:,} more (use --json for all)", highlight=False)
+    counts: Counter[str] = Counter(row.rule_id for row in rows if row.state == "open")
+    print_violation_summary(counts)
+    retracted = sum(1 for row in rows if row.state != "open")
+    if retracted:
+        err.print(f"retracted: {retracted:,}", highlight=False)
