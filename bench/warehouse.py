@@ -6,11 +6,11 @@
 Insert throughput is the columnar ``Warehouse.insert`` of ``events`` rows in batches of 200k (parsing and
 row building are done before the clock starts). Its baseline, measured in the same run on the same backend,
 is ClickHouse generating and inserting the same number of rows of the same shape itself: ``INSERT ...
-SELECT FROM numbers(N)``. The server backend encodes whole columns with NumPy (warehouse/native.py) and
-sends a batch as 50k-row sub-blocks over two connections, encoding one while the server writes another;
-chdb skips the merge on insert when a batch repeats no sorting key (warehouse/*_backend.py explain). Both
-are CPU-bound: on a 2-core machine other load lowers them directly, so the core count and load average are
-printed with the figures.
+SELECT FROM numbers(N)``. The server backend encodes whole columns with NumPy
+(warehouse/backends/native.py) and sends a batch as 50k-row sub-blocks over two connections, encoding one
+while the server writes another; chdb skips the merge on insert when a batch repeats no sorting key
+(warehouse/backends/*.py explain). Both are CPU-bound: on a 2-core machine other load lowers them
+directly, so the core count and load average are printed with the figures.
 
 The reporting-form query runs on the embedded backend (chdb) over the outcome histories of the simulated
 province, replicated under new dossier ids until it stands for at least 10 million events. The last line
@@ -37,7 +37,8 @@ from bootstrap.settings import load_settings
 from dossier_audit.jobs.warehouse import metrics_warehouse
 from dossier_audit.simulator import SimulationConfig, simulate
 from schemas.validation import Rejection, parse_event
-from warehouse.base import Warehouse, open_warehouse
+from warehouse import open_warehouse
+from warehouse.base import Warehouse
 from warehouse.migrate import migrate
 from warehouse.projection import fold_dossiers
 from warehouse.store import EVENT_COLUMNS, event_row

@@ -1,14 +1,17 @@
 """The warehouse interface every backend implements, its errors, and the URL that selects a backend.
 
 SQL is written once, in the dialect both ClickHouse 18.16 (Debian's server package) and 26.x (chdb)
-accept. Values are always bound parameters in the ``%(name)s`` style of clickhouse-driver (the library
-escapes them; nothing is formatted into SQL by hand). Table names are unqualified: a backend's session
-uses its database.
+accept. Values are always bound parameters in the ``%(name)s`` style of clickhouse-driver (escaped by the
+library, see ``warehouse.binding``; nothing is formatted into SQL by hand). Table names are unqualified: a
+backend's session uses its database.
+
+This module is the interface only and imports no backend, so code that merely uses a ``Warehouse`` (and
+the backends themselves) depends on it without loading chdb or clickhouse-driver; ``warehouse``'s
+``open_warehouse`` picks the backend.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -29,31 +32,6 @@ class WarehouseUnavailable(WarehouseError):
 
 class WarehouseLocked(WarehouseError):
     """An embedded (chdb) warehouse directory is owned by another process."""
-
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def check_identifier(name: str, what: str = "identifier") -> str:
-    """``name`` if it is a plain identifier (safe to put into SQL unquoted), else ``WarehouseError``."""
-    if not _IDENTIFIER.match(name):
-        raise WarehouseError(
-            f"invalid {what} {name!r}: use letters, digits and '_' (not starting with a digit)"
-        )
-    return name
-
-
-def check_insert(table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
-    """Validate an insert's identifiers and shape; returns its row count."""
-    check_identifier(table, "table name")
-    for column in columns:
-        check_identifier(column, "column name")
-    if len(columns) != len(data):
-        raise WarehouseError(f"insert into {table}: {len(columns)} column names but {len(data)} columns")
-    lengths = {len(values) for values in data}
-    if len(lengths) > 1:
-        raise WarehouseError(f"insert into {table}: columns have different lengths {sorted(lengths)}")
-    return lengths.pop() if lengths else 0
 
 
 @runtime_checkable
@@ -148,26 +126,3 @@ def parse_url(url: str) -> WarehouseUrl:
     raise WarehouseError(
         f"{url!r}: unknown scheme {parts.scheme!r}; use chdb://, clickhouse:// or clickhouses://"
     )
-
-
-def open_warehouse(url: str, *, create_database: bool = False) -> Warehouse:
-    """Open the backend the URL names (the assembly point's only way to get a warehouse).
-
-    ``create_database``: create the URL's database when missing (the embedded backend always does; on a
-    server it needs a user allowed to, so read-only commands leave it off).
-    """
-    parsed = parse_url(url)
-    if parsed.scheme == "chdb":
-        from warehouse.chdb_backend import ChdbWarehouse
-
-        return ChdbWarehouse(parsed)
-    from warehouse.server_backend import ServerWarehouse
-
-    server = ServerWarehouse(parsed)
-    if create_database:
-        try:
-            server.ensure_database()
-        except BaseException:
-            server.close()
-            raise
-    return server

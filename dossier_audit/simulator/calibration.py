@@ -9,15 +9,26 @@ dossier cannot have its outcome (e.g. "on time" for a dossier due after the peri
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from dossier_audit.simulator import scenarios as sc
-from dossier_audit.simulator.config import CalibrationTargets
+from dossier_audit.simulator.arrivals import Arrival, day_counts, pick
+from dossier_audit.simulator.config import CalibrationTargets, SimulationConfig
 
-if TYPE_CHECKING:
-    from dossier_audit.simulator.generator import Arrival, Simulation
+
+class Simulation(Protocol):
+    """What the planner uses of a simulation (the generator's ``Simulation``), named here so that this
+    module stays below the generator that calls it."""
+
+    rng: sc.FastRandom
+    world: Any
+    kit: sc.Kit
+    config: SimulationConfig
+
+    def arrivals_on(self, day: date, n: int, channels: Sequence[str] | None = None) -> list[Arrival]: ...
+
 
 OUTCOMES = ("early", "on_time", "late", "in_progress")
 
@@ -53,8 +64,6 @@ def feasible(kit: sc.Kit, received_wm: int, due: date | None, outcome: str, end:
 def plan_calibration(sim: Simulation, targets: CalibrationTargets) -> Iterator[Arrival]:
     """The calibrated arrivals, in receive order, each with its planned ``outcome``."""
     rng, world, kit = sim.rng, sim.world, sim.kit
-    from dossier_audit.simulator.generator import _pick, day_counts
-
     channels = ["online"] * targets.received_online + [
         "postal" if rng.random() < sim.config.postal_share else "direct"
         for _ in range(targets.received_direct_postal)
@@ -74,7 +83,7 @@ def plan_calibration(sim: Simulation, targets: CalibrationTargets) -> Iterator[A
         a = arrivals[i]
         choices = world.procedures(a.unit_code, world.clock.date_of(a.received_wm))
         for _ in range(20):
-            code = _pick(rng, choices)
+            code = pick(rng, choices)
             if code is not None and feasible(kit, a.received_wm, due_of(i, code), o, end):
                 return code
         codes = [c for c in choices[0] if feasible(kit, a.received_wm, due_of(i, c), o, end)]

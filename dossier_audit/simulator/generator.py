@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 
 from dossier_audit.simulator import scenarios as sc
+from dossier_audit.simulator.arrivals import Arrival, day_counts, pick
 from dossier_audit.simulator.calibration import build_outcome, plan_calibration
 from dossier_audit.simulator.config import RULE_IDS, SimulationConfig
 from inspections.timeunits import ProcessingTime
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from inspections.calendar import WorkingCalendar
     from inspections.catalogue import Catalogue
 
-#: Relative daily volume by weekday (Mon..Sun); Mondays also carry the weekend's online backlog.
-WEEKDAY_WEIGHT = (1.35, 1.2, 1.0, 1.0, 0.9, 0.8, 0.8)
 #: Relative volume of a receiving unit by level.
 LEVEL_WEIGHT = {"province": 1.0, "department": 3.0, "district": 2.0, "commune": 1.0}
 #: Scenarios that need a procedure with a limited maximum time (they plan around its due date).
@@ -75,20 +74,6 @@ class SimulationSummary:
             "violations": self.violations,
             "total_violations": sum(self.violations.values()),
         }
-
-
-@dataclass(slots=True)
-class Arrival:
-    """A dossier to plan: where, what, how and when it is received."""
-
-    received_wm: int
-    channel: str
-    unit_code: str
-    procedure_code: str
-    scenario: str | None
-    submitted_at: datetime | None = None
-    never_received: bool = False
-    outcome: str | None = None  # calibration: early / on_time / late / in_progress
 
 
 _VN_OFFSET_S = 7 * 3600
@@ -184,29 +169,6 @@ def calibration_unit(catalogue: Any, on: date) -> str:
     raise ValueError("the catalogue has no pre-reform ward")
 
 
-def _pick(rng: sc.FastRandom, choices: tuple[list[str], list[float]]) -> str | None:
-    codes, cum = choices
-    if not codes:
-        return None
-    return codes[bisect.bisect_right(cum, rng.random() * cum[-1])]
-
-
-def day_counts(clock: sc.Clock, start: date, end: date, total: int) -> list[tuple[date, int]]:
-    """Receptions per working day in ``[start, end)``, by weekday weight, summing exactly to ``total``."""
-    days = [d for d in clock.days if start <= d < end]
-    if not days:
-        return []
-    weights = [WEEKDAY_WEIGHT[d.weekday()] for d in days]
-    scale = total / sum(weights)
-    exact = [w * scale for w in weights]
-    counts = [int(x) for x in exact]
-    # Largest remainders (ties by date) take the rest, so the total is exact and deterministic.
-    order = sorted(range(len(days)), key=lambda i: (counts[i] - exact[i], i))
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return list(zip(days, counts, strict=True))
-
-
 class Simulation:
     """One run: arrivals, planning and ordered release of events; truth lines are collected on the way."""
 
@@ -281,19 +243,19 @@ class Simulation:
                 channel = "online"
             else:
                 channel = "postal" if rng.random() < cfg.postal_share else "direct"
-            unit = _pick(rng, units)
+            unit = pick(rng, units)
             if unit is None:
                 raise ValueError(f"no receiving unit with a published procedure on {day}")
             scenario = self._scenario()
             proc = None
             if scenario == "UNPUBLISHED_PROCEDURE":
-                proc = _pick(rng, world.procedures(unit, day, unpublished=True))
+                proc = pick(rng, world.procedures(unit, day, unpublished=True))
             elif scenario in _NEEDS_LIMIT:
-                proc = _pick(rng, world.procedures(unit, day, limited=True))
+                proc = pick(rng, world.procedures(unit, day, limited=True))
             if proc is None:
                 if scenario in _NEEDS_LIMIT or scenario == "UNPUBLISHED_PROCEDURE":
                     scenario = None
-                proc = _pick(rng, world.procedures(unit, day))
+                proc = pick(rng, world.procedures(unit, day))
             assert proc is not None
             a = Arrival(wm, channel, unit, proc, scenario)
             if channel == "online":
@@ -370,7 +332,7 @@ class Simulation:
             d.reset()
             if a.scenario == "UNPUBLISHED_PROCEDURE":
                 day = self.world.clock.date_of(a.received_wm)
-                code = _pick(self.rng, self.world.procedures(a.unit_code, day))
+                code = pick(self.rng, self.world.procedures(a.unit_code, day))
                 assert code is not None
                 d = self._dossier(a, code, d.dossier_id)
         if a.never_received:

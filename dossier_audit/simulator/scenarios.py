@@ -17,15 +17,26 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
 
+from inspections.calendar import DEFAULT_WORKING_HOURS
 from inspections.timeunits import ProcessingTime, TimeUnit
 
 _T = TypeVar("_T")
 
 #: Fixed UTC+07:00 (Vietnam has no DST); faster than ZoneInfo and renders as "+07:00".
 TZ = timezone(timedelta(hours=7))
-#: Working minutes per working day: 07:00–11:30 (270) and 13:30–17:00 (210).
-DAY_MINUTES = 480
-_MORNING = 270
+
+def _minute_of(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+# The working day is the calendar's (07:00–11:30 and 13:30–17:00), not a second copy of it: the simulator
+# plans in working minutes of exactly the periods the rules count in.
+(_AM_START, _AM_END), (_PM_START, _PM_END) = (
+    (_minute_of(a), _minute_of(b)) for a, b in DEFAULT_WORKING_HOURS.periods
+)
+#: Working minutes of the morning (270) and of the whole working day (480).
+_MORNING = _AM_END - _AM_START
+DAY_MINUTES = _MORNING + _PM_END - _PM_START
 _SECONDS = [timedelta(seconds=s) for s in range(60)]
 _SUFFIX = [f"-{n:02d}" for n in range(100)]
 _ACTORS = [f"cb-{n:03d}" for n in range(1, 61)]
@@ -157,7 +168,7 @@ class Clock:
         base = self._dt_cache.get(wm)
         if base is None:
             day, m = divmod(wm, DAY_MINUTES)
-            clock = 7 * 60 + m if m < _MORNING else 13 * 60 + 30 + (m - _MORNING)
+            clock = _AM_START + m if m < _MORNING else _PM_START + (m - _MORNING)
             h, mi = divmod(clock, 60)
             base = self._dt_cache[wm] = datetime.combine(self.days[day], time(h, mi), tzinfo=TZ)
         return base + _SECONDS[second] if second else base
@@ -172,14 +183,14 @@ class Clock:
         if self.days[i] != d:
             return i * DAY_MINUTES + DAY_MINUTES - 1
         minutes = local.hour * 60 + local.minute
-        if minutes < 7 * 60:
+        if minutes < _AM_START:
             return i * DAY_MINUTES - 1
-        if minutes < 11 * 60 + 30:
-            return i * DAY_MINUTES + minutes - 7 * 60
-        if minutes < 13 * 60 + 30:
+        if minutes < _AM_END:
+            return i * DAY_MINUTES + minutes - _AM_START
+        if minutes < _PM_START:
             return i * DAY_MINUTES + _MORNING - 1
-        if minutes < 17 * 60:
-            return i * DAY_MINUTES + _MORNING + minutes - (13 * 60 + 30)
+        if minutes < _PM_END:
+            return i * DAY_MINUTES + _MORNING + minutes - _PM_START
         return i * DAY_MINUTES + DAY_MINUTES - 1
 
     def random_minute(self, rng: random.Random) -> int:

@@ -13,14 +13,17 @@ from typing import Any
 
 import pytest
 
-from warehouse.base import WarehouseError, WarehouseLocked, open_warehouse, parse_url
-from warehouse.chdb_backend import LOCK_FILE, ChdbWarehouse
+from warehouse import open_warehouse
+from warehouse.backends.chdb import ChdbWarehouse
+from warehouse.backends.chdb_lock import LOCK_FILE
+from warehouse.base import WarehouseError, WarehouseLocked, parse_url
 
 ROOT = Path(__file__).resolve().parents[2]
 # A second process: report what opening the directory does, then close.
 OPENER = """
 import sys
-from warehouse.base import WarehouseLocked, open_warehouse
+from warehouse import open_warehouse
+from warehouse.base import WarehouseLocked
 try:
     open_warehouse(sys.argv[1]).close()
 except WarehouseLocked as exc:
@@ -123,7 +126,7 @@ def test_bad_database_name_is_refused_before_touching_the_directory(tmp_path: Pa
 def test_host_time_zone_does_not_shift_bound_datetimes(tmp_path: Path) -> None:
     code = (
         "import datetime as dt, sys\n"
-        "from warehouse.base import open_warehouse\n"
+        "from warehouse import open_warehouse\n"
         "wh = open_warehouse(sys.argv[1])\n"
         "v = dt.datetime(2024, 1, 1, 7, tzinfo=dt.timezone(dt.timedelta(hours=7)))\n"
         "print(wh.query('SELECT toString(toDateTime(%(v)s)), timezone()', {'v': v}))\n"

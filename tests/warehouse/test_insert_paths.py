@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 
 from tests.warehouse.server import ClickHouseServer
-from warehouse import chdb_backend, native, native_insert, server_backend
+from warehouse.backends import chdb as chdb_backend
+from warehouse.backends import native, native_insert
+from warehouse.backends import server as server_backend
+from warehouse.backends.chdb import ChdbWarehouse
+from warehouse.backends.server import ServerWarehouse
 from warehouse.base import Warehouse, WarehouseError, parse_url
-from warehouse.chdb_backend import ChdbWarehouse
 from warehouse.migrate import migrate
-from warehouse.server_backend import ServerWarehouse
 
 UTC = dt.UTC
 ICT = dt.timezone(dt.timedelta(hours=7))

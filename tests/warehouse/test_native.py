@@ -17,8 +17,8 @@ from clickhouse_driver.context import Context  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
 
-from warehouse.native import BytesColumnWriter, NativeValueError, write_column
-from warehouse.native_insert import _send_block
+from warehouse.backends.native import BytesColumnWriter, NativeValueError, write_column
+from warehouse.backends.native_insert import _send_block
 
 UTC = dt.UTC
 ENUM = "Enum8('submitted' = 1, 'received' = 2, 'it\\'s' = 3, 'returned' = 14, 'neg' = -5)"

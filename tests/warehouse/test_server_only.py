@@ -12,8 +12,9 @@ import pytest
 from clickhouse_driver import errors  # type: ignore[import-untyped]
 
 from tests.warehouse.server import ClickHouseServer, free_port
-from warehouse.base import WarehouseError, WarehouseUnavailable, open_warehouse, parse_url
-from warehouse.server_backend import ServerWarehouse
+from warehouse import open_warehouse
+from warehouse.backends.server import ServerWarehouse
+from warehouse.base import WarehouseError, WarehouseUnavailable, parse_url
 
 HANOI = timezone(timedelta(hours=7))
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from dossier_audit.cli import app
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = CONTRACT / "examples.jsonl"
 INVALID = CONTRACT / "invalid.jsonl"
 

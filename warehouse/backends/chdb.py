@@ -1,49 +1,37 @@
 """The embedded warehouse: the ClickHouse engine in this process through ``chdb`` (``chdb:///path/to/dir``).
 
-One process owns a directory at a time (an exclusive ``flock`` on a lock file inside it). chdb itself hosts
-one engine per process, bound to one path: several warehouses of the same directory in one process share
-the engine and the lock; opening a different directory while one is open is refused with a clear error.
+One process owns a directory at a time (an exclusive ``flock`` on a lock file inside it, see ``chdb_lock``).
+chdb itself hosts one engine per process, bound to one path: several warehouses of the same directory in one
+process share the engine and the lock; opening a different directory while one is open is refused with a
+clear error. Parameters are bound into the SQL text here (chdb has no pyformat binding of its own) by
+``warehouse.binding``, the same escaper the server backend's driver uses; chdb's errors leave as
+``WarehouseError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import fcntl
-import os
 import re
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 from chdb.session import Session
-from clickhouse_driver.util.escape import escape_params  # type: ignore[import-untyped]
 
-from warehouse.base import (
-    Params,
-    Row,
-    WarehouseError,
-    WarehouseLocked,
-    WarehouseUrl,
-    check_identifier,
-    check_insert,
-)
-from warehouse.native import aware_epoch_seconds
+from warehouse.backends.chdb_lock import acquire, release
+from warehouse.backends.native import aware_epoch_seconds
+from warehouse.base import Params, Row, WarehouseError, WarehouseUrl
+from warehouse.binding import bind, check_identifier, check_insert
 
-LOCK_FILE = ".dossier-audit.lock"
 # An insert of more rows goes as sub-blocks of this many rows (see ChdbWarehouse.insert).
 PIPELINE_ROWS = 50_000
 _ENUM_MEMBER = re.compile(r"'((?:[^'\\]|\\.)*)'\s*=\s*(-?\d+)")
 _ESCAPE = re.compile(r"\\(.)")
 # Arrow output carries DateTime as uint32 and Enum as int8/int16; only then is the column type looked up.
 _AMBIGUOUS = (pa.uint32(), pa.int8(), pa.int16())
-# Python types clickhouse-driver's escaper renders safely; anything else is refused rather than str()-ed.
-_PARAM_TYPES = (str, int, float, dt.date, dt.time, type(None))
 _INTEGERS = {
     "UInt8": pa.uint8(),
     "UInt16": pa.uint16(),
@@ -60,98 +48,6 @@ _INTEGERS = {
     "Date": pa.date32(),
     "Date32": pa.date32(),
 }
-
-
-@dataclass
-class _Owner:
-    """This process's hold on one warehouse directory: the locked file and how many warehouses use it."""
-
-    directory: Path
-    fd: int
-    users: int
-
-
-_owner: _Owner | None = None
-_owner_guard = threading.Lock()
-
-
-def _acquire(directory: Path) -> None:
-    """Take (or share, within this process) the directory's lock; refuse a second directory."""
-    global _owner  # noqa: PLW0603 - chdb's engine is per process, so the owner record is too
-    with _owner_guard:
-        if _owner is not None:
-            if _owner.directory == directory:
-                _owner.users += 1
-                return
-            raise WarehouseError(
-                f"cannot open the embedded warehouse {directory}: this process already has "
-                f"{_owner.directory} open, and chdb runs one embedded engine per process bound to one "
-                "directory; close that warehouse first"
-            )
-        path = directory / LOCK_FILE
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise WarehouseError(f"cannot open the lock file {path}: {exc.strerror}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = _read_pid(fd)
-            os.close(fd)
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise WarehouseError(f"cannot lock {path}: {exc.strerror}") from None
-            who = f"another process (PID {holder})" if holder else "another process"
-            raise WarehouseLocked(
-                f"the embedded warehouse directory {directory} is in use by {who}. The embedded (chdb) "
-                "topology runs everything in one process: stop the other process, or give every process "
-                "a clickhouse:// server URL instead"
-            ) from None
-        # Recorded only to name the owner in the refusal above; the lock itself is the flock.
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        _owner = _Owner(directory, fd, 1)
-
-
-def _release(directory: Path) -> None:
-    global _owner  # noqa: PLW0603
-    with _owner_guard:
-        if _owner is None or _owner.directory != directory:
-            return
-        _owner.users -= 1
-        if _owner.users == 0:
-            os.close(_owner.fd)  # closing the descriptor drops the flock
-            _owner = None
-
-
-def _read_pid(fd: int) -> str:
-    try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return ""
-    return text if text.isdigit() else ""
-
-
-class _ServerInfo:
-    """The slice of clickhouse-driver's connection context its escaper reads (the server time zone)."""
-
-    def __init__(self, timezone: str) -> None:
-        self._timezone = timezone
-
-    def get_timezone(self) -> str:
-        return self._timezone
-
-
-class _EscapeContext:
-    def __init__(self, timezone: str) -> None:
-        self.server_info = _ServerInfo(timezone)
-
-
-def _check_param(name: str, value: Any) -> None:
-    if isinstance(value, list | tuple):
-        for item in value:
-            _check_param(name, item)
-    elif not isinstance(value, _PARAM_TYPES):
-        raise WarehouseError(f"parameter {name!r}: unsupported type {type(value).__name__}")
 
 
 def _unwrap(ch_type: str, wrapper: str) -> str | None:
@@ -304,8 +200,7 @@ class ChdbWarehouse:
         # chdb's Session is untyped; Any keeps mypy --strict quiet about its calls.
         self._session: Any = None
         self._holds_lock = False
-        self._escape_context = _EscapeContext("UTC")
-        _acquire(self._directory)
+        acquire(self._directory)
         self._holds_lock = True
         try:
             try:
@@ -346,10 +241,10 @@ class ChdbWarehouse:
 
     def execute(self, sql: str, params: Params | None = None) -> None:
         self._schemas.clear()  # the statement may change a table (see _schema)
-        self._run(self._bind(sql, params), "CSV")
+        self._run(bind(sql, params), "CSV")
 
     def query(self, sql: str, params: Params | None = None) -> list[Row]:
-        bound = self._bind(sql, params)
+        bound = bind(sql, params)
         result = self._run(bound, "Arrow")
         if not len(result):
             return []
@@ -452,21 +347,7 @@ class ChdbWarehouse:
             session.close()
         if self._holds_lock:
             self._holds_lock = False
-            _release(self._directory)
-
-    def _bind(self, sql: str, params: Params | None) -> str:
-        # Like clickhouse-driver: only a statement given parameters is %-formatted.
-        if params is None:
-            return sql
-        for name, value in params.items():
-            _check_param(name, value)
-        try:
-            bound: str = sql % escape_params(dict(params), self._escape_context)
-            return bound
-        except KeyError as exc:
-            raise WarehouseError(f"the statement uses parameter {exc} but it was not given") from None
-        except (TypeError, ValueError) as exc:
-            raise WarehouseError(f"cannot bind parameters: {exc}") from None
+            release(self._directory)
 
     def _run(self, sql: str, fmt: str) -> Any:
         if self._session is None:

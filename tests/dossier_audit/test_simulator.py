@@ -22,8 +22,9 @@ from dossier_audit.simulator import (
     simulate,
     truth,
 )
+from dossier_audit.simulator.arrivals import day_counts
 from dossier_audit.simulator.calibration import feasible, outcome_plan, plan_calibration
-from dossier_audit.simulator.generator import Simulation, day_counts, default_calendar, default_catalogue
+from dossier_audit.simulator.generator import Simulation, default_calendar, default_catalogue
 from dossier_audit.simulator.scenarios import DAY_MINUTES, TZ, Clock
 from schemas.validation import Rejection, parse_event
 

@@ -18,16 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clickhouse_driver import Client, errors  # type: ignore[import-untyped]
 
-from warehouse.base import (
-    Params,
-    Row,
-    WarehouseError,
-    WarehouseUnavailable,
-    WarehouseUrl,
-    check_identifier,
-    check_insert,
-)
-from warehouse.native_insert import ColumnMismatch, insert_columns
+from warehouse.backends.native_insert import ColumnMismatch, insert_columns
+from warehouse.base import Params, Row, WarehouseError, WarehouseUnavailable, WarehouseUrl
+from warehouse.binding import check_identifier, check_insert, check_statement, naive_utc_params
 
 _CONNECTION_ERRORS = (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError)
 # What the driver raises while encoding a value that does not fit its column type.
@@ -37,7 +30,7 @@ _T = TypeVar("_T")
 # An insert of more rows is sent as sub-blocks of this many rows, as separate INSERTs over two connections:
 # while the server sorts and writes one sub-block, this process encodes the next (the driver releases the
 # GIL while it waits on the socket). Measured on ``events`` batches of 200k rows with the column encoders of
-# warehouse/native.py: ~330k events/s against ~260k for one 200k-row INSERT; 20k-100k-row sub-blocks and
+# backends/native.py: ~330k events/s against ~260k for one 200k-row INSERT; 20k-100k-row sub-blocks and
 # three or four connections were within the run-to-run noise (±10%).
 PIPELINE_ROWS = 50_000
 PIPELINE_CONNECTIONS = 2
@@ -49,16 +42,6 @@ def _server_message(exc: Exception) -> str:
     message = message.split("Stack trace:", 1)[0].strip()
     code = getattr(exc, "code", None)
     return f"{message} (code {code})" if code is not None else message
-
-
-def _utc_param(value: Any) -> Any:
-    """Aware datetimes become naive UTC: the driver would render them in the *server's* time zone, but a
-    literal compared with a ``DateTime('UTC')`` column is read as UTC."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
-    if isinstance(value, list | tuple):
-        return type(value)(_utc_param(v) for v in value)
-    return value
 
 
 _INSERT_VALUES = re.compile(r"^\s*INSERT\s+INTO\s+[^(]*?(\([^)]*\))?\s*VALUES\b", re.IGNORECASE)
@@ -119,7 +102,10 @@ class ServerWarehouse:
         self._encoding = threading.Lock()
 
     def _new_client(self, database: str) -> Any:
-        return Client(database=database, **self._client_args)
+        try:
+            return Client(database=database, **self._client_args)
+        except errors.Error as exc:  # e.g. an unknown ``compression`` option value
+            raise WarehouseError(f"{self._parsed.redacted()}: {_server_message(exc)}") from None
 
     # -- the Warehouse protocol --------------------------------------------------------------------
 
@@ -140,11 +126,13 @@ class ServerWarehouse:
         if _INSERT_VALUES.search(sql):
             # The native protocol would wait for data blocks forever: rows go through insert().
             raise WarehouseError("INSERT ... VALUES goes through insert(table, columns, data), not execute()")
-        self._run(self._client, lambda: self._client.execute(sql, self._params(params)))
+        bound = self._params(sql, params)
+        self._run(self._client, lambda: self._client.execute(sql, bound))
 
     def query(self, sql: str, params: Params | None = None) -> list[Row]:
+        bound = self._params(sql, params)
         rows, columns = self._run(
-            self._client, lambda: self._client.execute(sql, self._params(params), with_column_types=True)
+            self._client, lambda: self._client.execute(sql, bound, with_column_types=True)
         )
         datetime_columns = [i for i, (_, type_name) in enumerate(columns) if "DateTime" in type_name]
         if not datetime_columns:
@@ -260,10 +248,11 @@ class ServerWarehouse:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _params(self, params: Params | None) -> dict[str, Any] | None:
-        if params is None:
-            return None
-        return {name: _utc_param(value) for name, value in params.items()}
+    def _params(self, sql: str, params: Params | None) -> dict[str, Any] | None:
+        """The parameters as the driver binds them, after refusing what would make its %-formatting raise
+        a bare ``KeyError``/``ValueError`` (a parameter not given, a stray ``%``) with ``WarehouseError``."""
+        check_statement(sql, params)
+        return naive_utc_params(params)
 
     def _run(self, client: Any, operation: Callable[[], _T]) -> _T:
         self._connect(client)
@@ -299,6 +288,9 @@ class ServerWarehouse:
                 if attempt + 1 < attempts:
                     time.sleep(delay)
                     delay *= 2
+            except errors.Error as exc:  # e.g. an unexpected packet in the handshake: not a network fault
+                connection.disconnect()
+                raise WarehouseError(f"{self._where()}: {self._redact(_server_message(exc))}") from None
         raise WarehouseUnavailable(
             f"cannot connect to ClickHouse at {self._parsed.host}:{self._parsed.port} "
             f"after {attempts} attempt(s): {last}"

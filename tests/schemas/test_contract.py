@@ -22,7 +22,7 @@ from schemas.events import (
 )
 from schemas.validation import CODES, Rejection, parse_event
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "contract"
+CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = (CONTRACT / "examples.jsonl").read_bytes().splitlines()
 INVALID = (CONTRACT / "invalid.jsonl").read_bytes().splitlines()
 

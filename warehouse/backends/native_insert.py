@@ -1,4 +1,4 @@
-"""An ``INSERT`` over clickhouse-driver's connection, its columns encoded by ``warehouse/native.py``.
+"""An ``INSERT`` over clickhouse-driver's connection, its columns encoded by ``native.py``.
 
 The steps are the driver's own ``Client.process_insert_query`` and ``BlockOutputStream.write`` (client
 0.2.11), with the same revision checks, the same packets and the driver's compression stream; only the
@@ -19,7 +19,7 @@ from clickhouse_driver.protocol import ClientPacketTypes  # type: ignore[import-
 from clickhouse_driver.varint import write_varint  # type: ignore[import-untyped]
 from clickhouse_driver.writer import write_binary_str, write_binary_uint8  # type: ignore[import-untyped]
 
-from warehouse.native import write_column as write_native_column
+from warehouse.backends.native import write_column as write_native_column
 
 
 class ColumnMismatch(ValueError):

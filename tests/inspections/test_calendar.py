@@ -28,7 +28,7 @@ from inspections.files.calendar import (
 )
 from inspections.timeunits import VN_TZ, ProcessingTime, TimeUnit
 
-LUNAR_YAML = Path(__file__).parents[1] / "inspections" / "calendars" / "vn" / "lunar.yaml"
+LUNAR_YAML = Path(__file__).parents[2] / "inspections" / "calendars" / "vn" / "lunar.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@
 map of every Nullable column), which made the client, not the server, the bottleneck of an ``events`` batch.
 These encoders write the same column bodies from whole columns at once, for the types the warehouse uses;
 strings go through the driver's own writer, which is compiled (Cython) and as fast as it gets. The module
-does no I/O: it writes to whatever ``ColumnWriter`` it is given (``warehouse/native_insert.py`` gives the
+does no I/O: it writes to whatever ``ColumnWriter`` it is given (``native_insert.py`` gives the
 driver's connection buffer; ``BytesColumnWriter`` collects bytes).
 
 A type or a value these encoders do not handle (a naive datetime, an ``Array``…) makes ``write_column``

@@ -458,7 +458,7 @@ def test_import_national(tmp_path: Path) -> None:
 
 
 def test_documented_example_loads() -> None:
-    doc = (Path(__file__).parents[1] / "docs" / "catalogue-format.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).parents[2] / "docs" / "catalogue-format.md").read_text(encoding="utf-8")
     example = doc.split("## Example\n```yaml\n", 1)[1].split("```", 1)[0]
     cat = loads_catalogue(example, "doc")
     assert cat.current("000.01.01.H99") == "000.10.01.H99"

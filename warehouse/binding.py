@@ -1,0 +1,190 @@
+"""Everything that puts caller-supplied names and values into SQL text, in one place.
+
+Values are bound, never formatted into SQL by hand: a statement names them ``%(name)s`` (clickhouse-driver's
+pyformat style) and :func:`bind` renders each value as a ClickHouse literal with the driver's own escaper,
+so both backends read the same SQL the same way. Names that cannot be bound (tables, columns, databases) go
+into SQL only after :func:`check_identifier` accepts them.
+
+%-formatting reads *every* ``%`` in a statement given parameters, also one in a comment or a ``LIKE``
+pattern: a bare one (``50% of``) fails the whole statement, or worse, formats something. The guard
+:func:`stray_percents` finds those before formatting, so the error names the offset instead of a cryptic
+"unsupported format character"; the query-file test runs the same guard over ``warehouse/sql/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from clickhouse_driver.util.escape import escape_params  # type: ignore[import-untyped]
+
+from warehouse.base import Params, WarehouseError
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# What %-formatting with a mapping reads: '%%', a '%(name)s' parameter, or else a bare '%'.
+_PERCENT = re.compile(r"%(?:(%)|\((\w+)\)s)?")
+# Python types the driver's escaper renders as ClickHouse literals; anything else it would str() into the
+# SQL (e.g. ``b'...'`` for bytes), so it is refused instead. Lists and tuples of these are accepted too.
+BINDABLE_TYPES = (str, int, float, dt.date, dt.time, type(None))
+
+
+def check_identifier(name: str, what: str = "identifier") -> str:
+    """``name`` if it is a plain identifier (safe to put into SQL unquoted), else ``WarehouseError``."""
+    if not _IDENTIFIER.fullmatch(name):  # not match + '$', which lets a trailing newline through
+        raise WarehouseError(
+            f"invalid {what} {name!r}: use letters, digits and '_' (not starting with a digit)"
+        )
+    return name
+
+
+def check_insert(table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
+    """Validate an insert's identifiers and shape; returns its row count."""
+    check_identifier(table, "table name")
+    for column in columns:
+        check_identifier(column, "column name")
+    if len(columns) != len(data):
+        raise WarehouseError(f"insert into {table}: {len(columns)} column names but {len(data)} columns")
+    lengths = {len(values) for values in data}
+    if len(lengths) > 1:
+        raise WarehouseError(f"insert into {table}: columns have different lengths {sorted(lengths)}")
+    return lengths.pop() if lengths else 0
+
+
+def stray_percents(sql: str, *, allow_doubled: bool = True) -> list[int]:
+    """Offsets of every ``%`` in ``sql`` that %-formatting would not read as a ``%(name)s`` parameter or,
+    when ``allow_doubled``, as ``%%`` (a literal ``%``). Empty: the text formats cleanly.
+
+    ``allow_doubled=False`` also reports ``%%``: text that is sometimes run without parameters (and so not
+    %-formatted at all, e.g. a query file) would reach ClickHouse with the ``%%`` still doubled."""
+    return [
+        found.start()
+        for found in _PERCENT.finditer(sql)
+        if found.group(2) is None and not (allow_doubled and found.group(1))
+    ]
+
+
+def parameter_names(sql: str) -> set[str]:
+    """The names of the ``%(name)s`` parameters ``sql`` uses; ``WarehouseError`` for a bare ``%``."""
+    stray = stray_percents(sql)
+    if stray:
+        raise WarehouseError(
+            f"cannot bind parameters: a bare '%' at offset {stray[0]} of the statement (write '%%' for a "
+            "literal '%', and none in comments)"
+        )
+    return {found.group(2) for found in _PERCENT.finditer(sql) if found.group(2) is not None}
+
+
+def check_statement(sql: str, params: Params | None) -> None:
+    """Refuse, with ``WarehouseError``, what would make %-formatting ``sql`` with ``params`` fail or
+    mangle it: a bare ``%``, a parameter not given, text that is not valid Unicode (a lone surrogate cannot
+    be sent).
+
+    The server backend calls it before handing both to the driver (which %-formats like :func:`bind`), so
+    these errors are the same on both backends rather than the driver's ``KeyError``/``ValueError``."""
+    if params is None:
+        return  # like clickhouse-driver: only a statement given parameters is %-formatted
+    missing = sorted(parameter_names(sql) - params.keys())
+    if missing:
+        raise WarehouseError(f"the statement uses parameter {missing[0]!r} but it was not given")
+    for name, value in params.items():
+        _check_text(name, value)
+
+
+def check_params(params: Params) -> None:
+    """Refuse a value of a type the escaper does not render as a literal (see ``BINDABLE_TYPES``)."""
+    for name, value in params.items():
+        _check_type(name, value)
+
+
+def bind(sql: str, params: Params | None, timezone: str = "UTC") -> str:
+    """``sql`` with each ``%(name)s`` replaced by the literal of ``params[name]`` (``None`` → ``NULL``, a
+    tuple → ``(a, b)`` for ``IN``, a list → ``[a, b]``); ``sql`` unchanged when ``params`` is ``None``.
+
+    Aware datetimes are written as wall-clock text in ``timezone``, the zone the session reads date-time
+    text in; their microseconds are dropped (``DateTime`` has whole seconds)."""
+    if params is None:
+        return sql
+    check_params(params)
+    check_statement(sql, params)
+    try:
+        bound: str = sql % escape_params(dict(params), _escape_context(timezone))
+    except KeyError as exc:  # cannot happen after check_statement; kept as the last line of defence
+        raise WarehouseError(f"the statement uses parameter {exc} but it was not given") from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise WarehouseError(f"cannot bind parameters: {exc}") from None
+    return bound
+
+
+def naive_utc_params(params: Params | None) -> dict[str, Any] | None:
+    """``params`` for clickhouse-driver's own binding (the server backend): aware datetimes become naive UTC.
+
+    The driver would render an aware datetime in the *server's* time zone, but a literal compared with a
+    ``DateTime('UTC')`` column is read as UTC; naive UTC text is what :func:`bind` writes too."""
+    if params is None:
+        return None
+    return {name: _naive_utc(value) for name, value in params.items()}
+
+
+def _naive_utc(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, list | tuple):
+        return type(value)(_naive_utc(v) for v in value)
+    return value
+
+
+def _check_type(name: str, value: Any) -> None:
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_type(name, item)
+    elif not isinstance(value, BINDABLE_TYPES):
+        raise WarehouseError(f"parameter {name!r}: unsupported type {type(value).__name__}")
+
+
+def _check_text(name: str, value: Any) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise WarehouseError(f"parameter {name!r}: not valid Unicode text ({exc.reason})") from None
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_text(name, item)
+
+
+class _ServerInfo:
+    """The slice of clickhouse-driver's connection context its escaper reads (the server time zone)."""
+
+    def __init__(self, timezone: str) -> None:
+        self._timezone = timezone
+
+    def get_timezone(self) -> str:
+        return self._timezone
+
+
+class _EscapeContext:
+    """A stand-in for the driver's connection context, so its escaper can run without a connection."""
+
+    def __init__(self, timezone: str) -> None:
+        self.server_info = _ServerInfo(timezone)
+
+
+@cache
+def _escape_context(timezone: str) -> _EscapeContext:
+    return _EscapeContext(timezone)
+
+
+__all__ = [
+    "BINDABLE_TYPES",
+    "bind",
+    "check_identifier",
+    "check_insert",
+    "check_params",
+    "check_statement",
+    "naive_utc_params",
+    "parameter_names",
+    "stray_percents",
+]
