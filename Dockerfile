@@ -14,14 +14,19 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first, in their own layer: rebuilt only when pyproject.toml changes. The webserver is not a
-# dependency of the library; resolving it together with dagster picks the matching pair of versions.
+# dependency of the library: it is the exact pin of the dev extra (the release of the dagster pin), taken from
+# there so the image and `make dagster` run the same UI, without the rest of the dev tools.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
- && pip install -r requirements.txt dagster-webserver
+RUN python -c "import tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+webserver = [r for r in project['optional-dependencies']['dev'] if r.startswith('dagster-webserver==')]; \
+assert len(webserver) == 1, 'pyproject.toml: the dev extra pins dagster-webserver==<the dagster pin>'; \
+print('\n'.join(project['dependencies'] + webserver))" > requirements.txt \
+ && pip install -r requirements.txt
 COPY README.md ./
 COPY schemas/ schemas/
 COPY inspections/ inspections/
 COPY warehouse/ warehouse/
+COPY bootstrap/ bootstrap/
 COPY streams/ streams/
 COPY checks/ checks/
 COPY reporting/ reporting/

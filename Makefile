@@ -26,6 +26,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+## dagster: the Dagster UI (webserver and daemon) on pipelines.definitions at http://127.0.0.1:$(DAGSTER_PORT)
+# Its runs use the platform settings: the embedded warehouse (chdb under ./.dossier-audit) unless
+# DOSSIER_AUDIT_WAREHOUSE is set. Runs, schedules and sensor state persist in DAGSTER_HOME.
+DAGSTER_PORT ?= 3000
+DAGSTER_HOME ?= $(CURDIR)/.dossier-audit/dagster-home
+.PHONY: dagster
+dagster: $(STAMP)
+	mkdir -p "$(DAGSTER_HOME)"
+	DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 ## bench: the benchmarks, quick mode
 bench: $(STAMP)
