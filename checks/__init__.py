@@ -1,10 +1,16 @@
 """Data quality: Great Expectations suites on the warehouse's events and dossier projection.
 
-Public interface (import from ``checks``): ``run_checks(platform, wh, week, *, now=None) -> QualityRun``,
-``store_results(wh, run)``, ``latest_results(wh, week) -> list[CheckResult]``, ``CheckResult``,
-``QualityRun`` and ``SUITES`` (name, blocking, descriptions of each suite, in report order).
+Public interface (import from ``checks``): ``run_checks(catalogue, rulebooks, wh, week, *, now=None) ->
+QualityRun``, ``store_results(wh, run)``, ``latest_results(wh, week) -> list[CheckResult]``,
+``CheckResult``, ``QualityRun`` and ``SUITES`` (name, blocking, descriptions of each suite, in report order).
 
-One module per concern (its ``SUITE`` is ``CheckResult.suite``). Blocking checks guard data a report cannot
+Modules, each importing only those above it in this list: ``formatting`` (numbers, local times, JSON-safe
+values), ``check`` (the Check types), ``scope`` (a week or the whole warehouse), ``results`` (what a run
+found; stored and read back), ``engine`` (Great Expectations), ``inputs`` (the frames read from the
+warehouse), ``suite_run`` (a suite's turn: verdicts become results), ``suites`` (the declarative suites,
+one module per concern), ``runner`` (``run_checks``).
+
+One suite per concern (its ``SUITE`` is ``CheckResult.suite``). Blocking checks guard data a report cannot
 be trusted on; the others are warnings:
 
 =============  =========================================================  ========
@@ -22,13 +28,15 @@ lifecycle      no event after the dossier's end (except returned and      no
 freshness      newest event at most 3 days before now (or the week end)   no
 =============  =========================================================  ========
 
-Importing this package does not import Great Expectations or pandas (the suites do, when they run).
+Importing this package does not import Great Expectations or pandas (the suites do, when they run): the
+CLI and Dagster's code server import it at start-up, and those libraries take seconds to load.
 """
 
 from __future__ import annotations
 
 from checks.results import CheckResult, QualityRun, latest_results, store_results
-from checks.runner import SUITES, SuiteInfo, run_checks
+from checks.runner import run_checks
+from checks.suites import SUITES, SuiteInfo
 
 __all__ = [
     "SUITES",

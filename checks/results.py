@@ -1,5 +1,6 @@
 """Data-quality results: what a run of the suites found, stored in the warehouse and read by reports.
 
+Apart from the suites because the reports only read stored results; they never run a suite.
 (Interface fixed by the lead; the checks helper implements the functions.)
 """
 
@@ -13,6 +14,9 @@ import orjson
 
 from inspections.weeks import Week
 from warehouse.base import Warehouse
+from warehouse.migrate import migrate
+from warehouse.queries import load_sql
+from warehouse.store import now_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +96,6 @@ _COLUMNS = (
 
 def store_results(wh: Warehouse, run: QualityRun) -> None:
     """Store a run (creating the table first if needed); every row of the run shares one version."""
-    from warehouse.migrate import migrate
-    from warehouse.store import now_version
-
     migrate(wh)
     if not run.results:
         return
@@ -124,8 +125,6 @@ def store_results(wh: Warehouse, run: QualityRun) -> None:
 
 def latest_results(wh: Warehouse, week: Week | None) -> list[CheckResult]:
     """The newest stored run's results for ``week`` (empty when never checked or the table is missing)."""
-    from warehouse.queries import load_sql
-
     ((present,),) = wh.query(
         "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'quality_results'"
     )

@@ -1,38 +1,34 @@
-"""Run every suite for a week or the whole warehouse."""
+"""Run every suite for a week or the whole warehouse.
+
+The runner takes what the suites use — the catalogue (codes when the warehouse holds no snapshot), the
+rulebooks (the severities a violation may carry), the warehouse, the scope and the clock — and nothing
+that would tie the checks to how the process was configured.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import ModuleType
 
-from checks import catalogue, due_dates, event_time, freshness, lifecycle, uniqueness, vocabulary
-from checks.base import Engine, Scope, SuiteRun
-from checks.data import Inputs, require_tables
+from checks.engine import Engine
+from checks.inputs import Inputs, require_tables
 from checks.results import CheckResult, QualityRun
-from bootstrap.platform import Platform
+from checks.scope import Scope
+from checks.suite_run import SuiteRun
+from checks.suites import SUITE_MODULES
+from inspections.catalogue import Catalogue
+from inspections.rulebook import Rulebooks
 from inspections.weeks import Week
 from warehouse.base import Warehouse
 
-#: The suites in report order; each module has SUITE (its name), BLOCKING, DESCRIPTION and run(SuiteRun).
-SUITE_MODULES: tuple[ModuleType, ...] = (
-    uniqueness, vocabulary, event_time, due_dates, catalogue, lifecycle, freshness,
-)  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class SuiteInfo:
-    name: str  # CheckResult.suite
-    blocking: bool  # whether any of its expectations blocks reports
-    description: str
-
-
-SUITES: tuple[SuiteInfo, ...] = tuple(SuiteInfo(m.SUITE, m.BLOCKING, m.DESCRIPTION) for m in SUITE_MODULES)
-
 
 def run_checks(
-    platform: Platform, wh: Warehouse, week: Week | None, *, now: datetime | None = None
+    catalogue: Catalogue,
+    rulebooks: Rulebooks,
+    wh: Warehouse,
+    week: Week | None,
+    *,
+    now: datetime | None = None,
 ) -> QualityRun:
     """Run every suite on ``week`` (events that occurred in it, dossiers received in it, local time) or, when
     ``week`` is None, on the whole warehouse. ``now`` (aware; default: the clock) is the reference for "not
@@ -42,7 +38,7 @@ def run_checks(
     elif now.tzinfo is None:
         raise ValueError(f"now={now.isoformat()} has no time zone; pass an aware datetime")
     require_tables(wh)
-    inputs = Inputs(platform, wh, Scope(week), now)
+    inputs = Inputs(wh, Scope(week), now, catalogue, rulebooks)
     engine = Engine()
     results: list[CheckResult] = []
     for module in SUITE_MODULES:

@@ -22,7 +22,9 @@ from pydantic import Field, PrivateAttr
 from bootstrap.platform import Platform
 from bootstrap.settings import Settings, load_settings
 from inspections.weeks import Week
-from warehouse.base import Warehouse, open_warehouse
+from reporting.header import ReportHeader
+from warehouse import open_warehouse
+from warehouse.base import Warehouse
 
 #: Objects lent to resources of this process, by key (see :func:`lend`).
 _LENT: dict[str, Any] = {}
@@ -45,7 +47,7 @@ def _borrow(key: str, kind: type[Any]) -> Any:
     except KeyError:
         raise RuntimeError(
             f"no {kind.__name__} is lent under key {key!r} in this process "
-            "(lent objects exist only inside pipelines.runner.materialize_week)"
+            "(lent objects exist only inside pipelines.inprocess.materialize_week)"
         ) from None
     if not isinstance(obj, kind):
         raise TypeError(f"key {key!r} lends a {type(obj).__name__}, not a {kind.__name__}")
@@ -66,7 +68,7 @@ class PlatformResource(ConfigurableResource):  # type: ignore[type-arg]
         description="When a blocking data-quality check fails: False builds the reports anyway (their "
         "first page says the data failed), True stops the run before the reports.",
     )
-    lent_platform: str = Field(default="", description="Internal: key of a Platform lent by the runner.")
+    lent_platform: str = Field(default="", description="Internal: key of a Platform lent in-process.")
 
     _platform: Platform | None = PrivateAttr(default=None)
 
@@ -92,6 +94,10 @@ class PlatformResource(ConfigurableResource):  # type: ignore[type-arg]
     def report_lang(self) -> str:
         return self.lang or self.settings().lang
 
+    def report_header(self) -> ReportHeader:
+        """The issuer of the reports and their language (``lang`` here, else the settings')."""
+        return self.platform().report_header(self.report_lang)
+
     def week_dir(self, week: Week) -> Path:
         """``<reports_dir>/<week>/`` (e.g. ``reports/2025-W45``), created."""
         root = Path(self.reports_dir) if self.reports_dir else self.settings().reports_dir
@@ -108,9 +114,7 @@ class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
 
     url: str = Field(default="", description="Warehouse URL (empty: from the platform settings).")
     create_database: bool = Field(default=False, description="Create the URL's database when missing.")
-    lent_warehouse: str = Field(
-        default="", description="Internal: key of an open Warehouse lent by the runner."
-    )
+    lent_warehouse: str = Field(default="", description="Internal: key of an open Warehouse lent in-process.")
 
     def resolved_url(self) -> str:
         return self.url or load_settings().warehouse_url

@@ -19,9 +19,10 @@ import orjson
 
 from checks import results as quality_results
 from checks.results import CheckResult
-from bootstrap.platform import Platform
+from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
+from inspections.rulebook import RULEBOOK_V1
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
@@ -56,11 +57,10 @@ def week_bounds(week: Week) -> tuple[int, int]:
     return int(local_midnight(week.start).timestamp()), int(local_midnight(week.end).timestamp())
 
 
-def week_forms(platform: Platform, wh: Warehouse, week: Week) -> WeekForms:
+def week_forms(catalogue: Catalogue, wh: Warehouse, week: Week) -> WeekForms:
     """The reporting forms of ``week`` (one SQL aggregation, summed per grouping here)."""
     start, end = week.start, week.end
     params = {"start": start, "end": end, "t": epoch_us(period_as_of(end))}
-    catalogue = platform.catalogue
     units: dict[str, ReportingForm] = {}
     by_field: dict[str, ReportingForm] = {}
     procedures: dict[str, ReportingForm] = {}
@@ -108,11 +108,11 @@ class TrendPoint:
     units: dict[str, ReportingForm]
 
 
-def trend(platform: Platform, wh: Warehouse, week: Week, weeks: int = TREND_WEEKS) -> list[TrendPoint]:
+def trend(catalogue: Catalogue, wh: Warehouse, week: Week, weeks: int = TREND_WEEKS) -> list[TrendPoint]:
     """The reporting forms of the ``weeks`` weeks ending with ``week``, oldest first."""
     points = []
     for w in week.history(weeks):
-        forms = week_forms(platform, wh, w)
+        forms = week_forms(catalogue, wh, w)
         points.append(TrendPoint(w, forms.province, forms.units))
     return points
 
@@ -154,9 +154,8 @@ class ViolationCounts:
     previous_8_avg: float  # violations per week over the 8 weeks before
 
 
-def violation_counts(platform: Platform, wh: Warehouse, week: Week) -> ViolationCounts:
+def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> ViolationCounts:
     """Count the open violations of ``week`` and of the 8 weeks before it (one query)."""
-    catalogue = platform.catalogue
     first = week.previous(8)
     from_s, _ = week_bounds(first)
     _, to_s = week_bounds(week)
@@ -201,7 +200,7 @@ def violation_counts(platform: Platform, wh: Warehouse, week: Week) -> Violation
             current = catalogue.current(unit_code)
             units.setdefault(current, UnitCount(current)).dossiers += int(n)
             dossiers += int(n)
-    rule_order = {r.rule_id: i for i, r in enumerate(_all_rules())}
+    rule_order = {r.rule_id: i for i, r in enumerate(RULEBOOK_V1.all_rules)}
     return ViolationCounts(
         week=week,
         rules=sorted(
@@ -215,12 +214,6 @@ def violation_counts(platform: Platform, wh: Warehouse, week: Week) -> Violation
         findings=sum(r.count for r in rules.values() if r.kind != "violation"),
         previous_8_avg=round(sum(unit_prior.values()) / 8, 2),
     )
-
-
-def _all_rules() -> tuple[Any, ...]:
-    from inspections.rulebook import RULEBOOK_V1
-
-    return RULEBOOK_V1.all_rules
 
 
 # -- data quality -----------------------------------------------------------------------------------------
@@ -295,7 +288,7 @@ class DossierFacts:
     status: str
 
 
-def week_violations(platform: Platform, wh: Warehouse, week: Week) -> dict[str, list[ViolationRecord]]:
+def week_violations(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[ViolationRecord]]:
     """The week's open violations and findings per current unit."""
     from_s, to_s = week_bounds(week)
     found: dict[str, list[ViolationRecord]] = defaultdict(list)
@@ -306,16 +299,16 @@ def week_violations(platform: Platform, wh: Warehouse, week: Week) -> dict[str, 
         record = ViolationRecord(
             dossier_id, rule_id, event_id, kind, severity, unit_code, procedure, at, basis, evidence
         )
-        found[platform.catalogue.current(unit_code)].append(record)
+        found[catalogue.current(unit_code)].append(record)
     return dict(found)
 
 
-def clean_dossiers(platform: Platform, wh: Warehouse, week: Week) -> dict[str, list[str]]:
+def clean_dossiers(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[str]]:
     """Per current unit, the dossiers of the week's reporting form that have no open violation."""
     params = {"start": week.start, "end": week.end, "t": epoch_us(period_as_of(week.end))}
     found: dict[str, list[str]] = defaultdict(list)
     for dossier_id, unit_code in wh.query(load_sql("report_clean_dossiers"), params):
-        found[platform.catalogue.current(unit_code)].append(dossier_id)
+        found[catalogue.current(unit_code)].append(dossier_id)
     return dict(found)
 
 

@@ -1,58 +1,21 @@
-"""The weekly report as data: everything the HTML, PDF and XLSX writers render, gathered once."""
+"""The weekly report as data: everything the HTML, PDF and XLSX writers render, gathered once.
+
+The builder takes the catalogue, the header, the warehouse and the week — what the report is made of —
+so the writers render a finished ``WeeklyReport`` and nothing reads the warehouse twice.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from bootstrap.platform import Platform
-from inspections.catalogue import Catalogue, Level
+from inspections.catalogue import Catalogue
 from inspections.metrics import ReportingForm
 from inspections.weeks import Week
 from reporting import gather
+from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts, short_unit_name
 from warehouse.base import Warehouse
-
-
-@dataclass(frozen=True, slots=True)
-class ReportHeader:
-    """The official header: issuing body (two lines), place and date of issue."""
-
-    issuer: str
-    team: str
-    place: str
-    issued_on: date
-
-
-def province_unit_name(catalogue: Catalogue) -> str:
-    """The name of the province-level unit (the catalogue's name when it has none)."""
-    for unit in catalogue.units.values():
-        if unit.level is Level.PROVINCE and unit.valid_to is None:
-            return unit.name
-    return re.sub(r"\s*\(.*\)\s*$", "", catalogue.meta.name)
-
-
-def default_place(catalogue: Catalogue) -> str:
-    """The place name of the date line: the province's name without "Ủy ban nhân dân" and "Tỉnh"."""
-    name = province_unit_name(catalogue)
-    for prefix in ("Ủy ban nhân dân ", "Uỷ ban nhân dân ", "UBND ", "Tỉnh ", "tỉnh ", "Thành phố "):
-        if name.startswith(prefix):
-            name = name[len(prefix) :]
-    return name.strip() or catalogue.meta.name
-
-
-def make_header(platform: Platform, week: Week, lang: str) -> ReportHeader:
-    """The header from the settings (``report_issuer``, ``report_team``, ``report_place``) or, unset, from
-    the catalogue's province; the report is dated the Monday after its week (when it is issued)."""
-    settings = platform.settings
-    catalogue = platform.catalogue
-    texts = Texts(lang)
-    issuer = settings.report_issuer or province_unit_name(catalogue).upper()
-    team = settings.report_team or texts("default_team")
-    place = settings.report_place or default_place(catalogue)
-    return ReportHeader(issuer=issuer, team=team, place=place, issued_on=week.end)
 
 
 class Names:
@@ -82,7 +45,7 @@ class WeeklyReport:
 
     lang: str
     week: Week
-    header: ReportHeader
+    header: Letterhead
     forms: gather.WeekForms
     ranking: list[gather.RankedUnit]
     trend: list[gather.TrendPoint]
@@ -173,23 +136,22 @@ class WeeklyReport:
         )
 
 
-def build_report(platform: Platform, wh: Warehouse, week: Week, lang: str) -> WeeklyReport:
-    """Gather everything the weekly report shows."""
-    Texts(lang)  # rejects an unknown language before any query
-    forms = gather.week_forms(platform, wh, week)
-    points = gather.trend(platform, wh, week.previous(), gather.TREND_WEEKS - 1)
+def build_report(catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week) -> WeeklyReport:
+    """Gather everything the weekly report shows, in ``header.lang``."""
+    forms = gather.week_forms(catalogue, wh, week)
+    points = gather.trend(catalogue, wh, week.previous(), gather.TREND_WEEKS - 1)
     points.append(gather.TrendPoint(week, forms.province, forms.units))
     return WeeklyReport(
-        lang=lang,
+        lang=header.lang,
         week=week,
-        header=make_header(platform, week, lang),
+        header=letterhead(header, week),
         forms=forms,
         ranking=gather.rank_units(forms.units),
         trend=points,
-        violations=gather.violation_counts(platform, wh, week),
+        violations=gather.violation_counts(catalogue, wh, week),
         quality=gather.quality(wh, week),
-        names=Names(platform.catalogue),
-        sample_catalogue=platform.catalogue.meta.sample,
+        names=Names(catalogue),
+        sample_catalogue=catalogue.meta.sample,
     )
 
 

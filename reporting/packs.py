@@ -12,13 +12,13 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from bootstrap.platform import Platform
+from inspections.catalogue import Catalogue
 from inspections.weeks import Week
 from reporting import gather
 from reporting import tables as tb
+from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.html import render
 from reporting.i18n import Texts
-from reporting.model import ReportHeader, make_header
 from reporting.xlsx import put_table, sheet_title, size_columns
 from warehouse.base import Warehouse
 
@@ -43,13 +43,13 @@ class UnitPack:
         return sorted({v.dossier_id for v in self.violations})
 
 
-def gather_packs(platform: Platform, wh: Warehouse, week: Week, sample_size: int) -> list[UnitPack]:
+def gather_packs(catalogue: Catalogue, wh: Warehouse, week: Week, sample_size: int) -> list[UnitPack]:
     """One pack per current unit with dossiers (in the week's reporting form) or violations in ``week``."""
     if sample_size < 0:
         raise ValueError(f"sample_size must be >= 0, not {sample_size}")
-    forms = gather.week_forms(platform, wh, week)
-    violations = gather.week_violations(platform, wh, week)
-    clean = gather.clean_dossiers(platform, wh, week)
+    forms = gather.week_forms(catalogue, wh, week)
+    violations = gather.week_violations(catalogue, wh, week)
+    clean = gather.clean_dossiers(catalogue, wh, week)
     units = sorted({code for code, f in forms.units.items() if f.received_total} | set(violations))
     samples = {
         unit: gather.reproducible_sample(clean.get(unit, []), unit, week, sample_size) for unit in units
@@ -58,7 +58,6 @@ def gather_packs(platform: Platform, wh: Warehouse, week: Week, sample_size: int
     wanted |= {d for chosen in samples.values() for d in chosen}
     timelines = gather.timelines(wh, wanted)
     facts = gather.dossier_facts(wh, wanted)
-    catalogue = platform.catalogue
     packs = []
     for unit in units:
         found = violations.get(unit, [])
@@ -197,7 +196,7 @@ def pack_file_stem(unit: str) -> str:
     return _SAFE.sub("_", unit)
 
 
-def write_pack_html(t: Texts, header: ReportHeader, week: Week, pack: UnitPack, path: Path) -> Path:
+def write_pack_html(t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path) -> Path:
     text = render(
         "pack.html.j2",
         lang=t.lang,
@@ -215,7 +214,7 @@ def write_pack_html(t: Texts, header: ReportHeader, week: Week, pack: UnitPack, 
     return path
 
 
-def write_pack_xlsx(t: Texts, header: ReportHeader, week: Week, pack: UnitPack, path: Path) -> Path:
+def write_pack_xlsx(t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_title(t("sheet_violating"))
@@ -254,16 +253,16 @@ def write_pack_xlsx(t: Texts, header: ReportHeader, week: Week, pack: UnitPack, 
 
 
 def write_packs(
-    platform: Platform, wh: Warehouse, week: Week, out_dir: Path, lang: str, sample_size: int
+    catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week, out_dir: Path, sample_size: int
 ) -> list[Path]:
     """Write ``out_dir/units/<unit>.xlsx`` and ``.html`` for every unit with dossiers or violations."""
-    t = Texts(lang)
-    header = make_header(platform, week, lang)
+    t = Texts(header.lang)
+    dated = letterhead(header, week)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for pack in gather_packs(platform, wh, week, sample_size):
+    for pack in gather_packs(catalogue, wh, week, sample_size):
         stem = pack_file_stem(pack.unit)
-        written.append(write_pack_xlsx(t, header, week, pack, folder / f"{stem}.xlsx"))
-        written.append(write_pack_html(t, header, week, pack, folder / f"{stem}.html"))
+        written.append(write_pack_xlsx(t, dated, week, pack, folder / f"{stem}.xlsx"))
+        written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html"))
     return written

@@ -16,10 +16,12 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from reporting import tables as tb
+from reporting.header import Letterhead
 from reporting.html import blocking_warning
-from reporting.model import ReportHeader, WeeklyReport
+from reporting.model import WeeklyReport
 
 FONT = "DejaVu"
 _FONT_FILES = {
@@ -87,7 +89,7 @@ def _underline(pdf: FPDF, x: float, width: float, share: float) -> None:
     pdf.set_y(y + 1.5)
 
 
-def official_header(pdf: FPDF, header: ReportHeader, national: str, motto: str, place_date: str) -> None:
+def official_header(pdf: FPDF, header: Letterhead, national: str, motto: str, place_date: str) -> None:
     """The two-column official header and the place-and-date line."""
     left_x, left_w = pdf.l_margin, 72.0
     right_w = 96.0
@@ -165,8 +167,6 @@ def draw_table(pdf: FPDF, table: tb.Table, *, size: float = 7.5, width: float | 
 
 def image(pdf: FPDF, path: Path, width: float) -> None:
     # Reserve the image's height first: a chart is never split from its page top.
-    from PIL import Image
-
     with Image.open(path) as img:
         w_px, h_px = img.size
     height = width * h_px / w_px

@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from checks import run_checks, store_results
+from checks.formatting import number
 from checks.results import QualityRun
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import (
@@ -22,6 +24,7 @@ from dossier_audit.cli.common import (
     platform_for,
     warehouse_session,
 )
+from inspections.weeks import Week, WeekError
 
 LANGS = ("vi", "en")
 
@@ -46,8 +49,6 @@ def check(
     (reports built on this data say so on their first page), 2 on bad arguments or warehouse errors.
     With --json, the run (every check's result) as one JSON object on stdout.
     """
-    from checks import run_checks, store_results
-    from inspections.weeks import Week, WeekError
 
     def go() -> QualityRun:
         if lang not in LANGS:
@@ -59,7 +60,7 @@ def check(
         instant = parse_instant(now) if now is not None else None
         platform = platform_for(catalogue)
         with warehouse_session(warehouse) as wh:
-            run = run_checks(platform, wh, scope, now=instant)
+            run = run_checks(platform.catalogue, platform.rulebooks, wh, scope, now=instant)
             store_results(wh, run)
         return run
 
@@ -109,8 +110,6 @@ _TEXT: dict[str, dict[str, str]] = {
 
 
 def _print_run(run: QualityRun, lang: str) -> None:
-    from checks.base import number
-
     text = _TEXT[lang]
     scope = f"{text['week']} {run.week}" if run.week else text["whole"]
     table = Table(title=f"{text['title']} — {scope}", title_justify="left")

@@ -18,6 +18,9 @@ from dossier_audit.cli.common import (
     platform_for,
     warehouse_session,
 )
+from inspections.weeks import Week, WeekError
+from reporting.api import write_audit_packs, write_weekly_report
+from reporting.gather import newest_event
 
 
 @app.command()
@@ -46,15 +49,12 @@ def report(
 ) -> None:
     """Write the weekly leadership report (report.html, report.pdf, report.xlsx and charts) and the per-unit
     audit packs; print the files written, one per line, on stdout."""
-    from inspections.weeks import Week, WeekError
-    from reporting.api import write_audit_packs, write_weekly_report
-    from reporting.gather import newest_event
 
     def go() -> tuple[str, list[Path]]:
         if lang is not None and lang not in ("vi", "en"):
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         platform = platform_for(catalogue)
-        language = lang or platform.settings.lang
+        header = platform.report_header(lang)
         chosen: Week | None = None
         if week is not None:
             try:
@@ -70,10 +70,10 @@ def report(
                 chosen = Week.last_complete(newest)
             target = out if out is not None else platform.settings.reports_dir / str(chosen)
             try:
-                written = write_weekly_report(platform, wh, chosen, target, lang=language)
+                written = write_weekly_report(platform.catalogue, header, wh, chosen, target)
                 if packs:
                     written += write_audit_packs(
-                        platform, wh, chosen, target, lang=language, sample_size=sample_size
+                        platform.catalogue, header, wh, chosen, target, sample_size=sample_size
                     )
             except OSError as exc:
                 raise UsageError(f"cannot write the report into {target}: {exc.strerror or exc}") from None

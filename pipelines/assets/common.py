@@ -14,8 +14,8 @@ from dagster import AssetExecutionContext, MetadataValue
 
 from inspections.weeks import Week
 from pipelines.partitions import week_of_key
+from pipelines.report_runs import ReportRun, record_run
 from pipelines.resources import PlatformResource
-from pipelines.runs import ReportRun, record_run
 from warehouse.base import Warehouse
 
 GROUP = "weekly_reports"

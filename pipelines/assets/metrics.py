@@ -79,7 +79,7 @@ def build_metric_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         week = week_of(context)
         out_dir = platform.week_dir(week)
         with warehouse.open() as wh, report_run(context, wh, "weekly_metrics", platform, week) as run:
-            data = reporting_api.weekly_metrics(platform.platform(), wh, week)
+            data = reporting_api.weekly_metrics(platform.platform().catalogue, wh, week)
             path = write_json(out_dir / METRICS_FILE, data)
             figures = form_figures(data.get("province"))
             run.detail = {"path": str(path), **figures}
@@ -107,7 +107,7 @@ def build_metric_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         week = week_of(context)
         out_dir = platform.week_dir(week)
         with warehouse.open() as wh, report_run(context, wh, "violation_summary", platform, week) as run:
-            data = reporting_api.violation_summary(platform.platform(), wh, week)
+            data = reporting_api.violation_summary(platform.platform().catalogue, wh, week)
             path = write_json(out_dir / VIOLATIONS_FILE, data)
             figures = summary_figures(data)
             run.detail = {"path": str(path), **figures}

@@ -1,5 +1,5 @@
 """The week's data-quality run: every Great Expectations suite, stored in the warehouse (the reports read
-it) and reported to Dagster as one asset check per suite (see ``pipelines.checks``)."""
+it) and reported to Dagster as one asset check per suite (see ``pipelines.asset_checks``)."""
 
 # No ``from __future__ import annotations``: Dagster reads context and resource types from annotations.
 
@@ -13,9 +13,9 @@ from dagster import (
 )
 
 import checks as quality
+from pipelines.asset_checks import check_results, check_specs
 from pipelines.assets.common import GROUP, paths_metadata, report_run, week_of, write_json
 from pipelines.assets.warehouse_tables import DOSSIERS, EVENTS
-from pipelines.checks import check_results, check_specs
 from pipelines.resources import PlatformResource, WarehouseResource
 
 DATA_QUALITY = AssetKey("data_quality")
@@ -39,7 +39,8 @@ def build_quality_assets(partitions: PartitionsDefinition) -> list[AssetsDefinit
         week = week_of(context)
         out_dir = platform.week_dir(week)
         with warehouse.open() as wh, report_run(context, wh, "data_quality", platform, week) as run:
-            result = quality.run_checks(platform.platform(), wh, week)
+            components = platform.platform()
+            result = quality.run_checks(components.catalogue, components.rulebooks, wh, week)
             quality.store_results(wh, result)
             failures = result.blocking_failures
             path = write_json(

@@ -40,7 +40,9 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         with warehouse.open() as wh, report_run(context, wh, "leadership_report", platform, week) as run:
             blocking = [r for r in quality_results.latest_results(wh, week) if r.blocking and not r.success]
             with staged(out_dir, "leadership_report") as staging:
-                written = reporting_api.write_weekly_report(platform.platform(), wh, week, staging, lang=lang)
+                written = reporting_api.write_weekly_report(
+                    platform.platform().catalogue, platform.report_header(), wh, week, staging
+                )
                 paths = publish(staging, out_dir, written)
             run.detail = {"paths": [str(p) for p in paths], "blocking_quality_failures": len(blocking)}
         return MaterializeResult(
@@ -71,7 +73,12 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         with warehouse.open() as wh, report_run(context, wh, "audit_packs", platform, week) as run:
             with staged(out_dir, "audit_packs") as staging:
                 written = reporting_api.write_audit_packs(
-                    platform.platform(), wh, week, staging, lang=lang, sample_size=platform.audit_sample_size
+                    platform.platform().catalogue,
+                    platform.report_header(),
+                    wh,
+                    week,
+                    staging,
+                    sample_size=platform.audit_sample_size,
                 )
                 paths = publish(staging, out_dir, written)
             units = sorted({p.stem for p in paths if p.parent.name == "units"})

@@ -10,7 +10,8 @@ import pytest
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from tests.checks.helpers import Loader, prepare
-from warehouse.base import Warehouse, open_warehouse
+from warehouse import open_warehouse
+from warehouse.base import Warehouse
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,12 @@ from datetime import UTC, datetime
 
 import pandas as pd  # type: ignore[import-untyped]
 
-from checks.base import DOSSIERS, Check, Engine, Scope, SuiteRun, jsonable, local_time, number
-from checks.data import Inputs
+from checks.check import DOSSIERS, Check
+from checks.engine import Engine
+from checks.formatting import jsonable, local_time, number
+from checks.inputs import Inputs
+from checks.scope import Scope
+from checks.suite_run import SuiteRun
 from inspections.weeks import Week
 
 
@@ -44,7 +48,9 @@ def test_jsonable_makes_pandas_and_numpy_values_plain():
 
 
 def test_a_check_that_cannot_run_fails_with_the_error(platform):
-    inputs = Inputs(platform, None, Scope(None), datetime(2025, 11, 20, tzinfo=UTC))  # no warehouse needed
+    inputs = Inputs(  # no warehouse needed
+        None, Scope(None), datetime(2025, 11, 20, tzinfo=UTC), platform.catalogue, platform.rulebooks
+    )
     suite = SuiteRun("test", inputs, Engine())
     check = Check(
         expectation="no such column",

@@ -15,7 +15,8 @@ from dossier_audit.cli import app
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from tests.checks.helpers import NOW, Loader, clean_events, dossier, prepare
-from warehouse.base import WarehouseError, open_warehouse
+from warehouse import open_warehouse
+from warehouse.base import WarehouseError
 
 W45 = Week.parse("2025-W45")
 CLEAN_NOW = datetime(2025, 11, 10, 8, 0, tzinfo=VN_TZ)
@@ -34,8 +35,10 @@ def test_store_and_read_back_on_both_backends(platform, warehouse):
     loader = Loader(platform, wh)
     assert latest_results(wh, W45) == []
     loader.load(clean_events())
-    whole = run_checks(platform, wh, None, now=NOW)  # the whole warehouse: stale at NOW (a warning)
-    week = run_checks(platform, wh, W45, now=CLEAN_NOW)
+    whole = run_checks(
+        platform.catalogue, platform.rulebooks, wh, None, now=NOW
+    )  # the whole warehouse: stale at NOW (a warning)
+    week = run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=CLEAN_NOW)
     assert week.success and not whole.success and not whole.blocking_failures
     store_results(wh, whole)
     store_results(wh, week)
@@ -45,7 +48,7 @@ def test_store_and_read_back_on_both_backends(platform, warehouse):
     assert latest_results(wh, Week.parse("2025-W46")) == []
     # A newer run of the week replaces the older one for readers.
     loader.load(bad_due_date())
-    newer = run_checks(platform, wh, W45, now=CLEAN_NOW)
+    newer = run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=CLEAN_NOW)
     assert [r.expectation for r in newer.blocking_failures] == ["dossiers.due_at is not before received_at"]
     store_results(wh, newer)
     back = latest_results(wh, W45)
@@ -64,7 +67,7 @@ def test_run_checks_on_an_uninitialised_warehouse(platform, tmp_path):
         open_warehouse(f"chdb://{tmp_path}/empty", create_database=True) as wh,
         pytest.raises(WarehouseError, match="warehouse init"),
     ):
-        run_checks(platform, wh, None)
+        run_checks(platform.catalogue, platform.rulebooks, wh, None)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def failed(run: QualityRun) -> set[str]:
 def test_clean_data_passes_every_check(platform, wh, loader):
     loader.load(clean_events())
     for week in (None, W45):
-        run = run_checks(platform, wh, week, now=CLEAN_NOW)
+        run = run_checks(platform.catalogue, platform.rulebooks, wh, week, now=CLEAN_NOW)
         assert failed(run) == set(), [r.message_en for r in run.results if not r.success]
         assert run.week == (None if week is None else "2025-W45")
         assert {r.suite for r in run.results} == {
@@ -46,7 +46,7 @@ def test_clean_data_passes_every_check(platform, wh, loader):
 
 def test_empty_week_passes(platform, wh, loader):
     loader.load(clean_events())
-    run = run_checks(platform, wh, Week.parse("2025-W40"), now=CLEAN_NOW)
+    run = run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W40"), now=CLEAN_NOW)
     assert failed(run) == set()
     assert by_key(run)["events.type is a contract event type"].element_count == 0
 
@@ -58,7 +58,7 @@ def test_uniqueness_same_event_id_under_two_dossiers(platform, wh, loader):
     stray = dossier(9, "2025-11-11")[0].model_copy(update={"event_id": events[0].event_id})
     loader.load([stray])
     for week in (None, W45, Week.parse("2025-W46")):
-        run = run_checks(platform, wh, week, now=NOW)
+        run = run_checks(platform.catalogue, platform.rulebooks, wh, week, now=NOW)
         result = by_key(run)["events.event_id is unique"]
         assert not result.success and result.blocking and result.unexpected_count == 2, week
         assert run.blocking_failures == [result]
@@ -70,7 +70,7 @@ def test_uniqueness_same_event_id_under_two_dossiers(platform, wh, loader):
     # Exact re-deliveries collapse under FINAL: not a failure.
     loader.load(events[:3])
     assert "events.event_id is unique" not in failed(
-        run_checks(platform, wh, Week.parse("2025-W44"), now=NOW)
+        run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W44"), now=NOW)
     )
 
 
@@ -97,7 +97,7 @@ def test_vocabulary_channels_and_severities(platform, wh, loader):
         "occurred_at": "2025-11-06T10:00:00+07:00", "rulebook_version": "1", "evidence": [],
     }  # fmt: skip
     wh.insert("violations", VIOLATION_COLUMNS, [[x] for x in violation_row(v, "open", NOW, "test", 1)])
-    run = run_checks(platform, wh, W45, now=NOW)
+    run = run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW)
     results = by_key(run)
     channel = results["events.data.channel is allowed for the event type"]
     assert not channel.success and channel.blocking and channel.unexpected_count == 2
@@ -114,11 +114,11 @@ def test_vocabulary_channels_and_severities(platform, wh, loader):
 
 def test_event_time_bounds_and_future(platform, wh, loader):
     loader.load(clean_events())
-    assert failed(run_checks(platform, wh, None, now=CLEAN_NOW)) == set()
+    assert failed(run_checks(platform.catalogue, platform.rulebooks, wh, None, now=CLEAN_NOW)) == set()
     old = dossier(1, "2014-12-30")
     future = dossier(2, "2025-11-21")  # the day after NOW
     loader.load(old + future)
-    run = run_checks(platform, wh, None, now=NOW)
+    run = run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW)
     results = by_key(run)
     before = results["events.occurred_at is not before 2015-01-01"]
     assert (before.success, before.blocking, before.unexpected_count, before.element_count) == (
@@ -134,10 +134,10 @@ def test_event_time_bounds_and_future(platform, wh, loader):
     assert (ahead.success, ahead.unexpected_count) == (False, 3)
     assert "12:05 20/11/2025" in ahead.message_vi
     # A day later the same events are no longer in the future; the injected clock decides.
-    later = by_key(run_checks(platform, wh, None, now=NOW + timedelta(days=2)))
+    later = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW + timedelta(days=2)))
     assert later["events.occurred_at is not in the future"].success
     with pytest.raises(ValueError, match="no time zone"):
-        run_checks(platform, wh, None, now=datetime(2025, 11, 20))
+        run_checks(platform.catalogue, platform.rulebooks, wh, None, now=datetime(2025, 11, 20))
 
 
 def test_due_date_before_reception(platform, wh, loader):
@@ -148,7 +148,9 @@ def test_due_date_before_reception(platform, wh, loader):
         }
     )
     loader.load(events)
-    result = by_key(run_checks(platform, wh, W45, now=NOW))["dossiers.due_at is not before received_at"]
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
+        "dossiers.due_at is not before received_at"
+    ]
     assert (result.success, result.blocking, result.unexpected_count, result.element_count) == (
         False,
         True,
@@ -166,7 +168,7 @@ def test_catalogue_codes(platform, wh, loader):
     )
     loader.load([ev("transferred", "2025-11-05 10:00", {"to_unit_code": "888.88.88.X88"},
                     dossier=dossier(1)[0].dossier_id, unit=UNIT)])  # fmt: skip
-    results = by_key(run_checks(platform, wh, W45, now=NOW))
+    results = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))
     unit = results["events.unit_code is in the catalogue"]
     assert (unit.success, unit.blocking, unit.unexpected_count) == (False, True, 3)
     assert unit.details["unexpected_values"] == [{"value": "999.99.99.X99", "count": 3}]
@@ -186,7 +188,7 @@ def test_catalogue_codes(platform, wh, loader):
 
 def test_catalogue_uses_the_newest_snapshot(platform, wh, loader):
     loader.load(clean_events())
-    assert by_key(run_checks(platform, wh, W45, now=NOW))[
+    assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
         "dossiers.procedure_code is in the catalogue"
     ].success
     # A newer snapshot without the procedure: the dossiers' code is now unknown.
@@ -196,7 +198,9 @@ def test_catalogue_uses_the_newest_snapshot(platform, wh, loader):
     wh.insert(
         "catalogue_snapshots", ["snapshot", "name", "loaded_at"], [[newer], ["newer"], [datetime.now(UTC)]]
     )
-    result = by_key(run_checks(platform, wh, W45, now=NOW))["dossiers.procedure_code is in the catalogue"]
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
+        "dossiers.procedure_code is in the catalogue"
+    ]
     assert (result.success, result.unexpected_count) == (False, 4)
     assert result.details["params"]["catalogue"] == f"warehouse snapshot {newer}"
 
@@ -206,13 +210,13 @@ def test_lifecycle_events_after_end(platform, wh, loader):
     first = events[0].dossier_id
     ok_after = [apology("2025-11-04 17:00", "2025-11-10 17:00", dossier=first, unit=UNIT)]
     loader.load(events + ok_after)
-    result = by_key(run_checks(platform, wh, W45, now=NOW))[
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
         "events.occurred_at is not after the dossier's end"
     ]
     assert result.success, result.message_en  # returned and corrections may follow the end
     loader.load([ev("supplement_requested", "2025-11-05 09:00", {"notice_id": "BS-9", "reason": "",
                      "requested_documents": []}, dossier=first, unit=UNIT, event_id="late-1")])  # fmt: skip
-    result = by_key(run_checks(platform, wh, W45, now=NOW))[
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
         "events.occurred_at is not after the dossier's end"
     ]
     assert (result.success, result.blocking, result.unexpected_count) == (False, False, 1)
@@ -221,18 +225,26 @@ def test_lifecycle_events_after_end(platform, wh, loader):
 
 
 def test_freshness(platform, wh, loader):
-    empty = by_key(run_checks(platform, wh, None, now=NOW))["events: the newest occurred_at is recent"]
+    empty = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW))[
+        "events: the newest occurred_at is recent"
+    ]
     assert not empty.success and not empty.blocking and "không có" in empty.message_vi
     loader.load(clean_events())  # newest event: Friday 2025-11-07 16:00 local
     newest = datetime(2025, 11, 7, 16, 0, tzinfo=UTC) - timedelta(hours=7)
-    fresh = by_key(run_checks(platform, wh, None, now=newest + timedelta(days=2)))
+    fresh = by_key(
+        run_checks(platform.catalogue, platform.rulebooks, wh, None, now=newest + timedelta(days=2))
+    )
     assert fresh["events: the newest occurred_at is recent"].success
-    stale = by_key(run_checks(platform, wh, None, now=NOW))["events: the newest occurred_at is recent"]
+    stale = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW))[
+        "events: the newest occurred_at is recent"
+    ]
     assert (stale.success, stale.blocking, stale.unexpected_count) == (False, False, 1)
     assert stale.message_en.startswith("Data not fresh: newest event at 2025-11-07 16:00 (UTC+7)")
     # For a past week the reference is the week's end (Monday 10 Nov 00:00 local), not the clock.
-    week = by_key(run_checks(platform, wh, W45, now=NOW))["events: the newest occurred_at is recent"]
-    assert week.success
-    assert not by_key(run_checks(platform, wh, Week.parse("2025-W46"), now=NOW))[
+    week = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
         "events: the newest occurred_at is recent"
-    ].success
+    ]
+    assert week.success
+    assert not by_key(
+        run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W46"), now=NOW)
+    )["events: the newest occurred_at is recent"].success

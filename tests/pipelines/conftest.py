@@ -18,7 +18,7 @@ from dossier_audit.jobs.warehouse import init, load_file
 from dossier_audit.simulator import SimulationConfig, simulate
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
-from warehouse.base import open_warehouse
+from warehouse import open_warehouse
 
 #: Nine weeks, Monday 2025-09-01 to Sunday 2025-11-02, audited as of the Monday after.
 START, END = date(2025, 9, 1), date(2025, 11, 3)

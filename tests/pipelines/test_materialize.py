@@ -15,11 +15,11 @@ import checks
 from bootstrap.platform import Platform
 from checks.results import CheckResult, QualityRun, latest_results
 from dossier_audit.jobs.warehouse import metrics_warehouse
-from pipelines.runner import materialize_week
-from pipelines.runs import report_runs
+from pipelines.inprocess import materialize_week
+from pipelines.report_runs import report_runs
 from reporting import api as reporting_api
 from tests.pipelines.conftest import WEEK
-from warehouse.base import open_warehouse
+from warehouse import open_warehouse
 
 KINDS = {"weekly_metrics", "violation_summary", "data_quality", "leadership_report", "audit_packs"}
 
@@ -95,12 +95,12 @@ def first_page(pdf: Path) -> str:
 def _fast_reports(monkeypatch, *, leadership: bool = True):
     """Stand-ins for the report writers where the reports are not what a test is about."""
 
-    def report(platform, wh, week, out_dir, *, lang="vi"):
+    def report(catalogue, header, wh, week, out_dir):
         path = out_dir / "report.html"
-        path.write_text(f"{week} {lang}", encoding="utf-8")
+        path.write_text(f"{week} {header.lang}", encoding="utf-8")
         return [path]
 
-    def packs(platform, wh, week, out_dir, *, lang="vi", sample_size=10):
+    def packs(catalogue, header, wh, week, out_dir, *, sample_size=10):
         (out_dir / "units").mkdir()
         path = out_dir / "units" / "U1.xlsx"
         path.write_bytes(b"x")
@@ -114,8 +114,8 @@ def _fast_reports(monkeypatch, *, leadership: bool = True):
 def _failing_blocking_suite(monkeypatch):
     real = checks.run_checks
 
-    def run_checks(platform, wh, week, *, now=None):
-        run = real(platform, wh, week, now=now)
+    def run_checks(catalogue, rulebooks, wh, week, *, now=None):
+        run = real(catalogue, rulebooks, wh, week, now=now)
         bad = CheckResult(
             "uniqueness", "events.event_id is unique", "event_id", False, True, 2, 100,
             "trùng mã sự kiện", "duplicate event ids", datetime.now(UTC), str(week),
@@ -144,16 +144,16 @@ def test_a_failed_blocking_check_still_builds_the_report_which_says_so_first(set
 
 
 def test_halting_on_blocking_failures_skips_the_reports(settings, monkeypatch):
-    from pipelines import runner
+    from pipelines import inprocess
 
     _fast_reports(monkeypatch)
     _failing_blocking_suite(monkeypatch)
-    real = runner.PlatformResource
+    real = inprocess.PlatformResource
 
     def halting(**kwargs):
         return real(**kwargs, halt_on_blocking_failure=True)
 
-    monkeypatch.setattr(runner, "PlatformResource", halting)
+    monkeypatch.setattr(inprocess, "PlatformResource", halting)
     result = materialize_week(settings, WEEK, raise_on_error=False)
     assert result.checks["data_quality:uniqueness_suite"] is False
     assert "weekly_metrics" in result.metadata and "data_quality" in result.metadata

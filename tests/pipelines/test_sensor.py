@@ -24,7 +24,8 @@ from pipelines.sensors import (
     latest_week,
 )
 from tests.pipelines.conftest import AS_OF
-from warehouse.base import Warehouse, open_warehouse
+from warehouse import open_warehouse
+from warehouse.base import Warehouse
 from warehouse.store import REJECTION_COLUMNS, VIOLATION_COLUMNS, now_version, violation_row
 
 REPO = defs.get_repository_def()

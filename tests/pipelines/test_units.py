@@ -9,8 +9,8 @@ from dagster import AssetCheckSeverity, AssetKey
 
 from checks import SUITES, SuiteInfo
 from checks.results import CheckResult
+from pipelines.asset_checks import check_results, check_specs
 from pipelines.assets.common import publish, staged
-from pipelines.checks import check_results, check_specs
 
 ASSET = AssetKey("data_quality")
 SUITE_A = SuiteInfo("a", True, "blocking suite")
@@ -83,8 +83,8 @@ def test_publish_replaces_what_a_previous_run_wrote(tmp_path):
 @pytest.mark.parametrize("weeks_ahead", [-200, -60, -1, 0, 1])
 def test_the_runner_partitions_hold_any_week_it_is_asked_for(weeks_ahead):
     from inspections.weeks import Week
+    from pipelines.inprocess import partitions_for
     from pipelines.partitions import key_of_week
-    from pipelines.runner import partitions_for
 
     now = datetime.now(UTC)
     week = Week.containing(now).next(weeks_ahead)  # -1: the week just ended; 0: this week so far

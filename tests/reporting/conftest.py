@@ -19,8 +19,11 @@ from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from dossier_audit.jobs.warehouse import init, load_file
 from dossier_audit.simulator import SimulationConfig, simulate
+from inspections.catalogue import Catalogue
 from inspections.weeks import Week
-from warehouse.base import Warehouse, open_warehouse
+from reporting.header import ReportHeader
+from warehouse import open_warehouse
+from warehouse.base import Warehouse
 
 #: Nine weeks (2025-09-08 .. 2025-11-09), 400 dossiers: W45 is the last full week.
 SIM = SimulationConfig(start=date(2025, 9, 8), end=date(2025, 11, 10), dossiers=400, seed=3)
@@ -35,6 +38,14 @@ class Province:
     url: str
     events: Path
     as_of: datetime
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.platform.catalogue
+
+    def header(self, lang: str = "vi") -> ReportHeader:
+        """The header the reports are issued under, in ``lang`` (Vietnamese unless a test says so)."""
+        return self.platform.report_header(lang)
 
 
 def simulate_province(directory: Path) -> tuple[Path, datetime]:

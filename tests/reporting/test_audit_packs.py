@@ -21,7 +21,7 @@ SAMPLE = 3
 @pytest.fixture(scope="module")
 def packs(province: Province, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("packs")
-    write_audit_packs(province.platform, province.wh, WEEK, out, sample_size=SAMPLE)
+    write_audit_packs(province.catalogue, province.header(), province.wh, WEEK, out, sample_size=SAMPLE)
     return out
 
 
@@ -42,7 +42,7 @@ def truth(province: Province) -> dict[str, list[tuple[str, str, str]]]:
 
 
 def test_a_pack_per_unit_with_dossiers_or_violations(province: Province, packs: Path, truth) -> None:
-    metrics = weekly_metrics(province.platform, province.wh, WEEK)
+    metrics = weekly_metrics(province.catalogue, province.wh, WEEK)
     with_dossiers = {code for code, f in metrics["units"].items() if f["received"]["total"]}
     expected = with_dossiers | set(truth)
     files = sorted(p.name for p in (packs / "units").iterdir())
@@ -83,7 +83,7 @@ def test_evidence_timeline_holds_every_event_of_the_dossier(province: Province, 
 def test_sample_is_clean_reproducible_and_of_the_unit(
     province: Province, packs: Path, tmp_path: Path
 ) -> None:
-    write_audit_packs(province.platform, province.wh, WEEK, tmp_path, sample_size=SAMPLE)
+    write_audit_packs(province.catalogue, province.header(), province.wh, WEEK, tmp_path, sample_size=SAMPLE)
     violating = {
         row[0]
         for row in province.wh.query("SELECT DISTINCT dossier_id FROM violations FINAL WHERE state = 'open'")
@@ -104,8 +104,8 @@ def test_sample_is_clean_reproducible_and_of_the_unit(
 
 def test_pack_reproducible_with_a_different_sample_size(province: Province, tmp_path: Path) -> None:
     """A bigger sample keeps the smaller one as its prefix (each dossier's place is fixed by its hash)."""
-    write_audit_packs(province.platform, province.wh, WEEK, tmp_path / "a", sample_size=2)
-    write_audit_packs(province.platform, province.wh, WEEK, tmp_path / "b", sample_size=5)
+    write_audit_packs(province.catalogue, province.header(), province.wh, WEEK, tmp_path / "a", sample_size=2)
+    write_audit_packs(province.catalogue, province.header(), province.wh, WEEK, tmp_path / "b", sample_size=5)
     unit = "000.00.02.H99"
     small = [r[0] for r in xlsx_cells(tmp_path / "a" / "units" / f"{unit}.xlsx")["Mẫu kiểm tra"][1:3]]
     big = [r[0] for r in xlsx_cells(tmp_path / "b" / "units" / f"{unit}.xlsx")["Mẫu kiểm tra"][1:6]]
@@ -114,11 +114,11 @@ def test_pack_reproducible_with_a_different_sample_size(province: Province, tmp_
 
 def test_negative_sample_size_is_refused(province: Province, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="sample_size must be >= 0"):
-        write_audit_packs(province.platform, province.wh, WEEK, tmp_path, sample_size=-1)
+        write_audit_packs(province.catalogue, province.header(), province.wh, WEEK, tmp_path, sample_size=-1)
 
 
 def test_english_pack(province: Province, tmp_path: Path, truth) -> None:
-    write_audit_packs(province.platform, province.wh, WEEK, tmp_path, lang="en", sample_size=1)
+    write_audit_packs(province.catalogue, province.header("en"), province.wh, WEEK, tmp_path, sample_size=1)
     unit = next(iter(sorted(truth)))
     sheets = xlsx_cells(tmp_path / "units" / f"{unit}.xlsx")
     assert set(sheets) == {"Violating dossiers", "Timelines", "Verification sample"}

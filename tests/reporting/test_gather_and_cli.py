@@ -18,12 +18,13 @@ from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import gather
 from reporting.api import violation_summary, weekly_metrics
+from reporting.header import default_place, letterhead, province_unit_name
 from reporting.i18n import Texts, short_unit_name
-from reporting.model import default_place, province_unit_name
 from reporting.packs import gather_packs
 from tests.reporting.conftest import WEEK, Province, load_province
 from tests.warehouse.server import ClickHouseServer
-from warehouse.base import WarehouseError, open_warehouse
+from warehouse import open_warehouse
+from warehouse.base import WarehouseError
 from warehouse.store import VIOLATION_COLUMNS, violation_row
 
 runner = CliRunner()
@@ -52,8 +53,8 @@ def _store(province: Province, rows: list[tuple[dict[str, object], str, int]]) -
 
 
 def test_violations_count_in_their_local_week_open_only_and_for_successor_units(province: Province) -> None:
-    before = violation_summary(province.platform, province.wh, WEEK)
-    before_next = violation_summary(province.platform, province.wh, WEEK.next())
+    before = violation_summary(province.catalogue, province.wh, WEEK)
+    before_next = violation_summary(province.catalogue, province.wh, WEEK.next())
     rule = "REFUSAL_NO_REASON"
     sunday_night = datetime(2025, 11, 9, 23, 30, tzinfo=VN_TZ)  # W45 locally (16:30 UTC)
     monday_early = datetime(2025, 11, 10, 0, 30, tzinfo=VN_TZ)  # W46 locally, still 9 Nov in UTC
@@ -68,8 +69,8 @@ def test_violations_count_in_their_local_week_open_only_and_for_successor_units(
             (_violation("T-4", rule, sunday_night, unit=merged), "open", 1),
         ],
     )
-    after = violation_summary(province.platform, province.wh, WEEK)
-    after_next = violation_summary(province.platform, province.wh, WEEK.next())
+    after = violation_summary(province.catalogue, province.wh, WEEK)
+    after_next = violation_summary(province.catalogue, province.wh, WEEK.next())
     assert after["total"] == before["total"] + 2  # T-1 and T-4
     assert after_next["total"] == before_next["total"] + 1  # T-2
     rule_row = {r["rule_id"]: r for r in after["by_rule"]}[rule]
@@ -81,14 +82,14 @@ def test_violations_count_in_their_local_week_open_only_and_for_successor_units(
     assert merged not in {u["unit_code"] for u in after["by_unit"]}
     assert after["change"] == after["total"] - after["previous_total"]
     orjson.dumps(after)  # JSON-able
-    packs = {p.unit: p for p in gather_packs(province.platform, province.wh, WEEK, 2)}
+    packs = {p.unit: p for p in gather_packs(province.catalogue, province.wh, WEEK, 2)}
     listed = {v.dossier_id for v in packs[UNIT].violations}
     assert {"T-1", "T-4"} <= listed and not {"T-2", "T-3"} & listed
 
 
 def test_violation_summary_week_on_week(province: Province) -> None:
-    this = violation_summary(province.platform, province.wh, WEEK.previous())
-    later = violation_summary(province.platform, province.wh, WEEK)
+    this = violation_summary(province.catalogue, province.wh, WEEK.previous())
+    later = violation_summary(province.catalogue, province.wh, WEEK)
     assert later["previous_total"] == this["total"]
     by_rule = {r["rule_id"]: r["count"] for r in this["by_rule"] if r["kind"] == "violation"}
     for r in later["by_rule"]:
@@ -97,7 +98,7 @@ def test_violation_summary_week_on_week(province: Province) -> None:
 
 
 def test_weekly_metrics_are_json_and_carry_names(province: Province) -> None:
-    metrics = weekly_metrics(province.platform, province.wh, WEEK)
+    metrics = weekly_metrics(province.catalogue, province.wh, WEEK)
     assert orjson.loads(orjson.dumps(metrics)) == metrics
     assert metrics["week"] == "2025-W45"
     assert metrics["names"]["units"]["000.10.02.H99"] == "Ủy ban nhân dân Xã Đông Phú Hòa"
@@ -160,11 +161,10 @@ def test_header_defaults_from_the_catalogue(province: Province) -> None:
 def test_header_is_configurable(province: Province, tmp_path: Path) -> None:
     from bootstrap.platform import Platform
     from bootstrap.settings import load_settings
-    from reporting.model import make_header
 
     platform = Platform(load_settings(report_issuer="SỞ NỘI VỤ", report_team="ĐOÀN KIỂM TRA SỐ 2",
                                       report_place="Cần Thơ"))  # fmt: skip
-    header = make_header(platform, WEEK, "vi")
+    header = letterhead(platform.report_header("vi"), WEEK)
     assert (header.issuer, header.team, header.place, header.issued_on) == (
         "SỞ NỘI VỤ", "ĐOÀN KIỂM TRA SỐ 2", "Cần Thơ", date(2025, 11, 10)
     )  # fmt: skip
@@ -180,15 +180,15 @@ def test_report_sql_gives_the_same_figures_on_clickhouse_18(
             # Loaded before the extra rows another test may add: compare weeks those rows do not touch.
             load_province(province.platform, server, province.events, province.as_of)
             week = WEEK.previous()
-            assert weekly_metrics(province.platform, server, week) == weekly_metrics(
-                province.platform, province.wh, week
+            assert weekly_metrics(province.catalogue, server, week) == weekly_metrics(
+                province.catalogue, province.wh, week
             )
-            assert violation_summary(province.platform, server, week) == violation_summary(
-                province.platform, province.wh, week
+            assert violation_summary(province.catalogue, server, week) == violation_summary(
+                province.catalogue, province.wh, week
             )
             assert gather.newest_event(server) == gather.newest_event(province.wh)
-            on_server = gather_packs(province.platform, server, week, 3)
-            embedded = gather_packs(province.platform, province.wh, week, 3)
+            on_server = gather_packs(province.catalogue, server, week, 3)
+            embedded = gather_packs(province.catalogue, province.wh, week, 3)
             assert [(p.unit, p.sample, [v.dossier_id for v in p.violations]) for p in on_server] == [
                 (p.unit, p.sample, [v.dossier_id for v in p.violations]) for p in embedded
             ]

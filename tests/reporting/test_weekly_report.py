@@ -70,7 +70,7 @@ def vi_report(province: Province, tmp_path_factory: pytest.TempPathFactory) -> P
     out = tmp_path_factory.mktemp("report_vi")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(quality_results, "latest_results", lambda wh, week: [])
-        written = write_weekly_report(province.platform, province.wh, WEEK, out)
+        written = write_weekly_report(province.catalogue, province.header(), province.wh, WEEK, out)
     assert {p.name for p in written} >= {"report.html", "report.pdf", "report.xlsx"}
     assert all(p.exists() and p.stat().st_size > 0 for p in written)
     return out
@@ -81,7 +81,7 @@ def expected(province: Province) -> dict[str, ReportingForm]:
     """The warehouse's own figures: the province and each unit (`metrics_warehouse`, SQL)."""
     platform, wh = province.platform, province.wh
     forms = {"": metrics_warehouse(platform, wh, WEEK.start, WEEK.end)}
-    for code in weekly_metrics(platform, wh, WEEK)["units"]:
+    for code in weekly_metrics(platform.catalogue, wh, WEEK)["units"]:
         if code == "000.00.00.H99":  # the province unit's filter covers every unit under it
             continue
         forms[code] = metrics_warehouse(platform, wh, WEEK.start, WEEK.end, unit=code)
@@ -89,7 +89,7 @@ def expected(province: Province) -> dict[str, ReportingForm]:
 
 
 def test_weekly_metrics_equal_the_warehouse_metrics(province: Province, expected) -> None:
-    metrics = weekly_metrics(province.platform, province.wh, WEEK)
+    metrics = weekly_metrics(province.catalogue, province.wh, WEEK)
     assert metrics["province"] == expected[""].to_json_dict()
     assert metrics["province"]["received"]["total"] > 40  # the fixture has a real week to report
     for code, form in expected.items():
@@ -206,7 +206,7 @@ def test_charts_are_images_in_every_format(vi_report: Path) -> None:
 def test_ranking_and_violations_in_the_report(province: Province, vi_report: Path) -> None:
     from reporting.api import violation_summary
 
-    summary = violation_summary(province.platform, province.wh, WEEK)
+    summary = violation_summary(province.catalogue, province.wh, WEEK)
     rows = {key: cells for key, cells in html_tables(vi_report / "report.html")["rules"] if key}
     for rule in summary["by_rule"]:
         cells = rows[rule["rule_id"]]
@@ -221,7 +221,7 @@ def test_ranking_and_violations_in_the_report(province: Province, vi_report: Pat
 
 
 def test_empty_week_renders_a_clear_no_dossiers_report(province: Province, tmp_path: Path) -> None:
-    written = write_weekly_report(province.platform, province.wh, EMPTY_WEEK, tmp_path)
+    written = write_weekly_report(province.catalogue, province.header(), province.wh, EMPTY_WEEK, tmp_path)
     assert {p.name for p in written} >= {"report.html", "report.pdf", "report.xlsx"}
     message = "Không có hồ sơ nào trong tuần này"
     assert message in pdf_text(tmp_path / "report.pdf", first=1, last=1)
@@ -232,7 +232,7 @@ def test_empty_week_renders_a_clear_no_dossiers_report(province: Province, tmp_p
 
 
 def test_english_option(province: Province, tmp_path: Path, expected) -> None:
-    write_weekly_report(province.platform, province.wh, WEEK, tmp_path, lang="en")
+    write_weekly_report(province.catalogue, province.header("en"), province.wh, WEEK, tmp_path)
     pdf = pdf_text(tmp_path / "report.pdf")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     xlsx = all_strings(xlsx_cells(tmp_path / "report.xlsx"))
@@ -253,7 +253,7 @@ def test_english_option(province: Province, tmp_path: Path, expected) -> None:
 
 def test_unknown_language_is_refused(province: Province, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'fr' is not supported"):
-        write_weekly_report(province.platform, province.wh, WEEK, tmp_path, lang="fr")
+        write_weekly_report(province.catalogue, province.header("fr"), province.wh, WEEK, tmp_path)
 
 
 def _check(success: bool, blocking: bool, name: str) -> CheckResult:
@@ -277,7 +277,7 @@ def test_blocking_failure_is_announced_on_the_first_page(
 ) -> None:
     results = [_check(False, True, "event_id is unique"), _check(True, False, "types are known")]
     monkeypatch.setattr(quality_results, "latest_results", lambda wh, week: results)
-    write_weekly_report(province.platform, province.wh, WEEK, tmp_path)
+    write_weekly_report(province.catalogue, province.header(), province.wh, WEEK, tmp_path)
     first = " ".join(pdf_text(tmp_path / "report.pdf", first=1, last=1).split())
     assert "CẢNH BÁO: dữ liệu của báo cáo này không đạt 1 kiểm tra chất lượng bắt buộc" in first
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
@@ -294,7 +294,7 @@ def test_non_blocking_failure_has_no_banner(
 ) -> None:
     results = [_check(False, False, "freshness"), _check(True, True, "event_id is unique")]
     monkeypatch.setattr(quality_results, "latest_results", lambda wh, week: results)
-    write_weekly_report(province.platform, province.wh, WEEK, tmp_path)
+    write_weekly_report(province.catalogue, province.header(), province.wh, WEEK, tmp_path)
     assert "CẢNH BÁO" not in pdf_text(tmp_path / "report.pdf")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="blocking-warning"' not in html
@@ -302,7 +302,9 @@ def test_non_blocking_failure_has_no_banner(
 
 
 def test_quality_not_checked_is_said(province: Province, tmp_path: Path) -> None:
-    write_weekly_report(province.platform, province.wh, WEEK, tmp_path)  # latest_results raises (stub)
+    write_weekly_report(
+        province.catalogue, province.header(), province.wh, WEEK, tmp_path
+    )  # latest_results raises (stub)
     text = "Chưa kiểm tra chất lượng dữ liệu cho tuần này."
     assert text in pdf_text(tmp_path / "report.pdf")
     assert text in (tmp_path / "report.html").read_text(encoding="utf-8")

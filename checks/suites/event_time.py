@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from checks.base import EVENTS, Check, SuiteRun, local_time
+from checks.check import EVENTS, Check
+from checks.formatting import local_time
+from checks.suite_run import SuiteRun
 
 SUITE = "event_time"
 BLOCKING = True  # whether any of its expectations blocks reports

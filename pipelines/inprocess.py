@@ -1,4 +1,5 @@
-"""Materialize one week's reports through Dagster, in this process (the main job and tests call this).
+"""Materialize one week's reports through Dagster, in this process (the main job and tests call this):
+no daemon and no code server.
 
 The run uses an ephemeral Dagster instance (nothing is kept in ``DAGSTER_HOME``) and the in-process
 executor, so a warehouse session the caller already holds can be lent to the assets: chdb allows one

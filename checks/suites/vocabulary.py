@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.base import DOSSIERS, EVENTS, VIOLATIONS, Check, SuiteRun
+from checks.check import DOSSIERS, EVENTS, VIOLATIONS, Check
+from checks.suite_run import SuiteRun
 from schemas.events import END_TYPES, EventType
 
 SUITE = "vocabulary"
@@ -107,7 +108,7 @@ def run(suite: SuiteRun) -> None:
     allowed = sorted(
         {
             f"{rule.rule_id}:{rule.severity.value}"
-            for book in inputs.platform.rulebooks.versions
+            for book in inputs.rulebooks.versions
             for rule in book.all_rules
         }
     )

@@ -8,7 +8,8 @@ an event is counted twice and may change a dossier's verdict.
 
 from __future__ import annotations
 
-from checks.base import Check, Noun, SuiteRun
+from checks.check import Check, Noun
+from checks.suite_run import SuiteRun
 
 EVENT_ROWS = Noun("bản ghi sự kiện", "event rows", "event row")
 

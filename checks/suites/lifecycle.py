@@ -10,7 +10,8 @@ same second as the end goes unflagged.
 
 from __future__ import annotations
 
-from checks.base import EVENTS, Check, SuiteRun
+from checks.check import EVENTS, Check
+from checks.suite_run import SuiteRun
 from schemas.events import EventType
 
 SUITE = "lifecycle"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from checks.base import DOSSIERS, EVENTS, Check, Noun, SuiteRun
+from checks.check import DOSSIERS, EVENTS, Check, Noun
+from checks.suite_run import SuiteRun
 
 SUITE = "catalogue"
 BLOCKING = True  # whether any of its expectations blocks reports
@@ -30,7 +31,7 @@ def _known(column: str, codes: Collection[str]) -> Any:
 
 def run(suite: SuiteRun) -> None:
     inputs = suite.inputs
-    cat = inputs.catalogue
+    cat = inputs.catalogue_codes
     params = {"catalogue": cat.source}
     events = inputs.events
     suite.validate(

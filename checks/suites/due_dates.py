@@ -6,7 +6,8 @@ false lateness violations. Dossiers without an appointment date are left to the 
 
 from __future__ import annotations
 
-from checks.base import DOSSIERS, Check, SuiteRun
+from checks.check import DOSSIERS, Check
+from checks.suite_run import SuiteRun
 
 SUITE = "due_dates"
 BLOCKING = True  # whether any of its expectations blocks reports

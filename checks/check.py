@@ -1,0 +1,59 @@
+"""What a check is: one Great Expectations expectation with its verdict policy (blocking or a warning) and
+the sentences an inspector reads, in both languages.
+
+The suites declare their checks with these types; the engine builds the expectations and the suite run
+turns each verdict into a ``CheckResult``. They import nothing of Great Expectations: a check carries a
+factory that is given the library's ``expectations`` module when it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.formatting import number
+
+#: Builds one Great Expectations expectation, given the ``great_expectations.expectations`` module.
+ExpectationFactory = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Noun:
+    """What a check counts, in both languages (``sự kiện`` / ``events``)."""
+
+    vi: str
+    en: str  # plural
+    en_one: str
+
+    def count(self, n: int, lang: str) -> str:
+        """``3 hồ sơ``, ``1 dossier``, ``1,234 dossiers``."""
+        word = self.vi if lang == "vi" else self.en_one if n == 1 else self.en
+        return f"{number(n, lang)} {word}"
+
+
+EVENTS = Noun("sự kiện", "events", "event")
+DOSSIERS = Noun("hồ sơ", "dossiers", "dossier")
+VIOLATIONS = Noun("vi phạm", "violations", "violation")
+UNITS = Noun("đơn vị", "units", "unit")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One expectation with its verdict policy and the sentences an inspector reads.
+
+    Message templates are ``str.format`` strings; they may use ``{n}`` (the unexpected count with its noun,
+    "3 hồ sơ"), ``{total}`` (the element count with its noun) and any key of ``values_vi`` / ``values_en``.
+    """
+
+    expectation: str  # stable English id, e.g. "events.event_id is unique"
+    column: str | None
+    blocking: bool
+    build: ExpectationFactory
+    fail_vi: str
+    fail_en: str
+    ok_vi: str
+    ok_en: str
+    values_vi: Mapping[str, str] = field(default_factory=dict)
+    values_en: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)  # recorded in the details

@@ -1,0 +1,43 @@
+"""What a run checks: one week (in local time, as the reports count it) or the whole warehouse.
+
+A week's events are those that occurred in it and its dossiers those received in it, so a week's checks
+judge exactly the rows that week's report is built on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A week (events that occurred in it, dossiers received in it; local time) or the whole warehouse."""
+
+    week: Week | None
+
+    @property
+    def name(self) -> str | None:
+        return str(self.week) if self.week is not None else None
+
+    @property
+    def start(self) -> datetime:
+        """The first instant of the week (UTC); the epoch for the whole warehouse."""
+        return _local_midnight(self.week.start) if self.week else datetime(1970, 1, 1, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The first instant after the week (UTC); the end of ClickHouse DateTime for the whole warehouse."""
+        return _local_midnight(self.week.end) if self.week else datetime(2106, 1, 1, tzinfo=UTC)
+
+    def params(self) -> dict[str, Any]:
+        """Bound parameters of the scoped queries (``warehouse/sql/quality_*.sql``)."""
+        return {"whole": int(self.week is None), "start": self.start, "end": self.end}
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=VN_TZ).astimezone(UTC)

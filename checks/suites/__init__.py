@@ -1,0 +1,29 @@
+"""The suites, one module per concern, in report order.
+
+Each module declares ``SUITE`` (its name, ``CheckResult.suite``), ``BLOCKING`` (whether any of its
+expectations blocks reports), ``DESCRIPTION`` and ``run(SuiteRun)``. They are declarative: a suite says
+which frame it validates with which checks; reading the frames, running Great Expectations and wording the
+results happen below it (``checks.inputs``, ``checks.engine``, ``checks.suite_run``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from checks.suites import catalogue, due_dates, event_time, freshness, lifecycle, uniqueness, vocabulary
+
+#: The suite modules in report order.
+SUITE_MODULES: tuple[ModuleType, ...] = (
+    uniqueness, vocabulary, event_time, due_dates, catalogue, lifecycle, freshness,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteInfo:
+    name: str  # CheckResult.suite
+    blocking: bool  # whether any of its expectations blocks reports
+    description: str
+
+
+SUITES: tuple[SuiteInfo, ...] = tuple(SuiteInfo(m.SUITE, m.BLOCKING, m.DESCRIPTION) for m in SUITE_MODULES)

@@ -1,0 +1,56 @@
+"""The report header: built once from the settings by the composition root, defaults from the catalogue's
+province, refused in a language the reports are not written in, dated per week."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from inspections.files.catalogue import sample_catalogue
+from inspections.weeks import Week
+from reporting.header import ReportHeader, letterhead, make_header
+from reporting.i18n import LanguageError
+
+
+def test_unset_lines_come_from_the_province_and_the_language():
+    catalogue = sample_catalogue()
+    vi = make_header(catalogue, "vi")
+    assert (vi.issuer, vi.team, vi.place, vi.lang) == (
+        "ỦY BAN NHÂN DÂN TỈNH MẪU", "TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH", "Mẫu", "vi"
+    )  # fmt: skip
+    en = make_header(catalogue, "en", place="Cần Thơ")
+    assert (en.issuer, en.team, en.place) == (vi.issuer, "ADMINISTRATIVE REFORM INSPECTION TEAM", "Cần Thơ")
+
+
+def test_a_language_the_reports_lack_is_refused():
+    with pytest.raises(LanguageError, match="'fr' is not supported"):
+        ReportHeader("x", "y", "z", "fr")
+    with pytest.raises(LanguageError):
+        make_header(sample_catalogue(), "fr")
+
+
+def test_the_platform_builds_it_from_the_settings():
+    platform = Platform(load_settings(report_team="ĐOÀN KIỂM TRA SỐ 2", lang="en"))
+    header = platform.report_header()
+    assert (header.team, header.lang) == ("ĐOÀN KIỂM TRA SỐ 2", "en")  # the setting's language by default
+    assert platform.report_header("vi").lang == "vi"
+
+
+def test_a_week_is_issued_on_the_monday_after_it():
+    header = make_header(sample_catalogue(), "vi")
+    dated = letterhead(header, Week.parse("2025-W45"))
+    assert (dated.issuer, dated.team, dated.place) == (header.issuer, header.team, header.place)
+    assert dated.issued_on == date(2025, 11, 10)
+
+
+def test_importing_the_engines_loads_none_of_the_heavy_libraries():
+    # The lazy imports in checks/ and reporting/api.py are there for start-up time; this keeps them lazy.
+    heavy = ("great_expectations", "pandas", "matplotlib", "fpdf", "openpyxl")
+    code = f"import sys, checks, reporting.api; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == ""
