@@ -8,7 +8,7 @@ measures, on that same topic:
 
 - baseline: a raw kafka-python consumer (all partitions assigned, no group) that decodes every message
   with ``orjson.loads``; events/s from the first record in hand to the last one decoded;
-- sink: one :class:`streams.sink.SinkWorker` (new consumer group, fresh chdb warehouse); events/s from
+- sink: one :class:`streams.sink.worker.SinkWorker` (new consumer group, fresh chdb warehouse); events/s from
   the first record of its first batch to the write of its last batch (the group join is not throughput).
 
 It prints each round, and the medians; the last line is one JSON object with the figures.
@@ -31,14 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
-from bootstrap.platform import Platform
+from bootstrap.platform import Platform, kafka_config, platform_topics, sink_options
 from bootstrap.settings import Settings, load_settings
 from dossier_audit.simulator import SimulationConfig, simulate
 from streams.broker import EmbeddedBroker
 from streams.ingest import ingest_lines
-from streams.sink import SinkBatch, SinkWorker
-from streams.topics import ensure_topics, platform_topics
-from warehouse.base import open_warehouse
+from streams.sink.batch import SinkBatch
+from streams.sink.worker import SinkWorker
+from streams.topics import ensure_topics
+from warehouse import open_warehouse
 
 START = date(2025, 1, 6)
 
@@ -96,8 +97,9 @@ def sink_rate(settings: Settings, servers: str, wh_dir: Path, group: str, expect
         last[:] = [time.monotonic()]
 
     with open_warehouse(f"chdb://{wh_dir}") as wh:
+        options = sink_options(settings, group_id=group)
         worker = SinkWorker(
-            settings, platform, wh, bootstrap_servers=servers, group_id=group, before_commit=stamp
+            kafka_config(settings, servers), options, platform.pseudonymiser, wh, before_commit=stamp
         )
         started = time.monotonic()
         stats = worker.run(until_idle=True)
@@ -125,14 +127,15 @@ def main() -> None:
         settings = load_settings(workdir=work, partitions=8)
         with EmbeddedBroker(log_file=work / "broker.log") as broker:
             servers = broker.bootstrap_servers
-            ensure_topics(servers, platform_topics(settings))
+            ensure_topics(broker.kafka, platform_topics(settings))
+            platform = Platform(settings)
             with path.open("rb") as lines:
                 produced = ingest_lines(
-                    settings,
+                    broker.kafka,
+                    platform.topics,
                     lines,
                     str(path),
-                    pseudonymiser=Platform(settings).pseudonymiser,
-                    bootstrap_servers=servers,
+                    pseudonymiser=platform.pseudonymiser,
                     ensure=False,
                 )
             n = produced.produced

@@ -33,17 +33,21 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from kafka import KafkaProducer
 
 from bench.sink import sink_rate
-from bootstrap.platform import Platform
+from bootstrap.platform import Platform, kafka_config, platform_topics, sink_options
 from bootstrap.settings import Settings, load_settings
 from dossier_audit.simulator import SimulationConfig, simulate
+from schemas.events import EVENT_ADAPTER
 from streams.broker import EmbeddedBroker
 from streams.ingest import ingest_lines
 from streams.messages import encode_event, event_key
-from streams.sink import SinkBatch, SinkWorker
-from streams.topics import ensure_topics, platform_topics
-from warehouse.base import open_warehouse
+from streams.sink.batch import SinkBatch
+from streams.sink.worker import SinkWorker
+from streams.topics import ensure_topics
+from warehouse import open_warehouse
 
 START = date(2025, 1, 6)
 
@@ -58,7 +62,6 @@ def simulate_province(directory: Path, events: int) -> Path:
 
 def baseline_rate(servers: str, topic: str, expected: int) -> float:
     """Raw aiokafka consume + orjson decode of every message of ``topic``."""
-    from aiokafka import AIOKafkaConsumer, TopicPartition
 
     async def run() -> float:
         consumer = AIOKafkaConsumer(
@@ -104,10 +107,6 @@ def detector_rate(settings: Settings, servers: str, workdir: Path, as_of: dateti
 
 def latency_run(settings: Settings, servers: str, workdir: Path, seconds: float, rate: int) -> dict[str, Any]:
     """p99 from producing a violating event to its violation stored, at ``rate`` events/s."""
-    from kafka import KafkaProducer
-
-    from schemas.events import EVENT_ADAPTER
-
     platform = Platform(settings)
     produced_at: dict[str, float] = {}
     stored_at: dict[str, float] = {}
@@ -121,7 +120,8 @@ def latency_run(settings: Settings, servers: str, workdir: Path, seconds: float,
 
     stop = threading.Event()
     with open_warehouse(f"chdb://{workdir / 'latency-wh'}") as wh:
-        sink = SinkWorker(settings, platform, wh, bootstrap_servers=servers, group_id="bench-latency-sink",
+        options = sink_options(settings, group_id="bench-latency-sink")
+        sink = SinkWorker(kafka_config(settings, servers), options, platform.pseudonymiser, wh,
                           before_commit=on_stored)  # fmt: skip
         sink_thread = threading.Thread(target=sink.run, kwargs={"stop_event": stop}, daemon=True)
         sink_thread.start()
@@ -190,11 +190,11 @@ def main() -> None:
         settings = load_settings(workdir=work, partitions=8, sink_batch_seconds=0.2)
         with EmbeddedBroker(log_file=work / "broker.log") as broker:
             servers = broker.bootstrap_servers
-            ensure_topics(servers, platform_topics(settings))
+            ensure_topics(broker.kafka, platform_topics(settings))
             with path.open("rb") as lines:
-                pseudonymiser = Platform(settings).pseudonymiser
-                produced = ingest_lines(settings, lines, str(path), pseudonymiser=pseudonymiser,
-                                        bootstrap_servers=servers, ensure=False)  # fmt: skip
+                platform = Platform(settings)
+                produced = ingest_lines(broker.kafka, platform.topics, lines, str(path),
+                                        pseudonymiser=platform.pseudonymiser, ensure=False)  # fmt: skip
             n = produced.produced
             print(f"events: {n:,} on {settings.partitions} partitions (ingest {n / produced.seconds:,.0f}/s)")
 
@@ -214,7 +214,7 @@ def main() -> None:
             lat_settings = load_settings(workdir=work / "latency", partitions=8, sink_batch_seconds=0.2,
                                          allowed_lateness_seconds=0)  # fmt: skip
             (work / "latency").mkdir()
-            ensure_topics(broker.bootstrap_servers, platform_topics(lat_settings))
+            ensure_topics(broker.kafka, platform_topics(lat_settings))
             latency = latency_run(
                 lat_settings, broker.bootstrap_servers, work / "latency", latency_seconds, 2000
             )

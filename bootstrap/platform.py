@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
 from bootstrap.settings import Settings
 from inspections.calendar import WorkingCalendar
-from inspections.files.calendar import load_calendar
 from inspections.catalogue import Catalogue
+from inspections.files.calendar import load_calendar
 from inspections.files.catalogue import load_catalogue, sample_catalogue
 from inspections.rulebook import Auditor, Rulebooks
 from inspections.rules import RuleParams
+from reporting.header import ReportHeader, make_header
 from schemas.pseudonym import Pseudonymiser
+from streams.detector.options import DetectorOptions
+from streams.kafka import KafkaConfig
+from streams.sink.options import SinkOptions
+from streams.topics import PlatformTopics, TopicSpec
 
 
 @dataclass
@@ -47,3 +54,83 @@ class Platform:
     def pseudonymiser(self) -> Pseudonymiser:
         key, _ephemeral = self.settings.pseudonym_key_bytes()
         return Pseudonymiser(key)
+
+    @property
+    def kafka(self) -> KafkaConfig:
+        """The Kafka connection of the settings (see :func:`kafka_config`)."""
+        return kafka_config(self.settings)
+
+    @property
+    def topics(self) -> PlatformTopics:
+        return topics_of(self.settings)
+
+    def report_header(self, lang: str | None = None) -> ReportHeader:
+        """The issuer of reports and audit packs (``report_issuer``, ``report_team``, ``report_place``;
+        unset: from the catalogue's province) in ``lang`` (default: the ``lang`` setting)."""
+        settings = self.settings
+        return make_header(
+            self.catalogue,
+            lang or settings.lang,
+            issuer=settings.report_issuer,
+            team=settings.report_team,
+            place=settings.report_place,
+        )
+
+
+# -- the stream workers' inputs ---------------------------------------------------------------------------
+# Functions of the settings (not only Platform members): the CLI's worker commands load settings with their
+# own overrides (--bootstrap-servers, --topic-partitions...) beside the Platform that checks the catalogue.
+
+
+def kafka_config(settings: Settings, bootstrap_servers: str | None = None) -> KafkaConfig:
+    """The Kafka connection the settings describe; ``bootstrap_servers`` (e.g. an embedded broker's) wins
+    over the configured ones. A ValueError naming the option to set when neither names a broker."""
+    servers = bootstrap_servers or settings.bootstrap_servers
+    if not servers:
+        raise ValueError(
+            "no Kafka bootstrap servers: pass --bootstrap-servers HOST:PORT "
+            "(or set DOSSIER_AUDIT_BOOTSTRAP_SERVERS)"
+        )
+    password = settings.sasl_password
+    return KafkaConfig(
+        servers,
+        security_protocol=settings.security_protocol,
+        sasl_mechanism=settings.sasl_mechanism,
+        sasl_username=settings.sasl_username,
+        sasl_password=password.get_secret_value() if password else None,
+        ssl_cafile=settings.ssl_cafile,
+    )
+
+
+def topics_of(settings: Settings) -> PlatformTopics:
+    """The platform's topics: names, and the partitions and replication they are created with."""
+    return PlatformTopics(
+        events=settings.topic_events,
+        violations=settings.topic_violations,
+        dead_letters=settings.topic_dead_letters,
+        partitions=settings.partitions,
+        replication_factor=settings.replication_factor,
+    )
+
+
+def platform_topics(settings: Settings) -> list[TopicSpec]:
+    """The topics to create (``streams.topics.ensure_topics``), as configured."""
+    return topics_of(settings).specs()
+
+
+def sink_options(settings: Settings, **fields: Any) -> SinkOptions:
+    """A sink worker's options: topics and batching from the settings, any other field of
+    :class:`~streams.sink.options.SinkOptions` by name (``group_id``, ``fold``, ``retry``...)."""
+    return SinkOptions(
+        topics=topics_of(settings),
+        batch_size=settings.sink_batch_size,
+        batch_seconds=settings.sink_batch_seconds,
+        **fields,
+    )
+
+
+def detector_options(settings: Settings, **fields: Any) -> DetectorOptions:
+    """A detector worker's options: topics, allowed lateness and Faust's directory (under the workdir)
+    from the settings, any other field of :class:`~streams.detector.options.DetectorOptions` by name."""
+    fields.setdefault("allowed_lateness", timedelta(seconds=settings.allowed_lateness_seconds))
+    return DetectorOptions(topics=topics_of(settings), datadir=settings.workdir / "faust", **fields)

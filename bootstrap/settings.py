@@ -101,21 +101,6 @@ class Settings(BaseSettings):
         """The configured warehouse, or the embedded one under the workdir."""
         return self.warehouse or f"chdb://{(self.workdir / 'warehouse').resolve()}"
 
-    def kafka_client_options(self) -> dict[str, object]:
-        """Security settings in kafka-python's (and aiokafka's) keyword names; empty for PLAINTEXT."""
-        options: dict[str, object] = {}
-        if self.security_protocol != "PLAINTEXT":
-            options["security_protocol"] = self.security_protocol
-        if self.sasl_mechanism:
-            options["sasl_mechanism"] = self.sasl_mechanism
-            options["sasl_plain_username"] = self.sasl_username
-            options["sasl_plain_password"] = (
-                self.sasl_password.get_secret_value() if self.sasl_password else None
-            )
-        if self.ssl_cafile:
-            options["ssl_cafile"] = str(self.ssl_cafile)
-        return options
-
     def pseudonym_key_bytes(self) -> tuple[bytes, bool]:
         """The key, and whether it is ephemeral (generated because none was configured)."""
         if self.pseudonym_key is None:

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from streams.kafka import KafkaConfig, StreamError
+
 log = logging.getLogger(__name__)
 
 
-class BrokerError(RuntimeError):
+class BrokerError(StreamError):
     """The embedded broker could not be found, started or reached."""
 
 
@@ -42,7 +44,8 @@ def broker_binary() -> Path:
         raise BrokerError(f"cannot locate the tansu broker binary: {exc}") from exc
 
 
-def _answers(host: str, port: int) -> bool:
+def answers(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections on ``host:port`` (a broker, or another listener)."""
     try:
         with socket.create_connection((host, port), timeout=0.5):
             return True
@@ -68,6 +71,11 @@ class EmbeddedBroker:
         return f"{self.host}:{self.port}"
 
     @property
+    def kafka(self) -> KafkaConfig:
+        """How to reach it (plaintext: the embedded broker has no security)."""
+        return KafkaConfig(self.bootstrap_servers)
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
@@ -80,7 +88,7 @@ class EmbeddedBroker:
             return self
         if not self.port:
             self.port = free_port(self.host)
-        elif _answers(self.host, self.port):
+        elif answers(self.host, self.port):
             # Otherwise the other listener's answer would pass for our broker's start-up.
             raise BrokerError(f"port {self.port} on {self.host} is already in use")
         binary = broker_binary()
@@ -105,7 +113,7 @@ class EmbeddedBroker:
                 code = self._process.returncode
                 self._process = None
                 raise BrokerError(f"the tansu broker exited at start (code {code}); port {self.port} in use?")
-            if _answers(self.host, self.port):
+            if answers(self.host, self.port):
                 log.info("broker started", extra={"bootstrap_servers": self.bootstrap_servers})
                 return self
             time.sleep(0.02)

@@ -23,12 +23,12 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from bootstrap.settings import Settings
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection, parse_event
+from streams.kafka import KafkaConfig, StreamError
 from streams.messages import DeadLetter, encode_event, event_key
 from streams.observability import WorkerMetrics
-from streams.topics import ensure_topics, platform_topics
+from streams.topics import PlatformTopics, TopicError, ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ PRODUCER_TUNING: dict[str, Any] = {
 }
 
 
-class IngestError(RuntimeError):
+class IngestError(StreamError):
     """Events could not be delivered to Kafka (the broker refused them or could not be reached)."""
 
 
@@ -75,21 +75,12 @@ class IngestReport:
         }
 
 
-def bootstrap_of(settings: Settings, bootstrap_servers: str | None = None) -> str:
-    """The explicit bootstrap servers, else the configured ones; a clear error when neither is set."""
-    servers = bootstrap_servers or settings.bootstrap_servers
-    if not servers:
-        raise ValueError(
-            "no Kafka bootstrap servers: pass --bootstrap-servers HOST:PORT "
-            "(or set DOSSIER_AUDIT_BOOTSTRAP_SERVERS)"
-        )
-    return servers
-
-
-def make_producer(settings: Settings, bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
-    """A producer with :data:`PRODUCER_TUNING` and the settings' security options."""
-    options = {**PRODUCER_TUNING, **settings.kafka_client_options(), **overrides}
-    return KafkaProducer(bootstrap_servers=bootstrap_servers, client_id="dossier-audit-ingest", **options)
+def make_producer(kafka: KafkaConfig, **overrides: Any) -> KafkaProducer:
+    """A producer with :data:`PRODUCER_TUNING` and the connection's security options."""
+    options = {**PRODUCER_TUNING, **kafka.kafka_python_options(), **overrides}
+    return KafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers, client_id="dossier-audit-ingest", **options
+    )
 
 
 class _Deliveries:
@@ -106,39 +97,38 @@ class _Deliveries:
 
 
 def ingest_lines(
-    settings: Settings,
+    kafka: KafkaConfig,
+    topics: PlatformTopics,
     lines: Iterable[bytes],
     source: str,
     *,
     pseudonymiser: Pseudonymiser,
-    bootstrap_servers: str | None = None,
     producer: KafkaProducer | None = None,
     ensure: bool = True,
     metrics: WorkerMetrics | None = None,
     on_line: Callable[[int], None] | None = None,
     on_rejection: Callable[[Rejection], None] | None = None,
 ) -> IngestReport:
-    """Validate ``lines`` and produce them: events to ``settings.topic_events``, rejected lines to
-    ``settings.topic_dead_letters`` (``source`` names where they came from: a file path or ``"stdin"``).
+    """Validate ``lines`` and produce them: events to ``topics.events``, rejected lines to
+    ``topics.dead_letters`` (``source`` names where they came from: a file path or ``"stdin"``).
 
     Creates the platform topics first unless ``ensure`` is false. Flushes before returning; raises
     :class:`IngestError` when any message was not delivered. ``on_line(bytes_read)`` is called per line
     (for progress). A ``producer`` passed in is flushed but not closed.
     """
-    servers = bootstrap_of(settings, bootstrap_servers)
+    servers = kafka.bootstrap_servers
     started = time.perf_counter()
     if ensure:
-        client_options: dict[str, Any] = settings.kafka_client_options()
         try:
-            ensure_topics(servers, platform_topics(settings), **client_options)
-        except KafkaError as exc:
+            ensure_topics(kafka, topics.specs())
+        except TopicError as exc:
             raise IngestError(f"cannot reach Kafka at {servers} to create the topics: {exc}") from exc
     own = producer is None
     if producer is None:
-        producer = make_producer(settings, servers)
+        producer = make_producer(kafka)
     report = IngestReport(source)
     failures = _Deliveries()
-    events_topic, dead_topic = settings.topic_events, settings.topic_dead_letters
+    events_topic, dead_topic = topics.events, topics.dead_letters
     read = 0
     try:
         line_no = 0

@@ -35,14 +35,15 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
-from bootstrap.platform import Platform
+from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
 from dossier_audit.jobs.warehouse import init
 from inspections.metrics import ReportingForm
 from inspections.rulebook import RULEBOOK_V1
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
-from warehouse.base import Warehouse, WarehouseLocked, open_warehouse
+from warehouse import open_warehouse
+from warehouse.base import Warehouse, WarehouseLocked
 from warehouse.projection import all_dossier_ids, fold_dossiers
 
 #: The bundled sample province: 12 weeks to Monday 2025-11-24, 20,000 dossiers, seed 7.
@@ -137,8 +138,8 @@ def main_job(
     """Run the platform end to end on the embedded default (see the module docstring)."""
     from streams.broker import EmbeddedBroker
     from streams.ingest import ingest_lines
-    from streams.sink import SinkWorker
-    from streams.topics import ensure_topics, platform_topics
+    from streams.sink.worker import SinkWorker
+    from streams.topics import ensure_topics
 
     workdir = settings.workdir
     workdir.mkdir(parents=True, exist_ok=True)
@@ -169,12 +170,12 @@ def main_job(
             broker = stack.enter_context(EmbeddedBroker(log_file=logs / "broker.log"))
             servers = broker.bootstrap_servers
             done()
-        client_options: dict[str, Any] = settings.kafka_client_options()
-        ensure_topics(servers, platform_topics(settings), **client_options)
+        kafka = kafka_config(settings, servers)
+        ensure_topics(kafka, platform.topics.specs())
 
         # The sink runs from the start, in a thread of this process (the warehouse's owner); once the
         # detector has finished, `drain` turns it into until-idle mode: it stores what is left and stops.
-        sink = SinkWorker(settings, platform, wh, bootstrap_servers=servers)
+        sink = SinkWorker(kafka, sink_options(settings), platform.pseudonymiser, wh)
         stop_sink, drain = threading.Event(), threading.Event()
         failure: list[BaseException] = []
 
@@ -208,7 +209,7 @@ def main_job(
 
         with progress, events.open("rb") as lines:
             report = ingest_lines(
-                settings, lines, str(events), pseudonymiser=platform.pseudonymiser, bootstrap_servers=servers,
+                kafka, platform.topics, lines, str(events), pseudonymiser=platform.pseudonymiser,
                 ensure=False, on_line=advance,
             )  # fmt: skip
         done()
@@ -256,7 +257,7 @@ def main_job(
         done()
 
         done = _stage(console, stages, f"weekly report {week} materialized (Dagster)")
-        from pipelines.runner import materialize_week
+        from pipelines.inprocess import materialize_week
 
         result = materialize_week(settings, week, warehouse=wh, platform=platform)
         done()

@@ -11,8 +11,8 @@ def test_broker_starts_answers_and_stops(tmp_path):
 
 def test_topics_are_created_once(broker):
     specs = [TopicSpec("events", 8), TopicSpec("dead", 1)]
-    assert ensure_topics(broker.bootstrap_servers, specs) == {"events": "created", "dead": "created"}
-    assert ensure_topics(broker.bootstrap_servers, specs) == {"events": "exists", "dead": "exists"}
+    assert ensure_topics(broker.kafka, specs) == {"events": "created", "dead": "created"}
+    assert ensure_topics(broker.kafka, specs) == {"events": "exists", "dead": "exists"}
 
 
 def test_a_taken_port_is_refused_not_mistaken_for_the_broker(broker):

@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from dossier_audit.cli import app
-from streams.broker import _answers
+from streams.broker import answers
+from streams.kafka import KafkaConfig
 from streams.topics import TopicSpec, ensure_topics
-from warehouse.base import open_warehouse
+from warehouse import open_warehouse
 from warehouse.store import VIOLATION_COLUMNS, now_version, violation_row
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
@@ -45,11 +46,11 @@ def test_broker_command_runs_in_the_foreground_and_stops_on_sigterm(tmp_path):
         assert process.stdout is not None
         address = process.stdout.readline().decode().strip()
         host, port = address.rsplit(":", 1)
-        assert ensure_topics(address, [TopicSpec("t", 1)]) == {"t": "created"}
+        assert ensure_topics(KafkaConfig(address), [TopicSpec("t", 1)]) == {"t": "created"}
         process.send_signal(signal.SIGTERM)
         assert process.wait(10) == 0
         assert "broker stopped" in process.stderr.read().decode()
-        assert not _answers(host, int(port))  # the tansu child is gone too
+        assert not answers(host, int(port))  # the tansu child is gone too
     finally:
         if process.poll() is None:
             process.kill()

@@ -17,7 +17,7 @@ from inspections.audit import audit_events
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
-from streams.detector_core import Change, DetectorCore, DossierState, diff_published
+from streams.detector.core import Change, DetectorCore, DossierState, diff_published
 from streams.messages import encode_event
 from streams.watermark import from_us, to_us
 from tests.builders import CALENDAR, CATALOGUE, apology, ev, processed, received
@@ -243,12 +243,16 @@ def test_the_detector_consumer_does_not_wait_long_for_a_fetch(tmp_path):
     ~1.5 s to every violation's latency."""
     import asyncio
 
-    from bootstrap.platform import Platform
+    from bootstrap.platform import Platform, detector_options
     from bootstrap.settings import load_settings
-    from streams.detector import FETCH_MAX_WAIT_MS, make_app
+    from streams.detector.app import make_app
+    from streams.detector.transport import FETCH_MAX_WAIT_MS
 
     settings = load_settings(workdir=tmp_path, bootstrap_servers="127.0.0.1:1")
-    app = make_app(settings, Platform(settings))
+    platform = Platform(settings)
+    app = make_app(
+        platform.kafka, detector_options(settings), platform.auditor, platform.pseudonymiser.scrub_raw
+    )
 
     async def create() -> int:  # aiokafka consumers are made inside a running loop; nothing connects here
         consumer = app.consumer._thread._create_worker_consumer(app.transport)

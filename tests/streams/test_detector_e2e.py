@@ -11,13 +11,13 @@ from pathlib import Path
 
 import orjson
 
-from bootstrap.platform import Platform
+from bootstrap.platform import Platform, detector_options, platform_topics
 from bootstrap.settings import load_settings
 from inspections.files.calendar import load_calendar
 from inspections.files.catalogue import sample_catalogue
 from streams.broker import EmbeddedBroker
 from streams.messages import DeadLetter, encode_event, event_key
-from streams.topics import TopicSpec, ensure_topics, platform_topics
+from streams.topics import TopicSpec, ensure_topics
 from tests.builders import apology, ev, processed, received
 from tests.streams.detector_support import (
     batch_open_set,
@@ -31,7 +31,7 @@ from tests.streams.detector_support import (
     run_detect,
     shuffled,
 )
-from warehouse.base import open_warehouse
+from warehouse import open_warehouse
 from warehouse.migrate import migrate
 from warehouse.store import store_catalogue
 
@@ -41,7 +41,7 @@ LATENESS = timedelta(hours=1)
 
 
 def _topics(broker: EmbeddedBroker) -> None:
-    ensure_topics(broker.bootstrap_servers, platform_topics(SETTINGS))
+    ensure_topics(broker.kafka, platform_topics(SETTINGS))
 
 
 def test_replay_of_a_shuffled_province_with_duplicates_equals_the_batch_audit(
@@ -154,11 +154,25 @@ def test_sigterm_stops_the_worker_cleanly(broker: EmbeddedBroker, tmp_path: Path
         detect_cmd(broker.bootstrap_servers, "--live"), env=detect_env(tmp_path), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout, stderr = proc.stdout, proc.stderr
+    lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(stderr.readline, b"")), daemon=True)
+    reader.start()
     try:
-        time.sleep(6)
+        # Stop it once it holds its partitions and has had time to read the one event (a fixed sleep was
+        # too short on a loaded machine: the group join alone can take seconds).
+        deadline = time.monotonic() + 90
+        while not any(b"detector assignment" in line for line in lines) and time.monotonic() < deadline:
+            assert proc.poll() is None, b"".join(lines).decode()
+            time.sleep(0.2)
+        time.sleep(3)
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
+        out = stdout.read()
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+        err = b"".join(lines)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -170,7 +184,7 @@ def test_sigterm_stops_the_worker_cleanly(broker: EmbeddedBroker, tmp_path: Path
 def test_in_process_run_updates_the_metrics_and_leaves_no_thread_behind(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    from streams.detector import DetectorOptions, make_app, run_detector
+    from streams.detector.app import make_app, run_detector
     from streams.observability import WorkerMetrics
 
     _topics(broker)
@@ -184,10 +198,12 @@ def test_in_process_run_updates_the_metrics_and_leaves_no_thread_behind(
     settings = load_settings(bootstrap_servers=broker.bootstrap_servers, workdir=tmp_path)
     metrics = WorkerMetrics()
     threads = set(threading.enumerate())
+    platform = Platform(settings)
     app = make_app(
-        settings,
-        Platform(settings),
-        DetectorOptions(allowed_lateness=LATENESS, until_idle=True),
+        platform.kafka,
+        detector_options(settings, allowed_lateness=LATENESS, until_idle=True),
+        platform.auditor,
+        platform.pseudonymiser.scrub_raw,
         metrics=metrics,
     )
 
@@ -222,6 +238,6 @@ def test_bad_invocations_are_one_line_errors(broker: EmbeddedBroker, tmp_path: P
     )
     assert no_offset.exit_code == 2 and "no UTC offset" in no_offset.stderr
     # An events topic made with another partition count than the tables would be: refused, with the fix.
-    ensure_topics(broker.bootstrap_servers, [TopicSpec(EVENTS, 3)])
+    ensure_topics(broker.kafka, [TopicSpec(EVENTS, 3)])
     code, _, stderr = run_detect(broker.bootstrap_servers, tmp_path, "--until-idle")
     assert code == 2 and "has 3 partitions" in stderr and "DOSSIER_AUDIT_PARTITIONS=3" in stderr

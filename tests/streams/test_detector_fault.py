@@ -12,10 +12,10 @@ from pathlib import Path
 
 import orjson
 
-from bootstrap.platform import Platform
+from bootstrap.platform import Platform, platform_topics
 from bootstrap.settings import load_settings
 from streams.broker import EmbeddedBroker
-from streams.topics import ensure_topics, platform_topics
+from streams.topics import ensure_topics
 from tests.streams.detector_support import (
     batch_open_set,
     detect_cmd,
@@ -71,7 +71,7 @@ def _wait(condition, timeout: float, what: str) -> None:
 def test_a_worker_killed_mid_stream_is_replaced_by_the_survivor(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    ensure_topics(broker.bootstrap_servers, platform_topics(SETTINGS))
+    ensure_topics(broker.kafka, platform_topics(SETTINGS))
     lateness = timedelta(hours=1)
     events = province(400, date(2025, 9, 1), date(2025, 9, 22), seed=9)
     stream = shuffled(events, lateness, seed=4, duplicates=0.05)

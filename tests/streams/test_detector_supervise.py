@@ -7,12 +7,16 @@ import asyncio
 from datetime import timedelta
 from types import SimpleNamespace
 
+from bootstrap.platform import detector_options
 from bootstrap.settings import load_settings
-from streams.detector import Detector, DetectorOptions
+from streams.detector.worker import Detector
+from streams.kafka import KafkaConfig
 
-OPTIONS = DetectorOptions(
-    until_idle=True, idle_seconds=0.02, poll_seconds=0.01, allowed_lateness=timedelta(0)
+OPTIONS = detector_options(
+    load_settings(), until_idle=True, idle_seconds=0.02, poll_seconds=0.01, allowed_lateness=timedelta(0)
 )
+#: Never reached: the fake app's group is "caught up" without asking a broker.
+KAFKA = KafkaConfig("127.0.0.1:1")
 
 
 class _Coordinator:
@@ -29,7 +33,7 @@ def _detector(coordinator: _Coordinator | None) -> tuple[Detector, SimpleNamespa
     app = SimpleNamespace(
         rebalancing=False, consumer=SimpleNamespace(_thread=thread), consumer_generation_id=1
     )
-    detector = Detector(app, load_settings(), SimpleNamespace(), OPTIONS, lambda raw: raw, None)  # type: ignore[arg-type]
+    detector = Detector(app, KAFKA, OPTIONS, SimpleNamespace(), lambda raw: raw, None)  # type: ignore[arg-type]
     detector.ready = True
     detector.last_activity = 0.0  # long idle already
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bootstrap.platform import Platform
+from bootstrap.platform import Platform, kafka_config, platform_topics, topics_of
 from bootstrap.settings import load_settings
 from schemas.events import EVENT_ADAPTER
 from schemas.pseudonym import Pseudonymiser
 from streams.ingest import IngestError, ingest_lines, make_producer
 from streams.messages import DeadLetter
-from streams.topics import ensure_topics, platform_topics
+from streams.topics import ensure_topics
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = CONTRACT / "examples.jsonl"
@@ -42,7 +42,9 @@ def test_events_keyed_by_dossier_and_rejections_as_dead_letters(broker, topic_re
     settings = load_settings(bootstrap_servers=broker.bootstrap_servers, partitions=4)
     lines = mixed_lines()
     good = EXAMPLES.read_bytes().splitlines(keepends=True)
-    report = ingest_lines(settings, lines, "/data/in.jsonl", pseudonymiser=Pseudonymiser(KEY))
+    report = ingest_lines(
+        kafka_config(settings), topics_of(settings), lines, "/data/in.jsonl", pseudonymiser=Pseudonymiser(KEY)
+    )
     assert (report.lines, report.produced, report.rejected_total) == (len(lines), 25, 3)
     assert dict(report.rejected) == {"json.invalid": 1, "field.invalid": 1, "event_id.missing": 1}
 
@@ -84,16 +86,16 @@ def test_events_keyed_by_dossier_and_rejections_as_dead_letters(broker, topic_re
 def test_same_key_gives_same_pseudonyms_across_runs(broker, topic_reader):
     settings = load_settings(bootstrap_servers=broker.bootstrap_servers, partitions=1)
     good = EXAMPLES.read_bytes().splitlines()
-    ingest_lines(settings, good, "a", pseudonymiser=Pseudonymiser(KEY))
-    ingest_lines(settings, good, "b", pseudonymiser=Pseudonymiser(KEY))
+    ingest_lines(kafka_config(settings), topics_of(settings), good, "a", pseudonymiser=Pseudonymiser(KEY))
+    ingest_lines(kafka_config(settings), topics_of(settings), good, "b", pseudonymiser=Pseudonymiser(KEY))
     values = [r.value for r in topic_reader(broker.bootstrap_servers, settings.topic_events)]
     assert values[:24] == values[24:]
 
 
 def test_topics_are_created_with_the_configured_partitions(broker):
     settings = load_settings(bootstrap_servers=broker.bootstrap_servers, partitions=3)
-    ingest_lines(settings, [], "empty", pseudonymiser=Pseudonymiser(KEY))
-    assert set(ensure_topics(broker.bootstrap_servers, platform_topics(settings)).values()) == {"exists"}
+    ingest_lines(kafka_config(settings), topics_of(settings), [], "empty", pseudonymiser=Pseudonymiser(KEY))
+    assert set(ensure_topics(broker.kafka, platform_topics(settings)).values()) == {"exists"}
     from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap_servers)
@@ -107,20 +109,21 @@ def test_undeliverable_messages_raise_a_clear_error(broker):
     settings = load_settings(bootstrap_servers=broker.bootstrap_servers)
     Platform(settings)
     producer = make_producer(
-        settings, broker.bootstrap_servers, delivery_timeout_ms=1500, request_timeout_ms=1000,
+        kafka_config(settings), delivery_timeout_ms=1500, request_timeout_ms=1000,
         max_block_ms=1000, retry_backoff_ms=50, reconnect_backoff_max_ms=200,
     )  # fmt: skip
-    ensure_topics(broker.bootstrap_servers, platform_topics(settings))
+    ensure_topics(broker.kafka, platform_topics(settings))
     producer.send(settings.topic_events, b"warm-up").get(timeout=5)  # metadata known
     broker.kill()
     try:
         with pytest.raises(IngestError, match=r"not delivered to Kafka at|cannot produce to Kafka at"):
-            ingest_lines(settings, EXAMPLES.read_bytes().splitlines(), "x", pseudonymiser=Pseudonymiser(KEY),
-                         producer=producer, ensure=False)  # fmt: skip
+            ingest_lines(kafka_config(settings), topics_of(settings), EXAMPLES.read_bytes().splitlines(), "x",
+                         pseudonymiser=Pseudonymiser(KEY), producer=producer, ensure=False)  # fmt: skip
     finally:
         producer.close(timeout=1)
 
 
 def test_no_bootstrap_servers_is_a_clear_error():
     with pytest.raises(ValueError, match="--bootstrap-servers"):
-        ingest_lines(load_settings(), [], "x", pseudonymiser=Pseudonymiser(KEY))
+        ingest_lines(kafka_config(load_settings()), topics_of(load_settings()), [], "x",
+                     pseudonymiser=Pseudonymiser(KEY))  # fmt: skip

@@ -39,7 +39,7 @@ def test_every_rejection_code_the_workers_write_is_documented():
 
     root = Path(__file__).resolve().parents[2] / "streams"
     used: set[str] = set()
-    for module in root.glob("*.py"):
+    for module in root.rglob("*.py"):  # the packages too (detector/, sink/)
         used |= set(
             re.findall(r'"([a-z_]+\.(?:invalid|mismatch|conflict))"', module.read_text(encoding="utf-8"))
         )

@@ -12,7 +12,7 @@ from streams.topics import TopicSpec, ensure_topics
 
 def test_true_end_offsets_count_every_record_of_a_batch(broker):
     servers = broker.bootstrap_servers
-    ensure_topics(servers, [TopicSpec("t", 3)])
+    ensure_topics(broker.kafka, [TopicSpec("t", 3)])
 
     async def run() -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
         producer = AIOKafkaProducer(bootstrap_servers=servers, linger_ms=50)
@@ -40,7 +40,7 @@ def test_true_end_offsets_count_every_record_of_a_batch(broker):
 
 def test_a_second_call_sees_records_produced_since_the_first(broker):
     servers = broker.bootstrap_servers
-    ensure_topics(servers, [TopicSpec("u", 1)])
+    ensure_topics(broker.kafka, [TopicSpec("u", 1)])
     tp = TopicPartition("u", 0)
 
     async def run() -> list[int]:

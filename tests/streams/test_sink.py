@@ -15,15 +15,19 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bootstrap.platform import Platform
+from bootstrap.platform import Platform, platform_topics, sink_options
 from bootstrap.settings import Settings, load_settings
 from schemas.pseudonym import Pseudonymiser
 from streams.ingest import ingest_lines
 from streams.messages import ViolationMessage
 from streams.observability import WorkerMetrics, start_metrics_server, stop_metrics_server
-from streams.sink import DEFAULT_GROUP, SinkBatch, SinkWorker
-from streams.topics import ensure_topics, platform_topics
-from warehouse.base import Warehouse, WarehouseUnavailable, open_warehouse
+from streams.sink.batch import SinkBatch
+from streams.sink.options import DEFAULT_GROUP
+from streams.sink.retry import RetryPolicy
+from streams.sink.worker import SinkWorker
+from streams.topics import ensure_topics
+from warehouse import open_warehouse
+from warehouse.base import Warehouse, WarehouseUnavailable
 from warehouse.migrate import migrate
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
@@ -38,15 +42,29 @@ def settings_of(broker: Any, **overrides: Any) -> Settings:
     return load_settings(bootstrap_servers=broker.bootstrap_servers, **options)
 
 
-def sink(settings: Settings, wh: Warehouse, **kw: Any) -> SinkWorker:
-    kw.setdefault("consumer_options", FAST)
-    kw.setdefault("idle_seconds", 1.0)
-    return SinkWorker(settings, Platform(settings), wh, **kw)
+def sink(
+    settings: Settings,
+    wh: Warehouse,
+    *,
+    metrics: WorkerMetrics | None = None,
+    before_commit: Any = None,
+    **options: Any,
+) -> SinkWorker:
+    """A sink built as the composition root builds it; ``options``: fields of SinkOptions."""
+    options.setdefault("consumer_options", FAST)
+    options.setdefault("idle_seconds", 1.0)
+    platform = Platform(settings)
+    return SinkWorker(
+        platform.kafka, sink_options(settings, **options), platform.pseudonymiser, wh,
+        auditor=platform.auditor if options.get("fold") else None, metrics=metrics,
+        before_commit=before_commit,
+    )  # fmt: skip
 
 
 def ingest_examples(settings: Settings, extra: Sequence[bytes] = ()) -> None:
     lines = [*EXAMPLES.read_bytes().splitlines(), *extra]
-    ingest_lines(settings, lines, "examples.jsonl", pseudonymiser=Pseudonymiser(KEY))
+    platform = Platform(settings)
+    ingest_lines(platform.kafka, platform.topics, lines, "examples.jsonl", pseudonymiser=Pseudonymiser(KEY))
 
 
 def count(wh: Warehouse, table: str, final: bool = True) -> int:
@@ -90,7 +108,7 @@ def test_every_event_stored_exactly_once_and_rerun_adds_nothing(broker, warehous
 
 def test_poison_messages_become_rejected_events_and_the_stream_goes_on(broker, tmp_path):
     settings = settings_of(broker, partitions=1)
-    ensure_topics(broker.bootstrap_servers, platform_topics(settings))
+    ensure_topics(broker.kafka, platform_topics(settings))
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap_servers)
     poison = [b"\xff\xfe not json at all", b'{"schema_version": 1, "type": "received", "event_id": "x"}']
     for value in poison:
@@ -218,7 +236,7 @@ def test_warehouse_down_for_a_while_loses_nothing_and_commits_nothing_meanwhile(
     migrate(warehouse)  # the outage starts after the worker's start-up
     flaky = FlakyWarehouse(warehouse, failures=6, broker=broker)
     metrics = WorkerMetrics()
-    worker = sink(settings, flaky, metrics=metrics, backoff_initial=0.1, backoff_max=0.8,
+    worker = sink(settings, flaky, metrics=metrics, retry=RetryPolicy(initial=0.1, maximum=0.8),
                   consumer_options={**FAST, "max_poll_interval_ms": 2_000})  # fmt: skip
     stats = worker.run(until_idle=True)
     assert flaky.commits_seen == [{}] * 6  # nothing committed while the warehouse was down

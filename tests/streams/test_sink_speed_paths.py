@@ -30,15 +30,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from kafka import TopicPartition
 
-from bootstrap.platform import Platform
+from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import load_settings
 from dossier_audit.simulator import SimulationConfig, simulate
 from schemas.dedup import fast_fingerprint, fingerprint
 from schemas.events import EVENT_ADAPTER, AnyEvent, to_json_dict
 from schemas.pseudonym import Pseudonymiser
 from streams.ingest import ingest_lines
-from streams.sink import GC_THRESHOLD0, SinkBatch, SinkWorker, _InFlight, _record_time
-from warehouse.base import Warehouse, WarehouseUnavailable, open_warehouse
+from streams.sink.batch import SinkBatch, _record_time
+from streams.sink.retry import RetryPolicy
+from streams.sink.worker import GC_THRESHOLD0, SinkWorker, _InFlight
+from warehouse import open_warehouse
+from warehouse.base import Warehouse, WarehouseUnavailable
 from warehouse.store import EVENT_COLUMNS, event_row
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
@@ -189,7 +192,8 @@ class Record(NamedTuple):
 
 def test_records_of_a_partition_keep_their_own_ingestion_time(tmp_path: Path) -> None:
     settings_ = load_settings(workdir=tmp_path, pseudonym_key="k" * 32)
-    worker = SinkWorker(settings_, Platform(settings_), None, bootstrap_servers="localhost:9")  # type: ignore[arg-type]
+    kafka, pseudonymiser = kafka_config(settings_, "localhost:9"), Platform(settings_).pseudonymiser
+    worker = SinkWorker(kafka, sink_options(settings_), pseudonymiser, None)  # type: ignore[arg-type]
     lines = EXAMPLES.read_bytes().splitlines()[:5]
     stamps = [1_700_000_000_123, 1_700_000_000_999, 1_700_000_001_000, None, 1_700_000_001_000]
     tp = TopicPartition(settings_.topic_events, 4)
@@ -233,9 +237,11 @@ def test_a_batch_is_committed_after_its_own_write_in_order_while_the_next_is_con
 ) -> None:
     settings_ = load_settings(bootstrap_servers=broker.bootstrap_servers, partitions=1, sink_batch_size=4,
                               sink_batch_seconds=0.3, pseudonym_key="k" * 32)  # fmt: skip
+    platform = Platform(settings_)
     ingest_lines(
-        settings_, EXAMPLES.read_bytes().splitlines(), "examples.jsonl", pseudonymiser=Pseudonymiser(KEY)
-    )
+        platform.kafka, platform.topics, EXAMPLES.read_bytes().splitlines(), "examples.jsonl",
+        pseudonymiser=Pseudonymiser(KEY),
+    )  # fmt: skip
     commits: list[tuple[float, list[int], int]] = []  # (when, offsets of the batch, gc threshold)
     opened: list[float] = []
 
@@ -245,8 +251,9 @@ def test_a_batch_is_committed_after_its_own_write_in_order_while_the_next_is_con
 
     with open_warehouse(f"chdb://{tmp_path}/wh") as wh:
         slow = SlowWarehouse(wh, 0.4)
-        worker = SinkWorker(settings_, Platform(settings_), slow, consumer_options=FAST,
-                            idle_seconds=1.0, before_commit=before_commit)  # fmt: skip
+        options = sink_options(settings_, consumer_options=FAST, idle_seconds=1.0)
+        worker = SinkWorker(platform.kafka, options, platform.pseudonymiser, slow,
+                            before_commit=before_commit)  # fmt: skip
         original = worker._flush
 
         def flush(consumer: Any, stop: threading.Event) -> None:
@@ -314,8 +321,9 @@ def settled_worker(
     tmp_path: Path, wh: Any, error: BaseException | None, *, revoked: bool = False
 ) -> SinkWorker:
     settings_ = load_settings(workdir=tmp_path, pseudonym_key="k" * 32)
-    worker = SinkWorker(settings_, Platform(settings_), wh, bootstrap_servers="localhost:9",
-                        backoff_initial=0.01, backoff_max=0.02)  # fmt: skip
+    options = sink_options(settings_, retry=RetryPolicy(initial=0.01, maximum=0.02))
+    worker = SinkWorker(kafka_config(settings_, "localhost:9"), options, Platform(settings_).pseudonymiser,
+                        wh)  # fmt: skip
     batch = SinkBatch(events=[tuple(range(len(EVENT_COLUMNS)))], messages=1,
                       offsets={TopicPartition("dossier-events", 0): 8})  # fmt: skip
     write: Future[None] = Future()

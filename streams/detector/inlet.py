@@ -1,0 +1,105 @@
+"""Records in: the hand-over of the events topic's messages from the fetch loop to the agent, and their
+decoding into events or dead letters.
+
+The hand-over is a buffer rather than Faust's per-message stream because that path costs more than the
+rulebook (see :mod:`streams.detector`); it is bounded (four batches) so a slow agent holds the fetch loop
+back instead of filling the memory. Decoding never raises: a message that is not a valid contract event,
+or whose key is not its dossier, becomes a dead letter (its raw bytes scrubbed of applicant data) and the
+stream goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from schemas.events import AnyEvent
+from schemas.validation import Rejection, parse_event
+from streams.messages import DeadLetter
+
+__all__ = ["Inlet", "Scrub", "conflict_letter", "decode"]
+
+#: Removes applicant data from a raw message (``Pseudonymiser.scrub_raw``).
+Scrub = Callable[[bytes], bytes]
+
+
+class Inlet:
+    """Messages of the events topic handed over by the fetch loop, taken by the agent in batches."""
+
+    def __init__(self, batch_max: int) -> None:
+        self.batch_max = batch_max
+        self.limit = 4 * batch_max
+        self.items: list[Any] = []
+        self._nonempty = asyncio.Event()
+        self._full = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+
+    def put(self, message: Any) -> None:
+        items = self.items
+        items.append(message)
+        n = len(items)
+        if n == 1:
+            self._nonempty.set()
+        if n >= self.batch_max:
+            self._full.set()
+            if n >= self.limit:
+                self._room.clear()
+
+    @property
+    def has_room(self) -> bool:
+        return len(self.items) < self.limit
+
+    async def wait_for_room(self) -> None:
+        await self._room.wait()
+
+    async def take(self, wait: float) -> list[Any]:
+        """The next batch: as soon as one is full, else what arrived within ``wait`` of the first."""
+        while not self.items:
+            self._nonempty.clear()
+            await self._nonempty.wait()
+        if len(self.items) < self.batch_max and wait > 0:
+            self._full.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), wait)
+        batch = self.items[: self.batch_max]
+        del self.items[: self.batch_max]
+        if len(self.items) < self.limit:
+            self._room.set()
+        return batch
+
+    def clear(self) -> None:
+        self.items.clear()
+        self._room.set()
+
+
+def decode(message: Any, now: datetime, scrub: Scrub) -> tuple[AnyEvent, bytes] | DeadLetter:
+    """The event a message carries, with its raw bytes; or the dead letter saying why it carries none."""
+    source = f"kafka:{message.topic}/{message.partition}"
+    raw = message.value
+    if raw is None:
+        return DeadLetter(source, message.offset, "json.invalid", "empty message (no value)", b"", now)
+    parsed = parse_event(raw)
+    if isinstance(parsed, Rejection):
+        return DeadLetter(source, message.offset, parsed.code, parsed.message, scrub(raw), now)
+    key = message.key
+    if key is not None and key != parsed.dossier_id.encode():
+        # Keyed otherwise, the dossier's events may be spread over partitions: its verdict would be wrong.
+        return DeadLetter(
+            source, message.offset, "key.mismatch",
+            f"message key {key.decode('utf-8', 'replace')!r} is not the event's dossier_id "
+            f"{parsed.dossier_id!r}", scrub(raw), now,
+        )  # fmt: skip
+    return parsed, raw
+
+
+def conflict_letter(event: AnyEvent, message: Any, now: datetime, scrub: Scrub) -> DeadLetter:
+    """The dead letter of an event whose ``event_id`` the core already holds with other content."""
+    return DeadLetter(
+        f"kafka:{message.topic}/{message.partition}", message.offset, "event_id.conflict",
+        f"event_id {event.event_id!r} was already seen with different content; the first version is kept",
+        scrub(message.value), now,
+    )  # fmt: skip

@@ -1,0 +1,146 @@
+"""The Kafka consumers of the detector, adapted where Faust and aiokafka offer no public hook; the
+detector's uses of their private consumer internals are kept here, so a library upgrade is checked in
+one module.
+
+- :class:`BatchingConsumer` — a fetch loop that hands the detector's topic to its inlet in bulk (it
+  overrides Faust's private ``Consumer._drain_messages``; a later change replaces that override);
+- a consumer thread whose fetches wait at most :data:`FETCH_MAX_WAIT_MS`;
+- :func:`rejoin_pending` — whether the group coordinator wants this consumer to rejoin;
+- :func:`topic_partitions` — a topic's partitions, refreshing aiokafka's metadata when it has none yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from faust.exceptions import ConsumerNotStarted
+from faust.transport.consumer import CONSUMER_FETCHING
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from streams.detector.inlet import Inlet
+
+__all__ = ["FETCH_MAX_WAIT_MS", "BatchingConsumer", "DetectorTransport", "rejoin_pending", "topic_partitions"]
+
+#: Longest time a fetch may wait for data on the broker. Faust hard-codes 1.5 s; a broker that holds an
+#: empty fetch until then (tansu does) adds up to that much to every violation's latency.
+FETCH_MAX_WAIT_MS = 50
+
+
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):  # pragma: no cover - exercised end to end
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read by the fetcher when the consumer starts
+        return consumer
+
+
+class BatchingConsumer(faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer, with a fetch loop that gives the detector's topic to its inlet directly
+    (other topics, e.g. Faust's own, keep the normal per-message path). The app names the inlet and its
+    topic (``app.inlet``, ``app.inlet_topic``)."""
+
+    logger = logging.getLogger("faust.detector")  # Faust's chatter stays under "faust" (quietened)
+
+    def _new_consumer_thread(self) -> _ConsumerThread:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - exercised end to end
+        # Follows faust.transport.consumer.Consumer._drain_messages; the difference is the inlet.
+        app = self.app
+        callback = self.callback
+        getmany = self.getmany
+        consumer_should_stop = self._stopped.is_set
+        fetcher_should_stop = fetcher._stopped.is_set
+        get_read_offset = self._read_offset.__getitem__
+        set_read_offset = self._read_offset.__setitem__
+        set_flag, unset_flag = self.diag.set_flag, self.diag.unset_flag
+        acks_enabled_for = app.topics.acks_enabled_for
+        suspended = self.suspend_flow.is_set
+        inlet: Inlet | None = getattr(app, "inlet", None)
+        inlet_topic: str | None = getattr(app, "inlet_topic", None)
+        since_yield = 0
+        try:
+            while not (consumer_should_stop() or fetcher_should_stop()):
+                set_flag(CONSUMER_FETCHING)
+                ait = getmany(timeout=1.0)
+                await self.sleep(0)
+                if not self.should_stop:
+                    async for tp, message in ait:
+                        since_yield += 1
+                        if since_yield > 1000:
+                            await asyncio.sleep(0)
+                            since_yield = 0
+                        offset = message.offset
+                        r_offset = get_read_offset(tp)
+                        if r_offset is not None and offset < r_offset:
+                            continue
+                        gap = offset - (r_offset or 0)
+                        if gap > 1 and r_offset and acks_enabled_for(message.topic):
+                            await self._add_gap(tp, r_offset + 1, offset)
+                        commit_every = self._commit_every
+                        if commit_every is not None and self._n_acked >= commit_every:
+                            self._n_acked = 0
+                            await self.commit()
+                        if inlet is not None and tp.topic == inlet_topic:
+                            if suspended():
+                                continue  # rebalancing: it is fetched again from the committed offset
+                            if not inlet.has_room:
+                                await self.wait_first(inlet.wait_for_room(), self.suspend_flow.wait())
+                                if suspended():
+                                    continue
+                            inlet.put(message)
+                        else:
+                            await self.wait_first(callback(message), self.suspend_flow.wait())
+                        set_read_offset(tp, offset)
+                    unset_flag(CONSUMER_FETCHING)
+        except self.consumer_stopped_errors:
+            if self.transport.app.should_stop:
+                return
+            raise
+        except asyncio.CancelledError:
+            if self.transport.app.should_stop:
+                return
+            raise
+        finally:
+            unset_flag(CONSUMER_FETCHING)
+
+
+class DetectorTransport(faust_aiokafka.Transport):
+    """Faust's aiokafka transport with the :class:`BatchingConsumer`."""
+
+    Consumer = BatchingConsumer
+
+
+def rejoin_pending(app: Any) -> bool:
+    """Whether the group coordinator wants the app's consumer to (re)join; true until it has joined.
+
+    Faust flags ``app.rebalancing`` when aiokafka prepares the rejoin; the coordinator knows one step
+    earlier (a heartbeat answered "rebalancing", a member left, the metadata changed). Reads aiokafka
+    internals (no public API tells it): should they change, this fails loudly with an AttributeError
+    rather than answering blind.
+    """
+    thread: Any = getattr(app.consumer, "_thread", None)
+    if thread is None:
+        return True
+    try:
+        consumer = thread._ensure_consumer()
+    except ConsumerNotStarted:
+        return True
+    # The consumer lives in Faust's consumer thread: only its flags are read here.
+    coordinator = consumer._coordinator
+    subscription = consumer._subscription.subscription
+    if coordinator is None or subscription is None:
+        return True
+    return bool(coordinator.need_rejoin(subscription))
+
+
+async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """The partitions of ``topic`` as ``consumer`` (a started aiokafka consumer) knows them; when its
+    metadata does not name the topic yet, refreshed once through its private client."""
+    parts = consumer.partitions_for_topic(topic)
+    if not parts:
+        await consumer._client.force_metadata_update()
+        parts = consumer.partitions_for_topic(topic) or set()
+    return [TopicPartition(topic, p) for p in sorted(parts)]

@@ -1,0 +1,407 @@
+"""The detector's runtime around the pure core: one :class:`Detector` per app takes event batches from the
+inlet, applies them per partition, publishes the violations that opened or were retracted, persists the
+changed state to the tables' changelogs, follows rebalances, and supervises the live/idle/replay logic.
+
+Every mutation of the core happens under the detector's lock, and so does a rebalance's revocation: a
+batch is applied, emitted and acknowledged as a whole, or (revoked first) read again from the committed
+offsets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import signal
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from inspections.rulebook import Auditor
+from schemas.events import AnyEvent
+from streams.detector.core import Change, DetectorCore, Outcome, PartitionState
+from streams.detector.inlet import Inlet, Scrub, conflict_letter, decode
+from streams.detector.options import DetectorOptions
+from streams.detector.readback import GroupProgress, read_published
+from streams.detector.transport import rejoin_pending
+from streams.kafka import KafkaConfig
+from streams.messages import DeadLetter, ViolationMessage
+from streams.observability import WorkerMetrics
+from streams.watermark import from_us, to_us
+
+__all__ = ["PRODUCER", "Detector", "DetectorStats", "freeze_young_objects"]
+
+log = logging.getLogger(__name__)
+
+#: The ``producer`` of the violation messages the detector publishes.
+PRODUCER = "detector"
+
+
+@dataclass
+class DetectorStats:
+    """What a worker did (reported by ``worker detect``)."""
+
+    events: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    evaluations: int = 0
+    opened: int = 0
+    retracted: int = 0
+    batches: int = 0
+    restored_partitions: int = 0
+    finalized_at: str | None = None
+    seconds: float = 0.0
+    #: From the start of the first batch to the end of the last one (the processing rate's time base).
+    first_batch: float | None = None
+    last_batch: float | None = None
+    #: Time spent inside batches (decode, evaluate, emit), excluding waits for input.
+    busy_seconds: float = 0.0
+    watermarks: dict[int, str | None] = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        span = (self.last_batch - self.first_batch) if self.first_batch and self.last_batch else 0.0
+        rate = self.events / span if span > 0 else 0.0
+        return {
+            "events": self.events,
+            "duplicates": self.duplicates,
+            "dead_letters": self.dead_letters,
+            "evaluations": self.evaluations,
+            "opened": self.opened,
+            "retracted": self.retracted,
+            "batches": self.batches,
+            "restored_partitions": self.restored_partitions,
+            "finalized_at": self.finalized_at,
+            "seconds": round(self.seconds, 3),
+            "processing_seconds": round(span, 3),
+            "busy_seconds": round(self.busy_seconds, 3),
+            "events_per_second": round(rate, 1),
+            "watermarks": {str(p): w for p, w in sorted(self.watermarks.items())},
+        }
+
+
+class _VersionClock:
+    """Versions that grow per process: microseconds now, bumped so that none repeats."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def floor(self, version: int) -> None:
+        self.last = max(self.last, version)
+
+    def __call__(self) -> int:
+        now = to_us(datetime.now(UTC))
+        self.last = now if now > self.last else self.last + 1
+        return self.last
+
+
+def freeze_young_objects() -> None:
+    """Collect the young generations, then move every survivor to the permanent generation.
+
+    The detector keeps every dossier's parsed events: millions of container objects that the collector's
+    full passes would scan again and again (measured: 80 % of the time of a catch-up). Frozen objects are
+    still freed by reference counting; only reference cycles among them would outlive their use, and the
+    young collection before each freeze reclaims those a batch leaves behind.
+    """
+    gc.collect(1)
+    gc.freeze()
+
+
+class Detector:
+    """The detector's state and I/O around the pure core (one per app; see the module docstring).
+
+    ``app`` is the Faust app it runs in (:class:`streams.detector.app.DetectorApp`); ``scrub`` removes
+    applicant data from the raw bytes of dead letters.
+    """
+
+    def __init__(
+        self,
+        app: faust.App,
+        kafka: KafkaConfig,
+        options: DetectorOptions,
+        auditor: Auditor,
+        scrub: Scrub,
+        metrics: WorkerMetrics | None,
+    ) -> None:
+        self.app = app
+        self.kafka = kafka
+        self.options = options
+        self.topics = options.topics
+        self.core = DetectorCore(auditor, options.allowed_lateness)
+        self.scrub = scrub
+        self.metrics = metrics
+        self.stats = DetectorStats()
+        self.version = _VersionClock()
+        self.lock = asyncio.Lock()
+        self.inlet = Inlet(options.batch_max)
+        self.ready = False
+        self.finalized = False
+        self.busy = False
+        self.last_activity = time.monotonic()
+        self.started = time.monotonic()
+        self.worker: faust.Worker | None = None
+        self.exit_code = 0
+        self.events_topic = options.topics.events
+        self.progress = GroupProgress(kafka, options.app_id)
+        self.dossier_table: Any = None
+        self.partition_table: Any = None
+
+    # --- the agent's work -------------------------------------------------------------------------
+
+    async def run_agent(self) -> None:
+        """The ``detect`` agent's loop: batches from the inlet until the app stops."""
+        inlet, wait = self.inlet, self.options.batch_wait
+        while True:
+            batch = await inlet.take(wait)
+            async with self.lock:
+                self.busy = True
+                began = time.monotonic()
+                if self.stats.first_batch is None:
+                    self.stats.first_batch = began
+                try:
+                    await self.process(batch)
+                finally:
+                    self.busy = False
+                    self.last_activity = self.stats.last_batch = time.monotonic()
+                    self.stats.busy_seconds += self.last_activity - began
+                if self.options.freeze_gc:
+                    freeze_young_objects()
+
+    async def process(self, messages: list[Any]) -> None:
+        """Decode, apply per partition, emit, persist, then acknowledge the batch."""
+        app = self.app
+        consumer = app.consumer
+        generation = app.consumer_generation_id
+        by_partition: dict[int, list[tuple[AnyEvent, bytes]]] = defaultdict(list)
+        sources: dict[int, list[Any]] = defaultdict(list)  # the message of each item, for dead letters
+        taken: list[Any] = []
+        dead: list[DeadLetter] = []
+        now = datetime.now(UTC)
+        for message in messages:
+            if message.generation_id != generation or message.partition not in self.core.partitions:
+                continue  # fetched before a rebalance: it comes again from the committed offset
+            # Not tracked as in-flight: a rebalance waits for this batch through `self.lock` instead.
+            taken.append(message)
+            item = decode(message, now, self.scrub)
+            if isinstance(item, DeadLetter):
+                dead.append(item)
+            else:
+                by_partition[message.partition].append(item)
+                sources[message.partition].append(message)
+        floor = self._live_floor()
+        for partition, items in by_partition.items():
+            outcome = self.core.apply(partition, items, floor)
+            self.stats.events += len(items)
+            for conflict in outcome.conflicts:
+                origin = next(m for (e, _), m in zip(items, sources[partition], strict=True) if e is conflict)
+                dead.append(conflict_letter(conflict, origin, now, self.scrub))
+            await self._publish(partition, outcome)
+        for letter in dead:
+            await self._send(self.topics.dead_letters, None, letter.encode())
+        self.stats.dead_letters += len(dead)
+        self.stats.batches += 1
+        if self.metrics is not None:
+            self.metrics.events_in.inc(sum(len(v) for v in by_partition.values()))
+            for letter in dead:
+                self.metrics.events_rejected.labels(reason=letter.reason_code).inc()
+        for message in taken:
+            consumer.ack(message)
+
+    def _live_floor(self) -> int | None:
+        if not self.options.live:
+            return None
+        return to_us(datetime.now(UTC) - self.options.allowed_lateness)
+
+    async def _publish(self, partition: int, outcome: Outcome) -> None:
+        """Send the outcome's violation messages, then the changed states to the changelogs."""
+        state = self.core.partitions[partition]
+        as_of = from_us(outcome.as_of_us) if outcome.as_of_us is not None else datetime.now(UTC)
+        for dossier_id, reason in outcome.errors:
+            log.warning("dossier not evaluated", extra={"dossier_id": dossier_id, "reason": reason})
+        opened = retracted = 0
+        for change in outcome.changes:
+            await self._emit(change, as_of)
+            if change.state == "open":
+                opened += 1
+            else:
+                retracted += 1
+        self.stats.opened += opened
+        self.stats.retracted += retracted
+        self.stats.evaluations += outcome.evaluated
+        self.stats.duplicates += outcome.duplicates
+        if self.metrics is not None:
+            self.metrics.violations_opened.inc(opened)
+            self.metrics.violations_retracted.inc(retracted)
+        await self._persist(state, outcome.dirty, outcome.watermark_moved)
+
+    async def _emit(self, change: Change, as_of: datetime) -> None:
+        message = ViolationMessage(change.state, as_of, PRODUCER, self.version(), change.violation())
+        await self._send(self.topics.violations, message.key, message.encode())
+
+    async def _persist(self, state: PartitionState, dirty: Iterable[str], watermark_moved: bool) -> None:
+        partition = state.partition
+        table = self.dossier_table.changelog_topic.get_topic_name()
+        header = b"%d\n" % partition
+        for dossier_id in dirty:
+            value = header + state.dossiers[dossier_id].encode(partition)
+            await self._send(table, dossier_id.encode(), value, partition)
+        if watermark_moved:
+            meta = self.partition_table.changelog_topic.get_topic_name()
+            await self._send(meta, b"%d" % partition, DetectorCore.encode_partition(state), partition)
+            if self.metrics is not None and state.watermark.value is not None:
+                self.metrics.set_watermark(partition, from_us(state.watermark.value))
+
+    async def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
+        # Not awaiting delivery: Faust flushes the producer before it commits the consumed offsets.
+        await self.app.producer.send(topic, key, value, partition, None, None)
+
+    # --- rebalances -----------------------------------------------------------------------------------
+
+    async def on_revoked(self, revoked: Any) -> None:
+        # Faust revokes everything on each rebalance; what we keep is decided when recovery is done.
+        self.ready = False
+        self.inlet.clear()
+        async with self.lock:  # the batch in progress finishes (and is acknowledged) first
+            pass
+
+    async def on_recovered(self) -> None:
+        """Tables recovered: drop partitions no longer ours, rebuild newly assigned ones."""
+        async with self.lock:
+            assigned = {
+                tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.events_topic
+            }
+            for partition in list(self.core.partitions):
+                if partition not in assigned:
+                    self.core.drop(partition)
+            new = assigned - set(self.core.partitions)
+            stored: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
+            store = self.dossier_table.data
+            for key, value in list(store.data.items()):
+                if value:
+                    head, _, body = bytes(value).partition(b"\n")
+                    p = int(head)
+                    if p in new:
+                        stored[p].append((bytes(key).decode(), body))
+            metas = self.partition_table.data
+            for partition in sorted(new):
+                meta = metas.data.get(b"%d" % partition)
+                self.core.restore(partition, stored.get(partition, ()), bytes(meta) if meta else None)
+                if stored.get(partition) or meta:  # counts partitions that had a stored state
+                    self.stats.restored_partitions += 1
+            # The memory is the working copy: the store only carried the recovery.
+            for s in (store, metas):
+                s.data.clear()
+                getattr(s, "_key_partition", {}).clear()
+            log.info("detector assignment", extra={"partitions": sorted(assigned), "restored": sorted(new)})
+            self.ready = True
+            self.last_activity = time.monotonic()
+
+    # --- supervision: live ticks, idleness, replay ------------------------------------------------------
+
+    async def supervise(self) -> None:
+        """Background loop: wall-clock ticks (live), metrics, and the idle/replay/stop logic."""
+        opts = self.options
+        idle_since: float | None = None
+        idle_generation: int | None = None  # the idle window must lie within one group generation
+        try:
+            while True:
+                await asyncio.sleep(opts.poll_seconds)
+                if not self._settled():
+                    idle_since = None
+                    continue
+                if opts.live:
+                    await self._tick_live()
+                if not (opts.until_idle or (opts.as_of is not None and not self.finalized)):
+                    continue
+                if self.busy or self.inlet.items or time.monotonic() - self.last_activity < opts.idle_seconds:
+                    idle_since = None
+                    continue
+                generation = self.app.consumer_generation_id
+                # Settled again afterwards: a rebalance may have begun while the offsets were read.
+                if not await self._group_caught_up() or not self._settled():
+                    idle_since = None
+                    continue
+                now = time.monotonic()
+                if idle_since is None or generation != idle_generation:
+                    idle_since, idle_generation = now, generation
+                if now - idle_since < opts.idle_seconds:
+                    continue
+                if opts.as_of is not None and not self.finalized:
+                    await self.finalize(opts.as_of)
+                    idle_since = None
+                    if not opts.until_idle:
+                        continue
+                if opts.until_idle:
+                    self.stop()
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a supervisor failure must stop the worker, not leave it hanging
+            log.exception("detector supervisor failed")
+            self.exit_code = 1
+            self.stop()
+        finally:
+            await self.close()
+
+    def _settled(self) -> bool:
+        """Whether this worker holds a settled assignment: recovered, not rebalancing, no rejoin pending.
+
+        The until-idle/as-of decision waits for this, so it is never taken on an assignment about to change.
+        """
+        return self.ready and not self.app.rebalancing and not self._rejoin_pending()
+
+    def _rejoin_pending(self) -> bool:
+        return rejoin_pending(self.app)
+
+    async def _tick_live(self) -> None:
+        floor = self._live_floor()
+        assert floor is not None
+        async with self.lock:
+            for partition, state in list(self.core.partitions.items()):
+                if state.watermark.value is None or floor > state.watermark.value:
+                    await self._publish(partition, state.advance(floor))
+
+    async def _group_caught_up(self) -> bool:
+        """Whether the group has committed every partition of the events topic to its end."""
+        await self.app.consumer.commit()
+        caught_up = True
+        for partition, lag in (await self.progress.lags(self.events_topic)).items():
+            if self.metrics is not None and partition in self.core.partitions:
+                self.metrics.set_lag(self.events_topic, partition, lag)
+            if lag > 0:
+                caught_up = False
+        return caught_up
+
+    async def finalize(self, as_of: datetime) -> None:
+        """Evaluate every held dossier at ``as_of`` against what the violations topic really holds."""
+        async with self.lock:
+            await self.app.producer.flush()
+            held = {d: p for p, s in self.core.partitions.items() for d in s.dossiers}
+            observed, top_version = await read_published(self.kafka, self.topics.violations, set(held))
+            self.version.floor(top_version)
+            at = to_us(as_of)
+            for partition, state in sorted(self.core.partitions.items()):
+                before = {d: dict(s.published) for d, s in state.dossiers.items()}
+                state.replace_published(observed)
+                outcome = state.finalize(at)
+                # Where the topic disagreed with the changelog, the stored state must follow the topic.
+                outcome.dirty |= {d for d, s in state.dossiers.items() if s.published != before[d]}
+                await self._publish(partition, outcome)
+            await self.app.producer.flush()
+            await self.app.consumer.commit()
+            self.finalized = True
+            self.stats.finalized_at = as_of.astimezone(UTC).isoformat()
+            log.info("detector finalized", extra={"as_of": self.stats.finalized_at, "dossiers": len(held)})
+
+    def stop(self) -> None:
+        """Stop the worker as SIGTERM would (from inside the app)."""
+        worker = self.worker
+        if worker is not None:
+            worker._schedule_shutdown(signal.SIGTERM)
+
+    async def close(self) -> None:
+        await self.progress.close()

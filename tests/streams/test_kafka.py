@@ -1,0 +1,125 @@
+"""The Kafka connection: one KafkaConfig gives the options of kafka-python, aiokafka and Faust alike; the
+composition root builds it (and the workers' options) from the settings; the port's failures are one
+family; the sink's retry policy."""
+
+from __future__ import annotations
+
+import ssl
+from datetime import timedelta
+from pathlib import Path
+
+import faust
+import pytest
+
+from bootstrap.platform import Platform, detector_options, kafka_config, platform_topics, sink_options
+from bootstrap.settings import load_settings
+from streams.broker import BrokerError
+from streams.ingest import IngestError
+from streams.kafka import KafkaConfig, StreamError
+from streams.sink.retry import RetryPolicy, retry_write
+from streams.topics import PlatformTopics, TopicError, TopicSpec
+from warehouse.base import WarehouseUnavailable
+
+
+def test_plaintext_needs_no_security_options() -> None:
+    kafka = KafkaConfig(" a:9092, b:9092 ,")
+    assert kafka.servers == ["a:9092", "b:9092"]
+    assert kafka.kafka_python_options() == kafka.aiokafka_options() == {}
+    assert kafka.faust_broker() == ["kafka://a:9092", "kafka://b:9092"]
+    assert kafka.faust_credentials() is None
+
+
+def test_sasl_over_tls_is_spelled_for_each_library() -> None:
+    kafka = KafkaConfig("k:9093", "SASL_SSL", "SCRAM-SHA-512", "auditor", "s3cret", Path("/etc/ca.pem"))
+    assert kafka.kafka_python_options() == {
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "auditor",
+        "sasl_plain_password": "s3cret",
+        "ssl_cafile": "/etc/ca.pem",
+    }
+    with pytest.MonkeyPatch.context() as mp:  # no CA file here: only how it is passed matters
+        mp.setattr(ssl, "create_default_context", lambda cafile=None: ("context", cafile))
+        aio = kafka.aiokafka_options()
+    assert aio.pop("ssl_context") == ("context", "/etc/ca.pem")
+    assert "ssl_cafile" not in aio and aio["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert "s3cret" not in repr(kafka)
+    sasl = KafkaConfig("k:9093", "SASL_SSL", "SCRAM-SHA-512", "auditor", "s3cret").faust_credentials()
+    assert isinstance(sasl, faust.SASLCredentials) and isinstance(sasl.ssl_context, ssl.SSLContext)
+
+
+def test_faust_gets_credentials_objects() -> None:
+    tls = KafkaConfig("k:9093", "SSL").faust_credentials()
+    assert isinstance(tls, faust.SSLCredentials) and isinstance(tls.context, ssl.SSLContext)
+    sasl = KafkaConfig("k:9092", "SASL_PLAINTEXT", None, "u", "p").faust_credentials()
+    assert isinstance(sasl, faust.SASLCredentials)
+    assert (sasl.username, sasl.password, sasl.ssl_context) == ("u", "p", None)
+    assert str(sasl.mechanism.value) == "PLAIN"  # the default mechanism
+
+
+def test_a_config_without_brokers_or_with_an_unknown_protocol_is_refused() -> None:
+    with pytest.raises(ValueError, match="bootstrap servers"):
+        KafkaConfig(" , ")
+    with pytest.raises(ValueError, match="security protocol"):
+        KafkaConfig("k:9092", "TLS")
+    assert KafkaConfig("a:1", "SSL").at("b:2") == KafkaConfig("b:2", "SSL")
+
+
+def test_the_composition_root_builds_the_connection_and_options_from_the_settings(tmp_path: Path) -> None:
+    settings = load_settings(
+        bootstrap_servers="k:9092", security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+        sasl_username="u", sasl_password="p", partitions=3, topic_events="ev", workdir=tmp_path,
+        sink_batch_size=7, sink_batch_seconds=0.5, allowed_lateness_seconds=60,
+    )  # fmt: skip
+    assert Platform(settings).kafka == KafkaConfig("k:9092", "SASL_PLAINTEXT", "PLAIN", "u", "p")
+    assert kafka_config(settings, "embedded:1").bootstrap_servers == "embedded:1"
+    topics = PlatformTopics("ev", "dossier-violations", "dossier-dead-letters", 3)
+    assert Platform(settings).topics == topics
+    assert platform_topics(settings) == [
+        TopicSpec("ev", 3), TopicSpec("dossier-violations", 3), TopicSpec("dossier-dead-letters", 1)
+    ]  # fmt: skip
+    sink = sink_options(settings, group_id="g", fold=True)
+    assert (sink.topics, sink.batch_size, sink.batch_seconds, sink.group_id, sink.fold) == (
+        topics,
+        7,
+        0.5,
+        "g",
+        True,
+    )
+    detector = detector_options(settings, until_idle=True)
+    assert detector.topics == topics and detector.datadir == tmp_path / "faust" and detector.until_idle
+    assert detector.allowed_lateness == timedelta(minutes=1)
+    assert detector_options(settings, allowed_lateness=timedelta(0)).allowed_lateness == timedelta(0)
+    with pytest.raises(ValueError, match="--bootstrap-servers"):
+        kafka_config(load_settings())
+
+
+def test_the_streaming_port_fails_with_one_family() -> None:
+    for error in (BrokerError, IngestError, TopicError):
+        assert issubclass(error, StreamError) and issubclass(error, RuntimeError)
+
+
+def test_the_retry_policy_backs_off_exponentially_up_to_its_cap() -> None:
+    policy = RetryPolicy(initial=0.5, maximum=3.0)
+    delays, outcomes = [], [WarehouseUnavailable("down"), WarehouseUnavailable("still down"), None]
+
+    def write() -> None:
+        outcome = outcomes.pop(0)
+        if outcome is not None:
+            raise outcome
+
+    def wait(delay: float) -> bool:
+        delays.append(delay)
+        return True
+
+    told: list[str] = []
+    stored = retry_write(
+        write, WarehouseUnavailable("first"), policy, wait=wait, on_retry=lambda e, d: told.append(str(e))
+    )
+    assert stored and delays == [0.5, 1.0, 2.0] and told == ["first", "down", "still down"]
+    assert [policy.after(d) for d in (0.5, 2.0, 3.0)] == [1.0, 3.0, 3.0]
+    assert not retry_write(write, WarehouseUnavailable("x"), policy, wait=lambda d: False, on_retry=print)
+    with pytest.raises(ZeroDivisionError):  # not an outage: not retried
+        retry_write(lambda: 1 / 0, WarehouseUnavailable("x"), policy, wait=lambda d: True, on_retry=print)
+    with pytest.raises(ValueError):
+        RetryPolicy(initial=2.0, maximum=1.0)
