@@ -1,7 +1,7 @@
 """The procedure catalogue: procedures, their components and publication, administrative units.
 
-Pure domain model and queries. Loading and dumping YAML lives in ``inspections.files.catalogue``. Queries are called
-per dossier on the hot path, so the constructor precomputes every index they need.
+Pure domain model and queries. Loading and dumping YAML lives in ``inspections.files.catalogue``.
+Queries are called per dossier on the hot path, so the constructor precomputes every index they need.
 """
 
 from __future__ import annotations

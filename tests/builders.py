@@ -159,6 +159,9 @@ class FakeCatalogue:
         start, end = p.published[unit_code]
         return start <= on and (end is None or on < end)
 
+    def field_of(self, procedure_code: str) -> str | None:
+        return None  # the fakes have no fields
+
 
 P1 = FakeProcedure(
     "P1",

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.warehouse.server import ClickHouseServer, start_server
-from warehouse.base import Warehouse, open_warehouse
+from warehouse import open_warehouse
+from warehouse.base import Warehouse
 
 
 @pytest.fixture(scope="session")

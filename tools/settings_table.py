@@ -5,7 +5,8 @@
     python tools/settings_table.py --write    # rewrite the table in README.md
 
 The table sits between two marker comments in README.md; everything else in the file is left alone.
-``tests/test_docs.py`` fails when the table and the settings disagree, so a new field cannot go undocumented.
+``tests/project/test_docs.py`` fails when the table and the settings disagree, so a new field cannot go
+undocumented.
 """
 
 from __future__ import annotations

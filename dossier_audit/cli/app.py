@@ -3,11 +3,13 @@ these from their concern's module; ``dossier_audit.cli.main`` imports them all."
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bootstrap.settings import CONFIG_FILE_VARIABLE
 from dossier_audit.cli.common import (
     fail,
 )
@@ -48,9 +50,6 @@ def _global_options(
     if config is not None:
         if not config.is_file():
             raise fail(f"cannot read settings file {config}: no such file")
-        import os
-
-        from bootstrap.settings import CONFIG_FILE_VARIABLE
 
         # Through the environment so that child workers (the main job's detector) read it too.
         os.environ[CONFIG_FILE_VARIABLE] = str(config.resolve())

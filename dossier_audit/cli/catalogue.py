@@ -9,13 +9,13 @@ import typer
 
 from dossier_audit.cli.app import catalogue_app
 from dossier_audit.cli.common import UsageError, err, guarded, readable
-from inspections.files.catalogue import CatalogueError
+from inspections.files.catalogue import CatalogueError, dump_catalogue, load_catalogue
+from inspections.files.national import import_national
 
 
 @catalogue_app.command("check")
 def catalogue_check(path: Annotated[Path, typer.Argument(help="Catalogue YAML.")]) -> None:
     """Validate a catalogue file; every problem is reported with its line and column."""
-    from inspections.files.catalogue import load_catalogue
 
     def go() -> Any:
         readable(path)
@@ -37,8 +37,6 @@ def catalogue_import(
     fields: Annotated[Path | None, typer.Option("--fields", help="national_fields.json")] = None,
 ) -> None:
     """Import the national portal's procedure list (real codes and names) as a catalogue file."""
-    from inspections.files.catalogue import dump_catalogue
-    from inspections.files.national import import_national
 
     def go() -> Any:
         readable(procedures)

@@ -5,6 +5,7 @@ with one line (``guarded``)."""
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -25,8 +26,12 @@ from inspections.files.catalogue import CatalogueError
 from inspections.rulebook import RULEBOOK_V1
 from inspections.timeunits import VN_TZ
 from schemas.validation import Rejection
+from warehouse import open_warehouse
+from warehouse.base import WarehouseError
 
-err = Console(stderr=True)
+#: Human output. Off a terminal (pipes, logs, CI) lines are never wrapped: a wrapped message splits file
+#: paths and breaks whoever reads it (a fresh clone in a long temporary path once failed on exactly that).
+err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
 
 
 CataloguePath = Annotated[
@@ -62,7 +67,6 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def guarded(fn: Any) -> Any:
-    from warehouse.base import WarehouseError
 
     try:
         return fn()
@@ -127,7 +131,6 @@ def platform_for(catalogue: Path | None = None) -> Platform:
 def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
     """The warehouse at ``url``; ``create`` makes its database when missing (init and load only: report
     commands may run as a read-only user)."""
-    from warehouse.base import open_warehouse
 
     with open_warehouse(url, create_database=create) as wh:
         yield wh

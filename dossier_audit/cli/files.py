@@ -32,6 +32,9 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.jobs.batch_engine import IngestStats
+from dossier_audit.jobs.files import GROUPINGS, audit_file, metrics_file, validate_file
+from dossier_audit.jobs.warehouse import metrics_warehouse
+from warehouse.projection import audit_warehouse
 
 
 @app.command()
@@ -40,7 +43,6 @@ def validate(
     json_out: JsonFlag = False,
 ) -> None:
     """Count valid, duplicate and rejected events with reasons; exit 1 when any line is rejected."""
-    from dossier_audit.jobs.files import validate_file
 
     def go() -> tuple[IngestStats, Rejections]:
         path = readable(file)
@@ -68,7 +70,6 @@ def audit(
     json_out: JsonFlag = False,
 ) -> None:
     """Audit every dossier at AS_OF: violations as JSON lines on stdout, a summary on stderr."""
-    from dossier_audit.jobs.files import audit_file
 
     if warehouse is not None:
         _audit_warehouse(warehouse, as_of, catalogue, json_out)
@@ -98,7 +99,6 @@ def audit(
 
 
 def _audit_warehouse(url: str, as_of: str, catalogue: Path | None, json_out: bool) -> None:
-    from warehouse.projection import audit_warehouse
 
     def go() -> Counter[str]:
         instant = parse_instant(as_of)
@@ -137,7 +137,6 @@ def metrics(
     With --json, one object (the figures); with --by, the figures also carry "groups": one object per
     unit, field or procedure.
     """
-    from dossier_audit.jobs.files import GROUPINGS, metrics_file
 
     if warehouse is not None:
         _metrics_warehouse(warehouse, from_, to, unit, catalogue, json_out)
@@ -172,7 +171,6 @@ def metrics(
 def _metrics_warehouse(
     url: str, from_: str, to: str, unit: str | None, catalogue: Path | None, json_out: bool
 ) -> None:
-    from dossier_audit.jobs.warehouse import metrics_warehouse
 
     def go() -> dict[str, Any]:
         start, end = parse_date(from_), parse_date(to)

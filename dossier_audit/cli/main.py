@@ -12,6 +12,8 @@ import sys
 from dossier_audit.cli.app import app
 from dossier_audit.cli import files, simulate, catalogue, run, warehouse, streams, worker, quality, reports
 
+__all__ = ["COMMAND_MODULES", "app", "main"]
+
 COMMAND_MODULES = (files, simulate, catalogue, run, warehouse, streams, worker, quality, reports)
 
 

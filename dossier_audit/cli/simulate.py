@@ -15,6 +15,8 @@ from dossier_audit.cli.common import (
     guarded,
     parse_date,
 )
+from dossier_audit.simulator import SimulationConfig, default_violation_rates
+from dossier_audit.simulator import simulate as run_simulation
 
 
 @app.command()
@@ -34,9 +36,6 @@ def simulate(
     calibrate: Annotated[str | None, typer.Option(help="Calibration preset, e.g. ward-2023.")] = None,
 ) -> None:
     """Write a realistic simulated province (contract-valid JSONL) and its ground truth."""
-
-    from dossier_audit.simulator import SimulationConfig, default_violation_rates
-    from dossier_audit.simulator import simulate as run_simulation
 
     def go() -> Any:
         kwargs: dict[str, Any] = {"seed": seed, "dossiers": dossiers}

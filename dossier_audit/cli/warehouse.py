@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,9 @@ from dossier_audit.cli.common import (
     readable,
     warehouse_session,
 )
+from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
+from warehouse.projection import status
 
 
 @warehouse_app.command("init")
@@ -32,7 +35,6 @@ def warehouse_init(
     catalogue: CataloguePath = None,
 ) -> None:
     """Create or upgrade the schema (idempotent) and store the catalogue and calendar."""
-    from dossier_audit.jobs.warehouse import init
 
     def go() -> dict[str, Any]:
         platform = platform_for(catalogue)
@@ -55,12 +57,9 @@ def warehouse_load(
     catalogue: CataloguePath = None,
 ) -> None:
     """Validate FILE, store valid and rejected events, fold its dossiers and evaluate the rulebook."""
-    from datetime import datetime as _dt
-
-    from dossier_audit.jobs.warehouse import load_file
 
     def go() -> Any:
-        instant = parse_instant(as_of) if as_of else _dt.now(VN_TZ)
+        instant = parse_instant(as_of) if as_of else datetime.now(VN_TZ)
         path = readable(file)
         platform = platform_for(catalogue)
         progress, tick = file_progress(path)
@@ -83,7 +82,6 @@ def warehouse_load(
 @warehouse_app.command("status")
 def warehouse_status(warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")]) -> None:
     """Counts, the newest event time and the schema version."""
-    from warehouse.projection import status
 
     def go() -> dict[str, Any]:
         with warehouse_session(warehouse) as wh:

@@ -9,7 +9,7 @@ import bisect
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dossier_audit.simulator import scenarios as sc
+from dossier_audit.simulator import clock as ck
 
 #: Relative daily volume by weekday (Mon..Sun); Mondays also carry the weekend's online backlog.
 WEEKDAY_WEIGHT = (1.35, 1.2, 1.0, 1.0, 0.9, 0.8, 0.8)
@@ -29,14 +29,14 @@ class Arrival:
     outcome: str | None = None  # calibration: early / on_time / late / in_progress
 
 
-def pick(rng: sc.FastRandom, choices: tuple[list[str], list[float]]) -> str | None:
+def pick(rng: ck.FastRandom, choices: tuple[list[str], list[float]]) -> str | None:
     codes, cum = choices
     if not codes:
         return None
     return codes[bisect.bisect_right(cum, rng.random() * cum[-1])]
 
 
-def day_counts(clock: sc.Clock, start: date, end: date, total: int) -> list[tuple[date, int]]:
+def day_counts(clock: ck.Clock, start: date, end: date, total: int) -> list[tuple[date, int]]:
     """Receptions per working day in ``[start, end)``, by weekday weight, summing exactly to ``total``."""
     days = [d for d in clock.days if start <= d < end]
     if not days:

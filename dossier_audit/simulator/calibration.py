@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from dossier_audit.simulator import clock as ck
+from dossier_audit.simulator import kit as kt
 from dossier_audit.simulator import scenarios as sc
 from dossier_audit.simulator.arrivals import Arrival, day_counts, pick
 from dossier_audit.simulator.config import CalibrationTargets, SimulationConfig
@@ -22,9 +24,9 @@ class Simulation(Protocol):
     """What the planner uses of a simulation (the generator's ``Simulation``), named here so that this
     module stays below the generator that calls it."""
 
-    rng: sc.FastRandom
+    rng: ck.FastRandom
     world: Any
-    kit: sc.Kit
+    kit: kt.Kit
     config: SimulationConfig
 
     def arrivals_on(self, day: date, n: int, channels: Sequence[str] | None = None) -> list[Arrival]: ...
@@ -43,7 +45,7 @@ def outcome_plan(targets: CalibrationTargets) -> Counter[str]:
     )
 
 
-def feasible(kit: sc.Kit, received_wm: int, due: date | None, outcome: str, end: date) -> bool:
+def feasible(kit: kt.Kit, received_wm: int, due: date | None, outcome: str, end: date) -> bool:
     """Whether a dossier received at ``received_wm`` with legal due date ``due`` can get ``outcome``
     and (unless in progress) be resolved before ``end``."""
     clock = kit.clock
@@ -126,7 +128,7 @@ def plan_calibration(sim: Simulation, targets: CalibrationTargets) -> Iterator[A
     yield from arrivals
 
 
-def build_outcome(kit: sc.Kit, d: sc.Dossier, outcome: str) -> None:
+def build_outcome(kit: kt.Kit, d: kt.Dossier, outcome: str) -> None:
     """Build a clean dossier with the planned outcome (resolved before ``as_of`` unless in progress)."""
     clock = kit.clock
     due = kit.legal_due(d)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
+from dossier_audit.simulator import clock as ck
+from dossier_audit.simulator import kit as kt
 from dossier_audit.simulator import scenarios as sc
 from dossier_audit.simulator.arrivals import Arrival, day_counts, pick
 from dossier_audit.simulator.calibration import build_outcome, plan_calibration
@@ -101,13 +103,13 @@ def default_catalogue() -> Catalogue:
 class World:
     """The province: calendar, catalogue, working-minute clock and cached weighted choices."""
 
-    def __init__(self, config: SimulationConfig, calendar: sc.Calendar, catalogue: Any) -> None:
+    def __init__(self, config: SimulationConfig, calendar: ck.Calendar, catalogue: Any) -> None:
         targets = config.targets
         self.start = targets.start if targets else config.start
         self.end = targets.end if targets else config.end
-        self.as_of = datetime.combine(self.end, datetime.min.time(), tzinfo=sc.TZ)
+        self.as_of = datetime.combine(self.end, datetime.min.time(), tzinfo=ck.TZ)
         self.calendar, self.catalogue = calendar, catalogue
-        self.clock = sc.Clock(calendar, self.start - timedelta(days=40), self.end + timedelta(days=400))
+        self.clock = ck.Clock(calendar, self.start - timedelta(days=40), self.end + timedelta(days=400))
         self.unit_codes = config.unit_codes
         if targets is not None:
             self.unit_codes = (targets.unit_code or calibration_unit(catalogue, self.start),)
@@ -175,18 +177,18 @@ class Simulation:
     def __init__(
         self,
         config: SimulationConfig,
-        calendar: sc.Calendar | None = None,
+        calendar: ck.Calendar | None = None,
         catalogue: Any = None,
         truth_sink: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.config = config
-        self.rng = sc.FastRandom(config.seed)
+        self.rng = ck.FastRandom(config.seed)
         self.world = World(
             config,
             calendar if calendar is not None else default_calendar(),
             catalogue if catalogue is not None else default_catalogue(),
         )
-        self.kit = sc.Kit(
+        self.kit = kt.Kit(
             self.rng,
             self.world.clock,
             self.world.calendar,
@@ -223,7 +225,7 @@ class Simulation:
         day = clock.date_of(wm)
         prev = clock.before(day, 1)
         gap_start = clock.dt(clock.last_wm(prev)) + timedelta(minutes=1)  # 17:00 of the previous working day
-        if (day - prev).days > 1 and wm % sc.DAY_MINUTES < 120 and rng.random() < 0.7:
+        if (day - prev).days > 1 and wm % ck.DAY_MINUTES < 120 and rng.random() < 0.7:
             span = int((clock.dt(clock.first_wm(day)) - gap_start).total_seconds())
             return gap_start + timedelta(seconds=rng.randrange(span))
         return r_at - timedelta(seconds=rng.randint(120, 3 * 3600))
@@ -232,7 +234,7 @@ class Simulation:
         """``n`` receptions on a working day, sorted by receive time."""
         rng, world, cfg = self.rng, self.world, self.config
         base = world.clock.first_wm(day)
-        minutes = sorted(min(world.clock.random_minute(rng), sc.LAST_ARRIVAL_MINUTE) for _ in range(n))
+        minutes = sorted(min(world.clock.random_minute(rng), ck.LAST_ARRIVAL_MINUTE) for _ in range(n))
         out: list[Arrival] = []
         units = world.units_on(day)
         for i, minute in enumerate(minutes):
@@ -293,16 +295,16 @@ class Simulation:
             got = self._transfer[key] = tuple(u for u in self.world.transfer_units(day) if u != unit)
         return got
 
-    def _dossier(self, a: Arrival, procedure_code: str, dossier_id: str | None = None) -> sc.Dossier:
+    def _dossier(self, a: Arrival, procedure_code: str, dossier_id: str | None = None) -> kt.Dossier:
         world, rng = self.world, self.rng
-        day_index = a.received_wm // sc.DAY_MINUTES
+        day_index = a.received_wm // ck.DAY_MINUTES
         if dossier_id is None:
             key = (a.unit_code, day_index)
             seq = self._seq[key] = self._seq.get(key, 0) + 1
             dossier_id = f"{a.unit_code}-{world.clock.label(day_index)}-{seq:04d}"
         applicant = f"0{rng.randrange(10**10, 10**11)}" if rng.random() < 0.4 else None
         max_time, comps, mandatory, optional, financial = self._procedure(procedure_code)
-        return sc.Dossier(
+        return kt.Dossier(
             dossier_id=dossier_id,
             unit_code=a.unit_code,
             procedure_code=procedure_code,
@@ -318,7 +320,7 @@ class Simulation:
             transfer_units=self._transfers(day_index, a.unit_code),
         )
 
-    def plan(self, a: Arrival) -> sc.Dossier:
+    def plan(self, a: Arrival) -> kt.Dossier:
         """Build one dossier's events and expected violations."""
         kit = self.kit
         d = self._dossier(a, a.procedure_code)
@@ -367,7 +369,7 @@ class Simulation:
         clock = self.world.clock
         for a in self.arrivals():
             # An online submission is never earlier than 07:00 of the previous working day.
-            horizon = int(clock.dt((a.received_wm // sc.DAY_MINUTES - 1) * sc.DAY_MINUTES).timestamp())
+            horizon = int(clock.dt((a.received_wm // ck.DAY_MINUTES - 1) * ck.DAY_MINUTES).timestamp())
             horizon_day = (horizon + _VN_OFFSET_S) // 86400
             while days and days[0] < horizon_day:
                 yield from self._release(buckets.pop(heapq.heappop(days)))
@@ -401,7 +403,7 @@ class Simulation:
 
 
 def generate(
-    config: SimulationConfig, calendar: sc.Calendar | None = None, catalogue: Any = None
+    config: SimulationConfig, calendar: ck.Calendar | None = None, catalogue: Any = None
 ) -> Iterator[dict[str, Any]]:
     """Event dicts in output order. Timestamps are aware ``datetime`` values (``orjson.dumps`` renders
     them as RFC 3339)."""
@@ -410,7 +412,7 @@ def generate(
 
 
 def truth(
-    config: SimulationConfig, calendar: sc.Calendar | None = None, catalogue: Any = None
+    config: SimulationConfig, calendar: ck.Calendar | None = None, catalogue: Any = None
 ) -> Iterator[dict[str, Any]]:
     """The expected violations (``dossier_id``, ``rule_id``, ``event_id``) of the run (runs it)."""
     sim = Simulation(config, calendar, catalogue)
@@ -424,7 +426,7 @@ def simulate(
     events_path: Path,
     truth_path: Path,
     *,
-    calendar: sc.Calendar | None = None,
+    calendar: ck.Calendar | None = None,
     catalogue: Any = None,
 ) -> SimulationSummary:
     """Write the events (JSONL, time order) and the ground truth (JSONL, meta line first)."""

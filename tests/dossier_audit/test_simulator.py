@@ -24,8 +24,8 @@ from dossier_audit.simulator import (
 )
 from dossier_audit.simulator.arrivals import day_counts
 from dossier_audit.simulator.calibration import feasible, outcome_plan, plan_calibration
+from dossier_audit.simulator.clock import DAY_MINUTES, TZ, Clock
 from dossier_audit.simulator.generator import Simulation, default_calendar, default_catalogue
-from dossier_audit.simulator.scenarios import DAY_MINUTES, TZ, Clock
 from schemas.validation import Rejection, parse_event
 
 SMALL = SimulationConfig(dossiers=600, seed=11, violation_rates=default_violation_rates(0.06))

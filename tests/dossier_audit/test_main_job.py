@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from dossier_audit.cli import app
 
 runner = CliRunner()
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 
 def _sorted_json_lines(data: bytes) -> list[dict]:

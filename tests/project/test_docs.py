@@ -29,7 +29,7 @@ from bootstrap.settings import CONFIG_FILE_VARIABLE, Settings
 from tests.commands import CommandError, console_script, dossier_audit, is_group, resolve
 from tools import settings_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 README = ROOT / "README.md"
 GUIDE = ROOT / "docs" / "operators-guide.md"
@@ -39,8 +39,8 @@ CONTRACT = ROOT.parent / "shared" / "contract"
 #: Documented command → the test that runs it, for what the scan below cannot see (make targets run what
 #: their recipe runs; the CI script runs `make test`). Each node id must exist and mention the command.
 EXERCISED_BY = {
-    "make test": "tests/test_docs.py::test_make_test_is_what_ci_runs",
-    "make run": "tests/test_main_job.py::test_main_job_writes_reports_equal_to_the_batch_audit",
+    "make test": "tests/project/test_docs.py::test_make_test_is_what_ci_runs",
+    "make run": "tests/dossier_audit/test_main_job.py::test_main_job_writes_reports_equal_to_the_batch_audit",
 }
 SHELL_LANGUAGES = {"", "sh", "bash", "shell", "console"}
 OPERATORS = {"|", "||", "&&", ";", "&", "<", ">", ">>", "2>", "2>&1"}
@@ -542,7 +542,7 @@ def test_guide_sql_runs_and_returns_rows(tmp_path):
     from bootstrap.platform import Platform
     from bootstrap.settings import load_settings
     from dossier_audit.jobs.warehouse import init, load_file
-    from warehouse.base import open_warehouse
+    from warehouse import open_warehouse
 
     queries = [b for b in blocks(GUIDE) if b.language == "sql"]
     assert len(queries) >= 5

@@ -1,9 +1,10 @@
 """The production deployment: docker-compose.yml, the Dockerfile and deploy/.
 
 No Docker engine is needed: the compose file is validated against the Compose Specification's JSON schema
-(``tests/data/compose-spec.json``, vendored from compose-spec/compose-spec ``schema/compose-spec.json`` at
-commit 00655e2222608fa6eaecdf12ac5195889ca2244a), after the same ``${VAR}`` interpolation docker compose
-does, and every command a service runs is resolved against the real command-line interfaces.
+(``tests/project/data/compose-spec.json``, vendored from compose-spec/compose-spec
+``schema/compose-spec.json`` at commit 00655e2222608fa6eaecdf12ac5195889ca2244a), after the same ``${VAR}``
+interpolation docker compose does, and every command a service runs is resolved against the real
+command-line interfaces.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
+from bootstrap.platform import platform_topics
 from bootstrap.settings import Settings
-from streams.topics import platform_topics
 from tests.commands import CommandError, console_script, resolve
 from warehouse.base import parse_url
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SCHEMA_FILE = Path(__file__).parent / "data" / "compose-spec.json"
 DOCKERFILE = ROOT / "Dockerfile"

@@ -1,0 +1,97 @@
+"""What the batch engine is given and what it counts: options, the callbacks' types, ingest statistics.
+
+Kept apart from the engine and its shards so that both (and the jobs that configure them) import it
+without importing each other.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from schemas.events import AnyEvent
+from schemas.validation import Rejection
+
+Evaluate = Callable[[str, list[AnyEvent]], list[Any]]
+"""Per-dossier evaluation: (dossier id, its deduplicated valid events in time order) → JSON-ready results."""
+
+RejectionSink = Callable[[Rejection], None]
+ProgressSink = Callable[[int], None]
+EventSink = Callable[[AnyEvent, int], None]
+"""Called with each accepted event and its line number (in-process engines only; a dossier settled twice
+because of a second pass reports its events twice — sinks must be idempotent)."""
+
+
+@dataclass(slots=True)
+class IngestStats:
+    """What reading the file found: valid, duplicate and rejected events (by reason code)."""
+
+    lines: int = 0
+    valid: int = 0
+    duplicates: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    dossiers: int = 0
+    second_pass_dossiers: int = 0
+    #: The most dossiers held in memory at once by one worker (the engine's memory bound).
+    peak_residents: int = 0
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def merge(self, other: IngestStats) -> None:
+        self.lines = max(self.lines, other.lines)
+        self.valid += other.valid
+        self.duplicates += other.duplicates
+        self.rejected.update(other.rejected)
+        self.dossiers += other.dossiers
+        self.second_pass_dossiers += other.second_pass_dossiers
+        self.peak_residents = max(self.peak_residents, other.peak_residents)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "valid": self.valid,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected_total,
+            "rejected_by_reason": dict(sorted(self.rejected.items())),
+            "dossiers": self.dossiers,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """Tuning of the engine; none of these change results, only memory and speed."""
+
+    #: How long (event time) a finished dossier (returned, refused, suspended, withdrawn) stays in memory
+    #: waiting for late events.
+    lateness: timedelta = timedelta(days=2)
+    #: The same for a processed dossier whose result has not been returned yet (the return may follow).
+    lateness_unreturned: timedelta = timedelta(days=30)
+    #: The watermark never passes this instant (e.g. the audit's ``as_of``): a typo far in the future
+    #: must not evict every dossier.
+    horizon: datetime | None = None
+    workers: int = 1
+    expected_events: int = 16_000_000
+    expected_dossiers: int = 4_000_000
+    bloom_error_rate: float = 0.01
+
+
+def default_workers() -> int:
+    """One worker per core, at most 4 (each reads the whole file)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def stats_dict(stats: IngestStats) -> dict[str, Any]:
+    return {"lines": stats.lines, "valid": stats.valid, "duplicates": stats.duplicates,
+            "rejected": dict(stats.rejected), "second_pass": stats.second_pass_dossiers,
+            "peak_residents": stats.peak_residents}  # fmt: skip
+
+
+def stats_from(data: dict[str, Any]) -> IngestStats:
+    return IngestStats(data["lines"], data["valid"], data["duplicates"], Counter(data["rejected"]), 0,
+                       data["second_pass"], data["peak_residents"])  # fmt: skip
