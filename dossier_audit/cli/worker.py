@@ -25,8 +25,11 @@ from dossier_audit.cli.common import (
     platform_for,
     warehouse_session,
 )
+from inspections.rulebook import Auditor
 from streams.kafka import StreamError
+from streams.observability import WorkerMetrics, configure_logging, metrics_endpoint, reset_logging
 from streams.topics import TopicError, ensure_topics, partition_count
+from warehouse.catalogue_read import load_stored_catalogue
 
 log = logging.getLogger("dossier_audit.worker")
 
@@ -75,12 +78,6 @@ def worker_sink(
     idempotent); prints the run's counts as JSON on stdout when it stops."""
     # The worker is imported here: kafka-python adds ~0.2 s (measured, 2 CPUs, warm cache) to the start of
     # every command, since `dossier-audit` loads this module for all of them.
-    from streams.observability import (
-        WorkerMetrics,
-        configure_logging,
-        metrics_endpoint,
-        reset_logging,
-    )
     from streams.sink.batch import SinkBatch
     from streams.sink.worker import SinkWorker
 
@@ -210,17 +207,8 @@ def worker_detect(
     """Detect violations continuously: consume the events topic, evaluate the rulebook at an event-time
     watermark, publish violations as they open and are retracted; prints the run's counts as JSON on
     stdout when it stops."""
-    from inspections.rulebook import Auditor
-
     # Imported here: Faust and aiokafka add ~0.4 s (measured, 2 CPUs, warm cache) to every command's start.
     from streams.detector.app import make_app, run_detector
-    from streams.observability import (
-        WorkerMetrics,
-        configure_logging,
-        metrics_endpoint,
-        reset_logging,
-    )
-    from warehouse.catalogue_read import load_stored_catalogue
 
     configure_logging(json=json_logs)
 
