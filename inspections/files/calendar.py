@@ -2,8 +2,10 @@
 
 Years with a file ``calendars/vn/YYYY.yaml`` use exactly that file (the government's notice for the
 year). Other years in 2000–2050 follow the Labour Code's statutory pattern, with lunar dates from the
-shipped ``lunar.yaml`` table. A province override file (same shape plus ``remove:``) is applied last.
-The format and the yearly update runbook are in docs/calendar.md.
+shipped ``lunar.yaml`` table. A yearly file may carry one kind of date outside its year: the day off
+of a swap whose make-up day it lists (New Year 2019: off Mon 31/12/2018, worked Sat 5/1/2019); it is
+added on top of the neighbouring year. A province override file (same shape plus ``remove:``) is
+applied last. The format and the yearly update runbook are in docs/calendar.md.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ _T = TypeVar("_T")
 _LC2019 = "Bộ luật Lao động 2019 (45/2019/QH14), Điều 112 — mẫu luật định, không có thông báo năm"
 _LC2012 = "Bộ luật Lao động 2012 (10/2012/QH13), Điều 115 — mẫu luật định, không có thông báo năm"
 _LC1994 = "Bộ luật Lao động 1994 (sửa đổi 2007), Điều 73 — mẫu luật định, không có thông báo năm"
+# The clause giving a compensatory day for a holiday on the weekly rest day: BLLĐ 2019 Điều 111(3)
+# ("Nếu ngày nghỉ hằng tuần trùng với ngày nghỉ lễ, tết quy định tại khoản 1 Điều 112 …"; Điều 112(3)
+# is the Prime Minister fixing the Tết days and the adjacent Quốc khánh day); BLLĐ 2012 Điều 115(3);
+# BLLĐ 1994 Điều 73 (clause not checked).
+_MAKE_UP_RULE = {_LC2019: "Điều 111(3)", _LC2012: "Điều 115(3)", _LC1994: "Điều 73"}
 
 _HOLIDAY_KEYS = frozenset({"date", "name_vi", "name_en", "kind", "source", "confidence", "note"})
 _LAM_BU_KEYS = frozenset({"date", "replaces", "source", "confidence", "note"})
@@ -100,14 +107,24 @@ def build_calendar(
     """Merge yearly data (or the statutory pattern where a year has none) and an override."""
     holidays: dict[date, Holiday] = {}
     make_up: dict[date, MakeUpDay] = {}
+    cross_year: list[tuple[int, Holiday]] = []
     for year in range(first_year, last_year + 1):
         data = years.get(year)
         if data is None:
             if year not in lunar:
                 raise CalendarDataError(f"no lunar dates for {year} and no data file")
             data = CalendarData(holidays=statutory_holidays(year, lunar[year]))
-        holidays.update((h.date, h) for h in data.holidays)
+        holidays.update((h.date, h) for h in data.holidays if h.date.year == year)
+        cross_year.extend((year, h) for h in data.holidays if h.date.year != year)
         make_up.update((m.date, m) for m in data.make_up_days)
+    # A yearly file's swapped day in a neighbouring year (checked by parse_calendar_data) goes on
+    # top of that year, whichever way it was built; it must not collide with that year's own days.
+    for year, h in cross_year:
+        if h.date in holidays or h.date in make_up:
+            raise CalendarDataError(
+                f"{year}.yaml: swapped day {h.date} is already a holiday or make-up day of {h.date.year}"
+            )
+        holidays[h.date] = h
     if override is not None:
         for d in override.remove:
             holidays.pop(d, None)
@@ -128,8 +145,8 @@ def statutory_holidays(year: int, lunar: LunarDates) -> tuple[Holiday, ...]:
 
     Tết is modelled as the last day of the lunar year and the following days (5 days in all from
     2013, 4 before); from 2021 Quốc khánh adds 1/9 (the decree lets the Prime Minister pick 1/9 or
-    3/9 each year). Compensatory days follow art. 112(3): the next day that is neither weekend nor
-    holiday.
+    3/9 each year). Compensatory days follow BLLĐ 2019 art. 111(3) (BLLĐ 2012 art. 115(3) before
+    2021): the next day that is neither weekend nor holiday.
     """
     if year >= 2021:
         source, confidence, tet_days = _LC2019, Confidence.S, 5
@@ -155,11 +172,15 @@ def statutory_holidays(year: int, lunar: LunarDates) -> tuple[Holiday, ...]:
     if year >= 2021:
         days.append(make(date(year, 9, 1), "Quốc khánh (ngày liền kề)", "National Day (adjacent day)"))
     days.append(make(date(year, 9, 2), "Quốc khánh", "National Day"))
-    return tuple(sorted(days, key=lambda h: h.date)) + compensatory_days(days)
+    return tuple(sorted(days, key=lambda h: h.date)) + compensatory_days(days, _MAKE_UP_RULE[source])
 
 
-def compensatory_days(holidays: Iterable[Holiday]) -> tuple[Holiday, ...]:
-    """A compensatory day off for each holiday on a Saturday or Sunday (Labour Code 2019 art. 112(3))."""
+def compensatory_days(holidays: Iterable[Holiday], rule: str | None = None) -> tuple[Holiday, ...]:
+    """A compensatory day off for each holiday on a Saturday or Sunday.
+
+    The rule is BLLĐ 2019 art. 111(3) (BLLĐ 2012 art. 115(3) before 2021): the next day that is
+    neither weekend nor holiday. ``rule``, if given, is prefixed to each day's source.
+    """
     ordered = sorted(holidays, key=lambda h: h.date)
     taken = {h.date for h in ordered}
     result = []
@@ -176,7 +197,7 @@ def compensatory_days(holidays: Iterable[Holiday]) -> tuple[Holiday, ...]:
                 f"Nghỉ bù {h.name_vi}",
                 f"Compensatory day off for {h.name_en}",
                 HolidayKind.COMPENSATORY,
-                h.source,
+                f"nghỉ bù theo {rule}; {h.source}" if rule else h.source,
                 h.confidence,
             )
         )
@@ -205,7 +226,12 @@ def parse_lunar_table(doc: Any, origin: str) -> dict[int, LunarDates]:
 def parse_calendar_data(
     doc: Any, origin: str, *, year: int | None = None, allow_remove: bool = False
 ) -> CalendarData:
-    """Parse a yearly file (``year`` set: every date must be in it) or a province override."""
+    """Parse a yearly file (``year`` set: its dates must be in it) or a province override.
+
+    The one exception in a yearly file is a cross-year swap, stated explicitly: a ``swapped``
+    holiday in the previous or next year is allowed when a ``lam_bu`` of the same file ``replaces``
+    it (e.g. 2019.yaml: off Mon 31/12/2018, made up on Sat 5/1/2019).
+    """
     if not isinstance(doc, dict):
         raise CalendarDataError(f"{origin}: expected a mapping at the top level")
     known = {"year", "scope", "holidays", "lam_bu", "notes"} | ({"remove"} if allow_remove else set())
@@ -224,9 +250,18 @@ def parse_calendar_data(
     if len(set(dates)) != len(dates):
         raise CalendarDataError(f"{origin}: a date is listed twice")
     if year is not None:
-        stray = [d for d in dates if d.year != year]
+        replaced = {m.replaces for m in make_up}
+        cross_year_swaps = {
+            h.date
+            for h in holidays
+            if h.kind is HolidayKind.SWAPPED and abs(h.date.year - year) == 1 and h.date in replaced
+        }
+        stray = [d for d in dates if d.year != year and d not in cross_year_swaps]
         if stray:
-            raise CalendarDataError(f"{origin}: dates outside {year}: {stray}")
+            raise CalendarDataError(
+                f"{origin}: dates outside {year}: {stray} (only a swapped day off in the previous or"
+                " next year, replaced by a lam_bu of this file, may be)"
+            )
     for m in make_up:
         if m.date.weekday() < _SAT:
             raise CalendarDataError(f"{origin}: make-up day {m.date} is not a weekend day")

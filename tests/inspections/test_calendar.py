@@ -22,6 +22,7 @@ from inspections.calendar import (
 )
 from inspections.files.calendar import (
     CalendarDataError,
+    build_calendar,
     load_calendar,
     parse_calendar_data,
     parse_lunar_table,
@@ -37,6 +38,13 @@ def cal() -> WorkingCalendar:
 
 
 CAL = load_calendar()  # for hypothesis tests (fixtures and @given mix poorly)
+
+
+@pytest.fixture(scope="module")
+def pattern() -> WorkingCalendar:
+    """The Labour Code pattern alone, for every year (no yearly files)."""
+    lunar = parse_lunar_table(yaml.safe_load(LUNAR_YAML.read_text(encoding="utf-8")), "lunar.yaml")
+    return build_calendar({}, lunar)
 
 
 def vn(y: int, m: int, d: int, hh: int = 9, mm: int = 0) -> datetime:
@@ -189,31 +197,49 @@ def test_every_shipped_entry_has_source_and_confidence(cal: WorkingCalendar) -> 
         assert m.source and m.date.weekday() >= 5
 
 
-def test_statutory_pattern_2019(cal: WorkingCalendar) -> None:
+# The pattern tests below use years that now have files (2019–2023; see test_calendar_years.py for
+# the files' own facts) because their weekends and lunar dates exercise the pattern's rules.
+
+
+def test_statutory_pattern_2019(pattern: WorkingCalendar) -> None:
     # Labour Code 2012: Tết 5 days (eve + 1–4), 2/9 a single day.
     for d in range(4, 9):
-        assert not cal.is_working_day(date(2019, 2, d))
-    assert cal.is_working_day(date(2019, 2, 11))
-    assert cal.holiday(date(2019, 4, 14)) is not None  # Hùng Kings on a Sunday ...
-    comp = cal.holiday(date(2019, 4, 15))
+        assert not pattern.is_working_day(date(2019, 2, d))
+    assert pattern.is_working_day(date(2019, 2, 11))
+    assert pattern.holiday(date(2019, 4, 14)) is not None  # Hùng Kings on a Sunday ...
+    comp = pattern.holiday(date(2019, 4, 15))
     assert comp is not None and comp.kind is HolidayKind.COMPENSATORY  # ... compensated on Monday
-    assert not cal.is_working_day(date(2019, 9, 2)) and cal.is_working_day(date(2019, 9, 3))
-    assert cal.is_working_day(date(2019, 4, 29)) and not cal.is_working_day(date(2019, 5, 1))
+    assert "Điều 115(3)" in comp.source  # Labour Code 2012's make-up clause
+    assert not pattern.is_working_day(date(2019, 9, 2)) and pattern.is_working_day(date(2019, 9, 3))
+    # No swap in the pattern (the 2019 notice swapped 29/4 for Saturday 4/5).
+    assert pattern.is_working_day(date(2019, 4, 29)) and not pattern.is_working_day(date(2019, 5, 1))
+    assert not pattern.is_working_day(date(2019, 5, 4))
 
 
-def test_statutory_pattern_2022(cal: WorkingCalendar) -> None:
-    assert cal.holiday(date(2022, 1, 1)) is not None  # Saturday → Monday 3/1 off
-    assert not cal.is_working_day(date(2022, 1, 3)) and cal.is_working_day(date(2022, 1, 4))
-    assert all(not cal.is_working_day(date(2022, 1, 31) + timedelta(days=i)) for i in range(5))
+def test_statutory_pattern_2022(pattern: WorkingCalendar) -> None:
+    assert pattern.holiday(date(2022, 1, 1)) is not None  # Saturday → Monday 3/1 off
+    assert not pattern.is_working_day(date(2022, 1, 3)) and pattern.is_working_day(date(2022, 1, 4))
+    assert all(not pattern.is_working_day(date(2022, 1, 31) + timedelta(days=i)) for i in range(5))
     # 30/4 Saturday and 1/5 Sunday → Monday 2/5 and Tuesday 3/5.
-    assert [cal.is_working_day(date(2022, 5, d)) for d in (2, 3, 4)] == [False, False, True]
-    # Labour Code 2019: 2/9 plus the adjacent 1/9.
-    assert not cal.is_working_day(date(2022, 9, 1)) and not cal.is_working_day(date(2022, 9, 2))
+    assert [pattern.is_working_day(date(2022, 5, d)) for d in (2, 3, 4)] == [False, False, True]
+    # Labour Code 2019: 2/9 plus the adjacent 1/9; the make-up clause is art. 111(3).
+    assert not pattern.is_working_day(date(2022, 9, 1)) and not pattern.is_working_day(date(2022, 9, 2))
+    comp = pattern.holiday(date(2022, 5, 2))
+    assert comp is not None and "Điều 111(3)" in comp.source and "112(3)" not in comp.source
 
 
-def test_tet_on_a_weekend_compensates_after_the_block(cal: WorkingCalendar) -> None:
+def test_tet_on_a_weekend_compensates_after_the_block(pattern: WorkingCalendar) -> None:
     # 2023: eve Sat 21/1, Tết Sun 22/1, Mon–Wed 23–25/1 → compensatory Thu 26/1, Fri 27/1.
-    assert [cal.is_working_day(date(2023, 1, d)) for d in (20, 26, 27, 30)] == [True, False, False, True]
+    days = [pattern.is_working_day(date(2023, 1, d)) for d in (20, 26, 27, 30)]
+    assert days == [True, False, False, True]
+
+
+def test_year_files_override_the_pattern(cal: WorkingCalendar, pattern: WorkingCalendar) -> None:
+    # The notices differ from the pattern around Tết 2020, 2021 and 2023 and at 2/9/2021.
+    for d in (date(2020, 1, 23), date(2021, 2, 10), date(2021, 9, 3), date(2023, 1, 20)):
+        assert pattern.is_working_day(d) and not cal.is_working_day(d), d
+    for d in (date(2020, 1, 30), date(2021, 2, 17), date(2021, 9, 1), date(2023, 1, 27)):
+        assert not pattern.is_working_day(d) and cal.is_working_day(d), d
 
 
 # --- province override and data validation -----------------------------------------------------
@@ -277,6 +303,81 @@ remove: [2026-11-24, 2026-01-10]
 def test_malformed_year_files_are_rejected(doc: dict[str, object], message: str) -> None:
     with pytest.raises(CalendarDataError, match=message):
         parse_calendar_data(doc, "2025.yaml", year=2025)
+
+
+def _swap(d: date, kind: str = "swapped") -> dict[str, object]:
+    return {
+        "date": d,
+        "name_vi": "Hoán đổi",
+        "name_en": "Swap",
+        "kind": kind,
+        "source": "x",
+        "confidence": "C",
+    }
+
+
+def _lam_bu(d: date, replaces: date) -> dict[str, object]:
+    return {"date": d, "replaces": replaces, "source": "x", "confidence": "C"}
+
+
+def test_a_cross_year_swap_is_accepted_when_its_make_up_day_is_in_the_file() -> None:
+    doc = {
+        "year": 2019,
+        "holidays": [_swap(date(2018, 12, 31))],
+        "lam_bu": [_lam_bu(date(2019, 1, 5), date(2018, 12, 31))],
+    }
+    data = parse_calendar_data(doc, "2019.yaml", year=2019)
+    assert [h.date for h in data.holidays] == [date(2018, 12, 31)]
+    # ... and the shipped 2019.yaml carries 31/12/2018, added on top of 2018's pattern.
+    cal = load_calendar()
+    swapped = cal.holiday(date(2018, 12, 31))
+    assert swapped is not None and swapped.kind is HolidayKind.SWAPPED and "6519/VPCP-KGVX" in swapped.source
+    assert not cal.is_working_day(date(2018, 12, 31)) and cal.is_working_day(date(2019, 1, 5))
+    assert cal.holiday(date(2018, 9, 2)) is not None  # the rest of 2018 is still the pattern
+
+
+@pytest.mark.parametrize(
+    ("holiday", "lam_bu"),
+    [
+        (_swap(date(2018, 12, 31), kind="statutory"), _lam_bu(date(2019, 1, 5), date(2018, 12, 31))),
+        (_swap(date(2018, 12, 31)), None),  # no make-up day replacing it
+        (_swap(date(2018, 12, 31)), _lam_bu(date(2019, 1, 5), date(2019, 1, 2))),
+        (_swap(date(2017, 12, 29)), _lam_bu(date(2019, 1, 5), date(2017, 12, 29))),  # not adjacent
+    ],
+)
+def test_other_out_of_year_dates_are_rejected(
+    holiday: dict[str, object], lam_bu: dict[str, object] | None
+) -> None:
+    doc = {"year": 2019, "holidays": [holiday], "lam_bu": [lam_bu] if lam_bu else []}
+    with pytest.raises(CalendarDataError, match="outside 2019"):
+        parse_calendar_data(doc, "2019.yaml", year=2019)
+
+
+def test_a_cross_year_swap_must_not_collide_with_the_neighbouring_year(tmp_path: Path) -> None:
+    (tmp_path / "lunar.yaml").write_bytes(LUNAR_YAML.read_bytes())
+    (tmp_path / "2019.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "year": 2019,
+                "holidays": [_swap(date(2018, 12, 31))],
+                "lam_bu": [_lam_bu(date(2019, 1, 5), date(2018, 12, 31))],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert not load_calendar(data_dir=tmp_path).is_working_day(date(2018, 12, 31))
+    (tmp_path / "2018.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "year": 2018,
+                "holidays": [_swap(date(2018, 12, 31))],
+                "lam_bu": [_lam_bu(date(2018, 12, 29), date(2018, 12, 31))],
+            }
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(CalendarDataError, match="already a holiday"):
+        load_calendar(data_dir=tmp_path)
 
 
 def test_a_data_dir_replaces_the_package_data(tmp_path: Path) -> None:
