@@ -23,10 +23,13 @@ from tests.streams.detector_support import (
     final_open_set,
     produce_events,
     province,
+    read_topic,
     shuffled,
 )
 
 SETTINGS = load_settings()
+#: The detector's per-partition state (watermarks), one record per partition it has processed.
+PARTITIONS_CHANGELOG = "dossier-audit-detector-partitions-changelog"
 
 
 class _Worker:
@@ -86,6 +89,17 @@ def test_a_worker_killed_mid_stream_is_replaced_by_the_survivor(
         # Both in the group, four partitions each (the second join moves half of the first's to it).
         _wait(lambda: len(a.assignment() or []) == 4 and len(b.assignment() or []) == 4, 45, "a 4/4 split")
         assert sorted((a.assignment() or []) + (b.assignment() or [])) == list(range(8))
+
+        # The survivor must have the dead worker's state to restore: wait until the worker to be killed has
+        # written its partitions' state to the changelog (under load that takes a while after the join).
+        doomed = set(a.assignment() or [])
+        _wait(
+            lambda: (
+                doomed <= {r.partition for r in read_topic(broker.bootstrap_servers, PARTITIONS_CHANGELOG)}
+            ),
+            90,
+            "the first worker's state in the changelog",
+        )
 
         def produce_slowly() -> None:
             for i in range(0, len(tail), 400):
