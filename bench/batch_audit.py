@@ -22,6 +22,10 @@ from pathlib import Path
 
 import orjson
 
+# The repository first: run as `python bench/batch_audit.py`, this folder is first on the path and its
+# warehouse.py would shadow the warehouse package (the platform imports it since the restructure).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 EVENTS_PER_DOSSIER = 4.5  # measured on the simulator's default mix
 DOSSIERS_PER_WEEK = 20_000
 START = date(2024, 1, 1)
