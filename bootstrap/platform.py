@@ -40,11 +40,13 @@ class Platform:
 
     @cached_property
     def rulebooks(self) -> Rulebooks:
+        settings = self.settings
         params = RuleParams(
-            apology_lead_working_days=self.settings.apology_lead_working_days,
-            pause_on_financial_obligation=self.settings.pause_on_financial_obligation,
+            apology_lead_working_days=settings.apology_lead_working_days,
+            pause_on_financial_obligation=settings.pause_on_financial_obligation,
+            supplement_clock=settings.supplement_clock,
         )
-        return Rulebooks().with_params(params)
+        return Rulebooks.of_version(settings.rulebook_version, params)
 
     @cached_property
     def auditor(self) -> Auditor:

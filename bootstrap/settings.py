@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,7 +33,19 @@ class Settings(BaseSettings):
     )
     pause_on_financial_obligation: bool = Field(
         default=False,
-        description="Whether time waiting for a financial obligation pauses the processing clock.",
+        description="Whether time waiting for a financial obligation pauses the processing clock (under "
+        "rulebook 2 only for procedures the catalogue marks financial_obligation: true).",
+    )
+    rulebook_version: Literal["1", "2"] = Field(
+        default="2",
+        description="The rulebook dossiers are judged by: 2 (v1 amended, RULES.md) or 1 (as first published, "
+        "to reproduce earlier audits).",
+    )
+    supplement_clock: Literal["pause", "restart"] = Field(
+        default="pause",
+        description="How a supplement stops the clock (rulebook 2): pause (supplement time is subtracted, "
+        "the national index formula) or restart (the time limit counts again from the completion, Decree "
+        "61/2018 Art. 19(4)).",
     )
     batch_lateness_days: int = Field(
         default=2, ge=0, description="Batch engine: days an ended dossier waits."
@@ -95,6 +107,12 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="Prometheus metrics HTTP port (unset: no endpoint)."
     )
+
+    @model_validator(mode="after")
+    def _clock_needs_rulebook_2(self) -> Settings:
+        if self.rulebook_version == "1" and self.supplement_clock != "pause":
+            raise ValueError("supplement_clock=restart needs rulebook_version=2 (rulebook 1 only pauses)")
+        return self
 
     @property
     def warehouse_url(self) -> str:

@@ -8,12 +8,13 @@ computed per unit, field or procedure by filtering or grouping the outcomes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from inspections.classification import Status, classify, local_midnight
 from inspections.ports import CalendarPort, CataloguePort
+from inspections.semantics import DEFAULT_SEMANTICS, Semantics
 from inspections.timeline import DossierFacts, derive_facts
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
@@ -231,24 +232,34 @@ def outcome_history(
     catalogue: CataloguePort,
     calendar: CalendarPort,
     *,
-    pause_on_financial_obligation: bool = False,
+    semantics: Semantics | None = None,
+    pause_on_financial_obligation: bool | None = None,
 ) -> list[tuple[datetime, DossierOutcome]]:
     """The dossier's outcome as a step function of time: ``(valid_from, outcome)`` change points.
 
     The outcome at an instant T is the last entry with ``valid_from <= T`` (none before the dossier was
     received), and equals ``outcome(facts at T)`` for every field the reporting form reads. ``events`` must
-    be unique and in event-time order. A warehouse stores this history so SQL can compute the form for any
-    period without re-reading events.
+    be unique and in ``occurred_at`` order. A warehouse stores this history so SQL can compute the form for
+    any period without re-reading events.
+
+    ``semantics``: the rulebook version and parameters the facts are derived under — pass the auditor's
+    (``Auditor.outcome_history`` does) so the forms agree with the audit. Without it, the default version
+    with ``pause_on_financial_obligation`` (a shorthand kept for older callers).
     """
+    if semantics is None:
+        semantics = DEFAULT_SEMANTICS
+        if pause_on_financial_obligation is not None:
+            params = replace(semantics.params, pause_on_financial_obligation=pause_on_financial_obligation)
+            semantics = replace(semantics, params=params)
+    elif pause_on_financial_obligation is not None:
+        raise TypeError("pass either semantics or pause_on_financial_obligation, not both")
     times: list[datetime] = []
     for event in events:
         if event.type in _OUTCOME_TYPES and (not times or event.occurred_at != times[-1]):
             times.append(event.occurred_at)
     history: list[tuple[datetime, DossierOutcome]] = []
     for i, t in enumerate(times):
-        facts = derive_facts(
-            dossier_id, events, t, pause_on_financial_obligation=pause_on_financial_obligation, presorted=True
-        )
+        facts = derive_facts(dossier_id, events, t, semantics=semantics, catalogue=catalogue, presorted=True)
         current = outcome(facts, catalogue, calendar)
         if current is None:
             continue
@@ -258,11 +269,7 @@ def outcome_history(
         # Open and within time: it turns overdue at `late_since` if that comes before the next change.
         before_next = times[i + 1] - _TICK if i + 1 < len(times) else _FAR_FUTURE
         later = derive_facts(
-            dossier_id,
-            events,
-            before_next,
-            pause_on_financial_obligation=pause_on_financial_obligation,
-            presorted=True,
+            dossier_id, events, before_next, semantics=semantics, catalogue=catalogue, presorted=True
         )
         cls = classify(later, catalogue, calendar)
         since = cls.late_since if cls is not None and cls.is_late else None

@@ -24,6 +24,13 @@ class CalendarPort(Protocol):
 
     def legal_due_date(self, received_at: datetime, max_time: ProcessingTime) -> date | None: ...
 
+    # v2 judges same-day limits by working hours and working-hour limits as instants (amendments 3, 4).
+    def is_working_day(self, d: date) -> bool: ...
+
+    def end_of_working_day(self, d: date) -> datetime: ...
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime: ...
+
 
 class ProcedurePort(Protocol):
     """The facts of one procedure the rules read."""
@@ -33,6 +40,9 @@ class ProcedurePort(Protocol):
 
     @property
     def max_time(self) -> ProcessingTime: ...
+
+    @property
+    def financial_obligation(self) -> bool: ...
 
 
 class CataloguePort(Protocol):

@@ -1,17 +1,26 @@
-"""The versioned rulebook: which rules apply, with which parameters, and the verdict function."""
+"""The versioned rulebook: which rules apply, with which parameters, and the verdict function.
+
+Two versions exist: v1 as published and v2, v1 amended (RULES.md "Rulebook v2"), the default. A deployment
+judges by one of them (the ``rulebook_version`` setting); the ``Auditor`` derives every dossier's facts
+under the version in force for it and judges them by that same version, which every verdict records.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import cached_property
 
+from inspections.metrics import DossierOutcome, outcome_history
 from inspections.ports import CalendarPort, CataloguePort
-from inspections.rules import FINDINGS, RULES_V1, Rule, RuleInput, RuleParams
+from inspections.rules import FINDINGS, FINDINGS_V2, RULES_V1, RULES_V2, Rule, RuleInput, RuleParams
+from inspections.semantics import V1, V2, Semantics
 from inspections.timeline import DossierFacts, derive_facts
 from inspections.violations import Violation
 from schemas.events import AnyEvent
+
+#: Both versions take effect with Decree 61/2018: v2 re-reads the same law, it is not a later one.
+_DECREE_61 = date(2018, 6, 21)
 
 
 @dataclass(frozen=True)
@@ -24,15 +33,20 @@ class Rulebook:
     params: RuleParams = field(default_factory=RuleParams)
     findings: tuple[Rule, ...] = FINDINGS
 
-    @cached_property
-    def all_rules(self) -> tuple[Rule, ...]:
-        """The rules, then the data-quality findings."""
-        return self.rules + self.findings
+    # Derived once (read per dossier; plain attributes are cheaper than cached properties):
+    #: how this version derives and judges facts (its version and parameters);
+    semantics: Semantics = field(init=False, repr=False, compare=False)
+    #: the rules, then the data-quality findings;
+    all_rules: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
+    #: what still applies when the dossier's procedure is unknown to the catalogue.
+    catalogue_free_rules: tuple[Rule, ...] = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def catalogue_free_rules(self) -> tuple[Rule, ...]:
-        """What still applies when the dossier's procedure is unknown to the catalogue."""
-        return tuple(rule for rule in self.all_rules if not rule.needs_catalogue)
+    def __post_init__(self) -> None:
+        # A version and parameters that do not go together fail here, not mid-audit.
+        set_ = object.__setattr__
+        set_(self, "semantics", Semantics(self.version, self.params))
+        set_(self, "all_rules", self.rules + self.findings)
+        set_(self, "catalogue_free_rules", tuple(r for r in self.all_rules if not r.needs_catalogue))
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.all_rules:
@@ -41,14 +55,33 @@ class Rulebook:
         raise KeyError(rule_id)
 
 
-RULEBOOK_V1 = Rulebook(version="1", effective_from=date(2018, 6, 21), rules=RULES_V1)
+RULEBOOK_V1 = Rulebook(version=V1, effective_from=_DECREE_61, rules=RULES_V1)
+RULEBOOK_V2 = Rulebook(version=V2, effective_from=_DECREE_61, rules=RULES_V2, findings=FINDINGS_V2)
+#: Every rulebook version by its label; v2 is the default.
+RULEBOOKS: dict[str, Rulebook] = {V1: RULEBOOK_V1, V2: RULEBOOK_V2}
+DEFAULT_RULEBOOK_VERSION = V2
 
 
 @dataclass(frozen=True, slots=True)
 class Rulebooks:
-    """Rulebook versions by effective date; a dossier is judged by the version in force when it began."""
+    """Rulebook versions by effective date; a dossier is judged by the version in force when it began.
 
-    versions: tuple[Rulebook, ...] = (RULEBOOK_V1,)
+    A deployment holds one version (``of_version``); several with different effective dates would judge
+    dossiers by when they began.
+    """
+
+    versions: tuple[Rulebook, ...] = (RULEBOOK_V2,)
+
+    @classmethod
+    def of_version(cls, version: str, params: RuleParams | None = None) -> Rulebooks:
+        """Just the rulebook ``version`` ("1" or "2"), with ``params`` (default: RULES.md's)."""
+        try:
+            book = RULEBOOKS[version]
+        except KeyError:
+            raise ValueError(
+                f"unknown rulebook version {version!r} (known: {', '.join(RULEBOOKS)})"
+            ) from None
+        return cls((book,)).with_params(params) if params is not None else cls((book,))
 
     def for_date(self, day: date) -> Rulebook:
         chosen = self.versions[0]
@@ -62,7 +95,7 @@ class Rulebooks:
 
 
 def _replace_params(book: Rulebook, params: RuleParams) -> Rulebook:
-    return Rulebook(book.version, book.effective_from, book.rules, params, book.findings)
+    return replace(book, params=params)
 
 
 DEFAULT_RULEBOOKS = Rulebooks()
@@ -84,13 +117,22 @@ class Auditor:
         ``presorted``: the events are unique and in event-time order already (see ``derive_facts``).
         """
         events = list(events)
-        params = self._book(events).params
         return derive_facts(
             dossier_id,
             events,
             as_of,
-            pause_on_financial_obligation=params.pause_on_financial_obligation,
+            semantics=self._book(events).semantics,
+            catalogue=self.catalogue,
             presorted=presorted,
+        )
+
+    def outcome_history(
+        self, dossier_id: str, events: list[AnyEvent]
+    ) -> list[tuple[datetime, DossierOutcome]]:
+        """The reporting-form outcome as a step function of time (``metrics.outcome_history``), under the
+        same version and parameters as :meth:`facts` — what the warehouse stores for the forms."""
+        return outcome_history(
+            dossier_id, events, self.catalogue, self.calendar, semantics=self._book(events).semantics
         )
 
     def _book(self, events: list[AnyEvent]) -> Rulebook:
@@ -108,17 +150,30 @@ class Auditor:
         return self.evaluate_facts(facts, self._book(list(facts.events)))
 
     def evaluate_facts(self, facts: DossierFacts, book: Rulebook | None = None) -> list[Violation]:
+        """Judge facts (from :meth:`facts`) by the rulebook in force for the dossier; a ValueError when
+        they were derived under another version or other parameters (the verdict would lie about it)."""
         if not facts.events:
             return []
         book = book or self._book(list(facts.events))
-        inp = RuleInput(facts, self.catalogue, self.calendar, book.params)
+        if facts.semantics is not book.semantics and facts.semantics != book.semantics:
+            raise ValueError(
+                f"dossier {facts.dossier_id!r}: facts derived under {facts.semantics}, judged by rulebook "
+                f"{book.version} with {book.params}"
+            )
+        inp = RuleInput(facts, self.catalogue, self.calendar)
         rules = book.all_rules if inp.procedure is not None else book.catalogue_free_rules
+        # Amendment 13: how a supplement stopped the clock is recorded with every v2 verdict.
+        clock = book.params.supplement_clock if inp.amended else None
         out: list[Violation] = []
         day: date | None = None
         for rule in rules:
+            if rule.reads is not None and not getattr(facts, rule.reads):
+                continue  # nothing the check reads: it cannot hold (and this is the common case)
             for hit in rule.check(inp):
                 if day is None:  # the legal basis depends on when the dossier began
                     day = self.calendar.local_date(facts.events[0].occurred_at)
+                if clock is not None:
+                    hit.evidence["supplement_clock"] = clock
                 out.append(
                     Violation(
                         dossier_id=facts.dossier_id,

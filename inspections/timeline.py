@@ -1,17 +1,23 @@
 """Fold a dossier's events into the derived facts of the rulebook (docs/rules-semantics.md).
 
-Pure and order-independent: events are deduplicated by ``event_id`` and sorted by
-(``occurred_at``, ``event_id``) before anything is derived, so arrival order never matters.
+Pure and order-independent: events are deduplicated by ``event_id`` and sorted in event-time order before
+anything is derived, so arrival order never matters. The facts depend on the rulebook version they are
+derived under (``Semantics``), and carry it: classification, the rules and the reporting form read it
+from them, so no caller can judge v2 facts by v1 or the reverse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
+from inspections.pauses import ZERO, Interval, Pair, clip, closed_intervals, total
+from inspections.ports import CataloguePort
+from inspections.semantics import DEFAULT_SEMANTICS, Semantics
 from schemas.events import (
+    LIFECYCLE_RANK,
     AnyEvent,
     ApologyIssued,
     DueDateChanged,
@@ -22,10 +28,11 @@ from schemas.events import (
     Submitted,
     SupplementRequested,
     Suspended,
+    event_id_sort_key,
     event_sort_key,
 )
 
-_ZERO = timedelta(0)
+__all__ = ["DossierEvents", "DossierFacts", "Interval", "Observation", "derive_facts"]
 
 _CORRECTIONS = frozenset({EventType.DUE_DATE_CHANGED, EventType.APOLOGY_ISSUED})
 
@@ -58,21 +65,12 @@ class DossierEvents:
 
 
 @dataclass(frozen=True, slots=True)
-class Interval:
-    """A closed pause: a request and the event that ended it."""
-
-    start: datetime
-    end: datetime
-    start_event_id: str
-    end_event_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class DossierFacts:
-    """Everything the rules and metrics read about one dossier at ``as_of``."""
+    """Everything the rules and metrics read about one dossier at ``as_of``, under ``semantics``."""
 
     dossier_id: str
     as_of: datetime
+    semantics: Semantics
     events: tuple[AnyEvent, ...]
     unit_code: str
     procedure_code: str | None
@@ -82,7 +80,9 @@ class DossierFacts:
     end_event: AnyEvent | None
     end_at: datetime
     waiting: bool
+    # The requests that count (v2: those inside the processing, amendment 1), and every one of them.
     supplement_requests: tuple[SupplementRequested, ...]
+    all_supplement_requests: tuple[SupplementRequested, ...]
     supplement_intervals: tuple[Interval, ...]
     supplement_time: timedelta
     financial_time: timedelta
@@ -92,6 +92,10 @@ class DossierFacts:
     due_date_changes: tuple[DueDateChanged, ...]
     first_returned: Returned | None
     after_return: tuple[AnyEvent, ...]
+    #: Every end event, in event-time order (v2's EVENT_AFTER_END reads the ones after the first).
+    end_events: tuple[AnyEvent, ...] = ()
+    #: ``supplement_clock = restart`` (amendment 13): the completion the time limit counts again from.
+    restart_at: datetime | None = None
 
     @property
     def received_at(self) -> datetime | None:
@@ -102,6 +106,11 @@ class DossierFacts:
         """No end event yet (a waiting dossier is open too)."""
         return self.end_event is None
 
+    @property
+    def pause(self) -> timedelta:
+        """Time subtracted from the processing end: ``end_at - effective_end``."""
+        return self.supplement_time + self.financial_time
+
 
 # Rank of each end type: the lowest rank present gives the end; within a rank, the earliest event.
 _END_RANK: dict[str, int] = {
@@ -111,19 +120,31 @@ _END_RANK: dict[str, int] = {
     EventType.REFUSED: 2,
     EventType.WITHDRAWN: 3,
 }
+#: Ends after which a dossier waiting for its only supplement counts as waiting (amendment 2).
+_WAITING_ENDS = frozenset({EventType.WITHDRAWN, EventType.SUSPENDED, EventType.REFUSED})
 
 
 # Types that need nothing beyond the end-event bookkeeping above (the most frequent ones skip the chain).
 _NOTHING_ELSE = frozenset({EventType.TRANSFERRED, EventType.PROCESSED, EventType.WITHDRAWN})
 
+SortKey = Callable[[AnyEvent], Any]
 
-def _ordered(events: Iterable[AnyEvent], as_of: datetime, presorted: bool) -> list[AnyEvent]:
-    """Events known at ``as_of``, one per ``event_id``, in event-time order."""
+
+def _ordered(events: Iterable[AnyEvent], as_of: datetime, presorted: bool, amended: bool) -> list[AnyEvent]:
+    """Events known at ``as_of``, one per ``event_id``, in event-time order (presorted: ties as given).
+
+    Comparing aware instants is slow (each side's offset is computed), so presorted input, in time order,
+    is filtered only when its last event is not visible.
+    """
     if presorted:
-        return [event for event in events if event.occurred_at <= as_of]
+        ordered = events if isinstance(events, list) else list(events)
+        if ordered and ordered[-1].occurred_at > as_of:
+            ordered = [event for event in ordered if event.occurred_at <= as_of]
+        return ordered
+    key: SortKey = event_sort_key if amended else event_id_sort_key
     seen: set[str] = set()
-    ordered: list[AnyEvent] = []
-    for event in sorted(events, key=event_sort_key):
+    ordered = []
+    for event in sorted(events, key=key):
         if event.occurred_at <= as_of and event.event_id not in seen:
             seen.add(event.event_id)
             ordered.append(event)
@@ -135,16 +156,20 @@ def derive_facts(
     events: Iterable[AnyEvent],
     as_of: datetime,
     *,
-    pause_on_financial_obligation: bool = False,
+    semantics: Semantics = DEFAULT_SEMANTICS,
+    catalogue: CataloguePort | None = None,
     presorted: bool = False,
 ) -> DossierFacts:
     """Derive the facts of ``docs/rules-semantics.md`` from the events known at ``as_of``.
 
     ``events`` may be in any order and contain duplicates (same ``event_id``): only the first of each
     id is used, after sorting by event time. ``presorted=True`` is the caller's promise that they are
-    already unique and in (``occurred_at``, ``event_id``) order, which saves the sort.
+    already unique and in ``occurred_at`` order (ties in any order), which saves the sort.
+    ``catalogue``: v2 reads the procedure's financial obligation (amendment 8) and maximum time
+    (amendment 13) from it; without one, neither pauses nor restarts anything.
     """
-    ordered = _ordered(events, as_of, presorted)
+    amended = semantics.amended
+    ordered = _ordered(events, as_of, presorted, amended)
     submitted: Submitted | None = None
     received: Received | None = None
     requests: list[SupplementRequested] = []
@@ -155,17 +180,34 @@ def derive_facts(
     after_return: list[AnyEvent] = []
     end_event: AnyEvent | None = None
     end_rank = 99
-    supplement_intervals: list[Interval] = []
+    ends: list[AnyEvent] = []
+    open_at_end: AnyEvent | None = None  # the supplement request open just before the end (amendment 2)
+    supplements: list[Pair] = []
     open_request: AnyEvent | None = None
-    financial_time = _ZERO
+    obligations: list[Pair] = []
     open_obligation: AnyEvent | None = None
+    # Presorted input is only trusted for its instants: callers sort ties their own way (the batch engine
+    # by ``event_sort_key``, the detector and the warehouse by ``event_id``). Same-instant events out of the
+    # version's order have out-of-order neighbours, so the fold compares each event's tie-break with the
+    # previous one's (cheap) and their instants only when inverted; on a real tie it starts again sorted.
+    check_ties = presorted
+    lifecycle = LIFECYCLE_RANK
+    previous: AnyEvent | None = None
+    previous_tie: Any = None
     for event in ordered:
         kind = event.type
+        if check_ties:
+            tie = lifecycle[kind] if amended else event.event_id
+            if previous is not None and previous_tie > tie and previous.occurred_at == event.occurred_at:
+                return derive_facts(dossier_id, ordered, as_of, semantics=semantics, catalogue=catalogue)
+            previous, previous_tie = event, tie
         if first_returned is not None and kind not in _CORRECTIONS:
             after_return.append(event)
         rank = _END_RANK.get(kind)
-        if rank is not None and rank < end_rank:
-            end_event, end_rank = event, rank
+        if rank is not None:
+            ends.append(event)
+            if rank < end_rank:
+                end_event, end_rank, open_at_end = event, rank, open_request
         if kind in _NOTHING_ELSE:
             continue
         if isinstance(event, Received):
@@ -181,10 +223,7 @@ def derive_facts(
                 open_request = event
         elif kind == EventType.SUPPLEMENT_COMPLETED:
             if open_request is not None:
-                start = open_request
-                supplement_intervals.append(
-                    Interval(start.occurred_at, event.occurred_at, start.event_id, event.event_id)
-                )
+                supplements.append((open_request, event))
                 open_request = None
         elif isinstance(event, ApologyIssued):
             apologies.append(event)
@@ -199,22 +238,8 @@ def derive_facts(
             if open_obligation is None:
                 open_obligation = event
         elif kind == EventType.FINANCIAL_OBLIGATION_FULFILLED and open_obligation is not None:
-            financial_time += event.occurred_at - open_obligation.occurred_at
+            obligations.append((open_obligation, event))
             open_obligation = None
-
-    supplement_time = _ZERO
-    for interval in supplement_intervals:
-        supplement_time += interval.end - interval.start
-    if not pause_on_financial_obligation:
-        financial_time = _ZERO
-
-    waiting = end_event is None and len(requests) == 1 and not supplement_intervals
-    if end_event is not None:
-        end_at = end_event.occurred_at
-    elif waiting:
-        end_at = requests[0].occurred_at
-    else:
-        end_at = as_of
 
     if received is not None:
         unit_code = received.unit_code
@@ -223,9 +248,25 @@ def derive_facts(
         unit_code = ordered[0].unit_code if ordered else ""
         procedure_code = submitted.data.procedure_code if submitted is not None else None
 
+    if amended:
+        if open_obligation is not None:
+            obligations.append((open_obligation, None))
+        if requests or obligations:
+            clock = _v2_clock(
+                semantics, catalogue, procedure_code, received, requests, supplements, obligations,
+                open_request, open_at_end, end_event, as_of,
+            )  # fmt: skip
+        else:  # nothing paused, nothing waited for: the common case, kept cheap
+            end_at = end_event.occurred_at if end_event is not None else as_of
+            clock = ((), False, end_at, [], ZERO, ZERO, None)
+    else:
+        clock = _v1_clock(semantics, requests, supplements, obligations, end_event, as_of)
+    counted, waiting, end_at, intervals, supplement_time, financial_time, restart_at = clock
+
     return DossierFacts(
         dossier_id=dossier_id,
         as_of=as_of,
+        semantics=semantics,
         events=tuple(ordered),
         unit_code=unit_code,
         procedure_code=procedure_code,
@@ -235,8 +276,9 @@ def derive_facts(
         end_event=end_event,
         end_at=end_at,
         waiting=waiting,
-        supplement_requests=tuple(requests),
-        supplement_intervals=tuple(supplement_intervals),
+        supplement_requests=counted,
+        all_supplement_requests=tuple(requests),
+        supplement_intervals=tuple(intervals),
         supplement_time=supplement_time,
         financial_time=financial_time,
         effective_end=end_at - supplement_time - financial_time,
@@ -245,4 +287,88 @@ def derive_facts(
         due_date_changes=tuple(changes),
         first_returned=first_returned,
         after_return=tuple(after_return),
+        end_events=tuple(ends),
+        restart_at=restart_at,
     )
+
+
+_Clock = tuple[
+    tuple[SupplementRequested, ...], bool, datetime, list[Interval], timedelta, timedelta, datetime | None
+]
+
+
+def _v1_clock(
+    semantics: Semantics,
+    requests: list[SupplementRequested],
+    supplements: list[Pair],
+    obligations: list[Pair],
+    end_event: AnyEvent | None,
+    as_of: datetime,
+) -> _Clock:
+    """v1 as published: every closed pair counts as it is; waiting only without an end event."""
+    intervals = closed_intervals(supplements)
+    financial = (
+        total(closed_intervals(obligations)) if semantics.params.pause_on_financial_obligation else ZERO
+    )
+    waiting = end_event is None and len(requests) == 1 and not intervals
+    if end_event is not None:
+        end_at = end_event.occurred_at
+    elif waiting:
+        end_at = requests[0].occurred_at
+    else:
+        end_at = as_of
+    return tuple(requests), waiting, end_at, intervals, total(intervals), financial, None
+
+
+def _v2_clock(
+    semantics: Semantics,
+    catalogue: CataloguePort | None,
+    procedure_code: str | None,
+    received: Received | None,
+    requests: list[SupplementRequested],
+    supplements: list[Pair],
+    obligations: list[Pair],
+    open_request: AnyEvent | None,
+    open_at_end: AnyEvent | None,
+    end_event: AnyEvent | None,
+    as_of: datetime,
+) -> _Clock:
+    """v2: only what happens inside [``received_at``, ``end_at``] pauses or counts (amendments 1, 2, 8,
+    13)."""
+    lo = received.occurred_at if received is not None else None
+    limit = end_event.occurred_at if end_event is not None else as_of
+    counted = tuple(r for r in requests if (lo is None or r.occurred_at >= lo) and r.occurred_at <= limit)
+    only = counted[0] if len(counted) == 1 else None
+    waiting = False
+    if only is not None:
+        if end_event is None:
+            waiting = open_request is only
+        elif end_event.type in _WAITING_ENDS:
+            # Amendment 2: still waiting for the applicant when withdrawn, suspended or refused.
+            waiting = open_at_end is only
+    end_at = only.occurred_at if waiting and only is not None else limit
+
+    procedure = None
+    params = semantics.params
+    if (
+        catalogue is not None
+        and procedure_code
+        and (params.pause_on_financial_obligation or semantics.restarts)
+    ):
+        procedure = catalogue.procedure(procedure_code)
+    intervals = clip(supplements, lo, end_at)
+    supplement_time = total(intervals)
+    restart_at = None
+    if semantics.restarts and lo is not None and procedure is not None and procedure.max_time.is_limited:
+        completions = [
+            end.occurred_at for start, end in supplements if end is not None and lo <= start.occurred_at
+            and end.occurred_at <= end_at
+        ]  # fmt: skip
+        if completions:
+            restart_at = max(completions)
+            supplement_time = ZERO  # the limit counts again instead (amendment 13)
+    financial = ZERO
+    if params.pause_on_financial_obligation and procedure is not None and procedure.financial_obligation:
+        floor = restart_at if restart_at is not None else lo
+        financial = total(clip(obligations, floor, end_at, open_until_end=True))
+    return counted, waiting, end_at, intervals, supplement_time, financial, restart_at

@@ -288,8 +288,40 @@ DATA_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def event_sort_key(event: AnyEvent) -> tuple[datetime, str]:
-    """Deterministic event-time order: by ``occurred_at`` instant, ties broken by ``event_id``."""
+#: Rank of each type among events at the same instant (rulebook v2, amendment 9): the order a dossier's
+#: life runs in, so that e.g. a supplement completed at the very instant it was requested closes it, and an
+#: apology issued at the instant of a due-date change counts as issued at or before it.
+LIFECYCLE_RANK: dict[str, int] = {
+    t: rank
+    for rank, t in enumerate(
+        (
+            EventType.SUBMITTED,
+            EventType.RECEIVED,
+            EventType.TRANSFERRED,
+            EventType.SUPPLEMENT_REQUESTED,
+            EventType.SUPPLEMENT_COMPLETED,
+            EventType.FINANCIAL_OBLIGATION_REQUESTED,
+            EventType.FINANCIAL_OBLIGATION_FULFILLED,
+            EventType.APOLOGY_ISSUED,
+            EventType.DUE_DATE_CHANGED,
+            EventType.PROCESSED,
+            EventType.RETURNED,
+            EventType.SUSPENDED,
+            EventType.REFUSED,
+            EventType.WITHDRAWN,
+        )
+    )
+}
+
+
+def event_sort_key(event: AnyEvent) -> tuple[datetime, int, str]:
+    """The one event-time order of the platform: by ``occurred_at`` instant, then lifecycle rank
+    (``LIFECYCLE_RANK``), then ``event_id`` — deterministic whatever the arrival order."""
+    return (event.occurred_at, LIFECYCLE_RANK[event.type], event.event_id)
+
+
+def event_id_sort_key(event: AnyEvent) -> tuple[datetime, str]:
+    """Rulebook v1's order (ties by ``event_id`` alone), kept so that v1 verdicts stay reproducible."""
     return (event.occurred_at, event.event_id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
@@ -132,6 +132,22 @@ class FakeCalendar:
             return d if self.is_working_day(d) else self.working_day_offset(d, 1)
         raise NotImplementedError(max_time.unit)
 
+    def end_of_working_day(self, d: date) -> datetime:
+        return datetime.combine(d, time(17), tzinfo=VN_TZ)
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """Working hours 07:00–11:30 and 13:30–17:00 on working days, minute by minute (tests only)."""
+        t = start.astimezone(VN_TZ).replace(second=0, microsecond=0)
+        left = round(hours * 60)
+        while left > 0:
+            minute = t.hour * 60 + t.minute
+            if self.is_working_day(t.date()) and (
+                7 * 60 <= minute < 11 * 60 + 30 or 13 * 60 + 30 <= minute < 17 * 60
+            ):
+                left -= 1
+            t += timedelta(minutes=1)
+        return t
+
 
 @dataclass(frozen=True)
 class FakeProcedure:
@@ -139,6 +155,7 @@ class FakeProcedure:
     max_time: ProcessingTime
     components: frozenset[str] = frozenset()
     published: dict[str, tuple[date, date | None]] = field(default_factory=dict)
+    financial_obligation: bool = False
 
 
 class FakeCatalogue:

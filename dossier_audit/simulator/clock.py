@@ -73,6 +73,8 @@ class Calendar(Protocol):
 
     def end_of_working_day(self, d: date) -> datetime: ...
 
+    def add_working_hours(self, start: datetime, hours: float) -> datetime: ...
+
 
 class Clock:
     """Working minutes as integers: ``wm = day_index * 480 + minute``, minute 0 = 07:00, 270 = 13:30.

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     pass
 
 from dossier_audit.simulator.clock import ACTORS, DAY_MINUTES, SUFFIX, Calendar, Clock
+from inspections.deadlines import working_hours_of
 from inspections.timeunits import ProcessingTime, TimeUnit
 
 #: Household book: abolished in 2023, still asked for in practice — the typical excess document.
@@ -91,6 +92,7 @@ class Kit:
         self.as_of = as_of
         self._requested: list[str] = []
         self._legal: dict[tuple[int, ProcessingTime], date | None] = {}
+        self._instants: dict[tuple[int, ProcessingTime], datetime | None] = {}
         self._closing: dict[date, datetime] = {}
 
     # --- events ------------------------------------------------------------------------------
@@ -136,10 +138,23 @@ class Kit:
             self._legal[key] = self.calendar.legal_due_date(self.received_at(d), m)
         return self._legal[key]
 
+    def legal_instant(self, d: Dossier) -> datetime | None:
+        """The legal due instant when the rulebook judges the limit in working hours (v2, amendment 3:
+        working hours or a fraction of a working day), else ``None``."""
+        hours = working_hours_of(d.max_time)
+        if hours is None:
+            return None
+        key = (d.received_wm, d.max_time)
+        if key not in self._instants:
+            self._instants[key] = self.calendar.add_working_hours(self.received_at(d), hours)
+        return self._instants[key]
+
     def receive(
         self, d: Dossier, due: date | None, extra_documents: Sequence[str] = (), *, null_due: bool = False
     ) -> str:
-        """Emit ``submitted`` (online) and ``received`` with ``due_at`` at 17:00 on ``due``."""
+        """Emit ``submitted`` (online) and ``received`` with ``due_at`` at 17:00 on ``due`` — or, for a
+        limit judged in working hours, at the legal due instant when ``due`` is its date (17:00 would
+        overstate it under rulebook v2)."""
         if d.submitted_at is not None:
             data_s: dict[str, Any] = {"procedure_code": d.procedure_code, "channel": "online"}
             if d.applicant:
@@ -148,6 +163,10 @@ class Kit:
         rnd = self.rng.random
         docs = [*d.mandatory, *(c for c in d.optional if rnd() < 0.4), *extra_documents]
         due_at = None if null_due or due is None else self.closing(due)
+        if due_at is not None:
+            instant = self.legal_instant(d)
+            if instant is not None and instant.date() == due:
+                due_at = instant
         data: dict[str, Any] = {
             "procedure_code": d.procedure_code,
             "channel": d.channel,
@@ -279,11 +298,14 @@ class Kit:
         supplement_extra: Sequence[str] = (),
         end_kind: str | None = None,
         resolve_before: datetime | None = None,
+        latest_wm: int | None = None,
     ) -> int:
         """Events after ``received`` such that date(effective_end) <= ``bound`` whenever judged.
 
         ``outcome`` is ``early``/``on_time`` (else random). With ``resolve_before`` the end event is
-        placed before that instant (supplement dropped if needed). Returns the end event's working minute.
+        placed before that instant (supplement dropped if needed); with ``latest_wm`` (on the day of
+        ``bound`` or later; pass ``supplement=False``) it starts no later than that working minute. Returns
+        the end event's working minute.
         """
         rng, clock = self.rng, self.clock
         r = d.received_wm
@@ -300,6 +322,8 @@ class Kit:
             e_i = min(r_i + int(rng.triangular(0, bound_i - r_i, 0)), bound_i - 1)
         lo = max(r + 1, e_i * DAY_MINUTES)
         t_e = rng.randint(lo, max(lo, e_i * DAY_MINUTES + DAY_MINUTES - 1))
+        if latest_wm is not None:
+            t_e = max(lo, min(t_e, latest_wm))
         if supplement is None:
             supplement = rng.random() < 0.1
         end_wm, end_at = t_e, self.at(t_e)
@@ -336,7 +360,8 @@ class Kit:
         )
 
     def limited_bound(self, d: Dossier) -> date | None:
-        """Latest date on which date(effective_end) keeps a dossier without ``due_at`` not late."""
+        """Latest date on which date(effective_end) keeps a dossier without ``due_at`` not late (a limit
+        judged in working hours needs the end before ``legal_instant`` too)."""
         legal = self.legal_due(d)
         if legal is None:
             return None

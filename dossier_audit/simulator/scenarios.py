@@ -274,7 +274,12 @@ def no_appointment(k: Kit, d: Dossier) -> bool:
     if bound is None:
         return False
     rid = k.receive(d, None, null_due=True)
-    k.body(d, bound)
+    instant = k.legal_instant(d)
+    if instant is None:
+        k.body(d, bound)
+    else:  # judged in working hours (rulebook v2, amendment 3): started before the legal due instant
+        latest = k.clock.floor(instant - timedelta(minutes=1))
+        k.body(d, k.clock.date_of(latest), supplement=False, latest_wm=latest)
     d.truth.append(("NO_APPOINTMENT", rid))
     return True
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspections.rules.base import Hit, RuleInput
+from inspections.semantics import is_blank
 
 
 def apology_incomplete(inp: RuleInput) -> Iterator[Hit]:
@@ -13,8 +14,8 @@ def apology_incomplete(inp: RuleInput) -> Iterator[Hit]:
         missing = [
             name
             for name, absent in (
-                ("notice_id", apology.data.notice_id is None),
-                ("reason", not apology.data.reason.strip()),
+                ("notice_id", inp.absent(apology.data.notice_id)),
+                ("reason", is_blank(apology.data.reason)),
                 ("new_due_at", apology.data.new_due_at is None),
             )
             if absent

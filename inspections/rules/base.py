@@ -8,20 +8,16 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from inspections.classification import Classification, classify
+from inspections.deadlines import LegalDue, legal_due
 from inspections.ports import CalendarPort, CataloguePort, ProcedurePort
+from inspections.semantics import RuleParams, Semantics, is_blank
 from inspections.timeline import DossierFacts
 from inspections.violations import Kind, Severity
 from schemas.events import AnyEvent
 
+__all__ = ["Check", "Confidence", "Hit", "Rule", "RuleInput", "RuleParams"]
+
 Confidence = Literal["C", "S", "U"]
-
-
-@dataclass(frozen=True, slots=True)
-class RuleParams:
-    """Deployment parameters of the rulebook (defaults from RULES.md)."""
-
-    apology_lead_working_days: int = 1
-    pause_on_financial_obligation: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,17 +33,28 @@ _UNSET: Any = object()
 
 
 class RuleInput:
-    """A dossier's facts with what rules share: the catalogue entry and the classification (computed once)."""
+    """A dossier's facts with what rules share: the catalogue entry and the classification (computed once).
 
-    __slots__ = ("_classification", "calendar", "catalogue", "facts", "params", "procedure")
+    The rulebook version and parameters are the facts' own (``facts.semantics``): the rules judge facts
+    by the version that derived them.
+    """
+
+    __slots__ = ("_classification", "amended", "calendar", "catalogue", "facts", "params", "procedure")
 
     def __init__(
-        self, facts: DossierFacts, catalogue: CataloguePort, calendar: CalendarPort, params: RuleParams
+        self,
+        facts: DossierFacts,
+        catalogue: CataloguePort,
+        calendar: CalendarPort,
+        params: RuleParams | None = None,
     ) -> None:
+        if params is not None and params != facts.semantics.params:
+            raise ValueError("the facts were derived with other rule parameters")
         self.facts = facts
         self.catalogue = catalogue
         self.calendar = calendar
-        self.params = params
+        self.params = facts.semantics.params
+        self.amended = facts.semantics.amended
         code = facts.procedure_code
         self.procedure: ProcedurePort | None = catalogue.procedure(code) if code else None
         self._classification: Classification | None = _UNSET
@@ -59,8 +66,23 @@ class RuleInput:
             self._classification = classify(self.facts, self.catalogue, self.calendar)
         return self._classification
 
+    @property
+    def semantics(self) -> Semantics:
+        return self.facts.semantics
+
     def date(self, t: datetime) -> date:
         return self.calendar.local_date(t)
+
+    def absent(self, notice_id: str | None) -> bool:
+        """Whether a written notice is missing: null, or under v2 blank too (amendment 7)."""
+        return is_blank(notice_id) if self.amended else notice_id is None
+
+    def legal_due(self, start: datetime) -> LegalDue | None:
+        """The procedure's legal due date counted from ``start`` under this version (``None``: no limit
+        or unknown procedure)."""
+        if self.procedure is None:
+            return None
+        return legal_due(self.calendar, start, self.procedure.max_time, amended=self.amended)
 
 
 Check = Callable[[RuleInput], Iterator[Hit]]
@@ -80,6 +102,9 @@ class Rule:
     check: Check = field(repr=False)
     needs_catalogue: bool = False
     kind: Kind = "violation"
+    #: The ``DossierFacts`` collection the check reads (e.g. ``"apologies"``): with nothing in it the check
+    #: cannot hold, so the auditor skips the call — most dossiers have no apology, refusal or correction.
+    reads: str | None = None
 
     def basis_on(self, day: date) -> str:
         text = self.legal_basis[0][1]

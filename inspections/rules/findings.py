@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspections.rules.base import Hit, RuleInput
+from schemas.events import EventType
 
 
 def unknown_procedure(inp: RuleInput) -> Iterator[Hit]:
@@ -27,5 +28,34 @@ def event_after_return(inp: RuleInput) -> Iterator[Hit]:
             {
                 "event_type": event.type.value,
                 "returned_at": returned.occurred_at.isoformat() if returned else None,
+            },
+        )
+
+
+def event_after_end(inp: RuleInput) -> Iterator[Hit]:
+    """An end event of another kind after the dossier's first end (e.g. processed after a refusal).
+
+    The end priority of indicator 2.1 picks one end and hides the other (amendment 10); this shows it.
+    Not reported: ``returned`` after ``processed`` (the lifecycle's own order: the result is returned
+    once processed) and anything after the first ``returned`` (``EVENT_AFTER_RETURN`` reports those).
+    """
+    ends = inp.facts.end_events
+    if len(ends) < 2:
+        return
+    first = ends[0]
+    after_return = {e.event_id for e in inp.facts.after_return}
+    for event in ends[1:]:
+        if event.type == first.type or event.event_id in after_return:
+            continue
+        if first.type == EventType.PROCESSED and event.type == EventType.RETURNED:
+            continue
+        yield Hit(
+            event,
+            event.occurred_at,
+            {
+                "event_type": event.type.value,
+                "first_end_type": first.type.value,
+                "first_end_event_id": first.event_id,
+                "first_end_at": first.occurred_at.isoformat(),
             },
         )

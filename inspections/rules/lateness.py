@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from inspections.classification import local_midnight
 from inspections.rules.base import Hit, RuleInput
+from inspections.timeunits import VN_TZ
 
 
 def _iso(value: object) -> object:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def _local(t: datetime) -> str:
+    """In Vietnam's time: an open dossier's end is ``as_of``, which the batch audit and the detector's
+    watermark express in different zones; the same instant must give the same evidence on every path."""
+    return t.astimezone(VN_TZ).isoformat()
+
+
 def lateness_evidence(inp: RuleInput) -> dict[str, object]:
     facts, cls = inp.facts, inp.classification
-    return {
+    evidence: dict[str, object] = {
         "received_at": _iso(facts.received_at),
         "due_at": _iso(facts.due_at),
         "due_date": _iso(cls.due_date) if cls else None,
         "basis": cls.basis if cls else None,
-        "end_at": facts.end_at.isoformat(),
+        "end_at": _local(facts.end_at),
         "end_type": facts.end_event.type if facts.end_event is not None else None,
-        "effective_end": facts.effective_end.isoformat(),
+        "effective_end": _local(facts.effective_end),
         "supplement_hours": round(facts.supplement_time.total_seconds() / 3600, 2),
         "supplement_requests": len(facts.supplement_requests),
     }
+    if inp.amended:  # what v2 adds to the judgement: a legal due instant (amendment 3), a restart (13)
+        evidence["legal_due_at"] = _iso(cls.due_instant) if cls else None
+        evidence["restart_at"] = _iso(facts.restart_at)
+        evidence["financial_hours"] = round(facts.financial_time.total_seconds() / 3600, 2)
+    return evidence
 
 
 def late_no_apology(inp: RuleInput) -> Iterator[Hit]:
@@ -48,9 +60,13 @@ def apology_too_late(inp: RuleInput) -> Iterator[Hit]:
     first = facts.apologies[0]
     if first.occurred_at >= facts.end_at:
         return
-    due = inp.date(facts.due_at) if facts.due_at is not None else cls.due_date
-    if due is None and facts.received is not None and inp.procedure is not None:
-        due = inp.calendar.legal_due_date(facts.received.occurred_at, inp.procedure.max_time)
+    if cls.basis == "restart":  # the limit counted again: the receipt's appointment no longer binds
+        due = cls.due_date
+    else:
+        due = inp.date(facts.due_at) if facts.due_at is not None else cls.due_date
+    if due is None and facts.received is not None:
+        legal = inp.legal_due(facts.received.occurred_at)
+        due = legal.day if legal is not None else None
     if due is None:
         return
     deadline = inp.calendar.working_day_offset(due, -inp.params.apology_lead_working_days)
@@ -65,11 +81,22 @@ def apology_too_late(inp: RuleInput) -> Iterator[Hit]:
 
 
 def missed_new_due_date(inp: RuleInput) -> Iterator[Hit]:
-    """Finished (or still open) after the date promised in the latest apology."""
+    """Finished (or still open) after the date promised in the latest apology.
+
+    v2 reads the latest apology issued before the end (amendment 6): one issued after the end promised
+    nothing the processing could keep, so it neither hides nor creates a missed promise.
+    """
     facts = inp.facts
     if facts.received is None or not facts.apologies:
         return
-    latest = facts.apologies[-1]
+    if inp.amended:
+        end_at = facts.end_at
+        before_end = [a for a in facts.apologies if a.occurred_at < end_at]
+        if not before_end:
+            return
+        latest = before_end[-1]
+    else:
+        latest = facts.apologies[-1]
     if latest.data.new_due_at is None:
         return
     promised = inp.date(latest.data.new_due_at)
@@ -78,6 +105,5 @@ def missed_new_due_date(inp: RuleInput) -> Iterator[Hit]:
             "new_due_at": latest.data.new_due_at.isoformat(),
             "apology_event_id": latest.event_id,
         }
-        pause = facts.supplement_time + facts.financial_time
-        since = max(latest.occurred_at, local_midnight(promised + timedelta(days=1)) + pause)
+        since = max(latest.occurred_at, local_midnight(promised + timedelta(days=1)) + facts.pause)
         yield Hit(latest, since, evidence)

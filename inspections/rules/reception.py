@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from inspections.deadlines import amends
 from inspections.rules.base import Hit, RuleInput
 from schemas.events import EventType, Received, SupplementCompleted, SupplementRequested
 
@@ -55,10 +56,16 @@ def unpublished_procedure(inp: RuleInput) -> Iterator[Hit]:
 
 
 def no_appointment(inp: RuleInput) -> Iterator[Hit]:
-    """Received without an appointment date although the procedure has a legal maximum time."""
+    """Received without an appointment date although the procedure has a legal maximum time.
+
+    v2: not for same-day procedures (maximum 0), which need no appointment (amendment 14; Decree 61/2018
+    Art. 17(4)).
+    """
     received = inp.facts.received
     procedure = inp.procedure
     if received is None or procedure is None or received.data.due_at is not None:
+        return
+    if inp.amended and procedure.max_time.amount == 0:
         return
     if procedure.max_time.is_limited:
         yield Hit(
@@ -69,22 +76,33 @@ def no_appointment(inp: RuleInput) -> Iterator[Hit]:
 
 
 def due_date_overstated(inp: RuleInput) -> Iterator[Hit]:
-    """An appointment date later than the legal due date."""
+    """An appointment date later than the legal due date.
+
+    v2 compares instants for limits in working hours (amendment 3) and gives same-day procedures until the
+    next working day when received outside working hours (amendment 4).
+    """
     received = inp.facts.received
     procedure = inp.procedure
-    if received is None or procedure is None or received.data.due_at is None:
+    due_at = received.data.due_at if received is not None else None
+    if received is None or procedure is None or due_at is None:
         return
-    legal = inp.calendar.legal_due_date(received.occurred_at, procedure.max_time)
-    if legal is None:
+    instant = None
+    if inp.amended and amends(procedure.max_time):
+        legal = inp.legal_due(received.occurred_at)
+        day = legal.day if legal is not None else None
+        instant = legal.instant if legal is not None else None
+    else:  # v1's computation, and v2's for whole days and calendar days (the per-dossier common case)
+        day = inp.calendar.legal_due_date(received.occurred_at, procedure.max_time)
+    if day is None:
         return
-    given = inp.date(received.data.due_at)
-    if given > legal:
-        yield Hit(
-            received,
-            received.occurred_at,
-            {
-                "due_at": received.data.due_at.isoformat(),
-                "legal_due_date": legal.isoformat(),
-                "max_time": {"amount": procedure.max_time.amount, "unit": procedure.max_time.unit.value},
-            },
-        )
+    # An instant when the limit is judged in working hours, else the date.
+    overstated = due_at > instant if instant is not None else inp.date(due_at) > day
+    if overstated:
+        evidence: dict[str, object] = {
+            "due_at": due_at.isoformat(),
+            "legal_due_date": day.isoformat(),
+            "max_time": {"amount": procedure.max_time.amount, "unit": procedure.max_time.unit.value},
+        }
+        if instant is not None:
+            evidence["legal_due_at"] = instant.isoformat()
+        yield Hit(received, received.occurred_at, evidence)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspections.rules.base import Hit, RuleInput
+from inspections.semantics import is_blank
 
 
 def refusal_unwritten(inp: RuleInput) -> Iterator[Hit]:
     """A refusal or suspension with no written notice."""
     for event in inp.facts.refusals:
-        if event.data.notice_id is None:
+        if inp.absent(event.data.notice_id):
             yield Hit(event, event.occurred_at, {"type": event.type.value, "reason": event.data.reason})
 
 
 def refusal_no_reason(inp: RuleInput) -> Iterator[Hit]:
     """A refusal or suspension without a stated reason."""
     for event in inp.facts.refusals:
-        if not event.data.reason.strip():
+        if is_blank(event.data.reason):
             yield Hit(event, event.occurred_at, {"type": event.type.value, "notice_id": event.data.notice_id})

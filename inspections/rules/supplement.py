@@ -8,9 +8,9 @@ from inspections.rules.base import Hit, RuleInput
 
 
 def supplement_unwritten(inp: RuleInput) -> Iterator[Hit]:
-    """A supplement request with no written notice (form 02)."""
-    for event in inp.facts.supplement_requests:
-        if event.data.notice_id is None:
+    """A supplement request with no written notice (form 02), at whatever stage it was made."""
+    for event in inp.facts.all_supplement_requests:
+        if inp.absent(event.data.notice_id):
             yield Hit(
                 event,
                 event.occurred_at,
@@ -19,7 +19,9 @@ def supplement_unwritten(inp: RuleInput) -> Iterator[Hit]:
 
 
 def repeated_supplement(inp: RuleInput) -> Iterator[Hit]:
-    """More than one supplement request: the applicant was not guided once and completely."""
+    """More than one supplement request: the applicant was not guided once and completely.
+
+    v2 counts the requests inside the processing only, as the classification does (amendment 1)."""
     requests = inp.facts.supplement_requests
     if len(requests) > 1:
         second = requests[1]

@@ -21,6 +21,7 @@ from streams.detector.core import Change, DetectorCore, DossierState, diff_publi
 from streams.messages import encode_event
 from streams.watermark import from_us, to_us
 from tests.builders import CALENDAR, CATALOGUE, apology, ev, processed, received
+from tests.poison import poison
 from tests.streams.detector_support import province, shuffled
 
 HOUR = timedelta(hours=1)
@@ -80,10 +81,8 @@ def test_a_dossier_becomes_late_when_the_watermark_passes_its_due_date_without_a
     out = core.apply(0, pairs(clock_event("2025-11-07 01:30", "C3")))  # watermark Friday 00:30
     assert [(c.state, c.dossier_id, c.key[0]) for c in out.changes] == [("open", "D1", "LATE_NO_APOLOGY")]
     assert from_us(out.as_of_us or 0) == local("2025-11-07 00:30")
-    assert (
-        out.changes[0].violation()["evidence"]["end_at"]
-        == local("2025-11-07 00:30").astimezone(UTC).isoformat()
-    )
+    # Evidence times are local (+07:00) on every path since rulebook v2 (the watermark is UTC).
+    assert out.changes[0].violation()["evidence"]["end_at"] == local("2025-11-07 00:30").isoformat()
 
 
 def test_an_apology_arriving_late_but_made_before_the_due_date_retracts_late_no_apology() -> None:
@@ -226,7 +225,7 @@ def test_wall_clock_floor_moves_time_in_live_mode() -> None:
     assert out.watermark_moved and out.changes == []  # open dossier: its JSON is refreshed on its next event
 
 
-def test_a_dossier_the_rulebook_cannot_judge_is_reported_and_the_rest_goes_on() -> None:
+def test_a_dossier_the_rulebook_cannot_judge_is_an_audit_error_and_the_rest_goes_on() -> None:
     core = DetectorCore(PLATFORM.auditor, HOUR)  # the real calendar covers 2000-2050
     p = "1.004194"
     out = core.apply(0, pairs(
@@ -235,7 +234,42 @@ def test_a_dossier_the_rulebook_cannot_judge_is_reported_and_the_rest_goes_on() 
         clock_event("2025-11-04 09:00"),
     ))  # fmt: skip
     assert [d for d, _ in out.errors] == ["OLD"] and "outside the calendar" in out.errors[0][1]
-    assert "NEW" in {d for d, _, _ in core.open_violations()}
+    published = core.open_violations()
+    assert [k for k in published if k[0] == "OLD"] == [("OLD", "AUDIT_ERROR", "")]
+    assert published[("OLD", "AUDIT_ERROR", "")]["evidence"]["error"] == "CalendarRangeError"
+    assert "NEW" in {d for d, _, _ in published}
+
+
+def test_a_poisoned_dossier_gives_the_batch_audit_error_and_every_other_verdict_unchanged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Any failure inside one dossier's evaluation: the detector publishes AUDIT_ERROR for it (retracting
+    what it had published) exactly as the batch audit reports it, and every other dossier is unaffected."""
+    auditor = PLATFORM.auditor
+    as_of = datetime.combine(END, datetime.min.time(), tzinfo=UTC) + timedelta(days=3)
+    healthy = {(v.dossier_id, v.rule_id, v.event_id or ""): v.to_json_dict() for v in
+               audit_events(PROVINCE, auditor, as_of)}  # fmt: skip
+    stream = shuffled(PROVINCE, LATENESS, seed=5)
+    core = DetectorCore(auditor, LATENESS)
+    half = len(stream) // 2
+    core.apply(0, pairs(*stream[:half]))
+    before = core.open_violations()
+    victim = min(d for d, _, _ in before)  # a dossier with violations published before it fails
+
+    poison(monkeypatch, victim)
+    changes = core.apply(0, pairs(*stream[half:])).changes
+    changes += core.partition(0).finalize(to_us(as_of)).changes
+    published = core.open_violations()
+    assert published == {
+        (v.dossier_id, v.rule_id, v.event_id or ""): v.to_json_dict()
+        for v in audit_events(PROVINCE, auditor, as_of)
+    }
+    assert {k: doc for k, doc in published.items() if k[0] != victim} == {
+        k: doc for k, doc in healthy.items() if k[0] != victim
+    }
+    assert [k for k in published if k[0] == victim] == [(victim, "AUDIT_ERROR", "")]
+    retracted = {c.key for c in changes if c.dossier_id == victim and c.state == "retracted"}
+    assert retracted == {(rule, event) for d, rule, event in before if d == victim}
 
 
 def test_the_detector_consumer_does_not_wait_long_for_a_fetch(tmp_path):
