@@ -17,9 +17,12 @@ from enum import StrEnum
 from typing import Any
 
 from inspections.timeunits import HOURS_PER_WORKING_DAY, VN_TZ, ProcessingTime, TimeUnit
+from schemas import timerange
 
-FIRST_YEAR = 2000
-LAST_YEAR = 2050
+#: The years covered: exactly those event times may fall in (validation rejects the others), so that no
+#: valid event's date is outside the calendar.
+FIRST_YEAR = timerange.FIRST_YEAR
+LAST_YEAR = timerange.LAST_YEAR
 
 # Vietnam has kept UTC+07:00 without DST since 1975, so local dates are exact integer arithmetic.
 _VN_OFFSET_S = 7 * 3600

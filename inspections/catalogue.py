@@ -119,6 +119,7 @@ class Procedure(BaseModel):
     max_time: ProcessingTime = NO_LIMIT
     components: tuple[Component, ...] = ()
     publications: tuple[Publication, ...] = ()
+    #: Dossiers may wait for fees or taxes: only these pause for it under rulebook v2 (amendment 8).
     financial_obligation: bool = False
     weight: int | None = Field(default=None, ge=0)
     source: str = ""
@@ -133,8 +134,9 @@ class Procedure(BaseModel):
     def _check_max_time(cls, value: ProcessingTime) -> ProcessingTime:
         if value.unit is TimeUnit.NONE:
             return NO_LIMIT
-        if value.amount <= 0:
-            raise ValueError(f"amount must be positive for unit {value.unit.value!r}")
+        if value.amount < 0:
+            raise ValueError(f"amount must not be negative for unit {value.unit.value!r}")
+        # 0 is legal: a same-day procedure (rulebook v2, amendment 4; Decree 61/2018 Art. 17(4)).
         return value
 
 
@@ -320,6 +322,22 @@ class Catalogue:
     def current(self, code: str) -> str:
         """The unit that carries on ``code`` today (following successors); itself if none."""
         return self._current.get(code, code)
+
+    def current_on(self, code: str, on: date) -> str:
+        """The unit that carries on ``code`` on ``on``: itself while it is in force then, else its
+        successor's, following the chain (rulebook v2, amendment 11: a reporting period's dossiers are
+        grouped under the units in force at its end). Unknown codes and units abolished without a successor
+        stay themselves."""
+        seen = {code}
+        unit = self.units.get(code)
+        while unit is not None and unit.valid_to is not None and unit.valid_to <= on:
+            successor = unit.successor
+            if successor is None or successor in seen:
+                break
+            code = successor
+            seen.add(code)
+            unit = self.units.get(code)
+        return code
 
     # --- combination ---------------------------------------------------------------------------
 

@@ -1,28 +1,31 @@
 """What the reports show, read from the warehouse (SQL in ``warehouse/sql/report_*.sql``).
 
 Units: a dossier counts for the unit that received it, and a unit merged away by a reform counts for its
-successor (``Catalogue.current``), so a week's table has one row per unit that exists now. The province
-row is the sum of the unit rows; it equals ``metrics_warehouse`` for the period (the grouped query is
-``reporting_form.sql`` with a GROUP BY; the tests hold them equal).
+successor in force at the end of the report's week (``units_in_force``: rulebook v2, amendment 11, as
+``metrics --by unit``), so a week's table has one row per unit in force then, and a report regenerated
+after a later reform still shows the same rows. The trend and the weeks before in the violation counts use
+the report week's units too, so each unit's line runs across a reform. The province row is the sum of the
+unit rows; it equals ``metrics_warehouse`` for the period (the grouped query is ``reporting_form.sql`` with
+a GROUP BY; the tests hold them equal).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 
 from checks import results as quality_results
 from checks.results import CheckResult
+from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
-from inspections.rulebook import RULEBOOK_V1
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
@@ -57,9 +60,17 @@ def week_bounds(week: Week) -> tuple[int, int]:
     return int(local_midnight(week.start).timestamp()), int(local_midnight(week.end).timestamp())
 
 
-def week_forms(catalogue: Catalogue, wh: Warehouse, week: Week) -> WeekForms:
-    """The reporting forms of ``week`` (one SQL aggregation, summed per grouping here)."""
+def units_in_force(catalogue: Catalogue, week: Week) -> Callable[[str], str]:
+    """The unit a recorded unit code counts for: the one in force on the last day of ``week``."""
+    last_day = week.end - timedelta(days=1)
+    return lambda code: catalogue.current_on(code, last_day)
+
+
+def week_forms(catalogue: Catalogue, wh: Warehouse, week: Week, *, units_of: Week | None = None) -> WeekForms:
+    """The reporting forms of ``week`` (one SQL aggregation, summed per grouping here), per unit in force at
+    the end of ``units_of`` (default: ``week``)."""
     start, end = week.start, week.end
+    unit_of = units_in_force(catalogue, units_of or week)
     params = {"start": start, "end": end, "t": epoch_us(period_as_of(end))}
     units: dict[str, ReportingForm] = {}
     by_field: dict[str, ReportingForm] = {}
@@ -69,7 +80,7 @@ def week_forms(catalogue: Catalogue, wh: Warehouse, week: Week) -> WeekForms:
         form = ReportingForm.from_counts(start, end, numbers)
         total.merge(form)
         for groups, key in (
-            (units, catalogue.current(unit_code)),
+            (units, unit_of(unit_code)),
             (by_field, field_code or UNKNOWN_FIELD),
             (procedures, procedure_code),
         ):
@@ -108,11 +119,14 @@ class TrendPoint:
     units: dict[str, ReportingForm]
 
 
-def trend(catalogue: Catalogue, wh: Warehouse, week: Week, weeks: int = TREND_WEEKS) -> list[TrendPoint]:
-    """The reporting forms of the ``weeks`` weeks ending with ``week``, oldest first."""
+def trend(
+    catalogue: Catalogue, wh: Warehouse, week: Week, weeks: int = TREND_WEEKS, *, units_of: Week | None = None
+) -> list[TrendPoint]:
+    """The reporting forms of the ``weeks`` weeks ending with ``week``, oldest first, all per unit in force
+    at the end of ``units_of`` (default: ``week``)."""
     points = []
     for w in week.history(weeks):
-        forms = week_forms(catalogue, wh, w)
+        forms = week_forms(catalogue, wh, w, units_of=units_of or week)
         points.append(TrendPoint(w, forms.province, forms.units))
     return points
 
@@ -161,6 +175,7 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
     _, to_s = week_bounds(week)
     previous = week.previous()
     rows = wh.query(load_sql("report_violation_counts"), {"from_s": from_s, "to_s": to_s})
+    unit_of = units_in_force(catalogue, week)
     rules: dict[str, RuleCount] = {}
     units: dict[str, UnitCount] = {}
     by_rule_unit: Counter[tuple[str, str]] = Counter()
@@ -169,7 +184,7 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
     for rule_id, kind, severity, unit_code, day, count in rows:
         n = int(count)
         which = Week.of(day)
-        unit = catalogue.current(unit_code)
+        unit = unit_of(unit_code)
         rc = rules.setdefault(rule_id, RuleCount(rule_id, kind, severity))
         uc = units.setdefault(unit, UnitCount(unit))
         if which == week:
@@ -197,10 +212,10 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
         load_sql("report_violation_dossiers"), {"from_s": week_from, "to_s": week_to}
     ):
         if kind == "violation":
-            current = catalogue.current(unit_code)
+            current = unit_of(unit_code)
             units.setdefault(current, UnitCount(current)).dossiers += int(n)
             dossiers += int(n)
-    rule_order = {r.rule_id: i for i, r in enumerate(RULEBOOK_V1.all_rules)}
+    rule_order = {r.rule_id: i for i, r in enumerate(reported_rules())}
     return ViolationCounts(
         week=week,
         rules=sorted(
@@ -289,8 +304,9 @@ class DossierFacts:
 
 
 def week_violations(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[ViolationRecord]]:
-    """The week's open violations and findings per current unit."""
+    """The week's open violations and findings per unit in force at its end."""
     from_s, to_s = week_bounds(week)
+    unit_of = units_in_force(catalogue, week)
     found: dict[str, list[ViolationRecord]] = defaultdict(list)
     for row in wh.query(load_sql("report_violation_details"), {"from_s": from_s, "to_s": to_s}):
         # The query's columns are ViolationRecord's fields, with the audit JSON in place of its evidence.
@@ -299,16 +315,17 @@ def week_violations(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str
         record = ViolationRecord(
             dossier_id, rule_id, event_id, kind, severity, unit_code, procedure, at, basis, evidence
         )
-        found[catalogue.current(unit_code)].append(record)
+        found[unit_of(unit_code)].append(record)
     return dict(found)
 
 
 def clean_dossiers(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[str]]:
-    """Per current unit, the dossiers of the week's reporting form that have no open violation."""
+    """Per unit in force at the week's end, the dossiers of its reporting form with no open violation."""
     params = {"start": week.start, "end": week.end, "t": epoch_us(period_as_of(week.end))}
+    unit_of = units_in_force(catalogue, week)
     found: dict[str, list[str]] = defaultdict(list)
     for dossier_id, unit_code in wh.query(load_sql("report_clean_dossiers"), params):
-        found[catalogue.current(unit_code)].append(dossier_id)
+        found[unit_of(unit_code)].append(dossier_id)
     return dict(found)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
-from inspections.rulebook import RULEBOOK_V1
+from inspections.audit_error import reported_rules
 from inspections.timeunits import VN_TZ
 
 LANGS: Final = ("vi", "en")
@@ -331,12 +331,15 @@ class Texts:
         return self("kind_finding" if code == "finding" else "kind_violation")
 
     def rule_title(self, rule_id: str) -> str:
-        """The rule's title from the rulebook (the rule id for rules this version does not know)."""
-        try:
-            rule = RULEBOOK_V1.rule(rule_id)
-        except KeyError:
+        """The rule's title from the rulebook (the rule id for rules it does not know)."""
+        rule = _RULES.get(rule_id)
+        if rule is None:
             return rule_id
         return rule.title_vi if self.lang == "vi" else rule.title_en
+
+
+#: Every rule, finding and AUDIT_ERROR of the rulebook versions, by id.
+_RULES = {rule.rule_id: rule for rule in reported_rules()}
 
 
 def short_unit_name(name: str) -> str:

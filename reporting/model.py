@@ -139,7 +139,7 @@ class WeeklyReport:
 def build_report(catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week) -> WeeklyReport:
     """Gather everything the weekly report shows, in ``header.lang``."""
     forms = gather.week_forms(catalogue, wh, week)
-    points = gather.trend(catalogue, wh, week.previous(), gather.TREND_WEEKS - 1)
+    points = gather.trend(catalogue, wh, week.previous(), gather.TREND_WEEKS - 1, units_of=week)
     points.append(gather.TrendPoint(week, forms.province, forms.units))
     return WeeklyReport(
         lang=header.lang,

@@ -44,7 +44,7 @@ class UnitPack:
 
 
 def gather_packs(catalogue: Catalogue, wh: Warehouse, week: Week, sample_size: int) -> list[UnitPack]:
-    """One pack per current unit with dossiers (in the week's reporting form) or violations in ``week``."""
+    """One pack per unit (in force at the end of ``week``) with dossiers in its form or violations."""
     if sample_size < 0:
         raise ValueError(f"sample_size must be >= 0, not {sample_size}")
     forms = gather.week_forms(catalogue, wh, week)

@@ -1,7 +1,9 @@
 """Parse one raw event line into a contract event, or into a :class:`Rejection` with a specific reason.
 
-The valid path is a single ``EVENT_ADAPTER.validate_json`` call; all diagnosis happens only after it
-fails, so rejected lines cost more than valid ones and nothing else does.
+The valid path is a single ``EVENT_ADAPTER.validate_json`` call and a range check of the event's times;
+all diagnosis happens only after the validation fails, so rejected lines cost more than valid ones and
+nothing else does. Times outside the calendar's years (``schemas.timerange``) are rejected here, at the
+door, because no dossier holding one can be judged (rulebook v2, amendment 12).
 """
 
 from __future__ import annotations
@@ -19,6 +21,26 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent, EventType, _Envelope
+from schemas.timerange import SUPPORTED, in_range
+
+
+def _timestamp_fields(model: type[Any]) -> frozenset[str]:
+    names = set()
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        members = typing.get_args(annotation) if typing.get_origin(annotation) is not None else (annotation,)
+        # ``Timestamp | None`` keeps the ``Annotated`` wrapper inside the union.
+        if any(datetime in (m, *typing.get_args(m)) for m in members):
+            names.add(name)
+    return frozenset(names)
+
+
+_ENVELOPE_TIMESTAMPS = _timestamp_fields(_Envelope)
+#: Per event type, the ``data`` fields that hold times, in a fixed order (the first out of range is named).
+_TIMES_OF: dict[str, tuple[str, ...]] = {
+    kind: tuple(sorted(_timestamp_fields(model))) for kind, model in DATA_MODELS.items()
+}
+_DATA_TIMESTAMPS = frozenset().union(*_TIMES_OF.values())
 
 #: Every code :func:`parse_event` (and the deduplicator) can produce. Codes are stable: consumers
 #: (dead-letter reports, dashboards) group by them. ``<field>.missing`` also covers ``null`` where a
@@ -49,6 +71,8 @@ CODES: frozenset[str] = frozenset(
         "field.invalid",
         "field.naive_timestamp",
         "field.not_timestamp",
+        "occurred_at.out_of_range",
+        *(f"data.{name}.out_of_range" for name in sorted(_DATA_TIMESTAMPS)),
     }
 )
 
@@ -97,11 +121,31 @@ class Rejection:
 def parse_event(raw: bytes | str, *, line_no: int | None = None) -> AnyEvent | Rejection:
     """Validate one JSON line against the contract; never raises on bad input."""
     try:
-        return EVENT_ADAPTER.validate_json(raw)
+        event = EVENT_ADAPTER.validate_json(raw)
     except ValidationError as exc:
         data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
         code, message = _diagnose(data, exc.errors(include_url=False))
         return Rejection(code, message, line_no, data)
+    outside = _out_of_range(event)
+    if outside is None:
+        return event
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+    return Rejection(*outside, line_no, data)
+
+
+def _out_of_range(event: AnyEvent) -> tuple[str, str] | None:
+    """(code, message) for the first of the event's times outside the supported years, if any."""
+    if not in_range(event.occurred_at):
+        return "occurred_at.out_of_range", _range_message("occurred_at", event.occurred_at)
+    for name in _TIMES_OF[event.type]:
+        value = getattr(event.data, name)
+        if value is not None and not in_range(value):
+            return f"data.{name}.out_of_range", _range_message(f"data.{name}", value)
+    return None
+
+
+def _range_message(path: str, value: datetime) -> str:
+    return f"{path}: {_show(value.isoformat())} is outside {SUPPORTED}"
 
 
 def _diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
@@ -211,21 +255,6 @@ def _classify(loc: tuple[int | str, ...], error: ErrorDetails) -> tuple[str, str
         return "field.invalid", f"{path}: {shown} is not one of {', '.join(sorted(allowed))}"
     phrase = _PHRASES.get(kind) or f"is invalid ({error['msg']})"
     return "field.invalid", f"{path}: {shown} {phrase}"
-
-
-def _timestamp_fields(model: type[Any]) -> frozenset[str]:
-    names = set()
-    for name, info in model.model_fields.items():
-        annotation = info.annotation
-        members = typing.get_args(annotation) if typing.get_origin(annotation) is not None else (annotation,)
-        # ``Timestamp | None`` keeps the ``Annotated`` wrapper inside the union.
-        if any(datetime in (m, *typing.get_args(m)) for m in members):
-            names.add(name)
-    return frozenset(names)
-
-
-_ENVELOPE_TIMESTAMPS = _timestamp_fields(_Envelope)
-_DATA_TIMESTAMPS = frozenset().union(*(_timestamp_fields(model) for model in DATA_MODELS.values()))
 
 
 def _is_timestamp(loc: tuple[int | str, ...]) -> bool:

@@ -1,5 +1,6 @@
 """The dossier projection in the warehouse: folding dossiers from their stored events (facts, outcome
-history, violations with retractions) and the reads built on it.
+history, violations with retractions) and the reads built on it. A dossier that cannot be judged is
+stored with the finding ``AUDIT_ERROR`` and never stops a fold.
 
 Takes the domain's ``Auditor`` (which carries the catalogue and calendar), never the application's
 assembly: the stream sink, the load job and the reports all fold the same way through here.
@@ -14,9 +15,11 @@ from typing import Any
 
 import orjson
 
+from inspections.audit_error import failure, judge
 from inspections.classification import classify
-from inspections.metrics import ReportingForm, outcome_history, period_as_of
+from inspections.metrics import ReportingForm, period_as_of
 from inspections.rulebook import Auditor
+from inspections.violations import Violation
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
 from warehouse.migrate import schema_version
@@ -62,10 +65,12 @@ def fold_dossiers(
     retractions of what no longer holds). Returns (dossiers, open violations, retracted violations).
 
     ``violations=False`` refreshes only the projection (``dossiers``, ``dossier_outcomes``): the stream
-    sink does that, leaving violations to the detector."""
-    catalogue = auditor.catalogue
+    sink does that, leaving violations to the detector.
+
+    A dossier that cannot be judged (rulebook v2, amendment 12) gets the finding ``AUDIT_ERROR`` instead of
+    its violations, no projection rows, and its stored outcome history emptied, so that the SQL reporting
+    form leaves it out as the file-based one does; the other dossiers are folded as usual."""
     version = now_version()
-    params = auditor.rulebooks.versions[0].params
     dossiers = Batch(wh, "dossiers", DOSSIER_COLUMNS)
     outcomes = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
     found = Batch(wh, "violations", VIOLATION_COLUMNS)
@@ -75,33 +80,22 @@ def fold_dossiers(
         previous = _open_violations(wh, chunk) if violations else {}
         old_keys = _outcome_keys(wh, chunk)
         for dossier_id, events in stored_events(wh, chunk):
-            facts = auditor.facts(dossier_id, events, as_of, presorted=True)
-            field_code = catalogue.field_of(facts.procedure_code) if facts.procedure_code else None
-            cls = classify(facts, auditor.catalogue, auditor.calendar)
-            history = outcome_history(
-                dossier_id,
-                events,
-                auditor.catalogue,
-                auditor.calendar,
-                pause_on_financial_obligation=params.pause_on_financial_obligation,
-            )
-            dossiers.add(*dossier_row(facts, field_code, cls.status if cls else None, history, version))
-            for row in outcome_rows(history, field_code, version):
+            old = old_keys.get(dossier_id)
+            try:
+                fold = _fold(auditor, dossier_id, events, as_of, version, old, violations)
+            except Exception as exc:  # this dossier only: the others are still folded
+                fold = _Fold(None, _emptied(dossier_id, old, version), [])
+                if violations:
+                    fold.violations.append(failure(auditor.rulebooks, dossier_id, events, as_of, exc))
+            if fold.dossier is not None:
+                dossiers.add(*fold.dossier)
+            for row in fold.outcomes:
                 outcomes.add(*row)
-            if dossier_id in old_keys:
-                # Rows sort under (received_on, dossier, key): any old row the new history does not
-                # overwrite gets an empty interval.
-                received_on, keys = old_keys[dossier_id]
-                same_day = bool(history) and history[0][1].received_on == received_on
-                kept = {epoch_us(t) for t, _ in history} if same_day else set()
-                gone = [k for k in keys if k not in kept]
-                for row in outcome_tombstones(dossier_id, received_on, gone, version):
-                    outcomes.add(*row)
             folded += 1
             if not violations:
                 continue
             now_open = set()
-            for v in auditor.evaluate_facts(facts):
+            for v in fold.violations:
                 detail = v.to_json_dict()
                 now_open.add((v.rule_id, v.event_id or ""))
                 found.add(*violation_row(detail, "open", as_of, "warehouse-load", version))
@@ -113,6 +107,51 @@ def fold_dossiers(
     for batch in (dossiers, outcomes, found):
         batch.flush()
     return folded, opened, retracted
+
+
+@dataclass(slots=True)
+class _Fold:
+    """What folding one dossier writes: its ``dossiers`` row, its outcome rows, its violations."""
+
+    dossier: tuple[Any, ...] | None
+    outcomes: list[tuple[Any, ...]]
+    violations: list[Violation]
+
+
+def _fold(
+    auditor: Auditor,
+    dossier_id: str,
+    events: list[AnyEvent],
+    as_of: datetime,
+    version: int,
+    old: tuple[date, list[int]] | None,
+    violations: bool,
+) -> _Fold:
+    """Everything one dossier writes, computed before anything is written (a failure writes nothing)."""
+    catalogue = auditor.catalogue
+    facts = auditor.facts(dossier_id, events, as_of, presorted=True)
+    field_code = catalogue.field_of(facts.procedure_code) if facts.procedure_code else None
+    cls = classify(facts, auditor.catalogue, auditor.calendar)
+    history = auditor.outcome_history(dossier_id, events)
+    row = dossier_row(facts, field_code, cls.status if cls else None, history, version)
+    rows = list(outcome_rows(history, field_code, version))
+    if old is not None:
+        # Rows sort under (received_on, dossier, key): any old row the new history does not
+        # overwrite gets an empty interval.
+        received_on, keys = old
+        same_day = bool(history) and history[0][1].received_on == received_on
+        kept = {epoch_us(t) for t, _ in history} if same_day else set()
+        gone = [k for k in keys if k not in kept]
+        rows.extend(outcome_tombstones(dossier_id, received_on, gone, version))
+    return _Fold(row, rows, auditor.evaluate_facts(facts) if violations else [])
+
+
+def _emptied(dossier_id: str, old: tuple[date, list[int]] | None, version: int) -> list[tuple[Any, ...]]:
+    """Empty intervals over every stored outcome row of a dossier (none stored: nothing to empty)."""
+    if old is None:
+        return []
+    received_on, keys = old
+    return list(outcome_tombstones(dossier_id, received_on, keys, version))
 
 
 def _outcome_keys(wh: Warehouse, dossier_ids: list[str]) -> dict[str, tuple[date, list[int]]]:
@@ -155,7 +194,7 @@ def all_dossier_ids(wh: Warehouse) -> list[str]:
 def audit_warehouse(auditor: Auditor, wh: Warehouse, as_of: datetime) -> Iterator[dict[str, Any]]:
     """The audit of everything the warehouse holds at ``as_of`` (same JSON as ``audit FILE``)."""
     for dossier_id, events in stored_events(wh, all_dossier_ids(wh)):
-        for v in auditor.evaluate(dossier_id, events, as_of, presorted=True):
+        for v in judge(auditor, dossier_id, events, as_of, presorted=True):
             yield v.to_json_dict()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from checks.check import DOSSIERS, EVENTS, VIOLATIONS, Check
 from checks.suite_run import SuiteRun
+from inspections.audit_error import AUDIT_ERROR
 from schemas.events import END_TYPES, EventType
 
 SUITE = "vocabulary"
@@ -105,11 +106,7 @@ def run(suite: SuiteRun) -> None:
 
     violations = inputs.violations.copy()
     violations["rule_severity"] = violations["rule_id"] + ":" + violations["severity"]
-    allowed = sorted(
-        {
-            f"{rule.rule_id}:{rule.severity.value}"
-            for book in inputs.rulebooks.versions
-            for rule in book.all_rules
-        }
-    )
+    # Every rule of every version (a version may change a rule's severity), and AUDIT_ERROR.
+    rules = [*(rule for book in inputs.rulebooks.versions for rule in book.all_rules), AUDIT_ERROR]
+    allowed = sorted({f"{rule.rule_id}:{rule.severity.value}" for rule in rules})
     suite.validate(violations, [violation_check(allowed)], VIOLATIONS, id_columns=["dossier_id", "rule_id"])

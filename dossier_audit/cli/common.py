@@ -22,8 +22,8 @@ from rich.table import Table
 from bootstrap.platform import Platform
 from bootstrap.settings import Settings, load_settings
 from dossier_audit.jobs.batch_engine import IngestStats
+from inspections.audit_error import reported_rules
 from inspections.files.catalogue import CatalogueError
-from inspections.rulebook import RULEBOOK_V1
 from inspections.timeunits import VN_TZ
 from schemas.validation import Rejection
 from warehouse import open_warehouse
@@ -189,11 +189,10 @@ def print_ingest(stats: IngestStats, rejections: Rejections) -> None:
 
 
 def print_violation_summary(counts: Counter[str]) -> None:
-    book = RULEBOOK_V1
     table = Table(title="Violations by rule", title_justify="left")
     for col, justify in (("rule", "left"), ("title", "left"), ("severity", "left"), ("count", "right")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for rule in (*book.rules, *book.findings):
+    for rule in reported_rules():
         n = counts.get(rule.rule_id, 0)
         if n:
             table.add_row(rule.rule_id, rule.title_vi, rule.severity.value, f"{n:,}")

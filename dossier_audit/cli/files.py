@@ -32,7 +32,7 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.jobs.batch_engine import IngestStats
-from dossier_audit.jobs.files import GROUPINGS, audit_file, metrics_file, validate_file
+from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
 from dossier_audit.jobs.warehouse import metrics_warehouse
 from warehouse.projection import audit_warehouse
 
@@ -125,8 +125,15 @@ def metrics(
         str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")
     ] = None,
     by: Annotated[
-        str | None, typer.Option("--by", help="Also one form per unit, field or procedure.")
+        str | None,
+        typer.Option(
+            "--by", help="Also one form per unit (in force at the end of the period), field or procedure."
+        ),
     ] = None,
+    as_recorded: Annotated[
+        bool,
+        typer.Option("--as-recorded", help="With --by unit: group by the unit codes as received."),
+    ] = False,
     file: Annotated[Path | None, typer.Argument(help="JSONL events file (or --warehouse).")] = None,
     warehouse: WarehouseOption = None,
     catalogue: CataloguePath = None,
@@ -135,10 +142,17 @@ def metrics(
     """The national reporting-form figures and indicator 2.1 for [FROM, TO).
 
     With --json, one object (the figures); with --by, the figures also carry "groups": one object per
-    unit, field or procedure.
+    unit, field or procedure. By unit, a dossier counts for the unit in force at the end of the period
+    (following successors: a merged unit's dossiers count for the unit it was merged into), so the groups
+    sum to the whole; --as-recorded keeps the unit codes as received. A dossier whose outcome cannot be
+    computed is left out of every figure and listed on stderr (`audit` reports it as AUDIT_ERROR).
     """
 
+    if as_recorded and by != "unit":
+        guarded(_need_by_unit)
     if warehouse is not None:
+        if by is not None:
+            guarded(_no_groups_in_warehouse)
         _metrics_warehouse(warehouse, from_, to, unit, catalogue, json_out)
         return
 
@@ -153,19 +167,43 @@ def metrics(
         rejections = Rejections()
         progress, tick = file_progress(path)
         with progress or nullcontext():
-            form, groups, stats = metrics_file(
-                platform, path, start, end, unit=unit, by=by, on_rejection=rejections, on_progress=tick
-            )
-        return form, groups, stats, rejections
+            found = metrics_file(
+                platform, path, start, end, unit=unit, by=by, as_recorded=as_recorded,
+                on_rejection=rejections, on_progress=tick,
+            )  # fmt: skip
+        return found, rejections
 
-    form, groups, stats, rejections = guarded(go)
-    figures = form.to_json_dict()
+    found, rejections = guarded(go)
+    figures = found.form.to_json_dict()
     if by is not None:
-        figures["groups"] = {"by": by, "forms": {k: f.to_json_dict() for k, f in groups.items()}}
+        forms = {k: f.to_json_dict() for k, f in found.groups.items()}
+        figures["groups"] = {"by": by, "as_recorded": as_recorded, "forms": forms}
     if json_out:
         sys.stdout.write(orjson.dumps(figures).decode() + "\n")
-    print_ingest(stats, rejections)
+    print_ingest(found.stats, rejections)
+    _print_failures(found.failures)
     _print_form(figures, unit)
+
+
+def _need_by_unit() -> None:
+    raise UsageError("--as-recorded only applies to --by unit")
+
+
+def _no_groups_in_warehouse() -> None:
+    raise UsageError("--by is not available with --warehouse (the weekly report has the per-unit forms)")
+
+
+def _print_failures(failures: list[OutcomeFailure], show: int = 10) -> None:
+    """Dossiers left out of the figures (amendment 12), like rejected lines: counted, the first few shown."""
+    if not failures:
+        return
+    err.print(
+        f"[yellow]{len(failures):,} dossier(s) left out: their outcome could not be computed "
+        "(audit reports AUDIT_ERROR)[/]",
+        highlight=False,
+    )
+    for f in failures[:show]:
+        err.print(f"  {f.dossier_id} ({f.unit_code}): {f.message}", highlight=False, soft_wrap=True)
 
 
 def _metrics_warehouse(

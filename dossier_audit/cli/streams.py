@@ -32,7 +32,7 @@ from dossier_audit.cli.common import (
     readable,
     warehouse_session,
 )
-from inspections.rulebook import RULEBOOK_V1
+from inspections.audit_error import reported_rules
 from streams.broker import BrokerError, EmbeddedBroker, answers
 
 
@@ -167,7 +167,7 @@ def violations(
     from warehouse.projection import StoredViolation, stored_violations
 
     def go() -> list[StoredViolation]:
-        known = {r.rule_id for r in (*RULEBOOK_V1.rules, *RULEBOOK_V1.findings)}
+        known = {r.rule_id for r in reported_rules()}
         if rule is not None and rule not in known:
             raise UsageError(f"--rule {rule!r}: unknown rule; choose one of {', '.join(sorted(known))}")
         units = platform_for(catalogue).catalogue.unit_scope(unit)

@@ -18,6 +18,7 @@ from rbloom import Bloom
 from dossier_audit.jobs.batch_options import BatchOptions, Evaluate, EventSink, IngestStats
 from schemas.dedup import conflict_rejection
 from schemas.events import END_TYPES, AnyEvent, event_sort_key
+from schemas.timerange import in_range
 from schemas.validation import Rejection, parse_event
 
 
@@ -58,14 +59,15 @@ def _route(raw: bytes) -> tuple[str, str, datetime, str] | None:
     """(dossier_id, event_id, occurred_at, type) of a line, or None when it is not a valid event.
 
     The fast path decodes only those fields; a line it cannot read is fully validated instead, so a valid
-    event in an unusual spelling is still routed, and anything else is left for shard 0 to reject.
+    event in an unusual spelling is still routed, and anything else is left for shard 0 to reject. A time
+    outside the supported years is such a line too: it is rejected anyway, and must not move the watermark.
     """
     try:
         r = _decode_routing(raw)
     except (msgspec.ValidationError, msgspec.DecodeError):
         pass
     else:
-        if r.occurred_at.tzinfo is not None:
+        if r.occurred_at.tzinfo is not None and in_range(r.occurred_at):
             return r.dossier_id, r.event_id, r.occurred_at, r.type if isinstance(r.type, str) else ""
     parsed = parse_event(raw)
     if isinstance(parsed, Rejection):

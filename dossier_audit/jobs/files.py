@@ -1,9 +1,13 @@
-"""File-based jobs: validate, audit and metrics over a JSONL file, through the streaming batch engine."""
+"""File-based jobs: validate, audit and metrics over a JSONL file, through the streaming batch engine.
+
+One dossier that cannot be judged never stops a job (rulebook v2, amendment 12): the audit reports
+``AUDIT_ERROR`` for it, and the metrics leave it out of every form and list it apart (``failures``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from dossier_audit.jobs.batch_engine import (
     RejectionSink,
     default_workers,
 )
+from inspections.audit_error import failure, judge
 from inspections.metrics import DossierOutcome, ReportingForm, outcome, period_as_of
 from schemas.events import AnyEvent
 
@@ -70,7 +75,7 @@ def audit_file(
 
     def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
         # The engine hands over each dossier's events unique and in event-time order.
-        return [v.to_json_dict() for v in auditor.evaluate(dossier_id, events, as_of, presorted=True)]
+        return [v.to_json_dict() for v in judge(auditor, dossier_id, events, as_of, presorted=True)]
 
     engine = _engine(platform, evaluate, on_rejection, on_progress, horizon=as_of)
     return AuditRun(engine, engine.run(path))
@@ -118,6 +123,24 @@ def _row_outcome(row: list[Any]) -> DossierOutcome:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class OutcomeFailure:
+    """A dossier whose outcome could not be computed (the audit reports it as ``AUDIT_ERROR``)."""
+
+    dossier_id: str
+    unit_code: str
+    message: str
+
+
+@dataclass
+class OutcomesRun:
+    """Outcomes in progress: iterate ``outcomes``; then ``failures`` and the engine's ``stats`` are final."""
+
+    engine: BatchEngine
+    outcomes: Iterator[DossierOutcome]
+    failures: list[OutcomeFailure] = field(default_factory=list)
+
+
 def outcomes_file(
     platform: Platform,
     path: Path,
@@ -125,17 +148,32 @@ def outcomes_file(
     *,
     on_rejection: RejectionSink | None = None,
     on_progress: ProgressSink | None = None,
-) -> tuple[Iterator[DossierOutcome], BatchEngine]:
-    """Every received dossier's outcome at ``as_of`` (for reporting forms)."""
+) -> OutcomesRun:
+    """Every received dossier's outcome at ``as_of`` (for reporting forms); a dossier whose outcome fails
+    is left out and recorded in ``failures``."""
     auditor = platform.auditor
 
     def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
-        facts = auditor.facts(dossier_id, events, as_of, presorted=True)
-        o = outcome(facts, auditor.catalogue, auditor.calendar)
+        try:
+            facts = auditor.facts(dossier_id, events, as_of, presorted=True)
+            o = outcome(facts, auditor.catalogue, auditor.calendar)
+        except Exception as exc:  # amendment 12: this dossier only; results cross processes as JSON
+            v = failure(auditor.rulebooks, dossier_id, events, as_of, exc)
+            return [{"dossier_id": dossier_id, "unit_code": v.unit_code, "message": v.evidence["message"]}]
         return [] if o is None else [_outcome_row(o)]
 
     engine = _engine(platform, evaluate, on_rejection, on_progress, horizon=as_of)
-    return (_row_outcome(row) for row in engine.run(path)), engine
+    run = OutcomesRun(engine, iter(()))
+
+    def outcomes() -> Iterator[DossierOutcome]:
+        for row in engine.run(path):
+            if isinstance(row, dict):
+                run.failures.append(OutcomeFailure(row["dossier_id"], row["unit_code"], row["message"]))
+            else:
+                yield _row_outcome(row)
+
+    run.outcomes = outcomes()
+    return run
 
 
 def unit_filter(platform: Platform, unit: str | None) -> Callable[[str], bool]:
@@ -147,6 +185,17 @@ def unit_filter(platform: Platform, unit: str | None) -> Callable[[str], bool]:
 GROUPINGS = ("unit", "field", "procedure")
 
 
+@dataclass
+class Metrics:
+    """The reporting form of a period, one form per group (``by``), what reading the file found, and the
+    dossiers left out because their outcome could not be computed (of the units asked for)."""
+
+    form: ReportingForm
+    groups: dict[str, ReportingForm]
+    stats: IngestStats
+    failures: list[OutcomeFailure]
+
+
 def metrics_file(
     platform: Platform,
     path: Path,
@@ -155,19 +204,25 @@ def metrics_file(
     *,
     unit: str | None = None,
     by: str | None = None,
+    as_recorded: bool = False,
     on_rejection: RejectionSink | None = None,
     on_progress: ProgressSink | None = None,
-) -> tuple[ReportingForm, dict[str, ReportingForm], IngestStats]:
-    """The reporting form for ``[start, end)`` over the file's dossiers (optionally one unit's), and one
-    form per group when ``by`` is ``unit``, ``field`` or ``procedure``."""
-    outcomes, engine = outcomes_file(
-        platform, path, period_as_of(end), on_rejection=on_rejection, on_progress=on_progress
-    )
+) -> Metrics:
+    """The reporting form for ``[start, end)`` over the file's dossiers (optionally one unit's, with the
+    units under or merged into it), and one form per group when ``by`` is ``unit``, ``field`` or
+    ``procedure``.
+
+    By unit, a dossier counts for the unit in force at the end of the period, following successors
+    (rulebook v2, amendment 11), so the groups sum to the whole and a unit's group is what ``unit=`` gives
+    for it (for a unit with no dossier-holding units below it: ``unit=`` also covers a unit's children).
+    ``as_recorded`` groups by the unit codes as received instead.
+    """
+    run = outcomes_file(platform, path, period_as_of(end), on_rejection=on_rejection, on_progress=on_progress)
     keep = unit_filter(platform, unit)
-    key = _group_key(platform, by)
+    key = _group_key(platform, by, end, as_recorded)
     form = ReportingForm(start, end)
     groups: dict[str, ReportingForm] = {}
-    for o in outcomes:
+    for o in run.outcomes:
         if keep(o.unit_code):
             form.add(o)
             if key is not None:
@@ -176,14 +231,21 @@ def metrics_file(
                 if target is None:
                     target = groups[group] = ReportingForm(start, end)
                 target.add(o)
-    return form, dict(sorted(groups.items())), engine.stats
+    failures = [f for f in run.failures if keep(f.unit_code)]
+    return Metrics(form, dict(sorted(groups.items())), run.engine.stats, failures)
 
 
-def _group_key(platform: Platform, by: str | None) -> Callable[[DossierOutcome], str] | None:
+def _group_key(
+    platform: Platform, by: str | None, end: date, as_recorded: bool
+) -> Callable[[DossierOutcome], str] | None:
     if by is None:
         return None
     if by == "unit":
-        return lambda o: o.unit_code
+        if as_recorded:
+            return lambda o: o.unit_code
+        in_force_on = end - timedelta(days=1)  # the period's last day
+        current_on = platform.catalogue.current_on
+        return lambda o: current_on(o.unit_code, in_force_on)
     if by == "procedure":
         return lambda o: o.procedure_code
     if by == "field":

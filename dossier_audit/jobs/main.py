@@ -38,8 +38,8 @@ from rich.table import Table
 from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
 from dossier_audit.jobs.warehouse import init
+from inspections.audit_error import reported_rules
 from inspections.metrics import ReportingForm
-from inspections.rulebook import RULEBOOK_V1
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from warehouse import open_warehouse
@@ -287,8 +287,9 @@ def _child_settings(settings: Settings) -> dict[str, str]:
     """The settings a child worker must share with the supervisor, as its environment (paths absolute:
     the child may resolve them elsewhere)."""
     names = ("workdir", "catalogue", "calendar_override", "apology_lead_working_days",
-             "pause_on_financial_obligation", "topic_events", "topic_violations", "topic_dead_letters",
-             "partitions", "replication_factor", "allowed_lateness_seconds", "security_protocol")  # fmt: skip
+             "pause_on_financial_obligation", "rulebook_version", "supplement_clock", "topic_events",
+             "topic_violations", "topic_dead_letters", "partitions", "replication_factor",
+             "allowed_lateness_seconds", "security_protocol")  # fmt: skip
     env: dict[str, str] = {}
     for name in names:
         value = getattr(settings, name)
@@ -337,7 +338,7 @@ def _summary(
     table = Table(title="Vi phạm đang mở theo quy tắc (toàn kỳ)", title_justify="left")
     for col in ("quy tắc", "nội dung", "mức độ", "số vụ"):
         table.add_column(col, justify="right" if col == "số vụ" else "left")
-    for rule in (*RULEBOOK_V1.rules, *RULEBOOK_V1.findings):
+    for rule in reported_rules():
         if counts.get(rule.rule_id):
             table.add_row(rule.rule_id, rule.title_vi, rule.severity.value, f"{counts[rule.rule_id]:,}")
     console.print(table)

@@ -21,6 +21,8 @@ A dossier is evaluated (once per batch at most)
 Between two evaluations a published JSON may become stale in its evidence (an open dossier's
 ``end_at`` is the evaluation time); it is refreshed at the next evaluation, and :meth:`finalize`
 evaluates every dossier at the replay instant, so the final published set equals the batch audit.
+A dossier the rulebook cannot judge gets ``AUDIT_ERROR`` in place of its violations, exactly as in the
+batch audit (``inspections.audit_error``), and never stops its partition.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from typing import Any, Literal
 
 import orjson
 
+from inspections.audit_error import failure
 from inspections.rulebook import Auditor
+from inspections.timeline import DossierFacts
 from inspections.violations import Violation
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from streams.watermark import Watermark, from_us, to_us
@@ -205,8 +209,8 @@ class Outcome:
     watermark_moved: bool = False
     #: The instant the changes were computed at (the watermark, or the ``finalize`` instant).
     as_of_us: int | None = None
-    #: Dossiers the rulebook could not evaluate (e.g. dates outside the calendar), with the reason: they
-    #: keep what was published for them, and the stream goes on.
+    #: Dossiers the rulebook could not judge, with the reason: ``AUDIT_ERROR`` is published for them in
+    #: place of their violations (rulebook v2, amendment 12), and the stream goes on.
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     def extend(self, other: Outcome) -> None:
@@ -316,18 +320,22 @@ class PartitionState:
     def _evaluate_many(self, dossier_ids: Iterable[str], at_us: int, out: Outcome) -> None:
         at = from_us(at_us)
         for dossier_id in sorted(dossier_ids):
-            try:
-                self._evaluate(self.dossiers[dossier_id], at_us, at, out)
-            except ValueError as exc:  # CalendarRangeError and other bad-data cases of the rulebook
-                out.errors.append((dossier_id, str(exc)))
+            self._evaluate(self.dossiers[dossier_id], at_us, at, out)
 
     def _evaluate(self, state: DossierState, at_us: int, at: datetime, out: Outcome) -> None:
         auditor = self.auditor
         visible = state.visible_count(at_us)
         events = state.events(visible)
-        facts = auditor.facts(state.dossier_id, events, at, presorted=True)
-        violations = auditor.evaluate_facts(facts)
-        current = {violation_key(v): orjson.dumps(v.to_json_dict()) for v in violations}
+        facts: DossierFacts | None
+        try:
+            facts = auditor.facts(state.dossier_id, events, at, presorted=True)
+            violations = auditor.evaluate_facts(facts)
+            current = {violation_key(v): orjson.dumps(v.to_json_dict()) for v in violations}
+        except Exception as exc:  # amendment 12: AUDIT_ERROR for this dossier, as the batch audit has it
+            out.errors.append((state.dossier_id, f"{type(exc).__name__}: {exc}"))
+            facts = None
+            v = failure(auditor.rulebooks, state.dossier_id, events, at, exc)
+            current = {violation_key(v): orjson.dumps(v.to_json_dict())}
         out.evaluated += 1
         changes = diff_published(state.dossier_id, state.published, current)
         if changes:
@@ -337,7 +345,7 @@ class PartitionState:
 
         # Next deadline: the first event not visible yet, or the first time-triggered change.
         due = state.first_pending_us(visible)
-        if facts.end_event is None and not facts.waiting and events:
+        if facts is not None and facts.end_event is None and not facts.waiting and events:
             deadline = self._time_deadline(state, visible, events, current, at_us)
             if deadline is not None and (due is None or deadline < due):
                 due = deadline
@@ -362,7 +370,7 @@ class PartitionState:
             horizon = at_us + _HORIZON_US
             try:
                 later = self.auditor.evaluate(state.dossier_id, events, from_us(horizon), presorted=True)
-            except ValueError:  # the horizon is past the calendar's last year: no deadline
+            except Exception:  # e.g. the horizon is past the calendar's last year: no deadline
                 return None
             probe = (visible, {violation_key(v): to_us(v.occurred_at) for v in later})
             state.probe = probe

@@ -221,7 +221,7 @@ class Detector:
         state = self.core.partitions[partition]
         as_of = from_us(outcome.as_of_us) if outcome.as_of_us is not None else datetime.now(UTC)
         for dossier_id, reason in outcome.errors:
-            log.warning("dossier not evaluated", extra={"dossier_id": dossier_id, "reason": reason})
+            log.warning("dossier not judged: AUDIT_ERROR", extra={"dossier_id": dossier_id, "reason": reason})
         opened = retracted = 0
         for change in outcome.changes:
             await self._emit(change, as_of)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from schemas.events import (
     END_TYPES,
     EVENT_ADAPTER,
+    LIFECYCLE_RANK,
     EventType,
     Received,
     Submitted,
@@ -246,7 +247,14 @@ def test_end_types_and_sort_key() -> None:
     events = [e for e in map(parse_event, EXAMPLES) if not isinstance(e, Rejection)]
     assert len(events) == len(EXAMPLES)
     keys = [event_sort_key(e) for e in sorted(events, key=event_sort_key)]
-    assert keys == sorted((e.occurred_at, e.event_id) for e in events)
+    # Amendment 9: same-instant events by lifecycle rank, then event id.
+    assert keys == sorted((e.occurred_at, LIFECYCLE_RANK[e.type], e.event_id) for e in events)
+    assert list(LIFECYCLE_RANK) == [
+        "submitted", "received", "transferred", "supplement_requested", "supplement_completed",
+        "financial_obligation_requested", "financial_obligation_fulfilled", "apology_issued",
+        "due_date_changed", "processed", "returned", "suspended", "refused", "withdrawn",
+    ]  # fmt: skip
+    assert set(LIFECYCLE_RANK) == set(EventType)
     assert {"processed", "returned", "refused", "suspended", "withdrawn"} == set(END_TYPES)
     submitted = EVENT_ADAPTER.validate_json(
         line(type="submitted", data={"procedure_code": "1", "channel": "online"})

@@ -1,0 +1,75 @@
+"""The weekly report's unit rows across the 1/7/2025 merger (rulebook v2, amendment 11, as `metrics --by
+unit`): each dossier counts for the unit in force at the end of the report's week, the rows sum to the
+province row, and they equal the file-based `metrics --by unit` groups for the week."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from dossier_audit.jobs.files import metrics_file
+from dossier_audit.jobs.warehouse import metrics_warehouse
+from dossier_audit.simulator import SimulationConfig, simulate
+from inspections.metrics import ReportingForm
+from inspections.weeks import Week
+from reporting import gather
+from tests.reporting.conftest import load_province
+from warehouse import open_warehouse
+from warehouse.base import Warehouse
+
+SIM = SimulationConfig(start=date(2025, 6, 2), end=date(2025, 7, 21), dossiers=300, seed=9)
+BEFORE, AFTER = Week.parse("2025-W26"), Week.parse("2025-W28")  # 23-29 June, 7-13 July 2025
+OLD = {"000.01.01.H99", "000.01.02.H99", "000.01.03.H99", "000.01.04.H99"}
+OLD |= {"000.02.01.H99", "000.02.02.H99", "000.02.03.H99", "000.02.04.H99"}
+PLATFORM = Platform(load_settings())
+
+
+@pytest.fixture(scope="module")
+def merger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Warehouse]]:
+    directory = tmp_path_factory.mktemp("merger")
+    events = directory / "events.jsonl"
+    simulate(SIM, events, directory / "truth.jsonl")
+    meta = orjson.loads((directory / "truth.jsonl").read_bytes().splitlines()[0])["meta"]
+    with open_warehouse(f"chdb://{directory}/wh", create_database=True) as wh:
+        load_province(PLATFORM, wh, events, datetime.fromisoformat(meta["as_of"]))
+        yield events, wh
+
+
+def counts(form: ReportingForm) -> dict[str, object]:
+    doc = form.to_json_dict()
+    return {k: doc[k] for k in ("received", "resolved", "in_progress")}
+
+
+@pytest.mark.parametrize("week", [BEFORE, AFTER], ids=["before", "after"])
+def test_unit_rows_are_the_units_in_force_and_equal_metrics_by_unit(
+    merger: tuple[Path, Warehouse], week: Week
+) -> None:
+    events, wh = merger
+    forms = gather.week_forms(PLATFORM.catalogue, wh, week)
+    assert counts(forms.province) == counts(metrics_warehouse(PLATFORM, wh, week.start, week.end))
+    total = ReportingForm(week.start, week.end)
+    for form in forms.units.values():
+        total.merge(form)
+    assert counts(total) == counts(forms.province)
+
+    rows = {code for code, f in forms.units.items() if f.received_total}
+    assert bool(rows & OLD) == (week == BEFORE)  # before the merger the old wards are still in force
+    by_unit = metrics_file(PLATFORM, events, week.start, week.end, by="unit").groups
+    assert {code for code, f in by_unit.items() if f.received_total} == rows
+    for code in rows:
+        assert counts(forms.units[code]) == counts(by_unit[code]), code
+
+
+def test_the_trend_uses_the_report_weeks_units(merger: tuple[Path, Warehouse]) -> None:
+    _, wh = merger
+    points = gather.trend(PLATFORM.catalogue, wh, BEFORE, 2, units_of=AFTER)
+    for point in points:
+        assert not {code for code, f in point.units.items() if f.received_total} & OLD
+    own = gather.trend(PLATFORM.catalogue, wh, BEFORE, 1)
+    assert {code for code, f in own[0].units.items() if f.received_total} & OLD
