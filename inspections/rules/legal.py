@@ -1,4 +1,13 @@
-"""Legal bases, by the date they came into force (DOMAIN.md §4). Confidence marks as in DOMAIN.md."""
+"""Legal bases, by the date they came into force: the article and clause behind each rule, and how sure we
+are of it, in words and as a mark (DOMAIN.md §4): C = read in the official text, S = from secondary
+sources or a reading of several clauses together, U = not confirmed.
+
+The articles of Decree 61/2018 (as amended by Decree 107/2021) are those LEGAL.md read in the codified
+text. For dossiers received from 1/7/2025 (Decree 118/2025) no operative article on apology,
+supplement, refusal, receipt or publication could be confirmed (docs/research/rulebook-v2-sources.md
+§2): those texts say so rather than repeat Decree 61's numbers, and give the 2025 form (Circular
+03/2025/TT-VPCP, from secondary sources). These texts feed the reports and the audit packs.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +19,80 @@ DECREE_118 = date(2025, 7, 1)  # Nghị định 118/2025/NĐ-CP replaces it from
 _D61 = "Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP)"
 _D118 = "Nghị định 118/2025/NĐ-CP"
 _TT01 = "Thông tư 01/2018/TT-VPCP"
+_TT03 = "Thông tư 03/2025/TT-VPCP"
+
+#: The confidence marks in words, as they are printed after each basis.
+CONFIRMED = "đã xác nhận trong văn bản [C]"
+SECONDARY = "theo nguồn thứ cấp hoặc cách đọc kết hợp nhiều điều khoản [S]"
+UNCONFIRMED = "chưa xác nhận [U]"
+_D118_UNKNOWN = f"{_D118}: điều khoản tương ứng {UNCONFIRMED}"
 
 
 def basis(before_2025: str, from_2025: str | None = None) -> tuple[tuple[date, str], ...]:
-    """Legal basis text under Decree 61 and, from 1/7/2025, under Decree 118."""
+    """Legal basis text under Decree 61 and, from 1/7/2025, under Decree 118 (unconfirmed unless given)."""
     return (
-        (DECREE_61, f"{_D61}; {before_2025}"),
-        (DECREE_118, f"{_D118}; {from_2025 or before_2025}"),
+        (DECREE_61, f"{_D61}, {before_2025}"),
+        (DECREE_118, from_2025 or _D118_UNKNOWN),
     )
 
 
-APOLOGY = basis(f"phiếu xin lỗi và hẹn lại ngày trả kết quả (mẫu 04, {_TT01})")
-APOLOGY_LEAD = basis(f"xin lỗi chậm nhất 01 ngày làm việc trước ngày hẹn trả (mẫu 04, {_TT01}) [U]")
-RESCHEDULE = basis("hẹn lại ngày trả kết quả không quá một lần [U]")
-REFUSAL = basis(f"từ chối tiếp nhận / giải quyết phải trả lời bằng văn bản, nêu rõ lý do (mẫu 03, {_TT01})")
-SUPPLEMENT = basis(f"hướng dẫn bổ sung, hoàn thiện hồ sơ một lần, đầy đủ, bằng văn bản (mẫu 02, {_TT01})")
-EXCESS = basis("không yêu cầu thành phần hồ sơ ngoài quy định đã công bố [U]")
-PUBLISHED = basis("chỉ tiếp nhận hồ sơ thủ tục hành chính đã được công bố, công khai [S]")
-RECEIPT = basis(f"giấy tiếp nhận hồ sơ và hẹn trả kết quả (mẫu 01, {_TT01}); quy định cấp tỉnh [C]")
-LEGAL_TIME = basis("thời hạn giải quyết theo quyết định công bố thủ tục hành chính [S]")
-DUE_DATE = basis("mọi điều chỉnh ngày hẹn trả phải kèm phiếu xin lỗi và hẹn lại ngày trả kết quả [S]")
-DATA_QUALITY = basis("kiểm tra chất lượng dữ liệu (không phải vi phạm)")
+APOLOGY = basis(
+    "Điều 19 khoản 9: hồ sơ quá hạn phải có văn bản xin lỗi nêu rõ lý do và hẹn lại ngày trả kết quả "
+    f"(mẫu 04 'Phiếu xin lỗi và hẹn lại ngày trả kết quả', Điều 9 {_TT01}) — {CONFIRMED}",
+    f"{_D118_UNKNOWN}; mẫu 04 'Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết' ({_TT03}) — "
+    f"{SECONDARY}",
+)
+APOLOGY_LEAD = basis(
+    f"Điều 19 khoản 9: xin lỗi 'chậm nhất 01 ngày trước ngày hết hạn' — {CONFIRMED}; tính '01 ngày' là "
+    f"ngày làm việc là tham số của bộ quy tắc — {UNCONFIRMED}",
+)
+MISSED_PROMISE = basis(
+    f"Điều 19 khoản 9: ngày hẹn lại ghi trong văn bản xin lỗi — {CONFIRMED}; coi việc trễ cả ngày hẹn lại là "
+    f"vi phạm riêng là cách đọc của đoàn kiểm tra — {SECONDARY}",
+)
+RESCHEDULE = basis(
+    f"Điều 19 khoản 9: 'việc hẹn lại ngày trả kết quả được thực hiện không quá một lần' — {CONFIRMED}",
+)
+REFUSAL = basis(
+    "Điều 17 khoản 1 điểm b (từ chối khi tiếp nhận, mẫu 03 " + _TT01 + ") và Điều 19 khoản 8 (từ chối sau "
+    f"thẩm định: thông báo bằng văn bản, nêu rõ lý do) — {CONFIRMED}; áp dụng cho hồ sơ dừng xử lý là "
+    f"lựa chọn của bộ quy tắc — {UNCONFIRMED}",
+    f"{_D118_UNKNOWN}; mẫu 03 và mẫu 05 'Thông báo dừng giải quyết hồ sơ' ({_TT03}) — {SECONDARY}",
+)
+SUPPLEMENT = basis(
+    "Điều 15 khoản 3, Điều 17 khoản 1 điểm a và khoản 2 điểm a, Điều 19 khoản 4: hướng dẫn bổ sung, hoàn "
+    f"thiện hồ sơ 'một lần đầy đủ, chính xác', bằng văn bản (mẫu 02, {_TT01}) — {CONFIRMED}",
+    f"{_D118_UNKNOWN}; mẫu 02 'Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ' ({_TT03}) — {SECONDARY}",
+)
+EXCESS = basis(
+    f"Điều 5 khoản 1 điểm đ: không 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}; "
+    f"nhận giấy tờ ngoài thành phần do người nộp tự đưa: theo thực tiễn thanh tra — {UNCONFIRMED}",
+    f"{_D118}, Điều 5 (các hành vi bị nghiêm cấm): điểm cụ thể {UNCONFIRMED}",
+)
+PUBLISHED = basis(
+    "Điều 8 khoản 1 điểm a (công khai tại Bộ phận Một cửa); Nghị định 63/2010/NĐ-CP Điều 13 (sửa đổi bởi "
+    f"Nghị định 92/2017/NĐ-CP): chỉ áp dụng thủ tục đã được công bố — {CONFIRMED}",
+    f"Nghị định 63/2010/NĐ-CP Điều 13 (sửa đổi bởi Nghị định 92/2017/NĐ-CP): chỉ áp dụng thủ tục đã được "
+    f"công bố — {CONFIRMED}; điều khoản công khai của {_D118} {UNCONFIRMED}",
+)
+RECEIPT = basis(
+    "Điều 17 khoản 1 điểm c và khoản 3, Điều 6 khoản 1 điểm a: hồ sơ đủ được cấp giấy tiếp nhận và hẹn ngày "
+    f"trả kết quả (mẫu 01, {_TT01}); Điều 17 khoản 4: không phải hẹn khi trả kết quả ngay — {CONFIRMED}",
+    f"{_D118_UNKNOWN}; mẫu 01 'Giấy tiếp nhận hồ sơ và hẹn trả kết quả' ({_TT03}) — {SECONDARY}",
+)
+LEGAL_TIME = basis(
+    "Điều 17 khoản 1 điểm c (hẹn ngày trả) đọc cùng thời hạn giải quyết trong quyết định công bố thủ tục "
+    f"(Nghị định 63/2010/NĐ-CP Điều 13); không có điều khoản cấm trực tiếp — {SECONDARY}",
+)
+DUE_DATE = basis(
+    "Điều 5 khoản 1 điểm c (không thay đổi, làm sai lệch dữ liệu hồ sơ) và Điều 19 khoản 9 (chỉ lùi ngày "
+    f"hẹn bằng văn bản xin lỗi) — từng điều khoản {CONFIRMED}; coi việc sửa ngày hẹn không xin lỗi là vi "
+    f"phạm là cách đọc của bộ quy tắc — {SECONDARY}",
+)
+# Amendment 5's finding: the appointment recorded in the change is not the one in force.
+DUE_DATE_RECORD = basis(
+    "Điều 5 khoản 1 điểm c: không thay đổi, làm sai lệch dữ liệu hồ sơ (diễn giải); ngày hẹn trả chỉ được "
+    f"lùi bằng văn bản xin lỗi và hẹn lại (Điều 19 khoản 9) — {SECONDARY}",
+    f"{_D118}: không được thay đổi, làm sai lệch dữ liệu hồ sơ; điều khoản tương ứng {UNCONFIRMED}",
+)
+DATA_QUALITY = ((DECREE_61, "kiểm tra chất lượng dữ liệu (không phải vi phạm pháp luật)"),)
