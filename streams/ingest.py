@@ -153,7 +153,10 @@ def ingest_lines(
             producer.send(events_topic, key=event_key(event), value=encode_event(event)).add_errback(failures)
             report.produced += 1
         report.lines = line_no
-        producer.flush()
+        # Bounded by the delivery timeout: kafka-python can miss expiring a batch whose broker died (seen
+        # once in CI: an unbounded flush() waited past the 300 s test limit). A dead broker is an error here,
+        # never a hang.
+        producer.flush(timeout=producer.config["delivery_timeout_ms"] / 1000 + 5)
     except KafkaError as exc:
         raise IngestError(f"cannot produce to Kafka at {servers}: {exc}") from exc
     finally:
