@@ -7,7 +7,7 @@ under the version in force for it and judges them by that same version, which ev
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -135,7 +135,7 @@ class Auditor:
             dossier_id, events, self.catalogue, self.calendar, semantics=self._book(events).semantics
         )
 
-    def _book(self, events: list[AnyEvent]) -> Rulebook:
+    def _book(self, events: Sequence[AnyEvent]) -> Rulebook:
         versions = self.rulebooks.versions
         if len(versions) == 1 or not events:
             return versions[0]
@@ -147,14 +147,14 @@ class Auditor:
     ) -> list[Violation]:
         """The violations and findings of one dossier at ``as_of``: a pure function of its inputs."""
         facts = self.facts(dossier_id, events, as_of, presorted=presorted)
-        return self.evaluate_facts(facts, self._book(list(facts.events)))
+        return self.evaluate_facts(facts, self._book(facts.events))
 
     def evaluate_facts(self, facts: DossierFacts, book: Rulebook | None = None) -> list[Violation]:
         """Judge facts (from :meth:`facts`) by the rulebook in force for the dossier; a ValueError when
         they were derived under another version or other parameters (the verdict would lie about it)."""
         if not facts.events:
             return []
-        book = book or self._book(list(facts.events))
+        book = book or self._book(facts.events)
         if facts.semantics is not book.semantics and facts.semantics != book.semantics:
             raise ValueError(
                 f"dossier {facts.dossier_id!r}: facts derived under {facts.semantics}, judged by rulebook "

@@ -92,8 +92,13 @@ class DossierFacts:
     due_date_changes: tuple[DueDateChanged, ...]
     first_returned: Returned | None
     after_return: tuple[AnyEvent, ...]
-    #: Every end event, in event-time order (v2's EVENT_AFTER_END reads the ones after the first).
+    #: The events that hand in or ask for documents (received, supplement requested / completed).
+    document_events: tuple[AnyEvent, ...] = ()
+    #: Every end event, in event-time order.
     end_events: tuple[AnyEvent, ...] = ()
+    #: The end events of another kind than the first end, after it — except the result returned after
+    #: processing, which is the lifecycle itself (v2's EVENT_AFTER_END reports them, amendment 10).
+    conflicting_ends: tuple[AnyEvent, ...] = ()
     #: ``supplement_clock = restart`` (amendment 13): the completion the time limit counts again from.
     restart_at: datetime | None = None
 
@@ -181,6 +186,7 @@ def derive_facts(
     end_event: AnyEvent | None = None
     end_rank = 99
     ends: list[AnyEvent] = []
+    documents: list[AnyEvent] = []
     open_at_end: AnyEvent | None = None  # the supplement request open just before the end (amendment 2)
     supplements: list[Pair] = []
     open_request: AnyEvent | None = None
@@ -211,6 +217,7 @@ def derive_facts(
         if kind in _NOTHING_ELSE:
             continue
         if isinstance(event, Received):
+            documents.append(event)
             if received is None:
                 received = event
         elif isinstance(event, Submitted):
@@ -218,10 +225,12 @@ def derive_facts(
                 submitted = event
         elif isinstance(event, SupplementRequested):
             requests.append(event)
+            documents.append(event)
             # A second request while one is open restarts nothing: the first runs until a completion.
             if open_request is None:
                 open_request = event
         elif kind == EventType.SUPPLEMENT_COMPLETED:
+            documents.append(event)
             if open_request is not None:
                 supplements.append((open_request, event))
                 open_request = None
@@ -287,8 +296,21 @@ def derive_facts(
         due_date_changes=tuple(changes),
         first_returned=first_returned,
         after_return=tuple(after_return),
+        document_events=tuple(documents),
         end_events=tuple(ends),
+        conflicting_ends=_conflicting(ends) if len(ends) > 1 else (),
         restart_at=restart_at,
+    )
+
+
+def _conflicting(ends: list[AnyEvent]) -> tuple[AnyEvent, ...]:
+    first = ends[0].type
+    if first is EventType.PROCESSED and len(ends) == 2 and ends[1].type is EventType.RETURNED:
+        return ()  # processed, then returned: most ended dossiers
+    return tuple(
+        e
+        for e in ends[1:]
+        if e.type is not first and not (first is EventType.PROCESSED and e.type is EventType.RETURNED)
     )
 
 

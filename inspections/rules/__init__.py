@@ -62,7 +62,7 @@ FINDINGS_V2: tuple[Rule, ...] = (
          M, "S", legal.DUE_DATE_RECORD, due_date.old_due_date_mismatch, kind="finding", reads=CHANGES),
     Rule("EVENT_AFTER_END", "Sự kiện kết thúc khác sau khi hồ sơ đã kết thúc",
          "Another end event after the dossier ended",
-         L, "C", legal.DATA_QUALITY, findings.event_after_end, kind="finding", reads="end_events"),
+         L, "C", legal.DATA_QUALITY, findings.event_after_end, kind="finding", reads="conflicting_ends"),
 )  # fmt: skip
 
 __all__ = ["FINDINGS", "FINDINGS_V2", "RULES_V1", "RULES_V2", "Hit", "Rule", "RuleInput", "RuleParams"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from inspections.rules.base import Hit, RuleInput
-from schemas.events import EventType
 
 
 def unknown_procedure(inp: RuleInput) -> Iterator[Hit]:
@@ -37,18 +36,15 @@ def event_after_end(inp: RuleInput) -> Iterator[Hit]:
 
     The end priority of indicator 2.1 picks one end and hides the other (amendment 10); this shows it.
     Not reported: ``returned`` after ``processed`` (the lifecycle's own order: the result is returned
-    once processed) and anything after the first ``returned`` (``EVENT_AFTER_RETURN`` reports those).
+    once processed; see ``DossierFacts.conflicting_ends``) and anything after the first ``returned``
+    (``EVENT_AFTER_RETURN`` reports those).
     """
-    ends = inp.facts.end_events
-    if len(ends) < 2:
-        return
-    first = ends[0]
-    after_return = {e.event_id for e in inp.facts.after_return}
-    for event in ends[1:]:
-        if event.type == first.type or event.event_id in after_return:
+    facts = inp.facts
+    after_return = {e.event_id for e in facts.after_return}
+    for event in facts.conflicting_ends:
+        if event.event_id in after_return:
             continue
-        if first.type == EventType.PROCESSED and event.type == EventType.RETURNED:
-            continue
+        first = facts.end_events[0]
         yield Hit(
             event,
             event.occurred_at,

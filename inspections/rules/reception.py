@@ -6,11 +6,7 @@ from collections.abc import Iterator
 
 from inspections.deadlines import amends
 from inspections.rules.base import Hit, RuleInput
-from schemas.events import EventType, Received, SupplementCompleted, SupplementRequested
-
-_DOCUMENT_TYPES = frozenset(
-    {EventType.RECEIVED, EventType.SUPPLEMENT_COMPLETED, EventType.SUPPLEMENT_REQUESTED}
-)
+from schemas.events import Received, SupplementCompleted, SupplementRequested
 
 
 def excess_documents(inp: RuleInput) -> Iterator[Hit]:
@@ -19,9 +15,7 @@ def excess_documents(inp: RuleInput) -> Iterator[Hit]:
     allowed = inp.catalogue.component_codes(code) if code else None
     if allowed is None:
         return
-    for event in inp.facts.events:
-        if event.type not in _DOCUMENT_TYPES:  # cheap filter before the type-narrowing checks
-            continue
+    for event in inp.facts.document_events:
         if isinstance(event, Received | SupplementCompleted):
             documents = event.data.documents
         elif isinstance(event, SupplementRequested):
