@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from inspections.pauses import ZERO, Interval, Pair, clip, closed_intervals, total
+from inspections.pauses import ZERO, Interval, Pair, clock_v1, clock_v2
 from inspections.ports import CataloguePort
 from inspections.semantics import DEFAULT_SEMANTICS, Semantics
 from schemas.events import (
@@ -125,8 +125,6 @@ _END_RANK: dict[str, int] = {
     EventType.REFUSED: 2,
     EventType.WITHDRAWN: 3,
 }
-#: Ends after which a dossier waiting for its only supplement counts as waiting (amendment 2).
-_WAITING_ENDS = frozenset({EventType.WITHDRAWN, EventType.SUSPENDED, EventType.REFUSED})
 
 
 # Types that need nothing beyond the end-event bookkeeping above (the most frequent ones skip the chain).
@@ -261,7 +259,7 @@ def derive_facts(
         if open_obligation is not None:
             obligations.append((open_obligation, None))
         if requests or obligations:
-            clock = _v2_clock(
+            clock = clock_v2(
                 semantics, catalogue, procedure_code, received, requests, supplements, obligations,
                 open_request, open_at_end, end_event, as_of,
             )  # fmt: skip
@@ -269,7 +267,7 @@ def derive_facts(
             end_at = end_event.occurred_at if end_event is not None else as_of
             clock = ((), False, end_at, [], ZERO, ZERO, None)
     else:
-        clock = _v1_clock(semantics, requests, supplements, obligations, end_event, as_of)
+        clock = clock_v1(semantics, requests, supplements, obligations, end_event, as_of)
     counted, waiting, end_at, intervals, supplement_time, financial_time, restart_at = clock
 
     return DossierFacts(
@@ -312,85 +310,3 @@ def _conflicting(ends: list[AnyEvent]) -> tuple[AnyEvent, ...]:
         for e in ends[1:]
         if e.type is not first and not (first is EventType.PROCESSED and e.type is EventType.RETURNED)
     )
-
-
-_Clock = tuple[
-    tuple[SupplementRequested, ...], bool, datetime, list[Interval], timedelta, timedelta, datetime | None
-]
-
-
-def _v1_clock(
-    semantics: Semantics,
-    requests: list[SupplementRequested],
-    supplements: list[Pair],
-    obligations: list[Pair],
-    end_event: AnyEvent | None,
-    as_of: datetime,
-) -> _Clock:
-    """v1 as published: every closed pair counts as it is; waiting only without an end event."""
-    intervals = closed_intervals(supplements)
-    financial = (
-        total(closed_intervals(obligations)) if semantics.params.pause_on_financial_obligation else ZERO
-    )
-    waiting = end_event is None and len(requests) == 1 and not intervals
-    if end_event is not None:
-        end_at = end_event.occurred_at
-    elif waiting:
-        end_at = requests[0].occurred_at
-    else:
-        end_at = as_of
-    return tuple(requests), waiting, end_at, intervals, total(intervals), financial, None
-
-
-def _v2_clock(
-    semantics: Semantics,
-    catalogue: CataloguePort | None,
-    procedure_code: str | None,
-    received: Received | None,
-    requests: list[SupplementRequested],
-    supplements: list[Pair],
-    obligations: list[Pair],
-    open_request: AnyEvent | None,
-    open_at_end: AnyEvent | None,
-    end_event: AnyEvent | None,
-    as_of: datetime,
-) -> _Clock:
-    """v2: only what happens inside [``received_at``, ``end_at``] pauses or counts (amendments 1, 2, 8,
-    13)."""
-    lo = received.occurred_at if received is not None else None
-    limit = end_event.occurred_at if end_event is not None else as_of
-    counted = tuple(r for r in requests if (lo is None or r.occurred_at >= lo) and r.occurred_at <= limit)
-    only = counted[0] if len(counted) == 1 else None
-    waiting = False
-    if only is not None:
-        if end_event is None:
-            waiting = open_request is only
-        elif end_event.type in _WAITING_ENDS:
-            # Amendment 2: still waiting for the applicant when withdrawn, suspended or refused.
-            waiting = open_at_end is only
-    end_at = only.occurred_at if waiting and only is not None else limit
-
-    procedure = None
-    params = semantics.params
-    if (
-        catalogue is not None
-        and procedure_code
-        and (params.pause_on_financial_obligation or semantics.restarts)
-    ):
-        procedure = catalogue.procedure(procedure_code)
-    intervals = clip(supplements, lo, end_at)
-    supplement_time = total(intervals)
-    restart_at = None
-    if semantics.restarts and lo is not None and procedure is not None and procedure.max_time.is_limited:
-        completions = [
-            end.occurred_at for start, end in supplements if end is not None and lo <= start.occurred_at
-            and end.occurred_at <= end_at
-        ]  # fmt: skip
-        if completions:
-            restart_at = max(completions)
-            supplement_time = ZERO  # the limit counts again instead (amendment 13)
-    financial = ZERO
-    if params.pause_on_financial_obligation and procedure is not None and procedure.financial_obligation:
-        floor = restart_at if restart_at is not None else lo
-        financial = total(clip(obligations, floor, end_at, open_until_end=True))
-    return counted, waiting, end_at, intervals, supplement_time, financial, restart_at

@@ -133,21 +133,6 @@ def test_facts_are_judged_by_the_version_that_derived_them() -> None:
         auditor("2").evaluate_facts(paused)
 
 
-def test_settings_select_the_rulebook(tmp_path) -> None:
-    from bootstrap.platform import Platform
-    from bootstrap.settings import load_settings
-
-    assert Platform(load_settings()).rulebooks.versions[0].version == "2"
-    v1 = Platform(load_settings(rulebook_version="1")).rulebooks.versions[0]
-    assert v1.version == "1" and v1.params.supplement_clock == "pause"
-    restart = Platform(load_settings(supplement_clock="restart", pause_on_financial_obligation=True))
-    assert restart.rulebooks.versions[0].params == RuleParams(
-        pause_on_financial_obligation=True, supplement_clock="restart"
-    )
-    with pytest.raises(ValueError, match="rulebook_version=2"):
-        load_settings(rulebook_version="1", supplement_clock="restart")
-
-
 # --- catalogue: a maximum of 0 ---------------------------------------------------------------------------
 
 _CATALOGUE_YAML = """
