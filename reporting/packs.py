@@ -3,7 +3,9 @@ and evidence timeline, and a reproducible random sample of clean dossiers to ver
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,13 +18,24 @@ from inspections.catalogue import Catalogue
 from inspections.weeks import Week
 from reporting import gather
 from reporting import tables as tb
+from reporting.cells import put, xml_text
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.html import render
 from reporting.i18n import Texts
 from reporting.xlsx import put_table, sheet_title, size_columns
 from warehouse.base import Warehouse
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+# Pack file names (``pack_file_stem``): plain codes, and the slug of any other code.
+_PLAIN = re.compile(r"[0-9A-Z][0-9A-Z.-]*")
+_SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9.-]")
+_HASH_DIGITS = 16
+_D_BAR = str.maketrans("đĐ", "dD")  # no decomposition: NFKD keeps them as they are
+_MAX_STEM = 64
+_SLUG_CHARS = _MAX_STEM - 2 - _HASH_DIGITS  # room for the "_" before the hash and one after a device name
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{port}{n}" for port in ("COM", "LPT") for n in range(10)}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +206,36 @@ def _title(t: Texts, week: Week, pack: UnitPack) -> str:
 
 
 def pack_file_stem(unit: str) -> str:
-    return _SAFE.sub("_", unit)
+    """The file name (without extension) of ``unit``'s pack: one path component, distinct for distinct
+    codes even on a case-insensitive file system (Windows, macOS), and safe on every common one.
+
+    A code made only of ``0-9 A-Z . -`` (every code of the national scheme, e.g. ``000.10.01.H99``) that
+    is short, starts with a digit or letter, does not end with a dot and is not a Windows device name is
+    its own name. Any other code (``a/b``, ``a_b``, the empty code, lower case, Vietnamese letters, …) is
+    named by a readable ASCII slug plus ``_`` and 16 hex digits of the SHA-256 of the exact code. The two
+    kinds cannot meet (only the second holds ``_``), plain names differ even when case is folded, and
+    hashed names differ unless 64-bit hashes collide."""
+    if len(unit) <= _MAX_STEM and _PLAIN.fullmatch(unit) and not unit.endswith(".") and not _reserved(unit):
+        return unit
+    digest = hashlib.sha256(unit.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_DIGITS]
+    # No leading dot (a hidden file) or dash (read as a command option); "CON.x_…" would still open the CON
+    # device on Windows, so a device name before the first dot gets a "_".
+    slug = _SLUG_UNSAFE.sub("_", _ascii(unit)).lstrip(".-")[:_SLUG_CHARS]
+    head, dot, rest = slug.partition(".")
+    if _reserved(head):
+        head += "_"
+    return f"{head}{dot}{rest}_{digest}"
+
+
+def _ascii(text: str) -> str:
+    """Vietnamese (and other Latin) letters without their marks, for a readable slug: "Phường" → "Phuong"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_D_BAR))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _reserved(name: str) -> bool:
+    """Whether Windows reads ``name`` (or ``name.anything``) as a device."""
+    return name.partition(".")[0].upper() in _WINDOWS_DEVICES
 
 
 def write_pack_html(t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path) -> Path:
@@ -227,12 +269,12 @@ def write_pack_xlsx(t: Texts, header: Letterhead, week: Week, pack: UnitPack, pa
         (_title(t, week, pack), True),
     ]
     for i, (text, bold) in enumerate(lines, start=1):
-        ws.cell(row=i, column=1, value=text).font = Font(bold=bold)
+        put(ws, i, 1, text).font = Font(bold=bold)
     row = len(lines) + 2
     if pack.violations:
         put_table(ws, violations_table(t, pack), top=row)
     else:
-        ws.cell(row=row, column=1, value=t("pack_no_violations"))
+        put(ws, row, 1, t("pack_no_violations"))
     size_columns(ws, {1: 30.0, 8: 60.0, 9: 60.0})
 
     timeline = wb.create_sheet(sheet_title(t("sheet_timeline")))
@@ -244,9 +286,9 @@ def write_pack_xlsx(t: Texts, header: Letterhead, week: Week, pack: UnitPack, pa
     sample = wb.create_sheet(sheet_title(t("sheet_sample")))
     ws_row = put_table(sample, sample_table(t, pack))
     note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
-    sample.cell(row=ws_row, column=1, value=note).font = Font(italic=True)
+    put(sample, ws_row, 1, note).font = Font(italic=True)
     size_columns(sample, {1: 30.0})
-    wb.properties.title = _title(t, week, pack)
+    wb.properties.title = xml_text(_title(t, week, pack))
     wb.properties.creator = "dossier-audit"
     wb.save(path)
     return path
@@ -255,7 +297,8 @@ def write_pack_xlsx(t: Texts, header: Letterhead, week: Week, pack: UnitPack, pa
 def write_packs(
     catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week, out_dir: Path, sample_size: int
 ) -> list[Path]:
-    """Write ``out_dir/units/<unit>.xlsx`` and ``.html`` for every unit with dossiers or violations."""
+    """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit with dossiers or violations, named by
+    :func:`pack_file_stem` (the unit code itself for the usual codes)."""
     t = Texts(header.lang)
     dated = letterhead(header, week)
     folder = out_dir / "units"

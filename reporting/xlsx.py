@@ -1,5 +1,8 @@
 """XLSX rendering with openpyxl: one sheet per table, numbers as numbers (rates as percentages), the
-official header and any blocking data-quality warning on the first sheet, charts on their own sheet."""
+official header and any blocking data-quality warning on the first sheet, charts on their own sheet.
+
+Every cell is written through :func:`reporting.cells.put`: codes, names and ids come from input and the
+catalogue, and a text cell must never become a formula (issue 13, item 8)."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reporting import tables as tb
+from reporting.cells import put, xml_text
 from reporting.html import blocking_warning
 from reporting.model import WeeklyReport
 
@@ -33,7 +37,7 @@ def sheet_title(text: str) -> str:
 def put_table(ws: Worksheet, table: tb.Table, top: int = 1, left: int = 1) -> int:
     """Write ``table`` with its heading row at ``top``; returns the next free row."""
     for j, heading in enumerate(table.headings):
-        cell = ws.cell(row=top, column=left + j, value=heading)
+        cell = put(ws, top, left + j, heading)
         cell.font = Font(bold=True)
         cell.fill = _HEAD_FILL
         cell.border = _BORDER
@@ -41,7 +45,7 @@ def put_table(ws: Worksheet, table: tb.Table, top: int = 1, left: int = 1) -> in
     for i, row in enumerate(table.rows, start=1):
         for j, c in enumerate(row.cells):
             value: Any = c.value if c.numeric else c.text
-            cell = ws.cell(row=top + i, column=left + j, value=value)
+            cell = put(ws, top + i, left + j, value)
             cell.border = _BORDER
             if c.numeric:
                 cell.number_format = _FORMATS[c.kind]
@@ -71,7 +75,7 @@ def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = N
     ws = wb.create_sheet(sheet_title(title))
     next_row = put_table(ws, table)
     if note:
-        ws.cell(row=next_row, column=1, value=note).font = Font(italic=True)
+        put(ws, next_row, 1, note).font = Font(italic=True)
     size_columns(ws)
     ws.freeze_panes = "A2"
     return ws
@@ -91,8 +95,9 @@ def header_block(ws: Worksheet, report: WeeklyReport, columns: int = 8) -> int:
         (5, 1, report.title, Font(size=13, bold=True)),
     ]
     for row, column, text, font in cells:
-        ws.cell(row=row, column=column, value=text).font = font
-        ws.cell(row=row, column=column).alignment = Alignment(horizontal="center", wrap_text=True)
+        cell = put(ws, row, column, text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
         last = half if column == 1 else columns
         if row != 5:
             ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=last)
@@ -110,7 +115,7 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
     row = header_block(ws, report)
     warning = blocking_warning(report)
     if warning:
-        cell = ws.cell(row=row, column=1, value=warning)
+        cell = put(ws, row, 1, warning)
         cell.font = Font(bold=True, color="B30000")
         cell.fill = _ALERT_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -121,7 +126,7 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
     if report.empty:
         notes.append(t("empty_week"))
     for line in [*notes, *report.summary_lines(), report.quality_line()]:
-        ws.cell(row=row, column=1, value=line)
+        put(ws, row, 1, line)
         row += 1
     row += 1
     if not report.empty:
@@ -146,7 +151,7 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         picture.width, picture.height = picture.width * scale, picture.height * scale
         images.add_image(picture, f"A{anchor}")
         anchor += int(picture.height / 20) + 2
-    wb.properties.title = report.title
+    wb.properties.title = xml_text(report.title)
     wb.properties.creator = "dossier-audit"
     wb.save(path)
     return path
