@@ -1,33 +1,164 @@
-"""Keyed pseudonymisation of ``data.applicant`` (personal data that must never be stored in clear).
+"""Keyed pseudonymisation of applicants, and masking of lines that cannot be parsed (see docs/privacy.md).
 
-HMAC-SHA256 keeps pseudonyms stable for one key (the same applicant links across dossiers) while the
-clear value cannot be recovered or brute-forced from a list of citizen ids without the key.
+The contract's ``applicant`` may hold a citizen id number or a name: it must never be stored or published
+in clear, wherever a producer put it. Three cases, from the cheapest:
+
+**Valid events** (:meth:`Pseudonymiser.apply`). Every member named ``applicant`` is pseudonymised, at any
+depth: the declared ``data.applicant``, an unknown top-level ``applicant`` or ``data.Applicant``, one nested
+in an unknown field's objects and lists. Names match case-insensitively, after JSON unescaping (the parser
+has done it: ``"\\u0061pplicant"`` is ``applicant``) and, for non-ASCII names, after NFKC (full-width
+letters). A value that is not a string is replaced by the pseudonym of its canonical JSON. Most events
+carry no unknown field and no applicant: they are returned as they are after three attribute reads, so
+the valid path stays fast.
+
+**Rejected lines that parse as an event-shaped JSON object** (:meth:`Pseudonymiser.scrub_raw`). They are
+kept as received when no member at any depth is an applicant with a clear value, byte for byte, so the
+stored line still shows why it was rejected (a duplicate key, a NaN, ...). Otherwise the object is
+re-serialised from *all* of its members, duplicates included, with every applicant value pseudonymised:
+an earlier duplicate ``applicant`` (or an earlier duplicate parent holding one), which a last-wins parser
+would drop but the raw bytes would keep, is pseudonymised too. "Event-shaped" means at least one of the
+contract's distinctive envelope names (``schema_version``, ``event_id``, ``dossier_id``, ``occurred_at``,
+``unit_code``) at its top level.
+
+**Everything else** (invalid JSON, JSON that is not an object, an object without an envelope name: the
+pieces of a record split over physical lines, e.g. pretty-printed, where a name may stand on a line
+without any ``applicant`` token) is *masked*: a line we cannot parse cannot tell us where the applicant
+is, so nothing in it is trusted. First, ``"applicant": <string or number>`` is pseudonymised textually
+(case-insensitively, also when cut off), so a dead letter still links to the applicant; then every run of
+text is replaced by ``*`` (a string's whole content by ``"*"``) unless it is
+
+- JSON punctuation or whitespace (the line's shape, which is what explains most parse errors),
+- a word of the contract's own vocabulary (field names, event types, enum values, ``true``/``false``/
+  ``null``): none of them is personal data, and they show which record and field the line came from,
+- a pseudonym, or text with no letter and no digit.
+
+Why not "digit runs, and everything after an ``applicant`` token" (the issue's example)? A split record
+defeats it: the line with the name need not contain the token, and names are letters, not digits. Masking
+all but a closed vocabulary fails safe for any split, any escaping and any language; what it costs is
+the broken line's free text, which an operator can get back from the source system by its file and line.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import re
+import typing
+import unicodedata
 from hashlib import sha256
 from typing import Any
 
 import orjson
 
-from schemas.events import AnyEvent
+from schemas.events import DATA_MODELS, AnyEvent, EventType, _Envelope
+
+__all__ = [
+    "MIN_KEY_BYTES",
+    "PREFIX",
+    "VOCABULARY",
+    "Pseudonymiser",
+    "carries_applicant",
+    "is_applicant_key",
+    "may_carry_applicant",
+]
 
 PREFIX = "hmac-sha256:"
 MIN_KEY_BYTES = 16
+APPLICANT = "applicant"
 
 _PSEUDONYM = re.compile(r"hmac-sha256:[0-9a-f]{64}")
-# ``"applicant": <string or number>`` anywhere in a line, including a string cut off by truncation.
+#: The canonical text of a value no JSON encoder can render (all such values share one pseudonym).
+_UNREPRESENTABLE = "<unrepresentable JSON value>"
+#: A rejected object is taken for a record (not a fragment of one) when it has one of these at the top.
+_ENVELOPE_NAMES = frozenset({"schema_version", "event_id", "dossier_id", "occurred_at", "unit_code"})
+#: ``"applicant": <string or number>`` in a line that does not parse, including a string cut off.
 _RAW_APPLICANT = re.compile(
-    rb'("applicant"\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?[0-9][0-9.eE+-]*)',
+    r'("applicant"\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?[0-9][0-9.eE+-]*)', re.DOTALL | re.IGNORECASE
+)
+#: A masked line's tokens: kept punctuation and whitespace, strings (also cut off), pseudonyms, other runs.
+_TOKEN = re.compile(
+    r'(?P<punct>[\s{}\[\],:]+)|(?P<string>"(?:[^"\\]|\\.)*(?P<closed>")?)|(?P<pseudonym>'
+    + _PSEUDONYM.pattern
+    + r')|(?P<word>[^\s{}\[\],:"]+)',
     re.DOTALL,
 )
 
 
+def _literals(annotation: Any) -> set[str]:
+    """The string values of the ``Literal`` types inside a field annotation (enum values)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return {str(arg) for arg in typing.get_args(annotation)}
+    return {value for arg in typing.get_args(annotation) for value in _literals(arg)}
+
+
+#: Words of the contract that masking keeps: none is personal data. Built from the models, so that a new
+#: field or enum value is covered without touching this module; ``source``'s members are not modelled.
+VOCABULARY: frozenset[str] = frozenset(
+    {
+        *_Envelope.model_fields,
+        "type",
+        "data",
+        "source",
+        "system",
+        "record",
+        "inferred",
+        "basis",
+        "unknown",
+        *(name for model in DATA_MODELS.values() for name in model.model_fields),
+        *(t.value for t in EventType),
+        *(
+            value
+            for model in DATA_MODELS.values()
+            for info in model.model_fields.values()
+            for value in _literals(info.annotation)
+        ),
+        "true",
+        "false",
+        "null",
+    }
+)
+
+
+def is_applicant_key(name: str) -> bool:
+    """Whether an (unescaped) member name names the applicant: ``applicant`` in any case; non-ASCII names
+    after NFKC, so that full-width ``ａｐｐｌｉｃａｎｔ`` counts too."""
+    if name.isascii():
+        return len(name) == len(APPLICANT) and name.lower() == APPLICANT
+    return unicodedata.normalize("NFKC", name).casefold() == APPLICANT
+
+
+def may_carry_applicant(event: AnyEvent) -> bool:
+    """Whether :meth:`Pseudonymiser.apply` may have anything to do: a declared ``data.applicant`` that is
+    set, or any unknown field in the envelope or in ``data`` (where an applicant may hide at any depth).
+    Reads ``__dict__`` rather than ``getattr``, which is slow for a model without the attribute."""
+    data = event.data
+    return bool(
+        event.__pydantic_extra__ or data.__pydantic_extra__ or data.__dict__.get(APPLICANT) is not None
+    )
+
+
+def _canonical(value: Any) -> str:
+    """Sorted-key compact JSON of a parsed value: what a non-string applicant's pseudonym is taken of."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    except (orjson.JSONEncodeError, TypeError):  # an integer beyond 64 bits, nesting beyond orjson's
+        pass
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):
+        return _UNREPRESENTABLE
+
+
+class _Members(list[tuple[str, Any]]):
+    """A parsed JSON object as all of its members in order, duplicate names included."""
+
+
 class Pseudonymiser:
-    """Replaces applicant values with ``hmac-sha256:<hex>`` under a secret key."""
+    """Replaces applicant values with ``hmac-sha256:<hex>`` under a secret key; masks unparseable lines.
+
+    HMAC-SHA256 keeps pseudonyms stable for one key (the same applicant links across dossiers) while the
+    clear value cannot be recovered or brute-forced from a list of citizen ids without the key.
+    """
 
     __slots__ = ("_mac",)
 
@@ -48,49 +179,186 @@ class Pseudonymiser:
         mac.update(value.encode("utf-8", "surrogatepass"))
         return PREFIX + mac.hexdigest()
 
-    def _any(self, value: Any) -> str:
-        # Not a string only in unknown extra fields; hash its canonical JSON rather than keep it.
+    def _any(self, value: Any) -> Any:
+        """An applicant value's replacement: ``null`` stays (nothing to hide), a string is pseudonymised,
+        anything else is replaced by the pseudonym of its canonical JSON."""
+        if value is None:
+            return None
         if isinstance(value, str):
             return self.pseudonymise(value)
-        return self.pseudonymise(orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
+        return self.pseudonymise(_canonical(value))
+
+    # -- valid events ------------------------------------------------------------------------------------
 
     def apply(self, event: AnyEvent) -> AnyEvent:
-        """``event`` with ``data.applicant`` pseudonymised (also when it is an unknown extra field)."""
+        """``event`` with every applicant (declared, unknown, at any depth, in any case) pseudonymised;
+        ``event`` itself when there is nothing to replace. The event is never modified in place."""
+        if not may_carry_applicant(event):
+            return event
         data = event.data
-        applicant = getattr(data, "applicant", None)
-        if applicant is None:
-            return event
-        pseudonym = self._any(applicant)
-        if pseudonym == applicant:
-            return event
-        return event.model_copy(update={"data": data.model_copy(update={"applicant": pseudonym})})
+        data_update: dict[str, Any] = {}
+        declared = data.__dict__.get(APPLICANT)
+        if declared is not None:
+            pseudonym = self._any(declared)
+            if pseudonym != declared:
+                data_update[APPLICANT] = pseudonym
+        if data.__pydantic_extra__:
+            self._scrub_members(data.__pydantic_extra__, data_update)
+        update: dict[str, Any] = {}
+        if event.__pydantic_extra__:
+            self._scrub_members(event.__pydantic_extra__, update)
+        if data_update:
+            update["data"] = data.model_copy(update=data_update)
+        return event.model_copy(update=update) if update else event
+
+    def _scrub_members(self, members: dict[str, Any], changed: dict[str, Any]) -> None:
+        """Put the replaced value of each of ``members`` that changes into ``changed``."""
+        for name, value in members.items():
+            new = self._any(value) if is_applicant_key(name) else self._scrub(value)
+            if new is not value:  # both return their argument itself when nothing changes
+                changed[name] = new
+
+    def _scrub(self, value: Any) -> Any:
+        """``value`` with applicants inside it pseudonymised; ``value`` itself (same object) if none is."""
+        if isinstance(value, dict):
+            changed: dict[str, Any] = {}
+            self._scrub_members(value, changed)
+            return {**value, **changed} if changed else value
+        if isinstance(value, list):
+            items = [self._scrub(item) for item in value]
+            return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
+        return value
+
+    # -- rejected lines ----------------------------------------------------------------------------------
 
     def scrub_raw(self, raw: bytes) -> bytes:
-        """A rejected line with every applicant value pseudonymised: what dead-letter stores keep.
+        """A rejected line made safe to store and publish: what dead-letter stores keep.
 
-        A JSON object's ``data.applicant`` is replaced structurally (any JSON type); then every remaining
-        ``"applicant": "..."`` or numeric value is replaced textually, which also covers broken lines.
-        Lines without an applicant are returned byte for byte.
+        An event-shaped JSON object comes back byte for byte when it holds no clear applicant, else
+        re-serialised with every applicant pseudonymised; any other line is masked (module docstring).
         """
-        try:
-            obj = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            obj = None
-        if isinstance(obj, dict):
-            data = obj.get("data")
-            if isinstance(data, dict) and data.get("applicant") is not None:
-                pseudonym = self._any(data["applicant"])
-                if pseudonym != data["applicant"]:
-                    data["applicant"] = pseudonym
-                    raw = orjson.dumps(obj)
-        return _RAW_APPLICANT.sub(self._replace_match, raw)
+        members = _parse_record(raw)
+        if members is not None:
+            try:
+                scrubbed, found = self._scrub_tree(members)
+                if not found:
+                    return raw
+                return _dump(scrubbed).encode("utf-8", "surrogatepass")
+            except RecursionError:  # deeper than this stack can walk: mask it like a broken line
+                pass
+        return self.mask(raw)
 
-    def _replace_match(self, match: re.Match[bytes]) -> bytes:
+    def _scrub_tree(self, node: Any) -> tuple[Any, bool]:
+        """(``node`` with applicants pseudonymised, whether any value changed), over all members."""
+        if isinstance(node, _Members):
+            found = False
+            out = _Members()
+            for name, value in node:
+                if is_applicant_key(name):
+                    new = self._any(_plain(value))
+                    found = found or new != value
+                else:
+                    new, inner = self._scrub_tree(value)
+                    found = found or inner
+                out.append((name, new))
+            return out, found
+        if isinstance(node, list):
+            results = [self._scrub_tree(item) for item in node]
+            return [new for new, _ in results], any(inner for _, inner in results)
+        return node, False
+
+    def mask(self, raw: bytes) -> bytes:
+        """An unparseable line with applicant values pseudonymised and all but the contract's vocabulary,
+        punctuation and pseudonyms masked (module docstring)."""
+        text = raw.decode("utf-8", "replace")
+        text = _RAW_APPLICANT.sub(self._pseudonymise_match, text)
+        return _TOKEN.sub(_mask_token, text).encode()
+
+    def _pseudonymise_match(self, match: re.Match[str]) -> str:
         prefix, token = match.group(1), match.group(2)
         text: str
         try:
-            decoded = orjson.loads(token)
-            text = decoded if isinstance(decoded, str) else token.decode()
-        except orjson.JSONDecodeError:  # cut-off string: hash what is there
-            text = token.lstrip(b'"').decode("utf-8", "replace")
-        return prefix + b'"' + self.pseudonymise(text).encode() + b'"'
+            decoded = json.loads(token)
+            text = decoded if isinstance(decoded, str) else token
+        except ValueError:  # cut-off string or bad escape: hash what is there
+            text = token.lstrip('"')
+        if text in {"*", "*\\"} or _PSEUDONYM.fullmatch(text):  # masked or pseudonymised already
+            return match.group(0)
+        return f'{prefix}"{self.pseudonymise(text)}"'
+
+
+def _parse_record(raw: bytes) -> _Members | None:
+    """The line's members if it is an event-shaped JSON object (module docstring), else ``None``."""
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+        obj = json.loads(text, object_pairs_hook=_Members)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return None
+    if isinstance(obj, _Members) and any(name in _ENVELOPE_NAMES for name, _ in obj):
+        return obj
+    return None
+
+
+def _plain(node: Any) -> Any:
+    """A parsed value as plain JSON data (objects as dicts, last duplicate wins), as the event parser and
+    :meth:`Pseudonymiser.apply` see it: so that one applicant gets one pseudonym on both paths."""
+    if isinstance(node, _Members):
+        return {name: _plain(value) for name, value in node}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    return node
+
+
+def _dump(node: Any) -> str:
+    """Compact JSON of a parsed tree, every duplicate member kept in its place."""
+    if isinstance(node, _Members):
+        return "{" + ",".join(f"{_string(name)}:{_dump(value)}" for name, value in node) + "}"
+    if isinstance(node, list):
+        return "[" + ",".join(_dump(item) for item in node) + "]"
+    if isinstance(node, str):
+        return _string(node)
+    return json.dumps(node)  # numbers beyond 64 bits, NaN and infinities as they were read
+
+
+def _string(value: str) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate, which the JSON text may escape: escape it again
+        return json.dumps(value)
+
+
+def _mask_token(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    token = match.group(0)
+    if kind in {"punct", "pseudonym"}:
+        return token
+    if kind == "word":
+        return token if token in VOCABULARY or not _has_alnum(token) else "*"
+    if match.group("closed") is None:  # a string cut off by the end of the line
+        return '"*'
+    try:
+        content = json.loads(token)
+    except ValueError:  # a bad escape: its content is unknown
+        return '"*"'
+    if content in VOCABULARY or _PSEUDONYM.fullmatch(content):
+        return f'"{content}"'
+    return json.dumps(content) if not _has_alnum(content) else '"*"'
+
+
+def _has_alnum(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def carries_applicant(value: Any) -> bool:
+    """Whether a parsed JSON value has a member naming the applicant at any depth (iterative: a rejected
+    line's value may be nested deeper than the stack allows). For messages that would show the value."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if any(is_applicant_key(str(name)) for name in node):
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False

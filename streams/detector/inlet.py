@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.events import AnyEvent
+from schemas.pseudonym import may_carry_applicant
 from schemas.validation import Rejection, parse_event
 from streams.messages import DeadLetter
 
@@ -93,7 +94,8 @@ def decode(message: Any, now: datetime, scrub: Scrub) -> tuple[AnyEvent, bytes] 
             f"message key {key.decode('utf-8', 'replace')!r} is not the event's dossier_id "
             f"{parsed.dossier_id!r}", scrub(raw), now,
         )  # fmt: skip
-    return parsed, raw
+    # A foreign producer may have left an applicant in clear: the raw bytes go to the changelog, so scrub.
+    return parsed, (scrub(raw) if may_carry_applicant(parsed) else raw)
 
 
 def conflict_letter(event: AnyEvent, message: Any, now: datetime, scrub: Scrub) -> DeadLetter:

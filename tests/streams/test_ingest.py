@@ -80,7 +80,7 @@ def test_events_keyed_by_dossier_and_rejections_as_dead_letters(broker, topic_re
         ("/data/in.jsonl", 6, "field.invalid"),
         ("/data/in.jsonl", len(lines), "event_id.missing"),
     ]
-    assert letters[0].raw == b"this is not json"
+    assert letters[0].raw == b"* * * *"  # not JSON: masked (docs/privacy.md)
     assert "data.channel" in letters[1].reason
     assert "Nguyễn".encode() not in letters[1].raw and b"hmac-sha256:" in letters[1].raw
 
