@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -17,6 +18,23 @@ from typing import Any, Literal
 import orjson
 
 from schemas.events import AnyEvent, to_json_dict
+
+# What may carry a record's data in an error text: quoted text, and numbers of four or more characters (a
+# value, an identity number, a date or time); short ones (type widths, error codes) say what went wrong.
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`")
+_NUMBER = re.compile(r"\d[\d.,:eE+-]{3,}")
+_MAX_REASON = 200
+
+
+def describe_error(error: BaseException) -> str:
+    """``error``'s class and message, with what could be a record's data masked (quoted text, long numbers)
+    and cut to a readable length: the reason of a dead letter for a record a worker could not process or
+    store, also logged. The record itself travels in the dead letter's (scrubbed) ``raw``, not here."""
+    text = _NUMBER.sub("#", _QUOTED.sub("'…'", str(error).split("Stack trace:", 1)[0])).strip()
+    text = " ".join(text.split())
+    if len(text) > _MAX_REASON:
+        text = text[: _MAX_REASON - 1] + "…"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class MessageError(ValueError):

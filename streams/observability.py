@@ -33,7 +33,9 @@ class WorkerMetrics:
 
     ``events_rejected`` is labelled by ``reason`` (a rejection code); ``consumer_lag`` by ``topic`` and
     ``partition``; ``watermark_seconds`` (set by the detector: its event-time watermark as a Unix time)
-    by ``partition``.
+    by ``partition``. ``poison_records`` (by ``reason``: ``sink.unstorable``, ``sink.unconvertible``,
+    ``detector.unprocessable``) counts the records a worker could not process or store and rejected so
+    as to move on: each is a record that would have stopped the worker before, and worth a look.
     """
 
     registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
@@ -63,6 +65,14 @@ class WorkerMetrics:
         self.sink_write_retries = Counter(
             "sink_write_retries", "Warehouse writes retried after a failure.", namespace=ns, registry=r
         )
+        self.poison_records = Counter(
+            "poison_records", "Records a worker could not process or store, rejected so as to move on.",
+            ["reason"], namespace=ns, registry=r,
+        )  # fmt: skip
+        self.sink_dossiers_not_folded = Counter(
+            "sink_dossiers_not_folded", "Dossiers whose projection the warehouse refused (events stored).",
+            namespace=ns, registry=r,
+        )  # fmt: skip
         self.sink_write_seconds = Histogram(
             "sink_write_seconds", "Duration of one successful batch write to the warehouse.",
             namespace=ns, registry=r, buckets=_WRITE_BUCKETS,

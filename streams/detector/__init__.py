@@ -3,12 +3,14 @@
 
 Layout
   - events topic (keyed by ``dossier_id``) → the ``detect`` agent: decode (bad input becomes a dead letter,
-    the stream goes on), group the batch per partition, ``PartitionState.apply``, emit.
+    the stream goes on), group the batch per partition, ``PartitionState.apply``, emit. A message whose
+    processing raises becomes a dead letter too (``detector.unprocessable``), never a crash loop.
   - two Faust tables, co-partitioned with the events topic (same key, same partition count; every write
     goes to the partition of the events it came from): ``dossiers`` (per dossier: its deduplicated events,
     the violations published as open, its next deadline) and ``partitions`` (per partition: the
     watermark). Memory store, changelog-backed: after a rebalance or a restart a worker rebuilds the
-    partitions newly assigned to it from the changelog; the worker's memory is the working copy.
+    partitions newly assigned to it from the changelog; the worker's memory is the working copy. A stored
+    dossier state that cannot be read back is logged and left out rather than stopping every start.
   - violations topic (keyed by ``dossier_id``): :class:`streams.messages.ViolationMessage` with state
     ``open``/``retracted``, ``as_of`` = the watermark used, producer ``detector`` and a version that
     grows per key (microseconds of emission, bumped by a counter so it never repeats).
@@ -32,9 +34,13 @@ violations topic (what was really published, whatever crashes came before) for t
 evaluates every dossier at ``as_of`` and publishes the difference; with ``until_idle`` it stops the worker.
 
 Modules, by role (each imports only those above it in this list):
+  - :mod:`~streams.detector.dossier` — one dossier's state and its persistence (no I/O);
   - :mod:`~streams.detector.core` — the pure core: state, watermarks, timers, diffs (no I/O);
   - :mod:`~streams.detector.options` — how a worker runs (no I/O library: the composition root imports it);
   - :mod:`~streams.detector.inlet` — records in: the batch hand-over, decoding into events or dead letters;
+  - :mod:`~streams.detector.guard` — a message whose processing raises becomes a dead letter
+    (``detector.unprocessable``) and the batch goes on without it;
+  - :mod:`~streams.detector.stats` — what a worker did;
   - :mod:`~streams.detector.transport` — Faust's consumer adapted around library internals;
   - :mod:`~streams.detector.readback` — reads beside Faust: the group's progress, the published violations;
   - :mod:`~streams.detector.worker` — the :class:`~streams.detector.worker.Detector`: batches, emission,

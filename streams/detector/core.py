@@ -28,8 +28,7 @@ batch audit (``inspections.audit_error``), and never stops its partition.
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -39,8 +38,8 @@ import orjson
 from inspections.audit_error import failure
 from inspections.rulebook import Auditor
 from inspections.timeline import DossierFacts
-from inspections.violations import Violation
-from schemas.events import EVENT_ADAPTER, AnyEvent
+from schemas.events import AnyEvent
+from streams.detector.dossier import DossierState, StateError, VKey, violation_key
 from streams.watermark import Watermark, from_us, to_us
 
 __all__ = [
@@ -60,22 +59,7 @@ __all__ = [
 PROBE_HORIZON = timedelta(days=400)
 _HORIZON_US = int(PROBE_HORIZON.total_seconds()) * 1_000_000
 
-#: A violation's identity inside its dossier: (rule_id, trigger event_id or "").
-VKey = tuple[str, str]
 State = Literal["open", "retracted"]
-Observation = Literal["new", "duplicate", "conflict"]
-
-
-class StateError(ValueError):
-    """A stored dossier or partition state that cannot be read back."""
-
-
-def violation_key(v: Violation) -> VKey:
-    return (v.rule_id, v.event_id or "")
-
-
-def _key_of_json(doc: Mapping[str, Any]) -> VKey:
-    return (str(doc["rule_id"]), str(doc["event_id"] or ""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,95 +90,6 @@ def diff_published(
     )
     changes.sort(key=lambda c: c.key)
     return changes
-
-
-class DossierState:
-    """The deduplicated events of one dossier (in event-time order), what is published for it, and its
-    next deadline."""
-
-    __slots__ = ("_occ", "_order", "dossier_id", "due_us", "probe", "published", "raw")
-
-    def __init__(self, dossier_id: str) -> None:
-        self.dossier_id = dossier_id
-        # Parallel lists in (occurred_at, event_id) order: `_occ` for bisecting by time.
-        self._order: list[tuple[int, str, AnyEvent]] = []
-        self._occ: list[int] = []
-        self.raw: dict[str, bytes] = {}
-        self.published: dict[VKey, bytes] = {}
-        self.due_us: int | None = None
-        # (visible event count, {key: occurred_at µs} at the horizon) of the last probe.
-        self.probe: tuple[int, dict[VKey, int]] | None = None
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def add(self, event: AnyEvent, raw: bytes) -> Observation:
-        """Add an event (its wire bytes kept for the state changelog). First version of an id wins."""
-        known = self.raw.get(event.event_id)
-        if known is not None:
-            if known == raw:
-                return "duplicate"
-            return "duplicate" if self.event(event.event_id) == event else "conflict"
-        us = to_us(event.occurred_at)
-        item = (us, event.event_id, event)
-        if not self._order or (us, event.event_id) > self._order[-1][:2]:
-            self._order.append(item)
-            self._occ.append(us)
-        else:
-            i = bisect_right(self._order, (us, event.event_id))
-            self._order.insert(i, item)
-            self._occ.insert(i, us)
-        self.raw[event.event_id] = raw
-        return "new"
-
-    def event(self, event_id: str) -> AnyEvent | None:
-        for _, eid, event in self._order:
-            if eid == event_id:
-                return event
-        return None
-
-    def visible_count(self, at_us: int) -> int:
-        """How many events have ``occurred_at <= at_us``."""
-        return bisect_right(self._occ, at_us)
-
-    def events(self, n: int | None = None) -> list[AnyEvent]:
-        """The first ``n`` events in event-time order (all by default)."""
-        items = self._order if n is None else self._order[:n]
-        return [item[2] for item in items]
-
-    def first_pending_us(self, visible: int) -> int | None:
-        return self._occ[visible] if visible < len(self._occ) else None
-
-    # --- persistence (the changelog value of the dossier table) --------------------------------
-
-    def encode(self, partition: int) -> bytes:
-        """The state as one JSON document: partition, events (wire JSON), published violations, due."""
-        return orjson.dumps(
-            {
-                "p": partition,
-                "e": [orjson.Fragment(self.raw[eid]) for _, eid, _ in self._order],
-                "v": [orjson.Fragment(doc) for doc in self.published.values()],
-                "d": self.due_us,
-            }
-        )
-
-    @classmethod
-    def decode(cls, dossier_id: str, value: bytes) -> tuple[int, DossierState]:
-        """(partition, state) from :meth:`encode` output."""
-        try:
-            doc = orjson.loads(value)
-            partition = int(doc["p"])
-            state = cls(dossier_id)
-            for item in doc["e"]:
-                raw = orjson.dumps(item)
-                state.add(EVENT_ADAPTER.validate_json(raw), raw)
-            for v in doc["v"]:
-                state.published[_key_of_json(v)] = orjson.dumps(v)
-            due = doc.get("d")
-            state.due_us = int(due) if due is not None else None
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise StateError(f"dossier {dossier_id!r}: unreadable stored state: {exc}") from exc
-        return partition, state
 
 
 @dataclass(slots=True)
@@ -292,6 +187,17 @@ class PartitionState:
             state.due_us = None
         self._evaluate_many(set(self.dossiers), as_of_us, out)
         out.as_of_us = as_of_us
+        return out
+
+    def reevaluate(self, dossier_id: str) -> Outcome:
+        """Evaluate one dossier at the watermark again, whatever it holds (after an ``apply`` that raised
+        half-way: see :mod:`streams.detector.guard`)."""
+        out = Outcome()
+        w = self.watermark.value
+        state = self.dossiers.get(dossier_id)
+        if w is not None and state is not None:
+            self._evaluate(state, w, from_us(w), out)
+            out.as_of_us = w
         return out
 
     def replace_published(self, observed: Mapping[str, Mapping[VKey, bytes]]) -> None:
@@ -433,12 +339,25 @@ class DetectorCore:
         return orjson.dumps({"p": state.partition, "max_event_us": wm.max_event_us, "watermark_us": wm.value})
 
     def restore(
-        self, partition: int, dossiers: Iterable[tuple[str, bytes]], meta: bytes | None
+        self,
+        partition: int,
+        dossiers: Iterable[tuple[str, bytes]],
+        meta: bytes | None,
+        on_unreadable: Callable[[str, StateError], None] | None = None,
     ) -> PartitionState:
-        """Rebuild a partition from its stored dossier states and watermark (after a rebalance)."""
+        """Rebuild a partition from its stored dossier states and watermark (after a rebalance).
+
+        A dossier state that cannot be read raises :class:`StateError`; with ``on_unreadable`` it is told
+        there and left out instead, since raising would stop the worker at every start."""
         state = PartitionState(partition, self.auditor, self.lateness_us)
         for dossier_id, value in dossiers:
-            p, dossier = DossierState.decode(dossier_id, value)
+            try:
+                p, dossier = DossierState.decode(dossier_id, value)
+            except StateError as exc:
+                if on_unreadable is None:
+                    raise
+                on_unreadable(dossier_id, exc)
+                continue
             if p != partition:
                 raise StateError(f"dossier {dossier_id!r} is stored for partition {p}, not {partition}")
             state.dossiers[dossier_id] = dossier

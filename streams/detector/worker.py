@@ -16,7 +16,6 @@ import signal
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,13 +23,21 @@ import faust
 
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
-from streams.detector.core import Change, DetectorCore, Outcome, PartitionState
-from streams.detector.inlet import Inlet, Scrub, conflict_letter, decode
+from streams.detector.core import Change, DetectorCore, Outcome, PartitionState, StateError
+from streams.detector.guard import (
+    UNPROCESSABLE,
+    UNREADABLE_STATE,
+    apply_isolating,
+    decode_guarded,
+    unprocessable,
+)
+from streams.detector.inlet import Inlet, Scrub, conflict_letter
 from streams.detector.options import DetectorOptions
 from streams.detector.readback import GroupProgress, read_published
+from streams.detector.stats import DetectorStats
 from streams.detector.transport import rejoin_pending
 from streams.kafka import KafkaConfig
-from streams.messages import DeadLetter, ViolationMessage
+from streams.messages import DeadLetter, ViolationMessage, describe_error
 from streams.observability import WorkerMetrics
 from streams.watermark import from_us, to_us
 
@@ -40,48 +47,6 @@ log = logging.getLogger(__name__)
 
 #: The ``producer`` of the violation messages the detector publishes.
 PRODUCER = "detector"
-
-
-@dataclass
-class DetectorStats:
-    """What a worker did (reported by ``worker detect``)."""
-
-    events: int = 0
-    duplicates: int = 0
-    dead_letters: int = 0
-    evaluations: int = 0
-    opened: int = 0
-    retracted: int = 0
-    batches: int = 0
-    restored_partitions: int = 0
-    finalized_at: str | None = None
-    seconds: float = 0.0
-    #: From the start of the first batch to the end of the last one (the processing rate's time base).
-    first_batch: float | None = None
-    last_batch: float | None = None
-    #: Time spent inside batches (decode, evaluate, emit), excluding waits for input.
-    busy_seconds: float = 0.0
-    watermarks: dict[int, str | None] = field(default_factory=dict)
-
-    def to_json_dict(self) -> dict[str, Any]:
-        span = (self.last_batch - self.first_batch) if self.first_batch and self.last_batch else 0.0
-        rate = self.events / span if span > 0 else 0.0
-        return {
-            "events": self.events,
-            "duplicates": self.duplicates,
-            "dead_letters": self.dead_letters,
-            "evaluations": self.evaluations,
-            "opened": self.opened,
-            "retracted": self.retracted,
-            "batches": self.batches,
-            "restored_partitions": self.restored_partitions,
-            "finalized_at": self.finalized_at,
-            "seconds": round(self.seconds, 3),
-            "processing_seconds": round(span, 3),
-            "busy_seconds": round(self.busy_seconds, 3),
-            "events_per_second": round(rate, 1),
-            "watermarks": {str(p): w for p, w in sorted(self.watermarks.items())},
-        }
 
 
 class _VersionClock:
@@ -186,28 +151,34 @@ class Detector:
                 continue  # fetched before a rebalance: it comes again from the committed offset
             # Not tracked as in-flight: a rebalance waits for this batch through `self.lock` instead.
             taken.append(message)
-            item = decode(message, now, self.scrub)
+            item = decode_guarded(message, now, self.scrub)
             if isinstance(item, DeadLetter):
                 dead.append(item)
             else:
                 by_partition[message.partition].append(item)
                 sources[message.partition].append(message)
         floor = self._live_floor()
+        applied = 0
         for partition, items in by_partition.items():
-            outcome = self.core.apply(partition, items, floor)
-            self.stats.events += len(items)
+            outcome, failed = apply_isolating(self.core, partition, items, floor)
+            dead.extend(unprocessable(sources[partition][i], now, self.scrub, exc) for i, exc in failed)
+            applied += len(items) - len(failed)
             for conflict in outcome.conflicts:
                 origin = next(m for (e, _), m in zip(items, sources[partition], strict=True) if e is conflict)
                 dead.append(conflict_letter(conflict, origin, now, self.scrub))
             await self._publish(partition, outcome)
         for letter in dead:
             await self._send(self.topics.dead_letters, None, letter.encode())
+        self.stats.events += applied
         self.stats.dead_letters += len(dead)
+        self.stats.poison += sum(letter.reason_code == UNPROCESSABLE for letter in dead)
         self.stats.batches += 1
         if self.metrics is not None:
-            self.metrics.events_in.inc(sum(len(v) for v in by_partition.values()))
+            self.metrics.events_in.inc(applied)
             for letter in dead:
                 self.metrics.events_rejected.labels(reason=letter.reason_code).inc()
+                if letter.reason_code == UNPROCESSABLE:
+                    self.metrics.poison_records.labels(reason=UNPROCESSABLE).inc()
         for message in taken:
             consumer.ack(message)
 
@@ -289,7 +260,9 @@ class Detector:
             metas = self.partition_table.data
             for partition in sorted(new):
                 meta = metas.data.get(b"%d" % partition)
-                self.core.restore(partition, stored.get(partition, ()), bytes(meta) if meta else None)
+                self.core.restore(
+                    partition, stored.get(partition, ()), bytes(meta) if meta else None, self._unreadable
+                )
                 if stored.get(partition) or meta:  # counts partitions that had a stored state
                     self.stats.restored_partitions += 1
             # The memory is the working copy: the store only carried the recovery.
@@ -299,6 +272,17 @@ class Detector:
             log.info("detector assignment", extra={"partitions": sorted(assigned), "restored": sorted(new)})
             self.ready = True
             self.last_activity = time.monotonic()
+
+    def _unreadable(self, dossier_id: str, error: StateError) -> None:
+        """A stored dossier state that cannot be read back is left out rather than stopping the worker at
+        every start; the dossier is judged again from its next event (its earlier ones are not re-read)."""
+        self.stats.unreadable_states += 1
+        if self.metrics is not None:
+            self.metrics.poison_records.labels(reason=UNREADABLE_STATE).inc()
+        log.error(
+            "stored dossier state unreadable; left out",
+            extra={"dossier_id": dossier_id, "reason": describe_error(error)},
+        )
 
     # --- supervision: live ticks, idleness, replay ------------------------------------------------------
 

@@ -11,6 +11,13 @@ first copy (``ingested_at``/``rejected_at`` come from the Kafka record timestamp
 even byte-identical). While the warehouse is down the batch is retried with capped exponential backoff;
 the consumer keeps polling with its partitions paused, so it stays in the group and nothing is committed.
 
+Poison records: a record the sink cannot convert (``sink.unconvertible``) or whose row the warehouse
+refuses with a data error (``sink.unstorable``: the failed insert is bisected to find it) is stored in
+``rejected_events`` with that reason instead, logged on one line and counted (``poison_records``), and
+the batch's offsets are committed past it: a record that fails the same way on every attempt must not
+stop the sink at its offset for good. Errors that do not blame a value (the warehouse unreachable, out of
+space, read-only, anything unrecognised) keep the retry above: nothing valid is ever dropped for them.
+
 Throughput: a batch is written by a writer thread while the consumer thread polls and converts the next
 one. One write is in flight at a time and its offsets are committed (by the consumer thread, in batch
 order) only once it succeeded; a failed write is retried as above before the next batch is handed over.
@@ -20,7 +27,10 @@ The sink does not evaluate rules (the detector does). With ``fold`` it refreshes
 
 Modules, by role:
   - :mod:`~streams.sink.options` — how a worker runs (no I/O library: the composition root imports it);
+  - :mod:`~streams.sink.isolate` — data errors told from outages, and the bisection that finds the rows
+    the warehouse refuses;
   - :mod:`~streams.sink.batch` — records to warehouse rows, one batch at a time;
+  - :mod:`~streams.sink.poison` — a batch stored but for its refused records, which are rejected instead;
   - :mod:`~streams.sink.writer` — the writer thread (inserts, fold);
   - :mod:`~streams.sink.retry` — the warehouse retry policy;
   - :mod:`~streams.sink.worker` — the consumer loop, and the one owner of the commit order.

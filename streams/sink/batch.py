@@ -2,28 +2,40 @@
 
 The conversion is the sink's hot path (one validation per message, one serialisation per event), so it
 avoids what it can prove unnecessary: a timestamp shared by a producer batch is converted once, and the
-pseudonymiser runs only on events whose data may carry an applicant.
+pseudonymiser runs only on events that may carry an applicant (a set ``data.applicant``, or any unknown
+field, where one may hide at any depth: ``schemas.pseudonym.may_carry_applicant``).
+
+A record whose conversion raises (a foreign producer's event the validator let through but no row can
+hold, e.g. an integer beyond 64 bits that JSON cannot serialise) becomes a rejection with the reason
+``sink.unconvertible`` instead of crashing the sink on it at every restart: conversion is a pure function
+of the record, so the same record would fail the same way for ever.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from kafka import TopicPartition
 
-from schemas.events import AnyEvent
-from schemas.pseudonym import Pseudonymiser
+from schemas.pseudonym import Pseudonymiser, may_carry_applicant
 from schemas.validation import Rejection, parse_event
-from streams.messages import DeadLetter, MessageError, ViolationMessage
+from streams.messages import DeadLetter, MessageError, ViolationMessage, describe_error
+from streams.sink.isolate import UNCONVERTIBLE
 from streams.topics import PlatformTopics
 from warehouse.store import event_row, rejection_row, violation_row
 
-__all__ = ["BatchConverter", "SinkBatch", "SinkStats"]
+__all__ = ["BatchConverter", "Origin", "SinkBatch", "SinkStats"]
+
+log = logging.getLogger(__name__)
+
+#: Where a row came from: ``kafka:<topic>/<partition>``, the offset, and the record's value (to reject it
+#: with, should the warehouse refuse the row).
+Origin = tuple[str, int, bytes]
 
 
 @dataclass
@@ -38,6 +50,10 @@ class SinkStats:
     retries: int = 0
     folded: int = 0
     discarded_batches: int = 0
+    #: Records the sink could not convert or store (poison records), rejected with a ``sink.*`` reason.
+    poison: int = 0
+    #: Dossiers whose refreshed projection the warehouse refused (their events are stored).
+    unfolded: int = 0
 
     def to_json_dict(self) -> dict[str, int]:
         return {
@@ -49,18 +65,27 @@ class SinkStats:
             "retries": self.retries,
             "dossiers_folded": self.folded,
             "discarded_batches": self.discarded_batches,
+            "poison_records": self.poison,
+            "dossiers_not_folded": self.unfolded,
         }
 
 
 @dataclass
 class SinkBatch:
-    """Rows converted from consumed records, and the offsets to commit once they are stored."""
+    """Rows converted from consumed records, and the offsets to commit once they are stored.
+
+    ``rejected_origins`` and ``violation_origins`` run parallel to their rows (an ``events`` row carries
+    its own origin: its source, offset and raw JSON); ``poison`` counts the records rejected with a
+    ``sink.*`` reason (unconvertible, or refused by the warehouse)."""
 
     events: list[tuple[Any, ...]] = field(default_factory=list)
     rejected: list[tuple[Any, ...]] = field(default_factory=list)
     rejected_reasons: list[str] = field(default_factory=list)
+    rejected_origins: list[Origin] = field(default_factory=list)
     violations: list[tuple[Any, ...]] = field(default_factory=list)
     violation_states: list[str] = field(default_factory=list)
+    violation_origins: list[Origin] = field(default_factory=list)
+    poison: int = 0
     touched: set[str] = field(default_factory=set)
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
     messages: int = 0
@@ -73,24 +98,17 @@ class SinkBatch:
 _NO_STAMP = object()
 
 
+#: The first instant a ClickHouse ``DateTime`` cannot hold (2106-02-07T06:28:16Z), in milliseconds.
+_DATETIME_END_MS = 2**32 * 1000
+
+
 def _record_time(timestamp_ms: int | None) -> datetime:
-    """The Kafka record timestamp (whole seconds, UTC): deterministic across redeliveries."""
-    if timestamp_ms is None or timestamp_ms < 0:
+    """The Kafka record timestamp (whole seconds, UTC): deterministic across redeliveries. A producer sets
+    it, so it may be anything: one a ``DateTime`` column cannot hold (the warehouse would store it clamped,
+    or Python could not even represent it) is replaced by the time of conversion."""
+    if timestamp_ms is None or not 0 <= timestamp_ms < _DATETIME_END_MS:
         return datetime.now(UTC).replace(microsecond=0)
     return datetime.fromtimestamp(timestamp_ms // 1000, UTC)
-
-
-def _may_carry_applicant(event: AnyEvent) -> bool:
-    """Whether the event's data has an ``applicant`` (declared or extra). Cheaper than letting
-    ``Pseudonymiser.apply`` probe with ``getattr``, which is slow for a model without the attribute."""
-    data = event.data
-    extra = data.__pydantic_extra__
-    return _declares_applicant(type(data)) or bool(extra and "applicant" in extra)
-
-
-@cache
-def _declares_applicant(model: type[Any]) -> bool:
-    return "applicant" in model.model_fields
 
 
 class BatchConverter:
@@ -113,9 +131,12 @@ class BatchConverter:
         where = f"kafka:{topic}/{tp.partition}"
         if topic == self.topics.events:
             self._add_events(batch, where, records)
-        else:
-            for record in records:
+            return
+        for record in records:
+            try:
                 self._add_other(batch, topic, where, record)
+            except Exception as exc:  # any failure of this record's conversion (see the module doc)
+                self._unconvertible(batch, where, record, exc)
 
     def _add_events(self, batch: SinkBatch, where: str, records: Sequence[Any]) -> None:
         # The hot path: one validation per message, one serialisation per event (``event_row``).
@@ -125,34 +146,40 @@ class BatchConverter:
         at = datetime.min
         for record in records:
             value: bytes = record.value if record.value is not None else b""
-            stamp = record.timestamp
-            if stamp != last_stamp or stamp is None:  # records of one producer batch share their stamp
-                last_stamp, at = stamp, _record_time(stamp)
-            parsed = parse_event(value, line_no=record.offset)
-            if isinstance(parsed, Rejection):
-                self._reject(batch, parsed, where, value, at)
+            try:  # free in CPython 3.11+ when nothing raises
+                stamp = record.timestamp
+                if stamp != last_stamp or stamp is None:  # records of one producer batch share their stamp
+                    last_stamp, at = stamp, _record_time(stamp)  # neither is set if it raises
+                parsed = parse_event(value, line_no=record.offset)
+                if isinstance(parsed, Rejection):
+                    self._reject(batch, parsed, where, value, at, (where, record.offset, value))
+                    continue
+                if may_carry_applicant(parsed):  # most events: no unknown field, no applicant
+                    # Producers pseudonymise already; pseudonyms pass through unchanged, clear values do not.
+                    parsed = apply(parsed)
+                row = event_row(parsed, where, record.offset, at)
+            except Exception as exc:  # any failure of this record's conversion (see the module doc)
+                self._unconvertible(batch, where, record, exc)
                 continue
-            if _may_carry_applicant(parsed):
-                # Producers pseudonymise already; pseudonyms pass through unchanged, clear values do not.
-                parsed = apply(parsed)
-            rows.append(event_row(parsed, where, record.offset, at))
+            rows.append(row)
             touched.add(parsed.dossier_id)
 
     def _add_other(self, batch: SinkBatch, topic: str, where: str, record: Any) -> None:
         value: bytes = record.value if record.value is not None else b""
+        origin = (where, record.offset, value)
         at = _record_time(record.timestamp)
         if topic == self.topics.dead_letters:
             try:
                 letter = DeadLetter.decode(value)
             except MessageError as exc:
                 rejection = Rejection("dead_letter.invalid", str(exc), record.offset, value)
-                self._reject(batch, rejection, where, value, at)
+                self._reject(batch, rejection, where, value, at, origin)
                 return
             rejected_at = (
                 letter.rejected_at if letter.rejected_at.tzinfo else letter.rejected_at.replace(tzinfo=UTC)
             )
             rejection = Rejection(letter.reason_code, letter.reason, letter.offset, letter.raw)
-            self._reject(batch, rejection, letter.source, letter.raw, rejected_at)
+            self._reject(batch, rejection, letter.source, letter.raw, rejected_at, origin)
         elif topic == self.topics.violations:
             try:
                 msg = ViolationMessage.decode(value)
@@ -160,12 +187,39 @@ class BatchConverter:
             except (MessageError, KeyError, TypeError, ValueError) as exc:
                 reason = str(exc) if isinstance(exc, MessageError) else f"not a violation message: {exc!r}"
                 rejection = Rejection("violation.invalid", reason, record.offset, value)
-                self._reject(batch, rejection, where, value, at)
+                self._reject(batch, rejection, where, value, at, origin)
                 return
             batch.violations.append(row)
             batch.violation_states.append(msg.state)
+            batch.violation_origins.append(origin)
 
-    def _reject(self, batch: SinkBatch, rejection: Rejection, source: str, raw: bytes, at: datetime) -> None:
+    def _reject(
+        self, batch: SinkBatch, rejection: Rejection, source: str, raw: bytes, at: datetime, origin: Origin
+    ) -> None:
         scrubbed = self.pseudonymiser.scrub_raw(raw)
         batch.rejected.append(rejection_row(rejection, source, scrubbed, at))
         batch.rejected_reasons.append(rejection.code)
+        batch.rejected_origins.append(origin)
+
+    def _unconvertible(self, batch: SinkBatch, where: str, record: Any, exc: Exception) -> None:
+        """Reject a record whose conversion raised (``sink.unconvertible``), logged on one line; its
+        ``rejected_at`` is now (the record's own timestamp may be what failed)."""
+        if isinstance(exc, MemoryError):  # the process's trouble, not the record's
+            raise exc
+        value: bytes = record.value if record.value is not None else b""
+        reason = f"the sink cannot convert this record: {describe_error(exc)}"
+        log.warning(
+            "poison record rejected",
+            extra={"reason_code": UNCONVERTIBLE, "source": where, "offset": record.offset, "reason": reason},
+        )
+        try:
+            scrubbed = self.pseudonymiser.scrub_raw(value)
+        except Exception:  # the scrubbing is what failed: keep nothing of the record rather than all of it
+            scrubbed = b""
+        rejection = Rejection(UNCONVERTIBLE, reason, record.offset, value)
+        batch.rejected.append(
+            rejection_row(rejection, where, scrubbed, datetime.now(UTC).replace(microsecond=0))
+        )
+        batch.rejected_reasons.append(UNCONVERTIBLE)
+        batch.rejected_origins.append((where, record.offset, value))
+        batch.poison += 1

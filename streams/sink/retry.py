@@ -4,7 +4,9 @@ A batch whose write failed with a :class:`~warehouse.base.WarehouseError` (the w
 refused the write) is written again after ``initial`` seconds, then twice as long each time up to
 ``maximum``, until it is stored or the worker gives it up (stopping, or a rebalance took its partitions:
 the batch is then redelivered). Nothing is dropped, and nothing read after it is committed before it.
-Any other error is a bug, not an outage: it is not retried.
+Any other error is a bug, not an outage: it is not retried. A data error (a value the warehouse refuses,
+:func:`streams.sink.isolate.is_data_error`) does not get here: the writer rejects the refused records
+and stores the rest (:mod:`streams.sink.poison`), since retrying would fail alike for ever.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from schemas.pseudonym import Pseudonymiser
 from streams.kafka import KafkaConfig, StreamError
 from streams.observability import WorkerMetrics
 from streams.sink.batch import BatchConverter, SinkBatch, SinkStats
+from streams.sink.isolate import POISON_CODES
 from streams.sink.options import SinkOptions
 from streams.sink.retry import retry_write
 from streams.sink.writer import BatchWriter
@@ -145,6 +146,7 @@ class SinkWorker:
         self._writer = BatchWriter(
             warehouse, self.metrics, self.stats, auditor=auditor if options.fold else None,
             fold_as_of=options.fold_as_of, thread_name=f"{options.group_id}-writer",
+            scrub=pseudonymiser.scrub_raw,
         )  # fmt: skip
         self._pending = SinkBatch()
         self._backlog: list[tuple[TopicPartition, list[Any]]] = []
@@ -363,11 +365,14 @@ class SinkWorker:
         s.events += len(batch.events)
         s.rejected += len(batch.rejected)
         s.violations += len(batch.violations)
+        s.poison += batch.poison
         m = self.metrics
         m.sink_batches.inc()
         m.events_in.inc(len(batch.events))
         for code in batch.rejected_reasons:
             m.events_rejected.labels(reason=code).inc()
+            if code in POISON_CODES:
+                m.poison_records.labels(reason=code).inc()
         for state in batch.violation_states:
             (m.violations_opened if state == "open" else m.violations_retracted).inc()
         log.debug("batch stored", extra={"messages": batch.messages, "events": len(batch.events)})

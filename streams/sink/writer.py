@@ -4,34 +4,45 @@ the next one.
 It only writes. Which batch is written when, whether a failed write is retried, and which offsets are
 committed afterwards are the worker's decisions (:mod:`streams.sink.worker`): it hands over a batch only
 once the previous one is settled, so at most one write is in flight.
+
+A write that fails with a data error (:func:`streams.sink.isolate.is_data_error`) is not retried as a
+whole: the refused table's rows are stored part by part (:mod:`streams.sink.poison`) and each record the
+warehouse refuses becomes a ``sink.unstorable`` rejection, so the batch is stored but for its poison and
+its offsets can be committed. A dossier whose projection alone is refused keeps its stored events.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
 
 from inspections.rulebook import Auditor
+from streams.messages import describe_error
 from streams.observability import WorkerMetrics
 from streams.sink.batch import SinkBatch, SinkStats
-from warehouse.base import Warehouse
+from streams.sink.isolate import bisect_rows, is_data_error
+from streams.sink.poison import Scrub, store_rows
+from warehouse.base import Warehouse, WarehouseError
 from warehouse.projection import fold_dossiers
-from warehouse.store import EVENT_COLUMNS, REJECTION_COLUMNS, VIOLATION_COLUMNS
 
 __all__ = ["BatchWriter"]
 
+log = logging.getLogger(__name__)
 
-def _columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
-    return [list(column) for column in zip(*rows, strict=True)]
+
+def _keep(raw: bytes) -> bytes:
+    return raw
 
 
 class BatchWriter:
     """Writes batches to ``warehouse``, in a thread of its own (:meth:`submit`) or in the caller's
     (:meth:`write`, for retries). With an ``auditor`` it also folds the dossiers each batch touched into
-    the projection, at ``fold_as_of`` (None: the time of the write); ``stats.folded`` counts them."""
+    the projection, at ``fold_as_of`` (None: the time of the write); ``stats.folded`` counts them.
+    ``scrub`` removes applicant data from the raw bytes of records the warehouse refuses (they are
+    rejected with them)."""
 
     def __init__(
         self,
@@ -42,6 +53,7 @@ class BatchWriter:
         auditor: Auditor | None = None,
         fold_as_of: datetime | None = None,
         thread_name: str = "sink-writer",
+        scrub: Scrub = _keep,
     ) -> None:
         self.warehouse = warehouse
         self.metrics = metrics
@@ -49,6 +61,7 @@ class BatchWriter:
         self.auditor = auditor
         self.fold_as_of = fold_as_of
         self.thread_name = thread_name
+        self.scrub = scrub
         self._executor: ThreadPoolExecutor | None = None
 
     def start(self) -> None:
@@ -62,20 +75,39 @@ class BatchWriter:
         return self._executor.submit(self.write, batch)
 
     def write(self, batch: SinkBatch) -> None:
-        """Insert the batch's rows (and fold its dossiers); raises what the warehouse raised."""
+        """Insert the batch's rows (and fold its dossiers), rejecting the records the warehouse refuses
+        with a data error (:mod:`streams.sink.poison`); raises any other error the warehouse raised."""
         started = time.perf_counter()
-        wh = self.warehouse
-        if batch.events:
-            wh.insert("events", EVENT_COLUMNS, _columns(batch.events))
-        if batch.rejected:
-            wh.insert("rejected_events", REJECTION_COLUMNS, _columns(batch.rejected))
-        if batch.violations:
-            wh.insert("violations", VIOLATION_COLUMNS, _columns(batch.violations))
+        store_rows(self.warehouse, batch, self.scrub)
         if self.auditor is not None and batch.touched:
-            as_of = self.fold_as_of or datetime.now(UTC)
-            folded, _, _ = fold_dossiers(self.auditor, wh, sorted(batch.touched), as_of, violations=False)
-            self.stats.folded += folded
+            self._fold(batch)
         self.metrics.sink_write_seconds.observe(time.perf_counter() - started)
+
+    def _fold(self, batch: SinkBatch) -> None:
+        """Refresh the projection of the batch's dossiers. One whose rows the warehouse refuses with a data
+        error is left out (logged on one line, counted): its events are stored, and the projection is
+        derived from them, so nothing is lost that a later fold cannot rebuild."""
+        assert self.auditor is not None
+        auditor, wh, as_of = self.auditor, self.warehouse, self.fold_as_of or datetime.now(UTC)
+
+        def fold(ids: Sequence[str]) -> None:
+            folded, _, _ = fold_dossiers(auditor, wh, list(ids), as_of, violations=False)
+            self.stats.folded += folded
+
+        ids = sorted(batch.touched)
+        try:
+            fold(ids)
+        except WarehouseError as exc:
+            if not is_data_error(exc):
+                raise
+            for index, error in bisect_rows(fold, ids, exc):
+                batch.touched.discard(ids[index])  # a retry after an outage does not try it again
+                self.stats.unfolded += 1
+                self.metrics.sink_dossiers_not_folded.inc()
+                log.warning(
+                    "dossier projection refused by the warehouse; its events are stored",
+                    extra={"dossier_id": ids[index], "reason": describe_error(error)},
+                )
 
     def shutdown(self) -> None:
         """Wait for the write in flight, if any, and stop the thread."""

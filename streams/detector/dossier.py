@@ -1,0 +1,139 @@
+"""One dossier's state in the detector: its deduplicated events in event-time order, the violations
+published for it, its next deadline, and its persistence as the value of the ``dossiers`` table.
+
+Reading a stored state back must not fail on an event the detector accepted: the state is read at every
+start and rebalance, so an unreadable one would stop the worker on every restart. The stored value embeds
+each event's wire bytes verbatim, and those are whatever a producer sent and the contract's parser took —
+which may be JSON that orjson refuses (``NaN``, an integer beyond 64 bits, ``1e400``). :meth:`DossierState.
+decode` then falls back to the standard library's more lenient parser for that value.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+import orjson
+
+from inspections.violations import Violation
+from schemas.events import EVENT_ADAPTER, AnyEvent
+from streams.watermark import to_us
+
+__all__ = ["DossierState", "Observation", "StateError", "VKey", "violation_key"]
+
+#: A violation's identity inside its dossier: (rule_id, trigger event_id or "").
+VKey = tuple[str, str]
+Observation = Literal["new", "duplicate", "conflict"]
+
+
+class StateError(ValueError):
+    """A stored dossier or partition state that cannot be read back."""
+
+
+def violation_key(v: Violation) -> VKey:
+    return (v.rule_id, v.event_id or "")
+
+
+def _key_of_json(doc: Mapping[str, Any]) -> VKey:
+    return (str(doc["rule_id"]), str(doc["event_id"] or ""))
+
+
+class DossierState:
+    """The deduplicated events of one dossier (in event-time order), what is published for it, and its
+    next deadline."""
+
+    __slots__ = ("_occ", "_order", "dossier_id", "due_us", "probe", "published", "raw")
+
+    def __init__(self, dossier_id: str) -> None:
+        self.dossier_id = dossier_id
+        # Parallel lists in (occurred_at, event_id) order: `_occ` for bisecting by time.
+        self._order: list[tuple[int, str, AnyEvent]] = []
+        self._occ: list[int] = []
+        self.raw: dict[str, bytes] = {}
+        self.published: dict[VKey, bytes] = {}
+        self.due_us: int | None = None
+        # (visible event count, {key: occurred_at µs} at the horizon) of the last probe.
+        self.probe: tuple[int, dict[VKey, int]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def add(self, event: AnyEvent, raw: bytes) -> Observation:
+        """Add an event (its wire bytes kept for the state changelog). First version of an id wins."""
+        known = self.raw.get(event.event_id)
+        if known is not None:
+            if known == raw:
+                return "duplicate"
+            return "duplicate" if self.event(event.event_id) == event else "conflict"
+        us = to_us(event.occurred_at)
+        item = (us, event.event_id, event)
+        if not self._order or (us, event.event_id) > self._order[-1][:2]:
+            self._order.append(item)
+            self._occ.append(us)
+        else:
+            i = bisect_right(self._order, (us, event.event_id))
+            self._order.insert(i, item)
+            self._occ.insert(i, us)
+        self.raw[event.event_id] = raw
+        return "new"
+
+    def event(self, event_id: str) -> AnyEvent | None:
+        for _, eid, event in self._order:
+            if eid == event_id:
+                return event
+        return None
+
+    def visible_count(self, at_us: int) -> int:
+        """How many events have ``occurred_at <= at_us``."""
+        return bisect_right(self._occ, at_us)
+
+    def events(self, n: int | None = None) -> list[AnyEvent]:
+        """The first ``n`` events in event-time order (all by default)."""
+        items = self._order if n is None else self._order[:n]
+        return [item[2] for item in items]
+
+    def first_pending_us(self, visible: int) -> int | None:
+        return self._occ[visible] if visible < len(self._occ) else None
+
+    # --- persistence (the changelog value of the dossier table) --------------------------------
+
+    def encode(self, partition: int) -> bytes:
+        """The state as one JSON document: partition, events (wire JSON), published violations, due."""
+        return orjson.dumps(
+            {
+                "p": partition,
+                "e": [orjson.Fragment(self.raw[eid]) for _, eid, _ in self._order],
+                "v": [orjson.Fragment(doc) for doc in self.published.values()],
+                "d": self.due_us,
+            }
+        )
+
+    @classmethod
+    def decode(cls, dossier_id: str, value: bytes) -> tuple[int, DossierState]:
+        """(partition, state) from :meth:`encode` output (see the module doc for the lenient fallback)."""
+        try:
+            dump: Callable[[Any], bytes] = orjson.dumps
+            try:
+                doc = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                doc, dump = json.loads(value), _lenient_dumps
+            partition = int(doc["p"])
+            state = cls(dossier_id)
+            for item in doc["e"]:
+                raw = dump(item)
+                state.add(EVENT_ADAPTER.validate_json(raw), raw)
+            for v in doc["v"]:
+                state.published[_key_of_json(v)] = orjson.dumps(v)
+            due = doc.get("d")
+            state.due_us = int(due) if due is not None else None
+        except (KeyError, TypeError, ValueError, RecursionError) as exc:  # JSONDecodeErrors are ValueErrors
+            raise StateError(f"dossier {dossier_id!r}: unreadable stored state: {exc}") from exc
+        return partition, state
+
+
+def _lenient_dumps(item: Any) -> bytes:
+    """JSON of what the standard library's parser read, with what orjson refuses kept as it was read
+    (``NaN``, ``Infinity``, integers of any size): the contract's parser reads those back alike."""
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode()

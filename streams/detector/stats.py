@@ -1,0 +1,56 @@
+"""What a detector worker did, as ``worker detect`` reports it (stdout JSON) and the tests read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["DetectorStats"]
+
+
+@dataclass
+class DetectorStats:
+    """What a worker did (reported by ``worker detect``)."""
+
+    events: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    #: Of the dead letters: messages whose processing raised (``detector.unprocessable``).
+    poison: int = 0
+    #: Stored dossier states that could not be read back at a rebalance or start (left out).
+    unreadable_states: int = 0
+    evaluations: int = 0
+    opened: int = 0
+    retracted: int = 0
+    batches: int = 0
+    restored_partitions: int = 0
+    finalized_at: str | None = None
+    seconds: float = 0.0
+    #: From the start of the first batch to the end of the last one (the processing rate's time base).
+    first_batch: float | None = None
+    last_batch: float | None = None
+    #: Time spent inside batches (decode, evaluate, emit), excluding waits for input.
+    busy_seconds: float = 0.0
+    watermarks: dict[int, str | None] = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        span = (self.last_batch - self.first_batch) if self.first_batch and self.last_batch else 0.0
+        rate = self.events / span if span > 0 else 0.0
+        return {
+            "events": self.events,
+            "duplicates": self.duplicates,
+            "dead_letters": self.dead_letters,
+            "poison_records": self.poison,
+            "unreadable_states": self.unreadable_states,
+            "evaluations": self.evaluations,
+            "opened": self.opened,
+            "retracted": self.retracted,
+            "batches": self.batches,
+            "restored_partitions": self.restored_partitions,
+            "finalized_at": self.finalized_at,
+            "seconds": round(self.seconds, 3),
+            "processing_seconds": round(span, 3),
+            "busy_seconds": round(self.busy_seconds, 3),
+            "events_per_second": round(rate, 1),
+            "watermarks": {str(p): w for p, w in sorted(self.watermarks.items())},
+        }
