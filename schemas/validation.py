@@ -1,9 +1,11 @@
 """Parse one raw event line into a contract event, or into a :class:`Rejection` with a specific reason.
 
-The valid path is a single ``EVENT_ADAPTER.validate_json`` call and a range check of the event's times;
-all diagnosis happens only after the validation fails, so rejected lines cost more than valid ones and
-nothing else does. Times outside the calendar's years (``schemas.timerange``) are rejected here, at the
-door, because no dossier holding one can be judged (rulebook v2, amendment 12).
+The valid path is a single ``EVENT_ADAPTER.validate_json`` call, a count of the keys (a repeated key is
+rejected, not "last one wins"), a scan of unknown fields if there are any (``schemas.limits``: nesting,
+integer range, NaN and infinities) and a range check of the event's times; all diagnosis happens only after
+a check fails, so rejected lines cost more than valid ones and nothing else does. Times outside the
+calendar's years (``schemas.timerange``) are rejected here, at the door, because no dossier holding one can
+be judged (rulebook v2, amendment 12). Input lines also have a length cap: :mod:`schemas.lines`.
 """
 
 from __future__ import annotations
@@ -17,10 +19,21 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+import pydantic_core
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent, EventType, _Envelope
+from schemas.limits import (
+    BOM,
+    INT_MAX,
+    INT_MIN,
+    MAX_DEPTH,
+    count_members,
+    repeated_key,
+    scan,
+)
+from schemas.pseudonym import carries_applicant, is_applicant_key
 from schemas.timerange import SUPPORTED, in_range
 
 
@@ -73,6 +86,12 @@ CODES: frozenset[str] = frozenset(
         "field.not_timestamp",
         "occurred_at.out_of_range",
         *(f"data.{name}.out_of_range" for name in sorted(_DATA_TIMESTAMPS)),
+        # Limits beyond the contract (``schemas.limits``, docs/input-limits.md).
+        "line.too_long",
+        "json.too_deep",
+        "json.number_out_of_range",
+        "json.not_finite",
+        "json.duplicate_key",
     }
 )
 
@@ -82,8 +101,9 @@ TRANSPORT_CODES: frozenset[str] = frozenset({"key.mismatch", "dead_letter.invali
 
 _MAX_SHOWN = 60
 _MAX_OTHERS = 3
-#: Personal data: never echoed into a rejection message (messages are logged and published).
-_REDACTED_FIELDS = frozenset({"applicant"})
+#: Personal data: never echoed into a rejection message (messages are logged and published): not the value
+#: of a field named ``applicant`` in any case, nor any shown value holding one at any depth (``_show``).
+_REDACTED = "<redacted>"
 #: A date-time that would be valid if it carried an offset (the contract's "naive timestamp").
 _NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?")
 _QUOTED = re.compile(r"'([^']*)'")
@@ -119,29 +139,89 @@ class Rejection:
 
 
 def parse_event(raw: bytes | str, *, line_no: int | None = None) -> AnyEvent | Rejection:
-    """Validate one JSON line against the contract; never raises on bad input."""
+    """Validate one JSON line against the contract and the limits; never raises on bad input."""
     try:
         event = EVENT_ADAPTER.validate_json(raw)
     except ValidationError as exc:
-        data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+        data = _bytes(raw)
         code, message = _diagnose(data, exc.errors(include_url=False))
         return Rejection(code, message, line_no, data)
-    outside = _out_of_range(event)
+    outside, time_colons = _times(event)
+    outside = _beyond_limits(event, raw, time_colons) or outside  # a repeated key first: the rest is a guess
     if outside is None:
         return event
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
-    return Rejection(*outside, line_no, data)
+    return Rejection(*outside, line_no, _bytes(raw))
 
 
-def _out_of_range(event: AnyEvent) -> tuple[str, str] | None:
-    """(code, message) for the first of the event's times outside the supported years, if any."""
-    if not in_range(event.occurred_at):
-        return "occurred_at.out_of_range", _range_message("occurred_at", event.occurred_at)
+def _bytes(raw: bytes | str) -> bytes:
+    return raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+
+
+def _beyond_limits(event: AnyEvent, raw: bytes | str, time_colons: int) -> tuple[str, str] | None:
+    """(code, message) when a contract-valid event is beyond ``schemas.limits``: a value in its unknown
+    fields (the declared ones hold only strings, lists of strings, times and ``schema_version`` 1), or a
+    key repeated anywhere (``time_colons``: how many colons the text of its times has at least)."""
+    data = event.data
+    members = len(event.__pydantic_fields_set__) + len(data.__pydantic_fields_set__)
+    if event.__pydantic_extra__ or data.__pydantic_extra__:  # rare: most events have no unknown fields
+        found = _extras_beyond_limits(event, members)
+        if isinstance(found, tuple):
+            return found
+        members = found
+    text = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    repeated = repeated_key(text, members, time_colons)
+    if repeated is None:
+        return None
+    return "json.duplicate_key", _repeated_message(*repeated)
+
+
+def _extras_beyond_limits(event: AnyEvent, members: int) -> tuple[str, str] | int:
+    """The first value beyond the limits in the unknown fields, or the count of object members with those
+    inside the unknown fields."""
+    counted = [members]
+    # Each extras dict stands for the object holding it (the event: level 1, ``data``: level 2); ``scan``
+    # counts their members again, so they are taken out of the fields-set count first.
+    for extra, level, where in (
+        (event.__pydantic_extra__, 1, ()),
+        (event.data.__pydantic_extra__, 2, ("data",)),
+    ):
+        if extra:
+            counted[0] -= len(extra)
+            problem = scan(extra, level, counted)
+            if problem is not None:
+                return problem.code, f"{_path((*where, *reversed(problem.loc)))}: {problem.detail}"
+    return counted[0]
+
+
+def _repeated_message(loc: list[int | str], key: str) -> str:
+    return (
+        f"{_path(tuple(reversed(loc)))}: the key {_show(key)} appears more than once in one object "
+        "(which value counts would be a guess)"
+    )
+
+
+def _times(event: AnyEvent) -> tuple[tuple[str, str] | None, int]:
+    """(code, message) for the first of the event's times outside the supported years, if any; and how
+    many colons the text of its times has at least (``hh:mm:ss``, and ``±hh:mm`` unless the offset is
+    zero, which may be written ``Z``), which :func:`schemas.limits.repeated_key` needs."""
+    at = event.occurred_at
+    outside = None if in_range(at) else ("occurred_at.out_of_range", _range_message("occurred_at", at))
+    colons = _colons(at)
+    data = event.data
     for name in _TIMES_OF[event.type]:
-        value = getattr(event.data, name)
-        if value is not None and not in_range(value):
-            return f"data.{name}.out_of_range", _range_message(f"data.{name}", value)
-    return None
+        value = getattr(data, name)
+        if value is not None:
+            colons += _colons(value)
+            if outside is None and not in_range(value):
+                outside = f"data.{name}.out_of_range", _range_message(f"data.{name}", value)
+    return outside, colons
+
+
+def _colons(at: datetime) -> int:
+    # Parsed times carry a fixed offset, which ``utcoffset(None)`` gives without the datetime's own (slower)
+    # call; a zone needing the instant answers None, counted as the ``Z`` spelling: a lower bound still.
+    tz = at.tzinfo
+    return 3 if tz is not None and tz.utcoffset(None) else 2
 
 
 def _range_message(path: str, value: datetime) -> str:
@@ -150,14 +230,18 @@ def _range_message(path: str, value: datetime) -> str:
 
 def _diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
     if any(e["type"] == "json_invalid" for e in errors):
-        detail = errors[0]["msg"].removeprefix("Invalid JSON: ")
-        return "json.invalid", f"the line is not valid JSON: {detail}"
+        return _not_json(raw, errors[0]["msg"].removeprefix("Invalid JSON: "))
     try:
         obj = _loads(raw)
-    except ValueError as exc:  # both parsers' decode errors subclass ValueError
+    except ValueError as exc:  # the parsers' decode errors subclass ValueError
         return "json.invalid", f"the line is not valid JSON: {exc}"
     if not isinstance(obj, dict):
         return "json.not_object", f"the line is JSON {_kind(obj)}, not an object"
+    # A repeated key first: which of its values the errors below are about is a guess. The other limits
+    # are not looked for: the line is rejected anyway, and a field's own error says more.
+    repeated = repeated_key(raw, count_members(obj))
+    if repeated is not None:
+        return "json.duplicate_key", _repeated_message(*repeated)
     envelope = _check_envelope(obj)
     if envelope is not None:
         return envelope
@@ -175,12 +259,22 @@ def _diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
     return code, message
 
 
+def _not_json(raw: bytes, detail: str) -> tuple[str, str]:
+    """The parser's own limits have their codes (it stops at about 200 levels and 4,300 digits)."""
+    if "recursion limit exceeded" in detail:
+        return "json.too_deep", f"the line nests arrays and objects more than {MAX_DEPTH} levels deep"
+    if "number out of range" in detail:
+        return "json.number_out_of_range", f"the line holds a number out of any storable range ({detail})"
+    if raw.startswith(BOM):
+        return "json.invalid", (
+            "the line starts with a byte-order mark (U+FEFF): only the start of a file may carry one"
+        )
+    return "json.invalid", f"the line is not valid JSON: {detail}"
+
+
 def _loads(raw: bytes) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        # pydantic's parser accepted it but orjson did not (e.g. an integer beyond 64 bits).
-        return json.loads(raw)
+    # The parser of ``validate_json`` itself: it reads every number and depth that validation read.
+    return pydantic_core.from_json(raw)
 
 
 def _check_envelope(obj: dict[str, Any]) -> tuple[str, str] | None:
@@ -228,7 +322,7 @@ def _classify(loc: tuple[int | str, ...], error: ErrorDetails) -> tuple[str, str
     kind = error["type"]
     value = error.get("input")
     absent = kind == "missing"
-    shown = "<redacted>" if _REDACTED_FIELDS.intersection(map(str, loc)) else _show(value)
+    shown = _REDACTED if any(is_applicant_key(str(part)) for part in loc) else _show(value)
     head = str(loc[0]) if loc else ""
     if absent or value is None:
         prefix = head if len(loc) == 1 and head in {*_IDS, "occurred_at", "data"} else "field"
@@ -265,15 +359,24 @@ def _is_timestamp(loc: tuple[int | str, ...]) -> bool:
 
 def _show(value: Any) -> str:
     """A short, unambiguous rendering of an offending value: strings quoted, JSON literals as JSON."""
+    if isinstance(value, dict | list) and carries_applicant(value):  # personal data: see _REDACTED
+        return _REDACTED
     if isinstance(value, str):
         return repr(value) if len(value) <= _MAX_SHOWN else f"{repr(value[:_MAX_SHOWN])[:-1]}...'"
+    if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+        return f"an integer of {value.bit_length()} bits"  # str() of a huge integer raises
     if value is None or isinstance(value, bool | int | float):
         return json.dumps(value)
-    text = orjson.dumps(value, default=str).decode()
+    try:
+        text = orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, or nesting beyond orjson's limit
+        return _kind(value)
     return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "..."
 
 
 def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
     if isinstance(value, list):
         return "an array"
     if isinstance(value, str):

@@ -1,6 +1,6 @@
 """Ingestion: validate event lines and produce them to Kafka (kafka-python).
 
-Each non-blank line is validated with the contract (:func:`schemas.validation.parse_event`). A valid event
+Each non-blank line is validated with the contract (:func:`schemas.lines.parse_line`). A valid event
 is pseudonymised and produced to the events topic keyed by its ``dossier_id`` (so one dossier's events stay
 in one partition, in input order); a rejected line goes to the dead-letter topic with its reason and its
 raw bytes scrubbed of applicant data. Nothing with clear personal data reaches Kafka.
@@ -23,8 +23,9 @@ from typing import Any
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from schemas.lines import parse_line, without_bom
 from schemas.pseudonym import Pseudonymiser
-from schemas.validation import Rejection, parse_event
+from schemas.validation import Rejection
 from streams.kafka import KafkaConfig, StreamError
 from streams.messages import DeadLetter, encode_event, event_key
 from streams.observability import WorkerMetrics
@@ -132,20 +133,24 @@ def ingest_lines(
     read = 0
     try:
         line_no = 0
-        for line_no, raw in enumerate(lines, 1):
-            read += len(raw)
+        for line_no, line in enumerate(lines, 1):
+            read += len(line)
             if on_line is not None:
                 on_line(read)
+            # A BOM may start the stream (as a file may), nowhere else.
+            raw = without_bom(line) if line_no == 1 else line
             if not raw.strip():
                 continue  # blank lines are ignored, as by the batch commands
-            parsed = parse_event(raw, line_no=line_no)
+            parsed = parse_line(raw, line_no=line_no)
             if isinstance(parsed, Rejection):
                 report.rejected[parsed.code] += 1
                 if on_rejection is not None:
                     on_rejection(parsed)
+                # ``parsed.raw``, not ``raw``: an over-long line's rejection keeps only its beginning, which
+                # fits in a Kafka message where the whole line might not.
                 letter = DeadLetter(
                     source, line_no, parsed.code, parsed.message,
-                    pseudonymiser.scrub_raw(raw.rstrip(b"\r\n")), datetime.now(UTC),
+                    pseudonymiser.scrub_raw(parsed.raw.rstrip(b"\r\n")), datetime.now(UTC),
                 )  # fmt: skip
                 producer.send(dead_topic, value=letter.encode()).add_errback(failures)
                 continue

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -79,7 +81,16 @@ class BatchEngine:
         self.stats = IngestStats()
 
     def run(self, path: Path) -> Iterator[Any]:
-        """Yield every dossier's results (flattened), each dossier exactly once; ``stats`` is final after."""
+        """Yield every dossier's results (flattened), each dossier exactly once; ``stats`` is final after.
+
+        ``path`` must be a regular file: every worker reads it whole, and pass 2 reads it again, so a pipe
+        would be split between readers and lose lines (``dossier_audit.cli.inputs`` spools one first).
+        """
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ValueError(
+                f"{path} is not a regular file; the batch engine reads its input more than once "
+                "(copy a pipe or standard input to a file first)"
+            )
         workers = max(1, self.options.workers)
         with tempfile.TemporaryDirectory(prefix="dossier-audit-batch-") as tmp:
             outdir = Path(tmp)

@@ -18,8 +18,9 @@ from rbloom import Bloom
 from dossier_audit.jobs.batch_options import BatchOptions, Evaluate, EventSink, IngestStats
 from schemas.dedup import conflict_rejection
 from schemas.events import END_TYPES, AnyEvent, event_sort_key
+from schemas.lines import MAX_LINE_BYTES, parse_line, skip_bom
 from schemas.timerange import in_range
-from schemas.validation import Rejection, parse_event
+from schemas.validation import Rejection
 
 
 def _shard_of(dossier_id: str, workers: int) -> int:
@@ -61,15 +62,23 @@ def _route(raw: bytes) -> tuple[str, str, datetime, str] | None:
     The fast path decodes only those fields; a line it cannot read is fully validated instead, so a valid
     event in an unusual spelling is still routed, and anything else is left for shard 0 to reject. A time
     outside the supported years is such a line too: it is rejected anyway, and must not move the watermark.
+    An over-long line is not decoded at all, and a line nested too deep for msgspec (``RecursionError``)
+    is left to the validator, which rejects it with its reason.
     """
+    if len(raw) > MAX_LINE_BYTES:
+        return _route_parsed(raw)  # rejected unread, unless only its line ending is over the cap
     try:
         r = _decode_routing(raw)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
         pass
     else:
         if r.occurred_at.tzinfo is not None and in_range(r.occurred_at):
             return r.dossier_id, r.event_id, r.occurred_at, r.type if isinstance(r.type, str) else ""
-    parsed = parse_event(raw)
+    return _route_parsed(raw)
+
+
+def _route_parsed(raw: bytes) -> tuple[str, str, datetime, str] | None:
+    parsed = parse_line(raw)
     if isinstance(parsed, Rejection):
         return None
     return parsed.dossier_id, parsed.event_id, parsed.occurred_at, parsed.type.value
@@ -110,7 +119,7 @@ class Shard:
         for versions in copies.values():
             if len(versions) == 1:  # the common case: one copy of the event
                 line_no, raw = versions[0]
-                parsed = parse_event(raw, line_no=line_no)
+                parsed = parse_line(raw, line_no=line_no)
                 if isinstance(parsed, Rejection):
                     if rejections is not None:
                         self._reject(parsed, rejections)
@@ -126,7 +135,7 @@ class Shard:
                 if first is not None and raw == first_raw:
                     stats.duplicates += 1
                     continue
-                parsed = parse_event(raw, line_no=line_no)
+                parsed = parse_line(raw, line_no=line_no)
                 if isinstance(parsed, Rejection):
                     if rejections is not None:
                         self._reject(parsed, rejections)
@@ -182,6 +191,7 @@ class Shard:
         workers, shard = self.workers, self.shard
 
         with open(path, "rb") as fh:
+            skip_bom(fh)  # a BOM at the start of the file only; elsewhere it is an error in the line
             line_no = 0
             for line_no, raw in enumerate(fh, 1):
                 if progress is not None and line_no & 0xFFFF == 0:
@@ -191,7 +201,7 @@ class Shard:
                     if not raw.strip():
                         continue  # blank lines are ignored, not rejected
                     if self.shard == 0:  # unroutable lines belong to shard 0, which explains why
-                        parsed = parse_event(raw, line_no=line_no)
+                        parsed = parse_line(raw, line_no=line_no)
                         if isinstance(parsed, Rejection):
                             self._reject(parsed, rejections)
                     continue
@@ -274,6 +284,7 @@ class Shard:
         winners: dict[str, AnyEvent] = {}  # first valid version of each suspect id, in any dossier
         collected: dict[str, dict[str, list[tuple[int, bytes]]]] = {d: {} for d in redo}
         with open(path, "rb") as fh:
+            skip_bom(fh)
             for line_no, raw in enumerate(fh, 1):
                 routed = _route(raw) if raw.strip() else None
                 if routed is None:
@@ -285,7 +296,7 @@ class Shard:
                     if target is not None:
                         target.setdefault(event_id, []).append((line_no, raw))
                     continue
-                parsed = parse_event(raw, line_no=line_no)
+                parsed = parse_line(raw, line_no=line_no)
                 mine = self.mine(dossier_id)
                 if isinstance(parsed, Rejection):
                     if mine and line_no >= flagged_at:

@@ -1,0 +1,211 @@
+"""Issue 13, item 1: any readable stream gives the file's answer, through the real command line.
+
+A pipe (``-`` and ``/dev/stdin``), process substitution (``<(cat FILE)``) and a FIFO fed by a writer thread
+are given to ``validate``, ``audit``, ``metrics``, ``warehouse load`` and ``ingest`` with three batch
+workers (``DOSSIER_AUDIT_BATCH_WORKERS``; on its own the engine takes one per core, at most four, whatever
+the size) and a file of a few MB, far more than a pipe's buffer: workers reading one pipe used to split its
+lines between them (different counts each run, exit 0), and a FIFO hung. The temporary copy is gone after.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from dossier_audit.cli import app
+from schemas.limits import BOM
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = ROOT.parent / "shared" / "contract"
+AS_OF = "2025-09-01T00:00:00+07:00"
+#: Figures of ``warehouse load`` that depend on the content only (not on timing, run ids or the source).
+LOAD_KEYS = ("lines", "valid", "duplicates", "rejected", "rejected_by_reason", "dossiers", "rejected_written",
+             "dossiers_folded", "violations_open", "violations_retracted")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def events(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A simulated province (about 8,000 lines, 2 MB) with the contract's examples and invalid lines."""
+    folder = tmp_path_factory.mktemp("streams")
+    simulated = folder / "sim.jsonl"
+    result = CliRunner().invoke(
+        app, ["simulate", "--out", str(simulated), "--dossiers", "1500", "--seed", "5"]
+    )
+    assert result.exit_code == 0, result.stderr
+    path = folder / "events.jsonl"
+    contract = (CONTRACT / "examples.jsonl").read_bytes() + (CONTRACT / "invalid.jsonl").read_bytes()
+    path.write_bytes(simulated.read_bytes() + contract)
+    assert path.stat().st_size > 1_000_000
+    return path
+
+
+@pytest.fixture
+def spool_dir(tmp_path: Path) -> Iterator[Path]:
+    """TMPDIR of the command: empty again after it, whatever it spooled."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    yield folder
+    assert list(folder.iterdir()) == []
+
+
+def command(
+    args: list[str], tmpdir: Path, *, stdin: Any = None, shell: bool = False
+) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "DOSSIER_AUDIT_BATCH_WORKERS": "3", "TMPDIR": str(tmpdir),
+           "DOSSIER_AUDIT_PSEUDONYM_KEY": "s" * 32}  # fmt: skip
+    argv = [sys.executable, "-m", "dossier_audit", *args]
+    if shell:  # process substitution is bash's: ``<(cat FILE)`` becomes a /dev/fd/N pipe
+        argv = ["bash", "-c", " ".join(argv)]
+    return subprocess.run(argv, input=stdin, capture_output=True, cwd=ROOT, env=env, timeout=180, check=False)
+
+
+def json_out(result: subprocess.CompletedProcess[bytes]) -> Any:
+    assert b"Traceback" not in result.stderr, result.stderr.decode()
+    return orjson.loads(result.stdout.splitlines()[0])
+
+
+def through_fifo(tmp_path: Path, data: bytes, run: Callable[[Path], Any]) -> Any:
+    """``run(fifo)`` while a thread writes ``data`` into a FIFO; the writer must never lose its reader."""
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    failures: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with open(fifo, "wb") as fh:
+                fh.write(data)
+        except BaseException as exc:  # a BrokenPipeError means the command opened the FIFO twice
+            failures.append(exc)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        return run(fifo)
+    finally:
+        if thread.is_alive():  # the command failed before reading: release the writer
+            with open(fifo, "rb") as fh:
+                fh.read()
+        thread.join(10)
+        assert failures == []
+
+
+STREAMS = ["dash", "dev-stdin", "process-substitution", "fifo"]
+
+
+def run_on_stream(kind: str, args: list[str], events: Path, tmp_path: Path, spool: Path) -> Any:
+    """The command ``args`` (FILE written as ``{}``) reading ``events`` through a stream of ``kind``."""
+    data = events.read_bytes()
+
+    def with_file(name: str, **kw: Any) -> Any:
+        return command([name if a == "{}" else a for a in args], spool, **kw)
+
+    if kind == "dash":
+        return with_file("-", stdin=data)
+    if kind == "dev-stdin":
+        return with_file("/dev/stdin", stdin=data)
+    if kind == "process-substitution":
+        return with_file(f"<(cat {events})", shell=True)
+    return through_fifo(tmp_path, data, lambda fifo: with_file(str(fifo)))
+
+
+@pytest.fixture(scope="module")
+def validated(events: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """What ``validate FILE --json`` answers (exit 1: the contract's invalid lines are in the file)."""
+    expected = command(["validate", str(events), "--json"], tmp_path_factory.mktemp("tmp"))
+    assert expected.returncode == 1
+    return json_out(expected)
+
+
+@pytest.mark.parametrize("kind", STREAMS)
+def test_validate_gives_the_files_answer_on_any_stream(
+    kind: str, events: Path, validated: Any, tmp_path: Path, spool_dir: Path
+) -> None:
+    got = run_on_stream(kind, ["validate", "{}", "--json"], events, tmp_path, spool_dir)
+    assert (got.returncode, json_out(got)) == (1, validated)
+
+
+def test_audit_and_metrics_give_the_files_answer_from_a_pipe(events: Path, tmp_path: Path, spool_dir: Path):
+    audit = ["audit", "{}", "--as-of", AS_OF, "--json"]
+    from_file = command([str(events) if a == "{}" else a for a in audit], spool_dir)
+    from_pipe = run_on_stream("dash", audit, events, tmp_path, spool_dir)
+    assert sorted(from_pipe.stdout.splitlines()) == sorted(from_file.stdout.splitlines()) != []
+    assert b"Traceback" not in from_pipe.stderr
+
+    metrics = ["metrics", "--from", "2025-06-09", "--to", "2025-09-01", "{}", "--json"]
+    from_file = command([str(events) if a == "{}" else a for a in metrics], spool_dir)
+    from_fifo = run_on_stream("fifo", metrics, events, tmp_path, spool_dir)
+    assert json_out(from_fifo) == json_out(from_file)
+
+
+def test_warehouse_load_from_stdin_stores_what_the_file_stores(events: Path, tmp_path: Path, spool_dir: Path):
+    def load(kind: str | None, name: str) -> dict[str, Any]:
+        args = ["warehouse", "load", "{}", "--warehouse", f"chdb://{tmp_path}/{name}", "--as-of", AS_OF]
+        if kind is None:
+            result = command([str(events) if a == "{}" else a for a in args], spool_dir)
+        else:
+            result = run_on_stream(kind, args, events, tmp_path, spool_dir)
+        assert result.returncode == 0, result.stderr.decode()
+        found = json_out(result)
+        return {key: found[key] for key in LOAD_KEYS}
+
+    assert load("dash", "piped") == load(None, "filed")
+
+
+def test_ingest_reads_a_fifo_once(events: Path, tmp_path: Path, spool_dir: Path):
+    from streams.broker import EmbeddedBroker
+
+    with EmbeddedBroker(log_file=tmp_path / "broker.log") as broker:
+        args = ["ingest", "{}", "--bootstrap-servers", broker.bootstrap_servers]
+        from_file = json_out(command([str(events) if a == "{}" else a for a in args], spool_dir))
+        from_fifo = json_out(run_on_stream("fifo", args, events, tmp_path, spool_dir))
+    for key in ("lines", "produced", "rejected", "rejected_by_reason"):
+        assert from_fifo[key] == from_file[key], key
+    assert from_fifo["source"] == str(tmp_path / "events.fifo")
+
+
+def test_a_bom_at_the_start_of_stdin_is_not_a_rejection(spool_dir: Path):
+    examples = (CONTRACT / "examples.jsonl").read_bytes()
+    result = command(["validate", "-", "--json"], spool_dir, stdin=BOM + examples)
+    assert result.returncode == 0 and json_out(result)["valid"] == len(examples.splitlines())
+
+
+@pytest.mark.parametrize("command_args", [["validate"], ["audit", "--as-of", AS_OF], ["warehouse", "load"]])
+def test_a_missing_file_or_a_directory_is_one_line_and_exit_2(
+    command_args: list[str], tmp_path: Path
+) -> None:
+    extra = ["--warehouse", f"chdb://{tmp_path}/wh"] if command_args[0] == "warehouse" else []
+    for target, words in [(tmp_path / "nope.jsonl", "no such file"), (tmp_path, "it is a directory")]:
+        result = CliRunner().invoke(app, [*command_args, str(target), *extra])
+        assert result.exit_code == 2 and words in result.stderr, result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_batch_engine_refuses_a_stream(tmp_path: Path):
+    """A library caller passing a pipe gets an error, not silently lost lines."""
+    from dossier_audit.jobs.batch_engine import BatchEngine
+
+    fifo = tmp_path / "f"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="not a regular file"):
+        list(BatchEngine(None).run(fifo))
+
+
+def test_the_source_recorded_for_each_kind_of_input(events: Path, tmp_path: Path) -> None:
+    from dossier_audit.cli.inputs import source_of
+
+    fifo = tmp_path / "f"
+    os.mkfifo(fifo)
+    assert source_of(Path("-")) == "stdin"
+    assert source_of(fifo) == str(fifo)  # never opened: opening a FIFO would wait for a writer
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(events)
+    assert source_of(link) == str(events.resolve())
