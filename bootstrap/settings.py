@@ -1,17 +1,26 @@
 """The platform's configuration: one typed, frozen settings object.
 
 Read from environment variables prefixed ``DOSSIER_AUDIT_`` (and an optional ``.env``-style file) only
-when :func:`load_settings` is called — never at import time.
+when :func:`load_settings` is called — never at import time. A value it cannot use is a one-line
+:class:`SettingsError` naming the variable and what it accepts (the CLI prints it and exits 2).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
-from pydantic import Field, SecretStr, model_validator
+import pydantic_settings
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
+#: (Kafka's clients default to 9092).
+_HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
 
 
 class Settings(BaseSettings):
@@ -48,7 +57,7 @@ class Settings(BaseSettings):
         "61/2018 Art. 19(4)).",
     )
     batch_lateness_days: int = Field(
-        default=2, ge=0, description="Batch engine: days an ended dossier waits."
+        default=2, ge=0, le=3650, description="Batch engine: days an ended dossier waits."
     )
     batch_workers: int | None = Field(
         default=None, ge=1, description="Batch engine processes (default: cores)."
@@ -100,18 +109,42 @@ class Settings(BaseSettings):
     allowed_lateness_seconds: int = Field(
         default=3600,
         ge=0,
+        le=315_360_000,
         description="Detector: the watermark trails the highest event time seen by this much.",
     )
     sink_batch_size: int = Field(default=5000, ge=1, description="Sink: events per warehouse write.")
-    sink_batch_seconds: float = Field(default=1.0, gt=0, description="Sink: longest wait to fill a batch.")
+    sink_batch_seconds: float = Field(
+        default=1.0, gt=0, le=3600, description="Sink: longest wait to fill a batch."
+    )
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="Prometheus metrics HTTP port (unset: no endpoint)."
     )
 
+    @field_validator("bootstrap_servers")
+    @classmethod
+    def _servers_are_host_port(cls, value: str | None) -> str | None:
+        """Checked here, not by the Kafka client: kafka-python raises a bare ValueError (a traceback) for
+        ``host:notaport`` or ``[::1``, and waits out its whole timeout for ``host:99999``."""
+        if value is None or not value.strip():
+            return value
+        entries = [s.strip() for s in value.split(",") if s.strip()]
+        if not entries:
+            raise ValueError("must be host:port[,host:port]")
+        for n, entry in enumerate(entries, 1):
+            match = _HOST_PORT.match(entry)
+            if match is None or (match[1] is not None and not 1 <= int(match[1]) <= 65535):
+                raise ValueError(
+                    f"must be host:port[,host:port] with ports from 1 to 65535; server {n} is not"
+                )
+        return value
+
     @model_validator(mode="after")
     def _clock_needs_rulebook_2(self) -> Settings:
         if self.rulebook_version == "1" and self.supplement_clock != "pause":
-            raise ValueError("supplement_clock=restart needs rulebook_version=2 (rulebook 1 only pauses)")
+            raise ValueError(
+                "supplement_clock=restart needs rulebook_version=2 (rulebook 1 only pauses): set "
+                "DOSSIER_AUDIT_RULEBOOK_VERSION=2 or DOSSIER_AUDIT_SUPPLEMENT_CLOCK=pause"
+            )
         return self
 
     @property
@@ -124,6 +157,75 @@ class Settings(BaseSettings):
         if self.pseudonym_key is None:
             return secrets.token_bytes(32), True
         return self.pseudonym_key.get_secret_value().encode(), False
+
+
+class SettingsError(ValueError):
+    """A setting the platform cannot use, said in one line that names its variable and what it accepts.
+
+    Raised instead of pydantic's ``ValidationError``, whose text spans lines and echoes ``input_value``:
+    the value of a secret (a key, a password, a warehouse URL with its password) must never be printed.
+    """
+
+
+#: Fields whose values are never quoted in a message: secrets, and the warehouse URL (it holds a password).
+SECRET_FIELDS = frozenset({"pseudonym_key", "sasl_password", "warehouse"})
+#: Fields never quoted either: a password typed into them by mistake (``user:pw@host:9092``) stays unseen.
+_UNQUOTED_FIELDS = SECRET_FIELDS | {"bootstrap_servers", "sasl_username"}
+#: The command-line option of an overridable field, where it is not the field's name with dashes.
+_OPTIONS = {"partitions": "--topic-partitions", "allowed_lateness_seconds": "--allowed-lateness",
+            "reports_dir": "--reports"}  # fmt: skip
+_ALTERNATION = re.compile(r"^\^\(([\w|-]+)\)\$$")
+
+
+def variable_of(field: str) -> str:
+    """The environment variable of a settings field."""
+    return f"DOSSIER_AUDIT_{field.upper()}"
+
+
+def accepted_values(info: FieldInfo) -> str | None:
+    """What a field accepts, in words (``one of 1, 2``, ``an integer ≥ 1``, ``true or false``), if simple."""
+    annotation = info.annotation
+    choices = get_args(annotation) if getattr(annotation, "__origin__", None) is Literal else ()
+    for item in info.metadata:
+        match = _ALTERNATION.match(getattr(item, "pattern", None) or "")
+        if match:
+            choices = tuple(match.group(1).split("|"))
+    if choices:
+        return "one of " + ", ".join(str(c) for c in choices)
+    if annotation is bool:
+        return "true or false"
+    kinds: dict[object, str] = {int: "an integer", float: "a number", int | None: "an integer"}
+    kind = kinds.get(annotation)
+    if kind is None:
+        return None
+    bounds = [
+        f"{symbol} {getattr(item, attr)}"
+        for item in info.metadata
+        for attr, symbol in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
+        if getattr(item, attr, None) is not None
+    ]
+    return " ".join([kind, " and ".join(bounds)]) if bounds else kind
+
+
+def _explain(exc: ValidationError, overrides: Mapping[str, object]) -> str:
+    """One line for every problem pydantic found, naming variables (and the option, for a value given on
+    the command line), quoting no secret."""
+    parts: list[str] = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        info = Settings.model_fields.get(field)
+        if info is None:  # a check across fields: its message names the variables
+            parts.append(str(error["msg"]).removeprefix("Value error, "))
+            continue
+        value = error.get("input")
+        shown = "" if field in _UNQUOTED_FIELDS or not isinstance(value, str) else f"={value[:60]!r}"
+        accepted = accepted_values(info)
+        reason = f"must be {accepted}" if accepted else str(error["msg"]).removeprefix("Value error, ")
+        name = variable_of(field)
+        if field in overrides:
+            name = _OPTIONS.get(field, "--" + field.replace("_", "-")) + f" (or {name})"
+        parts.append(f"{name}{shown}: {reason}")
+    return "bad setting: " + "; ".join(parts)
 
 
 #: The environment variable naming an optional settings file (``NAME=value`` lines, as a ``.env`` file).
@@ -141,7 +243,16 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
     if env_file is None and os.environ.get(CONFIG_FILE_VARIABLE):
         env_file = Path(os.environ[CONFIG_FILE_VARIABLE])
     if env_file is not None and not env_file.is_file():
-        raise ValueError(f"settings file {env_file} does not exist")
+        raise SettingsError(f"settings file {env_file} does not exist")
     clean = {k: v for k, v in overrides.items() if v is not None}
     factory: Any = Settings  # pydantic-settings' init-only arguments are not in the model's signature
-    return cast(Settings, factory(_env_file=env_file, **clean))
+    try:
+        return cast(Settings, factory(_env_file=env_file, **clean))
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc, clean)) from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"cannot read settings file {env_file}: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {env_file}: {exc.strerror or exc}") from None
+    except pydantic_settings.SettingsError as exc:  # names the field and the source, never the value
+        raise SettingsError(f"bad setting: {exc}") from None

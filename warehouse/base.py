@@ -34,6 +34,22 @@ class WarehouseLocked(WarehouseError):
     """An embedded (chdb) warehouse directory is owned by another process."""
 
 
+class WarehouseNotInitialised(WarehouseError):
+    """A reading command found no warehouse at the URL: no chdb directory, no database, or no schema.
+
+    Raised instead of the engine's own error (a missing table, with a page of SQL), and before anything is
+    created: a mistyped URL must not leave a new empty warehouse behind."""
+
+
+def not_initialised(redacted_url: str, why: str) -> WarehouseNotInitialised:
+    """The one wording of "not initialised", with the command that initialises it."""
+    who = "" if redacted_url.startswith("chdb:") else " (as a user allowed to create tables)"
+    return WarehouseNotInitialised(
+        f"the warehouse {redacted_url} is not initialised ({why}); check the URL, or create it with "
+        f"`dossier-audit warehouse init --warehouse {redacted_url}`{who}"
+    )
+
+
 @runtime_checkable
 class Warehouse(Protocol):
     """A ClickHouse database session.
@@ -97,32 +113,84 @@ class WarehouseUrl:
         return f"{self.scheme}://{auth}{self.host}:{self.port}/{self.database}"
 
 
+#: The wire compression methods clickhouse-driver implements (any other name makes it import a module that
+#: does not exist, logging a ModuleNotFoundError traceback before its error).
+COMPRESSION_METHODS = ("lz4", "lz4hc", "zstd")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with everything that could be a password masked, however malformed the URL is.
+
+    Messages about a bad URL quote it, and a mistyped scheme or a missing host must not print the
+    password: so this does not parse. A password sits after the first ``:`` of the userinfo and before the
+    last ``@``; everything between those two is masked (too much for an odd URL, never too little).
+    """
+    at = url.rfind("@")
+    if at < 0:
+        return url
+    scheme_end = url.find("://")
+    start = scheme_end + 3 if 0 <= scheme_end < at else 0
+    colon = url.find(":", start, at)
+    if colon < 0:
+        return url
+    return f"{url[: colon + 1]}***{url[at:]}"
+
+
 def parse_url(url: str) -> WarehouseUrl:
-    """Parse and check a warehouse URL; a bad one raises ``WarehouseError`` saying what is wrong."""
-    parts = urlsplit(url)
+    """Parse and check a warehouse URL; a bad one raises ``WarehouseError`` saying what is wrong.
+
+    Every message quotes the URL through :func:`redact_url`, built before any check runs: a URL is often
+    mistyped, and the message must not print its password.
+    """
+    shown = repr(redact_url(url))
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port could not be cast to integer value as 'x'"
+        raise WarehouseError(f"{shown}: {_url_problem(exc)}") from None
     query = tuple((k, v[-1]) for k, v in parse_qs(parts.query).items())
     options = dict(query)
     if parts.scheme == "chdb":
         path = unquote(parts.netloc + parts.path)
         if not path:
-            raise WarehouseError(f"{url!r}: a chdb URL names a directory, e.g. chdb:///var/lib/dossier-audit")
+            raise WarehouseError(f"{shown}: a chdb URL names a directory, e.g. chdb:///var/lib/dossier-audit")
+        if "\x00" in path:
+            raise WarehouseError(f"{shown}: the directory name holds a NUL character")
         return WarehouseUrl(
             "chdb", path=path, database=options.get("database", DEFAULT_DATABASE), options=query
         )
     if parts.scheme in ("clickhouse", "clickhouses"):
         if not parts.hostname:
-            raise WarehouseError(f"{url!r}: no host; write clickhouse://user:password@host:9000/database")
+            raise WarehouseError(f"{shown}: no host; write clickhouse://user:password@host:9000/database")
+        if any(c.isspace() or not c.isprintable() for c in parts.hostname):
+            raise WarehouseError(f"{shown}: the host name holds a space or a control character")
+        if port == 0:
+            raise WarehouseError(f"{shown}: port 0; a port is a number from 1 to 65535")
+        compression = options.get("compression")
+        if compression is not None and compression not in COMPRESSION_METHODS:
+            choose = ", ".join(COMPRESSION_METHODS)
+            raise WarehouseError(f"{shown}: Unknown compression method {compression!r} (choose {choose})")
         database = parts.path.lstrip("/") or DEFAULT_DATABASE
         default_port = 9440 if parts.scheme == "clickhouses" else 9000
         return WarehouseUrl(
             parts.scheme,
             host=parts.hostname,
-            port=parts.port or default_port,
+            port=port or default_port,
             user=unquote(parts.username or "default"),
             password=unquote(parts.password or ""),
             database=database,
             options=query,
         )
     raise WarehouseError(
-        f"{url!r}: unknown scheme {parts.scheme!r}; use chdb://, clickhouse:// or clickhouses://"
+        f"{shown}: unknown scheme {parts.scheme!r}; use chdb://, clickhouse:// or clickhouses://"
     )
+
+
+def _url_problem(exc: ValueError) -> str:
+    """What ``urlsplit`` found wrong, in the words of the URL's format (its own messages quote no secret)."""
+    text = str(exc)
+    if "Port" in text:
+        return "the port is not a number from 1 to 65535; write host:9000"
+    if "IPv6" in text:
+        return "an unclosed [ in the host; write an IPv6 address as [::1]:9000"
+    return f"not a URL ({text})"

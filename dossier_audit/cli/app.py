@@ -1,18 +1,21 @@
 """The command tree: the root ``dossier-audit`` app and its groups. Commands register themselves on
-these from their concern's module; ``dossier_audit.cli.main`` imports them all."""
+these from their concern's module; ``dossier_audit.cli.main`` imports them all.
+
+Also the CLI's edge for what no command sees: click's usage errors (a missing option, a bad ``--port``)
+and the clickhouse-driver's log records.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer import rich_utils
 
 from bootstrap.settings import CONFIG_FILE_VARIABLE
-from dossier_audit.cli.common import (
-    fail,
-)
+from dossier_audit.cli.common import err, fail, quiet_driver_logs
 
 app = typer.Typer(
     name="dossier-audit",
@@ -36,6 +39,30 @@ worker_app = typer.Typer(help="Stream workers: the warehouse sink and the violat
 app.add_typer(worker_app, name="worker")
 
 
+_rich_format_error = rich_utils.rich_format_error
+
+
+def _format_usage_error(self: Any) -> None:
+    """A usage error off a terminal is one unwrapped ``error:`` line.
+
+    typer draws click's usage errors ("Missing option '--out'", "'x' is not a valid integer") in a rich
+    panel 80 columns wide whatever the output is, so a long path or value in them was split across lines
+    with box borders in between; on a terminal the panel stays. Installed over typer's formatter (typer
+    looks it up on ``typer.rich_utils`` when it reports an error); exit codes are click's (2).
+    """
+    if err.is_terminal:
+        _rich_format_error(self)
+        return
+    if type(self).__name__ == "NoArgsIsHelpError":  # the help was printed: nothing to add
+        return
+    ctx = getattr(self, "ctx", None)
+    where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    err.print(f"error: {self.format_message()}{where}", markup=False, highlight=False, soft_wrap=True)
+
+
+rich_utils.rich_format_error = _format_usage_error
+
+
 @app.callback()
 def _global_options(
     config: Annotated[
@@ -47,6 +74,7 @@ def _global_options(
     ] = None,
 ) -> None:
     """Audit how one-stop departments handle administrative-procedure dossiers."""
+    quiet_driver_logs()
     if config is not None:
         if not config.is_file():
             raise fail(f"cannot read settings file {config}: no such file")

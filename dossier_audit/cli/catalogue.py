@@ -6,11 +6,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
+from rich.markup import escape
 
 from dossier_audit.cli.app import catalogue_app
 from dossier_audit.cli.common import UsageError, err, guarded, readable
-from inspections.files.catalogue import CatalogueError, dump_catalogue, load_catalogue
+from inspections.catalogue import Catalogue
+from inspections.files.catalogue import dump_catalogue, load_catalogue
 from inspections.files.national import import_national
+
+#: What a national list that is JSON but not of the portal's shape makes the importer raise (a list where
+#: an object belongs, a name missing, ``Infinity`` as a weight, nesting deeper than the parser's stack).
+_NOT_THE_SHAPE = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
 
 
 @catalogue_app.command("check")
@@ -21,13 +28,28 @@ def catalogue_check(path: Annotated[Path, typer.Argument(help="Catalogue YAML.")
         readable(path)
         try:
             return load_catalogue(path)
-        except CatalogueError as exc:
-            raise UsageError(str(exc)) from None
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
     cat = guarded(go)
     err.print(
-        f"{path}: ok — {len(cat.procedures)} procedures, {len(cat.units)} units, {len(cat.fields)} fields"
+        f"{escape(str(path))}: ok — {len(cat.procedures)} procedures, {len(cat.units)} units, "
+        f"{len(cat.fields)} fields",
+        highlight=False,
     )
+
+
+def _import_problem(exc: Exception) -> str:
+    """One line for why the national list could not be imported (pydantic's own text spans lines)."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return f"{where}: {first['msg']}" if where else str(first["msg"])
+    if isinstance(exc, KeyError):
+        return f"missing key {exc}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 @catalogue_app.command("import-national")
@@ -38,15 +60,21 @@ def catalogue_import(
 ) -> None:
     """Import the national portal's procedure list (real codes and names) as a catalogue file."""
 
-    def go() -> Any:
+    def go() -> Catalogue:
         readable(procedures)
         if fields is not None:
             readable(fields)
         try:
-            return import_national(procedures, fields)
-        except (ValueError, KeyError) as exc:
-            raise UsageError(f"cannot import {procedures}: {exc}") from None
+            cat = import_national(procedures, fields)
+        except OSError as exc:
+            raise UsageError(f"cannot read {exc.filename or procedures}: {exc.strerror or exc}") from None
+        except _NOT_THE_SHAPE as exc:
+            raise UsageError(f"cannot import {procedures}: {_import_problem(exc)}") from None
+        try:
+            out.write_text(dump_catalogue(cat), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+        return cat
 
     cat = guarded(go)
-    out.write_text(dump_catalogue(cat), encoding="utf-8")
-    err.print(f"wrote {out}: {len(cat.procedures)} procedures")
+    err.print(f"wrote {escape(str(out))}: {len(cat.procedures)} procedures", highlight=False)

@@ -4,30 +4,38 @@ with one line (``guarded``)."""
 
 from __future__ import annotations
 
+import difflib
+import logging
+import re
 import signal
+import struct
 import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
 from bootstrap.platform import Platform
-from bootstrap.settings import Settings, load_settings
+from bootstrap.settings import Settings, SettingsError, load_settings
 from dossier_audit.jobs.batch_engine import IngestStats
 from inspections.audit_error import reported_rules
+from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError
 from inspections.timeunits import VN_TZ
+from inspections.weeks import Week, WeekError
+from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED, in_range
 from schemas.validation import Rejection
 from warehouse import open_warehouse
-from warehouse.base import WarehouseError
+from warehouse.base import WarehouseError, redact_url
 
 #: Human output. Off a terminal (pipes, logs, CI) lines are never wrapped: a wrapped message splits file
 #: paths and breaks whoever reads it (a fresh clone in a long temporary path once failed on exactly that).
@@ -62,36 +70,105 @@ class UsageError(Exception):
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print ``error: message`` and return the exit to raise. The message is text, never markup: it quotes
+    user input (a path, a date), and ``[/]`` in it must neither vanish nor crash the renderer."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
 def guarded(fn: Any) -> Any:
-
+    """Run ``fn``; every error the user can cause becomes one ``error:`` line and exit 2 (the one place)."""
     try:
         return fn()
-    except (UsageError, WarehouseError) as exc:
+    except (UsageError, WarehouseError, SettingsError, CatalogueError) as exc:
         raise fail(str(exc)) from None
 
 
+#: What ``--as-of`` and the other instant options accept, said in every message about one.
+INSTANT_FORMATS = (
+    "a date YYYY-MM-DD (00:00 in Asia/Ho_Chi_Minh) or an RFC 3339 timestamp such as 2025-11-03T09:00:00+07:00"
+)
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: RFC 3339 (a space for the T too, as ``datetime.fromisoformat`` reads), the offset optional here so
+#: that a missing one gets its own hint. ASCII digits only: Python's ``\d`` and ``fromisoformat`` take
+#: other scripts' digits too.
+_TIMESTAMP = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})?$"
+)
+
+
 def parse_instant(text: str) -> datetime:
-    """An RFC 3339 instant with offset, or a date meaning 00:00 of that day in Asia/Ho_Chi_Minh."""
+    """An RFC 3339 instant with offset, or a date meaning 00:00 of that day in Asia/Ho_Chi_Minh, in the
+    supported years (``schemas.timerange``: the working calendar knows no other, so an evaluation time
+    outside them could only give a wrong answer)."""
+    shape = _TIMESTAMP.match(text)
+    if _DATE.match(text) is None and shape is None:
+        raise UsageError(f"{text!r} is not {INSTANT_FORMATS}")
     try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(0), tzinfo=VN_TZ)
-        value = datetime.fromisoformat(text)
+        if shape is None:
+            value = datetime.combine(date.fromisoformat(text), time(0), tzinfo=VN_TZ)
+        else:
+            value = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD) or an RFC 3339 timestamp") from None
+        raise UsageError(f"{text!r} is not a valid date or time (write {INSTANT_FORMATS})") from None
     if value.tzinfo is None:
         raise UsageError(f"{text!r} has no UTC offset; write e.g. {text}+07:00")
+    try:
+        supported = in_range(value)
+    except OverflowError:  # an offset that carries the instant past year 1 or 9999
+        supported = False
+    if not supported:
+        raise UsageError(f"{text!r} is outside {SUPPORTED}")
     return value
 
 
 def parse_date(text: str) -> date:
+    """A day YYYY-MM-DD in the supported years; the first day after them too, so that an exclusive
+    ``--to`` can close a period at the end of the last one."""
+    if _DATE.match(text) is None:
+        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD)")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise UsageError(f"{text!r} is not a valid date (YYYY-MM-DD)") from None
+    if not date(FIRST_YEAR, 1, 1) <= day <= END.date():
+        raise UsageError(
+            f"{text!r} is outside {SUPPORTED}: give a day from {FIRST_YEAR}-01-01 to {LAST_YEAR + 1}-01-01"
+        )
+    return day
+
+
+def simulated_period(start: str, weeks: int) -> tuple[date, date]:
+    """``--start`` and ``--weeks`` as the first day and the day after the last, both in the supported
+    years (a simulated event outside them would be rejected, and ``date`` overflows past 9999)."""
+    first = parse_date(start)
+    if not 1 <= weeks <= (END.date() - first).days // 7:
+        raise UsageError(
+            f"--weeks {weeks}: from {first} the simulated period must be at least one week and end by "
+            f"{END.date()} ({SUPPORTED})"
+        )
+    return first, first + timedelta(weeks=weeks)
+
+
+def parse_week(text: str) -> Week:
+    """An ISO week (``2025-W45``) whose days all fall in the supported years; else a ``WeekError`` (the
+    commands report it as ``--week: ...``). ``Week.parse`` takes any year, and week 9999-W52 overflows
+    ``date`` at its end."""
+    week = Week.parse(text)
+    if not date(FIRST_YEAR, 1, 1) <= week.start <= END.date() - timedelta(days=7):
+        raise WeekError(f"{text!r} is outside {SUPPORTED}")
+    return week
+
+
+def known_unit(catalogue: Catalogue, unit: str | None) -> str | None:
+    """``unit`` when the catalogue knows it (or no unit is given); else a ``UsageError`` with the closest
+    codes. An unknown unit filters everything out, so it would print all-zero figures that look real."""
+    if unit is None or unit in catalogue.units:
+        return unit
+    close = difflib.get_close_matches(unit, list(catalogue.units), n=3, cutoff=0.75)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise UsageError(f"--unit {unit!r} is not a unit of the catalogue{hint}")
 
 
 def readable(path: Path) -> Path:
@@ -116,6 +193,8 @@ def need_file(file: Path | None) -> Path:
 
 
 def platform_for(catalogue: Path | None = None) -> Platform:
+    """The platform of the settings, its catalogue (and calendar override, if one is set) loaded now: a bad
+    file fails here with one line, not later, mid-command, with a traceback."""
     settings: Settings = load_settings(catalogue=catalogue)
     platform = Platform(settings)
     try:
@@ -124,6 +203,15 @@ def platform_for(catalogue: Path | None = None) -> Platform:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot read catalogue {settings.catalogue}: {exc.strerror}") from None
+    override = settings.calendar_override
+    if override is not None:
+        try:
+            _ = platform.calendar
+        except OSError as exc:
+            raise UsageError(f"cannot read calendar override {override}: {exc.strerror}") from None
+        except (ValueError, RecursionError) as exc:  # CalendarDataError, YAML, a day like 2025-02-30
+            problem = " ".join(str(exc).split()) or type(exc).__name__
+            raise UsageError(f"calendar override {override}: {problem}") from None
     return platform
 
 
@@ -132,8 +220,31 @@ def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
     """The warehouse at ``url``; ``create`` makes its database when missing (init and load only: report
     commands may run as a read-only user)."""
 
-    with open_warehouse(url, create_database=create) as wh:
-        yield wh
+    try:
+        with open_warehouse(url, create_database=create) as wh:
+            yield wh
+    except _GARBLED as exc:
+        if not _raised_by_the_driver(exc):
+            raise
+        raise WarehouseError(
+            f"{redact_url(url)}: the server's answer is not ClickHouse's native protocol "
+            f"({type(exc).__name__}); check the host and port"
+        ) from None
+
+
+#: What clickhouse-driver raises, beside its own errors, when a server answers bytes that are not its
+#: protocol (a text in invalid UTF-8, a truncated number): the backend's error handling does not expect
+#: them, so they are caught here, at the edge, and only when the driver raised them.
+_GARBLED = (UnicodeDecodeError, struct.error, EOFError, IndexError)
+
+
+def _raised_by_the_driver(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb.tb_frame
+        tb = tb.tb_next
+    return last is not None and str(last.f_globals.get("__name__", "")).startswith("clickhouse_driver")
 
 
 class Rejections:
@@ -170,7 +281,7 @@ def print_rejected(counts: Counter[str]) -> None:
     table.add_column("reason")
     table.add_column("lines", justify="right")
     for code, count in counts.most_common():
-        table.add_row(code, f"{count:,}")
+        table.add_row(escape(code), f"{count:,}")
     err.print(table)
 
 
@@ -184,7 +295,9 @@ def print_ingest(stats: IngestStats, rejections: Rejections) -> None:
         print_rejected(stats.rejected)
         for r in rejections.samples:
             err.print(
-                f"  line {r.line_no}: [yellow]{r.code}[/] — {r.message}", highlight=False, soft_wrap=True
+                f"  line {r.line_no}: [yellow]{escape(r.code)}[/] — {escape(r.message)}",
+                highlight=False,
+                soft_wrap=True,
             )
 
 
@@ -198,6 +311,33 @@ def print_violation_summary(counts: Counter[str]) -> None:
             table.add_row(rule.rule_id, rule.title_vi, rule.severity.value, f"{n:,}")
     table.add_row("total", "", "", f"{sum(counts.values()):,}", style="bold")
     err.print(table)
+
+
+class _OneLineRecords(logging.Filter):
+    """Drops the traceback from a log record, keeping its one line (see :func:`quiet_driver_logs`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
+def quiet_driver_logs() -> None:
+    """No traceback from clickhouse-driver's logger on stderr.
+
+    The driver logs a warning *with its traceback* for every failed connection attempt (six before our
+    one-line "cannot connect" for an unreachable server) and for an unknown compression method. A
+    handler on its logger strips the traceback from each record before the record propagates, so worker
+    logs (handlers on the root) keep one line per attempt; and being a handler it keeps Python's
+    last-resort handler, which would print record and traceback, quiet in the other commands.
+    Idempotent.
+    """
+    driver = logging.getLogger("clickhouse_driver")
+    if not any(isinstance(f, _OneLineRecords) for h in driver.handlers for f in h.filters):
+        handler = logging.NullHandler()
+        handler.addFilter(_OneLineRecords())
+        driver.addHandler(handler)
 
 
 class StopOnSignal:

@@ -22,15 +22,16 @@ from dossier_audit.cli.common import (
     err,
     file_progress,
     guarded,
+    known_unit,
     need_file,
     parse_date,
     parse_instant,
     platform_for,
     print_ingest,
     print_violation_summary,
-    readable,
     warehouse_session,
 )
+from dossier_audit.cli.inputs import event_file
 from dossier_audit.jobs.batch_engine import IngestStats
 from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
 from dossier_audit.jobs.warehouse import metrics_warehouse
@@ -39,18 +40,18 @@ from warehouse.projection import audit_warehouse
 
 @app.command()
 def validate(
-    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
+    file: Annotated[Path, typer.Argument(help="JSONL events file, or - for standard input.")],
     json_out: JsonFlag = False,
 ) -> None:
     """Count valid, duplicate and rejected events with reasons; exit 1 when any line is rejected."""
 
     def go() -> tuple[IngestStats, Rejections]:
-        path = readable(file)
-        platform = platform_for()
-        rejections = Rejections()
-        progress, tick = file_progress(path)
-        with progress or nullcontext():
-            return validate_file(platform, path, on_rejection=rejections, on_progress=tick), rejections
+        with event_file(file) as path:
+            platform = platform_for()
+            rejections = Rejections()
+            progress, tick = file_progress(path)
+            with progress or nullcontext():
+                return validate_file(platform, path, on_rejection=rejections, on_progress=tick), rejections
 
     stats, rejections = guarded(go)
     if json_out:
@@ -64,7 +65,9 @@ def audit(
     as_of: Annotated[
         str, typer.Option("--as-of", help="Evaluation time (RFC 3339, or a date = 00:00 local).")
     ],
-    file: Annotated[Path | None, typer.Argument(help="JSONL events file (or --warehouse).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="JSONL events file, or - for standard input (or --warehouse).")
+    ] = None,
     warehouse: WarehouseOption = None,
     catalogue: CataloguePath = None,
     json_out: JsonFlag = False,
@@ -77,21 +80,21 @@ def audit(
 
     def go() -> tuple[Counter[str], IngestStats, Rejections]:
         instant = parse_instant(as_of)
-        path = readable(need_file(file))
-        platform = platform_for(catalogue)
-        rejections = Rejections()
-        progress, tick = file_progress(path)
-        counts: Counter[str] = Counter()
-        out = sys.stdout.buffer
-        with progress or nullcontext():
-            run = audit_file(platform, path, instant, on_rejection=rejections, on_progress=tick)
-            for violation in run.violations:
-                counts[violation["rule_id"]] += 1
-                if json_out:
-                    out.write(orjson.dumps(violation))
-                    out.write(b"\n")
-        out.flush()
-        return counts, run.stats, rejections
+        with event_file(need_file(file)) as path:
+            platform = platform_for(catalogue)
+            rejections = Rejections()
+            progress, tick = file_progress(path)
+            counts: Counter[str] = Counter()
+            out = sys.stdout.buffer
+            with progress or nullcontext():
+                run = audit_file(platform, path, instant, on_rejection=rejections, on_progress=tick)
+                for violation in run.violations:
+                    counts[violation["rule_id"]] += 1
+                    if json_out:
+                        out.write(orjson.dumps(violation))
+                        out.write(b"\n")
+            out.flush()
+            return counts, run.stats, rejections
 
     counts, stats, rejections = guarded(go)
     print_ingest(stats, rejections)
@@ -134,7 +137,9 @@ def metrics(
         bool,
         typer.Option("--as-recorded", help="With --by unit: group by the unit codes as received."),
     ] = False,
-    file: Annotated[Path | None, typer.Argument(help="JSONL events file (or --warehouse).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="JSONL events file, or - for standard input (or --warehouse).")
+    ] = None,
     warehouse: WarehouseOption = None,
     catalogue: CataloguePath = None,
     json_out: JsonFlag = False,
@@ -162,16 +167,17 @@ def metrics(
             raise UsageError(f"--to ({to}) must be after --from ({from_})")
         if by is not None and by not in GROUPINGS:
             raise UsageError(f"--by {by!r}: choose one of {', '.join(GROUPINGS)}")
-        path = readable(need_file(file))
-        platform = platform_for(catalogue)
-        rejections = Rejections()
-        progress, tick = file_progress(path)
-        with progress or nullcontext():
-            found = metrics_file(
-                platform, path, start, end, unit=unit, by=by, as_recorded=as_recorded,
-                on_rejection=rejections, on_progress=tick,
-            )  # fmt: skip
-        return found, rejections
+        with event_file(need_file(file)) as path:
+            platform = platform_for(catalogue)
+            known_unit(platform.catalogue, unit)
+            rejections = Rejections()
+            progress, tick = file_progress(path)
+            with progress or nullcontext():
+                found = metrics_file(
+                    platform, path, start, end, unit=unit, by=by, as_recorded=as_recorded,
+                    on_rejection=rejections, on_progress=tick,
+                )  # fmt: skip
+            return found, rejections
 
     found, rejections = guarded(go)
     figures = found.form.to_json_dict()
@@ -215,6 +221,7 @@ def _metrics_warehouse(
         if end <= start:
             raise UsageError(f"--to ({to}) must be after --from ({from_})")
         platform = platform_for(catalogue)
+        known_unit(platform.catalogue, unit)
         with warehouse_session(url) as wh:
             return metrics_warehouse(platform, wh, start, end, unit=unit).to_json_dict()
 

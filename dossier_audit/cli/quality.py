@@ -21,10 +21,11 @@ from dossier_audit.cli.common import (
     err,
     guarded,
     parse_instant,
+    parse_week,
     platform_for,
     warehouse_session,
 )
-from inspections.weeks import Week, WeekError
+from inspections.weeks import WeekError
 
 LANGS = ("vi", "en")
 
@@ -54,7 +55,7 @@ def check(
         if lang not in LANGS:
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         try:
-            scope = Week.parse(week) if week is not None else None
+            scope = parse_week(week) if week is not None else None
         except WeekError as exc:
             raise UsageError(f"--week: {exc}") from None
         instant = parse_instant(now) if now is not None else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,10 +12,11 @@ from dossier_audit.cli.common import (
     UsageError,
     err,
     guarded,
-    parse_date,
+    simulated_period,
 )
 from dossier_audit.simulator import SimulationConfig, default_violation_rates
 from dossier_audit.simulator import simulate as run_simulation
+from inspections.calendar import CalendarRangeError
 
 
 @app.command()
@@ -40,8 +40,8 @@ def simulate(
     def go() -> Any:
         kwargs: dict[str, Any] = {"seed": seed, "dossiers": dossiers}
         if start is not None:
-            first = parse_date(start)
-            kwargs |= {"start": first, "end": first + timedelta(weeks=weeks)}
+            first, end = simulated_period(start, weeks)
+            kwargs |= {"start": first, "end": end}
         rates = dict(default_violation_rates(0.02 if rate is None else rate))
         for item in rule_rate or []:
             rule_id, sep, value = item.partition("=")
@@ -67,6 +67,8 @@ def simulate(
             return run_simulation(config, out, truth_path), truth_path
         except OSError as exc:
             raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
+        except CalendarRangeError as exc:  # the simulator's clock runs weeks past the period
+            raise UsageError(f"--start {start} --weeks {weeks}: {exc}") from None
 
     summary, truth_path = guarded(go)
     err.print(f"wrote {out} and {truth_path}: {summary}", highlight=False)

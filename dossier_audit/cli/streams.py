@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,12 +25,13 @@ from dossier_audit.cli.common import (
     fail,
     file_progress,
     guarded,
+    known_unit,
     platform_for,
     print_rejected,
     print_violation_summary,
-    readable,
     warehouse_session,
 )
+from dossier_audit.cli.inputs import event_stream
 from inspections.audit_error import reported_rules
 from streams.broker import BrokerError, EmbeddedBroker, answers
 
@@ -77,18 +77,6 @@ def broker(
         raise typer.Exit(code)
 
 
-def _lines(file: Path) -> tuple[Iterator[bytes], str, Path | None]:
-    if str(file) == "-":
-        return iter(sys.stdin.buffer), "stdin", None
-    path = readable(file)
-    return _file_lines(path), str(path.resolve()), path
-
-
-def _file_lines(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        yield from fh
-
-
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(help="JSONL events file, or - for standard input.")],
@@ -111,32 +99,33 @@ def ingest(
             raise UsageError(
                 "no Kafka: pass --bootstrap-servers HOST:PORT (e.g. from `dossier-audit broker`)"
             )
-        lines, source, path = _lines(file)
-        platform = platform_for()
-        if settings.pseudonym_key is None:
-            err.print(
-                "[yellow]warning:[/] DOSSIER_AUDIT_PSEUDONYM_KEY is not set: applicants get pseudonyms of a "
-                "one-off key that later runs cannot reproduce",
-                highlight=False,
-            )
-        progress, tick = file_progress(path) if path is not None else (None, None)
-        seen = 0
+        # Read once, as it comes: a pipe or FIFO needs no copy here (the batch commands spool one).
+        with event_stream(file) as stream:
+            platform = platform_for()
+            if settings.pseudonym_key is None:
+                err.print(
+                    "[yellow]warning:[/] DOSSIER_AUDIT_PSEUDONYM_KEY is not set: applicants get "
+                    "pseudonyms of a one-off key that later runs cannot reproduce",
+                    highlight=False,
+                )
+            progress, tick = file_progress(stream.path) if stream.path is not None else (None, None)
+            seen = 0
 
-        def on_line(read: int) -> None:
-            nonlocal seen
-            seen += 1
-            if seen & 0x3FFF == 0 and tick is not None:
-                tick(read)
+            def on_line(read: int) -> None:
+                nonlocal seen
+                seen += 1
+                if seen & 0x3FFF == 0 and tick is not None:
+                    tick(read)
 
-        with progress or nullcontext():
-            try:
-                return ingest_lines(
-                    kafka_config(settings), topics_of(settings), lines, source,
-                    pseudonymiser=platform.pseudonymiser,
-                    on_line=on_line if tick is not None else None,
-                )  # fmt: skip
-            except IngestError as exc:
-                raise fail(str(exc), 1) from None
+            with progress or nullcontext():
+                try:
+                    return ingest_lines(
+                        kafka_config(settings), topics_of(settings), stream.lines, stream.source,
+                        pseudonymiser=platform.pseudonymiser,
+                        on_line=on_line if tick is not None else None,
+                    )  # fmt: skip
+                except IngestError as exc:
+                    raise fail(str(exc), 1) from None
 
     report = guarded(go)
     sys.stdout.write(orjson.dumps(report.to_json_dict()).decode() + "\n")
@@ -170,7 +159,8 @@ def violations(
         known = {r.rule_id for r in reported_rules()}
         if rule is not None and rule not in known:
             raise UsageError(f"--rule {rule!r}: unknown rule; choose one of {', '.join(sorted(known))}")
-        units = platform_for(catalogue).catalogue.unit_scope(unit)
+        cat = platform_for(catalogue).catalogue
+        units = cat.unit_scope(known_unit(cat, unit))
         with warehouse_session(warehouse) as wh:
             return stored_violations(wh, units=units, rule=rule, include_retracted=all_)
 

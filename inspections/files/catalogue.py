@@ -1,13 +1,14 @@
-"""Reading and writing catalogue YAML files (format: ``docs/catalogue-format.md``).
+"""Reading catalogue YAML files (format: ``docs/catalogue-format.md``); writing them is
+``catalogue_dump``'s, re-exported here.
 
 A bad file is rejected with a :class:`CatalogueError` listing every problem found, each located at
-the line and column of the offending YAML node.
+the line and column of the offending YAML node; whatever the bytes, loading gives a catalogue or that
+error, never another exception (``catalogue_yaml`` turns the text into nodes and data under that rule).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -24,7 +25,8 @@ from inspections.catalogue import (
     ProcedureField,
     Unit,
 )
-from inspections.timeunits import ProcessingTime, TimeUnit
+from inspections.files.catalogue_dump import dump_catalogue, write_catalogue
+from inspections.files.catalogue_yaml import CatalogueError, Problem, decode, duplicate_keys, parse_yaml
 
 __all__ = [
     "CatalogueError",
@@ -36,46 +38,9 @@ __all__ = [
     "write_catalogue",
 ]
 
-# The C implementations are several times faster; fall back to pure Python where libyaml is missing.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    """Never writes anchors and aliases: shared date objects would otherwise become `&id001`."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 _SECTIONS = ("catalogue", "fields", "units", "procedures")
 _Loc = tuple[str | int, ...]
 _M = TypeVar("_M", bound=BaseModel)
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One problem in a catalogue file, at a 1-based line and column."""
-
-    source: str
-    line: int
-    column: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
-
-
-class CatalogueError(ValueError):
-    """A catalogue file was rejected; ``problems`` lists every problem found, in file order."""
-
-    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
-        self.source = source
-        self.problems = tuple(sorted(problems, key=lambda p: (p.line, p.column)))
-        lines = "\n".join(str(p) for p in self.problems)
-        super().__init__(f"{source}: {len(self.problems)} problem(s) in catalogue\n{lines}")
 
 
 def _format_loc(loc: _Loc) -> str:
@@ -149,47 +114,6 @@ def _validate(model: type[_M], data: Any, loc: _Loc, report: _Report) -> _M | No
             sub = tuple(p for p in err["loc"] if isinstance(p, str | int))
             report.add(loc + sub, _pydantic_message(err), at_key=err["type"] == "extra_forbidden")
         return None
-
-
-def _duplicate_keys(node: yaml.Node | None, source: str) -> Iterator[Problem]:
-    """PyYAML silently keeps the last of repeated mapping keys; a catalogue file must not repeat any."""
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for k, v in current.value:
-                if isinstance(k, yaml.ScalarNode):
-                    if k.value in seen:
-                        yield Problem(
-                            source,
-                            k.start_mark.line + 1,
-                            k.start_mark.column + 1,
-                            "",
-                            f"duplicate key {k.value!r} (first at line {seen[k.value]})",
-                        )
-                    else:
-                        seen[k.value] = k.start_mark.line + 1
-                stack.append(v)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-
-
-def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        message = " ".join(str(m) for m in (exc.context, exc.problem) if m)
-        raise CatalogueError(source, [Problem(source, line, col, "", f"YAML syntax: {message}")]) from None
-    except yaml.YAMLError as exc:
-        raise CatalogueError(source, [Problem(source, 1, 1, "", f"YAML: {exc}")]) from None
-    finally:
-        loader.dispose()
-    return node, data
 
 
 def _section(data: Mapping[str, Any], key: str, report: _Report) -> list[Any]:
@@ -327,9 +251,9 @@ def loads_catalogue(text: str, source_name: str = "<catalogue>", base: Catalogue
     ``base``: a catalogue this file will be merged over; its units and fields count as known when
     checking references (the result holds only this file's content).
     """
-    node, data = _parse_yaml(text, source_name)
+    node, data = parse_yaml(text, source_name)
     report = _Report(source_name, node)
-    report.problems.extend(_duplicate_keys(node, source_name))
+    report.problems.extend(duplicate_keys(node, source_name))
     catalogue = _build(data, report, base)
     if report.problems or catalogue is None:
         raise CatalogueError(source_name, report.problems)
@@ -338,72 +262,7 @@ def loads_catalogue(text: str, source_name: str = "<catalogue>", base: Catalogue
 
 def load_catalogue(path: str | Path, base: Catalogue | None = None) -> Catalogue:
     """Read and validate a catalogue YAML file (see :func:`loads_catalogue`)."""
-    return loads_catalogue(Path(path).read_text(encoding="utf-8"), str(path), base)
-
-
-def _time_text(t: ProcessingTime) -> str:
-    if t.unit is TimeUnit.NONE:
-        return "none"
-    return f"{t.amount:g} {t.unit.value}"
-
-
-def _unit_dict(u: Unit) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": u.code, "name": u.name, "level": u.level.value}
-    if u.parent is not None:
-        out["parent"] = u.parent
-    out["valid_from"] = u.valid_from
-    if u.valid_to is not None:
-        out["valid_to"] = u.valid_to
-    if u.successor is not None:
-        out["successor"] = u.successor
-    return out
-
-
-def _procedure_dict(p: Procedure) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "code": p.code,
-        "name": p.name,
-        "field": p.field,
-        "max_time": _time_text(p.max_time),
-    }
-    if p.financial_obligation:
-        out["financial_obligation"] = True
-    if p.weight is not None:
-        out["weight"] = p.weight
-    if p.source:
-        out["source"] = p.source
-    out["components"] = [
-        {"code": c.code, "name": c.name, **({} if c.mandatory else {"mandatory": False})}
-        for c in p.components
-    ]
-    pubs = []
-    for pub in p.publications:
-        d: dict[str, Any] = {"unit": pub.unit} if pub.unit is not None else {"level": str(pub.level)}
-        d["valid_from"] = pub.valid_from
-        if pub.valid_to is not None:
-            d["valid_to"] = pub.valid_to
-        pubs.append(d)
-    out["publications"] = pubs
-    return out
-
-
-def dump_catalogue(catalogue: Catalogue) -> str:
-    """The catalogue as YAML text that :func:`loads_catalogue` reads back to an equal catalogue."""
-    doc = {
-        "catalogue": catalogue.meta.model_dump(mode="json"),
-        "fields": [f.model_dump() for f in catalogue.fields.values()],
-        "units": [_unit_dict(u) for u in catalogue.units.values()],
-        "procedures": [_procedure_dict(p) for p in catalogue.procedures.values()],
-    }
-    text: str = yaml.dump(
-        doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110, default_flow_style=False
-    )
-    return text
-
-
-def write_catalogue(catalogue: Catalogue, path: str | Path) -> None:
-    """Write the catalogue as YAML to ``path`` (UTF-8)."""
-    Path(path).write_text(dump_catalogue(catalogue), encoding="utf-8")
+    return loads_catalogue(decode(Path(path).read_bytes(), str(path)), str(path), base)
 
 
 @cache

@@ -1,0 +1,336 @@
+"""Bad input is one ``error:`` line and exit 2, never a traceback (issue 13, items 9, 12 and 13).
+
+Each case below printed a traceback, a wrong hint, all-zero figures or a message split over lines before.
+In-process (typer's ``CliRunner``) where that shows the behaviour; in a real process where what matters
+is what reaches a real stderr (logging's last-resort handler, the width of a pipe).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from dossier_audit.cli import app
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
+SAMPLE = resources.files("inspections").joinpath("data", "sample_province.yaml").read_text(encoding="utf-8")
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def one_error_line(result: Result) -> str:
+    """The run exited 2 with exactly one line on stderr, an ``error:`` line, and no traceback."""
+    assert result.exit_code == 2, (result.exit_code, result.stderr, result.exception)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process, its stderr a pipe (as under CI, cron or a log collector)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dossier_audit", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def events(tmp_path: Path) -> Path:
+    path = tmp_path / "events.jsonl"
+    path.write_text("")
+    return path
+
+
+# -- dates and instants (item 9) ----------------------------------------------------------------------------
+def test_an_instant_outside_the_supported_years_is_one_line(events: Path) -> None:
+    line = one_error_line(cli("audit", str(events), "--as-of", "9999-12-31"))
+    assert "outside the supported years 2000–2050" in line
+    one_error_line(cli("audit", str(events), "--as-of", "9999-12-31T23:59:59-14:00"))
+    one_error_line(cli("audit", str(events), "--as-of", "0001-01-01T00:00:00+14:00"))
+
+
+def test_a_period_outside_the_supported_years_is_one_line(events: Path) -> None:
+    line = one_error_line(cli("metrics", str(events), "--from", "0001-01-01", "--to", "9999-12-31"))
+    assert "'0001-01-01' is outside the supported years" in line
+    # The last supported period still works: --to is exclusive.
+    assert cli("metrics", str(events), "--from", "2050-12-01", "--to", "2051-01-01").exit_code == 0
+
+
+def test_an_iso_week_as_an_instant_gets_the_accepted_formats_as_its_hint(events: Path) -> None:
+    line = one_error_line(cli("audit", str(events), "--as-of", "2025-W45"))
+    assert "2025-W45+07:00" not in line
+    assert "YYYY-MM-DD" in line and "2025-11-03T09:00:00+07:00" in line
+    # A timestamp without its offset still gets the offset hint.
+    assert "write e.g. 2025-11-03T09:00+07:00" in one_error_line(
+        cli("audit", str(events), "--as-of", "2025-11-03T09:00")
+    )
+
+
+def test_a_week_outside_the_supported_years_is_one_line() -> None:
+    line = one_error_line(cli("report", "--warehouse", "chdb:///nonexistent", "--week", "9999-W52"))
+    assert "--week" in line and "outside the supported years" in line
+
+
+def test_markup_in_an_argument_is_printed_as_given(events: Path) -> None:
+    assert "'[/]'" in one_error_line(cli("audit", str(events), "--as-of", "[/]"))
+    assert "'[bold]x'" in one_error_line(cli("audit", str(events), "--as-of", "[bold]x"))
+
+
+def test_a_simulated_period_past_the_calendar_is_one_line(tmp_path: Path) -> None:
+    out = str(tmp_path / "e.jsonl")
+    one_error_line(cli("simulate", "--out", out, "--start", "9999-12-01", "--weeks", "1"))
+    one_error_line(cli("simulate", "--out", out, "--start", "2050-12-01", "--weeks", "1"))
+    one_error_line(cli("simulate", "--out", out, "--start", "2025-01-06", "--weeks", "100000000"))
+
+
+# -- catalogue files (item 9) -------------------------------------------------------------------------------
+def test_an_impossible_date_in_a_catalogue_gives_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(SAMPLE.replace("valid_from: 2020-01-01", "valid_from: 2025-02-30", 1), encoding="utf-8")
+    line = SAMPLE[: SAMPLE.index("valid_from: 2020-01-01")].count("\n") + 1
+    result = cli("catalogue", "check", str(path))
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert f"{path}:{line}:" in result.stderr
+
+
+def test_a_catalogue_that_is_not_utf8_gives_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    data = SAMPLE.encode()
+    cut = data.index(b"units:")
+    path.write_bytes(data[:cut] + b"\xff\xfe" + data[cut:])
+    result = cli("catalogue", "check", str(path))
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    line = data[:cut].count(b"\n") + 1
+    assert f"{path}:{line}:1: not UTF-8 text" in result.stderr
+
+
+def test_a_bad_calendar_override_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "calendar.yaml"
+    bad.write_text("year: 2025\nholidays:\n- date: 2025-02-30\n", encoding="utf-8")
+    for override in (bad, tmp_path / "missing.yaml"):
+        line = one_error_line(
+            cli(
+                "audit",
+                str(EXAMPLES),
+                "--as-of",
+                "2025-11-20",
+                env={"DOSSIER_AUDIT_CALENDAR_OVERRIDE": str(override)},
+            )
+        )
+        assert str(override) in line
+
+
+# -- settings (item 9) --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("DOSSIER_AUDIT_RULEBOOK_VERSION", "7", "must be one of 1, 2"),
+        ("DOSSIER_AUDIT_LANG", "fr", "must be one of vi, en"),
+        ("DOSSIER_AUDIT_PARTITIONS", "x", "must be an integer ≥ 1"),
+        ("DOSSIER_AUDIT_PAUSE_ON_FINANCIAL_OBLIGATION", "maybe", "must be true or false"),
+        ("DOSSIER_AUDIT_METRICS_PORT", "99999", "≤ 65535"),
+        ("DOSSIER_AUDIT_BATCH_LATENESS_DAYS", "1000000000", "≤ 3650"),  # was an OverflowError
+        ("DOSSIER_AUDIT_BOOTSTRAP_SERVERS", "host:notaport", "host:port"),
+        ("DOSSIER_AUDIT_CONFIG", "/nonexistent/settings.env", "does not exist"),
+    ],
+)
+def test_a_bad_setting_names_its_variable_in_one_line(variable: str, value: str, said: str) -> None:
+    line = one_error_line(cli("audit", str(EXAMPLES), "--as-of", "2025-11-20", env={variable: value}))
+    assert said in line
+    if variable != "DOSSIER_AUDIT_CONFIG":
+        assert variable in line
+
+
+def test_a_bad_setting_from_the_real_environment_is_one_line_in_a_real_process() -> None:
+    done = run("audit", str(EXAMPLES), "--as-of", "2025-11-20", env={"DOSSIER_AUDIT_RULEBOOK_VERSION": "7"})
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip() == "error: bad setting: DOSSIER_AUDIT_RULEBOOK_VERSION='7': must be one of 1, 2"
+    )
+
+
+def test_a_password_typed_into_the_bootstrap_servers_is_not_quoted(events: Path) -> None:
+    line = one_error_line(cli("ingest", str(events), "--bootstrap-servers", "writer:S3cretPw@host:9092"))
+    assert "S3cretPw" not in line and "--bootstrap-servers" in line
+
+
+# -- the warehouse URL and server (items 7 and 9) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    "url",
+    [
+        "clickhouse://u:pw@host:notaport/db",
+        "clickhouse://u:pw@host:99999/db",
+        "clickhouse://u:pw@[::1/db",
+        "clickhouse://u:pw@127.0.0.1:1/db?compression=rar",
+        "clickhous://writer:pw@host/db",
+        "clickhouse://writer:pw@/db",
+    ],
+)
+def test_a_bad_warehouse_url_is_one_line(url: str) -> None:
+    line = one_error_line(cli("warehouse", "status", "--warehouse", url))
+    assert ":pw@" not in line
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_an_unreachable_server_is_one_line_without_driver_tracebacks() -> None:
+    """clickhouse-driver logs a warning with a traceback for each attempt (logging's last-resort handler
+    prints them in a plain process): three attempts gave three tracebacks before the error line."""
+    url = f"clickhouse://u:pw@127.0.0.1:{_closed_port()}/db?retries=2&backoff=0.01"
+    done = run("warehouse", "status", "--warehouse", url)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [done.stderr.strip()]
+    assert "after 3 attempt(s)" in done.stderr
+
+
+@pytest.fixture
+def garbage_server() -> Iterator[tuple[int, list[bytes]]]:
+    """A TCP server answering each connection with the next reply of a list (the test fills it)."""
+    replies: list[bytes] = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve() -> None:
+        n = 0
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:  # the accept timed out: look at the stop flag again
+                continue
+            with conn:
+                try:
+                    conn.settimeout(5)
+                    conn.recv(4096)
+                    conn.sendall(replies[n % len(replies)] if replies else b"")
+                except OSError:
+                    pass
+            n += 1
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield int(server.getsockname()[1]), replies
+    stop.set()
+    thread.join(timeout=5)
+    server.close()
+
+
+def test_a_server_answering_garbage_is_one_line(garbage_server: tuple[int, list[bytes]]) -> None:
+    port, replies = garbage_server
+    # A Hello packet whose server name is not UTF-8 (the driver raised UnicodeDecodeError), then noise.
+    replies.extend([b"\x00\x02\xff\xfe", os.urandom(64), b"\x02", b"HTTP/1.0 400 Bad Request\r\n\r\n", b""])
+    url = f"clickhouse://u:pw@127.0.0.1:{port}/db?retries=0&connect_timeout=2&send_receive_timeout=2"
+    for _ in replies:
+        line = one_error_line(cli("warehouse", "status", "--warehouse", url))
+        assert f"127.0.0.1:{port}" in line
+
+
+# -- an unknown unit (item 13) ------------------------------------------------------------------------------
+def test_an_unknown_unit_is_refused_with_close_matches() -> None:
+    line = one_error_line(
+        cli("metrics", str(EXAMPLES), "--from", "2025-11-03", "--to", "2025-11-10", "--unit", "NOPE")
+    )
+    assert "--unit 'NOPE' is not a unit of the catalogue" in line
+    line = one_error_line(
+        cli("metrics", str(EXAMPLES), "--from", "2025-11-03", "--to", "2025-11-10", "--unit", "000.10.01.H98")
+    )
+    assert "did you mean 000.10.01.H99" in line
+
+
+def test_an_unknown_unit_is_refused_before_the_warehouse_is_opened() -> None:
+    for args in (
+        ["violations", "--warehouse", "chdb:///nonexistent", "--unit", "NOPE"],
+        [
+            "metrics",
+            "--warehouse",
+            "chdb:///nonexistent",
+            "--from",
+            "2025-11-03",
+            "--to",
+            "2025-11-10",
+            "--unit",
+            "NOPE",
+        ],
+    ):
+        assert "not a unit of the catalogue" in one_error_line(cli(*args))
+    assert not Path("/nonexistent").exists()
+
+
+# -- messages are never wrapped off a terminal (item 12) ----------------------------------------------------
+@pytest.fixture
+def deep(tmp_path: Path) -> Path:
+    folder = tmp_path.joinpath(*["a-long-folder-name-to-test-that-messages-are-never-wrapped"] * 4)
+    folder.mkdir(parents=True)
+    assert len(str(folder)) > 200
+    return folder
+
+
+def test_a_long_path_stays_on_one_line_in_import_national(deep: Path) -> None:
+    missing = deep / "national_procedures.json"
+    done = run("catalogue", "import-national", str(missing), "--out", str(deep / "out.yaml"))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: cannot read {missing}: no such file"]
+
+    broken = deep / "broken.json"
+    broken.write_text('{"procedures": [{"code": 1}]}', encoding="utf-8")
+    done = run("catalogue", "import-national", str(broken), "--out", str(deep / "out.yaml"))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: cannot import {broken}: missing key 'name'"]
+
+    unwritable = deep / "no-such-folder" / "out.yaml"
+    good = deep / "good.json"
+    good.write_text('{"procedures": [{"code": "1.0", "name": "x"}]}', encoding="utf-8")
+    done = run("catalogue", "import-national", str(good), "--out", str(unwritable))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: cannot write {unwritable}: No such file or directory"]
+
+
+def test_a_long_path_stays_on_one_line_in_other_messages(deep: Path) -> None:
+    missing = deep / "events.jsonl"
+    assert run("validate", str(missing)).stderr.splitlines() == [
+        f"error: cannot read {missing}: no such file"
+    ]
+    settings = deep / "settings.env"
+    done = run("--config", str(settings), "validate", str(missing))
+    assert done.stderr.splitlines() == [f"error: cannot read settings file {settings}: no such file"]
+    good = deep / "catalogue.yaml"
+    good.write_text(SAMPLE, encoding="utf-8")
+    done = run("catalogue", "check", str(good))
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [f"{good}: ok — 47 procedures, 18 units, 14 fields"]
+
+
+def test_usage_errors_are_one_unboxed_line_off_a_terminal(deep: Path) -> None:
+    """typer drew these in an 80-column box, splitting long values over lines."""
+    done = run("catalogue", "import-national", str(deep / "national.json"))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: Missing option '--out'. (see `python -m dossier_audit catalogue import-national --help`)"
+    ]
+    result = cli("broker", "--port", "x" * 300)
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: Invalid value for '--port'") and "╭" not in line

@@ -1,0 +1,193 @@
+"""Fuzzing every date, instant, week and URL option of the CLI, and the settings variables (issue 13,
+"Must show"): whatever the value, the exit code is 0, 1 or 2, nothing raises out of the command, no
+traceback is printed, and an error is one ``error:`` line.
+
+In-process through typer's ``CliRunner`` for speed (an exception escaping a command is
+``result.exception``, what a real process would print as a traceback); ``test_clear_errors`` checks real
+processes. Values that would reach a real server or broker are kept out (they would wait out timeouts),
+not the parsing in front of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner, Result
+
+from dossier_audit.cli import app
+from warehouse.base import WarehouseError, parse_url
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: A warehouse URL that fails at once, for commands whose other option is fuzzed.
+NO_WAREHOUSE = "clickhous://nowhere/db"
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=30)
+
+
+def _two(n: int) -> str:
+    return f"{n:02d}"
+
+
+_DAY = st.builds(
+    lambda y, m, d: f"{y:04d}-{_two(m)}-{_two(d)}",
+    st.integers(0, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+)
+_OFFSET = st.one_of(
+    st.just(""),
+    st.just("Z"),
+    st.builds(
+        lambda s, h, m: f"{s}{_two(h)}:{_two(m)}",
+        st.sampled_from("+-"),
+        st.integers(0, 99),
+        st.integers(0, 60),
+    ),
+)
+_INSTANT = st.builds(
+    lambda day, sep, h, m, s, off: f"{day}{sep}{_two(h)}:{_two(m)}:{_two(s)}{off}",
+    _DAY,
+    st.sampled_from(["T", " ", "t"]),
+    st.integers(0, 25),
+    st.integers(0, 60),
+    st.integers(0, 61),
+    _OFFSET,
+)
+_EDGES = st.sampled_from(
+    ["9999-12-31", "0001-01-01", "2025-W45", "2025-W45-1", "20251103", "2025-02-29", "2024-02-29",
+     "1999-12-31", "2000-01-01", "2050-12-31", "2051-01-01", "2025-11-03T09:00", "0001-01-01T00:00:00+14:00",
+     "9999-12-31T23:59:59-14:00", "2050-12-31T20:00:00Z", "1999-12-31T18:00:00Z", "[/]", "-", "", " ",
+     "2025-11-03T09:00:00+07:00\n", "２０２５-11-03", "2025-11-03T09:00:00.1234567+07:00"]
+)  # fmt: skip
+DATEISH = st.one_of(_DAY, _INSTANT, _EDGES, _TEXT)
+_WEEK = st.one_of(
+    st.builds(lambda y, w: f"{y:04d}-W{_two(w)}", st.integers(0, 9999), st.integers(0, 54)),
+    st.sampled_from(["9999-W52", "0001-W01", "1999-W52", "2000-W01", "2050-W52", "2051-W01", "2025-W53"]),
+    _TEXT,
+)
+
+
+def survived(result: Result) -> Result:
+    """Exit 0, 1 or 2, no exception out of the command, no traceback; an exit 2 says ``error:``."""
+    escaped = result.exception if not isinstance(result.exception, SystemExit) else None
+    assert escaped is None, repr(escaped)
+    assert result.exit_code in (0, 1, 2), result.exit_code
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1, result.stderr
+    return result
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    return survived(CliRunner().invoke(app, list(args), env=env))
+
+
+@FAST
+@given(value=DATEISH)
+def test_as_of(value: str) -> None:
+    cli("audit", str(EXAMPLES), "--as-of", value)
+
+
+@FAST
+@given(value=DATEISH)
+def test_as_of_of_a_warehouse_load(value: str) -> None:
+    # Parsed before the file is read: the missing file makes a good value end at exit 2 too.
+    cli("warehouse", "load", "/nonexistent/events.jsonl", "--warehouse", NO_WAREHOUSE, "--as-of", value)
+
+
+@FAST
+@given(start=DATEISH, end=DATEISH)
+def test_from_and_to(start: str, end: str) -> None:
+    cli("metrics", str(EXAMPLES), "--from", start, "--to", end)
+
+
+@FAST
+@given(week=_WEEK)
+def test_week(week: str) -> None:
+    cli("report", "--warehouse", NO_WAREHOUSE, "--week", week)
+    cli("check", "--warehouse", NO_WAREHOUSE, "--week", week)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(start=DATEISH, weeks=st.integers(-3, 3000))
+def test_start(tmp_path_factory: pytest.TempPathFactory, start: str, weeks: int) -> None:
+    out = tmp_path_factory.mktemp("sim") / "e.jsonl"
+    cli("simulate", "--out", str(out), "--dossiers", "3", "--start", start, "--weeks", str(weeks))
+
+
+def _parses(url: str) -> bool:
+    try:
+        parse_url(url)
+    except WarehouseError:
+        return False
+    return True
+
+
+_URLISH = st.one_of(
+    _TEXT,
+    st.builds(
+        lambda scheme, rest: scheme + rest,
+        st.sampled_from(["clickhouse://", "clickhouses://", "chdb://", "clickhous://", "http://", ""]),
+        st.text(st.sampled_from("uw:p@[]:/?=&#%x19.-0 "), max_size=25),
+    ),
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+@given(url=_URLISH.filter(lambda u: not _parses(u)))
+def test_warehouse(url: str) -> None:
+    # URLs that parse would open a server connection (retried) or create a chdb directory: they are the
+    # backends' tests; every URL that does not parse must end in one line, whichever command takes it.
+    assert cli("warehouse", "status", "--warehouse", url).exit_code == 2
+    assert cli("report", "--week", "2025-W45", env={"DOSSIER_AUDIT_WAREHOUSE": url}).exit_code == 2
+
+
+_SERVERS = st.one_of(
+    _TEXT,
+    st.lists(
+        st.builds(
+            lambda host, port: f"{host}:{port}",
+            st.sampled_from(["localhost", "127.0.0.1", "[::1]", "[::1", "", "h st", "u:pw@h"]),
+            st.one_of(st.integers(-5, 100_000).map(str), _TEXT),
+        ),
+        max_size=3,
+    ).map(",".join),
+)
+
+
+@FAST
+@given(servers=_SERVERS)
+def test_bootstrap_servers(servers: str) -> None:
+    # The events file is missing, so a good value ends at exit 2 before any connection.
+    assert cli("ingest", "/nonexistent/events.jsonl", "--bootstrap-servers", servers).exit_code == 2
+    assert (
+        cli("ingest", "/nonexistent/events.jsonl", env={"DOSSIER_AUDIT_BOOTSTRAP_SERVERS": servers}).exit_code
+        == 2
+    )
+
+
+_VARIABLES = st.sampled_from(
+    ["RULEBOOK_VERSION", "SUPPLEMENT_CLOCK", "LANG", "PARTITIONS", "SINK_BATCH_SECONDS", "METRICS_PORT",
+     "APOLOGY_LEAD_WORKING_DAYS", "PAUSE_ON_FINANCIAL_OBLIGATION", "SECURITY_PROTOCOL", "BATCH_LATENESS_DAYS",
+     "PSEUDONYM_KEY", "SASL_PASSWORD", "CATALOGUE", "CALENDAR_OVERRIDE", "CONFIG"]
+)  # fmt: skip
+_VALUES = st.one_of(
+    _TEXT,
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(["1", "2", "true", "", "nan", "inf", "1e400", "1000000000"]),
+)
+
+
+@FAST
+@given(variable=_VARIABLES, value=_VALUES)
+def test_settings_variables(variable: str, value: str) -> None:
+    result = cli("audit", str(EXAMPLES), "--as-of", "2025-11-20", env={f"DOSSIER_AUDIT_{variable}": value})
+    if variable in ("PSEUDONYM_KEY", "SASL_PASSWORD") and len(value) > 3:
+        assert value not in result.stderr  # a secret is never quoted
