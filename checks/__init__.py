@@ -26,6 +26,9 @@ catalogue      transfer targets, dossiers.procedure_code in it            no
 lifecycle      no event after the dossier's end (except returned and      no
                corrections): anomalies
 freshness      newest event at most 3 days before now (or the week end)   no
+load_runs      every warehouse load completed or was finished by a later  yes
+               load (whatever the week: an interrupted load's dossiers
+               lack their violations)
 =============  =========================================================  ========
 
 Importing this package does not import Great Expectations or pandas (the suites do, when they run): the

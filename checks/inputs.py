@@ -17,6 +17,7 @@ from checks.scope import Scope
 from inspections.catalogue import Catalogue
 from inspections.rulebook import Rulebooks
 from warehouse.base import Warehouse, WarehouseError
+from warehouse.load_runs import recorded_runs
 from warehouse.queries import load_sql
 
 #: Tables the suites read; a warehouse without them has not been initialised.
@@ -104,6 +105,18 @@ class Inputs:
     def newest_events(self) -> Any:
         """Per unit, the newest event time in the whole warehouse."""
         return self._frame("quality_newest_events", ["unit_code", "newest", "events"], ["newest"])
+
+    @cached_property
+    def load_runs(self) -> Any:
+        """Every recorded load run, newest first, whatever the scope (an interrupted load may have stored
+        events of any week): ``state`` is completed, recovered or unfinished."""
+        import pandas as pd  # on use, as in ``_frame``
+
+        runs = recorded_runs(self.wh, limit=100_000)
+        return pd.DataFrame(
+            [(r.run_id, r.source, r.started_at.isoformat(), r.state) for r in runs],
+            columns=["run_id", "source", "started_at", "state"],
+        )
 
     @cached_property
     def catalogue_codes(self) -> CatalogueCodes:

@@ -28,6 +28,7 @@ from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
+from warehouse.load_runs import LoadRun, unfinished_runs
 from warehouse.queries import load_sql
 from warehouse.store import epoch_us
 
@@ -263,6 +264,13 @@ def quality(wh: Warehouse, week: Week) -> Quality:
     if not found:
         return Quality(False, reason="no data-quality run covers this week")
     return Quality(True, list(found))
+
+
+# -- load runs --------------------------------------------------------------------------------------------
+def unfinished_loads(wh: Warehouse) -> list[LoadRun]:
+    """Loads that did not complete and that no later load finished, newest first: their dossiers may lack
+    violations, so the report says so on its first page (and ``report`` on stderr)."""
+    return unfinished_runs(wh)
 
 
 # -- audit packs ------------------------------------------------------------------------------------------

@@ -16,6 +16,26 @@ from reporting import gather
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts, short_unit_name
 from warehouse.base import Warehouse
+from warehouse.load_runs import LoadRun
+
+#: The first-page note when loads did not complete (here, not in ``i18n``, beside the field it words).
+_LOAD_WARNING = {
+    "vi": "CẢNH BÁO: {n} lần nạp dữ liệu chưa hoàn tất (bị ngắt hoặc đang chạy), gần nhất là tệp {source} "
+    "bắt đầu lúc {started} (mã {run}). Vi phạm của các hồ sơ đã nạp có thể bị thiếu trong báo cáo này: "
+    "chạy lại lệnh nạp dữ liệu (dossier-audit warehouse load) rồi lập lại báo cáo.",
+    "en": "WARNING: {n} data load(s) did not complete (interrupted, or still running), the newest of "
+    "{source} started {started} (run {run}). Violations of the dossiers loaded may be missing from this "
+    "report: run the load again (dossier-audit warehouse load), then rebuild the report.",
+}
+
+
+class Alert(str):
+    """A summary line that is a warning: the HTML and PDF writers lift it into a box at the top of page 1
+    (the template tells it from the other lines by its ``alert`` attribute); elsewhere (the XLSX) it reads
+    as the summary's first line."""
+
+    __slots__ = ()
+    alert = True
 
 
 class Names:
@@ -53,6 +73,8 @@ class WeeklyReport:
     quality: gather.Quality
     names: Names
     sample_catalogue: bool
+    #: Loads that did not complete and no later load finished (newest first): see ``load_warning``.
+    unfinished_loads: tuple[LoadRun, ...] = ()
 
     @property
     def texts(self) -> Texts:
@@ -78,6 +100,21 @@ class WeeklyReport:
             sunday=t.day(self.week.sunday),
         )
 
+    @property
+    def load_warning(self) -> Alert | None:
+        """The first-page note when loads did not complete (``None`` when every load did)."""
+        if not self.unfinished_loads:
+            return None
+        newest = self.unfinished_loads[0]
+        return Alert(
+            _LOAD_WARNING[self.lang].format(
+                n=len(self.unfinished_loads),
+                source=newest.source,
+                started=newest.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+                run=newest.run_id,
+            )
+        )
+
     def unit_violations(self, code: str) -> gather.UnitCount:
         for uc in self.violations.units:
             if uc.code == code:
@@ -85,12 +122,13 @@ class WeeklyReport:
         return gather.UnitCount(code)
 
     def summary_lines(self) -> list[str]:
-        """The summary paragraph, sentence by sentence."""
+        """The summary paragraph, sentence by sentence; first the ``load_warning`` (an ``Alert``) if any."""
         t, p, v = self.texts, self.province, self.violations
+        lines: list[str] = [self.load_warning] if self.load_warning else []
         if self.empty:
-            lines = [t("empty_week")]
+            lines.append(t("empty_week"))
         else:
-            lines = [
+            lines += [
                 t(
                     "sum_received",
                     total=t.integer(p.received_total),
@@ -152,6 +190,7 @@ def build_report(catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week
         quality=gather.quality(wh, week),
         names=Names(catalogue),
         sample_catalogue=catalogue.meta.sample,
+        unfinished_loads=tuple(gather.unfinished_loads(wh)),
     )
 
 

@@ -2,7 +2,8 @@
 
 The fonts are the TrueType files matplotlib ships (``mpl-data/fonts/ttf``), so no system font is needed.
 Page one is portrait with the official header (Nghị định 30/2020/NĐ-CP layout: issuing body on the left,
-Quốc hiệu and tiêu ngữ on the right, place and date below) and any blocking data-quality warning in a box;
+Quốc hiệu and tiêu ngữ on the right, place and date below), any blocking data-quality warning and any load
+that did not complete (``WeeklyReport.load_warning``) in boxes;
 the wide tables follow on landscape pages.
 """
 
@@ -21,7 +22,7 @@ from PIL import Image
 from reporting import tables as tb
 from reporting.header import Letterhead
 from reporting.html import blocking_warning
-from reporting.model import WeeklyReport
+from reporting.model import Alert, WeeklyReport
 
 FONT = "DejaVu"
 _FONT_FILES = {
@@ -194,6 +195,8 @@ def write_report_pdf(report: WeeklyReport, charts: dict[str, Path], path: Path) 
     warning = blocking_warning(report)
     if warning:
         boxed(pdf, warning, color=_RED, fill=_ALERT_FILL, size=10)
+    if report.load_warning:
+        boxed(pdf, report.load_warning, color=_RED, fill=_ALERT_FILL, size=10)
     pdf.set_font(FONT, "B", 12.5)
     pdf.multi_cell(0, 6.5, report.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
@@ -204,7 +207,8 @@ def write_report_pdf(report: WeeklyReport, charts: dict[str, Path], path: Path) 
 
     heading(pdf, t("s_summary"))
     for line in report.summary_lines():
-        paragraph(pdf, line)
+        if not isinstance(line, Alert):  # boxed above
+            paragraph(pdf, line)
     if not report.empty:
         draw_table(pdf, tables["province"], size=9, width=110)
     image(pdf, charts["trend"], 165)

@@ -7,16 +7,55 @@ backends (``warehouse.backends``), which sit below this.
 
 from __future__ import annotations
 
-from warehouse.base import Warehouse, parse_url
+from pathlib import Path
+
+from warehouse.base import Warehouse, WarehouseUrl, not_initialised, parse_url
+from warehouse.migrate import existing_tables
 
 
-def open_warehouse(url: str, *, create_database: bool = False) -> Warehouse:
+def open_warehouse(url: str, *, create_database: bool | None = None) -> Warehouse:
     """Open the backend the URL names (the assembly point's only way to get a warehouse).
 
-    ``create_database``: create the URL's database when missing (the embedded backend always does; on a
-    server it needs a user allowed to, so read-only commands leave it off).
+    ``create_database``:
+
+    - ``True``: create the URL's database when missing (init, load, the workers; on a server it needs a
+      user allowed to).
+    - ``False``: a reading session (the CLI's reading commands, Dagster): nothing is created, and a
+      warehouse that was never initialised — no chdb directory, no database, no schema — raises
+      ``WarehouseNotInitialised`` saying how to initialise it, instead of a raw engine error. A mistyped
+      ``chdb:///typo`` must not leave a new directory behind.
+    - ``None`` (library callers, tests): the backend's habit — chdb creates its directory and database, a
+      server creates nothing.
     """
     parsed = parse_url(url)
+    reading = create_database is False
+    if reading and parsed.scheme == "chdb":
+        _require_chdb_database(parsed)
+    warehouse = _open(parsed, create_database=bool(create_database))
+    if reading:
+        try:
+            if "schema_migrations" not in existing_tables(warehouse):
+                raise not_initialised(warehouse.url, "no schema")
+        except BaseException:
+            warehouse.close()
+            raise
+    return warehouse
+
+
+def _require_chdb_database(parsed: WarehouseUrl) -> None:
+    """Refuse a chdb directory holding no database of that name, before chdb creates one there: chdb
+    records each database as ``metadata/<name>.sql`` (Atomic) or ``metadata/<name>/`` (Ordinary)."""
+    directory = Path(parsed.path).expanduser()
+    metadata = directory / "metadata"
+    if not directory.exists():
+        raise not_initialised(parsed.redacted(), f"no directory {directory}")
+    if not metadata.is_dir():
+        raise not_initialised(parsed.redacted(), f"{directory} holds no warehouse")
+    if not ((metadata / f"{parsed.database}.sql").is_file() or (metadata / parsed.database).is_dir()):
+        raise not_initialised(parsed.redacted(), f"no database {parsed.database} in {directory}")
+
+
+def _open(parsed: WarehouseUrl, *, create_database: bool) -> Warehouse:
     # The backends are imported here, not at module level, because importing this package is what every
     # ``from warehouse.base import Warehouse`` pays: measured (2 CPUs, warm cache) the chdb backend costs
     # ~0.4 s and +289 MB peak RSS (chdb's engine library), the server backend ~0.25 s and +45 MB

@@ -47,7 +47,7 @@ class StoredCatalogue:
 def load_stored_catalogue(wh: Warehouse, snapshot: int | None = None) -> StoredCatalogue:
     """The newest snapshot (or the given one): its catalogue and its working calendar.
 
-    Raises :class:`CatalogueSnapshotError` when there is none (run ``dossier-audit init`` first).
+    Raises :class:`CatalogueSnapshotError` when there is none (``dossier-audit warehouse init`` stores one).
     """
     meta_row = _snapshot_row(wh, snapshot)
     snap = int(meta_row[0])
@@ -67,7 +67,10 @@ def _snapshot_row(wh: Warehouse, snapshot: int | None) -> tuple[Any, ...]:
         rows = wh.query(load_sql("catalogue_read_snapshot_by_id"), {"snapshot": snapshot})
     if not rows:
         which = "no catalogue snapshot" if snapshot is None else f"no catalogue snapshot {snapshot}"
-        raise CatalogueSnapshotError(f"the warehouse has {which} (run 'dossier-audit init' to store one)")
+        raise CatalogueSnapshotError(
+            f"the warehouse {wh.url} has {which}: store one with "
+            f"`dossier-audit warehouse init --warehouse {wh.url}`"
+        )
     return tuple(rows[0])
 
 

@@ -48,10 +48,19 @@ def discover() -> list[Migration]:
     return found
 
 
+def existing_tables(wh: Warehouse) -> set[str]:
+    """The tables of the warehouse's database (a read: what the read-only user may ask)."""
+    rows = wh.query("SELECT name FROM system.tables WHERE database = currentDatabase()")
+    return {str(name) for (name,) in rows}
+
+
 def applied(wh: Warehouse) -> dict[int, str]:
-    """Version → checksum of what has run (creating the tracking table if needed)."""
-    for statement in discover()[0].statements():
-        wh.execute(statement)
+    """Version → checksum of what has run; empty when nothing has (no tracking table).
+
+    Read-only, so that ``warehouse status`` runs as the read-only ``reports`` user (it once created the
+    tracking table here, which that user may not)."""
+    if "schema_migrations" not in existing_tables(wh):
+        return {}
     rows = wh.query("SELECT version, checksum FROM schema_migrations FINAL ORDER BY version")
     return {int(v): str(c) for v, c in rows}
 
@@ -63,6 +72,8 @@ def schema_version(wh: Warehouse) -> int:
 
 def migrate(wh: Warehouse) -> list[Migration]:
     """Apply what has not run yet; returns the migrations applied now (empty when up to date)."""
+    for statement in discover()[0].statements():  # the tracking table, first
+        wh.execute(statement)
     done = applied(wh)
     now: list[Migration] = []
     for migration in discover():

@@ -22,7 +22,6 @@ from inspections.rulebook import Auditor
 from inspections.violations import Violation
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
-from warehouse.migrate import schema_version
 from warehouse.queries import load_sql
 from warehouse.store import (
     DOSSIER_COLUMNS,
@@ -168,23 +167,6 @@ def _open_violations(
     for dossier_id, rule_id, event_id, detail in rows:
         found.setdefault(dossier_id, {})[(rule_id, event_id)] = orjson.loads(detail)
     return found
-
-
-def status(wh: Warehouse) -> dict[str, Any]:
-    """Counts, the newest event time and the schema version."""
-    ((events, dossiers_n, last_event),) = wh.query(load_sql("status_events"))
-    ((rejected,),) = wh.query("SELECT count() FROM rejected_events FINAL")
-    ((open_violations,),) = wh.query("SELECT count() FROM violations FINAL WHERE state = 'open'")
-    return {
-        "url": wh.url,
-        "server_version": wh.server_version(),
-        "schema_version": schema_version(wh),
-        "events": int(events),
-        "dossiers": int(dossiers_n),
-        "rejected_events": int(rejected),
-        "open_violations": int(open_violations),
-        "last_event_at": last_event.isoformat() if events else None,
-    }
 
 
 def all_dossier_ids(wh: Warehouse) -> list[str]:

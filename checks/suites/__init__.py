@@ -11,11 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from checks.suites import catalogue, due_dates, event_time, freshness, lifecycle, uniqueness, vocabulary
+from checks.suites import (
+    catalogue,
+    due_dates,
+    event_time,
+    freshness,
+    lifecycle,
+    load_runs,
+    uniqueness,
+    vocabulary,
+)
 
 #: The suite modules in report order.
 SUITE_MODULES: tuple[ModuleType, ...] = (
-    uniqueness, vocabulary, event_time, due_dates, catalogue, lifecycle, freshness,
+    uniqueness, vocabulary, event_time, due_dates, catalogue, lifecycle, freshness, load_runs,
 )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,12 +15,13 @@ from dossier_audit.cli.common import (
     WarehouseOption,
     err,
     guarded,
+    parse_week,
     platform_for,
     warehouse_session,
 )
 from inspections.weeks import Week, WeekError
 from reporting.api import write_audit_packs, write_weekly_report
-from reporting.gather import newest_event
+from reporting.gather import newest_event, unfinished_loads
 
 
 @app.command()
@@ -58,11 +59,12 @@ def report(
         chosen: Week | None = None
         if week is not None:
             try:
-                chosen = Week.parse(week)
+                chosen = parse_week(week)
             except WeekError as exc:
                 raise UsageError(f"--week: {exc}") from None
         url = warehouse or platform.settings.warehouse_url
         with warehouse_session(url) as wh:
+            _warn_unfinished_loads(wh)
             if chosen is None:
                 newest = newest_event(wh)
                 if newest is None:
@@ -88,3 +90,15 @@ def report(
         + (f", audit packs: {unit_files // 2} units" if packs else ""),
         highlight=False,
     )
+
+
+def _warn_unfinished_loads(wh: Any) -> None:
+    """Loads that did not complete leave dossiers without their violations: say so before the report is
+    written (page 1 of report.html and report.pdf says it too)."""
+    for run in unfinished_loads(wh):
+        err.print(
+            f"[bold yellow]warning:[/] the {run.describe()} did not complete (interrupted, or still "
+            "running): violations of the dossiers it stored may be missing from this report; run "
+            "`dossier-audit warehouse load` again to finish it, then rebuild the report",
+            highlight=False,
+        )

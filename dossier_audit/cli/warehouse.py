@@ -14,6 +14,7 @@ import typer
 from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
     CataloguePath,
+    JsonFlag,
     Rejections,
     err,
     file_progress,
@@ -21,12 +22,12 @@ from dossier_audit.cli.common import (
     parse_instant,
     platform_for,
     print_ingest,
-    readable,
     warehouse_session,
 )
+from dossier_audit.cli.inputs import event_file
 from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
-from warehouse.projection import status
+from warehouse.status import FLAT_KEYS, status_report
 
 
 @warehouse_app.command("init")
@@ -49,7 +50,7 @@ def warehouse_init(
 
 @warehouse_app.command("load")
 def warehouse_load(
-    file: Annotated[Path, typer.Argument(help="JSONL events file.")],
+    file: Annotated[Path, typer.Argument(help="JSONL events file, or - for standard input.")],
     warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Evaluate the rulebook at (default: now).")
@@ -60,11 +61,11 @@ def warehouse_load(
 
     def go() -> Any:
         instant = parse_instant(as_of) if as_of else datetime.now(VN_TZ)
-        path = readable(file)
-        platform = platform_for(catalogue)
-        progress, tick = file_progress(path)
-        with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
-            return load_file(platform, wh, path, instant, on_progress=tick)
+        with event_file(file) as path:  # a pipe or stdin (-) is spooled to a temporary file
+            platform = platform_for(catalogue)
+            progress, tick = file_progress(path)
+            with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
+                return load_file(platform, wh, path, instant, on_progress=tick)
 
     result = guarded(go)
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
@@ -77,20 +78,46 @@ def warehouse_load(
         f"{result.violations_retracted:,} retracted ({result.seconds:.1f} s)",
         highlight=False,
     )
+    for run in result.recovered:
+        err.print(f"finished the interrupted {run.describe()}", highlight=False)
+    if result.recovered:
+        err.print(
+            f"re-judged the {result.recovered_dossiers:,} dossiers of the events it stored", highlight=False
+        )
 
 
 @warehouse_app.command("status")
-def warehouse_status(warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")]) -> None:
-    """Counts, the newest event time and the schema version."""
+def warehouse_status(
+    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    json_out: JsonFlag = False,
+) -> None:
+    """Counts, the newest event time, the schema version and the last load run (read-only: the reports
+    user may run it). With --json, one object for scripts and monitoring: also the stored rows per table,
+    the applied and pending migrations, the last load run and whether it completed, and unfinished loads."""
 
     def go() -> dict[str, Any]:
         with warehouse_session(warehouse) as wh:
-            return status(wh)
+            return status_report(wh)
 
-    result = guarded(go)
-    sys.stdout.write(orjson.dumps(result).decode() + "\n")
-    for key, value in result.items():
+    report = guarded(go)
+    # Without --json, stdout keeps the flat object it always had (scripts read it).
+    flat = {key: report[key] for key in FLAT_KEYS}
+    sys.stdout.write(orjson.dumps(report if json_out else flat).decode() + "\n")
+    for key, value in flat.items():
         err.print(f"{key:>16}: {value}", highlight=False)
+    last = report["last_load"]
+    if last is None:
+        err.print(f"{'last load':>16}: none recorded", highlight=False)
+    else:
+        done = "completed" if last["completed"] else last["state"]
+        err.print(f"{'last load':>16}: {last['run_id']} of {last['source']} ({done})", highlight=False)
+    for run in report["unfinished_loads"]:
+        err.print(
+            f"[bold yellow]warning:[/] load run {run['run_id']} of {run['source']} started "
+            f"{run['started_at']} did not complete (interrupted, or still running): its violations may be "
+            "missing; the next `warehouse load` finishes it",
+            highlight=False,
+        )
 
 
 # Commands of other concerns live in their own modules; importing them registers them on ``app``.

@@ -1,5 +1,9 @@
 """Warehouse jobs: init, load a file (store events and rejections, fold dossiers, evaluate the rulebook),
-and the reporting form of a unit computed from what the warehouse holds."""
+and the reporting form of a unit computed from what the warehouse holds.
+
+A load is recorded as a load run (``warehouse.load_runs``): started before it stores anything, completed
+after its last write. A load killed in between leaves an unfinished run, which the next load finishes by
+re-judging the dossiers of the events that run stored along with its own."""
 
 from __future__ import annotations
 
@@ -15,6 +19,14 @@ from inspections.metrics import ReportingForm
 from schemas.events import AnyEvent
 from schemas.validation import Rejection
 from warehouse.base import Warehouse
+from warehouse.load_runs import (
+    LoadRun,
+    new_run,
+    record_completion,
+    record_start,
+    run_dossiers,
+    unfinished_runs,
+)
 from warehouse.migrate import migrate, schema_version
 from warehouse.projection import fold_dossiers, reporting_form
 from warehouse.store import (
@@ -41,9 +53,10 @@ def init(platform: Platform, wh: Warehouse) -> dict[str, Any]:
 
 @dataclass
 class LoadResult:
-    """What a load stored."""
+    """What a load stored, and the unfinished runs of earlier loads it finished."""
 
     stats: IngestStats
+    run_id: str = ""
     events_written: int = 0
     rejected_written: int = 0
     dossiers_folded: int = 0
@@ -51,15 +64,20 @@ class LoadResult:
     violations_retracted: int = 0
     seconds: float = 0.0
     rejections: list[Rejection] = field(default_factory=list)
+    recovered: list[LoadRun] = field(default_factory=list)
+    recovered_dossiers: int = 0
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
             **self.stats.to_json_dict(),
+            "run_id": self.run_id,
             "events_written": self.events_written,
             "rejected_written": self.rejected_written,
             "dossiers_folded": self.dossiers_folded,
             "violations_open": self.violations_open,
             "violations_retracted": self.violations_retracted,
+            "recovered_runs": [run.run_id for run in self.recovered],
+            "recovered_dossiers": self.recovered_dossiers,
             "seconds": round(self.seconds, 3),
         }
 
@@ -74,16 +92,20 @@ def load_file(
     keep_rejections: int = 10,
 ) -> LoadResult:
     """Validate ``path``; store every valid event (pseudonymised) and every rejected line with its reason;
-    fold the dossiers it touched from everything the warehouse holds; evaluate the rulebook at ``as_of``."""
+    fold the dossiers it touched, and those of every event an unfinished earlier load stored, from
+    everything the warehouse holds; evaluate the rulebook at ``as_of``. Recorded as a load run."""
     started = time.perf_counter()
     migrate(wh)
     pseudonymiser = platform.pseudonymiser
     source = str(path.resolve())
-    ingested_at = datetime.now(UTC).replace(microsecond=0)
+    run = new_run(source, datetime.now(UTC), as_of)
+    ingested_at = run.started_at  # how the run's events are found again (``load_runs.run_dossiers``)
+    unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
+    record_start(wh, run)
     events = Batch(wh, "events", EVENT_COLUMNS)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
     touched: set[str] = set()
-    result = LoadResult(IngestStats())
+    result = LoadResult(IngestStats(), run_id=run.run_id, recovered=unfinished)
 
     def on_event(event: AnyEvent, line_no: int) -> None:
         touched.add(event.dossier_id)
@@ -110,10 +132,24 @@ def load_file(
     result.events_written = events.written
     result.rejected_written = rejected.written
 
-    folded = fold_dossiers(platform.auditor, wh, sorted(touched), as_of)
+    recovering = run_dossiers(wh, unfinished)
+    result.recovered_dossiers = len(recovering)
+    folded = fold_dossiers(platform.auditor, wh, sorted(touched | recovering), as_of)
     result.dossiers_folded, result.violations_open, result.violations_retracted = folded
+    record_completion(wh, run, _counts(result), unfinished)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _counts(result: LoadResult) -> dict[str, int]:
+    """What the completed run records (``load_runs.COUNTS``)."""
+    return {
+        "events_written": result.events_written,
+        "rejected_written": result.rejected_written,
+        "dossiers_folded": result.dossiers_folded,
+        "violations_open": result.violations_open,
+        "violations_retracted": result.violations_retracted,
+    }
 
 
 def metrics_warehouse(

@@ -34,6 +34,7 @@ def test_clean_data_passes_every_check(platform, wh, loader):
         assert run.week == (None if week is None else "2025-W45")
         assert {r.suite for r in run.results} == {
             "uniqueness", "vocabulary", "event_time", "due_dates", "catalogue", "lifecycle", "freshness",
+            "load_runs",
         }  # fmt: skip
         assert all(r.week == run.week and r.checked_at == CLEAN_NOW.astimezone(UTC) for r in run.results)
     results = by_key(run)

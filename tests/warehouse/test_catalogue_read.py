@@ -87,8 +87,10 @@ def test_an_auditor_built_from_the_snapshot_gives_the_same_verdicts(warehouse: W
 
 def test_no_snapshot_is_a_clear_error(warehouse: Warehouse) -> None:
     migrate(warehouse)
-    with pytest.raises(CatalogueSnapshotError, match="dossier-audit init"):
+    # The command the message names exists (it once said `dossier-audit init`, which does not).
+    with pytest.raises(CatalogueSnapshotError, match="`dossier-audit warehouse init --warehouse ") as caught:
         load_stored_catalogue(warehouse)
+    assert warehouse.url in str(caught.value) and "dossier-audit init" not in str(caught.value)
     with pytest.raises(CatalogueSnapshotError, match="no catalogue snapshot 42"):
         load_stored_catalogue(warehouse, 42)
 

@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from clickhouse_driver import Client, errors  # type: ignore[import-untyped]
 
 from warehouse.backends.native_insert import ColumnMismatch, insert_columns
-from warehouse.base import Params, Row, WarehouseError, WarehouseUnavailable, WarehouseUrl
+from warehouse.base import (
+    Params,
+    Row,
+    WarehouseError,
+    WarehouseUnavailable,
+    WarehouseUrl,
+    not_initialised,
+)
 from warehouse.binding import check_identifier, check_insert, check_statement, naive_utc_params
 
 _CONNECTION_ERRORS = (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError)
@@ -34,6 +41,8 @@ _T = TypeVar("_T")
 # three or four connections were within the run-to-run noise (±10%).
 PIPELINE_ROWS = 50_000
 PIPELINE_CONNECTIONS = 2
+# The server's code for a database that does not exist (sent in reply to the handshake naming it).
+_UNKNOWN_DATABASE = 81
 
 
 def _server_message(exc: Exception) -> str:
@@ -281,6 +290,8 @@ class ServerWarehouse:
                 return
             except errors.ServerException as exc:  # e.g. a wrong password: retrying will not help
                 connection.disconnect()
+                if getattr(exc, "code", None) == _UNKNOWN_DATABASE:
+                    raise not_initialised(self.url, f"no database {self._database}") from None
                 raise WarehouseError(f"{self._where()}: {self._redact(_server_message(exc))}") from None
             except _CONNECTION_ERRORS as exc:
                 connection.disconnect()

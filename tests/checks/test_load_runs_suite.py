@@ -1,0 +1,63 @@
+"""The ``load_runs`` suite: a load that did not complete fails a blocking check (with the run in its
+metadata), in every scope, until a later load finishes it; no recorded load passes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+from typer.testing import CliRunner
+
+from checks import run_checks
+from checks.results import CheckResult
+from dossier_audit.cli import app
+from inspections.weeks import Week
+from tests.checks.helpers import NOW, Loader, clean_events, prepare
+from warehouse import open_warehouse
+from warehouse.load_runs import COUNTS, new_run, record_completion, record_start
+
+runner = CliRunner()
+EXPECTATION = "load_runs: every load completed"
+
+
+def load_check(results: list[CheckResult]) -> CheckResult:
+    (found,) = [r for r in results if r.suite == "load_runs"]
+    return found
+
+
+def test_an_unfinished_load_fails_a_blocking_check_until_a_later_load_finishes_it(platform, wh, loader):
+    loader.load(clean_events())
+    passed = load_check(run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW).results)
+    assert (passed.success, passed.element_count) == (True, 0)  # no load recorded (events from elsewhere)
+
+    killed = new_run("/data/killed.jsonl", datetime(2025, 11, 19, 8, tzinfo=UTC), NOW)
+    record_start(wh, killed)
+    for week in (None, Week.parse("2025-W45"), Week.parse("2025-W30")):  # whatever the scope
+        run = run_checks(platform.catalogue, platform.rulebooks, wh, week, now=NOW)
+        failed = load_check(run.results)
+        assert failed in run.blocking_failures
+        assert (failed.expectation, failed.unexpected_count, failed.element_count) == (EXPECTATION, 1, 1)
+        assert killed.run_id in failed.message_en and "/data/killed.jsonl" in failed.message_en
+        assert "did not complete" in failed.message_en and "chưa hoàn tất" in failed.message_vi
+        assert failed.details["params"]["unfinished_runs"] == [killed.run_id]
+        assert killed.run_id in orjson.dumps(failed.details["examples"]).decode()
+
+    later = new_run("/data/next.jsonl", datetime(2025, 11, 19, 9, tzinfo=UTC), NOW)
+    record_start(wh, later)
+    record_completion(wh, later, dict.fromkeys(COUNTS, 0), [killed])
+    finished = load_check(run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW).results)
+    assert (finished.success, finished.element_count, finished.unexpected_count) == (True, 2, 0)
+    assert finished.message_en == "Every load completed (2 load runs)"
+
+
+def test_check_exits_1_on_an_unfinished_load(platform, tmp_path):
+    url = f"chdb://{tmp_path}/wh"
+    with open_warehouse(url, create_database=True) as wh:
+        Loader(platform, prepare(platform, wh)).load(clean_events())
+        record_start(wh, new_run("/data/killed.jsonl", datetime(2025, 11, 19, 8, tzinfo=UTC), NOW))
+    result = runner.invoke(app, ["check", "--warehouse", url, "--json", "--lang", "en",
+                                 "--now", "2025-11-10T08:00:00+07:00"])  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    (failed,) = [r for r in orjson.loads(result.stdout)["results"] if not r["success"] and r["blocking"]]
+    assert failed["suite"] == "load_runs" and "/data/killed.jsonl" in failed["message_en"]
+    assert "load_runs" in result.stderr
