@@ -173,7 +173,7 @@ def known_unit(catalogue: Catalogue, unit: str | None) -> str | None:
 
 def readable(path: Path) -> Path:
     if str(path) == "-":
-        raise UsageError("reading events from standard input is not supported here; pass a file path")
+        raise UsageError("this file cannot be read from standard input; pass a file path")
     if not path.exists():
         raise UsageError(f"cannot read {path}: no such file")
     if path.is_dir():

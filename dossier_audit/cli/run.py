@@ -9,7 +9,8 @@ import typer
 
 from bootstrap.settings import load_settings
 from dossier_audit.cli.app import app
-from dossier_audit.cli.common import CataloguePath, err, fail, guarded, parse_instant, platform_for, readable
+from dossier_audit.cli.common import CataloguePath, err, fail, guarded, parse_instant, platform_for
+from dossier_audit.cli.inputs import event_file
 
 
 @app.command()
@@ -45,9 +46,11 @@ def run(
         )
         platform_for(catalogue)  # a bad catalogue fails here with one clear line
         instant = parse_instant(as_of) if as_of else None
-        path = readable(events) if events is not None else None
         try:
-            return main_job(settings, events=path, as_of=instant, console=err)
+            if events is None:
+                return main_job(settings, events=None, as_of=instant, console=err)
+            with event_file(events) as path:  # a pipe or stdin (-) is spooled to a temporary file
+                return main_job(settings, events=path, as_of=instant, console=err)
         except MainJobError as exc:  # a stage failed (not a usage error): exit 1
             raise fail(str(exc), 1) from None
 

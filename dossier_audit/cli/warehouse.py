@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.markup import escape
 
 from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
@@ -24,7 +25,7 @@ from dossier_audit.cli.common import (
     print_ingest,
     warehouse_session,
 )
-from dossier_audit.cli.inputs import event_file
+from dossier_audit.cli.inputs import event_file, source_of
 from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.status import FLAT_KEYS, status_report
@@ -65,7 +66,7 @@ def warehouse_load(
             platform = platform_for(catalogue)
             progress, tick = file_progress(path)
             with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
-                return load_file(platform, wh, path, instant, on_progress=tick)
+                return load_file(platform, wh, path, instant, on_progress=tick, source=source_of(file))
 
     result = guarded(go)
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
@@ -79,7 +80,7 @@ def warehouse_load(
         highlight=False,
     )
     for run in result.recovered:
-        err.print(f"finished the interrupted {run.describe()}", highlight=False)
+        err.print(f"finished the interrupted {run.describe()}", highlight=False, markup=False)
     if result.recovered:
         err.print(
             f"re-judged the {result.recovered_dossiers:,} dossiers of the events it stored", highlight=False
@@ -104,16 +105,18 @@ def warehouse_status(
     flat = {key: report[key] for key in FLAT_KEYS}
     sys.stdout.write(orjson.dumps(report if json_out else flat).decode() + "\n")
     for key, value in flat.items():
-        err.print(f"{key:>16}: {value}", highlight=False)
+        err.print(f"{key:>16}: {value}", highlight=False, markup=False)
     last = report["last_load"]
     if last is None:
         err.print(f"{'last load':>16}: none recorded", highlight=False)
     else:
         done = "completed" if last["completed"] else last["state"]
-        err.print(f"{'last load':>16}: {last['run_id']} of {last['source']} ({done})", highlight=False)
+        err.print(
+            f"{'last load':>16}: {last['run_id']} of {last['source']} ({done})", highlight=False, markup=False
+        )
     for run in report["unfinished_loads"]:
         err.print(
-            f"[bold yellow]warning:[/] load run {run['run_id']} of {run['source']} started "
+            f"[bold yellow]warning:[/] load run {run['run_id']} of {escape(run['source'])} started "
             f"{run['started_at']} did not complete (interrupted, or still running): its violations may be "
             "missing; the next `warehouse load` finishes it",
             highlight=False,

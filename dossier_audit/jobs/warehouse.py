@@ -90,14 +90,18 @@ def load_file(
     *,
     on_progress: ProgressSink | None = None,
     keep_rejections: int = 10,
+    source: str | None = None,
 ) -> LoadResult:
     """Validate ``path``; store every valid event (pseudonymised) and every rejected line with its reason;
     fold the dossiers it touched, and those of every event an unfinished earlier load stored, from
-    everything the warehouse holds; evaluate the rulebook at ``as_of``. Recorded as a load run."""
+    everything the warehouse holds; evaluate the rulebook at ``as_of``. Recorded as a load run.
+
+    ``source``: what the events and the run record as their origin (default: ``path`` resolved); a command
+    that spooled a pipe or stdin to ``path`` names the stream, not the temporary copy that is gone after."""
     started = time.perf_counter()
     migrate(wh)
     pseudonymiser = platform.pseudonymiser
-    source = str(path.resolve())
+    source = source or str(path.resolve())
     run = new_run(source, datetime.now(UTC), as_of)
     ingested_at = run.started_at  # how the run's events are found again (``load_runs.run_dossiers``)
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads

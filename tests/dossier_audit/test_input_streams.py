@@ -158,6 +158,9 @@ def test_warehouse_load_from_stdin_stores_what_the_file_stores(events: Path, tmp
         return {key: found[key] for key in LOAD_KEYS}
 
     assert load("dash", "piped") == load(None, "filed")
+    # The run and its events name the stream, not the spooled copy that is gone after the command.
+    status = command(["warehouse", "status", "--json", "--warehouse", f"chdb://{tmp_path}/piped"], spool_dir)
+    assert json_out(status)["last_load"]["source"] == "stdin", status.stderr.decode()
 
 
 def test_ingest_reads_a_fifo_once(events: Path, tmp_path: Path, spool_dir: Path):
@@ -209,3 +212,23 @@ def test_the_source_recorded_for_each_kind_of_input(events: Path, tmp_path: Path
     link = tmp_path / "link.jsonl"
     link.symlink_to(events)
     assert source_of(link) == str(events.resolve())
+
+
+def test_run_takes_its_events_from_stdin(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``run --events -`` hands the main job a regular file holding exactly what came in (the job reads
+    its events more than once), and the copy is gone afterwards."""
+    import dossier_audit.jobs.main as main_module
+
+    examples = (CONTRACT / "examples.jsonl").read_bytes()
+    seen: dict[str, Any] = {}
+
+    def fake_main_job(settings: Any, *, events: Path | None, as_of: Any, console: Any) -> None:
+        assert events is not None and events.is_file()
+        seen["path"], seen["content"] = events, events.read_bytes()
+
+    monkeypatch.setattr(main_module, "main_job", fake_main_job)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    args = ["run", "--events", "-", "--workdir", str(tmp_path / "w")]
+    result = CliRunner().invoke(app, args, input=examples)
+    assert result.exit_code == 0, result.stderr
+    assert seen["content"] == examples and not seen["path"].exists()
