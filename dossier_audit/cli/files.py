@@ -209,7 +209,9 @@ def _print_failures(failures: list[OutcomeFailure], show: int = 10) -> None:
         highlight=False,
     )
     for f in failures[:show]:
-        err.print(f"  {f.dossier_id} ({f.unit_code}): {f.message}", highlight=False, soft_wrap=True)
+        err.print(
+            f"  {f.dossier_id} ({f.unit_code}): {f.message}", highlight=False, soft_wrap=True, markup=False
+        )
 
 
 def _metrics_warehouse(

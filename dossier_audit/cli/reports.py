@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import (
@@ -97,7 +98,7 @@ def _warn_unfinished_loads(wh: Any) -> None:
     written (page 1 of report.html and report.pdf says it too)."""
     for run in unfinished_loads(wh):
         err.print(
-            f"[bold yellow]warning:[/] the {run.describe()} did not complete (interrupted, or still "
+            f"[bold yellow]warning:[/] the {escape(run.describe())} did not complete (interrupted, or still "
             "running): violations of the dossiers it stored may be missing from this report; run "
             "`dossier-audit warehouse load` again to finish it, then rebuild the report",
             highlight=False,

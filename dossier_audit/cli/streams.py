@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from bootstrap.platform import kafka_config, topics_of
 from bootstrap.settings import load_settings
@@ -182,7 +183,7 @@ def _print_violations(rows: list[Any], *, show_state: bool, limit: int = 50) -> 
     for row in rows[:limit]:
         cells = [row.dossier_id, row.rule_id, row.event_id or "—", row.unit_code,
                  row.occurred_at.strftime("%Y-%m-%d %H:%M"), row.producer]  # fmt: skip
-        table.add_row(*cells, *([row.state] if show_state else []))
+        table.add_row(*(Text(c) for c in cells), *([row.state] if show_state else []))  # data, not markup
     if rows:
         err.print(table)
     if len(rows) > limit:

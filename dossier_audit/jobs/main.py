@@ -34,6 +34,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
 
 from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
@@ -272,9 +273,9 @@ def main_job(
     files = [*result.report_files, violations_path, summary_path]
     console.print("Files:", highlight=False)
     for path in files:
-        console.print(f"  {path}", highlight=False)
+        console.print(f"  {path}", highlight=False, markup=False)
     console.print(f"  {len(result.audit_packs)} audit-pack files under {result.out_dir / 'units'}",
-                  highlight=False)  # fmt: skip
+                  highlight=False, markup=False)  # fmt: skip
     province = metrics.get("province", {})
     return MainJobResult(
         events=events, as_of=as_of, week=week, report_dir=result.out_dir, report_files=result.report_files,
@@ -355,7 +356,7 @@ def _summary(
     for rate_, code, form in ranked[:5]:
         unit = platform.catalogue.unit(code)
         total = (form.get("received") or {}).get("total", 0)
-        worst.add_row(code, unit.name if unit else "?", f"{total:,}", f"{rate_:.2%}",
+        worst.add_row(Text(code), Text(unit.name) if unit else "?", f"{total:,}", f"{rate_:.2%}",
                       f"{by_unit.get(code, 0):,}")  # fmt: skip
     console.print(worst)
 

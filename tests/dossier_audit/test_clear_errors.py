@@ -248,6 +248,24 @@ def test_a_server_answering_garbage_is_one_line(garbage_server: tuple[int, list[
         assert f"127.0.0.1:{port}" in line
 
 
+def test_the_server_backend_itself_turns_a_garbled_handshake_into_a_warehouse_error(
+    garbage_server: tuple[int, list[bytes]],
+) -> None:
+    """Workers and Dagster open warehouses without the command line's edge: the backend says it too."""
+    from warehouse import open_warehouse
+    from warehouse.base import WarehouseError
+
+    port, replies = garbage_server
+    replies.append(b"\x00\x02\xff\xfe")  # a Hello whose server name is not UTF-8
+    url = f"clickhouse://u:pw@127.0.0.1:{port}/db?retries=0&connect_timeout=2&send_receive_timeout=2"
+    wh = open_warehouse(url)
+    try:
+        with pytest.raises(WarehouseError, match="not ClickHouse's native protocol"):
+            wh.query("SELECT 1")
+    finally:
+        wh.close()
+
+
 # -- an unknown unit (item 13) ------------------------------------------------------------------------------
 def test_an_unknown_unit_is_refused_with_close_matches() -> None:
     line = one_error_line(
@@ -334,3 +352,27 @@ def test_usage_errors_are_one_unboxed_line_off_a_terminal(deep: Path) -> None:
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith("error: Invalid value for '--port'") and "╭" not in line
+
+
+def test_data_that_looks_like_console_markup_is_printed_as_it_is(tmp_path: Path) -> None:
+    """Dossier ids and units are data: ``[/]`` in one made rich's renderer raise (a traceback) and
+    ``[bold]`` vanished from what was printed."""
+    import orjson
+
+    events = tmp_path / "markup.jsonl"
+    lines = []
+    for n, dossier in enumerate(("[/]D-1", "[bold]D-2")):
+        lines.append(orjson.dumps({
+            "schema_version": 1, "event_id": f"m-{n}", "dossier_id": dossier, "type": "received",
+            "occurred_at": "2025-11-03T09:00:00+07:00", "unit_code": "000.10.01.H99",
+            "data": {"procedure_code": "1.004222", "channel": "direct", "due_at": None, "documents": []},
+        }))  # fmt: skip
+    events.write_bytes(b"\n".join(lines) + b"\n")
+    url = f"chdb://{tmp_path / '[red]wh'}"
+    loaded = cli("warehouse", "load", str(events), "--warehouse", url, "--as-of", "2025-11-20")
+    assert loaded.exit_code == 0, loaded.stderr
+    status = cli("warehouse", "status", "--warehouse", url)
+    assert status.exit_code == 0 and "[red]wh" in status.stderr, status.stderr
+    listed = cli("violations", "--warehouse", url)
+    assert listed.exit_code == 0, (listed.stderr, listed.exception)
+    assert "[/]D-1" in listed.stderr and "[bold]D-2" in listed.stderr

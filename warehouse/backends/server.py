@@ -32,6 +32,9 @@ from warehouse.binding import check_identifier, check_insert, check_statement, n
 _CONNECTION_ERRORS = (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError)
 # What the driver raises while encoding a value that does not fit its column type.
 _VALUE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, struct.error, errors.TypeMismatchError)
+#: What the driver raises, beside its own errors, reading a handshake that is not its protocol (text in
+#: invalid UTF-8, a truncated number): workers and Dagster get one clear error, as the command line does.
+_GARBLED = (UnicodeDecodeError, struct.error, IndexError)
 _OPTIONS = {"connect_timeout", "send_receive_timeout", "retries", "backoff", "verify", "compression"}
 _T = TypeVar("_T")
 # An insert of more rows is sent as sub-blocks of this many rows, as separate INSERTs over two connections:
@@ -302,6 +305,12 @@ class ServerWarehouse:
             except errors.Error as exc:  # e.g. an unexpected packet in the handshake: not a network fault
                 connection.disconnect()
                 raise WarehouseError(f"{self._where()}: {self._redact(_server_message(exc))}") from None
+            except _GARBLED as exc:  # something answers on that port, but not in ClickHouse's protocol
+                connection.disconnect()
+                raise WarehouseError(
+                    f"{self._where()}: the server's answer is not ClickHouse's native protocol "
+                    f"({type(exc).__name__}); check the host and port"
+                ) from None
         raise WarehouseUnavailable(
             f"cannot connect to ClickHouse at {self._parsed.host}:{self._parsed.port} "
             f"after {attempts} attempt(s): {last}"
