@@ -60,7 +60,8 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         group_name=GROUP,
         deps=["violation_summary", DATA_QUALITY],
         kinds={"xlsx", "html"},
-        description="One audit pack per unit with dossiers in the week (units/<unit_code>.xlsx and .html): "
+        description="One audit pack per unit with dossiers in the week (units/<unit code>.xlsx and .html; a "
+        "code that is not a plain national code gets a slug and a short hash of it): "
         "every violating dossier with its rule, legal basis and evidence timeline, plus a reproducible "
         "random sample of clean dossiers for on-site verification.",
     )
