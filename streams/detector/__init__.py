@@ -35,11 +35,13 @@ evaluates every dossier at ``as_of`` and publishes the difference; with ``until_
 
 Modules, by role (each imports only those above it in this list):
   - :mod:`~streams.detector.dossier` — one dossier's state and its persistence (no I/O);
+  - :mod:`~streams.detector.outcome` — what a step decides: the messages to publish, what to persist (no I/O);
   - :mod:`~streams.detector.core` — the pure core: state, watermarks, timers, diffs (no I/O);
   - :mod:`~streams.detector.options` — how a worker runs (no I/O library: the composition root imports it);
   - :mod:`~streams.detector.inlet` — records in: the batch hand-over, decoding into events or dead letters;
   - :mod:`~streams.detector.guard` — a message whose processing raises becomes a dead letter
-    (``detector.unprocessable``) and the batch goes on without it;
+    (``detector.unprocessable``) and the batch goes on exactly as without it (a dossier whose evaluation
+    raises gets ``AUDIT_ERROR`` in the core instead);
   - :mod:`~streams.detector.stats` — what a worker did;
   - :mod:`~streams.detector.transport` — Faust's consumer adapted around library internals;
   - :mod:`~streams.detector.readback` — reads beside Faust: the group's progress, the published violations;

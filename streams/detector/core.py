@@ -22,24 +22,30 @@ Between two evaluations a published JSON may become stale in its evidence (an op
 ``end_at`` is the evaluation time); it is refreshed at the next evaluation, and :meth:`finalize`
 evaluates every dossier at the replay instant, so the final published set equals the batch audit.
 A dossier the rulebook cannot judge gets ``AUDIT_ERROR`` in place of its violations, exactly as in the
-batch audit (``inspections.audit_error``), and never stops its partition.
+batch audit (``inspections.audit_error``), and never stops its partition. This holds for any exception in
+its evaluation, the core's own steps included (the diff, the next deadline), since each evaluation
+computes everything before it changes anything: the dossier's published set, the ``changes`` and ``dirty``
+of the :class:`~streams.detector.outcome.Outcome` and its timer change together or not at all, and a step
+never raises half-way through its dossiers (which would lose what the earlier ones had published and the
+timers already taken off the heap). ``apply`` is :meth:`~PartitionState.take` then
+:meth:`~PartitionState.settle`, so that :mod:`streams.detector.guard` can leave out an event whose taking in
+raises and keep everything else exactly as a batch without it.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
 from inspections.audit_error import failure
 from inspections.rulebook import Auditor
-from inspections.timeline import DossierFacts
 from schemas.events import AnyEvent
 from streams.detector.dossier import DossierState, StateError, VKey, violation_key
+from streams.detector.outcome import Change, Outcome, diff_published, replace_all
 from streams.watermark import Watermark, from_us, to_us
 
 __all__ = [
@@ -59,64 +65,6 @@ __all__ = [
 PROBE_HORIZON = timedelta(days=400)
 _HORIZON_US = int(PROBE_HORIZON.total_seconds()) * 1_000_000
 
-State = Literal["open", "retracted"]
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One message to publish: a violation opened (or re-opened with new JSON) or retracted."""
-
-    state: State
-    dossier_id: str
-    key: VKey
-    json: bytes
-
-    def violation(self) -> dict[str, Any]:
-        """The ``audit --json`` record of the violation (for a retraction: as last published)."""
-        doc: dict[str, Any] = orjson.loads(self.json)
-        return doc
-
-
-def diff_published(
-    dossier_id: str, published: Mapping[VKey, bytes], current: Mapping[VKey, bytes]
-) -> list[Change]:
-    """What turns ``published`` into ``current``: "open" for new keys and keys whose JSON changed,
-    "retracted" (with the JSON last published) for keys that no longer hold. Ordered by key."""
-    changes = [
-        Change("open", dossier_id, key, doc) for key, doc in current.items() if published.get(key) != doc
-    ]
-    changes.extend(
-        Change("retracted", dossier_id, key, doc) for key, doc in published.items() if key not in current
-    )
-    changes.sort(key=lambda c: c.key)
-    return changes
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What one step changed: messages to publish, dossiers whose stored state changed, evaluations."""
-
-    changes: list[Change] = field(default_factory=list)
-    dirty: set[str] = field(default_factory=set)
-    evaluated: int = 0
-    duplicates: int = 0
-    conflicts: list[AnyEvent] = field(default_factory=list)
-    watermark_moved: bool = False
-    #: The instant the changes were computed at (the watermark, or the ``finalize`` instant).
-    as_of_us: int | None = None
-    #: Dossiers the rulebook could not judge, with the reason: ``AUDIT_ERROR`` is published for them in
-    #: place of their violations (rulebook v2, amendment 12), and the stream goes on.
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-    def extend(self, other: Outcome) -> None:
-        self.changes.extend(other.changes)
-        self.dirty |= other.dirty
-        self.evaluated += other.evaluated
-        self.duplicates += other.duplicates
-        self.conflicts.extend(other.conflicts)
-        self.errors.extend(other.errors)
-        self.watermark_moved = self.watermark_moved or other.watermark_moved
-
 
 class PartitionState:
     """One partition: its watermark, its dossiers, and the timer index of their next deadlines."""
@@ -134,16 +82,29 @@ class PartitionState:
 
     def apply(self, events: Iterable[tuple[AnyEvent, bytes]], floor_us: int | None = None) -> Outcome:
         """Add a batch of events (any order, duplicates allowed), advance the watermark, and evaluate
-        every dossier whose visible events or deadline the batch reached."""
+        every dossier whose visible events or deadline the batch reached: :meth:`take`, then
+        :meth:`settle`."""
         out = Outcome()
-        touched: dict[str, int] = {}  # dossier -> earliest new event time
+        touched: dict[str, int] = {}
+        self.take(events, out, touched)
+        self.settle(touched, floor_us, out)
+        return out
+
+    def take(self, events: Iterable[tuple[AnyEvent, bytes]], out: Outcome, touched: dict[str, int]) -> None:
+        """Add events to their dossiers; ``out`` notes what changed and ``touched`` each dossier's earliest
+        new event time (for :meth:`settle`). An event whose adding raises leaves nothing of it behind (not
+        even a new empty dossier); what was taken before it stays noted in ``out`` and ``touched``."""
+        dossiers = self.dossiers
         observe = self.watermark.observe
         for event, raw in events:
             dossier_id = event.dossier_id
-            state = self.dossiers.get(dossier_id)
+            state = dossiers.get(dossier_id)
             if state is None:
-                state = self.dossiers[dossier_id] = DossierState(dossier_id)
-            seen = state.add(event, raw)
+                state = DossierState(dossier_id)
+                seen = state.add(event, raw)
+                dossiers[dossier_id] = state
+            else:
+                seen = state.add(event, raw)
             if seen == "new":
                 us = to_us(event.occurred_at)
                 observe(us)
@@ -155,10 +116,15 @@ class PartitionState:
                 out.duplicates += 1
             else:
                 out.conflicts.append(event)
-        out.watermark_moved = self.watermark.advance(floor_us)
+
+    def settle(self, touched: Mapping[str, int], floor_us: int | None, out: Outcome) -> None:
+        """Advance the watermark (to at least ``floor_us``) over what :meth:`take` added; evaluate the
+        touched dossiers it reaches and those whose deadline it passes, and set a timer on the others."""
+        if self.watermark.advance(floor_us):
+            out.watermark_moved = True
         w = self.watermark.value
         if w is None:  # only possible with no new event and no floor
-            return out
+            return
         due = {d for d, us in touched.items() if us <= w}
         for d, us in touched.items():
             if us > w:
@@ -166,7 +132,6 @@ class PartitionState:
         due.update(self._pop_due(w))
         self._evaluate_many(due, w, out)
         out.as_of_us = w
-        return out
 
     def advance(self, to_us_: int) -> Outcome:
         """Move the watermark to at least ``to_us_`` (wall clock, replays) and fire the deadlines it
@@ -187,17 +152,6 @@ class PartitionState:
             state.due_us = None
         self._evaluate_many(set(self.dossiers), as_of_us, out)
         out.as_of_us = as_of_us
-        return out
-
-    def reevaluate(self, dossier_id: str) -> Outcome:
-        """Evaluate one dossier at the watermark again, whatever it holds (after an ``apply`` that raised
-        half-way: see :mod:`streams.detector.guard`)."""
-        out = Outcome()
-        w = self.watermark.value
-        state = self.dossiers.get(dossier_id)
-        if w is not None and state is not None:
-            self._evaluate(state, w, from_us(w), out)
-            out.as_of_us = w
         return out
 
     def replace_published(self, observed: Mapping[str, Mapping[VKey, bytes]]) -> None:
@@ -224,37 +178,57 @@ class PartitionState:
                 yield dossier_id
 
     def _evaluate_many(self, dossier_ids: Iterable[str], at_us: int, out: Outcome) -> None:
+        """Evaluate each dossier. Whatever one dossier's evaluation raises concerns that dossier only
+        (amendment 12): every other dossier's changes, stored state and timer are those of a step without
+        it. Only when not even its ``AUDIT_ERROR`` can be built is it left as it was (``unjudged``)."""
         at = from_us(at_us)
         for dossier_id in sorted(dossier_ids):
-            self._evaluate(self.dossiers[dossier_id], at_us, at, out)
+            state = self.dossiers[dossier_id]
+            try:
+                self._evaluate(state, at_us, at, out)
+            except MemoryError:
+                raise
+            except Exception as exc:  # nothing of the dossier changed; keep its next pending event's timer
+                out.unjudged.append((dossier_id, _reason(exc)))
+                pending = state.first_pending_us(state.visible_count(at_us))
+                if pending is not None:
+                    self._schedule(state, pending, out)
 
     def _evaluate(self, state: DossierState, at_us: int, at: datetime, out: Outcome) -> None:
+        """Judge one dossier at ``at_us`` and publish the difference. Whatever may raise comes before the
+        first change to the dossier or to ``out``, so that a failure leaves both as they were."""
         auditor = self.auditor
         visible = state.visible_count(at_us)
         events = state.events(visible)
-        facts: DossierFacts | None
+        error: str | None = None
         try:
             facts = auditor.facts(state.dossier_id, events, at, presorted=True)
             violations = auditor.evaluate_facts(facts)
             current = {violation_key(v): orjson.dumps(v.to_json_dict()) for v in violations}
+            # Next deadline: the first event not visible yet, or the first time-triggered change.
+            due = state.first_pending_us(visible)
+            if facts.end_event is None and not facts.waiting and events:
+                deadline = self._time_deadline(state, visible, events, current, at_us)
+                if deadline is not None and (due is None or deadline < due):
+                    due = deadline
+            changes = diff_published(state.dossier_id, state.published, current)
+        except MemoryError:  # the process's trouble, not the dossier's: no verdict on it
+            raise
         except Exception as exc:  # amendment 12: AUDIT_ERROR for this dossier, as the batch audit has it
-            out.errors.append((state.dossier_id, f"{type(exc).__name__}: {exc}"))
-            facts = None
             v = failure(auditor.rulebooks, state.dossier_id, events, at, exc)
-            current = {violation_key(v): orjson.dumps(v.to_json_dict())}
+            key, doc = violation_key(v), orjson.dumps(v.to_json_dict())
+            current = {key: doc}
+            changes = replace_all(state.dossier_id, state.published, key, doc)
+            due = state.first_pending_us(visible)
+            error = _reason(exc)
+
         out.evaluated += 1
-        changes = diff_published(state.dossier_id, state.published, current)
+        if error is not None:
+            out.errors.append((state.dossier_id, error))
         if changes:
             out.changes.extend(changes)
             state.published = current
             out.dirty.add(state.dossier_id)
-
-        # Next deadline: the first event not visible yet, or the first time-triggered change.
-        due = state.first_pending_us(visible)
-        if facts is not None and facts.end_event is None and not facts.waiting and events:
-            deadline = self._time_deadline(state, visible, events, current, at_us)
-            if deadline is not None and (due is None or deadline < due):
-                due = deadline
         previous = state.due_us
         state.due_us = None
         if due is not None:
@@ -292,6 +266,10 @@ class PartitionState:
         if deadline is None:
             deadline = at_us + _HORIZON_US  # re-probe when the horizon is reached
         return deadline
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 class DetectorCore:

@@ -61,7 +61,10 @@ class DossierState:
         return len(self._order)
 
     def add(self, event: AnyEvent, raw: bytes) -> Observation:
-        """Add an event (its wire bytes kept for the state changelog). First version of an id wins."""
+        """Add an event (its wire bytes kept for the state changelog). First version of an id wins.
+
+        Changes nothing when it raises (everything that may fail comes before the first change): the
+        detector then dead-letters the event and goes on with this state as it was."""
         known = self.raw.get(event.event_id)
         if known is not None:
             if known == raw:

@@ -8,11 +8,18 @@ were already dead letters (:func:`streams.detector.inlet.decode`) and a dossier 
 gets ``AUDIT_ERROR``; this covers what is left: anything else a message makes raise, now or after a
 future change.
 
-The core's :meth:`~streams.detector.core.DetectorCore.apply` takes a partition's messages of a batch at
-once. When it raises, it is run again one message at a time, so that the one that raises is found and
-dead-lettered and every other is applied; the core ignores an event it already holds, so the messages the
-failed call had taken in before it raised are not counted twice, and every dossier of the batch is then
-evaluated again, since the failed call may have taken a dossier's new events in without evaluating them.
+A message can make the detector raise at two moments, handled differently:
+  - while its event is taken into its dossier (:meth:`~streams.detector.core.PartitionState.take`): the
+    message is to blame. The items are taken one at a time, so an item that raises is found without a
+    second pass; it leaves nothing behind and becomes a dead letter, and the batch is then settled
+    (watermark, timers, evaluations) exactly as the batch without it would be;
+  - while a dossier is evaluated: the dossier is to blame, not a message, and the core handles it as the
+    batch audit does (``AUDIT_ERROR`` for that dossier, rulebook v2 amendment 12, every other dossier judged
+    as if nothing had happened; see :mod:`streams.detector.core`). Nothing is dead-lettered then: the
+    events are valid, and they are kept, persisted and judged again with the dossier's next event.
+
+Either way, what the core did to its state is in the outcome returned, so it is published and persisted
+before the batch is acknowledged.
 """
 
 from __future__ import annotations
@@ -68,38 +75,23 @@ def decode_guarded(message: Any, now: datetime, scrub: Scrub) -> Item | DeadLett
 def apply_isolating(
     core: DetectorCore, partition: int, items: Sequence[Item], floor_us: int | None
 ) -> tuple[Outcome, list[tuple[int, Exception]]]:
-    """``core.apply(partition, items, floor_us)``; when it raises, the items one at a time (see the module
-    doc). Returns the outcome and the items that raised, as (index, error)."""
-    try:
-        return core.apply(partition, items, floor_us), []
-    except MemoryError:
-        raise
-    except Exception:  # which item is to blame is found below
-        pass
+    """``core.apply(partition, items, floor_us)``, the items whose taking in raises left out (see the module
+    doc): the outcome is that of the batch without them. Returns it and those items, as (index, error)."""
+    state = core.partition(partition)
     outcome = Outcome()
+    touched: dict[str, int] = {}
     failed: list[tuple[int, Exception]] = []
+    take = state.take
     for index, item in enumerate(items):
         try:
-            step = core.apply(partition, [item], floor_us)
+            take((item,), outcome, touched)
         except MemoryError:
             raise
         except Exception as exc:
             failed.append((index, exc))
-            continue
-        outcome.extend(step)
-        outcome.as_of_us = step.as_of_us if step.as_of_us is not None else outcome.as_of_us
-    state = core.partition(partition)
-    for dossier_id in sorted({event.dossier_id for event, _ in items}):
-        try:
-            again = state.reevaluate(dossier_id)
-        except MemoryError:
-            raise
-        except Exception as exc:  # its verdict stays as last published; its next event evaluates it again
-            log.warning(
-                "dossier not evaluated again after a poison record",
-                extra={"dossier_id": dossier_id, "reason": describe_error(exc)},
-            )
-            continue
-        outcome.extend(again)
-        outcome.as_of_us = again.as_of_us if again.as_of_us is not None else outcome.as_of_us
+    state.settle(touched, floor_us, outcome)
+    for dossier_id, reason in outcome.unjudged:
+        log.warning(
+            "dossier not judged, not even as AUDIT_ERROR", extra={"dossier_id": dossier_id, "reason": reason}
+        )
     return outcome, failed

@@ -1,6 +1,8 @@
 """Poison records in the detector (issue 13, item 2): a message whose processing raises becomes a dead
-letter (``detector.unprocessable``) and the worker moves on, also across a restart; stored dossier states
-that orjson cannot read back are restored, or left out when unreadable, rather than stopping every start.
+letter (``detector.unprocessable``) and the worker moves on, also across a restart, with the rest of its
+batch applied exactly as without it; stored dossier states that orjson cannot read back are restored, or
+left out when unreadable, rather than stopping every start. A dossier whose *evaluation* raises:
+tests/streams/test_poison_evaluation.py.
 """
 
 from __future__ import annotations
@@ -80,10 +82,34 @@ def test_an_item_whose_apply_raises_is_isolated_and_the_rest_applied_as_without_
     outcome, failed = apply_isolating(core, 0, with_poison, None)
     assert [(i, str(e)) for i, e in failed] == [(3, "poisoned for the test")]
     assert core.open_violations() == reference.open_violations()
-    assert {(c.state, c.dossier_id, c.key) for c in outcome.changes} >= {
-        (c.state, c.dossier_id, c.key) for c in expected.changes
+    # Exactly the batch without the poison: each change once, every dossier that took an event in marked for
+    # the changelog (the items taken before the poison too), the same timers.
+    assert outcome.changes == expected.changes and outcome.dirty == expected.dirty
+    assert (outcome.duplicates, outcome.evaluated, outcome.as_of_us, outcome.watermark_moved) == (
+        expected.duplicates, expected.evaluated, expected.as_of_us, expected.watermark_moved,
+    )  # fmt: skip
+    assert sorted(core.partition(0).timers) == sorted(reference.partition(0).timers)
+    assert {d: (len(s), s.due_us) for d, s in core.partition(0).dossiers.items()} == {
+        d: (len(s), s.due_us) for d, s in reference.partition(0).dossiers.items()
     }
-    assert outcome.as_of_us == expected.as_of_us
+
+
+def test_an_item_whose_apply_raises_for_a_new_dossier_leaves_no_empty_dossier_behind(monkeypatch) -> None:
+    items = _events()
+    poison = orjson.dumps({**orjson.loads(items[0][1]), "event_id": "poison-1", "dossier_id": "GHOST"})
+    original = DossierState.add
+
+    def add(self: DossierState, event: Any, raw: bytes) -> Any:
+        if event.event_id == "poison-1":
+            raise RuntimeError("poisoned for the test")
+        return original(self, event, raw)
+
+    monkeypatch.setattr(DossierState, "add", add)
+    core = DetectorCore(AUDITOR, timedelta(hours=1))
+    outcome, failed = apply_isolating(core, 0, [(EVENT_ADAPTER.validate_json(poison), poison), *items], None)
+    assert [i for i, _ in failed] == [0]
+    assert "GHOST" not in core.partition(0).dossiers and "GHOST" not in outcome.dirty
+    assert not any(c.dossier_id == "GHOST" for c in outcome.changes)
 
 
 class _Producer:
