@@ -20,12 +20,12 @@ from warehouse.load_runs import LoadRun
 
 #: The first-page note when loads did not complete (here, not in ``i18n``, beside the field it words).
 _LOAD_WARNING = {
-    "vi": "CẢNH BÁO: {n} lần nạp dữ liệu chưa hoàn tất (bị ngắt hoặc đang chạy), gần nhất là tệp {source} "
-    "bắt đầu lúc {started} (mã {run}). Vi phạm của các hồ sơ đã nạp có thể bị thiếu trong báo cáo này: "
-    "chạy lại lệnh nạp dữ liệu (dossier-audit warehouse load) rồi lập lại báo cáo.",
-    "en": "WARNING: {n} data load(s) did not complete (interrupted, or still running), the newest of "
-    "{source} started {started} (run {run}). Violations of the dossiers loaded may be missing from this "
-    "report: run the load again (dossier-audit warehouse load), then rebuild the report.",
+    "vi": "CẢNH BÁO: {n} lần nạp dữ liệu chưa hoàn tất (bị ngắt hoặc đang chạy), lần gần nhất bắt đầu lúc "
+    "{started} (mã {run}). Sự kiện và vi phạm của các hồ sơ có thể bị thiếu trong báo cáo này: nạp lại tệp "
+    "{sources} (dossier-audit warehouse load TỆP) rồi lập lại báo cáo.",
+    "en": "WARNING: {n} data load(s) did not complete (interrupted, or still running), the newest started "
+    "{started} (run {run}). Events, and violations of the dossiers loaded, may be missing from this report: "
+    "load {sources} again (dossier-audit warehouse load FILE), then rebuild the report.",
 }
 
 
@@ -106,12 +106,13 @@ class WeeklyReport:
         if not self.unfinished_loads:
             return None
         newest = self.unfinished_loads[0]
+        sources = list(dict.fromkeys(run.source for run in self.unfinished_loads))  # newest first, once each
         return Alert(
             _LOAD_WARNING[self.lang].format(
                 n=len(self.unfinished_loads),
-                source=newest.source,
                 started=newest.started_at.strftime("%Y-%m-%d %H:%M UTC"),
                 run=newest.run_id,
+                sources=", ".join(sources[:5]) + (", …" if len(sources) > 5 else ""),
             )
         )
 

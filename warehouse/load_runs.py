@@ -1,18 +1,32 @@
-"""Load runs: the bookkeeping that makes a killed ``warehouse load`` visible afterwards and lets the next
+"""Load runs: the bookkeeping that makes a killed ``warehouse load`` visible afterwards and lets a later
 load finish it.
 
 A load stores its events first and judges their dossiers after, so a load killed in between leaves events
-and dossiers without their violations, and nothing else would tell. So every load appends a ``started``
-row before it stores anything and a ``completed`` row after its last write (``load_runs``, migration 0004:
-append-only rows, the ClickHouse way). A run with a ``started`` row and neither a ``completed`` nor a
-``recovered`` one is *unfinished*: ``warehouse status``, ``check`` and ``report`` say so, and the next load
-re-judges the dossiers of every event the unfinished runs stored (found by their ``source`` and
-``ingested_at``, which is the run's ``started_at``), then appends a ``recovered`` row for each of them in
-the same insert as its own ``completed`` row.
+and dossiers without their violations, and nothing else would tell. So every load appends rows to
+``load_runs`` (migration 0004: append-only rows, the ClickHouse way): ``started`` before it stores
+anything, ``stored`` once every event and rejected line of its file is written, ``completed`` after its
+last write. A run with a ``started`` row and no ``completed``, ``recovered`` or ``superseded`` one is
+*unfinished*: ``warehouse status``, ``check`` and ``report`` say so, naming the source to load again.
+
+What finishes an unfinished run depends on how far it got (:func:`finishing`):
+
+- it reached ``stored``: everything it was to store is stored, only the judging is missing, so the next
+  load, whatever its file, re-judges the dossiers of the events the run stored (found by their ``source``
+  and ``ingested_at``, which is the run's ``started_at``) and appends a ``recovered`` row for it;
+- it did not: it may have stored any part of its file, or none, and only that file can make up the rest,
+  so it stays unfinished until a load of the same source completes, which stored the whole file again,
+  re-judges the dossiers the run had stored too, and appends a ``superseded`` row for it (as does a load
+  recovering a later run of the same source that had reached ``stored``: that one stored the file).
+
+Either row goes in the same insert as the finishing load's own ``completed`` row. A re-judged dossier is
+judged at the instant the newest run that stored its events judges at (its ``as_of``, kept to the
+microsecond): the killed run's dossiers end as that run would have left them, and a dossier the finishing
+load's own file touches is judged at that load's ``as_of``, like every dossier it touches.
 
 A run still in progress looks unfinished too (nothing tells a running load from a dead one on a server);
-the messages say "interrupted or still running". A load running concurrently with another one finishes
-what that one had stored by then; loads are not meant to run concurrently on one warehouse (chdb cannot).
+the messages say "interrupted or still running". A load running concurrently with another one that has
+reached ``stored`` finishes what that one stored; loads are not meant to run concurrently on one
+warehouse (chdb cannot).
 
 Every read here works on a warehouse created before migration 0004 (no ``load_runs`` table: no runs), and
 without writing anything, so the read-only ``reports`` user can run them.
@@ -21,11 +35,12 @@ without writing anything, so the read-only ``reports`` user can run them.
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from warehouse.base import Warehouse
@@ -35,11 +50,16 @@ from warehouse.store import epoch_us
 
 TABLE = "load_runs"
 COLUMNS = (
-    "run_id", "state", "source", "started_at", "started_us", "at", "as_of", "host", "pid", "by_run",
-    "events_written", "rejected_written", "dossiers_folded", "violations_open", "violations_retracted",
+    "run_id", "state", "source", "started_at", "started_us", "at", "as_of", "as_of_us", "host", "pid",
+    "by_run", "events_written", "rejected_written", "dossiers_folded", "violations_open",
+    "violations_retracted",
 )  # fmt: skip
 #: The counts a completed run records, in ``COLUMNS`` order (``LoadRun.counts`` keys).
 COUNTS = COLUMNS[-5:]
+#: The counts its ``stored`` row records already.
+STORED_COUNTS = COUNTS[:2]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +70,21 @@ class LoadRun:
     source: str
     started_at: datetime  # whole seconds: the ``ingested_at`` of the events it stored
     started_us: int  # the exact start (epoch microseconds): orders runs started in the same second
-    as_of: datetime
+    as_of: datetime  # the instant it judges its dossiers at, exact (UTC)
     host: str
     pid: int
+    stored_at: datetime | None  # when every event and rejected line of its file was written
     completed_at: datetime | None
     recovered_at: datetime | None
-    recovered_by: str | None
-    counts: dict[str, int]  # of a completed run (``COUNTS``); zeros otherwise
+    recovered_by: str | None  # the load that re-judged what it stored (it had reached ``stored``)
+    superseded_at: datetime | None
+    superseded_by: str | None  # the later completed load of the same source (it had not)
+    counts: dict[str, int]  # ``COUNTS``: of a completed run; events and rejected lines from ``stored`` on
+
+    @property
+    def stored(self) -> bool:
+        """Every event and rejected line of its file was written (only the judging may be missing)."""
+        return self.stored_at is not None
 
     @property
     def completed(self) -> bool:
@@ -64,20 +92,28 @@ class LoadRun:
 
     @property
     def finished(self) -> bool:
-        """Completed, or its stored events re-judged by a later load."""
-        return self.completed_at is not None or self.recovered_by is not None
+        """Completed, or finished by a later load (recovered or superseded)."""
+        return self.state != "unfinished"
 
     @property
     def state(self) -> str:
-        """``completed``, ``recovered`` (interrupted, then finished by a later load) or ``unfinished``."""
+        """``completed``; ``recovered`` (interrupted after storing its file, then re-judged by a later
+        load); ``superseded`` (interrupted before, then its source loaded again by a later load); or
+        ``unfinished``."""
         if self.completed_at is not None:
             return "completed"
-        return "recovered" if self.recovered_by is not None else "unfinished"
+        if self.recovered_by is not None:
+            return "recovered"
+        return "superseded" if self.superseded_by is not None else "unfinished"
 
     def describe(self) -> str:
         """One line for messages: which file, when, where."""
         started = self.started_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         return f"load run {self.run_id} of {self.source} started {started} on {self.host} (PID {self.pid})"
+
+    def remedy(self) -> str:
+        """For messages about an unfinished run: what finishes it (:func:`remedy`)."""
+        return remedy(self.source, stored=self.stored)
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -88,28 +124,85 @@ class LoadRun:
             "host": self.host,
             "pid": self.pid,
             "state": self.state,
+            "stored": self.stored,
+            "stored_at": self.stored_at.isoformat() if self.stored_at else None,
             "completed": self.completed,
             "completed_at": self.completed_at.isoformat() if self.completed_at else None,
             "recovered_by": self.recovered_by,
             "recovered_at": self.recovered_at.isoformat() if self.recovered_at else None,
+            "superseded_by": self.superseded_by,
+            "superseded_at": self.superseded_at.isoformat() if self.superseded_at else None,
             **self.counts,
         }
 
 
+def remedy(source: str, *, stored: bool) -> str:
+    """What finishes an unfinished run of ``source``, for messages: loading its source again always does;
+    when it had ``stored`` its whole file, any later load does."""
+    again = f"`dossier-audit warehouse load {reload_argument(source)}`"
+    if stored:
+        return f"it had stored all its events: load {source} again ({again}), or any other file, to finish it"
+    return f"it stopped before storing all its events: load {source} again ({again}) to finish it"
+
+
+def reload_argument(source: str) -> str:
+    """The ``warehouse load`` argument that reads ``source`` again (``-`` for standard input)."""
+    return "-" if source == "stdin" else shlex.quote(source)
+
+
 def new_run(source: str, started_at: datetime, as_of: datetime) -> LoadRun:
-    """A run about to start (``started_at`` aware; kept to whole seconds like ``ingested_at``)."""
+    """A run about to start (``started_at`` aware, kept to whole seconds like ``ingested_at``; ``as_of``
+    aware, kept exact)."""
     return LoadRun(
         run_id=uuid.uuid4().hex,
         source=source,
         started_at=started_at.astimezone(UTC).replace(microsecond=0),
         started_us=epoch_us(started_at),
-        as_of=as_of.astimezone(UTC).replace(microsecond=0),
+        as_of=as_of.astimezone(UTC),
         host=socket.gethostname(),
         pid=os.getpid(),
+        stored_at=None,
         completed_at=None,
         recovered_at=None,
         recovered_by=None,
+        superseded_at=None,
+        superseded_by=None,
         counts=dict.fromkeys(COUNTS, 0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Finishing:
+    """What a load of one source does with the runs it found unfinished (:func:`finishing`)."""
+
+    recovered: list[LoadRun]  # reached ``stored``: re-judged, whatever the load's file
+    superseded: list[LoadRun]  # did not, of the load's own source: the load stores that file whole again
+    left: list[LoadRun]  # did not, of another source: still unfinished after the load
+
+    @property
+    def finished(self) -> list[LoadRun]:
+        """The runs the load finishes, whose stored events' dossiers it re-judges."""
+        return [*self.recovered, *self.superseded]
+
+
+def finishing(unfinished: Sequence[LoadRun], source: str) -> Finishing:
+    """Split the runs a load of ``source`` found unfinished before it started (see the module's doc).
+
+    A run that did not reach ``stored`` is superseded by this load when it is of ``source``, and also when
+    a later run of its source that did reach ``stored`` is among those this load recovers: that one stored
+    the whole file again."""
+    recovered = [run for run in unfinished if run.stored]
+
+    def made_up(run: LoadRun) -> bool:
+        return run.source == source or any(
+            later.source == run.source and later.started_us > run.started_us for later in recovered
+        )
+
+    partial = [run for run in unfinished if not run.stored]
+    return Finishing(
+        recovered=recovered,
+        superseded=[run for run in partial if made_up(run)],
+        left=[run for run in partial if not made_up(run)],
     )
 
 
@@ -118,13 +211,26 @@ def record_start(wh: Warehouse, run: LoadRun) -> None:
     _insert(wh, [_row(run, "started", run.started_at, "", dict.fromkeys(COUNTS, 0))])
 
 
-def record_completion(
-    wh: Warehouse, run: LoadRun, counts: dict[str, int], recovered: Sequence[LoadRun] = ()
-) -> None:
-    """Append the run's ``completed`` row and a ``recovered`` row for each run it finished, in one insert
-    (one part: all or nothing), after the run's last write."""
+def record_stored(wh: Warehouse, run: LoadRun, counts: dict[str, int]) -> None:
+    """Append the run's ``stored`` row (with its ``STORED_COUNTS``): once every event and rejected line of
+    its file is written, before it judges anything. From then on any later load can finish it."""
     now = datetime.now(UTC).replace(microsecond=0)
-    rows = [_row(old, "recovered", now, run.run_id, dict.fromkeys(COUNTS, 0)) for old in recovered]
+    _insert(wh, [_row(run, "stored", now, "", {key: int(counts.get(key, 0)) for key in STORED_COUNTS})])
+
+
+def record_completion(
+    wh: Warehouse,
+    run: LoadRun,
+    counts: dict[str, int],
+    recovered: Sequence[LoadRun] = (),
+    superseded: Sequence[LoadRun] = (),
+) -> None:
+    """Append the run's ``completed`` row, and a ``recovered`` or ``superseded`` row for each run it
+    finished, in one insert (one part: all or nothing), after the run's last write."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    none = dict.fromkeys(COUNTS, 0)
+    rows = [_row(old, "recovered", now, run.run_id, none) for old in recovered]
+    rows += [_row(old, "superseded", now, run.run_id, none) for old in superseded]
     rows.append(_row(run, "completed", now, "", {key: int(counts.get(key, 0)) for key in COUNTS}))
     _insert(wh, rows)
 
@@ -145,23 +251,26 @@ def last_run(wh: Warehouse) -> LoadRun | None:
 
 
 def unfinished_runs(wh: Warehouse) -> list[LoadRun]:
-    """Runs that neither completed nor were recovered, newest first."""
+    """Runs that neither completed nor were finished by a later load, newest first."""
     return recorded_runs(wh, limit=1_000_000, unfinished=True)
 
 
-def run_dossiers(wh: Warehouse, runs: Sequence[LoadRun]) -> set[str]:
-    """The dossiers of every event the ``runs`` stored (what a load re-judges to finish them)."""
-    found: set[str] = set()
-    for run in runs:
+def run_dossiers(wh: Warehouse, runs: Sequence[LoadRun]) -> dict[str, datetime]:
+    """The dossiers of every event the ``runs`` stored (what a load re-judges to finish them), each with the
+    instant to judge it at: the ``as_of`` of the newest of the runs that stored events of it, which is what
+    it would have been judged at had they all completed."""
+    found: dict[str, datetime] = {}
+    for run in sorted(runs, key=lambda r: (r.started_us, r.run_id)):  # oldest first: the newest wins
         params = {"source": run.source, "ingested_at": run.started_at}
-        found.update(dossier_id for (dossier_id,) in wh.query(load_sql("load_run_dossiers"), params))
+        for (dossier_id,) in wh.query(load_sql("load_run_dossiers"), params):
+            found[dossier_id] = run.as_of
     return found
 
 
 def _row(run: LoadRun, state: str, at: datetime, by_run: str, counts: dict[str, int]) -> tuple[Any, ...]:
     return (
-        run.run_id, state, run.source, run.started_at, run.started_us, at,
-        run.as_of, run.host, run.pid, by_run, *(counts[key] for key in COUNTS),
+        run.run_id, state, run.source, run.started_at, run.started_us, at, run.as_of.replace(microsecond=0),
+        epoch_us(run.as_of), run.host, run.pid, by_run, *(counts.get(key, 0) for key in COUNTS),
     )  # fmt: skip
 
 
@@ -170,18 +279,22 @@ def _insert(wh: Warehouse, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _run(row: tuple[Any, ...]) -> LoadRun:
-    (run_id, source, started_at, started_us, as_of, host, pid, completed, completed_at, recovered,
-     recovered_at, recovered_by, *counts) = row  # fmt: skip
+    (run_id, source, started_at, started_us, as_of_us, host, pid, stored, stored_at, completed,
+     completed_at, recovered, recovered_at, recovered_by, superseded, superseded_at, superseded_by,
+     *counts) = row  # fmt: skip
     return LoadRun(
         run_id=run_id,
         source=source,
         started_at=started_at,
         started_us=int(started_us),
-        as_of=as_of,
+        as_of=_EPOCH + timedelta(microseconds=int(as_of_us)),
         host=host,
         pid=int(pid),
+        stored_at=stored_at if stored else None,
         completed_at=completed_at if completed else None,
         recovered_at=recovered_at if recovered else None,
         recovered_by=recovered_by if recovered else None,
+        superseded_at=superseded_at if superseded else None,
+        superseded_by=superseded_by if superseded else None,
         counts={key: int(value) for key, value in zip(COUNTS, counts, strict=True)},
     )

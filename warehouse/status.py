@@ -43,8 +43,10 @@ def status(wh: Warehouse) -> dict[str, Any]:
 
 def status_report(wh: Warehouse) -> dict[str, Any]:
     """:func:`status` plus ``tables`` (stored rows per table), ``schema`` and ``last_load`` (``None`` before
-    the first recorded load) and ``unfinished_loads`` (runs neither completed nor finished by a later load;
-    the last load did not complete when ``last_load.completed`` is false)."""
+    the first recorded load) and ``unfinished_loads`` (runs neither completed nor finished by a later load,
+    newest first; the last load did not complete when ``last_load.completed`` is false). A run's ``stored``
+    says whether it had written its whole file: if so any later load finishes it, if not only a load of its
+    ``source`` does (``warehouse.load_runs``)."""
     done = applied(wh)
     bundled = discover()
     rows = dict.fromkeys(sorted(existing_tables(wh)), 0)

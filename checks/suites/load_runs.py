@@ -1,10 +1,13 @@
 """Suite ``load_runs``: every recorded ``warehouse load`` completed (or was finished by a later load).
 
 A load stores its events before it judges their dossiers: one killed in between (``kill -9``, a crash, a
-full disk) leaves events and dossiers without their violations, and every other suite passes on such data.
-So this one reads the load runs (``warehouse.load_runs``) and fails while any run is unfinished — neither
-completed nor recovered by a later load, which re-judges what the interrupted one stored. A run still in
-progress counts as unfinished too: a report built during a load may miss violations just the same.
+full disk) leaves events and dossiers without their violations, and every other suite passes on such data;
+one killed before it had stored its whole file leaves events missing too. So this one reads the load runs
+(``warehouse.load_runs``) and fails while any run is unfinished — neither completed, nor recovered (it had
+stored its whole file, and a later load re-judged what it stored), nor superseded (a later load of the
+same source completed). Loading the source of each unfinished run again finishes it, which the message
+says. A run still in progress counts as unfinished too: a report built during a load may miss violations
+just the same.
 
 Blocking: a report on this data may show too few violations. Whatever the week checked: an interrupted
 load may have stored events of any week. No load recorded (events written by the stream sink, or a
@@ -21,6 +24,8 @@ LOAD_RUNS = Noun("lần nạp", "load runs", "load run")
 SUITE = "load_runs"
 BLOCKING = True  # whether any of its expectations blocks reports
 DESCRIPTION = "Every warehouse load completed or was finished by a later load (blocking)."
+#: How many sources to load again the message names (the metadata lists up to ten runs).
+SOURCES_NAMED = 5
 
 
 def run(suite: SuiteRun) -> None:
@@ -32,23 +37,29 @@ def run(suite: SuiteRun) -> None:
         last_en = f"{newest['source']}, started {newest['started_at']} (run {newest['run_id']})"
     else:
         last_vi = last_en = "—"
+    sources = list(dict.fromkeys(str(source) for source in unfinished["source"]))  # newest first, once each
+    named = ", ".join(sources[:SOURCES_NAMED]) + (", …" if len(sources) > SOURCES_NAMED else "")
     check = Check(
         expectation="load_runs: every load completed",
         column="state",
         blocking=True,
-        build=lambda E: E.ExpectColumnValuesToBeInSet(column="state", value_set=["completed", "recovered"]),
+        build=lambda E: E.ExpectColumnValuesToBeInSet(
+            column="state", value_set=["completed", "recovered", "superseded"]
+        ),
         fail_vi=(
-            "Lần nạp dữ liệu chưa hoàn tất (bị ngắt hoặc đang chạy): {n}, gần nhất {last}; vi phạm của các "
-            "hồ sơ đã nạp có thể bị thiếu. Chạy lại `dossier-audit warehouse load` để hoàn tất"
+            "Lần nạp dữ liệu chưa hoàn tất (bị ngắt hoặc đang chạy): {n}, gần nhất {last}; sự kiện và vi "
+            "phạm của các hồ sơ có thể bị thiếu. Nạp lại {sources} (`dossier-audit warehouse load TỆP`) để "
+            "hoàn tất"
         ),
         fail_en=(
-            "Loads that did not complete (interrupted, or still running): {n}, newest {last}; violations of "
-            "the dossiers they stored may be missing. Run `dossier-audit warehouse load` again to finish them"
+            "Loads that did not complete (interrupted, or still running): {n}, newest {last}; events, and "
+            "violations of the dossiers they stored, may be missing. Load {sources} again "
+            "(`dossier-audit warehouse load FILE`) to finish them"
         ),
         ok_vi="Mọi lần nạp dữ liệu đã hoàn tất ({total})",
         ok_en="Every load completed ({total})",
-        values_vi={"last": last_vi},
-        values_en={"last": last_en},
+        values_vi={"last": last_vi, "sources": named},
+        values_en={"last": last_en, "sources": named},
         params={"unfinished_runs": [str(run_id) for run_id in unfinished["run_id"][:10]]},
     )
     suite.validate(frame, [check], LOAD_RUNS, id_columns=["run_id", "source", "started_at"])

@@ -99,7 +99,7 @@ def _warn_unfinished_loads(wh: Any) -> None:
     for run in unfinished_loads(wh):
         err.print(
             f"[bold yellow]warning:[/] the {escape(run.describe())} did not complete (interrupted, or still "
-            "running): violations of the dossiers it stored may be missing from this report; run "
-            "`dossier-audit warehouse load` again to finish it, then rebuild the report",
+            "running): violations of the dossiers it stored may be missing from this report; "
+            f"{escape(run.remedy())}, then rebuild the report",
             highlight=False,
         )

@@ -28,6 +28,7 @@ from dossier_audit.cli.common import (
 from dossier_audit.cli.inputs import event_file, source_of
 from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
+from warehouse.load_runs import remedy
 from warehouse.status import FLAT_KEYS, status_report
 
 
@@ -81,9 +82,22 @@ def warehouse_load(
     )
     for run in result.recovered:
         err.print(f"finished the interrupted {run.describe()}", highlight=False, markup=False)
-    if result.recovered:
+    for run in result.superseded:
         err.print(
-            f"re-judged the {result.recovered_dossiers:,} dossiers of the events it stored", highlight=False
+            f"finished the interrupted {run.describe()}: it had stopped before storing all its events, and "
+            "this load of the same source stored them",
+            highlight=False,
+            markup=False,
+        )
+    if result.recovered_dossiers:
+        err.print(
+            f"re-judged the {result.recovered_dossiers:,} dossiers of the events they stored", highlight=False
+        )
+    for run in result.left:
+        err.print(
+            f"[bold yellow]warning:[/] the interrupted {escape(run.describe())} is still unfinished; "
+            f"{escape(run.remedy())}",
+            highlight=False,
         )
 
 
@@ -118,7 +132,7 @@ def warehouse_status(
         err.print(
             f"[bold yellow]warning:[/] load run {run['run_id']} of {escape(run['source'])} started "
             f"{run['started_at']} did not complete (interrupted, or still running): its violations may be "
-            "missing; the next `warehouse load` finishes it",
+            f"missing; {escape(remedy(run['source'], stored=run['stored']))}",
             highlight=False,
         )
 

@@ -1,9 +1,10 @@
 """Warehouse jobs: init, load a file (store events and rejections, fold dossiers, evaluate the rulebook),
 and the reporting form of a unit computed from what the warehouse holds.
 
-A load is recorded as a load run (``warehouse.load_runs``): started before it stores anything, completed
-after its last write. A load killed in between leaves an unfinished run, which the next load finishes by
-re-judging the dossiers of the events that run stored along with its own."""
+A load is recorded as a load run (``warehouse.load_runs``): started before it stores anything, stored once
+its whole file is written, completed after its last write. A load killed after ``stored`` is finished by
+the next load, which re-judges the dossiers of the events that run stored along with its own; one killed
+before stays unfinished until its source is loaded again (``load_runs.finishing``)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from schemas.validation import Rejection
 from warehouse.base import Warehouse
 from warehouse.load_runs import (
     LoadRun,
+    finishing,
     new_run,
     record_completion,
     record_start,
+    record_stored,
     run_dossiers,
     unfinished_runs,
 )
@@ -53,7 +56,9 @@ def init(platform: Platform, wh: Warehouse) -> dict[str, Any]:
 
 @dataclass
 class LoadResult:
-    """What a load stored, and the unfinished runs of earlier loads it finished."""
+    """What a load stored; the unfinished runs of earlier loads it finished (``recovered``: they had stored
+    their whole file; ``superseded``: they had not, and this load read their source again), and those it
+    could not (``left``: they had not, and are of another source)."""
 
     stats: IngestStats
     run_id: str = ""
@@ -65,7 +70,9 @@ class LoadResult:
     seconds: float = 0.0
     rejections: list[Rejection] = field(default_factory=list)
     recovered: list[LoadRun] = field(default_factory=list)
-    recovered_dossiers: int = 0
+    superseded: list[LoadRun] = field(default_factory=list)
+    left: list[LoadRun] = field(default_factory=list)
+    recovered_dossiers: int = 0  # the dossiers of the events the finished runs stored, re-judged
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +84,8 @@ class LoadResult:
             "violations_open": self.violations_open,
             "violations_retracted": self.violations_retracted,
             "recovered_runs": [run.run_id for run in self.recovered],
+            "superseded_runs": [run.run_id for run in self.superseded],
+            "unfinished_runs": [run.run_id for run in self.left],
             "recovered_dossiers": self.recovered_dossiers,
             "seconds": round(self.seconds, 3),
         }
@@ -93,8 +102,10 @@ def load_file(
     source: str | None = None,
 ) -> LoadResult:
     """Validate ``path``; store every valid event (pseudonymised) and every rejected line with its reason;
-    fold the dossiers it touched, and those of every event an unfinished earlier load stored, from
-    everything the warehouse holds; evaluate the rulebook at ``as_of``. Recorded as a load run.
+    fold the dossiers it touched from everything the warehouse holds and evaluate the rulebook on them at
+    ``as_of``. Recorded as a load run, which also finishes the unfinished runs of earlier loads that it can
+    (``load_runs.finishing``): it folds the dossiers of the events they stored too, each at the ``as_of`` of
+    the newest run that stored events of it (this load's for the dossiers it touched).
 
     ``source``: what the events and the run record as their origin (default: ``path`` resolved); a command
     that spooled a pipe or stdin to ``path`` names the stream, not the temporary copy that is gone after."""
@@ -109,7 +120,7 @@ def load_file(
     events = Batch(wh, "events", EVENT_COLUMNS)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
     touched: set[str] = set()
-    result = LoadResult(IngestStats(), run_id=run.run_id, recovered=unfinished)
+    result = LoadResult(IngestStats(), run_id=run.run_id)
 
     def on_event(event: AnyEvent, line_no: int) -> None:
         touched.add(event.dossier_id)
@@ -135,12 +146,21 @@ def load_file(
     result.stats = engine.stats
     result.events_written = events.written
     result.rejected_written = rejected.written
+    record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
 
-    recovering = run_dossiers(wh, unfinished)
-    result.recovered_dossiers = len(recovering)
-    folded = fold_dossiers(platform.auditor, wh, sorted(touched | recovering), as_of)
-    result.dossiers_folded, result.violations_open, result.violations_retracted = folded
-    record_completion(wh, run, _counts(result), unfinished)
+    finish = finishing(unfinished, source)
+    result.recovered, result.superseded, result.left = finish.recovered, finish.superseded, finish.left
+    judge_at = run_dossiers(wh, finish.finished)  # dossier → the as_of of the newest run that stored it
+    result.recovered_dossiers = len(judge_at)
+    judge_at.update(dict.fromkeys(touched, run.as_of))
+    for instant in sorted(set(judge_at.values())):
+        dossier_ids = sorted(d for d, at in judge_at.items() if at == instant)
+        at = as_of if instant == run.as_of else instant  # this run's own, as given
+        folded, opened, retracted = fold_dossiers(platform.auditor, wh, dossier_ids, at)
+        result.dossiers_folded += folded
+        result.violations_open += opened
+        result.violations_retracted += retracted
+    record_completion(wh, run, _counts(result), finish.recovered, finish.superseded)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -1,6 +1,8 @@
-"""Load runs on both backends: the bookkeeping (started, completed, recovered), a load killed with SIGKILL
-between storing its events and judging them, which ``warehouse status`` then reports and the next load
-finishes, and ``warehouse status --json``."""
+"""Load runs on both backends: the bookkeeping (started, stored, completed, recovered, superseded), loads
+killed with SIGKILL at deterministic points — while storing their file, just before recording that it is
+stored, and between storing and judging — which ``warehouse status`` and ``check`` then report until a
+later load finishes them (any load when the file was stored, a load of the same source otherwise), and
+``warehouse status --json``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,15 +19,23 @@ import orjson
 import pytest
 from typer.testing import CliRunner, Result
 
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from checks import run_checks
+from checks.results import CheckResult
 from dossier_audit.cli import app
+from dossier_audit.cli.common import parse_instant
+from inspections.timeunits import VN_TZ as VN
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
 from warehouse.load_runs import (
     COUNTS,
+    finishing,
     last_run,
     new_run,
     record_completion,
     record_start,
+    record_stored,
     recorded_runs,
     run_dossiers,
     unfinished_runs,
@@ -38,24 +49,44 @@ AS_OF = "2025-11-20"
 #: Open violations of the contract examples at AS_OF (a complete load; test_warehouse_flows agrees).
 EXAMPLE_VIOLATIONS = 9
 
-#: Runs the real CLI with the judging step replaced by "say so, then wait to be killed": the load has then
-#: recorded its start and stored its events, and not one violation. Deterministic, unlike a timed kill.
+#: Runs the real CLI with one step of the load replaced by "say so, then wait to be killed" — deterministic,
+#: unlike a timed kill. The kill point (argv[2]):
+#: ``storing``: the first 5 events of the file are written, the rest not (a load killed while storing);
+#: ``stored``: every event and rejected line is written, and the load has not recorded so ('stored');
+#: ``judging``: it has recorded 'stored' and judged nothing (no violation).
 KILLABLE = """
 import sys, time
 from pathlib import Path
 import dossier_audit.jobs.warehouse as job
 
-flag = Path(sys.argv[1])
+flag, point = Path(sys.argv[1]), sys.argv[2]
 
-def stored_then_wait(*args, **kwargs):
-    flag.write_text("stored")
+def say_then_wait(*args, **kwargs):
+    flag.write_text(point)
     time.sleep(600)
 
-job.fold_dossiers = stored_then_wait
+class FirstEventsThenWait(job.Batch):
+    def __init__(self, wh, table, columns, size=50_000):
+        super().__init__(wh, table, columns, 5 if table == "events" else size)
+
+    def flush(self):
+        super().flush()
+        if self.table == "events" and self.written:
+            say_then_wait()
+
+if point == "storing":
+    job.Batch = FirstEventsThenWait
+else:
+    setattr(job, {"stored": "record_stored", "judging": "fold_dossiers"}[point], say_then_wait)
 from dossier_audit.cli import main
-sys.argv = ["dossier-audit", *sys.argv[2:]]
+sys.argv = ["dossier-audit", *sys.argv[3:]]
 main()
 """
+
+
+@pytest.fixture(scope="module")
+def platform() -> Platform:
+    return Platform(load_settings())
 
 
 def cli(*args: str, code: int = 0) -> Result:
@@ -69,6 +100,20 @@ def status_json(url: str) -> dict:
     return status
 
 
+def load(url: str, events: Path, as_of: str = AS_OF) -> tuple[dict, str]:
+    """``warehouse load``: its JSON result and its stderr, on one line."""
+    result = cli("warehouse", "load", str(events), "--warehouse", url, "--as-of", as_of)
+    return orjson.loads(result.stdout), " ".join(result.stderr.split())
+
+
+def load_runs_check(platform: Platform, url: str) -> CheckResult:
+    """The ``load_runs`` result of ``check`` on the whole warehouse."""
+    with open_warehouse(url) as wh:
+        results = run_checks(platform.catalogue, platform.rulebooks, wh, None).results
+    (found,) = [r for r in results if r.suite == "load_runs"]
+    return found
+
+
 # -- bookkeeping --------------------------------------------------------------------------------------------
 def test_no_runs_before_the_table_exists_or_before_a_load(warehouse: Warehouse) -> None:
     assert recorded_runs(warehouse) == [] and last_run(warehouse) is None  # no load_runs table: no runs
@@ -76,23 +121,29 @@ def test_no_runs_before_the_table_exists_or_before_a_load(warehouse: Warehouse) 
     assert recorded_runs(warehouse) == [] and unfinished_runs(warehouse) == []
 
 
-def test_started_completed_and_recovered_runs(warehouse: Warehouse) -> None:
+def test_started_stored_completed_and_recovered_runs(warehouse: Warehouse) -> None:
     migrate(warehouse)
     t0 = datetime(2025, 11, 20, 1, 2, 3, 456_789, tzinfo=UTC)
-    as_of = datetime(2025, 11, 20, tzinfo=UTC)
+    as_of = datetime(2025, 11, 20, 7, 8, 9, 123_456, tzinfo=VN)
     first = new_run("/data/a.jsonl", t0, as_of)
     assert first.started_at == t0.replace(microsecond=0)  # = the ingested_at of the events it stores
     record_start(warehouse, first)
     (only,) = recorded_runs(warehouse)
-    assert (only.run_id, only.state, only.finished) == (first.run_id, "unfinished", False)
-    assert (only.source, only.started_at, only.as_of, only.pid) == ("/data/a.jsonl", first.started_at,
-                                                                     as_of, os.getpid())  # fmt: skip
+    assert (only.run_id, only.state, only.finished, only.stored) == (first.run_id, "unfinished", False, False)
+    assert (only.source, only.started_at, only.pid) == ("/data/a.jsonl", first.started_at, os.getpid())
+    assert only.as_of == as_of  # exact, to the microsecond: what a recovering load judges its dossiers at
     assert unfinished_runs(warehouse) == [only]
+    record_stored(warehouse, first, {"events_written": 26, "rejected_written": 3})
+    (only,) = unfinished_runs(warehouse)  # stored is not finished: its dossiers are not judged yet
+    assert (only.state, only.stored, only.counts["events_written"], only.counts["rejected_written"]) == (
+        "unfinished", True, 26, 3)  # fmt: skip
+    assert only.stored_at is not None and only.stored_at >= first.started_at
 
     # A second run, started later (in the same second: the exact start orders them), finishes the first.
     second = new_run("/data/b.jsonl", t0 + timedelta(microseconds=100), as_of)
     record_start(warehouse, second)
     assert [r.run_id for r in unfinished_runs(warehouse)] == [second.run_id, first.run_id]
+    assert finishing([only], second.source).recovered == [only]  # stored: whatever the second one reads
     counts = dict(zip(COUNTS, (26, 3, 6, 9, 1), strict=True))
     record_completion(warehouse, second, counts, [only])
     newest, older = recorded_runs(warehouse)
@@ -104,8 +155,54 @@ def test_started_completed_and_recovered_runs(warehouse: Warehouse) -> None:
     # Rows are keyed by (run, state): recording the completion again adds no run and changes no state.
     record_completion(warehouse, second, counts, [only])
     again = [(r.run_id, r.state, r.recovered_by, r.counts) for r in recorded_runs(warehouse)]
-    assert again == [(second.run_id, "completed", None, counts), (first.run_id, "recovered", second.run_id,
-                                                                  dict.fromkeys(COUNTS, 0))]  # fmt: skip
+    stored_counts = {**dict.fromkeys(COUNTS, 0), "events_written": 26, "rejected_written": 3}
+    assert again == [(second.run_id, "completed", None, counts),
+                     (first.run_id, "recovered", second.run_id, stored_counts)]  # fmt: skip
+
+
+def test_a_run_that_did_not_store_its_file_waits_for_a_load_of_its_source(warehouse: Warehouse) -> None:
+    migrate(warehouse)
+    t0 = datetime(2025, 11, 20, 1, 2, 3, tzinfo=UTC)
+    killed = new_run("/data/a.jsonl", t0, t0)
+    record_start(warehouse, killed)
+    (run,) = unfinished_runs(warehouse)
+    assert run.stored is False and "load /data/a.jsonl again" in run.remedy()
+    assert run.to_json_dict()["stored"] is False
+
+    # A load of another file does not finish it: it may have stored any part of its file, or none.
+    split = finishing([run], "/data/b.jsonl")
+    assert (split.recovered, split.superseded, split.left, split.finished) == ([], [], [run], [])
+    other = new_run("/data/b.jsonl", t0 + timedelta(seconds=1), t0)
+    record_start(warehouse, other)
+    record_completion(warehouse, other, dict.fromkeys(COUNTS, 0), split.recovered, split.superseded)
+    assert [r.run_id for r in unfinished_runs(warehouse)] == [killed.run_id]
+
+    # A completed load of the same source does.
+    split = finishing([run], "/data/a.jsonl")
+    assert (split.recovered, split.superseded, split.left, split.finished) == ([], [run], [], [run])
+    same = new_run("/data/a.jsonl", t0 + timedelta(seconds=2), t0)
+    record_start(warehouse, same)
+    record_completion(warehouse, same, dict.fromkeys(COUNTS, 0), split.recovered, split.superseded)
+    assert unfinished_runs(warehouse) == []
+    states = {
+        r.run_id: (r.state, r.finished, r.recovered_by, r.superseded_by) for r in recorded_runs(warehouse)
+    }
+    assert states[killed.run_id] == ("superseded", True, None, same.run_id)
+    json = next(r for r in recorded_runs(warehouse) if r.run_id == killed.run_id).to_json_dict()
+    assert (json["state"], json["superseded_by"], json["stored"]) == ("superseded", same.run_id, False)
+    assert json["superseded_at"] is not None and json["recovered_by"] is None
+
+
+def test_a_later_run_of_the_same_source_that_stored_it_makes_up_for_an_earlier_partial_one() -> None:
+    t0 = datetime(2025, 11, 20, 1, 2, 3, tzinfo=UTC)
+    partial = new_run("/data/a.jsonl", t0, t0)
+    stored = replace(new_run("/data/a.jsonl", t0 + timedelta(seconds=1), t0), stored_at=t0)
+    older_stored = replace(new_run("/data/c.jsonl", t0 - timedelta(seconds=1), t0), stored_at=t0)
+    other = new_run("/data/c.jsonl", t0, t0)
+    # Killed after 'stored', the second load of a.jsonl had stored the whole file that the first one had
+    # not: a load of any file recovering it supersedes the first. An earlier stored run makes up nothing.
+    split = finishing([stored, other, partial, older_stored], "/data/b.jsonl")
+    assert (split.recovered, split.superseded, split.left) == ([stored, older_stored], [partial], [other])
 
 
 def test_a_runs_dossiers_are_those_of_the_events_it_stored(warehouse_url: str, tmp_path: Path) -> None:
@@ -115,18 +212,25 @@ def test_a_runs_dossiers_are_those_of_the_events_it_stored(warehouse_url: str, t
         (run,) = recorded_runs(wh)
         assert run.source == str(EXAMPLES.resolve()) and run.state == "completed"
         assert run.counts["dossiers_folded"] == 6 and run.counts["violations_open"] == EXAMPLE_VIOLATIONS
-        assert len(run_dossiers(wh, [run])) == 6
+        judge_at = run_dossiers(wh, [run])
+        assert len(judge_at) == 6 and set(judge_at.values()) == {parse_instant(AS_OF)}
         other = new_run("/elsewhere.jsonl", run.started_at, run.as_of)
-        assert run_dossiers(wh, [other]) == set()
+        assert run_dossiers(wh, [other]) == {}
+        # A dossier two runs stored is judged at the as_of of the newer one.
+        later = new_run(run.source, run.started_at, run.as_of + timedelta(days=1))
+        later = replace(later, started_us=run.started_us + 1)
+        assert set(run_dossiers(wh, [later, run]).values()) == {later.as_of}
+        assert set(run_dossiers(wh, [run, later]).values()) == {later.as_of}
 
 
 # -- a load killed with SIGKILL -----------------------------------------------------------------------------
-def kill_during_load(url: str, events: Path, tmp_path: Path) -> None:
-    """Start ``warehouse load`` in a child process and SIGKILL it once its events are stored."""
-    flag = tmp_path / "stored.flag"
+def kill_during_load(url: str, events: Path, tmp_path: Path, point: str = "judging") -> None:
+    """Start ``warehouse load`` in a child process and SIGKILL it at ``point`` (see ``KILLABLE``)."""
+    flag = tmp_path / "killable.flag"
+    flag.unlink(missing_ok=True)
     args = ["warehouse", "load", str(events), "--warehouse", url, "--as-of", AS_OF]
     child = subprocess.Popen(
-        [sys.executable, "-c", KILLABLE, str(flag), *args],
+        [sys.executable, "-c", KILLABLE, str(flag), point, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -136,7 +240,7 @@ def kill_during_load(url: str, events: Path, tmp_path: Path) -> None:
             if child.poll() is not None:
                 assert child.stderr is not None
                 pytest.fail(f"the load ended before it was killed: {child.stderr.read().decode()}")
-            assert time.monotonic() < deadline, "the load never reached its judging step"
+            assert time.monotonic() < deadline, f"the load never reached its kill point {point!r}"
             time.sleep(0.05)
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
@@ -148,39 +252,101 @@ def kill_during_load(url: str, events: Path, tmp_path: Path) -> None:
             child.stderr.close()
 
 
-def test_a_killed_load_is_reported_and_the_next_load_finishes_it(warehouse_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("point", ["storing", "stored"])
+def test_a_load_killed_before_it_stored_its_file_stays_unfinished_until_that_file_is_loaded(
+    warehouse_url: str, tmp_path: Path, platform: Platform, point: str
+) -> None:
     cli("warehouse", "init", "--warehouse", warehouse_url)
-    kill_during_load(warehouse_url, EXAMPLES, tmp_path)
+    kill_during_load(warehouse_url, EXAMPLES, tmp_path, point)
+    source = str(EXAMPLES.resolve())
+    again = f"load {source} again"
+
+    status = status_json(warehouse_url)
+    killed = status["last_load"]
+    assert (killed["state"], killed["stored"], killed["source"]) == ("unfinished", False, source)
+    stored = status["events"]
+    assert stored == 5 if point == "storing" else stored > 5  # part of its file, or all of it unmarked
+    assert status["open_violations"] == 0
+
+    # (a) A load of another file does not finish it: that file cannot make up the events it did not store.
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(b"")
+    result, stderr = load(warehouse_url, other)
+    assert (result["recovered_dossiers"], result["dossiers_folded"], result["violations_open"]) == (0, 0, 0)
+    assert (result["recovered_runs"], result["superseded_runs"]) == ([], [])
+    assert result["unfinished_runs"] == [killed["run_id"]]
+    assert "finished the interrupted" not in stderr and "re-judged" not in stderr
+    assert f"the interrupted load run {killed['run_id']} of {source}" in stderr and again in stderr
+
+    after = cli("warehouse", "status", "--warehouse", warehouse_url, "--json")
+    status = orjson.loads(after.stdout)
+    assert [run["run_id"] for run in status["unfinished_loads"]] == [killed["run_id"]]
+    assert status["unfinished_loads"][0]["state"] == "unfinished" and status["last_load"]["completed"]
+    assert (status["events"], status["open_violations"]) == (stored, 0)
+    message = " ".join(after.stderr.split())
+    assert "did not complete" in message and killed["run_id"] in message and again in message
+    failed = load_runs_check(platform, warehouse_url)
+    assert not failed.success and failed.blocking and failed.unexpected_count == 1
+    assert killed["run_id"] in failed.message_en and f"Load {source} again" in failed.message_en
+    assert f"Nạp lại {source}" in failed.message_vi
+
+    # (b) A load of the same source completes: it stored the whole file again and judged it.
+    result, stderr = load(warehouse_url, EXAMPLES)
+    assert (result["recovered_runs"], result["unfinished_runs"]) == ([], [])
+    assert result["superseded_runs"] == [killed["run_id"]]
+    assert result["recovered_dossiers"] == (1 if point == "storing" else 6)  # the first 5 events: 1 dossier
+    assert result["violations_open"] == EXAMPLE_VIOLATIONS
+    assert f"finished the interrupted load run {killed['run_id']}" in stderr
+    status = status_json(warehouse_url)
+    assert status["unfinished_loads"] == [] and status["open_violations"] == EXAMPLE_VIOLATIONS
+    with open_warehouse(warehouse_url) as wh:
+        states = {run.run_id: (run.state, run.superseded_by) for run in recorded_runs(wh)}
+    assert states[killed["run_id"]] == ("superseded", result["run_id"])
+    passed = load_runs_check(platform, warehouse_url)
+    assert passed.success and passed.element_count == 3 and passed.unexpected_count == 0
+
+
+def test_a_load_killed_after_it_stored_its_file_is_finished_by_any_later_load(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    """(c) Killed between storing and judging: the next load, of any file, re-judges what it stored — at the
+    killed run's own ``as_of`` (here 2025-11-20: 9 violations), not the finishing load's (2025-11-10: 6)."""
+    cli("warehouse", "init", "--warehouse", warehouse_url)
+    kill_during_load(warehouse_url, EXAMPLES, tmp_path, "judging")
 
     # What the killed load left: events and no violations, and a run that says it did not complete.
     after_kill = cli("warehouse", "status", "--warehouse", warehouse_url, "--json")
     status = orjson.loads(after_kill.stdout)
     assert status["events"] > 0 and status["open_violations"] == 0
     killed = status["last_load"]
-    assert (killed["completed"], killed["state"], killed["source"]) == (False, "unfinished",
-                                                                        str(EXAMPLES.resolve()))  # fmt: skip
+    assert (killed["completed"], killed["state"], killed["stored"], killed["source"]) == (
+        False, "unfinished", True, str(EXAMPLES.resolve()))  # fmt: skip
+    assert killed["events_written"] >= status["events"]  # the 'stored' row counts them (duplicates too)
     assert [run["run_id"] for run in status["unfinished_loads"]] == [killed["run_id"]]
-    assert "did not complete" in after_kill.stderr and killed["run_id"] in after_kill.stderr
+    message = " ".join(after_kill.stderr.split())
+    assert "did not complete" in message and killed["run_id"] in message
+    assert f"load {EXAMPLES.resolve()} again" in message and "or any other file" in message
 
     # The next load — of another file, here an empty one — re-judges what the killed one stored.
     empty = tmp_path / "empty.jsonl"
     empty.write_bytes(b"")
-    load = cli("warehouse", "load", str(empty), "--warehouse", warehouse_url, "--as-of", AS_OF)
-    result = orjson.loads(load.stdout)
+    result, stderr = load(warehouse_url, empty, as_of="2025-11-10")
     assert result["recovered_runs"] == [killed["run_id"]] and result["recovered_dossiers"] == 6
-    assert result["violations_open"] == EXAMPLE_VIOLATIONS
-    assert "finished the interrupted load run " + killed["run_id"] in load.stderr
+    assert result["violations_open"] == EXAMPLE_VIOLATIONS  # judged at the killed run's as_of
+    assert (result["superseded_runs"], result["unfinished_runs"]) == ([], [])
+    assert "finished the interrupted load run " + killed["run_id"] in stderr
 
     status = status_json(warehouse_url)
     assert status["open_violations"] == EXAMPLE_VIOLATIONS and status["unfinished_loads"] == []
     assert status["last_load"]["completed"] is True and status["last_load"]["run_id"] == result["run_id"]
     with open_warehouse(warehouse_url) as wh:
         states = {run.run_id: (run.state, run.recovered_by) for run in recorded_runs(wh)}
+        judged_at = wh.query("SELECT DISTINCT as_of FROM violations FINAL")
     assert states[killed["run_id"]] == ("recovered", result["run_id"])
+    assert [at for (at,) in judged_at] == [datetime.fromisoformat(killed["as_of"])]
 
     # Finished once: a further load recovers nothing.
-    again = orjson.loads(cli("warehouse", "load", str(empty), "--warehouse", warehouse_url,
-                             "--as-of", AS_OF).stdout)  # fmt: skip
+    again, _ = load(warehouse_url, empty)
     assert again["recovered_runs"] == [] and again["recovered_dossiers"] == 0
 
 
