@@ -115,6 +115,10 @@ _RANK = {
     name: i for i, name in enumerate(("schema_version", "type", "event_id", "dossier_id", "occurred_at"))
 }
 _IDS = frozenset({"event_id", "dossier_id"})
+#: The envelope's member names: an object with none of them is no event, maybe a piece of a split one.
+_ENVELOPE = frozenset(
+    {"schema_version", "event_id", "dossier_id", "type", "occurred_at", "unit_code", "data"}
+)
 _PHRASES = {
     "string_type": "is not a string",
     "list_type": "is not a list",
@@ -193,9 +197,12 @@ def _extras_beyond_limits(event: AnyEvent, members: int) -> tuple[str, str] | in
     return counted[0]
 
 
-def _repeated_message(loc: list[int | str], key: str) -> str:
+def _repeated_message(loc: list[int | str], key: str, *, redact: bool = False) -> str:
+    # Under an applicant the repeated key is personal data too (see ``_path``).
+    redact = redact or any(isinstance(part, str) and is_applicant_key(part) for part in loc)
+    shown = _REDACTED if redact else _show(key)
     return (
-        f"{_path(tuple(reversed(loc)))}: the key {_show(key)} appears more than once in one object "
+        f"{_path(tuple(reversed(loc)))}: the key {shown} appears more than once in one object "
         "(which value counts would be a guess)"
     )
 
@@ -241,7 +248,10 @@ def _diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
     # are not looked for: the line is rejected anyway, and a field's own error says more.
     repeated = repeated_key(raw, count_members(obj))
     if repeated is not None:
-        return "json.duplicate_key", _repeated_message(*repeated)
+        # A fragment of a split record (an object with no envelope name) may come from inside an
+        # applicant: its keys are not quoted, as ``scrub_raw`` masks all of it.
+        fragment = _ENVELOPE.isdisjoint(obj)
+        return "json.duplicate_key", _repeated_message(*repeated, redact=fragment)
     envelope = _check_envelope(obj)
     if envelope is not None:
         return envelope
@@ -308,12 +318,17 @@ def _rank(loc: tuple[int | str, ...]) -> int:
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
+    """``loc`` as a path (``data.documents[2]``), cut after an ``applicant`` member: the keys inside one are
+    personal data as much as its values (``data.x.applicant.…``)."""
     parts: list[str] = []
-    for item in loc:
+    for n, item in enumerate(loc):
         if isinstance(item, int):
             parts.append(f"[{item}]")
         else:
             parts.append(f".{item}" if parts else item)
+            if n + 1 < len(loc) and is_applicant_key(item):
+                parts.append(".…")
+                break
     return "".join(parts) or "(event)"
 
 

@@ -74,6 +74,16 @@ def dump(node: Any, *, ascii_only: bool = False, indent: int | None = None, esca
 
 #: Spellings of the member name (escaping is a separate axis: :func:`dump`'s ``escape_key``).
 KEYS = ("applicant", "Applicant", "APPLICANT", "aPpLiCaNt", "ａｐｐｌｉｃａｎｔ")
+
+
+def _nested_lists(depth: int) -> list[Any]:
+    """``[[...[]...]]``, ``depth`` arrays deep."""
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 #: Shapes of the applicant value: strings, numbers, objects and arrays holding the marker.
 VALUES: tuple[Any, ...] = (
     CITIZEN_ID,
@@ -83,6 +93,13 @@ VALUES: tuple[Any, ...] = (
     obj(("name", NAME), ("cccd", CITIZEN_ID)),
     [NAME, int(CITIZEN_ID)],
     obj(("person", obj(("ids", [CITIZEN_ID]), ("names", [obj(("full", NAME))])))),
+    # The marker as an object KEY, with a value beyond the limits: a rejection message names where the
+    # value is, and its path must stop at the applicant (``data.x.applicant.…``).
+    obj((CITIZEN_ID, float("nan"))),
+    obj((NAME, float("inf"))),
+    obj((CITIZEN_ID, 10**30)),
+    obj((NAME, _nested_lists(40))),
+    obj(("ids", obj((CITIZEN_ID, 1), (CITIZEN_ID, 2)))),  # a repeated key under the applicant
 )
 
 

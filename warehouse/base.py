@@ -12,6 +12,7 @@ the backends themselves) depends on it without loading chdb or clickhouse-driver
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -123,17 +124,48 @@ def redact_url(url: str) -> str:
 
     Messages about a bad URL quote it, and a mistyped scheme or a missing host must not print the
     password: so this does not parse. A password sits after the first ``:`` of the userinfo and before the
-    last ``@``; everything between those two is masked (too much for an odd URL, never too little).
+    last ``@``; everything between those two is masked (too much for an odd URL, never too little). Without
+    an ``@``, see :func:`_redact_netloc`.
     """
     at = url.rfind("@")
     if at < 0:
-        return url
+        return _redact_netloc(url)
     scheme_end = url.find("://")
     start = scheme_end + 3 if 0 <= scheme_end < at else 0
     colon = url.find(":", start, at)
     if colon < 0:
         return url
     return f"{url[: colon + 1]}***{url[at:]}"
+
+
+#: A scheme and its ``//``, where a host part follows.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _redact_netloc(url: str) -> str:
+    """A URL without ``@``: ``user:password`` (``clickhouse://writer:s3cr3t/db``) looks like ``host:port``
+    with a port that is not one, so what follows the first ``:`` of the host part is masked unless it is a
+    port (``clickhouse://writer:***/db``); a URL without ``//`` has no host part, and all that follows its
+    scheme is masked. A chdb URL names a directory, never a password, and is left as it is."""
+    if url[:5].lower() == "chdb:":
+        return url
+    scheme = _SCHEME.match(url)
+    if scheme is None:
+        colon = url.find(":")
+        return url if colon < 0 or colon + 1 == len(url) else f"{url[: colon + 1]}***"
+    start = scheme.end()
+    end = min((i for i in (url.find(c, start) for c in "/?#") if i >= 0), default=len(url))
+    netloc = url[start:end]
+    bracket = netloc.find("]") + 1 if netloc.startswith("[") else 0
+    if netloc.startswith("[") and not bracket:  # an unclosed IPv6 address: no port, nothing else
+        return url
+    colon = netloc.find(":", bracket)
+    if colon < 0:
+        return url
+    port = netloc[colon + 1 :]
+    if port == "" or (port.isascii() and port.isdigit() and len(port) <= 5 and int(port) <= 65535):
+        return url
+    return f"{url[: start + colon + 1]}***{url[end:]}"
 
 
 def parse_url(url: str) -> WarehouseUrl:

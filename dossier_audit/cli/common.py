@@ -12,7 +12,7 @@ import struct
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -35,7 +35,8 @@ from inspections.weeks import Week, WeekError
 from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED, in_range
 from schemas.validation import Rejection
 from warehouse import open_warehouse
-from warehouse.base import WarehouseError, redact_url
+from warehouse.base import Warehouse, WarehouseError, redact_url
+from warehouse.queries import load_sql
 
 #: Human output. Off a terminal (pipes, logs, CI) lines are never wrapped: a wrapped message splits file
 #: paths and breaks whoever reads it (a fresh clone in a long temporary path once failed on exactly that).
@@ -161,14 +162,30 @@ def parse_week(text: str) -> Week:
     return week
 
 
-def known_unit(catalogue: Catalogue, unit: str | None) -> str | None:
-    """``unit`` when the catalogue knows it (or no unit is given); else a ``UsageError`` with the closest
-    codes. An unknown unit filters everything out, so it would print all-zero figures that look real."""
+def known_unit(catalogue: Catalogue, unit: str | None, data: Iterable[str] = ()) -> str | None:
+    """``unit`` when the catalogue knows it, or the data holds it (``data``: the unit codes of the dossiers
+    read; a code the catalogue does not know "stays itself", and its dossiers have figures), or no unit is
+    given; else a ``UsageError`` with the closest codes of both. A unit in neither filters everything out,
+    so it would print all-zero figures that look real."""
     if unit is None or unit in catalogue.units:
         return unit
-    close = difflib.get_close_matches(unit, list(catalogue.units), n=3, cutoff=0.75)
+    codes = set(data)
+    if unit in codes:
+        return unit
+    close = difflib.get_close_matches(unit, sorted({*catalogue.units, *codes}), n=3, cutoff=0.75)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    raise UsageError(f"--unit {unit!r} is not a unit of the catalogue{hint}")
+    raise UsageError(f"--unit {unit!r} is not a unit of the catalogue nor of the data{hint}")
+
+
+def known_stored_unit(wh: Warehouse, catalogue: Catalogue, unit: str | None) -> str | None:
+    """:func:`known_unit` for a warehouse: a unit the catalogue does not know is looked for among the
+    stored dossiers' unit codes (a bound query), and all of them are read only to suggest close ones."""
+    if unit is None or unit in catalogue.units:
+        return unit
+    if wh.query(load_sql("stored_units"), {"all_units": 0, "unit": unit}):
+        return unit
+    stored = wh.query(load_sql("stored_units"), {"all_units": 1, "unit": ""})
+    return known_unit(catalogue, unit, (str(row[0]) for row in stored))
 
 
 def readable(path: Path) -> Path:
@@ -233,8 +250,11 @@ def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
 
 
 #: What clickhouse-driver raises, beside its own errors, when a server answers bytes that are not its
-#: protocol (a text in invalid UTF-8, a truncated number): the backend's error handling does not expect
-#: them, so they are caught here, at the edge, and only when the driver raised them.
+#: protocol (a text in invalid UTF-8, a truncated number). The server backend turns a garbled handshake
+#: into a ``WarehouseError`` itself (``_connect``), but not a garbled answer to a query on an open
+#: connection, which the driver raises from ``execute``
+#: (``test_clear_errors.py::test_a_query_answer_garbled_after_the_handshake_is_one_line``): so they are
+#: caught here too, at the edge, and only when the driver raised them.
 _GARBLED = (UnicodeDecodeError, struct.error, EOFError, IndexError)
 
 
@@ -328,10 +348,12 @@ def quiet_driver_logs() -> None:
 
     The driver logs a warning *with its traceback* for every failed connection attempt (six before our
     one-line "cannot connect" for an unreachable server) and for an unknown compression method. A
-    handler on its logger strips the traceback from each record before the record propagates, so worker
-    logs (handlers on the root) keep one line per attempt; and being a handler it keeps Python's
-    last-resort handler, which would print record and traceback, quiet in the other commands.
-    Idempotent.
+    handler on its logger strips the traceback from each record before the record propagates; and being
+    a handler it keeps Python's last-resort handler, which would print record and traceback, quiet in
+    the commands that configure no logging. The workers go further (``streams.observability.
+    configure_logging`` raises the driver's logger to ERROR): each failure it warns of reaches them as a
+    ``WarehouseError`` they log on one line, so a worker logs exactly one line per retry
+    (``tests/streams/test_sink_outage_polling.py``). Idempotent.
     """
     driver = logging.getLogger("clickhouse_driver")
     if not any(isinstance(f, _OneLineRecords) for h in driver.handlers for f in h.filters):

@@ -22,6 +22,7 @@ from dossier_audit.cli.common import (
     err,
     file_progress,
     guarded,
+    known_stored_unit,
     known_unit,
     need_file,
     parse_date,
@@ -169,7 +170,6 @@ def metrics(
             raise UsageError(f"--by {by!r}: choose one of {', '.join(GROUPINGS)}")
         with event_file(need_file(file)) as path:
             platform = platform_for(catalogue)
-            known_unit(platform.catalogue, unit)
             rejections = Rejections()
             progress, tick = file_progress(path)
             with progress or nullcontext():
@@ -177,6 +177,8 @@ def metrics(
                     platform, path, start, end, unit=unit, by=by, as_recorded=as_recorded,
                     on_rejection=rejections, on_progress=tick,
                 )  # fmt: skip
+            # After reading: a unit the catalogue does not know may still have dossiers in the file.
+            known_unit(platform.catalogue, unit, found.units)
             return found, rejections
 
     found, rejections = guarded(go)
@@ -223,8 +225,8 @@ def _metrics_warehouse(
         if end <= start:
             raise UsageError(f"--to ({to}) must be after --from ({from_})")
         platform = platform_for(catalogue)
-        known_unit(platform.catalogue, unit)
         with warehouse_session(url) as wh:
+            known_stored_unit(wh, platform.catalogue, unit)
             return metrics_warehouse(platform, wh, start, end, unit=unit).to_json_dict()
 
     figures = guarded(go)

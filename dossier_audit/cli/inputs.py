@@ -13,8 +13,8 @@ A non-regular FILE is never opened to "check" it first: opening a FIFO consumes 
 
 from __future__ import annotations
 
+import errno
 import os
-import shutil
 import stat
 import sys
 import tempfile
@@ -112,14 +112,36 @@ def _open(file: Path) -> IO[bytes]:
 
 @contextmanager
 def _spooled(source: IO[bytes], name: str, what: str) -> Iterator[Path]:
+    """A copy of ``source`` in a private temporary directory, deleted on exit. A copy that fails (a full
+    disk: ``validate /dev/zero`` copies until TMPDIR is full) is one usage error saying where and how much,
+    and the partial copy is deleted with its directory before the error leaves."""
     with tempfile.TemporaryDirectory(prefix="dossier-audit-input-") as tmp:
         path = Path(tmp) / name
+        copied = 0
         try:
-            with path.open("wb") as out:
-                shutil.copyfileobj(source, out, _CHUNK)
+            with _spool_writer(path) as out:
+                while chunk := _read(source, what, copied):
+                    out.write(chunk)
+                    copied += len(chunk)
         except OSError as exc:
+            where = f"TMPDIR ({tempfile.gettempdir()})"
+            problem = (
+                f"no space left in {where}" if exc.errno == errno.ENOSPC else f"{exc.strerror} in {where}"
+            )
             raise UsageError(
-                f"cannot copy {what} to a temporary file in {tempfile.gettempdir()}: {exc.strerror} "
-                "(TMPDIR chooses where)"
+                f"cannot copy {what} to a temporary file: {problem} after {copied:,} bytes; the copy needs "
+                "as much free space as the input (set TMPDIR to a directory with more)"
             ) from None
         yield path
+
+
+def _read(source: IO[bytes], what: str, copied: int) -> bytes:
+    try:
+        return source.read(_CHUNK)
+    except OSError as exc:
+        raise UsageError(f"cannot read {what}: {exc.strerror} after {copied:,} bytes") from None
+
+
+def _spool_writer(path: Path) -> IO[bytes]:
+    """Where a spooled copy is written (a seam for the tests' full disk)."""
+    return path.open("wb")

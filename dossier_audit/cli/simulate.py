@@ -38,17 +38,19 @@ def simulate(
     """Write a realistic simulated province (contract-valid JSONL) and its ground truth."""
 
     def go() -> Any:
+        if not _SEED_MIN <= seed <= _SEED_MAX:  # the truth file's meta line holds it as a 64-bit integer
+            raise UsageError(f"--seed {seed}: give an integer from {_SEED_MIN} to {_SEED_MAX}")
         kwargs: dict[str, Any] = {"seed": seed, "dossiers": dossiers}
         if start is not None:
             first, end = simulated_period(start, weeks)
             kwargs |= {"start": first, "end": end}
-        rates = dict(default_violation_rates(0.02 if rate is None else rate))
+        rates = dict(default_violation_rates(0.02 if rate is None else _rate("--rate", rate)))
         for item in rule_rate or []:
             rule_id, sep, value = item.partition("=")
             try:
                 if not sep:
                     raise ValueError
-                rates[rule_id.strip()] = float(value)
+                rates[rule_id.strip()] = _rate(f"--rule-rate {item!r}", float(value))
             except ValueError:
                 raise UsageError(
                     f"--rule-rate {item!r}: write RULE_ID=RATE, e.g. LATE_NO_APOLOGY=0.05"
@@ -61,14 +63,30 @@ def simulate(
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None
         truth_path = truth or out.with_suffix(".truth.jsonl")
+        for target in (out, truth_path):  # a typo in a path must not make a directory tree
+            if not target.parent.is_dir():
+                raise UsageError(f"cannot write {target}: no directory {target.parent} (create it first)")
+        # The simulator writes the truth's body here first; an error must not leave it behind.
+        part = truth_path.with_name(truth_path.name + ".part")
         try:
-            for target in (out, truth_path):
-                target.parent.mkdir(parents=True, exist_ok=True)
             return run_simulation(config, out, truth_path), truth_path
         except OSError as exc:
             raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
         except CalendarRangeError as exc:  # the simulator's clock runs weeks past the period
             raise UsageError(f"--start {start} --weeks {weeks}: {exc}") from None
+        finally:
+            part.unlink(missing_ok=True)
 
     summary, truth_path = guarded(go)
     err.print(f"wrote {out} and {truth_path}: {summary}", highlight=False)
+
+
+#: The seeds the truth file can record (its meta line is JSON with 64-bit integers).
+_SEED_MIN, _SEED_MAX = -(2**63), 2**63 - 1
+
+
+def _rate(option: str, value: float) -> float:
+    """A share of dossiers: from 0 to 1 (``nan`` compares false with both bounds, so it is refused too)."""
+    if not 0 <= value <= 1:
+        raise UsageError(f"{option}: {value} is not a rate from 0 to 1")
+    return value

@@ -26,7 +26,7 @@ from dossier_audit.cli.common import (
     fail,
     file_progress,
     guarded,
-    known_unit,
+    known_stored_unit,
     platform_for,
     print_rejected,
     print_violation_summary,
@@ -161,8 +161,8 @@ def violations(
         if rule is not None and rule not in known:
             raise UsageError(f"--rule {rule!r}: unknown rule; choose one of {', '.join(sorted(known))}")
         cat = platform_for(catalogue).catalogue
-        units = cat.unit_scope(known_unit(cat, unit))
         with warehouse_session(warehouse) as wh:
+            units = cat.unit_scope(known_stored_unit(wh, cat, unit))
             return stored_violations(wh, units=units, rule=rule, include_retracted=all_)
 
     rows = guarded(go)

@@ -194,6 +194,9 @@ class Metrics:
     groups: dict[str, ReportingForm]
     stats: IngestStats
     failures: list[OutcomeFailure]
+    #: The unit codes of every dossier read (of any unit, also one left out): whether a unit the catalogue
+    #: does not know has data (unknown codes "stay themselves").
+    units: frozenset[str] = frozenset()
 
 
 def metrics_file(
@@ -222,7 +225,9 @@ def metrics_file(
     key = _group_key(platform, by, end, as_recorded)
     form = ReportingForm(start, end)
     groups: dict[str, ReportingForm] = {}
+    units: set[str] = set()
     for o in run.outcomes:
+        units.add(o.unit_code)
         if keep(o.unit_code):
             form.add(o)
             if key is not None:
@@ -232,7 +237,8 @@ def metrics_file(
                     target = groups[group] = ReportingForm(start, end)
                 target.add(o)
     failures = [f for f in run.failures if keep(f.unit_code)]
-    return Metrics(form, dict(sorted(groups.items())), run.engine.stats, failures)
+    units.update(f.unit_code for f in run.failures)
+    return Metrics(form, dict(sorted(groups.items())), run.engine.stats, failures, frozenset(units))
 
 
 def _group_key(

@@ -99,6 +99,44 @@ def test_a_simulated_period_past_the_calendar_is_one_line(tmp_path: Path) -> Non
     one_error_line(cli("simulate", "--out", out, "--start", "2025-01-06", "--weeks", "100000000"))
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--seed", "99999999999999999999999"], "--seed 99999999999999999999999: give an integer from"),
+        (["--rate", "nan"], "--rate: nan is not a rate from 0 to 1"),
+        (["--rate", "-0.5"], "--rate: -0.5 is not a rate from 0 to 1"),
+        (["--rule-rate", "LATE_NO_APOLOGY=nan"], "'LATE_NO_APOLOGY=nan': nan is not a rate from 0 to 1"),
+    ],
+)
+def test_a_bad_simulation_parameter_is_one_line(tmp_path: Path, args: list[str], said: str) -> None:
+    """A huge seed was a traceback (the truth's meta line holds it as a 64-bit integer); NaN rates ran."""
+    out = tmp_path / "e.jsonl"
+    assert said in one_error_line(cli("simulate", "--out", str(out), "--dossiers", "3", *args))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulate_refuses_a_missing_directory_instead_of_making_it(tmp_path: Path) -> None:
+    out = tmp_path / "no" / "such" / "dir" / "e.jsonl"
+    line = one_error_line(cli("simulate", "--out", str(out), "--dossiers", "3"))
+    assert line == f"error: cannot write {out}: no directory {out.parent} (create it first)"
+    truth = tmp_path / "missing" / "t.jsonl"
+    line = one_error_line(cli("simulate", "--out", str(tmp_path / "e.jsonl"), "--truth", str(truth)))
+    assert f"no directory {truth.parent}" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_failed_simulation_leaves_no_part_file(tmp_path: Path) -> None:
+    """The truth's body is written to ``<truth>.part`` first; a truth path that cannot be written (here a
+    directory) failed at the end and left the part file behind."""
+    truth = tmp_path / "truth.jsonl"
+    truth.mkdir()
+    line = one_error_line(
+        cli("simulate", "--out", str(tmp_path / "e.jsonl"), "--truth", str(truth), "--dossiers", "3")
+    )
+    assert f"cannot write {truth}" in line
+    assert not (tmp_path / "truth.jsonl.part").exists()
+
+
 # -- catalogue files (item 9) -------------------------------------------------------------------------------
 def test_an_impossible_date_in_a_catalogue_gives_its_line(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
@@ -165,6 +203,30 @@ def test_a_bad_setting_from_the_real_environment_is_one_line_in_a_real_process()
     )
 
 
+KEY_TOO_SHORT = (
+    "error: bad setting: DOSSIER_AUDIT_PSEUDONYM_KEY: must be at least 16 bytes (a random key, e.g. 32 hex "
+    "digits)"
+)
+
+
+def test_a_short_pseudonym_key_is_one_line_in_warehouse_load(tmp_path: Path) -> None:
+    """``hunter2`` passed the settings and crashed building the pseudonymiser: a traceback, exit 1."""
+    url = f"chdb://{tmp_path / 'wh'}"
+    done = run(
+        "warehouse", "load", str(EXAMPLES), "--warehouse", url, env={"DOSSIER_AUDIT_PSEUDONYM_KEY": "hunter2"}
+    )
+    assert (done.returncode, done.stderr.splitlines()) == (2, [KEY_TOO_SHORT])
+    assert not (tmp_path / "wh").exists()
+
+
+def test_a_short_pseudonym_key_is_one_line_in_ingest() -> None:
+    env = {"DOSSIER_AUDIT_PSEUDONYM_KEY": "hunter2"}
+    result = cli("ingest", str(EXAMPLES), "--bootstrap-servers", f"127.0.0.1:{_closed_port()}", env=env)
+    assert one_error_line(result) == KEY_TOO_SHORT
+    # 16 bytes is enough (UTF-8 bytes: six Vietnamese letters of two bytes and four ASCII ones).
+    assert cli("validate", str(EXAMPLES), env={"DOSSIER_AUDIT_PSEUDONYM_KEY": "ăâđêôơabcd"}).exit_code == 0
+
+
 def test_a_password_typed_into_the_bootstrap_servers_is_not_quoted(events: Path) -> None:
     line = one_error_line(cli("ingest", str(events), "--bootstrap-servers", "writer:S3cretPw@host:9092"))
     assert "S3cretPw" not in line and "--bootstrap-servers" in line
@@ -185,6 +247,24 @@ def test_a_password_typed_into_the_bootstrap_servers_is_not_quoted(events: Path)
 def test_a_bad_warehouse_url_is_one_line(url: str) -> None:
     line = one_error_line(cli("warehouse", "status", "--warehouse", url))
     assert ":pw@" not in line
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("verify=maybe", "verify='maybe': write verify=1 or verify=0"),
+        ("connect_timeout=-1", "connect_timeout='-1': must be a number of seconds above 0"),
+        ("connect_timeout=nan", "connect_timeout='nan'"),
+        ("send_receive_timeout=inf", "send_receive_timeout='inf'"),
+        ("backoff=-1", "backoff='-1'"),
+        ("retries=1000000000", "retries='1000000000': must be a whole number from 0 to 100"),
+    ],
+)
+def test_a_bad_url_option_is_one_line(option: str, said: str) -> None:
+    """These were accepted: a negative or NaN timeout reached the socket, ``verify=maybe`` meant verify."""
+    url = f"clickhouse://u:pw@127.0.0.1:{_closed_port()}/db?retries=0&{option}"
+    line = one_error_line(cli("warehouse", "status", "--warehouse", url))
+    assert said in line and ":pw@" not in line
 
 
 def _closed_port() -> int:
@@ -266,6 +346,59 @@ def test_the_server_backend_itself_turns_a_garbled_handshake_into_a_warehouse_er
         wh.close()
 
 
+@pytest.fixture
+def garbling_server() -> Iterator[int]:
+    """A server that speaks ClickHouse's handshake (an old revision: the fewest fields) and answers the ping
+    with a pong, then answers the query with an Exception packet whose name is not UTF-8."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    server.settimeout(0.1)
+    stop = threading.Event()
+    name = b"ClickHouse"
+    revision = bytes([54000 & 0x7F | 0x80, (54000 >> 7) & 0x7F | 0x80, 54000 >> 14])  # a varint
+    hello = b"\x00" + bytes([len(name)]) + name + b"\x01\x01" + revision
+    garbled = b"\x02" + (1).to_bytes(4, "little") + b"\x02\xff\xfe"
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                try:
+                    conn.settimeout(5)
+                    conn.recv(4096)  # the client's hello
+                    conn.sendall(hello)
+                    first = conn.recv(4096)  # a ping (packet 4) before the query, or the query itself
+                    if first[:1] == b"\x04":
+                        conn.sendall(b"\x04")
+                        conn.recv(4096)
+                    conn.sendall(garbled)
+                    conn.recv(4096)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield int(server.getsockname()[1])
+    stop.set()
+    thread.join(timeout=5)
+    server.close()
+
+
+def test_a_query_answer_garbled_after_the_handshake_is_one_line(garbling_server: int) -> None:
+    """The server backend turns a garbled handshake into a WarehouseError (``_connect``), but not a garbled
+    answer to a query on an open connection: the driver raises UnicodeDecodeError from ``execute``. The
+    command line's edge (``warehouse_session``) still makes that one line; this is why it stays."""
+    url = (
+        f"clickhouse://u:pw@127.0.0.1:{garbling_server}/db?retries=0&connect_timeout=2&send_receive_timeout=2"
+    )
+    line = one_error_line(cli("warehouse", "status", "--warehouse", url))
+    assert "not ClickHouse's native protocol (UnicodeDecodeError)" in line
+
+
 # -- an unknown unit (item 13) ------------------------------------------------------------------------------
 def test_an_unknown_unit_is_refused_with_close_matches() -> None:
     line = one_error_line(
@@ -278,7 +411,9 @@ def test_an_unknown_unit_is_refused_with_close_matches() -> None:
     assert "did you mean 000.10.01.H99" in line
 
 
-def test_an_unknown_unit_is_refused_before_the_warehouse_is_opened() -> None:
+def test_a_unit_for_a_missing_warehouse_is_one_line_and_creates_nothing() -> None:
+    """A unit the catalogue does not know is looked for in the warehouse's data (``test_units_with_data``):
+    a warehouse that is not there says so, and is not created."""
     for args in (
         ["violations", "--warehouse", "chdb:///nonexistent", "--unit", "NOPE"],
         [
@@ -293,7 +428,7 @@ def test_an_unknown_unit_is_refused_before_the_warehouse_is_opened() -> None:
             "NOPE",
         ],
     ):
-        assert "not a unit of the catalogue" in one_error_line(cli(*args))
+        assert "is not initialised" in one_error_line(cli(*args))
     assert not Path("/nonexistent").exists()
 
 

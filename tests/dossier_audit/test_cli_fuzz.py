@@ -5,19 +5,29 @@ traceback is printed, and an error is one ``error:`` line.
 In-process through typer's ``CliRunner`` for speed (an exception escaping a command is
 ``result.exception``, what a real process would print as a traceback); ``test_clear_errors`` checks real
 processes. Values that would reach a real server or broker are kept out (they would wait out timeouts),
-not the parsing in front of them.
+not the parsing in front of them. A value that parses must reach the code that uses it, not stop at a bad
+URL or a missing file: the weeks and ``--as-of`` of a load also run against a real (embedded) warehouse,
+initialised once for the module, with a real two-line events file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
+from bootstrap.platform import detector_options, kafka_config, platform_topics, sink_options
+from bootstrap.settings import Settings, SettingsError, variable_of
 from dossier_audit.cli import app
+from dossier_audit.cli.common import UsageError, parse_instant, parse_week, platform_for
+from inspections.weeks import WeekError
 from warehouse.base import WarehouseError, parse_url
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
@@ -87,6 +97,26 @@ def cli(*args: str, env: dict[str, str] | None = None) -> Result:
     return survived(CliRunner().invoke(app, list(args), env=env))
 
 
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:
+    """A real embedded warehouse, initialised once (a URL), a two-line events file and a report folder."""
+    folder = tmp_path_factory.mktemp("fuzz-warehouse")
+    url = f"chdb://{folder / 'warehouse'}"
+    assert CliRunner().invoke(app, ["warehouse", "init", "--warehouse", url]).exit_code == 0
+    events = folder / "events.jsonl"
+    events.write_bytes(b"".join(EXAMPLES.read_bytes().splitlines(keepends=True)[:2]))
+    return url, events, folder / "reports"
+
+
+def _parses_as(parse: Callable[[str], object], text: str) -> bool:
+    """Whether the CLI's own parser takes ``text`` (then the command must get past it)."""
+    try:
+        parse(text)
+    except (UsageError, WeekError):
+        return False
+    return True
+
+
 @FAST
 @given(value=DATEISH)
 def test_as_of(value: str) -> None:
@@ -95,9 +125,14 @@ def test_as_of(value: str) -> None:
 
 @FAST
 @given(value=DATEISH)
-def test_as_of_of_a_warehouse_load(value: str) -> None:
-    # Parsed before the file is read: the missing file makes a good value end at exit 2 too.
-    cli("warehouse", "load", "/nonexistent/events.jsonl", "--warehouse", NO_WAREHOUSE, "--as-of", value)
+@example(value="2050-12-31T23:59:59+07:00")
+@example(value="2000-01-01")
+def test_as_of_of_a_warehouse_load(real: tuple[str, Path, Path], value: str) -> None:
+    # A real file into a real warehouse: a value that parses is used by the load (the rules' clock).
+    url, events, _ = real
+    result = cli("warehouse", "load", str(events), "--warehouse", url, "--as-of", value)
+    if _parses_as(parse_instant, value):
+        assert result.exit_code == 0, result.stderr
 
 
 @FAST
@@ -108,9 +143,23 @@ def test_from_and_to(start: str, end: str) -> None:
 
 @FAST
 @given(week=_WEEK)
-def test_week(week: str) -> None:
+@example(week="2000-W01")
+@example(week="2050-W52")
+def test_week(real: tuple[str, Path, Path], week: str) -> None:
     cli("report", "--warehouse", NO_WAREHOUSE, "--week", week)
-    cli("check", "--warehouse", NO_WAREHOUSE, "--week", week)
+    # A week that parses runs the data-quality suites of a real warehouse (the report is below: slower).
+    parses = _parses_as(parse_week, week)
+    checked = cli("check", "--warehouse", real[0] if parses else NO_WAREHOUSE, "--week", week)
+    assert (checked.exit_code != 2) == parses, checked.stderr
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(week=st.builds(lambda y, w: f"{y:04d}-W{w:02d}", st.integers(1999, 2051), st.integers(1, 53)))
+@example(week="2050-W52")
+def test_week_of_a_real_report(real: tuple[str, Path, Path], week: str) -> None:
+    url, _, reports = real
+    reported = cli("report", "--warehouse", url, "--week", week, "--out", str(reports))
+    assert (reported.exit_code == 0) == _parses_as(parse_week, week), reported.stderr
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -191,3 +240,39 @@ def test_settings_variables(variable: str, value: str) -> None:
     result = cli("audit", str(EXAMPLES), "--as-of", "2025-11-20", env={f"DOSSIER_AUDIT_{variable}": value})
     if variable in ("PSEUDONYM_KEY", "SASL_PASSWORD") and len(value) > 3:
         assert value not in result.stderr  # a secret is never quoted
+
+
+def build_everything() -> None:
+    """Every dependency a command builds from the settings: the platform's parts (the pseudonymiser, which
+    ``audit`` never builds), Kafka, the topics, the workers' options and the warehouse URL. A value the
+    settings accept must not fail here, mid-command, with a traceback: a short pseudonym key did, in
+    ``warehouse load`` and ``ingest``."""
+    try:
+        platform = platform_for()
+    except (SettingsError, UsageError):  # one line at the command's start: the CLI's expected refusals
+        return
+    _ = (platform.catalogue, platform.calendar, platform.rulebooks, platform.auditor, platform.pseudonymiser)
+    _ = (platform.topics, platform.report_header())
+    settings = platform.settings
+    if settings.bootstrap_servers:
+        kafka_config(settings)
+    platform_topics(settings)
+    sink_options(settings)
+    detector_options(settings)
+    with contextlib.suppress(WarehouseError):  # the commands that open it say so in one line
+        parse_url(settings.warehouse_url)
+
+
+#: Every settings variable (also the ones ``audit`` never reads), and the settings file's.
+_ALL_VARIABLES = st.sampled_from(
+    sorted([*(variable_of(f) for f in Settings.model_fields), "DOSSIER_AUDIT_CONFIG"])
+)
+
+
+@FAST
+@given(variable=_ALL_VARIABLES, value=_VALUES)
+@example(variable="DOSSIER_AUDIT_PSEUDONYM_KEY", value="hunter2")
+def test_settings_build_every_platform_dependency(variable: str, value: str) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DOSSIER_AUDIT_")}
+    with mock.patch.dict(os.environ, {**clean, variable: value}, clear=True):
+        build_everything()

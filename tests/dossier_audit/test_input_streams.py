@@ -9,6 +9,7 @@ lines between them (different counts each run, exit 0), and a FIFO hung. The tem
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -232,3 +233,42 @@ def test_run_takes_its_events_from_stdin(monkeypatch: pytest.MonkeyPatch, tmp_pa
     result = CliRunner().invoke(app, args, input=examples)
     assert result.exit_code == 0, result.stderr
     assert seen["content"] == examples and not seen["path"].exists()
+
+
+class _FullDisk:
+    """A spool file on a disk that fills up after ``room`` bytes (``validate /dev/zero`` filled TMPDIR and
+    ended in "No space left on device")."""
+
+    def __init__(self, path: Path, room: int) -> None:
+        self.file, self.room = path.open("wb"), room
+
+    def write(self, chunk: bytes) -> int:
+        if len(chunk) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= len(chunk)
+        return self.file.write(chunk)
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+
+def test_a_full_tmpdir_is_one_line_naming_it_and_the_partial_copy_is_deleted(
+    monkeypatch: pytest.MonkeyPatch, spool_dir: Path
+) -> None:
+    import tempfile
+
+    from dossier_audit.cli import inputs
+
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_dir))
+    monkeypatch.setattr(inputs, "_CHUNK", 1024)
+    monkeypatch.setattr(inputs, "_spool_writer", lambda path: _FullDisk(path, 3000))
+    result = CliRunner().invoke(app, ["validate", "-"], input=b"x" * 10_000)
+    assert result.exit_code == 2, (result.stderr, result.exception)
+    assert result.stderr.splitlines() == [
+        f"error: cannot copy standard input to a temporary file: no space left in TMPDIR ({spool_dir}) after "
+        "2,048 bytes; the copy needs as much free space as the input (set TMPDIR to a directory with more)"
+    ]
+    # spool_dir's teardown: the private directory and the partial copy in it are gone

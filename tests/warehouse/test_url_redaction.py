@@ -33,6 +33,10 @@ MISTYPED = [
     "writer:{pw}@host:9000/db",
     "clickhouse:writer:{pw}@host/db",
     "clickhouse://writer:p/{pw}@host/db",
+    "clickhouse://writer:{pw}",  # no @: the password looked like a port, and was quoted
+    "clickhouse://writer:{pw}/db",
+    "clickhouses://writer:{pw}?verify=0",
+    "clickhouse:writer:{pw}",
 ]
 
 
@@ -73,6 +77,12 @@ def test_redact_url_masks_from_the_first_colon_to_the_last_at() -> None:
     assert redact_url("clickhouse://w@h:9000/db") == "clickhouse://w@h:9000/db"
     assert redact_url("chdb:///var/lib/x") == "chdb:///var/lib/x"
     assert redact_url("clickhouse://w:a@b/c@h/db") == "clickhouse://w:***@h/db"
+    # Without an @, what follows the host part's first colon is masked unless it is a port.
+    assert redact_url("clickhouse://writer:s3cr3t/db") == "clickhouse://writer:***/db"
+    assert redact_url("clickhouse://writer:s3cr3t") == "clickhouse://writer:***"
+    assert redact_url("clickhouse://host:9000/db") == "clickhouse://host:9000/db"
+    assert redact_url("clickhouse://[::1]:9000/db") == "clickhouse://[::1]:9000/db"
+    assert redact_url("chdb:///var/lib/x:y") == "chdb:///var/lib/x:y"
 
 
 # -- the property -----------------------------------------------------------------------------------------
@@ -82,9 +92,26 @@ _SCHEME = st.sampled_from(
     ["clickhouse://", "clickhouses://", "clickhous://", "http://", "", "clickhouse:", "x://"]
 )
 _PASSWORD = st.builds(lambda a, b: f"{a}{MARKER}{b}", _TEXT, _TEXT)
-_URL = st.builds(
+_WITH_AT = st.builds(
     lambda scheme, user, password, rest: f"{scheme}{user}:{password}@{rest}", _SCHEME, _USER, _PASSWORD, _TEXT
 )
+#: Without an ``@`` (``clickhouse://writer:s3cr3t/db``), the password is where a port would be: it ends
+#: where the host part does (at ``/``, ``?`` or ``#``; after one of those it could only be told from a
+#: path by guessing). These printed the password before.
+_HOST_PART = st.characters(codec="utf-8", exclude_characters="\x00@/?#")
+_WITHOUT_AT = st.builds(
+    lambda scheme, user, password, rest: f"{scheme}{user}:{password}{rest}",
+    _SCHEME,
+    st.text(st.characters(codec="utf-8", exclude_characters="\x00@/?#:["), max_size=8),
+    st.builds(
+        lambda a, b: f"{a}{MARKER}{b}", st.text(_HOST_PART, max_size=8), st.text(_HOST_PART, max_size=8)
+    ),
+    st.one_of(
+        st.just(""),
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00@"), max_size=8).map(lambda t: "/" + t),
+    ),
+)
+_URL = st.one_of(_WITH_AT, _WITHOUT_AT)
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,6 +7,7 @@ connection lazily, so constructing a ``ServerWarehouse`` never touches the netwo
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 import threading
@@ -48,6 +49,38 @@ PIPELINE_CONNECTIONS = 2
 _UNKNOWN_DATABASE = 81
 
 
+#: ``?verify=``: whether to check the server's TLS certificate.
+_VERIFY = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def _option(
+    parsed: WarehouseUrl,
+    options: dict[str, str],
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    *,
+    integer: bool = False,
+    zero: bool = False,
+) -> float:
+    """The URL option ``name`` as a number in its range (``low`` itself only with ``zero`` or
+    ``integer``), else a one-line ``WarehouseError``: a negative or NaN timeout reached the socket, and a
+    huge retry count waited out an ever-doubling backoff."""
+    text = options.get(name)
+    if text is None:
+        return default
+    kind = "a whole number" if integer else "a number of seconds"
+    bounds = f"from {low:g} to {high:g}" if integer or zero else f"above {low:g} and at most {high:g}"
+    try:
+        value = float(int(text)) if integer else float(text)
+    except ValueError:
+        value = math.nan
+    if not (low <= value <= high and (integer or zero or value > low)):  # NaN fails every comparison
+        raise WarehouseError(f"{parsed.redacted()}: option {name}={text[:40]!r}: must be {kind} {bounds}")
+    return value
+
+
 def _server_message(exc: Exception) -> str:
     """The server's own message, without the C++ stack trace 18.16 appends."""
     message = getattr(exc, "message", None) or str(exc)
@@ -85,13 +118,15 @@ class ServerWarehouse:
             raise WarehouseError(
                 f"{parsed.redacted()}: unknown option(s) {unknown}; known: {sorted(_OPTIONS)}"
             )
-        try:
-            connect_timeout = float(options.get("connect_timeout", connect_timeout))
-            send_receive_timeout = float(options.get("send_receive_timeout", send_receive_timeout))
-            self._retries = int(options.get("retries", retries))
-            self._backoff = float(options.get("backoff", backoff))
-        except ValueError as exc:
-            raise WarehouseError(f"{parsed.redacted()}: bad option value: {exc}") from None
+        connect_timeout = _option(parsed, options, "connect_timeout", connect_timeout, 0, 3600)
+        send_receive_timeout = _option(
+            parsed, options, "send_receive_timeout", send_receive_timeout, 0, 86_400
+        )
+        self._retries = int(_option(parsed, options, "retries", retries, 0, 100, integer=True))
+        self._backoff = _option(parsed, options, "backoff", backoff, 0, 3600, zero=True)
+        verify = options.get("verify", "1")
+        if verify.lower() not in _VERIFY:
+            raise WarehouseError(f"{parsed.redacted()}: option verify={verify!r}: write verify=1 or verify=0")
         self._parsed = parsed
         self._database = check_identifier(parsed.database, "database name")
         self._server_tz: tzinfo | None = None
@@ -101,7 +136,7 @@ class ServerWarehouse:
             "user": parsed.user,
             "password": parsed.password,
             "secure": parsed.secure,
-            "verify": options.get("verify", "1") not in ("0", "false", "no"),
+            "verify": _VERIFY[verify.lower()],
             "connect_timeout": connect_timeout,
             "send_receive_timeout": send_receive_timeout,
             "compression": options.get("compression", False),
