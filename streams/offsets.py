@@ -21,23 +21,29 @@ async def true_end_offsets(
     """The end offset of each partition: the larger of ListOffsets' answer and a fetch's highwater.
 
     Assigns ``tps`` to ``consumer`` (which must not be subscribed) and moves its positions: seek where you
-    need to read afterwards.
+    need to read afterwards. On a correct broker both answers agree; on tansu the highwater is the end.
     """
+    if not tps:
+        return {}
     reported: dict[TopicPartition, int] = await consumer.end_offsets(list(tps))
     consumer.assign(list(tps))
     pending = [tp for tp in tps if reported[tp] > 0]  # an empty partition has nothing to misreport
+    sought_ms = int(1000 * time.time())  # aiokafka stamps each fetch answer with this clock
     for tp in pending:
         consumer.seek(tp, reported[tp] - 1)  # a record that exists: its fetch carries the highwater
     ends = dict(reported)
     deadline = time.monotonic() + timeout
     while pending:
-        # Only a record fetched after the seek proves its response's highwater is fresh (the consumer keeps
-        # the highwater of earlier fetches).
+        # Only an answer to a fetch made after the seek proves its highwater fresh (the consumer keeps the
+        # highwater of earlier fetches): a record fetched since, or an answer stamped since (an empty one,
+        # e.g. when the last offset is a transaction marker on Kafka).
         fetched = await consumer.getmany(*pending, timeout_ms=100)
-        for tp, records in fetched.items():
+        for tp in list(pending):
+            records = fetched.get(tp, [])
             highwater: Any = consumer.highwater(tp)
-            if records and highwater is not None:
-                ends[tp] = max(reported[tp], int(highwater), records[-1].offset + 1)
+            polled: Any = consumer.last_poll_timestamp(tp)
+            if highwater is not None and (records or (polled is not None and polled >= sought_ms)):
+                ends[tp] = max(reported[tp], int(highwater), records[-1].offset + 1 if records else 0)
                 pending.remove(tp)
         if pending and time.monotonic() > deadline:
             raise TimeoutError(f"no fetch answer for {len(pending)} partitions within {timeout:.0f} s")

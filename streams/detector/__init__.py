@@ -9,8 +9,10 @@ Layout
     goes to the partition of the events it came from): ``dossiers`` (per dossier: its deduplicated events,
     the violations published as open, its next deadline) and ``partitions`` (per partition: the
     watermark). Memory store, changelog-backed: after a rebalance or a restart a worker rebuilds the
-    partitions newly assigned to it from the changelog; the worker's memory is the working copy. A stored
-    dossier state that cannot be read back is logged and left out rather than stopping every start.
+    partitions newly assigned to it from the changelog, read to its true end (a fetch's highwater: tansu's
+    ListOffsets stops at the last batch's base offset + 1, and Faust's recovery used it; see
+    :mod:`streams.detector.transport`); the worker's memory is the working copy. A stored dossier state
+    that cannot be read back is logged and left out rather than stopping every start.
   - violations topic (keyed by ``dossier_id``): :class:`streams.messages.ViolationMessage` with state
     ``open``/``retracted``, ``as_of`` = the watermark used, producer ``detector`` and a version that
     grows per key (microseconds of emission, bumped by a counter so it never repeats).
@@ -45,6 +47,7 @@ Modules, by role (each imports only those above it in this list):
   - :mod:`~streams.detector.stats` — what a worker did;
   - :mod:`~streams.detector.transport` — Faust's consumer adapted around library internals;
   - :mod:`~streams.detector.readback` — reads beside Faust: the group's progress, the published violations;
+  - :mod:`~streams.detector.restore` — partitions rebuilt or refreshed from what table recovery stored;
   - :mod:`~streams.detector.worker` — the :class:`~streams.detector.worker.Detector`: batches, emission,
     rebalances, supervision;
   - :mod:`~streams.detector.app` — the Faust app: its factory and its runner.

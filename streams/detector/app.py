@@ -18,7 +18,8 @@ import faust
 from inspections.rulebook import Auditor
 from streams.detector.inlet import Inlet, Scrub
 from streams.detector.options import DetectorOptions
-from streams.detector.transport import DetectorTransport
+from streams.detector.readback import EndOffsets
+from streams.detector.transport import DetectorTransport, EndOffsetsReader, check_faust
 from streams.detector.worker import Detector, DetectorStats
 from streams.kafka import KafkaConfig
 from streams.observability import WorkerMetrics
@@ -29,11 +30,13 @@ __all__ = ["DetectorApp", "make_app", "run_detector"]
 
 class DetectorApp(faust.App):
     """The Faust app of the detector (see :func:`make_app`); ``detector`` holds its runtime, ``inlet`` and
-    ``inlet_topic`` tell its consumer where the events topic's messages go."""
+    ``inlet_topic`` tell its consumer where the events topic's messages go, ``end_offsets`` where its table
+    recovery must read the changelogs to (their true ends: see :mod:`streams.detector.transport`)."""
 
     logger = logging.getLogger("faust.detector")  # Faust's chatter stays under "faust" (quietened)
     inlet: Inlet | None = None
     inlet_topic: str | None = None
+    end_offsets: EndOffsetsReader | None = None
     detector: Detector
 
     def _new_transport(self) -> Any:
@@ -53,6 +56,7 @@ def make_app(
     ``auditor``: the rulebook with the catalogue and calendar to judge by; ``scrub`` removes applicant data
     from the raw bytes of dead letters.
     """
+    check_faust()
     topics = options.topics
     app = DetectorApp(
         options.app_id,
@@ -83,6 +87,7 @@ def make_app(
     app.detector = detector
     app.inlet = detector.inlet
     app.inlet_topic = topics.events
+    app.end_offsets = EndOffsets(kafka)
 
     # Raw bytes everywhere: the agent decodes (a bad message becomes a dead letter, not a crash).
     events = app.topic(
@@ -108,6 +113,7 @@ def make_app(
     app.task(supervise)
 
     app.on_partitions_revoked.connect(_revoked_handler(detector))
+    app.on_partitions_assigned.connect(_assigned_handler(detector))
     return app
 
 
@@ -120,6 +126,13 @@ def _revoked_handler(detector: Detector) -> Any:
         await detector.on_revoked(revoked)
 
     return on_revoked
+
+
+def _assigned_handler(detector: Detector) -> Any:
+    async def on_assigned(app: Any, assigned: Any, **_: Any) -> None:
+        detector.membership.joined()
+
+    return on_assigned
 
 
 _QUIET = ("faust", "mode", "aiokafka", "kafka")

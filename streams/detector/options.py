@@ -44,6 +44,9 @@ class DetectorOptions:
     max_poll_interval: float = 10.0
     rebalance_timeout: float = 10.0
     commit_interval: float = 1.0
+    #: Longest time out of the consumer group (from the start or a revocation to the next assignment)
+    #: before the worker stops with exit code 2: a stuck group coordinator (None: wait for ever).
+    join_timeout: float | None = None
     loglevel: str = "WARNING"
     #: After each batch, exempt what survived it from cyclic garbage collection (see
     #: :func:`streams.detector.worker.freeze_young_objects`); without it, full collections over the

@@ -5,14 +5,17 @@
   worker's own positions) so that it covers the partitions other workers of the group hold.
 - :func:`read_published` — the open violations the violations topic really holds for some dossiers: a
   replay's final evaluation diffs against that, whatever crashes came before.
+- :class:`EndOffsets` — the true ends of any partitions, for Faust's table recovery: it reads a changelog
+  up to the "highwater" its consumer gives, and aiokafka's answer (ListOffsets) stops short on tansu.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams.detector.core import VKey
 from streams.detector.transport import topic_partitions
@@ -20,7 +23,7 @@ from streams.kafka import KafkaConfig
 from streams.messages import MessageError, ViolationMessage
 from streams.offsets import true_end_offsets
 
-__all__ = ["GroupProgress", "read_published"]
+__all__ = ["EndOffsets", "GroupProgress", "read_published"]
 
 
 class GroupProgress:
@@ -58,6 +61,29 @@ class GroupProgress:
         if self._admin is not None:
             admin, self._admin = self._admin, None
             await admin.stop()
+
+
+class EndOffsets:
+    """The true end offsets of any partitions (:func:`streams.offsets.true_end_offsets`), each call with a
+    plain consumer of its own (no group): it never competes with Faust's consumer or
+    :class:`GroupProgress`'s, and no earlier fetch can leave it a stale highwater. Called once per
+    rebalance, so the consumer's start (a metadata round trip) does not matter."""
+
+    def __init__(self, kafka: KafkaConfig) -> None:
+        self.kafka = kafka
+
+    async def __call__(self, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        if not tps:
+            return {}
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.kafka.bootstrap_servers, group_id=None, enable_auto_commit=False,
+            fetch_max_wait_ms=50, **self.kafka.aiokafka_options(),
+        )  # fmt: skip
+        await consumer.start()
+        try:
+            return await true_end_offsets(consumer, tps)
+        finally:
+            await consumer.stop()
 
 
 async def read_published(

@@ -24,6 +24,10 @@ class DetectorStats:
     retracted: int = 0
     batches: int = 0
     restored_partitions: int = 0
+    #: Dossiers and their events rebuilt from the changelog at rebalances and starts (a restart that
+    #: consumes nothing new must restore every event the previous run applied).
+    restored_dossiers: int = 0
+    restored_events: int = 0
     finalized_at: str | None = None
     seconds: float = 0.0
     #: From the start of the first batch to the end of the last one (the processing rate's time base).
@@ -47,6 +51,8 @@ class DetectorStats:
             "retracted": self.retracted,
             "batches": self.batches,
             "restored_partitions": self.restored_partitions,
+            "restored_dossiers": self.restored_dossiers,
+            "restored_events": self.restored_events,
             "finalized_at": self.finalized_at,
             "seconds": round(self.seconds, 3),
             "processing_seconds": round(span, 3),

@@ -6,15 +6,28 @@ one module.
   overrides Faust's private ``Consumer._drain_messages``; a later change replaces that override);
 - a consumer thread whose fetches wait at most :data:`FETCH_MAX_WAIT_MS`;
 - :func:`rejoin_pending` — whether the group coordinator wants this consumer to rejoin;
-- :func:`topic_partitions` — a topic's partitions, refreshing aiokafka's metadata when it has none yet.
+- :func:`topic_partitions` — a topic's partitions, refreshing aiokafka's metadata when it has none yet;
+- ``BatchingConsumer.highwaters`` — the true end offsets (``app.end_offsets``) for Faust's table recovery;
+- ``BatchingConsumer.seek_to_committed`` — also rewinds partitions of the events topic that the group never
+  committed (see there).
+
+Table recovery: Faust (``faust.tables.recovery.Recovery._build_highwaters``) reads each changelog partition
+up to ``Consumer.highwaters()`` - 1, and Faust's aiokafka driver answers that with ListOffsets, which tansu
+gets wrong (the last record batch's base offset + 1): recovery stopped there and left the newest dossier
+states out (issue 19). The override answers with the true end instead, as a fetch's highwater says, which is
+ListOffsets' own answer on a correct broker. The hook is Faust's, so the supported Faust versions are pinned
+(:data:`FAUST_VERSIONS`, checked when an app is made) and ``tests/streams/test_detector_restart.py`` fails
+on a Faust whose recovery no longer reads to that highwater.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+import faust
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.exceptions import ConsumerNotStarted
 from faust.transport.consumer import CONSUMER_FETCHING
@@ -22,7 +35,40 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from streams.detector.inlet import Inlet
 
-__all__ = ["FETCH_MAX_WAIT_MS", "BatchingConsumer", "DetectorTransport", "rejoin_pending", "topic_partitions"]
+__all__ = [
+    "FAUST_VERSIONS",
+    "FETCH_MAX_WAIT_MS",
+    "BatchingConsumer",
+    "DetectorTransport",
+    "EndOffsetsReader",
+    "check_faust",
+    "rejoin_pending",
+    "topic_partitions",
+]
+
+#: The Faust versions whose internals this module was checked against: [first, last) by release number.
+FAUST_VERSIONS = ((0, 15, 3), (0, 16))
+
+#: Reads the true end offsets of partitions (``streams.detector.readback.EndOffsets``).
+EndOffsetsReader = Callable[[Sequence[TopicPartition]], Awaitable[dict[TopicPartition, int]]]
+
+
+def check_faust(version: str | None = None) -> None:
+    """Refuse a Faust outside :data:`FAUST_VERSIONS`: its table recovery may not go through the override
+    below, and a detector would then restore stale state without a word (issue 19)."""
+    text = version if version is not None else str(faust.__version__)
+    try:
+        release = tuple(int(part) for part in text.split("+")[0].split(".")[:3])
+    except ValueError:
+        release = ()
+    low, high = FAUST_VERSIONS
+    if not (low <= release < high):
+        shown = ".".join(map(str, low)), ".".join(map(str, high))
+        raise RuntimeError(
+            f"faust-streaming {text} is not supported by the detector (>={shown[0]},<{shown[1]}): its table "
+            "recovery must be checked against streams/detector/transport.py first"
+        )
+
 
 #: Longest time a fetch may wait for data on the broker. Faust hard-codes 1.5 s; a broker that holds an
 #: empty fetch until then (tansu does) adds up to that much to every violation's latency.
@@ -45,6 +91,34 @@ class BatchingConsumer(faust_aiokafka.Consumer):
 
     def _new_consumer_thread(self) -> _ConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def seek_to_committed(self) -> Mapping[Any, int]:
+        """Seek every partition to its committed offset, and the events topic's partitions with none (or 0)
+        to their beginning (the ``earliest`` reset policy).
+
+        Faust's fetch loop drops records it fetched while a rebalance is under way (it stops iterating when
+        the flow stops or the generation changes) and relies on this seek, at the end of recovery, to read
+        them again; aiokafka's seeks only to a committed offset above 0. On a partition its previous owner
+        never committed (killed within its first commit interval) those records were skipped for good:
+        seen in the kill test, 3 runs in 17, where the survivor's position stood at the partitions' end
+        without having read them, and it never caught up.
+        """
+        committed = await super().seek_to_committed()
+        topic: str | None = getattr(self.app, "inlet_topic", None)
+        fresh = [tp for tp, offset in committed.items() if tp.topic == topic and not offset]
+        if fresh:
+            await self._thread.seek_to_beginning(*fresh)
+        return committed
+
+    async def highwaters(self, *partitions: Any) -> Mapping[Any, int]:
+        """The end offset of each partition, right on every broker (see the module doc): Faust's table
+        recovery reads each changelog partition up to this. Faust's own answer (ListOffsets) when the app
+        names no reader (``app.end_offsets``) or runs transactions (then it is the last stable offset)."""
+        reader: EndOffsetsReader | None = getattr(self.app, "end_offsets", None)
+        if reader is None or self.app.in_transaction:
+            return await super().highwaters(*partitions)
+        ends = await reader([TopicPartition(tp.topic, tp.partition) for tp in partitions])
+        return {tp: ends[TopicPartition(tp.topic, tp.partition)] for tp in partitions}
 
     async def _drain_messages(self, fetcher: Any) -> None:  # pragma: no cover - exercised end to end
         # Follows faust.transport.consumer.Consumer._drain_messages; the difference is the inlet.

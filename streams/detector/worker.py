@@ -32,8 +32,10 @@ from streams.detector.guard import (
     unprocessable,
 )
 from streams.detector.inlet import Inlet, Scrub, conflict_letter
+from streams.detector.membership import Membership
 from streams.detector.options import DetectorOptions
 from streams.detector.readback import GroupProgress, read_published
+from streams.detector.restore import restore_partitions
 from streams.detector.stats import DetectorStats
 from streams.detector.transport import rejoin_pending
 from streams.kafka import KafkaConfig
@@ -114,6 +116,9 @@ class Detector:
         self.progress = GroupProgress(kafka, options.app_id)
         self.dossier_table: Any = None
         self.partition_table: Any = None
+        #: The group generation of the assignment the memory reflects (see :meth:`on_recovered`).
+        self.generation: int | None = None
+        self.membership = Membership()  # out of the group until the first assignment
 
     # --- the agent's work -------------------------------------------------------------------------
 
@@ -235,40 +240,36 @@ class Detector:
     async def on_revoked(self, revoked: Any) -> None:
         # Faust revokes everything on each rebalance; what we keep is decided when recovery is done.
         self.ready = False
+        self.membership.left()
         self.inlet.clear()
         async with self.lock:  # the batch in progress finishes (and is acknowledged) first
-            pass
+            # Faust flushed before this hook; the batch's changelog writes must precede the next owner's read.
+            await self.app.producer.flush()
 
     async def on_recovered(self) -> None:
-        """Tables recovered: drop partitions no longer ours, rebuild newly assigned ones."""
+        """Tables recovered: drop partitions no longer ours, rebuild new ones from the changelogs, refresh
+        kept ones from the changelogs' tails unless this worker held them in the generation just before
+        (or this one). One that missed a rebalance (dropped for being slow, then rejoining) may get back a
+        partition another worker processed meanwhile: kept as remembered, it would lack those events."""
         async with self.lock:
             assigned = {
                 tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.events_topic
             }
+            generation: int | None = getattr(self.app, "consumer_generation_id", None)  # None: unknown
+            last = self.generation
+            held = generation is not None and last is not None and generation in (last, last + 1)
             for partition in list(self.core.partitions):
                 if partition not in assigned:
                     self.core.drop(partition)
             new = assigned - set(self.core.partitions)
-            stored: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
-            store = self.dossier_table.data
-            for key, value in list(store.data.items()):
-                if value:
-                    head, _, body = bytes(value).partition(b"\n")
-                    p = int(head)
-                    if p in new:
-                        stored[p].append((bytes(key).decode(), body))
-            metas = self.partition_table.data
-            for partition in sorted(new):
-                meta = metas.data.get(b"%d" % partition)
-                self.core.restore(
-                    partition, stored.get(partition, ()), bytes(meta) if meta else None, self._unreadable
-                )
-                if stored.get(partition) or meta:  # counts partitions that had a stored state
-                    self.stats.restored_partitions += 1
-            # The memory is the working copy: the store only carried the recovery.
-            for s in (store, metas):
-                s.data.clear()
-                getattr(s, "_key_partition", {}).clear()
+            refresh = () if held else set(self.core.partitions)
+            tables = self.dossier_table.data, self.partition_table.data
+            for state, stored in restore_partitions(self.core, *tables, new, self._unreadable, refresh):
+                if state.partition in new:
+                    self.stats.restored_partitions += stored  # partitions that had a stored state
+                    self.stats.restored_dossiers += len(state.dossiers)
+                    self.stats.restored_events += sum(len(d) for d in state.dossiers.values())
+            self.generation = generation
             log.info("detector assignment", extra={"partitions": sorted(assigned), "restored": sorted(new)})
             self.ready = True
             self.last_activity = time.monotonic()
@@ -294,6 +295,13 @@ class Detector:
         try:
             while True:
                 await asyncio.sleep(opts.poll_seconds)
+                if self.membership.overdue(opts.join_timeout):  # a stuck group coordinator
+                    log.error(
+                        Membership.message(opts.app_id, self.kafka.bootstrap_servers, opts.join_timeout)
+                    )
+                    self.exit_code = 2
+                    self.stop()
+                    return
                 if not self._settled():
                     idle_since = None
                     continue

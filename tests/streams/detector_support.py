@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -61,19 +62,49 @@ def produce_events(bootstrap: str, topic: str, events: Iterable[AnyEvent]) -> in
     return produce(bootstrap, topic, ((event_key(e), encode_event(e)) for e in events))
 
 
+def true_end_offsets(bootstrap: str, topic: str, *, timeout: float = 30.0) -> dict[int, tuple[int, int]]:
+    """Per partition of ``topic``: (the end ListOffsets reports, the true end from a fetch's highwater).
+
+    tansu reports the last record batch's base offset + 1; a correct broker reports the true end, so the two
+    are equal there.
+    """
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None,
+                             fetch_max_wait_ms=100)  # fmt: skip
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        reported = consumer.end_offsets(tps)
+        consumer.assign(tps)
+        ends = {tp.partition: (reported[tp], reported[tp]) for tp in tps}
+        pending = {tp for tp in tps if reported[tp] > 0}
+        for tp in pending:
+            consumer.seek(tp, reported[tp] - 1)  # a record that exists: its fetch carries the highwater
+        deadline = time.monotonic() + timeout
+        while pending:
+            for tp, records in consumer.poll(timeout_ms=200).items():
+                highwater = consumer.highwater(tp)
+                if records and highwater is not None and tp in pending:
+                    ends[tp.partition] = (reported[tp], max(highwater, records[-1].offset + 1))
+                    pending.discard(tp)
+            if pending and time.monotonic() > deadline:
+                raise AssertionError(f"no fetch answer for {sorted(pending)} within {timeout} s")
+        return ends
+    finally:
+        consumer.close()
+
+
 def read_topic(bootstrap: str, topic: str) -> list[Any]:
-    """Every record of ``topic`` (all partitions, from the beginning to the current end)."""
+    """Every record of ``topic`` (all partitions, from the beginning to the TRUE end: the fetches'
+    highwater, not ListOffsets' answer, which tansu gets wrong)."""
+    ends = {p: true for p, (_, true) in true_end_offsets(bootstrap, topic).items()}
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
     try:
-        parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        tps = [TopicPartition(topic, p) for p in sorted(ends)]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        ends = consumer.end_offsets(tps)
         records: list[Any] = []
-        while any(consumer.position(tp) < ends[tp] for tp in tps):
+        while any(consumer.position(tp) < ends[tp.partition] for tp in tps):
             for batch in consumer.poll(timeout_ms=500, max_records=50_000).values():
-                records.extend(batch)
+                records.extend(r for r in batch if r.offset < ends[r.partition])
         return records
     finally:
         consumer.close()
@@ -142,3 +173,13 @@ def run_detect(
     lines = done.stdout.decode().strip().splitlines()
     stats = orjson.loads(lines[-1]) if lines else {}
     return done.returncode, stats, done.stderr.decode()
+
+
+def committed_offsets(bootstrap: str, group_id: str, topic: str) -> dict[int, int | None]:
+    """The offsets ``group_id`` has committed on each partition of ``topic`` (None: nothing committed)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=group_id)
+    try:
+        parts = sorted(consumer.partitions_for_topic(topic) or ())
+        return {p: consumer.committed(TopicPartition(topic, p)) for p in parts}
+    finally:
+        consumer.close()

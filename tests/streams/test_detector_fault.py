@@ -1,6 +1,12 @@
-"""Fault test: two detector workers on 8 partitions, one killed hard mid-stream. The survivor takes its
-partitions over (their state recovered from the tables' changelogs) and the final open set is still
-exactly the batch audit's."""
+"""Fault tests: two detector workers on 8 partitions, one killed hard. The survivor takes its partitions
+over (their state recovered from the tables' changelogs) and the final open set is still exactly the batch
+audit's.
+
+The first test kills mid-stream; whether its recovery reads past the broker's reported end there depends
+on batch sizes. The second is deterministic: it checks before the kill that the killed worker's changelog
+partitions hold records past the end tansu reports (the last batch's base offset + 1) that a recovery
+stopping there would miss, and then that the survivor restored every one of them.
+"""
 
 from __future__ import annotations
 
@@ -18,18 +24,23 @@ from streams.broker import EmbeddedBroker
 from streams.topics import ensure_topics
 from tests.streams.detector_support import (
     batch_open_set,
+    committed_offsets,
     detect_cmd,
     detect_env,
     final_open_set,
     produce_events,
     province,
     read_topic,
+    run_detect,
     shuffled,
+    true_end_offsets,
 )
 
 SETTINGS = load_settings()
 #: The detector's per-partition state (watermarks), one record per partition it has processed.
 PARTITIONS_CHANGELOG = "dossier-audit-detector-partitions-changelog"
+#: The detector's per-dossier state: one record per change of a dossier, the newest wins.
+DOSSIERS_CHANGELOG = "dossier-audit-detector-dossiers-changelog"
 
 
 class _Worker:
@@ -61,6 +72,17 @@ class _Worker:
             self.proc.kill()
         self.proc.wait()
         self._reader.join(5)
+
+    def terminate(self, timeout: float = 60) -> dict:
+        """SIGTERM, wait, and the stats line it prints when it stops."""
+        self.proc.terminate()
+        self.proc.wait(timeout=timeout)
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read()
+        self._reader.join(5)
+        assert self.proc.returncode == 0, self.logs[-10:]
+        stats: dict = orjson.loads(out.decode().strip().splitlines()[-1])
+        return stats
 
 
 def _wait(condition, timeout: float, what: str) -> None:
@@ -128,3 +150,71 @@ def test_a_worker_killed_mid_stream_is_replaced_by_the_survivor(
 
     want = batch_open_set(events, Platform(SETTINGS).auditor, as_of)
     assert final_open_set(broker.bootstrap_servers, SETTINGS.topic_violations) == want
+
+
+def _latest_states(records: list, partitions: set[int], ends: dict[int, int]) -> tuple[int, int]:
+    """(dossiers, events) of the newest state of each dossier of ``partitions`` below ``ends``."""
+    latest: dict[bytes, bytes] = {}
+    for r in records:
+        if r.partition in partitions and r.offset < ends[r.partition] and r.value:
+            latest[r.key] = r.value
+    return len(latest), sum(len(orjson.loads(v.partition(b"\n")[2])["e"]) for v in latest.values())
+
+
+def _wait_committed(bootstrap: str, timeout: float) -> None:
+    ends = {p: true for p, (_, true) in true_end_offsets(bootstrap, SETTINGS.topic_events).items()}
+    _wait(
+        lambda: all(
+            (c or 0) >= ends[p]
+            for p, c in committed_offsets(bootstrap, "dossier-audit-detector", SETTINGS.topic_events).items()
+        ),
+        timeout,
+        "the group to commit the events topic to its end",
+    )
+
+
+def test_a_survivor_restores_a_killed_workers_partitions_to_the_changelogs_true_end(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    bootstrap = broker.bootstrap_servers
+    ensure_topics(broker.kafka, platform_topics(SETTINGS))
+    events = province(800, date(2025, 9, 1), date(2025, 10, 20), seed=23)
+    stream = shuffled(events, timedelta(hours=1), seed=23, duplicates=0.02)
+    as_of = datetime(2025, 10, 27, tzinfo=UTC)
+    a = _Worker(bootstrap, tmp_path / "a", "--allowed-lateness", "3600")
+    b = _Worker(bootstrap, tmp_path / "b", "--allowed-lateness", "3600")
+    try:
+        _wait(lambda: len(a.assignment() or []) == 4 and len(b.assignment() or []) == 4, 60, "a 4/4 split")
+        doomed = set(a.assignment() or [])
+        # In slices, each committed before the next (a commit follows a flush of the changelog writes):
+        # every changelog partition gets several record batches.
+        size = len(stream) // 4 + 1
+        for i in range(0, len(stream), size):
+            produce_events(bootstrap, SETTINGS.topic_events, stream[i : i + size])
+            _wait_committed(bootstrap, 120)
+
+        ends = true_end_offsets(bootstrap, DOSSIERS_CHANGELOG)
+        changelog = read_topic(bootstrap, DOSSIERS_CHANGELOG)
+        true_ends = {p: t for p, (_, t) in ends.items()}
+        held = _latest_states(changelog, doomed, true_ends)
+        short = _latest_states(changelog, doomed, {p: r for p, (r, _) in ends.items()})
+        assert held[1] > short[1], ends  # a recovery stopping at the reported ends would lose events
+
+        a.proc.kill()  # SIGKILL: no goodbye to the group
+        _wait(lambda: b.assignment() == list(range(8)), 60, "the survivor to take every partition")
+        stats = b.terminate()
+    finally:
+        a.stop()
+        b.stop()
+    assert (stats["restored_dossiers"], stats["restored_events"]) == held
+    assert stats["restored_partitions"] == 4
+
+    code, final, stderr = run_detect(
+        bootstrap, tmp_path / "c", "--until-idle", "--as-of", as_of.isoformat(), "--allowed-lateness", "3600",
+        timeout=180,
+    )  # fmt: skip
+    assert code == 0, stderr[-3000:]
+    assert final["events"] == 0
+    assert final["restored_events"] == len(events)
+    want = batch_open_set(events, Platform(SETTINGS).auditor, as_of)
+    assert final_open_set(bootstrap, SETTINGS.topic_violations) == want

@@ -1,0 +1,73 @@
+"""Rebuilding a worker's partitions from what Faust's table recovery left in the tables' memory stores.
+
+At each rebalance Faust reads the assigned changelog partitions into the ``dossiers`` and ``partitions``
+tables' stores, to the changelogs' true ends (:mod:`streams.detector.transport`): a partition new to this
+worker from its beginning, a partition it kept only from where its last recovery stopped (the tail: what
+was written since, by this worker or by one that owned the partition meanwhile). The detector's memory is
+the working copy, so the stores are emptied once read.
+
+Per partition the worker (:meth:`streams.detector.worker.Detector.on_recovered`) asks for one of:
+  - *rebuild* (not in memory): the stored states are the partition;
+  - *refresh* (in memory, but another worker may have owned it since): the stored states replace the
+    remembered ones dossier by dossier (the newest changelog record of a dossier is the newest state of
+    it, whoever wrote it), the others are kept, and the watermark is the later of the two.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from streams.detector.core import DetectorCore, PartitionState, StateError
+
+__all__ = ["restore_partitions"]
+
+
+def restore_partitions(
+    core: DetectorCore,
+    dossier_store: Any,
+    partition_store: Any,
+    rebuild: Iterable[int],
+    on_unreadable: Callable[[str, StateError], None],
+    refresh: Iterable[int] = (),
+) -> list[tuple[PartitionState, bool]]:
+    """Rebuild or refresh partitions of ``core`` from the stores (Faust memory stores: ``.data`` dicts of
+    raw bytes), then empty both stores. Per partition: its state, and whether anything was stored for it."""
+    rebuilt, refreshed = set(rebuild), set(refresh)
+    stored: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
+    for key, value in list(dossier_store.data.items()):
+        if value:
+            head, _, body = bytes(value).partition(b"\n")
+            p = int(head)
+            if p in rebuilt or p in refreshed:
+                stored[p].append((bytes(key).decode(), body))
+    out = []
+    for partition in sorted(rebuilt | refreshed):
+        meta = partition_store.data.get(b"%d" % partition)
+        dossiers = stored.get(partition, [])
+        old = core.partitions.get(partition) if partition in refreshed else None
+        state = core.restore(partition, dossiers, bytes(meta) if meta else None, on_unreadable)
+        if old is not None:
+            _keep_the_rest(state, old)
+        out.append((state, bool(dossiers or meta)))
+    for store in (dossier_store, partition_store):
+        store.data.clear()
+        getattr(store, "_key_partition", {}).clear()
+    return out
+
+
+def _keep_the_rest(state: PartitionState, old: PartitionState) -> None:
+    """Add to ``state`` (rebuilt from the stored tail) what ``old`` (the memory) holds beyond it."""
+    for dossier_id, dossier in old.dossiers.items():
+        if dossier_id not in state.dossiers:
+            state.dossiers[dossier_id] = dossier
+            if dossier.due_us is not None:
+                heapq.heappush(state.timers, (dossier.due_us, dossier_id))
+    wm = old.watermark
+    if wm.max_event_us is not None:
+        state.watermark.observe(wm.max_event_us)
+    if wm.value is not None:
+        state.watermark.advance_to(wm.value)
+    state.watermark.advance()
