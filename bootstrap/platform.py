@@ -123,6 +123,7 @@ def platform_topics(settings: Settings) -> list[TopicSpec]:
 def sink_options(settings: Settings, **fields: Any) -> SinkOptions:
     """A sink worker's options: topics and batching from the settings, any other field of
     :class:`~streams.sink.options.SinkOptions` by name (``group_id``, ``fold``, ``retry``...)."""
+    fields.setdefault("join_timeout", settings.group_join_timeout_seconds)
     return SinkOptions(
         topics=topics_of(settings),
         batch_size=settings.sink_batch_size,

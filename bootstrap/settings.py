@@ -18,6 +18,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.pseudonym import MIN_KEY_BYTES
+
 #: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
 #: (Kafka's clients default to 9092).
 _HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
@@ -60,7 +62,7 @@ class Settings(BaseSettings):
         default=2, ge=0, le=3650, description="Batch engine: days an ended dossier waits."
     )
     batch_workers: int | None = Field(
-        default=None, ge=1, description="Batch engine processes (default: cores)."
+        default=None, ge=1, le=256, description="Batch engine processes (default: cores)."
     )
     lang: str = Field(default="vi", pattern="^(vi|en)$", description="Language of human reports.")
 
@@ -119,6 +121,40 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="Prometheus metrics HTTP port (unset: no endpoint)."
     )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Address the metrics endpoint listens on: this host only by default; 0.0.0.0 (or ::) "
+        "for a scraper on another host or container.",
+    )
+    sink_group_id: str = Field(
+        default="dossier-audit-sink",
+        min_length=1,
+        description="Sink: its Kafka consumer group (a new one, with DOSSIER_AUDIT_SINK_FROM_GROUP, recovers "
+        "from a stuck group).",
+    )
+    sink_from_group: str | None = Field(
+        default=None,
+        description="Sink: before joining its group, give it this group's committed offsets, once (while "
+        "it has none): the recovery from a stuck group.",
+    )
+    group_join_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=86_400,
+        description="Stream workers: longest time out of the consumer group (joining, or after a rebalance) "
+        "before the worker stops with exit 2: a stuck group (operator's guide, 'A consumer group that never "
+        "settles').",
+    )
+
+    @field_validator("pseudonym_key")
+    @classmethod
+    def _key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        """Checked here, not when the pseudonymiser is built (mid-command, a traceback): the message names
+        the variable and the length needed, never the key."""
+        if value is not None and len(value.get_secret_value().encode()) < MIN_KEY_BYTES:
+            raise ValueError(f"must be at least {MIN_KEY_BYTES} bytes (a random key, e.g. 32 hex digits)")
+        return value
 
     @field_validator("bootstrap_servers")
     @classmethod
@@ -173,7 +209,8 @@ SECRET_FIELDS = frozenset({"pseudonym_key", "sasl_password", "warehouse"})
 _UNQUOTED_FIELDS = SECRET_FIELDS | {"bootstrap_servers", "sasl_username"}
 #: The command-line option of an overridable field, where it is not the field's name with dashes.
 _OPTIONS = {"partitions": "--topic-partitions", "allowed_lateness_seconds": "--allowed-lateness",
-            "reports_dir": "--reports"}  # fmt: skip
+            "reports_dir": "--reports", "group_join_timeout_seconds": "--join-timeout",
+            "sink_group_id": "--group-id", "sink_from_group": "--from-group"}  # fmt: skip
 _ALTERNATION = re.compile(r"^\^\(([\w|-]+)\)\$$")
 
 

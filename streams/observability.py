@@ -85,8 +85,14 @@ class WorkerMetrics:
         self.watermark_seconds.labels(partition=str(partition)).set(watermark.timestamp())
 
 
+#: Where a metrics endpoint listens unless told otherwise: this host only. The metrics name topics, groups
+#: and counts of rejected input; exposing them to a network is a choice (``--metrics-host 0.0.0.0`` in the
+#: compose file, where Prometheus scrapes the containers).
+DEFAULT_METRICS_HOST = "127.0.0.1"
+
+
 def start_metrics_server(
-    registry: CollectorRegistry, port: int, addr: str = "0.0.0.0"
+    registry: CollectorRegistry, port: int, addr: str = DEFAULT_METRICS_HOST
 ) -> tuple[WSGIServer, int]:
     """Serve ``registry`` in Prometheus text format on ``addr:port`` (``port`` 0: a free one) from a
     daemon thread; returns the server (stop it with :func:`stop_metrics_server`) and its actual port."""
@@ -99,14 +105,23 @@ def stop_metrics_server(server: WSGIServer) -> None:
     server.server_close()
 
 
+def metrics_url(host: str, port: int) -> str:
+    """The endpoint's URL (an IPv6 address in brackets)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/metrics"
+
+
 @contextmanager
-def metrics_endpoint(registry: CollectorRegistry, port: int | None) -> Iterator[int | None]:
-    """A worker's metrics endpoint for the ``with`` block (none when ``port`` is None); yields its port."""
+def metrics_endpoint(
+    registry: CollectorRegistry, port: int | None, host: str = DEFAULT_METRICS_HOST
+) -> Iterator[int | None]:
+    """A worker's metrics endpoint on ``host:port`` for the ``with`` block (none when ``port`` is None);
+    yields its port. A port or address that cannot be bound raises ``OSError``."""
     if port is None:
         yield None
         return
-    server, actual = start_metrics_server(registry, port)
-    _log.info(f"metrics on http://0.0.0.0:{actual}/metrics", extra={"metrics_port": actual})
+    server, actual = start_metrics_server(registry, port, host)
+    _log.info(f"metrics on {metrics_url(host, actual)}", extra={"metrics_host": host, "metrics_port": actual})
     try:
         yield actual
     finally:
@@ -177,6 +192,10 @@ def configure_logging(
     logging.getLogger("kafka").setLevel(max(logging.WARNING, root.level))
     # ... and warns whenever its event loop waited on the caller's processing: not actionable here.
     logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)
+    # clickhouse-driver warns of every failed connection attempt, ping and reconnection (with tracebacks);
+    # each such failure reaches the worker as a WarehouseError that it logs on one line (the sink's
+    # "warehouse write failed; retrying"), so the driver's warnings would only repeat it: one line per retry.
+    logging.getLogger("clickhouse_driver").setLevel(max(logging.ERROR, root.level))
     return handler
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+from contextlib import ExitStack
 from typing import Annotated, Any
 
 import orjson
@@ -33,6 +35,35 @@ from warehouse.catalogue_read import load_stored_catalogue
 
 log = logging.getLogger("dossier_audit.worker")
 
+MetricsPortOption = Annotated[
+    int | None,
+    typer.Option("--metrics-port", min=0, max=65535, help="Serve Prometheus metrics on this port."),
+]
+MetricsHostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--metrics-host",
+        help="Address the metrics endpoint listens on (default: DOSSIER_AUDIT_METRICS_HOST, 127.0.0.1: this "
+        "host only; 0.0.0.0 for a scraper elsewhere).",
+    ),
+]
+
+
+def _serve_metrics(stack: ExitStack, registry: Any, settings: Any) -> None:
+    """Start the worker's metrics endpoint (if a port is set) for the life of ``stack``; an address or a
+    port that cannot be bound is one line and exit 2, not a traceback."""
+    try:
+        stack.enter_context(metrics_endpoint(registry, settings.metrics_port, settings.metrics_host))
+    except OSError as exc:
+        where = f"{settings.metrics_host}:{settings.metrics_port}"
+        raise UsageError(f"cannot serve metrics on {where}: {exc.strerror or exc}") from None
+
+
+def _new_group(group: str) -> str:
+    """A name for a group that replaces ``group``: ``NAME-2``, or the next number."""
+    match = re.fullmatch(r"(.*)-([0-9]+)", group)
+    return f"{match[1]}-{int(match[2]) + 1}" if match else f"{group}-2"
+
 
 @worker_app.command("sink")
 def worker_sink(
@@ -44,10 +75,33 @@ def worker_sink(
         bool,
         typer.Option("--until-idle", help="Stop once caught up (every partition consumed, ~1.5 s idle)."),
     ] = False,
-    metrics_port: Annotated[
-        int | None, typer.Option("--metrics-port", min=0, max=65535, help="Serve Prometheus metrics here.")
+    metrics_port: MetricsPortOption = None,
+    metrics_host: MetricsHostOption = None,
+    group_id: Annotated[
+        str | None,
+        typer.Option(
+            "--group-id",
+            help="Kafka consumer group (default: DOSSIER_AUDIT_SINK_GROUP_ID, dossier-audit-sink).",
+        ),
     ] = None,
-    group_id: Annotated[str, typer.Option("--group-id", help="Kafka consumer group.")] = "dossier-audit-sink",
+    from_group: Annotated[
+        str | None,
+        typer.Option(
+            "--from-group",
+            metavar="OLD",
+            help="Recovery from a stuck group: before joining --group-id (a new group), give it OLD's "
+            "committed offsets, so it resumes exactly where OLD stopped; skipped once --group-id has "
+            "offsets of its own (default: DOSSIER_AUDIT_SINK_FROM_GROUP).",
+        ),
+    ] = None,
+    join_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--join-timeout",
+            help="Seconds out of the consumer group (joining, or after a rebalance) before giving up with "
+            "exit 2 (default: DOSSIER_AUDIT_GROUP_JOIN_TIMEOUT_SECONDS, 60).",
+        ),
+    ] = None,
     fold: Annotated[
         bool,
         typer.Option("--fold-projection", help="Also refresh the dossier projection the SQL metrics read."),
@@ -79,6 +133,8 @@ def worker_sink(
     # The worker is imported here: kafka-python adds ~0.2 s (measured, 2 CPUs, warm cache) to the start of
     # every command, since `dossier-audit` loads this module for all of them.
     from streams.sink.batch import SinkBatch
+    from streams.sink.group import GroupJoinTimeout
+    from streams.sink.retry import sink_warehouse_url
     from streams.sink.worker import SinkWorker
 
     configure_logging(json=json_logs)
@@ -86,10 +142,21 @@ def worker_sink(
     def go() -> Any:
         settings = load_settings(
             bootstrap_servers=bootstrap_servers, warehouse=warehouse, catalogue=catalogue,
-            metrics_port=metrics_port,
+            metrics_port=metrics_port, metrics_host=metrics_host,
+            group_join_timeout_seconds=join_timeout, sink_group_id=group_id, sink_from_group=from_group,
         )  # fmt: skip
         if not settings.bootstrap_servers:
             raise UsageError("no Kafka: pass --bootstrap-servers HOST:PORT")
+        group, old_group = settings.sink_group_id, settings.sink_from_group
+        if old_group == group:
+            raise UsageError(f"--from-group {old_group!r} must name another group than --group-id")
+        url = settings.warehouse_url
+        sink_url = sink_warehouse_url(url)
+        if sink_url != url:
+            # A server: wait for it at start-up with the URL's own connection retries (and create the
+            # database); the sink then writes with none, its own retries keeping it polling (issue 19).
+            with warehouse_session(url, create=True):
+                pass
         platform = platform_for(catalogue)
         metrics = WorkerMetrics()
         batches = 0
@@ -100,13 +167,13 @@ def worker_sink(
             if crash_before_commit is not None and batches >= crash_before_commit:
                 os._exit(3)
 
-        with (
-            metrics_endpoint(metrics.registry, settings.metrics_port),
-            warehouse_session(settings.warehouse_url, create=True) as wh,
-            StopOnSignal() as stop,
-        ):
+        with ExitStack() as stack:
+            _serve_metrics(stack, metrics.registry, settings)
+            wh = stack.enter_context(warehouse_session(sink_url, create=True))
+            stop = stack.enter_context(StopOnSignal())
             options = sink_options(
-                settings, group_id=group_id, fold=fold,
+                settings, group_id=group, fold=fold, from_group=old_group,
+                join_timeout=settings.group_join_timeout_seconds,
                 consumer_options={
                     "session_timeout_ms": int(session_timeout * 1000),
                     "heartbeat_interval_ms": max(100, int(session_timeout * 1000 / 6)),
@@ -119,6 +186,13 @@ def worker_sink(
             )  # fmt: skip
             try:
                 return worker.run(until_idle=until_idle, stop_event=stop)
+            except GroupJoinTimeout as exc:  # a stuck group: say what to do (the operator's guide)
+                raise fail(
+                    f"{exc}; stop this group's other sinks, then restart the sink with --group-id "
+                    f"{_new_group(group)} --from-group {group} (or DOSSIER_AUDIT_SINK_GROUP_ID and "
+                    "DOSSIER_AUDIT_SINK_FROM_GROUP) to resume from its committed offsets "
+                    "(docs/operators-guide.md, 'A consumer group that never settles')"
+                ) from None
             except StreamError as exc:  # "Kafka at HOST:PORT: ..."
                 raise fail(str(exc), 1) from None
 
@@ -185,9 +259,8 @@ def worker_detect(
     live: Annotated[
         bool, typer.Option("--live", help="Let wall-clock time advance the watermark too (now - lateness).")
     ] = False,
-    metrics_port: Annotated[
-        int | None, typer.Option("--metrics-port", min=0, max=65535, help="Serve Prometheus metrics here.")
-    ] = None,
+    metrics_port: MetricsPortOption = None,
+    metrics_host: MetricsHostOption = None,
     group_id: Annotated[
         str, typer.Option("--group-id", help="Faust app id (the consumer group and table topic prefix).")
     ] = "dossier-audit-detector",
@@ -217,7 +290,7 @@ def worker_detect(
             raise UsageError("--warehouse and --catalogue both name the catalogue: pass one of them")
         settings = load_settings(
             bootstrap_servers=bootstrap_servers, catalogue=catalogue, metrics_port=metrics_port,
-            allowed_lateness_seconds=allowed_lateness,
+            metrics_host=metrics_host, allowed_lateness_seconds=allowed_lateness,
         )  # fmt: skip
         if not settings.bootstrap_servers:
             raise UsageError("no Kafka: pass --bootstrap-servers HOST:PORT")
@@ -247,12 +320,14 @@ def worker_detect(
             heartbeat_interval=max(0.1, session_timeout / 6),
             max_poll_interval=max(10.0, session_timeout),
             rebalance_timeout=max(10.0, session_timeout),
+            join_timeout=settings.group_join_timeout_seconds,  # a stuck group: exit 2 (issue 19)
         )
         metrics = WorkerMetrics()
         app = make_app(
             kafka_config(settings), options, auditor, platform.pseudonymiser.scrub_raw, metrics=metrics
         )
-        with metrics_endpoint(metrics.registry, settings.metrics_port):
+        with ExitStack() as stack:
+            _serve_metrics(stack, metrics.registry, settings)
             return run_detector(app)
 
     try:

@@ -9,12 +9,27 @@ A record whose conversion raises (a foreign producer's event the validator let t
 hold, e.g. an integer beyond 64 bits that JSON cannot serialise) becomes a rejection with the reason
 ``sink.unconvertible`` instead of crashing the sink on it at every restart: conversion is a pure function
 of the record, so the same record would fail the same way for ever.
+
+Every rejection the sink makes is dated deterministically, so that a redelivered record replaces its first
+rejection row: ``rejected_events`` is a ReplacingMergeTree keyed by (source, offset, raw hash) and
+partitioned by the month of ``rejected_at``, and rows of one key in two partitions are never merged. Its
+``rejected_at`` is the Kafka record's timestamp (whole seconds) when a ``DateTime`` holds it, else
+:data:`UNTIMED` (the epoch: "no usable record time", never the time of conversion, which a redelivery
+next month would not repeat). A dead letter keeps its own ``rejected_at``.
+
+A dead letter's ``reason``, ``source`` and ``reason_code`` are text its producer wrote — anyone who can write
+to the topic, not only the platform's own workers — so they are masked like the raw line is scrubbed
+(:func:`scrub_text`): everything after an ``applicant`` token, quoted text and numbers of four or more
+characters (:func:`streams.messages.describe_error`'s masking). The platform's own reasons lose the values
+they quote; the scrubbed raw line still shows them.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,17 +40,22 @@ from kafka import TopicPartition
 from schemas.pseudonym import Pseudonymiser, may_carry_applicant
 from schemas.validation import Rejection, parse_event
 from streams.messages import DeadLetter, MessageError, ViolationMessage, describe_error
-from streams.sink.isolate import UNCONVERTIBLE
+from streams.observability import WorkerMetrics
+from streams.sink.isolate import POISON_CODES, UNCONVERTIBLE
 from streams.topics import PlatformTopics
 from warehouse.store import event_row, rejection_row, violation_row
 
-__all__ = ["BatchConverter", "Origin", "SinkBatch", "SinkStats"]
+__all__ = [
+    "UNTIMED", "BatchConverter", "Origin", "SinkBatch", "SinkStats", "count_stored", "rejection_time",
+    "scrub_text",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
-#: Where a row came from: ``kafka:<topic>/<partition>``, the offset, and the record's value (to reject it
-#: with, should the warehouse refuse the row).
-Origin = tuple[str, int, bytes]
+#: Where a row came from: ``kafka:<topic>/<partition>``, the offset, the record's value, and the
+#: ``rejected_at`` of its rejection (:func:`rejection_time`): what to reject it with, should the warehouse
+#: refuse the row.
+Origin = tuple[str, int, bytes, datetime]
 
 
 @dataclass
@@ -75,8 +95,9 @@ class SinkBatch:
     """Rows converted from consumed records, and the offsets to commit once they are stored.
 
     ``rejected_origins`` and ``violation_origins`` run parallel to their rows (an ``events`` row carries
-    its own origin: its source, offset and raw JSON); ``poison`` counts the records rejected with a
-    ``sink.*`` reason (unconvertible, or refused by the warehouse)."""
+    its own origin: its source, offset and raw JSON, and its ``ingested_at`` is the record's time unless
+    (source, offset) is in ``untimed``, see :data:`UNTIMED`); ``poison`` counts the records rejected with
+    a ``sink.*`` reason (unconvertible, or refused by the warehouse)."""
 
     events: list[tuple[Any, ...]] = field(default_factory=list)
     rejected: list[tuple[Any, ...]] = field(default_factory=list)
@@ -85,6 +106,7 @@ class SinkBatch:
     violations: list[tuple[Any, ...]] = field(default_factory=list)
     violation_states: list[str] = field(default_factory=list)
     violation_origins: list[Origin] = field(default_factory=list)
+    untimed: set[tuple[str, int]] = field(default_factory=set)
     poison: int = 0
     touched: set[str] = field(default_factory=set)
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
@@ -95,6 +117,24 @@ class SinkBatch:
         return self.messages > 0
 
 
+def count_stored(batch: SinkBatch, stats: SinkStats, metrics: WorkerMetrics) -> None:
+    """Count a batch that was stored (and committed) in the run's stats and the worker's metrics."""
+    stats.batches += 1
+    stats.messages += batch.messages
+    stats.events += len(batch.events)
+    stats.rejected += len(batch.rejected)
+    stats.violations += len(batch.violations)
+    stats.poison += batch.poison
+    metrics.sink_batches.inc()
+    metrics.events_in.inc(len(batch.events))
+    for code in batch.rejected_reasons:
+        metrics.events_rejected.labels(reason=code).inc()
+        if code in POISON_CODES:
+            metrics.poison_records.labels(reason=code).inc()
+    for state in batch.violation_states:
+        (metrics.violations_opened if state == "open" else metrics.violations_retracted).inc()
+
+
 _NO_STAMP = object()
 
 
@@ -102,13 +142,51 @@ _NO_STAMP = object()
 _DATETIME_END_MS = 2**32 * 1000
 
 
+#: The ``rejected_at`` of a rejection whose Kafka record has no timestamp a ``DateTime`` holds (none, -1, or
+#: beyond 2106): 1970-01-01T00:00:00Z, the same on every redelivery (see the module doc).
+UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _record_time(timestamp_ms: int | None) -> datetime:
     """The Kafka record timestamp (whole seconds, UTC): deterministic across redeliveries. A producer sets
     it, so it may be anything: one a ``DateTime`` column cannot hold (the warehouse would store it clamped,
-    or Python could not even represent it) is replaced by the time of conversion."""
+    or Python could not even represent it) is replaced by the time of conversion (an event's
+    ``ingested_at``; a rejection takes :func:`rejection_time`)."""
     if timestamp_ms is None or not 0 <= timestamp_ms < _DATETIME_END_MS:
         return datetime.now(UTC).replace(microsecond=0)
     return datetime.fromtimestamp(timestamp_ms // 1000, UTC)
+
+
+def rejection_time(timestamp_ms: object) -> datetime:
+    """The ``rejected_at`` of a record's rejection: its Kafka timestamp (whole seconds, UTC) when a
+    ``DateTime`` holds it, else :data:`UNTIMED`. Never raises, whatever the timestamp is."""
+    if isinstance(timestamp_ms, int) and 0 <= timestamp_ms < _DATETIME_END_MS:
+        return datetime.fromtimestamp(timestamp_ms // 1000, UTC)
+    return UNTIMED
+
+
+def _times(timestamp_ms: int | None) -> tuple[datetime, datetime]:
+    """(``ingested_at`` of the record's event, ``rejected_at`` of its rejection)."""
+    return _record_time(timestamp_ms), rejection_time(timestamp_ms)
+
+
+# An ``applicant`` token in free text (after NFKC: full-width letters too): what follows may be its value.
+_APPLICANT = re.compile("applicant", re.IGNORECASE)
+
+
+class _ForeignText(Exception):
+    """Carries a producer's text through :func:`describe_error`'s masking."""
+
+
+def scrub_text(text: str) -> str:
+    """A dead letter's free text (reason, source, code) safe to store: everything after an ``applicant``
+    token cut, then quoted text and numbers of four or more characters masked and the text cut to a
+    readable length, as :func:`streams.messages.describe_error` does (module doc)."""
+    text = unicodedata.normalize("NFKC", text)
+    if (found := _APPLICANT.search(text)) is not None:
+        text = text[: found.end()] + " …"
+    described = describe_error(_ForeignText(text))
+    return described.removeprefix(_ForeignText.__name__).removeprefix(": ")
 
 
 class BatchConverter:
@@ -143,16 +221,17 @@ class BatchConverter:
         apply = self.pseudonymiser.apply
         rows, touched = batch.events, batch.touched
         last_stamp: object = _NO_STAMP
-        at = datetime.min
+        at = rejected_at = datetime.min
         for record in records:
             value: bytes = record.value if record.value is not None else b""
             try:  # free in CPython 3.11+ when nothing raises
                 stamp = record.timestamp
                 if stamp != last_stamp or stamp is None:  # records of one producer batch share their stamp
-                    last_stamp, at = stamp, _record_time(stamp)  # neither is set if it raises
+                    last_stamp, (at, rejected_at) = stamp, _times(stamp)  # none is set if it raises
                 parsed = parse_event(value, line_no=record.offset)
                 if isinstance(parsed, Rejection):
-                    self._reject(batch, parsed, where, value, at, (where, record.offset, value))
+                    origin = (where, record.offset, value, rejected_at)
+                    self._reject(batch, parsed, where, value, rejected_at, origin)
                     continue
                 if may_carry_applicant(parsed):  # most events: no unknown field, no applicant
                     # Producers pseudonymise already; pseudonyms pass through unchanged, clear values do not.
@@ -163,11 +242,13 @@ class BatchConverter:
                 continue
             rows.append(row)
             touched.add(parsed.dossier_id)
+            if rejected_at is UNTIMED:  # its ingested_at is the time of conversion: not a rejection's
+                batch.untimed.add((where, record.offset))
 
     def _add_other(self, batch: SinkBatch, topic: str, where: str, record: Any) -> None:
         value: bytes = record.value if record.value is not None else b""
-        origin = (where, record.offset, value)
-        at = _record_time(record.timestamp)
+        at = rejection_time(record.timestamp)
+        origin = (where, record.offset, value, at)
         if topic == self.topics.dead_letters:
             try:
                 letter = DeadLetter.decode(value)
@@ -178,8 +259,10 @@ class BatchConverter:
             rejected_at = (
                 letter.rejected_at if letter.rejected_at.tzinfo else letter.rejected_at.replace(tzinfo=UTC)
             )
-            rejection = Rejection(letter.reason_code, letter.reason, letter.offset, letter.raw)
-            self._reject(batch, rejection, letter.source, letter.raw, rejected_at, origin)
+            # Its texts are the producer's, whoever that is: masked (module doc), as its raw is scrubbed.
+            code, reason = scrub_text(letter.reason_code), scrub_text(letter.reason)
+            rejection = Rejection(code, reason, letter.offset, letter.raw)
+            self._reject(batch, rejection, scrub_text(letter.source), letter.raw, rejected_at, origin)
         elif topic == self.topics.violations:
             try:
                 msg = ViolationMessage.decode(value)
@@ -203,7 +286,7 @@ class BatchConverter:
 
     def _unconvertible(self, batch: SinkBatch, where: str, record: Any, exc: Exception) -> None:
         """Reject a record whose conversion raised (``sink.unconvertible``), logged on one line; its
-        ``rejected_at`` is now (the record's own timestamp may be what failed)."""
+        ``rejected_at`` is :func:`rejection_time` (which never raises, even on the timestamp that failed)."""
         if isinstance(exc, MemoryError):  # the process's trouble, not the record's
             raise exc
         value: bytes = record.value if record.value is not None else b""
@@ -217,9 +300,8 @@ class BatchConverter:
         except Exception:  # the scrubbing is what failed: keep nothing of the record rather than all of it
             scrubbed = b""
         rejection = Rejection(UNCONVERTIBLE, reason, record.offset, value)
-        batch.rejected.append(
-            rejection_row(rejection, where, scrubbed, datetime.now(UTC).replace(microsecond=0))
-        )
+        at = rejection_time(getattr(record, "timestamp", None))
+        batch.rejected.append(rejection_row(rejection, where, scrubbed, at))
         batch.rejected_reasons.append(UNCONVERTIBLE)
-        batch.rejected_origins.append((where, record.offset, value))
+        batch.rejected_origins.append((where, record.offset, value, at))
         batch.poison += 1

@@ -19,18 +19,55 @@ rather than silently turning data errors into endless retries.
 :func:`bisect_rows` then finds the refused records by halving: ``k`` bad records among ``n`` cost about
 ``2k·log2(n)`` inserts, and every part that succeeds is stored (a part inserted twice changes nothing:
 every table is a ReplacingMergeTree).
+
+**A data error does not prove a poison record.** A warehouse can refuse *every* row with a data error: a
+schema that does not match the code (a rolling upgrade: ``TYPE_MISMATCH``, or chdb's ``column X (TYPE):
+…`` for a column whose type changed), a constraint or view that fails on anything. Rejecting then would
+turn valid events into ``sink.unstorable`` rows and commit past them; the size of the batch says nothing
+about which case it is (a quiet stream writes batches of one). So the rule, applied by :func:`isolate`
+and :class:`Probe` to every table the sink writes (also the projection of the fold):
+
+    a record is rejected as poison only if the warehouse refused its rows *alone* — in the bisection (a
+    part of one record), and once more after it, just before the canary — **and**, after the last such
+    refusal in that table, the warehouse *accepted* a known-good row of the same table (the canary).
+    Otherwise the refusal is the warehouse's: :class:`WarehouseRefuses` is raised and the batch is retried
+    like an outage, nothing rejected, nothing committed.
+
+The second refusal is what makes "at the same moment" hold for a long bisection: a warehouse that stops
+refusing everything while one runs (a migration completes) accepts those records then, and they are
+stored. The known-good row, in this order: the last row of that table the warehouse accepted during this
+write (a part of the bisection, or a record accepted on its second try), inserted again; else a row
+already stored in the table (``SELECT … FINAL LIMIT 1``: the row that currently wins its key), inserted
+again. Re-inserting either is harmless: every table is a ReplacingMergeTree (``warehouse/migrations``)
+whose partition and sorting key come from the row's own values, so the copy lands in the same partition
+under the same key as the row that wins there (``FINAL`` picked it, or this write just stored it; a
+versioned table keeps its highest version, and the copy has the same one), byte for byte. It leaves a
+physical duplicate until the next merge, as any retried insert does, which readers collapse (``FINAL``,
+``argMax``, ``DISTINCT``).
+
+A table that holds no row yet, and of which the warehouse accepted none in this write, has no known-good
+row: nothing is demonstrated, so the batch is retried (logged on each attempt) until that table holds a
+row — a fresh warehouse whose very first rows of a table are all poison waits for a valid row of it (e.g.
+a ``warehouse load``) rather than risk dropping valid data.
+
+Before bisecting, :meth:`Probe.precheck` inserts the stored known-good row once: a warehouse refusing it
+is refusing everything, and the batch goes back to the retry at the cost of one insert instead of ``2n``.
+The window the rule leaves is the warehouse changing its mind, from refusing everything to accepting,
+between the second refusals and the canary (a few inserts): a record refused alone then is rejected.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from warehouse.base import WarehouseError, WarehouseLocked, WarehouseUnavailable
+from streams.messages import describe_error
+from warehouse.base import Params, Row, Warehouse, WarehouseError, WarehouseLocked, WarehouseUnavailable
 
 __all__ = [
-    "DATA_ERROR_CODES", "POISON_CODES", "UNCONVERTIBLE", "UNSTORABLE", "bisect_rows", "is_data_error",
+    "DATA_ERROR_CODES", "POISON_CODES", "UNCONVERTIBLE", "UNSTORABLE", "Probe", "WarehouseRefuses",
+    "bisect_rows", "is_data_error", "isolate",
 ]  # fmt: skip
 
 #: Reason code of a record whose rows the warehouse refused with a data error.
@@ -60,7 +97,9 @@ _T = TypeVar("_T")
 
 def is_data_error(error: BaseException) -> bool:
     """Whether ``error`` blames the values written rather than the warehouse (see the module doc)."""
-    if not isinstance(error, WarehouseError) or isinstance(error, WarehouseUnavailable | WarehouseLocked):
+    if not isinstance(error, WarehouseError) or isinstance(
+        error, WarehouseUnavailable | WarehouseLocked | WarehouseRefuses
+    ):
         return False
     text = str(error)
     if _CLIENT_SIDE.search(text):
@@ -97,3 +136,140 @@ def bisect_rows(
         pending.append((lo, mid, None))  # popped first: parts are stored in order
     refused.sort(key=lambda item: item[0])
     return refused
+
+
+class WarehouseRefuses(WarehouseError):
+    """The warehouse refused rows with a data error but did not demonstrably accept a known-good row of
+    the same table (module doc): its fault, not the records'. Not a data error: the caller retries it like
+    an outage. The message names the table and the first refusal (values masked)."""
+
+
+def isolate(
+    store: Callable[[Sequence[_T]], object], items: Sequence[_T], error: WarehouseError, probe: Probe
+) -> list[tuple[int, WarehouseError]]:
+    """:func:`bisect_rows` under the rule of the module doc: ``store`` writes through ``probe``, whose
+    tables are checked before (:meth:`Probe.precheck`) and after (:meth:`Probe.confirm`) the bisection.
+
+    Returns the refused items (poison, demonstrably); raises :class:`WarehouseRefuses` when the warehouse
+    refuses a known-good row too or none can be found, and any error that is not a data error."""
+    probe.precheck(error)
+    refused = bisect_rows(store, items, error)
+    if refused:
+        refused = _refused_again(store, items, refused)
+    if refused:
+        probe.confirm(error)
+    return refused
+
+
+def _refused_again(
+    store: Callable[[Sequence[_T]], object], items: Sequence[_T], refused: list[tuple[int, WarehouseError]]
+) -> list[tuple[int, WarehouseError]]:
+    """Each refused item stored alone once more (module doc): those the warehouse accepts now are stored
+    and left out; returns the others, with their new errors. A non-data error is raised."""
+    still: list[tuple[int, WarehouseError]] = []
+    for index, _ in refused:
+        try:
+            store(items[index : index + 1])
+        except WarehouseError as exc:
+            if not is_data_error(exc):
+                raise
+            still.append((index, exc))
+    return still
+
+
+class Probe:
+    """A :class:`~warehouse.base.Warehouse` seen through one isolation (it delegates everything): per table,
+    the columns of its inserts, the last row the warehouse accepted, and whether it accepted a row since it
+    last refused one with a data error. :meth:`precheck` and :meth:`confirm` insert the known-good rows of
+    the module doc."""
+
+    def __init__(self, wh: Warehouse) -> None:
+        self._wh = wh
+        self._columns: dict[str, tuple[str, ...]] = {}
+        self._accepted: dict[str, list[Any]] = {}  # table -> its last accepted row, as values
+        self._refused: dict[str, bool] = {}  # table -> accepted nothing since its last refusal
+        self._stored: dict[str, list[Any] | None] = {}  # table -> a stored row read back (None: empty)
+
+    # -- the Warehouse protocol ------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self._wh.url
+
+    @property
+    def database(self) -> str:
+        return self._wh.database
+
+    def execute(self, sql: str, params: Params | None = None) -> None:
+        self._wh.execute(sql, params)
+
+    def query(self, sql: str, params: Params | None = None) -> list[Row]:
+        return self._wh.query(sql, params)
+
+    def insert(self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
+        self._columns[table] = tuple(columns)
+        try:
+            count = self._wh.insert(table, columns, data)
+        except WarehouseError as exc:
+            if is_data_error(exc):
+                self._refused[table] = True
+            raise
+        if data and len(data[0]):
+            self._accepted[table] = [values[-1] for values in data]
+            self._refused[table] = False
+        return count
+
+    def server_version(self) -> str:
+        return self._wh.server_version()
+
+    def close(self) -> None:
+        self._wh.close()
+
+    def __enter__(self) -> Probe:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the canary ------------------------------------------------------------------------------------
+    def precheck(self, error: WarehouseError) -> None:
+        """Before a bisection: for each table that refused a row, insert a row already stored in it (when it
+        holds one); raises :class:`WarehouseRefuses` when the warehouse refuses that too."""
+        for table in self._refusing():
+            row = self._stored_row(table)
+            if row is not None:
+                self._canary(table, row, error)
+
+    def confirm(self, error: WarehouseError) -> None:
+        """After a bisection that found refused rows: each table that refused one must have accepted a row
+        since (a later part, else a known-good row inserted now); raises :class:`WarehouseRefuses` if not."""
+        for table in self._refusing():
+            row = self._accepted.get(table) or self._stored_row(table)
+            if row is None:
+                raise WarehouseRefuses(
+                    f"the warehouse refused every row of {table} written with a data error, and {table} "
+                    f"holds no row to tell a poison record from a warehouse refusing everything: "
+                    f"{describe_error(error)}"
+                ) from error
+            self._canary(table, row, error)
+
+    def _refusing(self) -> list[str]:
+        return [table for table, refused in self._refused.items() if refused]
+
+    def _canary(self, table: str, row: list[Any], error: WarehouseError) -> None:
+        try:
+            self.insert(table, self._columns[table], [[value] for value in row])
+        except WarehouseError as exc:
+            if not is_data_error(exc):
+                raise
+            raise WarehouseRefuses(
+                f"the warehouse refuses a known-good row of {table} too, so not the records but the "
+                f"warehouse is at fault (a schema that does not match?): {describe_error(error)}"
+            ) from error
+
+    def _stored_row(self, table: str) -> list[Any] | None:
+        """A row of ``table`` as stored: the one that wins its key (``FINAL``); None when it is empty."""
+        if table not in self._stored:
+            columns = ", ".join(self._columns[table])
+            rows = self._wh.query(f"SELECT {columns} FROM {table} FINAL LIMIT 1")  # names of our own code
+            self._stored[table] = list(rows[0]) if rows else None
+        return self._stored[table]

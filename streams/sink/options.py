@@ -14,9 +14,12 @@ from typing import Any
 from streams.sink.retry import RetryPolicy
 from streams.topics import PlatformTopics
 
-__all__ = ["DEFAULT_GROUP", "SinkOptions"]
+__all__ = ["DEFAULT_GROUP", "DEFAULT_JOIN_TIMEOUT", "SinkOptions"]
 
 DEFAULT_GROUP = "dossier-audit-sink"
+#: Seconds a sink may be out of its group before it gives up (:mod:`streams.sink.group`): six rebalance
+#: timeouts (the workers' ``max_poll_interval``, 10 s), plus room for a dead member's session to expire.
+DEFAULT_JOIN_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -38,9 +41,19 @@ class SinkOptions:
     fold: bool = False
     #: The instant the fold evaluates at (None: the time of each write).
     fold_as_of: datetime | None = None
+    #: Longest time out of the group (from the subscription or a revocation to the next assignment)
+    #: before the sink stops with ``GroupJoinTimeout``; None: no deadline.
+    join_timeout: float | None = DEFAULT_JOIN_TIMEOUT
+    #: Before joining, copy this group's committed offsets to ``group_id`` if it has none yet (the
+    #: recovery from a stuck group: :mod:`streams.sink.group`).
+    from_group: str | None = None
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.batch_seconds <= 0:
             raise ValueError(f"batch_seconds must be > 0, got {self.batch_seconds}")
+        if self.join_timeout is not None and self.join_timeout <= 0:
+            raise ValueError(f"join_timeout must be > 0, got {self.join_timeout}")
+        if self.from_group is not None and self.from_group == self.group_id:
+            raise ValueError(f"from_group must name another group than {self.group_id!r}")

@@ -6,6 +6,12 @@ same way on every attempt, and since offsets are committed only after the whole 
 record used to stop the sink at that offset for good (and again after every restart). Which errors count
 as data errors, and how the refused rows are found, is :mod:`streams.sink.isolate`.
 
+Which refusals are poison: only those :mod:`streams.sink.isolate` demonstrates (the record refused alone,
+twice, and a known-good row of the same table accepted right after). A warehouse refusing every row — a
+schema that does not match the code, whatever the size of the batch — is raised as
+:class:`~streams.sink.isolate.WarehouseRefuses` and the worker retries the batch like an outage: nothing is
+rejected or committed for it.
+
 The batch is changed in place — refused rows out, their rejections in — so that a retry after an outage
 in the middle of this writes only what is left to store (everything else again, harmlessly: every table is
 a ReplacingMergeTree) and the commit's counts and metrics describe what was stored.
@@ -15,13 +21,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from schemas.validation import Rejection
 from streams.messages import describe_error
-from streams.sink.batch import Origin, SinkBatch
-from streams.sink.isolate import UNSTORABLE, bisect_rows, is_data_error
+from streams.sink.batch import UNTIMED, Origin, SinkBatch
+from streams.sink.isolate import UNSTORABLE, Probe, is_data_error, isolate
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.store import EVENT_COLUMNS, REJECTION_COLUMNS, VIOLATION_COLUMNS, rejection_row
 
@@ -34,7 +39,9 @@ Scrub = Callable[[bytes], bytes]
 Row = tuple[Any, ...]
 
 # Where an ``events`` row keeps its origin (see ``warehouse.store.event_row``).
-_RAW, _SOURCE, _OFFSET = (EVENT_COLUMNS.index(name) for name in ("raw", "source", "source_offset"))
+_RAW, _SOURCE, _OFFSET, _INGESTED = (
+    EVENT_COLUMNS.index(name) for name in ("raw", "source", "source_offset", "ingested_at")
+)
 
 
 def columns_of(rows: Sequence[Row]) -> list[list[Any]]:
@@ -87,39 +94,22 @@ _TABLES = (
 def _insert(
     wh: Warehouse, table: str, columns: Sequence[str], rows: Sequence[Row]
 ) -> list[tuple[int, WarehouseError]]:
-    """Insert ``rows``; after a data error, part by part. Returns the refused rows' (index, error)."""
+    """Insert ``rows``; after a data error, part by part under the rule of :mod:`streams.sink.isolate`
+    (a known-good row of the table accepted right after the refusals). Returns the refused rows'
+    (index, error); raises :class:`~streams.sink.isolate.WarehouseRefuses` when the refusal is the
+    warehouse's."""
+    probe = Probe(wh)
 
     def store(part: Sequence[Row]) -> None:
-        wh.insert(table, columns, columns_of(part))
+        probe.insert(table, columns, columns_of(part))
 
     try:
         store(rows)
     except WarehouseError as exc:
         if not is_data_error(exc):
             raise
-        if len(rows) >= _PROBE_FROM and _refuses_all(store, rows):
-            raise  # retried as an outage: see _PROBE_FROM
-        return bisect_rows(store, rows, exc)
+        return isolate(store, rows, exc, probe)
     return []
-
-
-#: A refused insert of at least this many rows is first probed with three of its rows alone (the first, the
-#: middle and the last): when the warehouse refuses each of them too, it is taken to refuse every row — a
-#: schema that does not match the code, not a few poison records — and the batch is retried like an outage
-#: (logged on each attempt) instead of rejecting all of it. Smaller batches are bisected whatever happens:
-#: a few poison records in a row, alone in their batch, must not stop the sink.
-_PROBE_FROM = 16
-
-
-def _refuses_all(store: Callable[[Sequence[Row]], None], rows: Sequence[Row]) -> bool:
-    for index in (0, len(rows) // 2, len(rows) - 1):
-        try:
-            store(rows[index : index + 1])
-            return False
-        except WarehouseError as exc:
-            if not is_data_error(exc):
-                raise
-    return True
 
 
 def _rows_of(batch: SinkBatch, table: str) -> list[Row]:
@@ -131,14 +121,17 @@ def _rows_of(batch: SinkBatch, table: str) -> list[Row]:
 def _origin_of(batch: SinkBatch, table: str, index: int) -> Origin:
     if table == "events":
         row = batch.events[index]
-        return (str(row[_SOURCE]), int(row[_OFFSET]), str(row[_RAW]).encode())
+        source, offset = str(row[_SOURCE]), int(row[_OFFSET])
+        # Its ingested_at is the record's time, unless the record had none (then the time of conversion).
+        at = UNTIMED if (source, offset) in batch.untimed else row[_INGESTED]
+        return (source, offset, str(row[_RAW]).encode(), at)
     origins = batch.rejected_origins if table == "rejected_events" else batch.violation_origins
     return origins[index]
 
 
 def _origin_of_rejection(row: Row) -> Origin:
-    """A rejection row of ours carries its origin: source, offset, raw."""
-    return (str(row[0]), int(row[1]), str(row[3]).encode())
+    """A rejection row of ours carries its origin: source, offset, raw, rejected_at."""
+    return (str(row[0]), int(row[1]), str(row[3]).encode(), row[6])
 
 
 def _drop(batch: SinkBatch, table: str, indices: set[int]) -> None:
@@ -161,8 +154,10 @@ def _drop(batch: SinkBatch, table: str, indices: set[int]) -> None:
 
 def _rejection(table: str, origin: Origin, error: WarehouseError, scrub: Scrub) -> Row:
     """The ``rejected_events`` row of a record whose row the warehouse refused, logged on one line. Its
-    ``rejected_at`` is now: the record's own times may be what the warehouse refused."""
-    source, offset, raw = origin
+    ``rejected_at`` is the origin's (the Kafka record's timestamp, or ``UNTIMED``: never now, so that a
+    redelivery replaces this row; see :mod:`streams.sink.batch`), not a time of the record's row, which may
+    be what the warehouse refused."""
+    source, offset, raw, at = origin
     reason = f"the warehouse refused this record's row in {table}: {describe_error(error)}"
     log.warning(
         "poison record rejected",
@@ -175,4 +170,4 @@ def _rejection(table: str, origin: Origin, error: WarehouseError, scrub: Scrub) 
         },
     )
     rejection = Rejection(UNSTORABLE, reason, offset, raw)
-    return rejection_row(rejection, source, scrub(raw), datetime.now(UTC).replace(microsecond=0))
+    return rejection_row(rejection, source, scrub(raw), at)

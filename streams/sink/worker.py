@@ -5,17 +5,23 @@ writer thread, and commits a batch's offsets once its write succeeded — in bat
 batch is handed over only after the previous one is settled. It is the only place that commits, so the
 order of commits is decided here alone; a rebalance callback (run by the same thread, inside ``poll``)
 marks what it invalidates and never commits.
+
+The thread never blocks for long: a consumer that does not poll for ``max_poll_interval`` is dropped
+from its group, so a slow or failing write (a warehouse outage) must not stop the polls, or the group
+churns (issue 19). Each write attempt runs in the writer thread; while the consumer thread waits for
+one, or for the next retry (:class:`~streams.sink.retry.RetryClock`), it polls with its partitions
+paused. And it is never out of its group for longer than the join deadline
+(:mod:`streams.sink.group`): a stuck coordinator is an error, not a silent hang.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +34,11 @@ from inspections.rulebook import Auditor
 from schemas.pseudonym import Pseudonymiser
 from streams.kafka import KafkaConfig, StreamError
 from streams.observability import WorkerMetrics
-from streams.sink.batch import BatchConverter, SinkBatch, SinkStats
-from streams.sink.isolate import POISON_CODES
+from streams.sink.batch import BatchConverter, SinkBatch, SinkStats, count_stored
+from streams.sink.collector import COLLECTOR, GC_THRESHOLD0
+from streams.sink.group import GroupJoinTimeout, JoinDeadline, copy_group_offsets
 from streams.sink.options import SinkOptions
-from streams.sink.retry import retry_write
+from streams.sink.retry import RetryClock
 from streams.sink.writer import BatchWriter
 from streams.topics import TopicError, ensure_topics
 from warehouse.base import Warehouse, WarehouseError
@@ -55,47 +62,23 @@ CONSUMER_TUNING: dict[str, Any] = {
 
 #: While a write is in flight the consumer polls at most this long, so its commit is not held up.
 _SETTLE_POLL_SECONDS = 0.05
-#: Generation-0 threshold of the cyclic garbage collector while a sink runs (CPython's default: 700).
-#: Converting a batch allocates tens of thousands of short-lived objects; every collection they trigger
-#: walks the young ones, every hundredth the whole heap: measured ~10 % of a sink's CPU time.
-GC_THRESHOLD0 = 10_000
-
-
-class _CollectorTuning:
-    """Raises the collector's generation-0 threshold (never lowers it) while at least one sink runs in
-    the process, and restores it when the last one stops."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._saved = gc.get_threshold()
-
-    @contextlib.contextmanager
-    def applied(self) -> Iterator[None]:
-        with self._lock:
-            if self._users == 0:
-                self._saved = gc.get_threshold()
-                gc.set_threshold(max(GC_THRESHOLD0, self._saved[0]), *self._saved[1:])
-            self._users += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._users -= 1
-                if self._users == 0:
-                    gc.set_threshold(*self._saved)
-
-
-_COLLECTOR = _CollectorTuning()
+#: How long the consumer waits for a write without polling before it pauses its partitions and polls
+#: (at most a quarter of ``max_poll_interval``): most writes end sooner, and pausing drops the records
+#: fetched ahead (they are fetched again).
+_HOLD_SECONDS = 1.0
+#: Longest single poll while waiting for a retry, so that a stop is noticed soon.
+_RETRY_POLL_SECONDS = 0.5
 
 
 @dataclass
 class _InFlight:
-    """A batch the writer thread is storing; ``revoked`` once a rebalance took its partitions."""
+    """A batch being stored: its current attempt (``write``), when the next one is due after a failed one
+    (``retry``), and ``revoked`` once a rebalance took its partitions."""
 
     batch: SinkBatch
     write: Future[None]
     revoked: bool = False
+    retry: RetryClock | None = None
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -106,6 +89,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         self.worker._on_revoked(list(revoked))
 
     def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        self.worker._join.joined()  # an empty assignment too: the member is in its group
         log.info(
             "partitions assigned", extra={"partitions": sorted(f"{t.topic}/{t.partition}" for t in assigned)}
         )
@@ -155,6 +139,9 @@ class SinkWorker:
         self._last_record = time.monotonic()
         self._lag_updated = 0.0
         self._closing = False
+        self._join = JoinDeadline(options.join_timeout)
+        max_poll = float(self.consumer_options.get("max_poll_interval_ms", 300_000)) / 1000
+        self._hold = min(_HOLD_SECONDS, max_poll / 4)
 
     # -- the loop ----------------------------------------------------------------------------------------
     def run(
@@ -176,6 +163,8 @@ class SinkWorker:
     def _consume(self, until_idle: bool | threading.Event, stop: threading.Event) -> None:
         ensure_topics(self.kafka, self.options.topics.specs())
         group = self.options.group_id
+        if self.options.from_group is not None:
+            copy_group_offsets(self.kafka, self.options.from_group, group, self.topics)
         consumer = KafkaConsumer(
             bootstrap_servers=self.kafka.bootstrap_servers,
             group_id=group,
@@ -188,8 +177,9 @@ class SinkWorker:
         log.info("sink started", extra={"group": group, "topics": list(self.topics)})
         self._writer.start()
         try:
-            with _COLLECTOR.applied():
+            with COLLECTOR.applied():
                 consumer.subscribe(list(self.topics), listener=_Listener(self))
+                self._join.left()
                 self._loop(consumer, until_idle, stop)
         finally:
             # No autocommit: only offsets of stored batches were ever committed. A write still in flight
@@ -218,10 +208,15 @@ class SinkWorker:
                 wait = min(wait, _SETTLE_POLL_SECONDS)
             records = self._backlog or self._poll(consumer, wait)
             self._backlog = []
+            if self._join.expired():
+                self._join_failed(consumer)
             for tp, group in records:
                 self._add_records(tp, group)
-            if self._inflight is not None and (self._inflight.write.done() or not records):
-                self._settle(consumer, stop)
+            if self._inflight is not None:
+                if records:  # busy: settle only what is done, and go on converting
+                    self._step(consumer, stop)
+                else:
+                    self._settle(consumer, stop)
             if self._pending and (
                 self._pending.messages >= batch_size
                 or time.monotonic() >= self._pending.opened_at + batch_seconds
@@ -235,6 +230,15 @@ class SinkWorker:
             if self._pending:
                 self._flush(consumer, stop)
             self._settle(consumer, stop)
+
+    def _join_failed(self, consumer: KafkaConsumer) -> None:
+        """Out of the group past the deadline: a stuck group (:class:`GroupJoinTimeout`), unless no group
+        coordinator answers at all — Kafka is down, a failure like any other of Kafka's, not this."""
+        seconds, servers = self.options.join_timeout or 0.0, self.kafka.bootstrap_servers
+        coordinator = getattr(consumer, "_coordinator", None)  # kafka-python's; absent from test fakes
+        if coordinator is not None and coordinator.coordinator_unknown():
+            raise StreamError(f"Kafka at {servers}: no group coordinator answered within {seconds:g} s")
+        raise GroupJoinTimeout(self.options.group_id, seconds, servers)
 
     def _poll(self, consumer: KafkaConsumer, wait: float) -> list[tuple[TopicPartition, list[Any]]]:
         """Polled records, by partition."""
@@ -283,73 +287,85 @@ class SinkWorker:
         self._inflight = _InFlight(batch, self._writer.submit(batch))
 
     def _settle(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
-        """Wait for the write in flight; retry it while the warehouse fails; then commit its offsets."""
-        flight, self._inflight = self._inflight, None
-        if flight is None:
-            return
-        error = flight.write.exception()  # waits for the writer thread
-        if flight.revoked:
-            # The partitions may have a new owner that re-reads the batch: leave their offsets to it.
-            log.warning("partitions revoked while a batch was being written; it will be redelivered")
-            self.stats.discarded_batches += 1
-            return
-        if error is not None:
-            if not isinstance(error, WarehouseError):
-                raise error
-            if not self._retry(consumer, flight.batch, stop, error):
-                return
-        if self.before_commit is not None:
-            self.before_commit(flight.batch)
-        self._commit(consumer, flight.batch)
-
-    def _retry(
-        self, consumer: KafkaConsumer, batch: SinkBatch, stop: threading.Event, error: WarehouseError
-    ) -> bool:
-        """Retry a failed write by the retry policy, polling the paused consumer meanwhile; false when the
-        batch had to be given up (stopping, or its partitions revoked): it will be redelivered."""
-        self._revoked = False
+        """Wait until the write in flight is settled (stored and committed, or given up), retrying it while
+        the warehouse fails, and polling meanwhile with the partitions paused (so the consumer keeps its
+        group membership and reads nothing new)."""
         paused: list[TopicPartition] = []
-
-        def on_retry(error: WarehouseError, delay: float) -> None:
-            self.stats.retries += 1
-            self.metrics.sink_write_retries.inc()
-            log.warning(
-                "warehouse write failed; retrying",
-                extra={"error": str(error), "retry_in_s": round(delay, 2), "messages": batch.messages},
-            )
-
-        def wait(delay: float) -> bool:
-            if stop.is_set():
-                log.warning("stopping with an unstored batch; it will be redelivered")
-                return False
-            if not paused:
-                paused.extend(consumer.assignment())
-                consumer.pause(*paused)
-            return self._wait(consumer, delay, stop)
-
+        held = False
+        self._revoked = False
         try:
-            stored = retry_write(
-                lambda: self._writer.write(batch), error, self.options.retry, wait=wait, on_retry=on_retry
-            )
+            while not self._step(consumer, stop):
+                flight = self._inflight
+                assert flight is not None
+                if not held and flight.retry is None:
+                    held = True
+                    wait([flight.write], timeout=self._hold)
+                    continue
+                if self._revoked:  # a new assignment starts unpaused
+                    paused, self._revoked = [], False
+                new = [tp for tp in consumer.assignment() if tp not in paused]
+                if new:
+                    consumer.pause(*new)
+                    paused.extend(new)
+                left = flight.retry.left() if flight.retry is not None else None
+                timeout = _SETTLE_POLL_SECONDS if left is None else min(left, _RETRY_POLL_SECONDS)
+                polled = consumer.poll(timeout_ms=int(timeout * 1000))
+                # After the poll: a rebalance inside it replaces the backlog list. Partitions newly assigned
+                # by it are not paused yet: keep what they returned for later.
+                self._backlog.extend((tp, rs) for tp, rs in polled.items() if rs)
         finally:
             if paused:
                 consumer.resume(*[tp for tp in paused if tp in consumer.assignment()])
-        if not stored:
-            self.stats.discarded_batches += 1
-        return stored
 
-    def _wait(self, consumer: KafkaConsumer, seconds: float, stop: threading.Event) -> bool:
-        """Sleep ``seconds`` while polling the paused consumer (so it keeps its group membership); false
-        when a rebalance took the batch's partitions away meanwhile."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0 and not stop.is_set():
-            # Partitions newly assigned by a rebalance are not paused: keep what they return for later.
-            polled = consumer.poll(timeout_ms=int(left * 1000))
-            # After the poll: a rebalance inside it replaces the backlog list.
-            self._backlog.extend((tp, rs) for tp, rs in polled.items() if rs)
-            if self._revoked:
-                log.warning("partitions revoked during a warehouse outage; the batch will be redelivered")
-                return False
+    def _step(self, consumer: KafkaConsumer, stop: threading.Event) -> bool:
+        """Move the write in flight on without blocking: commit it once stored, schedule a retry when it
+        failed with a ``WarehouseError`` (any other error is raised), start a retry that is due, give it
+        up when stopping or revoked (it will be redelivered). True once nothing is in flight."""
+        flight = self._inflight
+        if flight is None:
+            return True
+        clock = flight.retry
+        left = clock.left() if clock is not None else None
+        if clock is not None and left is not None:  # waiting for the next attempt
+            if flight.revoked:
+                return self._give_up("partitions revoked during a warehouse outage; it will be redelivered")
+            if stop.is_set():
+                return self._give_up("stopping with an unstored batch; it will be redelivered")
+            if left <= 0:
+                clock.started()
+                flight.write = self._writer.submit(flight.batch)
+            return False
+        if not flight.write.done():  # an attempt runs
+            return False
+        error = flight.write.exception()
+        if flight.revoked:
+            # The partitions may have a new owner that re-reads the batch: leave their offsets to it.
+            return self._give_up("partitions revoked while a batch was written; it will be redelivered")
+        if error is None:
+            self._inflight = None
+            if self.before_commit is not None:
+                self.before_commit(flight.batch)
+            self._commit(consumer, flight.batch)
+            return True
+        if not isinstance(error, WarehouseError):
+            self._inflight = None
+            raise error
+        if stop.is_set():
+            return self._give_up("stopping with an unstored batch; it will be redelivered")
+        flight.retry = clock = clock or RetryClock(self.options.retry)
+        delay = clock.failed()
+        self.stats.retries += 1
+        self.metrics.sink_write_retries.inc()
+        log.warning(
+            "warehouse write failed; retrying",
+            extra={"error": str(error), "retry_in_s": round(delay, 2), "messages": flight.batch.messages},
+        )
+        return False
+
+    def _give_up(self, why: str) -> bool:
+        log.warning(why)
+        self.stats.discarded_batches += 1
+        self._inflight = None
         return True
 
     def _commit(self, consumer: KafkaConsumer, batch: SinkBatch) -> None:
@@ -359,22 +375,7 @@ class SinkWorker:
         except (CommitFailedError, KafkaError) as exc:
             # The rows are stored; the partitions' next owner re-reads and re-stores them (idempotent).
             log.warning("offset commit failed; the batch will be redelivered", extra={"error": str(exc)})
-        s = self.stats
-        s.batches += 1
-        s.messages += batch.messages
-        s.events += len(batch.events)
-        s.rejected += len(batch.rejected)
-        s.violations += len(batch.violations)
-        s.poison += batch.poison
-        m = self.metrics
-        m.sink_batches.inc()
-        m.events_in.inc(len(batch.events))
-        for code in batch.rejected_reasons:
-            m.events_rejected.labels(reason=code).inc()
-            if code in POISON_CODES:
-                m.poison_records.labels(reason=code).inc()
-        for state in batch.violation_states:
-            (m.violations_opened if state == "open" else m.violations_retracted).inc()
+        count_stored(batch, self.stats, self.metrics)
         log.debug("batch stored", extra={"messages": batch.messages, "events": len(batch.events)})
 
     def _on_revoked(self, revoked: list[TopicPartition]) -> None:
@@ -387,6 +388,8 @@ class SinkWorker:
             self._inflight.revoked = True
         self._backlog = []
         self._revoked = True
+        if not self._closing:
+            self._join.left()  # until the next assignment
         for tp in [] if self._closing else revoked:  # their lag is the new owner's to report
             with contextlib.suppress(KeyError):
                 self.metrics.consumer_lag.remove(tp.topic, str(tp.partition))

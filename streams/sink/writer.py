@@ -9,6 +9,12 @@ A write that fails with a data error (:func:`streams.sink.isolate.is_data_error`
 whole: the refused table's rows are stored part by part (:mod:`streams.sink.poison`) and each record the
 warehouse refuses becomes a ``sink.unstorable`` rejection, so the batch is stored but for its poison and
 its offsets can be committed. A dossier whose projection alone is refused keeps its stored events.
+
+The fold follows the same rule as the rows (:mod:`streams.sink.isolate`): a dossier is left unfolded only
+when the warehouse refused its projection rows alone *and* accepted a known-good row of the refusing table
+(``dossiers`` or ``dossier_outcomes``) after that. A warehouse refusing every projection row raises
+:class:`~streams.sink.isolate.WarehouseRefuses`: the batch is retried like an outage and no dossier is
+dropped from ``touched``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from inspections.rulebook import Auditor
 from streams.messages import describe_error
 from streams.observability import WorkerMetrics
 from streams.sink.batch import SinkBatch, SinkStats
-from streams.sink.isolate import bisect_rows, is_data_error
+from streams.sink.isolate import Probe, is_data_error, isolate
 from streams.sink.poison import Scrub, store_rows
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.projection import fold_dossiers
@@ -70,8 +76,9 @@ class BatchWriter:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self.thread_name)
 
     def submit(self, batch: SinkBatch) -> Future[None]:
-        """Write ``batch`` in the writer thread; the future holds the outcome."""
-        assert self._executor is not None, "submit before start()"
+        """Write ``batch`` in the writer thread (started if it is not); the future holds the outcome."""
+        self.start()
+        assert self._executor is not None
         return self._executor.submit(self.write, batch)
 
     def write(self, batch: SinkBatch) -> None:
@@ -85,10 +92,12 @@ class BatchWriter:
 
     def _fold(self, batch: SinkBatch) -> None:
         """Refresh the projection of the batch's dossiers. One whose rows the warehouse refuses with a data
-        error is left out (logged on one line, counted): its events are stored, and the projection is
-        derived from them, so nothing is lost that a later fold cannot rebuild."""
+        error — demonstrably its own (module doc) — is left out (logged on one line, counted): its events
+        are stored, and the projection is derived from them, so nothing is lost that a later fold cannot
+        rebuild."""
         assert self.auditor is not None
-        auditor, wh, as_of = self.auditor, self.warehouse, self.fold_as_of or datetime.now(UTC)
+        auditor, as_of = self.auditor, self.fold_as_of or datetime.now(UTC)
+        wh = Probe(self.warehouse)  # which table refused, and which rows it accepted (the canary)
 
         def fold(ids: Sequence[str]) -> None:
             folded, _, _ = fold_dossiers(auditor, wh, list(ids), as_of, violations=False)
@@ -100,7 +109,7 @@ class BatchWriter:
         except WarehouseError as exc:
             if not is_data_error(exc):
                 raise
-            for index, error in bisect_rows(fold, ids, exc):
+            for index, error in isolate(fold, ids, exc, wh):
                 batch.touched.discard(ids[index])  # a retry after an outage does not try it again
                 self.stats.unfolded += 1
                 self.metrics.sink_dossiers_not_folded.inc()

@@ -277,6 +277,8 @@ def test_workers_scale_and_publish_nothing_fixed(compose):
         argv = service_argv(service)
         port = argv[argv.index("--metrics-port") + 1]
         assert service["healthcheck"]["test"][2] == f"http://127.0.0.1:{port}/metrics"
+        # Metrics bind to loopback unless told otherwise: a Prometheus in the network needs every interface.
+        assert argv[argv.index("--metrics-host") + 1] == "0.0.0.0", name
         assert service["restart"] == "unless-stopped"
         volumes = [v for v in service.get("volumes", []) if not str(v).endswith(":ro")]
         assert not volumes, f"{name}: replicas must not share a writable volume"

@@ -69,7 +69,7 @@ def test_the_composition_root_builds_the_connection_and_options_from_the_setting
     settings = load_settings(
         bootstrap_servers="k:9092", security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
         sasl_username="u", sasl_password="p", partitions=3, topic_events="ev", workdir=tmp_path,
-        sink_batch_size=7, sink_batch_seconds=0.5, allowed_lateness_seconds=60,
+        sink_batch_size=7, sink_batch_seconds=0.5, allowed_lateness_seconds=60, group_join_timeout_seconds=42,
     )  # fmt: skip
     assert Platform(settings).kafka == KafkaConfig("k:9092", "SASL_PLAINTEXT", "PLAIN", "u", "p")
     assert kafka_config(settings, "embedded:1").bootstrap_servers == "embedded:1"
@@ -86,6 +86,7 @@ def test_the_composition_root_builds_the_connection_and_options_from_the_setting
         "g",
         True,
     )
+    assert sink.join_timeout == 42  # the main job's in-process sink honours the setting too
     detector = detector_options(settings, until_idle=True)
     assert detector.topics == topics and detector.datadir == tmp_path / "faust" and detector.until_idle
     assert detector.allowed_lateness == timedelta(minutes=1)

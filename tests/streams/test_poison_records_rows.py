@@ -1,0 +1,184 @@
+"""The rows the sink makes of records it rejects (issue 13, items 2, 6 and the review's items 12-13): a
+record whose conversion raises is rejected and the others converted; every rejection is dated by the Kafka
+record (or a fixed epoch), never by the clock, so a redelivery across a month boundary replaces its first
+row instead of adding one; a dead letter's free texts (reason, source, code) are masked like its raw line.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from kafka import TopicPartition
+
+from streams.messages import DeadLetter
+from streams.observability import WorkerMetrics
+from streams.sink import batch as batch_module
+from streams.sink import poison as poison_module
+from streams.sink.batch import UNTIMED, SinkBatch, SinkStats, scrub_text
+from streams.sink.isolate import UNCONVERTIBLE, UNSTORABLE
+from streams.sink.writer import BatchWriter
+from tests.streams.poison_support import (
+    TOPICS,
+    FaultyWarehouse,
+    converted,
+    examples,
+    record,
+    renamed,
+)
+from warehouse import open_warehouse
+from warehouse.migrate import migrate
+from warehouse.store import EVENT_COLUMNS, REJECTION_COLUMNS
+
+STAMP_MS = 1_762_000_000_123
+STAMPED = datetime.fromtimestamp(1_762_000_000, UTC)
+MARKER = "079201001234"  # a citizen id number
+
+
+def test_a_record_whose_conversion_raises_is_rejected_and_the_others_are_converted(monkeypatch) -> None:
+    original = batch_module.event_row  # type: ignore[attr-defined]
+
+    def event_row(event: Any, *args: Any) -> tuple[Any, ...]:
+        if event.event_id == "poison-1":
+            raise OverflowError("date value out of range: 9999-12-31")
+        return original(event, *args)
+
+    monkeypatch.setattr(batch_module, "event_row", event_row)
+    lines = examples()[:3]
+    poison = renamed(lines[0], "poison-1")
+    records = [record(lines[0], 0), record(poison, 1, STAMP_MS), record(lines[1], 2), record(lines[2], 3)]
+    batch = converted(*records)
+    assert [row[0] for row in batch.events] == ["ex-001", "ex-002", "ex-003"]
+    assert batch.rejected_reasons == [UNCONVERTIBLE] and batch.poison == 1
+    (row,) = batch.rejected
+    assert row[:2] == (f"kafka:{TOPICS.events}/0", 1)
+    assert row[5] == "the sink cannot convert this record: OverflowError: date value out of range: #"
+    assert row[6] == STAMPED  # the record's time, not the clock's
+    assert batch.offsets == {TopicPartition(TOPICS.events, 0): 4}  # committed past it with the rest
+
+
+def test_a_kafka_timestamp_no_datetime_column_holds_is_replaced_by_the_time_of_conversion() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    batch = converted(
+        record(examples()[0], 0, timestamp=2**62), record(examples()[1], 1, timestamp=5 * 10**12)
+    )
+    assert len(batch.events) == 2
+    at = EVENT_COLUMNS.index("ingested_at")
+    assert all(before <= row[at] <= datetime.now(UTC) for row in batch.events)
+
+
+# --- rejections dated deterministically ---------------------------------------------------------------------
+class Clock(datetime):
+    """``datetime`` whose ``now`` the test sets (a redelivery a month later)."""
+
+    current = datetime(2025, 11, 30, 23, 59, 59, tzinfo=UTC)
+
+    @classmethod
+    def now(cls, tz: Any = None) -> Any:
+        return cls.current
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> type[Clock]:
+    monkeypatch.setattr(Clock, "current", datetime(2025, 11, 30, 23, 59, 59, tzinfo=UTC))
+    monkeypatch.setattr(batch_module, "datetime", Clock)
+    monkeypatch.setattr(poison_module, "datetime", Clock, raising=False)
+    return Clock
+
+
+def every_kind_of_rejection(timestamp: int | None) -> list[SinkBatch]:
+    """Batches holding one rejection of each kind the sink makes itself, all from records stamped
+    ``timestamp``: a broken event, an unconvertible one, one the warehouse refuses (``poison-1``: see
+    :func:`stored_twice`), a bad violation message and a bad dead letter."""
+    lines = examples()
+    events = converted(
+        record(b"{broken", 0, timestamp),
+        record(renamed(lines[0], "unconvertible"), 1, timestamp),
+        record(renamed(lines[1], "poison-1"), 2, timestamp),
+        record(lines[2], 3, timestamp),
+    )
+    violations = converted(record(b"not a violation", 0, timestamp), topic=TOPICS.violations)
+    letters = converted(record(b"not a letter", 0, timestamp), topic=TOPICS.dead_letters)
+    return [events, violations, letters]
+
+
+def stored_twice(
+    tmp_path: Path, clock: type[Clock], timestamp: int | None, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[Any, ...]]:
+    """The kinds of rejection converted and stored, then again a month later (a redelivery); returns the
+    ``rejected_events`` rows as a reader sees them."""
+    original = batch_module.event_row  # type: ignore[attr-defined]
+
+    def event_row(event: Any, *args: Any) -> tuple[Any, ...]:
+        if event.event_id == "unconvertible":
+            raise OverflowError("no row holds it")
+        return original(event, *args)
+
+    monkeypatch.setattr(batch_module, "event_row", event_row)
+    with open_warehouse(f"chdb://{tmp_path}/wh") as real:
+        migrate(real)
+        writer = BatchWriter(FaultyWarehouse(real, {"poison-1"}, outage=False), WorkerMetrics(), SinkStats())
+        for now in (datetime(2025, 11, 30, 23, 59, 59, tzinfo=UTC), datetime(2025, 12, 1, tzinfo=UTC)):
+            clock.current = now
+            for batch in every_kind_of_rejection(timestamp):
+                writer.write(batch)
+        return real.query(f"SELECT {', '.join(REJECTION_COLUMNS)} FROM rejected_events FINAL ORDER BY 1, 2")
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "expected"),
+    [(STAMP_MS, STAMPED), (None, UNTIMED), (-1, UNTIMED), (2**62, UNTIMED)],
+    ids=["stamped", "no timestamp", "minus one", "beyond 2106"],
+)
+def test_a_redelivered_rejection_replaces_its_first_row_across_a_month_boundary(
+    tmp_path: Path, clock: type[Clock], monkeypatch, timestamp: int | None, expected: datetime
+) -> None:
+    rows = stored_twice(tmp_path, clock, timestamp, monkeypatch)
+    codes = sorted(row[4] for row in rows)
+    kinds = ["json.invalid", UNCONVERTIBLE, UNSTORABLE, "violation.invalid", "dead_letter.invalid"]
+    assert codes == sorted(kinds)
+    assert {row[6] for row in rows} == {expected}  # one row each: the redelivery replaced the first
+
+
+def test_a_dead_letter_keeps_its_own_rejected_at() -> None:
+    at = datetime(2025, 11, 11, 3, 4, 5, tzinfo=UTC)
+    letter = DeadLetter("f.jsonl", 3, "json.invalid", "the line is not valid JSON", b"{", at)
+    batch = converted(record(letter.encode(), 0, None), topic=TOPICS.dead_letters)
+    assert batch.rejected[0][6] == at
+
+
+# --- dead letters' texts masked -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"applicant {MARKER} Nguyễn Văn A is not a string",
+        f'data: {{"applicant": "Nguyễn Văn A", "id": "{MARKER}"}}',
+        f"data.APPLICANT: Nguyễn Văn A ({MARKER})",
+        "ａｐｐｌｉｃａｎｔ: Nguyễn Văn A",  # full-width letters
+        f"the value '{MARKER}' of 'Nguyễn Văn A' is wrong",
+        f"id {MARKER} and {MARKER[:6]}-{MARKER[6:]} and 0792 0100 1234",
+    ],
+)
+def test_a_foreign_dead_letters_texts_lose_what_could_be_personal_data(text: str) -> None:
+    masked = scrub_text(text)
+    for piece in (MARKER, MARKER[:6], MARKER[6:], "0100", "Nguyễn"):
+        assert piece not in masked, masked
+    assert masked  # something is left to read
+
+
+def test_a_dead_letters_reason_source_and_code_are_masked_when_stored() -> None:
+    letter = {"source": f"/srv/inbox/{MARKER}.jsonl", "offset": 7, "reason_code": f"x.{MARKER}",
+              "reason": f"applicant Nguyễn Văn A, id {MARKER}", "raw": f'{{"applicant":"{MARKER}"}}',
+              "rejected_at": "2025-11-11T00:00:00+00:00"}  # fmt: skip
+    batch = converted(record(orjson.dumps(letter), 0), topic=TOPICS.dead_letters)
+    (row,) = batch.rejected
+    assert MARKER not in repr(row) and "Nguyễn" not in repr(row)
+    assert row[0].startswith("/srv/inbox/#") and row[1] == 7 and row[5].startswith("applicant")
+
+
+def test_the_platforms_own_short_reasons_and_codes_read_the_same() -> None:
+    for text in ("json.invalid", "occurred_at.naive", "kafka:dossier-events/3", "the line is not valid JSON"):
+        assert scrub_text(text) == text
