@@ -11,6 +11,7 @@ from typing import Any
 
 from inspections.catalogue import Catalogue
 from inspections.metrics import ReportingForm
+from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import gather
 from reporting.header import Letterhead, ReportHeader, letterhead
@@ -110,7 +111,9 @@ class WeeklyReport:
         return Alert(
             _LOAD_WARNING[self.lang].format(
                 n=len(self.unfinished_loads),
-                started=newest.started_at.strftime("%Y-%m-%d %H:%M UTC"),
+                started=newest.started_at.astimezone(VN_TZ).strftime(
+                    "%H:%M ngày %d/%m/%Y" if self.lang == "vi" else "%Y-%m-%d %H:%M (UTC+07:00)"
+                ),
                 run=newest.run_id,
                 sources=", ".join(sources[:5]) + (", …" if len(sources) > 5 else ""),
             )

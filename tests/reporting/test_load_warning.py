@@ -52,7 +52,8 @@ def test_report_warns_on_stderr_and_on_page_one(url: str, tmp_path: Path) -> Non
     box = re.search(r'<div class="warning" id="load-warning">([^<]*)</div>', html)
     assert box is not None and html.index('id="load-warning"') < html.index("<h1>")  # above the title
     assert "did not complete" in box.group(1) and "/data/killed.jsonl" in box.group(1)
-    assert "2025-11-20 01:30 UTC" in box.group(1) and "load /data/killed.jsonl again" in box.group(1)
+    # Local time, as everywhere in the report (01:30 UTC is 08:30 in Asia/Ho_Chi_Minh).
+    assert "2025-11-20 08:30 (UTC+07:00)" in box.group(1) and "load /data/killed.jsonl again" in box.group(1)
     assert html.count("/data/killed.jsonl") == 1  # lifted out of the summary, not shown twice
 
     first_page = " ".join(pdf_text(out / "report.pdf", first=1, last=1).split())
@@ -62,6 +63,7 @@ def test_report_warns_on_stderr_and_on_page_one(url: str, tmp_path: Path) -> Non
     report(url, vi, "vi")
     vi_html = (vi / "report.html").read_text(encoding="utf-8")
     assert "chưa hoàn tất" in vi_html and "nạp lại tệp /data/killed.jsonl" in vi_html
+    assert "08:30 ngày 20/11/2025" in vi_html
     assert "chưa hoàn tất" in " ".join(pdf_text(vi / "report.pdf", first=1, last=1).split())
 
 
