@@ -3,6 +3,7 @@ worker threads). Labels use DejaVu Sans, which covers Vietnamese."""
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,12 @@ RANKING_PNG = "chart_unit_ranking.png"
 _DPI = 150
 _MAX_UNIT_LINES = 8
 _PROVINCE_COLOR = "#b30000"
+
+
+def _printable(text: str) -> str:
+    """A label as a chart can draw it: a tab or line break in a unit name (catalogue data) has no glyph, so
+    every control character becomes a space."""
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def _figure(width: float, height: float) -> tuple[Figure, Any]:
@@ -67,7 +74,7 @@ def trend_chart(report: WeeklyReport, path: Path) -> Path:
     for code in sorted(biggest):
         rates = [p.units[code].on_time_rate if code in p.units else None for p in report.trend]
         ax.plot(xs, [float("nan") if r is None else r for r in rates], marker=".", linewidth=1, alpha=0.6,
-                label=report.names.unit(code))  # fmt: skip
+                label=_printable(report.names.unit(code)))  # fmt: skip
     ax.plot(xs, [float("nan") if r is None else r for r in province], marker="o", linewidth=3,
             color=_PROVINCE_COLOR, label=t("h_province_total"))  # fmt: skip
     ax.set_xticks(xs, labels)
@@ -118,7 +125,7 @@ def ranking_chart(report: WeeklyReport, path: Path) -> Path:
     ax.barh(ys, rates, color=colors)
     for y, rate in zip(ys, rates, strict=True):
         ax.text(rate + 0.01, y, t.percent(rate), va="center", fontsize=7)
-    ax.set_yticks(ys, [f"{r.rank}. {report.names.unit(r.code)}" for r in ranked], fontsize=8)
+    ax.set_yticks(ys, [_printable(f"{r.rank}. {report.names.unit(r.code)}") for r in ranked], fontsize=8)
     if province is not None:
         ax.axvline(province, color="#333333", linestyle="--", linewidth=1)
     ax.set_xlim(0, 1.12)

@@ -290,3 +290,11 @@ def test_put_writes_only_text_and_numbers_and_the_workbook_reads_back(values: li
             assert (cell.value or "") == written
         else:
             assert cell.value == pytest.approx(value, rel=1e-14) and cell.data_type == "n"
+
+
+def test_chart_labels_draw_control_characters_as_spaces() -> None:
+    """A tab or a line break in a unit name (catalogue data) has no glyph: matplotlib warned, drew a box."""
+    from reporting.charts import _printable
+
+    assert _printable("Phường\tBến\r\nNghé") == "Phường Bến  Nghé"
+    assert _printable("000.10.01.H99") == "000.10.01.H99"
