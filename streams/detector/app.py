@@ -157,6 +157,7 @@ def run_detector(app: DetectorApp) -> tuple[int, DetectorStats]:
     )  # fmt: skip
     detector.worker = worker
     detector.started = time.monotonic()
+    loop.call_soon(detector.watch_membership, loop)
     code = 0
     try:
         worker.execute_from_commandline()

@@ -11,7 +11,9 @@ exact).
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 
 __all__ = ["Membership"]
 
@@ -32,6 +34,21 @@ class Membership:
     def overdue(self, seconds: float | None) -> bool:
         """Whether the worker has been out of its group for longer than ``seconds`` (None: never)."""
         return seconds is not None and self._since is not None and time.monotonic() - self._since > seconds
+
+    def watch(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        seconds: float | None,
+        give_up: Callable[[], None],
+        every: float,
+    ) -> None:
+        """Check every ``every`` seconds on ``loop``; call ``give_up`` once, when overdue (None: never)."""
+        if seconds is None:
+            return
+        if self.overdue(seconds):
+            give_up()
+            return
+        loop.call_later(every, self.watch, loop, seconds, give_up, every)
 
     @staticmethod
     def message(group: str, servers: str, seconds: float | None) -> str:

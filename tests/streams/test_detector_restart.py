@@ -156,9 +156,22 @@ def _never_assigned(join_timeout: float | None) -> Detector:
     return Detector(app, KafkaConfig("127.0.0.1:1"), options, SimpleNamespace(), bytes, None)  # type: ignore[arg-type]
 
 
+def _watch(detector: Detector, seconds: float) -> None:
+    """Run the membership watchdog on an event loop where nothing else runs (as while Faust's consumer is
+    stuck joining and none of the app's tasks has started) for ``seconds`` or until it gives up."""
+
+    async def main() -> None:
+        detector.watch_membership(asyncio.get_running_loop(), every=0.01)
+        deadline = time.monotonic() + seconds
+        while detector.exit_code != 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+
+    asyncio.run(main())
+
+
 def test_a_detector_kept_out_of_its_group_stops_with_exit_2_and_says_what_to_do(caplog: Any) -> None:
     detector = _never_assigned(0.1)
-    asyncio.run(asyncio.wait_for(detector.supervise(), 5))
+    _watch(detector, 5)
     assert detector.exit_code == 2
     (line,) = [r.getMessage() for r in caplog.records if "could not join consumer group" in r.getMessage()]
     assert "'dossier-audit-detector'" in line and "--group-id" in line
@@ -168,9 +181,19 @@ def test_a_detector_in_its_group_or_without_a_deadline_keeps_waiting() -> None:
     for detector in (_never_assigned(None), _never_assigned(0.1)):
         if detector.options.join_timeout is not None:
             detector.membership.joined()  # assigned (the tables may still be recovering: not stuck)
-        with pytest.raises(TimeoutError):
-            asyncio.run(asyncio.wait_for(detector.supervise(), 0.5))
+        _watch(detector, 0.5)
         assert detector.exit_code == 0
+
+
+def test_the_watchdog_runs_on_the_loop_not_as_a_faust_task() -> None:
+    """Faust starts app tasks only after its consumer has started; the watchdog must not wait for that."""
+    import inspect
+
+    from streams.detector import app as app_module
+
+    source = inspect.getsource(app_module.run_detector)
+    assert "loop.call_soon(detector.watch_membership, loop)" in source
+    assert "watch_membership" not in inspect.getsource(app_module.make_app)
 
 
 # --- the restart --------------------------------------------------------------------------------------
