@@ -3,7 +3,6 @@ and how they differ from the expected answer (issue 19; see ``tests/streams/chao
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient
 
 from schemas.lines import parse_line, without_bom
 from schemas.validation import Rejection
-from streams.messages import MessageError, ViolationMessage
+from tests.streams.detector_support import final_open_set
 
 VKey = tuple[str, str, str]
 
@@ -79,43 +78,10 @@ def json_lines(text: str) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def read_topic(bootstrap: str, topic: str, *, timeout: float = 30.0) -> list[Any]:
-    """Every record of ``topic``, read to the fetch highwater (tansu's ListOffsets answers are not exact)."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest",
-        fetch_max_wait_ms=100, group_id=None,
-    )  # fmt: skip
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        consumer.assign(tps)
-        records: list[Any] = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=200, max_records=50_000).values():
-                records.extend(batch)
-            if all(
-                consumer.highwater(tp) is not None and consumer.position(tp) >= consumer.highwater(tp)
-                for tp in tps
-            ):
-                return records
-        raise AssertionError(f"could not read {topic} to its end within {timeout:.0f} s")
-    finally:
-        consumer.close()
-
-
 def published_open_set(bootstrap: str, topic: str) -> dict[VKey, dict[str, Any]]:
-    """What the detectors published, newest version per key wins: the open ones."""
-    latest: dict[VKey, ViolationMessage] = {}
-    for record in read_topic(bootstrap, topic):
-        try:
-            message = ViolationMessage.decode(record.value)
-        except MessageError:
-            continue
-        key = violation_key(message.violation)
-        known = latest.get(key)
-        if known is None or message.version >= known.version:
-            latest[key] = message
-    return {k: m.violation for k, m in latest.items() if m.state == "open"}
+    """What the detectors published, newest version per key wins: the open ones (read to the topic's true
+    end, as the detector tests read it)."""
+    return final_open_set(bootstrap, topic)
 
 
 def describe_group(bootstrap: str, group: str) -> str:
