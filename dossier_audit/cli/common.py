@@ -8,7 +8,6 @@ import difflib
 import logging
 import re
 import signal
-import struct
 import sys
 import threading
 from collections import Counter
@@ -35,7 +34,7 @@ from inspections.weeks import Week, WeekError
 from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED, in_range
 from schemas.validation import Rejection
 from warehouse import open_warehouse
-from warehouse.base import Warehouse, WarehouseError, redact_url
+from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
 
 #: Human output. Off a terminal (pipes, logs, CI) lines are never wrapped: a wrapped message splits file
@@ -237,34 +236,8 @@ def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
     """The warehouse at ``url``; ``create`` makes its database when missing (init and load only: report
     commands may run as a read-only user)."""
 
-    try:
-        with open_warehouse(url, create_database=create) as wh:
-            yield wh
-    except _GARBLED as exc:
-        if not _raised_by_the_driver(exc):
-            raise
-        raise WarehouseError(
-            f"{redact_url(url)}: the server's answer is not ClickHouse's native protocol "
-            f"({type(exc).__name__}); check the host and port"
-        ) from None
-
-
-#: What clickhouse-driver raises, beside its own errors, when a server answers bytes that are not its
-#: protocol (a text in invalid UTF-8, a truncated number). The server backend turns a garbled handshake
-#: into a ``WarehouseError`` itself (``_connect``), but not a garbled answer to a query on an open
-#: connection, which the driver raises from ``execute``
-#: (``test_clear_errors.py::test_a_query_answer_garbled_after_the_handshake_is_one_line``): so they are
-#: caught here too, at the edge, and only when the driver raised them.
-_GARBLED = (UnicodeDecodeError, struct.error, EOFError, IndexError)
-
-
-def _raised_by_the_driver(exc: BaseException) -> bool:
-    tb = exc.__traceback__
-    last = None
-    while tb is not None:
-        last = tb.tb_frame
-        tb = tb.tb_next
-    return last is not None and str(last.f_globals.get("__name__", "")).startswith("clickhouse_driver")
+    with open_warehouse(url, create_database=create) as wh:
+        yield wh
 
 
 class Rejections:

@@ -33,8 +33,8 @@ from warehouse.binding import check_identifier, check_insert, check_statement, n
 _CONNECTION_ERRORS = (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError)
 # What the driver raises while encoding a value that does not fit its column type.
 _VALUE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, struct.error, errors.TypeMismatchError)
-#: What the driver raises, beside its own errors, reading a handshake that is not its protocol (text in
-#: invalid UTF-8, a truncated number): workers and Dagster get one clear error, as the command line does.
+#: What the driver raises, beside its own errors, reading an answer that is not its protocol (text in
+#: invalid UTF-8, a truncated number), in the handshake or to a query: one clear error for every caller.
 _GARBLED = (UnicodeDecodeError, struct.error, IndexError)
 _OPTIONS = {"connect_timeout", "send_receive_timeout", "retries", "backoff", "verify", "compression"}
 _T = TypeVar("_T")
@@ -313,6 +313,11 @@ class ServerWarehouse:
             ) from None
         except errors.Error as exc:
             raise WarehouseError(f"{self._where()}: {self._redact(_server_message(exc))}") from None
+        except _GARBLED as exc:  # an answer to the query that is not ClickHouse's protocol
+            raise WarehouseError(
+                f"{self._where()}: the server's answer is not ClickHouse's native protocol "
+                f"({type(exc).__name__}); check the host and port"
+            ) from None
 
     def _connect(self, client: Any) -> None:
         """Open the connection if it is not open, retrying with exponential backoff."""
