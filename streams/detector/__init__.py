@@ -24,7 +24,7 @@ therefore uses a consumer whose fetch loop hands the events topic's messages to 
 and offset commits stay Faust's (``consumer.ack``; Faust flushes the producer before it commits:
 at-least-once, and the core is idempotent); a rebalance waits for the batch in progress through the
 detector's lock. After each batch the survivors are frozen out of the cyclic garbage collector (see
-:func:`streams.detector.worker.freeze_young_objects`). Each partition has its own event-time watermark: a
+:func:`streams.detector.versions.freeze_young_objects`). Each partition has its own event-time watermark: a
 partition that receives nothing does not advance (``live`` lets the wall clock move it; ``as_of`` moves
 all of them at the end of a replay).
 

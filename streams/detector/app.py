@@ -10,6 +10,7 @@ import gc
 import io
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,15 @@ __all__ = ["DetectorApp", "make_app", "run_detector"]
 class DetectorApp(faust.App):
     """The Faust app of the detector (see :func:`make_app`); ``detector`` holds its runtime, ``inlet`` and
     ``inlet_topic`` tell its consumer where the events topic's messages go, ``end_offsets`` where its table
-    recovery must read the changelogs to (their true ends: see :mod:`streams.detector.transport`)."""
+    recovery must read the changelogs to (their true ends: see :mod:`streams.detector.transport`),
+    ``state_progress`` where its reading of the events topic resumes at the latest
+    (:mod:`streams.detector.resume`)."""
 
     logger = logging.getLogger("faust.detector")  # Faust's chatter stays under "faust" (quietened)
     inlet: Inlet | None = None
     inlet_topic: str | None = None
     end_offsets: EndOffsetsReader | None = None
+    state_progress: Callable[[], dict[int, int | None]] | None = None
     detector: Detector
 
     def _new_transport(self) -> Any:
@@ -88,6 +92,7 @@ def make_app(
     app.inlet = detector.inlet
     app.inlet_topic = topics.events
     app.end_offsets = EndOffsets(kafka)
+    app.state_progress = detector.state_progress
 
     # Raw bytes everywhere: the agent decodes (a bad message becomes a dead letter, not a crash).
     events = app.topic(

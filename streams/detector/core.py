@@ -69,7 +69,7 @@ _HORIZON_US = int(PROBE_HORIZON.total_seconds()) * 1_000_000
 class PartitionState:
     """One partition: its watermark, its dossiers, and the timer index of their next deadlines."""
 
-    __slots__ = ("auditor", "dossiers", "partition", "timers", "watermark")
+    __slots__ = ("auditor", "dossiers", "next_offset", "partition", "timers", "watermark")
 
     def __init__(self, partition: int, auditor: Auditor, lateness_us: int) -> None:
         self.partition = partition
@@ -77,6 +77,9 @@ class PartitionState:
         self.watermark = Watermark(lateness_us)
         self.dossiers: dict[str, DossierState] = {}
         self.timers: list[tuple[int, str]] = []
+        #: The events-topic offset after the last message this state holds (None: unknown); see
+        #: :mod:`streams.detector.resume`.
+        self.next_offset: int | None = None
 
     # --- the steps ------------------------------------------------------------------------------
 

@@ -49,7 +49,7 @@ class DetectorOptions:
     join_timeout: float | None = None
     loglevel: str = "WARNING"
     #: After each batch, exempt what survived it from cyclic garbage collection (see
-    #: :func:`streams.detector.worker.freeze_young_objects`); without it, full collections over the
+    #: :func:`streams.detector.versions.freeze_young_objects`); without it, full collections over the
     #: growing state cost more than the rulebook.
     freeze_gc: bool = True
 

@@ -11,6 +11,9 @@ Per partition the worker (:meth:`streams.detector.worker.Detector.on_recovered`)
   - *refresh* (in memory, but another worker may have owned it since): the stored states replace the
     remembered ones dossier by dossier (the newest changelog record of a dossier is the newest state of
     it, whoever wrote it), the others are kept, and the watermark is the later of the two.
+
+The table also holds one progress marker per partition (:mod:`streams.detector.resume`): it becomes the
+state's ``next_offset``, where reading the events topic resumes at the latest.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from streams.detector.core import DetectorCore, PartitionState, StateError
+from streams.detector.resume import read_marker
 
 __all__ = ["restore_partitions"]
 
@@ -37,21 +41,34 @@ def restore_partitions(
     raw bytes), then empty both stores. Per partition: its state, and whether anything was stored for it."""
     rebuilt, refreshed = set(rebuild), set(refresh)
     stored: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
+    markers: dict[int, int] = {}
     for key, value in list(dossier_store.data.items()):
-        if value:
-            head, _, body = bytes(value).partition(b"\n")
-            p = int(head)
-            if p in rebuilt or p in refreshed:
-                stored[p].append((bytes(key).decode(), body))
+        if not value:
+            continue
+        try:
+            marker = read_marker(bytes(key), bytes(value))
+        except StateError as exc:
+            on_unreadable(bytes(key).decode(errors="replace"), exc)
+            continue
+        if marker is not None:
+            markers[marker[0]] = marker[1]
+            continue
+        head, _, body = bytes(value).partition(b"\n")
+        p = int(head)
+        if p in rebuilt or p in refreshed:
+            stored[p].append((bytes(key).decode(), body))
     out = []
     for partition in sorted(rebuilt | refreshed):
         meta = partition_store.data.get(b"%d" % partition)
         dossiers = stored.get(partition, [])
         old = core.partitions.get(partition) if partition in refreshed else None
         state = core.restore(partition, dossiers, bytes(meta) if meta else None, on_unreadable)
+        state.next_offset = markers.get(partition)
         if old is not None:
             _keep_the_rest(state, old)
-        out.append((state, bool(dossiers or meta)))
+            if state.next_offset is None:  # nothing in the tail: the memory's own progress stands
+                state.next_offset = old.next_offset
+        out.append((state, bool(dossiers or meta or partition in markers)))
     for store in (dossier_store, partition_store):
         store.data.clear()
         getattr(store, "_key_partition", {}).clear()

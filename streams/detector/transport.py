@@ -6,6 +6,7 @@ one module.
   overrides Faust's private ``Consumer._drain_messages``; a later change replaces that override);
 - a consumer thread whose fetches wait at most :data:`FETCH_MAX_WAIT_MS`;
 - :func:`rejoin_pending` — whether the group coordinator wants this consumer to rejoin;
+- :func:`recovery_pending` — whether a newer assignment's table recovery is waiting to start;
 - :func:`topic_partitions` — a topic's partitions, refreshing aiokafka's metadata when it has none yet;
 - ``BatchingConsumer.highwaters`` — the true end offsets (``app.end_offsets``) for Faust's table recovery;
 - ``BatchingConsumer.seek_to_committed`` — also rewinds partitions of the events topic that the group never
@@ -34,6 +35,7 @@ from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from streams.detector.inlet import Inlet
+from streams.detector.resume import resume_offset
 
 __all__ = [
     "FAUST_VERSIONS",
@@ -42,6 +44,7 @@ __all__ = [
     "DetectorTransport",
     "EndOffsetsReader",
     "check_faust",
+    "recovery_pending",
     "rejoin_pending",
     "topic_partitions",
 ]
@@ -94,7 +97,10 @@ class BatchingConsumer(faust_aiokafka.Consumer):
 
     async def seek_to_committed(self) -> Mapping[Any, int]:
         """Seek every partition to its committed offset, and the events topic's partitions with none (or 0)
-        to their beginning (the ``earliest`` reset policy).
+        to their beginning (the ``earliest`` reset policy); an events partition whose state reaches less far
+        (``app.state_progress``: the next offset each held partition's state vouches for) goes back to
+        where its state ends, or to its beginning when its state vouches for nothing
+        (:mod:`streams.detector.resume`: tansu does not fence commits from a worker the group has left).
 
         Faust's fetch loop drops records it fetched while a rebalance is under way (it stops iterating when
         the flow stops or the generation changes) and relies on this seek, at the end of recovery, to read
@@ -105,10 +111,27 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         """
         committed = await super().seek_to_committed()
         topic: str | None = getattr(self.app, "inlet_topic", None)
-        fresh = [tp for tp, offset in committed.items() if tp.topic == topic and not offset]
+        held: Callable[[], Mapping[int, int | None]] | None = getattr(self.app, "state_progress", None)
+        progress = held() if held is not None else {}
+        out = dict(committed)
+        fresh, back = [], {}
+        for tp, offset in committed.items():
+            if tp.topic != topic:
+                continue
+            if held is None or tp.partition not in progress:
+                resume = offset or None
+            else:  # never past what the state holds (streams.detector.resume)
+                resume = resume_offset(offset, progress[tp.partition])
+            if resume is None:
+                fresh.append(tp)
+                out[tp] = 0  # Faust reads 0 as "nothing committed"
+            elif resume != offset:
+                back[tp] = out[tp] = resume
         if fresh:
             await self._thread.seek_to_beginning(*fresh)
-        return committed
+        if back:
+            await self._thread.seek_wait(back)
+        return out
 
     async def highwaters(self, *partitions: Any) -> Mapping[Any, int]:
         """The end offset of each partition, right on every broker (see the module doc): Faust's table
@@ -208,6 +231,19 @@ def rejoin_pending(app: Any) -> bool:
     if coordinator is None or subscription is None:
         return True
     return bool(coordinator.need_rejoin(subscription))
+
+
+def recovery_pending(app: Any) -> bool:
+    """Whether an assignment newer than the table recovery now completing is waiting for its own recovery.
+
+    Faust's recovery service clears ``signal_recovery_start`` when a round begins and sets it for each new
+    assignment (``Recovery.on_rebalance``); a round may complete (and call the tables' recovery callbacks)
+    after the next assignment arrived. Its stores then hold what it read for the old assignment, while the
+    assignor already names the new one: a partition new in the newer assignment would be rebuilt from a
+    store that never read it (empty), and then be taken for one the worker holds.
+    """
+    signal: Any = app.tables.recovery.signal_recovery_start
+    return bool(signal.is_set())
 
 
 async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:

@@ -10,7 +10,6 @@ offsets.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import signal
 import time
@@ -36,46 +35,21 @@ from streams.detector.membership import Membership
 from streams.detector.options import DetectorOptions
 from streams.detector.readback import GroupProgress, read_published
 from streams.detector.restore import restore_partitions
+from streams.detector.resume import marker_key, marker_value
 from streams.detector.stats import DetectorStats
-from streams.detector.transport import rejoin_pending
+from streams.detector.transport import recovery_pending, rejoin_pending
+from streams.detector.versions import VersionClock, freeze_young_objects
 from streams.kafka import KafkaConfig
 from streams.messages import DeadLetter, ViolationMessage, describe_error
 from streams.observability import WorkerMetrics
 from streams.watermark import from_us, to_us
 
-__all__ = ["PRODUCER", "Detector", "DetectorStats", "freeze_young_objects"]
+__all__ = ["PRODUCER", "Detector", "DetectorStats"]
 
 log = logging.getLogger(__name__)
 
 #: The ``producer`` of the violation messages the detector publishes.
 PRODUCER = "detector"
-
-
-class _VersionClock:
-    """Versions that grow per process: microseconds now, bumped so that none repeats."""
-
-    def __init__(self) -> None:
-        self.last = 0
-
-    def floor(self, version: int) -> None:
-        self.last = max(self.last, version)
-
-    def __call__(self) -> int:
-        now = to_us(datetime.now(UTC))
-        self.last = now if now > self.last else self.last + 1
-        return self.last
-
-
-def freeze_young_objects() -> None:
-    """Collect the young generations, then move every survivor to the permanent generation.
-
-    The detector keeps every dossier's parsed events: millions of container objects that the collector's
-    full passes would scan again and again (measured: 80 % of the time of a catch-up). Frozen objects are
-    still freed by reference counting; only reference cycles among them would outlive their use, and the
-    young collection before each freeze reclaims those a batch leaves behind.
-    """
-    gc.collect(1)
-    gc.freeze()
 
 
 class Detector:
@@ -102,7 +76,7 @@ class Detector:
         self.scrub = scrub
         self.metrics = metrics
         self.stats = DetectorStats()
-        self.version = _VersionClock()
+        self.version = VersionClock()
         self.lock = asyncio.Lock()
         self.inlet = Inlet(options.batch_max)
         self.ready = False
@@ -119,6 +93,7 @@ class Detector:
         #: The group generation of the assignment the memory reflects (see :meth:`on_recovered`).
         self.generation: int | None = None
         self.membership = Membership()  # out of the group until the first assignment
+        self.in_flight: list[Any] = []  # delivery futures of the records sent since the last wait
 
     # --- the agent's work -------------------------------------------------------------------------
 
@@ -149,6 +124,7 @@ class Detector:
         by_partition: dict[int, list[tuple[AnyEvent, bytes]]] = defaultdict(list)
         sources: dict[int, list[Any]] = defaultdict(list)  # the message of each item, for dead letters
         taken: list[Any] = []
+        reached: dict[int, int] = {}  # per partition: the offset after the last message taken
         dead: list[DeadLetter] = []
         now = datetime.now(UTC)
         for message in messages:
@@ -156,6 +132,7 @@ class Detector:
                 continue  # fetched before a rebalance: it comes again from the committed offset
             # Not tracked as in-flight: a rebalance waits for this batch through `self.lock` instead.
             taken.append(message)
+            reached[message.partition] = max(reached.get(message.partition, 0), message.offset + 1)
             item = decode_guarded(message, now, self.scrub)
             if isinstance(item, DeadLetter):
                 dead.append(item)
@@ -174,6 +151,10 @@ class Detector:
             await self._publish(partition, outcome)
         for letter in dead:
             await self._send(self.topics.dead_letters, None, letter.encode())
+        await self._mark_progress(reached)
+        # Delivered before acknowledged: a commit follows Faust's flush, which does not fail on a record
+        # the broker refused; a batch with a lost changelog record must be read again, not committed.
+        await self._delivered()
         self.stats.events += applied
         self.stats.dead_letters += len(dead)
         self.stats.poison += sum(letter.reason_code == UNPROCESSABLE for letter in dead)
@@ -231,9 +212,30 @@ class Detector:
             if self.metrics is not None and state.watermark.value is not None:
                 self.metrics.set_watermark(partition, from_us(state.watermark.value))
 
+    async def _mark_progress(self, reached: dict[int, int]) -> None:
+        """End each partition's changelog writes of the batch with its progress marker (after the dossier
+        states it vouches for: :mod:`streams.detector.resume`)."""
+        table = self.dossier_table.changelog_topic.get_topic_name()
+        for partition, next_offset in reached.items():
+            self.core.partitions[partition].next_offset = next_offset
+            await self._send(table, marker_key(partition), marker_value(partition, next_offset), partition)
+
     async def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
-        # Not awaiting delivery: Faust flushes the producer before it commits the consumed offsets.
-        await self.app.producer.send(topic, key, value, partition, None, None)
+        # Queued, not awaited: the batch's sends travel together; :meth:`_delivered` awaits them all.
+        self.in_flight.append(await self.app.producer.send(topic, key, value, partition, None, None))
+
+    async def _delivered(self) -> None:
+        """Wait until the broker has every record sent so far; raise if it refused one."""
+        pending, self.in_flight = self.in_flight, []
+        if not pending:
+            return
+        try:
+            await asyncio.gather(*pending)
+        except Exception as exc:  # nothing of the batch is acknowledged: the next owner reads it again
+            log.error("a record was not delivered; stopping", extra={"reason": describe_error(exc)})
+            self.exit_code = 1
+            self.stop()
+            raise
 
     # --- rebalances -----------------------------------------------------------------------------------
 
@@ -252,6 +254,9 @@ class Detector:
         (or this one). One that missed a rebalance (dropped for being slow, then rejoining) may get back a
         partition another worker processed meanwhile: kept as remembered, it would lack those events."""
         async with self.lock:
+            if recovery_pending(self.app):  # a newer assignment's recovery follows: that one is ours
+                log.info("detector recovery superseded by a newer assignment")
+                return
             assigned = {
                 tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == self.events_topic
             }
@@ -273,6 +278,11 @@ class Detector:
             log.info("detector assignment", extra={"partitions": sorted(assigned), "restored": sorted(new)})
             self.ready = True
             self.last_activity = time.monotonic()
+
+    def state_progress(self) -> dict[int, int | None]:
+        """Per held partition, the events-topic offset its state reaches (where reading resumes at the
+        latest after a rebalance; see :mod:`streams.detector.resume`)."""
+        return {p: s.next_offset for p, s in self.core.partitions.items()}
 
     def _unreadable(self, dossier_id: str, error: StateError) -> None:
         """A stored dossier state that cannot be read back is left out rather than stopping the worker at
@@ -351,6 +361,7 @@ class Detector:
             for partition, state in list(self.core.partitions.items()):
                 if state.watermark.value is None or floor > state.watermark.value:
                     await self._publish(partition, state.advance(floor))
+            await self._delivered()
 
     async def _group_caught_up(self) -> bool:
         """Whether the group has committed every partition of the events topic to its end."""
@@ -378,7 +389,7 @@ class Detector:
                 # Where the topic disagreed with the changelog, the stored state must follow the topic.
                 outcome.dirty |= {d for d, s in state.dossiers.items() if s.published != before[d]}
                 await self._publish(partition, outcome)
-            await self.app.producer.flush()
+            await self._delivered()
             await self.app.consumer.commit()
             self.finalized = True
             self.stats.finalized_at = as_of.astimezone(UTC).isoformat()

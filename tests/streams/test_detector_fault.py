@@ -21,6 +21,7 @@ import orjson
 from bootstrap.platform import Platform, platform_topics
 from bootstrap.settings import load_settings
 from streams.broker import EmbeddedBroker
+from streams.detector.resume import is_marker
 from streams.topics import ensure_topics
 from tests.streams.detector_support import (
     batch_open_set,
@@ -156,7 +157,7 @@ def _latest_states(records: list, partitions: set[int], ends: dict[int, int]) ->
     """(dossiers, events) of the newest state of each dossier of ``partitions`` below ``ends``."""
     latest: dict[bytes, bytes] = {}
     for r in records:
-        if r.partition in partitions and r.offset < ends[r.partition] and r.value:
+        if r.partition in partitions and r.offset < ends[r.partition] and r.value and not is_marker(r.key):
             latest[r.key] = r.value
     return len(latest), sum(len(orjson.loads(v.partition(b"\n")[2])["e"]) for v in latest.values())
 

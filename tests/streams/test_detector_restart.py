@@ -34,6 +34,7 @@ from bootstrap.settings import load_settings
 from streams.broker import EmbeddedBroker
 from streams.detector.core import DetectorCore
 from streams.detector.restore import restore_partitions
+from streams.detector.resume import is_marker
 from streams.detector.transport import BatchingConsumer, check_faust
 from streams.detector.worker import Detector
 from streams.kafka import KafkaConfig
@@ -203,7 +204,7 @@ def _events_in_latest_states(records: Iterable[Any], ends: dict[int, int]) -> tu
     """(dossiers, events) of the newest state of each dossier among the records below ``ends``."""
     latest: dict[bytes, bytes] = {}
     for record in records:
-        if record.offset < ends[record.partition] and record.value:
+        if record.offset < ends[record.partition] and record.value and not is_marker(record.key):
             latest[record.key] = record.value
     events = sum(len(orjson.loads(value.partition(b"\n")[2])["e"]) for value in latest.values())
     return len(latest), events

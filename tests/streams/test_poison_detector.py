@@ -116,8 +116,11 @@ class _Producer:
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes | None, bytes]] = []
 
-    async def send(self, topic: str, key: bytes | None, value: bytes, *_: Any) -> None:
+    async def send(self, topic: str, key: bytes | None, value: bytes, *_: Any) -> asyncio.Future[None]:
         self.sent.append((topic, key, value))
+        delivered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        delivered.set_result(None)  # as Faust's producer: a future of the broker's acknowledgement
+        return delivered
 
 
 def test_the_detector_dead_letters_a_message_whose_processing_raises_and_acks_the_batch(monkeypatch) -> None:
@@ -212,7 +215,10 @@ def test_a_detector_recovering_an_unreadable_state_leaves_it_out_and_goes_on(cap
     stored = {d.encode(): b"0\n" + s.encode(0) for d, s in good.partition(0).dossiers.items()}
     stored[b"BROKEN"] = b'0\n{"p": 0, "e": [{"applicant": "079201001234"}]}'
     tp = SimpleNamespace(topic=settings.topic_events, partition=0)
-    app = SimpleNamespace(assignor=SimpleNamespace(assigned_actives=lambda: [tp]))
+    app = SimpleNamespace(
+        assignor=SimpleNamespace(assigned_actives=lambda: [tp]),
+        tables=SimpleNamespace(recovery=SimpleNamespace(signal_recovery_start=asyncio.Event())),
+    )
     metrics = WorkerMetrics()
     detector = Detector(app, KafkaConfig("127.0.0.1:1"), detector_options(settings), AUDITOR, bytes, metrics)  # type: ignore[arg-type]
     detector.dossier_table = SimpleNamespace(data=SimpleNamespace(data=stored))

@@ -28,6 +28,7 @@ from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
 from streams.detector.core import Change, DetectorCore, Outcome, PartitionState
 from streams.detector.guard import apply_isolating
+from streams.detector.resume import is_marker, marker_key, marker_value
 from streams.detector.worker import Detector
 from streams.kafka import KafkaConfig
 from streams.messages import ViolationMessage, encode_event
@@ -251,8 +252,11 @@ class _Producer:
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes | None, bytes]] = []
 
-    async def send(self, topic: str, key: bytes | None, value: bytes, *_: Any) -> None:
+    async def send(self, topic: str, key: bytes | None, value: bytes, *_: Any) -> asyncio.Future[None]:
         self.sent.append((topic, key, value))
+        delivered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        delivered.set_result(None)  # as Faust's producer: a future of the broker's acknowledgement
+        return delivered
 
 
 def test_the_detector_publishes_and_persists_a_batch_in_which_one_evaluation_raises(
@@ -295,6 +299,11 @@ def test_the_detector_publishes_and_persists_a_batch_in_which_one_evaluation_rai
     assert [(m.state, m.violation["rule_id"]) for m in violations if m.violation["dossier_id"] == victim] == [
         ("open", "AUDIT_ERROR")
     ]
-    assert {k.decode() for k, _ in sent("dossiers") if k is not None} == expected.dirty
+    states = [k for k, _ in sent("dossiers") if not is_marker(k)]
+    assert {k.decode() for k in states if k is not None} == expected.dirty
+    assert [(k, v) for k, v in sent("dossiers") if is_marker(k)] == [
+        (marker_key(0), marker_value(0, len(messages)))
+    ]  # after the states it vouches for
+    assert list(sent("dossiers"))[-1][0] == marker_key(0)
     assert list(sent(settings.topic_dead_letters)) == []
     assert acked == messages
