@@ -34,6 +34,15 @@ warehouse_app = typer.Typer(help="The ClickHouse warehouse: init, load, status."
 app.add_typer(warehouse_app, name="warehouse")
 
 
+import_app = typer.Typer(help="Import source data as contract events: the national portal's DVCQG format.",
+                         no_args_is_help=True)  # fmt: skip
+app.add_typer(import_app, name="import")
+
+
+export_app = typer.Typer(help="Export the event log for process mining: XES, OCEL 2.0.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
 worker_app = typer.Typer(help="Stream workers: the warehouse sink and the violation detector.",
                          no_args_is_help=True)  # fmt: skip
 app.add_typer(worker_app, name="worker")
