@@ -12,7 +12,14 @@ offset after the last message the batch took from that partition. The marker fol
 states in the same changelog partition, and a log is read in order, so a recovery that reads a marker has
 every state written before it. A partition resumes at the smaller of its committed offset and its marker,
 or at its beginning when its state has no marker (nothing was ever persisted, or a changelog written before
-markers existed). The events read twice are duplicates the state recognises by event id.
+markers existed); where that is below the committed offset, the worker commits it at once, so that the
+group's progress (what ``--until-idle`` waits for) tells the truth. The events read twice are duplicates
+the state recognises by event id.
+
+What markers do not cover: a worker the group has already left (a zombie) may still write states to the
+changelog for a moment, interleaved with the new owner's, and a later restore takes the newest record of
+each dossier, whoever wrote it. Kafka fences a zombie's commits but not its produce requests; only
+transactions (a transactional producer per partition) would, and the detector does not use them yet.
 """
 
 from __future__ import annotations
@@ -21,9 +28,10 @@ from streams.detector.dossier import StateError
 
 __all__ = ["MARKER_PREFIX", "is_marker", "marker_key", "marker_value", "read_marker", "resume_offset"]
 
-#: The key prefix of progress markers in the ``dossiers`` table: a dossier id never starts with NUL
-#: (the contract's ids are printable), so no dossier state is mistaken for one.
-MARKER_PREFIX = b"\x00progress:"
+#: The key prefix of progress markers in the ``dossiers`` table. A dossier id may be any string, control
+#: characters included, so the prefix is bytes that no UTF-8 encoding of a string can produce (0xFF never
+#: occurs in UTF-8): no dossier state is ever taken for a marker, or overwritten by one.
+MARKER_PREFIX = b"\xff\xfeprogress:"
 
 
 def marker_key(partition: int) -> bytes:
@@ -62,7 +70,10 @@ def resume_offset(committed: int | None, next_offset: int | None) -> int | None:
     """The offset to resume a partition at, or None for its beginning.
 
     ``committed``: the group's committed offset (None or 0: nothing committed); ``next_offset``: the offset
-    after the last message the worker's state holds (None: the state vouches for nothing)."""
-    if not committed or next_offset is None:
+    after the last message the worker's state holds (None: the state vouches for nothing). With nothing
+    committed but a marker (an owner killed before its first commit), the marker is exact."""
+    if next_offset is None:
         return None
+    if not committed:
+        return next_offset
     return min(committed, next_offset)

@@ -131,6 +131,9 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             await self._thread.seek_to_beginning(*fresh)
         if back:
             await self._thread.seek_wait(back)
+        behind = {tp: out[tp] for tp in [*fresh, *back] if committed.get(tp)}
+        if behind:  # the group's progress must not claim what the state lacks (see streams.detector.resume)
+            await self._thread.commit(behind)
         return out
 
     async def highwaters(self, *partitions: Any) -> Mapping[Any, int]:
@@ -234,16 +237,21 @@ def rejoin_pending(app: Any) -> bool:
 
 
 def recovery_pending(app: Any) -> bool:
-    """Whether an assignment newer than the table recovery now completing is waiting for its own recovery.
+    """Whether the table recovery now completing is not for the app's newest assignment.
 
-    Faust's recovery service clears ``signal_recovery_start`` when a round begins and sets it for each new
-    assignment (``Recovery.on_rebalance``); a round may complete (and call the tables' recovery callbacks)
-    after the next assignment arrived. Its stores then hold what it read for the old assignment, while the
+    Faust's recovery service runs a round per assignment and calls the tables' recovery callbacks before it
+    checks the generation; the next assignment may arrive meanwhile. The consumer thread names it to the
+    assignor and to ``app.consumer_generation_id`` first, then the main loop's ``Recovery.on_rebalance``
+    records its generation (``_generation_id``) and sets ``signal_recovery_start``, which a round clears
+    when it begins. The completing round's stores hold what it read for the old assignment, while the
     assignor already names the new one: a partition new in the newer assignment would be rebuilt from a
-    store that never read it (empty), and then be taken for one the worker holds.
+    store that never read it (empty) and then be taken for one the worker holds. Either sign means another
+    round (and another callback) follows.
     """
-    signal: Any = app.tables.recovery.signal_recovery_start
-    return bool(signal.is_set())
+    recovery: Any = app.tables.recovery
+    return bool(recovery.signal_recovery_start.is_set()) or (
+        recovery._generation_id != app.consumer_generation_id
+    )
 
 
 async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:

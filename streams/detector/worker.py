@@ -94,6 +94,7 @@ class Detector:
         self.generation: int | None = None
         self.membership = Membership()  # out of the group until the first assignment
         self.in_flight: list[Any] = []  # delivery futures of the records sent since the last wait
+        self.failed = False  # a record was refused: the worker takes nothing more and stops
 
     # --- the agent's work -------------------------------------------------------------------------
 
@@ -118,6 +119,8 @@ class Detector:
 
     async def process(self, messages: list[Any]) -> None:
         """Decode, apply per partition, emit, persist, then acknowledge the batch."""
+        if self.failed:  # a record was refused: nothing more is taken, so nothing past it is committed
+            return
         app = self.app
         consumer = app.consumer
         generation = app.consumer_generation_id
@@ -222,20 +225,34 @@ class Detector:
 
     async def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
         # Queued, not awaited: the batch's sends travel together; :meth:`_delivered` awaits them all.
-        self.in_flight.append(await self.app.producer.send(topic, key, value, partition, None, None))
+        try:
+            self.in_flight.append(await self.app.producer.send(topic, key, value, partition, None, None))
+        except Exception as exc:  # refused before it left (e.g. too large): as a refused delivery
+            self._fail(exc)
+            raise
 
     async def _delivered(self) -> None:
         """Wait until the broker has every record sent so far; raise if it refused one."""
         pending, self.in_flight = self.in_flight, []
         if not pending:
             return
-        try:
-            await asyncio.gather(*pending)
-        except Exception as exc:  # nothing of the batch is acknowledged: the next owner reads it again
-            log.error("a record was not delivered; stopping", extra={"reason": describe_error(exc)})
-            self.exit_code = 1
-            self.stop()
-            raise
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        refused = [r for r in results if isinstance(r, BaseException)]
+        if refused:
+            self._fail(refused[0], len(refused))
+            raise refused[0]
+
+    def _fail(self, exc: BaseException, records: int = 1) -> None:
+        """Stop for good on a refused record: nothing of its batch is acknowledged and no later batch is taken
+        (Faust would restart the agent), so the next owner reads it again from the committed offset. A refusal
+        that can never succeed (a state over the broker's size limit) stops every owner: loud, not lost."""
+        if not self.failed:
+            log.error(
+                "records not delivered; stopping", extra={"records": records, "reason": describe_error(exc)}
+            )
+        self.failed = True
+        self.exit_code = 1
+        self.stop()
 
     # --- rebalances -----------------------------------------------------------------------------------
 

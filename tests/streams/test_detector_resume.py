@@ -20,6 +20,8 @@ from types import SimpleNamespace
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
+from aiokafka.producer.message_accumulator import MessageAccumulator
+from aiokafka.producer.sender import Sender
 from aiokafka.structs import TopicPartition as ATP
 from faust.tables.recovery import Recovery
 from faust.types import TP
@@ -66,12 +68,12 @@ def test_reading_resumes_at_the_committed_offset_or_earlier_and_never_past_the_s
     committed: int | None, reached: int | None
 ) -> None:
     got = resume_offset(committed, reached)
-    if got is None:  # the beginning: nothing committed, or a state that vouches for nothing
-        assert not committed or reached is None
+    if reached is None:  # a state that vouches for nothing: the beginning
+        assert got is None
+    elif not committed:  # nothing committed: exactly where the state ends
+        assert got == reached
     else:
-        assert reached is not None and committed
-        assert got <= committed and got <= reached
-        assert got in (committed, reached)
+        assert got == min(committed, reached)
 
 
 @given(partition=st.integers(min_value=0, max_value=10_000), next_offset=offsets)
@@ -81,10 +83,24 @@ def test_a_marker_reads_back_as_written(partition: int, next_offset: int) -> Non
     assert read_marker(key, marker_value(partition, next_offset)) == (partition, next_offset)
 
 
-@given(dossier_id=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1))
-def test_no_dossier_id_of_the_contract_is_taken_for_a_marker(dossier_id: str) -> None:
+@given(dossier_id=st.text(min_size=1, max_size=64))
+def test_no_dossier_id_is_taken_for_a_marker(dossier_id: str) -> None:
+    """Any string the contract allows as a dossier id, control characters included."""
     assert not is_marker(dossier_id.encode())
     assert read_marker(dossier_id.encode(), b"0\n{}") is None
+
+
+def test_a_dossier_named_like_a_marker_keeps_its_state() -> None:
+    auditor = Platform(SETTINGS).auditor
+    odd = "\x00progress:0"
+    x1 = received("2025-09-01 09:00", "2025-09-10 17:00", dossier=odd, event_id="x1")
+    stored = _state(DetectorCore(auditor, LATENESS), x1)
+    stored[marker_key(0)] = marker_value(0, 3)
+    ((state, _),) = restore_partitions(
+        DetectorCore(auditor, LATENESS), SimpleNamespace(data=stored), SimpleNamespace(data={}), {0},
+        lambda d, e: None,
+    )  # fmt: skip
+    assert set(state.dossiers) == {odd} and state.next_offset == 3
 
 
 @pytest.mark.parametrize("value", [b"", b"3", b"3\n", b"x\n5", b"3\n-1", b"4\n5", b"3\n5\n6"])
@@ -146,6 +162,7 @@ class _Thread:
         self.committed = committed
         self.rewound: list[TP] = []
         self.sought: dict[TP, int] = {}
+        self.commits: list[dict[TP, int]] = []
 
     async def seek_to_committed(self) -> dict[TP, int | None]:
         return dict(self.committed)
@@ -156,33 +173,43 @@ class _Thread:
     async def seek_wait(self, partitions: dict[TP, int]) -> None:
         self.sought.update(partitions)
 
+    async def commit(self, offsets: dict[TP, int]) -> bool:
+        self.commits.append(dict(offsets))
+        return True
 
-def test_the_consumer_goes_back_to_where_each_state_ends() -> None:
-    committed = {TP("ev", 0): 50, TP("ev", 1): 50, TP("ev", 2): 50, TP("ev", 3): None, TP("ev-log", 0): 9}
-    progress = {0: 50, 1: 20, 2: None, 3: None}
+
+def test_the_consumer_goes_back_to_where_each_state_ends_and_commits_it() -> None:
+    ev = [TP("ev", p) for p in range(5)]
+    committed = {ev[0]: 50, ev[1]: 50, ev[2]: 50, ev[3]: None, ev[4]: None, TP("ev-log", 0): 9}
+    progress = {0: 50, 1: 20, 2: None, 3: None, 4: 12}
     consumer = BatchingConsumer.__new__(BatchingConsumer)
     thread = _Thread(committed)
     consumer._thread = thread  # type: ignore[assignment]
     consumer.app = SimpleNamespace(inlet_topic="ev", state_progress=lambda: progress)  # type: ignore[assignment]
     got = asyncio.run(consumer.seek_to_committed())
-    assert thread.sought == {TP("ev", 1): 20}
-    assert thread.rewound == [TP("ev", 2), TP("ev", 3)]
-    assert got == {TP("ev", 0): 50, TP("ev", 1): 20, TP("ev", 2): 0, TP("ev", 3): 0, TP("ev-log", 0): 9}
+    assert thread.sought == {ev[1]: 20, ev[4]: 12}  # 4: never committed, the marker is exact
+    assert thread.rewound == [ev[2], ev[3]]
+    assert got == {ev[0]: 50, ev[1]: 20, ev[2]: 0, ev[3]: 0, ev[4]: 12, TP("ev-log", 0): 9}
+    # The group's progress no longer claims what the states lack (until-idle reads it): 1 and 2 went back.
+    assert thread.commits == [{ev[2]: 0, ev[1]: 20}]
 
 
 # --- a recovery that completes after the next assignment arrived ---------------------------------------
 
 
-def _detector_after_recovery(pending: bool, stored: dict[bytes, bytes]) -> Detector:
-    """A detector whose tables' recovery just completed for partitions {0, 1}, while the assignor already
-    names {0, 1, 2}; ``pending``: a recovery round for that newer assignment waits to start."""
+def _detector_after_recovery(
+    pending: bool, stored: dict[bytes, bytes], round_generation: int = 7
+) -> Detector:
+    """A detector whose tables' recovery round (for ``round_generation``) just completed, while the app is
+    in generation 7 with partitions {0, 1, 2}; ``pending``: a newer round waits to start."""
     signal = asyncio.Event()
     if pending:
         signal.set()
+    recovery = SimpleNamespace(signal_recovery_start=signal, _generation_id=round_generation)
     app = SimpleNamespace(
         assignor=SimpleNamespace(assigned_actives=lambda: {TP(SETTINGS.topic_events, p) for p in (0, 1, 2)}),
         consumer_generation_id=7,
-        tables=SimpleNamespace(recovery=SimpleNamespace(signal_recovery_start=signal)),
+        tables=SimpleNamespace(recovery=recovery),
     )
     options = detector_options(SETTINGS)
     detector = Detector(app, KafkaConfig("127.0.0.1:1"), options, Platform(SETTINGS).auditor, bytes, None)  # type: ignore[arg-type]
@@ -200,10 +227,13 @@ def test_a_recovery_overtaken_by_a_newer_assignment_leaves_the_state_to_that_one
     stored = _state(DetectorCore(auditor, LATENESS), x1)
     stored[marker_key(0)] = marker_value(0, 5)
 
-    stale = _detector_after_recovery(True, stored)
-    asyncio.run(stale.on_recovered())
-    assert stale.core.partitions == {} and not stale.ready and stale.generation is None
-    assert stale.dossier_table.data.data == stored  # kept for the recovery that follows
+    for stale in (
+        _detector_after_recovery(True, stored),  # the newer round is signalled
+        _detector_after_recovery(False, stored, round_generation=6),  # named, its round not yet signalled
+    ):
+        asyncio.run(stale.on_recovered())
+        assert stale.core.partitions == {} and not stale.ready and stale.generation is None
+        assert stale.dossier_table.data.data == stored  # kept for the recovery that follows
 
     current = _detector_after_recovery(False, stored)
     asyncio.run(current.on_recovered())
@@ -219,10 +249,71 @@ def test_faust_recovery_signals_a_newer_assignment_as_the_detector_expects() -> 
     assert "self.signal_recovery_start.clear()" in inspect.getsource(
         Recovery.__dict__["_restart_recovery"].fun
     )
+    assert "self._generation_id = generation_id" in inspect.getsource(Recovery.on_rebalance)
+    assert "generation_id = self._generation_id" in inspect.getsource(
+        Recovery.__dict__["_restart_recovery"].fun
+    )
     completed = inspect.getsource(Recovery.on_recovery_completed)
     assert completed.index("table.on_recovery_completed(") < completed.index(
         "consumer_generation_id != generation_id"
     )
+
+
+def test_aiokafka_keeps_the_records_of_one_partition_in_order() -> None:
+    """A marker vouches for the states before it in its changelog partition only if the producer never
+    reorders one partition's records: aiokafka sends one batch per partition at a time (muted partitions)
+    and puts a batch to retry back at the head of its queue."""
+    assert "muted_partitions" in inspect.getsource(Sender)
+    assert "appendleft(batch)" in inspect.getsource(MessageAccumulator.reenqueue)
+
+
+# --- a record the broker refuses ------------------------------------------------------------------------
+
+
+class _RefusingProducer:
+    """Faust's producer as the detector sees it; refuses every record sent to ``refuse`` (at delivery), or
+    raises at once with ``at_send``."""
+
+    def __init__(self, refuse: str, at_send: bool = False) -> None:
+        self.refuse, self.at_send = refuse, at_send
+        self.sent: list[tuple[str, bytes | None]] = []
+
+    async def send(self, topic: str, key: bytes | None, value: bytes, *_: object) -> asyncio.Future[None]:
+        if topic == self.refuse and self.at_send:
+            raise RuntimeError("MessageSizeTooLargeError (for the test)")
+        self.sent.append((topic, key))
+        delivered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if topic == self.refuse:
+            delivered.set_exception(RuntimeError("NotEnoughReplicas (for the test)"))
+        else:
+            delivered.set_result(None)
+        return delivered
+
+
+@pytest.mark.parametrize("at_send", [False, True], ids=["refused-at-delivery", "refused-at-send"])
+def test_a_refused_record_acknowledges_nothing_and_stops_the_worker(at_send: bool) -> None:
+    auditor = Platform(SETTINGS).auditor
+    producer = _RefusingProducer("changelog", at_send)
+    acked: list[object] = []
+    table = SimpleNamespace(changelog_topic=SimpleNamespace(get_topic_name=lambda: "changelog"))
+    app = SimpleNamespace(
+        consumer=SimpleNamespace(ack=acked.append), consumer_generation_id=1, producer=producer
+    )
+    detector = Detector(app, KafkaConfig("127.0.0.1:1"), detector_options(SETTINGS), auditor, bytes, None)  # type: ignore[arg-type]
+    detector.dossier_table = detector.partition_table = table
+    stopped: list[bool] = []
+    detector.stop = lambda: stopped.append(True)  # type: ignore[method-assign]
+    detector.core.partition(0)
+    x1 = received("2025-09-01 09:00", "2025-09-10 17:00", dossier="X", event_id="x1")
+    message = SimpleNamespace(
+        topic=SETTINGS.topic_events, partition=0, offset=0, key=b"X", value=encode_event(x1), generation_id=1
+    )
+    with pytest.raises(RuntimeError, match="for the test"):
+        asyncio.run(detector.process([message]))
+    assert acked == [] and detector.failed and detector.exit_code == 1 and stopped
+    sent_before = list(producer.sent)
+    asyncio.run(detector.process([SimpleNamespace(**{**vars(message), "offset": 1})]))  # Faust restarted it
+    assert acked == [] and producer.sent == sent_before  # nothing more taken, sent or acknowledged
 
 
 # --- end to end: a commit past the restored state -------------------------------------------------------

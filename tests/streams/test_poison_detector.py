@@ -217,7 +217,10 @@ def test_a_detector_recovering_an_unreadable_state_leaves_it_out_and_goes_on(cap
     tp = SimpleNamespace(topic=settings.topic_events, partition=0)
     app = SimpleNamespace(
         assignor=SimpleNamespace(assigned_actives=lambda: [tp]),
-        tables=SimpleNamespace(recovery=SimpleNamespace(signal_recovery_start=asyncio.Event())),
+        consumer_generation_id=1,
+        tables=SimpleNamespace(
+            recovery=SimpleNamespace(signal_recovery_start=asyncio.Event(), _generation_id=1)
+        ),
     )
     metrics = WorkerMetrics()
     detector = Detector(app, KafkaConfig("127.0.0.1:1"), detector_options(settings), AUDITOR, bytes, metrics)  # type: ignore[arg-type]
