@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from inspections.metrics import DossierOutcome, outcome_history
+from inspections.not_checkable import blind_events, not_checkable, visible_hits
 from inspections.ports import CalendarPort, CataloguePort
-from inspections.rules import FINDINGS, FINDINGS_V2, RULES_V1, RULES_V2, Rule, RuleInput, RuleParams
+from inspections.rules import FINDINGS, FINDINGS_V2, RULES_V1, RULES_V2, Hit, Rule, RuleInput, RuleParams
 from inspections.semantics import V1, V2, Semantics
 from inspections.timeline import DossierFacts, derive_facts
 from inspections.violations import Violation
@@ -151,7 +152,10 @@ class Auditor:
 
     def evaluate_facts(self, facts: DossierFacts, book: Rulebook | None = None) -> list[Violation]:
         """Judge facts (from :meth:`facts`) by the rulebook in force for the dossier; a ValueError when
-        they were derived under another version or other parameters (the verdict would lie about it)."""
+        they were derived under another version or other parameters (the verdict would lie about it).
+
+        A rule that needs a field an event's source cannot provide is not evaluated on that event: the
+        result holds a ``not_checkable`` record for it instead (:mod:`inspections.not_checkable`)."""
         if not facts.events:
             return []
         book = book or self._book(facts.events)
@@ -166,10 +170,19 @@ class Auditor:
         clock = book.params.supplement_clock if inp.amended else None
         out: list[Violation] = []
         day: date | None = None
+        sourced_unknown = bool(facts.sourced_unknown)  # a source cannot provide some fields (nearly never)
         for rule in rules:
             if rule.reads is not None and not getattr(facts, rule.reads):
                 continue  # nothing the check reads: it cannot hold (and this is the common case)
-            for hit in rule.check(inp):
+            blind = blind_events(rule.rule_id, facts) if sourced_unknown else None
+            hits: Iterable[Hit]
+            if blind:  # the rule is not evaluated on these events (or at all, for a dossier-wide rule)
+                day = day or self.calendar.local_date(facts.events[0].occurred_at)
+                out.extend(not_checkable(rule, facts, blind, day, book.version))
+                hits = visible_hits(rule, inp, blind)
+            else:
+                hits = rule.check(inp)
+            for hit in hits:
                 if day is None:  # the legal basis depends on when the dossier began
                     day = self.calendar.local_date(facts.events[0].occurred_at)
                 if clock is not None:

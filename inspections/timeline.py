@@ -101,6 +101,9 @@ class DossierFacts:
     conflicting_ends: tuple[AnyEvent, ...] = ()
     #: ``supplement_clock = restart`` (amendment 13): the completion the time limit counts again from.
     restart_at: datetime | None = None
+    #: The events whose source says it cannot provide some of their ``data`` fields (``source.unknown``):
+    #: the rules that need those fields are not evaluated on them (``inspections/rules/needs.py``).
+    sourced_unknown: tuple[AnyEvent, ...] = ()
 
     @property
     def received_at(self) -> datetime | None:
@@ -198,6 +201,7 @@ def derive_facts(
     lifecycle = LIFECYCLE_RANK
     previous: AnyEvent | None = None
     previous_tie: Any = None
+    sourced_unknown: list[AnyEvent] = []
     for event in ordered:
         kind = event.type
         if check_ties:
@@ -205,6 +209,9 @@ def derive_facts(
             if previous is not None and previous_tie > tie and previous.occurred_at == event.occurred_at:
                 return derive_facts(dossier_id, ordered, as_of, semantics=semantics, catalogue=catalogue)
             previous, previous_tie = event, tie
+        source = event.source
+        if source is not None and source.unknown:
+            sourced_unknown.append(event)
         if first_returned is not None and kind not in _CORRECTIONS:
             after_return.append(event)
         rank = _END_RANK.get(kind)
@@ -298,6 +305,7 @@ def derive_facts(
         end_events=tuple(ends),
         conflicting_ends=_conflicting(ends) if len(ends) > 1 else (),
         restart_at=restart_at,
+        sourced_unknown=tuple(sourced_unknown),
     )
 
 

@@ -1,4 +1,4 @@
-"""Violations and findings: what the audit reports."""
+"""Violations, findings and rules not checkable: what the audit reports."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ class Severity(StrEnum):
     LOW = "low"
 
 
-Kind = Literal["violation", "finding"]
+Kind = Literal["violation", "finding", "not_checkable"]
+"""What a reported record is. ``violation``: a rule of the rulebook holds. ``finding``: a data-quality
+anomaly (``UNKNOWN_PROCEDURE``, ``AUDIT_ERROR``...). ``not_checkable``: a rule was not evaluated on an event
+because the event's source cannot provide a field the rule needs (EVENTS.md ``source.unknown``); it is no
+verdict, so no count of violations or findings includes it."""
+
+#: The kinds, in the order reports list them.
+KINDS: tuple[Kind, ...] = ("violation", "finding", "not_checkable")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
+from inspections.violations import KINDS
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.load_runs import LoadRun, unfinished_runs
@@ -151,22 +152,26 @@ class UnitCount:
     previous_8_avg: float = 0.0
     dossiers: int = 0
     findings: int = 0
+    not_checkable: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class ViolationCounts:
     """The week's open violations (kind ``violation``) by rule and by unit, with the previous week and the
-    average of the 8 weeks before; findings (data anomalies) are counted apart."""
+    average of the 8 weeks before; findings (data anomalies) and rules not checkable (kind
+    ``not_checkable``: a source could not provide what a rule needs) are counted apart, never as
+    violations."""
 
     week: Week
-    rules: list[RuleCount]  # violations and findings, each with its kind
-    units: list[UnitCount]  # violations only (findings in ``UnitCount.findings``)
+    rules: list[RuleCount]  # one per (rule, kind): a rule may have violations and be not checkable elsewhere
+    units: list[UnitCount]  # violations (findings and not checkable in their own fields)
     by_rule_unit: dict[tuple[str, str], int]  # (rule, unit) → violations this week
     total: int
     previous_total: int
     dossiers: int
     findings: int
     previous_8_avg: float  # violations per week over the 8 weeks before
+    not_checkable: int = 0
 
 
 def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> ViolationCounts:
@@ -177,22 +182,25 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
     previous = week.previous()
     rows = wh.query(load_sql("report_violation_counts"), {"from_s": from_s, "to_s": to_s})
     unit_of = units_in_force(catalogue, week)
-    rules: dict[str, RuleCount] = {}
+    # Keyed by (rule, kind): a rule's violations and its not-checkable records are separate counts.
+    rules: dict[tuple[str, str], RuleCount] = {}
     units: dict[str, UnitCount] = {}
     by_rule_unit: Counter[tuple[str, str]] = Counter()
-    rule_prior: Counter[str] = Counter()
+    rule_prior: Counter[tuple[str, str]] = Counter()
     unit_prior: Counter[str] = Counter()
     for rule_id, kind, severity, unit_code, day, count in rows:
         n = int(count)
         which = Week.of(day)
         unit = unit_of(unit_code)
-        rc = rules.setdefault(rule_id, RuleCount(rule_id, kind, severity))
+        rc = rules.setdefault((rule_id, kind), RuleCount(rule_id, kind, severity))
         uc = units.setdefault(unit, UnitCount(unit))
         if which == week:
             rc.count += n
             if kind == "violation":
                 uc.count += n
                 by_rule_unit[(rule_id, unit)] += n
+            elif kind == "not_checkable":
+                uc.not_checkable += n
             else:
                 uc.findings += n
             continue
@@ -200,11 +208,11 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
             rc.previous += n
             if kind == "violation":
                 uc.previous += n
-        rule_prior[rule_id] += n
+        rule_prior[(rule_id, kind)] += n
         if kind == "violation":
             unit_prior[unit] += n
     for rc in rules.values():
-        rc.previous_8_avg = round(rule_prior[rc.rule_id] / 8, 2)
+        rc.previous_8_avg = round(rule_prior[(rc.rule_id, rc.kind)] / 8, 2)
     for uc in units.values():
         uc.previous_8_avg = round(unit_prior[uc.code] / 8, 2)
     week_from, week_to = week_bounds(week)
@@ -217,18 +225,21 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
             units.setdefault(current, UnitCount(current)).dossiers += int(n)
             dossiers += int(n)
     rule_order = {r.rule_id: i for i, r in enumerate(reported_rules())}
+    kind_order: dict[str, int] = {kind: i for i, kind in enumerate(KINDS)}
     return ViolationCounts(
         week=week,
         rules=sorted(
-            rules.values(), key=lambda r: (r.kind != "violation", -r.count, rule_order.get(r.rule_id, 99))
+            rules.values(),
+            key=lambda r: (kind_order.get(r.kind, 9), -r.count, rule_order.get(r.rule_id, 99)),
         ),
         units=sorted(units.values(), key=lambda u: (-u.count, u.code)),
         by_rule_unit=dict(by_rule_unit),
         total=sum(r.count for r in rules.values() if r.kind == "violation"),
         previous_total=sum(r.previous for r in rules.values() if r.kind == "violation"),
         dossiers=dossiers,
-        findings=sum(r.count for r in rules.values() if r.kind != "violation"),
+        findings=sum(r.count for r in rules.values() if r.kind == "finding"),
         previous_8_avg=round(sum(unit_prior.values()) / 8, 2),
+        not_checkable=sum(r.count for r in rules.values() if r.kind == "not_checkable"),
     )
 
 

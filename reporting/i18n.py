@@ -84,6 +84,12 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
         "vi": "Ngoài ra có {n} phát hiện về dữ liệu (không tính là vi phạm).",
         "en": "Also {n} data findings (not counted as violations).",
     },
+    "sum_not_checkable": {
+        "vi": "Có {n} trường hợp không kiểm tra được do hệ thống nguồn không cung cấp dữ liệu cần thiết "
+        "(không tính là vi phạm).",
+        "en": "{n} rule checks could not be made because the source system does not provide the data they "
+        "need (not counted as violations).",
+    },
     "change_up": {"vi": "tăng {n}", "en": "up {n}"},
     "change_down": {"vi": "giảm {n}", "en": "down {n}"},
     "change_same": {"vi": "không đổi", "en": "unchanged"},
@@ -147,6 +153,8 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "failed": {"vi": "Không đạt", "en": "Failed"},
     "kind_violation": {"vi": "Vi phạm", "en": "Violation"},
     "kind_finding": {"vi": "Phát hiện dữ liệu", "en": "Data finding"},
+    # A rule not evaluated: the source system cannot provide a field it needs (EVENTS.md source.unknown).
+    "kind_not_checkable": {"vi": "Không kiểm tra được", "en": "Not checkable"},
     "quality_not_checked": {
         "vi": "Chưa kiểm tra chất lượng dữ liệu cho tuần này.",
         "en": "Data quality not checked for this week.",
@@ -328,7 +336,10 @@ class Texts:
         return _EVENT_TYPES.get(code, {}).get(self.lang, code)
 
     def kind(self, code: str) -> str:
-        return self("kind_finding" if code == "finding" else "kind_violation")
+        """The label of a record's kind (``violation``, ``finding``, ``not_checkable``); any other code is
+        shown as it is, never as a violation."""
+        key = f"kind_{code}"
+        return self(key) if key in _STRINGS else code
 
     def rule_title(self, rule_id: str) -> str:
         """The rule's title from the rulebook (the rule id for rules it does not know)."""

@@ -165,6 +165,8 @@ class WeeklyReport:
             lines.append(t("no_violations"))
         if v.findings:
             lines.append(t("sum_findings", n=t.integer(v.findings)))
+        if v.not_checkable:
+            lines.append(t("sum_not_checkable", n=t.integer(v.not_checkable)))
         return lines
 
     def quality_line(self) -> str:
@@ -248,6 +250,7 @@ def violations_json(counts: gather.ViolationCounts, names: Names) -> dict[str, A
         "previous_8_weeks_avg": counts.previous_8_avg,
         "dossiers": counts.dossiers,
         "findings": counts.findings,
+        "not_checkable": counts.not_checkable,
         "by_rule": [
             {
                 "rule_id": r.rule_id,
@@ -272,6 +275,7 @@ def violations_json(counts: gather.ViolationCounts, names: Names) -> dict[str, A
                 "previous_8_weeks_avg": u.previous_8_avg,
                 "dossiers": u.dossiers,
                 "findings": u.findings,
+                "not_checkable": u.not_checkable,
             }
             for u in counts.units
         ],
@@ -281,5 +285,7 @@ def violations_json(counts: gather.ViolationCounts, names: Names) -> dict[str, A
         ],
         "counting": "open violations (violations FINAL, state 'open': the newest record of each dossier, "
         "rule and trigger event, whichever producer wrote it), in the week their occurred_at falls in "
-        "(Asia/Ho_Chi_Minh); units merged by a reform count for their successor; findings apart",
+        "(Asia/Ho_Chi_Minh); units merged by a reform count for their successor; findings apart; rules not "
+        "checkable (kind not_checkable: a source system cannot provide a field the rule needs) apart, and "
+        "by_rule lists a rule once per kind",
     }

@@ -210,7 +210,7 @@ def rules_table(report: WeeklyReport) -> Table:
                     (r.count - r.previous, "signed"),
                     (r.previous_8_avg, "decimal"),
                 ],
-                key=r.rule_id,
+                key=f"{r.rule_id}:{r.kind}" if r.kind == "not_checkable" else r.rule_id,
             )
         )
     v = report.violations

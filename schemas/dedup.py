@@ -15,7 +15,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel
 
-from schemas.events import AnyEvent
+from schemas.events import AnyEvent, has_unknown_members
 from schemas.validation import Rejection
 
 Outcome = Literal["new", "duplicate", "conflict"]
@@ -61,17 +61,21 @@ def fast_fingerprint(event: AnyEvent) -> bytes:
     declared types (any event built by validation, or copied from one with such values).
 
     Without unknown fields, ``model_dump(exclude_none=True)`` of such an event is its declared fields
-    that are not ``None``, ``data`` dumped likewise, with values (strings, ints, the type enum, lists of
-    strings, datetimes) returned as they are (a list as an equal copy). Its datetimes are exactly those
-    top-level values; here each is converted to UTC and left to orjson, whose text for a UTC datetime is
-    ``isoformat()``'s (tests/streams/test_sink_speed_paths.py), which is what :func:`fingerprint`'s
-    ``default`` produces. An event with unknown fields (any JSON, any depth) takes :func:`fingerprint`.
+    that are not ``None``, ``data`` and ``source`` dumped likewise, with values (strings, ints, booleans, the
+    type enum, lists of strings, datetimes) returned as they are (a list as an equal copy). Its datetimes are
+    exactly those top-level values; here each is converted to UTC and left to orjson, whose text for a UTC
+    datetime is ``isoformat()``'s (tests/streams/test_sink_speed_paths.py), which is what
+    :func:`fingerprint`'s ``default`` produces. An event with unknown fields (any JSON, any depth, in the
+    envelope, ``data`` or ``source``) takes :func:`fingerprint`.
     """
     data = event.data
-    if event.__pydantic_extra__ or not isinstance(data, BaseModel) or data.__pydantic_extra__:
+    if not isinstance(data, BaseModel) or has_unknown_members(event):
         return fingerprint(event)
     content = _not_none_fields(event)
     content["data"] = _not_none_fields(data)
+    source = content.get("source")
+    if source is not None:  # its declared fields hold strings, a boolean, a list of strings: dumped as is
+        content["source"] = _not_none_fields(source)
     # ``default``: anything orjson cannot serialise fails like in ``fingerprint``.
     return blake2b(orjson.dumps(content, default=_utc, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 

@@ -4,7 +4,7 @@ The models are strict: validated from JSON text with ``strict=True`` semantics s
 coerced to strings, ``schema_version`` is only the JSON integer ``1`` (not ``true``, ``1.0`` or ``"1"``),
 timestamps must be RFC 3339 date-times with seconds and an offset, and closed vocabularies are closed.
 Required fields stay required even when ``null`` is an allowed value. Unknown fields are kept
-(``extra="allow"``), as the contract requires.
+(``extra="allow"``), as the contract requires: in the envelope, in ``data`` and in ``source`` alike.
 """
 
 from __future__ import annotations
@@ -168,6 +168,34 @@ class ReturnedData(_Data):
     channel: Channel
 
 
+class Source(BaseModel):
+    """Provenance of the event: the source system, the source record, whether the event was deduced rather
+    than read and from what, and the `data` fields the source cannot provide. Members not defined here are
+    kept, as in the envelope and in `data`."""
+
+    # ``system`` is required when ``source`` is given: the contract marks the other members optional, not it.
+    # Unknown members are kept like everywhere else in the event ("extra unknown fields are kept, not
+    # rejected"). That each ``unknown`` name is a null field of the type's ``data`` is a cross-field check,
+    # made after validation with its own reason codes (``schemas.provenance``); the rules that need such a
+    # field are not evaluated on the event (``inspections/rules/needs.py``).
+    model_config = _CONFIG
+
+    system: str = Field(description="The source system, e.g. `dvcqg`.")
+    record: str | None = Field(default=None, description="The source record's id.")
+    inferred: bool | None = Field(
+        default=None,
+        description="`true` when the event was deduced rather than read (e.g. a supplement completion "
+        "deduced from a return to processing).",
+    )
+    basis: str | None = Field(default=None, description="What the event was deduced from.")
+    unknown: list[str] | None = Field(
+        default=None,
+        description="The `data` fields the source cannot provide: each a field of this event type's `data`, "
+        "present there as null. A rule that needs one is not evaluated on the event: the audit reports it as "
+        "not checkable instead.",
+    )
+
+
 class _Envelope(BaseModel):
     model_config = _CONFIG
 
@@ -177,6 +205,9 @@ class _Envelope(BaseModel):
     occurred_at: Timestamp
     unit_code: str
     actor: str | None = None
+    #: Declared before ``type`` and ``data`` (each event model's own fields): ``data`` stays every event's
+    #: last member, which ``warehouse.store`` relies on to cut it out of the serialised event.
+    source: Source | None = None
 
 
 class Submitted(_Envelope):
@@ -323,6 +354,17 @@ def event_sort_key(event: AnyEvent) -> tuple[datetime, int, str]:
 def event_id_sort_key(event: AnyEvent) -> tuple[datetime, str]:
     """Rulebook v1's order (ties by ``event_id`` alone), kept so that v1 verdicts stay reproducible."""
     return (event.occurred_at, event.event_id)
+
+
+def has_unknown_members(event: AnyEvent) -> bool:
+    """Whether the event holds members the contract does not define, in the envelope, ``data`` or ``source``
+    (any JSON at any depth). Events without them hold only the declared types (strings, booleans, the
+    ``schema_version`` integer, lists of strings, times, ``None``): the fast paths that serialise or
+    fingerprint an event (``schemas.dedup``, ``warehouse.store``) rely on that and check with this first."""
+    if event.__pydantic_extra__ or event.data.__pydantic_extra__:
+        return True
+    source = event.source
+    return source is not None and bool(source.__pydantic_extra__)
 
 
 def to_json_dict(event: AnyEvent) -> dict[str, Any]:

@@ -4,12 +4,12 @@ The contract's ``applicant`` may hold a citizen id number or a name: it must nev
 in clear, wherever a producer put it. Three cases, from the cheapest:
 
 **Valid events** (:meth:`Pseudonymiser.apply`). Every member named ``applicant`` is pseudonymised, at any
-depth: the declared ``data.applicant``, an unknown top-level ``applicant`` or ``data.Applicant``, one nested
-in an unknown field's objects and lists. Names match case-insensitively, after JSON unescaping (the parser
-has done it: ``"\\u0061pplicant"`` is ``applicant``) and, for non-ASCII names, after NFKC (full-width
-letters). A value that is not a string is replaced by the pseudonym of its canonical JSON. Most events
-carry no unknown field and no applicant: they are returned as they are after three attribute reads, so
-the valid path stays fast.
+depth: the declared ``data.applicant``, an unknown top-level ``applicant``, ``data.Applicant`` or
+``source.applicant``, one nested in an unknown field's objects and lists. Names match case-insensitively,
+after JSON unescaping (the parser has done it: ``"\\u0061pplicant"`` is ``applicant``) and, for non-ASCII
+names, after NFKC (full-width letters). A value that is not a string is replaced by the pseudonym of its
+canonical JSON. Most events carry no unknown field and no applicant: they are returned as they are after
+four attribute reads, so the valid path stays fast.
 
 **Rejected lines that parse as an event-shaped JSON object** (:meth:`Pseudonymiser.scrub_raw`). They are
 kept as received when no member at any depth is an applicant with a clear value, byte for byte, so the
@@ -50,7 +50,7 @@ from typing import Any
 
 import orjson
 
-from schemas.events import DATA_MODELS, AnyEvent, EventType, _Envelope
+from schemas.events import DATA_MODELS, AnyEvent, EventType, Source, _Envelope, has_unknown_members
 
 __all__ = [
     "MIN_KEY_BYTES",
@@ -91,19 +91,15 @@ def _literals(annotation: Any) -> set[str]:
     return {value for arg in typing.get_args(annotation) for value in _literals(arg)}
 
 
-#: Words of the contract that masking keeps: none is personal data. Built from the models, so that a new
-#: field or enum value is covered without touching this module; ``source``'s members are not modelled.
+#: Words of the contract that masking keeps: none is personal data. Built from the models (the envelope's,
+#: ``source``'s and every type's ``data``), so that a new field or enum value is covered without touching
+#: this module.
 VOCABULARY: frozenset[str] = frozenset(
     {
         *_Envelope.model_fields,
         "type",
         "data",
-        "source",
-        "system",
-        "record",
-        "inferred",
-        "basis",
-        "unknown",
+        *Source.model_fields,
         *(name for model in DATA_MODELS.values() for name in model.model_fields),
         *(t.value for t in EventType),
         *(
@@ -129,12 +125,9 @@ def is_applicant_key(name: str) -> bool:
 
 def may_carry_applicant(event: AnyEvent) -> bool:
     """Whether :meth:`Pseudonymiser.apply` may have anything to do: a declared ``data.applicant`` that is
-    set, or any unknown field in the envelope or in ``data`` (where an applicant may hide at any depth).
-    Reads ``__dict__`` rather than ``getattr``, which is slow for a model without the attribute."""
-    data = event.data
-    return bool(
-        event.__pydantic_extra__ or data.__pydantic_extra__ or data.__dict__.get(APPLICANT) is not None
-    )
+    set, or any unknown field in the envelope, ``data`` or ``source`` (where an applicant may hide at any
+    depth). Reads ``__dict__`` rather than ``getattr``, which is slow for a model without the attribute."""
+    return event.data.__dict__.get(APPLICANT) is not None or has_unknown_members(event)
 
 
 def _canonical(value: Any) -> str:
@@ -209,6 +202,12 @@ class Pseudonymiser:
             self._scrub_members(event.__pydantic_extra__, update)
         if data_update:
             update["data"] = data.model_copy(update=data_update)
+        source = event.source
+        if source is not None and source.__pydantic_extra__:  # ``source``'s own members are no applicant
+            source_update: dict[str, Any] = {}
+            self._scrub_members(source.__pydantic_extra__, source_update)
+            if source_update:
+                update["source"] = source.model_copy(update=source_update)
         return event.model_copy(update=update) if update else event
 
     def _scrub_members(self, members: dict[str, Any], changed: dict[str, Any]) -> None:

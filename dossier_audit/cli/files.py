@@ -36,7 +36,11 @@ from dossier_audit.cli.inputs import event_file
 from dossier_audit.jobs.batch_engine import IngestStats
 from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
 from dossier_audit.jobs.warehouse import metrics_warehouse
+from inspections.audit_error import reported_rules
 from warehouse.projection import audit_warehouse
+
+#: The kind of an audit record for a rule not evaluated because a source cannot provide a field it needs.
+NOT_CHECKABLE = "not_checkable"
 
 
 @app.command()
@@ -79,18 +83,18 @@ def audit(
         _audit_warehouse(warehouse, as_of, catalogue, json_out)
         return
 
-    def go() -> tuple[Counter[str], IngestStats, Rejections]:
+    def go() -> tuple[Counter[tuple[str, str]], IngestStats, Rejections]:
         instant = parse_instant(as_of)
         with event_file(need_file(file)) as path:
             platform = platform_for(catalogue)
             rejections = Rejections()
             progress, tick = file_progress(path)
-            counts: Counter[str] = Counter()
+            counts: Counter[tuple[str, str]] = Counter()
             out = sys.stdout.buffer
             with progress or nullcontext():
                 run = audit_file(platform, path, instant, on_rejection=rejections, on_progress=tick)
                 for violation in run.violations:
-                    counts[violation["rule_id"]] += 1
+                    counts[violation["rule_id"], violation["kind"]] += 1
                     if json_out:
                         out.write(orjson.dumps(violation))
                         out.write(b"\n")
@@ -99,26 +103,61 @@ def audit(
 
     counts, stats, rejections = guarded(go)
     print_ingest(stats, rejections)
-    print_violation_summary(counts)
+    print_audit_summary(counts)
 
 
 def _audit_warehouse(url: str, as_of: str, catalogue: Path | None, json_out: bool) -> None:
 
-    def go() -> Counter[str]:
+    def go() -> Counter[tuple[str, str]]:
         instant = parse_instant(as_of)
         platform = platform_for(catalogue)
-        counts: Counter[str] = Counter()
+        counts: Counter[tuple[str, str]] = Counter()
         out = sys.stdout.buffer
         with warehouse_session(url) as wh:
             for violation in audit_warehouse(platform.auditor, wh, instant):
-                counts[violation["rule_id"]] += 1
+                counts[violation["rule_id"], violation["kind"]] += 1
                 if json_out:
                     out.write(orjson.dumps(violation))
                     out.write(b"\n")
         out.flush()
         return counts
 
-    print_violation_summary(guarded(go))
+    print_audit_summary(guarded(go))
+
+
+def print_audit_summary(counts: Counter[tuple[str, str]]) -> None:
+    """The audit's summary on stderr: per rule, its violations (and findings) and, when the sources could
+    not provide a field some rule needs, how often it was not checkable — a column apart, never added to
+    the violations (``inspections.not_checkable``). ``counts`` is by (rule id, kind)."""
+    if not any(kind == NOT_CHECKABLE for _, kind in counts):
+        by_rule: Counter[str] = Counter()
+        for (rule_id, _), n in counts.items():
+            by_rule[rule_id] += n
+        print_violation_summary(by_rule)  # as before the kind existed
+        return
+    table = Table(title="Violations by rule", title_justify="left")
+    columns = (("rule", "left"), ("title", "left"), ("severity", "left"), ("count", "right"),
+               ("not checkable", "right"))  # fmt: skip
+    for col, justify in columns:
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    total = sum(n for (_, kind), n in counts.items() if kind != NOT_CHECKABLE)
+    unchecked = sum(n for (_, kind), n in counts.items() if kind == NOT_CHECKABLE)
+    for rule in reported_rules():
+        n = sum(
+            c for (rule_id, kind), c in counts.items() if rule_id == rule.rule_id and kind != NOT_CHECKABLE
+        )
+        missed = counts.get((rule.rule_id, NOT_CHECKABLE), 0)
+        if n or missed:
+            table.add_row(
+                rule.rule_id, rule.title_vi, rule.severity.value, f"{n:,}", f"{missed:,}" if missed else ""
+            )
+    table.add_row("total", "", "", f"{total:,}", f"{unchecked:,}", style="bold")
+    err.print(table)
+    err.print(
+        f"not checkable: {unchecked:,} (a source cannot provide a field the rule needs: see the records of "
+        "kind not_checkable; not counted as violations)",
+        highlight=False,
+    )
 
 
 @app.command()

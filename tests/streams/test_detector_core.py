@@ -7,6 +7,7 @@ import random
 import zlib
 from datetime import UTC, date, datetime, timedelta
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,8 +18,9 @@ from inspections.audit import audit_events
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
+from schemas.validation import Rejection, parse_event
 from streams.detector.core import Change, DetectorCore, DossierState, diff_published
-from streams.messages import encode_event
+from streams.messages import ViolationMessage, encode_event
 from streams.watermark import from_us, to_us
 from tests.builders import CALENDAR, CATALOGUE, apology, ev, processed, received
 from tests.poison import poison
@@ -293,3 +295,40 @@ def test_the_detector_consumer_does_not_wait_long_for_a_fetch(tmp_path):
         return int(consumer._fetch_max_wait_ms)
 
     assert asyncio.run(create()) == FETCH_MAX_WAIT_MS <= 100
+
+
+# --- rules not checkable (issue 14: a source that cannot provide a field) -------------------------------
+def _sourced(event: AnyEvent, *unknown: str) -> AnyEvent:
+    """``event`` with ``unknown`` given as null, from a source that cannot provide them."""
+    doc = orjson.loads(encode_event(event))
+    doc["data"].update(dict.fromkeys(unknown))
+    doc["source"] = {"system": "dvcqg", "record": "R-1", "unknown": list(unknown)}
+    parsed = parse_event(orjson.dumps(doc))
+    assert not isinstance(parsed, Rejection), parsed
+    return parsed
+
+
+def test_not_checkable_records_are_published_as_they_are_and_time_never_turns_them_into_violations() -> None:
+    """An appointment the source cannot provide: the detector publishes the rules reading it as not
+    checkable (kind unchanged, like the batch audit) and no lateness opens, however far the watermark goes."""
+    core = DetectorCore(TEST_AUDITOR, HOUR)
+    blind = _sourced(received("2025-11-03 09:00", None, docs=["A"], dossier="NC"), "due_at")
+    out = core.apply(0, pairs(blind, clock_event("2025-11-03 12:00")))
+    opened = {(c.key, c.violation()["kind"]) for c in out.changes if c.state == "open"}
+    assert opened == {
+        (("LATE_NO_APOLOGY", blind.event_id), "not_checkable"),
+        (("NO_APPOINTMENT", blind.event_id), "not_checkable"),
+        (("DUE_DATE_OVERSTATED", blind.event_id), "not_checkable"),
+    }
+    # Keyed by the event the rule could not be evaluated on (a verdict of this rule would have none).
+    late_no_apology = next(c for c in out.changes if c.key == ("LATE_NO_APOLOGY", blind.event_id))
+    out = core.apply(0, pairs(clock_event("2025-12-20 12:00", "C2")))
+    assert out.changes == []  # weeks later: still not checkable, nothing opened or retracted
+    at = datetime(2025, 12, 20, 11, tzinfo=VN_TZ)
+    want = {(v.dossier_id, v.rule_id, v.event_id or ""): v.to_json_dict()
+            for v in audit_events([blind], TEST_AUDITOR, at)}  # fmt: skip
+    core.partition(0).finalize(to_us(at))
+    assert {k: v for k, v in core.open_violations().items() if k[0] == "NC"} == want
+    # What the worker publishes and the sink reads back keeps the kind.
+    message = ViolationMessage("open", at, "detector", 1, late_no_apology.violation())
+    assert ViolationMessage.decode(message.encode()).violation["kind"] == "not_checkable"

@@ -1,0 +1,258 @@
+"""Why a line is not a contract event: the reason code and message of a failed validation.
+
+Only rejected lines come here (:func:`schemas.validation.parse_event` validates with pydantic first and
+diagnoses only when that fails), so nothing in this module is on the valid path. A message names the first
+error by its path (envelope fields first, in the order a reader checks them, then ``source``, then
+``data``), shows the offending value short and never shows an applicant's (personal data: messages are
+logged and published).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pydantic_core
+from pydantic_core import ErrorDetails
+
+from schemas.events import DATA_MODELS, EventType, _Envelope
+from schemas.limits import BOM, INT_MAX, INT_MIN, MAX_DEPTH, count_members, repeated_key
+from schemas.pseudonym import carries_applicant, is_applicant_key
+
+__all__ = ["DATA_TIMESTAMPS", "TIMES_OF", "diagnose", "loc_path", "repeated_message", "show_value"]
+
+
+def _timestamp_fields(model: type[Any]) -> frozenset[str]:
+    names = set()
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        members = typing.get_args(annotation) if typing.get_origin(annotation) is not None else (annotation,)
+        # ``Timestamp | None`` keeps the ``Annotated`` wrapper inside the union.
+        if any(datetime in (m, *typing.get_args(m)) for m in members):
+            names.add(name)
+    return frozenset(names)
+
+
+_ENVELOPE_TIMESTAMPS = _timestamp_fields(_Envelope)
+#: Per event type, the ``data`` fields that hold times, in a fixed order (the first out of range is named).
+TIMES_OF: dict[str, tuple[str, ...]] = {
+    kind: tuple(sorted(_timestamp_fields(model))) for kind, model in DATA_MODELS.items()
+}
+DATA_TIMESTAMPS = frozenset().union(*TIMES_OF.values())
+
+_MAX_SHOWN = 60
+_MAX_OTHERS = 3
+#: Personal data: never echoed into a rejection message (messages are logged and published): not the value
+#: of a field named ``applicant`` in any case, nor any shown value holding one at any depth
+#: (:func:`show_value`).
+_REDACTED = "<redacted>"
+#: A date-time that would be valid if it carried an offset (the contract's "naive timestamp").
+_NAIVE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?")
+_QUOTED = re.compile(r"'([^']*)'")
+_TYPES = ", ".join(t.value for t in EventType)
+_NOT_TIMESTAMP = "is not an RFC 3339 timestamp (date, 'T', time with seconds, 'Z' or ±hh:mm offset)"
+_TYPE_VALUES = frozenset(t.value for t in EventType)
+#: Envelope fields first, in the order a reader checks them; then ``data``; then anything else.
+_RANK = {
+    name: i for i, name in enumerate(("schema_version", "type", "event_id", "dossier_id", "occurred_at"))
+}
+_IDS = frozenset({"event_id", "dossier_id"})
+#: The envelope's member names: an object with none of them is no event, maybe a piece of a split one.
+_ENVELOPE = frozenset(
+    {"schema_version", "event_id", "dossier_id", "type", "occurred_at", "unit_code", "data"}
+)
+_PHRASES = {
+    "string_type": "is not a string",
+    "list_type": "is not a list",
+    "dict_type": "is not an object",
+    "model_type": "is not an object",
+    "model_attributes_type": "is not an object",
+    "int_type": "is not an integer",
+    "bool_type": "is not a boolean",
+    "string_too_short": "is empty",
+}
+
+
+def repeated_message(loc: list[int | str], key: str, *, redact: bool = False) -> str:
+    """The message for a key repeated in one object at ``loc`` (innermost last-first, as found)."""
+    # Under an applicant the repeated key is personal data too (see :func:`loc_path`).
+    redact = redact or any(isinstance(part, str) and is_applicant_key(part) for part in loc)
+    shown = _REDACTED if redact else show_value(key)
+    return (
+        f"{loc_path(tuple(reversed(loc)))}: the key {shown} appears more than once in one object "
+        "(which value counts would be a guess)"
+    )
+
+
+def diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
+    """(code, message) for a line that failed validation with ``errors``."""
+    if any(e["type"] == "json_invalid" for e in errors):
+        return _not_json(raw, errors[0]["msg"].removeprefix("Invalid JSON: "))
+    try:
+        obj = _loads(raw)
+    except ValueError as exc:  # the parsers' decode errors subclass ValueError
+        return "json.invalid", f"the line is not valid JSON: {exc}"
+    if not isinstance(obj, dict):
+        return "json.not_object", f"the line is JSON {_kind(obj)}, not an object"
+    # A repeated key first: which of its values the errors below are about is a guess. The other limits
+    # are not looked for: the line is rejected anyway, and a field's own error says more.
+    repeated = repeated_key(raw, count_members(obj))
+    if repeated is not None:
+        # A fragment of a split record (an object with no envelope name) may come from inside an
+        # applicant: its keys are not quoted, as ``scrub_raw`` masks all of it.
+        fragment = _ENVELOPE.isdisjoint(obj)
+        return "json.duplicate_key", repeated_message(*repeated, redact=fragment)
+    envelope = _check_envelope(obj)
+    if envelope is not None:
+        return envelope
+    tag = obj["type"]
+    # Errors of a discriminated union are located under the tag: drop it to get the field path.
+    located = [(_strip_tag(e["loc"], tag), e) for e in errors]
+    located.sort(key=lambda item: _rank(item[0]))
+    loc, first = located[0]
+    code, message = _classify(loc, first)
+    if len(located) > 1:
+        others = [loc_path(other_loc) for other_loc, _ in located[1 : 1 + _MAX_OTHERS]]
+        more = len(located) - 1
+        message += f" (and {more} more error{'s' if more > 1 else ''}: {', '.join(others)}"
+        message += ", ...)" if more > _MAX_OTHERS else ")"
+    return code, message
+
+
+def _not_json(raw: bytes, detail: str) -> tuple[str, str]:
+    """The parser's own limits have their codes (it stops at about 200 levels and 4,300 digits)."""
+    if "recursion limit exceeded" in detail:
+        return "json.too_deep", f"the line nests arrays and objects more than {MAX_DEPTH} levels deep"
+    if "number out of range" in detail:
+        return "json.number_out_of_range", f"the line holds a number out of any storable range ({detail})"
+    if raw.startswith(BOM):
+        return "json.invalid", (
+            "the line starts with a byte-order mark (U+FEFF): only the start of a file may carry one"
+        )
+    return "json.invalid", f"the line is not valid JSON: {detail}"
+
+
+def _loads(raw: bytes) -> Any:
+    # The parser of ``validate_json`` itself: it reads every number and depth that validation read.
+    return pydantic_core.from_json(raw)
+
+
+def _check_envelope(obj: dict[str, Any]) -> tuple[str, str] | None:
+    """The two fields that decide how the rest is read: a bad one makes other errors meaningless."""
+    version = obj.get("schema_version")
+    if version is None:
+        return "schema_version.missing", "schema_version: required field is missing"
+    if type(version) is not int or version != 1:
+        return "schema_version.unsupported", (
+            f"schema_version: {show_value(version)} is not supported; only the integer 1 is"
+        )
+    kind = obj.get("type")
+    if kind is None:
+        return "type.missing", "type: required field is missing"
+    if not isinstance(kind, str) or kind not in _TYPE_VALUES:
+        return "type.unknown", f"type: {show_value(kind)} is not one of {_TYPES}"
+    return None
+
+
+def _strip_tag(loc: tuple[int | str, ...], tag: str) -> tuple[int | str, ...]:
+    return loc[1:] if loc and loc[0] == tag else loc
+
+
+def _rank(loc: tuple[int | str, ...]) -> int:
+    if not loc:
+        return -1
+    head = loc[0]
+    if head == "data":
+        return 100 + len(loc)  # ``data`` itself (not an object) before its fields
+    return _RANK.get(str(head), 50)
+
+
+def loc_path(loc: tuple[int | str, ...]) -> str:
+    """``loc`` as a path (``data.documents[2]``), cut after an ``applicant`` member: the keys inside one are
+    personal data as much as its values (``data.x.applicant.…``)."""
+    parts: list[str] = []
+    for n, item in enumerate(loc):
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(f".{item}" if parts else item)
+            if n + 1 < len(loc) and is_applicant_key(item):
+                parts.append(".…")
+                break
+    return "".join(parts) or "(event)"
+
+
+def _classify(loc: tuple[int | str, ...], error: ErrorDetails) -> tuple[str, str]:
+    path = loc_path(loc)
+    kind = error["type"]
+    value = error.get("input")
+    absent = kind == "missing"
+    shown = _REDACTED if any(is_applicant_key(str(part)) for part in loc) else show_value(value)
+    head = str(loc[0]) if loc else ""
+    if absent or value is None:
+        prefix = head if len(loc) == 1 and head in {*_IDS, "occurred_at", "data"} else "field"
+        verb = "is missing" if absent else "is null"
+        return f"{prefix}.missing", f"{path}: required field {verb}"
+    if len(loc) == 1 and head in _IDS:
+        suffix = {"string_too_short": "empty", "string_too_long": "too_long"}.get(kind, "invalid")
+        if suffix == "too_long":
+            limit = error.get("ctx", {}).get("max_length")
+            return f"{head}.too_long", f"{path}: {len(value)} characters is longer than the {limit} allowed"
+        return f"{head}.{suffix}", f"{path}: {shown} {_PHRASES.get(kind, 'is not a valid identifier')}"
+    if loc == ("data",):
+        return "data.not_object", f"data: {shown} is not an object"
+    if _is_timestamp(loc):
+        naive = isinstance(value, str) and _NAIVE.fullmatch(value) is not None
+        reason = "has no UTC offset" if naive else _NOT_TIMESTAMP
+        if head == "occurred_at":
+            code = "occurred_at.naive" if naive else "occurred_at.not_timestamp"
+        else:
+            code = "field.naive_timestamp" if naive else "field.not_timestamp"
+        return code, f"{path}: {shown} {reason}"
+    if kind == "literal_error":
+        allowed = _QUOTED.findall(str(error.get("ctx", {}).get("expected", "")))
+        return "field.invalid", f"{path}: {shown} is not one of {', '.join(sorted(allowed))}"
+    phrase = _PHRASES.get(kind) or f"is invalid ({error['msg']})"
+    return "field.invalid", f"{path}: {shown} {phrase}"
+
+
+def _is_timestamp(loc: tuple[int | str, ...]) -> bool:
+    if len(loc) == 1:
+        return loc[0] in _ENVELOPE_TIMESTAMPS
+    return len(loc) == 2 and loc[0] == "data" and loc[1] in DATA_TIMESTAMPS
+
+
+def show_value(value: Any) -> str:
+    """A short, unambiguous rendering of an offending value: strings quoted, JSON literals as JSON."""
+    if isinstance(value, dict | list) and carries_applicant(value):  # personal data: see _REDACTED
+        return _REDACTED
+    if isinstance(value, str):
+        return repr(value) if len(value) <= _MAX_SHOWN else f"{repr(value[:_MAX_SHOWN])[:-1]}...'"
+    if isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX:
+        return f"an integer of {value.bit_length()} bits"  # str() of a huge integer raises
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value)
+    try:
+        text = orjson.dumps(value, default=str).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, or nesting beyond orjson's limit
+        return _kind(value)
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "..."
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"

@@ -1,0 +1,109 @@
+"""Issue 14: records of kind ``not_checkable`` (a rule a source did not let the audit check) are never
+counted as violations nor as findings in the weekly report, its JSON and its tables, and are labelled as
+what they are.
+
+The warehouse is a stand-in answering the two counting queries with fixed rows: the stored ``violations``
+table cannot hold the kind until its migration (see the issue-14 report), and the counting is what is tested.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from inspections.metrics import ReportingForm
+from inspections.weeks import Week
+from reporting import gather
+from reporting.i18n import Texts
+from reporting.model import Names, WeeklyReport, violations_json
+from reporting.tables import rules_table
+from tests.rulebook_v2_world import CATALOGUE, UNIT
+from warehouse.queries import load_sql
+
+WEEK = Week.parse("2025-W45")  # 2025-11-03 .. 2025-11-09; W44 is the week before
+
+COUNTS = [
+    # rule, kind, severity, unit, local day, count
+    ("SUPPLEMENT_UNWRITTEN", "violation", "medium", UNIT, date(2025, 11, 4), 2),
+    ("SUPPLEMENT_UNWRITTEN", "not_checkable", "medium", UNIT, date(2025, 11, 5), 3),
+    ("UNKNOWN_PROCEDURE", "finding", "low", UNIT, date(2025, 11, 5), 1),
+    ("SUPPLEMENT_UNWRITTEN", "violation", "medium", UNIT, date(2025, 10, 29), 1),
+    ("REFUSAL_UNWRITTEN", "not_checkable", "high", UNIT, date(2025, 10, 28), 4),
+]
+DOSSIERS = [(UNIT, "finding", 1), (UNIT, "not_checkable", 3), (UNIT, "violation", 2)]
+
+
+class Rows:
+    """The two queries ``violation_counts`` makes, answered with fixed rows."""
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        if sql == load_sql("report_violation_counts"):
+            return list(COUNTS)
+        assert sql == load_sql("report_violation_dossiers"), sql
+        return list(DOSSIERS)
+
+
+def counts() -> gather.ViolationCounts:
+    return gather.violation_counts(CATALOGUE, Rows(), WEEK)  # type: ignore[arg-type]
+
+
+def test_not_checkable_is_counted_apart_from_violations_and_findings() -> None:
+    c = counts()
+    assert (c.total, c.previous_total, c.findings, c.not_checkable, c.dossiers) == (2, 1, 1, 3, 2)
+    (unit,) = c.units
+    assert (unit.count, unit.previous, unit.findings, unit.not_checkable, unit.dossiers) == (2, 1, 1, 3, 2)
+    assert c.by_rule_unit == {("SUPPLEMENT_UNWRITTEN", UNIT): 2}
+    # One count per (rule, kind), violations first, then findings, then the rules not checkable.
+    assert [(r.rule_id, r.kind, r.count, r.previous) for r in c.rules] == [
+        ("SUPPLEMENT_UNWRITTEN", "violation", 2, 1),
+        ("UNKNOWN_PROCEDURE", "finding", 1, 0),
+        ("SUPPLEMENT_UNWRITTEN", "not_checkable", 3, 0),
+        ("REFUSAL_UNWRITTEN", "not_checkable", 0, 4),
+    ]
+    assert c.previous_8_avg == round(1 / 8, 2)  # the previous weeks' violations only
+
+
+def test_the_violation_summary_json_says_how_many_were_not_checkable() -> None:
+    doc = violations_json(counts(), Names(CATALOGUE))
+    assert (doc["total"], doc["findings"], doc["not_checkable"]) == (2, 1, 3)
+    assert doc["by_unit"][0]["not_checkable"] == 3 and doc["by_unit"][0]["count"] == 2
+    kinds = [(r["rule_id"], r["kind"], r["count"]) for r in doc["by_rule"]]
+    assert ("SUPPLEMENT_UNWRITTEN", "not_checkable", 3) in kinds
+    assert "not_checkable" in doc["counting"]
+
+
+def test_kind_labels() -> None:
+    vi, en = Texts("vi"), Texts("en")
+    assert (vi.kind("violation"), vi.kind("finding"), vi.kind("not_checkable")) == (
+        "Vi phạm",
+        "Phát hiện dữ liệu",
+        "Không kiểm tra được",
+    )
+    assert en.kind("not_checkable") == "Not checkable"
+    assert en.kind("something_new") == "something_new"  # never passed off as a violation
+
+
+def _report(lang: str) -> WeeklyReport:
+    empty = SimpleNamespace(province=ReportingForm(WEEK.start, WEEK.end))
+    return WeeklyReport(
+        lang=lang, week=WEEK, header=None, forms=empty, ranking=[], trend=[], violations=counts(),  # type: ignore[arg-type]
+        quality=gather.Quality(False), names=Names(CATALOGUE), sample_catalogue=True,
+    )  # fmt: skip
+
+
+def test_the_rules_table_shows_each_kind_on_its_own_row_and_totals_violations_only() -> None:
+    table = rules_table(_report("vi"))
+    rows = {row.key: [cell.text for cell in row.cells] for row in table.rows if row.key}
+    assert rows["SUPPLEMENT_UNWRITTEN"][2:5] == ["Vi phạm", "Trung bình", "2"]
+    assert rows["SUPPLEMENT_UNWRITTEN:not_checkable"][2:5] == ["Không kiểm tra được", "Trung bình", "3"]
+    total = table.rows[-1]
+    assert [cell.text for cell in total.cells][4] == "2"
+
+
+def test_the_summary_says_what_could_not_be_checked() -> None:
+    vi = _report("vi").summary_lines()
+    assert any("3 trường hợp không kiểm tra được" in line for line in vi)
+    assert any("2 vi phạm" in line for line in vi)
+    en = _report("en").summary_lines()
+    assert any(line.startswith("3 rule checks could not be made") for line in en)
