@@ -29,9 +29,9 @@ from dossier_audit.cli.common import (
     known_stored_unit,
     platform_for,
     print_rejected,
-    print_violation_summary,
     warehouse_session,
 )
+from dossier_audit.cli.files import print_audit_summary
 from dossier_audit.cli.inputs import event_stream
 from inspections.audit_error import reported_rules
 from streams.broker import BrokerError, EmbeddedBroker, answers
@@ -188,8 +188,13 @@ def _print_violations(rows: list[Any], *, show_state: bool, limit: int = 50) -> 
         err.print(table)
     if len(rows) > limit:
         err.print(f"… and {len(rows) - limit:,} more (use --json for all)", highlight=False)
-    counts: Counter[str] = Counter(row.rule_id for row in rows if row.state == "open")
-    print_violation_summary(counts)
+    # By rule and kind: a not_checkable record is shown apart, never counted as a violation.
+    counts: Counter[tuple[str, str]] = Counter(
+        (row.rule_id, str(orjson.loads(row.detail).get("kind", "violation")))
+        for row in rows
+        if row.state == "open"
+    )
+    print_audit_summary(counts)
     retracted = sum(1 for row in rows if row.state != "open")
     if retracted:
         err.print(f"retracted: {retracted:,}", highlight=False)
