@@ -1,0 +1,340 @@
+"""``import dvcqg``: DVCQG payload files in, contract events out (to a JSONL file or to Kafka).
+
+What happens, in order:
+
+1. :func:`collect_inputs`: the PATHs given, folders walked (``*.json`` and ``*.jsonl``, hidden files left
+   out, in name order: payload logs named by time are read oldest first); a path that does not exist, a
+   folder holding no payload file or a file that cannot be opened is an :class:`ImportInputError` (the
+   command says it in one line, exit 2) before anything is written. A pipe or FIFO (``<(zcat log.gz)``)
+   is read once, where it stands in the order;
+2. :func:`order_inputs`: dossier-sync files before progress files (each recognised by its first record),
+   so a history row finds its dossier's unit and channels; the given order otherwise;
+3. :func:`import_outputs`: each file streamed through ``sources.dvcqg`` (memory: one record, plus the small
+   per-dossier state ``sources.dvcqg.state`` describes), yielding contract event lines and rejected records
+   in a deterministic order, then the events deduced at the end. A file that breaks off mid-way (bad JSON,
+   an I/O error) is a counted rejection, and the next file is read;
+4. a sink: :func:`write_jsonl` (the events file and the rejected file, each written to a temporary file and
+   renamed when complete, so a failed run leaves no half file) or :func:`produce` (Kafka, as ``ingest``
+   does: events keyed by dossier, rejected records to the dead letters).
+
+Any other sink (issue 18's fast warehouse load) consumes the same iterator of outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+import yaml
+
+from schemas.pseudonym import Pseudonymiser
+from sources.dvcqg import DvcqgImporter, EventLine, Output, read_records
+from sources.dvcqg.bodies import RecordKind, recognise
+from sources.dvcqg.fields import Fields
+from sources.dvcqg.reader import Record, Service
+from sources.dvcqg.vocabulary import DOSSIER_SERVICE, PROGRESS_SERVICE
+
+__all__ = [
+    "PAYLOAD_SUFFIXES",
+    "ImportInputError",
+    "ImportSink",
+    "collect_inputs",
+    "import_outputs",
+    "load_units_map",
+    "order_inputs",
+    "produce",
+    "rejected_path_for",
+    "write_jsonl",
+]
+
+#: What a folder is searched for (case-insensitively); a file named on the command line is read whatever
+#: its name.
+PAYLOAD_SUFFIXES = (".json", ".jsonl")
+#: How many items of a file are looked at to tell its kind.
+_PEEK_ITEMS = 8
+
+
+class ImportInputError(ValueError):
+    """A PATH, the --units file or an output cannot be used: one line for the user (exit 2)."""
+
+
+def collect_inputs(paths: Iterable[Path]) -> list[Path]:
+    """The payload files the PATHs name, each once, in order (module docstring)."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        if str(path) == "-":
+            raise ImportInputError("import dvcqg reads files and folders, not standard input; pass a path")
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists()
+        except OSError as exc:
+            raise ImportInputError(f"cannot read {path}: {exc.strerror}") from None
+        if not exists:
+            raise ImportInputError(f"cannot read {path}: no such file or folder")
+        files = _walk(path) if is_dir else [path]
+        if is_dir and not files:
+            raise ImportInputError(f"{path} holds no payload file ({' or '.join(PAYLOAD_SUFFIXES)})")
+        for file in files:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                if _regular(file):
+                    _openable(file)  # a pipe or FIFO is not opened to check it: that would consume it
+                found.append(file)
+    if not found:
+        raise ImportInputError("give at least one payload file or folder")
+    return found
+
+
+def _walk(folder: Path) -> list[Path]:
+    files: list[Path] = []
+    try:
+        for root, dirs, names in os.walk(folder, onerror=_raise):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            files.extend(
+                Path(root) / name
+                for name in sorted(names)
+                if not name.startswith(".") and name.lower().endswith(PAYLOAD_SUFFIXES)
+            )
+    except OSError as exc:
+        raise ImportInputError(f"cannot read folder {exc.filename or folder}: {exc.strerror}") from None
+    return files
+
+
+def _regular(file: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(file).st_mode)
+    except OSError:
+        return True  # let opening it say what is wrong
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
+def _openable(file: Path) -> None:
+    try:
+        with file.open("rb"):
+            pass
+    except IsADirectoryError:
+        raise ImportInputError(f"cannot read {file}: it is a directory") from None
+    except OSError as exc:
+        raise ImportInputError(f"cannot read {file}: {exc.strerror}") from None
+
+
+def order_inputs(files: list[Path]) -> list[Path]:
+    """Dossier-sync files first, then files of unknown kind, then progress files; stable otherwise."""
+    rank = {RecordKind.DOSSIER: 0, None: 1, RecordKind.HISTORY: 2}
+    return sorted(files, key=lambda f: rank[_kind_of(f)])
+
+
+def _kind_of(file: Path) -> RecordKind | None:
+    """A file's kind from its first body's service or its first recognisable record (``None``: unknown;
+    also for a pipe or FIFO, which can be read only once)."""
+    if not _regular(file):
+        return None
+    try:
+        with file.open("rb") as fh:
+            for n, item in enumerate(read_records(fh)):
+                if n >= _PEEK_ITEMS:
+                    break
+                if isinstance(item, Service):
+                    if item.name == DOSSIER_SERVICE:
+                        return RecordKind.DOSSIER
+                    if item.name == PROGRESS_SERVICE:
+                        return RecordKind.HISTORY
+                elif isinstance(item, Record) and isinstance(item.value, dict):
+                    kind = recognise(Fields(item.value))
+                    if kind is not None:
+                        return kind
+    except OSError:
+        return None  # reported when the file is read for real
+    return None
+
+
+def load_units_map(path: Path) -> dict[str, str]:
+    """The ``--units`` mapping: a YAML (or JSON) mapping of ``DonViXuLy`` names to unit codes."""
+    try:
+        text = path.read_bytes()
+    except IsADirectoryError:
+        raise ImportInputError(f"cannot read --units {path}: it is a directory") from None
+    except OSError as exc:
+        raise ImportInputError(f"cannot read --units {path}: {exc.strerror}") from None
+    try:
+        doc = yaml.safe_load(text.decode("utf-8-sig"))
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
+        problem = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise ImportInputError(f"--units {path} is not a YAML or JSON mapping: {problem}") from None
+    if not isinstance(doc, dict) or not doc:
+        raise ImportInputError(f"--units {path} must map unit names (DonViXuLy) to unit codes")
+    mapping: dict[str, str] = {}
+    for name, code in doc.items():
+        if not isinstance(name, str) or not isinstance(code, str) or not name.strip() or not code.strip():
+            raise ImportInputError(
+                f"--units {path}: every entry must be 'unit name: unit code' with two non-empty texts "
+                f"(not {str(name)[:60]!r})"
+            )
+        mapping[name] = code.strip()
+    return mapping
+
+
+def import_outputs(
+    files: list[Path], imp: DvcqgImporter, *, on_bytes: Callable[[int], None] | None = None
+) -> Iterator[Output]:
+    """Every output of importing ``files`` in this order (see :func:`order_inputs`) with ``imp``, the
+    deduced events last; ``imp.stats`` holds the counts after. ``on_bytes(n)``: bytes read so far over all
+    files."""
+    done = 0
+    for file in files:
+        imp.start_file(str(file))
+        tick = None if on_bytes is None else _offset(on_bytes, done)
+        last = 0
+        try:
+            with file.open("rb") as fh:
+                for item in read_records(fh, on_bytes=tick):
+                    last = max(last, getattr(item, "index", 0))
+                    yield from imp.read(item)
+        except OSError as exc:
+            message = f"the file could not be read further: {exc.strerror}"
+            yield from imp.problem(last + 1, "file.unreadable", message)
+        with suppress(OSError):
+            done += file.stat().st_size
+        if on_bytes is not None:
+            on_bytes(done)
+    yield from imp.finish()
+
+
+def _offset(on_bytes: Callable[[int], None], done: int) -> Callable[[int], None]:
+    return lambda n: on_bytes(done + n)
+
+
+@dataclass
+class ImportSink:
+    """What a sink wrote."""
+
+    events: int = 0
+    rejected: int = 0
+    targets: dict[str, str] = field(default_factory=dict)
+
+
+def write_jsonl(outputs: Iterable[Output], out: Path, rejected: Path) -> ImportSink:
+    """Events to ``out``, rejected records to ``rejected`` (JSON lines), each complete or not at all."""
+    sink = ImportSink(targets={"out": str(out), "rejected_out": str(rejected)})
+    with _AtomicFile(out) as events_fh, _AtomicFile(rejected) as rejected_fh:
+        for item in outputs:
+            if isinstance(item, EventLine):
+                events_fh.write(item.line)
+                events_fh.write(b"\n")
+                sink.events += 1
+            else:
+                rejected_fh.write(orjson.dumps(item.to_json()))
+                rejected_fh.write(b"\n")
+                sink.rejected += 1
+    return sink
+
+
+class _AtomicFile:
+    """A file written under a temporary name beside ``path`` and renamed over it on success."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp: str | None = None
+        self.fh: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        folder = self.path.parent
+        try:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        except OSError as exc:
+            raise ImportInputError(f"cannot write {self.path}: {exc.strerror}") from None
+        self.fh = os.fdopen(fd, "wb", buffering=1 << 20)
+        return self.fh
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        assert self.fh is not None and self.tmp is not None
+        try:
+            self.fh.close()
+            if kind is None:
+                os.chmod(self.tmp, 0o644 & ~_umask())
+                os.replace(self.tmp, self.path)
+                return
+        except OSError as error:
+            with suppress(OSError):
+                os.unlink(self.tmp)
+            raise ImportInputError(f"cannot write {self.path}: {error.strerror}") from None
+        with suppress(OSError):
+            os.unlink(self.tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def produce(
+    outputs: Iterable[Output],
+    kafka: Any,
+    topics: Any,
+    pseudonymiser: Pseudonymiser,
+    *,
+    source: str,
+) -> ImportSink:
+    """Events to the events topic through ``ingest`` (validated again, keyed by dossier), rejected records to
+    the dead-letter topic, through one producer; raises ``streams.ingest.IngestError`` when any message was
+    not delivered."""
+    # Imported here: kafka-python costs ~0.2 s at start-up, and only this sink needs it.
+    from kafka.errors import KafkaError
+
+    from streams.ingest import IngestError, ingest_lines, make_producer
+    from streams.messages import DeadLetter
+    from streams.topics import TopicError, ensure_topics
+
+    servers = kafka.bootstrap_servers
+    try:
+        ensure_topics(kafka, topics.specs())
+        producer = make_producer(kafka)
+    except (TopicError, KafkaError) as exc:
+        raise IngestError(f"cannot reach Kafka at {servers}: {exc}") from None
+    sink = ImportSink(targets={"events_topic": topics.events, "dead_letters_topic": topics.dead_letters})
+    failures: list[BaseException] = []
+
+    def lines() -> Iterator[bytes]:
+        for item in outputs:
+            if isinstance(item, EventLine):
+                yield item.line
+                continue
+            letter = DeadLetter(item.source, item.index, item.code, item.message, item.raw, datetime.now(UTC))
+            producer.send(topics.dead_letters, value=letter.encode()).add_errback(failures.append)
+            sink.rejected += 1
+
+    try:
+        report = ingest_lines(
+            kafka, topics, lines(), source, pseudonymiser=pseudonymiser, producer=producer, ensure=False
+        )
+    finally:
+        producer.close(timeout=5)
+    if failures:
+        raise IngestError(
+            f"{len(failures):,} rejected records were not delivered to the dead letters at {servers}: "
+            f"{failures[0]}"
+        )
+    sink.events = report.produced
+    sink.rejected += report.rejected_total
+    return sink
+
+
+def rejected_path_for(out: Path) -> Path:
+    """Where the rejected records of ``--out FILE`` go unless ``--rejected`` says: beside it."""
+    name = out.name
+    stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
+    return out.with_name(f"{stem}.rejected.jsonl")

@@ -1,0 +1,212 @@
+"""A processing-history row (``CapNhatTienDoHoSoMC``) as a contract event: one step of one dossier.
+
+- any status with the text "Ban hành văn bản xin lỗi": ``apology_issued`` (deduced from the text alone:
+  no code exists);
+- 1, 2: none (the dossier record carries the submission and the receipt: procedure, channel, due date);
+- 3: ``refused``, or ``withdrawn`` when the text is "Công dân thu hồi hồ sơ";
+- 4: ``transferred`` to the dossier's unit, ``step`` = ``PhongBanXuLy``, ``step_due_at`` =
+  ``NgayKetThucTheoQuyDinh``;
+- 5, or 9 with "Cán bộ trả hồ sơ bổ sung": ``supplement_requested``;
+- 6, or 9 with "Công dân thực hiện NVTC": ``financial_obligation_requested``;
+- 7 / 8: ``withdrawn`` / ``suspended``;
+- 9 with "Hồ sơ không có ngày hẹn trả": none (not an end; counted);
+- 9 / 10: ``processed`` / ``returned`` (its channel from the dossier's ``HinhThuc``).
+
+The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``); the official ``NguoiXuLy`` is the ``actor``, except on a
+row whose text says the citizen acted ("Công dân …"), where that name may be the applicant's. A row needs
+its dossier's unit: from an earlier dossier record of the import (the command reads dossier-sync files
+first), else from the ``MaHoSo`` prefix; a row with neither is rejected (``unit.unresolved``).
+
+Ends are stated once per dossier and kind: a ``processed`` already read from the dossier's snapshot is not
+stated again by its "Kết thúc xử lý hồ sơ" row (and the other way round).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from sources.dvcqg.context import Context
+from sources.dvcqg.fields import Fields, Unmappable
+from sources.dvcqg.identity import SYSTEM, Provenance, digest
+from sources.dvcqg.state import DossierState, Mark, Step
+from sources.dvcqg.times import format_instant
+from sources.dvcqg.vocabulary import PROGRESS_SERVICE, REWRITES, Meaning, fold, meaning_of
+
+__all__ = ["map_row", "row_reference"]
+
+_END_KINDS = {"3": "refused", "7": "withdrawn", "8": "suspended", "9": "processed", "10": "returned"}
+_APOLOGY_BASIS = (
+    "history row text 'Ban hành văn bản xin lỗi': the format has no code for an apology, its notice number "
+    "or its new date"
+)
+
+
+def row_reference(dossier_id: str, at_text: str, status: str) -> str:
+    """``source.record`` of a history row: service, dossier, time (``yyyyMMddHHmmss``) and status."""
+    compact = at_text[:19].replace("-", "").replace(":", "").replace("T", "")
+    return f"{PROGRESS_SERVICE}/{dossier_id}/{compact}/{status}"
+
+
+def map_row(ctx: Context, fields: Fields) -> None:
+    """Emit the event of one history row into ``ctx`` (module docstring); raises :class:`Unmappable`
+    before emitting anything when the row cannot be mapped."""
+    dossier_id = ctx.canonical(fields.dossier_id("MaHoSo"))
+    status = fields.status("TrangThai")
+    at = fields.time("ThoiDiemXuLy") or fields.time("NgayBatDau")
+    if at is None:
+        raise Unmappable("ThoiDiemXuLy.missing", "ThoiDiemXuLy (when the step happened) is missing")
+    step_due = fields.time("NgayKetThucTheoQuyDinh")
+    text = fields.text("NoiDungXuLy")
+    official = fields.text("NguoiXuLy")
+    department = fields.text("PhongBanXuLy")
+    state = ctx.states.get(dossier_id)
+    unit = state.unit if state is not None else None
+    if unit is None:
+        unit = ctx.units.from_dossier_id(dossier_id)
+    if unit is None:
+        raise Unmappable(
+            "unit.unresolved",
+            "no dossier record of this MaHoSo was read before its history row, and the MaHoSo prefix is "
+            "not a unit code of the catalogue",
+        )
+    meaning = meaning_of(text, status)
+    kind = _kind(status, meaning)
+    channel: str | None = None
+    channel_basis = ""
+    if kind == "returned":
+        channel = state.return_channel if state is not None else None
+        if channel is None and state is not None and state.channel is not None:
+            channel, channel_basis = state.channel, "HinhThuc (how the result is returned) is absent: the "
+            channel_basis += "channel is the submission channel (KenhThucHien)"
+        if channel is None:
+            raise Unmappable(
+                "HinhThuc.missing",
+                "a status-10 row of a dossier whose record was not read: how the result was returned "
+                "(HinhThuc) is unknown",
+            )
+    # -- from here on nothing raises: the row is mapped ------------------------------------------------
+    state = ctx.state(dossier_id)
+    state.unit = unit
+    state.history_rows += 1
+    ctx.stats.records["history"] += 1
+    at_text = format_instant(at)
+    step_due_text = None if step_due is None else format_instant(step_due)
+    identity = digest(
+        SYSTEM, dossier_id, "row", status, at_text, text, official, department, str(step_due_text)
+    )
+    ref = row_reference(dossier_id, at_text, status)
+    if meaning in REWRITES:
+        ctx.stats.rewrites[meaning.value] += 1
+    actor = "" if _by_citizen(text) else official
+    emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor)
+
+    if kind is None:
+        if meaning is Meaning.NO_APPOINTMENT_DATE:
+            state.marks |= Mark.NO_APPOINTMENT_ROW
+        return
+    if kind == "apology_issued":
+        emit(kind, {"notice_id": None, "reason": text, "new_due_at": None},
+             unknown=("notice_id", "new_due_at"), basis=_APOLOGY_BASIS,
+             inferred_kind="apology_from_text")  # fmt: skip
+    elif kind == "transferred":
+        data: dict[str, Any] = {"to_unit_code": unit}
+        if department:
+            data["step"] = department
+        if step_due_text is not None:
+            data["step_due_at"] = step_due_text
+        emit(kind, data)
+        state.step(at, Step.RESUME, identity)
+    elif kind == "supplement_requested":
+        state.marks |= Mark.SUPPLEMENT_REQUESTED
+        day = f"supplement_requested@{at.date()}"
+        state.claim(f"row:{day}")
+        state.claim("any:supplement_requested")
+        if state.knows(f"item:{day}"):  # the snapshot's supplement list stated it already
+            ctx.stats.repeated += 1
+            return
+        emit(kind, {"notice_id": None, "reason": text, "requested_documents": []}, unknown=("notice_id",))
+        state.step(at, Step.SUPPLEMENT_REQUEST, identity)
+    elif kind == "financial_obligation_requested":
+        state.claim("any:financial_obligation_requested")
+        emit(kind, {"notice_id": None}, unknown=("notice_id",))
+        state.step(at, Step.FINANCIAL_REQUEST, identity)
+    else:
+        if not state.claim(kind):
+            ctx.stats.repeated += 1
+            return
+        if kind == "refused":
+            stage = "processing" if state.knows("received") else "reception"
+            emit(kind, {"stage": stage, "notice_id": None, "reason": text}, unknown=("notice_id",))
+        elif kind == "suspended":
+            emit(kind, {"notice_id": None, "reason": text}, unknown=("notice_id",))
+        elif kind == "withdrawn":
+            emit(kind, {"reason": text})
+        elif kind == "returned":
+            assert channel is not None
+            if channel_basis:
+                state.marks |= Mark.RETURN_CHANNEL_ASSUMED
+            emit(kind, {"channel": channel}, basis=channel_basis,
+                 inferred_kind="return_channel_from_submission" if channel_basis else "")  # fmt: skip
+        else:
+            emit(kind, {})
+
+
+@lru_cache(maxsize=4096)
+def _by_citizen(text: str) -> bool:
+    """Whether a row's text says the citizen acted ("Công dân …"): its ``NguoiXuLy`` may be the applicant."""
+    return fold(text).startswith("cong dan")
+
+
+def _kind(status: str, meaning: Meaning | None) -> str | None:
+    """The event type a row of ``status`` with a text of ``meaning`` maps to (``None``: no event)."""
+    if meaning is Meaning.APOLOGY:
+        return "apology_issued"
+    if meaning is Meaning.NO_APPOINTMENT_DATE:
+        return None
+    if meaning is Meaning.SUPPLEMENT_REQUEST:
+        return "supplement_requested"
+    if meaning is Meaning.FINANCIAL_OBLIGATION:
+        return "financial_obligation_requested"
+    if meaning is Meaning.WITHDRAWAL:
+        return "withdrawn"
+    if status in ("1", "2"):
+        return None
+    if status == "4":
+        return "transferred"
+    if status == "5":
+        return "supplement_requested"
+    if status == "6":
+        return "financial_obligation_requested"
+    return _END_KINDS[status]
+
+
+class _RowEmitter:
+    __slots__ = ("actor", "at", "ctx", "dossier_id", "identity", "ref", "state")
+
+    def __init__(
+        self,
+        ctx: Context,
+        state: DossierState,
+        dossier_id: str,
+        identity: bytes,
+        ref: str,
+        at: Any,
+        actor: str,
+    ) -> None:
+        self.ctx, self.state, self.dossier_id, self.identity = ctx, state, dossier_id, identity
+        self.ref, self.at, self.actor = ref, at, actor
+
+    def __call__(
+        self,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        unknown: tuple[str, ...] = (),
+        basis: str = "",
+        inferred_kind: str = "",
+    ) -> None:
+        provenance = Provenance(self.ref, inferred=bool(basis), basis=basis, unknown=unknown)
+        key = digest(self.identity.hex(), kind)
+        self.ctx.emit(self.state, key, self.dossier_id, kind, self.at, data, provenance, actor=self.actor,
+                      inferred_kind=inferred_kind)  # fmt: skip

@@ -1,0 +1,170 @@
+"""Applicants in DVCQG records: one keyed pseudonym out, nothing in clear.
+
+A dossier record names its applicant in ``ChuHoSo`` (name), ``SoGiayToChuHoSo`` (id number),
+``DinhDanhCHS`` ([{``LoaiDinhDanh``, ``SoDinhDanh``}]), ``SoDienThoai`` and ``Email`` (DOMAIN.md §9). The
+contract has one place for an applicant, ``data.applicant``; it gets the pseudonym
+(:class:`schemas.pseudonym.Pseudonymiser`, the platform's HMAC under the settings' key, so ``ingest`` and
+the warehouse see the very pseudonym they would have made) of the strongest identifier present: the id
+number, else the first ``SoDinhDanh``, else the name. The other fields are not carried at all (the audit
+needs to link dossiers of one applicant, not to reach them).
+
+Applicant data also leaks into other places, which :class:`ApplicantScrubber` covers:
+
+- free texts of the same record (``GhiChu`` → a refusal's ``reason``): every occurrence of one of the
+  record's applicant values (case-insensitively) is replaced by its pseudonym;
+- rejected records, which are written out for people to fix: applicant members (at any depth, any key
+  spelling: every key naming the dossier's holder, ``…ChuHoSo``/``…CHS``, phone or e-mail) are replaced by
+  pseudonyms and the other strings are scrubbed as texts are; a record that is not an object cannot say
+  where its applicant is and is masked whole (:meth:`schemas.pseudonym.Pseudonymiser.mask`).
+
+Not covered: a history row's texts (an official's note) naming the applicant, since the row itself carries
+no applicant field to recognise them by; ``docs/dvcqg-import.md`` says so.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+from schemas.pseudonym import Pseudonymiser
+from sources.dvcqg.fields import Fields
+from sources.dvcqg.vocabulary import fold
+
+__all__ = ["APPLICANT_FIELDS", "ApplicantScrubber", "is_applicant_field"]
+
+#: The documented applicant identity fields.
+APPLICANT_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "DinhDanhCHS", "SoDienThoai", "Email")
+_EXACT = frozenset(fold(name).replace(" ", "") for name in APPLICANT_FIELDS) | {"dienthoai", "sodinhdanh"}
+#: Values shorter than this are not searched for in texts (a 1-character "name" would hit everywhere).
+_MIN_SCRUBBED = 4
+
+
+def is_applicant_field(key: str) -> bool:
+    """Whether a member name holds applicant identity: a documented field, or any name about the dossier's
+    holder (``…ChuHoSo``, ``…CHS``), a phone or an e-mail, in any case or accent."""
+    name = fold(key).replace(" ", "")
+    return (
+        name in _EXACT or "chuhoso" in name or name.endswith("chs") or "dienthoai" in name or "email" in name
+    )
+
+
+class ApplicantScrubber:
+    """The applicant of one record: its pseudonym for ``data.applicant`` and the scrubbing of texts."""
+
+    __slots__ = ("_fields", "_pattern", "_pseudonymiser", "_ready", "_replacement")
+
+    def __init__(self, pseudonymiser: Pseudonymiser, fields: Fields | None) -> None:
+        self._pseudonymiser = pseudonymiser
+        self._fields = fields
+        # Built when first needed (most records have no text to scrub and are not rejected).
+        self._ready = False
+        self._pattern: re.Pattern[str] | None = None
+        self._replacement: dict[str, str] = {}
+
+    @property
+    def applicant(self) -> str | None:
+        """The pseudonym for ``data.applicant`` (module docstring), or ``None`` when the record names none."""
+        return None if self._fields is None else _identity(self._fields, self._pseudonymiser)
+
+    def _prepare(self) -> None:
+        self._ready = True
+        if self._fields is None:
+            return
+        values: list[str] = []
+        for name in APPLICANT_FIELDS:
+            _strings(self._fields.raw(name), values)
+        clear = sorted({v for v in values if len(v) >= _MIN_SCRUBBED}, key=len, reverse=True)
+        if clear:
+            self._replacement = {v.casefold(): self._pseudonymiser.pseudonymise(v) for v in clear}
+            self._pattern = re.compile("|".join(re.escape(v) for v in clear), re.IGNORECASE)
+
+    def text(self, text: str) -> str:
+        """``text`` with every applicant value of the record replaced by its pseudonym."""
+        if not text:
+            return text
+        if not self._ready:
+            self._prepare()
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(self._replace, text)
+
+    def _replace(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        return self._replacement.get(found.casefold()) or self._pseudonymiser.pseudonymise(found)
+
+    def raw(self, record: Any) -> bytes:
+        """A rejected record made safe to write out (module docstring), as compact JSON."""
+        if not isinstance(record, dict):
+            return self._pseudonymiser.mask(_dumps(record))
+        if not self._ready:
+            self._prepare()
+        return _dumps(self._scrub(record))
+
+    def _scrub(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: self._applicant(item) if is_applicant_field(str(key)) else self._scrub(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self._scrub(item) for item in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def _applicant(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return self._pseudonymiser.pseudonymise(value.strip()) if value.strip() else value
+        return self._pseudonymiser.pseudonymise(_dumps(value).decode("utf-8", "replace"))
+
+
+def _identity(fields: Fields, pseudonymiser: Pseudonymiser) -> str | None:
+    """The pseudonym of the strongest identifier of the record's applicant, or ``None`` if it names none."""
+    number = fields.raw("SoGiayToChuHoSo")
+    candidates: list[Any] = [number]
+    for item in _as_list(fields.raw("DinhDanhCHS")):
+        if isinstance(item, dict):
+            candidates.append(Fields(item).raw("SoDinhDanh"))
+        else:
+            candidates.append(item)
+    candidates.append(fields.raw("ChuHoSo"))
+    for candidate in candidates:
+        text = str(candidate) if isinstance(candidate, int) and not isinstance(candidate, bool) else candidate
+        if isinstance(text, str) and text.strip():
+            return pseudonymiser.pseudonymise(text.strip())
+    return None
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
+def _strings(value: Any, out: list[str]) -> None:
+    """Every string (and number, as text) inside ``value``, stripped."""
+    if isinstance(value, str):
+        if value.strip():
+            out.append(value.strip())
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int | float):
+        out.append(str(value))
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):  # a lone surrogate, nesting beyond orjson's limit
+        return json.dumps(value, ensure_ascii=True, default=str).encode()

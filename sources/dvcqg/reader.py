@@ -1,0 +1,271 @@
+"""Streaming DVCQG payload files: records one at a time from an open binary file, in bounded memory.
+
+A payload file may hold one body or many (a log of bodies one after another, e.g. one per line), each
+either ``{"service": ..., "data": [records]}`` (``data`` may also be a single record), a bare array of
+records, or a bare record. Files reach hundreds of megabytes, so they are parsed incrementally with ijson
+(yajl2's C parser) and only one record is ever built in memory: the ``data`` array itself never is.
+
+Limits, each a counted :class:`ReadProblem` instead of an exception: a record nested deeper than
+:data:`MAX_DEPTH` or made of more than :data:`MAX_RECORD_EVENTS` JSON tokens is skipped
+(``record.too_deep``, ``record.too_large``); a body that is not an object or array is
+``body.not_container``; text that stops being JSON (``json.invalid``) ends the file, after every record
+read before it was yielded; a file holding no JSON at all is ``file.empty``. Parser messages are reduced
+to their first line: yajl quotes the text around an error, which may be an applicant's data.
+
+No path is opened here (the command line does that); this module only reads what it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import ijson  # type: ignore[import-untyped]  # no stubs; the calls here are few
+
+__all__ = ["MAX_DEPTH", "MAX_RECORD_EVENTS", "ReadProblem", "Record", "Service", "read_records"]
+
+#: Deepest nesting inside one record (the record itself is level 1); real records need 3.
+MAX_DEPTH = 32
+#: Most JSON tokens in one record (a real one has a few hundred): bounds the memory of one record.
+MAX_RECORD_EVENTS = 200_000
+_BOM = b"\xef\xbb\xbf"
+_WHITESPACE = b" \t\r\n"
+_SCALARS = frozenset({"string", "number", "boolean", "null"})
+_STARTS = frozenset({"start_map", "start_array"})
+_ENDS = frozenset({"end_map", "end_array"})
+_Event = tuple[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record as parsed (normally an object); ``index`` counts records in the file from 1."""
+
+    index: int
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A body's ``service`` name, as read (for the summary)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadProblem:
+    """Something in the file that is no record: ``index`` is the record number it stands in for."""
+
+    index: int
+    code: str
+    message: str
+
+
+Item = Record | Service | ReadProblem
+
+
+class _TooBig(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _Source:
+    """The file as ijson reads it: a leading byte-order mark skipped, bytes counted for progress, and
+    whether anything but whitespace was seen (an empty file is its own problem)."""
+
+    def __init__(self, fh: IO[bytes], on_bytes: Callable[[int], None] | None) -> None:
+        self._fh = fh
+        self._on_bytes = on_bytes
+        self._first = True
+        self.read_bytes = 0
+        self.content = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._fh.read(size)
+        if self._first and chunk:  # ijson first reads 0 bytes to learn the file's type
+            self._first = False
+            if chunk.startswith(_BOM):
+                self.read_bytes += len(_BOM)
+                chunk = chunk[len(_BOM) :]
+        self.read_bytes += len(chunk)
+        if not self.content and chunk.strip(_WHITESPACE):
+            self.content = True
+        if self._on_bytes is not None:
+            self._on_bytes(self.read_bytes)
+        return chunk
+
+
+def read_records(fh: IO[bytes], *, on_bytes: Callable[[int], None] | None = None) -> Iterator[Item]:
+    """The records, service names and problems of an open payload file, in file order.
+
+    ``on_bytes(n)`` is called with the bytes read so far after each chunk (for a progress bar). Raises only
+    what reading ``fh`` raises (``OSError``); bad content is a :class:`ReadProblem`.
+    """
+    source = _Source(fh, on_bytes)
+    reader = _Reader(ijson.basic_parse(source, multiple_values=True, use_float=True))
+    try:
+        yield from reader.values()
+    except ijson.JSONError as exc:
+        if not source.content:
+            yield ReadProblem(reader.index + 1, "file.empty", "the file holds no JSON")
+            return
+        where = f"after record {reader.index}" if reader.index else "before its first record"
+        yield ReadProblem(
+            reader.index + 1, "json.invalid", f"the file stops being JSON {where}: {_first_line(exc)}"
+        )
+        return
+    if not source.content:
+        yield ReadProblem(1, "file.empty", "the file holds no JSON")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = exc.args[0] if exc.args else ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    line = str(text).strip().splitlines()
+    return line[0].strip() if line else type(exc).__name__
+
+
+class _Reader:
+    def __init__(self, events: Iterator[_Event]) -> None:
+        self._events = events
+        self.index = 0
+
+    def _next(self) -> _Event:
+        try:
+            return next(self._events)
+        except StopIteration:  # ijson raises first; never a StopIteration leaking out of a generator
+            raise ijson.IncompleteJSONError("parse error: premature EOF") from None
+
+    def values(self) -> Iterator[Item]:
+        for event, _ in self._events:
+            if event == "start_map":
+                yield from self._body()
+            elif event == "start_array":
+                yield from self._array()
+            else:
+                self.index += 1
+                yield ReadProblem(
+                    self.index,
+                    "body.not_container",
+                    f"a top-level JSON {_scalar(event)} is neither a body nor a record",
+                )
+
+    def _array(self) -> Iterator[Item]:
+        """Records of an array whose ``start_array`` was read, up to its end."""
+        while True:
+            event, value = self._next()
+            if event == "end_array":
+                return
+            yield self._record(event, value)
+
+    def _record(self, event: str, value: Any) -> Item:
+        # Counted once read whole: a file that breaks off inside a record reports "after" the one before.
+        try:
+            built = self._build(event, value)
+        except _TooBig as exc:
+            self.index += 1
+            return ReadProblem(self.index, exc.code, exc.message)
+        self.index += 1
+        return Record(self.index, built)
+
+    def _body(self) -> Iterator[Item]:
+        """A top-level object whose ``start_map`` was read: a body's ``data`` records are streamed; an object
+        without ``data`` is itself a record (built from its other members)."""
+        members: dict[str, Any] = {}
+        has_data = False
+        too_big: _TooBig | None = None
+        tokens = 0
+        while True:
+            event, key = self._next()
+            if event == "end_map":
+                break
+            event, value = self._next()
+            folded = str(key).casefold()
+            if folded == "data" and event in ("start_array", "start_map"):
+                has_data = True
+                if event == "start_array":
+                    yield from self._array()
+                else:
+                    yield self._record(event, value)
+                continue
+            if folded == "service" and event == "string":
+                yield Service(value)
+            try:
+                built = self._build(event, value, depth=1)
+                tokens += 1 if event in _SCALARS else 2
+                if tokens > MAX_RECORD_EVENTS:
+                    raise _TooBig("record.too_large", "the object has too many members")
+                members[key] = built
+            except _TooBig as exc:
+                too_big = too_big or exc
+        if has_data:
+            return
+        self.index += 1
+        if too_big is not None:
+            yield ReadProblem(self.index, too_big.code, too_big.message)
+        else:
+            yield Record(self.index, members)
+
+    def _build(self, first: str, value: Any, depth: int = 0) -> Any:
+        """The value that starts with (``first``, ``value``), read to its end; :class:`_TooBig` (after
+        reading past it) when it nests deeper than :data:`MAX_DEPTH` or has too many tokens.
+
+        The innermost loop of every import (one pass per JSON token), so it keeps the container being
+        filled and its key in local variables."""
+        if first in _SCALARS:
+            return value
+        root: Any = {} if first == "start_map" else []
+        # (container, whether it is an object, the key it waits for) of each open container but the top.
+        stack: list[tuple[Any, bool, Any]] = []
+        top: Any = root
+        is_map = first == "start_map"
+        key: Any = None
+        deepest = MAX_DEPTH - depth - 1  # containers that may still open inside the root
+        limit = MAX_RECORD_EVENTS
+        for tokens, (event, token) in enumerate(self._events, 1):
+            if event == "map_key":
+                key = token
+            elif event in _ENDS:
+                if not stack:
+                    return root
+                top, is_map, key = stack.pop()
+            elif event in _STARTS:
+                if len(stack) >= deepest:
+                    self._skip(len(stack) + 2)
+                    raise _TooBig("record.too_deep", f"the record nests more than {MAX_DEPTH} levels deep")
+                item: Any = {} if event == "start_map" else []
+                if is_map:
+                    top[key] = item
+                else:
+                    top.append(item)
+                stack.append((top, is_map, key))
+                top, is_map, key = item, event == "start_map", None
+            elif is_map:
+                top[key] = token
+            else:
+                top.append(token)
+            if tokens > limit:
+                self._skip(len(stack) + 1)
+                raise _TooBig(
+                    "record.too_large", f"the record has more than {MAX_RECORD_EVENTS:,} JSON tokens"
+                )
+        raise ijson.IncompleteJSONError("parse error: premature EOF")
+
+    def _skip(self, open_containers: int) -> None:
+        """Read past the ends of ``open_containers`` containers."""
+        depth = open_containers
+        for event, _ in self._events:
+            if event in ("start_map", "start_array"):
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+                if depth == 0:
+                    return
+        raise ijson.IncompleteJSONError("parse error: premature EOF")
+
+
+def _scalar(event: str) -> str:
+    return {"string": "string", "number": "number", "boolean": "boolean", "null": "null"}.get(event, event)

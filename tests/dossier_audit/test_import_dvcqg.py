@@ -1,0 +1,284 @@
+"""``dossier-audit import dvcqg``: files and folders in, events and rejections out, and the audit of them.
+
+The end-to-end test imports payloads built from the documented DVCQG field set and runs ``validate`` and
+``audit`` on the result: the violations the payloads hold must be found, and nothing the format cannot
+show may be reported as a violation once the rulebook knows ``source.unknown``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner, Result
+
+from dossier_audit.cli import app
+from tests.sources.payloads import (
+    CLEAR_VALUES,
+    UNIT,
+    dossier,
+    encode,
+    progress_body,
+    row,
+    sync_body,
+)
+
+ENV = {"DOSSIER_AUDIT_PSEUDONYM_KEY": "import-test-key-0123456789abcdef", "DOSSIER_AUDIT_BATCH_WORKERS": "2"}
+runner = CliRunner()
+
+
+def cli(*args: str, code: int = 0, env: dict[str, str] | None = None) -> Result:
+    result = runner.invoke(app, list(args), env=ENV if env is None else env)
+    assert result.exit_code == code, result.stderr + result.stdout
+    return result
+
+
+def dossier_id(n: int) -> str:
+    return f"{UNIT}-251103-{n:04d}"
+
+
+LATE, SUPPLEMENTED, REFUSED, MOVED, CLEAN = (dossier_id(n) for n in range(1, 6))
+
+
+def province(folder: Path) -> Path:
+    """A payload log of five dossiers: two snapshots and the progress rows, plus one broken file."""
+    first = sync_body(
+        # Received 3/11, due 12/11 (7 working days): processed on 14/11, no apology.
+        dossier(LATE, status="9", ended="20251114100000"),
+        dossier(SUPPLEMENTED, status="4"),
+        # Refused at reception, no reason given.
+        dossier(REFUSED, status="3", received=None, refused="20251103100000", note=""),
+        dossier(MOVED, status="4"),
+        dossier(CLEAN, status="10", ended="20251106100000", returned="20251106150000", method="1"),
+    )
+    second = sync_body(
+        dossier(SUPPLEMENTED, status="10", ended="20251111100000", returned="20251111150000"),
+        # "Reset appointment date": the due date moves to 14/11 with no history row and no apology.
+        dossier(MOVED, status="10", due="20251114170000", ended="20251110100000", returned="20251110150000"),
+    )
+    rows = progress_body(
+        row(SUPPLEMENTED, status="5", at="20251104090000", text="Đề nghị bổ sung tờ khai CT01"),
+        row(SUPPLEMENTED, status="4", at="20251105090000"),
+        row(SUPPLEMENTED, status="9", at="20251106090000", text="Cán bộ trả hồ sơ bổ sung"),
+        row(SUPPLEMENTED, status="4", at="20251107090000"),
+        row(CLEAN, status="4", at="20251103100000", step_due="20251105170000"),
+    )
+    logs = folder / "logs"
+    (logs / "2025-11-07").mkdir(parents=True)
+    (logs / "2025-11-03").mkdir()
+    (logs / "2025-11-03" / "DongBoHoSoMC.json").write_bytes(encode(first))
+    (logs / "2025-11-07" / "CapNhatTienDoHoSoMC.json").write_bytes(encode(rows))
+    (logs / "2025-11-07" / "DongBoHoSoMC.jsonl").write_bytes(encode(second))
+    (logs / "2025-11-07" / "broken.json").write_bytes(b'{"service": "DongBoHoSoMC", "data": [{"MaHoSo": ')
+    (logs / "2025-11-07" / "notes.txt").write_text("not a payload")
+    return logs
+
+
+def test_import_writes_events_and_rejected_records(tmp_path: Path) -> None:
+    logs = province(tmp_path)
+    out = tmp_path / "events.jsonl"
+    result = cli("import", "dvcqg", str(logs), "--out", str(out), "--json")
+    summary = orjson.loads(result.stdout)
+    assert summary["files"] == 4  # notes.txt is no payload file
+    assert summary["records_by_kind"] == {"dossier": 7, "history": 5}
+    assert summary["dossiers"] == 5
+    assert summary["rejected_by_reason"] == {"json.invalid": 1}
+    assert summary["inferred_by_kind"] == {
+        "due_date_changed_between_snapshots": 1, "supplement_completed_from_resume": 2,
+    }  # fmt: skip
+    assert summary["rewrites_undone"] == {"supplement_request": 1}
+    assert {s["id"] for s in summary["blind_spots"]} >= {"supplement_details_empty", "due_date_reset_seen"}
+    assert summary["out"] == str(out) and summary["rejected_out"] == str(tmp_path / "events.rejected.jsonl")
+    events = out.read_bytes().splitlines()
+    assert len(events) == summary["events"] == sum(summary["events_by_type"].values())
+    rejected = [orjson.loads(line) for line in (tmp_path / "events.rejected.jsonl").read_bytes().splitlines()]
+    assert [(r["reason_code"], Path(r["source"]).name) for r in rejected] == [("json.invalid", "broken.json")]
+    assert "Blind spots" in result.stderr and "json.invalid" in result.stderr
+    text = out.read_text() + (tmp_path / "events.rejected.jsonl").read_text() + result.stdout + result.stderr
+    for value in CLEAR_VALUES:
+        assert value not in text
+    validated = orjson.loads(cli("validate", str(out), "--json").stdout)
+    assert validated["rejected"] == 0 and validated["duplicates"] == 0 and validated["dossiers"] == 5
+
+
+def test_re_importing_gives_byte_identical_files(tmp_path: Path) -> None:
+    logs = province(tmp_path)
+    outputs = []
+    for n in range(2):
+        out = tmp_path / f"run{n}.jsonl"
+        cli("import", "dvcqg", str(logs), "--out", str(out))
+        outputs.append((out.read_bytes(), (tmp_path / f"run{n}.rejected.jsonl").read_bytes()))
+    assert outputs[0] == outputs[1]
+    # Files named one by one, progress first: the same events (dossier-sync files are read first).
+    files = sorted(p for p in logs.rglob("*.json*") if "Tien" in p.name) + sorted(
+        p for p in logs.rglob("*.json*") if "Tien" not in p.name and "broken" not in p.name
+    )
+    out = tmp_path / "named.jsonl"
+    cli("import", "dvcqg", *map(str, files), "--out", str(out), "--rejected", str(tmp_path / "named.rej"))
+    assert out.read_bytes() == outputs[0][0]
+
+
+def test_the_audit_finds_what_the_payloads_hold(tmp_path: Path) -> None:
+    out = tmp_path / "events.jsonl"
+    cli("import", "dvcqg", str(province(tmp_path)), "--out", str(out))
+    result = cli("audit", str(out), "--as-of", "2025-11-20", "--json")
+    rows = [orjson.loads(line) for line in result.stdout.splitlines()]
+    violations = {(r["dossier_id"], r["rule_id"]) for r in rows if r["kind"] == "violation"}
+    expected = {
+        (LATE, "LATE_NO_APOLOGY"),
+        (SUPPLEMENTED, "REPEATED_SUPPLEMENT"),
+        (SUPPLEMENTED, "LATE_NO_APOLOGY"),  # more than one supplement request counts as late
+        (REFUSED, "REFUSAL_NO_REASON"),
+        (MOVED, "DUE_DATE_CHANGED"),
+    }
+    assert expected <= violations
+    # What the format cannot carry (notice numbers) is not checkable, never a violation, once the rulebook
+    # reads source.unknown; before that, only those rules may fire beyond the expected ones.
+    unknowable = {"REFUSAL_UNWRITTEN", "SUPPLEMENT_UNWRITTEN"}
+    assert {rule for _, rule in violations - expected} <= unknowable
+    assert not any(d == CLEAN for d, _ in violations)
+    not_checkable = {(r["dossier_id"], r["rule_id"]) for r in rows if r["kind"] == "not_checkable"}
+    if not_checkable:
+        assert (REFUSED, "REFUSAL_UNWRITTEN") in not_checkable
+        assert (SUPPLEMENTED, "SUPPLEMENT_UNWRITTEN") in not_checkable
+        assert not {rule for _, rule in violations} & unknowable
+
+
+def test_a_units_mapping_resolves_names(tmp_path: Path) -> None:
+    payload = tmp_path / "p.json"
+    payload.write_bytes(encode(sync_body(dossier("HS-7", unit_name="Một cửa Đông Mẫu"))))
+    units = tmp_path / "units.yaml"
+    units.write_text(f"Một cửa Đông Mẫu: {UNIT}\n", encoding="utf-8")
+    out = tmp_path / "e.jsonl"
+    summary = orjson.loads(cli("import", "dvcqg", str(payload), "--out", str(out), "--json").stdout)
+    assert summary["rejected_by_reason"] == {"unit.unresolved": 1}
+    summary = orjson.loads(
+        cli("import", "dvcqg", str(payload), "--out", str(out), "--units", str(units), "--json").stdout
+    )
+    assert summary["rejected"] == 0 and orjson.loads(out.read_bytes())["unit_code"] == UNIT
+
+
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    payload = tmp_path / "p.json"
+    payload.write_bytes(encode(sync_body(dossier())))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "list.yaml").write_text("- a\n- b\n")
+    (tmp_path / "broken.yaml").write_text("a: [\n")
+    out = str(tmp_path / "e.jsonl")
+    cases = [
+        (["import", "dvcqg", str(tmp_path / "missing.json"), "--out", out], "no such file or folder"),
+        (["import", "dvcqg", str(tmp_path / "empty"), "--out", out], "holds no payload file"),
+        (["import", "dvcqg", "-", "--out", out], "not standard input"),
+        (["import", "dvcqg", str(payload)], "give --out FILE"),
+        (["import", "dvcqg", str(payload), "--out", out, "--bootstrap-servers", "localhost:9"], "not both"),
+        (["import", "dvcqg", str(payload), "--rejected", out], "--rejected goes with --out"),
+        (["import", "dvcqg", str(payload), "--out", str(tmp_path / "no" / "e.jsonl")], "no such folder"),
+        (["import", "dvcqg", str(payload), "--out", str(tmp_path)], "is a directory"),
+        (
+            ["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "nope.yaml")],
+            "cannot read",
+        ),
+        (["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "list.yaml")], "must map"),
+        (["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "broken.yaml")], "YAML"),
+        (
+            ["import", "dvcqg", str(payload), "--out", out, "--catalogue", str(tmp_path / "c.yaml")],
+            "catalogue",
+        ),
+        (["import", "dvcqg", str(payload), "--out", str(payload)], "own output"),
+    ]
+    for args, words in cases:
+        result = runner.invoke(app, args, env=ENV)
+        assert result.exit_code == 2, (args, result.stdout, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], (args, lines)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "e.jsonl").exists()
+
+
+def test_an_unreadable_file_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    locked = tmp_path / "locked.json"
+    locked.write_bytes(b"[]")
+    locked.chmod(0)
+    result = runner.invoke(app, ["import", "dvcqg", str(locked), "--out", str(tmp_path / "e.jsonl")], env=ENV)
+    assert result.exit_code == 2 and "Permission denied" in result.stderr
+
+
+def test_producing_to_kafka_sends_events_and_dead_letters(tmp_path: Path) -> None:
+    from streams.broker import EmbeddedBroker
+    from streams.messages import DeadLetter
+    from tests.streams.conftest import read_topic
+
+    logs = province(tmp_path)
+    out = tmp_path / "events.jsonl"
+    expected = cli("import", "dvcqg", str(logs), "--out", str(out)).stderr
+    assert expected
+    with EmbeddedBroker(log_file=tmp_path / "broker.log") as broker:
+        result = cli("import", "dvcqg", str(logs), "--bootstrap-servers", broker.bootstrap_servers, "--json")
+        events = read_topic(broker.bootstrap_servers, "dossier-events")
+        letters = [
+            DeadLetter.decode(r.value) for r in read_topic(broker.bootstrap_servers, "dossier-dead-letters")
+        ]
+    summary = orjson.loads(result.stdout)
+    assert summary["events_topic"] == "dossier-events"
+    lines = out.read_bytes().splitlines()
+    assert len(events) == len(lines) == summary["events"]
+    assert {orjson.loads(r.value)["event_id"] for r in events} == {
+        orjson.loads(line)["event_id"] for line in lines
+    }
+    assert all(r.key.decode() == orjson.loads(r.value)["dossier_id"] for r in events)
+    assert [(d.reason_code, Path(d.source).name) for d in letters] == [("json.invalid", "broken.json")]
+
+
+@pytest.mark.parametrize("doc", ["dvcqg-import.md", "auditing-your-province-draft.md"])
+def test_the_import_docs_show_real_commands(doc: str) -> None:
+    """Every `dossier-audit` command in the import's docs resolves to a real command and options (as the
+    README's are checked by tests/project/test_docs.py)."""
+    from tests.commands import resolve
+    from tests.project.test_docs import ROOT, commands, dossier_audit_argvs
+
+    found = [argv for command in commands(ROOT / "docs" / doc) for argv in dossier_audit_argvs(command)]
+    assert found
+    for argv in found:
+        resolve(argv, placeholders=True)
+
+
+def test_an_input_that_cannot_be_read_further_is_a_counted_rejection(tmp_path: Path) -> None:
+    from dossier_audit.jobs.importer import import_outputs
+    from inspections.files.catalogue import sample_catalogue
+    from schemas.pseudonym import Pseudonymiser
+    from sources.dvcqg import DvcqgImporter, EventLine, RejectedRecord, UnitResolver
+
+    good = tmp_path / "good.json"
+    good.write_bytes(encode(sync_body(dossier())))
+    imp = DvcqgImporter(UnitResolver(sample_catalogue()), Pseudonymiser(b"k" * 32))
+    outputs = list(import_outputs([tmp_path, good], imp))  # a folder where a file was expected
+    assert [(o.code, o.source) for o in outputs if isinstance(o, RejectedRecord)] == [
+        ("file.unreadable", str(tmp_path))
+    ]
+    assert [o.type for o in outputs if isinstance(o, EventLine)] == ["received"]
+
+
+def test_a_fifo_is_read_once(tmp_path: Path) -> None:
+    """`import dvcqg <(zcat log.json.gz)`: a stream is not opened to check or to peek at it."""
+    import os
+    import threading
+
+    fifo = tmp_path / "payload.fifo"
+    os.mkfifo(fifo)
+    payload = encode(sync_body(dossier()))
+
+    def write() -> None:
+        with fifo.open("wb") as fh:
+            fh.write(payload)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    out = tmp_path / "e.jsonl"
+    summary = orjson.loads(cli("import", "dvcqg", str(fifo), "--out", str(out), "--json").stdout)
+    writer.join(timeout=10)
+    assert summary["events_by_type"] == {"received": 1} and summary["rejected"] == 0

@@ -1,0 +1,188 @@
+"""Reading payload files: body shapes, limits, broken files, and fuzzing of the whole entry.
+
+The promise: whatever the bytes, reading and importing yields valid contract events and rejected records
+with a documented reason, and never raises; what was valid before a break in a file is kept.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import orjson
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from schemas.validation import Rejection, parse_event
+from sources.dvcqg import READ_CODES, EventLine, Output, RejectedRecord, read_records
+from sources.dvcqg.reader import MAX_DEPTH, MAX_RECORD_EVENTS, ReadProblem, Record, Service
+from tests.sources.payloads import (
+    CLEAR_VALUES,
+    dossier,
+    encode,
+    importer,
+    progress_body,
+    row,
+    sync_body,
+)
+
+#: The reason codes of a rejected record: what is not a record (READ_CODES), a field's problem, a unit, an
+#: event too long for a line. ``record.unmappable`` (an exception while mapping) and any other ``event.*``
+#: (an event the mapping built wrong) would be bugs.
+FIELD_CODE = re.compile(r"^[A-Za-z]+\.(missing|invalid|unknown|too_long|out_of_range)$")
+OTHER_CODES = {"unit.unresolved", "unit.ambiguous", "event.line.too_long"}
+
+
+def documented(code: str) -> bool:
+    return code in READ_CODES or code in OTHER_CODES or FIELD_CODE.match(code) is not None
+
+
+def items(payload: bytes) -> list:
+    return list(read_records(io.BytesIO(payload)))
+
+
+def records(payload: bytes) -> list:
+    return [item.value for item in items(payload) if isinstance(item, Record)]
+
+
+def check_import(*payloads: bytes) -> tuple[list[EventLine], list[RejectedRecord]]:
+    """Import payload files; every output must be a valid event or a documented rejection."""
+    imp = importer()
+    outputs: list[Output] = []
+    for n, payload in enumerate(payloads):
+        outputs.extend(imp.read_all(f"f{n}.json", read_records(io.BytesIO(payload))))
+    outputs.extend(imp.finish())
+    events = [o for o in outputs if isinstance(o, EventLine)]
+    rejected = [o for o in outputs if isinstance(o, RejectedRecord)]
+    assert len(events) + len(rejected) == len(outputs)
+    for event in events:
+        assert not isinstance(parse_event(event.line), Rejection)
+    for r in rejected:
+        assert documented(r.code), (r.code, r.message)
+    assert imp.stats.rejected_total == len(rejected)
+    return events, rejected
+
+
+# -- shapes --------------------------------------------------------------------------------------------------
+def test_every_body_shape_gives_its_records() -> None:
+    a, b = dossier("A-1"), dossier("B-1")
+    shapes = [
+        orjson.dumps(sync_body(a, b)),
+        orjson.dumps({"data": [a, b], "service": "DongBoHoSoMC"}),  # the service after the data
+        orjson.dumps([a, b]),
+        orjson.dumps(a) + b"\n" + orjson.dumps(b),  # bare records, one per line
+        orjson.dumps({"service": "DongBoHoSoMC", "data": a}) + orjson.dumps([b]),  # concatenated bodies
+        b"\xef\xbb\xbf" + orjson.dumps([a, b]),  # a byte-order mark
+        orjson.dumps([a, b], option=orjson.OPT_INDENT_2),
+    ]
+    for payload in shapes:
+        assert records(payload) == [a, b], payload[:40]
+
+
+def test_service_names_are_reported() -> None:
+    found = [i for i in items(encode(sync_body(), progress_body(), [])) if isinstance(i, Service)]
+    assert [s.name for s in found] == ["DongBoHoSoMC", "CapNhatTienDoHoSoMC"]
+
+
+def test_a_record_nested_too_deep_or_too_large_is_skipped_and_the_next_is_read() -> None:
+    deep: object = "x"
+    for _ in range(MAX_DEPTH + 5):
+        deep = [deep]
+    large = {"MaHoSo": "L", "TaiLieuNop": list(range(MAX_RECORD_EVENTS + 10))}
+    got = items(orjson.dumps([{"MaHoSo": "D", "x": deep}, large, {"MaHoSo": "ok"}]))
+    assert [(type(i).__name__, getattr(i, "code", None)) for i in got] == [
+        ("ReadProblem", "record.too_deep"), ("ReadProblem", "record.too_large"), ("Record", None),
+    ]  # fmt: skip
+    assert [i.index for i in got] == [1, 2, 3]
+
+
+def test_a_file_that_breaks_off_keeps_what_came_before() -> None:
+    payload = encode(sync_body(dossier("A-1"), dossier("B-1")))
+    cut = payload[: payload.index(b'"B-1"') + 20]
+    got = items(cut)
+    assert isinstance(got[0], Service) and got[1].value["MaHoSo"] == "A-1"
+    assert isinstance(got[-1], ReadProblem) and got[-1].code == "json.invalid"
+    assert "after record 1" in got[-1].message
+
+
+def test_parser_messages_do_not_quote_the_text() -> None:
+    payload = b'[{"ChuHoSo": "Nguy\xe1\xbb\x85n Th\xe1\xbb\x8b B\xc3\xadch Ng\xe1\xbb\x8dc" 079301004455}]'
+    problem = items(payload)[-1]
+    assert problem.code == "json.invalid"
+    for value in CLEAR_VALUES:
+        assert value not in problem.message
+
+
+def test_empty_and_scalar_files() -> None:
+    assert [(i.code, i.index) for i in items(b"")] == [("file.empty", 1)]
+    assert [(i.code, i.index) for i in items(b" \n\t")] == [("file.empty", 1)]
+    assert [i.code for i in items(b'"text" 5')] == ["body.not_container", "body.not_container"]
+
+
+# -- fuzzing -------------------------------------------------------------------------------------------------
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+FIELDS = [
+    "MaHoSo", "MaHoSoKhac", "MaTTHC", "KenhThucHien", "TrangThaiHoSo", "NgayTiepNhan", "NgayHenTra",
+    "NgayNopHoSo", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi", "HinhThuc", "DonViXuLy", "GhiChu",
+    "TaiLieuNop", "DanhSachHoSoBoSung", "ChuHoSo", "DinhDanhCHS", "TrangThai", "ThoiDiemXuLy",
+    "NoiDungXuLy", "NguoiXuLy", "PhongBanXuLy", "NgayKetThucTheoQuyDinh", "NgayBatDau",
+]  # fmt: skip
+PLAUSIBLE = st.one_of(
+    JSON,
+    st.sampled_from(["1", "2", "3", "4", "5", "9", "10", "0", "", " ", "11", 4, 10]),
+    st.sampled_from(["20251103091500", "2025-11-03T09:15:00", "2025-11-03T09:15:00+07:00", "20991231000000",
+                     "0001-01-01T00:00:00", "2025-02-30T00:00:00"]),
+    st.sampled_from(["000.10.01.H99-251103-0001", "Ủy ban nhân dân Xã Tây Sơn", "Cán bộ trả hồ sơ bổ sung",
+                     "Ban hành văn bản xin lỗi", "Công dân thu hồi hồ sơ", "1.004222", "x" * 70]),
+    st.lists(st.fixed_dictionaries({}, optional={"MaThanhPhanHoSo": JSON, "IsDeleted": JSON,
+                                                   "NgayBoSung": st.just("20251104100000")}), max_size=3),
+)  # fmt: skip
+RECORD = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=6), PLAUSIBLE, max_size=14)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(RECORD | JSON, max_size=6), st.lists(RECORD, max_size=6))
+@example([dossier(status="10", ended="20251110100000", returned="20251111090000")],
+         [row(status="5", at="20251104100000"), row(status="4", at="20251105100000")])  # fmt: skip
+def test_any_records_give_valid_events_or_documented_rejections(first: list, second: list) -> None:
+    check_import(orjson.dumps(sync_body(*first)), orjson.dumps(progress_body(*second)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+@example(b"\xef\xbb\xbf")
+@example(b'{"data": [')
+@example(b"[" * 100 + b"]" * 100)
+def test_any_bytes_give_valid_events_or_documented_rejections(payload: bytes) -> None:
+    check_import(payload)
+
+
+FIRST, SECOND = (
+    dossier("000.10.01.H99-251103-0001"),
+    dossier("000.10.01.H99-251103-0002", status="9", ended="20251110100000"),
+)
+VALID = encode(
+    sync_body(FIRST, SECOND),
+    progress_body(row(status="5", at="20251104100000"), row(status="4", at="20251105100000")),
+)
+#: Where the second dossier record ends in VALID.
+WHOLE = len(b'{"service":"DongBoHoSoMC","data":[') + len(orjson.dumps(FIRST)) + 1 + len(orjson.dumps(SECOND))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, len(VALID)), st.integers(0, len(VALID) - 1), st.integers(0, 255))
+def test_a_mutated_payload_never_raises_and_keeps_what_precedes_the_damage(
+    cut: int, at: int, byte: int
+) -> None:
+    mutated = bytearray(VALID[:cut])
+    if at < len(mutated):
+        mutated[at] = byte
+    check_import(bytes(mutated))
+    events, _rejected = check_import(VALID[:cut])
+    if cut >= WHOLE:  # both dossier records were complete before the cut
+        assert sum(1 for e in events if e.type == "received") == 2
