@@ -44,11 +44,14 @@ def batch_path(events: Iterable[AnyEvent], auditor: Auditor, as_of: datetime, tm
     return {_key(v): v for v in engine.run(path)}
 
 
-def warehouse_path(events: Iterable[AnyEvent], auditor: Auditor, as_of: datetime, tmp: Path) -> Verdicts:
-    """``warehouse load``: events stored in an embedded warehouse, every dossier folded and judged there."""
+def warehouse_path(
+    events: Iterable[AnyEvent], auditor: Auditor, as_of: datetime, tmp: Path, url: str | None = None
+) -> Verdicts:
+    """``warehouse load``: events stored in a warehouse (an embedded one unless ``url``), every dossier folded
+    and judged there."""
     events = list(events)
     ingested = datetime(2026, 1, 1, tzinfo=UTC)
-    with open_warehouse(f"chdb://{tmp / 'wh'}") as wh:
+    with open_warehouse(url or f"chdb://{tmp / 'wh'}") as wh:
         migrate(wh)
         rows = Batch(wh, "events", EVENT_COLUMNS)
         for n, event in enumerate(events, 1):

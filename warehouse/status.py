@@ -27,7 +27,10 @@ def status(wh: Warehouse) -> dict[str, Any]:
     """Counts, the newest event time and the schema version."""
     ((events, dossiers_n, last_event),) = wh.query(load_sql("status_events"))
     ((rejected,),) = wh.query("SELECT count() FROM rejected_events FINAL")
-    ((open_violations,),) = wh.query("SELECT count() FROM violations FINAL WHERE state = 'open'")
+    # Violations and findings; a not_checkable record (a rule its source could not feed) is not one.
+    ((open_violations,),) = wh.query(
+        "SELECT count() FROM violations FINAL WHERE state = 'open' AND kind != 'not_checkable'"
+    )
     done = applied(wh)
     return {
         "url": wh.url,

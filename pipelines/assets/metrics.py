@@ -45,7 +45,15 @@ def group_counts(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, int]:
 
 def summary_figures(data: dict[str, Any]) -> dict[str, int | float]:
     """The violation summary's headline numbers (those present)."""
-    keys = ("total", "previous_total", "change", "previous_8_weeks_avg", "dossiers", "findings")
+    keys = (
+        "total",
+        "previous_total",
+        "change",
+        "previous_8_weeks_avg",
+        "dossiers",
+        "findings",
+        "not_checkable",
+    )
     return {
         k: data[k] for k in keys if isinstance(data.get(k), int | float) and not isinstance(data[k], bool)
     }
@@ -56,10 +64,16 @@ def rules_table(data: dict[str, Any]) -> str | None:
     rows = data.get("by_rule")
     if not isinstance(rows, list) or not rows:
         return None
-    lines = ["| rule | this week | previous | change |", "|---|---:|---:|---:|"]
+    lines = ["| rule | kind | this week | previous | change |", "|---|---|---:|---:|---:|"]
     for row in rows:
-        if isinstance(row, dict):
-            cells = (row.get("rule_id"), row.get("count"), row.get("previous"), row.get("change"))
+        if isinstance(row, dict):  # a rule appears once per kind (violation, finding, not_checkable)
+            cells = (
+                row.get("rule_id"),
+                row.get("kind"),
+                row.get("count"),
+                row.get("previous"),
+                row.get("change"),
+            )
             lines.append("| " + " | ".join("" if c is None else str(c) for c in cells) + " |")
     return "\n".join(lines)
 

@@ -1,9 +1,8 @@
 """Issue 14 on the platform's three paths: a dossier whose source cannot provide some fields gives the same
 ``not_checkable`` records, kind unchanged, from ``audit FILE``, the stream detector and the warehouse load.
 
-The warehouse stores ``violations.kind`` in an ``Enum8('violation', 'finding')`` column: until a migration
-adds ``'not_checkable'`` (owned by the warehouse rewrite; see the issue-14 report), its path is expected to
-fail, and the strict xfail turns into a failure the day it passes, so the mark goes then.
+The warehouse stores ``violations.kind`` in an Enum8 column that migration 0005 extended with
+``'not_checkable'``.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
 from inspections.audit import audit_events
 from schemas.events import AnyEvent
@@ -84,12 +82,8 @@ def test_the_batch_audit_and_the_detector_give_the_same_not_checkable_records(tm
     assert batch[("NC-1", "REFUSAL_NO_REASON", "NC-1/3")]["kind"] == "violation"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="violations.kind is Enum8('violation', 'finding'): needs warehouse migration 0005 adding "
-    "'not_checkable' (owned by the warehouse rewrite, see the issue-14 report)",
-)
-def test_the_warehouse_load_stores_the_same_not_checkable_records(tmp_path: Path) -> None:
+def test_the_warehouse_load_stores_the_same_not_checkable_records(warehouse_url: str, tmp_path: Path) -> None:
+    """On both backends (migration 0005 adds the kind to the stored Enum)."""
     events = dossiers()
     a = auditor("2")
-    assert warehouse_path(events, a, AS_OF, tmp_path) == batch_path(events, a, AS_OF, tmp_path)
+    assert warehouse_path(events, a, AS_OF, tmp_path, warehouse_url) == batch_path(events, a, AS_OF, tmp_path)
