@@ -234,7 +234,7 @@ def test_producing_to_kafka_sends_events_and_dead_letters(tmp_path: Path) -> Non
     assert [(d.reason_code, Path(d.source).name) for d in letters] == [("json.invalid", "broken.json")]
 
 
-@pytest.mark.parametrize("doc", ["dvcqg-import.md", "auditing-your-province-draft.md"])
+@pytest.mark.parametrize("doc", ["dvcqg-import.md"])  # the README section is checked with the README
 def test_the_import_docs_show_real_commands(doc: str) -> None:
     """Every `dossier-audit` command in the import's docs resolves to a real command and options (as the
     README's are checked by tests/project/test_docs.py)."""
