@@ -25,6 +25,7 @@ print('\n'.join(project['dependencies'] + webserver))" > requirements.txt \
 COPY README.md ./
 COPY schemas/ schemas/
 COPY inspections/ inspections/
+COPY sources/ sources/
 COPY warehouse/ warehouse/
 COPY bootstrap/ bootstrap/
 COPY streams/ streams/
