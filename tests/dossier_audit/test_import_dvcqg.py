@@ -8,6 +8,7 @@ show may be reported as a violation once the rulebook knows ``source.unknown``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -196,14 +197,20 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert not (tmp_path / "e.jsonl").exists()
 
 
-def test_an_unreadable_file_is_refused_before_anything_is_written(tmp_path: Path) -> None:
-    import os
-
-    if os.geteuid() == 0:
-        pytest.skip("root reads every file")
+def test_an_unreadable_file_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     locked = tmp_path / "locked.json"
     locked.write_bytes(b"[]")
     locked.chmod(0)
+    real_open = Path.open
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:  # root reads a mode-0 file: refuse as a user's
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
     result = runner.invoke(app, ["import", "dvcqg", str(locked), "--out", str(tmp_path / "e.jsonl")], env=ENV)
     assert result.exit_code == 2 and "Permission denied" in result.stderr
 
