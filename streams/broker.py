@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from streams.kafka import KafkaConfig, StreamError
+from streams.lifetime import tie_to_parent
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +102,11 @@ class EmbeddedBroker:
         env = {**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")}
         try:
             # Own process group: Ctrl-C in a terminal reaches the supervisor, which stops us in order.
+            # Tied to this process: a parent killed with SIGKILL leaves no broker holding its port behind.
             self._process = subprocess.Popen(
-                args, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-            )
+                args, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+                preexec_fn=tie_to_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
+            )  # fmt: skip
         finally:
             if self.log_file:
                 out.close()  # type: ignore[union-attr]

@@ -4,7 +4,6 @@ what happened when (issue 19; see ``tests/streams/chaos_support.py``)."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
@@ -17,16 +16,16 @@ from typing import IO, Any
 
 import orjson
 
+from streams.lifetime import tie_to_parent
+
 PSEUDONYM_KEY = "k" * 32
 #: Words of the line a worker logs when it gives up joining a stuck group (the sink's and the detector's).
 STUCK_GROUP = "could not join consumer group"
-_PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL it if the test process dies (Linux; best effort)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    """In the child before exec: SIGKILL it if the test process dies."""
+    tie_to_parent(signal.SIGKILL)
 
 
 def cli(*args: str) -> list[str]:

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -25,10 +23,11 @@ from xml.sax.saxutils import escape
 
 from clickhouse_driver import Client  # type: ignore[import-untyped]
 
+from streams.lifetime import tie_to_parent
+
 INSTALL_HINT = (
     "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y clickhouse-server clickhouse-client"
 )
-_PR_SET_PDEATHSIG = 1
 _START_ATTEMPTS = 3  # a free port can be taken between choosing it and the server binding it
 
 CONFIG_XML = """<?xml version="1.0"?>
@@ -111,12 +110,6 @@ def find_binary() -> str:
     if not found:
         raise ServerStartError(f"clickhouse-server is not installed; install it with: {INSTALL_HINT}")
     return found
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM it if the test process dies (Linux only; best effort)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -247,7 +240,7 @@ def _start_once(directory: Path, timeout: float) -> ClickHouseServer:
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
+            preexec_fn=tie_to_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
             start_new_session=True,  # a Ctrl-C aimed at pytest must not kill it before teardown runs
         )
     atexit.register(server.stop)
