@@ -24,7 +24,7 @@ from datetime import date
 from inspections.rules.base import Hit, Rule, RuleInput
 from inspections.rules.needs import NEEDS
 from inspections.timeline import DossierFacts
-from inspections.violations import Violation
+from inspections.violations import NOT_CHECKABLE, Violation
 from schemas.events import AnyEvent
 
 __all__ = ["Blind", "blind_events", "not_checkable", "visible_hits"]
@@ -92,7 +92,7 @@ def not_checkable(
         yield Violation(
             dossier_id=facts.dossier_id,
             rule_id=rule.rule_id,
-            kind="not_checkable",
+            kind=NOT_CHECKABLE,
             severity=rule.severity,
             unit_code=facts.unit_code,
             procedure_code=facts.procedure_code,

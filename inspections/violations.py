@@ -20,6 +20,9 @@ anomaly (``UNKNOWN_PROCEDURE``, ``AUDIT_ERROR``...). ``not_checkable``: a rule w
 because the event's source cannot provide a field the rule needs (EVENTS.md ``source.unknown``); it is no
 verdict, so no count of violations or findings includes it."""
 
+#: The kind of a record saying a rule could not be evaluated (its source lacked a field): never a violation.
+NOT_CHECKABLE: Kind = "not_checkable"
+
 #: The kinds, in the order reports list them.
 KINDS: tuple[Kind, ...] = ("violation", "finding", "not_checkable")
 

@@ -26,7 +26,7 @@ from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
-from inspections.violations import KINDS
+from inspections.violations import KINDS, NOT_CHECKABLE
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.load_runs import LoadRun, unfinished_runs
@@ -199,7 +199,7 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
             if kind == "violation":
                 uc.count += n
                 by_rule_unit[(rule_id, unit)] += n
-            elif kind == "not_checkable":
+            elif kind == NOT_CHECKABLE:
                 uc.not_checkable += n
             else:
                 uc.findings += n
@@ -239,7 +239,7 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
         dossiers=dossiers,
         findings=sum(r.count for r in rules.values() if r.kind == "finding"),
         previous_8_avg=round(sum(unit_prior.values()) / 8, 2),
-        not_checkable=sum(r.count for r in rules.values() if r.kind == "not_checkable"),
+        not_checkable=sum(r.count for r in rules.values() if r.kind == NOT_CHECKABLE),
     )
 
 

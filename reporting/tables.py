@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from inspections.metrics import ReportingForm
+from inspections.violations import NOT_CHECKABLE
 from reporting import gather
 from reporting.i18n import Texts
 from reporting.model import WeeklyReport
@@ -210,7 +211,7 @@ def rules_table(report: WeeklyReport) -> Table:
                     (r.count - r.previous, "signed"),
                     (r.previous_8_avg, "decimal"),
                 ],
-                key=f"{r.rule_id}:{r.kind}" if r.kind == "not_checkable" else r.rule_id,
+                key=f"{r.rule_id}:{r.kind}" if r.kind == NOT_CHECKABLE else r.rule_id,
             )
         )
     v = report.violations

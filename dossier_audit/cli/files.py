@@ -37,10 +37,10 @@ from dossier_audit.jobs.batch_engine import IngestStats
 from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
 from dossier_audit.jobs.warehouse import metrics_warehouse
 from inspections.audit_error import reported_rules
+from inspections.violations import NOT_CHECKABLE
 from warehouse.projection import audit_warehouse
 
 #: The kind of an audit record for a rule not evaluated because a source cannot provide a field it needs.
-NOT_CHECKABLE = "not_checkable"
 
 
 @app.command()

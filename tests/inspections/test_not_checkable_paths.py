@@ -87,3 +87,25 @@ def test_the_warehouse_load_stores_the_same_not_checkable_records(warehouse_url:
     events = dossiers()
     a = auditor("2")
     assert warehouse_path(events, a, AS_OF, tmp_path, warehouse_url) == batch_path(events, a, AS_OF, tmp_path)
+
+
+def test_the_load_counts_open_violations_without_the_not_checkable_records(tmp_path: Path) -> None:
+    """``warehouse load``'s "N open violations" (and its --json) counts what the audit counts as violations
+    and findings: the not_checkable records are stored, not counted."""
+    from bootstrap.platform import Platform
+    from bootstrap.settings import load_settings
+    from dossier_audit.jobs.warehouse import load_lines
+    from warehouse import open_warehouse
+    from warehouse.migrate import migrate
+
+    events = dossiers()
+    platform = Platform(load_settings())
+    with open_warehouse(f"chdb://{tmp_path / 'wh'}") as wh:
+        migrate(wh)
+        result = load_lines(platform, wh, events, AS_OF, source="not-checkable")
+        ((stored,),) = wh.query(
+            "SELECT countIf(kind = 'not_checkable') FROM violations FINAL WHERE state = 'open'"
+        )
+    verdicts = list(audit_events(events, platform.auditor, AS_OF))
+    assert stored == sum(v.kind == "not_checkable" for v in verdicts) > 0
+    assert result.violations_open == sum(v.kind != "not_checkable" for v in verdicts)
