@@ -1,7 +1,12 @@
-"""Benchmark of the warehouse: insert throughput on both backends, and the weekly reporting-form query.
+"""Benchmark of the warehouse: ``warehouse load`` against the batch audit, insert throughput on both
+backends, and the weekly reporting-form query.
 
-    python bench/warehouse.py --quick     # 1 M simulated events, query on a ×10 replica (≥ 10 M events)
-    python bench/warehouse.py             # 3 M simulated events, query on a ×4 replica (≥ 12 M events)
+    python bench/warehouse.py --quick     # load: 25k and 100k dossiers; inserts and query: 1 M events
+    python bench/warehouse.py             # load: 50k and 200k dossiers; inserts and query: 3 M events
+    python bench/warehouse.py --load-only --load-dossiers 25000
+
+The load (``bench/load_vs_audit.py``) is timed end to end next to the batch audit of the same file, each in
+a fresh process, with the peak memory of both on a file and on one four times larger (same weekly volume).
 
 Insert throughput is the columnar ``Warehouse.insert`` of ``events`` rows in batches of 200k (parsing and
 row building are done before the clock starts). Its baseline, measured in the same run on the same backend,
@@ -32,6 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import load_vs_audit
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from dossier_audit.jobs.warehouse import metrics_warehouse
@@ -44,6 +50,10 @@ from warehouse.projection import fold_dossiers
 from warehouse.store import EVENT_COLUMNS, event_row
 
 BATCH = 200_000
+_LOAD_TARGETS = {
+    "load_time_ratio_to_audit": load_vs_audit.TARGET_TIME_RATIO,
+    "load_memory_growth_for_4x_file": load_vs_audit.TARGET_MEMORY_GROWTH,
+}
 START = date(2024, 1, 1)
 
 _BASELINE = """
@@ -163,11 +173,25 @@ def replicate_outcomes(wh: Warehouse, copies: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--load-dossiers", type=int, default=None, help="dossiers of the smaller load file")
+    parser.add_argument("--load-only", action="store_true", help="only the load against the audit")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--child", nargs=4, metavar=("KIND", "FILE", "AS_OF", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        load_vs_audit.child(args.child[0], Path(args.child[1]), args.child[2], Path(args.child[3]))
+        return
     events_n, copies = (1_000_000, 9) if args.quick else (3_000_000, 3)
+    load_dossiers = args.load_dossiers or (25_000 if args.quick else 50_000)
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
+        print(f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}", flush=True)
+        loads = load_vs_audit.measure(Path(__file__).resolve(), work, load_dossiers)
+        if args.load_only:
+            print(json.dumps({"benchmark": "warehouse_load", "cpus": os.cpu_count(), **loads,
+                              "targets": _LOAD_TARGETS}))  # fmt: skip
+            return
         t0 = time.perf_counter()
         path, as_of = simulate_province(work, events_n)
         columns, dossiers = event_columns(path)
@@ -185,6 +209,7 @@ def main() -> None:
             "events": n,
             "cpus": os.cpu_count(),
             "load_average_1m": round(load, 2),
+            **loads,
         }
         from tests.warehouse.server import start_server
 
@@ -225,7 +250,7 @@ def main() -> None:
                 f"(×{copies + 1} replica): median {latency:.3f} s of 5",
                 flush=True,
             )
-        figures["targets"] = {"insert_events_per_s": 300_000, "metrics_query_s": 1.0}
+        figures["targets"] = {"insert_events_per_s": 300_000, "metrics_query_s": 1.0, **_LOAD_TARGETS}
         print(json.dumps(figures))
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from itertools import islice
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -19,7 +20,7 @@ from inspections.audit_error import failure, judge
 from inspections.classification import classify
 from inspections.metrics import ReportingForm, period_as_of
 from inspections.rulebook import Auditor
-from inspections.violations import Violation
+from inspections.violations import NOT_CHECKABLE, Violation
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
 from warehouse.queries import load_sql
@@ -38,12 +39,29 @@ from warehouse.store import (
 
 #: How many dossiers are folded per round trip to the warehouse.
 CHUNK = 5_000
+#: Who wrote a violation row (``violations.producer``): the load, not the stream detector.
+PRODUCER = "warehouse-load"
 
 
-def stored_events(wh: Warehouse, dossier_ids: list[str]) -> Iterator[tuple[str, list[AnyEvent]]]:
+class FoldRows(NamedTuple):
+    """What folding one dossier writes, as table rows: its ``dossiers`` row (none for a dossier that could
+    not be judged), its ``dossier_outcomes`` rows, and its open ``violations`` rows."""
+
+    dossier: tuple[Any, ...] | None
+    outcomes: list[tuple[Any, ...]]
+    violations: list[tuple[Any, ...]]
+
+
+def _chunks(dossier_ids: Iterable[str]) -> Iterator[list[str]]:
+    """``dossier_ids`` in lists of ``CHUNK`` (an iterable of any length: never all in memory at once)."""
+    ids = iter(dossier_ids)
+    while chunk := list(islice(ids, CHUNK)):
+        yield chunk
+
+
+def stored_events(wh: Warehouse, dossier_ids: Iterable[str]) -> Iterator[tuple[str, list[AnyEvent]]]:
     """Each dossier's stored events (one per event id), in event-time order, dossier by dossier."""
-    for start in range(0, len(dossier_ids), CHUNK):
-        chunk = dossier_ids[start : start + CHUNK]
+    for chunk in _chunks(dossier_ids):
         rows = wh.query(load_sql("events_of_dossiers"), {"ids": tuple(chunk)})
         current: str | None = None
         group: list[AnyEvent] = []
@@ -58,10 +76,16 @@ def stored_events(wh: Warehouse, dossier_ids: list[str]) -> Iterator[tuple[str, 
 
 
 def fold_dossiers(
-    auditor: Auditor, wh: Warehouse, dossier_ids: list[str], as_of: datetime, *, violations: bool = True
+    auditor: Auditor,
+    wh: Warehouse,
+    dossier_ids: Iterable[str],
+    as_of: datetime,
+    *,
+    violations: bool = True,
 ) -> tuple[int, int, int]:
     """Re-evaluate dossiers from their stored events: projection, outcome history, violations (with
     retractions of what no longer holds). Returns (dossiers, open violations, retracted violations).
+    ``dossier_ids`` may be any iterable (read ``CHUNK`` at a time).
 
     ``violations=False`` refreshes only the projection (``dossiers``, ``dossier_outcomes``): the stream
     sink does that, leaving violations to the detector.
@@ -74,18 +98,13 @@ def fold_dossiers(
     outcomes = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
     found = Batch(wh, "violations", VIOLATION_COLUMNS)
     folded = opened = retracted = 0
-    for start in range(0, len(dossier_ids), CHUNK):
-        chunk = dossier_ids[start : start + CHUNK]
+    for chunk in _chunks(dossier_ids):
         previous = _open_violations(wh, chunk) if violations else {}
         old_keys = _outcome_keys(wh, chunk)
         for dossier_id, events in stored_events(wh, chunk):
-            old = old_keys.get(dossier_id)
-            try:
-                fold = _fold(auditor, dossier_id, events, as_of, version, old, violations)
-            except Exception as exc:  # this dossier only: the others are still folded
-                fold = _Fold(None, _emptied(dossier_id, old, version), [])
-                if violations:
-                    fold.violations.append(failure(auditor.rulebooks, dossier_id, events, as_of, exc))
+            fold = fold_rows(
+                auditor, dossier_id, events, as_of, version, old_keys.get(dossier_id), violations=violations
+            )
             if fold.dossier is not None:
                 dossiers.add(*fold.dossier)
             for row in fold.outcomes:
@@ -94,18 +113,77 @@ def fold_dossiers(
             if not violations:
                 continue
             now_open = set()
-            for v in fold.violations:
-                detail = v.to_json_dict()
-                now_open.add((v.rule_id, v.event_id or ""))
-                found.add(*violation_row(detail, "open", as_of, "warehouse-load", version))
-                opened += 1
+            for row in fold.violations:
+                now_open.add((row[1], row[2]))  # (rule_id, event_id or ""): the row's key in its dossier
+                found.add(*row)
+                opened += row[4] != NOT_CHECKABLE  # a rule its source could not feed is not a violation
             for key, detail in previous.get(dossier_id, {}).items():
                 if key not in now_open:
-                    found.add(*violation_row(detail, "retracted", as_of, "warehouse-load", version))
+                    found.add(*violation_row(detail, "retracted", as_of, PRODUCER, version))
                     retracted += 1
     for batch in (dossiers, outcomes, found):
         batch.flush()
     return folded, opened, retracted
+
+
+def fold_rows(
+    auditor: Auditor,
+    dossier_id: str,
+    events: list[AnyEvent],
+    as_of: datetime,
+    version: int,
+    old: tuple[date, list[int]] | None = None,
+    *,
+    violations: bool = True,
+) -> FoldRows:
+    """Fold one dossier from all its events (unique, in event-time order) into the rows it writes, at
+    ``as_of`` under ``version``. ``old``: the history keys it has stored (see ``_outcome_keys``; ``None``
+    for a dossier with none), whose rows the new history does not overwrite get emptied.
+
+    The one fold of the warehouse: :func:`fold_dossiers` calls it on events read back from the warehouse,
+    the load's workers on the events of a dossier the warehouse did not hold before (see
+    ``dossier_audit.jobs.warehouse``). A dossier that cannot be judged gets ``AUDIT_ERROR``."""
+    try:
+        fold = _fold(auditor, dossier_id, events, as_of, version, old, violations)
+    except Exception as exc:  # this dossier only: the others are still folded
+        fold = _Fold(None, _emptied(dossier_id, old, version), [])
+        if violations:
+            fold.violations.append(failure(auditor.rulebooks, dossier_id, events, as_of, exc))
+    rows = [violation_row(v.to_json_dict(), "open", as_of, PRODUCER, version) for v in fold.violations]
+    return FoldRows(fold.dossier, fold.outcomes, rows)
+
+
+FoldColumns = tuple[list[list[Any]], list[list[Any]], list[list[Any]]]
+"""A :class:`FoldRows` as columns (``warehouse.row_packing.unpack_fold``): its ``dossiers`` row (none for a
+dossier that could not be judged), outcome rows and open violation rows."""
+
+
+#: Folds written together by :func:`write_folds`: their rows in the three tables are one batch each.
+FOLDS_PER_BATCH = 10_000
+
+
+def write_folds(wh: Warehouse, folds: Iterable[FoldColumns]) -> tuple[int, int]:
+    """Write folds computed elsewhere (:func:`fold_rows` of dossiers with nothing stored before, so nothing
+    to retract or empty), ``FOLDS_PER_BATCH`` dossiers at a time: memory is bounded by that many dossiers'
+    rows, however many violations or outcome intervals a dossier has. Returns (dossiers, open violations and
+    findings; not_checkable records are stored but not counted)."""
+    unbounded = 1 << 62  # flushed here, by dossiers, not by each table's row count
+    dossiers = Batch(wh, "dossiers", DOSSIER_COLUMNS, unbounded)
+    outcomes = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS, unbounded)
+    found = Batch(wh, "violations", VIOLATION_COLUMNS, unbounded)
+    folded = opened = 0
+    for dossier, history, violations in folds:
+        dossiers.extend(dossier)
+        outcomes.extend(history)
+        found.extend(violations)
+        folded += 1
+        opened += sum(kind != NOT_CHECKABLE for kind in violations[4])  # columns: kind is the fifth
+        if folded % FOLDS_PER_BATCH == 0:
+            for batch in (dossiers, outcomes, found):
+                batch.flush()
+    for batch in (dossiers, outcomes, found):
+        batch.flush()
+    return folded, opened
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from inspections.catalogue import Catalogue
 from inspections.metrics import DossierOutcome
 from inspections.timeline import DossierFacts
 from schemas.dedup import fast_fingerprint, fingerprint
-from schemas.events import AnyEvent, to_json_dict
+from schemas.events import AnyEvent, has_unknown_members, to_json_dict
 from schemas.validation import Rejection
 from warehouse.base import Warehouse
 
@@ -53,6 +53,20 @@ class Batch:
         if len(self.data[0]) >= self.size:
             self.flush()
 
+    def extend(self, columns: Sequence[Sequence[Any]]) -> None:
+        """Add rows given as columns (``columns[i]`` holds values of ``self.columns[i]``); flushes at every
+        ``size`` rows, like :meth:`add`."""
+        count = len(columns[0])
+        start = 0
+        while start < count:
+            stop = min(count, start + self.size - len(self.data[0]))
+            whole = start == 0 and stop == count
+            for column, values in zip(self.data, columns, strict=True):
+                column.extend(values if whole else values[start:stop])
+            start = stop
+            if len(self.data[0]) >= self.size:
+                self.flush()
+
     def flush(self) -> None:
         if self.data[0]:
             self.written += self.wh.insert(self.table, self.columns, self.data)
@@ -72,8 +86,7 @@ def event_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) 
     :func:`schemas.dedup.fingerprint`. An event without unknown fields (the common case) gets them from one
     JSON serialisation in pydantic-core; see :func:`_known_fields_row` for why the bytes are the same.
     """
-    data = event.data
-    if event.__pydantic_extra__ or data.__pydantic_extra__:
+    if has_unknown_members(event):  # envelope, data or source: the fast row knows only declared members
         return _general_event_row(event, source, offset, ingested_at)
     return _known_fields_row(event, source, offset, ingested_at)
 

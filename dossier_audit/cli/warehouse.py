@@ -11,6 +11,8 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TimeRemainingColumn
+from rich.text import Text
 
 from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
@@ -18,7 +20,6 @@ from dossier_audit.cli.common import (
     JsonFlag,
     Rejections,
     err,
-    file_progress,
     guarded,
     parse_instant,
     platform_for,
@@ -26,7 +27,7 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file, source_of
-from dossier_audit.jobs.warehouse import init, load_file
+from dossier_audit.jobs.warehouse import LoadProgress, init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.load_runs import remedy
 from warehouse.status import FLAT_KEYS, status_report
@@ -65,7 +66,7 @@ def warehouse_load(
         instant = parse_instant(as_of) if as_of else datetime.now(VN_TZ)
         with event_file(file) as path:  # a pipe or stdin (-) is spooled to a temporary file
             platform = platform_for(catalogue)
-            progress, tick = file_progress(path)
+            progress, tick = load_progress(path)
             with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
                 return load_file(platform, wh, path, instant, on_progress=tick, source=source_of(file))
 
@@ -99,6 +100,52 @@ def warehouse_load(
             f"{escape(run.remedy())}",
             highlight=False,
         )
+
+
+#: What each stage of a load counts, and how its progress line reads (``jobs.warehouse.LoadProgress``).
+_STAGES = {
+    "reading": ("reading and judging {name}", "MB"),
+    "storing": ("storing the events read last", "MB"),
+    "reading back": ("re-judging dossiers stored before", "dossiers"),
+    "judging": ("storing dossiers and violations", "dossiers"),
+}
+#: Like ``file_progress`` for the other commands: a bar only on a terminal and for a file this large.
+_BAR_FROM_BYTES = 8 * 1024 * 1024
+
+
+class _Rate(ProgressColumn):
+    """The stage's rate in its unit: MB/s for bytes, dossiers/s for dossiers."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.speed
+        if speed is None:
+            return Text("")
+        unit = task.fields.get("unit", "")
+        shown = speed / 1e6 if unit == "MB" else speed
+        return Text(f"{shown:,.1f} {unit}/s" if unit == "MB" else f"{shown:,.0f} {unit}/s", style="cyan")
+
+
+def load_progress(path: Path) -> tuple[Progress | None, LoadProgress | None]:
+    """A progress display on stderr for a large file on a terminal: one line per stage of the load, with its
+    rate and the time it has left; (None, None) otherwise."""
+    if not err.is_terminal or path.stat().st_size < _BAR_FROM_BYTES:
+        return None, None
+    progress = Progress(
+        "[progress.description]{task.description}", BarColumn(),
+        "[progress.percentage]{task.percentage:>3.0f}%", _Rate(), TimeRemainingColumn(), console=err,
+        transient=True,
+    )  # fmt: skip
+    tasks: dict[str, TaskID] = {}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        task = tasks.get(stage)
+        if task is None:
+            label, unit = _STAGES.get(stage, (stage, ""))
+            description = label.format(name=escape(path.name))  # a file name is no markup
+            task = tasks[stage] = progress.add_task(description, total=total, unit=unit)
+        progress.update(task, completed=done, total=total)
+
+    return progress, tick
 
 
 @warehouse_app.command("status")

@@ -24,10 +24,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ import orjson
 from dossier_audit.jobs.batch_options import (
     BatchOptions,
     Evaluate,
+    EvaluateLines,
     EventSink,
     IngestStats,
     ProgressSink,
@@ -44,23 +46,36 @@ from dossier_audit.jobs.batch_options import (
     stats_dict,
     stats_from,
 )
+from dossier_audit.jobs.batch_results import JSON_LINES, PICKLE_FRAMES, ResultsCodec
 from dossier_audit.jobs.batch_shard import Shard
 from schemas.validation import Rejection
+from streams.lifetime import tie_to_parent
 
 __all__ = [
+    "JSON_LINES",
+    "PICKLE_FRAMES",
     "BatchEngine",
     "BatchOptions",
     "Evaluate",
+    "EvaluateLines",
     "EventSink",
     "IngestStats",
     "ProgressSink",
     "RejectionSink",
+    "ResultsCodec",
     "default_workers",
 ]
 
 
 class BatchEngine:
-    """Run ``evaluate`` once per dossier of a JSONL file, streaming; see the module docstring."""
+    """Run ``evaluate`` once per dossier of a JSONL file, streaming; see the module docstring.
+
+    ``evaluate_lines`` instead of ``evaluate``: the same, also given each event's line number. ``codec``:
+    how results travel from the workers to this process (``batch_results``). ``on_progress`` is called in
+    this process, with the position worker 0 has read to: every 0.2 s while forked workers run, every
+    65,536 lines in-process, and with the file's size once every worker has read it. ``on_shard_done`` is
+    called where a shard ran (a forked worker, or this process), once it has evaluated its last dossier:
+    to write out what ``evaluate`` buffered, as a forked worker ends without running exit handlers."""
 
     def __init__(
         self,
@@ -70,8 +85,16 @@ class BatchEngine:
         on_rejection: RejectionSink | None = None,
         on_progress: ProgressSink | None = None,
         on_event: EventSink | None = None,
+        evaluate_lines: EvaluateLines | None = None,
+        codec: ResultsCodec = JSON_LINES,
+        on_shard_done: Callable[[], None] | None = None,
     ) -> None:
+        if evaluate is not None and evaluate_lines is not None:
+            raise ValueError("give evaluate or evaluate_lines, not both")
         self.evaluate = evaluate
+        self.evaluate_lines = evaluate_lines
+        self.codec = codec
+        self.on_shard_done = on_shard_done
         self.options = options or BatchOptions()
         if on_event is not None and self.options.workers != 1:
             raise ValueError("on_event needs an in-process engine (workers=1)")
@@ -105,16 +128,23 @@ class BatchEngine:
             finally:
                 if gc_was_enabled:
                     gc.enable()
+            if self.on_progress is not None:
+                self.on_progress(os.stat(path).st_size)  # every worker has read the whole file
             for shard in range(workers):
                 yield from self._collect(outdir, shard)
 
     def _run_shard(self, path: Path, shard: int, workers: int, outdir: Path, progress: Any) -> None:
-        worker = Shard(self.evaluate, self.options, shard, workers, self.on_event)
+        worker = Shard(
+            self.evaluate, self.options, shard, workers, self.on_event,
+            evaluate_lines=self.evaluate_lines, codec=self.codec,
+        )  # fmt: skip
         with (
             open(outdir / f"{shard}.results", "wb") as results,
             open(outdir / f"{shard}.rejections", "wb") as rej,
         ):
             redo = worker.run(path, results, rej, progress)
+        if self.on_shard_done is not None:
+            self.on_shard_done()
         (outdir / f"{shard}.meta").write_bytes(
             orjson.dumps({"stats": stats_dict(worker.stats), "redo": sorted(redo)})
         )
@@ -126,9 +156,12 @@ class BatchEngine:
         def tick(pos: int) -> None:
             position.value = pos
 
+        parent = os.getpid()
         procs = [
             ctx.Process(
-                target=self._child, args=(path, k, workers, outdir, tick if k == 0 else None), daemon=True
+                target=self._child,
+                args=(path, k, workers, outdir, tick if k == 0 else None, parent),
+                daemon=True,
             )
             for k in range(workers)
         ]
@@ -139,6 +172,11 @@ class BatchEngine:
                 if self.on_progress is not None:
                     self.on_progress(position.value)
                 time.sleep(0.2)
+        except BaseException:  # e.g. a progress callback's error, Ctrl-C: the workers' work is lost anyway
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+            raise
         finally:
             for p in procs:
                 p.join()
@@ -146,7 +184,9 @@ class BatchEngine:
         if failed:
             raise RuntimeError(f"batch worker(s) {failed} failed; see the error output above")
 
-    def _child(self, path: Path, shard: int, workers: int, outdir: Path, progress: Any) -> None:
+    def _child(self, path: Path, shard: int, workers: int, outdir: Path, progress: Any, parent: int) -> None:
+        # Its results go to that process only: a worker outliving it would read on for nothing.
+        tie_to_parent(signal.SIGKILL, parent)
         self._run_shard(path, shard, workers, outdir, progress)
 
     def _collect(self, outdir: Path, shard: int) -> Iterator[Any]:
@@ -161,8 +201,7 @@ class BatchEngine:
         recomputed: dict[str, tuple[list[Any], int]] = {}
         dossiers = 0
         with open(outdir / f"{shard}.results", "rb") as fh:
-            for record in fh:
-                dossier_id, results, n_events = orjson.loads(record)
+            for dossier_id, results, n_events in self.codec.read(fh):
                 if dossier_id in redo:
                     # Written by pass 1 (void) and again by pass 2 (final): the last one counts.
                     recomputed[dossier_id] = (results, n_events)

@@ -19,6 +19,10 @@ from schemas.validation import Rejection
 Evaluate = Callable[[str, list[AnyEvent]], list[Any]]
 """Per-dossier evaluation: (dossier id, its deduplicated valid events in time order) → JSON-ready results."""
 
+EvaluateLines = Callable[[str, list[AnyEvent], list[int]], list[Any]]
+""":data:`Evaluate` that also gets each event's line number in the file (``line_numbers[i]`` is that of
+``events[i]``): the warehouse load stores it with the event."""
+
 RejectionSink = Callable[[Rejection], None]
 ProgressSink = Callable[[int], None]
 EventSink = Callable[[AnyEvent, int], None]

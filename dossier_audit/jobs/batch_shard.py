@@ -15,7 +15,8 @@ import msgspec
 import orjson
 from rbloom import Bloom
 
-from dossier_audit.jobs.batch_options import BatchOptions, Evaluate, EventSink, IngestStats
+from dossier_audit.jobs.batch_options import BatchOptions, Evaluate, EvaluateLines, EventSink, IngestStats
+from dossier_audit.jobs.batch_results import JSON_LINES, ResultsCodec
 from schemas.dedup import conflict_rejection
 from schemas.events import END_TYPES, AnyEvent, event_sort_key
 from schemas.lines import MAX_LINE_BYTES, parse_line, skip_bom
@@ -94,8 +95,13 @@ class Shard:
         shard: int,
         workers: int,
         on_event: EventSink | None = None,
+        *,
+        evaluate_lines: EvaluateLines | None = None,
+        codec: ResultsCodec = JSON_LINES,
     ) -> None:
         self.evaluate = evaluate
+        self.evaluate_lines = evaluate_lines
+        self.codec = codec
         self.on_event = on_event
         self.options = options
         self.shard = shard
@@ -108,14 +114,16 @@ class Shard:
     # -- settling one dossier's lines into valid events -----------------------------------------------
     def _settle(
         self, copies: dict[str, list[tuple[int, bytes]]], rejections: IO[bytes] | None
-    ) -> list[AnyEvent]:
-        """Validate a dossier's lines: the first valid copy of each event id wins (file order).
+    ) -> tuple[list[AnyEvent], dict[str, int] | None]:
+        """Validate a dossier's lines: the first valid copy of each event id wins (file order). Returns the
+        events in event-time order and, for ``evaluate_lines``, the line number of each by event id.
 
         ``rejections=None`` settles lines that were already counted: nothing is counted or recorded.
         """
         counted = rejections is not None
         stats = self.stats if counted else IngestStats()
         events: list[AnyEvent] = []
+        lines: dict[str, int] | None = {} if self.evaluate_lines is not None else None
         for versions in copies.values():
             if len(versions) == 1:  # the common case: one copy of the event
                 line_no, raw = versions[0]
@@ -126,6 +134,8 @@ class Shard:
                 else:
                     events.append(parsed)
                     stats.valid += 1
+                    if lines is not None:
+                        lines[parsed.event_id] = line_no
                     if self.on_event is not None:
                         self.on_event(parsed, line_no)
                 continue
@@ -143,6 +153,8 @@ class Shard:
                     first, first_raw = parsed, raw
                     events.append(parsed)
                     stats.valid += 1
+                    if lines is not None:
+                        lines[parsed.event_id] = line_no
                     if self.on_event is not None:
                         self.on_event(parsed, line_no)
                 elif parsed == first:
@@ -150,7 +162,7 @@ class Shard:
                 elif rejections is not None:
                     self._reject(conflict_rejection(parsed, raw=raw, line_no=line_no), rejections)
         events.sort(key=event_sort_key)
-        return events
+        return events, lines
 
     def _reject(self, rejection: Rejection, rejections: IO[bytes]) -> None:
         self.stats.rejected[rejection.code] += 1
@@ -166,11 +178,17 @@ class Shard:
         )
         rejections.write(b"\n")
 
-    def _finalise(self, dossier_id: str, events: list[AnyEvent], results: IO[bytes]) -> None:
+    def _finalise(
+        self, dossier_id: str, settled: tuple[list[AnyEvent], dict[str, int] | None], results: IO[bytes]
+    ) -> None:
         # Written even without valid events: a pass-2 record must replace whatever pass 1 wrote.
-        out = self.evaluate(dossier_id, events) if self.evaluate is not None and events else []
-        results.write(orjson.dumps([dossier_id, out, len(events)]))
-        results.write(b"\n")
+        events, lines = settled
+        out: list[Any] = []
+        if events and self.evaluate_lines is not None and lines is not None:
+            out = self.evaluate_lines(dossier_id, events, [lines[event.event_id] for event in events])
+        elif events and self.evaluate is not None:
+            out = self.evaluate(dossier_id, events)
+        self.codec.write(results, [dossier_id, out, len(events)])
 
     # -- pass 1 -----------------------------------------------------------------------------------------
     def run(self, path: Path, results: IO[bytes], rejections: IO[bytes], progress: Any = None) -> set[str]:
@@ -272,8 +290,7 @@ class Shard:
                 kept = versions if flagged is None else [(n, r) for n, r in versions if n < flagged]
                 if kept:
                     copies[eid] = kept
-        events = self._settle(copies, rejections)
-        self._finalise(dossier_id, events, results)
+        self._finalise(dossier_id, self._settle(copies, rejections), results)
 
     # -- pass 2 -----------------------------------------------------------------------------------------
     def _second_pass(

@@ -26,7 +26,9 @@ from inspections.metrics import DossierOutcome, ReportingForm, outcome, period_a
 from schemas.events import AnyEvent
 
 
-def _options(platform: Platform, horizon: datetime | None) -> BatchOptions:
+def engine_options(platform: Platform, horizon: datetime | None) -> BatchOptions:
+    """The batch engine's tuning from the settings (lateness, workers), the same for every job that reads
+    a file through it: the audit, the metrics, validation and the warehouse load."""
     settings = platform.settings
     return BatchOptions(
         lateness=timedelta(days=settings.batch_lateness_days),
@@ -44,7 +46,7 @@ def _engine(
 ) -> BatchEngine:
     return BatchEngine(
         evaluate,
-        options=_options(platform, horizon),
+        options=engine_options(platform, horizon),
         on_rejection=on_rejection,
         on_progress=on_progress,
     )

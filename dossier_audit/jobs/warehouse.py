@@ -1,21 +1,39 @@
 """Warehouse jobs: init, load a file (store events and rejections, fold dossiers, evaluate the rulebook),
 and the reporting form of a unit computed from what the warehouse holds.
 
+A load reads its file with the batch audit's streaming engine (sharded across worker processes, memory
+bounded by the dossiers open at once). The workers settle each dossier's valid events, pseudonymise them,
+hand their ``events`` rows over at once (this process inserts them in batches while the workers read on,
+``event_frames``) and fold them (``load_rows``); the folds come back once the workers are done (only then
+is a dossier's last settlement known) and wait in a temporary file. A dossier the warehouse already held
+events of before the load (``warehouse.stored_dossiers``) cannot be folded from the file alone: it is
+folded from everything stored once the file is (``warehouse.projection.fold_dossiers``), as every dossier
+used to be, and only it is read back.
+
 A load is recorded as a load run (``warehouse.load_runs``): started before it stores anything, stored once
-its whole file is written, completed after its last write. A load killed after ``stored`` is finished by
-the next load, which re-judges the dossiers of the events that run stored along with its own; one killed
-before stays unfinished until its source is loaded again (``load_runs.finishing``)."""
+its whole file is written (every event and rejected line, no fold yet), completed after its last write. A
+load killed after ``stored`` is finished by the next load, which re-judges the dossiers of the events that
+run stored along with its own; one killed before stays unfinished until its source is loaded again
+(``load_runs.finishing``)."""
 
 from __future__ import annotations
 
+import gc
+import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bootstrap.platform import Platform
-from dossier_audit.jobs.batch_engine import BatchEngine, BatchOptions, IngestStats, ProgressSink
+from dossier_audit.jobs.batch_engine import PICKLE_FRAMES, BatchEngine, IngestStats
+from dossier_audit.jobs.event_frames import EventFrames
+from dossier_audit.jobs.files import engine_options
+from dossier_audit.jobs.load_rows import LoadSpool, row_builder, spool_lines, without
 from inspections.metrics import ReportingForm
 from schemas.events import AnyEvent
 from schemas.validation import Rejection
@@ -31,15 +49,30 @@ from warehouse.load_runs import (
     unfinished_runs,
 )
 from warehouse.migrate import migrate, schema_version
-from warehouse.projection import fold_dossiers, reporting_form
+from warehouse.projection import fold_dossiers, reporting_form, write_folds
+from warehouse.row_packing import Columns, unpack
 from warehouse.store import (
     EVENT_COLUMNS,
     REJECTION_COLUMNS,
     Batch,
-    event_row,
+    now_version,
     rejection_row,
     store_catalogue,
 )
+from warehouse.stored_dossiers import StoredDossiers
+
+#: How many bytes of event frames the workers write before this process stores them (while they read on).
+#: Below it, at the end: a small file's rows are stored in one go, sorted by dossier, so the rows go in the
+#: same order whatever the number of workers (and a load killed while storing leaves the same ones behind).
+DRAIN_BYTES = 8 << 20
+
+LoadProgress = Callable[[str, int, int], None]
+"""How far a load is: (stage, done, total). ``reading``: bytes of the file, while the workers fold and judge
+it (and their events are stored as they come); ``storing``: bytes of events the workers wrote that were not
+stored yet when they were done; ``reading back``: dossiers the warehouse held before the load, folded again
+from all their events; ``judging``: the new dossiers' folds written. Each stage ends with done = total."""
+
+_T = TypeVar("_T")
 
 
 def init(platform: Platform, wh: Warehouse) -> dict[str, Any]:
@@ -97,16 +130,17 @@ def load_file(
     path: Path,
     as_of: datetime,
     *,
-    on_progress: ProgressSink | None = None,
+    on_progress: LoadProgress | None = None,
     keep_rejections: int = 10,
     source: str | None = None,
 ) -> LoadResult:
     """Validate ``path``; store every valid event (pseudonymised) and every rejected line with its reason;
-    fold the dossiers it touched from everything the warehouse holds and evaluate the rulebook on them at
-    ``as_of``. Recorded as a load run, which also finishes the unfinished runs of earlier loads that it can
+    fold the dossiers it touched and evaluate the rulebook on them at ``as_of`` (the module's doc says how).
+    Recorded as a load run, which also finishes the unfinished runs of earlier loads that it can
     (``load_runs.finishing``): it folds the dossiers of the events they stored too, each at the ``as_of`` of
     the newest run that stored events of it (this load's for the dossiers it touched).
 
+    ``path`` must be a regular file (the engine reads it more than once; :func:`load_lines` takes a stream).
     ``source``: what the events and the run record as their origin (default: ``path`` resolved); a command
     that spooled a pipe or stdin to ``path`` names the stream, not the temporary copy that is gone after."""
     started = time.perf_counter()
@@ -114,55 +148,168 @@ def load_file(
     pseudonymiser = platform.pseudonymiser
     source = source or str(path.resolve())
     run = new_run(source, datetime.now(UTC), as_of)
-    ingested_at = run.started_at  # how the run's events are found again (``load_runs.run_dossiers``)
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
+    stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
     events = Batch(wh, "events", EVENT_COLUMNS)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
-    touched: set[str] = set()
     result = LoadResult(IngestStats(), run_id=run.run_id)
-
-    def on_event(event: AnyEvent, line_no: int) -> None:
-        touched.add(event.dossier_id)
-        events.add(*event_row(pseudonymiser.apply(event), source, line_no, ingested_at))
+    progress = on_progress or _no_progress
 
     def on_rejection(rejection: Rejection) -> None:
-        rejected.add(*rejection_row(rejection, source, pseudonymiser.scrub_raw(rejection.raw), ingested_at))
+        scrubbed = pseudonymiser.scrub_raw(rejection.raw)
+        rejected.add(*rejection_row(rejection, source, scrubbed, run.started_at))
         if len(result.rejections) < keep_rejections:
             result.rejections.append(rejection)
 
-    # In-process engine: the sinks write to this process's warehouse session (chdb allows no other).
-    engine = BatchEngine(
-        None,
-        options=BatchOptions(workers=1),
-        on_rejection=on_rejection,
-        on_progress=on_progress,
-        on_event=on_event,
-    )
-    for _ in engine.run(path):
-        pass
-    events.flush()
-    rejected.flush()
-    result.stats = engine.stats
-    result.events_written = events.written
-    result.rejected_written = rejected.written
-    record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
+    size = path.stat().st_size
+    with LoadSpool() as spool:
+        frames = spool.frames
+        build = row_builder(
+            platform.auditor, pseudonymiser, frames, stored_before, source=source,
+            ingested_at=run.started_at, as_of=as_of, version=now_version(),
+        )  # fmt: skip
 
-    finish = finishing(unfinished, source)
+        def reading(position: int) -> None:  # called in this process while the workers read
+            progress("reading", position, size)
+            while frames.pending() >= DRAIN_BYTES:
+                _store_events(frames.read(DRAIN_BYTES), events)
+
+        engine = BatchEngine(
+            None,
+            options=engine_options(platform, horizon=as_of),
+            evaluate_lines=build,
+            codec=PICKLE_FRAMES,
+            on_rejection=on_rejection,
+            on_progress=reading,
+            on_shard_done=frames.flush,
+        )
+        drained = False
+        with _no_cyclic_gc():
+            for dossier_id, fold in engine.run(path):  # the workers are done: their folds come back
+                if not drained:
+                    _store_remaining_events(frames, events, progress)
+                    drained = True
+                if fold is None:
+                    spool.add_stored(dossier_id)  # its fold must also see the events stored before the load
+                else:
+                    spool.add_fold(fold)
+            if not drained:
+                _store_remaining_events(frames, events, progress)
+        events.flush()
+        rejected.flush()
+        result.stats = engine.stats
+        result.events_written = events.written
+        result.rejected_written = rejected.written
+        record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
+        _judge(platform, wh, run, as_of, unfinished, spool, result, progress)
+    record_completion(wh, run, _counts(result), result.recovered, result.superseded)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _store_events(frames: list[tuple[str, Columns]], events: Batch) -> None:
+    """Add dossiers' packed ``events`` rows to the batch, sorted by dossier (the rows go in an order that
+    does not depend on which worker read them first)."""
+    frames.sort(key=itemgetter(0))
+    for _dossier_id, columns in frames:
+        events.extend(unpack("events", columns))
+
+
+def _store_remaining_events(frames: EventFrames, events: Batch, progress: LoadProgress) -> None:
+    """Once the workers are done: the events they wrote that are not stored yet."""
+    total = frames.pending()
+    progress("storing", 0, total)
+    while chunk := frames.read(DRAIN_BYTES):
+        _store_events(chunk, events)
+        progress("storing", total - frames.pending(), total)
+    progress("storing", total, total)
+
+
+def _judge(
+    platform: Platform,
+    wh: Warehouse,
+    run: LoadRun,
+    as_of: datetime,
+    unfinished: list[LoadRun],
+    spool: LoadSpool,
+    result: LoadResult,
+    progress: LoadProgress,
+) -> None:
+    """After ``stored``: fold the dossiers of the runs this load finishes (at their own ``as_of``), those of
+    the file the warehouse held before (read back, at ``as_of``), then write the file's other folds."""
+    auditor = platform.auditor
+    finish = finishing(unfinished, run.source)
     result.recovered, result.superseded, result.left = finish.recovered, finish.superseded, finish.left
     judge_at = run_dossiers(wh, finish.finished)  # dossier → the as_of of the newest run that stored it
     result.recovered_dossiers = len(judge_at)
-    judge_at.update(dict.fromkeys(touched, run.as_of))
+    if judge_at:  # a dossier this load touched is judged at its as_of, with the others it touched
+        without(judge_at, spool.read_stored())
     for instant in sorted(set(judge_at.values())):
         dossier_ids = sorted(d for d, at in judge_at.items() if at == instant)
         at = as_of if instant == run.as_of else instant  # this run's own, as given
-        folded, opened, retracted = fold_dossiers(platform.auditor, wh, dossier_ids, at)
-        result.dossiers_folded += folded
-        result.violations_open += opened
-        result.violations_retracted += retracted
-    record_completion(wh, run, _counts(result), finish.recovered, finish.superseded)
-    result.seconds = time.perf_counter() - started
-    return result
+        _add(result, fold_dossiers(auditor, wh, dossier_ids, at))
+    stored = _counted(spool.read_stored(), spool.stored, "reading back", progress)
+    _add(result, fold_dossiers(auditor, wh, stored, as_of))
+    with _no_cyclic_gc():
+        folded, opened = write_folds(wh, _counted(spool.read_folds(), spool.folds, "judging", progress))
+    _add(result, (folded, opened, 0))
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while rows are unpickled and batched, as the batch engine pauses
+    it in its workers: the rows hold no reference cycles, and the collector, run every few hundred new
+    containers, rescanned the growing batches at a cost like the unpickling itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _add(result: LoadResult, counts: tuple[int, int, int]) -> None:
+    folded, opened, retracted = counts
+    result.dossiers_folded += folded
+    result.violations_open += opened
+    result.violations_retracted += retracted
+
+
+def _counted(items: Iterable[_T], total: int, stage: str, progress: LoadProgress) -> Iterator[_T]:
+    """``items``, reporting ``stage`` progress every 1,000 items and at the end."""
+    progress(stage, 0, total)
+    for done, item in enumerate(items, 1):
+        yield item
+        if done % 1_000 == 0:
+            progress(stage, done, total)
+    progress(stage, total, total)
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def load_lines(
+    platform: Platform,
+    wh: Warehouse,
+    lines: Iterable[bytes | AnyEvent],
+    as_of: datetime,
+    *,
+    source: str,
+    on_progress: LoadProgress | None = None,
+    keep_rejections: int = 10,
+) -> LoadResult:
+    """:func:`load_file` for a stream: contract lines (bytes, as read from a file or a pipe) or events
+    already parsed (an importer's), in any mix. They are copied once to a temporary file in a private
+    directory (the engine reads its input more than once), deleted after; ``source`` names the stream in
+    the events and the run (``load_runs.reload_argument`` tells an operator how to load it again)."""
+    with tempfile.TemporaryDirectory(prefix="dossier-audit-lines-") as tmp:
+        path = spool_lines(lines, Path(tmp) / "events.jsonl")
+        return load_file(
+            platform, wh, path, as_of, on_progress=on_progress, keep_rejections=keep_rejections, source=source
+        )
 
 
 def _counts(result: LoadResult) -> dict[str, int]:

@@ -247,11 +247,6 @@ def test_the_declared_source_keeps_the_warehouse_fast_row_exact() -> None:
             assert _known_fields_row(event, "f", 1, now) == _general_event_row(event, "f", 1, now)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="warehouse/store.py event_row must route events whose source has unknown members to the general "
-    "row (schemas.events.has_unknown_members): owned by the warehouse rewrite, see the issue-14 report",
-)
 def test_unknown_members_of_source_never_reach_the_warehouse_fast_row() -> None:
     from warehouse.store import _general_event_row, event_row
 

@@ -8,6 +8,7 @@ system, not the engine.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -80,6 +81,22 @@ def release(directory: Path) -> None:
         if _owner.users == 0:
             os.close(_owner.fd)  # closing the descriptor drops the flock
             _owner = None
+
+
+def _forget_in_child() -> None:
+    """In a forked child (the batch engine's workers, forked by a ``warehouse load`` that has the directory
+    open): close the inherited copy of the lock file and drop the hold. The child never uses the engine, and
+    a child outliving its parent (killed with SIGKILL) must not keep the directory locked: the next load
+    would be refused in the name of a process that is gone. Closing this copy leaves the parent's lock held
+    (a ``flock`` belongs to the open file, which the parent's descriptor still holds)."""
+    global _owner
+    owner, _owner = _owner, None
+    if owner is not None:
+        with contextlib.suppress(OSError):
+            os.close(owner.fd)
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def _read_pid(fd: int) -> str:

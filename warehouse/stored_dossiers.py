@@ -1,0 +1,65 @@
+"""Which dossiers the warehouse held events of when a load started: the ones the load must read back.
+
+A load folds most dossiers from its own file as it reads it (``dossier_audit.jobs.warehouse``); a dossier
+the warehouse already holds events of must be folded from all of them, so it is read back once the file is
+stored. Asking the warehouse about each batch of the file's dossiers would cost a scan of the ``events``
+key per batch (a batch's ids are spread over the whole table), so instead the stored ids are read once,
+before the load stores anything, slice by slice (memory bounded by a slice): kept exactly while they are
+few, in a Bloom filter beyond. A false positive of the filter only sends a new dossier down the read-back
+path, whose answer is the same (its stored events are then exactly those of the file); there are no false
+negatives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rbloom import Bloom
+
+from warehouse.base import Warehouse
+from warehouse.queries import load_sql
+
+#: Stored events per slice read: about 500,000 dossier ids (~40 MB as Python strings) at a time.
+EVENTS_PER_SLICE = 2_500_000
+#: Up to this many stored dossiers are kept as a set (~16 MB): exact, no dossier read back for nothing.
+EXACT_UP_TO = 200_000
+#: Of the filter beyond: about one new dossier in a thousand is read back for nothing.
+FALSE_POSITIVE_RATE = 0.001
+
+
+class StoredDossiers:
+    """The dossiers with stored events, as of its creation: ``dossier_id in stored``."""
+
+    def __init__(self, wh: Warehouse) -> None:
+        ((events,),) = wh.query(load_sql("stored_event_count"))
+        self.events = int(events)
+        self._exact: set[str] | None = set()
+        self._bloom: Bloom | None = None
+        if self.events == 0:
+            return  # a first load: nothing to read back
+        parts = max(1, -(-self.events // EVENTS_PER_SLICE))
+        for part in range(parts):
+            rows = wh.query(load_sql("stored_dossier_slice"), {"parts": parts, "part": part})
+            self._add(dossier_id for (dossier_id,) in rows)
+
+    def _add(self, dossier_ids: Iterable[str]) -> None:
+        if self._exact is None:
+            assert self._bloom is not None
+            self._bloom.update(dossier_ids)
+            return
+        self._exact.update(dossier_ids)
+        if len(self._exact) > EXACT_UP_TO:
+            # Sized for the events' dossiers (a dossier has several events): the rate holds as it grows.
+            self._bloom = Bloom(max(self.events // 2, 2 * EXACT_UP_TO), FALSE_POSITIVE_RATE)
+            self._bloom.update(self._exact)
+            self._exact = None
+
+    def __contains__(self, dossier_id: object) -> bool:
+        if self._exact is not None:
+            return dossier_id in self._exact
+        return self._bloom is not None and dossier_id in self._bloom
+
+    @property
+    def exact(self) -> bool:
+        """Whether ``in`` is exact (no false positive): the stored dossiers are few enough to keep."""
+        return self._exact is not None
