@@ -1,0 +1,201 @@
+"""What ``dossier-audit export xes|ocel`` does: read dossiers from an events file or the warehouse, keep the
+selected ones, and write them as XES or OCEL 2.0, atomically.
+
+**From a file**, through the batch engine (``jobs.batch_engine``) as ``audit`` reads one: lines are
+validated as everywhere (rejected lines are counted by reason, never exported), each dossier's valid events
+are grouped in memory bounded by the dossiers open at once, and each dossier is judged at ``as_of`` by the
+auditor ``audit`` uses — the same violations as ``audit FILE --as-of``, and the classification the
+warehouse load stores — and rendered in the format, in the engine's workers (in parallel): only the
+rendered bytes of each selected dossier travel to this process, through the engine's spool, and are
+written as they arrive.
+
+**From the warehouse**, page by page (``warehouse.event_log``): the stored events and the stored verdicts.
+After ``warehouse load FILE --as-of T`` both give the same dossiers, events and verdicts (a dossier whose
+classification alone fails, while its rules can be judged, is the one difference: the load stores
+``AUDIT_ERROR`` for it, the file export its violations without a classification).
+
+**Output**: written to a temporary file beside ``--out`` and renamed over it when complete, so a failed or
+interrupted export never leaves a truncated file (and an old export stays whole until the new one is);
+gzip-compressed when the name ends in ``.gz``; standard output for ``-``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bootstrap.platform import Platform
+from dossier_audit.jobs.batch_engine import (
+    PICKLE_FRAMES,
+    BatchEngine,
+    IngestStats,
+    ProgressSink,
+    RejectionSink,
+)
+from dossier_audit.jobs.files import engine_options
+from inspections.audit_error import failure
+from inspections.catalogue import Catalogue
+from inspections.classification import classify
+from inspections.rulebook import Auditor
+from reporting.exports.model import (
+    ByteSink,
+    DossierLog,
+    ExportCounts,
+    Rendered,
+    Selection,
+    Verdict,
+    dossier_log,
+    verdict,
+)
+from reporting.exports.ocel import Ocel
+from reporting.exports.xes import Xes
+from schemas.events import AnyEvent
+from warehouse.base import Warehouse
+from warehouse.event_log import stored_event_log
+
+FORMATS = ("xes", "ocel")
+#: Renders one dossier in a format (``Xes.render``, ``Ocel.render``).
+Render = Callable[[DossierLog], Rendered]
+#: ``--out`` meaning standard output.
+STDOUT = "-"
+
+
+@dataclass
+class ExportRun:
+    """What an export wrote, what reading an events file found (``None`` for the warehouse), and the unit
+    codes of every dossier read, selected or not (whether a ``--unit`` the catalogue lacks has data)."""
+
+    counts: ExportCounts = field(default_factory=ExportCounts)
+    stats: IngestStats | None = None
+    units: set[str] = field(default_factory=set)
+
+
+def judged(auditor: Auditor, dossier_id: str, events: list[AnyEvent], as_of: datetime) -> Verdict:
+    """The verdict at ``as_of`` of a dossier's events (unique, in event-time order): its violations as
+    ``audit`` reports them (``AUDIT_ERROR`` when they cannot be judged), and its classification as the
+    warehouse stores it (``none`` for a dossier never received; ``None`` when it cannot be computed)."""
+    try:
+        facts = auditor.facts(dossier_id, events, as_of, presorted=True)
+        found = auditor.evaluate_facts(facts)
+    except Exception as exc:  # rulebook v2, amendment 12: this dossier only
+        error = failure(auditor.rulebooks, dossier_id, events, as_of, exc)
+        return verdict(as_of, None, [(error.rule_id, error.kind)])
+    try:
+        cls = classify(facts, auditor.catalogue, auditor.calendar)
+        status: str | None = cls.status if cls is not None else "none"
+    except Exception:
+        status = None
+    return verdict(as_of, status, [(v.rule_id, v.kind) for v in found])
+
+
+def file_logs(
+    platform: Platform,
+    path: Path,
+    as_of: datetime,
+    selection: Selection,
+    run: ExportRun,
+    render: Render,
+    *,
+    on_rejection: RejectionSink | None = None,
+    on_progress: ProgressSink | None = None,
+) -> Iterator[Rendered]:
+    """The selected dossiers of an events file, judged at ``as_of`` and rendered by ``render`` in the batch
+    engine's workers; ``run.stats`` and ``run.units`` are final once the iterator is exhausted."""
+    auditor = platform.auditor
+
+    def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
+        log = dossier_log(dossier_id, events, judged(auditor, dossier_id, events, as_of))
+        # A dossier left out travels as its unit code alone (for the unknown-unit check).
+        return [render(log)] if selection.keeps(log) else [log.unit_code]
+
+    engine = BatchEngine(
+        evaluate,
+        options=engine_options(platform, as_of),
+        on_rejection=on_rejection,
+        on_progress=on_progress,
+        codec=PICKLE_FRAMES,
+    )
+    run.stats = engine.stats
+    for item in engine.run(path):
+        if isinstance(item, str):
+            run.units.add(item)
+        else:
+            run.units.add(item.unit_code)
+            yield item
+
+
+def warehouse_logs(wh: Warehouse, selection: Selection, run: ExportRun, render: Render) -> Iterator[Rendered]:
+    """The selected dossiers the warehouse holds, with the verdicts it holds, rendered by ``render``."""
+    for stored in stored_event_log(wh):
+        held = verdict(stored.as_of, stored.status, stored.rules) if stored.as_of is not None else None
+        log = dossier_log(stored.dossier_id, stored.events, held)
+        run.units.add(log.unit_code)
+        if selection.keeps(log):
+            yield render(log)
+
+
+def log_format(fmt: str, catalogue: Catalogue, lang: str) -> Xes | Ocel:
+    """The format ``fmt`` (``xes`` or ``ocel``) with the catalogue's names, activities in ``lang``."""
+    if fmt == "xes":
+        return Xes(catalogue, lang)
+    if fmt == "ocel":
+        return Ocel(catalogue, lang)
+    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def write_log(
+    form: Xes | Ocel, out: ByteSink, rendered: Iterable[Rendered], spool: Path | None
+) -> ExportCounts:
+    """Write rendered dossiers to ``out`` as one log of ``form``; OCEL's spool goes in ``spool``."""
+    writer = form.writer(out, spool)
+    try:
+        for piece in rendered:
+            writer.add(piece)
+    except BaseException:
+        writer.discard()
+        raise
+    return writer.close()
+
+
+@contextmanager
+def output(path: Path) -> Iterator[tuple[ByteSink, Path | None]]:
+    """``path`` opened for an export, with the directory for its spool (``None``: ``TMPDIR``); see the
+    module docstring. ``OSError`` when it cannot be written."""
+    if str(path) == STDOUT:
+        yield sys.stdout.buffer, None
+        sys.stdout.buffer.flush()
+        return
+    directory = path.parent
+    fd, part = _create_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            if path.name.endswith(".gz"):
+                # mtime 0: the same log gives the same bytes.
+                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:
+                    yield packed, directory
+            else:
+                yield raw, directory
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _create_beside(path: Path) -> tuple[int, Path]:
+    """A new hidden file beside ``path``, created with the mode any new file gets (0666 less the umask;
+    ``tempfile.mkstemp`` would make it 0600, and reading the umask means changing it, which races with
+    the embedded engine's threads)."""
+    for _ in range(100):
+        part = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), part
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file beside {path}")
