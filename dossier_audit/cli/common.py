@@ -252,9 +252,20 @@ class Rejections:
             self.samples.append(rejection)
 
 
+#: Inputs smaller than this finish before a progress bar would help.
+PROGRESS_BYTES = 8 * 1024 * 1024
+
+
 def file_progress(path: Path) -> tuple[Progress | None, Any]:
-    size = path.stat().st_size
-    if not err.is_terminal or size < 8 * 1024 * 1024:
+    """A progress bar over ``path``'s bytes (on a terminal, for a large file): (the bar, a tick taking the
+    bytes done), or (None, None)."""
+    return bytes_progress(path.name, path.stat().st_size)
+
+
+def bytes_progress(label: str, size: int) -> tuple[Progress | None, Any]:
+    """A progress bar over ``size`` bytes of input with rate and time left (on a terminal, when it is large):
+    (the bar, a tick taking the bytes done), or (None, None)."""
+    if not err.is_terminal or size < PROGRESS_BYTES:
         return None, None
     progress = Progress(
         "[progress.description]{task.description}",
@@ -265,7 +276,7 @@ def file_progress(path: Path) -> tuple[Progress | None, Any]:
         console=err,
         transient=True,
     )
-    task = progress.add_task(path.name, total=size)
+    task = progress.add_task(label, total=size)
     return progress, lambda pos: progress.update(task, completed=pos)
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
@@ -29,6 +29,7 @@ from dossier_audit.cli.common import (
     CataloguePath,
     JsonFlag,
     UsageError,
+    bytes_progress,
     err,
     fail,
     guarded,
@@ -49,8 +50,6 @@ from sources.dvcqg import DvcqgImporter, ImportStats, RejectedRecord, UnitResolv
 
 #: Rejected records shown on stderr (all of them are in the rejected output).
 _SHOWN_REJECTIONS = 10
-#: A progress bar only for inputs at least this large (and only on a terminal).
-_PROGRESS_BYTES = 8 * 1024 * 1024
 
 
 @import_app.command("dvcqg")
@@ -183,19 +182,7 @@ def _progress(files: list[Path]) -> tuple[Progress | None, Any]:
     for file in files:
         with suppress(OSError):
             total += file.stat().st_size
-    if not err.is_terminal or total < _PROGRESS_BYTES:
-        return None, None
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
-    task = progress.add_task(f"{len(files)} payload file(s)", total=total)
-    return progress, lambda done: progress.update(task, completed=done)
+    return bytes_progress(f"{len(files)} payload file(s)", total)
 
 
 def _print_summary(stats: ImportStats, sink: ImportSink, seconds: float, shown: list[RejectedRecord]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sources.dvcqg.times import TimeProblem, parse_time
+from sources.dvcqg.times import TimeProblem, json_kind, parse_time
 from sources.dvcqg.vocabulary import status_code
 
 __all__ = ["MAX_ID_CHARS", "Fields", "Unmappable"]
@@ -95,7 +95,7 @@ class Fields:
             return value.strip()
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-        raise Unmappable(f"{name}.invalid", f"{name} is {_kind(value)}, not a text")
+        raise Unmappable(f"{name}.invalid", f"{name} is {json_kind(value)}, not a text")
 
     def code(self, name: str) -> str | None:
         """A short code (``MaTTHC``, ``KenhThucHien``): a string or an integer, ``None`` when absent."""
@@ -106,7 +106,7 @@ class Fields:
             return str(value)
         if isinstance(value, str):
             return value.strip() or None
-        raise Unmappable(f"{name}.invalid", f"{name} is {_kind(value)}, not a code")
+        raise Unmappable(f"{name}.invalid", f"{name} is {json_kind(value)}, not a code")
 
     def dossier_id(self, name: str = "MaHoSo") -> str:
         """The dossier id: required, at most :data:`MAX_ID_CHARS` characters."""
@@ -145,7 +145,7 @@ class Fields:
             return value
         if isinstance(value, dict):
             return [value]
-        raise Unmappable(f"{name}.invalid", f"{name} is {_kind(value)}, not a list")
+        raise Unmappable(f"{name}.invalid", f"{name} is {json_kind(value)}, not a list")
 
 
 def _show(value: object) -> str:
@@ -156,18 +156,4 @@ def _show(value: object) -> str:
     if isinstance(value, int | float):
         text = str(value) if abs(value) < 10**20 else "a huge number"
         return text
-    return _kind(value)
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    return "null"
+    return json_kind(value)

@@ -22,7 +22,7 @@ from schemas.timerange import FIRST_YEAR as _FIRST_YEAR
 from schemas.timerange import LAST_YEAR as _LAST_YEAR
 from schemas.timerange import SUPPORTED, in_range
 
-__all__ = ["VN", "TimeProblem", "format_instant", "parse_time"]
+__all__ = ["VN", "TimeProblem", "format_instant", "json_kind", "parse_time"]
 
 #: Asia/Ho_Chi_Minh for the supported years: a fixed UTC+07:00 (cheaper than a ZoneInfo, same instants).
 VN = timezone(timedelta(hours=7))
@@ -55,7 +55,7 @@ def parse_time(value: object) -> datetime | TimeProblem | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**14:
         value = f"{value:014d}"  # a sender writing the compact form as a JSON number
     if not isinstance(value, str):
-        return TimeProblem("invalid", f"is {_kind(value)}, not a time ({_FORMATS})")
+        return TimeProblem("invalid", f"is {json_kind(value)}, not a time ({_FORMATS})")
     if len(value) == 14 and value.isdigit() and value.isascii() and value[0] != "0":  # the usual case
         try:
             at = datetime(int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[8:10]),
@@ -117,7 +117,8 @@ def _show(text: str) -> str:
     return repr(text) if len(text) <= _MAX_SHOWN else repr(text[:_MAX_SHOWN])[:-1] + "...'"
 
 
-def _kind(value: object) -> str:
+def json_kind(value: object) -> str:
+    """What kind of JSON value ``value`` is, for a rejection reason ("a number", "an object", ...)."""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
@@ -126,4 +127,6 @@ def _kind(value: object) -> str:
         return "an object"
     if isinstance(value, list):
         return "an array"
-    return "not a string"
+    if isinstance(value, str):
+        return "a string"
+    return "null"
