@@ -19,7 +19,7 @@ in order for ``ORDER BY … LIMIT`` (ClickHouse 18.16), so a whole export reads 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,7 +72,20 @@ def _page(wh: Warehouse, bounds: dict[str, str]) -> Iterator[StoredDossierLog]:
         if i < len(rows) and rows[i][0] == rows[start][0]:
             continue
         dossier_id = rows[start][0]
-        events = [EVENT_ADAPTER.validate_json(raw) for _, raw in rows[start:i]]
+        events = _one_per_id(EVENT_ADAPTER.validate_json(raw) for _, raw in rows[start:i])
         status, at = verdicts.get(dossier_id, (None, judged.get(dossier_id)))
         yield StoredDossierLog(dossier_id, events, status, at, rules.get(dossier_id, []))
         start = i
+
+
+def _one_per_id(events: Iterable[AnyEvent]) -> list[AnyEvent]:
+    """One event per event id, the earliest in event time: ``events FINAL`` keeps two rows of one id when a
+    later load stored it again with another time (its sort key includes the time), and an event log lists
+    each event once (OCEL event ids must be unique)."""
+    seen: set[str] = set()
+    out = []
+    for event in events:
+        if event.event_id not in seen:
+            seen.add(event.event_id)
+            out.append(event)
+    return out

@@ -130,7 +130,7 @@ def _export(
         if lang is not None and lang not in ("vi", "en"):
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         start, end = _period(from_, to)
-        _check_out(out)
+        _check_out(out, file)
         if file is None:
             if as_of is not None:
                 raise UsageError(
@@ -201,11 +201,14 @@ def _period(from_: str | None, to: str | None) -> tuple[date | None, date | None
     return start, end
 
 
-def _check_out(out: Path) -> None:
+def _check_out(out: Path, file: Path | None = None) -> None:
     """Refuse an ``--out`` that cannot be written before reading anything (a typo must not cost a read of
-    a province-year, nor make a directory tree)."""
+    a province-year, nor make a directory tree), or that is the events FILE itself (the export would
+    replace the history it was made from)."""
     if str(out) == STDOUT:
         return
+    if file is not None and str(file) != "-" and out.exists() and file.exists() and out.samefile(file):
+        raise UsageError(f"--out {out} is the events FILE: write the export to another file")
     if out.is_dir():
         raise UsageError(f"cannot write {out}: it is a directory")
     if not out.parent.is_dir():

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
+    PROGRESS_BYTES,
     CataloguePath,
     JsonFlag,
     Rejections,
@@ -109,8 +110,6 @@ _STAGES = {
     "reading back": ("re-judging dossiers stored before", "dossiers"),
     "judging": ("storing dossiers and violations", "dossiers"),
 }
-#: Like ``file_progress`` for the other commands: a bar only on a terminal and for a file this large.
-_BAR_FROM_BYTES = 8 * 1024 * 1024
 
 
 class _Rate(ProgressColumn):
@@ -128,7 +127,7 @@ class _Rate(ProgressColumn):
 def load_progress(path: Path) -> tuple[Progress | None, LoadProgress | None]:
     """A progress display on stderr for a large file on a terminal: one line per stage of the load, with its
     rate and the time it has left; (None, None) otherwise."""
-    if not err.is_terminal or path.stat().st_size < _BAR_FROM_BYTES:
+    if not err.is_terminal or path.stat().st_size < PROGRESS_BYTES:  # as file_progress
         return None, None
     progress = Progress(
         "[progress.description]{task.description}", BarColumn(),

@@ -165,9 +165,9 @@ class BatchEngine:
             )
             for k in range(workers)
         ]
-        for p in procs:
-            p.start()
         try:
+            for p in procs:  # inside: a failed start (EAGAIN, ENOMEM) still stops the ones already started
+                p.start()
             while any(p.is_alive() for p in procs):
                 if self.on_progress is not None:
                     self.on_progress(position.value)
@@ -179,7 +179,8 @@ class BatchEngine:
             raise
         finally:
             for p in procs:
-                p.join()
+                if p.pid is not None:  # started
+                    p.join()
         failed = [k for k, p in enumerate(procs) if p.exitcode != 0]
         if failed:
             raise RuntimeError(f"batch worker(s) {failed} failed; see the error output above")

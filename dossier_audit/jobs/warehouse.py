@@ -49,7 +49,8 @@ from warehouse.load_runs import (
     unfinished_runs,
 )
 from warehouse.migrate import migrate, schema_version
-from warehouse.projection import fold_dossiers, reporting_form, write_folds
+from warehouse.projection import FoldColumns, fold_dossiers, reporting_form, write_folds
+from warehouse.queries import load_sql
 from warehouse.row_packing import Columns, unpack
 from warehouse.store import (
     EVENT_COLUMNS,
@@ -251,9 +252,53 @@ def _judge(
         _add(result, fold_dossiers(auditor, wh, dossier_ids, at))
     stored = _counted(spool.read_stored(), spool.stored, "reading back", progress)
     _add(result, fold_dossiers(auditor, wh, stored, as_of))
+    written_meanwhile: list[str] = []
     with _no_cyclic_gc():
-        folded, opened = write_folds(wh, _counted(spool.read_folds(), spool.folds, "judging", progress))
+        folds = _alone(
+            wh, run, _counted(spool.read_folds(), spool.folds, "judging", progress), written_meanwhile
+        )
+        folded, opened = write_folds(wh, folds)
     _add(result, (folded, opened, 0))
+    if written_meanwhile:  # another writer stored events of them during the load: fold from the warehouse
+        _add(result, fold_dossiers(auditor, wh, sorted(written_meanwhile), as_of))
+
+
+def _alone(
+    wh: Warehouse,
+    run: LoadRun,
+    folds: Iterable[FoldColumns],
+    written_meanwhile: list[str],
+    chunk: int = 5_000,
+) -> Iterator[FoldColumns]:
+    """The folds of dossiers that hold only this load's events; the ids of the others go to
+    ``written_meanwhile``. A fold made while reading saw the file alone, which is all of a dossier new when
+    the load started, unless a stream sink or another load stored events of it since (a point lookup per
+    chunk of ids, on the primary key)."""
+    params = {"source": run.source, "ingested_at": run.started_at}
+    for block in _chunks(folds, chunk):
+        ids = [_fold_id(fold) for fold in block]
+        query = load_sql("foreign_events_of_dossiers")
+        foreign = {d for (d,) in wh.query(query, {**params, "ids": tuple(ids)})}  # a tuple binds as IN (...)
+        written_meanwhile.extend(d for d in ids if d in foreign)
+        yield from (fold for fold, d in zip(block, ids, strict=True) if d not in foreign)
+
+
+def _fold_id(fold: FoldColumns) -> str:
+    """The dossier of a fold: its ``dossiers`` row's, else its first violation's (a dossier that could not
+    be judged has no row but an AUDIT_ERROR)."""
+    dossier, _history, violations = fold
+    return str(dossier[0][0] if dossier[0] else violations[0][0])
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    block: list[_T] = []
+    for item in items:
+        block.append(item)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 @contextmanager

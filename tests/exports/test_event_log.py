@@ -49,3 +49,17 @@ def test_an_empty_warehouse_exports_an_empty_well_formed_log(tmp_path: Path) -> 
     document = json.loads(ocel.read_bytes())
     jsonschema.validate(document, SCHEMA)
     assert document["events"] == [] and document["objects"] == []
+
+
+def test_an_event_stored_twice_with_another_time_is_listed_once() -> None:
+    """``events FINAL`` keeps both rows when a later load stored an event id again with another time (the
+    sort key holds the time); an event log lists each event once, the earliest."""
+    from datetime import timedelta
+
+    from tests.builders import processed, received
+    from warehouse.event_log import _one_per_id
+
+    first = received("2025-09-01 09:00", "2025-09-10 17:00", dossier="D", event_id="e1")
+    moved = first.model_copy(update={"occurred_at": first.occurred_at + timedelta(hours=1)})
+    end = processed("2025-09-05 09:00", dossier="D", event_id="e2")
+    assert _one_per_id([first, moved, end]) == [first, end]

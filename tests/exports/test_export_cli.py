@@ -140,6 +140,7 @@ BAD = {
     "no directory": (["export", "xes", "{events}", "--out", "{tmp}/no/such/dir/log.xes"], "no directory"),
     "out is a directory": (["export", "ocel", "{events}", "--out", "{tmp}"], "is a directory"),
     "bad language": (["export", "xes", "{events}", "--lang", "fr", "--out", "{tmp}/log.xes"], "--lang"),
+    "out is the events file": (["export", "xes", "{events}", "--out", "{events}"], "is the events FILE"),
 }
 
 

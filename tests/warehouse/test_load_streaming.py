@@ -245,3 +245,40 @@ def test_a_stream_of_lines_or_events_loads_as_its_file(
     with open_warehouse(from_file) as wh:
         whole = snapshot(wh)
     assert streamed == whole  # an event's stored JSON is its own, however its line was spelled
+
+
+def test_events_another_writer_stores_during_the_load_are_in_the_folds(
+    platform: Platform, warehouse: Warehouse, province: tuple[Path, datetime]
+) -> None:
+    """A dossier new when the load started, to which a stream sink (here: a writer called while the file is
+    read) adds an event meanwhile, is folded from the warehouse, not from the file alone: re-folding every
+    dossier from the stored events afterwards changes nothing (review of the streaming load)."""
+    from warehouse.store import EVENT_COLUMNS, Batch, event_row
+
+    events, as_of = province
+    parsed = (parse_event(raw) for raw in events.read_bytes().splitlines())
+    valid = [e for e in parsed if not isinstance(e, Rejection)]
+    target = next(e for e in valid if e.type == "received")
+    late = parse_event(  # a processed event of that dossier, from "the sink"
+        orjson.dumps({
+            "schema_version": 1, "event_id": f"{target.event_id}-sink", "dossier_id": target.dossier_id,
+            "type": "processed", "occurred_at": target.occurred_at.isoformat(), "unit_code": target.unit_code,
+            "data": {},
+        })
+    )  # fmt: skip
+    assert not isinstance(late, Rejection)
+    written: list[bool] = []
+
+    def sink_writes(stage: str, done: int, total: int) -> None:
+        if stage == "reading" and not written:
+            rows = Batch(warehouse, "events", EVENT_COLUMNS)
+            rows.add(*event_row(late, "sink", 1, datetime(2026, 1, 1, tzinfo=as_of.tzinfo)))
+            rows.flush()
+            written.append(True)
+
+    result = load_file(platform, warehouse, events, as_of, on_progress=sink_writes)
+    assert written
+    made = snapshot(warehouse)
+    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
+    assert (opened, retracted) == (result.violations_open, 0)
+    assert snapshot(warehouse) == made
