@@ -7,12 +7,14 @@ computed per unit, field or procedure by filtering or grouping the outcomes.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
-from inspections.classification import Status, classify, local_midnight
+from inspections.classification import Classification, Status, classify, local_midnight
 from inspections.ports import CalendarPort, CataloguePort
 from inspections.semantics import DEFAULT_SEMANTICS, Semantics
 from inspections.timeline import DossierFacts, derive_facts
@@ -45,8 +47,16 @@ class DossierOutcome:
 
 def outcome(facts: DossierFacts, catalogue: CataloguePort, calendar: CalendarPort) -> DossierOutcome | None:
     """Reduce a dossier's facts to its outcome; ``None`` for dossiers never received."""
+    return _outcome(facts, classify(facts, catalogue, calendar), calendar, {})
+
+
+def _outcome(
+    facts: DossierFacts, cls: Classification | None, calendar: CalendarPort, days: dict[int, date]
+) -> DossierOutcome | None:
+    """:func:`outcome` given the facts' classification. ``days``: the local dates of events' instants by
+    the event's ``id`` (the receipt and the end of one dossier repeat over its history), valid while the
+    events live: a caller that passes one keeps them alive."""
     received = facts.received
-    cls = classify(facts, catalogue, calendar)
     if received is None or cls is None:
         return None
     end = facts.end_event
@@ -54,13 +64,20 @@ def outcome(facts: DossierFacts, catalogue: CataloguePort, calendar: CalendarPor
         dossier_id=facts.dossier_id,
         unit_code=received.unit_code,
         procedure_code=received.data.procedure_code,
-        received_on=calendar.local_date(received.occurred_at),
+        received_on=_local_date(received, calendar, days),
         channel=received.data.channel,
-        ended_on=calendar.local_date(end.occurred_at) if end is not None else None,
+        ended_on=_local_date(end, calendar, days) if end is not None else None,
         status=cls.status,
         working_days=calendar.working_days_between(received.occurred_at, facts.effective_end),
         returned_channel=facts.first_returned.data.channel if facts.first_returned is not None else None,
     )
+
+
+def _local_date(event: AnyEvent, calendar: CalendarPort, days: dict[int, date]) -> date:
+    day = days.get(id(event))
+    if day is None:
+        day = days[id(event)] = calendar.local_date(event.occurred_at)
+    return day
 
 
 @dataclass(slots=True)
@@ -253,28 +270,79 @@ def outcome_history(
             semantics = replace(semantics, params=params)
     elif pause_on_financial_obligation is not None:
         raise TypeError("pass either semantics or pause_on_financial_obligation, not both")
+    if not _in_time_order(events):  # outside the promise: each fold handed every event, as it always was
+        return _history(dossier_id, events, catalogue, calendar, semantics, _as_given)
+    return _history(dossier_id, events, catalogue, calendar, semantics, _prefix)
+
+
+#: The events visible at an instant: (events, instant, strictly before it) -> a list of them, in order.
+_Visibility = Callable[[list[AnyEvent], datetime, bool], list[AnyEvent]]
+
+
+def _history(
+    dossier_id: str,
+    events: list[AnyEvent],
+    catalogue: CataloguePort,
+    calendar: CalendarPort,
+    semantics: Semantics,
+    visible: _Visibility,
+) -> list[tuple[datetime, DossierOutcome]]:
+    """The change points of :func:`outcome_history`: the facts at each instant an outcome event occurred,
+    and, while the dossier is open and within time, just before the next one (when it turns late).
+
+    Each is derived from exactly the events visible then, handed over as such (``visible``: for events in
+    time order, a prefix of the list, found by bisection, instead of ``derive_facts`` comparing every
+    event's instant to each instant); the receipt's and the end's local dates are computed once."""
     times: list[datetime] = []
     for event in events:
         if event.type in _OUTCOME_TYPES and (not times or event.occurred_at != times[-1]):
             times.append(event.occurred_at)
+    days: dict[int, date] = {}  # the events are alive for the whole call
     history: list[tuple[datetime, DossierOutcome]] = []
     for i, t in enumerate(times):
-        facts = derive_facts(dossier_id, events, t, semantics=semantics, catalogue=catalogue, presorted=True)
-        current = outcome(facts, catalogue, calendar)
+        facts = derive_facts(
+            dossier_id, visible(events, t, False), t, semantics=semantics, catalogue=catalogue, presorted=True
+        )
+        current = _outcome(facts, classify(facts, catalogue, calendar), calendar, days)
         if current is None:
             continue
         history.append((t, current))
         if facts.end_event is not None or current.status == "late":
             continue
         # Open and within time: it turns overdue at `late_since` if that comes before the next change.
-        before_next = times[i + 1] - _TICK if i + 1 < len(times) else _FAR_FUTURE
+        if i + 1 < len(times):
+            before_next, seen = times[i + 1] - _TICK, visible(events, times[i + 1], True)
+        else:
+            before_next, seen = _FAR_FUTURE, visible(events, _FAR_FUTURE, False)
         later = derive_facts(
-            dossier_id, events, before_next, semantics=semantics, catalogue=catalogue, presorted=True
+            dossier_id, seen, before_next, semantics=semantics, catalogue=catalogue, presorted=True
         )
         cls = classify(later, catalogue, calendar)
         since = cls.late_since if cls is not None and cls.is_late else None
         if since is not None and t < since <= before_next:
-            late = outcome(later, catalogue, calendar)
+            late = _outcome(later, cls, calendar, days)
             assert late is not None
             history.append((since, late))
     return history
+
+
+def _in_time_order(events: list[AnyEvent]) -> bool:
+    """Whether the events' instants never decrease (the promise :func:`outcome_history` is given)."""
+    return all(a.occurred_at <= b.occurred_at for a, b in pairwise(events))
+
+
+def _instant(event: AnyEvent) -> datetime:
+    return event.occurred_at
+
+
+def _prefix(events: list[AnyEvent], t: datetime, strictly: bool) -> list[AnyEvent]:
+    """Of events in time order, those at or before ``t`` (strictly: before it), a prefix: what
+    ``derive_facts`` would keep of them (an instant strictly before ``t`` is one at or before ``t`` less a
+    microsecond, the resolution of a ``datetime``)."""
+    cut = (bisect_left if strictly else bisect_right)(events, t, key=_instant)
+    return events if cut == len(events) else events[:cut]
+
+
+def _as_given(events: list[AnyEvent], t: datetime, strictly: bool) -> list[AnyEvent]:
+    """Events not in time order, as given: ``derive_facts`` filters them itself, as it always did."""
+    return events

@@ -16,7 +16,7 @@ from inspections.calendar import CalendarDay, WorkingCalendar
 from inspections.catalogue import Catalogue
 from inspections.metrics import DossierOutcome
 from inspections.timeline import DossierFacts
-from schemas.dedup import fast_fingerprint, fingerprint
+from schemas.dedup import fingerprint, known_fields_fingerprint
 from schemas.events import AnyEvent, has_unknown_members, to_json_dict
 from schemas.validation import Rejection
 from warehouse.base import Warehouse
@@ -118,7 +118,9 @@ def _known_fields_row(event: AnyEvent, source: str, offset: int, ingested_at: da
       ``,"data":`` is that member's.
     - ``procedure_code``: declared fields live in the model's ``__dict__``; ``getattr`` of an absent one
       would only consult the (empty) unknown fields, slowly, through ``__getattr__``.
-    - ``fingerprint``: :func:`schemas.dedup.fast_fingerprint`.
+    - ``fingerprint``: :func:`schemas.dedup.fast_fingerprint`, whose check for unknown members is the one
+      :func:`event_row` made; the type's value is the enum member's ``_value_`` (what ``.value`` returns,
+      without the descriptor).
     """
     data = event.data
     raw = type(event).__pydantic_serializer__.to_json(event, exclude_unset=True).decode()
@@ -127,9 +129,10 @@ def _known_fields_row(event: AnyEvent, source: str, offset: int, ingested_at: da
         return _general_event_row(event, source, offset, ingested_at)
     at = _utc(event.occurred_at)
     return (
-        event.event_id, event.dossier_id, event.type.value, event.schema_version, at.replace(microsecond=0),
+        event.event_id, event.dossier_id, event.type._value_, event.schema_version, at.replace(microsecond=0),
         at.microsecond, event.unit_code, event.actor, data.__dict__.get("procedure_code"),
-        raw[cut + len(_DATA_MEMBER) : -1], raw, fast_fingerprint(event).hex(), source, offset, ingested_at,
+        raw[cut + len(_DATA_MEMBER) : -1], raw, known_fields_fingerprint(event).hex(), source, offset,
+        ingested_at,
     )  # fmt: skip
 
 
