@@ -19,6 +19,8 @@ from wsgiref.simple_server import WSGIServer
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from inspections.violations import KINDS
+
 _log = logging.getLogger(__name__)
 
 NAMESPACE = "dossier_audit"
@@ -47,10 +49,18 @@ class WorkerMetrics:
             "events_rejected", "Input rejected (dead letters), by reason code.", ["reason"],
             namespace=ns, registry=r,
         )  # fmt: skip
-        self.violations_opened = Counter("violations_opened", "Violations opened.", namespace=ns, registry=r)
-        self.violations_retracted = Counter(
-            "violations_retracted", "Violations retracted.", namespace=ns, registry=r
+        # By kind (violation, finding, not_checkable): a not_checkable record is no violation, and an alert
+        # on violations must not fire on a source's blind spots. Every kind is present from the start (0).
+        self.violations_opened = Counter(
+            "violations_opened", "Violation records opened, by kind.", ["kind"], namespace=ns, registry=r
         )
+        self.violations_retracted = Counter(
+            "violations_retracted", "Violation records retracted, by kind.", ["kind"],
+            namespace=ns, registry=r,
+        )  # fmt: skip
+        for kind in KINDS:
+            self.violations_opened.labels(kind=kind)
+            self.violations_retracted.labels(kind=kind)
         self.consumer_lag = Gauge(
             "consumer_lag", "Messages between the consumer position and the partition's end.",
             ["topic", "partition"], namespace=ns, registry=r,

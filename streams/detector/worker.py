@@ -184,22 +184,23 @@ class Detector:
             log.warning("dossier not judged: AUDIT_ERROR", extra={"dossier_id": dossier_id, "reason": reason})
         opened = retracted = 0
         for change in outcome.changes:
-            await self._emit(change, as_of)
+            violation = change.violation()
+            await self._emit(change, violation, as_of)
             if change.state == "open":
                 opened += 1
             else:
                 retracted += 1
+            if (m := self.metrics) is not None:
+                counter = m.violations_opened if change.state == "open" else m.violations_retracted
+                counter.labels(kind=violation.get("kind", "violation")).inc()
         self.stats.opened += opened
         self.stats.retracted += retracted
         self.stats.evaluations += outcome.evaluated
         self.stats.duplicates += outcome.duplicates
-        if self.metrics is not None:
-            self.metrics.violations_opened.inc(opened)
-            self.metrics.violations_retracted.inc(retracted)
         await self._persist(state, outcome.dirty, outcome.watermark_moved)
 
-    async def _emit(self, change: Change, as_of: datetime) -> None:
-        message = ViolationMessage(change.state, as_of, PRODUCER, self.version(), change.violation())
+    async def _emit(self, change: Change, violation: dict[str, Any], as_of: datetime) -> None:
+        message = ViolationMessage(change.state, as_of, PRODUCER, self.version(), violation)
         await self._send(self.topics.violations, message.key, message.encode())
 
     async def _persist(self, state: PartitionState, dirty: Iterable[str], watermark_moved: bool) -> None:

@@ -104,7 +104,7 @@ class SinkBatch:
     rejected_reasons: list[str] = field(default_factory=list)
     rejected_origins: list[Origin] = field(default_factory=list)
     violations: list[tuple[Any, ...]] = field(default_factory=list)
-    violation_states: list[str] = field(default_factory=list)
+    violation_states: list[tuple[str, str]] = field(default_factory=list)  # (state, kind)
     violation_origins: list[Origin] = field(default_factory=list)
     untimed: set[tuple[str, int]] = field(default_factory=set)
     poison: int = 0
@@ -131,8 +131,9 @@ def count_stored(batch: SinkBatch, stats: SinkStats, metrics: WorkerMetrics) -> 
         metrics.events_rejected.labels(reason=code).inc()
         if code in POISON_CODES:
             metrics.poison_records.labels(reason=code).inc()
-    for state in batch.violation_states:
-        (metrics.violations_opened if state == "open" else metrics.violations_retracted).inc()
+    for state, kind in batch.violation_states:
+        counter = metrics.violations_opened if state == "open" else metrics.violations_retracted
+        counter.labels(kind=kind).inc()
 
 
 _NO_STAMP = object()
@@ -273,7 +274,7 @@ class BatchConverter:
                 self._reject(batch, rejection, where, value, at, origin)
                 return
             batch.violations.append(row)
-            batch.violation_states.append(msg.state)
+            batch.violation_states.append((msg.state, str(msg.violation.get("kind", "violation"))))
             batch.violation_origins.append(origin)
 
     def _reject(

@@ -15,6 +15,7 @@ from bootstrap.platform import Platform, detector_options, platform_topics
 from bootstrap.settings import load_settings
 from inspections.files.calendar import load_calendar
 from inspections.files.catalogue import sample_catalogue
+from inspections.violations import KINDS
 from streams.broker import EmbeddedBroker
 from streams.messages import DeadLetter, encode_event, event_key
 from streams.topics import TopicSpec, ensure_topics
@@ -213,7 +214,8 @@ def test_in_process_run_updates_the_metrics_and_leaves_no_thread_behind(
     sample = metrics.registry.get_sample_value
     assert sample("dossier_audit_events_in_total") == 3
     assert sample("dossier_audit_events_rejected_total", {"reason": "schema_version.missing"}) == 1
-    assert sample("dossier_audit_violations_opened_total") == stats.opened >= 1
+    opened = {k: sample("dossier_audit_violations_opened_total", {"kind": k}) for k in KINDS}
+    assert sum(opened.values()) == stats.opened >= 1 and opened["not_checkable"] == 0
     partition = next(p for p, w in stats.watermarks.items() if w is not None)
     assert (
         sample("dossier_audit_watermark_seconds", {"partition": str(partition)})

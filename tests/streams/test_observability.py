@@ -36,8 +36,9 @@ def test_each_worker_has_its_own_registry_served_as_prometheus_text():
     sink.events_rejected.labels(reason="json.invalid").inc()
     sink.set_lag("dossier-events", 2, 7)
     sink.sink_write_seconds.observe(0.02)
-    detector.violations_opened.inc(2)
-    detector.violations_retracted.inc()
+    detector.violations_opened.labels(kind="violation").inc(2)
+    detector.violations_opened.labels(kind="not_checkable").inc()
+    detector.violations_retracted.labels(kind="violation").inc()
     detector.set_watermark(5, datetime(2025, 11, 3, tzinfo=UTC))
     server, port = start_metrics_server(sink.registry, 0, addr="127.0.0.1")
     server2, port2 = start_metrics_server(detector.registry, 0, addr="127.0.0.1")
@@ -49,10 +50,12 @@ def test_each_worker_has_its_own_registry_served_as_prometheus_text():
         assert got[("dossier_audit_consumer_lag", (("partition", "2"), ("topic", "dossier-events")))] == 7
         assert got[("dossier_audit_sink_write_seconds_count", ())] == 1
         assert got[("dossier_audit_sink_batches_total", ())] == 0
-        assert got[("dossier_audit_violations_opened_total", ())] == 0
+        for kind in ("violation", "finding", "not_checkable"):  # every kind exported from the start
+            assert got[("dossier_audit_violations_opened_total", (("kind", kind),))] == 0
         other = scrape(port2)
-        assert other[("dossier_audit_violations_opened_total", ())] == 2
-        assert other[("dossier_audit_violations_retracted_total", ())] == 1
+        assert other[("dossier_audit_violations_opened_total", (("kind", "violation"),))] == 2
+        assert other[("dossier_audit_violations_opened_total", (("kind", "not_checkable"),))] == 1
+        assert other[("dossier_audit_violations_retracted_total", (("kind", "violation"),))] == 1
         assert other[("dossier_audit_watermark_seconds", (("partition", "5"),))] == 1762128000
         assert other[("dossier_audit_events_in_total", ())] == 0
     finally:
