@@ -1,8 +1,8 @@
 """``dossier-audit import …``: real source data in as contract events (issue 14).
 
-``import dvcqg PATH... (--out FILE | --bootstrap-servers HOST:PORT)``: the national portal's dossier-sync
-payloads (``sources.dvcqg``; what is read and how it maps: ``docs/dvcqg-import.md``), through
-``dossier_audit.jobs.importer``.
+``import dvcqg PATH... (--out FILE | --bootstrap-servers HOST:PORT | --warehouse URL)``: the national
+portal's dossier-sync payloads (``sources.dvcqg``; what is read and how it maps:
+``docs/dvcqg-import.md``), through ``dossier_audit.jobs.importer``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 import time
 from collections import Counter
 from contextlib import nullcontext, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,20 +34,25 @@ from dossier_audit.cli.common import (
     err,
     fail,
     guarded,
+    parse_instant,
     platform_for,
+    warehouse_session,
 )
 from dossier_audit.jobs.importer import (
     ImportInputError,
     ImportSink,
     collect_inputs,
     import_outputs,
+    load_into,
     load_units_map,
     order_inputs,
     produce,
     rejected_path_for,
     write_jsonl,
 )
+from inspections.timeunits import VN_TZ
 from sources.dvcqg import DvcqgImporter, ImportStats, RejectedRecord, UnitResolver
+from warehouse.base import redact_url
 
 #: Rejected records shown on stderr (all of them are in the rejected output).
 _SHOWN_REJECTIONS = 10
@@ -66,6 +72,17 @@ def dvcqg(
         typer.Option("--rejected", help="With --out: rejected records here (default: OUT.rejected.jsonl)."),
     ] = None,
     bootstrap_servers: BootstrapOption = None,
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            "--warehouse",
+            help="Load the events straight into this warehouse (as `warehouse load` does: folded and judged "
+            "while read); rejected records go to its rejected_events.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="With --warehouse: evaluate the rulebook at (default: now).")
+    ] = None,
     units: Annotated[
         Path | None,
         typer.Option("--units", help="YAML/JSON mapping of DonViXuLy unit names to unit codes."),
@@ -75,22 +92,33 @@ def dvcqg(
 ) -> None:
     """Import DVCQG dossier-sync and progress payloads as contract events.
 
-    Writes the events to --out FILE (rejected records beside it), or produces them to Kafka like `ingest`
-    (rejected records to the dead letters). The summary (records, events by type, deduced events,
+    Writes the events to --out FILE (rejected records beside it), produces them to Kafka like `ingest`
+    (rejected records to the dead letters), or loads them into --warehouse URL like `warehouse load`
+    (rejected records to its rejected_events). The summary (records, events by type, deduced events,
     rejections by reason, rules not checkable, blind spots) goes to stderr; with --json, also to stdout.
     """
 
     def go() -> tuple[ImportStats, ImportSink, float, list[RejectedRecord]]:
         started = time.perf_counter()
         settings = load_settings(bootstrap_servers=bootstrap_servers)
-        if out is not None and bootstrap_servers:
-            raise UsageError("give either --out FILE or --bootstrap-servers HOST:PORT, not both")
+        chosen = [name for name, given in (("--out", out is not None), ("--bootstrap-servers",
+                  bool(bootstrap_servers)), ("--warehouse", warehouse is not None)) if given]  # fmt: skip
+        if len(chosen) > 1:
+            raise UsageError(f"give one of --out FILE, --bootstrap-servers HOST:PORT or --warehouse URL, not "
+                             f"{' and '.join(chosen)}")  # fmt: skip
         if out is None and rejected is not None:
             raise UsageError(
-                "--rejected goes with --out (with Kafka, rejected records go to the dead letters)"
+                "--rejected goes with --out (with Kafka, rejected records go to the dead letters; with "
+                "--warehouse, to its rejected_events)"
             )
-        if out is None and not settings.bootstrap_servers:
-            raise UsageError("give --out FILE (a JSONL events file) or --bootstrap-servers HOST:PORT (Kafka)")
+        if as_of is not None and warehouse is None:
+            raise UsageError("--as-of goes with --warehouse (the time the rulebook is evaluated at)")
+        instant = parse_instant(as_of) if as_of else datetime.now(VN_TZ)
+        if out is None and warehouse is None and not settings.bootstrap_servers:
+            raise UsageError(
+                "give --out FILE (a JSONL events file), --bootstrap-servers HOST:PORT (Kafka) or "
+                "--warehouse URL"
+            )
         try:
             files = collect_inputs(paths)
             targets = _targets(out, rejected)
@@ -105,7 +133,7 @@ def dvcqg(
                 "one-off key that later runs cannot reproduce (and a re-import gives different lines)",
                 highlight=False,
             )
-        # To Kafka, `ingest` validates every line on the way: no need to do it twice.
+        # To Kafka `ingest`, to the warehouse the load, validates every line on the way: not twice.
         importer = DvcqgImporter(
             UnitResolver(platform.catalogue, mapping), platform.pseudonymiser, validate=out is not None
         )
@@ -120,6 +148,8 @@ def dvcqg(
             try:
                 if out is not None and targets[1] is not None:
                     sink = write_jsonl(outputs, out, targets[1])
+                elif warehouse is not None:
+                    sink = _load(outputs, warehouse, platform, ordered, instant)
                 else:
                     sink = _produce(outputs, settings, platform, ordered)
             except ImportInputError as exc:
@@ -161,13 +191,33 @@ def _without_targets(files: list[Path], targets: tuple[Path | None, Path | None]
 def _produce(outputs: Any, settings: Any, platform: Any, files: list[Path]) -> ImportSink:
     from streams.ingest import IngestError
 
-    source = f"dvcqg:{files[0]}" if len(files) == 1 else f"dvcqg:{len(files)} files"
     try:
         return produce(
-            outputs, kafka_config(settings), topics_of(settings), platform.pseudonymiser, source=source
+            outputs,
+            kafka_config(settings),
+            topics_of(settings),
+            platform.pseudonymiser,
+            source=_source(files),
         )
     except IngestError as exc:
         raise fail(str(exc), 1) from None
+
+
+def _load(outputs: Any, url: str, platform: Any, files: list[Path], as_of: datetime) -> ImportSink:
+    """The events loaded as `warehouse load` would (``jobs.importer.load_into``); the load's own counts join
+    the import's summary (stored events, folded dossiers, open violations)."""
+    with warehouse_session(url, create=True) as wh:
+        sink, result = load_into(outputs, platform, wh, as_of, source=_source(files))
+    sink.targets["warehouse"] = redact_url(url)
+    sink.targets["load"] = (
+        f"stored {result.events_written:,} events; folded {result.dossiers_folded:,} dossiers: "
+        f"{result.violations_open:,} open violations, {result.violations_retracted:,} retracted"
+    )
+    return sink
+
+
+def _source(files: list[Path]) -> str:
+    return f"dvcqg:{files[0]}" if len(files) == 1 else f"dvcqg:{len(files)} files"
 
 
 def _keep_samples(outputs: Any, shown: list[RejectedRecord]) -> Any:

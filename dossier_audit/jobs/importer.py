@@ -35,12 +35,18 @@ from typing import IO, Any
 import orjson
 import yaml
 
+from bootstrap.platform import Platform
+from dossier_audit.jobs.warehouse import LoadProgress, LoadResult, load_lines
 from schemas.pseudonym import Pseudonymiser
+from schemas.validation import Rejection
 from sources.dvcqg import DvcqgImporter, EventLine, Output, read_records
 from sources.dvcqg.bodies import RecordKind, recognise
 from sources.dvcqg.fields import Fields
 from sources.dvcqg.reader import Record, Service
 from sources.dvcqg.vocabulary import DOSSIER_SERVICE, PROGRESS_SERVICE
+from warehouse.base import Warehouse
+from warehouse.migrate import migrate
+from warehouse.store import REJECTION_COLUMNS, Batch, rejection_row
 
 __all__ = [
     "PAYLOAD_SUFFIXES",
@@ -331,6 +337,42 @@ def produce(
     sink.events = report.produced
     sink.rejected += report.rejected_total
     return sink
+
+
+def load_into(
+    outputs: Iterable[Output],
+    platform: Platform,
+    wh: Warehouse,
+    as_of: datetime,
+    *,
+    source: str,
+    on_progress: LoadProgress | None = None,
+) -> tuple[ImportSink, LoadResult]:
+    """Events straight into the warehouse through the load's own path (``jobs.warehouse.load_lines``: folded
+    and judged while read, load-run records, re-loads idempotent); rejected records into ``rejected_events``
+    with their reason, as the sink stores the dead letters ``produce`` sends (raw scrubbed again, like any
+    rejected line). The rejections are written once the import has been read, before the events are stored:
+    a load interrupted after them leaves its run unfinished, and a re-import stores them once (the table
+    keeps one row per source, record and raw hash)."""
+    migrate(wh)  # the load would; the rejections come first
+    sink = ImportSink()
+    rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS, 5_000)
+    at = datetime.now(UTC)
+
+    def lines() -> Iterator[bytes]:
+        for item in outputs:
+            if isinstance(item, EventLine):
+                sink.events += 1
+                yield item.line
+                continue
+            raw = platform.pseudonymiser.scrub_raw(item.raw)
+            rejection = Rejection(item.code, item.message, item.index, raw)
+            rejected.add(*rejection_row(rejection, item.source, raw, at))
+            sink.rejected += 1
+        rejected.flush()
+
+    result = load_lines(platform, wh, lines(), as_of, source=source, on_progress=on_progress)
+    return sink, result
 
 
 def rejected_path_for(out: Path) -> Path:

@@ -7,6 +7,7 @@ show may be reported as a violation once the rulebook knows ``source.unknown``.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from tests.sources.payloads import (
     row,
     sync_body,
 )
+from warehouse import open_warehouse
 
 ENV = {"DOSSIER_AUDIT_PSEUDONYM_KEY": "import-test-key-0123456789abcdef", "DOSSIER_AUDIT_BATCH_WORKERS": "2"}
 runner = CliRunner()
@@ -172,7 +174,15 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
         (["import", "dvcqg", str(tmp_path / "empty"), "--out", out], "holds no payload file"),
         (["import", "dvcqg", "-", "--out", out], "not standard input"),
         (["import", "dvcqg", str(payload)], "give --out FILE"),
-        (["import", "dvcqg", str(payload), "--out", out, "--bootstrap-servers", "localhost:9"], "not both"),
+        (
+            ["import", "dvcqg", str(payload), "--out", out, "--bootstrap-servers", "localhost:9"],
+            "not --out and --bootstrap-servers",
+        ),
+        (
+            ["import", "dvcqg", str(payload), "--out", out, "--warehouse", f"chdb://{tmp_path / 'wh'}"],
+            "not --out and --warehouse",
+        ),
+        (["import", "dvcqg", str(payload), "--out", out, "--as-of", "2025-11-20"], "--as-of goes with"),
         (["import", "dvcqg", str(payload), "--rejected", out], "--rejected goes with --out"),
         (["import", "dvcqg", str(payload), "--out", str(tmp_path / "no" / "e.jsonl")], "no such folder"),
         (["import", "dvcqg", str(payload), "--out", str(tmp_path)], "is a directory"),
@@ -194,7 +204,7 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], (args, lines)
         assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert not (tmp_path / "e.jsonl").exists()
+    assert not (tmp_path / "e.jsonl").exists() and not (tmp_path / "wh").exists()
 
 
 def test_an_unreadable_file_is_refused_before_anything_is_written(
@@ -289,3 +299,50 @@ def test_a_fifo_is_read_once(tmp_path: Path) -> None:
     summary = orjson.loads(cli("import", "dvcqg", str(fifo), "--out", str(out), "--json").stdout)
     writer.join(timeout=10)
     assert summary["events_by_type"] == {"received": 1} and summary["rejected"] == 0
+
+
+STORED = (
+    "SELECT count() FROM events FINAL",
+    "SELECT count() FROM dossiers FINAL",
+    "SELECT rule_id, dossier_id, event_id, kind FROM violations FINAL WHERE state = 'open' "
+    "ORDER BY rule_id, dossier_id, event_id",
+    "SELECT reason_code, source FROM rejected_events FINAL ORDER BY source",
+)
+
+
+def _stored(url: str) -> list[Any]:
+    with open_warehouse(url) as wh:
+        return [wh.query(sql) for sql in STORED]
+
+
+def _import(logs: Path, url: str) -> dict[str, Any]:
+    args = ["import", "dvcqg", str(logs), "--warehouse", url, "--as-of", "2025-11-20", "--json"]
+    summary: dict[str, Any] = orjson.loads(cli(*args).stdout)
+    return summary
+
+
+def test_importing_into_the_warehouse_equals_loading_the_imported_file(
+    tmp_path: Path, warehouse_url: str, request: pytest.FixtureRequest
+) -> None:
+    """``--warehouse`` goes through the load's own path (issue 18): the warehouse holds what `warehouse load`
+    of the ``--out`` file stores (events, dossiers, open violations by kind), the rejected records in its
+    rejected_events; importing again changes nothing (deterministic ids, one row per rejected record)."""
+    logs = province(tmp_path)
+    out = tmp_path / "events.jsonl"
+    cli("import", "dvcqg", str(logs), "--out", str(out))
+    if warehouse_url.startswith("chdb://"):
+        reference = f"chdb://{tmp_path / 'reference'}"
+    else:  # a second database on the same server
+        server = request.getfixturevalue("clickhouse_server")
+        database = f"reference_{uuid.uuid4().hex[:12]}"
+        server.admin_execute(f"CREATE DATABASE {database}")
+        request.addfinalizer(lambda: server.admin_execute(f"DROP DATABASE IF EXISTS {database}"))
+        reference = server.url(database)
+    cli("warehouse", "load", str(out), "--warehouse", reference, "--as-of", "2025-11-20")
+    summary = _import(logs, warehouse_url)
+    assert summary["warehouse"] and "open violations" in summary["load"] and summary["rejected"] == 1
+    once = _stored(warehouse_url)
+    assert once[:3] == _stored(reference)[:3] and once[0][0][0] == summary["events"] > 0 and once[2]
+    assert [(code, Path(source).name) for code, source in once[3]] == [("json.invalid", "broken.json")]
+    _import(logs, warehouse_url)
+    assert _stored(warehouse_url) == once
