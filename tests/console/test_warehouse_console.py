@@ -1,0 +1,126 @@
+"""The console's warehouse side on both backends (chdb and Debian's clickhouse-server 18.16): the migration,
+the violations list with every filter and sort, one dossier, case events appended and folded, accounts as
+versioned rows, the trail of reads, and the weekly report's case counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dossier_audit.cli import app
+from inspections.cases import CaseAction, CaseEvent, CaseStatus, Role
+from inspections.weeks import Week
+from reporting.gather import week_bounds
+from warehouse.base import Warehouse
+from warehouse.cases import all_cases, append_case_event, case_counts, case_states_of
+from warehouse.console_read import ViolationFilter, stored_dossier, violations_page
+from warehouse.console_users import ConsoleUser, log_read, reads_of, save_user, user, users
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
+NOW = datetime(2025, 11, 20, 3, tzinfo=UTC)
+
+
+def load_examples(url: str) -> None:
+    runner = CliRunner()
+    for args in (["warehouse", "init"], ["warehouse", "load", str(EXAMPLES), "--as-of", "2025-11-20"]):
+        result = runner.invoke(app, [*args[:2], *args[2:], "--warehouse", url])
+        assert result.exit_code == 0, result.stderr
+
+
+def event(action: CaseAction, role: Role = Role.INSPECTOR, minute: int = 0, **kw: str) -> CaseEvent:
+    return CaseEvent(action, role, f"{role.value}1", NOW.replace(minute=minute), **kw)
+
+
+def test_violations_list_dossier_and_cases(warehouse_url: str, warehouse: Warehouse) -> None:
+    load_examples(warehouse_url)
+    total, rows = violations_page(warehouse, ViolationFilter(), offset=0, limit=100)
+    assert total == len(rows) == 9
+    assert [r.occurred_at for r in rows] == sorted((r.occurred_at for r in rows), reverse=True)
+    unit1 = frozenset({"000.10.01.H99"})
+    total, rows = violations_page(warehouse, ViolationFilter(units=unit1), offset=0, limit=100)
+    assert total == 3 and {r.unit_code for r in rows} == set(unit1)
+    total, rows = violations_page(warehouse, ViolationFilter(rule="LATE_NO_APOLOGY"), offset=0, limit=1)
+    assert total == 2 and len(rows) == 1
+    total, _ = violations_page(warehouse, ViolationFilter(severity="medium"), offset=0, limit=100)
+    assert total == 3
+    w45 = week_bounds(Week.parse("2025-W45"))
+    total, rows = violations_page(warehouse, ViolationFilter(week_s=w45), offset=0, limit=100)
+    assert total == 6
+    total, rows = violations_page(
+        warehouse, ViolationFilter(dossier="000.10.02.H99-251104"), offset=0, limit=9
+    )
+    assert total == 5 and {r.dossier_id for r in rows} == {"000.10.02.H99-251104-0001"}
+    _, by_severity = violations_page(warehouse, ViolationFilter(sort="severity"), offset=0, limit=100)
+    assert [r.severity for r in by_severity][:6] == ["high"] * 6
+    _, by_rule = violations_page(warehouse, ViolationFilter(sort="rule"), offset=0, limit=100)
+    assert [r.rule_id for r in by_rule] == sorted(r.rule_id for r in by_rule)
+    hostile = ViolationFilter(rule="x' OR 1=1 --", dossier="%' OR ''='", sort="1; DROP TABLE events")
+    assert violations_page(warehouse, hostile, offset=0, limit=10) == (0, [])
+
+    first, second = rows[0].key, rows[1].key
+    append_case_event(warehouse, first, event(CaseAction.REQUEST_EXPLANATION),
+                      rulebook_version="2", unit_code="000.10.02.H99")  # fmt: skip
+    append_case_event(warehouse, first, event(CaseAction.EXPLAIN, Role.UNIT, 5, note="đã <b>xử lý</b>",
+                                              notice_number="12/TB"),
+                      rulebook_version="2", unit_code="000.10.02.H99")  # fmt: skip
+    append_case_event(warehouse, second, event(CaseAction.DISMISS, reason_code="data_error"),
+                      rulebook_version="2", unit_code="000.10.02.H99")  # fmt: skip
+    states = case_states_of(warehouse, [first.dossier_id])
+    assert states[first].status is CaseStatus.EXPLAINED
+    assert (states[first].explanation, states[first].notice_number) == ("đã <b>xử lý</b>", "12/TB")
+    assert states[second].status is CaseStatus.DISMISSED
+    assert set(all_cases(warehouse)) == {first, second}
+
+    kept = ViolationFilter(keys=frozenset({first}))
+    assert violations_page(warehouse, kept, offset=0, limit=10)[0] == 1
+    left_out = ViolationFilter(keys=frozenset({first, second}), keys_excluded=True)
+    assert violations_page(warehouse, left_out, offset=0, limit=10)[0] == 7
+
+    w46 = week_bounds(Week.parse("2025-W46"))
+    w47 = week_bounds(Week.parse("2025-W47"))  # the case events are on 20/11 (W47)
+    counts = case_counts(warehouse, from_s=w45[0], to_s=w47[1])
+    assert (counts.dismissed, counts.explained, counts.awaiting_explanation, counts.confirmed) == (1, 1, 0, 0)
+    assert case_counts(warehouse, from_s=w45[0], to_s=w47[1], units={"000.10.01.H99"}).dismissed == 0
+    assert case_counts(warehouse, from_s=w45[0], to_s=w45[1]).dismissed == 0  # the violation is not in W45
+    # A report of W45–46 made again after the cases were worked says what it said then: nothing worked.
+    assert case_counts(warehouse, from_s=w45[0], to_s=w46[1]) == case_counts(warehouse, from_s=0, to_s=0)
+    assert case_counts(warehouse, from_s=w45[0], to_s=w46[1]).dismissed == 0
+    # The console's live dashboard: the same violations, their cases as they stand now.
+    assert case_counts(warehouse, from_s=w45[0], to_s=w46[1], as_of_s=w47[1]).dismissed == 1
+    between = int(NOW.replace(minute=3).timestamp())  # after the request, before the answer
+    counts = case_counts(warehouse, from_s=w45[0], to_s=between)
+    assert (counts.awaiting_explanation, counts.explained, counts.dismissed) == (1, 0, 1)
+    warehouse.execute(  # the detector retracts the explained case's violation
+        "INSERT INTO violations SELECT dossier_id, rule_id, event_id, 'retracted', kind, severity, "
+        "unit_code, procedure_code, occurred_at, legal_basis, rulebook_version, evidence, detail, as_of, "
+        "producer, version + 1 FROM violations FINAL "
+        "WHERE dossier_id = %(d)s AND rule_id = %(r)s AND event_id = %(e)s",
+        {"d": first.dossier_id, "r": first.rule_id, "e": first.event_id},
+    )
+    # Counted from the case's own events: unchanged until the system's close event is written.
+    assert case_counts(warehouse, from_s=w45[0], to_s=w47[1]).explained == 1
+    append_case_event(warehouse, first, event(CaseAction.CLOSE_RETRACTED, Role.SYSTEM, 30),
+                      rulebook_version="2", unit_code="000.10.02.H99")  # fmt: skip
+    counts = case_counts(warehouse, from_s=w45[0], to_s=w47[1])
+    assert (counts.closed, counts.explained, counts.dismissed) == (1, 0, 1)
+
+    dossier = stored_dossier(warehouse, "000.10.02.H99-251104-0001")
+    assert dossier is not None and dossier.home_unit == "000.10.02.H99"
+    assert len(dossier.violations) == 5 and dossier.facts is not None
+    assert [e.occurred_at for e in dossier.events] == sorted(e.occurred_at for e in dossier.events)
+    assert stored_dossier(warehouse, "no-such-dossier") is None
+
+
+def test_accounts_are_versioned_and_reads_are_logged(warehouse_url: str, warehouse: Warehouse) -> None:
+    load_examples(warehouse_url)
+    account = ConsoleUser("an", "unit", "000.10.01.H99", "$argon2id$x", False, NOW, NOW)
+    save_user(warehouse, account)
+    save_user(warehouse, ConsoleUser("an", "unit", "000.10.01.H99", "$argon2id$x", True, NOW, NOW))
+    found = user(warehouse, "an")
+    assert found is not None and found.disabled and found.role == "unit"
+    assert [u.login for u in users(warehouse)] == ["an"]
+    assert user(warehouse, "nobody") is None
+    log_read(warehouse, login="an", role="unit", dossier_id="d-1", via="page")
+    assert [r[:3] for r in reads_of(warehouse, "d-1")] == [("an", "unit", "page")]

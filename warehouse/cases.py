@@ -1,0 +1,174 @@
+"""Case work in the warehouse: the append-only ``case_events`` table and the counts of cases by state.
+
+Only two operations touch the table: :func:`append_case_event` (an ``INSERT``) and the reads. There is no
+update or delete path (``tests/console`` checks that no SQL of the platform names the table in one): a
+case's state is always the fold (``inspections.cases.fold``) of all its rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from inspections.cases import CaseAction, CaseEvent, CaseState, CaseStatus, Role, fold
+from warehouse.base import Row, Warehouse
+from warehouse.queries import load_sql
+
+CASE_EVENT_COLUMNS = (
+    "case_event_id", "dossier_id", "rule_id", "event_id", "rulebook_version", "unit_code", "action",
+    "actor", "actor_role", "at", "at_us", "reason_code", "note", "notice_number",
+)  # fmt: skip
+#: Rows per ``IN`` list of dossier ids.
+CHUNK = 2_000
+#: Never-matching key that keeps a tuple ``IN`` list at two or more items (a one-item tuple of tuples
+#: would be read as one tuple of three scalars). Dossier ids are never empty.
+NO_KEY = ("", "", "")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class CaseKey:
+    """The identity of a case: the violation it is about."""
+
+    dossier_id: str
+    rule_id: str
+    event_id: str
+
+
+def keys_param(keys: Iterable[CaseKey]) -> tuple[tuple[str, str, str], ...]:
+    """Case keys as a bound tuple ``IN`` list (never one item, see :data:`NO_KEY`)."""
+    return (NO_KEY, NO_KEY, *((k.dossier_id, k.rule_id, k.event_id) for k in keys))
+
+
+def append_case_event(
+    wh: Warehouse,
+    key: CaseKey,
+    event: CaseEvent,
+    *,
+    rulebook_version: str,
+    unit_code: str,
+) -> None:
+    """Store one case event (the only write of the table)."""
+    at = event.at.astimezone(UTC)
+    row = (
+        uuid.uuid4().hex, key.dossier_id, key.rule_id, key.event_id, rulebook_version, unit_code,
+        event.action.value, event.actor, event.role.value, at.replace(microsecond=0), at.microsecond,
+        event.reason_code, event.note, event.notice_number,
+    )  # fmt: skip
+    wh.insert("case_events", CASE_EVENT_COLUMNS, [[value] for value in row])
+
+
+def _event(row: Row) -> tuple[CaseKey, CaseEvent]:
+    dossier_id, rule_id, event_id, _version, action, role, actor, at, reason, note, notice = row
+    event = CaseEvent(CaseAction(action), Role(role), actor, at, reason, note, notice)
+    return CaseKey(dossier_id, rule_id, event_id), event
+
+
+def _grouped(rows: Iterable[Row]) -> dict[CaseKey, list[CaseEvent]]:
+    out: dict[CaseKey, list[CaseEvent]] = {}
+    for row in rows:
+        key, event = _event(row)
+        out.setdefault(key, []).append(event)
+    return out
+
+
+def case_events_of(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[CaseKey, list[CaseEvent]]:
+    """The case events of these dossiers, per case, in fold order."""
+    ids = sorted(set(dossier_ids))
+    out: dict[CaseKey, list[CaseEvent]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ("", *ids[start : start + CHUNK])
+        out.update(_grouped(wh.query(load_sql("console_case_events"), {"ids": chunk})))
+    return out
+
+
+def all_cases(wh: Warehouse) -> dict[CaseKey, CaseState]:
+    """Every case with at least one event, folded."""
+    return {
+        key: fold(events) for key, events in _grouped(wh.query(load_sql("console_case_events_all"))).items()
+    }
+
+
+def case_states_of(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[CaseKey, CaseState]:
+    """The folded cases of these dossiers (a case without events is open, and absent here)."""
+    return {key: fold(events) for key, events in case_events_of(wh, dossier_ids).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCounts:
+    """The weekly report's "cases" section for a week and a unit scope."""
+
+    confirmed: int
+    dismissed: int
+    awaiting_explanation: int
+    explained: int
+    concluded: int
+    closed: int
+
+
+def case_counts(
+    wh: Warehouse,
+    *,
+    from_s: int,
+    to_s: int,
+    units: Iterable[str] | None = None,
+    as_of_s: int | None = None,
+) -> CaseCounts:
+    """Cases by state among the violations whose event falls in ``[from_s, to_s)`` (epoch seconds, e.g.
+    ``reporting.gather.week_bounds(week)``), for the units in ``units`` (``None``: the whole province; pass
+    ``catalogue.descendants(code)`` for a unit and those under or merged into it). ``confirmed`` counts
+    cases upheld (confirmed or concluded); the other fields count cases in that state.
+
+    Each case is folded from its events before ``to_s`` only (the week's end), so a week's report made
+    again later says the same: a case closed by a retraction counts as closed from its system event's
+    time on (``console --sync-cases`` or the console's timer writes it). ``as_of_s``: fold up to this
+    instant instead (the console's live dashboard passes now); the report leaves it to the week's end."""
+    end = datetime.fromtimestamp(to_s if as_of_s is None else as_of_s, UTC)
+    cases = {
+        key: fold(e for e in events if e.at < end)
+        for key, events in _grouped(wh.query(load_sql("console_case_events_all"))).items()
+        if events[0].at < end
+    }
+    if not cases:
+        return CaseCounts(0, 0, 0, 0, 0, 0)
+    scope = None if units is None else set(units)
+    keys = sorted(cases)
+    counts: Counter[str] = Counter()
+    for start in range(0, len(keys), CHUNK):
+        params = {"keys": keys_param(keys[start : start + CHUNK]), "from_s": from_s, "to_s": to_s}
+        for dossier_id, rule_id, event_id, unit_code, _detected in wh.query(
+            load_sql("console_case_violations"), params
+        ):
+            if scope is not None and unit_code not in scope:
+                continue
+            status = cases[CaseKey(dossier_id, rule_id, event_id)].status
+            counts[status.value] += 1
+            if status in (CaseStatus.CONFIRMED, CaseStatus.CONCLUDED):
+                counts["upheld"] += 1
+    return CaseCounts(
+        confirmed=counts["upheld"],
+        dismissed=counts[CaseStatus.DISMISSED.value],
+        awaiting_explanation=counts[CaseStatus.AWAITING_EXPLANATION.value],
+        explained=counts[CaseStatus.EXPLAINED.value],
+        concluded=counts[CaseStatus.CONCLUDED.value],
+        closed=counts[CaseStatus.CLOSED.value],
+    )
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def violation_states(wh: Warehouse, keys: Iterable[CaseKey]) -> dict[CaseKey, tuple[str, str, str]]:
+    """(detector state, rulebook version, unit) of the violations of these case keys."""
+    ordered = sorted(set(keys))
+    out: dict[CaseKey, tuple[str, str, str]] = {}
+    for start in range(0, len(ordered), CHUNK):
+        params = {"keys": keys_param(ordered[start : start + CHUNK])}
+        for dossier_id, rule_id, event_id, state, version, unit in wh.query(
+            load_sql("console_case_violation_states"), params
+        ):
+            out[CaseKey(dossier_id, rule_id, event_id)] = (state, version, unit)
+    return out

@@ -1,0 +1,11 @@
+-- How many violations the console's list filters match (the same conditions as console_violations_page).
+SELECT count()
+FROM violations FINAL
+WHERE (state = 'open' OR %(with_retracted)s = 1)
+  AND toString(kind) != 'not_checkable'
+  AND (%(all_units)s = 1 OR unit_code IN %(units)s)
+  AND (%(any_rule)s = 1 OR rule_id = %(rule)s)
+  AND (%(any_severity)s = 1 OR toString(severity) = %(severity)s)
+  AND (%(any_week)s = 1 OR (toUInt32(occurred_at) >= %(from_s)s AND toUInt32(occurred_at) < %(to_s)s))
+  AND (%(dossier)s = '' OR substring(dossier_id, 1, length(%(dossier)s)) = %(dossier)s)
+  AND (%(keys_mode)s = 0 OR ((dossier_id, rule_id, event_id) IN %(keys)s) = (%(keys_mode)s = 1))
