@@ -32,6 +32,7 @@ COPY streams/ streams/
 COPY checks/ checks/
 COPY reporting/ reporting/
 COPY pipelines/ pipelines/
+COPY console/ console/
 COPY dossier_audit/ dossier_audit/
 RUN pip install --no-deps . \
  && dossier-audit --help >/dev/null
@@ -44,6 +45,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     DAGSTER_HOME=/opt/dagster/home \
     DOSSIER_AUDIT_WORKDIR=/data/work \
     DOSSIER_AUDIT_REPORTS_DIR=/data/reports
+# Liberation Serif for the weekly report's PDF (Times New Roman's metrics, as Decree 30/2020 asks).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-liberation2 \
+ && rm -rf /var/lib/apt/lists/*
 # A fixed non-root uid/gid, so named volumes created from these directories belong to it.
 RUN groupadd --system --gid 10001 dossier \
  && useradd --system --uid 10001 --gid dossier --home-dir /data --shell /usr/sbin/nologin dossier \
@@ -53,7 +58,8 @@ COPY --from=build /opt/venv /opt/venv
 COPY --chmod=755 deploy/healthcheck.py /usr/local/bin/dossier-audit-healthcheck
 USER dossier
 WORKDIR /data
-# 3000: Dagster webserver; 9100: the workers' Prometheus metrics (--metrics-port 9100 in the compose file).
-EXPOSE 3000 9100
+# 3000: Dagster webserver; 9100: the workers' Prometheus metrics (--metrics-port 9100 in the compose file);
+# 8080: the inspector's console (behind a TLS-terminating proxy).
+EXPOSE 3000 8080 9100
 ENTRYPOINT ["dossier-audit"]
 CMD ["--help"]

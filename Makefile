@@ -51,6 +51,31 @@ dagster: $(STAMP)
 	mkdir -p "$(DAGSTER_HOME)"
 	DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
+## report-images: the main job on the sample (as `make run`), then the weekly report's pages as PNG images
+# (pdftoppm, 60 dpi) in docs/images/report-page-N.png, for the README. Needs poppler-utils (pdftoppm).
+REPORTS ?= reports
+PACK_UNIT ?= 000.10.03.H99
+CHROMIUM ?= chromium
+.PHONY: report-images
+report-images: $(STAMP)
+	$(BIN)/dossier-audit run --reports $(REPORTS)
+	mkdir -p docs/images
+	rm -f docs/images/report-page-*.png
+	pdftoppm -png -r 60 "$$(ls -d $(REPORTS)/*-W*/report.pdf | sort | tail -n 1)" docs/images/report-page
+	# The first page of one unit's audit pack as it prints (its HTML through the print stylesheet, A4
+	# landscape) with Debian's chromium, at 100 dpi so its small print stays readable: docs/images/pack-page-1.png.
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+	  --disable-sync --no-pdf-header-footer --print-to-pdf="$(REPORTS)/pack-page.pdf" \
+	  "file://$$(realpath "$$(ls -d $(REPORTS)/*-W*/units/$(PACK_UNIT).html | sort | tail -n 1)")"
+	pdftoppm -png -r 100 -f 1 -l 1 -singlefile "$(REPORTS)/pack-page.pdf" docs/images/pack-page-1
+
+## console: the inspector's console on the embedded warehouse at http://127.0.0.1:$(CONSOLE_PORT) (after `make run`;
+# add an account first: .venv/bin/dossier-audit users add LOGIN --role inspector)
+CONSOLE_PORT ?= 8080
+.PHONY: console
+console: $(STAMP)
+	$(BIN)/dossier-audit console --port $(CONSOLE_PORT)
+
 ## bench: the benchmarks, quick mode
 bench: $(STAMP)
 	$(BIN)/python bench/batch_audit.py --quick

@@ -76,6 +76,13 @@ class Platform:
             issuer=settings.report_issuer,
             team=settings.report_team,
             place=settings.report_place,
+            symbol=settings.report_symbol,
+            number=settings.report_number,
+            addressee=settings.report_addressee,
+            signer_title=settings.report_signer_title,
+            signer_name=settings.report_signer_name,
+            copies=settings.report_copies,
+            maturity_days=settings.report_maturity_days,
         )
 
 

@@ -32,8 +32,10 @@ class Settings(BaseSettings):
 
     pseudonym_key: SecretStr | None = Field(
         default=None,
-        description="HMAC-SHA256 key for pseudonymising applicants (≥ 16 bytes). Unset: a random key per "
-        "process, so pseudonyms cannot be linked across runs.",
+        description="HMAC-SHA256 key for pseudonymising applicants (≥ 16 bytes). Unset: `dossier-audit run` "
+        "generates one once and keeps it in the workdir (pseudonym.key, mode 0600), so a rerun on the same "
+        "input writes the same report.html/.pdf/.xlsx, audit packs, violations.jsonl and summary.txt, byte "
+        "for byte; other commands use a random key per process.",
     )
     catalogue: Path | None = Field(default=None, description="Catalogue YAML; unset: the bundled sample.")
     calendar_override: Path | None = Field(default=None, description="Province calendar override YAML.")
@@ -86,6 +88,48 @@ class Settings(BaseSettings):
     )
     report_place: str | None = Field(
         default=None, description="Place of the date line (unset: the province's name)."
+    )
+    report_symbol: str = Field(
+        default="BC-TKT",
+        min_length=1,
+        max_length=40,
+        description="Symbol of the weekly report's number line, after the number (Decree 30/2020 "
+        "Appendix III: BC for báo cáo, then the issuer's abbreviation; the default matches the default "
+        "issuer and signer, the Tổ kiểm tra): 'Số:      /BC-TKT'.",
+    )
+    report_number: str = Field(
+        default="",
+        max_length=20,
+        pattern=r"^(|week|[0-9]{1,6})$",
+        description="The weekly report's document number. Unset: left blank ('Số:      /BC-TKT') for the "
+        "clerk to fill in from the register of outgoing documents, whose numbers restart each year; 'week': "
+        "the ISO week number; or a number to print.",
+    )
+    report_addressee: str | None = Field(
+        default=None,
+        description="Who the weekly report is addressed to ('Kính gửi'; unset: the chairman of the "
+        "catalogue's province, 'Chủ tịch Ủy ban nhân dân Tỉnh ...').",
+    )
+    report_signer_title: str = Field(
+        default="TỔ TRƯỞNG",
+        min_length=1,
+        description="The signer's title above the signature, upper case; '|' breaks lines "
+        "('KT. CHỦ TỊCH|PHÓ CHỦ TỊCH').",
+    )
+    report_signer_name: str | None = Field(
+        default=None, description="The signer's full name under the signature (unset: left for the signer)."
+    )
+    report_copies: str = Field(
+        default="Như trên;Văn phòng UBND tỉnh;Sở Nội vụ (theo dõi);Lưu: VT",
+        min_length=1,
+        description="'Nơi nhận' of the weekly report: the recipients, separated by ';'.",
+    )
+    report_maturity_days: int = Field(
+        default=3,
+        ge=0,
+        le=60,
+        description="A week is provisional (marked, not compared as complete) until the data reach this "
+        "many days past its end: time-triggered violations and late events may still change it.",
     )
 
     # -- Kafka --------------------------------------------------------------------------------------------
@@ -147,7 +191,46 @@ class Settings(BaseSettings):
         "settles').",
     )
 
-    @field_validator("pseudonym_key")
+    # -- the inspector's console ----------------------------------------------------------------------------
+    console_session_secret: SecretStr | None = Field(
+        default=None,
+        description="Console: the key that signs session cookies (≥ 16 bytes; unset: a random key per "
+        "process, so sessions end when the console restarts).",
+    )
+    console_session_minutes: int = Field(
+        default=480, ge=1, le=10_080, description="Console: a session expires this long after login."
+    )
+    console_idle_minutes: int = Field(
+        default=30, ge=1, le=10_080, description="Console: a session unused this long is over."
+    )
+    console_trusted_proxies: str = Field(
+        default="",
+        description="Console: the TLS proxy's addresses (comma-separated) whose X-Forwarded-For names the "
+        "client; empty: trust none (the peer is the client).",
+    )
+    console_sync_seconds: int = Field(
+        default=60,
+        ge=0,
+        le=86_400,
+        description="Console: how often it closes the cases of retracted violations (0: never; then run "
+        "`dossier-audit console --sync-cases` on a timer).",
+    )
+    console_secure_cookie: bool = Field(
+        default=False,
+        description="Console: mark the session cookie Secure (set true behind the TLS-terminating proxy).",
+    )
+    console_login_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Console: failed logins (per login, and per client address) before logins are refused "
+        "for the throttle window.",
+    )
+    console_throttle_seconds: int = Field(
+        default=900, ge=1, le=86_400, description="Console: the login throttle's window."
+    )
+
+    @field_validator("pseudonym_key", "console_session_secret")
     @classmethod
     def _key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         """Checked here, not when the pseudonymiser is built (mid-command, a traceback): the message names
@@ -204,7 +287,7 @@ class SettingsError(ValueError):
 
 
 #: Fields whose values are never quoted in a message: secrets, and the warehouse URL (it holds a password).
-SECRET_FIELDS = frozenset({"pseudonym_key", "sasl_password", "warehouse"})
+SECRET_FIELDS = frozenset({"pseudonym_key", "sasl_password", "warehouse", "console_session_secret"})
 #: Fields never quoted either: a password typed into them by mistake (``user:pw@host:9092``) stays unseen.
 _UNQUOTED_FIELDS = SECRET_FIELDS | {"bootstrap_servers", "sasl_username"}
 #: The command-line option of an overridable field, where it is not the field's name with dashes.

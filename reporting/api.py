@@ -11,9 +11,10 @@ from typing import Any
 
 from inspections.catalogue import Catalogue
 from inspections.weeks import Week
-from reporting import gather
+from reporting import counting, gather
 from reporting.header import ReportHeader
-from reporting.model import Names, build_report, metrics_json, violations_json
+from reporting.model import Names, build_report
+from reporting.report_json import metrics_json, violations_json
 from warehouse.base import Warehouse
 
 
@@ -26,7 +27,7 @@ def weekly_metrics(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str,
 
 def violation_summary(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, Any]:
     """Violations of the week by rule and unit with week-on-week change (JSON-able)."""
-    counts = gather.violation_counts(catalogue, wh, week)
+    counts = counting.violation_counts(catalogue, wh, week)
     return violations_json(counts, Names(catalogue))
 
 

@@ -3,15 +3,16 @@ worker threads). Labels use DejaVu Sans, which covers Vietnamese."""
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from reporting import gather
 from reporting.model import WeeklyReport
 
 #: Chart files written next to the report (the HTML references them by these names).
@@ -20,8 +21,11 @@ RULES_PNG = "chart_violations_by_rule.png"
 RANKING_PNG = "chart_unit_ranking.png"
 
 _DPI = 150
-_MAX_UNIT_LINES = 8
+#: Unit lines on the trend chart besides the province: the lowest rates this week (more is unreadable).
+_MAX_UNIT_LINES = 4
 _PROVINCE_COLOR = "#b30000"
+_ABOVE_COLOR = "#2b6cb0"
+_UNIT_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e")
 
 
 def _printable(text: str) -> str:
@@ -55,34 +59,60 @@ def _percent_axis(report: WeeklyReport) -> FuncFormatter:
     return FuncFormatter(lambda x, _pos: t.percent(x, 0))
 
 
-def trend_chart(report: WeeklyReport, path: Path) -> Path:
-    """The on-time rate of the province (bold) and of the largest units over the trend weeks."""
-    t = report.texts
-    fig, ax = _figure(9, 4.2)
-    ax.set_title(t("c_trend"))
+def zoom(values: list[float], *, pad: float = 0.01, step: float = 0.02) -> tuple[float, float]:
+    """Axis limits around 0..1 ``values``: from a ``step`` below the smallest (minus ``pad``) to a
+    ``step`` above the largest, within [0, 1.02], so 91–96 % fills the axis instead of its top twentieth."""
+    if not values:
+        return 0.0, 1.02
+    low = max(0.0, math.floor((min(values) - pad) / step) * step)
+    high = min(1.02, math.ceil((max(values) + pad) / step) * step)
+    if high - low < 2 * step:
+        low = max(0.0, high - 2 * step)
+    return low, high
+
+
+def trend_labels(report: WeeklyReport) -> list[str]:
+    """The trend's week labels; a provisional report week's says so ("(tạm tính)" under it)."""
     labels = [f"{p.week.number:02d}/{p.week.year}" for p in report.trend]
+    if labels and report.maturity.provisional:
+        labels[-1] += f"\n({report.texts('provisional_mark')})"
+    return labels
+
+
+def trend_chart(report: WeeklyReport, path: Path) -> Path:
+    """The on-time rate of the province (thick red) and of the units with the lowest rate this week (thin),
+    over the trend weeks; the axis zoomed to the data, the legend under the plot. A provisional week's point
+    is hollow and its label says "(tạm tính)"."""
+    t = report.texts
+    fig, ax = _figure(9, 4.0)
+    ax.set_title(t("c_trend"), fontsize=13)
+    labels = trend_labels(report)
     xs = list(range(len(labels)))
     province = [p.province.on_time_rate for p in report.trend]
     if all(r is None for r in province):
         _no_data(ax, t("c_no_data"))
         return _save(fig, path)
-    volume: dict[str, int] = {}
-    for p in report.trend:
-        for code, form in p.units.items():
-            volume[code] = volume.get(code, 0) + gather.handled(form)
-    biggest = sorted(volume, key=lambda c: (-volume[c], c))[:_MAX_UNIT_LINES]
-    for code in sorted(biggest):
+    ranked = [r.code for r in report.ranking if r.rank is not None]
+    lowest = list(reversed(ranked))[:_MAX_UNIT_LINES]
+    shown: list[float] = [r for r in province if r is not None]
+    for i, code in enumerate(lowest):
         rates = [p.units[code].on_time_rate if code in p.units else None for p in report.trend]
-        ax.plot(xs, [float("nan") if r is None else r for r in rates], marker=".", linewidth=1, alpha=0.6,
+        shown += [r for r in rates if r is not None]
+        ax.plot(xs, [float("nan") if r is None else r for r in rates], marker="o", markersize=4,
+                linewidth=1.4, color=_UNIT_COLORS[i % len(_UNIT_COLORS)],
                 label=_printable(report.names.unit(code)))  # fmt: skip
-    ax.plot(xs, [float("nan") if r is None else r for r in province], marker="o", linewidth=3,
+    ax.plot(xs, [float("nan") if r is None else r for r in province], marker="o", linewidth=3.2,
             color=_PROVINCE_COLOR, label=t("h_province_total"))  # fmt: skip
-    ax.set_xticks(xs, labels)
-    ax.set_xlabel(t("h_week"))
-    ax.set_ylim(0, 1.05)
+    if report.maturity.provisional and province[-1] is not None:  # hollow: not final yet
+        ax.plot([xs[-1]], [province[-1]], marker="o", markersize=10, markerfacecolor="white",
+                markeredgewidth=2.2, markeredgecolor=_PROVINCE_COLOR, linestyle="none")  # fmt: skip
+    ax.set_xticks(xs, labels, fontsize=10)
+    ax.set_xlabel(t("h_week"), fontsize=11)
+    ax.set_ylim(*zoom(shown))
     ax.yaxis.set_major_formatter(_percent_axis(report))
+    ax.tick_params(axis="y", labelsize=10)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=10, frameon=False)
     return _save(fig, path)
 
 
@@ -109,11 +139,12 @@ def rules_chart(report: WeeklyReport, path: Path) -> Path:
 
 
 def ranking_chart(report: WeeklyReport, path: Path) -> Path:
-    """Units by on-time rate, ranked (the best on top)."""
+    """Units by on-time rate, ranked (the best on top), on an axis zoomed to the rates: red below the
+    province's rate, blue at or above it, the province's rate dashed; a legend says so."""
     t = report.texts
     ranked = [r for r in report.ranking if r.rank is not None]
-    fig, ax = _figure(9, max(2.5, 0.4 * len(ranked) + 1.2))
-    ax.set_title(t("c_ranking"))
+    fig, ax = _figure(9, max(2.6, 0.34 * len(ranked) + 1.4))
+    ax.set_title(t("c_ranking"), fontsize=13)
     if not ranked:
         _no_data(ax, t("c_no_data"))
         return _save(fig, path)
@@ -121,15 +152,27 @@ def ranking_chart(report: WeeklyReport, path: Path) -> Path:
     ys = list(range(len(ranked)))
     rates = [r.form.on_time_rate or 0.0 for r in ranked]
     province = report.province.on_time_rate
-    colors = [_PROVINCE_COLOR if province is not None and rate < province else "#2b6cb0" for rate in rates]
-    ax.barh(ys, rates, color=colors)
+    low, high = zoom([*rates, *([province] if province is not None else [])], pad=0.01)
+    high = min(1.02, high + 0.01)  # room for the value labels
+    below = [province is not None and rate < province for rate in rates]
+    colors = [_PROVINCE_COLOR if b else _ABOVE_COLOR for b in below]
+    ax.barh(ys, [rate - low for rate in rates], left=low, color=colors)
     for y, rate in zip(ys, rates, strict=True):
-        ax.text(rate + 0.01, y, t.percent(rate), va="center", fontsize=7)
-    ax.set_yticks(ys, [_printable(f"{r.rank}. {report.names.unit(r.code)}") for r in ranked], fontsize=8)
+        ax.text(rate + (high - low) * 0.006, y, t.percent(rate), va="center", fontsize=9)
+    ax.set_yticks(ys, [_printable(f"{r.rank}. {report.names.unit(r.code)}") for r in ranked], fontsize=10)
+    handles = [
+        Patch(color=_PROVINCE_COLOR, label=t("c_below")),
+        Patch(color=_ABOVE_COLOR, label=t("c_above")),
+    ]
     if province is not None:
-        ax.axvline(province, color="#333333", linestyle="--", linewidth=1)
-    ax.set_xlim(0, 1.12)
+        line = ax.axvline(province, color="#333333", linestyle="--", linewidth=1.2)
+        line.set_label(f"{t('c_province_line')} ({t.percent(province)})")
+        handles.append(line)
+    ax.set_xlim(low, high)
     ax.xaxis.set_major_formatter(_percent_axis(report))
+    ax.tick_params(axis="x", labelsize=10)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=9.5,
+              frameon=False)  # fmt: skip
     return _save(fig, path)
 
 

@@ -12,9 +12,9 @@ a GROUP BY; the tests hold them equal).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,13 +22,12 @@ import orjson
 
 from checks import results as quality_results
 from checks.results import CheckResult
-from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
-from inspections.violations import KINDS, NOT_CHECKABLE
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
+from warehouse.cases import CaseCounts, case_counts
 from warehouse.load_runs import LoadRun, unfinished_runs
 from warehouse.queries import load_sql
 from warehouse.store import epoch_us
@@ -131,116 +130,6 @@ def trend(
         forms = week_forms(catalogue, wh, w, units_of=units_of or week)
         points.append(TrendPoint(w, forms.province, forms.units))
     return points
-
-
-# -- violations -------------------------------------------------------------------------------------------
-@dataclass(slots=True)
-class RuleCount:
-    rule_id: str
-    kind: str
-    severity: str
-    count: int = 0
-    previous: int = 0
-    previous_8_avg: float = 0.0
-
-
-@dataclass(slots=True)
-class UnitCount:
-    code: str
-    count: int = 0
-    previous: int = 0
-    previous_8_avg: float = 0.0
-    dossiers: int = 0
-    findings: int = 0
-    not_checkable: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class ViolationCounts:
-    """The week's open violations (kind ``violation``) by rule and by unit, with the previous week and the
-    average of the 8 weeks before; findings (data anomalies) and rules not checkable (kind
-    ``not_checkable``: a source could not provide what a rule needs) are counted apart, never as
-    violations."""
-
-    week: Week
-    rules: list[RuleCount]  # one per (rule, kind): a rule may have violations and be not checkable elsewhere
-    units: list[UnitCount]  # violations (findings and not checkable in their own fields)
-    by_rule_unit: dict[tuple[str, str], int]  # (rule, unit) → violations this week
-    total: int
-    previous_total: int
-    dossiers: int
-    findings: int
-    previous_8_avg: float  # violations per week over the 8 weeks before
-    not_checkable: int = 0
-
-
-def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> ViolationCounts:
-    """Count the open violations of ``week`` and of the 8 weeks before it (one query)."""
-    first = week.previous(8)
-    from_s, _ = week_bounds(first)
-    _, to_s = week_bounds(week)
-    previous = week.previous()
-    rows = wh.query(load_sql("report_violation_counts"), {"from_s": from_s, "to_s": to_s})
-    unit_of = units_in_force(catalogue, week)
-    # Keyed by (rule, kind): a rule's violations and its not-checkable records are separate counts.
-    rules: dict[tuple[str, str], RuleCount] = {}
-    units: dict[str, UnitCount] = {}
-    by_rule_unit: Counter[tuple[str, str]] = Counter()
-    rule_prior: Counter[tuple[str, str]] = Counter()
-    unit_prior: Counter[str] = Counter()
-    for rule_id, kind, severity, unit_code, day, count in rows:
-        n = int(count)
-        which = Week.of(day)
-        unit = unit_of(unit_code)
-        rc = rules.setdefault((rule_id, kind), RuleCount(rule_id, kind, severity))
-        uc = units.setdefault(unit, UnitCount(unit))
-        if which == week:
-            rc.count += n
-            if kind == "violation":
-                uc.count += n
-                by_rule_unit[(rule_id, unit)] += n
-            elif kind == NOT_CHECKABLE:
-                uc.not_checkable += n
-            else:
-                uc.findings += n
-            continue
-        if which == previous:
-            rc.previous += n
-            if kind == "violation":
-                uc.previous += n
-        rule_prior[(rule_id, kind)] += n
-        if kind == "violation":
-            unit_prior[unit] += n
-    for rc in rules.values():
-        rc.previous_8_avg = round(rule_prior[(rc.rule_id, rc.kind)] / 8, 2)
-    for uc in units.values():
-        uc.previous_8_avg = round(unit_prior[uc.code] / 8, 2)
-    week_from, week_to = week_bounds(week)
-    dossiers = 0
-    for unit_code, kind, n in wh.query(
-        load_sql("report_violation_dossiers"), {"from_s": week_from, "to_s": week_to}
-    ):
-        if kind == "violation":
-            current = unit_of(unit_code)
-            units.setdefault(current, UnitCount(current)).dossiers += int(n)
-            dossiers += int(n)
-    rule_order = {r.rule_id: i for i, r in enumerate(reported_rules())}
-    kind_order: dict[str, int] = {kind: i for i, kind in enumerate(KINDS)}
-    return ViolationCounts(
-        week=week,
-        rules=sorted(
-            rules.values(),
-            key=lambda r: (kind_order.get(r.kind, 9), -r.count, rule_order.get(r.rule_id, 99)),
-        ),
-        units=sorted(units.values(), key=lambda u: (-u.count, u.code)),
-        by_rule_unit=dict(by_rule_unit),
-        total=sum(r.count for r in rules.values() if r.kind == "violation"),
-        previous_total=sum(r.previous for r in rules.values() if r.kind == "violation"),
-        dossiers=dossiers,
-        findings=sum(r.count for r in rules.values() if r.kind == "finding"),
-        previous_8_avg=round(sum(unit_prior.values()) / 8, 2),
-        not_checkable=sum(r.count for r in rules.values() if r.kind == NOT_CHECKABLE),
-    )
 
 
 # -- data quality -----------------------------------------------------------------------------------------
@@ -394,3 +283,16 @@ def newest_event(wh: Warehouse) -> datetime | None:
     """The newest stored event time (``None`` for an empty warehouse)."""
     ((count, newest),) = wh.query(load_sql("report_newest_event"))
     return newest if int(count) else None
+
+
+# -- the inspectors' cases (the console) ------------------------------------------------------------------
+def week_cases(wh: Warehouse, week: Week) -> CaseCounts | None:
+    """How the inspectors handled the week's violations in the console (``warehouse.cases.case_counts``):
+    ``None`` when no case exists for them (or the warehouse has no case table yet), so the report shows
+    the section only once the console has been used."""
+    from_s, to_s = week_bounds(week)
+    try:
+        counts = case_counts(wh, from_s=from_s, to_s=to_s)
+    except WarehouseError:
+        return None
+    return counts if any(astuple(counts)) else None

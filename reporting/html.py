@@ -1,14 +1,22 @@
-"""HTML rendering (jinja2 templates shipped in ``reporting/templates``; autoescaped)."""
+"""HTML rendering (jinja2 templates shipped in ``reporting/templates``; autoescaped).
+
+The weekly report's HTML is one self-contained file: its charts are embedded as ``data:`` URIs, so a
+report sent by e-mail or opened from another folder shows them; its print stylesheet puts the body on A4
+portrait pages and the annex on landscape ones, with the same tables as the PDF.
+"""
 
 from __future__ import annotations
 
+import base64
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from reporting import findings
 from reporting import tables as tb
+from reporting.case_section import cases_line, cases_table
 from reporting.model import WeeklyReport
 
 
@@ -44,18 +52,42 @@ def common_context(report: WeeklyReport) -> dict[str, Any]:
     }
 
 
+def data_uri(path: Path) -> str:
+    """A PNG file as a ``data:`` URI (the chart travels inside the HTML)."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
 def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
-    """``report.html``; charts are referenced by file name (they sit next to it)."""
+    """``report.html``, self-contained: the charts are embedded."""
+    t = report.texts
+    head = report.header
     text = render(
         "report.html.j2",
         **common_context(report),
         title=report.title,
+        number_line=head.number_line(t("number_label")),
+        addressee=head.addressee,
+        provisional_note=report.provisional_note,
         empty=report.empty,
         summary=report.summary_lines(),
+        handling=report.handling_lines(),
+        violations=report.violation_lines(),
+        key_findings=findings.key_findings(report),
+        recommendations=findings.recommendations(report),
+        intro=t("intro", team=report.team_name, number=f"{report.week.number:02d}", year=report.week.year),
+        annex_ref=t(
+            "annex_ref", number_symbol=head.number_symbol, day=t.day(head.issued_on), issuer=report.team_name
+        ),
+        cases_line=cases_line(report),
+        cases_table=cases_table(report),
         blocking_warning=blocking_warning(report),
         quality_line=report.quality_line(),
         tables=tb.report_tables(report),
-        charts={role: p.name for role, p in charts.items()},
+        charts={role: data_uri(p) for role, p in charts.items() if role in ("trend", "ranking")},
+        notes={
+            "trend": findings.chart_note(report, "trend"),
+            "ranking": findings.chart_note(report, "ranking"),
+        },
     )
     path.write_text(text, encoding="utf-8")
     return path

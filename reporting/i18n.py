@@ -11,6 +11,7 @@ from typing import Final
 
 from inspections.audit_error import reported_rules
 from inspections.timeunits import VN_TZ
+from reporting.phrases import PHRASES, SUITE_NAMES
 
 LANGS: Final = ("vi", "en")
 
@@ -118,7 +119,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "h_this_week": {"vi": "Tuần này", "en": "This week"},
     "h_prev_week": {"vi": "Tuần trước", "en": "Previous week"},
     "h_change": {"vi": "Thay đổi", "en": "Change"},
-    "h_avg8": {"vi": "TB 8 tuần trước", "en": "Avg. previous 8 weeks"},
+    "h_avg8": {"vi": "TB {n} tuần trước", "en": "Avg. previous {n} weeks"},
     "h_week": {"vi": "Tuần", "en": "Week"},
     "h_field": {"vi": "Lĩnh vực", "en": "Field"},
     "h_field_code": {"vi": "Mã lĩnh vực", "en": "Field code"},
@@ -228,6 +229,8 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     },
 }
 
+_STRINGS.update(PHRASES)
+
 _SEVERITY: Final = {
     "high": {"vi": "Cao", "en": "High"},
     "medium": {"vi": "Trung bình", "en": "Medium"},
@@ -282,7 +285,9 @@ class Texts:
         text = f"{n:,}"
         return text.replace(",", ".") if self.lang == "vi" else text
 
-    def signed(self, n: int) -> str:
+    def signed(self, n: int | None) -> str:
+        if n is None:
+            return "—"
         return ("+" if n > 0 else "") + self.integer(n)
 
     def decimal(self, x: float | None, digits: int = 2) -> str:
@@ -334,6 +339,10 @@ class Texts:
 
     def event_type(self, code: str) -> str:
         return _EVENT_TYPES.get(code, {}).get(self.lang, code)
+
+    def suite(self, code: str) -> str:
+        """The name of a data-quality suite in this language (the code for a suite it does not know)."""
+        return SUITE_NAMES.get(code, {}).get(self.lang, code)
 
     def kind(self, code: str) -> str:
         """The label of a record's kind (``violation``, ``finding``, ``not_checkable``); any other code is

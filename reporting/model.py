@@ -7,17 +7,24 @@ so the writers render a finished ``WeeklyReport`` and nothing reads the warehous
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 from inspections.catalogue import Catalogue
+from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
-from reporting import gather
+from reporting import counting, gather
+from reporting.counting import TIME_TRIGGERED
 from reporting.header import Letterhead, ReportHeader, letterhead
-from reporting.i18n import Texts, short_unit_name
+from reporting.i18n import Texts
+from reporting.report_json import Names
 from warehouse.base import Warehouse
+from warehouse.cases import CaseCounts
+from warehouse.feeds import data_reach
 from warehouse.load_runs import LoadRun
+
+__all__ = ["TIME_TRIGGERED", "Alert", "Maturity", "Names", "WeeklyReport", "build_report", "relative_change"]
 
 #: The first-page note when loads did not complete (here, not in ``i18n``, beside the field it words).
 _LOAD_WARNING = {
@@ -30,6 +37,19 @@ _LOAD_WARNING = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Maturity:
+    """Whether a week's figures are final: ``provisional`` when a load did not complete or the data do not
+    yet reach ``final_on`` (the week's end plus the maturity days), with the reasons in words."""
+
+    provisional: bool
+    reasons: tuple[str, ...]
+    final_on: date
+    #: The week's own data may be incomplete (a load did not complete, or no data after the week's end):
+    #: even its rates are provisional, not only its time-triggered violations.
+    incomplete: bool = False
+
+
 class Alert(str):
     """A summary line that is a warning: the HTML and PDF writers lift it into a box at the top of page 1
     (the template tells it from the other lines by its ``alert`` attribute); elsewhere (the XLSX) it reads
@@ -37,27 +57,6 @@ class Alert(str):
 
     __slots__ = ()
     alert = True
-
-
-class Names:
-    """Display names of units, fields and procedures from the catalogue (the code when unknown)."""
-
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-
-    def unit(self, code: str, *, short: bool = True) -> str:
-        unit = self.catalogue.unit(code)
-        if unit is None:
-            return code
-        return short_unit_name(unit.name) if short else unit.name
-
-    def field(self, code: str) -> str:
-        found = self.catalogue.fields.get(code)
-        return found.name if found is not None else code
-
-    def procedure(self, code: str) -> str:
-        found = self.catalogue.procedure(code)
-        return found.name if found is not None else code
 
 
 @dataclass(frozen=True)
@@ -70,16 +69,30 @@ class WeeklyReport:
     forms: gather.WeekForms
     ranking: list[gather.RankedUnit]
     trend: list[gather.TrendPoint]
-    violations: gather.ViolationCounts
+    violations: counting.ViolationCounts
     quality: gather.Quality
     names: Names
     sample_catalogue: bool
     #: Loads that did not complete and no later load finished (newest first): see ``load_warning``.
     unfinished_loads: tuple[LoadRun, ...] = ()
+    #: How far the data reach (``None``: no data), for ``maturity``: the lowest of the feeds' newest event
+    #: times at or before the as-of instant (``warehouse.feeds.data_reach``).
+    data_through: datetime | None = None
+    #: Days past the week's end before its figures are final (the ``report_maturity_days`` setting).
+    maturity_days: int = 3
+    #: The inspectors' handling of the week's violations in the console (``None``: no case yet).
+    cases: CaseCounts | None = None
 
     @property
     def texts(self) -> Texts:
         return Texts(self.lang)
+
+    @property
+    def team_name(self) -> str:
+        """The issuing team as a sentence names it: the default team in its proper case, a configured one
+        exactly as configured (its case is the issuer's to choose: proper nouns stay as they are)."""
+        t = self.texts
+        return t("default_team_name") if self.header.team == t("default_team") else self.header.team
 
     @property
     def province(self) -> ReportingForm:
@@ -119,48 +132,87 @@ class WeeklyReport:
             )
         )
 
-    def unit_violations(self, code: str) -> gather.UnitCount:
+    @property
+    def maturity(self) -> Maturity:
+        """Whether the week's figures are final (``week_maturity``)."""
+        return week_maturity(
+            self.texts, self.week, self.data_through, self.maturity_days, bool(self.unfinished_loads)
+        )
+
+    @property
+    def provisional_note(self) -> Alert | None:
+        """The first-page box of a provisional week (``None`` for final figures)."""
+        m = self.maturity
+        if not m.provisional:
+            return None
+        reasons = " ".join(r[:1].upper() + r[1:] for r in m.reasons)
+        return Alert(self.texts("provisional_box", reasons=reasons, final_day=self.texts.day(m.final_on)))
+
+    @property
+    def prior_weeks(self) -> int:
+        """The weeks with data among the 8 before: the divisor of every violation average (0: none)."""
+        return self.violations.prior_weeks
+
+    def instant_counts(self) -> tuple[int, float]:
+        """This week's violations of the rules fixed when they occur (not ``TIME_TRIGGERED``) and their
+        average over the weeks before with data: the part of a provisional week that compares like with
+        like."""
+        rules = [
+            r for r in self.violations.rules if r.kind == "violation" and r.rule_id not in TIME_TRIGGERED
+        ]
+        return sum(r.count for r in rules), round(sum(r.previous_8_avg for r in rules), 2)
+
+    def unit_violations(self, code: str) -> counting.UnitCount:
         for uc in self.violations.units:
             if uc.code == code:
                 return uc
-        return gather.UnitCount(code)
+        return counting.UnitCount(code)
 
     def summary_lines(self) -> list[str]:
         """The summary paragraph, sentence by sentence; first the ``load_warning`` (an ``Alert``) if any."""
-        t, p, v = self.texts, self.province, self.violations
         lines: list[str] = [self.load_warning] if self.load_warning else []
+        return lines + self.handling_lines() + self.violation_lines()
+
+    def handling_lines(self) -> list[str]:
+        """Dossiers received and handled, and indicator 2.1 defined with its own figures."""
+        t, p = self.texts, self.province
         if self.empty:
-            lines.append(t("empty_week"))
-        else:
-            lines += [
-                t(
-                    "sum_received",
-                    total=t.integer(p.received_total),
-                    carried=t.integer(p.carried_over),
-                    new=t.integer(p.new_online + p.new_direct_postal),
-                    online=t.integer(p.new_online),
-                ),
-                t(
-                    "sum_resolved",
-                    resolved=t.integer(p.resolved_total),
-                    early=t.integer(p.resolved_early),
-                    on_time=t.integer(p.resolved_on_time),
-                    late=t.integer(p.resolved_late),
-                    in_progress=t.integer(p.in_progress_total),
-                    overdue=t.integer(p.in_progress_overdue),
-                ),
-                t("sum_rate", rate=t.percent(p.on_time_rate), points=t.decimal(p.progress_points_766)),
-            ]
-        if v.total or v.previous_total:
-            lines.append(
-                t(
-                    "sum_violations",
-                    total=t.integer(v.total),
-                    dossiers=t.integer(v.dossiers),
-                    previous=t.integer(v.previous_total),
-                    change=t.change(v.total, v.previous_total),
-                )
-            )
+            return [t("empty_week")]
+        return [
+            t(
+                "sum_received",
+                total=t.integer(p.received_total),
+                carried=t.integer(p.carried_over),
+                new=t.integer(p.new_online + p.new_direct_postal),
+                online=t.integer(p.new_online),
+            ),
+            t(
+                "sum_resolved",
+                resolved=t.integer(p.resolved_total),
+                early=t.integer(p.resolved_early),
+                on_time=t.integer(p.resolved_on_time),
+                late=t.integer(p.resolved_late),
+                in_progress=t.integer(p.in_progress_total),
+                overdue=t.integer(p.in_progress_overdue),
+            ),
+            t(
+                "rate_definition",
+                early=t.integer(p.resolved_early),
+                on_time=t.integer(p.resolved_on_time),
+                within=t.integer(p.in_progress_within_time),
+                resolved=t.integer(p.resolved_total),
+                in_progress=t.integer(p.in_progress_total),
+                rate=t.percent(p.on_time_rate),
+                points=t.decimal(p.progress_points_766),
+            ),
+        ]
+
+    def violation_lines(self) -> list[str]:
+        """The week's violations (compared like with like), findings and rules not checkable."""
+        t, v = self.texts, self.violations
+        lines: list[str] = []
+        if v.total or v.previous_total or v.previous_8_avg:
+            lines.append(self._violations_line())
         elif not self.empty:
             lines.append(t("no_violations"))
         if v.findings:
@@ -168,6 +220,39 @@ class WeeklyReport:
         if v.not_checkable:
             lines.append(t("sum_not_checkable", n=t.integer(v.not_checkable)))
         return lines
+
+    def _violations_line(self) -> str:
+        """The week's violations against the average of the weeks before with data; a provisional week
+        compares only the rules fixed when they occur (its time-triggered counts are not final); with no
+        week of data before, no comparison."""
+        t, v = self.texts, self.violations
+        if not self.prior_weeks:
+            key = (
+                "sum_violations_no_history_provisional"
+                if self.maturity.provisional
+                else ("sum_violations_no_history")
+            )
+            return t(key, total=t.integer(v.total), dossiers=t.integer(v.dossiers))
+        if self.maturity.provisional:
+            instant, avg = self.instant_counts()
+            return t(
+                "sum_violations_provisional",
+                total=t.integer(v.total),
+                dossiers=t.integer(v.dossiers),
+                instant=t.integer(instant),
+                avg=t.decimal(avg, 1),
+                change=relative_change(t, instant, avg),
+                n=self.prior_weeks,
+            )
+        return t(
+            "sum_violations_final",
+            total=t.integer(v.total),
+            dossiers=t.integer(v.dossiers),
+            n=self.prior_weeks,
+            avg=t.decimal(v.previous_8_avg, 1),
+            change=relative_change(t, v.total, v.previous_8_avg),
+            previous=t.integer(v.previous_total),
+        )
 
     def quality_line(self) -> str:
         t, q = self.texts, self.quality
@@ -180,8 +265,43 @@ class WeeklyReport:
         )
 
 
-def build_report(catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week) -> WeeklyReport:
-    """Gather everything the weekly report shows, in ``header.lang``."""
+def week_maturity(
+    t: Texts, week: Week, data_through: datetime | None, maturity_days: int, unfinished_loads: bool
+) -> Maturity:
+    """Provisional when a load did not complete, or the data end before the week's end plus
+    ``maturity_days`` (time-triggered violations of its last days may still appear or change kind).
+
+    "The data end" is ``data_through``: per feed (an event's ``source.system``, or its unit when it
+    names no source) the newest event at or before the report's as-of instant, and of those the lowest.
+    So one feed that is up to date does not hide one that lags, and a future-dated event (after the
+    as-of instant) does not make the week look complete."""
+    final_on = week.end + timedelta(days=maturity_days)
+    reasons: list[str] = []
+    if unfinished_loads:
+        reasons.append(t("provisional_load"))
+    if data_through is None or data_through < local_midnight(week.end):
+        reasons.append(t("provisional_no_data"))
+    elif data_through < local_midnight(final_on):
+        reasons.append(t("provisional_immature", through=t.instant(data_through), days=maturity_days))
+    incomplete = unfinished_loads or data_through is None or data_through < local_midnight(week.end)
+    return Maturity(bool(reasons), tuple(reasons), final_on, incomplete)
+
+
+def relative_change(t: Texts, value: float, average: float) -> str:
+    """``cao hơn 12 %`` / ``thấp hơn 5 %`` / ``tương đương`` (within 2 %) of ``value`` against ``average``."""
+    if average <= 0:
+        return t("pct_same") if value <= 0 else t("pct_new")
+    ratio = (value - average) / average
+    if abs(ratio) < 0.02:
+        return t("pct_same")
+    return t("pct_up" if ratio > 0 else "pct_down", pct=t.percent(abs(ratio), 0))
+
+
+def build_report(
+    catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week, *, as_of: datetime | None = None
+) -> WeeklyReport:
+    """Gather everything the weekly report shows, in ``header.lang``; the data's reach is judged at
+    ``as_of`` (default: now), events after it left out."""
     forms = gather.week_forms(catalogue, wh, week)
     points = gather.trend(catalogue, wh, week.previous(), gather.TREND_WEEKS - 1, units_of=week)
     points.append(gather.TrendPoint(week, forms.province, forms.units))
@@ -192,100 +312,12 @@ def build_report(catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week
         forms=forms,
         ranking=gather.rank_units(forms.units),
         trend=points,
-        violations=gather.violation_counts(catalogue, wh, week),
+        violations=counting.violation_counts(catalogue, wh, week),
         quality=gather.quality(wh, week),
         names=Names(catalogue),
         sample_catalogue=catalogue.meta.sample,
         unfinished_loads=tuple(gather.unfinished_loads(wh)),
+        data_through=data_reach(wh, as_of or datetime.now(UTC)),
+        maturity_days=header.maturity_days,
+        cases=gather.week_cases(wh, week),
     )
-
-
-# -- JSON -------------------------------------------------------------------------------------------------
-def metrics_json(week: Week, forms: gather.WeekForms, names: Names) -> dict[str, Any]:
-    """``weekly_metrics``: the forms per unit, field and procedure, indicator 2.1 and the ranking."""
-    ranking = gather.rank_units(forms.units)
-    return {
-        "week": str(week),
-        "period": {"from": week.start.isoformat(), "to": week.end.isoformat()},
-        "empty": forms.province.received_total == 0,
-        "province": forms.province.to_json_dict(),
-        "units": {code: f.to_json_dict() for code, f in forms.units.items()},
-        "fields": {code: f.to_json_dict() for code, f in forms.fields.items()},
-        "procedures": {code: f.to_json_dict() for code, f in sorted(forms.procedures.items())},
-        "progress_points_766": {
-            "province": forms.province.to_json_dict()["progress_points_766"],
-            "units": {code: f.to_json_dict()["progress_points_766"] for code, f in forms.units.items()},
-        },
-        "ranking": [
-            {
-                "rank": r.rank,
-                "unit_code": r.code,
-                "name": names.unit(r.code, short=False),
-                "dossiers_counted": gather.handled(r.form),
-                "on_time_rate": r.form.to_json_dict()["on_time_rate"],
-                "progress_points_766": r.form.to_json_dict()["progress_points_766"],
-            }
-            for r in ranking
-        ],
-        "ranking_method": "on-time rate (indicator 2.1) descending; ties: more dossiers counted first; "
-        "units with no dossier counted are unranked",
-        "names": {
-            "units": {code: names.unit(code, short=False) for code in forms.units},
-            "fields": {code: names.field(code) for code in forms.fields},
-            "procedures": {code: names.procedure(code) for code in sorted(forms.procedures)},
-        },
-    }
-
-
-def violations_json(counts: gather.ViolationCounts, names: Names) -> dict[str, Any]:
-    """``violation_summary``: the week's open violations by rule and unit with week-on-week change."""
-    vi, en = Texts("vi"), Texts("en")
-    week = counts.week
-    return {
-        "week": str(week),
-        "period": {"from": week.start.isoformat(), "to": week.end.isoformat()},
-        "total": counts.total,
-        "previous_total": counts.previous_total,
-        "change": counts.total - counts.previous_total,
-        "previous_8_weeks_avg": counts.previous_8_avg,
-        "dossiers": counts.dossiers,
-        "findings": counts.findings,
-        "not_checkable": counts.not_checkable,
-        "by_rule": [
-            {
-                "rule_id": r.rule_id,
-                "title_vi": vi.rule_title(r.rule_id),
-                "title_en": en.rule_title(r.rule_id),
-                "kind": r.kind,
-                "severity": r.severity,
-                "count": r.count,
-                "previous": r.previous,
-                "change": r.count - r.previous,
-                "previous_8_weeks_avg": r.previous_8_avg,
-            }
-            for r in counts.rules
-        ],
-        "by_unit": [
-            {
-                "unit_code": u.code,
-                "name": names.unit(u.code, short=False),
-                "count": u.count,
-                "previous": u.previous,
-                "change": u.count - u.previous,
-                "previous_8_weeks_avg": u.previous_8_avg,
-                "dossiers": u.dossiers,
-                "findings": u.findings,
-                "not_checkable": u.not_checkable,
-            }
-            for u in counts.units
-        ],
-        "by_rule_unit": [
-            {"rule_id": rule_id, "unit_code": unit, "count": n}
-            for (rule_id, unit), n in sorted(counts.by_rule_unit.items())
-        ],
-        "counting": "open violations (violations FINAL, state 'open': the newest record of each dossier, "
-        "rule and trigger event, whichever producer wrote it), in the week their occurred_at falls in "
-        "(Asia/Ho_Chi_Minh); units merged by a reform count for their successor; findings apart; rules not "
-        "checkable (kind not_checkable: a source system cannot provide a field the rule needs) apart, and "
-        "by_rule lists a rule once per kind",
-    }

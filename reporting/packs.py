@@ -6,24 +6,24 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from inspections.catalogue import Catalogue
+from inspections.classification import local_midnight
 from inspections.weeks import Week
-from reporting import gather
-from reporting import tables as tb
-from reporting.cells import put, xml_text
+from reporting import gather, onsite
+from reporting import pack_tables as pt
+from reporting.evidence_words import WorkingDays
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.html import render
 from reporting.i18n import Texts
-from reporting.xlsx import put_table, sheet_title, size_columns
-from warehouse.base import Warehouse
+from reporting.pack_model import UnitPack
+from reporting.pack_texts import pack_text
+from reporting.pack_xlsx import write_pack_xlsx
+from warehouse.base import Warehouse, WarehouseError
+
+__all__ = ["UnitPack", "gather_packs", "pack_file_stem", "write_packs"]
 
 # Pack file names (``pack_file_stem``): plain codes, and the slug of any other code.
 _PLAIN = re.compile(r"[0-9A-Z][0-9A-Z.-]*")
@@ -36,24 +36,6 @@ _WINDOWS_DEVICES = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
     | {f"{port}{n}" for port in ("COM", "LPT") for n in range(10)}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class UnitPack:
-    """What one unit's pack holds."""
-
-    unit: str
-    name: str
-    violations: list[gather.ViolationRecord]
-    sample: list[str]
-    clean_total: int
-    seed: str
-    timelines: dict[str, list[gather.TimelineEvent]]
-    facts: dict[str, gather.DossierFacts]
-
-    @property
-    def violating_dossiers(self) -> list[str]:
-        return sorted({v.dossier_id for v in self.violations})
 
 
 def gather_packs(catalogue: Catalogue, wh: Warehouse, week: Week, sample_size: int) -> list[UnitPack]:
@@ -71,6 +53,10 @@ def gather_packs(catalogue: Catalogue, wh: Warehouse, week: Week, sample_size: i
     wanted |= {d for chosen in samples.values() for d in chosen}
     timelines = gather.timelines(wh, wanted)
     facts = gather.dossier_facts(wh, wanted)
+    codes = {v.procedure_code for found in violations.values() for v in found}
+    codes |= {f.procedure_code for f in facts.values()}
+    procedures = {c: p.name for c in codes if c and (p := catalogue.procedure(c)) is not None}
+    working_days = stored_working_days(wh)
     packs = []
     for unit in units:
         found = violations.get(unit, [])
@@ -86,112 +72,31 @@ def gather_packs(catalogue: Catalogue, wh: Warehouse, week: Week, sample_size: i
                 seed=gather.sample_seed(unit, week),
                 timelines={d: timelines.get(d, []) for d in sorted(ids)},
                 facts={d: facts[d] for d in sorted(ids) if d in facts},
+                procedures=procedures,
+                working_days=working_days,
+                week_years=tuple(sorted({week.start.year, (week.end - timedelta(days=1)).year})),
             )
         )
     return packs
 
 
-_PSEUDONYM = "hmac-sha256:"
+def stored_working_days(wh: Warehouse) -> WorkingDays | None:
+    """Working days between two dates on the calendar stored with the catalogue (what the audit counted
+    with), for "trễ 4 ngày làm việc"; ``None`` when the warehouse holds no calendar."""
+    from warehouse.catalogue_read import load_stored_catalogue
 
+    try:
+        calendar = load_stored_catalogue(wh).calendar
+    except WarehouseError:
+        return None
 
-def compact(value: Any) -> str:
-    """Evidence or event data as ``key: value; …`` (lists comma-separated) for a table cell; pseudonyms
-    are cut to 12 hex digits (enough to tell applicants apart on one page)."""
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {compact(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(compact(v) for v in value)
-    if isinstance(value, str) and value.startswith(_PSEUDONYM):
-        return value[: len(_PSEUDONYM) + 12] + "…"
-    return "" if value is None else str(value)
+    def between(a: date, b: date) -> int:
+        try:
+            return calendar.working_days_between(local_midnight(a), local_midnight(b))
+        except ValueError:  # outside the calendar's years: the sentence counts calendar days
+            return 0
 
-
-def _when(t: Texts, value: datetime | None) -> str:
-    return t.instant(value) if value is not None else "—"
-
-
-def violations_table(t: Texts, pack: UnitPack) -> tb.Table:
-    table = tb.Table(
-        "violations",
-        [
-            t("h_dossier"),
-            t("h_procedure_code"),
-            t("h_rule"),
-            t("h_rule_title"),
-            t("h_kind"),
-            t("h_severity"),
-            t("h_occurred"),
-            t("h_legal"),
-            t("h_evidence"),
-        ],
-    )
-    for v in pack.violations:
-        texts = [
-            v.dossier_id,
-            v.procedure_code or "",
-            v.rule_id,
-            t.rule_title(v.rule_id),
-            t.kind(v.kind),
-            t.severity(v.severity),
-            _when(t, v.occurred_at),
-            v.legal_basis,
-            compact(v.evidence),
-        ]
-        table.rows.append(tb.Row([tb.Cell(x, x) for x in texts], key=v.dossier_id))
-    return table
-
-
-def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dossier: bool) -> tb.Table:
-    headings = [t("h_occurred"), t("h_event"), t("h_unit"), t("h_actor"), t("h_details")]
-    table = tb.Table("timeline", ([t("h_dossier")] if with_dossier else []) + headings)
-    triggers = {v.event_id for v in pack.violations if v.event_id}
-    for dossier_id in dossier_ids:
-        for e in pack.timelines.get(dossier_id, []):
-            texts = [
-                _when(t, e.occurred_at),
-                t.event_type(e.type),
-                e.unit_code,
-                e.actor or "",
-                compact(e.data),
-            ]
-            if with_dossier:
-                texts.insert(0, dossier_id)
-            # The event a violation points at is highlighted: the evidence the inspector checks first.
-            row = tb.Row([tb.Cell(x, x) for x in texts], key=dossier_id, alert=e.event_id in triggers)
-            table.rows.append(row)
-    return table
-
-
-def sample_table(t: Texts, pack: UnitPack) -> tb.Table:
-    table = tb.Table(
-        "sample",
-        [
-            t("h_dossier"),
-            t("h_procedure_code"),
-            t("h_channel"),
-            t("h_received_at"),
-            t("h_due_at"),
-            t("h_end"),
-            t("h_status"),
-        ],
-    )
-    for dossier_id in pack.sample:
-        f = pack.facts.get(dossier_id)
-        texts = (
-            [
-                dossier_id,
-                f.procedure_code or "",
-                t.channel(f.channel),
-                _when(t, f.received_at),
-                _when(t, f.due_at),
-                (t.event_type(f.end_type) + " " + _when(t, f.end_at)) if f.end_type else "—",
-                t.status(f.status),
-            ]
-            if f is not None
-            else [dossier_id, "", "", "", "", "", ""]
-        )
-        table.rows.append(tb.Row([tb.Cell(x, x) for x in texts], key=dossier_id))
-    return table
+    return between
 
 
 def _title(t: Texts, week: Week, pack: UnitPack) -> str:
@@ -238,59 +143,40 @@ def _reserved(name: str) -> bool:
     return name.partition(".")[0].upper() in _WINDOWS_DEVICES
 
 
+def _count_line(t: Texts, pack: UnitPack) -> str:
+    found = [v for v in pack.violations if v.kind == "violation"]
+    others = len(pack.violations) - len(found)
+    return pack_text(
+        "violations_count",
+        t.lang,
+        n=t.integer(len(found)),
+        d=t.integer(len({v.dossier_id for v in found})),
+        others=pack_text("others", t.lang, n=t.integer(others)) if others else "",
+    )
+
+
 def write_pack_html(t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path) -> Path:
+    """The printable pack: A4 landscape, one table per section, links between each violation and its
+    timeline, room for the inspector's findings and signatures."""
+    lang = t.lang
     text = render(
         "pack.html.j2",
-        lang=t.lang,
+        lang=lang,
         t=t,
+        p=lambda key, **values: pack_text(key, lang, **values),
         header=header,
         place_date=t.place_date(header.place, header.issued_on),
         title=_title(t, week, pack),
-        violations=violations_table(t, pack),
-        timelines=[(d, timeline_table(t, pack, [d], with_dossier=False)) for d in pack.violating_dossiers],
-        sample=sample_table(t, pack),
-        sample_timelines=[(d, timeline_table(t, pack, [d], with_dossier=False)) for d in pack.sample],
+        violations=pt.violations_table(t, pack),
+        onsite=pt.onsite_table(t, pack),
+        timelines=[(d, pt.timeline_table(t, pack, [d], with_dossier=False)) for d in pack.violating_dossiers],
+        sample=pt.sample_table(t, pack),
+        sample_timelines=[(d, pt.timeline_table(t, pack, [d], with_dossier=False)) for d in pack.sample],
         sample_note=t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total),
+        sample_onsite=pack_text("sample_onsite", lang, items="; ".join(onsite.sample_items(lang))),
+        violations_count=_count_line(t, pack),
     )
     path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_pack_xlsx(t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path) -> Path:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet_title(t("sheet_violating"))
-    lines = [
-        (header.issuer, False),
-        (header.team, True),
-        (t("national_name"), True),
-        (t("national_motto"), True),
-        (t.place_date(header.place, header.issued_on), False),
-        (_title(t, week, pack), True),
-    ]
-    for i, (text, bold) in enumerate(lines, start=1):
-        put(ws, i, 1, text).font = Font(bold=bold)
-    row = len(lines) + 2
-    if pack.violations:
-        put_table(ws, violations_table(t, pack), top=row)
-    else:
-        put(ws, row, 1, t("pack_no_violations"))
-    size_columns(ws, {1: 30.0, 8: 60.0, 9: 60.0})
-
-    timeline = wb.create_sheet(sheet_title(t("sheet_timeline")))
-    ids = pack.violating_dossiers + [d for d in pack.sample if d not in set(pack.violating_dossiers)]
-    put_table(timeline, timeline_table(t, pack, ids, with_dossier=True))
-    size_columns(timeline, {6: 80.0})
-    timeline.freeze_panes = "A2"
-
-    sample = wb.create_sheet(sheet_title(t("sheet_sample")))
-    ws_row = put_table(sample, sample_table(t, pack))
-    note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
-    put(sample, ws_row, 1, note).font = Font(italic=True)
-    size_columns(sample, {1: 30.0})
-    wb.properties.title = xml_text(_title(t, week, pack))
-    wb.properties.creator = "dossier-audit"
-    wb.save(path)
     return path
 
 
@@ -306,6 +192,6 @@ def write_packs(
     written: list[Path] = []
     for pack in gather_packs(catalogue, wh, week, sample_size):
         stem = pack_file_stem(pack.unit)
-        written.append(write_pack_xlsx(t, dated, week, pack, folder / f"{stem}.xlsx"))
+        written.append(write_pack_xlsx(t, dated, _title(t, week, pack), pack, folder / f"{stem}.xlsx"))
         written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html"))
     return written

@@ -1,148 +1,118 @@
-"""PDF rendering with fpdf2 and embedded (subset) DejaVu fonts, which cover Vietnamese.
+"""The weekly report's PDF with fpdf2: an official báo cáo (``reporting.official``) in portrait, then the
+detailed tables in a landscape annex (Phụ lục).
 
-The fonts are the TrueType files matplotlib ships (``mpl-data/fonts/ttf``), so no system font is needed.
-Page one is portrait with the official header (Nghị định 30/2020/NĐ-CP layout: issuing body on the left,
-Quốc hiệu and tiêu ngữ on the right, place and date below), any blocking data-quality warning and any load
-that did not complete (``WeeklyReport.load_warning``) in boxes;
-the wide tables follow on landscape pages.
+The body is what a chairman reads: the warnings and the provisional mark in boxes, "Nhận định chính",
+the week's dossiers with indicator 2.1 defined by its own figures, the two charts, the violations by their
+Vietnamese names, "Kiến nghị", and the signature and "Nơi nhận". Rule codes appear only in the annex.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 from fpdf.fonts import FontFace
 from PIL import Image
 
+from inspections.classification import local_midnight
+from reporting import findings
 from reporting import tables as tb
-from reporting.header import Letterhead
+from reporting.case_section import cases_line
 from reporting.html import blocking_warning
-from reporting.model import Alert, WeeklyReport
+from reporting.model import WeeklyReport
+from reporting.official import (
+    BODY_PT,
+    FONT,
+    SIGNATURE_MM,
+    OfficialPDF,
+    header_block,
+    signature_block,
+    title_block,
+)
 
-FONT = "DejaVu"
-_FONT_FILES = {
-    "": "DejaVuSans.ttf",
-    "B": "DejaVuSans-Bold.ttf",
-    "I": "DejaVuSans-Oblique.ttf",
-    "BI": "DejaVuSans-BoldOblique.ttf",
-}
 _RED = (179, 0, 0)
+_AMBER = (138, 84, 0)
 _HEAD_FILL = (232, 238, 247)
 _TOTAL_FILL = (243, 243, 243)
 _ALERT_FILL = (255, 241, 241)
-
-
-class FontMissing(RuntimeError):
-    """matplotlib's DejaVu fonts are not where they should be (a broken matplotlib install)."""
-
-
-@cache
-def font_paths() -> dict[str, Path]:
-    """The DejaVu Sans files of matplotlib, by fpdf2 style."""
-    base = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    paths = {style: base / name for style, name in _FONT_FILES.items()}
-    missing = [str(p) for p in paths.values() if not p.is_file()]
-    if missing:
-        raise FontMissing(f"fonts for the PDF are missing: {', '.join(missing)}")
-    return paths
-
-
-class ReportPDF(FPDF):
-    """An A4 document with the DejaVu family and page numbers in the footer."""
-
-    def __init__(self, footer_text: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.footer_text = footer_text
-        for style, path in font_paths().items():
-            self.add_font(FONT, style, str(path))
-        self.set_margins(left=25, top=15, right=15)
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_creator("dossier-audit")
-        self.set_font(FONT, size=11)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, "I", 7)
-        self.set_text_color(110, 110, 110)
-        self.cell(0, 5, f"{self.footer_text} — {self.page_no()}/{{nb}}", align="C")
-        self.set_text_color(0, 0, 0)
-
-
-def _line(pdf: FPDF, x: float, width: float, text: str, style: str, size: float, h: float = 5.5) -> None:
-    pdf.set_x(x)
-    pdf.set_font(FONT, style, size)
-    # Header lines stay on one line as in the official layout: shrink (down to 8 pt) before wrapping.
-    while size > 8 and pdf.get_string_width(text) > width - 2:
-        size -= 0.5
-        pdf.set_font(FONT, style, size)
-    pdf.multi_cell(width, h, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _underline(pdf: FPDF, x: float, width: float, share: float) -> None:
-    y = pdf.get_y() + 0.5
-    inset = width * (1 - share) / 2
-    pdf.line(x + inset, y, x + width - inset, y)
-    pdf.set_y(y + 1.5)
-
-
-def official_header(pdf: FPDF, header: Letterhead, national: str, motto: str, place_date: str) -> None:
-    """The two-column official header and the place-and-date line."""
-    left_x, left_w = pdf.l_margin, 72.0
-    right_w = 96.0
-    right_x = pdf.w - pdf.r_margin - right_w
-    top = pdf.get_y()
-    _line(pdf, left_x, left_w, header.issuer, "", 10.5)
-    _line(pdf, left_x, left_w, header.team, "B", 10.5)
-    _underline(pdf, left_x, left_w, 0.35)
-    left_bottom = pdf.get_y()
-    pdf.set_y(top)
-    _line(pdf, right_x, right_w, national, "B", 10.5)
-    _line(pdf, right_x, right_w, motto, "B", 11.5)
-    _underline(pdf, right_x, right_w, 0.6)
-    pdf.set_y(max(left_bottom, pdf.get_y()) + 2)
-    _line(pdf, right_x, right_w, place_date, "I", 11)
-    pdf.ln(4)
+_AMBER_FILL = (255, 246, 224)
+_BOX_FILL = (246, 248, 252)
+#: Width of the body's charts: a little under the text width, so both charts fit beside the summary table.
+CHART_MM = 145.0
 
 
 def boxed(
-    pdf: FPDF, text: str, *, color: tuple[int, int, int], fill: tuple[int, int, int], size: float
+    pdf: FPDF, text: str, *, color: tuple[int, int, int], fill: tuple[int, int, int], size: float = 12
 ) -> None:
     pdf.set_font(FONT, "B", size)
     pdf.set_draw_color(*color)
     pdf.set_fill_color(*fill)
     pdf.set_text_color(*color)
-    pdf.set_line_width(0.8)
-    pdf.multi_cell(0, 6, text, border=1, align="C", fill=True, padding=3, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_line_width(0.6)
+    pdf.multi_cell(
+        0, 6, text, border=1, align="J", fill=True, padding=(2, 3, 2, 3), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     pdf.set_line_width(0.2)
     pdf.set_draw_color(0, 0, 0)
     pdf.set_text_color(0, 0, 0)
     pdf.ln(3)
 
 
-def heading(pdf: FPDF, text: str) -> None:
-    if pdf.get_y() > pdf.h - 40:
-        pdf.add_page()
+def orientation(pdf: FPDF) -> str:
+    """The current page's orientation, for a page break that continues a section."""
+    return "landscape" if pdf.w > pdf.h else "portrait"
+
+
+def heading(pdf: FPDF, text: str, size: float = BODY_PT) -> None:
+    if pdf.get_y() > pdf.h - pdf.b_margin - 30:
+        pdf.add_page(orientation=orientation(pdf))
     pdf.ln(2)
-    pdf.set_font(FONT, "B", 11.5)
+    pdf.set_font(FONT, "B", size)
     pdf.multi_cell(0, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
 
 
-def paragraph(pdf: FPDF, text: str, *, style: str = "", size: float = 10.5) -> None:
+def paragraph(pdf: FPDF, text: str, *, style: str = "", size: float = BODY_PT, indent: bool = True) -> None:
     pdf.set_font(FONT, style, size)
-    pdf.multi_cell(0, 5.5, text, align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1)
+    pdf.multi_cell(0, size * 0.5, ("\u2003" if indent else "") + text, align="J", new_x=XPos.LMARGIN,
+                   new_y=YPos.NEXT)  # fmt: skip
+    pdf.ln(1.2)
 
 
-def draw_table(pdf: FPDF, table: tb.Table, *, size: float = 7.5, width: float | None = None) -> None:
+def key_findings_box(pdf: FPDF, report: WeeklyReport) -> None:
+    """ "Nhận định chính": a framed block of 4–5 sentences."""
+    t = report.texts
+    lines = findings.key_findings(report)
+    pdf.set_draw_color(40, 60, 110)
+    pdf.set_fill_color(*_BOX_FILL)
+    pdf.set_line_width(0.5)
+    text = "\n".join(f"- {line}" for line in lines)
+    pdf.set_font(FONT, "B", BODY_PT)
+    pdf.multi_cell(0, 7, t("b_findings"), border="LTR", align="C", fill=True, padding=(2, 3, 0, 3),
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+    pdf.set_font(FONT, "", BODY_PT)
+    pdf.multi_cell(0, 6.2, text, border="LBR", align="J", fill=True, padding=(1, 3, 2, 3),
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+    pdf.set_line_width(0.2)
+    pdf.set_draw_color(0, 0, 0)
+    pdf.ln(3)
+
+
+def table_height(table: tb.Table, size: float) -> float:
+    """A rough height of ``table`` in mm (rows of one line, a heading of two)."""
+    return (len(table.rows) + 2) * (size * 0.48 + 1.8)
+
+
+def draw_table(pdf: FPDF, table: tb.Table, *, size: float = 9.5, width: float | None = None) -> None:
     """A table with repeated headings; numbers right-aligned, total rows bold, failed checks tinted."""
     if not table.rows:
         return
+    # A table that fits on one page is not split (one row alone on the next page reads as a new table).
+    estimate = table_height(table, size)
+    usable = pdf.h - pdf.t_margin - pdf.b_margin
+    if estimate < usable and pdf.get_y() + estimate > pdf.h - pdf.b_margin:
+        pdf.add_page(orientation=orientation(pdf))
     pdf.set_font(FONT, "", size)
     bold = FontFace(emphasis="BOLD", fill_color=_TOTAL_FILL)
     alert = FontFace(color=_RED, fill_color=_ALERT_FILL)
@@ -150,7 +120,8 @@ def draw_table(pdf: FPDF, table: tb.Table, *, size: float = 7.5, width: float | 
         col_widths=table.widths,
         width=width,
         text_align="LEFT",
-        line_height=size * 0.5,
+        align="LEFT",  # from the left margin (fpdf2 centres on the page, not on the text area)
+        line_height=size * 0.48,
         padding=0.8,
         headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD_FILL, size_pt=size),
         repeat_headings=1,
@@ -166,92 +137,131 @@ def draw_table(pdf: FPDF, table: tb.Table, *, size: float = 7.5, width: float | 
     pdf.ln(3)
 
 
-def image(pdf: FPDF, path: Path, width: float) -> None:
-    # Reserve the image's height first: a chart is never split from its page top.
+def image(pdf: FPDF, path: Path, width: float, note: str | None = None) -> None:
+    # Reserve the image's height (and its note's) first: a chart is never split from its note.
     with Image.open(path) as img:
         w_px, h_px = img.size
     height = width * h_px / w_px
-    if pdf.get_y() + height > pdf.h - pdf.b_margin:
-        pdf.add_page()
-    pdf.image(str(path), x=(pdf.w - width) / 2, w=width)
+    if pdf.get_y() + height + (10 if note else 0) > pdf.h - pdf.b_margin:
+        pdf.add_page(orientation=orientation(pdf))
+    pdf.image(str(path), x=pdf.l_margin + (pdf.epw - width) / 2, w=width)
+    if note:
+        paragraph(pdf, note, style="I", size=11, indent=False)
     pdf.ln(2)
+
+
+def body(
+    pdf: OfficialPDF, report: WeeklyReport, charts: dict[str, Path], tables: dict[str, tb.Table]
+) -> None:
+    """Page 1 on: the header, the boxes, Nhận định chính, sections I–III, signature and Nơi nhận."""
+    t = report.texts
+    header_block(pdf, report.header, t)
+    title_block(pdf, t, report.title, report.header.addressee)
+    warning = blocking_warning(report)
+    if warning:
+        boxed(pdf, warning, color=_RED, fill=_ALERT_FILL)
+    if report.load_warning:
+        boxed(pdf, report.load_warning, color=_RED, fill=_ALERT_FILL)
+    if report.provisional_note:
+        boxed(pdf, report.provisional_note, color=_AMBER, fill=_AMBER_FILL)
+    if report.sample_catalogue:
+        paragraph(pdf, t("sample_catalogue"), style="I", size=11, indent=False)
+    if report.empty:
+        boxed(pdf, t("empty_week"), color=(60, 60, 60), fill=(245, 245, 245), size=13)
+    key_findings_box(pdf, report)
+    paragraph(pdf, t("intro", team=report.team_name, number=f"{report.week.number:02d}",
+                     year=report.week.year))  # fmt: skip
+
+    heading(pdf, t("b_handling"))
+    for line in report.handling_lines():
+        paragraph(pdf, line)
+    if not report.empty:
+        draw_table(pdf, tables["province"], size=11, width=120)
+        image(pdf, charts["trend"], CHART_MM, findings.chart_note(report, "trend"))
+        image(pdf, charts["ranking"], CHART_MM, findings.chart_note(report, "ranking"))
+
+    heading(pdf, t("b_violations"))
+    for line in report.violation_lines():
+        paragraph(pdf, line)
+    if len(tables["rules_body"].rows) > 1:
+        draw_table(pdf, tables["rules_body"], size=10.5)
+        paragraph(pdf, t("notes_violations"), style="I", size=11, indent=False)
+    cases = cases_line(report)
+    if cases:  # once the console has been used: one sentence, the table is in the HTML and XLSX
+        heading(pdf, t("b_cases"))
+        paragraph(pdf, cases)
+
+    heading(pdf, t("b_recommendations"))
+    recommendations = findings.recommendations(report)
+    for i, line in enumerate(recommendations, start=1):
+        if i == len(recommendations):
+            # The signature never stands alone on a page: the last recommendation goes with it.
+            pdf.set_font(FONT, "", BODY_PT)
+            measured = pdf.multi_cell(
+                0, BODY_PT * 0.5, "\u2003" + line, dry_run=True, output=MethodReturnValue.HEIGHT
+            )
+            height = measured if isinstance(measured, float | int) else 20.0
+            if pdf.get_y() + height + SIGNATURE_MM > pdf.h - pdf.b_margin:
+                pdf.add_page()
+        paragraph(pdf, f"{i}. {line}")
+    signature_block(pdf, report.header, t)
+
+
+def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -> None:
+    """The landscape Phụ lục: every detailed table, rule codes included."""
+    t = report.texts
+    head = report.header
+    pdf.add_page(orientation="landscape")
+    pdf.set_font(FONT, "B", 14)
+    pdf.multi_cell(0, 7, t("annex_title"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    ref = t("annex_ref", number_symbol=head.number_symbol, day=t.day(head.issued_on),
+            issuer=report.team_name)  # fmt: skip
+    pdf.set_font(FONT, "I", 12)
+    pdf.multi_cell(0, 6, ref, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+
+    def section(key: str, first: tb.Table | None = None) -> None:
+        # The heading stays with its table: a new page when the table would not start on this one.
+        needed = 45.0 if first is None else min(table_height(first, 9.5), pdf.h / 2)
+        if pdf.get_y() + 12 + needed > pdf.h - pdf.b_margin:
+            pdf.add_page(orientation="landscape")
+        heading(pdf, t(key))
+
+    empty = report.empty
+    section("a_form", tables["form"])
+    paragraph(pdf, t("empty_week")) if empty else draw_table(pdf, tables["form"], size=9.5)
+    section("a_ranking", tables["ranking"])
+    if empty:
+        paragraph(pdf, t("empty_week"))
+    else:
+        draw_table(pdf, tables["ranking"], size=10)
+        paragraph(pdf, t("notes_ranking"), style="I", size=10.5, indent=False)
+    section("a_trend", tables["trend"])
+    draw_table(pdf, tables["trend"], size=9.5)
+    section("a_violations", tables["rules"])
+    if len(tables["rules"].rows) > 1:
+        draw_table(pdf, tables["rules"], size=9.5)
+        draw_table(pdf, tables["unit_violations"], size=9.5)
+    else:
+        paragraph(pdf, t("no_violations"))
+    section("a_fields", tables["fields"])
+    paragraph(pdf, t("empty_week")) if empty else draw_table(pdf, tables["fields"], size=9.5)
+    section("a_quality", tables["quality"])
+    paragraph(pdf, report.quality_line(), style="B", indent=False)
+    draw_table(pdf, tables["quality"], size=9.5)
 
 
 def write_report_pdf(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
-    """``report.pdf``: the official header, summary and every table, charts embedded as images."""
-    t = report.texts
+    """``report.pdf``: the official body in portrait, then the annex in landscape."""
     tables = tb.report_tables(report)
-    pdf = ReportPDF(footer_text=report.title)
+    pdf = OfficialPDF()
+    # Dated by the issue day, not the clock: fpdf2 derives the file's /ID from the content and this date, so
+    # the same report gives the same bytes.
+    pdf.set_creation_date(local_midnight(report.header.issued_on))
     pdf.set_title(report.title)
     pdf.set_lang(report.lang)
     pdf.add_page()
-    official_header(
-        pdf,
-        report.header,
-        t("national_name"),
-        t("national_motto"),
-        t.place_date(report.header.place, report.header.issued_on),
-    )
-    warning = blocking_warning(report)
-    if warning:
-        boxed(pdf, warning, color=_RED, fill=_ALERT_FILL, size=10)
-    if report.load_warning:
-        boxed(pdf, report.load_warning, color=_RED, fill=_ALERT_FILL, size=10)
-    pdf.set_font(FONT, "B", 12.5)
-    pdf.multi_cell(0, 6.5, report.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-    if report.sample_catalogue:
-        paragraph(pdf, t("sample_catalogue"), style="I", size=9)
-    if report.empty:
-        boxed(pdf, t("empty_week"), color=(60, 60, 60), fill=(245, 245, 245), size=12)
-
-    heading(pdf, t("s_summary"))
-    for line in report.summary_lines():
-        if not isinstance(line, Alert):  # boxed above
-            paragraph(pdf, line)
-    if not report.empty:
-        draw_table(pdf, tables["province"], size=9, width=110)
-    image(pdf, charts["trend"], 165)
-
-    def landscape_section(title: str, body: Callable[[], None]) -> None:
-        pdf.add_page(orientation="landscape")
-        heading(pdf, title)
-        body()
-
-    def empty_or(body: Callable[[], None]) -> Callable[[], None]:
-        return (lambda: paragraph(pdf, t("empty_week"))) if report.empty else body
-
-    landscape_section(t("s_form"), empty_or(lambda: draw_table(pdf, tables["form"])))
-
-    def ranking() -> None:
-        image(pdf, charts["ranking"], 190)
-        draw_table(pdf, tables["ranking"], size=8)
-        paragraph(pdf, t("notes_ranking"), style="I", size=8.5)
-
-    landscape_section(t("s_ranking"), empty_or(ranking))
-
-    def trend() -> None:
-        image(pdf, charts["trend"], 190)
-        draw_table(pdf, tables["trend"], size=7.5)
-
-    landscape_section(t("s_trend"), trend)
-
-    def violations() -> None:
-        image(pdf, charts["rules"], 190)
-        if len(tables["rules"].rows) > 1:
-            draw_table(pdf, tables["rules"], size=8)
-            draw_table(pdf, tables["unit_violations"], size=8)
-        else:
-            paragraph(pdf, t("no_violations"))
-        paragraph(pdf, t("notes_violations"), style="I", size=8.5)
-
-    landscape_section(t("s_violations"), violations)
-    landscape_section(t("s_fields"), empty_or(lambda: draw_table(pdf, tables["fields"], size=8)))
-
-    def quality() -> None:
-        paragraph(pdf, report.quality_line(), style="B")
-        draw_table(pdf, tables["quality"], size=7.5)
-
-    landscape_section(t("s_quality"), quality)
+    body(pdf, report, charts, tables)
+    annex(pdf, report, tables)
     pdf.output(str(path))
     return path

@@ -1,64 +1,28 @@
-"""The report's tables, once, for every format: each cell keeps its raw value (written to XLSX as a number)
-and its display text in the report's language (HTML and PDF)."""
+"""The report's tables, once, for every format (cells in ``reporting.table_cells``, the violation tables in
+``reporting.violation_tables``, re-exported here): the PDF and the HTML show the same ones."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from inspections.metrics import ReportingForm
-from inspections.violations import NOT_CHECKABLE
 from reporting import gather
-from reporting.i18n import Texts
 from reporting.model import WeeklyReport
+from reporting.table_cells import Cell, CellKind, Row, Table
+from reporting.table_cells import make_row as _row
+from reporting.violation_tables import rule_unit_table, rules_body_table, rules_table, unit_violations_table
 
-CellKind = Literal["text", "int", "signed", "rate", "points", "decimal"]
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    value: Any  # int, float, str or None
-    text: str
-    kind: CellKind = "text"
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind != "text"
-
-
-@dataclass(slots=True)
-class Row:
-    cells: list[Cell]
-    key: str | None = None  # e.g. the unit code (an HTML data attribute)
-    total: bool = False  # the province/total row (bold)
-    alert: bool = False  # a failed check (highlighted)
-
-
-@dataclass(slots=True)
-class Table:
-    name: str  # stable id: html anchors, sheet lookup
-    headings: list[str]
-    rows: list[Row] = field(default_factory=list)
-    widths: list[float] | None = None  # relative column widths for the PDF
-
-
-def _cell(t: Texts, value: Any, kind: CellKind) -> Cell:
-    if kind == "int":
-        return Cell(value, t.integer(value), kind)
-    if kind == "signed":
-        return Cell(value, t.signed(value), kind)
-    if kind == "rate":
-        return Cell(value, t.percent(value), kind)
-    if kind == "points":
-        return Cell(None if value is None else round(value, 2), t.decimal(value), kind)
-    if kind == "decimal":
-        return Cell(value, t.decimal(value), kind)
-    return Cell(value, "" if value is None else str(value), kind)
-
-
-def _row(t: Texts, values: list[tuple[Any, CellKind]], **kw: Any) -> Row:
-    return Row([_cell(t, v, k) for v, k in values], **kw)
-
+__all__ = [
+    "Cell",
+    "CellKind",
+    "Row",
+    "Table",
+    "report_tables",
+    "rule_unit_table",
+    "rules_body_table",
+    "rules_table",
+    "unit_violations_table",
+]
 
 FORM_COLUMNS = (
     "h_carried",
@@ -181,110 +145,6 @@ def trend_table(report: WeeklyReport) -> Table:
     return table
 
 
-def rules_table(report: WeeklyReport) -> Table:
-    t = report.texts
-    table = Table(
-        "rules",
-        [
-            t("h_rule"),
-            t("h_rule_title"),
-            t("h_kind"),
-            t("h_severity"),
-            t("h_this_week"),
-            t("h_prev_week"),
-            t("h_change"),
-            t("h_avg8"),
-        ],
-        widths=[30, 40, 14, 12, 11, 11, 11, 12],
-    )
-    for r in report.violations.rules:
-        table.rows.append(
-            _row(
-                t,
-                [
-                    (r.rule_id, "text"),
-                    (t.rule_title(r.rule_id), "text"),
-                    (t.kind(r.kind), "text"),
-                    (t.severity(r.severity), "text"),
-                    (r.count, "int"),
-                    (r.previous, "int"),
-                    (r.count - r.previous, "signed"),
-                    (r.previous_8_avg, "decimal"),
-                ],
-                key=f"{r.rule_id}:{r.kind}" if r.kind == NOT_CHECKABLE else r.rule_id,
-            )
-        )
-    v = report.violations
-    table.rows.append(
-        _row(
-            t,
-            [
-                ("", "text"),
-                (t("h_total") + f" ({t.kind('violation').lower()})", "text"),
-                ("", "text"),
-                ("", "text"),
-                (v.total, "int"),
-                (v.previous_total, "int"),
-                (v.total - v.previous_total, "signed"),
-                (v.previous_8_avg, "decimal"),
-            ],
-            total=True,
-        )
-    )
-    return table
-
-
-def unit_violations_table(report: WeeklyReport) -> Table:
-    t = report.texts
-    table = Table(
-        "unit_violations",
-        [
-            t("h_code"),
-            t("h_unit"),
-            t("h_this_week"),
-            t("h_prev_week"),
-            t("h_change"),
-            t("h_avg8"),
-            t("h_dossiers_count"),
-        ],
-        widths=[16, 40, 12, 12, 12, 14, 12],
-    )
-    for u in report.violations.units:
-        if not (u.count or u.previous or u.previous_8_avg):
-            continue
-        table.rows.append(
-            _row(
-                t,
-                [
-                    (u.code, "text"),
-                    (report.names.unit(u.code), "text"),
-                    (u.count, "int"),
-                    (u.previous, "int"),
-                    (u.count - u.previous, "signed"),
-                    (u.previous_8_avg, "decimal"),
-                    (u.dossiers, "int"),
-                ],
-                key=u.code,
-            )
-        )
-    return table
-
-
-def rule_unit_table(report: WeeklyReport) -> Table:
-    """The week's violations as a rule × unit matrix (units with violations only)."""
-    t = report.texts
-    matrix = report.violations.by_rule_unit
-    units = sorted({unit for _, unit in matrix})
-    rules = [r.rule_id for r in report.violations.rules if r.kind == "violation" and r.count]
-    table = Table("rule_unit", [t("h_rule"), *units, t("h_total")])
-    for rule_id in rules:
-        counts = [matrix.get((rule_id, unit), 0) for unit in units]
-        table.rows.append(
-            _row(t, [(rule_id, "text"), *((n, "int") for n in counts), (sum(counts), "int")], key=rule_id)
-        )
-    return table
-
-
 def _group_table(report: WeeklyReport, name: str, forms: dict[str, ReportingForm], kind: str) -> Table:
     t = report.texts
     code_h, name_h = ("h_field_code", "h_field") if kind == "field" else ("h_procedure_code", "h_procedure")
@@ -337,36 +197,26 @@ def procedures_table(report: WeeklyReport) -> Table:
 
 
 def quality_table(report: WeeklyReport) -> Table:
+    """The data-quality results in the report's language: the suite's name and the check's own sentence
+    (``message_vi`` / ``message_en``), never the expectation's English id."""
     t = report.texts
     table = Table(
         "quality",
-        [
-            t("h_suite"),
-            t("h_expectation"),
-            t("h_column"),
-            t("h_result"),
-            t("h_blocking"),
-            t("h_unexpected"),
-            t("h_message"),
-        ],
-        widths=[14, 34, 16, 13, 11, 16, 56],
+        [t("h_suite_vi"), t("h_check"), t("h_result"), t("h_blocking"), t("h_unexpected")],
+        widths=[26, 120, 16, 14, 24],
     )
     for r in report.quality.results:
+        message = r.message_vi if t.lang == "vi" else r.message_en
         table.rows.append(
             Row(
                 [
-                    Cell(r.suite, r.suite),
-                    Cell(r.expectation, r.expectation),
-                    Cell(r.column, r.column or ""),
+                    Cell(t.suite(r.suite), t.suite(r.suite)),
+                    Cell(message, message),
                     Cell(r.success, t("passed") if r.success else t("failed")),
                     Cell(r.blocking, t("yes") if r.blocking else t("no")),
                     Cell(
                         f"{r.unexpected_count}/{r.element_count}",
                         f"{t.integer(r.unexpected_count)}/{t.integer(r.element_count)}",
-                    ),
-                    Cell(
-                        r.message_vi if t.lang == "vi" else r.message_en,
-                        r.message_vi if t.lang == "vi" else r.message_en,
                     ),
                 ],
                 key=f"{r.suite}:{r.expectation}",
@@ -377,16 +227,17 @@ def quality_table(report: WeeklyReport) -> Table:
 
 
 def report_tables(report: WeeklyReport) -> dict[str, Table]:
-    """Every table of the weekly report, by name (each format shows those it has room for)."""
+    """The weekly report's tables, by name: the PDF's and the HTML's (the same ones). The XLSX adds the rule ×
+    unit matrix and the procedures (``rule_unit_table``, ``procedures_table``), which only a spreadsheet
+    can show whole."""
     return {
         "province": province_table(report),
         "form": form_table(report),
         "ranking": ranking_table(report),
         "trend": trend_table(report),
         "rules": rules_table(report),
+        "rules_body": rules_body_table(report),
         "unit_violations": unit_violations_table(report),
-        "rule_unit": rule_unit_table(report),
         "fields": fields_table(report),
-        "procedures": procedures_table(report),
         "quality": quality_table(report),
     }

@@ -1,11 +1,17 @@
 """XLSX rendering with openpyxl: one sheet per table, numbers as numbers (rates as percentages), the
 official header and any blocking data-quality warning on the first sheet, charts on their own sheet.
 
+Every table sheet has an autofilter over its table, its heading row frozen (and its code and name
+columns where the rows are units), column widths from the table's own cells (a note under it does not
+widen a column), and a print setup (A4 landscape, fit to one page wide, headings repeated). Dates are
+date cells.
+
 Every cell is written through :func:`reporting.cells.put`: codes, names and ids come from input and the
 catalogue, and a text cell must never become a formula (issue 13, item 8)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +21,29 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from inspections.classification import local_midnight
+from inspections.timeunits import VN_TZ
+from reporting import findings
 from reporting import tables as tb
+from reporting.case_section import cases_line, cases_table
 from reporting.cells import put, xml_text
 from reporting.html import blocking_warning
 from reporting.model import WeeklyReport
+from reporting.stable_xlsx import save_stably
 
 _THIN = Side(style="thin", color="888888")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="E8EEF7")
 _TOTAL_FILL = PatternFill("solid", fgColor="F3F3F3")
 _ALERT_FILL = PatternFill("solid", fgColor="FFF1F1")
-_FORMATS = {"int": "#,##0", "signed": "+#,##0;-#,##0;0", "rate": "0.0%", "points": "0.00", "decimal": "0.00"}
+_FORMATS = {
+    "int": "#,##0",
+    "signed": "+#,##0;-#,##0;0",
+    "rate": "0.0%",
+    "points": "0.00",
+    "decimal": "0.00",
+    "average": "0.0",
+}
 
 
 def sheet_title(text: str) -> str:
@@ -44,10 +62,11 @@ def put_table(ws: Worksheet, table: tb.Table, top: int = 1, left: int = 1) -> in
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for i, row in enumerate(table.rows, start=1):
         for j, c in enumerate(row.cells):
-            value: Any = c.value if c.numeric else c.text
+            # A figure not given ("—": a comparison a provisional week does not make) stays that text.
+            value: Any = c.value if c.numeric and c.value is not None else c.text
             cell = put(ws, top + i, left + j, value)
             cell.border = _BORDER
-            if c.numeric:
+            if c.numeric and c.value is not None:
                 cell.number_format = _FORMATS[c.kind]
             if row.total:
                 cell.font = Font(bold=True)
@@ -58,10 +77,13 @@ def put_table(ws: Worksheet, table: tb.Table, top: int = 1, left: int = 1) -> in
     return top + len(table.rows) + 2
 
 
-def size_columns(ws: Worksheet, widths: dict[int, float] | None = None) -> None:
-    """Columns wide enough for their text (capped), headings wrapped."""
+def size_columns(
+    ws: Worksheet, widths: dict[int, float] | None = None, *, last_row: int | None = None
+) -> None:
+    """Columns wide enough for their text (capped), headings wrapped; only rows up to ``last_row`` count
+    (a note below the table must not widen its first column)."""
     best: dict[int, float] = {}
-    for row in ws.iter_rows():
+    for row in ws.iter_rows(max_row=last_row):
         for cell in row:
             if cell.value is None:
                 continue
@@ -71,13 +93,32 @@ def size_columns(ws: Worksheet, widths: dict[int, float] | None = None) -> None:
         ws.column_dimensions[get_column_letter(column)].width = width
 
 
+def print_setup(ws: Worksheet, *, title_rows: str | None = "1:1") -> None:
+    """A4 landscape, one page wide (as many pages tall as needed), the heading row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+#: Tables whose first two columns are a unit's (or field's, procedure's) code and name: frozen with the row.
+_CODE_AND_NAME = frozenset({"form", "ranking", "trend", "unit_violations", "fields", "procedures"})
+
+
 def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = None) -> Worksheet:
     ws = wb.create_sheet(sheet_title(title))
     next_row = put_table(ws, table)
+    last_row = 1 + len(table.rows)
+    size_columns(ws, last_row=last_row)
     if note:
         put(ws, next_row, 1, note).font = Font(italic=True)
-    size_columns(ws)
-    ws.freeze_panes = "A2"
+    columns = max(len(table.headings), 1)
+    ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(last_row, 2)}"
+    ws.freeze_panes = "C2" if table.name in _CODE_AND_NAME else "B2"
+    print_setup(ws)
     return ws
 
 
@@ -106,6 +147,33 @@ def header_block(ws: Worksheet, report: WeeklyReport, columns: int = 8) -> int:
     return 7
 
 
+def _period(ws: Worksheet, report: WeeklyReport, row: int) -> int:
+    """The week's first and last day as date cells, how far the data reach (a date-time cell) and whether
+    the figures are final; returns the next free row."""
+    t = report.texts
+    through = report.data_through
+    status = t("provisional_mark") if report.maturity.provisional else t("status_final")
+    items: list[tuple[str, Any, str | None]] = [
+        (t("xlsx_from"), report.week.start, "dd/mm/yyyy"),
+        (t("xlsx_to"), report.week.sunday, "dd/mm/yyyy"),
+        (t("xlsx_through"), _local_naive(through) if through else None, "dd/mm/yyyy hh:mm"),
+        (t("xlsx_status"), status, None),
+    ]
+    for label, value, number_format in items:
+        put(ws, row, 1, label).font = Font(bold=True)
+        cell = put(ws, row, 2, value)
+        if number_format:
+            cell.number_format = number_format
+        row += 1
+    return row + 1
+
+
+def _local_naive(at: datetime) -> datetime:
+    """A spreadsheet has no time zones: the Vietnam-time wall clock."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(VN_TZ).replace(tzinfo=None)
+
+
 def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
     """``report.xlsx``: summary (header, warning, figures), then one sheet per table and the charts."""
     t = report.texts
@@ -122,16 +190,28 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
         ws.row_dimensions[row].height = 48
         row += 2
+    row = _period(ws, report, row)
     notes = [t("sample_catalogue")] if report.sample_catalogue else []
+    if report.provisional_note:
+        notes.append(report.provisional_note)
     if report.empty:
         notes.append(t("empty_week"))
-    for line in [*notes, *report.summary_lines(), report.quality_line()]:
+    lines = [*notes, t("b_findings"), *findings.key_findings(report), *report.summary_lines()]
+    cases = cases_line(report)
+    if cases:
+        lines += [t("b_cases"), cases]
+    lines += [report.quality_line(), t("b_recommendations")]
+    lines += [f"{i}. {line}" for i, line in enumerate(findings.recommendations(report), start=1)]
+    for line in lines:
         put(ws, row, 1, line)
         row += 1
     row += 1
     if not report.empty:
-        put_table(ws, tb.province_table(report), top=row)
+        row = put_table(ws, tb.province_table(report), top=row)
+    if cases:
+        put_table(ws, cases_table(report), top=row)
     size_columns(ws, dict.fromkeys(range(1, 9), 16.0) | {1: 44.0})
+    print_setup(ws, title_rows=None)
 
     _table_sheet(wb, t("sheet_units"), tb.form_table(report))
     _table_sheet(wb, t("sheet_ranking"), tb.ranking_table(report), t("notes_ranking"))
@@ -153,5 +233,5 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         anchor += int(picture.height / 20) + 2
     wb.properties.title = xml_text(report.title)
     wb.properties.creator = "dossier-audit"
-    wb.save(path)
-    return path
+    # Dated by the report's issue day, not the clock: the same report gives the same bytes.
+    return save_stably(wb, path, local_midnight(report.header.issued_on))

@@ -15,6 +15,7 @@ import typer
 from typer import rich_utils
 
 from bootstrap.settings import CONFIG_FILE_VARIABLE
+from dossier_audit.cli import helptext
 from dossier_audit.cli.common import err, fail, quiet_driver_logs
 
 app = typer.Typer(
@@ -70,10 +71,21 @@ def _format_usage_error(self: Any) -> None:
 
 
 rich_utils.rich_format_error = _format_usage_error
+helptext.install()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"dossier-audit {helptext.version()}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _global_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+    ] = False,
     config: Annotated[
         Path | None,
         typer.Option(

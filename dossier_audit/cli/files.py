@@ -12,6 +12,7 @@ import orjson
 import typer
 from rich.table import Table
 
+from bootstrap.settings import load_settings
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import (
     CataloguePath,
@@ -29,15 +30,13 @@ from dossier_audit.cli.common import (
     parse_instant,
     platform_for,
     print_ingest,
-    print_violation_summary,
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.jobs.batch_engine import IngestStats
 from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
+from dossier_audit.jobs.summary import audit_summary
 from dossier_audit.jobs.warehouse import metrics_warehouse
-from inspections.audit_error import reported_rules
-from inspections.violations import NOT_CHECKABLE
 from warehouse.projection import audit_warehouse
 
 #: The kind of an audit record for a rule not evaluated because a source cannot provide a field it needs.
@@ -125,39 +124,15 @@ def _audit_warehouse(url: str, as_of: str, catalogue: Path | None, json_out: boo
     print_audit_summary(guarded(go))
 
 
-def print_audit_summary(counts: Counter[tuple[str, str]]) -> None:
-    """The audit's summary on stderr: per rule, its violations (and findings) and, when the sources could
-    not provide a field some rule needs, how often it was not checkable — a column apart, never added to
-    the violations (``inspections.not_checkable``). ``counts`` is by (rule id, kind)."""
-    if not any(kind == NOT_CHECKABLE for _, kind in counts):
-        by_rule: Counter[str] = Counter()
-        for (rule_id, _), n in counts.items():
-            by_rule[rule_id] += n
-        print_violation_summary(by_rule)  # as before the kind existed
-        return
-    table = Table(title="Violations by rule", title_justify="left")
-    columns = (("rule", "left"), ("title", "left"), ("severity", "left"), ("count", "right"),
-               ("not checkable", "right"))  # fmt: skip
-    for col, justify in columns:
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    total = sum(n for (_, kind), n in counts.items() if kind != NOT_CHECKABLE)
-    unchecked = sum(n for (_, kind), n in counts.items() if kind == NOT_CHECKABLE)
-    for rule in reported_rules():
-        n = sum(
-            c for (rule_id, kind), c in counts.items() if rule_id == rule.rule_id and kind != NOT_CHECKABLE
-        )
-        missed = counts.get((rule.rule_id, NOT_CHECKABLE), 0)
-        if n or missed:
-            table.add_row(
-                rule.rule_id, rule.title_vi, rule.severity.value, f"{n:,}", f"{missed:,}" if missed else ""
-            )
-    table.add_row("total", "", "", f"{total:,}", f"{unchecked:,}", style="bold")
+def print_audit_summary(counts: Counter[tuple[str, str]], lang: str | None = None) -> None:
+    """The audit's summary on stderr, in the report language (the ``lang`` setting unless given): per
+    rule, its violations (and findings) and, when the sources could not provide a field some rule needs,
+    how often it was not checkable — a column apart, never added to the violations
+    (``inspections.not_checkable``). ``counts`` is by (rule id, kind)."""
+    table, note = audit_summary(counts, lang or load_settings().lang)
     err.print(table)
-    err.print(
-        f"not checkable: {unchecked:,} (a source cannot provide a field the rule needs: see the records of "
-        "kind not_checkable; not counted as violations)",
-        highlight=False,
-    )
+    if note:
+        err.print(note, highlight=False, markup=False)
 
 
 @app.command()

@@ -10,8 +10,6 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from bootstrap.platform import kafka_config, topics_of
 from bootstrap.settings import load_settings
@@ -172,21 +170,15 @@ def violations(
             out.write(row.detail.encode())
             out.write(b"\n")
         out.flush()
-    _print_violations(rows, show_state=all_)
+    _print_violations(rows, show_state=all_, table=not json_out)
 
 
-def _print_violations(rows: list[Any], *, show_state: bool, limit: int = 50) -> None:
-    table = Table(title="Stored violations", title_justify="left")
-    columns = ["dossier", "rule", "event", "unit", "occurred at (UTC)", "producer"]
-    for name in [*columns, "state"] if show_state else columns:
-        table.add_column(name)
-    for row in rows[:limit]:
-        cells = [row.dossier_id, row.rule_id, row.event_id or "—", row.unit_code,
-                 row.occurred_at.strftime("%Y-%m-%d %H:%M"), row.producer]  # fmt: skip
-        table.add_row(*(Text(c) for c in cells), *([row.state] if show_state else []))  # data, not markup
-    if rows:
-        err.print(table)
-    if len(rows) > limit:
+def _print_violations(rows: list[Any], *, show_state: bool, table: bool, limit: int = 50) -> None:
+    from dossier_audit.cli.violations_table import print_violations_table
+
+    if rows and table:  # the command's output: stdout, ids in full, local time, the report language
+        print_violations_table(rows[:limit], load_settings().lang, show_state=show_state)
+    if len(rows) > limit and table:
         err.print(f"… and {len(rows) - limit:,} more (use --json for all)", highlight=False)
     # By rule and kind: a not_checkable record is shown apart, never counted as a violation.
     counts: Counter[tuple[str, str]] = Counter(

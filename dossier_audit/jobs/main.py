@@ -28,18 +28,17 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
-from rich.table import Table
-from rich.text import Text
 
+from bootstrap.keys import KeyFileError, workdir_pseudonym_key
 from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
+from dossier_audit.jobs.summary import print_summary
 from dossier_audit.jobs.warehouse import init
-from inspections.audit_error import reported_rules
 from inspections.metrics import ReportingForm
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
@@ -52,6 +51,9 @@ SAMPLE_START = date(2025, 9, 1)
 SAMPLE_END = date(2025, 11, 24)
 SAMPLE_DOSSIERS = 20_000
 SAMPLE_SEED = 7
+
+#: The main job's detector waits this long (at least) to join its group: see ``run``.
+MAIN_JOB_JOIN_TIMEOUT = 600.0
 
 
 class MainJobError(RuntimeError):
@@ -144,6 +146,7 @@ def main_job(
 
     workdir = settings.workdir
     workdir.mkdir(parents=True, exist_ok=True)
+    settings = with_stable_key(settings, console)
     platform = Platform(settings)
     if events is None:
         events, sample_as_of = ensure_sample(workdir, console)
@@ -223,14 +226,18 @@ def main_job(
         # The detector is started once the input is in Kafka: with --until-idle it stops when caught up, and
         # --as-of then advances its watermark to the evaluation time.
         # Its catalogue, calendar and rule parameters come with the settings in its environment.
+        # The join deadline is for stuck groups on a shared broker; here the broker and the group are new and
+        # the detector alone in it: only a slow machine delays the join (CI once took over 60 s under load).
+        join = max(settings.group_join_timeout_seconds, MAIN_JOB_JOIN_TIMEOUT)
         detect_args = [
             sys.executable, "-m", "dossier_audit", "worker", "detect", "--bootstrap-servers", servers,
             "--until-idle", "--as-of", as_of.isoformat(),
         ]  # fmt: skip
+        detect_env = _child_settings(settings) | {"DOSSIER_AUDIT_GROUP_JOIN_TIMEOUT_SECONDS": f"{join:g}"}
         done = _stage(console, stages, "detector caught up and evaluated at " + as_of.isoformat())
         with (
             console.status("Detecting violations…") as status,
-            _child(detect_args, logs / "detector.log", _child_settings(settings)) as detector,
+            _child(detect_args, logs / "detector.log", detect_env) as detector,
         ):
             while detector.poll() is None:
                 if failure:
@@ -268,7 +275,7 @@ def main_job(
         summary_path = settings.reports_dir / "summary.txt"
         record = Console(record=True, width=110, file=io.StringIO())
         for target in (record, console):
-            _summary(target, platform, week, metrics, counts, by_unit)
+            print_summary(target, platform, week, as_of, metrics, counts, by_unit, settings.lang, wh=wh)
         _atomic_write(summary_path, record.export_text().encode())
     files = [*result.report_files, violations_path, summary_path]
     console.print("Files:", highlight=False)
@@ -284,6 +291,31 @@ def main_job(
     )  # fmt: skip
 
 
+def with_stable_key(settings: Settings, console: Console) -> Settings:
+    """``settings`` with the workdir's stored pseudonymisation key when none is configured (generated on the
+    first run, ``bootstrap.keys``): a second run on the same input then gives applicants the same pseudonyms
+    and writes the weekly report (HTML, PDF, XLSX), the audit packs, ``violations.jsonl`` and ``summary.txt``
+    byte for byte the same (tests/dossier_audit/test_main_job_stable.py; the chart PNGs are not compared).
+    Said once per run on the console (stderr)."""
+    if settings.pseudonym_key is not None:
+        return settings
+    try:
+        key, path, created = workdir_pseudonym_key(settings.workdir)
+    except KeyFileError as exc:
+        raise MainJobError(str(exc)) from None
+    if created:
+        console.print(
+            f"DOSSIER_AUDIT_PSEUDONYM_KEY is not set: generated a pseudonymisation key, saved to {path} "
+            "(mode 0600); later runs use it, so on the same input they give the same pseudonyms and the "
+            "same report, audit-pack, violations.jsonl and summary.txt files",
+            highlight=False, markup=False,
+        )  # fmt: skip
+    else:
+        console.print(f"pseudonymisation key: {path} (DOSSIER_AUDIT_PSEUDONYM_KEY is not set)",
+                      highlight=False, markup=False)  # fmt: skip
+    return settings.model_copy(update={"pseudonym_key": SecretStr(key)})
+
+
 def _child_settings(settings: Settings) -> dict[str, str]:
     """The settings a child worker must share with the supervisor, as its environment (paths absolute:
     the child may resolve them elsewhere)."""
@@ -296,6 +328,8 @@ def _child_settings(settings: Settings) -> dict[str, str]:
         value = getattr(settings, name)
         if value is not None:
             env[f"DOSSIER_AUDIT_{name.upper()}"] = str(value.resolve() if isinstance(value, Path) else value)
+    if settings.pseudonym_key is not None:  # the detector scrubs dead letters with the same key
+        env["DOSSIER_AUDIT_PSEUDONYM_KEY"] = settings.pseudonym_key.get_secret_value()
     return env
 
 
@@ -317,49 +351,6 @@ def _export_violations(wh: Warehouse, reports: Path) -> tuple[Path, Counter[str]
     path = reports / "violations.jsonl"
     _atomic_write(path, b"".join(line + b"\n" for line in lines))
     return path, counts, by_unit
-
-
-def _summary(
-    console: Console,
-    platform: Platform,
-    week: Week,
-    metrics: dict[str, Any],
-    counts: Counter[str],
-    by_unit: Counter[str],
-) -> None:
-    province = metrics.get("province") or {}
-    rate = province.get("on_time_rate")
-    received = (province.get("received") or {}).get("total", 0)
-    console.print(
-        f"[bold]Tuần {week} ({week.start:%d/%m/%Y} – {week.sunday:%d/%m/%Y})[/]: "
-        f"{received:,} hồ sơ phải giải quyết, tỷ lệ đúng hạn (chỉ số 2.1) "
-        f"{'—' if rate is None else f'{rate:.2%}'}, "
-        f"điểm 766 {'—' if rate is None else f'{20 * rate:.2f}/20'}",
-        highlight=False,
-    )
-    table = Table(title="Vi phạm đang mở theo quy tắc (toàn kỳ)", title_justify="left")
-    for col in ("quy tắc", "nội dung", "mức độ", "số vụ"):
-        table.add_column(col, justify="right" if col == "số vụ" else "left")
-    for rule in reported_rules():
-        if counts.get(rule.rule_id):
-            table.add_row(rule.rule_id, rule.title_vi, rule.severity.value, f"{counts[rule.rule_id]:,}")
-    console.print(table)
-
-    worst = Table(title=f"Đơn vị có tỷ lệ đúng hạn thấp nhất tuần {week}", title_justify="left")
-    for col in ("đơn vị", "tên", "hồ sơ", "tỷ lệ đúng hạn", "vi phạm (toàn kỳ)"):
-        worst.add_column(col, justify="left" if col in ("đơn vị", "tên") else "right")
-    units: dict[str, dict[str, Any]] = metrics.get("units") or {}
-    ranked = sorted(
-        ((form["on_time_rate"], code, form) for code, form in units.items()
-         if form.get("on_time_rate") is not None),
-        key=lambda item: (item[0], item[1]),
-    )  # fmt: skip
-    for rate_, code, form in ranked[:5]:
-        unit = platform.catalogue.unit(code)
-        total = (form.get("received") or {}).get("total", 0)
-        worst.add_row(Text(code), Text(unit.name) if unit else "?", f"{total:,}", f"{rate_:.2%}",
-                      f"{by_unit.get(code, 0):,}")  # fmt: skip
-    console.print(worst)
 
 
 __all__ = ["MainJobError", "MainJobResult", "ReportingForm", "ensure_sample", "main_job"]

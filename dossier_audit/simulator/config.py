@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
 
+from inspections.rulebook import DEFAULT_RULEBOOK_VERSION
+
+#: The rulebook version the ground truth is written for: the scenarios inject its violations, and the
+#: horizon (``simulator.horizon``) keeps a scenario cut by ``as_of`` only when this rulebook, judging it at
+#: ``as_of``, finds what the scenario records. The truth is exact when judged with it at ``as_of``.
+TRUTH_RULEBOOK_VERSION: str = DEFAULT_RULEBOOK_VERSION
+
 #: The fourteen rule ids of rulebook v1, in the order of RULES.md.
 RULE_IDS: tuple[str, ...] = (
     "LATE_NO_APOLOGY",

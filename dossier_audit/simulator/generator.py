@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import orjson
 
@@ -26,17 +26,16 @@ from dossier_audit.simulator import kit as kt
 from dossier_audit.simulator import scenarios as sc
 from dossier_audit.simulator.arrivals import Arrival, day_counts, pick
 from dossier_audit.simulator.calibration import build_outcome, plan_calibration
-from dossier_audit.simulator.config import RULE_IDS, SimulationConfig
+from dossier_audit.simulator.config import RULE_IDS, TRUTH_RULEBOOK_VERSION, SimulationConfig
+from dossier_audit.simulator.horizon import Horizon
+from dossier_audit.simulator.world import World, calibration_unit, default_calendar, default_catalogue
 from inspections.timeunits import ProcessingTime
 
-if TYPE_CHECKING:
-    from inspections.calendar import WorkingCalendar
-    from inspections.catalogue import Catalogue
-
-#: Relative volume of a receiving unit by level.
-LEVEL_WEIGHT = {"province": 1.0, "department": 3.0, "district": 2.0, "commune": 1.0}
 #: Scenarios that need a procedure with a limited maximum time (they plan around its due date).
 _NEEDS_LIMIT = frozenset(RULE_IDS) - {"UNPUBLISHED_PROCEDURE", "REFUSAL_UNWRITTEN", "REFUSAL_NO_REASON"}
+
+__all__ = ["Simulation", "SimulationSummary", "calibration_unit", "default_calendar", "default_catalogue",
+           "generate", "simulate", "truth"]  # fmt: skip
 
 
 class _Procedure(Protocol):
@@ -71,6 +70,10 @@ class SimulationSummary:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "as_of": self.as_of.isoformat(),
+            # The truth is exact when judged at ``as_of`` with this rulebook (and the simulation's rule
+            # parameters): scenarios cut by ``as_of`` are kept only when it finds there what they record.
+            "rulebook_version": TRUTH_RULEBOOK_VERSION,
+            "exact_when": "judged at as_of with rulebook_version",
             "dossiers": self.dossiers,
             "events": self.events,
             "violations": self.violations,
@@ -84,91 +87,6 @@ _VN_OFFSET_S = 7 * 3600
 def _line(event: dict[str, Any]) -> bytes:
     # orjson's result keeps its over-allocated buffer (~1 KiB); an exact copy is a third of the memory.
     return bytes(memoryview(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)))
-
-
-def default_calendar() -> WorkingCalendar:
-    """The shipped Vietnamese civil-service calendar (loaded once per call: reuse it)."""
-    from inspections.files.calendar import load_calendar
-
-    return load_calendar()
-
-
-def default_catalogue() -> Catalogue:
-    """The bundled sample province catalogue."""
-    from inspections.files.catalogue import sample_catalogue
-
-    return sample_catalogue()
-
-
-class World:
-    """The province: calendar, catalogue, working-minute clock and cached weighted choices."""
-
-    def __init__(self, config: SimulationConfig, calendar: ck.Calendar, catalogue: Any) -> None:
-        targets = config.targets
-        self.start = targets.start if targets else config.start
-        self.end = targets.end if targets else config.end
-        self.as_of = datetime.combine(self.end, datetime.min.time(), tzinfo=ck.TZ)
-        self.calendar, self.catalogue = calendar, catalogue
-        self.clock = ck.Clock(calendar, self.start - timedelta(days=40), self.end + timedelta(days=400))
-        self.unit_codes = config.unit_codes
-        if targets is not None:
-            self.unit_codes = (targets.unit_code or calibration_unit(catalogue, self.start),)
-        self._units: dict[date, tuple[list[str], list[float]]] = {}
-        self._procs: dict[tuple[str, date, bool, bool], tuple[list[str], list[float]]] = {}
-        self._transfer: dict[date, tuple[str, ...]] = {}
-
-    def units_on(self, day: date) -> tuple[list[str], list[float]]:
-        """Receiving units valid on ``day`` (with at least one published procedure), cumulative weights."""
-        got = self._units.get(day)
-        if got is None:
-            codes, cum, total = [], [], 0.0
-            for u in self.catalogue.units.values():
-                if not u.valid_on(day) or (self.unit_codes is not None and u.code not in self.unit_codes):
-                    continue
-                if not self.procedures(u.code, day)[0]:
-                    continue
-                total += LEVEL_WEIGHT.get(str(u.level), 1.0)
-                codes.append(u.code)
-                cum.append(total)
-            got = self._units[day] = (codes, cum)
-        return got
-
-    def procedures(
-        self, unit: str, day: date, *, limited: bool = False, unpublished: bool = False
-    ) -> tuple[list[str], list[float]]:
-        """Procedures published (or, with ``unpublished``, not published) for the unit on the day."""
-        key = (unit, day, limited, unpublished)
-        got = self._procs.get(key)
-        if got is None:
-            codes, cum, total = [], [], 0.0
-            for p in self.catalogue.procedures.values():
-                if self.catalogue.is_published(p.code, unit, day) == unpublished:
-                    continue
-                if limited and (not p.max_time.is_limited or not p.components):
-                    continue
-                total += float(p.weight if p.weight else 1)
-                codes.append(p.code)
-                cum.append(total)
-            got = self._procs[key] = (codes, cum)
-        return got
-
-    def transfer_units(self, day: date) -> tuple[str, ...]:
-        got = self._transfer.get(day)
-        if got is None:
-            got = self._transfer[day] = tuple(
-                u.code
-                for u in self.catalogue.units.values()
-                if u.valid_on(day) and str(u.level) == "department"
-            )
-        return got
-
-
-def calibration_unit(catalogue: Any, on: date) -> str:
-    """The first pre-reform ward (commune-level *Phường* later merged) valid on ``on``."""
-    for u in catalogue.units.values():
-        if str(u.level) == "commune" and "Phường" in u.name and u.valid_on(on) and u.valid_to is not None:
-            return str(u.code)
-    raise ValueError("the catalogue has no pre-reform ward")
 
 
 class Simulation:
@@ -191,6 +109,13 @@ class Simulation:
         self.kit = kt.Kit(
             self.rng,
             self.world.clock,
+            self.world.calendar,
+            self.world.as_of,
+            apology_lead_working_days=config.apology_lead_working_days,
+            pause_on_financial_obligation=config.pause_on_financial_obligation,
+        )
+        self._horizon = Horizon(
+            self.world.catalogue,
             self.world.calendar,
             self.world.as_of,
             apology_lead_working_days=config.apology_lead_working_days,
@@ -329,7 +254,13 @@ class Simulation:
             return d
         if a.scenario is not None:
             applicable = a.scenario.startswith("REFUSAL") or not a.never_received
-            if applicable and sc.SCENARIOS[a.scenario](kit, d) and kit.fits(d):
+            # A scenario cut by the horizon stays when its verdict at as_of is already the recorded one
+            # (``horizon``): otherwise the sample's last weeks would thin out.
+            if (
+                applicable
+                and sc.SCENARIOS[a.scenario](kit, d)
+                and (kit.fits(d) or self._horizon.holds_when_cut(d))
+            ):
                 return d
             d.reset()
             if a.scenario == "UNPUBLISHED_PROCEDURE":

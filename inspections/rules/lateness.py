@@ -33,6 +33,8 @@ def lateness_evidence(inp: RuleInput) -> dict[str, object]:
         "supplement_hours": round(facts.supplement_time.total_seconds() / 3600, 2),
         "supplement_requests": len(facts.supplement_requests),
     }
+    if facts.waiting:  # end_at is the open supplement request (v2 amendment 2): said so in the pack
+        evidence["waiting"] = True
     if inp.amended:  # what v2 adds to the judgement: a legal due instant (amendment 3), a restart (13)
         evidence["legal_due_at"] = _iso(cls.due_instant) if cls else None
         evidence["restart_at"] = _iso(facts.restart_at)

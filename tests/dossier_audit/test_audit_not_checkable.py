@@ -73,12 +73,13 @@ def test_audit_reports_not_checkable_records_and_counts_them_apart(tmp_path: Pat
                                   "source_record": "R-5"}  # fmt: skip
     # The summary: violations as before (the examples' REFUSAL_UNWRITTEN), the records not checkable in a
     # column of their own, and in the total row.
-    assert "not checkable" in result.stderr
+    # (in the report language, Vietnamese by default)
+    assert "không kiểm tra được" in result.stderr
     refusal = _cells(next(line for line in result.stderr.splitlines() if "REFUSAL_UNWRITTEN" in line))
     assert refusal[-2:] == ["1", "1"]
-    total = _cells(next(line for line in result.stderr.splitlines() if "total" in line))
-    assert total[-2:] == [f"{sum(1 for r in rows if r['kind'] != 'not_checkable'):,}", "3"]
-    assert "not checkable: 3" in result.stderr
+    total = _cells(next(line for line in result.stderr.splitlines() if "tổng" in line))
+    assert total[-2:] == [f"{sum(1 for r in rows if r['kind'] != 'not_checkable'):,}".replace(",", "."), "3"]
+    assert "không kiểm tra được: 3" in result.stderr
 
 
 def test_without_such_records_the_summary_is_unchanged() -> None:
@@ -86,7 +87,7 @@ def test_without_such_records_the_summary_is_unchanged() -> None:
         app, ["audit", str(CONTRACT / "examples.jsonl"), "--as-of", "2025-11-20"], catch_exceptions=False
     )
     assert result.exit_code == 0
-    assert "Violations by rule" in result.stderr and "not checkable" not in result.stderr
+    assert "Vi phạm theo quy tắc" in result.stderr and "không kiểm tra được" not in result.stderr
 
 
 def _cells(line: str) -> list[str]:

@@ -75,7 +75,7 @@ def test_audit_examples_json():
     assert {(r["dossier_id"], r["rule_id"], r["event_id"]) for r in rows} == EXPECTED_EXAMPLE_VIOLATIONS
     for r in rows:
         assert {"dossier_id", "rule_id", "severity", "unit_code", "occurred_at", "evidence"} <= r.keys()
-    assert "Violations by rule" in result.stderr
+    assert "Vi phạm theo quy tắc" in result.stderr
 
 
 def test_audit_keeps_going_past_broken_lines(tmp_path):

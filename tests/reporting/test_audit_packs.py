@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from inspections.weeks import Week
 from reporting.api import weekly_metrics, write_audit_packs
+from reporting.evidence_words import legal_text
 from reporting.gather import reproducible_sample, week_bounds
 from tests.reporting.conftest import WEEK, Province, html_tables, xlsx_cells
 
@@ -54,13 +55,20 @@ def test_every_violating_dossier_is_in_its_units_pack(packs: Path, truth) -> Non
         sheets = xlsx_cells(packs / "units" / f"{unit}.xlsx")
         sheet = sheets["Hồ sơ vi phạm"]
         header = next(i for i, row in enumerate(sheet) if row[0] == "Mã hồ sơ")
-        listed = {(row[0], row[2], row[7]) for row in sheet[header + 1 :] if row[0]}
-        assert listed == set(violations), unit
+        column = {name: j for j, name in enumerate(sheet[header])}
+        dossier, rule, legal = column["Mã hồ sơ"], column["Mã quy tắc"], column["Căn cứ pháp lý"]
+        rows = [row for row in sheet[header + 1 :] if row[0] and row[rule]]
+        assert {(row[dossier], row[rule]) for row in rows} == {(d, r) for d, r, _ in violations}, unit
+        # The legal basis as the rulebook states it, its confidence marks said in words only.
+        bases = {(d, r): legal_text(b) for d, r, b in violations}
+        assert all(str(row[legal]).startswith(bases[(row[dossier], row[rule])]) for row in rows)
         html = html_tables(packs / "units" / f"{unit}.html")["violations"]
-        assert {(cells[0], cells[2], cells[7]) for _, cells in html} == set(violations)
+        # The rule's name leads its cell; its code follows in small print.
+        assert {(cells[0], next(r for d, r, _ in violations if d == cells[0] and cells[2].endswith(r)))
+                for _, cells in html} == {(d, r) for d, r, _ in violations}  # fmt: skip
         text = (packs / "units" / f"{unit}.html").read_text(encoding="utf-8")
-        for dossier, _, _ in violations:
-            assert f'id="timeline-{dossier}"' in text
+        for dossier_id, _, _ in violations:
+            assert f'id="timeline-{dossier_id}"' in text
 
 
 def test_evidence_timeline_holds_every_event_of_the_dossier(province: Province, packs: Path, truth) -> None:

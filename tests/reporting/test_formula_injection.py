@@ -178,7 +178,8 @@ def assert_inert(path: Path) -> list[str]:
     Returns the text cells (to check the hostile values are really there)."""
     texts = []
     for sheet, where, value, kind in string_cells(path):
-        assert kind in ("s", "n"), (path.name, sheet, where, value, kind)
+        # 'd': a date written as a date (issue 15), which no spreadsheet evaluates either.
+        assert kind in ("s", "n", "d"), (path.name, sheet, where, value, kind)
         if isinstance(value, str):
             # \r is read back as \n by the XML parser: neither may start a cell unprotected.
             assert value[:1] not in DANGEROUS_FIRST | {"\n"}, (path.name, sheet, where, value)

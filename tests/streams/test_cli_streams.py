@@ -148,7 +148,7 @@ def test_violations_command_equals_the_audit(warehouse_url):
     assert len(expected) == 9
     listed = cli("violations", "--warehouse", warehouse_url, "--json")
     assert listed.stdout_bytes.splitlines() == expected
-    assert "Violations by rule" in listed.stderr
+    assert "Vi phạm theo quy tắc" in listed.stderr
 
     rule = cli("violations", "--warehouse", warehouse_url, "--rule", "LATE_NO_APOLOGY", "--json")
     assert rule.stdout_bytes.splitlines() == [x for x in expected if key(x)[1] == "LATE_NO_APOLOGY"]

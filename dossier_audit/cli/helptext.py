@@ -1,0 +1,67 @@
+"""``--help`` in the words command-line users expect, and ``--version`` (issue 15).
+
+typer 0.29 prints every option's Python type in angle brackets: ``--help <bool>``, ``--json <bool>``,
+``--warehouse <str>``, ``--unit <list[str]>``. A flag takes no value, so it gets none; a value is named as
+click names it (``TEXT``, ``INTEGER``, ``PATH``…), a repeatable one with an ellipsis, choices as
+``[a|b]``. Installed once by :mod:`dossier_audit.cli.app` over typer's display function; an explicit
+``metavar`` is kept as it is. ``display_type_rich`` is typer's internal (0.29; pyproject pins the tested
+range): on a typer without it, :func:`install` changes nothing and typer's own labels show.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from typer import core
+
+_NAMES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "file": "FILE",
+          "directory": "DIRECTORY", "datetime": "DATETIME", "bool": "BOOLEAN"}  # fmt: skip
+_LABEL = re.compile(r"<(?:list\[(?P<item>[^\]]+)\]|(?P<one>[^>]+))>(?P<more>\.\.\.)?")
+
+
+def plain_type(label: str | None) -> str | None:
+    """``<str>`` → ``TEXT``, ``<list[str]>`` → ``TEXT …``, ``<a|b>`` → ``[a|b]``; other text unchanged."""
+    if label is None:
+        return None
+    match = _LABEL.fullmatch(label)
+    if match is None:
+        return label
+    inner = match["item"] or match["one"]
+    word = f"[{inner}]" if "|" in inner else _NAMES.get(inner, inner.upper())
+    return f"{word} …" if match["item"] or match["more"] else word
+
+
+def _plain(original: Callable[[Any, Any], str | None]) -> Callable[[Any, Any], str | None]:
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) or getattr(self, "count", False):
+            return None  # a flag takes no value
+        shown = original(self, ctx)
+        return shown if getattr(self, "metavar", None) is not None else plain_type(shown)
+
+    display_type_rich.__doc__ = original.__doc__
+    return display_type_rich
+
+
+def install() -> None:
+    """Replace typer's type labels in ``--help`` (idempotent)."""
+    for cls in (core.TyperOption, core.TyperArgument):
+        current = getattr(cls, "display_type_rich", None)
+        if current is None or not callable(current):
+            continue  # another typer: its display is left alone
+        if not getattr(current, "_plain", False):
+            replaced = _plain(current)
+            replaced._plain = True  # type: ignore[attr-defined]
+            setattr(cls, "display_type_rich", replaced)  # noqa: B010 - a method replaced on the class
+
+
+def version() -> str:
+    """The installed distribution's version (``dossier-audit --version``)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("dossier-audit")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"

@@ -1,0 +1,71 @@
+"""The table ``dossier-audit violations`` prints: on stdout (it is the command's output; counts and notes go
+to stderr), every dossier and event id in full whatever the terminal's width, times in Vietnam's time, and
+headings in the report language (the ``lang`` setting)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from inspections.timeunits import VN_TZ
+from reporting.i18n import Texts
+
+_HEADINGS: Final[dict[str, tuple[str, str]]] = {
+    "title": ("Vi phạm đã lưu", "Stored violations"),
+    "dossier": ("mã hồ sơ", "dossier"),
+    "rule": ("quy tắc", "rule"),
+    "event": ("mã sự kiện", "event"),
+    "unit": ("đơn vị", "unit"),
+    "at": ("thời điểm (giờ Việt Nam)", "occurred at (Vietnam time)"),
+    "producer": ("nguồn", "producer"),
+    "state": ("trạng thái", "state"),
+}
+_STATES: Final = {"open": ("đang mở", "open"), "retracted": ("đã thu hồi", "retracted")}
+
+
+def local(t: datetime) -> datetime:
+    """A stored time (UTC, naive when the driver drops the zone) in Vietnam's time."""
+    return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).astimezone(VN_TZ)
+
+
+def violations_table(rows: list[Any], lang: str, *, show_state: bool) -> Table:
+    t = Texts(lang)
+
+    def h(key: str) -> str:
+        vi, en = _HEADINGS[key]
+        return vi if lang == "vi" else en
+
+    table = Table(title=h("title"), title_justify="left")
+    keys = ["dossier", "rule", "event", "unit", "at", "producer"] + (["state"] if show_state else [])
+    # Ids are never cut with "…": a dossier id is what one searches for. The dossier column is as wide as
+    # its longest id; the other columns fold onto further lines on a narrow terminal, every character kept.
+    longest = max((len(str(row.dossier_id)) for row in rows), default=0)
+    for key in keys:
+        if key == "dossier":
+            table.add_column(h(key), no_wrap=True, overflow="fold", min_width=longest)
+        else:
+            table.add_column(h(key), overflow="fold")
+    for row in rows:
+        cells = [row.dossier_id, row.rule_id, row.event_id or "—", row.unit_code,
+                 t.instant(local(row.occurred_at)), row.producer]  # fmt: skip
+        if show_state:
+            vi, en = _STATES.get(row.state, (row.state, row.state))
+            cells.append(vi if lang == "vi" else en)
+        table.add_row(*(Text(c) for c in cells))  # data, not markup
+    return table
+
+
+def print_violations_table(rows: list[Any], lang: str, *, show_state: bool) -> None:
+    """The table on stdout, as wide as it needs to be off a terminal (a pipe or a file gets whole lines)."""
+    table = violations_table(rows, lang, show_state=show_state)
+    out = Console(file=sys.stdout)
+    if not out.is_terminal:
+        wide = Console(file=io.StringIO(), width=10_000).measure(table).maximum
+        out = Console(file=sys.stdout, width=max(wide, 80))
+    out.print(table)

@@ -1,0 +1,45 @@
+"""The weekly report's "Kết quả xử lý của đoàn kiểm tra": how the inspectors handled the week's violations in
+the console (confirmed, dismissed, awaiting the unit's explanation, explained, concluded), shown only once a
+case exists (``WeeklyReport.cases``). One sentence in the PDF's body; the sentence and a table in the HTML
+and the XLSX."""
+
+from __future__ import annotations
+
+from reporting.model import WeeklyReport
+from reporting.table_cells import Table
+from reporting.table_cells import make_row as _row
+
+
+def cases_line(report: WeeklyReport) -> str | None:
+    """The section's sentence (``None``: no case, no section)."""
+    c, t = report.cases, report.texts
+    if c is None:
+        return None
+    line = t(
+        "cases_line",
+        confirmed=t.integer(c.confirmed),
+        concluded=t.integer(c.concluded),
+        dismissed=t.integer(c.dismissed),
+        awaiting=t.integer(c.awaiting_explanation),
+        explained=t.integer(c.explained),
+    )
+    return line + (t("cases_closed", closed=t.integer(c.closed)) if c.closed else "")
+
+
+def cases_table(report: WeeklyReport) -> Table:
+    """The cases by state (no rows without cases)."""
+    t = report.texts
+    table = Table("cases", [t("h_case_state"), t("h_cases")], widths=[60, 25])
+    c = report.cases
+    if c is None:
+        return table
+    for key, n in (
+        ("case_confirmed", c.confirmed),
+        ("case_concluded", c.concluded),
+        ("case_dismissed", c.dismissed),
+        ("case_awaiting", c.awaiting_explanation),
+        ("case_explained", c.explained),
+        ("case_closed", c.closed),
+    ):
+        table.rows.append(_row(t, [(t(key), "text"), (n, "int")], key=key))
+    return table

@@ -1,0 +1,164 @@
+"""The weekly report's violation counts (SQL in ``warehouse/sql/report_violation_*.sql``): the week's open
+violations by rule and by unit, the week before, and the average of the weeks before with data.
+
+The averages divide by the weeks that hold any stored event among the ``PRIOR_WEEKS`` before the report's
+week (``prior_weeks``), not by ``PRIOR_WEEKS`` itself: a warehouse with three weeks of history averages
+over three, and one with none has no average (``prior_weeks == 0``; the sentences then say there is nothing
+to compare with). Each unit also carries its count and average without the ``TIME_TRIGGERED`` rules: what a
+provisional week compares like with like.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from inspections.audit_error import reported_rules
+from inspections.catalogue import Catalogue
+from inspections.violations import KINDS, NOT_CHECKABLE
+from inspections.weeks import Week
+from reporting.gather import units_in_force, week_bounds
+from warehouse.base import Warehouse
+from warehouse.queries import load_sql
+
+#: The weeks before the report's week its averages look at (at most: only those with data count).
+PRIOR_WEEKS = 8
+
+#: Rules whose violations occur when a time limit passes ("became late at", docs/rules-semantics.md): a
+#: week's count of them grows, and one kind turns into another, for days after the week ends. The other
+#: rules are fixed by the event that triggers them.
+TIME_TRIGGERED = frozenset({"LATE_NO_APOLOGY", "APOLOGY_TOO_LATE", "MISSED_NEW_DUE_DATE"})
+
+
+@dataclass(slots=True)
+class RuleCount:
+    rule_id: str
+    kind: str
+    severity: str
+    count: int = 0
+    previous: int = 0
+    previous_8_avg: float = 0.0  # per week over the weeks before with data (``ViolationCounts.prior_weeks``)
+
+
+@dataclass(slots=True)
+class UnitCount:
+    code: str
+    count: int = 0
+    previous: int = 0
+    previous_8_avg: float = 0.0  # per week over the weeks before with data
+    dossiers: int = 0
+    findings: int = 0
+    not_checkable: int = 0
+    #: This week's violations of the rules fixed when they occur (not ``TIME_TRIGGERED``), and their average.
+    instant: int = 0
+    instant_avg: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationCounts:
+    """The week's open violations (kind ``violation``) by rule and by unit, with the previous week and the
+    average of the weeks before with data (``prior_weeks`` of the ``PRIOR_WEEKS`` before; 0: no average);
+    findings (data anomalies) and rules not checkable (kind ``not_checkable``: a source could not provide
+    what a rule needs) are counted apart, never as violations."""
+
+    week: Week
+    rules: list[RuleCount]  # one per (rule, kind): a rule may have violations and be not checkable elsewhere
+    units: list[UnitCount]  # violations (findings and not checkable in their own fields)
+    by_rule_unit: dict[tuple[str, str], int]  # (rule, unit) → violations this week
+    total: int
+    previous_total: int
+    dossiers: int
+    findings: int
+    previous_8_avg: float  # violations per week over the weeks before with data
+    not_checkable: int = 0
+    #: How many of the ``PRIOR_WEEKS`` weeks before hold data: the averages' divisor (0: no average).
+    prior_weeks: int = PRIOR_WEEKS
+
+
+def weeks_with_data(wh: Warehouse, first: Week, weeks: int) -> int:
+    """How many of the ``weeks`` weeks from ``first`` on hold any stored event."""
+    from_s, _ = week_bounds(first)
+    _, to_s = week_bounds(first.next(weeks - 1))
+    rows = wh.query(load_sql("report_event_weeks"), {"from_s": from_s, "to_s": to_s})
+    return sum(1 for index, n in rows if 0 <= int(index) < weeks and int(n))
+
+
+def _average(total: int, weeks: int) -> float:
+    return round(total / weeks, 2) if weeks else 0.0
+
+
+def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> ViolationCounts:
+    """Count the open violations of ``week`` and of the ``PRIOR_WEEKS`` weeks before it (one query), and
+    average the weeks before over those with data."""
+    first = week.previous(PRIOR_WEEKS)
+    from_s, _ = week_bounds(first)
+    _, to_s = week_bounds(week)
+    previous = week.previous()
+    rows = wh.query(load_sql("report_violation_counts"), {"from_s": from_s, "to_s": to_s})
+    unit_of = units_in_force(catalogue, week)
+    # Keyed by (rule, kind): a rule's violations and its not-checkable records are separate counts.
+    rules: dict[tuple[str, str], RuleCount] = {}
+    units: dict[str, UnitCount] = {}
+    by_rule_unit: Counter[tuple[str, str]] = Counter()
+    rule_prior: Counter[tuple[str, str]] = Counter()
+    unit_prior: Counter[str] = Counter()
+    instant_prior: Counter[str] = Counter()  # per unit, the rules fixed when they occur
+    for rule_id, kind, severity, unit_code, day, count in rows:
+        n = int(count)
+        which = Week.of(day)
+        unit = unit_of(unit_code)
+        rc = rules.setdefault((rule_id, kind), RuleCount(rule_id, kind, severity))
+        uc = units.setdefault(unit, UnitCount(unit))
+        instant = kind == "violation" and rule_id not in TIME_TRIGGERED
+        if which == week:
+            rc.count += n
+            if kind == "violation":
+                uc.count += n
+                uc.instant += n if instant else 0
+                by_rule_unit[(rule_id, unit)] += n
+            elif kind == NOT_CHECKABLE:
+                uc.not_checkable += n
+            else:
+                uc.findings += n
+            continue
+        if which == previous:
+            rc.previous += n
+            if kind == "violation":
+                uc.previous += n
+        rule_prior[(rule_id, kind)] += n
+        if kind == "violation":
+            unit_prior[unit] += n
+            instant_prior[unit] += n if instant else 0
+    prior_weeks = weeks_with_data(wh, first, PRIOR_WEEKS)
+    for rc in rules.values():
+        rc.previous_8_avg = _average(rule_prior[(rc.rule_id, rc.kind)], prior_weeks)
+    for uc in units.values():
+        uc.previous_8_avg = _average(unit_prior[uc.code], prior_weeks)
+        uc.instant_avg = _average(instant_prior[uc.code], prior_weeks)
+    week_from, week_to = week_bounds(week)
+    dossiers = 0
+    for unit_code, kind, n in wh.query(
+        load_sql("report_violation_dossiers"), {"from_s": week_from, "to_s": week_to}
+    ):
+        if kind == "violation":
+            current = unit_of(unit_code)
+            units.setdefault(current, UnitCount(current)).dossiers += int(n)
+            dossiers += int(n)
+    rule_order = {r.rule_id: i for i, r in enumerate(reported_rules())}
+    kind_order: dict[str, int] = {kind: i for i, kind in enumerate(KINDS)}
+    return ViolationCounts(
+        week=week,
+        rules=sorted(
+            rules.values(),
+            key=lambda r: (kind_order.get(r.kind, 9), -r.count, rule_order.get(r.rule_id, 99)),
+        ),
+        units=sorted(units.values(), key=lambda u: (-u.count, u.code)),
+        by_rule_unit=dict(by_rule_unit),
+        total=sum(r.count for r in rules.values() if r.kind == "violation"),
+        previous_total=sum(r.previous for r in rules.values() if r.kind == "violation"),
+        dossiers=dossiers,
+        findings=sum(r.count for r in rules.values() if r.kind == "finding"),
+        previous_8_avg=_average(sum(unit_prior.values()), prior_weeks),
+        not_checkable=sum(r.count for r in rules.values() if r.kind == NOT_CHECKABLE),
+        prior_weeks=prior_weeks,
+    )

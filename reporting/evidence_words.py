@@ -1,0 +1,321 @@
+"""The words of evidence sentences (:mod:`reporting.evidence` writes them): dates as ``dd/mm`` and times
+as ``dd/mm hh:mm`` in Vietnam's time, facts' names in words, values (an empty one reads "(để trống)"), and
+the fallback for a fact no rule function knows: a label in words and its value, never the raw key."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from inspections.timeunits import VN_TZ
+
+#: Days between two local dates: working days when the warehouse holds the calendar, else ``None``.
+WorkingDays = Callable[[date, date], int]
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_MARK = re.compile(r"\s*\[[CSU]\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Ev:
+    """One record's evidence with the reader's language and calendar: what the rule functions read."""
+
+    facts: Mapping[str, Any]
+    lang: str = "vi"
+    working_days: WorkingDays | None = None
+    #: The year a bare dd/mm is read in (see :func:`when`).
+    year: int | None = None
+
+    def w(self, vi: str, en: str) -> str:
+        return vi if self.lang == "vi" else en
+
+    def get(self, key: str) -> Any:
+        return self.facts.get(key)
+
+    def when(self, key: str) -> str:
+        return when(self.facts.get(key), self.lang, self.year)
+
+    def empty(self) -> str:
+        return self.w("(để trống)", "(left blank)")
+
+    def text(self, key: str) -> str:
+        """A free-text value in quotes, or "(để trống)" when it is null or blank."""
+        value = self.facts.get(key)
+        if not isinstance(value, str):
+            return self.empty() if value is None else value_text(value, self.lang, self.year)
+        if not value.strip():
+            return self.empty()
+        return f"“{value.strip()}”"
+
+    def count(self, key: str) -> str:
+        return count_text(self.facts.get(key), self.lang)
+
+    def items(self, key: str) -> list[Any]:
+        """A fact that should be a list: a single value as a list of one, none as an empty list."""
+        value = self.facts.get(key)
+        if isinstance(value, list | tuple):
+            return list(value)
+        return [] if value is None else [value]
+
+    def late_by(self, due: Any, end: Any, *, over: bool = False) -> str | None:
+        """ "trễ N ngày làm việc" between a due date and an end (``None`` when either is unknown or the end
+        is not later); ``over``: "vượt N ngày…" (an appointment beyond the legal due date). Calendar days
+        only when working days cannot be counted, and then said so ("ngày theo lịch"): the unit never
+        changes silently."""
+        a, b = local_day(due), local_day(end)
+        if a is None or b is None or b <= a:
+            return None
+        vi, en = ("vượt", "beyond") if over else ("trễ", "late")
+        if self.working_days is not None:
+            n = self.working_days(a, b)
+            if n > 0:
+                return self.w(f"{vi} {n} ngày làm việc", f"{n} working day(s) {en}")
+            n = (b - a).days  # ends on non-working days, or outside the stored calendar's years
+            return self.w(
+                f"{vi} {n} ngày theo lịch (rơi vào ngày nghỉ hoặc ngoài lịch làm việc đã lưu)",
+                f"{n} calendar day(s) {en} (non-working days, or outside the stored calendar)",
+            )
+        n = (b - a).days
+        return self.w(f"{vi} {n} ngày theo lịch", f"{n} calendar day(s) {en}")
+
+
+def parse_time(value: Any) -> datetime | date | None:
+    """An ISO date or instant (as the evidence stores them) as a ``date`` or an aware ``datetime``."""
+    if isinstance(value, datetime | date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if _ISO_DAY.match(text):
+            return date.fromisoformat(text)
+        if _ISO_INSTANT.match(text):
+            parsed = datetime.fromisoformat(text)
+            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=VN_TZ)
+    except ValueError:
+        return None
+    return None
+
+
+def local_day(value: Any) -> date | None:
+    parsed = parse_time(value)
+    if isinstance(parsed, datetime):
+        return parsed.astimezone(VN_TZ).date()
+    return parsed
+
+
+#: ``year`` of :func:`when`: every date printed with its year (a pack whose week spans New Year).
+ALWAYS_YEAR = 0
+
+
+def when(value: Any, lang: str = "vi", year: int | None = None) -> str:
+    """``dd/mm`` for a date, ``dd/mm hh:mm`` (Vietnam's time) for an instant, "(để trống)" for none, any
+    other value in words. ``year``: the year a bare dd/mm is read in — a date of another year is printed
+    ``dd/mm/yyyy``, and every date with :data:`ALWAYS_YEAR`; ``None``: dd/mm always."""
+    parsed = parse_time(value)
+    if isinstance(parsed, datetime):
+        local = parsed.astimezone(VN_TZ)
+        return local.strftime("%d/%m/%Y %H:%M" if _with_year(local.year, year) else "%d/%m %H:%M")
+    if isinstance(parsed, date):
+        return parsed.strftime("%d/%m/%Y" if _with_year(parsed.year, year) else "%d/%m")
+    return value_text(value, lang, year)
+
+
+def _with_year(value_year: int, year: int | None) -> bool:
+    return year is not None and (year == ALWAYS_YEAR or value_year != year)
+
+
+def legal_text(basis: str) -> str:
+    """A legal basis as the pack prints it: the confidence marks ``[C]``/``[S]``/``[U]`` dropped, their
+    words ("đã xác nhận trong văn bản", "chưa xác nhận"…) say it."""
+    return _MARK.sub("", basis)
+
+
+# -- the vocabulary of the facts -----------------------------------------------------------------------------
+_EVENTS_VI = {
+    "submitted": "nộp hồ sơ", "received": "tiếp nhận", "transferred": "chuyển xử lý",
+    "supplement_requested": "yêu cầu bổ sung", "supplement_completed": "bổ sung xong",
+    "financial_obligation_requested": "thông báo nghĩa vụ tài chính",
+    "financial_obligation_fulfilled": "hoàn thành nghĩa vụ tài chính",
+    "apology_issued": "Phiếu xin lỗi", "due_date_changed": "sửa ngày hẹn trả", "refused": "từ chối",
+    "suspended": "dừng xử lý", "withdrawn": "rút hồ sơ", "processed": "có kết quả",
+    "returned": "trả kết quả",
+}  # fmt: skip
+_EVENTS_EN = {key: key.replace("_", " ") for key in _EVENTS_VI}
+
+#: Words for every fact a rule records, for the fallback sentence and the ``not_checkable`` records.
+LABELS: dict[str, tuple[str, str]] = {
+    "received_at": ("tiếp nhận", "received"),
+    "due_at": ("ngày hẹn trả", "due date"),
+    "type": ("loại", "type"),
+    "missing": ("còn thiếu", "missing"),
+    "excess": ("giấy tờ ngoài thành phần", "excess"),
+    "allowed": ("thành phần được công bố", "published components"),
+    "on": ("ngày", "on"),
+    "max_time": ("thời hạn giải quyết", "time limit"),
+    "legal_due_date": ("ngày hạn theo quy định", "legal due date"),
+    "due_at_in_force": ("ngày hẹn đang có hiệu lực", "due date in force"),
+    "apology_at": ("lập Phiếu xin lỗi", "apology issued"),
+    "apology_deadline": ("hạn xin lỗi", "apology deadline"),
+    "supplement_clock": ("cách tính thời gian bổ sung", "supplement clock"),
+    "due_date": ("ngày đến hạn", "due date"),
+    "end_at": ("kết thúc", "ended"),
+    "effective_end": ("kết thúc (trừ thời gian chờ)", "end less waiting"),
+    "supplement_hours": ("giờ chờ bổ sung", "hours waiting for supplements"),
+    "supplement_requests": ("số lần yêu cầu bổ sung", "supplement requests"),
+    "legal_due_at": ("hạn theo quy định", "legal due time"),
+    "restart_at": ("tính lại thời hạn từ", "restart"),
+    "financial_hours": ("giờ chờ nghĩa vụ tài chính", "hours waiting for fees"),
+    "notice_id": ("số văn bản", "notice number"),
+    "reason": ("lý do", "reason"),
+    "new_due_at": ("ngày hẹn lại", "new due date"),
+    "old_due_at": ("ngày hẹn cũ", "old due date"),
+    "documents": ("thành phần hồ sơ", "documents"),
+    "requested_documents": ("giấy tờ yêu cầu bổ sung", "requested documents"),
+    "procedure_code": ("mã thủ tục", "procedure code"),
+    "unit_code": ("mã đơn vị", "unit code"),
+    "message": ("thông báo lỗi", "message"),
+    "error": ("loại lỗi", "error"),
+    "event_type": ("sự kiện", "event"),
+    "source_system": ("hệ thống nguồn", "source system"),
+    "source_record": ("bản ghi nguồn", "source record"),
+    "unknown": ("trường nguồn không cung cấp", "fields the source lacks"),
+    "channel": ("kênh", "channel"),
+    "applicant": ("người nộp (bí danh)", "applicant (pseudonym)"),
+    "stage": ("giai đoạn", "stage"),
+    "outcome": ("kết quả", "outcome"),
+    "to_unit_code": ("chuyển đến đơn vị", "to unit"),
+    "step": ("bước", "step"),
+    "step_due_at": ("hạn của bước", "step due"),
+}
+
+_TIME_UNITS = {
+    "working_days": ("ngày làm việc", "working days"), "calendar_days": ("ngày", "calendar days"),
+    "working_hours": ("giờ làm việc", "working hours"),
+}  # fmt: skip
+
+
+#: The contract's enumerated values of ``data`` (EVENTS.md), in words.
+VALUES: dict[str, tuple[str, str]] = {
+    "online": ("trực tuyến", "online"),
+    "direct": ("trực tiếp", "direct"),
+    "postal": ("bưu chính", "postal"),
+    "reception": ("khi tiếp nhận", "at reception"),
+    "processing": ("khi giải quyết", "during processing"),
+    "granted": ("chấp thuận", "granted"),
+    "denied": ("không chấp thuận", "denied"),
+}
+
+
+#: The facts whose values are enumerated (EVENTS.md): translated; any other value is printed as it is.
+EVENT_TYPE_FIELDS = frozenset({"event_type", "end_type", "first_end_type", "type"})
+ENUM_FIELDS = frozenset({"channel", "stage", "outcome"})
+#: The facts that list field names (of the contract): each named in words.
+FIELD_NAME_FIELDS = frozenset({"unknown", "missing"})
+
+
+def event_name(code: Any, lang: str = "vi") -> str:
+    """An event type in words; an unknown type (a code) as it is, anything else via :func:`value_text`."""
+    if not isinstance(code, str):
+        return value_text(code, lang)
+    table = _EVENTS_VI if lang == "vi" else _EVENTS_EN
+    return table.get(code, code.strip() or value_text(None, lang))
+
+
+def enum_text(value: Any, lang: str = "vi") -> str:
+    """A value of an enumerated field (channel, stage, outcome) in words; an unknown one as it is."""
+    if isinstance(value, str) and value in VALUES:
+        return VALUES[value][0 if lang == "vi" else 1]
+    return value_text(value, lang)
+
+
+def field_text(key: str, value: Any, lang: str = "vi", year: int | None = None) -> str:
+    """The value of fact ``key``: enumerated fields translated, codes and free text as they are."""
+    if key in EVENT_TYPE_FIELDS:
+        return event_name(value, lang)
+    if key in ENUM_FIELDS:
+        return enum_text(value, lang)
+    if key in FIELD_NAME_FIELDS and isinstance(value, list | tuple) and value:
+        return ", ".join(label(v, lang) if isinstance(v, str) else value_text(v, lang) for v in value)
+    return value_text(value, lang, year)
+
+
+def label(key: str, lang: str = "vi") -> str:
+    """A fact's name in words: its label, else the key with spaces (never the raw ``snake_case`` key)."""
+    found = LABELS.get(key)
+    if found is not None:
+        return found[0] if lang == "vi" else found[1]
+    return _words(key)
+
+
+def _words(key: str) -> str:
+    return re.sub(r"[_\W]+", " ", key).strip() or "?"
+
+
+def value_text(value: Any, lang: str = "vi", year: int | None = None) -> str:
+    """Any evidence value in words: times as dd/mm, lists comma-separated, empty as "(để trống)", yes/no
+    for a boolean; a code or free text exactly as it is (only :func:`field_text` translates, and only
+    enumerated fields)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(value_text(v, lang, year) for v in value) if value else value_text(None, lang)
+    if isinstance(value, dict):
+        shown = "; ".join(
+            f"{label(str(k), lang)} {field_text(str(k), v, lang, year)}" for k, v in value.items()
+        )
+        return f"({shown})" if shown else value_text(None, lang)
+    if isinstance(value, bool):
+        return ("có" if value else "không") if lang == "vi" else ("yes" if value else "no")
+    if isinstance(value, float):
+        return _number(value, lang)
+    if isinstance(value, str) and value.startswith("hmac-sha256:"):
+        return value[:24] + "…"
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "(để trống)" if lang == "vi" else "(left blank)"
+    if parse_time(value) is not None:
+        return when(value, lang, year)
+    return str(value)
+
+
+def _number(x: float, lang: str) -> str:
+    if not math.isfinite(x):
+        return str(x)
+    text = f"{x:g}" if x == int(x) else f"{x:.2f}".rstrip("0")
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def count_text(value: Any, lang: str = "vi") -> str:
+    """A count ("Yêu cầu bổ sung 3 lần"): a number as it is, anything else that is not a number said to be
+    unknown, so a sentence never reads "None lần" or "True lần"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _number(float(value), lang)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return "(không rõ số)" if lang == "vi" else "(unknown number of)"
+
+
+def max_time_text(value: Any, lang: str = "vi") -> str:
+    if not isinstance(value, dict):
+        return value_text(value, lang)
+    raw_unit = value.get("unit")
+    unit = _TIME_UNITS.get(raw_unit) if isinstance(raw_unit, str) else None
+    unit_text = (unit[0] if lang == "vi" else unit[1]) if unit else value_text(raw_unit, lang)
+    amount = value.get("amount")
+    shown = (
+        _number(float(amount), lang)
+        if isinstance(amount, int | float) and not isinstance(amount, bool)
+        else value_text(amount, lang)
+    )
+    return f"{shown} {unit_text}"
+
+
+def fallback(
+    facts: Mapping[str, Any], lang: str = "vi", keys: list[str] | None = None, year: int | None = None
+) -> str:
+    """The facts (or just ``keys`` of them) as "label value; …", for what no rule function knows."""
+    chosen = keys if keys is not None else list(facts)
+    return "; ".join(f"{label(k, lang)}: {field_text(k, facts[k], lang, year)}" for k in chosen if k in facts)

@@ -1,0 +1,274 @@
+""" "Nhận định chính" and "Kiến nghị": what a chairman reads first, written from the figures.
+
+Pure functions of a finished ``WeeklyReport`` (no warehouse, no settings), so the sentences are tested on
+made-up weeks. The key findings are 4–5 sentences: the worst unit and its change, the most frequent
+violation, the week against the average of the weeks before (like with like: a provisional week compares
+only the violations fixed when they occur), and what needs attention. The recommendations follow from
+them: the units to inspect, the rules to remind, the overdue dossiers, and rebuilding a provisional week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from inspections.metrics import ReportingForm
+from reporting import gather
+from reporting.i18n import Texts
+from reporting.model import TIME_TRIGGERED, WeeklyReport, relative_change
+
+#: Units named in one sentence at most (the rest are in the annex).
+MAX_UNITS = 3
+#: Rules named in the reminder at most.
+MAX_RULES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRate:
+    """A unit's on-time rate this week and the week before (``None``: no dossier counted then)."""
+
+    code: str
+    rate: float
+    previous: float | None
+
+
+def worst_units(report: WeeklyReport) -> list[UnitRate]:
+    """The ranked units with the lowest on-time rate (all of them when several share it; the ranking's
+    last first), each with last week's rate."""
+    ranked = [r for r in report.ranking if r.rank is not None and r.form.on_time_rate is not None]
+    if not ranked:
+        return []
+    lowest = ranked[-1].form.on_time_rate
+    out = []
+    for r in reversed(ranked):
+        if r.form.on_time_rate != lowest:
+            break
+        previous: float | None = None
+        if len(report.trend) >= 2:
+            form = report.trend[-2].units.get(r.code)
+            previous = form.on_time_rate if form is not None else None
+        assert r.form.on_time_rate is not None
+        out.append(UnitRate(r.code, r.form.on_time_rate, previous))
+    return out
+
+
+def worst_unit(report: WeeklyReport) -> UnitRate | None:
+    """The ranked unit with the lowest on-time rate (the last of the ranking), with last week's rate."""
+    worst = worst_units(report)
+    return worst[0] if worst else None
+
+
+def listed(t: Texts, items: Sequence[str], limit: int = MAX_UNITS, *, units: bool = True) -> str:
+    """``A, B và C`` — at most ``limit`` items, then "và n đơn vị khác" for units left out."""
+    shown = list(items[:limit])
+    rest = len(items) - len(shown)
+    if rest and units:
+        return ", ".join(shown) + t("and_more_units", n=t.integer(rest))
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + t("list_and") + shown[-1]
+
+
+def points_change(t: Texts, now: float, before: float) -> str:
+    """The change of a rate in percentage points (``tăng 1,2 điểm phần trăm``); under 0.05 is unchanged."""
+    diff = (now - before) * 100
+    if abs(diff) < 0.05:
+        return t("pp_same")
+    return t("pp_up" if diff > 0 else "pp_down", pp=t.decimal(abs(diff), 1))
+
+
+def average_rate(forms: Sequence[ReportingForm]) -> float | None:
+    """The on-time rate of several weeks together (their dossiers pooled, as the index pools a period)."""
+    good = sum(f.resolved_early + f.resolved_on_time + f.in_progress_within_time for f in forms)
+    counted = sum(gather.handled(f) for f in forms)
+    return good / counted if counted else None
+
+
+def units_below(report: WeeklyReport) -> list[str]:
+    """Ranked units below the province's rate, worst first."""
+    province = report.province.on_time_rate
+    if province is None:
+        return []
+    below = [r for r in report.ranking if r.rank is not None and (r.form.on_time_rate or 0.0) < province]
+    return [r.code for r in reversed(below)]
+
+
+def unit_comparison(report: WeeklyReport, code: str) -> tuple[int, float]:
+    """A unit's violations and the average it is compared with: all of them against the average of the
+    weeks before, or, for a provisional week, those of the rules fixed when they occur against their own
+    average (its time-triggered counts are not final)."""
+    uc = report.unit_violations(code)
+    if report.maturity.provisional:
+        return uc.instant, uc.instant_avg
+    return uc.count, uc.previous_8_avg
+
+
+def units_to_inspect(report: WeeklyReport) -> list[str]:
+    """Units below the province's rate, then units whose violations exceed their average of the weeks
+    before by the most (like with like: ``unit_comparison``; none without weeks of data before); at most
+    ``MAX_UNITS``, each once."""
+    chosen = units_below(report)[:MAX_UNITS]
+    compared = [(u.code, *unit_comparison(report, u.code)) for u in report.violations.units]
+    rising = sorted(
+        (c for c in compared if report.prior_weeks and c[1] > c[2] and c[1] > 0),
+        key=lambda c: (-(c[1] - c[2]), c[0]),
+    )
+    for code, _count, _avg in rising:
+        if len(chosen) >= MAX_UNITS:
+            break
+        if code not in chosen:
+            chosen.append(code)
+    return chosen
+
+
+def frequent_rules(report: WeeklyReport) -> list[str]:
+    """The week's most frequent violations (rule ids, most first; ties by the rulebook's order)."""
+    rules = [r for r in report.violations.rules if r.kind == "violation" and r.count > 0]
+    rules.sort(key=lambda r: -r.count)  # stable: the rulebook's order among equals
+    return [r.rule_id for r in rules]
+
+
+def _names(report: WeeklyReport, codes: Sequence[str]) -> str:
+    return listed(report.texts, [report.names.unit(code) for code in codes])
+
+
+def rate_mark(report: WeeklyReport, *, inside: bool = False) -> str:
+    """`` (tạm tính)`` after a rate of a week whose own data may be incomplete (``Maturity.incomplete``);
+    ``, tạm tính`` ``inside`` parentheses."""
+    if not report.maturity.incomplete:
+        return ""
+    mark = report.texts("provisional_mark")
+    return f", {mark}" if inside else f" ({mark})"
+
+
+def _worst_sentence(report: WeeklyReport) -> str | None:
+    t = report.texts
+    worst = worst_units(report)
+    if not worst:
+        return None
+    mark = rate_mark(report, inside=True)
+    if len(worst) > 1:
+        mark = rate_mark(report)
+        units = _names(report, [w.code for w in worst])
+        return t("f_worst_tied", units=units, rate=t.percent(worst[0].rate), mark=mark)
+    (one,) = worst
+    name, rate = report.names.unit(one.code), t.percent(one.rate)
+    if one.previous is None:
+        return t("f_worst_new", unit=name, rate=rate, mark=mark)
+    return t("f_worst", unit=name, rate=rate, mark=mark, change=points_change(t, one.rate, one.previous))
+
+
+def _top_rule_sentence(report: WeeklyReport) -> str:
+    t = report.texts
+    top = frequent_rules(report)
+    if not top:
+        return t("f_no_violations")
+    counts = {r.rule_id: r for r in report.violations.rules if r.kind == "violation"}
+    most = counts[top[0]].count
+    tied = [rule_id for rule_id in top if counts[rule_id].count == most]
+    marked = report.maturity.provisional and any(rule_id in TIME_TRIGGERED for rule_id in tied)
+    mark = f" ({t('provisional_mark')})" if marked else ""
+    if len(tied) > 1:
+        rules = listed(t, [f"“{t.rule_title(r)}”" for r in tied], MAX_RULES, units=False)
+        return t("f_top_rules_tied", rules=rules, count=t.integer(most), mark=mark)
+    rule = counts[tied[0]]
+    n = report.prior_weeks
+    avg = t("avg_n", n=n, avg=t.decimal(rule.previous_8_avg, 1)) if n else t("no_history")
+    return t("f_top_rule", rule=t.rule_title(rule.rule_id), count=t.integer(most), avg=avg, mark=mark)
+
+
+def key_findings(report: WeeklyReport) -> list[str]:
+    """The 4–5 sentences of "Nhận định chính" (one sentence for a week without dossiers)."""
+    t = report.texts
+    if report.empty:
+        return [t("empty_week")]
+    out: list[str] = []
+    worst = _worst_sentence(report)
+    if worst is not None:
+        out.append(worst)
+    out.append(_top_rule_sentence(report))
+    earlier = [p.province for p in report.trend[:-1] if gather.handled(p.province)]
+    province_rate, avg_rate = report.province.on_time_rate, average_rate(earlier)
+    if province_rate is not None and avg_rate is not None:
+        out.append(
+            t(
+                "f_rate_trend",
+                rate=t.percent(province_rate),
+                mark=rate_mark(report),
+                change=points_change(t, province_rate, avg_rate),
+                n=len(earlier),
+                avg=t.percent(avg_rate),
+            )
+        )
+    if report.maturity.provisional:
+        count, avg = report.instant_counts()
+        scope = t("scope_instant")
+    else:
+        count, avg = report.violations.total, report.violations.previous_8_avg
+        scope = t("scope_all")
+    if not report.prior_weeks:
+        out.append(t("f_violation_no_history", scope=scope, count=t.integer(count)))
+    elif count or avg:
+        out.append(
+            t(
+                "f_violation_trend",
+                scope=scope,
+                count=t.integer(count),
+                change=relative_change(t, count, avg),
+                n=report.prior_weeks,
+                avg=t.decimal(avg, 1),
+            )
+        )
+    out.append(_attention(report))
+    return out[:5]
+
+
+def _attention(report: WeeklyReport) -> str:
+    t = report.texts
+    below = units_below(report)
+    overdue = report.province.in_progress_overdue
+    if below:
+        tail = t("f_overdue_tail", n=t.integer(overdue)) if overdue else ""
+        return t("f_attention_units", units=_names(report, below), overdue=tail)
+    if overdue:
+        return t("f_attention_overdue", n=t.integer(overdue))
+    return t("f_attention_none")
+
+
+def recommendations(report: WeeklyReport) -> list[str]:
+    """The numbered "Kiến nghị", derived from the findings (at least one)."""
+    t = report.texts
+    out: list[str] = []
+    if report.quality.blocking_failures:
+        out.append(t("r_quality"))
+    inspect = units_to_inspect(report)
+    if inspect:
+        named = []
+        for code in inspect:
+            rate = report.forms.units[code].on_time_rate if code in report.forms.units else None
+            count, avg = unit_comparison(report, code)
+            key = "r_why_provisional" if report.maturity.provisional else "r_why"
+            if not report.prior_weeks:
+                key, count = "r_why_no_history", report.unit_violations(code).count
+            shown = t.percent(rate) + rate_mark(report)
+            why = t(key, rate=shown, count=t.integer(count), avg=t.decimal(avg, 1), n=report.prior_weeks)
+            named.append(f"{report.names.unit(code)} ({why})")
+        out.append(t("r_inspect", units="; ".join(named)))
+    rules = frequent_rules(report)[:MAX_RULES]
+    if rules:
+        out.append(t("r_remind", rules="; ".join(f"“{t.rule_title(r)}”" for r in rules)))
+    if report.province.in_progress_overdue:
+        out.append(t("r_overdue", n=t.integer(report.province.in_progress_overdue)))
+    if report.maturity.provisional:
+        out.append(t("r_provisional", final_day=t.day(report.maturity.final_on)))
+    return out or [t("r_keep")]
+
+
+def chart_note(report: WeeklyReport, chart: str) -> str:
+    """The note under a chart (``trend`` or ``ranking``): what its colours and lines mean."""
+    t = report.texts
+    if chart == "trend":
+        ranked = sum(1 for r in report.ranking if r.rank is not None)
+        hollow = t("c_trend_provisional") if report.maturity.provisional else ""
+        return t("c_trend_note", n=min(ranked, 4)) + hollow
+    return t("c_ranking_note")

@@ -1,0 +1,154 @@
+"""The weekly report's PDF as an administrative document (Decree 30/2020/NĐ-CP, Appendix I; LEGAL.md §4).
+
+A4, margins top/bottom 20 mm, left 30 mm, right 15 mm; a serif with Times New Roman's metrics
+(``reporting.fonts``); page numbers centred in the top margin from page 2. Page 1 opens with the header
+block — issuing body and number/symbol on the left, Quốc hiệu, Tiêu ngữ and place/date on the right —
+then the type name (BÁO CÁO), the subject and "Kính gửi"; the body ends with "Nơi nhận" on the left and
+the signer's title and name on the right.
+"""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from reporting.fonts import serif_family
+from reporting.header import Letterhead
+from reporting.i18n import Texts
+
+FONT = "Serif"
+#: Body text size (Decree 30: 13–14 pt).
+BODY_PT = 13.0
+LEFT, RIGHT, TOP, BOTTOM = 30.0, 15.0, 20.0, 20.0
+#: The signature block's height (title, room to sign, name; "Nơi nhận" beside it).
+SIGNATURE_MM = 51.0
+
+
+class OfficialPDF(FPDF):
+    """An A4 document in the serif family, numbered in the top margin from page 2."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        for style, path in serif_family().paths.items():
+            self.add_font(FONT, style, str(path))
+        self.set_margins(left=LEFT, top=TOP, right=RIGHT)
+        self.set_auto_page_break(auto=True, margin=BOTTOM)
+        self.set_creator("dossier-audit")
+        self.set_font(FONT, size=BODY_PT)
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_y(8)
+        self.set_font(FONT, "", 13)
+        self.cell(0, 6, str(self.page_no()), align="C")
+        self.set_y(TOP)
+        self.set_font(FONT, "", BODY_PT)
+
+
+#: The smallest size of the header's lines (Decree 30: issuing body and Quốc hiệu 12–13 pt).
+MIN_HEADER_PT = 12.0
+
+
+def balanced_lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """``text`` as one line, or split at the space that makes its two lines most even when it does not fit
+    ``width`` at the current font (as clerks break a long issuing body); a line still too wide wraps."""
+    if pdf.get_string_width(text) <= width - 1:
+        return [text]
+    words = text.split()
+    if len(words) < 2:
+        return [text]
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    first, second = min(splits, key=lambda s: max(pdf.get_string_width(s[0]), pdf.get_string_width(s[1])))
+    return [first, second]
+
+
+def centred(pdf: FPDF, x: float, width: float, text: str, style: str, size: float, h: float = 6.0) -> None:
+    """A centred line in a column at ``size`` (never under ``MIN_HEADER_PT``): a text too long for the
+    column goes on two even lines, never in a smaller type."""
+    pdf.set_font(FONT, style, max(size, MIN_HEADER_PT))
+    for line in balanced_lines(pdf, text, width):
+        pdf.set_x(x)
+        pdf.multi_cell(width, h, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def rule_under(pdf: FPDF, x: float, width: float, length: float) -> None:
+    """The short line under the issuing body and under the Tiêu ngữ."""
+    y = pdf.get_y() + 0.3
+    pdf.set_line_width(0.3)
+    pdf.line(x + (width - length) / 2, y, x + (width + length) / 2, y)
+    pdf.set_line_width(0.2)
+    pdf.set_y(y + 2)
+
+
+def header_block(pdf: FPDF, head: Letterhead, t: Texts) -> None:
+    """The two-column header, the number line and the place-and-date line."""
+    left_x, left_w = pdf.l_margin - 8, 78.0  # the issuer column may reach into the wide left margin
+    right_w = 98.0
+    right_x = pdf.w - pdf.r_margin - right_w
+    top = pdf.get_y()
+    centred(pdf, left_x, left_w, head.issuer, "", 12.5)
+    centred(pdf, left_x, left_w, head.team, "B", 12.5)
+    rule_under(pdf, left_x, left_w, 30)
+    centred(pdf, left_x, left_w, head.number_line(t("number_label")), "", 13)
+    left_bottom = pdf.get_y()
+    pdf.set_y(top)
+    centred(pdf, right_x, right_w, t("national_name"), "B", 12.5)
+    centred(pdf, right_x, right_w, t("national_motto"), "B", 13.5)
+    pdf.set_font(FONT, "B", 13.5)
+    rule_under(pdf, right_x, right_w, pdf.get_string_width(t("national_motto")))
+    pdf.ln(1.5)
+    centred(pdf, right_x, right_w, t.place_date(head.place, head.issued_on), "I", 13.5)
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 5)
+
+
+def title_block(pdf: FPDF, t: Texts, title: str, addressee: str) -> None:
+    """BÁO CÁO on its own line, the subject (the rest of the title) under it, and "Kính gửi"."""
+    rest = title
+    if title.startswith(t("doc_type")):
+        pdf.set_font(FONT, "B", 14)
+        pdf.multi_cell(0, 7, t("doc_type"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        rest = title.removeprefix(t("doc_type")).strip()
+    pdf.set_font(FONT, "B", 13.5)
+    pdf.multi_cell(0, 6.5, rest, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    y = pdf.get_y() + 1
+    pdf.line(pdf.w / 2 - 20, y, pdf.w / 2 + 20, y)
+    pdf.set_y(y + 4)
+    if addressee:
+        pdf.set_font(FONT, "", 14)
+        text = f"{t('addressee_label')} {addressee}."
+        width = pdf.get_string_width(text)
+        pdf.set_x(max(pdf.l_margin, (pdf.w - width) / 2))
+        pdf.cell(width + 1, 7, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(3)
+
+
+def signature_block(pdf: FPDF, head: Letterhead, t: Texts) -> None:
+    """ "Nơi nhận" (left, 12 pt bold italic; the list 11 pt) beside the signer (right, bold capitals)."""
+    lines = max(len(head.copies), 3) + 1
+    needed = max(lines * 5.5 + 6, SIGNATURE_MM)
+    if pdf.get_y() + needed > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.ln(4)
+    top = pdf.get_y()
+    left_w = 80.0
+    pdf.set_xy(pdf.l_margin, top)
+    pdf.set_font(FONT, "BI", 12)
+    pdf.cell(left_w, 6, t("copies_label"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 11)
+    for i, copy in enumerate(head.copies):
+        end = "." if i == len(head.copies) - 1 else ";"
+        pdf.set_x(pdf.l_margin)
+        pdf.multi_cell(left_w, 5, f"- {copy}{end}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = pdf.get_y()
+    right_w = 80.0
+    right_x = pdf.w - pdf.r_margin - right_w
+    pdf.set_y(top)
+    for line in head.signer_title:
+        centred(pdf, right_x, right_w, line, "B", 13)
+    pdf.ln(24)  # room for the signature (and the seal)
+    if head.signer_name:
+        centred(pdf, right_x, right_w, head.signer_name, "B", 13)
+    else:
+        centred(pdf, right_x, right_w, t("signer_placeholder"), "I", 13)
+    pdf.set_y(max(bottom, pdf.get_y()) + 2)

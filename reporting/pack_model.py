@@ -1,0 +1,41 @@
+"""What one unit's audit pack holds (gathered by :mod:`reporting.packs`, laid out by
+:mod:`reporting.pack_tables`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reporting import gather
+from reporting.evidence_words import ALWAYS_YEAR, WorkingDays
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPack:
+    """What one unit's pack holds."""
+
+    unit: str
+    name: str
+    violations: list[gather.ViolationRecord]
+    sample: list[str]
+    clean_total: int
+    seed: str
+    timelines: dict[str, list[gather.TimelineEvent]]
+    facts: dict[str, gather.DossierFacts]
+    #: Procedure code → its name in the catalogue (for the codes the pack shows).
+    procedures: dict[str, str] = field(default_factory=dict)
+    #: Working days between two dates on the stored calendar (``None``: none stored; days are counted).
+    working_days: WorkingDays | None = None
+    #: The calendar years the pack's week lies in: its evidence prints dd/mm within the one year, and
+    #: the year with every date of a week spanning New Year (or of another year).
+    week_years: tuple[int, ...] = ()
+
+    @property
+    def evidence_year(self) -> int | None:
+        """``year`` for :func:`reporting.evidence.sentence`."""
+        if not self.week_years:
+            return None
+        return self.week_years[0] if len(self.week_years) == 1 else ALWAYS_YEAR
+
+    @property
+    def violating_dossiers(self) -> list[str]:
+        return sorted({v.dossier_id for v in self.violations})

@@ -1,0 +1,267 @@
+"""The audit pack's tables, once for both formats: each cell has its printed text and, for the XLSX, its
+value (an instant stays a date, a raw fact stays the JSON the audit wrote); a column says whether it is
+printed (HTML) or kept for the annex only (hidden XLSX columns: the raw evidence, event ids).
+
+What an inspector reads is words: the procedure's name, the rule's name (its code small beside it), the
+evidence as a sentence (:mod:`reporting.evidence`), the legal basis with its confidence in words, what to ask
+for on site (:mod:`reporting.onsite`), and empty columns for the finding and the signature.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from inspections.audit_error import reported_rules
+from inspections.timeunits import VN_TZ
+from reporting import onsite
+from reporting.evidence import sentence
+from reporting.evidence_words import LABELS, field_text, legal_text
+from reporting.i18n import Texts
+from reporting.pack_model import UnitPack
+from reporting.pack_texts import pack_text
+
+_RULES = {rule.rule_id: rule for rule in reported_rules()}
+#: An article of Decree 61/2018 in a basis text (not another decree's, not a circular's article).
+#: Atomic, whole numbers: "Điều 19 Thông tư" yields nothing (not "Điều 1", not "Điều 19" of a circular).
+_ARTICLE = re.compile(r"(?<!NĐ-CP )(?>Điều \d+\b(?: khoản \d+\b)?(?: điểm [a-zđ]\b)?)(?! Thông tư)")
+
+
+def legal_cell(rule_id: str, basis: str, lang: str) -> PackCell:
+    """The legal basis with its confidence in words; for a dossier under Decree 118/2025, whose articles
+    could not be confirmed, the articles of Decree 61/2018 the rule rests on are named as a reference, so
+    the inspector still has an article and clause to read."""
+    text = legal_text(basis)
+    rule = _RULES.get(rule_id)
+    if rule is None or "61/2018" in basis or len(rule.legal_basis) < 2:
+        return PackCell(text)
+    articles = list(dict.fromkeys(_ARTICLE.findall(rule.legal_basis[0][1])))
+    if articles:
+        text += pack_text("legal_reference", lang, articles=", ".join(articles))
+    return PackCell(text)
+
+
+@dataclass(frozen=True, slots=True)
+class PackCell:
+    text: str
+    value: Any = None  # XLSX: a datetime (written as a date) or text; None: the text
+    link: str | None = None  # HTML: where the cell links to
+    note: str | None = None  # HTML: a small second line (a code under a name)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    heading: str
+    width: float  # XLSX characters
+    share: float = 0.0  # its printed width, in % of the page (the printed columns of a table sum to 100)
+    printed: bool = True  # shown in the printed pack (HTML)
+    annex: bool = False  # the raw facts: a hidden column of the XLSX, not printed
+
+
+@dataclass(slots=True)
+class PackRow:
+    cells: list[PackCell]
+    key: str
+    anchor: str | None = None  # HTML id of the row (the first violation of a dossier)
+    alert: bool = False
+
+
+@dataclass(slots=True)
+class PackTable:
+    name: str
+    columns: list[Column]
+    rows: list[PackRow] = field(default_factory=list)
+
+
+def instant(t: Texts, value: datetime | None) -> PackCell:
+    """A time as the pack prints it (dd/mm/yyyy hh:mm, Vietnam's time) and as an XLSX date."""
+    if value is None:
+        return PackCell("—")
+    return PackCell(t.instant(value), value.astimezone(VN_TZ).replace(tzinfo=None))
+
+
+def _empty() -> PackCell:
+    return PackCell("")
+
+
+def procedure_cell(pack: UnitPack, code: str | None) -> PackCell:
+    if not code:
+        return PackCell("—")
+    name = pack.procedures.get(code)
+    return PackCell(name, note=code) if name else PackCell(code)
+
+
+def violations_table(t: Texts, pack: UnitPack) -> PackTable:
+    lang = t.lang
+
+    def p(key: str) -> str:
+        return pack_text(key, lang)
+
+    table = PackTable(
+        "violations",
+        [
+            Column(t("h_dossier"), 24, 10),
+            Column(t("h_procedure_code"), 14, printed=False),
+            Column(t("h_procedure"), 36, 12),
+            Column(t("h_rule"), 16, printed=False),
+            Column(t("h_rule_title"), 30, 11),
+            Column(p("h_kind_severity"), 14, 7),
+            Column(p("h_arose"), 17, 7),
+            Column(t("h_evidence"), 60, 21),
+            Column(t("h_legal"), 60, 19),
+            Column(p("h_onsite"), 50, printed=False),
+            Column(p("h_finding"), 30, 8),
+            Column(p("h_signoff"), 16, 5),
+            Column(p("h_raw_evidence"), 40, printed=False, annex=True),
+            Column(p("h_event_id"), 24, printed=False, annex=True),
+        ],
+    )
+    seen: set[str] = set()
+    for v in pack.violations:
+        first = v.dossier_id not in seen
+        seen.add(v.dossier_id)
+        severity = f"{t.kind(v.kind)} – {t.severity(v.severity).lower()}"
+        evidence = sentence(v.rule_id, v.kind, v.evidence, lang, pack.working_days, pack.evidence_year)
+        cells = [
+            PackCell(v.dossier_id, link=f"#timeline-{v.dossier_id}"),
+            PackCell(v.procedure_code or ""),
+            procedure_cell(pack, v.procedure_code),
+            PackCell(v.rule_id),
+            PackCell(t.rule_title(v.rule_id), note=v.rule_id),
+            PackCell(severity),
+            instant(t, v.occurred_at),
+            PackCell(evidence),
+            legal_cell(v.rule_id, v.legal_basis, lang),
+            PackCell("; ".join(onsite.items(v.rule_id, v.kind, lang))),
+            _empty(),
+            _empty(),
+            PackCell(orjson.dumps(v.evidence).decode()),
+            PackCell(v.event_id or ""),
+        ]
+        row = PackRow(cells, key=v.dossier_id, anchor=f"v-{v.dossier_id}" if first else None)
+        table.rows.append(row)
+    return table
+
+
+def onsite_table(t: Texts, pack: UnitPack) -> PackTable:
+    """Per rule of the pack's violations: how many dossiers, what to ask for, room for the team's notes."""
+    lang = t.lang
+    table = PackTable(
+        "onsite",
+        [
+            Column(t("h_rule_title"), 30, 20),
+            Column(pack_text("h_dossiers", lang), 10, 7),
+            Column(pack_text("h_onsite", lang), 70, 48),
+            Column(pack_text("h_finding", lang), 40, 25),
+        ],
+    )
+    by_rule: dict[tuple[str, str], set[str]] = {}
+    for v in pack.violations:
+        by_rule.setdefault((v.rule_id, v.kind), set()).add(v.dossier_id)
+    for (rule_id, kind), dossiers in sorted(by_rule.items(), key=lambda item: (-len(item[1]), item[0])):
+        title = t.rule_title(rule_id)
+        if kind != "violation":
+            title += f" ({t.kind(kind).lower()})"
+        listed = onsite.items(rule_id, kind, lang)
+        cells = [
+            PackCell(title, note=rule_id),
+            PackCell(t.integer(len(dossiers)), len(dossiers)),
+            PackCell("; ".join(listed)),
+            _empty(),
+        ]
+        table.rows.append(PackRow(cells, key=rule_id))
+    return table
+
+
+def details(data: dict[str, Any], lang: str) -> str:
+    """An event's data for the timeline: known fields by their name in words, values as the pack shows
+    them (times dd/mm hh:mm, an empty value "(để trống)", the enumerated channel, stage and outcome in words,
+    document codes and free text as they are); a field the contract does not name keeps its name, as the
+    source sent it."""
+    parts = []
+    for key, value in data.items():
+        name = LABELS[key][0 if lang == "vi" else 1] if key in LABELS else key
+        parts.append(f"{name}: {field_text(key, value, lang)}")  # channel, stage… in words; codes as they are
+    return "; ".join(parts)
+
+
+def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dossier: bool) -> PackTable:
+    columns = [
+        Column(t("h_occurred"), 17, 11),
+        Column(t("h_event"), 22, 14),
+        Column(t("h_unit"), 16, 11),
+        Column(t("h_actor"), 14, 8),
+        Column(t("h_details"), 80, 56),
+    ]
+    if with_dossier:
+        columns.insert(0, Column(t("h_dossier"), 24, 0, printed=False))
+    table = PackTable("timeline", columns)
+    triggers = {v.event_id for v in pack.violations if v.event_id}
+    for dossier_id in dossier_ids:
+        for e in pack.timelines.get(dossier_id, []):
+            cells = [
+                instant(t, e.occurred_at),
+                PackCell(t.event_type(e.type)),
+                PackCell(e.unit_code),
+                PackCell(e.actor or ""),
+                PackCell(details(e.data, t.lang)),
+            ]
+            if with_dossier:
+                cells.insert(0, PackCell(dossier_id))
+            # The event a violation points at is highlighted: the evidence the inspector checks first.
+            table.rows.append(PackRow(cells, key=dossier_id, alert=e.event_id in triggers))
+    return table
+
+
+def status_text(t: Texts, end_type: str | None, status: str) -> str:
+    """A dossier's standing: how it ended, or "đang giải quyết (trong hạn / quá hạn)" while it has not
+    (its status is then the projection's at the evaluation time: ``late`` is overdue)."""
+    if end_type is None:
+        return pack_text("open_overdue" if status == "late" else "open_within", t.lang)
+    return t.status(status)
+
+
+def sample_table(t: Texts, pack: UnitPack) -> PackTable:
+    lang = t.lang
+    table = PackTable(
+        "sample",
+        [
+            Column(t("h_dossier"), 24, 11),
+            Column(t("h_procedure_code"), 14, printed=False),
+            Column(t("h_procedure"), 36, 17),
+            Column(t("h_channel"), 11, 7),
+            Column(t("h_received_at"), 17, 8),
+            Column(t("h_due_at"), 17, 8),
+            Column(t("h_end"), 14, 8),
+            Column(pack_text("h_end_at", lang), 17, 8),
+            Column(t("h_status"), 22, 11),
+            Column(pack_text("h_finding", lang), 30, 15),
+            Column(pack_text("h_signoff", lang), 16, 7),
+        ],
+    )
+    for dossier_id in pack.sample:
+        f = pack.facts.get(dossier_id)
+        first = PackCell(dossier_id, link=f"#sample-timeline-{dossier_id}")
+        if f is None:
+            blank = [first, *(_empty() for _ in table.columns[1:])]
+            table.rows.append(PackRow(blank, key=dossier_id, anchor=f"s-{dossier_id}"))
+            continue
+        cells = [
+            first,
+            PackCell(f.procedure_code or ""),
+            procedure_cell(pack, f.procedure_code),
+            PackCell(t.channel(f.channel)),
+            instant(t, f.received_at),
+            instant(t, f.due_at),
+            PackCell(t.event_type(f.end_type) if f.end_type else "—"),
+            instant(t, f.end_at) if f.end_type else PackCell("—"),
+            PackCell(status_text(t, f.end_type, f.status)),
+            _empty(),
+            _empty(),
+        ]
+        table.rows.append(PackRow(cells, key=dossier_id, anchor=f"s-{dossier_id}"))
+    return table

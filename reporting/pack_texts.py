@@ -1,0 +1,71 @@
+"""The audit pack's own wording (Vietnamese, and English as an option): the columns an inspector fills in,
+the on-site checklist, the open-dossier standing and the notes of the printed pack. Kept here rather than
+in :mod:`reporting.i18n` (the weekly report's), which the pack also reads for the words they share."""
+
+from __future__ import annotations
+
+from typing import Final
+
+_TEXTS: Final[dict[str, tuple[str, str]]] = {
+    "h_kind_severity": ("Loại – mức độ", "Kind – severity"),
+    "h_onsite": ("Cần yêu cầu xuất trình tại chỗ", "Ask for on site"),
+    "h_finding": ("Kết quả xác minh của đoàn", "Inspector's finding"),
+    "h_signoff": ("Người xác minh ký", "Verified by (signature)"),
+    "h_raw_evidence": ("Chứng cứ gốc (dữ liệu kiểm tra)", "Raw evidence (audit data)"),
+    "h_event_id": ("Mã sự kiện", "Event id"),
+    "h_dossiers": ("Số hồ sơ", "Dossiers"),
+    "h_arose": ("Thời điểm phát sinh", "Arose at"),
+    "h_end_at": ("Thời điểm kết thúc", "Ended at"),
+    "open_within": ("Đang giải quyết (trong hạn)", "In progress (within time)"),
+    "open_overdue": ("Đang giải quyết (quá hạn)", "In progress (overdue)"),
+    "s_onsite": ("D. Những gì cần kiểm tra tại chỗ", "D. What to verify on site"),
+    "onsite_note": (
+        "Với mỗi hồ sơ ở mục A, đề nghị đơn vị xuất trình các giấy tờ, sổ sách dưới đây; ghi kết quả đối "
+        "chiếu vào cột “Kết quả xác minh của đoàn” và ký xác nhận. Số mẫu theo Thông tư 01/2018/TT-VPCP; "
+        "hồ sơ tiếp nhận từ 01/7/2025 dùng mẫu theo Thông tư 03/2025/TT-VPCP (số mẫu ghi kèm khi khác).",
+        "For each dossier of section A, ask the unit for the records below; write what you found in the "
+        "“Inspector's finding” column and sign. Form numbers of Circular 01/2018/TT-VPCP; dossiers received "
+        "from 1/7/2025 use the forms of Circular 03/2025/TT-VPCP (numbers alongside where they differ).",
+    ),
+    "sample_onsite": (
+        "Với hồ sơ trong mẫu, đối chiếu: {items}.",
+        "For the sampled dossiers, compare with: {items}.",
+    ),
+    "sample_status_note": (
+        "Hồ sơ chưa kết thúc được ghi “Đang giải quyết (trong hạn / quá hạn)” theo thời điểm đánh giá.",
+        "Dossiers not ended yet read “In progress (within time / overdue)” at the evaluation time.",
+    ),
+    "marks_note": (
+        "Căn cứ pháp lý ghi kèm mức độ tin cậy: “đã xác nhận trong văn bản” — đã đọc trong văn bản gốc; "
+        "“theo nguồn thứ cấp hoặc cách đọc kết hợp nhiều điều khoản” — cần đối chiếu thêm; “chưa xác "
+        "nhận” — chưa tìm thấy điều khoản, không dùng làm căn cứ kết luận khi chưa kiểm tra lại.",
+        "Each legal basis states how sure it is: “confirmed in the text”; “secondary source or a reading of "
+        "several clauses” — check further; “not confirmed” — no clause found, not a basis for a conclusion "
+        "until checked.",
+    ),
+    "violations_count": (
+        "{n} vi phạm tại {d} hồ sơ{others}. Bấm mã hồ sơ để xem diễn biến; mục D liệt kê giấy tờ, sổ "
+        "sách cần đề nghị đơn vị xuất trình.",
+        "{n} violations in {d} dossiers{others}. Click a dossier id for its timeline; section D lists the "
+        "records to ask for.",
+    ),
+    "others": (
+        "; ngoài ra {n} phát hiện dữ liệu hoặc quy tắc không kiểm tra được (không tính là vi phạm)",
+        "; also {n} data findings or rules not checkable (not violations)",
+    ),
+    "back_to_list": ("↑ về danh sách", "↑ back to the list"),
+    "to_timeline": ("diễn biến ↓", "timeline ↓"),
+    "sign_team": ("ĐẠI DIỆN ĐOÀN KIỂM TRA", "FOR THE INSPECTION TEAM"),
+    "sign_unit": ("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA", "FOR THE INSPECTED UNIT"),
+    "sign_hint": ("(Ký, ghi rõ họ tên)", "(Signature, full name)"),
+    "legal_reference": (
+        " (tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, {articles})",
+        " (reference before 1/7/2025: Decree 61/2018/NĐ-CP, {articles})",
+    ),
+}
+
+
+def pack_text(key: str, lang: str, **values: object) -> str:
+    vi, en = _TEXTS[key]
+    text = vi if lang == "vi" else en
+    return text.format(**values) if values else text

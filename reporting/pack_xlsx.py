@@ -1,0 +1,115 @@
+"""The audit pack as a workbook an inspection team filters and prints: every table sheet has an autofilter
+and a frozen heading row, times are dates (``dd/mm/yyyy hh:mm``), each sheet prints on A4 landscape one
+page wide with its heading row repeated, and the raw facts the sentences come from stay in hidden annex
+columns (unhide them to check a sentence against the audit's data).
+
+Every cell is written through :func:`reporting.cells.put` (text never becomes a formula)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from inspections.classification import local_midnight
+from reporting import pack_tables as pt
+from reporting.cells import put, xml_text
+from reporting.header import Letterhead
+from reporting.i18n import Texts
+from reporting.pack_model import UnitPack
+from reporting.pack_texts import pack_text
+from reporting.stable_xlsx import save_stably
+
+DATE_FORMAT = "dd/mm/yyyy hh:mm"
+_THIN = Side(style="thin", color="888888")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FILL = PatternFill("solid", fgColor="E8EEF7")
+_ALERT_FILL = PatternFill("solid", fgColor="FFF1F1")
+_ANNEX_FILL = PatternFill("solid", fgColor="F3F3F3")
+
+
+def sheet_title(text: str) -> str:
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``."""
+    return "".join(" " if ch in "[]:*?/\\" else ch for ch in text)[:31]
+
+
+def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1) -> int:
+    """Write ``table`` with its heading row at ``top``, filter, freeze and print settings; returns the next
+    free row."""
+    columns = table.columns
+    for j, column in enumerate(columns, start=1):
+        cell = put(ws, top, j, column.heading)
+        cell.font = Font(bold=True)
+        cell.fill = _ANNEX_FILL if column.annex else _HEAD_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        dimension = ws.column_dimensions[get_column_letter(j)]
+        dimension.width = column.width
+        dimension.hidden = column.annex
+    for i, row in enumerate(table.rows, start=1):
+        for j, source in enumerate(row.cells, start=1):
+            value = source.value if source.value is not None else source.text
+            cell = put(ws, top + i, j, value)
+            cell.border = _BORDER
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(value, datetime):
+                cell.number_format = DATE_FORMAT
+            if row.alert:
+                cell.font = Font(color="7A0000")
+                cell.fill = _ALERT_FILL
+    last = f"{get_column_letter(len(columns))}{top + len(table.rows)}"
+    ws.auto_filter.ref = f"A{top}:{last}"
+    ws.freeze_panes = f"B{top + 1}"  # the heading row and the dossier id stay in view
+    ws.print_title_rows = f"{top}:{top}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    return top + len(table.rows) + 2
+
+
+def _header(ws: Worksheet, t: Texts, header: Letterhead, title: str) -> int:
+    lines = [
+        (header.issuer, False),
+        (header.team, True),
+        (t("national_name"), True),
+        (t("national_motto"), True),
+        (t.place_date(header.place, header.issued_on), False),
+        (title, True),
+    ]
+    for i, (text, bold) in enumerate(lines, start=1):
+        put(ws, i, 1, text).font = Font(bold=bold)
+    return len(lines) + 2
+
+
+def write_pack_xlsx(t: Texts, header: Letterhead, title: str, pack: UnitPack, path: Path) -> Path:
+    lang = t.lang
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title(t("sheet_violating"))
+    top = _header(ws, t, header, title)
+    after = put_pack_table(ws, pt.violations_table(t, pack), top=top)
+    if not pack.violations:
+        put(ws, after - 1, 1, t("pack_no_violations")).font = Font(italic=True)
+    else:
+        put(ws, after, 1, pack_text("marks_note", lang)).font = Font(italic=True)
+
+    timeline = wb.create_sheet(sheet_title(t("sheet_timeline")))
+    ids = pack.violating_dossiers + [d for d in pack.sample if d not in set(pack.violating_dossiers)]
+    put_pack_table(timeline, pt.timeline_table(t, pack, ids, with_dossier=True))
+
+    sample = wb.create_sheet(sheet_title(t("sheet_sample")))
+    row = put_pack_table(sample, pt.sample_table(t, pack))
+    note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
+    for i, text in enumerate([note, pack_text("sample_status_note", lang)]):
+        put(sample, row + i, 1, text).font = Font(italic=True)
+    wb.properties.title = xml_text(title)
+    wb.properties.creator = "dossier-audit"
+    return save_stably(wb, path, local_midnight(header.issued_on))

@@ -1,0 +1,310 @@
+"""The weekly report's wording as an official document (Decree 30/2020/NĐ-CP): the document frame, the
+"Nhận định chính" and "Kiến nghị" sentences, the provisional-week marks and the annex headings.
+
+Apart from ``reporting.i18n`` (which merges these into ``Texts``) so that neither module outgrows a screen
+of reading; every key has a Vietnamese and an English text.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+PHRASES: Final[dict[str, dict[str, str]]] = {
+    # -- the document frame ------------------------------------------------------------------------------
+    "default_team_name": {
+        "vi": "Tổ Kiểm tra cải cách hành chính",
+        "en": "the Administrative Reform Inspection Team",
+    },
+    "default_addressee": {"vi": "Chủ tịch {province}", "en": "The Chairman of {province}"},
+    "doc_type": {"vi": "BÁO CÁO", "en": "REPORT"},
+    "addressee_label": {"vi": "Kính gửi:", "en": "To:"},
+    "number_label": {"vi": "Số:", "en": "No.:"},
+    "copies_label": {"vi": "Nơi nhận:", "en": "Recipients:"},
+    "signer_placeholder": {"vi": "(Ký, ghi rõ họ tên)", "en": "(Signature and full name)"},
+    "intro": {
+        "vi": "Thực hiện nhiệm vụ theo dõi, kiểm tra việc giải quyết thủ "
+        "tục hành chính tại Bộ phận Một cửa các "
+        "cấp, {team} báo cáo tình hình tuần {number}/{year} như sau:",
+        "en": "In its task of monitoring how one-stop departments handle administrative procedures, "
+        "{team} reports on week {number}/{year} as follows:",
+    },
+    "annex_title": {"vi": "PHỤ LỤC", "en": "ANNEX"},
+    "annex_ref": {
+        "vi": "(Kèm theo Báo cáo số {number_symbol} ngày {day} của {issuer})",
+        "en": "(Attached to report no. {number_symbol} of {day}, {issuer})",
+    },
+    # -- body sections -----------------------------------------------------------------------------------
+    "b_findings": {"vi": "NHẬN ĐỊNH CHÍNH", "en": "KEY FINDINGS"},
+    "b_handling": {
+        "vi": "I. TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ",
+        "en": "I. DOSSIERS RECEIVED AND HANDLED",
+    },
+    "b_violations": {"vi": "II. VI PHẠM ĐƯỢC PHÁT HIỆN", "en": "II. VIOLATIONS FOUND"},
+    "b_recommendations": {"vi": "III. KIẾN NGHỊ", "en": "III. RECOMMENDATIONS"},
+    "a_form": {
+        "vi": "Phụ lục I. Kết quả giải quyết hồ sơ theo đơn vị",
+        "en": "Annex I. Dossier handling by unit",
+    },
+    "a_ranking": {
+        "vi": "Phụ lục II. Xếp hạng đơn vị theo chỉ số 2.1",
+        "en": "Annex II. Unit ranking by indicator 2.1",
+    },
+    "a_trend": {
+        "vi": "Phụ lục III. Tỷ lệ giải quyết đúng hạn 8 tuần gần nhất",
+        "en": "Annex III. On-time rate, last 8 weeks",
+    },
+    "a_violations": {
+        "vi": "Phụ lục IV. Vi phạm theo quy tắc và theo đơn vị",
+        "en": "Annex IV. Violations by rule and by unit",
+    },
+    "a_fields": {"vi": "Phụ lục V. Kết quả theo lĩnh vực", "en": "Annex V. By field"},
+    "a_quality": {"vi": "Phụ lục VI. Chất lượng dữ liệu", "en": "Annex VI. Data quality"},
+    # -- indicator 2.1, defined where it first appears ---------------------------------------------------
+    "rate_definition": {
+        "vi": "Tỷ lệ giải quyết đúng hạn (chỉ số 2.1, Quyết định 766/QĐ-TTg) là số hồ sơ giải quyết trước "
+        "hạn, đúng hạn và đang giải quyết còn trong hạn chia cho tổng số hồ sơ đã giải quyết và đang giải "
+        "quyết: ({early} + {on_time} + {within}) / ({resolved} + {in_progress}) = {rate}, tương ứng "
+        "{points}/20 điểm.",
+        "en": "The on-time rate (indicator 2.1, Decision 766/QĐ-TTg) is the dossiers resolved early or on "
+        "time, or in progress and still within time, divided by all dossiers resolved or in progress: "
+        "({early} + {on_time} + {within}) / ({resolved} + {in_progress}) = {rate}, i.e. {points}/20 points.",
+    },
+    # -- violations, compared like with like -------------------------------------------------------------
+    "sum_violations_final": {
+        "vi": "Phát hiện {total} vi phạm tại {dossiers} hồ sơ; bình quân {n} tuần trước: {avg} vi phạm/tuần "
+        "({change}; tuần trước: {previous}).",
+        "en": "{total} violations found in {dossiers} dossiers, {change} the average of the {n} weeks "
+        "before ({avg} per week; previous week: {previous}).",
+    },
+    "sum_violations_no_history": {
+        "vi": "Phát hiện {total} vi phạm tại {dossiers} hồ sơ; chưa có số liệu các tuần trước để so sánh.",
+        "en": "{total} violations found in {dossiers} dossiers; no data for earlier weeks to compare with.",
+    },
+    "sum_violations_no_history_provisional": {
+        "vi": "Phát hiện {total} vi phạm tại {dossiers} hồ sơ (số liệu tạm tính); chưa có số liệu các tuần "
+        "trước để so sánh.",
+        "en": "{total} violations found in {dossiers} dossiers (provisional); no data for earlier weeks to "
+        "compare with.",
+    },
+    "sum_violations_provisional": {
+        "vi": "Phát hiện {total} vi phạm tại {dossiers} hồ sơ (số liệu tạm tính, chưa so sánh với các tuần "
+        "trước). Riêng {instant} vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết) so "
+        "với bình quân {n} tuần trước {avg}: {change}.",
+        "en": "{total} violations found in {dossiers} dossiers (provisional, not compared with earlier "
+        "weeks). The {instant} violations fixed when they occur (not depending on time limits) are {change} "
+        "their average of the {n} weeks before ({avg}).",
+    },
+    "pct_up": {"vi": "cao hơn {pct}", "en": "{pct} higher than"},
+    "pct_down": {"vi": "thấp hơn {pct}", "en": "{pct} lower than"},
+    "pct_same": {"vi": "tương đương", "en": "about the same as"},
+    "pct_new": {"vi": "cao hơn", "en": "higher than"},
+    "pp_up": {"vi": "tăng {pp} điểm phần trăm", "en": "up {pp} percentage points"},
+    "pp_down": {"vi": "giảm {pp} điểm phần trăm", "en": "down {pp} percentage points"},
+    "pp_same": {"vi": "không đổi", "en": "unchanged"},
+    # -- provisional week --------------------------------------------------------------------------------
+    "provisional_box": {
+        "vi": "SỐ LIỆU TẠM TÍNH: {reasons} Các vi phạm về thời hạn giải quyết của tuần này chưa đầy đủ, nên "
+        "không so sánh với các tuần trước như số liệu chính thức; số liệu là chính thức khi dữ liệu được "
+        "nạp đủ và cập nhật đến ngày {final_day}.",
+        "en": "PROVISIONAL FIGURES: {reasons} This week's time-limit violations are not complete, so it is "
+        "not compared with earlier weeks as if final; the figures are final once the data are fully loaded "
+        "and reach {final_day}.",
+    },
+    "provisional_immature": {
+        "vi": "dữ liệu mới cập nhật đến {through}, chưa đủ {days} ngày sau khi kết thúc tuần.",
+        "en": "the data reach {through}, less than {days} days after the week's end.",
+    },
+    "provisional_no_data": {
+        "vi": "chưa có dữ liệu sau khi kết thúc tuần.",
+        "en": "no data after the week's end yet.",
+    },
+    "provisional_load": {
+        "vi": "có lần nạp dữ liệu chưa hoàn tất.",
+        "en": "a data load did not complete.",
+    },
+    "provisional_mark": {"vi": "tạm tính", "en": "provisional"},
+    "and_more_units": {"vi": " và {n} đơn vị khác", "en": " and {n} other units"},
+    "list_and": {"vi": " và ", "en": " and "},
+    "no_history": {
+        "vi": "chưa có số liệu các tuần trước để so sánh",
+        "en": "no data for earlier weeks to compare with",
+    },
+    # -- Nhận định chính ---------------------------------------------------------------------------------
+    "f_worst": {
+        "vi": "Đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là {unit} ({rate}{mark}, {change} so với tuần "
+        "trước).",
+        "en": "The unit with the lowest on-time rate is {unit} ({rate}{mark}, {change} on the previous "
+        "week).",
+    },
+    "f_worst_new": {
+        "vi": "Đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là {unit} ({rate}{mark}; tuần trước chưa có số "
+        "liệu).",
+        "en": "The unit with the lowest on-time rate is {unit} ({rate}{mark}; no figure the previous week).",
+    },
+    "f_worst_tied": {
+        "vi": "Các đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là {units}, cùng {rate}{mark}.",
+        "en": "The units with the lowest on-time rate are {units}, each {rate}{mark}.",
+    },
+    "f_top_rule": {
+        "vi": "Vi phạm nhiều nhất là “{rule}” với {count} trường hợp ({avg}){mark}.",
+        "en": "The most frequent violation is “{rule}”, {count} cases ({avg}){mark}.",
+    },
+    "f_top_rules_tied": {
+        "vi": "Vi phạm nhiều nhất là {rules}, cùng {count} trường hợp{mark}.",
+        "en": "The most frequent violations are {rules}, {count} cases each{mark}.",
+    },
+    "avg_n": {"vi": "bình quân {n} tuần trước: {avg}", "en": "average of the {n} weeks before: {avg}"},
+    "f_no_violations": {
+        "vi": "Không phát hiện vi phạm trong tuần.",
+        "en": "No violations were found this week.",
+    },
+    "f_rate_trend": {
+        "vi": "Tỷ lệ đúng hạn toàn tỉnh đạt {rate}{mark}, {change} so với bình quân {n} tuần trước ({avg}).",
+        "en": "The province's on-time rate is {rate}{mark}, {change} on "
+        "the average of the {n} weeks before ({avg}).",
+    },
+    "f_violation_trend": {
+        "vi": "Số vi phạm {scope} là {count}, {change} so với bình quân {n} tuần trước ({avg}).",
+        "en": "Violations {scope}: {count}, {change} the average of the {n} weeks before ({avg}).",
+    },
+    "f_violation_no_history": {
+        "vi": "Số vi phạm {scope} là {count}; chưa có số liệu các tuần trước để so sánh.",
+        "en": "Violations {scope}: {count}; no data for earlier weeks to compare with.",
+    },
+    "scope_all": {"vi": "trong tuần", "en": "this week"},
+    "scope_instant": {
+        "vi": "xác định ngay khi xảy ra (số liệu tạm tính)",
+        "en": "fixed when they occur (provisional week)",
+    },
+    "f_attention_units": {
+        "vi": "Cần chú ý: {units} có tỷ lệ đúng hạn dưới mức toàn tỉnh{overdue}.",
+        "en": "Needs attention: {units} below the province's on-time rate{overdue}.",
+    },
+    "f_attention_overdue": {
+        "vi": "Cần chú ý: {n} hồ sơ đang giải quyết đã quá hạn.",
+        "en": "Needs attention: {n} dossiers in progress are overdue.",
+    },
+    "f_attention_none": {
+        "vi": "Không có đơn vị nào có tỷ lệ đúng hạn dưới mức toàn tỉnh và không có hồ sơ đang quá hạn.",
+        "en": "No unit is below the province's on-time rate and no dossier in progress is overdue.",
+    },
+    "f_overdue_tail": {
+        "vi": "; {n} hồ sơ đang giải quyết đã quá hạn",
+        "en": "; {n} dossiers in progress are overdue",
+    },
+    # -- Kiến nghị ---------------------------------------------------------------------------------------
+    "r_inspect": {
+        "vi": "Kiểm tra trực tiếp tại: {units} — các đơn vị có tỷ lệ đúng hạn thấp nhất hoặc vi phạm tăng so "
+        "với bình quân; sử dụng hồ sơ kiểm tra theo đơn vị kèm theo báo cáo này.",
+        "en": "Inspect on site: {units} — the lowest on-time rates, or more violations than usual; use the "
+        "per-unit audit packs that come with this report.",
+    },
+    "r_why": {
+        "vi": "đúng hạn {rate}, {count} vi phạm, bình quân {n} tuần trước {avg}",
+        "en": "on time {rate}, {count} violations, average of the {n} weeks before {avg}",
+    },
+    "r_why_provisional": {
+        "vi": "đúng hạn {rate}, {count} vi phạm xác định ngay khi xảy ra (tạm tính), bình quân {n} tuần "
+        "trước {avg}",
+        "en": "on time {rate}, {count} violations fixed when they occur (provisional), average of the {n} "
+        "weeks before {avg}",
+    },
+    "r_why_no_history": {
+        "vi": "đúng hạn {rate}, {count} vi phạm",
+        "en": "on time {rate}, {count} violations",
+    },
+    "r_remind": {
+        "vi": "Chấn chỉnh, nhắc nhở các đơn vị thực hiện đúng quy định về: {rules}.",
+        "en": "Remind the units of the rules on: {rules}.",
+    },
+    "r_overdue": {
+        "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) gửi văn bản xin lỗi và hẹn lại ngày trả "
+        "kết quả cho người nộp hồ sơ (mẫu 04) và giải quyết dứt điểm.",
+        "en": "Have the units with overdue dossiers ({n}) send the applicants a written apology with a new "
+        "date (form 04) and finish them.",
+    },
+    "r_provisional": {
+        "vi": "Lập lại báo cáo sau ngày {final_day} để có số liệu "
+        "chính thức về vi phạm thời hạn của tuần này.",
+        "en": "Rebuild this report after {final_day} for final figures on this week's time-limit violations.",
+    },
+    "r_quality": {
+        "vi": "Rà soát, khắc phục dữ liệu nguồn không đạt kiểm tra chất lượng bắt buộc trước khi sử dụng số "
+        "liệu của báo cáo này.",
+        "en": "Review and fix the source data that failed "
+        "blocking quality checks before using these figures.",
+    },
+    "r_keep": {
+        "vi": "Duy trì việc theo dõi hằng tuần; chưa phát sinh nội dung cần xử lý.",
+        "en": "Keep the weekly monitoring; nothing needs action.",
+    },
+    # -- charts ------------------------------------------------------------------------------------------
+    "c_trend_note": {
+        "vi": "Đường đỏ đậm: toàn tỉnh; đường mảnh: {n} đơn vị có tỷ lệ "
+        "thấp nhất tuần này. Trục dọc không bắt "
+        "đầu từ 0 % để thấy rõ chênh lệch.",
+        "en": "Thick red line: the province; thin lines: the {n} units with the lowest rate this week. The "
+        "vertical axis does not start at 0% so that differences show.",
+    },
+    "c_trend_provisional": {
+        "vi": " Điểm rỗng của tuần cuối: số liệu tạm tính.",
+        "en": " The last week's hollow point: provisional figures.",
+    },
+    "c_ranking_note": {
+        "vi": "Cột đỏ: đơn vị dưới mức toàn tỉnh; cột xanh: bằng hoặc "
+        "trên mức toàn tỉnh; đường đứt nét: tỷ lệ "
+        "toàn tỉnh. Trục ngang không bắt đầu từ 0 %.",
+        "en": "Red bars: units below the province; blue bars: at or above it; dashed line: the province's "
+        "rate. The horizontal axis does not start at 0%.",
+    },
+    "c_below": {"vi": "Dưới mức toàn tỉnh", "en": "Below the province"},
+    "c_above": {"vi": "Bằng hoặc trên mức toàn tỉnh", "en": "At or above the province"},
+    "c_province_line": {"vi": "Tỷ lệ toàn tỉnh", "en": "Province rate"},
+    # -- the inspectors' cases (the console) ---------------------------------------------------------------
+    "b_cases": {"vi": "Kết quả xử lý của đoàn kiểm tra", "en": "What the inspectors did"},
+    "cases_line": {
+        "vi": "Trong số các vi phạm của tuần, đoàn kiểm tra đã xác nhận {confirmed} trường hợp (trong đó "
+        "{concluded} trường hợp đã kết luận), bác bỏ {dismissed} trường hợp; {awaiting} trường hợp đang chờ "
+        "đơn vị giải trình, {explained} trường hợp đơn vị đã giải trình.",
+        "en": "Of the week's violations, the inspectors confirmed {confirmed} (of which {concluded} "
+        "concluded) and dismissed {dismissed}; {awaiting} await the unit's explanation, {explained} have "
+        "been explained.",
+    },
+    "cases_closed": {
+        "vi": " {closed} trường hợp đã đóng do vi phạm được thu hồi.",
+        "en": " {closed} were closed because the violation was retracted.",
+    },
+    "h_case_state": {"vi": "Tình trạng xử lý", "en": "State"},
+    "h_cases": {"vi": "Số trường hợp", "en": "Cases"},
+    "case_confirmed": {"vi": "Đã xác nhận vi phạm", "en": "Confirmed"},
+    "case_concluded": {"vi": "Trong đó: đã kết luận", "en": "Of which concluded"},
+    "case_dismissed": {"vi": "Đã bác bỏ", "en": "Dismissed"},
+    "case_awaiting": {"vi": "Chờ đơn vị giải trình", "en": "Awaiting the unit's explanation"},
+    "case_explained": {"vi": "Đơn vị đã giải trình", "en": "Explained by the unit"},
+    "case_closed": {"vi": "Đã đóng (vi phạm được thu hồi)", "en": "Closed (violation retracted)"},
+    # -- tables ------------------------------------------------------------------------------------------
+    "h_suite_vi": {"vi": "Nhóm kiểm tra", "en": "Suite"},
+    "h_check": {"vi": "Nội dung kiểm tra", "en": "Check"},
+    "h_rules_body": {"vi": "Nội dung vi phạm", "en": "Violation"},
+    "h_total_instant": {
+        "vi": "Trong đó: vi phạm xác định ngay khi xảy ra (so sánh được)",
+        "en": "Of which: violations fixed when they occur (comparable)",
+    },
+    "xlsx_from": {"vi": "Từ ngày", "en": "From"},
+    "xlsx_to": {"vi": "Đến ngày", "en": "To"},
+    "xlsx_through": {"vi": "Dữ liệu cập nhật đến", "en": "Data through"},
+    "xlsx_status": {"vi": "Tình trạng số liệu", "en": "Status of the figures"},
+    "status_final": {"vi": "chính thức", "en": "final"},
+}
+
+#: Vietnamese names of the data-quality suites (``CheckResult.suite``; unknown suites show as they are).
+SUITE_NAMES: Final[dict[str, dict[str, str]]] = {
+    "uniqueness": {"vi": "Tính duy nhất", "en": "Uniqueness"},
+    "vocabulary": {"vi": "Giá trị hợp lệ", "en": "Vocabulary"},
+    "event_time": {"vi": "Thời điểm sự kiện", "en": "Event time"},
+    "due_dates": {"vi": "Ngày hẹn trả", "en": "Due dates"},
+    "catalogue": {"vi": "Danh mục", "en": "Catalogue"},
+    "lifecycle": {"vi": "Trình tự xử lý", "en": "Lifecycle"},
+    "freshness": {"vi": "Độ cập nhật", "en": "Freshness"},
+    "load_runs": {"vi": "Nạp dữ liệu", "en": "Load runs"},
+}

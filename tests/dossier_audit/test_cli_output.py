@@ -1,0 +1,177 @@
+"""Issue 15, the console and CLI output: ``--help`` without typer's ``<bool>``/``<list[str]>`` labels,
+``--version``, ``violations`` printing its table on stdout with full ids, Vietnam's time and headings in
+the report language, and the main job's summary in one locale's formats with its two periods defined."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import orjson
+import pytest
+from rich.console import Console
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from dossier_audit.cli import app, helptext
+from dossier_audit.cli.helptext import plain_type
+from dossier_audit.cli.violations_table import violations_table
+from dossier_audit.jobs.summary import print_summary
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
+
+runner = CliRunner()
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
+TYPER_LABEL = re.compile(r"<(?:bool|str|int|float|path|list\[[^\]]*\])>")
+
+
+def all_command_paths() -> list[list[str]]:
+    paths: list[list[str]] = [[]]
+
+    def walk(command: object, prefix: list[str]) -> None:  # typer 0.29 vendors click: not click.Command
+        for name, sub in getattr(command, "commands", {}).items():
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(get_command(app), [])
+    return paths
+
+
+def test_help_names_values_as_command_lines_do() -> None:
+    for path in all_command_paths():
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, path
+        assert not TYPER_LABEL.search(result.stdout), (path, TYPER_LABEL.findall(result.stdout))
+    assert plain_type("<list[str]>") == "TEXT …"
+    assert plain_type("<pause|restart>") == "[pause|restart]"
+    assert plain_type("OLD") == "OLD"
+
+
+def test_the_help_patch_is_inert_on_a_typer_without_display_type_rich(monkeypatch) -> None:
+    from typer import core
+
+    for cls in (core.TyperOption, core.TyperArgument):
+        monkeypatch.delattr(cls, "display_type_rich", raising=False)
+        for base in cls.__mro__[1:]:
+            if "display_type_rich" in vars(base):
+                monkeypatch.delattr(base, "display_type_rich")
+    helptext.install()  # no AttributeError, and nothing added
+    assert not hasattr(core.TyperOption, "display_type_rich")
+    assert not hasattr(core.TyperArgument, "display_type_rich")
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert re.fullmatch(r"dossier-audit \S+\n", result.stdout)
+
+
+@pytest.fixture(scope="module")
+def examples_warehouse(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"chdb://{tmp_path_factory.mktemp('wh') / 'wh'}"
+    assert runner.invoke(app, ["warehouse", "init", "--warehouse", url]).exit_code == 0
+    loaded = runner.invoke(
+        app, ["warehouse", "load", str(EXAMPLES), "--warehouse", url, "--as-of", "2025-12-31"]
+    )
+    assert loaded.exit_code == 0, loaded.stderr
+    return url
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_violations_prints_its_table_on_stdout_in_full(examples_warehouse: str, lang: str) -> None:
+    result = runner.invoke(app, ["violations", "--warehouse", examples_warehouse],
+                           env={"COLUMNS": "60", "DOSSIER_AUDIT_LANG": lang})  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    json_lines = runner.invoke(app, ["violations", "--warehouse", examples_warehouse, "--json"]).stdout
+    docs = [orjson.loads(line) for line in json_lines.splitlines()]
+    assert docs
+    for doc in docs[:50]:
+        assert doc["dossier_id"] in result.stdout  # never cut, even 60 columns wide
+        local = datetime.fromisoformat(doc["occurred_at"]).astimezone(VN_TZ)
+        shown = local.strftime("%d/%m/%Y %H:%M" if lang == "vi" else "%Y-%m-%d %H:%M")
+        assert shown in result.stdout
+    heading = "mã hồ sơ" if lang == "vi" else "dossier"
+    assert heading in result.stdout and heading not in result.stderr
+    assert "{" not in result.stdout  # no JSON in the table's output; the table not in --json's
+    assert "┏" not in json_lines
+
+
+def _cells(text: str, column: int) -> str:
+    """The body cells of one column of a rich table, every line's fragment joined (folded ids rejoined)."""
+    body = text.split("╇", 1)[1].split("\n", 1)[1]
+    return "".join(line.split("│")[column + 1].strip() for line in body.splitlines() if "│" in line)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_violations_table_on_an_80_column_terminal_keeps_every_id_whole(lang: str) -> None:
+    row = SimpleNamespace(
+        dossier_id="H12.34-250101-000123", rule_id="LATE_NO_APOLOGY",
+        event_id="0190f0a1-7c2b-7d3e-8f4a-1b2c3d4e5f60", unit_code="000.10.01.H12",
+        occurred_at=datetime(2025, 11, 20, 3, tzinfo=UTC), producer="detector", state="retracted",
+    )  # fmt: skip
+    console = Console(file=io.StringIO(), force_terminal=True, width=80, color_system=None)
+    console.print(violations_table([row], lang, show_state=True))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "…" not in text
+    assert row.dossier_id in text  # on one line: what one copies to search for
+    for column, value in enumerate([row.dossier_id, row.rule_id, row.event_id, row.unit_code]):
+        assert _cells(text, column) == value
+
+
+def _summary(lang: str) -> str:
+    metrics = {
+        "province": {"on_time_rate": 0.94237, "received": {"total": 2726}},
+        "units": {"000.10.01.H99": {"on_time_rate": 0.9123, "received": {"total": 1543}}},
+    }
+    console = Console(record=True, width=200, file=io.StringIO())
+    platform = Platform(load_settings())
+    as_of = datetime(2025, 11, 24, tzinfo=VN_TZ)
+    counts = Counter({"LATE_NO_APOLOGY": 1334})
+    print_summary(console, platform, Week.parse("2025-W47"), as_of, metrics, counts, Counter(), lang)
+    return console.export_text()
+
+
+def test_summary_in_vietnamese_formats_with_its_periods_defined() -> None:
+    text = _summary("vi")
+    assert (
+        "94,2 %" in text and "2.726" in text and "18,85/20" in text and "1.543" in text and "91,2 %" in text
+    )
+    assert "1.334" in text and "Cao" in text
+    assert "high" not in text and "94.2" not in text and "2,726" not in text
+    assert "Tuần 47/2025 (17/11/2025 – 23/11/2025), tuần của báo cáo" in text
+    assert "“Toàn kỳ”: toàn bộ dữ liệu đã nạp, đánh giá tại 24/11/2025 00:00" in text
+    assert "Tỷ lệ đúng hạn = " in text
+
+
+def test_summary_in_english_formats() -> None:
+    text = _summary("en")
+    assert "94.2%" in text and "2,726" in text and "High" in text and "Whole period" in text
+
+
+def test_the_license_is_an_spdx_expression() -> None:
+    """setuptools ≥ 77 deprecates ``license = {text = …}`` (PEP 639): the plain SPDX string builds quietly."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "Apache-2.0"
+    assert any(r.startswith("setuptools>=77") for r in project["build-system"]["requires"])
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_audit_summary_follows_the_report_language(lang: str) -> None:
+    result = runner.invoke(app, ["audit", str(EXAMPLES), "--as-of", "2025-11-20"],
+                           env={"DOSSIER_AUDIT_LANG": lang, "COLUMNS": "200"})  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    if lang == "vi":
+        assert "Vi phạm theo quy tắc" in result.stderr and "tổng" in result.stderr
+        assert "Cao" in result.stderr and "Từ chối không bằng văn bản" in result.stderr
+        assert not re.search(r"\b(high|medium|total|Violations)\b", result.stderr)
+    else:
+        assert "Violations by rule" in result.stderr and "High" in result.stderr
+        assert "refusal not in writing" in result.stderr.lower() and "Từ chối" not in result.stderr

@@ -1,0 +1,62 @@
+"""Issue 15: two runs of the main job on the same input give the same weekly report (report.html, report.pdf
+and report.xlsx), audit packs (HTML and XLSX), ``violations.jsonl`` and ``summary.txt``, byte for byte —
+because an unset pseudonymisation key is generated once and kept in the working directory (mode 0600)
+instead of drawn again each run, and the PDF and XLSX are dated by the report's issue day, not the clock
+(fpdf2's /ID hashes the content and that date, so the PDF is compared whole, /ID included)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bootstrap.keys import KEY_FILE
+from dossier_audit.cli import app
+
+runner = CliRunner()
+
+
+def snapshot(reports: Path) -> dict[str, bytes]:
+    files = [
+        reports / "violations.jsonl",
+        reports / "summary.txt",
+        *sorted(reports.glob("*/report.*")),
+        *sorted(reports.glob("*/units/*")),
+    ]
+    return {str(p.relative_to(reports)): p.read_bytes() for p in files}
+
+
+def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("DOSSIER_AUDIT_PSEUDONYM_KEY", raising=False)
+    events = tmp_path / "events.jsonl"
+    made = runner.invoke(
+        app, ["simulate", "--out", str(events), "--dossiers", "200", "--weeks", "2", "--start", "2025-10-20"]
+    )
+    assert made.exit_code == 0, made.stderr
+    args = ["run", "--events", str(events), "--as-of", "2025-11-03", "--workdir", str(tmp_path / "w"),
+            "--reports", str(tmp_path / "reports")]  # fmt: skip
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    assert "generated a pseudonymisation key" in first.stderr
+    key = tmp_path / "w" / KEY_FILE
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    before = snapshot(tmp_path / "reports")
+    assert any(name.endswith(".xlsx") for name in before) and any(name.endswith(".html") for name in before)
+    assert {"report.html", "report.pdf", "report.xlsx"} <= {Path(name).name for name in before}
+    # The summary ends with the console's commands, on this run's warehouse (the workdir is not the default).
+    closing = before["summary.txt"].decode().rstrip().splitlines()[-2:]
+    warehouse = f"--warehouse chdb://{(tmp_path / 'w' / 'warehouse').resolve()}"
+    commands = [" ".join(line.split("#")[0].split()) for line in closing]
+    assert commands == [
+        f"dossier-audit users add LOGIN --role inspector {warehouse}",
+        f"dossier-audit console {warehouse}",
+    ]
+    assert b"hmac-sha256:" in b"".join(before.values())  # applicants appear, pseudonymised: the key matters
+
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.stderr
+    assert "generated a pseudonymisation key" not in again.stderr
+    after = snapshot(tmp_path / "reports")
+    assert after.keys() == before.keys()
+    assert [name for name in before if before[name] != after[name]] == []

@@ -1,0 +1,98 @@
+"""Review findings 4, 9, 10 and 12 of issue 15: header lines wrap at 12–13 pt instead of shrinking, the key
+findings are body text (13 pt), the serif falls back to DejaVu (or says what is missing), the document number
+is the clerk's unless configured, and configured names keep their case."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from inspections.files.catalogue import sample_catalogue
+from inspections.weeks import Week
+from reporting import fonts
+from reporting.header import letterhead, make_header
+from reporting.official import MIN_HEADER_PT, OfficialPDF, centred
+
+CATALOGUE = sample_catalogue()
+WEEK = Week.parse("2026-W53")
+
+
+@pytest.mark.parametrize(
+    ("text", "style", "size"),
+    [("ỦY BAN NHÂN DÂN THÀNH PHỐ HỒ CHÍ MINH", "", 12.5), ("TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH", "B", 12.5)],
+)
+def test_a_long_header_line_wraps_at_its_size(text: str, style: str, size: float) -> None:
+    pdf = OfficialPDF()
+    pdf.add_page()
+    top = pdf.get_y()
+    centred(pdf, pdf.l_margin - 8, 78.0, text, style, size)
+    assert pdf.font_size_pt == size >= MIN_HEADER_PT  # never shrunk (it was 9.5 and 11 pt)
+    assert pdf.get_y() - top == pytest.approx(12.0)  # two lines of 6 mm
+    centred(pdf, pdf.l_margin - 8, 78.0, "SỞ NỘI VỤ", style, 9)
+    assert pdf.font_size_pt == MIN_HEADER_PT  # nothing under 12 pt, even when asked
+
+
+def test_the_key_findings_are_set_as_body_text() -> None:
+    from reporting import official
+    from reporting import pdf as report_pdf
+
+    assert official.BODY_PT >= 13
+    source = Path(report_pdf.__file__).read_text(encoding="utf-8")
+    box = source[source.index("def key_findings_box") : source.index("def table_height")]
+    assert "BODY_PT - " not in box
+
+
+def test_the_serif_falls_back_to_dejavu_and_then_says_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(fonts, "LIBERATION_DIRS", (tmp_path / "none",))
+    fonts.serif_family.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="reporting.fonts"):
+            family = fonts.serif_family()
+        assert family.name == "DejaVuSerif" and not family.times_metrics
+        assert all(p.is_file() for p in family.paths.values())
+        assert "Liberation Serif is not installed" in caplog.text and "fonts-liberation2" in caplog.text
+        fonts.serif_family.cache_clear()
+        import matplotlib
+
+        monkeypatch.setattr(matplotlib, "get_data_path", lambda: str(tmp_path / "empty"))
+        with pytest.raises(fonts.FontMissing, match="install fonts-liberation2"):
+            fonts.serif_family()
+    finally:
+        fonts.serif_family.cache_clear()
+
+
+def test_the_number_is_left_for_the_clerk_unless_configured() -> None:
+    default = letterhead(make_header(CATALOGUE, "vi"), WEEK)
+    assert default.number.strip() == "" and default.number_line().endswith("/BC-TKT")
+    assert "53" not in default.number_line()  # not the ISO week (2026-W53 is issued on 04/01/2027)
+    week = letterhead(make_header(CATALOGUE, "vi", number="week"), WEEK)
+    assert week.number_line() == "Số: 53/BC-TKT"
+    given = letterhead(make_header(CATALOGUE, "vi", number="5", symbol="BC-UBND"), WEEK)
+    assert given.number_line() == "Số: 05/BC-UBND"
+
+
+def test_the_settings_validate_the_number() -> None:
+    from bootstrap.settings import SettingsError, load_settings
+
+    assert load_settings().report_symbol == "BC-TKT" and load_settings().report_number == ""
+    assert load_settings(report_number="week").report_number == "week"
+    with pytest.raises(SettingsError, match="report-number"):
+        load_settings(report_number="tuần 5")
+
+
+def test_configured_names_keep_their_case_and_the_html_leaves_room_to_sign() -> None:
+    import dataclasses
+
+    from tests.reporting.test_findings import FINAL, make_report
+
+    report = make_report({"000.00.01.H99": (1, 0, 0, 0, 0)}, {}, {}, FINAL)
+    assert report.team_name == "Tổ Kiểm tra cải cách hành chính"  # the default, in its proper case
+    team = "Đoàn kiểm tra liên ngành Thành phố Hồ Chí Minh"
+    configured = dataclasses.replace(report, header=dataclasses.replace(report.header, team=team))
+    assert configured.team_name == team  # not lower-cased ("thành phố hồ chí minh") nor capitalised
+    template = (Path(fonts.__file__).parent / "templates" / "report.html.j2").read_text(encoding="utf-8")
+    assert 't("signer_placeholder")' in template

@@ -1,0 +1,302 @@
+""" "Nhận định chính" and "Kiến nghị" on made-up weeks (no warehouse): the sentences follow the figures —
+the worst unit is the ranking's last, the most frequent violation is named, a provisional week compares
+only the violations fixed when they occur, and every unit to inspect has a reason to be inspected."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inspections.files.catalogue import sample_catalogue
+from inspections.metrics import ReportingForm
+from inspections.weeks import Week
+from reporting import counting, findings, gather
+from reporting.header import letterhead, make_header
+from reporting.i18n import Texts
+from reporting.model import TIME_TRIGGERED, Names, WeeklyReport, relative_change
+
+CATALOGUE = sample_catalogue()
+WEEK = Week.parse("2025-W45")
+UNITS = ("000.00.01.H99", "000.00.02.H99", "000.00.03.H99", "000.10.01.H99", "000.10.02.H99")
+RULES = (
+    "LATE_NO_APOLOGY",
+    "REFUSAL_UNWRITTEN",
+    "DUE_DATE_OVERSTATED",
+    "MISSED_NEW_DUE_DATE",
+    "NO_APPOINTMENT",
+)
+#: Data far past the week: final figures. Data ending with the week: provisional.
+FINAL = datetime(2025, 11, 20, tzinfo=UTC)
+IMMATURE = datetime(2025, 11, 7, tzinfo=UTC)
+
+counts = st.integers(min_value=0, max_value=400)
+unit_form = st.tuples(counts, counts, counts, counts, st.integers(min_value=0, max_value=30))
+
+
+def make_form(week: Week, early: int, on_time: int, late: int, within: int, overdue: int) -> ReportingForm:
+    return ReportingForm(
+        week.start,
+        week.end,
+        new_online=early + on_time + late + within + overdue,
+        resolved_early=early,
+        resolved_on_time=on_time,
+        resolved_late=late,
+        in_progress_within_time=within,
+        in_progress_overdue=overdue,
+    )
+
+
+def make_report(
+    units: dict[str, tuple[int, int, int, int, int]],
+    previous: dict[str, tuple[int, int, int, int, int]],
+    rules: dict[str, tuple[int, int, float]],
+    data_through: datetime,
+) -> WeeklyReport:
+    forms = {code: make_form(WEEK, *f) for code, f in units.items()}
+    province = ReportingForm(WEEK.start, WEEK.end)
+    for f in forms.values():
+        province.merge(f)
+    before = {code: make_form(WEEK.previous(), *f) for code, f in previous.items()}
+    before_total = ReportingForm(WEEK.previous().start, WEEK.previous().end)
+    for f in before.values():
+        before_total.merge(f)
+    rule_counts = [
+        counting.RuleCount(rule_id, "violation", "high", count, prev, avg)
+        for rule_id, (count, prev, avg) in rules.items()
+    ]
+    total = sum(r.count for r in rule_counts)
+    unit_counts = [counting.UnitCount(code, count=total // len(units), previous_8_avg=1.0) for code in units]
+    violations = counting.ViolationCounts(
+        week=WEEK,
+        rules=rule_counts,
+        units=unit_counts,
+        by_rule_unit={},
+        total=total,
+        previous_total=sum(r.previous for r in rule_counts),
+        dossiers=total,
+        findings=0,
+        previous_8_avg=round(sum(r.previous_8_avg for r in rule_counts), 2),
+    )
+    header = make_header(CATALOGUE, "vi")
+    return WeeklyReport(
+        lang="vi",
+        week=WEEK,
+        header=letterhead(header, WEEK),
+        forms=gather.WeekForms(WEEK, province, forms, {}, {}),
+        ranking=gather.rank_units(forms),
+        trend=[
+            gather.TrendPoint(WEEK.previous(), before_total, before),
+            gather.TrendPoint(WEEK, province, forms),
+        ],
+        violations=violations,
+        quality=gather.Quality(False),
+        names=Names(CATALOGUE),
+        sample_catalogue=True,
+        data_through=data_through,
+    )
+
+
+weeks = st.fixed_dictionaries(
+    dict.fromkeys(UNITS[:3], unit_form), optional=dict.fromkeys(UNITS[3:], unit_form)
+)
+rule_figures = st.dictionaries(
+    st.sampled_from(RULES),
+    st.tuples(
+        counts, counts, st.floats(min_value=0, max_value=400, allow_nan=False).map(lambda x: round(x, 2))
+    ),
+    max_size=len(RULES),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(units=weeks, previous=weeks, rules=rule_figures, final=st.booleans())
+def test_findings_follow_the_figures(units, previous, rules, final) -> None:
+    report = make_report(units, previous, rules, FINAL if final else IMMATURE)
+    if report.empty:
+        assert findings.key_findings(report) == ["Không có hồ sơ nào trong tuần này."]
+        return
+    lines = findings.key_findings(report)
+    assert 3 <= len(lines) <= 5
+    assert all(line.endswith(".") for line in lines)
+    ranked = [r for r in report.ranking if r.rank is not None]
+    worst = findings.worst_units(report)
+    if len(worst) == 1:  # the worst unit is the ranking's last, named in the first sentence
+        assert lines[0].startswith(
+            f"Đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là {report.names.unit(ranked[-1].code)} ("
+        )
+    elif worst:  # units tied at the lowest rate are all named (up to 3, then "và n đơn vị khác")
+        assert lines[0].startswith("Các đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là ")
+        assert all(report.names.unit(w.code) in lines[0] for w in worst[: findings.MAX_UNITS])
+    top = findings.frequent_rules(report)
+    t = Texts("vi")
+    if top:
+        assert any(f"“{t.rule_title(top[0])}”" in line for line in lines)
+        most = max(c for c, _, _ in rules.values())
+        tied = [r for r in top if rules[r][0] == most][: findings.MAX_RULES]
+        assert all(any(f"“{t.rule_title(r)}”" in line for line in lines) for r in tied)
+        assert rules[top[0]][0] == max(c for c, _, _ in rules.values())
+    else:
+        assert "Không phát hiện vi phạm trong tuần." in lines
+    # Like with like: a provisional week's comparison leaves the time-triggered rules out.
+    assert report.maturity.provisional is not final
+    instant, avg = report.instant_counts()
+    assert instant == sum(c for r, (c, _, _) in rules.items() if r not in TIME_TRIGGERED)
+    text = " ".join(lines) + " " + " ".join(report.violation_lines())
+    if not final and (instant or avg):
+        assert "xác định ngay khi xảy ra" in text
+        assert "tuần trước:" not in " ".join(report.violation_lines())
+    if final and sum(c for c, _, _ in rules.values()):
+        assert "tuần trước:" in " ".join(report.violation_lines())
+
+
+@settings(max_examples=60, deadline=None)
+@given(units=weeks, previous=weeks, rules=rule_figures, final=st.booleans())
+def test_recommendations_follow_the_findings(units, previous, rules, final) -> None:
+    report = make_report(units, previous, rules, FINAL if final else IMMATURE)
+    recs = findings.recommendations(report)
+    assert recs
+    province = report.province.on_time_rate
+    for code in findings.units_to_inspect(report):
+        form = report.forms.units[code]
+        uc = report.unit_violations(code)
+        below = province is not None and form.on_time_rate is not None and form.on_time_rate < province
+        assert below or uc.count > uc.previous_8_avg, code
+    if findings.units_to_inspect(report):
+        assert recs[0].startswith("Kiểm tra trực tiếp tại: ")
+        for code in findings.units_to_inspect(report):  # each with why: its rate and its violations
+            assert f"{report.names.unit(code)} (đúng hạn " in recs[0]
+    named = findings.frequent_rules(report)[: findings.MAX_RULES]
+    if named:
+        (remind,) = [r for r in recs if r.startswith("Chấn chỉnh")]
+        assert all(Texts("vi").rule_title(r) in remind for r in named)
+    assert any(r.startswith("Lập lại báo cáo sau ngày") for r in recs) is (not final)
+    if report.province.in_progress_overdue:
+        assert any("mẫu 04" in r for r in recs)
+
+
+@given(value=st.integers(min_value=0, max_value=10_000), average=st.floats(min_value=0, max_value=10_000))
+def test_relative_change_has_the_right_direction(value, average) -> None:
+    t = Texts("vi")
+    said = relative_change(t, value, average)
+    if average <= 0:
+        assert said == ("tương đương" if value <= 0 else "cao hơn")
+    elif value > average * 1.02:
+        assert said.startswith("cao hơn ")
+    elif value < average * 0.98:
+        assert said.startswith("thấp hơn ")
+
+
+def test_a_worked_example_reads_right() -> None:
+    units = {
+        "000.00.01.H99": (80, 10, 10, 0, 0),
+        "000.00.02.H99": (95, 5, 0, 0, 0),
+        "000.00.03.H99": (90, 5, 5, 0, 2),
+    }
+    previous = {
+        "000.00.01.H99": (85, 10, 5, 0, 0),
+        "000.00.02.H99": (95, 5, 0, 0, 0),
+        "000.00.03.H99": (90, 10, 0, 0, 0),
+    }
+    rules = {"REFUSAL_UNWRITTEN": (30, 20, 20.0), "LATE_NO_APOLOGY": (5, 25, 24.0)}
+    final = make_report(units, previous, rules, FINAL)
+    lines = findings.key_findings(final)
+    assert lines[0] == (
+        "Đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là Sở Tài chính Tỉnh Mẫu (90,0 %, giảm 5,0 điểm "
+        "phần trăm so với tuần trước)."
+    )
+    assert lines[1] == (
+        "Vi phạm nhiều nhất là “Từ chối không bằng văn bản” với 30 trường hợp (bình quân 8 tuần trước: 20,0)."
+    )
+    assert "Số vi phạm trong tuần là 35, thấp hơn 20 % so với bình quân 8 tuần trước (44,0)." in lines
+    provisional = make_report(units, previous, rules, IMMATURE)
+    assert (
+        "Số vi phạm xác định ngay khi xảy ra (số liệu tạm tính) là 30, cao hơn 50 % so với bình quân 8 tuần "
+        "trước (20,0)." in findings.key_findings(provisional)
+    )
+
+
+def test_tied_rules_and_units_are_all_named() -> None:
+    tied_units = {
+        "000.00.01.H99": (90, 0, 10, 0, 0),
+        "000.00.02.H99": (90, 0, 10, 0, 0),
+        "000.00.03.H99": (100, 0, 0, 0, 0),
+    }
+    rules = {
+        "REFUSAL_UNWRITTEN": (30, 20, 20.0),
+        "NO_APPOINTMENT": (30, 10, 10.0),
+        "LATE_NO_APOLOGY": (5, 5, 5.0),
+    }
+    lines = findings.key_findings(make_report(tied_units, tied_units, rules, FINAL))
+    t = Texts("vi")
+    names = [Names(CATALOGUE).unit(code) for code in ("000.00.02.H99", "000.00.01.H99")]
+    assert lines[0] == (
+        f"Các đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là {names[0]} và {names[1]}, cùng 90,0 %."
+    )
+    assert lines[1] == (
+        f"Vi phạm nhiều nhất là “{t.rule_title('REFUSAL_UNWRITTEN')}” và “{t.rule_title('NO_APPOINTMENT')}”, "
+        "cùng 30 trường hợp."
+    )
+
+
+def test_the_attention_sentence_says_how_many_units_it_leaves_out() -> None:
+    units = {code: (10 + 10 * i, 0, 90 - 10 * i, 0, 0) for i, code in enumerate(UNITS[:4])}
+    units[UNITS[4]] = (2000, 0, 0, 0, 0)
+    report = make_report(units, units, {}, FINAL)
+    below = findings.units_below(report)
+    assert len(below) == 4
+    (attention,) = [line for line in findings.key_findings(report) if line.startswith("Cần chú ý")]
+    assert "và 1 đơn vị khác có tỷ lệ đúng hạn dưới mức toàn tỉnh" in attention
+
+
+def test_without_weeks_before_nothing_is_compared_and_nobody_is_inspected_for_rising() -> None:
+    units = dict.fromkeys(UNITS[:3], (100, 0, 0, 0, 0))
+    report = make_report(units, units, {"REFUSAL_UNWRITTEN": (7, 0, 0.0)}, FINAL)
+    report = dataclasses.replace(report, violations=dataclasses.replace(report.violations, prior_weeks=0))
+    text = " ".join(findings.key_findings(report) + report.violation_lines())
+    assert "chưa có số liệu các tuần trước để so sánh" in text
+    assert "(0,0)" not in text and "bình quân 8 tuần" not in text and "không có so với" not in text
+    assert findings.units_to_inspect(report) == []  # every unit "rising" from nothing: none picked for it
+    assert report.texts("h_avg8", n=report.prior_weeks) == "TB 0 tuần trước"
+    three = dataclasses.replace(report, violations=dataclasses.replace(report.violations, prior_weeks=3))
+    assert "bình quân 3 tuần trước" in " ".join(findings.key_findings(three) + three.violation_lines())
+
+
+def test_a_provisional_week_inspects_units_on_the_rules_fixed_when_they_occur() -> None:
+    units = dict.fromkeys(UNITS[:3], (100, 0, 0, 0, 0))
+    report = make_report(units, units, {"REFUSAL_UNWRITTEN": (6, 0, 6.0), "LATE_NO_APOLOGY": (300, 0, 0.0)},
+                         IMMATURE)  # fmt: skip
+    unit = counting.UnitCount(UNITS[0], count=104, previous_8_avg=102.0, instant=4, instant_avg=6.0)
+    violations = dataclasses.replace(report.violations, units=[unit])
+    report = dataclasses.replace(report, violations=violations)
+    assert report.maturity.provisional
+    # 104 (with immature time-triggered ones) against 102,0 would look rising; 4 against 6,0 is not.
+    assert findings.units_to_inspect(report) == []
+    risen = dataclasses.replace(unit, instant=9)
+    report = dataclasses.replace(report, violations=dataclasses.replace(violations, units=[risen]))
+    assert findings.units_to_inspect(report) == [UNITS[0]]
+    (inspect,) = [r for r in findings.recommendations(report) if r.startswith("Kiểm tra")]
+    assert "9 vi phạm xác định ngay khi xảy ra (tạm tính), bình quân 8 tuần trước 6,0" in inspect
+    assert "104 vi phạm" not in inspect
+
+
+def test_rates_of_an_incomplete_week_are_marked() -> None:
+    units = {"000.00.01.H99": (80, 10, 10, 0, 0), "000.00.02.H99": (95, 5, 0, 0, 0)}
+    no_data = make_report(units, units, {}, IMMATURE)  # the data end before the week does
+    assert no_data.maturity.incomplete
+    lines = findings.key_findings(no_data)
+    assert "(90,0 %, tạm tính, " in lines[0]
+    assert any(line.startswith("Tỷ lệ đúng hạn toàn tỉnh đạt ") and "(tạm tính)" in line for line in lines)
+    # After the week's end, before it matures: only the time-triggered violations are provisional.
+    immature = make_report(units, units, {}, datetime(2025, 11, 11, tzinfo=UTC))
+    assert immature.maturity.provisional
+    assert not immature.maturity.incomplete
+    assert "(tạm tính)" not in findings.key_findings(immature)[0]
+    final = make_report(units, units, {}, FINAL)
+    assert "tạm tính" not in " ".join(findings.key_findings(final))
+
+
+def test_english_wording() -> None:
+    assert relative_change(Texts("en"), 100, 100) == "about the same as"

@@ -1,0 +1,126 @@
+"""Issue 15, the audit packs as documents: evidence in words with dd/mm dates, every XLSX table filterable
+with a frozen heading and real dates, the raw facts kept in hidden columns, procedures by name, timelines
+linked to their violations, open dossiers not called on time, printable HTML, the same bytes on a rerun."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from openpyxl import load_workbook
+
+from reporting.api import write_audit_packs
+from reporting.i18n import Texts
+from reporting.pack_tables import status_text
+from reporting.pack_xlsx import DATE_FORMAT
+from tests.reporting.conftest import WEEK, Province, html_tables
+
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+TIME_HEADINGS = ("Thời điểm", "Thời điểm phát sinh", "Tiếp nhận", "Hẹn trả", "Thời điểm kết thúc")
+
+
+@pytest.fixture(scope="module")
+def packs(province: Province, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("packs")
+    write_audit_packs(province.catalogue, province.header(), province.wh, WEEK, out, sample_size=4)
+    return out / "units"
+
+
+def heading_row(ws: Any) -> int:
+    return next(r for r in range(1, 20) if ws.cell(r, 1).value == "Mã hồ sơ")
+
+
+def test_evidence_is_words_with_dd_mm_dates_in_both_formats(packs: Path) -> None:
+    seen = 0
+    for path in sorted(packs.glob("*.xlsx")):
+        ws = load_workbook(path)["Hồ sơ vi phạm"]
+        top = heading_row(ws)
+        headings = [c.value for c in ws[top]]
+        evidence, raw = headings.index("Chứng cứ") + 1, headings.index("Chứng cứ gốc (dữ liệu kiểm tra)") + 1
+        for r in range(top + 1, ws.max_row + 1):
+            text, facts = ws.cell(r, evidence).value, ws.cell(r, raw).value
+            if not facts:
+                continue
+            seen += 1
+            keys = orjson.loads(facts)  # the raw facts, kept as the audit wrote them
+            assert not any(k in text for k in keys if "_" in k), text
+            assert not SNAKE.search(text) and not ISO.search(text), text
+        for _, cells in html_tables(path.with_suffix(".html")).get("violations", []):
+            assert not SNAKE.search(cells[5]) and not ISO.search(cells[5]), cells[5]
+            assert "[U]" not in cells[6] and "[C]" not in cells[6] and "[S]" not in cells[6]
+    assert seen >= 5
+
+
+def test_every_table_sheet_filters_freezes_prints_and_keeps_dates_as_dates(packs: Path) -> None:
+    for path in sorted(packs.glob("*.xlsx")):
+        for ws in load_workbook(path).worksheets:
+            top = heading_row(ws) if ws.cell(1, 1).value != "Mã hồ sơ" else 1
+            assert ws.auto_filter.ref and ws.auto_filter.ref.startswith(f"A{top}:"), (path.name, ws.title)
+            assert ws.freeze_panes == f"B{top + 1}", (path.name, ws.title)
+            assert ws.print_title_rows == f"${top}:${top}"
+            assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+            headings = [c.value for c in ws[top]]
+            for j, name in enumerate(headings, start=1):
+                if name not in TIME_HEADINGS:
+                    continue
+                for r in range(top + 1, ws.max_row + 1):
+                    cell = ws.cell(r, j)
+                    if ws.cell(r, 1).value and cell.value not in (None, "—"):
+                        assert isinstance(cell.value, datetime), (ws.title, name, cell.value)
+                        assert cell.number_format == DATE_FORMAT
+
+
+def test_raw_facts_are_in_hidden_annex_columns(packs: Path) -> None:
+    ws = load_workbook(next(iter(sorted(packs.glob("*.xlsx")))))["Hồ sơ vi phạm"]
+    top = heading_row(ws)
+    hidden = [c.value for c in ws[top] if ws.column_dimensions[c.column_letter].hidden]
+    assert hidden == ["Chứng cứ gốc (dữ liệu kiểm tra)", "Mã sự kiện"]
+
+
+def test_procedures_by_name_and_timelines_linked_to_their_violations(province: Province, packs: Path) -> None:
+    named = 0
+    shown = {p.name + p.code for p in province.catalogue.procedures.values()}
+    for path in sorted(packs.glob("*.xlsx")):
+        ws = load_workbook(path)["Hồ sơ vi phạm"]
+        top = heading_row(ws)
+        for code, name in ws.iter_rows(min_row=top + 1, min_col=2, max_col=3, values_only=True):
+            procedure = province.catalogue.procedure(code) if code else None
+            if procedure is not None:
+                assert name == procedure.name
+                named += 1
+        text = path.with_suffix(".html").read_text(encoding="utf-8")
+        for key, cells in html_tables(path.with_suffix(".html")).get("violations", []):
+            assert f'href="#timeline-{key}"' in text and f'id="v-{key}"' in text
+            assert f'href="#v-{key}"' in text  # the timeline's heading links back
+            assert cells[1] in shown or cells[1] == "—", cells[1]  # the name, its code in small print
+    assert named
+
+
+def test_open_dossiers_are_in_progress_not_on_time(packs: Path) -> None:
+    t = Texts("vi")
+    assert status_text(t, None, "on_time") == "Đang giải quyết (trong hạn)"
+    assert status_text(t, None, "late") == "Đang giải quyết (quá hạn)"
+    assert status_text(t, "returned", "on_time") == "Đúng hạn"
+    for path in sorted(packs.glob("*.html")):
+        for _, cells in html_tables(path).get("sample", []):
+            ended, status = cells[5], cells[7]
+            assert (ended == "—") == status.startswith("Đang giải quyết"), cells
+
+
+def test_the_pack_prints_with_room_for_findings_and_signatures(packs: Path) -> None:
+    text = max(packs.glob("*.html"), key=lambda p: p.stat().st_size).read_text(encoding="utf-8")
+    assert "@page { size: A4 landscape" in text and "@media print" in text
+    assert "Kết quả xác minh của đoàn" in text and "Người xác minh ký" in text
+    assert "ĐẠI DIỆN ĐOÀN KIỂM TRA" in text and "D. Những gì cần kiểm tra tại chỗ" in text
+    assert "mẫu 05; mẫu 06 theo Thông tư 03/2025" in text
+
+
+def test_a_rerun_writes_the_same_bytes(province: Province, packs: Path, tmp_path: Path) -> None:
+    write_audit_packs(province.catalogue, province.header(), province.wh, WEEK, tmp_path, sample_size=4)
+    for path in sorted(packs.iterdir()):
+        assert (tmp_path / "units" / path.name).read_bytes() == path.read_bytes(), path.name

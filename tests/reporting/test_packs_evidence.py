@@ -1,0 +1,337 @@
+"""Issue 15: a pack's evidence is one sentence in words — no raw field name, dates as dd/mm — for every
+rule of the rulebook (v1, v2's findings, AUDIT_ERROR), the not_checkable records and unknown rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inspections.audit_error import reported_rules
+from inspections.timeunits import VN_TZ
+from reporting.evidence import NOT_CHECKABLE_KEYS, RULES, sentence
+from reporting.evidence_words import legal_text
+from reporting.onsite import CHECKLIST, items
+
+INSTANTS = st.datetimes(
+    min_value=datetime(2019, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
+).map(lambda t: t.astimezone(VN_TZ))
+DAYS = st.dates(min_value=date(2019, 1, 1), max_value=date(2026, 12, 31))
+#: Free text without digits or underscores: a digit run or a snake_case word in a sentence is then ours.
+WORDS = st.text(alphabet="abcdeghiklmnopqrstuvxyàáảãạăâđêôơư ĐÂ“”-", max_size=20)
+MAYBE_WORDS = st.one_of(st.none(), WORDS)
+EVENT_TYPES = st.sampled_from(
+    ["received", "processed", "returned", "refused", "suspended", "withdrawn", "supplement_requested",
+     "supplement_completed", "apology_issued", "due_date_changed", "transferred"]
+)  # fmt: skip
+
+#: The shape of every fact a rule records (inspections/rules/*).
+TIME_KEYS = {"received_at", "due_at", "end_at", "effective_end", "legal_due_at", "restart_at", "new_due_at",
+             "old_due_at", "due_at_in_force", "apology_at", "returned_at", "first_end_at"}  # fmt: skip
+DAY_KEYS = {"due_date", "apology_deadline", "legal_due_date", "on"}
+
+
+def value_for(key: str) -> st.SearchStrategy[Any]:
+    if key in TIME_KEYS:
+        return (
+            st.one_of(st.none(), INSTANTS.map(datetime.isoformat))
+            if key != "end_at"
+            else INSTANTS.map(datetime.isoformat)
+        )
+    if key in DAY_KEYS:
+        return DAYS.map(date.isoformat)
+    simple: dict[str, st.SearchStrategy[Any]] = {
+        "basis": st.sampled_from(["due_at", "max_time", "repeated_supplement", "restart", "no_limit"]),
+        "end_type": st.one_of(st.none(), EVENT_TYPES),
+        "event_type": EVENT_TYPES,
+        "first_end_type": EVENT_TYPES,
+        "type": st.sampled_from(["refused", "suspended"]),
+        "supplement_hours": st.floats(0, 500, allow_nan=False).map(lambda x: round(x, 2)),
+        "financial_hours": st.floats(0, 500, allow_nan=False).map(lambda x: round(x, 2)),
+        "supplement_requests": st.integers(0, 9),
+        "apologies": st.integers(2, 9),
+        "requests": st.integers(2, 9),
+        "lead_working_days": st.integers(0, 5),
+        "supplement_clock": st.sampled_from(["pause", "restart"]),
+        "missing": st.lists(st.sampled_from(["notice_id", "reason", "new_due_at"]), min_size=1, unique=True),
+        "new_due_dates": st.lists(st.one_of(st.none(), INSTANTS.map(datetime.isoformat)), max_size=3),
+        "max_time": st.fixed_dictionaries(
+            {
+                "amount": st.integers(0, 90),
+                "unit": st.sampled_from(["working_days", "calendar_days", "working_hours"]),
+            }
+        ),
+        "unknown": st.lists(
+            st.sampled_from(["notice_id", "reason", "new_due_at", "due_at", "documents", "procedure_code"]),
+            min_size=1,
+            unique=True,
+        ),
+        "excess": st.lists(WORDS, max_size=3),
+        "allowed": st.lists(WORDS, max_size=3),
+        "requested_documents": st.lists(WORDS, max_size=3),
+        "notice_ids": st.lists(MAYBE_WORDS, min_size=2, max_size=3),
+    }
+    return simple.get(key, MAYBE_WORDS)
+
+
+@st.composite
+def evidence(draw: st.DrawFn, keys: frozenset[str]) -> dict[str, Any]:
+    chosen = sorted(keys - {"legal_due_at", "restart_at", "financial_hours", "due_at_in_force"})
+    chosen += draw(st.lists(st.sampled_from(["legal_due_at", "restart_at", "financial_hours"]), unique=True))
+    facts = {key: draw(value_for(key)) for key in chosen}
+    # A fact no rule function knows (a later rulebook's): shown in words, never as its key.
+    if draw(st.booleans()):
+        facts[draw(st.sampled_from(["review_deadline_at", "clerk_note", "transfer_unit_code"]))] = draw(
+            st.one_of(WORDS, INSTANTS.map(datetime.isoformat))
+        )
+    return facts
+
+
+#: The date each rule's sentence must show (as dd/mm).
+SHOWN = {
+    "LATE_NO_APOLOGY": "end_at",
+    "APOLOGY_TOO_LATE": "apology_at",
+    "MISSED_NEW_DUE_DATE": "new_due_at",
+    "DUE_DATE_CHANGED": "new_due_at",
+    "DUE_DATE_OVERSTATED": "due_at",
+    "OLD_DUE_DATE_MISMATCH": "old_due_at",
+    "EVENT_AFTER_END": "first_end_at",
+    "EVENT_AFTER_RETURN": "returned_at",
+    "UNPUBLISHED_PROCEDURE": "on",
+}
+SNAKE = re.compile(r"[a-z]+_[a-z_]+")
+
+
+def assert_readable(text: str, facts: dict[str, Any]) -> None:
+    assert text and "\n" not in text
+    for key in facts:
+        assert key not in text or "_" not in key, (key, text)
+    assert not SNAKE.search(text), text
+    assert not re.search(r"\d{4}-\d{2}|T\d{2}:|\+07", text), text  # no ISO date or time: dd/mm
+    assert "None" not in text and "{" not in text and "[" not in text, text
+    for found in re.findall(r"\b(\d{2})/(\d{2})\b", text):
+        assert 1 <= int(found[0]) <= 31 and 1 <= int(found[1]) <= 12, text
+
+
+def dd_mm(value: str) -> str:
+    parsed = datetime.fromisoformat(value) if "T" in value else None
+    return (parsed.astimezone(VN_TZ) if parsed else date.fromisoformat(value)).strftime("%d/%m")
+
+
+def test_every_reported_rule_has_a_sentence_and_a_checklist() -> None:
+    ids = {rule.rule_id for rule in reported_rules()}
+    assert ids == set(RULES) == set(CHECKLIST)
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_sentence_has_no_raw_field_name_and_dates_as_dd_mm(
+    rule_id: str, lang: str, data: st.DataObject
+) -> None:
+    facts = data.draw(evidence(RULES[rule_id][1]))
+    text = sentence(rule_id, "violation", facts, lang, working_days=lambda a, b: max((b - a).days - 1, 1))
+    assert_readable(text, facts)
+    key = SHOWN.get(rule_id)
+    if key is not None and facts.get(key):
+        assert dd_mm(facts[key]) in text, (key, facts[key], text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rule=st.sampled_from([*sorted(RULES), "FUTURE_RULE"]), facts=evidence(NOT_CHECKABLE_KEYS))
+def test_not_checkable_and_unknown_rules_read_as_words(rule: str, facts: dict[str, Any]) -> None:
+    assert_readable(sentence(rule, "not_checkable", facts), facts)
+    assert_readable(sentence("FUTURE_RULE", "violation", facts), facts)
+
+
+def test_the_issue_example() -> None:
+    facts = {
+        "received_at": "2025-11-11T14:42:00+07:00", "due_at": "2025-11-14T17:00:00+07:00",
+        "due_date": "2025-11-14", "basis": "due_at", "end_at": "2025-11-20T16:50:00+07:00",
+        "end_type": "returned", "effective_end": "2025-11-20T16:50:00+07:00", "supplement_hours": 0.0,
+        "supplement_requests": 0, "legal_due_at": None, "restart_at": None, "financial_hours": 0.0,
+        "supplement_clock": "pause",
+    }  # fmt: skip
+    days = {(date(2025, 11, 14), date(2025, 11, 20)): 4}
+    text = sentence("LATE_NO_APOLOGY", "violation", facts, working_days=lambda a, b: days[(a, b)])
+    assert text == (
+        "Hẹn trả 14/11 17:00; trả kết quả 20/11 16:50 — trễ 4 ngày làm việc; không có Phiếu xin lỗi (mẫu 04)"
+    )
+
+
+def test_an_empty_reason_reads_left_blank() -> None:
+    text = sentence("REFUSAL_NO_REASON", "violation", {"type": "refused", "notice_id": "12/TB"})
+    assert text.endswith("lý do: (để trống)")
+    assert "“ ”" not in sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": " "})
+    assert "(để trống)" in sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": " "})
+
+
+def test_an_open_dossier_is_not_said_to_have_ended() -> None:
+    as_of = datetime(2025, 11, 24, tzinfo=VN_TZ)
+    facts = {"due_at": (as_of - timedelta(days=5)).isoformat(), "due_date": "2025-11-19", "end_type": None,
+             "end_at": as_of.isoformat(), "effective_end": as_of.isoformat()}  # fmt: skip
+    assert "chưa có kết quả tính đến 24/11 00:00" in sentence("LATE_NO_APOLOGY", "violation", facts)
+
+
+def test_legal_basis_explains_its_marks_in_words() -> None:
+    for rule in reported_rules():
+        for _, text in rule.legal_basis:
+            shown = legal_text(text)
+            assert not re.search(r"\[[CSU]\]", shown)
+            if "[U]" in text:
+                assert "chưa xác nhận" in shown
+
+
+def test_checklists_name_both_numberings_of_renumbered_forms() -> None:
+    listed = " ".join(items("LATE_NO_APOLOGY", "violation"))
+    assert "mẫu 05; mẫu 06 theo Thông tư 03/2025" in listed  # the control slip
+    assert "mẫu 06; mẫu 07 theo Thông tư 03/2025" in listed  # the register
+    assert items("NO_APPOINTMENT", "not_checkable") != items("NO_APPOINTMENT", "violation")
+
+
+#: Any JSON-ish value, for facts whose stored shape is not the one a rule writes (an older or a broken
+#: producer): the sentence must still read as words, never as Python's reprs.
+ODD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 99),
+    WORDS,
+    st.lists(st.one_of(st.none(), st.booleans(), st.integers(0, 9), WORDS), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["amount", "unit", "note", "due_at"]),
+        st.one_of(st.none(), st.booleans(), st.integers(0, 9), WORDS),
+        max_size=2,
+    ),
+)
+
+
+@st.composite
+def odd_evidence(draw: st.DrawFn, keys: frozenset[str]) -> dict[str, Any]:
+    return {key: draw(st.one_of(value_for(key), ODD)) for key in sorted(keys)}
+
+
+@pytest.mark.parametrize("rule_id", [*sorted(RULES), "NOT_CHECKABLE"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_odd_values_never_crash_nor_print_python_values(rule_id: str, lang: str, data: st.DataObject) -> None:
+    keys = NOT_CHECKABLE_KEYS if rule_id == "NOT_CHECKABLE" else RULES[rule_id][1] | {"waiting"}
+    facts = data.draw(odd_evidence(keys))
+    kind = "not_checkable" if rule_id == "NOT_CHECKABLE" else "violation"
+    text = sentence(rule_id, kind, facts, lang, working_days=lambda a, b: max((b - a).days - 1, 0))
+    assert_readable(text, facts)
+    assert not re.search(r"\b(True|False|None)\b", text), text
+    assert "]" not in text and "}" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "facts"),
+    [
+        ("APOLOGY_INCOMPLETE", {"missing": 3, "notice_id": "7/XL"}),
+        ("RESCHEDULED_MORE_THAN_ONCE", {"apologies": None, "new_due_dates": True}),
+        ("REPEATED_SUPPLEMENT", {"requests": None, "notice_ids": 5}),
+        ("LATE_NO_APOLOGY", {"basis": "repeated_supplement", "supplement_requests": None, "end_at": None}),
+        ("APOLOGY_TOO_LATE", {"lead_working_days": None, "apology_at": None}),
+    ],
+)
+def test_a_count_or_list_of_another_shape_reads_as_words(rule_id: str, facts: dict[str, Any]) -> None:
+    text = sentence(rule_id, "violation", facts)
+    assert "None" not in text and "True" not in text, text
+
+
+def test_the_sentence_falls_back_to_the_facts_when_a_rule_function_fails(monkeypatch) -> None:
+    def broken(ev: Any) -> str:
+        raise TypeError("boom")
+
+    monkeypatch.setitem(RULES, "REPEATED_SUPPLEMENT", (broken, RULES["REPEATED_SUPPLEMENT"][1]))
+    text = sentence("REPEATED_SUPPLEMENT", "violation", {"requests": 3, "notice_ids": ["1/YC", None]})
+    assert text == "requests: 3; notice ids: 1/YC, (để trống)"  # the facts in words: one record, no crash
+
+
+def test_when_and_event_names_never_print_reprs() -> None:
+    from reporting.evidence_words import event_name, when
+
+    assert when({"a": 1}) == "(a 1)" and when([1, 2]) == "1, 2" and when(True) == "có"
+    assert event_name(True) == "có" and event_name(None) == "(để trống)"
+
+
+def test_codes_and_free_text_are_printed_as_they_are() -> None:
+    from reporting.evidence_words import field_text, value_text
+
+    assert value_text("giay_khai_sinh") == "giay_khai_sinh"
+    assert value_text("online") == "online" and value_text("processed") == "processed"
+    assert value_text(["giay_khai_sinh", "online"]) == "giay_khai_sinh, online"
+    assert (
+        field_text("channel", "online") == "trực tuyến"
+        and field_text("stage", "reception") == "khi tiếp nhận"
+    )
+    assert field_text("event_type", "processed") == "có kết quả"
+    text = sentence("EXCESS_DOCUMENTS", "violation", {"excess": ["giay_khai_sinh"], "allowed": ["online"]})
+    assert "giay_khai_sinh" in text and "online" in text and "trực tuyến" not in text
+
+
+def test_no_new_date_comparison_without_a_lateness() -> None:
+    facts = {"new_due_at": "2025-11-20T17:00:00+07:00", "end_type": "processed",
+             "end_at": "2025-11-19T10:00:00+07:00", "effective_end": "2025-11-19T10:00:00+07:00"}  # fmt: skip
+    assert "so với ngày hẹn lại" not in sentence("MISSED_NEW_DUE_DATE", "violation", facts)
+    late = facts | {"end_at": "2025-11-24T10:00:00+07:00", "effective_end": "2025-11-24T10:00:00+07:00"}
+    text = sentence("MISSED_NEW_DUE_DATE", "violation", late, working_days=lambda a, b: 2)
+    assert text.endswith("trễ 2 ngày làm việc so với ngày hẹn lại")
+
+
+def test_calendar_days_are_said_to_be_calendar_days() -> None:
+    facts = {"due_at": "2025-11-21T17:00:00+07:00", "due_date": "2025-11-21", "end_type": "processed",
+             "end_at": "2025-11-22T10:00:00+07:00", "effective_end": "2025-11-22T10:00:00+07:00"}  # fmt: skip
+    on_a_weekend = sentence("LATE_NO_APOLOGY", "violation", facts, working_days=lambda a, b: 0)
+    assert "trễ 1 ngày theo lịch (rơi vào ngày nghỉ" in on_a_weekend
+    assert "trễ 1 ngày theo lịch;" in sentence("LATE_NO_APOLOGY", "violation", facts)
+    assert "1 calendar day(s) late" in sentence("LATE_NO_APOLOGY", "violation", facts, "en")
+    assert not re.search(r"trễ \d+ ngày;", on_a_weekend)
+
+
+def test_a_waiting_dossier_is_said_to_wait_for_the_applicant() -> None:
+    request = "2025-11-18T09:00:00+07:00"
+    base = {"due_at": "2025-11-14T17:00:00+07:00", "due_date": "2025-11-14", "end_at": request,
+            "effective_end": request, "supplement_requests": 1, "waiting": True}  # fmt: skip
+    open_text = sentence("LATE_NO_APOLOGY", "violation", base | {"end_type": None})
+    assert "đang chờ người nộp bổ sung từ 18/11 09:00" in open_text
+    assert "chưa có kết quả" not in open_text and "waiting" not in open_text
+    withdrawn = sentence("LATE_NO_APOLOGY", "violation", base | {"end_type": "withdrawn"})
+    assert "đang chờ người nộp bổ sung từ 18/11 09:00, sau đó rút hồ sơ" in withdrawn
+    assert "rút hồ sơ 18/11" not in withdrawn
+
+
+def test_refusal_forms_follow_the_event_and_the_reception_date() -> None:
+    refused = sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": "thiếu giấy tờ"})
+    assert "mẫu 03" in refused and "Điều 19 khoản 8" in refused and "mẫu 05" not in refused
+    suspended = sentence("REFUSAL_UNWRITTEN", "violation", {"type": "suspended", "reason": "x"})
+    assert "mẫu 05 Thông tư 03/2025" in suspended and "tiếp nhận từ 01/7/2025" in suspended
+    assert "mẫu 03" not in suspended and "từ 2025" not in suspended.replace("từ 01/7/2025", "")
+    listed = " ".join(items("REFUSAL_UNWRITTEN", "violation"))
+    assert "từ chối sau khi thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu" in listed
+    assert "hồ sơ tiếp nhận từ 01/7/2025: Thông báo dừng giải quyết hồ sơ, mẫu 05" in listed
+    everything = " ".join(" ".join(items(rule, "violation")) for rule in CHECKLIST)
+    assert "từ 2025" not in everything and "Thông báo dừng giải quyết hồ sơ (mẫu 05" not in everything
+
+
+def test_the_audit_records_that_a_late_dossier_was_waiting_and_the_pack_says_so() -> None:
+    """v2 amendment 2: a dossier waiting for its only supplement ends at the request; the evidence says
+    ``waiting`` (verdicts unchanged): the sentence does not call the request time a result or a withdrawal."""
+    from inspections.audit import audit_events
+    from tests.rulebook_v2_world import AS_OF, FRI, MON, MON2, THU, case, case_auditor, rcv, sup, wd
+
+    for ends in ([], [wd(f"{MON2} 09:00")]):
+        c = case("waiting_after_due", "2", "late request, then waiting", [rcv(f"{MON} 09:00", f"{THU} 17:00"),
+                 sup(f"{FRI} 09:00"), *ends], v2=set(), v1=set(), status=(None, None))  # fmt: skip
+        found = [
+            v for v in audit_events(c.events, case_auditor(c, "2"), AS_OF) if v.rule_id == "LATE_NO_APOLOGY"
+        ]
+        assert len(found) == 1 and found[0].evidence["waiting"] is True
+        text = sentence("LATE_NO_APOLOGY", "violation", found[0].evidence)
+        assert "đang chờ người nộp bổ sung từ " in text and "chưa có kết quả" not in text
+        assert ("sau đó rút hồ sơ" in text) == bool(ends)

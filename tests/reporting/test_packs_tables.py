@@ -1,0 +1,64 @@
+"""Issue 15, the pack's tables in detail: every sample row has its anchor (its timeline's "↑ về danh sách"
+goes somewhere), an article is read whole, and a week spanning New Year prints its dates with the year."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from inspections.timeunits import VN_TZ
+from reporting.evidence_words import ALWAYS_YEAR
+from reporting.gather import ViolationRecord
+from reporting.i18n import Texts
+from reporting.pack_model import UnitPack
+from reporting.pack_tables import _ARTICLE, sample_table, violations_table
+
+LATE = {"due_at": "2025-12-30T17:00:00+07:00", "due_date": "2025-12-30", "end_type": "processed",
+        "end_at": "2026-01-02T10:00:00+07:00", "effective_end": "2026-01-02T10:00:00+07:00"}  # fmt: skip
+
+
+def _pack(week_years: tuple[int, ...], **kw: object) -> UnitPack:
+    record = ViolationRecord(
+        "D1", "LATE_NO_APOLOGY", "", "violation", "high", "U1", None,
+        datetime(2026, 1, 2, 10, tzinfo=VN_TZ), "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 9 [C]", LATE,
+    )  # fmt: skip
+    fields: dict[str, object] = {"violations": [record], "sample": [], "facts": {}}
+    fields |= kw
+    return UnitPack("U1", "Unit", clean_total=0, seed="s", timelines={}, week_years=week_years, **fields)  # type: ignore[arg-type]
+
+
+def test_a_sample_dossier_without_stored_facts_still_has_its_anchor() -> None:
+    table = sample_table(Texts("vi"), _pack((2025,), violations=[], sample=["D9"]))
+    assert [row.anchor for row in table.rows] == ["s-D9"]
+
+
+def test_an_article_is_matched_whole_and_never_a_circulars() -> None:
+    assert _ARTICLE.findall("Điều 19 Thông tư 01/2018/TT-VPCP") == []
+    assert _ARTICLE.findall("Điều 19 khoản 4 Thông tư 03/2025") == []
+    assert _ARTICLE.findall("Nghị định 61/2018, Điều 19 khoản 9; Điều 5 khoản 1 điểm đ") == [
+        "Điều 19 khoản 9",
+        "Điều 5 khoản 1 điểm đ",
+    ]
+
+
+def _evidence(pack: UnitPack) -> str:
+    return violations_table(Texts("vi"), pack).rows[0].cells[7].text
+
+
+def test_a_week_spanning_new_year_prints_years() -> None:
+    assert _pack((2025, 2026)).evidence_year == ALWAYS_YEAR
+    text = _evidence(_pack((2025, 2026)))
+    assert "Hẹn trả 30/12/2025 17:00" in text and "có kết quả 02/01/2026 10:00" in text
+
+
+def test_a_week_within_one_year_prints_the_year_of_other_years_dates_only() -> None:
+    text = _evidence(_pack((2026,)))
+    assert "Hẹn trả 30/12/2025 17:00" in text and "có kết quả 02/01 10:00" in text
+
+
+def test_timeline_details_translate_enumerated_fields_only() -> None:
+    from reporting.pack_tables import details
+
+    text = details(
+        {"channel": "online", "documents": ["giay_khai_sinh", "processed"], "stage": "reception"}, "vi"
+    )
+    assert text == "kênh: trực tuyến; thành phần hồ sơ: giay_khai_sinh, processed; giai đoạn: khi tiếp nhận"

@@ -1,0 +1,77 @@
+"""Review finding 8 and wiring task C of issue 15: the outputs besides the report mark a provisional week
+(the trend chart's last point and label, the main job's terminal summary), and the summary ends with the
+commands that open the console on the run's results."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from dossier_audit.jobs import summary
+from reporting import charts, findings
+from tests.reporting.test_findings import FINAL, IMMATURE, WEEK, make_report
+
+UNITS = {"000.00.01.H99": (80, 10, 10, 0, 0), "000.00.02.H99": (95, 5, 0, 0, 0)}
+
+
+def test_the_trend_chart_marks_a_provisional_week(tmp_path: Path) -> None:
+    provisional = make_report(UNITS, UNITS, {}, IMMATURE)
+    assert charts.trend_labels(provisional)[-1] == "45/2025\n(tạm tính)"
+    assert "Điểm rỗng của tuần cuối: số liệu tạm tính." in findings.chart_note(provisional, "trend")
+    final = make_report(UNITS, UNITS, {}, FINAL)
+    assert charts.trend_labels(final)[-1] == "45/2025"
+    assert "tạm tính" not in findings.chart_note(final, "trend")
+    assert charts.trend_chart(provisional, tmp_path / "t.png").stat().st_size > 0
+
+
+def printed(platform: Platform, wh: object | None, lang: str = "vi") -> str:
+    out = Console(record=True, width=200, file=io.StringIO())
+    summary.print_summary(
+        out,
+        platform,
+        WEEK,
+        FINAL,
+        {},
+        Counter(),
+        Counter(),
+        lang,
+        wh=wh,  # type: ignore[arg-type]
+    )
+    return out.export_text()
+
+
+@pytest.mark.parametrize(("reach", "provisional"), [(IMMATURE, True), (FINAL, False)])
+def test_the_summary_marks_a_provisional_week(
+    monkeypatch: pytest.MonkeyPatch, reach: datetime, provisional: bool
+) -> None:
+    monkeypatch.setattr(summary, "data_reach", lambda wh, now: reach)
+    monkeypatch.setattr(summary, "unfinished_loads", lambda wh: [])
+    text = printed(Platform(load_settings()), object())
+    assert ("Số liệu tuần 45/2025 là tạm tính" in text) is provisional
+    assert ("13/11/2025" in text) is provisional  # when the figures will be final
+
+
+def test_the_summary_ends_with_the_console_commands() -> None:
+    lines = printed(Platform(load_settings()), None).rstrip().splitlines()
+    add = "dossier-audit users add LOGIN --role inspector # một lần: tạo tài khoản (hỏi mật khẩu)"
+    serve = "dossier-audit console # bảng điều khiển: http://127.0.0.1:8080"
+    assert [" ".join(line.split()) for line in lines[-2:]] == [add, serve]
+    assert lines[-2].index("#") == lines[-1].index("#")  # the comments line up
+
+
+def test_a_workdir_not_the_default_is_named_in_both_commands(tmp_path: Path) -> None:
+    settings = load_settings(workdir=tmp_path / "w")
+    url = f"chdb://{(tmp_path / 'w' / 'warehouse').resolve()}"
+    add, serve = summary.console_commands(settings, "en")
+    assert add.startswith(f"dossier-audit users add LOGIN --role inspector --warehouse {url} ")
+    assert serve.startswith(f"dossier-audit console --warehouse {url} ")
+    assert add.endswith("# once: create an account (asks for a password)")
+    assert serve.endswith("# the console: http://127.0.0.1:8080")
+    assert datetime.now(UTC) > FINAL
