@@ -11,12 +11,12 @@ import sys
 
 from dossier_audit.cli.app import app
 from dossier_audit.cli import files, simulate, catalogue, run, warehouse, streams, worker, quality, reports
-from dossier_audit.cli import importer, exporter
+from dossier_audit.cli import importer, exporter, console
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
 COMMAND_MODULES = (files, simulate, catalogue, run, warehouse, streams, worker, quality, reports, importer,
-                   exporter)  # fmt: skip
+                   exporter, console)  # fmt: skip
 
 
 def main() -> None:

@@ -45,6 +45,9 @@ SECRETS = {
     "CLICKHOUSE_WRITER_PASSWORD": "writer-secret",
     "CLICKHOUSE_REPORTS_PASSWORD": "reports-secret",
     "DOSSIER_AUDIT_PSEUDONYM_KEY": "k" * 32,
+    "CLICKHOUSE_CASES_PASSWORD": "cases-secret",
+    "DOSSIER_AUDIT_CONSOLE_SESSION_SECRET": "s" * 32,
+    "CONSOLE_TRUSTED_PROXY": "172.30.0.1",
 }
 WORKERS = ("sink", "detect")
 SETTINGS_ENV = {f"DOSSIER_AUDIT_{name.upper()}" for name in Settings.model_fields}
@@ -184,7 +187,7 @@ def test_compose_file_is_valid_by_the_compose_specification(raw, compose, schema
     assert any("helthcheck" in e for e in errors) and any("service_ready" in e for e in errors)
 
 
-def test_only_the_three_secrets_must_be_set(raw):
+def test_only_the_secrets_must_be_set(raw):
     missing: set[str] = set()
     interpolate(raw, {}, missing)
     assert missing == set(SECRETS)
@@ -421,7 +424,15 @@ def test_clickhouse_users_writer_and_read_only_reports(compose):
     profile = root.find(f"profiles/{reports.findtext('profile')}")
     assert profile is not None and profile.findtext("readonly") == "1"
     database = compose["services"]["clickhouse"]["environment"]["CLICKHOUSE_DB"]
-    assert [d.text for d in reports.iter("database")] == [database]
+    assert reports.find("allow_databases") is None  # ClickHouse refuses it beside `grants`
+    granted = [q.text or "" for q in reports.iter("query")]
+    assert all(re.fullmatch(rf"GRANT SELECT ON {database}\.\w+", q) for q in granted), granted
+    tables = set()
+    for sql in sorted((ROOT / "warehouse" / "migrations").glob("*.sql")):
+        tables |= set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", sql.read_text(encoding="utf-8")))
+    # Every table of the platform, but never the accounts' hashes nor the trail of who read what.
+    assert {q.rsplit(".", 1)[1] for q in granted} == tables - {"console_users", "page_reads"}
+    assert {"events", "violations", "case_events"} <= tables
     mounts = compose["services"]["clickhouse"]["volumes"]
     assert f"./{USERS_XML.relative_to(ROOT)}:/etc/clickhouse-server/users.d/dossier-audit.xml:ro" in mounts
 
@@ -477,3 +488,34 @@ def test_health_probe_passes_on_2xx_and_fails_otherwise(http_server, capsys):
     closed = http_server.rsplit(":", 1)[0] + ":1/metrics"
     assert probe.main([closed, "1"]) == 1
     assert probe.main([]) == 2 and probe.main(["http://x", "soon"]) == 2
+
+
+def test_the_console_reads_as_reports_and_writes_cases_only(compose):
+    """The console (issue 16): read-only `reports` for its reads, `cases` (insert into the console tables
+    only) for its writes, a Secure cookie behind the TLS proxy, loopback port, health on /healthz."""
+    console = compose["services"]["console"]
+    env = console["environment"]
+    assert env["DOSSIER_AUDIT_WAREHOUSE"].startswith("clickhouse://reports:reports-secret@clickhouse:9000/")
+    assert "writer-secret" not in json.dumps(console)
+    argv = service_argv(console)
+    cases_url = argv[argv.index("--cases-warehouse") + 1]
+    assert cases_url.startswith("clickhouse://cases:cases-secret@clickhouse:9000/")
+    assert env["DOSSIER_AUDIT_CONSOLE_SECURE_COOKIE"] == "true"
+    # X-Forwarded-For is believed from the proxy's address only (never `*`): uvicorn's own reading is off.
+    assert "FORWARDED_ALLOW_IPS" not in env
+    assert env["DOSSIER_AUDIT_CONSOLE_TRUSTED_PROXIES"] == SECRETS["CONSOLE_TRUSTED_PROXY"]
+    assert env["DOSSIER_AUDIT_CONSOLE_SESSION_SECRET"] == SECRETS["DOSSIER_AUDIT_CONSOLE_SESSION_SECRET"]
+    assert all(str(p).startswith("127.0.0.1:") for p in console["ports"])
+    assert console["healthcheck"]["test"][2] == "http://127.0.0.1:8080/healthz"
+    users = ET.parse(USERS_XML).getroot().find("users")
+    assert users is not None
+    cases = users.find("cases")
+    assert cases is not None and cases.find("password").get("from_env") == "CLICKHOUSE_CASES_PASSWORD"
+    grants = [q.text for q in cases.iter("query")]
+    assert grants == [
+        "GRANT INSERT, SELECT ON dossier_audit.case_events",
+        "GRANT INSERT, SELECT ON dossier_audit.page_reads",
+        "GRANT INSERT, SELECT ON dossier_audit.console_users",
+        "GRANT SELECT ON dossier_audit.schema_migrations",
+    ]
+    assert "CLICKHOUSE_CASES_PASSWORD" in compose["services"]["clickhouse"]["environment"]

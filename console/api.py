@@ -1,0 +1,183 @@
+"""The JSON API beside the pages (for integrations): the same accounts, roles, scopes and CSRF rule.
+
+``POST /api/login`` {login, password} → the session cookie and {csrf_token}; ``GET /api/violations``;
+``GET /api/dossiers/{dossier_id}``; ``POST /api/cases/decision`` (header ``X-CSRF-Token``);
+``GET /healthz``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from console.auth import Gate, check_login_request
+from console.service import BadRequest, ListQuery, ListResult
+from console.timeline import timeline
+from warehouse.cases import CaseKey
+
+READERS = ("inspector", "leader", "unit")
+DECIDERS = ("inspector", "unit")
+
+
+def gate_of(request: Request) -> Gate:
+    gate: Gate = request.app.state.gate
+    return gate
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest("the body is not JSON", "json") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object", "json")
+    return body
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str:
+    value = body.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string", "field")
+    if required and not value:
+        raise BadRequest(f"{name} is required", "field")
+    return value
+
+
+async def login(request: Request) -> JSONResponse:
+    gate = gate_of(request)
+    check_login_request(request, ("application/json",))
+    body = await json_body(request)
+    cookie, session = await gate.login(request, _text(body, "login"), _text(body, "password"))
+    response = JSONResponse({"login": session.login, "csrf_token": session.csrf})
+    gate.set_cookie(response, cookie)
+    return response
+
+
+def list_query(params: Any) -> ListQuery:
+    try:
+        page = int(params.get("page") or 1)
+    except ValueError:
+        raise BadRequest("page: a number from 1", "page") from None
+    return ListQuery(
+        unit=params.get("unit", ""),
+        rule=params.get("rule", ""),
+        week=params.get("week", ""),
+        severity=params.get("severity", ""),
+        state=params.get("state", ""),
+        sort=params.get("sort") or "newest",
+        dossier=params.get("dossier", ""),
+        page=page,
+    )
+
+
+def listed_json(result: ListResult) -> dict[str, Any]:
+    return {
+        "total": result.total,
+        "page": result.page,
+        "pages": result.pages,
+        "rows": [
+            {
+                "dossier_id": item.row.dossier_id,
+                "rule_id": item.row.rule_id,
+                "event_id": item.row.event_id,
+                "unit_code": item.row.unit_code,
+                "severity": item.row.severity,
+                "kind": item.row.kind,
+                "occurred_at": item.row.occurred_at.isoformat(),
+                "case_state": item.state,
+            }
+            for item in result.rows
+        ],
+    }
+
+
+async def violations(request: Request) -> JSONResponse:
+    gate = gate_of(request)
+    who = await gate.require(request, *READERS)
+    result = await run_in_threadpool(
+        gate.service.list_violations, who.account, list_query(request.query_params)
+    )
+    return JSONResponse(listed_json(result))
+
+
+async def dossier(request: Request) -> JSONResponse:
+    gate = gate_of(request)
+    who = await gate.require(request, *READERS)
+    dossier_id = request.path_params["dossier_id"]
+    view = await run_in_threadpool(gate.service.dossier, who.account, dossier_id, via="api")
+    rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, "vi")
+    return JSONResponse(
+        {
+            "dossier_id": dossier_id,
+            "unit_code": view.dossier.home_unit,
+            "timeline": [
+                {
+                    "event_id": r.event_id,
+                    "type": r.type,
+                    "occurred_at": r.at.isoformat(),
+                    "unit_code": r.unit_code,
+                    "working_day": r.working_day,
+                    "due_in_force": r.due_in_force.isoformat() if r.due_in_force else None,
+                    "due_basis": r.basis or None,
+                    "standing": r.standing or None,
+                    "paused": r.paused,
+                    "paused_seconds": int(r.paused_for.total_seconds()),
+                    "notice_id": r.notice,
+                    "triggered": r.triggered,
+                }
+                for r in rows
+            ],
+            "violations": [
+                {
+                    "rule_id": v.rule_id,
+                    "event_id": v.event_id,
+                    "state": v.state,
+                    "severity": v.severity,
+                    "rulebook_version": v.rulebook_version,
+                    "case_state": _case_state(view.cases, dossier_id, v.rule_id, v.event_id, v.state),
+                }
+                for v in view.dossier.violations
+            ],
+        }
+    )
+
+
+def _case_state(cases: dict[CaseKey, Any], dossier_id: str, rule_id: str, event_id: str, state: str) -> str:
+    found = cases.get(CaseKey(dossier_id, rule_id, event_id))
+    if found is not None and found.status.value != "open":
+        return str(found.status.value)
+    return "closed" if state == "retracted" else "open"
+
+
+async def decision(request: Request) -> JSONResponse:
+    gate = gate_of(request)
+    who = await gate.require(request, *DECIDERS)
+    gate.check_csrf(who, request.headers.get("x-csrf-token"))
+    body = await json_body(request)
+    key = CaseKey(_text(body, "dossier_id", required=True), _text(body, "rule_id", required=True),
+                  _text(body, "event_id"))  # fmt: skip
+    state = await run_in_threadpool(
+        lambda: gate.service.decide(
+            who.account,
+            key,
+            _text(body, "action", required=True),
+            reason_code=_text(body, "reason_code"),
+            note=_text(body, "note"),
+            notice_number=_text(body, "notice_number"),
+        )
+    )
+    return JSONResponse({"case_state": state.status.value, "reason_code": state.reason_code})
+
+
+async def healthz(request: Request) -> JSONResponse:
+    gate = gate_of(request)
+    try:
+        await run_in_threadpool(gate.service.run, lambda: gate.service.reader.query("SELECT 1"))
+    except Exception:  # the warehouse is down: the proxy's health check says so
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,107 @@
+"""The console's writes of case events and its view of every case: the cache of folded case states, and
+the system's closing (and reopening) of the cases whose violation the detector retracted (or found
+again).
+
+- **Cache**: every case folded, kept ``CACHE_SECONDS`` and dropped at once when this instance appends a
+  case event (another instance's writes show within ``CACHE_SECONDS``): the list's case-state filter and
+  its rows' states read it instead of folding every case per request.
+- **Retractions**: a dossier's page settles that dossier's cases; the rest of the province is settled by
+  :meth:`CaseWork.sync` (the app's timer, ``dossier-audit console --sync-cases``), never per request. A
+  close is skipped when the case's stored events already end closed (two consoles, one close; a second
+  one would be ignored by the fold anyway), and a case closed by a retraction whose violation the
+  detector finds again gets a ``reopen`` system event.
+
+The caller holds the service's lock (one warehouse query at a time).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from inspections.cases import (
+    REOPENED_NOTE,
+    RETRACTED_NOTE,
+    SETTLED,
+    CaseAction,
+    CaseEvent,
+    CaseState,
+    CaseStatus,
+    Role,
+    fold,
+)
+from warehouse.base import Warehouse
+from warehouse.cases import CaseKey, all_cases, append_case_event, case_events_of, violation_states
+
+#: How stale (seconds) the folded cases may be when another console instance wrote.
+CACHE_SECONDS = 10.0
+#: (detector state, rulebook version, unit) of a violation.
+Detected = tuple[str, str, str]
+
+
+class CaseWork:
+    def __init__(self, reader: Warehouse, writer: Warehouse, clock: Callable[[], datetime]) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.clock = clock
+        self._cached: tuple[float, dict[CaseKey, CaseState]] | None = None
+
+    def cases(self) -> dict[CaseKey, CaseState]:
+        """Every case with an event, folded (cached, see the module's doc)."""
+        if self._cached is None or time.monotonic() - self._cached[0] >= CACHE_SECONDS:
+            self._cached = (time.monotonic(), all_cases(self.reader))
+        return self._cached[1]
+
+    def cases_of(self, dossier_ids: Iterable[str]) -> dict[CaseKey, CaseState]:
+        return {k: fold(events) for k, events in case_events_of(self.reader, set(dossier_ids)).items()}
+
+    def append(self, key: CaseKey, event: CaseEvent, *, version: str, unit: str) -> None:
+        append_case_event(self.writer, key, event, rulebook_version=version, unit_code=unit)
+        self._cached = None
+
+    def settle(
+        self, cases: dict[CaseKey, CaseState], detected: dict[CaseKey, Detected]
+    ) -> dict[CaseKey, CaseState]:
+        """Close the cases of retracted violations and reopen the closed ones found again (``detected``:
+        the detector's view of each key); the cases after it."""
+        out = dict(cases)
+        for key, (state, version, unit) in detected.items():
+            case = cases.get(key)  # a violation nobody worked has no case to close
+            event = None if case is None else _system_event(case, state, self.clock())
+            if case is None or event is None:
+                continue
+            # Read again just before writing: another console may have settled it meanwhile.
+            case = fold(case_events_of(self.reader, {key.dossier_id}).get(key, []))
+            if _system_event(case, state, event.at) is None:
+                out[key] = case
+                continue
+            self.append(key, event, version=version, unit=unit)
+            out[key] = fold([*(e for e, _ in case.history), event])
+        return out
+
+    def sync(self) -> tuple[int, int]:
+        """Settle every case of the province; (closed, reopened)."""
+        self._cached = None
+        cases = self.cases()
+        wanted = [k for k, c in cases.items() if c.status not in SETTLED or c.status is CaseStatus.CLOSED]
+        detected = violation_states(self.reader, wanted)
+        after = self.settle({k: cases[k] for k in detected}, detected)
+        closed = sum(
+            1
+            for k in detected
+            if after[k].status is CaseStatus.CLOSED and cases[k].status is not CaseStatus.CLOSED
+        )
+        reopened = sum(
+            1 for k in detected if cases[k].status is CaseStatus.CLOSED and after[k].status is CaseStatus.OPEN
+        )
+        return closed, reopened
+
+
+def _system_event(case: CaseState, detected: str, at: datetime) -> CaseEvent | None:
+    """The system's event a case needs given the detector's state, or ``None``."""
+    if detected == "retracted" and case.status not in SETTLED:
+        return CaseEvent(CaseAction.CLOSE_RETRACTED, Role.SYSTEM, "system", at, note=RETRACTED_NOTE)
+    if detected == "open" and case.status is CaseStatus.CLOSED:
+        return CaseEvent(CaseAction.REOPEN, Role.SYSTEM, "system", at, note=REOPENED_NOTE)
+    return None

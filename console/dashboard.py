@@ -1,0 +1,84 @@
+"""The week's dashboard: province figures, the indicator 2.1 trend, the worst units, violations by rule
+and unit (the reports' own computations, through ``reporting.api``), and the cases by state.
+
+The figures are built once per week and kept for a minute (each is a full aggregation of the week);
+the case counts are read at every request.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from console.service import ConsoleService
+from inspections.weeks import Week
+from reporting.api import violation_summary, weekly_metrics
+from reporting.gather import newest_event, week_bounds
+from warehouse.cases import CaseCounts, case_counts
+
+TREND_WEEKS = 6
+CACHE_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    week: Week
+    province: dict[str, Any]
+    trend: list[tuple[str, float | None]]
+    worst: list[dict[str, Any]]
+    by_rule: list[dict[str, Any]]
+    by_unit: list[dict[str, Any]]
+    total: int
+    cases: CaseCounts
+
+
+class Dashboards:
+    def __init__(self, service: ConsoleService) -> None:
+        self.service = service
+        self._cache: dict[str, tuple[float, Dashboard]] = {}
+
+    def default_week(self) -> Week:
+        newest = self.service.run(lambda: newest_event(self.service.reader))
+        if newest is None:
+            return Week.containing(self.service.clock())
+        return Week.last_complete(newest)
+
+    def of(self, week: Week) -> Dashboard:
+        key = str(week)
+        cached = self._cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            board = cached[1]
+        else:
+            board = self.service.run(lambda: self._build(week))
+            self._cache[key] = (time.monotonic(), board)
+        # The case counts change with every decision: never cached, and live (the cases' state now, not
+        # at the week's end as the weekly report counts them).
+        from_s, to_s = week_bounds(week)
+        now = int(self.service.clock().timestamp()) + 1
+        counts = self.service.run(
+            lambda: case_counts(self.service.reader, from_s=from_s, to_s=to_s, as_of_s=max(now, to_s))
+        )
+        return replace(board, cases=counts)
+
+    def _build(self, week: Week) -> Dashboard:
+        svc = self.service
+        metrics = weekly_metrics(svc.catalogue, svc.reader, week)
+        trend = []
+        for earlier in week.history(TREND_WEEKS)[:-1]:
+            rate = weekly_metrics(svc.catalogue, svc.reader, earlier)["province"].get("on_time_rate")
+            trend.append((str(earlier), rate))
+        trend.append((str(week), metrics["province"].get("on_time_rate")))
+        counts = violation_summary(svc.catalogue, svc.reader, week)
+        ranking = [r for r in metrics.get("ranking", []) if r.get("on_time_rate") is not None]
+        worst = sorted(ranking, key=lambda r: (r["on_time_rate"], -r["dossiers_counted"]))[:5]
+        return Dashboard(
+            week=week,
+            province=metrics["province"],
+            trend=trend,
+            worst=worst,
+            by_rule=[r for r in counts["by_rule"] if r["count"]],
+            by_unit=[u for u in counts["by_unit"] if u["count"]],
+            total=int(counts["total"]),
+            cases=CaseCounts(0, 0, 0, 0, 0, 0),
+        )

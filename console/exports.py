@@ -1,0 +1,77 @@
+"""The console's downloads: the filtered violations list as XLSX, and a unit's audit pack.
+
+The list is written with ``reporting.cells.put`` (text cells never evaluated: a dossier id or rule text
+starting with ``=`` stays text). The audit pack is the reports' own (``reporting.api.write_audit_packs``),
+written into a temporary directory and returned as bytes: the console never keeps files.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from console.service import Account, ConsoleService, ListQuery
+from console.texts import ConsoleTexts
+from inspections.weeks import Week
+from reporting.api import write_audit_packs
+from reporting.cells import put
+from reporting.header import ReportHeader
+from reporting.packs import pack_file_stem
+
+#: Rows in one export (the list pages through the warehouse up to this many).
+MAX_EXPORT_ROWS = 100_000
+_PAGE = 5_000
+
+
+def list_xlsx(service: ConsoleService, who: Account, query: ListQuery, t: ConsoleTexts) -> bytes:
+    """The violations the filters match (every page, within ``who``'s scope), one row each, with their
+    case state; each dossier in it is logged as read (``export``)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t.ui("violations")[:31]
+    headings = [t.ui("dossier"), t.ui("rule"), t.ui("event_id"), t.ui("unit"), t.ui("severity"),
+                t.ui("occurred"), t.ui("case_state")]  # fmt: skip
+    for column, heading in enumerate(headings, 1):
+        put(ws, 1, column, heading)
+    row_no = 2
+    page = 1
+    exported: dict[str, None] = {}
+    while row_no - 2 < MAX_EXPORT_ROWS:
+        result = service.list_violations(who, _page(query, page), limit=_PAGE)
+        for item in result.rows:
+            r = item.row
+            exported[r.dossier_id] = None
+            values = [r.dossier_id, f"{r.rule_id} — {t.rule_title(r.rule_id)}", r.event_id, r.unit_code,
+                      t.severity(r.severity), t.instant(r.occurred_at), t.state(item.state)]  # fmt: skip
+            for column, value in enumerate(values, 1):
+                put(ws, row_no, column, value)
+            row_no += 1
+        if page >= result.pages:
+            break
+        page += 1
+    service.log_export(who, list(exported))  # every dossier the file shows is a read of it
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _page(query: ListQuery, page: int) -> ListQuery:
+    from dataclasses import replace
+
+    return replace(query, page=page)
+
+
+def audit_pack(service: ConsoleService, header: ReportHeader, week: Week, unit: str) -> bytes | None:
+    """The unit's audit pack of the week (XLSX), or ``None`` when the unit had no dossier that week."""
+    with tempfile.TemporaryDirectory(prefix="console-pack-") as tmp:
+        written = service.run(
+            lambda: write_audit_packs(service.catalogue, header, service.reader, week, Path(tmp))
+        )
+        wanted = f"{pack_file_stem(unit)}.xlsx"
+        for path in written:
+            if path.name == wanted:
+                return path.read_bytes()
+    return None

@@ -1,0 +1,113 @@
+"""Each rule in plain words for the inspector: what the law asks, and what to verify on site.
+
+The rulebook's ``legal_basis`` cites the instruments (and marks what is not confirmed yet with ``[U]``);
+this is the working explanation beside it, in Vietnamese (English when the console is switched).
+"""
+
+from __future__ import annotations
+
+#: rule id → (plain meaning vi, what to verify vi, plain meaning en, what to verify en)
+_GUIDE: dict[str, tuple[str, str, str, str]] = {
+    "LATE_NO_APOLOGY": (
+        "Hồ sơ trễ hạn thì cơ quan phải gửi phiếu xin lỗi và hẹn lại ngày trả kết quả trước khi hết hạn.",
+        "Kiểm tra sổ theo dõi và bản lưu phiếu xin lỗi (mẫu 04); hỏi bộ phận một cửa vì sao không phát hành.",
+        "A late dossier requires a written apology with a new date, issued before the deadline.",
+        "Check the register and the filed apology forms (form 04); ask the desk why none was issued.",
+    ),
+    "APOLOGY_TOO_LATE": (
+        "Phiếu xin lỗi phải được gửi trước ngày hẹn trả, không phải sau khi đã trễ.",
+        "Đối chiếu ngày ký phiếu xin lỗi với ngày hẹn trả trên giấy tiếp nhận.",
+        "The apology must be sent before the due date, not after it has passed.",
+        "Compare the apology's signing date with the due date on the receipt.",
+    ),
+    "APOLOGY_INCOMPLETE": (
+        "Phiếu xin lỗi phải nêu lý do trễ và ngày hẹn trả mới.",
+        "Xem bản lưu phiếu xin lỗi: có lý do và ngày hẹn mới không.",
+        "The apology must state the reason for the delay and a new due date.",
+        "Read the filed apology: does it give a reason and a new date?",
+    ),
+    "MISSED_NEW_DUE_DATE": (
+        "Sau khi xin lỗi và hẹn lại, cơ quan vẫn trễ cả ngày hẹn mới.",
+        "Kiểm tra ngày trả kết quả thực tế so với ngày hẹn lại.",
+        "After apologising with a new date, the office missed that date too.",
+        "Check the actual return date against the new date.",
+    ),
+    "RESCHEDULED_MORE_THAN_ONCE": (
+        "Ngày hẹn trả chỉ được hẹn lại một lần.",
+        "Đếm các phiếu hẹn lại trong hồ sơ giấy và trên hệ thống.",
+        "A due date may be rescheduled only once.",
+        "Count the rescheduling notices in the paper file and the system.",
+    ),
+    "REFUSAL_UNWRITTEN": (
+        "Từ chối tiếp nhận hoặc giải quyết phải bằng văn bản gửi người nộp.",
+        "Tìm bản lưu văn bản từ chối (mẫu 03/06) và số, ngày của văn bản.",
+        "A refusal must be written and sent to the applicant.",
+        "Find the filed refusal (forms 03/06) and its number and date.",
+    ),
+    "REFUSAL_NO_REASON": (
+        "Văn bản từ chối phải nêu rõ lý do.",
+        "Đọc văn bản từ chối: lý do có cụ thể, có căn cứ không.",
+        "A refusal must state its reason.",
+        "Read the refusal: is the reason specific and grounded?",
+    ),
+    "SUPPLEMENT_UNWRITTEN": (
+        "Yêu cầu bổ sung hồ sơ phải bằng phiếu (mẫu 02), nêu đủ các thành phần cần bổ sung.",
+        "Tìm phiếu yêu cầu bổ sung; đối chiếu thành phần yêu cầu với danh mục công bố.",
+        "A supplement request must be a written notice (form 02) listing what is needed.",
+        "Find the supplement notice; compare what it asks with the published list.",
+    ),
+    "REPEATED_SUPPLEMENT": (
+        "Chỉ được yêu cầu bổ sung một lần, nêu đủ mọi thành phần còn thiếu.",
+        "Xem các lần yêu cầu bổ sung: lần sau có yêu cầu điều lẽ ra phải nêu từ lần đầu không.",
+        "Supplements may be requested once, listing everything missing.",
+        "Look at each request: did a later one ask for something the first should have?",
+    ),
+    "EXCESS_DOCUMENTS": (
+        "Không được yêu cầu giấy tờ ngoài thành phần hồ sơ đã công bố.",
+        "Đối chiếu giấy tờ đã nhận với thành phần hồ sơ công bố của thủ tục.",
+        "No document beyond the published list may be required.",
+        "Compare the documents taken with the procedure's published components.",
+    ),
+    "UNPUBLISHED_PROCEDURE": (
+        "Chỉ được tiếp nhận theo thủ tục đã công bố cho đơn vị vào ngày tiếp nhận.",
+        "Kiểm tra quyết định công bố thủ tục và thời điểm có hiệu lực.",
+        "Dossiers may be received only under procedures published for the unit on that day.",
+        "Check the publication decision and its effective date.",
+    ),
+    "NO_APPOINTMENT": (
+        "Tiếp nhận hồ sơ phải cấp giấy tiếp nhận có ngày hẹn trả (mẫu 01).",
+        "Tìm giấy tiếp nhận và hẹn trả kết quả trong hồ sơ.",
+        "A receipt with a due date (form 01) must be issued on reception.",
+        "Find the receipt with its due date in the file.",
+    ),
+    "DUE_DATE_OVERSTATED": (
+        "Ngày hẹn trả không được dài hơn thời hạn giải quyết quy định.",
+        "So sánh ngày hẹn trả với thời hạn công bố của thủ tục (theo ngày làm việc).",
+        "The due date may not exceed the legal processing time.",
+        "Compare the due date with the procedure's published time limit (working days).",
+    ),
+    "DUE_DATE_CHANGED": (
+        "Ngày hẹn trả chỉ được đổi khi có phiếu xin lỗi và hẹn lại.",
+        "Kiểm tra nhật ký sửa đổi trên hệ thống và phiếu xin lỗi tương ứng.",
+        "A due date may be changed only with an apology and new date.",
+        "Check the system's change log and the matching apology.",
+    ),
+    "OLD_DUE_DATE_MISMATCH": (
+        "Ngày hẹn cũ khi sửa phải khớp ngày hẹn đang có hiệu lực: dữ liệu không được làm sai lệch.",
+        "Đối chiếu lịch sử ngày hẹn trên hệ thống với giấy tờ.",
+        "The old date in a correction must match the date in force: data must not be falsified.",
+        "Compare the system's due-date history with the papers.",
+    ),
+}
+_DATA_QUALITY = (
+    "Đây là kiểm tra chất lượng dữ liệu, không phải vi phạm pháp luật.",
+    "Kiểm tra việc nhập liệu trên hệ thống của đơn vị.",
+    "A data-quality check, not a breach of the law.",
+    "Check how the unit records data in its system.",
+)
+
+
+def guide(rule_id: str, lang: str) -> tuple[str, str]:
+    """(what the law asks, what to verify on site) for ``rule_id`` in ``lang``."""
+    vi_plain, vi_verify, en_plain, en_verify = _GUIDE.get(rule_id, _DATA_QUALITY)
+    return (en_plain, en_verify) if lang == "en" else (vi_plain, vi_verify)

@@ -1,0 +1,325 @@
+"""The console's HTML pages: login, dashboard, violations list, dossier and case actions, accounts.
+
+Every template auto-escapes (``console.app`` builds the environment with ``autoescape=True``): event texts,
+notes and catalogue names are untrusted. Every form that changes something carries the session's CSRF
+token; every answer to a POST is a redirect (303), so a reload never posts twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from console.api import gate_of, list_query
+from console.auth import (
+    COOKIE,
+    FORM_TYPES,
+    LANG_COOKIE,
+    LOGIN_COOKIE,
+    NotAllowed,
+    Throttled,
+    Unauthorized,
+    Who,
+    check_login_request,
+    lang_of,
+    login_token_ok,
+    new_login_token,
+)
+from console.dashboard import Dashboards
+from console.exports import audit_pack, list_xlsx
+from console.guide import guide
+from console.security import Busy, hash_password, password_problem_code
+from console.service import ROLES, BadRequest, NotFound
+from console.texts import ACCOUNT_ERRORS, STATES, ConsoleTexts
+from console.timeline import timeline
+from console.words import legal_basis, marks_note
+from inspections.audit_error import reported_rules
+from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
+from warehouse.cases import CaseKey
+from warehouse.console_read import SEVERITIES, SORTS
+from warehouse.console_users import ConsoleUser, save_user, user, users
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def render(
+    request: Request, name: str, status: int = 200, who: Who | None = None, **context: Any
+) -> Response:
+    lang = lang_of(request)
+    t = ConsoleTexts(lang)
+    other = "en" if lang == "vi" else "vi"
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "done")]
+    context = {"lang_link": "?" + urlencode([*kept, ("lang", other)]), "other_lang": other, **context}
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        name,
+        {"t": t, "lang": lang, "who": who, "csrf": who.session.csrf if who else "", **context},
+        status_code=status,
+    )
+    if request.query_params.get("lang") in ("vi", "en"):
+        response.set_cookie(LANG_COOKIE, lang, samesite="strict", httponly=True, max_age=365 * 86400)
+    return response
+
+
+def home_of(role: str) -> str:
+    return {"admin": "/admin/users", "unit": "/violations"}.get(role, "/dashboard")
+
+
+def back_link(request: Request) -> str:
+    """Where an error page's link goes: the page the action came from (a path of this site only)."""
+    back = (request.scope.get("state") or {}).get("back")
+    return back if isinstance(back, str) and back.startswith("/") and not back.startswith("//") else "/"
+
+
+def login_form(request: Request, status: int = 200, **context: Any) -> Response:
+    """The login page with a fresh pre-session token (cookie and hidden field: login CSRF)."""
+    token = new_login_token()
+    response = render(request, "login.html.j2", status, login_token=token, **context)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login", max_age=3600,
+                        secure=gate_of(request).secure_cookie)  # fmt: skip
+    return response
+
+
+async def login_page(request: Request) -> Response:
+    return login_form(request)
+
+
+async def login_post(request: Request) -> Response:
+    gate = gate_of(request)
+    check_login_request(request, FORM_TYPES)
+    form = await request.form()
+    login, password = str(form.get("login", "")), str(form.get("password", ""))
+    if not login_token_ok(request, str(form.get("login_token", ""))):
+        return login_form(request, 403, error="login_expired", login=login)
+    try:
+        cookie, session = await gate.login(request, login, password)
+    except Throttled:
+        return login_form(request, 429, error="throttled", login=login)
+    except Busy:
+        return login_form(request, 503, error="busy", login=login)
+    except Unauthorized:
+        return login_form(request, 401, error="bad_login", login=login)
+    found = await run_in_threadpool(gate.service.account, session.login)
+    response = RedirectResponse(home_of(found[0].role if found else ""), status_code=303)
+    gate.set_cookie(response, cookie)
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, *ROLES)
+    form = await request.form()
+    gate.check_csrf(who, str(form.get("csrf_token", "")))
+    await gate.logout(who)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+async def home(request: Request) -> Response:
+    who = await gate_of(request).require(request, *ROLES)
+    return RedirectResponse(home_of(who.account.role), status_code=303)
+
+
+async def dashboard(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "inspector", "leader")
+    boards: Dashboards = request.app.state.dashboards
+    text = request.query_params.get("week", "")
+    week = gate.service.parse_week(text) if text else await run_in_threadpool(boards.default_week)
+    assert week is not None
+    board = await run_in_threadpool(boards.of, week)
+    return render(request, "dashboard.html.j2", who=who, board=board, read_only=who.account.role == "leader")
+
+
+def _filters(request: Request) -> dict[str, str]:
+    keys = ("unit", "rule", "week", "severity", "state", "sort", "dossier")
+    return {k: request.query_params.get(k, "") for k in keys if request.query_params.get(k)}
+
+
+async def violations(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "inspector", "leader", "unit")
+    query = list_query(request.query_params)
+    result = await run_in_threadpool(gate.service.list_violations, who.account, query)
+    filters = _filters(request)
+    catalogue = gate.service.catalogue
+    scope = who.account.scope
+    units = sorted((code, u.name) for code, u in catalogue.units.items() if scope is None or code in scope)
+    return render(
+        request,
+        "violations.html.j2",
+        who=who,
+        result=result,
+        query=query,
+        filters=filters,
+        units=units,
+        rules=[(r.rule_id, r.title_vi if lang_of(request) == "vi" else r.title_en) for r in reported_rules()],
+        severities=SEVERITIES,
+        states=STATES,
+        sorts=SORTS,
+        page_link=lambda page: "/violations?" + urlencode({**filters, "page": page}),
+        filters_query=urlencode(filters),
+        export_link="/violations.xlsx?" + urlencode(filters),
+        quote=quote,
+    )
+
+
+async def violations_xlsx(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "inspector", "leader", "unit")
+    query = list_query(request.query_params)
+    t = ConsoleTexts(lang_of(request))
+    data = await run_in_threadpool(list_xlsx, gate.service, who.account, query, t)
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="violations.xlsx"'}
+    )
+
+
+async def pack(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, *ROLES)
+    unit = request.path_params["unit"]
+    week_text = request.query_params.get("week", "")
+    if who.account.role != "inspector":  # refused, and logged as a refused export
+        await run_in_threadpool(
+            gate.service.log_refused, who.account, f"pack:{unit}:{week_text}"[:200], "export"
+        )
+        raise NotAllowed()
+    if unit not in gate.service.catalogue.units:
+        raise NotFound(unit)
+    week = gate.service.parse_week(week_text)
+    if week is None:
+        raise BadRequest("week: give an ISO week, e.g. 2025-W45", "pack_week")
+    header = request.app.state.header_for(lang_of(request))
+    data = await run_in_threadpool(audit_pack, gate.service, header, week, unit)
+    if data is None:
+        raise NotFound(unit)
+    await run_in_threadpool(gate.service.log_export, who.account, [f"pack:{unit}:{week}"])
+    name = f"audit-pack-{week}.xlsx"
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def dossier(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "inspector", "leader", "unit")
+    dossier_id = request.path_params["dossier_id"]
+    view = await run_in_threadpool(gate.service.dossier, who.account, dossier_id, via="page")
+    lang = lang_of(request)
+    role = Role(who.account.role) if who.account.role in ("inspector", "unit") else None
+    cases = []
+    for v in view.dossier.violations:
+        key = CaseKey(dossier_id, v.rule_id, v.event_id)
+        state = view.cases.get(key, CaseState())
+        shown = "closed" if v.state == "retracted" and state.status.value == "open" else state.status.value
+        actions = [a.value for a in allowed_actions(state, role)] if role and v.state == "open" else []
+        plain, verify = guide(v.rule_id, lang)
+        cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
+                      "plain": plain, "verify": verify, "basis": legal_basis(v.legal_basis)})  # fmt: skip
+    rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang)
+    return render(
+        request,
+        "dossier.html.j2",
+        who=who,
+        view=view,
+        rows=rows,
+        cases=cases,
+        reasons=DISMISS_REASONS,
+        system_notes=SYSTEM_NOTES,
+        marks_note=marks_note(lang),
+        done=request.query_params.get("done") == "1",
+    )
+
+
+async def decision(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "inspector", "unit")
+    form = await request.form()
+    gate.check_csrf(who, str(form.get("csrf_token", "")))
+    field = {k: str(form.get(k, "")) for k in ("dossier_id", "rule_id", "event_id", "action", "reason_code",
+                                                "note", "notice_number")}  # fmt: skip
+    key = CaseKey(field["dossier_id"], field["rule_id"], field["event_id"])
+    # A refused action's page links back to the dossier (app.on_error reads this).
+    request.scope.setdefault("state", {})["back"] = f"/dossiers/{quote(key.dossier_id, safe='')}"
+    await run_in_threadpool(
+        lambda: gate.service.decide(who.account, key, field["action"], reason_code=field["reason_code"],
+                                    note=field["note"], notice_number=field["notice_number"])
+    )  # fmt: skip
+    return RedirectResponse(f"/dossiers/{quote(key.dossier_id, safe='')}?done=1", status_code=303)
+
+
+async def accounts(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "admin")
+    found = await run_in_threadpool(gate.service.run, lambda: users(gate.service.writer))
+    error = request.query_params.get("error", "")  # a code, never text from the URL
+    return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES,
+                  error=error if error in ACCOUNT_ERRORS else "")  # fmt: skip
+
+
+async def accounts_post(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "admin")
+    form = await request.form()
+    gate.check_csrf(who, str(form.get("csrf_token", "")))
+    login, role, unit = (str(form.get(k, "")).strip() for k in ("login", "role", "unit_code"))
+    password = str(form.get("password", ""))
+    disable = form.get("disable") == "1"
+    svc = gate.service
+
+    def change() -> str:
+        existing = user(svc.writer, login)
+        now = datetime.now(UTC)
+        if disable:
+            if existing is None:
+                return "unknown_login"
+            save_user(svc.writer, _with(existing, disabled=True, updated_at=now))
+            return ""
+        problem = account_problem_code(login, role, unit, svc.catalogue.units) or password_problem_code(
+            password
+        )
+        if problem:
+            return problem
+        created = existing.created_at if existing else now
+        save_user(svc.writer, ConsoleUser(login, role, unit, hash_password(password), False, created, now))
+        return ""
+
+    error = await run_in_threadpool(svc.run, change)
+    svc.forget(login)
+    return RedirectResponse("/admin/users" + (f"?error={error}" if error else ""), status_code=303)
+
+
+def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | None:
+    """Why an account cannot be created as given, as a code of ``console.texts.ACCOUNT_ERRORS``."""
+    if not login or len(login) > 64 or not all(c.isalnum() or c in "._-@" for c in login):
+        return "bad_login_name"
+    if role not in ROLES:
+        return "bad_role"
+    if role == "unit" and not unit:
+        return "unit_needed"
+    if unit and unit not in units:
+        return "unknown_unit"
+    return None
+
+
+def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
+    """Why an account cannot be created as given, in English (``dossier-audit users add``)."""
+    return {
+        None: None,
+        "bad_login_name": "a login is 1-64 letters, digits or . _ - @",
+        "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
+        "unit_needed": "a unit officer needs --unit CODE",
+        "unknown_unit": f"unit {unit!r} is not a unit of the catalogue",
+    }[account_problem_code(login, role, unit, units)]
+
+
+def _with(account: ConsoleUser, **changes: Any) -> ConsoleUser:
+    from dataclasses import replace
+
+    return replace(account, **changes)

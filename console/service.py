@@ -1,0 +1,335 @@
+"""What the console does, without HTTP: who may see what, the violations list with case states, one
+dossier, case decisions, accounts. ``console.web`` and ``console.api`` call it; tests call it directly.
+
+Scope: a unit officer sees the dossiers of their unit and of the units below it or merged into it
+(``Catalogue.descendants``); the other roles see the whole province. Every warehouse call goes through one
+lock: the embedded engine (and the driver's connection) serve one query at a time, and the console is a
+small team's tool, not a public site.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from console.casework import CaseWork
+from inspections.calendar import WorkingCalendar
+from inspections.cases import (
+    TRANSITIONS,
+    CaseAction,
+    CaseEvent,
+    CaseRefused,
+    CaseState,
+    CaseStatus,
+    Role,
+    check,
+    fold,
+)
+from inspections.catalogue import Catalogue
+from inspections.rulebook import Auditor
+from inspections.weeks import Week, WeekError
+from reporting.gather import week_bounds
+from warehouse.base import Warehouse
+from warehouse.cases import CaseKey, case_events_of
+from warehouse.console_read import (
+    SEVERITIES,
+    SORTS,
+    StoredDossier,
+    ViolationFilter,
+    ViolationRow,
+    stored_dossier,
+    violations_page,
+)
+from warehouse.console_users import ConsoleUser, log_read, log_reads, user
+
+ROLES = ("inspector", "unit", "leader", "admin")
+PAGE_SIZE = 50
+#: How long an account lookup is trusted (each request checks the session's account).
+ACCOUNT_SECONDS = 5.0
+#: Accounts kept in memory at most (least recently used dropped first): unknown logins tried at the
+#: login form must not grow it without bound.
+ACCOUNT_CACHE_SIZE = 1_000
+T = TypeVar("T")
+
+
+class Forbidden(Exception):
+    """The account may not do this (403)."""
+
+
+class NotFound(Exception):
+    """No such thing (404)."""
+
+
+class BadRequest(ValueError):
+    """A parameter the console cannot use (400), said in one line; ``code`` names it for the pages' words
+    (``console.texts``)."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    login: str
+    role: str
+    unit_code: str
+    scope: frozenset[str] | None  # None: the whole province
+
+    def sees(self, unit_codes: set[str]) -> bool:
+        return self.scope is None or bool(self.scope & unit_codes)
+
+    def covers(self, unit_code: str) -> bool:
+        """Whether a violation of ``unit_code`` is this account's to see and answer."""
+        return self.scope is None or unit_code in self.scope
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    unit: str = ""
+    rule: str = ""
+    week: str = ""
+    severity: str = ""
+    state: str = ""
+    sort: str = "newest"
+    dossier: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ListedViolation:
+    row: ViolationRow
+    case: CaseState
+
+    @property
+    def state(self) -> str:
+        return CaseStatus.CLOSED.value if self.row.state == "retracted" else self.case.status.value
+
+
+@dataclass(frozen=True, slots=True)
+class ListResult:
+    total: int
+    page: int
+    pages: int
+    rows: list[ListedViolation]
+
+
+@dataclass(slots=True)
+class DossierView:
+    dossier: StoredDossier
+    cases: dict[CaseKey, CaseState] = field(default_factory=dict)
+
+
+class ConsoleService:
+    """The console's operations over a reading warehouse and a case-writing one (the same on chdb)."""
+
+    def __init__(
+        self,
+        reader: Warehouse,
+        writer: Warehouse,
+        catalogue: Catalogue,
+        calendar: WorkingCalendar,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        auditor: Auditor | None = None,
+    ) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.catalogue = catalogue
+        self.calendar = calendar
+        self.clock = clock
+        self.auditor = auditor or Auditor(catalogue, calendar)
+        self._lock = threading.RLock()
+        self._accounts: OrderedDict[str, tuple[float, tuple[Account, ConsoleUser] | None]] = OrderedDict()
+        self.work = CaseWork(reader, writer, clock)
+
+    def run(self, fn: Callable[[], T]) -> T:
+        with self._lock:
+            return fn()
+
+    # -- accounts ---------------------------------------------------------------------------------------
+    def account(self, login: str) -> tuple[Account, ConsoleUser] | None:
+        """The enabled account of ``login`` (``None``: unknown or disabled). Every request asks, so the
+        answer is kept ``ACCOUNT_SECONDS``: a login disabled from another process (``users disable``) is out
+        within that; one disabled on the accounts page at once (:meth:`forget`). Accounts are read as the
+        case writer (``cases``): the analysts' ``reports`` user may not read the hashes."""
+        with self._lock:
+            cached = self._accounts.get(login)
+            if cached is not None and time.monotonic() - cached[0] < ACCOUNT_SECONDS:
+                self._accounts.move_to_end(login)
+                return cached[1]
+            result = self._account(user(self.writer, login))
+            self._accounts[login] = (time.monotonic(), result)
+            self._accounts.move_to_end(login)
+            while len(self._accounts) > ACCOUNT_CACHE_SIZE:
+                self._accounts.popitem(last=False)
+            return result
+
+    def forget(self, login: str) -> None:
+        with self._lock:
+            self._accounts.pop(login, None)
+
+    def _account(self, found: ConsoleUser | None) -> tuple[Account, ConsoleUser] | None:
+        if found is None or found.disabled or found.role not in ROLES:
+            return None
+        scope = self.catalogue.descendants(found.unit_code) if found.role == "unit" else None
+        return Account(found.login, found.role, found.unit_code, scope), found
+
+    # -- the list ---------------------------------------------------------------------------------------
+    def parse_week(self, text: str) -> Week | None:
+        if not text:
+            return None
+        try:
+            return Week.parse(text)
+        except WeekError as exc:
+            raise BadRequest(f"week: {exc}", "week") from None
+
+    def list_violations(self, who: Account, query: ListQuery, *, limit: int = PAGE_SIZE) -> ListResult:
+        if query.severity and query.severity not in SEVERITIES:
+            raise BadRequest(f"severity {query.severity!r}: one of {', '.join(SEVERITIES)}", "severity")
+        if query.sort not in SORTS:
+            raise BadRequest(f"sort {query.sort!r}: one of {', '.join(SORTS)}", "sort")
+        if query.state and query.state not in {s.value for s in CaseStatus}:
+            raise BadRequest(f"state {query.state!r} is not a case state", "case_state")
+        if query.page < 1 or query.page > 100_000:
+            raise BadRequest("page: a number from 1", "page")
+        week = self.parse_week(query.week)
+        units = who.scope
+        if query.unit:
+            wanted = self.catalogue.descendants(query.unit)
+            units = wanted if units is None else units & wanted
+        where = ViolationFilter(
+            units=units,
+            rule=query.rule or None,
+            severity=query.severity or None,
+            week_s=week_bounds(week) if week is not None else None,
+            dossier=query.dossier.strip(),
+            sort=query.sort,
+        )
+        with self._lock:
+            if query.state:
+                where = self._state_filter(where, query.state)
+            offset = (query.page - 1) * limit
+            total, rows = violations_page(self.reader, where, offset=offset, limit=limit)
+            cases = self.work.cases()
+        listed = [ListedViolation(r, cases.get(r.key, CaseState())) for r in rows]
+        return ListResult(total, query.page, max(1, -(-total // limit)), listed)
+
+    def _state_filter(self, where: ViolationFilter, state: str) -> ViolationFilter:
+        cases = self.work.cases()
+        if state == CaseStatus.OPEN.value:
+            worked = frozenset(k for k, c in cases.items() if c.status is not CaseStatus.OPEN)
+            return _replace(where, keys=worked, keys_excluded=True)
+        chosen = frozenset(k for k, c in cases.items() if c.status.value == state)
+        return _replace(where, keys=chosen, with_retracted=state == CaseStatus.CLOSED.value)
+
+    def sync_cases(self) -> tuple[int, int]:
+        """The province-wide sync (the app's timer, ``dossier-audit console --sync-cases``): close the
+        cases of retracted violations, reopen those found again; (closed, reopened)."""
+        with self._lock:
+            return self.work.sync()
+
+    def log_refused(self, who: Account, what: str, via: str) -> None:
+        """Record an attempt the account's role or scope refused (``refused-<via>``)."""
+        with self._lock:
+            log_read(self.writer, login=who.login, role=who.role, dossier_id=what, via=f"refused-{via}")
+
+    def log_export(self, who: Account, dossier_ids: list[str]) -> None:
+        with self._lock:
+            log_reads(self.writer, login=who.login, role=who.role, dossier_ids=dossier_ids, via="export")
+
+    # -- one dossier ------------------------------------------------------------------------------------
+    def _visible(self, who: Account, dossier_id: str, via: str) -> StoredDossier:
+        """The dossier as ``who`` may see it: for a unit officer, only the violations of their scope
+        (and 403, logged, when neither its home unit nor any violation is theirs)."""
+        found = stored_dossier(self.reader, dossier_id) if 0 < len(dossier_id) <= 64 else None
+        if found is None:
+            raise NotFound(dossier_id)
+        if not who.sees(found.unit_codes):
+            log_read(self.writer, login=who.login, role=who.role, dossier_id=dossier_id, via=f"refused-{via}")
+            raise Forbidden(dossier_id)
+        if who.scope is None:
+            return found
+        return replace(found, violations=[v for v in found.violations if who.covers(v.unit_code)])
+
+    def dossier(self, who: Account, dossier_id: str, *, via: str) -> DossierView:
+        """The dossier as its page shows it; the read is logged (a refused one too). ``NotFound`` also for
+        a dossier out of a unit officer's scope would leak less, but the issue asks 403 there: the id is
+        not secret. The cases of this dossier's retracted (or found again) violations are closed (or
+        reopened) here; the rest of the province by :meth:`sync_cases`."""
+        with self._lock:
+            found = self._visible(who, dossier_id, via)
+            log_read(self.writer, login=who.login, role=who.role, dossier_id=dossier_id, via=via)
+            detected = {CaseKey(dossier_id, v.rule_id, v.event_id): (v.state, v.rulebook_version, v.unit_code)
+                        for v in found.violations}  # fmt: skip
+            cases = self.work.settle(self.work.cases_of({dossier_id}), detected)
+            return DossierView(found, {k: c for k, c in cases.items() if k in detected})
+
+    # -- decisions --------------------------------------------------------------------------------------
+    def decide(
+        self,
+        who: Account,
+        key: CaseKey,
+        action: str,
+        *,
+        reason_code: str = "",
+        note: str = "",
+        notice_number: str = "",
+    ) -> CaseState:
+        """Record one action on a case after checking role, scope and the case's state; the new state.
+        Scope is checked first (the dossier's, then the violation's unit for a unit officer): out of scope
+        is 403, and logged, whatever else the request holds."""
+        if who.role not in ("inspector", "unit"):
+            raise Forbidden(f"a {who.role} may not decide")
+        with self._lock:
+            found = self._visible(who, key.dossier_id, "decision")
+            violation = next(
+                (v for v in found.violations if (v.rule_id, v.event_id) == (key.rule_id, key.event_id)), None
+            )
+            if violation is None and who.scope is not None:
+                stored = stored_dossier(self.reader, key.dossier_id)
+                if stored is not None and any(
+                    (v.rule_id, v.event_id) == (key.rule_id, key.event_id) for v in stored.violations
+                ):  # another unit's violation in a dossier the officer may open
+                    self.log_refused(who, key.dossier_id, "decision")
+                    raise Forbidden(key.dossier_id)
+            act = _action(action)
+            if (act, Role(who.role)) not in TRANSITIONS:
+                raise Forbidden(f"a {who.role} may not {action}")
+            if len(note) > 4000 or len(notice_number) > 100 or len(reason_code) > 40:
+                raise BadRequest("note, notice number or reason too long", "too_long")
+            if reason_code and act is not CaseAction.DISMISS:
+                raise BadRequest("reason_code goes with dismiss only", "reason_only_dismiss")
+            if notice_number.strip() and act is not CaseAction.EXPLAIN:
+                raise BadRequest("notice_number goes with explain only", "notice_only_explain")
+            event = CaseEvent(
+                act, Role(who.role), who.login, self.clock(), reason_code, note.strip(), notice_number.strip()
+            )
+            if violation is None:
+                raise NotFound(f"{key.dossier_id} {key.rule_id} {key.event_id}")
+            state = fold(case_events_of(self.reader, {key.dossier_id}).get(key, []))
+            if violation.state == "retracted":
+                raise CaseRefused("the detector retracted this violation: its case is closed", "retracted")
+            check(state, event)  # CaseRefused: the web layer answers 403 for a role, 409 for a state
+            self.work.append(key, event, version=violation.rulebook_version, unit=violation.unit_code)
+            return fold([*(e for e, _ in state.history), event])
+
+
+def _action(action: str) -> CaseAction:
+    try:
+        act = CaseAction(action)
+    except ValueError:
+        act = CaseAction.CLOSE_RETRACTED
+    if act in (CaseAction.CLOSE_RETRACTED, CaseAction.REOPEN):  # the system's only
+        raise BadRequest(
+            f"action {action!r}: one of confirm, dismiss, request_explanation, explain, conclude", "action"
+        )
+    return act
+
+
+def _replace(where: ViolationFilter, **changes: object) -> ViolationFilter:
+    return replace(where, **changes)  # type: ignore[arg-type]

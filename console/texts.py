@@ -1,0 +1,265 @@
+"""The console's words, Vietnamese by default and English on request. Domain words (rule titles, event
+types, severities, numbers and dates) come from the reports' own texts (``reporting.i18n.Texts``), so a
+rule is named the same in a pack and on screen."""
+
+from __future__ import annotations
+
+from inspections.cases import REOPENED_NOTE, RETRACTED_NOTE
+from reporting.i18n import Texts
+
+LANGS = ("vi", "en")
+
+_UI: dict[str, tuple[str, str]] = {
+    "app": ("Bảng điều khiển kiểm tra", "Inspector's console"),
+    "login": ("Đăng nhập", "Log in"),
+    "logout": ("Đăng xuất", "Log out"),
+    "user": ("Tên đăng nhập", "Login"),
+    "password": ("Mật khẩu", "Password"),
+    "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong login or password."),
+    "throttled": (
+        "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau.",
+        "Too many failed logins. Please try again later.",
+    ),
+    "dashboard": ("Tổng quan tuần", "Week overview"),
+    "violations": ("Vi phạm", "Violations"),
+    "accounts": ("Tài khoản", "Accounts"),
+    "week": ("Tuần", "Week"),
+    "unit": ("Đơn vị", "Unit"),
+    "rule": ("Quy tắc", "Rule"),
+    "severity": ("Mức độ", "Severity"),
+    "case_state": ("Trạng thái xử lý", "Case state"),
+    "dossier": ("Hồ sơ", "Dossier"),
+    "search_dossier": ("Tìm mã hồ sơ", "Find dossier id"),
+    "sort": ("Sắp xếp", "Sort"),
+    "filter": ("Lọc", "Filter"),
+    "all": ("Tất cả", "All"),
+    "occurred": ("Thời điểm", "When"),
+    "export_xlsx": ("Xuất danh sách (XLSX)", "Export list (XLSX)"),
+    "audit_pack": ("Hồ sơ kiểm tra của đơn vị (XLSX)", "Unit's audit pack (XLSX)"),
+    "page": ("Trang", "Page"),
+    "of": ("trên", "of"),
+    "previous": ("Trang trước", "Previous"),
+    "next": ("Trang sau", "Next"),
+    "none_found": ("Không có vi phạm nào khớp bộ lọc.", "No violation matches the filters."),
+    "received": ("Tiếp nhận", "Received"),
+    "on_time_rate": ("Tỷ lệ đúng hạn (chỉ số 2.1)", "On-time rate (indicator 2.1)"),
+    "resolved": ("Đã giải quyết", "Resolved"),
+    "overdue": ("Đang xử lý quá hạn", "In progress, overdue"),
+    "trend": ("Xu hướng chỉ số 2.1", "Indicator 2.1 trend"),
+    "worst_units": ("Đơn vị có tỷ lệ đúng hạn thấp nhất", "Units with the lowest on-time rate"),
+    "by_rule": ("Vi phạm theo quy tắc", "Violations by rule"),
+    "by_unit": ("Vi phạm theo đơn vị", "Violations by unit"),
+    "count": ("Số lượng", "Count"),
+    "cases": ("Tình trạng xử lý vi phạm", "Case states"),
+    "upheld": ("Vi phạm được xác nhận (kể cả đã kết luận)", "Upheld (confirmed or concluded)"),
+    "timeline": ("Diễn biến hồ sơ", "Evidence timeline"),
+    "event": ("Sự kiện", "Event"),
+    "working_day": ("Ngày làm việc thứ", "Working day"),
+    "due_in_force": ("Hạn trả đang áp dụng", "Due date in force"),
+    "details": ("Chi tiết", "Details"),
+    "paused": ("tạm dừng tính thời gian", "clock paused"),
+    "triggered": ("căn cứ của vi phạm", "evidence of a violation"),
+    "facts": ("Thông tin hồ sơ", "Dossier facts"),
+    "procedure": ("Thủ tục", "Procedure"),
+    "channel": ("Kênh nộp", "Channel"),
+    "status": ("Kết quả", "Status"),
+    "due_at": ("Hạn trả", "Due"),
+    "legal_basis": ("Căn cứ pháp lý", "Legal basis"),
+    "plain_law": ("Quy định nói gì", "What the law asks"),
+    "verify": ("Cần xác minh tại chỗ", "Verify on site"),
+    "history": ("Lịch sử xử lý", "Case history"),
+    "reason": ("Lý do", "Reason"),
+    "note": ("Ghi chú", "Note"),
+    "notice_number": ("Số văn bản", "Notice number"),
+    "explanation": ("Giải trình của đơn vị", "The unit's explanation"),
+    "submit": ("Ghi nhận", "Record"),
+    "reads": ("Người đã xem hồ sơ", "Who read this dossier"),
+    "role": ("Vai trò", "Role"),
+    "disabled": ("Đã khóa", "Disabled"),
+    "active": ("Đang hoạt động", "Active"),
+    "disable": ("Khóa tài khoản", "Disable"),
+    "add_user": ("Thêm tài khoản", "Add account"),
+    "forbidden": ("Bạn không có quyền xem trang này.", "You may not see this page."),
+    "not_found": ("Không tìm thấy.", "Not found."),
+    "language": ("English", "Tiếng Việt"),
+    "skip": ("Bỏ qua, tới nội dung chính", "Skip to content"),
+    "retracted": ("đã rút lại", "retracted"),
+    "done": ("Đã ghi nhận.", "Recorded."),
+    "read_only": ("Chỉ xem", "Read only"),
+    "no_week_data": ("Tuần này chưa có dữ liệu.", "No data for this week."),
+    "busy": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
+    "login_expired": (
+        "Trang đăng nhập đã hết hạn, vui lòng đăng nhập lại.",
+        "The login page expired: please log in again.",
+    ),
+    "back": ("Quay lại", "Go back"),
+    "choose_reason": ("— Chọn lý do —", "— Choose a reason —"),
+    "dismiss_note": ("Ghi chú về việc bác bỏ", "Note on the dismissal"),
+    "request_note": ("Nội dung yêu cầu đơn vị giải trình", "What the unit must explain"),
+    "conclude_note": ("Ghi chú kết luận", "Conclusion note"),
+    "ignored": (
+        "không áp dụng: thao tác không hợp lệ ở trạng thái này",
+        "not applied: not allowed in that state",
+    ),
+    "marks": ("Mức độ tin cậy của căn cứ", "How sure the basis is"),
+    "standing": ("Đánh giá tại thời điểm này", "Standing at this point"),
+    "paused_for": ("thời gian tạm dừng đã trừ", "time paused, not counted"),
+    "event_id": ("Mã sự kiện", "Event id"),
+    "system_retracted": (RETRACTED_NOTE, "The detector retracted this violation (newer data shows none)."),
+    "system_reopened": (REOPENED_NOTE, "The detector found this violation again: the case is reopened."),
+}
+
+#: The standing of a dossier at an event (the auditor's classification) and its basis.
+_STANDINGS = {
+    "early": ("Trước hạn", "Early"),
+    "on_time": ("Đúng hạn", "On time"),
+    "late": ("Trễ hạn", "Late"),
+}
+_BASES = {
+    "due_at": ("theo ngày hẹn trả", "by the appointment date"),
+    "max_time": ("theo thời hạn giải quyết của thủ tục", "by the procedure's time limit"),
+    "restart": ("tính lại từ khi bổ sung xong hồ sơ", "counted again from the completed supplement"),
+    "repeated_supplement": ("yêu cầu bổ sung quá một lần", "supplement requested more than once"),
+    "no_limit": ("thủ tục không quy định thời hạn", "no time limit"),
+}
+
+#: Errors a page shows, by code (the API keeps its English messages): 400, 409, accounts, statuses.
+_ERRORS = {
+    "week": ("Tuần không hợp lệ (ví dụ 2025-W45).", "Not a week (e.g. 2025-W45)."),
+    "pack_week": ("Hãy chọn một tuần (ví dụ 2025-W45).", "Choose a week (e.g. 2025-W45)."),
+    "severity": ("Mức độ không hợp lệ.", "Not a severity."),
+    "sort": ("Cách sắp xếp không hợp lệ.", "Not a sort order."),
+    "case_state": ("Trạng thái xử lý không hợp lệ.", "Not a case state."),
+    "page": ("Số trang không hợp lệ.", "Not a page number."),
+    "action": ("Thao tác không hợp lệ.", "Not an action."),
+    "too_long": ("Ghi chú, số văn bản hoặc lý do quá dài.", "Note, notice number or reason too long."),
+    "reason_only_dismiss": ("Lý do chỉ dùng khi bác bỏ.", "A reason goes with a dismissal only."),
+    "notice_only_explain": (
+        "Số văn bản chỉ dùng khi gửi giải trình.",
+        "A notice number goes with an explanation only.",
+    ),
+    "role": ("Vai trò của bạn không được thực hiện thao tác này.", "Your role may not do this."),
+    "reason": ("Hãy chọn lý do bác bỏ.", "Choose the reason for the dismissal."),
+    "text": ("Hãy nhập nội dung giải trình.", "Write the explanation."),
+    "retracted": (
+        "Vi phạm đã được rút lại: hồ sơ xử lý đã đóng.",
+        "The detector retracted this violation: its case is closed.",
+    ),
+    "state_conflict": (
+        "Trạng thái hồ sơ xử lý không cho phép thao tác này (có thể người khác vừa cập nhật).",
+        "The case's state does not allow this (someone may have just changed it).",
+    ),
+    "unknown_login": ("Không có tài khoản này.", "No such account."),
+    "bad_login_name": (
+        "Tên đăng nhập gồm 1–64 chữ, số hoặc . _ - @.",
+        "A login is 1-64 letters, digits or . _ - @.",
+    ),
+    "bad_role": ("Vai trò không hợp lệ.", "Not a role."),
+    "unit_needed": ("Cán bộ đơn vị cần có mã đơn vị.", "A unit officer needs a unit code."),
+    "unknown_unit": ("Mã đơn vị không có trong danh mục.", "Not a unit of the catalogue."),
+    "password_short": ("Mật khẩu cần ít nhất 10 ký tự.", "The password needs at least 10 characters."),
+    "password_spaces": (
+        "Mật khẩu không được bắt đầu, kết thúc bằng dấu cách hoặc chứa xuống dòng.",
+        "The password must not start or end with spaces nor hold a line break.",
+    ),
+    "400": ("Yêu cầu không hợp lệ.", "Bad request."),
+    "403": ("Bạn không có quyền xem trang này.", "You may not see this page."),
+    "404": ("Không tìm thấy.", "Not found."),
+    "409": ("Trạng thái hồ sơ xử lý không cho phép thao tác này.", "The case's state does not allow this."),
+    "415": ("Yêu cầu không hợp lệ.", "Bad request."),
+    "429": ("Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau.", "Too many failed logins."),
+    "500": ("Đã có lỗi. Vui lòng thử lại.", "Something went wrong. Please try again."),
+    "503": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
+}
+ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "bad_role", "unit_needed", "unknown_unit",
+                            "password_short", "password_spaces"})  # fmt: skip
+
+_STATES = {
+    "open": ("Chưa xử lý", "Open"),
+    "confirmed": ("Đã xác nhận", "Confirmed"),
+    "dismissed": ("Đã bác bỏ", "Dismissed"),
+    "awaiting_explanation": ("Chờ giải trình", "Awaiting explanation"),
+    "explained": ("Đơn vị đã giải trình", "Explained"),
+    "concluded": ("Đã kết luận", "Concluded"),
+    "closed": ("Đã đóng (vi phạm được rút lại)", "Closed (violation retracted)"),
+}
+_ACTIONS = {
+    "confirm": ("Xác nhận vi phạm", "Confirm"),
+    "dismiss": ("Bác bỏ", "Dismiss"),
+    "request_explanation": ("Yêu cầu đơn vị giải trình", "Request an explanation"),
+    "explain": ("Gửi giải trình", "Send explanation"),
+    "conclude": ("Kết luận", "Conclude"),
+    "close_retracted": ("Tự động đóng", "Closed automatically"),
+    "reopen": ("Tự động mở lại", "Reopened automatically"),
+}
+_REASONS = {
+    "data_error": ("Sai sót dữ liệu", "Data error"),
+    "lawful_exception": ("Ngoại lệ hợp pháp", "Lawful exception"),
+    "duplicate": ("Trùng lặp", "Duplicate"),
+    "other": ("Lý do khác", "Other"),
+}
+_ROLES = {
+    "inspector": ("Thanh tra viên", "Inspector"),
+    "unit": ("Cán bộ đơn vị", "Unit officer"),
+    "leader": ("Lãnh đạo", "Leader"),
+    "admin": ("Quản trị", "Administrator"),
+    "system": ("Hệ thống", "System"),
+}
+_SORTS = {
+    "newest": ("Mới nhất", "Newest"),
+    "oldest": ("Cũ nhất", "Oldest"),
+    "severity": ("Mức độ", "Severity"),
+    "unit": ("Đơn vị", "Unit"),
+    "rule": ("Quy tắc", "Rule"),
+    "dossier": ("Mã hồ sơ", "Dossier id"),
+}
+
+
+class ConsoleTexts(Texts):
+    """The reports' texts plus the console's own words (``ui``, ``state``, ``action``, ``reason``...)."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang if lang in LANGS else "vi")
+        self.i = 1 if self.lang == "en" else 0
+
+    def ui(self, key: str) -> str:
+        return _UI[key][self.i]
+
+    def state(self, code: str) -> str:
+        return _STATES.get(code, (code, code))[self.i]
+
+    def action(self, code: str) -> str:
+        return _ACTIONS.get(code, (code, code))[self.i]
+
+    def reason(self, code: str) -> str:
+        return _REASONS.get(code, (code, code))[self.i] if code else ""
+
+    def role(self, code: str) -> str:
+        return _ROLES.get(code, (code, code))[self.i]
+
+    def sort(self, code: str) -> str:
+        return _SORTS.get(code, (code, code))[self.i]
+
+    def error(self, code: str) -> str:
+        """An error in words by its code (``state`` is a case-state conflict); unknown: a generic one."""
+        code = "state_conflict" if code == "state" else code
+        return _ERRORS.get(code, _ERRORS["400"])[self.i]
+
+    def standing(self, code: str) -> str:
+        return _STANDINGS.get(code, (code, code))[self.i]
+
+    def basis(self, code: str) -> str:
+        return _BASES.get(code, (code, code))[self.i]
+
+    def note(self, text: str, system_code: str | None) -> str:
+        """A case event's note: the system's own notes in the reader's language."""
+        return self.ui(f"system_{system_code}") if system_code else text
+
+    def paused(self, span: object) -> str:
+        """A paused time as days and hours."""
+        seconds = int(getattr(span, "total_seconds", lambda: 0)())
+        days, hours = seconds // 86_400, seconds % 86_400 // 3600
+        return f"{days} ngày {hours} giờ" if self.i == 0 else f"{days} d {hours} h"
+
+
+STATES = tuple(_STATES)

@@ -1,0 +1,119 @@
+"""The dossier page's evidence timeline: every stored event in order with the auditor's own view of the
+dossier after it — the same ``derive_facts`` and ``classify`` the detector uses (``inspections``), never
+re-derived here: the working days used (counted to the effective end, so a supplement or financial pause
+does not run the clock; from the v2 restart when the supplement restarts it), the due date in force and
+its basis, the time paused so far, whether the clock is waiting for the applicant, the standing
+(early / on time / late) — plus the event's notice, its details in words and the rules it triggered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from console.words import detail
+from inspections.classification import classify
+from inspections.rulebook import Auditor
+from inspections.timeunits import VN_TZ
+from schemas.events import EVENT_ADAPTER, AnyEvent
+from warehouse.console_read import StoredDossier
+
+#: Event data members shown as details. The applicant is never shown, not even its pseudonym.
+_DETAILS = ("channel", "reason", "stage", "to_unit_code", "step", "documents", "requested_documents")
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    event_id: str
+    type: str
+    at: datetime  # local time (Asia/Ho_Chi_Minh)
+    unit_code: str
+    working_day: int | None  # working days used at this event (the auditor's effective clock)
+    due_day: date | None  # the due date in force (the auditor's), and its instant when judged in hours
+    due_instant: datetime | None
+    basis: str  # due_at, max_time, restart, repeated_supplement, no_limit ("" before receipt)
+    standing: str  # early, on_time, late ("" before receipt)
+    paused: bool  # the clock waits for the applicant (supplement) after this event
+    paused_for: timedelta  # time not counted so far (supplement and financial pauses)
+    notice: str
+    details: list[tuple[str, str]]
+    triggered: list[str]
+
+    @property
+    def due_in_force(self) -> datetime | None:
+        if self.due_instant is not None:
+            return self.due_instant.astimezone(VN_TZ)
+        if self.due_day is None:
+            return None
+        return datetime(self.due_day.year, self.due_day.month, self.due_day.day, tzinfo=VN_TZ)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def parsed_events(dossier: StoredDossier) -> list[tuple[int, AnyEvent]]:
+    """The stored events the auditor can read (index in ``dossier.events``, event)."""
+    out = []
+    for i, stored in enumerate(dossier.events):
+        if not stored.raw:
+            continue
+        try:
+            out.append((i, EVENT_ADAPTER.validate_json(stored.raw)))
+        except ValueError:  # a row the contract no longer reads: shown, not judged
+            continue
+    return out
+
+
+def timeline(dossier: StoredDossier, auditor: Auditor, lang: str = "vi") -> list[TimelineRow]:
+    """The rows of the dossier's timeline, oldest first."""
+    triggers: dict[str, list[str]] = {}
+    for v in dossier.violations:
+        if v.event_id:
+            triggers.setdefault(v.event_id, []).append(v.rule_id)
+    parsed = dict(parsed_events(dossier))
+    known: list[AnyEvent] = []
+    rows = []
+    for i, event in enumerate(dossier.events):
+        data = orjson.loads(event.data) if event.data else {}
+        data = data if isinstance(data, dict) else {}
+        working_day, due_day, due_instant, basis, standing = None, None, None, "", ""
+        paused, paused_for = False, timedelta(0)
+        if i in parsed:
+            known.append(parsed[i])
+            facts = auditor.facts(dossier.dossier_id, known, parsed[i].occurred_at)
+            found = classify(facts, auditor.catalogue, auditor.calendar)
+            if found is not None and facts.received_at is not None:
+                start = facts.restart_at or facts.received_at
+                try:
+                    working_day = auditor.calendar.working_days_between(start, facts.effective_end)
+                except (ValueError, IndexError):  # outside the calendar's years
+                    working_day = None
+                due_day, due_instant = found.due_date, found.due_instant
+                basis, standing = found.basis, found.status
+                paused, paused_for = facts.waiting, facts.pause
+        shown = [detail(k, data[k], lang) for k in _DETAILS if k in data and data[k] not in (None, "", [])]
+        rows.append(
+            TimelineRow(
+                event.event_id,
+                event.type,
+                event.occurred_at.astimezone(VN_TZ),
+                event.unit_code,
+                working_day,
+                due_day,
+                due_instant,
+                basis,
+                standing,
+                paused,
+                paused_for,
+                _text(data.get("notice_id")),
+                shown,
+                triggers.get(event.event_id, []),
+            )
+        )
+    return rows

@@ -1,0 +1,174 @@
+"""The console in a real browser: Debian's chromium driven by Playwright (never a downloaded browser).
+
+An inspector logs in, filters the list, opens a dossier, dismisses a finding with a reason and asks the unit
+to explain another; the unit officer answers; the inspector concludes; the leader's dashboard shows it.
+Screenshots of the main pages at desktop and phone (360 px) widths are saved under a temporary directory
+whose path is printed (``-s`` shows it); the keyboard reaches the skip link first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from console.app import create_app
+from tests.console.conftest import PASSWORD, UNIT2, ConsoleWorld
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+D2 = "000.10.02.H99-251104-0001"
+WEEK = "2025-W45"
+
+#: The screenshots go into the documentation: real texts (tests/console/test_web_security.py has the hostile).
+HOSTILE_WORLD = False
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(console_world: ConsoleWorld) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(console_world.service), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the console did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = Path(os.environ.get("CONSOLE_SCREENSHOTS") or tmp_path_factory.mktemp("console-screenshots"))
+    path.mkdir(parents=True, exist_ok=True)
+    print(f"\nconsole screenshots: {path}")
+    return path
+
+
+def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            desktop = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = desktop.new_page()
+
+            def login(who: str) -> None:
+                page.goto(f"{base_url}/login")
+                page.fill("#login", who)
+                page.fill("#password", PASSWORD)
+                page.click("form[action='/login'] button")
+
+            def logout() -> None:
+                page.click("form[action='/logout'] button")
+                expect(page.locator("#password")).to_be_visible()
+
+            page.goto(f"{base_url}/login")
+            assert page.evaluate("document.activeElement.id") == "login"  # typing starts at once
+            page.screenshot(path=shots / "console-login-desktop.png")
+
+            # The inspector: dashboard, filters, a dossier, a dismissal and a request.
+            login("insp")
+            expect(page.locator("h1")).to_contain_text("Tổng quan tuần")
+            page.keyboard.press("Tab")  # the keyboard reaches the skip link first
+            assert page.evaluate("document.activeElement.className") == "skip"
+            page.goto(f"{base_url}/dashboard?week={WEEK}")
+            page.screenshot(path=shots / "console-dashboard-desktop.png", full_page=True)
+            page.click("nav >> text=Vi phạm")
+            page.select_option("#f-unit", UNIT2)
+            page.fill("#f-week", WEEK)
+            page.click("#filters button[type=submit]")
+            expect(page.locator("#total")).to_contain_text("3")
+            page.screenshot(path=shots / "console-violations-desktop.png", full_page=True)
+            page.click(f"#violations a:text('{D2}')")
+            expect(page.locator("h1")).to_contain_text(D2)
+            page.screenshot(path=shots / "console-dossier-desktop.png", full_page=True)
+
+            case = page.locator("article.case[data-rule='SUPPLEMENT_UNWRITTEN']")
+            case.locator(".action-dismiss select").select_option("data_error")
+            case.locator(".action-dismiss input[name=note]").fill("Phiếu có lưu trong hồ sơ giấy")
+            case.locator(".action-dismiss button").click()
+            expect(page.locator("article.case[data-rule='SUPPLEMENT_UNWRITTEN']")).to_have_attribute(
+                "data-state", "dismissed"
+            )
+            late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")
+            late.locator(".action-request_explanation button").click()
+            expect(late).to_have_attribute("data-state", "awaiting_explanation")
+            logout()
+
+            # The unit officer answers.
+            login("unit2")
+            expect(page.locator("h1")).to_contain_text("Vi phạm")
+            page.click(f"#violations a:text('{D2}')")
+            late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")
+            late.locator("textarea").fill("Hồ sơ trễ do mất điện; đã gửi phiếu xin lỗi bổ sung.")
+            late.locator(".action-explain input[name=notice_number]").fill("27/TB-UBND")
+            late.locator(".action-explain button").click()
+            expect(late).to_have_attribute("data-state", "explained")
+            expect(page.locator("article.case[data-rule='REFUSAL_UNWRITTEN'] .action-confirm")).to_have_count(
+                0
+            )
+            logout()
+
+            # The inspector concludes.
+            login("insp")
+            page.goto(f"{base_url}/dossiers/{D2}")
+            late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")
+            expect(late.locator(".explanation")).to_contain_text("27/TB-UBND")
+            late.locator(".action-conclude button").click()
+            expect(late).to_have_attribute("data-state", "concluded")
+            page.screenshot(path=shots / "console-dossier-decided-desktop.png", full_page=True)
+            logout()
+
+            # The leader sees it.
+            login("lead")
+            page.goto(f"{base_url}/dashboard?week={WEEK}")
+            expect(page.locator("#case-counts [data-state=dismissed]")).to_have_text("1")
+            expect(page.locator("#case-counts [data-state=concluded]")).to_have_text("1")
+            expect(page.locator("#case-counts [data-state=confirmed]")).to_have_text("1")
+            assert page.locator("form.action").count() == 0
+            page.screenshot(path=shots / "console-leader-desktop.png", full_page=True)
+
+            # Phone width: the same pages, readable at 360 px (no horizontal scrolling of the page).
+            phone = browser.new_context(
+                viewport={"width": 360, "height": 780}, storage_state=desktop.storage_state()
+            )
+            small = phone.new_page()
+            pages = (("dashboard", f"/dashboard?week={WEEK}"), ("violations", f"/violations?week={WEEK}"),
+                     ("dossier", f"/dossiers/{D2}"))  # fmt: skip
+            for name, path in pages:
+                small.goto(base_url + path)
+                width = small.evaluate("document.documentElement.scrollWidth")
+                assert width <= 362, (name, width)
+                small.screenshot(path=shots / f"console-{name}-phone.png", full_page=True)
+        finally:
+            browser.close()
+    assert len(list(shots.glob("console-*.png"))) >= 9
+    keep = os.environ.get("CONSOLE_SCREENSHOTS_COPY")
+    if keep:
+        for png in shots.glob("console-*.png"):
+            shutil.copy(png, keep)

@@ -1,0 +1,144 @@
+"""Case work (review of issue 16): retractions close cases on a dossier's page (that dossier's only) or
+on the province-wide sync, never from the list; no duplicate close across console instances; a
+violation found again reopens its case; the folded cases are cached between requests and dropped on a
+write; the pages speak the reader's language (timeline details, system notes, errors with a way back)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+import console.casework
+import warehouse.cases
+from console.service import ConsoleService
+from inspections.files.calendar import load_calendar
+from tests.console.conftest import ConsoleWorld, logged_in
+
+A = ("000.10.02.H99-251105-0007", "MISSED_NEW_DUE_DATE", "ex-017")
+B = ("000.10.02.H99-251104-0001", "REFUSAL_UNWRITTEN", "ex-013")
+
+
+def set_state(world: ConsoleWorld, key: tuple[str, str, str], state: str) -> None:
+    world.wh.execute(
+        "INSERT INTO violations SELECT dossier_id, rule_id, event_id, %(s)s, kind, severity, unit_code, "
+        "procedure_code, occurred_at, legal_basis, rulebook_version, evidence, detail, as_of, producer, "
+        "version + 1 FROM violations FINAL WHERE dossier_id = %(d)s AND rule_id = %(r)s AND event_id = %(e)s",
+        {"s": state, "d": key[0], "r": key[1], "e": key[2]},
+    )
+
+
+def actions(world: ConsoleWorld, key: tuple[str, str, str]) -> list[str]:
+    rows = world.wh.query(
+        "SELECT toString(action) FROM case_events WHERE dossier_id = %(d)s AND rule_id = %(r)s "
+        "ORDER BY at, at_us", {"d": key[0], "r": key[1]},
+    )  # fmt: skip
+    return [r[0] for r in rows]
+
+
+def test_retractions_close_per_dossier_or_by_sync_and_a_violation_found_again_reopens(
+    console_world: ConsoleWorld,
+) -> None:
+    insp, csrf = logged_in(console_world, "insp")
+    for d, r, e in (A, B):
+        answer = insp.post("/api/cases/decision", json={"dossier_id": d, "rule_id": r, "event_id": e,
+                           "action": "confirm"}, headers={"X-CSRF-Token": csrf})  # fmt: skip
+        assert answer.json()["case_state"] == "confirmed"
+    set_state(console_world, A, "retracted")
+    set_state(console_world, B, "retracted")
+    assert insp.get("/api/violations", params={"state": "closed"}).status_code == 200
+    assert (
+        actions(console_world, A) == actions(console_world, B) == ["confirm"]
+    )  # a GET of the list writes nothing
+    for _ in range(2):
+        shown = insp.get(f"/api/dossiers/{A[0]}").json()
+        assert {v["rule_id"]: v["case_state"] for v in shown["violations"]}[A[1]] == "closed"
+    assert actions(console_world, A) == ["confirm", "close_retracted"]  # once, however many views
+    assert actions(console_world, B) == ["confirm"]  # another dossier: not this page's business
+    other = ConsoleService(
+        console_world.wh, console_world.wh, console_world.service.catalogue, load_calendar(None)
+    )
+    assert other.sync_cases() == (1, 0)  # the province-wide sync closes B
+    assert console_world.service.sync_cases() == (0, 0)  # a second console finds nothing left to do
+    assert actions(console_world, B) == ["confirm", "close_retracted"]
+
+    set_state(console_world, A, "open")  # the detector finds the violation again
+    english = insp.get(f"/dossiers/{A[0]}?lang=en").text
+    assert actions(console_world, A) == ["confirm", "close_retracted", "reopen"]
+    assert "The detector retracted this violation" in english and "bộ phát hiện rút lại" not in english
+    assert "Reopened automatically" in english
+    shown = insp.get(f"/api/dossiers/{A[0]}").json()
+    assert {v["rule_id"]: v["case_state"] for v in shown["violations"]}[A[1]] == "open"
+    again = insp.post("/api/cases/decision", json={"dossier_id": A[0], "rule_id": A[1], "event_id": A[2],
+                      "action": "confirm"}, headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert again.json()["case_state"] == "confirmed"
+
+
+def test_the_folded_cases_are_cached_and_dropped_on_a_write(
+    console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = warehouse.cases.all_cases
+
+    def counted(wh: Any) -> Any:
+        calls.append(1)
+        return real(wh)
+
+    monkeypatch.setattr(console.casework, "all_cases", counted)
+    insp, csrf = logged_in(console_world, "insp")
+    console_world.service.work._cached = None
+    for _ in range(3):
+        assert insp.get("/api/violations", params={"state": "dismissed"}).status_code == 200
+    assert len(calls) == 1
+    key = {"dossier_id": "000.10.01.H99-251103-0002", "rule_id": "", "event_id": ""}
+    rows = insp.get("/api/violations", params={"dossier": key["dossier_id"]}).json()["rows"]
+    key.update(rule_id=rows[0]["rule_id"], event_id=rows[0]["event_id"])
+    done = insp.post("/api/cases/decision", json={**key, "action": "dismiss", "reason_code": "duplicate"},
+                     headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert done.status_code == 200
+    listed = insp.get("/api/violations", params={"state": "dismissed"}).json()["rows"]
+    assert key["dossier_id"] in [r["dossier_id"] for r in listed]  # this instance's write is seen at once
+    assert len(calls) == 2
+
+
+def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
+    insp, csrf = logged_in(console_world, "insp")
+    page = insp.get(f"/dossiers/{B[0]}").text
+    for raw in ("requested_documents", "channel:", ">postal<", "stage:", ">processing<", "[U]", "[S]", "[C]"):
+        assert raw not in page, raw
+    assert "giấy tờ yêu cầu bổ sung" in page and "chưa xác nhận" in page
+    assert '<option value="" selected>' in page  # the dismiss reason must be chosen
+    assert page.count(">Ghi chú</label>") == 0 and "Ghi chú về việc bác bỏ" in page
+    refused = insp.post("/cases/decision", data={"dossier_id": B[0], "rule_id": "REPEATED_SUPPLEMENT",
+                        "event_id": "ex-012", "action": "conclude", "csrf_token": csrf})  # fmt: skip
+    assert refused.status_code == 409
+    assert "Trạng thái hồ sơ xử lý không cho phép" in refused.text
+    assert f'href="/dossiers/{B[0]}"' in refused.text
+    english = insp.get("/violations?severity=bogus&lang=en")
+    assert english.status_code == 400 and "Not a severity." in english.text
+    board = insp.get("/dashboard?week=2025-W45").text
+    assert not re.search(r"<td(?![^>]*data-label)", board)  # every cell named on a phone
+    listed = insp.get("/violations", params={"unit": "000.10.02.H99", "week": "2025-W45", "lang": "vi"}).text
+    assert "?unit=000.10.02.H99&amp;week=2025-W45&amp;lang=en" in listed  # the language link keeps filters
+    admin, _ = logged_in(console_world, "adm")
+    assert "evil text" not in admin.get("/admin/users", params={"error": "evil text"}).text
+    assert "Mật khẩu cần ít nhất 10 ký tự." in admin.get("/admin/users?error=password_short").text
+
+
+def test_an_ignored_event_is_said_to_screen_readers(console_world: ConsoleWorld) -> None:
+    from datetime import UTC, datetime
+
+    from inspections.cases import CaseAction, CaseEvent, Role
+    from warehouse.cases import CaseKey, append_case_event
+
+    key = CaseKey("000.10.01.H99-251103-0002", "", "")
+    rows = console_world.wh.query(
+        "SELECT rule_id, event_id FROM violations WHERE dossier_id = %(d)s LIMIT 1", {"d": key.dossier_id}
+    )
+    key = CaseKey(key.dossier_id, rows[0][0], rows[0][1])
+    forged = CaseEvent(CaseAction.CONCLUDE, Role.LEADER, "lead", datetime.now(UTC))
+    append_case_event(console_world.wh, key, forged, rulebook_version="2", unit_code="000.10.01.H99")
+    insp, _ = logged_in(console_world, "insp")
+    page = insp.get(f"/dossiers/{key.dossier_id}").text
+    assert '<span class="sr">(không áp dụng' in page

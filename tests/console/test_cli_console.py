@@ -1,0 +1,90 @@
+"""``dossier-audit users add|list|disable`` and ``dossier-audit console``: accounts stored hashed, bad input
+one line and exit 2, and a clear word when another process holds the embedded warehouse."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dossier_audit.cli import app
+from warehouse import open_warehouse
+from warehouse.console_users import user
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    url = f"chdb://{tmp_path}/wh"
+    assert runner.invoke(app, ["warehouse", "init", "--warehouse", url]).exit_code == 0
+    return url
+
+
+def users(*args: str, stdin: str | None = None):
+    return runner.invoke(app, ["users", *args], input=stdin)
+
+
+def test_add_list_disable(url: str) -> None:
+    added = runner.invoke(app, ["users", "add", "an.nguyen", "--role", "unit", "--unit", "000.10.01.H99",
+                                "--warehouse", url, "--password-stdin"],
+                          input="mật khẩu đủ dài\n")  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    assert (
+        users(
+            "add",
+            "lead",
+            "--role",
+            "leader",
+            "--warehouse",
+            url,
+            stdin="another long one\nanother long one\n",
+        ).exit_code
+        == 0
+    )
+    listed = [json.loads(line) for line in users("list", "--warehouse", url, "--json").stdout.splitlines()]
+    assert [(u["login"], u["role"], u["unit"], u["disabled"]) for u in listed] == [
+        ("an.nguyen", "unit", "000.10.01.H99", False), ("lead", "leader", "", False)]  # fmt: skip
+    assert "hash" not in json.dumps(listed)
+    assert runner.invoke(app, ["users", "disable", "lead", "--warehouse", url]).exit_code == 0
+    with open_warehouse(url) as wh:
+        stored = user(wh, "lead")
+        assert stored is not None and stored.disabled and stored.password_hash.startswith("$argon2id$")
+        assert "another long one" not in stored.password_hash
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["add", "x", "--role", "boss"], "role 'boss'"),
+        (["add", "x", "--role", "unit"], "needs --unit"),
+        (["add", "x", "--role", "unit", "--unit", "NO.SUCH"], "not a unit of the catalogue"),
+        (["add", "bad login!", "--role", "admin"], "a login is"),
+        (["add", "x", "--role", "admin", "--password-stdin"], "at least 10 characters"),
+        (["disable", "nobody"], "no account 'nobody'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(url: str, args: list[str], message: str) -> None:
+    result = users(*args, "--warehouse", url, stdin="short\n")
+    assert result.exit_code == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_missing_warehouse_is_one_line(tmp_path: Path) -> None:
+    for args in (["users", "list"], ["console"]):
+        result = runner.invoke(app, [*args, "--warehouse", f"chdb://{tmp_path}/nothing"])
+        assert result.exit_code == 2 and "is not initialised" in result.stderr, result.stderr
+
+
+def test_another_process_holding_the_embedded_warehouse_is_said(url: str) -> None:
+    with open_warehouse(url):
+        for args in (["users", "list"], ["console", "--port", "1"]):
+            done = subprocess.run([sys.executable, "-m", "dossier_audit", *args, "--warehouse", url],
+                                  capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+            assert done.returncode == 2, done.stderr
+            assert "is in use by" in done.stderr and "Traceback" not in done.stderr

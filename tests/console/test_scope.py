@@ -1,0 +1,123 @@
+"""A unit officer's scope (review of issue 16): a dossier opens from its home (received) unit or a
+violation's unit, never from a unit an event merely passed through; only the scope's violations, cases
+and notes are shown and answered; the units below or merged into the officer's count; exports keep the
+scope; refused attempts and exports are logged; reason and notice go with their own action only."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from openpyxl import load_workbook
+
+from tests.console.conftest import UNIT1, UNIT2, ConsoleWorld, logged_in
+from warehouse.base import Warehouse
+from warehouse.console_users import reads_of
+
+D2 = "000.10.02.H99-251104-0001"  # received by unit 2
+MERGED = "000.01.01.H99"  # an old commune merged into unit 1 (its successor)
+EVENT_COLUMNS = ("event_id", "dossier_id", "type", "schema_version", "occurred_at", "occurred_at_us",
+                 "unit_code", "actor", "procedure_code", "data", "raw", "fingerprint", "source",
+                 "source_offset", "ingested_at")  # fmt: skip
+
+
+def add_event(wh: Warehouse, dossier_id: str, event_id: str, kind: str, unit: str, data: dict) -> None:
+    at = datetime(2025, 11, 4, 3, 30, tzinfo=UTC)
+    raw = {"schema_version": 1, "event_id": event_id, "dossier_id": dossier_id, "type": kind,
+           "occurred_at": at.isoformat(), "unit_code": unit, "data": data}  # fmt: skip
+    row = (event_id, dossier_id, kind, 1, at, 0, unit, None, None, orjson.dumps(data).decode(),
+           orjson.dumps(raw).decode(), event_id, "test", 0, at)  # fmt: skip
+    wh.insert("events", EVENT_COLUMNS, [[v] for v in row])
+
+
+def add_violation(wh: Warehouse, dossier_id: str, rule: str, event_id: str, unit: str) -> None:
+    """A copy of one of D2's violations, as another unit's (the detector's columns kept)."""
+    wh.execute(
+        "INSERT INTO violations SELECT %(d)s, %(r)s, %(e)s, state, kind, severity, %(u)s, procedure_code, "
+        "occurred_at, legal_basis, rulebook_version, evidence, detail, as_of, producer, version "
+        "FROM violations FINAL WHERE dossier_id = %(src)s AND rule_id = 'REPEATED_SUPPLEMENT'",
+        {"d": dossier_id, "r": rule, "e": event_id, "u": unit, "src": D2},
+    )
+
+
+def test_a_transferred_dossier_opens_only_through_a_violation_of_the_officers_unit(
+    console_world: ConsoleWorld,
+) -> None:
+    wh = console_world.wh
+    add_event(wh, D2, "ex-t1", "transferred", UNIT1, {"to_unit_code": UNIT2, "step": "tham-dinh"})
+    unit1, csrf1 = logged_in(console_world, "unit1")
+    assert unit1.get(f"/dossiers/{D2}").status_code == 403  # one event under unit 1 opens nothing
+    assert unit1.get(f"/api/dossiers/{D2}").status_code == 403
+    assert ("unit1", "unit", "refused-page") in [r[:3] for r in reads_of(wh, D2)]
+    assert ("unit1", "unit", "refused-api") in [r[:3] for r in reads_of(wh, D2)]
+
+    insp, insp_csrf = logged_in(console_world, "insp")
+    theirs = {"dossier_id": D2, "rule_id": "REPEATED_SUPPLEMENT", "event_id": "ex-012"}
+    asked = insp.post("/api/cases/decision", json={**theirs, "action": "request_explanation",
+                      "note": "Ghi chú riêng của đơn vị 2"}, headers={"X-CSRF-Token": insp_csrf})  # fmt: skip
+    assert asked.status_code == 200
+
+    add_violation(wh, D2, "TRANSFER_LATE", "ex-t1", UNIT1)  # now unit 1 has a violation in it
+    shown = unit1.get(f"/api/dossiers/{D2}").json()
+    assert {(v["rule_id"], v["event_id"]) for v in shown["violations"]} == {("TRANSFER_LATE", "ex-t1")}
+    page = unit1.get(f"/dossiers/{D2}").text
+    assert "Ghi chú riêng của đơn vị 2" not in page and 'data-rule="REPEATED_SUPPLEMENT"' not in page
+    answer = {**theirs, "action": "explain", "note": "Trả lời thay", "notice_number": "1/TB"}
+    refused = unit1.post("/api/cases/decision", json=answer, headers={"X-CSRF-Token": csrf1})
+    assert refused.status_code == 403  # another unit's case, in a dossier unit 1 may open
+    assert ("unit1", "unit", "refused-decision") in [r[:3] for r in reads_of(wh, D2)]
+    unit2, csrf2 = logged_in(console_world, "unit2")
+    assert unit2.post("/api/cases/decision", json=answer, headers={"X-CSRF-Token": csrf2}).status_code == 200
+
+
+def test_a_unit_officer_sees_the_units_merged_into_theirs(console_world: ConsoleWorld) -> None:
+    wh = console_world.wh
+    dossier = f"{MERGED}-251104-0009"
+    data: dict[str, Any] = {"procedure_code": "1.001612", "channel": "direct", "due_at": None}
+    data["documents"] = []
+    add_event(wh, dossier, "ex-m1", "received", MERGED, data)
+    add_violation(wh, dossier, "REPEATED_SUPPLEMENT", "ex-m1", MERGED)
+    unit1, _ = logged_in(console_world, "unit1")
+    unit2, _ = logged_in(console_world, "unit2")
+    assert unit1.get(f"/dossiers/{dossier}").status_code == 200
+    assert unit2.get(f"/dossiers/{dossier}").status_code == 403
+    rows = unit1.get("/api/violations", params={"unit": MERGED}).json()["rows"]
+    assert [r["dossier_id"] for r in rows] == [dossier]
+    assert unit2.get("/api/violations", params={"unit": MERGED}).json()["rows"] == []
+
+
+def test_exports_keep_the_scope_and_are_logged(console_world: ConsoleWorld) -> None:
+    wh = console_world.wh
+    unit1, _ = logged_in(console_world, "unit1")
+    data = unit1.get("/violations.xlsx", params={"unit": UNIT2})
+    assert data.status_code == 200
+    sheet = load_workbook(io.BytesIO(data.content)).active
+    assert sheet.max_row == 1  # the headings only: unit 2's rows are not unit 1's
+    headings = [c.value for c in sheet[1]]
+    assert "event_id" not in headings and "Mã sự kiện" in headings
+    assert unit1.get(f"/packs/{UNIT2}", params={"week": "2025-W45"}).status_code == 403
+    assert ("unit1", "unit", "refused-export") in [r[:3] for r in reads_of(wh, f"pack:{UNIT2}:2025-W45")]
+
+    insp, _ = logged_in(console_world, "insp")
+    assert insp.get("/violations.xlsx", params={"unit": UNIT2}).status_code == 200
+    assert ("insp", "inspector", "export") in [r[:3] for r in reads_of(wh, D2)]
+    assert insp.get(f"/packs/{UNIT2}", params={"week": "2025-W45"}).status_code == 200
+    assert ("insp", "inspector", "export") in [r[:3] for r in reads_of(wh, f"pack:{UNIT2}:2025-W45")]
+
+
+def test_reason_and_notice_go_with_their_own_action_only(console_world: ConsoleWorld) -> None:
+    insp, csrf = logged_in(console_world, "insp")
+    key = {"dossier_id": D2, "rule_id": "REFUSAL_UNWRITTEN", "event_id": "ex-013"}
+    headers = {"X-CSRF-Token": csrf}
+    for extra in ({"reason_code": "duplicate"}, {"notice_number": "9/TB"}):
+        answer = insp.post("/api/cases/decision", json={**key, "action": "confirm", **extra}, headers=headers)
+        assert answer.status_code == 400, extra
+    page = insp.post("/cases/decision", data={**key, "action": "confirm", "reason_code": "other",
+                                              "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    assert page.status_code == 400 and "Lý do chỉ dùng khi bác bỏ" in page.text
+    assert (
+        insp.post("/api/cases/decision", json={**key, "action": "confirm"}, headers=headers).status_code
+        == 200
+    )

@@ -1,0 +1,120 @@
+"""The console's security primitives on their own: Argon2id hashes, signed expiring sessions, the throttle's
+window, CSRF comparison."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.security import (
+    Busy,
+    Sessions,
+    Throttle,
+    csrf_ok,
+    hash_password,
+    password_problem,
+    verification_slot,
+    verify_password,
+)
+
+
+def test_passwords_are_argon2id_hashes() -> None:
+    hashed = hash_password("correct horse battery")
+    assert hashed.startswith("$argon2id$") and "correct" not in hashed
+    assert verify_password(hashed, "correct horse battery")
+    assert not verify_password(hashed, "correct horse batterY")
+    assert not verify_password(None, "correct horse battery")
+    assert not verify_password("not a hash", "x")
+    assert (
+        password_problem("short")
+        and password_problem(" leading space ok?")
+        and not password_problem("x" * 10)
+    )
+
+
+def test_sessions_are_signed_and_expire() -> None:
+    sessions = Sessions(b"k" * 32, max_age_seconds=1)
+    cookie, session = sessions.issue("insp", "$argon2id$h")
+    assert sessions.read(cookie) == session
+    assert Sessions(b"other key" * 4, 60).read(cookie) is None
+    time.sleep(2.1)
+    assert sessions.read(cookie) is None
+
+
+@given(st.text(max_size=300))
+def test_any_cookie_text_is_no_session_or_a_valid_one(text: str) -> None:
+    assert Sessions(b"k" * 32, 60).read(text) is None
+
+
+def test_the_throttle_forgets_after_its_window() -> None:
+    now = [0.0]
+    throttle = Throttle(3, 10, clock=lambda: now[0])
+    throttle.failed("login:a", "addr:1")
+    throttle.failed("login:a", "addr:1")
+    assert not throttle.blocked("login:a", "addr:1")
+    throttle.failed("login:b", "addr:1")
+    assert throttle.blocked("login:c", "addr:1") and not throttle.blocked("login:a", "addr:2")
+    now[0] = 10.5
+    assert not throttle.blocked("login:a", "addr:1")
+
+
+def test_csrf_needs_the_exact_token() -> None:
+    _, session = Sessions(b"k" * 32, 60).issue("x", "h")
+    assert csrf_ok(session, session.csrf)
+    assert (
+        not csrf_ok(session, None) and not csrf_ok(session, "") and not csrf_ok(session, session.csrf + "x")
+    )
+
+
+def test_a_session_ends_when_idle_and_when_the_password_or_sessions_after_change() -> None:
+    now = [1_000_000.0]
+    sessions = Sessions(b"k" * 32, 3600, idle_seconds=600, clock=lambda: now[0])
+    cookie, session = sessions.issue("insp", "$argon2id$old")
+    assert sessions.valid_for(session, "$argon2id$old", 0)
+    assert not sessions.valid_for(session, "$argon2id$new", 0)  # a password reset
+    assert not sessions.valid_for(session, "$argon2id$old", session.issued_ms + 1)  # a logout
+    now[0] += 500
+    refreshed = sessions.touched(session)
+    assert refreshed is not None and sessions.read(refreshed) is not None
+    now[0] += 500  # 1000 s after the login, 500 s after the last use
+    assert sessions.read(cookie) is None  # idle too long
+    assert sessions.read(refreshed) is not None
+    now[0] += 3000  # the absolute lifetime is counted from the login, whatever the refreshes
+    touched = sessions.touched(sessions.read(refreshed) or session)
+    assert touched is not None
+    now[0] += 200
+    assert sessions.read(touched) is None
+
+
+def test_the_throttle_counts_an_attempt_before_it_is_checked_and_stays_bounded() -> None:
+    throttle = Throttle(5, 60, max_keys=100)
+    results: list[bool] = []
+    start = threading.Barrier(40)
+
+    def attempt() -> None:
+        start.wait()
+        results.append(throttle.begin("login:lead", "addr:1"))
+
+    threads = [threading.Thread(target=attempt) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 5  # only five passwords are ever verified
+    throttle.succeeded("login:lead", "addr:1")
+    assert not throttle.blocked("login:lead")
+    for n in range(10_000):  # a spray of logins and addresses
+        throttle.failed(f"login:u{n}", f"addr:{n}")
+    assert len(throttle) <= 100
+
+
+def test_argon2_verifications_are_capped() -> None:
+    slots = threading.BoundedSemaphore(1)
+    with verification_slot(slots), pytest.raises(Busy), verification_slot(slots):
+        pass
+    with verification_slot(slots):  # free again
+        pass

@@ -1,0 +1,132 @@
+"""Sessions end when they should (review of issue 16): a cookie replayed after logout, after a password
+reset or after the account is disabled is no session. Logins: counted before the password is checked
+(40 concurrent wrong passwords, at most ``limit`` verified), X-Forwarded-For ignored unless the peer is a
+trusted proxy, only form or JSON bodies, and the login form refused from another site or without its
+pre-session token."""
+
+from __future__ import annotations
+
+import threading
+
+from starlette.testclient import TestClient
+
+from console.app import create_app
+from tests.console.conftest import PASSWORD, ConsoleWorld, form_login, logged_in
+
+
+def test_a_cookie_replayed_after_logout_is_no_session(console_world: ConsoleWorld) -> None:
+    client, csrf = logged_in(console_world, "lead")
+    cookie = client.cookies.get("console_session")
+    assert client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    replay = console_world.client()
+    assert replay.get("/api/violations", headers={"cookie": f"console_session={cookie}"}).status_code == 401
+    again, _ = logged_in(console_world, "lead")  # a new login works
+    assert again.get("/api/violations").status_code == 200
+
+
+def test_a_password_reset_or_a_disable_ends_the_sessions(console_world: ConsoleWorld) -> None:
+    admin, csrf = logged_in(console_world, "adm")
+    made = {"login": "temp2", "role": "leader", "password": PASSWORD, "csrf_token": csrf}
+    assert admin.post("/admin/users", data=made, follow_redirects=False).status_code == 303
+    temp, _ = logged_in(console_world, "temp2")
+    assert temp.get("/api/violations").status_code == 200
+    reset = {**made, "password": "another long password"}
+    assert admin.post("/admin/users", data=reset, follow_redirects=False).status_code == 303
+    assert temp.get("/api/violations").status_code == 401  # the old password's session is over
+    fresh = console_world.client()
+    assert (
+        fresh.post("/api/login", json={"login": "temp2", "password": "another long password"}).status_code
+        == 200
+    )
+    assert fresh.get("/api/violations").status_code == 200
+    admin.post("/admin/users", data={"login": "temp2", "disable": "1", "csrf_token": csrf})
+    assert fresh.get("/api/violations").status_code == 401
+
+
+def test_concurrent_wrong_passwords_are_counted_before_they_are_verified(console_world: ConsoleWorld) -> None:
+    client = console_world.client()
+    statuses: list[int] = []
+    start = threading.Barrier(40)
+
+    def guess() -> None:
+        start.wait()
+        statuses.append(client.post("/api/login", json={"login": "lead", "password": "wrong"}).status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(401) <= 5, statuses  # at most the limit reached Argon2
+    assert set(statuses) <= {401, 429, 503} and statuses.count(429) >= 30, statuses
+
+
+def test_x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(console_world: ConsoleWorld) -> None:
+    client = console_world.client()  # no trusted proxy
+    for n in range(5):
+        spoofed = {"x-forwarded-for": f"10.0.0.{n}"}
+        assert (
+            client.post("/api/login", json={"login": f"x{n}", "password": "w"}, headers=spoofed).status_code
+            == 401
+        )
+    # Five failures from this peer, whatever address each claimed: the peer is throttled.
+    blocked = client.post("/api/login", json={"login": "insp", "password": PASSWORD},
+                          headers={"x-forwarded-for": "10.9.9.9"})  # fmt: skip
+    assert blocked.status_code == 429
+    trusting = TestClient(create_app(console_world.service, trusted_proxies="127.0.0.1"))
+    for n in range(5):  # the test client's peer ("testclient") is not the trusted proxy
+        trusting.post("/api/login", json={"login": f"y{n}", "password": "w"},
+                      headers={"x-forwarded-for": f"10.0.1.{n}"})  # fmt: skip
+    assert trusting.post("/api/login", json={"login": "insp", "password": PASSWORD}).status_code == 429
+
+
+def test_logins_take_only_forms_or_json_from_this_site(console_world: ConsoleWorld) -> None:
+    client = console_world.client()
+    plain = {"content-type": "text/plain"}
+    body = f'{{"login": "insp", "password": "{PASSWORD}"}}'
+    assert client.post("/api/login", content=body, headers=plain).status_code == 415
+    assert client.post("/login", content=f"login=insp&password={PASSWORD}", headers=plain).status_code == 415
+    # The form without the token its page set: refused (login CSRF), shown again with a fresh token.
+    bare = client.post("/login", data={"login": "insp", "password": PASSWORD}, follow_redirects=False)
+    assert bare.status_code == 403 and 'name="login_token"' in bare.text
+    evil = {"origin": "https://evil.example"}
+    assert (
+        client.post("/api/login", json={"login": "insp", "password": PASSWORD}, headers=evil).status_code
+        == 403
+    )
+    cross = {"sec-fetch-site": "cross-site"}
+    assert (
+        client.post("/api/login", json={"login": "insp", "password": PASSWORD}, headers=cross).status_code
+        == 403
+    )
+    good = form_login(client, "insp", PASSWORD)
+    assert good.status_code == 303 and good.headers["location"] == "/dashboard"
+
+
+class NoSecrets:
+    """A reading warehouse as the `reports` user sees it now: no accounts, no trail of reads."""
+
+    def __init__(self, wh: object) -> None:
+        self.wh = wh
+
+    def query(self, sql: str, params: object = None) -> object:
+        if "console_users" in sql or "page_reads" in sql:
+            raise PermissionError("reports may not read this table")
+        return self.wh.query(sql, params)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.wh, name)
+
+
+def test_accounts_and_reads_never_go_through_the_reading_user(console_world: ConsoleWorld) -> None:
+    from console.service import ConsoleService
+    from inspections.files.calendar import load_calendar
+
+    service = ConsoleService(NoSecrets(console_world.wh), console_world.wh,  # type: ignore[arg-type]
+                             console_world.service.catalogue, load_calendar(None))  # fmt: skip
+    client = TestClient(create_app(service), raise_server_exceptions=True)
+    for login in ("adm", "insp"):
+        assert client.post("/api/login", json={"login": login, "password": PASSWORD}).status_code == 200
+        if login == "adm":
+            assert client.get("/admin/users").status_code == 200
+    assert client.get("/api/dossiers/000.10.02.H99-251104-0001").status_code == 200
