@@ -510,4 +510,4 @@ def test_data_that_looks_like_console_markup_is_printed_as_it_is(tmp_path: Path)
     assert status.exit_code == 0 and "[red]wh" in status.stderr, status.stderr
     listed = cli("violations", "--warehouse", url)
     assert listed.exit_code == 0, (listed.stderr, listed.exception)
-    assert "[/]D-1" in listed.stderr and "[bold]D-2" in listed.stderr
+    assert "[/]D-1" in listed.stdout and "[bold]D-2" in listed.stdout  # the table: stdout
