@@ -22,7 +22,7 @@ test: lint pytest
 # Two xdist workers: the suite's slow tests wait on brokers, servers and subprocesses, so two at a time keep
 # `.ci/run` under its 15 minutes (8 min here on 2 cores for 1,547 tests; serially, 10 min for 1,185).
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --durations=25
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

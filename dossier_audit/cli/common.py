@@ -26,7 +26,6 @@ from rich.table import Table
 from bootstrap.platform import Platform
 from bootstrap.settings import Settings, SettingsError, load_settings
 from dossier_audit.jobs.batch_engine import IngestStats
-from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError
 from inspections.timeunits import VN_TZ
@@ -303,18 +302,6 @@ def print_ingest(stats: IngestStats, rejections: Rejections) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
-
-
-def print_violation_summary(counts: Counter[str]) -> None:
-    table = Table(title="Violations by rule", title_justify="left")
-    for col, justify in (("rule", "left"), ("title", "left"), ("severity", "left"), ("count", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for rule in reported_rules():
-        n = counts.get(rule.rule_id, 0)
-        if n:
-            table.add_row(rule.rule_id, rule.title_vi, rule.severity.value, f"{n:,}")
-    table.add_row("total", "", "", f"{sum(counts.values()):,}", style="bold")
-    err.print(table)
 
 
 class _OneLineRecords(logging.Filter):
