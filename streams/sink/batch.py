@@ -1,9 +1,14 @@
 """Records to warehouse rows: the sink's batch, its conversion, and the run's counts.
 
-The conversion is the sink's hot path (one validation per message, one serialisation per event), so it
-avoids what it can prove unnecessary: a timestamp shared by a producer batch is converted once, and the
-pseudonymiser runs only on events that may carry an applicant (a set ``data.applicant``, or any unknown
-field, where one may hide at any depth: ``schemas.pseudonym.may_carry_applicant``).
+The conversion is the sink's hot path, so it avoids what it can prove unnecessary: a timestamp shared by a
+producer batch is converted once, and the pseudonymiser runs only on events that may carry an applicant (a
+set ``data.applicant``, or any unknown field, where one may hide at any depth:
+``schemas.pseudonym.may_carry_applicant``). A message in canonical form (:mod:`schemas.fast_events`: byte for
+byte the JSON the contract's models serialise its event to, which is what the platform's producers write)
+whose applicant, if any, is a pseudonym already is decoded with msgspec and becomes its row without a
+pydantic event (:func:`canonical_row`): its ``raw`` column is the message itself, since ``event_row`` would
+serialise the event back to exactly those bytes. Every other message takes ``parse_event`` and ``event_row``
+(tests/streams/test_sink_fast_rows.py proves the rows equal).
 
 A record whose conversion raises (a foreign producer's event the validator let through but no row can
 hold, e.g. an integer beyond 64 bits that JSON cannot serialise) becomes a rejection with the reason
@@ -37,6 +42,7 @@ from typing import Any
 
 from kafka import TopicPartition
 
+from schemas.fast_events import UNSET, Canonical, decode_canonical
 from schemas.pseudonym import Pseudonymiser, may_carry_applicant
 from schemas.validation import Rejection, parse_event
 from streams.messages import DeadLetter, MessageError, ViolationMessage, describe_error
@@ -46,8 +52,8 @@ from streams.topics import PlatformTopics
 from warehouse.store import event_row, rejection_row, violation_row
 
 __all__ = [
-    "UNTIMED", "BatchConverter", "Origin", "SinkBatch", "SinkStats", "count_stored", "rejection_time",
-    "scrub_text",
+    "UNTIMED", "BatchConverter", "Origin", "SinkBatch", "SinkStats", "canonical_row", "count_stored",
+    "rejection_time", "scrub_text",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -190,6 +196,26 @@ def scrub_text(text: str) -> str:
     return described.removeprefix(_ForeignText.__name__).removeprefix(": ")
 
 
+#: How the ``data`` member starts in a canonical event: ``data`` is every event model's last member, and no
+#: string holds ``,"`` unescaped, so the first occurrence is that member's (as in ``warehouse.store``).
+_DATA_MEMBER = ',"data":'
+
+
+def canonical_row(event: Canonical, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
+    """``warehouse.store.event_row`` of the pydantic event of a canonical message, value for value, built
+    from the message: ``raw`` is its text (what ``event_row`` would serialise the event to), ``data`` the
+    text of its last member, the fingerprint :meth:`Canonical.fingerprint`."""
+    text = event.text
+    cut = text.find(_DATA_MEMBER)
+    at = event.occurred_at.astimezone(UTC)
+    actor = event.actor
+    return (
+        event.event_id, event.dossier_id, event.kind.type._value_, 1, at.replace(microsecond=0),
+        at.microsecond, event.unit_code, None if actor is UNSET else actor, event.data.get("procedure_code"),
+        text[cut + len(_DATA_MEMBER) : -1], text, event.fingerprint(at).hex(), source, offset, ingested_at,
+    )  # fmt: skip
+
+
 class BatchConverter:
     """Adds polled records to a batch as rows: events, rejections (scrubbed of applicant data) and
     violation records, by the topic they came from."""
@@ -218,17 +244,31 @@ class BatchConverter:
                 self._unconvertible(batch, where, record, exc)
 
     def _add_events(self, batch: SinkBatch, where: str, records: Sequence[Any]) -> None:
-        # The hot path: one validation per message, one serialisation per event (``event_row``).
-        apply = self.pseudonymiser.apply
+        # The hot path: a canonical message straight to its row, any other one validated and serialised.
+        apply, pseudonymise = self.pseudonymiser.apply, self.pseudonymiser.pseudonymise
         rows, touched = batch.events, batch.touched
         last_stamp: object = _NO_STAMP
+        last_second = -1  # the whole second of ``last_stamp`` when a ``DateTime`` holds it, else -1
         at = rejected_at = datetime.min
         for record in records:
             value: bytes = record.value if record.value is not None else b""
             try:  # free in CPython 3.11+ when nothing raises
                 stamp = record.timestamp
                 if stamp != last_stamp or stamp is None:  # records of one producer batch share their stamp
-                    last_stamp, (at, rejected_at) = stamp, _times(stamp)  # none is set if it raises
+                    # Both times depend only on the stamp's whole second when a ``DateTime`` holds it.
+                    second = stamp // 1000 if type(stamp) is int and 0 <= stamp < _DATETIME_END_MS else -1
+                    if second < 0 or second != last_second:
+                        at, rejected_at = _times(stamp)
+                    last_stamp, last_second = stamp, second
+                fast = decode_canonical(value)
+                if fast is not None:
+                    applicant = fast.applicant
+                    if applicant is None or pseudonymise(applicant) == applicant:  # else: pseudonymised below
+                        rows.append(canonical_row(fast, where, record.offset, at))
+                        touched.add(fast.dossier_id)
+                        if rejected_at is UNTIMED:
+                            batch.untimed.add((where, record.offset))
+                        continue
                 parsed = parse_event(value, line_no=record.offset)
                 if isinstance(parsed, Rejection):
                     origin = (where, record.offset, value, rejected_at)
