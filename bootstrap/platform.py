@@ -16,10 +16,13 @@ from inspections.rulebook import Auditor, Rulebooks
 from inspections.rules import RuleParams
 from reporting.header import ReportHeader, make_header
 from schemas.pseudonym import Pseudonymiser
+from streams.detector.history import DossierHistory
 from streams.detector.options import DetectorOptions
 from streams.kafka import KafkaConfig
 from streams.sink.options import SinkOptions
 from streams.topics import PlatformTopics, TopicSpec
+from warehouse.base import WarehouseError, parse_url
+from warehouse.evicted_history import WarehouseHistory
 
 
 @dataclass
@@ -139,8 +142,30 @@ def sink_options(settings: Settings, **fields: Any) -> SinkOptions:
     )
 
 
+def detector_history(url: str | None) -> DossierHistory | None:
+    """The detector's history of evicted dossiers (issue 17): a reading session on the warehouse server at
+    ``url``, opened on first use; None without a URL (the detector then evicts nothing). A chdb URL is
+    refused: its directory is owned by the sink's process, which the detector cannot read beside."""
+    if url is None:
+        return None
+    parsed = parse_url(url)
+    if parsed.scheme == "chdb":
+        raise WarehouseError(
+            f"the detector's history {parsed.redacted()} is an embedded chdb warehouse, which only its owner "
+            "(the sink) can open: give the warehouse server the sink stores into (clickhouse://...), or none "
+            "(then no dossier is evicted)"
+        )
+    from warehouse import open_warehouse
+
+    return WarehouseHistory(lambda: open_warehouse(url, create_database=False), parsed.redacted())
+
+
 def detector_options(settings: Settings, **fields: Any) -> DetectorOptions:
     """A detector worker's options: topics, allowed lateness and Faust's directory (under the workdir)
-    from the settings, any other field of :class:`~streams.detector.options.DetectorOptions` by name."""
+    (and the idle-partition timeout) from the settings, any other field of
+    :class:`~streams.detector.options.DetectorOptions` by name
+    (``history``, where evicted dossiers are read back from: see :func:`detector_history`)."""
     fields.setdefault("allowed_lateness", timedelta(seconds=settings.allowed_lateness_seconds))
+    fields.setdefault("history_sink_group", settings.sink_group_id)
+    fields.setdefault("idle_partition_timeout", settings.idle_partition_timeout_seconds or None)
     return DetectorOptions(topics=topics_of(settings), datadir=settings.workdir / "faust", **fields)

@@ -158,6 +158,20 @@ class Settings(BaseSettings):
         le=315_360_000,
         description="Detector: the watermark trails the highest event time seen by this much.",
     )
+    detector_history: str | None = Field(
+        default=None,
+        description="Detector: the warehouse server the sink stores into (clickhouse://...), read to judge "
+        "events for dossiers evicted from memory. Set: ended dossiers are evicted once quiet for the allowed "
+        "lateness past the watermark (bounded memory); unset: nothing is evicted (operator's guide, "
+        "'Eviction of ended dossiers').",
+    )
+    idle_partition_timeout_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=86_400,
+        description="Detector: a partition that receives nothing for this long follows the event time of the "
+        "worker's active partitions, so time-triggered violations fire on quiet partitions (0: never).",
+    )
     sink_batch_size: int = Field(default=5000, ge=1, description="Sink: events per warehouse write.")
     sink_batch_seconds: float = Field(
         default=1.0, gt=0, le=3600, description="Sink: longest wait to fill a batch."
@@ -287,13 +301,17 @@ class SettingsError(ValueError):
 
 
 #: Fields whose values are never quoted in a message: secrets, and the warehouse URL (it holds a password).
-SECRET_FIELDS = frozenset({"pseudonym_key", "sasl_password", "warehouse", "console_session_secret"})
+SECRET_FIELDS = frozenset(
+    {"pseudonym_key", "sasl_password", "warehouse", "console_session_secret", "detector_history"}
+)
 #: Fields never quoted either: a password typed into them by mistake (``user:pw@host:9092``) stays unseen.
 _UNQUOTED_FIELDS = SECRET_FIELDS | {"bootstrap_servers", "sasl_username"}
 #: The command-line option of an overridable field, where it is not the field's name with dashes.
 _OPTIONS = {"partitions": "--topic-partitions", "allowed_lateness_seconds": "--allowed-lateness",
             "reports_dir": "--reports", "group_join_timeout_seconds": "--join-timeout",
-            "sink_group_id": "--group-id", "sink_from_group": "--from-group"}  # fmt: skip
+            "sink_group_id": "--group-id", "sink_from_group": "--from-group",
+            "detector_history": "--history-warehouse",
+            "idle_partition_timeout_seconds": "--idle-partition-timeout"}  # fmt: skip
 _ALTERNATION = re.compile(r"^\^\(([\w|-]+)\)\$$")
 
 

@@ -88,6 +88,24 @@ class WorkerMetrics:
             namespace=ns, registry=r, buckets=_WRITE_BUCKETS,
         )  # fmt: skip
 
+        # The detector's eviction of ended dossiers (issue 17): what it evicted, what it read back from the
+        # warehouse for events that came after an eviction (and those events), and what it holds.
+        self.detector_evicted_dossiers = Counter(
+            "detector_evicted_dossiers", "Ended dossiers evicted from the detector's memory.",
+            namespace=ns, registry=r,
+        )  # fmt: skip
+        self.detector_dossiers_reloaded = Counter(
+            "detector_dossiers_reloaded", "Evicted dossiers read back from the warehouse (late path).",
+            namespace=ns, registry=r,
+        )  # fmt: skip
+        self.detector_late_events_evicted = Counter(
+            "detector_late_events_evicted", "New events for evicted dossiers, judged on the late path.",
+            namespace=ns, registry=r,
+        )  # fmt: skip
+        self.detector_dossiers_held = Gauge(
+            "detector_dossiers_held", "Dossiers held in the detector's memory.", namespace=ns, registry=r
+        )
+
     def set_lag(self, topic: str, partition: int, lag: int) -> None:
         self.consumer_lag.labels(topic=topic, partition=str(partition)).set(max(lag, 0))
 

@@ -1,4 +1,5 @@
-"""Event-time watermarks: per partition, the highest ``occurred_at`` seen minus the allowed lateness.
+"""Event-time watermarks: per partition, the highest ``occurred_at`` seen minus the allowed lateness (and
+the idleness rule that lets a partition receiving nothing follow the others: :class:`Idleness`).
 
 Times are integer microseconds since the Unix epoch (exact and cheap to compare on the hot path).
 A watermark never goes back: a late event (older than the watermark) is still used, it just does not
@@ -7,6 +8,7 @@ move time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -61,3 +63,63 @@ class Watermark:
     def __repr__(self) -> str:
         shown = from_us(self.value).isoformat() if self.value is not None else None
         return f"Watermark({shown}, lateness={self.lateness_us / 1e6:g} s)"
+
+
+# --- idle partitions ---------------------------------------------------------------------------------------
+
+
+class Idleness:
+    """Which partitions are idle: nothing received for ``timeout`` seconds of wall clock (Flink's
+    ``withIdleness``, Kafka Streams' ``max.task.idle.ms``).
+
+    Why: a partition's watermark moves only with its own events, so on a partition that receives nothing a
+    time-triggered violation (a dossier becoming late) would wait for its next event, however far the other
+    partitions' event time has gone. The caller feeds each partition's *progress* (anything that changes when
+    it receives something: its next offset and highest event time) with the time it looked; a partition is
+    idle once its progress has not changed for ``timeout`` seconds since it was first seen.
+    """
+
+    __slots__ = ("_seen", "timeout")
+
+    def __init__(self, timeout: float) -> None:
+        if timeout <= 0:
+            raise ValueError(f"the idleness timeout must be > 0, got {timeout}")
+        self.timeout = timeout
+        self._seen: dict[int, tuple[object, float]] = {}
+
+    def observe(self, partition: int, progress: object, now: float) -> None:
+        """Note ``partition``'s progress at ``now`` (monotonic seconds); a change resets its idle time."""
+        seen = self._seen.get(partition)
+        if seen is None or seen[0] != progress:
+            self._seen[partition] = (progress, now)
+
+    def idle(self, partition: int, now: float) -> bool:
+        seen = self._seen.get(partition)
+        return seen is not None and now - seen[1] >= self.timeout
+
+    def retain(self, partitions: Iterable[int]) -> None:
+        """Forget the partitions not in ``partitions`` (revoked: should they come back, time starts over)."""
+        keep = set(partitions)
+        for partition in [p for p in self._seen if p not in keep]:
+            del self._seen[partition]
+
+
+def idle_targets(watermarks: Mapping[int, int | None], idle: Iterable[int]) -> dict[int, int]:
+    """Per idle partition whose watermark trails: the watermark it may advance to.
+
+    The rule (Flink's, per partition): idle inputs are left out, and the others' lowest watermark is the
+    event time every partition of the worker has reached; an idle partition follows it. Nothing moves while
+    no partition is active (all idle: time stands still, as in Flink) or while an active one has no
+    watermark yet (it may still hold older events). A target is never below the partition's own watermark
+    (watermarks never go back).
+    """
+    idle_set = set(idle)
+    active = [w for p, w in watermarks.items() if p not in idle_set]
+    if not active or any(w is None for w in active):
+        return {}
+    target = min(w for w in active if w is not None)
+    return {
+        p: target
+        for p in sorted(idle_set)
+        if p in watermarks and ((w := watermarks[p]) is None or w < target)
+    }

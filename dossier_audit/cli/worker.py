@@ -12,7 +12,13 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from bootstrap.platform import detector_options, kafka_config, platform_topics, sink_options
+from bootstrap.platform import (
+    detector_history,
+    detector_options,
+    kafka_config,
+    platform_topics,
+    sink_options,
+)
 from bootstrap.settings import load_settings
 from dossier_audit.cli.app import worker_app
 from dossier_audit.cli.common import (
@@ -259,6 +265,25 @@ def worker_detect(
     live: Annotated[
         bool, typer.Option("--live", help="Let wall-clock time advance the watermark too (now - lateness).")
     ] = False,
+    idle_partition_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--idle-partition-timeout",
+            min=0.0,
+            metavar="SECONDS",
+            help="A partition that receives nothing for this long follows the event time of the worker's "
+            "other partitions, so dossiers on it still become late (default: "
+            "DOSSIER_AUDIT_IDLE_PARTITION_TIMEOUT_SECONDS, 60; 0: never).",
+        ),
+    ] = None,
+    freeze_before_finalize: Annotated[
+        bool,
+        typer.Option(
+            "--freeze-before-finalize",
+            hidden=True,
+            help="Fault tests: SIGSTOP this worker when it is about to finalize at --as-of.",
+        ),
+    ] = False,
     metrics_port: MetricsPortOption = None,
     metrics_host: MetricsHostOption = None,
     group_id: Annotated[
@@ -276,6 +301,15 @@ def worker_detect(
     json_logs: Annotated[
         bool, typer.Option("--json-logs", help="Structured JSON log lines on stderr.")
     ] = False,
+    history_warehouse: Annotated[
+        str | None,
+        typer.Option(
+            "--history-warehouse",
+            help="The warehouse server the sink stores into (clickhouse://...): ended dossiers are then "
+            "evicted from memory and read back from it when a late event comes (default: "
+            "DOSSIER_AUDIT_DETECTOR_HISTORY; unset: nothing is evicted).",
+        ),
+    ] = None,
 ) -> None:
     """Detect violations continuously: consume the events topic, evaluate the rulebook at an event-time
     watermark, publish violations as they open and are retracted; prints the run's counts as JSON on
@@ -291,10 +325,16 @@ def worker_detect(
         settings = load_settings(
             bootstrap_servers=bootstrap_servers, catalogue=catalogue, metrics_port=metrics_port,
             metrics_host=metrics_host, allowed_lateness_seconds=allowed_lateness,
+            detector_history=history_warehouse, idle_partition_timeout_seconds=idle_partition_timeout,
         )  # fmt: skip
         if not settings.bootstrap_servers:
             raise UsageError("no Kafka: pass --bootstrap-servers HOST:PORT")
         instant = parse_instant(as_of) if as_of is not None else None
+        history = detector_history(settings.detector_history)
+        if history is None:
+            log.info("dossier eviction off: no --history-warehouse to read evicted dossiers back from")
+        else:
+            log.info("dossier eviction on", extra={"history": history.describe()})
         platform = platform_for(catalogue)
         if warehouse is not None:
             # Read once, then close: the warehouse may be owned by another process (chdb: one at a time).
@@ -321,6 +361,8 @@ def worker_detect(
             max_poll_interval=max(10.0, session_timeout),
             rebalance_timeout=max(10.0, session_timeout),
             join_timeout=settings.group_join_timeout_seconds,  # a stuck group: exit 2 (issue 19)
+            history=history,
+            freeze_before_finalize=freeze_before_finalize,
         )
         metrics = WorkerMetrics()
         app = make_app(

@@ -20,7 +20,7 @@ from inspections.rulebook import Auditor
 from streams.detector.inlet import Inlet, Scrub
 from streams.detector.options import DetectorOptions
 from streams.detector.readback import EndOffsets
-from streams.detector.transport import DetectorTransport, EndOffsetsReader, check_faust
+from streams.detector.transport import DetectorTransportHook, EndOffsetsReader, check_faust
 from streams.detector.worker import Detector, DetectorStats
 from streams.kafka import KafkaConfig
 from streams.observability import WorkerMetrics
@@ -29,7 +29,7 @@ from streams.watermark import from_us
 __all__ = ["DetectorApp", "make_app", "run_detector"]
 
 
-class DetectorApp(faust.App):
+class DetectorApp(DetectorTransportHook, faust.App):
     """The Faust app of the detector (see :func:`make_app`); ``detector`` holds its runtime, ``inlet`` and
     ``inlet_topic`` tell its consumer where the events topic's messages go, ``end_offsets`` where its table
     recovery must read the changelogs to (their true ends: see :mod:`streams.detector.transport`),
@@ -42,9 +42,6 @@ class DetectorApp(faust.App):
     end_offsets: EndOffsetsReader | None = None
     state_progress: Callable[[], dict[int, int | None]] | None = None
     detector: Detector
-
-    def _new_transport(self) -> Any:
-        return DetectorTransport(self.conf.broker_consumer, self)
 
 
 def make_app(

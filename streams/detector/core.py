@@ -45,6 +45,7 @@ from inspections.audit_error import failure
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
 from streams.detector.dossier import DossierState, StateError, VKey, violation_key
+from streams.detector.evict import Evicted, EvictedIndex, evict_ended, note_candidates
 from streams.detector.outcome import Change, Outcome, diff_published, replace_all
 from streams.watermark import Watermark, from_us, to_us
 
@@ -69,7 +70,16 @@ _HORIZON_US = int(PROBE_HORIZON.total_seconds()) * 1_000_000
 class PartitionState:
     """One partition: its watermark, its dossiers, and the timer index of their next deadlines."""
 
-    __slots__ = ("auditor", "dossiers", "next_offset", "partition", "timers", "watermark")
+    __slots__ = (
+        "auditor",
+        "candidates",
+        "dossiers",
+        "evicted",
+        "next_offset",
+        "partition",
+        "timers",
+        "watermark",
+    )
 
     def __init__(self, partition: int, auditor: Auditor, lateness_us: int) -> None:
         self.partition = partition
@@ -80,6 +90,10 @@ class PartitionState:
         #: The events-topic offset after the last message this state holds (None: unknown); see
         #: :mod:`streams.detector.resume`.
         self.next_offset: int | None = None
+        #: Eviction (:mod:`streams.detector.evict`): dossiers that changed, by newest event time (a heap
+        #: with lazy deletion), and the index of the evicted ones.
+        self.candidates: list[tuple[int, str]] = []
+        self.evicted = EvictedIndex()
 
     # --- the steps ------------------------------------------------------------------------------
 
@@ -135,6 +149,7 @@ class PartitionState:
         due.update(self._pop_due(w))
         self._evaluate_many(due, w, out)
         out.as_of_us = w
+        note_candidates(self.candidates, self.dossiers, touched)
 
     def advance(self, to_us_: int) -> Outcome:
         """Move the watermark to at least ``to_us_`` (wall clock, replays) and fire the deadlines it
@@ -156,6 +171,28 @@ class PartitionState:
         self._evaluate_many(set(self.dossiers), as_of_us, out)
         out.as_of_us = as_of_us
         return out
+
+    def evict(
+        self, offset: int, cap_us: int | None = None, return_grace_us: int = 0
+    ) -> list[tuple[DossierState, Evicted]]:
+        """Remove the ended dossiers quiet for a lateness past the watermark (capped at ``cap_us``, a
+        replay's ``--as-of``; ``return_grace_us`` longer for a processed dossier not returned yet) and note
+        them in :attr:`evicted` (see :mod:`streams.detector.evict`); ``offset``: the events-topic offset
+        this state reaches. The caller tombstones them."""
+        w = self.watermark.value
+        if w is None:
+            return []
+        horizon = w - self.watermark.lateness_us
+        if cap_us is not None and cap_us < horizon:
+            horizon = cap_us
+        gone = evict_ended(self.candidates, self.dossiers, horizon, offset, return_grace_us)
+        self.evicted.update(entry for _, entry in gone)
+        if gone and len(self.timers) > 2 * len(self.dossiers) + 1024:
+            # Lazy deletion leaves the evicted dossiers' superseded timers (a re-probe is due up to
+            # PROBE_HORIZON later) in the heap: rebuilt from the live ones, the heap stays bounded.
+            self.timers = [(d.due_us, i) for i, d in self.dossiers.items() if d.due_us is not None]
+            heapq.heapify(self.timers)
+        return gone
 
     def replace_published(self, observed: Mapping[str, Mapping[VKey, bytes]]) -> None:
         """Take what the violations topic actually holds as the published state of our dossiers (after
@@ -347,6 +384,7 @@ class DetectorCore:
             if dossier.due_us is not None:
                 state.timers.append((dossier.due_us, dossier_id))
         heapq.heapify(state.timers)
+        note_candidates(state.candidates, state.dossiers, state.dossiers)
         if meta is not None:
             try:
                 doc = orjson.loads(meta)

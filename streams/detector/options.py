@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from streams.detector.history import DossierHistory
 from streams.topics import PlatformTopics
 
 __all__ = ["DetectorOptions"]
@@ -52,6 +53,25 @@ class DetectorOptions:
     #: :func:`streams.detector.versions.freeze_young_objects`); without it, full collections over the
     #: growing state cost more than the rulebook.
     freeze_gc: bool = True
+    #: Where evicted dossiers are read back from (issue 17; :mod:`streams.detector.evict`): ended dossiers
+    #: are evicted from memory only when this is set (a warehouse server the sink stores into; an embedded
+    #: chdb warehouse is owned by the sink's process and cannot be read by the detector).
+    history: DossierHistory | None = None
+    #: The sink's consumer group: the late path waits until it has stored an evicted dossier's events.
+    history_sink_group: str = "dossier-audit-sink"
+    #: Longest wait for the sink or the warehouse on the late path before the worker stops (exit 1).
+    history_wait: float = 120.0
+    #: How much longer a processed dossier whose result is not returned yet stays in memory before it is
+    #: evicted (its ``returned`` usually follows within days; after eviction it would be read back).
+    return_grace: timedelta = timedelta(days=14)
+    #: Wall-clock seconds without any event after which a partition counts as idle and its watermark follows
+    #: the lowest watermark of this worker's active partitions (Flink's idleness; see
+    #: :func:`streams.watermark.idle_targets`), so time-triggered violations fire on a quiet partition
+    #: without ``live``. None: idle partitions wait for their next event.
+    idle_partition_timeout: float | None = 60.0
+    #: Fault tests only: stop this process (SIGSTOP) when it is about to finalize at ``as_of``, as a worker
+    #: frozen or dying at that moment would (``tests/streams/test_detector_takeover.py``).
+    freeze_before_finalize: bool = False
 
     def __post_init__(self) -> None:
         if self.allowed_lateness < timedelta(0):
@@ -60,3 +80,5 @@ class DetectorOptions:
             raise ValueError("as_of must be timezone-aware")
         if self.batch_max < 1:
             raise ValueError("batch_max must be >= 1")
+        if self.idle_partition_timeout is not None and self.idle_partition_timeout <= 0:
+            raise ValueError("idle_partition_timeout must be > 0 (None: no idleness)")

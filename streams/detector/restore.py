@@ -13,7 +13,11 @@ Per partition the worker (:meth:`streams.detector.worker.Detector.on_recovered`)
     it, whoever wrote it), the others are kept, and the watermark is the later of the two.
 
 The table also holds one progress marker per partition (:mod:`streams.detector.resume`): it becomes the
-state's ``next_offset``, where reading the events topic resumes at the latest.
+state's ``next_offset``, where reading the events topic resumes at the latest; and the eviction records
+(:mod:`streams.detector.evict`): they rebuild the partition's index of evicted dossiers (an evicted
+dossier's state was tombstoned, so recovery deleted it from the store and it is not restored). At a
+refresh, a dossier the memory holds but the tail evicted (another owner evicted it meanwhile) is dropped
+from memory: its next event takes the late path, which reads what that owner left.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from streams.detector.core import DetectorCore, PartitionState, StateError
+from streams.detector.evict import Evicted, id_hash, note_candidates, read_eviction
 from streams.detector.resume import read_marker
 
 __all__ = ["restore_partitions"]
@@ -42,16 +47,21 @@ def restore_partitions(
     rebuilt, refreshed = set(rebuild), set(refresh)
     stored: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
     markers: dict[int, int] = {}
+    evictions: dict[int, list[Evicted]] = defaultdict(list)
     for key, value in list(dossier_store.data.items()):
         if not value:
             continue
         try:
             marker = read_marker(bytes(key), bytes(value))
+            eviction = read_eviction(bytes(key), bytes(value))
         except StateError as exc:
             on_unreadable(bytes(key).decode(errors="replace"), exc)
             continue
         if marker is not None:
             markers[marker[0]] = marker[1]
+            continue
+        if eviction is not None:
+            evictions[eviction[0]].extend(eviction[1])
             continue
         head, _, body = bytes(value).partition(b"\n")
         p = int(head)
@@ -64,24 +74,31 @@ def restore_partitions(
         old = core.partitions.get(partition) if partition in refreshed else None
         state = core.restore(partition, dossiers, bytes(meta) if meta else None, on_unreadable)
         state.next_offset = markers.get(partition)
+        evicted = evictions.get(partition, [])
+        state.evicted.update(evicted)
         if old is not None:
-            _keep_the_rest(state, old)
+            _keep_the_rest(state, old, {e.dossier_hash for e in evicted})
             if state.next_offset is None:  # nothing in the tail: the memory's own progress stands
                 state.next_offset = old.next_offset
-        out.append((state, bool(dossiers or meta or partition in markers)))
+        out.append((state, bool(dossiers or meta or partition in markers or evicted)))
     for store in (dossier_store, partition_store):
         store.data.clear()
         getattr(store, "_key_partition", {}).clear()
     return out
 
 
-def _keep_the_rest(state: PartitionState, old: PartitionState) -> None:
-    """Add to ``state`` (rebuilt from the stored tail) what ``old`` (the memory) holds beyond it."""
+def _keep_the_rest(state: PartitionState, old: PartitionState, evicted_in_tail: set[int]) -> None:
+    """Add to ``state`` (rebuilt from the stored tail) what ``old`` (the memory) holds beyond it, except the
+    dossiers the tail evicted (module doc)."""
     for dossier_id, dossier in old.dossiers.items():
         if dossier_id not in state.dossiers:
+            if evicted_in_tail and id_hash(dossier_id) in evicted_in_tail:
+                continue
             state.dossiers[dossier_id] = dossier
             if dossier.due_us is not None:
                 heapq.heappush(state.timers, (dossier.due_us, dossier_id))
+            note_candidates(state.candidates, state.dossiers, (dossier_id,))
+    state.evicted.update(old.evicted.entries())
     wm = old.watermark
     if wm.max_event_us is not None:
         state.watermark.observe(wm.max_event_us)

@@ -36,6 +36,16 @@ class DetectorStats:
     #: Time spent inside batches (decode, evaluate, emit), excluding waits for input.
     busy_seconds: float = 0.0
     watermarks: dict[int, str | None] = field(default_factory=dict)
+    #: Eviction (issue 17): ended dossiers evicted from memory; dossiers read back from the warehouse for
+    #: an event that came after their eviction, and those events (new ones, duplicates excluded); read
+    #: back dossiers whose stored events differed from the detector's record (logged).
+    evicted: int = 0
+    reloaded: int = 0
+    late_events_evicted: int = 0
+    history_mismatches: int = 0
+    #: Dossiers held in memory, and evicted ones remembered (index entries), when last counted.
+    dossiers_held: int = 0
+    evicted_index: int = 0
 
     def to_json_dict(self) -> dict[str, Any]:
         span = (self.last_batch - self.first_batch) if self.first_batch and self.last_batch else 0.0
@@ -59,4 +69,10 @@ class DetectorStats:
             "busy_seconds": round(self.busy_seconds, 3),
             "events_per_second": round(rate, 1),
             "watermarks": {str(p): w for p, w in sorted(self.watermarks.items())},
+            "evicted": self.evicted,
+            "reloaded": self.reloaded,
+            "late_events_evicted": self.late_events_evicted,
+            "history_mismatches": self.history_mismatches,
+            "dossiers_held": self.dossiers_held,
+            "evicted_index": self.evicted_index,
         }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,6 +22,7 @@ import faust
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
 from streams.detector.core import Change, DetectorCore, Outcome, PartitionState, StateError
+from streams.detector.evict import eviction_key, eviction_value
 from streams.detector.guard import (
     UNPROCESSABLE,
     UNREADABLE_STATE,
@@ -31,13 +31,15 @@ from streams.detector.guard import (
     unprocessable,
 )
 from streams.detector.inlet import Inlet, Scrub, conflict_letter
+from streams.detector.latepath import HistoryUnavailable, LatePath
 from streams.detector.membership import Membership
 from streams.detector.options import DetectorOptions
-from streams.detector.readback import GroupProgress, read_published
+from streams.detector.readback import GroupProgress
 from streams.detector.restore import restore_partitions
 from streams.detector.resume import marker_key, marker_value
 from streams.detector.stats import DetectorStats
-from streams.detector.transport import recovery_pending, rejoin_pending
+from streams.detector.supervision import Supervision
+from streams.detector.transport import recovery_pending, shutdown_worker
 from streams.detector.versions import VersionClock, freeze_young_objects
 from streams.kafka import KafkaConfig
 from streams.messages import DeadLetter, ViolationMessage, describe_error
@@ -52,7 +54,7 @@ log = logging.getLogger(__name__)
 PRODUCER = "detector"
 
 
-class Detector:
+class Detector(Supervision):
     """The detector's state and I/O around the pure core (one per app; see the module docstring).
 
     ``app`` is the Faust app it runs in (:class:`streams.detector.app.DetectorApp`); ``scrub`` removes
@@ -142,6 +144,28 @@ class Detector:
             else:
                 by_partition[message.partition].append(item)
                 sources[message.partition].append(message)
+        if self.options.history is not None and by_partition:  # the late path (streams.detector.latepath)
+            late: LatePath | None = getattr(self, "late_path", None)
+            if late is None:
+                opts = self.options
+                assert opts.history is not None
+                late = self.late_path = LatePath(
+                    opts.history, self.kafka, self.events_topic, opts.history_sink_group, self.core.auditor,
+                    opts.history_wait,
+                )  # fmt: skip
+            try:
+                back = await late.read_back(self.core, by_partition)
+            except HistoryUnavailable as exc:  # exact or loud: stop, nothing of this batch acknowledged
+                log.error("evicted dossiers cannot be read back; stopping", extra={"reason": str(exc)})
+                self.failed, self.exit_code = True, 1
+                self.stop()
+                return
+            self.stats.reloaded += back.dossiers
+            self.stats.late_events_evicted += back.late_events
+            self.stats.history_mismatches += back.mismatched
+            if self.metrics is not None:
+                self.metrics.detector_dossiers_reloaded.inc(back.dossiers)
+                self.metrics.detector_late_events_evicted.inc(back.late_events)
         floor = self._live_floor()
         applied = 0
         for partition, items in by_partition.items():
@@ -217,12 +241,31 @@ class Detector:
                 self.metrics.set_watermark(partition, from_us(state.watermark.value))
 
     async def _mark_progress(self, reached: dict[int, int]) -> None:
-        """End each partition's changelog writes of the batch with its progress marker (after the dossier
-        states it vouches for: :mod:`streams.detector.resume`)."""
+        """End each partition's changelog writes of the batch with its evictions (tombstones, then their
+        eviction record: :mod:`streams.detector.evict`; only with a history to read them back from) and its
+        progress marker (after the dossier states it vouches for: :mod:`streams.detector.resume`)."""
         table = self.dossier_table.changelog_topic.get_topic_name()
+        evict = self.options.history is not None
+        cap = to_us(self.options.as_of) if self.options.as_of is not None else None
+        grace = int(self.options.return_grace.total_seconds() * 1_000_000)
         for partition, next_offset in reached.items():
-            self.core.partitions[partition].next_offset = next_offset
+            state = self.core.partitions[partition]
+            state.next_offset = next_offset
+            gone = state.evict(next_offset, cap, grace) if evict else []
+            for dossier, _ in gone:  # a null value: table recovery deletes the key
+                await self._send(table, dossier.dossier_id.encode(), None, partition)  # type: ignore[arg-type]
+            if gone:
+                record = eviction_value(partition, [entry for _, entry in gone])
+                await self._send(table, eviction_key(partition), record, partition)
+                self.stats.evicted += len(gone)
+                if self.metrics is not None:
+                    self.metrics.detector_evicted_dossiers.inc(len(gone))
             await self._send(table, marker_key(partition), marker_value(partition, next_offset), partition)
+        if evict:
+            self.stats.dossiers_held = held = sum(len(s.dossiers) for s in self.core.partitions.values())
+            self.stats.evicted_index = sum(len(s.evicted) for s in self.core.partitions.values())
+            if self.metrics is not None:
+                self.metrics.detector_dossiers_held.set(held)
 
     async def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
         # Queued, not awaited: the batch's sends travel together; :meth:`_delivered` awaits them all.
@@ -313,123 +356,13 @@ class Detector:
             extra={"dossier_id": dossier_id, "reason": describe_error(error)},
         )
 
-    # --- supervision: live ticks, idleness, replay ------------------------------------------------------
-
-    async def supervise(self) -> None:
-        """Background loop: wall-clock ticks (live), metrics, and the idle/replay/stop logic."""
-        opts = self.options
-        idle_since: float | None = None
-        idle_generation: int | None = None  # the idle window must lie within one group generation
-        try:
-            while True:
-                await asyncio.sleep(opts.poll_seconds)
-                if self.exit_code == 2:  # the membership watchdog gave up on a stuck group
-                    return
-                if not self._settled():
-                    idle_since = None
-                    continue
-                if opts.live:
-                    await self._tick_live()
-                if not (opts.until_idle or (opts.as_of is not None and not self.finalized)):
-                    continue
-                if self.busy or self.inlet.items or time.monotonic() - self.last_activity < opts.idle_seconds:
-                    idle_since = None
-                    continue
-                generation = self.app.consumer_generation_id
-                # Settled again afterwards: a rebalance may have begun while the offsets were read.
-                if not await self._group_caught_up() or not self._settled():
-                    idle_since = None
-                    continue
-                now = time.monotonic()
-                if idle_since is None or generation != idle_generation:
-                    idle_since, idle_generation = now, generation
-                if now - idle_since < opts.idle_seconds:
-                    continue
-                if opts.as_of is not None and not self.finalized:
-                    await self.finalize(opts.as_of)
-                    idle_since = None
-                    if not opts.until_idle:
-                        continue
-                if opts.until_idle:
-                    self.stop()
-                    return
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a supervisor failure must stop the worker, not leave it hanging
-            log.exception("detector supervisor failed")
-            self.exit_code = 1
-            self.stop()
-        finally:
-            await self.close()
-
-    def _settled(self) -> bool:
-        """Whether this worker holds a settled assignment: recovered, not rebalancing, no rejoin pending.
-
-        The until-idle/as-of decision waits for this, so it is never taken on an assignment about to change.
-        """
-        return self.ready and not self.app.rebalancing and not self._rejoin_pending()
-
-    def _rejoin_pending(self) -> bool:
-        return rejoin_pending(self.app)
-
-    async def _tick_live(self) -> None:
-        floor = self._live_floor()
-        assert floor is not None
-        async with self.lock:
-            for partition, state in list(self.core.partitions.items()):
-                if state.watermark.value is None or floor > state.watermark.value:
-                    await self._publish(partition, state.advance(floor))
-            await self._delivered()
-
-    async def _group_caught_up(self) -> bool:
-        """Whether the group has committed every partition of the events topic to its end."""
-        await self.app.consumer.commit()
-        caught_up = True
-        for partition, lag in (await self.progress.lags(self.events_topic)).items():
-            if self.metrics is not None and partition in self.core.partitions:
-                self.metrics.set_lag(self.events_topic, partition, lag)
-            if lag > 0:
-                caught_up = False
-        return caught_up
-
-    async def finalize(self, as_of: datetime) -> None:
-        """Evaluate every held dossier at ``as_of`` against what the violations topic really holds."""
-        async with self.lock:
-            await self.app.producer.flush()
-            held = {d: p for p, s in self.core.partitions.items() for d in s.dossiers}
-            observed, top_version = await read_published(self.kafka, self.topics.violations, set(held))
-            self.version.floor(top_version)
-            at = to_us(as_of)
-            for partition, state in sorted(self.core.partitions.items()):
-                before = {d: dict(s.published) for d, s in state.dossiers.items()}
-                state.replace_published(observed)
-                outcome = state.finalize(at)
-                # Where the topic disagreed with the changelog, the stored state must follow the topic.
-                outcome.dirty |= {d for d, s in state.dossiers.items() if s.published != before[d]}
-                await self._publish(partition, outcome)
-            await self._delivered()
-            await self.app.consumer.commit()
-            self.finalized = True
-            self.stats.finalized_at = as_of.astimezone(UTC).isoformat()
-            log.info("detector finalized", extra={"as_of": self.stats.finalized_at, "dossiers": len(held)})
-
-    def watch_membership(self, loop: asyncio.AbstractEventLoop, every: float = 1.0) -> None:
-        """Exit 2 once out of the group past the join deadline: a loop callback, not a Faust task, which
-        starts only after the consumer has joined (a stuck join never got there in the chaos test)."""
-        opts = self.options
-
-        def give_up() -> None:
-            log.error(Membership.message(opts.app_id, self.kafka.bootstrap_servers, opts.join_timeout))
-            self.exit_code = 2
-            self.stop()
-
-        self.membership.watch(loop, opts.join_timeout, give_up, every)
+    # --- supervision: live ticks, idleness, replay (streams.detector.supervision) -----------------------
 
     def stop(self) -> None:
         """Stop the worker as SIGTERM would (from inside the app)."""
         worker = self.worker
         if worker is not None:
-            worker._schedule_shutdown(signal.SIGTERM)
+            shutdown_worker(worker)
 
     async def close(self) -> None:
         await self.progress.close()
