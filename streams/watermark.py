@@ -69,28 +69,40 @@ class Watermark:
 
 
 class Idleness:
-    """Which partitions are idle: nothing received for ``timeout`` seconds of wall clock (Flink's
-    ``withIdleness``, Kafka Streams' ``max.task.idle.ms``).
+    """Which partitions are idle: nothing to read and nothing received for ``timeout`` seconds of wall clock
+    (Flink's ``withIdleness``, Kafka Streams' ``max.task.idle.ms``).
 
     Why: a partition's watermark moves only with its own events, so on a partition that receives nothing a
     time-triggered violation (a dossier becoming late) would wait for its next event, however far the other
     partitions' event time has gone. The caller feeds each partition's *progress* (anything that changes when
-    it receives something: its next offset and highest event time) with the time it looked; a partition is
-    idle once its progress has not changed for ``timeout`` seconds since it was first seen.
+    it receives something: its next offset and highest event time) and whether it is *caught up* (nothing
+    left to read: :func:`caught_up`), with the time it looked, at every tick; a partition is idle once it has
+    been caught up without progress for ``timeout`` seconds. "No progress" alone is not enough: a worker that
+    stalled (a long batch, a pause) makes no progress on partitions with a backlog, and those would jump
+    forward and have their backlog arrive late. For the same reason a gap between two ticks longer than half
+    the timeout (:meth:`tick`) starts every clock over: across a stall nothing was observed, and what the
+    consumer knew of the partitions' ends may be stale.
     """
 
-    __slots__ = ("_seen", "timeout")
+    __slots__ = ("_last", "_seen", "timeout")
 
     def __init__(self, timeout: float) -> None:
         if timeout <= 0:
             raise ValueError(f"the idleness timeout must be > 0, got {timeout}")
         self.timeout = timeout
         self._seen: dict[int, tuple[object, float]] = {}
+        self._last: float | None = None
 
-    def observe(self, partition: int, progress: object, now: float) -> None:
-        """Note ``partition``'s progress at ``now`` (monotonic seconds); a change resets its idle time."""
+    def tick(self, now: float) -> None:
+        """A tick at ``now`` (monotonic seconds): after a stall (module doc) every clock starts over."""
+        if self._last is not None and now - self._last > self.timeout / 2:
+            self._seen.clear()
+        self._last = now
+
+    def observe(self, partition: int, progress: object, now: float, caught_up: bool = True) -> None:
+        """Note ``partition``'s progress at ``now``; a change, or something left to read, resets its clock."""
         seen = self._seen.get(partition)
-        if seen is None or seen[0] != progress:
+        if seen is None or seen[0] != progress or not caught_up:
             self._seen[partition] = (progress, now)
 
     def idle(self, partition: int, now: float) -> bool:
@@ -102,6 +114,20 @@ class Idleness:
         keep = set(partitions)
         for partition in [p for p in self._seen if p not in keep]:
             del self._seen[partition]
+
+    def clear(self) -> None:
+        """Start every clock over (the worker was not settled, or was reassigned)."""
+        self._seen.clear()
+        self._last = None
+
+
+def caught_up(next_offset: int | None, highwater: int | None) -> bool:
+    """Whether a partition has nothing left to read: what its state holds (``next_offset``, None: nothing)
+    reaches the end of the log as the consumer's last fetch saw it (``highwater``, None: not fetched yet,
+    which is not known to be caught up)."""
+    if highwater is None:
+        return False
+    return (next_offset or 0) >= highwater
 
 
 def idle_targets(watermarks: Mapping[int, int | None], idle: Iterable[int]) -> dict[int, int]:

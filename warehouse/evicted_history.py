@@ -30,9 +30,9 @@ class WarehouseHistory:
     def describe(self) -> str:
         return self._shown
 
-    def stored_rows(self, source: str, dossier_ids: Sequence[str]) -> list[tuple[str, str, int, str]]:
-        """(dossier id, event id, source offset, raw JSON) of every stored row of the dossiers from
-        ``source`` (``kafka:<topic>/<partition>``)."""
+    def stored_rows(self, source: str, dossier_ids: Sequence[str]) -> list[tuple[str, str, int, str, str]]:
+        """(dossier id, event id, source offset, raw JSON, content fingerprint) of every stored row of the
+        dossiers from ``source`` (``kafka:<topic>/<partition>``)."""
         if not dossier_ids:
             return []
         if self._wh is None:
@@ -45,9 +45,10 @@ class WarehouseHistory:
             wh, self._wh = self._wh, None
             wh.close()
             raise
-        return [(str(d), str(e), int(o), str(raw)) for d, e, o, raw in rows]
+        return [(str(d), str(e), int(o), str(raw), str(fp)) for d, e, o, raw, fp in rows]
 
     def close(self) -> None:
+        """Close the session (idempotent; a later read opens a new one)."""
         if self._wh is not None:
             wh, self._wh = self._wh, None
             wh.close()

@@ -25,16 +25,22 @@ and offset commits stay Faust's (``consumer.ack``; Faust flushes the producer be
 at-least-once, and the core is idempotent); a rebalance waits for the batch in progress through the
 detector's lock. After each batch the survivors are frozen out of the cyclic garbage collector (see
 :func:`streams.detector.versions.freeze_young_objects`). Each partition has its own event-time watermark: it
-moves with the partition's events; ``live`` lets the wall clock move it; a partition quiet for
-``idle_partition_timeout`` follows the lowest watermark of the worker's active partitions (never backwards;
-:func:`streams.watermark.idle_targets`); ``as_of`` moves all of them at the end of a replay.
+moves with the partition's events; ``live`` lets the wall clock move it; a partition with nothing to read (as
+the consumer's fetches saw its end) and quiet for ``idle_partition_timeout`` follows the lowest watermark of
+the worker's active partitions (never backwards; :func:`streams.watermark.idle_targets`); ``as_of`` moves all
+of them at the end of a replay.
 
 Bounded memory (issue 17): with a server history (``--history-warehouse``), an ended dossier quiet for a
-whole lateness window past the watermark is evicted (:mod:`streams.detector.evict`): a tombstone in the
-changelog, 28 bytes of membership in memory. An event arriving later for it takes the late path
+whole lateness window past the watermark is evicted (:mod:`streams.detector.evict`): an eviction record then
+a tombstone in the changelog, 28 bytes of membership in memory; never in the batch that wrote it (its
+violations must be delivered first), never one whose stored rows or published set cannot give it back
+exactly (a conflicting version, an unprocessable event, a state restored from an unconfirmed write:
+:mod:`streams.detector.dossier`). An event arriving later for it takes the late path
 (:mod:`streams.detector.latepath`): its events are read back from the warehouse the sink filled, once the
-sink's group has committed past the eviction offset, and it is judged exactly. Without a server history
-nothing is evicted (logged once).
+sink's group has committed past the eviction offset, recognised by their versions, and it is judged exactly;
+anything that prevents that stops the worker (exit 1, the batch not acknowledged). A replay at an
+``--as-of`` before a partition's eviction horizon is refused (exit 2). Without a server history nothing is
+evicted (logged once).
 
 ``until_idle``/``as_of``: a supervisor task polls, every ``poll_seconds``, whether the consumer group has
 committed every partition of the events topic to its true end (:func:`streams.offsets.true_end_offsets`)
@@ -42,9 +48,10 @@ and nothing arrived for ``idle_seconds``, all within one group generation and wi
 pending (see :meth:`streams.detector.worker.Detector._settled`). With ``as_of`` it then re-reads the
 violations topic (what was really published, whatever crashes came before) for the dossiers it holds,
 evaluates every dossier at ``as_of`` and publishes the difference, then writes a per-partition mark
-"finalized at ``as_of`` up to offset N" to the ``partitions`` changelog; with ``until_idle`` it stops once
-every partition carries a covering mark, so partitions taken over from a worker that died before finalizing
-are finalized by their new owner.
+"finalized at ``as_of`` up to offset N by these inputs" to the ``partitions`` changelog; with ``until_idle``
+it stops once every partition carries a covering mark, so partitions taken over from a worker that died
+before finalizing are finalized by their new owner. Each supervisor action re-checks, once it holds the
+lock, that the assignment it decided on still holds.
 
 Modules, by role (each imports only those above it in this list):
   - :mod:`~streams.detector.dossier` — one dossier's state and its persistence (no I/O);
@@ -62,11 +69,13 @@ Modules, by role (each imports only those above it in this list):
   - :mod:`~streams.detector.membership` — how long the worker has been out of its group, against a deadline;
   - :mod:`~streams.detector.resume` — where a partition resumes: never past what its state holds;
   - :mod:`~streams.detector.transport` — the single adapter around Faust/mode/aiokafka internals;
-  - :mod:`~streams.detector.readback` — reads beside Faust: the group's progress, the published violations,
-    the final marks;
+  - :mod:`~streams.detector.marks` — the final marks, their inputs digest, their incremental reading;
+  - :mod:`~streams.detector.readback` — reads beside Faust: the group's progress, the published violations;
   - :mod:`~streams.detector.restore` — partitions rebuilt or refreshed from what table recovery stored;
   - :mod:`~streams.detector.latepath` — events for evicted dossiers, judged after reading them back;
-  - :mod:`~streams.detector.supervision` — ticks, idle partitions, until-idle / as-of, finalization;
+  - :mod:`~streams.detector.changelog` — the changelog writes and the delivery confirmation they carry;
+  - :mod:`~streams.detector.finalization` — the final evaluation at ``as_of`` and its marks;
+  - :mod:`~streams.detector.supervision` — ticks, idle partitions, the until-idle / as-of decision;
   - :mod:`~streams.detector.worker` — the :class:`~streams.detector.worker.Detector`: batches, emission,
     rebalances;
   - :mod:`~streams.detector.app` — the Faust app: its factory and its runner.

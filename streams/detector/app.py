@@ -174,6 +174,12 @@ def run_detector(app: DetectorApp) -> tuple[int, DetectorStats]:
         for name, lvl in saved.items():
             logging.getLogger(name).setLevel(lvl)
     detector.stats.seconds = time.monotonic() - detector.started
+    detector.stats.kept_by_flags = sum(
+        1
+        for state in detector.core.partitions.values()
+        for dossier in state.dossiers.values()
+        if dossier.flags
+    )
     detector.stats.watermarks = {
         p: from_us(w).isoformat() if w is not None else None for p, w in detector.core.watermarks().items()
     }

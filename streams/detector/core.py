@@ -35,7 +35,7 @@ raises and keep everything else exactly as a batch without it.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,7 +44,7 @@ import orjson
 from inspections.audit_error import failure
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
-from streams.detector.dossier import DossierState, StateError, VKey, violation_key
+from streams.detector.dossier import UNSURE, DossierState, StateError, VKey, violation_key
 from streams.detector.evict import Evicted, EvictedIndex, evict_ended, note_candidates
 from streams.detector.outcome import Change, Outcome, diff_published, replace_all
 from streams.watermark import Watermark, from_us, to_us
@@ -73,8 +73,10 @@ class PartitionState:
     __slots__ = (
         "auditor",
         "candidates",
+        "confirmed",
         "dossiers",
         "evicted",
+        "evicted_newest_us",
         "next_offset",
         "partition",
         "timers",
@@ -87,13 +89,15 @@ class PartitionState:
         self.watermark = Watermark(lateness_us)
         self.dossiers: dict[str, DossierState] = {}
         self.timers: list[tuple[int, str]] = []
-        #: The events-topic offset after the last message this state holds (None: unknown); see
-        #: :mod:`streams.detector.resume`.
+        #: The events-topic offset after the last message this state holds (None: unknown; resume.py).
         self.next_offset: int | None = None
-        #: Eviction (:mod:`streams.detector.evict`): dossiers that changed, by newest event time (a heap
-        #: with lazy deletion), and the index of the evicted ones.
+        #: Eviction (evict.py): dossiers that changed, by newest event time (a heap with lazy deletion), the
+        #: index of the evicted ones and their newest event time (the horizon); with eviction on, the offset
+        #: up to which changelog writes were confirmed delivered (changelog.py).
         self.candidates: list[tuple[int, str]] = []
         self.evicted = EvictedIndex()
+        self.evicted_newest_us: int | None = None
+        self.confirmed: int | None = None
 
     # --- the steps ------------------------------------------------------------------------------
 
@@ -133,6 +137,7 @@ class PartitionState:
                 out.duplicates += 1
             else:
                 out.conflicts.append(event)
+                out.dirty.add(dossier_id)  # now PINNED (streams.detector.dossier): stored so
 
     def settle(self, touched: Mapping[str, int], floor_us: int | None, out: Outcome) -> None:
         """Advance the watermark (to at least ``floor_us``) over what :meth:`take` added; evaluate the
@@ -173,20 +178,24 @@ class PartitionState:
         return out
 
     def evict(
-        self, offset: int, cap_us: int | None = None, return_grace_us: int = 0
+        self, offset: int, cap_us: int | None = None, return_grace_us: int = 0, keep: Collection[str] = ()
     ) -> list[tuple[DossierState, Evicted]]:
         """Remove the ended dossiers quiet for a lateness past the watermark (capped at ``cap_us``, a
-        replay's ``--as-of``; ``return_grace_us`` longer for a processed dossier not returned yet) and note
-        them in :attr:`evicted` (see :mod:`streams.detector.evict`); ``offset``: the events-topic offset
-        this state reaches. The caller tombstones them."""
+        replay's ``--as-of``; ``return_grace_us`` longer for a processed dossier not returned yet; never one
+        in ``keep``, written in this batch) and note them in :attr:`evicted` and the eviction horizon (see
+        :mod:`streams.detector.evict`); ``offset``: the events-topic offset this state reaches. The caller
+        records them, then tombstones them."""
         w = self.watermark.value
         if w is None:
             return []
         horizon = w - self.watermark.lateness_us
         if cap_us is not None and cap_us < horizon:
             horizon = cap_us
-        gone = evict_ended(self.candidates, self.dossiers, horizon, offset, return_grace_us)
+        gone = evict_ended(self.candidates, self.dossiers, horizon, offset, return_grace_us, keep)
         self.evicted.update(entry for _, entry in gone)
+        if gone:
+            newest = max(dossier._occ[-1] for dossier, _ in gone)
+            self.evicted_newest_us = max(newest, self.evicted_newest_us or newest)
         if gone and len(self.timers) > 2 * len(self.dossiers) + 1024:
             # Lazy deletion leaves the evicted dossiers' superseded timers (a re-probe is due up to
             # PROBE_HORIZON later) in the heap: rebuilt from the live ones, the heap stays bounded.
@@ -196,9 +205,13 @@ class PartitionState:
 
     def replace_published(self, observed: Mapping[str, Mapping[VKey, bytes]]) -> None:
         """Take what the violations topic actually holds as the published state of our dossiers (after
-        a crash the changelog and the topic may disagree on the last few messages)."""
+        a crash the changelog and the topic may disagree on the last few messages): that clears their
+        ``UNSURE`` flag, and such a dossier may be evicted again."""
+        reconciled = [d for d, state in self.dossiers.items() if state.flags & UNSURE]
         for dossier_id, state in self.dossiers.items():
             state.published = dict(observed.get(dossier_id, {}))
+            state.flags &= ~UNSURE
+        note_candidates(self.candidates, self.dossiers, reconciled)
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -362,15 +375,18 @@ class DetectorCore:
         dossiers: Iterable[tuple[str, bytes]],
         meta: bytes | None,
         on_unreadable: Callable[[str, StateError], None] | None = None,
+        confirmed: int | None = None,
     ) -> PartitionState:
         """Rebuild a partition from its stored dossier states and watermark (after a rebalance).
 
         A dossier state that cannot be read raises :class:`StateError`; with ``on_unreadable`` it is told
-        there and left out instead, since raising would stop the worker at every start."""
+        there and left out instead, since raising would stop the worker at every start. ``confirmed``: see
+        :meth:`DossierState.decode`."""
         state = PartitionState(partition, self.auditor, self.lateness_us)
+        state.confirmed = confirmed
         for dossier_id, value in dossiers:
             try:
-                p, dossier = DossierState.decode(dossier_id, value)
+                p, dossier = DossierState.decode(dossier_id, value, confirmed)
             except StateError as exc:
                 if on_unreadable is None:
                     raise
@@ -379,8 +395,8 @@ class DetectorCore:
             if p != partition:
                 raise StateError(f"dossier {dossier_id!r} is stored for partition {p}, not {partition}")
             state.dossiers[dossier_id] = dossier
-            for us in dossier._occ:
-                state.watermark.observe(us)
+            if dossier._occ:
+                state.watermark.observe(dossier._occ[-1])  # the newest: events are kept in time order
             if dossier.due_us is not None:
                 state.timers.append((dossier.due_us, dossier_id))
         heapq.heapify(state.timers)

@@ -6,6 +6,20 @@ start and rebalance, so an unreadable one would stop the worker on every restart
 each event's wire bytes verbatim, and those are whatever a producer sent and the contract's parser took —
 which may be JSON that orjson refuses (``NaN``, an integer beyond 64 bits, ``1e400``). :meth:`DossierState.
 decode` then falls back to the standard library's more lenient parser for that value.
+
+Two flags keep a dossier in memory whatever the eviction rule says (:mod:`streams.detector.evict`), because
+reading it back from the warehouse could not give it back exactly:
+  - :data:`PINNED`: it saw a conflicting version of one of its events (the first version wins here, but a
+    merge of the warehouse's ``ReplacingMergeTree`` may keep the second) or an event whose taking in raised
+    (the warehouse holds it, the state does not). Permanent;
+  - :data:`UNSURE`: its published violations may differ from what the violations topic holds, because it
+    was restored from a write whose delivery (with its violation messages) was never confirmed: a crash
+    between the two. Only the final evaluation's re-reading of the topic
+    (:meth:`~streams.detector.core.PartitionState.replace_published`) repairs that, and it sees only the
+    dossiers in memory; it clears the flag.
+With eviction on, each stored state also says at which events-topic offset it was written (``o``): a
+restore compares it with the offset up to which the writer had confirmed delivery (the progress marker's,
+:mod:`streams.detector.resume`) to set :data:`UNSURE`.
 """
 
 from __future__ import annotations
@@ -21,7 +35,24 @@ from inspections.violations import Violation
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from streams.watermark import to_us
 
-__all__ = ["DossierState", "Observation", "StateError", "VKey", "violation_key"]
+__all__ = [
+    "PINNED",
+    "RESTORED_UNSURE",
+    "UNSURE",
+    "DossierState",
+    "Observation",
+    "StateError",
+    "VKey",
+    "violation_key",
+]
+
+#: Flags of a dossier state (module doc). :data:`RESTORED_UNSURE` is not stored: a restore sets it beside
+#: :data:`UNSURE` when it derived that flag, so that the worker stores the flag before anything confirms
+#: the offset the state was written at.
+PINNED = 1
+UNSURE = 2
+RESTORED_UNSURE = 4
+_STORED_FLAGS = PINNED | UNSURE
 
 #: A violation's identity inside its dossier: (rule_id, trigger event_id or "").
 VKey = tuple[str, str]
@@ -44,7 +75,7 @@ class DossierState:
     """The deduplicated events of one dossier (in event-time order), what is published for it, and its
     next deadline."""
 
-    __slots__ = ("_occ", "_order", "dossier_id", "due_us", "probe", "published", "raw")
+    __slots__ = ("_occ", "_order", "dossier_id", "due_us", "flags", "probe", "published", "raw")
 
     def __init__(self, dossier_id: str) -> None:
         self.dossier_id = dossier_id
@@ -56,6 +87,7 @@ class DossierState:
         self.due_us: int | None = None
         # (visible event count, {key: occurred_at µs} at the horizon) of the last probe.
         self.probe: tuple[int, dict[VKey, int]] | None = None
+        self.flags = 0  # PINNED, UNSURE (module doc)
 
     def __len__(self) -> int:
         return len(self._order)
@@ -67,9 +99,10 @@ class DossierState:
         detector then dead-letters the event and goes on with this state as it was."""
         known = self.raw.get(event.event_id)
         if known is not None:
-            if known == raw:
+            if known == raw or self.event(event.event_id) == event:
                 return "duplicate"
-            return "duplicate" if self.event(event.event_id) == event else "conflict"
+            self.flags |= PINNED  # the warehouse may keep either version: never read back (module doc)
+            return "conflict"
         us = to_us(event.occurred_at)
         item = (us, event.event_id, event)
         if not self._order or (us, event.event_id) > self._order[-1][:2]:
@@ -102,20 +135,27 @@ class DossierState:
 
     # --- persistence (the changelog value of the dossier table) --------------------------------
 
-    def encode(self, partition: int) -> bytes:
-        """The state as one JSON document: partition, events (wire JSON), published violations, due."""
-        return orjson.dumps(
-            {
-                "p": partition,
-                "e": [orjson.Fragment(self.raw[eid]) for _, eid, _ in self._order],
-                "v": [orjson.Fragment(doc) for doc in self.published.values()],
-                "d": self.due_us,
-            }
-        )
+    def encode(self, partition: int, written: int | None = None) -> bytes:
+        """The state as one JSON document: partition, events (wire JSON), published violations, due; its
+        stored flags, and ``written`` (the events-topic offset it is written at), when there are any."""
+        doc: dict[str, Any] = {
+            "p": partition,
+            "e": [orjson.Fragment(self.raw[eid]) for _, eid, _ in self._order],
+            "v": [orjson.Fragment(doc) for doc in self.published.values()],
+            "d": self.due_us,
+        }
+        if self.flags & _STORED_FLAGS:
+            doc["f"] = self.flags & _STORED_FLAGS
+        if written is not None:
+            doc["o"] = written
+        return orjson.dumps(doc)
 
     @classmethod
-    def decode(cls, dossier_id: str, value: bytes) -> tuple[int, DossierState]:
-        """(partition, state) from :meth:`encode` output (see the module doc for the lenient fallback)."""
+    def decode(cls, dossier_id: str, value: bytes, confirmed: int | None = None) -> tuple[int, DossierState]:
+        """(partition, state) from :meth:`encode` output (see the module doc for the lenient fallback).
+
+        ``confirmed``: the offset up to which the partition's writer had confirmed delivery; a state written
+        past it is :data:`UNSURE` (None: not checked)."""
         try:
             dump: Callable[[Any], bytes] = orjson.dumps
             try:
@@ -131,6 +171,11 @@ class DossierState:
                 state.published[_key_of_json(v)] = orjson.dumps(v)
             due = doc.get("d")
             state.due_us = int(due) if due is not None else None
+            state.flags = int(doc.get("f", 0)) & _STORED_FLAGS
+            written = doc.get("o")
+            unconfirmed = confirmed is not None and written is not None and int(written) > confirmed
+            if unconfirmed and not state.flags & UNSURE:
+                state.flags |= UNSURE | RESTORED_UNSURE
         except (KeyError, TypeError, ValueError, RecursionError) as exc:  # JSONDecodeErrors are ValueErrors
             raise StateError(f"dossier {dossier_id!r}: unreadable stored state: {exc}") from exc
         return partition, state

@@ -19,20 +19,41 @@ batch (:func:`evict_ended`): a dossier is evicted once
     first would send that event down the late path (a warehouse read). A heuristic for cost only: any event
     after an eviction is judged exactly anyway.
 
-An evicted dossier leaves two traces, both in the ``dossiers`` changelog: a tombstone (null value) of its
-key, so that table recovery deletes it (Faust's memory store pops a key whose record value is null) and a
-restart does not restore it; and an *eviction record* (:func:`eviction_key`, a key namespace no dossier id
-can produce, like the progress markers of :mod:`streams.detector.resume`) listing, per evicted dossier, a
-64-bit hash of its id, its event count, an order-free fingerprint of its event ids (the XOR of their 64-bit
-hashes) and the events-topic offset its partition had reached. Records are never overwritten (random
+Never evicted, whatever the rule says:
+  - a dossier written in the current batch (``keep``): its new state and its violation messages are not
+    confirmed delivered yet. Were the violations lost while the eviction was stored, the dossier would be
+    read back with violations the topic never got, and nothing would repair that (the final evaluation
+    sees only the dossiers in memory). It stays a candidate and goes in a later batch, once the batch
+    that wrote it was delivered;
+  - a dossier flagged :data:`~streams.detector.dossier.PINNED` or :data:`~streams.detector.dossier.UNSURE`:
+    its stored rows, or its published set, cannot be trusted to give it back exactly. It stays in memory
+    (rare: a conflicting resend, an unprocessable event, a crash in the middle of a batch).
+
+An evicted dossier leaves two traces in the ``dossiers`` changelog, in this order: an *eviction record*
+(:func:`eviction_key`, a key namespace no dossier id can produce, like the progress markers of
+:mod:`streams.detector.resume`) listing, per evicted dossier, a 64-bit hash of its id, its event count, an
+order-free fingerprint of its events' versions (the XOR of the 64-bit hashes of the pairs (event id,
+content fingerprint): :func:`version_hash`) and the events-topic offset its partition had reached, with the
+newest event time of the record's dossiers (the partition's *eviction horizon*: a replay at an ``--as-of``
+before it would need those dossiers' state at that instant, and is refused); then a tombstone (null value)
+of its key, so that table recovery deletes it (Faust's memory store pops a key whose record value is null)
+and a restart does not restore it. The record comes first because a partition's records are kept in order:
+a partly delivered batch may leave a record without its tombstones (the dossier is restored, and also known
+as evicted: harmless), never tombstones without their record (the dossier would be neither restored nor
+known as evicted, and its next event would start it afresh). Records are never overwritten (random
 suffix), so compaction keeps them all; a restore reads them back into the partition's
 :class:`EvictedIndex` (~28 bytes a dossier in NumPy arrays, not a set of strings: the soak's RSS bound).
+
+The content fingerprint is the warehouse's ``fingerprint`` column (:func:`schemas.dedup.fingerprint` of the
+event as the sink stored it, its applicant pseudonymised: :func:`content_print`), so that a stored row of
+another version of an event id (a conflicting resend that a ``ReplacingMergeTree`` merge kept instead of the
+first one) never passes for the version the detector held. Records written before versions were
+fingerprinted (no horizon in their head) hold fingerprints of event ids only, and are matched as such
+(``ids_only``).
 
 The index tells the worker that an arriving event belongs to an evicted dossier (the late path,
 :mod:`streams.detector.latepath`): its events are read back from the warehouse, recognised there by the
 count and the fingerprint (:func:`streams.detector.history.known_events`), and the dossier is judged again.
-A 64-bit hash collision only sends a dossier to the warehouse for nothing: the fingerprint does not match,
-and it is taken as new.
 """
 
 from __future__ import annotations
@@ -40,13 +61,16 @@ from __future__ import annotations
 import heapq
 import os
 import struct
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from hashlib import blake2b
 
 import numpy as np
 
-from streams.detector.dossier import DossierState, StateError
+from schemas.dedup import fast_fingerprint
+from schemas.events import EVENT_ADAPTER, AnyEvent
+from streams.detector.dossier import PINNED, UNSURE, DossierState, StateError
+from streams.detector.inlet import may_hold_clear_applicant
 
 __all__ = [
     "END_TYPES",
@@ -54,6 +78,7 @@ __all__ = [
     "Evicted",
     "EvictedIndex",
     "awaits_return",
+    "content_print",
     "events_fingerprint",
     "evict_ended",
     "eviction_key",
@@ -62,6 +87,8 @@ __all__ = [
     "is_ended",
     "note_candidates",
     "read_eviction",
+    "version_hash",
+    "versions_fingerprint",
 ]
 
 #: The end event types (RULES.md: the first end event by priority is the processing end).
@@ -70,7 +97,11 @@ END_TYPES = frozenset({"processed", "returned", "suspended", "refused", "withdra
 #: Key prefix of eviction records in the ``dossiers`` table: 0xFF never occurs in UTF-8, so no dossier id
 #: is ever taken for one (see :data:`streams.detector.resume.MARKER_PREFIX`, whose prefix differs).
 EVICTED_PREFIX = b"\xff\xfeevicted:"
-_ENTRY = struct.Struct("<QIQq")  # id hash, event count, event-id fingerprint, offset reached
+_ENTRY = struct.Struct("<QIQq")  # id hash, event count, versions fingerprint, offset reached
+#: Set in an index entry's count: its fingerprint covers event ids only (a record of the first format).
+_IDS_ONLY = 1 << 31
+#: The head of a record: partition, format, the newest event time of its dossiers (µs).
+_HEAD_V2 = b"v2"
 
 
 def id_hash(text: str) -> int:
@@ -79,11 +110,34 @@ def id_hash(text: str) -> int:
 
 
 def events_fingerprint(event_ids: Iterable[str]) -> int:
-    """The XOR of the ids' 64-bit hashes: the same for the same set of ids, in any order."""
+    """The XOR of the ids' 64-bit hashes: the same for the same set of ids, in any order (records of the
+    first format)."""
     out = 0
     for event_id in event_ids:
         out ^= id_hash(event_id)
     return out
+
+
+def version_hash(event_id: str, print_hex: str) -> int:
+    """The 64-bit hash of one version of an event: its id and its content fingerprint (32 hex digits at the
+    end, so no two pairs give the same text)."""
+    return id_hash(f"{event_id}\x00{print_hex}")
+
+
+def versions_fingerprint(versions: Iterable[tuple[str, str]]) -> int:
+    """The XOR of :func:`version_hash` over (event id, content fingerprint) pairs, in any order."""
+    out = 0
+    for event_id, print_hex in versions:
+        out ^= version_hash(event_id, print_hex)
+    return out
+
+
+def content_print(event: AnyEvent, raw: bytes) -> str:
+    """The ``fingerprint`` the sink stores for this event (hex): of the event as the changelog holds it (raw
+    bytes scrubbed of a clear applicant, as the sink pseudonymises it), not of the one first parsed."""
+    if may_hold_clear_applicant(event):
+        event = EVENT_ADAPTER.validate_json(raw)
+    return fast_fingerprint(event).hex()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +146,16 @@ class Evicted:
 
     dossier_hash: int
     count: int
+    #: :func:`versions_fingerprint` of its events (:func:`events_fingerprint` when ``ids_only``).
     fingerprint: int
     #: The events-topic offset the partition had reached: every event of the dossier came before it.
     offset: int
+    ids_only: bool = False
 
     @classmethod
     def of(cls, state: DossierState, offset: int) -> Evicted:
-        return cls(id_hash(state.dossier_id), len(state), events_fingerprint(state.raw), offset)
+        prints = ((e.event_id, content_print(e, state.raw[e.event_id])) for e in state.events())
+        return cls(id_hash(state.dossier_id), len(state), versions_fingerprint(prints), offset)
 
 
 class EvictedIndex:
@@ -137,7 +194,7 @@ class EvictedIndex:
         """Every entry (for merging indexes at a refresh, and tests)."""
         self._merge()
         return [
-            Evicted(int(h), int(c), int(p), int(o))
+            _entry(int(h), int(c), int(p), int(o))
             for h, c, p, o in zip(self._hashes, self._counts, self._prints, self._offsets, strict=True)
         ]
 
@@ -152,7 +209,7 @@ class EvictedIndex:
             while hi < len(keys) and int(keys[hi]) == h:
                 hi += 1
             found.extend(
-                Evicted(h, int(self._counts[i]), int(self._prints[i]), int(self._offsets[i]))
+                _entry(h, int(self._counts[i]), int(self._prints[i]), int(self._offsets[i]))
                 for i in range(lo, hi)
             )
         found.sort(key=lambda e: e.offset, reverse=True)
@@ -166,17 +223,24 @@ class EvictedIndex:
             return
         tail = [e for entries in self._tail.values() for e in entries]
         self._tail = {}
-        hashes = np.concatenate(
-            [self._hashes, np.fromiter((e.dossier_hash for e in tail), np.uint64, len(tail))]
+        n = len(tail)
+        hashes = np.concatenate([self._hashes, np.fromiter((e.dossier_hash for e in tail), np.uint64, n)])
+        counts = np.concatenate(
+            [
+                self._counts,
+                np.fromiter((e.count | (_IDS_ONLY if e.ids_only else 0) for e in tail), np.uint32, n),
+            ]
         )
-        counts = np.concatenate([self._counts, np.fromiter((e.count for e in tail), np.uint32, len(tail))])
-        prints = np.concatenate(
-            [self._prints, np.fromiter((e.fingerprint for e in tail), np.uint64, len(tail))]
-        )
-        offsets = np.concatenate([self._offsets, np.fromiter((e.offset for e in tail), np.int64, len(tail))])
+        prints = np.concatenate([self._prints, np.fromiter((e.fingerprint for e in tail), np.uint64, n)])
+        offsets = np.concatenate([self._offsets, np.fromiter((e.offset for e in tail), np.int64, n)])
         order = np.argsort(hashes, kind="stable")
         self._hashes, self._counts = hashes[order], counts[order]
         self._prints, self._offsets = prints[order], offsets[order]
+
+
+def _entry(h: int, count: int, fingerprint: int, offset: int) -> Evicted:
+    """An entry of the index's arrays (the count's top bit: ``ids_only``)."""
+    return Evicted(h, count & ~_IDS_ONLY, fingerprint, offset, bool(count & _IDS_ONLY))
 
 
 def is_ended(state: DossierState) -> bool:
@@ -208,13 +272,16 @@ def evict_ended(
     horizon_us: int,
     offset: int,
     return_grace_us: int = 0,
+    keep: Collection[str] = (),
 ) -> list[tuple[DossierState, Evicted]]:
     """Remove from ``dossiers`` those that qualify (module doc) among the candidates whose newest event is
     at or before ``horizon_us``; each with its index entry (``offset``: the partition's events-topic offset
-    reached). A candidate that does not qualify is dropped: it comes back with its next change. One that
-    :func:`awaits_return` waits ``return_grace_us`` longer (a heuristic that spares the warehouse a read per
-    returned result; correctness does not depend on it)."""
+    reached). A candidate that does not qualify is dropped: it comes back with its next change; one in
+    ``keep`` (written in this batch) stays a candidate for a later batch. One that :func:`awaits_return`
+    waits ``return_grace_us`` longer (a heuristic that spares the warehouse a read per returned result;
+    correctness does not depend on it)."""
     out: list[tuple[DossierState, Evicted]] = []
+    later: list[tuple[int, str]] = []
     while candidates and candidates[0][0] <= horizon_us:
         due, dossier_id = heapq.heappop(candidates)
         state = dossiers.get(dossier_id)
@@ -223,13 +290,23 @@ def evict_ended(
         newest = state._occ[-1]
         if due != newest and due != newest + return_grace_us:
             continue  # superseded by a newer entry (lazy deletion)
-        if state.due_us is not None or not is_ended(state):
+        if state.due_us is not None or state.flags & (PINNED | UNSURE) or not is_ended(state):
+            continue
+        if dossier_id in keep:
+            later.append((due, dossier_id))
             continue
         if due == newest and return_grace_us and awaits_return(state):
             heapq.heappush(candidates, (newest + return_grace_us, dossier_id))
             continue
+        try:
+            entry = Evicted.of(state, offset)
+        except Exception:  # its content fingerprint cannot be computed: it stays (exact, only not evicted)
+            state.flags |= PINNED
+            continue
         del dossiers[dossier_id]
-        out.append((state, Evicted.of(state, offset)))
+        out.append((state, entry))
+    for item in later:
+        heapq.heappush(candidates, item)
     return out
 
 
@@ -241,20 +318,28 @@ def eviction_key(partition: int) -> bytes:
     return EVICTED_PREFIX + b"%d:" % partition + os.urandom(8).hex().encode()
 
 
-def eviction_value(partition: int, entries: Iterable[Evicted]) -> bytes:
-    """``partition`` newline, then the packed entries (the same head as a dossier state's value)."""
+def eviction_value(partition: int, entries: Iterable[Evicted], newest_us: int) -> bytes:
+    """``partition v2 newest`` newline, then the packed entries (the head starts like a dossier state's
+    value: the partition). ``newest_us``: the newest event time of the evicted dossiers."""
     packed = b"".join(_ENTRY.pack(e.dossier_hash, e.count, e.fingerprint, e.offset) for e in entries)
-    return b"%d\n" % partition + packed
+    return b"%d %s %d\n" % (partition, _HEAD_V2, newest_us) + packed
 
 
-def read_eviction(key: bytes, value: bytes) -> tuple[int, list[Evicted]] | None:
-    """(partition, entries) of an eviction record; None for any other record of the table. One that cannot
-    be read raises :class:`StateError`."""
+def read_eviction(key: bytes, value: bytes) -> tuple[int, list[Evicted], int | None] | None:
+    """(partition, entries, newest event time of its dossiers) of an eviction record, the time None for a
+    record of the first format (whose entries are ``ids_only``); None for any other record of the table. One
+    that cannot be read raises :class:`StateError`."""
     if not key.startswith(EVICTED_PREFIX):
         return None
     head, sep, body = value.partition(b"\n")
+    fields = head.split(b" ")
+    newest: int | None = None
     try:
-        partition = int(head)
+        partition = int(fields[0])
+        if len(fields) == 3 and fields[1] == _HEAD_V2:
+            newest = int(fields[2])
+        elif len(fields) != 1:
+            partition = -1
     except ValueError:
         partition = -1
     if (
@@ -264,4 +349,6 @@ def read_eviction(key: bytes, value: bytes) -> tuple[int, list[Evicted]] | None:
         or not key.startswith(EVICTED_PREFIX + b"%d:" % partition)
     ):
         raise StateError(f"unreadable eviction record {key[:40]!r}")
-    return partition, [Evicted(*fields) for fields in _ENTRY.iter_unpack(body)]
+    ids_only = newest is None
+    entries = [Evicted(h, c & ~_IDS_ONLY, f, o, ids_only) for h, c, f, o in _ENTRY.iter_unpack(body)]
+    return partition, entries, newest

@@ -12,7 +12,8 @@ A message can make the detector raise at two moments, handled differently:
   - while its event is taken into its dossier (:meth:`~streams.detector.core.PartitionState.take`): the
     message is to blame. The items are taken one at a time, so an item that raises is found without a
     second pass; it leaves nothing behind and becomes a dead letter, and the batch is then settled
-    (watermark, timers, evaluations) exactly as the batch without it would be;
+    (watermark, timers, evaluations) exactly as the batch without it would be (its dossier, if held, is
+    only flagged ``PINNED``: the warehouse stores the event, so it is never evicted and read back);
   - while a dossier is evaluated: the dossier is to blame, not a message, and the core handles it as the
     batch audit does (``AUDIT_ERROR`` for that dossier, rulebook v2 amendment 12, every other dossier judged
     as if nothing had happened; see :mod:`streams.detector.core`). Nothing is dead-lettered then: the
@@ -31,6 +32,7 @@ from typing import Any
 
 from schemas.events import AnyEvent
 from streams.detector.core import DetectorCore, Outcome
+from streams.detector.dossier import PINNED
 from streams.detector.inlet import Scrub, decode
 from streams.messages import DeadLetter, describe_error
 
@@ -89,6 +91,10 @@ def apply_isolating(
             raise
         except Exception as exc:
             failed.append((index, exc))
+            held = state.dossiers.get(item[0].dossier_id)
+            if held is not None:  # the warehouse stores the event, the state lacks it: never read back
+                held.flags |= PINNED
+                outcome.dirty.add(held.dossier_id)
     state.settle(touched, floor_us, outcome)
     for dossier_id, reason in outcome.unjudged:
         log.warning(

@@ -11,9 +11,15 @@ the dossier stays in memory until it qualifies for eviction again.
 The sink lagging behind: the warehouse may not hold every event of an evicted dossier yet. The entry says
 up to which events-topic offset its events came (``E``), and the sink commits a batch's offsets only once
 it is stored, so the late path first waits until the sink's consumer group has committed the partition
-past ``E`` (read from Kafka; at most ``wait_seconds``). If it never does (the sink is down), the worker
-stops with exit code 1 without acknowledging the batch: the next start reads it again. Exact or loud,
-never a silent guess.
+past ``E`` (read from Kafka through one consumer kept for the purpose, retried on any error; at most
+``wait_seconds``). The worker first waits for that outside its lock (:meth:`LatePath.prewait`), so that a
+rebalance is not held up by the sink, and re-checks its assignment after reading back under the lock
+(:mod:`streams.detector.worker`). If the sink never gets there (it is down), the warehouse cannot be read,
+or anything else on this path raises, the worker stops with exit code 1 without acknowledging the batch:
+the next start reads it again. So does a dossier whose stored events do not match its index entry even
+though the sink has stored past ``E`` (:class:`HistoryInconsistent`: a merge kept another version of an
+event than the detector's, rows lost, or a 64-bit collision of dossier ids that cannot be told from those):
+one line names it, and it is counted. Exact or loud, never a silent guess.
 
 The warehouse client is synchronous: its calls (and the Kafka read of the sink's progress) run in a thread,
 off the event loop that keeps the consumer's heartbeats going.
@@ -28,18 +34,23 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
 from streams.detector.core import DetectorCore, PartitionState
 from streams.detector.evict import note_candidates
 from streams.detector.history import DossierHistory, StoredRow, matching_entry, rebuild
+from streams.detector.options import DetectorOptions
+from streams.detector.stats import DetectorStats
 from streams.kafka import KafkaConfig
-from streams.watermark import from_us
+from streams.messages import describe_error
+from streams.watermark import from_us, to_us
 
-__all__ = ["HistoryUnavailable", "LatePath", "Reloaded"]
+__all__ = ["HistoryInconsistent", "HistoryUnavailable", "LateGlue", "LatePath", "Reloaded"]
 
 log = logging.getLogger(__name__)
+worker_log = logging.getLogger("streams.detector.worker")  # one logger for the detector's runtime
 
 #: Dossier ids per warehouse query.
 _CHUNK = 2000
@@ -49,15 +60,20 @@ class HistoryUnavailable(RuntimeError):
     """The warehouse (or the sink's progress) could not be read within the wait: the batch is not judged."""
 
 
+class HistoryInconsistent(HistoryUnavailable):
+    """An evicted dossier's stored events do not match its index entry, although the sink has stored past
+    its eviction: the batch is not judged (module doc)."""
+
+
 @dataclass
 class Reloaded:
-    """What one reading back did: dossiers rebuilt, and those whose stored events did not match the
-    detector's record (rebuilt from what was stored before their eviction offset; logged)."""
+    """What one reading back did: dossiers rebuilt, and whether it read anything (Kafka or the warehouse:
+    it waited, and the worker's assignment may have changed meanwhile)."""
 
     dossiers: int = 0
-    mismatched: int = 0
     #: Events of the batch new to a dossier read back (what the late path judged; duplicates excluded).
     late_events: int = 0
+    read: bool = False
 
 
 class LatePath:
@@ -79,6 +95,7 @@ class LatePath:
         self.auditor = auditor
         self.wait_seconds = wait_seconds
         self._confirmed: dict[int, int] = {}  # per partition: the sink's committed offset last seen
+        self._consumer: Any = None  # the kafka-python consumer reading the sink's progress, kept
 
     @staticmethod
     def wanted(state: PartitionState, dossier_ids: Iterable[str]) -> set[str]:
@@ -87,6 +104,32 @@ class LatePath:
         if not len(index):
             return set()
         return {d for d in dossier_ids if d not in held and index.lookup(d)}
+
+    @staticmethod
+    def needed(core: DetectorCore, messages: Iterable[Any]) -> dict[int, int]:
+        """Per partition, the offset the sink must have stored for the evicted dossiers that ``messages``
+        (events-topic records, keyed by dossier id) are for; read from the keys, without decoding."""
+        out: dict[int, int] = {}
+        seen: set[tuple[int, bytes]] = set()
+        for message in messages:
+            state = core.partitions.get(message.partition)
+            key = message.key
+            if state is None or key is None or not len(state.evicted) or (message.partition, key) in seen:
+                continue
+            seen.add((message.partition, key))
+            dossier_id = key.decode("utf-8", "surrogateescape")
+            if dossier_id in state.dossiers:
+                continue
+            entries = state.evicted.lookup(dossier_id)
+            if entries and entries[0].offset > out.get(message.partition, -1):
+                out[message.partition] = entries[0].offset
+        return out
+
+    async def prewait(self, core: DetectorCore, messages: Iterable[Any]) -> None:
+        """Wait until the sink has stored what the batch's evicted dossiers need (outside the worker's lock:
+        :meth:`reload` then finds it confirmed at once)."""
+        for partition, offset in sorted(self.needed(core, messages).items()):
+            await self._sink_reached(partition, offset)
 
     async def read_back(
         self, core: DetectorCore, by_partition: Mapping[int, Sequence[tuple[AnyEvent, bytes]]]
@@ -98,9 +141,9 @@ class LatePath:
             wanted = self.wanted(state, {event.dossier_id for event, _ in items})
             if not wanted:
                 continue
+            total.read = True
             done = await self.reload(state, wanted)
             total.dossiers += done.dossiers
-            total.mismatched += done.mismatched
             new = {
                 (e.dossier_id, e.event_id)
                 for e, _ in items
@@ -121,25 +164,21 @@ class LatePath:
         await self._sink_reached(state.partition, needed)
         rows = await self._rows(state.partition, sorted(dossier_ids))
         at = from_us(state.watermark.value) if state.watermark.value is not None else None
+        rebuilt = []  # all of them first: a dossier that does not match leaves the state as it was
         for dossier_id in sorted(dossier_ids):
             mine = rows.get(dossier_id, [])
             known = matching_entry(dossier_id, mine, entries[dossier_id])
             if known is None:
-                newest = entries[dossier_id][0].offset
-                before = [r for r in mine if r[2] < newest]
-                if not before:
-                    continue  # a 64-bit collision with an evicted dossier: this one is new
-                # The warehouse holds other events before the eviction than the detector did (e.g. an event
-                # the detector dead-lettered as unprocessable): judged on what is stored, and said so.
-                log.warning(
-                    "evicted dossier's stored events differ from the detector's record; judged as stored",
-                    extra={"dossier_id": dossier_id, "partition": state.partition},
+                entry = entries[dossier_id][0]
+                raise HistoryInconsistent(
+                    f"evicted dossier {dossier_id!r} (partition {state.partition}): its stored events in "
+                    f"{self.history.describe()} do not match its eviction ({entry.count} events before "
+                    f"offset {entry.offset}; {len(mine)} rows stored), although the sink has stored past it"
                 )
-                known = {r[1]: r[3] for r in sorted(before, key=lambda r: r[2], reverse=True)}
-                out.mismatched += 1
-            dossier = rebuild(self.auditor, dossier_id, known, at or from_us(0))
-            state.dossiers[dossier_id] = dossier
-            note_candidates(state.candidates, state.dossiers, (dossier_id,))
+            rebuilt.append(rebuild(self.auditor, dossier_id, known, at or from_us(0)))
+        for dossier in rebuilt:
+            state.dossiers[dossier.dossier_id] = dossier
+            note_candidates(state.candidates, state.dossiers, (dossier.dossier_id,))
             out.dossiers += 1
         return out
 
@@ -160,7 +199,20 @@ class LatePath:
         deadline = time.monotonic() + self.wait_seconds
         told = False
         while True:
-            committed = await asyncio.to_thread(self._sink_committed, partition)
+            try:
+                committed = await asyncio.to_thread(self._sink_committed, partition)
+            except Exception as exc:  # a broker unreachable, a timeout: retried within the wait
+                committed = None
+                await asyncio.to_thread(self._drop_consumer)
+                if time.monotonic() >= deadline:
+                    raise HistoryUnavailable(
+                        f"cannot read the sink's progress (group {self.sink_group!r}): "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                log.warning(
+                    "reading the sink's progress failed; retrying",
+                    extra={"partition": partition, "reason": f"{type(exc).__name__}: {exc}"},
+                )
             if committed is not None:
                 self._confirmed[partition] = committed
                 if committed >= offset:
@@ -180,17 +232,28 @@ class LatePath:
             await asyncio.sleep(0.5)
 
     def _sink_committed(self, partition: int) -> int | None:
+        """The sink group's committed offset of ``partition`` (one consumer for every poll of the wait)."""
         from kafka import KafkaConsumer, TopicPartition
 
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.kafka.bootstrap_servers, group_id=self.sink_group,
-            enable_auto_commit=False, **self.kafka.kafka_python_options(),
-        )  # fmt: skip
-        try:
-            committed: int | None = consumer.committed(TopicPartition(self.events_topic, partition))
-            return committed
-        finally:
-            consumer.close()
+        if self._consumer is None:
+            self._consumer = KafkaConsumer(
+                bootstrap_servers=self.kafka.bootstrap_servers, group_id=self.sink_group,
+                enable_auto_commit=False, **self.kafka.kafka_python_options(),
+            )  # fmt: skip
+        committed: int | None = self._consumer.committed(TopicPartition(self.events_topic, partition))
+        return committed
+
+    def _drop_consumer(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            try:
+                consumer.close()
+            except Exception as exc:  # closing a broken client: nothing more to do with it
+                log.debug("closing the sink-progress consumer failed", extra={"reason": str(exc)})
+
+    async def close(self) -> None:
+        """Close the consumer of the sink's progress (the history is the worker's to close)."""
+        await asyncio.to_thread(self._drop_consumer)
 
     async def _retrying(self, call: Callable[[], list[StoredRow]]) -> list[StoredRow]:
         """``call()`` in a thread, retried until the wait runs out (a warehouse restarting, a blip)."""
@@ -209,3 +272,83 @@ class LatePath:
                     extra={"history": self.history.describe(), "reason": f"{type(exc).__name__}: {exc}"},
                 )
                 await asyncio.sleep(1.0)
+
+
+class LateGlue:
+    """The late path in a :class:`~streams.detector.worker.Detector` (a mixin): the wait before the lock,
+    the one :class:`LatePath` of the worker, what any failure of it does, and the refusal of a replay before
+    the eviction horizon (:mod:`streams.detector.evict`). What it needs of the detector is declared here."""
+
+    options: DetectorOptions
+    kafka: KafkaConfig
+    events_topic: str
+    core: DetectorCore
+    stats: DetectorStats
+    failed: bool
+    exit_code: int
+    late_path: LatePath
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    async def _prewait(self, batch: list[Any]) -> None:
+        """Before the lock: wait for the sink to have stored what the batch's evicted dossiers need, so that
+        a rebalance is not held up by the sink (module doc)."""
+        if self.options.history is not None and not self.failed:
+            try:
+                await self._late_path().prewait(self.core, batch)
+            except Exception as exc:
+                self._late_path_failed(exc)
+
+    def _late_path(self) -> LatePath:
+        late: LatePath | None = getattr(self, "late_path", None)
+        if late is None:
+            opts = self.options
+            assert opts.history is not None
+            late = self.late_path = LatePath(
+                opts.history, self.kafka, self.events_topic, opts.history_sink_group, self.core.auditor,
+                opts.history_wait,
+            )  # fmt: skip
+        return late
+
+    def _late_path_failed(self, exc: Exception) -> None:
+        """Anything the late path raises stops the worker: its batch is not acknowledged (the next owner or
+        start reads it again), and nothing more is taken (exact or loud)."""
+        if isinstance(exc, HistoryInconsistent):
+            self.stats.history_mismatches += 1
+            worker_log.error(
+                "evicted dossier's stored events do not match its eviction; stopping",
+                extra={"reason": str(exc)},
+            )
+        else:
+            worker_log.error(
+                "evicted dossiers cannot be read back; stopping", extra={"reason": describe_error(exc)}
+            )
+        self.failed, self.exit_code = True, 1
+        self.stop()
+
+    def _before_eviction_horizon(self) -> bool:
+        """Refuse (exit 2) a replay at an ``--as-of`` before the newest event of a dossier that an earlier run
+        evicted from a held partition: its state at that instant is gone (only its final one was kept), so
+        the final set could not be the batch audit's at ``--as-of``."""
+        as_of = self.options.as_of
+        if as_of is None:
+            return False
+        at = to_us(as_of)
+        past = {
+            p: s.evicted_newest_us
+            for p, s in sorted(self.core.partitions.items())
+            if s.evicted_newest_us is not None and s.evicted_newest_us > at
+        }
+        if not past:
+            return False
+        horizon = from_us(max(past.values())).isoformat()
+        worker_log.error(
+            f"--as-of {as_of.isoformat()} is before the eviction horizon {horizon} of partitions "
+            f"{sorted(past)}: an earlier run of this group evicted dossiers whose events reach past it; "
+            "replay with --as-of at or after the horizon, or with a new group (--group-id)",
+            extra={"as_of": as_of.isoformat(), "horizon": horizon, "partitions": sorted(past)},
+        )
+        self.failed, self.exit_code = True, 2
+        self.stop()
+        return True

@@ -7,28 +7,26 @@
   replay's final evaluation diffs against that, whatever crashes came before.
 - :class:`EndOffsets` — the true ends of any partitions, for Faust's table recovery: it reads a changelog
   up to the "highwater" its consumer gives, and aiokafka's answer (ListOffsets) stops short on tansu.
-- :class:`FinalMark` and :func:`read_final_marks` — which partitions have been finalized at an ``as_of``,
-  and up to which events-topic offset: written by whichever worker finalized them into the ``partitions``
-  table's changelog, read by every worker to know when a replay is complete (see
-  :mod:`streams.detector.supervision`).
+- :class:`~streams.detector.marks.FinalMark` (re-exported; see :mod:`streams.detector.marks`) — which
+  partitions have been finalized at an ``as_of``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from streams.detector.core import VKey
+from streams.detector.marks import FinalMark
 from streams.detector.transport import topic_partitions
 from streams.kafka import KafkaConfig
 from streams.messages import MessageError, ViolationMessage
 from streams.offsets import true_end_offsets
 
-__all__ = ["EndOffsets", "FinalMark", "GroupProgress", "read_final_marks", "read_published"]
+__all__ = ["EndOffsets", "FinalMark", "GroupProgress", "read_published"]
 
 
 class GroupProgress:
@@ -38,6 +36,8 @@ class GroupProgress:
         self.kafka = kafka
         self.group_id = group_id
         self._admin: AIOKafkaConsumer | None = None
+        #: Per partition of the topic last read by :meth:`offsets`: its beginning offset then.
+        self.beginnings: dict[int, int] = {}
 
     async def _client(self) -> AIOKafkaConsumer:
         if self._admin is None:
@@ -64,6 +64,7 @@ class GroupProgress:
         for tp in tps:
             committed = await admin.committed(tp)
             out[tp.partition] = (committed if committed is not None else starts[tp], ends[tp])
+        self.beginnings = {tp.partition: starts[tp] for tp in tps}
         return out
 
     async def close(self) -> None:
@@ -146,71 +147,3 @@ async def read_published(
         if message.state == "open":
             observed[dossier_id][vkey] = orjson.dumps(message.violation)
     return observed, top
-
-
-#: The key prefix of final marks in the ``partitions`` table (whose own keys are partition numbers).
-FINAL_PREFIX = b"final:"
-
-
-@dataclass(frozen=True)
-class FinalMark:
-    """Partition ``partition`` was finalized at ``as_of_us`` with every event below ``offset`` of the events
-    topic: the violations it published are the batch audit's at that instant for those events. A mark
-    whose offset is below the partition's current end is stale (events came after it)."""
-
-    partition: int
-    as_of_us: int
-    offset: int
-
-    def key(self) -> bytes:
-        return FINAL_PREFIX + b"%d" % self.partition
-
-    def encode(self) -> bytes:
-        return orjson.dumps({"p": self.partition, "as_of_us": self.as_of_us, "offset": self.offset})
-
-    def covers(self, as_of_us: int, end: int) -> bool:
-        """Whether the partition is finalized at ``as_of_us`` up to its current ``end``."""
-        return self.as_of_us == as_of_us and self.offset >= end
-
-    @staticmethod
-    def decode(key: bytes | None, value: bytes | None) -> FinalMark | None:
-        """The mark of a record of the ``partitions`` changelog; None for any other record (or an
-        unreadable mark: the partition is then finalized again, which is slow but exact)."""
-        if key is None or not value or not key.startswith(FINAL_PREFIX):
-            return None
-        try:
-            doc = orjson.loads(value)
-            mark = FinalMark(int(doc["p"]), int(doc["as_of_us"]), int(doc["offset"]))
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            return None
-        return mark if key == mark.key() else None
-
-
-async def read_final_marks(kafka: KafkaConfig, topic: str) -> dict[int, FinalMark]:
-    """The newest final mark of each partition in ``topic`` (the ``partitions`` table's changelog), read
-    to its true end with a plain consumer (no group)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka.bootstrap_servers, group_id=None, enable_auto_commit=False,
-        auto_offset_reset="earliest", fetch_max_wait_ms=50, **kafka.aiokafka_options(),
-    )  # fmt: skip
-    await consumer.start()
-    marks: dict[int, FinalMark] = {}
-    try:
-        tps = await topic_partitions(consumer, topic)
-        ends = await true_end_offsets(consumer, tps) if tps else {}
-        pending = {tp for tp in tps if ends[tp] > 0}
-        if pending:
-            await consumer.seek_to_beginning(*pending)
-        while pending:
-            batch = await consumer.getmany(*pending, timeout_ms=500, max_records=50_000)
-            for tp, records in batch.items():
-                for record in records:
-                    mark = FinalMark.decode(record.key, record.value) if record.offset < ends[tp] else None
-                    if mark is not None:
-                        marks[mark.partition] = mark
-            for tp in list(pending):
-                if await consumer.position(tp) >= ends[tp]:
-                    pending.discard(tp)
-    finally:
-        await consumer.stop()
-    return marks

@@ -15,9 +15,14 @@ Per partition the worker (:meth:`streams.detector.worker.Detector.on_recovered`)
 The table also holds one progress marker per partition (:mod:`streams.detector.resume`): it becomes the
 state's ``next_offset``, where reading the events topic resumes at the latest; and the eviction records
 (:mod:`streams.detector.evict`): they rebuild the partition's index of evicted dossiers (an evicted
-dossier's state was tombstoned, so recovery deleted it from the store and it is not restored). At a
-refresh, a dossier the memory holds but the tail evicted (another owner evicted it meanwhile) is dropped
-from memory: its next event takes the late path, which reads what that owner left.
+dossier's state was tombstoned, so recovery deleted it from the store and it is not restored) and its
+eviction horizon (a record of the first format, without one, counts as the partition's watermark: an upper
+bound). At a refresh, a dossier the memory holds but the tail evicted (another owner evicted it meanwhile)
+is dropped from memory: its next event takes the late path, which reads what that owner left.
+
+With ``confirm`` (eviction on), the marker's confirmed offset also decides which restored states are
+``UNSURE`` (written past it: their delivery was never confirmed; :mod:`streams.detector.dossier`); no
+marker, or one without that offset, confirms nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import Any
 
 from streams.detector.core import DetectorCore, PartitionState, StateError
 from streams.detector.evict import Evicted, id_hash, note_candidates, read_eviction
-from streams.detector.resume import read_marker
+from streams.detector.resume import read_progress
 
 __all__ = ["restore_partitions"]
 
@@ -41,27 +46,30 @@ def restore_partitions(
     rebuild: Iterable[int],
     on_unreadable: Callable[[str, StateError], None],
     refresh: Iterable[int] = (),
+    confirm: bool = False,
 ) -> list[tuple[PartitionState, bool]]:
     """Rebuild or refresh partitions of ``core`` from the stores (Faust memory stores: ``.data`` dicts of
     raw bytes), then empty both stores. Per partition: its state, and whether anything was stored for it."""
     rebuilt, refreshed = set(rebuild), set(refresh)
     stored: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
-    markers: dict[int, int] = {}
+    markers: dict[int, tuple[int, int | None]] = {}
     evictions: dict[int, list[Evicted]] = defaultdict(list)
+    horizons: dict[int, list[int | None]] = defaultdict(list)  # per partition: each record's newest event
     for key, value in list(dossier_store.data.items()):
         if not value:
             continue
         try:
-            marker = read_marker(bytes(key), bytes(value))
+            marker = read_progress(bytes(key), bytes(value))
             eviction = read_eviction(bytes(key), bytes(value))
         except StateError as exc:
             on_unreadable(bytes(key).decode(errors="replace"), exc)
             continue
         if marker is not None:
-            markers[marker[0]] = marker[1]
+            markers[marker[0]] = (marker[1], marker[2])
             continue
         if eviction is not None:
             evictions[eviction[0]].extend(eviction[1])
+            horizons[eviction[0]].append(eviction[2])
             continue
         head, _, body = bytes(value).partition(b"\n")
         p = int(head)
@@ -72,14 +80,22 @@ def restore_partitions(
         meta = partition_store.data.get(b"%d" % partition)
         dossiers = stored.get(partition, [])
         old = core.partitions.get(partition) if partition in refreshed else None
-        state = core.restore(partition, dossiers, bytes(meta) if meta else None, on_unreadable)
-        state.next_offset = markers.get(partition)
+        progress = markers.get(partition)
+        confirmed = (progress[1] if progress and progress[1] is not None else -1) if confirm else None
+        state = core.restore(partition, dossiers, bytes(meta) if meta else None, on_unreadable, confirmed)
+        state.next_offset = progress[0] if progress else None
         evicted = evictions.get(partition, [])
         state.evicted.update(evicted)
+        for newest in horizons.get(partition, []):
+            bound = newest if newest is not None else state.watermark.value  # first format: an upper bound
+            if bound is not None and (state.evicted_newest_us is None or bound > state.evicted_newest_us):
+                state.evicted_newest_us = bound
         if old is not None:
             _keep_the_rest(state, old, {e.dossier_hash for e in evicted})
             if state.next_offset is None:  # nothing in the tail: the memory's own progress stands
                 state.next_offset = old.next_offset
+            if progress is None:
+                state.confirmed = old.confirmed
         out.append((state, bool(dossiers or meta or partition in markers or evicted)))
     for store in (dossier_store, partition_store):
         store.data.clear()
@@ -99,6 +115,10 @@ def _keep_the_rest(state: PartitionState, old: PartitionState, evicted_in_tail: 
                 heapq.heappush(state.timers, (dossier.due_us, dossier_id))
             note_candidates(state.candidates, state.dossiers, (dossier_id,))
     state.evicted.update(old.evicted.entries())
+    if old.evicted_newest_us is not None and (
+        state.evicted_newest_us is None or old.evicted_newest_us > state.evicted_newest_us
+    ):
+        state.evicted_newest_us = old.evicted_newest_us
     wm = old.watermark
     if wm.max_event_us is not None:
         state.watermark.observe(wm.max_event_us)

@@ -26,7 +26,15 @@ from __future__ import annotations
 
 from streams.detector.dossier import StateError
 
-__all__ = ["MARKER_PREFIX", "is_marker", "marker_key", "marker_value", "read_marker", "resume_offset"]
+__all__ = [
+    "MARKER_PREFIX",
+    "is_marker",
+    "marker_key",
+    "marker_value",
+    "read_marker",
+    "read_progress",
+    "resume_offset",
+]
 
 #: The key prefix of progress markers in the ``dossiers`` table. A dossier id may be any string, control
 #: characters included, so the prefix is bytes that no UTF-8 encoding of a string can produce (0xFF never
@@ -44,9 +52,14 @@ def is_marker(key: bytes | None) -> bool:
     return key is not None and key.startswith(MARKER_PREFIX)
 
 
-def marker_value(partition: int, next_offset: int) -> bytes:
-    """``partition`` newline ``next_offset``: the same head as a dossier state's value."""
-    return b"%d\n%d" % (partition, next_offset)
+def marker_value(partition: int, next_offset: int, confirmed: int | None = None) -> bytes:
+    """``partition`` newline ``next_offset``: the same head as a dossier state's value. With eviction on, also
+    ``confirmed``: the offset up to which the partition's earlier changelog writes and their violation
+    messages were confirmed delivered (-1: none), which tells a restore the dossier states it cannot trust
+    to agree with the violations topic (:mod:`streams.detector.dossier`, ``UNSURE``)."""
+    if confirmed is None:
+        return b"%d\n%d" % (partition, next_offset)
+    return b"%d\n%d %d" % (partition, next_offset, confirmed)
 
 
 def read_marker(key: bytes, value: bytes) -> tuple[int, int] | None:
@@ -54,16 +67,29 @@ def read_marker(key: bytes, value: bytes) -> tuple[int, int] | None:
 
     A marker that cannot be read raises :class:`StateError` (the caller leaves it out: the partition then
     resumes at its beginning, which is slow but exact)."""
+    progress = read_progress(key, value)
+    return None if progress is None else progress[:2]
+
+
+def read_progress(key: bytes, value: bytes) -> tuple[int, int, int | None] | None:
+    """(partition, next offset, confirmed offset or None) of a marker record (see :func:`read_marker`)."""
     if not key.startswith(MARKER_PREFIX):
         return None
     head, sep, body = value.partition(b"\n")
+    confirmed: int | None = None
     try:
-        partition, next_offset = int(head), int(body)
+        partition = int(head)
+        fields = body.split(b" ")
+        next_offset = int(fields[0])
+        if len(fields) == 2:
+            confirmed = int(fields[1])
+        elif len(fields) != 1:
+            next_offset = -1
     except ValueError:
         partition = next_offset = -1
     if not sep or partition < 0 or next_offset < 0 or key != marker_key(partition):
         raise StateError(f"unreadable progress marker {key!r}: {value[:40]!r}")
-    return partition, next_offset
+    return partition, next_offset, confirmed
 
 
 def resume_offset(committed: int | None, next_offset: int | None) -> int | None:

@@ -37,12 +37,16 @@ class DetectorStats:
     busy_seconds: float = 0.0
     watermarks: dict[int, str | None] = field(default_factory=dict)
     #: Eviction (issue 17): ended dossiers evicted from memory; dossiers read back from the warehouse for
-    #: an event that came after their eviction, and those events (new ones, duplicates excluded); read
-    #: back dossiers whose stored events differed from the detector's record (logged).
+    #: an event that came after their eviction, and those events (new ones, duplicates excluded); evicted
+    #: dossiers whose stored events did not match their eviction (the worker stopped, logged).
     evicted: int = 0
     reloaded: int = 0
     late_events_evicted: int = 0
     history_mismatches: int = 0
+    #: Dossier states restored from writes not confirmed delivered (flagged ``UNSURE``), and dossiers held
+    #: at the end that a flag keeps from eviction (``PINNED`` or ``UNSURE``: streams.detector.dossier).
+    unsure_restored: int = 0
+    kept_by_flags: int = 0
     #: Dossiers held in memory, and evicted ones remembered (index entries), when last counted.
     dossiers_held: int = 0
     evicted_index: int = 0
@@ -73,6 +77,8 @@ class DetectorStats:
             "reloaded": self.reloaded,
             "late_events_evicted": self.late_events_evicted,
             "history_mismatches": self.history_mismatches,
+            "unsure_restored": self.unsure_restored,
+            "kept_by_flags": self.kept_by_flags,
             "dossiers_held": self.dossiers_held,
             "evicted_index": self.evicted_index,
         }

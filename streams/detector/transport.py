@@ -17,6 +17,8 @@ consumer's fetch loop or for an app's transport class, so both are overridden he
 - :class:`DetectorTransportHook` — the app's transport with that consumer (Faust's private
   ``App._new_transport``);
 - :func:`rejoin_pending` — whether the group coordinator wants this consumer to rejoin;
+- :func:`fetched_highwaters` — the ends of the events topic's partitions as the consumer's fetches saw them
+  (whether an idle-looking partition really has nothing to read);
 - :func:`recovery_pending` — whether a newer assignment's table recovery is waiting to start;
 - :func:`topic_partitions` — a topic's partitions, refreshing aiokafka's metadata when it has none yet;
 - :func:`shutdown_worker` — stop a running Faust worker as SIGTERM would (mode's private
@@ -43,7 +45,7 @@ import asyncio
 import importlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import faust
@@ -64,6 +66,7 @@ __all__ = [
     "DetectorTransportHook",
     "EndOffsetsReader",
     "check_faust",
+    "fetched_highwaters",
     "recovery_pending",
     "rejoin_pending",
     "resolve_internal",
@@ -331,6 +334,28 @@ def rejoin_pending(app: Any) -> bool:
     if coordinator is None or subscription is None:
         return True
     return bool(coordinator.need_rejoin(subscription))
+
+
+def fetched_highwaters(app: Any, topic: str, partitions: Iterable[int]) -> dict[int, int | None]:
+    """Per partition of ``topic``: the end of its log as the app's consumer's last fetch answer saw it (the
+    highwater of a fetch: right on tansu, whose ListOffsets is not), None when unknown (no fetch answer yet,
+    not assigned, no consumer). Read from the consumer thread's aiokafka consumer (a private way in: the
+    same as :func:`rejoin_pending`'s); the idle-partition rule compares it with what the state holds."""
+    out: dict[int, int | None] = dict.fromkeys(partitions)
+    thread: Any = getattr(app.consumer, "_thread", None)
+    if thread is None:
+        return out
+    try:
+        consumer = thread._ensure_consumer()
+    except ConsumerNotStarted:
+        return out
+    for partition in out:
+        try:
+            highwater = consumer.highwater(TopicPartition(topic, partition))
+        except (AssertionError, KeyError, AttributeError):  # not assigned (any more)
+            highwater = None
+        out[partition] = int(highwater) if highwater is not None else None
+    return out
 
 
 def recovery_pending(app: Any) -> bool:

@@ -4,16 +4,19 @@ changed state to the tables' changelogs, follows rebalances, and supervises the 
 
 Every mutation of the core happens under the detector's lock, and so does a rebalance's revocation: a
 batch is applied, emitted and acknowledged as a whole, or (revoked first) read again from the committed
-offsets.
+offsets. The one wait a batch may make for others, the sink storing an evicted dossier's events, comes
+before the lock (:meth:`~streams.detector.latepath.LatePath.prewait`); a batch that still had to read
+something under the lock checks afterwards that its assignment is still the one it started with, and
+otherwise leaves the batch, unacknowledged, to the partitions' new owner.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,8 +24,8 @@ import faust
 
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
-from streams.detector.core import Change, DetectorCore, Outcome, PartitionState, StateError
-from streams.detector.evict import eviction_key, eviction_value
+from streams.detector.changelog import ChangelogWrites
+from streams.detector.core import Change, DetectorCore, Outcome, StateError
 from streams.detector.guard import (
     UNPROCESSABLE,
     UNREADABLE_STATE,
@@ -31,12 +34,12 @@ from streams.detector.guard import (
     unprocessable,
 )
 from streams.detector.inlet import Inlet, Scrub, conflict_letter
-from streams.detector.latepath import HistoryUnavailable, LatePath
+from streams.detector.latepath import LateGlue, LatePath
+from streams.detector.marks import FinalMarks
 from streams.detector.membership import Membership
 from streams.detector.options import DetectorOptions
 from streams.detector.readback import GroupProgress
 from streams.detector.restore import restore_partitions
-from streams.detector.resume import marker_key, marker_value
 from streams.detector.stats import DetectorStats
 from streams.detector.supervision import Supervision
 from streams.detector.transport import recovery_pending, shutdown_worker
@@ -54,7 +57,7 @@ log = logging.getLogger(__name__)
 PRODUCER = "detector"
 
 
-class Detector(Supervision):
+class Detector(ChangelogWrites, LateGlue, Supervision):
     """The detector's state and I/O around the pure core (one per app; see the module docstring).
 
     ``app`` is the Faust app it runs in (:class:`streams.detector.app.DetectorApp`); ``scrub`` removes
@@ -90,6 +93,7 @@ class Detector(Supervision):
         self.exit_code = 0
         self.events_topic = options.topics.events
         self.progress = GroupProgress(kafka, options.app_id)
+        self.final_marks = FinalMarks(kafka)
         self.dossier_table: Any = None
         self.partition_table: Any = None
         #: The group generation of the assignment the memory reflects (see :meth:`on_recovered`).
@@ -105,6 +109,7 @@ class Detector(Supervision):
         inlet, wait = self.inlet, self.options.batch_wait
         while True:
             batch = await inlet.take(wait)
+            await self._prewait(batch)
             async with self.lock:
                 self.busy = True
                 began = time.monotonic()
@@ -145,29 +150,26 @@ class Detector(Supervision):
                 by_partition[message.partition].append(item)
                 sources[message.partition].append(message)
         if self.options.history is not None and by_partition:  # the late path (streams.detector.latepath)
-            late: LatePath | None = getattr(self, "late_path", None)
-            if late is None:
-                opts = self.options
-                assert opts.history is not None
-                late = self.late_path = LatePath(
-                    opts.history, self.kafka, self.events_topic, opts.history_sink_group, self.core.auditor,
-                    opts.history_wait,
-                )  # fmt: skip
             try:
-                back = await late.read_back(self.core, by_partition)
-            except HistoryUnavailable as exc:  # exact or loud: stop, nothing of this batch acknowledged
-                log.error("evicted dossiers cannot be read back; stopping", extra={"reason": str(exc)})
-                self.failed, self.exit_code = True, 1
-                self.stop()
+                back = await self._late_path().read_back(self.core, by_partition)
+            except Exception as exc:  # exact or loud: stop, nothing of this batch acknowledged
+                self._late_path_failed(exc)
+                return
+            if back.read and (app.consumer_generation_id != generation or not self.ready):
+                # A rebalance began while it read: the partitions' new owner reads this batch again.
+                log.info(
+                    "assignment changed while evicted dossiers were read back; batch left to the new owner"
+                )
                 return
             self.stats.reloaded += back.dossiers
             self.stats.late_events_evicted += back.late_events
-            self.stats.history_mismatches += back.mismatched
             if self.metrics is not None:
                 self.metrics.detector_dossiers_reloaded.inc(back.dossiers)
                 self.metrics.detector_late_events_evicted.inc(back.late_events)
         floor = self._live_floor()
         applied = 0
+        # Per partition, the dossiers written in this batch: none of them is evicted in it (see evict.py).
+        written: dict[int, set[str]] = {}
         for partition, items in by_partition.items():
             outcome, failed = apply_isolating(self.core, partition, items, floor)
             dead.extend(unprocessable(sources[partition][i], now, self.scrub, exc) for i, exc in failed)
@@ -175,10 +177,11 @@ class Detector(Supervision):
             for conflict in outcome.conflicts:
                 origin = next(m for (e, _), m in zip(items, sources[partition], strict=True) if e is conflict)
                 dead.append(conflict_letter(conflict, origin, now, self.scrub))
-            await self._publish(partition, outcome)
+            await self._publish(partition, outcome, reached[partition])
+            written[partition] = outcome.dirty
         for letter in dead:
             await self._send(self.topics.dead_letters, None, letter.encode())
-        await self._mark_progress(reached)
+        await self._mark_progress(reached, written)
         # Delivered before acknowledged: a commit follows Faust's flush, which does not fail on a record
         # the broker refused; a batch with a lost changelog record must be read again, not committed.
         await self._delivered()
@@ -200,8 +203,9 @@ class Detector(Supervision):
             return None
         return to_us(datetime.now(UTC) - self.options.allowed_lateness)
 
-    async def _publish(self, partition: int, outcome: Outcome) -> None:
-        """Send the outcome's violation messages, then the changed states to the changelogs."""
+    async def _publish(self, partition: int, outcome: Outcome, written: int | None = None) -> None:
+        """Send the outcome's violation messages, then the changed states to the changelogs (``written``:
+        the events-topic offset the step reaches, default the partition's)."""
         state = self.core.partitions[partition]
         as_of = from_us(outcome.as_of_us) if outcome.as_of_us is not None else datetime.now(UTC)
         for dossier_id, reason in outcome.errors:
@@ -221,51 +225,11 @@ class Detector(Supervision):
         self.stats.retracted += retracted
         self.stats.evaluations += outcome.evaluated
         self.stats.duplicates += outcome.duplicates
-        await self._persist(state, outcome.dirty, outcome.watermark_moved)
+        await self._persist(state, outcome.dirty, outcome.watermark_moved, written)
 
     async def _emit(self, change: Change, violation: dict[str, Any], as_of: datetime) -> None:
         message = ViolationMessage(change.state, as_of, PRODUCER, self.version(), violation)
         await self._send(self.topics.violations, message.key, message.encode())
-
-    async def _persist(self, state: PartitionState, dirty: Iterable[str], watermark_moved: bool) -> None:
-        partition = state.partition
-        table = self.dossier_table.changelog_topic.get_topic_name()
-        header = b"%d\n" % partition
-        for dossier_id in dirty:
-            value = header + state.dossiers[dossier_id].encode(partition)
-            await self._send(table, dossier_id.encode(), value, partition)
-        if watermark_moved:
-            meta = self.partition_table.changelog_topic.get_topic_name()
-            await self._send(meta, b"%d" % partition, DetectorCore.encode_partition(state), partition)
-            if self.metrics is not None and state.watermark.value is not None:
-                self.metrics.set_watermark(partition, from_us(state.watermark.value))
-
-    async def _mark_progress(self, reached: dict[int, int]) -> None:
-        """End each partition's changelog writes of the batch with its evictions (tombstones, then their
-        eviction record: :mod:`streams.detector.evict`; only with a history to read them back from) and its
-        progress marker (after the dossier states it vouches for: :mod:`streams.detector.resume`)."""
-        table = self.dossier_table.changelog_topic.get_topic_name()
-        evict = self.options.history is not None
-        cap = to_us(self.options.as_of) if self.options.as_of is not None else None
-        grace = int(self.options.return_grace.total_seconds() * 1_000_000)
-        for partition, next_offset in reached.items():
-            state = self.core.partitions[partition]
-            state.next_offset = next_offset
-            gone = state.evict(next_offset, cap, grace) if evict else []
-            for dossier, _ in gone:  # a null value: table recovery deletes the key
-                await self._send(table, dossier.dossier_id.encode(), None, partition)  # type: ignore[arg-type]
-            if gone:
-                record = eviction_value(partition, [entry for _, entry in gone])
-                await self._send(table, eviction_key(partition), record, partition)
-                self.stats.evicted += len(gone)
-                if self.metrics is not None:
-                    self.metrics.detector_evicted_dossiers.inc(len(gone))
-            await self._send(table, marker_key(partition), marker_value(partition, next_offset), partition)
-        if evict:
-            self.stats.dossiers_held = held = sum(len(s.dossiers) for s in self.core.partitions.values())
-            self.stats.evicted_index = sum(len(s.evicted) for s in self.core.partitions.values())
-            if self.metrics is not None:
-                self.metrics.detector_dossiers_held.set(held)
 
     async def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
         # Queued, not awaited: the batch's sends travel together; :meth:`_delivered` awaits them all.
@@ -279,12 +243,14 @@ class Detector(Supervision):
         """Wait until the broker has every record sent so far; raise if it refused one."""
         pending, self.in_flight = self.in_flight, []
         if not pending:
+            self._confirmed_now()
             return
         results = await asyncio.gather(*pending, return_exceptions=True)
         refused = [r for r in results if isinstance(r, BaseException)]
         if refused:
             self._fail(refused[0], len(refused))
             raise refused[0]
+        self._confirmed_now()
 
     def _fail(self, exc: BaseException, records: int = 1) -> None:
         """Stop for good on a refused record: nothing of its batch is acknowledged and no later batch is taken
@@ -306,6 +272,10 @@ class Detector(Supervision):
         self.membership.left()
         self.inlet.clear()
         async with self.lock:  # the batch in progress finishes (and is acknowledged) first
+            if not self.failed:  # every step waited for its records: the next owner may trust them all
+                await self._confirm_markers(self.core.partitions)
+                with contextlib.suppress(Exception):  # refused: _fail stopped the worker already
+                    await self._delivered()
             # Faust flushed before this hook; the batch's changelog writes must precede the next owner's read.
             await self.app.producer.flush()
 
@@ -330,13 +300,24 @@ class Detector(Supervision):
             new = assigned - set(self.core.partitions)
             refresh = () if held else set(self.core.partitions)
             tables = self.dossier_table.data, self.partition_table.data
-            for state, stored in restore_partitions(self.core, *tables, new, self._unreadable, refresh):
+            confirm = self.options.history is not None
+            states = restore_partitions(self.core, *tables, new, self._unreadable, refresh, confirm)
+            for state, stored in states:
                 if state.partition in new:
                     self.stats.restored_partitions += stored  # partitions that had a stored state
                     self.stats.restored_dossiers += len(state.dossiers)
                     self.stats.restored_events += sum(len(d) for d in state.dossiers.values())
             self.generation = generation
             log.info("detector assignment", extra={"partitions": sorted(assigned), "restored": sorted(new)})
+            if self._before_eviction_horizon():
+                return
+            if confirm:
+                try:
+                    self.stats.unsure_restored += await self._store_restored_flags(s for s, _ in states)
+                    await self._delivered()
+                except Exception:  # refused: _fail stopped the worker
+                    return
+            self._restart_idle_clocks()
             self.ready = True
             self.last_activity = time.monotonic()
 
@@ -365,4 +346,11 @@ class Detector(Supervision):
             shutdown_worker(worker)
 
     async def close(self) -> None:
+        """Release what the worker opened (idempotent: the supervisor and the runner both call it)."""
         await self.progress.close()
+        await self.final_marks.close()
+        late: LatePath | None = getattr(self, "late_path", None)
+        if late is not None:
+            await late.close()
+        if self.options.history is not None:
+            await asyncio.to_thread(self.options.history.close)

@@ -4,6 +4,7 @@ path that judges an event for an evicted dossier exactly, from the warehouse."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
@@ -24,12 +25,13 @@ from streams.detector.evict import (
     eviction_value,
     id_hash,
     read_eviction,
+    versions_fingerprint,
 )
 from streams.detector.history import known_events, rebuild
 from streams.watermark import to_us
 from tests.builders import CALENDAR, CATALOGUE, apology, ev, processed, received, supplement
 from tests.streams.detector_support import province, shuffled
-from tests.streams.evict_support import FakeWarehouse, Sim
+from tests.streams.evict_support import FakeWarehouse, Sim, random_loss
 
 HOUR = timedelta(hours=1)
 AUDITOR = Auditor(CATALOGUE, CALENDAR)
@@ -102,7 +104,9 @@ def test_a_processed_dossier_waits_for_its_return_a_grace_period() -> None:
     sim.batch(
         [ev("returned", "2025-11-09 13:00", {"channel": "direct"}, dossier="D9"), clock("2025-11-09 15:00")]
     )
-    assert "D9" not in part.dossiers  # returned: quiet for the lateness, evicted without a read back
+    assert "D9" in part.dossiers  # returned and quiet for the lateness, but written in this batch
+    sim.batch([clock("2025-11-09 15:01", "C4")])
+    assert "D9" not in part.dossiers  # the next batch evicts it, without a read back
     assert sim.reloaded == 0
     sim.batch(
         [
@@ -138,6 +142,7 @@ def test_the_timer_heap_does_not_keep_evicted_dossiers() -> None:
         sim.batch(
             [*(processed(done, dossier=d) for d in ids), clock(f(t + timedelta(days=4, hours=3)), f"L{day}")]
         )
+    sim.batch([clock("2025-09-20 12:00", "LAST")])  # the last day's dossiers go with the next batch
     part = sim.core.partitions[0]
     assert sim.evicted > 4000 and sim.held() < 10
     assert len(part.timers) <= 2 * sim.held() + 1024 + 50  # without the rebuild: ~4,000
@@ -150,15 +155,18 @@ def test_without_a_history_nothing_is_evicted() -> None:
 
 
 def test_a_replay_never_evicts_a_dossier_whose_events_reach_past_its_as_of() -> None:
-    sim = Sim(AUDITOR, HOUR)
-    sim.batch([*late_dossier(), clock("2025-12-07 12:00")])
+    sim = Sim(AUDITOR, HOUR, evict=False)
+    sim.batch(late_dossier())
     part = sim.core.partitions[0]
-    assert part.evict(99, cap_us=to_us(local("2025-11-07 09:00"))) == []  # (already gone without the cap)
-    sim2 = Sim(AUDITOR, HOUR)
-    sim2.batch(late_dossier())
-    sim2.core.partitions[0].watermark.advance_to(to_us(local("2025-12-07 12:00")))
-    assert sim2.core.partitions[0].evict(9, cap_us=to_us(local("2025-11-07 09:00"))) == []
-    assert "D9" in sim2.core.partitions[0].dossiers
+    part.advance(to_us(local("2025-12-07 12:00")))  # D9 evaluated with all its events, no timer left
+    assert part.evict(9, cap_us=to_us(local("2025-11-07 09:00"))) == []  # D9's newest event: 10:00
+    assert "D9" in part.dossiers
+    assert [d.dossier_id for d, _ in part.evict(9)] == ["D9"]  # the same call without the cap evicts it
+    # Through the worker: a replay at --as-of 09:00 keeps D9 however far its event time goes.
+    sim = Sim(AUDITOR, HOUR, as_of=local("2025-11-07 09:00"))
+    sim.batch([*late_dossier(), clock("2025-12-07 12:00")])
+    sim.batch([clock("2025-12-08 12:00", "C2")])
+    assert "D9" in sim.core.partitions[0].dossiers and sim.evicted == 0
 
 
 def test_the_published_json_of_an_evicted_dossier_is_what_any_later_evaluation_publishes() -> None:
@@ -172,9 +180,17 @@ def test_the_published_json_of_an_evicted_dossier_is_what_any_later_evaluation_p
 
 
 # --- what an eviction leaves behind ------------------------------------------------------------------------
+def ended_and_gone(sim: Sim) -> None:
+    """D9 ends, the partition's event time moves a month on, and a next batch evicts it."""
+    sim.batch([*late_dossier(), clock("2025-12-07 12:00")])
+    assert "D9" in sim.core.partitions[0].dossiers  # written in this batch: not before the next one
+    sim.batch([clock("2025-12-07 12:00:01", "C0")])
+    assert "D9" not in sim.core.partitions[0].dossiers
+
+
 def test_a_restart_does_not_restore_an_evicted_dossier_but_remembers_it() -> None:
     sim = Sim(AUDITOR, HOUR)
-    sim.batch([*late_dossier(), clock("2025-12-07 12:00")])
+    ended_and_gone(sim)
     assert b"D9" not in sim.changelog  # tombstoned
     sim.restart()
     part = sim.core.partitions[0]
@@ -184,12 +200,15 @@ def test_a_restart_does_not_restore_an_evicted_dossier_but_remembers_it() -> Non
 
 def test_eviction_records_round_trip_and_never_overwrite_each_other() -> None:
     entries = [
-        Evicted(id_hash("D1"), 3, events_fingerprint(["a", "b", "c"]), 17),
+        Evicted(id_hash("D1"), 3, versions_fingerprint([("a", "0" * 32), ("b", "1" * 32)]), 17),
         Evicted(2**64 - 1, 1, 0, 0),
     ]
     assert eviction_key(4) != eviction_key(4)
-    assert read_eviction(eviction_key(4), eviction_value(4, entries)) == (4, entries)
+    assert read_eviction(eviction_key(4), eviction_value(4, entries, 123)) == (4, entries, 123)
     assert read_eviction(b"D1", b"4\n{}") is None
+    # A record of the first format (no horizon): its entries fingerprint event ids only.
+    legacy = b"4\n" + eviction_value(4, entries, 0).partition(b"\n")[2]
+    assert read_eviction(eviction_key(4), legacy) == (4, [replace(e, ids_only=True) for e in entries], None)
 
 
 def test_the_index_finds_entries_in_its_tail_and_after_a_merge() -> None:
@@ -207,7 +226,7 @@ def test_the_index_finds_entries_in_its_tail_and_after_a_merge() -> None:
 def test_a_late_event_for_an_evicted_dossier_is_judged_exactly() -> None:
     sim = Sim(AUDITOR, HOUR)
     first = late_dossier()
-    sim.batch([*first, clock("2025-12-07 12:00")])
+    ended_and_gone(sim)
     published = sim.topic[("D9", "LATE_NO_APOLOGY", "")]
     assert "D9" in sim.core.partitions[0].evicted
     # An apology made on Tuesday (in time) arrives a month late: the violation is retracted.
@@ -242,16 +261,42 @@ def test_a_duplicate_of_an_evicted_dossiers_event_is_a_no_op() -> None:
     assert "D9" not in sim.core.partitions[0].dossiers  # quiet: evicted again at once
 
 
+def _print(raw: str) -> str:
+    return raw.encode().hex().rjust(32, "0")  # a stand-in content fingerprint: 32 hex digits
+
+
+def _row(event_id: str, offset: int, raw: str) -> tuple[str, str, int, str, str]:
+    return ("D", event_id, offset, raw, _print(raw))
+
+
 def test_known_events_sees_through_merged_duplicates_and_a_sink_ahead() -> None:
     raws = {"e1": "1", "e2": "2", "e3": "3"}
-    entry = Evicted(id_hash("D"), 3, events_fingerprint(raws), offset=10)
+    entry = Evicted(id_hash("D"), 3, versions_fingerprint((e, _print(r)) for e, r in raws.items()), offset=10)
     # e2's first row was merged away by a re-delivery at offset 12; e4 is new (offset 11, the sink ahead).
-    rows = [("D", "e1", 1, "1"), ("D", "e2", 12, "2"), ("D", "e3", 5, "3"), ("D", "e4", 11, "4")]
+    rows = [_row("e1", 1, "1"), _row("e2", 12, "2"), _row("e3", 5, "3"), _row("e4", 11, "4")]
     assert known_events(rows, entry) == raws
+    # A row before the offset the detector never held (it dead-lettered it): left out.
+    assert known_events([*rows, _row("k", 7, "k")], entry) == raws
     # Not everything stored yet: no match, never a guess.
     assert known_events(rows[:1], entry) is None
     # A dossier that only collides with an evicted one: nothing before the offset matches.
-    assert known_events([("D", "x", 11, "x")], entry) is None
+    assert known_events([_row("x", 11, "x")], entry) is None
+
+
+def test_known_events_takes_the_version_the_detector_held_and_refuses_another() -> None:
+    """A conflicting resend of e2 (same id, other content) is stored too: the version the detector held is
+    recognised by its content fingerprint, and a store where a merge kept only the other one matches
+    nothing (the caller stops) instead of passing it for the held one."""
+    held = {"e1": "1", "e2": "2"}
+    entry = Evicted(id_hash("D"), 2, versions_fingerprint((e, _print(r)) for e, r in held.items()), offset=10)
+    both = [_row("e1", 1, "1"), _row("e2", 2, "2"), _row("e2", 5, "2-other")]
+    assert known_events(both, entry) == held
+    assert known_events([*both[:1], _row("e2", 3, "2-other"), _row("e2", 11, "2")], entry) == held
+    merged = [_row("e1", 1, "1"), _row("e2", 5, "2-other")]  # the first version replaced
+    assert known_events(merged, entry) is None
+    # A record of the first format matches ids only (as it always did).
+    legacy = Evicted(id_hash("D"), 2, events_fingerprint(held), 10, ids_only=True)
+    assert set(known_events(both, legacy) or {}) == {"e1", "e2"}
 
 
 def test_rebuild_publishes_what_the_core_published() -> None:
@@ -268,17 +313,30 @@ START, END = date(2025, 9, 1), date(2025, 10, 15)
 PROVINCE = province(80, START, END, seed=5)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def conflicting(event: AnyEvent) -> AnyEvent:
+    """Another version of ``event``: same id, dossier and time (so the same sort key in the warehouse),
+    other content (a received dossier's due date ten days later; otherwise another actor)."""
+    data = event.data
+    due = getattr(data, "due_at", None)
+    if event.type == "received" and due is not None:
+        return event.model_copy(update={"data": data.model_copy(update={"due_at": due + timedelta(days=10)})})
+    return event.model_copy(update={"actor": "another-actor"})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     lateness_hours=st.integers(0, 72),
     batch=st.integers(1, 300),
     partitions=st.integers(1, 3),
     late_share=st.floats(0, 0.15),
+    conflict_share=st.sampled_from([0.0, 0.02, 0.08]),
     sink_ahead=st.booleans(),
     merge=st.booleans(),
     restart_at=st.floats(0, 1),
+    loss=st.sampled_from([0.0, 0.1, 0.3]),
     grace_hours=st.sampled_from([0, 30, 200]),
+    as_of_at=st.sampled_from([None, 0.3, 0.7]),
 )
 def test_with_eviction_the_final_published_set_is_the_batch_audit(
     seed: int,
@@ -286,14 +344,21 @@ def test_with_eviction_the_final_published_set_is_the_batch_audit(
     batch: int,
     partitions: int,
     late_share: float,
+    conflict_share: float,
     sink_ahead: bool,
     merge: bool,
     restart_at: float,
+    loss: float,
     grace_hours: int,
+    as_of_at: float | None,
 ) -> None:
-    """Random lateness and batching, duplicates, some events delivered weeks late (their dossiers evicted
-    by then), the sink ahead or not, merges or not, a restart somewhere: the violations topic ends with
-    exactly the batch audit's open set, JSON included."""
+    """Random lateness and batching, duplicates, conflicting versions of some events (anywhere later in the
+    stream: before or after their dossier's eviction), some events delivered weeks late (their dossiers
+    evicted by then), the sink ahead or not, merges or not, a restart somewhere, batches whose records are
+    delivered only in part (the worker fails and takes them again), a replay ``--as-of`` after the stream or
+    inside it: the violations topic ends with exactly the batch audit's open set at ``as_of``, JSON
+    included; or, only when a merge kept a conflicting version of an evicted dossier's event instead of the
+    one the detector held, the worker has stopped and said so (exact or loud)."""
     auditor = PLATFORM.auditor
     lateness = timedelta(hours=lateness_hours)
     rng = random.Random(seed)
@@ -301,25 +366,35 @@ def test_with_eviction_the_final_published_set_is_the_batch_audit(
     late = [e for e in stream if rng.random() < late_share]
     late_ids = {id(e) for e in late}
     stream = [e for e in stream if id(e) not in late_ids] + late + late[: len(late) // 3]  # and duplicates
+    for i in sorted(rng.sample(range(len(stream)), int(conflict_share * len(stream))), reverse=True):
+        stream.insert(rng.randint(i + 1, len(stream)), conflicting(stream[i]))
+    first, last = min(e.occurred_at for e in stream), max(e.occurred_at for e in stream)
+    if as_of_at is None:
+        as_of = datetime.combine(END, datetime.min.time(), tzinfo=UTC) + timedelta(days=3)
+    else:
+        as_of = (first + (last - first) * as_of_at).astimezone(UTC)
     sim = Sim(
         auditor, lateness, partitions, warehouse=FakeWarehouse(merge=merge), sink_ahead=sink_ahead,
-        return_grace=timedelta(hours=grace_hours),
+        return_grace=timedelta(hours=grace_hours), as_of=as_of,
     )  # fmt: skip
     if sink_ahead:
         sim.preload(stream)
     restart = int(restart_at * len(stream))
     i = 0
-    while i < len(stream):
+    while i < len(stream) and not sim.halted:
         size = rng.randint(1, batch)
         if i <= restart < i + size:
             sim.restart()
-        sim.batch(stream[i : i + size])
+        sim.batch(stream[i : i + size], random_loss(rng, loss) if rng.random() < 0.2 else None)
         i += size
-    as_of = datetime.combine(END, datetime.min.time(), tzinfo=UTC) + timedelta(days=3)
+    assert sim.evicted > 0 or as_of_at is not None
+    if sim.halted:
+        assert merge and conflict_share, sim.halted
+        assert sim.detector.stats.history_mismatches == 1 and sim.detector.exit_code == 1
+        return
     sim.finalize(to_us(as_of))
     want = {
         (v.dossier_id, v.rule_id, v.event_id or ""): orjson.dumps(v.to_json_dict())
-        for v in audit_events(PROVINCE, auditor, as_of)
+        for v in audit_events(stream, auditor, as_of)
     }
     assert sim.open_set() == want
-    assert sim.evicted > 0

@@ -97,6 +97,12 @@ def test_a_late_event_for_an_evicted_dossier_is_judged_from_the_warehouse(
         ]
         clock = [ev("withdrawn", f"2025-12-{day:02d} 09:00", dossier=f"C{day}") for day in range(1, 8)]
         send(servers, [*first, *clock])
+        wait_for(
+            lambda: ("R1", "LATE_NO_APOLOGY", "") in final_open_set(servers, VIOLATIONS), "R1's violation"
+        )
+        # Evicted by a later batch than the one that published its violation (once that was delivered).
+        clock.append(ev("withdrawn", "2025-12-08 09:00", dossier="C8"))
+        send(servers, clock[-1:])
         wait_for(lambda: metric(port, "detector_evicted_dossiers_total") >= 1, "R1's eviction", 90)
         assert ("R1", "LATE_NO_APOLOGY", "") in final_open_set(servers, VIOLATIONS)
 

@@ -20,13 +20,14 @@ from kafka import KafkaProducer
 from bootstrap.platform import detector_options, platform_topics
 from bootstrap.settings import load_settings
 from inspections.rulebook import Auditor
+from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
 from streams.broker import EmbeddedBroker
 from streams.detector.worker import Detector
 from streams.kafka import KafkaConfig
 from streams.messages import ViolationMessage, encode_event, event_key
 from streams.topics import ensure_topics
-from streams.watermark import Idleness, idle_targets, to_us
+from streams.watermark import Idleness, caught_up, from_us, idle_targets, to_us
 from tests.builders import CALENDAR, CATALOGUE, ev, received
 from tests.streams.detector_support import detect_cmd, detect_env, final_open_set
 
@@ -57,7 +58,23 @@ def _detector(**options: Any) -> tuple[Detector, _Producer]:
     detector.dossier_table = detector.partition_table = table
     detector.core.partition(0)
     detector.core.partition(1)
+    # What the consumer's fetches saw of the partitions' ends: by default all read (nothing to read).
+    detector._highwaters = lambda: {p: s.next_offset for p, s in detector.core.partitions.items()}  # type: ignore[method-assign]
     return detector, producer
+
+
+def _ticks(detector: Detector, start: float, stop: float, step: float = 1.0, busy: bool = False) -> None:
+    """The supervisor's idle ticks from ``start`` to ``stop`` (seconds), every ``step``; with ``busy``,
+    partition 0 receives an event (an hour later each time) before each tick: it stays active."""
+    now = start
+    while now <= stop:
+        if busy:
+            state = detector.core.partitions[0]
+            hours = (state.watermark.max_event_us or 0) // 3_600_000_000 + 1
+            _feed(detector, 0, ev("withdrawn", from_us(hours * 3_600_000_000).astimezone(VN_TZ).strftime(
+                "%Y-%m-%d %H:%M"), dossier=f"BUSY-{hours}"))  # fmt: skip
+        asyncio.run(detector._tick_idle(now=now))
+        now += step
 
 
 def _feed(detector: Detector, partition: int, *events: AnyEvent) -> None:
@@ -130,9 +147,45 @@ def test_nothing_follows_without_an_idleness_timeout_or_while_every_partition_is
     detector, producer = _detector(idle_partition_timeout=TIMEOUT)
     _feed(detector, 1, received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"], dossier="QUIET"))
     _feed(detector, 0, _clock("2025-11-10 09:00", 1))
-    asyncio.run(detector._tick_idle(now=0.0))
-    asyncio.run(detector._tick_idle(now=10_000.0))  # both idle: no active partition to follow
+    _ticks(detector, 0.0, 2 * TIMEOUT)  # both idle: no active partition to follow
+    assert detector._memory().idleness.idle(0, 2 * TIMEOUT)  # type: ignore[union-attr]
     assert _opened(producer, "QUIET") == []
+
+
+def test_a_partition_with_something_left_to_read_is_not_idle() -> None:
+    """A worker that stalled (here: its partition 1 has a backlog the consumer has fetched the end of, but
+    the state has not reached) makes no progress there; that is not idleness, and the partition must not
+    jump forward (its backlog would arrive late)."""
+    detector, producer = _detector(idle_partition_timeout=TIMEOUT)
+    _feed(detector, 1, received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"], dossier="QUIET"))
+    _feed(detector, 0, _clock("2025-11-03 10:00", 0))
+    backlog = {0: None, 1: 5}  # partition 1's log ends at 5, its state at 1
+    detector._highwaters = lambda: {0: detector.core.partitions[0].next_offset, 1: backlog[1]}  # type: ignore[method-assign]
+    _ticks(detector, 0.0, 3 * TIMEOUT, step=5.0)
+    for n, when in enumerate(["2025-11-07 09:00", "2025-11-10 09:00"], start=1):
+        _feed(detector, 0, _clock(when, n))
+        _ticks(detector, 3 * TIMEOUT + n, 3 * TIMEOUT + n)
+    assert _opened(producer, "QUIET") == []  # partition 1 never counted as idle
+    backlog[1] = 1  # the backlog was read elsewhere (here: it turns out empty): idle after the timeout
+    _ticks(detector, 3 * TIMEOUT + 3, 4 * TIMEOUT + 4, step=5.0, busy=True)
+    assert _opened(producer, "QUIET") == ["LATE_NO_APOLOGY"]
+
+
+def test_after_a_stall_or_a_rebalance_the_idle_clocks_start_over() -> None:
+    detector, producer = _detector(idle_partition_timeout=TIMEOUT)
+    _feed(detector, 1, received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"], dossier="QUIET"))
+    _feed(detector, 0, _clock("2025-11-03 10:00", 0))
+    asyncio.run(detector._tick_idle(now=0.0))
+    _feed(detector, 0, _clock("2025-11-10 09:00", 1))
+    asyncio.run(detector._tick_idle(now=TIMEOUT + 5))  # a tick after a stall: nothing was seen meanwhile
+    assert _opened(producer, "QUIET") == []
+    _ticks(detector, TIMEOUT + 6, 2 * TIMEOUT + 4, busy=True)  # quiet since the stall, not for the timeout
+    assert _opened(producer, "QUIET") == []
+    detector._restart_idle_clocks()  # what a revocation / new assignment / unsettled poll does
+    _ticks(detector, 2 * TIMEOUT + 5, 3 * TIMEOUT + 4, busy=True)
+    assert _opened(producer, "QUIET") == []
+    _ticks(detector, 3 * TIMEOUT + 5, 3 * TIMEOUT + 6, busy=True)
+    assert _opened(producer, "QUIET") == ["LATE_NO_APOLOGY"]
 
 
 def test_in_live_mode_the_wall_clock_moves_a_quiet_partition() -> None:
@@ -184,6 +237,40 @@ def test_a_partition_is_idle_once_its_progress_has_not_changed_for_the_timeout(
         assert idleness.idle(0, now) == (now - changed_at >= 3.0)
     idleness.retain([])
     assert not idleness.idle(0, now + 100)  # forgotten (revoked): its time starts over
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(min_value=0, max_value=4, allow_nan=False), st.booleans(), st.booleans()),
+        max_size=40,
+    )
+)
+def test_idle_means_caught_up_and_quiet_for_the_timeout_across_ticks_without_a_stall(
+    steps: list[tuple[float, bool, bool]],
+) -> None:
+    """The rule with what the consumer knows: a partition is idle once it has been seen, at every tick for
+    the timeout, with nothing left to read and no progress; a gap between ticks longer than half the
+    timeout (a stall) starts the clock over."""
+    timeout = 6.0
+    idleness, now, progress, since = Idleness(timeout), 0.0, 0, 0.0
+    idleness.tick(now)
+    idleness.observe(0, progress, now, True)
+    for dt, received_something, nothing_to_read in steps:
+        now += dt
+        idleness.tick(now)
+        if received_something:
+            progress += 1
+        if received_something or not nothing_to_read or dt > timeout / 2:
+            since = now
+        idleness.observe(0, progress, now, nothing_to_read)
+        assert idleness.idle(0, now) == (now - since >= timeout)
+    idleness.clear()
+    assert not idleness.idle(0, now + 100)
+
+
+def test_caught_up_needs_a_known_end() -> None:
+    assert caught_up(5, 5) and caught_up(6, 5) and caught_up(None, 0)
+    assert not caught_up(4, 5) and not caught_up(None, 1) and not caught_up(5, None)
 
 
 # --- end to end: the option, through the CLI, on a real broker ----------------------------------------------

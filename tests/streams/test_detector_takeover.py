@@ -24,6 +24,7 @@ import orjson
 from bootstrap.platform import Platform, detector_options, platform_topics
 from bootstrap.settings import load_settings
 from streams.broker import EmbeddedBroker
+from streams.detector.marks import inputs_digest
 from streams.detector.readback import FinalMark
 from streams.detector.worker import Detector
 from streams.kafka import KafkaConfig
@@ -43,6 +44,8 @@ from tests.streams.detector_support import (
 SETTINGS = load_settings()
 PARTITIONS_CHANGELOG = "dossier-audit-detector-partitions-changelog"
 AS_OF = datetime(2025, 9, 25, tzinfo=UTC)
+#: The inputs of the fake detectors below (their auditor is a bare namespace).
+INPUTS = inputs_digest(SimpleNamespace())
 
 
 class _Worker:
@@ -174,8 +177,10 @@ def test_the_survivor_finalizes_a_killed_worker_s_partitions_before_it_stops(
 # --- the stop rule, against a fake app ---------------------------------------------------------------------
 
 
-def _fake_detector(held: list[int], marks: dict[int, FinalMark]) -> tuple[Detector, list[list[int]]]:
-    """A settled detector holding ``held`` of 4 partitions, each at offset 10, whose group is caught up;
+def _fake_detector(
+    held: list[int], marks: dict[int, FinalMark], partitions: int = 4
+) -> tuple[Detector, list[list[int]]]:
+    """A settled detector holding ``held`` of ``partitions``, each at offset 10, whose group is caught up;
     ``marks`` stands for the partitions changelog, and its finalize only records what it finalized."""
     consumer = SimpleNamespace(_coordinator=SimpleNamespace(need_rejoin=lambda s: False),
                                _subscription=SimpleNamespace(subscription=object()))  # fmt: skip
@@ -190,22 +195,24 @@ def _fake_detector(held: list[int], marks: dict[int, FinalMark]) -> tuple[Detect
     detector = Detector(app, KafkaConfig("127.0.0.1:1"), options, SimpleNamespace(), bytes, None)  # type: ignore[arg-type]
     detector.ready, detector.last_activity = True, 0.0
     for p in held:
-        detector.core.partition(p)
+        detector.core.partition(p).next_offset = 10
     finalized: list[list[int]] = []
 
     async def caught_up() -> bool:
         return True
 
     async def offsets(topic: str) -> dict[int, tuple[int, int]]:
-        return dict.fromkeys(range(4), (10, 10))
+        return dict.fromkeys(range(partitions), (10, 10))
 
     async def read_marks() -> dict[int, FinalMark]:
         return dict(marks)
 
-    async def finalize(as_of: datetime, partitions: Any = None, offsets: Any = None) -> None:
+    async def finalize(
+        as_of: datetime, partitions: Any = None, ends: Any = None, generation: Any = None
+    ) -> None:
         finalized.append(list(partitions))
         for p in partitions:
-            marks[p] = FinalMark(p, to_us(as_of), offsets[p])
+            marks[p] = FinalMark(p, to_us(as_of), ends[p], INPUTS)
 
     detector._group_caught_up = caught_up  # type: ignore[method-assign]
     detector.progress.offsets = offsets  # type: ignore[method-assign]
@@ -222,10 +229,10 @@ def test_a_worker_stops_only_once_every_partition_is_finalized_whoever_did_it() 
         task = asyncio.ensure_future(detector.supervise())
         await asyncio.sleep(0.5)
         waited = not task.done()
-        marks[2] = FinalMark(2, to_us(AS_OF), 10)  # the other worker's partitions, one by one
+        marks[2] = FinalMark(2, to_us(AS_OF), 10, INPUTS)  # the other worker's partitions, one by one
         await asyncio.sleep(0.3)
         still = not task.done()
-        marks[3] = FinalMark(3, to_us(AS_OF), 10)
+        marks[3] = FinalMark(3, to_us(AS_OF), 10, INPUTS)
         await asyncio.wait_for(task, 5)
         return waited, still
 
@@ -236,11 +243,12 @@ def test_a_worker_stops_only_once_every_partition_is_finalized_whoever_did_it() 
 
 def test_a_stale_or_other_instant_mark_is_finalized_again_and_a_covering_one_is_not() -> None:
     marks = {
-        0: FinalMark(0, to_us(AS_OF), 10),  # covers: left alone
-        1: FinalMark(1, to_us(AS_OF), 7),  # events came after it
-        2: FinalMark(2, to_us(AS_OF) - 1, 10),  # another instant
-        3: FinalMark(3, to_us(AS_OF), 10),
+        0: FinalMark(0, to_us(AS_OF), 10, INPUTS),  # covers: left alone
+        1: FinalMark(1, to_us(AS_OF), 7, INPUTS),  # events came after it
+        2: FinalMark(2, to_us(AS_OF) - 1, 10, INPUTS),  # another instant
+        3: FinalMark(3, to_us(AS_OF), 10, "0123456789abcdef"),  # other inputs (a rule parameter changed)
+        4: FinalMark(4, to_us(AS_OF), 10),  # written before marks named their inputs
     }
-    detector, finalized = _fake_detector([0, 1, 2], marks)
+    detector, finalized = _fake_detector([0, 1, 2, 3, 4], marks, partitions=5)
     asyncio.run(asyncio.wait_for(detector.supervise(), 5))
-    assert finalized == [[1, 2]]
+    assert finalized == [[1, 2, 3, 4]]
