@@ -44,7 +44,7 @@ import orjson
 from inspections.audit_error import failure
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
-from streams.detector.dossier import UNSURE, DossierState, StateError, VKey, violation_key
+from streams.detector.dossier import SETTLED, UNSURE, DossierState, StateError, VKey, violation_key
 from streams.detector.evict import Evicted, EvictedIndex, evict_ended, note_candidates
 from streams.detector.outcome import Change, Outcome, diff_published, replace_all
 from streams.watermark import Watermark, from_us, to_us
@@ -168,12 +168,17 @@ class PartitionState:
 
     def finalize(self, as_of_us: int) -> Outcome:
         """Evaluate every dossier at ``as_of_us`` exactly (``--as-of`` replays); the watermark becomes
-        at least that instant."""
+        at least that instant. A :data:`~streams.detector.dossier.SETTLED` dossier whose events are all
+        visible at ``as_of_us`` would publish what it has published: it is not evaluated again (about
+        half of a replay's dossiers; tests/streams/test_detector_finalize_skip.py)."""
         out = Outcome(watermark_moved=self.watermark.advance_to(as_of_us))
         self.timers.clear()
-        for state in self.dossiers.values():
+        due = []
+        for dossier_id, state in self.dossiers.items():
             state.due_us = None
-        self._evaluate_many(set(self.dossiers), as_of_us, out)
+            if not (state.flags & SETTLED and state.newest_us() <= as_of_us):
+                due.append(dossier_id)
+        self._evaluate_many(due, as_of_us, out)
         out.as_of_us = as_of_us
         return out
 
@@ -209,7 +214,10 @@ class PartitionState:
         ``UNSURE`` flag, and such a dossier may be evicted again."""
         reconciled = [d for d, state in self.dossiers.items() if state.flags & UNSURE]
         for dossier_id, state in self.dossiers.items():
-            state.published = dict(observed.get(dossier_id, {}))
+            published = dict(observed.get(dossier_id, {}))
+            if published != state.published:
+                state.published = published
+                state.flags &= ~SETTLED  # what it published is not what it found: evaluate it again
             state.flags &= ~UNSURE
         note_candidates(self.candidates, self.dossiers, reconciled)
 
@@ -276,6 +284,10 @@ class PartitionState:
             error = _reason(exc)
 
         out.evaluated += 1
+        if error is None and facts.end_event is not None and visible == len(state):
+            state.flags |= SETTLED
+        else:
+            state.flags &= ~SETTLED
         if error is not None:
             out.errors.append((state.dossier_id, error))
         if changes:

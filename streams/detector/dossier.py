@@ -17,6 +17,11 @@ reading it back from the warehouse could not give it back exactly:
     between the two. Only the final evaluation's re-reading of the topic
     (:meth:`~streams.detector.core.PartitionState.replace_published`) repairs that, and it sees only the
     dossiers in memory; it clears the flag.
+A third flag is never stored: :data:`SETTLED`, "its last evaluation saw every event it holds and an end event,
+and published what that evaluation found". An ended dossier's verdict no longer depends on the evaluation
+time (:mod:`streams.detector.evict`), so the final evaluation at ``--as-of`` skips it when every event is
+visible then (:meth:`~streams.detector.core.PartitionState.finalize`). Adding an event clears it.
+
 With eviction on, each stored state also says at which events-topic offset it was written (``o``): a
 restore compares it with the offset up to which the writer had confirmed delivery (the progress marker's,
 :mod:`streams.detector.resume`) to set :data:`UNSURE`.
@@ -38,6 +43,7 @@ from streams.watermark import to_us
 __all__ = [
     "PINNED",
     "RESTORED_UNSURE",
+    "SETTLED",
     "UNSURE",
     "DossierState",
     "Observation",
@@ -52,6 +58,7 @@ __all__ = [
 PINNED = 1
 UNSURE = 2
 RESTORED_UNSURE = 4
+SETTLED = 8
 _STORED_FLAGS = PINNED | UNSURE
 
 #: A violation's identity inside its dossier: (rule_id, trigger event_id or "").
@@ -92,6 +99,10 @@ class DossierState:
     def __len__(self) -> int:
         return len(self._order)
 
+    def newest_us(self) -> int:
+        """The time of its newest event (microseconds; the smallest integer when it has none)."""
+        return self._occ[-1] if self._occ else -(1 << 63)
+
     def add(self, event: AnyEvent, raw: bytes) -> Observation:
         """Add an event (its wire bytes kept for the state changelog). First version of an id wins.
 
@@ -113,6 +124,7 @@ class DossierState:
             self._order.insert(i, item)
             self._occ.insert(i, us)
         self.raw[event.event_id] = raw
+        self.flags &= ~SETTLED
         return "new"
 
     def event(self, event_id: str) -> AnyEvent | None:
