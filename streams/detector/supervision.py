@@ -27,22 +27,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
-from typing import Any
 
-from streams.detector.core import DetectorCore, Outcome
 from streams.detector.finalization import Finalization
 from streams.detector.inlet import Inlet
-from streams.detector.marks import FinalMarks
 from streams.detector.membership import Membership
-from streams.detector.options import DetectorOptions
-from streams.detector.readback import GroupProgress
-from streams.detector.stats import DetectorStats
 from streams.detector.transport import fetched_highwaters, rejoin_pending
-from streams.detector.versions import VersionClock
-from streams.kafka import KafkaConfig
 from streams.observability import WorkerMetrics
-from streams.topics import PlatformTopics
 from streams.watermark import caught_up, from_us, idle_targets
 
 __all__ = ["Supervision"]
@@ -53,41 +43,16 @@ log = logging.getLogger("streams.detector.worker")  # one logger for the detecto
 class Supervision(Finalization):
     """Supervision of a :class:`~streams.detector.worker.Detector` (see the module docstring)."""
 
-    # What the detector provides (set in its __init__ / defined by its batch path).
-    app: Any
-    kafka: KafkaConfig
-    options: DetectorOptions
-    topics: PlatformTopics
-    core: DetectorCore
+    # What the detector provides beyond what Finalization declares (set in its __init__).
     metrics: WorkerMetrics | None
-    stats: DetectorStats
-    version: VersionClock
-    lock: asyncio.Lock
     inlet: Inlet
     ready: bool
-    finalized: bool
     busy: bool
     last_activity: float
     exit_code: int
-    events_topic: str
-    progress: GroupProgress
-    final_marks: FinalMarks
     membership: Membership
-    partition_table: Any
 
     def _live_floor(self) -> int | None:
-        raise NotImplementedError
-
-    async def _publish(self, partition: int, outcome: Outcome) -> None:
-        raise NotImplementedError
-
-    async def _delivered(self) -> None:
-        raise NotImplementedError
-
-    async def _confirm_markers(self, partitions: Iterable[int]) -> None:
-        raise NotImplementedError
-
-    async def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
         raise NotImplementedError
 
     def stop(self) -> None:
