@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -183,3 +184,58 @@ def committed_offsets(bootstrap: str, group_id: str, topic: str) -> dict[int, in
         return {p: consumer.committed(TopicPartition(topic, p)) for p in parts}
     finally:
         consumer.close()
+
+
+class LoggedWorker:
+    """A ``worker detect`` process whose JSON log lines are collected as they come (the fault and takeover
+    tests read what it said)."""
+
+    def __init__(self, bootstrap: str, workdir: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            detect_cmd(bootstrap, "--json-logs", *args), env=detect_env(workdir),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        self.logs: list[dict[str, Any]] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            try:
+                self.logs.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                self.logs.append({"msg": line.decode(errors="replace")})
+
+    def said(self, message: str) -> list[dict[str, Any]]:
+        return [r for r in list(self.logs) if r.get("msg") == message]
+
+    def assignment(self) -> list[int]:
+        """Its latest assignment ([] before the first)."""
+        found = self.said("detector assignment")
+        return list(found[-1]["partitions"]) if found else []
+
+    def stopped_by_signal(self) -> bool:
+        """Whether the process is stopped (SIGSTOP): state ``T`` in /proc."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except FileNotFoundError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] == "T"
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._reader.join(5)
+
+    def terminate(self, timeout: float = 60) -> dict[str, Any]:
+        """SIGTERM, wait, and the stats line it prints when it stops."""
+        self.proc.terminate()
+        self.proc.wait(timeout=timeout)
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read()
+        self._reader.join(5)
+        assert self.proc.returncode == 0, self.logs[-10:]
+        stats: dict[str, Any] = orjson.loads(out.decode().strip().splitlines()[-1])
+        return stats

@@ -10,7 +10,6 @@ stopping there would miss, and then that the survivor restored every one of them
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -24,10 +23,9 @@ from streams.broker import EmbeddedBroker
 from streams.detector.resume import is_marker
 from streams.topics import ensure_topics
 from tests.streams.detector_support import (
+    LoggedWorker,
     batch_open_set,
     committed_offsets,
-    detect_cmd,
-    detect_env,
     final_open_set,
     produce_events,
     province,
@@ -42,48 +40,6 @@ SETTINGS = load_settings()
 PARTITIONS_CHANGELOG = "dossier-audit-detector-partitions-changelog"
 #: The detector's per-dossier state: one record per change of a dossier, the newest wins.
 DOSSIERS_CHANGELOG = "dossier-audit-detector-dossiers-changelog"
-
-
-class _Worker:
-    """A `worker detect` process whose JSON log lines are collected as they come."""
-
-    def __init__(self, bootstrap: str, workdir: Path, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            detect_cmd(bootstrap, "--json-logs", *args), env=detect_env(workdir), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )  # fmt: skip
-        self.logs: list[dict] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            try:
-                self.logs.append(orjson.loads(line))
-            except orjson.JSONDecodeError:
-                self.logs.append({"msg": line.decode(errors="replace")})
-
-    def assignment(self) -> list[int] | None:
-        found = [r["partitions"] for r in self.logs if r.get("msg") == "detector assignment"]
-        return found[-1] if found else None
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._reader.join(5)
-
-    def terminate(self, timeout: float = 60) -> dict:
-        """SIGTERM, wait, and the stats line it prints when it stops."""
-        self.proc.terminate()
-        self.proc.wait(timeout=timeout)
-        assert self.proc.stdout is not None
-        out = self.proc.stdout.read()
-        self._reader.join(5)
-        assert self.proc.returncode == 0, self.logs[-10:]
-        stats: dict = orjson.loads(out.decode().strip().splitlines()[-1])
-        return stats
 
 
 def _wait(condition, timeout: float, what: str) -> None:
@@ -106,8 +62,8 @@ def test_a_worker_killed_mid_stream_is_replaced_by_the_survivor(
     head, tail = stream[: len(stream) // 3], stream[len(stream) // 3 :]
     produce_events(broker.bootstrap_servers, SETTINGS.topic_events, head)
 
-    a = _Worker(broker.bootstrap_servers, tmp_path / "a", *args)
-    b = _Worker(broker.bootstrap_servers, tmp_path / "b", *args)
+    a = LoggedWorker(broker.bootstrap_servers, tmp_path / "a", *args)
+    b = LoggedWorker(broker.bootstrap_servers, tmp_path / "b", *args)
     try:
         # Both in the group, four partitions each (the second join moves half of the first's to it).
         _wait(lambda: len(a.assignment() or []) == 4 and len(b.assignment() or []) == 4, 45, "a 4/4 split")
@@ -141,8 +97,8 @@ def test_a_worker_killed_mid_stream_is_replaced_by_the_survivor(
         out = b.proc.stdout.read()  # the stats line (small: it cannot fill the pipe before the exit)
         b._reader.join(5)
     finally:
-        a.stop()
-        b.stop()
+        a.kill()
+        b.kill()
     assert b.proc.returncode == 0, b.logs[-10:]
     stats = orjson.loads(out.decode().strip().splitlines()[-1])
     assert stats["finalized_at"] == as_of.isoformat()
@@ -182,8 +138,8 @@ def test_a_survivor_restores_a_killed_workers_partitions_to_the_changelogs_true_
     events = province(800, date(2025, 9, 1), date(2025, 10, 20), seed=23)
     stream = shuffled(events, timedelta(hours=1), seed=23, duplicates=0.02)
     as_of = datetime(2025, 10, 27, tzinfo=UTC)
-    a = _Worker(bootstrap, tmp_path / "a", "--allowed-lateness", "3600")
-    b = _Worker(bootstrap, tmp_path / "b", "--allowed-lateness", "3600")
+    a = LoggedWorker(bootstrap, tmp_path / "a", "--allowed-lateness", "3600")
+    b = LoggedWorker(bootstrap, tmp_path / "b", "--allowed-lateness", "3600")
     try:
         _wait(lambda: len(a.assignment() or []) == 4 and len(b.assignment() or []) == 4, 60, "a 4/4 split")
         doomed = set(a.assignment() or [])
@@ -205,8 +161,8 @@ def test_a_survivor_restores_a_killed_workers_partitions_to_the_changelogs_true_
         _wait(lambda: b.assignment() == list(range(8)), 60, "the survivor to take every partition")
         stats = b.terminate()
     finally:
-        a.stop()
-        b.stop()
+        a.kill()
+        b.kill()
     assert (stats["restored_dossiers"], stats["restored_events"]) == held
     assert stats["restored_partitions"] == 4
 

@@ -9,8 +9,6 @@ batch audit at T on every partition.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -31,9 +29,8 @@ from streams.kafka import KafkaConfig
 from streams.topics import ensure_topics
 from streams.watermark import to_us
 from tests.streams.detector_support import (
+    LoggedWorker,
     batch_open_set,
-    detect_cmd,
-    detect_env,
     final_open_set,
     produce_events,
     province,
@@ -46,48 +43,6 @@ PARTITIONS_CHANGELOG = "dossier-audit-detector-partitions-changelog"
 AS_OF = datetime(2025, 9, 25, tzinfo=UTC)
 #: The inputs of the fake detectors below (their auditor is a bare namespace).
 INPUTS = inputs_digest(SimpleNamespace())
-
-
-class _Worker:
-    """A ``worker detect`` process whose JSON log lines are collected as they come."""
-
-    def __init__(self, bootstrap: str, workdir: Path, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            detect_cmd(bootstrap, "--json-logs", *args), env=detect_env(workdir),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        self.logs: list[dict[str, Any]] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            try:
-                self.logs.append(orjson.loads(line))
-            except orjson.JSONDecodeError:
-                self.logs.append({"msg": line.decode(errors="replace")})
-
-    def said(self, message: str) -> list[dict[str, Any]]:
-        return [r for r in list(self.logs) if r.get("msg") == message]
-
-    def assignment(self) -> list[int]:
-        found = self.said("detector assignment")
-        return list(found[-1]["partitions"]) if found else []
-
-    def stopped_by_signal(self) -> bool:
-        """Whether the process is stopped (SIGSTOP): state ``T`` in /proc."""
-        try:
-            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        except FileNotFoundError:
-            return False
-        return stat.rsplit(")", 1)[1].split()[0] == "T"
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self._reader.join(5)
 
 
 def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
@@ -117,8 +72,8 @@ def test_the_survivor_finalizes_a_killed_worker_s_partitions_before_it_stops(
     # A short session: B's death is noticed within 2 s (tansu then completes the rejoin in ~10 s).
     args = ("--until-idle", "--as-of", AS_OF.isoformat(), "--allowed-lateness", "3600")
     session = ("--session-timeout", "2")
-    a = _Worker(bootstrap, tmp_path / "a", *args, *session)
-    b = _Worker(bootstrap, tmp_path / "b", *args, *session, "--freeze-before-finalize")
+    a = LoggedWorker(bootstrap, tmp_path / "a", *args, *session)
+    b = LoggedWorker(bootstrap, tmp_path / "b", *args, *session, "--freeze-before-finalize")
     try:
         # Both in the group first (4 partitions each), then the events: each worker holds some of them.
         _wait(lambda: len(a.assignment()) == 4 and len(b.assignment()) == 4, 45, "a 4/4 split")
