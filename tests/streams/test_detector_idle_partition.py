@@ -58,6 +58,7 @@ def _detector(**options: Any) -> tuple[Detector, _Producer]:
     detector.dossier_table = detector.partition_table = table
     detector.core.partition(0)
     detector.core.partition(1)
+    detector.ready = True  # assigned and recovered
     # What the consumer's fetches saw of the partitions' ends: by default all read (nothing to read).
     detector._highwaters = lambda: {p: s.next_offset for p, s in detector.core.partitions.items()}  # type: ignore[method-assign]
     return detector, producer

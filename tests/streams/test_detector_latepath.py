@@ -165,10 +165,11 @@ def test_a_batch_whose_assignment_changed_while_it_read_back_is_left_to_the_new_
     detector.app.consumer_generation_id = sim.generation
     detector.late_path.read_back = read_back  # type: ignore[method-assign]
     detector.core.partitions[0].dossiers.pop("D9")
-    detector.ready = False
 
     async def revoked_meanwhile(core: Any, by_partition: Any) -> Any:
-        return await read_back(core, by_partition)
+        done = await read_back(core, by_partition)
+        detector.ready = False  # a revocation began while the warehouse was read
+        return done
 
     detector.late_path.read_back = revoked_meanwhile  # type: ignore[method-assign]
     asyncio.run(sim._take([sorry_message(sim)]))

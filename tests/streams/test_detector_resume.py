@@ -304,6 +304,7 @@ def test_a_refused_record_acknowledges_nothing_and_stops_the_worker(at_send: boo
     stopped: list[bool] = []
     detector.stop = lambda: stopped.append(True)  # type: ignore[method-assign]
     detector.core.partition(0)
+    detector.ready = True  # assigned and recovered
     x1 = received("2025-09-01 09:00", "2025-09-10 17:00", dossier="X", event_id="x1")
     message = SimpleNamespace(
         topic=SETTINGS.topic_events, partition=0, offset=0, key=b"X", value=encode_event(x1), generation_id=1

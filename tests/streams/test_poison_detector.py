@@ -143,6 +143,7 @@ def test_the_detector_dead_letters_a_message_whose_processing_raises_and_acks_th
     detector = Detector(app, KafkaConfig("127.0.0.1:1"), options, AUDITOR, lambda raw: raw, metrics)  # type: ignore[arg-type]
     detector.dossier_table = detector.partition_table = table
     detector.core.partition(0)
+    detector.ready = True  # assigned and recovered
     lines = examples()[:6]
     lines.insert(2, orjson.dumps({**orjson.loads(lines[2]), "event_id": "poison-1"}))
     topic = settings.topic_events

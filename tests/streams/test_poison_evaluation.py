@@ -284,6 +284,7 @@ def test_the_detector_publishes_and_persists_a_batch_in_which_one_evaluation_rai
     detector = Detector(app, KafkaConfig("127.0.0.1:1"), options, AUDITOR, lambda raw: raw, WorkerMetrics())  # type: ignore[arg-type]
     detector.dossier_table, detector.partition_table = table("dossiers"), table("partitions")
     detector.core.partition(0)
+    detector.ready = True  # assigned and recovered
     messages = [SimpleNamespace(topic=settings.topic_events, partition=0, offset=i, key=None, value=raw,
                                 generation_id=1) for i, (_, raw) in enumerate(items)]  # fmt: skip
     asyncio.run(detector.process(messages))
