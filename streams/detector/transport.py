@@ -54,6 +54,7 @@ from faust.exceptions import ConsumerNotStarted
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from streams.detector.handover import Decision, HandOver
 from streams.detector.inlet import Inlet
 from streams.detector.resume import resume_offset
 
@@ -73,6 +74,8 @@ __all__ = [
     "shutdown_worker",
     "topic_partitions",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The Faust versions whose internals this module was checked against: [first, last) by release number.
 FAUST_VERSIONS = ((0, 15, 3), (0, 16))
@@ -214,10 +217,24 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             await self._thread.seek_to_beginning(*fresh)
         if back:
             await self._thread.seek_wait(back)
+        # The inlet takes each partition from where it now reads, in order (streams.detector.handover).
+        self._handover().sought({tp: out[tp] for tp in committed if tp.topic == topic})  # 0: beginning
         behind = {tp: out[tp] for tp in [*fresh, *back] if committed.get(tp)}
         if behind:  # the group's progress must not claim what the state lacks (see streams.detector.resume)
             await self._thread.commit(behind)
         return out
+
+    def _handover(self) -> HandOver:
+        handover: HandOver | None = self.__dict__.get("_inlet_handover")
+        if handover is None:
+            handover = self.__dict__["_inlet_handover"] = HandOver()
+        return handover
+
+    async def _rewind(self, tp: Any, to: int, seen: int) -> None:
+        """Seek ``tp`` back to the next offset the inlet needs (``streams.detector.handover``)."""
+        log.info("events topic: records skipped, rewinding", extra={"partition": tp.partition, "to": to,
+                                                                     "seen": seen})  # fmt: skip
+        await self._thread.seek_wait({tp: to})
 
     async def highwaters(self, *partitions: Any) -> Mapping[Any, int]:
         """The end offset of each partition, right on every broker (see the module doc): Faust's table
@@ -243,6 +260,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         suspended = self.suspend_flow.is_set
         inlet: Inlet | None = getattr(app, "inlet", None)
         inlet_topic: str | None = getattr(app, "inlet_topic", None)
+        handover = self._handover()
+        decide, took = handover.decide, handover.took
         since_yield = 0
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
@@ -250,6 +269,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                 ait = getmany(timeout=1.0)
                 await self.sleep(0)
                 if not self.should_stop:
+                    handover.new_fetch()
                     async for tp, message in ait:
                         since_yield += 1
                         if since_yield > 1000:
@@ -259,6 +279,23 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                         r_offset = get_read_offset(tp)
                         if r_offset is not None and offset < r_offset:
                             continue
+                        inlet_record = inlet is not None and tp.topic == inlet_topic
+                        if inlet_record:
+                            if suspended():
+                                continue  # rebalancing: it is fetched again from the committed offset
+                            expected = handover.next.get(tp)
+                            decision = decide(tp, offset)
+                            if decision is Decision.REWIND:
+                                assert expected is not None  # a partition rewinds to a known offset
+                                await self._rewind(tp, expected, offset)
+                                continue
+                            if decision is Decision.DROP:
+                                continue
+                            if expected is not None and offset > expected:
+                                log.warning(
+                                    "events topic: offsets not in the log, skipped",
+                                    extra={"partition": tp.partition, "from": expected, "to": offset},
+                                )
                         gap = offset - (r_offset or 0)
                         if gap > 1 and r_offset and acks_enabled_for(message.topic):
                             await self._add_gap(tp, r_offset + 1, offset)
@@ -266,14 +303,14 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                         if commit_every is not None and self._n_acked >= commit_every:
                             self._n_acked = 0
                             await self.commit()
-                        if inlet is not None and tp.topic == inlet_topic:
-                            if suspended():
-                                continue  # rebalancing: it is fetched again from the committed offset
+                        if inlet_record:
+                            assert inlet is not None
                             if not inlet.has_room:
                                 await self.wait_first(inlet.wait_for_room(), self.suspend_flow.wait())
                                 if suspended():
                                     continue
                             inlet.put(message)
+                            took(tp, offset)
                         else:
                             await self.wait_first(callback(message), self.suspend_flow.wait())
                         set_read_offset(tp, offset)
