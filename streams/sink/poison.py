@@ -59,7 +59,7 @@ def store_rows(wh: Warehouse, batch: SinkBatch, scrub: Scrub) -> None:
         rows = _rows_of(batch, table)
         if not rows:
             continue
-        refused = _insert(wh, table, columns, rows)
+        refused = _insert(wh, table, columns, rows, batch.event_columns if table == "events" else None)
         if not refused:
             continue
         made: list[Row] = []
@@ -92,19 +92,26 @@ _TABLES = (
 
 
 def _insert(
-    wh: Warehouse, table: str, columns: Sequence[str], rows: Sequence[Row]
+    wh: Warehouse,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Row],
+    data: Sequence[Sequence[Any]] | None = None,
 ) -> list[tuple[int, WarehouseError]]:
-    """Insert ``rows``; after a data error, part by part under the rule of :mod:`streams.sink.isolate`
-    (a known-good row of the table accepted right after the refusals). Returns the refused rows'
-    (index, error); raises :class:`~streams.sink.isolate.WarehouseRefuses` when the refusal is the
-    warehouse's."""
+    """Insert ``rows`` (given as column data too when ``data`` is not None: prepared ahead); after a data
+    error, part by part under the rule of :mod:`streams.sink.isolate` (a known-good row of the table
+    accepted right after the refusals). Returns the refused rows' (index, error); raises
+    :class:`~streams.sink.isolate.WarehouseRefuses` when the refusal is the warehouse's."""
     probe = Probe(wh)
 
     def store(part: Sequence[Row]) -> None:
         probe.insert(table, columns, columns_of(part))
 
     try:
-        store(rows)
+        if data is not None:
+            probe.insert(table, columns, data)
+        else:
+            store(rows)
     except WarehouseError as exc:
         if not is_data_error(exc):
             raise
@@ -142,6 +149,7 @@ def _drop(batch: SinkBatch, table: str, indices: set[int]) -> None:
 
     if table == "events":
         batch.events = keep(batch.events)
+        batch.event_columns = None
     elif table == "rejected_events":
         batch.rejected = keep(batch.rejected)
         batch.rejected_reasons = keep(batch.rejected_reasons)

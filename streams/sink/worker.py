@@ -68,6 +68,10 @@ _SETTLE_POLL_SECONDS = 0.05
 _HOLD_SECONDS = 1.0
 #: Longest single poll while waiting for a retry, so that a stop is noticed soon.
 _RETRY_POLL_SECONDS = 0.5
+#: ``until_idle``: longest poll while a batch is pending. A poll that comes back empty flushes the batch
+#: (nothing is left to fill it with); waiting up to ``batch_seconds`` for it added that much to the end of
+#: every run that found no write in flight there (measured: ~1 s of a ~3 s catch-up of 96k events).
+_IDLE_POLL_SECONDS = 0.1
 
 
 @dataclass
@@ -206,6 +210,8 @@ class SinkWorker:
                 wait = min(batch_seconds, 0.5)
             if self._inflight is not None:
                 wait = min(wait, _SETTLE_POLL_SECONDS)
+            elif until_idle and self._pending:
+                wait = min(wait, _IDLE_POLL_SECONDS)
             records = self._backlog or self._poll(consumer, wait)
             self._backlog = []
             if self._join.expired():
@@ -279,7 +285,9 @@ class SinkWorker:
 
     # -- write, then commit ---------------------------------------------------------------------------------
     def _flush(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
-        """Settle the write in flight, then hand the pending batch to the writer thread."""
+        """Prepare the pending batch's insert while the write in flight ends, settle that write, then hand
+        the pending batch to the writer thread."""
+        self._writer.prepare(self._pending)
         self._settle(consumer, stop)
         batch, self._pending = self._pending, SinkBatch()
         if not batch:  # a rebalance while settling dropped it
