@@ -59,6 +59,7 @@ def test_a_prepared_insert_stores_the_rows_a_plain_insert_stores(tmp_path: Path)
             wh.insert("events", EVENT_COLUMNS, columns_of(batch.events))
         plain = stored_events(wh)
     with open_warehouse(f"chdb://{tmp_path}/prepared") as wh:
+        assert isinstance(wh, chdb_backend.ChdbWarehouse)  # prepare_insert is its own
         migrate(wh)
         wh.insert("events", EVENT_COLUMNS, columns_of(first.events))  # the table's types are known now
         data = columns_of(second.events)
@@ -75,6 +76,7 @@ def test_nothing_is_prepared_that_would_need_the_session_or_sub_blocks_or_does_n
     batch = batch_of(0)
     data = columns_of(batch.events)
     with open_warehouse(f"chdb://{tmp_path}/wh") as wh:
+        assert isinstance(wh, chdb_backend.ChdbWarehouse)  # prepare_insert is its own
         migrate(wh)  # its statements leave no table's types known
         assert wh.prepare_insert("events", EVENT_COLUMNS, data) is data
         wh.insert("events", EVENT_COLUMNS, [values[:1] for values in data])
@@ -105,6 +107,7 @@ def test_a_prepared_insert_whose_table_changed_since_is_built_again(
 
     monkeypatch.setattr(chdb_backend, "_build_column", build)
     with open_warehouse(f"chdb://{tmp_path}/wh") as wh:
+        assert isinstance(wh, chdb_backend.ChdbWarehouse)  # prepare_insert is its own
         migrate(wh)
         wh.insert("events", EVENT_COLUMNS, [values[:1] for values in data])
         prepared = wh.prepare_insert("events", EVENT_COLUMNS, data)
