@@ -413,7 +413,10 @@ _STEPS: dict[str, timedelta] = {
 #: of the time without its ``:MM:SS`` (date, hour, and ``Z`` or the offset); only hours whose local year
 #: is inside the supported years, where every instant is in range (``schemas.timerange.in_range``).
 _HOURS: dict[str, datetime] = {}
-_HOURS_MAX = 100_000
+#: At most this many hours are kept (emptied when full): a process-wide cache, fed by whatever instants the
+#: messages carry. 4,096 hours of one offset are over five months: the hours a live stream's events fall in
+#: stay cached; a stream of scattered instants only clears it now and then, at about half a megabyte.
+_HOURS_MAX = 4_096
 
 
 def _utc_instant(text: str) -> datetime | None:

@@ -107,8 +107,11 @@ class SinkBatch:
 
     events: list[tuple[Any, ...]] = field(default_factory=list)
     #: ``events`` as the column data of its insert, prepared by the warehouse ahead of the write
-    #: (:meth:`streams.sink.writer.BatchWriter.submit`); None when not prepared, or once ``events`` changed.
-    event_columns: Sequence[Sequence[Any]] | None = None
+    #: (:meth:`streams.sink.writer.BatchWriter.prepare`); None when not prepared, or once stored. Set it
+    #: with :meth:`set_event_columns` and read it with :meth:`prepared_event_columns`, which tells whether it
+    #: still holds ``events`` as they are. Not part of the batch's value (repr, equality): a copy of
+    #: ``events``, possibly large.
+    event_columns: Sequence[Sequence[Any]] | None = field(default=None, repr=False, compare=False)
     rejected: list[tuple[Any, ...]] = field(default_factory=list)
     rejected_reasons: list[str] = field(default_factory=list)
     rejected_origins: list[Origin] = field(default_factory=list)
@@ -121,9 +124,32 @@ class SinkBatch:
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
     messages: int = 0
     opened_at: float = 0.0
+    #: What ``event_columns`` were built from: the ``events`` list then, and its length then.
+    _event_rows: tuple[list[tuple[Any, ...]], int] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __bool__(self) -> bool:
         return self.messages > 0
+
+    def set_event_columns(self, columns: Sequence[Sequence[Any]] | None) -> None:
+        """Keep ``columns`` as the prepared column data of ``events`` as they are now (None: drop it)."""
+        self.event_columns = columns
+        self._event_rows = None if columns is None else (self.events, len(self.events))
+
+    def prepared_event_columns(self) -> Sequence[Sequence[Any]] | None:
+        """``event_columns`` if they hold ``events`` as they are now, else None (insert ``events`` itself).
+
+        Rows are only ever appended to ``events`` (conversion) or the list replaced (rows dropped), so the
+        same list object with the same length holds the same rows. A batch whose conversion went on after
+        it was prepared (a run that failed between the two, the worker run again) has more rows than its
+        prepared columns: inserting those would store only the first ones, and the commit would then pass
+        over the others."""
+        built = self._event_rows
+        if self.event_columns is None or built is None:
+            return None
+        rows, count = built
+        return self.event_columns if rows is self.events and count == len(rows) else None
 
 
 def count_stored(batch: SinkBatch, stats: SinkStats, metrics: WorkerMetrics) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 __all__ = ["COLLECTOR", "GC_THRESHOLD0"]
 
 #: Generation-0 threshold of the cyclic garbage collector while a sink runs (CPython's default: 700).
-GC_THRESHOLD0 = 50_000
+GC_THRESHOLD0 = 10_000
 
 
 class _CollectorTuning:

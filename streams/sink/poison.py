@@ -59,7 +59,15 @@ def store_rows(wh: Warehouse, batch: SinkBatch, scrub: Scrub) -> None:
         rows = _rows_of(batch, table)
         if not rows:
             continue
-        refused = _insert(wh, table, columns, rows, batch.event_columns if table == "events" else None)
+        if table == "events":
+            # Prepared columns only while they hold the rows as they are (else the rows themselves).
+            refused = _insert(wh, table, columns, rows, batch.prepared_event_columns())
+            # Stored (but for the refused rows, dropped with the columns below): no need to keep the copy
+            # any longer, through an outage that holds this batch and the next one, prepared, in memory.
+            # A retry of the batch prepares it again.
+            batch.set_event_columns(None)
+        else:
+            refused = _insert(wh, table, columns, rows)
         if not refused:
             continue
         made: list[Row] = []
@@ -149,7 +157,7 @@ def _drop(batch: SinkBatch, table: str, indices: set[int]) -> None:
 
     if table == "events":
         batch.events = keep(batch.events)
-        batch.event_columns = None
+        batch.set_event_columns(None)
     elif table == "rejected_events":
         batch.rejected = keep(batch.rejected)
         batch.rejected_reasons = keep(batch.rejected_reasons)

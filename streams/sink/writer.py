@@ -49,7 +49,7 @@ def _keep(raw: bytes) -> bytes:
 class PreparesInserts(Protocol):
     """A warehouse that can build an insert ahead of it (``ChdbWarehouse``): ``prepare_insert`` returns the
     same column data, ready for a later ``insert`` of it into ``table``, in any thread while another one
-    uses the warehouse."""
+    uses the warehouse; ``data`` itself when it prepared nothing."""
 
     def prepare_insert(
         self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
@@ -94,10 +94,18 @@ class BatchWriter:
         before (the warehouse prepares without its session). Then the writer thread is left the engine's
         work alone instead of contending with the consumer thread for the GIL while it builds the insert:
         measured on the sink benchmark (chdb), that contention doubled the write of a batch and made the
-        writer the bottleneck. Done once per batch (its ``events`` unchanged since)."""
+        writer the bottleneck.
+
+        Done once per batch while its ``events`` are unchanged (:meth:`SinkBatch.prepared_event_columns`);
+        again after a change, or after the events were stored (a retry of the batch). Only what the
+        warehouse did prepare is kept: when it returns the column data as it was given (nothing prepared,
+        e.g. the table's types not known yet), the batch stays unprepared, so that a retry may prepare it
+        once they are."""
         wh = self.warehouse
-        if batch.events and batch.event_columns is None and isinstance(wh, PreparesInserts):
-            batch.event_columns = wh.prepare_insert("events", EVENT_COLUMNS, columns_of(batch.events))
+        if batch.events and batch.prepared_event_columns() is None and isinstance(wh, PreparesInserts):
+            data = columns_of(batch.events)
+            prepared = wh.prepare_insert("events", EVENT_COLUMNS, data)
+            batch.set_event_columns(None if prepared is data else prepared)
 
     def submit(self, batch: SinkBatch) -> Future[None]:
         """Write ``batch`` in the writer thread (started if it is not), prepared first (:meth:`prepare`) if

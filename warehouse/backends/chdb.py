@@ -369,6 +369,10 @@ class ChdbWarehouse:
                 return data
             batch = _build_batch(columns, types, data)
         except MemoryError:
+            # Raised in the preparing thread (the sink's consumer thread, from its flush), not as a failed
+            # write: it stops the sink as a MemoryError in the write would (the worker raises any error
+            # that is not a WarehouseError), with nothing of the batch committed; it is read again on the
+            # next run. The plain path would only try the same allocations again, in the writer's thread.
             raise
         except Exception:  # whatever it is, the insert meets it again, in the writer's thread
             return data
