@@ -32,7 +32,7 @@ left to ``parse_event`` whole.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
 from typing import Any, Literal
 
@@ -74,9 +74,12 @@ from schemas.events import (
     Withdrawn,
     WithdrawnData,
 )
-from schemas.timerange import in_range
+from schemas.timerange import FIRST_YEAR, LAST_YEAR, in_range
 
-__all__ = ["STRUCTS", "UNSET", "Canonical", "decode_canonical"]
+__all__ = [
+    "STRUCTS", "UNSET", "Canonical", "Parts", "decode_canonical", "decode_parts", "fingerprint_hex",
+    "fingerprint_json",
+]  # fmt: skip
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
@@ -202,41 +205,86 @@ _ENVELOPE_SET = frozenset(
 class _Kind:
     """What building one type's event needs, precomputed once per type."""
 
-    __slots__ = ("data_fields", "data_model", "decode", "event_model", "times", "type")
+    __slots__ = (
+        "data_fields", "data_model", "decode", "event_model", "name", "sorted_fields", "times", "type",
+    )  # fmt: skip
 
     def __init__(
         self, kind: str, struct: type[_Struct], event_model: type[BaseModel], data_model: type[BaseModel]
     ) -> None:
         self.type = EventType(kind)
+        #: The type's value as a plain string (what orjson writes for the enum member).
+        self.name = self.type._value_
         self.decode = msgspec.json.Decoder(struct).decode
         self.event_model = event_model
         self.data_model = data_model
         self.data_fields = tuple(data_model.__pydantic_fields__)
+        #: The ``data`` members in the order ``orjson.OPT_SORT_KEYS`` writes them (ASCII names: code points).
+        self.sorted_fields = tuple(sorted(self.data_fields))
         self.times = frozenset(TIMES_OF[kind])
 
 
 _KINDS: dict[str, _Kind] = {kind: _Kind(kind, *entry) for kind, entry in STRUCTS.items()}
 _TZ: dict[int, TzInfo] = {}
+#: A fresh 16-byte blake2b, copied for each digest (cheaper than a new one from its keyword arguments).
+_BLAKE2B_16 = blake2b(digest_size=16)
+
+
+#: What :func:`decode_parts` returns for a message in canonical form: the message as text, its type, its
+#: envelope, ``occurred_at`` in UTC, the ``data`` members set (in sorted order; instants aware, with their
+#: own offsets) and the fingerprint's ``data`` member (those that are not ``None``, in sorted order, instants
+#: in UTC: ``data`` itself when that is all of them and none is an instant).
+Parts = tuple[str, _Kind, _Envelope, datetime, dict[str, Any], dict[str, Any]]
 
 
 class Canonical:
     """A message in canonical form, decoded: its members as read (``data`` with its timestamps as aware
     instants, unset optional members absent), what :meth:`event` builds the pydantic event from."""
 
-    __slots__ = ("actor", "data", "dossier_id", "event_id", "kind", "occurred_at", "text", "unit_code")
+    __slots__ = ("_env", "data", "kind", "members", "occurred_utc", "text")
 
     def __init__(
-        self, text: str, kind: _Kind, env: _Envelope, occurred_at: datetime, data: dict[str, Any]
+        self,
+        text: str,
+        kind: _Kind,
+        env: _Envelope,
+        occurred_utc: datetime,
+        data: dict[str, Any],
+        members: dict[str, Any],
     ) -> None:
         #: The message as text: the event's canonical JSON.
         self.text = text
         self.kind = kind
-        self.event_id = env.event_id
-        self.dossier_id = env.dossier_id
-        self.occurred_at = occurred_at
-        self.unit_code = env.unit_code
-        self.actor = env.actor
+        self._env = env
+        #: ``occurred_at`` in UTC.
+        self.occurred_utc = occurred_utc
+        #: The ``data`` members set, in sorted order.
         self.data = data
+        #: The fingerprint's ``data`` member (:data:`Parts`).
+        self.members = members
+
+    @property
+    def event_id(self) -> str:
+        return self._env.event_id
+
+    @property
+    def dossier_id(self) -> str:
+        return self._env.dossier_id
+
+    @property
+    def unit_code(self) -> str:
+        return self._env.unit_code
+
+    @property
+    def actor(self) -> str | Unset | None:
+        return self._env.actor
+
+    @property
+    def occurred_at(self) -> datetime:
+        """``occurred_at`` with its own offset, as validation reads it."""
+        value = _instant(self._env.occurred_at)
+        assert value is not None  # decoded from this very text
+        return value
 
     @property
     def type(self) -> EventType:
@@ -270,30 +318,52 @@ class Canonical:
         value: str | None = self.data.get("applicant")
         return value
 
-    def fingerprint(self, occurred_utc: datetime | None = None) -> bytes:
-        """:func:`schemas.dedup.fingerprint` of :meth:`event`, the same bytes, without building it: the
-        declared members that are not ``None``, keys sorted, instants in UTC (orjson writes a UTC datetime
-        as ``isoformat`` does, as ``fingerprint``'s ``default`` does). ``occurred_utc``: ``occurred_at`` in
-        UTC, if the caller has it already."""
+    def fingerprint(self) -> bytes:
+        """:func:`schemas.dedup.fingerprint` of :meth:`event`, the same bytes, without building it
+        (:func:`fingerprint_json`)."""
+        hasher = _BLAKE2B_16.copy()
+        hasher.update(fingerprint_json(self.kind, self._env, self.occurred_utc, self.members))
+        return hasher.digest()
+
+
+def fingerprint_json(kind: _Kind, env: _Envelope, occurred_utc: datetime, members: dict[str, Any]) -> bytes:
+    """The JSON :func:`schemas.dedup.fingerprint` hashes for the event of a canonical message's parts
+    (:data:`Parts`): ``orjson.dumps(..., OPT_SORT_KEYS)`` of the declared members that are not ``None``,
+    instants in UTC (orjson writes a UTC datetime as ``isoformat`` does, as ``fingerprint``'s ``default``
+    does). Built in sorted key order, so written without sorting, the same bytes; the type as its string value
+    (what orjson writes for the enum member)."""
+    actor = env.actor
+    if actor is None or actor is UNSET:
         content: dict[str, Any] = {
-            "schema_version": 1, "event_id": self.event_id, "dossier_id": self.dossier_id,
-            "occurred_at": occurred_utc or self.occurred_at.astimezone(UTC), "unit_code": self.unit_code,
-            "type": self.kind.type,
-            "data": {
-                name: value.astimezone(UTC) if isinstance(value, datetime) else value
-                for name, value in self.data.items()
-                if value is not None
-            },
+            "data": members, "dossier_id": env.dossier_id, "event_id": env.event_id,
+            "occurred_at": occurred_utc, "schema_version": 1, "type": kind.name, "unit_code": env.unit_code,
         }  # fmt: skip
-        if self.actor is not None and self.actor is not UNSET:
-            content["actor"] = self.actor
-        return blake2b(orjson.dumps(content, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+    else:
+        content = {
+            "actor": actor, "data": members, "dossier_id": env.dossier_id, "event_id": env.event_id,
+            "occurred_at": occurred_utc, "schema_version": 1, "type": kind.name, "unit_code": env.unit_code,
+        }  # fmt: skip
+    return orjson.dumps(content)
+
+
+def fingerprint_hex(kind: _Kind, env: _Envelope, occurred_utc: datetime, members: dict[str, Any]) -> str:
+    """The fingerprint (:func:`fingerprint_json`) as hexadecimal text, as the ``events`` table holds it."""
+    hasher = _BLAKE2B_16.copy()
+    hasher.update(fingerprint_json(kind, env, occurred_utc, members))
+    return hasher.hexdigest()
 
 
 def decode_canonical(raw: bytes) -> Canonical | None:
     """The message ``raw`` decoded if it is an event's canonical JSON (module doc), else ``None``: not
     decided here, for :func:`schemas.validation.parse_event` to decide. Never raises on any input."""
-    if b"\\u" in raw:
+    parts = decode_parts(raw)
+    return None if parts is None else Canonical(*parts)
+
+
+def decode_parts(raw: bytes) -> Parts | None:
+    """:func:`decode_canonical`'s decision and what it read, without the :class:`Canonical` (the sink's hot
+    path builds rows from these)."""
+    if raw.find(b"\\") >= 0 and b"\\u" in raw:  # most messages hold no escape at all: one cheap scan
         return None
     try:
         env = _decode_envelope(raw)
@@ -309,20 +379,65 @@ def decode_canonical(raw: bytes) -> Canonical | None:
         return None
     if not (0 < len(env.event_id) <= 128 and 0 < len(env.dossier_id) <= 64):
         return None
-    occurred_at = _instant(env.occurred_at)
-    if occurred_at is None:
+    occurred = _utc_instant(env.occurred_at)
+    if occurred is None:
         return None
     values: dict[str, Any] = {}
+    members: dict[str, Any] | None = None  # the fingerprint's, once it differs from ``values``
     times = kind.times
-    for name in kind.data_fields:
+    for name in kind.sorted_fields:
         value = getattr(data, name)
-        if value is not UNSET:
-            if value is not None and name in times:
-                value = _instant(value)
-                if value is None:
-                    return None
-            values[name] = value
-    return Canonical(text, kind, env, occurred_at, values)
+        if value is UNSET:
+            continue
+        if value is None:
+            if members is None:
+                members = values.copy()
+        elif name in times:
+            value = _instant(value)
+            if value is None:
+                return None
+            if members is None:
+                members = values.copy()
+            members[name] = value.astimezone(UTC)
+        elif members is not None:
+            members[name] = value
+        values[name] = value
+    return text, kind, env, occurred, values, values if members is None else members
+
+
+#: ``:MM:SS`` of every whole-second time of an hour, and its offset from the hour's start.
+_STEPS: dict[str, timedelta] = {
+    f":{m:02d}:{s:02d}": timedelta(minutes=m, seconds=s) for m in range(60) for s in range(60)
+}
+#: UTC instants of the start of hours that :func:`_instant` accepted a whole-second time of, by the text
+#: of the time without its ``:MM:SS`` (date, hour, and ``Z`` or the offset); only hours whose local year
+#: is inside the supported years, where every instant is in range (``schemas.timerange.in_range``).
+_HOURS: dict[str, datetime] = {}
+#: At most this many hours are kept (emptied when full): a process-wide cache, fed by whatever instants the
+#: messages carry. 4,096 hours of one offset are over five months: the hours a live stream's events fall in
+#: stay cached; a stream of scattered instants only clears it now and then, at about half a megabyte.
+_HOURS_MAX = 4_096
+
+
+def _utc_instant(text: str) -> datetime | None:
+    """:func:`_instant` of ``text`` in UTC. A whole-second time of an hour that was accepted before costs
+    two lookups instead of a parse: its date, hour and offset were checked then, and ``_STEPS`` holds only
+    valid minutes and seconds between the separators (``fromisoformat`` and the checks of :func:`_instant`
+    would accept them all: no other part of the text differs, and none of their checks depends on them)."""
+    base = _HOURS.get(text[:13] + text[19:])
+    if base is not None and len(text) in {20, 25}:
+        step = _STEPS.get(text[13:19])
+        if step is not None:
+            return base + step
+    local = _instant(text)
+    if local is None:
+        return None
+    utc = local.astimezone(UTC)
+    if len(text) in {20, 25} and FIRST_YEAR < local.year < LAST_YEAR:
+        if len(_HOURS) >= _HOURS_MAX:
+            _HOURS.clear()
+        _HOURS[text[:13] + text[19:]] = utc - _STEPS[text[13:19]]
+    return utc
 
 
 def _instant(text: str) -> datetime | None:

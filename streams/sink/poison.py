@@ -59,7 +59,15 @@ def store_rows(wh: Warehouse, batch: SinkBatch, scrub: Scrub) -> None:
         rows = _rows_of(batch, table)
         if not rows:
             continue
-        refused = _insert(wh, table, columns, rows)
+        if table == "events":
+            # Prepared columns only while they hold the rows as they are (else the rows themselves).
+            refused = _insert(wh, table, columns, rows, batch.prepared_event_columns())
+            # Stored (but for the refused rows, dropped with the columns below): no need to keep the copy
+            # any longer, through an outage that holds this batch and the next one, prepared, in memory.
+            # A retry of the batch prepares it again.
+            batch.set_event_columns(None)
+        else:
+            refused = _insert(wh, table, columns, rows)
         if not refused:
             continue
         made: list[Row] = []
@@ -92,19 +100,26 @@ _TABLES = (
 
 
 def _insert(
-    wh: Warehouse, table: str, columns: Sequence[str], rows: Sequence[Row]
+    wh: Warehouse,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Row],
+    data: Sequence[Sequence[Any]] | None = None,
 ) -> list[tuple[int, WarehouseError]]:
-    """Insert ``rows``; after a data error, part by part under the rule of :mod:`streams.sink.isolate`
-    (a known-good row of the table accepted right after the refusals). Returns the refused rows'
-    (index, error); raises :class:`~streams.sink.isolate.WarehouseRefuses` when the refusal is the
-    warehouse's."""
+    """Insert ``rows`` (given as column data too when ``data`` is not None: prepared ahead); after a data
+    error, part by part under the rule of :mod:`streams.sink.isolate` (a known-good row of the table
+    accepted right after the refusals). Returns the refused rows' (index, error); raises
+    :class:`~streams.sink.isolate.WarehouseRefuses` when the refusal is the warehouse's."""
     probe = Probe(wh)
 
     def store(part: Sequence[Row]) -> None:
         probe.insert(table, columns, columns_of(part))
 
     try:
-        store(rows)
+        if data is not None:
+            probe.insert(table, columns, data)
+        else:
+            store(rows)
     except WarehouseError as exc:
         if not is_data_error(exc):
             raise
@@ -142,6 +157,7 @@ def _drop(batch: SinkBatch, table: str, indices: set[int]) -> None:
 
     if table == "events":
         batch.events = keep(batch.events)
+        batch.set_event_columns(None)
     elif table == "rejected_events":
         batch.rejected = keep(batch.rejected)
         batch.rejected_reasons = keep(batch.rejected_reasons)

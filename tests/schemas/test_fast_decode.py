@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from schemas.dedup import fingerprint
 from schemas.events import DATA_MODELS, AnyEvent, EventType
-from schemas.fast_events import STRUCTS, decode_canonical
+from schemas.fast_events import STRUCTS, _instant, _utc_instant, decode_canonical
 from schemas.validation import Rejection, parse_event
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
@@ -68,6 +68,7 @@ def check(raw: bytes) -> bool:
     assert fast.text == raw.decode()
     assert fast.fingerprint() == fingerprint(reference)
     assert fast.dossier_id == reference.dossier_id and fast.occurred_at == reference.occurred_at
+    assert fast.occurred_utc == reference.occurred_at and fast.occurred_utc.tzinfo is UTC
     return True
 
 
@@ -322,3 +323,45 @@ def test_every_code_point_is_read_and_written_alike_by_msgspec_and_pydantic_core
         written = pydantic_core.to_json(text)
         assert msgspec.json.encode(text) == written
         assert msgspec.json.decode(written) == text
+
+
+# ``:MM:SS`` spellings that are not a valid minute and second, for hours already read whole.
+WRONG_STEPS = [":60:00", ":00:60", ":5x:00", ":0 :00", "-00:00", ":00-00", "::0:00", ":٠٠:00", ":0０:00",
+               ":+1:00", ":1_:00"]  # fmt: skip
+
+
+def same_utc_instant(text: str) -> None:
+    local = _instant(text)
+    for _ in range(2):  # the second read may come from the hour's cached start
+        utc = _utc_instant(text)
+        if local is None:
+            assert utc is None, text
+        else:
+            assert (
+                utc == local
+                and utc.tzinfo is UTC
+                and utc.replace(tzinfo=None) == (local.astimezone(UTC).replace(tzinfo=None))
+            ), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(instants(), min_size=1, max_size=8), st.data())
+def test_utc_instants_are_the_parsed_instants_in_utc_also_from_an_hours_cached_start(
+    texts: list[str], data: st.DataObject
+) -> None:
+    for text in texts:
+        same_utc_instant(text)
+        if len(text) in {20, 25}:  # whole seconds: other times of its hour, valid or not
+            minute, second = data.draw(st.integers(0, 59)), data.draw(st.integers(0, 59))
+            same_utc_instant(f"{text[:13]}:{minute:02d}:{second:02d}{text[19:]}")
+            same_utc_instant(text[:13] + data.draw(st.sampled_from(WRONG_STEPS)) + text[19:])
+
+
+def test_utc_instants_at_the_ends_of_the_supported_years() -> None:
+    ends = ["2000-01-01T00:59:59+07:00", "1999-12-31T17:00:00Z", "2050-12-31T16:59:59Z",
+            "2050-12-31T23:59:59+07:00", "2050-12-31T17:00:00Z", "2051-01-01T00:00:00+07:00"]  # fmt: skip
+    for text in [*TIMES, *ends]:
+        same_utc_instant(text)
+        if len(text) in {20, 25}:
+            for step in [":00:00", ":59:59", *WRONG_STEPS]:
+                same_utc_instant(text[:13] + step + text[19:])

@@ -10,6 +10,9 @@
   write in flight while the next batch is converted; a failed write in the writer thread is retried
   before anything else is committed; a batch whose partitions were revoked mid-write is not committed;
   an unexpected writer error stops the sink.
+- ``until_idle``: an empty poll flushes a partial batch early only once every assigned partition is
+  consumed to the highwater of its last fetch (not after a slow fetch round trip in the middle of a
+  catch-up).
 """
 
 from __future__ import annotations
@@ -365,3 +368,54 @@ def test_an_unexpected_writer_error_stops_the_sink_uncommitted(tmp_path: Path) -
     with pytest.raises(ZeroDivisionError):
         worker._settle(consumer, threading.Event())
     assert consumer.commits == [] and worker.stats.retries == 0
+
+
+class EndingConsumer(FakeConsumer):
+    """:class:`FakeConsumer` whose partition's fetches reported ``highwater`` and whose position is
+    ``position``; counts its polls."""
+
+    def __init__(self, highwater: int | None, position: int) -> None:
+        super().__init__()
+        self.high, self.pos, self.polls = highwater, position, 0
+
+    def poll(self, timeout_ms: int = 0, **_: Any) -> dict[Any, Any]:
+        self.polls += 1
+        return super().poll(timeout_ms)
+
+    def highwater(self, tp: Any) -> int | None:
+        return self.high
+
+    def position(self, tp: Any) -> int:
+        return self.pos
+
+
+@pytest.mark.parametrize(
+    ("highwater", "position", "early"),
+    [(8, 8, True), (8, 5, False), (None, 5, False)],
+    ids=["at-the-end", "behind", "not-fetched-yet"],
+)
+def test_until_idle_flushes_early_on_an_empty_poll_only_at_the_end_of_the_partitions(
+    tmp_path: Path, highwater: int | None, position: int, early: bool
+) -> None:
+    settings_ = load_settings(workdir=tmp_path, pseudonym_key="k" * 32, sink_batch_seconds=0.6)
+    worker = SinkWorker(kafka_config(settings_, "localhost:9"), sink_options(settings_),
+                        Platform(settings_).pseudonymiser, None)  # type: ignore[arg-type]  # fmt: skip
+    fake = EndingConsumer(highwater, position)
+    stopping = threading.Event()
+    flushed: list[tuple[float, int]] = []  # (when, polls so far)
+
+    def flush(consumer: Any, stop: threading.Event) -> None:
+        flushed.append((time.monotonic(), fake.polls))
+        worker._pending = SinkBatch()
+        stopping.set()
+
+    worker._flush = flush  # type: ignore[method-assign]
+    opened = time.monotonic()
+    worker._pending = SinkBatch(messages=1, opened_at=opened)
+    worker._loop(fake, True, stopping)
+    ((at, polls),) = flushed
+    if early:
+        assert polls == 1  # the first empty poll: nothing is left to fill the batch with
+    else:
+        # Empty polls in the middle of a catch-up (slow fetches) do not flush: the batch's time does.
+        assert polls > 1 and at - opened >= 0.6

@@ -93,7 +93,7 @@ def _build_column(name: str, ch_type: str, values: Sequence[Any]) -> pa.Array:
             distinct = values[:1] if n > 1 and values.count(values[0]) == n else values
             seconds = aware_epoch_seconds(distinct)
             if seconds is not None:  # all aware: whole seconds from C-level timestamp() (~30% cheaper)
-                array = pa.array(seconds, pa.int64()).cast(arrow_type)
+                array = pa.array(seconds, arrow_type)  # int64 seconds as they are: no cast to compute
             else:
                 array = pa.array(distinct, pa.timestamp("us", tz="UTC")).cast(arrow_type, safe=False)
             if len(distinct) < n:
@@ -175,6 +175,52 @@ def _has_ambiguous(arrow_type: pa.DataType) -> bool:
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
         return _has_ambiguous(arrow_type.value_type)
     return arrow_type in _AMBIGUOUS
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM Python(_insert_batch)"
+
+
+def _judged_keys(
+    columns: Sequence[str], types: dict[str, str], sorting_key: list[str] | None
+) -> list[str] | None:
+    """The sorting key :func:`_merge_free` may judge: plain key columns given in the insert, no floats
+    (-0.0 = 0.0 in ClickHouse, not in Arrow)."""
+    if sorting_key is not None and all(key in columns and "Float" not in types[key] for key in sorting_key):
+        return sorting_key
+    return None
+
+
+def _build_batch(columns: Sequence[str], types: dict[str, str], data: Sequence[Sequence[Any]]) -> pa.Table:
+    """The Arrow table of an insert's columns."""
+    arrays = [_build_column(name, types[name], values) for name, values in zip(columns, data, strict=True)]
+    return pa.Table.from_arrays(arrays, names=list(columns))
+
+
+def _settings(keys: list[str] | None, batch: pa.Table) -> str:
+    """The settings to insert ``batch`` with."""
+    return " SETTINGS optimize_on_insert = 0" if _merge_free(keys, batch) else ""
+
+
+class _Prepared(list[Sequence[Any]]):
+    """Column data (a list of the columns, as :meth:`ChdbWarehouse.insert` takes) with the Arrow table
+    :meth:`ChdbWarehouse.prepare_insert` built of it, and what that was built for."""
+
+    def __init__(
+        self,
+        data: Sequence[Sequence[Any]],
+        table: str,
+        columns: tuple[str, ...],
+        types: dict[str, str],
+        batch: pa.Table,
+    ) -> None:
+        super().__init__(data)
+        self.table, self.columns, self.types, self.batch = table, columns, types, batch
+
+    def fits(self, table: str, columns: Sequence[str], types: dict[str, str]) -> bool:
+        """Built for this insert: the same table and columns, and the column types of the table as the
+        warehouse knows them now (the same cached description: a statement since may have changed it)."""
+        return table == self.table and tuple(columns) == self.columns and types is self.types
 
 
 class ChdbWarehouse:
@@ -265,29 +311,28 @@ class ChdbWarehouse:
     def insert(self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
         """Insert columns of rows. More than ``PIPELINE_ROWS`` rows go as several INSERTs, each sub-block's
         Arrow table built while the engine stores the one before, so a failed insert may have stored some
-        sub-blocks: inserting the batch again is harmless, as every table is a ReplacingMergeTree."""
+        sub-blocks: inserting the batch again is harmless, as every table is a ReplacingMergeTree.
+
+        ``data`` may come from :meth:`prepare_insert`: its Arrow table, built then, is inserted as it is
+        when nothing it was built from changed (the same table, columns and column types)."""
         count = check_insert(table, columns, data)
         if count == 0:
             return 0
         types, sorting_key = self._schema(table)
+        keys = _judged_keys(columns, types, sorting_key)
+        if type(data) is _Prepared and data.fits(table, columns, types):
+            # Only the merge check is left: Arrow compute, mostly without the GIL.
+            self._store(_insert_sql(table, columns), data.batch, _settings(keys, data.batch))
+            return count
         for name in columns:
             if name not in types:
                 raise WarehouseError(f"insert into {table}: no column {name}")
-        # _merge_free judges plain key columns given in this insert, no floats (-0.0 = 0.0 in ClickHouse,
-        # not in Arrow).
-        keys = sorting_key
-        if keys is not None and not all(key in columns and "Float" not in types[key] for key in keys):
-            keys = None
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM Python(_insert_batch)"
+        sql = _insert_sql(table, columns)
 
         def build(start: int, stop: int) -> tuple[pa.Table, str]:
             whole = start == 0 and stop == count
-            arrays = [
-                _build_column(name, types[name], values if whole else values[start:stop])
-                for name, values in zip(columns, data, strict=True)
-            ]
-            batch = pa.Table.from_arrays(arrays, names=list(columns))
-            return batch, " SETTINGS optimize_on_insert = 0" if _merge_free(keys, batch) else ""
+            batch = _build_batch(columns, types, data if whole else [values[start:stop] for values in data])
+            return batch, _settings(keys, batch)
 
         if count <= PIPELINE_ROWS:
             self._store(sql, *build(0, count))
@@ -305,6 +350,33 @@ class ChdbWarehouse:
             if stored is not None:
                 stored.result()
         return count
+
+    def prepare_insert(
+        self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]
+    ) -> Sequence[Sequence[Any]]:
+        """The same column data, its Arrow table built ahead, in the calling thread, for a later
+        :meth:`insert` of it into ``table`` (then only the engine's work is left). Nothing is built, and
+        ``data`` is returned as it is, when that would need the session (the table's types not known yet: a
+        thread may prepare while another one queries), for more than ``PIPELINE_ROWS`` rows, or when the
+        data does not convert: :meth:`insert` then builds it, and raises what it raises."""
+        cached = self._schemas.get(table)
+        if cached is None or not 0 < len(data[0] if data else ()) <= PIPELINE_ROWS:
+            return data
+        types = cached[0]
+        try:
+            check_insert(table, columns, data)
+            if any(name not in types for name in columns):
+                return data
+            batch = _build_batch(columns, types, data)
+        except MemoryError:
+            # Raised in the preparing thread (the sink's consumer thread, from its flush), not as a failed
+            # write: it stops the sink as a MemoryError in the write would (the worker raises any error
+            # that is not a WarehouseError), with nothing of the batch committed; it is read again on the
+            # next run. The plain path would only try the same allocations again, in the writer's thread.
+            raise
+        except Exception:  # whatever it is, the insert meets it again, in the writer's thread
+            return data
+        return _Prepared(data, table, tuple(columns), types, batch)
 
     def _store(self, sql: str, _insert_batch: pa.Table, settings: str) -> None:
         # chdb's Python() table function finds ``_insert_batch`` by name among the caller's locals, and
