@@ -341,7 +341,10 @@ def _mask_token(match: re.Match[str]) -> str:
         return '"*"'
     if content in VOCABULARY or _PSEUDONYM.fullmatch(content):
         return f'"{content}"'
-    return json.dumps(content) if not _has_alnum(content) else '"*"'
+    if _has_alnum(content) or any(c < " " or "\ud800" <= c <= "\udfff" for c in content):
+        # An escape would put letters and digits (``\n``, ``\u0001``) in the masked line: masked whole.
+        return '"*"'
+    return json.dumps(content, ensure_ascii=False)  # symbols and DEL as they are, not as ``\u20ac``
 
 
 def _has_alnum(text: str) -> bool:
