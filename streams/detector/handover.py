@@ -16,6 +16,13 @@ position), drop it (before the next offset: handed over already, or before the s
 started after a rewind starts at the rewound position (aiokafka discards fetched records whose partition
 position has changed), so if its first record is still past it, the offsets between are not in the log
 (a transaction's markers, compaction, retention): taken, and the caller logs the hole.
+
+The hand-over is also closed from a rebalance until its seek: Faust resumes the events partitions before it
+seeks them at the end of a recovery, with the flow running and the worker's state already recovered, so the
+records aiokafka prefetched from its own position (the committed offset, which may be past where the state
+ends) would otherwise be applied before the seek. Each seek records the group generation it was made in;
+a record handed over in another generation, or after a seek that came while the record waited (the fetch
+loop awaits between the decision and the hand-over), is dropped: the seek reads it again.
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ from collections.abc import Hashable, Mapping
 from enum import Enum
 
 __all__ = ["Decision", "HandOver"]
+
+#: The generation of a hand-over no seek has opened yet: equal to no group generation.
+_CLOSED = object()
 
 
 class Decision(Enum):
@@ -37,13 +47,17 @@ class HandOver:
 
     def __init__(self) -> None:
         self.next: dict[Hashable, int | None] = {}
+        self.generation: object = _CLOSED  # the group generation of the last seek: closed before any
+        self.epoch = 0  # seeks so far: a decision taken before a seek is void after it
         self._rewound: dict[Hashable, int] = {}  # partition → the offset it was rewound to, until taken
         self._stale: set[Hashable] = set()  # partitions whose records in the current fetch are stale
 
-    def sought(self, positions: Mapping[Hashable, int | None]) -> None:
-        """After a seek of the topic's assigned partitions: where each reads next (None: unknown, e.g. its
-        beginning). Forgets every partition not named (no longer assigned)."""
+    def sought(self, positions: Mapping[Hashable, int | None], generation: object = None) -> None:
+        """After a seek of the topic's assigned partitions in the group ``generation``: where each reads
+        next (None: unknown). Forgets every partition not named (no longer assigned)."""
         self.next = dict(positions)
+        self.generation = generation
+        self.epoch += 1
         self._rewound.clear()
         self._stale.clear()
 
@@ -51,10 +65,10 @@ class HandOver:
         """A new fetch's records begin: a partition rewound during the previous one is read afresh."""
         self._stale.clear()
 
-    def decide(self, partition: Hashable, offset: int) -> Decision:
-        """What to do with the record at ``offset``: see the module doc. On REWIND the caller seeks
-        ``partition`` back to ``self.next[partition]``."""
-        if partition in self._stale:
+    def decide(self, partition: Hashable, offset: int, generation: object = None) -> Decision:
+        """What to do with the record at ``offset``, fetched in the group ``generation``: see the module
+        doc. On REWIND the caller seeks ``partition`` back to ``self.next[partition]``."""
+        if generation != self.generation or partition in self._stale:
             return Decision.DROP
         expected = self.next.get(partition)
         if expected is None or offset == expected:

@@ -285,6 +285,7 @@ class LateGlue:
     core: DetectorCore
     stats: DetectorStats
     failed: bool
+    ready: bool
     exit_code: int
     late_path: LatePath
 
@@ -294,7 +295,8 @@ class LateGlue:
     async def _prewait(self, batch: list[Any]) -> None:
         """Before the lock: wait for the sink to have stored what the batch's evicted dossiers need, so that
         a rebalance is not held up by the sink (module doc)."""
-        if self.options.history is not None and not self.failed:
+        # Not ready (revoked): the batch is left unacknowledged anyway (Detector.process); no wait for it.
+        if self.options.history is not None and not self.failed and self.ready:
             try:
                 await self._late_path().prewait(self.core, batch)
             except Exception as exc:

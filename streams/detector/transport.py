@@ -113,6 +113,14 @@ FAUST_INTERNALS: dict[str, str] = {
     "mode.worker:Worker._schedule_shutdown": "1a6a5dfc88c2298b",
     # The fetcher reads _fetch_max_wait_ms when the consumer starts.
     "aiokafka.consumer.consumer:AIOKafkaConsumer.start": "2f1ba70443327538",
+    # The hand-over (streams.detector.handover) relies on: getmany stamping the generation it fetched in;
+    # a seek setting the read offset; recovery resuming the partitions and recovering the state before it
+    # seeks; aiokafka dropping buffered records and stale responses of a partition it seeks.
+    "faust.transport.consumer:Consumer.getmany": "4b168d84882a70d6",
+    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._seek_wait": "9d221e816d940467",
+    "faust.tables.recovery:Recovery.on_recovery_completed": "6ef567acf072e46d",
+    "aiokafka.consumer.fetcher:Fetcher.seek_to": "f0ba6aba6c22ef83",
+    "aiokafka.consumer.fetcher:FetchResult.check_assignment": "b5340df67e3f330f",
     # rejoin_pending asks it (consumer._coordinator).
     "aiokafka.consumer.group_coordinator:GroupCoordinator.need_rejoin": "61ae72b2a3110943",
     # topic_partitions refreshes the metadata through the consumer's private client.
@@ -217,8 +225,10 @@ class BatchingConsumer(faust_aiokafka.Consumer):
             await self._thread.seek_to_beginning(*fresh)
         if back:
             await self._thread.seek_wait(back)
-        # The inlet takes each partition from where it now reads, in order (streams.detector.handover).
-        self._handover().sought({tp: out[tp] for tp in committed if tp.topic == topic})  # 0: beginning
+        # The inlet takes each partition from where it now reads, in order (streams.detector.handover); 0 is
+        # its beginning (a log that starts later costs one rewind, then its start is taken as a hole).
+        generation = getattr(self.app, "consumer_generation_id", None)
+        self._handover().sought({tp: out[tp] for tp in committed if tp.topic == topic}, generation)
         behind = {tp: out[tp] for tp in [*fresh, *back] if committed.get(tp)}
         if behind:  # the group's progress must not claim what the state lacks (see streams.detector.resume)
             await self._thread.commit(behind)
@@ -283,8 +293,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                         if inlet_record:
                             if suspended():
                                 continue  # rebalancing: it is fetched again from the committed offset
-                            expected = handover.next.get(tp)
-                            decision = decide(tp, offset)
+                            expected, epoch = handover.next.get(tp), handover.epoch
+                            decision = decide(tp, offset, app.consumer_generation_id)
                             if decision is Decision.REWIND:
                                 assert expected is not None  # a partition rewinds to a known offset
                                 await self._rewind(tp, expected, offset)
@@ -309,6 +319,8 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                                 await self.wait_first(inlet.wait_for_room(), self.suspend_flow.wait())
                                 if suspended():
                                     continue
+                            if handover.epoch != epoch:
+                                continue  # a seek came while it waited: it reads this record again
                             inlet.put(message)
                             took(tp, offset)
                         else:
