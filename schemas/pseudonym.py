@@ -332,7 +332,7 @@ def _mask_token(match: re.Match[str]) -> str:
     if kind in {"punct", "pseudonym"}:
         return token
     if kind == "word":
-        return token if token in VOCABULARY or not _has_alnum(token) else "*"
+        return token if token in VOCABULARY or not _may_name(token) else "*"
     if match.group("closed") is None:  # a string cut off by the end of the line
         return '"*'
     try:
@@ -341,14 +341,20 @@ def _mask_token(match: re.Match[str]) -> str:
         return '"*"'
     if content in VOCABULARY or _PSEUDONYM.fullmatch(content):
         return f'"{content}"'
-    if _has_alnum(content) or any(c < " " or "\ud800" <= c <= "\udfff" for c in content):
-        # An escape would put letters and digits (``\n``, ``\u0001``) in the masked line: masked whole.
+    if _may_name(content):
         return '"*"'
-    return json.dumps(content, ensure_ascii=False)  # symbols and DEL as they are, not as ``\u20ac``
+    return json.dumps(content, ensure_ascii=False)  # punctuation and symbols as they are, not as ``\u20ac``
 
 
-def _has_alnum(text: str) -> bool:
-    return any(c.isalnum() for c in text)
+#: Unicode categories that cannot spell a name: punctuation, separators, math, currency and modifier
+#: symbols. Everything else may (letters and digits, but also circled or squared letters ``ⓙⓞⓗⓝ``, which
+#: are "other symbols", and control characters or lone surrogates, which JSON would write as escapes with
+#: letters and digits in them).
+_CANNOT_NAME = ("P", "Z", "Sm", "Sc", "Sk")
+
+
+def _may_name(text: str) -> bool:
+    return any(not unicodedata.category(c).startswith(_CANNOT_NAME) for c in text)
 
 
 def carries_applicant(value: Any) -> bool:
