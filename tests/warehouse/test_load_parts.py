@@ -164,11 +164,18 @@ def test_a_forked_child_does_not_keep_the_embedded_warehouse_locked(tmp_path: Pa
     """A load's workers are forked while it has its chdb directory open; killed with the load (SIGKILL),
     one still running must not keep the directory locked for the next load."""
     url = f"chdb://{tmp_path}/wh"
+    ready, told = os.pipe()
     with open_warehouse(url, create_database=True):
         child = os.fork()
         if child == 0:  # the worker: outlives the parent's session
+            os.write(told, b"x")  # its fork handlers have run (before fork() returned here)
             time.sleep(3)
             os._exit(0)
+    # A worker is forked long before its parent could die; without this wait the parent reopened the
+    # directory before the child had run a single instruction (CI, on a loaded machine).
+    assert os.read(ready, 1) == b"x"
+    os.close(ready)
+    os.close(told)
     try:
         with open_warehouse(url):  # the parent closed it; the child still runs, holding no lock
             pass
