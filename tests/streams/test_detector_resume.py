@@ -161,7 +161,7 @@ class _Thread:
     def __init__(self, committed: dict[TP, int | None]) -> None:
         self.committed = committed
         self.rewound: list[TP] = []
-        self.sought: dict[TP, int] = {}
+        self.seeks: list[dict[TP, int]] = []
         self.commits: list[dict[TP, int]] = []
 
     async def seek_to_committed(self) -> dict[TP, int | None]:
@@ -171,7 +171,7 @@ class _Thread:
         self.rewound.extend(tps)
 
     async def seek_wait(self, partitions: dict[TP, int]) -> None:
-        self.sought.update(partitions)
+        self.seeks.append(dict(partitions))
 
     async def commit(self, offsets: dict[TP, int]) -> bool:
         self.commits.append(dict(offsets))
@@ -187,9 +187,13 @@ def test_the_consumer_goes_back_to_where_each_state_ends_and_commits_it() -> Non
     consumer._thread = thread  # type: ignore[assignment]
     consumer.app = SimpleNamespace(inlet_topic="ev", state_progress=lambda: progress)  # type: ignore[assignment]
     got = asyncio.run(consumer.seek_to_committed())
-    assert thread.sought == {ev[1]: 20, ev[4]: 12}  # 4: never committed, the marker is exact
+    back, again = thread.seeks
+    assert back == {ev[1]: 20, ev[4]: 12}  # 4: never committed, the marker is exact
     assert thread.rewound == [ev[2], ev[3]]
     assert got == {ev[0]: 50, ev[1]: 20, ev[2]: 0, ev[3]: 0, ev[4]: 12, TP("ev-log", 0): 9}
+    # Once the hand-over is open, every events partition is sought again: what was fetched in between (and
+    # dropped) comes back (streams.detector.handover).
+    assert again == {tp: got[tp] for tp in ev}
     # The group's progress no longer claims what the states lack (until-idle reads it): 1 and 2 went back.
     assert thread.commits == [{ev[2]: 0, ev[1]: 20}]
 
