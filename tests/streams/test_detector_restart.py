@@ -117,6 +117,9 @@ def test_partitions_never_committed_are_read_again_from_their_beginning() -> Non
         async def seek_to_beginning(self, *tps: TP) -> None:
             self.rewound.extend(tps)
 
+        async def seek_wait(self, partitions: dict[TP, int]) -> None:
+            self.again = dict(partitions)  # once the hand-over is open (streams.detector.handover)
+
     consumer = BatchingConsumer.__new__(BatchingConsumer)  # only the two attributes the method reads
     thread = _Thread()
     consumer._thread = thread  # type: ignore[assignment]
@@ -124,6 +127,7 @@ def test_partitions_never_committed_are_read_again_from_their_beginning() -> Non
     committed = asyncio.run(consumer.seek_to_committed())
     assert committed[TP("ev", 2)] == 7
     assert thread.rewound == [TP("ev", 0), TP("ev", 1)]  # the changelog's are the recovery's business
+    assert thread.again == {TP("ev", 0): 0, TP("ev", 1): 0, TP("ev", 2): 7}
 
 
 def test_a_partition_owned_by_another_worker_meanwhile_is_refreshed_from_the_changelog_tail() -> None:
