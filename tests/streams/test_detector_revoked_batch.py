@@ -18,20 +18,14 @@ from bootstrap.platform import Platform, detector_options
 from bootstrap.settings import load_settings
 from streams.detector.worker import Detector
 from streams.kafka import KafkaConfig
+from tests.streams.test_poison_detector import _Producer as PoisonTestProducer
 from tests.streams.test_poison_records import examples
 
 AUDITOR = Platform(load_settings()).auditor
 
 
-class _Producer:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes | None, bytes]] = []
-
-    async def send(self, topic: str, key: bytes | None, value: bytes, *_: Any) -> asyncio.Future[None]:
-        self.sent.append((topic, key, value))
-        delivered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        delivered.set_result(None)
-        return delivered
+class _Producer(PoisonTestProducer):
+    """The poison tests' producer (each send delivered at once), with the flush a revocation calls."""
 
     async def flush(self) -> None:
         return None
