@@ -79,6 +79,10 @@ class Warehouse(Protocol):
         Accepts the same Python types ``query`` returns (aware datetimes for DateTime columns).
         """
 
+    def insert_arrow(self, table: str, batch: Any) -> int:
+        """Insert a ``pyarrow.Table`` built by ``warehouse.backends.arrow_columns`` for ``table`` (its column
+        names are the insert's columns); returns the rows. The same rows as :meth:`insert` of its values."""
+
     def server_version(self) -> str: ...
 
     def close(self) -> None: ...

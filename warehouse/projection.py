@@ -153,39 +153,6 @@ def fold_rows(
     return FoldRows(fold.dossier, fold.outcomes, rows)
 
 
-FoldColumns = tuple[list[list[Any]], list[list[Any]], list[list[Any]]]
-"""A :class:`FoldRows` as columns (``warehouse.row_packing.unpack_fold``): its ``dossiers`` row (none for a
-dossier that could not be judged), outcome rows and open violation rows."""
-
-
-#: Folds written together by :func:`write_folds`: their rows in the three tables are one batch each.
-FOLDS_PER_BATCH = 10_000
-
-
-def write_folds(wh: Warehouse, folds: Iterable[FoldColumns]) -> tuple[int, int]:
-    """Write folds computed elsewhere (:func:`fold_rows` of dossiers with nothing stored before, so nothing
-    to retract or empty), ``FOLDS_PER_BATCH`` dossiers at a time: memory is bounded by that many dossiers'
-    rows, however many violations or outcome intervals a dossier has. Returns (dossiers, open violations and
-    findings; not_checkable records are stored but not counted)."""
-    unbounded = 1 << 62  # flushed here, by dossiers, not by each table's row count
-    dossiers = Batch(wh, "dossiers", DOSSIER_COLUMNS, unbounded)
-    outcomes = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS, unbounded)
-    found = Batch(wh, "violations", VIOLATION_COLUMNS, unbounded)
-    folded = opened = 0
-    for dossier, history, violations in folds:
-        dossiers.extend(dossier)
-        outcomes.extend(history)
-        found.extend(violations)
-        folded += 1
-        opened += sum(kind != NOT_CHECKABLE for kind in violations[4])  # columns: kind is the fifth
-        if folded % FOLDS_PER_BATCH == 0:
-            for batch in (dossiers, outcomes, found):
-                batch.flush()
-    for batch in (dossiers, outcomes, found):
-        batch.flush()
-    return folded, opened
-
-
 @dataclass(slots=True)
 class _Fold:
     """What folding one dossier writes: its ``dossiers`` row, its outcome rows, its violations."""

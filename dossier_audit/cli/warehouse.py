@@ -108,7 +108,7 @@ _STAGES = {
     "reading": ("reading and judging {name}", "MB"),
     "storing": ("storing the events read last", "MB"),
     "reading back": ("re-judging dossiers stored before", "dossiers"),
-    "judging": ("storing dossiers and violations", "dossiers"),
+    "judging": ("storing dossiers and violations", "MB"),
 }
 
 

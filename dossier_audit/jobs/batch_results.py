@@ -6,8 +6,8 @@ encodings, because the jobs' results differ:
 
 - :data:`JSON_LINES`: one orjson line per record. The audit's violations and the metrics' outcome rows are
   JSON-ready values already, and JSON is what they are printed as.
-- :data:`PICKLE_FRAMES`: one pickle per record. The warehouse load's results are its folds, pickled
-  already (``warehouse.row_packing``): bytes, which JSON cannot carry. The files live in the engine's
+- :data:`PICKLE_FRAMES`: one pickle per record, for results JSON cannot carry (an export's rendered
+  dossiers: bytes, and the objects they are built from). The files live in the engine's
   private temporary directory and are read only by the process that forked their writer, so nothing
   untrusted is ever unpickled.
 """

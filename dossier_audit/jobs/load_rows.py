@@ -3,10 +3,11 @@ worker computes for each dossier of the file, and the temporary files the load k
 
 A worker settles a dossier's lines into its valid events (the batch engine, exactly as for the audit),
 pseudonymises them, hands their ``events`` rows (with their line numbers) to the writer at once
-(``event_frames``), and folds them (``warehouse.projection.fold_rows``: the dossier's ``dossiers`` row,
-outcome history and open violations). That fold is the one the warehouse would compute from the stored
-events, because it *is* the same function on the same events, the pseudonymised ones ``events.raw`` holds;
-but it is the dossier's fold only if the warehouse held no event of it before the load. A dossier it held
+(``row_frames``), and folds them (``warehouse.projection.fold_rows``: the dossier's ``dossiers`` row,
+outcome history and open violations), whose rows go to the fold frames under a token that the engine
+returns as the dossier's result. That fold is the one the warehouse would compute from the stored events,
+because it *is* the same function on the same events, the pseudonymised ones ``events.raw`` holds; but it
+is the dossier's fold only if the warehouse held no event of it before the load. A dossier it held
 (``warehouse.stored_dossiers``, known to the workers, which are forked after it is read) is not folded by
 its worker: the load folds it from everything stored, once its file is.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,23 +25,19 @@ from typing import IO, Any
 import orjson
 
 from dossier_audit.jobs.batch_options import EvaluateLines
-from dossier_audit.jobs.event_frames import EventFrames
+from dossier_audit.jobs.row_frames import FoldFrames, RowFrames
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent, to_json_dict
 from schemas.pseudonym import Pseudonymiser
-from warehouse.projection import FoldColumns, fold_rows
-from warehouse.row_packing import pack, pack_fold, unpack_fold
-from warehouse.store import event_row
+from warehouse.projection import fold_rows
+from warehouse.store import DOSSIER_COLUMNS, EVENT_COLUMNS, OUTCOME_COLUMNS, VIOLATION_COLUMNS, event_row
 from warehouse.stored_dossiers import StoredDossiers
-
-#: Items per frame of the spool: one pickle per item would cost more than the items themselves.
-_FRAME = 1_000
 
 
 def row_builder(
     auditor: Auditor,
     pseudonymiser: Pseudonymiser,
-    frames: EventFrames,
+    spool: LoadSpool,
     stored_before: StoredDossiers,
     *,
     source: str,
@@ -47,25 +45,31 @@ def row_builder(
     as_of: datetime,
     version: int,
 ) -> EvaluateLines:
-    """The batch engine's ``evaluate_lines`` for a load. Writes the dossier's ``events`` rows to ``frames``
-    and returns ``[(dossier_id, fold)]``: its fold packed and pickled (``warehouse.row_packing``), or
-    ``None`` for a dossier in ``stored_before``. Runs in the workers (forked: the closure's auditor, key and
-    stored dossiers come along; only rows travel back)."""
+    """The batch engine's ``evaluate_lines`` for a load. Adds the dossier's ``events`` rows to the spool's
+    event frames and its fold to its fold frames; returns ``[(dossier_id, token)]``, the fold's token, or
+    ``None`` for a dossier in ``stored_before`` (not folded). Runs in the workers (forked: the closure's
+    auditor, key and stored dossiers come along; only rows travel back)."""
+    events_out, folds_out = spool.events, spool.folds
 
     def build(dossier_id: str, events: list[AnyEvent], line_numbers: list[int]) -> list[Any]:
         # Personal data leaves ingestion pseudonymised: the rows *and* the fold see the stored events.
         stored = [pseudonymiser.apply(event) for event in events]
-        rows = [
-            event_row(event, source, line_no, ingested_at)
-            for event, line_no in zip(stored, line_numbers, strict=True)
-        ]
-        frames.write(dossier_id, pack("events", rows))
+        events_out.add(
+            [
+                event_row(event, source, line_no, ingested_at)
+                for event, line_no in zip(stored, line_numbers, strict=True)
+            ]
+        )
         if dossier_id in stored_before:
             return [(dossier_id, None)]
-        fold = pack_fold(fold_rows(auditor, dossier_id, stored, as_of, version))
-        return [(dossier_id, pickle.dumps(fold, pickle.HIGHEST_PROTOCOL))]
+        fold = fold_rows(auditor, dossier_id, stored, as_of, version)
+        return [(dossier_id, folds_out.add(fold.dossier, fold.outcomes, fold.violations))]
 
     return build
+
+
+#: Items per frame of the spool: one pickle per item would cost more than the items themselves.
+_FRAME = 1_000
 
 
 class _Frames:
@@ -107,17 +111,25 @@ class _Frames:
 
 class LoadSpool:
     """A private temporary directory (mode 0700: the rows hold pseudonyms, never clear applicants), deleted
-    on exit, with what the load keeps until it judges: the folds of the dossiers the warehouse did not hold
-    (as their workers pickled them), the ids of those it held, and the workers' event frames. Memory stays
-    bounded by a frame whatever the file's size."""
+    on exit, with what the load keeps until it judges: the workers' event and fold frames, the dossiers the
+    warehouse did not hold with their folds' tokens, and the ids of those it held. ``types``: each table's
+    column types (``arrow_columns.column_types``), read before the workers fork. Memory stays bounded by a
+    frame, and eight bytes per new dossier, whatever the file's size."""
 
-    def __init__(self) -> None:
+    def __init__(self, types: dict[str, dict[str, str]]) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="dossier-audit-load-")
         folder = Path(self._dir.name)
-        self._folds = _Frames(folder / "folds.pickle")
+        self._new = _Frames(folder / "new.pickle")
         self._stored = _Frames(folder / "stored.pickle")
-        (folder / "events").mkdir()
-        self.frames = EventFrames(folder / "events")
+        self.tokens = array("q")
+        (folder / "rows").mkdir()
+        self.events = RowFrames(folder / "rows", "events", EVENT_COLUMNS, types["events"])
+        tables = {
+            "dossiers": (DOSSIER_COLUMNS, types["dossiers"]),
+            "dossier_outcomes": (OUTCOME_COLUMNS, types["dossier_outcomes"]),
+            "violations": (VIOLATION_COLUMNS, types["violations"]),
+        }
+        self.folds = FoldFrames(folder / "rows", tables)
 
     def __enter__(self) -> LoadSpool:
         return self
@@ -125,34 +137,40 @@ class LoadSpool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def add_fold(self, fold: bytes) -> None:
-        """A new dossier's fold, as its worker pickled it."""
-        self._folds.add(fold)
+    def flush(self) -> None:
+        """Write the frames this process added (the engine's ``on_shard_done``)."""
+        self.events.flush()
+        self.folds.flush()
+
+    def add_new(self, dossier_id: str, token: int) -> None:
+        """A dossier the warehouse held no event of, and its last settlement's fold token."""
+        self._new.add(dossier_id)
+        self.tokens.append(token)
 
     def add_stored(self, dossier_id: str) -> None:
         """A dossier the warehouse held events of before the load."""
         self._stored.add(dossier_id)
 
     @property
-    def folds(self) -> int:
-        return int(self._folds.count)
+    def new(self) -> int:
+        return int(self._new.count)
 
     @property
     def stored(self) -> int:
         return int(self._stored.count)
 
-    def read_folds(self) -> Iterator[FoldColumns]:
-        """The folds added, in order, unpacked (nothing can be added after reading starts)."""
-        for fold in self._folds:
-            yield unpack_fold(pickle.loads(fold))
+    def read_new(self) -> Iterator[tuple[str, int]]:
+        """The new dossiers added, in order, with their tokens."""
+        return zip(self._new, self.tokens, strict=True)
 
     def read_stored(self) -> Iterator[str]:
         """The stored dossiers added, in order."""
         return iter(self._stored)
 
     def close(self) -> None:
-        self.frames.close()
-        self._folds.close()
+        self.events.close()
+        self.folds.close()
+        self._new.close()
         self._stored.close()
         self._dir.cleanup()
 

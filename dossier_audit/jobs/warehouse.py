@@ -3,12 +3,13 @@ and the reporting form of a unit computed from what the warehouse holds.
 
 A load reads its file with the batch audit's streaming engine (sharded across worker processes, memory
 bounded by the dossiers open at once). The workers settle each dossier's valid events, pseudonymise them,
-hand their ``events`` rows over at once (this process inserts them in batches while the workers read on,
-``event_frames``) and fold them (``load_rows``); the folds come back once the workers are done (only then
-is a dossier's last settlement known) and wait in a temporary file. A dossier the warehouse already held
-events of before the load (``warehouse.stored_dossiers``) cannot be folded from the file alone: it is
-folded from everything stored once the file is (``warehouse.projection.fold_dossiers``), as every dossier
-used to be, and only it is read back.
+hand their ``events`` rows over at once, as Arrow (``row_frames``; this process inserts them in batches
+while the workers read on, ``load_writes``) and fold them (``load_rows``); the folds' rows wait in frames
+too, under a token per settlement, and the engine returns each dossier's last token once the workers are
+done (only then is a dossier's last settlement known). A dossier the warehouse already held events of
+before the load (``warehouse.stored_dossiers``) cannot be folded from the file alone: it is folded from
+everything stored once the file is (``warehouse.projection.fold_dossiers``), as every dossier used to be,
+and only it is read back.
 
 A load is recorded as a load run (``warehouse.load_runs``): started before it stores anything, stored once
 its whole file is written (every event and rejected line, no fold yet), completed after its last write. A
@@ -25,18 +26,21 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
+
 from bootstrap.platform import Platform
-from dossier_audit.jobs.batch_engine import PICKLE_FRAMES, BatchEngine, IngestStats
-from dossier_audit.jobs.event_frames import EventFrames
+from dossier_audit.jobs.batch_engine import BatchEngine, IngestStats
 from dossier_audit.jobs.files import engine_options
 from dossier_audit.jobs.load_rows import LoadSpool, row_builder, spool_lines, without
+from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
+from dossier_audit.jobs.row_frames import RowFrames
 from inspections.metrics import ReportingForm
 from schemas.events import AnyEvent
 from schemas.validation import Rejection
+from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
 from warehouse.load_runs import (
     LoadRun,
@@ -49,11 +53,9 @@ from warehouse.load_runs import (
     unfinished_runs,
 )
 from warehouse.migrate import migrate, schema_version
-from warehouse.projection import FoldColumns, fold_dossiers, reporting_form, write_folds
+from warehouse.projection import fold_dossiers, reporting_form
 from warehouse.queries import load_sql
-from warehouse.row_packing import Columns, unpack
 from warehouse.store import (
-    EVENT_COLUMNS,
     REJECTION_COLUMNS,
     Batch,
     now_version,
@@ -66,12 +68,15 @@ from warehouse.stored_dossiers import StoredDossiers
 #: Below it, at the end: a small file's rows are stored in one go, sorted by dossier, so the rows go in the
 #: same order whatever the number of workers (and a load killed while storing leaves the same ones behind).
 DRAIN_BYTES = 8 << 20
+#: The tables whose rows the workers build (as Arrow, of the types the warehouse reports before they fork).
+_TABLES = ("events", "dossiers", "dossier_outcomes", "violations")
 
 LoadProgress = Callable[[str, int, int], None]
 """How far a load is: (stage, done, total). ``reading``: bytes of the file, while the workers fold and judge
 it (and their events are stored as they come); ``storing``: bytes of events the workers wrote that were not
 stored yet when they were done; ``reading back``: dossiers the warehouse held before the load, folded again
-from all their events; ``judging``: the new dossiers' folds written. Each stage ends with done = total."""
+from all their events; ``judging``: bytes of the new dossiers' folds written. Each stage ends with done =
+total."""
 
 _T = TypeVar("_T")
 
@@ -152,7 +157,6 @@ def load_file(
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
     stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
-    events = Batch(wh, "events", EVENT_COLUMNS)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
     result = LoadResult(IngestStats(), run_id=run.run_id)
     progress = on_progress or _no_progress
@@ -164,39 +168,38 @@ def load_file(
             result.rejections.append(rejection)
 
     size = path.stat().st_size
-    with LoadSpool() as spool:
-        frames = spool.frames
+    with LoadSpool({table: column_types(wh, table) for table in _TABLES}) as spool:
         build = row_builder(
-            platform.auditor, pseudonymiser, frames, stored_before, source=source,
+            platform.auditor, pseudonymiser, spool, stored_before, source=source,
             ingested_at=run.started_at, as_of=as_of, version=now_version(),
         )  # fmt: skip
+        events = ArrowBatch(wh, "events", by_dossier=True)
 
         def reading(position: int) -> None:  # called in this process while the workers read
             progress("reading", position, size)
-            while frames.pending() >= DRAIN_BYTES:
-                _store_events(frames.read(DRAIN_BYTES), events)
+            while spool.events.pending() >= DRAIN_BYTES:
+                events.add(spool.events.read(DRAIN_BYTES))
 
         engine = BatchEngine(
             None,
             options=engine_options(platform, horizon=as_of),
             evaluate_lines=build,
-            codec=PICKLE_FRAMES,
             on_rejection=on_rejection,
             on_progress=reading,
-            on_shard_done=frames.flush,
+            on_shard_done=spool.flush,
         )
         drained = False
         with _no_cyclic_gc():
-            for dossier_id, fold in engine.run(path):  # the workers are done: their folds come back
+            for dossier_id, token in engine.run(path):  # the workers are done: their folds' tokens come back
                 if not drained:
-                    _store_remaining_events(frames, events, progress)
+                    _store_remaining_events(spool.events, events, progress)
                     drained = True
-                if fold is None:
+                if token is None:
                     spool.add_stored(dossier_id)  # its fold must also see the events stored before the load
                 else:
-                    spool.add_fold(fold)
+                    spool.add_new(dossier_id, token)
             if not drained:
-                _store_remaining_events(frames, events, progress)
+                _store_remaining_events(spool.events, events, progress)
         events.flush()
         rejected.flush()
         result.stats = engine.stats
@@ -209,20 +212,12 @@ def load_file(
     return result
 
 
-def _store_events(frames: list[tuple[str, Columns]], events: Batch) -> None:
-    """Add dossiers' packed ``events`` rows to the batch, sorted by dossier (the rows go in an order that
-    does not depend on which worker read them first)."""
-    frames.sort(key=itemgetter(0))
-    for _dossier_id, columns in frames:
-        events.extend(unpack("events", columns))
-
-
-def _store_remaining_events(frames: EventFrames, events: Batch, progress: LoadProgress) -> None:
+def _store_remaining_events(frames: RowFrames, events: ArrowBatch, progress: LoadProgress) -> None:
     """Once the workers are done: the events they wrote that are not stored yet."""
     total = frames.pending()
     progress("storing", 0, total)
     while chunk := frames.read(DRAIN_BYTES):
-        _store_events(chunk, events)
+        events.add(chunk)
         progress("storing", total - frames.pending(), total)
     progress("storing", total, total)
 
@@ -253,12 +248,9 @@ def _judge(
     stored = _counted(spool.read_stored(), spool.stored, "reading back", progress)
     _add(result, fold_dossiers(auditor, wh, stored, as_of))
     written_meanwhile: list[str] = []
-    with _no_cyclic_gc():
-        folds = _alone(
-            wh, run, _counted(spool.read_folds(), spool.folds, "judging", progress), written_meanwhile
-        )
-        folded, opened = write_folds(wh, folds)
-    _add(result, (folded, opened, 0))
+    keep = _alone(wh, run, spool.read_new(), spool.new, written_meanwhile)
+    opened = write_folds(wh, spool.folds, keep, progress)
+    _add(result, (len(keep), opened, 0))
     if written_meanwhile:  # another writer stored events of them during the load: fold from the warehouse
         _add(result, fold_dossiers(auditor, wh, sorted(written_meanwhile), as_of))
 
@@ -266,28 +258,29 @@ def _judge(
 def _alone(
     wh: Warehouse,
     run: LoadRun,
-    folds: Iterable[FoldColumns],
+    new: Iterable[tuple[str, int]],
+    count: int,
     written_meanwhile: list[str],
     chunk: int = 5_000,
-) -> Iterator[FoldColumns]:
-    """The folds of dossiers that hold only this load's events; the ids of the others go to
+) -> np.ndarray:
+    """The fold tokens of the new dossiers that hold only this load's events; the ids of the others go to
     ``written_meanwhile``. A fold made while reading saw the file alone, which is all of a dossier new when
     the load started, unless a stream sink or another load stored events of it since (a point lookup per
     chunk of ids, on the primary key)."""
     params = {"source": run.source, "ingested_at": run.started_at}
-    for block in _chunks(folds, chunk):
-        ids = [_fold_id(fold) for fold in block]
+    keep = np.empty(count, np.int64)
+    kept = 0
+    for block in _chunks(new, chunk):
+        ids = [dossier_id for dossier_id, _ in block]
         query = load_sql("foreign_events_of_dossiers")
         foreign = {d for (d,) in wh.query(query, {**params, "ids": tuple(ids)})}  # a tuple binds as IN (...)
-        written_meanwhile.extend(d for d in ids if d in foreign)
-        yield from (fold for fold, d in zip(block, ids, strict=True) if d not in foreign)
-
-
-def _fold_id(fold: FoldColumns) -> str:
-    """The dossier of a fold: its ``dossiers`` row's, else its first violation's (a dossier that could not
-    be judged has no row but an AUDIT_ERROR)."""
-    dossier, _history, violations = fold
-    return str(dossier[0][0] if dossier[0] else violations[0][0])
+        for dossier_id, token in block:
+            if dossier_id in foreign:
+                written_meanwhile.append(dossier_id)
+            else:
+                keep[kept] = token
+                kept += 1
+    return keep[:kept]
 
 
 def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:

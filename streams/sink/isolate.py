@@ -218,6 +218,10 @@ class Probe:
             self._refused[table] = False
         return count
 
+    def insert_arrow(self, table: str, batch: Any) -> int:
+        """The sink writes through :meth:`insert`; an Arrow table goes the same way, so the probe sees it."""
+        return self.insert(table, list(batch.column_names), [column.to_pylist() for column in batch.columns])
+
     def server_version(self) -> str:
         return self._wh.server_version()
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
+from warehouse.backends.arrow_columns import build_table, column_types
 from warehouse.base import Warehouse, WarehouseError
 
 UTC = dt.UTC
@@ -98,6 +100,33 @@ def test_every_column_type_round_trips(filled: Warehouse) -> None:
             assert value is None or type(value) is type(expected)
     # The +07:00 instant is stored as the same instant (01:30:15 UTC), not as wall-clock 08:30:15.
     assert rows[0][4] == rows[0][5] == dt.datetime(2024, 3, 1, 1, 30, 15, tzinfo=UTC)
+
+
+def test_an_arrow_table_inserts_the_same_rows_as_its_values(warehouse: Warehouse) -> None:
+    """``insert_arrow`` of a table built by ``arrow_columns`` from rows stores what ``insert`` of those rows
+    stores: every type, NULLs, instants at another offset and below the second, arrays."""
+    warehouse.execute(ALL_TYPES.replace("CREATE TABLE t", "CREATE TABLE a"))
+    warehouse.execute(ALL_TYPES.replace("CREATE TABLE t", "CREATE TABLE b"))
+    types = column_types(warehouse, "a")
+    rows = [
+        *ROWS,
+        (3, "x", None, "submitted", dt.datetime(2024, 3, 1, 8, 30, 15, 999_999, tzinfo=ICT), *ROWS[1][5:]),
+    ]
+    assert warehouse.insert("a", COLUMNS, _columns(rows)) == 3
+    assert warehouse.insert_arrow("b", build_table(COLUMNS, types, _columns(rows))) == 3
+    select = f"SELECT {', '.join(COLUMNS)} FROM %s ORDER BY id"
+    assert warehouse.query(select % "b") == warehouse.query(select % "a")
+    assert warehouse.insert_arrow("b", build_table(COLUMNS, types, [[] for _ in COLUMNS])) == 0
+
+
+def test_an_arrow_table_with_a_null_in_a_column_that_is_not_nullable_is_refused(warehouse: Warehouse) -> None:
+    warehouse.execute(ALL_TYPES)
+    table = pa.table({"id": pa.array([1], pa.uint64()), "s": pa.array([None], pa.string())})
+    with pytest.raises(WarehouseError):
+        warehouse.insert_arrow("t", table)
+    with pytest.raises(WarehouseError):
+        build_table(["s"], {"s": "String"}, [[None]])
+    assert warehouse.query("SELECT count() FROM t") == [(0,)]
 
 
 def test_query_types_of_expressions(warehouse: Warehouse) -> None:

@@ -1,17 +1,19 @@
-"""The parts of the streaming ``warehouse load`` that carry no warehouse semantics of their own: rows packed
-for the trip from a worker (``warehouse.row_packing``), batches filled column-wise (``Batch.extend``), the
-stored dossiers a load reads back (``warehouse.stored_dossiers``), the chdb lock in forked workers, and
-the load's progress (the job's stages, the command's display)."""
+"""The parts of the streaming ``warehouse load`` that carry no warehouse semantics of their own: batches
+filled column-wise (``Batch.extend``), the stored dossiers a load reads back (``warehouse.stored_dossiers``),
+the chdb lock in forked workers, the load's progress (the job's stages, the command's display), and its
+Arrow writes (``dossier_audit.jobs.load_writes``: events sorted by dossier, folds of the kept tokens)."""
 
 from __future__ import annotations
 
 import io
 import os
 import time
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,65 +23,19 @@ import dossier_audit.cli.warehouse as command
 import warehouse.stored_dossiers as stored
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
+from dossier_audit.jobs import load_writes
+from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
+from dossier_audit.jobs.row_frames import FoldFrames
 from dossier_audit.jobs.warehouse import load_file
-from warehouse import open_warehouse, projection
+from warehouse import open_warehouse
 from warehouse.backends.chdb_lock import LOCK_FILE
 from warehouse.base import Warehouse, WarehouseLocked
 from warehouse.migrate import migrate
-from warehouse.row_packing import COLUMNS, pack, unpack
-from warehouse.store import DOSSIER_COLUMNS, EVENT_COLUMNS, OUTCOME_COLUMNS, VIOLATION_COLUMNS, Batch
+from warehouse.store import EVENT_COLUMNS, Batch
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = CONTRACT / "examples.jsonl"
 AS_OF = datetime(2025, 11, 20, tzinfo=timezone(timedelta(hours=7)))
-
-# -- row packing ------------------------------------------------------------------------------------------
-_INSTANTS = st.datetimes(
-    min_value=datetime(1970, 1, 2), max_value=datetime(2106, 1, 1), timezones=st.sampled_from([UTC])
-)
-_OTHER = st.one_of(st.none(), st.text(max_size=8), st.integers(-(2**63), 2**64 - 1), st.lists(st.integers()))
-
-
-def _value(table: str, column: str) -> st.SearchStrategy[Any]:
-    kinds = {
-        "occurred_at": _INSTANTS, "ingested_at": _INSTANTS, "received_at": st.none() | _INSTANTS,
-        "due_at": st.none() | _INSTANTS, "end_at": st.none() | _INSTANTS, "last_event_at": _INSTANTS,
-        "as_of": _INSTANTS, "valid_from": _INSTANTS, "outcome_received_on": st.none() | st.dates(),
-        "received_on": st.dates(), "ended_on": st.none() | st.dates(),
-    }  # fmt: skip
-    return kinds.get(column, _OTHER)
-
-
-@st.composite
-def _rows(draw: st.DrawFn) -> tuple[str, list[tuple[Any, ...]]]:
-    table = draw(st.sampled_from(sorted(COLUMNS)))
-    row = st.tuples(*(_value(table, column) for column in COLUMNS[table]))
-    return table, draw(st.lists(row, max_size=6))
-
-
-@settings(max_examples=300, deadline=None)
-@given(_rows())
-def test_rows_packed_and_unpacked_are_the_rows_as_columns(case: tuple[str, list[tuple[Any, ...]]]) -> None:
-    """Exact: the same values, the same types (a datetime stays aware UTC, a date stays a date), None
-    kept, microseconds kept; and the packed form holds no datetime or date (what makes it cheap to pickle)."""
-    table, rows = case
-    packed = pack(table, rows)
-    assert not any(isinstance(v, datetime | date) for column in packed for v in column)
-    columns = unpack(table, packed)
-    expected = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in COLUMNS[table]]
-    assert columns == expected
-    for got, want in zip(columns, expected, strict=True):
-        for g, w in zip(got, want, strict=True):
-            assert type(g) is type(w)
-            if isinstance(g, datetime):
-                assert g.tzinfo is UTC and g.microsecond == w.microsecond
-
-
-def test_an_instant_at_another_offset_is_packed_as_the_same_instant() -> None:
-    ict = datetime(2025, 11, 3, 9, 15, 0, 250, tzinfo=timezone(timedelta(hours=7)))
-    row = tuple(ict if c in ("occurred_at", "ingested_at") else None for c in EVENT_COLUMNS)
-    (value,) = unpack("events", pack("events", [row]))[EVENT_COLUMNS.index("occurred_at")]
-    assert value == ict and value.tzinfo is UTC
 
 
 # -- Batch.extend ------------------------------------------------------------------------------------------
@@ -188,7 +144,7 @@ def test_a_forked_child_does_not_keep_the_embedded_warehouse_locked(tmp_path: Pa
 # -- progress ----------------------------------------------------------------------------------------------
 def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Path) -> None:
     """Reading (bytes of the file), storing (bytes of the workers' results), reading back (dossiers stored
-    before) and judging (new dossiers' folds), each ending at done = total."""
+    before) and judging (bytes of the new dossiers' folds), each ending at done = total."""
     platform = Platform(load_settings())
     seen: dict[str, list[tuple[int, int]]] = {}
 
@@ -201,7 +157,7 @@ def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Pa
     for stage, reports in seen.items():
         done, total = reports[-1]
         assert done == total, stage
-    assert seen["judging"][-1] == (6, 6) and seen["reading back"][-1] == (0, 0)
+    assert seen["judging"][-1][0] > 0 and seen["reading back"][-1] == (0, 0)  # bytes of the six folds
     seen.clear()
     load_file(platform, warehouse, EXAMPLES, AS_OF, on_progress=tick)  # again: all six are read back
     assert seen["reading back"][-1] == (6, 6) and seen["judging"][-1] == (0, 0)
@@ -231,16 +187,75 @@ def test_the_command_shows_a_progress_line_per_stage_on_a_terminal_for_a_large_f
     assert command.load_progress(large) == (None, None)  # not a terminal: no bar
 
 
-# -- writing the folds -------------------------------------------------------------------------------------
-def test_folds_are_written_a_bounded_number_of_dossiers_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Memory is bounded by dossiers, not by one table's row count: a file with many violations per
-    dossier must not pile them up until a 50,000-row batch fills."""
-    monkeypatch.setattr(projection, "FOLDS_PER_BATCH", 3)
-    recorder = _Recorder()
-    dossier = [[v] for v in range(len(DOSSIER_COLUMNS))]
-    history = [[v, v] for v in range(len(OUTCOME_COLUMNS))]
-    violations = [[v] * 4 for v in range(len(VIOLATION_COLUMNS))]
-    folded, opened = projection.write_folds(recorder, [(dossier, history, violations)] * 7)  # type: ignore[arg-type]
-    assert (folded, opened) == (7, 28)
-    rows = [len(insert[0]) for insert in recorder.inserts]
-    assert rows == [3, 6, 12, 3, 6, 12, 1, 2, 4]  # dossiers, outcomes, violations of 3, 3 and 1 dossiers
+# -- the Arrow writes ----------------------------------------------------------------------------------------
+class _ArrowRecorder:
+    """A warehouse that records every Arrow insert's rows."""
+
+    def __init__(self) -> None:
+        self.inserts: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
+
+    def insert_arrow(self, table: str, batch: pa.Table) -> int:
+        rows = list(zip(*(column.to_pylist() for column in batch.columns), strict=True))
+        self.inserts.append((table, list(batch.column_names), rows))
+        return len(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    size=st.integers(1, 9),
+    chunks=st.lists(st.lists(st.sampled_from(["D3", "D1", "D2"]), max_size=8), max_size=8),
+)
+def test_an_arrow_batch_inserts_each_chunk_sorted_by_dossier_at_most_size_rows_at_a_time(
+    size: int, chunks: list[list[str]]
+) -> None:
+    recorder = _ArrowRecorder()
+    batch = ArrowBatch(recorder, "events", by_dossier=True, size=size)  # type: ignore[arg-type]
+    expected: list[tuple[Any, ...]] = []
+    n = 0
+    for dossiers in chunks:
+        rows = [(dossier, n + i) for i, dossier in enumerate(dossiers)]
+        n += len(rows)
+        expected += sorted(rows, key=lambda row: row[0])  # stable: a dossier's rows keep their order
+        batch.add(
+            pa.table({"dossier_id": [r[0] for r in rows], "n": pa.array([r[1] for r in rows], pa.int64())})
+        )
+        assert sum(len(rows) for _, _, rows in recorder.inserts) == batch.written
+    batch.flush()
+    assert [row for _, _, rows in recorder.inserts for row in rows] == expected
+    assert all(0 < len(rows) <= size for _, _, rows in recorder.inserts) and batch.written == n
+
+
+def test_folds_are_written_for_the_kept_tokens_only_without_the_token_and_in_bounded_inserts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last settlement of each dossier (its token kept) is written, a void one is not; inserts of at
+    most ``ROWS`` rows whatever the rows per dossier; open violations counted without not_checkable."""
+    monkeypatch.setattr(load_writes, "ROWS", 4)
+    types = {"dossier_id": "String", "kind": "String", "n": "Int64"}
+    columns = ("dossier_id", "kind", "n")
+    folds = FoldFrames(
+        tmp_path, dict.fromkeys(("dossiers", "dossier_outcomes", "violations"), (columns, types))
+    )
+    void = folds.add(("A", "", 0), [("A", "", 1)], [("A", "violation", 2)])  # settled again below
+    kept = [
+        folds.add(("A", "", 0), [("A", "", 1)] * 3, [("A", "violation", 2), ("A", "not_checkable", 3)]),
+        folds.add(None, [], [("B", "finding", 4)]),  # could not be judged: no dossier row
+        folds.add(("C", "", 0), [("C", "", 1)] * 7, [("C", "violation", 5)] * 5),
+    ]
+    folds.flush()
+    recorder = _ArrowRecorder()
+    seen: list[tuple[int, int]] = []
+    opened = write_folds(recorder, folds, np.array(kept, np.int64), lambda _s, d, t: seen.append((d, t)))  # type: ignore[arg-type]
+    assert opened == 1 + 1 + 5
+    written: dict[str, list[tuple[Any, ...]]] = {}
+    for table, names, rows in recorder.inserts:
+        assert names == list(columns) and 0 < len(rows) <= 4
+        written.setdefault(table, []).extend(rows)
+    assert written["dossiers"] == [("A", "", 0), ("C", "", 0)]
+    assert written["dossier_outcomes"] == [("A", "", 1)] * 3 + [("C", "", 1)] * 7
+    assert (
+        written["violations"]
+        == [("A", "violation", 2), ("A", "not_checkable", 3), ("B", "finding", 4)]
+        + [("C", "violation", 5)] * 5
+    )
+    assert void not in kept and seen[-1][0] == seen[-1][1] > 0

@@ -65,17 +65,21 @@ def say_then_wait(*args, **kwargs):
     flag.write_text(point)
     time.sleep(600)
 
-class FirstEventsThenWait(job.Batch):
-    def __init__(self, wh, table, columns, size=50_000):
-        super().__init__(wh, table, columns, 5 if table == "events" else size)
+class InsertThenWait:
+    def __init__(self, wh):
+        self.wh = wh
 
-    def flush(self):
-        super().flush()
-        if self.table == "events" and self.written:
-            say_then_wait()
+    def insert_arrow(self, table, batch):
+        count = self.wh.insert_arrow(table, batch)
+        say_then_wait()
+        return count
+
+class FirstEventsThenWait(job.ArrowBatch):  # stores the first 5 events, then waits to be killed
+    def __init__(self, wh, table, **options):
+        super().__init__(InsertThenWait(wh), table, **{**options, "size": 5})
 
 if point == "storing":
-    job.Batch = FirstEventsThenWait
+    job.ArrowBatch = FirstEventsThenWait
 else:
     setattr(job, {"stored": "record_stored", "judging": "fold_dossiers"}[point], say_then_wait)
 from dossier_audit.cli import main

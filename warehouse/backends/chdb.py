@@ -21,8 +21,8 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 from chdb.session import Session
 
+from warehouse.backends.arrow_columns import build_column, strip_nullable, unwrap
 from warehouse.backends.chdb_lock import acquire, release
-from warehouse.backends.native import aware_epoch_seconds
 from warehouse.base import Params, Row, WarehouseError, WarehouseUrl
 from warehouse.binding import bind, check_identifier, check_insert
 
@@ -32,80 +32,8 @@ _ENUM_MEMBER = re.compile(r"'((?:[^'\\]|\\.)*)'\s*=\s*(-?\d+)")
 _ESCAPE = re.compile(r"\\(.)")
 # Arrow output carries DateTime as uint32 and Enum as int8/int16; only then is the column type looked up.
 _AMBIGUOUS = (pa.uint32(), pa.int8(), pa.int16())
-_INTEGERS = {
-    "UInt8": pa.uint8(),
-    "UInt16": pa.uint16(),
-    "UInt32": pa.uint32(),
-    "UInt64": pa.uint64(),
-    "Int8": pa.int8(),
-    "Int16": pa.int16(),
-    "Int32": pa.int32(),
-    "Int64": pa.int64(),
-    "Float32": pa.float32(),
-    "Float64": pa.float64(),
-    "Bool": pa.bool_(),
-    "String": pa.string(),
-    "Date": pa.date32(),
-    "Date32": pa.date32(),
-}
-
-
-def _unwrap(ch_type: str, wrapper: str) -> str | None:
-    if ch_type.startswith(wrapper + "(") and ch_type.endswith(")"):
-        return ch_type[len(wrapper) + 1 : -1]
-    return None
-
-
-def _strip_nullable(ch_type: str) -> tuple[str, bool]:
-    """Remove ``LowCardinality``/``Nullable`` wrappers; say whether the type accepts NULL."""
-    nullable = False
-    while True:
-        inner = _unwrap(ch_type, "LowCardinality")
-        if inner is None:
-            inner = _unwrap(ch_type, "Nullable")
-            if inner is None:
-                return ch_type, nullable
-            nullable = True
-        ch_type = inner
-
-
-def _arrow_type(ch_type: str) -> pa.DataType | None:
-    """The Arrow type to build an insert column of ``ch_type`` with (None: let pyarrow infer)."""
-    ch_type, _ = _strip_nullable(ch_type)
-    inner = _unwrap(ch_type, "Array")
-    if inner is not None:
-        item = _arrow_type(inner)
-        return None if item is None else pa.list_(item)
-    if ch_type.startswith(("Enum8(", "Enum16(", "FixedString(")):
-        return pa.string()
-    if ch_type == "DateTime" or ch_type.startswith("DateTime("):
-        return pa.timestamp("s", tz="UTC")
-    return _INTEGERS.get(ch_type)
-
-
-def _build_column(name: str, ch_type: str, values: Sequence[Any]) -> pa.Array:
-    arrow_type = _arrow_type(ch_type)
-    try:
-        if arrow_type == pa.timestamp("s", tz="UTC"):
-            # Built at microsecond precision and truncated, like clickhouse-driver (DateTime has seconds).
-            # One value repeated (e.g. a load's ingestion time) converts once: datetimes cost ~0.25 µs each.
-            n = len(values)
-            distinct = values[:1] if n > 1 and values.count(values[0]) == n else values
-            seconds = aware_epoch_seconds(distinct)
-            if seconds is not None:  # all aware: whole seconds from C-level timestamp() (~30% cheaper)
-                array = pa.array(seconds, arrow_type)  # int64 seconds as they are: no cast to compute
-            else:
-                array = pa.array(distinct, pa.timestamp("us", tz="UTC")).cast(arrow_type, safe=False)
-            if len(distinct) < n:
-                array = pa.repeat(array[0], n)
-        else:
-            array = pa.array(values, arrow_type)
-    except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
-        raise WarehouseError(f"column {name} ({ch_type}): {exc}") from None
-    # ClickHouse silently stores a default for NULL in a non-Nullable column; refuse it instead.
-    if array.null_count and not _strip_nullable(ch_type)[1]:
-        raise WarehouseError(f"column {name} ({ch_type}) is not Nullable but a value is None")
-    return array
+# Columns are built by the one module that turns Python values into Arrow (inserts here, the load's workers).
+_build_column, _strip_nullable, _unwrap = build_column, strip_nullable, unwrap
 
 
 def _merge_free(keys: list[str] | None, batch: pa.Table) -> bool:
@@ -350,6 +278,27 @@ class ChdbWarehouse:
             if stored is not None:
                 stored.result()
         return count
+
+    def insert_arrow(self, table: str, batch: pa.Table) -> int:
+        """Insert an Arrow table built by ``warehouse.backends.arrow_columns`` (its column names are the
+        insert's columns), as it is: no value passes through Python. Sub-blocks of ``PIPELINE_ROWS`` rows,
+        as :meth:`insert` (a failed insert may have stored some; inserting again is harmless)."""
+        columns = list(batch.column_names)
+        check_insert(table, columns, [[]] * len(columns))
+        if batch.num_rows == 0:
+            return 0
+        types, sorting_key = self._schema(table)
+        for name, column in zip(columns, batch.columns, strict=True):
+            if name not in types:
+                raise WarehouseError(f"insert into {table}: no column {name}")
+            if column.null_count and not _strip_nullable(types[name])[1]:
+                raise WarehouseError(f"column {name} ({types[name]}) is not Nullable but a value is None")
+        keys = _judged_keys(columns, types, sorting_key)
+        sql = _insert_sql(table, columns)
+        for start in range(0, batch.num_rows, PIPELINE_ROWS):
+            part = batch.slice(start, PIPELINE_ROWS)
+            self._store(sql, part, _settings(keys, part))
+        return int(batch.num_rows)
 
     def prepare_insert(
         self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]

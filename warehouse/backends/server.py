@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clickhouse_driver import Client, errors  # type: ignore[import-untyped]
 
+from warehouse.backends.arrow_columns import python_values
 from warehouse.backends.native_insert import ColumnMismatch, insert_columns
 from warehouse.base import (
     Params,
@@ -192,6 +193,13 @@ class ServerWarehouse:
                 values[i] = fix(values[i])
             out.append(tuple(values))
         return out
+
+    def insert_arrow(self, table: str, batch: Any) -> int:
+        """Insert an Arrow table built by ``warehouse.backends.arrow_columns``: the driver encodes Python
+        columns, so its columns become Python values here, its instants as epoch seconds (what the encoder
+        takes for a ``DateTime`` without building a ``datetime`` each)."""
+        data = [python_values(column) for column in batch.columns]
+        return self.insert(table, list(batch.column_names), data)
 
     def insert(self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
         """Insert columns of rows. More than ``PIPELINE_ROWS`` rows go as several INSERTs over two

@@ -1,0 +1,88 @@
+"""The load's writes of the rows its workers built as Arrow (``row_frames``): ``events`` as the workers
+hand them over, and the new dossiers' folds once the load judges.
+
+Rows go to ``Warehouse.insert_arrow`` in inserts of up to ``ROWS`` rows: few enough parts for the engine to
+merge, a bounded amount of memory whatever the file's size or the number of rows per dossier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+from dossier_audit.jobs.row_frames import TOKEN, FoldFrames
+from inspections.violations import NOT_CHECKABLE
+from warehouse.base import Warehouse
+
+#: Rows per insert.
+ROWS = 50_000
+#: Bytes of fold frames read at a time while judging.
+FOLD_READ_BYTES = 32 << 20
+
+Progress = Callable[[str, int, int], None]
+
+
+class ArrowBatch:
+    """Arrow tables of one warehouse table, inserted ``ROWS`` at a time (or fewer, at :meth:`flush`).
+    ``by_dossier``: each added chunk is sorted by ``dossier_id`` first (stably), so the rows of a small
+    file go in an order that does not depend on which worker wrote them first."""
+
+    def __init__(
+        self, wh: Warehouse, table: str, *, by_dossier: bool = False, size: int | None = None
+    ) -> None:
+        self.wh, self.table, self.by_dossier, self.size = wh, table, by_dossier, size or ROWS
+        self._tables: list[pa.Table] = []
+        self._rows = 0
+        self.written = 0
+
+    def add(self, chunk: pa.Table | list[pa.RecordBatch]) -> None:
+        if isinstance(chunk, list):
+            if not chunk:
+                return
+            chunk = pa.Table.from_batches(chunk)
+        if chunk.num_rows == 0:
+            return
+        if self.by_dossier:
+            chunk = chunk.take(pc.sort_indices(chunk, sort_keys=[("dossier_id", "ascending")]))  # stable
+        self._tables.append(chunk)
+        self._rows += chunk.num_rows
+        if self._rows >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert every row added, ``size`` rows at a time."""
+        if self._tables:
+            table = pa.concat_tables(self._tables)
+            self._tables, self._rows = [], 0
+            for start in range(0, table.num_rows, self.size):
+                self.written += self.wh.insert_arrow(self.table, table.slice(start, self.size))
+
+
+def write_folds(wh: Warehouse, folds: FoldFrames, keep: np.ndarray, progress: Progress) -> int:
+    """Write the rows of the folds whose tokens are in ``keep`` (the last settlement of each dossier new to
+    the warehouse, less those another writer gave events meanwhile), table by table, without their token.
+    Returns the open violations and findings written (not_checkable records are stored, not counted).
+    Progress: the ``judging`` stage, in bytes of fold frames."""
+    keep_tokens = pa.array(keep, pa.int64())
+
+    def pending() -> int:
+        return sum(frames.pending() for frames in folds.tables.values())
+
+    total = pending()
+    opened = 0
+    progress("judging", 0, total)
+    for table, frames in folds.tables.items():
+        out = ArrowBatch(wh, table)
+        while batches := frames.read(FOLD_READ_BYTES):
+            chunk = pa.Table.from_batches(batches)
+            chunk = chunk.filter(pc.is_in(chunk[TOKEN], value_set=keep_tokens)).drop_columns([TOKEN])
+            if table == "violations":
+                opened += chunk.num_rows - int(pc.sum(pc.equal(chunk["kind"], NOT_CHECKABLE)).as_py() or 0)
+            out.add(chunk)
+            progress("judging", total - pending(), total)
+        out.flush()
+    progress("judging", total, total)
+    return opened
