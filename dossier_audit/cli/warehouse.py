@@ -108,6 +108,7 @@ _STAGES = {
     "reading": ("reading and judging {name}", "MB"),
     "storing": ("storing the events read last", "MB"),
     "reading back": ("re-judging dossiers stored before", "dossiers"),
+    "checking": ("checking new dossiers for events stored meanwhile", "dossiers"),
     "judging": ("storing dossiers and violations", "MB"),
 }
 

@@ -2,14 +2,14 @@
 worker computes for each dossier of the file, and the temporary files the load keeps until it judges.
 
 A worker settles a dossier's lines into its valid events (the batch engine, exactly as for the audit),
-pseudonymises them, hands their ``events`` rows (with their line numbers) to the writer at once
-(``row_frames``), and folds them (``warehouse.projection.fold_rows``: the dossier's ``dossiers`` row,
-outcome history and open violations), whose rows go to the fold frames under a token that the engine
-returns as the dossier's result. That fold is the one the warehouse would compute from the stored events,
-because it *is* the same function on the same events, the pseudonymised ones ``events.raw`` holds; but it
-is the dossier's fold only if the warehouse held no event of it before the load. A dossier it held
-(``warehouse.stored_dossiers``, known to the workers, which are forked after it is read) is not folded by
-its worker: the load folds it from everything stored, once its file is.
+pseudonymises them, hands their ``events`` rows (with their line numbers) to the writer as it goes (a frame of
+rows at a time, ``row_frames``), and folds them (``warehouse.projection.fold_rows``: the dossier's
+``dossiers`` row, outcome history and open violations), whose rows go to the fold frames under a token that
+the engine returns as the dossier's result. That fold is the one the warehouse would compute from the stored
+events, because it *is* the same function on the same events, the pseudonymised ones ``events.raw`` holds; but
+it is the dossier's fold only if the warehouse held no event of it before the load. A dossier it held
+(``warehouse.stored_dossiers``, known to the workers, which are forked after it is read) is not folded by its
+worker: the load folds it from everything stored, once its file is.
 """
 
 from __future__ import annotations
@@ -114,7 +114,8 @@ class LoadSpool:
     on exit, with what the load keeps until it judges: the workers' event and fold frames, the dossiers the
     warehouse did not hold with their folds' tokens, and the ids of those it held. ``types``: each table's
     column types (``arrow_columns.column_types``), read before the workers fork. Memory stays bounded by a
-    frame, and eight bytes per new dossier, whatever the file's size."""
+    frame, and a few integers per new dossier (its token, kept and sorted once the load judges), whatever
+    the file's size."""
 
     def __init__(self, types: dict[str, dict[str, str]]) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="dossier-audit-load-")
@@ -134,8 +135,8 @@ class LoadSpool:
     def __enter__(self) -> LoadSpool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.close(write=kind is None)
 
     def flush(self) -> None:
         """Write the frames this process added (the engine's ``on_shard_done``)."""
@@ -167,12 +168,16 @@ class LoadSpool:
         """The stored dossiers added, in order."""
         return iter(self._stored)
 
-    def close(self) -> None:
-        self.events.close()
-        self.folds.close()
-        self._new.close()
-        self._stored.close()
-        self._dir.cleanup()
+    def close(self, *, write: bool = True) -> None:
+        """Close every file and delete the directory; ``write=False`` (the load failed) writes nothing
+        more first."""
+        try:
+            self.events.close(write=write)
+            self.folds.close(write=write)
+            self._new.close()
+            self._stored.close()
+        finally:
+            self._dir.cleanup()
 
 
 def spool_lines(lines: Iterable[bytes | AnyEvent], path: Path) -> Path:

@@ -1,8 +1,8 @@
 """The load's writes of the rows its workers built as Arrow (``row_frames``): ``events`` as the workers
 hand them over, and the new dossiers' folds once the load judges.
 
-Rows go to ``Warehouse.insert_arrow`` in inserts of up to ``ROWS`` rows: few enough parts for the engine to
-merge, a bounded amount of memory whatever the file's size or the number of rows per dossier.
+Rows go to ``Warehouse.insert_arrow`` in inserts of ``ROWS`` rows (the last one fewer): few enough parts for
+the engine to merge, a bounded amount of memory whatever the file's size or the number of rows per dossier.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ Progress = Callable[[str, int, int], None]
 
 
 class ArrowBatch:
-    """Arrow tables of one warehouse table, inserted ``ROWS`` at a time (or fewer, at :meth:`flush`).
-    ``by_dossier``: each added chunk is sorted by ``dossier_id`` first (stably), so the rows of a small
-    file go in an order that does not depend on which worker wrote them first."""
+    """Arrow tables of one warehouse table, inserted ``size`` rows at a time (``ROWS`` by default); what is
+    left over waits for more rows, or for :meth:`flush`. ``by_dossier``: each added chunk is sorted by
+    ``dossier_id`` first (stably), so the rows of a small file go in an order that does not depend on which
+    worker wrote them first."""
 
     def __init__(
         self, wh: Warehouse, table: str, *, by_dossier: bool = False, size: int | None = None
@@ -50,23 +51,29 @@ class ArrowBatch:
         self._tables.append(chunk)
         self._rows += chunk.num_rows
         if self._rows >= self.size:
-            self.flush()
+            self._insert(whole_only=True)
 
     def flush(self) -> None:
-        """Insert every row added, ``size`` rows at a time."""
-        if self._tables:
-            table = pa.concat_tables(self._tables)
-            self._tables, self._rows = [], 0
-            for start in range(0, table.num_rows, self.size):
-                self.written += self.wh.insert_arrow(self.table, table.slice(start, self.size))
+        """Insert every row added."""
+        self._insert(whole_only=False)
+
+    def _insert(self, *, whole_only: bool) -> None:
+        if not self._tables:
+            return
+        table = pa.concat_tables(self._tables)
+        end = table.num_rows - table.num_rows % self.size if whole_only else table.num_rows
+        rest = table.slice(end)
+        self._tables, self._rows = ([rest], rest.num_rows) if rest.num_rows else ([], 0)
+        for start in range(0, end, self.size):
+            self.written += self.wh.insert_arrow(self.table, table.slice(start, min(self.size, end - start)))
 
 
 def write_folds(wh: Warehouse, folds: FoldFrames, keep: np.ndarray, progress: Progress) -> int:
     """Write the rows of the folds whose tokens are in ``keep`` (the last settlement of each dossier new to
     the warehouse, less those another writer gave events meanwhile), table by table, without their token.
     Returns the open violations and findings written (not_checkable records are stored, not counted).
-    Progress: the ``judging`` stage, in bytes of fold frames."""
-    keep_tokens = pa.array(keep, pa.int64())
+    Progress: the ``judging`` stage, in bytes of fold frames read (every settlement's, kept or not)."""
+    kept = np.sort(keep.astype(np.int64, copy=False))  # sorted once: each chunk is a binary search
 
     def pending() -> int:
         return sum(frames.pending() for frames in folds.tables.values())
@@ -78,7 +85,7 @@ def write_folds(wh: Warehouse, folds: FoldFrames, keep: np.ndarray, progress: Pr
         out = ArrowBatch(wh, table)
         while batches := frames.read(FOLD_READ_BYTES):
             chunk = pa.Table.from_batches(batches)
-            chunk = chunk.filter(pc.is_in(chunk[TOKEN], value_set=keep_tokens)).drop_columns([TOKEN])
+            chunk = chunk.filter(_kept(chunk[TOKEN], kept)).drop_columns([TOKEN])
             if table == "violations":
                 opened += chunk.num_rows - int(pc.sum(pc.equal(chunk["kind"], NOT_CHECKABLE)).as_py() or 0)
             out.add(chunk)
@@ -86,3 +93,13 @@ def write_folds(wh: Warehouse, folds: FoldFrames, keep: np.ndarray, progress: Pr
         out.flush()
     progress("judging", total, total)
     return opened
+
+
+def _kept(tokens: pa.ChunkedArray, kept: np.ndarray) -> np.ndarray:
+    """Whether each token is one of ``kept`` (sorted): linear in the chunk, logarithmic in ``kept``."""
+    values = tokens.to_numpy()
+    if not len(kept):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(kept, values), len(kept) - 1)
+    found: np.ndarray = kept[at] == values
+    return found

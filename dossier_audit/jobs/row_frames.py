@@ -15,8 +15,9 @@ settlements, and drops the others.
 Why Arrow: a worker's rows used to travel pickled, column by column, and the writer unpickled, unpacked
 and re-batched them in Python before building the insert's Arrow table anyway — more Python work per row
 than the rest of the write. Here a worker builds the Arrow columns itself (``warehouse.backends
-.arrow_columns``, in C but for the tuples' transposition), writes them as Arrow IPC, and the writer reads
-them without converting anything and inserts them as they are (``Warehouse.insert_arrow``).
+.arrow_columns``, in C but for the tuples' transposition) and writes them as Arrow IPC; the writer reads
+them without a Python object per value and hands them to ``Warehouse.insert_arrow`` as they are (the
+embedded engine reads their buffers; the server backend's driver takes Python columns, made there).
 
 A file is a sequence of frames, each an 8-byte little-endian length and an Arrow IPC stream of one record
 batch of up to ``FRAME_ROWS`` rows. A worker writes them ``FLUSH_BYTES`` at a time, and :meth:`RowFrames
@@ -28,6 +29,7 @@ worker has moved on: the frames take the disk of what is not stored yet, not of 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import struct
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,18 +49,40 @@ FLUSH_BYTES = 256 << 10
 FRAME_ROWS = 4_096
 
 
+class WriterIds:
+    """Numbers for the processes that write, unique among every process forked from the one that made
+    this (a counter in shared memory): a process id would do while every writer lives, but a worker that
+    ended frees its pid for another."""
+
+    def __init__(self) -> None:
+        self._last = multiprocessing.get_context("fork").Value("q", 0)
+
+    def next(self) -> int:
+        with self._last.get_lock():
+            self._last.value += 1
+            return int(self._last.value)
+
+
 class RowFrames:
     """One table's frame files in a directory, one sequence of files per writing process: :meth:`add` in
     the workers, :meth:`read` in the process that forked them (or in the same process, with one in-process
     worker). ``types``: the ClickHouse type of each of ``columns`` (``arrow_columns.column_types``)."""
 
-    def __init__(self, directory: Path, name: str, columns: Sequence[str], types: dict[str, str]) -> None:
+    def __init__(
+        self, directory: Path, name: str, columns: Sequence[str], types: dict[str, str],
+        ids: WriterIds | None = None,
+    ) -> None:  # fmt: skip
         if "-" in name:
             raise ValueError(f"a frames name has no hyphen: {name!r}")
+        missing = [column for column in columns if column not in types]
+        if missing:  # found here, before any worker is forked, rather than in each of them
+            raise ValueError(f"no type for the columns {missing} of {name}")
         self.directory, self.name = directory, name
         self.columns, self.types = tuple(columns), dict(types)
+        self._ids = ids or WriterIds()
         self._fd: int | None = None
         self._pid = 0
+        self._writer = 0
         self._number = 0
         self._size = 0
         self._rows: list[Sequence[Any]] = []
@@ -82,20 +106,23 @@ class RowFrames:
         self._frame()
         self._write()
 
-    def close(self) -> None:
-        """Write what is waiting and close this process's file, if it wrote one (the in-process worker's; a
-        forked one's closes as its process ends)."""
-        if self._pid == os.getpid():
-            self.flush()
-            if self._fd is not None:
+    def close(self, *, write: bool = True) -> None:
+        """Write what is waiting (unless ``write`` is false: the load failed) and close this process's file,
+        if it wrote one (the in-process worker's; a forked one's closes as its process ends)."""
+        try:
+            if write and self._pid == os.getpid():
+                self.flush()
+        finally:
+            if self._pid == os.getpid() and self._fd is not None:
                 os.close(self._fd)
-        self._fd = None
+            self._fd, self._rows, self._waiting = None, [], bytearray()
 
     def _own(self) -> None:
         pid = os.getpid()
         if self._pid != pid:  # first call in this (forked) process: its own files, nothing inherited
             self._fd, self._pid, self._number, self._size = None, pid, 0, 0
             self._rows, self._waiting = [], bytearray()
+            self._writer = self._ids.next()
 
     def _frame(self) -> None:
         if not self._rows:
@@ -125,7 +152,7 @@ class RowFrames:
         if self._fd is not None:
             os.close(self._fd)
         self._number += 1
-        path = self.directory / f"{self.name}-{self._pid}-{self._number:06d}.frames"
+        path = self.directory / f"{self.name}-{self._writer}-{self._number:06d}.frames"
         self._fd, self._size = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), 0
 
     # -- in the writer ----------------------------------------------------------------------------------
@@ -161,8 +188,8 @@ class RowFrames:
                     offset += _HEADER.size + size
                     taken += _HEADER.size + size
                 whole = offset == os.fstat(fh.fileno()).st_size
-            pid, number = _order(path)
-            if whole and number < newest[pid]:  # complete: its writer writes to a newer file now
+            writer, number = _order(path)
+            if whole and number < newest[writer]:  # complete: its writer writes to a newer file now
                 path.unlink()
                 self._offsets.pop(path, None)
             else:
@@ -171,13 +198,14 @@ class RowFrames:
 
 
 def _order(path: Path) -> tuple[int, int]:
-    """(writer's PID, file number) of ``NAME-PID-NUMBER.frames``."""
-    _, pid, number = path.stem.split("-")
-    return int(pid), int(number)
+    """(writer, file number) of ``NAME-WRITER-NUMBER.frames``."""
+    _, writer, number = path.stem.split("-")
+    return int(writer), int(number)
 
 
-#: The column a fold's rows carry their settlement's token in, before the writer drops it.
-TOKEN = "settlement"
+#: The column a fold's rows carry their settlement's token in, before the writer drops it (a name no table
+#: of the schema uses: :class:`FoldFrames` checks).
+TOKEN = "__settlement"
 _FOLD_TABLES = ("dossiers", "dossier_outcomes", "violations")
 
 
@@ -187,20 +215,25 @@ class FoldFrames:
     rows of the tokens the engine reported (the last settlement of each dossier) and drops the column."""
 
     def __init__(self, directory: Path, tables: Mapping[str, tuple[Sequence[str], dict[str, str]]]) -> None:
-        self.tables = {
-            name: RowFrames(directory, name, (TOKEN, *columns), {TOKEN: "Int64", **types})
-            for name, (columns, types) in ((name, tables[name]) for name in _FOLD_TABLES)
-        }
+        self._ids = WriterIds()
+        self.tables: dict[str, RowFrames] = {}
+        for name in _FOLD_TABLES:
+            columns, types = tables[name]
+            if TOKEN in columns:
+                raise ValueError(f"{name} has a column named {TOKEN}")
+            token_types = {TOKEN: "Int64", **types}
+            self.tables[name] = RowFrames(directory, name, (TOKEN, *columns), token_types, self._ids)
         self._pid = 0
+        self._writer = 0
         self._count = 0
 
     def add(self, dossier: Sequence[Any] | None, outcomes: list[Any], violations: list[Any]) -> int:
         """Add one settlement's fold; returns its token, unique among every process's settlements."""
         pid = os.getpid()
         if self._pid != pid:
-            self._pid, self._count = pid, 0
+            self._pid, self._writer, self._count = pid, self._ids.next(), 0
         self._count += 1
-        token = pid << 32 | self._count
+        token = self._writer << 32 | self._count
         dossiers, history, found = self.tables.values()
         if dossier is not None:
             dossiers.add([(token, *dossier)])
@@ -212,6 +245,6 @@ class FoldFrames:
         for frames in self.tables.values():
             frames.flush()
 
-    def close(self) -> None:
+    def close(self, *, write: bool = True) -> None:
         for frames in self.tables.values():
-            frames.close()
+            frames.close(write=write)

@@ -75,8 +75,9 @@ LoadProgress = Callable[[str, int, int], None]
 """How far a load is: (stage, done, total). ``reading``: bytes of the file, while the workers fold and judge
 it (and their events are stored as they come); ``storing``: bytes of events the workers wrote that were not
 stored yet when they were done; ``reading back``: dossiers the warehouse held before the load, folded again
-from all their events; ``judging``: bytes of the new dossiers' folds written. Each stage ends with done =
-total."""
+from all their events; ``checking``: new dossiers looked up for events another writer stored meanwhile;
+``judging``: bytes of the workers' fold frames read and written (those of the dossiers new to the warehouse
+and of their last settlement). Each stage ends with done = total."""
 
 _T = TypeVar("_T")
 
@@ -178,7 +179,10 @@ def load_file(
         def reading(position: int) -> None:  # called in this process while the workers read
             progress("reading", position, size)
             while spool.events.pending() >= DRAIN_BYTES:
-                events.add(spool.events.read(DRAIN_BYTES))
+                chunk = spool.events.read(DRAIN_BYTES)
+                if not chunk:  # only a frame still being written: the next call takes it
+                    break
+                events.add(chunk)
 
         engine = BatchEngine(
             None,
@@ -248,7 +252,8 @@ def _judge(
     stored = _counted(spool.read_stored(), spool.stored, "reading back", progress)
     _add(result, fold_dossiers(auditor, wh, stored, as_of))
     written_meanwhile: list[str] = []
-    keep = _alone(wh, run, spool.read_new(), spool.new, written_meanwhile)
+    new = _counted(spool.read_new(), spool.new, "checking", progress)
+    keep = _alone(wh, run, new, spool.new, written_meanwhile)
     opened = write_folds(wh, spool.folds, keep, progress)
     _add(result, (len(keep), opened, 0))
     if written_meanwhile:  # another writer stored events of them during the load: fold from the warehouse
@@ -296,9 +301,9 @@ def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
 
 @contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while rows are unpickled and batched, as the batch engine pauses
-    it in its workers: the rows hold no reference cycles, and the collector, run every few hundred new
-    containers, rescanned the growing batches at a cost like the unpickling itself."""
+    """The cyclic garbage collector paused while the engine runs and its results are collected, as the
+    batch engine pauses it in its workers: the results hold no reference cycles, and the collector, run
+    every few hundred new containers, would rescan everything alive at each run."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -117,6 +117,16 @@ def test_an_arrow_table_inserts_the_same_rows_as_its_values(warehouse: Warehouse
     select = f"SELECT {', '.join(COLUMNS)} FROM %s ORDER BY id"
     assert warehouse.query(select % "b") == warehouse.query(select % "a")
     assert warehouse.insert_arrow("b", build_table(COLUMNS, types, [[] for _ in COLUMNS])) == 0
+    for name in ("c", "d"):
+        warehouse.execute(
+            f"CREATE TABLE {name} (id UInt64, keys Array(UInt64)) ENGINE = MergeTree ORDER BY id"
+        )
+    columns = [[2**63, 2**64 - 1, 1], [[], [0, 2**64 - 1], [2**63]]]
+    assert warehouse.insert("c", ["id", "keys"], columns) == 3
+    assert (
+        warehouse.insert_arrow("d", build_table(["id", "keys"], column_types(warehouse, "c"), columns)) == 3
+    )
+    assert warehouse.query("SELECT * FROM d ORDER BY id") == warehouse.query("SELECT * FROM c ORDER BY id")
 
 
 def test_an_arrow_table_with_a_null_in_a_column_that_is_not_nullable_is_refused(warehouse: Warehouse) -> None:

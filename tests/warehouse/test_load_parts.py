@@ -28,6 +28,7 @@ from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import FoldFrames
 from dossier_audit.jobs.warehouse import load_file
 from warehouse import open_warehouse
+from warehouse.backends.arrow_columns import build_column
 from warehouse.backends.chdb_lock import LOCK_FILE
 from warehouse.base import Warehouse, WarehouseLocked
 from warehouse.migrate import migrate
@@ -144,7 +145,7 @@ def test_a_forked_child_does_not_keep_the_embedded_warehouse_locked(tmp_path: Pa
 # -- progress ----------------------------------------------------------------------------------------------
 def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Path) -> None:
     """Reading (bytes of the file), storing (bytes of the workers' results), reading back (dossiers stored
-    before) and judging (bytes of the new dossiers' folds), each ending at done = total."""
+    before), checking (new dossiers) and judging (bytes of the folds), each ending at done = total."""
     platform = Platform(load_settings())
     seen: dict[str, list[tuple[int, int]]] = {}
 
@@ -152,15 +153,20 @@ def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Pa
         seen.setdefault(stage, []).append((done, total))
 
     load_file(platform, warehouse, EXAMPLES, AS_OF, on_progress=tick)
-    assert set(seen) == {"reading", "storing", "reading back", "judging"}
+    assert set(seen) == {"reading", "storing", "reading back", "checking", "judging"}
     assert seen["reading"][-1] == (EXAMPLES.stat().st_size,) * 2
     for stage, reports in seen.items():
         done, total = reports[-1]
         assert done == total, stage
     assert seen["judging"][-1][0] > 0 and seen["reading back"][-1] == (0, 0)  # bytes of the six folds
+    assert seen["checking"][-1] == (6, 6)
     seen.clear()
     load_file(platform, warehouse, EXAMPLES, AS_OF, on_progress=tick)  # again: all six are read back
-    assert seen["reading back"][-1] == (6, 6) and seen["judging"][-1] == (0, 0)
+    assert (
+        seen["reading back"][-1] == (6, 6)
+        and seen["judging"][-1] == (0, 0)
+        and seen["checking"][-1] == (0, 0)
+    )
 
 
 def test_the_command_shows_a_progress_line_per_stage_on_a_terminal_for_a_large_file(
@@ -259,3 +265,33 @@ def test_folds_are_written_for_the_kept_tokens_only_without_the_token_and_in_bou
         + [("C", "violation", 5)] * 5
     )
     assert void not in kept and seen[-1][0] == seen[-1][1] > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(-(2**40), 2**40), max_size=30), st.lists(st.integers(-(2**40), 2**40), max_size=30)
+)
+def test_a_fold_is_kept_exactly_when_its_token_is(kept: list[int], tokens: list[int]) -> None:
+    found = load_writes._kept(
+        pa.chunked_array([pa.array(tokens, pa.int64())]), np.sort(np.array(kept, np.int64))
+    )
+    assert found.tolist() == [token in set(kept) for token in tokens]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.none()
+        | st.datetimes(
+            min_value=datetime(1901, 12, 14), max_value=datetime(2105, 1, 1), timezones=st.just(UTC)
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_a_nullable_instant_column_floors_every_instant_to_its_second(values: list[datetime | None]) -> None:
+    """With or without a NULL among them, an instant becomes the second it falls in (floored, before 1970
+    too), as the server's driver stores it."""
+    column = build_column("at", "Nullable(DateTime('UTC'))", values).cast(pa.int64()).to_pylist()
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    assert column == [None if v is None else (v - epoch) // timedelta(seconds=1) for v in values]
