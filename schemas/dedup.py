@@ -7,10 +7,11 @@ wins so a verdict never depends on which copy arrived last.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache
 from hashlib import blake2b
-from typing import Any, Literal
+from types import NoneType, UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import orjson
 from pydantic import BaseModel
@@ -41,49 +42,260 @@ def fingerprint(event: AnyEvent) -> bytes:
     return blake2b(canonical, digest_size=16).digest()
 
 
-@cache
-def _declared(model: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(model.__pydantic_fields__)
+#: A fresh 16-byte blake2b, copied for each digest (cheaper than a new one from its keyword arguments).
+_BLAKE2B_16 = blake2b(digest_size=16)
 
 
-def _not_none_fields(model: BaseModel) -> dict[str, Any]:
-    """The model's declared fields that are not ``None``; datetimes as UTC instants."""
-    values = model.__dict__
-    return {
-        name: value.astimezone(UTC) if isinstance(value, datetime) else value
-        for name in _declared(type(model))
-        if (value := values.get(name)) is not None
-    }
+@dataclass(frozen=True, slots=True)  # slots: attribute reads the interpreter specialises (hot paths)
+class Shape:
+    """What the fast paths (here and in ``warehouse.store``) need to know of a model class, read once from
+    its fields, so that no value is inspected for its type per event.
+
+    Only a class whose declared fields are all *plain* (annotated ``str``, ``int``, ``bool``, a ``Literal``
+    of strings or integers, enum members among them, a list of plain values, or one of those or ``None``),
+    *times* (``datetime``, or it or ``None``) or *models* (a model class, or it or ``None``) has a shape,
+    and only if nothing changes how pydantic serialises it (no alias, ``exclude``, computed field or custom
+    serialiser). ``model_dump`` of an instance holding values of those types then returns the members of
+    its ``__dict__`` (in that order) with plain values as they are (a list as an equal copy), datetimes as
+    they are, models dumped likewise; JSON mode turns only the datetimes into text and the enum members into
+    their values (what orjson writes for them).
+    """
+
+    #: The time fields, in declaration order.
+    times: tuple[str, ...]
+    #: The fields that may hold ``None``: those whose annotation admits it, and those with a default
+    #: (pydantic does not validate defaults). A required field annotated without ``None`` holds a value.
+    nullable: tuple[str, ...]
+    #: The fields with a default: the only ones validation may leave unset (not in the fields set).
+    optional: tuple[str, ...]
+    #: The model fields.
+    models: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class EventShape:
+    """The shapes of an event class (:func:`event_shape`) and of its ``data`` and ``source`` classes."""
+
+    #: The event class's shape, its ``times`` less ``occurred_at`` (which callers convert once and share).
+    envelope: Shape
+    #: The class ``data`` is declared with, and its shape (without models).
+    data: type[BaseModel]
+    inner: Shape
+    #: The class ``source`` is declared with, and its shape (without models).
+    source: type[BaseModel]
+    outer: Shape
+
+    def fits(self, values: dict[str, Any]) -> bool:
+        """Whether the fast paths apply to an event of this class whose ``__dict__`` is ``values``: its
+        ``occurred_at`` set, its ``data`` of the declared class, its ``source`` too or ``None``."""
+        source = values.get("source")
+        return (
+            values.get("occurred_at") is not None
+            and type(values.get("data")) is self.data
+            and (source is None or type(source) is self.source)
+        )
+
+
+_SHAPES: dict[type[BaseModel], Shape | None] = {}
+_EVENT_SHAPES: dict[type[BaseModel], EventShape | None] = {}
+
+
+def shape(model: type[BaseModel]) -> Shape | None:
+    """The :class:`Shape` of a model class, or ``None`` if it has none (the fast paths then do not apply)."""
+    try:
+        return _SHAPES[model]
+    except KeyError:
+        found = _SHAPES[model] = _describe(model)
+        return found
+
+
+def event_shape(model: type[BaseModel]) -> EventShape | None:
+    """The shapes of an event class whose only models are ``data`` and ``source`` (each declared with one
+    class, or it or ``None``, that has a shape without models), and whose ``occurred_at`` is a time; else
+    ``None``. The fast paths apply to its events whose ``data`` and ``source`` are of those very classes."""
+    try:
+        return _EVENT_SHAPES[model]
+    except KeyError:
+        pass
+    found = shape(model)
+    fields = model.__pydantic_fields__
+    data, source = (
+        _model_class(fields[name].annotation) if name in fields else None for name in ("data", "source")
+    )
+    inner = None if data is None else shape(data)
+    outer = None if source is None else shape(source)
+    described = None
+    if (
+        found is not None
+        and found.models == _MODELS
+        and "occurred_at" in found.times
+        and data is not None
+        and source is not None
+        and inner is not None
+        and outer is not None
+        and not inner.models
+        and not outer.models
+    ):
+        envelope = replace(found, times=tuple(name for name in found.times if name != "occurred_at"))
+        described = EventShape(envelope, data, inner, source, outer)
+    _EVENT_SHAPES[model] = described
+    return described
+
+
+#: The event's model fields, which the fast paths dump themselves.
+_MODELS = frozenset({"data", "source"})
+
+
+def _model_class(annotation: Any) -> type[BaseModel] | None:
+    """The model class of a field annotated with one (or it or ``None``)."""
+    if get_origin(annotation) is Annotated:
+        return _model_class(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, UnionType):
+        classes = [_model_class(arg) for arg in get_args(annotation) if arg is not NoneType]
+        return classes[0] if len(classes) == 1 else None
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _describe(model: type[BaseModel]) -> Shape | None:
+    config = model.model_config
+    schema = model.__pydantic_core_schema__
+    if (
+        model.__pydantic_computed_fields__
+        or config.get("serialize_by_alias")
+        or config.get("json_encoders")
+        or config.get("ser_json_temporal", "iso8601") != "iso8601"
+        or not isinstance(schema, dict)  # not built yet
+        or _serialises_itself(schema)
+    ):
+        return None
+    times: list[str] = []
+    nullable: list[str] = []
+    optional: list[str] = []
+    models: set[str] = set()
+    for name, info in model.__pydantic_fields__.items():
+        if info.alias or info.serialization_alias or info.exclude or info.exclude_if is not None:
+            return None
+        kind = _kind(info.annotation)
+        if kind is None:
+            return None
+        if kind == "time":
+            times.append(name)
+        elif kind == "model":
+            models.add(name)
+        if not info.is_required():
+            optional.append(name)
+        if not info.is_required() or _admits_none(info.annotation):
+            nullable.append(name)
+    return Shape(tuple(times), tuple(nullable), tuple(optional), frozenset(models))
+
+
+def _kind(annotation: Any) -> Literal["plain", "time", "model"] | None:
+    """What values of a field annotated ``annotation`` are, for :class:`Shape`; ``None``: anything else."""
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        return _kind(args[0])
+    if origin is Union or origin is UnionType:
+        kinds = {_kind(arg) for arg in args if arg is not NoneType}
+        return kinds.pop() if len(kinds) == 1 else None  # a mix (e.g. ``str | datetime``): no shape
+    if origin is Literal:
+        return "plain" if all(arg is None or isinstance(arg, str | int) for arg in args) else None
+    if origin is list:
+        return "plain" if len(args) == 1 and _kind(args[0]) == "plain" else None
+    if annotation in _PLAIN:
+        return "plain"
+    if annotation is datetime:
+        return "time"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "model"
+    return None
+
+
+_PLAIN: tuple[type, ...] = (str, int, bool)
+
+
+def _serialises_itself(schema: Any) -> bool:
+    """Whether a core schema has a custom serialisation anywhere (``field_serializer``, ``model_serializer``,
+    ``PlainSerializer`` and the like, in any field or nested model): pydantic then writes what it says."""
+    if isinstance(schema, dict):
+        return "serialization" in schema or any(_serialises_itself(value) for value in schema.values())
+    if isinstance(schema, list | tuple):
+        return any(_serialises_itself(value) for value in schema)
+    return False
+
+
+def _admits_none(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        return _admits_none(args[0])
+    if origin is Union or origin is UnionType or origin is Literal:
+        return any(arg is None or arg is NoneType or _admits_none(arg) for arg in args)
+    return annotation is None or annotation is NoneType
 
 
 def fast_fingerprint(event: AnyEvent) -> bytes:
     """:func:`fingerprint`, the same bytes, faster, for an event whose fields hold values of their
     declared types (any event built by validation, or copied from one with such values).
 
-    Without unknown fields, ``model_dump(exclude_none=True)`` of such an event is its declared fields
-    that are not ``None``, ``data`` and ``source`` dumped likewise, with values (strings, ints, booleans, the
-    type enum, lists of strings, datetimes) returned as they are (a list as an equal copy). Its datetimes are
-    exactly those top-level values; here each is converted to UTC and left to orjson, whose text for a UTC
-    datetime is ``isoformat()``'s (tests/streams/test_sink_speed_paths.py), which is what
-    :func:`fingerprint`'s ``default`` produces. An event with unknown fields (any JSON, any depth, in the
-    envelope, ``data`` or ``source``) takes :func:`fingerprint`.
+    An event with unknown fields (any JSON, any depth, in the envelope, ``data`` or ``source``) takes
+    :func:`fingerprint`; any other, :func:`known_fields_fingerprint`.
     """
     if not isinstance(event.data, BaseModel) or has_unknown_members(event):
         return fingerprint(event)
     return known_fields_fingerprint(event)
 
 
-def known_fields_fingerprint(event: AnyEvent) -> bytes:
+def known_fields_fingerprint(event: AnyEvent, occurred_at: datetime | None = None) -> bytes:
     """:func:`fast_fingerprint` of an event the caller has checked already: ``data`` a model, and no
-    unknown members (``has_unknown_members`` false), which this does not check again."""
-    data = event.data
-    content = _not_none_fields(event)
-    content["data"] = _not_none_fields(data)
-    source = content.get("source")
-    if source is not None:  # its declared fields hold strings, a boolean, a list of strings: dumped as is
-        content["source"] = _not_none_fields(source)
+    unknown members (``has_unknown_members`` false), which this does not check again. ``occurred_at``:
+    the event's ``occurred_at`` as a UTC instant, if the caller has it already (one conversion, not two).
+    An event the fast path does not fit (:meth:`EventShape.fits`) takes :func:`fingerprint`."""
+    values = event.__dict__
+    shapes = event_shape(type(event))
+    if shapes is None or not shapes.fits(values):
+        return fingerprint(event)
+    if occurred_at is None:
+        occurred_at = values["occurred_at"].astimezone(UTC)
+    hasher = _BLAKE2B_16.copy()
+    hasher.update(known_fields_json(shapes, values, occurred_at))
+    return hasher.digest()
+
+
+def known_fields_json(shapes: EventShape, values: dict[str, Any], occurred_at: datetime) -> bytes:
+    """The JSON :func:`fingerprint` hashes, for an event without unknown members whose ``__dict__`` is
+    ``values``, that ``shapes`` fits (:meth:`EventShape.fits`), and whose ``occurred_at`` is
+    ``occurred_at`` in UTC.
+
+    Why the bytes are the same: :func:`fingerprint`'s ``content``, ``model_dump(exclude_none=True)``, is for
+    such an event the envelope's members that are not ``None``, with ``data`` and ``source`` dumped likewise
+    (:class:`Shape`): here each model's ``__dict__`` less its ``nullable`` members that hold ``None`` (no
+    other member can). Its datetimes are ``occurred_at`` and the values of the shapes' ``times``; here each
+    is converted to UTC and left to orjson, whose text for a UTC datetime is ``isoformat()``'s
+    (tests/streams/test_sink_speed_paths.py), which is what :func:`fingerprint`'s ``default`` writes for
+    it. Key order does not matter (``OPT_SORT_KEYS``).
+    """
+    content = _not_none(values, shapes.envelope)
+    content["occurred_at"] = occurred_at
+    content["data"] = _not_none(values["data"].__dict__, shapes.inner)
+    source = values.get("source")
+    if source is not None:
+        content["source"] = _not_none(source.__dict__, shapes.outer)
     # ``default``: anything orjson cannot serialise fails like in ``fingerprint``.
-    return blake2b(orjson.dumps(content, default=_utc, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+    return orjson.dumps(content, default=_utc, option=orjson.OPT_SORT_KEYS)
+
+
+def _not_none(values: dict[str, Any], described: Shape) -> dict[str, Any]:
+    """A model's ``__dict__`` less its members that are ``None``, with its ``times`` as UTC instants."""
+    content = values.copy()
+    for name in described.nullable:
+        if content.get(name, content) is None:  # ``content``: absent (a model built without validation)
+            del content[name]
+    for name in described.times:
+        value = content.get(name)
+        if value is not None:
+            content[name] = value.astimezone(UTC)
+    return content
 
 
 class Deduplicator:

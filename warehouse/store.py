@@ -16,7 +16,7 @@ from inspections.calendar import CalendarDay, WorkingCalendar
 from inspections.catalogue import Catalogue
 from inspections.metrics import DossierOutcome
 from inspections.timeline import DossierFacts
-from schemas.dedup import fingerprint, known_fields_fingerprint
+from schemas.dedup import Shape, event_shape, fingerprint, known_fields_json
 from schemas.events import AnyEvent, has_unknown_members, to_json_dict
 from schemas.validation import Rejection
 from warehouse.base import Warehouse
@@ -83,8 +83,10 @@ def event_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) 
     """One ``events`` row; ``raw`` is the whole (already pseudonymised) event, unknown fields included.
 
     ``raw`` is ``orjson.dumps(to_json_dict(event))``, ``data`` the same of its ``data`` and ``fingerprint``
-    :func:`schemas.dedup.fingerprint`. An event without unknown fields (the common case) gets them from one
-    JSON serialisation in pydantic-core; see :func:`_known_fields_row` for why the bytes are the same.
+    :func:`schemas.dedup.fingerprint`. An event without unknown fields (the common case) gets them from its
+    models' ``__dict__`` and their classes' shapes (``schemas.dedup.Shape``), without pydantic serialising
+    it and without inspecting the type of any value; see :func:`_known_fields_row` for why the bytes are
+    the same.
     """
     if has_unknown_members(event):  # envelope, data or source: the fast row knows only declared members
         return _general_event_row(event, source, offset, ingested_at)
@@ -109,31 +111,81 @@ _DATA_MEMBER = ',"data":'
 def _known_fields_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
     """:func:`_general_event_row` for an event without unknown fields, faster and byte for byte the same.
 
-    - ``raw``: pydantic-core's ``to_json`` and its JSON-mode ``to_python`` share the field serialisers
-      (same key order, same timestamp text); the declared fields hold only strings, ints, enums, lists of
-      strings, ``None`` and datetimes, and orjson escapes every string exactly as pydantic-core does
-      (tests/streams/test_sink_speed_paths.py checks every code point).
+    - ``raw``: :func:`_set_members` builds ``to_json_dict(event)`` but for its datetimes, which stay
+      ``datetime`` objects, and its enum members, which stay members; orjson writes each such member as its
+      value and, with ``OPT_UTC_Z``, each datetime whose offset is whole minutes (every RFC 3339 timestamp)
+      as pydantic writes it (tests/schemas/test_event_row_fast.py checks every offset). All else is the
+      same objects written by the same orjson: the same bytes. An event with a time whose offset is not
+      whole minutes (never from validation) takes the general row; for ``occurred_at``, that is when its
+      seconds or microseconds differ from its UTC instant's.
     - ``data``: the last member of ``raw``. No member name but the envelope's is ``data`` (no unknown
       fields), and ``,"`` cannot occur inside a JSON string (a quote in it is escaped), so the first
       ``,"data":`` is that member's.
-    - ``procedure_code``: declared fields live in the model's ``__dict__``; ``getattr`` of an absent one
-      would only consult the (empty) unknown fields, slowly, through ``__getattr__``.
-    - ``fingerprint``: :func:`schemas.dedup.fast_fingerprint`, whose check for unknown members is the one
-      :func:`event_row` made; the type's value is the enum member's ``_value_`` (what ``.value`` returns,
-      without the descriptor).
+    - ``occurred_at``: converted to UTC once, for its two columns and the fingerprint; without microseconds
+      it is its own ``replace(microsecond=0)``.
+    - The other columns: declared fields live in the model's ``__dict__`` (what attribute access returns
+      for them, which costs more on a pydantic model); the type's value is the enum member's ``_value_``
+      (what ``.value`` returns, without the descriptor).
+    - ``fingerprint``: :func:`schemas.dedup.known_fields_json`, whose check for unknown members is the one
+      :func:`event_row` made.
     """
-    data = event.data
-    raw = type(event).__pydantic_serializer__.to_json(event, exclude_unset=True).decode()
-    cut = raw.find(_DATA_MEMBER)
-    if cut < 0:  # ``data`` not set: only a model built without validation
+    values = event.__dict__
+    shapes = event_shape(type(event))
+    if shapes is None or not shapes.fits(values):
         return _general_event_row(event, source, offset, ingested_at)
-    at = _utc(event.occurred_at)
+    local = values["occurred_at"]
+    at = local.astimezone(UTC)
+    data = values["data"]
+    data_values = data.__dict__
+    doc = members = None
+    if at.second == local.second and at.microsecond == local.microsecond:  # an offset in whole minutes
+        doc = _set_members(values, event.__pydantic_fields_set__, shapes.envelope)
+        members = _set_members(data_values, data.__pydantic_fields_set__, shapes.inner)
+    if doc is None or members is None or "data" not in doc:
+        return _general_event_row(event, source, offset, ingested_at)
+    doc["data"] = members
+    provenance = doc.get("source")
+    if provenance is not None:
+        doc["source"] = _set_members(provenance.__dict__, provenance.__pydantic_fields_set__, shapes.outer)
+        if doc["source"] is None:
+            return _general_event_row(event, source, offset, ingested_at)
+    raw = orjson.dumps(doc, option=orjson.OPT_UTC_Z).decode()
+    cut = raw.find(_DATA_MEMBER)
+    if cut < 0:  # ``data`` the first member: only in a model built without validation
+        return _general_event_row(event, source, offset, ingested_at)
+    hasher = _BLAKE2B_16.copy()
+    hasher.update(known_fields_json(shapes, values, at))
+    micro = at.microsecond
     return (
-        event.event_id, event.dossier_id, event.type._value_, event.schema_version, at.replace(microsecond=0),
-        at.microsecond, event.unit_code, event.actor, data.__dict__.get("procedure_code"),
-        raw[cut + len(_DATA_MEMBER) : -1], raw, known_fields_fingerprint(event).hex(), source, offset,
-        ingested_at,
+        values["event_id"], values["dossier_id"], values["type"]._value_, values["schema_version"],
+        at.replace(microsecond=0) if micro else at, micro, values["unit_code"], values["actor"],
+        data_values.get("procedure_code"), raw[cut + len(_DATA_MEMBER) : -1], raw, hasher.hexdigest(),
+        source, offset, ingested_at,
     )  # fmt: skip
+
+
+#: A fresh 16-byte blake2b, copied for each digest (cheaper than a new one from its keyword arguments).
+_BLAKE2B_16 = hashlib.blake2b(digest_size=16)
+
+
+def _set_members(values: dict[str, Any], fields_set: set[str], shape: Shape) -> dict[str, Any] | None:
+    """A model's ``__dict__`` (``values``) less the members not in its fields set (``fields_set``), in
+    order: what ``model_dump(exclude_unset=True)`` keeps of it (pydantic-core walks ``__dict__``, skipping
+    unset names), its models not dumped yet. ``None`` if one of the shape's ``times`` holds a datetime
+    whose offset is not whole minutes, or none (naive): then orjson might not write it as pydantic does."""
+    members = values.copy()
+    for name in shape.optional:  # the only fields validation leaves unset ...
+        if name not in fields_set:
+            members.pop(name, None)
+    if not members.keys() <= fields_set:  # ... and then the others are all set
+        return None
+    for name in shape.times:
+        value = members.get(name)
+        if value is not None:
+            shift = value.utcoffset()
+            if shift is None or shift.seconds % 60 or shift.microseconds:
+                return None
+    return members
 
 
 REJECTION_COLUMNS = ("source", "source_offset", "raw_hash", "raw", "reason_code", "reason", "rejected_at")
