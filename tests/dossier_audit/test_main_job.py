@@ -50,35 +50,6 @@ def test_main_job_writes_reports_equal_to_the_batch_audit(tmp_path, monkeypatch)
     assert orjson.loads(by_unit.stdout) == metrics["units"][unit]
 
 
-def test_main_job_on_own_events_is_idempotent(tmp_path):
-    """`run --events FILE` twice in one working directory: the same violations and the same figures."""
-    events = tmp_path / "events.jsonl"
-    made = runner.invoke(
-        app, ["simulate", "--out", str(events), "--dossiers", "300", "--weeks", "3", "--start", "2025-10-13"]
-    )
-    assert made.exit_code == 0, made.stderr
-    args = ["run", "--events", str(events), "--as-of", "2025-11-03", "--workdir", str(tmp_path / "w"),
-            "--reports", str(tmp_path / "reports")]  # fmt: skip
-    first = runner.invoke(app, args)
-    assert first.exit_code == 0, first.stderr
-    violations = (tmp_path / "reports" / "violations.jsonl").read_bytes()
-    metrics = (tmp_path / "reports" / "2025-W44" / "metrics.json").read_bytes()
-    audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-03", "--json"])
-    assert _sorted_json_lines(violations) == _sorted_json_lines(audit.stdout.encode())
-
-    again = runner.invoke(app, args)
-    assert again.exit_code == 0, again.stderr
-    assert _sorted_json_lines((tmp_path / "reports" / "violations.jsonl").read_bytes()) == _sorted_json_lines(
-        violations
-    )
-    assert (tmp_path / "reports" / "2025-W44" / "metrics.json").read_bytes() == metrics
-    status = runner.invoke(
-        app, ["warehouse", "status", "--warehouse", f"chdb://{tmp_path / 'w' / 'warehouse'}"]
-    )
-    counts = orjson.loads(status.stdout)
-    assert counts["events"] == sum(1 for line in events.read_bytes().splitlines() if line.strip())
-
-
 def _children(pid: int) -> set[int]:
     """Every live descendant of ``pid`` (from /proc)."""
     parents: dict[int, int] = {}

@@ -2,13 +2,16 @@
 and report.xlsx), audit packs (HTML and XLSX), ``violations.jsonl`` and ``summary.txt``, byte for byte —
 because an unset pseudonymisation key is generated once and kept in the working directory (mode 0600)
 instead of drawn again each run, and the PDF and XLSX are dated by the report's issue day, not the clock
-(fpdf2's /ID hashes the content and that date, so the PDF is compared whole, /ID included)."""
+(fpdf2's /ID hashes the content and that date, so the PDF is compared whole, /ID included). The same two
+runs show the main job idempotent on its own events: the violations are the batch audit's, each event is
+stored once (one test: each run of the main job costs some 20 s of fixed start-up)."""
 
 from __future__ import annotations
 
 import stat
 from pathlib import Path
 
+import orjson
 from typer.testing import CliRunner
 
 from bootstrap.keys import KEY_FILE
@@ -60,3 +63,20 @@ def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> Non
     after = snapshot(tmp_path / "reports")
     assert after.keys() == before.keys()
     assert [name for name in before if before[name] != after[name]] == []
+
+    # Idempotent too: the violations are the batch audit's (under the kept key), the warehouse holds each
+    # event once.
+    env = {"DOSSIER_AUDIT_PSEUDONYM_KEY": key.read_text().strip()}
+    audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-03", "--json"], env=env)
+    assert audit.exit_code == 0, audit.stderr
+    assert _sorted_json_lines(after["violations.jsonl"]) == _sorted_json_lines(audit.stdout.encode())
+    status = runner.invoke(
+        app, ["warehouse", "status", "--warehouse", f"chdb://{tmp_path / 'w' / 'warehouse'}", "--json"]
+    )
+    counts = orjson.loads(status.stdout)
+    assert counts["events"] == sum(1 for line in events.read_bytes().splitlines() if line.strip())
+
+
+def _sorted_json_lines(data: bytes) -> list[dict[str, object]]:
+    docs = [orjson.loads(line) for line in data.splitlines() if line.strip()]
+    return sorted(docs, key=lambda d: (d["dossier_id"], d["rule_id"], d["event_id"] or ""))
