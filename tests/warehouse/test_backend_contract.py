@@ -121,7 +121,7 @@ def test_an_arrow_table_inserts_the_same_rows_as_its_values(warehouse: Warehouse
         warehouse.execute(
             f"CREATE TABLE {name} (id UInt64, keys Array(UInt64)) ENGINE = MergeTree ORDER BY id"
         )
-    columns = [[2**63, 2**64 - 1, 1], [[], [0, 2**64 - 1], [2**63]]]
+    columns: list[list[object]] = [[2**63, 2**64 - 1, 1], [[], [0, 2**64 - 1], [2**63]]]
     assert warehouse.insert("c", ["id", "keys"], columns) == 3
     assert (
         warehouse.insert_arrow("d", build_table(["id", "keys"], column_types(warehouse, "c"), columns)) == 3
