@@ -14,7 +14,7 @@ from typing import Literal
 
 from inspections.deadlines import amends, legal_due
 from inspections.ports import CalendarPort, CataloguePort
-from inspections.timeline import DossierFacts
+from inspections.standing import Judged
 from inspections.timeunits import VN_TZ, ProcessingTime, TimeUnit
 
 Status = Literal["early", "on_time", "late"]
@@ -52,8 +52,10 @@ def _compare(end: date, due: date) -> Status:
     return "on_time" if end == due else "late"
 
 
-def classify(facts: DossierFacts, catalogue: CataloguePort, calendar: CalendarPort) -> Classification | None:
-    """Classify a received dossier; ``None`` when it was never received (not audited for lateness)."""
+def classify(facts: Judged, catalogue: CataloguePort, calendar: CalendarPort) -> Classification | None:
+    """Classify a received dossier; ``None`` when it was never received (not audited for lateness).
+
+    ``facts``: a ``DossierFacts``, or only the part of them read here (``inspections.standing``)."""
     received = facts.received
     if received is None:
         return None
@@ -78,7 +80,7 @@ def classify(facts: DossierFacts, catalogue: CataloguePort, calendar: CalendarPo
 
 
 def _by_max_time(
-    facts: DossierFacts, start: datetime, max_time: ProcessingTime, calendar: CalendarPort, basis: Basis
+    facts: Judged, start: datetime, max_time: ProcessingTime, calendar: CalendarPort, basis: Basis
 ) -> Classification:
     """Judge the effective end against ``max_time`` counted from ``start`` (receipt, or a restart)."""
     pause = facts.pause

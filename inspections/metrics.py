@@ -11,13 +11,16 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
-from itertools import pairwise
+from itertools import islice
+from operator import le
 from typing import Any
 
 from inspections.classification import Classification, Status, classify, local_midnight
+from inspections.instant_keys import FIXED_OFFSETS, time_keys
 from inspections.ports import CalendarPort, CataloguePort
 from inspections.semantics import DEFAULT_SEMANTICS, Semantics
-from inspections.timeline import DossierFacts, derive_facts
+from inspections.standing import Standing, same_judgement
+from inspections.timeline import DossierFacts, derive_facts, prefix_standings
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
 
@@ -51,7 +54,7 @@ def outcome(facts: DossierFacts, catalogue: CataloguePort, calendar: CalendarPor
 
 
 def _outcome(
-    facts: DossierFacts, cls: Classification | None, calendar: CalendarPort, days: dict[int, date]
+    facts: Standing, cls: Classification | None, calendar: CalendarPort, days: dict[int, date]
 ) -> DossierOutcome | None:
     """:func:`outcome` given the facts' classification. ``days``: the local dates of events' instants by
     the event's ``id`` (the receipt and the end of one dossier repeat over its history), valid while the
@@ -60,17 +63,35 @@ def _outcome(
     if received is None or cls is None:
         return None
     end = facts.end_event
-    return DossierOutcome(
-        dossier_id=facts.dossier_id,
-        unit_code=received.unit_code,
-        procedure_code=received.data.procedure_code,
-        received_on=_local_date(received, calendar, days),
-        channel=received.data.channel,
-        ended_on=_local_date(end, calendar, days) if end is not None else None,
-        status=cls.status,
-        working_days=calendar.working_days_between(received.occurred_at, facts.effective_end),
-        returned_channel=facts.first_returned.data.channel if facts.first_returned is not None else None,
+    data = received.data
+    return DossierOutcome(  # positional (field order), as it is built once per change point
+        facts.dossier_id,
+        received.unit_code,
+        data.procedure_code,
+        _local_date(received, calendar, days),
+        data.channel,
+        _local_date(end, calendar, days) if end is not None else None,
+        cls.status,
+        calendar.working_days_between(received.occurred_at, facts.effective_end),
+        _returned_channel(facts),
     )
+
+
+def _returned(previous: DossierOutcome | None, facts: Standing) -> DossierOutcome | None:
+    """:func:`_outcome` of ``facts`` given the outcome of the previous change point, of the same end, the
+    same judgement and what it read (the same receipt, an indistinguishable effective end): every field
+    is the same, but the return's channel may not be."""
+    if (p := previous) is None or (channel := _returned_channel(facts)) == p.returned_channel:
+        return p
+    return DossierOutcome(
+        p.dossier_id, p.unit_code, p.procedure_code, p.received_on, p.channel, p.ended_on, p.status,
+        p.working_days, channel,
+    )  # fmt: skip
+
+
+def _returned_channel(facts: Standing) -> str | None:
+    returned = facts.first_returned
+    return returned.data.channel if returned is not None else None
 
 
 def _local_date(event: AnyEvent, calendar: CalendarPort, days: dict[int, date]) -> date:
@@ -270,79 +291,107 @@ def outcome_history(
             semantics = replace(semantics, params=params)
     elif pause_on_financial_obligation is not None:
         raise TypeError("pass either semantics or pause_on_financial_obligation, not both")
-    if not _in_time_order(events):  # outside the promise: each fold handed every event, as it always was
-        return _history(dossier_id, events, catalogue, calendar, semantics, _as_given)
-    return _history(dossier_id, events, catalogue, calendar, semantics, _prefix)
+    if not events:
+        return []
+    keys, order = time_keys(events)
+    times, marks = _change_points(events, keys)
+
+    def reference(as_of: datetime, i: int, later: bool) -> Standing:
+        """Every event handed to ``derive_facts``, which keeps those known at ``as_of``: the definition."""
+        return derive_facts(
+            dossier_id, events, as_of, semantics=semantics, catalogue=catalogue, presorted=True
+        )
+
+    if order == "as compared" or not all(map(le, keys, islice(keys, 1, None))):
+        # Outside the promise (or instants that compare as no single order): every fold as it always was.
+        return _history(times, catalogue, calendar, reference)
+    walk = prefix_standings(dossier_id, events, semantics=semantics, catalogue=catalogue)
+    walked = 0  # how far the walk has gone: it cannot go back
+
+    def prefix(as_of: datetime, i: int, later: bool) -> Standing:
+        """The standing of the events known at change point ``i`` (``later``: just before the next one, or
+        in the far future after the last): a prefix found by bisecting the keys, each event walked once.
+
+        Known is what ``derive_facts`` keeps: every event if the last is not after the instant, else those
+        not after it. In keys of one order (``time_keys``), at a change point, the prefix up to its key; a
+        microsecond before the next one, the prefix before its key if that microsecond on the wall is one
+        in UTC too: the same offset (always in a fixed one, or under one ``tzinfo`` for all, comparing wall
+        times). Else, or when the prefix holds a real tie out of order (it sorts it again) or is shorter
+        than the walk went (two change points at one UTC instant, PEP 495), ``derive_facts`` decides."""
+        nonlocal walked
+        if not later:
+            cut = bisect_right(keys, marks[i])
+        elif i + 1 < len(times):
+            cut = bisect_left(keys, marks[i + 1])
+            zone = type(times[i + 1].tzinfo)  # as_of's: a microsecond before, on its wall
+            if order == "utc" and zone not in FIXED_OFFSETS and as_of.utcoffset() != times[i + 1].utcoffset():
+                return reference(as_of, i, later)
+        elif events[-1].occurred_at <= as_of:
+            cut = len(events)
+        else:
+            return reference(as_of, i, later)
+        standing = walk.send((cut, as_of)) if cut >= walked else None
+        if standing is None:
+            seen = events if cut == len(events) else events[:cut]
+            return derive_facts(
+                dossier_id, seen, as_of, semantics=semantics, catalogue=catalogue, presorted=True
+            )
+        walked = cut
+        return standing
+
+    return _history(times, catalogue, calendar, prefix)
 
 
-#: The events visible at an instant: (events, instant, strictly before it) -> a list of them, in order.
-_Visibility = Callable[[list[AnyEvent], datetime, bool], list[AnyEvent]]
+def _change_points(events: list[AnyEvent], keys: list[Any]) -> tuple[list[datetime], list[Any]]:
+    """The instants an outcome event occurred at, and their keys: a new one at each instant unequal to the
+    last (equal keys are asked again: ``==`` tells some equal UTC instants apart, PEP 495)."""
+    times: list[datetime] = []
+    marks: list[Any] = []
+    for event, key in zip(events, keys, strict=True):
+        if event.type in _OUTCOME_TYPES and (not marks or key != marks[-1] or event.occurred_at != times[-1]):
+            times.append(event.occurred_at)
+            marks.append(key)
+    return times, marks
+
+
+#: (an instant, a change point, whether just before the next one) -> the standing of the events known then
+_StandingAt = Callable[[datetime, int, bool], Standing]
 
 
 def _history(
-    dossier_id: str,
-    events: list[AnyEvent],
-    catalogue: CataloguePort,
-    calendar: CalendarPort,
-    semantics: Semantics,
-    visible: _Visibility,
+    times: list[datetime], catalogue: CataloguePort, calendar: CalendarPort, standing_at: _StandingAt
 ) -> list[tuple[datetime, DossierOutcome]]:
-    """The change points of :func:`outcome_history`: the facts at each instant an outcome event occurred,
-    and, while the dossier is open and within time, just before the next one (when it turns late).
-
-    Each is derived from exactly the events visible then, handed over as such (``visible``: for events in
-    time order, a prefix of the list, found by bisection, instead of ``derive_facts`` comparing every
-    event's instant to each instant); the receipt's and the end's local dates are computed once."""
-    times: list[datetime] = []
-    for event in events:
-        if event.type in _OUTCOME_TYPES and (not times or event.occurred_at != times[-1]):
-            times.append(event.occurred_at)
+    """The change points of :func:`outcome_history`: the facts at each instant an outcome event occurred
+    (``times``), and, while the dossier is open and within time, just before the next one (when it turns
+    late). Each is judged on the standing of the events known then (``standing_at``: what classification
+    and the outcome read of their facts); an end judged once while nothing judged changes; the receipt's
+    and the end's local dates computed once."""
     days: dict[int, date] = {}  # the events are alive for the whole call
     history: list[tuple[datetime, DossierOutcome]] = []
+    last = len(times) - 1
+    judged: Standing | None = None  # the last change point classified, and how
+    judgement: Classification | None = None
+    current: DossierOutcome | None = None
     for i, t in enumerate(times):
-        facts = derive_facts(
-            dossier_id, visible(events, t, False), t, semantics=semantics, catalogue=catalogue, presorted=True
-        )
-        current = _outcome(facts, classify(facts, catalogue, calendar), calendar, days)
+        facts = standing_at(t, i, False)
+        end = facts.end_event
+        if judged is None or end is None or end is not judged.end_event or not same_judgement(facts, judged):
+            judged, judgement = facts, classify(facts, catalogue, calendar)
+            current = _outcome(facts, judgement, calendar, days)
+        else:  # an end judged already, nothing classification reads changed (a return after processing)
+            current = _returned(current, facts)
         if current is None:
             continue
         history.append((t, current))
-        if facts.end_event is not None or current.status == "late":
+        if end is not None or current.status == "late":
             continue
         # Open and within time: it turns overdue at `late_since` if that comes before the next change.
-        if i + 1 < len(times):
-            before_next, seen = times[i + 1] - _TICK, visible(events, times[i + 1], True)
-        else:
-            before_next, seen = _FAR_FUTURE, visible(events, _FAR_FUTURE, False)
-        later = derive_facts(
-            dossier_id, seen, before_next, semantics=semantics, catalogue=catalogue, presorted=True
-        )
+        before_next = times[i + 1] - _TICK if i < last else _FAR_FUTURE
+        later = standing_at(before_next, i, True)
         cls = classify(later, catalogue, calendar)
-        since = cls.late_since if cls is not None and cls.is_late else None
+        since = cls.late_since if cls is not None and cls.status == "late" else None
         if since is not None and t < since <= before_next:
             late = _outcome(later, cls, calendar, days)
             assert late is not None
             history.append((since, late))
     return history
-
-
-def _in_time_order(events: list[AnyEvent]) -> bool:
-    """Whether the events' instants never decrease (the promise :func:`outcome_history` is given)."""
-    return all(a.occurred_at <= b.occurred_at for a, b in pairwise(events))
-
-
-def _instant(event: AnyEvent) -> datetime:
-    return event.occurred_at
-
-
-def _prefix(events: list[AnyEvent], t: datetime, strictly: bool) -> list[AnyEvent]:
-    """Of events in time order, those at or before ``t`` (strictly: before it), a prefix: what
-    ``derive_facts`` would keep of them (an instant strictly before ``t`` is one at or before ``t`` less a
-    microsecond, the resolution of a ``datetime``)."""
-    cut = (bisect_left if strictly else bisect_right)(events, t, key=_instant)
-    return events if cut == len(events) else events[:cut]
-
-
-def _as_given(events: list[AnyEvent], t: datetime, strictly: bool) -> list[AnyEvent]:
-    """Events not in time order, as given: ``derive_facts`` filters them itself, as it always did."""
-    return events

@@ -9,7 +9,7 @@ Kept apart from the fold in ``timeline`` so each rule of counting reads on its o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -84,8 +84,16 @@ def total(intervals: Iterable[Interval]) -> timedelta:
 
 #: (requests that count, waiting, end_at, supplement intervals, supplement time, financial time, restart_at)
 Clock = tuple[
-    tuple[SupplementRequested, ...], bool, datetime, list[Interval], timedelta, timedelta, datetime | None
+    tuple[SupplementRequested, ...], bool, datetime, Sequence[Interval], timedelta, timedelta, datetime | None
 ]
+
+#: The clock, but ``end_at`` (the end event's instant, else ``as_of``), of a dossier without supplement
+#: request or financial obligation, under either version: nothing counts, is waited for, pauses or
+#: restarts. ``clock_v1`` and ``clock_v2`` give exactly this for one (each pause a sum over pairs of a
+#: request and what closed it, each waiting a count of requests): ``timeline`` skips them then.
+NO_PAUSE: tuple[tuple[SupplementRequested, ...], bool, Sequence[Interval], timedelta, timedelta, None] = (
+    (), False, (), ZERO, ZERO, None
+)  # fmt: skip
 
 
 def clock_v1(

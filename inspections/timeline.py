@@ -8,14 +8,16 @@ from them, so no caller can judge v2 facts by v1 or the reverse.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from itertools import islice
+from typing import Any, Literal, TypeVar, overload
 
-from inspections.pauses import ZERO, Interval, Pair, clock_v1, clock_v2
+from inspections.pauses import NO_PAUSE, Interval, Pair, clock_v1, clock_v2
 from inspections.ports import CataloguePort
 from inspections.semantics import DEFAULT_SEMANTICS, Semantics
+from inspections.standing import StandingAt
 from schemas.events import (
     LIFECYCLE_RANK,
     AnyEvent,
@@ -32,11 +34,12 @@ from schemas.events import (
     event_sort_key,
 )
 
-__all__ = ["DossierEvents", "DossierFacts", "Interval", "Observation", "derive_facts"]
+__all__ = ["DossierEvents", "DossierFacts", "Interval", "Observation", "derive_facts", "prefix_standings"]
 
 _CORRECTIONS = frozenset({EventType.DUE_DATE_CHANGED, EventType.APOLOGY_ISSUED})
 
 Observation = Literal["new", "duplicate", "conflict"]
+_T = TypeVar("_T")
 
 
 class DossierEvents:
@@ -174,8 +177,75 @@ def derive_facts(
     ``catalogue``: v2 reads the procedure's financial obligation (amendment 8) and maximum time
     (amendment 13) from it; without one, neither pauses nor restarts anything.
     """
+    ordered = _ordered(events, as_of, presorted, semantics.amended)
+    walk = _folds(dossier_id, ordered, semantics, catalogue, presorted, standings=False)
+    next(walk)  # up to its first ``yield``, where it waits for a prefix
+    facts = walk.send((len(ordered), as_of))
+    if facts is None:  # a real tie out of the version's order: start again sorted
+        return derive_facts(dossier_id, ordered, as_of, semantics=semantics, catalogue=catalogue)
+    return facts
+
+
+#: A walk over ever longer prefixes of one event list, sent ``(cut, as_of)`` (see :func:`prefix_standings`).
+Walk = Generator[_T | None, tuple[int, datetime], None]
+
+
+def prefix_standings(
+    dossier_id: str,
+    events: list[AnyEvent],
+    *,
+    semantics: Semantics = DEFAULT_SEMANTICS,
+    catalogue: CataloguePort | None = None,
+) -> Walk[StandingAt]:
+    """The standings (what classification and the outcome read) of ever longer prefixes of one dossier's
+    events (unique, in ``occurred_at`` order, unchanged while in use), each event walked once.
+
+    Sent ``(cut, as_of)``, cuts never decreasing and ``as_of`` at or after each of ``events[:cut]`` (the
+    events known then), it answers the standing of ``derive_facts(dossier_id, events[:cut], as_of,
+    presorted=True, ...)``, or ``None`` from the first prefix holding a real tie out of the version's
+    order (``derive_facts`` starts again sorted there: call it). Exact by construction: it is
+    ``derive_facts``' own walk, paused at each cut (the walk of a prefix never looks past its end, nor at
+    an instant but the previous event's), and the standing's values are those ``derive_facts`` puts in
+    the facts' fields of the same names, computed by the same lines.
+    """
+    walk = _folds(dossier_id, events, semantics, catalogue, True, standings=True)
+    next(walk)
+    return walk
+
+
+@overload
+def _folds(
+    dossier_id: str,
+    ordered: list[AnyEvent],
+    semantics: Semantics,
+    catalogue: CataloguePort | None,
+    check_ties: bool,
+    standings: Literal[False],
+) -> Walk[DossierFacts]: ...
+
+
+@overload
+def _folds(
+    dossier_id: str,
+    ordered: list[AnyEvent],
+    semantics: Semantics,
+    catalogue: CataloguePort | None,
+    check_ties: bool,
+    standings: Literal[True],
+) -> Walk[StandingAt]: ...
+
+
+def _folds(
+    dossier_id: str,
+    ordered: list[AnyEvent],
+    semantics: Semantics,
+    catalogue: CataloguePort | None,
+    check_ties: bool,
+    standings: bool,
+) -> Walk[DossierFacts] | Walk[StandingAt]:
+    """The walk of ``derive_facts``: the facts (``standings``: the :class:`StandingAt`) of each prefix ``(cut,
+    as_of)`` sent, resumed where it stopped; ``None`` from a real tie out of order (``check_ties``)."""
     amended = semantics.amended
-    ordered = _ordered(events, as_of, presorted, amended)
     submitted: Submitted | None = None
     received: Received | None = None
     requests: list[SupplementRequested] = []
@@ -197,116 +267,125 @@ def derive_facts(
     # by ``event_sort_key``, the detector and the warehouse by ``event_id``). Same-instant events out of the
     # version's order have out-of-order neighbours, so the fold compares each event's tie-break with the
     # previous one's (cheap) and their instants only when inverted; on a real tie it starts again sorted.
-    check_ties = presorted
     lifecycle = LIFECYCLE_RANK
     previous: AnyEvent | None = None
     previous_tie: Any = None
     sourced_unknown: list[AnyEvent] = []
-    for event in ordered:
-        kind = event.type
-        if check_ties:
-            tie = lifecycle[kind] if amended else event.event_id
-            if previous is not None and previous_tie > tie and previous.occurred_at == event.occurred_at:
-                return derive_facts(dossier_id, ordered, as_of, semantics=semantics, catalogue=catalogue)
-            previous, previous_tie = event, tie
-        source = event.source
-        if source is not None and source.unknown:
-            sourced_unknown.append(event)
-        if first_returned is not None and kind not in _CORRECTIONS:
-            after_return.append(event)
-        rank = _END_RANK.get(kind)
-        if rank is not None:
-            ends.append(event)
-            if rank < end_rank:
-                end_event, end_rank, open_at_end = event, rank, open_request
-        if kind in _NOTHING_ELSE:
-            continue
-        if isinstance(event, Received):
-            documents.append(event)
-            if received is None:
-                received = event
-        elif isinstance(event, Submitted):
-            if submitted is None:
-                submitted = event
-        elif isinstance(event, SupplementRequested):
-            requests.append(event)
-            documents.append(event)
-            # A second request while one is open restarts nothing: the first runs until a completion.
-            if open_request is None:
-                open_request = event
-        elif kind == EventType.SUPPLEMENT_COMPLETED:
-            documents.append(event)
-            if open_request is not None:
-                supplements.append((open_request, event))
-                open_request = None
-        elif isinstance(event, ApologyIssued):
-            apologies.append(event)
-        elif isinstance(event, Refused | Suspended):
-            refusals.append(event)
-        elif isinstance(event, DueDateChanged):
-            changes.append(event)
-        elif isinstance(event, Returned):
-            if first_returned is None:
-                first_returned = event
-        elif kind == EventType.FINANCIAL_OBLIGATION_REQUESTED:
-            if open_obligation is None:
-                open_obligation = event
-        elif kind == EventType.FINANCIAL_OBLIGATION_FULFILLED and open_obligation is not None:
-            obligations.append((open_obligation, event))
-            open_obligation = None
+    size = len(ordered)
+    done = 0
+    cut, as_of = yield None
+    while True:
+        for event in ordered if done == 0 and cut == size else islice(ordered, done, cut):
+            kind = event.type
+            if check_ties:
+                tie = lifecycle[kind] if amended else event.event_id
+                if previous is not None and previous_tie > tie and previous.occurred_at == event.occurred_at:
+                    while True:
+                        yield None
+                previous, previous_tie = event, tie
+            source = event.source
+            if source is not None and source.unknown:
+                sourced_unknown.append(event)
+            if first_returned is not None and kind not in _CORRECTIONS:
+                after_return.append(event)
+            rank = _END_RANK.get(kind)
+            if rank is not None:
+                ends.append(event)
+                if rank < end_rank:
+                    end_event, end_rank, open_at_end = event, rank, open_request
+            if kind in _NOTHING_ELSE:
+                continue
+            if isinstance(event, Received):
+                documents.append(event)
+                if received is None:
+                    received = event
+            elif isinstance(event, Submitted):
+                if submitted is None:
+                    submitted = event
+            elif isinstance(event, SupplementRequested):
+                requests.append(event)
+                documents.append(event)
+                # A second request while one is open restarts nothing: the first runs until a completion.
+                if open_request is None:
+                    open_request = event
+            elif kind == EventType.SUPPLEMENT_COMPLETED:
+                documents.append(event)
+                if open_request is not None:
+                    supplements.append((open_request, event))
+                    open_request = None
+            elif isinstance(event, ApologyIssued):
+                apologies.append(event)
+            elif isinstance(event, Refused | Suspended):
+                refusals.append(event)
+            elif isinstance(event, DueDateChanged):
+                changes.append(event)
+            elif isinstance(event, Returned):
+                if first_returned is None:
+                    first_returned = event
+            elif kind == EventType.FINANCIAL_OBLIGATION_REQUESTED:
+                if open_obligation is None:
+                    open_obligation = event
+            elif kind == EventType.FINANCIAL_OBLIGATION_FULFILLED and open_obligation is not None:
+                obligations.append((open_obligation, event))
+                open_obligation = None
+        done = cut
+        if received is not None:
+            procedure_code: str | None = received.data.procedure_code
+            due_at = received.data.due_at
+        else:
+            procedure_code = submitted.data.procedure_code if submitted is not None else None
+            due_at = None
 
-    if received is not None:
-        unit_code = received.unit_code
-        procedure_code: str | None = received.data.procedure_code
-    else:
-        unit_code = ordered[0].unit_code if ordered else ""
-        procedure_code = submitted.data.procedure_code if submitted is not None else None
-
-    if amended:
-        if open_obligation is not None:
-            obligations.append((open_obligation, None))
-        if requests or obligations:
-            clock = clock_v2(
-                semantics, catalogue, procedure_code, received, requests, supplements, obligations,
-                open_request, open_at_end, end_event, as_of,
-            )  # fmt: skip
-        else:  # nothing paused, nothing waited for: the common case, kept cheap
+        if not requests and not obligations and open_obligation is None:  # common: what either clock gives
             end_at = end_event.occurred_at if end_event is not None else as_of
-            clock = ((), False, end_at, [], ZERO, ZERO, None)
-    else:
-        clock = clock_v1(semantics, requests, supplements, obligations, end_event, as_of)
-    counted, waiting, end_at, intervals, supplement_time, financial_time, restart_at = clock
-
-    return DossierFacts(
-        dossier_id=dossier_id,
-        as_of=as_of,
-        semantics=semantics,
-        events=tuple(ordered),
-        unit_code=unit_code,
-        procedure_code=procedure_code,
-        submitted=submitted,
-        received=received,
-        due_at=received.data.due_at if received is not None else None,
-        end_event=end_event,
-        end_at=end_at,
-        waiting=waiting,
-        supplement_requests=counted,
-        all_supplement_requests=tuple(requests),
-        supplement_intervals=tuple(intervals),
-        supplement_time=supplement_time,
-        financial_time=financial_time,
-        effective_end=end_at - supplement_time - financial_time,
-        apologies=tuple(apologies),
-        refusals=tuple(refusals),
-        due_date_changes=tuple(changes),
-        first_returned=first_returned,
-        after_return=tuple(after_return),
-        document_events=tuple(documents),
-        end_events=tuple(ends),
-        conflicting_ends=_conflicting(ends) if len(ends) > 1 else (),
-        restart_at=restart_at,
-        sourced_unknown=tuple(sourced_unknown),
-    )
+            counted, waiting, intervals, supplement_time, financial_time, restart_at = NO_PAUSE
+        else:
+            if amended:
+                pairs = obligations if open_obligation is None else [*obligations, (open_obligation, None)]
+                clock = clock_v2(
+                    semantics, catalogue, procedure_code, received, requests, supplements, pairs,
+                    open_request, open_at_end, end_event, as_of,
+                )  # fmt: skip
+            else:
+                clock = clock_v1(semantics, requests, supplements, obligations, end_event, as_of)
+            counted, waiting, end_at, intervals, supplement_time, financial_time, restart_at = clock
+        effective_end = end_at - supplement_time - financial_time
+        if standings:
+            cut, as_of = yield StandingAt(
+                dossier_id, semantics, procedure_code, received, due_at, end_event, counted, effective_end,
+                supplement_time + financial_time, restart_at, first_returned,
+            )  # fmt: skip
+            continue
+        cut, as_of = yield DossierFacts(
+            dossier_id=dossier_id,
+            as_of=as_of,
+            semantics=semantics,
+            events=tuple(ordered) if cut == size else tuple(ordered[:cut]),
+            unit_code=received.unit_code if received is not None else ordered[0].unit_code if cut else "",
+            procedure_code=procedure_code,
+            submitted=submitted,
+            received=received,
+            due_at=due_at,
+            end_event=end_event,
+            end_at=end_at,
+            waiting=waiting,
+            supplement_requests=counted,
+            all_supplement_requests=tuple(requests),
+            supplement_intervals=tuple(intervals),
+            supplement_time=supplement_time,
+            financial_time=financial_time,
+            effective_end=effective_end,
+            apologies=tuple(apologies),
+            refusals=tuple(refusals),
+            due_date_changes=tuple(changes),
+            first_returned=first_returned,
+            after_return=tuple(after_return),
+            document_events=tuple(documents),
+            end_events=tuple(ends),
+            conflicting_ends=_conflicting(ends) if len(ends) > 1 else (),
+            restart_at=restart_at,
+            sourced_unknown=tuple(sourced_unknown),
+        )
 
 
 def _conflicting(ends: list[AnyEvent]) -> tuple[AnyEvent, ...]:

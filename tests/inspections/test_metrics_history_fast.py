@@ -7,8 +7,10 @@ events out of time order (outside the promise: the reference's answer too)."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 import orjson
 import pytest
@@ -25,10 +27,31 @@ from inspections.ports import CalendarPort, CataloguePort
 from inspections.rulebook import Auditor, Rulebooks
 from inspections.rules import RuleParams
 from inspections.semantics import Semantics
-from inspections.timeline import derive_facts
+from inspections.standing import Judged, same_judgement
+from inspections.timeline import DossierFacts, derive_facts
 from schemas.events import EVENT_ADAPTER, AnyEvent
-from tests.inspections.test_rulebook_v2_properties import PARAMS, Drawn, _events, dossiers
-from tests.rulebook_v2_world import auditor
+from tests.inspections.test_rulebook_v2_properties import BASE, PARAMS, STEP, Drawn, _events, dossiers
+from tests.inspections.toy_zones import ToyZone, fresh, zones
+from tests.rulebook_v2_world import (
+    FRI,
+    MON,
+    MON2,
+    THU,
+    TUE,
+    WED,
+    Spec,
+    apo,
+    auditor,
+    build_event,
+    chg,
+    done,
+    fin,
+    paid,
+    proc,
+    rcv,
+    ret,
+    sup,
+)
 
 _TICK = timedelta(microseconds=1)
 
@@ -152,3 +175,183 @@ def test_simulated_dossiers_have_the_reference_history(
         got = _same(aud, dossier_id, events)
         turned_late += any(t not in {e.occurred_at for e in events} for t, _ in got)
     assert turned_late > 0  # the "turns overdue between events" branch was exercised
+
+
+# --- instants in every kind of zone ----------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
+    st.data(),
+)  # fmt: skip
+def test_instants_in_every_kind_of_zone_have_the_reference_history(
+    drawn: Drawn, rnd: random.Random, params: RuleParams, version: str, data: st.DataObject
+) -> None:
+    """The same dossiers, their instants in other zones: fixed offsets, the platform's named zone and zones
+    going back or forward an hour inside the dossier, one ``tzinfo`` per instant or shared (compared by
+    wall time then), on the grid, off it, or all around the switch. So "a microsecond before" the next
+    change may not be one in UTC (in a repeated or skipped hour), and ``==`` tells some equal UTC
+    instants apart (PEP 495)."""
+    aud = _auditor(version, params)
+    switch = BASE + STEP * data.draw(st.integers(drawn.received_slot, drawn.received_slot + 30))
+    switch += timedelta(minutes=data.draw(st.sampled_from([0, 20, 30, 60])))
+    kinds = zones(switch)
+    shared, placement = data.draw(st.booleans()), data.draw(st.sampled_from(["grid", "shifted", "switch"]))
+    events = []
+    for event in _events(drawn.specs, rnd):
+        zone = data.draw(st.sampled_from(kinds))
+        instant = event.occurred_at
+        if placement == "shifted":  # off the grid, a few minutes
+            instant += timedelta(minutes=data.draw(st.sampled_from([0, 0, 10, 20, 40, 50])))
+        elif placement == "switch":  # all within an hour and a half of the switch, in its order or not
+            instant = switch + timedelta(minutes=10 * data.draw(st.integers(-9, 9)))
+        events.append(
+            event.model_copy(update={"occurred_at": instant.astimezone(zone if shared else fresh(zone))})
+        )
+    _same(aud, "G", sorted(events, key=lambda e: (e.occurred_at.astimezone(UTC), e.event_id)))
+
+
+# --- each shortcut taken where it applies, and not where it must not -------------------------------------
+
+
+def _history_paths(aud: Auditor, events: list[AnyEvent], monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """The reference history is the fast one, and which ways the fast one went: ``derive_facts`` handed a
+    prefix (a tie out of order, an event after the instant, events out of order) instead of the walk, and
+    an end judged again or its judgement kept."""
+    expected = reference_history("D", events, aud.catalogue, aud.calendar, aud._book(events).semantics)
+    paths: Counter[str] = Counter()
+
+    def counted_derive(*args: Any, **kwargs: Any) -> DossierFacts:
+        paths["derive_facts"] += 1
+        return derive_facts(*args, **kwargs)
+
+    def counted_same(a: Judged, b: Judged) -> bool:
+        answer = same_judgement(a, b)
+        paths["kept" if answer else "judged again"] += 1
+        return answer
+
+    with monkeypatch.context() as m:
+        m.setattr("inspections.metrics.derive_facts", counted_derive)
+        m.setattr("inspections.metrics.same_judgement", counted_same)
+        got = aud.outcome_history("D", events)
+    assert got == expected
+    assert [(t.utcoffset(), o) for t, o in got] == [(t.utcoffset(), o) for t, o in expected]
+    return paths
+
+
+def _dossier(*specs: Spec, zone: tzinfo | None = None) -> list[AnyEvent]:
+    events = [build_event("D", f"D/{k:02d}", spec) for k, spec in enumerate(specs, 1)]
+    return (
+        events
+        if zone is None
+        else [e.model_copy(update={"occurred_at": e.occurred_at.astimezone(zone)}) for e in events]
+    )
+
+
+RECEIVED = rcv(f"{MON} 09:00", f"{THU} 17:00")
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_an_end_keeps_its_judgement_until_something_judged_changes(
+    version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Returned after processing: the same end, nothing classification reads changed, judged once. A
+    supplement request after the end changes what v1 counts (not v2, which counts inside the processing
+    only): judged again under v1, and the return after it is not."""
+    aud = _auditor(version, RuleParams())
+    plain = _history_paths(aud, _dossier(RECEIVED, proc(f"{WED} 10:00"), ret(f"{WED} 15:00")), monkeypatch)
+    assert plain == {"kept": 1}
+    after = _dossier(RECEIVED, proc(f"{WED} 10:00"), sup(f"{WED} 12:00"), ret(f"{WED} 15:00"))
+    paths = _history_paths(aud, after, monkeypatch)
+    assert paths == ({"judged again": 1, "kept": 1} if version == "1" else {"kept": 2})
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_a_tie_out_of_order_hands_the_prefix_to_derive_facts(
+    version: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A completion listed before its request at the same instant (v2's lifecycle order broken; under
+    v1, whose ties go by event id, the listed order is its own): from that prefix on, ``derive_facts``
+    sorts it again, as it always did."""
+    events = _dossier(RECEIVED, done(f"{TUE} 10:00"), sup(f"{TUE} 10:00"), proc(f"{WED} 10:00"))
+    paths = _history_paths(_auditor(version, RuleParams()), events, monkeypatch)
+    assert paths["derive_facts"] == (3 if version == "2" else 0)  # at the tie, just before and at the end
+
+
+def test_an_event_after_a_microsecond_before_the_next_change_is_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Processed in a zone's repeated hour (its second pass): a microsecond before it, on the wall, is an
+    hour earlier in UTC, before the transfer that came just before the processing. Known then are the
+    events up to that instant, not all those before the processing: ``derive_facts`` keeps them."""
+    back = ToyZone(datetime(2025, 11, 5, 5, tzinfo=UTC), timedelta(hours=8), timedelta(hours=7))
+    transfer = ("transferred", f"{WED} 12:00", {"to_unit_code": "U2"})  # 05:00 UTC: the switch
+    processed = _dossier(proc(f"{WED} 12:30"), zone=back)[0]  # 05:30 UTC, in the repeated hour
+    assert processed.occurred_at.fold == 1
+    events = _dossier(RECEIVED, transfer, ret(f"{WED} 16:00"))
+    events = [*events[:2], processed.model_copy(update={"event_id": "D/99"}), events[2]]
+    for version in ("1", "2"):
+        paths = _history_paths(_auditor(version, RuleParams()), events, monkeypatch)
+        assert paths["derive_facts"] == 1
+
+
+def test_a_microsecond_before_the_next_change_may_come_after_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A request at the first instant after a zone skips an hour: a microsecond before it, on the wall,
+    is in the skipped hour, read as an hour later in UTC. Known then are a second request ten minutes
+    after the first in UTC (another zone: compared in UTC), but not the first (its own zone: compared by
+    wall time): not a prefix of the events, ``derive_facts`` keeps them."""
+    forward = ToyZone(datetime(2025, 11, 4, 3, tzinfo=UTC), timedelta(hours=7), timedelta(hours=8))
+    first = _dossier(sup(f"{TUE} 10:00"), zone=forward)[0]  # 03:00 UTC: the switch, 11:00 on its wall
+    second = ("supplement_requested", f"{TUE} 10:10", first.data.model_dump())
+    events = _dossier(RECEIVED, proc(f"{WED} 10:00"))
+    events = [events[0], first.model_copy(update={"event_id": "D/98"}), *_dossier(second), events[1]]
+    before = first.occurred_at - _TICK
+    assert derive_facts("D", events, before, presorted=True).events == (events[0], events[2])
+    for version in ("1", "2"):
+        paths = _history_paths(_auditor(version, RuleParams()), events, monkeypatch)
+        assert paths["derive_facts"] == 1
+
+
+def test_an_event_after_the_far_future_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Open at its last change point, the dossier is judged in the far future (December 2049): an event
+    after it is not known then, and ``derive_facts`` leaves it out."""
+    events = _dossier(
+        rcv("2049-11-28 09:00", "2049-11-29 17:00"),
+        ("transferred", "2049-12-05 09:00", {"to_unit_code": "U2"}),
+    )
+    paths = _history_paths(_auditor("2", RuleParams()), events, monkeypatch)
+    assert paths["derive_facts"] == 1
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+@pytest.mark.parametrize("params", PARAMS)
+def test_what_happens_between_two_changes_is_walked_once(
+    version: str, params: RuleParams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two change points: a transfer, an apology, a due-date change (nothing changes the outcome
+    there, but the walk goes through them), a supplement request still open (v2: waiting) and a financial
+    obligation still open (paused, the effective end stays put) across the next change; a completion
+    that restarts the clock. No prefix is handed to ``derive_facts``: each event is walked once."""
+    events = _dossier(
+        RECEIVED,
+        ("transferred", f"{MON} 10:00", {"to_unit_code": "U2"}),
+        apo(f"{TUE} 09:00", f"{FRI} 17:00"),
+        chg(f"{TUE} 10:00", f"{THU} 17:00", f"{FRI} 17:00"),
+        fin(f"{TUE} 11:00"),
+        sup(f"{TUE} 14:00"),
+        done(f"{WED} 14:00"),
+        paid(f"{THU} 09:00"),
+        sup(f"{FRI} 09:00"),
+        proc(f"{MON2} 10:00"),
+        ret(f"{MON2} 15:00"),
+    )
+    paths = _history_paths(_auditor(version, params), events, monkeypatch)
+    assert paths["derive_facts"] == 0 and paths["kept"] == 1
+
+
+def test_events_out_of_order_are_each_handed_whole_to_derive_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside the promise: every fold is ``derive_facts`` of every event, as it always was."""
+    events = _dossier(RECEIVED, proc(f"{WED} 10:00"), ret(f"{WED} 15:00"))
+    paths = _history_paths(_auditor("2", RuleParams()), [events[1], events[0], events[2]], monkeypatch)
+    assert paths["derive_facts"] == 4  # each change point, and just before the processing
