@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from clickhouse_driver.util.escape import escape_params  # type: ignore[import-untyped]
+from clickhouse_driver.util.escape import (  # type: ignore[import-untyped]
+    escape_chars_map,
+    escape_param,
+)
 
 from warehouse.base import Params, WarehouseError
 
@@ -29,6 +32,41 @@ _PERCENT = re.compile(r"%(?:(%)|\((\w+)\)s)?")
 # Python types the driver's escaper renders as ClickHouse literals; anything else it would str() into the
 # SQL (e.g. ``b'...'`` for bytes), so it is refused instead. Lists and tuples of these are accepted too.
 BINDABLE_TYPES = (str, int, float, dt.date, dt.time, type(None))
+
+
+#: The driver's escapes as one ``str.translate`` table: the same text as its per-character generator.
+_ESCAPES = str.maketrans(escape_chars_map)
+
+
+class TextSet:
+    """Text values for ``column IN %(name)s`` (e.g. the ids of a chunk of dossiers), bound as *one* string
+    that SQL splits: ``(SELECT arrayJoin(splitByChar('\\n', '...')))``.
+
+    Why: ClickHouse parses a literal tuple of 5,000 ids in some 30 ms and one string holding them in 2 ms,
+    and a load asks such a question of every chunk of new dossiers. The set is the same: no value holds the
+    separator (a newline), else the values are bound as the tuple literal they always were. The subquery
+    is a set ``IN`` reads like the literal's, using the primary key the same way."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self.values = tuple(values)
+        for value in self.values:
+            if not isinstance(value, str):
+                raise TypeError(f"a TextSet holds text, not {type(value).__name__}")
+
+    def sql(self) -> str:
+        """The SQL the set is bound as (what :func:`bind` and, via ``str``, the server's driver write)."""
+        joined = "\n".join(self.values)
+        if not self.values or joined.count("\n") != len(self.values) - 1:  # none, or one holds a newline
+            items = ", ".join(f"'{value.translate(_ESCAPES)}'" for value in self.values)
+            return f"({items})"
+        return f"(SELECT arrayJoin(splitByChar('\\n', '{joined.translate(_ESCAPES)}')))"
+
+    __str__ = sql  # clickhouse-driver writes a value of a type it does not know with ``%s``
+
+    def __repr__(self) -> str:
+        return f"TextSet({len(self.values)} values)"
 
 
 def check_identifier(name: str, what: str = "identifier") -> str:
@@ -110,12 +148,28 @@ def bind(sql: str, params: Params | None, timezone: str = "UTC") -> str:
     check_params(params)
     check_statement(sql, params)
     try:
-        bound: str = sql % escape_params(dict(params), _escape_context(timezone))
+        context = _escape_context(timezone)
+        bound: str = sql % {name: _literal(value, context) for name, value in params.items()}
     except KeyError as exc:  # cannot happen after check_statement; kept as the last line of defence
         raise WarehouseError(f"the statement uses parameter {exc} but it was not given") from None
     except (TypeError, ValueError, OverflowError) as exc:
         raise WarehouseError(f"cannot bind parameters: {exc}") from None
     return bound
+
+
+def _literal(value: Any, context: _EscapeContext) -> Any:
+    """The driver's ``escape_param(value, context)``, with text and collections of text escaped by
+    ``str.translate`` instead of its generator over each character (some 4 µs per id of a
+    ``dossier_id IN %(ids)s`` list; a load asks that of every new dossier). Anything else is the driver's.
+    tests/warehouse/test_binding.py holds the two equal over any text."""
+    if isinstance(value, str):
+        return f"'{value.translate(_ESCAPES)}'"
+    if isinstance(value, TextSet):
+        return value.sql()
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        items = ", ".join(f"'{item.translate(_ESCAPES)}'" for item in value)
+        return f"[{items}]" if isinstance(value, list) else f"({items})"
+    return escape_param(value, context)
 
 
 def naive_utc_params(params: Params | None) -> dict[str, Any] | None:
@@ -137,7 +191,11 @@ def _naive_utc(value: Any) -> Any:
 
 
 def _check_type(name: str, value: Any) -> None:
+    if isinstance(value, TextSet):
+        return
     if isinstance(value, list | tuple):
+        if all(isinstance(item, str) for item in value):
+            return
         for item in value:
             _check_type(name, item)
     elif not isinstance(value, BINDABLE_TYPES):
@@ -150,7 +208,12 @@ def _check_text(name: str, value: Any) -> None:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise WarehouseError(f"parameter {name!r}: not valid Unicode text ({exc.reason})") from None
+    elif isinstance(value, TextSet):
+        _check_text(name, "".join(value.values))
     elif isinstance(value, list | tuple):
+        if all(isinstance(item, str) for item in value):  # a list of ids: one encode of them all
+            _check_text(name, "".join(value))
+            return
         for item in value:
             _check_text(name, item)
 
@@ -179,6 +242,7 @@ def _escape_context(timezone: str) -> _EscapeContext:
 
 __all__ = [
     "BINDABLE_TYPES",
+    "TextSet",
     "bind",
     "check_identifier",
     "check_insert",

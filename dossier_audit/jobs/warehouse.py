@@ -42,6 +42,7 @@ from schemas.events import AnyEvent
 from schemas.validation import Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
+from warehouse.binding import TextSet
 from warehouse.load_runs import (
     LoadRun,
     finishing,
@@ -278,7 +279,7 @@ def _alone(
     for block in _chunks(new, chunk):
         ids = [dossier_id for dossier_id, _ in block]
         query = load_sql("foreign_events_of_dossiers")
-        foreign = {d for (d,) in wh.query(query, {**params, "ids": tuple(ids)})}  # a tuple binds as IN (...)
+        foreign = {d for (d,) in wh.query(query, {**params, "ids": TextSet(ids)})}
         for dossier_id, token in block:
             if dossier_id in foreign:
                 written_meanwhile.append(dossier_id)

@@ -9,6 +9,7 @@ import pytest
 
 from warehouse.backends.arrow_columns import build_table, column_types
 from warehouse.base import Warehouse, WarehouseError
+from warehouse.binding import TextSet
 
 UTC = dt.UTC
 ICT = dt.timezone(dt.timedelta(hours=7))
@@ -190,6 +191,10 @@ def test_insert_of_some_columns_fills_defaults(filled: Warehouse) -> None:
         # A list binds as an Array (``IN [..]`` is not valid on 18.16): use a tuple for IN, a list for arrays.
         ("has(%(ids)s, id)", {"ids": [1, 2]}, [1, 2]),
         ("s IN %(ids)s", {"ids": (INJECTION, "khác")}, [2]),
+        # A TextSet binds as one string split in SQL; one value holding its separator: as the tuple.
+        ("s IN %(ids)s", {"ids": TextSet((INJECTION, "khác"))}, [2]),
+        ("s IN %(ids)s", {"ids": TextSet(("khác\n" + INJECTION, INJECTION))}, [2]),
+        ("s IN %(ids)s", {"ids": TextSet(["Sở Tài nguyên và Môi trường tỉnh Thừa Thiên Huế"])}, [1]),
         ("id = %(a)s OR id = %(b)s", {"a": 1, "b": 2}, [1, 2]),
     ],
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clickhouse_driver.util.escape import escape_param  # type: ignore[import-untyped]
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,8 @@ from warehouse import open_warehouse
 from warehouse.backends.server import ServerWarehouse
 from warehouse.base import Warehouse, WarehouseError, parse_url
 from warehouse.binding import (
+    TextSet,
+    _escape_context,
     bind,
     check_identifier,
     check_insert,
@@ -111,6 +114,29 @@ def test_a_tuple_binds_as_the_set_of_an_in(
 
 
 @LIVE
+@given(members=st.lists(texts, max_size=5), probe=texts, pick=st.booleans())
+def test_a_text_set_binds_as_the_set_of_an_in(
+    chdb_wh: Warehouse, members: list[str], probe: str, pick: bool
+) -> None:
+    """One string split in SQL, or the tuple literal when a member holds the separator: the same set."""
+    x = members[0] if pick and members else probe
+    rows = chdb_wh.query("SELECT %(x)s IN %(t)s", {"x": x, "t": TextSet(members)})
+    assert rows == [(int(x in members),)]
+
+
+def test_a_text_set_is_one_string_unless_a_member_holds_its_separator() -> None:
+    assert bind("SELECT %(t)s", {"t": TextSet(["a'b", "c"])}) == (
+        "SELECT (SELECT arrayJoin(splitByChar('\\n', 'a\\'b\\nc')))"
+    )
+    assert bind("SELECT %(t)s", {"t": TextSet(["a\nb", "c"])}) == "SELECT ('a\\nb', 'c')"
+    assert str(TextSet(["x"])) == TextSet(["x"]).sql()  # what the server's driver writes
+    with pytest.raises(TypeError):
+        TextSet([1])  # type: ignore[list-item]
+    with pytest.raises(WarehouseError, match="not valid Unicode"):
+        bind("SELECT %(t)s", {"t": TextSet(["ok", "\ud800"])})
+
+
+@LIVE
 @given(value=st.one_of(texts, integers, st.none()))
 def test_a_value_bound_twice_in_one_statement_is_the_same_both_times(chdb_wh: Warehouse, value: Any) -> None:
     assert chdb_wh.query("SELECT %(v)s, %(v)s", {"v": value}) == [(value, value)]
@@ -126,6 +152,19 @@ def test_bind_writes_literals_and_leaves_a_statement_without_parameters_alone() 
     assert bind("SELECT %(t)s, %(l)s", {"t": ("a", 1), "l": [1, 2]}) == "SELECT ('a', 1), [1, 2]"
     assert bind("SELECT '100%%', 1", None) == "SELECT '100%%', 1"  # not %-formatted at all
     assert bind("SELECT '100%%', %(v)s", {"v": 1}) == "SELECT '100%', 1"
+
+
+_escapable = st.text(alphabet=st.sampled_from("\b\f\r\n\t\0\a\v\\'\"%ab\u1ea1 ")) | texts
+_bindable = st.one_of(_escapable, st.none(), integers, floats, st.dates())
+
+
+@given(st.one_of(_escapable, st.lists(_escapable), st.tuples(_escapable, _escapable),
+                 st.lists(_bindable).map(tuple), st.lists(_bindable)))  # fmt: skip
+def test_bind_writes_text_and_collections_exactly_as_the_drivers_escaper(value: Any) -> None:
+    """bind() escapes text (alone or in a list or tuple of text) with one translate table rather than the
+    driver's generator over each character: the SQL must be the driver's, character for character."""
+    expected = "SELECT " + str(escape_param(value, _escape_context("UTC")))
+    assert bind("SELECT %(v)s", {"v": value}) == expected
 
 
 def test_bind_writes_an_aware_datetime_as_wall_clock_text_in_the_session_zone() -> None:
