@@ -27,6 +27,7 @@ from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
+from warehouse.binding import TextSet
 from warehouse.cases import CaseCounts, case_counts
 from warehouse.load_runs import LoadRun, unfinished_runs
 from warehouse.queries import load_sql
@@ -262,7 +263,7 @@ def timelines(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, list[Timel
     out: dict[str, list[TimelineEvent]] = defaultdict(list)
     for chunk in _chunks(sorted(set(dossier_ids))):
         for dossier_id, event_id, type_, occurred_at, _us, unit_code, actor, data in wh.query(
-            load_sql("report_dossier_events"), {"ids": tuple(chunk)}
+            load_sql("report_dossier_events"), {"ids": TextSet(chunk)}
         ):
             out[dossier_id].append(
                 TimelineEvent(event_id, type_, occurred_at, unit_code, actor, orjson.loads(data or "{}"))
@@ -274,7 +275,7 @@ def dossier_facts(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, Dossie
     """The folded state of each dossier (newest version)."""
     out: dict[str, DossierFacts] = {}
     for chunk in _chunks(sorted(set(dossier_ids))):
-        for row in wh.query(load_sql("report_dossier_facts"), {"ids": tuple(chunk)}):
+        for row in wh.query(load_sql("report_dossier_facts"), {"ids": TextSet(chunk)}):
             out[row[0]] = DossierFacts(*row)
     return out
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from warehouse.base import Warehouse
+from warehouse.binding import TextSet
 from warehouse.queries import load_sql
 
 __all__ = ["WarehouseHistory"]
@@ -39,7 +40,7 @@ class WarehouseHistory:
             self._wh = self._connect()
         try:
             rows = self._wh.query(
-                load_sql("evicted_dossier_rows"), {"ids": tuple(dossier_ids), "source": source}
+                load_sql("evicted_dossier_rows"), {"ids": TextSet(dossier_ids), "source": source}
             )
         except BaseException:
             wh, self._wh = self._wh, None
