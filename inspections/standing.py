@@ -68,15 +68,21 @@ def same_judgement(a: Judged, b: Judged) -> bool:
     timedelta), and for the effective ends, which the clock computes anew each time, an equal instant of
     the same type, ``tzinfo`` object and ``fold``: no computation can tell them apart. Classification
     being a function of what it reads (and of the catalogue and calendar, pure), it answers alike."""
+    return same_basis(a, b) and a.pause == b.pause and _indistinguishable(a.effective_end, b.effective_end)
+
+
+def same_basis(a: Judged, b: Judged) -> bool:
+    """Whether classification judges ``a`` and ``b`` on the same basis and due: every member it reads
+    but the effective end and the pause is the same (as in :func:`same_judgement`). Which basis it takes,
+    and the due date or instant of that basis, are computed from these members alone (and the catalogue
+    and calendar); only the status and ``late_since`` read the end and the pause."""
     return (
         a.received is b.received
         and a.semantics is b.semantics
         and a.due_at is b.due_at
         and a.restart_at is b.restart_at
         and a.procedure_code == b.procedure_code
-        and a.pause == b.pause
         and _same_objects(a.supplement_requests, b.supplement_requests)
-        and _indistinguishable(a.effective_end, b.effective_end)
     )
 
 
@@ -85,7 +91,7 @@ def _same_objects(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
 
 
 def _indistinguishable(a: datetime, b: datetime) -> bool:
-    return type(a) is type(b) and a.tzinfo is b.tzinfo and a.fold == b.fold and a == b
+    return a is b or (type(a) is type(b) and a.tzinfo is b.tzinfo and a.fold == b.fold and a == b)
 
 
 class StandingAt(NamedTuple):
@@ -103,3 +109,10 @@ class StandingAt(NamedTuple):
     pause: timedelta
     restart_at: datetime | None
     first_returned: Returned | None
+
+    def with_first_returned(self, returned: Returned | None) -> StandingAt:
+        """This standing, its first return ``returned`` (the last field; the others copied as they are)."""
+        return StandingAt._make((*self[:-1], returned))
+
+
+assert StandingAt._fields[-1] == "first_returned"  # what ``with_first_returned`` replaces

@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, Literal, TypeVar, overload
 
+from inspections.dossier_events import DossierEvents, Observation
 from inspections.pauses import NO_PAUSE, Interval, Pair, clock_v1, clock_v2
 from inspections.ports import CataloguePort
 from inspections.semantics import DEFAULT_SEMANTICS, Semantics
+from inspections.slotted import maker
 from inspections.standing import StandingAt
 from schemas.events import (
     LIFECYCLE_RANK,
@@ -38,33 +40,7 @@ __all__ = ["DossierEvents", "DossierFacts", "Interval", "Observation", "derive_f
 
 _CORRECTIONS = frozenset({EventType.DUE_DATE_CHANGED, EventType.APOLOGY_ISSUED})
 
-Observation = Literal["new", "duplicate", "conflict"]
 _T = TypeVar("_T")
-
-
-class DossierEvents:
-    """The deduplicated event set of one dossier (mutable accumulator; cheap to add to)."""
-
-    __slots__ = ("_by_id", "dossier_id")
-
-    def __init__(self, dossier_id: str) -> None:
-        self.dossier_id = dossier_id
-        self._by_id: dict[str, AnyEvent] = {}
-
-    def add(self, event: AnyEvent) -> Observation:
-        """Add an event: ``duplicate`` when already present with equal content, ``conflict`` (kept out)
-        when present with different content."""
-        known = self._by_id.get(event.event_id)
-        if known is None:
-            self._by_id[event.event_id] = event
-            return "new"
-        return "duplicate" if known == event else "conflict"
-
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def sorted_events(self) -> list[AnyEvent]:
-        return sorted(self._by_id.values(), key=event_sort_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +99,10 @@ class DossierFacts:
         return self.supplement_time + self.financial_time
 
 
+_facts = maker(DossierFacts)  # ``DossierFacts(...)``, faster (one is built per dossier judged)
+
 # Rank of each end type: the lowest rank present gives the end; within a rank, the earliest event.
-_END_RANK: dict[str, int] = {
+END_RANK: dict[str, int] = {
     EventType.PROCESSED: 0,
     EventType.RETURNED: 1,
     EventType.SUSPENDED: 2,
@@ -288,7 +266,7 @@ def _folds(
                 sourced_unknown.append(event)
             if first_returned is not None and kind not in _CORRECTIONS:
                 after_return.append(event)
-            rank = _END_RANK.get(kind)
+            rank = END_RANK.get(kind)
             if rank is not None:
                 ends.append(event)
                 if rank < end_rank:
@@ -339,6 +317,9 @@ def _folds(
         if not requests and not obligations and open_obligation is None:  # common: what either clock gives
             end_at = end_event.occurred_at if end_event is not None else as_of
             counted, waiting, intervals, supplement_time, financial_time, restart_at = NO_PAUSE
+            # Subtracting nothing gives the same instant, but with ``fold`` 0: the end itself when it has it
+            # (one object less, and callers may remember its local date by identity: ``local_day``).
+            effective_end = end_at if not end_at.fold else end_at - supplement_time
         else:
             if amended:
                 pairs = obligations if open_obligation is None else [*obligations, (open_obligation, None)]
@@ -349,14 +330,14 @@ def _folds(
             else:
                 clock = clock_v1(semantics, requests, supplements, obligations, end_event, as_of)
             counted, waiting, end_at, intervals, supplement_time, financial_time, restart_at = clock
-        effective_end = end_at - supplement_time - financial_time
+            effective_end = end_at - supplement_time - financial_time
         if standings:
             cut, as_of = yield StandingAt(
                 dossier_id, semantics, procedure_code, received, due_at, end_event, counted, effective_end,
                 supplement_time + financial_time, restart_at, first_returned,
             )  # fmt: skip
             continue
-        cut, as_of = yield DossierFacts(
+        cut, as_of = yield _facts(
             dossier_id=dossier_id,
             as_of=as_of,
             semantics=semantics,
