@@ -59,8 +59,7 @@ class TextSet:
         """The SQL the set is bound as (what :func:`bind` and, via ``str``, the server's driver write)."""
         joined = "\n".join(self.values)
         if not self.values or joined.count("\n") != len(self.values) - 1:  # none, or one holds a newline
-            items = ", ".join(f"'{value.translate(_ESCAPES)}'" for value in self.values)
-            return f"({items})"
+            return _text_literals(self.values)
         return f"(SELECT arrayJoin(splitByChar('\\n', '{joined.translate(_ESCAPES)}')))"
 
     __str__ = sql  # clickhouse-driver writes a value of a type it does not know with ``%s``
@@ -167,9 +166,14 @@ def _literal(value: Any, context: _EscapeContext) -> Any:
     if isinstance(value, TextSet):
         return value.sql()
     if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
-        items = ", ".join(f"'{item.translate(_ESCAPES)}'" for item in value)
-        return f"[{items}]" if isinstance(value, list) else f"({items})"
+        return _text_literals(value)
     return escape_param(value, context)
+
+
+def _text_literals(values: list[str] | tuple[str, ...]) -> str:
+    """A list of text as the driver writes it (``['a', 'b']``), a tuple as ``('a', 'b')``."""
+    items = ", ".join(f"'{value.translate(_ESCAPES)}'" for value in values)
+    return f"[{items}]" if isinstance(values, list) else f"({items})"
 
 
 def naive_utc_params(params: Params | None) -> dict[str, Any] | None:

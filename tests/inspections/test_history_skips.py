@@ -13,7 +13,6 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspections import history
@@ -25,9 +24,9 @@ from inspections.standing import StandingAt, same_basis
 from inspections.timeline import derive_facts, prefix_standings
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent, Returned, event_sort_key
-from tests.inspections.test_metrics_history_fast import _auditor, reference_history
+from tests.inspections.test_metrics_history_fast import _auditor, drawn_dossier_cases, reference_history
 from tests.inspections.test_prefix_standings import _same, _semantics
-from tests.inspections.test_rulebook_v2_properties import BASE, PARAMS, STEP, Drawn, _events, _spec, dossiers
+from tests.inspections.test_rulebook_v2_properties import BASE, STEP, Drawn, _events, _spec
 from tests.inspections.toy_zones import ToyZone
 from tests.rulebook_v2_world import (
     CALENDAR,
@@ -99,11 +98,7 @@ def _distinct(events: list[AnyEvent]) -> bool:
 # --- the bound ---------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
-    st.data(),
-)  # fmt: skip
+@drawn_dossier_cases
 def test_judged_on_the_same_basis_a_dossier_is_late_from_late_from_on(
     drawn: Drawn, rnd: random.Random, params: RuleParams, version: str, data: st.DataObject
 ) -> None:
@@ -172,11 +167,7 @@ def test_asia_ho_chi_minh_keeps_one_offset_from_the_steady_date_on() -> None:
 # --- the quiet stretch before the next change --------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
-    st.data(),
-)  # fmt: skip
+@drawn_dossier_cases
 def test_after_a_quiet_stretch_the_look_is_judged_as_the_change_point(
     drawn: Drawn, rnd: random.Random, params: RuleParams, version: str, data: st.DataObject
 ) -> None:
@@ -200,11 +191,7 @@ def test_after_a_quiet_stretch_the_look_is_judged_as_the_change_point(
 # --- the settled stretch after an end ----------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
-    st.data(),
-)  # fmt: skip
+@drawn_dossier_cases
 def test_a_settled_stretch_after_an_end_changes_nothing_but_the_first_return(
     drawn: Drawn, rnd: random.Random, params: RuleParams, version: str, data: st.DataObject
 ) -> None:

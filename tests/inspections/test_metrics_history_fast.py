@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
@@ -55,6 +56,20 @@ from tests.rulebook_v2_world import (
 )
 
 _TICK = timedelta(microseconds=1)
+
+
+#: 300 drawn dossiers (either rulebook, every clock parameter) with a draw of their instants (``st.data``):
+#: the cases of the history's properties, here and in test_history_skips.py.
+def drawn_dossier_cases(test: Callable[..., None]) -> Callable[..., None]:
+    """``test`` run on 300 of them (``settings`` outermost, so hypothesis reads it)."""
+    drawn = given(
+        dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
+        st.data(),
+    )  # fmt: skip
+    cases: Callable[..., None] = settings(
+        max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )(drawn(test))
+    return cases
 
 
 def reference_history(
@@ -184,11 +199,7 @@ def test_simulated_dossiers_have_the_reference_history(
 # --- instants in every kind of zone ----------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
-    st.data(),
-)  # fmt: skip
+@drawn_dossier_cases
 def test_instants_in_every_kind_of_zone_have_the_reference_history(
     drawn: Drawn, rnd: random.Random, params: RuleParams, version: str, data: st.DataObject
 ) -> None:
