@@ -5,12 +5,14 @@ table is a ReplacingMergeTree keyed so that writing the same thing twice changes
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
+from pydantic_core import TzInfo
 
 from inspections.calendar import CalendarDay, WorkingCalendar
 from inspections.catalogue import Catalogue
@@ -22,12 +24,32 @@ from schemas.validation import Rejection
 from warehouse.base import Warehouse
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Epoch seconds of the first and last UTC instants a ``datetime`` holds (years 1 and 9999).
+_FIRST, _LAST = -62_135_596_800, 253_402_300_799
+#: The zones of validated events (pydantic's) and of ``datetime.timezone``: fixed offsets.
+_FIXED = (TzInfo, timezone)
 
 
 def epoch_us(t: datetime) -> int:
     """Microseconds since the epoch (exact, unlike float timestamps)."""
     delta = t - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _whole_seconds(t: datetime, key: int) -> int:
+    """The epoch seconds ``arrow_columns.build_column`` stores for ``_utc(t).replace(microsecond=0)`` (the
+    floor of its float ``timestamp()``), given ``key``, :func:`epoch_us` of ``t``: the same integer, and the
+    same error where ``_utc(t)`` fails, without building that ``datetime``.
+
+    That datetime is the instant's UTC time less its microseconds: a whole number of seconds, whose float
+    timestamp is exact (far below 2**53), so the floor is the key's whole seconds, ``key // 10**6`` (the
+    key: the same instant's exact microseconds). ``_utc`` fails only when the UTC time is out of the
+    years ``datetime`` holds; that, and times that are not plain datetimes with a fixed offset, take the
+    conversion itself."""
+    whole = key // 1_000_000
+    if type(t) is datetime and type(t.tzinfo) in _FIXED and _FIRST <= whole <= _LAST:
+        return whole
+    return math.floor(datetime.timestamp(_utc(t).replace(microsecond=0)))
 
 
 def now_version() -> int:
@@ -205,6 +227,11 @@ DOSSIER_COLUMNS = (
 )  # fmt: skip
 
 
+#: Where a ``dossiers`` row holds its history's keys (:func:`epoch_us` of each change point), which
+#: :func:`outcome_rows` takes from there rather than computing them again.
+DOSSIER_KEYS = DOSSIER_COLUMNS.index("outcome_keys")
+
+
 def dossier_row(
     facts: DossierFacts,
     field_code: str | None,
@@ -233,31 +260,48 @@ OUTCOME_COLUMNS = (
 )  # fmt: skip
 #: The end of an open interval: the last change point holds forever.
 FOREVER = 2**64 - 1
+#: The column :func:`outcome_rows` gives as epoch seconds with ``seconds=True``
+#: (``arrow_columns.build_column(seconds=True)``).
+OUTCOME_SECONDS = ("valid_from",)
 
 
 def outcome_rows(
-    history: Sequence[tuple[datetime, DossierOutcome]], field_code: str | None, generation: int
-) -> Iterable[tuple[Any, ...]]:
-    """The history as rows, each valid until the next change point."""
-    keys = [epoch_us(t) for t, _ in history]
+    history: Sequence[tuple[datetime, DossierOutcome]],
+    field_code: str | None,
+    generation: int,
+    keys: Sequence[int] | None = None,
+    *,
+    seconds: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The history as rows, each valid until the next change point. ``keys``: :func:`epoch_us` of each
+    change point, if the caller has them (the ``dossiers`` row's, :data:`DOSSIER_KEYS`); ``seconds``:
+    ``valid_from`` as the epoch seconds its column stores (:data:`OUTCOME_SECONDS`), the key's, rather than
+    a UTC datetime to convert."""
+    if keys is None:
+        keys = [epoch_us(t) for t, _ in history]
+    count = len(keys)
+    field = field_code or ""
+    rows = []
     for i, (valid_from, o) in enumerate(history):
-        valid_to = keys[i + 1] if i + 1 < len(keys) else FOREVER
-        yield (
-            o.dossier_id, generation, _utc(valid_from).replace(microsecond=0), keys[i], valid_to, o.unit_code,
-            o.procedure_code, field_code or "", o.received_on, o.channel, o.ended_on, o.status,
-            o.working_days, o.returned_channel,
-        )  # fmt: skip
+        key = keys[i]
+        rows.append((
+            o.dossier_id, generation,
+            _whole_seconds(valid_from, key) if seconds else _utc(valid_from).replace(microsecond=0),
+            key, keys[i + 1] if i + 1 < count else FOREVER, o.unit_code, o.procedure_code, field,
+            o.received_on, o.channel, o.ended_on, o.status, o.working_days, o.returned_channel,
+        ))  # fmt: skip
+    return rows
 
 
 def outcome_tombstones(
-    dossier_id: str, received_on: date, stale_keys: Iterable[int], generation: int
+    dossier_id: str, received_on: date, stale_keys: Iterable[int], generation: int, *, seconds: bool = False
 ) -> Iterable[tuple[Any, ...]]:
     """Rows that replace history rows a dossier no longer has: same sorting key, an empty interval."""
     for key in stale_keys:
         at = _EPOCH + timedelta(microseconds=key)
         yield (
-            dossier_id, generation, at.replace(microsecond=0), key, key, "", "", "", received_on, "direct",
-            None, "early", 0, None,
+            dossier_id, generation, _whole_seconds(at, key) if seconds else at.replace(microsecond=0), key,
+            key, "", "", "", received_on, "direct", None, "early", 0, None,
         )  # fmt: skip
 
 
