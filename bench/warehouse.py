@@ -45,9 +45,9 @@ from dossier_audit.simulator import SimulationConfig, simulate
 from schemas.validation import Rejection, parse_event
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
+from warehouse.event_rows import EVENT_COLUMNS, event_row
 from warehouse.migrate import migrate
 from warehouse.projection import fold_dossiers
-from warehouse.store import EVENT_COLUMNS, event_row
 
 BATCH = 200_000
 _LOAD_TARGETS = {

@@ -22,7 +22,8 @@ from schemas.validation import Rejection
 Outcome = Literal["new", "duplicate", "conflict"]
 
 
-def _utc(value: object) -> str:
+def fingerprint_default(value: object) -> str:
+    """The fingerprint's JSON of a value orjson leaves to its ``default``: a datetime as its UTC instant."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     raise TypeError(f"unexpected {type(value).__name__} in an event")
@@ -37,13 +38,13 @@ def fingerprint(event: AnyEvent) -> bytes:
     """
     content = event.model_dump(exclude_none=True)
     canonical = orjson.dumps(
-        content, default=_utc, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+        content, default=fingerprint_default, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
     )
     return blake2b(canonical, digest_size=16).digest()
 
 
 #: A fresh 16-byte blake2b, copied for each digest (cheaper than a new one from its keyword arguments).
-_BLAKE2B_16 = blake2b(digest_size=16)
+BLAKE2B_16 = blake2b(digest_size=16)
 
 
 @dataclass(frozen=True, slots=True)  # slots: attribute reads the interpreter specialises (hot paths)
@@ -257,7 +258,7 @@ def known_fields_fingerprint(event: AnyEvent, occurred_at: datetime | None = Non
         return fingerprint(event)
     if occurred_at is None:
         occurred_at = values["occurred_at"].astimezone(UTC)
-    hasher = _BLAKE2B_16.copy()
+    hasher = BLAKE2B_16.copy()
     hasher.update(known_fields_json(shapes, values, occurred_at))
     return hasher.digest()
 
@@ -282,20 +283,26 @@ def known_fields_json(shapes: EventShape, values: dict[str, Any], occurred_at: d
     if source is not None:
         content["source"] = _not_none(source.__dict__, shapes.outer)
     # ``default``: anything orjson cannot serialise fails like in ``fingerprint``.
-    return orjson.dumps(content, default=_utc, option=orjson.OPT_SORT_KEYS)
+    return orjson.dumps(content, default=fingerprint_default, option=orjson.OPT_SORT_KEYS)
 
 
 def _not_none(values: dict[str, Any], described: Shape) -> dict[str, Any]:
     """A model's ``__dict__`` less its members that are ``None``, with its ``times`` as UTC instants."""
-    content = values.copy()
+    return in_content(values.copy(), described)
+
+
+def in_content(members: dict[str, Any], described: Shape) -> dict[str, Any]:
+    """``members`` (a copy of a model's ``__dict__``, maybe less some members holding ``None``) made its
+    fingerprint content in place: less its nullable members holding ``None``, its ``times`` in UTC; returns
+    it. ``warehouse.event_rows`` makes ``raw``'s dicts the content once ``raw`` is written."""
     for name in described.nullable:
-        if content.get(name, content) is None:  # ``content``: absent (a model built without validation)
-            del content[name]
+        if members.get(name, members) is None:  # ``members``: absent (a model built without validation)
+            del members[name]
     for name in described.times:
-        value = content.get(name)
+        value = members.get(name)
         if value is not None:
-            content[name] = value.astimezone(UTC)
-    return content
+            members[name] = value.astimezone(UTC)
+    return members
 
 
 class Deduplicator:

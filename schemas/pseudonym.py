@@ -50,6 +50,7 @@ from typing import Any
 
 import orjson
 
+from schemas.copies import copy_with
 from schemas.events import DATA_MODELS, AnyEvent, EventType, Source, _Envelope, has_unknown_members
 
 __all__ = [
@@ -185,7 +186,30 @@ class Pseudonymiser:
 
     def apply(self, event: AnyEvent) -> AnyEvent:
         """``event`` with every applicant (declared, unknown, at any depth, in any case) pseudonymised;
-        ``event`` itself when there is nothing to replace. The event is never modified in place."""
+        ``event`` itself when there is nothing to replace. The event is never modified in place.
+
+        An event without unknown members (the common case) can carry only the declared ``data.applicant``:
+        it is returned as it is without one, else copied as :meth:`_apply` would (``schemas.copies``)."""
+        data = event.data
+        declared = data.__dict__.get(APPLICANT)
+        source = event.source
+        if (  # ``has_unknown_members``, with ``data`` and ``source`` read once
+            event.__pydantic_extra__
+            or data.__pydantic_extra__
+            or (source is not None and source.__pydantic_extra__)
+        ):
+            return self._apply(event)
+        if declared is None:
+            return event
+        pseudonym = self._any(declared)
+        if pseudonym == declared:
+            return event
+        copied = copy_with(data, APPLICANT, pseudonym)
+        whole = None if copied is None else copy_with(event, "data", copied)
+        return self._apply(event) if whole is None else whole
+
+    def _apply(self, event: AnyEvent) -> AnyEvent:
+        """:meth:`apply` for any event: through pydantic's ``model_copy``."""
         if not may_carry_applicant(event):
             return event
         data = event.data

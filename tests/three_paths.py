@@ -21,9 +21,10 @@ from streams.detector.core import DetectorCore
 from streams.messages import encode_event
 from streams.watermark import to_us
 from warehouse import open_warehouse
+from warehouse.event_rows import EVENT_COLUMNS, event_row
 from warehouse.migrate import migrate
 from warehouse.projection import fold_dossiers, stored_violations
-from warehouse.store import EVENT_COLUMNS, Batch, event_row
+from warehouse.store import Batch
 
 Verdicts = dict[tuple[str, str, str], dict[str, Any]]
 

@@ -26,6 +26,7 @@ from warehouse.base import Warehouse
 from warehouse.queries import load_sql
 from warehouse.store import (
     DOSSIER_COLUMNS,
+    DOSSIER_KEYS,
     OUTCOME_COLUMNS,
     VIOLATION_COLUMNS,
     Batch,
@@ -135,18 +136,21 @@ def fold_rows(
     old: tuple[date, list[int]] | None = None,
     *,
     violations: bool = True,
+    seconds: bool = False,
 ) -> FoldRows:
     """Fold one dossier from all its events (unique, in event-time order) into the rows it writes, at
     ``as_of`` under ``version``. ``old``: the history keys it has stored (see ``_outcome_keys``; ``None``
-    for a dossier with none), whose rows the new history does not overwrite get emptied.
+    for a dossier with none), whose rows the new history does not overwrite get emptied. ``seconds``: the
+    outcome rows' ``valid_from`` as epoch seconds (``warehouse.store.OUTCOME_SECONDS``: for the load's Arrow
+    frames, whose columns are then the same) rather than UTC datetimes.
 
     The one fold of the warehouse: :func:`fold_dossiers` calls it on events read back from the warehouse,
     the load's workers on the events of a dossier the warehouse did not hold before (see
     ``dossier_audit.jobs.warehouse``). A dossier that cannot be judged gets ``AUDIT_ERROR``."""
     try:
-        fold = _fold(auditor, dossier_id, events, as_of, version, old, violations)
+        fold = _fold(auditor, dossier_id, events, as_of, version, old, violations, seconds)
     except Exception as exc:  # this dossier only: the others are still folded
-        fold = _Fold(None, _emptied(dossier_id, old, version), [])
+        fold = _Fold(None, _emptied(dossier_id, old, version, seconds), [])
         if violations:
             fold.violations.append(failure(auditor.rulebooks, dossier_id, events, as_of, exc))
     rows = [violation_row(v.to_json_dict(), "open", as_of, PRODUCER, version) for v in fold.violations]
@@ -170,32 +174,37 @@ def _fold(
     version: int,
     old: tuple[date, list[int]] | None,
     violations: bool,
+    seconds: bool,
 ) -> _Fold:
-    """Everything one dossier writes, computed before anything is written (a failure writes nothing)."""
+    """Everything one dossier writes, computed before anything is written (a failure writes nothing). The
+    history's keys are computed once, in the ``dossiers`` row, which the outcome rows take them from."""
     catalogue = auditor.catalogue
     facts = auditor.facts(dossier_id, events, as_of, presorted=True)
     field_code = catalogue.field_of(facts.procedure_code) if facts.procedure_code else None
     cls = classify(facts, auditor.catalogue, auditor.calendar)
     history = auditor.outcome_history(dossier_id, events)
     row = dossier_row(facts, field_code, cls.status if cls else None, history, version)
-    rows = list(outcome_rows(history, field_code, version))
+    history_keys: list[int] = row[DOSSIER_KEYS]
+    rows = outcome_rows(history, field_code, version, history_keys, seconds=seconds)
     if old is not None:
         # Rows sort under (received_on, dossier, key): any old row the new history does not
         # overwrite gets an empty interval.
         received_on, keys = old
         same_day = bool(history) and history[0][1].received_on == received_on
-        kept = {epoch_us(t) for t, _ in history} if same_day else set()
+        kept = set(history_keys) if same_day else set()
         gone = [k for k in keys if k not in kept]
-        rows.extend(outcome_tombstones(dossier_id, received_on, gone, version))
+        rows.extend(outcome_tombstones(dossier_id, received_on, gone, version, seconds=seconds))
     return _Fold(row, rows, auditor.evaluate_facts(facts) if violations else [])
 
 
-def _emptied(dossier_id: str, old: tuple[date, list[int]] | None, version: int) -> list[tuple[Any, ...]]:
+def _emptied(
+    dossier_id: str, old: tuple[date, list[int]] | None, version: int, seconds: bool
+) -> list[tuple[Any, ...]]:
     """Empty intervals over every stored outcome row of a dossier (none stored: nothing to empty)."""
     if old is None:
         return []
     received_on, keys = old
-    return list(outcome_tombstones(dossier_id, received_on, keys, version))
+    return list(outcome_tombstones(dossier_id, received_on, keys, version, seconds=seconds))
 
 
 def _outcome_keys(wh: Warehouse, dossier_ids: list[str]) -> dict[str, tuple[date, list[int]]]:

@@ -5,29 +5,49 @@ table is a ReplacingMergeTree keyed so that writing the same thing twice changes
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
+from pydantic_core import TzInfo
 
 from inspections.calendar import CalendarDay, WorkingCalendar
 from inspections.catalogue import Catalogue
 from inspections.metrics import DossierOutcome
 from inspections.timeline import DossierFacts
-from schemas.dedup import Shape, event_shape, fingerprint, known_fields_json
-from schemas.events import AnyEvent, has_unknown_members, to_json_dict
 from schemas.validation import Rejection
 from warehouse.base import Warehouse
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Epoch seconds of the first and last UTC instants a ``datetime`` holds (years 1 and 9999).
+_FIRST, _LAST = -62_135_596_800, 253_402_300_799
+#: The zones of validated events (pydantic's) and of ``datetime.timezone``: fixed offsets.
+_FIXED = (TzInfo, timezone)
 
 
 def epoch_us(t: datetime) -> int:
     """Microseconds since the epoch (exact, unlike float timestamps)."""
     delta = t - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _whole_seconds(t: datetime, key: int) -> int:
+    """The epoch seconds ``arrow_columns.build_column`` stores for ``_utc(t).replace(microsecond=0)`` (the
+    floor of its float ``timestamp()``), given ``key``, :func:`epoch_us` of ``t``: the same integer, and the
+    same error where ``_utc(t)`` fails, without building that ``datetime``.
+
+    That datetime is the instant's UTC time less its microseconds: a whole number of seconds, whose float
+    timestamp is exact (far below 2**53), so the floor is the key's whole seconds, ``key // 10**6`` (the
+    key: the same instant's exact microseconds). ``_utc`` fails only when the UTC time is out of the
+    years ``datetime`` holds; that, and times that are not plain datetimes with a fixed offset, take the
+    conversion itself."""
+    whole = key // 1_000_000
+    if type(t) is datetime and type(t.tzinfo) in _FIXED and _FIRST <= whole <= _LAST:
+        return whole
+    return math.floor(datetime.timestamp(_utc(t).replace(microsecond=0)))
 
 
 def now_version() -> int:
@@ -73,121 +93,6 @@ class Batch:
             self.data = [[] for _ in self.columns]
 
 
-EVENT_COLUMNS = (
-    "event_id", "dossier_id", "type", "schema_version", "occurred_at", "occurred_at_us", "unit_code", "actor",
-    "procedure_code", "data", "raw", "fingerprint", "source", "source_offset", "ingested_at",
-)  # fmt: skip
-
-
-def event_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
-    """One ``events`` row; ``raw`` is the whole (already pseudonymised) event, unknown fields included.
-
-    ``raw`` is ``orjson.dumps(to_json_dict(event))``, ``data`` the same of its ``data`` and ``fingerprint``
-    :func:`schemas.dedup.fingerprint`. An event without unknown fields (the common case) gets them from its
-    models' ``__dict__`` and their classes' shapes (``schemas.dedup.Shape``), without pydantic serialising
-    it and without inspecting the type of any value; see :func:`_known_fields_row` for why the bytes are
-    the same.
-    """
-    if has_unknown_members(event):  # envelope, data or source: the fast row knows only declared members
-        return _general_event_row(event, source, offset, ingested_at)
-    return _known_fields_row(event, source, offset, ingested_at)
-
-
-def _general_event_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
-    doc = to_json_dict(event)
-    procedure = getattr(event.data, "procedure_code", None)
-    at = _utc(event.occurred_at)
-    return (
-        event.event_id, event.dossier_id, event.type.value, event.schema_version, at.replace(microsecond=0),
-        at.microsecond, event.unit_code, event.actor, procedure, orjson.dumps(doc["data"]).decode(),
-        orjson.dumps(doc).decode(), fingerprint(event).hex(), source, offset, ingested_at,
-    )  # fmt: skip
-
-
-#: How the ``data`` member starts in an event's JSON: ``data`` is every event model's last field.
-_DATA_MEMBER = ',"data":'
-
-
-def _known_fields_row(event: AnyEvent, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
-    """:func:`_general_event_row` for an event without unknown fields, faster and byte for byte the same.
-
-    - ``raw``: :func:`_set_members` builds ``to_json_dict(event)`` but for its datetimes, which stay
-      ``datetime`` objects, and its enum members, which stay members; orjson writes each such member as its
-      value and, with ``OPT_UTC_Z``, each datetime whose offset is whole minutes (every RFC 3339 timestamp)
-      as pydantic writes it (tests/schemas/test_event_row_fast.py checks every offset). All else is the
-      same objects written by the same orjson: the same bytes. An event with a time whose offset is not
-      whole minutes (never from validation) takes the general row; for ``occurred_at``, that is when its
-      seconds or microseconds differ from its UTC instant's.
-    - ``data``: the last member of ``raw``. No member name but the envelope's is ``data`` (no unknown
-      fields), and ``,"`` cannot occur inside a JSON string (a quote in it is escaped), so the first
-      ``,"data":`` is that member's.
-    - ``occurred_at``: converted to UTC once, for its two columns and the fingerprint; without microseconds
-      it is its own ``replace(microsecond=0)``.
-    - The other columns: declared fields live in the model's ``__dict__`` (what attribute access returns
-      for them, which costs more on a pydantic model); the type's value is the enum member's ``_value_``
-      (what ``.value`` returns, without the descriptor).
-    - ``fingerprint``: :func:`schemas.dedup.known_fields_json`, whose check for unknown members is the one
-      :func:`event_row` made.
-    """
-    values = event.__dict__
-    shapes = event_shape(type(event))
-    if shapes is None or not shapes.fits(values):
-        return _general_event_row(event, source, offset, ingested_at)
-    local = values["occurred_at"]
-    at = local.astimezone(UTC)
-    data = values["data"]
-    data_values = data.__dict__
-    doc = members = None
-    if at.second == local.second and at.microsecond == local.microsecond:  # an offset in whole minutes
-        doc = _set_members(values, event.__pydantic_fields_set__, shapes.envelope)
-        members = _set_members(data_values, data.__pydantic_fields_set__, shapes.inner)
-    if doc is None or members is None or "data" not in doc:
-        return _general_event_row(event, source, offset, ingested_at)
-    doc["data"] = members
-    provenance = doc.get("source")
-    if provenance is not None:
-        doc["source"] = _set_members(provenance.__dict__, provenance.__pydantic_fields_set__, shapes.outer)
-        if doc["source"] is None:
-            return _general_event_row(event, source, offset, ingested_at)
-    raw = orjson.dumps(doc, option=orjson.OPT_UTC_Z).decode()
-    cut = raw.find(_DATA_MEMBER)
-    if cut < 0:  # ``data`` the first member: only in a model built without validation
-        return _general_event_row(event, source, offset, ingested_at)
-    hasher = _BLAKE2B_16.copy()
-    hasher.update(known_fields_json(shapes, values, at))
-    micro = at.microsecond
-    return (
-        values["event_id"], values["dossier_id"], values["type"]._value_, values["schema_version"],
-        at.replace(microsecond=0) if micro else at, micro, values["unit_code"], values["actor"],
-        data_values.get("procedure_code"), raw[cut + len(_DATA_MEMBER) : -1], raw, hasher.hexdigest(),
-        source, offset, ingested_at,
-    )  # fmt: skip
-
-
-#: A fresh 16-byte blake2b, copied for each digest (cheaper than a new one from its keyword arguments).
-_BLAKE2B_16 = hashlib.blake2b(digest_size=16)
-
-
-def _set_members(values: dict[str, Any], fields_set: set[str], shape: Shape) -> dict[str, Any] | None:
-    """A model's ``__dict__`` (``values``) less the members not in its fields set (``fields_set``), in
-    order: what ``model_dump(exclude_unset=True)`` keeps of it (pydantic-core walks ``__dict__``, skipping
-    unset names), its models not dumped yet. ``None`` if one of the shape's ``times`` holds a datetime
-    whose offset is not whole minutes, or none (naive): then orjson might not write it as pydantic does."""
-    members = values.copy()
-    for name in shape.optional:  # the only fields validation leaves unset ...
-        if name not in fields_set:
-            members.pop(name, None)
-    if not members.keys() <= fields_set:  # ... and then the others are all set
-        return None
-    for name in shape.times:
-        value = members.get(name)
-        if value is not None:
-            shift = value.utcoffset()
-            if shift is None or shift.seconds % 60 or shift.microseconds:
-                return None
-    return members
-
-
 REJECTION_COLUMNS = ("source", "source_offset", "raw_hash", "raw", "reason_code", "reason", "rejected_at")
 
 
@@ -203,6 +108,11 @@ DOSSIER_COLUMNS = (
     "end_at", "waiting", "supplement_requests", "supplement_seconds", "apologies", "status",
     "outcome_received_on", "outcome_keys", "events", "last_event_at", "as_of", "version",
 )  # fmt: skip
+
+
+#: Where a ``dossiers`` row holds its history's keys (:func:`epoch_us` of each change point), which
+#: :func:`outcome_rows` takes from there rather than computing them again.
+DOSSIER_KEYS = DOSSIER_COLUMNS.index("outcome_keys")
 
 
 def dossier_row(
@@ -233,31 +143,48 @@ OUTCOME_COLUMNS = (
 )  # fmt: skip
 #: The end of an open interval: the last change point holds forever.
 FOREVER = 2**64 - 1
+#: The column :func:`outcome_rows` gives as epoch seconds with ``seconds=True``
+#: (``arrow_columns.build_column(seconds=True)``).
+OUTCOME_SECONDS = ("valid_from",)
 
 
 def outcome_rows(
-    history: Sequence[tuple[datetime, DossierOutcome]], field_code: str | None, generation: int
-) -> Iterable[tuple[Any, ...]]:
-    """The history as rows, each valid until the next change point."""
-    keys = [epoch_us(t) for t, _ in history]
+    history: Sequence[tuple[datetime, DossierOutcome]],
+    field_code: str | None,
+    generation: int,
+    keys: Sequence[int] | None = None,
+    *,
+    seconds: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The history as rows, each valid until the next change point. ``keys``: :func:`epoch_us` of each
+    change point, if the caller has them (the ``dossiers`` row's, :data:`DOSSIER_KEYS`); ``seconds``:
+    ``valid_from`` as the epoch seconds its column stores (:data:`OUTCOME_SECONDS`), the key's, rather than
+    a UTC datetime to convert."""
+    if keys is None:
+        keys = [epoch_us(t) for t, _ in history]
+    count = len(keys)
+    field = field_code or ""
+    rows = []
     for i, (valid_from, o) in enumerate(history):
-        valid_to = keys[i + 1] if i + 1 < len(keys) else FOREVER
-        yield (
-            o.dossier_id, generation, _utc(valid_from).replace(microsecond=0), keys[i], valid_to, o.unit_code,
-            o.procedure_code, field_code or "", o.received_on, o.channel, o.ended_on, o.status,
-            o.working_days, o.returned_channel,
-        )  # fmt: skip
+        key = keys[i]
+        rows.append((
+            o.dossier_id, generation,
+            _whole_seconds(valid_from, key) if seconds else _utc(valid_from).replace(microsecond=0),
+            key, keys[i + 1] if i + 1 < count else FOREVER, o.unit_code, o.procedure_code, field,
+            o.received_on, o.channel, o.ended_on, o.status, o.working_days, o.returned_channel,
+        ))  # fmt: skip
+    return rows
 
 
 def outcome_tombstones(
-    dossier_id: str, received_on: date, stale_keys: Iterable[int], generation: int
+    dossier_id: str, received_on: date, stale_keys: Iterable[int], generation: int, *, seconds: bool = False
 ) -> Iterable[tuple[Any, ...]]:
     """Rows that replace history rows a dossier no longer has: same sorting key, an empty interval."""
     for key in stale_keys:
         at = _EPOCH + timedelta(microseconds=key)
         yield (
-            dossier_id, generation, at.replace(microsecond=0), key, key, "", "", "", received_on, "direct",
-            None, "early", 0, None,
+            dossier_id, generation, _whole_seconds(at, key) if seconds else at.replace(microsecond=0), key,
+            key, "", "", "", received_on, "direct", None, "early", 0, None,
         )  # fmt: skip
 
 

@@ -29,8 +29,15 @@ from dossier_audit.jobs.row_frames import FoldFrames, RowFrames
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent, to_json_dict
 from schemas.pseudonym import Pseudonymiser
+from warehouse.backends.arrow_columns import epoch_seconds
+from warehouse.event_rows import EVENT_COLUMNS, EVENT_SECONDS, event_row
 from warehouse.projection import fold_rows
-from warehouse.store import DOSSIER_COLUMNS, EVENT_COLUMNS, OUTCOME_COLUMNS, VIOLATION_COLUMNS, event_row
+from warehouse.store import (
+    DOSSIER_COLUMNS,
+    OUTCOME_COLUMNS,
+    OUTCOME_SECONDS,
+    VIOLATION_COLUMNS,
+)
 from warehouse.stored_dossiers import StoredDossiers
 
 
@@ -50,19 +57,24 @@ def row_builder(
     ``None`` for a dossier in ``stored_before`` (not folded). Runs in the workers (forked: the closure's
     auditor, key and stored dossiers come along; only rows travel back)."""
     events_out, folds_out = spool.events, spool.folds
+    # The events' instants go to their frames as epoch seconds (``LoadSpool``): the ingestion time's is
+    # converted once, as its column would.
+    ingested = epoch_seconds(events_out.types["ingested_at"], ingested_at)
+    if ingested is None:
+        raise ValueError("a load's rows need the time they are ingested at")
 
     def build(dossier_id: str, events: list[AnyEvent], line_numbers: list[int]) -> list[Any]:
         # Personal data leaves ingestion pseudonymised: the rows *and* the fold see the stored events.
         stored = [pseudonymiser.apply(event) for event in events]
         events_out.add(
             [
-                event_row(event, source, line_no, ingested_at)
+                event_row(event, source, line_no, ingested, seconds=True)
                 for event, line_no in zip(stored, line_numbers, strict=True)
             ]
         )
         if dossier_id in stored_before:
             return [(dossier_id, None)]
-        fold = fold_rows(auditor, dossier_id, stored, as_of, version)
+        fold = fold_rows(auditor, dossier_id, stored, as_of, version, seconds=True)
         return [(dossier_id, folds_out.add(fold.dossier, fold.outcomes, fold.violations))]
 
     return build
@@ -124,13 +136,16 @@ class LoadSpool:
         self._stored = _Frames(folder / "stored.pickle")
         self.tokens = array("q")
         (folder / "rows").mkdir()
-        self.events = RowFrames(folder / "rows", "events", EVENT_COLUMNS, types["events"])
+        # Instants as epoch seconds where the load's row builders give them so (``row_builder``).
+        self.events = RowFrames(
+            folder / "rows", "events", EVENT_COLUMNS, types["events"], seconds=EVENT_SECONDS
+        )
         tables = {
             "dossiers": (DOSSIER_COLUMNS, types["dossiers"]),
             "dossier_outcomes": (OUTCOME_COLUMNS, types["dossier_outcomes"]),
             "violations": (VIOLATION_COLUMNS, types["violations"]),
         }
-        self.folds = FoldFrames(folder / "rows", tables)
+        self.folds = FoldFrames(folder / "rows", tables, seconds={"dossier_outcomes": OUTCOME_SECONDS})
 
     def __enter__(self) -> LoadSpool:
         return self

@@ -32,13 +32,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from warehouse.backends.arrow_columns import build_table
+from warehouse.backends.arrow_columns import build_table, holds_instants
 
 _HEADER = struct.Struct("<Q")
 #: A worker's file is closed and the next one started past this size.
@@ -47,6 +47,11 @@ ROTATE_BYTES = 64 << 20
 FLUSH_BYTES = 256 << 10
 #: Rows per frame: Arrow's fixed cost per column is paid once for that many rows.
 FRAME_ROWS = 4_096
+
+#: This process's id, kept current in a forked child (``os.register_at_fork``): the frames check it at
+#: every ``add``, and ``os.getpid`` is a system call each time.
+_PROCESS = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _PROCESS.__setitem__(0, os.getpid()))
 
 
 class WriterIds:
@@ -66,19 +71,26 @@ class WriterIds:
 class RowFrames:
     """One table's frame files in a directory, one sequence of files per writing process: :meth:`add` in
     the workers, :meth:`read` in the process that forked them (or in the same process, with one in-process
-    worker). ``types``: the ClickHouse type of each of ``columns`` (``arrow_columns.column_types``)."""
+    worker). ``types``: the ClickHouse type of each of ``columns`` (``arrow_columns.column_types``).
+    ``seconds``: the ``DateTime`` columns whose values the rows hold as epoch seconds
+    (``arrow_columns.build_column(seconds=True)``), which the load's row builders compute without a
+    ``datetime`` to convert."""
 
     def __init__(
         self, directory: Path, name: str, columns: Sequence[str], types: dict[str, str],
-        ids: WriterIds | None = None,
+        ids: WriterIds | None = None, *, seconds: Collection[str] = (),
     ) -> None:  # fmt: skip
         if "-" in name:
             raise ValueError(f"a frames name has no hyphen: {name!r}")
         missing = [column for column in columns if column not in types]
         if missing:  # found here, before any worker is forked, rather than in each of them
             raise ValueError(f"no type for the columns {missing} of {name}")
+        odd = [column for column in seconds if column not in columns or not holds_instants(types[column])]
+        if odd:
+            raise ValueError(f"the columns {odd} of {name} hold no instants to give as seconds")
         self.directory, self.name = directory, name
         self.columns, self.types = tuple(columns), dict(types)
+        self.seconds = frozenset(seconds)
         self._ids = ids or WriterIds()
         self._fd: int | None = None
         self._pid = 0
@@ -101,7 +113,7 @@ class RowFrames:
 
     def flush(self) -> None:
         """Write every row this process added (whole frames only ever reach the file)."""
-        if self._pid != os.getpid():
+        if self._pid != _PROCESS[0]:
             return
         self._frame()
         self._write()
@@ -110,15 +122,15 @@ class RowFrames:
         """Write what is waiting (unless ``write`` is false: the load failed) and close this process's file,
         if it wrote one (the in-process worker's; a forked one's closes as its process ends)."""
         try:
-            if write and self._pid == os.getpid():
+            if write and self._pid == _PROCESS[0]:
                 self.flush()
         finally:
-            if self._pid == os.getpid() and self._fd is not None:
+            if self._pid == _PROCESS[0] and self._fd is not None:
                 os.close(self._fd)
             self._fd, self._rows, self._waiting = None, [], bytearray()
 
     def _own(self) -> None:
-        pid = os.getpid()
+        pid = _PROCESS[0]
         if self._pid != pid:  # first call in this (forked) process: its own files, nothing inherited
             self._fd, self._pid, self._number, self._size = None, pid, 0, 0
             self._rows, self._waiting = [], bytearray()
@@ -128,7 +140,7 @@ class RowFrames:
         if not self._rows:
             return
         rows, self._rows = self._rows, []
-        batch = build_table(self.columns, self.types, list(zip(*rows, strict=True)))
+        batch = build_table(self.columns, self.types, list(zip(*rows, strict=True)), self.seconds)
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, batch.schema) as writer:
             writer.write_table(batch)
@@ -212,9 +224,20 @@ _FOLD_TABLES = ("dossiers", "dossier_outcomes", "violations")
 class FoldFrames:
     """The rows of each settlement's fold (``warehouse.projection.FoldRows``), one :class:`RowFrames` per
     table, each row with the settlement's token first. :meth:`add` returns the token; the writer keeps the
-    rows of the tokens the engine reported (the last settlement of each dossier) and drops the column."""
+    rows of the tokens the engine reported (the last settlement of each dossier) and drops the column.
+    ``seconds``: each table's, as :class:`RowFrames`'s."""
 
-    def __init__(self, directory: Path, tables: Mapping[str, tuple[Sequence[str], dict[str, str]]]) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        tables: Mapping[str, tuple[Sequence[str], dict[str, str]]],
+        *,
+        seconds: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
+        seconds = seconds or {}
+        unknown = sorted(set(seconds) - set(_FOLD_TABLES))
+        if unknown:  # a misspelt table would leave its instants given as seconds read as microseconds
+            raise ValueError(f"no fold table {unknown}: seconds are for {_FOLD_TABLES}")
         self._ids = WriterIds()
         self.tables: dict[str, RowFrames] = {}
         for name in _FOLD_TABLES:
@@ -222,14 +245,17 @@ class FoldFrames:
             if TOKEN in columns:
                 raise ValueError(f"{name} has a column named {TOKEN}")
             token_types = {TOKEN: "Int64", **types}
-            self.tables[name] = RowFrames(directory, name, (TOKEN, *columns), token_types, self._ids)
+            self.tables[name] = RowFrames(
+                directory, name, (TOKEN, *columns), token_types, self._ids,
+                seconds=seconds.get(name, ()),
+            )  # fmt: skip
         self._pid = 0
         self._writer = 0
         self._count = 0
 
     def add(self, dossier: Sequence[Any] | None, outcomes: list[Any], violations: list[Any]) -> int:
         """Add one settlement's fold; returns its token, unique among every process's settlements."""
-        pid = os.getpid()
+        pid = _PROCESS[0]
         if self._pid != pid:
             self._pid, self._writer, self._count = pid, self._ids.next(), 0
         self._count += 1

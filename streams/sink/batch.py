@@ -49,7 +49,8 @@ from streams.messages import DeadLetter, MessageError, ViolationMessage, describ
 from streams.observability import WorkerMetrics
 from streams.sink.isolate import POISON_CODES, UNCONVERTIBLE
 from streams.topics import PlatformTopics
-from warehouse.store import event_row, rejection_row, violation_row
+from warehouse.event_rows import event_row
+from warehouse.store import rejection_row, violation_row
 
 __all__ = [
     "UNTIMED", "BatchConverter", "Origin", "SinkBatch", "SinkStats", "canonical_row", "count_stored",

@@ -28,7 +28,8 @@ from streams.messages import describe_error
 from streams.sink.batch import UNTIMED, Origin, SinkBatch
 from streams.sink.isolate import UNSTORABLE, Probe, is_data_error, isolate
 from warehouse.base import Warehouse, WarehouseError
-from warehouse.store import EVENT_COLUMNS, REJECTION_COLUMNS, VIOLATION_COLUMNS, rejection_row
+from warehouse.event_rows import EVENT_COLUMNS
+from warehouse.store import REJECTION_COLUMNS, VIOLATION_COLUMNS, rejection_row
 
 __all__ = ["Scrub", "columns_of", "store_rows"]
 

@@ -33,8 +33,8 @@ from streams.sink.batch import SinkBatch, SinkStats
 from streams.sink.isolate import Probe, is_data_error, isolate
 from streams.sink.poison import Scrub, columns_of, store_rows
 from warehouse.base import Warehouse, WarehouseError
+from warehouse.event_rows import EVENT_COLUMNS
 from warehouse.projection import fold_dossiers
-from warehouse.store import EVENT_COLUMNS
 
 __all__ = ["BatchWriter", "PreparesInserts"]
 

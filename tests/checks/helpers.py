@@ -11,9 +11,10 @@ from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
 from tests.builders import ev, processed, received
 from warehouse.base import Warehouse
+from warehouse.event_rows import EVENT_COLUMNS, event_row
 from warehouse.migrate import migrate
 from warehouse.projection import fold_dossiers
-from warehouse.store import EVENT_COLUMNS, event_row, store_catalogue
+from warehouse.store import store_catalogue
 
 UNIT = "000.10.01.H99"
 OTHER_UNIT = "000.10.02.H99"

@@ -153,3 +153,39 @@ def test_fold_tokens_are_unique_across_forked_writers_and_carried_by_every_row(t
     assert sorted(by_table["violations"][TOKEN].to_pylist()) == sorted(child)
     os.close(read)
     os.close(write)
+
+
+@pytest.mark.parametrize("start", ["os.fork", "multiprocessing"])
+def test_a_child_forked_after_its_parent_added_rows_writes_only_its_own(tmp_path: Path, start: str) -> None:
+    """The frames know the process they are in from a pid kept current at each fork (``_PROCESS``, for
+    ``add``'s sake): a child forked while its parent holds rows and an open file starts afresh, and neither
+    writes the other's rows nor its files."""
+    import multiprocessing
+
+    frames = RowFrames(tmp_path, "events", COLUMNS, TYPES)
+    frames.add([("P-0", 0)])
+    frames.flush()  # the parent's file is open
+    frames.add([("P-1", 1)])  # and a row waits in it
+
+    def child() -> None:
+        frames.add([("C-0", 0)])
+        frames.flush()
+
+    if start == "os.fork":
+        pid = os.fork()
+        if pid == 0:
+            try:
+                child()
+            finally:
+                os._exit(0)
+        assert os.waitpid(pid, 0)[1] == 0
+    else:
+        process = multiprocessing.get_context("fork").Process(target=child)
+        process.start()
+        process.join()
+        assert process.exitcode == 0
+    frames.add([("P-2", 2)])
+    frames.flush()
+    rows = _rows(frames.read(1 << 20))
+    assert sorted(rows) == [("C-0", 0), ("P-0", 0), ("P-1", 1), ("P-2", 2)]
+    assert [d for d, _ in rows if d.startswith("P")] == ["P-0", "P-1", "P-2"]

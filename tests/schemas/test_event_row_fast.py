@@ -1,7 +1,7 @@
 """The fast ``events`` row and fingerprint of an event without unknown members are the general ones.
 
-``warehouse.store._known_fields_row`` builds ``raw`` with orjson from the models' ``__dict__`` (no pydantic
-serialisation) and the fingerprint from per-class shapes (``schemas.dedup.Shape``: no type check per
+``warehouse.event_rows._known_fields_row`` builds ``raw`` with orjson from the models' ``__dict__`` (no
+pydantic serialisation) and the fingerprint from per-class shapes (``schemas.dedup.Shape``: no type check per
 value). Checked here, differentially against ``_general_event_row`` and ``schemas.dedup.fingerprint``:
 
 - generated events of every type, every optional member absent, ``null`` or set, with or without
@@ -38,8 +38,8 @@ from pydantic_core import TzInfo
 from schemas.dedup import Shape, event_shape, fast_fingerprint, fingerprint, known_fields_fingerprint, shape
 from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent, Timestamp, has_unknown_members
 from schemas.pseudonym import Pseudonymiser
-from warehouse import store
-from warehouse.store import EVENT_COLUMNS, _general_event_row, event_row
+from warehouse import event_rows
+from warehouse.event_rows import EVENT_COLUMNS, _general_event_row, event_row
 
 AT = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=-3, minutes=-30)))
 PSEUDONYMISER = Pseudonymiser(b"fast-row-test-key-0123456789")
@@ -149,7 +149,7 @@ def _fell_back(*args: Any) -> tuple[Any, ...]:
 @pytest.fixture
 def no_general_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail if the fast row falls back to the general one (the fast path must be what is tested)."""
-    monkeypatch.setattr(store, "_general_event_row", _fell_back)
+    monkeypatch.setattr(event_rows, "_general_event_row", _fell_back)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -164,7 +164,7 @@ def test_generated_events_of_every_type_give_the_general_row_and_fingerprint(
     assert_same_fingerprint(event)
     general = _general_event_row(event, "f", 7, AT)
     with monkeypatch.context() as patch:
-        patch.setattr(store, "_general_event_row", _fell_back)
+        patch.setattr(event_rows, "_general_event_row", _fell_back)
         fast = event_row(event, "f", 7, AT)
     assert fast == general and repr(fast) == repr(general)
     assert [type(value) for value in fast] == [type(value) for value in general]

@@ -26,7 +26,7 @@ from schemas.lines import parse_line
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import CODES, Rejection, parse_event
 from streams.messages import encode_event
-from warehouse.store import event_row
+from warehouse.event_rows import event_row
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = (CONTRACT / "examples.jsonl").read_bytes().splitlines()

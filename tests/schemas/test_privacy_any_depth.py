@@ -42,7 +42,7 @@ from tests.privacy_corpus import (
     leaks,
     obj,
 )
-from warehouse.store import event_row
+from warehouse.event_rows import event_row
 
 KEY = b"privacy-test-key-0123456789"
 PSEUDO = Pseudonymiser(KEY)

@@ -238,7 +238,7 @@ def test_fast_fingerprint_is_the_fingerprint_with_a_source(source: dict[str, Any
 def test_the_declared_source_keeps_the_warehouse_fast_row_exact() -> None:
     """``warehouse.store`` writes an event without unknown members from one pydantic serialisation and cuts
     ``data`` out of it as the last member: a declared ``source`` (before ``data``) keeps both exact."""
-    from warehouse.store import _general_event_row, _known_fields_row
+    from warehouse.event_rows import _general_event_row, _known_fields_row
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     for raw in VALID:
@@ -248,7 +248,7 @@ def test_the_declared_source_keeps_the_warehouse_fast_row_exact() -> None:
 
 
 def test_unknown_members_of_source_never_reach_the_warehouse_fast_row() -> None:
-    from warehouse.store import _general_event_row, event_row
+    from warehouse.event_rows import _general_event_row, event_row
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     event = accepted(line({"system": "dvcqg", "data": {"k": 1}}))

@@ -36,7 +36,7 @@ from streams.kafka import KafkaConfig
 from streams.messages import ViolationMessage, encode_event
 from streams.topics import PlatformTopics
 from streams.watermark import from_us
-from warehouse.store import EVENT_COLUMNS, event_row
+from warehouse.event_rows import EVENT_COLUMNS, event_row
 
 TOPIC = "dossier-events"
 VIOLATIONS = "dossier-violations"

@@ -37,14 +37,14 @@ from tests.streams.poison_support import (
 from tests.streams.test_sink import count
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseError, WarehouseUnavailable
+from warehouse.event_rows import EVENT_COLUMNS  # fmt: skip
 from warehouse.migrate import migrate
 from warehouse.store import (
     DOSSIER_COLUMNS,
-    EVENT_COLUMNS,
     OUTCOME_COLUMNS,
     REJECTION_COLUMNS,
     VIOLATION_COLUMNS,
-)  # fmt: skip
+)
 
 AS_OF = datetime(2025, 12, 1, tzinfo=UTC)
 

@@ -30,8 +30,9 @@ from tests.streams.poison_support import (
     renamed,
 )
 from warehouse import open_warehouse
+from warehouse.event_rows import EVENT_COLUMNS
 from warehouse.migrate import migrate
-from warehouse.store import EVENT_COLUMNS, REJECTION_COLUMNS
+from warehouse.store import REJECTION_COLUMNS
 
 STAMP_MS = 1_762_000_000_123
 STAMPED = datetime.fromtimestamp(1_762_000_000, UTC)

@@ -30,7 +30,7 @@ from streams.detector.inlet import may_hold_clear_applicant
 from streams.messages import encode_event
 from streams.sink.batch import BatchConverter, SinkBatch, _record_time, rejection_time
 from tests.schemas.test_fast_decode import MUTATIONS, SEEDS, canonical, documents
-from warehouse.store import EVENT_COLUMNS
+from warehouse.event_rows import EVENT_COLUMNS
 
 KEY = b"k" * 32
 PSEUDO = Pseudonymiser(KEY)

@@ -47,8 +47,9 @@ from tests.streams.poison_support import (
 )
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseError
+from warehouse.event_rows import EVENT_COLUMNS
 from warehouse.migrate import migrate
-from warehouse.store import EVENT_COLUMNS, REJECTION_COLUMNS
+from warehouse.store import REJECTION_COLUMNS
 
 
 def stored_events(wh: Warehouse) -> list[tuple[Any, ...]]:

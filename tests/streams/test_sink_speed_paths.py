@@ -45,7 +45,7 @@ from streams.sink.retry import RetryPolicy
 from streams.sink.worker import GC_THRESHOLD0, SinkWorker, _InFlight
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseUnavailable
-from warehouse.store import EVENT_COLUMNS, event_row
+from warehouse.event_rows import EVENT_COLUMNS, event_row
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = CONTRACT / "examples.jsonl"

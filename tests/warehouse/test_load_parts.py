@@ -31,8 +31,9 @@ from warehouse import open_warehouse
 from warehouse.backends.arrow_columns import build_column
 from warehouse.backends.chdb_lock import LOCK_FILE
 from warehouse.base import Warehouse, WarehouseLocked
+from warehouse.event_rows import EVENT_COLUMNS
 from warehouse.migrate import migrate
-from warehouse.store import EVENT_COLUMNS, Batch
+from warehouse.store import Batch
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = CONTRACT / "examples.jsonl"

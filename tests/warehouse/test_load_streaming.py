@@ -253,7 +253,8 @@ def test_events_another_writer_stores_during_the_load_are_in_the_folds(
     """A dossier new when the load started, to which a stream sink (here: a writer called while the file is
     read) adds an event meanwhile, is folded from the warehouse, not from the file alone: re-folding every
     dossier from the stored events afterwards changes nothing (review of the streaming load)."""
-    from warehouse.store import EVENT_COLUMNS, Batch, event_row
+    from warehouse.event_rows import EVENT_COLUMNS, event_row
+    from warehouse.store import Batch
 
     events, as_of = province
     parsed = (parse_event(raw) for raw in events.read_bytes().splitlines())
