@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
 from inspections.metrics import DossierOutcome, outcome_history
 from inspections.not_checkable import blind_events, not_checkable, visible_hits
 from inspections.ports import CalendarPort, CataloguePort
 from inspections.rules import FINDINGS, FINDINGS_V2, RULES_V1, RULES_V2, Hit, Rule, RuleInput, RuleParams
+from inspections.rules.base import UNCLASSIFIED
 from inspections.semantics import V1, V2, Semantics
 from inspections.timeline import DossierFacts, derive_facts
 from inspections.violations import Violation
@@ -150,9 +152,13 @@ class Auditor:
         facts = self.facts(dossier_id, events, as_of, presorted=presorted)
         return self.evaluate_facts(facts, self._book(facts.events))
 
-    def evaluate_facts(self, facts: DossierFacts, book: Rulebook | None = None) -> list[Violation]:
+    def evaluate_facts(
+        self, facts: DossierFacts, book: Rulebook | None = None, *, classification: Any = UNCLASSIFIED
+    ) -> list[Violation]:
         """Judge facts (from :meth:`facts`) by the rulebook in force for the dossier; a ValueError when
         they were derived under another version or other parameters (the verdict would lie about it).
+        ``classification``: ``classify(facts, self.catalogue, self.calendar)``, if the caller has it (else
+        computed when a rule needs it).
 
         A rule that needs a field an event's source cannot provide is not evaluated on that event: the
         result holds a ``not_checkable`` record for it instead (:mod:`inspections.not_checkable`)."""
@@ -164,7 +170,7 @@ class Auditor:
                 f"dossier {facts.dossier_id!r}: facts derived under {facts.semantics}, judged by rulebook "
                 f"{book.version} with {book.params}"
             )
-        inp = RuleInput(facts, self.catalogue, self.calendar)
+        inp = RuleInput(facts, self.catalogue, self.calendar, classification=classification)
         rules = book.all_rules if inp.procedure is not None else book.catalogue_free_rules
         # Amendment 13: how a supplement stopped the clock is recorded with every v2 verdict.
         clock = book.params.supplement_clock if inp.amended else None

@@ -23,6 +23,7 @@ from inspections.rulebook import Auditor
 from inspections.violations import NOT_CHECKABLE, Violation
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
+from warehouse.binding import TextSet
 from warehouse.queries import load_sql
 from warehouse.store import (
     DOSSIER_COLUMNS,
@@ -63,7 +64,7 @@ def _chunks(dossier_ids: Iterable[str]) -> Iterator[list[str]]:
 def stored_events(wh: Warehouse, dossier_ids: Iterable[str]) -> Iterator[tuple[str, list[AnyEvent]]]:
     """Each dossier's stored events (one per event id), in event-time order, dossier by dossier."""
     for chunk in _chunks(dossier_ids):
-        rows = wh.query(load_sql("events_of_dossiers"), {"ids": tuple(chunk)})
+        rows = wh.query(load_sql("events_of_dossiers"), {"ids": TextSet(chunk)})
         current: str | None = None
         group: list[AnyEvent] = []
         for dossier_id, raw in rows:
@@ -194,7 +195,7 @@ def _fold(
         kept = set(history_keys) if same_day else set()
         gone = [k for k in keys if k not in kept]
         rows.extend(outcome_tombstones(dossier_id, received_on, gone, version, seconds=seconds))
-    return _Fold(row, rows, auditor.evaluate_facts(facts) if violations else [])
+    return _Fold(row, rows, auditor.evaluate_facts(facts, classification=cls) if violations else [])
 
 
 def _emptied(
@@ -209,7 +210,7 @@ def _emptied(
 
 def _outcome_keys(wh: Warehouse, dossier_ids: list[str]) -> dict[str, tuple[date, list[int]]]:
     """The history keys each dossier has stored now (to empty the ones a new history drops)."""
-    rows = wh.query(load_sql("outcome_keys"), {"ids": tuple(dossier_ids)})
+    rows = wh.query(load_sql("outcome_keys"), {"ids": TextSet(dossier_ids)})
     return {dossier_id: (received_on, list(keys)) for dossier_id, received_on, keys in rows if received_on}
 
 
@@ -217,7 +218,7 @@ def _open_violations(
     wh: Warehouse, dossier_ids: list[str]
 ) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
     found: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
-    rows = wh.query(load_sql("open_violations"), {"ids": tuple(dossier_ids)})
+    rows = wh.query(load_sql("open_violations"), {"ids": TextSet(dossier_ids)})
     for dossier_id, rule_id, event_id, detail in rows:
         found.setdefault(dossier_id, {})[(rule_id, event_id)] = orjson.loads(detail)
     return found

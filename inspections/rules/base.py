@@ -29,7 +29,8 @@ class Hit:
     evidence: dict[str, Any]
 
 
-_UNSET: Any = object()
+#: A classification not given (``RuleInput``): computed on first use.
+UNCLASSIFIED: Any = object()
 
 
 class RuleInput:
@@ -47,7 +48,10 @@ class RuleInput:
         catalogue: CataloguePort,
         calendar: CalendarPort,
         params: RuleParams | None = None,
+        classification: Classification | None = UNCLASSIFIED,
     ) -> None:
+        """``classification``: ``classify(facts, catalogue, calendar)`` if the caller has it already (a
+        warehouse fold computes it for the dossier's row), else computed on first use."""
         if params is not None and params != facts.semantics.params:
             raise ValueError("the facts were derived with other rule parameters")
         self.facts = facts
@@ -57,12 +61,12 @@ class RuleInput:
         self.amended = facts.semantics.amended
         code = facts.procedure_code
         self.procedure: ProcedurePort | None = catalogue.procedure(code) if code else None
-        self._classification: Classification | None = _UNSET
+        self._classification: Classification | None = classification
 
     @property
     def classification(self) -> Classification | None:
         """Early / on time / late at ``as_of`` (``None`` if never received); computed on first use."""
-        if self._classification is _UNSET:
+        if self._classification is UNCLASSIFIED:
             self._classification = classify(self.facts, self.catalogue, self.calendar)
         return self._classification
 

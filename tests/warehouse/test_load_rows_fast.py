@@ -387,6 +387,12 @@ def test_seconds_are_refused_where_a_column_holds_no_instants(tmp_path: Path) ->
         build_column("n", "Int64", [1], seconds=True)
     with pytest.raises(WarehouseError):
         build_column("at", "DateTime", ["2024-01-01"], seconds=True)
+    for number in (1_704_067_199, 1.5):  # seconds given without saying so: refused, not read as microseconds
+        for ch_type in ("DateTime('UTC')", "Nullable(DateTime('UTC'))"):
+            with pytest.raises(WarehouseError, match="is a number, not an instant"):
+                build_column("at", ch_type, [number])
+            with pytest.raises(WarehouseError, match="is a number, not an instant"):
+                build_column("at", ch_type, [datetime(2024, 1, 1, tzinfo=UTC), None, number])
     types = {"a": "String", "at": "DateTime('UTC')"}
     with pytest.raises(ValueError, match="hold no instants"):
         RowFrames(tmp_path, "t", ("a", "at"), types, seconds=("a",))

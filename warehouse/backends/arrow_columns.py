@@ -138,6 +138,10 @@ def _seconds_with_nulls(values: Sequence[Any]) -> pa.Array:
     present = [v for v in values if v is not None]
     seconds = aware_epoch_seconds(present) if present else np.empty(0, np.int64)
     if seconds is None:
+        # Arrow would read a number as microseconds: epoch seconds go with ``build_column(seconds=True)``.
+        number = next((v for v in present if type(v) in (int, float)), None)
+        if number is not None:
+            raise TypeError(f"{number!r} is a number, not an instant (epoch seconds are given as such)")
         return pa.array(values, pa.timestamp("us", tz="UTC")).cast(_SECONDS, safe=False)
     filled = np.zeros(len(values), np.int64)
     filled[~nulls] = seconds
