@@ -232,7 +232,7 @@ _DATA_MEMBER = ',"data":'
 
 
 def canonical_row(parts: Parts, source: str, offset: int, ingested_at: datetime) -> tuple[Any, ...]:
-    """``warehouse.store.event_row`` of the pydantic event of a canonical message, value for value, built
+    """``warehouse.event_rows.event_row`` of the pydantic event of a canonical message, value for value, built
     from what :func:`schemas.fast_events.decode_parts` read: ``raw`` is the message's text (what
     ``event_row`` would serialise the event to), ``data`` the text of its last member, the fingerprint
     :func:`schemas.fast_events.fingerprint_hex`."""

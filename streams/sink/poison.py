@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 Scrub = Callable[[bytes], bytes]
 Row = tuple[Any, ...]
 
-# Where an ``events`` row keeps its origin (see ``warehouse.store.event_row``).
+# Where an ``events`` row keeps its origin (see ``warehouse.event_rows.event_row``).
 _RAW, _SOURCE, _OFFSET, _INGESTED = (
     EVENT_COLUMNS.index(name) for name in ("raw", "source", "source_offset", "ingested_at")
 )
