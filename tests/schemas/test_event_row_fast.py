@@ -241,7 +241,7 @@ def test_orjson_writes_every_whole_minute_offset_as_pydantic_does(tz_class: Any)
             assert orjson.dumps(value, option=orjson.OPT_UTC_Z) == expected, value
 
 
-def _received(**changes: Any) -> AnyEvent:
+def received_event(**changes: Any) -> AnyEvent:
     doc = {"schema_version": 1, "event_id": "e-1", "dossier_id": "d-1", "type": "received",
            "occurred_at": "2025-11-03T09:15:00.250000+07:00", "unit_code": "u", "actor": "cb",
            "source": {"system": "dvcqg", "record": None},
@@ -250,41 +250,70 @@ def _received(**changes: Any) -> AnyEvent:
     return PSEUDONYMISER.apply(EVENT_ADAPTER.validate_json(orjson.dumps({**doc, **changes})))
 
 
-def test_the_general_row_takes_what_validation_never_builds() -> None:
-    event = _received()
+def odd_events() -> list[AnyEvent]:
+    """Events the fast row must leave to ``event_row``, or take with the same result."""
+    event = received_event()
     data = event.data
     seconds = timezone(timedelta(hours=7, seconds=30))
 
     def with_data(**update: Any) -> AnyEvent:
         return event.model_copy(update={"data": data.model_copy(update=update)})
 
+    def unset(model: Any, name: str) -> Any:
+        copied = model.model_copy()
+        object.__setattr__(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__ - {name})
+        return copied
+
+    class OtherData(type(data)):  # type: ignore[misc]
+        """Another class than the declared one."""
+
+    source = event.source
+    assert source is not None
     odd = [
+        event,
+        received_event(extra={"applicant": "x"}),  # unknown members: envelope, data, source
+        received_event(data={**event.data.model_dump(mode="json"), "note": [1, {"a": None}]}),
+        received_event(source={"system": "dvcqg", "ward": "7"}),
+        received_event(source=None),
+        received_event(occurred_at="1970-01-01T00:00:00-00:01"),
+        received_event(occurred_at="0001-01-01T00:00:00+00:00"),
+        received_event(occurred_at="9999-12-31T23:59:59.999999-00:00"),
         event.model_copy(update={"occurred_at": datetime(2025, 11, 3, 9, 15, tzinfo=seconds)}),
         event.model_copy(update={"occurred_at": datetime(2025, 11, 3, 9, 15, tzinfo=TzInfo(-59))}),
         event.model_copy(update={"occurred_at": datetime(2025, 11, 3, 9, 15)}),  # naive
         with_data(due_at=datetime(2025, 1, 1, tzinfo=seconds)),
         with_data(due_at=datetime(2025, 1, 1)),
         with_data(applicant=None),
+        unset(event, "unit_code"),  # a required member unset
+        unset(event, "actor"),  # an optional member unset that holds a value
+        event.model_copy(update={"data": unset(data, "channel")}),
+        event.model_copy(update={"data": unset(data, "applicant")}),
+        event.model_copy(update={"source": unset(source, "record")}),
+        event.model_copy(update={"source": source.model_copy(update={"record": "r"})}),
+        event.model_copy(
+            update={
+                "data": OtherData.model_construct(
+                    _fields_set=set(data.__pydantic_fields_set__), **data.__dict__
+                )
+            }
+        ),
     ]
-    unset = event.model_copy()
-    object.__setattr__(unset, "__pydantic_fields_set__", event.__pydantic_fields_set__ - {"unit_code"})
-    odd.append(unset)
-    unset_data = data.model_copy()
-    object.__setattr__(unset_data, "__pydantic_fields_set__", data.__pydantic_fields_set__ - {"channel"})
-    odd.append(event.model_copy(update={"data": unset_data}))
+    for each in typing.get_args(AnyEvent):  # ``data`` first: only a model built without validation
+        if each is type(event):
+            values = dict(event.__dict__)
+            moved = {"data": values.pop("data"), **values}
+            odd.append(each.model_construct(_fields_set=set(event.__pydantic_fields_set__), **moved))
+    return odd
 
-    class OtherData(type(data)):  # type: ignore[misc]
-        """Another class than the declared one: no shape is assumed for it."""
 
-    other = OtherData.model_construct(_fields_set=set(data.__pydantic_fields_set__), **data.__dict__)
-    odd.append(event.model_copy(update={"data": other}))
-    for each in [event, *odd]:
+def test_the_general_row_takes_what_validation_never_builds() -> None:
+    for each in odd_events():
         assert_same_row(each)
         assert_same_fingerprint(each)
 
 
 def test_a_row_of_the_fast_path_with_source_and_microseconds(no_general_row: None) -> None:
-    event = _received()
+    event = received_event()
     row = event_row(event, "f", 7, AT)
     column = dict(zip(EVENT_COLUMNS, row, strict=True))
     assert column["occurred_at"] == datetime(2025, 11, 3, 2, 15, tzinfo=UTC)

@@ -19,7 +19,6 @@ here against the general functions, differentially:
 
 from __future__ import annotations
 
-import typing
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from dossier_audit.jobs.row_frames import FoldFrames, RowFrames
 from dossier_audit.simulator import SimulationConfig, simulate
 from inspections.metrics import DossierOutcome
 from schemas.events import EVENT_ADAPTER, AnyEvent
-from tests.schemas.test_event_row_fast import PSEUDONYMISER, documents
+from tests.schemas.test_event_row_fast import PSEUDONYMISER, documents, odd_events, received_event
 from warehouse import open_warehouse, projection
 from warehouse.backends.arrow_columns import build_column, build_table, column_types, epoch_seconds
 from warehouse.base import WarehouseError
@@ -124,83 +123,18 @@ def test_generated_events_give_the_general_rows(
     assert_same_rows(rows, general, EVENT_COLUMNS, SECONDS, types["events"])
 
 
-def _received(**changes: Any) -> AnyEvent:
-    doc = {"schema_version": 1, "event_id": "e-1", "dossier_id": "d-1", "type": "received",
-           "occurred_at": "2025-11-03T09:15:00.250000+07:00", "unit_code": "u", "actor": "cb",
-           "source": {"system": "dvcqg", "record": None},
-           "data": {"procedure_code": "1.004222", "channel": "direct", "due_at": "2025-11-10T17:00:00+07:00",
-                    "documents": ["CT01"], "applicant": "079201001234"}}  # fmt: skip
-    return PSEUDONYMISER.apply(EVENT_ADAPTER.validate_json(orjson.dumps({**doc, **changes})))
-
-
-def _odd_events() -> list[AnyEvent]:
-    """Events the fast row must leave to ``event_row``, or take with the same result."""
-    event = _received()
-    data = event.data
-    seconds = timezone(timedelta(hours=7, seconds=30))
-
-    def with_data(**update: Any) -> AnyEvent:
-        return event.model_copy(update={"data": data.model_copy(update=update)})
-
-    def unset(model: Any, name: str) -> Any:
-        copied = model.model_copy()
-        object.__setattr__(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__ - {name})
-        return copied
-
-    class OtherData(type(data)):  # type: ignore[misc]
-        """Another class than the declared one."""
-
-    source = event.source
-    assert source is not None
-    odd = [
-        event,
-        _received(extra={"applicant": "x"}),  # unknown members: envelope, data, source
-        _received(data={**event.data.model_dump(mode="json"), "note": [1, {"a": None}]}),
-        _received(source={"system": "dvcqg", "ward": "7"}),
-        _received(source=None),
-        _received(occurred_at="1970-01-01T00:00:00-00:01"),
-        _received(occurred_at="0001-01-01T00:00:00+00:00"),
-        _received(occurred_at="9999-12-31T23:59:59.999999-00:00"),
-        event.model_copy(update={"occurred_at": datetime(2025, 11, 3, 9, 15, tzinfo=seconds)}),
-        event.model_copy(update={"occurred_at": datetime(2025, 11, 3, 9, 15, tzinfo=TzInfo(-59))}),
-        event.model_copy(update={"occurred_at": datetime(2025, 11, 3, 9, 15)}),  # naive
-        with_data(due_at=datetime(2025, 1, 1, tzinfo=seconds)),
-        with_data(due_at=datetime(2025, 1, 1)),
-        with_data(applicant=None),
-        unset(event, "unit_code"),  # a required member unset
-        unset(event, "actor"),  # an optional member unset that holds a value
-        event.model_copy(update={"data": unset(data, "channel")}),
-        event.model_copy(update={"data": unset(data, "applicant")}),
-        event.model_copy(update={"source": unset(source, "record")}),
-        event.model_copy(update={"source": source.model_copy(update={"record": "r"})}),
-        event.model_copy(
-            update={
-                "data": OtherData.model_construct(
-                    _fields_set=set(data.__pydantic_fields_set__), **data.__dict__
-                )
-            }
-        ),
-    ]
-    for each in typing.get_args(AnyEvent):  # ``data`` first: only a model built without validation
-        if each is type(event):
-            values = dict(event.__dict__)
-            moved = {"data": values.pop("data"), **values}
-            odd.append(each.model_construct(_fields_set=set(event.__pydantic_fields_set__), **moved))
-    return odd
-
-
 def test_odd_events_give_the_general_rows(types: dict[str, dict[str, str]]) -> None:
     ingested = datetime(2024, 3, 25, 1, 2, 3, 456_789, tzinfo=UTC)
     seconds = epoch_seconds(types["events"]["ingested_at"], ingested)
     assert seconds is not None
-    events = _odd_events()
+    events = odd_events()
     general = [_general_event_row(event, "f", n, ingested) for n, event in enumerate(events)]
     rows = [event_row(event, "f", n, seconds, seconds=True) for n, event in enumerate(events)]
     assert_same_rows(rows, general, EVENT_COLUMNS, SECONDS, types["events"])
 
 
 def test_an_event_row_the_general_row_refuses_is_refused_alike() -> None:
-    event = _received()
+    event = received_event()
     broken = event.model_copy(update={"occurred_at": "2025-11-03"})  # not a datetime: no row at all
     with pytest.raises(AttributeError):
         event_row(broken, "f", 7, AT)
