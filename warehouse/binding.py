@@ -37,6 +37,14 @@ BINDABLE_TYPES = (str, int, float, dt.date, dt.time, type(None))
 #: The driver's escapes as one ``str.translate`` table: the same text as its per-character generator.
 _ESCAPES = str.maketrans(escape_chars_map)
 
+#: The longest query text either backend parses (``max_query_size``, set by each at connection; ClickHouse's
+#: default, 256 KiB, holds some 8,000 dossier ids): room for a :class:`TextSet` of ``TEXTS_PER_QUERY``
+#: values of up to 600 bytes each, escaped.
+MAX_QUERY_BYTES = 64 << 20
+#: How many values one :class:`TextSet` holds at most where a caller chunks by it: a look-up of new dossiers
+#: reads the table once per query, so fewer, larger queries read it fewer times.
+TEXTS_PER_QUERY = 100_000
+
 
 class TextSet:
     """Text values for ``column IN %(name)s`` (e.g. the ids of a chunk of dossiers), bound as *one* string
@@ -246,6 +254,8 @@ def _escape_context(timezone: str) -> _EscapeContext:
 
 __all__ = [
     "BINDABLE_TYPES",
+    "MAX_QUERY_BYTES",
+    "TEXTS_PER_QUERY",
     "TextSet",
     "bind",
     "check_identifier",

@@ -42,7 +42,7 @@ from schemas.events import AnyEvent
 from schemas.validation import Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
-from warehouse.binding import TextSet
+from warehouse.binding import TEXTS_PER_QUERY, TextSet
 from warehouse.load_runs import (
     LoadRun,
     finishing,
@@ -267,12 +267,12 @@ def _alone(
     new: Iterable[tuple[str, int]],
     count: int,
     written_meanwhile: list[str],
-    chunk: int = 5_000,
+    chunk: int = TEXTS_PER_QUERY,
 ) -> np.ndarray:
     """The fold tokens of the new dossiers that hold only this load's events; the ids of the others go to
     ``written_meanwhile``. A fold made while reading saw the file alone, which is all of a dossier new when
     the load started, unless a stream sink or another load stored events of it since (a point lookup per
-    chunk of ids, on the primary key)."""
+    chunk of ids, on the primary key: each reads the table, so the chunks are as large as a query takes)."""
     params = {"source": run.source, "ingested_at": run.started_at}
     keep = np.empty(count, np.int64)
     kept = 0

@@ -9,7 +9,7 @@ import pytest
 
 from warehouse.backends.arrow_columns import build_table, column_types
 from warehouse.base import Warehouse, WarehouseError
-from warehouse.binding import TextSet
+from warehouse.binding import TEXTS_PER_QUERY, TextSet
 
 UTC = dt.UTC
 ICT = dt.timezone(dt.timedelta(hours=7))
@@ -200,6 +200,16 @@ def test_insert_of_some_columns_fills_defaults(filled: Warehouse) -> None:
 )
 def test_bound_parameters(filled: Warehouse, where: str, params: dict, expected: list[int]) -> None:
     assert [row[0] for row in filled.query(f"SELECT id FROM t WHERE {where} ORDER BY id", params)] == expected
+
+
+def test_a_text_set_as_large_as_a_query_takes_is_bound(filled: Warehouse) -> None:
+    """``TEXTS_PER_QUERY`` values of a dossier id's length, far beyond ClickHouse's default 256 KiB of query
+    text: each backend raises ``max_query_size`` (``binding.MAX_QUERY_BYTES``) when it connects."""
+    ids = [f"000.00.01.H99-240101-{n:07d}" for n in range(TEXTS_PER_QUERY - 1)]
+    ids.append(INJECTION)
+    assert len(TextSet(ids).sql()) > 10 * 256 * 1024
+    found = filled.query("SELECT id FROM t WHERE s IN %(ids)s ORDER BY id", {"ids": TextSet(ids)})
+    assert found == [(2,)]
 
 
 def test_injection_attempt_is_stored_as_a_plain_value(warehouse: Warehouse) -> None:

@@ -24,7 +24,7 @@ from chdb.session import Session
 from warehouse.backends.arrow_columns import build_column, strip_nullable, unwrap
 from warehouse.backends.chdb_lock import acquire, release
 from warehouse.base import Params, Row, WarehouseError, WarehouseUrl
-from warehouse.binding import bind, check_identifier, check_insert
+from warehouse.binding import MAX_QUERY_BYTES, bind, check_identifier, check_insert
 
 # An insert of more rows goes as sub-blocks of this many rows (see ChdbWarehouse.insert).
 PIPELINE_ROWS = 50_000
@@ -184,9 +184,11 @@ class ChdbWarehouse:
             self.ensure_database()
             # USE and SET are per session in chdb and last for the session: unqualified names resolve to
             # the database, and date-time text (bound aware datetimes are written in the session time
-            # zone) means UTC like the DateTime('UTC') columns, whatever the host's time zone.
+            # zone) means UTC like the DateTime('UTC') columns, whatever the host's time zone; a query's
+            # text may be as long as the server backend's (``binding.MAX_QUERY_BYTES``).
             self._run(f"USE {self._database}", "CSV")
             self._run("SET session_timezone = 'UTC'", "CSV")
+            self._run(f"SET max_query_size = {MAX_QUERY_BYTES}", "CSV")  # a TextSet of many ids
         except BaseException:
             self.close()
             raise

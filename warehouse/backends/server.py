@@ -29,7 +29,13 @@ from warehouse.base import (
     WarehouseUrl,
     not_initialised,
 )
-from warehouse.binding import check_identifier, check_insert, check_statement, naive_utc_params
+from warehouse.binding import (
+    MAX_QUERY_BYTES,
+    check_identifier,
+    check_insert,
+    check_statement,
+    naive_utc_params,
+)
 
 _CONNECTION_ERRORS = (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError)
 # What the driver raises while encoding a value that does not fit its column type.
@@ -142,7 +148,7 @@ class ServerWarehouse:
             "send_receive_timeout": send_receive_timeout,
             "compression": options.get("compression", False),
             "client_name": "dossier-audit",
-            "settings": dict(settings or {}),
+            "settings": {"max_query_size": MAX_QUERY_BYTES, **(settings or {})},  # with every query
         }
         self._client = self._new_client(self._database)
         self._helper_clients: list[Any] = []
