@@ -359,8 +359,9 @@ def event_id_sort_key(event: AnyEvent) -> tuple[datetime, str]:
 def has_unknown_members(event: AnyEvent) -> bool:
     """Whether the event holds members the contract does not define, in the envelope, ``data`` or ``source``
     (any JSON at any depth). Events without them hold only the declared types (strings, booleans, the
-    ``schema_version`` integer, lists of strings, times, ``None``): the fast paths that serialise or
-    fingerprint an event (``schemas.dedup``, ``warehouse.store``) rely on that and check with this first."""
+    ``schema_version`` integer, lists of strings, times, ``None``): the fast paths that serialise,
+    fingerprint or copy an event (``schemas.dedup``, ``schemas.pseudonym``, ``warehouse.event_rows``) rely
+    on that and check with this first."""
     if event.__pydantic_extra__ or event.data.__pydantic_extra__:
         return True
     source = event.source

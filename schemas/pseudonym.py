@@ -190,15 +190,10 @@ class Pseudonymiser:
 
         An event without unknown members (the common case) can carry only the declared ``data.applicant``:
         it is returned as it is without one, else copied as :meth:`_apply` would (``schemas.copies``)."""
+        if has_unknown_members(event):
+            return self._apply(event)
         data = event.data
         declared = data.__dict__.get(APPLICANT)
-        source = event.source
-        if (  # ``has_unknown_members``, with ``data`` and ``source`` read once
-            event.__pydantic_extra__
-            or data.__pydantic_extra__
-            or (source is not None and source.__pydantic_extra__)
-        ):
-            return self._apply(event)
         if declared is None:
             return event
         pseudonym = self._any(declared)
