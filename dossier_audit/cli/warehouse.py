@@ -12,19 +12,23 @@ import orjson
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, TimeRemainingColumn
+from rich.table import Column
 from rich.text import Text
 
 from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
+    BAR_WIDTH,
     PROGRESS_BYTES,
     CataloguePath,
     JsonFlag,
     Rejections,
+    description_column,
     err,
     guarded,
     parse_instant,
     platform_for,
     print_ingest,
+    progress_name,
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file, source_of
@@ -103,26 +107,43 @@ def warehouse_load(
         )
 
 
-#: What each stage of a load counts, and how its progress line reads (``jobs.warehouse.LoadProgress``).
+#: What each stage of a load counts, and how its progress line reads (``jobs.warehouse.LoadProgress``):
+#: short, so that a line with its bar, rate and time left fits an 80-column terminal.
 _STAGES = {
-    "reading": ("reading and judging {name}", "MB"),
-    "storing": ("storing the events read last", "MB"),
-    "reading back": ("re-judging dossiers stored before", "dossiers"),
-    "checking": ("checking new dossiers for events stored meanwhile", "dossiers"),
-    "judging": ("storing dossiers and violations", "MB"),
+    "reading": ("judging {name}", "MB"),
+    "storing": ("storing last events", "MB"),
+    "reading back": ("re-judging stored", "dossiers"),
+    "checking": ("checking other writers", "dossiers"),
+    "judging": ("storing dossiers", "MB"),
 }
 
 
 class _Rate(ProgressColumn):
-    """The stage's rate in its unit: MB/s for bytes, dossiers/s for dossiers."""
+    """The stage's rate in its unit, on one line: MB/s for bytes, dossiers/s for dossiers (with k or M past
+    ten thousand, so that a fast stage's rate stays short)."""
 
     def render(self, task: Task) -> Text:
         speed = task.speed
         if speed is None:
             return Text("")
         unit = task.fields.get("unit", "")
-        shown = speed / 1e6 if unit == "MB" else speed
-        return Text(f"{shown:,.1f} {unit}/s" if unit == "MB" else f"{shown:,.0f} {unit}/s", style="cyan")
+        if unit == "MB":
+            return Text(f"{speed / 1e6:,.1f} MB/s", style="cyan")
+        return Text(f"{_compact(speed)} {unit}/s", style="cyan")
+
+
+#: The columns of a load's progress line beside its description: the bar, "100%", "12.3k dossiers/s" and
+#: "0:01:23", each with the space before it.
+_FIGURES = 1 + BAR_WIDTH + 1 + 4 + 1 + 16 + 1 + 7
+
+
+def _compact(count: float) -> str:
+    """``9,876``, ``12.3k``, ``4.5M``."""
+    if count < 10_000:
+        return f"{count:,.0f}"
+    if count < 1e6:
+        return f"{count / 1e3:.1f}k"
+    return f"{count / 1e6:,.1f}M"
 
 
 def load_progress(path: Path) -> tuple[Progress | None, LoadProgress | None]:
@@ -131,9 +152,9 @@ def load_progress(path: Path) -> tuple[Progress | None, LoadProgress | None]:
     if not err.is_terminal or path.stat().st_size < PROGRESS_BYTES:  # as file_progress
         return None, None
     progress = Progress(
-        "[progress.description]{task.description}", BarColumn(),
-        "[progress.percentage]{task.percentage:>3.0f}%", _Rate(), TimeRemainingColumn(), console=err,
-        transient=True,
+        description_column(err, _FIGURES), BarColumn(bar_width=BAR_WIDTH),
+        "[progress.percentage]{task.percentage:>3.0f}%",
+        _Rate(table_column=Column(no_wrap=True)), TimeRemainingColumn(), console=err, transient=True,
     )  # fmt: skip
     tasks: dict[str, TaskID] = {}
 
@@ -141,7 +162,7 @@ def load_progress(path: Path) -> tuple[Progress | None, LoadProgress | None]:
         task = tasks.get(stage)
         if task is None:
             label, unit = _STAGES.get(stage, (stage, ""))
-            description = label.format(name=escape(path.name))  # a file name is no markup
+            description = label.format(name=progress_name(path))
             task = tasks[stage] = progress.add_task(description, total=total, unit=unit)
         progress.update(task, completed=done, total=total)
 

@@ -188,7 +188,7 @@ def test_the_command_shows_a_progress_line_per_stage_on_a_terminal_for_a_large_f
         tick("reading", 9 * 1024 * 1024, 9 * 1024 * 1024)
         tick("judging", 10, 10)
         descriptions = [task.description for task in progress.tasks]
-        assert descriptions == ["reading and judging large.jsonl", "storing dossiers and violations"]
+        assert descriptions == ["judging large.jsonl", "storing dossiers"]
         assert all(task.finished for task in progress.tasks)
     monkeypatch.setattr(command, "err", Console(file=io.StringIO(), force_terminal=False))
     assert command.load_progress(large) == (None, None)  # not a terminal: no bar
