@@ -15,7 +15,6 @@ worker: the load folds it from everything stored, once its file is.
 from __future__ import annotations
 
 import pickle
-import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -26,6 +25,7 @@ import orjson
 
 from dossier_audit.jobs.batch_options import EvaluateLines
 from dossier_audit.jobs.row_frames import FoldFrames, RowFrames
+from dossier_audit.jobs.spool_dirs import SpoolDirectory
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent, to_json_dict
 from schemas.pseudonym import Pseudonymiser
@@ -123,29 +123,32 @@ class _Frames:
 
 class LoadSpool:
     """A private temporary directory (mode 0700: the rows hold pseudonyms, never clear applicants), deleted
-    on exit, with what the load keeps until it judges: the workers' event and fold frames, the dossiers the
-    warehouse did not hold with their folds' tokens, and the ids of those it held. ``types``: each table's
-    column types (``arrow_columns.column_types``), read before the workers fork. Memory stays bounded by a
-    frame, and a few integers per new dossier (its token, kept and sorted once the load judges), whatever
-    the file's size."""
+    on exit (``spool_dirs``: or by a later load, if this one is killed), with what the load keeps until it
+    judges: the workers' event and fold frames, the dossiers the warehouse did not hold with their folds'
+    tokens, and the ids of those it held. ``types``: each table's column types
+    (``arrow_columns.column_types``), read before the workers fork. Memory stays bounded by a frame, and a
+    few integers per new dossier (its token, kept and sorted once the load judges), whatever the file's
+    size."""
 
     def __init__(self, types: dict[str, dict[str, str]]) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="dossier-audit-load-")
-        folder = Path(self._dir.name)
-        self._new = _Frames(folder / "new.pickle")
-        self._stored = _Frames(folder / "stored.pickle")
-        self.tokens = array("q")
-        (folder / "rows").mkdir()
         # Instants as epoch seconds where the load's row builders give them so (``row_builder``).
-        self.events = RowFrames(
-            folder / "rows", "events", EVENT_COLUMNS, types["events"], seconds=EVENT_SECONDS
-        )
         tables = {
             "dossiers": (DOSSIER_COLUMNS, types["dossiers"]),
             "dossier_outcomes": (OUTCOME_COLUMNS, types["dossier_outcomes"]),
             "violations": (VIOLATION_COLUMNS, types["violations"]),
         }
-        self.folds = FoldFrames(folder / "rows", tables, seconds={"dossier_outcomes": OUTCOME_SECONDS})
+        self._dir = SpoolDirectory()  # deleted by close(), or by a later load's sweep if this one is killed
+        try:
+            rows = self._dir.path / "rows"
+            rows.mkdir()
+            self.events = RowFrames(rows, "events", EVENT_COLUMNS, types["events"], seconds=EVENT_SECONDS)
+            self.folds = FoldFrames(rows, tables, seconds={"dossier_outcomes": OUTCOME_SECONDS})
+            self._new = _Frames(self._dir.path / "new.pickle")
+            self._stored = _Frames(self._dir.path / "stored.pickle")
+        except BaseException:
+            self._dir.close()
+            raise
+        self.tokens = array("q")
 
     def __enter__(self) -> LoadSpool:
         return self
@@ -192,7 +195,7 @@ class LoadSpool:
             self._new.close()
             self._stored.close()
         finally:
-            self._dir.cleanup()
+            self._dir.close()
 
 
 def spool_lines(lines: Iterable[bytes | AnyEvent], path: Path) -> Path:

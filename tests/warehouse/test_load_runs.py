@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -228,15 +229,19 @@ def test_a_runs_dossiers_are_those_of_the_events_it_stored(warehouse_url: str, t
 
 
 # -- a load killed with SIGKILL -----------------------------------------------------------------------------
-def kill_during_load(url: str, events: Path, tmp_path: Path, point: str = "judging") -> None:
-    """Start ``warehouse load`` in a child process and SIGKILL it at ``point`` (see ``KILLABLE``)."""
+def kill_during_load(url: str, events: Path, tmp_path: Path, point: str = "judging") -> Path:
+    """Start ``warehouse load`` in a child process and SIGKILL it at ``point`` (see ``KILLABLE``); returns the
+    temporary folder it had (``tmp_path / "spools"``), where its spool stays."""
     flag = tmp_path / "killable.flag"
     flag.unlink(missing_ok=True)
+    spools = tmp_path / "spools"
+    spools.mkdir(exist_ok=True)
     args = ["warehouse", "load", str(events), "--warehouse", url, "--as-of", AS_OF]
     child = subprocess.Popen(
         [sys.executable, "-c", KILLABLE, str(flag), point, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(spools)},
     )
     try:
         deadline = time.monotonic() + 180
@@ -254,6 +259,7 @@ def kill_during_load(url: str, events: Path, tmp_path: Path, point: str = "judgi
             child.wait()
         if child.stderr is not None:
             child.stderr.close()
+    return spools
 
 
 @pytest.mark.parametrize("point", ["storing", "stored"])
@@ -311,12 +317,16 @@ def test_a_load_killed_before_it_stored_its_file_stays_unfinished_until_that_fil
 
 
 def test_a_load_killed_after_it_stored_its_file_is_finished_by_any_later_load(
-    warehouse_url: str, tmp_path: Path
+    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """(c) Killed between storing and judging: the next load, of any file, re-judges what it stored — at the
-    killed run's own ``as_of`` (here 2025-11-20: 9 violations), not the finishing load's (2025-11-10: 6)."""
+    killed run's own ``as_of`` (here 2025-11-20: 9 violations), not the finishing load's (2025-11-10: 6) —
+    and deletes the spool the killed one left in the temporary folder."""
     cli("warehouse", "init", "--warehouse", warehouse_url)
-    kill_during_load(warehouse_url, EXAMPLES, tmp_path, "judging")
+    spools = kill_during_load(warehouse_url, EXAMPLES, tmp_path, "judging")
+    [left] = spools.glob("dossier-audit-load-*")
+    assert list(left.glob("rows/*.frames"))  # the folds it had not written yet
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
 
     # What the killed load left: events and no violations, and a run that says it did not complete.
     after_kill = cli("warehouse", "status", "--warehouse", warehouse_url, "--json")
@@ -339,6 +349,7 @@ def test_a_load_killed_after_it_stored_its_file_is_finished_by_any_later_load(
     assert result["violations_open"] == EXAMPLE_VIOLATIONS  # judged at the killed run's as_of
     assert (result["superseded_runs"], result["unfinished_runs"]) == ([], [])
     assert "finished the interrupted load run " + killed["run_id"] in stderr
+    assert list(spools.iterdir()) == []  # the killed load's spool swept, the finishing load's own deleted
 
     status = status_json(warehouse_url)
     assert status["open_violations"] == EXAMPLE_VIOLATIONS and status["unfinished_loads"] == []

@@ -1,0 +1,99 @@
+"""A load's spool directory: locked while its load lives (and its forked workers), deleted when it ends, and
+deleted by a later load when it was killed; nothing else in the temporary folder is touched (a live load's,
+one without a lock file, another's file or link that happens to share the prefix).
+
+Before: a load killed with SIGKILL left its spool (rows not stored yet) in the temporary folder for good;
+the test suite alone left six at every run."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from dossier_audit.jobs.spool_dirs import LOCK, PREFIX, SpoolDirectory, sweep_dead
+
+_KILLED = """
+import os, signal, sys
+from dossier_audit.jobs.spool_dirs import SpoolDirectory
+spool = SpoolDirectory()
+(spool.path / "rows").mkdir()
+(spool.path / "rows" / "events-1-000001.frames").write_bytes(b"x" * 1000)
+if sys.argv[1] == "fork" and os.fork() == 0:  # a worker that outlives its load for a while
+    sys.stdin.read()
+    os._exit(0)
+print(spool.path, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own temporary folder, for this process and the ones it starts."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    return tmp_path
+
+
+def _killed(mode: str) -> tuple[Path, subprocess.Popen[str]]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED, mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    path = Path(child.stdout.readline().strip())
+    assert child.wait(timeout=30) == -signal.SIGKILL
+    return path, child
+
+
+def test_a_spool_is_locked_while_open_and_deleted_on_close(folder: Path) -> None:
+    spool = SpoolDirectory()
+    assert spool.path.parent == folder and spool.path.name.startswith(PREFIX)
+    assert (spool.path.stat().st_mode & 0o777) == 0o700 and (spool.path / LOCK).exists()
+    assert sweep_dead() == 0 and spool.path.exists()  # alive: left alone
+    spool.close()
+    spool.close()
+    assert not spool.path.exists()
+
+
+def test_the_spool_of_a_killed_load_is_swept_by_the_next_one(folder: Path) -> None:
+    dead, _ = _killed("alone")
+    assert (dead / "rows" / "events-1-000001.frames").exists()  # what a killed load leaves
+    spool = SpoolDirectory()
+    try:
+        assert not dead.exists() and spool.path.exists()
+    finally:
+        spool.close()
+
+
+def test_a_spool_whose_worker_still_runs_is_kept_until_it_ends(folder: Path) -> None:
+    held, child = _killed("fork")  # the load is gone; its forked worker holds the lock
+    assert sweep_dead() == 0 and held.exists()
+    assert child.stdin is not None
+    child.stdin.close()  # the worker reads its end of input and exits
+    deadline = time.monotonic() + 30
+    while not sweep_dead():
+        assert time.monotonic() < deadline, "the worker's end never let go of the spool"
+        time.sleep(0.05)
+    assert not held.exists()
+
+
+def test_only_dead_spools_of_this_user_are_swept(folder: Path) -> None:
+    lockless = folder / f"{PREFIX}made-by-an-older-version"
+    lockless.mkdir()
+    (lockless / "rows").mkdir()
+    named_file = folder / f"{PREFIX}a-file"
+    named_file.write_bytes(b"mine")
+    elsewhere = folder / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / LOCK).write_bytes(b"")
+    link = folder / f"{PREFIX}a-link"
+    link.symlink_to(elsewhere)
+    dead, _ = _killed("alone")
+    assert sweep_dead() == 1
+    assert not dead.exists()
+    assert lockless.exists() and named_file.exists() and link.is_symlink() and elsewhere.exists()
