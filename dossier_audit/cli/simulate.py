@@ -16,6 +16,7 @@ from dossier_audit.cli.common import (
 )
 from dossier_audit.simulator import SimulationConfig, default_violation_rates
 from dossier_audit.simulator import simulate as run_simulation
+from dossier_audit.simulator.world import NoReceivingUnit
 from inspections.calendar import CalendarRangeError
 
 
@@ -74,6 +75,8 @@ def simulate(
             raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
         except CalendarRangeError as exc:  # the simulator's clock runs weeks past the period
             raise UsageError(f"--start {start} --weeks {weeks}: {exc}") from None
+        except NoReceivingUnit as exc:
+            raise UsageError(f"--start {start} --weeks {weeks}: {exc}: give a later --start") from None
         finally:
             part.unlink(missing_ok=True)
 

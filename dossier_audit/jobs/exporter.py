@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from dossier_audit.jobs.batch_engine import (
     RejectionSink,
 )
 from dossier_audit.jobs.files import engine_options
+from dossier_audit.whole_files import create_beside
 from inspections.audit_error import failure
 from inspections.catalogue import Catalogue
 from inspections.classification import classify
@@ -174,7 +174,7 @@ def output(path: Path) -> Iterator[tuple[ByteSink, Path | None]]:
         sys.stdout.buffer.flush()
         return
     directory = path.parent
-    fd, part = _create_beside(path)
+    fd, part = create_beside(path)
     try:
         with os.fdopen(fd, "wb") as raw:
             if path.name.endswith(".gz"):
@@ -186,16 +186,3 @@ def output(path: Path) -> Iterator[tuple[ByteSink, Path | None]]:
         os.replace(part, path)
     finally:
         part.unlink(missing_ok=True)
-
-
-def _create_beside(path: Path) -> tuple[int, Path]:
-    """A new hidden file beside ``path``, created with the mode any new file gets (0666 less the umask;
-    ``tempfile.mkstemp`` would make it 0600, and reading the umask means changing it, which races with
-    the embedded engine's threads)."""
-    for _ in range(100):
-        part = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
-        try:
-            return os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), part
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"cannot create a temporary file beside {path}")

@@ -28,7 +28,14 @@ from dossier_audit.simulator.arrivals import Arrival, day_counts, pick
 from dossier_audit.simulator.calibration import build_outcome, plan_calibration
 from dossier_audit.simulator.config import RULE_IDS, TRUTH_RULEBOOK_VERSION, SimulationConfig
 from dossier_audit.simulator.horizon import Horizon
-from dossier_audit.simulator.world import World, calibration_unit, default_calendar, default_catalogue
+from dossier_audit.simulator.world import (
+    NoReceivingUnit,
+    World,
+    calibration_unit,
+    default_calendar,
+    default_catalogue,
+)
+from dossier_audit.whole_files import written_whole
 from inspections.timeunits import ProcessingTime
 
 #: Scenarios that need a procedure with a limited maximum time (they plan around its due date).
@@ -172,7 +179,7 @@ class Simulation:
                 channel = "postal" if rng.random() < cfg.postal_share else "direct"
             unit = pick(rng, units)
             if unit is None:
-                raise ValueError(f"no receiving unit with a published procedure on {day}")
+                raise NoReceivingUnit(day, world.catalogue)
             scenario = self._scenario()
             proc = None
             if scenario == "UNPUBLISHED_PROCEDURE":
@@ -371,7 +378,7 @@ def simulate(
             body.write(dumps(record, option=nl))
 
         sim = Simulation(config, calendar, catalogue, sink)
-        with Path(events_path).open("wb") as out:
+        with written_whole(Path(events_path)) as out:  # a failed run leaves the previous file whole
             buf: list[bytes] = []
             append, write = buf.append, out.write
             for _, _, line in sim.run_lines():

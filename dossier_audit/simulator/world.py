@@ -31,6 +31,16 @@ def default_catalogue() -> Catalogue:
     return sample_catalogue()
 
 
+class NoReceivingUnit(ValueError):
+    """No unit of the simulated catalogue can receive a dossier on a day of the period: none is valid then
+    with a procedure published for it (a ``--start`` before the catalogue publishes anything, typically)."""
+
+    def __init__(self, day: date, catalogue: Catalogue) -> None:
+        starts = [pub.valid_from for p in catalogue.procedures.values() for pub in p.publications]
+        since = f"its first publication is from {min(starts)}" if starts else "it publishes no procedure"
+        super().__init__(f"no unit of the catalogue has a procedure published on {day} ({since})")
+
+
 class World:
     """The province: calendar, catalogue, working-minute clock and cached weighted choices."""
 

@@ -99,6 +99,31 @@ def test_a_simulated_period_past_the_calendar_is_one_line(tmp_path: Path) -> Non
     one_error_line(cli("simulate", "--out", out, "--start", "2025-01-06", "--weeks", "100000000"))
 
 
+def test_a_simulated_period_before_the_catalogue_publishes_anything_is_one_line(tmp_path: Path) -> None:
+    """Was a ValueError traceback (hypothesis found ``--start 2000-03-01``): no unit can receive a dossier."""
+    out = tmp_path / "e.jsonl"
+    line = one_error_line(cli("simulate", "--out", str(out), "--start", "2019-01-01"))
+    assert "no unit of the catalogue has a procedure published on 2019-01-02" in line
+    assert "its first publication is from 2020-01-01" in line and "give a later --start" in line
+    assert list(tmp_path.iterdir()) == []
+    out.write_bytes(b"an earlier simulation\n")  # a failed run leaves it whole (it was truncated)
+    one_error_line(cli("simulate", "--out", str(out), "--start", "2019-01-01"))
+    assert out.read_bytes() == b"an earlier simulation\n" and list(tmp_path.iterdir()) == [out]
+
+
+def test_a_simulation_streams_into_a_pipe(tmp_path: Path) -> None:
+    """A path that cannot be replaced (a named pipe here, ``/dev/stdout`` alike) is written directly."""
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = cli("simulate", "--out", str(fifo), "--truth", str(tmp_path / "t.jsonl"), "--dossiers", "3")
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.stderr
+    assert got and got[0].count(b"\n") >= 3 and fifo.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -164,6 +164,7 @@ def test_week_of_a_real_report(real: tuple[str, Path, Path], week: str) -> None:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=DATEISH, weeks=st.integers(-3, 3000))
+@example(start="2000-03-01", weeks=1)  # before the catalogue publishes anything: was a traceback
 def test_start(tmp_path_factory: pytest.TempPathFactory, start: str, weeks: int) -> None:
     out = tmp_path_factory.mktemp("sim") / "e.jsonl"
     cli("simulate", "--out", str(out), "--dossiers", "3", "--start", start, "--weeks", str(weeks))

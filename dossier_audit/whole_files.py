@@ -1,0 +1,49 @@
+"""Output files written whole or not at all: a command writes to a new hidden file beside its target and
+renames it over the target once complete, so that a failed or interrupted run leaves the previous file as
+it was (or none), never a truncated one. Used by ``export`` and ``simulate``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+
+def create_beside(path: Path) -> tuple[int, Path]:
+    """A new hidden file beside ``path``, created with the mode any new file gets (0666 less the umask;
+    ``tempfile.mkstemp`` would make it 0600, and reading the umask means changing it, which races with
+    the embedded engine's threads)."""
+    for _ in range(100):
+        part = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), part
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file beside {path}")
+
+
+@contextmanager
+def written_whole(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened for writing: the bytes go to a file beside it, renamed over it when the block ends
+    without an exception (deleted when it raises). A path that exists and is not a regular file (a
+    terminal, a pipe, ``/dev/stdout``) cannot be replaced: it is written directly. ``OSError`` when it
+    cannot be written."""
+    try:
+        special = not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        special = False
+    if special:
+        with open(path, "wb") as direct:
+            yield direct
+        return
+    fd, part = create_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
