@@ -38,6 +38,7 @@ from dossier_audit.cli.common import (
     platform_for,
     warehouse_session,
 )
+from dossier_audit.cli.warehouse import stage_progress
 from dossier_audit.jobs.importer import (
     ImportInputError,
     ImportSink,
@@ -149,7 +150,7 @@ def dvcqg(
                 if out is not None and targets[1] is not None:
                     sink = write_jsonl(outputs, out, targets[1])
                 elif warehouse is not None:
-                    sink = _load(outputs, warehouse, platform, ordered, instant)
+                    sink = _load(outputs, warehouse, platform, ordered, instant, progress)
                 else:
                     sink = _produce(outputs, settings, platform, ordered)
             except ImportInputError as exc:
@@ -203,11 +204,28 @@ def _produce(outputs: Any, settings: Any, platform: Any, files: list[Path]) -> I
         raise fail(str(exc), 1) from None
 
 
-def _load(outputs: Any, url: str, platform: Any, files: list[Path], as_of: datetime) -> ImportSink:
+def _load(
+    outputs: Any, url: str, platform: Any, files: list[Path], as_of: datetime, payloads: Progress | None
+) -> ImportSink:
     """The events loaded as `warehouse load` would (``jobs.importer.load_into``); the load's own counts join
-    the import's summary (stored events, folded dossiers, open violations)."""
-    with warehouse_session(url, create=True) as wh:
-        sink, result = load_into(outputs, platform, wh, as_of, source=_source(files))
+    the import's summary (stored events, folded dossiers, open violations). With the payloads' bar (on a
+    terminal, for large payloads), the load's stages follow it as `warehouse load` shows them: the import is
+    read whole before the load stores it, so the bar stops at the load's first stage."""
+    stages, tick = stage_progress(_label(files), _size(files)) if payloads is not None else (None, None)
+
+    def on_stage(stage: str, done: int, total: int) -> None:
+        assert payloads is not None and tick is not None
+        payloads.stop()  # done: only one display at a time
+        tick(stage, done, total)
+
+    try:
+        with warehouse_session(url, create=True) as wh:
+            sink, result = load_into(
+                outputs, platform, wh, as_of, source=_source(files), on_progress=on_stage if tick else None
+            )
+    finally:
+        if stages is not None:
+            stages.stop()
     sink.targets["warehouse"] = redact_url(url)
     sink.targets["load"] = (
         f"stored {result.events_written:,} events; folded {result.dossiers_folded:,} dossiers: "
@@ -228,11 +246,19 @@ def _keep_samples(outputs: Any, shown: list[RejectedRecord]) -> Any:
 
 
 def _progress(files: list[Path]) -> tuple[Progress | None, Any]:
+    return bytes_progress(_label(files), _size(files))
+
+
+def _label(files: list[Path]) -> str:
+    return f"{len(files)} payload file(s)"
+
+
+def _size(files: list[Path]) -> int:
     total = 0
     for file in files:
         with suppress(OSError):
             total += file.stat().st_size
-    return bytes_progress(f"{len(files)} payload file(s)", total)
+    return total
 
 
 def _print_summary(stats: ImportStats, sink: ImportSink, seconds: float, shown: list[RejectedRecord]) -> None:

@@ -149,7 +149,15 @@ def _compact(count: float) -> str:
 def load_progress(path: Path) -> tuple[Progress | None, LoadProgress | None]:
     """A progress display on stderr for a large file on a terminal: one line per stage of the load, with its
     rate and the time it has left; (None, None) otherwise."""
-    if not err.is_terminal or path.stat().st_size < PROGRESS_BYTES:  # as file_progress
+    return stage_progress(progress_name(path), path.stat().st_size)
+
+
+def stage_progress(name: str, size: int) -> tuple[Progress | None, LoadProgress | None]:
+    """:func:`load_progress` of an input called ``name`` (markup: ``progress_name`` for a file's) of ``size``
+    bytes: a display, and the tick the load reports its stages to; (None, None) unless on a terminal and
+    large. The display starts at the first tick (``import dvcqg --warehouse`` shows its payloads' bar until
+    then) and stops with the ``Progress``."""
+    if not err.is_terminal or size < PROGRESS_BYTES:  # as file_progress
         return None, None
     progress = Progress(
         description_column(err, _FIGURES), BarColumn(bar_width=BAR_WIDTH),
@@ -161,9 +169,10 @@ def load_progress(path: Path) -> tuple[Progress | None, LoadProgress | None]:
     def tick(stage: str, done: int, total: int) -> None:
         task = tasks.get(stage)
         if task is None:
+            if not tasks:
+                progress.start()  # already started under ``with``: nothing more
             label, unit = _STAGES.get(stage, (stage, ""))
-            description = label.format(name=progress_name(path))
-            task = tasks[stage] = progress.add_task(description, total=total, unit=unit)
+            task = tasks[stage] = progress.add_task(label.format(name=name), total=total, unit=unit)
         progress.update(task, completed=done, total=total)
 
     return progress, tick

@@ -7,15 +7,18 @@ show may be reported as a violation once the rulebook knows ``source.unknown``.
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner, Result
 
-from dossier_audit.cli import app
+import dossier_audit.cli.warehouse as command
+from dossier_audit.cli import app, common
 from tests.sources.payloads import (
     CLEAR_VALUES,
     UNIT,
@@ -346,3 +349,28 @@ def test_importing_into_the_warehouse_equals_loading_the_imported_file(
     assert [(code, Path(source).name) for code, source in once[3]] == [("json.invalid", "broken.json")]
     _import(logs, warehouse_url)
     assert _stored(warehouse_url) == once
+
+
+def test_importing_into_the_warehouse_shows_the_loads_stages_after_the_payloads_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal, for large payloads (here: any size), the payloads' bar, then the load's stages as
+    `warehouse load` shows them (one display at a time: the bar stops where the load starts)."""
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    for module in (common, command):
+        monkeypatch.setattr(module, "err", terminal)
+        monkeypatch.setattr(module, "PROGRESS_BYTES", 0)
+    url = f"chdb://{tmp_path / 'wh'}"
+    cli("import", "dvcqg", str(province(tmp_path)), "--warehouse", url, "--as-of", "2025-11-20")
+    shown = screen.getvalue()
+    assert "4 payload file(s)" in shown
+    for stage in (
+        "judging 4 payload file(s)",
+        "storing last events",
+        "checking other writers",
+        "storing dossiers",
+    ):
+        assert stage in shown, shown
+    assert shown.index("payload file(s) ") < shown.index("judging 4 payload file(s)")
