@@ -7,8 +7,9 @@ it had not stored yet: pseudonymised, but data, and up to hundreds of megabytes 
 exclusive ``flock`` on a lock file in its directory for as long as it lives (its forked workers share the
 hold: a ``flock`` belongs to the open file), which the kernel releases however the process ends; and each
 load, before it makes its own, deletes the directories of this user whose lock it can take: no live load
-holds them. A directory without a lock file (being made this instant, or left by a version before this
-one, whose load may still run) is left alone.
+holds them. A directory without a lock file is being made this instant, or was left by a version before
+this one: it is deleted only once nothing in it has changed for a day (``STALE_AFTER``), which no running
+load goes without (its workers write frames as they read, its writer reads and deletes them).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import fcntl
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 PREFIX = "dossier-audit-load-"
 LOCK = "owner.lock"
+#: A spool without a lock file is a dead load's once nothing in it has changed for this long (seconds).
+STALE_AFTER = 86_400
 
 
 class SpoolDirectory:
@@ -56,10 +60,15 @@ def sweep_dead(root: Path | None = None) -> int:
     swept = 0
     for path in folder.glob(PREFIX + "*"):
         try:
-            if path.is_symlink() or path.lstat().st_uid != uid:
+            if path.is_symlink() or path.lstat().st_uid != uid or not path.is_dir():
                 continue
             fd = os.open(path / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:  # not a directory, not ours to open, or no lock file
+        except FileNotFoundError:  # no lock file: being made, or an older version's
+            if _untouched_since(path, time.time() - STALE_AFTER):
+                shutil.rmtree(path, ignore_errors=True)
+                swept += 1
+            continue
+        except OSError:  # not ours to open
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,3 +81,22 @@ def sweep_dead(root: Path | None = None) -> int:
             os.close(fd)
         swept += 1
     return swept
+
+
+def _untouched_since(path: Path, moment: float) -> bool:
+    """Whether ``path`` and everything in it were last modified before ``moment`` (``False`` when any of it
+    cannot be read, or is gone: then nothing is deleted)."""
+    try:
+        if path.lstat().st_mtime >= moment:
+            return False
+        for folder, names, files in os.walk(path, onerror=_raise):
+            for name in (*names, *files):
+                if os.lstat(os.path.join(folder, name)).st_mtime >= moment:
+                    return False
+    except OSError:
+        return False
+    return True
+
+
+def _raise(error: OSError) -> None:
+    raise error

@@ -1,12 +1,14 @@
 """A load's spool directory: locked while its load lives (and its forked workers), deleted when it ends, and
-deleted by a later load when it was killed; nothing else in the temporary folder is touched (a live load's,
-one without a lock file, another's file or link that happens to share the prefix).
+deleted by a later load when it was killed; one without a lock file (an older version's) once it has been
+untouched for a day; nothing else in the temporary folder is touched (a live load's, a recent one without a
+lock file, a file or link that happens to share the prefix).
 
 Before: a load killed with SIGKILL left its spool (rows not stored yet) in the temporary folder for good;
 the test suite alone left six at every run."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dossier_audit.jobs.spool_dirs import LOCK, PREFIX, SpoolDirectory, sweep_dead
+from dossier_audit.jobs.spool_dirs import LOCK, PREFIX, STALE_AFTER, SpoolDirectory, sweep_dead
 
 _KILLED = """
 import os, signal, sys
@@ -80,6 +82,32 @@ def test_a_spool_whose_worker_still_runs_is_kept_until_it_ends(folder: Path) -> 
         assert time.monotonic() < deadline, "the worker's end never let go of the spool"
         time.sleep(0.05)
     assert not held.exists()
+
+
+def _aged(path: Path, seconds: float) -> Path:
+    """``path`` and everything in it last modified ``seconds`` ago."""
+    then = time.time() - seconds
+    for inner in sorted(path.rglob("*"), reverse=True):
+        os.utime(inner, (then, then), follow_symlinks=False)
+    os.utime(path, (then, then))
+    return path
+
+
+def test_a_spool_without_a_lock_is_swept_once_nothing_in_it_changed_for_a_day(folder: Path) -> None:
+    """What versions before the lock left (and a spool being made, for a moment): a day untouched is dead."""
+    made: list[Path] = []
+    for name in ("old", "recent", "old-with-a-recent-frame"):
+        path = folder / f"{PREFIX}{name}"
+        (path / "rows").mkdir(parents=True)
+        (path / "rows" / "events-1-000001.frames").write_bytes(b"x")
+        made.append(path)
+    old, recent, mixed = made
+    _aged(old, STALE_AFTER + 60)
+    _aged(recent, STALE_AFTER - 600)
+    _aged(mixed, STALE_AFTER + 60)
+    os.utime(mixed / "rows" / "events-1-000001.frames")  # written just now: a load still running
+    assert sweep_dead() == 1
+    assert not old.exists() and recent.exists() and mixed.exists()
 
 
 def test_only_dead_spools_of_this_user_are_swept(folder: Path) -> None:
