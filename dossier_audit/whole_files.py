@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO
 
 
-def create_beside(path: Path) -> tuple[int, Path]:
+def _create_beside(path: Path) -> tuple[int, Path]:
     """A new hidden file beside ``path``, created with the mode any new file gets (0666 less the umask;
     ``tempfile.mkstemp`` would make it 0600, and reading the umask means changing it, which races with
     the embedded engine's threads)."""
@@ -26,21 +26,27 @@ def create_beside(path: Path) -> tuple[int, Path]:
     raise FileExistsError(f"cannot create a temporary file beside {path}")
 
 
+def replaceable(path: Path) -> bool:
+    """Whether ``path`` may be replaced by renaming a new file over it: it does not exist, or is a regular
+    file itself. A symbolic link (``/dev/stdout`` is one, to wherever standard output goes: a terminal, a
+    pipe, a file) is written through, and so are a pipe and a device: renaming over them would replace the
+    link or the device node (as root, ``/dev/stdout`` for every process), not write where they lead."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return True
+
+
 @contextmanager
 def written_whole(path: Path) -> Iterator[IO[bytes]]:
     """``path`` opened for writing: the bytes go to a file beside it, renamed over it when the block ends
-    without an exception (deleted when it raises). A path that exists and is not a regular file (a
-    terminal, a pipe, ``/dev/stdout``) cannot be replaced: it is written directly. ``OSError`` when it
-    cannot be written."""
-    try:
-        special = not stat.S_ISREG(os.stat(path).st_mode)
-    except FileNotFoundError:
-        special = False
-    if special:
+    without an exception (deleted when it raises). A path that is not :func:`replaceable` is written
+    directly. ``OSError`` when it cannot be written."""
+    if not replaceable(path):
         with open(path, "wb") as direct:
             yield direct
         return
-    fd, part = create_beside(path)
+    fd, part = _create_beside(path)
     try:
         with os.fdopen(fd, "wb") as out:
             yield out

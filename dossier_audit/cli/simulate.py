@@ -75,8 +75,9 @@ def simulate(
             raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
         except CalendarRangeError as exc:  # the simulator's clock runs weeks past the period
             raise UsageError(f"--start {start} --weeks {weeks}: {exc}") from None
-        except NoReceivingUnit as exc:
-            raise UsageError(f"--start {start} --weeks {weeks}: {exc}: give a later --start") from None
+        except NoReceivingUnit as exc:  # before the catalogue publishes anything, or a gap in its units
+            advice = f": give a --start from {exc.first} on" if exc.too_early else ""
+            raise UsageError(f"--start {start} --weeks {weeks}: {exc}{advice}") from None
         finally:
             part.unlink(missing_ok=True)
 

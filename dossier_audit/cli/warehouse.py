@@ -138,10 +138,10 @@ _FIGURES = 1 + BAR_WIDTH + 1 + 4 + 1 + 16 + 1 + 7
 
 
 def _compact(count: float) -> str:
-    """``9,876``, ``12.3k``, ``4.5M``."""
-    if count < 10_000:
+    """``9,876``, ``12.3k``, ``4.5M`` (each unit up to where its rounding would reach the next)."""
+    if count < 9_999.5:
         return f"{count:,.0f}"
-    if count < 1e6:
+    if count < 999_950:
         return f"{count / 1e3:.1f}k"
     return f"{count / 1e6:,.1f}M"
 

@@ -22,7 +22,6 @@ gzip-compressed when the name ends in ``.gz``; standard output for ``-``.
 from __future__ import annotations
 
 import gzip
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -40,7 +39,7 @@ from dossier_audit.jobs.batch_engine import (
     RejectionSink,
 )
 from dossier_audit.jobs.files import engine_options
-from dossier_audit.whole_files import create_beside
+from dossier_audit.whole_files import written_whole
 from inspections.audit_error import failure
 from inspections.catalogue import Catalogue
 from inspections.classification import classify
@@ -174,15 +173,10 @@ def output(path: Path) -> Iterator[tuple[ByteSink, Path | None]]:
         sys.stdout.buffer.flush()
         return
     directory = path.parent
-    fd, part = create_beside(path)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            if path.name.endswith(".gz"):
-                # mtime 0: the same log gives the same bytes.
-                with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:
-                    yield packed, directory
-            else:
-                yield raw, directory
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
+    with written_whole(path) as raw:
+        if path.name.endswith(".gz"):
+            # mtime 0: the same log gives the same bytes.
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed:
+                yield packed, directory
+        else:
+            yield raw, directory

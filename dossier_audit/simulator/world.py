@@ -37,8 +37,16 @@ class NoReceivingUnit(ValueError):
 
     def __init__(self, day: date, catalogue: Catalogue) -> None:
         starts = [pub.valid_from for p in catalogue.procedures.values() for pub in p.publications]
-        since = f"its first publication is from {min(starts)}" if starts else "it publishes no procedure"
+        #: The catalogue's first publication (``None``: it has none).
+        self.first: date | None = min(starts) if starts else None
+        self.day = day
+        since = f"its first publication is from {self.first}" if starts else "it publishes no procedure"
         super().__init__(f"no unit of the catalogue has a procedure published on {day} ({since})")
+
+    @property
+    def too_early(self) -> bool:
+        """Whether the day is before anything is published: a later start would do."""
+        return self.first is not None and self.day < self.first
 
 
 class World:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
 from importlib import resources
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_a_simulated_period_before_the_catalogue_publishes_anything_is_one_line(
     out = tmp_path / "e.jsonl"
     line = one_error_line(cli("simulate", "--out", str(out), "--start", "2019-01-01"))
     assert "no unit of the catalogue has a procedure published on 2019-01-02" in line
-    assert "its first publication is from 2020-01-01" in line and "give a later --start" in line
+    assert "its first publication is from 2020-01-01" in line and "give a --start from 2020-01-01 on" in line
     assert list(tmp_path.iterdir()) == []
     out.write_bytes(b"an earlier simulation\n")  # a failed run leaves it whole (it was truncated)
     one_error_line(cli("simulate", "--out", str(out), "--start", "2019-01-01"))
@@ -116,10 +117,14 @@ def test_a_simulation_streams_into_a_pipe(tmp_path: Path) -> None:
     fifo = tmp_path / "events.fifo"
     os.mkfifo(fifo)
     got: list[bytes] = []
-    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
     reader.start()
-    result = cli("simulate", "--out", str(fifo), "--truth", str(tmp_path / "t.jsonl"), "--dossiers", "3")
-    reader.join(timeout=60)
+    try:
+        result = cli("simulate", "--out", str(fifo), "--truth", str(tmp_path / "t.jsonl"), "--dossiers", "3")
+    finally:
+        with suppress(OSError):  # a reader still waiting for a writer ends (none waiting: ENXIO)
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=60)
     assert result.exit_code == 0, result.stderr
     assert got and got[0].count(b"\n") >= 3 and fifo.exists()
 

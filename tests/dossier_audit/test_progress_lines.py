@@ -125,8 +125,11 @@ def test_a_name_is_shown_as_written_and_on_one_line(folder: Path, monkeypatch: p
     assert _load_lines(path, 120, monkeypatch)[0].startswith("judging [bold]a\\nb\\tc\\x1b.jsonl ")
 
 
-@pytest.mark.parametrize(
-    ("rate", "shown"), [(950, "950"), (9_999, "9,999"), (12_345, "12.3k"), (4.5e6, "4.5M")]
-)
+_RATES = [
+    (950, "950"), (9_999, "9,999"), (9_999.7, "10.0k"), (12_345, "12.3k"), (999_960, "1.0M"), (45e5, "4.5M"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rate", "shown"), _RATES)
 def test_a_count_rate_stays_short(rate: float, shown: str) -> None:
     assert command._compact(rate) == shown

@@ -1,0 +1,60 @@
+"""Output written whole (``simulate``, ``export``): a regular file is replaced only once complete, and
+what is not a regular file of its own — a symbolic link such as ``/dev/stdout``, a pipe, a device — is
+written through, never renamed over.
+
+Before (review of 58c0b40): ``os.stat`` followed links, so ``simulate --out /dev/stdout`` with standard
+output redirected to a file renamed its temporary file over ``/dev/stdout`` itself (as root, for every
+process of the machine) instead of writing to the redirection; ``export --out LINK`` replaced the link."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dossier_audit.cli import app
+from dossier_audit.whole_files import replaceable, written_whole
+
+
+def test_only_a_missing_path_or_a_regular_file_is_replaced(tmp_path: Path) -> None:
+    regular = tmp_path / "events.jsonl"
+    regular.write_bytes(b"")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(regular)
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    assert replaceable(tmp_path / "missing.jsonl") and replaceable(regular)
+    assert not replaceable(link) and not replaceable(fifo) and not replaceable(Path("/dev/null"))
+    assert not replaceable(Path("/dev/stdout"))  # a link to /proc/self/fd/1 (only looked at, never written)
+
+
+def test_a_link_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    target = tmp_path / "target.jsonl"
+    target.write_bytes(b"old\n")
+    link = tmp_path / "out.jsonl"
+    link.symlink_to(target)
+    with written_whole(link) as out:
+        out.write(b"new\n")
+    assert link.is_symlink() and target.read_bytes() == b"new\n"
+
+
+def test_a_failed_write_leaves_the_previous_file_and_nothing_beside_it(tmp_path: Path) -> None:
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b"previous\n")
+    with pytest.raises(RuntimeError), written_whole(path) as out:
+        out.write(b"half")
+        raise RuntimeError("interrupted")
+    assert path.read_bytes() == b"previous\n" and list(tmp_path.iterdir()) == [path]
+
+
+def test_simulate_writes_through_a_link(tmp_path: Path) -> None:
+    target = tmp_path / "kept" / "events.jsonl"
+    target.parent.mkdir()
+    link = tmp_path / "events.jsonl"
+    link.symlink_to(target)
+    args = ["simulate", "--out", str(link), "--truth", str(tmp_path / "t.jsonl"), "--dossiers", "3"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and target.read_bytes().count(b"\n") >= 3
