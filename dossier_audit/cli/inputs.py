@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from dossier_audit.cli.common import UsageError, err, readable
+from dossier_audit.jobs.spool_dirs import spool_directory
 
 #: The FILE argument that means standard input.
 STDIN = "-"
@@ -115,8 +116,8 @@ def _spooled(source: IO[bytes], name: str, what: str) -> Iterator[Path]:
     """A copy of ``source`` in a private temporary directory, deleted on exit. A copy that fails (a full
     disk: ``validate /dev/zero`` copies until TMPDIR is full) is one usage error saying where and how much,
     and the partial copy is deleted with its directory before the error leaves."""
-    with tempfile.TemporaryDirectory(prefix="dossier-audit-input-") as tmp:
-        path = Path(tmp) / name
+    with spool_directory("dossier-audit-input-") as tmp:
+        path = tmp / name
         copied = 0
         try:
             with _spool_writer(path) as out:

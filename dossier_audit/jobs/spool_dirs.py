@@ -1,15 +1,17 @@
-"""The private temporary directories a ``warehouse load`` spools its rows in, and the sweep of those whose
-load died without deleting its own.
+"""The private temporary directories the commands spool to (a load's rows, a stream copied to a file, the
+batch engine's results), and the sweep of those whose process died without deleting its own.
 
-A load deletes its directory when it ends, failed or not; a load killed with SIGKILL (or by the kernel out
-of memory, or with its machine) cannot, and its directory would stay in the temporary folder with every row
-it had not stored yet: pseudonymised, but data, and up to hundreds of megabytes each. So each load holds an
-exclusive ``flock`` on a lock file in its directory for as long as it lives (its forked workers share the
-hold: a ``flock`` belongs to the open file), which the kernel releases however the process ends; and each
-load, before it makes its own, deletes the directories of this user whose lock it can take: no live load
-holds them. A directory without a lock file is being made this instant, or was left by a version before
-this one: it is deleted only once nothing in it has changed for a day (``STALE_AFTER``), which no running
-load goes without (its workers write frames as they read, its writer reads and deletes them).
+A command deletes its directory when it ends, failed or not; one killed with SIGKILL (or by the kernel out
+of memory, or with its machine) cannot, and its directory would stay in the temporary folder for good: a
+load's rows not stored yet (pseudonymised, but data, up to hundreds of megabytes), a whole copy of its
+input. So each holds an exclusive ``flock`` on a lock file in its directory for as long as it lives (its
+forked workers share the hold: a ``flock`` belongs to the open file), which the kernel releases however
+the process ends; and each, before it makes its own, deletes the directories of this user whose lock it
+can take: no live process holds them. The lock file is locked under another name and then renamed, so a
+sweep never finds it unheld in a live directory. A directory without one is being made this instant, or
+was left by a version before this one: it is deleted only once nothing in it has changed for a day
+(``STALE_AFTER``), which no running command goes without (a load's workers write frames as they read, its
+writer reads and deletes them).
 """
 
 from __future__ import annotations
@@ -19,46 +21,69 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PREFIX = "dossier-audit-load-"
+#: Every kind of spool directory (the sweep looks for these): a load's rows, a stream's copy for the load,
+#: the batch engine's results, a command's copy of a pipe or standard input.
+PREFIXES = (PREFIX, "dossier-audit-lines-", "dossier-audit-batch-", "dossier-audit-input-")
 LOCK = "owner.lock"
 #: A spool without a lock file is a dead load's once nothing in it has changed for this long (seconds).
 STALE_AFTER = 86_400
 
 
 class SpoolDirectory:
-    """A new private temporary directory (mode 0700), locked by this process (and the workers it forks)
-    until :meth:`close` deletes it. Dead loads' directories are swept first (:func:`sweep_dead`)."""
+    """A new private temporary directory (mode 0700) named ``prefix…`` (one of :data:`PREFIXES`), locked by
+    this process (and the workers it forks) until :meth:`close` deletes it. Dead processes' directories are
+    swept first (:func:`sweep_dead`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = PREFIX) -> None:
+        if prefix not in PREFIXES:
+            raise ValueError(f"{prefix!r} is not a spool prefix the sweep knows ({', '.join(PREFIXES)})")
         sweep_dead()
-        self.path = Path(tempfile.mkdtemp(prefix=PREFIX))
+        self.path = Path(tempfile.mkdtemp(prefix=prefix))
+        self._fd: int | None = None
+        self._closed = False
         try:
-            self._fd: int | None = os.open(self.path / LOCK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._fd, locking = tempfile.mkstemp(prefix=f"{LOCK}.", dir=self.path)
             fcntl.flock(self._fd, fcntl.LOCK_EX)
+            os.rename(locking, self.path / LOCK)  # seen by a sweep only once held
         except BaseException:
-            shutil.rmtree(self.path, ignore_errors=True)
+            self.close()
             raise
 
     def close(self) -> None:
         """Delete the directory, then let go of its lock (once; later calls do nothing)."""
-        if self._fd is None:
+        if self._closed:
             return
+        self._closed = True
         try:
             shutil.rmtree(self.path, ignore_errors=True)
         finally:
-            os.close(self._fd)
-            self._fd = None
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+
+@contextmanager
+def spool_directory(prefix: str) -> Iterator[Path]:
+    """A :class:`SpoolDirectory`'s path for the block, deleted after."""
+    spool = SpoolDirectory(prefix)
+    try:
+        yield spool.path
+    finally:
+        spool.close()
 
 
 def sweep_dead(root: Path | None = None) -> int:
     """Delete the spool directories in ``root`` (the temporary folder by default) that belong to this user
-    and whose lock no process holds; returns how many."""
+    and whose lock no process holds (or, without a lock file, untouched for a day); returns how many."""
     folder = Path(tempfile.gettempdir()) if root is None else root
     uid = os.getuid()
     swept = 0
-    for path in folder.glob(PREFIX + "*"):
+    for path in (found for prefix in PREFIXES for found in folder.glob(prefix + "*")):
         try:
             if path.is_symlink() or path.lstat().st_uid != uid or not path.is_dir():
                 continue

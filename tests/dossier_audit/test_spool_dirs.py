@@ -18,12 +18,20 @@ from pathlib import Path
 
 import pytest
 
-from dossier_audit.jobs.spool_dirs import LOCK, PREFIX, STALE_AFTER, SpoolDirectory, sweep_dead
+from dossier_audit.jobs.spool_dirs import (
+    LOCK,
+    PREFIX,
+    PREFIXES,
+    STALE_AFTER,
+    SpoolDirectory,
+    spool_directory,
+    sweep_dead,
+)
 
 _KILLED = """
 import os, signal, sys
 from dossier_audit.jobs.spool_dirs import SpoolDirectory
-spool = SpoolDirectory()
+spool = SpoolDirectory(*sys.argv[2:])
 (spool.path / "rows").mkdir()
 (spool.path / "rows" / "events-1-000001.frames").write_bytes(b"x" * 1000)
 if sys.argv[1] == "fork" and os.fork() == 0:  # a worker that outlives its load for a while
@@ -42,9 +50,12 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _killed(mode: str) -> tuple[Path, subprocess.Popen[str]]:
+def _killed(mode: str, *prefix: str) -> tuple[Path, subprocess.Popen[str]]:
     child = subprocess.Popen(
-        [sys.executable, "-c", _KILLED, mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _KILLED, mode, *prefix],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert child.stdout is not None
     path = Path(child.stdout.readline().strip())
@@ -62,14 +73,21 @@ def test_a_spool_is_locked_while_open_and_deleted_on_close(folder: Path) -> None
     assert not spool.path.exists()
 
 
-def test_the_spool_of_a_killed_load_is_swept_by_the_next_one(folder: Path) -> None:
-    dead, _ = _killed("alone")
-    assert (dead / "rows" / "events-1-000001.frames").exists()  # what a killed load leaves
-    spool = SpoolDirectory()
-    try:
-        assert not dead.exists() and spool.path.exists()
-    finally:
-        spool.close()
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_the_spool_of_a_killed_process_is_swept_by_the_next_one(folder: Path, prefix: str) -> None:
+    """A load's rows, a stream's copy, the batch engine's results, a copy of standard input: whichever
+    spool a killed command left, the next spool made (by any command) sweeps it."""
+    dead, _ = _killed("alone", prefix)
+    assert dead.name.startswith(prefix) and (dead / "rows" / "events-1-000001.frames").exists()
+    with spool_directory("dossier-audit-batch-") as path:
+        assert not dead.exists() and path.exists()
+    assert list(folder.iterdir()) == []
+
+
+def test_a_spool_of_a_kind_the_sweep_does_not_know_is_refused(folder: Path) -> None:
+    with pytest.raises(ValueError, match="not a spool prefix"):
+        SpoolDirectory("dossier-audit-other-")
+    assert list(folder.iterdir()) == []
 
 
 def test_a_spool_whose_worker_still_runs_is_kept_until_it_ends(folder: Path) -> None:

@@ -264,10 +264,16 @@ def kill_during_load(url: str, events: Path, tmp_path: Path, point: str = "judgi
 
 @pytest.mark.parametrize("point", ["storing", "stored"])
 def test_a_load_killed_before_it_stored_its_file_stays_unfinished_until_that_file_is_loaded(
-    warehouse_url: str, tmp_path: Path, platform: Platform, point: str
+    warehouse_url: str, tmp_path: Path, platform: Platform, point: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cli("warehouse", "init", "--warehouse", warehouse_url)
-    kill_during_load(warehouse_url, EXAMPLES, tmp_path, point)
+    spools = kill_during_load(warehouse_url, EXAMPLES, tmp_path, point)
+    left = sorted(path.name.rsplit("-", 1)[0] for path in spools.iterdir())
+    # Its rows, and while it stored, its workers' results.
+    assert left == (
+        ["dossier-audit-batch", "dossier-audit-load"] if point == "storing" else ["dossier-audit-load"]
+    )
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
     source = str(EXAMPLES.resolve())
     again = f"load {source} again"
 
@@ -314,6 +320,7 @@ def test_a_load_killed_before_it_stored_its_file_stays_unfinished_until_that_fil
     assert states[killed["run_id"]] == ("superseded", result["run_id"])
     passed = load_runs_check(platform, warehouse_url)
     assert passed.success and passed.element_count == 3 and passed.unexpected_count == 0
+    assert list(spools.iterdir()) == []  # the killed load's spools swept by the next load
 
 
 def test_a_load_killed_after_it_stored_its_file_is_finished_by_any_later_load(
