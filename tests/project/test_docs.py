@@ -555,3 +555,31 @@ def test_guide_sql_runs_and_returns_rows(tmp_path):
         for block in queries:
             rows = wh.query(block.text.strip().rstrip(";"))
             assert rows, f"{block.doc.name}:{block.line}: the query returned nothing"
+
+
+#: A test named in a document: ``tests/….py``, ``tests/….py::name[::name]`` or, after one of those,
+#: ``::name`` (in the file named last); a parametrisation (``[chdb]``) may follow.
+_TEST_REFERENCE = re.compile(r"`(tests/[\w/]+\.py)?((?:::\w+)+)?(?:\[[^\]`]*\])?`")
+
+
+def test_the_tests_the_documents_name_exist():
+    """The README's promises, its benchmark notes and the guides name the tests that hold them; a test
+    renamed or removed would leave a promise held by nothing (the README named a killed-load test that no
+    longer existed under that name)."""
+    missing: list[str] = []
+    for doc in (README, *sorted((ROOT / "docs").glob("*.md"))):
+        current: str | None = None
+        for match in _TEST_REFERENCE.finditer(doc.read_text(encoding="utf-8")):
+            file, names = match.groups()
+            if file is None and names is None:
+                continue
+            if file is not None:
+                current = file
+                if not (ROOT / file).exists():
+                    missing.append(f"{doc.name}: {file}")
+                    continue
+            if names is not None:
+                node = f"{current}{names}"
+                if current is None or node_exists(node) is None:
+                    missing.append(f"{doc.name}: {node}")
+    assert not missing, "tests named in the documents that do not exist:\n" + "\n".join(missing)
