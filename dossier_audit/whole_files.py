@@ -46,7 +46,10 @@ def written_whole(path: Path) -> Iterator[IO[bytes]]:
         with open(path, "wb") as direct:
             yield direct
         return
-    fd, part = _create_beside(path)
+    try:
+        fd, part = _create_beside(path)
+    except OSError as exc:  # named for the file asked for, not the hidden one beside it
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as out:
             yield out

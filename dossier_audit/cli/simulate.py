@@ -67,8 +67,6 @@ def simulate(
         for target in (out, truth_path):  # a typo in a path must not make a directory tree
             if not target.parent.is_dir():
                 raise UsageError(f"cannot write {target}: no directory {target.parent} (create it first)")
-        # The simulator writes the truth's body here first; an error must not leave it behind.
-        part = truth_path.with_name(truth_path.name + ".part")
         try:
             return run_simulation(config, out, truth_path), truth_path
         except OSError as exc:
@@ -78,8 +76,6 @@ def simulate(
         except NoReceivingUnit as exc:  # before the catalogue publishes anything, or a gap in its units
             advice = f": give a --start from {exc.first} on" if exc.too_early else ""
             raise UsageError(f"--start {start} --weeks {weeks}: {exc}{advice}") from None
-        finally:
-            part.unlink(missing_ok=True)
 
     summary, truth_path = guarded(go)
     err.print(f"wrote {out} and {truth_path}: {summary}", highlight=False)

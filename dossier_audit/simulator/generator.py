@@ -13,6 +13,7 @@ import bisect
 import heapq
 import itertools
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -367,29 +368,30 @@ def simulate(
     calendar: ck.Calendar | None = None,
     catalogue: Any = None,
 ) -> SimulationSummary:
-    """Write the events (JSONL, time order) and the ground truth (JSONL, meta line first)."""
+    """Write the events (JSONL, time order) and the ground truth (JSONL, meta line first), each whole or not
+    at all (``whole_files``): a failed run leaves the previous files as they were. The truth is complete
+    before the events replace theirs, so a failure while writing it leaves both old."""
     dumps, nl = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     truth_path = Path(truth_path)
-    part = truth_path.with_name(truth_path.name + ".part")
-    # Truth lines go to a side file while events stream; the meta line (counts) is known only at the end.
-    with part.open("wb") as body:
+    # Truth lines go to an unnamed file beside it while events stream (nothing to delete, however the run
+    # ends); the meta line (counts) is known only at the end.
+    with written_whole(Path(events_path)) as out, tempfile.TemporaryFile(dir=truth_path.parent) as body:
 
         def sink(record: dict[str, Any]) -> None:
             body.write(dumps(record, option=nl))
 
         sim = Simulation(config, calendar, catalogue, sink)
-        with written_whole(Path(events_path)) as out:  # a failed run leaves the previous file whole
-            buf: list[bytes] = []
-            append, write = buf.append, out.write
-            for _, _, line in sim.run_lines():
-                append(line)
-                if len(buf) >= 8192:
-                    write(b"".join(buf))
-                    buf.clear()
-            write(b"".join(buf))
-    summary = sim.summary()
-    with truth_path.open("wb") as out, part.open("rb") as body_in:
-        out.write(dumps({"meta": summary.meta()}, option=nl))
-        shutil.copyfileobj(body_in, out)
-    part.unlink()
+        buf: list[bytes] = []
+        append, write = buf.append, out.write
+        for _, _, line in sim.run_lines():
+            append(line)
+            if len(buf) >= 8192:
+                write(b"".join(buf))
+                buf.clear()
+        write(b"".join(buf))
+        summary = sim.summary()
+        body.seek(0)
+        with written_whole(truth_path) as truth:
+            truth.write(dumps({"meta": summary.meta()}, option=nl))
+            shutil.copyfileobj(body, truth)
     return summary

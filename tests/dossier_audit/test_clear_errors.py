@@ -156,15 +156,16 @@ def test_simulate_refuses_a_missing_directory_instead_of_making_it(tmp_path: Pat
 
 
 def test_a_failed_simulation_leaves_no_part_file(tmp_path: Path) -> None:
-    """The truth's body is written to ``<truth>.part`` first; a truth path that cannot be written (here a
-    directory) failed at the end and left the part file behind."""
+    """A truth path that cannot be written (here a directory) fails at the end: it left the truth's body
+    (``<truth>.part``) behind, and the events file already replaced; now neither."""
     truth = tmp_path / "truth.jsonl"
     truth.mkdir()
-    line = one_error_line(
-        cli("simulate", "--out", str(tmp_path / "e.jsonl"), "--truth", str(truth), "--dossiers", "3")
-    )
+    events = tmp_path / "e.jsonl"
+    events.write_bytes(b"an earlier simulation\n")
+    line = one_error_line(cli("simulate", "--out", str(events), "--truth", str(truth), "--dossiers", "3"))
     assert f"cannot write {truth}" in line
-    assert not (tmp_path / "truth.jsonl.part").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.jsonl", "truth.jsonl"]
+    assert events.read_bytes() == b"an earlier simulation\n" and list(truth.iterdir()) == []
 
 
 # -- catalogue files (item 9) -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from dossier_audit import whole_files
 from dossier_audit.cli import app
 from dossier_audit.whole_files import replaceable, written_whole
 
@@ -58,3 +59,18 @@ def test_simulate_writes_through_a_link(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stderr
     assert link.is_symlink() and target.read_bytes().count(b"\n") >= 3
+
+
+def test_a_file_that_cannot_be_made_beside_is_named_as_the_file_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error names ``--out``, not the hidden file beside it (a read-only folder, a full disk)."""
+    path = tmp_path / "e.jsonl"
+
+    def refused(beside: Path) -> tuple[int, Path]:
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".e.jsonl.0123456789ab.part"))
+
+    monkeypatch.setattr(whole_files, "_create_beside", refused)
+    with pytest.raises(OSError) as caught, written_whole(path):
+        pass
+    assert (caught.value.filename, caught.value.strerror) == (str(path), "Permission denied")
