@@ -1,6 +1,6 @@
 """Output files written whole or not at all: a command writes to a new hidden file beside its target and
 renames it over the target once complete, so that a failed or interrupted run leaves the previous file as
-it was (or none), never a truncated one. Used by ``export`` and ``simulate``."""
+it was (or none), never a truncated one. Used by ``export``, ``simulate`` and ``import dvcqg --out``."""
 
 from __future__ import annotations
 
@@ -38,12 +38,12 @@ def replaceable(path: Path) -> bool:
 
 
 @contextmanager
-def written_whole(path: Path) -> Iterator[IO[bytes]]:
-    """``path`` opened for writing: the bytes go to a file beside it, renamed over it when the block ends
-    without an exception (deleted when it raises). A path that is not :func:`replaceable` is written
-    directly. ``OSError`` when it cannot be written."""
+def written_whole(path: Path, *, buffering: int = -1) -> Iterator[IO[bytes]]:
+    """``path`` opened for writing (``buffering`` as ``open`` takes it): the bytes go to a file beside it,
+    renamed over it when the block ends without an exception (deleted when it raises). A path that is not
+    :func:`replaceable` is written directly. ``OSError`` when it cannot be written."""
     if not replaceable(path):
-        with open(path, "wb") as direct:
+        with open(path, "wb", buffering=buffering) as direct:
             yield direct
         return
     try:
@@ -51,7 +51,7 @@ def written_whole(path: Path) -> Iterator[IO[bytes]]:
     except OSError as exc:  # named for the file asked for, not the hidden one beside it
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
-        with os.fdopen(fd, "wb") as out:
+        with os.fdopen(fd, "wb", buffering=buffering) as out:
             yield out
         os.replace(part, path)
     finally:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ import yaml
 
 from bootstrap.platform import Platform
 from dossier_audit.jobs.warehouse import LoadProgress, LoadResult, load_lines
+from dossier_audit.whole_files import written_whole
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
 from sources.dvcqg import DvcqgImporter, EventLine, Output, read_records
@@ -249,42 +249,27 @@ def write_jsonl(outputs: Iterable[Output], out: Path, rejected: Path) -> ImportS
 
 
 class _AtomicFile:
-    """A file written under a temporary name beside ``path`` and renamed over it on success."""
+    """``whole_files.written_whole`` of ``path`` (complete or not at all; a link or a pipe written through),
+    its own failures as :class:`ImportInputError`: those of the block that writes it stay what they are."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.tmp: str | None = None
-        self.fh: IO[bytes] | None = None
+        self._whole = written_whole(path, buffering=1 << 20)
 
     def __enter__(self) -> IO[bytes]:
-        folder = self.path.parent
         try:
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            return self._whole.__enter__()
         except OSError as exc:
             raise ImportInputError(f"cannot write {self.path}: {exc.strerror}") from None
-        self.fh = os.fdopen(fd, "wb", buffering=1 << 20)
-        return self.fh
 
-    def __exit__(self, kind: object, exc: object, tb: object) -> None:
-        assert self.fh is not None and self.tmp is not None
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if kind is not None:
+            self._whole.__exit__(kind, exc, tb)
+            return
         try:
-            self.fh.close()
-            if kind is None:
-                os.chmod(self.tmp, 0o644 & ~_umask())
-                os.replace(self.tmp, self.path)
-                return
+            self._whole.__exit__(None, None, None)
         except OSError as error:
-            with suppress(OSError):
-                os.unlink(self.tmp)
             raise ImportInputError(f"cannot write {self.path}: {error.strerror}") from None
-        with suppress(OSError):
-            os.unlink(self.tmp)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def produce(
