@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from dossier_audit.cli.common import UsageError, err, readable
-from dossier_audit.jobs.spool_dirs import spool_directory
+from dossier_audit.jobs.spool_dirs import INPUT_SPOOL, spool_directory
 
 #: The FILE argument that means standard input.
 STDIN = "-"
@@ -116,7 +116,7 @@ def _spooled(source: IO[bytes], name: str, what: str) -> Iterator[Path]:
     """A copy of ``source`` in a private temporary directory, deleted on exit. A copy that fails (a full
     disk: ``validate /dev/zero`` copies until TMPDIR is full) is one usage error saying where and how much,
     and the partial copy is deleted with its directory before the error leaves."""
-    with spool_directory("dossier-audit-input-") as tmp:
+    with spool_directory(INPUT_SPOOL) as tmp:
         path = tmp / name
         copied = 0
         try:

@@ -47,7 +47,7 @@ from dossier_audit.jobs.batch_options import (
 )
 from dossier_audit.jobs.batch_results import JSON_LINES, PICKLE_FRAMES, ResultsCodec
 from dossier_audit.jobs.batch_shard import Shard
-from dossier_audit.jobs.spool_dirs import spool_directory
+from dossier_audit.jobs.spool_dirs import BATCH_SPOOL, spool_directory
 from schemas.validation import Rejection
 from streams.lifetime import tie_to_parent
 
@@ -115,7 +115,7 @@ class BatchEngine:
                 "(copy a pipe or standard input to a file first)"
             )
         workers = max(1, self.options.workers)
-        with spool_directory("dossier-audit-batch-") as outdir:
+        with spool_directory(BATCH_SPOOL) as outdir:
             # The residents hold no reference cycles; the cyclic collector would only rescan them.
             gc_was_enabled = gc.isenabled()
             gc.disable()

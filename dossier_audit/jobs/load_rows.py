@@ -25,7 +25,7 @@ import orjson
 
 from dossier_audit.jobs.batch_options import EvaluateLines
 from dossier_audit.jobs.row_frames import FoldFrames, RowFrames
-from dossier_audit.jobs.spool_dirs import SpoolDirectory
+from dossier_audit.jobs.spool_dirs import LOAD_SPOOL, SpoolDirectory
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent, to_json_dict
 from schemas.pseudonym import Pseudonymiser
@@ -137,7 +137,8 @@ class LoadSpool:
             "dossier_outcomes": (OUTCOME_COLUMNS, types["dossier_outcomes"]),
             "violations": (VIOLATION_COLUMNS, types["violations"]),
         }
-        self._dir = SpoolDirectory()  # deleted by close(), or by a later load's sweep if this one is killed
+        # Deleted by close(), or by a later command's sweep if this load is killed.
+        self._dir = SpoolDirectory(LOAD_SPOOL)
         try:
             rows = self._dir.path / "rows"
             rows.mkdir()

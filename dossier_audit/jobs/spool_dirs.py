@@ -25,10 +25,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-PREFIX = "dossier-audit-load-"
-#: Every kind of spool directory (the sweep looks for these): a load's rows, a stream's copy for the load,
-#: the batch engine's results, a command's copy of a pipe or standard input.
-PREFIXES = (PREFIX, "dossier-audit-lines-", "dossier-audit-batch-", "dossier-audit-input-")
+#: The kinds of spool directory, by name prefix: a load's rows, a stream copied for a load, the batch
+#: engine's results, a command's copy of a pipe or standard input. The sweep looks for every one.
+LOAD_SPOOL, LINES_SPOOL = "dossier-audit-load-", "dossier-audit-lines-"
+BATCH_SPOOL, INPUT_SPOOL = "dossier-audit-batch-", "dossier-audit-input-"
+PREFIXES = (LOAD_SPOOL, LINES_SPOOL, BATCH_SPOOL, INPUT_SPOOL)
 LOCK = "owner.lock"
 #: A spool without a lock file is a dead load's once nothing in it has changed for this long (seconds).
 STALE_AFTER = 86_400
@@ -39,7 +40,7 @@ class SpoolDirectory:
     this process (and the workers it forks) until :meth:`close` deletes it. Dead processes' directories are
     swept first (:func:`sweep_dead`)."""
 
-    def __init__(self, prefix: str = PREFIX) -> None:
+    def __init__(self, prefix: str) -> None:
         if prefix not in PREFIXES:
             raise ValueError(f"{prefix!r} is not a spool prefix the sweep knows ({', '.join(PREFIXES)})")
         sweep_dead()

@@ -36,7 +36,7 @@ from dossier_audit.jobs.files import engine_options
 from dossier_audit.jobs.load_rows import LoadSpool, row_builder, spool_lines, without
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import RowFrames
-from dossier_audit.jobs.spool_dirs import spool_directory
+from dossier_audit.jobs.spool_dirs import LINES_SPOOL, spool_directory
 from inspections.metrics import ReportingForm
 from schemas.events import AnyEvent
 from schemas.validation import Rejection
@@ -349,7 +349,7 @@ def load_lines(
     already parsed (an importer's), in any mix. They are copied once to a temporary file in a private
     directory (the engine reads its input more than once), deleted after; ``source`` names the stream in
     the events and the run (``load_runs.reload_argument`` tells an operator how to load it again)."""
-    with spool_directory("dossier-audit-lines-") as tmp:
+    with spool_directory(LINES_SPOOL) as tmp:
         path = spool_lines(lines, tmp / "events.jsonl")
         return load_file(
             platform, wh, path, as_of, on_progress=on_progress, keep_rejections=keep_rejections, source=source

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from dossier_audit.jobs.spool_dirs import (
+    BATCH_SPOOL,
+    LOAD_SPOOL,
     LOCK,
-    PREFIX,
     PREFIXES,
     STALE_AFTER,
     SpoolDirectory,
@@ -30,8 +31,8 @@ from dossier_audit.jobs.spool_dirs import (
 
 _KILLED = """
 import os, signal, sys
-from dossier_audit.jobs.spool_dirs import SpoolDirectory
-spool = SpoolDirectory(*sys.argv[2:])
+from dossier_audit.jobs.spool_dirs import LOAD_SPOOL, SpoolDirectory
+spool = SpoolDirectory(*sys.argv[2:] or [LOAD_SPOOL])
 (spool.path / "rows").mkdir()
 (spool.path / "rows" / "events-1-000001.frames").write_bytes(b"x" * 1000)
 if sys.argv[1] == "fork" and os.fork() == 0:  # a worker that outlives its load for a while
@@ -64,8 +65,8 @@ def _killed(mode: str, *prefix: str) -> tuple[Path, subprocess.Popen[str]]:
 
 
 def test_a_spool_is_locked_while_open_and_deleted_on_close(folder: Path) -> None:
-    spool = SpoolDirectory()
-    assert spool.path.parent == folder and spool.path.name.startswith(PREFIX)
+    spool = SpoolDirectory(LOAD_SPOOL)
+    assert spool.path.parent == folder and spool.path.name.startswith(LOAD_SPOOL)
     assert (spool.path.stat().st_mode & 0o777) == 0o700 and (spool.path / LOCK).exists()
     assert sweep_dead() == 0 and spool.path.exists()  # alive: left alone
     spool.close()
@@ -79,7 +80,7 @@ def test_the_spool_of_a_killed_process_is_swept_by_the_next_one(folder: Path, pr
     spool a killed command left, the next spool made (by any command) sweeps it."""
     dead, _ = _killed("alone", prefix)
     assert dead.name.startswith(prefix) and (dead / "rows" / "events-1-000001.frames").exists()
-    with spool_directory("dossier-audit-batch-") as path:
+    with spool_directory(BATCH_SPOOL) as path:
         assert not dead.exists() and path.exists()
     assert list(folder.iterdir()) == []
 
@@ -115,7 +116,7 @@ def test_a_spool_without_a_lock_is_swept_once_nothing_in_it_changed_for_a_day(fo
     """What versions before the lock left (and a spool being made, for a moment): a day untouched is dead."""
     made: list[Path] = []
     for name in ("old", "recent", "old-with-a-recent-frame"):
-        path = folder / f"{PREFIX}{name}"
+        path = folder / f"{LOAD_SPOOL}{name}"
         (path / "rows").mkdir(parents=True)
         (path / "rows" / "events-1-000001.frames").write_bytes(b"x")
         made.append(path)
@@ -129,15 +130,15 @@ def test_a_spool_without_a_lock_is_swept_once_nothing_in_it_changed_for_a_day(fo
 
 
 def test_only_dead_spools_of_this_user_are_swept(folder: Path) -> None:
-    lockless = folder / f"{PREFIX}made-by-an-older-version"
+    lockless = folder / f"{LOAD_SPOOL}made-by-an-older-version"
     lockless.mkdir()
     (lockless / "rows").mkdir()
-    named_file = folder / f"{PREFIX}a-file"
+    named_file = folder / f"{LOAD_SPOOL}a-file"
     named_file.write_bytes(b"mine")
     elsewhere = folder / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / LOCK).write_bytes(b"")
-    link = folder / f"{PREFIX}a-link"
+    link = folder / f"{LOAD_SPOOL}a-link"
     link.symlink_to(elsewhere)
     dead, _ = _killed("alone")
     assert sweep_dead() == 1
