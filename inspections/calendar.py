@@ -3,19 +3,29 @@
 Everything is precomputed once per calendar (a byte per day, a prefix count of working days and the
 sorted working-day ordinals), so every query is O(1) or a couple of list look-ups: it runs per dossier
 event. Dates are local to Vietnam (``VN_TZ``, a fixed UTC+07:00 over the supported years).
-Loading the shipped data lives in :mod:`inspections.files.calendar`.
+The values it is built from and exports (holidays, make-up days, per-day rows, working hours) live in
+:mod:`inspections.calendar_days`; loading the shipped data lives in :mod:`inspections.files.calendar`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from datetime import date as _date  # fields named "date" shadow the type in class bodies
-from enum import StrEnum
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from inspections.calendar_days import (
+    _US_PER_HOUR,
+    DEFAULT_WORKING_HOURS,
+    LAM_BU,
+    CalendarDay,
+    Confidence,
+    Holiday,
+    HolidayKind,
+    MakeUpDay,
+    WorkingHours,
+    _us,
+)
 from inspections.timeunits import HOURS_PER_WORKING_DAY, VN_TZ, ProcessingTime, TimeUnit
 from schemas import timerange
 
@@ -28,99 +38,11 @@ LAST_YEAR = timerange.LAST_YEAR
 _VN_OFFSET_S = 7 * 3600
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = 719163  # date(1970, 1, 1).toordinal()
-_US_PER_HOUR = 3_600_000_000
 _US_PER_DAY = 86_400_000_000
 
 
 class CalendarRangeError(ValueError):
     """A date or a result falls outside the years the calendar covers."""
-
-
-class Confidence(StrEnum):
-    """How sure the data is: confirmed, secondary sources, unconfirmed (see DOMAIN.md)."""
-
-    C = "C"
-    S = "S"
-    U = "U"
-
-
-class HolidayKind(StrEnum):
-    """Why a day is off: a statutory holiday, a compensatory day for one on a weekend, or a swap."""
-
-    STATUTORY = "statutory"
-    COMPENSATORY = "compensatory"
-    SWAPPED = "swapped"
-
-
-#: ``CalendarDay.kind`` of a make-up working day (*làm bù*).
-LAM_BU = "lam_bu"
-
-
-@dataclass(frozen=True, slots=True)
-class Holiday:
-    """A day off for civil servants, with the notice it comes from."""
-
-    date: date
-    name_vi: str
-    name_en: str
-    kind: HolidayKind
-    source: str
-    confidence: Confidence
-
-
-@dataclass(frozen=True, slots=True)
-class MakeUpDay:
-    """A weekend day worked to make up for ``replaces`` (*ngày làm bù*)."""
-
-    date: date
-    replaces: _date | None
-    source: str
-    confidence: Confidence
-
-
-@dataclass(frozen=True, slots=True)
-class CalendarDay:
-    """One row of the merged calendar, the shape a warehouse table stores."""
-
-    date: date
-    is_working_day: bool
-    kind: str | None = None  # a HolidayKind value, LAM_BU, or None for an ordinary day
-    holiday_name_vi: str | None = None
-    holiday_name_en: str | None = None
-    replaces: _date | None = None
-    source: str | None = None
-    confidence: Confidence | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class WorkingHours:
-    """The working periods of a working day, in local time, ordered and non-overlapping."""
-
-    periods: tuple[tuple[time, time], ...] = ((time(7, 0), time(11, 30)), (time(13, 30), time(17, 0)))
-
-    def __post_init__(self) -> None:
-        if not self.periods:
-            raise ValueError("working hours need at least one period")
-        previous_end = time(0)
-        for start, end in self.periods:
-            if not previous_end <= start < end:
-                raise ValueError(f"working periods must be ordered and non-empty: {self.periods!r}")
-            previous_end = end
-
-    @property
-    def hours_per_day(self) -> float:
-        return sum(_us(end) - _us(start) for start, end in self.periods) / _US_PER_HOUR
-
-    @property
-    def end_of_day(self) -> time:
-        return self.periods[-1][1]
-
-
-DEFAULT_WORKING_HOURS = WorkingHours()
-
-
-def _us(t: time) -> int:
-    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
 
 
 class WorkingCalendar:

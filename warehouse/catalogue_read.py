@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from inspections.calendar import CalendarDay, Confidence, WorkingCalendar
+from inspections.calendar import WorkingCalendar
+from inspections.calendar_days import CalendarDay, Confidence
 from inspections.catalogue import (
     Catalogue,
     CatalogueMeta,

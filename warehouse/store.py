@@ -14,7 +14,8 @@ from typing import Any
 import orjson
 from pydantic_core import TzInfo
 
-from inspections.calendar import CalendarDay, WorkingCalendar
+from inspections.calendar import WorkingCalendar
+from inspections.calendar_days import CalendarDay
 from inspections.catalogue import Catalogue
 from inspections.metrics import DossierOutcome
 from inspections.timeline import DossierFacts

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
 
-from inspections.calendar import DEFAULT_WORKING_HOURS
+from inspections.calendar_days import DEFAULT_WORKING_HOURS
 from inspections.timeunits import ProcessingTime
 
 _T = TypeVar("_T")

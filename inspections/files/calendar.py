@@ -20,15 +20,13 @@ from typing import Any, TypeVar
 
 import yaml
 
-from inspections.calendar import (
+from inspections.calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar
+from inspections.calendar_days import (
     DEFAULT_WORKING_HOURS,
-    FIRST_YEAR,
-    LAST_YEAR,
     Confidence,
     Holiday,
     HolidayKind,
     MakeUpDay,
-    WorkingCalendar,
     WorkingHours,
 )
 

@@ -1,4 +1,4 @@
-"""Tests for the working-day calendar (inspections.calendar, inspections.files.calendar)."""
+"""Tests for the working-day calendar (inspections.calendar, .calendar_days and .files.calendar)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspections.calendar import (
-    CalendarDay,
-    CalendarRangeError,
-    Confidence,
-    HolidayKind,
-    WorkingCalendar,
-    WorkingHours,
-)
+from inspections.calendar import CalendarRangeError, WorkingCalendar
+from inspections.calendar_days import CalendarDay, Confidence, HolidayKind, WorkingHours
 from inspections.files.calendar import (
     CalendarDataError,
     build_calendar,

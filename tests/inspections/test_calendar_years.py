@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from inspections.calendar import Confidence, Holiday, HolidayKind, MakeUpDay, WorkingCalendar
+from inspections.calendar import WorkingCalendar
+from inspections.calendar_days import Confidence, Holiday, HolidayKind, MakeUpDay
 from inspections.files.calendar import (
     build_calendar,
     compensatory_days,

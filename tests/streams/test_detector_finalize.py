@@ -16,7 +16,8 @@ from kafka import KafkaProducer
 
 from bootstrap.platform import Platform, detector_options
 from bootstrap.settings import load_settings
-from inspections.calendar import Holiday, HolidayKind, WorkingCalendar
+from inspections.calendar import WorkingCalendar
+from inspections.calendar_days import Holiday, HolidayKind
 from inspections.rulebook import Auditor, Rulebooks
 from inspections.rules import RuleParams
 from inspections.timeunits import VN_TZ
