@@ -1,6 +1,7 @@
-"""The words of evidence sentences (:mod:`reporting.evidence` writes them): dates as ``dd/mm`` and times
-as ``dd/mm hh:mm`` in Vietnam's time, facts' names in words, values (an empty one reads "(để trống)"), and
-the fallback for a fact no rule function knows: a label in words and its value, never the raw key."""
+"""The words of evidence sentences (:mod:`reporting.evidence_deadlines` and
+:mod:`reporting.evidence_documents` write them): dates as ``dd/mm`` and times as ``dd/mm hh:mm`` in
+Vietnam's time, facts' names in words, values (an empty one reads "(để trống)"), and the fallback for a fact
+no rule function knows: a label in words and its value, never the raw key."""
 
 from __future__ import annotations
 

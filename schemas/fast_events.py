@@ -28,201 +28,33 @@ fields in declaration order, unset ones at their defaults), the same fields set,
 on the contract's examples, simulated provinces, generated events and mutations of them, whatever this
 accepts, ``parse_event`` accepts as an equal event whose serialisation is the input; what it declines is
 left to ``parse_event`` whole.
+
+The msgspec structs it decodes into are :mod:`schemas.fast_structs`; its timestamps are read by
+:mod:`schemas.fast_instants`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from hashlib import blake2b
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 import orjson
 from pydantic import BaseModel
 from pydantic_core import TzInfo
 
-from schemas.diagnosis import TIMES_OF
-from schemas.events import (
-    AnyEvent,
-    ApologyIssued,
-    ApologyIssuedData,
-    DueDateChanged,
-    DueDateChangedData,
-    EmptyData,
-    EventType,
-    FinancialObligationFulfilled,
-    FinancialObligationRequested,
-    FinancialObligationRequestedData,
-    Processed,
-    ProcessedData,
-    Received,
-    ReceivedData,
-    Refused,
-    RefusedData,
-    Returned,
-    ReturnedData,
-    Submitted,
-    SubmittedData,
-    SupplementCompleted,
-    SupplementCompletedData,
-    SupplementRequested,
-    SupplementRequestedData,
-    Suspended,
-    SuspendedData,
-    Transferred,
-    TransferredData,
-    Withdrawn,
-    WithdrawnData,
-)
-from schemas.timerange import FIRST_YEAR, LAST_YEAR, in_range
+from schemas.events import AnyEvent, EventType
+from schemas.fast_instants import _instant, _utc_instant
+from schemas.fast_structs import STRUCTS, UNSET, Unset, _Envelope, _Kind
 
-__all__ = [
-    "STRUCTS", "UNSET", "Canonical", "Parts", "decode_canonical", "decode_parts", "fingerprint_hex",
-    "fingerprint_json",
-]  # fmt: skip
-
-UNSET = msgspec.UNSET
-Unset = msgspec.UnsetType
-_Channel = Literal["direct", "online", "postal"]
-
-
-class _Struct(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True, gc=False):
-    """Members in the pydantic model's declaration order; an optional member absent from the input is
-    ``UNSET`` (left out when encoded, as pydantic's ``exclude_unset`` leaves it out)."""
-
-
-class _Envelope(_Struct, kw_only=True):
-    schema_version: int
-    event_id: str
-    dossier_id: str
-    occurred_at: str
-    unit_code: str
-    actor: str | Unset | None = UNSET
-    type: str  # kw_only: members in the pydantic model's declaration order
-    data: msgspec.Raw
-
-
-class _Submitted(_Struct):
-    procedure_code: str
-    channel: Literal["online"]
-    applicant: str | Unset | None = UNSET
-
-
-class _Received(_Struct):
-    procedure_code: str
-    channel: _Channel
-    due_at: str | None
-    documents: list[str]
-    applicant: str | Unset | None = UNSET
-
-
-class _Transferred(_Struct):
-    to_unit_code: str
-    step: str | Unset | None = UNSET
-    step_due_at: str | Unset | None = UNSET
-
-
-class _SupplementRequested(_Struct):
-    notice_id: str | None
-    reason: str
-    requested_documents: list[str]
-
-
-class _SupplementCompleted(_Struct):
-    documents: list[str]
-
-
-class _FinancialObligationRequested(_Struct):
-    notice_id: str | None
-
-
-class _Empty(_Struct):
-    pass
-
-
-class _ApologyIssued(_Struct):
-    notice_id: str | None
-    reason: str
-    new_due_at: str | None
-
-
-class _DueDateChanged(_Struct):
-    old_due_at: str
-    new_due_at: str
-    reason: str
-
-
-class _Refused(_Struct):
-    stage: Literal["reception", "processing"]
-    notice_id: str | None
-    reason: str
-
-
-class _Suspended(_Struct):
-    notice_id: str | None
-    reason: str
-
-
-class _Withdrawn(_Struct):
-    reason: str | Unset | None = UNSET
-
-
-class _Processed(_Struct):
-    outcome: Literal["granted", "denied"] | Unset | None = UNSET
-
-
-class _Returned(_Struct):
-    channel: _Channel
-
-
-#: Per type: (the msgspec struct of its ``data``, the pydantic event model, the pydantic ``data`` model).
-STRUCTS: dict[str, tuple[type[_Struct], type[BaseModel], type[BaseModel]]] = {
-    EventType.SUBMITTED: (_Submitted, Submitted, SubmittedData),
-    EventType.RECEIVED: (_Received, Received, ReceivedData),
-    EventType.TRANSFERRED: (_Transferred, Transferred, TransferredData),
-    EventType.SUPPLEMENT_REQUESTED: (_SupplementRequested, SupplementRequested, SupplementRequestedData),
-    EventType.SUPPLEMENT_COMPLETED: (_SupplementCompleted, SupplementCompleted, SupplementCompletedData),
-    EventType.FINANCIAL_OBLIGATION_REQUESTED: (
-        _FinancialObligationRequested, FinancialObligationRequested, FinancialObligationRequestedData,
-    ),
-    EventType.FINANCIAL_OBLIGATION_FULFILLED: (_Empty, FinancialObligationFulfilled, EmptyData),
-    EventType.APOLOGY_ISSUED: (_ApologyIssued, ApologyIssued, ApologyIssuedData),
-    EventType.DUE_DATE_CHANGED: (_DueDateChanged, DueDateChanged, DueDateChangedData),
-    EventType.REFUSED: (_Refused, Refused, RefusedData),
-    EventType.SUSPENDED: (_Suspended, Suspended, SuspendedData),
-    EventType.WITHDRAWN: (_Withdrawn, Withdrawn, WithdrawnData),
-    EventType.PROCESSED: (_Processed, Processed, ProcessedData),
-    EventType.RETURNED: (_Returned, Returned, ReturnedData),
-}  # fmt: skip
+__all__ = ["Canonical", "Parts", "decode_canonical", "decode_parts", "fingerprint_hex", "fingerprint_json"]
 
 _decode_envelope = msgspec.json.Decoder(_Envelope).decode
 _encode = msgspec.json.Encoder().encode
 _ENVELOPE_SET = frozenset(
     {"schema_version", "event_id", "dossier_id", "occurred_at", "unit_code", "type", "data"}
 )
-
-
-class _Kind:
-    """What building one type's event needs, precomputed once per type."""
-
-    __slots__ = (
-        "data_fields", "data_model", "decode", "event_model", "name", "sorted_fields", "times", "type",
-    )  # fmt: skip
-
-    def __init__(
-        self, kind: str, struct: type[_Struct], event_model: type[BaseModel], data_model: type[BaseModel]
-    ) -> None:
-        self.type = EventType(kind)
-        #: The type's value as a plain string (what orjson writes for the enum member).
-        self.name = self.type._value_
-        self.decode = msgspec.json.Decoder(struct).decode
-        self.event_model = event_model
-        self.data_model = data_model
-        self.data_fields = tuple(data_model.__pydantic_fields__)
-        #: The ``data`` members in the order ``orjson.OPT_SORT_KEYS`` writes them (ASCII names: code points).
-        self.sorted_fields = tuple(sorted(self.data_fields))
-        self.times = frozenset(TIMES_OF[kind])
-
 
 _KINDS: dict[str, _Kind] = {kind: _Kind(kind, *entry) for kind, entry in STRUCTS.items()}
 _TZ: dict[int, TzInfo] = {}
@@ -403,68 +235,6 @@ def decode_parts(raw: bytes) -> Parts | None:
             members[name] = value
         values[name] = value
     return text, kind, env, occurred, values, values if members is None else members
-
-
-#: ``:MM:SS`` of every whole-second time of an hour, and its offset from the hour's start.
-_STEPS: dict[str, timedelta] = {
-    f":{m:02d}:{s:02d}": timedelta(minutes=m, seconds=s) for m in range(60) for s in range(60)
-}
-#: UTC instants of the start of hours that :func:`_instant` accepted a whole-second time of, by the text
-#: of the time without its ``:MM:SS`` (date, hour, and ``Z`` or the offset); only hours whose local year
-#: is inside the supported years, where every instant is in range (``schemas.timerange.in_range``).
-_HOURS: dict[str, datetime] = {}
-#: At most this many hours are kept (emptied when full): a process-wide cache, fed by whatever instants the
-#: messages carry. 4,096 hours of one offset are over five months: the hours a live stream's events fall in
-#: stay cached; a stream of scattered instants only clears it now and then, at about half a megabyte.
-_HOURS_MAX = 4_096
-
-
-def _utc_instant(text: str) -> datetime | None:
-    """:func:`_instant` of ``text`` in UTC. A whole-second time of an hour that was accepted before costs
-    two lookups instead of a parse: its date, hour and offset were checked then, and ``_STEPS`` holds only
-    valid minutes and seconds between the separators (``fromisoformat`` and the checks of :func:`_instant`
-    would accept them all: no other part of the text differs, and none of their checks depends on them)."""
-    base = _HOURS.get(text[:13] + text[19:])
-    if base is not None and len(text) in {20, 25}:
-        step = _STEPS.get(text[13:19])
-        if step is not None:
-            return base + step
-    local = _instant(text)
-    if local is None:
-        return None
-    utc = local.astimezone(UTC)
-    if len(text) in {20, 25} and FIRST_YEAR < local.year < LAST_YEAR:
-        if len(_HOURS) >= _HOURS_MAX:
-            _HOURS.clear()
-        _HOURS[text[:13] + text[19:]] = utc - _STEPS[text[13:19]]
-    return utc
-
-
-def _instant(text: str) -> datetime | None:
-    """The aware instant of a timestamp written exactly as pydantic writes it (``YYYY-MM-DDTHH:MM:SS``, a
-    six-digit fraction only when it is not zero, ``Z`` for a zero offset and only then, else ``±HH:MM``),
-    within the supported years; else None. Its ``tzinfo`` is the standard library's: :meth:`Canonical.event`
-    gives it pydantic-core's."""
-    size = len(text)
-    if size in {25, 32}:  # ±HH:MM
-        if text[-6] not in "+-" or text[-3] != ":":
-            return None
-    elif size not in {20, 27} or text[-1] != "Z":
-        return None
-    if text[4] != "-" or text[7] != "-" or text[10] != "T" or text[13] != ":" or text[16] != ":":
-        return None
-    if size > 25 and text[19] != ".":
-        return None
-    try:  # given the separators above, it takes only ASCII digits between them
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if (size > 25) != (parsed.microsecond != 0):  # a fraction exactly when it is not zero
-        return None
-    offset = parsed.utcoffset()
-    if offset is None or (not offset) != (text[-1] == "Z"):  # every zero offset is Z, and only those
-        return None
-    return parsed if in_range(parsed) else None
 
 
 def _pydantic_tz(at: datetime) -> datetime:

@@ -42,7 +42,8 @@ from typing import Any
 
 from kafka import TopicPartition
 
-from schemas.fast_events import UNSET, Parts, decode_parts, fingerprint_hex
+from schemas.fast_events import Parts, decode_parts, fingerprint_hex
+from schemas.fast_structs import UNSET
 from schemas.pseudonym import Pseudonymiser, may_carry_applicant
 from schemas.validation import Rejection, parse_event
 from streams.messages import DeadLetter, MessageError, ViolationMessage, describe_error

@@ -22,7 +22,9 @@ from pydantic import BaseModel
 
 from schemas.dedup import fingerprint
 from schemas.events import DATA_MODELS, AnyEvent, EventType
-from schemas.fast_events import STRUCTS, _instant, _utc_instant, decode_canonical
+from schemas.fast_events import decode_canonical
+from schemas.fast_instants import _instant, _utc_instant
+from schemas.fast_structs import STRUCTS
 from schemas.validation import Rejection, parse_event
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
