@@ -56,7 +56,9 @@ lock, that the assignment it decided on still holds.
 Modules, by role (each imports only those above it in this list):
   - :mod:`~streams.detector.dossier` — one dossier's state and its persistence (no I/O);
   - :mod:`~streams.detector.outcome` — what a step decides: the messages to publish, what to persist (no I/O);
-  - :mod:`~streams.detector.core` — the pure core: state, watermarks, timers, diffs (no I/O);
+  - :mod:`~streams.detector.partition_state` — one partition of the pure core: state, watermarks, timers,
+    diffs (no I/O);
+  - :mod:`~streams.detector.core` — the pure core: the worker's partitions, their persistence (no I/O);
   - :mod:`~streams.detector.options` — how a worker runs (no I/O library: the composition root imports it);
   - :mod:`~streams.detector.inlet` — records in: the batch hand-over, decoding into events or dead letters;
   - :mod:`~streams.detector.guard` — a message whose processing raises becomes a dead letter
@@ -68,7 +70,10 @@ Modules, by role (each imports only those above it in this list):
   - :mod:`~streams.detector.versions` — the version clock of published messages, the GC freeze;
   - :mod:`~streams.detector.membership` — how long the worker has been out of its group, against a deadline;
   - :mod:`~streams.detector.resume` — where a partition resumes: never past what its state holds;
-  - :mod:`~streams.detector.transport` — the single adapter around Faust/mode/aiokafka internals;
+  - :mod:`~streams.detector.faust_compat`, :mod:`~streams.detector.transport`,
+    :mod:`~streams.detector.app_internals` — the single adapter around Faust/mode/aiokafka internals: the
+    supported releases and every internal relied on; the consumer and transport; the app's internals read
+    from outside (and the worker's stop);
   - :mod:`~streams.detector.marks` — the final marks, their inputs digest, their incremental reading;
   - :mod:`~streams.detector.readback` — reads beside Faust: the group's progress, the published violations;
   - :mod:`~streams.detector.restore` — partitions rebuilt or refreshed from what table recovery stored;

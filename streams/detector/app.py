@@ -17,10 +17,11 @@ from typing import Any
 import faust
 
 from inspections.rulebook import Auditor
+from streams.detector.faust_compat import check_faust
 from streams.detector.inlet import Inlet, Scrub
 from streams.detector.options import DetectorOptions
 from streams.detector.readback import EndOffsets
-from streams.detector.transport import DetectorTransportHook, EndOffsetsReader, check_faust
+from streams.detector.transport import DetectorTransportHook, EndOffsetsReader
 from streams.detector.worker import Detector, DetectorStats
 from streams.kafka import KafkaConfig
 from streams.observability import WorkerMetrics

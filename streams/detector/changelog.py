@@ -27,10 +27,11 @@ import logging
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from streams.detector.core import DetectorCore, PartitionState
+from streams.detector.core import DetectorCore
 from streams.detector.dossier import RESTORED_UNSURE
 from streams.detector.evict import eviction_key, eviction_value
 from streams.detector.options import DetectorOptions
+from streams.detector.partition_state import PartitionState
 from streams.detector.resume import marker_key, marker_value
 from streams.detector.stats import DetectorStats
 from streams.observability import WorkerMetrics

@@ -15,12 +15,12 @@ reading it back from the warehouse could not give it back exactly:
   - :data:`UNSURE`: its published violations may differ from what the violations topic holds, because it
     was restored from a write whose delivery (with its violation messages) was never confirmed: a crash
     between the two. Only the final evaluation's re-reading of the topic
-    (:meth:`~streams.detector.core.PartitionState.replace_published`) repairs that, and it sees only the
-    dossiers in memory; it clears the flag.
+    (:meth:`~streams.detector.partition_state.PartitionState.replace_published`) repairs that, and it sees
+    only the dossiers in memory; it clears the flag.
 A third flag is never stored: :data:`SETTLED`, "its last evaluation saw every event it holds and an end event,
 and published what that evaluation found". An ended dossier's verdict no longer depends on the evaluation
 time (:mod:`streams.detector.evict`), so the final evaluation at ``--as-of`` skips it when every event is
-visible then (:meth:`~streams.detector.core.PartitionState.finalize`). Adding an event clears it.
+visible then (:meth:`~streams.detector.partition_state.PartitionState.finalize`). Adding an event clears it.
 
 With eviction on, each stored state also says at which events-topic offset it was written (``o``): a
 restore compares it with the offset up to which the writer had confirmed delivery (the progress marker's,

@@ -9,15 +9,16 @@ gets ``AUDIT_ERROR``; this covers what is left: anything else a message makes ra
 future change.
 
 A message can make the detector raise at two moments, handled differently:
-  - while its event is taken into its dossier (:meth:`~streams.detector.core.PartitionState.take`): the
-    message is to blame. The items are taken one at a time, so an item that raises is found without a
-    second pass; it leaves nothing behind and becomes a dead letter, and the batch is then settled
-    (watermark, timers, evaluations) exactly as the batch without it would be (its dossier, if held, is
-    only flagged ``PINNED``: the warehouse stores the event, so it is never evicted and read back);
+  - while its event is taken into its dossier
+    (:meth:`~streams.detector.partition_state.PartitionState.take`): the message is to blame. The items are
+    taken one at a time, so an item that raises is found without a second pass; it leaves nothing behind
+    and becomes a dead letter, and the batch is then settled (watermark, timers, evaluations) exactly as the
+    batch without it would be (its dossier, if held, is only flagged ``PINNED``: the warehouse stores the
+    event, so it is never evicted and read back);
   - while a dossier is evaluated: the dossier is to blame, not a message, and the core handles it as the
     batch audit does (``AUDIT_ERROR`` for that dossier, rulebook v2 amendment 12, every other dossier judged
-    as if nothing had happened; see :mod:`streams.detector.core`). Nothing is dead-lettered then: the
-    events are valid, and they are kept, persisted and judged again with the dossier's next event.
+    as if nothing had happened; see :mod:`streams.detector.partition_state`). Nothing is dead-lettered
+    then: the events are valid, and they are kept, persisted and judged again with the dossier's next event.
 
 Either way, what the core did to its state is in the outcome returned, so it is published and persisted
 before the batch is acknowledged.

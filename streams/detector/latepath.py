@@ -38,10 +38,11 @@ from typing import Any
 
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
-from streams.detector.core import DetectorCore, PartitionState
+from streams.detector.core import DetectorCore
 from streams.detector.evict import note_candidates
 from streams.detector.history import DossierHistory, StoredRow, matching_entry, rebuild
 from streams.detector.options import DetectorOptions
+from streams.detector.partition_state import PartitionState
 from streams.detector.stats import DetectorStats
 from streams.kafka import KafkaConfig
 from streams.messages import describe_error

@@ -25,7 +25,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import BaseModel
 
-from streams.detector.transport import topic_partitions
+from streams.detector.app_internals import topic_partitions
 from streams.kafka import KafkaConfig
 from streams.offsets import true_end_offsets
 

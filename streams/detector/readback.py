@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from streams.detector.app_internals import topic_partitions
 from streams.detector.core import VKey
 from streams.detector.marks import FinalMark
-from streams.detector.transport import topic_partitions
 from streams.kafka import KafkaConfig
 from streams.messages import MessageError, ViolationMessage
 from streams.offsets import true_end_offsets

@@ -32,8 +32,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from streams.detector.core import DetectorCore, PartitionState, StateError
+from streams.detector.core import DetectorCore, StateError
 from streams.detector.evict import Evicted, id_hash, note_candidates, read_eviction
+from streams.detector.partition_state import PartitionState
 from streams.detector.resume import read_progress
 
 __all__ = ["restore_partitions"]

@@ -3,7 +3,7 @@ until-idle / as-of decision and the final evaluation, and the membership watchdo
 
 Idle partitions: a partition's watermark moves with its own events (and, with ``live``, with the wall clock,
 every poll). Without ``live``, a partition that has had nothing to read (its state reaches the end of its
-log as the consumer's fetches saw it: :func:`streams.detector.transport.fetched_highwaters`) and received
+log as the consumer's fetches saw it: :func:`streams.detector.app_internals.fetched_highwaters`) and received
 nothing for ``idle_partition_timeout`` seconds follows the lowest watermark of the worker's active
 partitions (:func:`streams.watermark.idle_targets`, as Flink leaves idle inputs out of the minimum), so a
 dossier on a quiet partition still becomes late. The clocks start over whenever the worker is not settled,
@@ -28,10 +28,10 @@ import asyncio
 import logging
 import time
 
+from streams.detector.app_internals import fetched_highwaters, rejoin_pending
 from streams.detector.finalization import Finalization
 from streams.detector.inlet import Inlet
 from streams.detector.membership import Membership
-from streams.detector.transport import fetched_highwaters, rejoin_pending
 from streams.observability import WorkerMetrics
 from streams.watermark import caught_up, from_us, idle_targets
 

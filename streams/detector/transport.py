@@ -1,6 +1,8 @@
-"""The detector's one adapter to Faust's, mode's and aiokafka's private internals: every ``_private``
-attribute of those libraries that the detector reads, calls or overrides is used here and nowhere else in
-``streams/``, so an upgrade is checked in one module (and by ``tests/streams/test_faust_adapter.py``).
+"""The detector's Faust transport: its consumer, its consumer thread and the app's hook that installs them.
+This module, :mod:`streams.detector.faust_compat` and :mod:`streams.detector.app_internals` are the
+detector's one adapter to Faust's, mode's and aiokafka's private internals: every ``_private`` attribute of
+those libraries that the detector reads, calls or overrides is used in them and nowhere else in
+``streams/``, so an upgrade is checked in those modules (and by ``tests/streams/test_faust_adapter.py``).
 
 Why the override of ``Consumer._drain_messages`` and not a public API: Faust's only public way to receive
 messages is the stream (consumer → conductor → channel queue → stream iterator, ``stream.take()`` included),
@@ -16,41 +18,30 @@ consumer's fetch loop or for an app's transport class, so both are overridden he
   ``_fetch_max_wait_ms``);
 - :class:`DetectorTransportHook` — the app's transport with that consumer (Faust's private
   ``App._new_transport``);
-- :func:`rejoin_pending` — whether the group coordinator wants this consumer to rejoin;
-- :func:`fetched_highwaters` — the ends of the events topic's partitions as the consumer's fetches saw them
-  (whether an idle-looking partition really has nothing to read);
-- :func:`recovery_pending` — whether a newer assignment's table recovery is waiting to start;
-- :func:`topic_partitions` — a topic's partitions, refreshing aiokafka's metadata when it has none yet;
-- :func:`shutdown_worker` — stop a running Faust worker as SIGTERM would (mode's private
-  ``Worker._schedule_shutdown``);
 - ``BatchingConsumer.highwaters`` — the true end offsets (``app.end_offsets``) for Faust's table recovery;
 - ``BatchingConsumer.seek_to_committed`` — also rewinds partitions of the events topic that the group never
   committed (see there).
+
+The app's helpers that read its internals from outside (``rejoin_pending``, ``fetched_highwaters``,
+``recovery_pending``, ``topic_partitions``, ``shutdown_worker``) are in :mod:`streams.detector.app_internals`;
+the supported Faust releases and the list of internals (``FAUST_VERSIONS``, ``FAUST_INTERNALS``,
+``check_faust``) in :mod:`streams.detector.faust_compat`.
 
 Table recovery: Faust (``faust.tables.recovery.Recovery._build_highwaters``) reads each changelog partition
 up to ``Consumer.highwaters()`` - 1, and Faust's aiokafka driver answers that with ListOffsets, which tansu
 gets wrong (the last record batch's base offset + 1): recovery stopped there and left the newest dossier
 states out (issue 19). The override answers with the true end instead, as a fetch's highwater says, which is
 ListOffsets' own answer on a correct broker.
-
-Compatibility: the supported Faust releases are pinned (:data:`FAUST_VERSIONS`, the same range as
-``pyproject.toml``), checked with the presence of every internal (:data:`FAUST_INTERNALS`) when an app is
-made (:func:`check_faust`); the test of this adapter also compares the source of each internal with the one
-this module was written against (its recorded hash), and fails naming what to re-check.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-import signal
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-import faust
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from faust.exceptions import ConsumerNotStarted
+from aiokafka import TopicPartition
 from faust.transport.consumer import CONSUMER_FETCHING
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
@@ -59,112 +50,17 @@ from streams.detector.inlet import Inlet
 from streams.detector.resume import resume_offset
 
 __all__ = [
-    "FAUST_INTERNALS",
-    "FAUST_VERSIONS",
     "FETCH_MAX_WAIT_MS",
     "BatchingConsumer",
     "DetectorTransport",
     "DetectorTransportHook",
     "EndOffsetsReader",
-    "check_faust",
-    "fetched_highwaters",
-    "recovery_pending",
-    "rejoin_pending",
-    "resolve_internal",
-    "shutdown_worker",
-    "topic_partitions",
 ]
 
 log = logging.getLogger(__name__)
 
-#: The Faust versions whose internals this module was checked against: [first, last) by release number.
-FAUST_VERSIONS = ((0, 15, 3), (0, 16))
-
 #: Reads the true end offsets of partitions (``streams.detector.readback.EndOffsets``).
 EndOffsetsReader = Callable[[Sequence[TopicPartition]], Awaitable[dict[TopicPartition, int]]]
-
-
-#: Every library internal the adapter overrides, follows or calls, with the SHA-256 (first 16 hex digits)
-#: of its source in the releases of :data:`FAUST_VERSIONS` (faust-streaming 0.15.3, mode-streaming 0.7.1,
-#: aiokafka 0.14.0). ``tests/streams/test_faust_adapter.py`` recomputes them: a different hash means the
-#: library changed that code, and the use named beside it must be re-checked before the hash is updated.
-FAUST_INTERNALS: dict[str, str] = {
-    # BatchingConsumer._drain_messages follows it line by line (the inlet is the difference).
-    "faust.transport.consumer:Consumer._drain_messages": "44a2500309e83c63",
-    # A helper the override calls.
-    "faust.transport.consumer:Consumer._add_gap": "4df2573ded7c1c2c",
-    # BatchingConsumer._new_consumer_thread replaces it (the thread class).
-    "faust.transport.drivers.aiokafka:Consumer._new_consumer_thread": "0870ec53dea75083",
-    # _ConsumerThread._create_worker_consumer sets _fetch_max_wait_ms on what it returns.
-    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._create_worker_consumer": "c2701bfc3e6f6cad",
-    # rejoin_pending: the thread's aiokafka consumer.
-    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._ensure_consumer": "ff4a4c693b7ec63f",
-    # seek_to_committed rewinds through the thread.
-    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread.seek_to_beginning": "bd4250b8d1e76d33",
-    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread.seek_wait": "12e8d34e554e9024",
-    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread.commit": "d31c8558ba25310c",
-    # DetectorTransportHook._new_transport replaces it.
-    "faust.app.base:App._new_transport": "42db531312dd776f",
-    # highwaters() is what recovery reads each changelog to (issue 19).
-    "faust.tables.recovery:Recovery._build_highwaters": "91b4cc0d3724ae7b",
-    # recovery_pending: sets _generation_id and signal_recovery_start.
-    "faust.tables.recovery:Recovery.on_rebalance": "aa4d997a1795ceae",
-    # shutdown_worker calls it, as mode's SIGTERM handler does.
-    "mode.worker:Worker._schedule_shutdown": "1a6a5dfc88c2298b",
-    # The fetcher reads _fetch_max_wait_ms when the consumer starts.
-    "aiokafka.consumer.consumer:AIOKafkaConsumer.start": "2f1ba70443327538",
-    # The hand-over (streams.detector.handover) relies on: getmany stamping the generation it fetched in;
-    # a seek setting the read offset; recovery resuming the partitions and recovering the state before it
-    # seeks; aiokafka dropping buffered records and stale responses of a partition it seeks.
-    "faust.transport.consumer:Consumer.getmany": "4b168d84882a70d6",
-    "faust.transport.drivers.aiokafka:AIOKafkaConsumerThread._seek_wait": "9d221e816d940467",
-    "faust.tables.recovery:Recovery.on_recovery_completed": "6ef567acf072e46d",
-    "aiokafka.consumer.fetcher:Fetcher.seek_to": "f0ba6aba6c22ef83",
-    "aiokafka.consumer.fetcher:FetchResult.check_assignment": "b5340df67e3f330f",
-    # rejoin_pending asks it (consumer._coordinator).
-    "aiokafka.consumer.group_coordinator:GroupCoordinator.need_rejoin": "61ae72b2a3110943",
-    # topic_partitions refreshes the metadata through the consumer's private client.
-    "aiokafka.client:AIOKafkaClient.force_metadata_update": "cb7befef21c8f3f9",
-}
-
-
-def resolve_internal(name: str) -> Any:
-    """The object a :data:`FAUST_INTERNALS` name (``module:Class.attribute``) names; AttributeError or
-    ImportError when the library no longer has it."""
-    module_name, _, path = name.partition(":")
-    obj: Any = importlib.import_module(module_name)
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def check_faust(version: str | None = None) -> None:
-    """Refuse a Faust outside :data:`FAUST_VERSIONS`, or one that lacks an internal of
-    :data:`FAUST_INTERNALS`: the detector's consumer and table recovery go through them, and without them a
-    detector would fetch through the slow path, or restore stale state without a word (issue 19)."""
-    text = version if version is not None else str(faust.__version__)
-    try:
-        release = tuple(int(part) for part in text.split("+")[0].split(".")[:3])
-    except ValueError:
-        release = ()
-    low, high = FAUST_VERSIONS
-    if not (low <= release < high):
-        shown = ".".join(map(str, low)), ".".join(map(str, high))
-        raise RuntimeError(
-            f"faust-streaming {text} is not supported by the detector (>={shown[0]},<{shown[1]}): its "
-            "internals must be checked against streams/detector/transport.py first"
-        )
-    missing = []
-    for name in FAUST_INTERNALS:
-        try:
-            resolve_internal(name)
-        except (AttributeError, ImportError):
-            missing.append(name)
-    if missing:
-        raise RuntimeError(
-            f"faust-streaming {text}: the detector's adapter (streams/detector/transport.py) relies on "
-            f"internals this installation lacks: {', '.join(missing)}"
-        )
 
 
 #: Longest time a fetch may wait for data on the broker. Faust hard-codes 1.5 s; a broker that holds an
@@ -359,83 +255,3 @@ class DetectorTransportHook:
 
     def _new_transport(self) -> Any:
         return DetectorTransport(self.conf.broker_consumer, self)
-
-
-def shutdown_worker(worker: Any) -> None:
-    """Stop a running Faust worker (``faust.Worker``) from inside, as its SIGTERM handler does: the app's
-    services stop in order and ``execute_from_commandline`` returns. (Sending the process a real SIGTERM
-    would do the same, but also reach whatever else runs in it, e.g. a test runner.)"""
-    worker._schedule_shutdown(signal.SIGTERM)
-
-
-def rejoin_pending(app: Any) -> bool:
-    """Whether the group coordinator wants the app's consumer to (re)join; true until it has joined.
-
-    Faust flags ``app.rebalancing`` when aiokafka prepares the rejoin; the coordinator knows one step
-    earlier (a heartbeat answered "rebalancing", a member left, the metadata changed). Reads aiokafka
-    internals (no public API tells it): should they change, this fails loudly with an AttributeError
-    rather than answering blind.
-    """
-    thread: Any = getattr(app.consumer, "_thread", None)
-    if thread is None:
-        return True
-    try:
-        consumer = thread._ensure_consumer()
-    except ConsumerNotStarted:
-        return True
-    # The consumer lives in Faust's consumer thread: only its flags are read here.
-    coordinator = consumer._coordinator
-    subscription = consumer._subscription.subscription
-    if coordinator is None or subscription is None:
-        return True
-    return bool(coordinator.need_rejoin(subscription))
-
-
-def fetched_highwaters(app: Any, topic: str, partitions: Iterable[int]) -> dict[int, int | None]:
-    """Per partition of ``topic``: the end of its log as the app's consumer's last fetch answer saw it (the
-    highwater of a fetch: right on tansu, whose ListOffsets is not), None when unknown (no fetch answer yet,
-    not assigned, no consumer). Read from the consumer thread's aiokafka consumer (a private way in: the
-    same as :func:`rejoin_pending`'s); the idle-partition rule compares it with what the state holds."""
-    out: dict[int, int | None] = dict.fromkeys(partitions)
-    thread: Any = getattr(app.consumer, "_thread", None)
-    if thread is None:
-        return out
-    try:
-        consumer = thread._ensure_consumer()
-    except ConsumerNotStarted:
-        return out
-    for partition in out:
-        try:
-            highwater = consumer.highwater(TopicPartition(topic, partition))
-        except (AssertionError, KeyError, AttributeError):  # not assigned (any more)
-            highwater = None
-        out[partition] = int(highwater) if highwater is not None else None
-    return out
-
-
-def recovery_pending(app: Any) -> bool:
-    """Whether the table recovery now completing is not for the app's newest assignment.
-
-    Faust's recovery service runs a round per assignment and calls the tables' recovery callbacks before it
-    checks the generation; the next assignment may arrive meanwhile. The consumer thread names it to the
-    assignor and to ``app.consumer_generation_id`` first, then the main loop's ``Recovery.on_rebalance``
-    records its generation (``_generation_id``) and sets ``signal_recovery_start``, which a round clears
-    when it begins. The completing round's stores hold what it read for the old assignment, while the
-    assignor already names the new one: a partition new in the newer assignment would be rebuilt from a
-    store that never read it (empty) and then be taken for one the worker holds. Either sign means another
-    round (and another callback) follows.
-    """
-    recovery: Any = app.tables.recovery
-    return bool(recovery.signal_recovery_start.is_set()) or (
-        recovery._generation_id != app.consumer_generation_id
-    )
-
-
-async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    """The partitions of ``topic`` as ``consumer`` (a started aiokafka consumer) knows them; when its
-    metadata does not name the topic yet, refreshed once through its private client."""
-    parts = consumer.partitions_for_topic(topic)
-    if not parts:
-        await consumer._client.force_metadata_update()
-        parts = consumer.partitions_for_topic(topic) or set()
-    return [TopicPartition(topic, p) for p in sorted(parts)]

@@ -24,6 +24,7 @@ import faust
 
 from inspections.rulebook import Auditor
 from schemas.events import AnyEvent
+from streams.detector.app_internals import recovery_pending, shutdown_worker
 from streams.detector.changelog import ChangelogWrites
 from streams.detector.core import Change, DetectorCore, Outcome, StateError
 from streams.detector.guard import (
@@ -42,7 +43,6 @@ from streams.detector.readback import GroupProgress
 from streams.detector.restore import restore_partitions
 from streams.detector.stats import DetectorStats
 from streams.detector.supervision import Supervision
-from streams.detector.transport import recovery_pending, shutdown_worker
 from streams.detector.versions import VersionClock, freeze_young_objects
 from streams.kafka import KafkaConfig
 from streams.messages import DeadLetter, ViolationMessage, describe_error

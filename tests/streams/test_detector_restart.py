@@ -33,9 +33,10 @@ from bootstrap.platform import Platform, detector_options, platform_topics
 from bootstrap.settings import load_settings
 from streams.broker import EmbeddedBroker
 from streams.detector.core import DetectorCore
+from streams.detector.faust_compat import check_faust
 from streams.detector.restore import restore_partitions
 from streams.detector.resume import is_marker
-from streams.detector.transport import BatchingConsumer, check_faust
+from streams.detector.transport import BatchingConsumer
 from streams.detector.worker import Detector
 from streams.kafka import KafkaConfig
 from streams.messages import encode_event

@@ -246,7 +246,7 @@ def test_a_recovery_overtaken_by_a_newer_assignment_leaves_the_state_to_that_one
 
 
 def test_faust_recovery_signals_a_newer_assignment_as_the_detector_expects() -> None:
-    """The contract :func:`streams.detector.transport.recovery_pending` reads: a new assignment sets
+    """The contract :func:`streams.detector.app_internals.recovery_pending` reads: a new assignment sets
     ``signal_recovery_start``, a round clears it when it begins, and the tables' callbacks run before the
     round checks the generation."""
     assert "self.signal_recovery_start.set()" in inspect.getsource(Recovery.on_rebalance)

@@ -1,6 +1,7 @@
 """The detector's adapter to Faust's (and mode's, aiokafka's) private internals
-(:mod:`streams.detector.transport`): it is the only module that touches them, each one it relies on still
-exists with the signature and the source it was written against, and an unsupported Faust is refused.
+(:mod:`streams.detector.transport`, :mod:`streams.detector.app_internals`, listed in
+:mod:`streams.detector.faust_compat`): its modules are the only ones that touch them, each one it relies on
+still exists with the signature and the source it was written against, and an unsupported Faust is refused.
 
 A failure here after a library upgrade is the point: re-check the use named in ``FAUST_INTERNALS`` against
 the new source, adapt the adapter, then record the new hash.
@@ -18,14 +19,9 @@ import faust
 import pytest
 from faust.transport.consumer import Consumer as FaustConsumer
 
-from streams.detector import transport
-from streams.detector.transport import (
-    FAUST_INTERNALS,
-    FAUST_VERSIONS,
-    BatchingConsumer,
-    check_faust,
-    resolve_internal,
-)
+from streams.detector import faust_compat
+from streams.detector.faust_compat import FAUST_INTERNALS, FAUST_VERSIONS, check_faust, resolve_internal
+from streams.detector.transport import BatchingConsumer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,11 +37,11 @@ def test_each_internal_is_the_source_the_adapter_was_written_against(name: str) 
     except (AttributeError, ImportError) as exc:
         pytest.fail(
             f"{name} is gone from the installed libraries ({exc}): the detector's adapter "
-            "(streams/detector/transport.py) relies on it; find its replacement and adapt the adapter"
+            "(see streams/detector/faust_compat.py) relies on it; find its replacement and adapt the adapter"
         )
     assert got == FAUST_INTERNALS[name], (
         f"{name} changed (source hash {got}, the adapter was written against {FAUST_INTERNALS[name]}; "
-        f"faust-streaming {faust.__version__}). Re-check its use in streams/detector/transport.py (see the "
+        f"faust-streaming {faust.__version__}). Re-check its use in the adapter (see the "
         "comment beside it in FAUST_INTERNALS); once the adapter is right for it, record the new hash"
     )
 
@@ -96,6 +92,12 @@ _PRIVATE = re.compile(
     r"|_schedule_shutdown|_coordinator|_subscription|_fetch_max_wait_ms|_generation_id|_thread"
     r"|_build_highwaters|_read_offset|_n_acked|_commit_every|_add_gap|_client|_key_partition)\b"
 )
+#: The adapter's modules: the only ones that may touch them.
+_ADAPTER = {
+    "streams/detector/transport.py",
+    "streams/detector/app_internals.py",
+    "streams/detector/faust_compat.py",
+}
 #: Known uses outside the adapter (owned elsewhere): the memory store's partition index, emptied with the
 #: store after a restore.
 _KNOWN_OUTSIDE = {("streams/detector/restore.py", "_key_partition")}
@@ -105,7 +107,7 @@ def test_no_module_of_the_detector_but_the_adapter_touches_library_internals() -
     found = []
     for path in sorted((ROOT / "streams" / "detector").glob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if rel == "streams/detector/transport.py":
+        if rel in _ADAPTER:
             continue
         text = path.read_text(encoding="utf-8")
         text += "\n".join(re.findall(r"getattr\(\w+, \"(_\w+)\"", text))  # getattr(x, "_name") too
@@ -114,7 +116,7 @@ def test_no_module_of_the_detector_but_the_adapter_touches_library_internals() -
                 if match.group(1) == "_client" and "def _client" in text:
                     continue  # readback's own helper method, not aiokafka's attribute
                 found.append(f"{rel}: {match.group(1)}")
-    assert not found, f"library internals outside streams/detector/transport.py: {found}"
+    assert not found, f"library internals outside the adapter ({sorted(_ADAPTER)}): {found}"
 
 
 def test_an_unsupported_faust_is_refused_with_a_clear_message() -> None:
@@ -126,7 +128,7 @@ def test_an_unsupported_faust_is_refused_with_a_clear_message() -> None:
 
 def test_a_faust_without_an_internal_the_adapter_needs_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     name = "faust.transport.consumer:Consumer._drain_messages_gone"
-    monkeypatch.setattr(transport, "FAUST_INTERNALS", {**FAUST_INTERNALS, name: "0" * 16})
+    monkeypatch.setattr(faust_compat, "FAUST_INTERNALS", {**FAUST_INTERNALS, name: "0" * 16})
     with pytest.raises(RuntimeError, match=re.escape(name)):
         check_faust()
 

@@ -20,14 +20,16 @@ from typing import Any
 
 import pytest
 
-import streams.detector.core as core_module
+import streams.detector.partition_state as partition_module
 from bootstrap.platform import Platform, detector_options
 from bootstrap.settings import load_settings
 from inspections.audit import audit_events
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
-from streams.detector.core import Change, DetectorCore, Outcome, PartitionState
+from streams.detector.core import Change, DetectorCore, Outcome
 from streams.detector.guard import apply_isolating
+from streams.detector.outcome import diff_published
+from streams.detector.partition_state import PartitionState
 from streams.detector.resume import is_marker, marker_key, marker_value
 from streams.detector.worker import Detector
 from streams.kafka import KafkaConfig
@@ -62,21 +64,21 @@ def pairs(events: list[AnyEvent]) -> Items:
 def evaluation_order(step: Callable[[], Outcome]) -> tuple[Outcome, list[str]]:
     """``step()``, and the dossiers it evaluated, in order (each evaluation diffs once)."""
     order: list[str] = []
-    original: Diff = core_module.diff_published
+    original: Diff = diff_published
 
     def spy(dossier_id: str, published: Mapping[Any, bytes], current: Mapping[Any, bytes]) -> list[Change]:
         order.append(dossier_id)
         return original(dossier_id, published, current)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(core_module, "diff_published", spy)
+        mp.setattr(partition_module, "diff_published", spy)
         return step(), order
 
 
 def raise_in_diff(monkeypatch: pytest.MonkeyPatch, victim: str, *, always: bool) -> list[int]:
     """Make the core's diff raise for ``victim`` (every time, or the first time only); returns a list that
     counts the raises."""
-    original: Diff = core_module.diff_published
+    original: Diff = diff_published
     raised: list[int] = []
 
     def diff(dossier_id: str, published: Mapping[Any, bytes], current: Mapping[Any, bytes]) -> list[Change]:
@@ -85,7 +87,7 @@ def raise_in_diff(monkeypatch: pytest.MonkeyPatch, victim: str, *, always: bool)
             raise Poisoned(MESSAGE)
         return original(dossier_id, published, current)
 
-    monkeypatch.setattr(core_module, "diff_published", diff)
+    monkeypatch.setattr(partition_module, "diff_published", diff)
     return raised
 
 
@@ -220,7 +222,7 @@ def test_a_dossier_not_even_an_audit_error_can_be_built_for_is_left_as_it_was(
     def failure(*_: Any) -> Any:
         raise RuntimeError("no finding either")
 
-    monkeypatch.setattr(core_module, "failure", failure)
+    monkeypatch.setattr(partition_module, "failure", failure)
     core = DetectorCore(AUDITOR, LATENESS)
     outcome, failed = apply_isolating(core, 0, items, None)
 
@@ -236,14 +238,14 @@ def test_a_memory_error_in_an_evaluation_is_not_a_verdict(
 ) -> None:
     """The process's trouble, not the dossier's: it stops the step (the batch is not acknowledged)."""
     victim = min(e.dossier_id for e in events)
-    original: Diff = core_module.diff_published
+    original: Diff = diff_published
 
     def diff(dossier_id: str, published: Mapping[Any, bytes], current: Mapping[Any, bytes]) -> list[Change]:
         if dossier_id == victim:
             raise MemoryError
         return original(dossier_id, published, current)
 
-    monkeypatch.setattr(core_module, "diff_published", diff)
+    monkeypatch.setattr(partition_module, "diff_published", diff)
     with pytest.raises(MemoryError):
         apply_isolating(DetectorCore(AUDITOR, LATENESS), 0, pairs(events), None)
 
