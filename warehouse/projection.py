@@ -8,7 +8,7 @@ assembly: the stream sink, the load job and the reports all fold the same way th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -101,8 +101,8 @@ def fold_dossiers(
     found = Batch(wh, "violations", VIOLATION_COLUMNS)
     folded = opened = retracted = 0
     for chunk in _chunks(dossier_ids):
-        previous = _open_violations(wh, chunk) if violations else {}
-        old_keys = _outcome_keys(wh, chunk)
+        previous = open_violations(wh, chunk) if violations else {}
+        old_keys = stored_outcome_keys(wh, chunk)
         for dossier_id, events in stored_events(wh, chunk):
             fold = fold_rows(
                 auditor, dossier_id, events, as_of, version, old_keys.get(dossier_id), violations=violations
@@ -119,10 +119,9 @@ def fold_dossiers(
                 now_open.add((row[1], row[2]))  # (rule_id, event_id or ""): the row's key in its dossier
                 found.add(*row)
                 opened += row[4] != NOT_CHECKABLE  # a rule its source could not feed is not a violation
-            for key, detail in previous.get(dossier_id, {}).items():
-                if key not in now_open:
-                    found.add(*violation_row(detail, "retracted", as_of, PRODUCER, version))
-                    retracted += 1
+            for row in retractions(previous.get(dossier_id, {}), now_open, as_of, version):
+                found.add(*row)
+                retracted += 1
     for batch in (dossiers, outcomes, found):
         batch.flush()
     return folded, opened, retracted
@@ -140,7 +139,7 @@ def fold_rows(
     seconds: bool = False,
 ) -> FoldRows:
     """Fold one dossier from all its events (unique, in event-time order) into the rows it writes, at
-    ``as_of`` under ``version``. ``old``: the history keys it has stored (see ``_outcome_keys``; ``None``
+    ``as_of`` under ``version``. ``old``: the history keys it has stored (``stored_outcome_keys``; ``None``
     for a dossier with none), whose rows the new history does not overwrite get emptied. ``seconds``: the
     outcome rows' ``valid_from`` as epoch seconds (``warehouse.store.OUTCOME_SECONDS``: for the load's Arrow
     frames, whose columns are then the same) rather than UTC datetimes.
@@ -187,15 +186,36 @@ def _fold(
     row = dossier_row(facts, field_code, cls.status if cls else None, history, version)
     history_keys: list[int] = row[DOSSIER_KEYS]
     rows = outcome_rows(history, field_code, version, history_keys, seconds=seconds)
-    if old is not None:
-        # Rows sort under (received_on, dossier, key): any old row the new history does not
-        # overwrite gets an empty interval.
-        received_on, keys = old
-        same_day = bool(history) and history[0][1].received_on == received_on
-        kept = set(history_keys) if same_day else set()
-        gone = [k for k in keys if k not in kept]
-        rows.extend(outcome_tombstones(dossier_id, received_on, gone, version, seconds=seconds))
+    if old is not None:  # any old row the new history does not overwrite gets an empty interval
+        day = history[0][1].received_on if history else None
+        gone = stale_keys(old, day, history_keys)
+        rows.extend(outcome_tombstones(dossier_id, old[0], gone, version, seconds=seconds))
     return _Fold(row, rows, auditor.evaluate_facts(facts, classification=cls) if violations else [])
+
+
+def stale_keys(old: tuple[date, list[int]], received_on: date | None, keys: Collection[int]) -> list[int]:
+    """Of a dossier's stored history keys (``old``: the receive day they sort under, and the keys), those a
+    new history (its receive day, ``None`` without history, and its keys) does not overwrite. Rows sort under
+    (received_on, dossier, key): under another day, the new rows overwrite none."""
+    day, stored = old
+    kept = set(keys) if received_on is not None and received_on == day else set()
+    return [key for key in stored if key not in kept]
+
+
+def retractions(
+    previous: dict[tuple[str, str], dict[str, Any]],
+    now_open: Collection[tuple[str, str]],
+    as_of: datetime,
+    version: int,
+) -> list[tuple[Any, ...]]:
+    """The ``retracted`` rows of a dossier's violations that were open (``previous``, by key ``(rule_id,
+    event_id or "")``: their ``audit --json`` detail, from :func:`open_violations`) and are not now
+    (``now_open``: the keys of its new open rows)."""
+    return [
+        violation_row(detail, "retracted", as_of, PRODUCER, version)
+        for key, detail in previous.items()
+        if key not in now_open
+    ]
 
 
 def _emptied(
@@ -208,15 +228,17 @@ def _emptied(
     return list(outcome_tombstones(dossier_id, received_on, keys, version, seconds=seconds))
 
 
-def _outcome_keys(wh: Warehouse, dossier_ids: list[str]) -> dict[str, tuple[date, list[int]]]:
-    """The history keys each dossier has stored now (to empty the ones a new history drops)."""
+def stored_outcome_keys(wh: Warehouse, dossier_ids: list[str]) -> dict[str, tuple[date, list[int]]]:
+    """The history keys each dossier has stored now, with the receive day they sort under (to empty the
+    ones a new history drops: :func:`stale_keys`); none for a dossier without history."""
     rows = wh.query(load_sql("outcome_keys"), {"ids": TextSet(dossier_ids)})
     return {dossier_id: (received_on, list(keys)) for dossier_id, received_on, keys in rows if received_on}
 
 
-def _open_violations(
+def open_violations(
     wh: Warehouse, dossier_ids: list[str]
 ) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
+    """The violations open now of each dossier, by key ``(rule_id, event_id or "")``: their detail."""
     found: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
     rows = wh.query(load_sql("open_violations"), {"ids": TextSet(dossier_ids)})
     for dossier_id, rule_id, event_id, detail in rows:

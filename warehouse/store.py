@@ -114,6 +114,8 @@ DOSSIER_COLUMNS = (
 #: Where a ``dossiers`` row holds its history's keys (:func:`epoch_us` of each change point), which
 #: :func:`outcome_rows` takes from there rather than computing them again.
 DOSSIER_KEYS = DOSSIER_COLUMNS.index("outcome_keys")
+#: Where it holds the receive day its history's rows sort under (``None`` without history).
+DOSSIER_RECEIVED_ON = DOSSIER_COLUMNS.index("outcome_received_on")
 
 
 def dossier_row(

@@ -8,15 +8,22 @@ before the load stores anything, slice by slice (memory bounded by a slice): kep
 few, in a Bloom filter beyond. A false positive of the filter only sends a new dossier down the read-back
 path, whose answer is the same (its stored events are then exactly those of the file); there are no false
 negatives.
+
+Once the load has stored its file, a dossier it held may hold nothing but the load's own events: every event
+stored before was one of the file's, which the load wrote again (the file loaded again, or the weeks so far
+loaded each week). Its fold from the file is then its fold from the warehouse, and :func:`holding_only` finds
+those, so that the load reads back only the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 from rbloom import Bloom
 
 from warehouse.base import Warehouse
+from warehouse.binding import TextSet
 from warehouse.queries import load_sql
 
 #: Stored events per slice read: about 500,000 dossier ids (~40 MB as Python strings) at a time.
@@ -63,3 +70,13 @@ class StoredDossiers:
     def exact(self) -> bool:
         """Whether ``in`` is exact (no false positive): the stored dossiers are few enough to keep."""
         return self._exact is not None
+
+
+def holding_only(wh: Warehouse, stored: Mapping[str, int], source: str, ingested_at: datetime) -> set[str]:
+    """Of the dossiers ``stored`` (each with the number of events one load stored of it, under ``source`` and
+    ``ingested_at``), those whose events are now exactly these: as many, every one stored by that load (its
+    version the newest: a table of events keeps the last one stored under a key). None was stored by
+    another writer, before or during the load; none is missing."""
+    params = {"source": source, "ingested_at": ingested_at, "ids": TextSet(list(stored))}
+    rows = wh.query(load_sql("stored_events_by_writer"), params)
+    return {dossier_id for dossier_id, count, others in rows if others == 0 and count == stored[dossier_id]}

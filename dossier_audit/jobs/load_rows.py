@@ -8,8 +8,11 @@ rows at a time, ``row_frames``), and folds them (``warehouse.projection.fold_row
 the engine returns as the dossier's result. That fold is the one the warehouse would compute from the stored
 events, because it *is* the same function on the same events, the pseudonymised ones ``events.raw`` holds; but
 it is the dossier's fold only if the warehouse held no event of it before the load. A dossier it held
-(``warehouse.stored_dossiers``, known to the workers, which are forked after it is read) is not folded by its
-worker: the load folds it from everything stored, once its file is.
+(``warehouse.stored_dossiers``, known to the workers, which are forked after it is read) is folded too, and
+its worker also returns what the load needs to keep that fold (:class:`StoredFold`): once the file is stored,
+a dossier whose stored events are all, and only, the ones this load wrote (a file loaded again, the weeks so
+far loaded each week) keeps it, with its earlier rows emptied or retracted as a re-fold would; any other is
+folded from everything stored.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
@@ -34,6 +37,8 @@ from warehouse.event_rows import EVENT_COLUMNS, EVENT_SECONDS, event_row
 from warehouse.projection import fold_rows
 from warehouse.store import (
     DOSSIER_COLUMNS,
+    DOSSIER_KEYS,
+    DOSSIER_RECEIVED_ON,
     OUTCOME_COLUMNS,
     OUTCOME_SECONDS,
     VIOLATION_COLUMNS,
@@ -53,9 +58,10 @@ def row_builder(
     version: int,
 ) -> EvaluateLines:
     """The batch engine's ``evaluate_lines`` for a load. Adds the dossier's ``events`` rows to the spool's
-    event frames and its fold to its fold frames; returns ``[(dossier_id, token)]``, the fold's token, or
-    ``None`` for a dossier in ``stored_before`` (not folded). Runs in the workers (forked: the closure's
-    auditor, key and stored dossiers come along; only rows travel back)."""
+    event frames and its fold to its fold frames; returns ``[(dossier_id, token)]``, the fold's token, and
+    for a dossier in ``stored_before`` ``[(dossier_id, token, events, received_on, keys, open)]``: what
+    :class:`StoredFold` holds. Runs in the workers (forked: the closure's auditor, key and stored dossiers
+    come along; only rows travel back)."""
     events_out, folds_out = spool.events, spool.folds
     # The events' instants go to their frames as epoch seconds (``LoadSpool``): the ingestion time's is
     # converted once, as its column would.
@@ -72,12 +78,32 @@ def row_builder(
                 for event, line_no in zip(stored, line_numbers, strict=True)
             ]
         )
-        if dossier_id in stored_before:
-            return [(dossier_id, None)]
         fold = fold_rows(auditor, dossier_id, stored, as_of, version, seconds=True)
-        return [(dossier_id, folds_out.add(fold.dossier, fold.outcomes, fold.violations))]
+        token = folds_out.add(fold.dossier, fold.outcomes, fold.violations)
+        if dossier_id not in stored_before:
+            return [(dossier_id, token)]
+        row = fold.dossier
+        received_on = row[DOSSIER_RECEIVED_ON] if row is not None else None
+        return [(
+            dossier_id, token, len(stored), received_on.toordinal() if received_on is not None else None,
+            row[DOSSIER_KEYS] if row is not None else [], [[v[1], v[2]] for v in fold.violations],
+        )]  # fmt: skip
 
     return build
+
+
+class StoredFold(NamedTuple):
+    """What a worker returns for a dossier the warehouse held before the load: its fold's token, how many
+    events the load stored of it, and what the fold's rows say that the dossier's earlier rows are checked
+    against (``warehouse.projection.stale_keys`` and ``retractions``): its history's receive day (an ordinal,
+    ``None`` without history) and keys, and the keys ``(rule_id, event_id)`` of its open violations."""
+
+    dossier_id: str
+    token: int
+    events: int
+    received_on: int | None
+    keys: list[int]
+    open: list[list[str]]
 
 
 #: Items per frame of the spool: one pickle per item would cost more than the items themselves.
@@ -125,10 +151,10 @@ class LoadSpool:
     """A private temporary directory (mode 0700: the rows hold pseudonyms, never clear applicants), deleted
     on exit (``spool_dirs``: or by a later load, if this one is killed), with what the load keeps until it
     judges: the workers' event and fold frames, the dossiers the warehouse did not hold with their folds'
-    tokens, and the ids of those it held. ``types``: each table's column types
-    (``arrow_columns.column_types``), read before the workers fork. Memory stays bounded by a frame, and a
-    few integers per new dossier (its token, kept and sorted once the load judges), whatever the file's
-    size."""
+    tokens, and those it held with what :class:`StoredFold` keeps of their folds. ``types``: each table's
+    column types (``arrow_columns.column_types``), read before the workers fork. Memory stays bounded by a
+    frame, and a few integers per new dossier (its token, kept and sorted once the load judges), whatever
+    the file's size."""
 
     def __init__(self, types: dict[str, dict[str, str]]) -> None:
         # Instants as epoch seconds where the load's row builders give them so (``row_builder``).
@@ -167,9 +193,9 @@ class LoadSpool:
         self._new.add(dossier_id)
         self.tokens.append(token)
 
-    def add_stored(self, dossier_id: str) -> None:
-        """A dossier the warehouse held events of before the load."""
-        self._stored.add(dossier_id)
+    def add_stored(self, fold: StoredFold) -> None:
+        """A dossier the warehouse held events of before the load, and its last settlement's fold."""
+        self._stored.add(tuple(fold))
 
     @property
     def new(self) -> int:
@@ -183,9 +209,9 @@ class LoadSpool:
         """The new dossiers added, in order, with their tokens."""
         return zip(self._new, self.tokens, strict=True)
 
-    def read_stored(self) -> Iterator[str]:
-        """The stored dossiers added, in order."""
-        return iter(self._stored)
+    def read_stored(self) -> Iterator[StoredFold]:
+        """The stored dossiers added, in order, with their folds."""
+        return (StoredFold(*item) for item in self._stored)
 
     def close(self, *, write: bool = True) -> None:
         """Close every file and delete the directory; ``write=False`` (the load failed) writes nothing

@@ -7,9 +7,10 @@ hand their ``events`` rows over at once, as Arrow (``row_frames``; this process 
 while the workers read on, ``load_writes``) and fold them (``load_rows``); the folds' rows wait in frames
 too, under a token per settlement, and the engine returns each dossier's last token once the workers are
 done (only then is a dossier's last settlement known). A dossier the warehouse already held events of
-before the load (``warehouse.stored_dossiers``) cannot be folded from the file alone: it is folded from
-everything stored once the file is (``warehouse.projection.fold_dossiers``), as every dossier used to be,
-and only it is read back.
+before the load (``warehouse.stored_dossiers``) is folded by its worker too, but that fold is kept only if,
+once the file is stored, the warehouse holds no event of it but the file's; else it is folded from
+everything stored (``warehouse.projection.fold_dossiers``), as every dossier used to be, and only such a
+dossier is read back (``load_stored``).
 
 A load is recorded as a load run (``warehouse.load_runs``): started before it stores anything, stored once
 its whole file is written (every event and rejected line, no fold yet), completed after its last write. A
@@ -33,7 +34,8 @@ import numpy as np
 from bootstrap.platform import Platform
 from dossier_audit.jobs.batch_engine import BatchEngine, IngestStats
 from dossier_audit.jobs.files import engine_options
-from dossier_audit.jobs.load_rows import LoadSpool, row_builder, spool_lines, without
+from dossier_audit.jobs.load_rows import LoadSpool, StoredFold, row_builder, spool_lines, without
+from dossier_audit.jobs.load_stored import judge_stored
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import RowFrames
 from dossier_audit.jobs.spool_dirs import LINES_SPOOL, spool_directory
@@ -75,9 +77,10 @@ _TABLES = ("events", "dossiers", "dossier_outcomes", "violations")
 LoadProgress = Callable[[str, int, int], None]
 """How far a load is: (stage, done, total). ``reading``: bytes of the file, while the workers fold and judge
 it (and their events are stored as they come); ``storing``: bytes of events the workers wrote that were not
-stored yet when they were done; ``reading back``: dossiers the warehouse held before the load, folded again
-from all their events; ``checking``: new dossiers looked up for events another writer stored meanwhile;
-``judging``: bytes of the workers' fold frames read and written (those of the dossiers new to the warehouse
+stored yet when they were done; ``reading back``: dossiers the warehouse held before the load, each kept as
+its worker folded it if it holds only the file's events, else folded again from all of them; ``checking``:
+new dossiers looked up for events another writer stored meanwhile; ``judging``: bytes of the workers' fold
+frames read and written (those kept: of the dossiers new to the warehouse or holding only the file's events,
 and of their last settlement). Each stage ends with done = total."""
 
 _T = TypeVar("_T")
@@ -170,10 +173,11 @@ def load_file(
             result.rejections.append(rejection)
 
     size = path.stat().st_size
+    version = now_version()  # of every row the workers' folds write, and of what their keeping empties
     with LoadSpool({table: column_types(wh, table) for table in _TABLES}) as spool:
         build = row_builder(
             platform.auditor, pseudonymiser, spool, stored_before, source=source,
-            ingested_at=run.started_at, as_of=as_of, version=now_version(),
+            ingested_at=run.started_at, as_of=as_of, version=version,
         )  # fmt: skip
         events = ArrowBatch(wh, "events", by_dossier=True)
 
@@ -195,12 +199,12 @@ def load_file(
         )
         drained = False
         with _no_cyclic_gc():
-            for dossier_id, token in engine.run(path):  # the workers are done: their folds' tokens come back
+            for dossier_id, token, *stored in engine.run(path):  # the workers are done: their folds come back
                 if not drained:
                     _store_remaining_events(spool.events, events, progress)
                     drained = True
-                if token is None:
-                    spool.add_stored(dossier_id)  # its fold must also see the events stored before the load
+                if stored:  # held before the load: its fold is kept only if it holds just the file's events
+                    spool.add_stored(StoredFold(dossier_id, token, *stored))
                 else:
                     spool.add_new(dossier_id, token)
             if not drained:
@@ -211,7 +215,7 @@ def load_file(
         result.events_written = events.written
         result.rejected_written = rejected.written
         record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
-        _judge(platform, wh, run, as_of, unfinished, spool, result, progress)
+        _judge(platform, wh, run, as_of, version, unfinished, spool, result, progress)
     record_completion(wh, run, _counts(result), result.recovered, result.superseded)
     result.seconds = time.perf_counter() - started
     return result
@@ -232,29 +236,34 @@ def _judge(
     wh: Warehouse,
     run: LoadRun,
     as_of: datetime,
+    version: int,
     unfinished: list[LoadRun],
     spool: LoadSpool,
     result: LoadResult,
     progress: LoadProgress,
 ) -> None:
     """After ``stored``: fold the dossiers of the runs this load finishes (at their own ``as_of``), those of
-    the file the warehouse held before (read back, at ``as_of``), then write the file's other folds."""
+    the file the warehouse held before (``load_stored``: read back at ``as_of`` unless they hold only the
+    file's events), then write the workers' folds kept."""
     auditor = platform.auditor
     finish = finishing(unfinished, run.source)
     result.recovered, result.superseded, result.left = finish.recovered, finish.superseded, finish.left
     judge_at = run_dossiers(wh, finish.finished)  # dossier → the as_of of the newest run that stored it
     result.recovered_dossiers = len(judge_at)
     if judge_at:  # a dossier this load touched is judged at its as_of, with the others it touched
-        without(judge_at, spool.read_stored())
+        without(judge_at, (fold.dossier_id for fold in spool.read_stored()))
     for instant in sorted(set(judge_at.values())):
         dossier_ids = sorted(d for d, at in judge_at.items() if at == instant)
         at = as_of if instant == run.as_of else instant  # this run's own, as given
         _add(result, fold_dossiers(auditor, wh, dossier_ids, at))
     stored = _counted(spool.read_stored(), spool.stored, "reading back", progress)
-    _add(result, fold_dossiers(auditor, wh, stored, as_of))
+    judged = judge_stored(auditor, wh, run, as_of, version, stored)
+    _add(result, (judged.folded, judged.opened, judged.retracted))
     written_meanwhile: list[str] = []
     new = _counted(spool.read_new(), spool.new, "checking", progress)
-    keep = _alone(wh, run, new, spool.new, written_meanwhile)
+    keep = np.concatenate(
+        [_alone(wh, run, new, spool.new, written_meanwhile), np.frombuffer(judged.kept, np.int64)]
+    )
     opened = write_folds(wh, spool.folds, keep, progress)
     _add(result, (len(keep), opened, 0))
     if written_meanwhile:  # another writer stored events of them during the load: fold from the warehouse

@@ -82,7 +82,7 @@ class FirstEventsThenWait(job.ArrowBatch):  # stores the first 5 events, then wa
 if point == "storing":
     job.ArrowBatch = FirstEventsThenWait
 else:
-    setattr(job, {"stored": "record_stored", "judging": "fold_dossiers"}[point], say_then_wait)
+    setattr(job, {"stored": "record_stored", "judging": "judge_stored"}[point], say_then_wait)
 from dossier_audit.cli import main
 sys.argv = ["dossier-audit", *sys.argv[3:]]
 main()

@@ -5,8 +5,11 @@ back only the dossiers the warehouse held before. On both backends:
   same ``dossiers`` rows, outcome intervals and violations, nothing retracted or emptied when re-folded;
 - a file split in two halves and loaded half by half, in either order, leaves the warehouse as one load
   of the whole file does;
-- a later file re-folds from the warehouse exactly the dossiers the warehouse held, and folds the others
-  from its own events;
+- a later file re-folds from the warehouse exactly the dossiers the warehouse held events of that the file
+  does not hold, and keeps its own folds of the others;
+- a file loaded again reads nothing back and changes nothing; one that changes events the warehouse holds
+  (under the same keys) leaves the warehouse as a first load of it would, its earlier rows emptied and
+  retracted;
 - one worker or three, the same rows;
 - a stream of lines (or of parsed events) loads as its file does.
 """
@@ -14,7 +17,7 @@ back only the dossiers the warehouse held before. On both backends:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +27,13 @@ import pytest
 import dossier_audit.jobs.warehouse as job
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
+from dossier_audit.jobs import load_stored
 from dossier_audit.jobs.warehouse import LoadResult, load_file, load_lines
 from dossier_audit.simulator import SimulationConfig, simulate
 from schemas.validation import Rejection, parse_event
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
+from warehouse.load_runs import new_run
 from warehouse.projection import all_dossier_ids, fold_dossiers
 from warehouse.store import DOSSIER_COLUMNS, OUTCOME_COLUMNS, VIOLATION_COLUMNS
 
@@ -167,35 +172,179 @@ def test_a_file_loaded_in_two_halves_equals_one_load_of_the_whole(
         assert snapshot(wh) == expected
 
 
+def event_ids_of(path: Path) -> dict[str, set[str]]:
+    """The event ids of each dossier of the valid lines of ``path``."""
+    found: dict[str, set[str]] = {}
+    for raw in path.read_bytes().splitlines():
+        event = parse_event(raw)
+        if not isinstance(event, Rejection):
+            found.setdefault(event.dossier_id, set()).add(event.event_id)
+    return found
+
+
+@pytest.fixture
+def read_back(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The dossiers each load from now on folds from the warehouse, in order."""
+    ids_read: list[str] = []
+
+    def spy(auditor: Any, wh: Warehouse, dossier_ids: Any, at: datetime, **kwargs: Any) -> Any:
+        ids = list(dossier_ids)
+        ids_read.extend(ids)
+        return fold_dossiers(auditor, wh, ids, at, **kwargs)
+
+    monkeypatch.setattr(job, "fold_dossiers", spy)  # the dossiers of unfinished runs
+    monkeypatch.setattr(load_stored, "fold_dossiers", spy)  # those of the file held before
+    return ids_read
+
+
 def test_only_the_dossiers_stored_before_are_read_back(
     platform: Platform,
     warehouse: Warehouse,
     province: tuple[Path, datetime],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    read_back: list[str],
 ) -> None:
-    """A later file: its dossiers the warehouse held are folded again from the warehouse (their stored
-    events with the new ones), the others from the file alone; a first load reads nothing back."""
+    """A later file: its dossiers of which the warehouse held events the file does not hold are folded again
+    from the warehouse (their stored events with the new ones), the others from the file alone (those the
+    warehouse held too: every event it held of them is the file's, stored again); a first load reads
+    nothing back."""
     events, as_of = province
     lines = events.read_bytes().splitlines(keepends=True)
     earlier, later = tmp_path / "earlier.jsonl", tmp_path / "later.jsonl"
     earlier.write_bytes(b"".join(lines[: len(lines) // 3]))
-    later.write_bytes(b"".join(lines[len(lines) // 3 :]))
-    read_back: list[str] = []
-
-    def spy(auditor: Any, wh: Warehouse, dossier_ids: Any, at: datetime, **kwargs: Any) -> Any:
-        ids = list(dossier_ids)
-        read_back.extend(ids)
-        return fold_dossiers(auditor, wh, ids, at, **kwargs)
-
-    monkeypatch.setattr(job, "fold_dossiers", spy)
+    later.write_bytes(b"".join(lines[len(lines) // 3 :]))  # its last lines repeat some of the earlier's
     load_file(platform, warehouse, earlier, as_of)
     assert read_back == []
-    held = set(all_dossier_ids(warehouse))
-    in_later = dossiers_of(later)
+    held, in_later = event_ids_of(earlier), event_ids_of(later)
+    assert set(held) == set(all_dossier_ids(warehouse))
     result = load_file(platform, warehouse, later, as_of)
-    assert set(read_back) == held & in_later and len(read_back) == len(set(read_back)) > 0
+    both = held.keys() & in_later.keys()
+    beyond = {dossier_id for dossier_id in both if not held[dossier_id] <= in_later[dossier_id]}
+    assert set(read_back) == beyond and len(read_back) == len(beyond) > 0
+    assert len(beyond) < len(both)  # some held only events the later file repeats: not read back
     assert result.dossiers_folded == len(in_later)
+    made = snapshot(warehouse)
+    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
+    assert (opened, retracted) == (len(made["violations"]), 0)
+    assert snapshot(warehouse) == made
+
+
+def test_a_file_loaded_again_reads_nothing_back_and_changes_nothing(
+    platform: Platform, warehouse: Warehouse, province: tuple[Path, datetime], read_back: list[str]
+) -> None:
+    """The weeks so far, loaded each week: a second load of the same file keeps its workers' folds of every
+    dossier (the warehouse holds only the file's events of each), and the warehouse is as after the first
+    load, nothing emptied, nothing retracted."""
+    events, as_of = province
+    first = load_file(platform, warehouse, events, as_of)
+    made = snapshot(warehouse)
+    again = load_file(platform, warehouse, events, as_of)
+    assert read_back == []
+    assert (again.dossiers_folded, again.violations_open, again.violations_retracted) == (
+        first.dossiers_folded, first.violations_open, 0)  # fmt: skip
+    assert snapshot(warehouse) == made and emptied_intervals(warehouse) == 0
+
+
+def test_a_file_changing_stored_events_under_their_keys_leaves_what_a_first_load_of_it_would(
+    platform: Platform,
+    two_warehouses: tuple[str, str],
+    province: tuple[Path, datetime],
+    tmp_path: Path,
+    read_back: list[str],
+) -> None:
+    """The file again with every receipt's due date moved (later for some, earlier for others): the same
+    events under the same keys, which the second load writes over the first's. Its workers' folds are kept
+    (nothing read back), and the warehouse is then as a first load of the changed file leaves one: the old
+    history rows no longer kept are emptied, the violations no longer open retracted."""
+    events, as_of = province
+    changed_lines = []
+    for raw in events.read_bytes().splitlines():
+        event = parse_event(raw)  # a rejected line as it was: its stored rejection the same
+        if isinstance(event, Rejection) or event.type != "received":
+            changed_lines.append(raw)
+            continue
+        doc = orjson.loads(raw)
+        if isinstance(due := doc["data"].get("due_at"), str):
+            shift = timedelta(days=9 if sum(event.event_id.encode()) % 2 else -2)  # a repeated line alike
+            doc["data"]["due_at"] = (datetime.fromisoformat(due) + shift).isoformat()
+        changed_lines.append(orjson.dumps(doc))
+    changed = tmp_path / "changed.jsonl"
+    changed.write_bytes(b"\n".join(changed_lines) + b"\n")
+    twice, once = two_warehouses
+
+    load(platform, twice, events, as_of)
+    again = load(platform, twice, changed, as_of)
+    first = load(platform, once, changed, as_of)
+    assert read_back == []
+    assert again.violations_retracted > 0 and again.violations_open == first.violations_open
+    with open_warehouse(once) as wh:
+        expected = snapshot(wh)
+    with open_warehouse(twice) as wh:
+        assert emptied_intervals(wh) > 0
+        got = snapshot(wh)
+    # Each file's rejected lines are stored under its name: the same lines, twice over.
+    assert set(got.pop("rejected_events")) == set(expected.pop("rejected_events"))
+    assert got == expected
+
+
+def test_a_dossier_holding_events_the_file_no_longer_has_is_read_back_even_if_stored_in_the_same_second(
+    platform: Platform,
+    warehouse: Warehouse,
+    province: tuple[Path, datetime],
+    tmp_path: Path,
+    read_back: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file loaded, then loaded again without some of its lines, both in one second (the time of ingestion
+    is kept to the second, so the events the first stored look like the second's): a dossier that lost
+    events in the file still holds them in the warehouse, so it is folded from there, with them."""
+    events, as_of = province
+    path = tmp_path / "events.jsonl"
+    lines = events.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines))
+    started = datetime(2026, 1, 5, 8, 0, 0, tzinfo=as_of.tzinfo)
+    monkeypatch.setattr(job, "new_run", lambda source, _, at: new_run(source, started, at))
+    load_file(platform, warehouse, path, as_of)
+    path.write_bytes(b"".join(lines[::2]))  # every other line: dossiers lose events, none gains one
+    load_file(platform, warehouse, path, as_of)
+    before, after = event_ids_of(events), event_ids_of(path)
+    lost = {dossier_id for dossier_id, ids in after.items() if ids != before[dossier_id]}
+    assert set(read_back) == lost and lost
+    made = snapshot(warehouse)
+    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
+    assert (opened, retracted) == (len(made["violations"]), 0)
+    assert snapshot(warehouse) == made
+
+
+def test_a_stored_dossier_another_writer_rewrites_during_the_load_is_read_back(
+    platform: Platform, warehouse: Warehouse, province: tuple[Path, datetime], read_back: list[str]
+) -> None:
+    """A file loaded again, and meanwhile (after the load stored its events) another writer stores a new
+    version of one of them, under its key: the warehouse keeps that version, so its dossier is folded from
+    the warehouse, not kept from the file."""
+    from warehouse.event_rows import EVENT_COLUMNS, event_row
+    from warehouse.store import Batch
+
+    events, as_of = province
+    load_file(platform, warehouse, events, as_of)
+    parsed = (parse_event(raw) for raw in events.read_bytes().splitlines())
+    target = next(e for e in parsed if not isinstance(e, Rejection) and e.type == "received")
+    rewritten = target.model_copy(update={"actor": "another-writer"})
+    written: list[bool] = []
+
+    def other_writer(stage: str, done: int, total: int) -> None:
+        if stage == "reading back" and not written:
+            rows = Batch(warehouse, "events", EVENT_COLUMNS)
+            rows.add(*event_row(rewritten, "sink", 1, datetime(2026, 1, 1, tzinfo=as_of.tzinfo)))
+            rows.flush()
+            written.append(True)
+
+    load_file(platform, warehouse, events, as_of, on_progress=other_writer)
+    assert written and read_back == [target.dossier_id]
+    made = snapshot(warehouse)
+    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
+    assert (opened, retracted) == (len(made["violations"]), 0)
+    assert snapshot(warehouse) == made
 
 
 def test_one_worker_or_three_store_the_same_rows(

@@ -1,0 +1,106 @@
+"""What a load does with the dossiers the warehouse held before it: keep its workers' fold where the stored
+events are the file's own, fold the others from everything stored.
+
+A province's team loads the weeks so far each week (README), so on every load but the first most dossiers of
+the file are stored already, and most of those hold no event but the file's: the load writes them again, and
+the warehouse keeps one version of each. Folding every such dossier from the warehouse (reading its events
+back, parsing them, folding them in this one process) made a second load of a file take twice as long as the
+first. Its workers fold each stored dossier as they fold a new one (``load_rows.row_builder``), and this
+module keeps that fold when the warehouse, once the file is stored, holds exactly the file's events of it
+(``warehouse.stored_dossiers.holding_only``): the same events, so the same fold.
+
+What the fold from the warehouse did besides (``warehouse.projection.fold_dossiers``) is done here from the
+workers' summary (``load_rows.StoredFold``): the history rows the new history does not overwrite are emptied
+(``stale_keys``), the violations open before and not now are retracted (``retractions``), with the load's
+version, which is newer than any row an earlier load wrote.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from typing import TypeVar
+
+from dossier_audit.jobs.load_rows import StoredFold
+from inspections.rulebook import Auditor
+from warehouse.base import Warehouse
+from warehouse.binding import TEXTS_PER_QUERY
+from warehouse.load_runs import LoadRun
+from warehouse.projection import (
+    fold_dossiers,
+    open_violations,
+    retractions,
+    stale_keys,
+    stored_outcome_keys,
+)
+from warehouse.store import OUTCOME_COLUMNS, VIOLATION_COLUMNS, Batch, outcome_tombstones
+from warehouse.stored_dossiers import holding_only
+
+_T = TypeVar("_T")
+
+
+@dataclass
+class StoredJudged:
+    """The stored dossiers judged: ``kept``, the tokens of the workers' folds to write (those of the
+    dossiers holding only the file's events); ``folded``, ``opened`` and ``retracted``, what the others'
+    folds from the warehouse and the kept ones' retractions wrote (the kept folds' own rows are counted when
+    written)."""
+
+    kept: array[int]
+    folded: int = 0
+    opened: int = 0
+    retracted: int = 0
+
+
+def judge_stored(
+    auditor: Auditor,
+    wh: Warehouse,
+    run: LoadRun,
+    as_of: datetime,
+    version: int,
+    folds: Iterable[StoredFold],
+    *,
+    block: int = TEXTS_PER_QUERY,
+) -> StoredJudged:
+    """Judge the stored dossiers of a load's file (``folds``: its workers' summaries, in any number), once the
+    file is stored, ``block`` of them at a time: one look-up of who stored their events, then of the stored
+    history keys and open violations of those that keep their folds (each look-up reads the key of its
+    table for dossiers spread over it: few large look-ups read it few times)."""
+    judged = StoredJudged(array("q"))
+    emptied = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
+    retracted = Batch(wh, "violations", VIOLATION_COLUMNS)
+    for part in _chunks(folds, block):
+        only = holding_only(wh, {fold.dossier_id: fold.events for fold in part}, run.source, run.started_at)
+        kept = [fold for fold in part if fold.dossier_id in only]
+        ids = [fold.dossier_id for fold in kept]
+        old_keys = stored_outcome_keys(wh, ids) if ids else {}
+        previous = open_violations(wh, ids) if ids else {}
+        for fold in kept:
+            judged.kept.append(fold.token)
+            old = old_keys.get(fold.dossier_id)
+            if old is not None:
+                day = date.fromordinal(fold.received_on) if fold.received_on is not None else None
+                gone = stale_keys(old, day, fold.keys)
+                for row in outcome_tombstones(fold.dossier_id, old[0], gone, version):
+                    emptied.add(*row)
+            now_open = {(rule_id, event_id) for rule_id, event_id in fold.open}
+            for row in retractions(previous.get(fold.dossier_id, {}), now_open, as_of, version):
+                retracted.add(*row)
+                judged.retracted += 1
+        rest = [fold.dossier_id for fold in part if fold.dossier_id not in only]
+        folded, opened, gone_open = fold_dossiers(auditor, wh, rest, as_of)
+        judged.folded += folded
+        judged.opened += opened
+        judged.retracted += gone_open
+    emptied.flush()
+    retracted.flush()
+    return judged
+
+
+def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
