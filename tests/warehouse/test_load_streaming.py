@@ -6,10 +6,7 @@ back only the dossiers the warehouse held before. On both backends:
 - a file split in two halves and loaded half by half, in either order, leaves the warehouse as one load
   of the whole file does;
 - a later file re-folds from the warehouse exactly the dossiers the warehouse held events of that the file
-  does not hold, and keeps its own folds of the others;
-- a file loaded again reads nothing back and changes nothing; one that changes events the warehouse holds
-  (under the same keys) leaves the warehouse as a first load of it would, its earlier rows emptied and
-  retracted;
+  does not hold, and keeps its own folds of the others (more of that: ``test_load_again``);
 - one worker or three, the same rows;
 - a stream of lines (or of parsed events) loads as its file does.
 """
@@ -17,112 +14,28 @@ back only the dossiers the warehouse held before. On both backends:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-import dossier_audit.jobs.warehouse as job
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
-from dossier_audit.jobs import load_stored
-from dossier_audit.jobs.warehouse import LoadResult, load_file, load_lines
-from dossier_audit.simulator import SimulationConfig, simulate
+from dossier_audit.jobs.warehouse import load_file, load_lines
 from schemas.validation import Rejection, parse_event
+from tests.warehouse.province_loads import (
+    KEY,
+    SNAPSHOT,
+    emptied_intervals,
+    event_ids_of,
+    load,
+    snapshot,
+)
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
-from warehouse.load_runs import new_run
 from warehouse.projection import all_dossier_ids, fold_dossiers
-from warehouse.store import DOSSIER_COLUMNS, OUTCOME_COLUMNS, VIOLATION_COLUMNS
-
-CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
-SIM = SimulationConfig(dossiers=300, seed=18)
-#: One key for every platform of these tests: an unset key is a random one per platform (other pseudonyms).
-KEY = "streaming-load-test-key-32-bytes"
-
-#: What a table holds that does not depend on which load wrote it (not the load's source, line numbers,
-#: time of ingestion or version numbers).
-SNAPSHOT = {
-    "events": "SELECT event_id, dossier_id, type, schema_version, occurred_at, occurred_at_us, unit_code, "
-    "actor, procedure_code, data, raw, fingerprint FROM events FINAL ORDER BY event_id",
-    "rejected_events": "SELECT raw_hash, raw, reason_code, reason FROM rejected_events FINAL "
-    "ORDER BY raw_hash, reason_code, reason",
-    "dossiers": f"SELECT {', '.join(c for c in DOSSIER_COLUMNS if c != 'version')} FROM dossiers FINAL "
-    "ORDER BY dossier_id",
-    # An emptied interval (valid_from_key = valid_to_key) is a stale row a re-fold overwrote: no outcome.
-    "dossier_outcomes": f"SELECT {', '.join(c for c in OUTCOME_COLUMNS if c != 'generation')} "
-    "FROM dossier_outcomes FINAL WHERE valid_from_key < valid_to_key "
-    "ORDER BY dossier_id, valid_from_key",
-    "violations": f"SELECT {', '.join(c for c in VIOLATION_COLUMNS if c != 'version')} FROM violations "
-    "FINAL WHERE state = 'open' ORDER BY dossier_id, rule_id, event_id",
-}
-
-
-def snapshot(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
-    return {table: wh.query(sql) for table, sql in SNAPSHOT.items()}
-
-
-def emptied_intervals(wh: Warehouse) -> int:
-    ((count,),) = wh.query("SELECT count() FROM dossier_outcomes FINAL WHERE valid_from_key = valid_to_key")
-    return int(count)
-
-
-@pytest.fixture(scope="module")
-def platform() -> Platform:
-    return Platform(load_settings(pseudonym_key=KEY))
-
-
-@pytest.fixture(scope="module")
-def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, datetime]:
-    """A simulated province with the contract's examples (applicants in clear), events with unknown fields
-    (one holding an applicant), duplicates and the contract's invalid lines, out of order in places."""
-    folder = tmp_path_factory.mktemp("streaming-load")
-    summary = simulate(SIM, folder / "sim.jsonl", folder / "truth.jsonl")
-    lines = (folder / "sim.jsonl").read_bytes().splitlines()
-    examples = (CONTRACT / "examples.jsonl").read_bytes().splitlines()
-    extra = []
-    for n, raw in enumerate(examples[:6]):
-        doc = orjson.loads(raw)
-        doc["event_id"] = f"{doc['event_id']}-x"
-        doc["x_source_row"] = {"n": n, "applicant": "Nguyễn Văn A"} if n % 2 else [n, "kept"]
-        doc["occurred_at"] = doc["occurred_at"].replace(":00+07:00", ":30+07:00")
-        extra.append(orjson.dumps(doc))
-    mixed = lines[:1000] + examples + lines[1000:] + extra + lines[5:40]  # the last: duplicates
-    mixed[10], mixed[500] = mixed[500], mixed[10]
-    mixed += (CONTRACT / "invalid.jsonl").read_bytes().splitlines()
-    path = folder / "events.jsonl"
-    path.write_bytes(b"\n".join(mixed) + b"\n")
-    return path, summary.as_of
-
-
-@pytest.fixture
-def two_warehouses(
-    warehouse_url: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[str, str]]:
-    """Two fresh databases on the backend of ``warehouse_url`` (chdb: one directory each, opened in turn)."""
-    if warehouse_url.startswith("chdb:"):
-        yield f"chdb://{tmp_path}/one", f"chdb://{tmp_path}/two"
-        return
-    server = request.getfixturevalue("clickhouse_server")
-    database = warehouse_url.rsplit("/", 1)[1] + "_b"
-    server.admin_execute(f"CREATE DATABASE {database}")
-    try:
-        yield warehouse_url, server.url(database)
-    finally:
-        server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
-
-
-def dossiers_of(path: Path) -> set[str]:
-    """The dossiers of the valid lines of ``path``."""
-    events = (parse_event(raw) for raw in path.read_bytes().splitlines())
-    return {event.dossier_id for event in events if not isinstance(event, Rejection)}
-
-
-def load(platform: Platform, url: str, path: Path, as_of: datetime) -> LoadResult:
-    with open_warehouse(url, create_database=True) as wh:
-        return load_file(platform, wh, path, as_of)
 
 
 def test_the_folds_made_while_reading_are_those_of_the_stored_events(
@@ -172,31 +85,6 @@ def test_a_file_loaded_in_two_halves_equals_one_load_of_the_whole(
         assert snapshot(wh) == expected
 
 
-def event_ids_of(path: Path) -> dict[str, set[str]]:
-    """The event ids of each dossier of the valid lines of ``path``."""
-    found: dict[str, set[str]] = {}
-    for raw in path.read_bytes().splitlines():
-        event = parse_event(raw)
-        if not isinstance(event, Rejection):
-            found.setdefault(event.dossier_id, set()).add(event.event_id)
-    return found
-
-
-@pytest.fixture
-def read_back(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The dossiers each load from now on folds from the warehouse, in order."""
-    ids_read: list[str] = []
-
-    def spy(auditor: Any, wh: Warehouse, dossier_ids: Any, at: datetime, **kwargs: Any) -> Any:
-        ids = list(dossier_ids)
-        ids_read.extend(ids)
-        return fold_dossiers(auditor, wh, ids, at, **kwargs)
-
-    monkeypatch.setattr(job, "fold_dossiers", spy)  # the dossiers of unfinished runs
-    monkeypatch.setattr(load_stored, "fold_dossiers", spy)  # those of the file held before
-    return ids_read
-
-
 def test_only_the_dossiers_stored_before_are_read_back(
     platform: Platform,
     warehouse: Warehouse,
@@ -223,124 +111,6 @@ def test_only_the_dossiers_stored_before_are_read_back(
     assert set(read_back) == beyond and len(read_back) == len(beyond) > 0
     assert len(beyond) < len(both)  # some held only events the later file repeats: not read back
     assert result.dossiers_folded == len(in_later)
-    made = snapshot(warehouse)
-    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
-    assert (opened, retracted) == (len(made["violations"]), 0)
-    assert snapshot(warehouse) == made
-
-
-def test_a_file_loaded_again_reads_nothing_back_and_changes_nothing(
-    platform: Platform, warehouse: Warehouse, province: tuple[Path, datetime], read_back: list[str]
-) -> None:
-    """The weeks so far, loaded each week: a second load of the same file keeps its workers' folds of every
-    dossier (the warehouse holds only the file's events of each), and the warehouse is as after the first
-    load, nothing emptied, nothing retracted."""
-    events, as_of = province
-    first = load_file(platform, warehouse, events, as_of)
-    made = snapshot(warehouse)
-    again = load_file(platform, warehouse, events, as_of)
-    assert read_back == []
-    assert (again.dossiers_folded, again.violations_open, again.violations_retracted) == (
-        first.dossiers_folded, first.violations_open, 0)  # fmt: skip
-    assert snapshot(warehouse) == made and emptied_intervals(warehouse) == 0
-
-
-def test_a_file_changing_stored_events_under_their_keys_leaves_what_a_first_load_of_it_would(
-    platform: Platform,
-    two_warehouses: tuple[str, str],
-    province: tuple[Path, datetime],
-    tmp_path: Path,
-    read_back: list[str],
-) -> None:
-    """The file again with every receipt's due date moved (later for some, earlier for others): the same
-    events under the same keys, which the second load writes over the first's. Its workers' folds are kept
-    (nothing read back), and the warehouse is then as a first load of the changed file leaves one: the old
-    history rows no longer kept are emptied, the violations no longer open retracted."""
-    events, as_of = province
-    changed_lines = []
-    for raw in events.read_bytes().splitlines():
-        event = parse_event(raw)  # a rejected line as it was: its stored rejection the same
-        if isinstance(event, Rejection) or event.type != "received":
-            changed_lines.append(raw)
-            continue
-        doc = orjson.loads(raw)
-        if isinstance(due := doc["data"].get("due_at"), str):
-            shift = timedelta(days=9 if sum(event.event_id.encode()) % 2 else -2)  # a repeated line alike
-            doc["data"]["due_at"] = (datetime.fromisoformat(due) + shift).isoformat()
-        changed_lines.append(orjson.dumps(doc))
-    changed = tmp_path / "changed.jsonl"
-    changed.write_bytes(b"\n".join(changed_lines) + b"\n")
-    twice, once = two_warehouses
-
-    load(platform, twice, events, as_of)
-    again = load(platform, twice, changed, as_of)
-    first = load(platform, once, changed, as_of)
-    assert read_back == []
-    assert again.violations_retracted > 0 and again.violations_open == first.violations_open
-    with open_warehouse(once) as wh:
-        expected = snapshot(wh)
-    with open_warehouse(twice) as wh:
-        assert emptied_intervals(wh) > 0
-        got = snapshot(wh)
-    # Each file's rejected lines are stored under its name: the same lines, twice over.
-    assert set(got.pop("rejected_events")) == set(expected.pop("rejected_events"))
-    assert got == expected
-
-
-def test_a_dossier_holding_events_the_file_no_longer_has_is_read_back_even_if_stored_in_the_same_second(
-    platform: Platform,
-    warehouse: Warehouse,
-    province: tuple[Path, datetime],
-    tmp_path: Path,
-    read_back: list[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A file loaded, then loaded again without some of its lines, both in one second (the time of ingestion
-    is kept to the second, so the events the first stored look like the second's): a dossier that lost
-    events in the file still holds them in the warehouse, so it is folded from there, with them."""
-    events, as_of = province
-    path = tmp_path / "events.jsonl"
-    lines = events.read_bytes().splitlines(keepends=True)
-    path.write_bytes(b"".join(lines))
-    started = datetime(2026, 1, 5, 8, 0, 0, tzinfo=as_of.tzinfo)
-    monkeypatch.setattr(job, "new_run", lambda source, _, at: new_run(source, started, at))
-    load_file(platform, warehouse, path, as_of)
-    path.write_bytes(b"".join(lines[::2]))  # every other line: dossiers lose events, none gains one
-    load_file(platform, warehouse, path, as_of)
-    before, after = event_ids_of(events), event_ids_of(path)
-    lost = {dossier_id for dossier_id, ids in after.items() if ids != before[dossier_id]}
-    assert set(read_back) == lost and lost
-    made = snapshot(warehouse)
-    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
-    assert (opened, retracted) == (len(made["violations"]), 0)
-    assert snapshot(warehouse) == made
-
-
-def test_a_stored_dossier_another_writer_rewrites_during_the_load_is_read_back(
-    platform: Platform, warehouse: Warehouse, province: tuple[Path, datetime], read_back: list[str]
-) -> None:
-    """A file loaded again, and meanwhile (after the load stored its events) another writer stores a new
-    version of one of them, under its key: the warehouse keeps that version, so its dossier is folded from
-    the warehouse, not kept from the file."""
-    from warehouse.event_rows import EVENT_COLUMNS, event_row
-    from warehouse.store import Batch
-
-    events, as_of = province
-    load_file(platform, warehouse, events, as_of)
-    parsed = (parse_event(raw) for raw in events.read_bytes().splitlines())
-    target = next(e for e in parsed if not isinstance(e, Rejection) and e.type == "received")
-    rewritten = target.model_copy(update={"actor": "another-writer"})
-    written: list[bool] = []
-
-    def other_writer(stage: str, done: int, total: int) -> None:
-        if stage == "reading back" and not written:
-            rows = Batch(warehouse, "events", EVENT_COLUMNS)
-            rows.add(*event_row(rewritten, "sink", 1, datetime(2026, 1, 1, tzinfo=as_of.tzinfo)))
-            rows.flush()
-            written.append(True)
-
-    load_file(platform, warehouse, events, as_of, on_progress=other_writer)
-    assert written and read_back == [target.dossier_id]
     made = snapshot(warehouse)
     _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
     assert (opened, retracted) == (len(made["violations"]), 0)

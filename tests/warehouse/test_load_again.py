@@ -1,0 +1,201 @@
+"""Issue 18: loading events the warehouse holds already, as a team does that loads the weeks so far each
+week. The load's workers fold every dossier of the file; a dossier the warehouse held keeps that fold when,
+once the file is stored, it holds only the file's events, and is folded from the warehouse otherwise
+(``dossier_audit.jobs.load_stored``). On both backends:
+
+- a file loaded again reads nothing back and changes nothing;
+- one that changes events the warehouse holds (under the same keys) leaves the warehouse as a first load of
+  it would, its earlier history rows emptied and its violations retracted;
+- a dossier holding events the file no longer has, or one another writer stored meanwhile, is read back;
+- any sequence of loads of overlapping parts of a file leaves the warehouse as one load of the whole.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dossier_audit.jobs.warehouse as job
+from bootstrap.platform import Platform
+from dossier_audit.jobs.warehouse import load_file
+from schemas.validation import Rejection, parse_event
+from tests.warehouse.province_loads import emptied_intervals, event_ids_of, load, snapshot
+from warehouse import open_warehouse
+from warehouse.base import Warehouse
+from warehouse.load_runs import new_run
+from warehouse.projection import all_dossier_ids, fold_dossiers
+
+
+def test_a_file_loaded_again_reads_nothing_back_and_changes_nothing(
+    platform: Platform, warehouse: Warehouse, province: tuple[Path, datetime], read_back: list[str]
+) -> None:
+    """The weeks so far, loaded each week: a second load of the same file keeps its workers' folds of every
+    dossier (the warehouse holds only the file's events of each), and the warehouse is as after the first
+    load, nothing emptied, nothing retracted."""
+    events, as_of = province
+    first = load_file(platform, warehouse, events, as_of)
+    made = snapshot(warehouse)
+    again = load_file(platform, warehouse, events, as_of)
+    assert read_back == []
+    assert (again.dossiers_folded, again.violations_open, again.violations_retracted) == (
+        first.dossiers_folded, first.violations_open, 0)  # fmt: skip
+    assert snapshot(warehouse) == made and emptied_intervals(warehouse) == 0
+
+
+def test_a_file_changing_stored_events_under_their_keys_leaves_what_a_first_load_of_it_would(
+    platform: Platform,
+    two_warehouses: tuple[str, str],
+    province: tuple[Path, datetime],
+    tmp_path: Path,
+    read_back: list[str],
+) -> None:
+    """The file again with every receipt's due date moved (later for some, earlier for others): the same
+    events under the same keys, which the second load writes over the first's. Its workers' folds are kept
+    (nothing read back), and the warehouse is then as a first load of the changed file leaves one: the old
+    history rows no longer kept are emptied, the violations no longer open retracted."""
+    events, as_of = province
+    changed_lines = []
+    for raw in events.read_bytes().splitlines():
+        event = parse_event(raw)  # a rejected line as it was: its stored rejection the same
+        if isinstance(event, Rejection) or event.type != "received":
+            changed_lines.append(raw)
+            continue
+        doc = orjson.loads(raw)
+        if isinstance(due := doc["data"].get("due_at"), str):
+            shift = timedelta(days=9 if sum(event.event_id.encode()) % 2 else -2)  # a repeated line alike
+            doc["data"]["due_at"] = (datetime.fromisoformat(due) + shift).isoformat()
+        changed_lines.append(orjson.dumps(doc))
+    changed = tmp_path / "changed.jsonl"
+    changed.write_bytes(b"\n".join(changed_lines) + b"\n")
+    twice, once = two_warehouses
+
+    load(platform, twice, events, as_of)
+    again = load(platform, twice, changed, as_of)
+    first = load(platform, once, changed, as_of)
+    assert read_back == []
+    assert again.violations_retracted > 0 and again.violations_open == first.violations_open
+    with open_warehouse(once) as wh:
+        expected = snapshot(wh)
+    with open_warehouse(twice) as wh:
+        assert emptied_intervals(wh) > 0
+        got = snapshot(wh)
+    # Each file's rejected lines are stored under its name: the same lines, twice over.
+    assert set(got.pop("rejected_events")) == set(expected.pop("rejected_events"))
+    assert got == expected
+
+
+def test_a_dossier_holding_events_the_file_no_longer_has_is_read_back_even_if_stored_in_the_same_second(
+    platform: Platform,
+    warehouse: Warehouse,
+    province: tuple[Path, datetime],
+    tmp_path: Path,
+    read_back: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file loaded, then loaded again without some of its lines, both in one second (the time of ingestion
+    is kept to the second, so the events the first stored look like the second's): a dossier that lost
+    events in the file still holds them in the warehouse, so it is folded from there, with them."""
+    events, as_of = province
+    path = tmp_path / "events.jsonl"
+    lines = events.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines))
+    started = datetime(2026, 1, 5, 8, 0, 0, tzinfo=as_of.tzinfo)
+    monkeypatch.setattr(job, "new_run", lambda source, _, at: new_run(source, started, at))
+    load_file(platform, warehouse, path, as_of)
+    path.write_bytes(b"".join(lines[::2]))  # every other line: dossiers lose events, none gains one
+    load_file(platform, warehouse, path, as_of)
+    before, after = event_ids_of(events), event_ids_of(path)
+    lost = {dossier_id for dossier_id, ids in after.items() if ids != before[dossier_id]}
+    assert set(read_back) == lost and lost
+    made = snapshot(warehouse)
+    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
+    assert (opened, retracted) == (len(made["violations"]), 0)
+    assert snapshot(warehouse) == made
+
+
+def test_a_stored_dossier_another_writer_rewrites_during_the_load_is_read_back(
+    platform: Platform, warehouse: Warehouse, province: tuple[Path, datetime], read_back: list[str]
+) -> None:
+    """A file loaded again, and meanwhile (after the load stored its events) another writer stores a new
+    version of one of them, under its key: the warehouse keeps that version, so its dossier is folded from
+    the warehouse, not kept from the file."""
+    from warehouse.event_rows import EVENT_COLUMNS, event_row
+    from warehouse.store import Batch
+
+    events, as_of = province
+    load_file(platform, warehouse, events, as_of)
+    parsed = (parse_event(raw) for raw in events.read_bytes().splitlines())
+    target = next(e for e in parsed if not isinstance(e, Rejection) and e.type == "received")
+    rewritten = target.model_copy(update={"actor": "another-writer"})
+    written: list[bool] = []
+
+    def other_writer(stage: str, done: int, total: int) -> None:
+        if stage == "reading back" and not written:
+            rows = Batch(warehouse, "events", EVENT_COLUMNS)
+            rows.add(*event_row(rewritten, "sink", 1, datetime(2026, 1, 1, tzinfo=as_of.tzinfo)))
+            rows.flush()
+            written.append(True)
+
+    load_file(platform, warehouse, events, as_of, on_progress=other_writer)
+    assert written and read_back == [target.dossier_id]
+    made = snapshot(warehouse)
+    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
+    assert (opened, retracted) == (len(made["violations"]), 0)
+    assert snapshot(warehouse) == made
+
+
+@pytest.fixture(scope="module")
+def whole_snapshot(
+    platform: Platform, province: tuple[Path, datetime], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The embedded warehouse after one load of the whole province."""
+    events, as_of = province
+    url = f"chdb://{tmp_path_factory.mktemp('whole')}/warehouse"
+    load(platform, url, events, as_of)
+    with open_warehouse(url) as wh:
+        return snapshot(wh)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.integers(2, 4), seed=st.integers(0, 2**32 - 1))
+def test_loads_of_overlapping_parts_in_any_order_leave_what_one_load_of_the_whole_does(
+    platform: Platform,
+    province: tuple[Path, datetime],
+    whole_snapshot: dict[str, list[tuple[Any, ...]]],
+    tmp_path: Path,
+    parts: int,
+    seed: int,
+) -> None:
+    """Parts of the province's lines, each a random share of them (some in several parts), shuffled, that
+    together hold every line, loaded one after the other at one ``as_of``: each load keeps its workers' folds
+    of the dossiers holding only its events and reads the others back, and the warehouse ends as after one
+    load of the whole. On the embedded backend, where a fresh warehouse per example costs nothing; the
+    tests above hold both backends to each case."""
+    events, as_of = province
+    lines = events.read_bytes().splitlines(keepends=True)
+    draw = Random(seed)
+    shares = [draw.random() for _ in range(parts)]
+    chosen = [[line for line in lines if draw.random() < share] for share in shares]
+    taken = {line for part in chosen for line in part}
+    chosen[-1] += [line for line in lines if line not in taken]
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+        url = f"chdb://{folder}/warehouse"
+        for n, part in enumerate(chosen):
+            draw.shuffle(part)
+            path = Path(folder) / f"part-{n}.jsonl"
+            path.write_bytes(b"".join(part))
+            load(platform, url, path, as_of)
+        with open_warehouse(url) as wh:
+            got = snapshot(wh)
+    expected = dict(whole_snapshot)
+    # Each part's rejected lines are stored under its name: the same lines, some in several parts.
+    assert set(got.pop("rejected_events")) == set(expected.pop("rejected_events"))
+    assert got == expected
