@@ -11,8 +11,11 @@ module keeps that fold when the warehouse, once the file is stored, holds exactl
 
 What the fold from the warehouse did besides (``warehouse.projection.fold_dossiers``) is done here from the
 workers' summary (``load_rows.StoredFold``): the history rows the new history does not overwrite are emptied
-(``stale_keys``), the violations open before and not now are retracted (``retractions``), with the load's
-version, which is newer than any row an earlier load wrote.
+(``stale_keys``), the violations open before and not now are retracted (``retractions``). Rows win by their
+version, so these and the kept folds' own rows (``load_writes.write_folds``) are written under versions
+taken once the look-up is done, as a fold from the warehouse would be: a stream sink that stored one of the
+file's events and folded the dossier while the load read (its row then replaced by the load's, under the
+same key, so the look-up cannot see it) wrote an older fold, which must lose.
 """
 
 from __future__ import annotations
@@ -30,13 +33,14 @@ from warehouse.base import Warehouse
 from warehouse.binding import TEXTS_PER_QUERY
 from warehouse.load_runs import LoadRun
 from warehouse.projection import (
+    CHUNK,
     fold_dossiers,
     open_violations,
     retractions,
     stale_keys,
     stored_outcome_keys,
 )
-from warehouse.store import OUTCOME_COLUMNS, VIOLATION_COLUMNS, Batch, outcome_tombstones
+from warehouse.store import OUTCOME_COLUMNS, VIOLATION_COLUMNS, Batch, now_version, outcome_tombstones
 from warehouse.stored_dossiers import holding_only
 
 _T = TypeVar("_T")
@@ -60,36 +64,36 @@ def judge_stored(
     wh: Warehouse,
     run: LoadRun,
     as_of: datetime,
-    version: int,
     folds: Iterable[StoredFold],
     *,
     block: int = TEXTS_PER_QUERY,
 ) -> StoredJudged:
     """Judge the stored dossiers of a load's file (``folds``: its workers' summaries, in any number), once the
-    file is stored, ``block`` of them at a time: one look-up of who stored their events, then of the stored
-    history keys and open violations of those that keep their folds (each look-up reads the key of its
-    table for dossiers spread over it: few large look-ups read it few times)."""
+    file is stored, ``block`` of them at a time: one look-up of who stored their events (it reads the key of
+    ``events`` for dossiers spread over it: few large look-ups read it few times), then, ``CHUNK`` at a time
+    as a fold from the warehouse does (each with its open violations' details in memory), of the stored
+    history keys and open violations of those that keep their folds."""
     judged = StoredJudged(array("q"))
     emptied = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
     retracted = Batch(wh, "violations", VIOLATION_COLUMNS)
     for part in _chunks(folds, block):
         only = holding_only(wh, {fold.dossier_id: fold.events for fold in part}, run.source, run.started_at)
-        kept = [fold for fold in part if fold.dossier_id in only]
-        ids = [fold.dossier_id for fold in kept]
-        old_keys = stored_outcome_keys(wh, ids) if ids else {}
-        previous = open_violations(wh, ids) if ids else {}
-        for fold in kept:
-            judged.kept.append(fold.token)
-            old = old_keys.get(fold.dossier_id)
-            if old is not None:
-                day = date.fromordinal(fold.received_on) if fold.received_on is not None else None
-                gone = stale_keys(old, day, fold.keys)
-                for row in outcome_tombstones(fold.dossier_id, old[0], gone, version):
-                    emptied.add(*row)
-            now_open = {(rule_id, event_id) for rule_id, event_id in fold.open}
-            for row in retractions(previous.get(fold.dossier_id, {}), now_open, as_of, version):
-                retracted.add(*row)
-                judged.retracted += 1
+        version = now_version()  # newer than any fold written before the look-up (the module's doc)
+        for chunk in _chunks((fold for fold in part if fold.dossier_id in only), CHUNK):
+            ids = [fold.dossier_id for fold in chunk]
+            old_keys, previous = stored_outcome_keys(wh, ids), open_violations(wh, ids)
+            for fold in chunk:
+                judged.kept.append(fold.token)
+                old = old_keys.get(fold.dossier_id)
+                if old is not None:
+                    day = date.fromordinal(fold.received_on) if fold.received_on is not None else None
+                    gone = stale_keys(old, day, fold.keys)
+                    for row in outcome_tombstones(fold.dossier_id, old[0], gone, version):
+                        emptied.add(*row)
+                now_open = {(rule_id, event_id) for rule_id, event_id in fold.open}
+                for row in retractions(previous.get(fold.dossier_id, {}), now_open, as_of, version):
+                    retracted.add(*row)
+                    judged.retracted += 1
         rest = [fold.dossier_id for fold in part if fold.dossier_id not in only]
         folded, opened, gone_open = fold_dossiers(auditor, wh, rest, as_of)
         judged.folded += folded

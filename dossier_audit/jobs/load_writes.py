@@ -68,11 +68,20 @@ class ArrowBatch:
             self.written += self.wh.insert_arrow(self.table, table.slice(start, min(self.size, end - start)))
 
 
-def write_folds(wh: Warehouse, folds: FoldFrames, keep: np.ndarray, progress: Progress) -> int:
+#: The column of each fold table that the newest row of a key wins by (``ReplacingMergeTree(...)``).
+VERSION_COLUMNS = {"dossiers": "version", "dossier_outcomes": "generation", "violations": "version"}
+
+
+def write_folds(
+    wh: Warehouse, folds: FoldFrames, keep: np.ndarray, progress: Progress, *, version: int | None = None
+) -> int:
     """Write the rows of the folds whose tokens are in ``keep`` (the last settlement of each dossier new to
-    the warehouse, less those another writer gave events meanwhile), table by table, without their token.
-    Returns the open violations and findings written (not_checkable records are stored, not counted).
-    Progress: the ``judging`` stage, in bytes of fold frames read (every settlement's, kept or not)."""
+    the warehouse or holding only the file's events, less those another writer gave events meanwhile),
+    table by table, without their token; ``version``: the version they are written under (each table's
+    :data:`VERSION_COLUMNS`), rather than the one the workers gave them when the load started (see
+    ``load_stored``). Returns the open violations and findings written (not_checkable records are stored,
+    not counted). Progress: the ``judging`` stage, in bytes of fold frames read (every settlement's, kept or
+    not)."""
     kept = np.sort(keep.astype(np.int64, copy=False))  # sorted once: each chunk is a binary search
 
     def pending() -> int:
@@ -86,6 +95,8 @@ def write_folds(wh: Warehouse, folds: FoldFrames, keep: np.ndarray, progress: Pr
         while batches := frames.read(FOLD_READ_BYTES):
             chunk = pa.Table.from_batches(batches)
             chunk = chunk.filter(_kept(chunk[TOKEN], kept)).drop_columns([TOKEN])
+            if version is not None:
+                chunk = _versioned(chunk, VERSION_COLUMNS[table], version)
             if table == "violations":
                 opened += chunk.num_rows - int(pc.sum(pc.equal(chunk["kind"], NOT_CHECKABLE)).as_py() or 0)
             out.add(chunk)
@@ -93,6 +104,14 @@ def write_folds(wh: Warehouse, folds: FoldFrames, keep: np.ndarray, progress: Pr
         out.flush()
     progress("judging", total, total)
     return opened
+
+
+def _versioned(chunk: pa.Table, column: str, version: int) -> pa.Table:
+    """``chunk`` with every value of ``column`` replaced by ``version`` (of the column's type)."""
+    at = chunk.schema.get_field_index(column)
+    field = chunk.schema.field(at)
+    values = pa.array(np.full(chunk.num_rows, version, np.uint64)).cast(field.type)
+    return chunk.set_column(at, field, values)
 
 
 def _kept(tokens: pa.ChunkedArray, kept: np.ndarray) -> np.ndarray:

@@ -173,7 +173,7 @@ def load_file(
             result.rejections.append(rejection)
 
     size = path.stat().st_size
-    version = now_version()  # of every row the workers' folds write, and of what their keeping empties
+    version = now_version()  # of the workers' fold rows, until written under a newer one (``_judge``)
     with LoadSpool({table: column_types(wh, table) for table in _TABLES}) as spool:
         build = row_builder(
             platform.auditor, pseudonymiser, spool, stored_before, source=source,
@@ -215,7 +215,7 @@ def load_file(
         result.events_written = events.written
         result.rejected_written = rejected.written
         record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
-        _judge(platform, wh, run, as_of, version, unfinished, spool, result, progress)
+        _judge(platform, wh, run, as_of, unfinished, spool, result, progress)
     record_completion(wh, run, _counts(result), result.recovered, result.superseded)
     result.seconds = time.perf_counter() - started
     return result
@@ -236,7 +236,6 @@ def _judge(
     wh: Warehouse,
     run: LoadRun,
     as_of: datetime,
-    version: int,
     unfinished: list[LoadRun],
     spool: LoadSpool,
     result: LoadResult,
@@ -244,7 +243,8 @@ def _judge(
 ) -> None:
     """After ``stored``: fold the dossiers of the runs this load finishes (at their own ``as_of``), those of
     the file the warehouse held before (``load_stored``: read back at ``as_of`` unless they hold only the
-    file's events), then write the workers' folds kept."""
+    file's events), then write the workers' folds kept, under a version taken once every look-up is done
+    (newer than any fold another writer made of them meanwhile: ``load_stored``)."""
     auditor = platform.auditor
     finish = finishing(unfinished, run.source)
     result.recovered, result.superseded, result.left = finish.recovered, finish.superseded, finish.left
@@ -257,14 +257,14 @@ def _judge(
         at = as_of if instant == run.as_of else instant  # this run's own, as given
         _add(result, fold_dossiers(auditor, wh, dossier_ids, at))
     stored = _counted(spool.read_stored(), spool.stored, "reading back", progress)
-    judged = judge_stored(auditor, wh, run, as_of, version, stored)
+    judged = judge_stored(auditor, wh, run, as_of, stored)
     _add(result, (judged.folded, judged.opened, judged.retracted))
     written_meanwhile: list[str] = []
     new = _counted(spool.read_new(), spool.new, "checking", progress)
     keep = np.concatenate(
         [_alone(wh, run, new, spool.new, written_meanwhile), np.frombuffer(judged.kept, np.int64)]
     )
-    opened = write_folds(wh, spool.folds, keep, progress)
+    opened = write_folds(wh, spool.folds, keep, progress, version=now_version())
     _add(result, (len(keep), opened, 0))
     if written_meanwhile:  # another writer stored events of them during the load: fold from the warehouse
         _add(result, fold_dossiers(auditor, wh, sorted(written_meanwhile), as_of))

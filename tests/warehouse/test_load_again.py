@@ -13,6 +13,7 @@ once the file is stored, it holds only the file's events, and is folded from the
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from random import Random
@@ -30,8 +31,10 @@ from schemas.validation import Rejection, parse_event
 from tests.warehouse.province_loads import emptied_intervals, event_ids_of, load, snapshot
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
+from warehouse.event_rows import EVENT_COLUMNS, event_row
 from warehouse.load_runs import new_run
 from warehouse.projection import all_dossier_ids, fold_dossiers
+from warehouse.store import Batch
 
 
 def test_a_file_loaded_again_reads_nothing_back_and_changes_nothing(
@@ -146,6 +149,53 @@ def test_a_stored_dossier_another_writer_rewrites_during_the_load_is_read_back(
 
     load_file(platform, warehouse, events, as_of, on_progress=other_writer)
     assert written and read_back == [target.dossier_id]
+    made = snapshot(warehouse)
+    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
+    assert (opened, retracted) == (len(made["violations"]), 0)
+    assert snapshot(warehouse) == made
+
+
+def test_a_fold_another_writer_makes_while_the_load_reads_loses_to_the_kept_fold(
+    platform: Platform,
+    warehouse: Warehouse,
+    province: tuple[Path, datetime],
+    tmp_path: Path,
+    read_back: list[str],
+) -> None:
+    """A dossier stored without its last two events; the file with them loaded, and while it is read a
+    stream sink stores the first of them and folds the dossier (from what it holds then). The load then
+    writes that event again under the same key, so the warehouse holds only the file's events of it and the
+    load keeps its workers' fold, which holds both events: it must be the one that stays (review of the
+    kept folds: it was written under the version taken when the load started, older than the sink's)."""
+    events, as_of = province
+    lines = events.read_bytes().splitlines(keepends=True)
+    parsed = [(raw, parse_event(raw)) for raw in lines]
+    valid = [event for _, event in parsed if not isinstance(event, Rejection)]
+    counts = Counter(event.dossier_id for event in {e.event_id: e for e in valid}.values())  # less repeats
+    target = next(dossier_id for dossier_id, n in counts.items() if n >= 4)
+    *_, sunk_event, last = sorted((e for e in valid if e.dossier_id == target), key=lambda e: e.occurred_at)
+    held_back = {sunk_event.event_id, last.event_id}
+    first = tmp_path / "without-two.jsonl"
+    kept = (raw for raw, event in parsed if isinstance(event, Rejection) or event.event_id not in held_back)
+    first.write_bytes(b"".join(kept))
+    load_file(platform, warehouse, first, as_of)
+    sunk: list[bool] = []
+
+    def sink(stage: str, done: int, total: int) -> None:
+        if stage == "reading" and not sunk:  # before the load stores its events
+            rows = Batch(warehouse, "events", EVENT_COLUMNS)
+            stored = platform.pseudonymiser.apply(sunk_event)
+            rows.add(*event_row(stored, "stream", 1, datetime(2026, 1, 1, tzinfo=as_of.tzinfo)))
+            rows.flush()
+            fold_dossiers(platform.auditor, warehouse, [target], as_of, violations=False)
+            sunk.append(True)
+
+    load_file(platform, warehouse, events, as_of, on_progress=sink)
+    assert sunk and read_back == []
+    ((row_events,),) = warehouse.query(
+        "SELECT events FROM dossiers FINAL WHERE dossier_id = %(dossier)s", {"dossier": target}
+    )
+    assert row_events == counts[target]
     made = snapshot(warehouse)
     _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
     assert (opened, retracted) == (len(made["violations"]), 0)
