@@ -21,7 +21,7 @@ same key, so the look-up cannot see it) wrote an older fold, which must lose.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
@@ -66,14 +66,25 @@ def judge_stored(
     as_of: datetime,
     folds: Iterable[StoredFold],
     *,
+    on_judged: Callable[[int], None] | None = None,
     block: int = TEXTS_PER_QUERY,
 ) -> StoredJudged:
     """Judge the stored dossiers of a load's file (``folds``: its workers' summaries, in any number), once the
     file is stored, ``block`` of them at a time: one look-up of who stored their events (it reads the key of
     ``events`` for dossiers spread over it: few large look-ups read it few times), then, ``CHUNK`` at a time
     as a fold from the warehouse does (each with its open violations' details in memory), of the stored
-    history keys and open violations of those that keep their folds."""
+    history keys and open violations of those that keep their folds; the others are folded from the
+    warehouse ``CHUNK`` at a time. ``on_judged``: called with how many dossiers are judged so far, after
+    each ``CHUNK`` (a progress line that moves as the work does, not as the blocks are read)."""
     judged = StoredJudged(array("q"))
+    done = 0
+
+    def tick(count: int) -> None:
+        nonlocal done
+        done += count
+        if on_judged is not None:
+            on_judged(done)
+
     emptied = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
     retracted = Batch(wh, "violations", VIOLATION_COLUMNS)
     for part in _chunks(folds, block):
@@ -94,11 +105,13 @@ def judge_stored(
                 for row in retractions(previous.get(fold.dossier_id, {}), now_open, as_of, version):
                     retracted.add(*row)
                     judged.retracted += 1
-        rest = [fold.dossier_id for fold in part if fold.dossier_id not in only]
-        folded, opened, gone_open = fold_dossiers(auditor, wh, rest, as_of)
-        judged.folded += folded
-        judged.opened += opened
-        judged.retracted += gone_open
+            tick(len(chunk))
+        for rest in _chunks((fold.dossier_id for fold in part if fold.dossier_id not in only), CHUNK):
+            folded, opened, gone_open = fold_dossiers(auditor, wh, rest, as_of)
+            judged.folded += folded
+            judged.opened += opened
+            judged.retracted += gone_open
+            tick(len(rest))
     emptied.flush()
     retracted.flush()
     return judged

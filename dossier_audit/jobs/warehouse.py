@@ -256,8 +256,12 @@ def _judge(
         dossier_ids = sorted(d for d, at in judge_at.items() if at == instant)
         at = as_of if instant == run.as_of else instant  # this run's own, as given
         _add(result, fold_dossiers(auditor, wh, dossier_ids, at))
-    stored = _counted(spool.read_stored(), spool.stored, "reading back", progress)
-    judged = judge_stored(auditor, wh, run, as_of, stored)
+    progress("reading back", 0, spool.stored)
+    judged = judge_stored(
+        auditor, wh, run, as_of, spool.read_stored(),
+        on_judged=lambda done: progress("reading back", done, spool.stored),
+    )  # fmt: skip
+    progress("reading back", spool.stored, spool.stored)
     _add(result, (judged.folded, judged.opened, judged.retracted))
     written_meanwhile: list[str] = []
     new = _counted(spool.read_new(), spool.new, "checking", progress)

@@ -23,7 +23,7 @@ import dossier_audit.cli.warehouse as command
 import warehouse.stored_dossiers as stored
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
-from dossier_audit.jobs import load_writes
+from dossier_audit.jobs import load_stored, load_writes
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import FoldFrames
 from dossier_audit.jobs.warehouse import load_file
@@ -168,6 +168,24 @@ def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Pa
     load_file(platform, warehouse, EXAMPLES, AS_OF, on_progress=tick)
     assert seen["reading back"][-1] == (6, 6) and seen["judging"][-1] == judged
     assert seen["checking"][-1] == (0, 0)
+
+
+def test_reading_back_moves_as_the_stored_dossiers_are_judged(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored dossiers are looked up many at a time but judged a chunk at a time: the stage reports
+    each chunk as it is done, not the whole look-up at once (a province's millions would stall on 100,000)."""
+    platform = Platform(load_settings())
+    load_file(platform, warehouse, EXAMPLES, AS_OF)
+    monkeypatch.setattr(load_stored, "CHUNK", 2)
+    seen: list[tuple[int, int]] = []
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if stage == "reading back":
+            seen.append((done, total))
+
+    load_file(platform, warehouse, EXAMPLES, AS_OF, on_progress=tick)
+    assert seen == [(0, 6), (2, 6), (4, 6), (6, 6), (6, 6)]
 
 
 def test_the_command_shows_a_progress_line_per_stage_on_a_terminal_for_a_large_file(
