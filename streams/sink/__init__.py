@@ -43,5 +43,6 @@ Modules, by role:
   - :mod:`~streams.sink.retry` — the warehouse retry policy, and the URL the sink writes through;
   - :mod:`~streams.sink.group` — the join deadline, and a new group from an old one's offsets;
   - :mod:`~streams.sink.collector` — the garbage collector's tuning while sinks run;
+  - :mod:`~streams.sink.polling` — the consumer's settings and how long each of its polls waits;
   - :mod:`~streams.sink.worker` — the consumer loop, and the one owner of the commit order.
 """

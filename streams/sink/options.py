@@ -35,7 +35,7 @@ class SinkOptions:
     #: ``until_idle``: caught up means every assigned partition consumed and nothing new for this long.
     idle_seconds: float = 1.5
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    #: kafka-python consumer settings that override :data:`streams.sink.worker.CONSUMER_TUNING`.
+    #: kafka-python consumer settings that override :data:`streams.sink.polling.CONSUMER_TUNING`.
     consumer_options: Mapping[str, Any] = field(default_factory=dict)
     #: Refresh the dossier projection of the dossiers each batch touched (needs the worker's auditor).
     fold: bool = False

@@ -38,43 +38,22 @@ from streams.sink.batch import BatchConverter, SinkBatch, SinkStats, count_store
 from streams.sink.collector import COLLECTOR, GC_THRESHOLD0
 from streams.sink.group import GroupJoinTimeout, JoinDeadline, copy_group_offsets
 from streams.sink.options import SinkOptions
+from streams.sink.polling import (
+    CONSUMER_TUNING,
+    HOLD_SECONDS,
+    IDLE_POLL_SECONDS,
+    RETRY_POLL_SECONDS,
+    SETTLE_POLL_SECONDS,
+)
 from streams.sink.retry import RetryClock
 from streams.sink.writer import BatchWriter
 from streams.topics import TopicError, ensure_topics
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.migrate import migrate
 
-__all__ = ["CONSUMER_TUNING", "GC_THRESHOLD0", "SinkWorker"]
+__all__ = ["GC_THRESHOLD0", "SinkWorker"]
 
 log = logging.getLogger(__name__)
-
-#: Consumer settings that suit both Kafka and the embedded tansu broker. tansu (measured) completes a group
-#: join about half a session timeout after it starts, and after a member died without leaving, only once
-#: that member's session expired: short sessions make restarts quick. 6 s is Kafka's minimum by default.
-CONSUMER_TUNING: dict[str, Any] = {
-    "session_timeout_ms": 6_000,
-    "heartbeat_interval_ms": 1_000,
-    "max_poll_interval_ms": 10_000,
-    "fetch_max_wait_ms": 100,
-    "max_partition_fetch_bytes": 8 * 1024 * 1024,
-    "auto_offset_reset": "earliest",
-}
-
-#: While a write is in flight the consumer polls at most this long, so its commit is not held up.
-_SETTLE_POLL_SECONDS = 0.05
-#: How long the consumer waits for a write without polling before it pauses its partitions and polls
-#: (at most a quarter of ``max_poll_interval``): most writes end sooner, and pausing drops the records
-#: fetched ahead (they are fetched again).
-_HOLD_SECONDS = 1.0
-#: Longest single poll while waiting for a retry, so that a stop is noticed soon.
-_RETRY_POLL_SECONDS = 0.5
-#: ``until_idle``: longest poll while a batch is pending. A poll that comes back empty flushes the batch
-#: when the consumer is at the end of every assigned partition (nothing is left to fill it with); waiting
-#: up to ``batch_seconds`` for it added that much to the end of every run that found no write in flight
-#: there (measured: ~1 s of a ~3 s catch-up of 96k events). An empty poll alone does not flush: this is
-#: as long as ``fetch_max_wait_ms`` (:data:`CONSUMER_TUNING`), so one slow fetch round trip during a
-#: catch-up returns nothing as well, and would flush a partial batch (see ``SinkWorker._at_end``).
-_IDLE_POLL_SECONDS = 0.1
 
 
 @dataclass
@@ -148,7 +127,7 @@ class SinkWorker:
         self._closing = False
         self._join = JoinDeadline(options.join_timeout)
         max_poll = float(self.consumer_options.get("max_poll_interval_ms", 300_000)) / 1000
-        self._hold = min(_HOLD_SECONDS, max_poll / 4)
+        self._hold = min(HOLD_SECONDS, max_poll / 4)
 
     # -- the loop ----------------------------------------------------------------------------------------
     def run(
@@ -219,9 +198,9 @@ class SinkWorker:
             else:
                 wait = min(batch_seconds, 0.5)
             if self._inflight is not None:
-                wait = min(wait, _SETTLE_POLL_SECONDS)
+                wait = min(wait, SETTLE_POLL_SECONDS)
             elif until_idle and self._pending:
-                wait = min(wait, _IDLE_POLL_SECONDS)
+                wait = min(wait, IDLE_POLL_SECONDS)
             records = self._backlog or self._poll(consumer, wait)
             self._backlog = []
             if self._join.expired():
@@ -276,7 +255,7 @@ class SinkWorker:
     def _at_end(consumer: KafkaConsumer) -> bool:
         """Every assigned partition (at least one) consumed to the end its last fetch reported.
 
-        Why not an empty poll alone (``until_idle``'s early flush, :data:`_IDLE_POLL_SECONDS`): a poll as
+        Why not an empty poll alone (``until_idle``'s early flush, :data:`IDLE_POLL_SECONDS`): a poll as
         long as a fetch's wait comes back empty whenever one fetch round trip is slow. Why not a longer
         cap instead (say 3x ``fetch_max_wait_ms``): it would only make that rarer, and add its length to
         the end of each run. Fetched records not yet returned by ``poll`` keep a position below its
@@ -337,7 +316,7 @@ class SinkWorker:
                     consumer.pause(*new)
                     paused.extend(new)
                 left = flight.retry.left() if flight.retry is not None else None
-                timeout = _SETTLE_POLL_SECONDS if left is None else min(left, _RETRY_POLL_SECONDS)
+                timeout = SETTLE_POLL_SECONDS if left is None else min(left, RETRY_POLL_SECONDS)
                 polled = consumer.poll(timeout_ms=int(timeout * 1000))
                 # After the poll: a rebalance inside it replaces the backlog list. Partitions newly assigned
                 # by it are not paused yet: keep what they returned for later.
