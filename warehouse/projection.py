@@ -203,16 +203,16 @@ def stale_keys(old: tuple[date, list[int]], received_on: date | None, keys: Coll
 
 
 def retractions(
-    previous: dict[tuple[str, str], dict[str, Any]],
+    previous: dict[tuple[str, str], str],
     now_open: Collection[tuple[str, str]],
     as_of: datetime,
     version: int,
 ) -> list[tuple[Any, ...]]:
     """The ``retracted`` rows of a dossier's violations that were open (``previous``, by key ``(rule_id,
-    event_id or "")``: their ``audit --json`` detail, from :func:`open_violations`) and are not now
-    (``now_open``: the keys of its new open rows)."""
+    event_id or "")``: their ``audit --json`` detail as stored, from :func:`open_violations`) and are not now
+    (``now_open``: the keys of its new open rows). Only those details are parsed: most stay open."""
     return [
-        violation_row(detail, "retracted", as_of, PRODUCER, version)
+        violation_row(orjson.loads(detail), "retracted", as_of, PRODUCER, version)
         for key, detail in previous.items()
         if key not in now_open
     ]
@@ -235,14 +235,13 @@ def stored_outcome_keys(wh: Warehouse, dossier_ids: list[str]) -> dict[str, tupl
     return {dossier_id: (received_on, list(keys)) for dossier_id, received_on, keys in rows if received_on}
 
 
-def open_violations(
-    wh: Warehouse, dossier_ids: list[str]
-) -> dict[str, dict[tuple[str, str], dict[str, Any]]]:
-    """The violations open now of each dossier, by key ``(rule_id, event_id or "")``: their detail."""
-    found: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+def open_violations(wh: Warehouse, dossier_ids: list[str]) -> dict[str, dict[tuple[str, str], str]]:
+    """The violations open now of each dossier, by key ``(rule_id, event_id or "")``: their detail, the
+    ``audit --json`` text (parsed only for those :func:`retractions` retracts)."""
+    found: dict[str, dict[tuple[str, str], str]] = {}
     rows = wh.query(load_sql("open_violations"), {"ids": TextSet(dossier_ids)})
     for dossier_id, rule_id, event_id, detail in rows:
-        found.setdefault(dossier_id, {})[(rule_id, event_id)] = orjson.loads(detail)
+        found.setdefault(dossier_id, {})[(rule_id, event_id)] = detail
     return found
 
 

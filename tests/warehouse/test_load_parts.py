@@ -173,11 +173,12 @@ def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Pa
 def test_reading_back_moves_as_the_stored_dossiers_are_judged(
     warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The stored dossiers are looked up many at a time but judged a chunk at a time: the stage reports
-    each chunk as it is done, not the whole look-up at once (a province's millions would stall on 100,000)."""
+    """Who stored the stored dossiers' events is looked up many at a time, but they are judged a chunk at a
+    time: the stage reports each chunk as it is done, not the whole look-up at once (a province's millions
+    would stall on 100,000)."""
     platform = Platform(load_settings())
     load_file(platform, warehouse, EXAMPLES, AS_OF)
-    monkeypatch.setattr(load_stored, "CHUNK", 2)
+    monkeypatch.setattr(load_stored, "LOOKUP", 2)
     seen: list[tuple[int, int]] = []
 
     def tick(stage: str, done: int, total: int) -> None:
