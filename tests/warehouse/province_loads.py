@@ -3,16 +3,19 @@ depend on which load wrote it, and small readers of a file's events (fixtures: `
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bootstrap.platform import Platform
 from dossier_audit.jobs.warehouse import LoadResult, load_file
+from schemas.events import AnyEvent
 from schemas.validation import Rejection, parse_event
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
-from warehouse.store import DOSSIER_COLUMNS, OUTCOME_COLUMNS, VIOLATION_COLUMNS
+from warehouse.event_rows import EVENT_COLUMNS, event_row
+from warehouse.projection import all_dossier_ids, fold_dossiers
+from warehouse.store import DOSSIER_COLUMNS, OUTCOME_COLUMNS, VIOLATION_COLUMNS, Batch
 
 #: One key for every platform of these tests: an unset key is a random one per platform (other pseudonyms).
 KEY = "streaming-load-test-key-32-bytes"
@@ -63,3 +66,22 @@ def event_ids_of(path: Path) -> dict[str, set[str]]:
         if not isinstance(event, Rejection):
             found.setdefault(event.dossier_id, set()).add(event.event_id)
     return found
+
+
+def assert_refolding_changes_nothing(
+    platform: Platform, wh: Warehouse, as_of: datetime, *, opened: int | None = None
+) -> None:
+    """Folding every dossier again from what the warehouse holds (what every load once did) changes no row,
+    retracts nothing and opens again what is open: ``opened`` (default: every open violation row)."""
+    made = snapshot(wh)
+    _, reopened, retracted = fold_dossiers(platform.auditor, wh, all_dossier_ids(wh), as_of)
+    assert (reopened, retracted) == (len(made["violations"]) if opened is None else opened, 0)
+    assert snapshot(wh) == made
+
+
+def store_as_another_writer(wh: Warehouse, event: AnyEvent) -> None:
+    """Store ``event`` (already pseudonymised) as a writer other than a load does: a stream sink, whose
+    source and time of ingestion are its own."""
+    rows = Batch(wh, "events", EVENT_COLUMNS)
+    rows.add(*event_row(event, "sink", 1, datetime(2026, 1, 1, tzinfo=UTC)))
+    rows.flush()

@@ -28,13 +28,18 @@ import dossier_audit.jobs.warehouse as job
 from bootstrap.platform import Platform
 from dossier_audit.jobs.warehouse import load_file
 from schemas.validation import Rejection, parse_event
-from tests.warehouse.province_loads import emptied_intervals, event_ids_of, load, snapshot
+from tests.warehouse.province_loads import (
+    assert_refolding_changes_nothing,
+    emptied_intervals,
+    event_ids_of,
+    load,
+    snapshot,
+    store_as_another_writer,
+)
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
-from warehouse.event_rows import EVENT_COLUMNS, event_row
 from warehouse.load_runs import new_run
-from warehouse.projection import all_dossier_ids, fold_dossiers
-from warehouse.store import Batch
+from warehouse.projection import fold_dossiers
 
 
 def test_a_file_loaded_again_reads_nothing_back_and_changes_nothing(
@@ -118,10 +123,7 @@ def test_a_dossier_holding_events_the_file_no_longer_has_is_read_back_even_if_st
     before, after = event_ids_of(events), event_ids_of(path)
     lost = {dossier_id for dossier_id, ids in after.items() if ids != before[dossier_id]}
     assert set(read_back) == lost and lost
-    made = snapshot(warehouse)
-    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
-    assert (opened, retracted) == (len(made["violations"]), 0)
-    assert snapshot(warehouse) == made
+    assert_refolding_changes_nothing(platform, warehouse, as_of)
 
 
 def test_a_stored_dossier_another_writer_rewrites_during_the_load_is_read_back(
@@ -130,9 +132,6 @@ def test_a_stored_dossier_another_writer_rewrites_during_the_load_is_read_back(
     """A file loaded again, and meanwhile (after the load stored its events) another writer stores a new
     version of one of them, under its key: the warehouse keeps that version, so its dossier is folded from
     the warehouse, not kept from the file."""
-    from warehouse.event_rows import EVENT_COLUMNS, event_row
-    from warehouse.store import Batch
-
     events, as_of = province
     load_file(platform, warehouse, events, as_of)
     parsed = (parse_event(raw) for raw in events.read_bytes().splitlines())
@@ -142,17 +141,12 @@ def test_a_stored_dossier_another_writer_rewrites_during_the_load_is_read_back(
 
     def other_writer(stage: str, done: int, total: int) -> None:
         if stage == "reading back" and not written:
-            rows = Batch(warehouse, "events", EVENT_COLUMNS)
-            rows.add(*event_row(rewritten, "sink", 1, datetime(2026, 1, 1, tzinfo=as_of.tzinfo)))
-            rows.flush()
+            store_as_another_writer(warehouse, rewritten)
             written.append(True)
 
     load_file(platform, warehouse, events, as_of, on_progress=other_writer)
     assert written and read_back == [target.dossier_id]
-    made = snapshot(warehouse)
-    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
-    assert (opened, retracted) == (len(made["violations"]), 0)
-    assert snapshot(warehouse) == made
+    assert_refolding_changes_nothing(platform, warehouse, as_of)
 
 
 def test_a_fold_another_writer_makes_while_the_load_reads_loses_to_the_kept_fold(
@@ -183,10 +177,7 @@ def test_a_fold_another_writer_makes_while_the_load_reads_loses_to_the_kept_fold
 
     def sink(stage: str, done: int, total: int) -> None:
         if stage == "reading" and not sunk:  # before the load stores its events
-            rows = Batch(warehouse, "events", EVENT_COLUMNS)
-            stored = platform.pseudonymiser.apply(sunk_event)
-            rows.add(*event_row(stored, "stream", 1, datetime(2026, 1, 1, tzinfo=as_of.tzinfo)))
-            rows.flush()
+            store_as_another_writer(warehouse, platform.pseudonymiser.apply(sunk_event))
             fold_dossiers(platform.auditor, warehouse, [target], as_of, violations=False)
             sunk.append(True)
 
@@ -196,10 +187,7 @@ def test_a_fold_another_writer_makes_while_the_load_reads_loses_to_the_kept_fold
         "SELECT events FROM dossiers FINAL WHERE dossier_id = %(dossier)s", {"dossier": target}
     )
     assert row_events == counts[target]
-    made = snapshot(warehouse)
-    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
-    assert (opened, retracted) == (len(made["violations"]), 0)
-    assert snapshot(warehouse) == made
+    assert_refolding_changes_nothing(platform, warehouse, as_of)
 
 
 @pytest.fixture(scope="module")

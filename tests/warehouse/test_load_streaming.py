@@ -28,10 +28,12 @@ from schemas.validation import Rejection, parse_event
 from tests.warehouse.province_loads import (
     KEY,
     SNAPSHOT,
+    assert_refolding_changes_nothing,
     emptied_intervals,
     event_ids_of,
     load,
     snapshot,
+    store_as_another_writer,
 )
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
@@ -111,10 +113,7 @@ def test_only_the_dossiers_stored_before_are_read_back(
     assert set(read_back) == beyond and len(read_back) == len(beyond) > 0
     assert len(beyond) < len(both)  # some held only events the later file repeats: not read back
     assert result.dossiers_folded == len(in_later)
-    made = snapshot(warehouse)
-    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
-    assert (opened, retracted) == (len(made["violations"]), 0)
-    assert snapshot(warehouse) == made
+    assert_refolding_changes_nothing(platform, warehouse, as_of)
 
 
 def test_one_worker_or_three_store_the_same_rows(
@@ -172,9 +171,6 @@ def test_events_another_writer_stores_during_the_load_are_in_the_folds(
     """A dossier new when the load started, to which a stream sink (here: a writer called while the file is
     read) adds an event meanwhile, is folded from the warehouse, not from the file alone: re-folding every
     dossier from the stored events afterwards changes nothing (review of the streaming load)."""
-    from warehouse.event_rows import EVENT_COLUMNS, event_row
-    from warehouse.store import Batch
-
     events, as_of = province
     parsed = (parse_event(raw) for raw in events.read_bytes().splitlines())
     valid = [e for e in parsed if not isinstance(e, Rejection)]
@@ -191,14 +187,9 @@ def test_events_another_writer_stores_during_the_load_are_in_the_folds(
 
     def sink_writes(stage: str, done: int, total: int) -> None:
         if stage == "reading" and not written:
-            rows = Batch(warehouse, "events", EVENT_COLUMNS)
-            rows.add(*event_row(late, "sink", 1, datetime(2026, 1, 1, tzinfo=as_of.tzinfo)))
-            rows.flush()
+            store_as_another_writer(warehouse, late)
             written.append(True)
 
     result = load_file(platform, warehouse, events, as_of, on_progress=sink_writes)
     assert written
-    made = snapshot(warehouse)
-    _, opened, retracted = fold_dossiers(platform.auditor, warehouse, all_dossier_ids(warehouse), as_of)
-    assert (opened, retracted) == (result.violations_open, 0)
-    assert snapshot(warehouse) == made
+    assert_refolding_changes_nothing(platform, warehouse, as_of, opened=result.violations_open)
