@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from clickhouse_driver.util.escape import (  # type: ignore[import-untyped]
     escape_chars_map,
@@ -44,6 +45,17 @@ MAX_QUERY_BYTES = 64 << 20
 #: How many values one :class:`TextSet` holds at most where a caller chunks by it: a look-up of new dossiers
 #: reads the table once per query, so fewer, larger queries read it fewer times.
 TEXTS_PER_QUERY = 100_000
+
+
+_T = TypeVar("_T")
+
+
+def chunked(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    """``items`` in lists of ``size`` (the last one shorter), read as they are needed: an iterable of any
+    length, never all in memory at once (the ids a :class:`TextSet` binds, a chunk per query)."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class TextSet:
@@ -262,6 +274,7 @@ __all__ = [
     "check_insert",
     "check_params",
     "check_statement",
+    "chunked",
     "naive_utc_params",
     "parameter_names",
     "stray_percents",

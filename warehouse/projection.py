@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
@@ -23,7 +22,7 @@ from inspections.rulebook import Auditor
 from inspections.violations import NOT_CHECKABLE, Violation
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
-from warehouse.binding import TextSet
+from warehouse.binding import TextSet, chunked
 from warehouse.queries import load_sql
 from warehouse.store import (
     DOSSIER_COLUMNS,
@@ -54,16 +53,9 @@ class FoldRows(NamedTuple):
     violations: list[tuple[Any, ...]]
 
 
-def _chunks(dossier_ids: Iterable[str]) -> Iterator[list[str]]:
-    """``dossier_ids`` in lists of ``CHUNK`` (an iterable of any length: never all in memory at once)."""
-    ids = iter(dossier_ids)
-    while chunk := list(islice(ids, CHUNK)):
-        yield chunk
-
-
 def stored_events(wh: Warehouse, dossier_ids: Iterable[str]) -> Iterator[tuple[str, list[AnyEvent]]]:
     """Each dossier's stored events (one per event id), in event-time order, dossier by dossier."""
-    for chunk in _chunks(dossier_ids):
+    for chunk in chunked(dossier_ids, CHUNK):
         rows = wh.query(load_sql("events_of_dossiers"), {"ids": TextSet(chunk)})
         current: str | None = None
         group: list[AnyEvent] = []
@@ -100,7 +92,7 @@ def fold_dossiers(
     outcomes = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
     found = Batch(wh, "violations", VIOLATION_COLUMNS)
     folded = opened = retracted = 0
-    for chunk in _chunks(dossier_ids):
+    for chunk in chunked(dossier_ids, CHUNK):
         previous = open_violations(wh, chunk) if violations else {}
         old_keys = stored_outcome_keys(wh, chunk)
         for dossier_id, events in stored_events(wh, chunk):

@@ -21,16 +21,14 @@ same key, so the look-up cannot see it) wrote an older fold, which must lose.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import islice
-from typing import TypeVar
 
 from dossier_audit.jobs.load_rows import StoredFold
 from inspections.rulebook import Auditor
 from warehouse.base import Warehouse
-from warehouse.binding import TEXTS_PER_QUERY
+from warehouse.binding import TEXTS_PER_QUERY, chunked
 from warehouse.load_runs import LoadRun
 from warehouse.projection import (
     CHUNK,
@@ -42,8 +40,6 @@ from warehouse.projection import (
 )
 from warehouse.store import OUTCOME_COLUMNS, VIOLATION_COLUMNS, Batch, now_version, outcome_tombstones
 from warehouse.stored_dossiers import holding_only
-
-_T = TypeVar("_T")
 
 #: Dossiers keeping their folds whose stored history keys and open violations are looked up at once. Each
 #: look-up reads its table's key whatever the count (~0.17 s on a warehouse of 400,000 dossiers, measured:
@@ -92,10 +88,10 @@ def judge_stored(
 
     emptied = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
     retracted = Batch(wh, "violations", VIOLATION_COLUMNS)
-    for part in _chunks(folds, block):
+    for part in chunked(folds, block):
         only = holding_only(wh, {fold.dossier_id: fold.events for fold in part}, run.source, run.started_at)
         version = now_version()  # newer than any fold written before the look-up (the module's doc)
-        for chunk in _chunks((fold for fold in part if fold.dossier_id in only), LOOKUP):
+        for chunk in chunked((fold for fold in part if fold.dossier_id in only), LOOKUP):
             ids = [fold.dossier_id for fold in chunk]
             old_keys, previous = stored_outcome_keys(wh, ids), open_violations(wh, ids)
             for fold in chunk:
@@ -111,7 +107,7 @@ def judge_stored(
                     retracted.add(*row)
                     judged.retracted += 1
             tick(len(chunk))
-        for rest in _chunks((fold.dossier_id for fold in part if fold.dossier_id not in only), CHUNK):
+        for rest in chunked((fold.dossier_id for fold in part if fold.dossier_id not in only), CHUNK):
             folded, opened, gone_open = fold_dossiers(auditor, wh, rest, as_of)
             judged.folded += folded
             judged.opened += opened
@@ -120,9 +116,3 @@ def judge_stored(
     emptied.flush()
     retracted.flush()
     return judged
-
-
-def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk

@@ -44,7 +44,7 @@ from schemas.events import AnyEvent
 from schemas.validation import Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
-from warehouse.binding import TEXTS_PER_QUERY, TextSet
+from warehouse.binding import TEXTS_PER_QUERY, TextSet, chunked
 from warehouse.load_runs import (
     LoadRun,
     finishing,
@@ -289,7 +289,7 @@ def _alone(
     params = {"source": run.source, "ingested_at": run.started_at}
     keep = np.empty(count, np.int64)
     kept = 0
-    for block in _chunks(new, chunk):
+    for block in chunked(new, chunk):
         ids = [dossier_id for dossier_id, _ in block]
         query = load_sql("foreign_events_of_dossiers")
         foreign = {d for (d,) in wh.query(query, {**params, "ids": TextSet(ids)})}
@@ -300,17 +300,6 @@ def _alone(
                 keep[kept] = token
                 kept += 1
     return keep[:kept]
-
-
-def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    block: list[_T] = []
-    for item in items:
-        block.append(item)
-        if len(block) == size:
-            yield block
-            block = []
-    if block:
-        yield block
 
 
 @contextmanager

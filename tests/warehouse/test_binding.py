@@ -27,6 +27,7 @@ from warehouse.binding import (
     check_identifier,
     check_insert,
     check_statement,
+    chunked,
     naive_utc_params,
     parameter_names,
     stray_percents,
@@ -323,3 +324,13 @@ def test_a_bad_server_option_is_a_warehouse_error_before_any_connection() -> Non
     with pytest.raises(WarehouseError, match="Unknown compression method") as caught:
         ServerWarehouse(parse_url("clickhouse://u:secret@127.0.0.1:1/db?compression=lz5"))
     assert "secret" not in str(caught.value)
+
+
+@given(items=st.lists(st.integers()), size=st.integers(1, 7))
+def test_chunked_gives_every_item_once_in_order_in_full_lists_but_the_last(
+    items: list[int], size: int
+) -> None:
+    chunks = list(chunked(iter(items), size))
+    assert [item for chunk in chunks for item in chunk] == items
+    assert all(len(chunk) == size for chunk in chunks[:-1])
+    assert all(0 < len(chunk) <= size for chunk in chunks)
