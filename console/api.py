@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -27,9 +28,19 @@ def gate_of(request: Request) -> Gate:
     return gate
 
 
+#: The largest JSON body the API reads (a login or a decision is well under a kilobyte): a larger one is
+#: refused as it arrives, not held in memory whole.
+MAX_JSON_BYTES = 64 << 10
+
+
 async def json_body(request: Request) -> dict[str, Any]:
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_JSON_BYTES:
+            raise BadRequest(f"the body is over {MAX_JSON_BYTES >> 10} KiB", "json")
     try:
-        body = await request.json()
+        body = json.loads(received)
     except ValueError:
         raise BadRequest("the body is not JSON", "json") from None
     if not isinstance(body, dict):
@@ -37,12 +48,29 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str:
-    value = body.get(name, "")
+def text_value(value: object, name: str) -> str:
+    """A text field's value as the console uses and stores it, or a ``BadRequest`` naming the field: a
+    string (a file sent in a form's text field is not one: it would be stored as Python's description of
+    it) of valid Unicode (JSON may hold a lone surrogate, ``"\\ud800"``, which no UTF-8 text can: the
+    warehouse refuses it, and the request would end in a 500)."""
     if value is None:
-        value = ""
+        return ""
     if not isinstance(value, str):
         raise BadRequest(f"{name} must be a string", "field")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(f"{name} is not valid text", "field") from None
+    return value
+
+
+def form_text(form: Any, name: str) -> str:
+    """The text field ``name`` of a submitted form (empty when absent): :func:`text_value`."""
+    return text_value(form.get(name, ""), name)
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str:
+    value = text_value(body.get(name, ""), name)
     if required and not value:
         raise BadRequest(f"{name} is required", "field")
     return value

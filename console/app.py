@@ -158,12 +158,14 @@ def create_app(
     app.state.templates = templates()
     app.state.dashboards = Dashboards(service)
     app.state.header_for = header_for or (lambda lang: make_header(service.catalogue, lang))
-    app.add_middleware(SecurityHeaders)
+    # Outside Starlette, not as its middleware: Starlette answers an unhandled error (a 500) from its
+    # outermost layer, which its own middleware never sees, and that page needs the headers too.
+    secured: ASGIApp = SecurityHeaders(app)
     proxies = [p.strip() for p in trusted_proxies.split(",") if p.strip()]
     # Without a trusted proxy the header is ignored: the peer is the client (no spoofed address).
     if not proxies:
-        return app
-    wrapped: ASGIApp = ProxyHeadersMiddleware(app, trusted_hosts=proxies)  # type: ignore[arg-type,assignment]
+        return secured
+    wrapped: ASGIApp = ProxyHeadersMiddleware(secured, trusted_hosts=proxies)  # type: ignore[arg-type,assignment]
     return wrapped
 
 

@@ -8,6 +8,7 @@ the case counts are read at every request.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,6 +20,8 @@ from warehouse.cases import CaseCounts, case_counts
 
 TREND_WEEKS = 6
 CACHE_SECONDS = 60.0
+#: Weeks kept at most: each distinct ``?week=`` asked would otherwise stay in memory for the console's life.
+CACHE_WEEKS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +39,7 @@ class Dashboard:
 class Dashboards:
     def __init__(self, service: ConsoleService) -> None:
         self.service = service
-        self._cache: dict[str, tuple[float, Dashboard]] = {}
+        self._cache: OrderedDict[str, tuple[float, Dashboard]] = OrderedDict()
 
     def default_week(self) -> Week:
         newest = self.service.run(lambda: newest_event(self.service.reader))
@@ -49,9 +52,13 @@ class Dashboards:
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             board = cached[1]
+            self._cache.move_to_end(key)
         else:
             board = self.service.run(lambda: self._build(week))
             self._cache[key] = (time.monotonic(), board)
+            self._cache.move_to_end(key)
+            while len(self._cache) > CACHE_WEEKS:
+                self._cache.popitem(last=False)  # the week built longest ago
         # The case counts change with every decision: never cached, and live (the cases' state now, not
         # at the week's end as the weekly report counts them).
         from_s, to_s = week_bounds(week)

@@ -68,7 +68,9 @@ def audit_pack(service: ConsoleService, header: ReportHeader, week: Week, unit: 
     """The unit's audit pack of the week (XLSX), or ``None`` when the unit had no dossier that week."""
     with tempfile.TemporaryDirectory(prefix="console-pack-") as tmp:
         written = service.run(
-            lambda: write_audit_packs(service.catalogue, header, service.reader, week, Path(tmp))
+            lambda: write_audit_packs(
+                service.catalogue, header, service.reader, week, Path(tmp), units={unit}
+            )
         )
         wanted = f"{pack_file_stem(unit)}.xlsx"
         for path in written:

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from console.api import gate_of, list_query
+from console.api import form_text, gate_of, list_query
 from console.auth import (
     COOKIE,
     FORM_TYPES,
@@ -40,6 +40,7 @@ from console.timeline import timeline
 from console.words import legal_basis, marks_note
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
+from reporting.packs import pack_file_stem
 from warehouse.cases import CaseKey
 from warehouse.console_read import SEVERITIES, SORTS
 from warehouse.console_users import ConsoleUser, save_user, user, users
@@ -93,8 +94,8 @@ async def login_post(request: Request) -> Response:
     gate = gate_of(request)
     check_login_request(request, FORM_TYPES)
     form = await request.form()
-    login, password = str(form.get("login", "")), str(form.get("password", ""))
-    if not login_token_ok(request, str(form.get("login_token", ""))):
+    login, password = form_text(form, "login"), form_text(form, "password")
+    if not login_token_ok(request, form_text(form, "login_token")):
         return login_form(request, 403, error="login_expired", login=login)
     try:
         cookie, session = await gate.login(request, login, password)
@@ -115,7 +116,7 @@ async def logout(request: Request) -> Response:
     gate = gate_of(request)
     who = await gate.require(request, *ROLES)
     form = await request.form()
-    gate.check_csrf(who, str(form.get("csrf_token", "")))
+    gate.check_csrf(who, form_text(form, "csrf_token"))
     await gate.logout(who)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
@@ -202,7 +203,7 @@ async def pack(request: Request) -> Response:
     if data is None:
         raise NotFound(unit)
     await run_in_threadpool(gate.service.log_export, who.account, [f"pack:{unit}:{week}"])
-    name = f"audit-pack-{week}.xlsx"
+    name = f"audit-pack-{pack_file_stem(unit)}-{week}.xlsx"  # one name per unit and week
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -241,8 +242,8 @@ async def decision(request: Request) -> Response:
     gate = gate_of(request)
     who = await gate.require(request, "inspector", "unit")
     form = await request.form()
-    gate.check_csrf(who, str(form.get("csrf_token", "")))
-    field = {k: str(form.get(k, "")) for k in ("dossier_id", "rule_id", "event_id", "action", "reason_code",
+    gate.check_csrf(who, form_text(form, "csrf_token"))
+    field = {k: form_text(form, k) for k in ("dossier_id", "rule_id", "event_id", "action", "reason_code",
                                                 "note", "notice_number")}  # fmt: skip
     key = CaseKey(field["dossier_id"], field["rule_id"], field["event_id"])
     # A refused action's page links back to the dossier (app.on_error reads this).
@@ -267,9 +268,9 @@ async def accounts_post(request: Request) -> Response:
     gate = gate_of(request)
     who = await gate.require(request, "admin")
     form = await request.form()
-    gate.check_csrf(who, str(form.get("csrf_token", "")))
-    login, role, unit = (str(form.get(k, "")).strip() for k in ("login", "role", "unit_code"))
-    password = str(form.get("password", ""))
+    gate.check_csrf(who, form_text(form, "csrf_token"))
+    login, role, unit = (form_text(form, k).strip() for k in ("login", "role", "unit_code"))
+    password = form_text(form, "password")
     disable = form.get("disable") == "1"
     svc = gate.service
 

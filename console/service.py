@@ -32,7 +32,7 @@ from inspections.cases import (
 )
 from inspections.catalogue import Catalogue
 from inspections.rulebook import Auditor
-from inspections.weeks import Week, WeekError
+from inspections.weeks import Week, WeekError, supported_week
 from reporting.gather import week_bounds
 from warehouse.base import Warehouse
 from warehouse.cases import CaseKey, case_events_of
@@ -184,7 +184,7 @@ class ConsoleService:
         if not text:
             return None
         try:
-            return Week.parse(text)
+            return supported_week(text)
         except WeekError as exc:
             raise BadRequest(f"week: {exc}", "week") from None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from inspections.timeunits import VN_TZ
+from schemas.timerange import END, FIRST_YEAR, SUPPORTED
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -74,3 +75,14 @@ class Week:
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.number:02d}"
+
+
+def supported_week(text: str) -> Week:
+    """An ISO week (``2025-W45``) whose days all fall in the supported years; else a ``WeekError``. What a
+    user's week is read with (the commands' ``--week``, the console's ``?week=``): ``Week.parse`` takes any
+    year, and nothing is known outside the calendar's years, a week 9999-W52 overflows ``date`` at its end
+    and the warehouse's dates start in 1970."""
+    week = Week.parse(text)
+    if not date(FIRST_YEAR, 1, 1) <= week.start <= END.date() - timedelta(days=7):
+        raise WeekError(f"{text!r} is outside {SUPPORTED}")
+    return week

@@ -6,6 +6,7 @@ for human documents, the warehouse and the week — so the same call serves the 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +64,13 @@ def write_audit_packs(
     out_dir: Path,
     *,
     sample_size: int = 10,
+    units: Collection[str] | None = None,
 ) -> list[Path]:
-    """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit with dossiers in the week, in
-    ``header.lang``; returns the paths written. ``<name>`` is the unit code itself for the usual codes
-    (``000.10.01.H99``) and a readable slug plus a hash of the code otherwise (``a/b`` and ``a_b`` must not
-    overwrite each other's pack): ``reporting.packs.pack_file_stem``. Every cell of the XLSX files is text
-    or a number, never a formula."""
+    """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit (of ``units`` when given) with
+    dossiers in the week, in ``header.lang``; returns the paths written. ``<name>`` is the unit code itself
+    for the usual codes (``000.10.01.H99``) and a readable slug plus a hash of the code otherwise (``a/b``
+    and ``a_b`` must not overwrite each other's pack): ``reporting.packs.pack_file_stem``. Every cell of the
+    XLSX files is text or a number, never a formula."""
     from reporting.packs import write_packs  # on use, as the writers above: it imports openpyxl
 
-    return write_packs(catalogue, header, wh, week, out_dir, sample_size)
+    return write_packs(catalogue, header, wh, week, out_dir, sample_size, units)

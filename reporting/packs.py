@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -38,14 +39,18 @@ _WINDOWS_DEVICES = frozenset(
 )
 
 
-def gather_packs(catalogue: Catalogue, wh: Warehouse, week: Week, sample_size: int) -> list[UnitPack]:
-    """One pack per unit (in force at the end of ``week``) with dossiers in its form or violations."""
+def gather_packs(
+    catalogue: Catalogue, wh: Warehouse, week: Week, sample_size: int, units: Collection[str] | None = None
+) -> list[UnitPack]:
+    """One pack per unit (in force at the end of ``week``) with dossiers in its form or violations; only of
+    ``units`` when given (the console's download of one unit's pack reads no other unit's dossiers)."""
     if sample_size < 0:
         raise ValueError(f"sample_size must be >= 0, not {sample_size}")
     forms = gather.week_forms(catalogue, wh, week)
     violations = gather.week_violations(catalogue, wh, week)
     clean = gather.clean_dossiers(catalogue, wh, week)
-    units = sorted({code for code, f in forms.units.items() if f.received_total} | set(violations))
+    found_units = {code for code, f in forms.units.items() if f.received_total} | set(violations)
+    units = sorted(found_units if units is None else found_units & set(units))
     samples = {
         unit: gather.reproducible_sample(clean.get(unit, []), unit, week, sample_size) for unit in units
     }
@@ -181,16 +186,22 @@ def write_pack_html(t: Texts, header: Letterhead, week: Week, pack: UnitPack, pa
 
 
 def write_packs(
-    catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week, out_dir: Path, sample_size: int
+    catalogue: Catalogue,
+    header: ReportHeader,
+    wh: Warehouse,
+    week: Week,
+    out_dir: Path,
+    sample_size: int,
+    units: Collection[str] | None = None,
 ) -> list[Path]:
-    """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit with dossiers or violations, named by
-    :func:`pack_file_stem` (the unit code itself for the usual codes)."""
+    """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit with dossiers or violations (of
+    ``units`` when given), named by :func:`pack_file_stem` (the unit code itself for the usual codes)."""
     t = Texts(header.lang)
     dated = letterhead(header, week)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for pack in gather_packs(catalogue, wh, week, sample_size):
+    for pack in gather_packs(catalogue, wh, week, sample_size, units):
         stem = pack_file_stem(pack.unit)
         written.append(write_pack_xlsx(t, dated, _title(t, week, pack), pack, folder / f"{stem}.xlsx"))
         written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html"))

@@ -36,7 +36,6 @@ from dossier_audit.jobs.batch_engine import IngestStats
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError
 from inspections.timeunits import VN_TZ
-from inspections.weeks import Week, WeekError
 from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED, in_range
 from schemas.validation import Rejection
 from warehouse import open_warehouse
@@ -155,16 +154,6 @@ def simulated_period(start: str, weeks: int) -> tuple[date, date]:
             f"{END.date()} ({SUPPORTED})"
         )
     return first, first + timedelta(weeks=weeks)
-
-
-def parse_week(text: str) -> Week:
-    """An ISO week (``2025-W45``) whose days all fall in the supported years; else a ``WeekError`` (the
-    commands report it as ``--week: ...``). ``Week.parse`` takes any year, and week 9999-W52 overflows
-    ``date`` at its end."""
-    week = Week.parse(text)
-    if not date(FIRST_YEAR, 1, 1) <= week.start <= END.date() - timedelta(days=7):
-        raise WeekError(f"{text!r} is outside {SUPPORTED}")
-    return week
 
 
 def known_unit(catalogue: Catalogue, unit: str | None, data: Iterable[str] = ()) -> str | None:

@@ -21,11 +21,10 @@ from dossier_audit.cli.common import (
     err,
     guarded,
     parse_instant,
-    parse_week,
     platform_for,
     warehouse_session,
 )
-from inspections.weeks import WeekError
+from inspections.weeks import WeekError, supported_week
 
 LANGS = ("vi", "en")
 
@@ -55,7 +54,7 @@ def check(
         if lang not in LANGS:
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         try:
-            scope = parse_week(week) if week is not None else None
+            scope = supported_week(week) if week is not None else None
         except WeekError as exc:
             raise UsageError(f"--week: {exc}") from None
         instant = parse_instant(now) if now is not None else None

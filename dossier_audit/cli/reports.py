@@ -16,11 +16,10 @@ from dossier_audit.cli.common import (
     WarehouseOption,
     err,
     guarded,
-    parse_week,
     platform_for,
     warehouse_session,
 )
-from inspections.weeks import Week, WeekError
+from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import write_audit_packs, write_weekly_report
 from reporting.gather import newest_event, unfinished_loads
 
@@ -60,7 +59,7 @@ def report(
         chosen: Week | None = None
         if week is not None:
             try:
-                chosen = parse_week(week)
+                chosen = supported_week(week)
             except WeekError as exc:
                 raise UsageError(f"--week: {exc}") from None
         url = warehouse or platform.settings.warehouse_url

@@ -278,7 +278,21 @@ def session(world: ConsoleWorld, login: str) -> tuple:
 
 
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
-    ["", "2025-W45", "2025-W99", "high", "open", "severity", "0", "-1", "999999999999", "' OR 1=1 --", "%s"]
+    [
+        "",
+        "2025-W45",
+        "2025-W99",
+        "9999-W52",
+        "0001-W01",
+        "high",
+        "open",
+        "severity",
+        "0",
+        "-1",
+        "999999999999",
+        "' OR 1=1 --",
+        "%s",
+    ]
 )
 
 

@@ -26,8 +26,8 @@ from typer.testing import CliRunner, Result
 from bootstrap.platform import detector_options, kafka_config, platform_topics, sink_options
 from bootstrap.settings import Settings, SettingsError, variable_of
 from dossier_audit.cli import app
-from dossier_audit.cli.common import UsageError, parse_instant, parse_week, platform_for
-from inspections.weeks import WeekError
+from dossier_audit.cli.common import UsageError, parse_instant, platform_for
+from inspections.weeks import WeekError, supported_week
 from warehouse.base import WarehouseError, parse_url
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
@@ -148,7 +148,7 @@ def test_from_and_to(start: str, end: str) -> None:
 def test_week(real: tuple[str, Path, Path], week: str) -> None:
     cli("report", "--warehouse", NO_WAREHOUSE, "--week", week)
     # A week that parses runs the data-quality suites of a real warehouse (the report is below: slower).
-    parses = _parses_as(parse_week, week)
+    parses = _parses_as(supported_week, week)
     checked = cli("check", "--warehouse", real[0] if parses else NO_WAREHOUSE, "--week", week)
     assert (checked.exit_code != 2) == parses, checked.stderr
 
@@ -159,7 +159,7 @@ def test_week(real: tuple[str, Path, Path], week: str) -> None:
 def test_week_of_a_real_report(real: tuple[str, Path, Path], week: str) -> None:
     url, _, reports = real
     reported = cli("report", "--warehouse", url, "--week", week, "--out", str(reports))
-    assert (reported.exit_code == 0) == _parses_as(parse_week, week), reported.stderr
+    assert (reported.exit_code == 0) == _parses_as(supported_week, week), reported.stderr
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
