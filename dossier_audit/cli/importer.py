@@ -50,6 +50,7 @@ from dossier_audit.jobs.importer import (
     produce,
     rejected_path_for,
     write_jsonl,
+    written_by_import,
 )
 from inspections.timeunits import VN_TZ
 from sources.dvcqg import DvcqgImporter, ImportStats, RejectedRecord, UnitResolver
@@ -123,7 +124,7 @@ def dvcqg(
         try:
             files = collect_inputs(paths)
             targets = _targets(out, rejected)
-            files = _without_targets(files, targets)
+            files = _without_targets(paths, files, targets)
             mapping = load_units_map(units) if units is not None else None
         except ImportInputError as exc:
             raise UsageError(str(exc)) from None
@@ -180,10 +181,23 @@ def _targets(out: Path | None, rejected: Path | None) -> tuple[Path | None, Path
     return out, chosen
 
 
-def _without_targets(files: list[Path], targets: tuple[Path | None, Path | None]) -> list[Path]:
-    """The inputs, without this run's own output files (a folder holding an earlier --out)."""
+def _without_targets(
+    paths: list[Path], files: list[Path], targets: tuple[Path | None, Path | None]
+) -> list[Path]:
+    """The inputs (``files``, found from ``paths``), without this run's own output files: a folder holding an
+    earlier --out. An output file that is an input otherwise (named as one, or not written by this command)
+    is refused: the run would overwrite a payload before reading it."""
     own = {t.resolve() for t in targets if t is not None}
-    kept = [f for f in files if f.resolve() not in own]
+    named = {p.resolve() for p in paths if not p.is_dir()}
+    kept = []
+    for file in files:
+        if file.resolve() not in own:
+            kept.append(file)
+        elif file.resolve() in named or not written_by_import(file):
+            raise UsageError(
+                f"{file} is an input of this import and would be overwritten by its output: give --out (and "
+                "--rejected) another file"
+            )
     if not kept:
         raise UsageError("the only inputs given are this command's own output files")
     return kept

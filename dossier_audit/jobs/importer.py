@@ -150,7 +150,7 @@ def _kind_of(file: Path) -> RecordKind | None:
         return None
     try:
         with file.open("rb") as fh:
-            for n, item in enumerate(read_records(fh)):
+            for n, item in enumerate(read_records(fh, lines=is_json_lines(file))):
                 if n >= _PEEK_ITEMS:
                     break
                 if isinstance(item, Service):
@@ -206,7 +206,7 @@ def import_outputs(
         last = 0
         try:
             with file.open("rb") as fh:
-                for item in read_records(fh, on_bytes=tick):
+                for item in read_records(fh, on_bytes=tick, lines=is_json_lines(file)):
                     last = max(last, getattr(item, "index", 0))
                     yield from imp.read(item)
         except OSError as exc:
@@ -360,8 +360,36 @@ def load_into(
     return sink, result
 
 
+def is_json_lines(file: Path) -> bool:
+    """Whether ``file`` is read as JSON Lines (one body per line: a line that is not JSON loses only
+    itself), by its name: ``.jsonl``."""
+    return file.suffix.casefold() == ".jsonl"
+
+
 def rejected_path_for(out: Path) -> Path:
     """Where the rejected records of ``--out FILE`` go unless ``--rejected`` says: beside it."""
     name = out.name
     stem = name[: -len(".jsonl")] if name.endswith(".jsonl") else name
     return out.with_name(f"{stem}.rejected.jsonl")
+
+
+#: The members that tell this command's output lines apart from a payload's: an events line, and a rejected
+#: record's line (``RejectedRecord.to_json``).
+_OUTPUT_MEMBERS = ({"schema_version", "event_id", "type"}, {"reason_code", "reason", "raw"})
+
+
+def written_by_import(path: Path) -> bool:
+    """Whether ``path`` is empty or holds what ``--out`` or ``--rejected`` write (its first line one of
+    their lines): a file this command may write over. A national-portal payload is neither."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(1 << 20).strip()
+    except OSError:
+        return False
+    if not first:
+        return True
+    try:
+        line = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(line, dict) and any(members <= line.keys() for members in _OUTPUT_MEMBERS)

@@ -9,8 +9,9 @@ Limits, each a counted :class:`ReadProblem` instead of an exception: a record ne
 :data:`MAX_DEPTH` or made of more than :data:`MAX_RECORD_EVENTS` JSON tokens is skipped
 (``record.too_deep``, ``record.too_large``); a body that is not an object or array is
 ``body.not_container``; text that stops being JSON (``json.invalid``) ends the file, after every record
-read before it was yielded; a file holding no JSON at all is ``file.empty``. Parser messages are reduced
-to their first line: yajl quotes the text around an error, which may be an applicant's data.
+read before it was yielded (in a JSON Lines file, ``.jsonl``, it ends only its line); a file holding no
+JSON at all is ``file.empty``. Parser messages are reduced to their first line: yajl quotes the text
+around an error, which may be an applicant's data.
 
 No path is opened here (the command line does that); this module only reads what it is given.
 """
@@ -83,7 +84,12 @@ class _Source:
         self.content = False
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._fh.read(size)
+        return self._took(self._fh.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._took(self._fh.readline(size))
+
+    def _took(self, chunk: bytes) -> bytes:
         if self._first and chunk:  # ijson first reads 0 bytes to learn the file's type
             self._first = False
             if chunk.startswith(_BOM):
@@ -97,12 +103,19 @@ class _Source:
         return chunk
 
 
-def read_records(fh: IO[bytes], *, on_bytes: Callable[[int], None] | None = None) -> Iterator[Item]:
+def read_records(
+    fh: IO[bytes], *, on_bytes: Callable[[int], None] | None = None, lines: bool = False
+) -> Iterator[Item]:
     """The records, service names and problems of an open payload file, in file order.
 
     ``on_bytes(n)`` is called with the bytes read so far after each chunk (for a progress bar). Raises only
-    what reading ``fh`` raises (``OSError``); bad content is a :class:`ReadProblem`.
+    what reading ``fh`` raises (``OSError``); bad content is a :class:`ReadProblem`. ``lines``: the file
+    is JSON Lines (a ``.jsonl`` log, one body per line), so a line that is not JSON is one problem and
+    reading goes on at the next line (:func:`_read_lines`); else such text ends the file.
     """
+    if lines:
+        yield from _read_lines(_Source(fh, on_bytes))
+        return
     source = _Source(fh, on_bytes)
     reader = _Reader(ijson.basic_parse(source, multiple_values=True, use_float=True))
     try:
@@ -120,6 +133,63 @@ def read_records(fh: IO[bytes], *, on_bytes: Callable[[int], None] | None = None
         yield ReadProblem(1, "file.empty", "the file holds no JSON")
 
 
+class _Line:
+    """One line of ``source`` as ijson reads it: its bytes up to its newline, then the end. ijson reads in
+    chunks, so a line of any length streams through and is never held whole."""
+
+    def __init__(self, source: _Source) -> None:
+        self._source = source
+        self.ended = False  # its newline, or the file's end, was read
+        self.last = False  # the file ended in it
+        self.blank = True  # nothing but whitespace read so far
+
+    def read(self, size: int = -1) -> bytes:
+        if self.ended or size == 0:  # ijson first reads 0 bytes to learn the file's type
+            return b""
+        chunk = self._source.readline(size)
+        if not chunk:  # only an empty read says the file ended: a short one may be a pipe's
+            self.last = self.ended = True
+        elif chunk.endswith(b"\n"):
+            self.ended = True
+        if self.blank and chunk.strip(_WHITESPACE):
+            self.blank = False
+        return chunk
+
+    def skip(self) -> None:
+        """Read past the rest of the line."""
+        while not self.ended:
+            self.read(1 << 16)
+
+
+def _read_lines(source: _Source) -> Iterator[Item]:
+    """:func:`read_records` of a JSON Lines file: each line parsed on its own, records numbered across the
+    file; a line that is not JSON is a ``json.invalid`` problem and the next line is read."""
+    index = 0
+    number = 0
+    while True:
+        line = _Line(source)
+        number += 1
+        reader = _Reader(ijson.basic_parse(line, multiple_values=True, use_float=True), index)
+        try:
+            yield from reader.values()
+        except ijson.JSONError as exc:
+            line.skip()
+            if line.blank:  # an empty line (the parser finds no value in it): nothing lost
+                index = reader.index
+                if line.last:
+                    break
+                continue
+            yield ReadProblem(
+                reader.index + 1, "json.invalid", f"line {number} is not JSON: {_first_line(exc)}"
+            )
+            reader.index += 1
+        index = reader.index
+        if line.last:
+            break
+    if not source.content:
+        yield ReadProblem(1, "file.empty", "the file holds no JSON")
+
+
 def _first_line(exc: BaseException) -> str:
     text = exc.args[0] if exc.args else ""
     if isinstance(text, bytes):
@@ -129,9 +199,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 class _Reader:
-    def __init__(self, events: Iterator[_Event]) -> None:
+    def __init__(self, events: Iterator[_Event], index: int = 0) -> None:
         self._events = events
-        self.index = 0
+        self.index = index  # records (and problems standing in for them) read so far
 
     def _next(self) -> _Event:
         try:

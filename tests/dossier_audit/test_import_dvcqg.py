@@ -199,7 +199,7 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
             ["import", "dvcqg", str(payload), "--out", out, "--catalogue", str(tmp_path / "c.yaml")],
             "catalogue",
         ),
-        (["import", "dvcqg", str(payload), "--out", str(payload)], "own output"),
+        (["import", "dvcqg", str(payload), "--out", str(payload)], "would be overwritten"),
     ]
     for args, words in cases:
         result = runner.invoke(app, args, env=ENV)
@@ -208,6 +208,49 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
         assert len(lines) == 1 and lines[0].startswith("error:") and words in lines[0], (args, lines)
         assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not (tmp_path / "e.jsonl").exists() and not (tmp_path / "wh").exists()
+
+
+def test_an_output_file_that_is_an_input_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """Named as an input beside others, or a payload in a folder given as input: writing would destroy it
+    before it is read (it was left out of the inputs and overwritten, with exit 0). An earlier --out in the
+    folder is this command's own output, skipped and written again."""
+    logs = province(tmp_path)
+    first, progress = (
+        logs / "2025-11-03" / "DongBoHoSoMC.json",
+        logs / "2025-11-07" / "CapNhatTienDoHoSoMC.json",
+    )
+    before = first.read_bytes()
+    for args in (
+        [str(first), str(progress), "--out", str(first)],
+        [str(logs), "--out", str(first)],
+        [str(logs), "--out", str(tmp_path / "e.jsonl"), "--rejected", str(first)],
+    ):
+        result = cli("import", "dvcqg", *args, code=2)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "would be overwritten" in lines[0], (args, lines)
+        assert first.read_bytes() == before
+    out = logs / "events.jsonl"
+    cli("import", "dvcqg", str(logs), "--out", str(out))
+    written = out.read_bytes(), (logs / "events.rejected.jsonl").read_bytes()
+    cli("import", "dvcqg", str(logs), "--out", str(out))  # again: its own earlier output is not an input
+    assert (out.read_bytes(), (logs / "events.rejected.jsonl").read_bytes()) == written
+
+
+def test_a_json_lines_log_with_a_broken_line_loses_only_that_line(tmp_path: Path) -> None:
+    """A ``.jsonl`` log holds one body per line: a line that is not JSON (here not UTF-8) is one rejected
+    record, and the bodies after it are imported (they were dropped without a count)."""
+    lines = [encode(sync_body(dossier(dossier_id(n)))).rstrip(b"\n") for n in range(1, 6)]
+    lines[1] = lines[1].replace(dossier_id(2).encode(), dossier_id(2).encode() + b"\xea")
+    (tmp_path / "log.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "e.jsonl"
+    summary = orjson.loads(
+        cli("import", "dvcqg", str(tmp_path / "log.jsonl"), "--out", str(out), "--json").stdout
+    )
+    assert summary["records_read"] == 4 and summary["dossiers"] == 4  # the broken line is a rejection
+    assert summary["rejected_by_reason"] == {"json.invalid": 1}
+    assert {orjson.loads(line)["dossier_id"] for line in out.read_bytes().splitlines()} == {
+        dossier_id(n) for n in (1, 3, 4, 5)
+    }
 
 
 def test_an_unreadable_file_is_refused_before_anything_is_written(

@@ -186,3 +186,71 @@ def test_a_mutated_payload_never_raises_and_keeps_what_precedes_the_damage(
     events, _rejected = check_import(VALID[:cut])
     if cut >= WHOLE:  # both dossier records were complete before the cut
         assert sum(1 for e in events if e.type == "received") == 2
+
+
+# -- JSON Lines (a ``.jsonl`` log) ---------------------------------------------------------------------------
+def line_items(payload: bytes, chunk: int | None = None) -> list:
+    """The items of a JSON Lines payload; ``chunk``: the file hands out at most that many bytes per read (so
+    lines cross the reads ijson makes, as they do past its 64 KiB buffer)."""
+    fh: io.BufferedIOBase = io.BytesIO(payload) if chunk is None else _Trickle(payload, chunk)
+    return list(read_records(fh, lines=True))  # type: ignore[arg-type]
+
+
+class _Trickle(io.BytesIO):
+    def __init__(self, payload: bytes, chunk: int) -> None:
+        super().__init__(payload)
+        self.chunk = chunk
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(self.chunk if size is None or size < 0 else min(size, self.chunk))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return super().readline(self.chunk if size is None or size < 0 else min(size, self.chunk))
+
+
+def test_a_line_that_is_not_json_loses_only_itself_in_a_json_lines_log() -> None:
+    """The review's log: five bodies, the second with Windows-1258 bytes in a note (not UTF-8). Read as one
+    JSON text, everything after it was lost without a count; as JSON Lines only that line is."""
+    bodies = [encode(sync_body(dossier(f"000.10.01.H99-251103-000{n}"))).rstrip(b"\n") for n in range(1, 6)]
+    bodies[1] = bodies[1].replace(b'"GhiChu":""', b'"GhiChu":"Thi\xea\xfa"')
+    assert b"\xea\xfa" in bodies[1]
+    payload = b"\n".join(bodies) + b"\n"
+    got = line_items(payload)
+    assert [item.value["MaHoSo"][-4:] for item in got if isinstance(item, Record)] == ["0001", "0003", "0004",
+                                                                                         "0005"]  # fmt: skip
+    problems = [item for item in got if isinstance(item, ReadProblem)]
+    assert [(p.index, p.code) for p in problems] == [(2, "json.invalid")] and "line 2" in problems[0].message
+    assert [item.index for item in got if isinstance(item, Record | ReadProblem)] == [1, 2, 3, 4, 5]
+    whole = items(payload)  # the same bytes read as one JSON text (a .json file): the break ends it
+    assert [type(item) for item in whole if not isinstance(item, Service)] == [Record, ReadProblem]
+
+
+#: A line of bytes (a byte-order mark opens only the file: mid-file it is text that is not JSON).
+GARBAGE_LINE = st.binary(max_size=30).filter(lambda b: b"\n" not in b and not b.startswith(b"\xef\xbb\xbf"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.builds(lambda r: orjson.dumps(sync_body(r)), RECORD), GARBAGE_LINE), max_size=8),
+    st.sampled_from([None, 1, 7, 4096]),
+    st.sampled_from([b"\n", b"\r\n"]),
+)  # fmt: skip
+def test_json_lines_read_each_good_line_whatever_the_bad_ones_and_the_reads(
+    lines: list[bytes], chunk: int | None, newline: bytes
+) -> None:
+    """Every line gives what it gives read alone (a text that stops being JSON ends only its line), in
+    order, and a blank line nothing; records and problems are numbered 1, 2, … across the file."""
+
+    def shown(item: Record | ReadProblem) -> tuple[str, object]:
+        return ("record", item.value) if isinstance(item, Record) else ("problem", item.code)
+
+    expected = [
+        shown(item)
+        for line in lines
+        if line.strip(b" \t\r")
+        for item in items(line)
+        if not isinstance(item, Service)
+    ]
+    got = [item for item in line_items(newline.join(lines), chunk) if not isinstance(item, Service)]
+    assert [shown(item) for item in got] == (expected or [("problem", "file.empty")])
+    assert [item.index for item in got] == list(range(1, len(got) + 1))
