@@ -42,7 +42,10 @@ class Settings(BaseSettings):
     apology_lead_working_days: int = Field(
         default=1,
         ge=0,
-        description="APOLOGY_TOO_LATE: an apology is due this many working days before the due date.",
+        le=60,
+        description="APOLOGY_TOO_LATE: an apology is due this many working days before the due date (at most "
+        "60, longer than any procedure's time limit: a larger value would move the deadline years back and "
+        "turn real violations into audit errors).",
     )
     pause_on_financial_obligation: bool = Field(
         default=False,
@@ -382,6 +385,7 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         env_file = Path(os.environ[CONFIG_FILE_VARIABLE])
     if env_file is not None and not env_file.is_file():
         raise SettingsError(f"settings file {env_file} does not exist")
+    _check_names(os.environ, env_file)
     clean = {k: v for k, v in overrides.items() if v is not None}
     factory: Any = Settings  # pydantic-settings' init-only arguments are not in the model's signature
     try:
@@ -394,3 +398,41 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         raise SettingsError(f"cannot read settings file {env_file}: {exc.strerror or exc}") from None
     except pydantic_settings.SettingsError as exc:  # names the field and the source, never the value
         raise SettingsError(f"bad setting: {exc}") from None
+
+
+def _check_names(environ: Mapping[str, str], env_file: Path | None) -> None:
+    """Refuse, in one line, what pydantic-settings would pass over with at most a warning: a line of the
+    settings file that is not ``NAME=value`` (python-dotenv skips it: a pseudonym key written
+    ``DOSSIER_AUDIT_PSEUDONYM_KEY 0123…`` was dropped, and applicants got a one-off key's pseudonyms), and
+    a ``DOSSIER_AUDIT_`` name that is no setting (a misspelt one is ignored: ``…_RULEBOK_VERSION=1`` left
+    rulebook 2 in force), in the file or the environment. Other names are left alone: a settings file may
+    be a deployment's shared ``.env``."""
+    import difflib
+    import io
+
+    from dotenv.parser import parse_stream
+
+    names = [(name, "in the environment") for name in environ]
+    if env_file is not None:
+        try:
+            text = env_file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise SettingsError(f"cannot read settings file {env_file}: it is not UTF-8 text") from None
+        except OSError as exc:
+            raise SettingsError(f"cannot read settings file {env_file}: {exc.strerror or exc}") from None
+        for binding in parse_stream(io.StringIO(text)):
+            if binding.error:
+                skipped = len(binding.original.string) - len(binding.original.string.lstrip("\r\n"))
+                line = binding.original.string[:skipped].count("\n") + binding.original.line
+                raise SettingsError(
+                    f"cannot read settings file {env_file}: line {line} is not NAME=value (nor a # comment)"
+                )
+            if binding.key is not None:
+                names.append((binding.key, f"in settings file {env_file}"))
+    known = {variable_of(field) for field in Settings.model_fields} | {CONFIG_FILE_VARIABLE}
+    for name, where in names:
+        upper = name.upper()
+        if upper.startswith("DOSSIER_AUDIT_") and upper not in known:
+            close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.8)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise SettingsError(f"unknown setting {name} {where}{hint}")

@@ -76,7 +76,8 @@ def audit(
     catalogue: CataloguePath = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Audit every dossier at AS_OF: violations as JSON lines on stdout, a summary on stderr."""
+    """Audit every dossier at AS_OF: counts by rule on stderr; with --json, the violations as JSON lines on
+    stdout."""
 
     if warehouse is not None:
         _audit_warehouse(warehouse, as_of, catalogue, json_out)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from bootstrap.settings import CONFIG_FILE_VARIABLE, load_settings
+from bootstrap.settings import CONFIG_FILE_VARIABLE, SettingsError, load_settings
 from dossier_audit.cli import app
 
 
@@ -47,3 +49,78 @@ def test_no_settings_file_leaks_into_later_tests():
     import os
 
     assert not os.environ.get(CONFIG_FILE_VARIABLE)
+
+
+def test_a_settings_file_line_that_is_not_name_value_is_an_error(tmp_path, monkeypatch):
+    """python-dotenv passes over such a line with a warning: a pseudonym key written without its ``=`` was
+    dropped, and the load went on with a one-off key (applicants' pseudonyms no later run reproduces)."""
+    _no_config(monkeypatch)
+    conf = tmp_path / "settings.env"
+    for text, line in (
+        ("# the key\nDOSSIER_AUDIT_PSEUDONYM_KEY 0123456789abcdef0123456789abcdef\n", 2),
+        (
+            "DOSSIER_AUDIT_LANG=en\n\nDOSSIER_AUDIT_SASL_PASSWORD='unterminated\nDOSSIER_AUDIT_PARTITIONS=3\n",
+            3,
+        ),
+    ):
+        conf.write_text(text)
+        with pytest.raises(SettingsError, match=f"line {line} is not NAME=value") as caught:
+            load_settings(conf)
+        assert "0123456789abcdef" not in str(caught.value) and "unterminated" not in str(caught.value)
+        result = CliRunner().invoke(app, ["--config", str(conf), "validate", str(conf)])
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert f"line {line} is not NAME=value" in result.stderr
+
+
+def test_a_name_that_is_no_setting_is_an_error_with_the_closest_one(tmp_path, monkeypatch):
+    _no_config(monkeypatch)
+    conf = tmp_path / "settings.env"
+    conf.write_text(
+        "COMPOSE_PROJECT_NAME=audit\nDOSSIER_AUDIT_PSEUDONYM_KY=0123456789abcdef0123456789abcdef\n"
+    )
+    with pytest.raises(
+        SettingsError, match="unknown setting DOSSIER_AUDIT_PSEUDONYM_KY in settings file"
+    ) as e:
+        load_settings(conf)
+    assert "did you mean DOSSIER_AUDIT_PSEUDONYM_KEY?" in str(e.value) and "0123" not in str(e.value)
+    conf.write_text("COMPOSE_PROJECT_NAME=audit\nDOSSIER_AUDIT_LANG=en\n")  # other names are the deployment's
+    assert load_settings(conf).lang == "en"
+    monkeypatch.setenv("dossier_audit_rulebok_version", "1")  # pydantic-settings reads names in any case
+    with pytest.raises(
+        SettingsError, match="in the environment; did you mean DOSSIER_AUDIT_RULEBOOK_VERSION"
+    ):
+        load_settings()
+
+
+def test_the_apology_lead_is_bounded(monkeypatch):
+    """A lead of 100,000 working days put the deadline before the calendar's first year: every late dossier
+    with an apology became an AUDIT_ERROR instead of its violations."""
+    _no_config(monkeypatch)
+    monkeypatch.setenv("DOSSIER_AUDIT_APOLOGY_LEAD_WORKING_DAYS", "100000")
+    with pytest.raises(
+        SettingsError, match="APOLOGY_LEAD_WORKING_DAYS='100000': must be an integer ≥ 0 and ≤ 60"
+    ):
+        load_settings()
+    monkeypatch.setenv("DOSSIER_AUDIT_APOLOGY_LEAD_WORKING_DAYS", "60")
+    assert load_settings().apology_lead_working_days == 60
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(st.characters(codec="utf-8"), max_size=80) | st.sampled_from(
+    ["A=1\n", "DOSSIER_AUDIT_LANG=en", "export DOSSIER_AUDIT_LANG=vi\n", "DOSSIER_AUDIT_X=1", "=1", "'",
+     '"\n', "DOSSIER_AUDIT_PARTITIONS=0\n", "# c\n\n\n"]))  # fmt: skip
+def test_any_settings_file_gives_settings_or_one_line(tmp_path, monkeypatch, text) -> None:
+    _no_config(monkeypatch)
+    conf = tmp_path / "any.env"
+    conf.write_text(text, encoding="utf-8")
+    try:
+        load_settings(conf)
+    except SettingsError as exc:
+        assert "\n" not in str(exc)
+
+
+def _no_config(monkeypatch) -> None:
+    """No settings file named in the environment, and none left named after the test (``--config`` names
+    its file there, for child workers)."""
+    monkeypatch.setenv(CONFIG_FILE_VARIABLE, "")
+    monkeypatch.delenv(CONFIG_FILE_VARIABLE)
