@@ -84,8 +84,8 @@ def visible_hits(rule: Rule, inp: RuleInput, blind: list[Blind]) -> Iterator[Hit
 def not_checkable(
     rule: Rule, facts: DossierFacts, blind: Iterable[Blind], day: date, rulebook_version: str
 ) -> Iterator[Violation]:
-    """One ``not_checkable`` record per blind event; ``day`` is the dossier's first local date (it selects
-    the legal basis in force, as for the rule's verdicts)."""
+    """One ``not_checkable`` record per blind event; ``day`` selects the legal basis in force, as for the
+    rule's verdicts (the dossier's receipt date: ``Auditor``)."""
     for b in blind:
         event = b.event
         source = event.source

@@ -183,14 +183,14 @@ class Auditor:
             blind = blind_events(rule.rule_id, facts) if sourced_unknown else None
             hits: Iterable[Hit]
             if blind:  # the rule is not evaluated on these events (or at all, for a dossier-wide rule)
-                day = day or self.calendar.local_date(facts.events[0].occurred_at)
+                day = day or self._basis_day(facts)
                 out.extend(not_checkable(rule, facts, blind, day, book.version))
                 hits = visible_hits(rule, inp, blind)
             else:
                 hits = rule.check(inp)
             for hit in hits:
-                if day is None:  # the legal basis depends on when the dossier began
-                    day = self.calendar.local_date(facts.events[0].occurred_at)
+                if day is None:
+                    day = self._basis_day(facts)
                 if clock is not None:
                     hit.evidence["supplement_clock"] = clock
                 out.append(
@@ -209,3 +209,10 @@ class Auditor:
                     )
                 )
         return out
+
+    def _basis_day(self, facts: DossierFacts) -> date:
+        """The local date that selects a verdict's legal basis: the dossier's receipt (LEGAL.md §2: Decree
+        61 for dossiers received before 1/7/2025), else its first event (never received). Not the first
+        event: an online submission on 30/6 received on 1/7 is a 2025 dossier."""
+        received = facts.received
+        return self.calendar.local_date((received or facts.events[0]).occurred_at)

@@ -67,7 +67,7 @@ SUPPLEMENT = basis(
 EXCESS = basis(
     f"Điều 5 khoản 1 điểm đ: không 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}; "
     f"nhận giấy tờ ngoài thành phần do người nộp tự đưa: theo thực tiễn thanh tra — {UNCONFIRMED}",
-    f"{_D118}, Điều 5 (các hành vi bị nghiêm cấm): điểm cụ thể {UNCONFIRMED}",
+    _D118_UNKNOWN,  # LEGAL.md §2: its article on prohibited acts was not found
 )
 PUBLISHED = basis(
     "Điều 8 khoản 1 điểm a (công khai tại Bộ phận Một cửa); Nghị định 63/2010/NĐ-CP Điều 13 (sửa đổi bởi "

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 
 import pytest
 
+from inspections.rulebook import Auditor
 from inspections.rules import RULES_V1, legal
 from inspections.rules.base import Rule
+from inspections.timeunits import VN_TZ
 
 MARKS = (legal.CONFIRMED, legal.SECONDARY, legal.UNCONFIRMED)
 
@@ -26,3 +29,34 @@ def test_decree_118_articles_are_not_claimed_where_none_was_confirmed() -> None:
     """From 1/7/2025 only what was found is cited; an apology's basis says its article is unconfirmed."""
     after = legal.APOLOGY[-1][1]
     assert legal.UNCONFIRMED in after and "Điều 19" not in after
+
+
+def test_no_decree_118_article_is_cited() -> None:
+    """LEGAL.md §2: none of its articles on receipt, supplement, refusal, apology, prohibited acts or
+    publication was found, so no basis from 1/7/2025 names one (the excess-documents basis named Art. 5)."""
+    for rule in RULES_V1:
+        after = rule.basis_on(date(2025, 8, 1))
+        cited = after.split("Nghị định 118/2025/NĐ-CP", 1)[1] if "Nghị định 118/2025/NĐ-CP" in after else ""
+        assert not re.match(r"^[,:]?\s*Điều \d", cited), (rule.rule_id, after)
+
+
+@pytest.mark.parametrize(
+    ("submitted", "received_on", "decree"),
+    [
+        ("2025-06-30 22:35", "2025-07-01 08:16", "Nghị định 118/2025/NĐ-CP"),
+        ("2025-06-27 10:00", "2025-06-30 08:00", "Nghị định 61/2018/NĐ-CP"),
+    ],
+)
+def test_the_basis_follows_the_date_the_dossier_was_received(submitted, received_on, decree) -> None:
+    """LEGAL.md §2 cites Decree 61 "for dossiers received before 1/7/2025": submitted online on 30/6 and
+    received on 1/7 is a 2025 dossier (the basis followed the first event, the submission)."""
+    from tests.builders import CALENDAR, CATALOGUE, ev, received
+
+    events = [
+        ev("submitted", submitted, {"procedure_code": "P1", "channel": "online"}),
+        received(received_on, None, docs=["A", "NOT-A-COMPONENT"]),
+    ]
+    found = Auditor(CATALOGUE, CALENDAR).evaluate("D1", events, datetime(2025, 12, 31, tzinfo=VN_TZ))
+    assert found and all(v.legal_basis.startswith(decree) for v in found), [
+        (v.rule_id, v.legal_basis[:40]) for v in found
+    ]
