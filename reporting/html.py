@@ -65,6 +65,7 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
         "report.html.j2",
         **common_context(report),
         title=report.title,
+        subject=report.subject,
         number_line=head.number_line(t("number_label")),
         addressee=head.addressee,
         provisional_note=report.provisional_note,

@@ -30,11 +30,13 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "national_name": {"vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "en": "SOCIALIST REPUBLIC OF VIETNAM"},
     "national_motto": {"vi": "Độc lập - Tự do - Hạnh phúc", "en": "Independence - Freedom - Happiness"},
     "default_team": {"vi": "TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH", "en": "ADMINISTRATIVE REFORM INSPECTION TEAM"},
+    # The document type in capitals, then the subject (trích yếu) in ordinary case: Decree 30/2020,
+    # Appendix I (LEGAL.md §4); the PDF and the HTML print them on two lines.
     "title": {
-        "vi": "BÁO CÁO TUẦN {number}/{year} ({start} – {sunday}) "
-        "VỀ VI PHẠM TRONG GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
-        "en": "WEEKLY REPORT {number}/{year} ({start} – {sunday}) ON VIOLATIONS IN HANDLING "
-        "ADMINISTRATIVE PROCEDURES",
+        "vi": "BÁO CÁO Tuần {number}/{year} ({start} – {sunday}) về vi phạm trong giải quyết thủ tục hành "
+        "chính",
+        "en": "REPORT Week {number}/{year} ({start} – {sunday}) on violations in handling administrative "
+        "procedures",
     },
     "sample_catalogue": {
         "vi": "Lưu ý: báo cáo lập trên danh mục MẪU (không phải dữ liệu thật của tỉnh).",

@@ -115,6 +115,11 @@ class WeeklyReport:
         )
 
     @property
+    def subject(self) -> str:
+        """The title without its document type: the subject line under "BÁO CÁO"."""
+        return self.title.removeprefix(self.texts("doc_type")).strip()
+
+    @property
     def load_warning(self) -> Alert | None:
         """The first-page note when loads did not complete (``None`` when every load did)."""
         if not self.unfinished_loads:
