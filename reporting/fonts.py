@@ -1,10 +1,14 @@
-"""The PDF's typeface: a serif metric-compatible with Times New Roman, as Decree 30/2020/NĐ-CP asks.
+"""The PDF's typeface: Times New Roman, as Decree 30/2020/NĐ-CP asks, where it is installed; else a serif
+metric-compatible with it.
 
-Liberation Serif (Debian's ``fonts-liberation2``, or ``fonts-liberation``) has Times New Roman's metrics
-and covers Vietnamese; ``.ci/run`` and the Dockerfile install it when it is missing. A system package
-rather than a PyPI one: no package on PyPI ships Liberation Serif or Tinos, and Debian's is the same file
-every Linux distribution carries. Where it is absent (a developer's fresh machine) the report falls back
-to DejaVu Serif from matplotlib's own files (serif, full Vietnamese, but wider), and logs that it did.
+Times New Roman is not free to redistribute, so it is never shipped: it is used when the machine has it
+(Debian's ``ttf-mscorefonts-installer``, or the four files copied from an office machine into a fonts
+folder). Otherwise Liberation Serif (Debian's ``fonts-liberation2``, or ``fonts-liberation``), which has
+Times New Roman's metrics and covers Vietnamese; ``.ci/run`` and the Dockerfile install it when it is
+missing. A system package rather than a PyPI one: no package on PyPI ships Liberation Serif or Tinos, and
+Debian's is the same file every Linux distribution carries. Where it is absent (a developer's fresh
+machine) the report falls back to DejaVu Serif from matplotlib's own files (serif, full Vietnamese, but
+wider), and logs that it did.
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ _LIBERATION = {
     "I": "LiberationSerif-Italic.ttf",
     "BI": "LiberationSerif-BoldItalic.ttf",
 }
+#: Where Times New Roman may be installed, and the names its four files go by there.
+TIMES_DIRS = (Path("/usr/share/fonts/truetype/msttcorefonts"), Path("/usr/local/share/fonts"))
+_TIMES = (
+    {"": "Times_New_Roman.ttf", "B": "Times_New_Roman_Bold.ttf", "I": "Times_New_Roman_Italic.ttf",
+     "BI": "Times_New_Roman_Bold_Italic.ttf"},
+    {"": "times.ttf", "B": "timesbd.ttf", "I": "timesi.ttf", "BI": "timesbi.ttf"},
+    {"": "TIMES.TTF", "B": "TIMESBD.TTF", "I": "TIMESI.TTF", "BI": "TIMESBI.TTF"},
+)  # fmt: skip
 _DEJAVU = {
     "": "DejaVuSerif.ttf",
     "B": "DejaVuSerif-Bold.ttf",
@@ -55,7 +67,12 @@ def _complete(directory: Path, names: dict[str, str]) -> dict[str, Path] | None:
 
 @cache
 def serif_family() -> SerifFamily:
-    """Liberation Serif where installed, else DejaVu Serif (logged once)."""
+    """Times New Roman where installed, else Liberation Serif, else DejaVu Serif (logged once)."""
+    for directory in TIMES_DIRS:
+        for names in _TIMES:
+            found = _complete(directory, names)
+            if found:
+                return SerifFamily("TimesNewRoman", found, times_metrics=True)
     for directory in LIBERATION_DIRS:
         found = _complete(directory, _LIBERATION)
         if found:

@@ -47,6 +47,7 @@ def test_the_key_findings_are_set_as_body_text() -> None:
 def test_the_serif_falls_back_to_dejavu_and_then_says_what_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    monkeypatch.setattr(fonts, "TIMES_DIRS", (tmp_path / "none",))
     monkeypatch.setattr(fonts, "LIBERATION_DIRS", (tmp_path / "none",))
     fonts.serif_family.cache_clear()
     try:
@@ -61,6 +62,32 @@ def test_the_serif_falls_back_to_dejavu_and_then_says_what_is_missing(
         monkeypatch.setattr(matplotlib, "get_data_path", lambda: str(tmp_path / "empty"))
         with pytest.raises(fonts.FontMissing, match="install fonts-liberation2"):
             fonts.serif_family()
+    finally:
+        fonts.serif_family.cache_clear()
+
+
+@pytest.mark.parametrize("names", range(3))
+def test_times_new_roman_itself_is_used_where_it_is_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: int
+) -> None:
+    """Decree 30 names Times New Roman: a machine that has it (any of the names its files go by) prints
+    the report in it; one without it in Liberation Serif (its metrics), as before."""
+    import shutil
+
+    fonts.serif_family.cache_clear()
+    liberation = fonts.serif_family()
+    assert liberation.name == "LiberationSerif"  # .ci/run installs it; no Times New Roman here
+    for style, name in fonts._TIMES[names].items():  # stand-ins under Times New Roman's file names
+        shutil.copy(liberation.paths[style], tmp_path / name)
+    monkeypatch.setattr(fonts, "TIMES_DIRS", (tmp_path / "none", tmp_path))
+    fonts.serif_family.cache_clear()
+    try:
+        family = fonts.serif_family()
+        assert family.name == "TimesNewRoman" and family.times_metrics
+        assert family.paths == {style: tmp_path / name for style, name in fonts._TIMES[names].items()}
+        (tmp_path / fonts._TIMES[names]["BI"]).unlink()  # one face missing: not the family
+        fonts.serif_family.cache_clear()
+        assert fonts.serif_family().name == "LiberationSerif"
     finally:
         fonts.serif_family.cache_clear()
 
@@ -96,3 +123,43 @@ def test_configured_names_keep_their_case_and_the_html_leaves_room_to_sign() -> 
     assert configured.team_name == team  # not lower-cased ("thành phố hồ chí minh") nor capitalised
     template = (Path(fonts.__file__).parent / "templates" / "report.html.j2").read_text(encoding="utf-8")
     assert 't("signer_placeholder")' in template
+
+
+def test_every_text_of_the_report_pdf_is_black(tmp_path: Path) -> None:
+    """Decree 30/2020, Appendix I (LEGAL.md §4): the text is black. Warnings were set in red or amber and a
+    failed check's row in red; they keep their frames and tints, and are bold. Read from the PDF itself:
+    every colour set inside a text object (``BT … ET``)."""
+    from reporting import charts
+    from reporting.official import OfficialPDF
+    from reporting.pdf import _ALERT_FILL, _RED, boxed, draw_table, write_report_pdf
+    from reporting.table_cells import Cell, Row, Table
+    from tests.reporting.test_findings import IMMATURE, make_report
+
+    report = make_report({"000.00.01.H99": (80, 10, 10, 0, 0), "000.00.02.H99": (95, 5, 0, 0, 0)}, {}, {},
+                         IMMATURE)  # fmt: skip
+    assert report.maturity.provisional  # its warning box is drawn
+    write_report_pdf(report, charts.write_charts(report, tmp_path), tmp_path / "report.pdf")
+    pdf = OfficialPDF()
+    pdf.add_page()
+    boxed(pdf, "Cảnh báo", color=_RED, fill=_ALERT_FILL)
+    draw_table(pdf, Table("t", ["Đơn vị"], [Row([Cell("A", "A")], alert=True), Row([Cell("B", "B")])]))
+    pdf.output(str(tmp_path / "parts.pdf"))
+    for name in ("report.pdf", "parts.pdf"):
+        assert text_colours((tmp_path / name).read_bytes()) <= {b"0 0 0"}, name
+
+
+def text_colours(data: bytes) -> set[bytes]:
+    """The fill colours (``r g b rg``, which colour text) set inside the text objects of a PDF's pages."""
+    import re
+    import zlib
+
+    streams = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            streams.append(zlib.decompress(stream))
+        except zlib.error:  # an image's or a font's
+            continue
+    found: set[bytes] = set()
+    for block in re.findall(rb"\bBT\b(.*?)\bET\b", b"\n".join(streams), re.S):
+        found |= {colour.strip() for colour in re.findall(rb"((?:[\d.]+ ){3})rg", block)}
+    return found
