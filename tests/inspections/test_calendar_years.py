@@ -136,6 +136,15 @@ def test_2023(cal: WorkingCalendar) -> None:
     assert _off(cal, date(2023, 9, 1), date(2023, 9, 4)) and cal.is_working_day(date(2023, 9, 5))
 
 
+def test_2025_national_day(cal: WorkingCalendar) -> None:
+    """Off Sat 30/8 – Tue 2/9 (Thông báo 6150/TB-BLĐTBXH, quoted by baodanang.vn: "từ thứ Bảy ngày
+    30.8.2025 đến hết thứ Ba ngày 2.9.2025"); Wed 3/9 is worked. LEGAL.md §5's note "2025 Quốc khánh: off
+    31/8 – 3/9 [S]" is 2024's schedule (Sat 31/8 – Tue 3/9/2024, tested below), not 2025's."""
+    assert _off(cal, *_span(date(2025, 8, 30), date(2025, 9, 2))) and cal.is_working_day(date(2025, 9, 3))
+    assert cal.is_working_day(date(2025, 8, 29))
+    assert _off(cal, *_span(date(2024, 8, 31), date(2024, 9, 3))) and cal.is_working_day(date(2024, 9, 4))
+
+
 def test_2026_national_day(cal: WorkingCalendar) -> None:
     assert _off(cal, *_span(date(2026, 8, 29), date(2026, 9, 2))) and cal.is_working_day(date(2026, 9, 3))
     swapped = cal.holiday(date(2026, 8, 31))
