@@ -58,10 +58,11 @@ def row_builder(
     version: int,
 ) -> EvaluateLines:
     """The batch engine's ``evaluate_lines`` for a load. Adds the dossier's ``events`` rows to the spool's
-    event frames and its fold to its fold frames; returns ``[(dossier_id, token)]``, the fold's token, and
-    for a dossier in ``stored_before`` ``[(dossier_id, token, events, received_on, keys, open)]``: what
-    :class:`StoredFold` holds. Runs in the workers (forked: the closure's auditor, key and stored dossiers
-    come along; only rows travel back)."""
+    event frames and its fold to its fold frames; returns ``[(dossier_id, token, events)]``, the fold's
+    token and the number of the dossier's events, and for a dossier in ``stored_before``
+    ``[(dossier_id, token, events, received_on, keys, open)]``: what :class:`StoredFold` holds. Runs in
+    the workers (forked: the closure's auditor, key and stored dossiers come along; only rows travel
+    back)."""
     events_out, folds_out = spool.events, spool.folds
     # The events' instants go to their frames as epoch seconds (``LoadSpool``): the ingestion time's is
     # converted once, as its column would.
@@ -81,7 +82,7 @@ def row_builder(
         fold = fold_rows(auditor, dossier_id, stored, as_of, version, seconds=True)
         token = folds_out.add(fold.dossier, fold.outcomes, fold.violations)
         if dossier_id not in stored_before:
-            return [(dossier_id, token)]
+            return [(dossier_id, token, len(stored))]
         row = fold.dossier
         received_on = row[DOSSIER_RECEIVED_ON] if row is not None else None
         return [(

@@ -198,13 +198,16 @@ def load_file(
             on_shard_done=spool.flush,
         )
         drained = False
+        stored_events = 0
         with _no_cyclic_gc():
-            for dossier_id, token, *stored in engine.run(path):  # the workers are done: their folds come back
+            # The workers are done: each dossier's last settlement comes back, with its number of events.
+            for dossier_id, token, count, *stored in engine.run(path):
                 if not drained:
                     _store_remaining_events(spool.events, events, progress)
                     drained = True
+                stored_events += count
                 if stored:  # held before the load: its fold is kept only if it holds just the file's events
-                    spool.add_stored(StoredFold(dossier_id, token, *stored))
+                    spool.add_stored(StoredFold(dossier_id, token, count, *stored))
                 else:
                     spool.add_new(dossier_id, token)
             if not drained:
@@ -212,7 +215,9 @@ def load_file(
         events.flush()
         rejected.flush()
         result.stats = engine.stats
-        result.events_written = events.written
+        # Each event once: a dossier the engine settled twice (its second pass) had its rows inserted
+        # twice (``events.written`` counts both; the table keeps one row per event).
+        result.events_written = stored_events
         result.rejected_written = rejected.written
         record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
         _judge(platform, wh, run, as_of, unfinished, spool, result, progress)
