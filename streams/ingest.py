@@ -176,7 +176,7 @@ def ingest_lines(
     if metrics is not None:
         metrics.events_in.inc(report.produced)
         for code, n in report.rejected.items():
-            metrics.events_rejected.labels(reason=code).inc(n)
+            metrics.rejected(code, n)
     log.info(
         "ingested",
         extra={"source": source, "lines": report.lines, "produced": report.produced,

@@ -20,6 +20,9 @@ import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from inspections.violations import KINDS
+from schemas.validation import CODES, TRANSPORT_CODES
+from sources.dvcqg import READ_CODES
+from sources.dvcqg.fields import DOCUMENTED_NAMES
 
 _log = logging.getLogger(__name__)
 
@@ -29,11 +32,38 @@ NAMESPACE = "dossier_audit"
 _WRITE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
+#: The workers' own codes (``streams.sink.isolate``, ``streams.detector.guard``; a test holds them equal).
+WORKER_CODES = frozenset(
+    {"sink.unstorable", "sink.unconvertible", "detector.unprocessable", "detector.state_unreadable"}
+)
+#: Every reason code the platform writes to a dead letter or counts as a rejection: validation's, the
+#: transport's, the workers', and the national portal importer's (what is not a record, ``<Field>.<problem>``
+#: for its documented fields, units, and an event it built that the contract refused).
+KNOWN_REASONS = (
+    CODES | TRANSPORT_CODES | WORKER_CODES | READ_CODES
+    | {"unit.unresolved", "unit.ambiguous", "record.unmappable", "event.line.too_long"}
+    | {f"event.{code}" for code in CODES}
+    | {f"{name}.{problem}" for name in DOCUMENTED_NAMES
+       for problem in ("missing", "invalid", "unknown", "too_long", "out_of_range")}
+)  # fmt: skip
+#: The label of any other reason.
+OTHER_REASON = "other"
+
+
+def reason_label(code: str) -> str:
+    """The ``reason`` label of a rejection: its code when the platform writes such codes, else ``other``.
+    A dead letter on the topic may come from any producer, so its code is free text: as a label it could
+    publish an applicant's name on the metrics endpoint, and each new value is a series kept for the life of
+    the process (the dead letter itself is stored with its code, scrubbed)."""
+    return code if code in KNOWN_REASONS else OTHER_REASON
+
+
 @dataclass
 class WorkerMetrics:
     """The counters and gauges of one worker, registered on ``registry``.
 
-    ``events_rejected`` is labelled by ``reason`` (a rejection code); ``consumer_lag`` by ``topic`` and
+    ``events_rejected`` is labelled by ``reason`` (a rejection code, :func:`reason_label`: see
+    :meth:`rejected`); ``consumer_lag`` by ``topic`` and
     ``partition``; ``watermark_seconds`` (set by the detector: its event-time watermark as a Unix time)
     by ``partition``. ``poison_records`` (by ``reason``: ``sink.unstorable``, ``sink.unconvertible``,
     ``detector.unprocessable``) counts the records a worker could not process or store and rejected so
@@ -105,6 +135,10 @@ class WorkerMetrics:
         self.detector_dossiers_held = Gauge(
             "detector_dossiers_held", "Dossiers held in the detector's memory.", namespace=ns, registry=r
         )
+
+    def rejected(self, code: str, count: int = 1) -> None:
+        """Count ``count`` rejections of reason ``code`` (labelled by :func:`reason_label`)."""
+        self.events_rejected.labels(reason=reason_label(code)).inc(count)
 
     def set_lag(self, topic: str, partition: int, lag: int) -> None:
         self.consumer_lag.labels(topic=topic, partition=str(partition)).set(max(lag, 0))

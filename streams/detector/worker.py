@@ -199,7 +199,7 @@ class Detector(ChangelogWrites, LateGlue, Supervision):
         if self.metrics is not None:
             self.metrics.events_in.inc(applied)
             for letter in dead:
-                self.metrics.events_rejected.labels(reason=letter.reason_code).inc()
+                self.metrics.rejected(letter.reason_code)
                 if letter.reason_code == UNPROCESSABLE:
                     self.metrics.poison_records.labels(reason=UNPROCESSABLE).inc()
         for message in taken:

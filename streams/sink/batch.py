@@ -155,7 +155,8 @@ class SinkBatch:
 
 
 def count_stored(batch: SinkBatch, stats: SinkStats, metrics: WorkerMetrics) -> None:
-    """Count a batch that was stored (and committed) in the run's stats and the worker's metrics."""
+    """Count a batch that was stored in the run's stats and the worker's metrics, whether its offsets were
+    committed or not: rows written, as :class:`SinkStats` counts them (a redelivered batch counts again)."""
     stats.batches += 1
     stats.messages += batch.messages
     stats.events += len(batch.events)
@@ -165,7 +166,7 @@ def count_stored(batch: SinkBatch, stats: SinkStats, metrics: WorkerMetrics) -> 
     metrics.sink_batches.inc()
     metrics.events_in.inc(len(batch.events))
     for code in batch.rejected_reasons:
-        metrics.events_rejected.labels(reason=code).inc()
+        metrics.rejected(code)
         if code in POISON_CODES:
             metrics.poison_records.labels(reason=code).inc()
     for state, kind in batch.violation_states:

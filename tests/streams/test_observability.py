@@ -95,3 +95,55 @@ def test_json_logs_are_one_object_per_line_with_extra_fields():
         reset_logging()
         logging.getLogger().setLevel(level)
         assert not [h for h in logging.getLogger().handlers if type(h).__name__ == "_Handler"]
+
+
+def test_a_dead_letters_free_text_code_is_never_a_label() -> None:
+    """The sink counts the dead letters on the topic by their reason code, and any producer may write one:
+    "Nguyen Van An" became a series ``reason="Nguyen Van An"`` (an applicant's name on the metrics
+    endpoint, and one more series per distinct text, never removed). The platform's codes stay labels."""
+    from types import SimpleNamespace
+
+    from kafka import TopicPartition
+    from prometheus_client import generate_latest
+
+    from schemas.pseudonym import Pseudonymiser
+    from streams.messages import DeadLetter
+    from streams.sink.batch import BatchConverter, SinkBatch, SinkStats, count_stored
+    from streams.topics import PlatformTopics
+
+    topics = PlatformTopics("ev", "vi", "dl", 8)
+    converter = BatchConverter(topics, Pseudonymiser(b"k" * 32))
+    batch = SinkBatch()
+    codes = ["Nguyen Van An", "Tran Thi Binh CCCD", "x1", "json.invalid", "MaHoSo.missing", "sink.unstorable"]
+    records = [
+        SimpleNamespace(value=DeadLetter("foreign", n, code, "r", b"{}", datetime.now(UTC)).encode(),
+                        offset=n, timestamp=1_760_000_000_000, key=None)
+        for n, code in enumerate(codes)
+    ]  # fmt: skip
+    converter.add(batch, TopicPartition("dl", 0), records)
+    metrics = WorkerMetrics()
+    count_stored(batch, SinkStats(), metrics)
+    text = generate_latest(metrics.registry).decode()
+    assert "Nguyen" not in text and "Tran Thi" not in text and 'reason="x1"' not in text
+    counted = {
+        s.labels["reason"]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "dossier_audit_events_rejected_total"
+    }
+    assert counted == {"other": 3, "json.invalid": 1, "MaHoSo.missing": 1, "sink.unstorable": 1}
+
+
+def test_the_known_reasons_hold_every_code_the_platform_writes() -> None:
+    from sources.dvcqg import READ_CODES
+    from streams.detector.guard import UNPROCESSABLE, UNREADABLE_STATE
+    from streams.observability import KNOWN_REASONS, WORKER_CODES, reason_label
+    from streams.sink.isolate import POISON_CODES
+
+    assert POISON_CODES | {UNPROCESSABLE, UNREADABLE_STATE} == WORKER_CODES
+    assert READ_CODES <= KNOWN_REASONS
+    for code in ("event_id.conflict", "key.mismatch", "event.occurred_at.naive", "NgayHenTra.invalid",
+                 "unit.unresolved", "record.unmappable"):  # fmt: skip
+        assert reason_label(code) == code
+    for text in ("", "other stuff", "MaHoSo.leaked", "Nguyen.missing", "json.invalid "):
+        assert reason_label(text) == "other"
