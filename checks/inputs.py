@@ -80,6 +80,18 @@ class Inputs:
         return copies[copies["in_scope"]].reset_index(drop=True)
 
     @cached_property
+    def dossier_events(self) -> Any:
+        """Every event of the dossiers in scope, wherever its time falls (``quality_dossier_events``);
+        ``occurred_epoch`` is ``occurred_at`` in epoch seconds."""
+        import pandas as pd  # on use, as in ``_frame``
+
+        frame = self._frame(
+            "quality_dossier_events", ["event_id", "dossier_id", "occurred_at"], ["occurred_at"]
+        )
+        frame["occurred_epoch"] = (frame["occurred_at"] - pd.Timestamp(0)) // pd.Timedelta(seconds=1)
+        return frame
+
+    @cached_property
     def dossiers(self) -> Any:
         """The dossier projection: dossiers received in scope (all dossiers for the whole warehouse)."""
         return self._frame(

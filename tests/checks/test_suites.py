@@ -122,9 +122,10 @@ def test_event_time_bounds_and_future(platform, wh, loader):
     run = run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW)
     results = by_key(run)
     before = results["events.occurred_at is not before 2015-01-01"]
+    # Valid by the contract (2000–2050): it warns without blocking the reports.
     assert (before.success, before.blocking, before.unexpected_count, before.element_count) == (
         False,
-        True,
+        False,
         3,
         18,
     )
@@ -139,6 +140,27 @@ def test_event_time_bounds_and_future(platform, wh, loader):
     assert later["events.occurred_at is not in the future"].success
     with pytest.raises(ValueError, match="no time zone"):
         run_checks(platform.catalogue, platform.rulebooks, wh, None, now=datetime(2025, 11, 20))
+
+
+def test_a_weeks_dossier_with_an_event_dated_years_off_fails_the_weeks_check(platform, wh, loader):
+    """The week's check read the events that occurred in the week, which never hold a stray date: a
+    dossier of 2025-W45 with a ``processed`` dated 2030 (its verdict follows it) passed the week's check.
+    It reads every event of the week's dossiers now, and of the dossiers open during it (one received the
+    week before and still open is in the week's report)."""
+    events = clean_events()
+    stray = ev(
+        "processed", "2030-01-02 10:00", {}, event_id="stray-1", dossier=events[0].dossier_id, unit=UNIT
+    )
+    open_before = dossier(8, "2025-10-28")[:1]  # received in 2025-W44, never ended
+    late_clock = ev("processed", "2031-05-05 10:00", {}, event_id="stray-2",
+                    dossier=open_before[0].dossier_id, unit=UNIT)  # fmt: skip
+    elsewhere = dossier(9, "2025-09-02")  # received, ended and returned in 2025-W36: not W45's
+    loader.load([*events, stray, *open_before, late_clock, *elsewhere])
+    week = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=CLEAN_NOW))
+    ahead = week["events.occurred_at is not in the future"]
+    assert (ahead.success, ahead.blocking, ahead.unexpected_count) == (False, True, 2)
+    assert ahead.element_count == len(events) + 1 + 2  # the week's dossiers' events, not W36's dossier
+    assert week["events.event_id is unique"].element_count == len(events)  # other suites: the week's events
 
 
 def test_due_date_before_reception(platform, wh, loader):
