@@ -34,6 +34,7 @@ without writing anything, so the read-only ``reports`` user can run them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import socket
@@ -41,6 +42,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from warehouse.base import Warehouse
@@ -51,7 +53,7 @@ from warehouse.store import epoch_us
 TABLE = "load_runs"
 COLUMNS = (
     "run_id", "state", "source", "started_at", "started_us", "at", "as_of", "as_of_us", "host", "pid",
-    "by_run", "events_written", "rejected_written", "dossiers_folded", "violations_open",
+    "by_run", "digest", "events_written", "rejected_written", "dossiers_folded", "violations_open",
     "violations_retracted",
 )  # fmt: skip
 #: The counts a completed run records, in ``COLUMNS`` order (``LoadRun.counts`` keys).
@@ -73,6 +75,7 @@ class LoadRun:
     as_of: datetime  # the instant it judges its dossiers at, exact (UTC)
     host: str
     pid: int
+    digest: str  # of the file's bytes (``file_digest``); "" when not known (recorded before migration 0007)
     stored_at: datetime | None  # when every event and rejected line of its file was written
     completed_at: datetime | None
     recovered_at: datetime | None
@@ -150,9 +153,9 @@ def reload_argument(source: str) -> str:
     return "-" if source == "stdin" else shlex.quote(source)
 
 
-def new_run(source: str, started_at: datetime, as_of: datetime) -> LoadRun:
+def new_run(source: str, started_at: datetime, as_of: datetime, digest: str = "") -> LoadRun:
     """A run about to start (``started_at`` aware, kept to whole seconds like ``ingested_at``; ``as_of``
-    aware, kept exact)."""
+    aware, kept exact); ``digest``: of the file it reads (``file_digest``)."""
     return LoadRun(
         run_id=uuid.uuid4().hex,
         source=source,
@@ -161,6 +164,7 @@ def new_run(source: str, started_at: datetime, as_of: datetime) -> LoadRun:
         as_of=as_of.astimezone(UTC),
         host=socket.gethostname(),
         pid=os.getpid(),
+        digest=digest,
         stored_at=None,
         completed_at=None,
         recovered_at=None,
@@ -185,17 +189,19 @@ class Finishing:
         return [*self.recovered, *self.superseded]
 
 
-def finishing(unfinished: Sequence[LoadRun], source: str) -> Finishing:
-    """Split the runs a load of ``source`` found unfinished before it started (see the module's doc).
+def finishing(unfinished: Sequence[LoadRun], source: str, digest: str = "") -> Finishing:
+    """Split the runs a load of ``source`` (whose file has ``digest``) found unfinished before it started
+    (see the module's doc).
 
-    A run that did not reach ``stored`` is superseded by this load when it is of ``source``, and also when
-    a later run of its source that did reach ``stored`` is among those this load recovers: that one stored
-    the whole file again."""
+    A run that did not reach ``stored`` is superseded by this load when it read the same file: of
+    ``source``, with the same content (:func:`same_file`); and also when a later run of the same file that
+    did reach ``stored`` is among those this load recovers: that one stored the whole file again."""
     recovered = [run for run in unfinished if run.stored]
 
     def made_up(run: LoadRun) -> bool:
-        return run.source == source or any(
-            later.source == run.source and later.started_us > run.started_us for later in recovered
+        return same_file(run, source, digest) or any(
+            same_file(run, later.source, later.digest) and later.started_us > run.started_us
+            for later in recovered
         )
 
     partial = [run for run in unfinished if not run.stored]
@@ -204,6 +210,19 @@ def finishing(unfinished: Sequence[LoadRun], source: str) -> Finishing:
         superseded=[run for run in partial if made_up(run)],
         left=[run for run in partial if not made_up(run)],
     )
+
+
+def same_file(run: LoadRun, source: str, digest: str) -> bool:
+    """Whether ``run`` read the file ``source`` holds now (``digest``): the same source, and the same bytes
+    where both digests are known (a run recorded before digests were: the source alone, as then)."""
+    return run.source == source and (not run.digest or not digest or run.digest == digest)
+
+
+def file_digest(path: Path) -> str:
+    """The BLAKE2b digest (128 bits, hex) of a file's bytes: what a load run read (about 1 GB/s, read once
+    more before the load; a province's year of 3 GB, some 3 s of a load of minutes)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def record_start(wh: Warehouse, run: LoadRun) -> None:
@@ -270,7 +289,7 @@ def run_dossiers(wh: Warehouse, runs: Sequence[LoadRun]) -> dict[str, datetime]:
 def _row(run: LoadRun, state: str, at: datetime, by_run: str, counts: dict[str, int]) -> tuple[Any, ...]:
     return (
         run.run_id, state, run.source, run.started_at, run.started_us, at, run.as_of.replace(microsecond=0),
-        epoch_us(run.as_of), run.host, run.pid, by_run, *(counts.get(key, 0) for key in COUNTS),
+        epoch_us(run.as_of), run.host, run.pid, by_run, run.digest, *(counts.get(key, 0) for key in COUNTS),
     )  # fmt: skip
 
 
@@ -279,7 +298,7 @@ def _insert(wh: Warehouse, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _run(row: tuple[Any, ...]) -> LoadRun:
-    (run_id, source, started_at, started_us, as_of_us, host, pid, stored, stored_at, completed,
+    (run_id, source, started_at, started_us, as_of_us, host, pid, digest, stored, stored_at, completed,
      completed_at, recovered, recovered_at, recovered_by, superseded, superseded_at, superseded_by,
      *counts) = row  # fmt: skip
     return LoadRun(
@@ -290,6 +309,7 @@ def _run(row: tuple[Any, ...]) -> LoadRun:
         as_of=_EPOCH + timedelta(microseconds=int(as_of_us)),
         host=host,
         pid=int(pid),
+        digest=digest,
         stored_at=stored_at if stored else None,
         completed_at=completed_at if completed else None,
         recovered_at=recovered_at if recovered else None,

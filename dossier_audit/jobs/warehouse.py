@@ -47,6 +47,7 @@ from warehouse.base import Warehouse
 from warehouse.binding import TEXTS_PER_QUERY, TextSet, chunked
 from warehouse.load_runs import (
     LoadRun,
+    file_digest,
     finishing,
     new_run,
     record_completion,
@@ -158,7 +159,7 @@ def load_file(
     migrate(wh)
     pseudonymiser = platform.pseudonymiser
     source = source or str(path.resolve())
-    run = new_run(source, datetime.now(UTC), as_of)
+    run = new_run(source, datetime.now(UTC), as_of, file_digest(path))
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
     stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
@@ -251,7 +252,7 @@ def _judge(
     file's events), then write the workers' folds kept, under a version taken once every look-up is done
     (newer than any fold another writer made of them meanwhile: ``load_stored``)."""
     auditor = platform.auditor
-    finish = finishing(unfinished, run.source)
+    finish = finishing(unfinished, run.source, run.digest)
     result.recovered, result.superseded, result.left = finish.recovered, finish.superseded, finish.left
     judge_at = run_dossiers(wh, finish.finished)  # dossier → the as_of of the newest run that stored it
     result.recovered_dossiers = len(judge_at)

@@ -210,6 +210,30 @@ def test_a_later_run_of_the_same_source_that_stored_it_makes_up_for_an_earlier_p
     assert (split.recovered, split.superseded, split.left) == ([stored, older_stored], [partial], [other])
 
 
+def test_a_partial_run_is_made_up_only_by_the_same_bytes_of_its_source() -> None:
+    """A daily export overwritten in place, or other data piped to stdin, has the source of the killed run
+    but not its file: it cannot make up the events the run did not store (it used to, and the run was
+    reported finished with its events lost). A run recorded before digests were is matched by source."""
+    t0 = datetime(2025, 11, 20, 1, 2, 3, tzinfo=UTC)
+    partial = new_run("/data/daily.jsonl", t0, t0, "aa" * 16)
+    piped = new_run("stdin", t0, t0, "cc" * 16)
+    old = new_run("/data/old.jsonl", t0, t0)  # no digest
+    unfinished = [partial, piped, old]
+    assert finishing(unfinished, "/data/daily.jsonl", "bb" * 16).superseded == []
+    assert finishing(unfinished, "/data/daily.jsonl", "aa" * 16).superseded == [partial]
+    assert finishing(unfinished, "stdin", "dd" * 16).left == unfinished
+    assert finishing(unfinished, "/data/old.jsonl", "ee" * 16).superseded == [old]
+    # A later run that stored the same source's *other* bytes makes up nothing either.
+    stored_other = replace(
+        new_run("/data/daily.jsonl", t0 + timedelta(seconds=1), t0, "bb" * 16), stored_at=t0
+    )
+    stored_same = replace(
+        new_run("/data/daily.jsonl", t0 + timedelta(seconds=2), t0, "aa" * 16), stored_at=t0
+    )
+    assert finishing([partial, stored_other], "/x.jsonl", "ff" * 16).left == [partial]
+    assert finishing([partial, stored_same], "/x.jsonl", "ff" * 16).superseded == [partial]
+
+
 def test_a_runs_dossiers_are_those_of_the_events_it_stored(warehouse_url: str, tmp_path: Path) -> None:
     cli("warehouse", "init", "--warehouse", warehouse_url)
     cli("warehouse", "load", str(EXAMPLES), "--warehouse", warehouse_url, "--as-of", AS_OF)
@@ -321,6 +345,34 @@ def test_a_load_killed_before_it_stored_its_file_stays_unfinished_until_that_fil
     passed = load_runs_check(platform, warehouse_url)
     assert passed.success and passed.element_count == 3 and passed.unexpected_count == 0
     assert list(spools.iterdir()) == []  # the killed load's spools swept by the next load
+
+
+def test_a_load_killed_before_it_stored_its_file_is_not_finished_by_other_bytes_at_its_path(
+    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review's case: ``daily.jsonl`` overwritten with another export after a killed load; loading it
+    said "finished the interrupted load run" and the killed run's events were lost without a warning."""
+    cli("warehouse", "init", "--warehouse", warehouse_url)
+    daily = tmp_path / "daily.jsonl"
+    daily.write_bytes(EXAMPLES.read_bytes())
+    spools = kill_during_load(warehouse_url, daily, tmp_path, "storing")
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    killed = status_json(warehouse_url)["last_load"]
+    assert (killed["state"], killed["stored"], killed["source"]) == (
+        "unfinished",
+        False,
+        str(daily.resolve()),
+    )
+    daily.write_bytes(b"".join(EXAMPLES.read_bytes().splitlines(keepends=True)[:3]))  # tomorrow's export
+    result, stderr = load(warehouse_url, daily)
+    assert (result["superseded_runs"], result["unfinished_runs"]) == ([], [killed["run_id"]])
+    assert (
+        "finished the interrupted" not in stderr and f"the interrupted load run {killed['run_id']}" in stderr
+    )
+    daily.write_bytes(EXAMPLES.read_bytes())  # the file it was reading: that makes it up
+    result, stderr = load(warehouse_url, daily)
+    assert (result["superseded_runs"], result["unfinished_runs"]) == ([killed["run_id"]], [])
+    assert status_json(warehouse_url)["unfinished_loads"] == []
 
 
 def test_a_load_killed_after_it_stored_its_file_is_finished_by_any_later_load(

@@ -11,6 +11,7 @@ SELECT
     anyIf(as_of_us, state = 'started') AS run_as_of_us,
     anyIf(host, state = 'started') AS run_host,
     anyIf(pid, state = 'started') AS run_pid,
+    anyIf(digest, state = 'started') AS run_digest,
     countIf(state = 'stored') AS stored,
     maxIf(at, state = 'stored') AS stored_at,
     countIf(state = 'completed') AS completed,
