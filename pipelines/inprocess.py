@@ -42,6 +42,8 @@ class WeekMaterialization:
     report_files: list[Path]
     audit_packs: list[Path]
     blocking_quality_failures: int
+    #: The steps that failed (with ``raise_on_error=False``): (step, the error's type and message).
+    failures: list[tuple[str, str]] = field(default_factory=list)
     #: Each materialized asset's metadata (plain values), by asset key string.
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Each asset check's outcome, ``{"data_quality:events_suite": True, ...}``.
@@ -143,4 +145,20 @@ def _summarise(result: ExecuteInProcessResult, week: Week, key: str, out_dir: Pa
         blocking_quality_failures=int(metadata.get("data_quality", {}).get("blocking_failed", 0)),
         metadata=metadata,
         checks=checks,
+        failures=[_failure(event) for event in result.get_step_failure_events()],
     )
+
+
+def _failure(event: Any) -> tuple[str, str]:
+    """A failed step's key and its error in one line (the user code's exception, not Dagster's wrapper)."""
+    error = event.step_failure_data.error
+    while (
+        error is not None
+        and error.cause is not None
+        and "DagsterExecutionStepExecutionError" in (error.cls_name or "")
+    ):
+        error = error.cause
+    if error is None:
+        return str(event.step_key), "failed"
+    message = " ".join(str(error.message).split())
+    return str(event.step_key), message if len(message) <= 300 else message[:299] + "…"

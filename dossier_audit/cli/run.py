@@ -9,7 +9,15 @@ import typer
 
 from bootstrap.settings import load_settings
 from dossier_audit.cli.app import app
-from dossier_audit.cli.common import CataloguePath, err, fail, guarded, parse_instant, platform_for
+from dossier_audit.cli.common import (
+    CataloguePath,
+    UsageError,
+    err,
+    fail,
+    guarded,
+    parse_instant,
+    platform_for,
+)
 from dossier_audit.cli.inputs import event_file
 
 
@@ -45,6 +53,8 @@ def run(
             workdir=workdir, catalogue=catalogue, reports_dir=reports, bootstrap_servers=bootstrap_servers
         )
         platform_for(catalogue)  # a bad catalogue fails here with one clear line
+        for path, option in ((settings.workdir, "--workdir"), (settings.reports_dir, "--reports")):
+            folder(path, option)
         instant = parse_instant(as_of) if as_of else None
         try:
             if events is None:
@@ -55,3 +65,14 @@ def run(
             raise fail(str(exc), 1) from None
 
     guarded(go)
+
+
+def folder(path: Path, option: str) -> None:
+    """``path`` is a folder, or one is created there; else a ``UsageError`` naming ``option`` (a file in
+    the way was a traceback from the middle of the run)."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the folder {option} {path}: {exc.strerror or exc}") from None

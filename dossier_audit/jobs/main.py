@@ -267,7 +267,17 @@ def main_job(
         done = _stage(console, stages, f"weekly report {week} materialized (Dagster)")
         from pipelines.inprocess import materialize_week
 
-        result = materialize_week(settings, week, warehouse=wh, platform=platform)
+        marker = _mark_incomplete(settings.reports_dir / str(week), week)
+        # Failures as one line, not Dagster's logged step tracebacks: its console says only CRITICAL.
+        result = materialize_week(
+            settings, week, warehouse=wh, platform=platform, raise_on_error=False, log_level="CRITICAL"
+        )
+        if not result.success:
+            failed = "; ".join(f"{step}: {error}" for step, error in result.failures) or "a step failed"
+            raise MainJobError(
+                f"the weekly report {week} failed ({failed}); {marker} says which files of the week are "
+                "not this run's"
+            )
         done()
 
         violations_path, counts, by_unit = _export_violations(wh, settings.reports_dir)
@@ -277,6 +287,7 @@ def main_job(
         for target in (record, console):
             print_summary(target, platform, week, as_of, metrics, counts, by_unit, settings.lang, wh=wh)
         _atomic_write(summary_path, record.export_text().encode())
+        marker.unlink(missing_ok=True)  # every file of the week is this run's
     files = [*result.report_files, violations_path, summary_path]
     console.print("Files:", highlight=False)
     for path in files:
@@ -289,6 +300,31 @@ def main_job(
         audit_packs=result.audit_packs, violations=violations_path, summary=summary_path,
         on_time_rate=province.get("on_time_rate"), violations_by_rule=dict(counts), stages=stages,
     )  # fmt: skip
+
+
+#: Left in a week's report folder while a run writes it, removed once the run has written every file.
+INCOMPLETE = "INCOMPLETE.txt"
+
+
+def _mark_incomplete(week_dir: Path, week: Week) -> Path:
+    """Write the week folder's :data:`INCOMPLETE` note before a run writes the week's files (each asset
+    writes its own as it finishes): if the run fails part-way, the folder holds this run's files beside an
+    earlier run's, and the note says so to whoever opens it, until a run completes."""
+    week_dir.mkdir(parents=True, exist_ok=True)
+    marker = week_dir / INCOMPLETE
+    now = datetime.now(VN_TZ)
+    vi = (
+        f"Báo cáo tuần {week} CHƯA HOÀN THÀNH: lần chạy `dossier-audit run` bắt đầu lúc {now:%H:%M %d/%m/%Y} "
+        "đã dừng giữa chừng, nên các tệp trong thư mục này có thể thuộc hai lần chạy khác nhau. Hãy chạy "
+        "lại; tệp này tự mất khi một lần chạy hoàn thành."
+    )
+    en = (
+        f"The report of week {week} is INCOMPLETE: the `dossier-audit run` started at {now:%Y-%m-%d %H:%M} "
+        "stopped part-way, so the files in this folder may come from two runs. Run it again; this file goes "
+        "away when a run completes."
+    )
+    _atomic_write(marker, f"{vi}\n{en}\n".encode())
+    return marker
 
 
 def with_stable_key(settings: Settings, console: Console) -> Settings:

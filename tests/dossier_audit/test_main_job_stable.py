@@ -76,6 +76,43 @@ def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> Non
     counts = orjson.loads(status.stdout)
     assert counts["events"] == sum(1 for line in events.read_bytes().splitlines() if line.strip())
 
+    # A run that fails part-way (here its leadership report's step cannot stage its files) says so in one
+    # line, and leaves a note in the week's folder, whose files are then of two runs (the assets that ran
+    # wrote theirs); the next run that completes removes it. It was a 200-line Dagster traceback, and nothing
+    # told the folder's readers that its audit packs and its report were of different runs.
+    (week_dir,) = [p for p in (tmp_path / "reports").iterdir() if p.is_dir()]
+    blocker = week_dir / ".leadership_report.staging"
+    blocker.write_text("in the way")
+    failed = runner.invoke(app, args)
+    assert failed.exit_code == 1, failed.stderr
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "leadership_report" in errors[0] and "INCOMPLETE.txt" in errors[0], errors
+    assert "Traceback" not in failed.stderr
+    note = (week_dir / "INCOMPLETE.txt").read_text(encoding="utf-8")
+    assert "CHƯA HOÀN THÀNH" in note and "INCOMPLETE" in note
+    blocker.unlink()
+    assert runner.invoke(app, args).exit_code == 0
+    assert not (week_dir / "INCOMPLETE.txt").exists() and snapshot(tmp_path / "reports") == after
+
+
+def test_run_refuses_a_file_where_its_folders_go(tmp_path: Path) -> None:
+    """``--workdir`` or ``--reports`` naming a file was a traceback from the middle of the run."""
+    events = tmp_path / "events.jsonl"
+    events.write_text("")
+    in_the_way = tmp_path / "file"
+    in_the_way.write_text("x")
+    for option, value in (
+        ("--workdir", in_the_way),
+        ("--reports", in_the_way),
+        ("--reports", in_the_way / "r"),
+    ):
+        result = runner.invoke(
+            app, ["run", "--events", str(events), "--as-of", "2025-11-03", option, str(value)]
+        )
+        assert result.exit_code == 2, (option, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:") and option in lines[0], lines
+
 
 def _sorted_json_lines(data: bytes) -> list[dict[str, object]]:
     docs = [orjson.loads(line) for line in data.splitlines() if line.strip()]
