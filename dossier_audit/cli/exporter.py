@@ -38,6 +38,7 @@ from dossier_audit.cli.common import (
     platform_for,
     print_ingest,
     warehouse_session,
+    warn_unfinished_loads,
 )
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.jobs.exporter import (
@@ -187,6 +188,7 @@ def _from_warehouse(
     run = ExportRun()
     with warehouse_session(url or platform.settings.warehouse_url) as wh:
         known_stored_unit(wh, platform.catalogue, unit)
+        warn_unfinished_loads(wh, "the events it was loading may be missing from this export")
         form = log_format(fmt, platform.catalogue, lang or platform.settings.lang)
         with _writing(out) as (stream, spool):
             run.counts = write_log(form, stream, warehouse_logs(wh, selection, run, form.render), spool)

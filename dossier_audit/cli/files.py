@@ -31,6 +31,7 @@ from dossier_audit.cli.common import (
     platform_for,
     print_ingest,
     warehouse_session,
+    warn_unfinished_loads,
 )
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.jobs.batch_engine import IngestStats
@@ -114,6 +115,7 @@ def _audit_warehouse(url: str, as_of: str, catalogue: Path | None, json_out: boo
         counts: Counter[tuple[str, str]] = Counter()
         out = sys.stdout.buffer
         with warehouse_session(url) as wh:
+            warn_unfinished_loads(wh, "the events it was loading may not all be stored, nor judged here")
             for violation in audit_warehouse(platform.auditor, wh, instant):
                 counts[violation["rule_id"], violation["kind"]] += 1
                 if json_out:
@@ -242,6 +244,7 @@ def _metrics_warehouse(
         platform = platform_for(catalogue)
         with warehouse_session(url) as wh:
             known_stored_unit(wh, platform.catalogue, unit)
+            warn_unfinished_loads(wh, "the dossiers it was loading may be missing from these figures")
             return metrics_warehouse(platform, wh, start, end, unit=unit).to_json_dict()
 
     figures = guarded(go)

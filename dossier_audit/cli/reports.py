@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import (
@@ -18,10 +17,11 @@ from dossier_audit.cli.common import (
     guarded,
     platform_for,
     warehouse_session,
+    warn_unfinished_loads,
 )
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import write_audit_packs, write_weekly_report
-from reporting.gather import newest_event, unfinished_loads
+from reporting.gather import newest_event
 
 
 @app.command()
@@ -64,7 +64,11 @@ def report(
                 raise UsageError(f"--week: {exc}") from None
         url = warehouse or platform.settings.warehouse_url
         with warehouse_session(url) as wh:
-            _warn_unfinished_loads(wh)
+            warn_unfinished_loads(
+                wh,
+                "violations of the dossiers it stored may be missing from this report",
+                "then rebuild the report",
+            )
             if chosen is None:
                 newest = newest_event(wh)
                 if newest is None:
@@ -90,15 +94,3 @@ def report(
         + (f", audit packs: {unit_files // 2} units" if packs else ""),
         highlight=False,
     )
-
-
-def _warn_unfinished_loads(wh: Any) -> None:
-    """Loads that did not complete leave dossiers without their violations: say so before the report is
-    written (page 1 of report.html and report.pdf says it too)."""
-    for run in unfinished_loads(wh):
-        err.print(
-            f"[bold yellow]warning:[/] the {escape(run.describe())} did not complete (interrupted, or still "
-            "running): violations of the dossiers it stored may be missing from this report; "
-            f"{escape(run.remedy())}, then rebuild the report",
-            highlight=False,
-        )

@@ -28,6 +28,7 @@ from dossier_audit.cli.common import (
     platform_for,
     print_rejected,
     warehouse_session,
+    warn_unfinished_loads,
 )
 from dossier_audit.cli.files import print_audit_summary
 from dossier_audit.cli.inputs import event_stream
@@ -161,6 +162,7 @@ def violations(
         cat = platform_for(catalogue).catalogue
         with warehouse_session(warehouse) as wh:
             units = cat.unit_scope(known_stored_unit(wh, cat, unit))
+            warn_unfinished_loads(wh, "violations of the dossiers it stored may be missing from this list")
             return stored_violations(wh, units=units, rule=rule, include_retracted=all_)
 
     rows = guarded(go)

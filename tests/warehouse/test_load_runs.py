@@ -363,6 +363,15 @@ def test_a_load_killed_before_it_stored_its_file_is_not_finished_by_other_bytes_
         False,
         str(daily.resolve()),
     )
+    # Every command that reads the warehouse says so first (only status, check and report did).
+    for args in (
+        ["violations"],
+        ["metrics", "--from", "2025-11-01", "--to", "2025-12-01"],
+        ["audit", "--as-of", AS_OF],
+        ["export", "xes", "--out", str(tmp_path / "log.xes")],
+    ):
+        said = cli(*args, "--warehouse", warehouse_url)
+        assert f"warning: the load run {killed['run_id']}" in " ".join(said.stderr.split()), args
     daily.write_bytes(b"".join(EXAMPLES.read_bytes().splitlines(keepends=True)[:3]))  # tomorrow's export
     result, stderr = load(warehouse_url, daily)
     assert (result["superseded_runs"], result["unfinished_runs"]) == ([], [killed["run_id"]])
