@@ -122,5 +122,5 @@ def test_the_dashboards_kept_are_bounded(
     client, _ = logged_in(console_world, "insp")
     for week in ("2025-W43", "2025-W44", "2025-W45", "2025-W44"):
         assert client.get("/dashboard", params={"week": week}).status_code == 200
-    boards = client.app.app.state.dashboards  # the Starlette app inside its security headers
+    boards = client.app.app.state.dashboards  # type: ignore[attr-defined]  # the Starlette app in its headers
     assert list(boards._cache) == ["2025-W45", "2025-W44"]
