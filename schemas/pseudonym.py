@@ -61,6 +61,7 @@ __all__ = [
     "carries_applicant",
     "is_applicant_key",
     "may_carry_applicant",
+    "without_pseudonyms",
 ]
 
 PREFIX = "hmac-sha256:"
@@ -114,6 +115,12 @@ VOCABULARY: frozenset[str] = frozenset(
         "null",
     }
 )
+
+
+def without_pseudonyms(text: str) -> str:
+    """``text`` with every pseudonym made the same (its prefix alone): two pseudonymised versions of one
+    event compare equal whatever keys pseudonymised them (``dossier_audit.jobs.load_conflicts``)."""
+    return _PSEUDONYM.sub(PREFIX, text)
 
 
 def is_applicant_key(name: str) -> bool:

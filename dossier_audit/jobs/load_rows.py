@@ -58,12 +58,13 @@ def row_builder(
     version: int,
 ) -> EvaluateLines:
     """The batch engine's ``evaluate_lines`` for a load. Adds the dossier's ``events`` rows to the spool's
-    event frames and its fold to its fold frames; returns ``[(dossier_id, token, events)]``, the fold's
-    token and the number of the dossier's events, and for a dossier in ``stored_before``
+    event frames (to its held ones for a dossier in ``stored_before``: ``load_conflicts``) and its fold to
+    its fold frames; returns ``[(dossier_id, token, events)]``, the fold's token and the number of the
+    dossier's events, and for a dossier in ``stored_before``
     ``[(dossier_id, token, events, received_on, keys, open)]``: what :class:`StoredFold` holds. Runs in
     the workers (forked: the closure's auditor, key and stored dossiers come along; only rows travel
     back)."""
-    events_out, folds_out = spool.events, spool.folds
+    events_out, held_out, folds_out = spool.events, spool.held, spool.folds
     # The events' instants go to their frames as epoch seconds (``LoadSpool``): the ingestion time's is
     # converted once, as its column would.
     ingested = epoch_seconds(events_out.types["ingested_at"], ingested_at)
@@ -73,7 +74,8 @@ def row_builder(
     def build(dossier_id: str, events: list[AnyEvent], line_numbers: list[int]) -> list[Any]:
         # Personal data leaves ingestion pseudonymised: the rows *and* the fold see the stored events.
         stored = [pseudonymiser.apply(event) for event in events]
-        events_out.add(
+        held = dossier_id in stored_before  # its rows wait for the comparison with the stored ones
+        (held_out if held else events_out).add(
             [
                 event_row(event, source, line_no, ingested, seconds=True)
                 for event, line_no in zip(stored, line_numbers, strict=True)
@@ -81,7 +83,7 @@ def row_builder(
         )
         fold = fold_rows(auditor, dossier_id, stored, as_of, version, seconds=True)
         token = folds_out.add(fold.dossier, fold.outcomes, fold.violations)
-        if dossier_id not in stored_before:
+        if not held:
             return [(dossier_id, token, len(stored))]
         row = fold.dossier
         received_on = row[DOSSIER_RECEIVED_ON] if row is not None else None
@@ -170,6 +172,9 @@ class LoadSpool:
             rows = self._dir.path / "rows"
             rows.mkdir()
             self.events = RowFrames(rows, "events", EVENT_COLUMNS, types["events"], seconds=EVENT_SECONDS)
+            # The event rows of dossiers the warehouse held before the load: stored once compared with what
+            # it holds (``load_conflicts``).
+            self.held = RowFrames(rows, "held", EVENT_COLUMNS, types["events"], seconds=EVENT_SECONDS)
             self.folds = FoldFrames(rows, tables, seconds={"dossier_outcomes": OUTCOME_SECONDS})
             self._new = _Frames(self._dir.path / "new.pickle")
             self._stored = _Frames(self._dir.path / "stored.pickle")
@@ -187,6 +192,7 @@ class LoadSpool:
     def flush(self) -> None:
         """Write the frames this process added (the engine's ``on_shard_done``)."""
         self.events.flush()
+        self.held.flush()
         self.folds.flush()
 
     def add_new(self, dossier_id: str, token: int) -> None:
@@ -219,6 +225,7 @@ class LoadSpool:
         more first."""
         try:
             self.events.close(write=write)
+            self.held.close(write=write)
             self.folds.close(write=write)
             self._new.close()
             self._stored.close()

@@ -34,6 +34,7 @@ import numpy as np
 from bootstrap.platform import Platform
 from dossier_audit.jobs.batch_engine import BatchEngine, IngestStats
 from dossier_audit.jobs.files import engine_options
+from dossier_audit.jobs.load_conflicts import CONFLICT, store_held_events
 from dossier_audit.jobs.load_rows import LoadSpool, StoredFold, row_builder, spool_lines, without
 from dossier_audit.jobs.load_stored import judge_stored
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
@@ -213,12 +214,19 @@ def load_file(
                     spool.add_new(dossier_id, token)
             if not drained:
                 _store_remaining_events(spool.events, events, progress)
+        conflicts = store_held_events(
+            wh, spool.held, events, lambda row: rejected.add(*row), source=source, at=run.started_at,
+            read_bytes=DRAIN_BYTES,
+        )  # fmt: skip
         events.flush()
         rejected.flush()
         result.stats = engine.stats
+        if conflicts:  # valid in the file, rejected against the warehouse
+            result.stats.valid -= conflicts
+            result.stats.rejected[CONFLICT] += conflicts
         # Each event once: a dossier the engine settled twice (its second pass) had its rows inserted
         # twice (``events.written`` counts both; the table keeps one row per event).
-        result.events_written = stored_events
+        result.events_written = stored_events - conflicts
         result.rejected_written = rejected.written
         record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
         _judge(platform, wh, run, as_of, unfinished, spool, result, progress)

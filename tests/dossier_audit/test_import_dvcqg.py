@@ -417,3 +417,24 @@ def test_importing_into_the_warehouse_shows_the_loads_stages_after_the_payloads_
     ):
         assert stage in shown, shown
     assert shown.index("payload file(s) ") < shown.index("judging 4 payload file(s)")
+
+
+def test_a_later_snapshot_imported_alone_keeps_the_stored_receipt(tmp_path: Path) -> None:
+    """docs/dvcqg-import.md: a later snapshot imported alone cannot know the earlier due date, and its
+    ``received`` (the same id, another due date) is rejected as a conflict. Through ``--warehouse`` it was
+    stored over the first: the original appointment was lost, and no DUE_DATE_CHANGED could be found."""
+    logs = province(tmp_path)
+    url = f"chdb://{tmp_path / 'wh'}"
+    first = logs / "2025-11-03" / "DongBoHoSoMC.json"
+    second = logs / "2025-11-07" / "DongBoHoSoMC.jsonl"
+    for payload in (first, second):
+        cli("import", "dvcqg", str(payload), "--warehouse", url, "--as-of", "2025-11-20")
+    with open_warehouse(url) as wh:
+        conflicts = wh.query("SELECT raw FROM rejected_events FINAL WHERE reason_code = 'event_id.conflict'")
+        received = wh.query(
+            "SELECT data FROM events FINAL WHERE dossier_id = %(d)s AND type = 'received'", {"d": MOVED}
+        )
+    assert [orjson.loads(raw)["dossier_id"] for (raw,) in conflicts] == [MOVED]
+    ((data,),) = received
+    assert orjson.loads(data)["due_at"].startswith("2025-11-1")  # the first snapshot's, not 14/11
+    assert not orjson.loads(data)["due_at"].startswith("2025-11-14")

@@ -4,8 +4,8 @@ once the file is stored, it holds only the file's events, and is folded from the
 (``dossier_audit.jobs.load_stored``). On both backends:
 
 - a file loaded again reads nothing back and changes nothing;
-- one that changes events the warehouse holds (under the same keys) leaves the warehouse as a first load of
-  it would, its earlier history rows emptied and its violations retracted;
+- one that changes events the warehouse holds (the same ids, other content) has them rejected as
+  conflicts, and the warehouse keeps the first versions (``load_conflicts``);
 - a dossier holding events the file no longer has, or one another writer stored meanwhile, is read back;
 - any sequence of loads of overlapping parts of a file leaves the warehouse as one load of the whole.
 """
@@ -58,46 +58,65 @@ def test_a_file_loaded_again_reads_nothing_back_and_changes_nothing(
     assert snapshot(warehouse) == made and emptied_intervals(warehouse) == 0
 
 
-def test_a_file_changing_stored_events_under_their_keys_leaves_what_a_first_load_of_it_would(
+def test_a_file_changing_stored_events_has_them_rejected_as_conflicts_and_keeps_the_first_versions(
     platform: Platform,
     two_warehouses: tuple[str, str],
     province: tuple[Path, datetime],
     tmp_path: Path,
     read_back: list[str],
 ) -> None:
-    """The file again with every receipt's due date moved (later for some, earlier for others): the same
-    events under the same keys, which the second load writes over the first's. Its workers' folds are kept
-    (nothing read back), and the warehouse is then as a first load of the changed file leaves one: the old
-    history rows no longer kept are emptied, the violations no longer open retracted."""
+    """The file again with every receipt's due date moved (later for some, earlier for others), and one
+    receipt moved in time: the same event ids with other content. EVENTS.md: a conflict, rejected; the
+    first version stays. The second load used to write them over the first's (and the moved one beside
+    it): a national-portal snapshot imported after the one that gave a dossier's receipt replaced the
+    original due date. Now each is an ``event_id.conflict`` rejection, the warehouse is as the first load
+    left it, and the dossiers concerned are folded from the warehouse (their workers' folds held the new
+    versions)."""
     events, as_of = province
-    changed_lines = []
+    changed_lines, changed_ids, moved = [], set(), None
     for raw in events.read_bytes().splitlines():
         event = parse_event(raw)  # a rejected line as it was: its stored rejection the same
         if isinstance(event, Rejection) or event.type != "received":
             changed_lines.append(raw)
             continue
         doc = orjson.loads(raw)
-        if isinstance(due := doc["data"].get("due_at"), str):
+        if moved is None:  # the first receipt a minute later: another key, the same id
+            doc["occurred_at"] = (event.occurred_at + timedelta(minutes=1)).isoformat()
+            moved = event.dossier_id
+        elif isinstance(due := doc["data"].get("due_at"), str):
             shift = timedelta(days=9 if sum(event.event_id.encode()) % 2 else -2)  # a repeated line alike
             doc["data"]["due_at"] = (datetime.fromisoformat(due) + shift).isoformat()
+        else:
+            changed_lines.append(raw)
+            continue
+        changed_ids.add((event.dossier_id, event.event_id))
         changed_lines.append(orjson.dumps(doc))
     changed = tmp_path / "changed.jsonl"
     changed.write_bytes(b"\n".join(changed_lines) + b"\n")
     twice, once = two_warehouses
 
-    load(platform, twice, events, as_of)
+    first = load(platform, twice, events, as_of)
+    load(platform, once, events, as_of)
     again = load(platform, twice, changed, as_of)
-    first = load(platform, once, changed, as_of)
-    assert read_back == []
-    assert again.violations_retracted > 0 and again.violations_open == first.violations_open
+    assert again.stats.rejected["event_id.conflict"] == len(changed_ids) > 1
+    assert again.stats.valid == first.stats.valid - len(changed_ids)
+    assert again.events_written == first.stats.valid - len(changed_ids)
+    assert set(read_back) == {dossier for dossier, _ in changed_ids}
     with open_warehouse(once) as wh:
         expected = snapshot(wh)
     with open_warehouse(twice) as wh:
-        assert emptied_intervals(wh) > 0
         got = snapshot(wh)
-    # Each file's rejected lines are stored under its name: the same lines, twice over.
-    assert set(got.pop("rejected_events")) == set(expected.pop("rejected_events"))
-    assert got == expected
+        conflicts = wh.query(
+            "SELECT raw FROM rejected_events FINAL WHERE reason_code = 'event_id.conflict' AND source = "
+            "%(source)s", {"source": str(changed.resolve())},
+        )  # fmt: skip
+    assert len(conflicts) == len(changed_ids)
+    assert {
+        (orjson.loads(raw)["dossier_id"], orjson.loads(raw)["event_id"]) for (raw,) in conflicts
+    } == changed_ids
+    # Each file's rejected lines are stored under its name: the same lines, twice over, and the conflicts.
+    assert set(got.pop("rejected_events")) >= set(expected.pop("rejected_events"))
+    assert got == expected  # the first versions, their folds and violations, as one load of the first file
 
 
 def test_a_dossier_holding_events_the_file_no_longer_has_is_read_back_even_if_stored_in_the_same_second(
