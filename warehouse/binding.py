@@ -37,6 +37,19 @@ BINDABLE_TYPES = (str, int, float, dt.date, dt.time, type(None))
 
 #: The driver's escapes as one ``str.translate`` table: the same text as its per-character generator.
 _ESCAPES = str.maketrans(escape_chars_map)
+#: The same escapes as ``str.replace`` steps, the backslash first (the others add backslashes).
+_REPLACEMENTS = sorted(escape_chars_map.items(), key=lambda item: item[0] != "\\")
+
+
+def escaped(text: str) -> str:
+    """``text.translate(_ESCAPES)``, by one ``str.replace`` per escaped character: a text of many short
+    values joined by newlines (a :class:`TextSet`) has a replacement per value, which ``translate`` makes
+    one at a time (some 3 µs a value), each scan here at memory speed."""
+    for char, escape in _REPLACEMENTS:
+        if char in text:
+            text = text.replace(char, escape)
+    return text
+
 
 #: The longest query text either backend parses (``max_query_size``, set by each at connection; ClickHouse's
 #: default, 256 KiB, holds some 8,000 dossier ids): room for a :class:`TextSet` of ``TEXTS_PER_QUERY``
@@ -80,7 +93,7 @@ class TextSet:
         joined = "\n".join(self.values)
         if not self.values or joined.count("\n") != len(self.values) - 1:  # none, or one holds a newline
             return _text_literals(self.values)
-        return f"(SELECT arrayJoin(splitByChar('\\n', '{joined.translate(_ESCAPES)}')))"
+        return f"(SELECT arrayJoin(splitByChar('\\n', '{escaped(joined)}')))"
 
     __str__ = sql  # clickhouse-driver writes a value of a type it does not know with ``%s``
 

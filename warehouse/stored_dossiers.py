@@ -82,32 +82,19 @@ def holding_only(wh: Warehouse, stored: Mapping[str, int], source: str, ingested
     return {dossier_id for dossier_id, count, others in rows if others == 0 and count == stored[dossier_id]}
 
 
-def stored_fingerprints(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[tuple[str, str], set[str]]:
-    """The fingerprints of the events the dossiers ``dossier_ids`` hold, by (dossier, event id): what a load
-    compares its file's events of them with (``dossier_audit.jobs.load_conflicts``). An id held twice (under
-    two times) has both."""
-    found: dict[tuple[str, str], set[str]] = {}
+def stored_unlike(
+    wh: Warehouse, dossier_ids: Iterable[str], pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[str]]:
+    """Of the dossiers ``dossier_ids``, the stored events whose (event id, fingerprint) is none of ``pairs``:
+    their JSON (every version held) by (dossier, event id). What a load compares its file's events of those
+    dossiers with (``dossier_audit.jobs.load_conflicts``)."""
+    found: dict[tuple[str, str], list[str]] = {}
     ids = list(dossier_ids)
     if not ids:
         return found
-    for dossier_id, event_id, fingerprint in wh.query(
-        load_sql("stored_event_fingerprints"), {"ids": TextSet(ids)}
+    texts = TextSet([f"{event_id}\t{fingerprint}" for event_id, fingerprint in pairs])
+    for dossier_id, event_id, raw in wh.query(
+        load_sql("stored_event_fingerprints"), {"ids": TextSet(ids), "pairs": texts}
     ):
-        found.setdefault((dossier_id, event_id), set()).add(fingerprint)
-    return found
-
-
-def stored_raws(wh: Warehouse, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:
-    """The stored JSON of the events ``keys`` (dossier, event id): every version held."""
-    keys = set(keys)
-    found: dict[tuple[str, str], list[str]] = {}
-    if not keys:
-        return found
-    params = {
-        "ids": TextSet(sorted({d for d, _ in keys})),
-        "event_ids": TextSet(sorted({e for _, e in keys})),
-    }
-    for dossier_id, event_id, raw in wh.query(load_sql("stored_event_raws"), params):
-        if (dossier_id, event_id) in keys:
-            found.setdefault((dossier_id, event_id), []).append(raw)
+        found.setdefault((dossier_id, event_id), []).append(raw)
     return found

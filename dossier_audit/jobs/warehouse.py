@@ -34,7 +34,7 @@ import numpy as np
 from bootstrap.platform import Platform
 from dossier_audit.jobs.batch_engine import BatchEngine, IngestStats
 from dossier_audit.jobs.files import engine_options
-from dossier_audit.jobs.load_conflicts import CONFLICT, store_held_events
+from dossier_audit.jobs.load_conflicts import CONFLICT, HELD_READ_BYTES, HeldEvents
 from dossier_audit.jobs.load_rows import LoadSpool, StoredFold, row_builder, spool_lines, without
 from dossier_audit.jobs.load_stored import judge_stored
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
@@ -182,6 +182,8 @@ def load_file(
             ingested_at=run.started_at, as_of=as_of, version=version,
         )  # fmt: skip
         events = ArrowBatch(wh, "events", by_dossier=True)
+        held = HeldEvents(wh, spool.held, events, lambda row: rejected.add(*row), source=source,
+                          at=run.started_at)  # fmt: skip
 
         def reading(position: int) -> None:  # called in this process while the workers read
             progress("reading", position, size)
@@ -214,10 +216,8 @@ def load_file(
                     spool.add_new(dossier_id, token)
             if not drained:
                 _store_remaining_events(spool.events, events, progress)
-        conflicts = store_held_events(
-            wh, spool.held, events, lambda row: rejected.add(*row), source=source, at=run.started_at,
-            read_bytes=DRAIN_BYTES,
-        )  # fmt: skip
+        held.store_all(HELD_READ_BYTES)
+        conflicts = held.conflicts
         events.flush()
         rejected.flush()
         result.stats = engine.stats

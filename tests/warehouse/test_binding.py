@@ -334,3 +334,12 @@ def test_chunked_gives_every_item_once_in_order_in_full_lists_but_the_last(
     assert [item for chunk in chunks for item in chunk] == items
     assert all(len(chunk) == size for chunk in chunks[:-1])
     assert all(0 < len(chunk) <= size for chunk in chunks)
+
+
+@given(st.text())
+def test_the_fast_escape_is_the_translate_tables(text: str) -> None:
+    """``escaped`` (one ``str.replace`` per escaped character, for a TextSet's many values) writes what the
+    driver's escapes as a translate table write, for any text."""
+    from warehouse.binding import _ESCAPES, escaped
+
+    assert escaped(text) == text.translate(_ESCAPES)
