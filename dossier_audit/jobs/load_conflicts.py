@@ -92,11 +92,6 @@ class HeldEvents:
             self.reject(rejection_row(rejection, self.source, raw, self.at))
         return True
 
-    def store_all(self, read_bytes: int) -> None:
-        """Store every held row left (the workers are done)."""
-        while self.store(read_bytes):
-            pass
-
 
 def _without_conflicts(wh: Warehouse, table: pa.Table) -> list[bool]:
     """For each row of ``table`` (events rows): whether it conflicts with no stored version of its id. A

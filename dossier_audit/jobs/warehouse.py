@@ -207,7 +207,7 @@ def load_file(
             # The workers are done: each dossier's last settlement comes back, with its number of events.
             for dossier_id, token, count, *stored in engine.run(path):
                 if not drained:
-                    _store_remaining_events(spool.events, events, progress)
+                    _store_remaining_events(spool.events, held, events, progress)
                     drained = True
                 stored_events += count
                 if stored:  # held before the load: its fold is kept only if it holds just the file's events
@@ -215,8 +215,7 @@ def load_file(
                 else:
                     spool.add_new(dossier_id, token)
             if not drained:
-                _store_remaining_events(spool.events, events, progress)
-        held.store_all(HELD_READ_BYTES)
+                _store_remaining_events(spool.events, held, events, progress)
         conflicts = held.conflicts
         events.flush()
         rejected.flush()
@@ -235,13 +234,18 @@ def load_file(
     return result
 
 
-def _store_remaining_events(frames: RowFrames, events: ArrowBatch, progress: LoadProgress) -> None:
-    """Once the workers are done: the events they wrote that are not stored yet."""
-    total = frames.pending()
+def _store_remaining_events(
+    frames: RowFrames, held: HeldEvents, events: ArrowBatch, progress: LoadProgress
+) -> None:
+    """Once the workers are done: the events they wrote that are not stored yet, then those of the dossiers
+    the warehouse held (compared with its events first: ``load_conflicts``)."""
+    total = frames.pending() + held.held.pending()
     progress("storing", 0, total)
     while chunk := frames.read(DRAIN_BYTES):
         events.add(chunk)
-        progress("storing", total - frames.pending(), total)
+        progress("storing", total - frames.pending() - held.held.pending(), total)
+    while held.store(HELD_READ_BYTES):
+        progress("storing", total - frames.pending() - held.held.pending(), total)
     progress("storing", total, total)
 
 
