@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bootstrap.settings_file import SettingsError, check_names
 from schemas.pseudonym import MIN_KEY_BYTES
 
 #: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
@@ -295,14 +296,6 @@ class Settings(BaseSettings):
         return self.pseudonym_key.get_secret_value().encode(), False
 
 
-class SettingsError(ValueError):
-    """A setting the platform cannot use, said in one line that names its variable and what it accepts.
-
-    Raised instead of pydantic's ``ValidationError``, whose text spans lines and echoes ``input_value``:
-    the value of a secret (a key, a password, a warehouse URL with its password) must never be printed.
-    """
-
-
 #: Fields whose values are never quoted in a message: secrets, and the warehouse URL (it holds a password).
 SECRET_FIELDS = frozenset(
     {"pseudonym_key", "sasl_password", "warehouse", "console_session_secret", "detector_history"}
@@ -385,7 +378,8 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         env_file = Path(os.environ[CONFIG_FILE_VARIABLE])
     if env_file is not None and not env_file.is_file():
         raise SettingsError(f"settings file {env_file} does not exist")
-    _check_names(os.environ, env_file)
+    known = frozenset(variable_of(field) for field in Settings.model_fields) | {CONFIG_FILE_VARIABLE}
+    check_names(os.environ, env_file, known)
     clean = {k: v for k, v in overrides.items() if v is not None}
     factory: Any = Settings  # pydantic-settings' init-only arguments are not in the model's signature
     try:
@@ -398,41 +392,3 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
         raise SettingsError(f"cannot read settings file {env_file}: {exc.strerror or exc}") from None
     except pydantic_settings.SettingsError as exc:  # names the field and the source, never the value
         raise SettingsError(f"bad setting: {exc}") from None
-
-
-def _check_names(environ: Mapping[str, str], env_file: Path | None) -> None:
-    """Refuse, in one line, what pydantic-settings would pass over with at most a warning: a line of the
-    settings file that is not ``NAME=value`` (python-dotenv skips it: a pseudonym key written
-    ``DOSSIER_AUDIT_PSEUDONYM_KEY 0123…`` was dropped, and applicants got a one-off key's pseudonyms), and
-    a ``DOSSIER_AUDIT_`` name that is no setting (a misspelt one is ignored: ``…_RULEBOK_VERSION=1`` left
-    rulebook 2 in force), in the file or the environment. Other names are left alone: a settings file may
-    be a deployment's shared ``.env``."""
-    import difflib
-    import io
-
-    from dotenv.parser import parse_stream
-
-    names = [(name, "in the environment") for name in environ]
-    if env_file is not None:
-        try:
-            text = env_file.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise SettingsError(f"cannot read settings file {env_file}: it is not UTF-8 text") from None
-        except OSError as exc:
-            raise SettingsError(f"cannot read settings file {env_file}: {exc.strerror or exc}") from None
-        for binding in parse_stream(io.StringIO(text)):
-            if binding.error:
-                skipped = len(binding.original.string) - len(binding.original.string.lstrip("\r\n"))
-                line = binding.original.string[:skipped].count("\n") + binding.original.line
-                raise SettingsError(
-                    f"cannot read settings file {env_file}: line {line} is not NAME=value (nor a # comment)"
-                )
-            if binding.key is not None:
-                names.append((binding.key, f"in settings file {env_file}"))
-    known = {variable_of(field) for field in Settings.model_fields} | {CONFIG_FILE_VARIABLE}
-    for name, where in names:
-        upper = name.upper()
-        if upper.startswith("DOSSIER_AUDIT_") and upper not in known:
-            close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.8)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise SettingsError(f"unknown setting {name} {where}{hint}")

@@ -1,0 +1,53 @@
+"""What pydantic-settings passes over with at most a warning, refused instead: a line of the settings file
+that is not ``NAME=value``, and a ``DOSSIER_AUDIT_`` name that is no setting; and the one error type of
+the settings (``bootstrap.settings`` reads them, and says what it cannot use with it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting the platform cannot use, said in one line that names its variable and what it accepts.
+
+    Raised instead of pydantic's ``ValidationError``, whose text spans lines and echoes ``input_value``:
+    the value of a secret (a key, a password, a warehouse URL with its password) must never be printed.
+    """
+
+
+def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozenset[str]) -> None:
+    """Refuse, in one line, what pydantic-settings would pass over with at most a warning: a line of the
+    settings file that is not ``NAME=value`` (python-dotenv skips it: a pseudonym key written
+    ``DOSSIER_AUDIT_PSEUDONYM_KEY 0123…`` was dropped, and applicants got a one-off key's pseudonyms), and
+    a ``DOSSIER_AUDIT_`` name that is no setting (a misspelt one is ignored: ``…_RULEBOK_VERSION=1`` left
+    rulebook 2 in force), in the file or the environment. Other names are left alone: a settings file may
+    be a deployment's shared ``.env``. ``known``: the variables of the settings."""
+    import difflib
+    import io
+
+    from dotenv.parser import parse_stream
+
+    names = [(name, "in the environment") for name in environ]
+    if env_file is not None:
+        try:
+            text = env_file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise SettingsError(f"cannot read settings file {env_file}: it is not UTF-8 text") from None
+        except OSError as exc:
+            raise SettingsError(f"cannot read settings file {env_file}: {exc.strerror or exc}") from None
+        for binding in parse_stream(io.StringIO(text)):
+            if binding.error:
+                skipped = len(binding.original.string) - len(binding.original.string.lstrip("\r\n"))
+                line = binding.original.string[:skipped].count("\n") + binding.original.line
+                raise SettingsError(
+                    f"cannot read settings file {env_file}: line {line} is not NAME=value (nor a # comment)"
+                )
+            if binding.key is not None:
+                names.append((binding.key, f"in settings file {env_file}"))
+    for name, where in names:
+        upper = name.upper()
+        if upper.startswith("DOSSIER_AUDIT_") and upper not in known:
+            close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.8)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise SettingsError(f"unknown setting {name} {where}{hint}")
