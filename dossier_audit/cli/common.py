@@ -31,7 +31,8 @@ from rich.progress import (
 from rich.table import Column, Table
 
 from bootstrap.platform import Platform
-from bootstrap.settings import Settings, SettingsError, load_settings
+from bootstrap.settings import Settings, load_settings
+from bootstrap.settings_file import SettingsError
 from dossier_audit.jobs.batch_engine import IngestStats
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError

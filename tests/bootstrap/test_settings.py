@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from bootstrap.settings import CONFIG_FILE_VARIABLE, SettingsError, load_settings
+from bootstrap.settings import CONFIG_FILE_VARIABLE, load_settings
+from bootstrap.settings_file import SettingsError
 from dossier_audit.cli import app
 
 

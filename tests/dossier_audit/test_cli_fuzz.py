@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from bootstrap.platform import detector_options, kafka_config, platform_topics, sink_options
-from bootstrap.settings import Settings, SettingsError, variable_of
+from bootstrap.settings import Settings, variable_of
+from bootstrap.settings_file import SettingsError
 from dossier_audit.cli import app
 from dossier_audit.cli.common import UsageError, parse_instant, platform_for
 from inspections.weeks import WeekError, supported_week

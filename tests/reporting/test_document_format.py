@@ -103,7 +103,8 @@ def test_the_number_is_left_for_the_clerk_unless_configured() -> None:
 
 
 def test_the_settings_validate_the_number() -> None:
-    from bootstrap.settings import SettingsError, load_settings
+    from bootstrap.settings import load_settings
+    from bootstrap.settings_file import SettingsError
 
     assert load_settings().report_symbol == "BC-TKT" and load_settings().report_number == ""
     assert load_settings(report_number="week").report_number == "week"
