@@ -227,20 +227,6 @@ def platform_for(catalogue: Path | None = None) -> Platform:
     return platform
 
 
-def warn_unfinished_loads(wh: Warehouse, consequence: str, then: str = "") -> None:
-    """One warning line per load that did not complete (interrupted, or still running) and that no later
-    load finished, before a command reads the warehouse: ``consequence`` says what the command's answer may
-    lack, ``then`` what to do after the remedy (e.g. rebuild the report)."""
-    from warehouse.load_runs import unfinished_runs
-
-    for run in unfinished_runs(wh):
-        err.print(
-            f"[bold yellow]warning:[/] the {escape(run.describe())} did not complete (interrupted, or still "
-            f"running): {escape(consequence)}; {escape(run.remedy())}{', ' + escape(then) if then else ''}",
-            highlight=False,
-        )
-
-
 @contextmanager
 def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
     """The warehouse at ``url``; ``create`` makes its database when missing (init and load only: report

@@ -38,9 +38,9 @@ from dossier_audit.cli.common import (
     platform_for,
     print_ingest,
     warehouse_session,
-    warn_unfinished_loads,
 )
 from dossier_audit.cli.inputs import event_file
+from dossier_audit.cli.notices import warn_unfinished_loads
 from dossier_audit.jobs.exporter import (
     STDOUT,
     ExportRun,

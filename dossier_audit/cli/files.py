@@ -31,9 +31,9 @@ from dossier_audit.cli.common import (
     platform_for,
     print_ingest,
     warehouse_session,
-    warn_unfinished_loads,
 )
 from dossier_audit.cli.inputs import event_file
+from dossier_audit.cli.notices import warn_unfinished_loads
 from dossier_audit.jobs.batch_engine import IngestStats
 from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
 from dossier_audit.jobs.summary import audit_summary

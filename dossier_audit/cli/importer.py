@@ -38,6 +38,7 @@ from dossier_audit.cli.common import (
     platform_for,
     warehouse_session,
 )
+from dossier_audit.cli.notices import warn_one_off_key
 from dossier_audit.cli.warehouse import stage_progress
 from dossier_audit.jobs.importer import (
     ImportInputError,
@@ -129,12 +130,7 @@ def dvcqg(
         except ImportInputError as exc:
             raise UsageError(str(exc)) from None
         platform = platform_for(catalogue)
-        if settings.pseudonym_key is None:
-            err.print(
-                "[yellow]warning:[/] DOSSIER_AUDIT_PSEUDONYM_KEY is not set: applicants get pseudonyms of a "
-                "one-off key that later runs cannot reproduce (and a re-import gives different lines)",
-                highlight=False,
-            )
+        warn_one_off_key(settings, "and a re-import gives different lines")
         # To Kafka `ingest`, to the warehouse the load, validates every line on the way: not twice.
         importer = DvcqgImporter(
             UnitResolver(platform.catalogue, mapping), platform.pseudonymiser, validate=out is not None

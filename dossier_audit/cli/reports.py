@@ -17,8 +17,8 @@ from dossier_audit.cli.common import (
     guarded,
     platform_for,
     warehouse_session,
-    warn_unfinished_loads,
 )
+from dossier_audit.cli.notices import warn_unfinished_loads
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import write_audit_packs, write_weekly_report
 from reporting.gather import newest_event

@@ -28,10 +28,10 @@ from dossier_audit.cli.common import (
     platform_for,
     print_rejected,
     warehouse_session,
-    warn_unfinished_loads,
 )
 from dossier_audit.cli.files import print_audit_summary
 from dossier_audit.cli.inputs import event_stream
+from dossier_audit.cli.notices import warn_one_off_key, warn_unfinished_loads
 from inspections.audit_error import reported_rules
 from streams.broker import BrokerError, EmbeddedBroker, answers
 
@@ -102,12 +102,7 @@ def ingest(
         # Read once, as it comes: a pipe or FIFO needs no copy here (the batch commands spool one).
         with event_stream(file) as stream:
             platform = platform_for()
-            if settings.pseudonym_key is None:
-                err.print(
-                    "[yellow]warning:[/] DOSSIER_AUDIT_PSEUDONYM_KEY is not set: applicants get "
-                    "pseudonyms of a one-off key that later runs cannot reproduce",
-                    highlight=False,
-                )
+            warn_one_off_key(settings)
             progress, tick = file_progress(stream.path) if stream.path is not None else (None, None)
             seen = 0
 

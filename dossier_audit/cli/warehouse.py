@@ -32,6 +32,7 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file, source_of
+from dossier_audit.cli.notices import warn_one_off_key
 from dossier_audit.jobs.warehouse import LoadProgress, init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.load_runs import remedy
@@ -71,6 +72,7 @@ def warehouse_load(
         instant = parse_instant(as_of) if as_of else datetime.now(VN_TZ)
         with event_file(file) as path:  # a pipe or stdin (-) is spooled to a temporary file
             platform = platform_for(catalogue)
+            warn_one_off_key(platform.settings, "so the same applicant loaded by two runs has two")
             progress, tick = load_progress(path)
             with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
                 return load_file(platform, wh, path, instant, on_progress=tick, source=source_of(file))

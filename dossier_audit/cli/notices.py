@@ -1,0 +1,36 @@
+"""Warning lines a command prints before it works on data (one each, on stderr): what its answer may lack,
+or what its output will not let a later run reproduce."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from bootstrap.settings import Settings
+from dossier_audit.cli.common import err
+from warehouse.base import Warehouse
+
+
+def warn_one_off_key(settings: Settings, also: str = "") -> None:
+    """A warning line when no pseudonymisation key is configured, before a command stores or sends events:
+    its applicants get pseudonyms of a one-off key that no later run reproduces (``also``: what else that
+    means for the command)."""
+    if settings.pseudonym_key is None:
+        err.print(
+            "[yellow]warning:[/] DOSSIER_AUDIT_PSEUDONYM_KEY is not set: applicants get pseudonyms of a "
+            f"one-off key that later runs cannot reproduce{f' ({also})' if also else ''}",
+            highlight=False,
+        )
+
+
+def warn_unfinished_loads(wh: Warehouse, consequence: str, then: str = "") -> None:
+    """One warning line per load that did not complete (interrupted, or still running) and that no later
+    load finished, before a command reads the warehouse: ``consequence`` says what the command's answer may
+    lack, ``then`` what to do after the remedy (e.g. rebuild the report)."""
+    from warehouse.load_runs import unfinished_runs
+
+    for run in unfinished_runs(wh):
+        err.print(
+            f"[bold yellow]warning:[/] the {escape(run.describe())} did not complete (interrupted, or still "
+            f"running): {escape(consequence)}; {escape(run.remedy())}{', ' + escape(then) if then else ''}",
+            highlight=False,
+        )

@@ -1,0 +1,29 @@
+"""``warehouse load`` says when no pseudonymisation key is set, as ``import dvcqg`` and ``ingest`` did: a
+team's first load of real data without one stores pseudonyms that no later load reproduces (the same
+applicant loaded by two runs has two)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dossier_audit.cli import app
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
+WARNING = "DOSSIER_AUDIT_PSEUDONYM_KEY is not set"
+
+
+def test_warehouse_load_warns_without_a_key_and_not_with_one(tmp_path: Path, monkeypatch) -> None:
+    runner = CliRunner()
+    args = ["warehouse", "load", str(EXAMPLES), "--warehouse", f"chdb://{tmp_path / 'wh'}", "--as-of",
+            "2025-11-20"]  # fmt: skip
+    monkeypatch.delenv("DOSSIER_AUDIT_PSEUDONYM_KEY", raising=False)
+    keyless = runner.invoke(app, args)
+    assert keyless.exit_code == 0, keyless.stderr
+    assert WARNING in " ".join(keyless.stderr.split()) and "two runs has two" in " ".join(
+        keyless.stderr.split()
+    )
+    keyed = runner.invoke(app, args, env={"DOSSIER_AUDIT_PSEUDONYM_KEY": "a-key-of-sixteen-bytes-or-more"})
+    assert keyed.exit_code == 0, keyed.stderr
+    assert WARNING not in keyed.stderr
