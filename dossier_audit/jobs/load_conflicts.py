@@ -99,7 +99,9 @@ def _without_conflicts(wh: Warehouse, table: pa.Table) -> list[bool]:
     without a configured key pseudonymises under a one-off key, and its events are the same events."""
     dossiers = table["dossier_id"].to_pylist()
     event_ids = table["event_id"].to_pylist()
-    rows = {key: i for i, key in enumerate(zip(dossiers, event_ids, strict=True))}
+    rows: dict[tuple[str, str], list[int]] = {}  # every copy (a dossier settled twice is held twice)
+    for i, key in enumerate(zip(dossiers, event_ids, strict=True)):
+        rows.setdefault(key, []).append(i)
     pairs = list(zip(event_ids, table["fingerprint"].to_pylist(), strict=True))
     unlike: dict[tuple[str, str], list[str]] = {}
     for ids in chunked(sorted(set(dossiers)), LOOKUP):
@@ -110,12 +112,11 @@ def _without_conflicts(wh: Warehouse, table: pa.Table) -> list[bool]:
     keep = [True] * table.num_rows
     raws = table["raw"]
     for key, held in unlike.items():
-        row = rows.get(key)
-        if row is None:  # a stored event the file does not have
+        copies = rows.get(key)
+        if copies is None:  # a stored event the file does not have
             continue
-        mine = without_pseudonyms(raws[row].as_py())
+        mine = without_pseudonyms(raws[copies[0]].as_py())
         if not any(without_pseudonyms(raw) == mine for raw in held):
-            for i, other in enumerate(zip(dossiers, event_ids, strict=True)):  # every copy of it
-                if other == key:
-                    keep[i] = False
+            for i in copies:
+                keep[i] = False
     return keep
