@@ -17,12 +17,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from reporting import findings
 from reporting import tables as tb
 from reporting.case_section import cases_line, cases_table
+from reporting.line_units import nowrap_html
 from reporting.model import WeeklyReport
 
 
 @cache
 def environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("reporting", "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
         undefined=StrictUndefined,
@@ -30,6 +31,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["words"] = nowrap_html  # a letterhead's lines break between words (``line_units``)
+    return env
 
 
 def render(template: str, **context: Any) -> str:

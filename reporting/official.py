@@ -15,6 +15,7 @@ from fpdf.enums import XPos, YPos
 from reporting.fonts import serif_family
 from reporting.header import Letterhead
 from reporting.i18n import Texts
+from reporting.line_units import units
 
 FONT = "Serif"
 #: Body text size (Decree 30: 13–14 pt).
@@ -51,11 +52,12 @@ MIN_HEADER_PT = 12.0
 
 
 def balanced_lines(pdf: FPDF, text: str, width: float) -> list[str]:
-    """``text`` as one line, or split at the space that makes its two lines most even when it does not fit
-    ``width`` at the current font (as clerks break a long issuing body); a line still too wide wraps."""
+    """``text`` as one line, or split between two words (``line_units``: never inside a word of two
+    syllables) where its two lines are most even when it does not fit ``width`` at the current font (as
+    clerks break a long issuing body); a line still too wide wraps."""
     if pdf.get_string_width(text) <= width - 1:
         return [text]
-    words = text.split()
+    words = units(text)
     if len(words) < 2:
         return [text]
     splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
