@@ -71,7 +71,7 @@ def _lateness(ev: Ev, due: Any = None) -> str:
 def _clock(ev: Ev) -> str:
     if ev.get("supplement_clock") == "restart":
         return ev.w(
-            "; thời hạn tính lại sau bổ sung (Điều 19 khoản 4)", "; time limit restarts after supplements"
+            "; thời hạn tính lại sau bổ sung (khoản 4 Điều 19)", "; time limit restarts after supplements"
         )
     return ""
 

@@ -53,7 +53,7 @@ def _refusal(ev: Ev) -> str:
 _WRITTEN = {
     "refused": (
         "không có văn bản: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03) nếu từ chối khi tiếp nhận, "
-        "văn bản thông báo nêu rõ lý do (Điều 19 khoản 8 Nghị định 61/2018) nếu từ chối sau khi thẩm định",
+        "văn bản thông báo nêu rõ lý do (khoản 8 Điều 19 Nghị định 61/2018) nếu từ chối sau khi thẩm định",
         "with no written notice: the refusal form (form 03) for a refusal at reception, a written notice "
         "stating the reason (Decree 61/2018, Art. 19(8)) for a refusal after appraisal",
     ),

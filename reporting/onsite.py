@@ -27,7 +27,7 @@ _NEW = "hồ sơ tiếp nhận từ 01/7/2025"
 _NEW_EN = "dossiers received from 1 July 2025"
 _REFUSAL = (
     "từ chối khi tiếp nhận: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03), bản lưu; từ chối sau khi "
-    "thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu; Điều 19 khoản 8 Nghị định 61/2018)",
+    "thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu; khoản 8 Điều 19 Nghị định 61/2018)",
     "a refusal at reception: the refusal form (form 03), file copy; a refusal after appraisal: the written "
     "notice stating the reason (no form number; Decree 61/2018, Art. 19(8))",
 )

@@ -26,9 +26,13 @@ from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
 
 _RULES = {rule.rule_id: rule for rule in reported_rules()}
-#: An article of Decree 61/2018 in a basis text (not another decree's, not a circular's article).
-#: Atomic, whole numbers: "Điều 19 Thông tư" yields nothing (not "Điều 1", not "Điều 19" of a circular).
-_ARTICLE = re.compile(r"(?<!NĐ-CP )(?>Điều \d+\b(?: khoản \d+\b)?(?: điểm [a-zđ]\b)?)(?! Thông tư)")
+#: A citation of Decree 61/2018 in a basis text, as Vietnamese cites, smallest part first ("điểm c khoản 1
+#: và khoản 3 Điều 17"), not another decree's or a circular's article. Atomic, whole numbers: "khoản 4 Điều
+#: 19 Thông tư" yields nothing (not "Điều 1", not a shorter citation of the circular's article).
+_CLAUSE = r"(?:điểm [a-zđ] )?khoản \d+"
+_ARTICLE = re.compile(
+    rf"(?>(?:{_CLAUSE}(?:,? và {_CLAUSE})* |điểm [a-zđ] )?Điều \d+\b)(?! Nghị định| Thông tư)"
+)
 
 
 def legal_cell(rule_id: str, basis: str, lang: str) -> PackCell:

@@ -37,62 +37,62 @@ def basis(before_2025: str, from_2025: str | None = None) -> tuple[tuple[date, s
 
 
 APOLOGY = basis(
-    "Điều 19 khoản 9: hồ sơ quá hạn phải có văn bản xin lỗi nêu rõ lý do và hẹn lại ngày trả kết quả "
+    "khoản 9 Điều 19: hồ sơ quá hạn phải có văn bản xin lỗi nêu rõ lý do và hẹn lại ngày trả kết quả "
     f"(mẫu 04 'Phiếu xin lỗi và hẹn lại ngày trả kết quả', Điều 9 {_TT01}) — {CONFIRMED}",
     f"{_D118_UNKNOWN}; mẫu 04 'Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết' ({_TT03}) — "
     f"{SECONDARY}",
 )
 APOLOGY_LEAD = basis(
-    f"Điều 19 khoản 9: xin lỗi 'chậm nhất 01 ngày trước ngày hết hạn' — {CONFIRMED}; tính '01 ngày' là "
+    f"khoản 9 Điều 19: xin lỗi 'chậm nhất 01 ngày trước ngày hết hạn' — {CONFIRMED}; tính '01 ngày' là "
     f"ngày làm việc là tham số của bộ quy tắc — {UNCONFIRMED}",
 )
 MISSED_PROMISE = basis(
-    f"Điều 19 khoản 9: ngày hẹn lại ghi trong văn bản xin lỗi — {CONFIRMED}; coi việc trễ cả ngày hẹn lại là "
+    f"khoản 9 Điều 19: ngày hẹn lại ghi trong văn bản xin lỗi — {CONFIRMED}; coi việc trễ cả ngày hẹn lại là "
     f"vi phạm riêng là cách đọc của đoàn kiểm tra — {SECONDARY}",
 )
 RESCHEDULE = basis(
-    f"Điều 19 khoản 9: 'việc hẹn lại ngày trả kết quả được thực hiện không quá một lần' — {CONFIRMED}",
+    f"khoản 9 Điều 19: 'việc hẹn lại ngày trả kết quả được thực hiện không quá một lần' — {CONFIRMED}",
 )
 REFUSAL = basis(
-    "Điều 17 khoản 1 điểm b (từ chối khi tiếp nhận, mẫu 03 " + _TT01 + ") và Điều 19 khoản 8 (từ chối sau "
+    "điểm b khoản 1 Điều 17 (từ chối khi tiếp nhận, mẫu 03 " + _TT01 + ") và khoản 8 Điều 19 (từ chối sau "
     f"thẩm định: thông báo bằng văn bản, nêu rõ lý do) — {CONFIRMED}; áp dụng cho hồ sơ dừng xử lý là "
     f"lựa chọn của bộ quy tắc — {UNCONFIRMED}",
     f"{_D118_UNKNOWN}; mẫu 03 và mẫu 05 'Thông báo dừng giải quyết hồ sơ' ({_TT03}) — {SECONDARY}",
 )
 SUPPLEMENT = basis(
-    "Điều 15 khoản 3, Điều 17 khoản 1 điểm a và khoản 2 điểm a, Điều 19 khoản 4: hướng dẫn bổ sung, hoàn "
+    "khoản 3 Điều 15, điểm a khoản 1 và điểm a khoản 2 Điều 17, khoản 4 Điều 19: hướng dẫn bổ sung, hoàn "
     f"thiện hồ sơ 'một lần đầy đủ, chính xác', bằng văn bản (mẫu 02, {_TT01}) — {CONFIRMED}",
     f"{_D118_UNKNOWN}; mẫu 02 'Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ' ({_TT03}) — {SECONDARY}",
 )
 EXCESS = basis(
-    f"Điều 5 khoản 1 điểm đ: không 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}; "
+    f"điểm đ khoản 1 Điều 5: không 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}; "
     f"nhận giấy tờ ngoài thành phần do người nộp tự đưa: theo thực tiễn thanh tra — {UNCONFIRMED}",
     _D118_UNKNOWN,  # LEGAL.md §2: its article on prohibited acts was not found
 )
 PUBLISHED = basis(
-    "Điều 8 khoản 1 điểm a (công khai tại Bộ phận Một cửa); Nghị định 63/2010/NĐ-CP Điều 13 (sửa đổi bởi "
+    "điểm a khoản 1 Điều 8 (công khai tại Bộ phận Một cửa); Điều 13 Nghị định 63/2010/NĐ-CP (sửa đổi bởi "
     f"Nghị định 92/2017/NĐ-CP): chỉ áp dụng thủ tục đã được công bố — {CONFIRMED}",
-    f"Nghị định 63/2010/NĐ-CP Điều 13 (sửa đổi bởi Nghị định 92/2017/NĐ-CP): chỉ áp dụng thủ tục đã được "
+    f"Điều 13 Nghị định 63/2010/NĐ-CP (sửa đổi bởi Nghị định 92/2017/NĐ-CP): chỉ áp dụng thủ tục đã được "
     f"công bố — {CONFIRMED}; điều khoản công khai của {_D118} {UNCONFIRMED}",
 )
 RECEIPT = basis(
-    "Điều 17 khoản 1 điểm c và khoản 3, Điều 6 khoản 1 điểm a: hồ sơ đủ được cấp giấy tiếp nhận và hẹn ngày "
-    f"trả kết quả (mẫu 01, {_TT01}); Điều 17 khoản 4: không phải hẹn khi trả kết quả ngay — {CONFIRMED}",
+    "điểm c khoản 1 và khoản 3 Điều 17, điểm a khoản 1 Điều 6: hồ sơ đủ được cấp giấy tiếp nhận và hẹn ngày "
+    f"trả kết quả (mẫu 01, {_TT01}); khoản 4 Điều 17: không phải hẹn khi trả kết quả ngay — {CONFIRMED}",
     f"{_D118_UNKNOWN}; mẫu 01 'Giấy tiếp nhận hồ sơ và hẹn trả kết quả' ({_TT03}) — {SECONDARY}",
 )
 LEGAL_TIME = basis(
-    "Điều 17 khoản 1 điểm c (hẹn ngày trả) đọc cùng thời hạn giải quyết trong quyết định công bố thủ tục "
-    f"(Nghị định 63/2010/NĐ-CP Điều 13); không có điều khoản cấm trực tiếp — {SECONDARY}",
+    "điểm c khoản 1 Điều 17 (hẹn ngày trả) đọc cùng thời hạn giải quyết trong quyết định công bố thủ tục "
+    f"(Điều 13 Nghị định 63/2010/NĐ-CP); không có điều khoản cấm trực tiếp — {SECONDARY}",
 )
 DUE_DATE = basis(
-    "Điều 5 khoản 1 điểm c (không thay đổi, làm sai lệch dữ liệu hồ sơ) và Điều 19 khoản 9 (chỉ lùi ngày "
+    "điểm c khoản 1 Điều 5 (không thay đổi, làm sai lệch dữ liệu hồ sơ) và khoản 9 Điều 19 (chỉ lùi ngày "
     f"hẹn bằng văn bản xin lỗi) — từng điều khoản {CONFIRMED}; coi việc sửa ngày hẹn không xin lỗi là vi "
     f"phạm là cách đọc của bộ quy tắc — {SECONDARY}",
 )
 # Amendment 5's finding: the appointment recorded in the change is not the one in force.
 DUE_DATE_RECORD = basis(
-    "Điều 5 khoản 1 điểm c: không thay đổi, làm sai lệch dữ liệu hồ sơ (diễn giải); ngày hẹn trả chỉ được "
-    f"lùi bằng văn bản xin lỗi và hẹn lại (Điều 19 khoản 9) — {SECONDARY}",
+    "điểm c khoản 1 Điều 5: không thay đổi, làm sai lệch dữ liệu hồ sơ (diễn giải); ngày hẹn trả chỉ được "
+    f"lùi bằng văn bản xin lỗi và hẹn lại (khoản 9 Điều 19) — {SECONDARY}",
     f"{_D118}: không được thay đổi, làm sai lệch dữ liệu hồ sơ; điều khoản tương ứng {UNCONFIRMED}",
 )
 DATA_QUALITY = ((DECREE_61, "kiểm tra chất lượng dữ liệu (không phải vi phạm pháp luật)"),)

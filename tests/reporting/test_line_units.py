@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reporting.line_units import COMPOUNDS, nowrap_html, units
@@ -52,9 +52,13 @@ def test_units_give_the_text_back_and_no_unit_ends_inside_a_compound(text: str) 
         assert f"{left.split()[-1]} {right.split()[0]}".upper() not in COMPOUNDS or len(left.split()) == 2
 
 
+_ONE_PDF = _pdf()  # fonts loaded once: a document per example would take most of the deadline
+
+
+@settings(deadline=None)
 @given(text=_syllables, width=st.floats(min_value=20, max_value=120))
 def test_balanced_lines_break_only_between_units(text: str, width: float) -> None:
-    lines = balanced_lines(_pdf(), text, width)
+    lines = balanced_lines(_ONE_PDF, text, width)
     assert " ".join(lines) == " ".join(text.split())
     if len(lines) == 2:  # the break is a boundary between two units
         boundaries = {len(" ".join(units(text)[:i])) for i in range(1, len(units(text)))}

@@ -3,6 +3,7 @@ goes somewhere), an article is read whole, and a week spanning New Year prints i
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from inspections.timeunits import VN_TZ
@@ -19,7 +20,7 @@ LATE = {"due_at": "2025-12-30T17:00:00+07:00", "due_date": "2025-12-30", "end_ty
 def _pack(week_years: tuple[int, ...], **kw: object) -> UnitPack:
     record = ViolationRecord(
         "D1", "LATE_NO_APOLOGY", "", "violation", "high", "U1", None,
-        datetime(2026, 1, 2, 10, tzinfo=VN_TZ), "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 9 [C]", LATE,
+        datetime(2026, 1, 2, 10, tzinfo=VN_TZ), "Nghị định 61/2018/NĐ-CP, khoản 9 Điều 19 [C]", LATE,
     )  # fmt: skip
     fields: dict[str, object] = {"violations": [record], "sample": [], "facts": {}}
     fields |= kw
@@ -33,11 +34,30 @@ def test_a_sample_dossier_without_stored_facts_still_has_its_anchor() -> None:
 
 def test_an_article_is_matched_whole_and_never_a_circulars() -> None:
     assert _ARTICLE.findall("Điều 19 Thông tư 01/2018/TT-VPCP") == []
-    assert _ARTICLE.findall("Điều 19 khoản 4 Thông tư 03/2025") == []
-    assert _ARTICLE.findall("Nghị định 61/2018, Điều 19 khoản 9; Điều 5 khoản 1 điểm đ") == [
-        "Điều 19 khoản 9",
-        "Điều 5 khoản 1 điểm đ",
+    assert _ARTICLE.findall("khoản 4 Điều 19 Thông tư 03/2025") == []
+    assert _ARTICLE.findall("chỉ thủ tục đã công bố (Điều 13 Nghị định 63/2010/NĐ-CP)") == []
+    assert _ARTICLE.findall("Nghị định 61/2018, khoản 9 Điều 19; điểm đ khoản 1 Điều 5") == [
+        "khoản 9 Điều 19",
+        "điểm đ khoản 1 Điều 5",
     ]
+    # Several clauses of one article stay one citation (the pack's reference line dropped "và khoản 3").
+    assert _ARTICLE.findall("điểm c khoản 1 và khoản 3 Điều 17, điểm a khoản 1 Điều 6: hồ sơ đủ") == [
+        "điểm c khoản 1 và khoản 3 Điều 17",
+        "điểm a khoản 1 Điều 6",
+    ]
+    assert _ARTICLE.findall("khoản 3 Điều 15, điểm a khoản 1 và điểm a khoản 2 Điều 17, khoản 4 Điều 19") == [
+        "khoản 3 Điều 15",
+        "điểm a khoản 1 và điểm a khoản 2 Điều 17",
+        "khoản 4 Điều 19",
+    ]
+
+
+def test_every_citation_of_the_rulebook_reads_smallest_part_first() -> None:
+    """Vietnamese cites "khoản 9 Điều 19", never "Điều 19 khoản 9" (as the texts read until 2026-12)."""
+    from inspections.rules import legal
+
+    texts = [text for value in vars(legal).values() if isinstance(value, tuple) for _, text in value]
+    assert texts and not [t for t in texts if re.search(r"Điều \d+ (khoản|điểm)|NĐ-CP Điều", t)]
 
 
 def _evidence(pack: UnitPack) -> str:
