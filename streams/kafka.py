@@ -51,6 +51,12 @@ class KafkaConfig:
         """The bootstrap servers, one ``host:port`` each."""
         return [s.strip() for s in self.bootstrap_servers.split(",") if s.strip()]
 
+    @property
+    def mechanism(self) -> str:
+        """The SASL mechanism, PLAIN unless set: every client gets the same one (the kafka-python clients
+        dropped the credentials when none was set, while Faust defaulted to PLAIN)."""
+        return self.sasl_mechanism or "PLAIN"
+
     def at(self, bootstrap_servers: str) -> KafkaConfig:
         """The same security settings against other brokers (e.g. an embedded broker started late)."""
         return replace(self, bootstrap_servers=bootstrap_servers)
@@ -65,8 +71,8 @@ class KafkaConfig:
         options: dict[str, Any] = {}
         if self.security_protocol != "PLAINTEXT":
             options["security_protocol"] = self.security_protocol
-        if self.sasl_mechanism:
-            options["sasl_mechanism"] = self.sasl_mechanism
+        if self.security_protocol.startswith("SASL_"):
+            options["sasl_mechanism"] = self.mechanism
             options["sasl_plain_username"] = self.sasl_username
             options["sasl_plain_password"] = self.sasl_password
         if self.ssl_cafile:
@@ -99,6 +105,6 @@ class KafkaConfig:
         return SASLCredentials(
             username=self.sasl_username,
             password=self.sasl_password,
-            mechanism=self.sasl_mechanism or "PLAIN",
+            mechanism=self.mechanism,
             ssl_context=self.ssl_context() if protocol == "SASL_SSL" else None,
         )

@@ -124,3 +124,16 @@ def test_the_retry_policy_backs_off_exponentially_up_to_its_cap() -> None:
         retry_write(lambda: 1 / 0, WarehouseUnavailable("x"), policy, wait=lambda d: True, on_retry=print)
     with pytest.raises(ValueError):
         RetryPolicy(initial=2.0, maximum=1.0)
+
+
+def test_sasl_without_a_mechanism_is_plain_for_every_client() -> None:
+    """The kafka-python clients (ingest, sink, late path) dropped the credentials when no mechanism was set,
+    and failed at the handshake ("None sasl mechanism"), while Faust's detector defaulted to PLAIN."""
+    config = KafkaConfig("k:9092", "SASL_PLAINTEXT", sasl_username="u", sasl_password="p")
+    assert config.kafka_python_options() == {
+        "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "PLAIN", "sasl_plain_username": "u",
+        "sasl_plain_password": "p",
+    }  # fmt: skip
+    assert config.aiokafka_options()["sasl_mechanism"] == "PLAIN"
+    assert config.faust_credentials().mechanism.value == "PLAIN"
+    assert "sasl_mechanism" not in KafkaConfig("k:9092", "SSL", sasl_mechanism="PLAIN").kafka_python_options()
