@@ -13,9 +13,14 @@
 - 9 / 10: ``processed`` / ``returned`` (its channel from the dossier's ``HinhThuc``).
 
 The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``); the official ``NguoiXuLy`` is the ``actor``, except on a
-row whose text says the citizen acted ("Công dân …"), where that name may be the applicant's. A row needs
-its dossier's unit: from an earlier dossier record of the import (the command reads dossier-sync files
-first), else from the ``MaHoSo`` prefix; a row with neither is rejected (``unit.unresolved``).
+row whose text says the citizen acted ("Công dân …"), where that name may be the applicant's. The row's text,
+when it becomes a ``reason``, is scrubbed of the dossier's applicant (``privacy``: the values its record
+left in the dossier's state, and ``NguoiXuLy`` on a citizen's row); a row whose dossier's record was not
+read in this import has no applicant to scrub of, and keeps only the phrase of its text that the vocabulary
+recognises, the rest withheld as "[…]" (:func:`withheld`): an official's note may name the applicant.
+
+A row needs its dossier's unit: from an earlier dossier record of the import (the command reads dossier-sync
+files first), else from the ``MaHoSo`` prefix; a row with neither is rejected (``unit.unresolved``).
 
 Ends are stated once per dossier and kind: a ``processed`` already read from the dossier's snapshot is not
 stated again by its "Kết thúc xử lý hồ sơ" row (and the other way round).
@@ -29,11 +34,23 @@ from typing import Any
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import SYSTEM, Provenance, digest
+from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
-from sources.dvcqg.vocabulary import PROGRESS_SERVICE, REWRITES, Meaning, fold, meaning_of
+from sources.dvcqg.vocabulary import (
+    PHRASES,
+    PROGRESS_SERVICE,
+    REWRITES,
+    STATUS_NAMES,
+    Meaning,
+    fold,
+    meaning_of,
+)
 
-__all__ = ["map_row", "row_reference"]
+__all__ = ["WITHHELD", "map_row", "row_reference", "row_scrubber", "withheld"]
+
+#: What stands for the part of a row's text that is not passed on (:func:`withheld`).
+WITHHELD = "[…]"
 
 _END_KINDS = {"3": "refused", "7": "withdrawn", "8": "suspended", "9": "processed", "10": "returned"}
 _APOLOGY_BASIS = (
@@ -48,9 +65,24 @@ def row_reference(dossier_id: str, at_text: str, status: str) -> str:
     return f"{PROGRESS_SERVICE}/{dossier_id}/{compact}/{status}"
 
 
-def map_row(ctx: Context, fields: Fields) -> None:
+def row_scrubber(ctx: Context, fields: Fields) -> ApplicantScrubber:
+    """The applicant scrubber of a history row (module docstring): its dossier's applicant values, and
+    ``NguoiXuLy`` on a row whose text says the citizen acted."""
+    known: tuple[str, ...] = ()
+    holder: frozenset[str] = frozenset()
+    try:
+        state = ctx.states.get(ctx.canonical(fields.dossier_id("MaHoSo")))
+        known = state.applicant if state is not None else ()
+        if _by_citizen(fields.text("NoiDungXuLy")):
+            holder = frozenset({"NguoiXuLy"})
+    except Unmappable:  # the row is rejected for it; its raw record is still scrubbed as a record's is
+        holder = frozenset({"NguoiXuLy"})
+    return ApplicantScrubber(ctx.pseudonymiser, fields, known=known, holder_keys=holder)
+
+
+def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     """Emit the event of one history row into ``ctx`` (module docstring); raises :class:`Unmappable`
-    before emitting anything when the row cannot be mapped."""
+    before emitting anything when the row cannot be mapped. ``applicant``: :func:`row_scrubber`'s."""
     dossier_id = ctx.canonical(fields.dossier_id("MaHoSo"))
     status = fields.status("TrangThai")
     at = fields.time("ThoiDiemXuLy") or fields.time("NgayBatDau")
@@ -100,6 +132,7 @@ def map_row(ctx: Context, fields: Fields) -> None:
         ctx.stats.rewrites[meaning.value] += 1
     actor = "" if _by_citizen(text) else official
     emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor)
+    text = applicant.text(text) if state.applicant else withheld(text)  # what a ``reason`` may say
 
     if kind is None:
         if meaning is Meaning.NO_APPOINTMENT_DATE:
@@ -150,6 +183,23 @@ def map_row(ctx: Context, fields: Fields) -> None:
                  inferred_kind="return_channel_from_submission" if channel_basis else "")  # fmt: skip
         else:
             emit(kind, {})
+
+
+def withheld(text: str) -> str:
+    """A row's text when its dossier's applicant is unknown: the text itself if it is no more than a status
+    name or a phrase of the vocabulary, else the first recognised phrase in it followed by :data:`WITHHELD`,
+    else :data:`WITHHELD` alone (never empty when the text was not: a reason was given)."""
+    folded = fold(text)
+    if not folded or folded in _STANDARD_TEXTS:
+        return text
+    for phrase in PHRASES:
+        if phrase.folded in folded:
+            return f"{phrase.text} {WITHHELD}"
+    return WITHHELD
+
+
+#: The texts a row may carry that name nobody: the status names and the vocabulary's phrases, folded.
+_STANDARD_TEXTS = frozenset(fold(t) for t in (*STATUS_NAMES.values(), *(p.text for p in PHRASES)))
 
 
 @lru_cache(maxsize=4096)

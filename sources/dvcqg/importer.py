@@ -27,7 +27,7 @@ from sources.dvcqg.bodies import RecordKind, recognise
 from sources.dvcqg.context import Context, Output
 from sources.dvcqg.dossiers import map_dossier
 from sources.dvcqg.fields import Fields, Unmappable
-from sources.dvcqg.history import map_row
+from sources.dvcqg.history import map_row, row_scrubber
 from sources.dvcqg.inference import infer_completions
 from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.reader import Item, ReadProblem, Record, Service
@@ -119,8 +119,11 @@ class DvcqgImporter:
                        ApplicantScrubber(pseudonymiser, None).raw(value))  # fmt: skip
             return
         fields = Fields(value)
-        applicant = ApplicantScrubber(pseudonymiser, fields)
         kind = recognise(fields)
+        if kind is RecordKind.HISTORY:  # scrubbed of its dossier's applicant (``history.row_scrubber``)
+            applicant = row_scrubber(ctx, fields)
+        else:
+            applicant = ApplicantScrubber(pseudonymiser, fields)
         if kind is None:
             ctx.reject("record.unrecognised", _UNRECOGNISED, applicant.raw(value))
             return
@@ -128,7 +131,7 @@ class DvcqgImporter:
             if kind is RecordKind.DOSSIER:
                 map_dossier(ctx, fields, applicant)
             else:
-                map_row(ctx, fields)
+                map_row(ctx, fields, applicant)
         except Unmappable as exc:
             ctx.reject(exc.code, applicant.text(exc.message), applicant.raw(value), _dossier_id(fields))
         except Exception as exc:  # one record never stops an import; tests forbid the code

@@ -11,20 +11,26 @@ needs to link dossiers of one applicant, not to reach them).
 Applicant data also leaks into other places, which :class:`ApplicantScrubber` covers:
 
 - free texts of the same record (``GhiChu`` → a refusal's ``reason``): every occurrence of one of the
-  record's applicant values (case-insensitively) is replaced by its pseudonym;
+  record's applicant values is replaced by its pseudonym, found in any case, composed or decomposed
+  accents, any run of spaces between the words of a name, and a space, dot or hyphen between the digits
+  of a number (a phone "0912 345 678" written "0912345678");
+- a history row's texts (an official's note naming the applicant): its dossier's record, read earlier in
+  the import (the command reads dossier-sync files first), left the applicant's values in the dossier's
+  state (``known``), and they are scrubbed as above; on a row whose text says the citizen acted
+  ("Công dân …"), ``NguoiXuLy`` is the applicant's name too (``holder_keys``). A row whose dossier's
+  record was not read keeps only the recognised phrase of its text (``history``);
 - rejected records, which are written out for people to fix: applicant members (at any depth, any key
   spelling: every key naming the dossier's holder, ``…ChuHoSo``/``…CHS``, phone or e-mail) are replaced by
   pseudonyms and the other strings are scrubbed as texts are; a record that is not an object cannot say
   where its applicant is and is masked whole (:meth:`schemas.pseudonym.Pseudonymiser.mask`).
 
-Not covered: a history row's texts (an official's note) naming the applicant, since the row itself carries
-no applicant field to recognise them by; ``docs/dvcqg-import.md`` says so.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 import orjson
@@ -52,13 +58,24 @@ def is_applicant_field(key: str) -> bool:
 
 
 class ApplicantScrubber:
-    """The applicant of one record: its pseudonym for ``data.applicant`` and the scrubbing of texts."""
+    """The applicant of one record: its pseudonym for ``data.applicant`` and the scrubbing of texts.
+    ``known``: applicant values in clear that the record's dossier named in an earlier record;
+    ``holder_keys``: members of this record that hold an applicant value too (module docstring)."""
 
-    __slots__ = ("_fields", "_pattern", "_pseudonymiser", "_ready", "_replacement")
+    __slots__ = ("_fields", "_holder_keys", "_known", "_pattern", "_pseudonymiser", "_ready", "_replacement")
 
-    def __init__(self, pseudonymiser: Pseudonymiser, fields: Fields | None) -> None:
+    def __init__(
+        self,
+        pseudonymiser: Pseudonymiser,
+        fields: Fields | None,
+        *,
+        known: tuple[str, ...] = (),
+        holder_keys: frozenset[str] = frozenset(),
+    ) -> None:
         self._pseudonymiser = pseudonymiser
         self._fields = fields
+        self._known = known
+        self._holder_keys = holder_keys
         # Built when first needed (most records have no text to scrub and are not rejected).
         self._ready = False
         self._pattern: re.Pattern[str] | None = None
@@ -69,17 +86,21 @@ class ApplicantScrubber:
         """The pseudonym for ``data.applicant`` (module docstring), or ``None`` when the record names none."""
         return None if self._fields is None else _identity(self._fields, self._pseudonymiser)
 
+    def values(self) -> tuple[str, ...]:
+        """The applicant values in clear that texts are scrubbed of: the record's own, its holder keys' and
+        the ``known`` ones, each long enough to search for (what a dossier's state keeps for its rows)."""
+        found: list[str] = list(self._known)
+        if self._fields is not None:
+            for name in (*APPLICANT_FIELDS, *sorted(self._holder_keys)):
+                _strings(self._fields.raw(name), found)
+        return tuple(dict.fromkeys(_nfc(v) for v in found if len(v) >= _MIN_SCRUBBED))
+
     def _prepare(self) -> None:
         self._ready = True
-        if self._fields is None:
-            return
-        values: list[str] = []
-        for name in APPLICANT_FIELDS:
-            _strings(self._fields.raw(name), values)
-        clear = sorted({v for v in values if len(v) >= _MIN_SCRUBBED}, key=len, reverse=True)
+        clear = sorted(self.values(), key=len, reverse=True)
         if clear:
-            self._replacement = {v.casefold(): self._pseudonymiser.pseudonymise(v) for v in clear}
-            self._pattern = re.compile("|".join(re.escape(v) for v in clear), re.IGNORECASE)
+            self._replacement = {_key(v): self._pseudonymiser.pseudonymise(v) for v in clear}
+            self._pattern = re.compile("|".join(map(_value_pattern, clear)), re.IGNORECASE)
 
     def text(self, text: str) -> str:
         """``text`` with every applicant value of the record replaced by its pseudonym."""
@@ -89,11 +110,11 @@ class ApplicantScrubber:
             self._prepare()
         if self._pattern is None:
             return text
-        return self._pattern.sub(self._replace, text)
+        return self._pattern.sub(self._replace, _nfc(text))
 
     def _replace(self, match: re.Match[str]) -> str:
         found = match.group(0)
-        return self._replacement.get(found.casefold()) or self._pseudonymiser.pseudonymise(found)
+        return self._replacement.get(_key(found)) or self._pseudonymiser.pseudonymise(found)
 
     def raw(self, record: Any) -> bytes:
         """A rejected record made safe to write out (module docstring), as compact JSON."""
@@ -106,7 +127,9 @@ class ApplicantScrubber:
     def _scrub(self, value: Any) -> Any:
         if isinstance(value, dict):
             return {
-                key: self._applicant(item) if is_applicant_field(str(key)) else self._scrub(item)
+                key: self._applicant(item)
+                if is_applicant_field(str(key)) or key in self._holder_keys
+                else self._scrub(item)
                 for key, item in value.items()
             }
         if isinstance(value, list):
@@ -138,6 +161,29 @@ def _identity(fields: Fields, pseudonymiser: Pseudonymiser) -> str | None:
         if isinstance(text, str) and text.strip():
             return pseudonymiser.pseudonymise(text.strip())
     return None
+
+
+#: Between the digits of a number written in a text: nothing, or one space, dot or hyphen.
+_DIGIT_GAP = r"[\s.\-]?"
+_SEPARATORS = re.compile(r"[\s.\-]+")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _value_pattern(value: str) -> str:
+    """A value as found in a text (module docstring): a number with or without separators between its
+    digits, a name with any run of spaces between its words (case is the pattern's flag, accents NFC)."""
+    bare = _SEPARATORS.sub("", value)
+    if bare.isdigit():
+        return _DIGIT_GAP.join(bare)
+    return r"\s+".join(re.escape(word) for word in value.split())
+
+
+def _key(value: str) -> str:
+    """What a value and its occurrences in texts have in common: NFC, case-folded, without separators."""
+    return _SEPARATORS.sub("", _nfc(value).casefold())
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -1,0 +1,146 @@
+"""No applicant value leaves an import in clear, wherever a sender wrote it (review of 2026-12-04):
+
+- a history row's note naming the applicant ("Cán bộ trả hồ sơ bổ sung cho <name>") became a ``reason``
+  in clear: the row carries no applicant field, but its dossier's record, read first, names them;
+- a note with the name decomposed (NFD), in other spacing, or a phone written without its spaces, was not
+  found by an exact search;
+- a rejected "Công dân …" row kept the citizen's name in ``NguoiXuLy``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Literal
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schemas.pseudonym import Pseudonymiser
+from sources.dvcqg.fields import Fields
+from sources.dvcqg.history import WITHHELD
+from sources.dvcqg.privacy import ApplicantScrubber
+from sources.dvcqg.vocabulary import fold
+from tests.sources.payloads import (
+    APPLICANT,
+    CLEAR_VALUES,
+    KEY,
+    UNIT,
+    dossier,
+    encode,
+    of_type,
+    progress_body,
+    row,
+    run,
+)
+
+NAME = APPLICANT["ChuHoSo"]
+PHONE = APPLICANT["SoDienThoai"]
+D1 = f"{UNIT}-251103-0001"
+
+
+def _output(events: list[dict], rejected: list) -> str:
+    return (
+        b"".join(orjson.dumps(e) for e in events) + b"".join(orjson.dumps(r.to_json()) for r in rejected)
+    ).decode()
+
+
+def _assert_clean(text: str) -> None:
+    folded = fold(text)
+    for value in CLEAR_VALUES:
+        assert fold(value) not in folded, value
+    assert "0903 123 456" not in text and "090.312.3456" not in text
+
+
+def test_a_history_note_naming_the_applicant_is_scrubbed_with_the_dossiers_record() -> None:
+    rows = progress_body(
+        row(status="9", at="2025-11-04 09:00:00", text=f"Cán bộ trả hồ sơ bổ sung cho bà {NAME}, ĐT {PHONE}"),
+        row(status="3", at="2025-11-05 09:00:00", text=f"Từ chối: ông/bà {NAME.upper()} không bổ sung"),
+    )
+    records = encode({"service": "DongBoHoSoMC", "data": [dossier()]})
+    events, rejected, _ = run(records, encode(rows))
+    _assert_clean(_output(events, rejected))
+    pseudonym = Pseudonymiser(KEY).pseudonymise(NAME)
+    request = of_type(events, "supplement_requested")[0]["data"]["reason"]
+    assert request.startswith("Cán bộ trả hồ sơ bổ sung cho bà " + pseudonym)
+    assert of_type(events, "refused")[0]["data"]["reason"].endswith("không bổ sung")
+
+
+def test_a_note_finds_the_name_decomposed_or_spaced_and_a_phone_without_its_spaces() -> None:
+    record = dossier(
+        status="3", received=None, refused="20251103100000", ChuHoSo="Trần  Thị Bình",
+        SoDienThoai="0912 345 678",
+        note=f"Từ chối: {unicodedata.normalize('NFD', 'Trần Thị   Bình')}, gọi 0912345678 hoặc 0912.345.678",
+    )  # fmt: skip
+    events, _, _ = run(encode({"service": "DongBoHoSoMC", "data": [record]}))
+    reason = of_type(events, "refused")[0]["data"]["reason"]
+    assert "tran thi binh" not in fold(reason) and "0912" not in reason, reason
+    assert reason.startswith("Từ chối: hmac-sha256:")
+
+
+def test_a_rejected_citizen_row_keeps_no_name_in_its_raw_record() -> None:
+    bad = row(status="9", at="2025-13-06 09:00:00", text="Công dân thực hiện NVTC", official="Nguyễn Văn An")
+    _, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(progress_body(bad)))
+    assert len(rejected) == 1
+    raw = rejected[0].raw.decode()
+    assert "Nguyễn Văn An" not in raw and "hmac-sha256:" in raw
+    official = row(status="9", at="2025-13-06 09:00:00", text="Chuyển xử lý", official="Trần Văn Cán")
+    _, rejected, _ = run(encode(progress_body(official)))
+    assert "Trần Văn Cán" in rejected[0].raw.decode()  # an official's name is no applicant's
+
+
+def test_a_row_whose_dossier_record_was_not_read_keeps_only_its_recognised_phrase() -> None:
+    rows = progress_body(
+        row(status="9", at="2025-11-04 09:00:00", text=f"Cán bộ trả hồ sơ bổ sung cho bà {NAME}"),
+        row(status="3", at="2025-11-05 09:00:00", text=f"Từ chối vì ông {NAME} thiếu giấy tờ"),
+        row(f"{UNIT}-251103-0002", status="3", at="2025-11-05 09:00:00", text="Công dân thu hồi hồ sơ"),
+    )
+    events, rejected, _ = run(encode(rows))
+    _assert_clean(_output(events, rejected))
+    assert (
+        of_type(events, "supplement_requested")[0]["data"]["reason"] == f"Cán bộ trả hồ sơ bổ sung {WITHHELD}"
+    )
+    assert of_type(events, "refused")[0]["data"]["reason"] == WITHHELD  # a reason was given: never empty
+    assert of_type(events, "withdrawn")[0]["data"]["reason"] == "Công dân thu hồi hồ sơ"
+
+
+_SYLLABLES = ["Nguyễn", "Trần", "Lê", "Thị", "Văn", "Bích", "Ngọc", "Hoàng", "Đức", "Anh", "Thu", "Hà"]
+
+
+@given(
+    words=st.lists(st.sampled_from(_SYLLABLES), min_size=2, max_size=4),
+    gaps=st.lists(st.sampled_from([" ", "  ", "\u00a0", "\t"]), min_size=4, max_size=4),
+    form=st.sampled_from(["NFC", "NFD"]),
+    case=st.sampled_from([str, str.upper, str.lower, str.title]),
+    before=st.sampled_from(["", "Ông/bà ", "Từ chối hồ sơ của "]),
+    after=st.sampled_from(["", " không đủ hồ sơ", ", ĐT liên hệ"]),
+)
+def test_a_name_is_found_in_any_form_a_note_writes_it(
+    words: list[str],
+    gaps: list[str],
+    form: Literal["NFC", "NFD"],
+    case: Callable[[str], str],
+    before: str,
+    after: str,
+) -> None:
+    name = " ".join(words)
+    written = case(
+        unicodedata.normalize(form, "".join(w + g for w, g in zip(words, gaps, strict=False)).strip())
+    )
+    scrubber = ApplicantScrubber(Pseudonymiser(KEY), Fields({"ChuHoSo": name}))
+    scrubbed = scrubber.text(before + written + after)
+    assert fold(name) not in fold(scrubbed)
+    assert scrubbed.endswith(after) and "hmac-sha256:" in scrubbed
+
+
+@given(
+    digits=st.text("0123456789", min_size=9, max_size=11),
+    seps=st.lists(st.sampled_from(["", " ", ".", "-"]), min_size=11, max_size=11),
+)
+def test_a_number_is_found_with_or_without_separators(digits: str, seps: list[str]) -> None:
+    written = "".join(d + s for d, s in zip(digits, seps, strict=False)).rstrip(" .-")
+    scrubber = ApplicantScrubber(Pseudonymiser(KEY), Fields({"SoDienThoai": digits}))
+    assert digits not in scrubber.text(f"gọi {written} nhé").replace(" ", "").replace(".", "").replace(
+        "-", ""
+    )
