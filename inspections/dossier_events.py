@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from schemas.dedup import same_content
 from schemas.events import AnyEvent, event_sort_key
 
 Observation = Literal["new", "duplicate", "conflict"]
@@ -19,13 +20,13 @@ class DossierEvents:
         self._by_id: dict[str, AnyEvent] = {}
 
     def add(self, event: AnyEvent) -> Observation:
-        """Add an event: ``duplicate`` when already present with equal content, ``conflict`` (kept out)
-        when present with different content."""
+        """Add an event: ``duplicate`` when already present with the same content (``same_content``: its
+        fingerprint), ``conflict`` (kept out) when present with different content."""
         known = self._by_id.get(event.event_id)
         if known is None:
             self._by_id[event.event_id] = event
             return "new"
-        return "duplicate" if known == event else "conflict"
+        return "duplicate" if same_content(known, event) else "conflict"
 
     def __len__(self) -> int:
         return len(self._by_id)

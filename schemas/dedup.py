@@ -247,6 +247,14 @@ def fast_fingerprint(event: AnyEvent) -> bytes:
     return known_fields_fingerprint(event)
 
 
+def same_content(first: AnyEvent, other: AnyEvent) -> bool:
+    """Whether two versions of an event id are one content (a duplicate) rather than a conflict: equal
+    fingerprints, the warehouse's own test (``load_conflicts``). Not ``==``: pydantic compares Python
+    values, and ``1 == True == 1.0`` made an unknown member ``"x": 1`` and ``"x": true`` one content in a
+    file but a conflict against the warehouse (review of 2026-12-04)."""
+    return fast_fingerprint(first) == fast_fingerprint(other)
+
+
 def known_fields_fingerprint(event: AnyEvent, occurred_at: datetime | None = None) -> bytes:
     """:func:`fast_fingerprint` of an event the caller has checked already: ``data`` a model, and no
     unknown members (``has_unknown_members`` false), which this does not check again. ``occurred_at``:

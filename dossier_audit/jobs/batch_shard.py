@@ -17,7 +17,7 @@ from rbloom import Bloom
 
 from dossier_audit.jobs.batch_options import BatchOptions, Evaluate, EvaluateLines, EventSink, IngestStats
 from dossier_audit.jobs.batch_results import JSON_LINES, ResultsCodec
-from schemas.dedup import conflict_rejection
+from schemas.dedup import conflict_rejection, same_content
 from schemas.events import END_TYPES, AnyEvent, event_sort_key
 from schemas.lines import MAX_LINE_BYTES, parse_line, skip_bom
 from schemas.timerange import in_range
@@ -157,7 +157,7 @@ class Shard:
                         lines[parsed.event_id] = line_no
                     if self.on_event is not None:
                         self.on_event(parsed, line_no)
-                elif parsed == first:
+                elif same_content(parsed, first):
                     stats.duplicates += 1
                 elif rejections is not None:
                     self._reject(conflict_rejection(parsed, raw=raw, line_no=line_no), rejections)
@@ -326,7 +326,7 @@ class Shard:
                         stats.valid += 1
                     if target is not None:
                         target.setdefault(event_id, []).append((line_no, raw))
-                elif parsed == winner:
+                elif same_content(parsed, winner):
                     if mine and line_no >= flagged_at:
                         stats.duplicates += 1
                 elif mine and line_no >= flagged_at:

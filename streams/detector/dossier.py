@@ -37,6 +37,7 @@ from typing import Any, Literal
 import orjson
 
 from inspections.violations import Violation
+from schemas.dedup import same_content
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from streams.watermark import to_us
 
@@ -110,7 +111,8 @@ class DossierState:
         detector then dead-letters the event and goes on with this state as it was."""
         known = self.raw.get(event.event_id)
         if known is not None:
-            if known == raw or self.event(event.event_id) == event:
+            first = self.event(event.event_id)
+            if known == raw or (first is not None and same_content(first, event)):
                 return "duplicate"
             self.flags |= PINNED  # the warehouse may keep either version: never read back (module doc)
             return "conflict"

@@ -99,3 +99,36 @@ def test_shuffled_keys_are_duplicates(seed: Any) -> None:
     items = list({**BASE, "x": {"b": 1, "a": [1, {"d": 2, "c": 3}]}}.items())
     seed.shuffle(items)
     assert fingerprint(event(dict(items))) == fingerprint(variant(x={"a": [1, {"c": 3, "d": 2}], "b": 1}))
+
+
+def test_versions_whose_unknown_members_differ_in_type_are_a_conflict_on_every_path() -> None:
+    """``1``, ``true`` and ``1.0`` are one Python value (``1 == True == 1.0``): comparing events with ``==``
+    called two versions one content in a file (batch engine, detector, a dossier's event set) while the
+    warehouse, comparing fingerprints, rejected the second as a conflict (review of 2026-12-04)."""
+    from inspections.dossier_events import DossierEvents
+    from schemas.dedup import same_content
+
+    one, true, real = variant(x=1), variant(x=True), variant(x=1.0)
+    assert one == true == real  # pydantic's view
+    assert not same_content(one, true) and not same_content(one, real) and not same_content(true, real)
+    assert same_content(variant(x=1), one) and same_content(variant(x=None), variant())  # null = absent
+    events = DossierEvents(BASE["dossier_id"])
+    assert [events.add(e) for e in (one, variant(x=1), true)] == ["new", "duplicate", "conflict"]
+
+
+def test_the_batch_engine_and_the_detector_reject_such_a_version(tmp_path: Any) -> None:
+    from dossier_audit.jobs.batch_engine import BatchEngine
+    from dossier_audit.jobs.batch_options import BatchOptions
+    from streams.detector.dossier import DossierState
+
+    lines = [orjson.dumps({**BASE, "x": value}) for value in (1, 1, True, 0, False)]
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    engine = BatchEngine(lambda dossier_id, events: [], options=BatchOptions(workers=1))
+    list(engine.run(path))
+    assert (engine.stats.valid, engine.stats.duplicates, dict(engine.stats.rejected)) == (
+        1, 1, {"event_id.conflict": 3}
+    )  # fmt: skip
+    state = DossierState(BASE["dossier_id"])
+    seen = [state.add(parse_event(line), line) for line in lines]  # type: ignore[arg-type]
+    assert seen == ["new", "duplicate", "conflict", "conflict", "conflict"]
