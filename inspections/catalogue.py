@@ -6,6 +6,7 @@ Queries are called per dossier on the hot path, so the constructor precomputes e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -66,13 +67,23 @@ def parse_processing_time(value: Any) -> Any:
     return value
 
 
+#: An opening bracket right after a word or a closing bracket (``_spaced_brackets``).
+_GLUED_BRACKET = re.compile(r"(?<=[^\s(\[{])\(")
+
+
 class ProcedureField(BaseModel):
-    """A field (*lĩnh vực*) grouping procedures."""
+    """A field (*lĩnh vực*) grouping procedures. Its name gets a space before a bracket that follows a
+    word: the national portal writes "Việc làm(Bộ Nội vụ)", which reports printed as it is."""
 
     model_config = _FROZEN
 
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _spaced_brackets(cls, name: str) -> str:
+        return _GLUED_BRACKET.sub(" (", name)
 
 
 class Component(BaseModel):

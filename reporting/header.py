@@ -91,7 +91,8 @@ def province_unit_name(catalogue: Catalogue) -> str:
 def default_place(catalogue: Catalogue) -> str:
     """The place name of the date line: the province's name without "Ủy ban nhân dân" and "Tỉnh"."""
     name = province_unit_name(catalogue)
-    for prefix in ("Ủy ban nhân dân ", "Uỷ ban nhân dân ", "UBND ", "Tỉnh ", "tỉnh ", "Thành phố "):
+    prefixes = ("Ủy ban nhân dân ", "Uỷ ban nhân dân ", "UBND ", "Tỉnh ", "tỉnh ", "Thành phố ", "thành phố ")
+    for prefix in prefixes:
         if name.startswith(prefix):
             name = name[len(prefix) :]
     return name.strip() or catalogue.meta.name

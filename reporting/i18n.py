@@ -216,7 +216,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
         "en": "C. Random sample of clean dossiers for on-site verification",
     },
     "pack_sample_note": {
-        "vi": "Mẫu chọn ngẫu nhiên có lặp lại (khóa: {seed}); chạy lại cho cùng kết quả. "
+        "vi": "Mẫu chọn ngẫu nhiên, tái lập được (khóa: {seed}): chạy lại cho cùng các hồ sơ. "
         "Chọn {n} trong {of} hồ sơ không vi phạm.",
         "en": "Reproducible random sample (key: {seed}); reruns give the same dossiers. {n} of {of} clean "
         "dossiers.",

@@ -181,15 +181,16 @@ def onsite_table(t: Texts, pack: UnitPack) -> PackTable:
     return table
 
 
-def details(data: dict[str, Any], lang: str) -> str:
+def details(data: dict[str, Any], lang: str, year: int | None = None) -> str:
     """An event's data for the timeline: known fields by their name in words, values as the pack shows
-    them (times dd/mm hh:mm, an empty value "(để trống)", the enumerated channel, stage and outcome in words,
+    them (times dd/mm hh:mm, with the year as the evidence column gives it: ``year``, the pack's
+    ``evidence_year``; an empty value "(để trống)", the enumerated channel, stage and outcome in words,
     document codes and free text as they are); a field the contract does not name keeps its name, as the
     source sent it."""
     parts = []
     for key, value in data.items():
         name = LABELS[key][0 if lang == "vi" else 1] if key in LABELS else key
-        parts.append(f"{name}: {field_text(key, value, lang)}")  # channel, stage… in words; codes as they are
+        parts.append(f"{name}: {field_text(key, value, lang, year)}")  # channel, stage… in words
     return "; ".join(parts)
 
 
@@ -212,7 +213,7 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
                 PackCell(t.event_type(e.type)),
                 PackCell(e.unit_code),
                 PackCell(e.actor or ""),
-                PackCell(details(e.data, t.lang)),
+                PackCell(details(e.data, t.lang, pack.evidence_year)),
             ]
             if with_dossier:
                 cells.insert(0, PackCell(dossier_id))

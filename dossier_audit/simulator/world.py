@@ -115,6 +115,7 @@ class World:
 def calibration_unit(catalogue: Any, on: date) -> str:
     """The first pre-reform ward (commune-level *Phường* later merged) valid on ``on``."""
     for u in catalogue.units.values():
-        if str(u.level) == "commune" and "Phường" in u.name and u.valid_on(on) and u.valid_to is not None:
+        ward = "phường" in u.name.casefold()  # "Ủy ban nhân dân phường X" (Decree 30's case) or "Phường X"
+        if str(u.level) == "commune" and ward and u.valid_on(on) and u.valid_to is not None:
             return str(u.code)
     raise ValueError("the catalogue has no pre-reform ward")

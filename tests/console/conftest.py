@@ -84,7 +84,7 @@ def console_world(
     catalogue_file = tmp / "catalogue.yaml"
     catalogue_file.write_text(
         SAMPLE.read_text(encoding="utf-8").replace(
-            "Ủy ban nhân dân Phường Đông Mẫu", HOSTILE if hostile else "Ủy ban nhân dân Phường Đông Mẫu"
+            "Ủy ban nhân dân phường Đông Mẫu", HOSTILE if hostile else "Ủy ban nhân dân phường Đông Mẫu"
         ),
         encoding="utf-8",
     )

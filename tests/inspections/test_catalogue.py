@@ -377,7 +377,7 @@ def test_sample_is_marked_and_shaped() -> None:
     expected_before = ["province"] + ["department"] * 3 + ["district"] * 2 + ["commune"] * 8
     assert sorted(levels_before) == sorted(expected_before)
     assert sorted(levels_after) == sorted(["province"] + ["department"] * 3 + ["commune"] * 4)
-    wards = [u for u in cat.units.values() if u.name.startswith("Ủy ban nhân dân Phường")]
+    wards = [u for u in cat.units.values() if u.name.startswith("Ủy ban nhân dân phường")]
     assert any(u.valid_to == REFORM for u in wards)
     for code in ("000.10.01.H99", "000.10.02.H99"):
         assert cat.units[code].level == "commune" and cat.units[code].valid_from == REFORM
@@ -463,3 +463,18 @@ def test_documented_example_loads() -> None:
     cat = loads_catalogue(example, "doc")
     assert cat.current("000.01.01.H99") == "000.10.01.H99"
     assert cat.is_published("1.004222", "000.00.00.H99", date(2024, 1, 1))
+
+
+def test_a_field_name_gets_a_space_before_a_glued_bracket() -> None:
+    """The national portal writes "Việc làm(Bộ Nội vụ)"; the reports printed it so (review of 2026-12-04)."""
+    from inspections.catalogue import ProcedureField
+
+    names = {
+        "Việc làm(Bộ Nội vụ)": "Việc làm (Bộ Nội vụ)",
+        "Thành lập (hộ kinh doanh)(Bộ Tài chính)": "Thành lập (hộ kinh doanh) (Bộ Tài chính)",
+        "Đường bộ (Bộ Xây dựng)": "Đường bộ (Bộ Xây dựng)",
+        "((x))": "((x))",
+    }
+    assert {name: ProcedureField(code="F", name=name).name for name in names} == names
+    cat = import_national(DATA / "national_procedures.json", DATA / "national_fields.json")
+    assert not [f.name for f in cat.fields.values() if re.search(r"\S\(", f.name.replace("((", ""))]

@@ -204,7 +204,7 @@ def test_a_worked_example_reads_right() -> None:
     final = make_report(units, previous, rules, FINAL)
     lines = findings.key_findings(final)
     assert lines[0] == (
-        "Đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là Sở Tài chính Tỉnh Mẫu (90,0 %, giảm 5,0 điểm "
+        "Đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là Sở Tài chính tỉnh Mẫu (90,0 %, giảm 5,0 điểm "
         "phần trăm so với tuần trước)."
     )
     assert lines[1] == (

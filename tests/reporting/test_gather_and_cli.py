@@ -101,7 +101,7 @@ def test_weekly_metrics_are_json_and_carry_names(province: Province) -> None:
     metrics = weekly_metrics(province.catalogue, province.wh, WEEK)
     assert orjson.loads(orjson.dumps(metrics)) == metrics
     assert metrics["week"] == "2025-W45"
-    assert metrics["names"]["units"]["000.10.02.H99"] == "Ủy ban nhân dân Xã Đông Phú Hòa"
+    assert metrics["names"]["units"]["000.10.02.H99"] == "Ủy ban nhân dân xã Đông Phú Hòa"
     assert set(metrics["progress_points_766"]["units"]) == set(metrics["units"])
 
 
@@ -154,7 +154,7 @@ def test_vietnamese_and_english_formats() -> None:
 
 def test_header_defaults_from_the_catalogue(province: Province) -> None:
     catalogue = province.platform.catalogue
-    assert province_unit_name(catalogue) == "Ủy ban nhân dân Tỉnh Mẫu"
+    assert province_unit_name(catalogue) == "Ủy ban nhân dân tỉnh Mẫu"
     assert default_place(catalogue) == "Mẫu"
 
 

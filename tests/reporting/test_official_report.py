@@ -74,7 +74,7 @@ def test_the_pdf_has_the_frame_of_an_official_report(reports: dict[str, Path]) -
         "TỔ KIỂM TRA",  # the team on two lines at 12.5 pt (never shrunk below 12 pt)
         "Số: /BC-TKT",  # the number left blank for the clerk (the register's to give)
         "BÁO CÁO",
-        "Kính gửi: Chủ tịch Ủy ban nhân dân Tỉnh Mẫu.",
+        "Kính gửi: Chủ tịch Ủy ban nhân dân tỉnh Mẫu.",
         "NHẬN ĐỊNH CHÍNH",
     ]
     positions = [first.index(part) for part in expected_in_order]

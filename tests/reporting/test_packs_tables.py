@@ -22,9 +22,9 @@ def _pack(week_years: tuple[int, ...], **kw: object) -> UnitPack:
         "D1", "LATE_NO_APOLOGY", "", "violation", "high", "U1", None,
         datetime(2026, 1, 2, 10, tzinfo=VN_TZ), "Nghị định 61/2018/NĐ-CP, khoản 9 Điều 19 [C]", LATE,
     )  # fmt: skip
-    fields: dict[str, object] = {"violations": [record], "sample": [], "facts": {}}
+    fields: dict[str, object] = {"violations": [record], "sample": [], "facts": {}, "timelines": {}}
     fields |= kw
-    return UnitPack("U1", "Unit", clean_total=0, seed="s", timelines={}, week_years=week_years, **fields)  # type: ignore[arg-type]
+    return UnitPack("U1", "Unit", clean_total=0, seed="s", week_years=week_years, **fields)  # type: ignore[arg-type]
 
 
 def test_a_sample_dossier_without_stored_facts_still_has_its_anchor() -> None:
@@ -68,6 +68,24 @@ def test_a_week_spanning_new_year_prints_years() -> None:
     assert _pack((2025, 2026)).evidence_year == ALWAYS_YEAR
     text = _evidence(_pack((2025, 2026)))
     assert "Hẹn trả 30/12/2025 17:00" in text and "có kết quả 02/01/2026 10:00" in text
+
+
+def test_timeline_details_print_years_as_the_evidence_does() -> None:
+    """The timeline's dates read "29/12" in a week spanning New Year, where the evidence read 29/12/2025."""
+    from reporting.gather import TimelineEvent
+    from reporting.pack_tables import timeline_table
+
+    event = TimelineEvent("e1", "received", datetime(2025, 12, 29, 9, tzinfo=VN_TZ), "U1", None,
+                          {"due_at": "2026-01-05T17:00:00+07:00"})  # fmt: skip
+    cells = [
+        timeline_table(Texts("vi"), _pack(years, timelines={"D1": [event]}), ["D1"], with_dossier=False)
+        .rows[0]
+        .cells[4]
+        .text
+        for years in ((2025, 2026), (2026,), (2025,))
+    ]
+    assert cells[0].endswith("05/01/2026 17:00") and cells[1].endswith("05/01 17:00")
+    assert cells[2].endswith("05/01/2026 17:00")
 
 
 def test_a_week_within_one_year_prints_the_year_of_other_years_dates_only() -> None:

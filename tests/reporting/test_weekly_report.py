@@ -191,7 +191,7 @@ def test_vietnamese_text_survives_every_format(vi_report: Path) -> None:
     assert f'BÁO CÁO<br><span class="subject">{subject}</span>' in html
     assert f"BÁO CÁO {subject}" in xlsx
     everything = pdf_text(vi_report / "report.pdf")
-    for name in ("UBND Xã Đông Phú Hòa", "Sở Xây dựng Tỉnh Mẫu", "Trễ hạn không có phiếu xin lỗi"):
+    for name in ("UBND xã Đông Phú Hòa", "Sở Xây dựng tỉnh Mẫu", "Trễ hạn không có phiếu xin lỗi"):
         assert name in everything and name in html and name in xlsx, name
 
 
