@@ -17,7 +17,7 @@ from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.violations import KINDS, NOT_CHECKABLE
 from inspections.weeks import Week
-from reporting.gather import units_in_force, week_bounds
+from reporting.gather import handled, units_in_force, week_bounds, week_forms
 from warehouse.base import Warehouse
 from warehouse.queries import load_sql
 
@@ -75,21 +75,29 @@ class ViolationCounts:
     prior_weeks: int = PRIOR_WEEKS
 
 
-def weeks_with_data(wh: Warehouse, first: Week, weeks: int) -> int:
-    """How many of the ``weeks`` weeks from ``first`` on hold any stored event."""
-    from_s, _ = week_bounds(first)
-    _, to_s = week_bounds(first.next(weeks - 1))
-    rows = wh.query(load_sql("report_event_weeks"), {"from_s": from_s, "to_s": to_s})
-    return sum(1 for index, n in rows if 0 <= int(index) < weeks and int(n))
+def weeks_to_handle(catalogue: Catalogue, wh: Warehouse, first: Week, weeks: int, *, units_of: Week) -> int:
+    """How many of the ``weeks`` weeks from ``first`` on had dossiers to handle (indicator 2.1's
+    denominator, ``gather.handled``, of the province's form): the weeks every average of the report divides
+    by. A week holding only events before receipt (``submitted``) is not one: counted as "a week with any
+    stored event", it made the violations' average divide by 5 where the on-time rate's divided by 4."""
+    week = first
+    found = 0
+    for _ in range(weeks):
+        found += handled(week_forms(catalogue, wh, week, units_of=units_of).province) > 0
+        week = week.next()
+    return found
 
 
 def _average(total: int, weeks: int) -> float:
     return round(total / weeks, 2) if weeks else 0.0
 
 
-def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> ViolationCounts:
+def violation_counts(
+    catalogue: Catalogue, wh: Warehouse, week: Week, *, prior_weeks: int | None = None
+) -> ViolationCounts:
     """Count the open violations of ``week`` and of the ``PRIOR_WEEKS`` weeks before it (one query), and
-    average the weeks before over those with data."""
+    average the weeks before over those with dossiers to handle (``prior_weeks``, when the caller has
+    counted them already: :func:`weeks_to_handle`)."""
     first = week.previous(PRIOR_WEEKS)
     from_s, _ = week_bounds(first)
     _, to_s = week_bounds(week)
@@ -129,7 +137,8 @@ def violation_counts(catalogue: Catalogue, wh: Warehouse, week: Week) -> Violati
         if kind == "violation":
             unit_prior[unit] += n
             instant_prior[unit] += n if instant else 0
-    prior_weeks = weeks_with_data(wh, first, PRIOR_WEEKS)
+    if prior_weeks is None:
+        prior_weeks = weeks_to_handle(catalogue, wh, first, PRIOR_WEEKS, units_of=week)
     for rc in rules.values():
         rc.previous_8_avg = _average(rule_prior[(rc.rule_id, rc.kind)], prior_weeks)
     for uc in units.values():

@@ -187,7 +187,7 @@ def key_findings(report: WeeklyReport) -> list[str]:
     if worst is not None:
         out.append(worst)
     out.append(_top_rule_sentence(report))
-    earlier = [p.province for p in report.trend[:-1] if gather.handled(p.province)]
+    earlier = report.earlier_forms
     province_rate, avg_rate = report.province.on_time_rate, average_rate(earlier)
     if province_rate is not None and avg_rate is not None:
         out.append(

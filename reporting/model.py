@@ -78,6 +78,10 @@ class WeeklyReport:
     #: How far the data reach (``None``: no data), for ``maturity``: the lowest of the feeds' newest event
     #: times at or before the as-of instant (``warehouse.feeds.data_reach``).
     data_through: datetime | None = None
+    #: The province's forms of the ``counting.PRIOR_WEEKS`` weeks before, oldest first: the weeks every
+    #: average divides by are those with dossiers to handle (empty: the trend's weeks before, see
+    #: :attr:`earlier_forms`).
+    prior_forms: tuple[ReportingForm, ...] = ()
     #: Days past the week's end before its figures are final (the ``report_maturity_days`` setting).
     maturity_days: int = 3
     #: The inspectors' handling of the week's violations in the console (``None``: no case yet).
@@ -152,6 +156,13 @@ class WeeklyReport:
             return None
         reasons = " ".join(r[:1].upper() + r[1:] for r in m.reasons)
         return Alert(self.texts("provisional_box", reasons=reasons, final_day=self.texts.day(m.final_on)))
+
+    @property
+    def earlier_forms(self) -> list[ReportingForm]:
+        """The province's forms of the weeks before that had dossiers to handle: what the on-time rate's
+        average pools, over the same weeks as the violations' averages (:attr:`prior_weeks` of them)."""
+        forms = self.prior_forms or tuple(p.province for p in self.trend[:-1])
+        return [f for f in forms if gather.handled(f)]
 
     @property
     def prior_weeks(self) -> int:
@@ -309,6 +320,11 @@ def build_report(
     ``as_of`` (default: now), events after it left out."""
     forms = gather.week_forms(catalogue, wh, week)
     points = gather.trend(catalogue, wh, week.previous(), gather.TREND_WEEKS - 1, units_of=week)
+    # Every average of the report is over the same weeks: those of the ``PRIOR_WEEKS`` before with dossiers
+    # to handle (the trend shows the last ``TREND_WEEKS - 1`` of them; the others are read for the average).
+    older = [week.previous(n) for n in range(counting.PRIOR_WEEKS, len(points), -1)]  # before the trend
+    prior = [gather.week_forms(catalogue, wh, w, units_of=week).province for w in older]
+    prior += [p.province for p in points]
     points.append(gather.TrendPoint(week, forms.province, forms.units))
     return WeeklyReport(
         lang=header.lang,
@@ -317,7 +333,10 @@ def build_report(
         forms=forms,
         ranking=gather.rank_units(forms.units),
         trend=points,
-        violations=counting.violation_counts(catalogue, wh, week),
+        violations=counting.violation_counts(
+            catalogue, wh, week, prior_weeks=sum(gather.handled(f) > 0 for f in prior)
+        ),
+        prior_forms=tuple(prior),
         quality=gather.quality(wh, week),
         names=Names(catalogue),
         sample_catalogue=catalogue.meta.sample,

@@ -118,8 +118,9 @@ def violations_json(counts: ViolationCounts, names: Names) -> dict[str, Any]:
         ],
         "counting": "open violations (violations FINAL, state 'open': the newest record of each dossier, "
         "rule and trigger event, whichever producer wrote it), in the week their occurred_at falls in "
-        "(Asia/Ho_Chi_Minh); the averages of the weeks before divide by the weeks with data among the 8 "
-        "before (prior_weeks_with_data; 0: no average); units merged by a reform count for their successor; "
+        "(Asia/Ho_Chi_Minh); the averages of the weeks before divide by the weeks with dossiers to handle "
+        "among the 8 before (prior_weeks_with_data; 0: no average), the weeks the on-time rate's average "
+        "pools; units merged by a reform count for their successor; "
         "findings apart; rules not checkable (kind not_checkable: a source system cannot provide a field "
         "the rule needs) apart, and by_rule lists a rule once per kind",
     }
