@@ -43,6 +43,11 @@ def _refusal(ev: Ev) -> str:
     kind = ev.get("type")
     if kind == "suspended":
         return ev.w("Dừng giải quyết hồ sơ", "Processing suspended")
+    stage = ev.get("stage")
+    if stage == "reception":
+        return ev.w("Từ chối tiếp nhận hồ sơ", "Dossier refused at reception")
+    if stage == "processing":
+        return ev.w("Từ chối giải quyết hồ sơ sau khi thẩm định", "Dossier refused after appraisal")
     return ev.w("Từ chối giải quyết hồ sơ", "Dossier refused")
 
 
@@ -66,8 +71,25 @@ _WRITTEN = {
 }
 
 
+#: A refusal whose stage the evidence says needs one notice, not the choice of :data:`_WRITTEN`'s.
+_WRITTEN_AT = {
+    "reception": (
+        "không có Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03)",
+        "with no refusal form (form 03)",
+    ),
+    "processing": (
+        "không có văn bản thông báo nêu rõ lý do (khoản 8 Điều 19 Nghị định 61/2018, không theo mẫu)",
+        "with no written notice stating the reason (Decree 61/2018, Art. 19(8); no form number)",
+    ),
+}
+
+
 def refusal_unwritten(ev: Ev) -> str:
-    vi, en = _WRITTEN["suspended" if ev.get("type") == "suspended" else "refused"]
+    """The notice the refusal needed: the one its stage calls for when the evidence says (violations
+    recorded before 2026-12 do not: then both, each with when it applies)."""
+    kind = "suspended" if ev.get("type") == "suspended" else "refused"
+    stage = ev.get("stage") if kind == "refused" else None
+    vi, en = _WRITTEN_AT[stage] if stage in _WRITTEN_AT else _WRITTEN[kind]
     return _refusal(ev) + ev.w(
         f" {vi}; lý do ghi: {ev.text('reason')}", f" {en}; reason given: {ev.text('reason')}"
     )

@@ -57,7 +57,8 @@ REFUSAL = basis(
     "điểm b khoản 1 Điều 17 (từ chối khi tiếp nhận, mẫu 03 " + _TT01 + ") và khoản 8 Điều 19 (từ chối sau "
     f"thẩm định: thông báo bằng văn bản, nêu rõ lý do) — {CONFIRMED}; áp dụng cho hồ sơ dừng xử lý là "
     f"lựa chọn của bộ quy tắc — {UNCONFIRMED}",
-    f"{_D118_UNKNOWN}; mẫu 03 và mẫu 05 'Thông báo dừng giải quyết hồ sơ' ({_TT03}) — {SECONDARY}",
+    f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03, dừng giải quyết: mẫu 05 'Thông báo dừng giải quyết "
+    f"hồ sơ' ({_TT03}) — {SECONDARY}; từ chối sau thẩm định: văn bản thông báo nêu rõ lý do, không theo mẫu",
 )
 SUPPLEMENT = basis(
     "khoản 3 Điều 15, điểm a khoản 1 và điểm a khoản 2 Điều 17, khoản 4 Điều 19: hướng dẫn bổ sung, hoàn "

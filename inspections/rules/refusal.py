@@ -12,11 +12,19 @@ def refusal_unwritten(inp: RuleInput) -> Iterator[Hit]:
     """A refusal or suspension with no written notice."""
     for event in inp.facts.refusals:
         if inp.absent(event.data.notice_id):
-            yield Hit(event, event.occurred_at, {"type": event.type.value, "reason": event.data.reason})
+            evidence = {"type": event.type.value, "reason": event.data.reason}
+            stage = getattr(event.data, "stage", None)  # a refusal's: the notice it needs depends on it
+            if stage is not None:
+                evidence["stage"] = stage
+            yield Hit(event, event.occurred_at, evidence)
 
 
 def refusal_no_reason(inp: RuleInput) -> Iterator[Hit]:
     """A refusal or suspension without a stated reason."""
     for event in inp.facts.refusals:
         if is_blank(event.data.reason):
-            yield Hit(event, event.occurred_at, {"type": event.type.value, "notice_id": event.data.notice_id})
+            evidence = {"type": event.type.value, "notice_id": event.data.notice_id}
+            stage = getattr(event.data, "stage", None)
+            if stage is not None:
+                evidence["stage"] = stage
+            yield Hit(event, event.occurred_at, evidence)

@@ -166,6 +166,11 @@ def test_refusal_rules_apply_without_reception():
     submitted = ev("submitted", f"{MON} 08:00", {"procedure_code": "P1", "channel": "online"})
     refused = ev("refused", f"{MON} 10:00", {"stage": "reception", "notice_id": None, "reason": ""})
     assert rules_of([submitted, refused]) == ["REFUSAL_NO_REASON", "REFUSAL_UNWRITTEN"]
+    # The stage goes into the evidence: the notice a refusal needs depends on it (form 03 at reception).
+    found = {v.rule_id: v.evidence for v in AUDITOR.evaluate("D1", [submitted, refused], AS_OF)}
+    assert found["REFUSAL_UNWRITTEN"]["stage"] == found["REFUSAL_NO_REASON"]["stage"] == "reception"
+    suspended = ev("suspended", f"{MON} 10:00", {"notice_id": None, "reason": ""})
+    assert "stage" not in AUDITOR.evaluate("D1", [submitted, suspended], AS_OF)[0].evidence
 
 
 def test_suspension_in_writing_with_reason_is_lawful():

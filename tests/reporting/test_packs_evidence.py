@@ -309,6 +309,18 @@ def test_a_waiting_dossier_is_said_to_wait_for_the_applicant() -> None:
 def test_refusal_forms_follow_the_event_and_the_reception_date() -> None:
     refused = sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": "thiếu giấy tờ"})
     assert "mẫu 03" in refused and "khoản 8 Điều 19" in refused and "mẫu 05" not in refused
+    at = {
+        stage: sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": "x", "stage": stage})
+        for stage in ("reception", "processing")
+    }
+    assert (
+        at["reception"].startswith("Từ chối tiếp nhận hồ sơ không có Phiếu từ chối")
+        and "khoản 8" not in at["reception"]
+    )
+    assert at["processing"].startswith(
+        "Từ chối giải quyết hồ sơ sau khi thẩm định không có văn bản thông báo"
+    )
+    assert "mẫu 03" not in at["processing"] and "khoản 8 Điều 19" in at["processing"]
     suspended = sentence("REFUSAL_UNWRITTEN", "violation", {"type": "suspended", "reason": "x"})
     assert "mẫu 05 Thông tư 03/2025" in suspended and "tiếp nhận từ 01/7/2025" in suspended
     assert "mẫu 03" not in suspended and "từ 2025" not in suspended.replace("từ 01/7/2025", "")
