@@ -105,11 +105,13 @@ def sentence(
     lang: str = "vi",
     working_days: WorkingDays | None = None,
     year: int | None = None,
+    forms: str | None = None,
 ) -> str:
     """The evidence of one record (``rule_id`` of ``kind``) as one sentence in ``lang``; ``working_days``
     counts the working days between two dates (the lateness is in calendar days without it); ``year``:
-    the year dd/mm dates are read in (:func:`reporting.evidence_words.when`)."""
-    ev = Ev(facts, check_lang(lang), working_days, year)
+    the year dd/mm dates are read in (:func:`reporting.evidence_words.when`); ``forms``: the circular whose
+    forms the dossier is handled with (``Ev.forms``)."""
+    ev = Ev(facts, check_lang(lang), working_days, year, forms)
     nothing = ev.w("(không có chứng cứ ghi kèm)", "(no evidence recorded)")
     generic = fallback(facts, lang, year=year) or nothing
     try:

@@ -79,7 +79,7 @@ def _clock(ev: Ev) -> str:
 def late_no_apology(ev: Ev) -> str:
     return (
         f"{_due(ev)}; {_end(ev)}{_lateness(ev)}"
-        + ev.w("; không có Phiếu xin lỗi (mẫu 04)", "; no apology notice (form 04)")
+        + ev.w(f"; không có {ev.apology()}", f"; no {ev.apology()}")
         + _clock(ev)
     )
 
@@ -89,9 +89,9 @@ def apology_too_late(ev: Ev) -> str:
     return (
         f"{_due(ev)}; "
         + ev.w(
-            f"Phiếu xin lỗi (mẫu 04) lập {ev.when('apology_at')}, sau hạn chót {ev.when('apology_deadline')} "
+            f"{ev.apology()} lập {ev.when('apology_at')}, sau hạn chót {ev.when('apology_deadline')} "
             f"({lead} ngày làm việc trước ngày hẹn); ",
-            f"apology (form 04) issued {ev.when('apology_at')}, after the deadline "
+            f"{ev.apology()} issued {ev.when('apology_at')}, after the deadline "
             f"{ev.when('apology_deadline')} ({lead} working day(s) before the due date); ",
         )
         + f"{_end(ev)}{_lateness(ev)}{_clock(ev)}"
@@ -102,7 +102,7 @@ def missed_new_due_date(ev: Ev) -> str:
     late = _lateness(ev, ev.get("new_due_at"))
     return (
         ev.w(
-            f"Phiếu xin lỗi (mẫu 04) hẹn lại {ev.when('new_due_at')}; ",
+            f"{ev.apology()} hẹn lại {ev.when('new_due_at')}; ",
             f"Apology promised {ev.when('new_due_at')}; ",
         )
         + _end(ev)
@@ -160,8 +160,8 @@ def due_date_changed(ev: Ev) -> str:
         _change(ev)
         + _in_force(ev)
         + ev.w(
-            f"; không có Phiếu xin lỗi (mẫu 04) hẹn ngày này; lý do ghi: {ev.text('reason')}",
-            f"; no apology (form 04) promised this date; reason given: {ev.text('reason')}",
+            f"; không có {ev.apology()} hẹn ngày này; lý do ghi: {ev.text('reason')}",
+            f"; no {ev.apology()} promised this date; reason given: {ev.text('reason')}",
         )
     )
 

@@ -29,7 +29,10 @@ def apology_incomplete(ev: Ev) -> str:
     shown = ", ".join(n[0] if ev.lang == "vi" else n[1] for n in names) or ev.empty()
     notice = _notice(ev.get("notice_id"), ev.lang)
     number = ev.w(f" (số {notice})", f" (number {notice})") if notice else ""
-    return ev.w(f"Phiếu xin lỗi (mẫu 04){number} thiếu: {shown}", f"Apology (form 04){number} lacks: {shown}")
+    apology = ev.apology()
+    return ev.w(
+        f"{apology}{number} thiếu: {shown}", f"{apology[:1].upper()}{apology[1:]}{number} lacks: {shown}"
+    )
 
 
 def _notice(value: Any, lang: str) -> str:

@@ -5,15 +5,25 @@ kết quả; 02 Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ; 03 Phiếu
 xin lỗi và hẹn lại ngày trả kết quả; 05 Phiếu kiểm soát quá trình giải quyết hồ sơ; 06 Sổ theo dõi hồ sơ.
 Circular 03/2025/TT-VPCP (guiding Decree 118/2025, in force 1/7/2025; from secondary sources) keeps 01–03,
 renames 04, adds 05 (Thông báo dừng giải quyết hồ sơ, for suspensions only) and moves the control slip to 06
-and the register to 07: a pack covers dossiers on both sides of 1/7/2025, so every item names both numbers
-where they differ and which dossiers ("hồ sơ tiếp nhận từ 01/7/2025") take the newer one. A refusal after
-appraisal (Decree 61/2018, Art. 19(8)) is a written notice with no form number; form 03 is the refusal at
-reception only.
+and the register to 07. An item names the form of the circular its dossiers are handled under (``forms``:
+``2018`` or ``2025``, from their legal basis: :func:`forms_of`); where they are on both sides of 1/7/2025, or
+it is not known, it names both numbers where they differ and which dossiers ("hồ sơ tiếp nhận từ
+01/7/2025") take the newer one. A refusal after appraisal (Decree 61/2018, Art. 19(8)) is a written notice
+with no form number; form 03 is the refusal at reception only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Final
+
+from inspections.rules.legal import DECREE_118
+from inspections.timeunits import VN_TZ
+
+#: An item to ask for: (Vietnamese, English) naming both circulars' forms where they differ, and, for such
+#: an item, what it says under Circular 01/2018 alone and under 03/2025 alone.
+Item = tuple[str, str]
 
 _RECEIPT = (
     "Giấy tiếp nhận hồ sơ và hẹn trả kết quả (mẫu 01), bản lưu",
@@ -50,6 +60,51 @@ _REGISTER = (
     f"Sổ theo dõi hồ sơ (mẫu 06; mẫu 07 theo Thông tư 03/2025 với {_NEW})",
     f"the dossier register (form 06; form 07 under Circular 03/2025 for {_NEW_EN})",
 )
+#: Each item that names two circulars' forms, as each circular alone names it.
+_ALONE: Final[dict[Item, dict[str, Item]]] = {
+    _REFUSAL: {
+        "2025": (
+            "từ chối khi tiếp nhận: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03 Thông tư 03/2025), bản "
+            "lưu; từ chối sau khi thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu)",
+            "a refusal at reception: the refusal form (form 03 of Circular 03/2025), file copy; a refusal "
+            "after appraisal: the written notice stating the reason (no form number)",
+        ),
+    },
+    _SUSPENSION: {
+        "2018": ("dừng giải quyết: văn bản thông báo dừng", "a suspension: the written notice"),
+        "2025": (
+            "dừng giải quyết: Thông báo dừng giải quyết hồ sơ (mẫu 05 Thông tư 03/2025), bản lưu",
+            "a suspension: the stop notice (form 05 of Circular 03/2025), file copy",
+        ),
+    },
+    _APOLOGY: {
+        "2018": (
+            "Phiếu xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)",
+            "the apology and new date notice (form 04)",
+        ),
+        "2025": (
+            "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (mẫu 04 Thông tư 03/2025)",
+            "the apology and extension request (form 04 of Circular 03/2025)",
+        ),
+    },
+    _CONTROL: {
+        "2018": (
+            "Phiếu kiểm soát quá trình giải quyết hồ sơ (mẫu 05)",
+            "the processing control slip (form 05)",
+        ),
+        "2025": (
+            "Phiếu kiểm soát quá trình giải quyết hồ sơ (mẫu 06 Thông tư 03/2025)",
+            "the processing control slip (form 06 of Circular 03/2025)",
+        ),
+    },
+    _REGISTER: {
+        "2018": ("Sổ theo dõi hồ sơ (mẫu 06)", "the dossier register (form 06)"),
+        "2025": (
+            "Sổ theo dõi hồ sơ (mẫu 07 Thông tư 03/2025)",
+            "the dossier register (form 07 of Circular 03/2025)",
+        ),
+    },
+}
 _OUTGOING = (
     "sổ đăng ký văn bản đi (ngày ký, ngày gửi)",
     "the outgoing-mail register (dates signed and sent)",
@@ -102,11 +157,42 @@ NOT_CHECKABLE: Final = (_PAPER, _CONTROL, _REGISTER)
 SAMPLE: Final = (_RECEIPT, _CONTROL, _REGISTER, _RETURN)
 
 
-def items(rule_id: str, kind: str, lang: str = "vi") -> list[str]:
-    """What to ask for to verify a record of ``rule_id`` (of ``kind``) on site, in ``lang``."""
+def forms_of(legal_basis: str) -> str | None:
+    """Whose forms a record's dossier is handled with, from its legal basis (chosen by its receipt date:
+    ``inspections.rules.legal``): ``2025`` under Decree 118/2025, ``2018`` under Decree 61/2018, ``None``
+    when the basis names neither (a data-quality check)."""
+    if "118/2025" in legal_basis:
+        return "2025"
+    if "61/2018" in legal_basis:
+        return "2018"
+    return None
+
+
+def forms_on(received: datetime | None) -> str | None:
+    """Whose forms a dossier received at ``received`` is handled with (its local receipt date, as the
+    rulebook chooses its legal basis); ``None`` when it was not received."""
+    if received is None:
+        return None
+    return "2025" if received.astimezone(VN_TZ).date() >= DECREE_118 else "2018"
+
+
+def common_forms(each: Iterable[str | None]) -> str | None:
+    """The forms of several records: theirs if they all agree, else ``None`` (both named)."""
+    found = set(each)
+    return found.pop() if len(found) == 1 else None
+
+
+def _text(item: Item, forms: str | None, lang: str) -> str:
+    vi, en = _ALONE.get(item, {}).get(forms or "", item)
+    return vi if lang == "vi" else en
+
+
+def items(rule_id: str, kind: str, lang: str = "vi", forms: str | None = None) -> list[str]:
+    """What to ask for to verify a record of ``rule_id`` (of ``kind``) on site, in ``lang``, with the forms
+    of ``forms`` (:func:`forms_of`; ``None``: both circulars')."""
     chosen = NOT_CHECKABLE if kind == "not_checkable" else CHECKLIST.get(rule_id, (_PAPER, _SYSTEM_LOG))
-    return [vi if lang == "vi" else en for vi, en in chosen]
+    return [_text(item, forms, lang) for item in chosen]
 
 
-def sample_items(lang: str = "vi") -> list[str]:
-    return [vi if lang == "vi" else en for vi, en in SAMPLE]
+def sample_items(lang: str = "vi", forms: str | None = None) -> list[str]:
+    return [_text(item, forms, lang) for item in SAMPLE]

@@ -129,7 +129,8 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
         first = v.dossier_id not in seen
         seen.add(v.dossier_id)
         severity = f"{t.kind(v.kind)} – {t.severity(v.severity).lower()}"
-        evidence = sentence(v.rule_id, v.kind, v.evidence, lang, pack.working_days, pack.evidence_year)
+        forms = onsite.forms_of(v.legal_basis)  # the circular the dossier is handled under, by its receipt
+        evidence = sentence(v.rule_id, v.kind, v.evidence, lang, pack.working_days, pack.evidence_year, forms)
         cells = [
             PackCell(v.dossier_id, link=f"#timeline-{v.dossier_id}"),
             PackCell(v.procedure_code or ""),
@@ -140,7 +141,7 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
             instant(t, v.occurred_at),
             PackCell(evidence),
             legal_cell(v.rule_id, v.legal_basis, lang),
-            PackCell("; ".join(onsite.items(v.rule_id, v.kind, lang))),
+            PackCell("; ".join(onsite.items(v.rule_id, v.kind, lang, forms))),
             _empty(),
             _empty(),
             PackCell(orjson.dumps(v.evidence).decode()),
@@ -164,13 +165,15 @@ def onsite_table(t: Texts, pack: UnitPack) -> PackTable:
         ],
     )
     by_rule: dict[tuple[str, str], set[str]] = {}
+    forms: dict[tuple[str, str], set[str | None]] = {}
     for v in pack.violations:
         by_rule.setdefault((v.rule_id, v.kind), set()).add(v.dossier_id)
+        forms.setdefault((v.rule_id, v.kind), set()).add(onsite.forms_of(v.legal_basis))
     for (rule_id, kind), dossiers in sorted(by_rule.items(), key=lambda item: (-len(item[1]), item[0])):
         title = t.rule_title(rule_id)
         if kind != "violation":
             title += f" ({t.kind(kind).lower()})"
-        listed = onsite.items(rule_id, kind, lang)
+        listed = onsite.items(rule_id, kind, lang, onsite.common_forms(forms[(rule_id, kind)]))
         cells = [
             PackCell(title, note=rule_id),
             PackCell(t.integer(len(dossiers)), len(dossiers)),

@@ -178,7 +178,9 @@ def write_pack_html(t: Texts, header: Letterhead, week: Week, pack: UnitPack, pa
         sample=pt.sample_table(t, pack),
         sample_timelines=[(d, pt.timeline_table(t, pack, [d], with_dossier=False)) for d in pack.sample],
         sample_note=t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total),
-        sample_onsite=pack_text("sample_onsite", lang, items="; ".join(onsite.sample_items(lang))),
+        sample_onsite=pack_text(
+            "sample_onsite", lang, items="; ".join(onsite.sample_items(lang, _sample_forms(pack)))
+        ),
         violations_count=_count_line(t, pack),
     )
     path.write_text(text, encoding="utf-8")
@@ -206,3 +208,9 @@ def write_packs(
         written.append(write_pack_xlsx(t, dated, _title(t, week, pack), pack, folder / f"{stem}.xlsx"))
         written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html"))
     return written
+
+
+def _sample_forms(pack: UnitPack) -> str | None:
+    """The forms the sample's dossiers are handled with, if they all agree (``onsite.common_forms``)."""
+    facts = [pack.facts.get(d) for d in pack.sample]
+    return onsite.common_forms(onsite.forms_on(f.received_at if f else None) for f in facts)

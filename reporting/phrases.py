@@ -218,8 +218,9 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "Remind the units of the rules on: {rules}.",
     },
     "r_overdue": {
-        "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) gửi văn bản xin lỗi và hẹn lại ngày trả "
-        "kết quả cho người nộp hồ sơ (mẫu 04) và giải quyết dứt điểm.",
+        "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) gửi văn bản xin lỗi cho người nộp hồ sơ "
+        "(mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả; với hồ sơ tiếp nhận từ 01/7/2025, Văn bản xin "
+        "lỗi và đề nghị gia hạn thời gian giải quyết) và giải quyết dứt điểm.",
         "en": "Have the units with overdue dossiers ({n}) send the applicants a written apology with a new "
         "date (form 04) and finish them.",
     },

@@ -117,7 +117,9 @@ def test_the_pack_prints_with_room_for_findings_and_signatures(packs: Path) -> N
     assert "@page { size: A4 landscape" in text and "@media print" in text
     assert "Kết quả xác minh của đoàn" in text and "Người xác minh ký" in text
     assert "ĐẠI DIỆN ĐOÀN KIỂM TRA" in text and "D. Những gì cần kiểm tra tại chỗ" in text
-    assert "mẫu 05; mẫu 06 theo Thông tư 03/2025" in text
+    # Every dossier of the week was received after 1/7/2025: the forms of Circular 03/2025 alone.
+    assert "Phiếu kiểm soát quá trình giải quyết hồ sơ (mẫu 06 Thông tư 03/2025)" in text
+    assert "mẫu 05; mẫu 06 theo Thông tư 03/2025" not in text and "Phiếu xin lỗi và hẹn lại" not in text
 
 
 def test_a_rerun_writes_the_same_bytes(province: Province, packs: Path, tmp_path: Path) -> None:

@@ -347,3 +347,37 @@ def test_the_audit_records_that_a_late_dossier_was_waiting_and_the_pack_says_so(
         text = sentence("LATE_NO_APOLOGY", "violation", found[0].evidence)
         assert "đang chờ người nộp bổ sung từ " in text and "chưa có kết quả" not in text
         assert ("sau đó rút hồ sơ" in text) == bool(ends)
+
+
+def test_forms_follow_the_circular_the_dossier_is_handled_under() -> None:
+    """Form numbers and names of Circular 01/2018 came first for dossiers received after 1/7/2025, whose
+    form 05 is the stop notice, not the control slip (review of 2026-12-04)."""
+    from datetime import datetime
+
+    from inspections.rules import legal
+    from inspections.timeunits import VN_TZ
+    from reporting import onsite
+
+    old, new = legal.APOLOGY[0][1], legal.APOLOGY[1][1]
+    assert (onsite.forms_of(old), onsite.forms_of(new), onsite.forms_of(legal.DATA_QUALITY[0][1])) == (
+        "2018", "2025", None
+    )  # fmt: skip
+    assert onsite.forms_on(datetime(2025, 7, 1, 0, 30, tzinfo=VN_TZ)) == "2025"
+    assert onsite.forms_on(datetime(2025, 6, 30, 17, 30, tzinfo=VN_TZ)) == "2018"  # 1/7 00:30 in UTC+7
+    assert onsite.common_forms(["2025", "2025"]) == "2025" and onsite.common_forms(["2025", "2018"]) is None
+    late = " ".join(onsite.items("LATE_NO_APOLOGY", "violation", "vi", "2025"))
+    assert "mẫu 06 Thông tư 03/2025" in late and "mẫu 07 Thông tư 03/2025" in late
+    assert (
+        "Văn bản xin lỗi và đề nghị gia hạn" in late and "Phiếu xin lỗi" not in late and "mẫu 05" not in late
+    )
+    before = " ".join(onsite.items("LATE_NO_APOLOGY", "violation", "vi", "2018"))
+    assert "(mẫu 05)" in before and "Thông tư 03/2025" not in before
+    both = " ".join(onsite.items("LATE_NO_APOLOGY", "violation", "vi"))
+    assert "mẫu 05; mẫu 06 theo Thông tư 03/2025" in both
+    refused = " ".join(onsite.items("REFUSAL_UNWRITTEN", "violation", "vi", "2025"))
+    assert "mẫu 05 Thông tư 03/2025" in refused and "Nghị định 61/2018" not in refused
+    facts = {"due_date": "2025-11-12", "end_type": "processed", "end_at": "2025-11-14T10:00:00+07:00"}
+    assert "không có Văn bản xin lỗi (mẫu 04)" in sentence(
+        "LATE_NO_APOLOGY", "violation", facts, forms="2025"
+    )
+    assert "không có Phiếu xin lỗi (mẫu 04)" in sentence("LATE_NO_APOLOGY", "violation", facts, forms="2018")
