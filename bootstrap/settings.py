@@ -25,6 +25,8 @@ from schemas.pseudonym import MIN_KEY_BYTES
 #: (Kafka's clients default to 9092).
 _HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
 
+_PLACEHOLDER = "CHANGE_ME"  # what deploy/env.example leaves in every value an operator must set
+
 
 class Settings(BaseSettings):
     """Deployment settings; every field maps to ``DOSSIER_AUDIT_<NAME>``."""
@@ -253,6 +255,10 @@ class Settings(BaseSettings):
     def _key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         """Checked here, not when the pseudonymiser is built (mid-command, a traceback): the message names
         the variable and the length needed, never the key."""
+        if value is not None and value.get_secret_value().strip() == _PLACEHOLDER:
+            raise ValueError(
+                f"is still {_PLACEHOLDER} (deploy/env.example): set a random key, e.g. 32 hex digits"
+            )
         if value is not None and len(value.get_secret_value().encode()) < MIN_KEY_BYTES:
             raise ValueError(f"must be at least {MIN_KEY_BYTES} bytes (a random key, e.g. 32 hex digits)")
         return value

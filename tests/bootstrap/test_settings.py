@@ -106,6 +106,32 @@ def test_the_apology_lead_is_bounded(monkeypatch):
     assert load_settings().apology_lead_working_days == 60
 
 
+def test_a_key_left_at_the_env_examples_placeholder_is_named(monkeypatch):
+    """deploy/env.example leaves CHANGE_ME in every value to set; a key left so said "must be at least 16
+    bytes", which sent the operator looking for a length problem (review of 2026-12-04)."""
+    _no_config(monkeypatch)
+    for name in ("DOSSIER_AUDIT_PSEUDONYM_KEY", "DOSSIER_AUDIT_CONSOLE_SESSION_SECRET"):
+        monkeypatch.setenv(name, "CHANGE_ME")
+        with pytest.raises(SettingsError, match=f"{name[len('DOSSIER_AUDIT_') :]}.*is still CHANGE_ME"):
+            load_settings()
+        monkeypatch.delenv(name)
+
+
+def test_the_compose_deployment_gives_the_console_secret_to_the_console_alone():
+    """Every platform container reads the same .env; a DOSSIER_AUDIT_CONSOLE_SESSION_SECRET left at
+    CHANGE_ME there stopped init, the workers and Dagster, which never use it (review of 2026-12-04)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    example = (root / "deploy" / "env.example").read_text(encoding="utf-8")
+    to_set = [line.split("=", 1)[0] for line in example.splitlines() if line.endswith("=CHANGE_ME")]
+    # Only the pseudonymisation key is a setting every container reads; the others are the compose file's.
+    assert [name for name in to_set if name.startswith("DOSSIER_AUDIT_")] == ["DOSSIER_AUDIT_PSEUDONYM_KEY"]
+    guide = (root / "docs" / "operators-guide.md").read_text(encoding="utf-8")
+    assert "six CHANGE_ME values" in guide and len(to_set) == 6
+    assert all(f"`{name}`" in guide or name.startswith("CLICKHOUSE_") for name in to_set)
+
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(st.characters(codec="utf-8"), max_size=80) | st.sampled_from(
     ["A=1\n", "DOSSIER_AUDIT_LANG=en", "export DOSSIER_AUDIT_LANG=vi\n", "DOSSIER_AUDIT_X=1", "=1", "'",

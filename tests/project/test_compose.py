@@ -46,7 +46,7 @@ SECRETS = {
     "CLICKHOUSE_REPORTS_PASSWORD": "reports-secret",
     "DOSSIER_AUDIT_PSEUDONYM_KEY": "k" * 32,
     "CLICKHOUSE_CASES_PASSWORD": "cases-secret",
-    "DOSSIER_AUDIT_CONSOLE_SESSION_SECRET": "s" * 32,
+    "CONSOLE_SESSION_SECRET": "s" * 32,
     "CONSOLE_TRUSTED_PROXY": "172.30.0.1",
 }
 WORKERS = ("sink", "detect")
@@ -422,7 +422,8 @@ def test_clickhouse_users_writer_and_read_only_reports(compose):
     reports = users.find("reports")
     assert reports is not None
     profile = root.find(f"profiles/{reports.findtext('profile')}")
-    assert profile is not None and profile.findtext("readonly") == "1"
+    # 2, not 1: the client sends max_query_size with every query, which readonly = 1 refuses (code 164).
+    assert profile is not None and profile.findtext("readonly") == "2"
     database = compose["services"]["clickhouse"]["environment"]["CLICKHOUSE_DB"]
     assert reports.find("allow_databases") is None  # ClickHouse refuses it beside `grants`
     granted = [q.text or "" for q in reports.iter("query")]
@@ -446,6 +447,11 @@ def test_dagster_instance_config_loads(tmp_path):
     try:
         assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
         assert instance.run_monitoring_enabled
+        # The default launcher cannot check a started run's process: only a maximum run time fails a run
+        # whose process died, before two such runs fill the queue's places for good.
+        assert not instance.run_launcher.supports_check_run_worker_health
+        max_runs = instance.run_coordinator.get_run_queue_config().max_concurrent_runs
+        assert max_runs == 2 and 0 < instance.run_monitoring_max_runtime_seconds <= 6 * 3600
     finally:
         instance.dispose()
 
@@ -504,7 +510,7 @@ def test_the_console_reads_as_reports_and_writes_cases_only(compose):
     # X-Forwarded-For is believed from the proxy's address only (never `*`): uvicorn's own reading is off.
     assert "FORWARDED_ALLOW_IPS" not in env
     assert env["DOSSIER_AUDIT_CONSOLE_TRUSTED_PROXIES"] == SECRETS["CONSOLE_TRUSTED_PROXY"]
-    assert env["DOSSIER_AUDIT_CONSOLE_SESSION_SECRET"] == SECRETS["DOSSIER_AUDIT_CONSOLE_SESSION_SECRET"]
+    assert env["DOSSIER_AUDIT_CONSOLE_SESSION_SECRET"] == SECRETS["CONSOLE_SESSION_SECRET"]
     assert all(str(p).startswith("127.0.0.1:") for p in console["ports"])
     assert console["healthcheck"]["test"][2] == "http://127.0.0.1:8080/healthz"
     users = ET.parse(USERS_XML).getroot().find("users")
