@@ -15,7 +15,7 @@ from dagster import Definitions
 from pipelines.assets import build_assets
 from pipelines.partitions import DEFAULT_START, weekly_partitions
 from pipelines.resources import PlatformResource, WarehouseResource
-from pipelines.schedules import build_weekly_job, build_weekly_schedule
+from pipelines.schedules import build_final_schedule, build_weekly_job, build_weekly_schedule
 from pipelines.sensors import AlertThresholds, alert_job, build_alert_sensor
 
 
@@ -37,7 +37,7 @@ def build_definitions(
     return Definitions(
         assets=build_assets(partitions),
         jobs=[weekly_job, alert_job],
-        schedules=[build_weekly_schedule(weekly_job)],
+        schedules=[build_weekly_schedule(weekly_job), build_final_schedule(weekly_job)],
         sensors=[build_alert_sensor()],
         resources={**default_resources(), **(resources or {})},
     )

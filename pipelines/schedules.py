@@ -1,4 +1,12 @@
-"""The weekly job and its schedule: every Monday 07:00 Asia/Ho_Chi_Minh, for the week that just ended."""
+"""The weekly job and its schedules, Asia/Ho_Chi_Minh: Monday 07:00 for the week that just ended, and
+Thursday 07:00 for the same week again, once its figures are final.
+
+A week is provisional until the data reach its end plus ``report_maturity_days`` (default 3: Thursday
+00:00) and the report says so (``reporting.model``): Monday's report is a draft on purpose, so leadership
+sees the week at once, and Thursday's rebuild is the one to sign. Without it the final version appeared only
+if someone launched the week again by hand. With a maturity beyond 3 days, launch the week again once it has
+passed (docs/operators-guide.md).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +31,9 @@ if TYPE_CHECKING:  # not exported by dagster; only the annotation needs it
 WEEKLY_JOB = "weekly_reports_job"
 WEEKLY_SCHEDULE = "weekly_reports_schedule"
 CRON = "0 7 * * 1"
+FINAL_SCHEDULE = "weekly_reports_final_schedule"
+#: Thursday 07:00: the default maturity (3 days past Sunday's end) has passed.
+FINAL_CRON = "0 7 * * 4"
 
 
 def build_weekly_job() -> UnresolvedAssetJobDefinition:
@@ -53,3 +64,25 @@ def build_weekly_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefiniti
         return RunRequest(run_key=f"weekly:{key}", partition_key=key, tags={"dossier_audit/week": str(week)})
 
     return weekly_reports
+
+
+def build_final_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
+    """Thursday 07:00 local time, for the week that ended the Sunday before (its figures final): the tick
+    of Thursday 2025-11-13 builds partition 2025-11-03 (2025-W45) again, under its own run key."""
+
+    @schedule(
+        name=FINAL_SCHEDULE,
+        job=job,
+        cron_schedule=FINAL_CRON,
+        execution_timezone=TIMEZONE,
+        description="Every Thursday 07:00 Asia/Ho_Chi_Minh: last week's reports again, its figures final.",
+    )
+    def weekly_reports_final(context: ScheduleEvaluationContext) -> RunRequest:
+        week = Week.last_complete(context.scheduled_execution_time)
+        key = key_of_week(week)
+        return RunRequest(
+            run_key=f"weekly-final:{key}", partition_key=key,
+            tags={"dossier_audit/week": str(week), "dossier_audit/final": "true"},
+        )  # fmt: skip
+
+    return weekly_reports_final
