@@ -271,3 +271,11 @@ def test_freshness(platform, wh, loader):
     assert not by_key(
         run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W46"), now=NOW)
     )["events: the newest occurred_at is recent"].success
+    # An event dated years ahead (a typo) kept every later check "fresh" for as long as it stood.
+    loader.load([ev("submitted", "2045-11-07 09:00", {"procedure_code": "1.004222", "channel": "online"},
+                    dossier="typo-2045", unit=UNIT, event_id="typo-2045")])  # fmt: skip
+    typo = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW))
+    assert not typo["events: the newest occurred_at is recent"].success
+    assert typo["events: the newest occurred_at is recent"].message_en.startswith(
+        "Data not fresh: newest event at 2025-11-07 16:00 (UTC+7)"
+    )
