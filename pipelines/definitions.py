@@ -20,9 +20,10 @@ from pipelines.sensors import AlertThresholds, alert_job, build_alert_sensor
 
 
 def default_resources() -> dict[str, Any]:
+    platform = PlatformResource()  # one: the warehouse's URL comes from the platform's settings
     return {
-        "warehouse": WarehouseResource(),
-        "platform": PlatformResource(),
+        "warehouse": WarehouseResource(platform=platform),
+        "platform": platform,
         "alert_thresholds": AlertThresholds(),
     }
 

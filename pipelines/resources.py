@@ -109,15 +109,21 @@ class PlatformResource(ConfigurableResource):  # type: ignore[type-arg]
 class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
     """The warehouse at ``url`` (``chdb:///dir`` or ``clickhouse://...``), opened per use and closed after.
 
-    Empty ``url``: the platform settings' warehouse (``DOSSIER_AUDIT_WAREHOUSE`` or chdb under the workdir).
+    Empty ``url``: the platform's warehouse (``DOSSIER_AUDIT_WAREHOUSE`` or chdb under the workdir), read from
+    the same settings as the platform resource (its ``env_file`` and overrides), never from the environment
+    alone: a platform configured with a settings file read the catalogue from it while this resource fell
+    back to the environment's warehouse (review of 2026-12-04).
     """
 
     url: str = Field(default="", description="Warehouse URL (empty: from the platform settings).")
     create_database: bool = Field(default=False, description="Create the URL's database when missing.")
     lent_warehouse: str = Field(default="", description="Internal: key of an open Warehouse lent in-process.")
+    platform: PlatformResource = Field(
+        default_factory=PlatformResource, description="The platform whose settings name the warehouse."
+    )
 
     def resolved_url(self) -> str:
-        return self.url or load_settings().warehouse_url
+        return self.url or self.platform.settings().warehouse_url
 
     @contextmanager
     def open(self) -> Iterator[Warehouse]:

@@ -140,3 +140,20 @@ def test_partition_keys_are_the_mondays_of_local_weeks():
 def test_bad_partition_keys_are_refused_clearly(key, error):
     with pytest.raises(PartitionKeyError, match=error):
         week_of_key(key)
+
+
+def test_the_warehouse_resource_reads_the_platforms_settings(tmp_path, monkeypatch):
+    """A platform given a settings file read its catalogue from it while the warehouse resource fell back
+    to the environment's warehouse (review of 2026-12-04): both read one set of settings now."""
+    from pipelines.definitions import default_resources
+    from pipelines.resources import PlatformResource, WarehouseResource
+
+    monkeypatch.delenv("DOSSIER_AUDIT_WAREHOUSE", raising=False)
+    monkeypatch.delenv("DOSSIER_AUDIT_CONFIG_FILE", raising=False)
+    settings_file = tmp_path / "site.env"
+    settings_file.write_text(f"DOSSIER_AUDIT_WAREHOUSE=chdb://{tmp_path}/site-warehouse\n", encoding="utf-8")
+    platform = PlatformResource(env_file=str(settings_file))
+    assert WarehouseResource(platform=platform).resolved_url() == f"chdb://{tmp_path}/site-warehouse"
+    assert WarehouseResource(url="chdb:///given", platform=platform).resolved_url() == "chdb:///given"
+    resources = default_resources()
+    assert resources["warehouse"].platform is resources["platform"]

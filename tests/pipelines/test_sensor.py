@@ -34,15 +34,15 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def tick(url: str, cursor: str | None, **thresholds):
-    context = build_sensor_context(
+    with build_sensor_context(  # a context manager: the warehouse resource nests the platform's
         cursor=cursor,
         repository_def=REPO,
         resources={
             "warehouse": WarehouseResource(url=url),
             "alert_thresholds": AlertThresholds(**thresholds),
         },
-    )
-    return SENSOR.evaluate_tick(context)
+    ) as context:
+        return SENSOR.evaluate_tick(context)
 
 
 def add_dead_letters(wh: Warehouse, n: int, start: int = 0) -> None:
