@@ -75,6 +75,11 @@ class WorkerMetrics:
     def __post_init__(self) -> None:
         r, ns = self.registry, NAMESPACE
         self.events_in = Counter("events_in", "Valid events taken in.", namespace=ns, registry=r)
+        # EVENTS.md: a repeated event id with identical content is a duplicate, "ignored, counted".
+        self.events_duplicate = Counter(
+            "events_duplicate", "Resent events (an id seen with the same content), ignored.", namespace=ns,
+            registry=r,
+        )  # fmt: skip
         self.events_rejected = Counter(
             "events_rejected", "Input rejected (dead letters), by reason code.", ["reason"],
             namespace=ns, registry=r,

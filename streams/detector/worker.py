@@ -174,13 +174,15 @@ class Detector(ChangelogWrites, LateGlue, Supervision):
                 self.metrics.detector_dossiers_reloaded.inc(back.dossiers)
                 self.metrics.detector_late_events_evicted.inc(back.late_events)
         floor = self._live_floor()
-        applied = 0
+        applied = duplicates = conflicts = 0  # events taken in; of them, resends and conflicting versions
         # Per partition, the dossiers written in this batch: none of them is evicted in it (see evict.py).
         written: dict[int, set[str]] = {}
         for partition, items in by_partition.items():
             outcome, failed = apply_isolating(self.core, partition, items, floor)
             dead.extend(unprocessable(sources[partition][i], now, self.scrub, exc) for i, exc in failed)
             applied += len(items) - len(failed)
+            duplicates += outcome.duplicates
+            conflicts += len(outcome.conflicts)
             for conflict in outcome.conflicts:
                 origin = next(m for (e, _), m in zip(items, sources[partition], strict=True) if e is conflict)
                 dead.append(conflict_letter(conflict, origin, now, self.scrub))
@@ -197,7 +199,9 @@ class Detector(ChangelogWrites, LateGlue, Supervision):
         self.stats.poison += sum(letter.reason_code == UNPROCESSABLE for letter in dead)
         self.stats.batches += 1
         if self.metrics is not None:
-            self.metrics.events_in.inc(applied)
+            # Valid events taken in: not a resend (counted apart) nor a conflict (counted as rejected).
+            self.metrics.events_in.inc(applied - duplicates - conflicts)
+            self.metrics.events_duplicate.inc(duplicates)
             for letter in dead:
                 self.metrics.rejected(letter.reason_code)
                 if letter.reason_code == UNPROCESSABLE:

@@ -154,15 +154,21 @@ class SinkBatch:
         return self.event_columns if rows is self.events and count == len(rows) else None
 
 
-def count_stored(batch: SinkBatch, stats: SinkStats, metrics: WorkerMetrics) -> None:
-    """Count a batch that was stored in the run's stats and the worker's metrics, whether its offsets were
-    committed or not: rows written, as :class:`SinkStats` counts them (a redelivered batch counts again)."""
+def count_stored(
+    batch: SinkBatch, stats: SinkStats, metrics: WorkerMetrics, *, committed: bool = True
+) -> None:
+    """Count a batch that was stored: in the run's stats whether its offsets were committed or not (rows
+    written, as :class:`SinkStats` counts them: a redelivered batch counts again), in the worker's metrics
+    only once committed (``committed``): a batch whose commit failed is read and stored again, and counted
+    then, so a rate of events or violations does not count one batch twice."""
     stats.batches += 1
     stats.messages += batch.messages
     stats.events += len(batch.events)
     stats.rejected += len(batch.rejected)
     stats.violations += len(batch.violations)
     stats.poison += batch.poison
+    if not committed:
+        return
     metrics.sink_batches.inc()
     metrics.events_in.inc(len(batch.events))
     for code in batch.rejected_reasons:

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from streams.sink.batch import SinkBatch
 from warehouse.base import WarehouseError, parse_url
 
-__all__ = ["RetryClock", "RetryPolicy", "retry_write", "sink_warehouse_url"]
+__all__ = ["InFlight", "RetryClock", "RetryPolicy", "retry_write", "sink_warehouse_url"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +114,14 @@ def sink_warehouse_url(url: str) -> str:
     parts = urlsplit(url)
     query = f"{parts.query}&retries=0" if parts.query else "retries=0"
     return urlunsplit(parts._replace(query=query))
+
+
+@dataclass
+class InFlight:
+    """A batch the worker is storing: its current attempt (``write``, in the writer thread), when the next
+    one is due after a failed one (``retry``), and ``revoked`` once a rebalance took its partitions."""
+
+    batch: SinkBatch
+    write: Future[None]
+    revoked: bool = False
+    retry: RetryClock | None = None

@@ -21,8 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, wait
-from dataclasses import dataclass
+from concurrent.futures import wait
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
@@ -45,7 +44,7 @@ from streams.sink.polling import (
     RETRY_POLL_SECONDS,
     SETTLE_POLL_SECONDS,
 )
-from streams.sink.retry import RetryClock
+from streams.sink.retry import InFlight, RetryClock
 from streams.sink.writer import BatchWriter
 from streams.topics import TopicError, ensure_topics
 from warehouse.base import Warehouse, WarehouseError
@@ -54,17 +53,6 @@ from warehouse.migrate import migrate
 __all__ = ["GC_THRESHOLD0", "SinkWorker"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class _InFlight:
-    """A batch being stored: its current attempt (``write``), when the next one is due after a failed one
-    (``retry``), and ``revoked`` once a rebalance took its partitions."""
-
-    batch: SinkBatch
-    write: Future[None]
-    revoked: bool = False
-    retry: RetryClock | None = None
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -121,7 +109,7 @@ class SinkWorker:
         self._pending = SinkBatch()
         self._backlog: list[tuple[TopicPartition, list[Any]]] = []
         self._revoked = False
-        self._inflight: _InFlight | None = None
+        self._inflight: InFlight | None = None
         self._last_record = time.monotonic()
         self._lag_updated = 0.0
         self._closing = False
@@ -292,7 +280,7 @@ class SinkWorker:
         batch, self._pending = self._pending, SinkBatch()
         if not batch:  # a rebalance while settling dropped it
             return
-        self._inflight = _InFlight(batch, self._writer.submit(batch))
+        self._inflight = InFlight(batch, self._writer.submit(batch))
 
     def _settle(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
         """Wait until the write in flight is settled (stored and committed, or given up), retrying it while
@@ -378,12 +366,14 @@ class SinkWorker:
 
     def _commit(self, consumer: KafkaConsumer, batch: SinkBatch) -> None:
         offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.offsets.items()}
+        committed = True
         try:
             consumer.commit(offsets)
         except (CommitFailedError, KafkaError) as exc:
             # The rows are stored; the partitions' next owner re-reads and re-stores them (idempotent).
             log.warning("offset commit failed; the batch will be redelivered", extra={"error": str(exc)})
-        count_stored(batch, self.stats, self.metrics)
+            committed = False
+        count_stored(batch, self.stats, self.metrics, committed=committed)
         log.debug("batch stored", extra={"messages": batch.messages, "events": len(batch.events)})
 
     def _on_revoked(self, revoked: list[TopicPartition]) -> None:

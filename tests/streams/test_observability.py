@@ -147,3 +147,37 @@ def test_the_known_reasons_hold_every_code_the_platform_writes() -> None:
         assert reason_label(code) == code
     for text in ("", "other stuff", "MaHoSo.leaked", "Nguyen.missing", "json.invalid "):
         assert reason_label(text) == "other"
+
+
+def test_a_sink_batch_whose_commit_failed_is_counted_in_the_metrics_only_when_redelivered() -> None:
+    """The sink counted a batch whose offset commit failed, then again when it was read and stored a second
+    time: events_in, rejections and violations rates double-counted after every failed commit (review)."""
+    from kafka import TopicPartition
+    from kafka.errors import CommitFailedError
+
+    from bootstrap.platform import sink_options
+    from bootstrap.settings import load_settings
+    from schemas.pseudonym import Pseudonymiser
+    from streams.kafka import KafkaConfig
+    from streams.sink.batch import SinkBatch
+    from streams.sink.worker import SinkWorker
+
+    class Consumer:
+        def __init__(self, fail: bool) -> None:
+            self.fail = fail
+
+        def commit(self, offsets: object) -> None:
+            if self.fail:
+                raise CommitFailedError("rebalanced")
+
+    metrics = WorkerMetrics()
+    options = sink_options(load_settings(), group_id="g")
+    worker = SinkWorker(KafkaConfig("127.0.0.1:1"), options, Pseudonymiser(b"k" * 32), None, metrics=metrics)  # type: ignore[arg-type]
+    batch = SinkBatch()
+    batch.messages, batch.events = 2, [("row-1",), ("row-2",)]
+    batch.offsets = {TopicPartition("ev", 0): 2}
+    worker._commit(Consumer(fail=True), batch)
+    assert (worker.stats.batches, worker.stats.events) == (1, 2)  # rows written
+    assert metrics.events_in._value.get() == 0 and metrics.sink_batches._value.get() == 0
+    worker._commit(Consumer(fail=False), batch)  # redelivered, stored, committed
+    assert metrics.events_in._value.get() == 2 and metrics.sink_batches._value.get() == 1

@@ -236,3 +236,29 @@ def test_a_detector_recovering_an_unreadable_state_leaves_it_out_and_goes_on(cap
     (line,) = [r for r in caplog.records if r.getMessage() == "stored dossier state unreadable; left out"]
     assert line.dossier_id == "BROKEN" and line.reason.startswith("StateError: ")
     assert "079201001234" not in line.reason
+
+
+def test_the_detectors_metrics_count_a_resend_and_a_conflict_apart_from_valid_events() -> None:
+    """EVENTS.md: a duplicate is "ignored, counted", a conflict rejected. Both were counted in events_in
+    (and the conflict again as rejected), and no duplicates were counted anywhere (review of 2026-12-04)."""
+    settings = load_settings()
+    producer, acked = _Producer(), list[Any]()
+    table = SimpleNamespace(changelog_topic=SimpleNamespace(get_topic_name=lambda: "changelog"))
+    app = SimpleNamespace(
+        consumer=SimpleNamespace(ack=acked.append), consumer_generation_id=1, producer=producer
+    )
+    metrics = WorkerMetrics()
+    detector = Detector(app, KafkaConfig("127.0.0.1:1"), detector_options(settings), AUDITOR, lambda raw: raw,  # type: ignore[arg-type]
+                        metrics)  # fmt: skip
+    detector.dossier_table = detector.partition_table = table
+    detector.core.partition(0)
+    detector.ready = True
+    lines = examples()[:3]
+    conflicting = orjson.dumps({**orjson.loads(lines[1]), "actor": "someone-else"})
+    lines += [lines[1], conflicting]  # a resend of the second event, then another version of it
+    messages = [SimpleNamespace(topic=settings.topic_events, partition=0, offset=i, key=None, value=v,
+                                generation_id=1) for i, v in enumerate(lines)]  # fmt: skip
+    asyncio.run(detector.process(messages))
+    assert metrics.events_in._value.get() == 3
+    assert metrics.events_duplicate._value.get() == 1
+    assert metrics.events_rejected.labels(reason="event_id.conflict")._value.get() == 1

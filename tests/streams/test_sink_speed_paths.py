@@ -41,8 +41,8 @@ from schemas.events import EVENT_ADAPTER, AnyEvent, to_json_dict
 from schemas.pseudonym import Pseudonymiser
 from streams.ingest import ingest_lines
 from streams.sink.batch import SinkBatch, _record_time
-from streams.sink.retry import RetryPolicy
-from streams.sink.worker import GC_THRESHOLD0, SinkWorker, _InFlight
+from streams.sink.retry import InFlight, RetryPolicy
+from streams.sink.worker import GC_THRESHOLD0, SinkWorker
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseUnavailable
 from warehouse.event_rows import EVENT_COLUMNS, event_row
@@ -334,7 +334,7 @@ def settled_worker(
         write.set_result(None)
     else:
         write.set_exception(error)
-    worker._inflight = _InFlight(batch, write, revoked=revoked)
+    worker._inflight = InFlight(batch, write, revoked=revoked)
     return worker
 
 
