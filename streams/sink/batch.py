@@ -24,7 +24,7 @@ next month would not repeat). A dead letter keeps its own ``rejected_at``.
 
 A dead letter's ``reason``, ``source`` and ``reason_code`` are text its producer wrote — anyone who can write
 to the topic, not only the platform's own workers — so they are masked like the raw line is scrubbed
-(:func:`scrub_text`): everything after an ``applicant`` token, quoted text and numbers of four or more
+(``letter_texts``): everything after an ``applicant`` token, quoted text and numbers of four or more
 characters (:func:`streams.messages.describe_error`'s masking). The platform's own reasons lose the values
 they quote; the scrubbed raw line still shows them.
 """
@@ -32,9 +32,7 @@ they quote; the scrubbed raw line still shows them.
 from __future__ import annotations
 
 import logging
-import re
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,6 +47,7 @@ from schemas.validation import Rejection, parse_event
 from streams.messages import DeadLetter, MessageError, ViolationMessage, describe_error
 from streams.observability import WorkerMetrics
 from streams.sink.isolate import POISON_CODES, UNCONVERTIBLE
+from streams.sink.letter_texts import letter_source, scrub_text
 from streams.topics import PlatformTopics
 from warehouse.event_rows import event_row
 from warehouse.store import rejection_row, violation_row
@@ -215,25 +214,6 @@ def _times(timestamp_ms: int | None) -> tuple[datetime, datetime]:
     return _record_time(timestamp_ms), rejection_time(timestamp_ms)
 
 
-# An ``applicant`` token in free text (after NFKC: full-width letters too): what follows may be its value.
-_APPLICANT = re.compile("applicant", re.IGNORECASE)
-
-
-class _ForeignText(Exception):
-    """Carries a producer's text through :func:`describe_error`'s masking."""
-
-
-def scrub_text(text: str) -> str:
-    """A dead letter's free text (reason, source, code) safe to store: everything after an ``applicant``
-    token cut, then quoted text and numbers of four or more characters masked and the text cut to a
-    readable length, as :func:`streams.messages.describe_error` does (module doc)."""
-    text = unicodedata.normalize("NFKC", text)
-    if (found := _APPLICANT.search(text)) is not None:
-        text = text[: found.end()] + " …"
-    described = describe_error(_ForeignText(text))
-    return described.removeprefix(_ForeignText.__name__).removeprefix(": ")
-
-
 #: How the ``data`` member starts in a canonical event: ``data`` is every event model's last member, and no
 #: string holds ``,"`` unescaped, so the first occurrence is that member's (as in ``warehouse.store``).
 _DATA_MEMBER = ',"data":'
@@ -346,7 +326,14 @@ class BatchConverter:
             # Its texts are the producer's, whoever that is: masked (module doc), as its raw is scrubbed.
             code, reason = scrub_text(letter.reason_code), scrub_text(letter.reason)
             rejection = Rejection(code, reason, letter.offset, letter.raw)
-            self._reject(batch, rejection, scrub_text(letter.source), letter.raw, rejected_at, origin)
+            self._reject(
+                batch,
+                rejection,
+                letter_source(letter.source, self.pseudonymiser),
+                letter.raw,
+                rejected_at,
+                origin,
+            )
         elif topic == self.topics.violations:
             try:
                 msg = ViolationMessage.decode(value)

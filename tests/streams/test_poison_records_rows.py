@@ -18,8 +18,9 @@ from streams.messages import DeadLetter
 from streams.observability import WorkerMetrics
 from streams.sink import batch as batch_module
 from streams.sink import poison as poison_module
-from streams.sink.batch import UNTIMED, SinkBatch, SinkStats, scrub_text
+from streams.sink.batch import UNTIMED, SinkBatch, SinkStats
 from streams.sink.isolate import UNCONVERTIBLE, UNSTORABLE
+from streams.sink.letter_texts import scrub_text
 from streams.sink.writer import BatchWriter
 from tests.streams.poison_support import (
     TOPICS,
@@ -183,3 +184,20 @@ def test_a_dead_letters_reason_source_and_code_are_masked_when_stored() -> None:
 def test_the_platforms_own_short_reasons_and_codes_read_the_same() -> None:
     for text in ("json.invalid", "occurred_at.naive", "kafka:dossier-events/3", "the line is not valid JSON"):
         assert scrub_text(text) == text
+
+
+def test_two_daily_files_dead_letters_stay_two_rejected_lines() -> None:
+    """Masked alone, "events-2025-11-03.jsonl" and "events-2025-11-04.jsonl" were one source, and source is
+    part of rejected_events' key: the same bad line of both files became one row (review of 2026-12-04)."""
+    rows = []
+    for day in ("03", "04"):
+        letter = {"source": f"/srv/in/events-2025-11-{day}.jsonl", "offset": 7, "reason_code": "json.invalid",
+                  "reason": "not JSON", "raw": "{", "rejected_at": "2025-11-11T00:00:00+00:00"}  # fmt: skip
+        (row,) = converted(record(orjson.dumps(letter), 0), topic=TOPICS.dead_letters).rejected
+        rows.append(row)
+    assert rows[0][0] != rows[1][0] and "2025-11-03" not in rows[0][0]
+    assert rows[0][0].startswith("/srv/in/events-#") and " #" in rows[0][0]
+    kafka = {"source": "kafka:dossier-events/3", "offset": 7, "reason_code": "json.invalid", "reason": "x",
+             "raw": "{", "rejected_at": "2025-11-11T00:00:00+00:00"}  # fmt: skip
+    (row,) = converted(record(orjson.dumps(kafka), 0), topic=TOPICS.dead_letters).rejected
+    assert row[0] == "kafka:dossier-events/3"  # nothing masked: stored as it is
