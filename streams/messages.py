@@ -49,6 +49,21 @@ def event_key(event: AnyEvent) -> bytes:
     return event.dossier_id.encode()
 
 
+#: A message keyed otherwise than by its event's dossier: that dossier's events may be spread over
+#: partitions, and its verdict would be wrong. The detector dead-letters it; the sink stores it as rejected,
+#: not as an event (they used to disagree: the warehouse held it both ways).
+KEY_MISMATCH = "key.mismatch"
+
+
+def key_mismatch(key: bytes | None, dossier_id: str) -> str | None:
+    """Why a message of key ``key`` carrying an event of ``dossier_id`` is refused, or ``None`` when its key
+    is that dossier's. A message without a key is taken as the producer's choice (a single partition, or
+    its own routing) and accepted: ``ingest`` always keys (docs/operators-guide.md)."""
+    if key is None or key == dossier_id.encode():
+        return None
+    return f"message key {key.decode('utf-8', 'replace')!r} is not the event's dossier_id {dossier_id!r}"
+
+
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     """Input that is not a valid event, with its reason. ``source``/``offset`` locate it (a file path and

@@ -25,7 +25,7 @@ from typing import Any
 from schemas.events import AnyEvent, has_unknown_members
 from schemas.pseudonym import PREFIX
 from schemas.validation import Rejection, parse_event
-from streams.messages import DeadLetter
+from streams.messages import KEY_MISMATCH, DeadLetter, key_mismatch
 
 __all__ = ["Inlet", "Scrub", "conflict_letter", "decode", "may_hold_clear_applicant"]
 
@@ -112,14 +112,9 @@ def decode(message: Any, now: datetime, scrub: Scrub) -> tuple[AnyEvent, bytes] 
     parsed = parse_event(raw)
     if isinstance(parsed, Rejection):
         return DeadLetter(_source(message), message.offset, parsed.code, parsed.message, scrub(raw), now)
-    key = message.key
-    if key is not None and key != parsed.dossier_id.encode():
-        # Keyed otherwise, the dossier's events may be spread over partitions: its verdict would be wrong.
-        return DeadLetter(
-            _source(message), message.offset, "key.mismatch",
-            f"message key {key.decode('utf-8', 'replace')!r} is not the event's dossier_id "
-            f"{parsed.dossier_id!r}", scrub(raw), now,
-        )  # fmt: skip
+    mismatch = key_mismatch(message.key, parsed.dossier_id)
+    if mismatch is not None:  # the dossier's events may be spread over partitions: its verdict would be wrong
+        return DeadLetter(_source(message), message.offset, KEY_MISMATCH, mismatch, scrub(raw), now)
     # A foreign producer may have left an applicant in clear: the raw bytes go to the changelog, so scrub.
     return parsed, (scrub(raw) if may_hold_clear_applicant(parsed) else raw)
 

@@ -44,7 +44,14 @@ from schemas.fast_events import Parts, decode_parts, fingerprint_hex
 from schemas.fast_structs import UNSET
 from schemas.pseudonym import Pseudonymiser, may_carry_applicant
 from schemas.validation import Rejection, parse_event
-from streams.messages import DeadLetter, MessageError, ViolationMessage, describe_error
+from streams.messages import (
+    KEY_MISMATCH,
+    DeadLetter,
+    MessageError,
+    ViolationMessage,
+    describe_error,
+    key_mismatch,
+)
 from streams.observability import WorkerMetrics
 from streams.sink.isolate import POISON_CODES, UNCONVERTIBLE
 from streams.sink.letter_texts import letter_source, scrub_text
@@ -283,6 +290,8 @@ class BatchConverter:
                         at, rejected_at = _times(stamp)
                     last_stamp, last_second = stamp, second
                 fast = decode_parts(value)
+                if fast is not None and record.key is not None and record.key != fast[2].dossier_id.encode():
+                    fast = None  # keyed otherwise: rejected below, as the detector dead-letters it
                 if fast is not None:
                     applicant = fast[4].get("applicant")
                     if applicant is None or pseudonymise(applicant) == applicant:  # else: pseudonymised below
@@ -293,6 +302,8 @@ class BatchConverter:
                             batch.untimed.add((where, record.offset))
                         continue
                 parsed = parse_event(value, line_no=record.offset)
+                if not isinstance(parsed, Rejection) and (why := key_mismatch(record.key, parsed.dossier_id)):
+                    parsed = Rejection(KEY_MISMATCH, why, record.offset, value)
                 if isinstance(parsed, Rejection):
                     origin = (where, record.offset, value, rejected_at)
                     self._reject(batch, parsed, where, value, rejected_at, origin)

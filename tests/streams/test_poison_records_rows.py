@@ -201,3 +201,35 @@ def test_two_daily_files_dead_letters_stay_two_rejected_lines() -> None:
              "raw": "{", "rejected_at": "2025-11-11T00:00:00+00:00"}  # fmt: skip
     (row,) = converted(record(orjson.dumps(kafka), 0), topic=TOPICS.dead_letters).rejected
     assert row[0] == "kafka:dossier-events/3"  # nothing masked: stored as it is
+
+
+def test_the_sink_rejects_a_message_keyed_by_another_dossier_as_the_detector_does() -> None:
+    """The detector dead-lettered a message keyed otherwise than by its dossier (its verdict would be wrong)
+    while the sink stored it as a valid event: the warehouse held it as an event and as a rejection, and a
+    fold from the warehouse judged with it what the detector judged without (review of 2026-12-04)."""
+    from types import SimpleNamespace
+
+    from schemas.fast_events import decode_parts
+    from schemas.pseudonym import Pseudonymiser
+    from schemas.validation import parse_event
+    from streams.messages import encode_event
+    from streams.sink.batch import BatchConverter
+
+    examples = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
+    line = examples.read_bytes().splitlines()[1]
+    dossier = orjson.loads(line)["dossier_id"].encode()
+    converter = BatchConverter(TOPICS, Pseudonymiser(b"k" * 32))
+    batch = SinkBatch()
+    keyed = [(dossier, line), (None, line), (b"another-dossier", line)]
+    canonical = encode_event(parse_event(line))  # type: ignore[arg-type]  # as ingest writes it: the fast path
+    keyed += [(b"another-dossier", canonical), (dossier, canonical)]
+    stamp = 1_760_000_000_000
+    records = [
+        SimpleNamespace(topic=TOPICS.events, partition=0, offset=i, timestamp=stamp, value=v, key=k)
+        for i, (k, v) in enumerate(keyed)
+    ]
+    converter.add(batch, TopicPartition(TOPICS.events, 0), records)
+    assert len(batch.events) == 3  # its own key, or none
+    assert batch.rejected_reasons == ["key.mismatch", "key.mismatch"]  # canonical or not
+    assert "another-dossier" in batch.rejected[0][5]
+    assert decode_parts(canonical) is not None and decode_parts(line) is None  # both paths were taken

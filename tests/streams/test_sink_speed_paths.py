@@ -191,6 +191,7 @@ class Record(NamedTuple):
     offset: int
     timestamp: int | None
     value: bytes | None
+    key: bytes | None = None
 
 
 def test_records_of_a_partition_keep_their_own_ingestion_time(tmp_path: Path) -> None:
