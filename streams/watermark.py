@@ -8,7 +8,7 @@ move time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -25,21 +25,38 @@ def from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
+#: What an instant may be ahead of the clock it is checked against (a producer's clock a little fast).
+CLOCK_SKEW = timedelta(minutes=5)
+
+#: The latest instant event time may reach now (``None``: no bound), asked at each advance.
+Horizon = Callable[[], int | None]
+
+
 class Watermark:
     """The event-time watermark of one partition.
 
     ``value`` is ``None`` until the first event (or an explicit advance); afterwards it is
-    ``max(previous value, highest event time - lateness, any floor given)``.
+    ``max(previous value, min(highest event time, horizon) - lateness, any floor given)``. ``horizon``: the
+    latest instant event time may stand for (the detector's: its ``as_of``, else the wall clock plus
+    :data:`CLOCK_SKEW`), so that one event dated years ahead (a typo) does not move the partition's time
+    there for good, judging every open dossier at that date (as the batch engine's ``horizon`` does).
     """
 
-    __slots__ = ("lateness_us", "max_event_us", "value")
+    __slots__ = ("horizon", "lateness_us", "max_event_us", "value")
 
-    def __init__(self, lateness_us: int, max_event_us: int | None = None, value: int | None = None) -> None:
+    def __init__(
+        self,
+        lateness_us: int,
+        max_event_us: int | None = None,
+        value: int | None = None,
+        horizon: Horizon | None = None,
+    ) -> None:
         if lateness_us < 0:
             raise ValueError(f"allowed lateness must be >= 0, got {lateness_us} µs")
         self.lateness_us = lateness_us
         self.max_event_us = max_event_us
         self.value = value
+        self.horizon = horizon
 
     def observe(self, event_us: int) -> None:
         """Note an event time (does not move the watermark until :meth:`advance`)."""
@@ -48,7 +65,12 @@ class Watermark:
 
     def advance(self, floor_us: int | None = None) -> bool:
         """Move to ``max(value, max_event - lateness, floor)``; True when it moved."""
-        candidate = None if self.max_event_us is None else self.max_event_us - self.lateness_us
+        newest = self.max_event_us
+        if newest is not None and self.horizon is not None:
+            bound = self.horizon()
+            if bound is not None and newest > bound:
+                newest = bound
+        candidate = None if newest is None else newest - self.lateness_us
         if floor_us is not None and (candidate is None or floor_us > candidate):
             candidate = floor_us
         if candidate is not None and (self.value is None or candidate > self.value):

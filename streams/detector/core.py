@@ -24,6 +24,7 @@ from streams.detector.dossier import DossierState, StateError, VKey, violation_k
 from streams.detector.evict import note_candidates
 from streams.detector.outcome import Change, Outcome, diff_published
 from streams.detector.partition_state import PartitionState
+from streams.watermark import Horizon
 
 __all__ = [
     "Change",
@@ -40,17 +41,21 @@ __all__ = [
 class DetectorCore:
     """All partitions held by one worker."""
 
-    def __init__(self, auditor: Auditor, allowed_lateness: timedelta) -> None:
+    def __init__(self, auditor: Auditor, allowed_lateness: timedelta, horizon: Horizon | None = None) -> None:
         if allowed_lateness < timedelta(0):
             raise ValueError(f"allowed lateness must be >= 0, got {allowed_lateness}")
         self.auditor = auditor
         self.lateness_us = int(allowed_lateness.total_seconds() * 1_000_000)
+        #: The latest instant a partition's event time may reach (``streams.watermark.Watermark``).
+        self.horizon = horizon
         self.partitions: dict[int, PartitionState] = {}
 
     def partition(self, partition: int) -> PartitionState:
         state = self.partitions.get(partition)
         if state is None:
-            state = self.partitions[partition] = PartitionState(partition, self.auditor, self.lateness_us)
+            state = self.partitions[partition] = PartitionState(
+                partition, self.auditor, self.lateness_us, self.horizon
+            )
         return state
 
     def apply(
@@ -94,7 +99,7 @@ class DetectorCore:
         A dossier state that cannot be read raises :class:`StateError`; with ``on_unreadable`` it is told
         there and left out instead, since raising would stop the worker at every start. ``confirmed``: see
         :meth:`DossierState.decode`."""
-        state = PartitionState(partition, self.auditor, self.lateness_us)
+        state = PartitionState(partition, self.auditor, self.lateness_us, self.horizon)
         state.confirmed = confirmed
         for dossier_id, value in dossiers:
             try:

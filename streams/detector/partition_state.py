@@ -51,7 +51,7 @@ from schemas.events import AnyEvent
 from streams.detector.dossier import SETTLED, UNSURE, DossierState, VKey, violation_key
 from streams.detector.evict import Evicted, EvictedIndex, evict_ended, note_candidates
 from streams.detector.outcome import Outcome, diff_published, replace_all
-from streams.watermark import Watermark, from_us, to_us
+from streams.watermark import Horizon, Watermark, from_us, to_us
 
 __all__ = [
     "PROBE_HORIZON",
@@ -79,10 +79,12 @@ class PartitionState:
         "watermark",
     )
 
-    def __init__(self, partition: int, auditor: Auditor, lateness_us: int) -> None:
+    def __init__(
+        self, partition: int, auditor: Auditor, lateness_us: int, horizon: Horizon | None = None
+    ) -> None:
         self.partition = partition
         self.auditor = auditor
-        self.watermark = Watermark(lateness_us)
+        self.watermark = Watermark(lateness_us, horizon=horizon)
         self.dossiers: dict[str, DossierState] = {}
         self.timers: list[tuple[int, str]] = []
         #: The events-topic offset after the last message this state holds (None: unknown; resume.py).

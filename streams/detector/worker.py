@@ -47,7 +47,7 @@ from streams.detector.versions import VersionClock, freeze_young_objects
 from streams.kafka import KafkaConfig
 from streams.messages import DeadLetter, ViolationMessage, describe_error
 from streams.observability import WorkerMetrics
-from streams.watermark import from_us, to_us
+from streams.watermark import CLOCK_SKEW, from_us, to_us
 
 __all__ = ["PRODUCER", "Detector", "DetectorStats"]
 
@@ -77,7 +77,7 @@ class Detector(ChangelogWrites, LateGlue, Supervision):
         self.kafka = kafka
         self.options = options
         self.topics = options.topics
-        self.core = DetectorCore(auditor, options.allowed_lateness)
+        self.core = DetectorCore(auditor, options.allowed_lateness, self._horizon)
         self.scrub = scrub
         self.metrics = metrics
         self.stats = DetectorStats()
@@ -208,6 +208,13 @@ class Detector(ChangelogWrites, LateGlue, Supervision):
                     self.metrics.poison_records.labels(reason=UNPROCESSABLE).inc()
         for message in taken:
             consumer.ack(message)
+
+    def _horizon(self) -> int:
+        """The latest instant event time may reach: the replay's ``as_of``, else now plus the clock skew
+        (``streams.watermark.Watermark``: an event dated years ahead must not move a partition there)."""
+        if self.options.as_of is not None:
+            return to_us(self.options.as_of)
+        return to_us(datetime.now(UTC) + CLOCK_SKEW)
 
     def _live_floor(self) -> int | None:
         if not self.options.live:

@@ -87,6 +87,22 @@ def test_a_dossier_becomes_late_when_the_watermark_passes_its_due_date_without_a
     assert out.changes[0].violation()["evidence"]["end_at"] == local("2025-11-07 00:30").isoformat()
 
 
+def test_an_event_dated_years_ahead_does_not_move_the_partitions_time_past_the_horizon() -> None:
+    """One unrelated event dated 2045 (a typo) moved the watermark there for good: every open dossier of the
+    partition was judged late at 2045 (review of 2026-12-04). The horizon (the replay's as_of, or the clock)
+    bounds the event time the watermark follows; the event itself is kept in its dossier."""
+    now = {"us": to_us(local("2025-11-04 12:00"))}
+    core = DetectorCore(TEST_AUDITOR, HOUR, horizon=lambda: now["us"])
+    out = core.apply(0, pairs(received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"])))
+    out = core.apply(0, pairs(clock_event("2045-11-03 09:00", "TYPO")))
+    assert out.changes == [] and from_us(core.partition(0).watermark.value or 0) == local("2025-11-04 11:00")
+    assert "TYPO" in core.partition(0).dossiers
+    now["us"] = to_us(local("2025-11-07 01:30"))  # the clock goes on: time follows it, and only it
+    out = core.apply(0, pairs(clock_event("2025-11-04 13:00", "C2")))
+    assert [(c.state, c.dossier_id, c.key[0]) for c in out.changes] == [("open", "D1", "LATE_NO_APOLOGY")]
+    assert from_us(out.as_of_us or 0) == local("2025-11-07 00:30")
+
+
 def test_an_apology_arriving_late_but_made_before_the_due_date_retracts_late_no_apology() -> None:
     core = DetectorCore(TEST_AUDITOR, HOUR)
     recv = received("2025-11-03 09:00", "2025-11-06 17:00", docs=["A"], dossier="D9")
