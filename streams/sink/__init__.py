@@ -1,7 +1,9 @@
 """The warehouse sink: a kafka-python consumer group that stores the platform's topics in ClickHouse.
 
 - events topic → ``events`` (``source`` = ``kafka:<topic>/<partition>``, ``source_offset`` = the offset);
-  a message that is not a contract event (not JSON, not valid) → ``rejected_events`` with its reason;
+  a message that is not a contract event (not JSON, not valid, keyed by another dossier) →
+  ``rejected_events`` with its reason, and so is a version of an event id the warehouse (or the batch)
+  holds with other content (``event_id.conflict``: the first version stays, :mod:`~streams.sink.conflicts`);
 - dead-letters topic → ``rejected_events`` with the dead letter's own source, offset and reason;
 - violations topic → ``violations`` (the detector's opened/retracted records).
 
@@ -38,6 +40,8 @@ Modules, by role:
   - :mod:`~streams.sink.isolate` — data errors told from outages, and the bisection that finds the rows
     the warehouse refuses;
   - :mod:`~streams.sink.batch` — records to warehouse rows, one batch at a time;
+  - :mod:`~streams.sink.letter_texts` — a dead letter's texts masked before they are stored;
+  - :mod:`~streams.sink.conflicts` — a batch's conflicting versions of stored events rejected;
   - :mod:`~streams.sink.poison` — a batch stored but for its refused records, which are rejected instead;
   - :mod:`~streams.sink.writer` — the writer thread (inserts, fold);
   - :mod:`~streams.sink.retry` — the warehouse retry policy, and the URL the sink writes through;

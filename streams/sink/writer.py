@@ -30,6 +30,7 @@ from inspections.rulebook import Auditor
 from streams.messages import describe_error
 from streams.observability import WorkerMetrics
 from streams.sink.batch import SinkBatch, SinkStats
+from streams.sink.conflicts import reject_conflicts
 from streams.sink.isolate import Probe, is_data_error, isolate
 from streams.sink.poison import Scrub, columns_of, store_rows
 from warehouse.base import Warehouse, WarehouseError
@@ -119,6 +120,7 @@ class BatchWriter:
         """Insert the batch's rows (and fold its dossiers), rejecting the records the warehouse refuses
         with a data error (:mod:`streams.sink.poison`); raises any other error the warehouse raised."""
         started = time.perf_counter()
+        reject_conflicts(self.warehouse, batch)  # the first version of an id stays (conflicts.py)
         store_rows(self.warehouse, batch, self.scrub)
         if self.auditor is not None and batch.touched:
             self._fold(batch)

@@ -313,6 +313,9 @@ class FailingWarehouse:
     def __init__(self, failures: int, error: Exception) -> None:
         self.failures, self.error, self.inserts = failures, error, 0
 
+    def query(self, sql: str, params: Any = None) -> list[Any]:
+        return []  # the conflict look-up (streams.sink.conflicts): nothing stored
+
     def insert(self, table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
         self.inserts += 1
         if self.failures:
@@ -328,7 +331,7 @@ def settled_worker(
     options = sink_options(settings_, retry=RetryPolicy(initial=0.01, maximum=0.02))
     worker = SinkWorker(kafka_config(settings_, "localhost:9"), options, Platform(settings_).pseudonymiser,
                         wh)  # fmt: skip
-    batch = SinkBatch(events=[tuple(range(len(EVENT_COLUMNS)))], messages=1,
+    batch = SinkBatch(events=[tuple(map(str, range(len(EVENT_COLUMNS))))], messages=1,
                       offsets={TopicPartition("dossier-events", 0): 8})  # fmt: skip
     write: Future[None] = Future()
     if error is None:

@@ -1,0 +1,84 @@
+"""Conflicting versions of an event id, kept out of the warehouse by the sink as by every other path.
+
+EVENTS.md: a repeated ``event_id`` with different content is a conflict, rejected, and the first version
+stays. The batch engine rejects such a copy within a file, the load against what the warehouse holds
+(``dossier_audit.jobs.load_conflicts``) and the detector in its state; the sink stored every version, and
+the ``events`` table (a ReplacingMergeTree keyed by dossier, time and id) then kept the later one when the
+time was the same and both when it was not, so a fold from the warehouse judged another dossier than the
+detector did (review of 2026-12-04).
+
+Before a batch is written (:func:`reject_conflicts`, in the writer thread, again on each retry: it is
+idempotent), an event is moved from the batch's events to its rejections (``event_id.conflict``) when an
+earlier event of the batch or a stored version has its dossier and id but another fingerprint, unless the
+two differ only in their pseudonyms (``schemas.pseudonym.without_pseudonyms``, as the load decides). The
+look-up is one query per batch on the primary key of its dossiers (``stored_versions``), which returns
+nothing for the common batch (new events), and no JSON for a redelivered one. Its rejection carries the
+event's source and offset and its stored JSON, which for a message ``ingest`` wrote (canonical) is the
+message itself: the detector's dead letter for the same record is then the same ``rejected_events`` row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from schemas.pseudonym import without_pseudonyms
+from schemas.validation import Rejection
+from streams.sink.batch import UNTIMED, SinkBatch
+from warehouse.base import Warehouse
+from warehouse.store import rejection_row
+from warehouse.stored_dossiers import stored_versions
+
+__all__ = ["CONFLICT", "reject_conflicts"]
+
+CONFLICT = "event_id.conflict"
+# Positions in an ``events`` row (``warehouse.event_rows.EVENT_COLUMNS``).
+_ID, _DOSSIER, _RAW, _FINGERPRINT, _SOURCE, _OFFSET, _INGESTED = 0, 1, 10, 11, 12, 13, 14
+
+
+def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
+    """Move the batch's events that conflict with the first version of their id (the stored one, else the
+    batch's first) to its rejections; returns how many it moved."""
+    if not batch.events:
+        return 0
+    stored = stored_versions(wh, ((r[_DOSSIER], r[_ID], r[_FINGERPRINT]) for r in batch.events))
+    first: dict[tuple[str, str], tuple[Any, ...]] = {}
+    moved: set[int] = set()
+    for index, row in enumerate(batch.events):
+        key = (row[_DOSSIER], row[_ID])
+        versions = stored.get(key)
+        if versions is not None:  # the warehouse holds the first version (or versions, stored before)
+            same = row[_FINGERPRINT] in versions or any(
+                raw and without_pseudonyms(raw) == without_pseudonyms(row[_RAW]) for raw in versions.values()
+            )
+        else:
+            earlier = first.setdefault(key, row)
+            same = earlier is row or _same(earlier, row)
+        if not same:
+            moved.add(index)
+    if not moved:
+        return 0
+    for index in sorted(moved):
+        _reject(batch, batch.events[index])
+    batch.events = [row for index, row in enumerate(batch.events) if index not in moved]
+    return len(moved)
+
+
+def _same(earlier: tuple[Any, ...], row: tuple[Any, ...]) -> bool:
+    if earlier[_FINGERPRINT] == row[_FINGERPRINT]:
+        return True
+    return without_pseudonyms(earlier[_RAW]) == without_pseudonyms(row[_RAW])
+
+
+def _reject(batch: SinkBatch, row: tuple[Any, ...]) -> None:
+    event_id, dossier_id, raw = row[_ID], row[_DOSSIER], row[_RAW].encode()
+    message = (
+        f"event_id {event_id!r} of dossier {dossier_id!r} is stored already with other content; the first "
+        "version is kept"
+    )
+    # The record's time, as its event row has it; an untimed record's rejection is untimed too (batch.py).
+    at: datetime = UNTIMED if (row[_SOURCE], row[_OFFSET]) in batch.untimed else row[_INGESTED]
+    rejection = Rejection(CONFLICT, message, row[_OFFSET], raw)
+    batch.rejected.append(rejection_row(rejection, row[_SOURCE], raw, at))
+    batch.rejected_reasons.append(CONFLICT)
+    batch.rejected_origins.append((row[_SOURCE], row[_OFFSET], raw, at))

@@ -1,0 +1,50 @@
+"""The sink keeps the first version of an event id, as every other path does (review of 2026-12-04): a
+resend with other content, in the same batch or a later one, is rejected as ``event_id.conflict``; a resend
+with the same content, or differing only in its pseudonyms, is stored again (unchanged)."""
+
+from __future__ import annotations
+
+import orjson
+from kafka import TopicPartition
+
+from schemas.pseudonym import Pseudonymiser
+from streams.observability import WorkerMetrics
+from streams.sink.batch import BatchConverter, SinkBatch, SinkStats
+from streams.sink.writer import BatchWriter
+from streams.topics import PlatformTopics
+from tests.streams.poison_support import examples, record
+from warehouse import open_warehouse
+from warehouse.migrate import migrate
+
+TOPICS = PlatformTopics("ev", "vi", "dl", 1)
+
+
+def _batch(converter: BatchConverter, lines: list[bytes], first_offset: int) -> SinkBatch:
+    batch = SinkBatch()
+    records = [record(line, first_offset + i) for i, line in enumerate(lines)]
+    for r in records:
+        r.topic, r.partition, r.key = "ev", 0, None
+    converter.add(batch, TopicPartition("ev", 0), records)
+    return batch
+
+
+def test_a_conflicting_version_is_rejected_in_its_batch_and_in_a_later_one(warehouse_url: str) -> None:
+    received = examples()[1]
+    doc = orjson.loads(received)
+    changed = orjson.dumps({**doc, "data": {**doc["data"], "due_at": "2025-11-20T17:00:00+07:00"}})
+    later = orjson.dumps({**doc, "occurred_at": "2025-11-04T09:15:00+07:00"})  # another time: another row key
+    converter = BatchConverter(TOPICS, Pseudonymiser(b"k" * 32))
+    with open_warehouse(warehouse_url, create_database=True) as wh:  # on both backends
+        migrate(wh)
+        writer = BatchWriter(wh, WorkerMetrics(), SinkStats())
+        first = _batch(converter, [received, received, changed], 0)
+        writer.write(first)
+        assert len(first.events) == 2 and first.rejected_reasons == ["event_id.conflict"]
+        second = _batch(converter, [later, received], 10)
+        writer.write(second)
+        assert len(second.events) == 1 and second.rejected_reasons == ["event_id.conflict"]
+        stored = wh.query("SELECT raw FROM events FINAL WHERE event_id = %(id)s", {"id": doc["event_id"]})
+        assert [orjson.loads(raw)["occurred_at"] for (raw,) in stored] == [doc["occurred_at"]]
+        assert orjson.loads(stored[0][0])["data"]["due_at"] == doc["data"]["due_at"]
+        rejected = wh.query("SELECT source, source_offset, reason_code FROM rejected_events FINAL ORDER BY 2")
+        assert rejected == [("kafka:ev/0", 2, "event_id.conflict"), ("kafka:ev/0", 10, "event_id.conflict")]
