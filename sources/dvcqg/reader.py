@@ -9,7 +9,8 @@ Limits, each a counted :class:`ReadProblem` instead of an exception: a record ne
 :data:`MAX_DEPTH` or made of more than :data:`MAX_RECORD_EVENTS` JSON tokens is skipped
 (``record.too_deep``, ``record.too_large``); a body that is not an object or array is
 ``body.not_container``; text that stops being JSON (``json.invalid``) ends the file, after every record
-read before it was yielded (in a JSON Lines file, ``.jsonl``, it ends only its line); a file holding no
+read before it was yielded (in a JSON Lines file, ``.jsonl``, it ends only its line, and so it does in a
+file that proves to be one body per line up to it: :func:`_rest_by_lines`); a file holding no
 JSON at all is ``file.empty``. Parser messages are reduced to their first line: yajl quotes the text
 around an error, which may be an applicant's data.
 
@@ -124,6 +125,10 @@ def read_records(
         if not source.content:
             yield ReadProblem(reader.index + 1, "file.empty", "the file holds no JSON")
             return
+        rest = _rest_by_lines(fh, reader.index)
+        if rest is not None:  # one body per line: the bad line is the problem, the lines after are read
+            yield from rest
+            return
         where = f"after record {reader.index}" if reader.index else "before its first record"
         yield ReadProblem(
             reader.index + 1, "json.invalid", f"the file stops being JSON {where}: {_first_line(exc)}"
@@ -131,6 +136,43 @@ def read_records(
         return
     if not source.content:
         yield ReadProblem(1, "file.empty", "the file holds no JSON")
+
+
+def _rest_by_lines(fh: IO[bytes], done: int) -> Iterator[Item] | None:
+    """After a JSON error past record ``done``: when the file is one body per line up to there (read again
+    from its start as JSON Lines, every record before the error read alone from its line), the items after
+    record ``done`` read so, the bad line a problem and every line after it read; else ``None`` (the error
+    ends the file, as for a single body that breaks off). A file that cannot be read again (a pipe) gets
+    ``None``. Without this, a payload log named ``.json`` lost every record after one bad line, uncounted."""
+    try:
+        if not fh.seekable():
+            return None
+        fh.seek(0)
+    except (OSError, ValueError):
+        return None
+    items = _read_lines(_Source(fh, None))
+    service: Service | None = None
+    for item in items:
+        if isinstance(item, Service):
+            service = item
+            continue
+        if item.index <= done:
+            if isinstance(item, ReadProblem):  # not one body per line before the error either
+                return None
+            service = None  # its body's: read already
+            continue
+        following = next(items, None)
+        if following is None and isinstance(item, ReadProblem):  # a last line that breaks off: one text
+            return None
+        return _chain(service, item, following, items)
+    return None
+
+
+def _chain(service: Service | None, first: Item, second: Item | None, rest: Iterator[Item]) -> Iterator[Item]:
+    for item in (service, first, second):
+        if item is not None:
+            yield item
+    yield from rest
 
 
 class _Line:

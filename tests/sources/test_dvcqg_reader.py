@@ -221,8 +221,12 @@ def test_a_line_that_is_not_json_loses_only_itself_in_a_json_lines_log() -> None
     problems = [item for item in got if isinstance(item, ReadProblem)]
     assert [(p.index, p.code) for p in problems] == [(2, "json.invalid")] and "line 2" in problems[0].message
     assert [item.index for item in got if isinstance(item, Record | ReadProblem)] == [1, 2, 3, 4, 5]
-    whole = items(payload)  # the same bytes read as one JSON text (a .json file): the break ends it
-    assert [type(item) for item in whole if not isinstance(item, Service)] == [Record, ReadProblem]
+    whole = items(payload)  # the same bytes named .json: read again by lines once the break shows them
+    assert [type(item) for item in whole if not isinstance(item, Service)] == [
+        Record,
+        ReadProblem,
+        *[Record] * 3,
+    ]
 
 
 #: A line of bytes (a byte-order mark opens only the file: mid-file it is text that is not JSON).
@@ -254,3 +258,20 @@ def test_json_lines_read_each_good_line_whatever_the_bad_ones_and_the_reads(
     got = [item for item in line_items(newline.join(lines), chunk) if not isinstance(item, Service)]
     assert [shown(item) for item in got] == (expected or [("problem", "file.empty")])
     assert [item.index for item in got] == list(range(1, len(got) + 1))
+
+
+def test_a_payload_log_named_json_reads_on_past_a_bad_line() -> None:
+    """A ``.json`` file of one body per line lost every record after one bad line, uncounted (review of
+    2026-12-04): read again as JSON Lines, the bad line is one problem and the lines after it are read."""
+    good = [encode(sync_body(dossier(f"A-{i}"))).strip() for i in range(3)]
+    after = [encode(sync_body(dossier(f"B-{i}"))).strip() for i in range(5)]
+    got = items(b"\n".join([*good, b"\x00\x00\x00", *after]) + b"\n")
+    assert [g.value["MaHoSo"] for g in got if isinstance(g, Record)] == [
+        "A-0", "A-1", "A-2", "B-0", "B-1", "B-2", "B-3", "B-4"
+    ]  # fmt: skip
+    assert [(p.index, p.code) for p in got if isinstance(p, ReadProblem)] == [(4, "json.invalid")]
+    assert sum(isinstance(g, Service) for g in got) == 8  # each body's service once
+    # One pretty-printed body that breaks off is no log of lines: the error ends it, as before.
+    pretty = b'{\n "service": "DongBoHoSoMC",\n "data": [\n  {"MaHoSo": "A-1"},\n  {"MaHoSo": \x00\n'
+    problems = [p for p in items(pretty) if isinstance(p, ReadProblem)]
+    assert [p.code for p in problems] == ["json.invalid"] and "after record 1" in problems[0].message
