@@ -9,10 +9,19 @@ still parse.
 from __future__ import annotations
 
 from schemas.events import AnyEvent
-from schemas.limits import BOM, KEPT_OF_LONG_LINE, MAX_LINE_BYTES, skip_bom, too_long, without_bom
+from schemas.limits import (
+    BOM,
+    KEPT_OF_LONG_LINE,
+    MAX_LINE_BYTES,
+    LongLine,
+    bounded_lines,
+    skip_bom,
+    too_long,
+    without_bom,
+)  # fmt: skip
 from schemas.validation import Rejection, parse_event
 
-__all__ = ["BOM", "MAX_LINE_BYTES", "parse_line", "skip_bom", "without_bom"]
+__all__ = ["BOM", "MAX_LINE_BYTES", "LongLine", "bounded_lines", "parse_line", "skip_bom", "without_bom"]
 
 
 def parse_line(raw: bytes, *, line_no: int | None = None) -> AnyEvent | Rejection:
@@ -22,7 +31,7 @@ def parse_line(raw: bytes, *, line_no: int | None = None) -> AnyEvent | Rejectio
     published like any rejected line, in a Kafka message the whole line might not fit in).
     """
     if too_long(raw):
-        length = len(raw.rstrip(b"\r\n"))
+        length = raw.length if isinstance(raw, LongLine) else len(raw.rstrip(b"\r\n"))
         message = (
             f"the line is {length:,} bytes, longer than the {MAX_LINE_BYTES:,} allowed "
             f"(its first {KEPT_OF_LONG_LINE:,} bytes are kept)"

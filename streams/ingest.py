@@ -12,18 +12,19 @@ ReplacingMergeTree keyed by event, and the detector's per-dossier state deduplic
 
 from __future__ import annotations
 
+import io
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any, cast
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from schemas.lines import parse_line, without_bom
+from schemas.lines import bounded_lines, parse_line, without_bom
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
 from streams.kafka import KafkaConfig, StreamError
@@ -133,7 +134,9 @@ def ingest_lines(
     read = 0
     try:
         line_no = 0
-        for line_no, line in enumerate(lines, 1):
+        # A file is read a bounded line at a time (``bounded_lines``): an over-long line is never held whole.
+        given = bounded_lines(cast(IO[bytes], lines)) if isinstance(lines, io.IOBase) else lines
+        for line_no, line in enumerate(given, 1):
             read += len(line)
             if on_line is not None:
                 on_line(read)

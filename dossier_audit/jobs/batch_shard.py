@@ -19,7 +19,7 @@ from dossier_audit.jobs.batch_options import BatchOptions, Evaluate, EvaluateLin
 from dossier_audit.jobs.batch_results import JSON_LINES, ResultsCodec
 from schemas.dedup import conflict_rejection, same_content
 from schemas.events import END_TYPES, AnyEvent, event_sort_key
-from schemas.lines import MAX_LINE_BYTES, parse_line, skip_bom
+from schemas.lines import MAX_LINE_BYTES, bounded_lines, parse_line, skip_bom
 from schemas.timerange import in_range
 from schemas.validation import Rejection
 
@@ -211,7 +211,7 @@ class Shard:
         with open(path, "rb") as fh:
             skip_bom(fh)  # a BOM at the start of the file only; elsewhere it is an error in the line
             line_no = 0
-            for line_no, raw in enumerate(fh, 1):
+            for line_no, raw in enumerate(bounded_lines(fh), 1):
                 if progress is not None and line_no & 0xFFFF == 0:
                     progress(fh.tell())
                 routed = _route(raw)
@@ -302,7 +302,7 @@ class Shard:
         collected: dict[str, dict[str, list[tuple[int, bytes]]]] = {d: {} for d in redo}
         with open(path, "rb") as fh:
             skip_bom(fh)
-            for line_no, raw in enumerate(fh, 1):
+            for line_no, raw in enumerate(bounded_lines(fh), 1):
                 routed = _route(raw) if raw.strip() else None
                 if routed is None:
                     continue

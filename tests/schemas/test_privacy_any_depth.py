@@ -278,7 +278,10 @@ def test_the_sink_pseudonymises_applicants_outside_data() -> None:
     topics = PlatformTopics("events", "violations", "dead-letters", partitions=1)
     converter = BatchConverter(topics, PSEUDO)
     values = [_line(applicant=CITIZEN_ID), _line(meta={"x": [{"Applicant": NAME}]}), _line()]
-    records = [SimpleNamespace(offset=i, value=v, timestamp=1_700_000_000_000) for i, v in enumerate(values)]
+    records = [
+        SimpleNamespace(offset=i, value=v, timestamp=1_700_000_000_000, key=None)
+        for i, v in enumerate(values)
+    ]
     batch = SinkBatch()
     converter.add(batch, TopicPartition("events", 0), records)
     assert len(batch.events) == 3
