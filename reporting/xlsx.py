@@ -196,15 +196,27 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         notes.append(report.provisional_note)
     if report.empty:
         notes.append(t("empty_week"))
-    lines = [*notes, t("b_findings"), *findings.key_findings(report), *report.summary_lines()]
+    # The report's parts under their headings, in the PDF's order (its I., II. and III.), headings bold.
+    unfinished: list[str] = [report.load_warning] if report.load_warning else []
+    parts: list[tuple[str | None, list[str]]] = [
+        (None, [*notes, *unfinished]),
+        (t("b_findings"), findings.key_findings(report)),
+        (t("b_handling"), report.handling_lines()),
+        (t("b_violations"), report.violation_lines()),
+    ]
     cases = cases_line(report)
     if cases:
-        lines += [t("b_cases"), cases]
-    lines += [report.quality_line(), t("b_recommendations")]
-    lines += [f"{i}. {line}" for i, line in enumerate(findings.recommendations(report), start=1)]
-    for line in lines:
-        put(ws, row, 1, line)
-        row += 1
+        parts.append((t("b_cases"), [cases]))
+    parts.append((None, [report.quality_line()]))
+    numbered = [f"{i}. {line}" for i, line in enumerate(findings.recommendations(report), start=1)]
+    parts.append((t("b_recommendations"), numbered))
+    for heading, lines in parts:
+        if heading is not None:
+            put(ws, row, 1, heading).font = Font(bold=True)
+            row += 1
+        for line in lines:
+            put(ws, row, 1, line)
+            row += 1
     row += 1
     if not report.empty:
         row = put_table(ws, tb.province_table(report), top=row)

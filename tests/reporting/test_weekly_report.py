@@ -159,6 +159,21 @@ def test_html_numbers_equal_the_warehouse_metrics(vi_report: Path, expected) -> 
     assert province["h_received"] == str(expected[""].received_total)
 
 
+def test_the_xlsx_summary_has_the_reports_headings_in_its_order(vi_report: Path) -> None:
+    """The summary sheet ran the findings, the handling and the violations together and then "III. KIẾN
+    NGHỊ", with no I. or II. before it (2026-12-03 note, reported again by the review of 2026-12-04)."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(vi_report / "report.xlsx").worksheets[0]
+    column = [str(c.value) for c in sheet["A"] if c.value is not None]
+    headings = ["NHẬN ĐỊNH CHÍNH", "I. TÌNH HÌNH TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ", "II. VI PHẠM ĐƯỢC PHÁT HIỆN",
+                "III. KIẾN NGHỊ"]  # fmt: skip
+    at = [column.index(h) for h in headings]
+    assert at == sorted(at) and at[1] + 1 < at[2] < at[3] - 1  # each part has its lines under it
+    bold = {str(c.value) for c in sheet["A"] if c.value in headings and c.font.bold}
+    assert bold == set(headings)
+
+
 def test_xlsx_numbers_equal_the_warehouse_metrics(vi_report: Path, expected) -> None:
     sheets = xlsx_cells(vi_report / "report.xlsx")
     rows = sheets["Đơn vị"]
