@@ -44,6 +44,7 @@ from sources.dvcqg.vocabulary import (
     REWRITES,
     Meaning,
     meaning_of,
+    numbered,
 )
 
 __all__ = ["map_dossier"]
@@ -71,11 +72,11 @@ class _Record:
         self.unit_name = fields.text("DonViXuLy")
         self.procedure = fields.code("MaTTHC")
         channel = fields.code("KenhThucHien")
-        self.channel = CHANNELS.get(channel) if channel is not None else None
+        self.channel = CHANNELS.get(numbered(channel)) if channel is not None else None
         if channel is not None and self.channel is None:
             raise Unmappable("KenhThucHien.unknown", f"KenhThucHien {channel[:20]!r} is not 1, 2 or 3")
         method = fields.code("HinhThuc")
-        self.return_channel = RETURN_METHODS.get(method) if method is not None else None
+        self.return_channel = RETURN_METHODS.get(numbered(method)) if method is not None else None
         if method is not None and self.return_channel is None:
             raise Unmappable("HinhThuc.unknown", f"HinhThuc {method[:20]!r} is not 0 or 1")
         if self.received_at is not None or (self.submitted_at is not None and self.channel == "online"):

@@ -32,6 +32,7 @@ __all__ = [
     "Phrase",
     "fold",
     "meaning_of",
+    "numbered",
     "status_code",
 ]
 
@@ -62,6 +63,11 @@ RETURN_METHODS: dict[str, str] = {"0": "direct", "1": "postal"}
 
 #: ``LoaiDoiTuong`` (who the applicant is); not an identity field.
 APPLICANT_KINDS: dict[str, str] = {"1": "citizen", "2": "business", "3": "agency", "4": "other"}
+
+
+def numbered(code: str) -> str:
+    """A numeric code as its number, as :func:`status_code` reads a status: senders pad ("02" for "2")."""
+    return str(int(code)) if code.isascii() and code.isdigit() else code
 
 
 def status_code(value: object) -> str | None:

@@ -500,3 +500,14 @@ def test_the_summary_counts_everything() -> None:
     spots = {s["id"]: s["count"] for s in summary["blind_spots"]}
     assert spots == {"supplement_details_empty": 1, "supplement_without_resume": 1, "single_snapshot": 1}
     assert all(s["what"] for s in summary["blind_spots"])
+
+
+def test_channel_and_return_codes_are_read_as_numbers_as_statuses_are() -> None:
+    """A status "04" was read as 4, but a channel "02" rejected the whole record (review of 2026-12-04)."""
+    padded = dossier(channel="02", status="10", returned="20251110150000", method="01")
+    events, rejected, _ = imported(encode(sync_body(padded)))
+    assert not rejected
+    assert of_type(events, "received")[0]["data"]["channel"] == "online"
+    assert of_type(events, "returned")[0]["data"]["channel"] == "postal"
+    _, rejected, _ = imported(encode(sync_body(dossier(channel="x2"))))
+    assert [r.code for r in rejected] == ["KenhThucHien.unknown"]
