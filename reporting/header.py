@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from inspections.catalogue import Catalogue, Level
+from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting.i18n import Texts, check_lang
 
@@ -143,13 +144,18 @@ def document_number(setting: str, week: Week) -> str:
     return f"{int(setting):02d}" if setting.isdigit() else setting
 
 
-def letterhead(header: ReportHeader, week: Week) -> Letterhead:
-    """The header of ``week``'s documents, dated the Monday after the week (when they are issued)."""
+def letterhead(header: ReportHeader, week: Week, data_through: datetime | None = None) -> Letterhead:
+    """The header of ``week``'s documents, dated the Monday after the week (when they are issued), or the
+    day its figures reach (``data_through``, local) when later: a report rebuilt once its figures are
+    final (Thursday's run) was dated Monday beside "data up to Thursday" (review of 2026-12-04)."""
+    issued = week.end
+    if data_through is not None:
+        issued = max(issued, data_through.astimezone(VN_TZ).date())
     return Letterhead(
         issuer=header.issuer,
         team=header.team,
         place=header.place,
-        issued_on=week.end,
+        issued_on=issued,
         number=document_number(header.number, week),
         symbol=header.symbol,
         addressee=header.addressee,

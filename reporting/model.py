@@ -326,10 +326,11 @@ def build_report(
     prior = [gather.week_forms(catalogue, wh, w, units_of=week).province for w in older]
     prior += [p.province for p in points]
     points.append(gather.TrendPoint(week, forms.province, forms.units))
+    through = data_reach(wh, as_of or datetime.now(UTC))
     return WeeklyReport(
         lang=header.lang,
         week=week,
-        header=letterhead(header, week),
+        header=letterhead(header, week, through),
         forms=forms,
         ranking=gather.rank_units(forms.units),
         trend=points,
@@ -341,7 +342,7 @@ def build_report(
         names=Names(catalogue),
         sample_catalogue=catalogue.meta.sample,
         unfinished_loads=tuple(gather.unfinished_loads(wh)),
-        data_through=data_reach(wh, as_of or datetime.now(UTC)),
+        data_through=through,
         maturity_days=header.maturity_days,
         cases=gather.week_cases(wh, week),
     )

@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace
 from PIL import Image
 
 from inspections.classification import local_midnight
+from inspections.timeunits import VN_TZ
 from reporting import findings
 from reporting import tables as tb
 from reporting.case_section import cases_line
@@ -171,6 +172,10 @@ def body(
     key_findings_box(pdf, report)
     paragraph(pdf, t("intro", team=report.team_name, number=f"{report.week.number:02d}",
                      year=report.week.year))  # fmt: skip
+    if report.data_through is not None:
+        local = report.data_through.astimezone(VN_TZ)
+        time = f"{local:%H} giờ {local:%M}" if t.lang == "vi" else f"{local:%H:%M}"
+        paragraph(pdf, t("data_cutoff", time=time, day=t.day(local.date())))
 
     heading(pdf, t("b_handling"))
     for line in report.handling_lines():

@@ -28,6 +28,11 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "In its task of monitoring how one-stop departments handle administrative procedures, "
         "{team} reports on week {number}/{year} as follows:",
     },
+    # The figures' reach, under the introduction: the report is dated no earlier (``header.letterhead``).
+    "data_cutoff": {
+        "vi": "Số liệu tính đến {time} ngày {day} (thời điểm dữ liệu mới nhất của mọi nguồn).",
+        "en": "Figures as of {time} on {day} (the newest data every source has sent).",
+    },
     "annex_title": {"vi": "PHỤ LỤC", "en": "ANNEX"},
     "annex_ref": {
         "vi": "(Kèm theo Báo cáo số {number_symbol} ngày {day} của {issuer})",

@@ -54,3 +54,19 @@ def test_importing_the_engines_loads_none_of_the_heavy_libraries():
     code = f"import sys, checks, reporting.api; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert done.stdout.strip() == ""
+
+
+def test_a_week_whose_figures_reach_later_is_dated_when_they_do():
+    """Rebuilt once its figures were final (Thursday), a report was dated Monday beside "data up to
+    Thursday 16:52": it counted events after its own date (review of 2026-12-04)."""
+    from datetime import UTC, datetime
+
+    header = make_header(sample_catalogue(), "vi")
+    week = Week.parse("2025-W45")
+    assert letterhead(header, week, datetime(2025, 11, 14, 9, 52, tzinfo=UTC)).issued_on == date(2025, 11, 14)
+    # 23:30 UTC on the 13th is the 14th in Vietnam; data reaching only into the week keep the Monday.
+    assert letterhead(header, week, datetime(2025, 11, 13, 23, 30, tzinfo=UTC)).issued_on == date(
+        2025, 11, 14
+    )
+    assert letterhead(header, week, datetime(2025, 11, 8, tzinfo=UTC)).issued_on == date(2025, 11, 10)
+    assert letterhead(header, week, None).issued_on == date(2025, 11, 10)

@@ -19,6 +19,7 @@ from inspections.audit_error import reported_rules
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting.api import write_weekly_report
+from reporting.i18n import Texts
 from reporting.model import TIME_TRIGGERED, build_report
 from tests.reporting.conftest import WEEK, Province, html_tables, ints, pdf_text
 from warehouse.load_runs import new_run
@@ -310,7 +311,14 @@ def test_every_xlsx_table_sheet_filters_freezes_prints_and_dates_are_dates(repor
 def test_the_report_week_is_what_the_title_and_the_number_say(reports: dict[str, Path]) -> None:
     assert Week.parse("2025-W45") == WEEK
     text = flat(pdf_text(reports["mature"] / "report.pdf", first=1, last=1))
-    assert "Số: /BC-TKT" in text and "Mẫu, ngày 27 tháng 10 năm 2025" in text
+    assert "Số: /BC-TKT" in text
+    # Dated the day its figures reach, after the Monday (27/10) when they reach later (a rebuilt week):
+    # never before the data it counts; the cut-off is printed under the introduction.
+    cutoff = re.search(r"Số liệu tính đến (\d\d) giờ (\d\d) ngày (\d\d)/(\d\d)/(\d{4})", text)
+    assert cutoff is not None, text
+    day, month, year = (int(cutoff.group(i)) for i in (3, 4, 5))
+    assert date(year, month, day) > date(2025, 10, 27)
+    assert Texts("vi").place_date("Mẫu", date(year, month, day)) in text  # "ngày 05 tháng 11 năm 2025"
 
 
 def test_the_inspectors_cases_are_reported_once_the_console_has_cases(
