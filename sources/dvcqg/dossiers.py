@@ -115,7 +115,6 @@ def map_dossier(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> N
     if record.alias is not None and record.alias not in ctx.states:
         ctx.aliases.setdefault(record.alias, dossier_id)
     state.snapshots += 1
-    state.applicant = applicant.values() or state.applicant  # its history rows are scrubbed of them
     state.channel = state.channel or record.channel
     state.return_channel = record.return_channel or state.return_channel
     ctx.stats.records["dossier"] += 1

@@ -14,10 +14,11 @@
 
 The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``); the official ``NguoiXuLy`` is the ``actor``, except on a
 row whose text says the citizen acted ("Công dân …"), where that name may be the applicant's. The row's text,
-when it becomes a ``reason``, is scrubbed of the dossier's applicant (``privacy``: the values its record
-left in the dossier's state, and ``NguoiXuLy`` on a citizen's row); a row whose dossier's record was not
-read in this import has no applicant to scrub of, and keeps only the phrase of its text that the vocabulary
-recognises, the rest withheld as "[…]" (:func:`withheld`): an official's note may name the applicant.
+when it becomes a ``reason``, depends on the row alone (a row imported again, with or without its dossier's
+record, is the same event, never a conflict): on a citizen's row its ``NguoiXuLy`` is scrubbed from it
+(``privacy``); then a text that may name someone or hold an identity number (two capitalised words in a
+row, eight digits or more) keeps only the phrase the vocabulary recognises in it, the rest withheld as
+"[…]" (:func:`withheld`): an official's note may name the applicant.
 
 A row needs its dossier's unit: from an earlier dossier record of the import (the command reads dossier-sync
 files first), else from the ``MaHoSo`` prefix; a row with neither is rejected (``unit.unresolved``).
@@ -28,6 +29,7 @@ stated again by its "Kết thúc xử lý hồ sơ" row (and the other way round
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -47,7 +49,7 @@ from sources.dvcqg.vocabulary import (
     meaning_of,
 )
 
-__all__ = ["WITHHELD", "map_row", "row_reference", "row_scrubber", "withheld"]
+__all__ = ["WITHHELD", "map_row", "may_name", "row_reference", "row_scrubber", "withheld"]
 
 #: What stands for the part of a row's text that is not passed on (:func:`withheld`).
 WITHHELD = "[…]"
@@ -66,18 +68,15 @@ def row_reference(dossier_id: str, at_text: str, status: str) -> str:
 
 
 def row_scrubber(ctx: Context, fields: Fields) -> ApplicantScrubber:
-    """The applicant scrubber of a history row (module docstring): its dossier's applicant values, and
-    ``NguoiXuLy`` on a row whose text says the citizen acted."""
-    known: tuple[str, ...] = ()
+    """The applicant scrubber of a history row (module docstring): ``NguoiXuLy`` on a row whose text says
+    the citizen acted, or whose text cannot be read (the row is rejected; its raw record is scrubbed)."""
     holder: frozenset[str] = frozenset()
     try:
-        state = ctx.states.get(ctx.canonical(fields.dossier_id("MaHoSo")))
-        known = state.applicant if state is not None else ()
         if _by_citizen(fields.text("NoiDungXuLy")):
             holder = frozenset({"NguoiXuLy"})
-    except Unmappable:  # the row is rejected for it; its raw record is still scrubbed as a record's is
+    except Unmappable:
         holder = frozenset({"NguoiXuLy"})
-    return ApplicantScrubber(ctx.pseudonymiser, fields, known=known, holder_keys=holder)
+    return ApplicantScrubber(ctx.pseudonymiser, fields, holder_keys=holder)
 
 
 def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
@@ -132,7 +131,9 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
         ctx.stats.rewrites[meaning.value] += 1
     actor = "" if _by_citizen(text) else official
     emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor)
-    text = applicant.text(text) if state.applicant else withheld(text)  # what a ``reason`` may say
+    text = applicant.text(text)  # what a ``reason`` may say: of the row alone (module docstring)
+    if may_name(text):
+        text = withheld(text)
 
     if kind is None:
         if meaning is Meaning.NO_APPOINTMENT_DATE:
@@ -185,10 +186,31 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
             emit(kind, {})
 
 
+#: Two capitalised words in a row (a name: "Nguyễn Văn An", "ông NGUYỄN VĂN AN"), or eight digits or more
+#: with at most one space, dot or hyphen between them (an identity number, a phone).
+_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){7,}")
+
+
+def may_name(text: str) -> bool:
+    """Whether a row's text may name someone or hold an identity number (:data:`_LONG_NUMBER`, or two
+    capitalised words in a row): read from the text alone, so that the reason of a row is the same
+    whatever else an import holds."""
+    if _LONG_NUMBER.search(text):
+        return True
+    previous = False
+    for word in text.split():
+        letters = [c for c in word if c.isalpha()]
+        capital = bool(letters) and letters[0].isupper()
+        if capital and previous:
+            return True
+        previous = capital
+    return False
+
+
 def withheld(text: str) -> str:
-    """A row's text when its dossier's applicant is unknown: the text itself if it is no more than a status
-    name or a phrase of the vocabulary, else the first recognised phrase in it followed by :data:`WITHHELD`,
-    else :data:`WITHHELD` alone (never empty when the text was not: a reason was given)."""
+    """A row's text that may name someone: the text itself if it is no more than a status name or a phrase
+    of the vocabulary, else the first recognised phrase in it followed by :data:`WITHHELD`, else
+    :data:`WITHHELD` alone (never empty when the text was not: a reason was given)."""
     folded = fold(text)
     if not folded or folded in _STANDARD_TEXTS:
         return text

@@ -14,11 +14,11 @@ Applicant data also leaks into other places, which :class:`ApplicantScrubber` co
   record's applicant values is replaced by its pseudonym, found in any case, composed or decomposed
   accents, any run of spaces between the words of a name, and a space, dot or hyphen between the digits
   of a number (a phone "0912 345 678" written "0912345678");
-- a history row's texts (an official's note naming the applicant): its dossier's record, read earlier in
-  the import (the command reads dossier-sync files first), left the applicant's values in the dossier's
-  state (``known``), and they are scrubbed as above; on a row whose text says the citizen acted
-  ("Công dân …"), ``NguoiXuLy`` is the applicant's name too (``holder_keys``). A row whose dossier's
-  record was not read keeps only the recognised phrase of its text (``history``);
+- a history row's texts (an official's note naming the applicant): on a row whose text says the citizen
+  acted ("Công dân …"), ``NguoiXuLy`` is the applicant's name (``holder_keys``) and is scrubbed as above;
+  a text that may still name someone keeps only its recognised phrase (``history.withheld``). Not the
+  values of its dossier's record: known only when the record is in the same import, they would make one
+  row two contents (and a conflict) across imports;
 - rejected records, which are written out for people to fix: applicant members (at any depth, any key
   spelling: every key naming the dossier's holder, ``…ChuHoSo``/``…CHS``, phone or e-mail) are replaced by
   pseudonyms and the other strings are scrubbed as texts are; a record that is not an object cannot say
@@ -59,22 +59,19 @@ def is_applicant_field(key: str) -> bool:
 
 class ApplicantScrubber:
     """The applicant of one record: its pseudonym for ``data.applicant`` and the scrubbing of texts.
-    ``known``: applicant values in clear that the record's dossier named in an earlier record;
     ``holder_keys``: members of this record that hold an applicant value too (module docstring)."""
 
-    __slots__ = ("_fields", "_holder_keys", "_known", "_pattern", "_pseudonymiser", "_ready", "_replacement")
+    __slots__ = ("_fields", "_holder_keys", "_pattern", "_pseudonymiser", "_ready", "_replacement")
 
     def __init__(
         self,
         pseudonymiser: Pseudonymiser,
         fields: Fields | None,
         *,
-        known: tuple[str, ...] = (),
         holder_keys: frozenset[str] = frozenset(),
     ) -> None:
         self._pseudonymiser = pseudonymiser
         self._fields = fields
-        self._known = known
         self._holder_keys = holder_keys
         # Built when first needed (most records have no text to scrub and are not rejected).
         self._ready = False
@@ -87,9 +84,9 @@ class ApplicantScrubber:
         return None if self._fields is None else _identity(self._fields, self._pseudonymiser)
 
     def values(self) -> tuple[str, ...]:
-        """The applicant values in clear that texts are scrubbed of: the record's own, its holder keys' and
-        the ``known`` ones, each long enough to search for (what a dossier's state keeps for its rows)."""
-        found: list[str] = list(self._known)
+        """The applicant values in clear that texts are scrubbed of: the record's own and its holder keys',
+        each long enough to search for."""
+        found: list[str] = []
         if self._fields is not None:
             for name in (*APPLICANT_FIELDS, *sorted(self._holder_keys)):
                 _strings(self._fields.raw(name), found)

@@ -3,9 +3,8 @@
 Records of one dossier arrive in several files (a dossier snapshot today, progress rows, a later snapshot),
 so a few facts are kept per dossier id for the whole import:
 
-- its unit and channels (history rows carry neither), its applicant's values in clear (to scrub its
-  history rows' texts of them: ``privacy``; in memory only, for the import), and its last ``NgayHenTra``
-  and first ``NgayKetThucXuLy`` (a changed due date between snapshots *is* the due-date change this format
+- its unit and channels (history rows carry neither), and its last ``NgayHenTra`` and first
+  ``NgayKetThucXuLy`` (a changed due date between snapshots *is* the due-date change this format
   hides; a changed processing end is the "reset overdue dossier" tampering);
 - the 8-byte prefixes of the ids it has emitted (a resent row or snapshot emits nothing twice in one run);
 - the few fact keys that keep two sources from stating one fact twice (a dossier's processing end read from
@@ -76,7 +75,6 @@ _INT64 = 1 << 63
 
 class DossierState:
     __slots__ = (
-        "applicant",
         "channel",
         "days",
         "due",
@@ -95,8 +93,6 @@ class DossierState:
 
     def __init__(self) -> None:
         self.unit: str | None = None
-        #: The applicant's values in clear from the dossier's last record that named any (``privacy``).
-        self.applicant: tuple[str, ...] = ()
         self.channel: str | None = None
         self.return_channel: str | None = None
         self.snapshots = 0
