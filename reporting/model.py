@@ -326,7 +326,11 @@ def build_report(
     prior = [gather.week_forms(catalogue, wh, w, units_of=week).province for w in older]
     prior += [p.province for p in points]
     points.append(gather.TrendPoint(week, forms.province, forms.units))
+    # How far the figures reach, up to the instant the week's figures are final: the report of a final week
+    # is the same whatever day it is made again (a retry, a backfill months later: same date, same bytes).
     through = data_reach(wh, as_of or datetime.now(UTC))
+    if through is not None:
+        through = min(through, local_midnight(week.end + timedelta(days=header.maturity_days)))
     return WeeklyReport(
         lang=header.lang,
         week=week,

@@ -30,8 +30,8 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     },
     # The figures' reach, under the introduction: the report is dated no earlier (``header.letterhead``).
     "data_cutoff": {
-        "vi": "Số liệu tính đến {time} ngày {day} (thời điểm dữ liệu mới nhất của mọi nguồn).",
-        "en": "Figures as of {time} on {day} (the newest data every source has sent).",
+        "vi": "Số liệu tính đến {time} ngày {day}.",
+        "en": "Figures as of {time} on {day}.",
     },
     "annex_title": {"vi": "PHỤ LỤC", "en": "ANNEX"},
     "annex_ref": {

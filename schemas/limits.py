@@ -55,8 +55,12 @@ def skip_bom(fh: IO[bytes]) -> None:
 
 
 def without_bom(first_line: bytes) -> bytes:
-    """The first line of a stream without a leading byte-order mark."""
-    return first_line[len(BOM) :] if first_line.startswith(BOM) else first_line
+    """The first line of a stream without a leading byte-order mark (a :class:`LongLine` stays one)."""
+    if not first_line.startswith(BOM):
+        return first_line
+    if type(first_line) is LongLine:
+        return LongLine.of(first_line[len(BOM) :], first_line.length - len(BOM))
+    return first_line[len(BOM) :]
 
 
 class LongLine(bytes):

@@ -61,7 +61,7 @@ def key_mismatch(key: bytes | None, dossier_id: str) -> str | None:
     its own routing) and accepted: ``ingest`` always keys (docs/operators-guide.md)."""
     if key is None or key == dossier_id.encode():
         return None
-    return f"message key {key.decode('utf-8', 'replace')!r} is not the event's dossier_id {dossier_id!r}"
+    return f"message key {key.decode('utf-8', 'replace')!r} is not the dossier_id {dossier_id!r} of its event"
 
 
 @dataclass(frozen=True, slots=True)

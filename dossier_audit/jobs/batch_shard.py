@@ -19,7 +19,7 @@ from dossier_audit.jobs.batch_options import BatchOptions, Evaluate, EvaluateLin
 from dossier_audit.jobs.batch_results import JSON_LINES, ResultsCodec
 from schemas.dedup import conflict_rejection, same_content
 from schemas.events import END_TYPES, AnyEvent, event_sort_key
-from schemas.lines import MAX_LINE_BYTES, bounded_lines, parse_line, skip_bom
+from schemas.lines import MAX_LINE_BYTES, LongLine, bounded_lines, parse_line, skip_bom
 from schemas.timerange import in_range
 from schemas.validation import Rejection
 
@@ -66,7 +66,7 @@ def _route(raw: bytes) -> tuple[str, str, datetime, str] | None:
     An over-long line is not decoded at all, and a line nested too deep for msgspec (``RecursionError``)
     is left to the validator, which rejects it with its reason.
     """
-    if len(raw) > MAX_LINE_BYTES:
+    if len(raw) > MAX_LINE_BYTES or type(raw) is LongLine:  # the beginning of a longer line: never routed
         return _route_parsed(raw)  # rejected unread, unless only its line ending is over the cap
     try:
         r = _decode_routing(raw)

@@ -303,7 +303,8 @@ class BatchConverter:
                         continue
                 parsed = parse_event(value, line_no=record.offset)
                 if not isinstance(parsed, Rejection) and (why := key_mismatch(record.key, parsed.dossier_id)):
-                    parsed = Rejection(KEY_MISMATCH, why, record.offset, value)
+                    # Masked as the detector's dead letter of it is stored: the key may be anything.
+                    parsed = Rejection(KEY_MISMATCH, scrub_text(why), record.offset, value)
                 if isinstance(parsed, Rejection):
                     origin = (where, record.offset, value, rejected_at)
                     self._reject(batch, parsed, where, value, rejected_at, origin)

@@ -363,3 +363,23 @@ def test_quality_not_checked_is_said(province: Province, tmp_path: Path) -> None
     assert text in pdf_text(tmp_path / "report.pdf")
     assert text in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert text in all_strings(xlsx_cells(tmp_path / "report.xlsx"))
+
+
+def test_a_final_weeks_report_is_the_same_whenever_it_is_made_again(province: Province) -> None:
+    """Dated by how far its figures reach, a final week's report took a new date and cut-off each time it
+    was made again (a retry, a backfill months later): its figures reach only to the instant they are final
+    (review of this change)."""
+    from datetime import timedelta
+
+    from inspections.classification import local_midnight
+    from reporting.model import build_report
+
+    week = WEEK.previous(2)  # long final by the province's as-of
+    made = [
+        build_report(province.catalogue, province.header(), province.wh, week, as_of=province.as_of + later)
+        for later in (timedelta(0), timedelta(days=90))
+    ]
+    assert made[0].header.issued_on == made[1].header.issued_on
+    assert made[0].data_through == made[1].data_through and not made[0].maturity.provisional
+    final = local_midnight(week.end + timedelta(days=province.header().maturity_days))
+    assert made[0].data_through == final and made[0].header.issued_on == final.date()  # not the data's end

@@ -324,3 +324,23 @@ def test_bounded_lines_give_every_line_and_only_the_beginning_of_a_long_one(
                 expected.message,
                 expected.raw,
             )
+
+
+def test_a_long_first_line_after_a_bom_and_a_long_valid_event_stay_too_long() -> None:
+    """The review of bounded lines: stripping a BOM turned the first line's beginning into plain bytes
+    (ingest then said json.invalid where the batch engine said line.too_long), and the batch engine routed
+    a long line whose beginning is a whole event into its dossier (moving its watermark) before rejecting
+    it."""
+    import io
+
+    from dossier_audit.jobs.batch_shard import _route
+    from schemas.lines import bounded_lines, without_bom
+
+    contract = Path(__file__).resolve().parents[3] / "shared" / "contract"
+    event = (contract / "examples.jsonl").read_bytes().splitlines()[0]
+    padded = event + b" " * (2 * MAX_LINE_BYTES) + b"\n"
+    first = next(bounded_lines(io.BytesIO(BOM + padded)))
+    rejected = parse_line(without_bom(first), line_no=1)
+    assert isinstance(rejected, Rejection) and rejected.code == "line.too_long"
+    assert f"{len(padded) - 1:,} bytes" in rejected.message
+    assert _route(next(bounded_lines(io.BytesIO(padded)))) is None
