@@ -115,7 +115,7 @@ def rescheduled_more_than_once(ev: Ev) -> str:
     shown = ", ".join(value_text(d, ev.lang, ev.year) for d in ev.items("new_due_dates")) or ev.empty()
     n = ev.count("apologies")
     return ev.w(
-        f"Lập {n} Phiếu xin lỗi, hẹn lại các ngày {shown} — chỉ được hẹn lại một lần",
+        f"Lập {n} {ev.apology()}, hẹn lại các ngày {shown} — chỉ được hẹn lại một lần",
         f"{n} apology notices, new dates {shown} — a due date may be moved only once",
     )
 

@@ -74,6 +74,14 @@ _WRITTEN = {
 }
 
 
+#: A suspension's notice under the circular its dossier is handled with (``Ev.forms``).
+_SUSPENSION_BY_FORMS = {
+    "2018": ("không có văn bản thông báo", "with no written notice"),
+    "2025": (
+        "không có Thông báo dừng giải quyết hồ sơ (mẫu 05 Thông tư 03/2025)",
+        "with no stop notice (form 05 of Circular 03/2025)",
+    ),
+}
 #: A refusal whose stage the evidence says needs one notice, not the choice of :data:`_WRITTEN`'s.
 _WRITTEN_AT = {
     "reception": (
@@ -93,6 +101,8 @@ def refusal_unwritten(ev: Ev) -> str:
     kind = "suspended" if ev.get("type") == "suspended" else "refused"
     stage = ev.get("stage") if kind == "refused" else None
     vi, en = _WRITTEN_AT[stage] if stage in _WRITTEN_AT else _WRITTEN[kind]
+    if kind == "suspended" and ev.forms is not None:  # the dossier's circular says which notice
+        vi, en = _SUSPENSION_BY_FORMS[ev.forms]
     return _refusal(ev) + ev.w(
         f" {vi}; lý do ghi: {ev.text('reason')}", f" {en}; reason given: {ev.text('reason')}"
     )

@@ -153,7 +153,7 @@ _EVENTS_VI = {
     "supplement_requested": "yêu cầu bổ sung", "supplement_completed": "bổ sung xong",
     "financial_obligation_requested": "thông báo nghĩa vụ tài chính",
     "financial_obligation_fulfilled": "hoàn thành nghĩa vụ tài chính",
-    "apology_issued": "Phiếu xin lỗi", "due_date_changed": "sửa ngày hẹn trả", "refused": "từ chối",
+    "apology_issued": "văn bản xin lỗi", "due_date_changed": "sửa ngày hẹn trả", "refused": "từ chối",
     "suspended": "dừng xử lý", "withdrawn": "rút hồ sơ", "processed": "có kết quả",
     "returned": "trả kết quả",
 }  # fmt: skip
@@ -171,7 +171,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "max_time": ("thời hạn giải quyết", "time limit"),
     "legal_due_date": ("ngày hạn theo quy định", "legal due date"),
     "due_at_in_force": ("ngày hẹn đang có hiệu lực", "due date in force"),
-    "apology_at": ("lập Phiếu xin lỗi", "apology issued"),
+    "apology_at": ("lập văn bản xin lỗi", "apology issued"),
     "apology_deadline": ("hạn xin lỗi", "apology deadline"),
     "supplement_clock": ("cách tính thời gian bổ sung", "supplement clock"),
     "due_date": ("ngày đến hạn", "due date"),

@@ -260,7 +260,7 @@ _EVENT_TYPES: Final = {
     "supplement_completed": {"vi": "Đã bổ sung", "en": "Supplement completed"},
     "financial_obligation_requested": {"vi": "Thông báo nghĩa vụ tài chính", "en": "Financial obligation"},
     "financial_obligation_fulfilled": {"vi": "Hoàn thành nghĩa vụ tài chính", "en": "Obligation fulfilled"},
-    "apology_issued": {"vi": "Phiếu xin lỗi, hẹn lại", "en": "Apology issued"},
+    "apology_issued": {"vi": "Văn bản xin lỗi, hẹn lại", "en": "Apology issued"},
     "due_date_changed": {"vi": "Đổi ngày hẹn trả", "en": "Due date changed"},
     "refused": {"vi": "Từ chối", "en": "Refused"},
     "suspended": {"vi": "Dừng xử lý", "en": "Suspended"},

@@ -376,6 +376,15 @@ def test_forms_follow_the_circular_the_dossier_is_handled_under() -> None:
     assert "mẫu 05; mẫu 06 theo Thông tư 03/2025" in both
     refused = " ".join(onsite.items("REFUSAL_UNWRITTEN", "violation", "vi", "2025"))
     assert "mẫu 05 Thông tư 03/2025" in refused and "Nghị định 61/2018" not in refused
+    twice = {"apologies": 2, "new_due_dates": ["2025-11-18T17:00:00+07:00", "2025-11-20T17:00:00+07:00"]}
+    assert sentence("RESCHEDULED_MORE_THAN_ONCE", "violation", twice, forms="2025").startswith(
+        "Lập 2 Văn bản xin lỗi (mẫu 04)"
+    )
+    stop = {"type": "suspended", "reason": "x"}
+    assert "không có Thông báo dừng giải quyết hồ sơ (mẫu 05 Thông tư 03/2025)" in sentence(
+        "REFUSAL_UNWRITTEN", "violation", stop, forms="2025"
+    )
+    assert "mẫu 05" not in sentence("REFUSAL_UNWRITTEN", "violation", stop, forms="2018")
     facts = {"due_date": "2025-11-12", "end_type": "processed", "end_at": "2025-11-14T10:00:00+07:00"}
     assert "không có Văn bản xin lỗi (mẫu 04)" in sentence(
         "LATE_NO_APOLOGY", "violation", facts, forms="2025"
