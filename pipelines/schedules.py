@@ -49,40 +49,31 @@ def build_weekly_job() -> UnresolvedAssetJobDefinition:
 def build_weekly_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
     """Monday 07:00 local time, for the latest complete week (Monday–Sunday): the tick of Monday
     2025-11-10 builds partition 2025-11-03 (2025-W45)."""
-
-    @schedule(
-        name=WEEKLY_SCHEDULE,
-        job=job,
-        cron_schedule=CRON,
-        execution_timezone=TIMEZONE,
-        description="Every Monday 07:00 Asia/Ho_Chi_Minh: the reports of the week just ended.",
-    )
-    def weekly_reports(context: ScheduleEvaluationContext) -> RunRequest:
-        week = Week.last_complete(context.scheduled_execution_time)
-        key = key_of_week(week)
-        # The run key makes a re-evaluated tick for the same week start no second run.
-        return RunRequest(run_key=f"weekly:{key}", partition_key=key, tags={"dossier_audit/week": str(week)})
-
-    return weekly_reports
+    description = "Every Monday 07:00 Asia/Ho_Chi_Minh: the reports of the week just ended."
+    return _last_week(job, WEEKLY_SCHEDULE, CRON, description, "weekly", {})
 
 
 def build_final_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
     """Thursday 07:00 local time, for the week that ended the Sunday before (its figures final): the tick
     of Thursday 2025-11-13 builds partition 2025-11-03 (2025-W45) again, under its own run key."""
-
-    @schedule(
-        name=FINAL_SCHEDULE,
-        job=job,
-        cron_schedule=FINAL_CRON,
-        execution_timezone=TIMEZONE,
-        description="Every Thursday 07:00 Asia/Ho_Chi_Minh: last week's reports again, its figures final.",
+    description = "Every Thursday 07:00 Asia/Ho_Chi_Minh: last week's reports again, its figures final."
+    return _last_week(
+        job, FINAL_SCHEDULE, FINAL_CRON, description, "weekly-final", {"dossier_audit/final": "true"}
     )
-    def weekly_reports_final(context: ScheduleEvaluationContext) -> RunRequest:
+
+
+def _last_week(
+    job: UnresolvedAssetJobDefinition, name: str, cron: str, description: str, run: str, tags: dict[str, str]
+) -> ScheduleDefinition:
+    """A schedule building the latest complete week at each tick of ``cron`` (local time), its runs keyed
+    ``<run>:<week start>``: a re-evaluated tick for the same week start makes no second run."""
+
+    @schedule(name=name, job=job, cron_schedule=cron, execution_timezone=TIMEZONE, description=description)
+    def last_week(context: ScheduleEvaluationContext) -> RunRequest:
         week = Week.last_complete(context.scheduled_execution_time)
         key = key_of_week(week)
         return RunRequest(
-            run_key=f"weekly-final:{key}", partition_key=key,
-            tags={"dossier_audit/week": str(week), "dossier_audit/final": "true"},
-        )  # fmt: skip
+            run_key=f"{run}:{key}", partition_key=key, tags={"dossier_audit/week": str(week), **tags}
+        )
 
-    return weekly_reports_final
+    return last_week
