@@ -106,12 +106,13 @@ def sentence(
     working_days: WorkingDays | None = None,
     year: int | None = None,
     forms: str | None = None,
+    components: Mapping[str, str] | None = None,
 ) -> str:
     """The evidence of one record (``rule_id`` of ``kind``) as one sentence in ``lang``; ``working_days``
     counts the working days between two dates (the lateness is in calendar days without it); ``year``:
     the year dd/mm dates are read in (:func:`reporting.evidence_words.when`); ``forms``: the circular whose
-    forms the dossier is handled with (``Ev.forms``)."""
-    ev = Ev(facts, check_lang(lang), working_days, year, forms)
+    forms the dossier is handled with (``Ev.forms``); ``components``: its procedure's document names."""
+    ev = Ev(facts, check_lang(lang), working_days, year, forms, components)
     nothing = ev.w("(không có chứng cứ ghi kèm)", "(no evidence recorded)")
     generic = fallback(facts, lang, year=year) or nothing
     try:

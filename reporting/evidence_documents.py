@@ -116,7 +116,7 @@ def refusal_no_reason(ev: Ev) -> str:
 
 
 def supplement_unwritten(ev: Ev) -> str:
-    documents = value_text(ev.items("requested_documents"), ev.lang, ev.year)
+    documents = ev.documents("requested_documents")
     return ev.w(
         f"Yêu cầu bổ sung không có Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02); lý do ghi: "
         f"{ev.text('reason')}; giấy tờ yêu cầu: {documents}",
@@ -136,8 +136,7 @@ def repeated_supplement(ev: Ev) -> str:
 
 
 def excess_documents(ev: Ev) -> str:
-    excess = value_text(ev.items("excess"), ev.lang, ev.year)
-    allowed = value_text(ev.items("allowed"), ev.lang, ev.year)
+    excess, allowed = ev.documents("excess"), ev.documents("allowed")
     if ev.get("event_type") == "supplement_requested":
         head = ev.w("Yêu cầu bổ sung giấy tờ", "Requested documents")
     elif ev.get("event_type") == "supplement_completed":

@@ -34,6 +34,12 @@ class Ev:
     #: Whose forms the record's dossier is handled with (``onsite.forms_of``): ``2018`` (Circular 01/2018),
     #: ``2025`` (Circular 03/2025, dossiers received from 1/7/2025), ``None`` when the record does not say.
     forms: str | None = None
+    #: The names of its procedure's document components by code (:func:`documents_text`).
+    components: Mapping[str, str] | None = None
+
+    def documents(self, key: str) -> str:
+        """A list of document component codes, each by its name with the code after it."""
+        return documents_text(self.items(key), self.lang, self.components)
 
     def w(self, vi: str, en: str) -> str:
         return vi if self.lang == "vi" else en
@@ -254,6 +260,18 @@ def field_text(key: str, value: Any, lang: str = "vi", year: int | None = None) 
     if key in FIELD_NAME_FIELDS and isinstance(value, list | tuple) and value:
         return ", ".join(label(v, lang) if isinstance(v, str) else value_text(v, lang) for v in value)
     return value_text(value, lang, year)
+
+
+def documents_text(codes: Any, lang: str = "vi", components: Mapping[str, str] | None = None) -> str:
+    """Document component codes as an inspector matches them to paper: "Tờ khai thay đổi thông tin cư trú
+    (mẫu CT01) (CT01)", each by the name its procedure's catalogue gives it, the code after it (the code
+    alone when the catalogue has no name for it)."""
+    if not isinstance(codes, list | tuple) or not codes or not components:
+        return value_text(codes, lang)
+    return ", ".join(
+        f"{components[c]} ({c})" if isinstance(c, str) and c in components else value_text(c, lang)
+        for c in codes
+    )
 
 
 def label(key: str, lang: str = "vi") -> str:

@@ -20,7 +20,7 @@ from inspections.audit_error import reported_rules
 from inspections.timeunits import VN_TZ
 from reporting import onsite
 from reporting.evidence import sentence
-from reporting.evidence_words import LABELS, field_text, legal_text
+from reporting.evidence_words import LABELS, documents_text, field_text, legal_text
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
@@ -130,7 +130,10 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
         seen.add(v.dossier_id)
         severity = f"{t.kind(v.kind)} – {t.severity(v.severity).lower()}"
         forms = onsite.forms_of(v.legal_basis)  # the circular the dossier is handled under, by its receipt
-        evidence = sentence(v.rule_id, v.kind, v.evidence, lang, pack.working_days, pack.evidence_year, forms)
+        papers = pack.components.get(v.procedure_code or "")  # its documents by name
+        evidence = sentence(
+            v.rule_id, v.kind, v.evidence, lang, pack.working_days, pack.evidence_year, forms, papers
+        )
         cells = [
             PackCell(v.dossier_id, link=f"#timeline-{v.dossier_id}"),
             PackCell(v.procedure_code or ""),
@@ -184,7 +187,13 @@ def onsite_table(t: Texts, pack: UnitPack) -> PackTable:
     return table
 
 
-def details(data: dict[str, Any], lang: str, year: int | None = None) -> str:
+#: The timeline fields that list document components (shown by name: ``documents_text``).
+_DOCUMENT_FIELDS = frozenset({"documents", "requested_documents"})
+
+
+def details(
+    data: dict[str, Any], lang: str, year: int | None = None, components: dict[str, str] | None = None
+) -> str:
     """An event's data for the timeline: known fields by their name in words, values as the pack shows
     them (times dd/mm hh:mm, with the year as the evidence column gives it: ``year``, the pack's
     ``evidence_year``; an empty value "(để trống)", the enumerated channel, stage and outcome in words,
@@ -193,6 +202,9 @@ def details(data: dict[str, Any], lang: str, year: int | None = None) -> str:
     parts = []
     for key, value in data.items():
         name = LABELS[key][0 if lang == "vi" else 1] if key in LABELS else key
+        if key in _DOCUMENT_FIELDS and components:
+            parts.append(f"{name}: {documents_text(value, lang, components)}")
+            continue
         parts.append(f"{name}: {field_text(key, value, lang, year)}")  # channel, stage… in words
     return "; ".join(parts)
 
@@ -210,13 +222,15 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
     table = PackTable("timeline", columns)
     triggers = {v.event_id for v in pack.violations if v.event_id}
     for dossier_id in dossier_ids:
+        known = pack.facts.get(dossier_id)
+        papers = pack.components.get(known.procedure_code or "") if known is not None else None
         for e in pack.timelines.get(dossier_id, []):
             cells = [
                 instant(t, e.occurred_at),
                 PackCell(t.event_type(e.type)),
                 PackCell(e.unit_code),
                 PackCell(e.actor or ""),
-                PackCell(details(e.data, t.lang, pack.evidence_year)),
+                PackCell(details(e.data, t.lang, pack.evidence_year, papers)),
             ]
             if with_dossier:
                 cells.insert(0, PackCell(dossier_id))

@@ -61,6 +61,11 @@ def gather_packs(
     codes = {v.procedure_code for found in violations.values() for v in found}
     codes |= {f.procedure_code for f in facts.values()}
     procedures = {c: p.name for c in codes if c and (p := catalogue.procedure(c)) is not None}
+    components = {
+        c: {part.code: part.name for part in p.components}
+        for c in codes
+        if c and (p := catalogue.procedure(c)) is not None
+    }
     working_days = stored_working_days(wh)
     packs = []
     for unit in units:
@@ -78,6 +83,7 @@ def gather_packs(
                 timelines={d: timelines.get(d, []) for d in sorted(ids)},
                 facts={d: facts[d] for d in sorted(ids) if d in facts},
                 procedures=procedures,
+                components=components,
                 working_days=working_days,
                 week_years=tuple(sorted({week.start.year, (week.end - timedelta(days=1)).year})),
             )

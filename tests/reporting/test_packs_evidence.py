@@ -390,3 +390,18 @@ def test_forms_follow_the_circular_the_dossier_is_handled_under() -> None:
         "LATE_NO_APOLOGY", "violation", facts, forms="2025"
     )
     assert "không có Phiếu xin lỗi (mẫu 04)" in sentence("LATE_NO_APOLOGY", "violation", facts, forms="2018")
+
+
+def test_documents_are_named_as_their_procedure_names_them() -> None:
+    """Packs showed component codes ("CT01, GT-CHO-O") where an inspector matches paper by its name (review
+    of 2026-12-04); names come per procedure, since one code names other papers elsewhere."""
+    from reporting.pack_tables import details
+
+    names = {"CT01": "Tờ khai thay đổi thông tin cư trú", "GT-CHO-O": "Giấy tờ chứng minh chỗ ở hợp pháp"}
+    facts = {"event_type": "received", "excess": ["SO-HO-KHAU"], "allowed": ["CT01", "GT-CHO-O"]}
+    text = sentence("EXCESS_DOCUMENTS", "violation", facts, components=names)
+    assert "ngoài thành phần hồ sơ: SO-HO-KHAU;" in text  # not in the catalogue: its code
+    assert "Tờ khai thay đổi thông tin cư trú (CT01), Giấy tờ chứng minh chỗ ở hợp pháp (GT-CHO-O)" in text
+    assert "CT01, GT-CHO-O" in sentence("EXCESS_DOCUMENTS", "violation", facts)  # no names: codes, as before
+    shown = details({"documents": ["CT01"], "channel": "direct"}, "vi", None, names)
+    assert "Tờ khai thay đổi thông tin cư trú (CT01)" in shown and "trực tiếp" in shown
