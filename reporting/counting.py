@@ -17,7 +17,7 @@ from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.violations import KINDS, NOT_CHECKABLE
 from inspections.weeks import Week
-from reporting.gather import handled, units_in_force, week_bounds, week_forms
+from reporting.gather import handled, trend, units_in_force, week_bounds
 from warehouse.base import Warehouse
 from warehouse.queries import load_sql
 
@@ -80,12 +80,8 @@ def weeks_to_handle(catalogue: Catalogue, wh: Warehouse, first: Week, weeks: int
     denominator, ``gather.handled``, of the province's form): the weeks every average of the report divides
     by. A week holding only events before receipt (``submitted``) is not one: counted as "a week with any
     stored event", it made the violations' average divide by 5 where the on-time rate's divided by 4."""
-    week = first
-    found = 0
-    for _ in range(weeks):
-        found += handled(week_forms(catalogue, wh, week, units_of=units_of).province) > 0
-        week = week.next()
-    return found
+    points = trend(catalogue, wh, first.next(weeks - 1), weeks, units_of=units_of)
+    return sum(handled(p.province) > 0 for p in points)
 
 
 def _average(total: int, weeks: int) -> float:

@@ -319,13 +319,11 @@ def build_report(
     """Gather everything the weekly report shows, in ``header.lang``; the data's reach is judged at
     ``as_of`` (default: now), events after it left out."""
     forms = gather.week_forms(catalogue, wh, week)
-    points = gather.trend(catalogue, wh, week.previous(), gather.TREND_WEEKS - 1, units_of=week)
     # Every average of the report is over the same weeks: those of the ``PRIOR_WEEKS`` before with dossiers
-    # to handle (the trend shows the last ``TREND_WEEKS - 1`` of them; the others are read for the average).
-    older = [week.previous(n) for n in range(counting.PRIOR_WEEKS, len(points), -1)]  # before the trend
-    prior = [gather.week_forms(catalogue, wh, w, units_of=week).province for w in older]
-    prior += [p.province for p in points]
-    points.append(gather.TrendPoint(week, forms.province, forms.units))
+    # to handle; the trend shows the last ``TREND_WEEKS - 1`` of them, and this week.
+    before = gather.trend(catalogue, wh, week.previous(), counting.PRIOR_WEEKS, units_of=week)
+    prior = [p.province for p in before]
+    points = [*before[-(gather.TREND_WEEKS - 1) :], gather.TrendPoint(week, forms.province, forms.units)]
     # How far the figures reach, up to the instant the week's figures are final: the report of a final week
     # is the same whatever day it is made again (a retry, a backfill months later: same date, same bytes).
     through = data_reach(wh, as_of or datetime.now(UTC))
