@@ -83,18 +83,14 @@ class ApplicantScrubber:
         """The pseudonym for ``data.applicant`` (module docstring), or ``None`` when the record names none."""
         return None if self._fields is None else _identity(self._fields, self._pseudonymiser)
 
-    def values(self) -> tuple[str, ...]:
-        """The applicant values in clear that texts are scrubbed of: the record's own and its holder keys',
-        each long enough to search for."""
-        found: list[str] = []
-        if self._fields is not None:
-            for name in (*APPLICANT_FIELDS, *sorted(self._holder_keys)):
-                _strings(self._fields.raw(name), found)
-        return tuple(dict.fromkeys(_nfc(v) for v in found if len(v) >= _MIN_SCRUBBED))
-
     def _prepare(self) -> None:
         self._ready = True
-        clear = sorted(self.values(), key=len, reverse=True)
+        if self._fields is None:
+            return
+        values: list[str] = []
+        for name in (*APPLICANT_FIELDS, *sorted(self._holder_keys)):
+            _strings(self._fields.raw(name), values)
+        clear = sorted({_nfc(v) for v in values if len(v) >= _MIN_SCRUBBED}, key=lambda v: (-len(v), v))
         if clear:
             self._replacement = {_key(v): self._pseudonymiser.pseudonymise(v) for v in clear}
             self._pattern = re.compile("|".join(map(_value_pattern, clear)), re.IGNORECASE)
