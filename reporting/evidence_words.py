@@ -263,15 +263,19 @@ def field_text(key: str, value: Any, lang: str = "vi", year: int | None = None) 
 
 
 def documents_text(codes: Any, lang: str = "vi", components: Mapping[str, str] | None = None) -> str:
-    """Document component codes as an inspector matches them to paper: "Tờ khai thay đổi thông tin cư trú
-    (mẫu CT01) (CT01)", each by the name its procedure's catalogue gives it, the code after it (the code
-    alone when the catalogue has no name for it)."""
+    """Document component codes as an inspector matches them to paper: "Giấy tờ, tài liệu chứng minh chỗ ở
+    hợp pháp (GT-CHO-O)", each by the name its procedure's catalogue gives it, the code after it unless the
+    name holds it already (the code alone when the catalogue has no name for it)."""
     if not isinstance(codes, list | tuple) or not codes or not components:
         return value_text(codes, lang)
-    return ", ".join(
-        f"{components[c]} ({c})" if isinstance(c, str) and c in components else value_text(c, lang)
-        for c in codes
-    )
+    return ", ".join(_document(c, components, lang) for c in codes)
+
+
+def _document(code: Any, components: Mapping[str, str], lang: str) -> str:
+    name = components.get(code) if isinstance(code, str) else None
+    if name is None:
+        return value_text(code, lang)
+    return name if code in name else f"{name} ({code})"  # "Tờ khai … (mẫu CT01)" names its code already
 
 
 def label(key: str, lang: str = "vi") -> str:

@@ -405,3 +405,5 @@ def test_documents_are_named_as_their_procedure_names_them() -> None:
     assert "CT01, GT-CHO-O" in sentence("EXCESS_DOCUMENTS", "violation", facts)  # no names: codes, as before
     shown = details({"documents": ["CT01"], "channel": "direct"}, "vi", None, names)
     assert "Tờ khai thay đổi thông tin cư trú (CT01)" in shown and "trực tiếp" in shown
+    named = details({"documents": ["CT01"]}, "vi", None, {"CT01": "Tờ khai (mẫu CT01)"})
+    assert named.endswith(": Tờ khai (mẫu CT01)")  # a name that holds its code is not followed by it again
