@@ -138,7 +138,7 @@ async def dossier(request: Request) -> JSONResponse:
     who = await gate.require(request, *READERS)
     dossier_id = request.path_params["dossier_id"]
     view = await run_in_threadpool(gate.service.dossier, who.account, dossier_id, via="api")
-    rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, "vi")
+    rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, "vi", gate.service.catalogue)
     return JSONResponse(
         {
             "dossier_id": dossier_id,

@@ -223,7 +223,7 @@ async def dossier(request: Request) -> Response:
         plain, verify = guide(v.rule_id, lang)
         cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
                       "plain": plain, "verify": verify, "basis": legal_basis(v.legal_basis)})  # fmt: skip
-    rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang)
+    rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang, gate.service.catalogue)
     return render(
         request,
         "dossier.html.j2",

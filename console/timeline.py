@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from console.words import detail
+from inspections.catalogue import Catalogue
 from inspections.classification import classify
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
@@ -70,13 +71,17 @@ def parsed_events(dossier: StoredDossier) -> list[tuple[int, AnyEvent]]:
     return out
 
 
-def timeline(dossier: StoredDossier, auditor: Auditor, lang: str = "vi") -> list[TimelineRow]:
-    """The rows of the dossier's timeline, oldest first."""
+def timeline(
+    dossier: StoredDossier, auditor: Auditor, lang: str = "vi", catalogue: Catalogue | None = None
+) -> list[TimelineRow]:
+    """The rows of the dossier's timeline, oldest first; with the ``catalogue``, its documents and the units
+    it went to are named (as in the packs), else shown by code."""
     triggers: dict[str, list[str]] = {}
     for v in dossier.violations:
         if v.event_id:
             triggers.setdefault(v.event_id, []).append(v.rule_id)
     parsed = dict(parsed_events(dossier))
+    components, units = _names(dossier, catalogue)
     known: list[AnyEvent] = []
     rows = []
     for i, event in enumerate(dossier.events):
@@ -97,7 +102,11 @@ def timeline(dossier: StoredDossier, auditor: Auditor, lang: str = "vi") -> list
                 due_day, due_instant = found.due_date, found.due_instant
                 basis, standing = found.basis, found.status
                 paused, paused_for = facts.waiting, facts.pause
-        shown = [detail(k, data[k], lang) for k in _DETAILS if k in data and data[k] not in (None, "", [])]
+        shown = [
+            detail(k, data[k], lang, components=components, units=units)
+            for k in _DETAILS
+            if k in data and data[k] not in (None, "", [])
+        ]
         rows.append(
             TimelineRow(
                 event.event_id,
@@ -117,3 +126,23 @@ def timeline(dossier: StoredDossier, auditor: Auditor, lang: str = "vi") -> list
             )
         )
     return rows
+
+
+def _names(dossier: StoredDossier, catalogue: Catalogue | None) -> tuple[dict[str, str], dict[str, str]]:
+    """The names of the dossier's procedure's documents by code, and of the units it was sent to."""
+    if catalogue is None:
+        return {}, {}
+    code = dossier.facts.procedure_code if dossier.facts is not None else None
+    code = code or next((e.procedure_code for e in dossier.events if e.procedure_code), None)
+    procedure = catalogue.procedure(code) if code else None
+    components = {part.code: part.name for part in procedure.components} if procedure is not None else {}
+    units = {}
+    for event in dossier.events:
+        if event.type != "transferred" or not event.data:
+            continue
+        data = orjson.loads(event.data)
+        sent_to = data.get("to_unit_code") if isinstance(data, dict) else None
+        unit = catalogue.unit(sent_to) if isinstance(sent_to, str) else None
+        if unit is not None:
+            units[unit.code] = unit.name
+    return components, units

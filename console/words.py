@@ -3,16 +3,26 @@ the console names an event's details, and prints a legal basis, exactly as a pac
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from reporting.evidence_words import field_text, label, legal_text
+from reporting.evidence_words import detail_text, label, legal_text
 from reporting.pack_texts import pack_text
 
 
-def detail(key: str, value: Any, lang: str) -> tuple[str, str]:
-    """An event's data member as (its name in words, its value in words): enumerated values translated,
-    codes and free text as they are (the templates escape them)."""
-    return label(key, lang), field_text(key, value, lang)
+def detail(
+    key: str,
+    value: Any,
+    lang: str,
+    *,
+    components: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> tuple[str, str]:
+    """An event's data member as (its name in words, its value in words), as a pack's timeline gives it:
+    enumerated values translated, documents by name (``components``: the dossier's procedure's), the unit a
+    dossier went to by name (``units``), other codes and free text as they are (the templates escape
+    them)."""
+    return label(key, lang), detail_text(key, value, lang, components=components, units=units)
 
 
 def legal_basis(basis: str) -> str:

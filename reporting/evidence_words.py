@@ -262,6 +262,39 @@ def field_text(key: str, value: Any, lang: str = "vi", year: int | None = None) 
     return value_text(value, lang, year)
 
 
+#: An event's data members that list document components (shown by name: :func:`documents_text`).
+DOCUMENT_FIELDS = frozenset({"documents", "requested_documents"})
+
+
+def detail_text(
+    key: str,
+    value: Any,
+    lang: str = "vi",
+    year: int | None = None,
+    *,
+    components: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> str:
+    """The value of an event's data member as an inspector reads it, in a pack's timeline or on the
+    console's dossier page: documents by name (``components``: their procedure's, :func:`documents_text`),
+    the unit a dossier went to by name (``units``: names by code, :func:`unit_text`), anything else as
+    :func:`field_text` gives it."""
+    if key in DOCUMENT_FIELDS and components:
+        return documents_text(value, lang, components)
+    if key == "to_unit_code" and units:
+        return unit_text(value, lang, units)
+    return field_text(key, value, lang, year)
+
+
+def unit_text(code: Any, lang: str = "vi", units: Mapping[str, str] | None = None) -> str:
+    """A unit code as an inspector finds the office: "Phòng Tư pháp huyện Krông Nô (H12.34)", its name
+    in the catalogue with the code after it (the code alone when the catalogue does not know it)."""
+    name = units.get(code) if units and isinstance(code, str) else None
+    if name is None:
+        return value_text(code, lang)
+    return f"{name} ({code})"
+
+
 def documents_text(codes: Any, lang: str = "vi", components: Mapping[str, str] | None = None) -> str:
     """Document component codes as an inspector matches them to paper: "Giấy tờ, tài liệu chứng minh chỗ ở
     hợp pháp (GT-CHO-O)", each by the name its procedure's catalogue gives it, the code after it unless the

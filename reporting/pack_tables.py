@@ -20,7 +20,7 @@ from inspections.audit_error import reported_rules
 from inspections.timeunits import VN_TZ
 from reporting import onsite
 from reporting.evidence import sentence
-from reporting.evidence_words import LABELS, documents_text, field_text, legal_text
+from reporting.evidence_words import LABELS, detail_text, legal_text
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
@@ -187,25 +187,23 @@ def onsite_table(t: Texts, pack: UnitPack) -> PackTable:
     return table
 
 
-#: The timeline fields that list document components (shown by name: ``documents_text``).
-_DOCUMENT_FIELDS = frozenset({"documents", "requested_documents"})
-
-
 def details(
-    data: dict[str, Any], lang: str, year: int | None = None, components: dict[str, str] | None = None
+    data: dict[str, Any],
+    lang: str,
+    year: int | None = None,
+    components: dict[str, str] | None = None,
+    units: dict[str, str] | None = None,
 ) -> str:
     """An event's data for the timeline: known fields by their name in words, values as the pack shows
-    them (times dd/mm hh:mm, with the year as the evidence column gives it: ``year``, the pack's
-    ``evidence_year``; an empty value "(để trống)", the enumerated channel, stage and outcome in words,
-    document codes and free text as they are); a field the contract does not name keeps its name, as the
-    source sent it."""
+    them (``detail_text``: times dd/mm hh:mm, with the year as the evidence column gives it: ``year``, the
+    pack's ``evidence_year``; an empty value "(để trống)", the enumerated channel, stage and outcome in
+    words, documents and the unit a dossier went to by name, other codes and free text as they are); a
+    field the contract does not name keeps its name, as the source sent it."""
     parts = []
     for key, value in data.items():
         name = LABELS[key][0 if lang == "vi" else 1] if key in LABELS else key
-        if key in _DOCUMENT_FIELDS and components:
-            parts.append(f"{name}: {documents_text(value, lang, components)}")
-            continue
-        parts.append(f"{name}: {field_text(key, value, lang, year)}")  # channel, stage… in words
+        text = detail_text(key, value, lang, year, components=components, units=units)
+        parts.append(f"{name}: {text}")
     return "; ".join(parts)
 
 
@@ -230,7 +228,7 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
                 PackCell(t.event_type(e.type)),
                 PackCell(e.unit_code),
                 PackCell(e.actor or ""),
-                PackCell(details(e.data, t.lang, pack.evidence_year, papers)),
+                PackCell(details(e.data, t.lang, pack.evidence_year, papers, pack.units)),
             ]
             if with_dossier:
                 cells.insert(0, PackCell(dossier_id))

@@ -66,6 +66,10 @@ def gather_packs(
         for c in codes
         if c and (p := catalogue.procedure(c)) is not None
     }
+    sent_to = {
+        e.data.get("to_unit_code") for events in timelines.values() for e in events if e.type == "transferred"
+    }
+    unit_names = {c: u.name for c in sent_to if isinstance(c, str) and (u := catalogue.unit(c)) is not None}
     working_days = stored_working_days(wh)
     packs = []
     for unit in units:
@@ -84,6 +88,7 @@ def gather_packs(
                 facts={d: facts[d] for d in sorted(ids) if d in facts},
                 procedures=procedures,
                 components=components,
+                units=unit_names,
                 working_days=working_days,
                 week_years=tuple(sorted({week.start.year, (week.end - timedelta(days=1)).year})),
             )

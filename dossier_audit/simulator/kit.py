@@ -41,7 +41,8 @@ APOLOGY_REASONS = (
     "Khối lượng hồ sơ tăng đột biến",
 )
 WITHDRAW_REASONS = ("Công dân xin rút hồ sơ", "Nộp nhầm thủ tục")
-STEPS = ("tham-dinh", "phe-duyet", "ky-so")
+#: The internal workflow's steps, named as a one-stop system's log names them.
+STEPS = ("Thẩm định", "Phê duyệt", "Ký số")
 
 
 @dataclass(slots=True)
@@ -272,7 +273,7 @@ class Kit:
                 if d.transfer_units and i == 0 and len(times) > 1 and rng.random() < 0.4:
                     data: dict[str, Any] = {
                         "to_unit_code": rng.choice(d.transfer_units),
-                        "step": "lien-thong",
+                        "step": "Liên thông",
                     }
                 else:
                     data = {"to_unit_code": d.unit_code, "step": STEPS[i]}

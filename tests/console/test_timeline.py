@@ -67,3 +67,34 @@ def test_a_supplement_pause_stops_the_working_day_clock() -> None:
     expected = classify(judge.facts("P", events, events[-1].occurred_at), judge.catalogue, judge.calendar)
     assert expected is not None and after.standing == expected.status == "on_time"
     assert after.due_day == expected.due_date == datetime(2025, 11, 5).date()
+
+
+def test_documents_and_the_unit_a_dossier_went_to_are_named_as_in_the_packs() -> None:
+    """The dossier page showed component codes and a transfer's unit code ("000.00.01.H99") where an
+    inspector looks for the paper and the office by name (the packs name them: one vocabulary for both)."""
+    from pathlib import Path
+
+    from inspections.files.catalogue import load_catalogue
+
+    catalogue = load_catalogue(Path(__file__).parents[2] / "inspections" / "data" / "sample_province.yaml")
+    at = datetime(2025, 11, 4, 3, 0, tzinfo=UTC)
+
+    def row(n: int, kind: str, data: dict[str, object], procedure: str | None = None) -> StoredEvent:
+        return StoredEvent(f"e{n}", kind, at.replace(minute=n), 0, "000.00.02.H99", None, procedure,
+                           orjson.dumps(data).decode())  # fmt: skip
+
+    events = [
+        row(1, "submitted", {"procedure_code": "1.004222"}, "1.004222"),
+        row(2, "transferred", {"to_unit_code": "000.00.01.H99", "step": "Thẩm định"}),
+        row(3, "transferred", {"to_unit_code": "000.99.99.H00"}),  # not in the catalogue
+        row(4, "supplement_completed", {"documents": ["CT01", "GT-CHO-O", "XYZ"]}),
+    ]
+    dossier = StoredDossier("D", events, None, [])
+    rows = timeline(dossier, auditor("2"), "vi", catalogue)
+    assert rows[1].details == [("chuyển đến đơn vị", "Sở Tài chính tỉnh Mẫu (000.00.01.H99)"),
+                               ("bước", "Thẩm định")]  # fmt: skip
+    assert rows[2].details == [("chuyển đến đơn vị", "000.99.99.H00")]
+    papers = "Tờ khai thay đổi thông tin cư trú (mẫu CT01), Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp"
+    assert rows[3].details == [("thành phần hồ sơ", f"{papers} (GT-CHO-O), XYZ")]
+    bare = timeline(dossier, auditor("2"), "vi")  # no catalogue: codes, as before
+    assert bare[1].details[0] == ("chuyển đến đơn vị", "000.00.01.H99")

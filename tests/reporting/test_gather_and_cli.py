@@ -260,3 +260,13 @@ def test_cli_report_on_an_empty_warehouse_asks_for_a_week(province: Province, tm
     result = runner.invoke(app, ["report", "--warehouse", url, "--out", str(tmp_path)])
     assert result.exit_code == 2
     assert "the warehouse holds no events; give --week" in result.stderr
+
+
+def test_packs_name_the_units_their_dossiers_went_to(province: Province) -> None:
+    packs = gather_packs(province.catalogue, province.wh, WEEK, 3)
+    sent = {e.data["to_unit_code"] for p in packs for events in p.timelines.values() for e in events
+            if e.type == "transferred"}  # fmt: skip
+    known = {code for code in sent if province.catalogue.unit(code) is not None}
+    assert known, "the province's dossiers go through transfers"
+    for pack in packs:
+        assert {c: pack.units[c] for c in known} == {c: province.catalogue.unit(c).name for c in known}  # type: ignore[union-attr]

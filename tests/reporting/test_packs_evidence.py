@@ -407,3 +407,15 @@ def test_documents_are_named_as_their_procedure_names_them() -> None:
     assert "Tờ khai thay đổi thông tin cư trú (CT01)" in shown and "trực tiếp" in shown
     named = details({"documents": ["CT01"]}, "vi", None, {"CT01": "Tờ khai (mẫu CT01)"})
     assert named.endswith(": Tờ khai (mẫu CT01)")  # a name that holds its code is not followed by it again
+
+
+def test_the_unit_a_dossier_went_to_is_named_in_the_timeline() -> None:
+    """A transfer printed its unit's code only ("chuyển đến đơn vị: 000.00.01.H99"): an inspector on site
+    looks for the office by name; the code stays after it, to match the systems' records."""
+    from reporting.pack_tables import details
+
+    names = {"000.00.01.H99": "Sở Tài chính tỉnh Mẫu"}
+    shown = details({"to_unit_code": "000.00.01.H99", "step": "Thẩm định"}, "vi", None, None, names)
+    assert shown == "chuyển đến đơn vị: Sở Tài chính tỉnh Mẫu (000.00.01.H99); bước: Thẩm định"
+    assert details({"to_unit_code": "000.99.99.H00"}, "vi", None, None, names).endswith(": 000.99.99.H00")
+    assert details({"to_unit_code": "000.00.01.H99"}, "en").endswith(": 000.00.01.H99")  # no names: the code
