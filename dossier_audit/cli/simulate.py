@@ -14,7 +14,7 @@ from dossier_audit.cli.common import (
     guarded,
     simulated_period,
 )
-from dossier_audit.simulator import SimulationConfig, default_violation_rates
+from dossier_audit.simulator import SimulationConfig, SimulationSummary, default_violation_rates
 from dossier_audit.simulator import simulate as run_simulation
 from dossier_audit.simulator.world import NoReceivingUnit
 from inspections.calendar import CalendarRangeError
@@ -78,7 +78,19 @@ def simulate(
             raise UsageError(f"--start {start} --weeks {weeks}: {exc}{advice}") from None
 
     summary, truth_path = guarded(go)
-    err.print(f"wrote {out} and {truth_path}: {summary}", highlight=False)
+    err.print(described(summary, out, truth_path), highlight=False, soft_wrap=True)
+
+
+def described(summary: SimulationSummary, out: Path, truth: Path) -> str:
+    """What a run wrote, in two lines a person reads (not the summary's repr): the events with their period
+    and the ``--as-of`` to audit them at, then the truth file with the violations injected, by rule."""
+    injected = sum(summary.violations.values())
+    rules = ", ".join(f"{rule} {count:,}" for rule, count in sorted(summary.violations.items()) if count)
+    return (
+        f"wrote {out}: {summary.events:,} events of {summary.dossiers:,} dossiers, {summary.start} to "
+        f"{summary.end} (audit them --as-of {summary.as_of.isoformat()})\n"
+        f"wrote {truth}: {injected:,} injected violations" + (f" ({rules})" if rules else "")
+    )
 
 
 #: The seeds the truth file can record (its meta line is JSON with 64-bit integers).

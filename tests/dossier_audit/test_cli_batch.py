@@ -195,6 +195,11 @@ def test_simulate_rates_per_rule(tmp_path):
     assert result.exit_code == 0, result.stderr
     meta = orjson.loads(out.with_suffix(".truth.jsonl").read_bytes().splitlines()[0])["meta"]
     assert {k for k, v in meta["violations"].items() if v} == {"EXCESS_DOCUMENTS"}
+    # What it wrote, for a person: not the summary's repr ("SimulationSummary(seed=7, start=datetime...").
+    said = result.stderr.replace("\n", " ")
+    assert "SimulationSummary" not in said and "datetime" not in said
+    assert "events of 400 dossiers" in said and f"--as-of {meta['as_of']}" in said
+    assert f"injected violations (EXCESS_DOCUMENTS {meta['violations']['EXCESS_DOCUMENTS']:,})" in said
     bad = runner.invoke(app, [*args, "--rule-rate", "NOPE"])
     assert bad.exit_code == 2 and "RULE_ID=RATE" in bad.stderr
     unknown = runner.invoke(app, [*args, "--rule-rate", "NOPE=0.1"])
