@@ -18,10 +18,10 @@ from reporting import counting, gather
 from reporting.counting import TIME_TRIGGERED
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
+from reporting.reach import feed_name, week_reach
 from reporting.report_json import Names
 from warehouse.base import Warehouse
 from warehouse.cases import CaseCounts
-from warehouse.feeds import data_reach
 from warehouse.load_runs import LoadRun
 
 __all__ = ["TIME_TRIGGERED", "Alert", "Maturity", "Names", "WeeklyReport", "build_report", "relative_change"]
@@ -76,8 +76,11 @@ class WeeklyReport:
     #: Loads that did not complete and no later load finished (newest first): see ``load_warning``.
     unfinished_loads: tuple[LoadRun, ...] = ()
     #: How far the data reach (``None``: no data), for ``maturity``: the lowest of the feeds' newest event
-    #: times at or before the as-of instant (``warehouse.feeds.data_reach``).
+    #: times at or before the as-of instant, of the feeds the week waits for (``reporting.reach``).
     data_through: datetime | None = None
+    #: The feed that lags most, in words ("" when the data reach the day the week is final): named in the
+    #: provisional box, for the operator to chase.
+    lagging_feed: str = ""
     #: The province's forms of the ``counting.PRIOR_WEEKS`` weeks before, oldest first: the weeks every
     #: average divides by are those with dossiers to handle (empty: the trend's weeks before, see
     #: :attr:`earlier_forms`).
@@ -145,8 +148,9 @@ class WeeklyReport:
     def maturity(self) -> Maturity:
         """Whether the week's figures are final (``week_maturity``)."""
         return week_maturity(
-            self.texts, self.week, self.data_through, self.maturity_days, bool(self.unfinished_loads)
-        )
+            self.texts, self.week, self.data_through, self.maturity_days, bool(self.unfinished_loads),
+            self.lagging_feed,
+        )  # fmt: skip
 
     @property
     def provisional_note(self) -> Alert | None:
@@ -282,23 +286,35 @@ class WeeklyReport:
 
 
 def week_maturity(
-    t: Texts, week: Week, data_through: datetime | None, maturity_days: int, unfinished_loads: bool
+    t: Texts,
+    week: Week,
+    data_through: datetime | None,
+    maturity_days: int,
+    unfinished_loads: bool,
+    lagging: str = "",
 ) -> Maturity:
     """Provisional when a load did not complete, or the data end before the week's end plus
     ``maturity_days`` (time-triggered violations of its last days may still appear or change kind).
 
     "The data end" is ``data_through``: per feed (an event's ``source.system``, or its unit when it
-    names no source) the newest event at or before the report's as-of instant, and of those the lowest.
-    So one feed that is up to date does not hide one that lags, and a future-dated event (after the
-    as-of instant) does not make the week look complete."""
+    names no source) the newest event at or before the report's as-of instant, and of those the lowest
+    (``reporting.reach``: a unit abolished by then is not waited for). So one feed that is up to date does
+    not hide one that lags, and a future-dated event (after the as-of instant) does not make the week look
+    complete. ``lagging``: that feed in words, named in the reason."""
     final_on = week.end + timedelta(days=maturity_days)
     reasons: list[str] = []
     if unfinished_loads:
         reasons.append(t("provisional_load"))
-    if data_through is None or data_through < local_midnight(week.end):
+    if data_through is not None and data_through < local_midnight(week.end) and lagging:
+        reasons.append(t("provisional_behind", through=t.instant(data_through), feed=lagging))
+    elif data_through is None or data_through < local_midnight(week.end):
         reasons.append(t("provisional_no_data"))
     elif data_through < local_midnight(final_on):
-        reasons.append(t("provisional_immature", through=t.instant(data_through), days=maturity_days))
+        through = t.instant(data_through)
+        if lagging:
+            reasons.append(t("provisional_lagging", through=through, feed=lagging, days=maturity_days))
+        else:
+            reasons.append(t("provisional_immature", through=through, days=maturity_days))
     incomplete = unfinished_loads or data_through is None or data_through < local_midnight(week.end)
     return Maturity(bool(reasons), tuple(reasons), final_on, incomplete)
 
@@ -326,9 +342,11 @@ def build_report(
     points = [*before[-(gather.TREND_WEEKS - 1) :], gather.TrendPoint(week, forms.province, forms.units)]
     # How far the figures reach, up to the instant the week's figures are final: the report of a final week
     # is the same whatever day it is made again (a retry, a backfill months later: same date, same bytes).
-    through = data_reach(wh, as_of or datetime.now(UTC))
+    reach = week_reach(catalogue, wh, week, header.maturity_days, as_of or datetime.now(UTC))
+    through, final = reach.through, local_midnight(week.end + timedelta(days=header.maturity_days))
+    lagging = feed_name(catalogue, reach.lagging) if through is not None and through < final else ""
     if through is not None:
-        through = min(through, local_midnight(week.end + timedelta(days=header.maturity_days)))
+        through = min(through, final)
     return WeeklyReport(
         lang=header.lang,
         week=week,
@@ -345,6 +363,7 @@ def build_report(
         sample_catalogue=catalogue.meta.sample,
         unfinished_loads=tuple(gather.unfinished_loads(wh)),
         data_through=through,
+        lagging_feed=lagging,
         maturity_days=header.maturity_days,
         cases=gather.week_cases(wh, week),
     )

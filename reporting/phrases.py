@@ -119,6 +119,16 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "vi": "dữ liệu mới cập nhật đến {through}, chưa đủ {days} ngày sau khi kết thúc tuần.",
         "en": "the data reach {through}, less than {days} days after the week's end.",
     },
+    "provisional_lagging": {
+        "vi": "dữ liệu mới cập nhật đến {through} (nguồn chậm nhất: {feed}), chưa đủ {days} ngày sau khi kết "
+        "thúc tuần.",
+        "en": "the data reach {through} (the feed that lags most: {feed}), less than {days} days after the "
+        "week's end.",
+    },
+    "provisional_behind": {
+        "vi": "chưa có dữ liệu của {feed} sau khi kết thúc tuần (mới cập nhật đến {through}).",
+        "en": "no data from {feed} after the week's end yet (it reaches {through}).",
+    },
     "provisional_no_data": {
         "vi": "chưa có dữ liệu sau khi kết thúc tuần.",
         "en": "no data after the week's end yet.",
@@ -157,6 +167,10 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     "f_top_rules_tied": {
         "vi": "Vi phạm nhiều nhất là {rules}, cùng {count} trường hợp{mark}.",
         "en": "The most frequent violations are {rules}, {count} cases each{mark}.",
+    },
+    "f_top_rule_uncompared": {
+        "vi": "Vi phạm nhiều nhất là “{rule}” với {count} trường hợp{mark}.",
+        "en": "The most frequent violation is “{rule}”, {count} cases{mark}.",
     },
     "avg_n": {"vi": "bình quân {n} tuần trước: {avg}", "en": "average of the {n} weeks before: {avg}"},
     "f_no_violations": {

@@ -2,9 +2,9 @@
 
 A *feed* is where events come from: the source system an event names (``source.system``) or, for an event
 without a ``source``, the unit that recorded it. The data reach as far as the feed that lags most: its
-newest event. Events after the as-of instant (a clock error at a source, a test's future date) are left
-out, so one future-dated event does not make every week look complete, and one up-to-date feed does not
-hide a lagging one.
+newest event (``reporting.reach`` says which feeds a week waits for). Events after the as-of instant (a
+clock error at a source, a test's future date) are left out, so one future-dated event does not make every
+week look complete, and one up-to-date feed does not hide a lagging one.
 """
 
 from __future__ import annotations
@@ -20,12 +20,6 @@ def feed_newest(wh: Warehouse, as_of: datetime) -> dict[str, datetime]:
     UTC instants."""
     rows = wh.query(load_sql("report_feed_newest"), {"as_of_s": int(as_of.timestamp())})
     return {str(feed): _aware(newest) for feed, newest in rows}
-
-
-def data_reach(wh: Warehouse, as_of: datetime) -> datetime | None:
-    """The lowest of the feeds' newest event times at or before ``as_of`` (``None``: no event)."""
-    newest = feed_newest(wh, as_of)
-    return min(newest.values()) if newest else None
 
 
 def _aware(at: datetime) -> datetime:

@@ -27,8 +27,8 @@ from inspections.weeks import Week
 from reporting.gather import unfinished_loads
 from reporting.i18n import Texts
 from reporting.model import Maturity, week_maturity
+from reporting.reach import feed_name, week_reach
 from warehouse.base import Warehouse
-from warehouse.feeds import data_reach
 
 _WORDS: Final[dict[str, tuple[str, str]]] = {
     "week": (
@@ -169,9 +169,9 @@ def summary_maturity(platform: Platform, week: Week, wh: Warehouse | None, lang:
     if wh is None:
         return None
     days = platform.settings.report_maturity_days
-    return week_maturity(
-        Texts(lang), week, data_reach(wh, datetime.now(UTC)), days, bool(unfinished_loads(wh))
-    )
+    reach = week_reach(platform.catalogue, wh, week, days, datetime.now(UTC))
+    lagging = feed_name(platform.catalogue, reach.lagging) if reach.lagging else ""
+    return week_maturity(Texts(lang), week, reach.through, days, bool(unfinished_loads(wh)), lagging)
 
 
 #: The console's address when served with its defaults.

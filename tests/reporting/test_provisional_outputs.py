@@ -16,6 +16,7 @@ from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from dossier_audit.jobs import summary
 from reporting import charts, findings
+from reporting.reach import Reach
 from tests.reporting.test_findings import FINAL, IMMATURE, WEEK, make_report
 
 UNITS = {"000.00.01.H99": (80, 10, 10, 0, 0), "000.00.02.H99": (95, 5, 0, 0, 0)}
@@ -51,11 +52,12 @@ def printed(platform: Platform, wh: object | None, lang: str = "vi") -> str:
 def test_the_summary_marks_a_provisional_week(
     monkeypatch: pytest.MonkeyPatch, reach: datetime, provisional: bool
 ) -> None:
-    monkeypatch.setattr(summary, "data_reach", lambda wh, now: reach)
+    monkeypatch.setattr(summary, "week_reach", lambda *args: Reach(reach, "unit:000.10.03.H99"))
     monkeypatch.setattr(summary, "unfinished_loads", lambda wh: [])
     text = printed(Platform(load_settings()), object())
     assert ("Số liệu tuần 45/2025 là tạm tính" in text) is provisional
     assert ("13/11/2025" in text) is provisional  # when the figures will be final
+    assert ("dữ liệu của Ủy ban nhân dân xã Tây Sơn sau khi" in " ".join(text.split())) is provisional
 
 
 def test_the_summary_ends_with_the_console_commands() -> None:

@@ -1,0 +1,65 @@
+"""How far a week's data reach: the newest event of the feed that lags most (``warehouse.feeds``), among
+the feeds the week still waits for.
+
+A feed is an event's source system, or its unit when the event names none. A unit abolished (merged into
+another, its ``valid_to``) by the day the week's figures become final sends nothing after that day: its
+successor does. Its newest event says nothing about how far the week's data reach, and counting it pinned
+every later week's reach to the last event before the merger, provisional for ever (review of
+2026-12-04). Such a feed is left out; any other counts, so one up-to-date feed still does not hide one that
+lags, and the report names the feed that lags most, for the operator to chase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from inspections.catalogue import Catalogue
+from inspections.weeks import Week
+from warehouse.base import Warehouse
+from warehouse.feeds import feed_newest
+
+_UNIT = "unit:"
+_SYSTEM = "system:"
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """The lowest newest event of the feeds counted (``None``: no event), and that feed (``unit:CODE`` or
+    ``system:NAME``; ``""`` without one)."""
+
+    through: datetime | None
+    lagging: str = ""
+
+
+def week_reach(catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: int, as_of: datetime) -> Reach:
+    """How far the data reach for ``week``, events after ``as_of`` left out (``warehouse.feeds``): the feeds
+    of units abolished by the day the week becomes final (its end plus ``maturity_days``) are not waited
+    for; when nothing else is left, the newest of them."""
+    newest = feed_newest(wh, as_of)
+    if not newest:
+        return Reach(None)
+    final_on = week.end + timedelta(days=maturity_days)
+    waited = {feed: at for feed, at in newest.items() if not _abolished(catalogue, feed, final_on)}
+    if not waited:  # every feed is an abolished unit's: the data reach as far as the last of them
+        feed = max(newest, key=lambda f: (newest[f], f))
+        return Reach(newest[feed], feed)
+    feed = min(waited, key=lambda f: (waited[f], f))
+    return Reach(waited[feed], feed)
+
+
+def _abolished(catalogue: Catalogue, feed: str, on: date) -> bool:
+    if not feed.startswith(_UNIT):
+        return False
+    unit = catalogue.unit(feed[len(_UNIT) :])
+    return unit is not None and unit.valid_to is not None and unit.valid_to <= on
+
+
+def feed_name(catalogue: Catalogue, feed: str) -> str:
+    """A feed as a reader knows it: a unit by its name in the catalogue (its code when unknown), a source
+    system by its name."""
+    if feed.startswith(_UNIT):
+        code = feed[len(_UNIT) :]
+        unit = catalogue.unit(code)
+        return unit.name if unit is not None else code
+    return feed.removeprefix(_SYSTEM)

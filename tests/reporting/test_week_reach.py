@@ -1,0 +1,82 @@
+"""Which feeds a week waits for (review of 2026-12-04): a unit merged away sends nothing after its merger, so
+its last event no longer pins every later week's reach (the province's weeks after 1/7/2025 stayed
+provisional for ever, "data up to 04/07" from an old commune's last in-flight dossier); any other feed
+still counts, and the report names the one that lags most."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inspections.files.catalogue import load_catalogue
+from inspections.weeks import Week
+from reporting import reach
+from reporting.i18n import Texts
+from reporting.model import week_maturity
+from reporting.reach import Reach, feed_name, week_reach
+
+CATALOGUE = load_catalogue(Path(__file__).parents[2] / "inspections" / "data" / "sample_province.yaml")
+MERGED = "unit:000.02.01.H99"  # thị trấn Tây Sơn, merged into 000.10.03.H99 on 1/7/2025
+SUCCESSOR = "unit:000.10.03.H99"
+W29 = Week.parse("2025-W29")  # 14/07 – 20/07/2025
+
+
+def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def reach_of(monkeypatch: pytest.MonkeyPatch, feeds: dict[str, datetime], week: Week = W29) -> Reach:
+    monkeypatch.setattr(reach, "feed_newest", lambda wh, as_of: feeds)
+    return week_reach(CATALOGUE, object(), week, 3, utc(2025, 8, 1))  # type: ignore[arg-type]
+
+
+def test_a_unit_merged_away_is_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    feeds = {MERGED: utc(2025, 7, 4, 4), SUCCESSOR: utc(2025, 7, 25), "system:dvcqg": utc(2025, 7, 24, 9)}
+    assert reach_of(monkeypatch, feeds) == Reach(utc(2025, 7, 24, 9), "system:dvcqg")
+    # Before its merger, the same commune is a feed like any other, and the one that lags most.
+    early = reach_of(monkeypatch, {**feeds, MERGED: utc(2025, 6, 4)}, Week.parse("2025-W22"))
+    assert early == Reach(utc(2025, 6, 4), MERGED)
+
+
+def test_a_unit_in_force_that_lags_still_holds_the_week_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    feeds = {MERGED: utc(2025, 7, 4, 4), SUCCESSOR: utc(2025, 7, 18), "system:dvcqg": utc(2025, 7, 24, 9)}
+    assert reach_of(monkeypatch, feeds) == Reach(utc(2025, 7, 18), SUCCESSOR)
+    assert reach_of(monkeypatch, {}) == Reach(None)
+    only_gone = reach_of(monkeypatch, {MERGED: utc(2025, 7, 4, 4), "unit:000.01.01.H99": utc(2025, 7, 2)})
+    assert only_gone == Reach(utc(2025, 7, 4, 4), MERGED)  # nothing else left: the last of them
+    unknown = reach_of(monkeypatch, {"unit:NOT-IN-CATALOGUE": utc(2025, 7, 1), SUCCESSOR: utc(2025, 7, 25)})
+    assert unknown.lagging == "unit:NOT-IN-CATALOGUE"  # a unit the catalogue does not know counts
+
+
+@given(st.dictionaries(st.sampled_from([MERGED, SUCCESSOR, "system:a", "unit:000.10.01.H99"]),
+                       st.integers(0, 90), min_size=1))  # fmt: skip
+def test_the_reach_is_the_lowest_feed_waited_for(days: dict[str, int]) -> None:
+    feeds = {feed: utc(2025, 6, 1) + timedelta(days=n) for feed, n in days.items()}
+    with pytest.MonkeyPatch.context() as m:
+        got = reach_of(m, feeds)
+    waited = {f: at for f, at in feeds.items() if f != MERGED}
+    if waited:
+        assert got.through == min(waited.values()) and feeds[got.lagging] == got.through
+        assert got.lagging != MERGED
+    else:
+        assert got == Reach(feeds[MERGED], MERGED)
+
+
+def test_the_provisional_reason_names_the_feed_that_lags() -> None:
+    t = Texts("vi")
+    name = feed_name(CATALOGUE, SUCCESSOR)
+    assert name == "Ủy ban nhân dân xã Tây Sơn" and feed_name(CATALOGUE, "system:dvcqg") == "dvcqg"
+    assert feed_name(CATALOGUE, "unit:X") == "X"
+    behind = week_maturity(t, W29, utc(2025, 7, 18), 3, False, name)
+    assert behind.reasons == ("chưa có dữ liệu của Ủy ban nhân dân xã Tây Sơn sau khi kết thúc tuần (mới cập "
+                              "nhật đến 18/07/2025 07:00).",)  # fmt: skip
+    assert behind.incomplete
+    immature = week_maturity(t, W29, utc(2025, 7, 22), 3, False, name)
+    assert immature.reasons == ("dữ liệu mới cập nhật đến 22/07/2025 07:00 (nguồn chậm nhất: Ủy ban nhân dân "
+                                "xã Tây Sơn), chưa đủ 3 ngày sau khi kết thúc tuần.",)  # fmt: skip
+    assert not immature.incomplete and immature.final_on == date(2025, 7, 24)
+    assert not week_maturity(t, W29, utc(2025, 7, 24), 3, False, "").provisional
