@@ -57,8 +57,8 @@ class Platform:
 
     @cached_property
     def pseudonymiser(self) -> Pseudonymiser:
-        key, _ephemeral = self.settings.pseudonym_key_bytes()
-        return Pseudonymiser(key)
+        key, ephemeral = self.settings.pseudonym_key_bytes()
+        return Pseudonymiser(key, stable=not ephemeral)
 
     @property
     def kafka(self) -> KafkaConfig:

@@ -61,6 +61,7 @@ __all__ = [
     "carries_applicant",
     "is_applicant_key",
     "may_carry_applicant",
+    "same_but_pseudonyms",
     "without_pseudonyms",
 ]
 
@@ -119,8 +120,17 @@ VOCABULARY: frozenset[str] = frozenset(
 
 def without_pseudonyms(text: str) -> str:
     """``text`` with every pseudonym made the same (its prefix alone): two pseudonymised versions of one
-    event compare equal whatever keys pseudonymised them (``dossier_audit.jobs.load_conflicts``)."""
+    event compare equal whatever keys pseudonymised them (:func:`same_but_pseudonyms`)."""
     return _PSEUDONYM.sub(PREFIX, text)
+
+
+def same_but_pseudonyms(first: str, other: str, *, stable: bool) -> bool:
+    """Whether two stored versions of an event (their JSON) are the same event though their fingerprints
+    differ: only when pseudonyms are not ``stable`` (no key configured: each process made one up, so one
+    applicant has other pseudonyms in each), and then when they differ in their pseudonyms alone. Under a
+    configured key another pseudonym is another applicant: other content, a conflict (EVENTS.md), as within
+    one file, where the clear values differ (review of 2026-12-04: a second load replaced the applicant)."""
+    return not stable and without_pseudonyms(first) == without_pseudonyms(other)
 
 
 def is_applicant_key(name: str) -> bool:
@@ -161,9 +171,12 @@ class Pseudonymiser:
     clear value cannot be recovered or brute-forced from a list of citizen ids without the key.
     """
 
-    __slots__ = ("_mac",)
+    __slots__ = ("_mac", "stable")
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, *, stable: bool = True) -> None:
+        """``stable``: the key is the deployment's (configured), so one applicant has one pseudonym across
+        processes and runs, and two pseudonyms are two applicants; ``False`` for a key made up for one
+        process (none configured), whose pseudonyms another process cannot reproduce."""
         if not isinstance(key, bytes | bytearray):
             raise TypeError(f"pseudonymisation key must be bytes, not {type(key).__name__}")
         if len(key) < MIN_KEY_BYTES:
@@ -171,6 +184,7 @@ class Pseudonymiser:
                 f"pseudonymisation key is {len(key)} bytes; need at least {MIN_KEY_BYTES} random bytes"
             )
         self._mac = hmac.new(bytes(key), digestmod=sha256)
+        self.stable = stable
 
     def pseudonymise(self, value: str) -> str:
         """The pseudonym of ``value``; a value that already is a pseudonym is returned unchanged."""

@@ -27,7 +27,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from dossier_audit.jobs.load_writes import ArrowBatch
 from dossier_audit.jobs.row_frames import RowFrames
-from schemas.pseudonym import without_pseudonyms
+from schemas.pseudonym import same_but_pseudonyms
 from schemas.validation import Rejection
 from warehouse.base import Warehouse
 from warehouse.binding import TEXTS_PER_QUERY, chunked
@@ -61,9 +61,10 @@ class HeldEvents:
         *,
         source: str,
         at: datetime,
+        stable: bool = True,
     ) -> None:
         self.wh, self.held, self.events, self.reject = wh, held, events, reject
-        self.source, self.at = source, at
+        self.source, self.at, self.stable = source, at, stable
         self._conflicts: set[tuple[str, str]] = set()
 
     @property
@@ -76,7 +77,7 @@ class HeldEvents:
         if not chunk:
             return False
         table = pa.Table.from_batches(chunk)
-        keep = _without_conflicts(self.wh, table)
+        keep = _without_conflicts(self.wh, table, self.stable)
         self.events.add(table.filter(pa.array(keep)))
         for row in (i for i, kept in enumerate(keep) if not kept):
             event_id, dossier_id = table["event_id"][row].as_py(), table["dossier_id"][row].as_py()
@@ -93,10 +94,11 @@ class HeldEvents:
         return True
 
 
-def _without_conflicts(wh: Warehouse, table: pa.Table) -> list[bool]:
+def _without_conflicts(wh: Warehouse, table: pa.Table, stable: bool) -> list[bool]:
     """For each row of ``table`` (events rows): whether it conflicts with no stored version of its id. A
-    different fingerprint is a conflict unless the two versions differ only in their pseudonyms: a load run
-    without a configured key pseudonymises under a one-off key, and its events are the same events."""
+    different fingerprint is a conflict unless the two versions differ only in their pseudonyms and those are
+    not ``stable`` (``schemas.pseudonym.same_but_pseudonyms``): a load run without a configured key
+    pseudonymises under a one-off key, and its events are the same events."""
     dossiers = table["dossier_id"].to_pylist()
     event_ids = table["event_id"].to_pylist()
     rows: dict[tuple[str, str], list[int]] = {}  # every copy (a dossier settled twice is held twice)
@@ -115,8 +117,8 @@ def _without_conflicts(wh: Warehouse, table: pa.Table) -> list[bool]:
         copies = rows.get(key)
         if copies is None:  # a stored event the file does not have
             continue
-        mine = without_pseudonyms(raws[copies[0]].as_py())
-        if not any(without_pseudonyms(raw) == mine for raw in held):
+        mine = raws[copies[0]].as_py()
+        if not any(same_but_pseudonyms(raw, mine, stable=stable) for raw in held):
             for i in copies:
                 keep[i] = False
     return keep

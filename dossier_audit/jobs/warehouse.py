@@ -183,7 +183,7 @@ def load_file(
         )  # fmt: skip
         events = ArrowBatch(wh, "events", by_dossier=True)
         held = HeldEvents(wh, spool.held, events, lambda row: rejected.add(*row), source=source,
-                          at=run.started_at)  # fmt: skip
+                          at=run.started_at, stable=pseudonymiser.stable)  # fmt: skip
 
         def reading(position: int) -> None:  # called in this process while the workers read
             progress("reading", position, size)

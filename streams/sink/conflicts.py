@@ -10,7 +10,8 @@ detector did (review of 2026-12-04).
 Before a batch is written (:func:`reject_conflicts`, in the writer thread, again on each retry: it is
 idempotent), an event is moved from the batch's events to its rejections (``event_id.conflict``) when an
 earlier event of the batch or a stored version has its dossier and id but another fingerprint, unless the
-two differ only in their pseudonyms (``schemas.pseudonym.without_pseudonyms``, as the load decides). The
+two differ only in pseudonyms that are not stable (``schemas.pseudonym.same_but_pseudonyms``, as the load
+decides: no key configured). The
 look-up is one query per batch on the primary key of its dossiers (``stored_versions``), which returns
 nothing for the common batch (new events), and no JSON for a redelivered one. Its rejection carries the
 event's source and offset and its stored JSON, which for a message ``ingest`` wrote (canonical) is the
@@ -22,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from schemas.pseudonym import without_pseudonyms
+from schemas.pseudonym import same_but_pseudonyms
 from schemas.validation import Rejection
 from streams.sink.batch import UNTIMED, SinkBatch
 from warehouse.base import Warehouse
@@ -36,9 +37,10 @@ CONFLICT = "event_id.conflict"
 _ID, _DOSSIER, _RAW, _FINGERPRINT, _SOURCE, _OFFSET, _INGESTED = 0, 1, 10, 11, 12, 13, 14
 
 
-def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
+def reject_conflicts(wh: Warehouse, batch: SinkBatch, *, stable: bool = True) -> int:
     """Move the batch's events that conflict with the first version of their id (the stored one, else the
-    batch's first) to its rejections; returns how many it moved."""
+    batch's first) to its rejections; returns how many it moved. ``stable``: the pseudonyms are a configured
+    key's (``Pseudonymiser.stable``), so versions with other pseudonyms conflict."""
     if not batch.events:
         return 0
     stored = stored_versions(wh, ((r[_DOSSIER], r[_ID], r[_FINGERPRINT]) for r in batch.events))
@@ -49,11 +51,11 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
         versions = stored.get(key)
         if versions is not None:  # the warehouse holds the first version (or versions, stored before)
             same = row[_FINGERPRINT] in versions or any(
-                raw and without_pseudonyms(raw) == without_pseudonyms(row[_RAW]) for raw in versions.values()
+                raw and same_but_pseudonyms(raw, row[_RAW], stable=stable) for raw in versions.values()
             )
         else:
             earlier = first.setdefault(key, row)
-            same = earlier is row or _same(earlier, row)
+            same = earlier is row or _same(earlier, row, stable)
         if not same:
             moved.add(index)
     if not moved:
@@ -64,10 +66,10 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
     return len(moved)
 
 
-def _same(earlier: tuple[Any, ...], row: tuple[Any, ...]) -> bool:
+def _same(earlier: tuple[Any, ...], row: tuple[Any, ...], stable: bool) -> bool:
     if earlier[_FINGERPRINT] == row[_FINGERPRINT]:
         return True
-    return without_pseudonyms(earlier[_RAW]) == without_pseudonyms(row[_RAW])
+    return same_but_pseudonyms(earlier[_RAW], row[_RAW], stable=stable)
 
 
 def _reject(batch: SinkBatch, row: tuple[Any, ...]) -> None:

@@ -1,0 +1,63 @@
+"""Across loads, a version of an event with another applicant (review of 2026-12-04). Under a configured
+key one applicant has one pseudonym in every load, so another pseudonym is another applicant: other
+content, a conflict, and the first version stays (EVENTS.md), as within one file. The load compared the
+versions less their pseudonyms, so it stored the second one over the first. Without a configured key each
+load makes its own key up, and the same event's pseudonyms differ: still not a conflict. On both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from dossier_audit.jobs.warehouse import load_file
+from tests.warehouse.province_loads import KEY
+from warehouse.base import Warehouse
+
+AS_OF = datetime.fromisoformat("2025-11-21T00:00:00+07:00")
+RECEIVED = {
+    "schema_version": 1, "event_id": "c8r", "dossier_id": "C8", "type": "received",
+    "occurred_at": "2025-11-03T09:00:00+07:00", "unit_code": "000.10.01.H99",
+    "data": {"procedure_code": "1.004222", "channel": "direct", "due_at": "2025-11-12T17:00:00+07:00",
+             "documents": ["CT01"], "applicant": "079201001234"},
+}  # fmt: skip
+
+
+def _file(path: Path, applicant: str) -> Path:
+    path.write_bytes(orjson.dumps({**RECEIVED, "data": {**RECEIVED["data"], "applicant": applicant}}) + b"\n")
+    return path
+
+
+def _stored_applicant(wh: Warehouse) -> str:
+    ((raw,),) = wh.query("SELECT raw FROM events FINAL WHERE event_id = 'c8r'")
+    applicant: str = orjson.loads(raw)["data"]["applicant"]
+    return applicant
+
+
+def test_another_applicant_in_a_later_load_is_a_conflict_under_a_configured_key(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    platform = Platform(load_settings(pseudonym_key=KEY))
+    first = load_file(platform, warehouse, _file(tmp_path / "a.jsonl", "079201001234"), AS_OF)
+    stored = _stored_applicant(warehouse)
+    assert first.stats.rejected == {} and stored == platform.pseudonymiser.pseudonymise("079201001234")
+    again = load_file(platform, warehouse, _file(tmp_path / "a.jsonl", "079201001234"), AS_OF)
+    assert again.stats.rejected == {}  # the same applicant, the same pseudonym: a duplicate
+    other = load_file(platform, warehouse, _file(tmp_path / "b.jsonl", "079201009999"), AS_OF)
+    assert other.stats.rejected == {"event_id.conflict": 1} and other.events_written == 0
+    assert _stored_applicant(warehouse) == stored  # the first version stays
+
+
+def test_without_a_configured_key_the_same_event_from_another_load_is_no_conflict(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    events = _file(tmp_path / "a.jsonl", "079201001234")
+    first = load_file(Platform(load_settings()), warehouse, events, AS_OF)  # a key made up for the load
+    again = load_file(Platform(load_settings()), warehouse, events, AS_OF)  # and another one
+    assert not first.stats.rejected and not again.stats.rejected
+    assert not Platform(load_settings()).pseudonymiser.stable
+    assert Platform(load_settings(pseudonym_key=KEY)).pseudonymiser.stable
