@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -19,7 +20,7 @@ from tests.warehouse.province_loads import KEY
 from warehouse.base import Warehouse
 
 AS_OF = datetime.fromisoformat("2025-11-21T00:00:00+07:00")
-RECEIVED = {
+RECEIVED: dict[str, Any] = {
     "schema_version": 1, "event_id": "c8r", "dossier_id": "C8", "type": "received",
     "occurred_at": "2025-11-03T09:00:00+07:00", "unit_code": "000.10.01.H99",
     "data": {"procedure_code": "1.004222", "channel": "direct", "due_at": "2025-11-12T17:00:00+07:00",
