@@ -85,8 +85,9 @@ def fold_dossiers(
     sink does that, leaving violations to the detector.
 
     A dossier that cannot be judged (rulebook v2, amendment 12) gets the finding ``AUDIT_ERROR`` instead of
-    its violations, no projection rows, and its stored outcome history emptied, so that the SQL reporting
-    form leaves it out as the file-based one does; the other dossiers are folded as usual."""
+    its violations; when its outcome cannot be computed either, no projection rows and its stored outcome
+    history emptied, so that the SQL reporting form leaves it out as the file-based one does (one whose
+    rules alone fail keeps its rows: both forms count it); the other dossiers are folded as usual."""
     version = now_version()
     dossiers = Batch(wh, "dossiers", DOSSIER_COLUMNS)
     outcomes = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
@@ -141,6 +142,9 @@ def fold_rows(
     ``dossier_audit.jobs.warehouse``). A dossier that cannot be judged gets ``AUDIT_ERROR``."""
     try:
         fold = _fold(auditor, dossier_id, events, as_of, version, old, violations, seconds)
+    except _RulesFailed as failed:  # its outcome stands (the form counts it, as ``metrics FILE`` does)
+        fold = failed.fold
+        fold.violations.append(failure(auditor.rulebooks, dossier_id, events, as_of, failed.error))
     except Exception as exc:  # this dossier only: the others are still folded
         fold = _Fold(None, _emptied(dossier_id, old, version, seconds), [])
         if violations:
@@ -182,7 +186,24 @@ def _fold(
         day = history[0][1].received_on if history else None
         gone = stale_keys(old, day, history_keys)
         rows.extend(outcome_tombstones(dossier_id, old[0], gone, version, seconds=seconds))
-    return _Fold(row, rows, auditor.evaluate_facts(facts, classification=cls) if violations else [])
+    fold = _Fold(row, rows, [])
+    if violations:
+        try:
+            fold.violations = auditor.evaluate_facts(facts, classification=cls)
+        except Exception as exc:
+            raise _RulesFailed(fold, exc) from exc
+    return fold
+
+
+class _RulesFailed(Exception):
+    """The rulebook failed on a dossier whose outcome was computed: the fold keeps its rows (its outcome
+    does not depend on the rules), with ``AUDIT_ERROR`` for its violations. Before, any failure emptied its
+    history, so the SQL form left out a dossier that ``metrics FILE`` and the stream sink's fold count
+    (review of 2026-12-04)."""
+
+    def __init__(self, fold: _Fold, error: Exception) -> None:
+        super().__init__(str(error))
+        self.fold, self.error = fold, error
 
 
 def stale_keys(old: tuple[date, list[int]], received_on: date | None, keys: Collection[int]) -> list[int]:

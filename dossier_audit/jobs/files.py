@@ -1,7 +1,8 @@
 """File-based jobs: validate, audit and metrics over a JSONL file, through the streaming batch engine.
 
 One dossier that cannot be judged never stops a job (rulebook v2, amendment 12): the audit reports
-``AUDIT_ERROR`` for it, and the metrics leave it out of every form and list it apart (``failures``).
+``AUDIT_ERROR`` for it, and the metrics leave it out of every form and list it apart (``failures``) when its
+outcome cannot be computed (a dossier whose rules alone fail is counted, as the warehouse's form counts it).
 """
 
 from __future__ import annotations
