@@ -11,6 +11,7 @@ provisional week compares like with like.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from inspections.audit_error import reported_rules
@@ -38,6 +39,7 @@ class RuleCount:
     count: int = 0
     previous: int = 0
     previous_8_avg: float = 0.0  # per week over the weeks before with data (``ViolationCounts.prior_weeks``)
+    prior_total: int = 0  # in those weeks: sums of averages are taken from it, not from rounded averages
 
 
 @dataclass(slots=True)
@@ -82,6 +84,12 @@ def weeks_to_handle(catalogue: Catalogue, wh: Warehouse, first: Week, weeks: int
     stored event", it made the violations' average divide by 5 where the on-time rate's divided by 4."""
     points = trend(catalogue, wh, first.next(weeks - 1), weeks, units_of=units_of)
     return sum(handled(p.province) > 0 for p in points)
+
+
+def average_of(rules: Iterable[RuleCount], weeks: int) -> float:
+    """The weekly average of several rules together, from their totals (a sum of averages each rounded to
+    2 decimals drifts from it: 77,34 for 77,33)."""
+    return _average(sum(r.prior_total for r in rules), weeks)
 
 
 def _average(total: int, weeks: int) -> float:
@@ -136,7 +144,8 @@ def violation_counts(
     if prior_weeks is None:
         prior_weeks = weeks_to_handle(catalogue, wh, first, PRIOR_WEEKS, units_of=week)
     for rc in rules.values():
-        rc.previous_8_avg = _average(rule_prior[(rc.rule_id, rc.kind)], prior_weeks)
+        rc.prior_total = rule_prior[(rc.rule_id, rc.kind)]
+        rc.previous_8_avg = _average(rc.prior_total, prior_weeks)
     for uc in units.values():
         uc.previous_8_avg = _average(unit_prior[uc.code], prior_weeks)
         uc.instant_avg = _average(instant_prior[uc.code], prior_weeks)

@@ -6,7 +6,9 @@ Vietnamese conventions: ``1.234`` for thousands, ``85,3 %`` for rates, ``18,86``
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Final
 
 from inspections.audit_error import reported_rules
@@ -293,18 +295,32 @@ class Texts:
         return ("+" if n > 0 else "") + self.integer(n)
 
     def decimal(self, x: float | None, digits: int = 2) -> str:
+        """``x`` to ``digits`` decimals, a half rounded up (away from zero), as a reader rounds and as the
+        spreadsheet shows the same value: 7,25 → "7,3" (Python's format rounds the binary value half to
+        even, "7,2", beside "7,3" in the XLSX: review of 2026-12-04). The value rounded is the shortest
+        decimal that reads back as ``x`` (``repr``): 0.1 + 0.2 is 0,30000000000000004, not a half."""
         if x is None:
             return "—"
-        text = f"{x:,.{digits}f}"
+        return self._decimal(x, digits)
+
+    def percent(self, rate: float | None, digits: int = 1) -> str:
+        """A 0..1 rate as ``85,3 %`` (vi) or ``85.3%`` (en), rounded as :meth:`decimal` rounds: the rate's
+        own decimal times 100 (29/400 is 7,25 %, a half, though 0.0725 * 100 is 7.249999999999999)."""
+        if rate is None:
+            return "—"
+        return self._decimal(rate, digits, shift=2) + (" %" if self.lang == "vi" else "%")
+
+    def _decimal(self, x: float, digits: int, shift: int = 0) -> str:
+        if math.isfinite(x):
+            exact = Decimal(repr(float(x))).scaleb(shift)
+            room = Context(prec=max(28, exact.adjusted() + digits + 2))  # a huge value keeps its digits
+            value = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=room)
+            text = f"{abs(value) if value == 0 else value:,.{digits}f}"  # never "-0,0"
+        else:
+            text = f"{x * 10**shift:,.{digits}f}"
         if self.lang == "vi":
             text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
         return text
-
-    def percent(self, rate: float | None, digits: int = 1) -> str:
-        """A 0..1 rate as ``85,3 %`` (vi) or ``85.3%`` (en)."""
-        if rate is None:
-            return "—"
-        return self.decimal(rate * 100, digits) + (" %" if self.lang == "vi" else "%")
 
     def change(self, now: int, before: int) -> str:
         diff = now - before

@@ -163,8 +163,9 @@ class WeeklyReport:
 
     @property
     def earlier_forms(self) -> list[ReportingForm]:
-        """The province's forms of the weeks before that had dossiers to handle: what the on-time rate's
-        average pools, over the same weeks as the violations' averages (:attr:`prior_weeks` of them)."""
+        """The province's forms of the weeks before that had dossiers to handle: the weeks the on-time rate
+        is averaged over (``findings.average_rate``), the same as the violations' averages
+        (:attr:`prior_weeks` of them)."""
         forms = self.prior_forms or tuple(p.province for p in self.trend[:-1])
         return [f for f in forms if gather.handled(f)]
 
@@ -180,7 +181,7 @@ class WeeklyReport:
         rules = [
             r for r in self.violations.rules if r.kind == "violation" and r.rule_id not in TIME_TRIGGERED
         ]
-        return sum(r.count for r in rules), round(sum(r.previous_8_avg for r in rules), 2)
+        return sum(r.count for r in rules), counting.average_of(rules, self.prior_weeks)
 
     def unit_violations(self, code: str) -> counting.UnitCount:
         for uc in self.violations.units:

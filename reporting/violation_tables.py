@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from inspections.violations import NOT_CHECKABLE
-from reporting.counting import RuleCount
+from reporting.counting import RuleCount, average_of
 from reporting.model import TIME_TRIGGERED, WeeklyReport
 from reporting.table_cells import CellKind, Table
 from reporting.table_cells import make_row as _row
@@ -120,7 +120,7 @@ def _instant_total(report: WeeklyReport) -> tuple[int, int, float] | None:
     if not report.maturity.provisional or not report.prior_weeks:
         return None
     rules = [r for r in report.violations.rules if r.kind == "violation" and r.rule_id not in TIME_TRIGGERED]
-    average = round(sum(r.previous_8_avg for r in rules), 2)
+    average = average_of(rules, report.prior_weeks)
     return sum(r.count for r in rules), sum(r.previous for r in rules), average
 
 

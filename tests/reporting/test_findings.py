@@ -64,7 +64,7 @@ def make_report(
     for f in before.values():
         before_total.merge(f)
     rule_counts = [
-        counting.RuleCount(rule_id, "violation", "high", count, prev, avg)
+        counting.RuleCount(rule_id, "violation", "high", count, prev, avg, round(avg * counting.PRIOR_WEEKS))
         for rule_id, (count, prev, avg) in rules.items()
     ]
     total = sum(r.count for r in rule_counts)
@@ -332,3 +332,16 @@ def test_the_mean_rate_lies_between_the_weeks_rates(weeks: list[tuple[int, int, 
     assert (mean is None) == (not rates)
     if rates:
         assert min(rates) - 1e-12 <= mean <= max(rates) + 1e-12  # type: ignore[operator]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=14), st.integers(1, 8)
+)
+def test_an_average_of_several_rules_is_taken_from_their_totals(
+    totals: list[tuple[int, int]], weeks: int
+) -> None:
+    """Review of 2026-12-04: the provisional week's average summed the rules' averages, each rounded to 2
+    decimals (77,34 where the weeks' violations average 77,33)."""
+    rules = [counting.RuleCount(f"R{i}", "violation", "low", n, 0, round(prior / weeks, 2), prior)
+             for i, (n, prior) in enumerate(totals)]  # fmt: skip
+    assert counting.average_of(rules, weeks) == round(sum(prior for _, prior in totals) / weeks, 2)

@@ -142,6 +142,18 @@ def test_vietnamese_and_english_formats() -> None:
     assert (vi.decimal(18.857), en.decimal(1234.5)) == ("18,86", "1,234.50")
     assert vi.decimal(1234.5) == "1.234,50"
     assert vi.percent(None) == "—"
+    # A half rounds up, as a reader and the spreadsheet round (review of 2026-12-04: "7,2" beside the
+    # XLSX's 7,3); a rate's half is its own decimal's (29/400 is 7,25 %, though 0.0725 * 100 is 7.2499…).
+    assert [vi.decimal(x, 1) for x in (7.25, 8.25, 6.75, -7.25, -0.04)] == [
+        "7,3",
+        "8,3",
+        "6,8",
+        "-7,3",
+        "0,0",
+    ]
+    assert (vi.percent(29 / 400), en.percent(0.0725), vi.percent(0.0724999)) == ("7,3 %", "7.3%", "7,2 %")
+    assert vi.decimal(0.1 + 0.2, 16) == "0,3000000000000000"  # the float's shortest decimal, not a half
+    assert en.percent(1.1334175675318425e50, 0) == "11,334,175,675,318,425" + ",000" * 12 + "%"  # 53 digits
     assert vi.place_date("Mẫu", date(2025, 11, 10)) == "Mẫu, ngày 10 tháng 11 năm 2025"
     assert vi.place_date("Mẫu", date(2025, 2, 3)) == "Mẫu, ngày 03 tháng 02 năm 2025"
     assert vi.change(5, 7) == "giảm 2" and en.change(7, 5) == "up 2"
