@@ -68,9 +68,23 @@ def units_in_force(catalogue: Catalogue, week: Week) -> Callable[[str], str]:
     return lambda code: catalogue.current_on(code, last_day)
 
 
+def receiving_units(catalogue: Catalogue, week: Week) -> list[str]:
+    """The units in force on the last day of ``week`` with a procedure published for them then (their own,
+    or their level's): the one-stop desks dossiers are received at."""
+    last_day = week.end - timedelta(days=1)
+    procedures = list(catalogue.procedures)
+    return [
+        code
+        for code, unit in catalogue.units.items()
+        if unit.valid_on(last_day) and any(catalogue.is_published(p, code, last_day) for p in procedures)
+    ]
+
+
 def week_forms(catalogue: Catalogue, wh: Warehouse, week: Week, *, units_of: Week | None = None) -> WeekForms:
     """The reporting forms of ``week`` (one SQL aggregation, summed per grouping here), per unit in force at
-    the end of ``units_of`` (default: ``week``)."""
+    the end of ``units_of`` (default: ``week``). Every unit receiving dossiers then has its form, an empty
+    one when it had none: a desk that sent nothing is what leadership needs to see, listed and unranked
+    (review of 2026-12-04: such a unit vanished from the report)."""
     start, end = week.start, week.end
     unit_of = units_in_force(catalogue, units_of or week)
     params = {"start": start, "end": end, "t": epoch_us(period_as_of(end))}
@@ -87,6 +101,8 @@ def week_forms(catalogue: Catalogue, wh: Warehouse, week: Week, *, units_of: Wee
             (procedures, procedure_code),
         ):
             groups.setdefault(key, ReportingForm(start, end)).merge(form)
+    for code in receiving_units(catalogue, units_of or week):
+        units.setdefault(code, ReportingForm(start, end))
     return WeekForms(week, total, dict(sorted(units.items())), dict(sorted(by_field.items())), procedures)
 
 
