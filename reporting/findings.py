@@ -189,7 +189,7 @@ def key_findings(report: WeeklyReport) -> list[str]:
     """The 4–5 sentences of "Nhận định chính" (one sentence for a week without dossiers)."""
     t = report.texts
     if report.empty:
-        return [t("empty_week")]
+        return [report.empty_note]
     out: list[str] = []
     worst = _worst_sentence(report)
     if worst is not None:

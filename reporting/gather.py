@@ -15,7 +15,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -294,6 +294,15 @@ def dossier_facts(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, Dossie
         for row in wh.query(load_sql("report_dossier_facts"), {"ids": TextSet(chunk)}):
             out[row[0]] = DossierFacts(*row)
     return out
+
+
+def oldest_event(wh: Warehouse) -> datetime | None:
+    """The oldest stored event time, aware UTC (``None`` for an empty warehouse)."""
+    ((count, oldest),) = wh.query(load_sql("report_oldest_event"))
+    if not int(count):
+        return None
+    at: datetime = oldest.replace(tzinfo=UTC) if oldest.tzinfo is None else oldest.astimezone(UTC)
+    return at
 
 
 def newest_event(wh: Warehouse) -> datetime | None:

@@ -73,12 +73,14 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
         addressee=head.addressee,
         provisional_note=report.provisional_note,
         empty=report.empty,
+        empty_note=report.empty_note,
         summary=report.summary_lines(),
         handling=report.handling_lines(),
         violations=report.violation_lines(),
         key_findings=findings.key_findings(report),
         recommendations=findings.recommendations(report),
         intro=t("intro", team=report.team_name, number=f"{report.week.number:02d}", year=report.week.year),
+        data_cutoff=report.data_cutoff,
         annex_ref=t(
             "annex_ref", number_symbol=head.number_symbol, day=t.day(head.issued_on), issuer=report.team_name
         ),

@@ -45,6 +45,18 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
         "en": "Note: built on a SAMPLE catalogue (not real provincial data).",
     },
     "empty_week": {"vi": "Không có hồ sơ nào trong tuần này.", "en": "No dossiers this week."},
+    "empty_not_loaded": {
+        "vi": "Chưa nạp dữ liệu của tuần này: dữ liệu đã nạp bắt đầu từ ngày {day}, sau khi tuần kết thúc.",
+        "en": "This week's data were never loaded: the loaded data begin on {day}, after the week's end.",
+    },
+    "no_data_violations": {
+        "vi": "Không có số liệu để xét vi phạm của tuần này.",
+        "en": "There are no data to look for this week's violations in.",
+    },
+    "empty_no_data": {
+        "vi": "Kho dữ liệu chưa có dữ liệu nào: chưa nạp dữ liệu.",
+        "en": "The warehouse holds no data yet: nothing was loaded.",
+    },
     "blocking_warning": {
         "vi": "CẢNH BÁO: dữ liệu của báo cáo này không đạt {n} kiểm tra chất lượng bắt buộc. "
         "Các số liệu dưới đây có thể không chính xác; xem mục Chất lượng dữ liệu.",

@@ -89,6 +89,9 @@ class WeeklyReport:
     maturity_days: int = 3
     #: The inspectors' handling of the week's violations in the console (``None``: no case yet).
     cases: CaseCounts | None = None
+    #: The oldest stored event (``None``: none): an empty week before it was never loaded, which
+    #: :attr:`empty_note` tells from a week without dossiers.
+    data_from: datetime | None = None
 
     @property
     def texts(self) -> Texts:
@@ -109,6 +112,34 @@ class WeeklyReport:
     def empty(self) -> bool:
         """No dossier was received, carried over or handled in the week."""
         return self.province.received_total == 0
+
+    @property
+    def data_cutoff(self) -> str | None:
+        """ "Số liệu tính đến 00 giờ 00 ngày 24/07/2025.", under the introduction of the PDF and the HTML
+        alike (the HTML had none: review of 2026-12-04); ``None`` without data."""
+        if self.data_through is None or self.never_loaded:  # no figures to date
+            return None
+        t, local = self.texts, self.data_through.astimezone(VN_TZ)
+        time = f"{local:%H} giờ {local:%M}" if t.lang == "vi" else f"{local:%H:%M}"
+        return t("data_cutoff", time=time, day=t.day(local.date()))
+
+    @property
+    def empty_note(self) -> str:
+        """What an empty week's report says instead of its figures: no dossier in the week, or, when the
+        warehouse holds nothing before the week's end, that the week was never loaded (review of
+        2026-12-04: "no dossiers this week", final, for a week months before the first loaded event)."""
+        t = self.texts
+        if self.data_from is None:
+            return t("empty_no_data")
+        if self.never_loaded:
+            return t("empty_not_loaded", day=t.day(self.data_from.astimezone(VN_TZ).date()))
+        return t("empty_week")
+
+    @property
+    def never_loaded(self) -> bool:
+        """An empty week before the oldest stored event (or of an empty warehouse): nothing was loaded for
+        it, so it has no figures, not zeros."""
+        return self.empty and (self.data_from is None or self.data_from >= local_midnight(self.week.end))
 
     @property
     def title(self) -> str:
@@ -198,7 +229,7 @@ class WeeklyReport:
         """Dossiers received and handled, and indicator 2.1 defined with its own figures."""
         t, p = self.texts, self.province
         if self.empty:
-            return [t("empty_week")]
+            return [self.empty_note]
         return [
             t(
                 "sum_received",
@@ -234,7 +265,9 @@ class WeeklyReport:
         lines: list[str] = []
         if v.total or v.previous_total or v.previous_8_avg:
             lines.append(self._violations_line())
-        elif not self.empty:
+        elif self.never_loaded:  # nothing to look at, rather than nothing found
+            lines.append(t("no_data_violations"))
+        else:  # an empty week too: its section II says so rather than nothing (review of 2026-12-04)
             lines.append(t("no_violations"))
         if v.findings:
             lines.append(t("sum_findings", n=t.integer(v.findings)))
@@ -367,4 +400,5 @@ def build_report(
         lagging_feed=lagging,
         maturity_days=header.maturity_days,
         cases=gather.week_cases(wh, week),
+        data_from=gather.oldest_event(wh),
     )

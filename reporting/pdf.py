@@ -16,7 +16,6 @@ from fpdf.fonts import FontFace
 from PIL import Image
 
 from inspections.classification import local_midnight
-from inspections.timeunits import VN_TZ
 from reporting import findings
 from reporting import tables as tb
 from reporting.case_section import cases_line
@@ -168,14 +167,12 @@ def body(
     if report.sample_catalogue:
         paragraph(pdf, t("sample_catalogue"), style="I", size=11, indent=False)
     if report.empty:
-        boxed(pdf, t("empty_week"), color=(60, 60, 60), fill=(245, 245, 245), size=13)
+        boxed(pdf, report.empty_note, color=(60, 60, 60), fill=(245, 245, 245), size=13)
     key_findings_box(pdf, report)
     paragraph(pdf, t("intro", team=report.team_name, number=f"{report.week.number:02d}",
                      year=report.week.year))  # fmt: skip
-    if report.data_through is not None:
-        local = report.data_through.astimezone(VN_TZ)
-        time = f"{local:%H} giờ {local:%M}" if t.lang == "vi" else f"{local:%H:%M}"
-        paragraph(pdf, t("data_cutoff", time=time, day=t.day(local.date())))
+    if report.data_cutoff is not None:
+        paragraph(pdf, report.data_cutoff)
 
     heading(pdf, t("b_handling"))
     for line in report.handling_lines():
@@ -234,10 +231,10 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
 
     empty = report.empty
     section("a_form", tables["form"])
-    paragraph(pdf, t("empty_week")) if empty else draw_table(pdf, tables["form"], size=9.5)
+    paragraph(pdf, report.empty_note) if empty else draw_table(pdf, tables["form"], size=9.5)
     section("a_ranking", tables["ranking"])
     if empty:
-        paragraph(pdf, t("empty_week"))
+        paragraph(pdf, report.empty_note)
     else:
         draw_table(pdf, tables["ranking"], size=10)
         paragraph(pdf, t("notes_ranking"), style="I", size=10.5, indent=False)
@@ -250,7 +247,7 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
     else:
         paragraph(pdf, t("no_violations"))
     section("a_fields", tables["fields"])
-    paragraph(pdf, t("empty_week")) if empty else draw_table(pdf, tables["fields"], size=9.5)
+    paragraph(pdf, report.empty_note) if empty else draw_table(pdf, tables["fields"], size=9.5)
     section("a_quality", tables["quality"])
     paragraph(pdf, report.quality_line(), style="B", indent=False)
     draw_table(pdf, tables["quality"], size=9.5)

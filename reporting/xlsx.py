@@ -195,7 +195,7 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
     if report.provisional_note:
         notes.append(report.provisional_note)
     if report.empty:
-        notes.append(t("empty_week"))
+        notes.append(report.empty_note)
     # The report's parts under their headings, in the PDF's order (its I., II. and III.), headings bold.
     unfinished: list[str] = [report.load_warning] if report.load_warning else []
     parts: list[tuple[str | None, list[str]]] = [

@@ -96,6 +96,7 @@ def make_report(
         names=Names(CATALOGUE),
         sample_catalogue=True,
         data_through=data_through,
+        data_from=datetime(2025, 1, 6, tzinfo=UTC),  # loaded from long before the week
     )
 
 
@@ -345,3 +346,22 @@ def test_an_average_of_several_rules_is_taken_from_their_totals(
     rules = [counting.RuleCount(f"R{i}", "violation", "low", n, 0, round(prior / weeks, 2), prior)
              for i, (n, prior) in enumerate(totals)]  # fmt: skip
     assert counting.average_of(rules, weeks) == round(sum(prior for _, prior in totals) / weeks, 2)
+
+
+def test_an_empty_week_says_whether_it_was_loaded() -> None:
+    """Review of 2026-12-04: a week months before the first loaded event read "no dossiers this week", as
+    final as a week that had none; and its section II said nothing at all."""
+    empty = make_report({}, {}, {}, FINAL)
+    assert empty.empty and empty.empty_note == "Không có hồ sơ nào trong tuần này."
+    assert empty.violation_lines() == ["Không phát hiện vi phạm trong tuần."]
+    later = dataclasses.replace(empty, data_from=datetime(2025, 11, 12, 2, tzinfo=UTC))
+    assert later.empty_note == (
+        "Chưa nạp dữ liệu của tuần này: dữ liệu đã nạp bắt đầu từ ngày 12/11/2025, sau khi tuần kết thúc."
+    )
+    assert findings.key_findings(later) == [later.empty_note] == later.handling_lines()
+    assert later.violation_lines() == ["Không có số liệu để xét vi phạm của tuần này."]
+    assert later.data_cutoff is None  # no figures to date
+    nothing = dataclasses.replace(empty, data_from=None)
+    assert nothing.empty_note == "Kho dữ liệu chưa có dữ liệu nào: chưa nạp dữ liệu."
+    assert empty.data_cutoff == "Số liệu tính đến 07 giờ 00 ngày 20/11/2025."
+    assert dataclasses.replace(empty, data_through=None).data_cutoff is None

@@ -319,6 +319,8 @@ def test_the_report_week_is_what_the_title_and_the_number_say(reports: dict[str,
     day, month, year = (int(cutoff.group(i)) for i in (3, 4, 5))
     assert date(year, month, day) > date(2025, 10, 27)
     assert Texts("vi").place_date("Mẫu", date(year, month, day)) in text  # "ngày 05 tháng 11 năm 2025"
+    html = (reports["mature"] / "report.html").read_text(encoding="utf-8")  # the HTML says it too
+    assert f'<p id="data-cutoff">{cutoff.group(0)}.</p>' in html
 
 
 def test_the_inspectors_cases_are_reported_once_the_console_has_cases(

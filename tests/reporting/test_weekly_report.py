@@ -274,11 +274,13 @@ def test_ranking_and_violations_in_the_report(province: Province, vi_report: Pat
 def test_empty_week_renders_a_clear_no_dossiers_report(province: Province, tmp_path: Path) -> None:
     written = write_weekly_report(province.catalogue, province.header(), province.wh, EMPTY_WEEK, tmp_path)
     assert {p.name for p in written} >= {"report.html", "report.pdf", "report.xlsx"}
-    message = "Không có hồ sơ nào trong tuần này"
-    assert message in pdf_text(tmp_path / "report.pdf", first=1, last=1)
+    # The province's data begin after it: never loaded, not "no dossiers" (review of 2026-12-04).
+    message = "Chưa nạp dữ liệu của tuần này: dữ liệu đã nạp bắt đầu từ ngày"
+    assert message in " ".join(pdf_text(tmp_path / "report.pdf", first=1, last=1).split())
     assert 'id="empty-week"' in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert message in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert message in all_strings(xlsx_cells(tmp_path / "report.xlsx"))
+    assert 'id="data-cutoff"' not in (tmp_path / "report.html").read_text(encoding="utf-8")  # no figures
     assert "BÁO CÁO Tuần 30/2025" in " ".join(pdf_text(tmp_path / "report.pdf", first=1, last=1).split())
 
 
