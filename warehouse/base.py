@@ -150,9 +150,8 @@ def _redact_netloc(url: str) -> str:
     """A URL without ``@``: ``user:password`` (``clickhouse://writer:s3cr3t/db``) looks like ``host:port``
     with a port that is not one, so what follows the first ``:`` of the host part is masked unless it is a
     port (``clickhouse://writer:***/db``); a URL without ``//`` has no host part, and all that follows its
-    scheme is masked. A chdb URL names a directory, never a password, and is left as it is."""
-    if url[:5].lower() == "chdb:":
-        return url
+    scheme is masked. A chdb URL's directory (``chdb:///path``, no host part) has nothing masked; one that
+    has a host part is a server's URL under the wrong scheme, masked alike."""
     scheme = _SCHEME.match(url)
     if scheme is None:
         colon = url.find(":")
@@ -187,6 +186,11 @@ def parse_url(url: str) -> WarehouseUrl:
     query = tuple((k, v[-1]) for k, v in parse_qs(parts.query).items())
     options = dict(query)
     if parts.scheme == "chdb":
+        if "@" in parts.netloc or ":" in parts.netloc:  # a server's URL under the embedded scheme
+            raise WarehouseError(
+                f"{shown}: a chdb URL names a directory (chdb:///var/lib/dossier-audit), not a user, "
+                "password or port; for a ClickHouse server write clickhouse://user:password@host:9000/database"
+            )  # refused: it made a directory named after the password (review of 2026-12-04)
         path = unquote(parts.netloc + parts.path)
         if not path:
             raise WarehouseError(f"{shown}: a chdb URL names a directory, e.g. chdb:///var/lib/dossier-audit")

@@ -37,6 +37,11 @@ MISTYPED = [
     "clickhouse://writer:{pw}/db",
     "clickhouses://writer:{pw}?verify=0",
     "clickhouse:writer:{pw}",
+    # A server's URL under the embedded scheme made a directory named after the password (review of
+    # 2026-12-04), and its messages quoted it.
+    "chdb://writer:{pw}@clickhouse:9000/dossier_audit",
+    "chdb://writer:{pw}/db",
+    "chdb://:{pw}@host/db",
 ]
 
 
@@ -63,6 +68,7 @@ def test_the_messages_say_what_is_wrong() -> None:
     assert "port" in message("clickhouse://w:pw@h:99999/db")
     assert "[::1]:9000" in message("clickhouse://w:pw@[::1/db")
     assert "lz4" in message("clickhouse://w:pw@h/db?compression=rar")
+    assert "for a ClickHouse server write clickhouse://" in message("chdb://w:pw@h:9000/db")
 
 
 def test_good_urls_still_parse() -> None:
@@ -70,6 +76,8 @@ def test_good_urls_still_parse() -> None:
     assert (parsed.host, parsed.port, parsed.user, parsed.password) == ("::1", 9001, "writer", "p@ss")
     assert parse_url("clickhouses://u:pw@db.example/wh").port == 9440
     assert parse_url("chdb:///var/lib/x").path == "/var/lib/x"
+    assert parse_url("chdb:///var/lib/a:b@c").path == "/var/lib/a:b@c"  # in the path, any character
+    assert redact_url("chdb:///var/lib/a:b") == "chdb:///var/lib/a:b"
 
 
 def test_redact_url_masks_from_the_first_colon_to_the_last_at() -> None:
