@@ -11,6 +11,7 @@ goes to stderr, and with ``--json`` one object to stdout (unless the export itse
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -211,10 +212,23 @@ def _check_out(out: Path, file: Path | None = None) -> None:
         return
     if file is not None and str(file) != "-" and out.exists() and file.exists() and out.samefile(file):
         raise UsageError(f"--out {out} is the events FILE: write the export to another file")
+    if file is not None and str(file) == "-" and _is_standard_input(out):
+        raise UsageError(f"--out {out} is the standard input the events are read from: write the export to "
+                         "another file")  # fmt: skip
     if out.is_dir():
         raise UsageError(f"cannot write {out}: it is a directory")
     if not out.parent.is_dir():
         raise UsageError(f"cannot write {out}: no directory {out.parent} (create it first)")
+
+
+def _is_standard_input(out: Path) -> bool:
+    """Whether ``out`` is the file standard input reads (``/dev/stdin``, ``/proc/self/fd/0``, or its own
+    path): opened for writing, it would replace the events being exported (review of 2026-12-04)."""
+    try:
+        given, read = os.stat(out), os.fstat(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):  # no such file, or no standard input to read
+        return False
+    return (given.st_dev, given.st_ino) == (read.st_dev, read.st_ino)
 
 
 @contextmanager

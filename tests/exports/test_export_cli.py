@@ -170,3 +170,25 @@ def test_a_failed_export_keeps_the_previous_file_whole(province: Path, tmp_path:
     result = cli("export", "xes", str(province), "--unit", "000.99.99.H99", "--out", str(out))
     assert result.exit_code == 2
     assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["log.xes"]
+
+
+@pytest.mark.parametrize("out", ["/dev/stdin", "/proc/self/fd/0", "{copy}"])
+def test_out_is_never_the_standard_input_the_events_come_from(
+    province: Path, tmp_path: Path, out: str
+) -> None:
+    """Review of 2026-12-04: ``export xes - --out /dev/stdin < events.jsonl`` replaced the events with the
+    export (the check against FILE skipped ``-``). A real process: standard input is the file itself."""
+    import subprocess
+    import sys
+
+    copy = tmp_path / "events.jsonl"
+    copy.write_bytes(province.read_bytes())
+    target = out.format(copy=copy)
+    with open(copy, "rb") as stdin:
+        result = subprocess.run(
+            [sys.executable, "-m", "dossier_audit", "export", "xes", "-", "--as-of", AS_OF, "--out", target],
+            stdin=stdin, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: --out") and "standard input" in result.stderr
+    assert copy.read_bytes() == province.read_bytes()
