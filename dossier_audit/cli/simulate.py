@@ -16,6 +16,7 @@ from dossier_audit.cli.common import (
 )
 from dossier_audit.simulator import SimulationConfig, SimulationSummary, default_violation_rates
 from dossier_audit.simulator import simulate as run_simulation
+from dossier_audit.simulator.config import DEFAULT_START
 from dossier_audit.simulator.world import NoReceivingUnit
 from inspections.calendar import CalendarRangeError
 
@@ -29,7 +30,7 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed → same file).")] = 7,
     dossiers: Annotated[int, typer.Option(help="Number of dossiers.")] = 20_000,
     start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD); default 2025-06-09.")] = None,
-    weeks: Annotated[int, typer.Option(help="Number of weeks from --start.")] = 12,
+    weeks: Annotated[int, typer.Option(help="Number of weeks from --start (or its default).")] = 12,
     rate: Annotated[float | None, typer.Option(help="Injection rate for every rule (default 0.02).")] = None,
     rule_rate: Annotated[
         list[str] | None, typer.Option("--rule-rate", help="RULE_ID=RATE for one rule; repeatable.")
@@ -42,9 +43,9 @@ def simulate(
         if not _SEED_MIN <= seed <= _SEED_MAX:  # the truth file's meta line holds it as a 64-bit integer
             raise UsageError(f"--seed {seed}: give an integer from {_SEED_MIN} to {_SEED_MAX}")
         kwargs: dict[str, Any] = {"seed": seed, "dossiers": dossiers}
-        if start is not None:
-            first, end = simulated_period(start, weeks)
-            kwargs |= {"start": first, "end": end}
+        # --weeks counts from the default start too: it was ignored without --start (review of 2026-12-04).
+        first, end = simulated_period(start if start is not None else DEFAULT_START.isoformat(), weeks)
+        kwargs |= {"start": first, "end": end}
         rates = dict(default_violation_rates(0.02 if rate is None else _rate("--rate", rate)))
         for item in rule_rate or []:
             rule_id, sep, value = item.partition("=")
@@ -67,10 +68,12 @@ def simulate(
         for target in (out, truth_path):  # a typo in a path must not make a directory tree
             if not target.parent.is_dir():
                 raise UsageError(f"cannot write {target}: no directory {target.parent} (create it first)")
+        if _same_file(out, truth_path):  # the second file written would replace the first
+            raise UsageError(f"--truth {truth_path} is the --out file: give the ground truth another file")
         try:
             return run_simulation(config, out, truth_path), truth_path
-        except OSError as exc:
-            raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
+        except OSError as exc:  # a write error names no file (a full disk): the events are written first
+            raise UsageError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
         except CalendarRangeError as exc:  # the simulator's clock runs weeks past the period
             raise UsageError(f"--start {start} --weeks {weeks}: {exc}") from None
         except NoReceivingUnit as exc:  # before the catalogue publishes anything, or a gap in its units
@@ -89,8 +92,19 @@ def described(summary: SimulationSummary, out: Path, truth: Path) -> str:
     return (
         f"wrote {out}: {summary.events:,} events of {summary.dossiers:,} dossiers, {summary.start} to "
         f"{summary.end} (audit them --as-of {summary.as_of.isoformat()})\n"
-        f"wrote {truth}: {injected:,} injected violations" + (f" ({rules})" if rules else "")
+        f"wrote {truth}: {injected:,} injected violation{'' if injected == 1 else 's'}"
+        + (f" ({rules})" if rules else "")
     )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same path once resolved, or links to one existing file."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist yet: two paths that resolve apart are two files
+        return False
 
 
 #: The seeds the truth file can record (its meta line is JSON with 64-bit integers).

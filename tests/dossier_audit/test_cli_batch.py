@@ -200,6 +200,14 @@ def test_simulate_rates_per_rule(tmp_path):
     assert "SimulationSummary" not in said and "datetime" not in said
     assert "events of 400 dossiers" in said and f"--as-of {meta['as_of']}" in said
     assert f"injected violations (EXCESS_DOCUMENTS {meta['violations']['EXCESS_DOCUMENTS']:,})" in said
+    # The truth is not written over the events; --weeks counts from the default start without --start.
+    same = runner.invoke(app, ["simulate", "--out", str(out), "--truth", str(out), "--dossiers", "3"])
+    assert same.exit_code == 2 and "is the --out file" in same.stderr
+    assert orjson.loads(out.with_suffix(".truth.jsonl").read_bytes().splitlines()[0])["meta"] == meta
+    one = runner.invoke(app, ["simulate", "--out", str(out), "--dossiers", "3", "--weeks", "1"])
+    assert one.exit_code == 0 and "2025-06-09 to 2025-06-16" in one.stderr
+    none = runner.invoke(app, ["simulate", "--out", str(out), "--dossiers", "3", "--weeks", "0"])
+    assert none.exit_code == 2 and "--weeks 0" in none.stderr
     bad = runner.invoke(app, [*args, "--rule-rate", "NOPE"])
     assert bad.exit_code == 2 and "RULE_ID=RATE" in bad.stderr
     unknown = runner.invoke(app, [*args, "--rule-rate", "NOPE=0.1"])
