@@ -52,6 +52,11 @@ class IngestError(StreamError):
     """Events could not be delivered to Kafka (the broker refused them or could not be reached)."""
 
 
+class KafkaUnreachable(IngestError):
+    """Kafka could not be reached before anything was read or sent: a bad setting or a server down, not a
+    delivery that failed half-way (the command line tells them apart by its exit status)."""
+
+
 @dataclass
 class IngestReport:
     """What one ingestion produced."""
@@ -124,10 +129,13 @@ def ingest_lines(
         try:
             ensure_topics(kafka, topics.specs())
         except TopicError as exc:
-            raise IngestError(f"cannot reach Kafka at {servers} to create the topics: {exc}") from exc
+            raise KafkaUnreachable(f"cannot reach Kafka at {servers} to create the topics: {exc}") from exc
     own = producer is None
     if producer is None:
-        producer = make_producer(kafka)
+        try:
+            producer = make_producer(kafka)
+        except KafkaError as exc:
+            raise KafkaUnreachable(f"cannot reach Kafka at {servers}: {exc}") from exc
     report = IngestReport(source)
     failures = _Deliveries()
     events_topic, dead_topic = topics.events, topics.dead_letters

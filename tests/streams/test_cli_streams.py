@@ -84,6 +84,30 @@ def test_ingest_errors_are_one_clear_line():
     assert "no such file" in cli("ingest", "nope.jsonl", "--bootstrap-servers", "127.0.0.1:1", code=2).stderr
 
 
+def test_an_unreachable_kafka_is_exit_2_and_a_failed_delivery_exit_1(monkeypatch, tmp_path):
+    """Review of 2026-12-04: a Kafka that cannot be reached before anything is sent is a bad setting or a
+    server down, exit 2 as for any unreachable server (README); a delivery that fails half-way stays 1.
+    (The topics' creation is made to fail at once: a closed port takes kafka-python 30 s to give up.)"""
+    from streams import ingest
+    from streams.topics import TopicError
+
+    def unreachable(*args, **kwargs):
+        raise TopicError("KafkaTimeoutError: Unable to bootstrap from 127.0.0.1:1")
+
+    monkeypatch.setattr(ingest, "ensure_topics", unreachable)
+    refused = cli("ingest", str(EXAMPLES), "--bootstrap-servers", "127.0.0.1:1", code=2)
+    assert "error: cannot reach Kafka at 127.0.0.1:1 to create the topics" in refused.stderr
+
+    def lost(*args, **kwargs):
+        raise ingest.IngestError("3 of 24 messages were not delivered to Kafka at 127.0.0.1:1: timeout")
+
+    monkeypatch.setattr(ingest, "ingest_lines", lost)
+    assert (
+        "were not delivered"
+        in cli("ingest", str(EXAMPLES), "--bootstrap-servers", "127.0.0.1:1", code=1).stderr
+    )
+
+
 def sink_process(broker, url: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
     args = [sys.executable, "-m", "dossier_audit", "worker", "sink", "--bootstrap-servers",
             broker.bootstrap_servers, "--warehouse", url, "--until-idle", "--json-logs",
