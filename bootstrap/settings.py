@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bootstrap.settings_file import SettingsError, check_names
+from bootstrap.settings_file import LiteralDotEnv, SettingsError, check_names, not_a_file
 from schemas.pseudonym import MIN_KEY_BYTES
 
 #: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     """Deployment settings; every field maps to ``DOSSIER_AUDIT_<NAME>``."""
 
     model_config = SettingsConfigDict(env_prefix="DOSSIER_AUDIT_", frozen=True, extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: Any, env_settings: Any, dotenv_settings: Any,
+        file_secret_settings: Any,
+    ) -> tuple[Any, ...]:  # fmt: skip
+        """The usual order (arguments, environment, settings file, secrets); the file read literally."""
+        dotenv = LiteralDotEnv(settings_cls, env_file=dotenv_settings.env_file)
+        return init_settings, env_settings, dotenv, file_secret_settings
 
     pseudonym_key: SecretStr | None = Field(
         default=None,
@@ -383,7 +392,7 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
     if env_file is None and os.environ.get(CONFIG_FILE_VARIABLE):
         env_file = Path(os.environ[CONFIG_FILE_VARIABLE])
     if env_file is not None and not env_file.is_file():
-        raise SettingsError(f"settings file {env_file} does not exist")
+        raise SettingsError(f"cannot read settings file {env_file}: {not_a_file(env_file)}")
     known = frozenset(variable_of(field) for field in Settings.model_fields) | {CONFIG_FILE_VARIABLE}
     check_names(os.environ, env_file, known)
     clean = {k: v for k, v in overrides.items() if v is not None}

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from pydantic_settings import DotEnvSettingsSource
+
 
 class SettingsError(ValueError):
     """A setting the platform cannot use, said in one line that names its variable and what it accepts.
@@ -51,3 +53,25 @@ def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozen
             close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.8)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise SettingsError(f"unknown setting {name} {where}{hint}")
+
+
+class LiteralDotEnv(DotEnvSettingsSource):
+    """The settings file read as it is written: python-dotenv expands ``${NAME}`` in a value by default, so
+    a key or password holding ``${`` changed silently (``…_PSEUDONYM_KEY=ab${HOME}cd`` became another key:
+    review of 2026-12-04). Names as pydantic-settings takes them with the settings' configuration (not case
+    sensitive, empty values kept)."""
+
+    def _read_env_file(self, file_path: Path) -> Mapping[str, str | None]:
+        from dotenv import dotenv_values
+
+        values = dotenv_values(file_path, encoding=self.env_file_encoding or "utf-8", interpolate=False)
+        return {name.lower(): value for name, value in values.items()}
+
+
+def not_a_file(path: Path) -> str:
+    """Why ``path`` cannot be read as a settings file, in a few words: what it is instead."""
+    if path.is_dir():
+        return "it is a directory"
+    if path.exists():
+        return "it is not a regular file"
+    return "no such file"

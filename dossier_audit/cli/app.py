@@ -15,6 +15,7 @@ import typer
 from typer import rich_utils
 
 from bootstrap.settings import CONFIG_FILE_VARIABLE
+from bootstrap.settings_file import not_a_file
 from dossier_audit.cli import helptext
 from dossier_audit.cli.common import err, fail, quiet_driver_logs
 
@@ -98,7 +99,7 @@ def _global_options(
     quiet_driver_logs()
     if config is not None:
         if not config.is_file():
-            raise fail(f"cannot read settings file {config}: no such file")
+            raise fail(f"cannot read settings file {config}: {not_a_file(config)}")
 
         # Through the environment so that child workers (the main job's detector) read it too.
         os.environ[CONFIG_FILE_VARIABLE] = str(config.resolve())

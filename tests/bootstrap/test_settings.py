@@ -26,11 +26,31 @@ def test_file_then_environment_then_overrides(tmp_path, monkeypatch):
 
 def test_a_missing_settings_file_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv(CONFIG_FILE_VARIABLE, str(tmp_path / "nope.env"))
-    with pytest.raises(ValueError, match="does not exist"):
+    with pytest.raises(ValueError, match=r"nope\.env: no such file"):
         load_settings()
     result = CliRunner().invoke(app, ["--config", str(tmp_path / "nope.env"), "catalogue", "check", "x"])
     assert result.exit_code == 2
     assert "cannot read settings file" in result.stderr
+    # A directory is not "no such file" (review of 2026-12-04).
+    folder = CliRunner().invoke(app, ["--config", str(tmp_path), "catalogue", "check", "x"])
+    assert folder.exit_code == 2 and f"{tmp_path}: it is a directory" in folder.stderr
+    monkeypatch.setenv(CONFIG_FILE_VARIABLE, str(tmp_path))
+    with pytest.raises(ValueError, match="it is a directory"):
+        load_settings()
+
+
+def test_the_settings_file_is_read_as_written(tmp_path, monkeypatch):
+    """python-dotenv expands ``${NAME}`` in values: a key holding ``${`` became another key, silently
+    (review of 2026-12-04). The file is read literally; quotes still delimit a value."""
+    monkeypatch.setenv("HOME", "/root")
+    settings_file = tmp_path / "settings.env"
+    key = "ab${HOME}cd$HOME-0123456789"
+    settings_file.write_text(
+        f"DOSSIER_AUDIT_PSEUDONYM_KEY={key}\nDOSSIER_AUDIT_WAREHOUSE='chdb:///x/${{y}}'\n"
+    )
+    settings = load_settings(settings_file)
+    assert settings.pseudonym_key is not None and settings.pseudonym_key.get_secret_value() == key
+    assert settings.warehouse == "chdb:///x/${y}"
 
 
 def test_the_cli_reads_the_settings_file(tmp_path, monkeypatch):

@@ -216,7 +216,8 @@ def test_a_bad_calendar_override_is_one_line(tmp_path: Path) -> None:
         ("DOSSIER_AUDIT_METRICS_PORT", "99999", "≤ 65535"),
         ("DOSSIER_AUDIT_BATCH_LATENESS_DAYS", "1000000000", "≤ 3650"),  # was an OverflowError
         ("DOSSIER_AUDIT_BOOTSTRAP_SERVERS", "host:notaport", "host:port"),
-        ("DOSSIER_AUDIT_CONFIG", "/nonexistent/settings.env", "does not exist"),
+        ("DOSSIER_AUDIT_CONFIG", "/nonexistent/settings.env", "/nonexistent/settings.env: no such file"),
+        ("DOSSIER_AUDIT_CONFIG", "/tmp", "/tmp: it is a directory"),
     ],
 )
 def test_a_bad_setting_names_its_variable_in_one_line(variable: str, value: str, said: str) -> None:
