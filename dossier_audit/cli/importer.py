@@ -116,7 +116,7 @@ def dvcqg(
             )
         if as_of is not None and warehouse is None:
             raise UsageError("--as-of goes with --warehouse (the time the rulebook is evaluated at)")
-        instant = parse_instant(as_of) if as_of else datetime.now(VN_TZ)
+        instant = parse_instant(as_of) if as_of is not None else datetime.now(VN_TZ)
         if out is None and warehouse is None and not settings.bootstrap_servers:
             raise UsageError(
                 "give --out FILE (a JSONL events file), --bootstrap-servers HOST:PORT (Kafka) or "

@@ -36,7 +36,10 @@ def check(
         str | None, typer.Option("--week", help="Only this ISO week, e.g. 2025-W45 (default: everything).")
     ] = None,
     json_out: JsonFlag = False,
-    lang: Annotated[str, typer.Option("--lang", help="Language of the messages: vi or en.")] = "vi",
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="Language of the messages: vi or en (default: the lang setting, vi)."),
+    ] = None,
     now: Annotated[
         str | None,
         typer.Option("--now", help="Check as if it were this instant (RFC 3339; default: the clock)."),
@@ -50,8 +53,8 @@ def check(
     With --json, the run (every check's result) as one JSON object on stdout.
     """
 
-    def go() -> QualityRun:
-        if lang not in LANGS:
+    def go() -> tuple[QualityRun, str]:
+        if lang is not None and lang not in LANGS:
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         try:
             scope = supported_week(week) if week is not None else None
@@ -62,12 +65,12 @@ def check(
         with warehouse_session(warehouse) as wh:
             run = run_checks(platform.catalogue, platform.rulebooks, wh, scope, now=instant)
             store_results(wh, run)
-        return run
+        return run, lang or platform.settings.lang  # the setting, as report and export take it
 
-    run = guarded(go)
+    run, shown_in = guarded(go)
     if json_out:
         sys.stdout.write(orjson.dumps(run.to_json_dict()).decode() + "\n")
-    _print_run(run, lang)
+    _print_run(run, shown_in)
     raise typer.Exit(1 if run.blocking_failures else 0)
 
 

@@ -53,9 +53,9 @@ def run(
             workdir=workdir, catalogue=catalogue, reports_dir=reports, bootstrap_servers=bootstrap_servers
         )
         platform_for(catalogue)  # a bad catalogue fails here with one clear line
+        instant = parse_instant(as_of) if as_of is not None else None  # before any directory is made
         for path, option in ((settings.workdir, "--workdir"), (settings.reports_dir, "--reports")):
             folder(path, option)
-        instant = parse_instant(as_of) if as_of else None
         try:
             if events is None:
                 return main_job(settings, events=None, as_of=instant, console=err)

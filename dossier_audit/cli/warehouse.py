@@ -69,7 +69,7 @@ def warehouse_load(
     """Validate FILE, store valid and rejected events, fold its dossiers and evaluate the rulebook."""
 
     def go() -> Any:
-        instant = parse_instant(as_of) if as_of else datetime.now(VN_TZ)
+        instant = parse_instant(as_of) if as_of is not None else datetime.now(VN_TZ)
         with event_file(file) as path:  # a pipe or stdin (-) is spooled to a temporary file
             platform = platform_for(catalogue)
             warn_one_off_key(platform.settings, "so the same applicant loaded by two runs has two")

@@ -112,6 +112,10 @@ def test_cli_exit_1_on_a_blocking_failure(platform, url):
     assert (run["week"], run["success"], run["blocking_failures"]) == (None, False, 1)
     assert "Data quality checks" in result.stderr and "whole warehouse" in result.stderr
     assert "blocking check(s) failed" in result.stderr
+    # Without --lang, the lang setting, as report and export take it (it was always Vietnamese).
+    setting = runner.invoke(app, ["check", "--warehouse", url, "--now", "2025-11-10T08:00:00+07:00"],
+                            env={"DOSSIER_AUDIT_LANG": "en"}, catch_exceptions=False)  # fmt: skip
+    assert setting.exit_code == 1 and "Data quality checks" in setting.stderr
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,20 @@ def test_an_iso_week_as_an_instant_gets_the_accepted_formats_as_its_hint(events:
     )
 
 
+def test_an_empty_as_of_is_refused_by_every_command_that_takes_one(events: Path, tmp_path: Path) -> None:
+    """``--as-of ""`` meant "now" for ``warehouse load``, ``run`` and ``import dvcqg`` while ``audit`` refused
+    it (review of 2026-12-04): an empty value is a mistake (a shell variable that was not set)."""
+    url = f"chdb://{tmp_path}/wh"
+    for args in (
+        ["audit", str(events)],
+        ["warehouse", "load", str(events), "--warehouse", url],
+        ["run", "--events", str(events), "--workdir", str(tmp_path / "w")],
+        ["export", "xes", str(events), "--out", str(tmp_path / "x.xes")],
+    ):
+        assert "'' is not" in one_error_line(cli(*args, "--as-of", "")), args
+    assert not (tmp_path / "wh").exists() and not (tmp_path / "w").exists()
+
+
 def test_a_week_outside_the_supported_years_is_one_line() -> None:
     line = one_error_line(cli("report", "--warehouse", "chdb:///nonexistent", "--week", "9999-W52"))
     assert "--week" in line and "outside the supported years" in line
