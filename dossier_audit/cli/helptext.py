@@ -5,7 +5,8 @@ typer 0.29 prints every option's Python type in angle brackets: ``--help <bool>`
 click names it (``TEXT``, ``INTEGER``, ``PATH``…), a repeatable one with an ellipsis, choices as
 ``[a|b]``. Installed once by :mod:`dossier_audit.cli.app` over typer's display function; an explicit
 ``metavar`` is kept as it is. ``display_type_rich`` is typer's internal (0.29; pyproject pins the tested
-range): on a typer without it, :func:`install` changes nothing and typer's own labels show.
+range): on a typer without it, :func:`install` changes nothing and typer's own labels show. So is
+``_usage_display_name``, which names an argument on the usage line (``FILE`` rather than ``{file}``).
 """
 
 from __future__ import annotations
@@ -44,8 +45,21 @@ def _plain(original: Callable[[Any, Any], str | None]) -> Callable[[Any, Any], s
     return display_type_rich
 
 
+def _usage_name(self: Any) -> str:
+    """An argument on the usage line as command-line users read it: ``FILE``, ``[PATH]``, ``PATHS...``
+    (typer 0.29 writes a required one ``{file}``: review of 2026-12-04); an explicit metavar as it is."""
+    metavar = getattr(self, "metavar", None)
+    name = metavar if metavar is not None else str(self.name).upper()
+    if not self.required:
+        name = f"[{name}]"
+    return name + ("..." if self.nargs != 1 else "")
+
+
 def install() -> None:
-    """Replace typer's type labels in ``--help`` (idempotent)."""
+    """Replace typer's type labels and its arguments' names on the usage line in ``--help`` (idempotent;
+    on a typer without these internals, its own show)."""
+    if callable(getattr(core.TyperArgument, "_usage_display_name", None)):
+        core.TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
     for cls in (core.TyperOption, core.TyperArgument):
         current = getattr(cls, "display_type_rich", None)
         if current is None or not callable(current):

@@ -48,6 +48,10 @@ def test_help_names_values_as_command_lines_do() -> None:
         result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, path
         assert not TYPER_LABEL.search(result.stdout), (path, TYPER_LABEL.findall(result.stdout))
+        usage = next(line for line in result.stdout.splitlines() if "Usage:" in line)
+        assert "{" not in usage, (path, usage)  # FILE, not typer's {file} (review of 2026-12-04)
+    validate = runner.invoke(app, ["validate", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "validate [OPTIONS] FILE" in validate
     assert plain_type("<list[str]>") == "TEXT …"
     assert plain_type("<pause|restart>") == "[pause|restart]"
     assert plain_type("OLD") == "OLD"
