@@ -179,3 +179,36 @@ def test_the_audit_summary_follows_the_report_language(lang: str) -> None:
     else:
         assert "Violations by rule" in result.stderr and "High" in result.stderr
         assert "refusal not in writing" in result.stderr.lower() and "Từ chối" not in result.stderr
+
+
+def test_the_readme_command_block_lists_every_option_of_the_commands_it_shows() -> None:
+    """Review of 2026-12-04: the README's command block had fallen behind (``check --now``, ``violations
+    --all``, ``report --sample-size``…). Each command it shows lists every option the command takes."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Command line", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    entries: dict[tuple[str, ...], str] = {}
+    current: tuple[str, ...] | None = None
+    for line in block.splitlines():
+        if line.startswith("dossier-audit "):
+            words = []
+            for word in line.split()[1:]:
+                if not re.fullmatch(r"[a-z][a-z-]*", word):
+                    break
+                words.append(word)
+            current = tuple(words)
+            entries[current] = entries.get(current, "") + line.split("#", 1)[0]
+        elif line.startswith(" ") and current is not None:
+            entries[current] += line.split("#", 1)[0]
+    root = get_command(app)
+    for words, text in entries.items():
+        command = root
+        for word in words:
+            command = command.commands[word]  # type: ignore[attr-defined]
+        params = [param for param in command.params if not getattr(param, "hidden", False)]  # type: ignore[attr-defined]
+        options = {opt for param in params for opt in param.opts if opt.startswith("--")}
+        shown = set(re.findall(r"--[a-z][a-z-]*", text))
+        # --no-packs is what one types; --catalogue, which every command reading the catalogue takes, is
+        # said once under the block.
+        missing = options - shown - {"--help", "--packs", "--catalogue"}
+        assert not missing, (words, sorted(missing))
+        assert shown <= options | {"--no-packs"}, (words, sorted(shown - options))
