@@ -190,12 +190,12 @@ def test_the_readme_command_block_lists_every_option_of_the_commands_it_shows() 
     current: tuple[str, ...] | None = None
     for line in block.splitlines():
         if line.startswith("dossier-audit "):
-            words = []
+            names: list[str] = []
             for word in line.split()[1:]:
                 if not re.fullmatch(r"[a-z][a-z-]*", word):
                     break
-                words.append(word)
-            current = tuple(words)
+                names.append(word)
+            current = tuple(names)
             entries[current] = entries.get(current, "") + line.split("#", 1)[0]
         elif line.startswith(" ") and current is not None:
             entries[current] += line.split("#", 1)[0]
@@ -204,7 +204,7 @@ def test_the_readme_command_block_lists_every_option_of_the_commands_it_shows() 
         command = root
         for word in words:
             command = command.commands[word]  # type: ignore[attr-defined]
-        params = [param for param in command.params if not getattr(param, "hidden", False)]  # type: ignore[attr-defined]
+        params = [param for param in command.params if not getattr(param, "hidden", False)]
         options = {opt for param in params for opt in param.opts if opt.startswith("--")}
         shown = set(re.findall(r"--[a-z][a-z-]*", text))
         # --no-packs is what one types; --catalogue, which every command reading the catalogue takes, is
