@@ -11,14 +11,13 @@ import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, cast
 
 import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bootstrap.settings_file import LiteralDotEnv, SettingsError, check_names, not_a_file
+from bootstrap.settings_file import LiteralDotEnv, SettingsError, accepted_values, check_names, not_a_file
 from schemas.pseudonym import MIN_KEY_BYTES
 
 #: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
@@ -323,37 +322,11 @@ _OPTIONS = {"partitions": "--topic-partitions", "allowed_lateness_seconds": "--a
             "sink_group_id": "--group-id", "sink_from_group": "--from-group",
             "detector_history": "--history-warehouse",
             "idle_partition_timeout_seconds": "--idle-partition-timeout"}  # fmt: skip
-_ALTERNATION = re.compile(r"^\^\(([\w|-]+)\)\$$")
 
 
 def variable_of(field: str) -> str:
     """The environment variable of a settings field."""
     return f"DOSSIER_AUDIT_{field.upper()}"
-
-
-def accepted_values(info: FieldInfo) -> str | None:
-    """What a field accepts, in words (``one of 1, 2``, ``an integer ≥ 1``, ``true or false``), if simple."""
-    annotation = info.annotation
-    choices = get_args(annotation) if getattr(annotation, "__origin__", None) is Literal else ()
-    for item in info.metadata:
-        match = _ALTERNATION.match(getattr(item, "pattern", None) or "")
-        if match:
-            choices = tuple(match.group(1).split("|"))
-    if choices:
-        return "one of " + ", ".join(str(c) for c in choices)
-    if annotation is bool:
-        return "true or false"
-    kinds: dict[object, str] = {int: "an integer", float: "a number", int | None: "an integer"}
-    kind = kinds.get(annotation)
-    if kind is None:
-        return None
-    bounds = [
-        f"{symbol} {getattr(item, attr)}"
-        for item in info.metadata
-        for attr, symbol in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
-        if getattr(item, attr, None) is not None
-    ]
-    return " ".join([kind, " and ".join(bounds)]) if bounds else kind
 
 
 def _explain(exc: ValidationError, overrides: Mapping[str, object]) -> str:

@@ -1,13 +1,19 @@
 """What pydantic-settings passes over with at most a warning, refused instead: a line of the settings file
-that is not ``NAME=value``, and a ``DOSSIER_AUDIT_`` name that is no setting; and the one error type of
-the settings (``bootstrap.settings`` reads them, and says what it cannot use with it)."""
+that is not ``NAME=value``, and a ``DOSSIER_AUDIT_`` name that is no setting; the settings file read as
+written (:class:`LiteralDotEnv`); what a field accepts, in words; and the one error type of the settings
+(``bootstrap.settings`` reads them, and says what it cannot use with it)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal, get_args
 
+from pydantic.fields import FieldInfo
 from pydantic_settings import DotEnvSettingsSource
+
+_ALTERNATION = re.compile(r"^\^\(([\w|-]+)\)\$$")
 
 
 class SettingsError(ValueError):
@@ -75,3 +81,28 @@ def not_a_file(path: Path) -> str:
     if path.exists():
         return "it is not a regular file"
     return "no such file"
+
+
+def accepted_values(info: FieldInfo) -> str | None:
+    """What a field accepts, in words (``one of 1, 2``, ``an integer ≥ 1``, ``true or false``), if simple."""
+    annotation = info.annotation
+    choices = get_args(annotation) if getattr(annotation, "__origin__", None) is Literal else ()
+    for item in info.metadata:
+        match = _ALTERNATION.match(getattr(item, "pattern", None) or "")
+        if match:
+            choices = tuple(match.group(1).split("|"))
+    if choices:
+        return "one of " + ", ".join(str(c) for c in choices)
+    if annotation is bool:
+        return "true or false"
+    kinds: dict[object, str] = {int: "an integer", float: "a number", int | None: "an integer"}
+    kind = kinds.get(annotation)
+    if kind is None:
+        return None
+    bounds = [
+        f"{symbol} {getattr(item, attr)}"
+        for item in info.metadata
+        for attr, symbol in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
+        if getattr(item, attr, None) is not None
+    ]
+    return " ".join([kind, " and ".join(bounds)]) if bounds else kind

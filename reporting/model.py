@@ -7,7 +7,7 @@ so the writers render a finished ``WeeklyReport`` and nothing reads the warehous
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
@@ -18,7 +18,7 @@ from reporting import counting, gather
 from reporting.counting import TIME_TRIGGERED
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
-from reporting.reach import feed_name, week_reach
+from reporting.reach import Maturity, feed_name, week_maturity, week_reach
 from reporting.report_json import Names
 from warehouse.base import Warehouse
 from warehouse.cases import CaseCounts
@@ -35,19 +35,6 @@ _LOAD_WARNING = {
     "{started} (run {run}). Events, and violations of the dossiers loaded, may be missing from this report: "
     "load {sources} again (dossier-audit warehouse load FILE), then rebuild the report.",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Maturity:
-    """Whether a week's figures are final: ``provisional`` when a load did not complete or the data do not
-    yet reach ``final_on`` (the week's end plus the maturity days), with the reasons in words."""
-
-    provisional: bool
-    reasons: tuple[str, ...]
-    final_on: date
-    #: The week's own data may be incomplete (a load did not complete, or no data after the week's end):
-    #: even its rates are provisional, not only its time-triggered violations.
-    incomplete: bool = False
 
 
 class Alert(str):
@@ -115,8 +102,8 @@ class WeeklyReport:
 
     @property
     def data_cutoff(self) -> str | None:
-        """ "Số liệu tính đến 00 giờ 00 ngày 24/07/2025.", under the introduction of the PDF and the HTML
-        alike (the HTML had none: review of 2026-12-04); ``None`` without data."""
+        """The cut-off sentence ("Số liệu tính đến 00 giờ 00 ngày 24/07/2025."), under the introduction of
+        the PDF and the HTML alike (the HTML had none: review of 2026-12-04); ``None`` without figures."""
         if self.data_through is None or self.never_loaded:  # no figures to date
             return None
         t, local = self.texts, self.data_through.astimezone(VN_TZ)
@@ -317,40 +304,6 @@ class WeeklyReport:
         return t(
             "quality_some_failed", failed=len(q.failed), n=len(q.results), blocking=len(q.blocking_failures)
         )
-
-
-def week_maturity(
-    t: Texts,
-    week: Week,
-    data_through: datetime | None,
-    maturity_days: int,
-    unfinished_loads: bool,
-    lagging: str = "",
-) -> Maturity:
-    """Provisional when a load did not complete, or the data end before the week's end plus
-    ``maturity_days`` (time-triggered violations of its last days may still appear or change kind).
-
-    "The data end" is ``data_through``: per feed (an event's ``source.system``, or its unit when it
-    names no source) the newest event at or before the report's as-of instant, and of those the lowest
-    (``reporting.reach``: a unit abolished by then is not waited for). So one feed that is up to date does
-    not hide one that lags, and a future-dated event (after the as-of instant) does not make the week look
-    complete. ``lagging``: that feed in words, named in the reason."""
-    final_on = week.end + timedelta(days=maturity_days)
-    reasons: list[str] = []
-    if unfinished_loads:
-        reasons.append(t("provisional_load"))
-    if data_through is not None and data_through < local_midnight(week.end) and lagging:
-        reasons.append(t("provisional_behind", through=t.instant(data_through), feed=lagging))
-    elif data_through is None or data_through < local_midnight(week.end):
-        reasons.append(t("provisional_no_data"))
-    elif data_through < local_midnight(final_on):
-        through = t.instant(data_through)
-        if lagging:
-            reasons.append(t("provisional_lagging", through=through, feed=lagging, days=maturity_days))
-        else:
-            reasons.append(t("provisional_immature", through=through, days=maturity_days))
-    incomplete = unfinished_loads or data_through is None or data_through < local_midnight(week.end)
-    return Maturity(bool(reasons), tuple(reasons), final_on, incomplete)
 
 
 def relative_change(t: Texts, value: float, average: float) -> str:

@@ -1,5 +1,5 @@
 """How far a week's data reach: the newest event of the feed that lags most (``warehouse.feeds``), among
-the feeds the week still waits for.
+the feeds the week still waits for; and so whether the week's figures are final (:func:`week_maturity`).
 
 A feed is an event's source system, or its unit when the event names none. A unit abolished (merged into
 another, its ``valid_to``) by the day the week's figures become final sends nothing after that day: its
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from inspections.catalogue import Catalogue
+from inspections.classification import local_midnight
 from inspections.weeks import Week
+from reporting.i18n import Texts
 from warehouse.base import Warehouse
 from warehouse.feeds import feed_newest
 
@@ -63,3 +65,50 @@ def feed_name(catalogue: Catalogue, feed: str) -> str:
         unit = catalogue.unit(code)
         return unit.name if unit is not None else code
     return feed.removeprefix(_SYSTEM)
+
+
+@dataclass(frozen=True, slots=True)
+class Maturity:
+    """Whether a week's figures are final: ``provisional`` when a load did not complete or the data do not
+    yet reach ``final_on`` (the week's end plus the maturity days), with the reasons in words."""
+
+    provisional: bool
+    reasons: tuple[str, ...]
+    final_on: date
+    #: The week's own data may be incomplete (a load did not complete, or no data after the week's end):
+    #: even its rates are provisional, not only its time-triggered violations.
+    incomplete: bool = False
+
+
+def week_maturity(
+    t: Texts,
+    week: Week,
+    data_through: datetime | None,
+    maturity_days: int,
+    unfinished_loads: bool,
+    lagging: str = "",
+) -> Maturity:
+    """Provisional when a load did not complete, or the data end before the week's end plus
+    ``maturity_days`` (time-triggered violations of its last days may still appear or change kind).
+
+    "The data end" is ``data_through``: per feed (an event's ``source.system``, or its unit when it
+    names no source) the newest event at or before the report's as-of instant, and of those the lowest
+    (:func:`week_reach`: a unit abolished by then is not waited for). So one feed that is up to date does
+    not hide one that lags, and a future-dated event (after the as-of instant) does not make the week look
+    complete. ``lagging``: that feed in words, named in the reason."""
+    final_on = week.end + timedelta(days=maturity_days)
+    reasons: list[str] = []
+    if unfinished_loads:
+        reasons.append(t("provisional_load"))
+    if data_through is not None and data_through < local_midnight(week.end) and lagging:
+        reasons.append(t("provisional_behind", through=t.instant(data_through), feed=lagging))
+    elif data_through is None or data_through < local_midnight(week.end):
+        reasons.append(t("provisional_no_data"))
+    elif data_through < local_midnight(final_on):
+        through = t.instant(data_through)
+        if lagging:
+            reasons.append(t("provisional_lagging", through=through, feed=lagging, days=maturity_days))
+        else:
+            reasons.append(t("provisional_immature", through=through, days=maturity_days))
+    incomplete = unfinished_loads or data_through is None or data_through < local_midnight(week.end)
+    return Maturity(bool(reasons), tuple(reasons), final_on, incomplete)

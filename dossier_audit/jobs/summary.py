@@ -4,7 +4,7 @@ Two periods appear and each is named where it is used: the report's week (the fi
 as on the PDF's first page) and "toàn kỳ", the whole period loaded, evaluated at the run's time (the open
 violations of every week, as ``violations.jsonl`` holds them). Numbers, rates and severities are written as
 the reports write them in that language (``94,2 %``, ``2.726``, "Cao" in Vietnamese). A provisional week
-is marked as the report marks it (``reporting.model.week_maturity``), and the summary ends with the two
+is marked as the report marks it (``reporting.reach.week_maturity``), and the summary ends with the two
 commands that open the inspector's console on the run's results.
 """
 
@@ -26,8 +26,7 @@ from inspections.violations import NOT_CHECKABLE
 from inspections.weeks import Week
 from reporting.gather import unfinished_loads
 from reporting.i18n import Texts
-from reporting.model import Maturity, week_maturity
-from reporting.reach import feed_name, week_reach
+from reporting.reach import Maturity, feed_name, week_maturity, week_reach
 from warehouse.base import Warehouse
 
 _WORDS: Final[dict[str, tuple[str, str]]] = {

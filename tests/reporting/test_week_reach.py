@@ -16,8 +16,7 @@ from inspections.files.catalogue import load_catalogue
 from inspections.weeks import Week
 from reporting import reach
 from reporting.i18n import Texts
-from reporting.model import week_maturity
-from reporting.reach import Reach, feed_name, week_reach
+from reporting.reach import Reach, feed_name, week_maturity, week_reach
 
 CATALOGUE = load_catalogue(Path(__file__).parents[2] / "inspections" / "data" / "sample_province.yaml")
 MERGED = "unit:000.02.01.H99"  # thị trấn Tây Sơn, merged into 000.10.03.H99 on 1/7/2025
