@@ -1,11 +1,13 @@
 """The weekly job and its schedules, Asia/Ho_Chi_Minh: Monday 07:00 for the week that just ended, and
-Thursday 07:00 for the same week again, once its figures are final.
+Friday 07:00 for the same week again, once its figures are final.
 
-A week is provisional until the data reach its end plus ``report_maturity_days`` (default 3: Thursday
-00:00) and the report says so (``reporting.model``): Monday's report is a draft on purpose, so leadership
-sees the week at once, and Thursday's rebuild is the one to sign. Without it the final version appeared only
-if someone launched the week again by hand. With a maturity beyond 3 days, launch the week again once it has
-passed (docs/operators-guide.md).
+A week is provisional until every feed's data reach its end plus ``report_maturity_days`` (default 3:
+Thursday 00:00) and the report says so (``reporting.reach``): Monday's report is a draft on purpose, so
+leadership sees the week at once, and Friday's rebuild is the one to sign. The rebuild waits a working day
+past the maturity instant: a feed reaches Thursday 00:00 with its first event of Thursday, and at Thursday
+07:00, before the offices open, most had none yet, so that tick built another provisional report (review of
+2026-12-04). With a maturity beyond 3 days, launch the week again once it has passed
+(docs/operators-guide.md).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ WEEKLY_JOB = "weekly_reports_job"
 WEEKLY_SCHEDULE = "weekly_reports_schedule"
 CRON = "0 7 * * 1"
 FINAL_SCHEDULE = "weekly_reports_final_schedule"
-#: Thursday 07:00: the default maturity (3 days past Sunday's end) has passed.
-FINAL_CRON = "0 7 * * 4"
+#: Friday 07:00: the default maturity (3 days past Sunday's end) has passed, and the offices have sent a
+#: working day's events since.
+FINAL_CRON = "0 7 * * 5"
 
 
 def build_weekly_job() -> UnresolvedAssetJobDefinition:
@@ -54,9 +57,9 @@ def build_weekly_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefiniti
 
 
 def build_final_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
-    """Thursday 07:00 local time, for the week that ended the Sunday before (its figures final): the tick
-    of Thursday 2025-11-13 builds partition 2025-11-03 (2025-W45) again, under its own run key."""
-    description = "Every Thursday 07:00 Asia/Ho_Chi_Minh: last week's reports again, its figures final."
+    """Friday 07:00 local time, for the week that ended the Sunday before (its figures final): the tick of
+    Friday 2025-11-14 builds partition 2025-11-03 (2025-W45) again, under its own run key."""
+    description = "Every Friday 07:00 Asia/Ho_Chi_Minh: last week's reports again, its figures final."
     return _last_week(
         job, FINAL_SCHEDULE, FINAL_CRON, description, "weekly-final", {"dossier_audit/final": "true"}
     )

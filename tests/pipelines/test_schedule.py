@@ -49,24 +49,25 @@ def test_every_monday_tick_builds_the_last_complete_week(day):
     assert key == (monday - timedelta(days=7)).isoformat()
 
 
-def test_thursday_rebuilds_last_week_once_its_figures_are_final():
+def test_friday_rebuilds_last_week_once_its_figures_are_final():
     """Monday's report is provisional until its data reach Sunday + 3 days (the default maturity); nothing
-    built the final one (review of 2026-12-04). Thursday 07:00 builds the same week again."""
+    built the final one (review of 2026-12-04). Friday 07:00 builds the same week again: at Thursday 07:00
+    most feeds had sent no event of Thursday yet, so that report was provisional too (second review)."""
     from pipelines.schedules import FINAL_SCHEDULE
 
     final = REPO.get_schedule_def(FINAL_SCHEDULE)
     assert (final.cron_schedule, final.execution_timezone, final.job_name) == (
-        "0 7 * * 4", "Asia/Ho_Chi_Minh", WEEKLY_JOB
+        "0 7 * * 5", "Asia/Ho_Chi_Minh", WEEKLY_JOB
     )  # fmt: skip
-    for thursday, week in ((datetime(2025, 11, 13, 7, tzinfo=VN_TZ), "2025-11-03"),
-                           (datetime(2026, 1, 8, 7, tzinfo=VN_TZ), "2025-12-29")):  # fmt: skip
+    for friday, week in ((datetime(2025, 11, 14, 7, tzinfo=VN_TZ), "2025-11-03"),
+                         (datetime(2026, 1, 9, 7, tzinfo=VN_TZ), "2025-12-29")):  # fmt: skip
         data = final.evaluate_tick(
-            build_schedule_context(scheduled_execution_time=thursday, repository_def=REPO)
+            build_schedule_context(scheduled_execution_time=friday, repository_def=REPO)
         )
         assert data.run_requests is not None
         (request,) = data.run_requests
         assert request.partition_key == week and request.run_key == f"weekly-final:{week}"
-        monday = thursday - timedelta(days=3)
+        monday = friday - timedelta(days=4)
         assert tick(monday) == [week]  # the provisional Monday run of the same week, under another run key
     from reporting.header import ReportHeader
 
