@@ -21,7 +21,7 @@ from bootstrap.platform import Platform
 from bootstrap.settings import Settings
 from inspections.weeks import Week
 from pipelines.assets import build_assets
-from pipelines.partitions import DEFAULT_START, key_of_week, weekly_partitions
+from pipelines.partitions import DEFAULT_START, key_of_week, week_of_key, weekly_partitions
 from pipelines.resources import PlatformResource, WarehouseResource, lend
 from pipelines.sensors import AlertThresholds
 from warehouse.base import Warehouse
@@ -52,7 +52,9 @@ class WeekMaterialization:
 
 def partitions_for(week: Week, now: datetime) -> WeeklyPartitionsDefinition:
     """Weekly partitions that hold ``week``: from before it if it precedes the default start, and up to
-    it if it has not ended yet at ``now`` (a report on the week so far)."""
+    it if it has not ended yet at ``now`` (a report on the week so far). A week outside the supported years
+    is refused (``PartitionKeyError``), as the commands refuse it."""
+    week_of_key(key_of_week(week))
     ahead = (week.start - Week.last_complete(now).start).days // 7
     return weekly_partitions(min(DEFAULT_START, week.start), end_offset=max(0, ahead))
 

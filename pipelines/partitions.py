@@ -7,7 +7,8 @@ from datetime import date
 
 from dagster import WeeklyPartitionsDefinition
 
-from inspections.weeks import Week
+from inspections.weeks import Week, WeekError, supported_week
+from schemas.timerange import END
 
 #: Where the partitions begin unless a deployment says otherwise (backfills before it are refused).
 DEFAULT_START = date(2024, 1, 1)
@@ -22,10 +23,12 @@ class PartitionKeyError(ValueError):
 
 def weekly_partitions(start: date = DEFAULT_START, *, end_offset: int = 0) -> WeeklyPartitionsDefinition:
     """Weeks from the Monday on or before ``start``; a week's partition exists once it has ended (next
-    Monday 00:00 local), or ``end_offset`` weeks earlier."""
+    Monday 00:00 local), or ``end_offset`` weeks earlier; none past the supported years (the calendar knows
+    no working day after them: a report there could only be wrong, and the commands refuse such a week)."""
     monday = Week.of(start).start
     return WeeklyPartitionsDefinition(
         start_date=monday.strftime(KEY_FORMAT),
+        end_date=END.date().strftime(KEY_FORMAT),
         day_offset=1,
         timezone=TIMEZONE,
         fmt=KEY_FORMAT,
@@ -45,7 +48,11 @@ def week_of_key(key: str) -> Week:
         ) from None
     if day.weekday() != 0:
         raise PartitionKeyError(f"{key!r} is a {day:%A}, not the Monday that names a week")
-    return Week.of(day)
+    week = Week.of(day)
+    try:
+        return supported_week(str(week))  # as the commands read a week (review of 2026-12-04)
+    except WeekError as exc:
+        raise PartitionKeyError(f"{key!r}: {exc}") from None
 
 
 def key_of_week(week: Week) -> str:

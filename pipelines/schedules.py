@@ -20,6 +20,7 @@ from dagster import (
     ScheduleDefinition,
     ScheduleEvaluationContext,
     define_asset_job,
+    in_process_executor,
     schedule,
 )
 
@@ -40,9 +41,14 @@ FINAL_CRON = "0 7 * * 5"
 
 
 def build_weekly_job() -> UnresolvedAssetJobDefinition:
-    """Every weekly asset (and its checks) for one week (partitioned like the assets)."""
+    """Every weekly asset (and its checks) for one week (partitioned like the assets), its steps one after
+    the other in the run's process: Dagster's default executor ran the three first steps in processes of
+    their own, and chdb lets one process open a warehouse directory, so every run of ``make dagster`` on the
+    embedded warehouse failed (review of 2026-12-04). The steps are short queries and file writes; a week's
+    run takes minutes either way."""
     return define_asset_job(
         WEEKLY_JOB,
+        executor_def=in_process_executor,
         selection=AssetSelection.groups(GROUP),
         description="The week's metrics, violation summary, data-quality run, leadership report and audit "
         "packs.",

@@ -73,3 +73,15 @@ def test_friday_rebuilds_last_week_once_its_figures_are_final():
 
     maturity = ReportHeader.__dataclass_fields__["maturity_days"].default
     assert maturity == 3  # Thursday 00:00 is when a week ending Sunday 24:00 is final by default
+
+
+def test_the_weekly_job_runs_its_steps_in_one_process():
+    """chdb lets one process open a warehouse directory: the default executor's step processes made every run
+    of ``make dagster`` on the embedded warehouse fail with "in use by another process" (review of
+    2026-12-04)."""
+    from dagster import in_process_executor
+
+    from pipelines.definitions import build_definitions
+
+    job = build_definitions().resolve_job_def(WEEKLY_JOB)
+    assert job.executor_def is in_process_executor

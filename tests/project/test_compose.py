@@ -450,8 +450,12 @@ def test_dagster_instance_config_loads(tmp_path):
         # The default launcher cannot check a started run's process: only a maximum run time fails a run
         # whose process died, before two such runs fill the queue's places for good.
         assert not instance.run_launcher.supports_check_run_worker_health
-        max_runs = instance.run_coordinator.get_run_queue_config().max_concurrent_runs
-        assert max_runs == 2 and 0 < instance.run_monitoring_max_runtime_seconds <= 6 * 3600
+        queue = instance.run_coordinator.get_run_queue_config()
+        assert queue.max_concurrent_runs == 2 and 0 < instance.run_monitoring_max_runtime_seconds <= 6 * 3600
+        # One run per week at a time (review of 2026-12-04: two runs of a week mixed their staged files).
+        (limit,) = queue.tag_concurrency_limits
+        assert limit["key"] == "dagster/partition" and limit["limit"] == 1
+        assert limit["value"] == {"applyLimitPerUniqueValue": True}
     finally:
         instance.dispose()
 
