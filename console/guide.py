@@ -14,11 +14,17 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "A late dossier requires a written apology with a new date, issued before the deadline.",
         "Check the register and the filed apology forms (form 04); ask the desk why none was issued.",
     ),
+    # The rule's lead (RULES.md: ``apology_lead_working_days``): "before the due date" made an inspector
+    # dismiss an apology sent two minutes before it, which the rule finds late (review of 2026-12-04).
     "APOLOGY_TOO_LATE": (
-        "Phiếu xin lỗi phải được gửi trước ngày hẹn trả, không phải sau khi đã trễ.",
-        "Đối chiếu ngày ký phiếu xin lỗi với ngày hẹn trả trên giấy tiếp nhận.",
-        "The apology must be sent before the due date, not after it has passed.",
-        "Compare the apology's signing date with the due date on the receipt.",
+        "Phiếu xin lỗi phải được gửi chậm nhất {lead} ngày làm việc trước ngày hẹn trả, không phải sát hạn "
+        "hay sau khi đã trễ.",
+        "Đối chiếu ngày ký phiếu xin lỗi với ngày hẹn trả trên giấy tiếp nhận: phải sớm hơn ít nhất {lead} "
+        "ngày làm việc.",
+        "The apology must be sent at least {lead} working day(s) before the due date, not at the last minute "
+        "or after it has passed.",
+        "Compare the apology's signing date with the due date on the receipt: at least {lead} working day(s) "
+        "earlier.",
     ),
     "APOLOGY_INCOMPLETE": (
         "Phiếu xin lỗi phải nêu lý do trễ và ngày hẹn trả mới.",
@@ -109,7 +115,9 @@ _DATA_QUALITY = (
 )
 
 
-def guide(rule_id: str, lang: str) -> tuple[str, str]:
-    """(what the law asks, what to verify on site) for ``rule_id`` in ``lang``."""
+def guide(rule_id: str, lang: str, *, lead_days: int = 1) -> tuple[str, str]:
+    """(what the law asks, what to verify on site) for ``rule_id`` in ``lang``; ``lead_days``: the rulebook's
+    ``apology_lead_working_days``, which the words of ``APOLOGY_TOO_LATE`` give."""
     vi_plain, vi_verify, en_plain, en_verify = _GUIDE.get(rule_id, _DATA_QUALITY)
-    return (en_plain, en_verify) if lang == "en" else (vi_plain, vi_verify)
+    plain, verify = (en_plain, en_verify) if lang == "en" else (vi_plain, vi_verify)
+    return plain.replace("{lead}", str(lead_days)), verify.replace("{lead}", str(lead_days))

@@ -215,12 +215,13 @@ async def dossier(request: Request) -> Response:
     lang = lang_of(request)
     role = Role(who.account.role) if who.account.role in ("inspector", "unit") else None
     cases = []
+    lead = gate.service.auditor.rulebooks.versions[-1].params.apology_lead_working_days
     for v in view.dossier.violations:
         key = CaseKey(dossier_id, v.rule_id, v.event_id)
         state = view.cases.get(key, CaseState())
         shown = "closed" if v.state == "retracted" and state.status.value == "open" else state.status.value
         actions = [a.value for a in allowed_actions(state, role)] if role and v.state == "open" else []
-        plain, verify = guide(v.rule_id, lang)
+        plain, verify = guide(v.rule_id, lang, lead_days=lead)
         cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
                       "plain": plain, "verify": verify, "basis": legal_basis(v.legal_basis)})  # fmt: skip
     rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang, gate.service.catalogue)

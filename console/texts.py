@@ -55,7 +55,9 @@ _UI: dict[str, tuple[str, str]] = {
     "timeline": ("Diễn biến hồ sơ", "Evidence timeline"),
     "event": ("Sự kiện", "Event"),
     "working_day": ("Ngày làm việc thứ", "Working day"),
-    "due_in_force": ("Hạn trả đang áp dụng", "Due date in force"),
+    # The due date classification judges timeliness by (the on-time index's): not the rescheduling rules'
+    # date in force, which the events' details show (review of 2026-12-04).
+    "due_in_force": ("Hạn dùng để xét đúng hạn", "Due date judged against"),
     "details": ("Chi tiết", "Details"),
     "paused": ("tạm dừng tính thời gian", "clock paused"),
     "triggered": ("căn cứ của vi phạm", "evidence of a violation"),

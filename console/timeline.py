@@ -22,8 +22,14 @@ from inspections.timeunits import VN_TZ
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.console_read import StoredDossier
 
-#: Event data members shown as details. The applicant is never shown, not even its pseudonym.
-_DETAILS = ("channel", "reason", "stage", "to_unit_code", "step", "documents", "requested_documents")
+#: Event data members shown as details. The applicant is never shown, not even its pseudonym. The due dates
+#: an event gives (the receipt's, an apology's new one, a change's old and new) are what the rules on
+#: rescheduling judge: the page left them out, and an inspector could not check those rules on it (review
+#: of 2026-12-04).
+_DETAILS = ("channel", "due_at", "old_due_at", "new_due_at", "reason", "stage", "to_unit_code", "step",
+            "documents", "requested_documents")  # fmt: skip
+#: Members shown even when empty ("(để trống)", as the packs show them): a blank reason is evidence.
+_SHOWN_EMPTY = frozenset({"reason"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +111,7 @@ def timeline(
         shown = [
             detail(k, data[k], lang, components=components, units=units)
             for k in _DETAILS
-            if k in data and data[k] not in (None, "", [])
+            if k in data and (data[k] not in (None, "", []) or (k in _SHOWN_EMPTY and data[k] == ""))
         ]
         rows.append(
             TimelineRow(

@@ -23,3 +23,14 @@ def test_every_form_the_guide_names_is_the_one_for_its_subject(rule_id: str) -> 
             assert number in FORMS and FORMS[number] in text.casefold(), (rule_id, number, text)
     for text in guide(rule_id, "en"):
         assert not re.search(r"forms? \d\d/\d\d", text), (rule_id, text)
+
+
+def test_a_late_apology_is_explained_with_the_rules_lead() -> None:
+    """ "Before the due date" made an inspector dismiss an apology two minutes before it, which the rule finds
+    late: it asks ``apology_lead_working_days`` working days before (review of 2026-12-04)."""
+    plain, verify = guide("APOLOGY_TOO_LATE", "vi")
+    assert "chậm nhất 1 ngày làm việc trước ngày hẹn trả" in plain and "ít nhất 1 ngày làm việc" in verify
+    assert "at least 2 working day(s) before" in guide("APOLOGY_TOO_LATE", "en", lead_days=2)[0]
+    assert not any(
+        "{lead}" in text for rule_id in _GUIDE for lang in ("vi", "en") for text in guide(rule_id, lang)
+    )

@@ -98,3 +98,26 @@ def test_documents_and_the_unit_a_dossier_went_to_are_named_as_in_the_packs() ->
     assert rows[3].details == [("thành phần hồ sơ", f"{papers} (GT-CHO-O), XYZ")]
     bare = timeline(dossier, auditor("2"), "vi")  # no catalogue: codes, as before
     assert bare[1].details[0] == ("chuyển đến đơn vị", "000.00.01.H99")
+
+
+def test_the_due_dates_an_event_gives_and_a_blank_reason_are_shown() -> None:
+    """The page left out the apology's new due date and a change's old and new ones, which the rescheduling
+    rules judge, and a blank reason, which is evidence ("(để trống)", as in the packs): review of
+    2026-12-04."""
+    at = datetime(2025, 10, 20, 3, 0, tzinfo=UTC)
+
+    def row(n: int, kind: str, data: dict[str, object]) -> StoredEvent:
+        return StoredEvent(f"e{n}", kind, at.replace(minute=n), 0, "000.00.02.H99", None, None,
+                           orjson.dumps(data).decode())  # fmt: skip
+
+    events = [
+        row(1, "apology_issued", {"notice_id": "PXL-1", "reason": "Cần xác minh thêm",
+                                  "new_due_at": "2025-10-22T17:00:00+07:00"}),
+        row(2, "due_date_changed", {"old_due_at": "2025-10-27T17:00:00+07:00",
+                                    "new_due_at": "2025-10-29T17:00:00+07:00", "reason": ""}),
+    ]  # fmt: skip
+    rows = timeline(StoredDossier("D", events, None, []), auditor("2"), "vi")
+    assert dict(rows[0].details)["ngày hẹn lại"].startswith("22/10")
+    changed = dict(rows[1].details)
+    assert changed["ngày hẹn cũ"].startswith("27/10") and changed["ngày hẹn lại"].startswith("29/10")
+    assert changed["lý do"] == "(để trống)"
