@@ -39,7 +39,11 @@ class NotAllowed(Exception):
 
 
 class CsrfFailed(Exception):
-    """A state-changing request without its session's CSRF token, or a login from another site (403)."""
+    """A state-changing request without its session's CSRF token, or a login from another site (403). Its
+    page says the form has expired (a page opened before the last login), not "you may not see this"
+    (review of 2026-12-04)."""
+
+    code = "csrf"
 
 
 class Throttled(Exception):

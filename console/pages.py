@@ -243,12 +243,12 @@ async def decision(request: Request) -> Response:
     gate = gate_of(request)
     who = await gate.require(request, "inspector", "unit")
     form = await request.form()
-    gate.check_csrf(who, form_text(form, "csrf_token"))
     field = {k: form_text(form, k) for k in ("dossier_id", "rule_id", "event_id", "action", "reason_code",
                                                 "note", "notice_number")}  # fmt: skip
     key = CaseKey(field["dossier_id"], field["rule_id"], field["event_id"])
-    # A refused action's page links back to the dossier (app.on_error reads this).
+    # A refused action's page links back to the dossier (app.on_error reads this), an expired form's too.
     request.scope.setdefault("state", {})["back"] = f"/dossiers/{quote(key.dossier_id, safe='')}"
+    gate.check_csrf(who, form_text(form, "csrf_token"))
     await run_in_threadpool(
         lambda: gate.service.decide(who.account, key, field["action"], reason_code=field["reason_code"],
                                     note=field["note"], notice_number=field["notice_number"])

@@ -165,7 +165,15 @@ _ERRORS = {
         "The password must not start or end with spaces nor hold a line break.",
     ),
     "400": ("Yêu cầu không hợp lệ.", "Bad request."),
-    "403": ("Bạn không có quyền xem trang này.", "You may not see this page."),
+    "403": (
+        "Bạn không có quyền xem trang này hoặc thực hiện thao tác này.",
+        "You may not see this page or take this action.",
+    ),
+    "csrf": (
+        "Biểu mẫu đã hết hạn (trang được mở trước lần đăng nhập gần nhất). Hãy tải lại trang rồi thao tác "
+        "lại.",
+        "The form has expired (the page was opened before your last login). Reload the page and try again.",
+    ),
     "404": ("Không tìm thấy.", "Not found."),
     "409": ("Trạng thái hồ sơ xử lý không cho phép thao tác này.", "The case's state does not allow this."),
     "415": ("Yêu cầu không hợp lệ.", "Bad request."),

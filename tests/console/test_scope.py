@@ -121,3 +121,15 @@ def test_reason_and_notice_go_with_their_own_action_only(console_world: ConsoleW
         insp.post("/api/cases/decision", json={**key, "action": "confirm"}, headers=headers).status_code
         == 200
     )
+
+
+def test_an_expired_form_says_so_and_links_back_to_its_dossier(console_world: ConsoleWorld) -> None:
+    """A form opened before the last login answered "you may not see this page", linking to the start page
+    (review of 2026-12-04): it says the form has expired, and links back to the dossier."""
+    insp, _csrf = logged_in(console_world, "insp")
+    form = {"dossier_id": D2, "rule_id": "REPEATED_SUPPLEMENT", "event_id": "ex-012",
+            "action": "uphold", "csrf_token": "a token of an earlier session"}  # fmt: skip
+    answer = insp.post("/cases/decision", data=form, follow_redirects=False)
+    assert answer.status_code == 403
+    assert "Biểu mẫu đã hết hạn" in answer.text and "không có quyền" not in answer.text
+    assert f'href="/dossiers/{D2}"' in answer.text
