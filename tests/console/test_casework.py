@@ -55,6 +55,8 @@ def test_retractions_close_per_dossier_or_by_sync_and_a_violation_found_again_re
         shown = insp.get(f"/api/dossiers/{A[0]}").json()
         assert {v["rule_id"]: v["case_state"] for v in shown["violations"]}[A[1]] == "closed"
     assert actions(console_world, A) == ["confirm", "close_retracted"]  # once, however many views
+    page = insp.get(f"/dossiers/{A[0]}").text  # "retracted" said once, in the state (review of 2026-12-04)
+    assert "(vi phạm được rút lại)" in page and "(đã rút lại)" not in page
     assert actions(console_world, B) == ["confirm"]  # another dossier: not this page's business
     other = ConsoleService(
         console_world.wh, console_world.wh, console_world.service.catalogue, load_calendar(None)
