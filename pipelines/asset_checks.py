@@ -80,6 +80,8 @@ def check_results(
             "unexpected_rows": sum(r.unexpected_count for r in failed),
             "failures": MetadataValue.md(_failures_table(failed)) if failed else "none",
         }
+        if failed:  # what an operator does about it (the rows are in the table's examples)
+            metadata["next_step"] = NEXT_STEP
         if undeclared:
             metadata["undeclared_suites"] = ", ".join(undeclared)
         out.append(
@@ -95,12 +97,47 @@ def check_results(
     return out
 
 
+#: The failed checks' metadata says what to do, not only what failed (review of 2026-12-04).
+NEXT_STEP = (
+    "Find the rows named under 'examples' in the source system, correct them there, load the corrected file "
+    "again (dossier-audit warehouse load), then launch this week again. A blocking failure marks the report "
+    "unreliable on its first page until then."
+)
+
+
 def _failures_table(failed: Sequence[CheckResult]) -> str:
-    lines = ["| expectation | column | blocking | unexpected | message |", "|---|---|---|---|---|"]
+    lines = [
+        "| expectation | column | blocking | unexpected | message | examples |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in failed:
-        message = r.message_en.replace("|", "\\|")
+        cells = [r.message_en, _examples(r)]
+        message, examples = (cell.replace("|", "\\|").replace("\n", " ") for cell in cells)
         lines.append(
             f"| {r.expectation} | {r.column or ''} | {'yes' if r.blocking else 'no'} | "
-            f"{r.unexpected_count}/{r.element_count} | {message} |"
+            f"{r.unexpected_count}/{r.element_count} | {message} | {examples} |"
         )
     return "\n".join(lines)
+
+
+def _examples(r: CheckResult) -> str:
+    """Up to three of the offending rows or values the check recorded (``CheckResult.details``): the quality
+    results held them, and Dagster showed only their counts."""
+    shown = [str(example) for example in r.details.get("examples", [])[:3]]
+    if not shown:
+        shown = [
+            f"{value!s} ({count})" for value, count in _pairs(r.details.get("unexpected_values", []))[:3]
+        ]
+    text = ", ".join(item if len(item) <= 80 else item[:79] + "…" for item in shown)
+    return text or "—"
+
+
+def _pairs(values: object) -> list[tuple[object, object]]:
+    """Great Expectations' ``partial_unexpected_counts``: ``{"value": v, "count": n}`` items (or pairs)."""
+    pairs: list[tuple[object, object]] = []
+    for item in values if isinstance(values, list) else []:
+        if isinstance(item, dict):
+            pairs.append((item.get("value"), item.get("count")))
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            pairs.append((item[0], item[1]))
+    return pairs
