@@ -66,7 +66,8 @@ class PlatformResource(ConfigurableResource):  # type: ignore[type-arg]
     halt_on_blocking_failure: bool = Field(
         default=False,
         description="When a blocking data-quality check fails: False builds the reports anyway (their "
-        "first page says the data failed), True stops the run before the reports.",
+        "first page says the data failed), True stops the run before the reports and takes the week's "
+        "earlier reports away, leaving REPORT_WITHHELD.txt saying why.",
     )
     lent_platform: str = Field(default="", description="Internal: key of a Platform lent in-process.")
 

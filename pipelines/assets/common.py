@@ -82,6 +82,33 @@ def publish(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
     return moved
 
 
+#: What a week's directory says when its reports are withheld (:func:`withhold`), until a run builds them.
+WITHHELD_NOTE = "REPORT_WITHHELD.txt"
+#: The files of the week's reports (the leadership report's and the audit packs').
+_REPORT_FILES = ("report.html", "report.pdf", "report.xlsx", "chart_*.png", "units")
+
+
+def withhold(out_dir: Path, failed: Sequence[str]) -> None:
+    """Take the week's published reports away, with a note saying why: with ``halt_on_blocking_failure``
+    a blocking data-quality failure skips the reports, and the previous run's stayed beside this run's
+    figures, without the warning (review of 2026-12-04)."""
+    for pattern in _REPORT_FILES:
+        for path in out_dir.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    listed = "\n".join(f"- {name}" for name in failed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / WITHHELD_NOTE).write_text(
+        "Báo cáo của tuần này bị giữ lại: dữ liệu không đạt kiểm tra chất lượng bắt buộc (xem quality.json). "
+        "Sửa dữ liệu ở nguồn, nạp lại, rồi lập lại báo cáo của tuần.\n"
+        "This week's reports are withheld: the data failed blocking quality checks (see quality.json). "
+        f"Correct the data at its source, load it again, then build the week again.\n\n{listed}\n",
+        encoding="utf-8",
+    )
+
+
 def paths_metadata(paths: Sequence[Path], root: Path) -> dict[str, Any]:
     return {
         "directory": MetadataValue.path(str(root)),

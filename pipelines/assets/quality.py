@@ -14,7 +14,7 @@ from dagster import (
 
 import checks as quality
 from pipelines.asset_checks import check_results, check_specs
-from pipelines.assets.common import GROUP, paths_metadata, report_run, week_of, write_json
+from pipelines.assets.common import GROUP, paths_metadata, report_run, week_of, withhold, write_json
 from pipelines.assets.warehouse_tables import DOSSIERS, EVENTS
 from pipelines.resources import PlatformResource, WarehouseResource
 
@@ -53,6 +53,8 @@ def build_quality_assets(partitions: PartitionsDefinition) -> list[AssetsDefinit
                 "failed": sum(not r.success for r in result.results),
                 "blocking_failed": len(failures),
             }
+        if failures and platform.halt_on_blocking_failure:  # the reports are skipped: none stale may stay
+            withhold(out_dir, [f"{r.suite}/{r.expectation}" for r in failures])
         if failures:
             context.log.warning(
                 "%s: %d blocking data-quality check(s) failed: %s",

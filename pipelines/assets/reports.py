@@ -15,7 +15,15 @@ from dagster import (
 )
 
 import checks.results as quality_results
-from pipelines.assets.common import GROUP, paths_metadata, publish, report_run, staged, week_of
+from pipelines.assets.common import (
+    GROUP,
+    WITHHELD_NOTE,
+    paths_metadata,
+    publish,
+    report_run,
+    staged,
+    week_of,
+)
 from pipelines.assets.quality import DATA_QUALITY
 from pipelines.resources import PlatformResource, WarehouseResource
 from reporting import api as reporting_api
@@ -44,6 +52,7 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
                     platform.platform().catalogue, platform.report_header(), wh, week, staging
                 )
                 paths = publish(staging, out_dir, written)
+            (out_dir / WITHHELD_NOTE).unlink(missing_ok=True)  # built again: no longer withheld
             run.detail = {"paths": [str(p) for p in paths], "blocking_quality_failures": len(blocking)}
         return MaterializeResult(
             metadata={

@@ -147,6 +147,9 @@ def test_halting_on_blocking_failures_skips_the_reports(settings, monkeypatch):
     from pipelines import inprocess
 
     _fast_reports(monkeypatch)
+    built = materialize_week(settings, WEEK)  # a clean run first: its reports must not stay beside the next
+    week_dir = settings.reports_dir / str(WEEK)
+    assert built.success and (week_dir / "report.html").exists() and (week_dir / "units").is_dir()
     _failing_blocking_suite(monkeypatch)
     real = inprocess.PlatformResource
 
@@ -159,6 +162,13 @@ def test_halting_on_blocking_failures_skips_the_reports(settings, monkeypatch):
     assert "weekly_metrics" in result.metadata and "data_quality" in result.metadata
     assert "leadership_report" not in result.metadata and "audit_packs" not in result.metadata
     assert not (settings.reports_dir / str(WEEK) / "report.html").exists()
+    # The earlier run's reports are taken away, with a note (review of 2026-12-04: they stayed, unwarned).
+    assert not (week_dir / "units").exists() and not list(week_dir.glob("chart_*.png"))
+    note = (week_dir / "REPORT_WITHHELD.txt").read_text(encoding="utf-8")
+    assert "bị giữ lại" in note and "uniqueness" in note
+    monkeypatch.setattr(inprocess, "PlatformResource", real)  # built again (with the warning): no note
+    materialize_week(settings, WEEK)
+    assert (week_dir / "report.html").exists() and not (week_dir / "REPORT_WITHHELD.txt").exists()
 
 
 def test_a_failing_asset_is_recorded_as_a_failed_report_run(settings, monkeypatch):
