@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -86,6 +87,8 @@ async def on_error(request: Request, exc: Exception) -> Response:
     """The API answers ``{"error": …}`` in English (integrations read it); a page answers in the reader's
     language (``console.texts``: by the error's code), with a link back."""
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500)
+    if isinstance(exc, HTTPException) and exc.status_code in (404, 405):  # the router's: no such page
+        status = 404
     message = str(exc) if status in (400, 409) else _MESSAGES.get(status, "error")
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status)
@@ -139,6 +142,8 @@ def create_app(
     ]
     handlers: dict[Any, Any] = dict.fromkeys(_STATUS, on_error)
     handlers[Exception] = on_error
+    # An unknown path got Starlette's bare English "Not Found", no way back (review of 2026-12-04).
+    handlers[404] = handlers[405] = on_error
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

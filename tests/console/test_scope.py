@@ -133,3 +133,13 @@ def test_an_expired_form_says_so_and_links_back_to_its_dossier(console_world: Co
     assert answer.status_code == 403
     assert "Biểu mẫu đã hết hạn" in answer.text and "không có quyền" not in answer.text
     assert f'href="/dossiers/{D2}"' in answer.text
+
+
+def test_an_unknown_path_is_the_consoles_own_not_found_page(console_world: ConsoleWorld) -> None:
+    """Starlette's bare English "Not Found" had no way back (review of 2026-12-04)."""
+    insp, _csrf = logged_in(console_world, "insp")
+    page = insp.get("/violations.csv")
+    assert page.status_code == 404 and "Không tìm thấy." in page.text and 'href="/' in page.text
+    assert "Not found." in insp.get("/no/such/page?lang=en").text
+    assert insp.get("/api/no-such").json() == {"error": "not found"}
+    assert insp.post("/dashboard").status_code == 404  # a method the page does not take: no such page
