@@ -15,12 +15,16 @@ from openpyxl import Workbook
 
 from console.service import Account, ConsoleService, ListQuery
 from console.texts import ConsoleTexts
+from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting.api import write_audit_packs
 from reporting.cells import put
 from reporting.header import ReportHeader
 from reporting.packs import pack_file_stem
 
+#: The column of the violation's time, and its display in each language (as the pages write it).
+_TIME = 6
+_TIME_FORMAT = {"vi": "dd/mm/yyyy hh:mm", "en": "yyyy-mm-dd hh:mm"}
 #: Rows in one export (the list pages through the warehouse up to this many).
 MAX_EXPORT_ROWS = 100_000
 _PAGE = 5_000
@@ -44,14 +48,20 @@ def list_xlsx(service: ConsoleService, who: Account, query: ListQuery, t: Consol
         for item in result.rows:
             r = item.row
             exported[r.dossier_id] = None
+            # The time as a date-time cell in Vietnam's time, shown as the pages show it: a sheet sorts and
+            # filters it as a time (it was text: review of 2026-12-04).
+            local = r.occurred_at.astimezone(VN_TZ).replace(tzinfo=None)
             values = [r.dossier_id, f"{r.rule_id} — {t.rule_title(r.rule_id)}", r.event_id, r.unit_code,
-                      t.severity(r.severity), t.instant(r.occurred_at), t.state(item.state)]  # fmt: skip
+                      t.severity(r.severity), local, t.state(item.state)]  # fmt: skip
             for column, value in enumerate(values, 1):
                 put(ws, row_no, column, value)
+            ws.cell(row=row_no, column=_TIME).number_format = _TIME_FORMAT[t.lang]
             row_no += 1
         if page >= result.pages:
             break
         page += 1
+    ws.freeze_panes = "A2"  # the headings stay in view, and each column filters
+    ws.auto_filter.ref = f"A1:{ws.cell(row=max(row_no - 1, 1), column=len(headings)).coordinate}"
     service.log_export(who, list(exported))  # every dossier the file shows is a read of it
     out = io.BytesIO()
     wb.save(out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -327,6 +328,11 @@ def test_exports_and_the_language_switch(console_world: ConsoleWorld) -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == total + 1 and rows[0][0] == "Hồ sơ"
     assert all(row[3] == UNIT2 for row in rows[1:])
+    # Times are date-time cells, shown as the pages show them; headings frozen, columns filter (review of
+    # 2026-12-04: the time was text).
+    assert all(isinstance(row[5], datetime) for row in rows[1:]) and len(rows) > 1
+    assert sheet.cell(row=2, column=6).number_format == "dd/mm/yyyy hh:mm"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:G{len(rows)}"
     pack = client.get("/packs/000.10.02.H99", params={"week": "2025-W45"})
     assert pack.status_code == 200 and pack.content[:2] == b"PK"
     assert client.get("/packs/NO.SUCH", params={"week": "2025-W45"}).status_code == 404
