@@ -29,7 +29,8 @@ _UI: dict[str, tuple[str, str]] = {
     "severity": ("Mức độ", "Severity"),
     "case_state": ("Trạng thái xử lý", "Case state"),
     "dossier": ("Hồ sơ", "Dossier"),
-    "search_dossier": ("Tìm mã hồ sơ", "Find dossier id"),
+    # It matches from the start of the id (the warehouse's key): the label says so (review of 2026-12-04).
+    "search_dossier": ("Tìm mã hồ sơ (phần đầu của mã)", "Find dossier id (its beginning)"),
     "sort": ("Sắp xếp", "Sort"),
     "filter": ("Lọc", "Filter"),
     "all": ("Tất cả", "All"),
@@ -41,6 +42,11 @@ _UI: dict[str, tuple[str, str]] = {
     "previous": ("Trang trước", "Previous"),
     "next": ("Trang sau", "Next"),
     "none_found": ("Không có vi phạm nào khớp bộ lọc.", "No violation matches the filters."),
+    # A page past the last one said "no violation matches" under "97 vi phạm" (review of 2026-12-04).
+    "past_the_end": (
+        "Trang này vượt quá số trang của danh sách. Trang cuối:",
+        "This page is past the list's end. Last page:",
+    ),
     "received": ("Tiếp nhận", "Received"),
     "on_time_rate": ("Tỷ lệ đúng hạn (chỉ số 2.1)", "On-time rate (indicator 2.1)"),
     "resolved": ("Đã giải quyết", "Resolved"),

@@ -143,3 +143,13 @@ def test_an_unknown_path_is_the_consoles_own_not_found_page(console_world: Conso
     assert "Not found." in insp.get("/no/such/page?lang=en").text
     assert insp.get("/api/no-such").json() == {"error": "not found"}
     assert insp.post("/dashboard").status_code == 404  # a method the page does not take: no such page
+
+
+def test_a_page_past_the_end_links_to_the_last_page(console_world: ConsoleWorld) -> None:
+    """ "97 vi phạm" above "no violation matches the filters", and no pager (review of 2026-12-04)."""
+    insp, _csrf = logged_in(console_world, "insp")
+    listed = insp.get("/api/violations").json()
+    assert listed["total"] > 0
+    page = insp.get("/violations", params={"page": 999}).text
+    assert 'id="past-the-end"' in page and "Không có vi phạm nào khớp bộ lọc" not in page
+    assert "page=1" in page.split('id="past-the-end"', 1)[1].split("</p>", 1)[0]
