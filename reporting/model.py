@@ -68,6 +68,8 @@ class WeeklyReport:
     #: The feed that lags most, in words ("" when the data reach the day the week is final): named in the
     #: provisional box, for the operator to chase.
     lagging_feed: str = ""
+    #: The newest of the feeds' newest events: whether another feed went where the lagging one has not.
+    data_ahead: datetime | None = None
     #: The province's forms of the ``counting.PRIOR_WEEKS`` weeks before, oldest first: the weeks every
     #: average divides by are those with dossiers to handle (empty: the trend's weeks before, see
     #: :attr:`earlier_forms`).
@@ -167,7 +169,7 @@ class WeeklyReport:
         """Whether the week's figures are final (``week_maturity``)."""
         return week_maturity(
             self.texts, self.week, self.data_through, self.maturity_days, bool(self.unfinished_loads),
-            self.lagging_feed,
+            self.lagging_feed, self.data_ahead,
         )  # fmt: skip
 
     @property
@@ -351,6 +353,7 @@ def build_report(
         unfinished_loads=tuple(gather.unfinished_loads(wh)),
         data_through=through,
         lagging_feed=lagging,
+        data_ahead=reach.ahead,
         maturity_days=header.maturity_days,
         cases=gather.week_cases(wh, week),
         data_from=gather.oldest_event(wh),

@@ -27,11 +27,13 @@ _SYSTEM = "system:"
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """The lowest newest event of the feeds counted (``None``: no event), and that feed (``unit:CODE`` or
-    ``system:NAME``; ``""`` without one)."""
+    """The lowest newest event of the feeds counted (``None``: no event), that feed (``unit:CODE`` or
+    ``system:NAME``; ``""`` without one), and the highest (``ahead``): a feed is named as lagging only when
+    another has gone where it has not (when every feed stops at the week's end, none lags behind another)."""
 
     through: datetime | None
     lagging: str = ""
+    ahead: datetime | None = None
 
 
 def week_reach(catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: int, as_of: datetime) -> Reach:
@@ -45,9 +47,9 @@ def week_reach(catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: i
     waited = {feed: at for feed, at in newest.items() if not _abolished(catalogue, feed, final_on)}
     if not waited:  # every feed is an abolished unit's: the data reach as far as the last of them
         feed = max(newest, key=lambda f: (newest[f], f))
-        return Reach(newest[feed], feed)
+        return Reach(newest[feed], feed, newest[feed])
     feed = min(waited, key=lambda f: (waited[f], f))
-    return Reach(waited[feed], feed)
+    return Reach(waited[feed], feed, max(waited.values()))
 
 
 def _abolished(catalogue: Catalogue, feed: str, on: date) -> bool:
@@ -87,6 +89,7 @@ def week_maturity(
     maturity_days: int,
     unfinished_loads: bool,
     lagging: str = "",
+    ahead: datetime | None = None,
 ) -> Maturity:
     """Provisional when a load did not complete, or the data end before the week's end plus
     ``maturity_days`` (time-triggered violations of its last days may still appear or change kind).
@@ -95,18 +98,20 @@ def week_maturity(
     names no source) the newest event at or before the report's as-of instant, and of those the lowest
     (:func:`week_reach`: a unit abolished by then is not waited for). So one feed that is up to date does
     not hide one that lags, and a future-dated event (after the as-of instant) does not make the week look
-    complete. ``lagging``: that feed in words, named in the reason."""
+    complete. ``lagging``: that feed in words, named in the reason when another feed (``ahead``: the newest
+    of them) has reached the instant the reason is about (the week's end, or the day it is final)."""
     final_on = week.end + timedelta(days=maturity_days)
     reasons: list[str] = []
     if unfinished_loads:
         reasons.append(t("provisional_load"))
-    if data_through is not None and data_through < local_midnight(week.end) and lagging:
+    end, final = local_midnight(week.end), local_midnight(final_on)
+    if data_through is not None and data_through < end and lagging and ahead is not None and ahead >= end:
         reasons.append(t("provisional_behind", through=t.instant(data_through), feed=lagging))
     elif data_through is None or data_through < local_midnight(week.end):
         reasons.append(t("provisional_no_data"))
     elif data_through < local_midnight(final_on):
         through = t.instant(data_through)
-        if lagging:
+        if lagging and ahead is not None and ahead >= final:
             reasons.append(t("provisional_lagging", through=through, feed=lagging, days=maturity_days))
         else:
             reasons.append(t("provisional_immature", through=through, days=maturity_days))

@@ -170,7 +170,8 @@ def summary_maturity(platform: Platform, week: Week, wh: Warehouse | None, lang:
     days = platform.settings.report_maturity_days
     reach = week_reach(platform.catalogue, wh, week, days, datetime.now(UTC))
     lagging = feed_name(platform.catalogue, reach.lagging) if reach.lagging else ""
-    return week_maturity(Texts(lang), week, reach.through, days, bool(unfinished_loads(wh)), lagging)
+    unfinished = bool(unfinished_loads(wh))
+    return week_maturity(Texts(lang), week, reach.through, days, unfinished, lagging, reach.ahead)
 
 
 #: The console's address when served with its defaults.

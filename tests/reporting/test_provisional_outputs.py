@@ -52,7 +52,8 @@ def printed(platform: Platform, wh: object | None, lang: str = "vi") -> str:
 def test_the_summary_marks_a_provisional_week(
     monkeypatch: pytest.MonkeyPatch, reach: datetime, provisional: bool
 ) -> None:
-    monkeypatch.setattr(summary, "week_reach", lambda *args: Reach(reach, "unit:000.10.03.H99"))
+    ahead = datetime(2025, 11, 20, tzinfo=UTC)  # another feed is past the week's end
+    monkeypatch.setattr(summary, "week_reach", lambda *args: Reach(reach, "unit:000.10.03.H99", ahead))
     monkeypatch.setattr(summary, "unfinished_loads", lambda wh: [])
     text = printed(Platform(load_settings()), object())
     assert ("Số liệu tuần 45/2025 là tạm tính" in text) is provisional

@@ -35,18 +35,18 @@ def reach_of(monkeypatch: pytest.MonkeyPatch, feeds: dict[str, datetime], week: 
 
 def test_a_unit_merged_away_is_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
     feeds = {MERGED: utc(2025, 7, 4, 4), SUCCESSOR: utc(2025, 7, 25), "system:dvcqg": utc(2025, 7, 24, 9)}
-    assert reach_of(monkeypatch, feeds) == Reach(utc(2025, 7, 24, 9), "system:dvcqg")
+    assert reach_of(monkeypatch, feeds) == Reach(utc(2025, 7, 24, 9), "system:dvcqg", utc(2025, 7, 25))
     # Before its merger, the same commune is a feed like any other, and the one that lags most.
     early = reach_of(monkeypatch, {**feeds, MERGED: utc(2025, 6, 4)}, Week.parse("2025-W22"))
-    assert early == Reach(utc(2025, 6, 4), MERGED)
+    assert early == Reach(utc(2025, 6, 4), MERGED, utc(2025, 7, 25))
 
 
 def test_a_unit_in_force_that_lags_still_holds_the_week_back(monkeypatch: pytest.MonkeyPatch) -> None:
     feeds = {MERGED: utc(2025, 7, 4, 4), SUCCESSOR: utc(2025, 7, 18), "system:dvcqg": utc(2025, 7, 24, 9)}
-    assert reach_of(monkeypatch, feeds) == Reach(utc(2025, 7, 18), SUCCESSOR)
+    assert reach_of(monkeypatch, feeds) == Reach(utc(2025, 7, 18), SUCCESSOR, utc(2025, 7, 24, 9))
     assert reach_of(monkeypatch, {}) == Reach(None)
     only_gone = reach_of(monkeypatch, {MERGED: utc(2025, 7, 4, 4), "unit:000.01.01.H99": utc(2025, 7, 2)})
-    assert only_gone == Reach(utc(2025, 7, 4, 4), MERGED)  # nothing else left: the last of them
+    assert only_gone == Reach(utc(2025, 7, 4, 4), MERGED, utc(2025, 7, 4, 4))  # nothing else: the last
     unknown = reach_of(monkeypatch, {"unit:NOT-IN-CATALOGUE": utc(2025, 7, 1), SUCCESSOR: utc(2025, 7, 25)})
     assert unknown.lagging == "unit:NOT-IN-CATALOGUE"  # a unit the catalogue does not know counts
 
@@ -60,9 +60,9 @@ def test_the_reach_is_the_lowest_feed_waited_for(days: dict[str, int]) -> None:
     waited = {f: at for f, at in feeds.items() if f != MERGED}
     if waited:
         assert got.through == min(waited.values()) and feeds[got.lagging] == got.through
-        assert got.lagging != MERGED
+        assert got.lagging != MERGED and got.ahead == max(waited.values())
     else:
-        assert got == Reach(feeds[MERGED], MERGED)
+        assert got == Reach(feeds[MERGED], MERGED, feeds[MERGED])
 
 
 def test_the_provisional_reason_names_the_feed_that_lags() -> None:
@@ -70,12 +70,19 @@ def test_the_provisional_reason_names_the_feed_that_lags() -> None:
     name = feed_name(CATALOGUE, SUCCESSOR)
     assert name == "Ủy ban nhân dân xã Tây Sơn" and feed_name(CATALOGUE, "system:dvcqg") == "dvcqg"
     assert feed_name(CATALOGUE, "unit:X") == "X"
-    behind = week_maturity(t, W29, utc(2025, 7, 18), 3, False, name)
+    behind = week_maturity(t, W29, utc(2025, 7, 18), 3, False, name, utc(2025, 7, 24))
     assert behind.reasons == ("chưa có dữ liệu của Ủy ban nhân dân xã Tây Sơn sau khi kết thúc tuần (mới cập "
                               "nhật đến 18/07/2025 07:00).",)  # fmt: skip
     assert behind.incomplete
-    immature = week_maturity(t, W29, utc(2025, 7, 22), 3, False, name)
+    immature = week_maturity(t, W29, utc(2025, 7, 22), 3, False, name, utc(2025, 7, 24))
     assert immature.reasons == ("dữ liệu mới cập nhật đến 22/07/2025 07:00 (nguồn chậm nhất: Ủy ban nhân dân "
                                 "xã Tây Sơn), chưa đủ 3 ngày sau khi kết thúc tuần.",)  # fmt: skip
     assert not immature.incomplete and immature.final_on == date(2025, 7, 24)
     assert not week_maturity(t, W29, utc(2025, 7, 24), 3, False, "").provisional
+    # Every feed stops at the same point (the data end there): none is named as lagging behind another.
+    alike = week_maturity(t, W29, utc(2025, 7, 18), 3, False, name, utc(2025, 7, 19))
+    assert alike.reasons == ("chưa có dữ liệu sau khi kết thúc tuần.",)
+    short = week_maturity(t, W29, utc(2025, 7, 22), 3, False, name, utc(2025, 7, 23))
+    assert short.reasons == (
+        "dữ liệu mới cập nhật đến 22/07/2025 07:00, chưa đủ 3 ngày sau khi kết thúc tuần.",
+    )
