@@ -74,6 +74,7 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
         provisional_note=report.provisional_note,
         empty=report.empty,
         empty_note=report.empty_note,
+        never_loaded=report.never_loaded,
         summary=report.summary_lines(),
         handling=report.handling_lines(),
         violations=report.violation_lines(),

@@ -244,8 +244,8 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
     if len(tables["rules"].rows) > 1:
         draw_table(pdf, tables["rules"], size=9.5)
         draw_table(pdf, tables["unit_violations"], size=9.5)
-    else:
-        paragraph(pdf, t("no_violations"))
+    else:  # a week never loaded has nothing to look at, rather than nothing found
+        paragraph(pdf, t("no_data_violations" if report.never_loaded else "no_violations"))
     section("a_fields", tables["fields"])
     paragraph(pdf, report.empty_note) if empty else draw_table(pdf, tables["fields"], size=9.5)
     section("a_quality", tables["quality"])

@@ -151,7 +151,7 @@ def _period(ws: Worksheet, report: WeeklyReport, row: int) -> int:
     """The week's first and last day as date cells, how far the data reach (a date-time cell) and whether
     the figures are final; returns the next free row."""
     t = report.texts
-    through = report.data_through
+    through = None if report.never_loaded else report.data_through  # no figures to date, as the PDF
     status = t("provisional_mark") if report.maturity.provisional else t("status_final")
     items: list[tuple[str, Any, str | None]] = [
         (t("xlsx_from"), report.week.start, "dd/mm/yyyy"),

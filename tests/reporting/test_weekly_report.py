@@ -281,6 +281,15 @@ def test_empty_week_renders_a_clear_no_dossiers_report(province: Province, tmp_p
     assert message in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert message in all_strings(xlsx_cells(tmp_path / "report.xlsx"))
     assert 'id="data-cutoff"' not in (tmp_path / "report.html").read_text(encoding="utf-8")  # no figures
+    # Nothing to look at, rather than nothing found, in every part; and no cut-off in the XLSX either.
+    whole = " ".join(pdf_text(tmp_path / "report.pdf").split())
+    assert "Không phát hiện vi phạm" not in whole and "Không có số liệu để xét vi phạm" in whole
+    assert "Không phát hiện vi phạm" not in (tmp_path / "report.html").read_text(encoding="utf-8")
+    cells = all_strings(xlsx_cells(tmp_path / "report.xlsx"))
+    assert "Không phát hiện vi phạm" not in cells
+    rows = [row for sheet in xlsx_cells(tmp_path / "report.xlsx").values() for row in sheet]
+    (through,) = [row for row in rows if row and row[0] == "Dữ liệu cập nhật đến"]
+    assert all(value is None for value in through[1:])  # no date the figures reach: there are none
     assert "BÁO CÁO Tuần 30/2025" in " ".join(pdf_text(tmp_path / "report.pdf", first=1, last=1).split())
 
 
