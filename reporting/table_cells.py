@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reporting.i18n import Texts
+from reporting.i18n import Texts, rounded
 
 CellKind = Literal["text", "int", "signed", "rate", "points", "decimal", "average"]
 
@@ -46,7 +46,7 @@ def make_cell(t: Texts, value: Any, kind: CellKind) -> Cell:
     if kind == "rate":
         return Cell(value, t.percent(value), kind)
     if kind == "points":
-        return Cell(None if value is None else round(value, 2), t.decimal(value), kind)
+        return Cell(None if value is None else rounded(value, 2), t.decimal(value), kind)
     if kind == "decimal":
         return Cell(value, t.decimal(value), kind)
     if kind == "average":  # a weekly average: one decimal is all it means

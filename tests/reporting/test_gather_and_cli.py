@@ -153,6 +153,10 @@ def test_vietnamese_and_english_formats() -> None:
     ]
     assert (vi.percent(29 / 400), en.percent(0.0725), vi.percent(0.0724999)) == ("7,3 %", "7.3%", "7,2 %")
     assert vi.decimal(0.1 + 0.2, 16) == "0,3000000000000000"  # the float's shortest decimal, not a half
+    from reporting.table_cells import make_cell
+
+    points = make_cell(vi, 18.125, "points")  # 29 of 32 on time: the cell holds what its text says
+    assert (points.text, points.value) == ("18,13", 18.13)
     assert en.percent(1.1334175675318425e50, 0) == "11,334,175,675,318,425" + ",000" * 12 + "%"  # 53 digits
     assert vi.place_date("Mẫu", date(2025, 11, 10)) == "Mẫu, ngày 10 tháng 11 năm 2025"
     assert vi.place_date("Mẫu", date(2025, 2, 3)) == "Mẫu, ngày 03 tháng 02 năm 2025"
