@@ -200,7 +200,7 @@ def _without_targets(
 
 
 def _produce(outputs: Any, settings: Any, platform: Any, files: list[Path]) -> ImportSink:
-    from streams.ingest import IngestError
+    from streams.ingest import IngestError, KafkaUnreachable
 
     try:
         return produce(
@@ -210,6 +210,8 @@ def _produce(outputs: Any, settings: Any, platform: Any, files: list[Path]) -> I
             platform.pseudonymiser,
             source=_source(files),
         )
+    except KafkaUnreachable as exc:  # nothing sent: exit 2, as ingest and every unreachable server
+        raise fail(str(exc), 2) from None
     except IngestError as exc:
         raise fail(str(exc), 1) from None
 

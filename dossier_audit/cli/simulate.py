@@ -75,10 +75,10 @@ def simulate(
         except OSError as exc:  # a write error names no file (a full disk): the events are written first
             raise UsageError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
         except CalendarRangeError as exc:  # the simulator's clock runs weeks past the period
-            raise UsageError(f"--start {start} --weeks {weeks}: {exc}") from None
+            raise UsageError(f"--start {first} --weeks {weeks}: {exc}") from None
         except NoReceivingUnit as exc:  # before the catalogue publishes anything, or a gap in its units
             advice = f": give a --start from {exc.first} on" if exc.too_early else ""
-            raise UsageError(f"--start {start} --weeks {weeks}: {exc}{advice}") from None
+            raise UsageError(f"--start {first} --weeks {weeks}: {exc}{advice}") from None
 
     summary, truth_path = guarded(go)
     err.print(described(summary, out, truth_path), highlight=False, soft_wrap=True)

@@ -286,7 +286,7 @@ def produce(
     # Imported here: kafka-python costs ~0.2 s at start-up, and only this sink needs it.
     from kafka.errors import KafkaError
 
-    from streams.ingest import IngestError, ingest_lines, make_producer
+    from streams.ingest import IngestError, KafkaUnreachable, ingest_lines, make_producer
     from streams.messages import DeadLetter
     from streams.topics import TopicError, ensure_topics
 
@@ -295,7 +295,7 @@ def produce(
         ensure_topics(kafka, topics.specs())
         producer = make_producer(kafka)
     except (TopicError, KafkaError) as exc:
-        raise IngestError(f"cannot reach Kafka at {servers}: {exc}") from None
+        raise KafkaUnreachable(f"cannot reach Kafka at {servers}: {exc}") from None
     sink = ImportSink(targets={"events_topic": topics.events, "dead_letters_topic": topics.dead_letters})
     failures: list[BaseException] = []
 

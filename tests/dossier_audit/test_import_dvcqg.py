@@ -438,3 +438,17 @@ def test_a_later_snapshot_imported_alone_keeps_the_stored_receipt(tmp_path: Path
     ((data,),) = received
     assert orjson.loads(data)["due_at"].startswith("2025-11-1")  # the first snapshot's, not 14/11
     assert not orjson.loads(data)["due_at"].startswith("2025-11-14")
+
+
+def test_an_unreachable_kafka_is_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As ``ingest``: nothing read or sent is a setting or a server down, exit 2, not 1 (review of
+    2026-12-04). The topics' creation is made to fail at once (a closed port takes kafka-python 30 s)."""
+    from streams import topics
+    from streams.topics import TopicError
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise TopicError("KafkaTimeoutError: Unable to bootstrap from 127.0.0.1:1")
+
+    monkeypatch.setattr(topics, "ensure_topics", unreachable)
+    result = cli("import", "dvcqg", str(province(tmp_path)), "--bootstrap-servers", "127.0.0.1:1", code=2)
+    assert "cannot reach Kafka at 127.0.0.1:1" in result.stderr
