@@ -32,6 +32,23 @@ class Noun:
         return f"{number(n, lang)} {word}"
 
 
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """What an operator does about a suite's failure, in both languages: a failed check said what failed,
+    and the one remedy it gave ("correct at the source and load again") does not work for most suites —
+    a load never replaces a stored event (review of 2026-12-04)."""
+
+    vi: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+#: Where the guide explains how to remove stored events that are wrong (the remedies cite it).
+CORRECTING = "docs/operators-guide.md, 'Correcting stored events'"
+CORRECTING_VI = "Hướng dẫn vận hành (docs/operators-guide.md), mục 'Correcting stored events'"
+
 EVENTS = Noun("sự kiện", "events", "event")
 DOSSIERS = Noun("hồ sơ", "dossiers", "dossier")
 VIOLATIONS = Noun("vi phạm", "violations", "violation")

@@ -80,8 +80,8 @@ def check_results(
             "unexpected_rows": sum(r.unexpected_count for r in failed),
             "failures": MetadataValue.md(_failures_table(failed)) if failed else "none",
         }
-        if failed:  # what an operator does about it (the rows are in the table's examples)
-            metadata["next_step"] = NEXT_STEP
+        if failed and suite.next_step:  # what an operator does about it (the rows: the table's examples)
+            metadata["next_step"] = suite.next_step.en
         if undeclared:
             metadata["undeclared_suites"] = ", ".join(undeclared)
         out.append(
@@ -95,14 +95,6 @@ def check_results(
             )
         )
     return out
-
-
-#: The failed checks' metadata says what to do, not only what failed (review of 2026-12-04).
-NEXT_STEP = (
-    "Find the rows named under 'examples' in the source system, correct them there, load the corrected file "
-    "again (dossier-audit warehouse load), then launch this week again. A blocking failure marks the report "
-    "unreliable on its first page until then."
-)
 
 
 def _failures_table(failed: Sequence[CheckResult]) -> str:

@@ -12,13 +12,30 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from checks.check import DOSSIERS, EVENTS, Check, Noun
+from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, EVENTS, Advice, Check, Noun
 from checks.suite_run import SuiteRun
 
 SUITE = "catalogue"
 BLOCKING = True  # whether any of its expectations blocks reports
 DESCRIPTION = (
     "Unit codes (blocking) and procedure codes (warning) are known to the newest catalogue snapshot."
+)
+#: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
+NEXT_STEP = Advice(
+    vi=(
+        "Có mã đơn vị hoặc mã thủ tục không có trong danh mục (các mã ở mục ví dụ). Thêm chúng vào tệp "
+        "danh mục của tỉnh (docs/catalogue-format.md), lưu bằng dossier-audit warehouse init --catalogue "
+        "TỆP, đánh giá lại lịch sử đã lưu với danh mục đó (Hướng dẫn vận hành, mục 'Re-evaluate stored "
+        "history'), rồi lập lại báo cáo của tuần. Nếu mã sai ở nguồn, xử lý như sự kiện sai "
+        f"({CORRECTING_VI})."
+    ),
+    en=(
+        "Unit or procedure codes are missing from the catalogue (the codes under the examples). Add them "
+        "to the province's catalogue file (docs/catalogue-format.md), store it with dossier-audit "
+        "warehouse init --catalogue FILE, re-evaluate stored history with it (docs/operators-guide.md, "
+        "'Re-evaluate stored history'), then build the week again. A code that is wrong at the source is "
+        f"a wrong stored event ({CORRECTING})."
+    ),
 )
 
 TRANSFERS = Noun("sự kiện chuyển xử lý", "transfers", "transfer")

@@ -12,13 +12,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from checks.check import EVENTS, Check
+from checks.check import CORRECTING, CORRECTING_VI, EVENTS, Advice, Check
 from checks.formatting import local_time
 from checks.suite_run import SuiteRun
 
 SUITE = "event_time"
 BLOCKING = True  # whether any of its expectations blocks reports
 DESCRIPTION = "occurred_at not in the future (blocking) and on or after 2015-01-01 (a warning)."
+#: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
+NEXT_STEP = Advice(
+    vi=(
+        "Có sự kiện mang thời điểm trong tương lai (đồng hồ hoặc múi giờ của nguồn sai; các dòng ở mục ví "
+        "dụ). Lần nạp sau không thay thế sự kiện đã lưu: đề nghị nguồn sửa thời điểm, xóa các sự kiện đã "
+        f"lưu ({CORRECTING_VI}), nạp các sự kiện đã sửa, rồi lập lại báo cáo của tuần."
+    ),
+    en=(
+        "Events are dated in the future (a source's clock or time zone is wrong; the rows under the "
+        "examples). A load never replaces a stored event: have the source correct the times, delete the "
+        f"stored events ({CORRECTING}), load the corrected ones, then build the week again."
+    ),
+)
 
 #: No one-stop system fed the platform before this (the decree era starts in 2018; margin for back-loads).
 EARLIEST = datetime(2015, 1, 1, tzinfo=UTC)

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from checks.check import UNITS, Check
+from checks.check import UNITS, Advice, Check
 from checks.formatting import local_time, naive_utc
 from checks.suite_run import SuiteRun
 
 SUITE = "freshness"
 BLOCKING = False  # whether any of its expectations blocks reports
 DESCRIPTION = "The newest event is at most 3 days older than the reference time (warning)."
+#: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
+NEXT_STEP = Advice(
+    vi=(
+        "Không có sự kiện mới gần đây. Ngày nghỉ có thể giải thích điều này; nếu không, xem nguồn còn gửi "
+        "dữ liệu không (dossier-audit warehouse status: lần nạp cuối; độ trễ của sink trên trang giám "
+        "sát), nạp hoặc gửi lại các tệp còn thiếu, rồi lập lại báo cáo của tuần."
+    ),
+    en=(
+        "No recent events. Days off may explain it; otherwise see whether the source still sends "
+        "(dossier-audit warehouse status: the last load; the sink's lag on the monitoring page), load or "
+        "ingest the missing files, then build the week again."
+    ),
+)
 
 MAX_AGE = timedelta(days=3)
 

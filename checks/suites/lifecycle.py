@@ -10,13 +10,26 @@ same second as the end goes unflagged.
 
 from __future__ import annotations
 
-from checks.check import EVENTS, Check
+from checks.check import CORRECTING, CORRECTING_VI, EVENTS, Advice, Check
 from checks.suite_run import SuiteRun
 from schemas.events import EventType
 
 SUITE = "lifecycle"
 BLOCKING = False  # whether any of its expectations blocks reports
 DESCRIPTION = "Events after a dossier's end are flagged as anomalies (warning)."
+#: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
+NEXT_STEP = Advice(
+    vi=(
+        "Có sự kiện sau khi hồ sơ đã kết thúc (các hồ sơ ở mục ví dụ); báo cáo ghi chúng là bất thường và "
+        "không cần nạp lại gì. Hỏi đơn vị vì sao còn xử lý sau khi kết thúc; nếu chính sự kiện kết thúc "
+        f"bị ghi sai, xử lý như sự kiện sai ({CORRECTING_VI})."
+    ),
+    en=(
+        "Events follow their dossier's end (the dossiers under the examples); the reports list them as "
+        "anomalies and nothing needs loading. Ask the unit why work went on after the end; if the end "
+        f"itself was recorded wrongly, treat it as a wrong stored event ({CORRECTING})."
+    ),
+)
 
 #: Event types that may follow a dossier's end.
 AFTER_END_ALLOWED = frozenset({EventType.RETURNED, EventType.APOLOGY_ISSUED, EventType.DUE_DATE_CHANGED})

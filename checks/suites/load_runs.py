@@ -16,7 +16,7 @@ warehouse from before load runs were recorded) passes.
 
 from __future__ import annotations
 
-from checks.check import Check, Noun
+from checks.check import Advice, Check, Noun
 from checks.suite_run import SuiteRun
 
 LOAD_RUNS = Noun("lần nạp", "load runs", "load run")
@@ -24,6 +24,19 @@ LOAD_RUNS = Noun("lần nạp", "load runs", "load run")
 SUITE = "load_runs"
 BLOCKING = True  # whether any of its expectations blocks reports
 DESCRIPTION = "Every warehouse load completed or was finished by a later load (blocking)."
+#: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
+NEXT_STEP = Advice(
+    vi=(
+        "Một lần nạp chưa hoàn tất (các lần nạp ở mục ví dụ, kèm tệp nguồn). Nạp lại tệp đó bằng "
+        "dossier-audit warehouse load (lần nạp này hoàn tất lần bị gián đoạn), rồi lập lại báo cáo của "
+        "tuần."
+    ),
+    en=(
+        "A load did not finish (the runs under the examples, with their source files). Load that file "
+        "again with dossier-audit warehouse load (which finishes the interrupted run), then build the "
+        "week again."
+    ),
+)
 #: How many sources to load again the message names (the metadata lists up to ten runs).
 SOURCES_NAMED = 5
 

@@ -8,7 +8,7 @@ an event is counted twice and may change a dossier's verdict.
 
 from __future__ import annotations
 
-from checks.check import Check, Noun
+from checks.check import CORRECTING, CORRECTING_VI, Advice, Check, Noun
 from checks.suite_run import SuiteRun
 
 EVENT_ROWS = Noun("bản ghi sự kiện", "event rows", "event row")
@@ -16,6 +16,21 @@ EVENT_ROWS = Noun("bản ghi sự kiện", "event rows", "event row")
 SUITE = "uniqueness"
 BLOCKING = True  # whether any of its expectations blocks reports
 DESCRIPTION = "event_id is unique across dossiers and times (blocking)."
+#: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
+NEXT_STEP = Advice(
+    vi=(
+        "Hệ thống nguồn đã dùng một mã sự kiện cho hai sự kiện (các dòng ở mục ví dụ). Lần nạp sau không "
+        "bao giờ thay thế sự kiện đã lưu, nên nạp lại tệp đã sửa là không đủ: đề nghị nguồn cấp mã riêng "
+        f"cho sự kiện sai, xóa bản đã lưu của nó ({CORRECTING_VI}), nạp các sự kiện đã sửa của hồ sơ đó, "
+        "rồi lập lại báo cáo của tuần."
+    ),
+    en=(
+        "The source gave one event_id to two events (the rows under the examples). A load never replaces "
+        "a stored event, so loading a corrected file again is not enough: have the source give the wrong "
+        f"event an id of its own, delete its stored copy ({CORRECTING}), load the corrected events of its "
+        "dossier, then build the week again."
+    ),
+)
 
 EVENT_ID_UNIQUE = Check(
     expectation="events.event_id is unique",

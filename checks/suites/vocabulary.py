@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.check import DOSSIERS, EVENTS, VIOLATIONS, Check
+from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, EVENTS, VIOLATIONS, Advice, Check
 from checks.suite_run import SuiteRun
 from inspections.audit_error import AUDIT_ERROR
 from schemas.events import END_TYPES, EventType
@@ -17,6 +17,23 @@ from schemas.events import END_TYPES, EventType
 SUITE = "vocabulary"
 BLOCKING = True  # whether any of its expectations blocks reports
 DESCRIPTION = "Event types, channels, end types and violation severities are in their closed vocabularies."
+#: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
+NEXT_STEP = Advice(
+    vi=(
+        "Kho dữ liệu giữ giá trị ngoài danh mục của hợp đồng hoặc của bộ quy tắc (các giá trị ở mục ví "
+        "dụ). Mọi đường nạp đều kiểm tra sự kiện, nên các dòng này được ghi theo đường khác, hoặc vi phạm "
+        "được một phiên bản quy tắc cũ lập: đánh giá lại lịch sử đã lưu bằng bộ quy tắc hiện hành (Hướng "
+        f"dẫn vận hành, mục 'Re-evaluate stored history'), xóa các dòng ghi tay ({CORRECTING_VI}), rồi lập "
+        "lại báo cáo của tuần."
+    ),
+    en=(
+        "Stored rows hold values outside the contract's or the rulebook's vocabularies (the values under "
+        "the examples). Every load and the stream validate events, so these rows were written another "
+        "way, or an older rulebook opened the violations: re-evaluate stored history with the current "
+        "rulebook (docs/operators-guide.md, 'Re-evaluate stored history'), delete rows written by hand "
+        f"({CORRECTING}), then build the week again."
+    ),
+)
 
 CHANNELS = ("direct", "online", "postal")
 #: "type:channel" as the contract allows: online submission only; reception and return by any channel.

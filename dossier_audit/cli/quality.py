@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from checks import run_checks, store_results
+from checks import SUITES, run_checks, store_results
 from checks.formatting import number
 from checks.results import QualityRun
 from dossier_audit.cli.app import app
@@ -140,6 +140,10 @@ def _print_run(run: QualityRun, lang: str) -> None:
         )
     err.print(table)
     counts = {"b": len(run.blocking_failures), "w": len(run.warnings)}
+    failed = {r.suite for r in run.results if not r.success}
+    for suite in SUITES:  # what to do about each failed suite, in report order
+        if suite.name in failed and suite.next_step:
+            err.print(Text(f"{suite.name}: {suite.next_step.text(lang)}"))
     if run.blocking_failures:
         err.print(f"[bold red]{text['summary_fail'].format(**counts)}[/]", highlight=False)
     else:

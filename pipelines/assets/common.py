@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from dagster import AssetExecutionContext, MetadataValue
 
+from checks import SUITES, CheckResult, SuiteInfo
 from inspections.weeks import Week
 from pipelines.partitions import week_of_key
 from pipelines.report_runs import ReportRun, record_run
@@ -88,23 +89,29 @@ WITHHELD_NOTE = "REPORT_WITHHELD.txt"
 _REPORT_FILES = ("report.html", "report.pdf", "report.xlsx", "chart_*.png", "units")
 
 
-def withhold(out_dir: Path, failed: Sequence[str]) -> None:
-    """Take the week's published reports away, with a note saying why: with ``halt_on_blocking_failure``
-    a blocking data-quality failure skips the reports, and the previous run's stayed beside this run's
-    figures, without the warning (review of 2026-12-04)."""
+def withhold(out_dir: Path, failures: Sequence[CheckResult], suites: Sequence[SuiteInfo] = SUITES) -> None:
+    """Take the week's published reports away, with a note saying why and what to do: with
+    ``halt_on_blocking_failure`` a blocking data-quality failure skips the reports, and the previous run's
+    stayed beside this run's figures, without the warning (review of 2026-12-04). The remedy is each failed
+    suite's own (``SuiteInfo.next_step``): loading a corrected file again, the one remedy the note gave,
+    does not replace a stored event."""
     for pattern in _REPORT_FILES:
         for path in out_dir.glob(pattern):
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
             else:
                 path.unlink(missing_ok=True)
-    listed = "\n".join(f"- {name}" for name in failed)
+    failed = sorted({r.suite for r in failures})
+    advice = {s.name: s.next_step for s in suites if s.name in failed and s.next_step}
+    todo_vi = "\n".join(f"- {name}: {advice[name].vi}" for name in failed if name in advice)
+    todo_en = "\n".join(f"- {name}: {advice[name].en}" for name in failed if name in advice)
+    listed = "\n".join(f"- {r.suite}/{r.expectation}" for r in failures)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / WITHHELD_NOTE).write_text(
-        "Báo cáo của tuần này bị giữ lại: dữ liệu không đạt kiểm tra chất lượng bắt buộc (xem quality.json). "
-        "Sửa dữ liệu ở nguồn, nạp lại, rồi lập lại báo cáo của tuần.\n"
-        "This week's reports are withheld: the data failed blocking quality checks (see quality.json). "
-        f"Correct the data at its source, load it again, then build the week again.\n\n{listed}\n",
+        "Báo cáo của tuần này bị giữ lại: dữ liệu không đạt kiểm tra chất lượng bắt buộc (quality.json ghi "
+        f"các dòng sai, ở mục examples). Việc cần làm:\n{todo_vi}\n\n"
+        "This week's reports are withheld: the data failed blocking quality checks (quality.json names the "
+        f"rows, under examples). What to do:\n{todo_en}\n\nFailed checks:\n{listed}\n",
         encoding="utf-8",
     )
 

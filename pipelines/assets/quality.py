@@ -54,7 +54,7 @@ def build_quality_assets(partitions: PartitionsDefinition) -> list[AssetsDefinit
                 "blocking_failed": len(failures),
             }
         if failures and platform.halt_on_blocking_failure:  # the reports are skipped: none stale may stay
-            withhold(out_dir, [f"{r.suite}/{r.expectation}" for r in failures])
+            withhold(out_dir, failures)
         if failures:
             context.log.warning(
                 "%s: %d blocking data-quality check(s) failed: %s",

@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
+from dagster import AssetKey
+
+from checks import SUITES
 from checks.results import CheckResult
-from pipelines.asset_checks import NEXT_STEP, _failures_table
+from pipelines.asset_checks import _failures_table, check_results
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def result(details: dict[str, object]) -> CheckResult:
@@ -26,4 +34,24 @@ def test_the_failures_table_names_the_offending_rows() -> None:
     values = _failures_table([result({"unexpected_values": [{"value": "999.99.99.Z99", "count": 3}]})])
     assert "999.99.99.Z99 (3)" in values
     assert _failures_table([result({})]).splitlines()[2].endswith("| — |")
-    assert "warehouse load" in NEXT_STEP
+
+
+def test_a_failed_suite_says_its_own_remedy_and_the_guide_has_the_sections_it_cites() -> None:
+    """Review of 2026-12-04: every failed check said "correct at the source and load again", which a load
+    cannot do for a stored event (it keeps the stored version and rejects the new one as a conflict)."""
+    failed = result({"examples": ["E-1"]})
+    checks = check_results(AssetKey("q"), [replace(failed, suite="uniqueness")], week="2025-W45",
+                           halt_on_blocking_failure=False)  # fmt: skip
+    (unique,) = [c for c in checks if c.check_name == "uniqueness_suite"]
+    step = str(unique.metadata["next_step"].value)
+    assert "A load never replaces a stored event" in step and "Correcting stored events" in step
+    assert all("next_step" not in c.metadata for c in checks if c is not unique)  # no results, no failure
+    guide = (ROOT / "docs" / "operators-guide.md").read_text(encoding="utf-8")
+    headings = {line.lstrip("#").strip() for line in guide.splitlines() if line.startswith("#")}
+    for suite in SUITES:
+        assert suite.next_step is not None, suite.name
+        for text in (suite.next_step.vi, suite.next_step.en):
+            for section in re.findall(r"'([A-Z][^']+)'", text):  # the guide's sections it cites exist
+                assert section in headings or f"**{section}**" in guide, (suite.name, section)
+            for path in re.findall(r"docs/[\w.-]+\.md", text):
+                assert (ROOT / path).is_file(), path
