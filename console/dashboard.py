@@ -36,6 +36,18 @@ class Dashboard:
     cases: CaseCounts
 
 
+def on_time_rate(form: dict[str, Any]) -> float | None:
+    """Indicator 2.1 of a form of ``weekly_metrics``, from its counts: its ``on_time_rate`` is rounded to six
+    decimals, and a percentage rounded again from that can differ from the report's, which rounds the exact
+    rate once (0.07249996 → 0.0725 → 7,3 % where the report prints 7,2 %; review of 2026-12-04)."""
+    resolved, in_progress = form["resolved"], form["in_progress"]
+    denominator = resolved["total"] + in_progress["total"]
+    if not denominator:
+        return None
+    good = resolved["early"] + resolved["on_time"] + in_progress["within_time"]
+    return float(good / denominator)
+
+
 class Dashboards:
     def __init__(self, service: ConsoleService) -> None:
         self.service = service
@@ -73,15 +85,22 @@ class Dashboards:
         metrics = weekly_metrics(svc.catalogue, svc.reader, week)
         trend = []
         for earlier in week.history(TREND_WEEKS)[:-1]:
-            rate = weekly_metrics(svc.catalogue, svc.reader, earlier)["province"].get("on_time_rate")
-            trend.append((str(earlier), rate))
-        trend.append((str(week), metrics["province"].get("on_time_rate")))
+            trend.append(
+                (str(earlier), on_time_rate(weekly_metrics(svc.catalogue, svc.reader, earlier)["province"]))
+            )
+        province = {**metrics["province"], "on_time_rate": on_time_rate(metrics["province"])}
+        trend.append((str(week), province["on_time_rate"]))
         counts = violation_summary(svc.catalogue, svc.reader, week)
-        ranking = [r for r in metrics.get("ranking", []) if r.get("on_time_rate") is not None]
+        units = metrics.get("units", {})
+        ranking = [
+            {**r, "on_time_rate": on_time_rate(units[r["unit_code"]])}
+            for r in metrics.get("ranking", [])
+            if r.get("on_time_rate") is not None and r["unit_code"] in units
+        ]
         worst = sorted(ranking, key=lambda r: (r["on_time_rate"], -r["dossiers_counted"]))[:5]
         return Dashboard(
             week=week,
-            province=metrics["province"],
+            province=province,
             trend=trend,
             worst=worst,
             by_rule=[r for r in counts["by_rule"] if r["count"]],

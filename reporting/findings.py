@@ -79,7 +79,9 @@ def points_change(t: Texts, now: float, before: float) -> str:
 
 def average_rate(forms: Sequence[ReportingForm]) -> float | None:
     """The mean of the weeks' on-time rates (those with dossiers to handle): "bình quân 4 tuần trước" is the
-    average of the weekly rates the trend table prints, as a reader checks it. Pooling the weeks' counts
+    average of weekly rates, as a reader checks it against the trend table. That table prints the 7 most
+    recent of the ``PRIOR_WEEKS`` (8) weeks averaged, so a reader can check the mean exactly only while the
+    history is shorter; the sentence says how many weeks it averaged. Pooling the weeks' counts
     instead (as this did) is no period's index either: a dossier still in progress is in every week's form
     it stays open in, so it counted once per week (review of 2026-12-04: 91,5 % printed beside weekly rates
     of mean 91,9 %)."""

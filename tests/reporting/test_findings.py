@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -321,7 +322,7 @@ def test_the_rate_of_the_weeks_before_is_the_mean_of_their_weekly_rates() -> Non
     busy = make_form(WEEK, 100, 0, 0, 0, 0)  # 100 %
     quiet = make_form(WEEK, 1, 0, 1, 0, 0)  # 50 %
     empty = ReportingForm(WEEK.start, WEEK.end)  # nothing to handle: not a week of the average
-    assert findings.average_rate([busy, quiet, empty]) == 0.75  # pooled: 101 / 102
+    assert findings.average_rate([busy, quiet, empty]) == 0.75  # (pooling the counts gave 101 / 102)
     assert findings.average_rate([empty]) is None
 
 
@@ -345,7 +346,17 @@ def test_an_average_of_several_rules_is_taken_from_their_totals(
     decimals (77,34 where the weeks' violations average 77,33)."""
     rules = [counting.RuleCount(f"R{i}", "violation", "low", n, 0, round(prior / weeks, 2), prior)
              for i, (n, prior) in enumerate(totals)]  # fmt: skip
-    assert counting.average_of(rules, weeks) == round(sum(prior for _, prior in totals) / weeks, 2)
+    total = sum(prior for _, prior in totals)
+    # The exact quotient, half up (the report's rounding): Decimal arithmetic, not the float the code uses.
+    exact = (Decimal(total) / Decimal(weeks)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert Decimal(repr(counting.average_of(rules, weeks))) == exact
+
+
+def test_an_average_rounds_a_half_up_as_the_report_prints_it() -> None:
+    """``round`` took 1/8 to 0.12 (a binary half, to even) where the report's text rounds half up."""
+    one = [counting.RuleCount("R", "violation", "low", 0, 0, 0.0, 1)]
+    assert counting.average_of(one, 8) == 0.13 and counting.average_of(one * 3, 8) == 0.38
+    assert counting.average_of([], 8) == 0.0 and counting.average_of(one, 0) == 0.0
 
 
 def test_an_empty_week_says_whether_it_was_loaded() -> None:
