@@ -87,8 +87,10 @@ async def on_error(request: Request, exc: Exception) -> Response:
     """The API answers ``{"error": …}`` in English (integrations read it); a page answers in the reader's
     language (``console.texts``: by the error's code), with a link back."""
     status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500)
-    if isinstance(exc, HTTPException) and exc.status_code in (404, 405):  # the router's: no such page
-        status = 404
+    if isinstance(exc, HTTPException) and exc.status_code in (404, 405):  # the router's
+        if exc.status_code == 405 and request.url.path.startswith("/api/"):  # an integration's mistake
+            return JSONResponse({"error": "method not allowed"}, status_code=405, headers=exc.headers)
+        status = 404  # a page: no such page
     message = str(exc) if status in (400, 409) else _MESSAGES.get(status, "error")
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status)

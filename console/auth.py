@@ -46,6 +46,13 @@ class CsrfFailed(Exception):
     code = "csrf"
 
 
+class CrossSiteLogin(CsrfFailed):
+    """A login the browser says another site sent (403): not an expired form, and reloading does not help
+    (review of 2026-12-04: its page said the form had expired)."""
+
+    code = "cross_site"
+
+
 class Throttled(Exception):
     """Too many failed logins (429)."""
 
@@ -68,9 +75,9 @@ def check_login_request(request: Request, kinds: tuple[str, ...]) -> None:
         raise WrongMedia()
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
-        raise CsrfFailed()
+        raise CrossSiteLogin()
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        raise CsrfFailed()
+        raise CrossSiteLogin()
 
 
 def login_token_ok(request: Request, sent: str) -> bool:

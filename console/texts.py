@@ -175,6 +175,12 @@ _ERRORS = {
         "Bạn không có quyền xem trang này hoặc thực hiện thao tác này.",
         "You may not see this page or take this action.",
     ),
+    "cross_site": (
+        "Yêu cầu đăng nhập được gửi từ một trang web khác nên đã bị từ chối. Hãy tự mở trang đăng nhập của "
+        "hệ thống (gõ địa chỉ hoặc dùng dấu trang) rồi đăng nhập lại.",
+        "The login was sent from another website and was refused. Open the console's login page yourself "
+        "(type its address or use a bookmark) and log in again.",
+    ),
     "csrf": (
         "Biểu mẫu đã hết hạn (trang được mở trước lần đăng nhập gần nhất). Hãy tải lại trang rồi thao tác "
         "lại.",

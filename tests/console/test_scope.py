@@ -143,6 +143,10 @@ def test_an_unknown_path_is_the_consoles_own_not_found_page(console_world: Conso
     assert "Not found." in insp.get("/no/such/page?lang=en").text
     assert insp.get("/api/no-such").json() == {"error": "not found"}
     assert insp.post("/dashboard").status_code == 404  # a method the page does not take: no such page
+    # The API keeps HTTP's answer for an integration: 405 with the methods it takes.
+    wrong = insp.get("/api/login")
+    assert (wrong.status_code, wrong.headers.get("allow"), wrong.json()) == (
+        405, "POST", {"error": "method not allowed"})  # fmt: skip
 
 
 def test_a_page_past_the_end_links_to_the_last_page(console_world: ConsoleWorld) -> None:

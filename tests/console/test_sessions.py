@@ -99,6 +99,9 @@ def test_logins_take_only_forms_or_json_from_this_site(console_world: ConsoleWor
         client.post("/api/login", json={"login": "insp", "password": PASSWORD}, headers=cross).status_code
         == 403
     )
+    # The login page posted from another site says so, not that the form expired (reloading does not help).
+    page = client.post("/login", data={"login": "insp", "password": PASSWORD}, headers=evil)
+    assert page.status_code == 403 and "trang web khác" in page.text and "hết hạn" not in page.text
     good = form_login(client, "insp", PASSWORD)
     assert good.status_code == 303 and good.headers["location"] == "/dashboard"
 
