@@ -211,7 +211,7 @@ def key_findings(report: WeeklyReport) -> list[str]:
             )
         )
     if report.maturity.provisional:
-        count, avg = report.instant_counts()
+        count, _previous, avg = report.instant_counts()
         scope = t("scope_instant")
     else:
         count, avg = report.violations.total, report.violations.previous_8_avg

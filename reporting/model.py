@@ -194,14 +194,15 @@ class WeeklyReport:
         """The weeks with data among the 8 before: the divisor of every violation average (0: none)."""
         return self.violations.prior_weeks
 
-    def instant_counts(self) -> tuple[int, float]:
-        """This week's violations of the rules fixed when they occur (not ``TIME_TRIGGERED``) and their
-        average over the weeks before with data: the part of a provisional week that compares like with
-        like."""
+    def instant_counts(self) -> tuple[int, int, float]:
+        """The violations of the rules fixed when they occur (not ``TIME_TRIGGERED``) this week, the week
+        before and on average over the weeks before with data: the part of a provisional week that compares
+        like with like (the sentences and the tables' "of which" rows)."""
         rules = [
             r for r in self.violations.rules if r.kind == "violation" and r.rule_id not in TIME_TRIGGERED
         ]
-        return sum(r.count for r in rules), counting.average_of(rules, self.prior_weeks)
+        average = counting.average_of(rules, self.prior_weeks)
+        return sum(r.count for r in rules), sum(r.previous for r in rules), average
 
     def unit_violations(self, code: str) -> counting.UnitCount:
         for uc in self.violations.units:
@@ -277,7 +278,7 @@ class WeeklyReport:
             )
             return t(key, total=t.integer(v.total), dossiers=t.integer(v.dossiers))
         if self.maturity.provisional:
-            instant, avg = self.instant_counts()
+            instant, _previous, avg = self.instant_counts()
             return t(
                 "sum_violations_provisional",
                 total=t.integer(v.total),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from inspections.violations import NOT_CHECKABLE
-from reporting.counting import RuleCount, average_of
+from reporting.counting import RuleCount
 from reporting.model import TIME_TRIGGERED, WeeklyReport
 from reporting.table_cells import CellKind, Table
 from reporting.table_cells import make_row as _row
@@ -115,13 +115,11 @@ def rules_table(report: WeeklyReport) -> Table:
 
 
 def _instant_total(report: WeeklyReport) -> tuple[int, int, float] | None:
-    """A provisional week's comparable part: the violations of the rules fixed when they occur, this week,
-    the week before and on average (``None`` for a final week or one without weeks of data before)."""
+    """A provisional week's comparable part (``WeeklyReport.instant_counts``; ``None`` for a final week or
+    one without weeks of data before)."""
     if not report.maturity.provisional or not report.prior_weeks:
         return None
-    rules = [r for r in report.violations.rules if r.kind == "violation" and r.rule_id not in TIME_TRIGGERED]
-    average = average_of(rules, report.prior_weeks)
-    return sum(r.count for r in rules), sum(r.previous for r in rules), average
+    return report.instant_counts()
 
 
 def rules_body_table(report: WeeklyReport) -> Table:

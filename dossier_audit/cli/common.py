@@ -198,6 +198,17 @@ def readable(path: Path) -> Path:
     return path
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same path once resolved, or links to one existing file (an
+    output that would replace a command's input: ``simulate --truth``, ``export --out``)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist yet: two paths that resolve apart are two files
+        return False
+
+
 def need_file(file: Path | None) -> Path:
     if file is None:
         raise UsageError("give an events FILE, or --warehouse URL")

@@ -38,6 +38,7 @@ from dossier_audit.cli.common import (
     parse_instant,
     platform_for,
     print_ingest,
+    same_file,
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file
@@ -210,7 +211,7 @@ def _check_out(out: Path, file: Path | None = None) -> None:
     replace the history it was made from)."""
     if str(out) == STDOUT:
         return
-    if file is not None and str(file) != "-" and out.exists() and file.exists() and out.samefile(file):
+    if file is not None and str(file) != "-" and same_file(out, file):
         raise UsageError(f"--out {out} is the events FILE: write the export to another file")
     if file is not None and str(file) == "-" and _is_standard_input(out):
         raise UsageError(f"--out {out} is the standard input the events are read from: write the export to "

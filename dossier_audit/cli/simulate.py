@@ -12,6 +12,7 @@ from dossier_audit.cli.common import (
     UsageError,
     err,
     guarded,
+    same_file,
     simulated_period,
 )
 from dossier_audit.simulator import SimulationConfig, SimulationSummary, default_violation_rates
@@ -68,7 +69,7 @@ def simulate(
         for target in (out, truth_path):  # a typo in a path must not make a directory tree
             if not target.parent.is_dir():
                 raise UsageError(f"cannot write {target}: no directory {target.parent} (create it first)")
-        if _same_file(out, truth_path):  # the second file written would replace the first
+        if same_file(out, truth_path):  # the second file written would replace the first
             raise UsageError(f"--truth {truth_path} is the --out file: give the ground truth another file")
         try:
             return run_simulation(config, out, truth_path), truth_path
@@ -95,16 +96,6 @@ def described(summary: SimulationSummary, out: Path, truth: Path) -> str:
         f"wrote {truth}: {injected:,} injected violation{'' if injected == 1 else 's'}"
         + (f" ({rules})" if rules else "")
     )
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file: the same path once resolved, or links to one existing file."""
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return a.samefile(b)
-    except OSError:  # one of them does not exist yet: two paths that resolve apart are two files
-        return False
 
 
 #: The seeds the truth file can record (its meta line is JSON with 64-bit integers).

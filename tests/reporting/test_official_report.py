@@ -180,7 +180,7 @@ def test_a_provisional_week_is_marked_and_not_compared_as_complete(
         mp.setattr(quality_results, "latest_results", lambda wh, week: [])
         report = build_report(province.catalogue, province.header(), province.wh, WEEK)
     assert report.maturity.provisional
-    instant, avg = report.instant_counts()
+    instant, _previous, avg = report.instant_counts()
     rules = [r for r in report.violations.rules if r.kind == "violation"]
     assert instant == sum(r.count for r in rules if r.rule_id not in TIME_TRIGGERED)
     # The weeks' violations of those rules over the weeks with data, half up (not the sum of the rules'
@@ -219,7 +219,7 @@ def test_a_provisional_week_compares_nothing_immature_in_any_table(
             elif key is not None and key.split(":")[0] not in TIME_TRIGGERED:
                 assert all(cells[i] != "—" for i in compared), (name, cells)
     instant_rows = [c for _, c in tables["rules"] if c[0].startswith("Trong đó: vi phạm xác định ngay")]
-    instant, _avg = report.instant_counts()
+    instant, _previous, _avg = report.instant_counts()
     assert [int(c[3]) for c in instant_rows] == [instant]
     # The PDF (body and annex): every total row says "—" where it would compare, never last week's total.
     pdf = reports["last"] / "report.pdf"
