@@ -43,12 +43,14 @@ chaos: $(STAMP)
 
 ## dagster: the Dagster UI (webserver and daemon) on pipelines.definitions at http://127.0.0.1:$(DAGSTER_PORT)
 # Its runs use the platform settings: the embedded warehouse (chdb under ./.dossier-audit) unless
-# DOSSIER_AUDIT_WAREHOUSE is set. Runs, schedules and sensor state persist in DAGSTER_HOME.
+# DOSSIER_AUDIT_WAREHOUSE is set. Runs, schedules and sensor state persist in DAGSTER_HOME; its instance
+# (deploy/dagster/dagster-local.yaml, copied there once) runs one run at a time.
 DAGSTER_PORT ?= 3000
 DAGSTER_HOME ?= $(CURDIR)/.dossier-audit/dagster-home
 .PHONY: dagster
 dagster: $(STAMP)
 	mkdir -p "$(DAGSTER_HOME)"
+	test -e "$(DAGSTER_HOME)/dagster.yaml" || cp deploy/dagster/dagster-local.yaml "$(DAGSTER_HOME)/dagster.yaml"
 	DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 ## report-images: the main job on the sample (as `make run`), then the weekly report's pages as PNG images

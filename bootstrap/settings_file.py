@@ -65,7 +65,12 @@ class LiteralDotEnv(DotEnvSettingsSource):
     """The settings file read as it is written: python-dotenv expands ``${NAME}`` in a value by default, so
     a key or password holding ``${`` changed silently (``…_PSEUDONYM_KEY=ab${HOME}cd`` became another key:
     review of 2026-12-04). Names as pydantic-settings takes them with the settings' configuration (not case
-    sensitive, empty values kept)."""
+    sensitive, empty values kept).
+
+    ``_read_env_file`` is pydantic-settings' own hook, not public API: the alternative, a source of our own,
+    would redo how it decodes each field's value. A release that renamed it would bring the expansion back
+    silently, so ``tests/bootstrap/test_settings.py::test_the_settings_file_is_read_as_written`` holds it,
+    and the dependency stays below the next major version."""
 
     def _read_env_file(self, file_path: Path) -> Mapping[str, str | None]:
         from dotenv import dotenv_values

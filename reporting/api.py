@@ -21,7 +21,9 @@ from warehouse.base import Warehouse
 
 def weekly_metrics(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, Any]:
     """The week's reporting-form figures: province total, per unit, per field, per procedure (JSON-able;
-    each form in the shape of ``ReportingForm.to_json_dict()``), plus indicator 2.1 / 766 points."""
+    each form in the shape of ``ReportingForm.to_json_dict()``), plus indicator 2.1 / 766 points. ``units``
+    holds every unit receiving dossiers at the week's end, one that received none with an empty form (its
+    on-time rate ``null``, unranked): every desk gets a form, as the report's table gives it a row."""
     forms = gather.week_forms(catalogue, wh, week)
     return metrics_json(week, forms, Names(catalogue))
 

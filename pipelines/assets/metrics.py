@@ -85,7 +85,8 @@ def build_metric_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         deps=[DOSSIERS],
         kinds={"clickhouse", "json"},
         description="The national reporting form for the week: province, per unit, per field and per "
-        "procedure, with indicator 2.1 (on-time rate) and the 766 progress points. File: metrics.json.",
+        "procedure, with indicator 2.1 (on-time rate) and the 766 progress points; every receiving unit has "
+        "a form, an empty one (rate null, unranked) when it received nothing. File: metrics.json.",
     )
     def weekly_metrics(
         context: AssetExecutionContext, warehouse: WarehouseResource, platform: PlatformResource

@@ -92,6 +92,7 @@ def test_an_empty_as_of_is_refused_by_every_command_that_takes_one(events: Path,
         ["warehouse", "load", str(events), "--warehouse", url],
         ["run", "--events", str(events), "--workdir", str(tmp_path / "w")],
         ["export", "xes", str(events), "--out", str(tmp_path / "x.xes")],
+        ["import", "dvcqg", str(events), "--warehouse", url],  # a file it need not understand: refused first
     ):
         assert "'' is not" in one_error_line(cli(*args, "--as-of", "")), args
     assert not (tmp_path / "wh").exists() and not (tmp_path / "w").exists()

@@ -460,6 +460,33 @@ def test_dagster_instance_config_loads(tmp_path):
         instance.dispose()
 
 
+def test_make_dagster_gives_its_instance_one_run_at_a_time(tmp_path):
+    """Review of 2026-12-04: `make dagster` started Dagster on a bare DAGSTER_HOME, without the deployment's
+    one-run-per-week limit; on the embedded warehouse two runs at once also find its directory locked."""
+    import subprocess
+
+    from dagster import DagsterInstance
+    from dagster._core.run_coordinator import QueuedRunCoordinator
+
+    home = tmp_path / "home"
+    dry = subprocess.run(["make", "-n", "dagster", f"DAGSTER_HOME={home}", "STAMP="], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    copy = next(line for line in dry.splitlines() if "dagster-local.yaml" in line)
+    home.mkdir()
+    subprocess.run(["sh", "-c", copy], cwd=ROOT, check=True)  # the recipe's own line
+    (home / "dagster.yaml").write_text("# the machine's own: kept\n", encoding="utf-8")
+    subprocess.run(["sh", "-c", copy], cwd=ROOT, check=True)
+    assert (home / "dagster.yaml").read_text(encoding="utf-8") == "# the machine's own: kept\n"
+    (home / "dagster.yaml").unlink()
+    subprocess.run(["sh", "-c", copy], cwd=ROOT, check=True)
+    instance = DagsterInstance.from_config(str(home))
+    try:
+        assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
+        assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 1
+    finally:
+        instance.dispose()
+
+
 # -- the health-check probe ---------------------------------------------------------------------------------
 def load_probe() -> ModuleType:
     spec = importlib.util.spec_from_file_location("healthcheck", ROOT / "deploy" / "healthcheck.py")
