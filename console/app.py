@@ -94,8 +94,8 @@ async def on_error(request: Request, exc: Exception) -> Response:
     message = str(exc) if status in (400, 409) else _MESSAGES.get(status, "error")
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status)
-    if status == 401:
-        return pages.login_form(request, 401)
+    if status == 401:  # a note written while the session expired is shown to copy, not lost
+        return pages.login_form(request, 401, unsaved_note=await pages.unsaved_note(request))
     who: Who | None = None
     if status != 500:
         who = await request.app.state.gate.who(request)

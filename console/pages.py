@@ -86,6 +86,19 @@ def login_form(request: Request, status: int = 200, **context: Any) -> Response:
     return response
 
 
+async def unsaved_note(request: Request) -> str:
+    """The note of a decision posted without a live session (it expired while the inspector wrote): the
+    login page shows it to copy. It was lost (review of 2026-12-04). Never read into a URL or a log."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method != "POST" or kind not in FORM_TYPES:
+        return ""
+    try:
+        form = await request.form()
+    except Exception:  # a body already read, or not a form after all: nothing to show
+        return ""
+    return form_text(form, "note")[:4000]
+
+
 async def login_page(request: Request) -> Response:
     return login_form(request)
 

@@ -96,6 +96,13 @@ _UI: dict[str, tuple[str, str]] = {
     "read_only": ("Chỉ xem", "Read only"),
     "no_week_data": ("Tuần này chưa có dữ liệu.", "No data for this week."),
     "busy": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
+    "unsaved_note": (
+        "Phiên làm việc đã hết hạn nên ghi chú vừa viết chưa được lưu. Hãy sao chép ghi chú dưới đây, đăng "
+        "nhập lại, mở lại hồ sơ rồi ghi lại.",
+        "Your session expired, so the note you just wrote was not saved. Copy it from below, log in again, "
+        "open the dossier again and enter it there.",
+    ),
+    "unsaved_note_label": ("Ghi chú chưa lưu", "Unsaved note"),
     "login_expired": (
         "Trang đăng nhập đã hết hạn, vui lòng đăng nhập lại.",
         "The login page expired: please log in again.",

@@ -133,3 +133,17 @@ def test_accounts_and_reads_never_go_through_the_reading_user(console_world: Con
         if login == "adm":
             assert client.get("/admin/users").status_code == 200
     assert client.get("/api/dossiers/000.10.02.H99-251104-0001").status_code == 200
+
+
+def test_a_note_written_while_the_session_expired_is_shown_to_copy(console_world: ConsoleWorld) -> None:
+    """Review of 2026-12-04: a decision posted after the session expired went to the login page, and the
+    inspector's note with it was gone."""
+    insp, csrf = logged_in(console_world, "insp")
+    insp.cookies.clear()  # the session is gone (expired, or logged out in another tab)
+    note = "Đã đối chiếu sổ theo dõi: phiếu hẹn <ghi sai> ngày trả"
+    form = {"dossier_id": "D", "rule_id": "R", "event_id": "E", "action": "dismiss", "note": note}
+    answer = insp.post("/cases/decision", data={**form, "csrf_token": csrf})
+    assert answer.status_code == 401 and 'name="login_token"' in answer.text
+    assert "ghi chú vừa viết chưa được lưu" in answer.text
+    assert "phiếu hẹn &lt;ghi sai&gt; ngày trả</textarea>" in answer.text  # escaped, as written
+    assert "chưa được lưu" not in insp.get("/violations").text  # a page asked for: no note to show
