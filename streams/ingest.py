@@ -28,7 +28,7 @@ from schemas.lines import bounded_lines, parse_line, without_bom
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
 from streams.kafka import KafkaConfig, StreamError
-from streams.messages import DeadLetter, encode_event, event_key, pseudonym_headers
+from streams.messages import DeadLetter, encode_event, event_key
 from streams.observability import WorkerMetrics
 from streams.topics import PlatformTopics, TopicError, ensure_topics
 
@@ -139,7 +139,6 @@ def ingest_lines(
     report = IngestReport(source)
     failures = _Deliveries()
     events_topic, dead_topic = topics.events, topics.dead_letters
-    headers = pseudonym_headers(pseudonymiser.stable)  # the sink judges conflicts by them
     read = 0
     try:
         line_no = 0
@@ -167,9 +166,7 @@ def ingest_lines(
                 producer.send(dead_topic, value=letter.encode()).add_errback(failures)
                 continue
             event = pseudonymiser.apply(parsed)
-            producer.send(
-                events_topic, key=event_key(event), value=encode_event(event), headers=headers
-            ).add_errback(failures)
+            producer.send(events_topic, key=event_key(event), value=encode_event(event)).add_errback(failures)
             report.produced += 1
         report.lines = line_no
         # Bounded by the delivery timeout: kafka-python can miss expiring a batch whose broker died (seen

@@ -1,8 +1,7 @@
 """Wire formats of the platform's topics (one place, shared by the producer, the sink and the detector).
 
 - events topic: key ``dossier_id`` (UTF-8), value the contract JSON of one event (applicant already
-  pseudonymised by the producer, so no clear personal data ever reaches Kafka); header ``pseudonyms``:
-  ``keyed`` or ``one-off``, whether the producer's key made them (:data:`PSEUDONYMS_HEADER`).
+  pseudonymised by the producer, so no clear personal data ever reaches Kafka).
 - dead-letters topic: key ``None``, value a JSON object: where the bad input came from, why it is bad and
   the raw input (scrubbed), see :class:`DeadLetter`.
 - violations topic: key ``dossier_id``, value a JSON object ``{"state", "as_of", "producer", "version",
@@ -48,29 +47,6 @@ def encode_event(event: AnyEvent) -> bytes:
 
 def event_key(event: AnyEvent) -> bytes:
     return event.dossier_id.encode()
-
-
-#: Whether the pseudonyms of an event message are the deployment's (a configured key) or made up by a
-#: producer without one: only the producer knows, and the sink decides by it whether two versions of an
-#: event that differ only in their pseudonyms conflict. It used to decide by its own key, which a producer
-#: run elsewhere (a laptop's ingest without the key) need not share (review of 2026-12-04).
-PSEUDONYMS_HEADER = "pseudonyms"
-KEYED, ONE_OFF = b"keyed", b"one-off"
-
-
-def pseudonym_headers(stable: bool) -> list[tuple[str, bytes]]:
-    """The headers of an event message whose pseudonyms are ``stable`` (``Pseudonymiser.stable``) or not."""
-    return [(PSEUDONYMS_HEADER, KEYED if stable else ONE_OFF)]
-
-
-def one_off_pseudonyms(headers: Any, default: bool) -> bool:
-    """Whether a message's ``headers`` (kafka-python's list of (name, value)) say its pseudonyms were made
-    up; ``default`` when they say nothing (a producer other than ``ingest``: the sink pseudonymises what it
-    finds in clear with its own key)."""
-    for name, value in headers or ():
-        if name == PSEUDONYMS_HEADER:
-            return bool(value == ONE_OFF)
-    return default
 
 
 #: A message keyed otherwise than by its event's dossier: that dossier's events may be spread over

@@ -51,7 +51,6 @@ from streams.messages import (
     ViolationMessage,
     describe_error,
     key_mismatch,
-    one_off_pseudonyms,
 )
 from streams.observability import WorkerMetrics
 from streams.sink.isolate import POISON_CODES, UNCONVERTIBLE
@@ -128,10 +127,6 @@ class SinkBatch:
     violation_states: list[tuple[str, str]] = field(default_factory=list)  # (state, kind)
     violation_origins: list[Origin] = field(default_factory=list)
     untimed: set[tuple[str, int]] = field(default_factory=set)
-    #: The (source, offset) of events whose pseudonyms a producer without a configured key made up (its
-    #: ``pseudonyms`` header, ``streams.messages.one_off_pseudonyms``): versions of them that differ only in
-    #: their pseudonyms are one event (``streams.sink.conflicts``).
-    one_off: set[tuple[str, int]] = field(default_factory=set)
     poison: int = 0
     touched: set[str] = field(default_factory=set)
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
@@ -280,8 +275,7 @@ class BatchConverter:
     def _add_events(self, batch: SinkBatch, where: str, records: Sequence[Any]) -> None:
         # The hot path: a canonical message straight to its row, any other one validated and serialised.
         apply, pseudonymise = self.pseudonymiser.apply, self.pseudonymiser.pseudonymise
-        rows, touched, one_off = batch.events, batch.touched, batch.one_off
-        made_up = not self.pseudonymiser.stable  # what a message that does not say is taken to be
+        rows, touched = batch.events, batch.touched
         last_stamp: object = _NO_STAMP
         last_second = -1  # the whole second of ``last_stamp`` when a ``DateTime`` holds it, else -1
         at = rejected_at = datetime.min
@@ -304,8 +298,6 @@ class BatchConverter:
                         row = canonical_row(fast, where, record.offset, at)
                         rows.append(row)
                         touched.add(row[1])  # dossier_id
-                        if one_off_pseudonyms(record.headers, made_up):
-                            one_off.add((where, record.offset))
                         if rejected_at is UNTIMED:
                             batch.untimed.add((where, record.offset))
                         continue
@@ -326,8 +318,6 @@ class BatchConverter:
                 continue
             rows.append(row)
             touched.add(parsed.dossier_id)
-            if one_off_pseudonyms(record.headers, made_up):
-                one_off.add((where, record.offset))
             if rejected_at is UNTIMED:  # its ingested_at is the time of conversion: not a rejection's
                 batch.untimed.add((where, record.offset))
 

@@ -11,8 +11,7 @@ Before a batch is written (:func:`reject_conflicts`, in the writer thread, again
 idempotent), an event is moved from the batch's events to its rejections (``event_id.conflict``) when an
 earlier event of the batch or a stored version has its dossier and id but another fingerprint, unless the
 two differ only in pseudonyms that are not stable (``schemas.pseudonym.same_but_pseudonyms``, as the load
-decides): a producer without a configured key made them up, as its messages' ``pseudonyms`` header says
-(``streams.messages.PSEUDONYMS_HEADER``; without one, as the sink's own key would). The
+decides: no key configured). The
 look-up is one query per batch on the primary key of its dossiers (``stored_versions``), which returns
 nothing for the common batch (new events), and no JSON for a redelivered one. Its rejection carries the
 event's source and offset and its stored JSON, which for a message ``ingest`` wrote (canonical) is the
@@ -38,10 +37,10 @@ CONFLICT = "event_id.conflict"
 _ID, _DOSSIER, _RAW, _FINGERPRINT, _SOURCE, _OFFSET, _INGESTED = 0, 1, 10, 11, 12, 13, 14
 
 
-def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
+def reject_conflicts(wh: Warehouse, batch: SinkBatch, *, stable: bool = True) -> int:
     """Move the batch's events that conflict with the first version of their id (the stored one, else the
-    batch's first) to its rejections; returns how many it moved. Versions that differ only in their
-    pseudonyms conflict unless the producer of either made them up (``SinkBatch.one_off``)."""
+    batch's first) to its rejections; returns how many it moved. ``stable``: the pseudonyms are a configured
+    key's (``Pseudonymiser.stable``), so versions with other pseudonyms conflict."""
     if not batch.events:
         return 0
     stored = stored_versions(wh, ((r[_DOSSIER], r[_ID], r[_FINGERPRINT]) for r in batch.events))
@@ -50,14 +49,12 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
     for index, row in enumerate(batch.events):
         key = (row[_DOSSIER], row[_ID])
         versions = stored.get(key)
-        stable = (row[_SOURCE], row[_OFFSET]) not in batch.one_off
         if versions is not None:  # the warehouse holds the first version (or versions, stored before)
             same = row[_FINGERPRINT] in versions or any(
                 raw and same_but_pseudonyms(raw, row[_RAW], stable=stable) for raw in versions.values()
             )
         else:
             earlier = first.setdefault(key, row)
-            stable = stable and (earlier[_SOURCE], earlier[_OFFSET]) not in batch.one_off
             same = earlier is row or _same(earlier, row, stable)
         if not same:
             moved.add(index)

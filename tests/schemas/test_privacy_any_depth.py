@@ -279,7 +279,7 @@ def test_the_sink_pseudonymises_applicants_outside_data() -> None:
     converter = BatchConverter(topics, PSEUDO)
     values = [_line(applicant=CITIZEN_ID), _line(meta={"x": [{"Applicant": NAME}]}), _line()]
     records = [
-        SimpleNamespace(offset=i, value=v, timestamp=1_700_000_000_000, key=None, headers=[])
+        SimpleNamespace(offset=i, value=v, timestamp=1_700_000_000_000, key=None)
         for i, v in enumerate(values)
     ]
     batch = SinkBatch()

@@ -49,7 +49,7 @@ def renamed(line: bytes, event_id: str) -> bytes:
 
 
 def record(value: bytes, offset: int, timestamp: int | None = 1_762_000_000_000) -> SimpleNamespace:
-    return SimpleNamespace(value=value, offset=offset, timestamp=timestamp, key=None, headers=[])
+    return SimpleNamespace(value=value, offset=offset, timestamp=timestamp, key=None)
 
 
 def converted(*records: SimpleNamespace, partition: int = 0, topic: str = TOPICS.events) -> SinkBatch:

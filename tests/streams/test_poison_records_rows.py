@@ -225,9 +225,7 @@ def test_the_sink_rejects_a_message_keyed_by_another_dossier_as_the_detector_doe
     keyed += [(b"another-dossier", canonical), (dossier, canonical)]
     stamp = 1_760_000_000_000
     records = [
-        SimpleNamespace(
-            topic=TOPICS.events, partition=0, offset=i, timestamp=stamp, value=v, key=k, headers=[]
-        )
+        SimpleNamespace(topic=TOPICS.events, partition=0, offset=i, timestamp=stamp, value=v, key=k)
         for i, (k, v) in enumerate(keyed)
     ]
     converter.add(batch, TopicPartition(TOPICS.events, 0), records)
@@ -237,13 +235,7 @@ def test_the_sink_rejects_a_message_keyed_by_another_dossier_as_the_detector_doe
     # A key that is a citizen's id is masked, as the detector's dead letter of it is when stored.
     cited = SinkBatch()
     record_ = SimpleNamespace(
-        topic=TOPICS.events,
-        partition=0,
-        offset=9,
-        timestamp=stamp,
-        value=line,
-        key=b"079123456789",
-        headers=[],
+        topic=TOPICS.events, partition=0, offset=9, timestamp=stamp, value=line, key=b"079123456789"
     )
     converter.add(cited, TopicPartition(TOPICS.events, 0), [record_])
     (reason,) = [row[5] for row in cited.rejected]

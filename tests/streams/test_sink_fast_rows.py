@@ -40,9 +40,7 @@ TOPICS = Platform(load_settings()).topics
 def records(values: list[bytes], stamps: list[int | None] | None = None) -> list[SimpleNamespace]:
     stamps = stamps or [1_762_000_000_000 + 7 * i for i in range(len(values))]
     return [
-        SimpleNamespace(
-            topic=TOPICS.events, partition=3, offset=i, timestamp=stamp, value=value, key=None, headers=[]
-        )
+        SimpleNamespace(topic=TOPICS.events, partition=3, offset=i, timestamp=stamp, value=value, key=None)
         for i, (value, stamp) in enumerate(zip(values, stamps, strict=True))
     ]
 

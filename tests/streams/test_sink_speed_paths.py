@@ -192,7 +192,6 @@ class Record(NamedTuple):
     timestamp: int | None
     value: bytes | None
     key: bytes | None = None
-    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 def test_records_of_a_partition_keep_their_own_ingestion_time(tmp_path: Path) -> None:
