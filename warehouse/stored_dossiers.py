@@ -100,28 +100,16 @@ def stored_unlike(
     return found
 
 
-def stored_versions(
-    wh: Warehouse, rows: Iterable[tuple[str, str, str]]
-) -> dict[tuple[str, str], dict[str, str]]:
-    """The stored versions of the events ``rows`` (dossier, event id, fingerprint), by (dossier, event id):
-    fingerprint → JSON, the JSON empty for a fingerprint one of ``rows`` has (nothing to compare). What a
-    stream batch's events are checked against (``streams.sink.conflicts``): one query of primary-key reads
-    (nothing back for new events), and a second, for the JSON, only when a stored version differs."""
-    found: dict[tuple[str, str], dict[str, str]] = {}
+def stored_versions(wh: Warehouse, rows: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], set[str]]:
+    """The fingerprints of the stored versions of the events ``rows`` (dossier, event id, fingerprint), by
+    (dossier, event id). What a stream batch's events are checked against (``streams.sink.conflicts``): one
+    query of primary-key reads, which returns nothing for new events."""
+    found: dict[tuple[str, str], set[str]] = {}
     rows = list(rows)
     if not rows:
         return found
     ids = TextSet(sorted({d for d, _, _ in rows}))
     params = {"ids": ids, "events": TextSet(sorted({e for _, e, _ in rows}))}
     for dossier_id, event_id, fingerprint in wh.query(load_sql("stored_event_versions"), params):
-        found.setdefault((dossier_id, event_id), {})[fingerprint] = ""
-    if not found:
-        return found
-    brought = {(d, e, f) for d, e, f in rows}
-    unlike = {(d, e, f) for (d, e), versions in found.items() for f in versions if (d, e, f) not in brought}
-    if unlike:
-        params = {"ids": TextSet(sorted({d for d, _, _ in unlike})),
-                  "pairs": TextSet(sorted({f"{e}\t{f}" for _, e, f in unlike}))}  # fmt: skip
-        for dossier_id, event_id, fingerprint, raw in wh.query(load_sql("stored_event_json"), params):
-            found[(dossier_id, event_id)][fingerprint] = raw
+        found.setdefault((dossier_id, event_id), set()).add(fingerprint)
     return found

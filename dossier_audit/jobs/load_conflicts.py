@@ -66,10 +66,16 @@ class HeldEvents:
         self.wh, self.held, self.events, self.reject = wh, held, events, reject
         self.source, self.at, self.stable = source, at, stable
         self._conflicts: set[tuple[str, str]] = set()
+        #: Held events not stored: a stored version is the same event under other pseudonyms.
+        self._same_stored: set[tuple[str, str]] = set()
 
     @property
     def conflicts(self) -> int:
         return len(self._conflicts)
+
+    @property
+    def same_stored(self) -> int:
+        return len(self._same_stored)
 
     def store(self, read_bytes: int) -> bool:
         """Store about ``read_bytes`` of held rows; ``False`` when none were ready (whole frames only)."""
@@ -77,9 +83,16 @@ class HeldEvents:
         if not chunk:
             return False
         table = pa.Table.from_batches(chunk)
-        keep = _without_conflicts(self.wh, table, self.stable)
+        keep, conflicting = _without_conflicts(self.wh, table, self.stable)
         self.events.add(table.filter(pa.array(keep)))
-        for row in (i for i, kept in enumerate(keep) if not kept):
+        if len(conflicting) < keep.count(False):  # same events under other pseudonyms: not stored
+            chosen, ids, dossiers = set(conflicting), table["event_id"], table["dossier_id"]
+            self._same_stored |= {
+                (dossiers[i].as_py(), ids[i].as_py())
+                for i, kept in enumerate(keep)
+                if not kept and i not in chosen
+            }
+        for row in conflicting:
             event_id, dossier_id = table["event_id"][row].as_py(), table["dossier_id"][row].as_py()
             if (dossier_id, event_id) in self._conflicts:
                 continue
@@ -94,11 +107,13 @@ class HeldEvents:
         return True
 
 
-def _without_conflicts(wh: Warehouse, table: pa.Table, stable: bool) -> list[bool]:
-    """For each row of ``table`` (events rows): whether it conflicts with no stored version of its id. A
-    different fingerprint is a conflict unless the two versions differ only in their pseudonyms and those are
-    not ``stable`` (``schemas.pseudonym.same_but_pseudonyms``): a load run without a configured key
-    pseudonymises under a one-off key, and its events are the same events."""
+def _without_conflicts(wh: Warehouse, table: pa.Table, stable: bool) -> tuple[list[bool], list[int]]:
+    """For each row of ``table`` (events rows), whether to store it, and the rows that conflict with a
+    stored version of their id. A different fingerprint is a conflict unless the two versions differ only in
+    their pseudonyms and those are not ``stable`` (``schemas.pseudonym.same_but_pseudonyms``): a load run
+    without a configured key pseudonymises under a one-off key, and its events are the same events. Such a
+    row is not stored either: the table keeps the last row inserted under one key, and the stored version's
+    pseudonyms, perhaps the deployment key's, would be replaced by one-off ones (review of 2026-12-04)."""
     dossiers = table["dossier_id"].to_pylist()
     event_ids = table["event_id"].to_pylist()
     rows: dict[tuple[str, str], list[int]] = {}  # every copy (a dossier settled twice is held twice)
@@ -112,13 +127,15 @@ def _without_conflicts(wh: Warehouse, table: pa.Table, stable: bool) -> list[boo
             wh, ids, (pair for pair, d in zip(pairs, dossiers, strict=True) if d in chosen)
         )
     keep = [True] * table.num_rows
+    conflicting: list[int] = []
     raws = table["raw"]
     for key, held in unlike.items():
         copies = rows.get(key)
         if copies is None:  # a stored event the file does not have
             continue
         mine = raws[copies[0]].as_py()
+        for i in copies:
+            keep[i] = False
         if not any(same_but_pseudonyms(raw, mine, stable=stable) for raw in held):
-            for i in copies:
-                keep[i] = False
-    return keep
+            conflicting.extend(copies)
+    return keep, conflicting

@@ -225,7 +225,7 @@ def load_file(
             result.stats.rejected[CONFLICT] += conflicts
         # Each event once: a dossier the engine settled twice (its second pass) had its rows inserted
         # twice (``events.written`` counts both; the table keeps one row per event).
-        result.events_written = stored_events - conflicts
+        result.events_written = stored_events - conflicts - held.same_stored
         result.rejected_written = rejected.written
         record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
         _judge(platform, wh, run, as_of, unfinished, spool, result, progress)

@@ -9,13 +9,16 @@ detector did (review of 2026-12-04).
 
 Before a batch is written (:func:`reject_conflicts`, in the writer thread, again on each retry: it is
 idempotent), an event is moved from the batch's events to its rejections (``event_id.conflict``) when an
-earlier event of the batch or a stored version has its dossier and id but another fingerprint, unless the
-two differ only in pseudonyms that are not stable (``schemas.pseudonym.same_but_pseudonyms``, as the load
-decides: no key configured). The
-look-up is one query per batch on the primary key of its dossiers (``stored_versions``), which returns
-nothing for the common batch (new events), and no JSON for a redelivered one. Its rejection carries the
-event's source and offset and its stored JSON, which for a message ``ingest`` wrote (canonical) is the
-message itself: the detector's dead letter for the same record is then the same ``rejected_events`` row.
+earlier event of the batch or a stored version has its dossier and id but another fingerprint: the
+detector's own test (``schemas.dedup.same_content``), so the two judge every record alike. Versions that
+differ only in their pseudonyms conflict too, whatever the keys: the sink does not know the key of the
+producer that pseudonymised them (a laptop's ``ingest`` run without the deployment's key), and storing
+such a copy would replace the stored version's pseudonyms, since the table keeps the last row inserted
+under one key (review of 2026-12-04). The look-up is one query per batch on the primary key of its
+dossiers (``stored_versions``), which returns nothing for the common batch (new events). Its rejection
+carries the event's source and offset and its stored JSON, which for a message ``ingest`` wrote
+(canonical) is the message itself: the detector's dead letter for the same record is then the same
+``rejected_events`` row.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from schemas.pseudonym import same_but_pseudonyms
 from schemas.validation import Rejection
 from streams.sink.batch import UNTIMED, SinkBatch
 from warehouse.base import Warehouse
@@ -37,10 +39,9 @@ CONFLICT = "event_id.conflict"
 _ID, _DOSSIER, _RAW, _FINGERPRINT, _SOURCE, _OFFSET, _INGESTED = 0, 1, 10, 11, 12, 13, 14
 
 
-def reject_conflicts(wh: Warehouse, batch: SinkBatch, *, stable: bool = True) -> int:
+def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
     """Move the batch's events that conflict with the first version of their id (the stored one, else the
-    batch's first) to its rejections; returns how many it moved. ``stable``: the pseudonyms are a configured
-    key's (``Pseudonymiser.stable``), so versions with other pseudonyms conflict."""
+    batch's first) to its rejections; returns how many it moved."""
     if not batch.events:
         return 0
     stored = stored_versions(wh, ((r[_DOSSIER], r[_ID], r[_FINGERPRINT]) for r in batch.events))
@@ -50,12 +51,10 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch, *, stable: bool = True) ->
         key = (row[_DOSSIER], row[_ID])
         versions = stored.get(key)
         if versions is not None:  # the warehouse holds the first version (or versions, stored before)
-            same = row[_FINGERPRINT] in versions or any(
-                raw and same_but_pseudonyms(raw, row[_RAW], stable=stable) for raw in versions.values()
-            )
+            same = row[_FINGERPRINT] in versions
         else:
             earlier = first.setdefault(key, row)
-            same = earlier is row or _same(earlier, row, stable)
+            same = earlier is row or earlier[_FINGERPRINT] == row[_FINGERPRINT]
         if not same:
             moved.add(index)
     if not moved:
@@ -64,12 +63,6 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch, *, stable: bool = True) ->
         _reject(batch, batch.events[index])
     batch.events = [row for index, row in enumerate(batch.events) if index not in moved]
     return len(moved)
-
-
-def _same(earlier: tuple[Any, ...], row: tuple[Any, ...], stable: bool) -> bool:
-    if earlier[_FINGERPRINT] == row[_FINGERPRINT]:
-        return True
-    return same_but_pseudonyms(earlier[_RAW], row[_RAW], stable=stable)
 
 
 def _reject(batch: SinkBatch, row: tuple[Any, ...]) -> None:

@@ -104,7 +104,7 @@ class SinkWorker:
         self._writer = BatchWriter(
             warehouse, self.metrics, self.stats, auditor=auditor if options.fold else None,
             fold_as_of=options.fold_as_of, thread_name=f"{options.group_id}-writer",
-            scrub=pseudonymiser.scrub_raw, stable_pseudonyms=pseudonymiser.stable,
+            scrub=pseudonymiser.scrub_raw,
         )  # fmt: skip
         self._pending = SinkBatch()
         self._backlog: list[tuple[TopicPartition, list[Any]]] = []

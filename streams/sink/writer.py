@@ -62,8 +62,7 @@ class BatchWriter:
     (:meth:`write`, for retries). With an ``auditor`` it also folds the dossiers each batch touched into
     the projection, at ``fold_as_of`` (None: the time of the write); ``stats.folded`` counts them.
     ``scrub`` removes applicant data from the raw bytes of records the warehouse refuses (they are
-    rejected with them); ``stable_pseudonyms``: whether a configured key made the pseudonyms (then versions
-    of an event with other pseudonyms conflict: ``conflicts.py``)."""
+    rejected with them)."""
 
     def __init__(
         self,
@@ -75,7 +74,6 @@ class BatchWriter:
         fold_as_of: datetime | None = None,
         thread_name: str = "sink-writer",
         scrub: Scrub = _keep,
-        stable_pseudonyms: bool = True,
     ) -> None:
         self.warehouse = warehouse
         self.metrics = metrics
@@ -84,7 +82,6 @@ class BatchWriter:
         self.fold_as_of = fold_as_of
         self.thread_name = thread_name
         self.scrub = scrub
-        self.stable_pseudonyms = stable_pseudonyms
         self._executor: ThreadPoolExecutor | None = None
 
     def start(self) -> None:
@@ -124,7 +121,7 @@ class BatchWriter:
         with a data error (:mod:`streams.sink.poison`); raises any other error the warehouse raised."""
         started = time.perf_counter()
         # The first version of an id stays (conflicts.py).
-        reject_conflicts(self.warehouse, batch, stable=self.stable_pseudonyms)
+        reject_conflicts(self.warehouse, batch)
         store_rows(self.warehouse, batch, self.scrub)
         if self.auditor is not None and batch.touched:
             self._fold(batch)

@@ -53,6 +53,21 @@ def test_another_applicant_in_a_later_load_is_a_conflict_under_a_configured_key(
     assert _stored_applicant(warehouse) == stored  # the first version stays
 
 
+def test_a_load_without_the_key_never_replaces_the_stored_pseudonyms(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """Review of 2026-12-04: a load run without the deployment's key stored its one-off pseudonyms over the
+    keyed ones (the table keeps the last row inserted under one key): the applicant no longer linked with
+    the rest of the record, irreversibly."""
+    events = _file(tmp_path / "a.jsonl", "079201001234")
+    keyed = Platform(load_settings(pseudonym_key=KEY))
+    load_file(keyed, warehouse, events, AS_OF)
+    stored = _stored_applicant(warehouse)
+    keyless = load_file(Platform(load_settings()), warehouse, events, AS_OF)
+    assert keyless.stats.rejected == {} and keyless.events_written == 0  # the same event, not stored again
+    assert _stored_applicant(warehouse) == stored == keyed.pseudonymiser.pseudonymise("079201001234")
+
+
 def test_without_a_configured_key_the_same_event_from_another_load_is_no_conflict(
     warehouse: Warehouse, tmp_path: Path
 ) -> None:
@@ -60,5 +75,6 @@ def test_without_a_configured_key_the_same_event_from_another_load_is_no_conflic
     first = load_file(Platform(load_settings()), warehouse, events, AS_OF)  # a key made up for the load
     again = load_file(Platform(load_settings()), warehouse, events, AS_OF)  # and another one
     assert not first.stats.rejected and not again.stats.rejected
+    assert again.events_written == 0  # the same event: the first version stays, its pseudonyms too
     assert not Platform(load_settings()).pseudonymiser.stable
     assert Platform(load_settings(pseudonym_key=KEY)).pseudonymiser.stable
