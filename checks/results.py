@@ -41,6 +41,17 @@ class CheckResult:
     def message(self, lang: str = "vi") -> str:
         return self.message_en if lang == "en" else self.message_vi
 
+    def examples(self, limit: int = 3) -> str:
+        """Up to ``limit`` of the offending rows (``examples``) or else values with their counts
+        (``unexpected_values``) the check recorded, for people: Dagster's check metadata and the ``check``
+        command name them, where they showed only counts ("—": none recorded)."""
+        shown = [_example_text(example) for example in self.details.get("examples", [])[:limit]]
+        if not shown:
+            pairs = _pairs(self.details.get("unexpected_values", []))[:limit]
+            shown = [f"{value!s} ({count})" for value, count in pairs]
+        text = "; ".join(item if len(item) <= 100 else item[:99] + "…" for item in shown)
+        return text or "—"
+
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "suite": self.suite,
@@ -161,3 +172,29 @@ def latest_results(wh: Warehouse, week: Week | None) -> list[CheckResult]:
             checked_at,
         ) in rows
     ]
+
+
+def _pairs(values: object) -> list[tuple[object, object]]:
+    """Great Expectations' ``partial_unexpected_counts``: ``{"value": v, "count": n}`` items (or pairs)."""
+    pairs: list[tuple[object, object]] = []
+    for item in values if isinstance(values, list) else []:
+        if isinstance(item, dict):
+            pairs.append((item.get("value"), item.get("count")))
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            pairs.append((item[0], item[1]))
+    return pairs
+
+
+#: The members of a recorded row named first: what an operator looks the row up by.
+_IDS_FIRST = ("dossier_id", "event_id", "unit_code", "procedure_code")
+
+
+def _example_text(example: object) -> str:
+    """A recorded row as ``dossier_id=… due_at=…`` (its ids first, so a cut keeps them), a value as itself."""
+    if not isinstance(example, dict):
+        return str(example)
+    names = sorted(
+        example,
+        key=lambda name: (name not in _IDS_FIRST, _IDS_FIRST.index(name) if name in _IDS_FIRST else 0),
+    )
+    return " ".join(f"{name}={example[name]}" for name in names)

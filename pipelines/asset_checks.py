@@ -103,33 +103,10 @@ def _failures_table(failed: Sequence[CheckResult]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in failed:
-        cells = [r.message_en, _examples(r)]
+        cells = [r.message_en, r.examples()]
         message, examples = (cell.replace("|", "\\|").replace("\n", " ") for cell in cells)
         lines.append(
             f"| {r.expectation} | {r.column or ''} | {'yes' if r.blocking else 'no'} | "
             f"{r.unexpected_count}/{r.element_count} | {message} | {examples} |"
         )
     return "\n".join(lines)
-
-
-def _examples(r: CheckResult) -> str:
-    """Up to three of the offending rows or values the check recorded (``CheckResult.details``): the quality
-    results held them, and Dagster showed only their counts."""
-    shown = [str(example) for example in r.details.get("examples", [])[:3]]
-    if not shown:
-        shown = [
-            f"{value!s} ({count})" for value, count in _pairs(r.details.get("unexpected_values", []))[:3]
-        ]
-    text = ", ".join(item if len(item) <= 80 else item[:79] + "…" for item in shown)
-    return text or "—"
-
-
-def _pairs(values: object) -> list[tuple[object, object]]:
-    """Great Expectations' ``partial_unexpected_counts``: ``{"value": v, "count": n}`` items (or pairs)."""
-    pairs: list[tuple[object, object]] = []
-    for item in values if isinstance(values, list) else []:
-        if isinstance(item, dict):
-            pairs.append((item.get("value"), item.get("count")))
-        elif isinstance(item, list | tuple) and len(item) == 2:
-            pairs.append((item[0], item[1]))
-    return pairs

@@ -6,7 +6,7 @@ false lateness violations. Dossiers without an appointment date are left to the 
 
 from __future__ import annotations
 
-from checks.check import DOSSIERS, Advice, Check
+from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, Advice, Check
 from checks.suite_run import SuiteRun
 
 SUITE = "due_dates"
@@ -15,14 +15,18 @@ DESCRIPTION = "due_at is not before received_at in the dossier projection (block
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Hạn trả kết quả của hồ sơ sớm hơn lúc tiếp nhận (các hồ sơ ở mục ví dụ), thường do sự kiện tiếp "
-        "nhận hoặc điều chỉnh hạn ghi sai ngày. Đề nghị nguồn gửi một sự kiện due_date_changed (mã sự "
-        "kiện mới) ghi đúng hạn, nạp sự kiện đó, rồi lập lại báo cáo của tuần."
+        "Hạn trả kết quả của hồ sơ sớm hơn lúc tiếp nhận (kết quả kiểm tra liệt kê chúng): sự kiện tiếp "
+        "nhận (received) ghi sai hạn hoặc sai thời điểm. Hạn này lấy từ sự kiện tiếp nhận; một sự kiện "
+        "điều chỉnh hạn (due_date_changed) không sửa được nó mà còn làm phát sinh vi phạm. Xử lý như sự "
+        f"kiện sai: xóa sự kiện tiếp nhận đã lưu ({CORRECTING_VI}), nạp sự kiện tiếp nhận đã sửa, rồi lập "
+        "lại báo cáo của các tuần liên quan."
     ),
     en=(
-        "A dossier's due date is before its reception (the dossiers under the examples), usually a "
-        "received or due_date_changed event with a wrong date. Have the source send a due_date_changed "
-        "event (a new event_id) with the right date, load it, then build the week again."
+        "A dossier's due date is before its reception (the check's results list them): its received event "
+        "has a wrong due date or time. That date comes from the received event; a due_date_changed event "
+        "does not correct it, and would open a violation. Treat it as a wrong stored event: delete the "
+        f"stored received event ({CORRECTING}), load the corrected one, then build the weeks it touches "
+        "again."
     ),
 )
 

@@ -22,14 +22,16 @@ DESCRIPTION = "occurred_at not in the future (blocking) and on or after 2015-01-
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Có sự kiện mang thời điểm trong tương lai (đồng hồ hoặc múi giờ của nguồn sai; các dòng ở mục ví "
-        "dụ). Lần nạp sau không thay thế sự kiện đã lưu: đề nghị nguồn sửa thời điểm, xóa các sự kiện đã "
-        f"lưu ({CORRECTING_VI}), nạp các sự kiện đã sửa, rồi lập lại báo cáo của tuần."
+        "Có sự kiện mang thời điểm trong tương lai (lỗi chặn) hoặc trước năm 2015 (cảnh báo), thường do "
+        "đồng hồ hoặc múi giờ của hệ thống nguồn sai (kết quả kiểm tra liệt kê chúng). Lần nạp sau không "
+        "thay thế sự kiện đã lưu: đề nghị đơn vị quản lý hệ thống nguồn sửa thời điểm, xóa các sự kiện đã "
+        f"lưu ({CORRECTING_VI}), nạp các sự kiện đã sửa, rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
-        "Events are dated in the future (a source's clock or time zone is wrong; the rows under the "
-        "examples). A load never replaces a stored event: have the source correct the times, delete the "
-        f"stored events ({CORRECTING}), load the corrected ones, then build the week again."
+        "Events are dated in the future (blocking) or before 2015 (a warning), usually a source's wrong "
+        "clock or time zone (the check's results list them). A load never replaces a stored event: have "
+        f"the source correct the times, delete the stored events ({CORRECTING}), load the corrected ones, "
+        "then build the weeks they touch again."
     ),
 )
 

@@ -20,14 +20,15 @@ DESCRIPTION = "The newest event is at most 3 days older than the reference time 
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Không có sự kiện mới gần đây. Ngày nghỉ có thể giải thích điều này; nếu không, xem nguồn còn gửi "
-        "dữ liệu không (dossier-audit warehouse status: lần nạp cuối; độ trễ của sink trên trang giám "
-        "sát), nạp hoặc gửi lại các tệp còn thiếu, rồi lập lại báo cáo của tuần."
+        "Không có sự kiện mới gần đây. Có thể do kỳ nghỉ lễ; nếu không, kiểm tra xem hệ thống nguồn còn "
+        "gửi dữ liệu hay không (dossier-audit warehouse status: lần nạp cuối; chỉ số "
+        "dossier_audit_consumer_lag của sink), nạp hoặc gửi lại các tệp còn thiếu, rồi lập lại báo cáo "
+        "của các tuần liên quan."
     ),
     en=(
         "No recent events. Days off may explain it; otherwise see whether the source still sends "
-        "(dossier-audit warehouse status: the last load; the sink's lag on the monitoring page), load or "
-        "ingest the missing files, then build the week again."
+        "(dossier-audit warehouse status: the last load; the sink's dossier_audit_consumer_lag metric), "
+        "load or ingest the missing files, then build the weeks they touch again."
     ),
 )
 

@@ -20,12 +20,12 @@ DESCRIPTION = "Events after a dossier's end are flagged as anomalies (warning)."
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Có sự kiện sau khi hồ sơ đã kết thúc (các hồ sơ ở mục ví dụ); báo cáo ghi chúng là bất thường và "
-        "không cần nạp lại gì. Hỏi đơn vị vì sao còn xử lý sau khi kết thúc; nếu chính sự kiện kết thúc "
-        f"bị ghi sai, xử lý như sự kiện sai ({CORRECTING_VI})."
+        "Có sự kiện sau khi hồ sơ đã kết thúc (kết quả kiểm tra liệt kê chúng); báo cáo ghi chúng là bất "
+        "thường và không cần nạp lại gì. Hỏi đơn vị vì sao hồ sơ còn được xử lý sau khi kết thúc; nếu "
+        f"chính sự kiện kết thúc bị ghi sai, xử lý như sự kiện sai ({CORRECTING_VI})."
     ),
     en=(
-        "Events follow their dossier's end (the dossiers under the examples); the reports list them as "
+        "Events follow their dossier's end (the check's results list them); the reports list them as "
         "anomalies and nothing needs loading. Ask the unit why work went on after the end; if the end "
         f"itself was recorded wrongly, treat it as a wrong stored event ({CORRECTING})."
     ),

@@ -19,16 +19,16 @@ DESCRIPTION = "event_id is unique across dossiers and times (blocking)."
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Hệ thống nguồn đã dùng một mã sự kiện cho hai sự kiện (các dòng ở mục ví dụ). Lần nạp sau không "
-        "bao giờ thay thế sự kiện đã lưu, nên nạp lại tệp đã sửa là không đủ: đề nghị nguồn cấp mã riêng "
-        f"cho sự kiện sai, xóa bản đã lưu của nó ({CORRECTING_VI}), nạp các sự kiện đã sửa của hồ sơ đó, "
-        "rồi lập lại báo cáo của tuần."
+        "Hệ thống nguồn đã dùng một mã sự kiện cho hai sự kiện (kết quả kiểm tra liệt kê chúng). Lần nạp "
+        "sau không bao giờ thay thế sự kiện đã lưu, nên nạp lại tệp đã sửa là không đủ: đề nghị đơn vị "
+        "quản lý hệ thống nguồn cấp mã mới cho sự kiện bị trùng mã, xóa bản đã lưu của sự kiện đó "
+        f"({CORRECTING_VI}), nạp các sự kiện đã sửa của hồ sơ, rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
-        "The source gave one event_id to two events (the rows under the examples). A load never replaces "
-        "a stored event, so loading a corrected file again is not enough: have the source give the wrong "
-        f"event an id of its own, delete its stored copy ({CORRECTING}), load the corrected events of its "
-        "dossier, then build the week again."
+        "The source gave one event_id to two events (the check's results list them). A load never "
+        "replaces a stored event, so loading a corrected file again is not enough: have the source give "
+        f"the wrong event an id of its own, delete its stored copy ({CORRECTING}), load the corrected "
+        "events of its dossier, then build the weeks it touched again."
     ),
 )
 

@@ -20,18 +20,18 @@ DESCRIPTION = "Event types, channels, end types and violation severities are in 
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Kho dữ liệu giữ giá trị ngoài danh mục của hợp đồng hoặc của bộ quy tắc (các giá trị ở mục ví "
-        "dụ). Mọi đường nạp đều kiểm tra sự kiện, nên các dòng này được ghi theo đường khác, hoặc vi phạm "
-        "được một phiên bản quy tắc cũ lập: đánh giá lại lịch sử đã lưu bằng bộ quy tắc hiện hành (Hướng "
-        f"dẫn vận hành, mục 'Re-evaluate stored history'), xóa các dòng ghi tay ({CORRECTING_VI}), rồi lập "
-        "lại báo cáo của tuần."
+        "Kho dữ liệu có giá trị ngoài danh mục của hợp đồng dữ liệu hoặc của bộ quy tắc (kết quả kiểm tra "
+        "liệt kê chúng). Mọi cách nạp dữ liệu đều kiểm tra sự kiện, nên các dòng này được ghi bằng cách "
+        "khác, hoặc là vi phạm do một phiên bản bộ quy tắc cũ tạo ra: đánh giá lại lịch sử đã lưu bằng bộ "
+        "quy tắc hiện hành (xem mục 'Re-evaluate stored history' trong docs/operators-guide.md), xóa các "
+        f"dòng được ghi thủ công ({CORRECTING_VI}), rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
-        "Stored rows hold values outside the contract's or the rulebook's vocabularies (the values under "
-        "the examples). Every load and the stream validate events, so these rows were written another "
-        "way, or an older rulebook opened the violations: re-evaluate stored history with the current "
-        "rulebook (docs/operators-guide.md, 'Re-evaluate stored history'), delete rows written by hand "
-        f"({CORRECTING}), then build the week again."
+        "Stored rows hold values outside the data contract's or the rulebook's vocabularies (the check's "
+        "results list them). Every load and the stream validate events, so these rows were written "
+        "another way, or an older rulebook opened the violations: re-evaluate stored history with the "
+        "current rulebook (docs/operators-guide.md, 'Re-evaluate stored history'), delete rows written by "
+        f"hand ({CORRECTING}), then build the weeks they touch again."
     ),
 )
 

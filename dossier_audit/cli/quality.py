@@ -87,6 +87,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "ok": "đạt",
         "blocking": "LỖI (chặn)",
         "warning": "cảnh báo",
+        "examples": "ví dụ",
         "summary_ok": "Mọi kiểm tra bắt buộc đều đạt; {w} cảnh báo.",
         "summary_fail": (
             "{b} kiểm tra bắt buộc không đạt: báo cáo trên dữ liệu này không đáng tin cậy; {w} cảnh báo."
@@ -104,6 +105,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "ok": "passed",
         "blocking": "FAILED (blocking)",
         "warning": "warning",
+        "examples": "e.g.",
         "summary_ok": "All blocking checks passed; {w} warning(s).",
         "summary_fail": (
             "{b} blocking check(s) failed: reports on this data cannot be trusted; {w} warning(s)."
@@ -140,10 +142,12 @@ def _print_run(run: QualityRun, lang: str) -> None:
         )
     err.print(table)
     counts = {"b": len(run.blocking_failures), "w": len(run.warnings)}
-    failed = {r.suite for r in run.results if not r.success}
-    for suite in SUITES:  # what to do about each failed suite, in report order
-        if suite.name in failed and suite.next_step:
+    for suite in SUITES:  # what to do about each failed suite, in report order, and the rows it found
+        failures = [r for r in run.results if r.suite == suite.name and not r.success]
+        if failures and suite.next_step:
             err.print(Text(f"{suite.name}: {suite.next_step.text(lang)}"))
+            for r in failures:
+                err.print(Text(f"  {r.expectation} — {text['examples']}: {r.examples()}"))
     if run.blocking_failures:
         err.print(f"[bold red]{text['summary_fail'].format(**counts)}[/]", highlight=False)
     else:

@@ -101,17 +101,17 @@ def withhold(out_dir: Path, failures: Sequence[CheckResult], suites: Sequence[Su
                 shutil.rmtree(path)
             else:
                 path.unlink(missing_ok=True)
-    failed = sorted({r.suite for r in failures})
-    advice = {s.name: s.next_step for s in suites if s.name in failed and s.next_step}
-    todo_vi = "\n".join(f"- {name}: {advice[name].vi}" for name in failed if name in advice)
-    todo_en = "\n".join(f"- {name}: {advice[name].en}" for name in failed if name in advice)
+    failed = {r.suite for r in failures}
+    advice = [(s.name, s.next_step) for s in suites if s.name in failed and s.next_step]  # report order
+    todo_vi = "\n".join(f"- {name}: {step.vi}" for name, step in advice)
+    todo_en = "\n".join(f"- {name}: {step.en}" for name, step in advice)
     listed = "\n".join(f"- {r.suite}/{r.expectation}" for r in failures)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / WITHHELD_NOTE).write_text(
         "Báo cáo của tuần này bị giữ lại: dữ liệu không đạt kiểm tra chất lượng bắt buộc (quality.json ghi "
-        f"các dòng sai, ở mục examples). Việc cần làm:\n{todo_vi}\n\n"
+        f"các dòng sai). Việc cần làm:\n{todo_vi}\n\n"
         "This week's reports are withheld: the data failed blocking quality checks (quality.json names the "
-        f"rows, under examples). What to do:\n{todo_en}\n\nFailed checks:\n{listed}\n",
+        f"rows). What to do:\n{todo_en}\n\nFailed checks:\n{listed}\n",
         encoding="utf-8",
     )
 

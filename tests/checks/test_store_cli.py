@@ -112,8 +112,12 @@ def test_cli_exit_1_on_a_blocking_failure(platform, url):
     assert (run["week"], run["success"], run["blocking_failures"]) == (None, False, 1)
     assert "Data quality checks" in result.stderr and "whole warehouse" in result.stderr
     assert "blocking check(s) failed" in result.stderr
-    # What to do about it, the failed suite's own remedy (a due date is corrected by a new event).
-    assert "due_dates: A dossier's due date is before its reception" in " ".join(result.stderr.split())
+    # What to do about it, the failed suite's own remedy, and the rows it found: a reception's due date is
+    # corrected as a wrong stored event (a due_date_changed would open a violation: the review's catch).
+    said = " ".join(result.stderr.split())
+    assert "due_dates: A dossier's due date is before its reception" in said
+    assert "Correcting stored events" in said
+    assert "dossiers.due_at is not before received_at — e.g.: " in said and "e.g.: —" not in said
     # Without --lang, the lang setting, as report and export take it (it was always Vietnamese).
     setting = runner.invoke(app, ["check", "--warehouse", url, "--now", "2025-11-10T08:00:00+07:00"],
                             env={"DOSSIER_AUDIT_LANG": "en"}, catch_exceptions=False)  # fmt: skip

@@ -29,7 +29,10 @@ def result(details: dict[str, object]) -> CheckResult:
 def test_the_failures_table_names_the_offending_rows() -> None:
     table = _failures_table([result({"examples": ["BAD-UNIT-01", "BAD-UNIT-02", "x" * 200, "fourth"]})])
     row = table.splitlines()[2]
-    assert "BAD-UNIT-01, BAD-UNIT-02, " + "x" * 79 + "…" in row and "fourth" not in row
+    assert "BAD-UNIT-01; BAD-UNIT-02; " + "x" * 99 + "…" in row and "fourth" not in row
+    # A recorded row names its ids first, so a cut keeps them (they were cut off behind a long time).
+    dossier = result({"examples": [{"due_at": "2025-11-05T02:00:00+00:00", "dossier_id": "H99-251106-0001"}]})
+    assert dossier.examples() == "dossier_id=H99-251106-0001 due_at=2025-11-05T02:00:00+00:00"
     assert "Unit code \\| unknown" in row  # a pipe in a cell is escaped
     values = _failures_table([result({"unexpected_values": [{"value": "999.99.99.Z99", "count": 3}]})])
     assert "999.99.99.Z99 (3)" in values

@@ -1,6 +1,7 @@
 """The operator's guide's runbook 'Correcting stored events', run on both backends: a load never replaces a
-stored event, so an id the source gave to two events is corrected by deleting the wrong copy (the guide's
-own SQL) and loading the corrected events; the warehouse then holds what one load of the right file gives.
+stored event, so a wrong one is deleted (the guide's own SQL) and the dossier loaded again, with its
+corrected event or, when nothing replaces it, with its remaining events; the warehouse then holds what one
+load of the right file gives: facts, outcome history, and the wrong event's violations retracted.
 
 Review of 2026-12-04: the failed check's advice was "correct at the source and load again", which leaves the
 wrong copy stored (a load compares an id only within its dossier, and keeps the stored version)."""
@@ -10,8 +11,10 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
+import pytest
 
 from bootstrap.platform import Platform
 from checks import run_checks
@@ -38,49 +41,73 @@ def _uniqueness_passes(platform: Platform, wh: Warehouse) -> bool:
     return all(r.success for r in results if r.suite == "uniqueness")
 
 
-def test_the_runbook_removes_a_reused_id_and_leaves_what_one_right_load_gives(
-    platform: Platform, two_warehouses: tuple[str, str], tmp_path: Path
+def _write(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def _open_violations(wh: Warehouse, dossier_id: str) -> set[tuple[str, str]]:
+    sql = "SELECT rule_id, event_id FROM violations FINAL WHERE dossier_id = %(d)s AND state = 'open'"
+    rows = wh.query(sql, {"d": dossier_id})
+    return {(rule, event or "") for rule, event in rows}
+
+
+@pytest.mark.parametrize("mistake", ["replaced", "spurious"])
+def test_the_runbook_mends_a_reused_id_as_one_right_load_has_it(
+    platform: Platform, two_warehouses: tuple[str, str], tmp_path: Path, mistake: str
 ) -> None:
+    """``replaced``: the source sent one of the dossier's events under another dossier's event id; the
+    corrected event replaces it. ``spurious``: it sent another dossier's event to this one as well; nothing
+    replaces it, and the dossier's remaining events are loaded again."""
     summary = simulate(
-        SimulationConfig(dossiers=40, seed=4), tmp_path / "sim.jsonl", tmp_path / "truth.jsonl"
+        SimulationConfig(dossiers=60, seed=4), tmp_path / "sim.jsonl", tmp_path / "truth.jsonl"
     )
     lines = (tmp_path / "sim.jsonl").read_bytes().splitlines()
-    docs = [orjson.loads(line) for line in lines]
-    by_dossier: dict[str, list[int]] = {}
-    for n, doc in enumerate(docs):
-        by_dossier.setdefault(doc["dossier_id"], []).append(n)
-    wrong_dossier, other = [d for d, ns in by_dossier.items() if len(ns) >= 3][:2]
-    reused = docs[by_dossier[other][0]]["event_id"]
-    wrong = dict(docs[by_dossier[wrong_dossier][1]], event_id=reused)  # the source's mistake
-
-    def write(name: str, chosen: list[bytes]) -> Path:
-        path = tmp_path / name
-        path.write_bytes(b"\n".join(chosen) + b"\n")
-        return path
-
-    rest = write("rest.jsonl", [line for line, doc in zip(lines, docs, strict=True)
-                                if doc["dossier_id"] != wrong_dossier])  # fmt: skip
-    mistaken = [orjson.dumps(wrong) if n == by_dossier[wrong_dossier][1] else lines[n]
-                for n in by_dossier[wrong_dossier]]  # fmt: skip
-    corrected = write("corrected.jsonl", [lines[by_dossier[wrong_dossier][1]]])  # the corrected one alone
+    docs: list[dict[str, Any]] = [orjson.loads(line) for line in lines]
     first, second = two_warehouses
-    load(platform, first, rest, summary.as_of)
-    load(platform, first, write("mistaken.jsonl", mistaken), summary.as_of)
+    load(platform, second, tmp_path / "sim.jsonl", summary.as_of)  # the right file, once
+    with open_warehouse(second) as wh:
+        right = snapshot(wh)
+        flagged = wh.query("SELECT dossier_id, event_id FROM violations FINAL WHERE state = 'open' "
+                           "AND event_id != '' ORDER BY dossier_id, event_id")  # fmt: skip
+    # The dossier of the mistake: one whose violation an event of it opened (so a wrong id shows).
+    by_id = {doc["event_id"]: n for n, doc in enumerate(docs)}
+    dossier, flagged_event = next((d, e) for d, e in flagged if e in by_id)
+    other = next(doc for doc in docs if doc["dossier_id"] != dossier and doc["type"] == "received")
+    reused = other["event_id"]
+    if mistake == "replaced":  # the flagged event, sent under the other dossier's id
+        wrong = [orjson.dumps(dict(docs[by_id[flagged_event]], event_id=reused))]
+        kept = [line for line, doc in zip(lines, docs, strict=True)
+                if doc["dossier_id"] == dossier and doc["event_id"] != flagged_event]  # fmt: skip
+    else:  # the other dossier's reception, sent to this dossier too
+        wrong = [orjson.dumps(dict(other, dossier_id=dossier))]
+        kept = [line for line, doc in zip(lines, docs, strict=True) if doc["dossier_id"] == dossier]
+    rest = [line for line, doc in zip(lines, docs, strict=True) if doc["dossier_id"] != dossier]
+    load(platform, first, _write(tmp_path / "rest.jsonl", rest), summary.as_of)
+    load(platform, first, _write(tmp_path / "mistaken.jsonl", kept + wrong), summary.as_of)
     delete, pending = _runbook_sql()
     with open_warehouse(first) as wh:
-        assert not _uniqueness_passes(platform, wh)  # a load of another dossier's id is stored: caught
-        database = f"database = '{wh.database}'"
-        wh.execute(delete.replace("'HS-…'", f"'{wrong_dossier}'").replace("'E-…'", f"'{reused}'"))
+        assert not _uniqueness_passes(platform, wh)  # another dossier's id, stored by a later load: caught
+        before = _open_violations(wh, dossier)
+        wh.execute(delete.replace("'HS-…'", f"'{dossier}'").replace("'E-…'", f"'{reused}'"))
         for _ in range(600):  # the guide's wait: the deletion runs in the background
-            ((left,),) = wh.query(pending.replace("database = 'dossier_audit'", database))
+            ((left,),) = wh.query(
+                pending.replace("database = 'dossier_audit'", f"database = '{wh.database}'")
+            )
             if left == 0:
                 break
             time.sleep(0.05)
         assert left == 0
-    load(platform, first, corrected, summary.as_of)
+        remaining = [raw.encode() for (raw,) in wh.query(
+            "SELECT raw FROM events FINAL WHERE dossier_id = %(d)s ORDER BY occurred_at, occurred_at_us",
+            {"d": dossier})]  # fmt: skip
+    if mistake == "replaced":
+        again = _write(tmp_path / "corrected.jsonl", [lines[by_id[flagged_event]]])  # the corrected one alone
+    else:
+        again = _write(tmp_path / "remaining.jsonl", remaining)  # exported, as the guide says
+    load(platform, first, again, summary.as_of)
     with open_warehouse(first) as wh:
         assert _uniqueness_passes(platform, wh)
-        mended = snapshot(wh)
-    load(platform, second, tmp_path / "sim.jsonl", summary.as_of)
-    with open_warehouse(second) as wh:
-        assert snapshot(wh) == mended
+        after = _open_violations(wh, dossier)
+        assert snapshot(wh) == right
+    assert after != before  # the wrong event's verdicts were there, and are retracted
