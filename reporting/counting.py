@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
+from inspections.rounding import rounded
 from inspections.violations import KINDS, NOT_CHECKABLE
 from inspections.weeks import Week
 from reporting.gather import handled, trend, units_in_force, week_bounds
-from reporting.i18n import rounded
 from warehouse.base import Warehouse
 from warehouse.queries import load_sql
 

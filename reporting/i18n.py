@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Final
 
 from inspections.audit_error import reported_rules
+from inspections.rounding import half_up
 from inspections.timeunits import VN_TZ
 from reporting.phrases import PHRASES, SUITE_NAMES
 
@@ -324,7 +324,7 @@ class Texts:
 
     def _decimal(self, x: float, digits: int, shift: int = 0) -> str:
         if math.isfinite(x):
-            value = _half_up(x, digits, shift)
+            value = half_up(x, digits, shift)
             text = f"{abs(value) if value == 0 else value:,.{digits}f}"  # never "-0,0"
         else:
             text = f"{x * 10**shift:,.{digits}f}"
@@ -396,16 +396,3 @@ def short_unit_name(name: str) -> str:
         if name.startswith(long):
             return "UBND " + name[len(long) :]
     return name
-
-
-def _half_up(x: float, digits: int, shift: int = 0) -> Decimal:
-    """``x`` times ``10**shift`` to ``digits`` decimals, a half up, from its shortest decimal (``repr``)."""
-    exact = Decimal(repr(float(x))).scaleb(shift)
-    room = Context(prec=max(28, exact.adjusted() + digits + 2))  # a huge value keeps its digits
-    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=room)
-
-
-def rounded(x: float, digits: int) -> float:
-    """``x`` rounded as :meth:`Texts.decimal` prints it (half up): a number cell then holds what its text
-    says (``round`` rounds a binary half to even: 18.125 was stored 18.12 beside "18,13")."""
-    return float(_half_up(x, digits)) if math.isfinite(x) else x

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from reporting.i18n import Texts, rounded
+from inspections.rounding import rounded
+from reporting.i18n import Texts
 
 CellKind = Literal["text", "int", "signed", "rate", "points", "decimal", "average"]
 

@@ -36,6 +36,7 @@ from dossier_audit.cli.common import (
     guarded,
     parse_instant,
     platform_for,
+    same_file,
     warehouse_session,
 )
 from dossier_audit.cli.notices import warn_one_off_key
@@ -169,7 +170,7 @@ def _targets(out: Path | None, rejected: Path | None) -> tuple[Path | None, Path
     if out.is_dir():
         raise UsageError(f"--out {out} is a directory; give a file path")
     chosen = rejected if rejected is not None else rejected_path_for(out)
-    if chosen.resolve() == out.resolve():
+    if same_file(chosen, out):
         raise UsageError("--rejected must be another file than --out")
     for target in (out, chosen):
         if not target.parent.is_dir():
@@ -183,13 +184,13 @@ def _without_targets(
     """The inputs (``files``, found from ``paths``), without this run's own output files: a folder holding an
     earlier --out. An output file that is an input otherwise (named as one, or not written by this command)
     is refused: the run would overwrite a payload before reading it."""
-    own = {t.resolve() for t in targets if t is not None}
-    named = {p.resolve() for p in paths if not p.is_dir()}
+    own = [t for t in targets if t is not None]
+    named = [p for p in paths if not p.is_dir()]
     kept = []
-    for file in files:
-        if file.resolve() not in own:
+    for file in files:  # the same file also through a link (a hard link resolves to its own path)
+        if not any(same_file(file, target) for target in own):
             kept.append(file)
-        elif file.resolve() in named or not written_by_import(file):
+        elif any(same_file(file, name) for name in named) or not written_by_import(file):
             raise UsageError(
                 f"{file} is an input of this import and would be overwritten by its output: give --out (and "
                 "--rejected) another file"

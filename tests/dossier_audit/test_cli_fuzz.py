@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
@@ -189,6 +190,10 @@ _URLISH = st.one_of(
 )
 
 
+#: A workdir without a warehouse (never created: the reading commands create nothing).
+_NO_WAREHOUSE = Path(tempfile.gettempdir()) / "dossier-audit-fuzz-no-warehouse" / "missing"
+
+
 @settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
 )
@@ -197,7 +202,10 @@ def test_warehouse(url: str) -> None:
     # URLs that parse would open a server connection (retried) or create a chdb directory: they are the
     # backends' tests; every URL that does not parse must end in one line, whichever command takes it.
     assert cli("warehouse", "status", "--warehouse", url).exit_code == 2
-    assert cli("report", "--week", "2025-W45", env={"DOSSIER_AUDIT_WAREHOUSE": url}).exit_code == 2
+    # An empty variable is the default warehouse, the workdir's: one that holds none (a developer's checkout
+    # may hold the main job's, and the report then ran: exit 0, and a report written into the checkout).
+    env = {"DOSSIER_AUDIT_WAREHOUSE": url, "DOSSIER_AUDIT_WORKDIR": str(_NO_WAREHOUSE)}
+    assert cli("report", "--week", "2025-W45", env=env).exit_code == 2
 
 
 _SERVERS = st.one_of(

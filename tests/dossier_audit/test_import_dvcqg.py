@@ -8,6 +8,7 @@ show may be reported as a violation once the rulebook knows ``source.unknown``.
 from __future__ import annotations
 
 import io
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -220,8 +221,12 @@ def test_an_output_file_that_is_an_input_is_refused_and_left_as_it_was(tmp_path:
         logs / "2025-11-07" / "CapNhatTienDoHoSoMC.json",
     )
     before = first.read_bytes()
+    linked = tmp_path / "linked.json"  # another name of the same file (a hard link resolves to itself)
+    os.link(first, linked)
     for args in (
         [str(first), str(progress), "--out", str(first)],
+        [str(first), str(progress), "--out", str(linked)],
+        [str(logs), "--out", str(tmp_path / "e.jsonl"), "--rejected", str(linked)],
         [str(logs), "--out", str(first)],
         [str(logs), "--out", str(tmp_path / "e.jsonl"), "--rejected", str(first)],
     ):

@@ -1,0 +1,38 @@
+"""The reporting form's JSON figures are rounded half up, as the report prints them (review of 2026-12-04:
+``round`` took 20 × 1/32 = 0.625 to 0.62 in metrics.json beside "0,63" in the report)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inspections.metrics import PROGRESS_POINTS_766, ReportingForm
+from inspections.rounding import half_up, rounded
+
+
+def _form(good: int, late: int) -> ReportingForm:
+    return ReportingForm(date(2025, 11, 3), date(2025, 11, 10), resolved_on_time=good, resolved_late=late)
+
+
+def test_a_half_rounds_up_in_the_json() -> None:
+    figures = _form(1, 31).to_json_dict()  # 1/32 on time: 20 × 0.03125 = 0.625 points
+    assert figures["progress_points_766"] == 0.63 and figures["on_time_rate"] == 0.03125
+    assert (
+        rounded(0.125, 2) == 0.13 and rounded(-0.125, 2) == -0.13 and rounded(float("inf"), 2) == float("inf")
+    )
+    assert half_up(0.0725, 1, shift=2) == Decimal("7.3")  # 0.0725 * 100 is 7.249999999999999
+
+
+@given(st.integers(0, 5000), st.integers(0, 5000))
+def test_the_points_are_the_exact_points_rounded_half_up(good: int, late: int) -> None:
+    figures = _form(good, late).to_json_dict()
+    if good + late == 0:
+        assert figures["progress_points_766"] is None
+        return
+    exact = (Decimal(PROGRESS_POINTS_766) * good / (good + late)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    # The float's shortest decimal is what is rounded: equal to the exact quotient's unless a float's
+    # error crosses a half, which a quotient of two integers this small never does (checked here).
+    assert Decimal(repr(figures["progress_points_766"])) == exact
