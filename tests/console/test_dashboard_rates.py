@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.dashboard import on_time_rate
+from console import dashboard
+from console.dashboard import Dashboards, on_time_rate
 from inspections.metrics import ReportingForm
+from inspections.weeks import Week
 from reporting.i18n import Texts
 
 counts = st.integers(0, 3000)
@@ -41,3 +44,30 @@ def test_the_dashboard_rate_prints_as_the_report_prints_it(
     form = _form(early, on_time, late, within, overdue)
     texts = Texts(lang)
     assert texts.percent(on_time_rate(form.to_json_dict())) == texts.percent(form.on_time_rate)
+
+
+def test_the_dashboard_shows_the_report_s_percentages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the dashboard's own assembly: the province tile, the trend and the worst units."""
+    form = _form(0, 501, 500, 0, 0).to_json_dict()
+    metrics = {
+        "province": form,
+        "units": {"U1": form},
+        "ranking": [{"unit_code": "U1", "on_time_rate": form["on_time_rate"], "dossiers_counted": 1001}],
+    }
+    monkeypatch.setattr(dashboard, "weekly_metrics", lambda catalogue, reader, week: metrics)
+    monkeypatch.setattr(
+        dashboard,
+        "violation_summary",
+        lambda catalogue, reader, week: {"by_rule": [], "by_unit": [], "total": 0},
+    )
+
+    class Service:
+        catalogue = reader = None
+
+        def run(self, work: object) -> object:
+            return work()  # type: ignore[operator]
+
+    board = Dashboards(Service())._build(Week(2025, 45))  # type: ignore[arg-type]
+    vi = Texts("vi")
+    shown = [vi.percent(board.province["on_time_rate"]), vi.percent(board.worst[0]["on_time_rate"])]
+    assert shown + [vi.percent(rate) for _, rate in board.trend] == ["50,0 %"] * (2 + len(board.trend))
