@@ -88,14 +88,19 @@ def not_a_file(path: Path) -> str:
     return "no such file"
 
 
+def pattern_choices(pattern: str | None) -> tuple[str, ...]:
+    """The values a ``^(a|b|c)$`` pattern allows (none for any other pattern): the settings' error lines
+    and the README's configuration table both say them."""
+    match = _ALTERNATION.match(pattern or "")
+    return tuple(match.group(1).split("|")) if match else ()
+
+
 def accepted_values(info: FieldInfo) -> str | None:
     """What a field accepts, in words (``one of 1, 2``, ``an integer ≥ 1``, ``true or false``), if simple."""
     annotation = info.annotation
     choices = get_args(annotation) if getattr(annotation, "__origin__", None) is Literal else ()
     for item in info.metadata:
-        match = _ALTERNATION.match(getattr(item, "pattern", None) or "")
-        if match:
-            choices = tuple(match.group(1).split("|"))
+        choices = pattern_choices(getattr(item, "pattern", None)) or choices
     if choices:
         return "one of " + ", ".join(str(c) for c in choices)
     if annotation is bool:
