@@ -100,11 +100,10 @@ class PlatformResource(ConfigurableResource):  # type: ignore[type-arg]
         return self.platform().report_header(self.report_lang)
 
     def week_dir(self, week: Week) -> Path:
-        """``<reports_dir>/<week>/`` (e.g. ``reports/2025-W45``), created."""
+        """``<reports_dir>/<week>/`` (e.g. ``reports/2025-W45``), not created: whatever writes into it makes
+        it (an unreachable warehouse left an empty week directory behind, as if the week had no report)."""
         root = Path(self.reports_dir) if self.reports_dir else self.settings().reports_dir
-        path = root / str(week)
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return root / str(week)
 
 
 class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]

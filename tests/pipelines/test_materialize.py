@@ -13,6 +13,7 @@ import pytest
 
 import checks
 from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
 from checks.results import CheckResult, QualityRun, latest_results
 from dossier_audit.jobs.warehouse import metrics_warehouse
 from pipelines.inprocess import materialize_week
@@ -198,3 +199,11 @@ def test_a_lent_warehouse_session_is_used_and_left_open(settings, monkeypatch):
         result = materialize_week(settings, WEEK, warehouse=wh)
         assert result.success
         assert {r["kind"] for r in report_runs(wh)} == KINDS  # the session still works
+
+
+def test_an_unreachable_warehouse_leaves_no_empty_week_directory(tmp_path):
+    """Review of 2026-12-04: every asset made ``reports/<week>/`` before opening the warehouse, so a run that
+    could not reach it left an empty week directory, as if the week had no report."""
+    settings = load_settings(warehouse=f"chdb://{tmp_path}/none", reports_dir=tmp_path / "reports", lang="vi")
+    result = materialize_week(settings, WEEK, raise_on_error=False)
+    assert not result.success and not (tmp_path / "reports" / str(WEEK)).exists()
