@@ -30,7 +30,7 @@ _UI: dict[str, tuple[str, str]] = {
     "case_state": ("Trạng thái xử lý", "Case state"),
     "dossier": ("Hồ sơ", "Dossier"),
     # It matches from the start of the id (the warehouse's key): the label says so (review of 2026-12-04).
-    "search_dossier": ("Tìm mã hồ sơ (phần đầu của mã)", "Find dossier id (its beginning)"),
+    "search_dossier": ("Tìm mã hồ sơ (một phần của mã)", "Find dossier id (any part of it)"),
     "sort": ("Sắp xếp", "Sort"),
     "filter": ("Lọc", "Filter"),
     "all": ("Tất cả", "All"),
