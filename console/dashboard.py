@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 from console.service import ConsoleService
@@ -39,17 +38,9 @@ class Dashboard:
 
 
 def on_time_rate(form: dict[str, Any]) -> float | None:
-    """Indicator 2.1 of a form of ``weekly_metrics``, from its counts (``ReportingForm.on_time_rate``): its
-    ``on_time_rate`` is rounded to six decimals, and a percentage rounded again from that can differ from
-    the report's, which rounds the exact rate once (501/1001 showed 50,1 % beside the report's 50,0 %;
-    review of 2026-12-04)."""
-    resolved, in_progress = form["resolved"], form["in_progress"]
-    counts = ReportingForm(
-        date.min, date.min, resolved_early=resolved["early"], resolved_on_time=resolved["on_time"],
-        resolved_late=resolved["late"], in_progress_within_time=in_progress["within_time"],
-        in_progress_overdue=in_progress["overdue"],
-    )  # fmt: skip
-    return counts.on_time_rate
+    """Indicator 2.1 of a form of ``weekly_metrics``, from its counts (``ReportingForm.counts_of``), not
+    from its six-decimal ``on_time_rate`` (review of 2026-12-04)."""
+    return ReportingForm.counts_of(form).on_time_rate
 
 
 class Dashboards:

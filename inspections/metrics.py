@@ -61,6 +61,21 @@ class ReportingForm:
         """A form from its 11 counters in field order (``None`` counts as 0), e.g. an SQL aggregate row."""
         return cls(start, end, *(int(x or 0) for x in counts))
 
+    @classmethod
+    def counts_of(cls, figures: dict[str, Any]) -> ReportingForm:
+        """The form's counters back from its :meth:`to_json_dict` (``metrics.json``, ``weekly_metrics``): what
+        indicator 2.1 and the 766 points are computed from, exactly, rather than from the JSON's rounded
+        rate (a percentage rounded again from six decimals: 501/1001 showed 50,1 % beside 50,0 %). The
+        averages the JSON holds rounded are not restored."""
+        received, resolved, in_progress = figures["received"], figures["resolved"], figures["in_progress"]
+        return cls(
+            date.fromisoformat(figures["period"]["from"]), date.fromisoformat(figures["period"]["to"]),
+            carried_over=received["carried_over"], new_online=received["new_online"],
+            new_direct_postal=received["new_direct_postal"], resolved_early=resolved["early"],
+            resolved_on_time=resolved["on_time"], resolved_late=resolved["late"],
+            in_progress_within_time=in_progress["within_time"], in_progress_overdue=in_progress["overdue"],
+        )  # fmt: skip
+
     def merge(self, other: ReportingForm) -> None:
         """Add ``other``'s counters (every figure is a sum over dossiers, so groups add up)."""
         for name in _COUNTERS:
@@ -115,8 +130,14 @@ class ReportingForm:
 
     @property
     def progress_points_766(self) -> float | None:
-        rate = self.on_time_rate
-        return None if rate is None else PROGRESS_POINTS_766 * rate
+        """The 766 points: ``PROGRESS_POINTS_766`` times the rate, in one division of the counts. Times the
+        float rate, a points value that is a half (9 of 800: 0,225) landed below it (0.22499999999999998),
+        and half up printed 0,22 (review of 2026-12-04)."""
+        denominator = self.resolved_total + self.in_progress_total
+        if denominator == 0:
+            return None
+        good = self.resolved_early + self.resolved_on_time + self.in_progress_within_time
+        return PROGRESS_POINTS_766 * good / denominator
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``metrics --json`` shape (nested objects for the dotted keys of the issue)."""

@@ -15,11 +15,11 @@ DESCRIPTION = "due_at is not before received_at in the dossier projection (block
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Hạn trả kết quả của hồ sơ sớm hơn lúc tiếp nhận (kết quả kiểm tra liệt kê chúng): sự kiện tiếp "
-        "nhận (received) ghi sai hạn hoặc sai thời điểm. Hạn này lấy từ sự kiện tiếp nhận; một sự kiện "
-        "điều chỉnh hạn (due_date_changed) không sửa được nó mà còn làm phát sinh vi phạm. Xử lý như sự "
-        f"kiện sai: xóa sự kiện tiếp nhận đã lưu ({CORRECTING_VI}), nạp sự kiện tiếp nhận đã sửa, rồi lập "
-        "lại báo cáo của các tuần liên quan."
+        "Ngày hẹn trả kết quả của hồ sơ sớm hơn lúc tiếp nhận (kết quả kiểm tra liệt kê chúng): sự kiện "
+        "tiếp nhận (received) ghi sai ngày hẹn trả hoặc sai thời điểm. Ngày hẹn này lấy từ sự kiện tiếp "
+        "nhận; một sự kiện điều chỉnh hạn (due_date_changed) không sửa được nó mà còn làm phát sinh vi "
+        f"phạm. Xử lý như sự kiện sai: xóa sự kiện tiếp nhận đã lưu ({CORRECTING_VI}), nạp sự kiện tiếp "
+        "nhận đã sửa, rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
         "A dossier's due date is before its reception (the check's results list them): its received event "

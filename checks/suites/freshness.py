@@ -20,8 +20,8 @@ DESCRIPTION = "The newest event is at most 3 days older than the reference time 
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Không có sự kiện mới gần đây. Có thể do kỳ nghỉ lễ; nếu không, kiểm tra xem hệ thống nguồn còn "
-        "gửi dữ liệu hay không (dossier-audit warehouse status: lần nạp cuối; chỉ số "
+        "Không có sự kiện mới gần đây. Có thể do ngày nghỉ (cuối tuần, lễ, Tết); nếu không, kiểm tra xem "
+        "hệ thống nguồn còn gửi dữ liệu hay không (dossier-audit warehouse status: lần nạp cuối; chỉ số "
         "dossier_audit_consumer_lag của sink), nạp hoặc gửi lại các tệp còn thiếu, rồi lập lại báo cáo "
         "của các tuần liên quan."
     ),

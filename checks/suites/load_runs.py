@@ -27,14 +27,14 @@ DESCRIPTION = "Every warehouse load completed or was finished by a later load (b
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Một lần nạp chưa hoàn tất (kết quả kiểm tra liệt kê chúng, kèm tệp nguồn). Nạp lại đúng tệp đó, "
-        "ở đúng đường dẫn đã ghi, bằng dossier-audit warehouse load (lần nạp này hoàn tất lần bị gián "
+        "Có lần nạp chưa hoàn tất (kết quả kiểm tra liệt kê chúng, kèm tệp nguồn). Nạp lại đúng tệp nguồn "
+        "đó, ở đúng đường dẫn đã ghi, bằng dossier-audit warehouse load (lần nạp mới hoàn tất lần bị gián "
         "đoạn), rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
-        "A load did not finish (the check's results list them, with their source files). Load that file "
-        "again, at the path recorded, with dossier-audit warehouse load (which finishes the interrupted "
-        "run), then build the weeks it touched again."
+        "Loads did not finish (the check's results list them, with their source files). Load each such "
+        "file again, at the path recorded, with dossier-audit warehouse load (which finishes the "
+        "interrupted run), then build the weeks it touched again."
     ),
 )
 #: How many sources to load again the message names (the metadata lists up to ten runs).

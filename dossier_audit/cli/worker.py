@@ -33,6 +33,7 @@ from dossier_audit.cli.common import (
     platform_for,
     warehouse_session,
 )
+from dossier_audit.cli.notices import warn_one_off_key
 from inspections.rulebook import Auditor
 from streams.kafka import StreamError
 from streams.observability import WorkerMetrics, configure_logging, metrics_endpoint, reset_logging
@@ -164,6 +165,9 @@ def worker_sink(
             with warehouse_session(url, create=True):
                 pass
         platform = platform_for(catalogue)
+        # A producer that sent applicants in clear gets them pseudonymised here: under a one-off key, a
+        # record read again after a restart is another version of the stored one (a conflict; it stays).
+        warn_one_off_key(settings, "and a record read again after a restart is rejected as a conflict")
         metrics = WorkerMetrics()
         batches = 0
 

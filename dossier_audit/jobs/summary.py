@@ -22,6 +22,7 @@ from rich.text import Text
 from bootstrap.platform import Platform
 from bootstrap.settings import Settings
 from inspections.audit_error import reported_rules
+from inspections.metrics import ReportingForm
 from inspections.violations import NOT_CHECKABLE
 from inspections.weeks import Week
 from reporting.gather import unfinished_loads
@@ -111,12 +112,14 @@ def print_summary(
     the commands that open the console on these results."""
     t = Texts(lang)
     province = metrics.get("province") or {}
-    rate = province.get("on_time_rate")
+    # From the form's counts, as the report computes them (not the JSON's rounded rate, rounded again).
+    counted = ReportingForm.counts_of(province) if province else None
+    rate, points = (counted.on_time_rate, counted.progress_points_766) if counted else (None, None)
     received = (province.get("received") or {}).get("total", 0)
     console.print(
         _w(lang, "week", number=f"{week.number:02d}", year=week.year, start=t.day(week.start),
            sunday=t.day(week.sunday), received=t.integer(received), rate=t.percent(rate),
-           points=t.decimal(None if rate is None else 20 * rate)),
+           points=t.decimal(points)),
         highlight=False,
     )  # fmt: skip
     maturity = summary_maturity(platform, week, wh, lang)
@@ -147,11 +150,11 @@ def print_summary(
     for key in ("c_unit", "c_name", "c_dossiers", "c_rate", "c_violations"):
         worst.add_column(_w(lang, key), justify="left" if key in ("c_unit", "c_name") else "right")
     units: dict[str, dict[str, Any]] = metrics.get("units") or {}
+    exact = {code: ReportingForm.counts_of(form).on_time_rate for code, form in units.items()}
     ranked = sorted(
-        ((form["on_time_rate"], code, form) for code, form in units.items()
-         if form.get("on_time_rate") is not None),
+        ((unit_rate, code, units[code]) for code, unit_rate in exact.items() if unit_rate is not None),
         key=lambda item: (item[0], item[1]),
-    )  # fmt: skip
+    )
     for rate_, code, form in ranked[:5]:
         unit = platform.catalogue.unit(code)
         total = (form.get("received") or {}).get("total", 0)

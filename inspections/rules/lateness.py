@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from inspections.classification import local_midnight
+from inspections.rounding import rounded
 from inspections.rules.base import Hit, RuleInput
 from inspections.timeunits import VN_TZ
 
@@ -30,7 +31,7 @@ def lateness_evidence(inp: RuleInput) -> dict[str, object]:
         "end_at": _local(facts.end_at),
         "end_type": facts.end_event.type if facts.end_event is not None else None,
         "effective_end": _local(facts.effective_end),
-        "supplement_hours": round(facts.supplement_time.total_seconds() / 3600, 2),
+        "supplement_hours": rounded(facts.supplement_time.total_seconds() / 3600, 2),
         "supplement_requests": len(facts.supplement_requests),
     }
     if facts.waiting:  # end_at is the open supplement request (v2 amendment 2): said so in the pack
@@ -38,7 +39,7 @@ def lateness_evidence(inp: RuleInput) -> dict[str, object]:
     if inp.amended:  # what v2 adds to the judgement: a legal due instant (amendment 3), a restart (13)
         evidence["legal_due_at"] = _iso(cls.due_instant) if cls else None
         evidence["restart_at"] = _iso(facts.restart_at)
-        evidence["financial_hours"] = round(facts.financial_time.total_seconds() / 3600, 2)
+        evidence["financial_hours"] = rounded(facts.financial_time.total_seconds() / 3600, 2)
     return evidence
 
 

@@ -10,11 +10,14 @@ detector did (review of 2026-12-04).
 Before a batch is written (:func:`reject_conflicts`, in the writer thread, again on each retry: it is
 idempotent), an event is moved from the batch's events to its rejections (``event_id.conflict``) when an
 earlier event of the batch or a stored version has its dossier and id but another fingerprint: the
-detector's own test (``schemas.dedup.same_content``), so the two judge every record alike. Versions that
-differ only in their pseudonyms conflict too, whatever the keys: the sink does not know the key of the
-producer that pseudonymised them (a laptop's ``ingest`` run without the deployment's key), and storing
-such a copy would replace the stored version's pseudonyms, since the table keeps the last row inserted
-under one key (review of 2026-12-04). The look-up is one query per batch on the primary key of its
+detector's own test (``schemas.dedup.same_content``), so the two judge every pseudonymised record alike.
+Versions that differ only in their pseudonyms conflict too, whatever the keys: the sink does not know the
+key of the producer that pseudonymised them (a laptop's ``ingest`` run without the deployment's key), and
+storing such a copy would replace the stored version's pseudonyms, since the table keeps the last row
+inserted under one key (review of 2026-12-04). A record in clear that the sink pseudonymises itself under
+a one-off key (none configured: ``worker sink`` warns) is another version when read again after a
+restart: rejected, while the detector, comparing its bytes, drops it as a resend; the stored version stays
+either way. The look-up is one query per batch on the primary key of its
 dossiers (``stored_versions``), which returns nothing for the common batch (new events). Its rejection
 carries the event's source and offset and its stored JSON, which for a message ``ingest`` wrote
 (canonical) is the message itself: the detector's dead letter for the same record is then the same

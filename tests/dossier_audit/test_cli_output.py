@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,6 +23,7 @@ from dossier_audit.cli import app, helptext
 from dossier_audit.cli.helptext import plain_type
 from dossier_audit.cli.violations_table import violations_table
 from dossier_audit.jobs.summary import print_summary
+from inspections.metrics import ReportingForm
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 
@@ -128,10 +129,17 @@ def test_violations_table_on_an_80_column_terminal_keeps_every_id_whole(lang: st
         assert _cells(text, column) == value
 
 
+def _form(received: int, on_time: int) -> dict[str, object]:
+    form = ReportingForm(date(2025, 11, 17), date(2025, 11, 24), new_direct_postal=received,
+                         resolved_on_time=on_time, resolved_late=received - on_time)  # fmt: skip
+    return form.to_json_dict()
+
+
 def _summary(lang: str) -> str:
     metrics = {
-        "province": {"on_time_rate": 0.94237, "received": {"total": 2726}},
-        "units": {"000.10.01.H99": {"on_time_rate": 0.9123, "received": {"total": 1543}}},
+        "province": _form(2726, 2569),  # 94,24 %: 18,85 points
+        # 501/1001 is 50,05 % exactly less a hair: 50,0 %, though the JSON's six decimals say 0.5005.
+        "units": {"000.10.01.H99": _form(1543, 1407), "000.10.02.H99": _form(1001, 501)},
     }
     console = Console(record=True, width=200, file=io.StringIO())
     platform = Platform(load_settings())
@@ -147,6 +155,7 @@ def test_summary_in_vietnamese_formats_with_its_periods_defined() -> None:
         "94,2 %" in text and "2.726" in text and "18,85/20" in text and "1.543" in text and "91,2 %" in text
     )
     assert "1.334" in text and "Cao" in text
+    assert "50,0 %" in text and "50,1" not in text  # from the counts, rounded once (review of 2026-12-04)
     assert "high" not in text and "94.2" not in text and "2,726" not in text
     assert "Tuần 47/2025 (17/11/2025 – 23/11/2025), tuần của báo cáo" in text
     assert "“Toàn kỳ”: toàn bộ dữ liệu đã nạp, đánh giá tại 24/11/2025 00:00" in text

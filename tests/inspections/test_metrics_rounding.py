@@ -20,6 +20,9 @@ def _form(good: int, late: int) -> ReportingForm:
 def test_a_half_rounds_up_in_the_json() -> None:
     figures = _form(1, 31).to_json_dict()  # 1/32 on time: 20 × 0.03125 = 0.625 points
     assert figures["progress_points_766"] == 0.63 and figures["on_time_rate"] == 0.03125
+    # 9 of 800: 0,225 points, which 20 times the float rate put below the half (0.22499999999999998).
+    assert _form(9, 791).to_json_dict()["progress_points_766"] == 0.23
+    assert _form(47, 753).to_json_dict()["progress_points_766"] == 1.18
     assert (
         rounded(0.125, 2) == 0.13 and rounded(-0.125, 2) == -0.13 and rounded(float("inf"), 2) == float("inf")
     )
@@ -33,6 +36,6 @@ def test_the_points_are_the_exact_points_rounded_half_up(good: int, late: int) -
         assert figures["progress_points_766"] is None
         return
     exact = (Decimal(PROGRESS_POINTS_766) * good / (good + late)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    # The float's shortest decimal is what is rounded: equal to the exact quotient's unless a float's
-    # error crosses a half, which a quotient of two integers this small never does (checked here).
+    # The float's shortest decimal is what is rounded: one division of integers gives the float nearest the
+    # exact points, whose shortest decimal is the exact one whenever that is a half (x,xx5).
     assert Decimal(repr(figures["progress_points_766"])) == exact
