@@ -23,18 +23,23 @@ DESCRIPTION = (
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Có mã đơn vị hoặc mã thủ tục không có trong danh mục (kết quả kiểm tra liệt kê chúng). Thêm "
-        "chúng vào tệp danh mục của tỉnh (docs/catalogue-format.md), lưu bằng dossier-audit warehouse "
-        "init --catalogue TỆP, đánh giá lại lịch sử đã lưu với danh mục đó (xem mục 'Re-evaluate stored "
-        "history' trong docs/operators-guide.md), rồi lập lại báo cáo của các tuần liên quan. Nếu mã sai "
-        f"ở nguồn, xử lý như sự kiện sai ({CORRECTING_VI})."
+        "Có mã đơn vị hoặc mã thủ tục không có trong danh mục (danh sách cụ thể có trong kết quả kiểm "
+        "tra). Thêm chúng vào tệp danh mục của tỉnh (docs/catalogue-format.md; trên bản triển khai: "
+        "deploy/site/catalogue.yaml, khai báo bằng DOSSIER_AUDIT_CATALOGUE), nạp danh mục vào kho dữ liệu "
+        "(docker compose run --rm init, hoặc dossier-audit warehouse init --catalogue TỆP --warehouse "
+        "URL), khởi động lại bộ phát hiện vi phạm (detect), đánh giá lại toàn bộ sự kiện đã lưu với danh "
+        "mục đó (xem mục 'Re-evaluate stored history' trong docs/operators-guide.md, tài liệu tiếng Anh), "
+        "rồi lập lại báo cáo của các tuần liên quan. Nếu mã sai ở nguồn, xử lý như sự kiện sai "
+        f"({CORRECTING_VI})."
     ),
     en=(
         "Unit or procedure codes are missing from the catalogue (the check's results list them). Add them "
-        "to the province's catalogue file (docs/catalogue-format.md), store it with dossier-audit "
-        "warehouse init --catalogue FILE, re-evaluate stored history with it (docs/operators-guide.md, "
-        "'Re-evaluate stored history'), then build the weeks they touch again. A code that is wrong at "
-        f"the source is a wrong stored event ({CORRECTING})."
+        "to the province's catalogue file (docs/catalogue-format.md; deployed: "
+        "deploy/site/catalogue.yaml, named by DOSSIER_AUDIT_CATALOGUE), store it in the warehouse (docker "
+        "compose run --rm init, or dossier-audit warehouse init --catalogue FILE --warehouse URL), "
+        "restart the detectors, re-evaluate stored history with it (docs/operators-guide.md, 'Re-evaluate "
+        "stored history'), then build the weeks they touch again. A code that is wrong at the source is a "
+        f"wrong stored event ({CORRECTING})."
     ),
 )
 

@@ -15,18 +15,19 @@ DESCRIPTION = "due_at is not before received_at in the dossier projection (block
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Ngày hẹn trả kết quả của hồ sơ sớm hơn lúc tiếp nhận (kết quả kiểm tra liệt kê chúng): sự kiện "
-        "tiếp nhận (received) ghi sai ngày hẹn trả hoặc sai thời điểm. Ngày hẹn này lấy từ sự kiện tiếp "
-        "nhận; một sự kiện điều chỉnh hạn (due_date_changed) không sửa được nó mà còn làm phát sinh vi "
-        f"phạm. Xử lý như sự kiện sai: xóa sự kiện tiếp nhận đã lưu ({CORRECTING_VI}), nạp sự kiện tiếp "
-        "nhận đã sửa, rồi lập lại báo cáo của các tuần liên quan."
+        "Có hồ sơ có ngày hẹn trả kết quả sớm hơn thời điểm tiếp nhận (danh sách cụ thể có trong kết quả "
+        "kiểm tra): sự kiện tiếp nhận (received) ghi sai ngày hẹn trả hoặc sai thời điểm tiếp nhận. Ngày "
+        "hẹn này lấy từ sự kiện tiếp nhận; một sự kiện điều chỉnh ngày hẹn trả (due_date_changed) không "
+        "những không sửa được ngày hẹn này mà còn bị tính là vi phạm. Xử lý như sự kiện sai: xóa bản ghi "
+        f"sự kiện tiếp nhận đã lưu ({CORRECTING_VI}), nạp sự kiện tiếp nhận đã sửa, rồi lập lại báo cáo "
+        "của các tuần liên quan."
     ),
     en=(
         "A dossier's due date is before its reception (the check's results list them): its received event "
         "has a wrong due date or time. That date comes from the received event; a due_date_changed event "
-        "does not correct it, and would open a violation. Treat it as a wrong stored event: delete the "
-        f"stored received event ({CORRECTING}), load the corrected one, then build the weeks it touches "
-        "again."
+        "does not correct it, and would count as a violation. Treat it as a wrong stored event: delete "
+        f"the stored received event ({CORRECTING}), load the corrected one, then build the weeks it "
+        "touches again."
     ),
 )
 

@@ -20,14 +20,16 @@ DESCRIPTION = "The newest event is at most 3 days older than the reference time 
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Không có sự kiện mới gần đây. Có thể do ngày nghỉ (cuối tuần, lễ, Tết); nếu không, kiểm tra xem "
-        "hệ thống nguồn còn gửi dữ liệu hay không (dossier-audit warehouse status: lần nạp cuối; chỉ số "
-        "dossier_audit_consumer_lag của sink), nạp hoặc gửi lại các tệp còn thiếu, rồi lập lại báo cáo "
-        "của các tuần liên quan."
+        "Sự kiện mới nhất đã cũ hơn 3 ngày. Có thể do ngày nghỉ (cuối tuần, lễ, Tết); nếu không, kiểm tra "
+        "xem hệ thống nguồn còn gửi dữ liệu hay không (dossier-audit warehouse status --warehouse URL: sự "
+        "kiện mới nhất và lần nạp cuối; chỉ số dossier_audit_events_in_total của tiến trình sink ngừng "
+        "tăng khi không có dữ liệu đến), nạp hoặc đẩy lại vào luồng (ingest) các tệp còn thiếu, rồi lập "
+        "lại báo cáo của các tuần liên quan."
     ),
     en=(
-        "No recent events. Days off may explain it; otherwise see whether the source still sends "
-        "(dossier-audit warehouse status: the last load; the sink's dossier_audit_consumer_lag metric), "
+        "The newest event is more than 3 days old. Days off may explain it; otherwise see whether the "
+        "source still sends (dossier-audit warehouse status --warehouse URL: the newest event and the "
+        "last load; the sink's dossier_audit_events_in_total metric stops growing when nothing arrives), "
         "load or ingest the missing files, then build the weeks they touch again."
     ),
 )

@@ -20,9 +20,10 @@ DESCRIPTION = "Events after a dossier's end are flagged as anomalies (warning)."
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Có sự kiện sau khi hồ sơ đã kết thúc (kết quả kiểm tra liệt kê chúng); báo cáo ghi chúng là bất "
-        "thường và không cần nạp lại gì. Hỏi đơn vị vì sao hồ sơ còn được xử lý sau khi kết thúc; nếu "
-        f"chính sự kiện kết thúc bị ghi sai, xử lý như sự kiện sai ({CORRECTING_VI})."
+        "Có sự kiện phát sinh sau khi hồ sơ đã kết thúc (danh sách cụ thể có trong kết quả kiểm tra); báo "
+        "cáo nêu chúng là điểm bất thường và không cần nạp lại dữ liệu. Hỏi đơn vị vì sao hồ sơ còn được "
+        "xử lý sau khi kết thúc; nếu chính sự kiện kết thúc bị ghi sai, xử lý như sự kiện sai "
+        f"({CORRECTING_VI})."
     ),
     en=(
         "Events follow their dossier's end (the check's results list them); the reports list them as "

@@ -27,14 +27,16 @@ DESCRIPTION = "Every warehouse load completed or was finished by a later load (b
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Có lần nạp chưa hoàn tất (kết quả kiểm tra liệt kê chúng, kèm tệp nguồn). Nạp lại đúng tệp nguồn "
-        "đó, ở đúng đường dẫn đã ghi, bằng dossier-audit warehouse load (lần nạp mới hoàn tất lần bị gián "
+        "Có lần nạp chưa hoàn tất (danh sách cụ thể có trong kết quả kiểm tra, kèm tệp nguồn). Nạp lại "
+        "đúng tệp nguồn đó, ở đúng đường dẫn đã ghi (trên bản triển khai: gắn tệp vào container ở đường "
+        "dẫn ấy), bằng dossier-audit warehouse load TỆP --warehouse URL (lần nạp mới hoàn tất lần bị gián "
         "đoạn), rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
         "Loads did not finish (the check's results list them, with their source files). Load each such "
-        "file again, at the path recorded, with dossier-audit warehouse load (which finishes the "
-        "interrupted run), then build the weeks it touched again."
+        "file again, at the path recorded (deployed: mount it into the container at that path), with "
+        "dossier-audit warehouse load FILE --warehouse URL (which finishes the interrupted run), then "
+        "build the weeks it touched again."
     ),
 )
 #: How many sources to load again the message names (the metadata lists up to ten runs).

@@ -19,10 +19,11 @@ DESCRIPTION = "event_id is unique across dossiers and times (blocking)."
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Hệ thống nguồn đã dùng một mã sự kiện cho hai sự kiện (kết quả kiểm tra liệt kê chúng). Lần nạp "
-        "sau không bao giờ thay thế sự kiện đã lưu, nên nạp lại tệp đã sửa là không đủ: đề nghị đơn vị "
-        "quản lý hệ thống nguồn cấp mã mới cho sự kiện bị trùng mã, xóa bản đã lưu của sự kiện đó "
-        f"({CORRECTING_VI}), nạp các sự kiện đã sửa của hồ sơ, rồi lập lại báo cáo của các tuần liên quan."
+        "Hệ thống nguồn đã dùng một mã sự kiện cho hai sự kiện (danh sách cụ thể có trong kết quả kiểm "
+        "tra). Nạp lại dữ liệu không ghi đè được sự kiện đã lưu, nên nạp lại tệp đã sửa là không đủ: đề "
+        "nghị đơn vị quản lý hệ thống nguồn cấp mã mới cho sự kiện bị trùng mã, xóa bản ghi đã lưu của sự "
+        f"kiện đó ({CORRECTING_VI}), nạp các sự kiện đã sửa của hồ sơ, rồi lập lại báo cáo của các tuần "
+        "liên quan."
     ),
     en=(
         "The source gave one event_id to two events (the check's results list them). A load never "

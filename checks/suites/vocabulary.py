@@ -20,18 +20,19 @@ DESCRIPTION = "Event types, channels, end types and violation severities are in 
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Kho dữ liệu có giá trị ngoài danh mục của hợp đồng dữ liệu hoặc của bộ quy tắc (kết quả kiểm tra "
-        "liệt kê chúng). Mọi cách nạp dữ liệu đều kiểm tra sự kiện, nên các dòng này được ghi bằng cách "
-        "khác, hoặc là vi phạm do một phiên bản bộ quy tắc cũ tạo ra: đánh giá lại lịch sử đã lưu bằng bộ "
-        "quy tắc hiện hành (xem mục 'Re-evaluate stored history' trong docs/operators-guide.md), xóa các "
-        f"dòng được ghi thủ công ({CORRECTING_VI}), rồi lập lại báo cáo của các tuần liên quan."
+        "Kho dữ liệu có bản ghi mang giá trị ngoài tập giá trị cho phép của đặc tả dữ liệu (data "
+        "contract) hoặc của bộ quy tắc (danh sách cụ thể có trong kết quả kiểm tra). Mọi cách nạp dữ liệu "
+        "đều kiểm tra sự kiện, và bộ quy tắc liệt kê mọi quy tắc của mọi phiên bản, nên các bản ghi này "
+        "đã được ghi vào kho bằng cách khác (ví dụ ghi trực tiếp bằng SQL): xóa chúng cùng các vi phạm và "
+        f"hồ sơ chúng tạo ra ({CORRECTING_VI}), nạp lại các sự kiện đúng của hồ sơ, rồi lập lại báo cáo "
+        "của các tuần liên quan."
     ),
     en=(
-        "Stored rows hold values outside the data contract's or the rulebook's vocabularies (the check's "
-        "results list them). Every load and the stream validate events, so these rows were written "
-        "another way, or an older rulebook opened the violations: re-evaluate stored history with the "
-        "current rulebook (docs/operators-guide.md, 'Re-evaluate stored history'), delete rows written by "
-        f"hand ({CORRECTING}), then build the weeks they touch again."
+        "Stored rows hold values outside the data contract's or the rulebook's allowed values (the "
+        "check's results list them). Every load and the stream validate events, and the rulebook lists "
+        "every rule of every version, so these rows were written another way (SQL by hand): delete them, "
+        f"with the violations and dossier rows they made ({CORRECTING}), load the dossiers' right events "
+        "again, then build the weeks they touch again."
     ),
 )
 
