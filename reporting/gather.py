@@ -22,13 +22,14 @@ import orjson
 
 from checks import results as quality_results
 from checks.results import CheckResult
+from inspections.cases import CaseState, CaseStatus
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
 from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.binding import TextSet
-from warehouse.cases import CaseCounts, case_counts
+from warehouse.cases import CaseCounts, CaseKey, case_counts, case_states_of
 from warehouse.load_runs import LoadRun, unfinished_runs
 from warehouse.queries import load_sql
 from warehouse.store import epoch_us
@@ -322,3 +323,14 @@ def week_cases(wh: Warehouse, week: Week) -> CaseCounts | None:
     except WarehouseError:
         return None
     return counts if any(astuple(counts)) else None
+
+
+def handled_cases(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[CaseKey, CaseState]:
+    """How the inspectors have handled these dossiers' violations in the console, as it stands (open cases
+    left out; none without the console's tables): an audit pack says it beside each violation, which it
+    listed as still to verify after the team had dismissed it (review of 2026-12-04)."""
+    try:
+        states = case_states_of(wh, dossier_ids)
+    except WarehouseError:
+        return {}
+    return {key: state for key, state in states.items() if state.status is not CaseStatus.OPEN}

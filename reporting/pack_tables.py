@@ -17,8 +17,9 @@ from typing import Any
 import orjson
 
 from inspections.audit_error import reported_rules
+from inspections.cases import DISMISS_REASONS, CaseStatus
 from inspections.timeunits import VN_TZ
-from reporting import onsite
+from reporting import gather, onsite
 from reporting.evidence import sentence
 from reporting.evidence_words import LABELS, detail_text, legal_text
 from reporting.i18n import Texts
@@ -145,7 +146,7 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
             PackCell(evidence),
             legal_cell(v.rule_id, v.legal_basis, lang),
             PackCell("; ".join(onsite.items(v.rule_id, v.kind, lang, forms))),
-            _empty(),
+            _case_cell(pack, v, lang),
             _empty(),
             PackCell(orjson.dumps(v.evidence).decode()),
             PackCell(v.event_id or ""),
@@ -153,6 +154,18 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
         row = PackRow(cells, key=v.dossier_id, anchor=f"v-{v.dossier_id}" if first else None)
         table.rows.append(row)
     return table
+
+
+def _case_cell(pack: UnitPack, v: gather.ViolationRecord, lang: str) -> PackCell:
+    """The finding column: empty for the team to fill in, or how the console has the violation handled
+    ("Trên hệ thống: đã bác bỏ (trùng lặp)"), which the team confirms or corrects on site."""
+    state = pack.cases.get((v.dossier_id, v.rule_id, v.event_id or ""))
+    if state is None:
+        return _empty()
+    words = pack_text(f"case_{state.status.value}", lang)
+    if state.status is CaseStatus.DISMISSED and state.reason_code in DISMISS_REASONS:
+        words += f" ({pack_text(f'reason_{state.reason_code}', lang)})"
+    return PackCell(pack_text("case", lang, state=words))
 
 
 def onsite_table(t: Texts, pack: UnitPack) -> PackTable:

@@ -71,6 +71,8 @@ def gather_packs(
     }
     unit_names = {c: u.name for c in sent_to if isinstance(c, str) and (u := catalogue.unit(c)) is not None}
     working_days = stored_working_days(wh)
+    handled = gather.handled_cases(wh, {v.dossier_id for found in violations.values() for v in found})
+    cases = {(k.dossier_id, k.rule_id, k.event_id): state for k, state in handled.items()}
     packs = []
     for unit in units:
         found = violations.get(unit, [])
@@ -91,6 +93,7 @@ def gather_packs(
                 units=unit_names,
                 working_days=working_days,
                 week_years=tuple(sorted({week.start.year, (week.end - timedelta(days=1)).year})),
+                cases={key: state for key, state in cases.items() if key[0] in ids},
             )
         )
     return packs
@@ -168,7 +171,7 @@ def _count_line(t: Texts, pack: UnitPack) -> str:
         n=t.integer(len(found)),
         d=t.integer(len({v.dossier_id for v in found})),
         others=pack_text("others", t.lang, n=t.integer(others)) if others else "",
-    )
+    ) + (pack_text("cases_note", t.lang) if pack.cases else "")
 
 
 def write_pack_html(t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path) -> Path:
