@@ -47,7 +47,7 @@ class Advice:
 
 #: Where the guide explains how to remove stored events that are wrong (the remedies cite it).
 CORRECTING = "docs/operators-guide.md, 'Correcting stored events'"
-CORRECTING_VI = "xem mục 'Correcting stored events' trong docs/operators-guide.md, tài liệu tiếng Anh"
+CORRECTING_VI = "xem mục 'Correcting stored events' trong tài liệu tiếng Anh docs/operators-guide.md"
 
 EVENTS = Noun("sự kiện", "events", "event")
 DOSSIERS = Noun("hồ sơ", "dossiers", "dossier")

@@ -31,6 +31,7 @@ from warehouse.base import Warehouse, WarehouseError
 from warehouse.binding import TextSet
 from warehouse.cases import CaseCounts, CaseKey, case_counts, case_states_of
 from warehouse.load_runs import LoadRun, unfinished_runs
+from warehouse.migrate import existing_tables
 from warehouse.queries import load_sql
 from warehouse.store import epoch_us
 
@@ -325,12 +326,18 @@ def week_cases(wh: Warehouse, week: Week) -> CaseCounts | None:
     return counts if any(astuple(counts)) else None
 
 
-def handled_cases(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[CaseKey, CaseState]:
-    """How the inspectors have handled these dossiers' violations in the console, as it stands (open cases
-    left out; none without the console's tables): an audit pack says it beside each violation, which it
-    listed as still to verify after the team had dismissed it (review of 2026-12-04)."""
-    try:
-        states = case_states_of(wh, dossier_ids)
-    except WarehouseError:
+#: Case states a pack names: handled, and its violation open. A closed case beside an open violation is
+#: one the detector found again and the console has not reopened yet (it does at its next sync).
+HANDLED = frozenset(CaseStatus) - {CaseStatus.OPEN, CaseStatus.CLOSED}
+
+
+def handled_cases(wh: Warehouse, keys: Iterable[CaseKey]) -> dict[CaseKey, CaseState]:
+    """How the inspectors have handled these violations in the console, as it stands now (the ``HANDLED``
+    states; none without the console's tables): an audit pack says it beside each violation, which it
+    listed as still to verify after the team had dismissed it (review of 2026-12-04). Any other error of
+    the warehouse is raised: a pack must not lose its case states to a dropped connection."""
+    wanted = set(keys)
+    if not wanted or "case_events" not in existing_tables(wh):
         return {}
-    return {key: state for key, state in states.items() if state.status is not CaseStatus.OPEN}
+    states = case_states_of(wh, {key.dossier_id for key in wanted})
+    return {key: state for key, state in states.items() if key in wanted and state.status in HANDLED}

@@ -160,7 +160,7 @@ def _case_cell(pack: UnitPack, v: gather.ViolationRecord, lang: str) -> PackCell
     """The finding column: empty for the team to fill in, or how the console has the violation handled
     ("Trên hệ thống: đã bác bỏ (trùng lặp)"), which the team confirms or corrects on site."""
     state = pack.cases.get((v.dossier_id, v.rule_id, v.event_id or ""))
-    if state is None:
+    if state is None or state.status not in gather.HANDLED:
         return _empty()
     words = pack_text(f"case_{state.status.value}", lang)
     if state.status is CaseStatus.DISMISSED and state.reason_code in DISMISS_REASONS:

@@ -23,6 +23,7 @@ from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
 from reporting.pack_xlsx import write_pack_xlsx
 from warehouse.base import Warehouse, WarehouseError
+from warehouse.cases import CaseKey
 
 __all__ = ["UnitPack", "gather_packs", "pack_file_stem", "write_packs"]
 
@@ -71,8 +72,12 @@ def gather_packs(
     }
     unit_names = {c: u.name for c in sent_to if isinstance(c, str) and (u := catalogue.unit(c)) is not None}
     working_days = stored_working_days(wh)
-    handled = gather.handled_cases(wh, {v.dossier_id for found in violations.values() for v in found})
-    cases = {(k.dossier_id, k.rule_id, k.event_id): state for k, state in handled.items()}
+    keys = [
+        CaseKey(v.dossier_id, v.rule_id, v.event_id or "") for unit in units for v in violations.get(unit, [])
+    ]
+    cases = {
+        (k.dossier_id, k.rule_id, k.event_id): state for k, state in gather.handled_cases(wh, keys).items()
+    }
     packs = []
     for unit in units:
         found = violations.get(unit, [])
@@ -93,7 +98,11 @@ def gather_packs(
                 units=unit_names,
                 working_days=working_days,
                 week_years=tuple(sorted({week.start.year, (week.end - timedelta(days=1)).year})),
-                cases={key: state for key, state in cases.items() if key[0] in ids},
+                cases={
+                    key: cases[key]
+                    for v in found
+                    if (key := (v.dossier_id, v.rule_id, v.event_id or "")) in cases
+                },
             )
         )
     return packs

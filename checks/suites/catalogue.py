@@ -25,12 +25,12 @@ NEXT_STEP = Advice(
     vi=(
         "Có mã đơn vị hoặc mã thủ tục không có trong danh mục (danh sách cụ thể có trong kết quả kiểm "
         "tra). Thêm chúng vào tệp danh mục của tỉnh (docs/catalogue-format.md; trên bản triển khai: "
-        "deploy/site/catalogue.yaml, khai báo bằng DOSSIER_AUDIT_CATALOGUE), nạp danh mục vào kho dữ liệu "
-        "(docker compose run --rm init, hoặc dossier-audit warehouse init --catalogue TỆP --warehouse "
-        "URL), khởi động lại bộ phát hiện vi phạm (detect), đánh giá lại toàn bộ sự kiện đã lưu với danh "
-        "mục đó (xem mục 'Re-evaluate stored history' trong docs/operators-guide.md, tài liệu tiếng Anh), "
-        "rồi lập lại báo cáo của các tuần liên quan. Nếu mã sai ở nguồn, xử lý như sự kiện sai "
-        f"({CORRECTING_VI})."
+        "deploy/site/catalogue.yaml, khai báo qua biến môi trường DOSSIER_AUDIT_CATALOGUE), nạp danh mục "
+        "vào kho dữ liệu (docker compose run --rm init, hoặc dossier-audit warehouse init --catalogue TỆP "
+        "--warehouse URL), khởi động lại bộ phát hiện vi phạm (detect), đánh giá lại toàn bộ sự kiện đã "
+        "lưu với danh mục đó (xem mục 'Re-evaluate stored history' trong tài liệu tiếng Anh "
+        "docs/operators-guide.md), rồi lập lại báo cáo của các tuần liên quan. Nếu mã sai ở nguồn, xử lý "
+        f"như sự kiện sai ({CORRECTING_VI})."
     ),
     en=(
         "Unit or procedure codes are missing from the catalogue (the check's results list them). Add them "

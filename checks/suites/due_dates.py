@@ -15,12 +15,12 @@ DESCRIPTION = "due_at is not before received_at in the dossier projection (block
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Có hồ sơ có ngày hẹn trả kết quả sớm hơn thời điểm tiếp nhận (danh sách cụ thể có trong kết quả "
-        "kiểm tra): sự kiện tiếp nhận (received) ghi sai ngày hẹn trả hoặc sai thời điểm tiếp nhận. Ngày "
-        "hẹn này lấy từ sự kiện tiếp nhận; một sự kiện điều chỉnh ngày hẹn trả (due_date_changed) không "
-        "những không sửa được ngày hẹn này mà còn bị tính là vi phạm. Xử lý như sự kiện sai: xóa bản ghi "
-        f"sự kiện tiếp nhận đã lưu ({CORRECTING_VI}), nạp sự kiện tiếp nhận đã sửa, rồi lập lại báo cáo "
-        "của các tuần liên quan."
+        "Một số hồ sơ có ngày hẹn trả kết quả sớm hơn thời điểm tiếp nhận (danh sách cụ thể có trong kết "
+        "quả kiểm tra): sự kiện tiếp nhận (received) ghi sai ngày hẹn trả hoặc sai thời điểm tiếp nhận. "
+        "Ngày hẹn này lấy từ sự kiện tiếp nhận; một sự kiện điều chỉnh ngày hẹn trả (due_date_changed) "
+        "không những không sửa được ngày hẹn này mà còn làm phát sinh vi phạm. Xử lý như sự kiện sai: xóa "
+        f"bản ghi sự kiện tiếp nhận đã lưu ({CORRECTING_VI}), nạp sự kiện tiếp nhận đã sửa, rồi lập lại "
+        "báo cáo của các tuần liên quan."
     ),
     en=(
         "A dossier's due date is before its reception (the check's results list them): its received event "

@@ -22,11 +22,11 @@ DESCRIPTION = "occurred_at not in the future (blocking) and on or after 2015-01-
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Có sự kiện mang thời điểm trong tương lai (kiểm tra bắt buộc) hoặc trước năm 2015 (cảnh báo), "
-        "thường do đồng hồ hoặc múi giờ của hệ thống nguồn sai (danh sách cụ thể có trong kết quả kiểm "
-        "tra). Nạp lại dữ liệu không ghi đè được sự kiện đã lưu: đề nghị đơn vị quản lý hệ thống nguồn "
-        f"sửa thời điểm, xóa các bản ghi đã lưu ({CORRECTING_VI}), nạp các sự kiện đã sửa, rồi lập lại báo "
-        "cáo của các tuần liên quan."
+        "Có sự kiện mang thời điểm trong tương lai (lỗi thuộc kiểm tra bắt buộc) hoặc trước năm 2015 "
+        "(cảnh báo), thường do đồng hồ hoặc múi giờ của hệ thống nguồn sai (danh sách cụ thể có trong kết "
+        "quả kiểm tra). Nạp lại dữ liệu không ghi đè được sự kiện đã lưu: đề nghị đơn vị quản lý hệ thống "
+        f"nguồn sửa thời điểm, xóa các bản ghi đã lưu ({CORRECTING_VI}), nạp các sự kiện đã sửa, rồi lập "
+        "lại báo cáo của các tuần liên quan."
     ),
     en=(
         "Events are dated in the future (blocking) or before 2015 (a warning), usually a source's wrong "

@@ -20,11 +20,11 @@ DESCRIPTION = "The newest event is at most 3 days older than the reference time 
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Sự kiện mới nhất đã cũ hơn 3 ngày. Có thể do ngày nghỉ (cuối tuần, lễ, Tết); nếu không, kiểm tra "
-        "xem hệ thống nguồn còn gửi dữ liệu hay không (dossier-audit warehouse status --warehouse URL: sự "
-        "kiện mới nhất và lần nạp cuối; chỉ số dossier_audit_events_in_total của tiến trình sink ngừng "
-        "tăng khi không có dữ liệu đến), nạp hoặc đẩy lại vào luồng (ingest) các tệp còn thiếu, rồi lập "
-        "lại báo cáo của các tuần liên quan."
+        "Sự kiện mới nhất đã cách đây hơn 3 ngày. Có thể do ngày nghỉ (cuối tuần, lễ, Tết); nếu không, "
+        "kiểm tra xem hệ thống nguồn còn gửi dữ liệu hay không (dossier-audit warehouse status "
+        "--warehouse URL: sự kiện mới nhất và lần nạp cuối; chỉ số dossier_audit_events_in_total của tiến "
+        "trình sink ngừng tăng khi không có dữ liệu đến), nạp hoặc đẩy lại vào luồng (ingest) các tệp còn "
+        "thiếu, rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
         "The newest event is more than 3 days old. Days off may explain it; otherwise see whether the "

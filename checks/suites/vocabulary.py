@@ -20,12 +20,12 @@ DESCRIPTION = "Event types, channels, end types and violation severities are in 
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Kho dữ liệu có bản ghi mang giá trị ngoài tập giá trị cho phép của đặc tả dữ liệu (data "
+        "Kho dữ liệu có bản ghi mang giá trị ngoài tập giá trị cho phép của hợp đồng dữ liệu (data "
         "contract) hoặc của bộ quy tắc (danh sách cụ thể có trong kết quả kiểm tra). Mọi cách nạp dữ liệu "
         "đều kiểm tra sự kiện, và bộ quy tắc liệt kê mọi quy tắc của mọi phiên bản, nên các bản ghi này "
-        "đã được ghi vào kho bằng cách khác (ví dụ ghi trực tiếp bằng SQL): xóa chúng cùng các vi phạm và "
-        f"hồ sơ chúng tạo ra ({CORRECTING_VI}), nạp lại các sự kiện đúng của hồ sơ, rồi lập lại báo cáo "
-        "của các tuần liên quan."
+        "đã được ghi vào kho bằng cách khác (ví dụ ghi trực tiếp bằng SQL): xóa chúng cùng các bản ghi vi "
+        f"phạm và bản ghi hồ sơ (dossiers, dossier_outcomes) được tạo từ chúng ({CORRECTING_VI}), nạp lại "
+        "các sự kiện đúng của hồ sơ, rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
         "Stored rows hold values outside the data contract's or the rulebook's allowed values (the "

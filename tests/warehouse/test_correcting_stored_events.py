@@ -26,14 +26,18 @@ from warehouse.base import Warehouse
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "operators-guide.md"
 
 
-def _runbook_sql() -> tuple[str, str]:
-    """The deletion and the wait of the runbook, as the guide prints them."""
+def _runbook_sql() -> tuple[str, str, str]:
+    """The deletion, the wait and the dossier's export of the runbook, as the guide prints them (the export
+    without its ``FORMAT``, which clickhouse-client applies)."""
     section = (
         GUIDE.read_text(encoding="utf-8").split("## Correcting stored events", 1)[1].split("\n## ", 1)[0]
     )
     (delete,) = re.findall(r'--query "(ALTER TABLE events DELETE [^"]+)"', section)
     (pending,) = re.findall(r'--query "(SELECT count\(\) FROM system\.mutations [^"]+)"', section)
-    return delete, pending
+    (export,) = re.findall(
+        r'--query "(SELECT raw FROM events FINAL WHERE dossier_id [^"]+) FORMAT TSVRaw"', section
+    )
+    return delete, pending, export
 
 
 def _uniqueness_passes(platform: Platform, wh: Warehouse) -> bool:
@@ -85,7 +89,7 @@ def test_the_runbook_mends_a_reused_id_as_one_right_load_has_it(
     rest = [line for line, doc in zip(lines, docs, strict=True) if doc["dossier_id"] != dossier]
     load(platform, first, _write(tmp_path / "rest.jsonl", rest), summary.as_of)
     load(platform, first, _write(tmp_path / "mistaken.jsonl", kept + wrong), summary.as_of)
-    delete, pending = _runbook_sql()
+    delete, pending, export = _runbook_sql()
     with open_warehouse(first) as wh:
         assert not _uniqueness_passes(platform, wh)  # another dossier's id, stored by a later load: caught
         before = _open_violations(wh, dossier)
@@ -98,9 +102,7 @@ def test_the_runbook_mends_a_reused_id_as_one_right_load_has_it(
                 break
             time.sleep(0.05)
         assert left == 0
-        remaining = [raw.encode() for (raw,) in wh.query(
-            "SELECT raw FROM events FINAL WHERE dossier_id = %(d)s ORDER BY occurred_at, occurred_at_us",
-            {"d": dossier})]  # fmt: skip
+        remaining = [raw.encode() for (raw,) in wh.query(export.replace("'HS-…'", f"'{dossier}'"))]
     if mistake == "replaced":
         again = _write(tmp_path / "corrected.jsonl", [lines[by_id[flagged_event]]])  # the corrected one alone
     else:
