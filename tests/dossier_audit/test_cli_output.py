@@ -156,10 +156,21 @@ def test_summary_in_vietnamese_formats_with_its_periods_defined() -> None:
     )
     assert "1.334" in text and "Cao" in text
     assert "50,0 %" in text and "50,1" not in text  # from the counts, rounded once (review of 2026-12-04)
+
     assert "high" not in text and "94.2" not in text and "2,726" not in text
     assert "Tuần 47/2025 (17/11/2025 – 23/11/2025), tuần của báo cáo" in text
     assert "“Toàn kỳ”: toàn bộ dữ liệu đã nạp, đánh giá tại 24/11/2025 00:00" in text
     assert "Tỷ lệ đúng hạn = " in text
+
+
+def test_the_summary_s_points_are_the_counts_points() -> None:
+    """9 of 800 on time: 0,225 points, which 20 × the JSON's rate put below the half (0,22)."""
+    metrics = {"province": _form(800, 9), "units": {}}
+    console = Console(record=True, width=200, file=io.StringIO())
+    platform = Platform(load_settings())
+    as_of = datetime(2025, 11, 24, tzinfo=VN_TZ)
+    print_summary(console, platform, Week.parse("2025-W47"), as_of, metrics, Counter(), Counter(), "vi")
+    assert "0,23/20" in console.export_text()
 
 
 def test_summary_in_english_formats() -> None:

@@ -7,9 +7,12 @@ from __future__ import annotations
 import orjson
 from kafka import TopicPartition
 
+from bootstrap.platform import Platform, kafka_config, sink_options
+from bootstrap.settings import load_settings
 from schemas.pseudonym import Pseudonymiser
 from streams.observability import WorkerMetrics
 from streams.sink.batch import BatchConverter, SinkBatch, SinkStats
+from streams.sink.worker import SinkWorker
 from streams.sink.writer import BatchWriter
 from streams.topics import PlatformTopics
 from tests.streams.poison_support import examples, record
@@ -69,6 +72,31 @@ def test_other_pseudonyms_conflict_and_never_replace_the_stored_ones(warehouse_u
         twice = _batch(BatchConverter(TOPICS, Pseudonymiser(b"q" * 32, stable=False)), [line, line], 20)
         BatchWriter(wh, WorkerMetrics(), SinkStats()).write(twice)  # within a batch: the same pseudonyms
         assert twice.rejected_reasons == ["event_id.conflict"] * 2  # each against the stored version
+        assert (
+            wh.query("SELECT raw FROM events FINAL WHERE event_id = %(id)s", {"id": doc["event_id"]})
+            == stored
+        )
+
+
+def test_a_sink_worker_without_a_key_rejects_a_copy_with_other_pseudonyms(
+    warehouse_url: str, tmp_path
+) -> None:
+    """The sink as the composition root builds it, with no key configured: it judged versions with other
+    pseudonyms by its own key (one-off, so "the same") and stored the copy over the first (review of
+    2026-12-04). It now rejects it, as the detector does, and the stored version stays."""
+    settings = load_settings(workdir=tmp_path)  # no pseudonymisation key
+    pseudonymiser = Platform(settings).pseudonymiser
+    assert not pseudonymiser.stable
+    doc = orjson.loads(examples()[1])
+    line = orjson.dumps({**doc, "data": {**doc["data"], "applicant": "079201001234"}})
+    with open_warehouse(warehouse_url, create_database=True) as wh:
+        migrate(wh)
+        worker = SinkWorker(kafka_config(settings, "localhost:9"), sink_options(settings), pseudonymiser, wh)
+        worker._writer.write(_batch(BatchConverter(TOPICS, Pseudonymiser(b"k" * 32)), [line], 0))
+        stored = wh.query("SELECT raw FROM events FINAL WHERE event_id = %(id)s", {"id": doc["event_id"]})
+        copy = _batch(BatchConverter(TOPICS, pseudonymiser), [line], 5)  # the applicant under the one-off key
+        worker._writer.write(copy)
+        assert copy.rejected_reasons == ["event_id.conflict"] and copy.events == []
         assert (
             wh.query("SELECT raw FROM events FINAL WHERE event_id = %(id)s", {"id": doc["event_id"]})
             == stored

@@ -90,11 +90,14 @@ def test_the_runbook_mends_a_reused_id_as_one_right_load_has_it(
     load(platform, first, _write(tmp_path / "rest.jsonl", rest), summary.as_of)
     load(platform, first, _write(tmp_path / "mistaken.jsonl", kept + wrong), summary.as_of)
     delete, pending, export = _runbook_sql()
+    for sql, placeholders in ((delete, ("'HS-…'", "'E-…'")), (pending, ("database = 'dossier_audit'",)),
+                              (export, ("'HS-…'",))):  # fmt: skip
+        assert all(p in sql for p in placeholders), sql  # a reworded guide must not skip a step silently
     with open_warehouse(first) as wh:
         assert not _uniqueness_passes(platform, wh)  # another dossier's id, stored by a later load: caught
         before = _open_violations(wh, dossier)
         wh.execute(delete.replace("'HS-…'", f"'{dossier}'").replace("'E-…'", f"'{reused}'"))
-        for _ in range(600):  # the guide's wait: the deletion runs in the background
+        for _ in range(2400):  # the guide's wait: the deletion runs in the background (up to 2 min)
             ((left,),) = wh.query(
                 pending.replace("database = 'dossier_audit'", f"database = '{wh.database}'")
             )
