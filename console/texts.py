@@ -4,8 +4,9 @@ rule is named the same in a pack and on screen."""
 
 from __future__ import annotations
 
-from inspections.cases import REOPENED_NOTE, RETRACTED_NOTE
+from inspections.cases import DISMISS_REASONS, REOPENED_NOTE, RETRACTED_NOTE
 from reporting.i18n import Texts
+from reporting.pack_texts import pack_text
 
 LANGS = ("vi", "en")
 
@@ -221,12 +222,6 @@ _ACTIONS = {
     "close_retracted": ("Tự động đóng", "Closed automatically"),
     "reopen": ("Tự động mở lại", "Reopened automatically"),
 }
-_REASONS = {
-    "data_error": ("Sai sót dữ liệu", "Data error"),
-    "lawful_exception": ("Ngoại lệ hợp pháp", "Lawful exception"),
-    "duplicate": ("Trùng lặp", "Duplicate"),
-    "other": ("Lý do khác", "Other"),
-}
 _ROLES = {
     "inspector": ("Thanh tra viên", "Inspector"),
     "unit": ("Cán bộ đơn vị", "Unit officer"),
@@ -261,7 +256,11 @@ class ConsoleTexts(Texts):
         return _ACTIONS.get(code, (code, code))[self.i]
 
     def reason(self, code: str) -> str:
-        return _REASONS.get(code, (code, code))[self.i] if code else ""
+        """A dismissal reason in words: the audit packs' (one word list for both), capitalised."""
+        if code not in DISMISS_REASONS:
+            return code
+        words = pack_text(f"reason_{code}", self.lang)
+        return words[:1].upper() + words[1:]
 
     def role(self, code: str) -> str:
         return _ROLES.get(code, (code, code))[self.i]
