@@ -195,6 +195,6 @@ def _example_text(example: object) -> str:
         return str(example)
     names = sorted(
         example,
-        key=lambda name: (name not in _IDS_FIRST, _IDS_FIRST.index(name) if name in _IDS_FIRST else 0),
+        key=lambda name: _IDS_FIRST.index(name) if name in _IDS_FIRST else len(_IDS_FIRST),
     )
     return " ".join(f"{name}={example[name]}" for name in names)

@@ -122,22 +122,22 @@ class ReportingForm:
     @property
     def on_time_rate(self) -> float | None:
         """Indicator 2.1: (early + on time + in progress within time) / (resolved + in progress)."""
+        return self._on_time()
+
+    def _on_time(self, scale: int = 1) -> float | None:
+        """``scale`` times indicator 2.1, in one division of the counts (``None`` without a denominator)."""
         denominator = self.resolved_total + self.in_progress_total
         if denominator == 0:
             return None
         good = self.resolved_early + self.resolved_on_time + self.in_progress_within_time
-        return good / denominator
+        return scale * good / denominator
 
     @property
     def progress_points_766(self) -> float | None:
         """The 766 points: ``PROGRESS_POINTS_766`` times the rate, in one division of the counts. Times the
         float rate, a points value that is a half (9 of 800: 0,225) landed below it (0.22499999999999998),
         and half up printed 0,22 (review of 2026-12-04)."""
-        denominator = self.resolved_total + self.in_progress_total
-        if denominator == 0:
-            return None
-        good = self.resolved_early + self.resolved_on_time + self.in_progress_within_time
-        return PROGRESS_POINTS_766 * good / denominator
+        return self._on_time(PROGRESS_POINTS_766)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``metrics --json`` shape (nested objects for the dotted keys of the issue)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from inspections.cases import CaseState
 from reporting import gather
 from reporting.evidence_words import ALWAYS_YEAR, WorkingDays
+from warehouse.cases import CaseKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +34,8 @@ class UnitPack:
     #: The calendar years the pack's week lies in: its evidence prints dd/mm within the one year, and
     #: the year with every date of a week spanning New Year (or of another year).
     week_years: tuple[int, ...] = ()
-    #: (dossier, rule, event id) → how the inspectors handled that violation in the console (not open).
-    cases: dict[tuple[str, str, str], CaseState] = field(default_factory=dict)
+    #: How the inspectors handled each of its violations in the console (handled ones only).
+    cases: dict[CaseKey, CaseState] = field(default_factory=dict)
 
     @property
     def evidence_year(self) -> int | None:

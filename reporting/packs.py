@@ -72,12 +72,7 @@ def gather_packs(
     }
     unit_names = {c: u.name for c in sent_to if isinstance(c, str) and (u := catalogue.unit(c)) is not None}
     working_days = stored_working_days(wh)
-    keys = [
-        CaseKey(v.dossier_id, v.rule_id, v.event_id or "") for unit in units for v in violations.get(unit, [])
-    ]
-    cases = {
-        (k.dossier_id, k.rule_id, k.event_id): state for k, state in gather.handled_cases(wh, keys).items()
-    }
+    cases = gather.handled_cases(wh, [_key(v) for unit in units for v in violations.get(unit, [])])
     packs = []
     for unit in units:
         found = violations.get(unit, [])
@@ -98,14 +93,15 @@ def gather_packs(
                 units=unit_names,
                 working_days=working_days,
                 week_years=tuple(sorted({week.start.year, (week.end - timedelta(days=1)).year})),
-                cases={
-                    key: cases[key]
-                    for v in found
-                    if (key := (v.dossier_id, v.rule_id, v.event_id or "")) in cases
-                },
+                cases={key: cases[key] for v in found if (key := _key(v)) in cases},
             )
         )
     return packs
+
+
+def _key(v: gather.ViolationRecord) -> CaseKey:
+    """The console's case of a violation."""
+    return CaseKey(v.dossier_id, v.rule_id, v.event_id)
 
 
 def stored_working_days(wh: Warehouse) -> WorkingDays | None:

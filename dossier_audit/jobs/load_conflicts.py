@@ -83,15 +83,9 @@ class HeldEvents:
         if not chunk:
             return False
         table = pa.Table.from_batches(chunk)
-        keep, conflicting = _without_conflicts(self.wh, table, self.stable)
+        keep, conflicting, same = _without_conflicts(self.wh, table, self.stable)
         self.events.add(table.filter(pa.array(keep)))
-        if len(conflicting) < keep.count(False):  # same events under other pseudonyms: not stored
-            chosen, ids, dossiers = set(conflicting), table["event_id"], table["dossier_id"]
-            self._same_stored |= {
-                (dossiers[i].as_py(), ids[i].as_py())
-                for i, kept in enumerate(keep)
-                if not kept and i not in chosen
-            }
+        self._same_stored |= same
         for row in conflicting:
             event_id, dossier_id = table["event_id"][row].as_py(), table["dossier_id"][row].as_py()
             if (dossier_id, event_id) in self._conflicts:
@@ -107,13 +101,16 @@ class HeldEvents:
         return True
 
 
-def _without_conflicts(wh: Warehouse, table: pa.Table, stable: bool) -> tuple[list[bool], list[int]]:
-    """For each row of ``table`` (events rows), whether to store it, and the rows that conflict with a
-    stored version of their id. A different fingerprint is a conflict unless the two versions differ only in
-    their pseudonyms and those are not ``stable`` (``schemas.pseudonym.same_but_pseudonyms``): a load run
-    without a configured key pseudonymises under a one-off key, and its events are the same events. Such a
-    row is not stored either: the table keeps the last row inserted under one key, and the stored version's
-    pseudonyms, perhaps the deployment key's, would be replaced by one-off ones (review of 2026-12-04)."""
+def _without_conflicts(
+    wh: Warehouse, table: pa.Table, stable: bool
+) -> tuple[list[bool], list[int], set[tuple[str, str]]]:
+    """For each row of ``table`` (events rows), whether to store it; the rows that conflict with a stored
+    version of their id; and the (dossier, event id) of the rows not stored as the same event. A different
+    fingerprint is a conflict unless the two versions differ only in their pseudonyms and those are not
+    ``stable`` (``schemas.pseudonym.same_but_pseudonyms``): a load run without a configured key pseudonymises
+    under a one-off key, and its events are the same events. Such a row is not stored either: the table
+    keeps the last row inserted under one key, and the stored version's pseudonyms, perhaps the deployment
+    key's, would be replaced by one-off ones (review of 2026-12-04)."""
     dossiers = table["dossier_id"].to_pylist()
     event_ids = table["event_id"].to_pylist()
     rows: dict[tuple[str, str], list[int]] = {}  # every copy (a dossier settled twice is held twice)
@@ -128,6 +125,7 @@ def _without_conflicts(wh: Warehouse, table: pa.Table, stable: bool) -> tuple[li
         )
     keep = [True] * table.num_rows
     conflicting: list[int] = []
+    same: set[tuple[str, str]] = set()
     raws = table["raw"]
     for key, held in unlike.items():
         copies = rows.get(key)
@@ -136,6 +134,8 @@ def _without_conflicts(wh: Warehouse, table: pa.Table, stable: bool) -> tuple[li
         mine = raws[copies[0]].as_py()
         for i in copies:
             keep[i] = False
-        if not any(same_but_pseudonyms(raw, mine, stable=stable) for raw in held):
+        if any(same_but_pseudonyms(raw, mine, stable=stable) for raw in held):
+            same.add(key)
+        else:
             conflicting.extend(copies)
-    return keep, conflicting
+    return keep, conflicting, same
