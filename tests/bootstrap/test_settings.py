@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -150,6 +152,33 @@ def test_the_compose_deployment_gives_the_console_secret_to_the_console_alone():
     guide = (root / "docs" / "operators-guide.md").read_text(encoding="utf-8")
     assert "six CHANGE_ME values" in guide and len(to_set) == 6
     assert all(f"`{name}`" in guide or name.startswith("CLICKHOUSE_") for name in to_set)
+
+
+def test_the_env_examples_report_values_read_back_whole(tmp_path, monkeypatch) -> None:
+    """deploy/env.example quotes the report's values that hold spaces (a shell sourcing .env reads them
+    whole); uncommented into a settings file, each reads back as written between its quotes."""
+    from pathlib import Path
+
+    _no_config(monkeypatch)
+    example = (Path(__file__).resolve().parents[2] / "deploy" / "env.example").read_text(encoding="utf-8")
+    lines = [line[2:] for line in example.splitlines() if line.startswith("# DOSSIER_AUDIT_REPORT_")]
+    conf = tmp_path / "report.env"
+    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = load_settings(conf)
+    assert got.report_issuer == "ỦY BAN NHÂN DÂN TỈNH MẪU" and got.report_place == "Mẫu"
+    assert got.report_signer_name == "Nguyễn Văn An" and got.report_signer_title == "TỔ TRƯỞNG"
+    assert got.report_copies == "Như trên;Văn phòng UBND tỉnh;Sở Nội vụ (theo dõi);Lưu: VT"
+    quoted = [line for line in lines if "'" in line]
+    assert len(quoted) == 6 and all(line.split("=", 1)[1] == f"'{value}'" for line, value in zip(quoted, [
+        got.report_issuer, got.report_team, got.report_addressee, got.report_signer_title,
+        got.report_signer_name, got.report_copies], strict=True))  # fmt: skip
+    # And a shell sourcing the file reads the same values (unquoted, it ran the words after a space).
+    shell = subprocess.run(
+        ["bash", "-c", 'set -a && . "$1" && printf "%s\\n" "$DOSSIER_AUDIT_REPORT_ISSUER" '
+         '"$DOSSIER_AUDIT_REPORT_COPIES"', "-", str(conf)],
+        capture_output=True, text=True, check=True, env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert shell.stdout.splitlines() == [got.report_issuer, got.report_copies] and not shell.stderr
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

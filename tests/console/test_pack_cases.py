@@ -3,11 +3,16 @@ team had dismissed was still listed in the pack as one to verify on site, its fi
 
 from __future__ import annotations
 
+import html
 import io
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from console import exports
 from inspections.cases import CaseState, CaseStatus
 from reporting import gather
 from tests.console.conftest import ConsoleWorld, logged_in
@@ -30,10 +35,35 @@ def _findings(content: bytes) -> dict[tuple[str, str], str | None]:
     return {(row[dossier], row[rule]): row[finding] for row in rows[top + 1 :] if row[dossier]}
 
 
-def test_a_dismissed_violation_says_so_in_the_pack(console_world: ConsoleWorld) -> None:
+def _printed_packs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The printable (HTML) pack of every pack the console writes from now on, as text."""
+    printed: list[str] = []
+    write = exports.write_audit_packs  # type: ignore[attr-defined]
+
+    def keeping(*args: Any, **kwargs: Any) -> list[Path]:
+        paths = write(*args, **kwargs)
+        printed.extend(html.unescape(path.read_text()) for path in paths if path.suffix == ".html")
+        return paths
+
+    monkeypatch.setattr(exports, "write_audit_packs", keeping)
+    return printed
+
+
+def _count_line(printed: str) -> str:
+    found = re.search(r'<p class="note" id="violations-count">(.*?)</p>', printed, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_dismissed_violation_says_so_in_the_pack(
+    console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
     insp, csrf = logged_in(console_world, "insp")
+    printed = _printed_packs(monkeypatch)
     before = _findings(insp.get(f"/packs/{UNIT2}", params={"week": WEEK}).content)
     assert before and not any(before.values())  # nothing handled yet: the column is the team's
+    note = "tình trạng xử lý tại thời điểm lập tài liệu được ghi sẵn ở cột “Kết quả xác minh của đoàn”"
+    assert len(printed) == 1 and note not in _count_line(printed[0])
     rows = insp.get("/api/violations", params={"dossier": D2, "week": WEEK}).json()["rows"]
     first, second = rows[0], rows[1]
     for row, action in ((first, {"action": "dismiss", "reason_code": "duplicate"}),
@@ -45,6 +75,9 @@ def test_a_dismissed_violation_says_so_in_the_pack(console_world: ConsoleWorld) 
     assert after[(D2, first["rule_id"])] == "Trên hệ thống: đã bác bỏ (trùng lặp)"
     assert after[(D2, second["rule_id"])] == "Trên hệ thống: đang chờ đơn vị giải trình"
     assert sum(value is not None for value in after.values()) == 2  # the others stay blank
+    # The printed pack too: its count line says what the column holds, and the column holds it.
+    assert len(printed) == 2 and note in _count_line(printed[1])
+    assert "Trên hệ thống: đã bác bỏ (trùng lặp)" in printed[1] and "Trên hệ thống:" not in printed[0]
 
 
 class _Tables:

@@ -211,6 +211,21 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert not (tmp_path / "e.jsonl").exists() and not (tmp_path / "wh").exists()
 
 
+def test_a_rejected_file_that_is_the_out_file_under_another_name_is_refused(tmp_path: Path) -> None:
+    """``--rejected`` a hard link to an earlier ``--out``: two names of one file, which the run would write
+    twice over (the same path, or one resolving to it through a symbolic link, was refused already)."""
+    payload = tmp_path / "p.json"
+    payload.write_bytes(encode(sync_body(dossier())))
+    out, linked = tmp_path / "e.jsonl", tmp_path / "e.rejected.jsonl"
+    out.write_text("earlier\n")
+    os.link(out, linked)
+    for rejected in (out, linked):
+        result = cli("import", "dvcqg", str(payload), "--out", str(out), "--rejected", str(rejected), code=2)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "--rejected must be another file than --out" in lines[0], lines
+    assert out.read_text() == "earlier\n"
+
+
 def test_an_output_file_that_is_an_input_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
     """Named as an input beside others, or a payload in a folder given as input: writing would destroy it
     before it is read (it was left out of the inputs and overwritten, with exit 0). An earlier --out in the

@@ -29,6 +29,16 @@ def test_a_half_rounds_up_in_the_json() -> None:
     assert half_up(0.0725, 1, shift=2) == Decimal("7.3")  # 0.0725 * 100 is 7.249999999999999
 
 
+def test_the_shares_and_the_average_round_a_half_up_too() -> None:
+    """1 online of 128 new is 0.0078125 (exact in binary, so ``round`` took it to even, 0.007812); 1 working
+    day over 8 resolved dossiers is 0.125 days (``round``: 0.12)."""
+    form = ReportingForm(date(2025, 11, 3), date(2025, 11, 10), new_online=1, new_direct_postal=127)
+    assert form.to_json_dict()["share_online"] == 0.007813
+    late = ReportingForm(date(2025, 11, 3), date(2025, 11, 10), resolved_late=8)
+    late._working_days_sum = 1
+    assert late.to_json_dict()["avg_processing_working_days"] == 0.13
+
+
 @given(st.integers(0, 5000), st.integers(0, 5000))
 def test_the_points_are_the_exact_points_rounded_half_up(good: int, late: int) -> None:
     figures = _form(good, late).to_json_dict()

@@ -129,6 +129,18 @@ def test_supplement_time_is_excluded():
     assert rules_of(events) == []
 
 
+def test_evidence_hours_round_a_half_up():
+    """The evidence's hours are read by people: 450 s is 0.125 h, printed 0,13 (``round`` gave 0.12)."""
+    events = [
+        base(),
+        supplement(f"{TUE} 09:00", docs=["C"]),
+        completed(f"{TUE} 09:07:30", ["C"]),
+        processed(f"{NEXT_MON} 10:00"),
+    ]
+    (late,) = AUDITOR.evaluate("D1", events, AS_OF)
+    assert late.rule_id == "LATE_NO_APOLOGY" and late.evidence["supplement_hours"] == 0.13
+
+
 def test_waiting_dossier_ends_at_its_only_request():
     events = [base(), supplement(f"{TUE} 09:00", docs=["C"])]
     facts = derive_facts("D1", events, AS_OF)

@@ -153,7 +153,16 @@ def test_worker_sink_serves_metrics_and_prints_stats(broker, tmp_path):
     result = cli("worker", "sink", "--bootstrap-servers", broker.bootstrap_servers, "--warehouse",
                  f"chdb://{tmp_path}/wh", "--until-idle", "--metrics-port", "0")  # fmt: skip
     assert orjson.loads(result.stdout.splitlines()[-1])["events_stored"] == 24
-    assert "metrics on http://" in result.stderr
+    assert "metrics on http://" in result.stderr and "PSEUDONYM_KEY is not set" not in result.stderr
+    # Without a key (another group, another warehouse): the same events stored, and one line saying what a
+    # one-off key means for the records it reads again after a restart.
+    args = ["worker", "sink", "--bootstrap-servers", broker.bootstrap_servers, "--warehouse",
+            f"chdb://{tmp_path}/keyless", "--until-idle", "--group-id", "keyless-sink"]  # fmt: skip
+    keyless = runner.invoke(app, args, env={"DOSSIER_AUDIT_PSEUDONYM_KEY": None})
+    assert keyless.exit_code == 0, keyless.stderr
+    assert orjson.loads(keyless.stdout.splitlines()[-1])["events_stored"] == 24
+    warning = " ".join(keyless.stderr.split())
+    assert "DOSSIER_AUDIT_PSEUDONYM_KEY is not set" in warning and "rejected as a conflict" in warning
 
 
 def audit_lines(as_of: str):
