@@ -1,8 +1,11 @@
 """The week's dashboard: province figures, the indicator 2.1 trend, the worst units, violations by rule
-and unit (the reports' own computations, through ``reporting.api``), and the cases by state.
+and unit (the reports' own computations: ``reporting.gather``'s forms, ``reporting.api``'s counts), and the
+cases by state.
 
-The figures are built once per week and kept for a minute (each is a full aggregation of the week);
-the case counts are read at every request.
+The rates are the forms' own (``ReportingForm.on_time_rate``), so they print as the report prints them:
+rebuilt from ``weekly_metrics``' six-decimal rate, 501/1001 showed 50,1 % beside the report's 50,0 %
+(review of 2026-12-04). The figures are built once per week and kept for a minute (each is a full
+aggregation of the week); the case counts are read at every request.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from console.service import ConsoleService
-from inspections.metrics import ReportingForm
 from inspections.weeks import Week
-from reporting.api import violation_summary, weekly_metrics
-from reporting.gather import newest_event, week_bounds
+from reporting.api import violation_summary
+from reporting.gather import handled, newest_event, rank_units, week_bounds, week_forms
+from reporting.report_json import Names
 from warehouse.cases import CaseCounts, case_counts
 
 TREND_WEEKS = 6
@@ -35,12 +38,6 @@ class Dashboard:
     by_unit: list[dict[str, Any]]
     total: int
     cases: CaseCounts
-
-
-def on_time_rate(form: dict[str, Any]) -> float | None:
-    """Indicator 2.1 of a form of ``weekly_metrics``, from its counts (``ReportingForm.counts_of``), not
-    from its six-decimal ``on_time_rate`` (review of 2026-12-04)."""
-    return ReportingForm.counts_of(form).on_time_rate
 
 
 class Dashboards:
@@ -77,22 +74,23 @@ class Dashboards:
 
     def _build(self, week: Week) -> Dashboard:
         svc = self.service
-        metrics = weekly_metrics(svc.catalogue, svc.reader, week)
-        trend = []
-        for earlier in week.history(TREND_WEEKS)[:-1]:
-            trend.append(
-                (str(earlier), on_time_rate(weekly_metrics(svc.catalogue, svc.reader, earlier)["province"]))
-            )
-        province = {**metrics["province"], "on_time_rate": on_time_rate(metrics["province"])}
+        forms = week_forms(svc.catalogue, svc.reader, week)
+        trend = [
+            (str(earlier), week_forms(svc.catalogue, svc.reader, earlier).province.on_time_rate)
+            for earlier in week.history(TREND_WEEKS)[:-1]
+        ]
+        province = {**forms.province.to_json_dict(), "on_time_rate": forms.province.on_time_rate}
         trend.append((str(week), province["on_time_rate"]))
         counts = violation_summary(svc.catalogue, svc.reader, week)
-        units = metrics.get("units", {})
-        ranking = [
-            {**r, "on_time_rate": on_time_rate(units[r["unit_code"]])}
-            for r in metrics.get("ranking", [])
-            if r.get("on_time_rate") is not None and r["unit_code"] in units
-        ]
-        worst = sorted(ranking, key=lambda r: (r["on_time_rate"], -r["dossiers_counted"]))[:5]
+        names = Names(svc.catalogue)
+        # The lowest rates first; of equal rates, the unit with more dossiers counted (then as ranked).
+        rated = [r for r in rank_units(forms.units) if r.rank is not None]
+        rated.sort(key=lambda r: (r.form.on_time_rate, -handled(r.form)))
+        worst = [
+            {"unit_code": r.code, "name": names.unit(r.code, short=False),
+             "on_time_rate": r.form.on_time_rate, "dossiers_counted": handled(r.form)}
+            for r in rated[:5]
+        ]  # fmt: skip
         return Dashboard(
             week=week,
             province=province,

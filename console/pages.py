@@ -237,13 +237,19 @@ async def dossier(request: Request) -> Response:
         plain, verify = guide(v.rule_id, lang, lead_days=lead)
         cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
                       "plain": plain, "verify": verify, "basis": legal_basis(v.legal_basis)})  # fmt: skip
-    rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang, gate.service.catalogue)
+    catalogue = gate.service.catalogue
+    rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang, catalogue)
+    facts = view.dossier.facts
+    unit = catalogue.unit(facts.unit_code) if facts is not None else None
+    procedure = catalogue.procedure(facts.procedure_code) if facts and facts.procedure_code else None
     return render(
         request,
         "dossier.html.j2",
         who=who,
         view=view,
         rows=rows,
+        unit_name=unit.name if unit is not None else None,  # an inspector on site asks for the desk by name
+        procedure_name=procedure.name if procedure is not None else None,
         cases=cases,
         reasons=DISMISS_REASONS,
         system_notes=SYSTEM_NOTES,

@@ -5,6 +5,7 @@ write; the pages speak the reader's language (timeline details, system notes, er
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -144,3 +145,30 @@ def test_an_ignored_event_is_said_to_screen_readers(console_world: ConsoleWorld)
     insp, _ = logged_in(console_world, "insp")
     page = insp.get(f"/dossiers/{key.dossier_id}").text
     assert '<span class="sr">(không áp dụng' in page
+
+
+def test_the_dossier_page_names_its_unit_and_procedure(
+    console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An inspector on site asks for the desk and the procedure by name: the page showed their codes only.
+    Codes the catalogue does not know are shown as they are."""
+    insp, _ = logged_in(console_world, "insp")
+    catalogue = console_world.service.catalogue
+    facts = {"unit_code": "000.10.02.H99", "procedure_code": "2.000635"}  # of dossier B (its events)
+    unit, procedure = catalogue.unit(facts["unit_code"]), catalogue.procedure(facts["procedure_code"])
+    assert unit is not None and procedure is not None
+
+    def shown() -> dict[str, list[str]]:
+        page = insp.get(f"/dossiers/{B[0]}").text
+        cells = {
+            name: re.search(rf'<dd id="fact-{name}">(.*?)</dd>', page, re.S) for name in ("unit", "procedure")
+        }
+        return {name: re.sub(r"<[^>]+>", "", cell.group(1)).split() for name, cell in cells.items() if cell}
+
+    assert shown() == {
+        "unit": [*html.escape(unit.name).split(), facts["unit_code"]],
+        "procedure": [*html.escape(procedure.name).split(), facts["procedure_code"]],
+    }
+    monkeypatch.setattr(type(catalogue), "unit", lambda self, code: None)
+    monkeypatch.setattr(type(catalogue), "procedure", lambda self, code: None)
+    assert shown() == {"unit": [facts["unit_code"]], "procedure": [facts["procedure_code"]]}
