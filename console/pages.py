@@ -40,6 +40,7 @@ from console.timeline import timeline
 from console.words import legal_basis, marks_note
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
+from reporting.i18n import short_unit_name
 from reporting.packs import pack_file_stem
 from warehouse.cases import CaseKey
 from warehouse.console_read import SEVERITIES, SORTS
@@ -174,6 +175,8 @@ async def violations(request: Request) -> Response:
         query=query,
         filters=filters,
         units=units,
+        # The list names each row's unit as the reports' tables do (short), its code beneath.
+        unit_names={code: short_unit_name(u.name) for code, u in catalogue.units.items()},
         rules=[(r.rule_id, r.title_vi if lang_of(request) == "vi" else r.title_en) for r in reported_rules()],
         severities=SEVERITIES,
         states=STATES,

@@ -169,6 +169,11 @@ def test_the_dossier_page_names_its_unit_and_procedure(
         "unit": [*html.escape(unit.name).split(), facts["unit_code"]],
         "procedure": [*html.escape(procedure.name).split(), facts["procedure_code"]],
     }
+    # The list too, each row's unit by its short name (as the reports' tables), its code beneath.
+    listed = insp.get("/violations", params={"dossier": B[0], "week": "2025-W45"}).text
+    cells = re.findall(r"<td data-label=\"Đơn vị\">(.*?)</td>", listed, re.S)
+    named = f'UBND xã Đông Phú Hòa<br><small class="mono">{facts["unit_code"]}</small>'
+    assert cells and set(cells) == {named}
     monkeypatch.setattr(type(catalogue), "unit", lambda self, code: None)
     monkeypatch.setattr(type(catalogue), "procedure", lambda self, code: None)
     assert shown() == {"unit": [facts["unit_code"]], "procedure": [facts["procedure_code"]]}
