@@ -100,3 +100,15 @@ def test_timeline_details_translate_enumerated_fields_only() -> None:
         {"channel": "online", "documents": ["giay_khai_sinh", "processed"], "stage": "reception"}, "vi"
     )
     assert text == "kênh: trực tuyến; thành phần hồ sơ: giay_khai_sinh, processed; giai đoạn: khi tiếp nhận"
+
+
+def test_the_printed_pack_leaves_room_to_write_the_finding_and_sign() -> None:
+    """The team writes its finding and signs by hand in the printed pack: at 8 % and 5 % of the A4 landscape
+    page, those columns were 2.2 and 1.4 cm wide (review of 2026-12-04). The printed columns fill the page
+    (the template's ``@page`` margins: 27.2 cm of 29.7)."""
+    table = violations_table(Texts("vi"), _pack((2025,)))
+    shares = {column.heading: column.share for column in table.columns if column.printed}
+    assert sum(shares.values()) == 100
+    width = 29.7 - 1.5 - 1.0  # cm between the margins
+    assert shares["Kết quả xác minh của đoàn"] * width / 100 >= 4.0
+    assert shares["Người xác minh ký"] * width / 100 >= 1.8
