@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reporting.model import WeeklyReport
+from reporting.model import TIME_TRIGGERED, WeeklyReport
+from reporting.violation_tables import comparable
 
 #: Chart files written next to the report (the HTML references them by these names).
 TREND_PNG = "chart_trend.png"
@@ -126,22 +127,41 @@ def trend_chart(report: WeeklyReport, path: Path) -> Path:
     return _save(fig, path)
 
 
-def rules_chart(report: WeeklyReport, path: Path) -> Path:
-    """Violations by rule: this week against the previous week."""
+def rules_bars(report: WeeklyReport) -> list[tuple[str, int, int | None]]:
+    """The rules chart's bars, biggest first: (label, this week, the week before or ``None``). The week
+    before only where the report's tables compare the rule (``violation_tables.comparable``): a provisional
+    week's time-triggered rules are labelled so and drawn alone, as their rows show "—" (review of
+    2026-12-04: the chart set them against last week's complete counts)."""
     t = report.texts
-    rules = [r for r in report.violations.rules if r.kind == "violation" and (r.count or r.previous)]
-    fig, ax = _figure(9, max(2.5, 0.45 * len(rules) + 1.2))
+    bars = []
+    for r in report.violations.rules:
+        if r.kind != "violation" or not (r.count or r.previous):
+            continue
+        label = t.rule_title(r.rule_id)
+        if report.maturity.provisional and r.rule_id in TIME_TRIGGERED:
+            label += f" ({t('provisional_mark')})"
+        bars.append((label, r.count, r.previous if comparable(report, r) else None))
+    return bars
+
+
+def rules_chart(report: WeeklyReport, path: Path) -> Path:
+    """Violations by rule: this week against the previous week (where the tables compare them)."""
+    t = report.texts
+    bars = rules_bars(report)
+    fig, ax = _figure(9, max(2.5, 0.45 * len(bars) + 1.2))
     ax.set_title(t("c_rules"))
-    if not rules:
+    if not bars:
         _no_data(ax, t("no_violations"))
         return _save(fig, path)
-    rules.reverse()  # barh draws bottom-up; the biggest goes on top
-    ys = list(range(len(rules)))
-    ax.barh([y + 0.2 for y in ys], [r.count for r in rules], height=0.4, color=_PROVINCE_COLOR,
+    bars.reverse()  # barh draws bottom-up; the biggest goes on top
+    ys = list(range(len(bars)))
+    ax.barh([y + 0.2 for y in ys], [count for _, count, _ in bars], height=0.4, color=_PROVINCE_COLOR,
             label=t("h_this_week"))  # fmt: skip
-    ax.barh([y - 0.2 for y in ys], [r.previous for r in rules], height=0.4, color="#999999",
-            label=t("h_prev_week"))  # fmt: skip
-    ax.set_yticks(ys, [t.rule_title(r.rule_id) for r in rules], fontsize=8)
+    before = [(y, previous) for y, (_, _, previous) in zip(ys, bars, strict=True) if previous is not None]
+    if before:
+        ax.barh([y - 0.2 for y, _ in before], [previous for _, previous in before], height=0.4,
+                color="#999999", label=t("h_prev_week"))  # fmt: skip
+    ax.set_yticks(ys, [_printable(label) for label, _, _ in bars], fontsize=8)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")

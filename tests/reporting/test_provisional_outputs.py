@@ -32,6 +32,23 @@ def test_the_trend_chart_marks_a_provisional_week(tmp_path: Path) -> None:
     assert charts.trend_chart(provisional, tmp_path / "t.png").stat().st_size > 0
 
 
+def test_the_rules_chart_compares_only_what_the_tables_compare(tmp_path: Path) -> None:
+    """A provisional week's time-triggered rule is drawn alone and labelled "tạm tính", as its table row
+    shows "—" for the week before; a rule fixed when it occurs keeps its bar for the week before."""
+    rules = {"LATE_NO_APOLOGY": (39, 37, 36.0), "EXCESS_DOCUMENTS": (20, 38, 34.0)}
+    provisional = make_report(UNITS, UNITS, rules, IMMATURE)
+    assert charts.rules_bars(provisional) == [
+        ("Trễ hạn không có phiếu xin lỗi (tạm tính)", 39, None),
+        ("Nhận dư / yêu cầu ngoài thành phần hồ sơ", 20, 38),
+    ]
+    final = make_report(UNITS, UNITS, rules, FINAL)
+    assert charts.rules_bars(final) == [
+        ("Trễ hạn không có phiếu xin lỗi", 39, 37),
+        ("Nhận dư / yêu cầu ngoài thành phần hồ sơ", 20, 38),
+    ]
+    assert charts.rules_chart(provisional, tmp_path / "r.png").stat().st_size > 0
+
+
 def printed(platform: Platform, wh: object | None, lang: str = "vi") -> str:
     out = Console(record=True, width=200, file=io.StringIO())
     summary.print_summary(
