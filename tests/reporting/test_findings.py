@@ -376,3 +376,24 @@ def test_an_empty_week_says_whether_it_was_loaded() -> None:
     assert nothing.empty_note == "Kho dữ liệu chưa có dữ liệu nào: chưa nạp dữ liệu."
     assert empty.data_cutoff == "Số liệu tính đến 07 giờ 00 ngày 20/11/2025."
     assert dataclasses.replace(empty, data_through=None).data_cutoff is None
+
+
+def test_a_change_in_points_is_the_change_between_the_rates_as_printed() -> None:
+    """86,22 % → 87,16 % said "tăng 0,9 điểm phần trăm" beside the table's 86,2 % and 87,2 % (review of
+    2026-12-04); rates printed alike are unchanged, however far apart their unrounded values."""
+    vi = Texts("vi")
+    assert findings.points_change(vi, 0.8716, 0.8622) == "tăng 1,0 điểm phần trăm"
+    assert findings.points_change(vi, 0.8622, 0.8716) == "giảm 1,0 điểm phần trăm"
+    assert findings.points_change(vi, 0.87149, 0.87051) == "không đổi"  # 87,1 % and 87,1 %
+    assert findings.points_change(vi, 0.8705, 0.87049) == "tăng 0,1 điểm phần trăm"  # 87,1 % and 87,0 %
+
+
+@given(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(1, 10**6))
+def test_the_points_said_are_the_printed_rates_difference(now: int, before: int, of: int) -> None:
+    vi = Texts("vi")
+    a, b = min(now, of) / of, min(before, of) / of
+    said = findings.points_change(vi, a, b)
+    shown = [Decimal(vi.percent(x).removesuffix(" %").replace(",", ".")) for x in (a, b)]
+    diff = shown[0] - shown[1]
+    expected = "không đổi" if not diff else f"{'tăng' if diff > 0 else 'giảm'} {abs(diff):.1f} điểm phần trăm"
+    assert said == expected.replace(".", ",")
