@@ -215,6 +215,13 @@ def need_file(file: Path | None) -> Path:
     return file
 
 
+def one_source(file: Path | None, warehouse: str | None) -> None:
+    """A command that reads an events FILE or a warehouse reads one: given both, ``audit`` and ``metrics``
+    read the warehouse and left the file unread, exit 0 (review of 2026-12-04)."""
+    if file is not None and warehouse is not None:
+        raise UsageError("give an events FILE or --warehouse URL, not both")
+
+
 def platform_for(catalogue: Path | None = None) -> Platform:
     """The platform of the settings, its catalogue (and calendar override, if one is set) loaded now: a bad
     file fails here with one line, not later, mid-command, with a traceback."""

@@ -34,6 +34,7 @@ from dossier_audit.cli.common import (
     guarded,
     known_stored_unit,
     known_unit,
+    one_source,
     parse_date,
     parse_instant,
     platform_for,
@@ -128,8 +129,7 @@ def _export(
     rejections = Rejections()
 
     def go() -> ExportRun:
-        if file is not None and warehouse is not None:
-            raise UsageError("give an events FILE or --warehouse URL, not both")
+        one_source(file, warehouse)
         if lang is not None and lang not in ("vi", "en"):
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         start, end = _period(from_, to)

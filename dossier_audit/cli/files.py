@@ -26,6 +26,7 @@ from dossier_audit.cli.common import (
     known_stored_unit,
     known_unit,
     need_file,
+    one_source,
     parse_date,
     parse_instant,
     platform_for,
@@ -80,6 +81,7 @@ def audit(
     """Audit every dossier at AS_OF: counts by rule on stderr; with --json, the violations as JSON lines on
     stdout."""
 
+    guarded(lambda: one_source(file, warehouse))
     if warehouse is not None:
         _audit_warehouse(warehouse, as_of, catalogue, json_out)
         return
@@ -173,6 +175,7 @@ def metrics(
 
     if as_recorded and by != "unit":
         guarded(_need_by_unit)
+    guarded(lambda: one_source(file, warehouse))
     if warehouse is not None:
         if by is not None:
             guarded(_no_groups_in_warehouse)

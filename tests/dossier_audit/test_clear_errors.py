@@ -98,6 +98,19 @@ def test_an_empty_as_of_is_refused_by_every_command_that_takes_one(events: Path,
     assert not (tmp_path / "wh").exists() and not (tmp_path / "w").exists()
 
 
+def test_an_events_file_and_a_warehouse_together_are_refused(events: Path, tmp_path: Path) -> None:
+    """``audit`` and ``metrics`` given both read the warehouse and left the file unread, with exit 0 and an
+    empty answer (review of 2026-12-04); ``export`` refused it already."""
+    url = f"chdb://{tmp_path}/wh"
+    for args in (
+        ["audit", str(events), "--warehouse", url, "--as-of", "2025-11-24"],
+        ["metrics", str(events), "--warehouse", url, "--from", "2025-11-01", "--to", "2025-11-30"],
+        ["export", "xes", str(events), "--warehouse", url, "--out", str(tmp_path / "x.xes")],
+    ):
+        assert "give an events FILE or --warehouse URL, not both" in one_error_line(cli(*args)), args
+    assert not (tmp_path / "wh").exists()
+
+
 def test_a_week_outside_the_supported_years_is_one_line() -> None:
     line = one_error_line(cli("report", "--warehouse", "chdb:///nonexistent", "--week", "9999-W52"))
     assert "--week" in line and "outside the supported years" in line
