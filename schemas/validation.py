@@ -12,6 +12,8 @@ null fields of the event's ``data`` (:mod:`schemas.provenance`). Input lines als
 
 from __future__ import annotations
 
+import heapq
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,6 +84,31 @@ class Rejection:
     message: str
     line_no: int | None
     raw: bytes
+
+
+class EarliestRejections:
+    """The ``keep`` rejections of the lowest line numbers among those given (a line number-less one after
+    every numbered), in line order: what a command shows of a file's rejected lines. The first ``keep``
+    given depended on the order a run's workers reported them in: another ten lines on each run of one
+    file, out of order (review of 2026-12-04)."""
+
+    def __init__(self, keep: int = 10) -> None:
+        self.keep = keep
+        self._heap: list[tuple[int, int, Rejection]] = []  # (-line, -arrival): the latest line on top
+        self._given = 0
+
+    def __call__(self, rejection: Rejection) -> None:
+        line = rejection.line_no if rejection.line_no is not None else sys.maxsize
+        self._given += 1
+        item = (-line, -self._given, rejection)
+        if len(self._heap) < self.keep:
+            heapq.heappush(self._heap, item)
+        elif self._heap and item > self._heap[0]:  # an earlier line than the latest kept
+            heapq.heapreplace(self._heap, item)
+
+    @property
+    def samples(self) -> list[Rejection]:
+        return [rejection for _, _, rejection in sorted(self._heap, reverse=True)]
 
 
 def parse_event(raw: bytes | str, *, line_no: int | None = None) -> AnyEvent | Rejection:

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -38,7 +38,7 @@ from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError
 from inspections.timeunits import VN_TZ
 from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED, in_range
-from schemas.validation import Rejection
+from schemas.validation import EarliestRejections, Rejection
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
@@ -254,16 +254,8 @@ def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
         yield wh
 
 
-class Rejections:
-    """Collects rejection reasons for the summary; prints the first few lines precisely."""
-
-    def __init__(self, show: int = 10) -> None:
-        self.show = show
-        self.samples: list[Rejection] = []
-
-    def __call__(self, rejection: Rejection) -> None:
-        if len(self.samples) < self.show:
-            self.samples.append(rejection)
+class Rejections(EarliestRejections):
+    """Collects the rejected lines a command's summary shows precisely: the earliest ten, in line order."""
 
 
 #: Inputs smaller than this finish before a progress bar would help.
@@ -334,7 +326,9 @@ def print_rejected(counts: Counter[str]) -> None:
     err.print(table)
 
 
-def print_ingest(stats: IngestStats, rejections: Rejections) -> None:
+def print_ingest(stats: IngestStats, samples: Sequence[Rejection]) -> None:
+    """The counts of a file's lines, then its rejected lines by reason and ``samples`` of them, one per
+    line."""
     err.print(
         f"lines {stats.lines:,} · valid {stats.valid:,} · duplicates {stats.duplicates:,} · "
         f"rejected {stats.rejected_total:,} · dossiers {stats.dossiers:,}",
@@ -342,7 +336,7 @@ def print_ingest(stats: IngestStats, rejections: Rejections) -> None:
     )
     if stats.rejected:
         print_rejected(stats.rejected)
-        for r in rejections.samples:
+        for r in samples:
             err.print(
                 f"  line {r.line_no}: [yellow]{escape(r.code)}[/] — {escape(r.message)}",
                 highlight=False,

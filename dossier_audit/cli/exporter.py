@@ -159,7 +159,7 @@ def _export(
 
     run = guarded(go)
     if run.stats is not None:
-        print_ingest(run.stats, rejections)
+        print_ingest(run.stats, rejections.samples)
     counts = run.counts
     where = "standard output" if str(out) == STDOUT else str(out)
     objects = "" if counts.objects is None else f" and {sum(counts.objects.values()):,} objects"

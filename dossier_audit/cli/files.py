@@ -62,7 +62,7 @@ def validate(
     stats, rejections = guarded(go)
     if json_out:
         sys.stdout.write(orjson.dumps(stats.to_json_dict()).decode() + "\n")
-    print_ingest(stats, rejections)
+    print_ingest(stats, rejections.samples)
     raise typer.Exit(1 if stats.rejected_total else 0)
 
 
@@ -105,7 +105,7 @@ def audit(
             return counts, run.stats, rejections
 
     counts, stats, rejections = guarded(go)
-    print_ingest(stats, rejections)
+    print_ingest(stats, rejections.samples)
     print_audit_summary(counts)
 
 
@@ -208,7 +208,7 @@ def metrics(
         figures["groups"] = {"by": by, "as_recorded": as_recorded, "forms": forms}
     if json_out:
         sys.stdout.write(orjson.dumps(figures).decode() + "\n")
-    print_ingest(found.stats, rejections)
+    print_ingest(found.stats, rejections.samples)
     _print_failures(found.failures)
     _print_form(figures, unit)
 

@@ -21,7 +21,6 @@ from dossier_audit.cli.common import (
     PROGRESS_BYTES,
     CataloguePath,
     JsonFlag,
-    Rejections,
     description_column,
     err,
     guarded,
@@ -79,9 +78,7 @@ def warehouse_load(
 
     result = guarded(go)
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
-    rejections = Rejections()
-    rejections.samples = result.rejections
-    print_ingest(result.stats, rejections)
+    print_ingest(result.stats, result.rejections)
     err.print(
         f"stored {result.events_written:,} events and {result.rejected_written:,} rejected lines; folded "
         f"{result.dossiers_folded:,} dossiers: {result.violations_open:,} open violations, "

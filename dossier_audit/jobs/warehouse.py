@@ -42,7 +42,7 @@ from dossier_audit.jobs.row_frames import RowFrames
 from dossier_audit.jobs.spool_dirs import LINES_SPOOL, spool_directory
 from inspections.metrics import ReportingForm
 from schemas.events import AnyEvent
-from schemas.validation import Rejection
+from schemas.validation import EarliestRejections, Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
 from warehouse.binding import TEXTS_PER_QUERY, TextSet, chunked
@@ -166,13 +166,13 @@ def load_file(
     record_start(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
     result = LoadResult(IngestStats(), run_id=run.run_id)
+    shown = EarliestRejections(keep_rejections)  # the same lines on every run, in line order
     progress = on_progress or _no_progress
 
     def on_rejection(rejection: Rejection) -> None:
         scrubbed = pseudonymiser.scrub_raw(rejection.raw)
         rejected.add(*rejection_row(rejection, source, scrubbed, run.started_at))
-        if len(result.rejections) < keep_rejections:
-            result.rejections.append(rejection)
+        shown(rejection)
 
     size = path.stat().st_size
     version = now_version()  # of the workers' fold rows, until written under a newer one (``_judge``)
@@ -220,6 +220,7 @@ def load_file(
         events.flush()
         rejected.flush()
         result.stats = engine.stats
+        result.rejections = shown.samples
         if conflicts:  # valid in the file, rejected against the warehouse
             result.stats.valid -= conflicts
             result.stats.rejected[CONFLICT] += conflicts
