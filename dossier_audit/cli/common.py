@@ -254,6 +254,18 @@ def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
         yield wh
 
 
+def stored_events(written: int, of_stored_dossiers: int) -> str:
+    """What a load stored, said so that a load of events the warehouse holds already does not read as new
+    ones: a reload "stored 22 events" (review of 2026-12-04), each stored again, unchanged."""
+    said = f"stored {written:,} events"
+    if of_stored_dossiers:
+        said += (
+            f" ({of_stored_dossiers:,} of them of dossiers the warehouse held, compared with their stored "
+            "events: one it held is stored again, unchanged)"
+        )
+    return said
+
+
 class Rejections(EarliestRejections):
     """Collects the rejected lines a command's summary shows precisely: the earliest ten, in line order."""
 

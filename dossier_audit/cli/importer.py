@@ -37,6 +37,7 @@ from dossier_audit.cli.common import (
     parse_instant,
     platform_for,
     same_file,
+    stored_events,
     warehouse_session,
 )
 from dossier_audit.cli.notices import warn_one_off_key
@@ -241,7 +242,8 @@ def _load(
             stages.stop()
     sink.targets["warehouse"] = redact_url(url)
     sink.targets["load"] = (
-        f"stored {result.events_written:,} events; folded {result.dossiers_folded:,} dossiers: "
+        f"{stored_events(result.events_written, result.events_of_stored_dossiers)}; folded "
+        f"{result.dossiers_folded:,} dossiers: "
         f"{result.violations_open:,} open violations, {result.violations_retracted:,} retracted"
     )
     return sink

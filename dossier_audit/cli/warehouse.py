@@ -28,6 +28,7 @@ from dossier_audit.cli.common import (
     platform_for,
     print_ingest,
     progress_name,
+    stored_events,
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file, source_of
@@ -80,7 +81,8 @@ def warehouse_load(
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
     print_ingest(result.stats, result.rejections)
     err.print(
-        f"stored {result.events_written:,} events and {result.rejected_written:,} rejected lines; folded "
+        f"{stored_events(result.events_written, result.events_of_stored_dossiers)} and "
+        f"{result.rejected_written:,} rejected lines; folded "
         f"{result.dossiers_folded:,} dossiers: {result.violations_open:,} open violations, "
         f"{result.violations_retracted:,} retracted ({result.seconds:.1f} s)",
         highlight=False,

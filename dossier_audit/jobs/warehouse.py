@@ -109,6 +109,10 @@ class LoadResult:
     stats: IngestStats
     run_id: str = ""
     events_written: int = 0
+    #: Of ``events_written``, those of dossiers the warehouse held events of before the load: each compared
+    #: with the stored ones, and one it held already stored again unchanged (a reload writes every event
+    #: again, and adds none).
+    events_of_stored_dossiers: int = 0
     rejected_written: int = 0
     dossiers_folded: int = 0
     violations_open: int = 0
@@ -125,6 +129,7 @@ class LoadResult:
             **self.stats.to_json_dict(),
             "run_id": self.run_id,
             "events_written": self.events_written,
+            "events_of_stored_dossiers": self.events_of_stored_dossiers,
             "rejected_written": self.rejected_written,
             "dossiers_folded": self.dossiers_folded,
             "violations_open": self.violations_open,
@@ -202,7 +207,7 @@ def load_file(
             on_shard_done=spool.flush,
         )
         drained = False
-        stored_events = 0
+        stored_events = held_events = 0
         with _no_cyclic_gc():
             # The workers are done: each dossier's last settlement comes back, with its number of events.
             for dossier_id, token, count, *stored in engine.run(path):
@@ -212,6 +217,7 @@ def load_file(
                 stored_events += count
                 if stored:  # held before the load: its fold is kept only if it holds just the file's events
                     spool.add_stored(StoredFold(dossier_id, token, count, *stored))
+                    held_events += count
                 else:
                     spool.add_new(dossier_id, token)
             if not drained:
@@ -227,6 +233,7 @@ def load_file(
         # Each event once: a dossier the engine settled twice (its second pass) had its rows inserted
         # twice (``events.written`` counts both; the table keeps one row per event).
         result.events_written = stored_events - conflicts - held.same_stored
+        result.events_of_stored_dossiers = held_events - conflicts - held.same_stored
         result.rejected_written = rejected.written
         record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
         _judge(platform, wh, run, as_of, unfinished, spool, result, progress)
