@@ -194,6 +194,11 @@ def parse_url(url: str) -> WarehouseUrl:
         path = unquote(parts.netloc + parts.path)
         if not path:
             raise WarehouseError(f"{shown}: a chdb URL names a directory, e.g. chdb:///var/lib/dossier-audit")
+        if parts.netloc not in ("", ".", ".."):  # chdb://tmp/x: a slash short of chdb:///tmp/x
+            raise WarehouseError(
+                f"{shown}: a directory relative to the current one ({path}); write chdb:///{path} for "
+                f"/{path}, or chdb://./{path} for the relative one"
+            )  # it made ./tmp/x beside the work and said nothing (review of 2026-12-04)
         if "\x00" in path:
             raise WarehouseError(f"{shown}: the directory name holds a NUL character")
         return WarehouseUrl(

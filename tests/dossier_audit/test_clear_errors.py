@@ -309,6 +309,24 @@ def test_a_bad_warehouse_url_is_one_line(url: str) -> None:
     assert ":pw@" not in line
 
 
+def test_a_chdb_url_a_slash_short_is_refused_before_anything_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``chdb://tmp/x`` (for ``chdb:///tmp/x``) made ``./tmp/x`` under the current directory and said
+    nothing (review of 2026-12-04); a relative directory is written ``chdb://./x``."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DOSSIER_AUDIT_PSEUDONYM_KEY", "a-key-of-sixteen-bytes-or-more")
+    events = tmp_path / "events.jsonl"
+    events.write_text("")
+    for args in (["warehouse", "init"], ["warehouse", "load", str(events), "--as-of", "2025-11-20"]):
+        line = one_error_line(cli(*args, "--warehouse", "chdb://wh/x"))
+        assert "write chdb:///wh/x for /wh/x, or chdb://./wh/x for the relative one" in line
+    assert not (tmp_path / "wh").exists()
+    result = cli("warehouse", "init", "--warehouse", "chdb://./wh/x")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "wh" / "x").is_dir()
+
+
 @pytest.mark.parametrize(
     ("option", "said"),
     [
