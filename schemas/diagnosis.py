@@ -134,7 +134,40 @@ def _not_json(raw: bytes, detail: str) -> tuple[str, str]:
         return "json.invalid", (
             "the line starts with a byte-order mark (U+FEFF): only the start of a file may carry one"
         )
-    return "json.invalid", f"the line is not valid JSON: {detail}"
+    return "json.invalid", f"the line is not valid JSON: {_why_not_json(raw, detail) or detail}"
+
+
+#: The two bytes every gzip stream starts with.
+_GZIP = b"\x1f\x8b"
+
+
+def _why_not_json(raw: bytes, detail: str) -> str | None:
+    """What a whole file's mistake looks like from one of its lines, said so (the parser's own words
+    named a position only: "expected value at line 1 column 1" for a gzip file, "invalid unicode code
+    point" for a Latin-1 one, "trailing characters" for two records joined by a lone CR; review of
+    2026-12-04). ``None``: nothing recognised, the parser's words stand."""
+    if raw.startswith(_GZIP):
+        return "it is gzip-compressed data: decompress the file first (gunzip -c FILE)"
+    if b"\x00" in raw:
+        return "it holds NUL bytes (UTF-16 text?): an events file is UTF-8, one JSON object per line"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            f"it is not UTF-8 text (byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}): an events file is "
+            "UTF-8; convert it first (e.g. iconv -f CP1258 -t UTF-8)"
+        )
+    body = raw.rstrip(b"\r\n")
+    if b"\r" in body:
+        return (
+            "it holds a carriage return (CR) before its end: lines end with LF or CR LF, and a CR alone "
+            "(old Mac line endings) joins records"
+        )
+    if not body.strip():
+        return "it is blank"
+    if detail.startswith("EOF while parsing"):  # "at line 2 column 0" of a one-line record: its newline
+        return "it ends before its JSON value does (cut off, or a record spread over several lines?)"
+    return None
 
 
 def _loads(raw: bytes) -> Any:

@@ -344,3 +344,23 @@ def test_a_long_first_line_after_a_bom_and_a_long_valid_event_stay_too_long() ->
     assert isinstance(rejected, Rejection) and rejected.code == "line.too_long"
     assert f"{len(padded) - 1:,} bytes" in rejected.message
     assert _route(next(bounded_lines(io.BytesIO(padded)))) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\n", "it is gzip-compressed data: decompress the file"),
+        ('{"a": 1}'.encode("utf-16-le") + b"\n", "it holds NUL bytes (UTF-16 text?)"),
+        (b'{"x": "caf\xe9"}\n', "it is not UTF-8 text (byte 0xE9 at byte 11)"),
+        (b'{"schema_version": 1}\r{"schema_version": 1}\n', "a CR alone (old Mac line endings) joins"),
+        (b'{"schema_version": 1, "event_id": \n', "it ends before its JSON value does (cut off"),
+        (b"   \r\n", "it is blank"),
+    ],
+)
+def test_a_whole_file_s_mistake_is_named_from_its_line(raw: bytes, said: str) -> None:
+    """The parser named a position only ("expected value at line 1 column 1" for a gzip file, "EOF while
+    parsing a value at line 2 column 0" for a one-line record cut off: review of 2026-12-04)."""
+    rejection = parse_line(raw, line_no=1)
+    assert isinstance(rejection, Rejection) and rejection.code == "json.invalid"
+    assert rejection.message.startswith("the line is not valid JSON: ") and said in rejection.message
+    assert "\n" not in rejection.message and "caf" not in rejection.message
