@@ -89,8 +89,23 @@ _WRITTEN_AT = {
         "with no refusal form (form 03)",
     ),
     "processing": (
+        "không có văn bản thông báo nêu rõ lý do (không theo mẫu; với hồ sơ tiếp nhận trước 01/7/2025: "
+        "khoản 8 Điều 19 Nghị định 61/2018)",
+        "with no written notice stating the reason (no form number; for dossiers received before 1 July "
+        "2025: Decree 61/2018, Art. 19(8))",
+    ),
+}
+#: The same notice under the decree its dossier is handled with (``Ev.forms``): Decree 61/2018 is cited for
+#: a dossier received before 1 July 2025 only, the article of Decree 118/2025 being unconfirmed (LEGAL.md
+#: §2; a dossier of November 2025 was said to lack the notice "of Decree 61/2018": review of 2026-12-04).
+_PROCESSING_BY_FORMS = {
+    "2018": (
         "không có văn bản thông báo nêu rõ lý do (khoản 8 Điều 19 Nghị định 61/2018, không theo mẫu)",
         "with no written notice stating the reason (Decree 61/2018, Art. 19(8); no form number)",
+    ),
+    "2025": (
+        "không có văn bản thông báo nêu rõ lý do (không theo mẫu)",
+        "with no written notice stating the reason (no form number)",
     ),
 }
 
@@ -103,6 +118,8 @@ def refusal_unwritten(ev: Ev) -> str:
     vi, en = _WRITTEN_AT[stage] if stage in _WRITTEN_AT else _WRITTEN[kind]
     if kind == "suspended" and ev.forms is not None:  # the dossier's circular says which notice
         vi, en = _SUSPENSION_BY_FORMS[ev.forms]
+    elif stage == "processing" and ev.forms is not None:  # and which decree to cite
+        vi, en = _PROCESSING_BY_FORMS[ev.forms]
     return _refusal(ev) + ev.w(
         f" {vi}; lý do ghi: {ev.text('reason')}", f" {en}; reason given: {ev.text('reason')}"
     )

@@ -37,9 +37,11 @@ _NEW = "hồ sơ tiếp nhận từ 01/7/2025"
 _NEW_EN = "dossiers received from 1 July 2025"
 _REFUSAL = (
     "từ chối khi tiếp nhận: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03), bản lưu; từ chối sau khi "
-    "thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu; khoản 8 Điều 19 Nghị định 61/2018)",
+    "thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu; với hồ sơ tiếp nhận trước 01/7/2025: khoản 8 "
+    "Điều 19 Nghị định 61/2018)",
     "a refusal at reception: the refusal form (form 03), file copy; a refusal after appraisal: the written "
-    "notice stating the reason (no form number; Decree 61/2018, Art. 19(8))",
+    "notice stating the reason (no form number; for dossiers received before 1 July 2025: Decree 61/2018, "
+    "Art. 19(8))",
 )
 _SUSPENSION = (
     f"dừng giải quyết: văn bản thông báo dừng (với {_NEW}: Thông báo dừng giải quyết hồ sơ, mẫu 05 "
@@ -63,6 +65,13 @@ _REGISTER = (
 #: Each item that names two circulars' forms, as each circular alone names it.
 _ALONE: Final[dict[Item, dict[str, Item]]] = {
     _REFUSAL: {
+        "2018": (
+            "từ chối khi tiếp nhận: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03), bản lưu; từ chối sau "
+            "khi thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu; khoản 8 Điều 19 Nghị định "
+            "61/2018)",
+            "a refusal at reception: the refusal form (form 03), file copy; a refusal after appraisal: the "
+            "written notice stating the reason (no form number; Decree 61/2018, Art. 19(8))",
+        ),
         "2025": (
             "từ chối khi tiếp nhận: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03 Thông tư 03/2025), bản "
             "lưu; từ chối sau khi thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu)",

@@ -331,6 +331,21 @@ def test_refusal_forms_follow_the_event_and_the_reception_date() -> None:
     assert "từ 2025" not in everything and "Thông báo dừng giải quyết hồ sơ (mẫu 05" not in everything
 
 
+def test_a_refusal_after_appraisal_cites_decree_61_only_for_a_dossier_received_before_july_2025() -> None:
+    """LEGAL.md §2: Decree 61/2018 is cited for dossiers received before 1/7/2025; the article of Decree
+    118/2025 is unconfirmed. A dossier received in November 2025 was said to lack the notice "of khoản 8
+    Điều 19 Nghị định 61/2018" (review of 2026-12-04)."""
+    facts = {"type": "refused", "reason": "x", "stage": "processing"}
+    regimes = ("2018", "2025", None)
+    by_forms = {forms: sentence("REFUSAL_UNWRITTEN", "violation", facts, forms=forms) for forms in regimes}
+    assert "khoản 8 Điều 19 Nghị định 61/2018" in by_forms["2018"] and "01/7/2025" not in by_forms["2018"]
+    assert "61/2018" not in by_forms["2025"] and "không theo mẫu" in by_forms["2025"]
+    assert "với hồ sơ tiếp nhận trước 01/7/2025: khoản 8 Điều 19 Nghị định 61/2018" in by_forms[None]
+    listed = {forms: " ".join(items("REFUSAL_UNWRITTEN", "violation", forms=forms)) for forms in regimes[:2]}
+    assert "khoản 8 Điều 19 Nghị định 61/2018)" in listed["2018"] and "61/2018" not in listed["2025"]
+    assert "trước 01/7/2025: khoản 8 Điều 19" in " ".join(items("REFUSAL_UNWRITTEN", "violation"))
+
+
 def test_the_audit_records_that_a_late_dossier_was_waiting_and_the_pack_says_so() -> None:
     """v2 amendment 2: a dossier waiting for its only supplement ends at the request; the evidence says
     ``waiting`` (verdicts unchanged): the sentence does not call the request time a result or a withdrawal."""
