@@ -263,8 +263,11 @@ def recommendations(report: WeeklyReport) -> list[str]:
             key = "r_why_provisional" if report.maturity.provisional else "r_why"
             if not report.prior_weeks:
                 key, count = "r_why_no_history", report.unit_violations(code).count
-            shown = t.percent(rate) + rate_mark(report)
-            why = t(key, rate=shown, count=t.integer(count), avg=t.decimal(avg, 1), n=report.prior_weeks)
+            why = t(
+                key, rate=t.percent(rate), count=t.integer(count), avg=t.decimal(avg, 1), n=report.prior_weeks
+            )
+            if report.maturity.provisional:  # said once, not in parentheses within the parentheses
+                why = t("r_why_marked", why=why)
             named.append(f"{report.names.unit(code)} ({why})")
         out.append(t("r_inspect", units="; ".join(named)))
     rules = frequent_rules(report)[:MAX_RULES]

@@ -223,11 +223,11 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "on time {rate}, {count} violations, average of the {n} weeks before {avg}",
     },
     "r_why_provisional": {
-        "vi": "đúng hạn {rate}, {count} vi phạm xác định ngay khi xảy ra (tạm tính), bình quân {n} tuần "
-        "trước {avg}",
-        "en": "on time {rate}, {count} violations fixed when they occur (provisional), average of the {n} "
-        "weeks before {avg}",
+        "vi": "đúng hạn {rate}, {count} vi phạm xác định ngay khi xảy ra, bình quân {n} tuần trước {avg}",
+        "en": "on time {rate}, {count} violations fixed when they occur, average of the {n} weeks before "
+        "{avg}",
     },
+    "r_why_marked": {"vi": "{why}; số liệu tạm tính", "en": "{why}; provisional figures"},
     "r_why_no_history": {
         "vi": "đúng hạn {rate}, {count} vi phạm",
         "en": "on time {rate}, {count} violations",

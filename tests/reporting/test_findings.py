@@ -291,7 +291,8 @@ def test_a_provisional_week_inspects_units_on_the_rules_fixed_when_they_occur() 
     report = dataclasses.replace(report, violations=dataclasses.replace(violations, units=[risen]))
     assert findings.units_to_inspect(report) == [UNITS[0]]
     (inspect,) = [r for r in findings.recommendations(report) if r.startswith("Kiểm tra")]
-    assert "9 vi phạm xác định ngay khi xảy ra (tạm tính), bình quân 8 tuần trước 6,0" in inspect
+    assert "9 vi phạm xác định ngay khi xảy ra, bình quân 8 tuần trước 6,0; số liệu tạm tính)" in inspect
+    assert inspect.count("tạm tính") == 1  # once, not in parentheses within the parentheses
     assert "104 vi phạm" not in inspect
 
 
