@@ -93,8 +93,8 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     },
     "sum_violations_provisional": {
         "vi": "Phát hiện {total} vi phạm tại {dossiers} hồ sơ (số liệu tạm tính, chưa so sánh với các tuần "
-        "trước). Riêng {instant} vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết) so "
-        "với bình quân {n} tuần trước {avg}: {change}.",
+        "trước). Riêng {instant} vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết) "
+        "{change} so với bình quân {n} tuần trước ({avg}).",
         "en": "{total} violations found in {dossiers} dossiers (provisional, not compared with earlier "
         "weeks). The {instant} violations fixed when they occur (not depending on time limits) are {change} "
         "their average of the {n} weeks before ({avg}).",

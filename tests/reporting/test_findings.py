@@ -398,3 +398,16 @@ def test_the_points_said_are_the_printed_rates_difference(now: int, before: int,
     diff = shown[0] - shown[1]
     expected = "không đổi" if not diff else f"{'tăng' if diff > 0 else 'giảm'} {abs(diff):.1f} điểm phần trăm"
     assert said == expected.replace(".", ",")
+
+
+def test_a_provisional_week_compares_its_instant_violations_in_one_reading_order() -> None:
+    """ "… so với bình quân 8 tuần trước 387,0: thấp hơn 7 %" read backwards beside the key findings' "thấp
+    hơn 7 % so với bình quân 8 tuần trước (387,0)" (review of 2026-12-04): both say it one way."""
+    units = dict.fromkeys(UNITS[:2], (100, 0, 0, 0, 0))
+    report = make_report(units, units, {"REFUSAL_UNWRITTEN": (9, 10, 10.0), "LATE_NO_APOLOGY": (30, 0, 0.0)},
+                         IMMATURE)  # fmt: skip
+    assert report.maturity.provisional
+    said = " ".join(report.violation_lines())
+    instant = "Riêng 9 vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết)"
+    assert f"{instant} thấp hơn 10 % so với bình quân 8 tuần trước (10,0)." in said
+    assert "thấp hơn 10 % so với bình quân 8 tuần trước (10,0)" in " ".join(findings.key_findings(report))
