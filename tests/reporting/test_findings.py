@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -411,3 +412,18 @@ def test_a_provisional_week_compares_its_instant_violations_in_one_reading_order
     instant = "Riêng 9 vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết)"
     assert f"{instant} thấp hơn 10 % so với bình quân 8 tuần trước (10,0)." in said
     assert "thấp hơn 10 % so với bình quân 8 tuần trước (10,0)" in " ".join(findings.key_findings(report))
+
+
+def test_the_annex_prints_the_averages_as_the_body_does() -> None:
+    """One decimal everywhere: the body said 33,1 where the annex said 33,13 (review of 2026-12-04)."""
+    from reporting.violation_tables import rules_body_table, rules_table, unit_violations_table
+
+    units = dict.fromkeys(UNITS[:2], (100, 0, 0, 0, 0))
+    report = make_report(units, units, {"REFUSAL_UNWRITTEN": (40, 37, 33.125)}, FINAL)
+
+    def averages(table: Any) -> set[str]:
+        column = next(i for i, h in enumerate(table.headings) if h.startswith("TB "))
+        return {row.cells[column].text for row in table.rows}
+
+    assert averages(rules_table(report)) == averages(rules_body_table(report)) == {"33,1"}
+    assert {len(text.partition(",")[2]) for text in averages(unit_violations_table(report))} == {1}
