@@ -109,8 +109,17 @@ class WeeklyReport:
         if self.data_through is None or self.never_loaded:  # no figures to date
             return None
         t, local = self.texts, self.data_through.astimezone(VN_TZ)
-        time = f"{local:%H} giờ {local:%M}" if t.lang == "vi" else f"{local:%H:%M}"
-        return t("data_cutoff", time=time, day=t.day(local.date()))
+        said = t("data_cutoff", time=self._clock(local), day=t.day(local.date()))
+        ahead = self.data_ahead
+        if ahead is not None and ahead > self.data_through:
+            # Another feed went further: the annex's freshness check names that newest event, a later time
+            # the reader set against this one without a word why (review of 2026-12-04).
+            newest = ahead.astimezone(VN_TZ)
+            said += " " + t("data_cutoff_ahead", time=self._clock(newest), day=t.day(newest.date()))
+        return said
+
+    def _clock(self, local: datetime) -> str:
+        return f"{local:%H} giờ {local:%M}" if self.texts.lang == "vi" else f"{local:%H:%M}"
 
     @property
     def empty_note(self) -> str:

@@ -33,6 +33,11 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "vi": "Số liệu tính đến {time} ngày {day}.",
         "en": "Figures as of {time} on {day}.",
     },
+    "data_cutoff_ahead": {
+        "vi": "Đây là thời điểm mọi nguồn dữ liệu đều đã cập nhật đến; sự kiện mới nhất nhận được lúc {time} "
+        "ngày {day}.",
+        "en": "Every data source has reported up to then; the newest event received is of {time} on {day}.",
+    },
     "annex_title": {"vi": "PHỤ LỤC", "en": "ANNEX"},
     "annex_ref": {
         "vi": "(Kèm theo Báo cáo số {number_symbol} ngày {day} của {issuer})",

@@ -325,7 +325,12 @@ def test_the_report_week_is_what_the_title_and_the_number_say(reports: dict[str,
     assert date(year, month, day) > date(2025, 10, 27)
     assert Texts("vi").place_date("Mẫu", date(year, month, day)) in text  # "ngày 05 tháng 11 năm 2025"
     html = (reports["mature"] / "report.html").read_text(encoding="utf-8")  # the HTML says it too
-    assert f'<p id="data-cutoff">{cutoff.group(0)}.</p>' in html
+    assert f'<p id="data-cutoff">{cutoff.group(0)}.' in html
+    # A feed ahead of the one that lags most: the newest event it sent is said, and why it is later.
+    ahead = re.search(
+        r"mọi nguồn dữ liệu đều đã cập nhật đến; sự kiện mới nhất nhận được lúc (\d\d) giờ", text
+    )
+    assert ahead is not None and ahead.group(0) in html
 
 
 def test_the_inspectors_cases_are_reported_once_the_console_has_cases(
