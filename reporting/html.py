@@ -89,6 +89,7 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
         cases_table=cases_table(report),
         blocking_warning=blocking_warning(report),
         quality_line=report.quality_line(),
+        quality_scopes=report.quality_scopes,
         tables=tb.report_tables(report),
         charts={role: data_uri(p) for role, p in charts.items() if role in ("trend", "ranking")},
         notes={

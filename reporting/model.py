@@ -307,6 +307,13 @@ class WeeklyReport:
             previous=t.integer(v.previous_total),
         )
 
+    @property
+    def quality_scopes(self) -> str | None:
+        """Under the checks' table: what each one counts, whose totals differ (10.079 events here, 14.482
+        there, 464 violation rows beside the report's 462 violations: review of 2026-12-04); ``None`` when
+        no check ran."""
+        return self.texts("quality_scopes") if self.quality.checked and self.quality.results else None
+
     def quality_line(self) -> str:
         t, q = self.texts, self.quality
         if not q.checked:

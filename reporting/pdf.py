@@ -251,6 +251,8 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
     section("a_quality", tables["quality"])
     paragraph(pdf, report.quality_line(), style="B", indent=False)
     draw_table(pdf, tables["quality"], size=9.5)
+    if report.quality_scopes is not None:
+        paragraph(pdf, report.quality_scopes, style="I", size=10.5, indent=False)
 
 
 def write_report_pdf(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:

@@ -34,6 +34,9 @@ def test_an_unfinished_load_fails_a_blocking_check_until_a_later_load_finishes_i
     loader.load(clean_events())
     passed = load_check(run_checks(platform.catalogue, platform.rulebooks, wh, None, now=NOW).results)
     assert (passed.success, passed.element_count) == (True, 0)  # no load recorded (events from elsewhere)
+    # Said so, not "every load completed (0 load runs)" beside a week of events (review of 2026-12-04).
+    assert passed.message_vi.startswith("Chưa có lần nạp tệp nào") and "luồng sự kiện" in passed.message_vi
+    assert passed.message_en == "No file load yet (warehouse load): any data came through the event stream"
 
     killed = new_run("/data/killed.jsonl", datetime(2025, 11, 19, 8, tzinfo=UTC), NOW)
     record_start(wh, killed)

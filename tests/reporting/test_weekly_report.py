@@ -350,6 +350,10 @@ def test_blocking_failure_is_announced_on_the_first_page(
     # The expectation's English id is not shown (it stays only in the rows' data-key attribute).
     assert all("event_id is unique" not in cell for _, cells in quality for cell in cells)
     assert "1/2 kiểm tra không đạt (1 kiểm tra bắt buộc)." in html
+    # What each check counts, under the table (totals of 10.079 and 14.482 events, without a word why).
+    scopes = "Mỗi kiểm tra đếm trên phạm vi của nó: sự kiện xảy ra trong tuần;"
+    assert f'<p class="note" id="quality-scopes">{scopes}' in html
+    assert scopes in " ".join(pdf_text(tmp_path / "report.pdf").split())
     summary = xlsx_cells(tmp_path / "report.xlsx")["Tổng hợp"]
     assert any(str(row[0]).startswith("CẢNH BÁO") for row in summary if row[0])
 
