@@ -90,6 +90,7 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
         blocking_warning=blocking_warning(report),
         quality_line=report.quality_line(),
         quality_scopes=report.quality_scopes,
+        unit_violations_note=report.unit_violations_note,
         tables=tb.report_tables(report),
         charts={role: data_uri(p) for role, p in charts.items() if role in ("trend", "ranking")},
         notes={

@@ -308,6 +308,15 @@ class WeeklyReport:
         )
 
     @property
+    def unit_violations_note(self) -> str | None:
+        """Under the violations by unit of a provisional week compared with weeks before: why its comparisons
+        are "—" (three empty columns, where Kiến nghị 1 quoted each unit's comparable figures: review of
+        2026-12-04); ``None`` otherwise."""
+        if not (self.maturity.provisional and self.prior_weeks):
+            return None
+        return self.texts("unit_violations_provisional")
+
+    @property
     def quality_scopes(self) -> str | None:
         """Under the checks' table: what each one counts, whose totals differ (10.079 events here, 14.482
         there, 464 violation rows beside the report's 462 violations: review of 2026-12-04); ``None`` when

@@ -244,6 +244,8 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
     if len(tables["rules"].rows) > 1:
         draw_table(pdf, tables["rules"], size=9.5)
         draw_table(pdf, tables["unit_violations"], size=9.5)
+        if report.unit_violations_note is not None:
+            paragraph(pdf, report.unit_violations_note, style="I", size=10.5, indent=False)
     else:  # a week never loaded has nothing to look at, rather than nothing found
         paragraph(pdf, t("no_data_violations" if report.never_loaded else "no_violations"))
     section("a_fields", tables["fields"])

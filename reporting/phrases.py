@@ -33,6 +33,14 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "vi": "Số liệu tính đến {time} ngày {day}.",
         "en": "Figures as of {time} on {day}.",
     },
+    "unit_violations_provisional": {
+        "vi": "Tuần tạm tính: số vi phạm của mỗi đơn vị gồm cả vi phạm phụ thuộc thời hạn giải quyết, chưa "
+        "đủ số liệu, nên chưa so sánh với các tuần trước (—). Phần so sánh được của đơn vị (vi phạm xác định "
+        "ngay khi xảy ra) được nêu ở mục Kiến nghị khi đơn vị cần kiểm tra trực tiếp.",
+        "en": "Provisional week: each unit's violations include those that depend on time limits, whose data "
+        "are not complete, so they are not compared with earlier weeks (—). A unit's comparable part (the "
+        "violations fixed when they occur) is given in the recommendations when the unit is to be inspected.",
+    },
     "quality_scopes": {
         "vi": "Mỗi kiểm tra đếm trên phạm vi của nó: sự kiện xảy ra trong tuần; với thời điểm sự kiện, mọi "
         "sự kiện của các hồ sơ có sự kiện hoặc đang giải quyết trong tuần, kể cả sự kiện ngoài tuần; hồ sơ "

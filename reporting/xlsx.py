@@ -229,7 +229,9 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
     _table_sheet(wb, t("sheet_ranking"), tb.ranking_table(report), t("notes_ranking"))
     _table_sheet(wb, t("sheet_trend"), tb.trend_table(report))
     _table_sheet(wb, t("sheet_rules"), tb.rules_table(report), t("notes_violations"))
-    _table_sheet(wb, t("sheet_unit_violations"), tb.unit_violations_table(report))
+    _table_sheet(
+        wb, t("sheet_unit_violations"), tb.unit_violations_table(report), report.unit_violations_note
+    )
     _table_sheet(wb, t("sheet_rule_unit"), tb.rule_unit_table(report))
     _table_sheet(wb, t("sheet_fields"), tb.fields_table(report))
     _table_sheet(wb, t("sheet_procedures"), tb.procedures_table(report))

@@ -5,6 +5,7 @@ commands that open the console on the run's results."""
 from __future__ import annotations
 
 import io
+import subprocess
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,3 +96,29 @@ def test_a_workdir_not_the_default_is_named_in_both_commands(tmp_path: Path) -> 
     assert add.endswith("# once: create an account (asks for a password)")
     assert serve.endswith("# the console: http://127.0.0.1:8080")
     assert datetime.now(UTC) > FINAL
+
+
+def test_the_units_violations_of_a_provisional_week_say_why_they_are_not_compared(tmp_path: Path) -> None:
+    """Three columns of "—" under each unit, without a word why, where Kiến nghị 1 quoted the units'
+    comparable figures (review of 2026-12-04): a note under the table, in every format."""
+    from reporting.html import write_report_html
+    from reporting.pdf import write_report_pdf
+    from reporting.xlsx import write_report_xlsx
+
+    rules = {"LATE_NO_APOLOGY": (39, 37, 36.0), "EXCESS_DOCUMENTS": (20, 38, 34.0)}
+    provisional = make_report(UNITS, UNITS, rules, IMMATURE)
+    note = provisional.unit_violations_note
+    assert note is not None and note.startswith("Tuần tạm tính: số vi phạm của mỗi đơn vị")
+    assert make_report(UNITS, UNITS, rules, FINAL).unit_violations_note is None
+    charts_dir = tmp_path / "charts"
+    charts_dir.mkdir()
+    drawn = charts.write_charts(provisional, charts_dir)
+    html = write_report_html(provisional, drawn, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert f'<p class="note" id="unit-violations-note">{note}</p>' in html
+    pdf = write_report_pdf(provisional, drawn, tmp_path / "r.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Tuần tạm tính: số vi phạm của mỗi đơn vị" in " ".join(text.split())
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(write_report_xlsx(provisional, drawn, tmp_path / "r.xlsx"))["Vi phạm theo đơn vị"]
+    assert note in [cell.value for row in sheet.iter_rows() for cell in row]
