@@ -91,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 M events instead of 5 M")
     parser.add_argument("--child", nargs=2, metavar=("FILE", "AS_OF"), help=argparse.SUPPRESS)
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--workdir", type=lambda text: Path(text).resolve(), default=None)
     args = parser.parse_args()
     if args.child:
         child_audit(Path(args.child[0]), args.child[1])

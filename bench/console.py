@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--quick", action="store_true", help="1,000,000 events")
     parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--workdir", type=lambda text: Path(text).resolve())
     args = parser.parse_args()
     events = 1_000_000 if args.quick else args.events
 

@@ -134,7 +134,7 @@ def main() -> None:
     )
     parser.add_argument("--no-warehouse", action="store_true", help="only the exports from a file")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--workdir", type=lambda text: Path(text).resolve(), default=None)
     args = parser.parse_args()
     if args.child:
         child(args.child)

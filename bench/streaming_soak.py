@@ -236,7 +236,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=None, help="about this many events")
     parser.add_argument("--lateness", type=int, default=3600, help="allowed lateness, seconds (default 3600)")
     parser.add_argument("--late", type=int, default=20, help="late events injected for evicted dossiers")
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--workdir", type=lambda text: Path(text).resolve(), default=None)
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--load-dossiers", type=int, default=None, help="dossiers of the smaller load file")
     parser.add_argument("--load-only", action="store_true", help="only the load against the audit")
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--workdir", type=lambda text: Path(text).resolve(), default=None)
     parser.add_argument("--child", nargs=4, metavar=("KIND", "FILE", "AS_OF", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

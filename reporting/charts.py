@@ -135,12 +135,13 @@ def rules_bars(report: WeeklyReport) -> list[tuple[str, int, int | None]]:
     t = report.texts
     bars = []
     for r in report.violations.rules:
-        if r.kind != "violation" or not (r.count or r.previous):
-            continue
+        compared = comparable(report, r)
+        if r.kind != "violation" or not (r.count or (compared and r.previous)):
+            continue  # nothing to draw: a bar of last week alone only where the tables compare it
         label = t.rule_title(r.rule_id)
         if report.maturity.provisional and r.rule_id in TIME_TRIGGERED:
             label += f" ({t('provisional_mark')})"
-        bars.append((label, r.count, r.previous if comparable(report, r) else None))
+        bars.append((label, r.count, r.previous if compared else None))
     return bars
 
 

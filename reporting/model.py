@@ -111,9 +111,10 @@ class WeeklyReport:
         t, local = self.texts, self.data_through.astimezone(VN_TZ)
         said = t("data_cutoff", time=self._clock(local), day=t.day(local.date()))
         ahead = self.data_ahead
-        if ahead is not None and ahead > self.data_through:
-            # Another feed went further: the annex's freshness check names that newest event, a later time
-            # the reader set against this one without a word why (review of 2026-12-04).
+        if self.lagging_feed and ahead is not None and ahead > self.data_through:
+            # A feed lags while another went further: the annex's freshness check names that newest event,
+            # a later time the reader set against this one without a word why (review of 2026-12-04). Only
+            # then: a final week's cut-off is the day it became final, whatever the feeds sent after it.
             newest = ahead.astimezone(VN_TZ)
             said += " " + t("data_cutoff_ahead", time=self._clock(newest), day=t.day(newest.date()))
         return said

@@ -34,9 +34,9 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "Figures as of {time} on {day}.",
     },
     "unit_violations_provisional": {
-        "vi": "Tuần tạm tính: số vi phạm của mỗi đơn vị gồm cả vi phạm phụ thuộc thời hạn giải quyết, chưa "
-        "đủ số liệu, nên chưa so sánh với các tuần trước (—). Phần so sánh được của đơn vị (vi phạm xác định "
-        "ngay khi xảy ra) được nêu ở mục Kiến nghị khi đơn vị cần kiểm tra trực tiếp.",
+        "vi": "Số liệu tuần này là tạm tính: số vi phạm của mỗi đơn vị gồm cả vi phạm phụ thuộc thời hạn "
+        "giải quyết, chưa đủ số liệu, nên chưa so sánh với các tuần trước (—). Số vi phạm xác định ngay khi "
+        "xảy ra của đơn vị, so sánh được, được nêu tại mục Kiến nghị đối với đơn vị cần kiểm tra trực tiếp.",
         "en": "Provisional week: each unit's violations include those that depend on time limits, whose data "
         "are not complete, so they are not compared with earlier weeks (—). A unit's comparable part (the "
         "violations fixed when they occur) is given in the recommendations when the unit is to be inspected.",
@@ -52,9 +52,9 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "not checkable included (so possibly more than the report's violations).",
     },
     "data_cutoff_ahead": {
-        "vi": "Đây là thời điểm mọi nguồn dữ liệu đều đã cập nhật đến; sự kiện mới nhất nhận được lúc {time} "
+        "vi": "Đây là thời điểm mọi nguồn dữ liệu đều đã cập nhật đến; sự kiện mới nhất xảy ra lúc {time} "
         "ngày {day}.",
-        "en": "Every data source has reported up to then; the newest event received is of {time} on {day}.",
+        "en": "Every data source has reported up to then; the newest event occurred at {time} on {day}.",
     },
     "annex_title": {"vi": "PHỤ LỤC", "en": "ANNEX"},
     "annex_ref": {
@@ -116,8 +116,8 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     },
     "sum_violations_provisional": {
         "vi": "Phát hiện {total} vi phạm tại {dossiers} hồ sơ (số liệu tạm tính, chưa so sánh với các tuần "
-        "trước). Riêng {instant} vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết) "
-        "{change} so với bình quân {n} tuần trước ({avg}).",
+        "trước). Riêng số vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết) là "
+        "{instant}, {change} so với bình quân {n} tuần trước ({avg}).",
         "en": "{total} violations found in {dossiers} dossiers (provisional, not compared with earlier "
         "weeks). The {instant} violations fixed when they occur (not depending on time limits) are {change} "
         "their average of the {n} weeks before ({avg}).",

@@ -235,7 +235,8 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
     _table_sheet(wb, t("sheet_rule_unit"), tb.rule_unit_table(report))
     _table_sheet(wb, t("sheet_fields"), tb.fields_table(report))
     _table_sheet(wb, t("sheet_procedures"), tb.procedures_table(report))
-    _table_sheet(wb, t("sheet_quality"), tb.quality_table(report), report.quality_line())
+    quality_note = " ".join(filter(None, [report.quality_line(), report.quality_scopes]))
+    _table_sheet(wb, t("sheet_quality"), tb.quality_table(report), quality_note)
 
     images = wb.create_sheet(sheet_title(t("sheet_charts")))
     anchor = 1

@@ -139,32 +139,36 @@ def _not_json(raw: bytes, detail: str) -> tuple[str, str]:
 
 #: The two bytes every gzip stream starts with.
 _GZIP = b"\x1f\x8b"
+#: Control bytes no text line holds (tab, LF and CR aside): a line holding one is binary data.
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: A CR inside a line that another record follows: two records joined by a lone CR.
+_JOINED = re.compile(rb"\r\s*[{\[]")
 
 
 def _why_not_json(raw: bytes, detail: str) -> str | None:
     """What a whole file's mistake looks like from one of its lines, said so (the parser's own words
     named a position only: "expected value at line 1 column 1" for a gzip file, "invalid unicode code
     point" for a Latin-1 one, "trailing characters" for two records joined by a lone CR; review of
-    2026-12-04). ``None``: nothing recognised, the parser's words stand."""
+    2026-12-04). ``None``: nothing recognised, the parser's words stand. Nothing of the line is quoted."""
     if raw.startswith(_GZIP):
         return "it is gzip-compressed data: decompress the file first (gunzip -c FILE)"
-    if b"\x00" in raw:
+    body = raw.rstrip(b"\r\n")
+    if body.count(0) * 3 >= len(body) > 0:  # every other byte NUL: ASCII in UTF-16
         return "it holds NUL bytes (UTF-16 text?): an events file is UTF-8, one JSON object per line"
+    if _CONTROL.search(body):  # the rest of a compressed or binary file (its lines past the first)
+        return "it holds binary data (a compressed or non-text file?): an events file is UTF-8 text"
     try:
-        raw.decode("utf-8")
+        body.decode("utf-8")
     except UnicodeDecodeError as exc:
         return (
-            f"it is not UTF-8 text (byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}): an events file is "
-            "UTF-8; convert it first (e.g. iconv -f CP1258 -t UTF-8)"
+            f"it is not UTF-8 text (byte 0x{body[exc.start]:02X} at byte {exc.start + 1}): an events file "
+            "is UTF-8; convert it first (e.g. iconv -f CP1258 -t UTF-8)"
         )
-    body = raw.rstrip(b"\r\n")
-    if b"\r" in body:
+    if _JOINED.search(body):
         return (
-            "it holds a carriage return (CR) before its end: lines end with LF or CR LF, and a CR alone "
-            "(old Mac line endings) joins records"
+            "it holds a carriage return (CR) followed by another record: lines end with LF or CR LF, and a "
+            "CR alone (old Mac line endings) joins records"
         )
-    if not body.strip():
-        return "it is blank"
     if detail.startswith("EOF while parsing"):  # "at line 2 column 0" of a one-line record: its newline
         return "it ends before its JSON value does (cut off, or a record spread over several lines?)"
     return None

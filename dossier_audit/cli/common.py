@@ -260,8 +260,8 @@ def stored_events(written: int, of_stored_dossiers: int) -> str:
     said = f"stored {written:,} events"
     if of_stored_dossiers:
         said += (
-            f" ({of_stored_dossiers:,} of them of dossiers the warehouse held, compared with their stored "
-            "events: one it held is stored again, unchanged)"
+            f" ({of_stored_dossiers:,} of them in dossiers the warehouse already held: an event it held is "
+            "written again, unchanged; the others are new)"
         )
     return said
 

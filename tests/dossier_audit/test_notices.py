@@ -41,6 +41,6 @@ def test_a_load_of_stored_events_says_they_were_stored_already(tmp_path: Path) -
         result = runner.invoke(app, args, env=env)
         assert result.exit_code == 0, result.stderr
         said.append(" ".join(result.stderr.split()))
-    assert "stored 24 events and" in said[0] and "of dossiers the warehouse held" not in said[0]
-    assert "stored 24 events (24 of them of dossiers the warehouse held" in said[1]
-    assert "stored again, unchanged" in said[1]
+    assert "stored 24 events and" in said[0] and "the warehouse already held" not in said[0]
+    assert "stored 24 events (24 of them in dossiers the warehouse already held" in said[1]
+    assert "written again, unchanged; the others are new)" in said[1]

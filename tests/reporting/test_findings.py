@@ -409,7 +409,7 @@ def test_a_provisional_week_compares_its_instant_violations_in_one_reading_order
                          IMMATURE)  # fmt: skip
     assert report.maturity.provisional
     said = " ".join(report.violation_lines())
-    instant = "Riêng 9 vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết)"
+    instant = "Riêng số vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết) là 9,"
     assert f"{instant} thấp hơn 10 % so với bình quân 8 tuần trước (10,0)." in said
     assert "thấp hơn 10 % so với bình quân 8 tuần trước (10,0)" in " ".join(findings.key_findings(report))
 

@@ -188,7 +188,7 @@ def test_a_provisional_week_is_marked_and_not_compared_as_complete(
     fixed = sum(r.prior_total for r in rules if r.rule_id not in TIME_TRIGGERED)
     exact = (Decimal(fixed) / Decimal(report.prior_weeks)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     assert Decimal(repr(avg)) == exact
-    assert f"Riêng {instant} vi phạm" in body
+    assert f"(không phụ thuộc thời hạn giải quyết) là {instant}," in body
     # The time-triggered rules are marked in the body's table.
     for rule in rules:
         if rule.rule_id in TIME_TRIGGERED and rule.count:
@@ -239,7 +239,7 @@ def test_a_provisional_week_compares_nothing_immature_in_any_table(
         if row[7] in TIME_TRIGGERED and row[1] == "Vi phạm":
             assert row[4:7] == ("—", "—", "—"), row
     units = list(wb["Vi phạm theo đơn vị"].iter_rows(values_only=True))[1:]
-    note = [row[0] for row in units if str(row[0]).startswith("Tuần tạm tính:")]  # and says why, under them
+    note = [row[0] for row in units if str(row[0]).startswith("Số liệu tuần này là tạm tính:")]  # and why
     assert len(note) == 1
     assert all(row[3:6] == ("—", "—", "—") for row in units if row[0] and row[0] not in note)
 
@@ -327,12 +327,13 @@ def test_the_report_week_is_what_the_title_and_the_number_say(reports: dict[str,
     assert date(year, month, day) > date(2025, 10, 27)
     assert Texts("vi").place_date("Mẫu", date(year, month, day)) in text  # "ngày 05 tháng 11 năm 2025"
     html = (reports["mature"] / "report.html").read_text(encoding="utf-8")  # the HTML says it too
-    assert f'<p id="data-cutoff">{cutoff.group(0)}.' in html
-    # A feed ahead of the one that lags most: the newest event it sent is said, and why it is later.
-    ahead = re.search(
-        r"mọi nguồn dữ liệu đều đã cập nhật đến; sự kiện mới nhất nhận được lúc (\d\d) giờ", text
-    )
-    assert ahead is not None and ahead.group(0) in html
+    # A final week's cut-off is the day it became final, whatever the feeds sent after it: nothing more.
+    assert f'<p id="data-cutoff">{cutoff.group(0)}.</p>' in html
+    # A provisional week whose feeds lag behind another: the newest event, and why it is later.
+    last = flat(pdf_text(reports["last"] / "report.pdf", first=1, last=1))
+    ahead = re.search(r"mọi nguồn dữ liệu đều đã cập nhật đến; sự kiện mới nhất xảy ra lúc \d\d giờ", last)
+    assert ahead is not None, last
+    assert ahead.group(0) in (reports["last"] / "report.html").read_text(encoding="utf-8")
 
 
 def test_the_inspectors_cases_are_reported_once_the_console_has_cases(

@@ -48,6 +48,18 @@ def test_the_rules_chart_compares_only_what_the_tables_compare(tmp_path: Path) -
         ("Nhận dư / yêu cầu ngoài thành phần hồ sơ", 20, 38),
     ]
     assert charts.rules_chart(provisional, tmp_path / "r.png").stat().st_size > 0
+    # A time-triggered rule with none this week has nothing to draw in a provisional week (its bar of last
+    # week alone would be set against an empty one the tables do not compare).
+    gone = make_report(UNITS, UNITS, rules | {"APOLOGY_TOO_LATE": (0, 5, 4.0)}, IMMATURE)
+    assert [label for label, _, _ in charts.rules_bars(gone)] == [
+        label for label, _, _ in charts.rules_bars(provisional)
+    ]
+    assert any(
+        label == "Xin lỗi muộn"
+        for label, _, _ in charts.rules_bars(
+            make_report(UNITS, UNITS, rules | {"APOLOGY_TOO_LATE": (0, 5, 4.0)}, FINAL)
+        )
+    )
 
 
 def printed(platform: Platform, wh: object | None, lang: str = "vi") -> str:
@@ -108,7 +120,7 @@ def test_the_units_violations_of_a_provisional_week_say_why_they_are_not_compare
     rules = {"LATE_NO_APOLOGY": (39, 37, 36.0), "EXCESS_DOCUMENTS": (20, 38, 34.0)}
     provisional = make_report(UNITS, UNITS, rules, IMMATURE)
     note = provisional.unit_violations_note
-    assert note is not None and note.startswith("Tuần tạm tính: số vi phạm của mỗi đơn vị")
+    assert note is not None and note.startswith("Số liệu tuần này là tạm tính: số vi phạm của mỗi đơn vị")
     assert make_report(UNITS, UNITS, rules, FINAL).unit_violations_note is None
     charts_dir = tmp_path / "charts"
     charts_dir.mkdir()
@@ -117,7 +129,7 @@ def test_the_units_violations_of_a_provisional_week_say_why_they_are_not_compare
     assert f'<p class="note" id="unit-violations-note">{note}</p>' in html
     pdf = write_report_pdf(provisional, drawn, tmp_path / "r.pdf")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "Tuần tạm tính: số vi phạm của mỗi đơn vị" in " ".join(text.split())
+    assert "Số liệu tuần này là tạm tính: số vi phạm của mỗi đơn vị" in " ".join(text.split())
     from openpyxl import load_workbook
 
     sheet = load_workbook(write_report_xlsx(provisional, drawn, tmp_path / "r.xlsx"))["Vi phạm theo đơn vị"]

@@ -354,6 +354,8 @@ def test_blocking_failure_is_announced_on_the_first_page(
     scopes = "Mỗi kiểm tra đếm trên phạm vi của nó: sự kiện xảy ra trong tuần;"
     assert f'<p class="note" id="quality-scopes">{scopes}' in html
     assert scopes in " ".join(pdf_text(tmp_path / "report.pdf").split())
+    sheet = xlsx_cells(tmp_path / "report.xlsx")["Chất lượng dữ liệu"]
+    assert any(scopes in str(cell) for row in sheet for cell in row if cell)
     summary = xlsx_cells(tmp_path / "report.xlsx")["Tổng hợp"]
     assert any(str(row[0]).startswith("CẢNH BÁO") for row in summary if row[0])
 

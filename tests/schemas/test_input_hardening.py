@@ -354,7 +354,7 @@ def test_a_long_first_line_after_a_bom_and_a_long_valid_event_stay_too_long() ->
         (b'{"x": "caf\xe9"}\n', "it is not UTF-8 text (byte 0xE9 at byte 11)"),
         (b'{"schema_version": 1}\r{"schema_version": 1}\n', "a CR alone (old Mac line endings) joins"),
         (b'{"schema_version": 1, "event_id": \n', "it ends before its JSON value does (cut off"),
-        (b"   \r\n", "it is blank"),
+        (b"\x8c\x03\x91\x07{ab\x15\x00\xfe\n", "it holds binary data (a compressed or non-text file?)"),
     ],
 )
 def test_a_whole_file_s_mistake_is_named_from_its_line(raw: bytes, said: str) -> None:
@@ -364,3 +364,8 @@ def test_a_whole_file_s_mistake_is_named_from_its_line(raw: bytes, said: str) ->
     assert isinstance(rejection, Rejection) and rejection.code == "json.invalid"
     assert rejection.message.startswith("the line is not valid JSON: ") and said in rejection.message
     assert "\n" not in rejection.message and "caf" not in rejection.message
+
+
+def test_a_carriage_return_inside_a_string_is_not_taken_for_joined_records() -> None:
+    rejection = parse_line(b'{"reason": "a\rb"}\n', line_no=1)
+    assert isinstance(rejection, Rejection) and "joins records" not in rejection.message
