@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from reporting.model import TIME_TRIGGERED, WeeklyReport
-from reporting.violation_tables import comparable
+from reporting.model import WeeklyReport
+from reporting.violation_tables import comparable, rule_label
 
 #: Chart files written next to the report (the HTML references them by these names).
 TREND_PNG = "chart_trend.png"
@@ -132,16 +132,12 @@ def rules_bars(report: WeeklyReport) -> list[tuple[str, int, int | None]]:
     before only where the report's tables compare the rule (``violation_tables.comparable``): a provisional
     week's time-triggered rules are labelled so and drawn alone, as their rows show "—" (review of
     2026-12-04: the chart set them against last week's complete counts)."""
-    t = report.texts
     bars = []
     for r in report.violations.rules:
         compared = comparable(report, r)
         if r.kind != "violation" or not (r.count or (compared and r.previous)):
             continue  # nothing to draw: a bar of last week alone only where the tables compare it
-        label = t.rule_title(r.rule_id)
-        if report.maturity.provisional and r.rule_id in TIME_TRIGGERED:
-            label += f" ({t('provisional_mark')})"
-        bars.append((label, r.count, r.previous if compared else None))
+        bars.append((rule_label(report, r), r.count, r.previous if compared else None))
     return bars
 
 

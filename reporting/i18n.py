@@ -342,6 +342,11 @@ class Texts:
     def day(self, d: date) -> str:
         return d.strftime("%d/%m/%Y") if self.lang == "vi" else d.isoformat()
 
+    def clock(self, t: datetime) -> str:
+        """The time of day as an official text writes it: ``16 giờ 54`` (vi), ``16:54`` (en), in Vietnam."""
+        local = t.astimezone(VN_TZ)
+        return f"{local:%H} giờ {local:%M}" if self.lang == "vi" else f"{local:%H:%M}"
+
     def instant(self, t: datetime) -> str:
         local = t.astimezone(VN_TZ)
         return local.strftime("%d/%m/%Y %H:%M") if self.lang == "vi" else local.strftime("%Y-%m-%d %H:%M")

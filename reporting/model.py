@@ -109,18 +109,15 @@ class WeeklyReport:
         if self.data_through is None or self.never_loaded:  # no figures to date
             return None
         t, local = self.texts, self.data_through.astimezone(VN_TZ)
-        said = t("data_cutoff", time=self._clock(local), day=t.day(local.date()))
+        said = t("data_cutoff", time=t.clock(local), day=t.day(local.date()))
         ahead = self.data_ahead
         if self.lagging_feed and ahead is not None and ahead > self.data_through:
             # A feed lags while another went further: the annex's freshness check names that newest event,
             # a later time the reader set against this one without a word why (review of 2026-12-04). Only
             # then: a final week's cut-off is the day it became final, whatever the feeds sent after it.
             newest = ahead.astimezone(VN_TZ)
-            said += " " + t("data_cutoff_ahead", time=self._clock(newest), day=t.day(newest.date()))
+            said += " " + t("data_cutoff_ahead", time=t.clock(newest), day=t.day(newest.date()))
         return said
-
-    def _clock(self, local: datetime) -> str:
-        return f"{local:%H} giờ {local:%M}" if self.texts.lang == "vi" else f"{local:%H:%M}"
 
     @property
     def empty_note(self) -> str:

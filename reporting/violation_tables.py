@@ -27,6 +27,16 @@ def comparable(report: WeeklyReport, rule: RuleCount | None = None) -> bool:
     return rule is not None and (rule.kind != "violation" or rule.rule_id not in TIME_TRIGGERED)
 
 
+def rule_label(report: WeeklyReport, rule: RuleCount) -> str:
+    """A rule's title, marked "(tạm tính)" when a provisional week counts it before its time limits are all
+    known (a time-triggered violation): as the tables and the rules chart name it."""
+    t = report.texts
+    name = t.rule_title(rule.rule_id)
+    if report.maturity.provisional and rule.kind == "violation" and rule.rule_id in TIME_TRIGGERED:
+        name += f" ({t('provisional_mark')})"
+    return name
+
+
 def _cmp(ok: bool, value: Any, kind: CellKind) -> tuple[Any, CellKind]:
     """A comparison cell, or "—" (``None``) where the row is not compared."""
     return (value if ok else None, kind)
@@ -53,11 +63,8 @@ def rules_table(report: WeeklyReport) -> Table:
         ],
         widths=[46, 15, 13, 11, 11, 11, 13, 42],
     )
-    provisional = report.maturity.provisional
     for r in report.violations.rules:
-        name = t.rule_title(r.rule_id)
-        if provisional and r.kind == "violation" and r.rule_id in TIME_TRIGGERED:
-            name += f" ({t('provisional_mark')})"
+        name = rule_label(report, r)
         table.rows.append(
             _row(
                 t,
@@ -126,7 +133,6 @@ def rules_body_table(report: WeeklyReport) -> Table:
     """The body's violations by rule: names only (no codes), this week against the 8 weeks before; a
     provisional week marks its time-triggered counts."""
     t = report.texts
-    provisional = report.maturity.provisional
     table = Table(
         "rules_body",
         [t("h_rules_body"), t("h_severity"), t("h_this_week"), avg_heading(report), t("h_prev_week")],
@@ -135,9 +141,7 @@ def rules_body_table(report: WeeklyReport) -> Table:
     for r in report.violations.rules:
         if r.kind != "violation" or not (r.count or r.previous or r.previous_8_avg):
             continue
-        name = t.rule_title(r.rule_id)
-        if provisional and r.rule_id in TIME_TRIGGERED:
-            name += f" ({t('provisional_mark')})"
+        name = rule_label(report, r)
         table.rows.append(
             _row(
                 t,

@@ -54,6 +54,11 @@ def run(suite: SuiteRun) -> None:
         last_vi = last_en = "—"
     sources = list(dict.fromkeys(str(source) for source in unfinished["source"]))  # newest first, once each
     named = ", ".join(sources[:SOURCES_NAMED]) + (", …" if len(sources) > SOURCES_NAMED else "")
+    if len(frame):
+        ok_vi, ok_en = "Mọi lần nạp dữ liệu đã hoàn tất ({total})", "Every load completed ({total})"
+    else:  # none at all: "every load completed (0 loads)" read as data missing beside a week of events
+        ok_vi = "Chưa có lần nạp tệp nào (warehouse load): dữ liệu, nếu có, đến qua luồng sự kiện"
+        ok_en = "No file load yet (warehouse load): any data came through the event stream"
     check = Check(
         expectation="load_runs: every load completed",
         column="state",
@@ -71,13 +76,8 @@ def run(suite: SuiteRun) -> None:
             "violations of the dossiers they stored, may be missing. Load {sources} again "
             "(`dossier-audit warehouse load FILE`) to finish them"
         ),
-        # None at all: "every load completed (0 loads)" read as data missing beside a week of events.
-        ok_vi="Mọi lần nạp dữ liệu đã hoàn tất ({total})"
-        if len(frame)
-        else "Chưa có lần nạp tệp nào (warehouse load): dữ liệu, nếu có, đến qua luồng sự kiện",
-        ok_en="Every load completed ({total})"
-        if len(frame)
-        else "No file load yet (warehouse load): any data came through the event stream",
+        ok_vi=ok_vi,
+        ok_en=ok_en,
         values_vi={"last": last_vi, "sources": named},
         values_en={"last": last_en, "sources": named},
         params={"unfinished_runs": [str(run_id) for run_id in unfinished["run_id"][:10]]},
