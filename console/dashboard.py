@@ -18,7 +18,7 @@ from typing import Any
 from console.service import ConsoleService
 from inspections.weeks import Week
 from reporting.api import violation_summary
-from reporting.gather import handled, newest_event, rank_units, week_bounds, week_forms
+from reporting.gather import handled, lowest_rated, newest_event, week_bounds, week_forms
 from reporting.report_json import Names
 from warehouse.cases import CaseCounts, case_counts
 
@@ -83,13 +83,10 @@ class Dashboards:
         trend.append((str(week), province["on_time_rate"]))
         counts = violation_summary(svc.catalogue, svc.reader, week)
         names = Names(svc.catalogue)
-        # The lowest rates first; of equal rates, the unit with more dossiers counted (then as ranked).
-        rated = [r for r in rank_units(forms.units) if r.rank is not None]
-        rated.sort(key=lambda r: (r.form.on_time_rate, -handled(r.form)))
         worst = [
             {"unit_code": r.code, "name": names.unit(r.code, short=False),
              "on_time_rate": r.form.on_time_rate, "dossiers_counted": handled(r.form)}
-            for r in rated[:5]
+            for r in lowest_rated(forms.units, 5)
         ]  # fmt: skip
         return Dashboard(
             week=week,

@@ -30,7 +30,7 @@ _UI: dict[str, tuple[str, str]] = {
     "severity": ("Mức độ", "Severity"),
     "case_state": ("Trạng thái xử lý", "Case state"),
     "dossier": ("Hồ sơ", "Dossier"),
-    # It matches from the start of the id (the warehouse's key): the label says so (review of 2026-12-04).
+    # It matches any part of the id, in any case: the label says so (review of 2026-12-04).
     "search_dossier": ("Tìm mã hồ sơ (một phần của mã)", "Find dossier id (any part of it)"),
     "sort": ("Sắp xếp", "Sort"),
     "filter": ("Lọc", "Filter"),
@@ -204,15 +204,13 @@ _ERRORS = {
 ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "bad_role", "unit_needed", "unknown_unit",
                             "password_short", "password_spaces"})  # fmt: skip
 
+#: The states no audit pack names; the handled ones are the packs' words (``reporting.pack_texts``, one list
+#: for both: the pack said "đang chờ đơn vị giải trình" where the console said "Chờ giải trình").
 _STATES = {
     "open": ("Chưa xử lý", "Open"),
-    "confirmed": ("Đã xác nhận", "Confirmed"),
-    "dismissed": ("Đã bác bỏ", "Dismissed"),
-    "awaiting_explanation": ("Chờ giải trình", "Awaiting explanation"),
-    "explained": ("Đơn vị đã giải trình", "Explained"),
-    "concluded": ("Đã kết luận", "Concluded"),
     "closed": ("Đã đóng (vi phạm được rút lại)", "Closed (violation retracted)"),
 }
+_HANDLED = frozenset({"confirmed", "dismissed", "awaiting_explanation", "explained", "concluded"})
 _ACTIONS = {
     "confirm": ("Xác nhận vi phạm", "Confirm"),
     "dismiss": ("Bác bỏ", "Dismiss"),
@@ -250,6 +248,8 @@ class ConsoleTexts(Texts):
         return _UI[key][self.i]
 
     def state(self, code: str) -> str:
+        if code in _HANDLED:
+            return _capitalised(pack_text(f"case_{code}", self.lang))
         return _STATES.get(code, (code, code))[self.i]
 
     def action(self, code: str) -> str:
@@ -259,8 +259,7 @@ class ConsoleTexts(Texts):
         """A dismissal reason in words: the audit packs' (one word list for both), capitalised."""
         if code not in DISMISS_REASONS:
             return code
-        words = pack_text(f"reason_{code}", self.lang)
-        return words[:1].upper() + words[1:]
+        return _capitalised(pack_text(f"reason_{code}", self.lang))
 
     def role(self, code: str) -> str:
         return _ROLES.get(code, (code, code))[self.i]
@@ -291,3 +290,8 @@ class ConsoleTexts(Texts):
 
 
 STATES = tuple(_STATES)
+
+
+def _capitalised(words: str) -> str:
+    """The packs' words (in a sentence) as a label: its first letter capitalised."""
+    return words[:1].upper() + words[1:]

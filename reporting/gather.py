@@ -132,6 +132,15 @@ def rank_units(units: dict[str, ReportingForm]) -> list[RankedUnit]:
     return out
 
 
+def lowest_rated(units: dict[str, ReportingForm], n: int) -> list[RankedUnit]:
+    """The ``n`` ranked units with the lowest on-time rates, lowest first; of equal rates, the one with more
+    dossiers counted first, then by code: the dashboard's and the main job's summary's "worst units" (they
+    broke ties two ways)."""
+    rated = [r for r in rank_units(units) if r.rank is not None]
+    rated.sort(key=lambda r: (r.form.on_time_rate, -handled(r.form)))  # stable: equal ones by code
+    return rated[:n]
+
+
 @dataclass(frozen=True, slots=True)
 class TrendPoint:
     week: Week
@@ -205,6 +214,11 @@ class ViolationRecord:
     occurred_at: datetime
     legal_basis: str
     evidence: dict[str, Any]
+
+    @property
+    def key(self) -> CaseKey:
+        """The console's case of this violation (as ``warehouse.console_read.ViolationRow.key``)."""
+        return CaseKey(self.dossier_id, self.rule_id, self.event_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,11 +332,10 @@ def week_cases(wh: Warehouse, week: Week) -> CaseCounts | None:
     """How the inspectors handled the week's violations in the console (``warehouse.cases.case_counts``):
     ``None`` when no case exists for them (or the warehouse has no case table yet), so the report shows
     the section only once the console has been used."""
-    from_s, to_s = week_bounds(week)
-    try:
-        counts = case_counts(wh, from_s=from_s, to_s=to_s)
-    except WarehouseError:
+    if "case_events" not in existing_tables(wh):  # no console yet; any other error is raised, as for packs
         return None
+    from_s, to_s = week_bounds(week)
+    counts = case_counts(wh, from_s=from_s, to_s=to_s)
     return counts if any(astuple(counts)) else None
 
 

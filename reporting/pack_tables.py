@@ -25,7 +25,6 @@ from reporting.evidence_words import LABELS, detail_text, legal_text
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
-from warehouse.cases import CaseKey
 
 _RULES = {rule.rule_id: rule for rule in reported_rules()}
 #: A citation of Decree 61/2018 in a basis text, as Vietnamese cites, smallest part first ("điểm c khoản 1
@@ -162,8 +161,8 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
 def _case_cell(pack: UnitPack, v: gather.ViolationRecord, lang: str) -> PackCell:
     """The finding column: empty for the team to fill in, or how the console has the violation handled
     ("Trên hệ thống: đã bác bỏ (trùng lặp)"), which the team confirms or corrects on site."""
-    state = pack.cases.get(CaseKey(v.dossier_id, v.rule_id, v.event_id))
-    if state is None or state.status not in gather.HANDLED:
+    state = pack.cases.get(v.key)  # only handled ones (``gather.handled_cases``)
+    if state is None:
         return _empty()
     words = pack_text(f"case_{state.status.value}", lang)
     if state.status is CaseStatus.DISMISSED and state.reason_code in DISMISS_REASONS:

@@ -23,7 +23,6 @@ from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
 from reporting.pack_xlsx import write_pack_xlsx
 from warehouse.base import Warehouse, WarehouseError
-from warehouse.cases import CaseKey
 
 __all__ = ["UnitPack", "gather_packs", "pack_file_stem", "write_packs"]
 
@@ -72,7 +71,7 @@ def gather_packs(
     }
     unit_names = {c: u.name for c in sent_to if isinstance(c, str) and (u := catalogue.unit(c)) is not None}
     working_days = stored_working_days(wh)
-    cases = gather.handled_cases(wh, [_key(v) for unit in units for v in violations.get(unit, [])])
+    cases = gather.handled_cases(wh, [v.key for unit in units for v in violations.get(unit, [])])
     packs = []
     for unit in units:
         found = violations.get(unit, [])
@@ -93,15 +92,10 @@ def gather_packs(
                 units=unit_names,
                 working_days=working_days,
                 week_years=tuple(sorted({week.start.year, (week.end - timedelta(days=1)).year})),
-                cases={key: cases[key] for v in found if (key := _key(v)) in cases},
+                cases={v.key: cases[v.key] for v in found if v.key in cases},
             )
         )
     return packs
-
-
-def _key(v: gather.ViolationRecord) -> CaseKey:
-    """The console's case of a violation."""
-    return CaseKey(v.dossier_id, v.rule_id, v.event_id)
 
 
 def stored_working_days(wh: Warehouse) -> WorkingDays | None:

@@ -25,7 +25,7 @@ from inspections.audit_error import reported_rules
 from inspections.metrics import ReportingForm
 from inspections.violations import NOT_CHECKABLE
 from inspections.weeks import Week
-from reporting.gather import unfinished_loads
+from reporting.gather import lowest_rated, unfinished_loads
 from reporting.i18n import Texts
 from reporting.reach import Maturity, feed_name, week_maturity, week_reach
 from warehouse.base import Warehouse
@@ -150,16 +150,12 @@ def print_summary(
     for key in ("c_unit", "c_name", "c_dossiers", "c_rate", "c_violations"):
         worst.add_column(_w(lang, key), justify="left" if key in ("c_unit", "c_name") else "right")
     units: dict[str, dict[str, Any]] = metrics.get("units") or {}
-    exact = {code: ReportingForm.counts_of(form).on_time_rate for code, form in units.items()}
-    ranked = sorted(
-        ((unit_rate, code, units[code]) for code, unit_rate in exact.items() if unit_rate is not None),
-        key=lambda item: (item[0], item[1]),
-    )
-    for rate_, code, form in ranked[:5]:
+    forms = {code: ReportingForm.counts_of(form) for code, form in units.items()}
+    for ranked in lowest_rated(forms, 5):  # as the console's dashboard lists them
+        code, form = ranked.code, ranked.form
         unit = platform.catalogue.unit(code)
-        total = (form.get("received") or {}).get("total", 0)
-        worst.add_row(Text(code), Text(unit.name) if unit else "?", t.integer(total), t.percent(rate_),
-                      t.integer(by_unit.get(code, 0)))  # fmt: skip
+        worst.add_row(Text(code), Text(unit.name) if unit else "?", t.integer(form.received_total),
+                      t.percent(form.on_time_rate), t.integer(by_unit.get(code, 0)))  # fmt: skip
     console.print(worst)
     console.print(_w(lang, "console_title"), highlight=False, markup=False)
     for line in console_commands(platform.settings, lang):

@@ -81,3 +81,12 @@ def test_the_worst_units_are_the_lowest_rates_the_busier_first(monkeypatch: pyte
         ("000.10.03.H99", 3), ("000.10.02.H99", 4), ("000.10.01.H99", 2), ("U4", 4), ("U5", 10),
     ]  # fmt: skip
     assert board.worst[0]["name"] == CATALOGUE.unit("000.10.03.H99").name and board.worst[3]["name"] == "U4"  # type: ignore[union-attr]
+
+
+def test_the_lowest_rated_units_are_one_list_for_the_dashboard_and_the_run_summary() -> None:
+    """The main job's summary broke ties by code alone, the dashboard by dossiers counted first."""
+    from reporting.gather import lowest_rated
+
+    units = {"B": _form(0, 1, 1), "A": _form(0, 1, 1), "C": _form(0, 2, 2), "D": _form(0, 0, 0)}
+    assert [r.code for r in lowest_rated(units, 5)] == ["C", "A", "B"]
+    assert [r.code for r in lowest_rated(units, 1)] == ["C"]

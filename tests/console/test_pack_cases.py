@@ -110,3 +110,15 @@ def test_only_handled_cases_of_the_pack_s_violations_are_named(monkeypatch: pyte
     monkeypatch.undo()
     with pytest.raises(WarehouseUnavailable):
         gather.handled_cases(_Tables({"case_events"}), wanted)  # type: ignore[arg-type]
+
+
+def test_the_console_and_the_packs_name_a_handled_case_alike() -> None:
+    """One word list: the console said "Chờ giải trình" beside the pack's "đang chờ đơn vị giải trình"."""
+    from console.texts import ConsoleTexts
+    from reporting.pack_texts import pack_text
+
+    for lang in ("vi", "en"):
+        for status in gather.HANDLED:
+            words = pack_text(f"case_{status.value}", lang)
+            assert ConsoleTexts(lang).state(status.value) == words[:1].upper() + words[1:]
+    assert ConsoleTexts("vi").state("awaiting_explanation") == "Đang chờ đơn vị giải trình"
