@@ -122,3 +122,14 @@ def test_the_console_and_the_packs_name_a_handled_case_alike() -> None:
             words = pack_text(f"case_{status.value}", lang)
             assert ConsoleTexts(lang).state(status.value) == words[:1].upper() + words[1:]
     assert ConsoleTexts("vi").state("awaiting_explanation") == "Đang chờ đơn vị giải trình"
+
+
+def test_the_weekly_report_s_case_section_fails_on_a_lost_connection_too() -> None:
+    """``week_cases`` caught every warehouse error as "no console yet": a dropped connection silently took
+    the section out of the report. It looks for the case table, as ``handled_cases`` does."""
+    from inspections.weeks import Week
+
+    week = Week.parse(WEEK)
+    assert gather.week_cases(_Tables({"events"}), week) is None  # type: ignore[arg-type]  # no console yet
+    with pytest.raises(WarehouseUnavailable):
+        gather.week_cases(_Tables({"case_events"}), week)  # type: ignore[arg-type]
