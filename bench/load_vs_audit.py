@@ -7,7 +7,8 @@ dossiers keeps its peak memory as the file grows. Each audit and each load runs 
 peak RSS is its own (the largest of the process and its batch workers; a load's includes the embedded chdb
 engine). A load runs into a new embedded warehouse, initialised before the clock starts, as the audit's
 catalogue is loaded before its clock. Each also reports its CPU time (with its workers'): on a machine
-shared with other work the elapsed times swing, their CPU times much less.
+shared with other work the elapsed times swing, their CPU times much less; each is run ``repeat`` times
+(``--repeat``, 3 by default), in turn, and the medians compared.
 
 Each file is then loaded again into the warehouse its load filled ("reload"), as a team that loads the
 weeks so far each week does: every dossier is stored already and holds only the file's events.
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -93,6 +96,23 @@ def child(kind: str, path: Path, as_of: str, workdir: Path) -> None:
                       "peak_rss_mb": _peak_mb()}))  # fmt: skip
 
 
+def _print_run(kind: str, name: str, got: dict[str, Any], note: str) -> None:
+    rate = got["events"] / got["seconds"]
+    print(f"{kind:<6} {name:<5} {got['events']:>10,} events {got['seconds']:>7.1f} s {rate:>9,.0f} events/s "
+          f"(CPU {got['cpu_seconds']:>6.1f} s)  peak RSS {got['peak_rss_mb']:>7,.1f} MB{note}",
+          flush=True)  # fmt: skip
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One figure per measure: the median of the runs' (their counts are the same: checked)."""
+    first = runs[0]
+    for other in runs[1:]:
+        same = ("events", "dossiers", "violations")
+        assert all(other[key] == first[key] for key in same), (first, other)
+    measures = ("seconds", "cpu_seconds", "peak_rss_mb")
+    return first | {key: statistics.median(run[key] for run in runs) for key in measures}
+
+
 def _in_child(script: Path, kind: str, path: Path, as_of: str, workdir: Path) -> dict[str, Any]:
     workdir.mkdir(parents=True, exist_ok=True)
     args = [sys.executable, str(script), "--child", kind, str(path), as_of, str(workdir)]
@@ -101,9 +121,12 @@ def _in_child(script: Path, kind: str, path: Path, as_of: str, workdir: Path) ->
     return figures
 
 
-def measure(script: Path, work: Path, dossiers: int) -> dict[str, Any]:
-    """Simulate a file of ``dossiers`` and one four times larger; audit and load each in its own process;
-    print the figures and return them."""
+def measure(script: Path, work: Path, dossiers: int, repeat: int = 1) -> dict[str, Any]:
+    """Simulate a file of ``dossiers`` and one four times larger; audit, load and reload each in its own
+    process, ``repeat`` times in turn (audit, load, reload, audit, ...: a slow spell of the machine falls on
+    each kind alike), each load into a new warehouse; print every run and the medians, and return the
+    medians' figures. On a shared 2-core machine one run's audit took 1.6 s and another's 2.3 s: a ratio of
+    single runs moved by a third."""
     t0 = time.perf_counter()
     small, big = work / "load-small.jsonl", work / "load-big.jsonl"
     small_as_of = simulate_file(small, dossiers)
@@ -113,14 +136,19 @@ def measure(script: Path, work: Path, dossiers: int) -> dict[str, Any]:
     )
     runs: dict[str, dict[str, Any]] = {}
     for name, path, as_of in (("small", small, small_as_of), ("big", big, big_as_of)):
-        for kind in ("audit", "load", "reload"):
-            workdir = work / f"{'audit' if kind == 'audit' else 'load'}-{name}"  # a reload: the load's
-            got = _in_child(script, kind, path, as_of, workdir)
-            runs[f"{kind}_{name}"] = got
-            rate = got["events"] / got["seconds"]
-            print(f"{kind:<6} {name:<5} {got['events']:>10,} events {got['seconds']:>7.1f} s {rate:>9,.0f} "
-                  f"events/s (CPU {got['cpu_seconds']:>6.1f} s)  peak RSS {got['peak_rss_mb']:>7,.1f} MB",
-                  flush=True)  # fmt: skip
+        every: dict[str, list[dict[str, Any]]] = {"audit": [], "load": [], "reload": []}
+        for turn in range(repeat):
+            for kind, done in every.items():
+                # A reload goes into the warehouse its turn's load filled; each load into a new one.
+                workdir = work / f"{'audit' if kind == 'audit' else 'load'}-{name}-{turn}"
+                got = _in_child(script, kind, path, as_of, workdir)
+                done.append(got)
+                _print_run(kind, name, got, f" (run {turn + 1} of {repeat})" if repeat > 1 else "")
+            shutil.rmtree(work / f"load-{name}-{turn}", ignore_errors=True)  # its disk, before the next
+        for kind, kind_runs in every.items():
+            runs[f"{kind}_{name}"] = _median_run(kind_runs)
+            if repeat > 1:
+                _print_run(kind, name, runs[f"{kind}_{name}"], f" (median of {repeat})")
     figures: dict[str, Any] = {}
     for name in ("small", "big"):
         audit, load = runs[f"audit_{name}"], runs[f"load_{name}"]

@@ -175,6 +175,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--load-dossiers", type=int, default=None, help="dossiers of the smaller load file")
     parser.add_argument("--load-only", action="store_true", help="only the load against the audit")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each audit and load, in turn (medians reported)"
+    )
     parser.add_argument("--workdir", type=lambda text: Path(text).resolve(), default=None)
     parser.add_argument("--child", nargs=4, metavar=("KIND", "FILE", "AS_OF", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -187,7 +190,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
         print(f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}", flush=True)
-        loads = load_vs_audit.measure(Path(__file__).resolve(), work, load_dossiers)
+        loads = load_vs_audit.measure(Path(__file__).resolve(), work, load_dossiers, args.repeat)
         if args.load_only:
             print(json.dumps({"benchmark": "warehouse_load", "cpus": os.cpu_count(), **loads,
                               "targets": _LOAD_TARGETS}))  # fmt: skip
