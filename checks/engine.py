@@ -12,20 +12,32 @@ from typing import Any
 from checks.check import Check
 
 
+def _library() -> tuple[Any, Any, Any, Any]:
+    """Great Expectations and the configuration classes an :class:`Engine` is made with. Imported on use,
+    not with the module: great_expectations costs ~7.5 s and +250 MB peak RSS (measured, 2 CPUs, warm
+    cache), and the ``checks`` package is imported by every CLI command and every Dagster code-server load,
+    which need only the suites' names."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    return gx, DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig
+
+
+def preload() -> None:
+    """Import what an :class:`Engine` is made of, ahead of the run that makes one (the main job does it
+    while it waits for its detector)."""
+    _library()
+
+
 class Engine:
     """One ephemeral Great Expectations context for a run; each frame becomes a whole-dataframe batch."""
 
     def __init__(self) -> None:
-        # Imported on use, not with the module: great_expectations costs ~7.5 s and +250 MB peak RSS
-        # (measured, 2 CPUs, warm cache), and the ``checks`` package is imported by every CLI command and
-        # every Dagster code-server load, which need only the suites' names.
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import (
-            DataContextConfig,
-            InMemoryStoreBackendDefaults,
-            ProgressBarsConfig,
-        )
-
+        gx, DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig = _library()
         self.gx = gx
         config = DataContextConfig(
             store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),

@@ -34,6 +34,16 @@ def violation_summary(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[s
     return violations_json(counts, Names(catalogue))
 
 
+def preload() -> None:
+    """Import the writers :func:`write_weekly_report` and :func:`write_audit_packs` import on use, ahead of
+    the run that calls them (the main job does it while it waits for its detector)."""
+    import reporting.charts
+    import reporting.html
+    import reporting.packs
+    import reporting.pdf
+    import reporting.xlsx  # noqa: F401
+
+
 def write_weekly_report(
     catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week, out_dir: Path
 ) -> list[Path]:

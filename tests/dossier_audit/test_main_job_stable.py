@@ -10,6 +10,7 @@ runs: each run of the main job costs some 20 s of fixed start-up)."""
 from __future__ import annotations
 
 import stat
+import threading
 from pathlib import Path
 
 import orjson
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from bootstrap.keys import KEY_FILE
 from dossier_audit.cli import app
+from dossier_audit.jobs import main as main_job
 
 runner = CliRunner()
 
@@ -33,6 +35,10 @@ def snapshot(reports: Path) -> dict[str, bytes]:
 
 def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("DOSSIER_AUDIT_PSEUDONYM_KEY", raising=False)
+    # Each run imports what its report stage needs while its detector runs (test_main_job_preload.py).
+    preloads: list[threading.Thread] = []
+    started = main_job._preload_reports
+    monkeypatch.setattr(main_job, "_preload_reports", lambda: preloads.append(started()) or preloads[-1])
     events = tmp_path / "events.jsonl"
     made = runner.invoke(
         app, ["simulate", "--out", str(events), "--dossiers", "200", "--weeks", "2", "--start", "2025-10-20"]
@@ -96,6 +102,7 @@ def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> Non
     )
     counts = orjson.loads(status.stdout)
     assert counts["events"] == sum(1 for line in events.read_bytes().splitlines() if line.strip())
+    assert len(preloads) == 3 and not any(thread.is_alive() for thread in preloads)
 
 
 def test_run_refuses_a_file_where_its_folders_go(tmp_path: Path) -> None:
