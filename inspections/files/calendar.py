@@ -112,6 +112,8 @@ def build_calendar(
             if year not in lunar:
                 raise CalendarDataError(f"no lunar dates for {year} and no data file")
             data = CalendarData(holidays=statutory_holidays(year, lunar[year]))
+        elif year in lunar:
+            _check_fixed_days(year, data, lunar[year])
         holidays.update((h.date, h) for h in data.holidays if h.date.year == year)
         cross_year.extend((year, h) for h in data.holidays if h.date.year != year)
         make_up.update((m.date, m) for m in data.make_up_days)
@@ -136,6 +138,28 @@ def build_calendar(
         last_year=last_year,
         working_hours=working_hours,
     )
+
+
+def _check_fixed_days(year: int, data: CalendarData, lunar: LunarDates) -> None:
+    """A year file replaces the pattern for its whole year, so it lists every day off: refuse one that lacks
+    a day the Labour Code gives off every year (1/1, lunar 1/1, lunar 10/3 from 2007, 30/4, 1/5, 2/9). A
+    file holding only a newly declared day off took every other holiday of its year away, silently; last
+    year's file copied and not updated lacks this year's Tết. Every shipped file lists them all."""
+    fixed = [
+        (date(year, 1, 1), "1/1"),
+        (lunar.tet, "Tết (1/1 âm lịch)"),
+        *([(lunar.hung_kings, "Giỗ Tổ Hùng Vương (10/3 âm lịch)")] if year >= 2007 else []),
+        (date(year, 4, 30), "30/4"),
+        (date(year, 5, 1), "1/5"),
+        (date(year, 9, 2), "2/9"),
+    ]
+    listed = {h.date for h in data.holidays}
+    missing = [f"{day.isoformat()} ({name})" for day, name in fixed if day not in listed]
+    if missing:
+        raise CalendarDataError(
+            f"{year}.yaml lacks days off the Labour Code gives every year: {', '.join(missing)}; a year file "
+            "replaces the statutory pattern for its whole year, so it lists every day off (docs/calendar.md)"
+        )
 
 
 def statutory_holidays(year: int, lunar: LunarDates) -> tuple[Holiday, ...]:

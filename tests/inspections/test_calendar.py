@@ -314,6 +314,16 @@ def _lam_bu(d: date, replaces: date) -> dict[str, object]:
     return {"date": d, "replaces": replaces, "source": "x", "confidence": "C"}
 
 
+def _pattern(year: int) -> list[dict[str, object]]:
+    """The statutory pattern's days off of ``year``, as a year file lists them (a year file lists every day
+    off of its year: ``_check_fixed_days``)."""
+    lunar = parse_lunar_table(yaml.safe_load(LUNAR_YAML.read_text(encoding="utf-8")), "lunar.yaml")
+    pattern = build_calendar({}, lunar, first_year=year, last_year=year)
+    return [
+        _swap(d, h.kind.value) | {"name_vi": h.name_vi} for d, h in pattern.holidays.items() if d.year == year
+    ]
+
+
 def test_a_cross_year_swap_is_accepted_when_its_make_up_day_is_in_the_file() -> None:
     doc = {
         "year": 2019,
@@ -353,7 +363,7 @@ def test_a_cross_year_swap_must_not_collide_with_the_neighbouring_year(tmp_path:
         yaml.safe_dump(
             {
                 "year": 2019,
-                "holidays": [_swap(date(2018, 12, 31))],
+                "holidays": [*_pattern(2019), _swap(date(2018, 12, 31))],
                 "lam_bu": [_lam_bu(date(2019, 1, 5), date(2018, 12, 31))],
             }
         ),
@@ -364,7 +374,7 @@ def test_a_cross_year_swap_must_not_collide_with_the_neighbouring_year(tmp_path:
         yaml.safe_dump(
             {
                 "year": 2018,
-                "holidays": [_swap(date(2018, 12, 31))],
+                "holidays": [*_pattern(2018), _swap(date(2018, 12, 31))],
                 "lam_bu": [_lam_bu(date(2018, 12, 29), date(2018, 12, 31))],
             }
         ),
@@ -376,9 +386,14 @@ def test_a_cross_year_swap_must_not_collide_with_the_neighbouring_year(tmp_path:
 
 def test_a_data_dir_replaces_the_package_data(tmp_path: Path) -> None:
     (tmp_path / "lunar.yaml").write_bytes(LUNAR_YAML.read_bytes())
-    (tmp_path / "2025.yaml").write_text("year: 2025\nholidays: []\n", encoding="utf-8")
+    # 2025 as the pattern has it: the shipped file's swap (off Fri 2/5, worked Sat 26/4) is not there.
+    (tmp_path / "2025.yaml").write_text(
+        yaml.safe_dump({"year": 2025, "holidays": _pattern(2025)}, allow_unicode=True), encoding="utf-8"
+    )
     cal = load_calendar(data_dir=tmp_path)
-    assert cal.is_working_day(date(2025, 1, 29)) and not cal.is_working_day(date(2024, 2, 10))
+    assert not load_calendar().is_working_day(date(2025, 5, 2))
+    assert cal.is_working_day(date(2025, 5, 2)) and not cal.is_working_day(date(2025, 4, 26))
+    assert not cal.is_working_day(date(2025, 1, 29)) and not cal.is_working_day(date(2024, 2, 10))
 
 
 def test_rows_round_trip(cal: WorkingCalendar) -> None:

@@ -170,7 +170,7 @@ def _of_year(cal: WorkingCalendar, year: int, kind: HolidayKind) -> list[Holiday
     )
 
 
-@pytest.mark.parametrize("year", range(2019, 2027))
+@pytest.mark.parametrize("year", YEARS)  # every shipped year file, 2027.yaml when it comes
 def test_each_year_keeps_the_labour_codes_holidays(cal: WorkingCalendar, year: int) -> None:
     statutory = _of_year(cal, year, HolidayKind.STATUTORY)
     in_code = [h for h in statutory if h.date not in NOT_IN_THE_CODE]
@@ -191,7 +191,7 @@ def test_each_year_keeps_the_labour_codes_holidays(cal: WorkingCalendar, year: i
     assert len(comp) == sum(h.date.weekday() >= 5 for h in statutory)
 
 
-@pytest.mark.parametrize("year", range(2019, 2027))
+@pytest.mark.parametrize("year", YEARS)  # every shipped year file, 2027.yaml when it comes
 def test_each_swap_has_its_make_up_day(cal: WorkingCalendar, year: int) -> None:
     make_up = {d: m for d, m in cal.make_up_days.items() if d.year == year}
     swapped = {h.date for h in cal.holidays.values() if h.kind is HolidayKind.SWAPPED}
@@ -218,3 +218,52 @@ def test_docs_table_lists_each_year_with_its_documents(year: int) -> None:
     assert re.search(r"`[CSU]`", row), f"{year}: no overall confidence mark"
     for number in set(DOC_NUMBER.findall(" ".join(e.source for e in _entries(year)))):
         assert number in row, f"{year}: {number} is cited in {year}.yaml but not in the docs table"
+
+
+def _write_year(directory: Path, year: int, holidays: list[tuple[date, str]]) -> None:
+    (directory / "lunar.yaml").write_text((DATA / "lunar.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    entries = [
+        {"date": d, "name_vi": name, "name_en": name, "kind": "statutory", "source": "test",
+         "confidence": "U"}
+        for d, name in holidays
+    ]  # fmt: skip
+    doc = {"year": year, "scope": "công chức", "holidays": entries}
+    (directory / f"{year}.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+
+
+def test_a_year_file_with_only_a_new_day_off_is_refused(tmp_path: Path) -> None:
+    """A year file replaces the pattern for its whole year: one holding only a newly declared day off (the
+    natural first try for "a new day off in 2027") took Tết, 30/4, 1/5 and 2/9 away, silently. The loader
+    names what is missing."""
+    _write_year(tmp_path, 2027, [(date(2027, 11, 24), "Ngày Văn hóa Việt Nam")])
+    with pytest.raises(
+        ValueError, match=r"^2027\.yaml lacks days off the Labour Code gives every year: "
+    ) as err:
+        load_calendar(data_dir=tmp_path)
+    message = str(err.value)
+    for day in ("2027-01-01", LUNAR[2027].tet.isoformat(), LUNAR[2027].hung_kings.isoformat(), "2027-04-30",
+                "2027-05-01", "2027-09-02"):  # fmt: skip
+        assert day in message, message
+    assert "docs/calendar.md" in message and "\n" not in message
+
+
+def test_last_years_file_copied_for_a_new_year_is_refused(tmp_path: Path) -> None:
+    """The runbook's old step 2 ("copy the previous year's file"): Tết and Giỗ Tổ move with the lunar
+    calendar, so a copy with its dates moved a year on lacks the new year's; only those are named."""
+    cal = build_calendar({}, LUNAR, first_year=2026, last_year=2026)
+    moved = [(d.replace(year=2027), h.name_vi) for d, h in cal.holidays.items() if d.year == 2026]
+    _write_year(tmp_path, 2027, moved)
+    with pytest.raises(ValueError) as err:
+        load_calendar(data_dir=tmp_path)
+    missing = str(err.value).split(": ", 1)[1].split("; ")[0]
+    tet, hung_kings = LUNAR[2027].tet.isoformat(), LUNAR[2027].hung_kings.isoformat()
+    assert missing == f"{tet} (Tết (1/1 âm lịch)), {hung_kings} (Giỗ Tổ Hùng Vương (10/3 âm lịch))"
+
+
+def test_the_pattern_written_as_a_year_file_loads(tmp_path: Path) -> None:
+    """The check refuses only what lacks a fixed day: the statutory pattern of a year, written as its file,
+    loads and gives that year's days off."""
+    pattern = build_calendar({}, LUNAR, first_year=2027, last_year=2027)
+    _write_year(tmp_path, 2027, [(d, h.name_vi) for d, h in pattern.holidays.items() if d.year == 2027])
+    loaded = load_calendar(data_dir=tmp_path)
+    assert {d for d in loaded.holidays if d.year == 2027} == {d for d in pattern.holidays if d.year == 2027}
