@@ -107,17 +107,29 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "Compare the system's due-date history with the papers.",
     ),
 }
+#: A finding (a data-quality anomaly) without words of its own.
 _DATA_QUALITY = (
     "Đây là kiểm tra chất lượng dữ liệu, không phải vi phạm pháp luật.",
     "Kiểm tra việc nhập liệu trên hệ thống của đơn vị.",
     "A data-quality check, not a breach of the law.",
     "Check how the unit records data in its system.",
 )
+#: A rule of the rulebook without words here yet (every rule has them: tests/project/test_rule_tables.py):
+#: never called a data-quality check, which told an inspector a breach of the law was not one.
+_SEE_BASIS = (
+    "Quy tắc của bộ quy tắc kiểm tra; nội dung pháp lý xem ở căn cứ pháp lý bên dưới.",
+    "Đối chiếu hồ sơ giấy và sổ theo dõi với diễn biến trên hệ thống.",
+    "A rule of the rulebook; what the law asks is in its legal basis below.",
+    "Compare the paper file and the register with the system's timeline.",
+)
 
 
-def guide(rule_id: str, lang: str, *, lead_days: int = 1) -> tuple[str, str]:
-    """(what the law asks, what to verify on site) for ``rule_id`` in ``lang``; ``lead_days``: the rulebook's
-    ``apology_lead_working_days``, which the words of ``APOLOGY_TOO_LATE`` give."""
-    vi_plain, vi_verify, en_plain, en_verify = _GUIDE.get(rule_id, _DATA_QUALITY)
+def guide(rule_id: str, lang: str, *, kind: str = "violation", lead_days: int = 1) -> tuple[str, str]:
+    """(what the law asks, what to verify on site) for ``rule_id`` in ``lang``; ``kind``: the record's
+    (``violation``, ``finding`` or ``not_checkable``), which decides the words of a rule without its own;
+    ``lead_days``: the rulebook's ``apology_lead_working_days``, which the words of ``APOLOGY_TOO_LATE``
+    give."""
+    fallback = _DATA_QUALITY if kind == "finding" else _SEE_BASIS
+    vi_plain, vi_verify, en_plain, en_verify = _GUIDE.get(rule_id, fallback)
     plain, verify = (en_plain, en_verify) if lang == "en" else (vi_plain, vi_verify)
     return plain.replace("{lead}", str(lead_days)), verify.replace("{lead}", str(lead_days))

@@ -237,7 +237,7 @@ async def dossier(request: Request) -> Response:
         state = view.cases.get(key, CaseState())
         shown = "closed" if v.state == "retracted" and state.status.value == "open" else state.status.value
         actions = [a.value for a in allowed_actions(state, role)] if role and v.state == "open" else []
-        plain, verify = guide(v.rule_id, lang, lead_days=lead)
+        plain, verify = guide(v.rule_id, lang, kind=v.kind, lead_days=lead)
         cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
                       "plain": plain, "verify": verify, "basis": legal_basis(v.legal_basis)})  # fmt: skip
     catalogue = gate.service.catalogue

@@ -80,7 +80,10 @@ def _values(annotation: Any) -> st.SearchStrategy[Any]:
         return st.lists(_values(args[0]), max_size=3)
     if annotation is datetime:
         return timestamps()
-    assert annotation is str, annotation
+    assert annotation is str, (
+        f"a field of type {annotation}: the fast paths know text, lists of text and times only; extend "
+        "schemas/dedup.py, schemas/pseudonym.py and warehouse/event_rows.py (and this strategy) for it"
+    )
     return TEXT
 
 
