@@ -26,7 +26,14 @@ from inspections.catalogue import (
     Unit,
 )
 from inspections.files.catalogue_dump import dump_catalogue, write_catalogue
-from inspections.files.catalogue_yaml import CatalogueError, Problem, decode, duplicate_keys, parse_yaml
+from inspections.files.catalogue_yaml import (
+    CatalogueError,
+    Problem,
+    decode,
+    duplicate_keys,
+    parse_yaml,
+    within,
+)
 
 __all__ = [
     "CatalogueError",
@@ -68,9 +75,10 @@ def _child(node: yaml.Node, key: str | int) -> tuple[yaml.Node, yaml.Node] | Non
 class _Report:
     """Collects problems, locating each through the composed node tree."""
 
-    def __init__(self, source: str, root: yaml.Node | None) -> None:
+    def __init__(self, source: str, root: yaml.Node | None, text: str) -> None:
         self.source = source
         self.root = root
+        self.text = text
         self.problems: list[Problem] = []
 
     def mark_of(self, loc: _Loc, *, at_key: bool = False) -> tuple[int, int]:
@@ -82,7 +90,7 @@ class _Report:
             if found is None:
                 break
             node = found[0] if at_key and part == loc[-1] else found[1]
-        return node.start_mark.line + 1, node.start_mark.column + 1
+        return within(self.text, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def add(self, loc: _Loc, message: str, *, at_key: bool = False) -> None:
         line, col = self.mark_of(loc, at_key=at_key)
@@ -252,7 +260,7 @@ def loads_catalogue(text: str, source_name: str = "<catalogue>", base: Catalogue
     checking references (the result holds only this file's content).
     """
     node, data = parse_yaml(text, source_name)
-    report = _Report(source_name, node)
+    report = _Report(source_name, node, text)
     report.problems.extend(duplicate_keys(node, source_name))
     catalogue = _build(data, report, base)
     if report.problems or catalogue is None:

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from inspections.catalogue import Catalogue
@@ -96,8 +96,20 @@ _YAMLISH = st.lists(st.one_of(st.sampled_from(_TOKENS), st.binary(max_size=6)), 
 
 @settings(max_examples=400, deadline=None)
 @given(data=_YAMLISH)
+@example(data=b"---\n#")  # an empty document's node is marked past the text's end: line 3 of 2 (review)
+@example(data=b"---")
 def test_random_yamlish_bytes_give_a_catalogue_or_located_problems(data: bytes) -> None:
     outcome(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [(b"---\n#", "2:2"), (b"---", "1:4"), (b"---\n", "2:1"), (b"---\r#", "2:2"), (b"#\n# two\n", "1:1")],
+)
+def test_an_empty_document_is_located_at_the_end_of_the_file(data: bytes, where: str) -> None:
+    result = outcome(data)
+    assert isinstance(result, CatalogueError)
+    assert [str(p).split(": ", 1)[0] for p in result.problems] == [f"fuzz.yaml:{where}"]
 
 
 def _mutate(lines: list[str], where: int, how: int, junk: str) -> str:
