@@ -38,7 +38,12 @@ def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> Non
     # Each run imports what its report stage needs while its detector runs (test_main_job_preload.py).
     preloads: list[threading.Thread] = []
     started = main_job._preload_reports
-    monkeypatch.setattr(main_job, "_preload_reports", lambda: preloads.append(started()) or preloads[-1])
+
+    def preload() -> threading.Thread:
+        preloads.append(started())
+        return preloads[-1]
+
+    monkeypatch.setattr(main_job, "_preload_reports", preload)
     events = tmp_path / "events.jsonl"
     made = runner.invoke(
         app, ["simulate", "--out", str(events), "--dossiers", "200", "--weeks", "2", "--start", "2025-10-20"]

@@ -21,7 +21,7 @@ from inspections.rulebook import RULEBOOKS
 from inspections.rules.needs import NEEDS
 from reporting.evidence import RULES as PHRASES
 from reporting.onsite import CHECKLIST
-from schemas.validation import parse_event
+from schemas.validation import Rejection, parse_event
 from sources.dvcqg.blindspots import RULES_NEEDING, UNKNOWN_FIELDS
 
 REPORTED = {rule.rule_id for rule in reported_rules()}
@@ -89,6 +89,7 @@ def _types_held(tmp: Path) -> dict[str, set[str]]:
     by_dossier: dict[str, list] = defaultdict(list)
     for line in (tmp / "events.jsonl").read_bytes().splitlines():
         event = parse_event(line)
+        assert not isinstance(event, Rejection), event
         by_dossier[event.dossier_id].append(event)
     attributes = {attribute for needs in NEEDS.values() for attribute in needs.reads}
     held: dict[str, set[str]] = defaultdict(set)
