@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -76,9 +79,22 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@contextmanager
+def _sigint_as_from_a_terminal() -> Iterator[None]:
+    """While a child is started: SIGINT as a shell leaves it to a command it starts, default and unblocked,
+    whatever the test worker's own state (an ignored disposition and the signal mask pass to the child; a
+    handler does not). Restored after."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_ctrl_c_stops_everything_cleanly(tmp_path):
     """SIGINT while the detector runs: the supervisor exits, and the broker and the detector with it."""
-    import signal
     import subprocess
     import sys
     import time
@@ -87,11 +103,17 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path):
     runner.invoke(
         app, ["simulate", "--out", str(events), "--dossiers", "300", "--weeks", "3", "--start", "2025-10-13"]
     )
-    run = subprocess.Popen(
-        [sys.executable, "-m", "dossier_audit", "run", "--events", str(events), "--as-of", "2025-11-03",
-         "--workdir", str(tmp_path / "w"), "--reports", str(tmp_path / "reports")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    with _sigint_as_from_a_terminal():
+        run = subprocess.Popen(
+            [sys.executable, "-m", "dossier_audit", "run", "--events", str(events), "--as-of", "2025-11-03",
+             "--workdir", str(tmp_path / "w"), "--reports", str(tmp_path / "reports")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+    # SIGINT reaches the run as a terminal's Ctrl-C would: neither ignored nor blocked (a test worker's
+    # state once left it ignored, and the run went on to exit 0).
+    status = dict(line.split(":\t", 1) for line in Path(f"/proc/{run.pid}/status").read_text().splitlines())
+    assert not int(status["SigIgn"], 16) & 1 << (signal.SIGINT - 1), status["SigIgn"]
+    assert not int(status["SigBlk"], 16) & 1 << (signal.SIGINT - 1), status["SigBlk"]
     detector_log = tmp_path / "w" / "logs" / "detector.log"
     deadline = time.monotonic() + 60
     children: set[int] = set()
