@@ -10,7 +10,8 @@ run as its child processes:
 Stages: generate (or read) the events, store the catalogue, start the broker, ingest, detect until caught up
 at ``as_of``, sink everything, fold the dossier projection, materialize the latest complete week through
 Dagster in-process, print a summary. A second run is idempotent (the warehouse deduplicates events and
-replaces violations by key); Ctrl-C stops everything in reverse order, leaving no stray processes.
+replaces violations by key); Ctrl-C or SIGTERM stops everything in reverse order, leaving no stray
+processes, and the children end with the supervisor even when it is killed outright.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -37,11 +37,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from bootstrap.keys import KeyFileError, workdir_pseudonym_key
 from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
+from dossier_audit.jobs.main_files import atomic_write, export_violations, mark_incomplete
 from dossier_audit.jobs.summary import print_summary
 from dossier_audit.jobs.warehouse import init
 from inspections.metrics import ReportingForm
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
+from streams.lifetime import tie_to_parent
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseLocked
 from warehouse.projection import all_dossier_ids, fold_dossiers
@@ -95,20 +97,17 @@ def ensure_sample(workdir: Path, console: Console) -> tuple[Path, datetime]:
     return events, datetime.combine(SAMPLE_END, datetime.min.time(), tzinfo=VN_TZ)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 @contextmanager
 def _child(args: list[str], log_path: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """A child process in its own session (a terminal's Ctrl-C reaches only the supervisor, which stops
     the children in order); always terminated, then killed, on exit."""
     with log_path.open("ab") as log:
+        # Tied to this process (SIGTERM when it dies, however): a supervisor killed outright left its
+        # detector running, orphaned (review of 2026-12-04).
         process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **env}
-        )
+            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **env},
+            preexec_fn=tie_to_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
+        )  # fmt: skip
     try:
         yield process
     finally:
@@ -119,6 +118,22 @@ def _child(args: list[str], log_path: Path, env: dict[str, str]) -> Iterator[sub
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM (a service manager's stop, ``timeout``, ``kill``) stops the run as Ctrl-C does: the stages
+    unwind and stop the children in order. By default it killed the supervisor outright, whose exit handlers
+    never ran (review of 2026-12-04). Only the main thread can set a handler; elsewhere (a test runner's
+    thread) the default stays."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _stage(console: Console, stages: dict[str, float], name: str) -> Callable[[], None]:
@@ -159,6 +174,7 @@ def main_job(
     logs.mkdir(exist_ok=True)
 
     with ExitStack() as stack:
+        stack.enter_context(_sigterm_as_ctrl_c())
         try:
             wh: Warehouse = stack.enter_context(open_warehouse(settings.warehouse_url, create_database=True))
         except WarehouseLocked as exc:
@@ -269,7 +285,7 @@ def main_job(
         preloading.join()  # done by now, unless the detector was quicker: no import races the run's own
         from pipelines.inprocess import materialize_week
 
-        marker = _mark_incomplete(settings.reports_dir / str(week), week)
+        marker = mark_incomplete(settings.reports_dir / str(week), week)
         # Failures as one line, not Dagster's logged step tracebacks: its console says only CRITICAL.
         result = materialize_week(
             settings, week, warehouse=wh, platform=platform, raise_on_error=False, log_level="CRITICAL"
@@ -282,13 +298,13 @@ def main_job(
             )
         done()
 
-        violations_path, counts, by_unit = _export_violations(wh, settings.reports_dir)
+        violations_path, counts, by_unit = export_violations(wh, settings.reports_dir)
         metrics = orjson.loads(result.metrics.read_bytes()) if result.metrics else {}
         summary_path = settings.reports_dir / "summary.txt"
         record = Console(record=True, width=110, file=io.StringIO())
         for target in (record, console):
             print_summary(target, platform, week, as_of, metrics, counts, by_unit, settings.lang, wh=wh)
-        _atomic_write(summary_path, record.export_text().encode())
+        atomic_write(summary_path, record.export_text().encode())
         marker.unlink(missing_ok=True)  # every file of the week is this run's
     files = [*result.report_files, violations_path, summary_path]
     console.print("Files:", highlight=False)
@@ -320,31 +336,6 @@ def _preload_reports() -> threading.Thread:
     thread = threading.Thread(target=preload, name="preload-reports", daemon=True)
     thread.start()
     return thread
-
-
-#: Left in a week's report folder while a run writes it, removed once the run has written every file.
-INCOMPLETE = "INCOMPLETE.txt"
-
-
-def _mark_incomplete(week_dir: Path, week: Week) -> Path:
-    """Write the week folder's :data:`INCOMPLETE` note before a run writes the week's files (each asset
-    writes its own as it finishes): if the run fails part-way, the folder holds this run's files beside an
-    earlier run's, and the note says so to whoever opens it, until a run completes."""
-    week_dir.mkdir(parents=True, exist_ok=True)
-    marker = week_dir / INCOMPLETE
-    now = datetime.now(VN_TZ)
-    vi = (
-        f"Báo cáo tuần {week} CHƯA HOÀN THÀNH: lần chạy `dossier-audit run` bắt đầu lúc {now:%H:%M %d/%m/%Y} "
-        "đã dừng giữa chừng, nên các tệp trong thư mục này có thể thuộc hai lần chạy khác nhau. Hãy chạy "
-        "lại; tệp này tự mất khi một lần chạy hoàn thành."
-    )
-    en = (
-        f"The report of week {week} is INCOMPLETE: the `dossier-audit run` started at {now:%Y-%m-%d %H:%M} "
-        "stopped part-way, so the files in this folder may come from two runs. Run it again; this file goes "
-        "away when a run completes."
-    )
-    _atomic_write(marker, f"{vi}\n{en}\n".encode())
-    return marker
 
 
 def with_stable_key(settings: Settings, console: Console) -> Settings:
@@ -387,26 +378,6 @@ def _child_settings(settings: Settings) -> dict[str, str]:
     if settings.pseudonym_key is not None:  # the detector scrubs dead letters with the same key
         env["DOSSIER_AUDIT_PSEUDONYM_KEY"] = settings.pseudonym_key.get_secret_value()
     return env
-
-
-def _export_violations(wh: Warehouse, reports: Path) -> tuple[Path, Counter[str], Counter[str]]:
-    """The detector's open violations as ``audit --json`` lines (sorted like the audit)."""
-    from warehouse.projection import stored_violations
-
-    reports.mkdir(parents=True, exist_ok=True)
-    counts: Counter[str] = Counter()
-    by_unit: Counter[str] = Counter()
-    lines: list[bytes] = []
-    for v in stored_violations(wh):
-        doc = orjson.loads(v.detail)
-        if doc.get("kind") != "not_checkable":  # a rule its source could not feed: not a violation
-            counts[v.rule_id] += 1
-        if doc.get("kind") == "violation":
-            by_unit[v.unit_code] += 1
-        lines.append(v.detail.encode())
-    path = reports / "violations.jsonl"
-    _atomic_write(path, b"".join(line + b"\n" for line in lines))
-    return path, counts, by_unit
 
 
 __all__ = ["MainJobError", "MainJobResult", "ReportingForm", "ensure_sample", "main_job"]

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from dossier_audit.cli import app
@@ -93,8 +94,11 @@ def _sigint_as_from_a_terminal() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def test_ctrl_c_stops_everything_cleanly(tmp_path):
-    """SIGINT while the detector runs: the supervisor exits, and the broker and the detector with it."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
+    """SIGINT (Ctrl-C) or SIGTERM (a service manager's stop) while the detector runs: the supervisor exits,
+    and the broker and the detector with it. SIGKILL too, for its children: they are tied to it (a
+    supervisor killed by SIGTERM used to leave its detector running, orphaned)."""
     import subprocess
     import sys
     import time
@@ -123,7 +127,7 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path):
             break
         time.sleep(0.1)
     assert run.poll() is None and len(children) >= 2, "the run did not reach the detector stage"
-    run.send_signal(signal.SIGINT)
+    run.send_signal(stop)
     _, stderr = run.communicate(timeout=60)
     assert run.returncode != 0
     assert b"Traceback" not in stderr
@@ -132,7 +136,7 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path):
     gone_by = time.monotonic() + 10
     while [pid for pid in children if _alive(pid)] and time.monotonic() < gone_by:
         time.sleep(0.1)
-    assert not [pid for pid in children if _alive(pid)], "stray processes after Ctrl-C"
+    assert not [pid for pid in children if _alive(pid)], f"stray processes after {stop.name}"
 
 
 def test_catalogue_check_and_national_import(tmp_path):
