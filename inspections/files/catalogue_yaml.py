@@ -66,9 +66,11 @@ def within(text: str, line: int, column: int) -> tuple[int, int]:
 
 
 def _at(text: str, index: int) -> tuple[int, int]:
-    """The 1-based line and column of ``text[index]``."""
-    line_start = text.rfind("\n", 0, index) + 1
-    return text.count("\n", 0, index) + 1, index - line_start + 1
+    """The 1-based line and column of ``text[index]``, lines broken as YAML breaks them (:data:`_BREAKS`: a
+    file of CR-only lines was all line 1)."""
+    breaks = list(_BREAKS.finditer(text, 0, index))
+    line_start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - line_start + 1
 
 
 def decode(data: bytes, source: str) -> str:

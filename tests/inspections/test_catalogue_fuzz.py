@@ -159,3 +159,13 @@ def test_nested_aliases_are_checked_in_linear_time() -> None:
     result = outcome(("\n".join(lines) + "\n").encode())
     assert isinstance(result, CatalogueError)
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r", "\u2028".encode()])
+def test_a_bad_character_or_byte_is_located_with_yamls_line_breaks(newline: bytes) -> None:
+    """A file of CR-only lines (an old Mac export) had every bad byte on line 1 (review of 2026-12-04)."""
+    for bad, message in ((b"\x07", "U+0007"), (b"\xff", "not UTF-8")):
+        result = outcome(b"a: b" + newline + b"b: " + bad)
+        assert isinstance(result, CatalogueError)
+        [problem] = result.problems
+        assert (problem.line, problem.column) == (2, 4) and message in str(problem), problem
