@@ -170,14 +170,22 @@ def replicate_outcomes(wh: Warehouse, copies: int) -> None:
     )
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--load-dossiers", type=int, default=None, help="dossiers of the smaller load file")
     parser.add_argument("--load-only", action="store_true", help="only the load against the audit")
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each audit and load, in turn (medians reported)"
-    )
+        "--repeat", type=_at_least_one, default=3,
+        help="runs of each audit and load against the audit, in turn (medians reported); with --quick too",
+    )  # fmt: skip
     parser.add_argument("--workdir", type=lambda text: Path(text).resolve(), default=None)
     parser.add_argument("--child", nargs=4, metavar=("KIND", "FILE", "AS_OF", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()

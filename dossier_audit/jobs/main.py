@@ -320,20 +320,27 @@ def main_job(
     )  # fmt: skip
 
 
-def _preload_reports() -> threading.Thread:
+class _Preload(threading.Thread):
     """A thread importing what the report stage imports on use (``pipelines.inprocess.preload``): some 8 s
     of the 12 s the stage took for a small week, paid while this process only waits for its detector. A
-    failure is left for the report stage, whose own import meets it and reports it in one line."""
+    failure is kept in :attr:`error`, not raised: the report stage's own import meets it and reports it in
+    one line (tests check that a run's preload has none)."""
 
-    def preload() -> None:
+    def __init__(self) -> None:
+        super().__init__(name="preload-reports", daemon=True)
+        self.error: Exception | None = None
+
+    def run(self) -> None:
         try:
-            from pipelines.inprocess import preload as imports
+            from pipelines.inprocess import preload
 
-            imports()
-        except Exception:  # met again, and reported, by the report stage's own import
-            pass
+            preload()
+        except Exception as exc:  # met again, and reported, by the report stage's own import
+            self.error = exc
 
-    thread = threading.Thread(target=preload, name="preload-reports", daemon=True)
+
+def _preload_reports() -> _Preload:
+    thread = _Preload()
     thread.start()
     return thread
 

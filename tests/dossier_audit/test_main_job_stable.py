@@ -10,7 +10,6 @@ runs: each run of the main job costs some 20 s of fixed start-up)."""
 from __future__ import annotations
 
 import stat
-import threading
 from pathlib import Path
 
 import orjson
@@ -36,10 +35,10 @@ def snapshot(reports: Path) -> dict[str, bytes]:
 def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("DOSSIER_AUDIT_PSEUDONYM_KEY", raising=False)
     # Each run imports what its report stage needs while its detector runs (test_main_job_preload.py).
-    preloads: list[threading.Thread] = []
+    preloads: list[main_job._Preload] = []
     started = main_job._preload_reports
 
-    def preload() -> threading.Thread:
+    def preload() -> main_job._Preload:
         preloads.append(started())
         return preloads[-1]
 
@@ -108,6 +107,7 @@ def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> Non
     counts = orjson.loads(status.stdout)
     assert counts["events"] == sum(1 for line in events.read_bytes().splitlines() if line.strip())
     assert len(preloads) == 3 and not any(thread.is_alive() for thread in preloads)
+    assert [thread.error for thread in preloads] == [None] * 3  # each imported all it should
 
 
 def test_run_refuses_a_file_where_its_folders_go(tmp_path: Path) -> None:
