@@ -19,14 +19,14 @@ run: $(STAMP)
 ## test: lint, type-check and the whole test suite
 # The checks run beside the tests (mypy alone is ~40 s of one core on a fresh clone, while the tests' two
 # workers mostly wait on brokers, servers and subprocesses): `.ci/run` had come to 15 min 12 s with them
-# run first, 14 min 59 s beside them (pytest itself 13 min 53 s: at the limit, with the two main-job tests
-# and the detector's fault tests the longest). Either failing fails `make test`. Two jobs at most: only
-# `test` has two prerequisites.
+# run first, 14 min 59 s beside them; 13 min 46 s since the main job imports its report stage's libraries
+# while its detector runs (pytest 12 min 51 s for 2,614 tests, from a fresh clone in a deep path). Either
+# failing fails `make test`. Two jobs at most: only `test` has two prerequisites.
 MAKEFLAGS += --jobs=2
 test: lint pytest
 
 # Two xdist workers: the suite's slow tests wait on brokers, servers and subprocesses, so two at a time keep
-# `.ci/run` under its 15 minutes (13 min 30 s to 13 min 53 s here on 2 cores for 2,570 tests).
+# `.ci/run` under its 15 minutes (11 min 47 s to 12 min 51 s here on 2 cores for 2,602–2,614 tests).
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --durations=25
 
