@@ -31,6 +31,7 @@ from inspections.files.catalogue_yaml import (
     Problem,
     decode,
     duplicate_keys,
+    end_of,
     parse_yaml,
     within,
 )
@@ -78,7 +79,7 @@ class _Report:
     def __init__(self, source: str, root: yaml.Node | None, text: str) -> None:
         self.source = source
         self.root = root
-        self.text = text
+        self.end = end_of(text)  # where a mark past the last line is put
         self.problems: list[Problem] = []
 
     def mark_of(self, loc: _Loc, *, at_key: bool = False) -> tuple[int, int]:
@@ -90,7 +91,7 @@ class _Report:
             if found is None:
                 break
             node = found[0] if at_key and part == loc[-1] else found[1]
-        return within(self.text, node.start_mark.line + 1, node.start_mark.column + 1)
+        return within(self.end, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def add(self, loc: _Loc, message: str, *, at_key: bool = False) -> None:
         line, col = self.mark_of(loc, at_key=at_key)

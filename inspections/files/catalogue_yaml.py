@@ -51,18 +51,19 @@ class CatalogueError(ValueError):
         super().__init__(f"{source}: {len(self.problems)} problem(s) in catalogue\n{lines}")
 
 
-#: What YAML counts as a line break (PyYAML's reader), for :func:`within`.
+#: What YAML counts as a line break (PyYAML's reader).
 _BREAKS = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 
 
-def within(text: str, line: int, column: int) -> tuple[int, int]:
-    """A 1-based (line, column) of ``text`` as given, or its end when it lies past the last line: PyYAML marks
-    the end of a text without a final line break, and an empty document's node, on the line after it."""
-    breaks = list(_BREAKS.finditer(text))
-    last = len(breaks) + 1
-    if line <= last:
-        return line, column
-    return last, len(text) - (breaks[-1].end() if breaks else 0) + 1
+def end_of(text: str) -> tuple[int, int]:
+    """The 1-based (line, column) of the end of ``text``, for :func:`within` (found once per file)."""
+    return _at(text, len(text))
+
+
+def within(end: tuple[int, int], line: int, column: int) -> tuple[int, int]:
+    """A 1-based (line, column) as given, or ``end`` (:func:`end_of`) when it lies past the last line: PyYAML
+    marks the end of a text without a final line break, and an empty document's node, on the line after it."""
+    return (line, column) if line <= end[0] else end
 
 
 def _at(text: str, index: int) -> tuple[int, int]:
@@ -127,7 +128,7 @@ def parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = within(text, mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        line, col = within(end_of(text), mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         message = " ".join(str(m) for m in (exc.context, exc.problem) if m)
         raise CatalogueError(source, [Problem(source, line, col, "", f"YAML syntax: {message}")]) from None
     except yaml.YAMLError as exc:
