@@ -26,6 +26,7 @@ from inspections.rules import FINDINGS_V2, RULES_V1, RuleParams
 from inspections.semantics import Semantics
 from inspections.timeline import derive_facts
 from inspections.violations import Severity
+from tests.rule_edge_cases import EDGE_BY_NAME, EDGE_CASES
 from tests.rulebook_v2_cases import BY_NAME, CALENDAR, CASES, CATALOGUE, Case, auditor, case_auditor
 
 AMENDMENTS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "13", "14")
@@ -38,13 +39,13 @@ def _verdicts(c: Case, version: str) -> set[tuple[str, str | None]]:
     return {(v.rule_id, v.event_id) for v in found}
 
 
-@pytest.mark.parametrize("c", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("c", [*CASES, *EDGE_CASES], ids=lambda c: c.name)
 @pytest.mark.parametrize("version", ["2", "1"])
 def test_table(c: Case, version: str) -> None:
     assert _verdicts(c, version) == c.expected(version), c.why
 
 
-@pytest.mark.parametrize("c", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("c", [*CASES, *EDGE_CASES], ids=lambda c: c.name)
 @pytest.mark.parametrize("version", ["1", "2"])
 def test_table_classification(c: Case, version: str) -> None:
     a = case_auditor(c, version)
@@ -220,3 +221,13 @@ def test_a_rule_skipped_for_an_empty_collection_could_not_have_held(version: str
             nothing: dict[str, Any] = {rule.reads: ()}
             emptied = replace(facts, **nothing)
             assert list(rule.check(RuleInput(emptied, a.catalogue, a.calendar))) == [], (rule.rule_id, c.name)
+
+
+def test_a_restart_counts_from_the_last_completion() -> None:
+    """Amendment 13: with ``supplement_clock = restart`` the limit counts again from the *last* completion
+    (two pairs: the evidence says Wednesday 12:00, not Tuesday's)."""
+    c = EDGE_BY_NAME["edge_restart_from_the_last_completion"]
+    found = audit_events(c.events, case_auditor(c, "2"), c.as_of)
+    (late,) = [v for v in found if v.rule_id == "LATE_NO_APOLOGY"]
+    assert late.evidence["restart_at"] == "2025-11-05T12:00:00+07:00"
+    assert late.evidence["supplement_clock"] == "restart"

@@ -36,12 +36,8 @@ TABLES = [
 
 
 def _difference(where: str, keys: set[str], expected: set[str]) -> str:
-    missing, extra = sorted(expected - keys), sorted(keys - expected)
-    return (
-        f"{where}: add {missing}" * bool(missing)
-        + "; " * bool(missing and extra)
-        + f"remove {extra}" * bool(extra)
-    )
+    """What to do in ``where`` to make ``keys`` ``expected``."""
+    return f"{where}: add {sorted(expected - keys)}, remove {sorted(keys - expected)}"
 
 
 @pytest.mark.parametrize(("where", "keys", "expected"), TABLES, ids=[t[0].split()[0] for t in TABLES])
@@ -50,10 +46,8 @@ def test_each_table_has_every_reported_rule(where: str, keys: set[str], expected
 
 
 def test_the_console_explains_every_rule_in_its_own_words() -> None:
-    missing = RULES - set(_GUIDE)
-    assert not missing, _difference(
-        "console/guide.py _GUIDE (the inspector's explanation)", set(_GUIDE), RULES
-    )
+    where = "console/guide.py _GUIDE (the inspector's explanation)"
+    assert set(_GUIDE) >= RULES, _difference(where, set(_GUIDE) & RULES, RULES)  # findings may have words too
 
 
 def test_a_rule_without_words_is_never_called_a_data_quality_check() -> None:
