@@ -17,7 +17,7 @@ from inspections.metrics import (
     reporting_form,
 )
 from inspections.rulebook import Auditor
-from tests.builders import CALENDAR, CATALOGUE, ev, processed, received, supplement
+from tests.builders import CALENDAR, CATALOGUE, completed, ev, processed, received, supplement
 
 AUDITOR = Auditor(CATALOGUE, CALENDAR)
 START, END = date(2025, 11, 10), date(2025, 11, 17)  # Monday to Monday
@@ -123,3 +123,43 @@ def test_a_form_rebuilt_from_its_counters_is_equal():
     ]
     assert ReportingForm.from_counts(start, end, counters) == form
     assert ReportingForm.from_counts(start, end, [None] * 11) == ReportingForm(start, end)
+
+
+# --- edges a mutation review found unpinned, or pinned only by slow tests (2026-12-04) ---------------------
+def _form(name, *events):
+    """The week's form of one dossier."""
+    return reporting_form(_outcomes(dict([_d(name, *events)])), START, END).to_json_dict()
+
+
+def test_a_result_returned_online_is_not_returned_by_post():
+    """The share returned by post counts first returns by ``postal`` only (docs/rules-semantics.md)."""
+    form = _form("R", received("2025-11-10 09:00", "2025-11-13 17:00"), processed("2025-11-11 09:00"),
+                 ev("returned", "2025-11-11 10:00", {"channel": "online"}))  # fmt: skip
+    assert form["share_returned_postal"] == 0.0
+
+
+def test_an_end_at_the_next_periods_first_instant_belongs_to_the_next_period():
+    """The period is [start, end): processed at 00:00 of the next Monday, a dossier is still in progress in
+    this one, within time, and resolved in the next (else it would count in both)."""
+    form = _form("U", received("2025-11-10 09:00", "2025-11-20 17:00"), processed("2025-11-17 00:00"))
+    assert form["resolved"]["total"] == 0
+    assert form["in_progress"] == {"total": 1, "within_time": 1, "overdue": 0}
+
+
+def test_the_average_processing_time_leaves_out_the_applicants_supplement():
+    """Processing days run to the effective end: received Monday 09:00, waiting from 10:00 to Thursday 09:00,
+    processed Friday 09:00 is 1 working day, not 4."""
+    form = _form("V", received("2025-11-10 09:00", "2025-11-20 17:00"), supplement("2025-11-10 10:00"),
+                 completed("2025-11-13 09:00"), processed("2025-11-14 09:00"))  # fmt: skip
+    assert form["avg_processing_working_days"] == 1.0
+
+
+def test_a_dossier_ended_on_the_periods_first_day_is_carried_over_and_resolved():
+    form = _form("S", received("2025-11-06 09:00", "2025-11-12 17:00"), processed("2025-11-10 09:00"))
+    assert form["received"]["carried_over"] == 1
+    assert form["resolved"] == {"total": 1, "early": 1, "on_time": 0, "late": 0}
+
+
+def test_an_open_dossier_before_its_due_date_is_within_time():
+    form = _form("T", received("2025-11-14 09:00", "2025-11-20 17:00"))
+    assert form["in_progress"] == {"total": 1, "within_time": 1, "overdue": 0}

@@ -169,6 +169,9 @@ def test_repeated_supplement_is_late_too():
         processed(f"{WED} 10:00"),
     ]
     assert rules_of(events) == ["LATE_NO_APOLOGY", "REPEATED_SUPPLEMENT"]
+    # Late from the second request (RULES.md: more than one makes it late), not from the first (review).
+    late = [v for v in AUDITOR.evaluate("D1", events, AS_OF) if v.rule_id == "LATE_NO_APOLOGY"]
+    assert [v.occurred_at for v in late] == [events[3].occurred_at]
     with_apology = [*events, apology(f"{TUE} 13:00", f"{THU} 17:00")]
     assert rules_of(with_apology) == ["REPEATED_SUPPLEMENT"]
 
