@@ -4,8 +4,10 @@ violations by rule and by unit, the week before, and the average of the weeks be
 The averages divide by the weeks that hold any stored event among the ``PRIOR_WEEKS`` before the report's
 week (``prior_weeks``), not by ``PRIOR_WEEKS`` itself: a warehouse with three weeks of history averages
 over three, and one with none has no average (``prior_weeks == 0``; the sentences then say there is nothing
-to compare with). Each unit also carries its count and average without the ``TIME_TRIGGERED`` rules: what a
-provisional week compares like with like.
+to compare with). Each unit also carries its count and average without the ``TIME_TRIGGERED`` rules: their
+violations occur when a time limit passes (``Rule.triggered_by_time``), so a week's count of them grows, and
+one kind turns into another, for days after the week ends; without them a provisional week compares like
+with like.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.rounding import rounded
+from inspections.rules import TIME_TRIGGERED
 from inspections.violations import KINDS, NOT_CHECKABLE
 from inspections.weeks import Week
 from reporting.gather import handled, trend, units_in_force, week_bounds
@@ -25,11 +28,6 @@ from warehouse.queries import load_sql
 
 #: The weeks before the report's week its averages look at (at most: only those with data count).
 PRIOR_WEEKS = 8
-
-#: Rules whose violations occur when a time limit passes ("became late at", docs/rules-semantics.md): a
-#: week's count of them grows, and one kind turns into another, for days after the week ends. The other
-#: rules are fixed by the event that triggers them.
-TIME_TRIGGERED = frozenset({"LATE_NO_APOLOGY", "APOLOGY_TOO_LATE", "MISSED_NEW_DUE_DATE"})
 
 
 @dataclass(slots=True)

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm
+from inspections.rules import TIME_TRIGGERED
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import counting, gather
-from reporting.counting import TIME_TRIGGERED
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
 from reporting.reach import Maturity, feed_name, week_maturity, week_reach

@@ -16,13 +16,14 @@ APOLOGIES, CHANGES = "apologies", "due_date_changes"  # what several checks read
 
 RULES_V1: tuple[Rule, ...] = (
     Rule("LATE_NO_APOLOGY", "Trễ hạn không có phiếu xin lỗi", "Late without apology",
-         H, "C", legal.APOLOGY, lateness.late_no_apology),
+         H, "C", legal.APOLOGY, lateness.late_no_apology, triggered_by_time=True),
     Rule("APOLOGY_TOO_LATE", "Xin lỗi muộn", "Apology too late",
-         M, "U", legal.APOLOGY_LEAD, lateness.apology_too_late, reads=APOLOGIES),
+         M, "U", legal.APOLOGY_LEAD, lateness.apology_too_late, reads=APOLOGIES, triggered_by_time=True),
     Rule("APOLOGY_INCOMPLETE", "Phiếu xin lỗi không đầy đủ", "Incomplete apology",
          M, "C", legal.APOLOGY, apology.apology_incomplete, reads=APOLOGIES),
     Rule("MISSED_NEW_DUE_DATE", "Trễ cả ngày hẹn lại", "Late again after rescheduling",
-         H, "C", legal.MISSED_PROMISE, lateness.missed_new_due_date, reads=APOLOGIES),
+         H, "C", legal.MISSED_PROMISE, lateness.missed_new_due_date, reads=APOLOGIES,
+         triggered_by_time=True),
     Rule("RESCHEDULED_MORE_THAN_ONCE", "Hẹn lại nhiều lần", "Rescheduled more than once",
          M, "U", legal.RESCHEDULE, apology.rescheduled_more_than_once, reads=APOLOGIES),
     Rule("REFUSAL_UNWRITTEN", "Từ chối không bằng văn bản", "Refusal not in writing",
@@ -65,4 +66,12 @@ FINDINGS_V2: tuple[Rule, ...] = (
          L, "C", legal.DATA_QUALITY, findings.event_after_end, kind="finding", reads="conflicting_ends"),
 )  # fmt: skip
 
-__all__ = ["FINDINGS", "FINDINGS_V2", "RULES_V1", "RULES_V2", "Hit", "Rule", "RuleInput", "RuleParams"]
+#: The rules of any version whose violations a time limit passing triggers (``Rule.triggered_by_time``).
+TIME_TRIGGERED = frozenset(
+    rule.rule_id for rule in (*RULES_V1, *FINDINGS, *RULES_V2, *FINDINGS_V2) if rule.triggered_by_time
+)
+
+__all__ = [
+    "FINDINGS", "FINDINGS_V2", "RULES_V1", "RULES_V2", "TIME_TRIGGERED",
+    "Hit", "Rule", "RuleInput", "RuleParams",
+]  # fmt: skip

@@ -109,6 +109,11 @@ class Rule:
     #: The ``DossierFacts`` collection the check reads (e.g. ``"apologies"``): with nothing in it the check
     #: cannot hold, so the auditor skips the call — most dossiers have no apology, refusal or correction.
     reads: str | None = None
+    #: The rule's violations occur when a time limit passes ("became late at", docs/rules-semantics.md),
+    #: not at an event: with no new event, a later ``as_of`` can open one. A week's count of them grows for
+    #: days after the week ends, so the weekly report marks them provisional
+    #: (tests/inspections/test_time_triggered.py finds these rules by judging the same events later).
+    triggered_by_time: bool = False
 
     def basis_on(self, day: date) -> str:
         text = self.legal_basis[0][1]
