@@ -32,6 +32,11 @@ catalogue_app = typer.Typer(help="Catalogue files: check, import the national li
 app.add_typer(catalogue_app, name="catalogue")
 
 
+calendar_app = typer.Typer(help="Calendar files: draft next year's from the statutory pattern, check one.",
+                           no_args_is_help=True)  # fmt: skip
+app.add_typer(calendar_app, name="calendar")
+
+
 warehouse_app = typer.Typer(help="The ClickHouse warehouse: init, load, status.", no_args_is_help=True)
 app.add_typer(warehouse_app, name="warehouse")
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import sys
 
 from dossier_audit.cli.app import app
-from dossier_audit.cli import files, simulate, catalogue, run, warehouse, streams, worker, quality, reports
-from dossier_audit.cli import importer, exporter, console
+from dossier_audit.cli import files, simulate, catalogue, calendar, run, warehouse, streams, worker, quality
+from dossier_audit.cli import reports, importer, exporter, console
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
-COMMAND_MODULES = (files, simulate, catalogue, run, warehouse, streams, worker, quality, reports, importer,
-                   exporter, console)  # fmt: skip
+COMMAND_MODULES = (files, simulate, catalogue, calendar, run, warehouse, streams, worker, quality, reports,
+                   importer, exporter, console)  # fmt: skip
 
 
 def main() -> None:

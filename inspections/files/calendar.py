@@ -78,19 +78,35 @@ def load_calendar(
     ``data_dir`` replaces the shipped ``inspections/calendars/vn`` directory (it must hold
     ``lunar.yaml`` and any ``YYYY.yaml``). Reads files: load once and reuse the calendar.
     """
+    years, lunar = calendar_files(data_dir)
+    override = None
+    if province_override is not None:
+        override = read_calendar_file(province_override, allow_remove=True)
+    return build_calendar(years, lunar, override, working_hours=working_hours)
+
+
+def calendar_files(data_dir: Path | None = None) -> tuple[dict[int, CalendarData], dict[int, LunarDates]]:
+    """The yearly files and the lunar table of ``data_dir`` (default: the shipped ``calendars/vn``)."""
     root: Traversable = data_dir if data_dir is not None else _package_dir()
     lunar = parse_lunar_table(_read_yaml(root / "lunar.yaml"), "lunar.yaml")
     years: dict[int, CalendarData] = {}
     for entry in root.iterdir():
-        stem = entry.name.removesuffix(".yaml")
-        if entry.name.endswith(".yaml") and stem.isdigit():
-            years[int(stem)] = parse_calendar_data(_read_yaml(entry), entry.name, year=int(stem))
-    override = None
-    if province_override is not None:
-        override = parse_calendar_data(
-            _read_yaml(province_override), str(province_override), allow_remove=True
-        )
-    return build_calendar(years, lunar, override, working_hours=working_hours)
+        year = year_of_file(entry.name)
+        if year is not None:
+            years[year] = parse_calendar_data(_read_yaml(entry), entry.name, year=year)
+    return years, lunar
+
+
+def year_of_file(name: str) -> int | None:
+    """The year a file named ``YYYY.yaml`` holds (``None``: not a yearly file)."""
+    stem = name.removesuffix(".yaml")
+    return int(stem) if name.endswith(".yaml") and stem.isdigit() else None
+
+
+def read_calendar_file(path: Path, *, year: int | None = None, allow_remove: bool = False) -> CalendarData:
+    """One calendar file: a yearly one (``year``) or a province override (``allow_remove``)."""
+    return parse_calendar_data(_read_yaml(path), path.name if year is not None else str(path),
+                               year=year, allow_remove=allow_remove)  # fmt: skip
 
 
 def build_calendar(
