@@ -6,16 +6,20 @@ click names it (``TEXT``, ``INTEGER``, ``PATH``…), a repeatable one with an el
 ``[a|b]``. Installed once by :mod:`dossier_audit.cli.app` over typer's display function; an explicit
 ``metavar`` is kept as it is. ``display_type_rich`` is typer's internal (0.29; pyproject pins the tested
 range): on a typer without it, :func:`install` changes nothing and typer's own labels show. So is
-``_usage_display_name``, which names an argument on the usage line (``FILE`` rather than ``{file}``).
+``_usage_display_name``, which names an argument on the usage line (``FILE`` rather than ``{file}``), and
+``rich_utils._make_command_help``, the one-line summary of each command in a group's list: with rich markup
+(typer's default) it keeps the docstring's line breaks, so a summary broke off mid-sentence ("JSON lines
+on" / "stdout."), where a command's own ``--help`` joins them.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any
 
-from typer import core
+from typer import core, rich_utils
 
 _NAMES = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "path": "PATH", "file": "FILE",
           "directory": "DIRECTORY", "datetime": "DATETIME", "bool": "BOOLEAN"}  # fmt: skip
@@ -55,9 +59,23 @@ def _usage_name(self: Any) -> str:
     return name + ("..." if self.nargs != 1 else "")
 
 
+def _joined(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _make_command_help(*, help_text: str, markup_mode: Any) -> Any:
+        first = inspect.cleandoc(help_text).split("\n\n")[0]
+        if not first.startswith("\b"):  # click's mark for a paragraph kept as written
+            help_text = " ".join(first.split("\n"))
+        return original(help_text=help_text, markup_mode=markup_mode)
+
+    _make_command_help._joined = True  # type: ignore[attr-defined]
+    return _make_command_help
+
+
 def install() -> None:
-    """Replace typer's type labels and its arguments' names on the usage line in ``--help`` (idempotent;
-    on a typer without these internals, its own show)."""
+    """Replace typer's type labels, its arguments' names on the usage line in ``--help`` and its commands'
+    summaries in a group's list (idempotent; on a typer without these internals, its own show)."""
+    summary = getattr(rich_utils, "_make_command_help", None)
+    if callable(summary) and not getattr(summary, "_joined", False):
+        rich_utils._make_command_help = _joined(summary)
     if callable(getattr(core.TyperArgument, "_usage_display_name", None)):
         core.TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
     for cls in (core.TyperOption, core.TyperArgument):

@@ -4,6 +4,7 @@ the report language, and the main job's summary in one locale's formats with its
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 from collections import Counter
@@ -56,6 +57,24 @@ def test_help_names_values_as_command_lines_do() -> None:
     assert plain_type("<list[str]>") == "TEXT …"
     assert plain_type("<pause|restart>") == "[pause|restart]"
     assert plain_type("OLD") == "OLD"
+
+
+def test_a_group_lists_each_command_in_whole_sentences() -> None:
+    """A group's list shows each command's first docstring paragraph on one row, its line breaks joined: with
+    rich markup typer kept them, and ``audit``'s summary broke off after "JSON lines on", its "stdout."
+    alone on the next line."""
+    root = get_command(app)
+    for path in [[], *all_command_paths()]:
+        group = root
+        for name in path:
+            group = group.commands[name]  # type: ignore[attr-defined]
+        if not hasattr(group, "commands"):
+            continue
+        shown = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "1000"}).stdout
+        for name, command in group.commands.items():
+            summary = " ".join(inspect.cleandoc(command.help or "").split("\n\n")[0].split())
+            row = next(line for line in shown.splitlines() if line.startswith(f"│ {name} "))
+            assert summary in " ".join(row.split()), (path, name, row)
 
 
 def test_the_help_patch_is_inert_on_a_typer_without_display_type_rich(monkeypatch) -> None:
