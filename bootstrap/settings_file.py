@@ -27,7 +27,8 @@ class SettingsError(ValueError):
 def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozenset[str]) -> None:
     """Refuse, in one line, what pydantic-settings would pass over with at most a warning: a line of the
     settings file that is not ``NAME=value`` (python-dotenv skips it: a pseudonym key written
-    ``DOSSIER_AUDIT_PSEUDONYM_KEY 0123…`` was dropped, and applicants got a one-off key's pseudonyms), and
+    ``DOSSIER_AUDIT_PSEUDONYM_KEY 0123…`` was dropped, and applicants got a one-off key's pseudonyms; one of
+    ours written without ``=`` at all is read as no value), and
     a ``DOSSIER_AUDIT_`` name that is no setting (a misspelt one is ignored: ``…_RULEBOK_VERSION=1`` left
     rulebook 2 in force), in the file or the environment. Other names are left alone: a settings file may
     be a deployment's shared ``.env``. ``known``: the variables of the settings."""
@@ -45,7 +46,11 @@ def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozen
         except OSError as exc:
             raise SettingsError(f"cannot read settings file {env_file}: {exc.strerror or exc}") from None
         for binding in parse_stream(io.StringIO(text)):
-            if binding.error:
+            # A bare name is a binding without a value to python-dotenv (``DOSSIER_AUDIT_PSEUDONYM_KEY``
+            # alone left the key unset, silently: review of 2026-12-04); only ours are refused, a shared
+            # ``.env`` may mean something by the others.
+            bare = binding.value is None and (binding.key or "").upper().startswith("DOSSIER_AUDIT_")
+            if binding.error or bare:
                 skipped = len(binding.original.string) - len(binding.original.string.lstrip("\r\n"))
                 line = binding.original.string[:skipped].count("\n") + binding.original.line
                 raise SettingsError(

@@ -81,6 +81,7 @@ def test_a_settings_file_line_that_is_not_name_value_is_an_error(tmp_path, monke
     conf = tmp_path / "settings.env"
     for text, line in (
         ("# the key\nDOSSIER_AUDIT_PSEUDONYM_KEY 0123456789abcdef0123456789abcdef\n", 2),
+        ("OTHER_TOOL_FLAG\n\nDOSSIER_AUDIT_LANG=en\ndossier_audit_pseudonym_key\n", 4),  # no value at all
         (
             "DOSSIER_AUDIT_LANG=en\n\nDOSSIER_AUDIT_SASL_PASSWORD='unterminated\nDOSSIER_AUDIT_PARTITIONS=3\n",
             3,
