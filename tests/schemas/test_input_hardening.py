@@ -4,6 +4,7 @@ are rejected with their own reason; the limits' edges are accepted; docs/input-l
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from dossier_audit.jobs.batch_engine import BatchEngine, BatchOptions
 from schemas.events import to_json_dict
 from schemas.limits import BOM, INT_MAX, INT_MIN, KEPT_OF_LONG_LINE, MAX_DEPTH, MAX_LINE_BYTES
-from schemas.lines import parse_line
+from schemas.lines import parse_line, skip_bom
 from schemas.validation import CODES, Rejection, parse_event
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "input-limits.md"
@@ -369,3 +370,34 @@ def test_a_whole_file_s_mistake_is_named_from_its_line(raw: bytes, said: str) ->
 def test_a_carriage_return_inside_a_string_is_not_taken_for_joined_records() -> None:
     rejection = parse_line(b'{"reason": "a\rb"}\n', line_no=1)
     assert isinstance(rejection, Rejection) and "joins records" not in rejection.message
+
+
+# -- mutation audit of schemas/limits.py (2026-12-04): what a surviving mutant showed untested ---------------
+# The tests take INT_MIN/INT_MAX from the module itself, so a wrong constant is self-consistent.
+def test_the_integer_limits_are_the_documented_signed_64_bit_range() -> None:
+    accepted(with_extra((), "[-9223372036854775808, 9223372036854775807]"))
+    for text in ["9223372036854775808", "-9223372036854775809"]:
+        assert rejected(with_extra((), text)).code == "json.number_out_of_range"
+
+
+# The sign of an infinite number in the message.
+def test_an_infinite_number_is_named_with_its_sign() -> None:
+    assert "(-Infinity, or beyond ±1.8e308 such as -1e400)" in rejected(with_extra((), "-1e400")).message
+    assert "(Infinity, or beyond ±1.8e308 such as 1e400)" in rejected(with_extra((), "Infinity")).message
+
+
+# A key repeated with a CR between its closing quote and its colon (a CR can stand inside a line).
+def test_a_key_repeated_with_a_carriage_return_before_its_colon_is_rejected() -> None:
+    raw = orjson.dumps(EVENT)[:-1] + b',"x"\r:1,"x"\r:2}'
+    result = rejected(raw)
+    assert result.code == "json.duplicate_key" and result.message.startswith("(event): the key 'x'")
+
+
+# A file without a byte-order mark keeps its first bytes.
+def test_skip_bom_leaves_a_file_without_one_at_its_start() -> None:
+    fh = io.BytesIO(b'{"a":1}\n')
+    skip_bom(fh)
+    assert fh.read() == b'{"a":1}\n'
+    fh = io.BytesIO(b'\xef\xbb\xbf{"a":1}\n')
+    skip_bom(fh)
+    assert fh.read() == b'{"a":1}\n'

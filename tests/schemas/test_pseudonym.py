@@ -160,3 +160,87 @@ def test_scrub_raw_keeps_parseable_lines_without_applicant_byte_for_byte(pseudo:
 def test_scrub_raw_is_idempotent(pseudo: Pseudonymiser) -> None:
     once = pseudo.scrub_raw(SUBMITTED)
     assert pseudo.scrub_raw(once) == once
+
+
+# -- mutation audit of schemas/pseudonym.py (2026-12-04): what a surviving mutant showed untested -----------
+# Only a value that is exactly a pseudonym passes unchanged; a pseudonym with a clear id glued on
+# must not (else the id is stored in clear).
+def test_a_pseudonym_followed_by_clear_text_is_pseudonymised(pseudo: Pseudonymiser) -> None:
+    glued = pseudo.pseudonymise(CLEAR) + CLEAR
+    assert pseudo.pseudonymise(glued) != glued
+    event = parse_event(SUBMITTED.replace(CLEAR.encode(), glued.encode()))
+    assert isinstance(event, Submitted)
+    clean = pseudo.apply(event)
+    assert isinstance(clean, Submitted) and clean.data.applicant is not None
+    assert PSEUDONYM.fullmatch(clean.data.applicant) and CLEAR not in clean.data.applicant
+
+
+# Any one envelope name makes a parsed object a record, ``unit_code`` too: kept byte for byte.
+def test_an_object_with_only_unit_code_of_the_envelope_is_a_record(pseudo: Pseudonymiser) -> None:
+    raw = b'{"unit_code": "000.10.01.H99", "x": NaN}'
+    assert pseudo.scrub_raw(raw) == raw
+
+
+# Blanks before the colon of a broken line's applicant: still pseudonymised (the dead letter links).
+def test_a_broken_lines_applicant_with_a_blank_before_its_colon_is_pseudonymised(
+    pseudo: Pseudonymiser,
+) -> None:
+    out = pseudo.scrub_raw(b'{"applicant" : "' + CLEAR.encode() + b'", "type": ')
+    assert CLEAR.encode() not in out and pseudo.pseudonymise(CLEAR).encode() in out
+
+
+# A negative number as a broken line's applicant is pseudonymised too (not only masked).
+def test_a_broken_lines_negative_number_applicant_is_pseudonymised(pseudo: Pseudonymiser) -> None:
+    out = pseudo.scrub_raw(b'{"applicant": -' + CLEAR.encode() + b', "type": ')
+    assert CLEAR.encode() not in out and pseudo.pseudonymise("-" + CLEAR).encode() in out
+
+
+# 16 bytes is enough (the documented minimum), 15 is not.
+def test_a_key_of_exactly_the_minimum_length_is_accepted() -> None:
+    assert Pseudonymiser(b"k" * 16).pseudonymise(CLEAR).startswith("hmac-sha256:")
+    with pytest.raises(ValueError, match="at least 16"):
+        Pseudonymiser(b"k" * 15)
+
+
+# Values that differ only in lone surrogates (valid JSON escapes) keep distinct pseudonyms.
+def test_lone_surrogates_do_not_collide(pseudo: Pseudonymiser) -> None:
+    values = {pseudo.pseudonymise(v) for v in ["\ud800", "\udc00", "?", "\ufffd"]}
+    assert len(values) == 4
+
+
+# A non-string applicant is the pseudonym of its canonical JSON (sorted keys, compact): the same
+# object in another member order is the same applicant.
+def test_a_non_string_applicant_is_the_pseudonym_of_its_canonical_json(pseudo: Pseudonymiser) -> None:
+    def applicant_of(text: bytes) -> object:
+        event = parse_event(SUBMITTED[:-1] + b', "applicant": ' + text + b"}")
+        assert isinstance(event, Submitted)
+        return orjson.loads(pseudo.apply(event).model_dump_json())["applicant"]
+
+    expected = pseudo.pseudonymise('{"a":2,"b":[true,null]}')
+    assert applicant_of(b'{"b": [true, null], "a": 2}') == expected
+    assert applicant_of(b'{"a": 2, "b": [true, null]}') == expected
+
+
+# A broken line's applicant that only starts like a pseudonym is pseudonymised (keeps its link).
+def test_a_broken_lines_applicant_glued_to_a_pseudonym_is_pseudonymised(pseudo: Pseudonymiser) -> None:
+    glued = pseudo.pseudonymise(CLEAR) + CLEAR
+    out = pseudo.scrub_raw(b'{"applicant": "' + glued.encode() + b'", "type": ')
+    assert pseudo.pseudonymise(glued).encode() in out and CLEAR.encode() not in out
+
+
+# A word that cannot spell a name (punctuation, symbols) keeps its place in a masked line.
+def test_symbol_words_are_kept_in_a_masked_line(pseudo: Pseudonymiser) -> None:
+    assert pseudo.scrub_raw(b"{ - + = }") == b"{ - + = }"
+
+
+# A string that holds a pseudonym and more is masked whole, not kept (the rest may be clear).
+def test_a_string_holding_a_pseudonym_and_clear_text_is_masked(pseudo: Pseudonymiser) -> None:
+    glued = pseudo.pseudonymise(CLEAR) + " " + CLEAR
+    out = pseudo.scrub_raw(b'{"note": "' + glued.encode() + b'", "type": ')
+    assert CLEAR.encode() not in out
+
+
+# A record after a byte-order mark (a file's first line) is still a record: kept byte for byte.
+def test_a_record_after_a_byte_order_mark_is_kept_as_received(pseudo: Pseudonymiser) -> None:
+    raw = b'\xef\xbb\xbf{"event_id": "e-1", "note": "Hello"}'
+    assert pseudo.scrub_raw(raw) == raw
