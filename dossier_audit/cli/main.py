@@ -7,9 +7,11 @@ Importing a command module registers its commands (typer decorators); the order 
 # ruff: noqa: I001 - the import order of the command modules is the order of the commands in --help.
 from __future__ import annotations
 
+import signal
 import sys
 
 from dossier_audit.cli.app import app
+from dossier_audit.interrupts import stops_as_ctrl_c
 from dossier_audit.cli import files, simulate, catalogue, calendar, run, warehouse, streams, worker, quality
 from dossier_audit.cli import reports, importer, exporter, console
 
@@ -22,7 +24,8 @@ COMMAND_MODULES = (files, simulate, catalogue, calendar, run, warehouse, streams
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        with stops_as_ctrl_c(signal.SIGTERM, signal.SIGHUP):
+            app()
     except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
         sys.stderr.close()
         sys.exit(0)

@@ -37,6 +37,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from bootstrap.keys import KeyFileError, workdir_pseudonym_key
 from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
+from dossier_audit.interrupts import stops_as_ctrl_c
 from dossier_audit.jobs.main_files import atomic_write, export_violations, mark_incomplete
 from dossier_audit.jobs.summary import print_summary
 from dossier_audit.jobs.warehouse import init
@@ -120,22 +121,6 @@ def _child(args: list[str], log_path: Path, env: dict[str, str]) -> Iterator[sub
                 process.wait()
 
 
-@contextmanager
-def _sigterm_as_ctrl_c() -> Iterator[None]:
-    """SIGTERM (a service manager's stop, ``timeout``, ``kill``) stops the run as Ctrl-C does: the stages
-    unwind and stop the children in order. By default it killed the supervisor outright, whose exit handlers
-    never ran (review of 2026-12-04). Only the main thread can set a handler; elsewhere (a test runner's
-    thread) the default stays."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _stage(console: Console, stages: dict[str, float], name: str) -> Callable[[], None]:
     started = time.perf_counter()
 
@@ -174,7 +159,9 @@ def main_job(
     logs.mkdir(exist_ok=True)
 
     with ExitStack() as stack:
-        stack.enter_context(_sigterm_as_ctrl_c())
+        # SIGTERM (a service manager's stop) unwinds the stages and stops the children in order, as Ctrl-C:
+        # by default it killed the supervisor outright, whose exit handlers never ran.
+        stack.enter_context(stops_as_ctrl_c(signal.SIGTERM))
         try:
             wh: Warehouse = stack.enter_context(open_warehouse(settings.warehouse_url, create_database=True))
         except WarehouseLocked as exc:
