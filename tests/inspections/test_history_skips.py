@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from inspections import history
 from inspections.classification import Classification, classify, late_from, local_midnight
-from inspections.history import _OUTCOME_TYPES, _SETTLED_AFTER, _VN_STEADY, _late_bound
+from inspections.history import _OUTCOME_TYPES, _SETTLED_AFTER, _VN_STEADY, _late_bound, outcome_history
 from inspections.rules import RuleParams
 from inspections.semantics import Semantics
 from inspections.standing import StandingAt, same_basis
@@ -305,3 +305,19 @@ def test_an_end_after_the_end_settles_nothing_that_comes_before_it(
         version, RECEIVED, withdrawn, proc(f"{WED} 10:00"), ret(f"{WED} 15:00"), monkeypatch=monkeypatch
     )
     assert paths == {"walked": 3, "classified": 3}
+
+
+def test_a_second_return_after_an_end_keeps_the_first_return_s_channel() -> None:
+    specs = [rcv(MON, "2025-11-07"), proc(TUE), ret(WED), ("returned", THU, {"channel": "postal"})]
+    events = [build_event("D", f"e{n}", spec) for n, spec in enumerate(specs)]
+    history = outcome_history("D", events, CATALOGUE, CALENDAR)
+    assert [o.returned_channel for _, o in history] == [None, None, "direct", "direct"]
+
+
+def test_a_dossier_late_a_microsecond_before_the_next_change_is_late_then() -> None:
+    # Due Tuesday: late from Wednesday 00:00 (local); processed a microsecond after.
+    specs = [rcv(MON, TUE), proc(f"{WED}T00:00:00.000001")]
+    events = [build_event("D", f"e{n}", spec) for n, spec in enumerate(specs)]
+    history = outcome_history("D", events, CATALOGUE, CALENDAR)
+    late_at = events[1].occurred_at.replace(microsecond=0)
+    assert [(t, o.status, o.ended_on) for t, o in history][1] == (late_at, "late", None)

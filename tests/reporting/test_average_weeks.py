@@ -18,7 +18,8 @@ from bootstrap.settings import load_settings
 from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
-from reporting import findings
+from reporting import counting, findings
+from reporting.api import violation_summary
 from reporting.model import build_report
 from warehouse import open_warehouse
 
@@ -68,8 +69,13 @@ def test_the_rate_and_the_violations_are_averaged_over_the_same_weeks(tmp_path: 
         init(platform, wh)
         load_file(platform, wh, path, as_of)
         report = build_report(platform.catalogue, platform.report_header("vi"), wh, WEEK, as_of=as_of)
+        # The API's summary counts the weeks itself (the report passes its own): the same weeks.
+        counts = counting.violation_counts(platform.catalogue, wh, WEEK)
+        summary = violation_summary(platform.catalogue, wh, WEEK)
     assert report.prior_weeks == len(report.earlier_forms) == 4  # W40 held only a submission
     assert report.violations.previous_8_avg == 0.5  # two late weeks of the four
+    assert counts.prior_weeks == 4 and counts.previous_8_avg == 0.5
+    assert summary["previous_8_weeks_avg"] == 0.5 and summary["prior_weeks_with_data"] == 4
     text = " ".join(findings.key_findings(report))
     assert "bình quân 4 tuần trước" in text and "5 tuần trước" not in text, text
     assert date(2025, 9, 29) == WEEK.previous(5).start  # W40, the week of the submission only
