@@ -65,6 +65,13 @@ def simulate(
             config = SimulationConfig(**kwargs)
         except (ValueError, TypeError) as exc:
             raise UsageError(str(exc)) from None
+        for option, given in (("--out", out), ("--truth", truth)):
+            if given is None:
+                continue
+            if str(given) == "-":  # not standard output: two files are written, and renamed into place
+                raise UsageError(f"{option} -: the simulation writes files; give a path")
+            if given.name in ("", "..") or given.is_dir():  # "" and "." are the same Path
+                raise UsageError(f"cannot write {given}: it is a directory")
         truth_path = truth or out.with_suffix(".truth.jsonl")
         for target in (out, truth_path):  # a typo in a path must not make a directory tree
             if not target.parent.is_dir():

@@ -42,6 +42,11 @@ def default_violation_rates(rate: float = 0.02) -> Mapping[str, float]:
     return MappingProxyType(dict.fromkeys(RULE_IDS, rate))
 
 
+#: The most dossiers one simulation makes: the simulator holds its dossiers' events in memory (2 million, a
+#: large province's year, is about 11 million events), and a mistyped count ran for ever (review).
+MAX_DOSSIERS = 5_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class CalibrationTargets:
     """Exact reporting-form totals one unit must show over ``[start, end)`` (indicator 2.1 metrics)."""
@@ -128,6 +133,11 @@ class SimulationConfig:
             raise ValueError("violation rates add up to more than 1")
         if self.dossiers < 0:
             raise ValueError("dossiers must be >= 0")
+        if self.total_dossiers > MAX_DOSSIERS:  # memory grows with the count: 99,999,999 took 12.8 GB
+            raise ValueError(
+                f"{self.total_dossiers:,} dossiers: at most {MAX_DOSSIERS:,} in one file "
+                "(a large province's year is about 2 million)"
+            )
         if isinstance(self.calibrate, str) and self.calibrate not in CALIBRATIONS:
             raise ValueError(f"unknown calibration {self.calibrate!r}; known: {sorted(CALIBRATIONS)}")
 

@@ -164,6 +164,13 @@ def test_a_simulation_streams_into_a_pipe(tmp_path: Path) -> None:
         (["--rate", "nan"], "--rate: nan is not a rate from 0 to 1"),
         (["--rate", "-0.5"], "--rate: -0.5 is not a rate from 0 to 1"),
         (["--rule-rate", "LATE_NO_APOLOGY=nan"], "'LATE_NO_APOLOGY=nan': nan is not a rate from 0 to 1"),
+        # A mistyped count ran for ever, growing to 12.8 GB; an output path without a name was a traceback,
+        # and "-" a file named "-" (review of 2026-12-04).
+        (["--dossiers", "99999999"], "99,999,999 dossiers: at most 5,000,000 in one file"),
+        (["--out", ""], "error: cannot write .: it is a directory"),
+        (["--out", "."], "error: cannot write .: it is a directory"),
+        (["--out", "-"], "error: --out -: the simulation writes files; give a path"),
+        (["--truth", "-"], "error: --truth -: the simulation writes files; give a path"),
     ],
 )
 def test_a_bad_simulation_parameter_is_one_line(tmp_path: Path, args: list[str], said: str) -> None:
