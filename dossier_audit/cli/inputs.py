@@ -113,27 +113,53 @@ def _open(file: Path) -> IO[bytes]:
 
 @contextmanager
 def _spooled(source: IO[bytes], name: str, what: str) -> Iterator[Path]:
-    """A copy of ``source`` in a private temporary directory, deleted on exit. A copy that fails (a full
-    disk: ``validate /dev/zero`` copies until TMPDIR is full) is one usage error saying where and how much,
-    and the partial copy is deleted with its directory before the error leaves."""
+    """A copy of ``source`` in a private temporary directory, deleted on exit. The copy stops before it
+    leaves TMPDIR's file system less than :func:`_reserve` free: ``validate /dev/zero`` copied until the
+    disk was full (44 GB in a minute, review of 2026-12-04), and the database, the other processes and the
+    command's own spool files share that disk. That, or a copy that fails, is one usage error saying where
+    and how much, and the partial copy is deleted with its directory before the error leaves."""
     with spool_directory(INPUT_SPOOL) as tmp:
         path = tmp / name
         copied = 0
+        where = f"TMPDIR ({tempfile.gettempdir()})"
+        reserve = _reserve(tmp)
         try:
             with _spool_writer(path) as out:
                 while chunk := _read(source, what, copied):
+                    if _free_bytes(tmp) - len(chunk) < reserve:
+                        raise UsageError(
+                            _no_room(what, f"{where} would have less than {reserve:,} bytes free", copied)
+                        )
                     out.write(chunk)
                     copied += len(chunk)
         except OSError as exc:
-            where = f"TMPDIR ({tempfile.gettempdir()})"
             problem = (
                 f"no space left in {where}" if exc.errno == errno.ENOSPC else f"{exc.strerror} in {where}"
             )
-            raise UsageError(
-                f"cannot copy {what} to a temporary file: {problem} after {copied:,} bytes; the copy needs "
-                "as much free space as the input (set TMPDIR to a directory with more)"
-            ) from None
+            raise UsageError(_no_room(what, problem, copied)) from None
         yield path
+
+
+def _no_room(what: str, problem: str, copied: int) -> str:
+    return (
+        f"cannot copy {what} to a temporary file: {problem} after {copied:,} bytes; the copy needs as much "
+        "free space as the input (set TMPDIR to a directory with more)"
+    )
+
+
+#: What a spooled copy leaves free on its file system, at most: 1 GiB, or 5% of a smaller file system.
+_RESERVE, _RESERVE_SHARE = 1 << 30, 0.05
+
+
+def _reserve(folder: Path) -> int:
+    fs = os.statvfs(folder)
+    return min(_RESERVE, int(fs.f_blocks * fs.f_frsize * _RESERVE_SHARE))
+
+
+def _free_bytes(folder: Path) -> int:
+    """The bytes an unprivileged writer may still use on ``folder``'s file system (a seam for the tests)."""
+    fs = os.statvfs(folder)
+    return fs.f_bavail * fs.f_frsize
 
 
 def _read(source: IO[bytes], what: str, copied: int) -> bytes:

@@ -272,3 +272,40 @@ def test_a_full_tmpdir_is_one_line_naming_it_and_the_partial_copy_is_deleted(
         "2,048 bytes; the copy needs as much free space as the input (set TMPDIR to a directory with more)"
     ]
     # spool_dir's teardown: the private directory and the partial copy in it are gone
+
+
+def test_a_copy_stops_before_it_leaves_tmpdir_without_its_reserve(
+    monkeypatch: pytest.MonkeyPatch, spool_dir: Path
+) -> None:
+    """``validate /dev/zero`` copied 44 GB in a minute, until the disk the database shares was full (review):
+    the copy stops while its file system still has the reserve free."""
+    import tempfile
+
+    from dossier_audit.cli import inputs
+
+    disk: list[_FullDisk] = []  # 3,000 bytes free before the copy, less what it has written
+
+    def writer(path: Path) -> _FullDisk:
+        disk.append(_FullDisk(path, 3000))
+        return disk[0]
+
+    monkeypatch.setattr(tempfile, "tempdir", str(spool_dir))
+    monkeypatch.setattr(inputs, "_CHUNK", 1024)
+    monkeypatch.setattr(inputs, "_spool_writer", writer)
+    monkeypatch.setattr(inputs, "_reserve", lambda folder: 1000)
+    monkeypatch.setattr(inputs, "_free_bytes", lambda folder: disk[0].room)
+    result = CliRunner().invoke(app, ["validate", "-"], input=b"x" * 10_000)
+    assert result.exit_code == 2, (result.stderr, result.exception)
+    assert result.stderr.splitlines() == [
+        f"error: cannot copy standard input to a temporary file: TMPDIR ({spool_dir}) would have less than "
+        "1,000 bytes free after 1,024 bytes; the copy needs as much free space as the input (set TMPDIR to a "
+        "directory with more)"
+    ]
+
+
+def test_the_reserve_is_a_gibibyte_or_a_twentieth_of_a_smaller_file_system(tmp_path: Path) -> None:
+    from dossier_audit.cli import inputs
+
+    fs = os.statvfs(tmp_path)
+    assert inputs._reserve(tmp_path) == min(1 << 30, fs.f_blocks * fs.f_frsize // 20)
+    assert 0 < inputs._free_bytes(tmp_path) <= fs.f_blocks * fs.f_frsize
