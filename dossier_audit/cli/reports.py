@@ -75,6 +75,8 @@ def report(
                     raise UsageError("the warehouse holds no events; give --week")
                 chosen = Week.last_complete(newest)
             target = out if out is not None else platform.settings.reports_dir / str(chosen)
+            if target.exists() and not target.is_dir():  # said before the report is built ("File exists")
+                raise UsageError(f"cannot write the report into {target}: it is a file, not a folder")
             try:
                 written = write_weekly_report(platform.catalogue, header, wh, chosen, target)
                 if packs:

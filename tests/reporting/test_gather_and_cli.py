@@ -265,7 +265,8 @@ def test_cli_report_into_a_file_is_a_clear_error(province: Province, tmp_path: P
         app, ["report", "--warehouse", province.url, "--week", "2025-W45", "--out", str(blocker)]
     )
     assert result.exit_code == 2
-    assert f"cannot write the report into {blocker}: File exists" in " ".join(result.stderr.split())
+    said = f"cannot write the report into {blocker}: it is a file, not a folder"
+    assert said in " ".join(result.stderr.split())
 
 
 def test_cli_report_on_an_empty_warehouse_asks_for_a_week(province: Province, tmp_path: Path) -> None:
