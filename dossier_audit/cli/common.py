@@ -241,7 +241,9 @@ def platform_for(catalogue: Path | None = None) -> Platform:
             raise UsageError(f"cannot read calendar override {override}: {exc.strerror}") from None
         except (ValueError, RecursionError) as exc:  # CalendarDataError, YAML, a day like 2025-02-30
             problem = " ".join(str(exc).split()) or type(exc).__name__
-            raise UsageError(f"calendar override {override}: {problem}") from None
+            if not problem.startswith(f"{override}: "):  # the loader's messages name the file already
+                problem = f"{override}: {problem}"
+            raise UsageError(f"calendar override {problem}") from None
     return platform
 
 

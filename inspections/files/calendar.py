@@ -366,7 +366,22 @@ def _package_dir() -> Traversable:
 
 
 def _read_yaml(path: Traversable | Path) -> Any:
+    """A calendar file's YAML; what keeps it from being read is one line naming the file and, for YAML,
+    where (Python's codec and PyYAML's own messages named the file twice, ``"<unicode string>"``, a caret)."""
+    data = path.read_bytes()
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise CalendarDataError(
+            f"{path}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); save the file as UTF-8"
+        ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        raise CalendarDataError(f"{path}: {where}{e.problem or e.context or 'not YAML'}") from None
     except yaml.YAMLError as e:
-        raise CalendarDataError(f"{path}: {e}") from e
+        raise CalendarDataError(f"{path}: {' '.join(str(e).split())}") from None
+    except ValueError as e:  # PyYAML's date constructor: a day such as 2025-02-30
+        raise CalendarDataError(f"{path}: {e}") from None

@@ -240,6 +240,27 @@ def test_a_bad_calendar_override_is_one_line(tmp_path: Path) -> None:
         assert str(override) in line
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"remove: [\n", "line 2, column 1: expected the node content, but found '<stream end>'"),
+        (b"remove: [\x81]\n", "not UTF-8 text (byte 0x81 at offset 9); save the file as UTF-8"),
+        (b"remove: [2025-02-30]\n", "day is out of range for month"),
+    ],
+)
+def test_a_calendar_override_that_cannot_be_read_says_where_naming_the_file_once(
+    tmp_path: Path, content: bytes, said: str
+) -> None:
+    """Python's codec error and PyYAML's message (the file twice, "<unicode string>", a caret) were printed
+    as they came (review)."""
+    override = tmp_path / "calendar.yaml"
+    override.write_bytes(content)
+    env = {"DOSSIER_AUDIT_CALENDAR_OVERRIDE": str(override)}
+    line = one_error_line(cli("audit", str(EXAMPLES), "--as-of", "2025-11-20", env=env))
+    assert line == f"error: calendar override {override}: {said}"
+    assert one_error_line(cli("calendar", "check", str(override))) == f"error: {override}: {said}"
+
+
 # -- settings (item 9) --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("variable", "value", "said"),
