@@ -97,9 +97,10 @@ INSTANT_FORMATS = (
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 #: RFC 3339 (a space for the T too, as ``datetime.fromisoformat`` reads), the offset optional here so
 #: that a missing one gets its own hint. ASCII digits only: Python's ``\d`` and ``fromisoformat`` take
-#: other scripts' digits too.
+#: other scripts' digits too. A fraction of any length, as RFC 3339 allows (nanoseconds were refused as
+#: no timestamp at all: review); ``fromisoformat`` keeps its microseconds.
 _TIMESTAMP = re.compile(
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})?$"
 )
 

@@ -66,6 +66,15 @@ def test_an_instant_outside_the_supported_years_is_one_line(events: Path) -> Non
     one_error_line(cli("audit", str(events), "--as-of", "0001-01-01T00:00:00+14:00"))
 
 
+def test_an_instant_with_nanoseconds_is_read_to_its_microseconds() -> None:
+    """RFC 3339 allows a fraction of any length; nine digits were refused as not a timestamp (review)."""
+    from dossier_audit.cli.common import parse_instant
+
+    read = parse_instant("2025-11-17T00:00:00.123456789+07:00")
+    assert read == parse_instant("2025-11-17T00:00:00.123456+07:00") and read.microsecond == 123456
+    assert parse_instant("2025-11-17 00:00:00.5Z").microsecond == 500000
+
+
 def test_a_period_outside_the_supported_years_is_one_line(events: Path) -> None:
     line = one_error_line(cli("metrics", str(events), "--from", "0001-01-01", "--to", "9999-12-31"))
     assert "'0001-01-01' is outside the supported years" in line
