@@ -201,6 +201,11 @@ def parse_url(url: str) -> WarehouseUrl:
             )  # it made ./tmp/x beside the work and said nothing (review of 2026-12-04)
         if "\x00" in path:
             raise WarehouseError(f"{shown}: the directory name holds a NUL character")
+        unknown = sorted(set(options) - {"database"})
+        if unknown:  # the embedded engine takes no other: a typo was dropped silently (review)
+            raise WarehouseError(
+                f"{shown}: unknown option {', '.join(unknown)}; a chdb URL takes only database=NAME"
+            )
         return WarehouseUrl(
             "chdb", path=path, database=options.get("database", DEFAULT_DATABASE), options=query
         )

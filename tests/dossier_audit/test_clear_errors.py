@@ -359,6 +359,10 @@ def test_a_chdb_url_a_slash_short_is_refused_before_anything_is_made(
         line = one_error_line(cli(*args, "--warehouse", "chdb://wh/x"))
         assert "write chdb:///wh/x for /wh/x, or chdb://./wh/x for the relative one" in line
     assert not (tmp_path / "wh").exists()
+    # An option the embedded engine does not take was dropped silently (review).
+    line = one_error_line(cli("warehouse", "init", "--warehouse", "chdb://./wh/x?x=1&databse=a"))
+    assert line.endswith("unknown option databse, x; a chdb URL takes only database=NAME")
+    assert not (tmp_path / "wh").exists()
     result = cli("warehouse", "init", "--warehouse", "chdb://./wh/x")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "wh" / "x").is_dir()
