@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -42,6 +42,9 @@ from schemas.validation import EarliestRejections, Rejection
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
+
+if TYPE_CHECKING:  # the load's modules (Arrow) are not every command's
+    from dossier_audit.jobs.warehouse import LoadResult
 
 #: Human output. Off a terminal (pipes, logs, CI) lines are never wrapped: a wrapped message splits file
 #: paths and breaks whoever reads it (a fresh clone in a long temporary path once failed on exactly that).
@@ -257,14 +260,23 @@ def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
         yield wh
 
 
-def stored_events(written: int, of_stored_dossiers: int) -> str:
+def stored_events(result: LoadResult) -> str:
     """What a load stored, said so that a load of events the warehouse holds already does not read as new
-    ones: a reload "stored 22 events" (review of 2026-12-04), each stored again, unchanged."""
+    ones: a reload "stored 22 events" (review of 2026-12-04), each stored again, unchanged. The events it
+    did not store because the warehouse holds them under other pseudonyms are said too: without them the
+    counts did not add up to the valid events (153 of 982 were neither stored nor rejected: review)."""
+    written, of_stored_dossiers = result.events_written, result.events_of_stored_dossiers
+    kept_as_stored = result.events_kept_as_stored
     said = f"stored {written:,} events"
     if of_stored_dossiers:
         said += (
             f" ({of_stored_dossiers:,} of them in dossiers the warehouse already held: an event it held is "
             "written again, unchanged; the others are new)"
+        )
+    if kept_as_stored:
+        said += (
+            f", kept {kept_as_stored:,} as stored (the warehouse holds them under other pseudonyms: this "
+            "load had another key)"
         )
     return said
 

@@ -242,7 +242,7 @@ def _load(
             stages.stop()
     sink.targets["warehouse"] = redact_url(url)
     sink.targets["load"] = (
-        f"{stored_events(result.events_written, result.events_of_stored_dossiers)}; folded "
+        f"{stored_events(result)}; folded "
         f"{result.dossiers_folded:,} dossiers: "
         f"{result.violations_open:,} open violations, {result.violations_retracted:,} retracted"
     )

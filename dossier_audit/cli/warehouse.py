@@ -81,7 +81,7 @@ def warehouse_load(
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
     print_ingest(result.stats, result.rejections)
     err.print(
-        f"{stored_events(result.events_written, result.events_of_stored_dossiers)} and "
+        f"{stored_events(result)} and "
         f"{result.rejected_written:,} rejected lines; folded "
         f"{result.dossiers_folded:,} dossiers: {result.violations_open:,} open violations, "
         f"{result.violations_retracted:,} retracted ({result.seconds:.1f} s)",

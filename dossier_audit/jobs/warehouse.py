@@ -113,6 +113,9 @@ class LoadResult:
     #: with the stored ones, and one it held already stored again unchanged (a reload writes every event
     #: again, and adds none).
     events_of_stored_dossiers: int = 0
+    #: Valid events not stored because the warehouse holds them under other pseudonyms (a load without the
+    #: configured key: the stored version is kept, ``load_conflicts``); neither written nor rejected.
+    events_kept_as_stored: int = 0
     rejected_written: int = 0
     dossiers_folded: int = 0
     violations_open: int = 0
@@ -130,6 +133,7 @@ class LoadResult:
             "run_id": self.run_id,
             "events_written": self.events_written,
             "events_of_stored_dossiers": self.events_of_stored_dossiers,
+            "events_kept_as_stored": self.events_kept_as_stored,
             "rejected_written": self.rejected_written,
             "dossiers_folded": self.dossiers_folded,
             "violations_open": self.violations_open,
@@ -234,6 +238,7 @@ def load_file(
         # twice (``events.written`` counts both; the table keeps one row per event).
         result.events_written = stored_events - conflicts - held.same_stored
         result.events_of_stored_dossiers = held_events - conflicts - held.same_stored
+        result.events_kept_as_stored = held.same_stored
         result.rejected_written = rejected.written
         record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
         _judge(platform, wh, run, as_of, unfinished, spool, result, progress)

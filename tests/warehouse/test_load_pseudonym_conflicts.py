@@ -65,6 +65,7 @@ def test_a_load_without_the_key_never_replaces_the_stored_pseudonyms(
     stored = _stored_applicant(warehouse)
     keyless = load_file(Platform(load_settings()), warehouse, events, AS_OF)
     assert keyless.stats.rejected == {} and keyless.events_written == 0  # the same event, not stored again
+    assert keyless.events_kept_as_stored == keyless.stats.valid == 1  # and said so
     assert _stored_applicant(warehouse) == stored == keyed.pseudonymiser.pseudonymise("079201001234")
 
 
@@ -76,5 +77,27 @@ def test_without_a_configured_key_the_same_event_from_another_load_is_no_conflic
     again = load_file(Platform(load_settings()), warehouse, events, AS_OF)  # and another one
     assert not first.stats.rejected and not again.stats.rejected
     assert again.events_written == 0  # the same event: the first version stays, its pseudonyms too
+    assert again.events_kept_as_stored == 1 and first.events_kept_as_stored == 0
     assert not Platform(load_settings()).pseudonymiser.stable
     assert Platform(load_settings(pseudonym_key=KEY)).pseudonymiser.stable
+
+
+def test_the_summary_says_which_events_it_kept_as_stored(tmp_path: Path) -> None:
+    """The summary's counts add up to the valid events: 153 of 982 were said neither stored nor rejected
+    (review)."""
+    from typer.testing import CliRunner
+
+    from dossier_audit.cli import app
+
+    url, events = f"chdb://{tmp_path / 'wh'}", _file(tmp_path / "a.jsonl", "079201001234")
+    load = ["warehouse", "load", str(events), "--warehouse", url, "--as-of", "2025-11-21"]
+    keyed = CliRunner().invoke(app, load, env={"DOSSIER_AUDIT_PSEUDONYM_KEY": KEY})
+    assert keyed.exit_code == 0, keyed.stderr
+    keyless = CliRunner().invoke(app, load, env={"DOSSIER_AUDIT_PSEUDONYM_KEY": None})
+    assert keyless.exit_code == 0, keyless.stderr
+    assert orjson.loads(keyless.stdout)["events_kept_as_stored"] == 1
+    said = " ".join(keyless.stderr.split())
+    assert (
+        "stored 0 events, kept 1 as stored (the warehouse holds them under other pseudonyms: this load had "
+        in said
+    )
