@@ -39,13 +39,21 @@ DOSSIERS = [(UNIT, "finding", 1), (UNIT, "not_checkable", 3), (UNIT, "violation"
 
 
 class Rows:
-    """The two queries ``violation_counts`` makes, answered with fixed rows."""
+    """The two queries ``violation_counts`` makes, answered with the rows given (by default ``COUNTS`` and
+    ``DOSSIERS``), the counts of local days in the query's ``[from_s, to_s)`` as the SQL filters them."""
+
+    def __init__(
+        self, counts: list[tuple[Any, ...]] = COUNTS, dossiers: list[tuple[Any, ...]] = DOSSIERS
+    ) -> None:
+        self.counts, self.dossiers = counts, dossiers
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         if sql == load_sql("report_violation_counts"):
-            return list(COUNTS)
+            assert params is not None
+            start, end = params["from_s"], params["to_s"]
+            return [r for r in self.counts if start <= local_midnight(r[4]).timestamp() < end]
         assert sql == load_sql("report_violation_dossiers"), sql
-        return list(DOSSIERS)
+        return list(self.dossiers)
 
 
 def counts() -> counting.ViolationCounts:
@@ -116,21 +124,6 @@ def test_the_summary_says_what_could_not_be_checked() -> None:
 
 
 # -- the mutation audit of reporting/counting.py (2026-12-04): what a surviving mutant showed untested -------
-class _Fixed:
-    """The two queries ``violation_counts`` makes, answered with the rows given."""
-
-    def __init__(self, counts: list[tuple[Any, ...]], dossiers: list[tuple[Any, ...]] | None = None) -> None:
-        self.counts, self.dossiers = counts, dossiers or []
-
-    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        if sql == load_sql("report_violation_counts"):  # the rows of local days in [from_s, to_s), as the SQL
-            assert params is not None
-            start, end = params["from_s"], params["to_s"]
-            return [r for r in self.counts if start <= local_midnight(r[4]).timestamp() < end]
-        assert sql == load_sql("report_violation_dossiers"), sql
-        return list(self.dossiers)
-
-
 def test_a_unit_s_instant_count_and_average_leave_out_the_time_triggered_rules() -> None:
     rows = [
         # this week (W45): 2 instant, 3 + 5 + 7 time-triggered, 11 not checkable
@@ -145,7 +138,7 @@ def test_a_unit_s_instant_count_and_average_leave_out_the_time_triggered_rules()
         ("LATE_NO_APOLOGY", "violation", "high", UNIT, date(2025, 10, 22), 16),
         ("SUPPLEMENT_UNWRITTEN", "not_checkable", "medium", UNIT, date(2025, 10, 22), 6),
     ]
-    c = counting.violation_counts(CATALOGUE, _Fixed(rows), WEEK, prior_weeks=4)  # type: ignore[arg-type]
+    c = counting.violation_counts(CATALOGUE, Rows(rows, []), WEEK, prior_weeks=4)  # type: ignore[arg-type]
     (unit,) = c.units
     assert (unit.count, unit.instant) == (17, 2)
     assert (unit.previous_8_avg, unit.instant_avg) == (5.25, 0.25)  # 21/4 and 1/4
@@ -159,7 +152,7 @@ def test_a_merged_unit_s_violations_and_dossiers_count_for_its_successor() -> No
     ]
     dossiers = [(merged, "violation", 2), (successor, "violation", 1)]
     catalogue = Platform(load_settings()).catalogue
-    c = counting.violation_counts(catalogue, _Fixed(rows, dossiers), WEEK, prior_weeks=4)  # type: ignore[arg-type]
+    c = counting.violation_counts(catalogue, Rows(rows, dossiers), WEEK, prior_weeks=4)  # type: ignore[arg-type]
     assert [(u.code, u.count, u.dossiers) for u in c.units] == [(successor, 3, 3)]
     assert c.by_rule_unit == {("SUPPLEMENT_UNWRITTEN", successor): 3}
 
@@ -171,6 +164,6 @@ def test_the_average_reaches_the_eighth_week_before_and_units_come_most_violatio
         ("SUPPLEMENT_UNWRITTEN", "violation", "medium", "U1", date(2025, 9, 8), 8),  # W37: 8 weeks before
         ("SUPPLEMENT_UNWRITTEN", "violation", "medium", "U1", date(2025, 9, 7), 100),  # W36: too early
     ]
-    c = counting.violation_counts(CATALOGUE, _Fixed(rows), WEEK, prior_weeks=8)  # type: ignore[arg-type]
+    c = counting.violation_counts(CATALOGUE, Rows(rows, []), WEEK, prior_weeks=8)  # type: ignore[arg-type]
     assert [(u.code, u.count) for u in c.units] == [("U2", 5), ("U1", 2)]
     assert c.previous_8_avg == 1.0 and c.units[1].previous_8_avg == 1.0  # 8 / 8
