@@ -10,6 +10,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from inspections.calendar import WorkingCalendar
 from inspections.catalogue import Catalogue
 from inspections.weeks import Week
 from reporting import counting, gather
@@ -45,10 +46,16 @@ def preload() -> None:
 
 
 def write_weekly_report(
-    catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week, out_dir: Path
+    catalogue: Catalogue,
+    header: ReportHeader,
+    wh: Warehouse,
+    week: Week,
+    out_dir: Path,
+    *,
+    calendar: WorkingCalendar | None = None,
 ) -> list[Path]:
     """Write ``report.html``, ``report.pdf`` and ``report.xlsx`` (and chart images) into ``out_dir``, in
-    ``header.lang``."""
+    ``header.lang``; ``calendar`` as :func:`reporting.model.build_report` takes it."""
     # The writers are imported on use, not with this module: matplotlib, fpdf and openpyxl cost ~1.0-1.4 s
     # and +83 MB peak RSS (measured, 2 CPUs, warm cache), and this module is imported whenever Dagster loads
     # the definitions (the code server, and every step process of a run), for the JSON-only assets too.
@@ -57,7 +64,7 @@ def write_weekly_report(
     from reporting.pdf import write_report_pdf
     from reporting.xlsx import write_report_xlsx
 
-    report = build_report(catalogue, header, wh, week)
+    report = build_report(catalogue, header, wh, week, calendar=calendar)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = write_charts(report, out_dir)
     return [

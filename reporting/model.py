@@ -6,9 +6,10 @@ so the writers render a finished ``WeeklyReport`` and nothing reads the warehous
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from inspections.calendar import WorkingCalendar
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm
@@ -16,6 +17,7 @@ from inspections.rules import TIME_TRIGGERED
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import counting, gather
+from reporting.calendar_note import CalendarNote, calendar_note
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
 from reporting.reach import Maturity, feed_name, week_maturity, week_reach
@@ -81,6 +83,8 @@ class WeeklyReport:
     #: The oldest stored event (``None``: none): an empty week before it was never loaded, which
     #: :attr:`empty_note` tells from a week without dossiers.
     data_from: datetime | None = None
+    #: The years the week's due dates reach on the statutory pattern, and its unconfirmed days off.
+    calendar: CalendarNote = field(default_factory=CalendarNote)
 
     @property
     def texts(self) -> Texts:
@@ -223,7 +227,8 @@ class WeeklyReport:
         return lines + self.handling_lines() + self.violation_lines()
 
     def handling_lines(self) -> list[str]:
-        """Dossiers received and handled, and indicator 2.1 defined with its own figures."""
+        """Dossiers received and handled, and indicator 2.1 defined with its own figures; then what the
+        calendar their due dates were counted with leaves open (``calendar_note``), if anything."""
         t, p = self.texts, self.province
         if self.empty:
             return [self.empty_note]
@@ -254,6 +259,7 @@ class WeeklyReport:
                 rate=t.percent(p.on_time_rate),
                 points=t.decimal(p.progress_points_766),
             ),
+            *self.calendar.lines(self.lang),
         ]
 
     def violation_lines(self) -> list[str]:
@@ -343,10 +349,17 @@ def relative_change(t: Texts, value: float, average: float) -> str:
 
 
 def build_report(
-    catalogue: Catalogue, header: ReportHeader, wh: Warehouse, week: Week, *, as_of: datetime | None = None
+    catalogue: Catalogue,
+    header: ReportHeader,
+    wh: Warehouse,
+    week: Week,
+    *,
+    as_of: datetime | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> WeeklyReport:
     """Gather everything the weekly report shows, in ``header.lang``; the data's reach is judged at
-    ``as_of`` (default: now), events after it left out."""
+    ``as_of`` (default: now), events after it left out. ``calendar``: the one the process judges with, for
+    the calendar note (default: the warehouse's newest snapshot)."""
     forms = gather.week_forms(catalogue, wh, week)
     # Every average of the report is over the same weeks: those of the ``PRIOR_WEEKS`` before with dossiers
     # to handle; the trend shows the last ``TREND_WEEKS - 1`` of them, and this week.
@@ -381,4 +394,5 @@ def build_report(
         maturity_days=header.maturity_days,
         cases=gather.week_cases(wh, week),
         data_from=gather.oldest_event(wh),
+        calendar=calendar_note(wh, week, calendar),
     )

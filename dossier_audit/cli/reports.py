@@ -78,7 +78,9 @@ def report(
             if target.exists() and not target.is_dir():  # said before the report is built ("File exists")
                 raise UsageError(f"cannot write the report into {target}: it is a file, not a folder")
             try:
-                written = write_weekly_report(platform.catalogue, header, wh, chosen, target)
+                written = write_weekly_report(
+                    platform.catalogue, header, wh, chosen, target, calendar=platform.calendar
+                )
                 if packs:
                     written += write_audit_packs(
                         platform.catalogue, header, wh, chosen, target, sample_size=sample_size

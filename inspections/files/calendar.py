@@ -33,9 +33,12 @@ from inspections.calendar_days import (
 _SAT = 5
 _T = TypeVar("_T")
 
-_LC2019 = "Bộ luật Lao động 2019 (45/2019/QH14), Điều 112 — mẫu luật định, không có thông báo năm"
-_LC2012 = "Bộ luật Lao động 2012 (10/2012/QH13), Điều 115 — mẫu luật định, không có thông báo năm"
-_LC1994 = "Bộ luật Lao động 1994 (sửa đổi 2007), Điều 73 — mẫu luật định, không có thông báo năm"
+#: What the source of every day the statutory pattern gives ends with: a year whose days off all say it
+#: follows no government notice (the pattern itself, or a draft not yet edited: ``follows_pattern``).
+PATTERN_MARK = "mẫu luật định, không có thông báo năm"
+_LC2019 = f"Bộ luật Lao động 2019 (45/2019/QH14), Điều 112 — {PATTERN_MARK}"
+_LC2012 = f"Bộ luật Lao động 2012 (10/2012/QH13), Điều 115 — {PATTERN_MARK}"
+_LC1994 = f"Bộ luật Lao động 1994 (sửa đổi 2007), Điều 73 — {PATTERN_MARK}"
 # The clause giving a compensatory day for a holiday on the weekly rest day: BLLĐ 2019 Điều 111(3)
 # ("Nếu ngày nghỉ hằng tuần trùng với ngày nghỉ lễ, tết quy định tại khoản 1 Điều 112 …"; Điều 112(3)
 # is the Prime Minister fixing the Tết days and the adjacent Quốc khánh day); BLLĐ 2012 Điều 115(3);
@@ -211,6 +214,14 @@ def statutory_holidays(year: int, lunar: LunarDates) -> tuple[Holiday, ...]:
         days.append(make(date(year, 9, 1), "Quốc khánh (ngày liền kề)", "National Day (adjacent day)"))
     days.append(make(date(year, 9, 2), "Quốc khánh", "National Day"))
     return tuple(sorted(days, key=lambda h: h.date)) + compensatory_days(days, _MAKE_UP_RULE[source])
+
+
+def follows_pattern(sources: Iterable[str]) -> bool:
+    """Whether a year's statutory days off, by their ``source``, all come from the statutory pattern (no
+    notice of the year: its swaps and Tết days as the government fixes them are not known). A neighbour's
+    swap across New Year (31/12/2018, kind ``swapped``) does not count. ``False`` for no day at all."""
+    marks = [PATTERN_MARK in source for source in sources]
+    return bool(marks) and all(marks)
 
 
 def compensatory_days(holidays: Iterable[Holiday], rule: str | None = None) -> tuple[Holiday, ...]:

@@ -48,8 +48,9 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         with warehouse.open() as wh, report_run(context, wh, "leadership_report", platform, week) as run:
             blocking = [r for r in quality_results.latest_results(wh, week) if r.blocking and not r.success]
             with staged(out_dir, "leadership_report") as staging:
+                built = platform.platform()
                 written = reporting_api.write_weekly_report(
-                    platform.platform().catalogue, platform.report_header(), wh, week, staging
+                    built.catalogue, platform.report_header(), wh, week, staging, calendar=built.calendar
                 )
                 paths = publish(staging, out_dir, written)
             (out_dir / WITHHELD_NOTE).unlink(missing_ok=True)  # built again: no longer withheld

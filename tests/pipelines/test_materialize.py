@@ -96,7 +96,7 @@ def first_page(pdf: Path) -> str:
 def _fast_reports(monkeypatch, *, leadership: bool = True):
     """Stand-ins for the report writers where the reports are not what a test is about."""
 
-    def report(catalogue, header, wh, week, out_dir):
+    def report(catalogue, header, wh, week, out_dir, *, calendar=None):
         path = out_dir / "report.html"
         path.write_text(f"{week} {header.lang}", encoding="utf-8")
         return [path]
