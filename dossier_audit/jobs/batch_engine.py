@@ -187,6 +187,13 @@ class BatchEngine:
     def _child(self, path: Path, shard: int, workers: int, outdir: Path, progress: Any, parent: int) -> None:
         # Its results go to that process only: a worker outliving it would read on for nothing.
         tie_to_parent(signal.SIGKILL, parent)
+        # The parent alone answers a stop and ends its workers (``terminate``: SIGTERM). Forked, a worker
+        # inherited the parent's handlers (``dossier_audit.interrupts``: SIGTERM raises KeyboardInterrupt),
+        # so that each printed a traceback when stopped; and a terminal's Ctrl-C reaches every process of
+        # its group, the workers too.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         self._run_shard(path, shard, workers, outdir, progress)
 
     def _collect(self, outdir: Path, shard: int) -> Iterator[Any]:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,47 @@ def test_a_signal_already_handled_keeps_its_handler() -> None:
         assert signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL
     finally:
         signal.signal(signal.SIGUSR1, previous)
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file the batch engine's workers take a few seconds over."""
+    out = tmp_path_factory.mktemp("province") / "events.jsonl"
+    command = [sys.executable, "-m", "dossier_audit", "simulate", "--out", str(out), "--dossiers", "40000"]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    return out
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM to the command", "Ctrl-C to its process group"])
+def test_a_stop_while_the_workers_read_is_quiet(province: Path, stop: str) -> None:
+    """Forked, the batch workers inherited the parent's handlers: each printed a KeyboardInterrupt traceback
+    when the parent ended them (review); a terminal's Ctrl-C reaches them too."""
+    command = [sys.executable, "-m", "dossier_audit", "audit", str(province), "--as-of", "2025-09-01"]
+    env = {**os.environ, "DOSSIER_AUDIT_BATCH_WORKERS": "2"}
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                               start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while len(_children(process.pid)) < 2:
+            assert process.poll() is None and time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.02)
+        time.sleep(0.3)
+        if stop.startswith("SIGTERM"):
+            process.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=60) == 130
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
