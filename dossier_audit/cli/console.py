@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
@@ -112,6 +114,11 @@ def console(
         web = guarded(go)
         if web is None:
             return
+        # uvicorn stops gracefully on SIGINT and SIGTERM, not on SIGHUP, which the CLI maps to Ctrl-C's
+        # KeyboardInterrupt (dossier_audit.interrupts): raised inside the server's loop, it logged two
+        # tracebacks (review). A hang-up asks for the same graceful stop as SIGTERM, unless it is ignored.
+        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+            signal.signal(signal.SIGHUP, lambda signum, frame: os.kill(os.getpid(), signal.SIGTERM))
         # X-Forwarded-For is read by the app itself, from the trusted proxies only (create_app).
         uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -131,6 +132,36 @@ def test_a_stop_while_the_workers_read_is_quiet(province: Path, stop: str) -> No
     finally:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+
+
+def test_a_hang_up_stops_the_console_as_sigterm_does(tmp_path: Path) -> None:
+    """uvicorn stops gracefully on SIGTERM, not SIGHUP: the hang-up raised KeyboardInterrupt inside its
+    loop, which logged two tracebacks (review)."""
+    url = f"chdb://{tmp_path / 'wh'}"
+    run = [sys.executable, "-m", "dossier_audit"]
+    subprocess.run(
+        [*run, "warehouse", "init", "--warehouse", url], check=True, capture_output=True, timeout=120
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([*run, "console", "--warehouse", url, "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # serving once the port takes a connection
+            assert process.poll() is None and time.monotonic() < deadline, "the console never served"
+            with socket.socket() as client, suppress(OSError):
+                client.connect(("127.0.0.1", port))
+                break
+            time.sleep(0.1)
+        process.send_signal(signal.SIGHUP)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
         process.wait()
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
