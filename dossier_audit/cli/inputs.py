@@ -126,9 +126,12 @@ def _spooled(source: IO[bytes], name: str, what: str) -> Iterator[Path]:
         try:
             with _spool_writer(path) as out:
                 while chunk := _read(source, what, copied):
-                    if _free_bytes(tmp) - len(chunk) < reserve:
+                    free = _free_bytes(tmp)
+                    if free - len(chunk) < reserve:
                         raise UsageError(
-                            _no_room(what, f"{where} would have less than {reserve:,} bytes free", copied)
+                            f"cannot copy {what} to a temporary file: {where} has {free:,} bytes free after "
+                            f"{copied:,} bytes of the copy, which leaves {reserve:,} free (1 GiB, or 5% of a "
+                            "smaller file system); set TMPDIR to a directory with more room"
                         )
                     out.write(chunk)
                     copied += len(chunk)

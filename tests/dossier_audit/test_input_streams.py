@@ -297,9 +297,9 @@ def test_a_copy_stops_before_it_leaves_tmpdir_without_its_reserve(
     result = CliRunner().invoke(app, ["validate", "-"], input=b"x" * 10_000)
     assert result.exit_code == 2, (result.stderr, result.exception)
     assert result.stderr.splitlines() == [
-        f"error: cannot copy standard input to a temporary file: TMPDIR ({spool_dir}) would have less than "
-        "1,000 bytes free after 1,024 bytes; the copy needs as much free space as the input (set TMPDIR to a "
-        "directory with more)"
+        f"error: cannot copy standard input to a temporary file: TMPDIR ({spool_dir}) has 1,976 bytes free "
+        "after 1,024 bytes of the copy, which leaves 1,000 free (1 GiB, or 5% of a smaller file system); set "
+        "TMPDIR to a directory with more room"
     ]
 
 
