@@ -201,11 +201,14 @@ def parse_url(url: str) -> WarehouseUrl:
             )  # it made ./tmp/x beside the work and said nothing (review of 2026-12-04)
         if "\x00" in path:
             raise WarehouseError(f"{shown}: the directory name holds a NUL character")
-        unknown = sorted(set(options) - {"database"})
+        given = parse_qs(parts.query, keep_blank_values=True)  # ``?x`` and ``?database=`` are given too
+        unknown = sorted(set(given) - {"database"})
         if unknown:  # the embedded engine takes no other: a typo was dropped silently (review)
             raise WarehouseError(
                 f"{shown}: unknown option {', '.join(unknown)}; a chdb URL takes only database=NAME"
             )
+        if "database" in given and (len(given["database"]) > 1 or not given["database"][0]):
+            raise WarehouseError(f"{shown}: give database=NAME once, with a name")
         return WarehouseUrl(
             "chdb", path=path, database=options.get("database", DEFAULT_DATABASE), options=query
         )

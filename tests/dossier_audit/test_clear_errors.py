@@ -362,6 +362,12 @@ def test_a_chdb_url_a_slash_short_is_refused_before_anything_is_made(
     # An option the embedded engine does not take was dropped silently (review).
     line = one_error_line(cli("warehouse", "init", "--warehouse", "chdb://./wh/x?x=1&databse=a"))
     assert line.endswith("unknown option databse, x; a chdb URL takes only database=NAME")
+    for query in ("?x", "?datbase="):
+        line = one_error_line(cli("warehouse", "init", "--warehouse", f"chdb://./wh/x{query}"))
+        assert "unknown option" in line
+    for query in ("?database=", "?database=a&database=b"):
+        line = one_error_line(cli("warehouse", "init", "--warehouse", f"chdb://./wh/x{query}"))
+        assert line.endswith("give database=NAME once, with a name")
     assert not (tmp_path / "wh").exists()
     result = cli("warehouse", "init", "--warehouse", "chdb://./wh/x")
     assert result.exit_code == 0, result.stderr
