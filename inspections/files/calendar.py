@@ -10,6 +10,7 @@ applied last. The format and the yearly update runbook are in docs/calendar.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -103,7 +104,8 @@ def calendar_files(data_dir: Path | None = None) -> tuple[dict[int, CalendarData
 def year_of_file(name: str) -> int | None:
     """The year a file named ``YYYY.yaml`` holds (``None``: not a yearly file)."""
     stem = name.removesuffix(".yaml")
-    return int(stem) if name.endswith(".yaml") and stem.isdigit() else None
+    # Four ASCII digits: ``str.isdigit`` took ``02025`` and ``٢٠٢٥`` for 2025, and ``²⁰²⁵`` broke int().
+    return int(stem) if name.endswith(".yaml") and re.fullmatch(r"[0-9]{4}", stem) else None
 
 
 def read_calendar_file(path: Path, *, year: int | None = None, allow_remove: bool = False) -> CalendarData:
@@ -392,7 +394,13 @@ def _read_yaml(path: Traversable | Path) -> Any:
         mark = e.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
         raise CalendarDataError(f"{path}: {where}{e.problem or e.context or 'not YAML'}") from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (a control character)
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        problem = f"character U+{code:04X} at offset {e.position}: {e.reason}"
+        raise CalendarDataError(f"{path}: {problem}") from None
     except yaml.YAMLError as e:
         raise CalendarDataError(f"{path}: {' '.join(str(e).split())}") from None
     except ValueError as e:  # PyYAML's date constructor: a day such as 2025-02-30
         raise CalendarDataError(f"{path}: {e}") from None
+    except RecursionError:
+        raise CalendarDataError(f"{path}: nested too deeply to be a calendar file") from None

@@ -255,6 +255,8 @@ def test_a_bad_calendar_override_is_one_line(tmp_path: Path) -> None:
         (b"remove: [\n", "line 2, column 1: expected the node content, but found '<stream end>'"),
         (b"remove: [\x81]\n", "not UTF-8 text (byte 0x81 at offset 9); save the file as UTF-8"),
         (b"remove: [2025-02-30]\n", "day is out of range for month"),
+        (b"remove: [\x01]\n", "character U+0001 at offset 9: special characters are not allowed"),
+        (b"a: " + b"[" * 3000 + b"]" * 3000 + b"\n", "nested too deeply to be a calendar file"),
     ],
 )
 def test_a_calendar_override_that_cannot_be_read_says_where_naming_the_file_once(

@@ -109,3 +109,12 @@ def test_any_other_name_is_a_province_override(tmp_path: Path) -> None:
     path.write_text("removes: [2026-11-24]\n", encoding="utf-8")
     with pytest.raises(CalendarDataError, match=r"unknown keys \['removes'\]"):
         check_file(path)
+
+
+@pytest.mark.parametrize("name", ["02027.yaml", "٢٠٢٧.yaml", "²⁰²⁷.yaml", "2027.yml", "2027.yaml.bak"])
+def test_only_four_ascii_digits_name_a_year_file(tmp_path: Path, name: str) -> None:
+    """``str.isdigit`` took ``02027`` and ``٢٠٢٧`` for 2027 (one could replace the other in a data folder) and
+    ``²⁰²⁷`` broke ``int()``: any other name is a province override."""
+    path = tmp_path / name
+    path.write_text("remove: [2026-11-24]\n", encoding="utf-8")
+    assert check_file(path).year is None
