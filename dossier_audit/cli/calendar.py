@@ -27,7 +27,8 @@ def _problem(exc: Exception) -> str:
 def calendar_draft(
     year: Annotated[int, typer.Argument(help="The year to draft, e.g. 2027.")],
     out: Annotated[
-        Path | None, typer.Option("--out", help="File to write (default: standard output); never replaced.")
+        Path | None,
+        typer.Option("--out", help="File to write (default, or -: standard output); never replaced."),
     ] = None,
 ) -> None:
     """Write a YEAR.yaml holding the Labour Code's pattern for YEAR (lunar Tết and Giỗ Tổ, compensatory
@@ -38,9 +39,11 @@ def calendar_draft(
             text = draft_year(year)
         except ValueError as exc:
             raise UsageError(_problem(exc)) from None
-        if out is None:
+        if out is None or str(out) == "-":  # "-": standard output, as the default
             typer.echo(text, nl=False)
             return text
+        if out.is_dir():
+            raise UsageError(f"cannot write {out}: it is a directory")
         try:
             with out.open("x", encoding="utf-8") as fh:
                 fh.write(text)
@@ -53,7 +56,7 @@ def calendar_draft(
         return text
 
     guarded(go)
-    if out is not None:
+    if out is not None and str(out) != "-":
         err.print(f"wrote {escape(str(out))}: the statutory pattern of {year}, to edit", highlight=False)
 
 

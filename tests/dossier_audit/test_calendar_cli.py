@@ -38,6 +38,14 @@ def test_a_draft_never_overwrites_a_file(tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8") == "the notice, half typed\n"
 
 
+def test_a_draft_to_dash_is_standard_output_and_to_a_folder_is_one_line(tmp_path: Path) -> None:
+    """``--out -`` wrote a file named ``-``, and a folder read "exists; the draft never overwrites a file"."""
+    assert cli("calendar", "draft", "2027", "--out", "-").stdout == draft_year(2027)
+    line = one_error_line(cli("calendar", "draft", "2027", "--out", str(tmp_path)))
+    assert line == f"error: cannot write {tmp_path}: it is a directory"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_year_past_the_lunar_table_is_one_line() -> None:
     line = one_error_line(cli("calendar", "draft", "2051"))
     assert line == "error: no lunar dates for 2051: the calendar covers 2000–2050"
