@@ -30,7 +30,6 @@ from dossier_audit.cli.common import (
     UsageError,
     WarehouseOption,
     err,
-    file_progress,
     guarded,
     known_stored_unit,
     known_unit,
@@ -44,6 +43,7 @@ from dossier_audit.cli.common import (
 )
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.cli.notices import warn_unfinished_loads
+from dossier_audit.cli.progress import file_progress
 from dossier_audit.jobs.exporter import (
     STDOUT,
     ExportRun,

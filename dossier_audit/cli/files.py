@@ -21,7 +21,6 @@ from dossier_audit.cli.common import (
     UsageError,
     WarehouseOption,
     err,
-    file_progress,
     guarded,
     known_stored_unit,
     known_unit,
@@ -35,6 +34,7 @@ from dossier_audit.cli.common import (
 )
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.cli.notices import warn_unfinished_loads
+from dossier_audit.cli.progress import file_progress
 from dossier_audit.jobs.batch_engine import IngestStats
 from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
 from dossier_audit.jobs.summary import audit_summary

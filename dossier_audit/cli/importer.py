@@ -30,7 +30,6 @@ from dossier_audit.cli.common import (
     CataloguePath,
     JsonFlag,
     UsageError,
-    bytes_progress,
     err,
     fail,
     guarded,
@@ -41,6 +40,7 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.cli.notices import warn_one_off_key
+from dossier_audit.cli.progress import bytes_progress
 from dossier_audit.cli.warehouse import stage_progress
 from dossier_audit.jobs.importer import (
     ImportInputError,

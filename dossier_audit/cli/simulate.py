@@ -29,7 +29,7 @@ def simulate(
         Path | None, typer.Option("--truth", help="Ground-truth JSONL (default: <out>.truth.jsonl).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same seed → same file).")] = 7,
-    dossiers: Annotated[int, typer.Option(help="Number of dossiers.")] = 20_000,
+    dossiers: Annotated[int, typer.Option(help="Number of dossiers (at most 5,000,000).")] = 20_000,
     start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD); default 2025-06-09.")] = None,
     weeks: Annotated[int, typer.Option(help="Number of weeks from --start (or its default).")] = 12,
     rate: Annotated[float | None, typer.Option(help="Injection rate for every rule (default 0.02).")] = None,

@@ -22,7 +22,6 @@ from dossier_audit.cli.common import (
     UsageError,
     err,
     fail,
-    file_progress,
     guarded,
     known_stored_unit,
     platform_for,
@@ -32,6 +31,7 @@ from dossier_audit.cli.common import (
 from dossier_audit.cli.files import print_audit_summary
 from dossier_audit.cli.inputs import event_stream
 from dossier_audit.cli.notices import warn_one_off_key, warn_unfinished_loads
+from dossier_audit.cli.progress import file_progress
 from inspections.audit_error import reported_rules
 from streams.broker import BrokerError, EmbeddedBroker, answers
 

@@ -17,22 +17,19 @@ from rich.text import Text
 
 from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
-    BAR_WIDTH,
-    PROGRESS_BYTES,
     CataloguePath,
     JsonFlag,
-    description_column,
     err,
     guarded,
     parse_instant,
     platform_for,
     print_ingest,
-    progress_name,
     stored_events,
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file, source_of
 from dossier_audit.cli.notices import warn_one_off_key
+from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
 from dossier_audit.jobs.warehouse import LoadProgress, init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.load_runs import remedy

@@ -19,7 +19,7 @@ from rich.console import Console
 from typer.testing import CliRunner, Result
 
 import dossier_audit.cli.warehouse as command
-from dossier_audit.cli import app, common
+from dossier_audit.cli import app, common, progress
 from tests.sources.payloads import (
     CLEAR_VALUES,
     UNIT,
@@ -422,8 +422,9 @@ def test_importing_into_the_warehouse_shows_the_loads_stages_after_the_payloads_
 
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=100)
-    for module in (common, command):
+    for module in (common, progress, command):
         monkeypatch.setattr(module, "err", terminal)
+    for module in (progress, command):
         monkeypatch.setattr(module, "PROGRESS_BYTES", 0)
     url = f"chdb://{tmp_path / 'wh'}"
     cli("import", "dvcqg", str(province(tmp_path)), "--warehouse", url, "--as-of", "2025-11-20")

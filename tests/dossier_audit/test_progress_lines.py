@@ -24,7 +24,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 import dossier_audit.cli.warehouse as command
-from dossier_audit.cli import common
+from dossier_audit.cli import progress as progress_lines
 
 _SIZE = 100_000_000
 _STAGES = ("reading", "storing", "reading back", "checking", "judging")
@@ -73,8 +73,8 @@ def _load_lines(path: Path, width: int, monkeypatch: pytest.MonkeyPatch) -> list
 
 
 def _file_lines(path: Path, width: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    monkeypatch.setattr(common, "err", _screen(width))
-    progress, tick = common.file_progress(path)
+    monkeypatch.setattr(progress_lines, "err", _screen(width))
+    progress, tick = progress_lines.file_progress(path)
     assert progress is not None and tick is not None
     with progress:
         tick(_SIZE // 10)
