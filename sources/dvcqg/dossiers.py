@@ -34,6 +34,7 @@ from typing import Any
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import SYSTEM, Provenance, digest
+from sources.dvcqg.notes import passed_on
 from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
@@ -216,7 +217,8 @@ def _supplements(emitter: _Emitter, record: _Record, applicant: ApplicantScrubbe
                 state.claim("any:supplement_requested")
                 emitter.emit(
                     "supplement_requested", requested_at,
-                    {"notice_id": None, "reason": applicant.text(reason), "requested_documents": []},
+                    {"notice_id": None, "reason": passed_on(applicant.text(reason)),
+                     "requested_documents": []},
                     identity=(format_instant(requested_at),), unknown=("notice_id",),
                 )  # fmt: skip
                 if completed_at is None:
@@ -232,7 +234,7 @@ def _supplements(emitter: _Emitter, record: _Record, applicant: ApplicantScrubbe
 
 def _status(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) -> None:
     state, ctx, status = emitter.state, emitter.ctx, record.status
-    reason = applicant.text(record.note)
+    reason = passed_on(applicant.text(record.note))  # the note may name someone else too (``notes``)
     if record.meaning in REWRITES:
         ctx.stats.rewrites[record.meaning.value] += 1
     if status == "3":

@@ -16,9 +16,9 @@ The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``); the official ``NguoiXuLy`` i
 row whose text says the citizen acted ("Công dân …"), where that name may be the applicant's. The row's text,
 when it becomes a ``reason``, depends on the row alone (a row imported again, with or without its dossier's
 record, is the same event, never a conflict): on a citizen's row its ``NguoiXuLy`` is scrubbed from it
-(``privacy``); then a text that may name someone or hold an identity number (two capitalised words in a
-row, eight digits or more) keeps only the phrase the vocabulary recognises in it, the rest withheld as
-"[…]" (:func:`withheld`): an official's note may name the applicant.
+(``privacy``); then a text that may name someone or reach them keeps only the phrase the vocabulary
+recognises in it, the rest withheld as "[…]" (``notes.passed_on``): an official's note may name the
+applicant.
 
 A row needs its dossier's unit: from an earlier dossier record of the import (the command reads dossier-sync
 files first), else from the ``MaHoSo`` prefix; a row with neither is rejected (``unit.unresolved``).
@@ -29,30 +29,25 @@ stated again by its "Kết thúc xử lý hồ sơ" row (and the other way round
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import SYSTEM, Provenance, digest
+from sources.dvcqg.notes import WITHHELD, may_name, passed_on, withheld
 from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
 from sources.dvcqg.vocabulary import (
-    PHRASES,
     PROGRESS_SERVICE,
     REWRITES,
-    STATUS_NAMES,
     Meaning,
     fold,
     meaning_of,
 )
 
 __all__ = ["WITHHELD", "map_row", "may_name", "row_reference", "row_scrubber", "withheld"]
-
-#: What stands for the part of a row's text that is not passed on (:func:`withheld`).
-WITHHELD = "[…]"
 
 _END_KINDS = {"3": "refused", "7": "withdrawn", "8": "suspended", "9": "processed", "10": "returned"}
 _APOLOGY_BASIS = (
@@ -131,9 +126,7 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
         ctx.stats.rewrites[meaning.value] += 1
     actor = "" if _by_citizen(text) else official
     emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor)
-    text = applicant.text(text)  # what a ``reason`` may say: of the row alone (module docstring)
-    if may_name(text):
-        text = withheld(text)
+    text = passed_on(applicant.text(text))  # what a ``reason`` may say: of the row alone (module docstring)
 
     if kind is None:
         if meaning is Meaning.NO_APPOINTMENT_DATE:
@@ -184,44 +177,6 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
                  inferred_kind="return_channel_from_submission" if channel_basis else "")  # fmt: skip
         else:
             emit(kind, {})
-
-
-#: Two capitalised words in a row (a name: "Nguyễn Văn An", "ông NGUYỄN VĂN AN"), or eight digits or more
-#: with at most one space, dot or hyphen between them (an identity number, a phone).
-_LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){7,}")
-
-
-def may_name(text: str) -> bool:
-    """Whether a row's text may name someone or hold an identity number (:data:`_LONG_NUMBER`, or two
-    capitalised words in a row): read from the text alone, so that the reason of a row is the same
-    whatever else an import holds."""
-    if _LONG_NUMBER.search(text):
-        return True
-    previous = False
-    for word in text.split():
-        letters = [c for c in word if c.isalpha()]
-        capital = bool(letters) and letters[0].isupper()
-        if capital and previous:
-            return True
-        previous = capital
-    return False
-
-
-def withheld(text: str) -> str:
-    """A row's text that may name someone: the text itself if it is no more than a status name or a phrase
-    of the vocabulary, else the first recognised phrase in it followed by :data:`WITHHELD`, else
-    :data:`WITHHELD` alone (never empty when the text was not: a reason was given)."""
-    folded = fold(text)
-    if not folded or folded in _STANDARD_TEXTS:
-        return text
-    for phrase in PHRASES:
-        if phrase.folded in folded:
-            return f"{phrase.text} {WITHHELD}"
-    return WITHHELD
-
-
-#: The texts a row may carry that name nobody: the status names and the vocabulary's phrases, folded.
-_STANDARD_TEXTS = frozenset(fold(t) for t in (*STATUS_NAMES.values(), *(p.text for p in PHRASES)))
 
 
 @lru_cache(maxsize=4096)

@@ -37,6 +37,7 @@ import orjson
 
 from schemas.pseudonym import Pseudonymiser
 from sources.dvcqg.fields import Fields
+from sources.dvcqg.notes import passed_on
 from sources.dvcqg.vocabulary import fold
 
 __all__ = ["APPLICANT_FIELDS", "ApplicantScrubber", "is_applicant_field"]
@@ -44,6 +45,9 @@ __all__ = ["APPLICANT_FIELDS", "ApplicantScrubber", "is_applicant_field"]
 #: The documented applicant identity fields.
 APPLICANT_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "DinhDanhCHS", "SoDienThoai", "Email")
 _EXACT = frozenset(fold(name).replace(" ", "") for name in APPLICANT_FIELDS) | {"dienthoai", "sodinhdanh"}
+#: The members of a record that are an official's free text (folded): in a rejected record, what of them
+#: may name someone is withheld as the accepted events' reasons are (``notes.passed_on``).
+_FREE_TEXTS = frozenset({"noidungxuly", "ghichu", "noidungbosung"})
 #: Values shorter than this are not searched for in texts (a 1-character "name" would hit everywhere).
 _MIN_SCRUBBED = 4
 
@@ -92,8 +96,11 @@ class ApplicantScrubber:
             _strings(self._fields.raw(name), values)
         clear = sorted({_nfc(v) for v in values if len(v) >= _MIN_SCRUBBED}, key=lambda v: (-len(v), v))
         if clear:
-            self._replacement = {_key(v): self._pseudonymiser.pseudonymise(v) for v in clear}
-            self._pattern = re.compile("|".join(map(_value_pattern, clear)), re.IGNORECASE)
+            # Matched on the texts' shadows, without accents: "Nguyen Thi Bich Ngoc" is the applicant
+            # "Nguyễn Thị Bích Ngọc" too (review of 2026-12-04); the pseudonym is the value's.
+            self._replacement = {_key(_shadow(v)): self._pseudonymiser.pseudonymise(v) for v in clear}
+            bare = sorted({_shadow(v) for v in clear}, key=lambda v: (-len(v), v))
+            self._pattern = re.compile("|".join(map(_value_pattern, bare)), re.IGNORECASE)
 
     def text(self, text: str) -> str:
         """``text`` with every applicant value of the record replaced by its pseudonym."""
@@ -103,11 +110,14 @@ class ApplicantScrubber:
             self._prepare()
         if self._pattern is None:
             return text
-        return self._pattern.sub(self._replace, _nfc(text))
-
-    def _replace(self, match: re.Match[str]) -> str:
-        found = match.group(0)
-        return self._replacement.get(_key(found)) or self._pseudonymiser.pseudonymise(found)
+        written = _nfc(text)
+        shadow, parts, done = _shadow(written), [], 0
+        for match in self._pattern.finditer(shadow):
+            found = match.group(0)
+            pseudonym = self._replacement.get(_key(found)) or self._pseudonymiser.pseudonymise(found)
+            parts += [written[done : match.start()], pseudonym]
+            done = match.end()
+        return "".join(parts) + written[done:] if parts else written
 
     def raw(self, record: Any) -> bytes:
         """A rejected record made safe to write out (module docstring), as compact JSON."""
@@ -119,17 +129,20 @@ class ApplicantScrubber:
 
     def _scrub(self, value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                key: self._applicant(item)
-                if is_applicant_field(str(key)) or key in self._holder_keys
-                else self._scrub(item)
-                for key, item in value.items()
-            }
+            return {key: self._member(str(key), item) for key, item in value.items()}
         if isinstance(value, list):
             return [self._scrub(item) for item in value]
         if isinstance(value, str):
             return self.text(value)
         return value
+
+    def _member(self, key: str, item: Any) -> Any:
+        if is_applicant_field(key) or key in self._holder_keys:
+            return self._applicant(item)
+        scrubbed = self._scrub(item)
+        if isinstance(scrubbed, str) and fold(key).replace(" ", "") in _FREE_TEXTS:
+            return passed_on(scrubbed)  # an official's note may name someone else too (``notes``)
+        return scrubbed
 
     def _applicant(self, value: Any) -> Any:
         if value is None:
@@ -163,6 +176,21 @@ _SEPARATORS = re.compile(r"[\s.\-]+")
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def _shadow(text: str) -> str:
+    """``text`` (NFC) without its accents, character for character (đ as d): its matches' spans are the
+    text's own."""
+    return "".join(_bare(c) for c in text)
+
+
+def _bare(c: str) -> str:
+    if c.isascii():
+        return c
+    if c in "đĐ":
+        return "d" if c == "đ" else "D"
+    base = unicodedata.normalize("NFD", c)[0]
+    return base if len(base) == 1 and not unicodedata.combining(base) else c
 
 
 def _value_pattern(value: str) -> str:

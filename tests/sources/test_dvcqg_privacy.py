@@ -147,3 +147,53 @@ def test_a_number_is_found_with_or_without_separators(digits: str, seps: list[st
     assert digits not in scrubber.text(f"gọi {written} nhé").replace(" ", "").replace(".", "").replace(
         "-", ""
     )
+
+
+# -- review of 2026-12-04 (evening): an e-mail address, a name in lower case or without its accents ---------
+def test_notes_with_an_email_a_lower_case_or_an_accentless_name_are_not_passed_on_in_clear() -> None:
+    rows = progress_body(
+        row(status="5", at="2025-11-04 09:00:00", text="Yêu cầu bổ sung, liên hệ bichngoc.nguyen@example.vn"),
+        row(status="5", at="2025-11-05 09:00:00", text="Yêu cầu bổ sung giấy tờ của nguyễn thị bích ngọc"),
+    )
+    note = "Từ chối vì thiếu giấy của Nguyen Thi Bich Ngoc, gọi 0903.123.456"
+    refused = dossier(status="3", received=None, refused="20251103100000", note=note)
+    records = encode({"service": "DongBoHoSoMC", "data": [refused]})
+    events, rejected, _ = run(records, encode(rows))
+    text = _output(events, rejected)
+    _assert_clean(text)
+    assert "nguyen thi bich ngoc" not in fold(text) and "bichngoc" not in text
+    reasons = sorted(e["data"]["reason"] for e in of_type(events, "supplement_requested"))
+    assert reasons == [WITHHELD, WITHHELD]
+    # The applicant's own name, written without accents, is their pseudonym (it links, and names nobody).
+    reason = of_type(events, "refused")[0]["data"]["reason"]
+    assert reason.startswith("Từ chối vì thiếu giấy của hmac-sha256:") and reason.count("hmac-sha256:") == 2
+
+
+def test_a_rejected_rows_note_naming_someone_is_withheld_and_its_official_kept() -> None:
+    bad = row(status="99", at="2025-11-06 09:00:00", text="Cán bộ trả hồ sơ bổ sung cho bà Lê Thị Hoa")
+    _, rejected, _ = run(encode(progress_body(bad)))
+    assert len(rejected) == 1
+    raw = orjson.loads(rejected[0].raw)
+    assert "Lê Thị Hoa" not in rejected[0].raw.decode()
+    assert f"Cán bộ trả hồ sơ bổ sung {WITHHELD}" in orjson.dumps(raw).decode()
+    assert "Trần Văn Cán" in rejected[0].raw.decode()  # an official's name is no applicant's
+
+
+def test_may_name_flags_addresses_and_surnames_in_any_case_not_the_words_of_a_note() -> None:
+    from sources.dvcqg.notes import may_name
+
+    for text in ("liên hệ a.b@example.vn", "của nguyễn thị b", "giấy của nguyen thi", "ông trần văn c",
+                 "cho bà hoàng"):  # fmt: skip
+        assert may_name(text) == (text != "cho bà hoàng"), text
+    pseudonym = "hmac-sha256:" + "1" * 64
+    for text in ("vi phạm hành chính", "lý do từ chối", "thiếu theo quy dinh", "nghỉ Tết dương lịch",
+                 "đoàn kiểm tra làm việc", "dang xu ly", "lê", f"Từ chối: {pseudonym}"):  # fmt: skip
+        assert not may_name(text), text
+
+
+def test_the_scrubber_finds_a_value_in_any_accents_and_keeps_the_rest_as_written() -> None:
+    scrubber = ApplicantScrubber(Pseudonymiser(KEY), Fields(dict(APPLICANT)))
+    pseudonym = Pseudonymiser(KEY).pseudonymise(NAME)
+    assert scrubber.text("Bà NGUYEN THI BICH NGOC, Đông Mẫu") == f"Bà {pseudonym}, Đông Mẫu"
+    assert scrubber.text("nguyễn  thị bích ngọc.") == f"{pseudonym}."
+    assert scrubber.text("Đã nhận") == "Đã nhận"
