@@ -133,13 +133,13 @@ class SimulationConfig:
             raise ValueError("violation rates add up to more than 1")
         if self.dossiers < 0:
             raise ValueError("dossiers must be >= 0")
+        if isinstance(self.calibrate, str) and self.calibrate not in CALIBRATIONS:
+            raise ValueError(f"unknown calibration {self.calibrate!r}; known: {sorted(CALIBRATIONS)}")
         if self.total_dossiers > MAX_DOSSIERS:  # memory grows with the count: 99,999,999 took 12.8 GB
             raise ValueError(
                 f"{self.total_dossiers:,} dossiers: at most {MAX_DOSSIERS:,} in one file "
                 "(a large province's year is about 2 million)"
             )
-        if isinstance(self.calibrate, str) and self.calibrate not in CALIBRATIONS:
-            raise ValueError(f"unknown calibration {self.calibrate!r}; known: {sorted(CALIBRATIONS)}")
 
     @property
     def targets(self) -> CalibrationTargets | None:
