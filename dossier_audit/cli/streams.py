@@ -51,11 +51,18 @@ def broker(
         # EmbeddedBroker.start() takes "something answers on the port" for its own start-up.
         if port and answers(host, port):
             raise UsageError(f"port {port} on {host} is in use; choose another --port (or 0 for a free one)")
+        if log_file is not None:  # said here, not as the broker's traceback (review)
+            try:
+                log_file.open("ab").close()
+            except OSError as exc:
+                raise UsageError(f"cannot write --log-file {log_file}: {exc.strerror or exc}") from None
         with StopOnSignal() as stop:
             try:
                 embedded = EmbeddedBroker(host=host, port=port, log_file=log_file).start()
             except BrokerError as exc:
                 raise UsageError(str(exc)) from None
+            except OSError as exc:  # an unknown host name, an address not of this machine
+                raise UsageError(f"cannot listen on --host {host}: {exc.strerror or exc}") from None
             try:
                 sys.stdout.write(embedded.bootstrap_servers + "\n")
                 sys.stdout.flush()

@@ -638,3 +638,17 @@ def test_data_that_looks_like_console_markup_is_printed_as_it_is(tmp_path: Path)
     listed = cli("violations", "--warehouse", url)
     assert listed.exit_code == 0, (listed.stderr, listed.exception)
     assert "[/]D-1" in listed.stdout and "[bold]D-2" in listed.stdout  # the table: stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--host", "no.such.host.invalid"], "error: cannot listen on --host no.such.host.invalid: "),
+        (["--host", "192.0.2.1"], "error: cannot listen on --host 192.0.2.1: Cannot assign requested"),
+        (["--log-file", "/"], "error: cannot write --log-file /: Is a directory"),
+        (["--log-file", "/nonexistent/x.log"], "error: cannot write --log-file /nonexistent/x.log: No such"),
+    ],
+)
+def test_a_broker_that_cannot_start_is_one_line(args: list[str], said: str) -> None:
+    """Each was a traceback of about 48 lines (review)."""
+    assert one_error_line(cli("broker", *args)).startswith(said)
