@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
@@ -97,6 +98,12 @@ def console(
                 closed, reopened = service.sync_cases()
                 err.print(f"cases closed: {closed}, reopened: {reopened}", highlight=False)
                 return None
+            try:  # uvicorn says it in a log line and exits 3, after "console on …" was printed (review)
+                socket.create_server((host, port)).close()
+            except OSError as exc:
+                # Without the address again, which create_server adds to the system's words.
+                problem = (exc.strerror or str(exc)).split(" (while attempting to bind")[0]
+                raise UsageError(f"cannot listen on {host}:{port}: {problem}") from None
             err.print(f"console on http://{host}:{port} — warehouse {escape(reader.url)}", highlight=False)
             return create_app(
                 service,

@@ -4,6 +4,7 @@ one line and exit 2, and a clear word when another process holds the embedded wa
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,16 @@ def test_another_process_holding_the_embedded_warehouse_is_said(url: str) -> Non
                                   capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
             assert done.returncode == 2, done.stderr
             assert "is in use by" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_address_the_console_cannot_listen_on_is_one_line(url: str) -> None:
+    """uvicorn said it in a log line and exited 3, after "console on …" was printed (review)."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["console", "--warehouse", url, "--port", str(port)])
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.strip() == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    result = runner.invoke(app, ["console", "--warehouse", url, "--host", "no.such.host.invalid"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot listen on no.such.host.invalid:8080: ")
+    assert "while attempting" not in result.stderr
