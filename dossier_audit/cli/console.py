@@ -132,9 +132,27 @@ def console(
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        line = sys.stdin.readline()
-        return line[:-1] if line.endswith("\n") else line
-    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+        return _line()
+    if sys.stdin is not None and sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+    # Off a terminal, the prompt's two lines read as they are piped, without its prompts: the hidden prompt
+    # went through getpass, whose warning came with its source line, and with nothing to read it ended
+    # "Aborted.", exit 1 (review).
+    first = _line()
+    if not first:
+        raise UsageError(
+            "no password given: type it on a terminal, or give it on standard input with --password-stdin"
+        )
+    if _line() != first:
+        raise UsageError(
+            "the password and its confirmation on standard input differ (--password-stdin reads one line)"
+        )
+    return first
+
+
+def _line() -> str:
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line[:-1] if line.endswith("\n") else line
 
 
 @users_app.command("add")
@@ -162,7 +180,7 @@ def users_add(
         return warehouse or platform.settings.warehouse_url, platform
 
     url, _ = guarded(check)
-    password = _password(password_stdin)
+    password = guarded(lambda: _password(password_stdin))
 
     def go() -> None:
         problem = password_problem(password)

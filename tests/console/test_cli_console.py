@@ -66,6 +66,8 @@ def test_add_list_disable(url: str) -> None:
         (["add", "x", "--role", "unit", "--unit", "NO.SUCH"], "not a unit of the catalogue"),
         (["add", "bad login!", "--role", "admin"], "a login is"),
         (["add", "x", "--role", "admin", "--password-stdin"], "at least 10 characters"),
+        # Off a terminal without --password-stdin: getpass's warning, then "Aborted.", exit 1 (review).
+        (["add", "x", "--role", "admin"], "the password and its confirmation on standard input differ"),
         (["disable", "nobody"], "no account 'nobody'"),
     ],
 )
@@ -102,3 +104,11 @@ def test_an_address_the_console_cannot_listen_on_is_one_line(url: str) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("error: cannot listen on no.such.host.invalid:8080: ")
     assert "while attempting" not in result.stderr
+
+
+def test_a_password_off_a_terminal_is_read_from_the_piped_lines(url: str) -> None:
+    add = ("add", "x", "--role", "admin", "--warehouse", url)
+    result = users(*add, stdin="")
+    assert result.exit_code == 2 and result.stderr.startswith("error: no password given: type it on")
+    result = users(*add, stdin="a long password\na long password\n")
+    assert result.exit_code == 0 and result.stderr == "account x (admin) saved\n", result.stderr
