@@ -289,6 +289,10 @@ def parse_calendar_data(
     unknown = set(doc) - known
     if unknown:
         raise CalendarDataError(f"{origin}: unknown keys {sorted(unknown)}")
+    if year is None and "year" in doc:  # a year file under another name was read as an override (review)
+        raise CalendarDataError(
+            f"{origin}: a province override has no 'year'; a year's file is named YYYY.yaml"
+        )
     if year is not None and doc.get("year") != year:
         raise CalendarDataError(f"{origin}: 'year' must be {year}")
     holidays = tuple(_holiday(e, f"{origin}: holidays[{i}]") for i, e in enumerate(doc.get("holidays") or []))

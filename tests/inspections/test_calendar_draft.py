@@ -109,6 +109,10 @@ def test_any_other_name_is_a_province_override(tmp_path: Path) -> None:
     path.write_text("removes: [2026-11-24]\n", encoding="utf-8")
     with pytest.raises(CalendarDataError, match=r"unknown keys \['removes'\]"):
         check_file(path)
+    # A year file under another name (draft-2027.yaml) is no override (it read "ok — 14 days off added").
+    (tmp_path / "draft-2027.yaml").write_text(draft_year(2027), encoding="utf-8")
+    with pytest.raises(CalendarDataError, match="a province override has no 'year'; a year's file is named"):
+        check_file(tmp_path / "draft-2027.yaml")
 
 
 @pytest.mark.parametrize("name", ["02027.yaml", "٢٠٢٧.yaml", "²⁰²⁷.yaml", "2027.yml", "2027.yaml.bak"])
