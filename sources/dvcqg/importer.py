@@ -47,6 +47,7 @@ READ_CODES = frozenset(
         "record.not_object",
         "record.too_deep",
         "record.too_large",
+        "record.duplicate_key",
         "record.unrecognised",
     }
 )

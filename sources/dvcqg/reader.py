@@ -7,7 +7,8 @@ records, or a bare record. Files reach hundreds of megabytes, so they are parsed
 
 Limits, each a counted :class:`ReadProblem` instead of an exception: a record nested deeper than
 :data:`MAX_DEPTH` or made of more than :data:`MAX_RECORD_EVENTS` JSON tokens is skipped
-(``record.too_deep``, ``record.too_large``); a body that is not an object or array is
+(``record.too_deep``, ``record.too_large``), and so is one with a key given twice in one object
+(``record.duplicate_key``: the last value would win silently); a body that is not an object or array is
 ``body.not_container``; text that stops being JSON (``json.invalid``) ends the file, after every record
 read before it was yielded (in a JSON Lines file, ``.jsonl``, it ends only its line, and so it does in a
 file that proves to be one body per line up to it: :func:`_rest_by_lines`); a file holding no
@@ -310,6 +311,8 @@ class _Reader:
                 tokens += 1 if event in _SCALARS else 2
                 if tokens > MAX_RECORD_EVENTS:
                     raise _TooBig("record.too_large", "the object has too many members")
+                if key in members:
+                    raise _TooBig("record.duplicate_key", _repeated(key))
                 members[key] = built
             except _TooBig as exc:
                 too_big = too_big or exc
@@ -337,11 +340,16 @@ class _Reader:
         key: Any = None
         deepest = MAX_DEPTH - depth - 1  # containers that may still open inside the root
         limit = MAX_RECORD_EVENTS
+        repeated: Any = None  # the first key given twice in one object: the record is refused once read
         for tokens, (event, token) in enumerate(self._events, 1):
             if event == "map_key":
                 key = token
+                if key in top and repeated is None:
+                    repeated = key
             elif event in _ENDS:
                 if not stack:
+                    if repeated is not None:
+                        raise _TooBig("record.duplicate_key", _repeated(repeated))
                     return root
                 top, is_map, key = stack.pop()
             elif event in _STARTS:
@@ -377,6 +385,12 @@ class _Reader:
                 if depth == 0:
                     return
         raise ijson.IncompleteJSONError("parse error: premature EOF")
+
+
+def _repeated(key: Any) -> str:
+    """Why a record with a key given twice in one object is refused: the last value won silently (a second
+    ``MaHoSo`` made another dossier of it: review); the event path rejects it too (``json.duplicate_key``)."""
+    return f"the key {key!r} is given twice in one object: which value the sender meant is a guess"
 
 
 def _scalar(event: str) -> str:

@@ -96,6 +96,21 @@ def test_a_record_nested_too_deep_or_too_large_is_skipped_and_the_next_is_read()
     assert [i.index for i in got] == [1, 2, 3]
 
 
+def test_a_record_with_a_key_given_twice_is_refused_and_the_next_is_read() -> None:
+    """The last value won silently: a second ``MaHoSo`` made another dossier of the record (review)."""
+    payload = (
+        b'[{"MaHoSo": "A", "TrangThaiHoSo": "2", "MaHoSo": "OTHER"}, {"MaHoSo": "N", "x": {"k": 1, "k": 2}},'
+        b' {"MaHoSo": "ok"}]'
+    )
+    bare = b'{"MaHoSo": "A", "MaHoSo": "B"}\n{"MaHoSo": "C"}\n'
+    for got in (items(payload), items(bare)):
+        kinds = [(type(i).__name__, getattr(i, "code", None)) for i in got]
+        assert kinds[:-1] == [("ReadProblem", "record.duplicate_key")] * (len(got) - 1)
+        assert kinds[-1][0] == "Record"
+        assert "'MaHoSo' is given twice" in got[0].message or "'k' is given twice" in got[0].message
+    assert documented("record.duplicate_key")
+
+
 def test_a_file_that_breaks_off_keeps_what_came_before() -> None:
     payload = encode(sync_body(dossier("A-1"), dossier("B-1")))
     cut = payload[: payload.index(b'"B-1"') + 20]
