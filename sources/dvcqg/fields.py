@@ -117,6 +117,8 @@ class Fields:
             raise Unmappable(
                 f"{name}.too_long", f"{name} is {len(value)} characters, more than the {MAX_ID_CHARS} allowed"
             )
+        if not value.isprintable():  # a line break or a NUL: a dossier nobody can name, look up or link to
+            raise Unmappable(f"{name}.invalid", f"{name} holds a control character")
         return value
 
     def status(self, name: str) -> str:

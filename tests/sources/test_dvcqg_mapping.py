@@ -402,6 +402,7 @@ def test_history_rows_find_their_dossier_under_its_alias() -> None:
 REJECTIONS = [
     (dossier(MaHoSo=None), "MaHoSo.missing"),
     (dossier(MaHoSo="X" * 65), "MaHoSo.too_long"),
+    (dossier(MaHoSo="x\n\u0000y"), "MaHoSo.invalid"),  # a dossier the console could not reach (review)
     (dossier(status="11"), "TrangThaiHoSo.unknown"),
     (dossier(TrangThaiHoSo=None), "TrangThaiHoSo.missing"),
     (dossier(NgayTiepNhan="2025-11-03"), "NgayTiepNhan.invalid"),
