@@ -91,11 +91,15 @@ def collect_inputs(paths: Iterable[Path]) -> list[Path]:
             raise ImportInputError(f"{path} holds no payload file ({' or '.join(PAYLOAD_SUFFIXES)})")
         for file in files:
             key = file.resolve()
-            if key not in seen:
-                seen.add(key)
-                if _regular(file):
-                    _openable(file)  # a pipe or FIFO is not opened to check it: that would consume it
+            if key in seen:
+                continue
+            seen.add(key)
+            if is_dir:  # what a folder holds is read as it is: a file that cannot be is file.unreadable
                 found.append(file)
+                continue
+            if _regular(file):
+                _openable(file)  # a pipe or FIFO is not opened to check it: that would consume it
+            found.append(file)
     if not found:
         raise ImportInputError("give at least one payload file or folder")
     return found
@@ -109,11 +113,23 @@ def _walk(folder: Path) -> list[Path]:
             files.extend(
                 Path(root) / name
                 for name in sorted(names)
-                if not name.startswith(".") and name.lower().endswith(PAYLOAD_SUFFIXES)
+                if not name.startswith(".")
+                and name.lower().endswith(PAYLOAD_SUFFIXES)
+                and _file_or_broken(Path(root) / name)
             )
     except OSError as exc:
         raise ImportInputError(f"cannot read folder {exc.filename or folder}: {exc.strerror}") from None
     return files
+
+
+def _file_or_broken(file: Path) -> bool:
+    """Whether a folder's entry is read: a regular file, or a link that leads nowhere (its import reports
+    it, ``file.unreadable``, and the others are read). A FIFO, a socket or a device in a folder is no
+    payload: reading one waited for a writer for ever (review)."""
+    try:
+        return stat.S_ISREG(os.stat(file).st_mode)
+    except OSError:
+        return True
 
 
 def _regular(file: Path) -> bool:

@@ -367,6 +367,22 @@ def test_a_fifo_is_read_once(tmp_path: Path) -> None:
     assert summary["events_by_type"] == {"received": 1} and summary["rejected"] == 0
 
 
+def test_a_folders_fifo_is_passed_over_and_a_broken_link_is_one_rejection(tmp_path: Path) -> None:
+    """In a folder, a FIFO made the import wait for a writer for ever, and a link leading nowhere aborted
+    it, every other file unread (review); named on the command line, each is still read or refused."""
+    folder = tmp_path / "payloads"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(encode(sync_body(dossier())))
+    os.mkfifo(folder / "b.json")
+    (folder / "c.json").symlink_to(tmp_path / "nowhere.json")
+    out = tmp_path / "e.jsonl"
+    summary = orjson.loads(cli("import", "dvcqg", str(folder), "--out", str(out), "--json").stdout)
+    assert summary["events_by_type"] == {"received": 1}
+    assert summary["rejected_by_reason"] == {"file.unreadable": 1}
+    line = cli("import", "dvcqg", str(folder / "c.json"), "--out", str(out), code=2).stderr
+    assert line.startswith("error: cannot read ") and "c.json" in line
+
+
 STORED = (
     "SELECT count() FROM events FINAL",
     "SELECT count() FROM dossiers FINAL",
