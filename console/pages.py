@@ -7,6 +7,7 @@ token; every answer to a POST is a redirect (303), so a reload never posts twice
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -310,6 +311,8 @@ async def accounts_post(request: Request) -> Response:
         )
         if problem:
             return problem
+        if existing is None and case_clash(login, (u.login for u in users(svc.writer))):
+            return "login_case_clash"
         created = existing.created_at if existing else now
         save_user(svc.writer, ConsoleUser(login, role, unit, hash_password(password), False, created, now))
         return ""
@@ -321,7 +324,8 @@ async def accounts_post(request: Request) -> Response:
 
 def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | None:
     """Why an account cannot be created as given, as a code of ``console.texts.ACCOUNT_ERRORS``."""
-    if not login or len(login) > 64 or not all(c.isalnum() or c in "._-@" for c in login):
+    # ASCII only: a full-width "ａｄｍｉｎ" passed for letters and read as "admin" (review).
+    if not login or len(login) > 64 or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in login):
         return "bad_login_name"
     if role not in ROLES:
         return "bad_role"
@@ -332,11 +336,18 @@ def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | 
     return None
 
 
+def case_clash(login: str, logins: Iterable[str]) -> bool:
+    """Whether another account's login differs from ``login`` only in letter case: "ALICE" beside
+    "alice" were two accounts, one easily taken for the other (review)."""
+    return any(other != login and other.casefold() == login.casefold() for other in logins)
+
+
 def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
     """Why an account cannot be created as given, in English (``dossier-audit users add``)."""
     return {
         None: None,
-        "bad_login_name": "a login is 1-64 letters, digits or . _ - @",
+        "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @",
+        "login_case_clash": "another account has this login in other letter case",
         "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
         "unit_needed": "a unit officer needs --unit CODE",
         "unknown_unit": f"unit {unit!r} is not a unit of the catalogue",

@@ -167,8 +167,12 @@ _ERRORS = {
     ),
     "unknown_login": ("Không có tài khoản này.", "No such account."),
     "bad_login_name": (
-        "Tên đăng nhập gồm 1–64 chữ, số hoặc . _ - @.",
-        "A login is 1-64 letters, digits or . _ - @.",
+        "Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số hoặc . _ - @.",
+        "A login is 1-64 ASCII letters, digits or . _ - @.",
+    ),
+    "login_case_clash": (
+        "Đã có tài khoản cùng tên đăng nhập, chỉ khác chữ hoa, chữ thường.",
+        "Another account has this login in other letter case.",
     ),
     "bad_role": ("Vai trò không hợp lệ.", "Not a role."),
     "unit_needed": ("Cán bộ đơn vị cần có mã đơn vị.", "A unit officer needs a unit code."),
@@ -201,8 +205,8 @@ _ERRORS = {
     "500": ("Đã có lỗi. Vui lòng thử lại.", "Something went wrong. Please try again."),
     "503": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
 }
-ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "bad_role", "unit_needed", "unknown_unit",
-                            "password_short", "password_spaces"})  # fmt: skip
+ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "login_case_clash", "bad_role", "unit_needed",
+                            "unknown_unit", "password_short", "password_spaces"})  # fmt: skip
 
 #: The states no audit pack names; the handled ones are the packs' words (``reporting.pack_texts``, one list
 #: for both: the pack said "đang chờ đơn vị giải trình" where the console said "Chờ giải trình").

@@ -169,7 +169,7 @@ def users_add(
     catalogue: CataloguePath = None,
 ) -> None:
     """Add an account (or replace the role, unit and password of an existing login, enabling it)."""
-    from console.pages import account_problem
+    from console.pages import account_problem, case_clash
     from console.security import hash_password, password_problem
 
     def check() -> tuple[str, object]:
@@ -189,6 +189,8 @@ def users_add(
         with _open(url) as wh:
             now = datetime.now(UTC)
             existing = user(wh, login)
+            if existing is None and case_clash(login, (u.login for u in users(wh))):
+                raise UsageError(f"login {login!r}: another account has this login in other letter case")
             created = existing.created_at if existing else now
             save_user(wh, ConsoleUser(login, role, unit or "", hash_password(password), False, created, now))
 

@@ -112,3 +112,20 @@ def test_a_password_off_a_terminal_is_read_from_the_piped_lines(url: str) -> Non
     assert result.exit_code == 2 and result.stderr.startswith("error: no password given: type it on")
     result = users(*add, stdin="a long password\na long password\n")
     assert result.exit_code == 0 and result.stderr == "account x (admin) saved\n", result.stderr
+
+
+def test_a_login_is_ascii_and_none_differs_from_another_only_in_case(url: str) -> None:
+    """ "ALICE" beside "alice", and a full-width "ａｄｍｉｎ", were accounts of their own (review)."""
+    stdin = "a long password\n"
+    assert (
+        users(
+            "add", "alice", "--role", "admin", "--warehouse", url, "--password-stdin", stdin=stdin
+        ).exit_code
+        == 0
+    )
+    clash = users("add", "ALICE", "--role", "admin", "--warehouse", url, "--password-stdin", stdin=stdin)
+    assert clash.exit_code == 2 and "another account has this login in other letter case" in clash.stderr
+    wide = users("add", "ａｄｍｉｎ", "--role", "admin", "--warehouse", url, "--password-stdin", stdin=stdin)
+    assert wide.exit_code == 2 and "ASCII letters" in wide.stderr
+    again = users("add", "alice", "--role", "leader", "--warehouse", url, "--password-stdin", stdin=stdin)
+    assert again.exit_code == 0  # the account itself is changed as before

@@ -147,3 +147,14 @@ def test_a_note_written_while_the_session_expired_is_shown_to_copy(console_world
     assert "ghi chú vừa viết chưa được lưu" in answer.text
     assert "phiếu hẹn &lt;ghi sai&gt; ngày trả</textarea>" in answer.text  # escaped, as written
     assert "chưa được lưu" not in insp.get("/violations").text  # a page asked for: no note to show
+
+
+def test_the_admin_page_refuses_a_login_differing_only_in_case(console_world: ConsoleWorld) -> None:
+    """ "ALICE" beside "alice" were two accounts, one easily taken for the other (review)."""
+    admin, csrf = logged_in(console_world, "adm")
+    made = {"login": "casey", "role": "leader", "password": PASSWORD, "csrf_token": csrf}
+    assert admin.post("/admin/users", data=made, follow_redirects=False).headers["location"] == "/admin/users"
+    clash = admin.post("/admin/users", data={**made, "login": "CASEY"}, follow_redirects=False)
+    assert clash.headers["location"] == "/admin/users?error=login_case_clash"
+    page = admin.get(clash.headers["location"]).text
+    assert "chỉ khác chữ hoa, chữ thường" in page or "other letter case" in page
