@@ -284,8 +284,9 @@ class Settings(BaseSettings):
         for n, entry in enumerate(entries, 1):
             match = _HOST_PORT.match(entry)
             if match is None or (match[1] is not None and not 1 <= int(match[1]) <= 65535):
-                raise ValueError(
-                    f"must be host:port[,host:port] with ports from 1 to 65535; server {n} is not"
+                raise ValueError(  # the entry is not quoted: a password typed into it would be shown
+                    f"must be host:port[,host:port] with ports from 1 to 65535 (server {n} of the list "
+                    "is not)"
                 )
         return value
 

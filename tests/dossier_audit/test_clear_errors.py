@@ -329,6 +329,9 @@ def test_a_short_pseudonym_key_is_one_line_in_ingest() -> None:
 def test_a_password_typed_into_the_bootstrap_servers_is_not_quoted(events: Path) -> None:
     line = one_error_line(cli("ingest", str(events), "--bootstrap-servers", "writer:S3cretPw@host:9092"))
     assert "S3cretPw" not in line and "--bootstrap-servers" in line
+    # It ended "…; server 1 is not", which read as cut off (review).
+    line = one_error_line(cli("ingest", str(events), "--bootstrap-servers", "127.0.0.1:9092,:::"))
+    assert line.endswith("with ports from 1 to 65535 (server 2 of the list is not)")
 
 
 # -- the warehouse URL and server (items 7 and 9) -----------------------------------------------------------
