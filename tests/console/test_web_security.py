@@ -307,6 +307,16 @@ def test_any_list_query_is_answered_or_refused_never_a_crash(console_world: Cons
     assert client.get("/violations", params=params).status_code in (200, 400)
 
 
+def test_a_long_filter_is_refused_without_being_echoed(console_world: ConsoleWorld) -> None:
+    """A 5,000-digit week came back whole in the 400's message (review)."""
+    client, _ = session(console_world, "lead")
+    for name in ("week", "dossier", "unit"):
+        response = client.get("/api/violations", params={name: "9" * 5000})
+        assert response.status_code == 400 and "9" * 101 not in response.text, response.text[:200]
+        assert f"{name}: at most 100 characters" in response.text
+        assert client.get("/violations", params={name: "9" * 5000}).status_code == 400
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.dictionaries(st.sampled_from(["dossier_id", "rule_id", "event_id", "action", "reason_code",
                                              "note", "notice_number"]),
