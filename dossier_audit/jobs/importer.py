@@ -1,6 +1,6 @@
 """``import dvcqg``: DVCQG payload files in, contract events out (to a JSONL file or to Kafka).
 
-What happens, in order:
+What happens, in order (the first two steps in ``import_inputs``):
 
 1. :func:`collect_inputs`: the PATHs given, folders walked (``*.json`` and ``*.jsonl``, hidden files left
    out, in name order: payload logs named by time are read oldest first); a path that does not exist, a
@@ -12,7 +12,7 @@ What happens, in order:
 3. :func:`import_outputs`: each file streamed through ``sources.dvcqg`` (memory: one record, plus the small
    per-dossier state ``sources.dvcqg.state`` describes), yielding contract event lines and rejected records
    in a deterministic order, then the events deduced at the end. A file that breaks off mid-way (bad JSON,
-   an I/O error) is a counted rejection, and the next file is read;
+   an I/O error) or is gzip-compressed is a counted rejection, and the next file is read;
 4. a sink: :func:`write_jsonl` (the events file and the rejected file, each written to a temporary file and
    renamed when complete, so a failed run leaves no half file) or :func:`produce` (Kafka, as ``ingest``
    does: events keyed by dossier, rejected records to the dead letters).
@@ -22,8 +22,6 @@ Any other sink (issue 18's fast warehouse load) consumes the same iterator of ou
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -35,15 +33,18 @@ import orjson
 import yaml
 
 from bootstrap.platform import Platform
+from dossier_audit.jobs.import_inputs import (
+    PAYLOAD_SUFFIXES,
+    ImportInputError,
+    collect_inputs,
+    is_json_lines,
+    order_inputs,
+)
 from dossier_audit.jobs.warehouse import LoadProgress, LoadResult, load_lines
 from dossier_audit.whole_files import written_whole
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
 from sources.dvcqg import DvcqgImporter, EventLine, Output, read_records
-from sources.dvcqg.bodies import RecordKind, recognise
-from sources.dvcqg.fields import Fields
-from sources.dvcqg.reader import Record, Service
-from sources.dvcqg.vocabulary import DOSSIER_SERVICE, PROGRESS_SERVICE
 from warehouse.base import Warehouse
 from warehouse.migrate import migrate
 from warehouse.store import REJECTION_COLUMNS, Batch, rejection_row
@@ -61,126 +62,9 @@ __all__ = [
     "write_jsonl",
 ]
 
-#: What a folder is searched for (case-insensitively); a file named on the command line is read whatever
-#: its name.
-PAYLOAD_SUFFIXES = (".json", ".jsonl")
-#: How many items of a file are looked at to tell its kind.
-_PEEK_ITEMS = 8
-
-
-class ImportInputError(ValueError):
-    """A PATH, the --units file or an output cannot be used: one line for the user (exit 2)."""
-
-
-def collect_inputs(paths: Iterable[Path]) -> list[Path]:
-    """The payload files the PATHs name, each once, in order (module docstring)."""
-    found: list[Path] = []
-    seen: set[Path] = set()
-    for path in paths:
-        if str(path) == "-":
-            raise ImportInputError("import dvcqg reads files and folders, not standard input; pass a path")
-        try:
-            is_dir = path.is_dir()
-            exists = is_dir or path.exists()
-        except OSError as exc:
-            raise ImportInputError(f"cannot read {path}: {exc.strerror}") from None
-        if not exists:
-            raise ImportInputError(f"cannot read {path}: no such file or folder")
-        files = _walk(path) if is_dir else [path]
-        if is_dir and not files:
-            raise ImportInputError(f"{path} holds no payload file ({' or '.join(PAYLOAD_SUFFIXES)})")
-        for file in files:
-            key = file.resolve()
-            if key in seen:
-                continue
-            seen.add(key)
-            if is_dir:  # what a folder holds is read as it is: a file that cannot be is file.unreadable
-                found.append(file)
-                continue
-            if _regular(file):
-                _openable(file)  # a pipe or FIFO is not opened to check it: that would consume it
-            found.append(file)
-    if not found:
-        raise ImportInputError("give at least one payload file or folder")
-    return found
-
-
-def _walk(folder: Path) -> list[Path]:
-    files: list[Path] = []
-    try:
-        for root, dirs, names in os.walk(folder, onerror=_raise):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            files.extend(
-                Path(root) / name
-                for name in sorted(names)
-                if not name.startswith(".")
-                and name.lower().endswith(PAYLOAD_SUFFIXES)
-                and _file_or_broken(Path(root) / name)
-            )
-    except OSError as exc:
-        raise ImportInputError(f"cannot read folder {exc.filename or folder}: {exc.strerror}") from None
-    return files
-
-
-def _file_or_broken(file: Path) -> bool:
-    """Whether a folder's entry is read: a regular file, or a link that leads nowhere (its import reports
-    it, ``file.unreadable``, and the others are read). A FIFO, a socket or a device in a folder is no
-    payload: reading one waited for a writer for ever (review)."""
-    try:
-        return stat.S_ISREG(os.stat(file).st_mode)
-    except OSError:
-        return True
-
-
-def _regular(file: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(file).st_mode)
-    except OSError:
-        return True  # let opening it say what is wrong
-
-
-def _raise(exc: OSError) -> None:
-    raise exc
-
-
-def _openable(file: Path) -> None:
-    try:
-        with file.open("rb"):
-            pass
-    except IsADirectoryError:
-        raise ImportInputError(f"cannot read {file}: it is a directory") from None
-    except OSError as exc:
-        raise ImportInputError(f"cannot read {file}: {exc.strerror}") from None
-
-
-def order_inputs(files: list[Path]) -> list[Path]:
-    """Dossier-sync files first, then files of unknown kind, then progress files; stable otherwise."""
-    rank = {RecordKind.DOSSIER: 0, None: 1, RecordKind.HISTORY: 2}
-    return sorted(files, key=lambda f: rank[_kind_of(f)])
-
-
-def _kind_of(file: Path) -> RecordKind | None:
-    """A file's kind from its first body's service or its first recognisable record (``None``: unknown;
-    also for a pipe or FIFO, which can be read only once)."""
-    if not _regular(file):
-        return None
-    try:
-        with file.open("rb") as fh:
-            for n, item in enumerate(read_records(fh, lines=is_json_lines(file))):
-                if n >= _PEEK_ITEMS:
-                    break
-                if isinstance(item, Service):
-                    if item.name == DOSSIER_SERVICE:
-                        return RecordKind.DOSSIER
-                    if item.name == PROGRESS_SERVICE:
-                        return RecordKind.HISTORY
-                elif isinstance(item, Record) and isinstance(item.value, dict):
-                    kind = recognise(Fields(item.value))
-                    if kind is not None:
-                        return kind
-    except OSError:
-        return None  # reported when the file is read for real
-    return None
+#: The two bytes every gzip stream starts with, and what a payload file that has them is told.
+_GZIP = b"\x1f\x8b"
+_GZIPPED = "the file is gzip-compressed: decompress it first (gunzip -k FILE)"
 
 
 def load_units_map(path: Path) -> dict[str, str]:
@@ -222,9 +106,12 @@ def import_outputs(
         last = 0
         try:
             with file.open("rb") as fh:
-                for item in read_records(fh, on_bytes=tick, lines=is_json_lines(file)):
-                    last = max(last, getattr(item, "index", 0))
-                    yield from imp.read(item)
+                if _gzipped(fh):  # said so: it read as two "lexical error"s, not JSON (review)
+                    yield from imp.problem(1, "json.invalid", _GZIPPED)
+                else:
+                    for item in read_records(fh, on_bytes=tick, lines=is_json_lines(file)):
+                        last = max(last, getattr(item, "index", 0))
+                        yield from imp.read(item)
         except OSError as exc:
             message = f"the file could not be read further: {exc.strerror}"
             yield from imp.problem(last + 1, "file.unreadable", message)
@@ -233,6 +120,15 @@ def import_outputs(
         if on_bytes is not None:
             on_bytes(done)
     yield from imp.finish()
+
+
+def _gzipped(fh: IO[bytes]) -> bool:
+    """Whether a file (not a stream: it cannot be read twice) starts as gzip data."""
+    if not fh.seekable():
+        return False
+    head = fh.read(2)
+    fh.seek(0)
+    return head == _GZIP
 
 
 def _offset(on_bytes: Callable[[int], None], done: int) -> Callable[[int], None]:
@@ -374,12 +270,6 @@ def load_into(
 
     result = load_lines(platform, wh, lines(), as_of, source=source, on_progress=on_progress)
     return sink, result
-
-
-def is_json_lines(file: Path) -> bool:
-    """Whether ``file`` is read as JSON Lines (one body per line: a line that is not JSON loses only
-    itself), by its name: ``.jsonl``."""
-    return file.suffix.casefold() == ".jsonl"
 
 
 def rejected_path_for(out: Path) -> Path:

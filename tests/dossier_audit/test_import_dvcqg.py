@@ -383,6 +383,23 @@ def test_a_folders_fifo_is_passed_over_and_a_broken_link_is_one_rejection(tmp_pa
     assert line.startswith("error: cannot read ") and "c.json" in line
 
 
+def test_a_gzip_compressed_payload_is_said_so(tmp_path: Path) -> None:
+    """It read as two "lexical error"s, as if it were broken JSON (review)."""
+    import gzip
+
+    packed = tmp_path / "log.json.gz"
+    packed.write_bytes(gzip.compress(encode(sync_body(dossier()))))
+    plain = tmp_path / "b.json"
+    plain.write_bytes(encode(sync_body(dossier(f"{UNIT}-251103-0009"))))
+    out = tmp_path / "e.jsonl"
+    done = cli("import", "dvcqg", str(packed), str(plain), "--out", str(out), "--json")
+    summary = orjson.loads(done.stdout)
+    assert summary["events_by_type"] == {"received": 1}
+    assert summary["rejected_by_reason"] == {"json.invalid": 1}
+    rejected = orjson.loads(out.with_name("e.rejected.jsonl").read_bytes())
+    assert rejected["reason"] == "the file is gzip-compressed: decompress it first (gunzip -k FILE)"
+
+
 STORED = (
     "SELECT count() FROM events FINAL",
     "SELECT count() FROM dossiers FINAL",
