@@ -22,6 +22,9 @@ from schemas.pseudonym import MIN_KEY_BYTES
 
 #: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
 #: (Kafka's clients default to 9092).
+#: A Kafka topic name (Kafka's own rule; "." and ".." are refused apart): the embedded broker took any name,
+#: which a real broker refuses once deployed (review).
+_TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 _HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
 
 _PLACEHOLDER = "CHANGE_ME"  # what deploy/env.example leaves in every value an operator must set
@@ -270,6 +273,23 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value().encode()) < MIN_KEY_BYTES:
             raise ValueError(f"must be at least {MIN_KEY_BYTES} bytes (a random key, e.g. 32 hex digits)")
         return value
+
+    @field_validator("topic_events", "topic_violations", "topic_dead_letters")
+    @classmethod
+    def _topic_name(cls, value: str) -> str:
+        if not _TOPIC.match(value) or value in (".", ".."):
+            raise ValueError("must be a Kafka topic name: 1-249 ASCII letters, digits, '.', '_' or '-'")
+        return value
+
+    @model_validator(mode="after")
+    def _topics_differ(self) -> Settings:
+        """One topic for two purposes mixed the dead letters into the events (review)."""
+        topics = (self.topic_events, self.topic_violations, self.topic_dead_letters)
+        if len(set(topics)) < len(topics):
+            raise ValueError(
+                "DOSSIER_AUDIT_TOPIC_EVENTS, _TOPIC_VIOLATIONS and _TOPIC_DEAD_LETTERS must name three topics"
+            )
+        return self
 
     @field_validator("bootstrap_servers")
     @classmethod

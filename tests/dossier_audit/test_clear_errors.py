@@ -285,6 +285,10 @@ def test_a_calendar_override_that_cannot_be_read_says_where_naming_the_file_once
         ("DOSSIER_AUDIT_BOOTSTRAP_SERVERS", "host:notaport", "host:port"),
         ("DOSSIER_AUDIT_CONFIG", "/nonexistent/settings.env", "/nonexistent/settings.env: no such file"),
         ("DOSSIER_AUDIT_CONFIG", "/tmp", "/tmp: it is a directory"),
+        # The embedded broker took any topic name, which a real one refuses once deployed (review).
+        ("DOSSIER_AUDIT_TOPIC_EVENTS", "bad topic!", "must be a Kafka topic name"),
+        ("DOSSIER_AUDIT_TOPIC_DEAD_LETTERS", "..", "must be a Kafka topic name"),
+        ("DOSSIER_AUDIT_TOPIC_EVENTS", "dossier-dead-letters", "must name three topics"),
     ],
 )
 def test_a_bad_setting_names_its_variable_in_one_line(variable: str, value: str, said: str) -> None:
