@@ -21,11 +21,29 @@ COMMAND_MODULES = (files, simulate, catalogue, calendar, run, warehouse, streams
                    importer, exporter, console)  # fmt: skip
 
 
+#: Commands that stop on SIGTERM by themselves, once started (Faust's worker, the sink's loop): until then
+#: the default action is the right one (nothing to clean up), and a KeyboardInterrupt raised while one
+#: starts (imports, client threads) could leave it half-started, alive beside its stopped supervisor.
+_OWN_STOP = frozenset({"worker"})
+
+
 def main() -> None:
     """Console-script entry point."""
+    signals = () if _command(sys.argv[1:]) in _OWN_STOP else (signal.SIGTERM, signal.SIGHUP)
     try:
-        with stops_as_ctrl_c(signal.SIGTERM, signal.SIGHUP):
+        with stops_as_ctrl_c(*signals):
             app()
     except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
         sys.stderr.close()
         sys.exit(0)
+
+
+def _command(args: list[str]) -> str | None:
+    """The command an argument list names: its first word that is no option (``--config FILE`` skipped)."""
+    words = iter(args)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None

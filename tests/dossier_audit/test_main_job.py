@@ -80,6 +80,16 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _command_line(pid: int) -> str:
+    """What a process runs, to name a stray one (its state too: a zombie is no stray)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "(gone)"
+    return f"{command.strip()[:200]} [{state}]"
+
+
 @contextmanager
 def _sigint_as_from_a_terminal() -> Iterator[None]:
     """While a child is started: SIGINT as a shell leaves it to a command it starts, default and unblocked,
@@ -136,7 +146,8 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     gone_by = time.monotonic() + 10
     while [pid for pid in children if _alive(pid)] and time.monotonic() < gone_by:
         time.sleep(0.1)
-    assert not [pid for pid in children if _alive(pid)], f"stray processes after {stop.name}"
+    stray = {pid: _command_line(pid) for pid in children if _alive(pid)}
+    assert not stray, f"stray processes after {stop.name}: {stray}"
 
 
 def test_catalogue_check_and_national_import(tmp_path):
