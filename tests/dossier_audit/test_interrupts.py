@@ -165,3 +165,12 @@ def test_a_hang_up_stops_the_console_as_sigterm_does(tmp_path: Path) -> None:
         process.wait()
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+
+
+def test_worker_commands_are_told_apart_whatever_the_options_before_them() -> None:
+    """They keep SIGTERM's default until they install their own stop (``cli.main._OWN_STOP``)."""
+    from dossier_audit.cli.main import _OWN_STOP, _command
+
+    assert _command(["--config", "site.env", "worker", "detect"]) == "worker" and "worker" in _OWN_STOP
+    assert _command(["audit", "events.jsonl", "--as-of", "2025-11-03"]) == "audit"
+    assert _command(["--version"]) is None and _command([]) is None
