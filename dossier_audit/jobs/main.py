@@ -225,6 +225,13 @@ def main_job(
             "dead letters",
             highlight=False,
         )
+        if report.rejected:  # why, in short: a gzip file's lines read "2 rejected" and nothing more (review)
+            reasons = ", ".join(f"{code} {n:,}" for code, n in sorted(report.rejected.items()))
+            console.print(
+                f"    rejected by reason: {reasons} (each line's reason: dossier-audit validate FILE)",
+                highlight=False,
+                markup=False,
+            )
 
         # The detector is started once the input is in Kafka: with --until-idle it stops when caught up, and
         # --as-of then advances its watermark to the evaluation time.

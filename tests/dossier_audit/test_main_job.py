@@ -117,6 +117,8 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     runner.invoke(
         app, ["simulate", "--out", str(events), "--dossiers", "300", "--weeks", "3", "--start", "2025-10-13"]
     )
+    with events.open("ab") as fh:  # one line the ingest stage rejects, and says why
+        fh.write(b"not an event\n")
     with _sigint_as_from_a_terminal():
         run = subprocess.Popen(
             [sys.executable, "-m", "dossier_audit", "run", "--events", str(events), "--as-of", "2025-11-03",
@@ -141,6 +143,8 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     _, stderr = run.communicate(timeout=60)
     assert run.returncode != 0
     assert b"Traceback" not in stderr
+    # A gzip file's lines read "2 rejected lines sent to dead letters" and nothing more (review).
+    assert b"rejected by reason: json.invalid 1 (each line's reason: dossier-audit validate FILE)" in stderr
     # A child may still be exiting when the run has (a busy machine: CI beside other work once took
     # longer than a fixed 0.5 s); a stray one is still alive after 10 s.
     gone_by = time.monotonic() + 10
