@@ -24,7 +24,15 @@ from schemas.events import DATA_MODELS, EventType, _Envelope
 from schemas.limits import BOM, INT_MAX, INT_MIN, MAX_DEPTH, count_members, repeated_key
 from schemas.pseudonym import carries_applicant, is_applicant_key
 
-__all__ = ["DATA_TIMESTAMPS", "TIMES_OF", "diagnose", "loc_path", "repeated_message", "show_value"]
+__all__ = [
+    "DATA_TIMESTAMPS",
+    "GZIP_MAGIC",
+    "TIMES_OF",
+    "diagnose",
+    "loc_path",
+    "repeated_message",
+    "show_value",
+]
 
 
 def _timestamp_fields(model: type[Any]) -> frozenset[str]:
@@ -138,7 +146,7 @@ def _not_json(raw: bytes, detail: str) -> tuple[str, str]:
 
 
 #: The two bytes every gzip stream starts with.
-_GZIP = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 #: Control bytes no text line holds (tab, LF and CR aside): a line holding one is binary data.
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: A CR inside a line that another record follows: two records joined by a lone CR.
@@ -150,7 +158,7 @@ def _why_not_json(raw: bytes, detail: str) -> str | None:
     named a position only: "expected value at line 1 column 1" for a gzip file, "invalid unicode code
     point" for a Latin-1 one, "trailing characters" for two records joined by a lone CR; review of
     2026-12-04). ``None``: nothing recognised, the parser's words stand. Nothing of the line is quoted."""
-    if raw.startswith(_GZIP):
+    if raw.startswith(GZIP_MAGIC):
         return "it is gzip-compressed data: decompress the file first (gunzip -c FILE)"
     body = raw.rstrip(b"\r\n")
     if body.count(0) * 3 >= len(body) > 0:  # every other byte NUL: ASCII in UTF-16

@@ -42,6 +42,7 @@ from dossier_audit.jobs.import_inputs import (
 )
 from dossier_audit.jobs.warehouse import LoadProgress, LoadResult, load_lines
 from dossier_audit.whole_files import written_whole
+from schemas.diagnosis import GZIP_MAGIC
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
 from sources.dvcqg import DvcqgImporter, EventLine, Output, read_records
@@ -62,8 +63,7 @@ __all__ = [
     "write_jsonl",
 ]
 
-#: The two bytes every gzip stream starts with, and what a payload file that has them is told.
-_GZIP = b"\x1f\x8b"
+#: What a payload file that starts as gzip data is told.
 _GZIPPED = "the file is gzip-compressed: decompress it first (gunzip -k FILE)"
 
 
@@ -128,7 +128,7 @@ def _gzipped(fh: IO[bytes]) -> bool:
         return False
     head = fh.read(2)
     fh.seek(0)
-    return head == _GZIP
+    return head == GZIP_MAGIC
 
 
 def _offset(on_bytes: Callable[[int], None], done: int) -> Callable[[int], None]:

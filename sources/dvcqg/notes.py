@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from schemas.pseudonym import without_pseudonyms
 from sources.dvcqg.vocabulary import PHRASES, STATUS_NAMES, fold
 
 __all__ = ["WITHHELD", "may_name", "passed_on", "withheld"]
@@ -26,7 +27,6 @@ WITHHELD = "[…]"
 #: Eight digits or more with at most one space, dot or hyphen between them (an identity number, a phone).
 _LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){7,}")
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
-_PSEUDONYM = re.compile(r"hmac-sha256:[0-9a-f]{64}")
 #: Surnames that start a name even in lower case: the most common ones that are no word of an official's
 #: note ("phạm" is in "vi phạm", "lý" in "lý do", "đoàn" an inspection team, "dương" the solar calendar,
 #: "đinh"/"dinh" in "quy định" written without accents, "dang" is "đang"), with and without accents.
@@ -38,7 +38,7 @@ _SURNAMES = frozenset({
 
 def may_name(text: str) -> bool:
     """Whether a text may name someone or reach them (module docstring)."""
-    text = _PSEUDONYM.sub(" ", unicodedata.normalize("NFC", text))
+    text = without_pseudonyms(unicodedata.normalize("NFC", text))
     if _LONG_NUMBER.search(text) or _EMAIL.search(text):
         return True
     previous_capital = previous_surname = False
