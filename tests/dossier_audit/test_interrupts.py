@@ -9,26 +9,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 
 from dossier_audit.interrupts import stops_as_ctrl_c
-
-
-@contextmanager
-def _as_from_a_terminal() -> Iterator[None]:
-    """While a child is started: SIGINT and SIGHUP as a terminal leaves them to a command, at their default
-    action, whatever the test run's own (under ``nohup``, or a shell's background job, they are ignored,
-    and an ignored disposition passes to the child: a CI run under nohup timed out here). Restored after."""
-    previous = {sig: signal.signal(sig, signal.SIG_DFL) for sig in (signal.SIGHUP, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+from tests.processes import as_from_a_terminal, children
 
 
 def _simulating(out: Path, *prefix: str) -> subprocess.Popen[bytes]:
@@ -44,7 +31,7 @@ def _simulating(out: Path, *prefix: str) -> subprocess.Popen[bytes]:
         "--dossiers",
         "3000000",
     ]
-    with _as_from_a_terminal():
+    with as_from_a_terminal():
         return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -117,26 +104,18 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with suppress(OSError):
-            found += [int(c) for c in (task / "children").read_text().split()]
-    return found
-
-
 @pytest.mark.parametrize("stop", ["SIGTERM to the command", "Ctrl-C to its process group"])
 def test_a_stop_while_the_workers_read_is_quiet(province: Path, stop: str) -> None:
     """Forked, the batch workers inherited the parent's handlers: each printed a KeyboardInterrupt traceback
     when the parent ended them (review); a terminal's Ctrl-C reaches them too."""
     command = [sys.executable, "-m", "dossier_audit", "audit", str(province), "--as-of", "2025-09-01"]
     env = {**os.environ, "DOSSIER_AUDIT_BATCH_WORKERS": "2"}
-    with _as_from_a_terminal():
+    with as_from_a_terminal():
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                                start_new_session=True)  # fmt: skip
     try:
         deadline = time.monotonic() + 120
-        while len(_children(process.pid)) < 2:
+        while len(children(process.pid)) < 2:
             assert process.poll() is None and time.monotonic() < deadline, "the workers never started"
             time.sleep(0.02)
         time.sleep(0.3)
@@ -164,7 +143,7 @@ def test_a_hang_up_stops_the_console_as_sigterm_does(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with _as_from_a_terminal():
+    with as_from_a_terminal():
         process = subprocess.Popen([*run, "console", "--warehouse", url, "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:

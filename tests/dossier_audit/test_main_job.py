@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
@@ -12,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dossier_audit.cli import app
+from tests.processes import alive, as_from_a_terminal, children, command_line
 
 runner = CliRunner()
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -54,56 +53,6 @@ def test_main_job_writes_reports_equal_to_the_batch_audit(tmp_path, monkeypatch)
     assert orjson.loads(by_unit.stdout) == metrics["units"][unit]
 
 
-def _children(pid: int) -> set[int]:
-    """Every live descendant of ``pid`` (from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found: set[int] = set()
-    frontier = {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _command_line(pid: int) -> str:
-    """What a process runs, to name a stray one (its state too: a zombie is no stray)."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "(gone)"
-    return f"{command.strip()[:200]} [{state}]"
-
-
-@contextmanager
-def _sigint_as_from_a_terminal() -> Iterator[None]:
-    """While a child is started: SIGINT as a shell leaves it to a command it starts, default and unblocked,
-    whatever the test worker's own state (an ignored disposition and the signal mask pass to the child; a
-    handler does not). Restored after."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        signal.signal(signal.SIGINT, previous)
-
-
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     """SIGINT (Ctrl-C) or SIGTERM (a service manager's stop) while the detector runs: the supervisor exits,
@@ -119,7 +68,7 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     )
     with events.open("ab") as fh:  # one line the ingest stage rejects, and says why
         fh.write(b"not an event\n")
-    with _sigint_as_from_a_terminal():
+    with as_from_a_terminal():
         run = subprocess.Popen(
             [sys.executable, "-m", "dossier_audit", "run", "--events", str(events), "--as-of", "2025-11-03",
              "--workdir", str(tmp_path / "w"), "--reports", str(tmp_path / "reports")],
@@ -132,13 +81,13 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     assert not int(status["SigBlk"], 16) & 1 << (signal.SIGINT - 1), status["SigBlk"]
     detector_log = tmp_path / "w" / "logs" / "detector.log"
     deadline = time.monotonic() + 60
-    children: set[int] = set()
+    started: set[int] = set()
     while time.monotonic() < deadline and run.poll() is None:
-        children = _children(run.pid)
-        if detector_log.exists() and len(children) >= 2:  # the broker and the detector
+        started = children(run.pid)
+        if detector_log.exists() and len(started) >= 2:  # the broker and the detector
             break
         time.sleep(0.1)
-    assert run.poll() is None and len(children) >= 2, "the run did not reach the detector stage"
+    assert run.poll() is None and len(started) >= 2, "the run did not reach the detector stage"
     run.send_signal(stop)
     _, stderr = run.communicate(timeout=60)
     assert run.returncode != 0
@@ -148,9 +97,9 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     # A child may still be exiting when the run has (a busy machine: CI beside other work once took
     # longer than a fixed 0.5 s); a stray one is still alive after 10 s.
     gone_by = time.monotonic() + 10
-    while [pid for pid in children if _alive(pid)] and time.monotonic() < gone_by:
+    while [pid for pid in started if alive(pid)] and time.monotonic() < gone_by:
         time.sleep(0.1)
-    stray = {pid: _command_line(pid) for pid in children if _alive(pid)}
+    stray = {pid: command_line(pid) for pid in started if alive(pid)}
     assert not stray, f"stray processes after {stop.name}: {stray}"
 
 
