@@ -70,28 +70,21 @@ def _walk(folder: Path) -> list[Path]:
                 for name in sorted(names)
                 if not name.startswith(".")
                 and name.lower().endswith(PAYLOAD_SUFFIXES)
-                and _file_or_broken(Path(root) / name)
+                and _regular(Path(root) / name)
             )
     except OSError as exc:
         raise ImportInputError(f"cannot read folder {exc.filename or folder}: {exc.strerror}") from None
     return files
 
 
-def _file_or_broken(file: Path) -> bool:
-    """Whether a folder's entry is read: a regular file, or a link that leads nowhere (its import reports
-    it, ``file.unreadable``, and the others are read). A FIFO, a socket or a device in a folder is no
-    payload: reading one waited for a writer for ever (review)."""
+def _regular(file: Path) -> bool:
+    """Whether ``file`` is a regular file, or cannot be looked at (a link leading nowhere: opening it says
+    what is wrong, and in a folder that is one ``file.unreadable`` with the other files read). A FIFO, a
+    socket or a device in a folder is no payload: reading one waited for a writer for ever (review)."""
     try:
         return stat.S_ISREG(os.stat(file).st_mode)
     except OSError:
         return True
-
-
-def _regular(file: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(file).st_mode)
-    except OSError:
-        return True  # let opening it say what is wrong
 
 
 def _raise(exc: OSError) -> None:
