@@ -63,8 +63,34 @@ __all__ = [
     "ProgressSink",
     "RejectionSink",
     "ResultsCodec",
+    "WorkersFailed",
     "default_workers",
 ]
+
+
+class WorkersFailed(RuntimeError):
+    """Batch workers ended without their results (killed, e.g. by the kernel out of memory, or failed):
+    the command stops, and its command line says so in one line (``cli.common.guarded``), not a traceback
+    (review)."""
+
+    def __init__(self, exitcodes: dict[int, int | None]) -> None:
+        self.exitcodes = exitcodes
+        super().__init__(
+            "stopped: "
+            + "; ".join(f"batch worker {k} {_ended(code)}" for k, code in sorted(exitcodes.items()))
+        )
+
+
+def _ended(exitcode: int | None) -> str:
+    """How a worker ended, from its exit code (negative: the signal that killed it)."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (out of memory?)" if -exitcode == signal.SIGKILL else ""
+        return f"was killed by {name}{hint}"
+    return f"failed (exit code {exitcode}; its error is above)"
 
 
 class BatchEngine:
@@ -180,9 +206,9 @@ class BatchEngine:
             for p in procs:
                 if p.pid is not None:  # started
                     p.join()
-        failed = [k for k, p in enumerate(procs) if p.exitcode != 0]
+        failed = {k: p.exitcode for k, p in enumerate(procs) if p.exitcode != 0}
         if failed:
-            raise RuntimeError(f"batch worker(s) {failed} failed; see the error output above")
+            raise WorkersFailed(failed)
 
     def _child(self, path: Path, shard: int, workers: int, outdir: Path, progress: Any, parent: int) -> None:
         # Its results go to that process only: a worker outliving it would read on for nothing.
@@ -190,9 +216,11 @@ class BatchEngine:
         # The parent alone answers a stop and ends its workers (``terminate``: SIGTERM). Forked, a worker
         # inherited the parent's handlers (``dossier_audit.interrupts``: SIGTERM raises KeyboardInterrupt),
         # so that each printed a traceback when stopped; and a terminal's Ctrl-C reaches every process of
-        # its group, the workers too.
+        # its group, the workers too. A hang-up the command ignores (``nohup``) stays ignored: reset, it
+        # ended the workers of a nohup'd audit when its terminal closed (review).
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         self._run_shard(path, shard, workers, outdir, progress)
 
