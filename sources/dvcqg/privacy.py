@@ -36,7 +36,7 @@ from typing import Any
 import orjson
 
 from schemas.pseudonym import Pseudonymiser
-from sources.dvcqg.fields import Fields
+from sources.dvcqg.fields import DOCUMENTED_NAMES, Fields
 from sources.dvcqg.notes import passed_on
 from sources.dvcqg.vocabulary import fold
 
@@ -45,9 +45,15 @@ __all__ = ["APPLICANT_FIELDS", "ApplicantScrubber", "is_applicant_field"]
 #: The documented applicant identity fields.
 APPLICANT_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "DinhDanhCHS", "SoDienThoai", "Email")
 _EXACT = frozenset(fold(name).replace(" ", "") for name in APPLICANT_FIELDS) | {"dienthoai", "sodinhdanh"}
-#: The members of a record that are an official's free text (folded): in a rejected record, what of them
-#: may name someone is withheld as the accepted events' reasons are (``notes.passed_on``).
-_FREE_TEXTS = frozenset({"noidungxuly", "ghichu", "noidungbosung"})
+#: The members of a record that are a free text (folded): an official's note, the dossier's summary
+#: (``TrichYeuHoSo``: "Đăng ký thường trú cho ông …"), an attachment's file name ("CCCD_Le_Van_Tam.pdf").
+#: In a rejected record, what of them may name someone is withheld as the accepted events' reasons are
+#: (``notes.passed_on``); so is it of a member the format does not document (an address, a vendor's note).
+#: The documented codes, dates and statuses stay as sent, for people to find and fix the record: they
+#: hold no name, and an id or a date would look like a long number (review: the summary and file names
+#: named other people in clear, next to a note whose same name was withheld).
+_FREE_TEXTS = frozenset({"noidungxuly", "ghichu", "noidungbosung", "trichyeuhoso", "tentepdinhkem"})
+_STRUCTURED = frozenset(fold(name).replace(" ", "") for name in DOCUMENTED_NAMES) - _FREE_TEXTS
 #: Values shorter than this are not searched for in texts (a 1-character "name" would hit everywhere).
 _MIN_SCRUBBED = 4
 
@@ -127,22 +133,21 @@ class ApplicantScrubber:
             self._prepare()
         return _dumps(self._scrub(record))
 
-    def _scrub(self, value: Any) -> Any:
+    def _scrub(self, value: Any, free: bool = False) -> Any:
+        """``value`` with the record's applicant values replaced; ``free``: its strings are free texts (a
+        list's items are its member's), of which only what names nobody goes on (``notes``)."""
         if isinstance(value, dict):
             return {key: self._member(str(key), item) for key, item in value.items()}
         if isinstance(value, list):
-            return [self._scrub(item) for item in value]
+            return [self._scrub(item, free) for item in value]
         if isinstance(value, str):
-            return self.text(value)
+            return passed_on(self.text(value)) if free else self.text(value)
         return value
 
     def _member(self, key: str, item: Any) -> Any:
         if is_applicant_field(key) or key in self._holder_keys:
             return self._applicant(item)
-        scrubbed = self._scrub(item)
-        if isinstance(scrubbed, str) and fold(key).replace(" ", "") in _FREE_TEXTS:
-            return passed_on(scrubbed)  # an official's note may name someone else too (``notes``)
-        return scrubbed
+        return self._scrub(item, fold(key).replace(" ", "") not in _STRUCTURED)
 
     def _applicant(self, value: Any) -> Any:
         if value is None:

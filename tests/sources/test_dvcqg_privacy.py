@@ -33,6 +33,7 @@ from tests.sources.payloads import (
     progress_body,
     row,
     run,
+    sync_body,
 )
 
 NAME = APPLICANT["ChuHoSo"]
@@ -177,6 +178,29 @@ def test_a_rejected_rows_note_naming_someone_is_withheld_and_its_official_kept()
     assert "Lê Thị Hoa" not in rejected[0].raw.decode()
     assert f"Cán bộ trả hồ sơ bổ sung {WITHHELD}" in orjson.dumps(raw).decode()
     assert "Trần Văn Cán" in rejected[0].raw.decode()  # an official's name is no applicant's
+
+
+def test_a_rejected_records_summary_file_names_and_undocumented_members_name_nobody() -> None:
+    """A rejected record's ``GhiChu`` naming someone was withheld while its ``TrichYeuHoSo`` and attachment
+    file names gave the same name in clear (review); a member the format does not document may be an
+    address. Its codes and dates stay as sent, for people to find and fix it."""
+    record = dossier(
+        f"{UNIT}-251103\n-0001",
+        note="Ông Lê Văn Tám đến nộp thay",
+        DiaChi="12 Hàng Bài, Hoàn Kiếm",
+        TrichYeuHoSo="Đăng ký thường trú cho ông Lê Văn Tám, 12 Hàng Bài",
+        GhiChuKhac=["Lê Văn Tám"],
+    )
+    record["TaiLieuNop"][0]["TenTepDinhKem"] = "CCCD Lê Văn Tám.pdf"
+    _, rejected, _ = run(encode(sync_body(record)))
+    assert [r.code for r in rejected] == ["MaHoSo.invalid"]
+    raw = orjson.loads(rejected[0].raw)
+    assert "Văn Tám" not in rejected[0].raw.decode() and "Hàng Bài" not in rejected[0].raw.decode()
+    assert raw["TrichYeuHoSo"] == raw["GhiChu"] == raw["DiaChi"] == WITHHELD
+    assert raw["GhiChuKhac"] == [WITHHELD] and raw["TaiLieuNop"][0]["TenTepDinhKem"] == WITHHELD
+    assert raw["TaiLieuNop"][1]["TenTepDinhKem"] == "GT-CHO-O.pdf"  # a file name naming nobody goes on
+    assert raw["MaHoSo"] == f"{UNIT}-251103\n-0001" and raw["NgayTiepNhan"] == "20251103091500"
+    assert raw["TenTTHC"] == "Đăng ký thường trú"
 
 
 def test_may_name_flags_addresses_and_surnames_in_any_case_not_the_words_of_a_note() -> None:
