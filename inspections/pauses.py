@@ -119,19 +119,6 @@ def clock_v1(
     return tuple(requests), waiting, end_at, intervals, total(intervals), financial, None
 
 
-def _unanswered(only: AnyEvent, open_request: AnyEvent | None, received_at: datetime | None) -> bool:
-    """Whether the only counted request (``only``) has no completion after it, given the request the
-    pairing holds open (``open_request``: the first one since the last completion, v1's pairing).
-
-    That is ``only`` itself, or a request before receipt that was never answered either: requests before
-    receipt do not count (amendment 1), but an unanswered one holds the pairing open, and a completion
-    after ``only`` would have closed it. Without this, an online-stage request left open made a dossier
-    waiting for the applicant on its only request of the processing look late."""
-    if open_request is only:
-        return True
-    return open_request is not None and received_at is not None and open_request.occurred_at < received_at
-
-
 def clock_v2(
     semantics: Semantics,
     catalogue: CataloguePort | None,
@@ -152,12 +139,12 @@ def clock_v2(
     counted = tuple(r for r in requests if (lo is None or r.occurred_at >= lo) and r.occurred_at <= limit)
     only = counted[0] if len(counted) == 1 else None
     waiting = False
-    if only is not None:
+    if only is not None:  # waiting when the pairing holds it open (it supersedes an online-stage request)
         if end_event is None:
-            waiting = _unanswered(only, open_request, lo)
+            waiting = open_request is only
         elif end_event.type in _WAITING_ENDS:
             # Amendment 2: still waiting for the applicant when withdrawn, suspended or refused.
-            waiting = _unanswered(only, open_at_end, lo)
+            waiting = open_at_end is only
     end_at = only.occurred_at if waiting and only is not None else limit
 
     procedure = None

@@ -283,8 +283,13 @@ def _folds(
             elif isinstance(event, SupplementRequested):
                 requests.append(event)
                 documents.append(event)
-                # A second request while one is open restarts nothing: the first runs until a completion.
-                if open_request is None:
+                # A second request while one is open restarts nothing: the first runs until a completion. In
+                # v2 a request of the processing supersedes one of the online stage left open: else the
+                # completion answering it paused the processing from receipt, and in ``restart`` mode counted
+                # as no supplement requested after receipt (amendments 1 and 13; review).
+                if open_request is None or (
+                    amended and received is not None and open_request.occurred_at < received.occurred_at
+                ):
                     open_request = event
             elif kind == EventType.SUPPLEMENT_COMPLETED:
                 documents.append(event)
