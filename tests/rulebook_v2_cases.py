@@ -268,6 +268,11 @@ CASES: list[Case] = [
          [rcv(f"{MON} 09:00", f"{THU} 17:00"), apo(f"{TUE} 09:00", f"{FRI} 17:00"),
           chg(f"{TUE} 09:00", f"{THU} 17:00", f"{FRI} 17:00"), proc(f"{WED} 10:00")],
          ids={2: "b", 3: "a"}, v2=set(), v1=set(), status=("early", "early")),
+    case("a9_apology_at_the_instant_of_processing", "9",
+         "An apology recorded at the very minute of processing comes before it in the lifecycle order: "
+         "an apology before the end, too late (v1: none, late without apology; review).",
+         [rcv(f"{MON} 09:00", f"{THU} 17:00"), apo(f"{FRI} 10:00", f"{MON2} 17:00"), proc(f"{FRI} 10:00")],
+         v2={("APOLOGY_TOO_LATE", 2)}, v1={(LATE, None)}, status=("late", "late")),
     # --- 10: an end after the end ---------------------------------------------------------------------------
     case("a10_processed_after_refusal", "10",
          "Processed after a refusal: the end stays processed (indicator 2.1), the refusal is shown.",

@@ -43,15 +43,26 @@ def lateness_evidence(inp: RuleInput) -> dict[str, object]:
     return evidence
 
 
+def _before_end(inp: RuleInput, at: datetime) -> bool:
+    """Whether an apology issued ``at`` came before the processing end. v2 orders events of one instant by
+    lifecycle, an apology before every end event (amendment 9): one issued at the very instant the dossier
+    was processed came before it (strictly earlier only, in v1's order by ``event_id``, when the dossier is
+    still open at ``as_of``, and when it ended at the supplement request it was waiting on, which comes
+    first). Review: such an apology was read as none."""
+    facts = inp.facts
+    if at < facts.end_at:
+        return True
+    return inp.amended and at == facts.end_at and facts.end_event is not None and not facts.waiting
+
+
 def late_no_apology(inp: RuleInput) -> Iterator[Hit]:
     """Late, and no apology was issued before the processing end."""
     cls = inp.classification
     if cls is None or not cls.is_late or cls.late_since is None:
         return
-    end_at = inp.facts.end_at
-    if any(a.occurred_at < end_at for a in inp.facts.apologies):
+    if any(_before_end(inp, a.occurred_at) for a in inp.facts.apologies):
         return
-    yield Hit(None, min(cls.late_since, end_at), lateness_evidence(inp))
+    yield Hit(None, min(cls.late_since, inp.facts.end_at), lateness_evidence(inp))
 
 
 def apology_too_late(inp: RuleInput) -> Iterator[Hit]:
@@ -61,7 +72,7 @@ def apology_too_late(inp: RuleInput) -> Iterator[Hit]:
     if cls is None or not cls.is_late or not facts.apologies:
         return
     first = facts.apologies[0]
-    if first.occurred_at >= facts.end_at:
+    if not _before_end(inp, first.occurred_at):
         return
     if cls.basis == "restart":  # the limit counted again: the receipt's appointment no longer binds
         due = cls.due_date
@@ -93,8 +104,7 @@ def missed_new_due_date(inp: RuleInput) -> Iterator[Hit]:
     if facts.received is None or not facts.apologies:
         return
     if inp.amended:
-        end_at = facts.end_at
-        before_end = [a for a in facts.apologies if a.occurred_at < end_at]
+        before_end = [a for a in facts.apologies if _before_end(inp, a.occurred_at)]
         if not before_end:
             return
         latest = before_end[-1]
