@@ -13,14 +13,17 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from console.service import ConsoleService
-from inspections.weeks import Week
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import violation_summary
 from reporting.gather import handled, lowest_rated, newest_event, week_bounds, week_forms
 from reporting.report_json import Names
 from warehouse.cases import CaseCounts, case_counts
+from warehouse.console_read import reported_weeks
 
 TREND_WEEKS = 6
 CACHE_SECONDS = 60.0
@@ -38,6 +41,14 @@ class Dashboard:
     by_unit: list[dict[str, Any]]
     total: int
     cases: CaseCounts
+    #: The newest stored event (``None``: none): a week after it has no activity, only what was left open.
+    newest: datetime | None = None
+
+    @property
+    def after_the_data(self) -> bool:
+        """Whether the week starts after the newest event's day (or nothing is stored): its figures are only
+        the dossiers left in progress, not a week of work (review: such weeks read as real)."""
+        return self.newest is None or self.newest.astimezone(VN_TZ).date() < self.week.start
 
 
 class Dashboards:
@@ -46,10 +57,20 @@ class Dashboards:
         self._cache: OrderedDict[str, tuple[float, Dashboard]] = OrderedDict()
 
     def default_week(self) -> Week:
-        newest = self.service.run(lambda: newest_event(self.service.reader))
-        if newest is None:
+        """The latest week leadership got a report for, or a later one complete in the data (the reports
+        lag): it opened on the last week complete at the newest event, W46 beside a report of W47 whose
+        Friday held the newest event (review)."""
+        reader = self.service.reader
+        newest = self.service.run(lambda: newest_event(reader))
+        candidates = [Week.last_complete(newest)] if newest is not None else []
+        for text in self.service.run(lambda: reported_weeks(reader)):
+            try:
+                candidates.append(supported_week(text))
+            except WeekError:  # a report of a week the console cannot show: not the one to open on
+                continue
+        if not candidates:
             return Week.containing(self.service.clock())
-        return Week.last_complete(newest)
+        return max(candidates, key=lambda week: (week.year, week.number))
 
     def of(self, week: Week) -> Dashboard:
         key = str(week)
@@ -97,4 +118,5 @@ class Dashboards:
             by_unit=[u for u in counts["by_unit"] if u["count"]],
             total=int(counts["total"]),
             cases=CaseCounts(0, 0, 0, 0, 0, 0),
+            newest=newest_event(svc.reader),
         )

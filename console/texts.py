@@ -49,6 +49,17 @@ _UI: dict[str, tuple[str, str]] = {
         "This page is past the list's end. Last page:",
     ),
     "received": ("Tiếp nhận", "Received"),
+    # The form's total to handle (carried over and new), as the report names it: "Tiếp nhận 2.821" read as
+    # the week's new dossiers, of which there were 1.706 (review).
+    "to_handle": ("Tổng số phải giải quyết", "Total to handle"),
+    # A week after the newest event showed the dossiers left open as if it were a week of work (review).
+    "after_the_data": (
+        "Không có sự kiện nào từ đầu tuần này: dữ liệu mới nhất là lúc {newest}. Các số liệu dưới đây "
+        "chỉ gồm những hồ sơ còn đang giải quyết từ trước, không phải kết quả làm việc của tuần.",
+        "No event since this week began: the newest data is from {newest}. The figures below are only the "
+        "dossiers still in progress from before, not a week of work.",
+    ),
+    "no_data": ("Kho dữ liệu chưa có sự kiện nào.", "The warehouse holds no event yet."),
     "on_time_rate": ("Tỷ lệ đúng hạn (chỉ số 2.1)", "On-time rate (indicator 2.1)"),
     "resolved": ("Đã giải quyết", "Resolved"),
     "overdue": ("Đang xử lý quá hạn", "In progress, overdue"),

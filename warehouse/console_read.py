@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from warehouse.base import Warehouse
 from warehouse.cases import CaseKey, keys_param
 from warehouse.queries import load_sql
@@ -182,3 +184,11 @@ def _one_per_id(events: Iterable[StoredEvent]) -> list[StoredEvent]:
             seen.add(event.event_id)
             out.append(event)
     return out
+
+
+def reported_weeks(wh: Warehouse) -> list[str]:
+    """The weeks a leadership report was written for (``report_runs``, succeeded; as ``2025-W47``), in no
+    order: the console opens on the latest, the week leadership read (review: it opened a week earlier)."""
+    rows = wh.query(load_sql("console_reported_weeks"), {"kind": "leadership_report", "status": "succeeded"})
+    weeks = (orjson.loads(params).get("week") for (params,) in rows)
+    return [week for week in weeks if isinstance(week, str)]

@@ -12,10 +12,11 @@ from typer.testing import CliRunner
 from dossier_audit.cli import app
 from inspections.cases import CaseAction, CaseEvent, CaseStatus, Role
 from inspections.weeks import Week
+from pipelines.report_runs import record_run
 from reporting.gather import week_bounds
 from warehouse.base import Warehouse
 from warehouse.cases import all_cases, append_case_event, case_counts, case_states_of
-from warehouse.console_read import ViolationFilter, stored_dossier, violations_page
+from warehouse.console_read import ViolationFilter, reported_weeks, stored_dossier, violations_page
 from warehouse.console_users import ConsoleUser, log_read, reads_of, save_user, user, users
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
@@ -58,6 +59,16 @@ def test_violations_list_dossier_and_cases(warehouse_url: str, warehouse: Wareho
         found, listed = violations_page(warehouse, ViolationFilter(dossier=part), offset=0, limit=9)
         assert found == 5 and {r.dossier_id for r in listed} == {"000.10.02.H99-251104-0001"}, part
     assert violations_page(warehouse, ViolationFilter(dossier="251104-0009"), offset=0, limit=9)[0] == 0
+    # The weeks leadership got a report for (the dashboard's default week), succeeded runs only.
+    assert reported_weeks(warehouse) == []
+    with record_run(warehouse, "r1/leadership_report", "leadership_report", {"week": "2025-W46"}):
+        pass
+    try:
+        with record_run(warehouse, "r2/leadership_report", "leadership_report", {"week": "2025-W47"}):
+            raise RuntimeError("the report failed")
+    except RuntimeError:
+        pass
+    assert reported_weeks(warehouse) == ["2025-W46"]
     _, by_severity = violations_page(warehouse, ViolationFilter(sort="severity"), offset=0, limit=100)
     assert [r.severity for r in by_severity][:6] == ["high"] * 6
     _, by_rule = violations_page(warehouse, ViolationFilter(sort="rule"), offset=0, limit=100)
