@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from console.casework import CaseWork
+from inspections.audit_error import reported_rules
 from inspections.calendar import WorkingCalendar
 from inspections.cases import (
     TRANSITIONS,
@@ -55,6 +56,8 @@ ACCOUNT_SECONDS = 5.0
 #: login form must not grow it without bound.
 ACCOUNT_CACHE_SIZE = 1_000
 T = TypeVar("T")
+#: What the list's rule filter takes: every rule and finding of any rulebook version, and AUDIT_ERROR.
+_RULE_IDS = frozenset(rule.rule_id for rule in reported_rules())
 
 
 class Forbidden(Exception):
@@ -197,6 +200,12 @@ class ConsoleService:
             raise BadRequest(f"state {query.state!r} is not a case state", "case_state")
         if query.page < 1 or query.page > 100_000:
             raise BadRequest("page: a number from 1", "page")
+        # An unknown unit or rule listed nothing, under dropdowns showing "all": an inspector read that the
+        # unit had no violation (review). A unit outside an officer's scope still lists none (its scope).
+        if query.unit and query.unit not in self.catalogue.units:
+            raise BadRequest(f"unit {query.unit[:40]!r} is not in the catalogue", "unit")
+        if query.rule and query.rule not in _RULE_IDS:
+            raise BadRequest(f"rule {query.rule[:40]!r} is no rule the audit reports", "rule")
         week = self.parse_week(query.week)
         units = who.scope
         if query.unit:

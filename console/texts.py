@@ -155,6 +155,8 @@ _ERRORS = {
     "week": ("Tuần không hợp lệ (ví dụ 2025-W45).", "Not a week (e.g. 2025-W45)."),
     "pack_week": ("Hãy chọn một tuần (ví dụ 2025-W45).", "Choose a week (e.g. 2025-W45)."),
     "severity": ("Mức độ không hợp lệ.", "Not a severity."),
+    "unit": ("Mã đơn vị không có trong danh mục.", "No unit of the catalogue has this code."),
+    "rule": ("Quy tắc không có trong bộ quy tắc.", "No rule of the rulebook has this id."),
     "sort": ("Cách sắp xếp không hợp lệ.", "Not a sort order."),
     "case_state": ("Trạng thái xử lý không hợp lệ.", "Not a case state."),
     "page": ("Số trang không hợp lệ.", "Not a page number."),
@@ -304,7 +306,9 @@ class ConsoleTexts(Texts):
         return f"{days} ngày {hours} giờ" if self.i == 0 else f"{days} d {hours} h"
 
 
-STATES = tuple(_STATES)
+#: The list's case-state filter, in the order a case goes: every state (the list offered only "open" and
+#: "closed", so the cases awaiting a unit's explanation could not be listed but by typing the URL: review).
+STATES = ("open", "awaiting_explanation", "explained", "confirmed", "dismissed", "concluded", "closed")
 
 
 def _capitalised(words: str) -> str:

@@ -45,6 +45,7 @@ def _board(monkeypatch: pytest.MonkeyPatch, units: dict[str, ReportingForm]) -> 
         return WeekForms(week, province, units, {}, {})
 
     monkeypatch.setattr(dashboard, "week_forms", forms)
+    monkeypatch.setattr(dashboard, "newest_event", lambda reader: None)
     monkeypatch.setattr(
         dashboard,
         "violation_summary",

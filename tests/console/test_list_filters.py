@@ -1,0 +1,39 @@
+"""The violations list's filters (review of 2026-12-05): the case-state dropdown offered only "open" and
+"closed" (the cases awaiting a unit's explanation could be listed only by typing the URL), and an unknown
+unit or rule listed nothing under dropdowns showing "all", which an inspector reads as "no violation"."""
+
+from __future__ import annotations
+
+import re
+
+from inspections.cases import CaseStatus
+from tests.console.conftest import UNIT1, ConsoleWorld, logged_in
+
+
+def test_the_state_dropdown_offers_every_case_state(console_world: ConsoleWorld) -> None:
+    client, _ = logged_in(console_world, "insp")
+    page = client.get("/violations?state=awaiting_explanation")
+    assert page.status_code == 200
+    select = re.search(r'<select id="f-state" name="state">(.*?)</select>', page.text, re.S)
+    assert select is not None
+    offered = re.findall(r'<option value="([a-z_]*)"', select[1])
+    assert offered == ["", "open", "awaiting_explanation", "explained", "confirmed", "dismissed", "concluded",
+                       "closed"]  # fmt: skip
+    assert set(offered[1:]) == {s.value for s in CaseStatus}
+    assert '<option value="awaiting_explanation" selected>' in select[1]
+
+
+def test_an_unknown_unit_or_rule_is_refused_not_an_empty_list(console_world: ConsoleWorld) -> None:
+    client, _ = logged_in(console_world, "insp")
+    for query, words in (("unit=ABC%3Cscript%3E", "Mã đơn vị không có trong danh mục."),
+                         ("rule=NOPE", "Quy tắc không có trong bộ quy tắc.")):  # fmt: skip
+        page = client.get(f"/violations?{query}")
+        assert page.status_code == 400 and words in page.text, query
+        assert "<script>" not in page.text
+        api = client.get(f"/api/violations?{query}")
+        assert api.status_code == 400, query
+    assert client.get(f"/violations?unit={UNIT1}&rule=LATE_NO_APOLOGY").status_code == 200
+    assert client.get("/violations?rule=AUDIT_ERROR").status_code == 200  # a finding of its own
+    # A unit officer asking for another unit still sees an empty list of their scope, not an error.
+    officer, _ = logged_in(console_world, "unit1")
+    assert officer.get("/violations?unit=000.10.02.H99").status_code == 200
