@@ -254,8 +254,8 @@ class Settings(BaseSettings):
         default=5,
         ge=1,
         le=1000,
-        description="Console: failed logins (per login, and per client address) before logins are refused "
-        "for the throttle window.",
+        description="Console: failed logins per login before its logins are refused for the throttle window "
+        "(a client address takes four times as many: an office behind one NAT shares it).",
     )
     console_throttle_seconds: int = Field(
         default=900, ge=1, le=86_400, description="Console: the login throttle's window."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -35,6 +36,10 @@ from inspections.cases import CaseRefused
 from reporting.header import ReportHeader, make_header
 
 HERE = Path(__file__).parent
+#: A client address takes this many times the failed logins one login does: an office behind one NAT or
+#: proxy shares its address, and one colleague's typos locked everyone out (review of 2026-12-05); the
+#: address's own limit still stops one machine guessing across many logins.
+ADDRESS_FACTOR = 4
 #: No inline script or style, no framing, nothing from elsewhere.
 SECURITY_HEADERS = [
     (
@@ -93,6 +98,9 @@ async def on_error(request: Request, exc: Exception) -> Response:
         status = 404  # a page: no such page
     message = str(exc) if status in (400, 409) else _MESSAGES.get(status, "error")
     if request.url.path.startswith("/api/"):
+        if isinstance(exc, Throttled):  # when to try again, as HTTP says it
+            retry = {"Retry-After": str(max(1, math.ceil(exc.seconds)))}
+            return JSONResponse({"error": message}, status_code=status, headers=retry)
         return JSONResponse({"error": message}, status_code=status)
     if status == 401:  # a note written while the session expired is shown to copy, not lost
         return pages.login_form(request, 401, unsaved_note=await pages.unsaved_note(request))
@@ -159,7 +167,7 @@ def create_app(
     app.state.gate = Gate(
         service,
         Sessions(session_secret or secrets.token_bytes(32), session_minutes * 60, idle),
-        Throttle(login_failures, throttle_seconds),
+        Throttle(login_failures, throttle_seconds, limits={"addr": ADDRESS_FACTOR * login_failures}),
         secure_cookie,
     )
     app.state.templates = templates()

@@ -10,6 +10,7 @@ pre-session token its page set (login CSRF); the attempt is counted before the p
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -54,7 +55,11 @@ class CrossSiteLogin(CsrfFailed):
 
 
 class Throttled(Exception):
-    """Too many failed logins (429)."""
+    """Too many failed logins (429); ``seconds``: how long until one is taken again."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        super().__init__(f"too many failed logins: try again in {max(1, math.ceil(seconds / 60))} min")
+        self.seconds = seconds
 
 
 class WrongMedia(Exception):
@@ -126,7 +131,7 @@ class Gate:
         client = request.client.host if request.client else "unknown"
         keys = (f"login:{login[:200]}", f"addr:{client}")
         if not self.throttle.begin(*keys):
-            raise Throttled()
+            raise Throttled(self.throttle.wait(*keys))
         found = await run_in_threadpool(self.service.account, login) if login else None
         stored = found[1].password_hash if found is not None else None
 

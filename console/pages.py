@@ -7,6 +7,7 @@ token; every answer to a POST is a redirect (303), so a reload never posts twice
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -114,8 +115,9 @@ async def login_post(request: Request) -> Response:
         return login_form(request, 403, error="login_expired", login=login)
     try:
         cookie, session = await gate.login(request, login, password)
-    except Throttled:
-        return login_form(request, 429, error="throttled", login=login)
+    except Throttled as exc:
+        minutes = max(1, math.ceil(exc.seconds / 60))
+        return login_form(request, 429, error="throttled", login=login, wait_minutes=minutes)
     except Busy:
         return login_form(request, 503, error="busy", login=login)
     except Unauthorized:

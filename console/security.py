@@ -28,7 +28,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -180,7 +180,10 @@ def csrf_ok(session: Session, sent: str | None) -> bool:
 
 
 class Throttle:
-    """Failed logins per key (``login:NAME``, ``addr:IP``) in a sliding window; thread-safe."""
+    """Failed logins per key (``login:NAME``, ``addr:IP``) in a sliding window; thread-safe. ``limit``
+    applies to every key but those whose kind (the text before ``:``) ``limits`` gives its own: an office
+    behind one address (a NAT, a proxy) shares it, and one colleague's typos at the login's limit locked
+    every account of the office out (review of 2026-12-05)."""
 
     def __init__(
         self,
@@ -188,18 +191,23 @@ class Throttle:
         window_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         max_keys: int = 10_000,
+        limits: Mapping[str, int] | None = None,
     ) -> None:
         self.limit = limit
+        self.limits = dict(limits or {})
         self.window = window_seconds
         self.max_keys = max_keys
         self._clock = clock
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def limit_of(self, key: str) -> int:
+        return self.limits.get(key.split(":", 1)[0], self.limit)
+
     def _recent(self, key: str, now: float) -> deque[float]:
         found = self._failures.get(key)
         if found is None:
-            found = self._failures[key] = deque(maxlen=self.limit + 1)
+            found = self._failures[key] = deque(maxlen=self.limit_of(key) + 1)
             while len(self._failures) > self.max_keys:  # the least recently touched key goes
                 self._failures.popitem(last=False)
         self._failures.move_to_end(key)
@@ -213,17 +221,28 @@ class Throttle:
     def blocked(self, *keys: str) -> bool:
         with self._lock:
             now = self._clock()
-            return any(len(self._recent(k, now)) >= self.limit for k in keys)
+            return any(len(self._recent(k, now)) >= self.limit_of(k) for k in keys)
+
+    def wait(self, *keys: str) -> float:
+        """Seconds until every key of ``keys`` takes an attempt again (0: now), to say how long to wait."""
+        with self._lock:
+            now = self._clock()
+            waits = [0.0]
+            for key in keys:
+                recent, limit = self._recent(key, now), self.limit_of(key)
+                if len(recent) >= limit:  # the oldest failures keeping it at its limit must leave the window
+                    waits.append(recent[len(recent) - limit] + self.window - now)
+            return max(waits)
 
     def begin(self, *keys: str) -> bool:
         """Count an attempt as failed before its password is checked, in one step with the check; ``False``
         (nothing counted) when a key is already at its limit. :meth:`succeeded` takes it back."""
         with self._lock:
             now = self._clock()
-            recent = [self._recent(k, now) for k in keys]
-            if any(len(r) >= self.limit for r in recent):
+            recent = [(self._recent(k, now), self.limit_of(k)) for k in keys]
+            if any(len(r) >= limit for r, limit in recent):
                 return False
-            for r in recent:
+            for r, _ in recent:
                 r.append(now)
             return True
 

@@ -18,8 +18,9 @@ _UI: dict[str, tuple[str, str]] = {
     "password": ("Mật khẩu", "Password"),
     "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong login or password."),
     "throttled": (
-        "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau.",
-        "Too many failed logins. Please try again later.",
+        "Quá nhiều lần đăng nhập sai với tên đăng nhập này hoặc từ máy này. "
+        "Vui lòng thử lại sau {minutes} phút.",
+        "Too many failed logins for this login or from this computer. Please try again in {minutes} min.",
     ),
     "dashboard": ("Tổng quan tuần", "Week overview"),
     "violations": ("Vi phạm", "Violations"),

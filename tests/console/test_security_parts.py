@@ -62,6 +62,25 @@ def test_the_throttle_forgets_after_its_window() -> None:
     assert not throttle.blocked("login:a", "addr:1")
 
 
+def test_an_address_takes_its_own_limit_and_says_how_long_to_wait() -> None:
+    """An office behind one address shares it: one colleague's typos at the login's limit locked every
+    account of the office out (review of 2026-12-05); the address has a limit of its own."""
+    now = [0.0]
+    throttle = Throttle(3, 100, clock=lambda: now[0], limits={"addr": 12})
+    for second in range(7):
+        now[0] = float(second)
+        throttle.begin("login:lead", "addr:office")  # the last four refused, not counted
+    assert throttle.blocked("login:lead") and not throttle.blocked("login:insp", "addr:office")
+    assert throttle.wait("login:lead", "addr:office") == 100.0 - 6  # the first failure, at 0 s, leaves at 100
+    assert throttle.wait("login:insp", "addr:office") == 0.0
+    for n in range(9):  # with the lead's three: the address's twelve
+        assert throttle.begin(f"login:u{n}", "addr:office")
+    assert throttle.blocked("login:insp", "addr:office") and not throttle.blocked("login:insp", "addr:home")
+    assert throttle.wait("login:insp", "addr:office") == 100.0 - 6
+    now[0] = 100.5
+    assert not throttle.blocked("login:lead", "addr:office")
+
+
 def test_csrf_needs_the_exact_token() -> None:
     _, session = Sessions(b"k" * 32, 60).issue("x", "h")
     assert csrf_ok(session, session.csrf)

@@ -10,8 +10,11 @@ import threading
 
 from starlette.testclient import TestClient
 
-from console.app import create_app
+from console.app import ADDRESS_FACTOR, create_app
 from tests.console.conftest import PASSWORD, ConsoleWorld, form_login, logged_in
+
+#: The conftest's console: 5 failures per login; an address takes ``ADDRESS_FACTOR`` times more.
+ADDRESS_FAILURES = ADDRESS_FACTOR * 5
 
 
 def test_a_cookie_replayed_after_logout_is_no_session(console_world: ConsoleWorld) -> None:
@@ -58,23 +61,24 @@ def test_concurrent_wrong_passwords_are_counted_before_they_are_verified(console
     for t in threads:
         t.join()
     assert statuses.count(401) <= 5, statuses  # at most the limit reached Argon2
-    assert set(statuses) <= {401, 429, 503} and statuses.count(429) >= 30, statuses
+    # Refused unverified: throttled, or busy (every verification slot taken, which a loaded machine sees).
+    assert set(statuses) <= {401, 429, 503} and statuses.count(429) + statuses.count(503) >= 35, statuses
 
 
 def test_x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(console_world: ConsoleWorld) -> None:
     client = console_world.client()  # no trusted proxy
-    for n in range(5):
+    for n in range(ADDRESS_FAILURES):
         spoofed = {"x-forwarded-for": f"10.0.0.{n}"}
         assert (
             client.post("/api/login", json={"login": f"x{n}", "password": "w"}, headers=spoofed).status_code
             == 401
         )
-    # Five failures from this peer, whatever address each claimed: the peer is throttled.
+    # The address's failures from this peer, whatever address each claimed: the peer is throttled.
     blocked = client.post("/api/login", json={"login": "insp", "password": PASSWORD},
                           headers={"x-forwarded-for": "10.9.9.9"})  # fmt: skip
-    assert blocked.status_code == 429
+    assert blocked.status_code == 429 and 0 < int(blocked.headers["retry-after"]) <= 60
     trusting = TestClient(create_app(console_world.service, trusted_proxies="127.0.0.1"))
-    for n in range(5):  # the test client's peer ("testclient") is not the trusted proxy
+    for n in range(ADDRESS_FAILURES):  # the test client's peer ("testclient") is not the trusted proxy
         trusting.post("/api/login", json={"login": f"y{n}", "password": "w"},
                       headers={"x-forwarded-for": f"10.0.1.{n}"})  # fmt: skip
     assert trusting.post("/api/login", json={"login": "insp", "password": PASSWORD}).status_code == 429
