@@ -9,6 +9,7 @@ small team's tool, not a public site.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from console.casework import CaseWork
 from inspections.audit_error import reported_rules
 from inspections.calendar import WorkingCalendar
 from inspections.cases import (
+    DISMISS_REASONS,
     TRANSITIONS,
     CaseAction,
     CaseEvent,
@@ -56,6 +58,8 @@ ACCOUNT_SECONDS = 5.0
 #: login form must not grow it without bound.
 ACCOUNT_CACHE_SIZE = 1_000
 T = TypeVar("T")
+#: Control characters a note may not hold (a NUL was stored: review); its line breaks and tabs are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: What the list's rule filter takes: every rule and finding of any rulebook version, and AUDIT_ERROR.
 _RULE_IDS = frozenset(rule.rule_id for rule in reported_rules())
 
@@ -315,6 +319,14 @@ class ConsoleService:
                 raise BadRequest("reason_code goes with dismiss only", "reason_only_dismiss")
             if notice_number.strip() and act is not CaseAction.EXPLAIN:
                 raise BadRequest("notice_number goes with explain only", "notice_only_explain")
+            # What the request lacks is a bad request (400), whatever the case's state: a dismissal
+            # without its reason was a 409, "the state does not allow this" (review).
+            if act is CaseAction.DISMISS and reason_code not in DISMISS_REASONS:
+                raise BadRequest(f"dismiss needs a reason: one of {', '.join(DISMISS_REASONS)}", "reason")
+            if act is CaseAction.EXPLAIN and not note.strip():
+                raise BadRequest("an explanation needs a text", "text")
+            if _CONTROL.search(note) or _CONTROL.search(notice_number) or "\n" in notice_number:
+                raise BadRequest("note or notice number holds a control character", "control")
             event = CaseEvent(
                 act, Role(who.role), who.login, self.clock(), reason_code, note.strip(), notice_number.strip()
             )

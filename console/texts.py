@@ -163,6 +163,10 @@ _ERRORS = {
     "page": ("Số trang không hợp lệ.", "Not a page number."),
     "action": ("Thao tác không hợp lệ.", "Not an action."),
     "too_long": ("Ghi chú, số văn bản hoặc lý do quá dài.", "Note, notice number or reason too long."),
+    "control": (
+        "Ghi chú hoặc số văn bản chứa ký tự điều khiển không hợp lệ.",
+        "The note or notice number holds a control character.",
+    ),
     "reason_only_dismiss": ("Lý do chỉ dùng khi bác bỏ.", "A reason goes with a dismissal only."),
     "notice_only_explain": (
         "Số văn bản chỉ dùng khi gửi giải trình.",
@@ -172,11 +176,11 @@ _ERRORS = {
     "reason": ("Hãy chọn lý do bác bỏ.", "Choose the reason for the dismissal."),
     "text": ("Hãy nhập nội dung giải trình.", "Write the explanation."),
     "retracted": (
-        "Vi phạm đã được rút lại: hồ sơ xử lý đã đóng.",
+        "Vi phạm đã được rút lại: việc xử lý vi phạm đã đóng.",
         "The detector retracted this violation: its case is closed.",
     ),
     "state_conflict": (
-        "Trạng thái hồ sơ xử lý không cho phép thao tác này (có thể người khác vừa cập nhật).",
+        "Trạng thái xử lý của vi phạm không cho phép thao tác này (có thể người khác vừa cập nhật).",
         "The case's state does not allow this (someone may have just changed it).",
     ),
     "unknown_login": ("Không có tài khoản này.", "No such account."),
@@ -213,7 +217,10 @@ _ERRORS = {
         "The form has expired (the page was opened before your last login). Reload the page and try again.",
     ),
     "404": ("Không tìm thấy.", "Not found."),
-    "409": ("Trạng thái hồ sơ xử lý không cho phép thao tác này.", "The case's state does not allow this."),
+    "409": (
+        "Trạng thái xử lý của vi phạm không cho phép thao tác này.",
+        "The case's state does not allow this.",
+    ),
     "415": ("Yêu cầu không hợp lệ.", "Bad request."),
     "429": ("Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau.", "Too many failed logins."),
     "500": ("Đã có lỗi. Vui lòng thử lại.", "Something went wrong. Please try again."),

@@ -116,8 +116,16 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
     refused = insp.post("/cases/decision", data={"dossier_id": B[0], "rule_id": "REPEATED_SUPPLEMENT",
                         "event_id": "ex-012", "action": "conclude", "csrf_token": csrf})  # fmt: skip
     assert refused.status_code == 409
-    assert "Trạng thái hồ sơ xử lý không cho phép" in refused.text
+    assert "Trạng thái xử lý của vi phạm không cho phép" in refused.text
     assert f'href="/dossiers/{B[0]}"' in refused.text
+    # What the request lacks is a 400 whatever the state (a dismissal without its reason was a 409, "the
+    # state does not allow this"), and a note with a NUL is refused, not stored (review).
+    decided = {"dossier_id": B[0], "rule_id": "REPEATED_SUPPLEMENT", "event_id": "ex-012", "csrf_token": csrf}
+    for extra, words in (({"action": "dismiss"}, "Hãy chọn lý do bác bỏ."),
+                         ({"action": "dismiss", "reason_code": "whim"}, "Hãy chọn lý do bác bỏ."),
+                         ({"action": "confirm", "note": "a\x00b"}, "ký tự điều khiển")):  # fmt: skip
+        bad = insp.post("/cases/decision", data={**decided, **extra})
+        assert bad.status_code == 400 and words in bad.text, extra
     english = insp.get("/violations?severity=bogus&lang=en")
     assert english.status_code == 400 and "Not a severity." in english.text
     board = insp.get("/dashboard?week=2025-W45").text

@@ -201,7 +201,7 @@ def test_the_case_flow_through_the_api_and_the_reads_are_logged(console_world: C
                            headers={"X-CSRF-Token": csrf})  # fmt: skip
 
     assert decide(unit2, unit2_csrf, "explain", note="x").status_code == 409  # nothing was asked yet
-    assert decide(insp, insp_csrf, "dismiss").status_code == 409  # a dismissal needs a reason
+    assert decide(insp, insp_csrf, "dismiss").status_code == 400  # a dismissal needs a reason
     assert decide(insp, insp_csrf, "request_explanation").json()["case_state"] == "awaiting_explanation"
     assert decide(unit1, unit1_csrf, "explain", note="x").status_code == 403  # another unit's case
     assert decide(lead, lead_csrf, "conclude").status_code == 403  # leaders read only
