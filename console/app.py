@@ -103,7 +103,9 @@ async def on_error(request: Request, exc: Exception) -> Response:
             return JSONResponse({"error": message}, status_code=status, headers=retry)
         return JSONResponse({"error": message}, status_code=status)
     if status == 401:  # a note written while the session expired is shown to copy, not lost
-        return pages.login_form(request, 401, unsaved_note=await pages.unsaved_note(request))
+        note = await pages.unsaved_note(request)
+        then = await pages.next_after_login(request)
+        return pages.login_form(request, 401, unsaved_note=note, session_needed=True, next=then)
     who: Who | None = None
     if status != 500:
         who = await request.app.state.gate.who(request)

@@ -80,8 +80,39 @@ def back_link(request: Request) -> str:
     return back if isinstance(back, str) and back.startswith("/") and not back.startswith("//") else "/"
 
 
+#: The longest page address a login goes on to (``next``): longer is no page of the console.
+_MAX_NEXT = 2_000
+
+
+def safe_next(text: str) -> str:
+    """``text`` if it is a page of this site to go on to after logging in (a path, never another site's
+    address, nor the login or logout), else ``""``."""
+    if not text or len(text) > _MAX_NEXT or not text.startswith("/") or text.startswith(("//", "/\\")):
+        return ""
+    if any(c < " " or c == "\x7f" for c in text) or text.split("?", 1)[0] in ("/login", "/logout", "/"):
+        return ""
+    return text
+
+
+async def next_after_login(request: Request) -> str:
+    """The page a request refused for want of a session goes on to once logged in: the one asked for (a
+    deep link to a dossier landed on the dashboard: review), or the dossier whose decision was posted."""
+    if request.method == "GET":
+        query = request.url.query
+        return safe_next(request.url.path + (f"?{query}" if query else ""))
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.url.path != "/cases/decision" or kind not in FORM_TYPES:
+        return ""
+    try:
+        dossier_id = form_text(await request.form(), "dossier_id")
+    except Exception:  # a body already read, or not a form after all: the start page
+        return ""
+    return safe_next(f"/dossiers/{quote(dossier_id, safe='')}") if dossier_id else ""
+
+
 def login_form(request: Request, status: int = 200, **context: Any) -> Response:
-    """The login page with a fresh pre-session token (cookie and hidden field: login CSRF)."""
+    """The login page with a fresh pre-session token (cookie and hidden field: login CSRF), and the page to
+    go on to once logged in (``next``)."""
     token = new_login_token()
     response = render(request, "login.html.j2", status, login_token=token, **context)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login", max_age=3600,
@@ -111,19 +142,20 @@ async def login_post(request: Request) -> Response:
     check_login_request(request, FORM_TYPES)
     form = await request.form()
     login, password = form_text(form, "login"), form_text(form, "password")
+    then = safe_next(form_text(form, "next"))
     if not login_token_ok(request, form_text(form, "login_token")):
-        return login_form(request, 403, error="login_expired", login=login)
+        return login_form(request, 403, error="login_expired", login=login, next=then)
     try:
         cookie, session = await gate.login(request, login, password)
     except Throttled as exc:
         minutes = max(1, math.ceil(exc.seconds / 60))
-        return login_form(request, 429, error="throttled", login=login, wait_minutes=minutes)
+        return login_form(request, 429, error="throttled", login=login, wait_minutes=minutes, next=then)
     except Busy:
-        return login_form(request, 503, error="busy", login=login)
+        return login_form(request, 503, error="busy", login=login, next=then)
     except Unauthorized:
-        return login_form(request, 401, error="bad_login", login=login)
+        return login_form(request, 401, error="bad_login", login=login, next=then)
     found = await run_in_threadpool(gate.service.account, session.login)
-    response = RedirectResponse(home_of(found[0].role if found else ""), status_code=303)
+    response = RedirectResponse(then or home_of(found[0].role if found else ""), status_code=303)
     gate.set_cookie(response, cookie)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response

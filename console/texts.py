@@ -17,6 +17,11 @@ _UI: dict[str, tuple[str, str]] = {
     "user": ("Tên đăng nhập", "Login"),
     "password": ("Mật khẩu", "Password"),
     "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong login or password."),
+    # A page asked without a session showed the bare login form (review).
+    "session_needed": (
+        "Bạn chưa đăng nhập hoặc phiên làm việc đã hết hạn. Hãy đăng nhập để tiếp tục trang đã mở.",
+        "You are not logged in, or your session has expired. Log in to go on to the page you opened.",
+    ),
     "throttled": (
         "Quá nhiều lần đăng nhập sai với tên đăng nhập này hoặc từ máy này. "
         "Vui lòng thử lại sau {minutes} phút.",
