@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -58,7 +58,15 @@ def render(
     t = ConsoleTexts(lang)
     other = "en" if lang == "vi" else "vi"
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "done")]
-    context = {"lang_link": "?" + urlencode([*kept, ("lang", other)]), "other_lang": other, **context}
+    # What a printed page says of itself: when, by whom, which page with which filters (``.printed``).
+    address = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context = {
+        "lang_link": "?" + urlencode([*kept, ("lang", other)]),
+        "other_lang": other,
+        "printed_at": gate_of(request).service.clock(),
+        "page_address": unquote(address),
+        **context,
+    }
     response: Response = request.app.state.templates.TemplateResponse(
         request,
         name,

@@ -18,6 +18,7 @@ _UI: dict[str, tuple[str, str]] = {
     "password": ("Mật khẩu", "Password"),
     "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong login or password."),
     # A page asked without a session showed the bare login form (review).
+    "printed": ("In lúc {at}, tài khoản {login}, trang {page}", "Printed {at} by {login}, page {page}"),
     "session_needed": (
         "Bạn chưa đăng nhập hoặc phiên làm việc đã hết hạn. Hãy đăng nhập để tiếp tục trang đã mở.",
         "You are not logged in, or your session has expired. Log in to go on to the page you opened.",

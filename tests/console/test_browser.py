@@ -14,12 +14,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import uvicorn
 
 from console.app import create_app
+from inspections.timeunits import VN_TZ
 from tests.console.conftest import PASSWORD, UNIT2, ConsoleWorld
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -107,6 +109,16 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             page.click(f"#violations a:text('{D2}')")
             expect(page.locator("h1")).to_contain_text(D2)
             page.screenshot(path=shots / "console-dossier-desktop.png", full_page=True)
+            # Printed: no menu, no action forms; when, by whom and which page (review of 2026-12-05).
+            page.emulate_media(media="print")
+            assert page.locator(".actions-row").count() > 0
+            assert not page.locator("header.top nav").is_visible()
+            assert not page.locator(".actions-row").first.is_visible()
+            expect(page.locator(".printed")).to_contain_text(f"In lúc {datetime.now(VN_TZ):%d/%m/%Y}")
+            expect(page.locator(".printed")).to_contain_text(f"tài khoản insp, trang /dossiers/{D2}")
+            page.pdf(path=str(shots / "console-dossier-print.pdf"), format="A4")
+            page.emulate_media(media="screen")
+            assert page.locator(".actions-row").first.is_visible()
 
             case = page.locator("article.case[data-rule='SUPPLEMENT_UNWRITTEN']")
             case.locator(".action-dismiss select").select_option("data_error")
