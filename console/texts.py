@@ -90,7 +90,13 @@ _UI: dict[str, tuple[str, str]] = {
     "procedure": ("Thủ tục", "Procedure"),
     "channel": ("Kênh nộp", "Channel"),
     "status": ("Kết quả", "Status"),
-    "due_at": ("Hạn trả", "Due"),
+    # The receipt's appointment: an apology's new date showed under "Hạn trả" as if it had not moved it
+    # (review); the events below show each change.
+    "due_at": ("Hạn trả (ghi trên phiếu tiếp nhận)", "Due (on the receipt)"),
+    # A dossier still in progress read "Quá hạn", as a late result (review).
+    "open_late": ("Đang giải quyết, quá hạn", "In progress, overdue"),
+    "open_in_time": ("Đang giải quyết, trong hạn", "In progress, within time"),
+    "as_of": ("tính đến", "as of"),
     "legal_basis": ("Căn cứ pháp lý", "Legal basis"),
     "plain_law": ("Quy định nói gì", "What the law asks"),
     "verify": ("Cần xác minh tại chỗ", "Verify on site"),

@@ -1,0 +1,35 @@
+"""A dossier's facts say whether it is still in progress (review of 2026-12-05): an open dossier past its
+date read "Kết quả: Quá hạn", as a late result, and "Hạn trả" did not say it is the receipt's date (an
+apology's new date is among the events)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from tests.console.conftest import ConsoleWorld, logged_in
+from warehouse.store import DOSSIER_COLUMNS
+
+
+def _status(html: str) -> str:
+    found = re.search(r'<dd id="fact-status">(.*?)</dd>', html, re.S)
+    assert found is not None
+    return re.sub(r"<[^>]+>", "", found[1])
+
+
+def test_the_facts_say_in_progress_or_how_it_ended(console_world: ConsoleWorld) -> None:
+    ended, open_late = "000.10.01.H99-251103-0001", "000.10.02.H99-251105-0007"  # processed; made open
+    # The examples' dossiers have all ended: one late dossier's newest row, open (this module's warehouse).
+    columns = ", ".join(DOSSIER_COLUMNS)
+    chosen = ", ".join({"end_type": "NULL", "end_at": "NULL", "version": "version + 1"}.get(c, c)
+                       for c in DOSSIER_COLUMNS)  # fmt: skip
+    console_world.wh.execute(
+        f"INSERT INTO dossiers ({columns}) SELECT {chosen} FROM dossiers FINAL WHERE dossier_id = %(d)s",
+        {"d": open_late},
+    )
+    client, _ = logged_in(console_world, "insp")
+    page = client.get(f"/dossiers/{quote(open_late, safe='')}").text
+    assert _status(page).startswith("Đang giải quyết, quá hạn (tính đến ")
+    assert "Hạn trả (ghi trên phiếu tiếp nhận)" in page
+    shown = _status(client.get(f"/dossiers/{quote(ended, safe='')}").text)
+    assert re.fullmatch(r"(Trước hạn|Đúng hạn|Quá hạn) · .+ \d\d/\d\d/\d{4} \d\d:\d\d", shown), shown
