@@ -326,8 +326,15 @@ async def accounts(request: Request) -> Response:
     who = await gate.require(request, "admin")
     found = await run_in_threadpool(gate.service.run, lambda: users(gate.service.writer))
     error = request.query_params.get("error", "")  # a code, never text from the URL
-    return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES,
-                  error=error if error in ACCOUNT_ERRORS else "")  # fmt: skip
+    done = request.query_params.get("done", "")
+    named = request.query_params.get("login", "")
+    done_login = next((a.login for a in found if a.login == named), "")  # an account's login, or nothing
+    catalogue = gate.service.catalogue
+    units = sorted((code, u.name) for code, u in catalogue.units.items())
+    return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES, units=units,
+                  error=error if error in ACCOUNT_ERRORS else "",
+                  done=done if done in ("saved", "disabled", "enabled") and done_login else "",
+                  done_login=done_login)  # fmt: skip
 
 
 async def accounts_post(request: Request) -> Response:
@@ -338,15 +345,16 @@ async def accounts_post(request: Request) -> Response:
     login, role, unit = (form_text(form, k).strip() for k in ("login", "role", "unit_code"))
     password = form_text(form, "password")
     disable = form.get("disable") == "1"
+    enable = form.get("enable") == "1"
     svc = gate.service
 
     def change() -> str:
         existing = user(svc.writer, login)
         now = datetime.now(UTC)
-        if disable:
+        if disable or enable:  # a disabled account had no way back but a new password (review)
             if existing is None:
                 return "unknown_login"
-            save_user(svc.writer, _with(existing, disabled=True, updated_at=now))
+            save_user(svc.writer, _with(existing, disabled=disable, updated_at=now))
             return ""
         problem = account_problem_code(login, role, unit, svc.catalogue.units) or password_problem_code(
             password
@@ -361,7 +369,11 @@ async def accounts_post(request: Request) -> Response:
 
     error = await run_in_threadpool(svc.run, change)
     svc.forget(login)
-    return RedirectResponse("/admin/users" + (f"?error={error}" if error else ""), status_code=303)
+    # Said on the page (an account added, locked or unlocked gave no sign: review); the page names the
+    # login only if it is an account's.
+    done = "disabled" if disable else "enabled" if enable else "saved"
+    query = {"error": error} if error else {"done": done, "login": login}
+    return RedirectResponse("/admin/users?" + urlencode(query), status_code=303)
 
 
 def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | None:
@@ -373,6 +385,8 @@ def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | 
         return "bad_role"
     if role == "unit" and not unit:
         return "unit_needed"
+    if unit and role != "unit":  # shown in the list, it scoped nothing: an inspector sees every unit (review)
+        return "unit_only_for_officers"
     if unit and unit not in units:
         return "unknown_unit"
     return None
@@ -392,6 +406,7 @@ def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
         "login_case_clash": "another account has this login in other letter case",
         "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
         "unit_needed": "a unit officer needs --unit CODE",
+        "unit_only_for_officers": f"only a unit officer has a unit; a {role} sees every unit",
         "unknown_unit": f"unit {unit!r} is not a unit of the catalogue",
     }[account_problem_code(login, role, unit, units)]
 

@@ -111,6 +111,12 @@ _UI: dict[str, tuple[str, str]] = {
     "disabled": ("Đã khóa", "Disabled"),
     "active": ("Đang hoạt động", "Active"),
     "disable": ("Khóa tài khoản", "Disable"),
+    "enable": ("Mở khóa", "Enable"),
+    "account_state": ("Trạng thái", "State"),
+    "unit_of_officer": ("Đơn vị (chỉ với cán bộ đơn vị)", "Unit (unit officers only)"),
+    "account_saved": ("Đã lưu tài khoản {login}.", "Account {login} saved."),
+    "account_disabled": ("Đã khóa tài khoản {login}.", "Account {login} disabled."),
+    "account_enabled": ("Đã mở khóa tài khoản {login}.", "Account {login} enabled."),
     "add_user": ("Thêm tài khoản", "Add account"),
     "forbidden": ("Bạn không có quyền xem trang này.", "You may not see this page."),
     "not_found": ("Không tìm thấy.", "Not found."),
@@ -207,6 +213,10 @@ _ERRORS = {
     "bad_role": ("Vai trò không hợp lệ.", "Not a role."),
     "unit_needed": ("Cán bộ đơn vị cần có mã đơn vị.", "A unit officer needs a unit code."),
     "unknown_unit": ("Mã đơn vị không có trong danh mục.", "Not a unit of the catalogue."),
+    "unit_only_for_officers": (
+        "Chỉ tài khoản cán bộ đơn vị mới gắn với một đơn vị (các vai trò khác xem mọi đơn vị).",
+        "Only a unit officer's account has a unit (the other roles see every unit).",
+    ),
     "password_short": ("Mật khẩu cần ít nhất 10 ký tự.", "The password needs at least 10 characters."),
     "password_spaces": (
         "Mật khẩu không được bắt đầu, kết thúc bằng dấu cách hoặc chứa xuống dòng.",
@@ -239,6 +249,7 @@ _ERRORS = {
     "503": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
 }
 ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "login_case_clash", "bad_role", "unit_needed",
+                            "unit_only_for_officers",
                             "unknown_unit", "password_short", "password_spaces"})  # fmt: skip
 
 #: The states no audit pack names; the handled ones are the packs' words (``reporting.pack_texts``, one list

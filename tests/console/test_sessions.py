@@ -157,8 +157,36 @@ def test_the_admin_page_refuses_a_login_differing_only_in_case(console_world: Co
     """ "ALICE" beside "alice" were two accounts, one easily taken for the other (review)."""
     admin, csrf = logged_in(console_world, "adm")
     made = {"login": "casey", "role": "leader", "password": PASSWORD, "csrf_token": csrf}
-    assert admin.post("/admin/users", data=made, follow_redirects=False).headers["location"] == "/admin/users"
+    saved = admin.post("/admin/users", data=made, follow_redirects=False).headers["location"]
+    assert saved == "/admin/users?done=saved&login=casey"
     clash = admin.post("/admin/users", data={**made, "login": "CASEY"}, follow_redirects=False)
     assert clash.headers["location"] == "/admin/users?error=login_case_clash"
     page = admin.get(clash.headers["location"]).text
     assert "chỉ khác chữ hoa, chữ thường" in page or "other letter case" in page
+
+
+def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
+    console_world: ConsoleWorld,
+) -> None:
+    """An account added, locked or unlocked gave no sign; a locked one had no way back but a new password;
+    an inspector could be given a unit that scoped nothing; the unit was a free text box (review)."""
+    admin, csrf = logged_in(console_world, "adm")
+    made = {"login": "dana", "role": "leader", "password": PASSWORD, "csrf_token": csrf}
+    page = admin.post("/admin/users", data=made).text
+    assert "Đã lưu tài khoản dana." in page and 'name="unit_code"><option value="">—</option>' in page
+    page = admin.post("/admin/users", data={"login": "dana", "disable": "1", "csrf_token": csrf}).text
+    assert "Đã khóa tài khoản dana." in page and ">Mở khóa</button>" in page
+    assert (
+        console_world.client().post("/api/login", json={"login": "dana", "password": PASSWORD}).status_code
+        == 401
+    )
+    page = admin.post("/admin/users", data={"login": "dana", "enable": "1", "csrf_token": csrf}).text
+    assert "Đã mở khóa tài khoản dana." in page
+    assert (
+        console_world.client().post("/api/login", json={"login": "dana", "password": PASSWORD}).status_code
+        == 200
+    )
+    assert "Đã lưu tài khoản" not in admin.get("/admin/users?done=saved&login=nobody%3Cb%3E").text
+    officer_unit = {**made, "login": "eve", "role": "inspector", "unit_code": "000.10.01.H99"}
+    refused = admin.post("/admin/users", data=officer_unit, follow_redirects=False)
+    assert refused.headers["location"] == "/admin/users?error=unit_only_for_officers"
