@@ -90,9 +90,10 @@ def apology_too_late(ev: Ev) -> str:
         f"{_due(ev)}; "
         + ev.w(
             f"{ev.apology()} lập {ev.when('apology_at')}, sau hạn chót {ev.when('apology_deadline')} "
-            f"({lead} ngày làm việc trước ngày hẹn); ",
+            f"({lead} ngày làm việc trước ngày hẹn; đọc “01 ngày” là ngày làm việc: chưa xác nhận); ",
             f"{ev.apology()} issued {ev.when('apology_at')}, after the deadline "
-            f"{ev.when('apology_deadline')} ({lead} working day(s) before the due date); ",
+            f"{ev.when('apology_deadline')} ({lead} working day(s) before the due date; reading the decree's "
+            "“01 day” as a working day: unconfirmed); ",
         )
         + f"{_end(ev)}{_lateness(ev)}{_clock(ev)}"
     )

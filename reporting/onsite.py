@@ -3,7 +3,8 @@
 The forms are those of Circular 01/2018/TT-VPCP, Art. 9 (LEGAL.md §3): 01 Giấy tiếp nhận hồ sơ và hẹn trả
 kết quả; 02 Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ; 03 Phiếu từ chối tiếp nhận giải quyết hồ sơ; 04 Phiếu
 xin lỗi và hẹn lại ngày trả kết quả; 05 Phiếu kiểm soát quá trình giải quyết hồ sơ; 06 Sổ theo dõi hồ sơ.
-Circular 03/2025/TT-VPCP (guiding Decree 118/2025, in force 1/7/2025; from secondary sources) keeps 01–03,
+Circular 03/2025/TT-VPCP (of 15/9/2025, guiding Decree 118/2025 in force 1/7/2025; from secondary sources;
+when its forms apply to dossiers received before it took effect is [U], which the pack says) keeps 01–03,
 renames 04, adds 05 (Thông báo dừng giải quyết hồ sơ, for suspensions only) and moves the control slip to 06
 and the register to 07. An item names the form of the circular its dossiers are handled under (``forms``:
 ``2018`` or ``2025``, from their legal basis: :func:`forms_of`); where they are on both sides of 1/7/2025, or

@@ -22,10 +22,14 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "onsite_note": (
         "Với mỗi hồ sơ ở mục A, đề nghị đơn vị xuất trình các giấy tờ, sổ sách dưới đây; ghi kết quả đối "
         "chiếu vào cột “Kết quả xác minh của đoàn” và ký xác nhận. Số mẫu theo Thông tư 01/2018/TT-VPCP; "
-        "hồ sơ tiếp nhận từ 01/7/2025 dùng mẫu theo Thông tư 03/2025/TT-VPCP (số mẫu ghi kèm khi khác).",
+        "hồ sơ tiếp nhận từ 01/7/2025 dùng mẫu theo Thông tư 03/2025/TT-VPCP (số mẫu ghi kèm khi khác). "
+        "Thông tư này ban hành ngày 15/9/2025: mẫu áp dụng cho hồ sơ tiếp nhận trước khi Thông tư có hiệu "
+        "lực chưa xác nhận.",
         "For each dossier of section A, ask the unit for the records below; write what you found in the "
         "“Inspector's finding” column and sign. Form numbers of Circular 01/2018/TT-VPCP; dossiers received "
-        "from 1/7/2025 use the forms of Circular 03/2025/TT-VPCP (numbers alongside where they differ).",
+        "from 1/7/2025 use the forms of Circular 03/2025/TT-VPCP (numbers alongside where they differ). That "
+        "circular is dated 15/9/2025: which forms apply to dossiers received before it took effect is "
+        "unconfirmed.",
     ),
     "sample_onsite": (
         "Với hồ sơ trong mẫu, đối chiếu: {items}.",

@@ -262,7 +262,8 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     "r_overdue": {
         "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) gửi văn bản xin lỗi cho người nộp hồ sơ "
         "(mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả; với hồ sơ tiếp nhận từ 01/7/2025, Văn bản xin "
-        "lỗi và đề nghị gia hạn thời gian giải quyết) và giải quyết dứt điểm.",
+        "lỗi và đề nghị gia hạn thời gian giải quyết theo Thông tư 03/2025/TT-VPCP, ban hành 15/9/2025, ngày "
+        "áp dụng chưa xác nhận) và giải quyết dứt điểm.",
         "en": "Have the units with overdue dossiers ({n}) send the applicants a written apology with a new "
         "date (form 04) and finish them.",
     },

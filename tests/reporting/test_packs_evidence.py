@@ -189,6 +189,22 @@ def test_checklists_name_both_numberings_of_renumbered_forms() -> None:
     assert items("NO_APPOINTMENT", "not_checkable") != items("NO_APPOINTMENT", "violation")
 
 
+def test_what_the_law_leaves_unconfirmed_is_said_so() -> None:
+    """LEGAL.md marks [U] whether the decree's "01 ngày" is a working day, and when Circular 03/2025 (of
+    15/9/2025) applies to dossiers received from 1/7/2025: the pack and the report stated both as settled
+    (review of 2026-12-05)."""
+    from reporting.i18n import Texts
+    from reporting.pack_texts import pack_text
+
+    late = {"apology_at": "2025-11-14T10:00:00+07:00", "apology_deadline": "2025-11-13",
+            "lead_working_days": 1, "due_at": "2025-11-14T17:00:00+07:00"}  # fmt: skip
+    assert "là ngày làm việc: chưa xác nhận" in sentence("APOLOGY_TOO_LATE", "violation", late)
+    assert "ban hành ngày 15/9/2025" in pack_text("onsite_note", "vi") and "chưa xác nhận" in pack_text(
+        "onsite_note", "vi"
+    )
+    assert "ngày áp dụng chưa xác nhận" in Texts("vi")("r_overdue", n="3")
+
+
 #: Any JSON-ish value, for facts whose stored shape is not the one a rule writes (an older or a broken
 #: producer): the sentence must still read as words, never as Python's reprs.
 ODD = st.one_of(
