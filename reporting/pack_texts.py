@@ -18,6 +18,7 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "h_end_at": ("Thời điểm kết thúc", "Ended at"),
     "open_within": ("Đang giải quyết (trong hạn)", "In progress (within time)"),
     "open_overdue": ("Đang giải quyết (quá hạn)", "In progress (overdue)"),
+    "page": ("Trang", "Page"),
     "s_onsite": ("D. Những gì cần kiểm tra tại chỗ", "D. What to verify on site"),
     "onsite_note": (
         "Với mỗi hồ sơ ở mục A, đề nghị đơn vị xuất trình các giấy tờ, sổ sách dưới đây; ghi kết quả đối "

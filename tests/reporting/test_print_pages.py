@@ -1,0 +1,56 @@
+"""Printed from a browser, the pages are numbered (review of 2026-12-05): the audit pack, which the unit
+countersigns page by page, "Trang n/N" at the foot; the report's HTML as its PDF and Decree 30/2020
+(Appendix I) number them, centred in the top margin and none on page 1."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reporting.pack_texts import pack_text
+
+CHROMIUM = Path("/usr/bin/chromium")
+TEMPLATES = Path(__file__).parents[2] / "reporting" / "templates"
+
+
+def _printed(tmp_path: Path, template: str, body: str, **values: str) -> list[str]:
+    """The pages' text of a document with ``template``'s print styles and ``body``, printed by chromium."""
+    from playwright.sync_api import sync_playwright
+
+    text = (TEMPLATES / template).read_text("utf-8")
+    style = text[text.index("<style>") : text.index("</style>") + len("</style>")]
+    for name, value in values.items():
+        style = re.sub(r"\{\{\s*" + re.escape(name) + r"\s*\}\}", value, style)
+    pdf = tmp_path / "printed.pdf"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.set_content(f'<html><head><meta charset="utf-8">{style}</head><body>{body}</body></html>')
+            page.pdf(path=str(pdf), prefer_css_page_size=True)
+        finally:
+            browser.close()
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True)
+    return out.stdout.split("\f")[:-1]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_printed_pack_numbers_its_pages(tmp_path: Path) -> None:
+    body = "".join(f"<p>Dòng {n}</p>" for n in range(120))
+    pages = _printed(tmp_path, "pack.html.j2", body, **{"p('page')": pack_text("page", "vi")})
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, 1):
+        assert f"Trang {number}/{len(pages)}" in page, page[-300:]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_printed_report_numbers_its_pages_at_the_top_but_the_first(tmp_path: Path) -> None:
+    body = "".join(f"<p>Đoạn {n}</p>" for n in range(90))
+    pages = _printed(tmp_path, "base.html.j2", body)
+    assert len(pages) >= 2
+    assert pages[0].split("\n", 1)[0].strip() == "Đoạn 0"  # no number on page 1
+    for number, page in enumerate(pages[1:], 2):
+        assert page.lstrip("\n").split("\n", 1)[0].strip() == str(number), page[:200]
