@@ -123,7 +123,10 @@ def trend_chart(report: WeeklyReport, path: Path) -> Path:
     _percent_axis(report, ax.yaxis)
     ax.tick_params(axis="y", labelsize=10)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=10, frameon=False)
+    # Below the axis title, which a two-line week label ("47/2025 (tạm tính)") pushes down: it sat on the
+    # legend's first row (review of 2026-12-05).
+    below = -0.27 if any("\n" in label for label in labels) else -0.2
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, below), ncol=3, fontsize=10, frameon=False)
     return _save(fig, path)
 
 

@@ -194,7 +194,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "sheet_summary": {"vi": "Tổng hợp", "en": "Summary"},
     "sheet_units": {"vi": "Đơn vị", "en": "Units"},
     "sheet_ranking": {"vi": "Xếp hạng", "en": "Ranking"},
-    "sheet_trend": {"vi": "Xu hướng 8 tuần", "en": "8-week trend"},
+    "sheet_trend": {"vi": "Xu hướng 9 tuần", "en": "9-week trend"},
     "sheet_rules": {"vi": "Vi phạm theo quy tắc", "en": "Violations by rule"},
     "sheet_rule_unit": {"vi": "Vi phạm quy tắc × đơn vị", "en": "Violations rule × unit"},
     "sheet_unit_violations": {"vi": "Vi phạm theo đơn vị", "en": "Violations by unit"},

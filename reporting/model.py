@@ -362,10 +362,11 @@ def build_report(
     the calendar note (default: the warehouse's newest snapshot)."""
     forms = gather.week_forms(catalogue, wh, week)
     # Every average of the report is over the same weeks: those of the ``PRIOR_WEEKS`` before with dossiers
-    # to handle; the trend shows the last ``TREND_WEEKS - 1`` of them, and this week.
+    # to handle; the trend shows all of them, and this week, so that "the average of the 8 weeks before"
+    # can be checked in it (it showed 7: the 8th week's rate was in the average and nowhere else: review).
     before = gather.trend(catalogue, wh, week.previous(), counting.PRIOR_WEEKS, units_of=week)
     prior = [p.province for p in before]
-    points = [*before[-(gather.TREND_WEEKS - 1) :], gather.TrendPoint(week, forms.province, forms.units)]
+    points = [*before, gather.TrendPoint(week, forms.province, forms.units)]
     # How far the figures reach, up to the instant the week's figures are final: the report of a final week
     # is the same whatever day it is made again (a retry, a backfill months later: same date, same bytes).
     reach = week_reach(catalogue, wh, week, header.maturity_days, as_of or datetime.now(UTC))

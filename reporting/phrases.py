@@ -78,8 +78,8 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "Annex II. Unit ranking by indicator 2.1",
     },
     "a_trend": {
-        "vi": "Phụ lục III. Tỷ lệ giải quyết đúng hạn 8 tuần gần nhất",
-        "en": "Annex III. On-time rate, last 8 weeks",
+        "vi": "Phụ lục III. Tỷ lệ giải quyết đúng hạn tuần này và 8 tuần trước",
+        "en": "Annex III. On-time rate, this week and the 8 weeks before",
     },
     "a_violations": {
         "vi": "Phụ lục IV. Vi phạm theo quy tắc và theo đơn vị",

@@ -11,6 +11,7 @@ catalogue, and a text cell must never become a formula (issue 13, item 8)."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,22 @@ def _local_naive(at: datetime) -> datetime:
     return aware.astimezone(VN_TZ).replace(tzinfo=None)
 
 
+#: The summary's paragraphs span its eight columns (44 + 7 × 16 characters wide): about this many
+#: characters fit on one line of them.
+_PARAGRAPH_CHARS = 140
+
+
+def _paragraph(ws: Worksheet, row: int, text: str) -> None:
+    """A paragraph of the summary, wrapped across the printed width (columns A–H) with room for its lines:
+    in column A alone, a finding or a recommendation of 560 characters ran past the page's edge and was cut
+    on paper (review of 2026-12-05)."""
+    cell = put(ws, row, 1, text)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
+    lines = max(1, math.ceil(len(text) / _PARAGRAPH_CHARS))
+    ws.row_dimensions[row].height = 15.0 * lines + 2
+
+
 def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
     """``report.xlsx``: summary (header, warning, figures), then one sheet per table and the charts."""
     t = report.texts
@@ -215,7 +232,7 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
             put(ws, row, 1, heading).font = Font(bold=True)
             row += 1
         for line in lines:
-            put(ws, row, 1, line)
+            _paragraph(ws, row, line)
             row += 1
     row += 1
     if not report.empty:

@@ -315,6 +315,22 @@ def test_every_xlsx_table_sheet_filters_freezes_prints_and_dates_are_dates(repor
             assert not any(isinstance(v, str) and looks_like_date.match(v) for v in row), ws.title
 
 
+def test_the_trend_shows_the_weeks_averaged_and_the_summary_wraps(reports: dict[str, Path]) -> None:
+    """The averages are over the 8 weeks before; the trend showed 7 of them (the 8th week's rate was in the
+    average and nowhere to be checked), and the summary's long paragraphs ran past the printed page in
+    column A alone (review of 2026-12-05)."""
+    wb = load_workbook(reports["last"] / "report.xlsx")
+    weeks = next(wb["Xu hướng 9 tuần"].iter_rows(values_only=True))[2:]
+    expected = [WEEK.previous(n) for n in range(8, -1, -1)]
+    assert list(weeks) == [f"{w.number}/{w.year}" for w in expected]
+    summary = wb.worksheets[0]
+    long = [c for row in summary.iter_rows() for c in row if isinstance(c.value, str) and len(c.value) > 150]
+    assert long
+    for cell in long:
+        assert cell.alignment.wrap_text and f"A{cell.row}:H{cell.row}" in summary.merged_cells, cell.value
+        assert summary.row_dimensions[cell.row].height >= 15 * (len(cell.value) // 140 + 1)
+
+
 def test_the_report_week_is_what_the_title_and_the_number_say(reports: dict[str, Path]) -> None:
     assert Week.parse("2025-W45") == WEEK
     text = flat(pdf_text(reports["mature"] / "report.pdf", first=1, last=1))

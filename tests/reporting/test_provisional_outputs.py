@@ -33,6 +33,23 @@ def test_the_trend_chart_marks_a_provisional_week(tmp_path: Path) -> None:
     assert charts.trend_chart(provisional, tmp_path / "t.png").stat().st_size > 0
 
 
+def test_the_trend_charts_legend_stays_clear_of_the_axis_title(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provisional week's two-line label pushed the axis title ("Tuần") onto the legend (review)."""
+    drawn: list[object] = []
+    save = charts._save
+    monkeypatch.setattr(charts, "_save", lambda fig, path: (drawn.append(fig), save(fig, path))[1])
+    for maturity in (IMMATURE, FINAL):
+        charts.trend_chart(make_report(UNITS, UNITS, {}, maturity), tmp_path / "t.png")
+    for fig in drawn:
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        (ax,) = fig.axes  # type: ignore[attr-defined]
+        title = ax.xaxis.label.get_window_extent(renderer)
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert legend.y1 < title.y0, (legend, title)  # the legend wholly below the title
+
+
 def test_the_rules_chart_compares_only_what_the_tables_compare(tmp_path: Path) -> None:
     """A provisional week's time-triggered rule is drawn alone and labelled "tạm tính", as its table row
     shows "—" for the week before; a rule fixed when it occurs keeps its bar for the week before."""
