@@ -34,11 +34,13 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "default_team": {"vi": "TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH", "en": "ADMINISTRATIVE REFORM INSPECTION TEAM"},
     # The document type in capitals, then the subject (trích yếu) in ordinary case: Decree 30/2020,
     # Appendix I (LEGAL.md §4); the PDF and the HTML print them on two lines.
+    # The subject says what the report is about first, then when (the usual wording of a báo cáo's trích
+    # yếu; it opened with the week: review of 2026-12-05).
     "title": {
-        "vi": "BÁO CÁO Tuần {number}/{year} ({start} – {sunday}) về vi phạm trong giải quyết thủ tục hành "
-        "chính",
-        "en": "REPORT Week {number}/{year} ({start} – {sunday}) on violations in handling administrative "
-        "procedures",
+        "vi": "BÁO CÁO Tình hình vi phạm trong giải quyết thủ tục hành chính tuần {number}/{year} (từ ngày "
+        "{start} đến ngày {sunday})",
+        "en": "REPORT Violations in handling administrative procedures, week {number}/{year} ({start} – "
+        "{sunday})",
     },
     "sample_catalogue": {
         "vi": "Lưu ý: báo cáo lập trên danh mục MẪU (không phải dữ liệu thật của tỉnh).",

@@ -240,7 +240,7 @@ def test_cli_report_default_week_and_packs(province: Province, tmp_path: Path) -
     assert result.exit_code == 0, result.stderr + result.stdout
     assert f"report for {expected}" in result.stderr
     assert str(expected) == "2025-W44"
-    assert f"Week {expected.number}/{expected.year} (" in (tmp_path / "report.html").read_text()
+    assert f"week {expected.number}/{expected.year} (" in (tmp_path / "report.html").read_text()
     assert any(line.endswith(".xlsx") and "/units/" in line for line in result.stdout.splitlines())
 
 

@@ -201,7 +201,11 @@ def test_vietnamese_text_survives_every_format(vi_report: Path) -> None:
         assert "ỦY BAN NHÂN DÂN TỈNH MẪU" in text
         assert "Mẫu, ngày 10 tháng 11 năm 2025" in text
     # Decree 30: the type in capitals, the subject in ordinary case (bold) under it.
-    subject = "Tuần 45/2025 (03/11/2025 – 09/11/2025) về vi phạm trong giải quyết thủ tục hành chính"
+    # What the report is about first, then when (it opened with the week: review of 2026-12-05).
+    subject = (
+        "Tình hình vi phạm trong giải quyết thủ tục hành chính tuần 45/2025 (từ ngày 03/11/2025 đến ngày "
+        "09/11/2025)"
+    )
     assert f"BÁO CÁO {subject}" in " ".join(pdf.split())
     assert f'BÁO CÁO<br><span class="subject">{subject}</span>' in html
     assert f"BÁO CÁO {subject}" in xlsx
@@ -290,7 +294,7 @@ def test_empty_week_renders_a_clear_no_dossiers_report(province: Province, tmp_p
     rows = [row for sheet in xlsx_cells(tmp_path / "report.xlsx").values() for row in sheet]
     (through,) = [row for row in rows if row and row[0] == "Dữ liệu cập nhật đến"]
     assert all(value is None for value in through[1:])  # no date the figures reach: there are none
-    assert "BÁO CÁO Tuần 30/2025" in " ".join(pdf_text(tmp_path / "report.pdf", first=1, last=1).split())
+    assert "tuần 30/2025 (từ ngày" in " ".join(pdf_text(tmp_path / "report.pdf", first=1, last=1).split())
 
 
 def test_english_option(province: Province, tmp_path: Path, expected) -> None:
@@ -303,7 +307,7 @@ def test_english_option(province: Province, tmp_path: Path, expected) -> None:
     for text in (pdf, html, xlsx):
         assert "SOCIALIST REPUBLIC OF VIETNAM" in text
         assert "Independence - Freedom - Happiness" in text
-        assert "REPORT" in text and "Week 45/2025 (" in " ".join(text.split())
+        assert "REPORT" in text and "week 45/2025 (" in " ".join(text.split())
         assert rate in text
     assert f"This week the province had {province_form.received_total} dossiers" in " ".join(pdf.split())
     assert "Data quality not checked for this week." in html
