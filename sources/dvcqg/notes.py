@@ -6,7 +6,9 @@ the phrase the vocabulary recognises in it, the rest withheld as "[…]" (:func:
 "May name" is read from the text alone, so that a row's reason is the same whatever else an import holds:
 two capitalised words in a row ("Nguyễn Văn An", "ông NGUYỄN VĂN AN"), a common Vietnamese surname that is
 no everyday word followed by another word in any case ("của nguyễn thị bích ngọc", "Nguyen thi"), eight
-digits or more (an identity number, a phone), an e-mail address. Pseudonyms the scrubbing has put in place
+digits or more (an identity number, a phone), an e-mail address; a surname that is also an everyday word
+("phạm", "lý", "đoàn") before a middle name and a given name ("của phạm thị lan"); words joined by hyphens
+count as words ("Trần-Văn-Bình"). Pseudonyms the scrubbing has put in place
 of the record's own applicant values are no name (their hex may hold digits). Review of 2026-12-04: an
 e-mail address, a name in lower case and a name without its accents were passed on in clear.
 """
@@ -36,22 +38,60 @@ _SURNAMES = frozenset({
 })  # fmt: skip
 
 
+#: Surnames that are also words of a note ("vi phạm", "lý do", "đoàn kiểm tra", "quy định"), which start a
+#: name in lower case only before a middle name (``_MIDDLE``): "của phạm thị lan", "ông phan văn hải".
+_AMBIGUOUS_SURNAMES = frozenset({
+    "phạm", "phan", "hồ", "đào", "đinh", "dương", "lý", "đoàn", "lâm", "mai", "cao", "hà", "lương", "tô",
+    "pham", "ho", "dao", "dinh", "duong", "ly", "doan", "lam", "ha", "luong", "to", "le", "vo", "do", "dang",
+    "ngo", "vu", "truong", "trinh",
+})  # fmt: skip
+#: The middle names that follow a surname, each with the words that follow it in a note, not in a name
+#: ("vi phạm văn bản", "hồ thị trấn"); a name without accents is kept to ("van hoa" may be Văn Hoa).
+_MIDDLE = {
+    "văn": frozenset({"bản", "phòng", "hóa", "hoá", "kiện", "thư"}),
+    "van": frozenset({"ban", "phong", "kien", "thu"}),
+    "thị": frozenset({"trấn", "xã", "trường"}),
+    "thi": frozenset({"tran", "xa", "truong"}),
+}
+
+
 def may_name(text: str) -> bool:
-    """Whether a text may name someone or reach them (module docstring)."""
+    """Whether a text may name someone or reach them (module docstring). Words joined by hyphens are words
+    ("Trần-Văn-Bình" is a name: review)."""
     text = without_pseudonyms(unicodedata.normalize("NFC", text))
     if _LONG_NUMBER.search(text) or _EMAIL.search(text):
         return True
+    words = ["".join(c for c in word if c.isalpha()) for chunk in text.split() for word in _words(chunk)]
     previous_capital = previous_surname = False
-    for word in text.split():
-        letters = "".join(c for c in word if c.isalpha())
+    for n, letters in enumerate(words):
         if not letters:
             previous_capital = previous_surname = False
             continue
         capital = letters[0].isupper()
         if (capital and previous_capital) or previous_surname:
             return True
-        previous_capital, previous_surname = capital, letters.casefold() in _SURNAMES
+        folded = letters.casefold()
+        if folded in _AMBIGUOUS_SURNAMES and _middle_then_name(words[n + 1 : n + 3]):
+            return True
+        previous_capital, previous_surname = capital, folded in _SURNAMES
     return False
+
+
+def _words(chunk: str) -> list[str]:
+    """A chunk of text between spaces as words: hyphens join the words of a name ("Trần-Văn-Bình"), not
+    those of a code in capitals ("GT-CHO-O.pdf", "TB-DXL"), which stays one word."""
+    parts = chunk.split("-")
+    if len(parts) > 1 and all((p[:1].isupper() and p[1:].islower()) or p.islower() for p in parts):
+        return parts
+    return [chunk]
+
+
+def _middle_then_name(following: list[str]) -> bool:
+    """Whether the two words after an ambiguous surname are a middle name and a given name ("thị lan")."""
+    if len(following) < 2 or not following[1]:
+        return False
+    words = _MIDDLE.get(following[0].casefold())
+    return words is not None and following[1].casefold() not in words
 
 
 def withheld(text: str) -> str:
