@@ -5,21 +5,18 @@ year). Other years in 2000–2050 follow the Labour Code's statutory pattern, wi
 shipped ``lunar.yaml`` table. A yearly file may carry one kind of date outside its year: the day off
 of a swap whose make-up day it lists (New Year 2019: off Mon 31/12/2018, worked Sat 5/1/2019); it is
 added on top of the neighbouring year. A province override file (same shape plus ``remove:``) is
-applied last. The format and the yearly update runbook are in docs/calendar.md.
+applied last. The format and the yearly update runbook are in docs/calendar.md; the files are read and
+checked in ``calendar_parse``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
 
 from inspections.calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar
 from inspections.calendar_days import (
@@ -30,9 +27,22 @@ from inspections.calendar_days import (
     MakeUpDay,
     WorkingHours,
 )
+from inspections.files.calendar_parse import (
+    CalendarData,
+    CalendarDataError,
+    LunarDates,
+    parse_calendar_data,
+    parse_lunar_table,
+    read_yaml,
+)
+
+__all__ = [
+    "PATTERN_MARK", "CalendarData", "CalendarDataError", "LunarDates", "build_calendar", "calendar_files",
+    "compensatory_days", "follows_pattern", "load_calendar", "parse_calendar_data", "parse_lunar_table",
+    "read_calendar_file", "statutory_holidays", "year_of_file",
+]  # fmt: skip
 
 _SAT = 5
-_T = TypeVar("_T")
 
 #: What the source of every day the statutory pattern gives ends with: a year whose days off all say it
 #: follows no government notice (the pattern itself, or a draft not yet edited: ``follows_pattern``).
@@ -45,30 +55,6 @@ _LC1994 = f"Bộ luật Lao động 1994 (sửa đổi 2007), Điều 73 — {PA
 # is the Prime Minister fixing the Tết days and the adjacent Quốc khánh day); BLLĐ 2012 Điều 115(3);
 # BLLĐ 1994 Điều 73 (clause not checked).
 _MAKE_UP_RULE = {_LC2019: "Điều 111(3)", _LC2012: "Điều 115(3)", _LC1994: "Điều 73"}
-
-_HOLIDAY_KEYS = frozenset({"date", "name_vi", "name_en", "kind", "source", "confidence", "note"})
-_LAM_BU_KEYS = frozenset({"date", "replaces", "source", "confidence", "note"})
-
-
-class CalendarDataError(ValueError):
-    """A calendar data file is malformed; the message names the file and the entry."""
-
-
-@dataclass(frozen=True, slots=True)
-class LunarDates:
-    """Gregorian dates of a year's lunar new year (Tết, lunar 1/1) and Hùng Kings day (lunar 10/3)."""
-
-    tet: date
-    hung_kings: date
-
-
-@dataclass(frozen=True, slots=True)
-class CalendarData:
-    """Holidays and make-up days of one data file; ``remove`` only in province overrides."""
-
-    holidays: tuple[Holiday, ...] = ()
-    make_up_days: tuple[MakeUpDay, ...] = ()
-    remove: tuple[date, ...] = ()
 
 
 def load_calendar(
@@ -92,12 +78,12 @@ def load_calendar(
 def calendar_files(data_dir: Path | None = None) -> tuple[dict[int, CalendarData], dict[int, LunarDates]]:
     """The yearly files and the lunar table of ``data_dir`` (default: the shipped ``calendars/vn``)."""
     root: Traversable = data_dir if data_dir is not None else _package_dir()
-    lunar = parse_lunar_table(_read_yaml(root / "lunar.yaml"), "lunar.yaml")
+    lunar = parse_lunar_table(read_yaml(root / "lunar.yaml"), "lunar.yaml")
     years: dict[int, CalendarData] = {}
     for entry in root.iterdir():
         year = year_of_file(entry.name)
         if year is not None:
-            years[year] = parse_calendar_data(_read_yaml(entry), entry.name, year=year)
+            years[year] = parse_calendar_data(read_yaml(entry), entry.name, year=year)
     return years, lunar
 
 
@@ -110,7 +96,7 @@ def year_of_file(name: str) -> int | None:
 
 def read_calendar_file(path: Path, *, year: int | None = None, allow_remove: bool = False) -> CalendarData:
     """One calendar file: a yearly one (``year``) or a province override (``allow_remove``)."""
-    return parse_calendar_data(_read_yaml(path), path.name if year is not None else str(path),
+    return parse_calendar_data(read_yaml(path), path.name if year is not None else str(path),
                                year=year, allow_remove=allow_remove)  # fmt: skip
 
 
@@ -255,156 +241,5 @@ def compensatory_days(holidays: Iterable[Holiday], rule: str | None = None) -> t
     return tuple(result)
 
 
-# --- parsing -----------------------------------------------------------------------------------
-
-
-def parse_lunar_table(doc: Any, origin: str) -> dict[int, LunarDates]:
-    """Parse ``lunar.yaml``: ``years: {YYYY: {tet: date, hung_kings: date}}``."""
-    years = _require(doc, "years", dict, origin)
-    table = {}
-    for year, row in years.items():
-        where = f"{origin}: year {year}"
-        if not isinstance(row, dict):
-            raise CalendarDataError(f"{where}: expected a mapping")
-        tet = _require(row, "tet", date, where)
-        hung = _require(row, "hung_kings", date, where)
-        if tet.year != year or hung.year != year:
-            raise CalendarDataError(f"{where}: dates must fall in {year}")
-        table[int(year)] = LunarDates(tet, hung)
-    return table
-
-
-def parse_calendar_data(
-    doc: Any, origin: str, *, year: int | None = None, allow_remove: bool = False
-) -> CalendarData:
-    """Parse a yearly file (``year`` set: its dates must be in it) or a province override.
-
-    The one exception in a yearly file is a cross-year swap, stated explicitly: a ``swapped``
-    holiday in the previous or next year is allowed when a ``lam_bu`` of the same file ``replaces``
-    it (e.g. 2019.yaml: off Mon 31/12/2018, made up on Sat 5/1/2019).
-    """
-    if not isinstance(doc, dict):
-        raise CalendarDataError(f"{origin}: expected a mapping at the top level")
-    known = {"year", "scope", "holidays", "lam_bu", "notes"} | ({"remove"} if allow_remove else set())
-    unknown = set(doc) - known
-    if unknown:
-        raise CalendarDataError(f"{origin}: unknown keys {sorted(unknown)}")
-    if year is None and "year" in doc:  # a year file under another name was read as an override (review)
-        raise CalendarDataError(
-            f"{origin}: a province override has no 'year'; a year's file is named YYYY.yaml"
-        )
-    if year is not None and doc.get("year") != year:
-        raise CalendarDataError(f"{origin}: 'year' must be {year}")
-    holidays = tuple(_holiday(e, f"{origin}: holidays[{i}]") for i, e in enumerate(doc.get("holidays") or []))
-    make_up = tuple(_lam_bu(e, f"{origin}: lam_bu[{i}]") for i, e in enumerate(doc.get("lam_bu") or []))
-    remove = tuple(doc.get("remove") or [])
-    for i, d in enumerate(remove):
-        if not isinstance(d, date):
-            raise CalendarDataError(f"{origin}: remove[{i}]: expected a date, got {d!r}")
-    dates = [h.date for h in holidays] + [m.date for m in make_up]
-    if len(set(dates)) != len(dates):
-        raise CalendarDataError(f"{origin}: a date is listed twice")
-    if year is not None:
-        replaced = {m.replaces for m in make_up}
-        cross_year_swaps = {
-            h.date
-            for h in holidays
-            if h.kind is HolidayKind.SWAPPED and abs(h.date.year - year) == 1 and h.date in replaced
-        }
-        stray = [d for d in dates if d.year != year and d not in cross_year_swaps]
-        if stray:
-            raise CalendarDataError(
-                f"{origin}: dates outside {year}: {stray} (only a swapped day off in the previous or"
-                " next year, replaced by a lam_bu of this file, may be)"
-            )
-    for m in make_up:
-        if m.date.weekday() < _SAT:
-            raise CalendarDataError(f"{origin}: make-up day {m.date} is not a weekend day")
-    return CalendarData(holidays, make_up, remove)
-
-
-def _holiday(entry: Any, where: str) -> Holiday:
-    _check_keys(entry, _HOLIDAY_KEYS, where)
-    try:
-        kind = HolidayKind(_require(entry, "kind", str, where))
-    except ValueError:
-        raise CalendarDataError(f"{where}: kind must be one of {[k.value for k in HolidayKind]}") from None
-    return Holiday(
-        _require(entry, "date", date, where),
-        _require(entry, "name_vi", str, where),
-        _require(entry, "name_en", str, where),
-        kind,
-        _require(entry, "source", str, where),
-        _confidence(entry, where),
-    )
-
-
-def _lam_bu(entry: Any, where: str) -> MakeUpDay:
-    _check_keys(entry, _LAM_BU_KEYS, where)
-    replaces = entry.get("replaces")
-    if replaces is not None and not isinstance(replaces, date):
-        raise CalendarDataError(f"{where}: 'replaces' must be a date")
-    return MakeUpDay(
-        _require(entry, "date", date, where),
-        replaces,
-        _require(entry, "source", str, where),
-        _confidence(entry, where),
-    )
-
-
-def _confidence(entry: dict[str, Any], where: str) -> Confidence:
-    try:
-        return Confidence(_require(entry, "confidence", str, where))
-    except ValueError:
-        raise CalendarDataError(f"{where}: confidence must be C, S or U") from None
-
-
-def _check_keys(entry: Any, allowed: frozenset[str], where: str) -> None:
-    if not isinstance(entry, dict):
-        raise CalendarDataError(f"{where}: expected a mapping")
-    unknown = set(entry) - allowed
-    if unknown:
-        raise CalendarDataError(f"{where}: unknown keys {sorted(unknown)}")
-
-
-def _require(entry: dict[str, Any], key: str, typ: type[_T], where: str) -> _T:
-    value = entry.get(key)
-    if not isinstance(value, typ) or (typ is date and not _is_date(value)):
-        raise CalendarDataError(f"{where}: '{key}' must be a {typ.__name__}, got {value!r}")
-    return value
-
-
-def _is_date(value: object) -> bool:
-    return isinstance(value, date) and not isinstance(value, datetime)
-
-
 def _package_dir() -> Traversable:
     return resources.files("inspections") / "calendars" / "vn"
-
-
-def _read_yaml(path: Traversable | Path) -> Any:
-    """A calendar file's YAML; what keeps it from being read is one line naming the file and, for YAML,
-    where (Python's codec and PyYAML's own messages named the file twice, ``"<unicode string>"``, a caret)."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise CalendarDataError(
-            f"{path}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); save the file as UTF-8"
-        ) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        raise CalendarDataError(f"{path}: {where}{e.problem or e.context or 'not YAML'}") from None
-    except yaml.reader.ReaderError as e:  # a character YAML does not allow (a control character)
-        code = e.character if isinstance(e.character, int) else ord(e.character)
-        problem = f"character U+{code:04X} at offset {e.position}: {e.reason}"
-        raise CalendarDataError(f"{path}: {problem}") from None
-    except yaml.YAMLError as e:
-        raise CalendarDataError(f"{path}: {' '.join(str(e).split())}") from None
-    except ValueError as e:  # PyYAML's date constructor: a day such as 2025-02-30
-        raise CalendarDataError(f"{path}: {e}") from None
-    except RecursionError:
-        raise CalendarDataError(f"{path}: nested too deeply to be a calendar file") from None

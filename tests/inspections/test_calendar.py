@@ -266,6 +266,9 @@ remove: [2026-11-24, 2026-01-10]
     [
         ({"year": 2025, "holidays": [{"date": date(2025, 1, 1), "kind": "statutory"}]}, "name_vi"),
         ({"year": 2025, "bogus": 1}, "unknown keys"),
+        # A mapping where a list belongs was read as its keys: "holidays[0]: expected a mapping" (review).
+        ({"year": 2025, "holidays": {"a": 1}}, r"holidays: expected a list of entries"),
+        ({"year": 2025, "lam_bu": "2025-04-26"}, r"lam_bu: expected a list of entries"),
         ({"year": 2024}, "'year' must be 2025"),
         ({"year": 2025, "remove": [date(2025, 1, 1)]}, "unknown keys"),
         (
