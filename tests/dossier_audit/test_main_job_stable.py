@@ -132,3 +132,33 @@ def test_run_refuses_a_file_where_its_folders_go(tmp_path: Path) -> None:
 def _sorted_json_lines(data: bytes) -> list[dict[str, object]]:
     docs = [orjson.loads(line) for line in data.splitlines() if line.strip()]
     return sorted(docs, key=lambda d: (d["dossier_id"], d["rule_id"], d["event_id"] or ""))
+
+
+def test_a_run_with_more_events_judges_the_dossiers_it_held_again(tmp_path: Path, monkeypatch) -> None:
+    """The embedded broker is new each run, so the detector knows only this run's events: a second run with
+    the next events of its dossiers (their apologies, their ends) left the first run's verdicts unretracted
+    and missed the ones their whole history gives (review of 2026-12-05). The dossiers the workdir held are
+    judged again from everything stored: the violations are the batch audit's of both files."""
+    monkeypatch.delenv("DOSSIER_AUDIT_PSEUDONYM_KEY", raising=False)
+    events = tmp_path / "events.jsonl"
+    made = runner.invoke(
+        app, ["simulate", "--out", str(events), "--dossiers", "150", "--weeks", "3", "--start", "2025-10-20",
+              "--rate", "0.05"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    lines = events.read_bytes().splitlines(keepends=True)
+    before = [str(orjson.loads(line)["occurred_at"]) < "2025-11-03" for line in lines]
+    early, late = tmp_path / "early.jsonl", tmp_path / "late.jsonl"
+    early.write_bytes(b"".join(line for line, first in zip(lines, before, strict=True) if first))
+    late.write_bytes(b"".join(line for line, first in zip(lines, before, strict=True) if not first))
+    work = ["--workdir", str(tmp_path / "w"), "--reports", str(tmp_path / "reports")]
+    for part, as_of in ((early, "2025-11-03"), (late, "2025-11-12")):
+        done = runner.invoke(app, ["run", "--events", str(part), "--as-of", as_of, *work])
+        assert done.exit_code == 0, done.stderr
+    key = (tmp_path / "w" / KEY_FILE).read_text().strip()
+    audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-12", "--json"],
+                          env={"DOSSIER_AUDIT_PSEUDONYM_KEY": key})  # fmt: skip
+    assert audit.exit_code == 0, audit.stderr
+    stored = _sorted_json_lines((tmp_path / "reports" / "violations.jsonl").read_bytes())
+    assert stored == _sorted_json_lines(audit.stdout.encode())
+    assert len(stored) > 10
