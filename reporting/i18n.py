@@ -118,7 +118,8 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "h_province_total": {"vi": "Toàn tỉnh", "en": "Province total"},
     "h_carried": {"vi": "Kỳ trước chuyển sang", "en": "Carried over"},
     "h_new_online": {"vi": "Mới - trực tuyến", "en": "New online"},
-    "h_new_direct": {"vi": "Mới - trực tiếp, BCCI", "en": "New direct/postal"},
+    # The national form's words ("BCCI" was never spelled out: review).
+    "h_new_direct": {"vi": "Mới - trực tiếp, qua dịch vụ bưu chính", "en": "New direct/postal"},
     "h_received": {"vi": "Tổng số phải giải quyết", "en": "Total to handle"},
     "h_early": {"vi": "Trước hạn", "en": "Early"},
     "h_on_time": {"vi": "Đúng hạn", "en": "On time"},

@@ -203,6 +203,8 @@ def test_what_the_law_leaves_unconfirmed_is_said_so() -> None:
         "onsite_note", "vi"
     )
     assert "ngày áp dụng chưa xác nhận" in Texts("vi")("r_overdue", n="3")
+    # The form's own words for the channel column, no abbreviation left unexplained ("BCCI").
+    assert Texts("vi")("h_new_direct") == "Mới - trực tiếp, qua dịch vụ bưu chính"
 
 
 #: Any JSON-ish value, for facts whose stored shape is not the one a rule writes (an older or a broken
