@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from console.auth import Gate, check_login_request
 from console.service import BadRequest, ListQuery, ListResult
 from console.timeline import timeline
+from inspections.timeunits import VN_TZ
 from warehouse.cases import CaseKey
 
 READERS = ("inspector", "leader", "unit")
@@ -124,7 +125,8 @@ def listed_json(result: ListResult) -> dict[str, Any]:
                 "unit_code": item.row.unit_code,
                 "severity": item.row.severity,
                 "kind": item.row.kind,
-                "occurred_at": item.row.occurred_at.isoformat(),
+                # In Vietnam's time, as the dossier's timeline gives its events (it was UTC here).
+                "occurred_at": item.row.occurred_at.astimezone(VN_TZ).isoformat(),
                 "case_state": item.state,
             }
             for item in result.rows

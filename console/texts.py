@@ -46,7 +46,6 @@ _UI: dict[str, tuple[str, str]] = {
     "export_xlsx": ("Xuất danh sách (XLSX)", "Export list (XLSX)"),
     "audit_pack": ("Hồ sơ kiểm tra của đơn vị (XLSX)", "Unit's audit pack (XLSX)"),
     "page": ("Trang", "Page"),
-    "of": ("trên", "of"),
     "previous": ("Trang trước", "Previous"),
     "next": ("Trang sau", "Next"),
     "none_found": ("Không có vi phạm nào khớp bộ lọc.", "No violation matches the filters."),

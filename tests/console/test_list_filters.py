@@ -37,3 +37,11 @@ def test_an_unknown_unit_or_rule_is_refused_not_an_empty_list(console_world: Con
     # A unit officer asking for another unit still sees an empty list of their scope, not an error.
     officer, _ = logged_in(console_world, "unit1")
     assert officer.get("/violations?unit=000.10.02.H99").status_code == 200
+
+
+def test_the_list_says_page_n_of_m_and_the_api_times_in_vietnam(console_world: ConsoleWorld) -> None:
+    """ "Trang 1 trên 108" read awkwardly; the list's times were UTC in the API, the timeline's +07:00."""
+    client, _ = logged_in(console_world, "insp")
+    assert re.search(r'<span id="page-of">Trang 1/\d+</span>', client.get("/violations").text)
+    rows = client.get("/api/violations").json()["rows"]
+    assert rows and all(row["occurred_at"].endswith("+07:00") for row in rows)
