@@ -14,9 +14,15 @@ from tests.console.conftest import ConsoleWorld, logged_in
 
 
 def _week_shown(html: str) -> str:
-    heading = re.search(r"<h1>[^<]*?(\d{4}-W\d{2})", html)
-    assert heading is not None, html[:500]
-    return heading[1]
+    """The week the page shows: its heading says it as the report does ("45/2025 (03/11/2025 – …)"), the
+    week field holds its ISO name."""
+    field = re.search(r'<input id="week" name="week" value="(\d{4}-W\d{2})"', html)
+    heading = re.search(r"<h1>[^<]*? (\d{2})/(\d{4}) <small>\((\d\d/\d\d/\d{4}) – ", html)
+    assert field is not None and heading is not None, html[:800]
+    week = Week.parse(field[1])
+    shown = (int(heading[1]), int(heading[2]), heading[3])
+    assert shown == (week.number, week.year, f"{week.start:%d/%m/%Y}")
+    return field[1]
 
 
 def test_the_dashboard_opens_on_the_latest_reported_week_and_flags_weeks_after_the_data(
