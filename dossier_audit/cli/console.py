@@ -151,7 +151,15 @@ def _password(from_stdin: bool) -> str:
 
 
 def _line() -> str:
-    line = sys.stdin.readline() if sys.stdin is not None else ""
+    """One line of standard input, without its line break. Its bytes must be UTF-8: a Latin-1 terminal's
+    "é" reached the password hasher as a lone surrogate, a traceback (review)."""
+    if sys.stdin is None:
+        return ""
+    raw = sys.stdin.buffer.readline() if hasattr(sys.stdin, "buffer") else sys.stdin.readline().encode()
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError("the password on standard input is not UTF-8 text (use a UTF-8 terminal)") from None
     return line[:-1] if line.endswith("\n") else line
 
 

@@ -26,7 +26,7 @@ def url(tmp_path: Path) -> str:
     return url
 
 
-def users(*args: str, stdin: str | None = None):
+def users(*args: str, stdin: str | bytes | None = None):
     return runner.invoke(app, ["users", *args], input=stdin)
 
 
@@ -77,6 +77,16 @@ def test_bad_input_is_one_line_and_exit_2(url: str, args: list[str], message: st
     assert result.exit_code == 2, result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
+
+
+def test_a_password_not_in_utf8_is_one_line_and_exit_2(url: str) -> None:
+    """A Latin-1 terminal's "é" reached the hasher as a lone surrogate: a traceback (review)."""
+    result = users("add", "carol", "--role", "inspector", "--warehouse", url, "--password-stdin",
+                   stdin=b"p\xe9ssword1234\n")  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: the password on standard input is not UTF-8 text (use a UTF-8 terminal)"
+    ]
 
 
 def test_a_missing_warehouse_is_one_line(tmp_path: Path) -> None:
