@@ -15,6 +15,7 @@ e-mail address, a name in lower case and a name without its accents were passed 
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -28,7 +29,6 @@ WITHHELD = "[…]"
 
 #: Eight digits or more with at most one space, dot or hyphen between them (an identity number, a phone).
 _LONG_NUMBER = re.compile(r"\d(?:[\s.\-]?\d){7,}")
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 #: Surnames that start a name even in lower case: the most common ones that are no word of an official's
 #: note ("phạm" is in "vi phạm", "lý" in "lý do", "đoàn" an inspection team, "dương" the solar calendar,
 #: "đinh"/"dinh" in "quy định" written without accents, "dang" is "đang"), with and without accents.
@@ -59,7 +59,7 @@ def may_name(text: str) -> bool:
     """Whether a text may name someone or reach them (module docstring). Words joined by hyphens are words
     ("Trần-Văn-Bình" is a name: review)."""
     text = without_pseudonyms(unicodedata.normalize("NFC", text))
-    if _LONG_NUMBER.search(text) or _EMAIL.search(text):
+    if _LONG_NUMBER.search(text) or _has_email(text):
         return True
     words = ["".join(c for c in word if c.isalpha()) for chunk in text.split() for word in _words(chunk)]
     previous_capital = previous_surname = False
@@ -74,6 +74,21 @@ def may_name(text: str) -> bool:
         if folded in _AMBIGUOUS_SURNAMES and _middle_then_name(words[n + 1 : n + 3]):
             return True
         previous_capital, previous_surname = capital, folded in _SURNAMES
+    return False
+
+
+def _has_email(text: str) -> bool:
+    """Whether ``text`` holds an e-mail address: in a run of text without spaces, something, "@", then a
+    domain with a dot inside. Word by word, in linear time: the regular expression it replaces took time
+    in the square of a run's length, so that one 40 KB note (a base64 attachment) took seconds, a 30 MB
+    one hours, deaf to SIGTERM (review)."""
+    if "@" not in text:
+        return False
+    for word in text.split():
+        parts = word.split("@")
+        for local, domain in itertools.pairwise(parts):
+            if local and "." in domain[1:-1]:
+                return True
     return False
 
 

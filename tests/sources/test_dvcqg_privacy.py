@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Literal
@@ -228,3 +229,24 @@ def test_the_scrubber_finds_a_value_in_any_accents_and_keeps_the_rest_as_written
     assert scrubber.text("Bà NGUYEN THI BICH NGOC, Đông Mẫu") == f"Bà {pseudonym}, Đông Mẫu"
     assert scrubber.text("nguyễn  thị bích ngọc.") == f"{pseudonym}."
     assert scrubber.text("Đã nhận") == "Đã nhận"
+
+
+_REFERENCE_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+
+
+@given(st.text(alphabet="ab.@ \t\n", max_size=40))
+def test_an_email_is_found_as_the_regular_expression_found_it(text: str) -> None:
+    """The word-by-word search finds an address where the expression it replaced did (that expression took
+    time in the square of a run's length: one 40 KB base64 note took seconds, 30 MB hours, deaf to
+    SIGTERM: review)."""
+    from sources.dvcqg.notes import _has_email
+
+    assert _has_email(text) == bool(_REFERENCE_EMAIL.search(text))
+
+
+def test_a_long_note_without_spaces_is_read_in_one_pass() -> None:
+    from sources.dvcqg.notes import passed_on
+
+    note = "Từ chối, xem tệp: data:application/pdf;base64," + "QUJD" * 100_000  # the old search: minutes
+    assert passed_on(note) == note
+    assert passed_on(note + " liên hệ a.b@example.vn") != note + " liên hệ a.b@example.vn"
