@@ -25,7 +25,7 @@ from rich.table import Table
 from bootstrap.platform import Platform
 from bootstrap.settings import Settings, load_settings
 from bootstrap.settings_file import SettingsError
-from dossier_audit.jobs.batch_engine import IngestStats, WorkersFailed
+from dossier_audit.jobs.batch_engine import IngestStats, ReadFailed, WorkersFailed
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError
 from inspections.timeunits import VN_TZ
@@ -81,7 +81,7 @@ def guarded(fn: Any) -> Any:
     """Run ``fn``; every error the user can cause becomes one ``error:`` line and exit 2 (the one place)."""
     try:
         return fn()
-    except (UsageError, WarehouseError, SettingsError, CatalogueError) as exc:
+    except (UsageError, WarehouseError, SettingsError, CatalogueError, ReadFailed) as exc:
         raise fail(str(exc)) from None
     except WorkersFailed as exc:  # not the user's doing (exit 1), but no traceback either
         raise fail(str(exc), code=1) from None

@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import signal
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -61,6 +62,7 @@ __all__ = [
     "EventSink",
     "IngestStats",
     "ProgressSink",
+    "ReadFailed",
     "RejectionSink",
     "ResultsCodec",
     "WorkersFailed",
@@ -79,6 +81,15 @@ class WorkersFailed(RuntimeError):
             "stopped: "
             + "; ".join(f"batch worker {k} {_ended(code)}" for k, code in sorted(exitcodes.items()))
         )
+
+
+class ReadFailed(RuntimeError):
+    """The input could not be read, or the spool written (an I/O error, a full disk): one line naming the
+    file and the system's reason, exit 2 (``cli.common.guarded``), not a traceback per worker (review)."""
+
+
+def _os_error(exc: OSError, path: Path) -> str:
+    return f"{exc.filename or path}: {exc.strerror or exc}"
 
 
 def _ended(exitcode: int | None) -> str:
@@ -147,7 +158,10 @@ class BatchEngine:
             gc.disable()
             try:
                 if workers == 1:
-                    self._run_shard(path, 0, 1, outdir, self.on_progress)
+                    try:
+                        self._run_shard(path, 0, 1, outdir, self.on_progress)
+                    except OSError as exc:
+                        raise ReadFailed(_os_error(exc, path)) from None
                 else:
                     self._run_forked(path, workers, outdir)
             finally:
@@ -207,6 +221,10 @@ class BatchEngine:
                 if p.pid is not None:  # started
                     p.join()
         failed = {k: p.exitcode for k, p in enumerate(procs) if p.exitcode != 0}
+        for k in sorted(failed):  # a worker that could not read (or write) says why, in one line
+            said = outdir / f"{k}.error"
+            if said.exists():
+                raise ReadFailed(said.read_text(encoding="utf-8", errors="replace"))
         if failed:
             raise WorkersFailed(failed)
 
@@ -222,7 +240,11 @@ class BatchEngine:
         if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
             signal.signal(signal.SIGHUP, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        self._run_shard(path, shard, workers, outdir, progress)
+        try:
+            self._run_shard(path, shard, workers, outdir, progress)
+        except OSError as exc:  # the parent says it, once: each worker printed a traceback (review)
+            (outdir / f"{shard}.error").write_text(_os_error(exc, path), encoding="utf-8")
+            sys.exit(3)
 
     def _collect(self, outdir: Path, shard: int) -> Iterator[Any]:
         meta = orjson.loads((outdir / f"{shard}.meta").read_bytes())

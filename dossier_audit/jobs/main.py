@@ -11,8 +11,9 @@ Stages: generate (or read) the events, store the catalogue, start the broker, in
 at ``as_of``, sink everything, fold the dossier projection, materialize the latest complete week through
 Dagster in-process, print a summary. A second run is idempotent (the warehouse deduplicates events and
 replaces violations by key), and the dossiers the workdir held before a run are judged again from all their
-stored events once the sink has caught up (the new broker's detector knows only this run's events); Ctrl-C or SIGTERM stops everything in reverse order, leaving no stray
-processes, and the children end with the supervisor even when it is killed outright.
+stored events once the sink has caught up (the new broker's detector knows only this run's events); Ctrl-C
+or SIGTERM stops everything in reverse order, leaving no stray processes, and the children end with the
+supervisor even when it is killed outright.
 """
 
 from __future__ import annotations

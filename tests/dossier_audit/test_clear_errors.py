@@ -659,3 +659,14 @@ def test_data_that_looks_like_console_markup_is_printed_as_it_is(tmp_path: Path)
 def test_a_broker_that_cannot_start_is_one_line(args: list[str], said: str) -> None:
     """Each was a traceback of about 48 lines (review)."""
     assert one_error_line(cli("broker", *args)).startswith(said)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_input_that_fails_to_read_is_one_line(workers: str) -> None:
+    """An I/O error while the batch workers read (a failing disk, NFS; here /proc/self/mem, a regular file
+    whose reads fail) printed a traceback per worker, then "batch worker 0 failed", exit 1 (review)."""
+    env = {**os.environ, "DOSSIER_AUDIT_BATCH_WORKERS": workers}
+    done = subprocess.run([sys.executable, "-m", "dossier_audit", "validate", "/proc/self/mem"],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == ["error: /proc/self/mem: Input/output error"]
