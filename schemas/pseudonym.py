@@ -134,11 +134,16 @@ def same_but_pseudonyms(first: str, other: str, *, stable: bool) -> bool:
 
 
 def is_applicant_key(name: str) -> bool:
-    """Whether an (unescaped) member name names the applicant: ``applicant`` in any case; non-ASCII names
-    after NFKC, so that full-width ``ａｐｐｌｉｃａｎｔ`` counts too."""
+    """Whether an (unescaped) member name names the applicant: ``applicant`` in any case, with spaces around
+    it; non-ASCII names once compatibility-decomposed without their marks and invisible characters, so that
+    full-width ``ａｐｐｌｉｃａｎｔ``, ``applİcant`` (a dotted capital I) and a zero-width space inside count
+    too (review: the last two, and ``"applicant "``, were stored in clear)."""
     if name.isascii():
-        return len(name) == len(APPLICANT) and name.lower() == APPLICANT
-    return unicodedata.normalize("NFKC", name).casefold() == APPLICANT
+        return name.strip().lower() == APPLICANT
+    bare = "".join(
+        c for c in unicodedata.normalize("NFKD", name) if unicodedata.category(c) not in ("Mn", "Cf")
+    )
+    return bare.strip().casefold() == APPLICANT
 
 
 def may_carry_applicant(event: AnyEvent) -> bool:

@@ -77,7 +77,9 @@ def dump(node: Any, *, ascii_only: bool = False, indent: int | None = None, esca
 
 
 #: Spellings of the member name (escaping is a separate axis: :func:`dump`'s ``escape_key``).
-KEYS = ("applicant", "Applicant", "APPLICANT", "aPpLiCaNt", "ａｐｐｌｉｃａｎｔ")
+KEYS = ("applicant", "Applicant", "APPLICANT", "aPpLiCaNt", "ａｐｐｌｉｃａｎｔ",
+        # Stored in clear before (review of 2026-12-05): a dotted capital I, a space, a zero-width space.
+        "applİcant", "applicant ", "appli\u200bcant")  # fmt: skip
 
 
 def _nested_lists(depth: int) -> list[Any]:
