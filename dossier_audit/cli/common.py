@@ -246,11 +246,13 @@ def platform_for(catalogue: Path | None = None) -> Platform:
 
 
 @contextmanager
-def warehouse_session(url: str, *, create: bool = False) -> Iterator[Any]:
-    """The warehouse at ``url``; ``create`` makes its database when missing (init and load only: report
-    commands may run as a read-only user)."""
+def warehouse_session(url: str | None, *, create: bool = False) -> Iterator[Any]:
+    """The warehouse at ``url`` (``None``: the settings', ``DOSSIER_AUDIT_WAREHOUSE`` or the settings file,
+    else the embedded one under the workdir, as the console's); ``create`` makes its database when missing
+    (init and load only: report commands may run as a read-only user). Required on the command line, the
+    URL with its password could not be kept out of ``ps`` as the README asks (review)."""
 
-    with open_warehouse(url, create_database=create) as wh:
+    with open_warehouse(url or load_settings().warehouse_url, create_database=create) as wh:
         yield wh
 
 

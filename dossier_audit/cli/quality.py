@@ -18,6 +18,7 @@ from dossier_audit.cli.common import (
     CataloguePath,
     JsonFlag,
     UsageError,
+    WarehouseOption,
     err,
     guarded,
     parse_instant,
@@ -31,7 +32,7 @@ LANGS = ("vi", "en")
 
 @app.command()
 def check(
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    warehouse: WarehouseOption = None,
     week: Annotated[
         str | None, typer.Option("--week", help="Only this ISO week, e.g. 2025-W45 (default: everything).")
     ] = None,

@@ -20,6 +20,7 @@ from dossier_audit.cli.common import (
     JsonFlag,
     StopOnSignal,
     UsageError,
+    WarehouseOption,
     err,
     fail,
     guarded,
@@ -145,7 +146,7 @@ def ingest(
 
 @app.command()
 def violations(
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    warehouse: WarehouseOption = None,
     unit: Annotated[
         str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")
     ] = None,

@@ -19,6 +19,7 @@ from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
     CataloguePath,
     JsonFlag,
+    WarehouseOption,
     err,
     guarded,
     parse_instant,
@@ -38,7 +39,7 @@ from warehouse.status import FLAT_KEYS, status_report
 
 @warehouse_app.command("init")
 def warehouse_init(
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    warehouse: WarehouseOption = None,
     catalogue: CataloguePath = None,
 ) -> None:
     """Create or upgrade the schema (idempotent) and store the catalogue and calendar."""
@@ -57,7 +58,7 @@ def warehouse_init(
 @warehouse_app.command("load")
 def warehouse_load(
     file: Annotated[Path, typer.Argument(help="JSONL events file, or - for standard input.")],
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    warehouse: WarehouseOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Evaluate the rulebook at (default: now).")
     ] = None,
@@ -178,7 +179,7 @@ def stage_progress(name: str, size: int) -> tuple[Progress | None, LoadProgress 
 
 @warehouse_app.command("status")
 def warehouse_status(
-    warehouse: Annotated[str, typer.Option("--warehouse", help="Warehouse URL.")],
+    warehouse: WarehouseOption = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Counts, the newest event time, the schema version and the last load run (read-only: the reports

@@ -670,3 +670,14 @@ def test_an_input_that_fails_to_read_is_one_line(workers: str) -> None:
                           capture_output=True, text=True, env=env, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == ["error: /proc/self/mem: Input/output error"]
+
+
+def test_warehouse_commands_take_the_url_from_the_settings(tmp_path: Path) -> None:
+    """The README asks for the warehouse URL with its password in DOSSIER_AUDIT_WAREHOUSE, out of ``ps``;
+    ``warehouse init/load/status``, ``violations`` and ``check`` required ``--warehouse`` (review)."""
+    env = {"DOSSIER_AUDIT_WAREHOUSE": f"chdb://{tmp_path / 'wh'}"}
+    for args in (["warehouse", "init"], ["warehouse", "load", str(EXAMPLES), "--as-of", "2025-11-20"],
+                 ["warehouse", "status"], ["violations", "--json"]):  # fmt: skip
+        done = cli(*args, env=env)
+        assert done.exit_code == 0, (args, done.stderr)
+    assert len(cli("violations", "--json", env=env).stdout.splitlines()) == 9
