@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -105,37 +106,39 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _auditing_with_workers(province: Path, *prefix: str) -> subprocess.Popen[bytes]:
-    """``audit`` of ``province`` by two batch workers, in its own process group, once both are reading."""
+@contextmanager
+def _auditing_with_workers(province: Path, *prefix: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``audit`` of ``province`` by two batch workers, in its own process group, once both are reading;
+    the group is killed and reaped when the block ends."""
     command = [*prefix, sys.executable, "-m", "dossier_audit", "audit", str(province), "--as-of"]
     command.append("2025-09-01")
     env = {**os.environ, "DOSSIER_AUDIT_BATCH_WORKERS": "2"}
     with as_from_a_terminal():
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                                    start_new_session=True)  # fmt: skip
-    deadline = time.monotonic() + 120
-    while len(children(process.pid)) < 2:
-        assert process.poll() is None and time.monotonic() < deadline, "the workers never started"
-        time.sleep(0.02)
-    time.sleep(0.3)
-    return process
+    try:
+        deadline = time.monotonic() + 120
+        while len(children(process.pid)) < 2:
+            assert process.poll() is None and time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.02)
+        time.sleep(0.3)
+        yield process
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM to the command", "Ctrl-C to its process group"])
 def test_a_stop_while_the_workers_read_is_quiet(province: Path, stop: str) -> None:
     """Forked, the batch workers inherited the parent's handlers: each printed a KeyboardInterrupt traceback
     when the parent ended them (review); a terminal's Ctrl-C reaches them too."""
-    process = _auditing_with_workers(province)
-    try:
+    with _auditing_with_workers(province) as process:
         if stop.startswith("SIGTERM"):
             process.send_signal(signal.SIGTERM)
         else:
             os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=60) == 130
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
 
@@ -143,26 +146,16 @@ def test_a_stop_while_the_workers_read_is_quiet(province: Path, stop: str) -> No
 def test_a_nohup_audit_outlives_its_terminal(province: Path) -> None:
     """A terminal's hang-up reaches the whole process group: the workers reset SIGHUP to its default, so a
     ``nohup``'d audit lost them and failed with a traceback when its terminal closed (review)."""
-    process = _auditing_with_workers(province, "nohup")
-    try:
+    with _auditing_with_workers(province, "nohup") as process:
         os.killpg(process.pid, signal.SIGHUP)
         assert process.wait(timeout=300) == 0
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def test_a_killed_worker_is_one_line(province: Path) -> None:
     """A worker killed (the kernel out of memory) stopped the command with a RuntimeError traceback."""
-    process = _auditing_with_workers(province)
-    try:
+    with _auditing_with_workers(province) as process:
         os.kill(min(children(process.pid)), signal.SIGKILL)
         assert process.wait(timeout=120) == 1
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
     stderr = process.stderr.read().decode() if process.stderr else ""
     killed = r"error: stopped: batch worker [01] was killed by SIGKILL \(out of memory\?\)\n"
     assert re.fullmatch(killed, stderr), stderr
