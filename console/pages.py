@@ -328,7 +328,10 @@ async def accounts(request: Request) -> Response:
     error = request.query_params.get("error", "")  # a code, never text from the URL
     done = request.query_params.get("done", "")
     named = request.query_params.get("login", "")
-    done_login = next((a.login for a in found if a.login == named), "")  # an account's login, or nothing
+    # An account's login, in the state the message says (a crafted link said "disabled" of an active one).
+    named_account = next((a for a in found if a.login == named), None)
+    state_ok = named_account is not None and named_account.disabled == (done == "disabled")
+    done_login = named_account.login if named_account is not None and state_ok else ""
     catalogue = gate.service.catalogue
     units = sorted((code, u.name) for code, u in catalogue.units.items())
     return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES, units=units,

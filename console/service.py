@@ -46,6 +46,7 @@ from warehouse.console_read import (
     ViolationFilter,
     ViolationRow,
     stored_dossier,
+    unit_has_violations,
     violations_page,
 )
 from warehouse.console_users import ConsoleUser, log_read, log_reads, user
@@ -207,7 +208,10 @@ class ConsoleService:
         # An unknown unit or rule listed nothing, under dropdowns showing "all": an inspector read that the
         # unit had no violation (review). A unit outside an officer's scope still lists none (its scope).
         if query.unit and query.unit not in self.catalogue.units:
-            raise BadRequest(f"unit {query.unit[:40]!r} is not in the catalogue", "unit")
+            with self._lock:
+                known = unit_has_violations(self.reader, query.unit)  # the dashboard links such a unit
+            if not known:
+                raise BadRequest(f"unit {query.unit[:40]!r} is not in the catalogue", "unit")
         if query.rule and query.rule not in _RULE_IDS:
             raise BadRequest(f"rule {query.rule[:40]!r} is no rule the audit reports", "rule")
         week = self.parse_week(query.week)

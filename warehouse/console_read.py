@@ -192,3 +192,10 @@ def reported_weeks(wh: Warehouse) -> list[str]:
     rows = wh.query(load_sql("console_reported_weeks"), {"kind": "leadership_report", "status": "succeeded"})
     weeks = (orjson.loads(params).get("week") for (params,) in rows)
     return [week for week in weeks if isinstance(week, str)]
+
+
+def unit_has_violations(wh: Warehouse, unit_code: str) -> bool:
+    """Whether any stored violation names ``unit_code``: a unit the catalogue does not know (a code the
+    sources used before the catalogue had it) still lists its own violations, as the dashboard links them."""
+    ((count,),) = wh.query(load_sql("console_unit_has_violations"), {"unit": unit_code})
+    return int(count) > 0

@@ -47,7 +47,7 @@ from dossier_audit.jobs.batch_options import (
     stats_from,
 )
 from dossier_audit.jobs.batch_results import JSON_LINES, PICKLE_FRAMES, ResultsCodec
-from dossier_audit.jobs.batch_shard import Shard
+from dossier_audit.jobs.batch_shard import InputUnreadable, Shard
 from dossier_audit.jobs.spool_dirs import BATCH_SPOOL, spool_directory
 from schemas.validation import Rejection
 from streams.lifetime import tie_to_parent
@@ -84,12 +84,9 @@ class WorkersFailed(RuntimeError):
 
 
 class ReadFailed(RuntimeError):
-    """The input could not be read, or the spool written (an I/O error, a full disk): one line naming the
-    file and the system's reason, exit 2 (``cli.common.guarded``), not a traceback per worker (review)."""
-
-
-def _os_error(exc: OSError, path: Path) -> str:
-    return f"{exc.filename or path}: {exc.strerror or exc}"
+    """The input could not be read (an I/O error): one line naming it and the system's reason, exit 2
+    (``cli.common.guarded``), not a traceback per worker (review). Any other error of a worker (writing the
+    spool on a full disk, a callback's) is its own, with its traceback: :class:`WorkersFailed`."""
 
 
 def _ended(exitcode: int | None) -> str:
@@ -160,8 +157,8 @@ class BatchEngine:
                 if workers == 1:
                     try:
                         self._run_shard(path, 0, 1, outdir, self.on_progress)
-                    except OSError as exc:
-                        raise ReadFailed(_os_error(exc, path)) from None
+                    except InputUnreadable as exc:
+                        raise ReadFailed(str(exc)) from None
                 else:
                     self._run_forked(path, workers, outdir)
             finally:
@@ -242,8 +239,8 @@ class BatchEngine:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             self._run_shard(path, shard, workers, outdir, progress)
-        except OSError as exc:  # the parent says it, once: each worker printed a traceback (review)
-            (outdir / f"{shard}.error").write_text(_os_error(exc, path), encoding="utf-8")
+        except InputUnreadable as exc:  # the parent says it, once: each worker printed a traceback (review)
+            (outdir / f"{shard}.error").write_text(str(exc) or f"{path}: unreadable", encoding="utf-8")
             sys.exit(3)
 
     def _collect(self, outdir: Path, shard: int) -> Iterator[Any]:

@@ -7,6 +7,8 @@ See ``dossier_audit.jobs.batch_engine`` for the whole design.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -22,6 +24,32 @@ from schemas.events import END_TYPES, AnyEvent, event_sort_key
 from schemas.lines import MAX_LINE_BYTES, LongLine, bounded_lines, parse_line, skip_bom
 from schemas.timerange import in_range
 from schemas.validation import Rejection
+
+
+class InputUnreadable(Exception):
+    """Reading the input failed (an I/O error, a file gone): ``str()`` names it and the system's reason.
+    Not an ``OSError``: an error writing the spool, or a callback's, is not the input's (review)."""
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[IO[bytes]]:
+    """The input, open and past a leading byte-order mark (at the start of the file only; elsewhere it is
+    an error in the line)."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+        skip_bom(fh)
+    except OSError as exc:
+        raise InputUnreadable(f"{path}: {exc.strerror or exc}") from None
+    with fh:
+        yield fh
+
+
+def _read_lines(fh: IO[bytes], path: Path) -> Iterator[bytes]:
+    """The input's lines (``schemas.lines.bounded_lines``); a read that fails is :class:`InputUnreadable`."""
+    try:
+        yield from bounded_lines(fh)
+    except OSError as exc:
+        raise InputUnreadable(f"{path}: {exc.strerror or exc}") from None
 
 
 def _shard_of(dossier_id: str, workers: int) -> int:
@@ -208,10 +236,9 @@ class Shard:
         stats = self.stats
         workers, shard = self.workers, self.shard
 
-        with open(path, "rb") as fh:
-            skip_bom(fh)  # a BOM at the start of the file only; elsewhere it is an error in the line
+        with _opened(path) as fh:
             line_no = 0
-            for line_no, raw in enumerate(bounded_lines(fh), 1):
+            for line_no, raw in enumerate(_read_lines(fh, path), 1):
                 if progress is not None and line_no & 0xFFFF == 0:
                     progress(fh.tell())
                 routed = _route(raw)
@@ -300,9 +327,8 @@ class Shard:
         stats = self.stats
         winners: dict[str, AnyEvent] = {}  # first valid version of each suspect id, in any dossier
         collected: dict[str, dict[str, list[tuple[int, bytes]]]] = {d: {} for d in redo}
-        with open(path, "rb") as fh:
-            skip_bom(fh)
-            for line_no, raw in enumerate(bounded_lines(fh), 1):
+        with _opened(path) as fh:
+            for line_no, raw in enumerate(_read_lines(fh, path), 1):
                 routed = _route(raw) if raw.strip() else None
                 if routed is None:
                     continue

@@ -8,6 +8,7 @@ import re
 
 from inspections.cases import CaseStatus
 from tests.console.conftest import UNIT1, ConsoleWorld, logged_in
+from tests.console.test_scope import add_violation
 
 
 def test_the_state_dropdown_offers_every_case_state(console_world: ConsoleWorld) -> None:
@@ -33,6 +34,12 @@ def test_an_unknown_unit_or_rule_is_refused_not_an_empty_list(console_world: Con
         api = client.get(f"/api/violations?{query}")
         assert api.status_code == 400, query
     assert client.get(f"/violations?unit={UNIT1}&rule=LATE_NO_APOLOGY").status_code == 200
+    # A unit the catalogue does not know that has stored violations lists them (the dashboard links it).
+    add_violation(
+        console_world.wh, "000.99.99.H99-251104-0001", "REPEATED_SUPPLEMENT", "ex-012", "000.99.99.H99"
+    )
+    listed = client.get("/api/violations?unit=000.99.99.H99")
+    assert listed.status_code == 200 and listed.json()["total"] == 1
     assert client.get("/violations?rule=AUDIT_ERROR").status_code == 200  # a finding of its own
     # A unit officer asking for another unit still sees an empty list of their scope, not an error.
     officer, _ = logged_in(console_world, "unit1")

@@ -187,6 +187,7 @@ def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
         == 200
     )
     assert "Đã lưu tài khoản" not in admin.get("/admin/users?done=saved&login=nobody%3Cb%3E").text
+    assert "Đã khóa tài khoản" not in admin.get("/admin/users?done=disabled&login=insp").text  # it is active
     officer_unit = {**made, "login": "eve", "role": "inspector", "unit_code": "000.10.01.H99"}
     refused = admin.post("/admin/users", data=officer_unit, follow_redirects=False)
     assert refused.headers["location"] == "/admin/users?error=unit_only_for_officers"

@@ -16,7 +16,13 @@ from pipelines.report_runs import record_run
 from reporting.gather import week_bounds
 from warehouse.base import Warehouse
 from warehouse.cases import all_cases, append_case_event, case_counts, case_states_of
-from warehouse.console_read import ViolationFilter, reported_weeks, stored_dossier, violations_page
+from warehouse.console_read import (
+    ViolationFilter,
+    reported_weeks,
+    stored_dossier,
+    unit_has_violations,
+    violations_page,
+)
 from warehouse.console_users import ConsoleUser, log_read, reads_of, save_user, user, users
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
@@ -69,6 +75,9 @@ def test_violations_list_dossier_and_cases(warehouse_url: str, warehouse: Wareho
     except RuntimeError:
         pass
     assert reported_weeks(warehouse) == ["2025-W46"]
+    assert unit_has_violations(warehouse, "000.10.01.H99") and not unit_has_violations(
+        warehouse, "000.99.99.H99"
+    )
     _, by_severity = violations_page(warehouse, ViolationFilter(sort="severity"), offset=0, limit=100)
     assert [r.severity for r in by_severity][:6] == ["high"] * 6
     _, by_rule = violations_page(warehouse, ViolationFilter(sort="rule"), offset=0, limit=100)

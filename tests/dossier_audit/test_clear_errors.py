@@ -681,3 +681,20 @@ def test_warehouse_commands_take_the_url_from_the_settings(tmp_path: Path) -> No
         done = cli(*args, env=env)
         assert done.exit_code == 0, (args, done.stderr)
     assert len(cli("violations", "--json", env=env).stdout.splitlines()) == 9
+
+
+def test_an_error_that_is_not_the_inputs_is_not_reported_as_one() -> None:
+    """A full disk while the workers write their spool (here: an evaluation failing with ENOSPC) read as
+    "<input>: No space left on device", exit 2, as if the input were at fault (review of the change)."""
+    import errno
+
+    from dossier_audit.jobs.batch_engine import BatchEngine, BatchOptions, ReadFailed, WorkersFailed
+
+    def evaluate(dossier_id: str, events: list[object]) -> list[object]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError) as one:
+        list(BatchEngine(evaluate, options=BatchOptions(workers=1)).run(EXAMPLES))
+    assert not isinstance(one.value, ReadFailed)
+    with pytest.raises(WorkersFailed):
+        list(BatchEngine(evaluate, options=BatchOptions(workers=2)).run(EXAMPLES))
