@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -689,8 +690,9 @@ def test_an_error_that_is_not_the_inputs_is_not_reported_as_one() -> None:
     import errno
 
     from dossier_audit.jobs.batch_engine import BatchEngine, BatchOptions, ReadFailed, WorkersFailed
+    from schemas.events import AnyEvent
 
-    def evaluate(dossier_id: str, events: list[object]) -> list[object]:
+    def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with pytest.raises(OSError) as one:

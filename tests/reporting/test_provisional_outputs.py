@@ -39,7 +39,12 @@ def test_the_trend_charts_legend_stays_clear_of_the_axis_title(
     """A provisional week's two-line label pushed the axis title ("Tuần") onto the legend (review)."""
     drawn: list[object] = []
     save = charts._save
-    monkeypatch.setattr(charts, "_save", lambda fig, path: (drawn.append(fig), save(fig, path))[1])
+
+    def keep(fig: object, path: Path) -> Path:
+        drawn.append(fig)
+        return save(fig, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "_save", keep)
     for maturity in (IMMATURE, FINAL):
         charts.trend_chart(make_report(UNITS, UNITS, {}, maturity), tmp_path / "t.png")
     for fig in drawn:
