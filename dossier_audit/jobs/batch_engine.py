@@ -47,7 +47,7 @@ from dossier_audit.jobs.batch_options import (
     stats_from,
 )
 from dossier_audit.jobs.batch_results import JSON_LINES, PICKLE_FRAMES, ResultsCodec
-from dossier_audit.jobs.batch_shard import InputUnreadable, Shard
+from dossier_audit.jobs.batch_shard import ReadFailed, Shard
 from dossier_audit.jobs.spool_dirs import BATCH_SPOOL, spool_directory
 from schemas.validation import Rejection
 from streams.lifetime import tie_to_parent
@@ -81,12 +81,6 @@ class WorkersFailed(RuntimeError):
             "stopped: "
             + "; ".join(f"batch worker {k} {_ended(code)}" for k, code in sorted(exitcodes.items()))
         )
-
-
-class ReadFailed(RuntimeError):
-    """The input could not be read (an I/O error): one line naming it and the system's reason, exit 2
-    (``cli.common.guarded``), not a traceback per worker (review). Any other error of a worker (writing the
-    spool on a full disk, a callback's) is its own, with its traceback: :class:`WorkersFailed`."""
 
 
 def _ended(exitcode: int | None) -> str:
@@ -155,10 +149,7 @@ class BatchEngine:
             gc.disable()
             try:
                 if workers == 1:
-                    try:
-                        self._run_shard(path, 0, 1, outdir, self.on_progress)
-                    except InputUnreadable as exc:
-                        raise ReadFailed(str(exc)) from None
+                    self._run_shard(path, 0, 1, outdir, self.on_progress)
                 else:
                     self._run_forked(path, workers, outdir)
             finally:
@@ -239,7 +230,7 @@ class BatchEngine:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             self._run_shard(path, shard, workers, outdir, progress)
-        except InputUnreadable as exc:  # the parent says it, once: each worker printed a traceback (review)
+        except ReadFailed as exc:  # the parent says it, once: each worker printed a traceback (review)
             (outdir / f"{shard}.error").write_text(str(exc) or f"{path}: unreadable", encoding="utf-8")
             sys.exit(3)
 

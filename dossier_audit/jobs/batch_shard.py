@@ -26,9 +26,10 @@ from schemas.timerange import in_range
 from schemas.validation import Rejection
 
 
-class InputUnreadable(Exception):
-    """Reading the input failed (an I/O error, a file gone): ``str()`` names it and the system's reason.
-    Not an ``OSError``: an error writing the spool, or a callback's, is not the input's (review)."""
+class ReadFailed(RuntimeError):
+    """The input could not be read (an I/O error): one line naming it and the system's reason, exit 2
+    (``cli.common.guarded``), not a traceback per worker (review). Not an ``OSError``: an error writing the
+    spool (a full disk) or a callback's is no input's, and stays a worker failure with its traceback."""
 
 
 @contextmanager
@@ -39,17 +40,17 @@ def _opened(path: Path) -> Iterator[IO[bytes]]:
         fh = open(path, "rb")  # noqa: SIM115 - closed below
         skip_bom(fh)
     except OSError as exc:
-        raise InputUnreadable(f"{path}: {exc.strerror or exc}") from None
+        raise ReadFailed(f"{path}: {exc.strerror or exc}") from None
     with fh:
         yield fh
 
 
 def _read_lines(fh: IO[bytes], path: Path) -> Iterator[bytes]:
-    """The input's lines (``schemas.lines.bounded_lines``); a read that fails is :class:`InputUnreadable`."""
+    """The input's lines (``schemas.lines.bounded_lines``); a read that fails is :class:`ReadFailed`."""
     try:
         yield from bounded_lines(fh)
     except OSError as exc:
-        raise InputUnreadable(f"{path}: {exc.strerror or exc}") from None
+        raise ReadFailed(f"{path}: {exc.strerror or exc}") from None
 
 
 def _shard_of(dossier_id: str, workers: int) -> int:
