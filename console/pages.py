@@ -85,7 +85,7 @@ def home_of(role: str) -> str:
 def back_link(request: Request) -> str:
     """Where an error page's link goes: the page the action came from (a path of this site only)."""
     back = (request.scope.get("state") or {}).get("back")
-    return back if isinstance(back, str) and back.startswith("/") and not back.startswith("//") else "/"
+    return (safe_next(back) if isinstance(back, str) else "") or "/"
 
 
 #: The longest page address a login goes on to (``next``): longer is no page of the console.
