@@ -223,6 +223,11 @@ class Settings(BaseSettings):
     )
 
     # -- the inspector's console ----------------------------------------------------------------------------
+    console_cases_warehouse: str | None = Field(
+        default=None,
+        description="Console: the warehouse URL it writes case events, reads and accounts with (a user "
+        "allowed to insert into the console tables only; unset: the warehouse it reads).",
+    )
     console_session_secret: SecretStr | None = Field(
         default=None,
         description="Console: the key that signs session cookies (≥ 16 bytes; unset: a random key per "
@@ -333,7 +338,14 @@ class Settings(BaseSettings):
 
 #: Fields whose values are never quoted in a message: secrets, and the warehouse URL (it holds a password).
 SECRET_FIELDS = frozenset(
-    {"pseudonym_key", "sasl_password", "warehouse", "console_session_secret", "detector_history"}
+    {
+        "pseudonym_key",
+        "sasl_password",
+        "warehouse",
+        "console_session_secret",
+        "detector_history",
+        "console_cases_warehouse",
+    }
 )
 #: Fields never quoted either: a password typed into them by mistake (``user:pw@host:9092``) stays unseen.
 _UNQUOTED_FIELDS = SECRET_FIELDS | {"bootstrap_servers", "sasl_username"}

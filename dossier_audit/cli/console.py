@@ -60,7 +60,7 @@ def console(
         typer.Option(
             "--cases-warehouse",
             help="Warehouse URL for writing case events, reads and accounts (a user allowed to insert into "
-            "the console tables only; default: --warehouse).",
+            "the console tables only; default: DOSSIER_AUDIT_CONSOLE_CASES_WAREHOUSE, else --warehouse).",
         ),
     ] = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -89,7 +89,8 @@ def console(
             settings = platform.settings
             url = warehouse or settings.warehouse_url
             reader = stack.enter_context(_open(url))
-            writer = reader if not cases_warehouse else stack.enter_context(_open(cases_warehouse))
+            cases_url = cases_warehouse or settings.console_cases_warehouse
+            writer = reader if not cases_url else stack.enter_context(_open(cases_url))
             secret = settings.console_session_secret
             service = ConsoleService(
                 reader, writer, platform.catalogue, platform.calendar, auditor=platform.auditor

@@ -240,6 +240,15 @@ def worker_detect(
             help="Load the catalogue and calendar snapshot from this warehouse at start (then close it).",
         ),
     ] = None,
+    stored_catalogue: Annotated[
+        bool,
+        typer.Option(
+            "--stored-catalogue",
+            help="Load the catalogue and calendar snapshot from the configured warehouse "
+            "(DOSSIER_AUDIT_WAREHOUSE), as --warehouse does from the URL it names: no password on the "
+            "command line.",
+        ),
+    ] = False,
     catalogue: CataloguePath = None,
     until_idle: Annotated[
         bool,
@@ -324,8 +333,11 @@ def worker_detect(
     configure_logging(json=json_logs)
 
     def go() -> Any:
-        if warehouse is not None and catalogue is not None:
-            raise UsageError("--warehouse and --catalogue both name the catalogue: pass one of them")
+        if (warehouse is not None or stored_catalogue) and catalogue is not None:
+            raise UsageError(
+                f"{'--warehouse' if warehouse is not None else '--stored-catalogue'} and --catalogue both "
+                "name the catalogue: pass one of them"
+            )
         settings = load_settings(
             bootstrap_servers=bootstrap_servers, catalogue=catalogue, metrics_port=metrics_port,
             metrics_host=metrics_host, allowed_lateness_seconds=allowed_lateness,
@@ -340,9 +352,9 @@ def worker_detect(
         else:
             log.info("dossier eviction on", extra={"history": history.describe()})
         platform = platform_for(catalogue)
-        if warehouse is not None:
+        if warehouse is not None or stored_catalogue:
             # Read once, then close: the warehouse may be owned by another process (chdb: one at a time).
-            with warehouse_session(warehouse) as wh:
+            with warehouse_session(warehouse or settings.warehouse_url) as wh:
                 stored = load_stored_catalogue(wh)
             auditor = Auditor(stored.catalogue, stored.calendar, platform.rulebooks)
             log.info("catalogue snapshot loaded", extra={"snapshot": stored.snapshot})

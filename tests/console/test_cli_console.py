@@ -140,3 +140,16 @@ def test_a_login_is_ascii_and_none_differs_from_another_only_in_case(url: str) -
     assert wide.exit_code == 2 and "ASCII letters" in wide.stderr
     again = users("add", "alice", "--role", "leader", "--warehouse", url, "--password-stdin", stdin=stdin)
     assert again.exit_code == 0  # the account itself is changed as before
+
+
+def test_the_cases_warehouse_comes_from_the_settings_too(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docker-compose.yml gives the console its `cases` user's URL in the environment, not on its command
+    line (which is in ``ps``): DOSSIER_AUDIT_CONSOLE_CASES_WAREHOUSE, and --cases-warehouse wins over it."""
+    monkeypatch.setenv("DOSSIER_AUDIT_CONSOLE_CASES_WAREHOUSE", f"chdb://{tmp_path}/cases")
+    result = runner.invoke(app, ["console", "--warehouse", url, "--sync-cases"])
+    assert result.exit_code == 2 and "is not initialised" in result.stderr, result.stderr
+    assert f"{tmp_path}/cases" in result.stderr
+    given = runner.invoke(app, ["console", "--warehouse", url, "--cases-warehouse", url, "--sync-cases"])
+    assert given.exit_code == 0 and "cases closed: 0, reopened: 0" in given.stderr, given.stderr

@@ -336,12 +336,26 @@ def test_workers_and_init_use_the_configured_warehouse_and_broker(compose):
     assert (parsed.scheme, parsed.user, parsed.password, parsed.host, parsed.database) == expected
     assert services["clickhouse"]["environment"]["CLICKHOUSE_DB"] == parsed.database
     for name in ("init", *WORKERS):
-        argv = service_argv(services[name])
-        assert argv[argv.index("--warehouse") + 1] == url, name
+        # The URL from the environment (each command falls back to DOSSIER_AUDIT_WAREHOUSE), not argv.
+        assert services[name]["environment"]["DOSSIER_AUDIT_WAREHOUSE"] == url, name
+        assert "--warehouse" not in service_argv(services[name]), name
     for name in WORKERS:
         argv = service_argv(services[name])
         assert argv[argv.index("--bootstrap-servers") + 1] == "kafka:9092"
+    # The detector judges with the catalogue snapshot `init` stored, read from the configured warehouse.
+    assert "--stored-catalogue" in service_argv(services["detect"])
     assert "INTERNAL://kafka:9092" in services["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+
+
+def test_no_secret_is_on_a_command_line(compose):
+    """A process's command line is in ``ps`` for every user of its host (and in ``docker top``): passwords,
+    keys and URLs holding them come to the services through their environment only."""
+    for name, service in compose["services"].items():
+        argv = [*service.get("entrypoint", []), *service.get("command", [])]
+        argv += service.get("healthcheck", {}).get("test", [])
+        for secret in SECRETS.values():
+            if secret != SECRETS["CONSOLE_TRUSTED_PROXY"]:  # an address, not a secret
+                assert not any(secret in str(arg) for arg in argv), (name, secret)
 
 
 def test_topics_are_the_platform_topics(raw):
@@ -534,8 +548,7 @@ def test_the_console_reads_as_reports_and_writes_cases_only(compose):
     env = console["environment"]
     assert env["DOSSIER_AUDIT_WAREHOUSE"].startswith("clickhouse://reports:reports-secret@clickhouse:9000/")
     assert "writer-secret" not in json.dumps(console)
-    argv = service_argv(console)
-    cases_url = argv[argv.index("--cases-warehouse") + 1]
+    cases_url = env["DOSSIER_AUDIT_CONSOLE_CASES_WAREHOUSE"]
     assert cases_url.startswith("clickhouse://cases:cases-secret@clickhouse:9000/")
     assert env["DOSSIER_AUDIT_CONSOLE_SECURE_COOKIE"] == "true"
     # X-Forwarded-For is believed from the proxy's address only (never `*`): uvicorn's own reading is off.

@@ -161,12 +161,13 @@ def detect_env(workdir: Path, **extra: str) -> dict[str, str]:
 
 
 def run_detect(
-    bootstrap: str, workdir: Path, *args: str, timeout: float = 60
+    bootstrap: str, workdir: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None
 ) -> tuple[int, dict[str, Any], str]:
-    """Run the detector to completion (``--until-idle`` is the caller's); (exit code, stats, stderr)."""
+    """Run the detector to completion (``--until-idle`` is the caller's); (exit code, stats, stderr).
+    ``env``: settings variables added to its environment."""
     done = subprocess.run(
         detect_cmd(bootstrap, *args),
-        env=detect_env(workdir),
+        env=detect_env(workdir, **(env or {})),
         capture_output=True,
         timeout=timeout,
         check=False,

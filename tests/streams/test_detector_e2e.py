@@ -52,7 +52,8 @@ def test_replay_of_a_shuffled_province_with_duplicates_equals_the_batch_audit(
     events = province(300, date(2025, 9, 1), date(2025, 9, 22), seed=5)
     stream = shuffled(events, LATENESS, seed=3, duplicates=0.1)
     produce_events(broker.bootstrap_servers, EVENTS, stream)
-    # The catalogue and calendar come from the warehouse's snapshot (closed again before consuming).
+    # The catalogue and calendar come from the warehouse's snapshot (closed again before consuming): the
+    # configured warehouse's, as docker-compose.yml runs it (no URL with its password on the command line).
     url = f"chdb://{tmp_path}/wh"
     with open_warehouse(url, create_database=True) as wh:
         migrate(wh)
@@ -60,11 +61,13 @@ def test_replay_of_a_shuffled_province_with_duplicates_equals_the_batch_audit(
     as_of = datetime(2025, 9, 24, 12, tzinfo=UTC)
 
     code, stats, stderr = run_detect(
-        broker.bootstrap_servers, tmp_path, "--warehouse", url, "--until-idle", "--as-of", as_of.isoformat(),
-        "--allowed-lateness", "3600",
+        broker.bootstrap_servers, tmp_path, "--stored-catalogue", "--until-idle",
+        "--as-of", as_of.isoformat(), "--allowed-lateness", "3600", "--json-logs",
+        env={"DOSSIER_AUDIT_WAREHOUSE": url},
     )  # fmt: skip
 
     assert code == 0, stderr
+    assert '"catalogue snapshot loaded"' in stderr
     assert stats["events"] == len(stream) and stats["duplicates"] == len(stream) - len(events)
     assert stats["finalized_at"] == as_of.isoformat()
     want = batch_open_set(events, Platform(SETTINGS).auditor, as_of)
@@ -235,6 +238,9 @@ def test_bad_invocations_are_one_line_errors(broker: EmbeddedBroker, tmp_path: P
     both = runner.invoke(app, ["worker", "detect", "--bootstrap-servers", "x:1", "--warehouse", "chdb:///x",
                                "--catalogue", "c.yaml"])  # fmt: skip
     assert both.exit_code == 2 and "--warehouse and --catalogue" in both.stderr
+    stored = runner.invoke(app, ["worker", "detect", "--bootstrap-servers", "x:1", "--stored-catalogue",
+                                 "--catalogue", "c.yaml"])  # fmt: skip
+    assert stored.exit_code == 2 and "--stored-catalogue and --catalogue" in stored.stderr
     no_offset = runner.invoke(
         app, ["worker", "detect", "--bootstrap-servers", "x:1", "--as-of", "2025-11-03T09:00"]
     )
