@@ -124,19 +124,28 @@ def _by_max_time(
                 return _classification("late", basis, due.day, due.instant + pause + _TICK, due.instant, None)
             status = "early" if calendar.local_date(end) < due.day else "on_time"
             return _classification(status, basis, due.day, None, due.instant, None)
-        status = _compare(calendar.local_date(end), due.day)  # same day (amendment 4)
+        status = _not_early(_compare(calendar.local_date(end), due.day), basis)  # same day (amendment 4)
         return _classification(status, basis, due.day, _late_since(status, due.day, pause), None, None)
     legal = calendar.legal_due_date(start, max_time)
     assert legal is not None  # a limited time always has a legal due date
     if max_time.unit is TimeUnit.WORKING_DAYS and float(max_time.amount).is_integer():
         limit = int(max_time.amount)
         used = calendar.working_days_between(start, end)
-        status = "early" if used < limit else ("on_time" if used == limit else "late")
+        status = _not_early("early" if used < limit else ("on_time" if used == limit else "late"), basis)
         first_late = calendar.working_day_offset(calendar.local_date(start), limit + 1)
         since = local_midnight(first_late) + pause if status == "late" else None
         return _classification(status, basis, legal, since, None, first_late)
-    status = _compare(calendar.local_date(end), legal)
+    status = _not_early(_compare(calendar.local_date(end), legal), basis)
     return _classification(status, basis, legal, _late_since(status, legal, pause), None, None)
+
+
+def _not_early(status: Status, basis: Basis) -> Status:
+    """A dossier received with no appointment (``basis`` ``"max_time"``) is *on time* when not late, never
+    *early*: RULES.md, "No ``due_at`` → on time when [within] the procedure's maximum processing time,
+    else late". Only a limit in working hours (v2 amendment 3) and a restarted clock (amendment 13:
+    "compares the end with" the new legal due date, as with an appointment) tell early apart (review: a
+    dossier processed in one of its three working days counted early on the form)."""
+    return "on_time" if status == "early" and basis == "max_time" else status
 
 
 def late_from(cls: Classification) -> datetime | None:

@@ -317,7 +317,9 @@ CASES: list[Case] = [
     case("a14_limited_without_appointment", "14", "Must not change: a 3-day procedure needs one.",
          [rcv(f"{MON} 09:00", None), proc(f"{WED} 10:00")],
          v2={("NO_APPOINTMENT", A_RECEIVED)}, v1={("NO_APPOINTMENT", A_RECEIVED)},
-         status=("early", "early")),
+         # Two of three working days used, no appointment: on time, never early ("No due_at → on time
+         # when ... ≤ the procedure's maximum processing time, else late"; review).
+         status=("on_time", "on_time")),
 ]  # fmt: skip
 
 BY_NAME: dict[str, Case] = {c.name: c for c in CASES}
