@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from dossier_audit.cli.app import catalogue_app
-from dossier_audit.cli.common import UsageError, err, guarded, readable
+from dossier_audit.cli.common import UsageError, err, guarded, readable, refuse_overwriting_inputs
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import dump_catalogue, load_catalogue
 from inspections.files.national import import_national
@@ -61,6 +61,7 @@ def catalogue_import(
     """Import the national portal's procedure list (real codes and names) as a catalogue file."""
 
     def go() -> Catalogue:
+        refuse_overwriting_inputs({"--out": out}, {"PROCEDURES": procedures, "--fields": fields})
         readable(procedures)
         if fields is not None:
             readable(fields)

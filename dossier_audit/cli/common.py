@@ -207,6 +207,23 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def refuse_overwriting_inputs(outputs: dict[str, Path | None], inputs: dict[str, Path | None]) -> None:
+    """One line (exit 2) when an output option (``{"--out": path}``) names a file the command reads
+    (``{"--units": path}``), before anything is read or written: the output would replace it (review:
+    ``catalogue import-national X --out X`` replaced the national list with YAML, ``import dvcqg
+    --rejected units.yaml --units units.yaml`` emptied the unit map, ``export --out F --catalogue F``
+    wrote XML over the catalogue). ``-`` (a standard stream) names no file."""
+    for out_option, out in outputs.items():
+        if out is None or str(out) == "-":
+            continue
+        for in_option, given in inputs.items():
+            if given is not None and str(given) != "-" and same_file(out, given):
+                raise UsageError(
+                    f"{out_option} {out} is the {in_option} file this command reads: writing it would "
+                    f"replace it; give {out_option} another file"
+                )
+
+
 def need_file(file: Path | None) -> Path:
     if file is None:
         raise UsageError("give an events FILE, or --warehouse URL")

@@ -38,6 +38,7 @@ from dossier_audit.cli.common import (
     parse_instant,
     platform_for,
     print_ingest,
+    refuse_overwriting_inputs,
     same_file,
     warehouse_session,
 )
@@ -134,6 +135,7 @@ def _export(
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         start, end = _period(from_, to)
         _check_out(out, file)
+        refuse_overwriting_inputs({"--out": out}, {"--catalogue": catalogue})
         if file is None:
             if as_of is not None:
                 raise UsageError(

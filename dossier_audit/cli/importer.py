@@ -35,6 +35,7 @@ from dossier_audit.cli.common import (
     guarded,
     parse_instant,
     platform_for,
+    refuse_overwriting_inputs,
     same_file,
     stored_events,
     warehouse_session,
@@ -127,6 +128,9 @@ def dvcqg(
         try:
             files = collect_inputs(paths)
             targets = _targets(out, rejected)
+            refuse_overwriting_inputs(
+                {"--out": targets[0], "--rejected": targets[1]}, {"--units": units, "--catalogue": catalogue}
+            )
             files = _without_targets(paths, files, targets)
             mapping = load_units_map(units) if units is not None else None
         except ImportInputError as exc:

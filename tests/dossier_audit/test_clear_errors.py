@@ -596,6 +596,34 @@ def test_a_long_path_stays_on_one_line_in_import_national(deep: Path) -> None:
     assert done.stderr.splitlines() == [f"error: cannot write {unwritable}: No such file or directory"]
 
 
+def test_an_output_naming_an_input_is_refused_and_the_input_kept(tmp_path: Path) -> None:
+    """Review: import-national over its own input replaced the national list with YAML; an import's
+    --rejected over its --units emptied the unit map (a link to the input is the input too)."""
+    national = tmp_path / "national.json"
+    national.write_text('{"procedures": [{"code": "1.0", "name": "x"}]}', encoding="utf-8")
+    fields = tmp_path / "fields.json"
+    fields.write_text("[]", encoding="utf-8")
+    (tmp_path / "link.json").symlink_to(fields)
+    units = tmp_path / "units.yaml"
+    units.write_text("Ủy ban nhân dân xã A: 000.10.01.H99\n", encoding="utf-8")
+    kept = {p: p.read_bytes() for p in (national, fields, units)}
+    for args, said in (
+        (["catalogue", "import-national", str(national), "--out", str(national)], "--out"),
+        (["catalogue", "import-national", str(national), "--fields", str(fields), "--out",
+          str(tmp_path / "link.json")], "--out"),
+        (["import", "dvcqg", str(national), "--out", str(tmp_path / "o.jsonl"), "--rejected", str(units),
+          "--units", str(units)], "--rejected"),
+        (["import", "dvcqg", str(national), "--out", str(units), "--units", str(units)], "--out"),
+    ):  # fmt: skip
+        done = cli(*args)
+        assert done.exit_code == 2, done.stderr
+        [line] = done.stderr.splitlines()
+        assert line.startswith(f"error: {said} {args[args.index(said) + 1]} is the "), line
+        assert line.endswith(f"this command reads: writing it would replace it; give {said} another file")
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_a_long_path_stays_on_one_line_in_other_messages(deep: Path) -> None:
     missing = deep / "events.jsonl"
     assert run("validate", str(missing)).stderr.splitlines() == [

@@ -141,6 +141,10 @@ BAD = {
     "out is a directory": (["export", "ocel", "{events}", "--out", "{tmp}"], "is a directory"),
     "bad language": (["export", "xes", "{events}", "--lang", "fr", "--out", "{tmp}/log.xes"], "--lang"),
     "out is the events file": (["export", "xes", "{events}", "--out", "{events}"], "is the events FILE"),
+    "out is the catalogue": (
+        ["export", "xes", "{events}", "--out", "{tmp}/c.yaml", "--catalogue", "{tmp}/./c.yaml"],
+        "is the --catalogue file this command reads",
+    ),
 }
 
 
