@@ -1,5 +1,5 @@
 """``python -m dossier_audit``."""
 
-from dossier_audit.cli import main
+from dossier_audit.launch import main
 
 main()

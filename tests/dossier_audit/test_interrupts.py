@@ -199,3 +199,31 @@ def test_worker_commands_are_told_apart_whatever_the_options_before_them() -> No
     assert _command(["--config", "site.env", "worker", "detect"]) == "worker" and "worker" in _OWN_STOP
     assert _command(["audit", "events.jsonl", "--as-of", "2025-11-03"]) == "audit"
     assert _command(["--version"]) is None and _command([]) is None
+
+
+def test_ctrl_c_while_the_commands_import_is_exit_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C in the first second printed the traceback of whatever module was loading (review): the entry
+    point imports the commands under its own guard, and both ways in go through it."""
+    import builtins
+    import tomllib
+
+    from dossier_audit import launch
+
+    real = builtins.__import__
+
+    def interrupted(name: str, *args: object, **kwargs: object) -> object:
+        if name == "dossier_audit.cli":
+            raise KeyboardInterrupt
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    with pytest.raises(SystemExit) as stopped:
+        launch.main()
+    assert stopped.value.code == 130
+    monkeypatch.undo()
+    root = Path(__file__).resolve().parents[2]
+    scripts = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts["dossier-audit"] == "dossier_audit.launch:main"
+    assert "from dossier_audit.launch import main" in (root / "dossier_audit" / "__main__.py").read_text()
