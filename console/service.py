@@ -59,8 +59,11 @@ ACCOUNT_SECONDS = 5.0
 #: login form must not grow it without bound.
 ACCOUNT_CACHE_SIZE = 1_000
 T = TypeVar("T")
-#: Control characters a note may not hold (a NUL was stored: review); its line breaks and tabs are text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters a note may not hold: controls (a NUL was stored: review), C1 controls included, and the
+#: bidirectional embeddings, overrides and isolates, which made a stored note read reversed on the page
+#: (review: U+202E). Its line breaks and tabs are text; a notice number holds neither.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NOTICE_CONTROL = re.compile(r"[\t\n\r]")
 #: What the list's rule filter takes: every rule and finding of any rulebook version, and AUDIT_ERROR.
 _RULE_IDS = frozenset(rule.rule_id for rule in reported_rules())
 
@@ -302,6 +305,9 @@ class ConsoleService:
         is 403, and logged, whatever else the request holds."""
         if who.role not in ("inspector", "unit"):
             raise Forbidden(f"a {who.role} may not decide")
+        # A browser sends a textarea's line breaks as CRLF, where its maxlength counted one character each:
+        # 3,995 characters over 40 lines were refused as too long (review). A line break is "\n" from here.
+        note = note.replace("\r\n", "\n").replace("\r", "\n")
         with self._lock:
             found = self._visible(who, key.dossier_id, "decision")
             violation = next(
@@ -329,7 +335,8 @@ class ConsoleService:
                 raise BadRequest(f"dismiss needs a reason: one of {', '.join(DISMISS_REASONS)}", "reason")
             if act is CaseAction.EXPLAIN and not note.strip():
                 raise BadRequest("an explanation needs a text", "text")
-            if _CONTROL.search(note) or _CONTROL.search(notice_number) or "\n" in notice_number:
+            bad_number = _CONTROL.search(notice_number) or _NOTICE_CONTROL.search(notice_number)
+            if bad_number or _CONTROL.search(note):
                 raise BadRequest("note or notice number holds a control character", "control")
             event = CaseEvent(
                 act, Role(who.role), who.login, self.clock(), reason_code, note.strip(), notice_number.strip()

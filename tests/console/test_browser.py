@@ -137,7 +137,7 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             expect(page.locator("h1")).to_contain_text("Vi phạm")
             page.click(f"#violations a:text('{D2}')")
             late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")
-            late.locator("textarea").fill("Hồ sơ trễ do mất điện; đã gửi phiếu xin lỗi bổ sung.")
+            late.locator("textarea").fill("Hồ sơ trễ do mất điện.\nĐã gửi phiếu xin lỗi bổ sung.")
             late.locator(".action-explain input[name=notice_number]").fill("27/TB-UBND")
             late.locator(".action-explain button").click()
             expect(late).to_have_attribute("data-state", "explained")
@@ -151,6 +151,8 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             page.goto(f"{base_url}/dossiers/{D2}")
             late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")
             expect(late.locator(".explanation")).to_contain_text("27/TB-UBND")
+            # Its lines as the unit wrote them (the browser sent CRLF; shown on one line before: review).
+            assert "mất điện.\nĐã gửi phiếu" in late.locator(".explanation").inner_text()
             late.locator(".action-conclude button").click()
             expect(late).to_have_attribute("data-state", "concluded")
             page.screenshot(path=shots / "console-dossier-decided-desktop.png", full_page=True)

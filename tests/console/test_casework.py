@@ -123,7 +123,11 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
     decided = {"dossier_id": B[0], "rule_id": "REPEATED_SUPPLEMENT", "event_id": "ex-012", "csrf_token": csrf}
     for extra, words in (({"action": "dismiss"}, "Hãy chọn lý do bác bỏ."),
                          ({"action": "dismiss", "reason_code": "whim"}, "Hãy chọn lý do bác bỏ."),
-                         ({"action": "confirm", "note": "a\x00b"}, "ký tự điều khiển")):  # fmt: skip
+                         ({"action": "confirm", "note": "a\x00b"}, "ký tự điều khiển"),
+                         # A C1 control, and a right-to-left override that showed a stored note reversed.
+                         ({"action": "confirm", "note": "a\x85b"}, "ký tự điều khiển"),
+                         ({"action": "confirm", "note": "\u202eabc\u202c"}, "ký tự điều khiển"),
+                         ({"action": "confirm", "note": "a\u2067b"}, "ký tự điều khiển")):  # fmt: skip
         bad = insp.post("/cases/decision", data={**decided, **extra})
         assert bad.status_code == 400 and words in bad.text, extra
     english = insp.get("/violations?severity=bogus&lang=en")

@@ -15,7 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inspections.cases import CaseAction
 from tests.console.conftest import HOSTILE, PASSWORD, UNIT1, UNIT2, ConsoleWorld, form_login, logged_in
+from warehouse.cases import CaseKey, case_events_of
 from warehouse.console_users import reads_of
 
 D1 = "000.10.01.H99-251103-0002"  # unit 1
@@ -206,7 +208,19 @@ def test_the_case_flow_through_the_api_and_the_reads_are_logged(console_world: C
     assert decide(unit1, unit1_csrf, "explain", note="x").status_code == 403  # another unit's case
     assert decide(lead, lead_csrf, "conclude").status_code == 403  # leaders read only
     assert decide(unit2, unit2_csrf, "conclude").status_code == 403  # units never decide
-    assert decide(unit2, unit2_csrf, "explain", note="Đã bổ sung", notice_number="15/TB").status_code == 200
+    # A notice number is one line of text: no tab, no carriage return (review: "12\r/GT\t" was stored).
+    for number in ("12\r/GT", "12/GT\t", "\u202e12/GT"):
+        refused = decide(unit2, unit2_csrf, "explain", note="x", notice_number=number)
+        assert refused.status_code == 400 and "control character" in refused.json()["error"], number
+    # A browser sends a textarea's line breaks as CRLF, which its maxlength="4000" counted one each: 3,960
+    # characters over 40 lines are 4,000 as typed, 4,039 as sent (refused as too long: review).
+    typed = "\n".join(["x" * 99] * 40)
+    assert len(typed) == 3_999 and len(typed.replace("\n", "\r\n")) > 4_000
+    answered = decide(unit2, unit2_csrf, "explain", note=typed.replace("\n", "\r\n"), notice_number="15/TB")
+    assert answered.status_code == 200, answered.text
+    assert decide(insp, insp_csrf, "conclude", note="x" * 4_001).status_code == 400  # the limit holds
+    stored = case_events_of(console_world.wh, {D2})[CaseKey(D2, "REPEATED_SUPPLEMENT", "ex-012")]
+    assert [e.note for e in stored if e.action is CaseAction.EXPLAIN] == [typed]  # "\n" line breaks
     assert decide(insp, insp_csrf, "conclude", note="Giữ nguyên").json()["case_state"] == "concluded"
     assert decide(insp, insp_csrf, "dismiss", reason_code="other").status_code == 409  # final
     shown = lead.get(f"/api/dossiers/{D2}").json()
