@@ -93,13 +93,16 @@ MAX_FILTER_CHARS = 100
 
 
 def list_query(params: Any) -> ListQuery:
-    for name in ("unit", "rule", "week", "severity", "state", "sort", "dossier", "page"):
+    for name in ("unit", "rule", "week", "severity", "state", "sort", "dossier", "page", "below"):
         if len(params.get(name) or "") > MAX_FILTER_CHARS:
             raise BadRequest(f"{name}: at most {MAX_FILTER_CHARS} characters", "field")
     try:
         page = int(params.get("page") or 1)
     except ValueError:
         raise BadRequest("page: a number from 1", "page") from None
+    below = params.get("below") or ""
+    if below not in ("", "0", "1"):
+        raise BadRequest("below: 1 (the units below the unit too) or 0", "below")
     return ListQuery(
         unit=params.get("unit", ""),
         rule=params.get("rule", ""),
@@ -109,6 +112,7 @@ def list_query(params: Any) -> ListQuery:
         sort=params.get("sort") or "newest",
         dossier=params.get("dossier", ""),
         page=page,
+        below=below == "1",
     )
 
 

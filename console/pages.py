@@ -197,7 +197,7 @@ async def dashboard(request: Request) -> Response:
 
 
 def _filters(request: Request) -> dict[str, str]:
-    keys = ("unit", "rule", "week", "severity", "state", "sort", "dossier")
+    keys = ("unit", "below", "rule", "week", "severity", "state", "sort", "dossier")
     return {k: request.query_params.get(k, "") for k in keys if request.query_params.get(k)}
 
 

@@ -214,6 +214,7 @@ class Catalogue:
         "_current",
         "_descendants",
         "_fields_of",
+        "_merged",
         "_unit_spans",
         "fields",
         "meta",
@@ -250,6 +251,7 @@ class Catalogue:
 
         self._current = {code: self._follow_successors(code) for code in self.units}
         self._descendants = self._index_descendants()
+        self._merged = self._index_descendants(children=False)
 
     def _follow_successors(self, code: str) -> str:
         seen = {code}
@@ -260,11 +262,11 @@ class Catalogue:
             unit = self.units.get(code)
         return code
 
-    def _index_descendants(self) -> dict[str, frozenset[str]]:
+    def _index_descendants(self, *, children: bool = True) -> dict[str, frozenset[str]]:
         # Reverse edges: a unit "contains" its children and the units that were merged into it.
         below: dict[str, list[str]] = {}
         for u in self.units.values():
-            if u.parent is not None:
+            if children and u.parent is not None:
                 below.setdefault(u.parent, []).append(u.code)
             if u.successor is not None and u.successor != u.code:
                 below.setdefault(u.successor, []).append(u.code)
@@ -324,6 +326,13 @@ class Catalogue:
         An unknown code yields just itself, so an inspection of it still matches its own dossiers.
         """
         found = self._descendants.get(code)
+        return found if found is not None else frozenset((code,))
+
+    def merged_into(self, code: str) -> frozenset[str]:
+        """The unit and every unit whose successor chain leads into it, not its children: the unit as the
+        reports count it (amendment 11 groups a merged unit's dossiers under its successor). An unknown code
+        yields just itself."""
+        found = self._merged.get(code)
         return found if found is not None else frozenset((code,))
 
     def unit_scope(self, code: str | None) -> frozenset[str] | None:

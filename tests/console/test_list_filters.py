@@ -41,9 +41,11 @@ def test_an_unknown_unit_or_rule_is_refused_not_an_empty_list(console_world: Con
     listed = client.get("/api/violations?unit=000.99.99.H99")
     assert listed.status_code == 200 and listed.json()["total"] == 1
     assert client.get("/violations?rule=AUDIT_ERROR").status_code == 200  # a finding of its own
-    # A unit officer asking for another unit still sees an empty list of their scope, not an error.
+    # A unit officer asking for a unit outside their scope is told so: it listed nothing under a dropdown
+    # showing "all", read as "your unit has no violation" (review).
     officer, _ = logged_in(console_world, "unit1")
-    assert officer.get("/violations?unit=000.10.02.H99").status_code == 200
+    outside = officer.get("/violations?unit=000.10.02.H99")
+    assert outside.status_code == 400 and "nằm ngoài phạm vi của tài khoản" in outside.text
 
 
 def test_the_list_says_page_n_of_m_and_the_api_times_in_vietnam(console_world: ConsoleWorld) -> None:
@@ -52,3 +54,30 @@ def test_the_list_says_page_n_of_m_and_the_api_times_in_vietnam(console_world: C
     assert re.search(r'<span id="page-of">Trang 1/\d+</span>', client.get("/violations").text)
     rows = client.get("/api/violations").json()["rows"]
     assert rows and all(row["occurred_at"].endswith("+07:00") for row in rows)
+
+
+def test_a_unit_lists_as_the_dashboard_counts_it_and_the_units_below_on_request(
+    console_world: ConsoleWorld,
+) -> None:
+    """The dashboard counted the province's own 10 violations and the list it links to showed 192, every
+    unit below it included (review): a unit is its own (and its merged units'), "below=1" adds the rest."""
+    client, _ = logged_in(console_world, "insp")
+    week = "2025-W45"
+    board = client.get(f"/dashboard?week={week}").text
+    counted = dict(re.findall(r'<a href="/violations\?unit=([^&"]+)&week=' + week + r'">[^<]*</a></td>'
+                              r'<td data-label="[^"]*" class="num">([\d.]+)</td>', board))  # fmt: skip
+    assert counted.get(UNIT1)
+    for unit, count in counted.items():
+        listed = client.get("/api/violations", params={"unit": unit, "week": week}).json()
+        assert listed["total"] == int(count.replace(".", "")), unit
+    province = "000.00.00.H99"  # every unit of the sample is below it; it received nothing itself
+    rows = client.get("/api/violations", params={"week": week}).json()["rows"]
+    whole = sum(1 for r in rows if r["unit_code"] != "000.99.99.H99")  # not in the catalogue (above)
+    assert whole > 0
+    assert client.get("/api/violations", params={"unit": province, "week": week}).json()["total"] == 0
+    below = client.get("/api/violations", params={"unit": province, "week": week, "below": "1"}).json()
+    assert below["total"] == whole
+    page = client.get("/violations", params={"unit": province, "week": week, "below": "1"}).text
+    assert '<input type="checkbox" name="below" value="1" checked>' in page
+    assert "(kể cả đơn vị trực thuộc)" in page and "below=1" in page  # the count says so; links keep it
+    assert client.get("/violations", params={"unit": province, "below": "yes"}).status_code == 400

@@ -323,6 +323,12 @@ def test_descendants_and_current_across_the_reform() -> None:
     assert cat.descendants("000.01.00.H99") == {"000.01.00.H99", *(f"000.01.0{i}.H99" for i in range(1, 5))}
     assert cat.descendants("000.00.00.H99") == frozenset(cat.units)
     assert cat.descendants("unknown") == {"unknown"}
+    # The unit as the reports count it: the units merged into it, never its children.
+    assert cat.merged_into("000.10.01.H99") == {"000.10.01.H99", "000.01.01.H99", "000.01.02.H99"}
+    assert cat.merged_into("000.01.00.H99") == {"000.01.00.H99"}
+    assert cat.merged_into("000.00.00.H99") == {"000.00.00.H99"}
+    assert cat.merged_into("unknown") == {"unknown"}
+    assert all(cat.merged_into(code) <= cat.descendants(code) for code in cat.units)
     assert cat.current("000.02.04.H99") == "000.10.04.H99"
     assert cat.current("000.10.04.H99") == "000.10.04.H99"
     assert cat.current("unknown") == "unknown"
