@@ -336,7 +336,7 @@ async def accounts(request: Request) -> Response:
     units = sorted((code, u.name) for code, u in catalogue.units.items())
     return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES, units=units,
                   error=error if error in ACCOUNT_ERRORS else "",
-                  done=done if done in ("saved", "disabled", "enabled") and done_login else "",
+                  done=done if done in ("added", "replaced", "disabled", "enabled") and done_login else "",
                   done_login=done_login)  # fmt: skip
 
 
@@ -349,32 +349,37 @@ async def accounts_post(request: Request) -> Response:
     password = form_text(form, "password")
     disable = form.get("disable") == "1"
     enable = form.get("enable") == "1"
+    replace = form.get("replace") == "1"
     svc = gate.service
 
-    def change() -> str:
+    def change() -> tuple[str, str]:
+        """(an error code, or "" and what was done)."""
         existing = user(svc.writer, login)
         now = datetime.now(UTC)
         if disable or enable:  # a disabled account had no way back but a new password (review)
             if existing is None:
-                return "unknown_login"
+                return "unknown_login", ""
             save_user(svc.writer, _with(existing, disabled=disable, updated_at=now))
-            return ""
+            return "", "disabled" if disable else "enabled"
         problem = account_problem_code(login, role, unit, svc.catalogue.units) or password_problem_code(
             password
         )
         if problem:
-            return problem
+            return problem, ""
+        if existing is not None and not replace:
+            # "Add account" with a login in use made that account another, silently (review): replacing
+            # one (a new role, unit or password) is asked for.
+            return "login_exists", ""
         if existing is None and case_clash(login, (u.login for u in users(svc.writer))):
-            return "login_case_clash"
+            return "login_case_clash", ""
         created = existing.created_at if existing else now
         save_user(svc.writer, ConsoleUser(login, role, unit, hash_password(password), False, created, now))
-        return ""
+        return "", "added" if existing is None else "replaced"
 
-    error = await run_in_threadpool(svc.run, change)
+    error, done = await run_in_threadpool(svc.run, change)
     svc.forget(login)
     # Said on the page (an account added, locked or unlocked gave no sign: review); the page names the
     # login only if it is an account's.
-    done = "disabled" if disable else "enabled" if enable else "saved"
     query = {"error": error} if error else {"done": done, "login": login}
     return RedirectResponse("/admin/users?" + urlencode(query), status_code=303)
 

@@ -114,7 +114,15 @@ _UI: dict[str, tuple[str, str]] = {
     "enable": ("Mở khóa", "Enable"),
     "account_state": ("Trạng thái", "State"),
     "unit_of_officer": ("Đơn vị (chỉ với cán bộ đơn vị)", "Unit (unit officers only)"),
-    "account_saved": ("Đã lưu tài khoản {login}.", "Account {login} saved."),
+    "account_added": ("Đã thêm tài khoản {login}.", "Account {login} added."),
+    "account_replaced": (
+        "Đã thay tài khoản {login}: vai trò, đơn vị và mật khẩu mới; các phiên đăng nhập cũ đã kết thúc.",
+        "Account {login} replaced: a new role, unit and password; its earlier sessions are over.",
+    ),
+    "replace_account": (
+        "Thay tài khoản đã có cùng tên đăng nhập (vai trò, đơn vị và mật khẩu mới)",
+        "Replace the account of this login (a new role, unit and password)",
+    ),
     "account_disabled": ("Đã khóa tài khoản {login}.", "Account {login} disabled."),
     "account_enabled": ("Đã mở khóa tài khoản {login}.", "Account {login} enabled."),
     "add_user": ("Thêm tài khoản", "Add account"),
@@ -215,6 +223,12 @@ _ERRORS = {
         "Đã có tài khoản cùng tên đăng nhập, chỉ khác chữ hoa, chữ thường.",
         "Another account has this login in other letter case.",
     ),
+    "login_exists": (
+        "Đã có tài khoản với tên đăng nhập này. Để đổi vai trò, đơn vị hoặc mật khẩu của nó, đánh dấu "
+        "\u201cThay tài khoản đã có\u201d rồi gửi lại.",
+        "An account has this login. To change its role, unit or password, tick \u201cReplace the "
+        "account\u201d and send again.",
+    ),
     "bad_role": ("Vai trò không hợp lệ.", "Not a role."),
     "unit_needed": ("Cán bộ đơn vị cần có mã đơn vị.", "A unit officer needs a unit code."),
     "unknown_unit": ("Mã đơn vị không có trong danh mục.", "Not a unit of the catalogue."),
@@ -253,7 +267,8 @@ _ERRORS = {
     "500": ("Đã có lỗi. Vui lòng thử lại.", "Something went wrong. Please try again."),
     "503": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
 }
-ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "login_case_clash", "bad_role", "unit_needed",
+ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "login_case_clash", "login_exists", "bad_role",
+                            "unit_needed",
                             "unit_only_for_officers",
                             "unknown_unit", "password_short", "password_spaces"})  # fmt: skip
 

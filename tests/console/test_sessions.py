@@ -33,7 +33,7 @@ def test_a_password_reset_or_a_disable_ends_the_sessions(console_world: ConsoleW
     assert admin.post("/admin/users", data=made, follow_redirects=False).status_code == 303
     temp, _ = logged_in(console_world, "temp2")
     assert temp.get("/api/violations").status_code == 200
-    reset = {**made, "password": "another long password"}
+    reset = {**made, "password": "another long password", "replace": "1"}
     assert admin.post("/admin/users", data=reset, follow_redirects=False).status_code == 303
     assert temp.get("/api/violations").status_code == 401  # the old password's session is over
     fresh = console_world.client()
@@ -158,7 +158,7 @@ def test_the_admin_page_refuses_a_login_differing_only_in_case(console_world: Co
     admin, csrf = logged_in(console_world, "adm")
     made = {"login": "casey", "role": "leader", "password": PASSWORD, "csrf_token": csrf}
     saved = admin.post("/admin/users", data=made, follow_redirects=False).headers["location"]
-    assert saved == "/admin/users?done=saved&login=casey"
+    assert saved == "/admin/users?done=added&login=casey"
     clash = admin.post("/admin/users", data={**made, "login": "CASEY"}, follow_redirects=False)
     assert clash.headers["location"] == "/admin/users?error=login_case_clash"
     page = admin.get(clash.headers["location"]).text
@@ -173,7 +173,18 @@ def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
     admin, csrf = logged_in(console_world, "adm")
     made = {"login": "dana", "role": "leader", "password": PASSWORD, "csrf_token": csrf}
     page = admin.post("/admin/users", data=made).text
-    assert "Đã lưu tài khoản dana." in page and 'name="unit_code"><option value="">—</option>' in page
+    assert "Đã thêm tài khoản dana." in page and 'name="unit_code"><option value="">—</option>' in page
+    # "Add account" with a login in use made that account another, silently (review): asked for, and said.
+    as_inspector = {**made, "role": "inspector", "password": "another password"}
+    taken = admin.post("/admin/users", data=as_inspector, follow_redirects=False)
+    assert taken.headers["location"] == "/admin/users?error=login_exists"
+    assert "Thay tài khoản đã có" in admin.get(taken.headers["location"]).text
+    assert (
+        console_world.client().post("/api/login", json={"login": "dana", "password": PASSWORD}).status_code
+        == 200
+    )
+    page = admin.post("/admin/users", data={**made, "replace": "1"}).text
+    assert "Đã thay tài khoản dana: vai trò, đơn vị và mật khẩu mới" in page
     page = admin.post("/admin/users", data={"login": "dana", "disable": "1", "csrf_token": csrf}).text
     assert "Đã khóa tài khoản dana." in page and ">Mở khóa</button>" in page
     assert (
@@ -186,7 +197,7 @@ def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
         console_world.client().post("/api/login", json={"login": "dana", "password": PASSWORD}).status_code
         == 200
     )
-    assert "Đã lưu tài khoản" not in admin.get("/admin/users?done=saved&login=nobody%3Cb%3E").text
+    assert "Đã thêm tài khoản" not in admin.get("/admin/users?done=added&login=nobody%3Cb%3E").text
     assert "Đã khóa tài khoản" not in admin.get("/admin/users?done=disabled&login=insp").text  # it is active
     officer_unit = {**made, "login": "eve", "role": "inspector", "unit_code": "000.10.01.H99"}
     refused = admin.post("/admin/users", data=officer_unit, follow_redirects=False)
