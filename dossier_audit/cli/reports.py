@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,7 @@ from dossier_audit.cli.notices import warn_unfinished_loads
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import write_audit_packs, write_weekly_report
 from reporting.gather import newest_event
+from reporting.staging import publish, staged
 
 
 @app.command()
@@ -77,16 +79,24 @@ def report(
             target = out if out is not None else platform.settings.reports_dir / str(chosen)
             if target.exists() and not target.is_dir():  # said before the report is built ("File exists")
                 raise UsageError(f"cannot write the report into {target}: it is a file, not a folder")
+            made = not target.exists()
             try:
-                written = write_weekly_report(
-                    platform.catalogue, header, wh, chosen, target, calendar=platform.calendar
-                )
-                if packs:
-                    written += write_audit_packs(
-                        platform.catalogue, header, wh, chosen, target, sample_size=sample_size
+                # Written beside the folder's files and moved over them once all are written: an interrupted
+                # report left this week's HTML and charts beside the previous run's PDF and XLSX (review).
+                with staged(target, f"report.{secrets.token_hex(4)}") as staging:
+                    written = write_weekly_report(
+                        platform.catalogue, header, wh, chosen, staging, calendar=platform.calendar
                     )
+                    if packs:
+                        written += write_audit_packs(
+                            platform.catalogue, header, wh, chosen, staging, sample_size=sample_size
+                        )
+                    written = publish(staging, target, written)
             except OSError as exc:
                 raise UsageError(f"cannot write the report into {target}: {exc.strerror or exc}") from None
+            finally:
+                if made and target.is_dir() and not any(target.iterdir()):
+                    target.rmdir()  # a folder this run made and filled with nothing
         return str(chosen), written
 
     chosen_week, written = guarded(go)

@@ -19,14 +19,13 @@ from pipelines.assets.common import (
     GROUP,
     WITHHELD_NOTE,
     paths_metadata,
-    publish,
     report_run,
-    staged,
     week_of,
 )
 from pipelines.assets.quality import DATA_QUALITY
 from pipelines.resources import PlatformResource, WarehouseResource
 from reporting import api as reporting_api
+from reporting.staging import publish, staged
 
 
 def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefinition]:

@@ -10,7 +10,7 @@ from dagster import AssetCheckSeverity, AssetKey
 from checks import SUITES, SuiteInfo
 from checks.results import CheckResult
 from pipelines.asset_checks import check_results, check_specs
-from pipelines.assets.common import publish, staged
+from reporting.staging import publish, staged
 
 ASSET = AssetKey("data_quality")
 SUITE_A = SuiteInfo("a", True, "blocking suite")

@@ -229,6 +229,32 @@ def test_cli_report_writes_and_prints_the_files(province: Province, tmp_path: Pa
     assert "report for 2025-W45" in result.stderr
 
 
+def test_an_interrupted_report_leaves_the_folder_as_it_was(
+    province: Province, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review: a report stopped while it wrote left this week's HTML and charts beside the previous run's PDF
+    and XLSX (into a new folder: two charts). Its files are written beside the folder's and moved over them
+    only once all are written."""
+    import dossier_audit.cli.reports as report_cli
+
+    out = tmp_path / "week"
+    args = ["report", "--warehouse", province.url, "--out", str(out), "--no-packs"]
+    assert runner.invoke(app, [*args, "--week", "2025-W45"]).exit_code == 0
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert Path("report.pdf") in before
+
+    def stopped(*args: object, **kwargs: object) -> list[Path]:
+        raise KeyboardInterrupt  # Ctrl-C, or SIGTERM (mapped to it), once the report is written
+
+    monkeypatch.setattr(report_cli, "write_audit_packs", stopped)
+    for folder in (out, tmp_path / "new"):
+        other = ["report", "--warehouse", province.url, "--out", str(folder), "--week", "2025-W44"]
+        assert runner.invoke(app, other).exit_code != 0
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(str(p) for p in before)  # nothing staged left
+    assert not (tmp_path / "new").exists()  # a folder it made, left empty: removed
+
+
 def test_cli_report_default_week_and_packs(province: Province, tmp_path: Path) -> None:
     newest = gather.newest_event(province.wh)
     assert newest is not None
