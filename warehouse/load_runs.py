@@ -116,7 +116,7 @@ class LoadRun:
 
     def remedy(self) -> str:
         """For messages about an unfinished run: what finishes it (:func:`remedy`)."""
-        return remedy(self.source, stored=self.stored)
+        return remedy(self.source, stored=self.stored, as_of=self.as_of.isoformat())
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -139,10 +139,14 @@ class LoadRun:
         }
 
 
-def remedy(source: str, *, stored: bool) -> str:
+def remedy(source: str, *, stored: bool, as_of: str) -> str:
     """What finishes an unfinished run of ``source``, for messages: loading its source again always does;
-    when it had ``stored`` its whole file, any later load does."""
-    again = f"`dossier-audit warehouse load {reload_argument(source)}`"
+    when it had ``stored`` its whole file, any later load does. The command says the run's ``as_of`` (an
+    ISO instant) and which warehouse: copied as it was, it judged "now" in the default warehouse (review)."""
+    again = (
+        f"`dossier-audit warehouse load {reload_argument(source)} --as-of {shlex.quote(as_of)}` into this "
+        "warehouse (its --warehouse URL or DOSSIER_AUDIT_WAREHOUSE)"
+    )
     if stored:
         return f"it had stored all its events: load {source} again ({again}), or any other file, to finish it"
     return f"it stopped before storing all its events: load {source} again ({again}) to finish it"

@@ -208,7 +208,7 @@ def warehouse_status(
         err.print(
             f"[bold yellow]warning:[/] load run {run['run_id']} of {escape(run['source'])} started "
             f"{run['started_at']} did not complete (interrupted, or still running): its violations may be "
-            f"missing; {escape(remedy(run['source'], stored=run['stored']))}",
+            f"missing; {escape(remedy(run['source'], stored=run['stored'], as_of=run['as_of']))}",
             highlight=False,
         )
 

@@ -172,6 +172,11 @@ def test_a_run_that_did_not_store_its_file_waits_for_a_load_of_its_source(wareho
     record_start(warehouse, killed)
     (run,) = unfinished_runs(warehouse)
     assert run.stored is False and "load /data/a.jsonl again" in run.remedy()
+    # The command as it finishes the run: its as_of, into this warehouse (review: copied as it was said, it
+    # judged "now" in the default warehouse).
+    assert "`dossier-audit warehouse load /data/a.jsonl --as-of 2025-11-20T01:02:03+00:00` into this" in (
+        run.remedy()
+    )
     assert run.to_json_dict()["stored"] is False
 
     # A load of another file does not finish it: it may have stored any part of its file, or none.
