@@ -271,3 +271,24 @@ def _print_form(f: dict[str, Any], unit: str | None) -> None:
     points = f["progress_points_766"]
     table.add_row("progress_points_766", "—" if points is None else f"{points:.2f} / 20")
     err.print(table)
+    if "groups" in f:  # --by: shown too, not only in --json (review: the text said nothing of them)
+        _print_groups(f["groups"])
+
+
+def _print_groups(groups: dict[str, Any]) -> None:
+    """One row per group of ``--by``: the form's main figures (every figure is in ``--json``)."""
+    by = groups["by"] + (" (as recorded)" if groups["as_recorded"] else "")
+    table = Table(title=f"By {by}", title_justify="left")
+    for name, justify in (
+        (groups["by"], "left"), ("received", "right"), ("resolved", "right"), ("early", "right"),
+        ("on_time", "right"), ("late", "right"), ("in_progress", "right"), ("overdue", "right"),
+        ("on_time_rate", "right"),
+    ):  # fmt: skip
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for key, form in sorted(groups["forms"].items()):
+        resolved, open_ = form["resolved"], form["in_progress"]
+        rate = form["on_time_rate"]
+        counts = (form["received"]["total"], resolved["total"], resolved["early"], resolved["on_time"],
+                  resolved["late"], open_["total"], open_["overdue"])  # fmt: skip
+        table.add_row(key, *(f"{n:,}" for n in counts), "—" if rate is None else f"{rate:.2%}")
+    err.print(table)

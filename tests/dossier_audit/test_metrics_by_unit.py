@@ -113,3 +113,19 @@ def test_current_on_follows_successors_only_once_a_unit_has_ended() -> None:
     assert CATALOGUE.current_on(NEW_WARD, date(2025, 7, 1)) == NEW_WARD
     assert CATALOGUE.current_on("000.01.00.H99", date(2025, 11, 1)) == "000.01.00.H99"  # no successor
     assert CATALOGUE.current_on("unknown", date(2025, 11, 1)) == "unknown"
+
+
+def test_the_groups_are_in_the_text_too(events: Path) -> None:
+    """The text output showed the province's form only, as if --by were ignored (review)."""
+    forms = figures(events, NOVEMBER, "--by", "unit")["groups"]["forms"]
+    shown = runner.invoke(
+        app, ["metrics", str(events), "--from", NOVEMBER[0], "--to", NOVEMBER[1], "--by", "unit"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.stderr
+    assert "By unit" in shown.stderr
+    rows = {line.split("│")[1].strip(): line for line in shown.stderr.splitlines() if line.count("│") == 10}
+    assert set(rows) == set(forms)
+    for code, form in forms.items():
+        cells = [c.strip() for c in rows[code].split("│")[2:-1]]
+        assert cells[0] == f"{form['received']['total']:,}" and cells[2] == f"{form['resolved']['early']:,}"
