@@ -37,6 +37,25 @@ def catalogue_check(path: Annotated[Path, typer.Argument(help="Catalogue YAML.")
         f"{len(cat.fields)} fields",
         highlight=False,
     )
+    for warning in _gaps(cat):
+        err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+
+
+def _gaps(cat: Catalogue) -> list[str]:
+    """What a valid catalogue still lacks for an audit of real data (the national list imported as it is:
+    no units, no publication): "ok" alone read as ready (review)."""
+    gaps = []
+    if not cat.units:
+        gaps.append("no units: add your province's units (docs/catalogue-format.md); every dossier's unit is "
+                    "looked up in them")  # fmt: skip
+    unpublished = sum(1 for p in cat.procedures.values() if not p.publications)
+    if unpublished:
+        total = len(cat.procedures)
+        gaps.append(f"{unpublished:,} of {total:,} procedures are published by no unit or level: their "
+                    "dossiers are UNPUBLISHED_PROCEDURE")  # fmt: skip
+    if cat.meta.incomplete:
+        gaps.append("the catalogue says it is incomplete (meta incomplete: true, an automatic import)")
+    return gaps
 
 
 def _import_problem(exc: Exception) -> str:

@@ -116,6 +116,16 @@ def test_catalogue_check_and_national_import(tmp_path):
     assert "2395 procedures" in result.stderr or "2,395" in result.stderr
     check = runner.invoke(app, ["catalogue", "check", str(out)])
     assert check.exit_code == 0, check.stderr
+    # Valid, and not ready for real data: said (review: "ok" alone read as ready; README says to check
+    # until no warning is left).
+    warned = [line for line in check.stderr.splitlines() if line.startswith("warning: ")]
+    assert warned == [
+        "warning: no units: add your province's units (docs/catalogue-format.md); every dossier's unit is "
+        "looked up in them",
+        "warning: 2,395 of 2,395 procedures are published by no unit or level: their dossiers are "
+        "UNPUBLISHED_PROCEDURE",
+        "warning: the catalogue says it is incomplete (meta incomplete: true, an automatic import)",
+    ]
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "catalogue: {name: x}\nprocedures:\n  - code: '1.0'\n    max_time: 3 weeks\n", encoding="utf-8"
