@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -196,9 +196,19 @@ async def dashboard(request: Request) -> Response:
     return render(request, "dashboard.html.j2", who=who, board=board, read_only=who.account.role == "leader")
 
 
+_FILTER_KEYS = ("unit", "below", "rule", "week", "severity", "state", "sort", "dossier")
+
+
 def _filters(request: Request) -> dict[str, str]:
-    keys = ("unit", "below", "rule", "week", "severity", "state", "sort", "dossier")
-    return {k: request.query_params.get(k, "") for k in keys if request.query_params.get(k)}
+    return {k: request.query_params.get(k, "") for k in _FILTER_KEYS if request.query_params.get(k)}
+
+
+def list_back(back: str) -> str:
+    """The list page a dossier was opened from, from its ``back`` query (the list's filters and page, as the
+    list links them): only those parameters, each of a filter's length, re-encoded. After an action the
+    inspector had no way back to the filtered list but the browser's Back, through a stale page (review)."""
+    kept = [(k, v) for k, v in parse_qsl(back[:2_000]) if k in (*_FILTER_KEYS, "page") and len(v) <= 100]
+    return "/violations" + ("?" + urlencode(kept) if kept else "")
 
 
 async def violations(request: Request) -> Response:
@@ -225,6 +235,8 @@ async def violations(request: Request) -> Response:
         states=STATES,
         sorts=SORTS,
         page_link=lambda page: "/violations?" + urlencode({**filters, "page": page}),
+        # Each dossier's link carries the list it was opened from (its "back to the list" link).
+        back_query=urlencode({"back": urlencode({**filters, "page": result.page})}),
         filters_query=urlencode(filters),
         export_link="/violations.xlsx?" + urlencode(filters),
         quote=quote,
@@ -270,6 +282,7 @@ async def dossier(request: Request) -> Response:
     gate = gate_of(request)
     who = await gate.require(request, "inspector", "leader", "unit")
     dossier_id = request.path_params["dossier_id"]
+    back = request.query_params.get("back", "")
     view = await run_in_threadpool(gate.service.dossier, who.account, dossier_id, via="page")
     lang = lang_of(request)
     role = Role(who.account.role) if who.account.role in ("inspector", "unit") else None
@@ -300,8 +313,22 @@ async def dossier(request: Request) -> Response:
         reasons=DISMISS_REASONS,
         system_notes=SYSTEM_NOTES,
         marks_note=marks_note(lang),
-        done=request.query_params.get("done") == "1",
+        done=_done_message(request.query_params.get("done", "")),
+        back=back,
+        list_link=list_back(back) if back else None,
     )
+
+
+#: What the page says after each action (it said "Đã ghi nhận." whatever was done: review).
+_DONE = {
+    "1": "done",
+    **{a: f"done_{a}" for a in ("confirm", "dismiss", "request_explanation", "explain", "conclude")},
+}
+
+
+def _done_message(done: str) -> str | None:
+    """The ``console.texts`` key of the message after an action, from the redirect's ``done``."""
+    return _DONE.get(done)
 
 
 async def decision(request: Request) -> Response:
@@ -309,16 +336,19 @@ async def decision(request: Request) -> Response:
     who = await gate.require(request, "inspector", "unit")
     form = await request.form()
     field = {k: form_text(form, k) for k in ("dossier_id", "rule_id", "event_id", "action", "reason_code",
-                                                "note", "notice_number")}  # fmt: skip
+                                                "note", "notice_number", "back")}  # fmt: skip
     key = CaseKey(field["dossier_id"], field["rule_id"], field["event_id"])
+    page = f"/dossiers/{quote(key.dossier_id, safe='')}"
+    back = "&" + urlencode({"back": list_back(field["back"]).partition("?")[2]}) if field["back"] else ""
     # A refused action's page links back to the dossier (app.on_error reads this), an expired form's too.
-    request.scope.setdefault("state", {})["back"] = f"/dossiers/{quote(key.dossier_id, safe='')}"
+    request.scope.setdefault("state", {})["back"] = page + ("?" + back[1:] if back else "")
     gate.check_csrf(who, form_text(form, "csrf_token"))
     await run_in_threadpool(
         lambda: gate.service.decide(who.account, key, field["action"], reason_code=field["reason_code"],
                                     note=field["note"], notice_number=field["notice_number"])
     )  # fmt: skip
-    return RedirectResponse(f"/dossiers/{quote(key.dossier_id, safe='')}?done=1", status_code=303)
+    done = field["action"] if field["action"] in _DONE else "1"
+    return RedirectResponse(f"{page}?done={done}{back}", status_code=303)
 
 
 async def accounts(request: Request) -> Response:

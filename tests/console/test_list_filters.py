@@ -81,3 +81,32 @@ def test_a_unit_lists_as_the_dashboard_counts_it_and_the_units_below_on_request(
     assert '<input type="checkbox" name="below" value="1" checked>' in page
     assert "(kể cả đơn vị trực thuộc)" in page and "below=1" in page  # the count says so; links keep it
     assert client.get("/violations", params={"unit": province, "below": "yes"}).status_code == 400
+
+
+def test_a_dossier_opened_from_the_list_links_back_to_it_after_an_action(console_world: ConsoleWorld) -> None:
+    """After an action the inspector had no way back to the filtered list but two Back presses through a
+    stale page, and the message said "Đã ghi nhận." whatever was done (review)."""
+    import html
+    from urllib.parse import parse_qs, urlsplit
+
+    client, csrf = logged_in(console_world, "insp")
+    listed = client.get("/violations", params={"unit": UNIT1, "week": "2025-W45", "sort": "oldest"}).text
+    link = html.unescape(re.findall(r'href="(/dossiers/[^"]+)"', listed)[0])
+    dossier_id = urlsplit(link).path.rsplit("/", 1)[1]
+    back = parse_qs(urlsplit(link).query)["back"][0]
+    assert parse_qs(back) == {"unit": [UNIT1], "week": ["2025-W45"], "sort": ["oldest"], "page": ["1"]}
+    page = client.get(link).text
+    to_list = f'href="/violations?unit={UNIT1}&amp;week=2025-W45&amp;sort=oldest&amp;page=1"'
+    assert to_list in page and "Quay lại danh sách vi phạm" in page
+    form = re.search(r'class="action action-confirm">(.*?)</form>', page, re.S)
+    assert form is not None and 'name="back"' in form[1]
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form[1]))
+    sent = {**fields, "csrf_token": csrf, "back": html.unescape(fields["back"])}
+    done = client.post("/cases/decision", data=sent, follow_redirects=False)
+    assert done.status_code == 303
+    after = client.get(done.headers["location"]).text
+    assert "Đã xác nhận vi phạm." in after and to_list in after, done.headers["location"]
+    assert dossier_id in done.headers["location"]
+    # Only the list's own parameters come back, re-encoded: never another path or a foreign parameter.
+    crafted = client.get(link.split("?")[0], params={"back": "next=//evil.example&unit=<b>&x=1"}).text
+    assert 'href="/violations?unit=%3Cb%3E"' in crafted and 'href="//evil' not in crafted
