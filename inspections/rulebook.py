@@ -203,7 +203,7 @@ class Auditor:
                         procedure_code=facts.procedure_code,
                         event_id=hit.event.event_id if hit.event is not None else None,
                         occurred_at=hit.occurred_at,
-                        legal_basis=rule.basis_on(day),
+                        legal_basis=rule.basis_for(day, hit.evidence),
                         rulebook_version=book.version,
                         evidence=hit.evidence,
                     )

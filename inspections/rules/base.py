@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -114,10 +114,31 @@ class Rule:
     #: days after the week ends, so the weekly report marks them provisional
     #: (tests/inspections/test_time_triggered.py finds these rules by judging the same events later).
     triggered_by_time: bool = False
+    #: Bases by the case a verdict is about, keyed by its evidence's ``stage``, else its ``type``: a
+    #: refusal at reception and one after appraisal rest on different clauses and forms, and their
+    #: verdicts cited every case (``legal_basis`` stays the rule's own, for what is about no verdict).
+    case_bases: Mapping[str, tuple[tuple[date, str], ...]] | None = field(
+        default=None, repr=False, hash=False, compare=False
+    )
 
     def basis_on(self, day: date) -> str:
-        text = self.legal_basis[0][1]
-        for since, basis in self.legal_basis:
-            if day >= since:
-                text = basis
-        return text
+        return _in_force(self.legal_basis, day)
+
+    def basis_for(self, day: date, evidence: Mapping[str, Any]) -> str:
+        """The basis of one verdict: its case's (``case_bases``) if the rule has one for it, else the
+        rule's, in force on ``day``."""
+        if self.case_bases is not None:
+            case = evidence.get("stage") or evidence.get("type")
+            bases = self.case_bases.get(case) if isinstance(case, str) else None
+            if bases is not None:
+                return _in_force(bases, day)
+        return self.basis_on(day)
+
+
+def _in_force(bases: tuple[tuple[date, str], ...], day: date) -> str:
+    """The text of ``bases`` (oldest first) in force on ``day`` (the oldest before any)."""
+    text = bases[0][1]
+    for since, basis in bases:
+        if day >= since:
+            text = basis
+    return text

@@ -60,6 +60,27 @@ REFUSAL = basis(
     f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03, dừng giải quyết: mẫu 05 'Thông báo dừng giải quyết "
     f"hồ sơ' ({_TT03}) — {SECONDARY}; từ chối sau thẩm định: văn bản thông báo nêu rõ lý do, không theo mẫu",
 )
+#: The refusal rules' basis for the case a verdict is about (its evidence's ``stage`` of a ``refused``, or a
+#: ``suspended``), rather than :data:`REFUSAL`'s list of every case (``Rule.basis_for``).
+REFUSAL_CASES = {
+    "reception": basis(
+        "điểm b khoản 1 Điều 17: từ chối tiếp nhận hồ sơ phải nêu rõ lý do, theo mẫu 03 'Phiếu từ chối tiếp "
+        f"nhận giải quyết hồ sơ' ({_TT01}) — {CONFIRMED}",
+        f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03 'Phiếu từ chối tiếp nhận giải quyết hồ sơ' "
+        f"({_TT03}) — {SECONDARY}",
+    ),
+    "processing": basis(
+        "khoản 8 Điều 19: hồ sơ không đủ điều kiện giải quyết sau thẩm định được thông báo bằng văn bản, nêu "
+        f"rõ lý do, trong thời hạn giải quyết — {CONFIRMED}",
+        f"{_D118_UNKNOWN}; từ chối sau thẩm định: văn bản thông báo nêu rõ lý do, không theo mẫu — "
+        f"{SECONDARY}",
+    ),
+    "suspended": basis(
+        f"khoản 8 Điều 19 (thông báo bằng văn bản, nêu rõ lý do) — {CONFIRMED}; áp dụng cho hồ sơ dừng xử lý "
+        f"là lựa chọn của bộ quy tắc — {UNCONFIRMED}",
+        f"{_D118_UNKNOWN}; dừng giải quyết: mẫu 05 'Thông báo dừng giải quyết hồ sơ' ({_TT03}) — {SECONDARY}",
+    ),
+}
 SUPPLEMENT = basis(
     "khoản 3 Điều 15, điểm a khoản 1 và điểm a khoản 2 Điều 17, khoản 4 Điều 19: hướng dẫn bổ sung, hoàn "
     f"thiện hồ sơ 'một lần đầy đủ, chính xác', bằng văn bản (mẫu 02, {_TT01}) — {CONFIRMED}",

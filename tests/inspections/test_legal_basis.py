@@ -60,3 +60,36 @@ def test_the_basis_follows_the_date_the_dossier_was_received(submitted, received
     assert found and all(v.legal_basis.startswith(decree) for v in found), [
         (v.rule_id, v.legal_basis[:40]) for v in found
     ]
+
+
+@pytest.mark.parametrize(
+    ("end", "data", "cited", "not_cited"),
+    [
+        ("refused", {"stage": "reception"}, "điểm b khoản 1 Điều 17", "khoản 8 Điều 19"),
+        ("refused", {"stage": "processing"}, "khoản 8 Điều 19", "Điều 17"),
+        ("suspended", {}, "dừng xử lý", "Điều 17"),
+    ],
+)
+@pytest.mark.parametrize("received_on", ["2025-06-02 08:00", "2025-08-04 08:00"])
+def test_a_refusal_cites_the_case_it_is_about(
+    end: str, data: dict[str, str], cited: str, not_cited: str, received_on: str
+) -> None:
+    """A refusal after appraisal cited the clause and form of a refusal at reception too, and a suspension
+    both (review): each verdict cites its own case, under the decree of its receipt."""
+    from tests.builders import CALENDAR, CATALOGUE, ev, received
+
+    day = received_on[:10]
+    events = [
+        received(received_on, None, docs=["A"]),
+        ev(end, f"{day} 10:00", {**data, "notice_id": None, "reason": ""}),
+    ]
+    found = Auditor(CATALOGUE, CALENDAR).evaluate("D1", events, datetime(2025, 12, 31, tzinfo=VN_TZ))
+    bases = {v.rule_id: v.legal_basis for v in found if v.rule_id.startswith("REFUSAL_")}
+    assert set(bases) == {"REFUSAL_UNWRITTEN", "REFUSAL_NO_REASON"}, found
+    for basis in bases.values():
+        if received_on < "2025-07":
+            assert cited in basis and not_cited not in basis, basis
+        else:  # Decree 118: its article unconfirmed; the 2025 form of the case only
+            assert "Nghị định 118/2025/NĐ-CP" in basis and legal.UNCONFIRMED in basis, basis
+            assert ("mẫu 05" in basis) == (end == "suspended"), basis
+            assert ("mẫu 03" in basis) == (data.get("stage") == "reception"), basis
