@@ -36,7 +36,7 @@ from console.dashboard import Dashboards
 from console.exports import audit_pack, list_xlsx
 from console.guide import guide
 from console.security import Busy, hash_password, password_problem_code
-from console.service import ROLES, BadRequest, NotFound
+from console.service import ROLES, BadRequest, ListQuery, NotFound
 from console.texts import ACCOUNT_ERRORS, STATES, ConsoleTexts
 from console.timeline import timeline
 from console.words import legal_basis, marks_note
@@ -216,6 +216,11 @@ async def violations(request: Request) -> Response:
     who = await gate.require(request, "inspector", "leader", "unit")
     query = list_query(request.query_params)
     result = await run_in_threadpool(gate.service.list_violations, who.account, query)
+    awaiting = 0
+    if who.account.role == "unit" and query.state != "awaiting_explanation":
+        # What waits for the officer's answer, pointed to on their list (they had to find the filter: review).
+        asked = ListQuery(state="awaiting_explanation")
+        awaiting = (await run_in_threadpool(gate.service.list_violations, who.account, asked, limit=1)).total
     filters = _filters(request)
     catalogue = gate.service.catalogue
     scope = who.account.scope
@@ -240,6 +245,7 @@ async def violations(request: Request) -> Response:
         filters_query=urlencode(filters),
         export_link="/violations.xlsx?" + urlencode(filters),
         quote=quote,
+        awaiting=awaiting,
     )
 
 
@@ -271,8 +277,8 @@ async def pack(request: Request) -> Response:
         raise BadRequest("week: give an ISO week, e.g. 2025-W45", "pack_week")
     header = request.app.state.header_for(lang_of(request))
     data = await run_in_threadpool(audit_pack, gate.service, header, week, unit)
-    if data is None:
-        raise NotFound(unit)
+    if data is None:  # said as such: a known unit with nothing that week read "Không tìm thấy." (review)
+        raise NotFound(f"{unit} has no dossier in {week}", "pack_empty")
     await run_in_threadpool(gate.service.log_export, who.account, [f"pack:{unit}:{week}"])
     name = f"audit-pack-{pack_file_stem(unit)}-{week}.xlsx"  # one name per unit and week
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -365,6 +371,7 @@ async def accounts(request: Request) -> Response:
     catalogue = gate.service.catalogue
     units = sorted((code, u.name) for code, u in catalogue.units.items())
     return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES, units=units,
+                  unit_names=dict(units),  # a unit officer's unit by name, as on every other page (review)
                   error=error if error in ACCOUNT_ERRORS else "",
                   done=done if done in ("added", "replaced", "disabled", "enabled") and done_login else "",
                   done_login=done_login)  # fmt: skip

@@ -73,7 +73,11 @@ class Forbidden(Exception):
 
 
 class NotFound(Exception):
-    """No such thing (404)."""
+    """No such thing (404); ``code``, when given, names it for the pages' words (``console.texts``)."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class BadRequest(ValueError):

@@ -138,6 +138,11 @@ _UI: dict[str, tuple[str, str]] = {
     "done_explain": ("Đã gửi giải trình.", "The explanation is sent."),
     "done_conclude": ("Đã kết luận vụ việc.", "The case is concluded."),
     "back_to_list": ("Quay lại danh sách vi phạm", "Back to the list of violations"),
+    "awaiting_answer": (
+        "Có {n} vi phạm đang chờ đơn vị giải trình.",
+        "{n} violations are waiting for your unit's explanation.",
+    ),
+    "show_them": ("Xem các vi phạm này", "Show them"),
     "read_only": ("Chỉ xem", "Read only"),
     "no_week_data": ("Tuần này chưa có dữ liệu.", "No data for this week."),
     "busy": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
@@ -187,6 +192,10 @@ _BASES = {
 _ERRORS = {
     "week": ("Tuần không hợp lệ (ví dụ 2025-W45).", "Not a week (e.g. 2025-W45)."),
     "pack_week": ("Hãy chọn một tuần (ví dụ 2025-W45).", "Choose a week (e.g. 2025-W45)."),
+    "pack_empty": (
+        "Đơn vị không có hồ sơ nào trong tuần này nên không có bộ hồ sơ kiểm tra.",
+        "The unit had no dossier that week: there is no audit pack.",
+    ),
     "severity": ("Mức độ không hợp lệ.", "Not a severity."),
     "unit": ("Mã đơn vị không có trong danh mục.", "No unit of the catalogue has this code."),
     "unit_scope": (

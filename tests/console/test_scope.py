@@ -58,6 +58,13 @@ def test_a_transferred_dossier_opens_only_through_a_violation_of_the_officers_un
     asked = insp.post("/api/cases/decision", json={**theirs, "action": "request_explanation",
                       "note": "Ghi chú riêng của đơn vị 2"}, headers={"X-CSRF-Token": insp_csrf})  # fmt: skip
     assert asked.status_code == 200
+    # Unit 2's list points to what waits for its answer (the officer had to find the filter: review); unit
+    # 1's, with nothing asked of it, does not.
+    unit2, _ = logged_in(console_world, "unit2")
+    listed = unit2.get("/violations").text
+    assert "Có 1 vi phạm đang chờ đơn vị giải trình." in listed
+    assert 'href="/violations?state=awaiting_explanation"' in listed
+    assert "đang chờ đơn vị giải trình." not in unit1.get("/violations").text
 
     add_violation(wh, D2, "TRANSFER_LATE", "ex-t1", UNIT1)  # now unit 1 has a violation in it
     shown = unit1.get(f"/api/dossiers/{D2}").json()

@@ -199,6 +199,9 @@ def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
     )
     assert "Đã thêm tài khoản" not in admin.get("/admin/users?done=added&login=nobody%3Cb%3E").text
     assert "Đã khóa tài khoản" not in admin.get("/admin/users?done=disabled&login=insp").text  # it is active
+    # A unit officer's unit by its name, as every other page names it (review: codes only).
+    listed = admin.get("/admin/users").text
+    assert 'Ủy ban nhân dân xã Đông Phú Hòa <small class="mono">000.10.02.H99</small>' in listed
     officer_unit = {**made, "login": "eve", "role": "inspector", "unit_code": "000.10.01.H99"}
     refused = admin.post("/admin/users", data=officer_unit, follow_redirects=False)
     assert refused.headers["location"] == "/admin/users?error=unit_only_for_officers"

@@ -367,6 +367,9 @@ def test_exports_and_the_language_switch(console_world: ConsoleWorld) -> None:
     pack = client.get("/packs/000.10.02.H99", params={"week": "2025-W45"})
     assert pack.status_code == 200 and pack.content[:2] == b"PK"
     assert client.get("/packs/NO.SUCH", params={"week": "2025-W45"}).status_code == 404
+    # A unit with no dossier that week: said so, not "Không tìm thấy." (review).
+    empty = client.get("/packs/000.10.02.H99", params={"week": "2019-W01", "lang": "vi"})
+    assert empty.status_code == 404 and "không có hồ sơ nào trong tuần này" in empty.text
     english = client.get("/violations", params={"lang": "en"})
     assert "<h1>Violations</h1>" in english.text and 'lang="en"' in english.text
     assert "<h1>Violations</h1>" in client.get("/violations").text  # the choice is kept (a cookie)
