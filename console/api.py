@@ -92,8 +92,12 @@ async def login(request: Request) -> JSONResponse:
 MAX_FILTER_CHARS = 100
 
 
+#: The list's parameters (``GET /violations``, ``/violations.xlsx``, ``/api/violations``).
+LIST_PARAMETERS = ("unit", "below", "rule", "week", "severity", "state", "sort", "dossier", "page")
+
+
 def list_query(params: Any) -> ListQuery:
-    for name in ("unit", "rule", "week", "severity", "state", "sort", "dossier", "page", "below"):
+    for name in LIST_PARAMETERS:
         if len(params.get(name) or "") > MAX_FILTER_CHARS:
             raise BadRequest(f"{name}: at most {MAX_FILTER_CHARS} characters", "field")
     try:

@@ -26,7 +26,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from console import api, pages
+from console import account_pages, api, pages
 from console.auth import CsrfFailed, Gate, NotAllowed, Throttled, Unauthorized, Who, WrongMedia, lang_of
 from console.dashboard import Dashboards
 from console.security import Busy, Sessions, Throttle
@@ -148,8 +148,8 @@ def create_app(
         Route("/packs/{unit}", pages.pack),
         Route("/dossiers/{dossier_id:path}", pages.dossier),
         Route("/cases/decision", pages.decision, methods=["POST"]),
-        Route("/admin/users", pages.accounts),
-        Route("/admin/users", pages.accounts_post, methods=["POST"]),
+        Route("/admin/users", account_pages.accounts),
+        Route("/admin/users", account_pages.accounts_post, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     handlers: dict[Any, Any] = dict.fromkeys(_STATUS, on_error)

@@ -1,4 +1,5 @@
-"""The console's HTML pages: login, dashboard, violations list, dossier and case actions, accounts.
+"""The console's HTML pages: login, dashboard, violations list, dossier and case actions (the accounts page
+is ``console.account_pages``).
 
 Every template auto-escapes (``console.app`` builds the environment with ``autoescape=True``): event texts,
 notes and catalogue names are untrusted. Every form that changes something carries the session's CSRF
@@ -8,8 +9,6 @@ token; every answer to a POST is a redirect (303), so a reload never posts twice
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -17,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from console.api import form_text, gate_of, list_query
+from console.api import LIST_PARAMETERS, MAX_FILTER_CHARS, form_text, gate_of, list_query
 from console.auth import (
     COOKIE,
     FORM_TYPES,
@@ -35,9 +34,9 @@ from console.auth import (
 from console.dashboard import Dashboards
 from console.exports import audit_pack, list_xlsx
 from console.guide import guide
-from console.security import Busy, hash_password, password_problem_code
+from console.security import Busy
 from console.service import ROLES, BadRequest, ListQuery, NotFound
-from console.texts import ACCOUNT_ERRORS, STATES, ConsoleTexts
+from console.texts import STATES, ConsoleTexts
 from console.timeline import timeline
 from console.words import legal_basis, marks_note
 from inspections.audit_error import reported_rules
@@ -46,7 +45,6 @@ from reporting.i18n import short_unit_name
 from reporting.packs import pack_file_stem
 from warehouse.cases import CaseKey
 from warehouse.console_read import SEVERITIES, SORTS
-from warehouse.console_users import ConsoleUser, save_user, user, users
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -196,7 +194,8 @@ async def dashboard(request: Request) -> Response:
     return render(request, "dashboard.html.j2", who=who, board=board, read_only=who.account.role == "leader")
 
 
-_FILTER_KEYS = ("unit", "below", "rule", "week", "severity", "state", "sort", "dossier")
+#: The list's filters (its parameters but the page), as its links and the way back from a dossier keep them.
+_FILTER_KEYS = tuple(name for name in LIST_PARAMETERS if name != "page")
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -207,7 +206,7 @@ def list_back(back: str) -> str:
     """The list page a dossier was opened from, from its ``back`` query (the list's filters and page, as the
     list links them): only those parameters, each of a filter's length, re-encoded. After an action the
     inspector had no way back to the filtered list but the browser's Back, through a stale page (review)."""
-    kept = [(k, v) for k, v in parse_qsl(back[:2_000]) if k in (*_FILTER_KEYS, "page") and len(v) <= 100]
+    kept = [(k, v) for k, v in parse_qsl(back[:2_000]) if k in LIST_PARAMETERS and len(v) <= MAX_FILTER_CHARS]
     return "/violations" + ("?" + urlencode(kept) if kept else "")
 
 
@@ -288,7 +287,10 @@ async def dossier(request: Request) -> Response:
     gate = gate_of(request)
     who = await gate.require(request, "inspector", "leader", "unit")
     dossier_id = request.path_params["dossier_id"]
-    back = request.query_params.get("back", "")
+    # The list it was opened from, as list_back keeps it: only the list's own parameters, re-encoded (a
+    # crafted 60 KB value was copied whole into every action's form: review).
+    given = request.query_params.get("back", "")
+    back = list_back(given).partition("?")[2] if given else ""
     view = await run_in_threadpool(gate.service.dossier, who.account, dossier_id, via="page")
     lang = lang_of(request)
     role = Role(who.account.role) if who.account.role in ("inspector", "unit") else None
@@ -321,7 +323,7 @@ async def dossier(request: Request) -> Response:
         marks_note=marks_note(lang),
         done=_done_message(request.query_params.get("done", "")),
         back=back,
-        list_link=list_back(back) if back else None,
+        list_link=list_back(back) if given else None,
     )
 
 
@@ -355,108 +357,3 @@ async def decision(request: Request) -> Response:
     )  # fmt: skip
     done = field["action"] if field["action"] in _DONE else "1"
     return RedirectResponse(f"{page}?done={done}{back}", status_code=303)
-
-
-async def accounts(request: Request) -> Response:
-    gate = gate_of(request)
-    who = await gate.require(request, "admin")
-    found = await run_in_threadpool(gate.service.run, lambda: users(gate.service.writer))
-    error = request.query_params.get("error", "")  # a code, never text from the URL
-    done = request.query_params.get("done", "")
-    named = request.query_params.get("login", "")
-    # An account's login, in the state the message says (a crafted link said "disabled" of an active one).
-    named_account = next((a for a in found if a.login == named), None)
-    state_ok = named_account is not None and named_account.disabled == (done == "disabled")
-    done_login = named_account.login if named_account is not None and state_ok else ""
-    catalogue = gate.service.catalogue
-    units = sorted((code, u.name) for code, u in catalogue.units.items())
-    return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES, units=units,
-                  unit_names=dict(units),  # a unit officer's unit by name, as on every other page (review)
-                  error=error if error in ACCOUNT_ERRORS else "",
-                  done=done if done in ("added", "replaced", "disabled", "enabled") and done_login else "",
-                  done_login=done_login)  # fmt: skip
-
-
-async def accounts_post(request: Request) -> Response:
-    gate = gate_of(request)
-    who = await gate.require(request, "admin")
-    form = await request.form()
-    gate.check_csrf(who, form_text(form, "csrf_token"))
-    login, role, unit = (form_text(form, k).strip() for k in ("login", "role", "unit_code"))
-    password = form_text(form, "password")
-    disable = form.get("disable") == "1"
-    enable = form.get("enable") == "1"
-    replace = form.get("replace") == "1"
-    svc = gate.service
-
-    def change() -> tuple[str, str]:
-        """(an error code, or "" and what was done)."""
-        existing = user(svc.writer, login)
-        now = datetime.now(UTC)
-        if disable or enable:  # a disabled account had no way back but a new password (review)
-            if existing is None:
-                return "unknown_login", ""
-            save_user(svc.writer, _with(existing, disabled=disable, updated_at=now))
-            return "", "disabled" if disable else "enabled"
-        problem = account_problem_code(login, role, unit, svc.catalogue.units) or password_problem_code(
-            password
-        )
-        if problem:
-            return problem, ""
-        if existing is not None and not replace:
-            # "Add account" with a login in use made that account another, silently (review): replacing
-            # one (a new role, unit or password) is asked for.
-            return "login_exists", ""
-        if existing is None and case_clash(login, (u.login for u in users(svc.writer))):
-            return "login_case_clash", ""
-        created = existing.created_at if existing else now
-        save_user(svc.writer, ConsoleUser(login, role, unit, hash_password(password), False, created, now))
-        return "", "added" if existing is None else "replaced"
-
-    error, done = await run_in_threadpool(svc.run, change)
-    svc.forget(login)
-    # Said on the page (an account added, locked or unlocked gave no sign: review); the page names the
-    # login only if it is an account's.
-    query = {"error": error} if error else {"done": done, "login": login}
-    return RedirectResponse("/admin/users?" + urlencode(query), status_code=303)
-
-
-def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | None:
-    """Why an account cannot be created as given, as a code of ``console.texts.ACCOUNT_ERRORS``."""
-    # ASCII only: a full-width "ａｄｍｉｎ" passed for letters and read as "admin" (review).
-    if not login or len(login) > 64 or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in login):
-        return "bad_login_name"
-    if role not in ROLES:
-        return "bad_role"
-    if role == "unit" and not unit:
-        return "unit_needed"
-    if unit and role != "unit":  # shown in the list, it scoped nothing: an inspector sees every unit (review)
-        return "unit_only_for_officers"
-    if unit and unit not in units:
-        return "unknown_unit"
-    return None
-
-
-def case_clash(login: str, logins: Iterable[str]) -> bool:
-    """Whether another account's login differs from ``login`` only in letter case: "ALICE" beside
-    "alice" were two accounts, one easily taken for the other (review)."""
-    return any(other != login and other.casefold() == login.casefold() for other in logins)
-
-
-def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
-    """Why an account cannot be created as given, in English (``dossier-audit users add``)."""
-    return {
-        None: None,
-        "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @",
-        "login_case_clash": "another account has this login in other letter case",
-        "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
-        "unit_needed": "a unit officer needs --unit CODE",
-        "unit_only_for_officers": f"only a unit officer has a unit; a {role} sees every unit",
-        "unknown_unit": f"unit {unit!r} is not a unit of the catalogue",
-    }[account_problem_code(login, role, unit, units)]
-
-
-def _with(account: ConsoleUser, **changes: Any) -> ConsoleUser:
-    from dataclasses import replace
-
-    return replace(account, **changes)

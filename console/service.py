@@ -216,7 +216,7 @@ class ConsoleService:
         if query.page < 1 or query.page > 100_000:
             raise BadRequest("page: a number from 1", "page")
         # An unknown unit or rule listed nothing, under dropdowns showing "all": an inspector read that the
-        # unit had no violation (review). A unit outside an officer's scope still lists none (its scope).
+        # unit had no violation (review). A unit outside an officer's scope is refused too (below).
         if query.unit and query.unit not in self.catalogue.units:
             with self._lock:
                 known = unit_has_violations(self.reader, query.unit)  # the dashboard links such a unit

@@ -116,8 +116,10 @@ _UI: dict[str, tuple[str, str]] = {
     "unit_of_officer": ("Đơn vị (chỉ với cán bộ đơn vị)", "Unit (unit officers only)"),
     "account_added": ("Đã thêm tài khoản {login}.", "Account {login} added."),
     "account_replaced": (
-        "Đã thay tài khoản {login}: vai trò, đơn vị và mật khẩu mới; các phiên đăng nhập cũ đã kết thúc.",
-        "Account {login} replaced: a new role, unit and password; its earlier sessions are over.",
+        "Đã thay tài khoản {login}: vai trò, đơn vị và mật khẩu mới; các phiên đăng nhập cũ đã kết thúc "
+        "(tài khoản đang khóa vẫn khóa).",
+        "Account {login} replaced: a new role, unit and password; its earlier sessions are over (a locked "
+        "account stays locked).",
     ),
     "replace_account": (
         "Thay tài khoản đã có cùng tên đăng nhập (vai trò, đơn vị và mật khẩu mới)",
@@ -140,7 +142,7 @@ _UI: dict[str, tuple[str, str]] = {
     "back_to_list": ("Quay lại danh sách vi phạm", "Back to the list of violations"),
     "awaiting_answer": (
         "Có {n} vi phạm đang chờ đơn vị giải trình.",
-        "{n} violations are waiting for your unit's explanation.",
+        "Violations waiting for your unit's explanation: {n}.",
     ),
     "show_them": ("Xem các vi phạm này", "Show them"),
     "read_only": ("Chỉ xem", "Read only"),
@@ -193,7 +195,7 @@ _ERRORS = {
     "week": ("Tuần không hợp lệ (ví dụ 2025-W45).", "Not a week (e.g. 2025-W45)."),
     "pack_week": ("Hãy chọn một tuần (ví dụ 2025-W45).", "Choose a week (e.g. 2025-W45)."),
     "pack_empty": (
-        "Đơn vị không có hồ sơ nào trong tuần này nên không có bộ hồ sơ kiểm tra.",
+        "Đơn vị không có hồ sơ nào trong tuần này, nên chưa có hồ sơ kiểm tra của đơn vị cho tuần này.",
         "The unit had no dossier that week: there is no audit pack.",
     ),
     "severity": ("Mức độ không hợp lệ.", "Not a severity."),
@@ -239,8 +241,8 @@ _ERRORS = {
         "Another account has this login in other letter case.",
     ),
     "login_exists": (
-        "Đã có tài khoản với tên đăng nhập này. Để đổi vai trò, đơn vị hoặc mật khẩu của nó, đánh dấu "
-        "\u201cThay tài khoản đã có\u201d rồi gửi lại.",
+        "Đã có tài khoản với tên đăng nhập này. Để đổi vai trò, đơn vị hoặc mật khẩu của tài khoản này, "
+        "đánh dấu \u201cThay tài khoản đã có\u201d rồi gửi lại.",
         "An account has this login. To change its role, unit or password, tick \u201cReplace the "
         "account\u201d and send again.",
     ),

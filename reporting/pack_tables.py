@@ -10,6 +10,7 @@ for on site (:mod:`reporting.onsite`), and empty columns for the finding and the
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,15 +37,17 @@ _ARTICLE = re.compile(
 )
 
 
-def legal_cell(rule_id: str, basis: str, lang: str) -> PackCell:
+def legal_cell(rule_id: str, basis: str, lang: str, evidence: Mapping[str, Any] | None = None) -> PackCell:
     """The legal basis with its confidence in words; for a dossier under Decree 118/2025, whose articles
     could not be confirmed, the articles of Decree 61/2018 the rule rests on are named as a reference, so
-    the inspector still has an article and clause to read."""
+    the inspector still has an article and clause to read: those of the verdict's own case (``evidence``:
+    a refusal at reception cited the clause of one after appraisal too: review)."""
     text = legal_text(basis)
     rule = _RULES.get(rule_id)
-    if rule is None or "61/2018" in basis or len(rule.legal_basis) < 2:
+    bases = rule.bases_for(evidence or {}) if rule is not None else ()
+    if rule is None or "61/2018" in basis or len(bases) < 2:
         return PackCell(text)
-    articles = list(dict.fromkeys(_ARTICLE.findall(rule.legal_basis[0][1])))
+    articles = list(dict.fromkeys(_ARTICLE.findall(bases[0][1])))
     if articles:
         text += pack_text("legal_reference", lang, articles=", ".join(articles))
     return PackCell(text)
@@ -146,7 +149,7 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
             PackCell(severity),
             instant(t, v.occurred_at),
             PackCell(evidence),
-            legal_cell(v.rule_id, v.legal_basis, lang),
+            legal_cell(v.rule_id, v.legal_basis, lang, v.evidence),
             PackCell("; ".join(onsite.items(v.rule_id, v.kind, lang, forms))),
             _case_cell(pack, v, lang),
             _empty(),

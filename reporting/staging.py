@@ -1,15 +1,36 @@
 """Writing a report's set of files whole: into a hidden folder beside the published ones first, then over
 them once every file is written. A failed or interrupted writer (an exception, Ctrl-C, SIGTERM) leaves the
 previous set as it was, never this run's HTML beside the last run's PDF (review: an interrupted ``report``
-into a week's folder did). Used by the Dagster assets and ``dossier-audit report``."""
+into a week's folder did).
+
+:func:`staged` and :func:`publish` are the Dagster assets' (one run of an asset at a time writes a week's
+folder, which is the platform's own: a re-published ``units/`` replaces the previous one, stale packs
+included). :func:`locked_staging` and :func:`publish_files` are ``dossier-audit report``'s, which writes
+into any folder its user names, any number of times at once: it only ever replaces the files it wrote (a
+``units/`` folder of the user's own keeps its other files: review), and a staging folder left by a killed
+run is swept by the next one, as the spool directories are.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+#: The lock file a command's staging folder holds for as long as its writer lives.
+LOCK = "owner.lock"
+#: A staging folder without its lock file is a dead writer's once untouched this long (seconds): it is
+#: being made this instant otherwise.
+STALE_AFTER = 86_400
+
+
+class StagingBusy(Exception):
+    """Another live writer stages into the same folder."""
 
 
 @contextmanager
@@ -35,6 +56,20 @@ def publish(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
         elif target.exists() or target.is_symlink():
             target.unlink()
         os.replace(entry, target)
+    return _moved(staging, dest, written)
+
+
+def publish_files(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
+    """Move every file under ``staging`` to the same place under ``dest``, over a file of its name (making
+    the folders it needs); nothing else of ``dest`` is touched. Returns where ``written`` now are."""
+    for path in sorted(p for p in staging.rglob("*") if not p.is_dir()):
+        target = dest / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+    return _moved(staging, dest, written)
+
+
+def _moved(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
     moved = []
     for path in written:
         try:
@@ -42,3 +77,51 @@ def publish(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
         except ValueError:
             moved.append(Path(path))  # written outside the staging directory: left where it is
     return moved
+
+
+@contextmanager
+def locked_staging(dest: Path, kind: str) -> Iterator[Path]:
+    """A new empty folder to write into before :func:`publish_files`, inside ``dest``'s hidden
+    ``.{kind}.staging`` (``dest`` is made if missing), locked (``flock``) while this process lives and
+    deleted when the block ends. One left by a writer that was killed (its lock free, or without one and
+    untouched for :data:`STALE_AFTER`) is deleted first; one a live writer holds raises
+    :class:`StagingBusy`."""
+    staging = dest / f".{kind}.staging"
+    dest.mkdir(parents=True, exist_ok=True)
+    if staging.exists():
+        _sweep(staging)
+    try:
+        staging.mkdir()
+    except FileExistsError:  # another writer made it between the sweep and now
+        raise StagingBusy(str(staging)) from None
+    fd = -1
+    try:
+        fd, locking = tempfile.mkstemp(prefix=f"{LOCK}.", dir=staging)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(locking, staging / LOCK)  # seen by a sweep only once held
+        files = staging / "files"
+        files.mkdir()
+        yield files
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if fd >= 0:
+            os.close(fd)
+
+
+def _sweep(staging: Path) -> None:
+    """Delete a dead writer's staging folder; :class:`StagingBusy` if a live one holds it."""
+    try:
+        fd = os.open(staging / LOCK, os.O_RDONLY)
+    except FileNotFoundError:
+        if time.time() - staging.stat().st_mtime < STALE_AFTER:
+            raise StagingBusy(str(staging)) from None  # being made this instant
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StagingBusy(str(staging)) from None
+        shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        os.close(fd)

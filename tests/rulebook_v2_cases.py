@@ -320,6 +320,16 @@ CASES: list[Case] = [
          # Two of three working days used, no appointment: on time, never early ("No due_at → on time
          # when ... ≤ the procedure's maximum processing time, else late"; review).
          status=("on_time", "on_time")),
+    case("a14_calendar_days_without_appointment", "14",
+         "Must not change: a 3-calendar-day procedure needs one; a day used of three is on time, not early.",
+         [rcv(f"{MON} 09:00", None, "PC"), proc(f"{TUE} 10:00")],
+         v2={("NO_APPOINTMENT", A_RECEIVED)}, v1={("NO_APPOINTMENT", A_RECEIVED)},
+         status=("on_time", "on_time")),
+    case("a4_same_day_received_on_saturday", "4",
+         "Received on a Saturday, a same-day result is due on Monday; processed on Saturday it is on time "
+         "(no appointment: never early).",
+         [rcv(f"{SAT} 09:00", None, "P0"), proc(f"{SAT} 15:00")],
+         v2=set(), v1={("NO_APPOINTMENT", A_RECEIVED)}, status=("on_time", "on_time")),
 ]  # fmt: skip
 
 BY_NAME: dict[str, Case] = {c.name: c for c in CASES}

@@ -47,7 +47,7 @@ def _procedure(code: str, max_time: str, *, financial: bool = False) -> Procedur
 
 
 #: The table's procedures: maximum time 3 working days (plain and with a financial obligation), 0 (same
-#: day), 4 working hours, half a working day, and none.
+#: day), 4 working hours, half a working day, none, and 3 calendar days.
 PROCEDURES: dict[str, Procedure] = {
     p.code: p
     for p in (
@@ -57,6 +57,7 @@ PROCEDURES: dict[str, Procedure] = {
         _procedure("PH", "4 working_hours"),
         _procedure("PHALF", "0.5 working_days"),
         _procedure("PN", "none"),
+        _procedure("PC", "3 calendar_days"),
     )
 }
 CATALOGUE = Catalogue(

@@ -224,6 +224,19 @@ def refuse_overwriting_inputs(outputs: dict[str, Path | None], inputs: dict[str,
                 )
 
 
+def catalogue_inputs(catalogue: Path | None) -> dict[str, Path | None]:
+    """The catalogue and calendar files a command reads, by how they were given: ``--catalogue``, else the
+    settings' (``DOSSIER_AUDIT_CATALOGUE``), and the calendar override, for :func:`refuse_overwriting_inputs`
+    (review: a catalogue from the settings was written over)."""
+    settings = load_settings()
+    given = (
+        {"--catalogue": catalogue}
+        if catalogue is not None
+        else {"DOSSIER_AUDIT_CATALOGUE": settings.catalogue}
+    )
+    return {**given, "DOSSIER_AUDIT_CALENDAR_OVERRIDE": settings.calendar_override}
+
+
 def need_file(file: Path | None) -> Path:
     if file is None:
         raise UsageError("give an events FILE, or --warehouse URL")

@@ -178,7 +178,7 @@ def users_add(
     catalogue: CataloguePath = None,
 ) -> None:
     """Add an account (or replace the role, unit and password of an existing login, enabling it)."""
-    from console.pages import account_problem, case_clash
+    from console.account_pages import account_problem, case_clash
     from console.security import hash_password, password_problem
 
     def check() -> tuple[str, object]:

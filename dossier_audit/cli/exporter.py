@@ -29,6 +29,7 @@ from dossier_audit.cli.common import (
     Rejections,
     UsageError,
     WarehouseOption,
+    catalogue_inputs,
     err,
     guarded,
     known_stored_unit,
@@ -135,7 +136,7 @@ def _export(
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         start, end = _period(from_, to)
         _check_out(out, file)
-        refuse_overwriting_inputs({"--out": out}, {"--catalogue": catalogue})
+        refuse_overwriting_inputs({"--out": out}, catalogue_inputs(catalogue))
         if file is None:
             if as_of is not None:
                 raise UsageError(

@@ -30,6 +30,7 @@ from dossier_audit.cli.common import (
     CataloguePath,
     JsonFlag,
     UsageError,
+    catalogue_inputs,
     err,
     fail,
     guarded,
@@ -129,7 +130,8 @@ def dvcqg(
             files = collect_inputs(paths)
             targets = _targets(out, rejected)
             refuse_overwriting_inputs(
-                {"--out": targets[0], "--rejected": targets[1]}, {"--units": units, "--catalogue": catalogue}
+                {"--out": targets[0], "--rejected": targets[1]},
+                {"--units": units, **catalogue_inputs(catalogue)},
             )
             files = _without_targets(paths, files, targets)
             mapping = load_units_map(units) if units is not None else None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,7 @@ from dossier_audit.cli.notices import warn_unfinished_loads
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import write_audit_packs, write_weekly_report
 from reporting.gather import newest_event
-from reporting.staging import publish, staged
+from reporting.staging import StagingBusy, locked_staging, publish_files
 
 
 @app.command()
@@ -79,11 +79,11 @@ def report(
             target = out if out is not None else platform.settings.reports_dir / str(chosen)
             if target.exists() and not target.is_dir():  # said before the report is built ("File exists")
                 raise UsageError(f"cannot write the report into {target}: it is a file, not a folder")
-            made = not target.exists()
+            made = _missing_folders(target)
             try:
                 # Written beside the folder's files and moved over them once all are written: an interrupted
                 # report left this week's HTML and charts beside the previous run's PDF and XLSX (review).
-                with staged(target, f"report.{secrets.token_hex(4)}") as staging:
+                with locked_staging(target, "report") as staging:
                     written = write_weekly_report(
                         platform.catalogue, header, wh, chosen, staging, calendar=platform.calendar
                     )
@@ -91,12 +91,15 @@ def report(
                         written += write_audit_packs(
                             platform.catalogue, header, wh, chosen, staging, sample_size=sample_size
                         )
-                    written = publish(staging, target, written)
+                    written = publish_files(staging, target, written)
+            except StagingBusy:
+                raise UsageError(f"another report is being written into {target}: let it end first") from None
             except OSError as exc:
                 raise UsageError(f"cannot write the report into {target}: {exc.strerror or exc}") from None
             finally:
-                if made and target.is_dir() and not any(target.iterdir()):
-                    target.rmdir()  # a folder this run made and filled with nothing
+                for folder in made:  # the folders this run made and filled with nothing, deepest first
+                    with suppress(OSError):
+                        folder.rmdir()
         return str(chosen), written
 
     chosen_week, written = guarded(go)
@@ -108,3 +111,13 @@ def report(
         + (f", audit packs: {unit_files // 2} units" if packs else ""),
         highlight=False,
     )
+
+
+def _missing_folders(target: Path) -> list[Path]:
+    """The folders of ``target`` (itself included) that do not exist yet, deepest first."""
+    missing = []
+    for folder in (target, *target.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing

@@ -333,11 +333,10 @@ def worker_detect(
     configure_logging(json=json_logs)
 
     def go() -> Any:
-        if (warehouse is not None or stored_catalogue) and catalogue is not None:
-            raise UsageError(
-                f"{'--warehouse' if warehouse is not None else '--stored-catalogue'} and --catalogue both "
-                "name the catalogue: pass one of them"
-            )
+        named = [name for name, given in (("--warehouse", warehouse is not None), ("--stored-catalogue",
+                 stored_catalogue), ("--catalogue", catalogue is not None)) if given]  # fmt: skip
+        if len(named) > 1:  # each names where the catalogue is read from
+            raise UsageError(f"{', '.join(named[:-1])} and {named[-1]} name the catalogue: pass one of them")
         settings = load_settings(
             bootstrap_servers=bootstrap_servers, catalogue=catalogue, metrics_port=metrics_port,
             metrics_host=metrics_host, allowed_lateness_seconds=allowed_lateness,

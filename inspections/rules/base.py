@@ -124,15 +124,19 @@ class Rule:
     def basis_on(self, day: date) -> str:
         return _in_force(self.legal_basis, day)
 
-    def basis_for(self, day: date, evidence: Mapping[str, Any]) -> str:
-        """The basis of one verdict: its case's (``case_bases``) if the rule has one for it, else the
-        rule's, in force on ``day``."""
+    def bases_for(self, evidence: Mapping[str, Any]) -> tuple[tuple[date, str], ...]:
+        """The bases of one verdict, by period: its case's (``case_bases``) if the rule has one for it,
+        else the rule's."""
         if self.case_bases is not None:
             case = evidence.get("stage") or evidence.get("type")
             bases = self.case_bases.get(case) if isinstance(case, str) else None
             if bases is not None:
-                return _in_force(bases, day)
-        return self.basis_on(day)
+                return bases
+        return self.legal_basis
+
+    def basis_for(self, day: date, evidence: Mapping[str, Any]) -> str:
+        """The basis of one verdict in force on ``day`` (:meth:`bases_for`)."""
+        return _in_force(self.bases_for(evidence), day)
 
 
 def _in_force(bases: tuple[tuple[date, str], ...], day: date) -> str:

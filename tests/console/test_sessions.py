@@ -185,6 +185,12 @@ def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
     )
     page = admin.post("/admin/users", data={**made, "replace": "1"}).text
     assert "Đã thay tài khoản dana: vai trò, đơn vị và mật khẩu mới" in page
+    # A locked account replaced stays locked (it was unlocked unsaid: review); unlocking is its own action.
+    admin.post("/admin/users", data={"login": "dana", "disable": "1", "csrf_token": csrf})
+    assert "tài khoản đang khóa vẫn khóa" in admin.post("/admin/users", data={**made, "replace": "1"}).text
+    locked = console_world.client().post("/api/login", json={"login": "dana", "password": PASSWORD})
+    assert locked.status_code == 401
+    admin.post("/admin/users", data={"login": "dana", "enable": "1", "csrf_token": csrf})
     page = admin.post("/admin/users", data={"login": "dana", "disable": "1", "csrf_token": csrf}).text
     assert "Đã khóa tài khoản dana." in page and ">Mở khóa</button>" in page
     assert (

@@ -620,6 +620,17 @@ def test_an_output_naming_an_input_is_refused_and_the_input_kept(tmp_path: Path)
         [line] = done.stderr.splitlines()
         assert line.startswith(f"error: {said} {args[args.index(said) + 1]} is the "), line
         assert line.endswith(f"this command reads: writing it would replace it; give {said} another file")
+    # A catalogue or calendar override from the settings is read too (review: it was written over).
+    catalogue = tmp_path / "province.yaml"
+    catalogue.write_text(SAMPLE, encoding="utf-8")
+    examples = str(Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl")
+    for name, args in (
+        ("DOSSIER_AUDIT_CATALOGUE", ["export", "xes", examples, "--out", str(catalogue)]),
+        ("DOSSIER_AUDIT_CALENDAR_OVERRIDE", ["import", "dvcqg", str(national), "--out", str(catalogue)]),
+    ):
+        line = one_error_line(cli(*args, env={name: str(catalogue)}))
+        assert line.startswith(f"error: --out {catalogue} is the {name} file this command reads"), line
+    kept[catalogue] = SAMPLE.encode()
     assert {p: p.read_bytes() for p in kept} == kept
     assert not (tmp_path / "o.jsonl").exists()
 

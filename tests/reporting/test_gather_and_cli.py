@@ -246,13 +246,56 @@ def test_an_interrupted_report_leaves_the_folder_as_it_was(
     def stopped(*args: object, **kwargs: object) -> list[Path]:
         raise KeyboardInterrupt  # Ctrl-C, or SIGTERM (mapped to it), once the report is written
 
-    monkeypatch.setattr(report_cli, "write_audit_packs", stopped)
-    for folder in (out, tmp_path / "new"):
-        other = ["report", "--warehouse", province.url, "--out", str(folder), "--week", "2025-W44"]
-        assert runner.invoke(app, other).exit_code != 0
+    with monkeypatch.context() as patched:
+        patched.setattr(report_cli, "write_audit_packs", stopped)
+        for folder in (out, tmp_path / "new" / "nested"):
+            other = ["report", "--warehouse", province.url, "--out", str(folder), "--week", "2025-W44"]
+            assert runner.invoke(app, other).exit_code != 0
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in out.iterdir()) == sorted(str(p) for p in before)  # nothing staged left
-    assert not (tmp_path / "new").exists()  # a folder it made, left empty: removed
+    assert not (tmp_path / "new").exists()  # the folders it made, left empty: removed
+
+    # Only its own files are replaced: a units/ folder of the user's keeps their files (review: it was
+    # replaced whole, "report --out ." deleted units/my-notes.txt).
+    notes = out / "units" / "my-notes.txt"
+    notes.parent.mkdir()
+    notes.write_text("ghi chú của đoàn", encoding="utf-8")
+    packed = runner.invoke(
+        app, ["report", "--warehouse", province.url, "--out", str(out), "--week", "2025-W45"]
+    )
+    assert packed.exit_code == 0, packed.stderr
+    assert notes.read_text(encoding="utf-8") == "ghi chú của đoàn" and len(list(notes.parent.iterdir())) > 1
+
+
+def test_a_killed_reports_staging_is_swept_and_a_live_one_refuses_a_second_report(
+    province: Province, tmp_path: Path
+) -> None:
+    """A report killed with SIGKILL left its hidden staging folder for good (review); two reports writing
+    one folder at once would mix their files."""
+    import fcntl
+    import os
+
+    from reporting.staging import LOCK
+
+    out = tmp_path / "week"
+    staging = out / ".report.staging"
+    (staging / "files").mkdir(parents=True)
+    (staging / "files" / "report.html").write_text("half", encoding="utf-8")
+    (staging / LOCK).touch()  # its writer is gone: nobody holds the lock
+    args = ["report", "--warehouse", province.url, "--out", str(out), "--week", "2025-W45", "--no-packs"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert not staging.exists() and "half" not in (out / "report.html").read_text(encoding="utf-8")
+
+    staging.mkdir()
+    (staging / LOCK).touch()
+    held = os.open(staging / LOCK, os.O_RDONLY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a live writer
+        busy = runner.invoke(app, args)
+        assert busy.exit_code == 2 and f"another report is being written into {out}" in busy.stderr
+        assert staging.exists()
+    finally:
+        os.close(held)
 
 
 def test_cli_report_default_week_and_packs(province: Province, tmp_path: Path) -> None:

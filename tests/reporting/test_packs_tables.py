@@ -11,7 +11,7 @@ from reporting.evidence_words import ALWAYS_YEAR
 from reporting.gather import ViolationRecord
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
-from reporting.pack_tables import _ARTICLE, sample_table, violations_table
+from reporting.pack_tables import _ARTICLE, legal_cell, sample_table, violations_table
 
 LATE = {"due_at": "2025-12-30T17:00:00+07:00", "due_date": "2025-12-30", "end_type": "processed",
         "end_at": "2026-01-02T10:00:00+07:00", "effective_end": "2026-01-02T10:00:00+07:00"}  # fmt: skip
@@ -56,8 +56,29 @@ def test_every_citation_of_the_rulebook_reads_smallest_part_first() -> None:
     """Vietnamese cites "khoản 9 Điều 19", never "Điều 19 khoản 9" (as the texts read until 2026-12)."""
     from inspections.rules import legal
 
-    texts = [text for value in vars(legal).values() if isinstance(value, tuple) for _, text in value]
+    named = [v for k, v in vars(legal).items() if k.isupper()]
+    bases = [v for v in named if isinstance(v, tuple)]
+    bases += [b for v in named if isinstance(v, dict) for b in v.values()]  # by case
+    texts = [text for value in bases for _, text in value]
     assert texts and not [t for t in texts if re.search(r"Điều \d+ (khoản|điểm)|NĐ-CP Điều", t)]
+
+
+def test_a_refusals_reference_names_the_articles_of_its_own_case() -> None:
+    """A 2025 refusal at reception was referred to "điểm b khoản 1 Điều 17, khoản 8 Điều 19", the clause of
+    a refusal after appraisal too (review)."""
+    from inspections.rules import RULES_V1
+
+    rule = next(r for r in RULES_V1 if r.rule_id == "REFUSAL_UNWRITTEN")
+    for case, evidence, cited, other in (
+        ("reception", {"type": "refused", "stage": "reception"}, "điểm b khoản 1 Điều 17", "Điều 19"),
+        ("processing", {"type": "refused", "stage": "processing"}, "khoản 8 Điều 19", "Điều 17"),
+        ("suspended", {"type": "suspended"}, "khoản 8 Điều 19", "Điều 17"),
+    ):
+        basis = rule.basis_for(datetime(2025, 8, 4).date(), evidence)
+        text = legal_cell(rule.rule_id, basis, "vi", evidence).text
+        assert "tham chiếu trước 01/7/2025" in text and cited in text and other not in text, (case, text)
+    anyhow = legal_cell(rule.rule_id, rule.basis_on(datetime(2025, 8, 4).date()), "vi").text
+    assert "điểm b khoản 1 Điều 17, khoản 8 Điều 19" in anyhow  # no verdict: the rule's every case
 
 
 def _evidence(pack: UnitPack) -> str:

@@ -237,10 +237,13 @@ def test_bad_invocations_are_one_line_errors(broker: EmbeddedBroker, tmp_path: P
     runner = CliRunner()
     both = runner.invoke(app, ["worker", "detect", "--bootstrap-servers", "x:1", "--warehouse", "chdb:///x",
                                "--catalogue", "c.yaml"])  # fmt: skip
-    assert both.exit_code == 2 and "--warehouse and --catalogue" in both.stderr
+    assert both.exit_code == 2 and "--warehouse and --catalogue name the catalogue" in both.stderr
     stored = runner.invoke(app, ["worker", "detect", "--bootstrap-servers", "x:1", "--stored-catalogue",
                                  "--catalogue", "c.yaml"])  # fmt: skip
-    assert stored.exit_code == 2 and "--stored-catalogue and --catalogue" in stored.stderr
+    assert stored.exit_code == 2 and "--stored-catalogue and --catalogue name" in stored.stderr
+    named = runner.invoke(app, ["worker", "detect", "--bootstrap-servers", "x:1", "--stored-catalogue",
+                                "--warehouse", "chdb:///x"])  # fmt: skip
+    assert named.exit_code == 2 and "--warehouse and --stored-catalogue name the catalogue" in named.stderr
     no_offset = runner.invoke(
         app, ["worker", "detect", "--bootstrap-servers", "x:1", "--as-of", "2025-11-03T09:00"]
     )

@@ -1,0 +1,128 @@
+"""The console's accounts page (admins): add an account, replace one, lock and unlock; and the account
+checks ``dossier-audit users add`` shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from console.api import form_text, gate_of
+from console.pages import render
+from console.security import hash_password, password_problem_code
+from console.service import ROLES
+from console.texts import ACCOUNT_ERRORS
+from warehouse.console_users import ConsoleUser, save_user, user, users
+
+
+async def accounts(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "admin")
+    found = await run_in_threadpool(gate.service.run, lambda: users(gate.service.writer))
+    error = request.query_params.get("error", "")  # a code, never text from the URL
+    done = request.query_params.get("done", "")
+    named = request.query_params.get("login", "")
+    # An account's login, in the state the message says (a crafted link said "disabled" of an active one).
+    named_account = next((a for a in found if a.login == named), None)
+    state_ok = named_account is not None and (
+        done not in ("disabled", "enabled") or named_account.disabled == (done == "disabled")
+    )
+    done_login = named_account.login if named_account is not None and state_ok else ""
+    catalogue = gate.service.catalogue
+    units = sorted((code, u.name) for code, u in catalogue.units.items())
+    return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES, units=units,
+                  unit_names=dict(units),  # a unit officer's unit by name, as on every other page (review)
+                  error=error if error in ACCOUNT_ERRORS else "",
+                  done=done if done in ("added", "replaced", "disabled", "enabled") and done_login else "",
+                  done_login=done_login)  # fmt: skip
+
+
+async def accounts_post(request: Request) -> Response:
+    gate = gate_of(request)
+    who = await gate.require(request, "admin")
+    form = await request.form()
+    gate.check_csrf(who, form_text(form, "csrf_token"))
+    login, role, unit = (form_text(form, k).strip() for k in ("login", "role", "unit_code"))
+    password = form_text(form, "password")
+    disable = form.get("disable") == "1"
+    enable = form.get("enable") == "1"
+    replace = form.get("replace") == "1"
+    svc = gate.service
+
+    def change() -> tuple[str, str]:
+        """(an error code, or "" and what was done)."""
+        existing = user(svc.writer, login)
+        now = datetime.now(UTC)
+        if disable or enable:  # a disabled account had no way back but a new password (review)
+            if existing is None:
+                return "unknown_login", ""
+            save_user(svc.writer, _with(existing, disabled=disable, updated_at=now))
+            return "", "disabled" if disable else "enabled"
+        problem = account_problem_code(login, role, unit, svc.catalogue.units) or password_problem_code(
+            password
+        )
+        if problem:
+            return problem, ""
+        if existing is not None and not replace:
+            # "Add account" with a login in use made that account another, silently (review): replacing
+            # one (a new role, unit or password) is asked for.
+            return "login_exists", ""
+        if existing is None and case_clash(login, (u.login for u in users(svc.writer))):
+            return "login_case_clash", ""
+        created = existing.created_at if existing else now
+        locked = existing.disabled if existing else False  # a replaced account stays locked if it was
+        save_user(svc.writer, ConsoleUser(login, role, unit, hash_password(password), locked, created, now))
+        return "", "added" if existing is None else "replaced"
+
+    error, done = await run_in_threadpool(svc.run, change)
+    svc.forget(login)
+    # Said on the page (an account added, locked or unlocked gave no sign: review); the page names the
+    # login only if it is an account's.
+    query = {"error": error} if error else {"done": done, "login": login}
+    return RedirectResponse("/admin/users?" + urlencode(query), status_code=303)
+
+
+def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | None:
+    """Why an account cannot be created as given, as a code of ``console.texts.ACCOUNT_ERRORS``."""
+    # ASCII only: a full-width "ａｄｍｉｎ" passed for letters and read as "admin" (review).
+    if not login or len(login) > 64 or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in login):
+        return "bad_login_name"
+    if role not in ROLES:
+        return "bad_role"
+    if role == "unit" and not unit:
+        return "unit_needed"
+    if unit and role != "unit":  # shown in the list, it scoped nothing: an inspector sees every unit (review)
+        return "unit_only_for_officers"
+    if unit and unit not in units:
+        return "unknown_unit"
+    return None
+
+
+def case_clash(login: str, logins: Iterable[str]) -> bool:
+    """Whether another account's login differs from ``login`` only in letter case: "ALICE" beside
+    "alice" were two accounts, one easily taken for the other (review)."""
+    return any(other != login and other.casefold() == login.casefold() for other in logins)
+
+
+def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
+    """Why an account cannot be created as given, in English (``dossier-audit users add``)."""
+    return {
+        None: None,
+        "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @",
+        "login_case_clash": "another account has this login in other letter case",
+        "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
+        "unit_needed": "a unit officer needs --unit CODE",
+        "unit_only_for_officers": f"only a unit officer has a unit; a {role} sees every unit",
+        "unknown_unit": f"unit {unit!r} is not a unit of the catalogue",
+    }[account_problem_code(login, role, unit, units)]
+
+
+def _with(account: ConsoleUser, **changes: Any) -> ConsoleUser:
+    from dataclasses import replace
+
+    return replace(account, **changes)
