@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections import Counter
 from contextlib import nullcontext
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from bootstrap.settings import load_settings
@@ -284,11 +286,16 @@ def _print_groups(groups: dict[str, Any]) -> None:
         ("on_time", "right"), ("late", "right"), ("in_progress", "right"), ("overdue", "right"),
         ("on_time_rate", "right"),
     ):  # fmt: skip
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=justify == "left")  # type: ignore[arg-type]
     for key, form in sorted(groups["forms"].items()):
         resolved, open_ = form["resolved"], form["in_progress"]
         rate = form["on_time_rate"]
         counts = (form["received"]["total"], resolved["total"], resolved["early"], resolved["on_time"],
                   resolved["late"], open_["total"], open_["overdue"])  # fmt: skip
         table.add_row(key, *(f"{n:,}" for n in counts), "—" if rate is None else f"{rate:.2%}")
-    err.print(table)
+    # Off a terminal as wide as it needs (a file or a pipe got the codes cut to "000.0…" at 80 columns).
+    if err.is_terminal:
+        err.print(table)
+    else:
+        wide = Console(file=io.StringIO(), width=10_000).measure(table).maximum
+        Console(file=err.file, width=max(80, wide)).print(table)

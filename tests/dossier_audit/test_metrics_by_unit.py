@@ -115,13 +115,18 @@ def test_current_on_follows_successors_only_once_a_unit_has_ended() -> None:
     assert CATALOGUE.current_on("unknown", date(2025, 11, 1)) == "unknown"
 
 
-def test_the_groups_are_in_the_text_too(events: Path) -> None:
+def test_the_groups_are_in_the_text_too(events: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The text output showed the province's form only, as if --by were ignored (review)."""
+    from rich.console import Console
+
+    import dossier_audit.cli.files as files_cli
+
     forms = figures(events, NOVEMBER, "--by", "unit")["groups"]["forms"]
+    # Off a terminal, whole rows however narrow the console (under a full run they were cut to "000.0…").
+    monkeypatch.setattr(files_cli, "err", Console(stderr=True, width=40, soft_wrap=True))
     shown = runner.invoke(
-        app, ["metrics", str(events), "--from", NOVEMBER[0], "--to", NOVEMBER[1], "--by", "unit"],
-        env={"COLUMNS": "200"},
-    )  # fmt: skip
+        app, ["metrics", str(events), "--from", NOVEMBER[0], "--to", NOVEMBER[1], "--by", "unit"]
+    )
     assert shown.exit_code == 0, shown.stderr
     assert "By unit" in shown.stderr
     rows = {line.split("│")[1].strip(): line for line in shown.stderr.splitlines() if line.count("│") == 10}
