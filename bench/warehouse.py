@@ -195,6 +195,8 @@ def main() -> None:
     events_n, copies = (1_000_000, 9) if args.quick else (3_000_000, 3)
     load_dossiers = args.load_dossiers or (25_000 if args.quick else 50_000)
 
+    if args.workdir is not None:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)  # a new --workdir is made, not a traceback
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
         print(f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f}", flush=True)
