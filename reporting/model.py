@@ -7,7 +7,7 @@ so the writers render a finished ``WeeklyReport`` and nothing reads the warehous
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from inspections.calendar import WorkingCalendar
 from inspections.catalogue import Catalogue
@@ -20,7 +20,7 @@ from reporting import counting, gather
 from reporting.calendar_note import CalendarNote, calendar_note
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
-from reporting.reach import Maturity, feed_name, week_maturity, week_reach
+from reporting.reach import Maturity, feed_name, figures_through, week_maturity, week_reach
 from reporting.report_json import Names
 from warehouse.base import Warehouse
 from warehouse.cases import CaseCounts
@@ -370,10 +370,8 @@ def build_report(
     # How far the figures reach, up to the instant the week's figures are final: the report of a final week
     # is the same whatever day it is made again (a retry, a backfill months later: same date, same bytes).
     reach = week_reach(catalogue, wh, week, header.maturity_days, as_of or datetime.now(UTC))
-    through, final = reach.through, local_midnight(week.end + timedelta(days=header.maturity_days))
-    lagging = feed_name(catalogue, reach.lagging) if through is not None and through < final else ""
-    if through is not None:
-        through = min(through, final)
+    through, lagging_feed = figures_through(reach, week, header.maturity_days)
+    lagging = feed_name(catalogue, lagging_feed) if lagging_feed else ""
     return WeeklyReport(
         lang=header.lang,
         week=week,

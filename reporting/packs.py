@@ -7,7 +7,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Collection
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from inspections.catalogue import Catalogue
@@ -22,6 +22,7 @@ from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
 from reporting.pack_xlsx import write_pack_xlsx
+from reporting.reach import figures_through, week_reach
 from warehouse.base import Warehouse, WarehouseError
 
 __all__ = ["UnitPack", "gather_packs", "pack_file_stem", "write_packs"]
@@ -212,7 +213,10 @@ def write_packs(
     """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit with dossiers or violations (of
     ``units`` when given), named by :func:`pack_file_stem` (the unit code itself for the usual codes)."""
     t = Texts(header.lang)
-    dated = letterhead(header, week)
+    # Dated as the week's report is: by how far its figures reach (``reach.figures_through``).
+    reach = week_reach(catalogue, wh, week, header.maturity_days, datetime.now(UTC))
+    through, _ = figures_through(reach, week, header.maturity_days)
+    dated = letterhead(header, week, through)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -52,6 +52,17 @@ def week_reach(catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: i
     return Reach(waited[feed], feed, max(waited.values()))
 
 
+def figures_through(reach: Reach, week: Week, maturity_days: int) -> tuple[datetime | None, str]:
+    """How far ``week``'s figures reach (``reach``: :func:`week_reach`), at most to the instant they are
+    final (its end plus ``maturity_days``: a report made again later says the same), and the feed that lags,
+    if one holds them back (``""`` when none). The date the week's documents bear follows it
+    (``header.letterhead``): the report's and its audit packs' (the packs were dated Monday beside a report
+    of Thursday: review)."""
+    through, final = reach.through, local_midnight(week.end + timedelta(days=maturity_days))
+    lagging = reach.lagging if through is not None and through < final else ""
+    return (min(through, final) if through is not None else None), lagging
+
+
 def _abolished(catalogue: Catalogue, feed: str, on: date) -> bool:
     if not feed.startswith(_UNIT):
         return False

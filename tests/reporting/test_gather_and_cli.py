@@ -3,6 +3,7 @@ data-quality states), the same SQL on ClickHouse 18.16, Vietnamese formatting, a
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -356,3 +357,17 @@ def test_packs_name_the_units_their_dossiers_went_to(province: Province) -> None
     assert known, "the province's dossiers go through transfers"
     for pack in packs:
         assert {c: pack.units[c] for c in known} == {c: province.catalogue.unit(c).name for c in known}  # type: ignore[union-attr]
+
+
+def test_the_packs_bear_the_reports_date(province: Province, tmp_path: Path) -> None:
+    """The packs were dated the Monday after the week beside a report dated the day its figures were final
+    (Thursday): one week's documents, two dates (review)."""
+    result = runner.invoke(
+        app,
+        ["report", "--warehouse", province.url, "--week", "2025-W44", "--out", str(tmp_path), "--lang", "vi"],
+    )
+    assert result.exit_code == 0, result.stderr
+    dated = re.compile(r"ngày \d{2} tháng \d{1,2} năm \d{4}")
+    report = dated.findall((tmp_path / "report.html").read_text(encoding="utf-8"))
+    packs = [dated.findall(p.read_text(encoding="utf-8")) for p in (tmp_path / "units").glob("*.html")]
+    assert report and packs and all(found and found[0] == report[0] for found in packs), (report, packs)

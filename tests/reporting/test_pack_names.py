@@ -16,6 +16,7 @@ from inspections.files.catalogue import sample_catalogue
 from reporting import packs
 from reporting.header import make_header
 from reporting.packs import UnitPack, pack_file_stem, write_packs
+from reporting.reach import Reach
 from tests.reporting.conftest import WEEK
 
 DEVICES = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"COM{n}" for n in range(10)}
@@ -90,6 +91,7 @@ def test_colliding_units_each_get_their_pack(tmp_path: Path, monkeypatch: pytest
     units = ["a/b", "a_b", "", "A_B", "000.10.01.H99"]
     found = [UnitPack(u, f"Đơn vị {u}", [], [], 0, f"{u}/{WEEK}", {}, {}) for u in units]
     monkeypatch.setattr(packs, "gather_packs", lambda *_: found)
+    monkeypatch.setattr(packs, "week_reach", lambda *_: Reach(None))  # no warehouse: no figures to date
     catalogue = sample_catalogue()
     written = write_packs(catalogue, make_header(catalogue, "en"), None, WEEK, tmp_path, 0)  # type: ignore[arg-type]
     assert sorted(written) == sorted((tmp_path / "units").iterdir())
