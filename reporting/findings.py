@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from inspections.metrics import ReportingForm
 from inspections.rounding import half_up
@@ -111,12 +112,28 @@ def unit_comparison(report: WeeklyReport, code: str) -> tuple[int, float]:
     return uc.count, uc.previous_8_avg
 
 
+def ended_on(report: WeeklyReport, code: str) -> date | None:
+    """The day a unit stopped being in force (its ``valid_to``), if it did by the report's date: the 2025
+    reform ended the district level on 1/7/2025, and the W27 report sent the chairman to inspect two of
+    them on site (review)."""
+    unit = report.names.catalogue.unit(code)
+    end = unit.valid_to if unit is not None else None
+    return end if end is not None and end <= report.header.issued_on else None
+
+
+def unit_named(report: WeeklyReport, code: str) -> str:
+    """A unit's name in the findings, with the day it stopped being in force when it has."""
+    name, end = report.names.unit(code), ended_on(report, code)
+    return name if end is None else report.texts("unit_ended", name=name, day=report.texts.day(end))
+
+
 def units_to_inspect(report: WeeklyReport) -> list[str]:
     """Units below the province's rate, then units whose violations exceed their average of the weeks
     before by the most (like with like: ``unit_comparison``; none without weeks of data before); at most
-    ``MAX_UNITS``, each once."""
-    chosen = units_below(report)[:MAX_UNITS]
-    compared = [(u.code, *unit_comparison(report, u.code)) for u in report.violations.units]
+    ``MAX_UNITS``, each once; never a unit no longer in force (no desk to visit: :func:`ended_on`)."""
+    chosen = [code for code in units_below(report) if ended_on(report, code) is None][:MAX_UNITS]
+    compared = [(u.code, *unit_comparison(report, u.code)) for u in report.violations.units
+                if ended_on(report, u.code) is None]  # fmt: skip
     rising = sorted(
         (c for c in compared if report.prior_weeks and c[1] > c[2] and c[1] > 0),
         key=lambda c: (-(c[1] - c[2]), c[0]),
@@ -137,7 +154,7 @@ def frequent_rules(report: WeeklyReport) -> list[str]:
 
 
 def _names(report: WeeklyReport, codes: Sequence[str]) -> str:
-    return listed(report.texts, [report.names.unit(code) for code in codes])
+    return listed(report.texts, [unit_named(report, code) for code in codes])
 
 
 def rate_mark(report: WeeklyReport, *, inside: bool = False) -> str:
@@ -160,7 +177,7 @@ def _worst_sentence(report: WeeklyReport) -> str | None:
         units = _names(report, [w.code for w in worst])
         return t("f_worst_tied", units=units, rate=t.percent(worst[0].rate), mark=mark)
     (one,) = worst
-    name, rate = report.names.unit(one.code), t.percent(one.rate)
+    name, rate = unit_named(report, one.code), t.percent(one.rate)
     if one.previous is None:
         return t("f_worst_new", unit=name, rate=rate, mark=mark)
     return t("f_worst", unit=name, rate=rate, mark=mark, change=points_change(t, one.rate, one.previous))

@@ -234,6 +234,10 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "vi": "; {n} hồ sơ đang giải quyết đã quá hạn",
         "en": "; {n} dossiers in progress are overdue",
     },
+    "unit_ended": {
+        "vi": "{name} (đã chấm dứt hoạt động từ ngày {day})",
+        "en": "{name} (no longer in force from {day})",
+    },
     # -- Kiến nghị ---------------------------------------------------------------------------------------
     "r_inspect": {
         "vi": "Kiểm tra trực tiếp tại: {units} — các đơn vị có tỷ lệ đúng hạn thấp nhất hoặc vi phạm tăng so "

@@ -73,3 +73,27 @@ def test_the_trend_uses_the_report_weeks_units(merger: tuple[Path, Warehouse]) -
         assert not {code for code, f in point.units.items() if f.received_total} & OLD
     own = gather.trend(PLATFORM.catalogue, wh, BEFORE, 1)
     assert {code for code, f in own[0].units.items() if f.received_total} & OLD
+
+
+def test_a_unit_no_longer_in_force_is_said_so_and_never_sent_an_inspection(
+    merger: tuple[Path, Warehouse],
+) -> None:
+    """The 2025 reform ended the district level on 1/7/2025: the W27 report (30/6-6/7) named two district
+    committees as the worst and sent the chairman to inspect them on site, a desk that no longer exists
+    (review). They are named with the day they ended, and the units to visit are units in force."""
+    from reporting.findings import ended_on, key_findings, recommendations, unit_named, units_to_inspect
+    from reporting.header import make_header
+    from reporting.model import build_report
+
+    _, wh = merger
+    catalogue = PLATFORM.catalogue
+    report = build_report(catalogue, make_header(catalogue, "vi"), wh, Week.parse("2025-W27"))
+    ended = sorted(code for code in report.forms.units if ended_on(report, code) is not None)
+    assert ended  # the districts still handled dossiers that week
+    assert not set(units_to_inspect(report)) & set(ended)
+    for code in ended:
+        assert unit_named(report, code).endswith("(đã chấm dứt hoạt động từ ngày 01/07/2025)")
+    said = " ".join(key_findings(report) + recommendations(report))
+    for code in ended:
+        name = report.names.unit(code)
+        assert said.count(name) == said.count(f"{name} (đã chấm dứt hoạt động"), name
