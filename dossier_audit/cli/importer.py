@@ -153,7 +153,7 @@ def dvcqg(
             )
             try:
                 if out is not None and targets[1] is not None:
-                    sink = write_jsonl(outputs, out, targets[1])
+                    sink = write_jsonl(outputs, out, targets[1], platform.pseudonymiser.scrub_raw)
                 elif warehouse is not None:
                     sink = _load(outputs, warehouse, platform, ordered, instant, progress)
                 else:

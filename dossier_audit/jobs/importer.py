@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -144,8 +144,13 @@ class ImportSink:
     targets: dict[str, str] = field(default_factory=dict)
 
 
-def write_jsonl(outputs: Iterable[Output], out: Path, rejected: Path) -> ImportSink:
-    """Events to ``out``, rejected records to ``rejected`` (JSON lines), each complete or not at all."""
+def write_jsonl(
+    outputs: Iterable[Output], out: Path, rejected: Path, scrub: Callable[[bytes], bytes]
+) -> ImportSink:
+    """Events to ``out``, rejected records to ``rejected`` (JSON lines), each complete or not at all; each
+    rejected record's raw through ``scrub`` (``Pseudonymiser.scrub_raw``), as the warehouse stores it: the
+    import's own scrubbing left an address, a phone in brackets and a passport number of a record it could
+    not map in clear in the file and the dead letters, where the warehouse's rejections had none (review)."""
     sink = ImportSink(targets={"out": str(out), "rejected_out": str(rejected)})
     with _AtomicFile(out) as events_fh, _AtomicFile(rejected) as rejected_fh:
         for item in outputs:
@@ -154,7 +159,7 @@ def write_jsonl(outputs: Iterable[Output], out: Path, rejected: Path) -> ImportS
                 events_fh.write(b"\n")
                 sink.events += 1
             else:
-                rejected_fh.write(orjson.dumps(item.to_json()))
+                rejected_fh.write(orjson.dumps(replace(item, raw=scrub(item.raw)).to_json()))
                 rejected_fh.write(b"\n")
                 sink.rejected += 1
     return sink
@@ -216,7 +221,8 @@ def produce(
             if isinstance(item, EventLine):
                 yield item.line
                 continue
-            letter = DeadLetter(item.source, item.index, item.code, item.message, item.raw, datetime.now(UTC))
+            raw = pseudonymiser.scrub_raw(item.raw)  # as write_jsonl and the warehouse's rejections
+            letter = DeadLetter(item.source, item.index, item.code, item.message, raw, datetime.now(UTC))
             producer.send(topics.dead_letters, value=letter.encode()).add_errback(failures.append)
             sink.rejected += 1
 

@@ -506,3 +506,21 @@ def test_an_unreachable_kafka_is_exit_2(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(topics, "ensure_topics", unreachable)
     result = cli("import", "dvcqg", str(province(tmp_path)), "--bootstrap-servers", "127.0.0.1:1", code=2)
     assert "cannot reach Kafka at 127.0.0.1:1" in result.stderr
+
+
+def test_a_record_it_cannot_map_is_scrubbed_as_the_warehouse_scrubs_it(tmp_path: Path) -> None:
+    """The rejected file and the dead letters kept the import's own scrubbing of a record it could not map:
+    an address, a phone in brackets and a passport number stayed in clear, where the warehouse's
+    rejections, scrubbed again, had none (review). The --out rejected file is scrubbed the same way."""
+    bad = dossier(dossier_id(7), due="2025-13-45", DiaChi="số 12 ngõ zqx402addr", SDT="(090) 340-2456",
+                  HoChieu="C7531402", HoTenNguoiNop="zqx402 marker")  # fmt: skip
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "DongBoHoSoMC.json").write_bytes(encode(sync_body(bad)))
+    out = tmp_path / "events.jsonl"
+    result = cli("import", "dvcqg", str(logs), "--out", str(out), "--json")
+    assert orjson.loads(result.stdout)["rejected_by_reason"], result.stdout
+    rejected = (tmp_path / "events.rejected.jsonl").read_text(encoding="utf-8")
+    assert rejected
+    for clear in ("zqx402", "340-2456", "C7531402"):
+        assert clear not in rejected, clear
