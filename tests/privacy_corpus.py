@@ -79,7 +79,11 @@ def dump(node: Any, *, ascii_only: bool = False, indent: int | None = None, esca
 #: Spellings of the member name (escaping is a separate axis: :func:`dump`'s ``escape_key``).
 KEYS = ("applicant", "Applicant", "APPLICANT", "aPpLiCaNt", "ａｐｐｌｉｃａｎｔ",
         # Stored in clear before (review of 2026-12-05): a dotted capital I, a space, a zero-width space.
-        "applİcant", "applicant ", "appli\u200bcant")  # fmt: skip
+        "applİcant", "applicant ", "appli\u200bcant",
+        # And these (review of 2026-12-05, second): Cyrillic a, Cyrillic i, dotless i, Latin alpha, a capital
+        # I for l, a space inside, a NUL before, a Hangul filler after.
+        "\u0430pplicant", "appl\u0456cant", "appl\u0131cant", "\u0251pplicant", "appIicant", "app licant",
+        "\u0000applicant", "applicant\u3164")  # fmt: skip
 
 
 def _nested_lists(depth: int) -> list[Any]:
