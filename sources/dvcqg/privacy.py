@@ -174,8 +174,9 @@ def _identity(fields: Fields, pseudonymiser: Pseudonymiser) -> str | None:
     return None
 
 
-#: Between the digits of a number written in a text: nothing, or one space, dot or hyphen.
-_DIGIT_GAP = r"[\s.\-]?"
+#: Between the digits of a number written in a text: nothing, or up to two spaces, dots, hyphens or
+#: brackets ("(090) 320-5456", "97531  206  86" were passed on: review).
+_DIGIT_GAP = r"[\s.\-()]{0,2}"
 _SEPARATORS = re.compile(r"[\s.\-]+")
 
 

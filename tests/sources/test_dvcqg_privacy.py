@@ -223,6 +223,20 @@ def test_may_name_flags_addresses_and_surnames_in_any_case_not_the_words_of_a_no
         assert not may_name(text), text
 
 
+def test_numbers_written_with_brackets_or_double_spaces_and_passport_numbers_are_not_passed_on() -> None:
+    """Review of 2026-12-05 (second): "(090) 320-5456", "97531  206  86" and "hộ chiếu C7531208" went on
+    in clear in an accepted refusal's reason; a date written "14 - 11 - 2025" still goes on."""
+    from sources.dvcqg.notes import may_name
+
+    for text in ("liên hệ qua (090) 320-5456", "giấy tờ số 97531  206  86 không hợp lệ", "hộ chiếu C7531208"):
+        assert may_name(text), text
+    for text in ("hẹn ngày 14 - 11 - 2025", "thiếu tờ khai CT01", "mẫu 02"):
+        assert not may_name(text), text
+    scrubber = ApplicantScrubber(Pseudonymiser(KEY), Fields(dict(APPLICANT)))
+    said = scrubber.text("gọi (090) 312-3456 nhé")  # the applicant's own phone, as a person writes it
+    assert said.startswith("gọi (hmac-sha256:") and said.endswith(" nhé") and "3456" not in said, said
+
+
 def test_the_scrubber_finds_a_value_in_any_accents_and_keeps_the_rest_as_written() -> None:
     scrubber = ApplicantScrubber(Pseudonymiser(KEY), Fields(dict(APPLICANT)))
     pseudonym = Pseudonymiser(KEY).pseudonymise(NAME)
