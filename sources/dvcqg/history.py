@@ -179,10 +179,17 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
             emit(kind, {})
 
 
+#: How a row's text starts when the citizen acted: "Công dân …", and the other words for the applicant
+#: ("Người dân nộp bổ sung hồ sơ" made the applicant's full name an ``actor``: review).
+_CITIZEN_WORDS = ("cong dan", "nguoi dan", "chu ho so", "nguoi nop", "to chuc ca nhan", "ca nhan to chuc")
+
+
 @lru_cache(maxsize=4096)
 def _by_citizen(text: str) -> bool:
-    """Whether a row's text says the citizen acted ("Công dân …"): its ``NguoiXuLy`` may be the applicant."""
-    return fold(text).startswith("cong dan")
+    """Whether a row's text says the citizen acted (:data:`_CITIZEN_WORDS`): its ``NguoiXuLy`` may be the
+    applicant. Read from the row alone, as its reason is: the same row imported without its dossier's
+    record is the same event."""
+    return fold(text).lstrip().startswith(_CITIZEN_WORDS)
 
 
 def _kind(status: str, meaning: Meaning | None) -> str | None:

@@ -264,3 +264,17 @@ def test_a_long_note_without_spaces_is_read_in_one_pass() -> None:
     note = "Từ chối, xem tệp: data:application/pdf;base64," + "QUJD" * 100_000  # the old search: minutes
     assert passed_on(note) == note
     assert passed_on(note + " liên hệ a.b@example.vn") != note + " liên hệ a.b@example.vn"
+
+
+def test_a_row_in_which_the_applicant_acted_has_no_actor_however_its_text_names_them() -> None:
+    """ "Người dân nộp bổ sung hồ sơ" with the applicant's full name as ``NguoiXuLy`` made that name the
+    event's ``actor`` (review): the applicant is no official, whichever word the row uses for them."""
+    for words in ("Người dân nộp bổ sung hồ sơ", "Chủ hồ sơ nộp bổ sung", "Tổ chức, cá nhân nộp bổ sung"):
+        rows = progress_body(
+            row(status="5", at="2025-11-04 09:00:00", text="Đề nghị bổ sung tờ khai CT01"),
+            row(status="4", at="2025-11-05 09:00:00", text=words, official=NAME),
+        )
+        events, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+        _assert_clean(_output(events, rejected))
+        alone, _, _ = run(encode(rows))  # the row alone: the same event
+        assert NAME not in _output(alone, []) and "Trần Văn Cán" in _output(alone, [])  # the official's row
