@@ -244,7 +244,7 @@ def key_findings(report: WeeklyReport) -> list[str]:
                 "f_violation_trend",
                 scope=scope,
                 count=t.integer(count),
-                change=relative_change(t, count, avg),
+                change=relative_change(t, count, avg, before_average=True),
                 n=report.prior_weeks,
                 avg=t.decimal(avg, 1),
             )

@@ -298,7 +298,7 @@ class WeeklyReport:
                 dossiers=t.integer(v.dossiers),
                 instant=t.integer(instant),
                 avg=t.decimal(avg, 1),
-                change=relative_change(t, instant, avg),
+                change=relative_change(t, instant, avg, before_average=True),
                 n=self.prior_weeks,
             )
         return t(
@@ -338,14 +338,18 @@ class WeeklyReport:
         )
 
 
-def relative_change(t: Texts, value: float, average: float) -> str:
-    """``cao hơn 12 %`` / ``thấp hơn 5 %`` / ``tương đương`` (within 2 %) of ``value`` against ``average``."""
+def relative_change(t: Texts, value: float, average: float, *, before_average: bool = False) -> str:
+    """``cao hơn 12 %`` / ``thấp hơn 5 %`` / ``tương đương`` (within 2 %) of ``value`` against ``average``;
+    ``before_average``: followed by the average itself ("cao hơn 12 % so với bình quân …", "tương đương
+    bình quân …")."""
+    prefix = "vs" if before_average else "pct"
+    same, new, up, down = (f"{prefix}_{word}" for word in ("same", "new", "up", "down"))
     if average <= 0:
-        return t("pct_same") if value <= 0 else t("pct_new")
+        return t(same) if value <= 0 else t(new)
     ratio = (value - average) / average
     if abs(ratio) < 0.02:
-        return t("pct_same")
-    return t("pct_up" if ratio > 0 else "pct_down", pct=t.percent(abs(ratio), 0))
+        return t(same)
+    return t(up if ratio > 0 else down, pct=t.percent(abs(ratio), 0))
 
 
 def build_report(

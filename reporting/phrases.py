@@ -117,7 +117,7 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     "sum_violations_provisional": {
         "vi": "Phát hiện {total} vi phạm tại {dossiers} hồ sơ (số liệu tạm tính, chưa so sánh với các tuần "
         "trước). Riêng số vi phạm xác định ngay khi xảy ra (không phụ thuộc thời hạn giải quyết) là "
-        "{instant}, {change} so với bình quân {n} tuần trước ({avg}).",
+        "{instant}, {change} bình quân {n} tuần trước ({avg}).",
         "en": "{total} violations found in {dossiers} dossiers (provisional, not compared with earlier "
         "weeks). The {instant} violations fixed when they occur (not depending on time limits) are {change} "
         "their average of the {n} weeks before ({avg}).",
@@ -125,6 +125,11 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     "pct_up": {"vi": "cao hơn {pct}", "en": "{pct} higher than"},
     "pct_down": {"vi": "thấp hơn {pct}", "en": "{pct} lower than"},
     "pct_same": {"vi": "tương đương", "en": "about the same as"},
+    # Before "bình quân …": "tương đương so với bình quân" read awkwardly (review).
+    "vs_up": {"vi": "cao hơn {pct} so với", "en": "{pct} higher than"},
+    "vs_down": {"vi": "thấp hơn {pct} so với", "en": "{pct} lower than"},
+    "vs_same": {"vi": "tương đương", "en": "about the same as"},
+    "vs_new": {"vi": "cao hơn", "en": "higher than"},
     "pct_new": {"vi": "cao hơn", "en": "higher than"},
     "pp_up": {"vi": "tăng {pp} điểm phần trăm", "en": "up {pp} percentage points"},
     "pp_down": {"vi": "giảm {pp} điểm phần trăm", "en": "down {pp} percentage points"},
@@ -206,7 +211,7 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "the average of the {n} weeks before ({avg}).",
     },
     "f_violation_trend": {
-        "vi": "Số vi phạm {scope} là {count}, {change} so với bình quân {n} tuần trước ({avg}).",
+        "vi": "Số vi phạm {scope} là {count}, {change} bình quân {n} tuần trước ({avg}).",
         "en": "Violations {scope}: {count}, {change} the average of the {n} weeks before ({avg}).",
     },
     "f_violation_no_history": {

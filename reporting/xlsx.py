@@ -117,7 +117,12 @@ def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = N
     if note:
         put(ws, next_row, 1, note).font = Font(italic=True)
     columns = max(len(table.headings), 1)
-    ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(last_row, 2)}"
+    # The filter (and its sorting) covers the data rows, not the total row beneath them: sorted with them,
+    # "TOÀN TỈNH" and "Tổng cộng" went among the units and rules (review).
+    data = len(table.rows)
+    while data and table.rows[data - 1].total:
+        data -= 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(columns)}{max(1 + data, 2)}"
     ws.freeze_panes = "C2" if table.name in _CODE_AND_NAME else "B2"
     print_setup(ws)
     return ws

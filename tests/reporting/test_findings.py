@@ -180,6 +180,17 @@ def test_recommendations_follow_the_findings(units, previous, rules, final) -> N
         assert any("mẫu 04" in r for r in recs)
 
 
+def test_a_count_like_its_average_reads_naturally() -> None:
+    """ "tương đương so với bình quân 5 tuần trước" read awkwardly (review): before the average it is
+    "tương đương bình quân …", and "cao hơn 12 % so với bình quân …" stays."""
+    t = Texts("vi")
+    same = t("f_violation_trend", scope="trong tuần", count="168", n=5, avg="168,4",
+             change=relative_change(t, 168, 168.4, before_average=True))  # fmt: skip
+    assert same == "Số vi phạm trong tuần là 168, tương đương bình quân 5 tuần trước (168,4)."
+    more = relative_change(t, 200, 168.4, before_average=True)
+    assert more == "cao hơn 19 % so với" and relative_change(t, 200, 168.4) == "cao hơn 19 %"
+
+
 @given(value=st.integers(min_value=0, max_value=10_000), average=st.floats(min_value=0, max_value=10_000))
 def test_relative_change_has_the_right_direction(value, average) -> None:
     t = Texts("vi")

@@ -306,6 +306,16 @@ def test_every_xlsx_table_sheet_filters_freezes_prints_and_dates_are_dates(repor
         # Widths come from the table, not from a note under it (a note is longer than any cell).
         assert ws.column_dimensions["A"].width < 60, ws.title
     assert wb["Xếp hạng"].freeze_panes == "C2"  # rank and code stay in view
+    # The filter ends above a total row beneath the data: sorted with the units, "TOÀN TỈNH" went among
+    # them (review). (The trend's province row comes first, above the units: it cannot be left out.)
+    totals = {"TOÀN TỈNH", "Tổng cộng"}
+    for ws in tables:
+        last = int("".join(c for c in ws.auto_filter.ref.split(":")[1] if c.isdigit()))
+        after_first = {str(ws.cell(row=r, column=c).value) for r in range(3, last + 1) for c in (1, 2)}
+        assert not totals & after_first, ws.title
+    unit_sheet = wb["Đơn vị"]
+    last = int("".join(c for c in unit_sheet.auto_filter.ref.split(":")[1] if c.isdigit()))
+    assert unit_sheet.cell(row=last + 1, column=2).value == "TOÀN TỈNH"
     cells = [c for row in summary.iter_rows() for c in row]
     dated = {c.value for c in cells if isinstance(c.value, datetime)}
     assert {datetime(2025, 11, 3), datetime(2025, 11, 9)} <= dated
