@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from collections import Counter
 from contextlib import nullcontext
@@ -11,7 +10,6 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from bootstrap.settings import load_settings
@@ -37,6 +35,7 @@ from dossier_audit.cli.common import (
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.cli.notices import warn_unfinished_loads
 from dossier_audit.cli.progress import file_progress
+from dossier_audit.cli.violations_table import print_whole
 from dossier_audit.jobs.batch_engine import IngestStats
 from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
 from dossier_audit.jobs.summary import audit_summary
@@ -293,9 +292,4 @@ def _print_groups(groups: dict[str, Any]) -> None:
         counts = (form["received"]["total"], resolved["total"], resolved["early"], resolved["on_time"],
                   resolved["late"], open_["total"], open_["overdue"])  # fmt: skip
         table.add_row(key, *(f"{n:,}" for n in counts), "—" if rate is None else f"{rate:.2%}")
-    # Off a terminal as wide as it needs (a file or a pipe got the codes cut to "000.0…" at 80 columns).
-    if err.is_terminal:
-        err.print(table)
-    else:
-        wide = Console(file=io.StringIO(), width=10_000).measure(table).maximum
-        Console(file=err.file, width=max(80, wide)).print(table)
+    print_whole(err, table)  # off a terminal whole: the codes were cut to "000.0…" at 80 columns

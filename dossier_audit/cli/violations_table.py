@@ -62,10 +62,15 @@ def violations_table(rows: list[Any], lang: str, *, show_state: bool) -> Table:
 
 
 def print_violations_table(rows: list[Any], lang: str, *, show_state: bool) -> None:
-    """The table on stdout, as wide as it needs to be off a terminal (a pipe or a file gets whole lines)."""
-    table = violations_table(rows, lang, show_state=show_state)
-    out = Console(file=sys.stdout)
-    if not out.is_terminal:
-        wide = Console(file=io.StringIO(), width=10_000).measure(table).maximum
-        out = Console(file=sys.stdout, width=max(wide, 80))
-    out.print(table)
+    """The table on stdout, as wide as it needs to be off a terminal (:func:`print_whole`)."""
+    print_whole(Console(file=sys.stdout), violations_table(rows, lang, show_state=show_state))
+
+
+def print_whole(console: Console, table: Table) -> None:
+    """``table`` on ``console``; off a terminal (a pipe, a file) as wide as its rows need, never cut to the
+    console's width (codes and ids came out as "000.0…" at 80 columns)."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    wide = Console(file=io.StringIO(), width=10_000).measure(table).maximum
+    Console(file=console.file, width=max(wide, 80)).print(table)
