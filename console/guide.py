@@ -46,10 +46,10 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
     ),
     "REFUSAL_UNWRITTEN": (
         "Từ chối tiếp nhận hoặc giải quyết phải bằng văn bản gửi người nộp.",
-        "Tìm bản lưu văn bản từ chối (mẫu 03; dừng giải quyết hồ sơ tiếp nhận từ 01/7/2025: mẫu 05 Thông tư "
+        "Tìm bản lưu văn bản từ chối (mẫu 03; dừng giải quyết hồ sơ tiếp nhận từ 15/9/2025: mẫu 05 Thông tư "
         "03/2025/TT-VPCP) và số, ngày của văn bản.",
         "A refusal must be written and sent to the applicant.",
-        "Find the filed refusal (form 03; a stop of a dossier received from 1/7/2025: form 05 of Circular "
+        "Find the filed refusal (form 03; a stop of a dossier received from 15/9/2025: form 05 of Circular "
         "03/2025/TT-VPCP) and its number and date.",
     ),
     "REFUSAL_NO_REASON": (

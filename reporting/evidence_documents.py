@@ -5,7 +5,7 @@ violation: data-quality findings, audit errors, facts a source could not provide
 
 Why together: they say what was (or was not) written and which notice number it bore (:func:`_notice`).
 Form numbers are those of Circular 01/2018/TT-VPCP; where Circular 03/2025/TT-VPCP (for dossiers received
-from 1/7/2025, when Decree 118/2025 took effect) numbers a form differently (LEGAL.md §3), the sentence says
+from 15/9/2025, its date: ``reporting.onsite``) numbers a form differently (LEGAL.md §3), the sentence says
 which applies to which dossiers.
 """
 
@@ -57,7 +57,7 @@ def _refusal(ev: Ev) -> str:
 #: The written notice each kind of end needs (LEGAL.md §1 and §3): a refusal at reception is form 03 of
 #: Circular 01/2018 (unchanged in 03/2025); a refusal after appraisal is a written notice with its reason
 #: and no form number (Decree 61/2018, Art. 19(8)); a suspension has a form only in Circular 03/2025
-#: (form 05, Thông báo dừng giải quyết hồ sơ), for dossiers received from 1/7/2025.
+#: (form 05, Thông báo dừng giải quyết hồ sơ), for dossiers received from 15/9/2025.
 _WRITTEN = {
     "refused": (
         "không có văn bản: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03) nếu từ chối khi tiếp nhận, "
@@ -66,9 +66,9 @@ _WRITTEN = {
         "stating the reason (Decree 61/2018, Art. 19(8)) for a refusal after appraisal",
     ),
     "suspended": (
-        "không có văn bản thông báo (với hồ sơ tiếp nhận từ 01/7/2025: Thông báo dừng giải quyết hồ sơ, "
+        "không có văn bản thông báo (với hồ sơ tiếp nhận từ 15/9/2025: Thông báo dừng giải quyết hồ sơ, "
         "mẫu 05 Thông tư 03/2025)",
-        "with no written notice (for dossiers received from 1 July 2025: the stop notice, form 05 of "
+        "with no written notice (for dossiers received from 15 September 2025: the stop notice, form 05 of "
         "Circular 03/2025)",
     ),
 }
@@ -77,6 +77,7 @@ _WRITTEN = {
 #: A suspension's notice under the circular its dossier is handled with (``Ev.forms``).
 _SUSPENSION_BY_FORMS = {
     "2018": ("không có văn bản thông báo", "with no written notice"),
+    "interim": ("không có văn bản thông báo", "with no written notice"),
     "2025": (
         "không có Thông báo dừng giải quyết hồ sơ (mẫu 05 Thông tư 03/2025)",
         "with no stop notice (form 05 of Circular 03/2025)",
@@ -108,6 +109,7 @@ _PROCESSING_BY_FORMS = {
         "with no written notice stating the reason (no form number)",
     ),
 }
+_PROCESSING_BY_FORMS["interim"] = _PROCESSING_BY_FORMS["2025"]  # Decree 118: its article unconfirmed
 
 
 def refusal_unwritten(ev: Ev) -> str:

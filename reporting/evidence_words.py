@@ -31,8 +31,9 @@ class Ev:
     working_days: WorkingDays | None = None
     #: The year a bare dd/mm is read in (see :func:`when`).
     year: int | None = None
-    #: Whose forms the record's dossier is handled with (``onsite.forms_of``): ``2018`` (Circular 01/2018),
-    #: ``2025`` (Circular 03/2025, dossiers received from 1/7/2025), ``None`` when the record does not say.
+    #: Whose forms the record's dossier is handled with (``onsite.forms_of``): ``2018`` (Circular 01/2018,
+    #: Decree 61), ``interim`` (Circular 01/2018, Decree 118), ``2025`` (Circular 03/2025, dossiers received
+    #: from 15/9/2025), ``None`` when the record does not say.
     forms: str | None = None
     #: The names of its procedure's document components by code (:func:`documents_text`).
     components: Mapping[str, str] | None = None
@@ -46,7 +47,7 @@ class Ev:
 
     def apology(self) -> str:
         """Form 04 by the name of the circular the dossier is handled under: the 2018 "Phiếu xin lỗi và hẹn
-        lại ngày trả kết quả", from 1/7/2025 "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"."""
+        lại ngày trả kết quả", from 15/9/2025 "Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết"."""
         if self.forms == "2025":
             return self.w("Văn bản xin lỗi (mẫu 04)", "apology letter (form 04)")
         return self.w("Phiếu xin lỗi (mẫu 04)", "apology notice (form 04)")

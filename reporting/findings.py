@@ -15,6 +15,7 @@ from datetime import date
 
 from inspections.metrics import ReportingForm
 from inspections.rounding import half_up
+from inspections.rules.legal import CIRCULAR_03
 from reporting.i18n import Texts
 from reporting.model import TIME_TRIGGERED, WeeklyReport, relative_change
 from reporting.violation_tables import comparable
@@ -291,7 +292,8 @@ def recommendations(report: WeeklyReport) -> list[str]:
     if rules:
         out.append(t("r_remind", rules="; ".join(f"“{t.rule_title(r)}”" for r in rules)))
     if report.province.in_progress_overdue:
-        out.append(t("r_overdue", n=t.integer(report.province.in_progress_overdue)))
+        key = "r_overdue" if report.header.issued_on >= CIRCULAR_03 else "r_overdue_01/2018"
+        out.append(t(key, n=t.integer(report.province.in_progress_overdue)))
     if report.maturity.provisional:
         out.append(t("r_provisional", final_day=t.day(report.maturity.final_on)))
     return out or [t("r_keep")]

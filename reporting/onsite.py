@@ -4,13 +4,15 @@ The forms are those of Circular 01/2018/TT-VPCP, Art. 9 (LEGAL.md §3): 01 Giấ
 kết quả; 02 Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ; 03 Phiếu từ chối tiếp nhận giải quyết hồ sơ; 04 Phiếu
 xin lỗi và hẹn lại ngày trả kết quả; 05 Phiếu kiểm soát quá trình giải quyết hồ sơ; 06 Sổ theo dõi hồ sơ.
 Circular 03/2025/TT-VPCP (of 15/9/2025, guiding Decree 118/2025 in force 1/7/2025; from secondary sources;
-when its forms apply to dossiers received before it took effect is [U], which the pack says) keeps 01–03,
-renames 04, adds 05 (Thông báo dừng giải quyết hồ sơ, for suspensions only) and moves the control slip to 06
-and the register to 07. An item names the form of the circular its dossiers are handled under (``forms``:
-``2018`` or ``2025``, from their legal basis: :func:`forms_of`); where they are on both sides of 1/7/2025, or
-it is not known, it names both numbers where they differ and which dossiers ("hồ sơ tiếp nhận từ
-01/7/2025") take the newer one. A refusal after appraisal (Decree 61/2018, Art. 19(8)) is a written notice
-with no form number; form 03 is the refusal at reception only.
+its entry into force unconfirmed) keeps 01–03, renames 04, adds 05 (Thông báo dừng giải quyết hồ sơ, for
+suspensions only) and moves the control slip to 06 and the register to 07. Its forms are asked for of
+dossiers received from 15/9/2025, its date (``inspections.rules.legal.CIRCULAR_03``): none can have been
+filed on them before. An item names the form of the circular its dossiers are handled under (``forms``,
+from their legal basis: :func:`forms_of`): ``2018`` (Decree 61/2018), ``interim`` (Decree 118/2025 with the
+forms of Circular 01/2018, 1/7–14/9/2025: Decree 61 is not cited) or ``2025``; where they are on both sides
+of 15/9/2025, or it is not known, it names both numbers where they differ and which dossiers ("hồ sơ tiếp
+nhận từ 15/9/2025") take the newer one. A refusal after appraisal (Decree 61/2018, Art. 19(8)) is a written
+notice with no form number; form 03 is the refusal at reception only.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Final
 
-from inspections.rules.legal import DECREE_118
+from inspections.rules.legal import CIRCULAR_03, DECREE_118
 from inspections.timeunits import VN_TZ
 
 #: An item to ask for: (Vietnamese, English) naming both circulars' forms where they differ, and, for such
@@ -34,8 +36,8 @@ _SUPPLEMENT = (
     "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02), bản lưu",
     "the supplement request (form 02), file copy",
 )
-_NEW = "hồ sơ tiếp nhận từ 01/7/2025"
-_NEW_EN = "dossiers received from 1 July 2025"
+_NEW = "hồ sơ tiếp nhận từ 15/9/2025"
+_NEW_EN = "dossiers received from 15 September 2025"
 _REFUSAL = (
     "từ chối khi tiếp nhận: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03), bản lưu; từ chối sau khi "
     "thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu; với hồ sơ tiếp nhận trước 01/7/2025: khoản 8 "
@@ -63,9 +65,23 @@ _REGISTER = (
     f"Sổ theo dõi hồ sơ (mẫu 06; mẫu 07 theo Thông tư 03/2025 với {_NEW})",
     f"the dossier register (form 06; form 07 under Circular 03/2025 for {_NEW_EN})",
 )
+#: The forms of a dossier received under Decree 118/2025 before Circular 03/2025 (1/7–14/9/2025): those of
+#: Circular 01/2018, without Decree 61/2018's articles (an item names them as ``2018`` else).
+INTERIM: Final = "interim"
+#: Several dossiers, all on the forms of Circular 01/2018, under either decree (:func:`common_forms`): an
+#: item names those forms alone, and the decrees where they differ (the refusal after appraisal).
+CIRCULAR_01: Final = "01/2018"
+
 #: Each item that names two circulars' forms, as each circular alone names it.
 _ALONE: Final[dict[Item, dict[str, Item]]] = {
     _REFUSAL: {
+        CIRCULAR_01: _REFUSAL,
+        INTERIM: (
+            "từ chối khi tiếp nhận: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03), bản lưu; từ chối sau "
+            "khi thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu)",
+            "a refusal at reception: the refusal form (form 03), file copy; a refusal after appraisal: the "
+            "written notice stating the reason (no form number)",
+        ),
         "2018": (
             "từ chối khi tiếp nhận: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03), bản lưu; từ chối sau "
             "khi thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu; khoản 8 Điều 19 Nghị định "
@@ -169,12 +185,13 @@ SAMPLE: Final = (_RECEIPT, _CONTROL, _REGISTER, _RETURN)
 
 def forms_of(legal_basis: str) -> str | None:
     """Whose forms a record's dossier is handled with, from its legal basis (chosen by its receipt date:
-    ``inspections.rules.legal``): ``2025`` under Decree 118/2025, ``2018`` under Decree 61/2018, ``None``
-    when the basis names neither (a data-quality check)."""
-    if "118/2025" in legal_basis:
-        return "2025"
+    ``inspections.rules.legal``): ``2018`` under Decree 61/2018, :data:`INTERIM` under Decree 118/2025 before
+    Circular 03/2025 (those texts name Circular 01/2018), ``2025`` after, ``None`` when the basis names
+    neither decree (a data-quality check)."""
     if "61/2018" in legal_basis:
         return "2018"
+    if "118/2025" in legal_basis:
+        return INTERIM if "01/2018" in legal_basis else "2025"
     return None
 
 
@@ -183,17 +200,23 @@ def forms_on(received: datetime | None) -> str | None:
     rulebook chooses its legal basis); ``None`` when it was not received."""
     if received is None:
         return None
-    return "2025" if received.astimezone(VN_TZ).date() >= DECREE_118 else "2018"
+    day = received.astimezone(VN_TZ).date()
+    return "2018" if day < DECREE_118 else INTERIM if day < CIRCULAR_03 else "2025"
 
 
 def common_forms(each: Iterable[str | None]) -> str | None:
-    """The forms of several records: theirs if they all agree, else ``None`` (both named)."""
+    """The forms of several records: theirs if they all agree, :data:`CIRCULAR_01` if all are of Circular
+    01/2018 (a pack dated before Circular 03/2025 named it, of 15/9/2025), else ``None`` (both named)."""
     found = set(each)
-    return found.pop() if len(found) == 1 else None
+    if len(found) == 1:
+        return found.pop()
+    return CIRCULAR_01 if found <= {"2018", INTERIM} else None
 
 
 def _text(item: Item, forms: str | None, lang: str) -> str:
-    vi, en = _ALONE.get(item, {}).get(forms or "", item)
+    alone = _ALONE.get(item, {})
+    old = alone.get("2018") if forms in (INTERIM, CIRCULAR_01) else None  # Circular 01/2018's forms
+    vi, en = alone.get(forms or "") or old or item
     return vi if lang == "vi" else en
 
 

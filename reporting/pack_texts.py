@@ -20,17 +20,33 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "open_overdue": ("Đang giải quyết (quá hạn)", "In progress (overdue)"),
     "page": ("Trang", "Page"),
     "s_onsite": ("D. Những gì cần kiểm tra tại chỗ", "D. What to verify on site"),
+    # The forms' sentence is the pack's dossiers' (``packs.onsite_note``): a pack whose dossiers were all
+    # received before 15/9/2025 names no Circular 03/2025 (dated before it, it cited a text not yet issued).
+    "onsite_note_01/2018": (
+        "Với mỗi hồ sơ ở mục A, đề nghị đơn vị xuất trình các giấy tờ, sổ sách dưới đây; ghi kết quả đối "
+        "chiếu vào cột “Kết quả xác minh của đoàn” và ký xác nhận. Số mẫu theo Thông tư 01/2018/TT-VPCP.",
+        "For each dossier of section A, ask the unit for the records below; write what you found in the "
+        "“Inspector's finding” column and sign. Form numbers of Circular 01/2018/TT-VPCP.",
+    ),
+    "onsite_note_2025": (
+        "Với mỗi hồ sơ ở mục A, đề nghị đơn vị xuất trình các giấy tờ, sổ sách dưới đây; ghi kết quả đối "
+        "chiếu vào cột “Kết quả xác minh của đoàn” và ký xác nhận. Số mẫu theo Thông tư 03/2025/TT-VPCP "
+        "(ban hành ngày 15/9/2025; ngày có hiệu lực chưa xác nhận).",
+        "For each dossier of section A, ask the unit for the records below; write what you found in the "
+        "“Inspector's finding” column and sign. Form numbers of Circular 03/2025/TT-VPCP (dated 15/9/2025; "
+        "its entry into force unconfirmed).",
+    ),
     "onsite_note": (
         "Với mỗi hồ sơ ở mục A, đề nghị đơn vị xuất trình các giấy tờ, sổ sách dưới đây; ghi kết quả đối "
         "chiếu vào cột “Kết quả xác minh của đoàn” và ký xác nhận. Số mẫu theo Thông tư 01/2018/TT-VPCP; "
-        "hồ sơ tiếp nhận từ 01/7/2025 dùng mẫu theo Thông tư 03/2025/TT-VPCP (số mẫu ghi kèm khi khác). "
-        "Thông tư này ban hành ngày 15/9/2025: mẫu áp dụng cho hồ sơ tiếp nhận trước khi Thông tư có hiệu "
-        "lực chưa xác nhận.",
+        "hồ sơ tiếp nhận từ 15/9/2025, ngày ban hành Thông tư 03/2025/TT-VPCP, dùng mẫu theo Thông tư này "
+        "(số mẫu ghi kèm khi khác). Ngày Thông tư có hiệu lực chưa xác nhận; hồ sơ tiếp nhận từ 01/7/2025 "
+        "đến 14/9/2025 được coi là dùng mẫu theo Thông tư 01/2018/TT-VPCP.",
         "For each dossier of section A, ask the unit for the records below; write what you found in the "
         "“Inspector's finding” column and sign. Form numbers of Circular 01/2018/TT-VPCP; dossiers received "
-        "from 1/7/2025 use the forms of Circular 03/2025/TT-VPCP (numbers alongside where they differ). That "
-        "circular is dated 15/9/2025: which forms apply to dossiers received before it took effect is "
-        "unconfirmed.",
+        "from 15/9/2025, the date of Circular 03/2025/TT-VPCP, use its forms (numbers alongside where they "
+        "differ). Its entry into force is unconfirmed; dossiers received from 1/7/2025 to 14/9/2025 are "
+        "taken to use the forms of Circular 01/2018/TT-VPCP.",
     ),
     "sample_onsite": (
         "Với hồ sơ trong mẫu, đối chiếu: {items}.",

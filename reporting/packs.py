@@ -196,6 +196,7 @@ def write_pack_html(t: Texts, header: Letterhead, week: Week, pack: UnitPack, pa
             "sample_onsite", lang, items="; ".join(onsite.sample_items(lang, _sample_forms(pack)))
         ),
         violations_count=_count_line(t, pack),
+        onsite_note=onsite_note(pack, lang),
     )
     path.write_text(text, encoding="utf-8")
     return path
@@ -225,6 +226,16 @@ def write_packs(
         written.append(write_pack_xlsx(t, dated, _title(t, week, pack), pack, folder / f"{stem}.xlsx"))
         written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html"))
     return written
+
+
+def onsite_note(pack: UnitPack, lang: str) -> str:
+    """How the pack's on-site section names forms: by the circular of all its dossiers' forms when they
+    agree (a pack of August 2025 named Circular 03/2025, of 15/9/2025), else both circulars and when."""
+    received = [f.received_at for f in pack.facts.values() if f.received_at is not None]
+    forms = onsite.common_forms(onsite.forms_on(at) for at in received) if received else None
+    if forms == onsite.INTERIM:
+        forms = onsite.CIRCULAR_01
+    return pack_text(f"onsite_note_{forms}" if forms in (onsite.CIRCULAR_01, "2025") else "onsite_note", lang)
 
 
 def _sample_forms(pack: UnitPack) -> str | None:

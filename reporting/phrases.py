@@ -270,9 +270,17 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     },
     "r_overdue": {
         "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) gửi văn bản xin lỗi cho người nộp hồ sơ "
-        "(mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả; với hồ sơ tiếp nhận từ 01/7/2025, Văn bản xin "
-        "lỗi và đề nghị gia hạn thời gian giải quyết theo Thông tư 03/2025/TT-VPCP, ban hành 15/9/2025, ngày "
-        "áp dụng chưa xác nhận) và giải quyết dứt điểm.",
+        "(mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả; với hồ sơ tiếp nhận từ 15/9/2025 — ngày ban "
+        "hành Thông tư 03/2025/TT-VPCP, ngày hiệu lực chưa xác nhận — Văn bản xin lỗi và đề nghị gia hạn "
+        "thời gian giải quyết theo Thông tư này) và giải quyết dứt điểm.",
+        "en": "Have the units with overdue dossiers ({n}) send the applicants a written apology with a new "
+        "date (form 04) and finish them.",
+    },
+    # A report issued before Circular 03/2025 (15/9/2025) names its forms alone: it cited a text not issued.
+    "r_overdue_01/2018": {
+        "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) gửi văn bản xin lỗi cho người nộp hồ sơ "
+        "(mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả, Thông tư 01/2018/TT-VPCP) và giải quyết dứt "
+        "điểm.",
         "en": "Have the units with overdue dossiers ({n}) send the applicants a written apology with a new "
         "date (form 04) and finish them.",
     },

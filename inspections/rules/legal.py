@@ -7,6 +7,12 @@ text. For dossiers received from 1/7/2025 (Decree 118/2025) no operative article
 supplement, refusal, receipt or publication could be confirmed (docs/research/rulebook-v2-sources.md
 §2): those texts say so rather than repeat Decree 61's numbers, and give the 2025 form (Circular
 03/2025/TT-VPCP, from secondary sources). These texts feed the reports and the audit packs.
+
+Forms follow the circular's date, not the decree's (docs/research/rulebook-v2-sources.md §2.3, item 6):
+Circular 03/2025 is of 15/9/2025 and its entry into force was not found, so no dossier received before that
+day is said to have had its forms (an apology of August 2025 on a form published in September). Between
+1/7 and 14/9/2025 a basis names Decree 118 and the forms of Circular 01/2018, marked unconfirmed; every
+such text names Circular 01/2018 (``reporting.onsite.forms_of`` reads the forms from it).
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from datetime import date
 
 DECREE_61 = date(2018, 6, 21)  # Nghị định 61/2018/NĐ-CP, in force 21/6/2018
 DECREE_118 = date(2025, 7, 1)  # Nghị định 118/2025/NĐ-CP replaces it from 1/7/2025
+#: Thông tư 03/2025/TT-VPCP (the forms guiding Decree 118) is of 15/9/2025, its entry into force unconfirmed:
+#: the earliest day its forms can have been used, so the day they are cited from.
+CIRCULAR_03 = date(2025, 9, 15)
 
 _D61 = "Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP)"
 _D118 = "Nghị định 118/2025/NĐ-CP"
@@ -26,13 +35,31 @@ CONFIRMED = "đã xác nhận trong văn bản [C]"
 SECONDARY = "theo nguồn thứ cấp hoặc cách đọc kết hợp nhiều điều khoản [S]"
 UNCONFIRMED = "chưa xác nhận [U]"
 _D118_UNKNOWN = f"{_D118}: điều khoản tương ứng {UNCONFIRMED}"
+#: What a basis between 1/7 and 14/9/2025 adds when its text names no form: the forms then in use. It does
+#: not name Circular 03/2025: a pack or report dated before 15/9/2025 would cite a text not yet issued.
+_OLD_FORMS = f"biểu mẫu theo {_TT01} — {UNCONFIRMED}"
 
 
-def basis(before_2025: str, from_2025: str | None = None) -> tuple[tuple[date, str], ...]:
-    """Legal basis text under Decree 61 and, from 1/7/2025, under Decree 118 (unconfirmed unless given)."""
+def _old_form(form: str) -> str:
+    """A form of Circular 01/2018 cited for a dossier received under Decree 118 before Circular 03/2025."""
+    return f"{form} ({_TT01}) — {UNCONFIRMED}"
+
+
+def basis(
+    before_2025: str, from_2025: str | None = None, interim: str | None = None
+) -> tuple[tuple[date, str], ...]:
+    """Legal basis text under Decree 61; from 1/7/2025 under Decree 118 (unconfirmed unless given) with the
+    forms of Circular 01/2018 (``interim``, else ``from_2025`` and :data:`_OLD_FORMS`); from 15/9/2025 with
+    those of Circular 03/2025. A ``from_2025`` citing Circular 03/2025 needs its ``interim``."""
+    later = from_2025 or _D118_UNKNOWN
+    if interim is None:
+        if _TT03 in later:
+            raise ValueError("a basis citing Circular 03/2025 needs its text for 1/7–14/9/2025")
+        interim = f"{later}; {_OLD_FORMS}"
     return (
         (DECREE_61, f"{_D61}, {before_2025}"),
-        (DECREE_118, from_2025 or _D118_UNKNOWN),
+        (DECREE_118, interim),
+        (CIRCULAR_03, later),
     )
 
 
@@ -41,6 +68,7 @@ APOLOGY = basis(
     f"(mẫu 04 'Phiếu xin lỗi và hẹn lại ngày trả kết quả', Điều 9 {_TT01}) — {CONFIRMED}",
     f"{_D118_UNKNOWN}; mẫu 04 'Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết' ({_TT03}) — "
     f"{SECONDARY}",
+    f"{_D118_UNKNOWN}; " + _old_form("mẫu 04 'Phiếu xin lỗi và hẹn lại ngày trả kết quả'"),
 )
 APOLOGY_LEAD = basis(
     f"khoản 9 Điều 19: xin lỗi 'chậm nhất 01 ngày trước ngày hết hạn' — {CONFIRMED}; tính '01 ngày' là "
@@ -59,6 +87,9 @@ REFUSAL = basis(
     f"lựa chọn của bộ quy tắc — {UNCONFIRMED}",
     f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03, dừng giải quyết: mẫu 05 'Thông báo dừng giải quyết "
     f"hồ sơ' ({_TT03}) — {SECONDARY}; từ chối sau thẩm định: văn bản thông báo nêu rõ lý do, không theo mẫu",
+    f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03 'Phiếu từ chối tiếp nhận giải quyết hồ sơ', dừng giải "
+    f"quyết: văn bản thông báo, từ chối sau thẩm định: văn bản thông báo nêu rõ lý do ({_TT01}) — "
+    f"{UNCONFIRMED}",
 )
 #: The refusal rules' basis for the case a verdict is about (its evidence's ``stage`` of a ``refused``, or a
 #: ``suspended``), rather than :data:`REFUSAL`'s list of every case (``Rule.basis_for``).
@@ -68,6 +99,8 @@ REFUSAL_CASES = {
         f"nhận giải quyết hồ sơ' ({_TT01}) — {CONFIRMED}",
         f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03 'Phiếu từ chối tiếp nhận giải quyết hồ sơ' "
         f"({_TT03}) — {SECONDARY}",
+        f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: "
+        + _old_form("mẫu 03 'Phiếu từ chối tiếp nhận giải quyết hồ sơ'"),
     ),
     "processing": basis(
         "khoản 8 Điều 19: hồ sơ không đủ điều kiện giải quyết sau thẩm định được thông báo bằng văn bản, nêu "
@@ -79,12 +112,15 @@ REFUSAL_CASES = {
         f"khoản 8 Điều 19 (thông báo bằng văn bản, nêu rõ lý do) — {CONFIRMED}; áp dụng cho hồ sơ dừng xử lý "
         f"là lựa chọn của bộ quy tắc — {UNCONFIRMED}",
         f"{_D118_UNKNOWN}; dừng giải quyết: mẫu 05 'Thông báo dừng giải quyết hồ sơ' ({_TT03}) — {SECONDARY}",
+        f"{_D118_UNKNOWN}; dừng giải quyết: văn bản thông báo, nêu rõ lý do ({_TT01}: không có mẫu riêng) "
+        f"— {UNCONFIRMED}",
     ),
 }
 SUPPLEMENT = basis(
     "khoản 3 Điều 15, điểm a khoản 1 và điểm a khoản 2 Điều 17, khoản 4 Điều 19: hướng dẫn bổ sung, hoàn "
     f"thiện hồ sơ 'một lần đầy đủ, chính xác', bằng văn bản (mẫu 02, {_TT01}) — {CONFIRMED}",
     f"{_D118_UNKNOWN}; mẫu 02 'Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ' ({_TT03}) — {SECONDARY}",
+    f"{_D118_UNKNOWN}; " + _old_form("mẫu 02 'Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ'"),
 )
 EXCESS = basis(
     f"điểm đ khoản 1 Điều 5: không 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}; "
@@ -101,6 +137,7 @@ RECEIPT = basis(
     "điểm c khoản 1 và khoản 3 Điều 17, điểm a khoản 1 Điều 6: hồ sơ đủ được cấp giấy tiếp nhận và hẹn ngày "
     f"trả kết quả (mẫu 01, {_TT01}); khoản 4 Điều 17: không phải hẹn khi trả kết quả ngay — {CONFIRMED}",
     f"{_D118_UNKNOWN}; mẫu 01 'Giấy tiếp nhận hồ sơ và hẹn trả kết quả' ({_TT03}) — {SECONDARY}",
+    f"{_D118_UNKNOWN}; " + _old_form("mẫu 01 'Giấy tiếp nhận hồ sơ và hẹn trả kết quả'"),
 )
 LEGAL_TIME = basis(
     "điểm c khoản 1 Điều 17 (hẹn ngày trả) đọc cùng thời hạn giải quyết trong quyết định công bố thủ tục "

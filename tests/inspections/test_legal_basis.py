@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inspections.rulebook import Auditor
 from inspections.rules import RULES_V1, legal
@@ -15,14 +17,45 @@ from inspections.timeunits import VN_TZ
 MARKS = (legal.CONFIRMED, legal.SECONDARY, legal.UNCONFIRMED)
 
 
+AFTER = (date(2025, 8, 1), date(2025, 10, 1))  # under Decree 118: before and after Circular 03/2025
+
+
 @pytest.mark.parametrize("rule", RULES_V1, ids=lambda r: r.rule_id)
 def test_a_rule_names_its_article_and_its_confidence_in_words(rule: Rule) -> None:
     before = rule.basis_on(date(2024, 6, 1))
     assert "Nghị định 61/2018/NĐ-CP" in before and "Điều " in before, before
     assert any(mark in before for mark in MARKS), before
-    after = rule.basis_on(date(2025, 8, 1))
-    assert "Nghị định 118/2025/NĐ-CP" in after or "Nghị định 63/2010/NĐ-CP" in after, after
-    assert any(mark in after for mark in MARKS), after
+    for day in AFTER:
+        after = rule.basis_on(day)
+        assert "Nghị định 118/2025/NĐ-CP" in after or "Nghị định 63/2010/NĐ-CP" in after, after
+        assert any(mark in after for mark in MARKS), after
+
+
+def _every_basis() -> list[tuple[str, tuple[tuple[date, str], ...]]]:
+    found = [(rule.rule_id, rule.legal_basis) for rule in RULES_V1]
+    return found + [(f"REFUSAL/{case}", bases) for case, bases in legal.REFUSAL_CASES.items()]
+
+
+@given(day=st.dates(date(2019, 1, 1), date(2027, 12, 31)))
+def test_a_basis_names_the_forms_of_the_circular_of_its_day(day: date) -> None:
+    """Circular 03/2025 is of 15/9/2025, its entry into force unconfirmed: a dossier received before then was
+    said to be handled on its forms (from 1/7/2025, Decree 118's date). Every basis, by the day it is chosen
+    for, names the forms the on-site checklist asks for (``reporting.onsite.forms_on`` of that day)."""
+    from reporting import onsite
+
+    received = datetime.combine(day, datetime.min.time(), VN_TZ)
+    for name, bases in _every_basis():
+        chosen = [basis for since, basis in bases if since <= day][-1]
+        assert onsite.forms_of(chosen) == onsite.forms_on(received), (name, day, chosen)
+        if day < legal.CIRCULAR_03:
+            assert not re.search(r"\(Thông tư 03/2025/TT-VPCP\)", chosen), (name, chosen)
+
+
+def test_a_basis_citing_circular_03_2025_says_what_held_before_it() -> None:
+    """A new basis citing the 2025 forms without its text for 1/7–14/9/2025 would cite them before their
+    date: refused when the rulebook is built."""
+    with pytest.raises(ValueError, match="Circular 03/2025"):
+        legal.basis("x", "mẫu 04 (Thông tư 03/2025/TT-VPCP)")
 
 
 def test_decree_118_articles_are_not_claimed_where_none_was_confirmed() -> None:
@@ -35,9 +68,10 @@ def test_no_decree_118_article_is_cited() -> None:
     """LEGAL.md §2: none of its articles on receipt, supplement, refusal, apology, prohibited acts or
     publication was found, so no basis from 1/7/2025 names one (the excess-documents basis named Art. 5)."""
     for rule in RULES_V1:
-        after = rule.basis_on(date(2025, 8, 1))
-        cited = after.split("Nghị định 118/2025/NĐ-CP", 1)[1] if "Nghị định 118/2025/NĐ-CP" in after else ""
-        assert not re.match(r"^[,:]?\s*Điều \d", cited), (rule.rule_id, after)
+        for day in AFTER:
+            after = rule.basis_on(day)
+            _, _, cited = after.partition("Nghị định 118/2025/NĐ-CP")
+            assert not re.match(r"^[,:]?\s*Điều \d", cited), (rule.rule_id, after)
 
 
 @pytest.mark.parametrize(
@@ -70,7 +104,7 @@ def test_the_basis_follows_the_date_the_dossier_was_received(submitted, received
         ("suspended", {}, "dừng xử lý", "Điều 17"),
     ],
 )
-@pytest.mark.parametrize("received_on", ["2025-06-02 08:00", "2025-08-04 08:00"])
+@pytest.mark.parametrize("received_on", ["2025-06-02 08:00", "2025-08-04 08:00", "2025-10-06 08:00"])
 def test_a_refusal_cites_the_case_it_is_about(
     end: str, data: dict[str, str], cited: str, not_cited: str, received_on: str
 ) -> None:
@@ -89,6 +123,10 @@ def test_a_refusal_cites_the_case_it_is_about(
     for basis in bases.values():
         if received_on < "2025-07":
             assert cited in basis and not_cited not in basis, basis
+        elif received_on < "2025-09-15":  # Decree 118, the forms of Circular 01/2018: no form 05 yet
+            assert "Nghị định 118/2025/NĐ-CP" in basis and legal.UNCONFIRMED in basis, basis
+            assert "mẫu 05" not in basis and "Thông tư 01/2018/TT-VPCP" in basis, basis
+            assert ("mẫu 03" in basis) == (data.get("stage") == "reception"), basis
         else:  # Decree 118: its article unconfirmed; the 2025 form of the case only
             assert "Nghị định 118/2025/NĐ-CP" in basis and legal.UNCONFIRMED in basis, basis
             assert ("mẫu 05" in basis) == (end == "suspended"), basis

@@ -438,3 +438,16 @@ def test_the_annex_prints_the_averages_as_the_body_does() -> None:
 
     assert averages(rules_table(report)) == averages(rules_body_table(report)) == {"33,1"}
     assert {len(text.partition(",")[2]) for text in averages(unit_violations_table(report))} == {1}
+
+
+def test_a_report_issued_before_circular_03_2025_names_only_the_forms_of_its_day() -> None:
+    """The overdue recommendation named the 'Văn bản xin lỗi' of Circular 03/2025 (of 15/9/2025) in a report
+    issued before that day (a backfill); issued from that day it names both, with when each applies."""
+    from inspections.rules.legal import CIRCULAR_03
+
+    report = make_report({UNITS[0]: (10, 10, 1, 2, 3)}, {UNITS[0]: (10, 10, 1, 2, 3)}, {}, FINAL)
+    for issued, names_2025 in ((CIRCULAR_03.replace(day=14), False), (CIRCULAR_03, True)):
+        dated = dataclasses.replace(report, header=dataclasses.replace(report.header, issued_on=issued))
+        (overdue,) = [r for r in findings.recommendations(dated) if "quá hạn (3 hồ sơ)" in r]
+        assert ("Thông tư 03/2025" in overdue) == names_2025, overdue
+        assert "Phiếu xin lỗi và hẹn lại ngày trả kết quả" in overdue

@@ -199,10 +199,9 @@ def test_what_the_law_leaves_unconfirmed_is_said_so() -> None:
     late = {"apology_at": "2025-11-14T10:00:00+07:00", "apology_deadline": "2025-11-13",
             "lead_working_days": 1, "due_at": "2025-11-14T17:00:00+07:00"}  # fmt: skip
     assert "là ngày làm việc: chưa xác nhận" in sentence("APOLOGY_TOO_LATE", "violation", late)
-    assert "ban hành ngày 15/9/2025" in pack_text("onsite_note", "vi") and "chưa xác nhận" in pack_text(
-        "onsite_note", "vi"
-    )
-    assert "ngày áp dụng chưa xác nhận" in Texts("vi")("r_overdue", n="3")
+    note = pack_text("onsite_note", "vi")
+    assert "ngày ban hành Thông tư 03/2025" in note and "có hiệu lực chưa xác nhận" in note
+    assert "ngày hiệu lực chưa xác nhận" in Texts("vi")("r_overdue", n="3")
     # The form's own words for the channel column, no abbreviation left unexplained ("BCCI").
     assert Texts("vi")("h_new_direct") == "Mới - trực tiếp, qua dịch vụ bưu chính"
 
@@ -335,11 +334,11 @@ def test_refusal_forms_follow_the_event_and_the_reception_date() -> None:
     )
     assert "mẫu 03" not in at["processing"] and "khoản 8 Điều 19" in at["processing"]
     suspended = sentence("REFUSAL_UNWRITTEN", "violation", {"type": "suspended", "reason": "x"})
-    assert "mẫu 05 Thông tư 03/2025" in suspended and "tiếp nhận từ 01/7/2025" in suspended
-    assert "mẫu 03" not in suspended and "từ 2025" not in suspended.replace("từ 01/7/2025", "")
+    assert "mẫu 05 Thông tư 03/2025" in suspended and "tiếp nhận từ 15/9/2025" in suspended
+    assert "mẫu 03" not in suspended and "từ 2025" not in suspended.replace("từ 15/9/2025", "")
     listed = " ".join(items("REFUSAL_UNWRITTEN", "violation"))
     assert "từ chối sau khi thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu" in listed
-    assert "hồ sơ tiếp nhận từ 01/7/2025: Thông báo dừng giải quyết hồ sơ, mẫu 05" in listed
+    assert "hồ sơ tiếp nhận từ 15/9/2025: Thông báo dừng giải quyết hồ sơ, mẫu 05" in listed
     everything = " ".join(" ".join(items(rule, "violation")) for rule in CHECKLIST)
     assert "từ 2025" not in everything and "Thông báo dừng giải quyết hồ sơ (mẫu 05" not in everything
 
@@ -349,13 +348,15 @@ def test_a_refusal_after_appraisal_cites_decree_61_only_for_a_dossier_received_b
     118/2025 is unconfirmed. A dossier received in November 2025 was said to lack the notice "of khoản 8
     Điều 19 Nghị định 61/2018" (review of 2026-12-04)."""
     facts = {"type": "refused", "reason": "x", "stage": "processing"}
-    regimes = ("2018", "2025", None)
+    regimes = ("2018", "interim", "2025", None)
     by_forms = {forms: sentence("REFUSAL_UNWRITTEN", "violation", facts, forms=forms) for forms in regimes}
     assert "khoản 8 Điều 19 Nghị định 61/2018" in by_forms["2018"] and "01/7/2025" not in by_forms["2018"]
-    assert "61/2018" not in by_forms["2025"] and "không theo mẫu" in by_forms["2025"]
+    for later in ("interim", "2025"):  # Decree 118, whatever the forms
+        assert "61/2018" not in by_forms[later] and "không theo mẫu" in by_forms[later]
     assert "với hồ sơ tiếp nhận trước 01/7/2025: khoản 8 Điều 19 Nghị định 61/2018" in by_forms[None]
-    listed = {forms: " ".join(items("REFUSAL_UNWRITTEN", "violation", forms=forms)) for forms in regimes[:2]}
-    assert "khoản 8 Điều 19 Nghị định 61/2018)" in listed["2018"] and "61/2018" not in listed["2025"]
+    listed = {forms: " ".join(items("REFUSAL_UNWRITTEN", "violation", forms=forms)) for forms in regimes[:3]}
+    assert "khoản 8 Điều 19 Nghị định 61/2018)" in listed["2018"]
+    assert "61/2018" not in listed["2025"] and "61/2018" not in listed["interim"]
     assert "trước 01/7/2025: khoản 8 Điều 19" in " ".join(items("REFUSAL_UNWRITTEN", "violation"))
 
 
@@ -378,19 +379,22 @@ def test_the_audit_records_that_a_late_dossier_was_waiting_and_the_pack_says_so(
 
 
 def test_forms_follow_the_circular_the_dossier_is_handled_under() -> None:
-    """Form numbers and names of Circular 01/2018 came first for dossiers received after 1/7/2025, whose
+    """Form numbers and names of Circular 01/2018 came first for dossiers received after 15/9/2025, whose
     form 05 is the stop notice, not the control slip (review of 2026-12-04)."""
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     from inspections.rules import legal
     from inspections.timeunits import VN_TZ
     from reporting import onsite
 
-    old, new = legal.APOLOGY[0][1], legal.APOLOGY[1][1]
+    old, new = legal.APOLOGY[0][1], legal.APOLOGY[-1][1]
     assert (onsite.forms_of(old), onsite.forms_of(new), onsite.forms_of(legal.DATA_QUALITY[0][1])) == (
         "2018", "2025", None
     )  # fmt: skip
-    assert onsite.forms_on(datetime(2025, 7, 1, 0, 30, tzinfo=VN_TZ)) == "2025"
+    assert onsite.forms_on(datetime(2025, 9, 15, 0, 30, tzinfo=VN_TZ)) == "2025"
+    assert onsite.forms_on(datetime(2025, 9, 14, 17, 30, tzinfo=UTC)) == "2025"  # 15/9 00:30 in UTC+7
+    assert onsite.forms_on(datetime(2025, 9, 14, 16, 30, tzinfo=UTC)) == "interim"  # 14/9 23:30 there
+    assert onsite.forms_on(datetime(2025, 7, 1, 0, 30, tzinfo=VN_TZ)) == "interim"
     assert onsite.forms_on(datetime(2025, 6, 30, 17, 30, tzinfo=VN_TZ)) == "2018"  # 1/7 00:30 in UTC+7
     assert onsite.common_forms(["2025", "2025"]) == "2025" and onsite.common_forms(["2025", "2018"]) is None
     late = " ".join(onsite.items("LATE_NO_APOLOGY", "violation", "vi", "2025"))
@@ -418,6 +422,27 @@ def test_forms_follow_the_circular_the_dossier_is_handled_under() -> None:
         "LATE_NO_APOLOGY", "violation", facts, forms="2025"
     )
     assert "không có Phiếu xin lỗi (mẫu 04)" in sentence("LATE_NO_APOLOGY", "violation", facts, forms="2018")
+
+
+def test_a_dossier_received_before_circular_03_2025_is_asked_for_the_forms_of_circular_01_2018() -> None:
+    """Circular 03/2025 is of 15/9/2025 (its entry into force unconfirmed): a dossier received in August 2025
+    was asked for the 'Văn bản xin lỗi' of a circular not yet issued, and its control slip as form 06. It is
+    under Decree 118 (Decree 61's articles are not cited) with the forms of Circular 01/2018."""
+    from inspections.rules import legal
+    from reporting import onsite
+
+    interim = legal.APOLOGY[1][1]
+    assert onsite.forms_of(interim) == "interim" and "61/2018" not in interim
+    assert "Phiếu xin lỗi và hẹn lại ngày trả kết quả" in interim and "Văn bản xin lỗi" not in interim
+    late = " ".join(onsite.items("LATE_NO_APOLOGY", "violation", "vi", "interim"))
+    assert "(mẫu 05)" in late and "(mẫu 06)" in late and "Thông tư 03/2025" not in late
+    refused = " ".join(onsite.items("REFUSAL_UNWRITTEN", "violation", "vi", "interim"))
+    assert "mẫu 05" not in refused and "61/2018" not in refused and "(mẫu 03)" in refused
+    facts = {"due_date": "2025-08-12", "end_type": "processed", "end_at": "2025-08-14T10:00:00+07:00"}
+    text = sentence("LATE_NO_APOLOGY", "violation", facts, forms="interim")
+    assert "không có Phiếu xin lỗi (mẫu 04)" in text
+    stop = {"type": "suspended", "reason": "x"}
+    assert "mẫu 05" not in sentence("REFUSAL_UNWRITTEN", "violation", stop, forms="interim")
 
 
 def test_documents_are_named_as_their_procedure_names_them() -> None:

@@ -133,3 +133,32 @@ def test_the_printed_pack_leaves_room_to_write_the_finding_and_sign() -> None:
     width = 29.7 - 1.5 - 1.0  # cm between the margins
     assert shares["Kết quả xác minh của đoàn"] * width / 100 >= 4.0
     assert shares["Người xác minh ký"] * width / 100 >= 1.8
+
+
+def test_the_on_site_note_names_the_circular_of_the_pack_s_dossiers() -> None:
+    """A pack whose dossiers were all received before Circular 03/2025 (of 15/9/2025) named it, and asked for
+    its forms; one whose dossiers all came after names its forms alone; a mix names both and when."""
+    from reporting import onsite
+    from reporting.gather import DossierFacts
+    from reporting.packs import onsite_note
+
+    def facts(*received: datetime) -> dict[str, DossierFacts]:
+        return {
+            f"D{i}": DossierFacts(f"D{i}", "U1", None, None, at, None, None, None, "open")
+            for i, at in enumerate(received)
+        }
+
+    june, august, october = (datetime(2025, m, 4, 9, tzinfo=VN_TZ) for m in (6, 8, 10))
+    before = onsite_note(_pack((2025,), facts=facts(june, august)), "vi")
+    assert "Thông tư 01/2018" in before and "03/2025" not in before
+    after = onsite_note(_pack((2025,), facts=facts(october)), "vi")
+    assert "Thông tư 03/2025" in after and "01/2018" not in after
+    both = onsite_note(_pack((2025,), facts=facts(august, october)), "vi")
+    assert "Thông tư 01/2018" in both and "từ 15/9/2025" in both
+    assert onsite.common_forms(["2018", "interim"]) == onsite.CIRCULAR_01
+    listed = " ".join(
+        " ".join(onsite.items(rule, "violation", "vi", onsite.CIRCULAR_01)) for rule in onsite.CHECKLIST
+    )
+    assert "03/2025" not in listed and "15/9/2025" not in listed and "(mẫu 05)" in listed
+    refused = " ".join(onsite.items("REFUSAL_UNWRITTEN", "violation", "vi", onsite.CIRCULAR_01))
+    assert "trước 01/7/2025: khoản 8 Điều 19 Nghị định 61/2018" in refused  # the decrees still differ
