@@ -25,12 +25,13 @@ run: $(STAMP)
 MAKEFLAGS += --jobs=2
 test: lint pytest
 
-# Two xdist workers: the suite's slow tests wait on brokers, servers and subprocesses, so two at a time keep
-# `.ci/run` under its 15 minutes (11 min 47 s to 12 min 51 s here on 2 cores for 2,602–2,614 tests; 13 min 9 s
-# and 14 min 23 s for 2,866–2,872, `.ci/run` 848 s and 919 s). Work stealing: a worker that runs out takes
-# tests queued for the other, rather than idling while the other ends on the half-minute main-job tests.
+# Three xdist workers on two cores: the suite's slow tests wait on brokers, servers and subprocesses (the
+# workers used 178 % of the two cores with three of them). Two had come to 14 min 21 s–14 min 43 s for 2,872
+# tests (`.ci/run` 921 s, over its 15 minutes); three took 11 min 19 s for the same tests, in the same clone.
+# Work stealing: a worker that runs out takes tests queued for another, rather than idling while the others
+# end on the half-minute main-job tests.
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist worksteal --durations=25
+	$(BIN)/python -m pytest -q -n 3 --dist worksteal --durations=25
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
