@@ -220,15 +220,22 @@ def unit_violations_table(report: WeeklyReport) -> Table:
 
 
 def rule_unit_table(report: WeeklyReport) -> Table:
-    """The week's violations as a rule × unit matrix (units with violations only)."""
+    """The week's violations as a rule × unit matrix (units with violations only): rules and units by their
+    names, as the other tables name them (the sheet showed only codes, which a chairman cannot read), the
+    rule code last; a closing row totals each unit."""
     t = report.texts
     matrix = report.violations.by_rule_unit
     units = sorted({unit for _, unit in matrix})
-    rules = [r.rule_id for r in report.violations.rules if r.kind == "violation" and r.count]
-    table = Table("rule_unit", [t("h_rule"), *units, t("h_total")])
-    for rule_id in rules:
-        counts = [matrix.get((rule_id, unit), 0) for unit in units]
-        table.rows.append(
-            _row(t, [(rule_id, "text"), *((n, "int") for n in counts), (sum(counts), "int")], key=rule_id)
-        )
+    rules = [r for r in report.violations.rules if r.kind == "violation" and r.count]
+    headings = [t("h_rule_title"), *(report.names.unit(u) for u in units), t("h_total"), t("h_rule")]
+    table = Table("rule_unit", headings)
+    for rule in rules:
+        counts = [matrix.get((rule.rule_id, unit), 0) for unit in units]
+        cells: list[tuple[Any, CellKind]] = [(rule_label(report, rule), "text")]
+        cells += [*((n, "int") for n in counts), (sum(counts), "int"), (rule.rule_id, "text")]
+        table.rows.append(_row(t, cells, key=rule.rule_id))
+    if rules:
+        sums = [sum(matrix.get((rule.rule_id, unit), 0) for rule in rules) for unit in units]
+        cells = [(t("h_total"), "text"), *((n, "int") for n in sums), (sum(sums), "int"), ("", "text")]
+        table.rows.append(_row(t, cells, total=True))
     return table

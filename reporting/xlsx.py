@@ -114,6 +114,9 @@ def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = N
     next_row = put_table(ws, table)
     last_row = 1 + len(table.rows)
     size_columns(ws, last_row=last_row)
+    if table.name == "rule_unit":  # a column per unit, headed by its name: wrapped, not one name's width
+        for column in range(2, len(table.headings) - 1):
+            ws.column_dimensions[get_column_letter(column)].width = 14
     if note:
         put(ws, next_row, 1, note).font = Font(italic=True)
     columns = max(len(table.headings), 1)

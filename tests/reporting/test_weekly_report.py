@@ -275,6 +275,32 @@ def test_ranking_and_violations_in_the_report(province: Province, vi_report: Pat
     assert f"Phát hiện {summary['total']} vi phạm tại {summary['dossiers']} hồ sơ" in text
 
 
+def test_the_rule_by_unit_sheet_names_rules_and_units(province: Province, vi_report: Path) -> None:
+    """The matrix sheet showed rule codes down and unit codes across, which a chairman cannot read (noted
+    2026-12-04): rules and units are named as in the other tables, the code last, and a row totals each unit
+    (its counts those of the violations table)."""
+    from reporting.api import violation_summary
+    from reporting.model import Names
+
+    summary = violation_summary(province.catalogue, province.wh, WEEK)
+    rows = xlsx_cells(vi_report / "report.xlsx")["Vi phạm quy tắc × đơn vị"]
+    names = Names(province.catalogue)
+    head = [str(h) for h in rows[0]]
+    body = [[int(n) if isinstance(n, int) else str(n) for n in row] for row in rows[1:-1]]
+    total = rows[-1]
+    assert head[0] == "Nội dung vi phạm" and head[-2:] == ["Tổng cộng", "Mã quy tắc"]
+    named = {names.unit(code): code for code in province.catalogue.units}
+    assert head[1:-2] and all(h in named and h != named[h] for h in head[1:-2]), head
+    assert [named[h] for h in head[1:-2]] == sorted(named[h] for h in head[1:-2])  # in the units' order
+    by_code = {row[-1]: row for row in body}
+    for rule in summary["by_rule"]:
+        if rule["kind"] == "violation" and rule["count"]:
+            row = by_code[rule["rule_id"]]
+            assert str(row[0]).startswith(rule["title_vi"]) and row[-2] == rule["count"]
+    counts = [[n for n in row if isinstance(n, int)] for row in body]  # each unit's, then the rule's total
+    assert total[0] == "Tổng cộng" and total[1:-1] == [sum(column) for column in zip(*counts, strict=True)]
+
+
 def test_empty_week_renders_a_clear_no_dossiers_report(province: Province, tmp_path: Path) -> None:
     written = write_weekly_report(province.catalogue, province.header(), province.wh, EMPTY_WEEK, tmp_path)
     assert {p.name for p in written} >= {"report.html", "report.pdf", "report.xlsx"}
