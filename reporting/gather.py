@@ -242,6 +242,10 @@ class DossierFacts:
     end_type: str | None
     end_at: datetime | None
     status: str
+    #: Waiting for the applicant's supplement (the clock stopped), and for how long the dossier's clock was
+    #: stopped in all: an end after the appointment is early or on time by that much (the pack says so).
+    waiting: int = 0
+    supplement_seconds: int = 0
 
 
 def week_violations(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[ViolationRecord]]:

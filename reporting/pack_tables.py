@@ -255,12 +255,22 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
     return table
 
 
-def status_text(t: Texts, end_type: str | None, status: str) -> str:
-    """A dossier's standing: how it ended, or "đang giải quyết (trong hạn / quá hạn)" while it has not
-    (its status is then the projection's at the evaluation time: ``late`` is overdue)."""
+def status_text(t: Texts, end_type: str | None, status: str, waiting: int = 0, paused: int = 0) -> str:
+    """A dossier's standing: how it ended, or "đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ
+    sung)" while it has not (its status is then the projection's at the evaluation time: ``late`` is
+    overdue). An end judged with its clock stopped ``paused`` seconds for a supplement says so: "Trước hạn"
+    beside an end after the appointment read as a mistake on site."""
     if end_type is None:
-        return pack_text("open_overdue" if status == "late" else "open_within", t.lang)
-    return t.status(status)
+        key = "open_overdue" if status == "late" else "open_waiting" if waiting else "open_within"
+        return pack_text(key, t.lang)
+    if paused <= 0 or status == "none":
+        return t.status(status)
+    days = paused / 86_400
+    if days >= 1:
+        time = pack_text("days", t.lang, n=t.decimal(days, 1).removesuffix(",0").removesuffix(".0"))
+    else:
+        time = pack_text("hours", t.lang, n=t.integer(max(1, round(paused / 3_600))))
+    return t.status(status) + pack_text("paused", t.lang, time=time)
 
 
 def sample_table(t: Texts, pack: UnitPack) -> PackTable:
@@ -297,7 +307,7 @@ def sample_table(t: Texts, pack: UnitPack) -> PackTable:
             instant(t, f.due_at),
             PackCell(t.event_type(f.end_type) if f.end_type else "—"),
             instant(t, f.end_at) if f.end_type else PackCell("—"),
-            PackCell(status_text(t, f.end_type, f.status)),
+            PackCell(status_text(t, f.end_type, f.status, f.waiting, f.supplement_seconds)),
             _empty(),
             _empty(),
         ]

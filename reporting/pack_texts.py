@@ -18,6 +18,10 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "h_end_at": ("Thời điểm kết thúc", "Ended at"),
     "open_within": ("Đang giải quyết (trong hạn)", "In progress (within time)"),
     "open_overdue": ("Đang giải quyết (quá hạn)", "In progress (overdue)"),
+    "open_waiting": ("Đang giải quyết (chờ người nộp bổ sung)", "In progress (waiting for the supplement)"),
+    "paused": (" (không tính {time} chờ bổ sung)", " (not counting {time} waiting for the supplement)"),
+    "days": ("{n} ngày", "{n} days"),
+    "hours": ("{n} giờ", "{n} hours"),
     "page": ("Trang", "Page"),
     "s_onsite": ("D. Những gì cần kiểm tra tại chỗ", "D. What to verify on site"),
     # The forms' sentence is the pack's dossiers' (``packs.onsite_note``): a pack whose dossiers were all
@@ -53,8 +57,12 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         "For the sampled dossiers, compare with: {items}.",
     ),
     "sample_status_note": (
-        "Hồ sơ chưa kết thúc được ghi “Đang giải quyết (trong hạn / quá hạn)” theo thời điểm đánh giá.",
-        "Dossiers not ended yet read “In progress (within time / overdue)” at the evaluation time.",
+        "Hồ sơ chưa kết thúc được ghi “Đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ sung)” theo "
+        "thời điểm đánh giá. Tình trạng của hồ sơ có yêu cầu bổ sung không tính thời gian chờ người nộp bổ "
+        "sung, nên hồ sơ kết thúc sau ngày hẹn vẫn có thể đúng hạn.",
+        "Dossiers not ended yet read “In progress (within time / overdue / waiting for the supplement)” at "
+        "the evaluation time. The standing of a dossier asked for a supplement leaves out the time spent "
+        "waiting for it, so a dossier ended after its appointment may still be on time.",
     ),
     "marks_note": (
         "Căn cứ pháp lý ghi kèm mức độ tin cậy: “đã xác nhận trong văn bản” — đã đọc trong văn bản gốc; "

@@ -106,6 +106,16 @@ def test_open_dossiers_are_in_progress_not_on_time(packs: Path) -> None:
     assert status_text(t, None, "on_time") == "Đang giải quyết (trong hạn)"
     assert status_text(t, None, "late") == "Đang giải quyết (quá hạn)"
     assert status_text(t, "returned", "on_time") == "Đúng hạn"
+    # Waiting for the applicant: the clock is stopped, neither within nor past its time.
+    assert status_text(t, None, "on_time", waiting=1) == "Đang giải quyết (chờ người nộp bổ sung)"
+    # An end after the appointment judged early: the stopped clock said, as a reader on site needs it.
+    assert (
+        status_text(t, "processed", "early", paused=4 * 86_400) == "Trước hạn (không tính 4 ngày chờ bổ sung)"
+    )
+    assert (
+        status_text(t, "processed", "on_time", paused=129_600) == "Đúng hạn (không tính 1,5 ngày chờ bổ sung)"
+    )
+    assert status_text(t, "processed", "late", paused=7_000) == "Quá hạn (không tính 2 giờ chờ bổ sung)"
     for path in sorted(packs.glob("*.html")):
         for _, cells in html_tables(path).get("sample", []):
             ended, status = cells[5], cells[7]
