@@ -42,6 +42,7 @@ from console.words import legal_basis, marks_note
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
 from reporting.i18n import short_unit_name
+from reporting.pack_tables import paused_text
 from reporting.packs import pack_file_stem
 from warehouse.cases import CaseKey
 from warehouse.console_read import SEVERITIES, SORTS
@@ -317,6 +318,8 @@ async def dossier(request: Request) -> Response:
         rows=rows,
         unit_name=unit.name if unit is not None else None,  # an inspector on site asks for the desk by name
         procedure_name=procedure.name if procedure is not None else None,
+        # "Trước hạn" beside an end after the appointment: its clock stopped for a supplement, said.
+        paused=paused_text(ConsoleTexts(lang), facts.status, facts.supplement_seconds) if facts else "",
         cases=cases,
         reasons=DISMISS_REASONS,
         system_notes=SYSTEM_NOTES,

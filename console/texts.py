@@ -96,6 +96,7 @@ _UI: dict[str, tuple[str, str]] = {
     # A dossier still in progress read "Quá hạn", as a late result (review).
     "open_late": ("Đang giải quyết, quá hạn", "In progress, overdue"),
     "open_in_time": ("Đang giải quyết, trong hạn", "In progress, within time"),
+    "open_waiting": ("Đang giải quyết, chờ người nộp bổ sung", "In progress, waiting for the supplement"),
     "as_of": ("tính đến", "as of"),
     "legal_basis": ("Căn cứ pháp lý", "Legal basis"),
     "plain_law": ("Quy định nói gì", "What the law asks"),

@@ -263,14 +263,20 @@ def status_text(t: Texts, end_type: str | None, status: str, waiting: int = 0, p
     if end_type is None:
         key = "open_overdue" if status == "late" else "open_waiting" if waiting else "open_within"
         return pack_text(key, t.lang)
+    return t.status(status) + paused_text(t, status, paused)
+
+
+def paused_text(t: Texts, status: str, paused: int) -> str:
+    """ " (không tính 2,9 ngày chờ bổ sung)" after an ended dossier's standing when its clock stopped for a
+    supplement (``paused`` seconds), else nothing (the console's dossier page says it too)."""
     if paused <= 0 or status == "none":
-        return t.status(status)
+        return ""
     days = paused / 86_400
     if days >= 1:
         time = pack_text("days", t.lang, n=t.decimal(days, 1).removesuffix(",0").removesuffix(".0"))
     else:
         time = pack_text("hours", t.lang, n=t.integer(max(1, round(paused / 3_600))))
-    return t.status(status) + pack_text("paused", t.lang, time=time)
+    return pack_text("paused", t.lang, time=time)
 
 
 def sample_table(t: Texts, pack: UnitPack) -> PackTable:

@@ -111,6 +111,8 @@ class StoredFacts:
     end_at: datetime | None
     status: str
     as_of: datetime
+    waiting: int = 0  # waiting for the applicant's supplement: the clock is stopped
+    supplement_seconds: int = 0  # how long it was stopped in all (an end after the appointment on time)
 
 
 @dataclass(frozen=True, slots=True)

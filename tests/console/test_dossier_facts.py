@@ -33,3 +33,25 @@ def test_the_facts_say_in_progress_or_how_it_ended(console_world: ConsoleWorld) 
     assert "Hạn trả (ghi trên phiếu tiếp nhận)" in page
     shown = _status(client.get(f"/dossiers/{quote(ended, safe='')}").text)
     assert re.fullmatch(r"(Trước hạn|Đúng hạn|Quá hạn) · .+ \d\d/\d\d/\d{4} \d\d:\d\d", shown), shown
+
+
+def test_the_facts_say_the_clock_stopped_for_a_supplement(console_world: ConsoleWorld) -> None:
+    """ "Trước hạn" beside an end after the appointment read as a mistake: the time the clock stopped for
+    the applicant's supplement is said; a dossier waiting for it reads so, not "trong hạn"."""
+    paused, waiting = "000.10.02.H99-251104-0001", "000.10.01.H99-251106-0003"
+    columns = ", ".join(DOSSIER_COLUMNS)
+    rows = {
+        paused: {"supplement_seconds": str(3 * 86_400), "status": "'early'"},
+        waiting: {"end_type": "NULL", "end_at": "NULL", "waiting": "1", "status": "'on_time'"},
+    }
+    for dossier_id, changed in rows.items():
+        chosen = ", ".join({**changed, "version": "version + 1"}.get(c, c) for c in DOSSIER_COLUMNS)
+        console_world.wh.execute(
+            f"INSERT INTO dossiers ({columns}) SELECT {chosen} FROM dossiers FINAL WHERE dossier_id = %(d)s",
+            {"d": dossier_id},
+        )
+    client, _ = logged_in(console_world, "insp")
+    shown = _status(client.get(f"/dossiers/{quote(paused, safe='')}").text)
+    assert shown.startswith("Trước hạn (không tính 3 ngày chờ bổ sung) · "), shown
+    shown = _status(client.get(f"/dossiers/{quote(waiting, safe='')}").text)
+    assert shown.startswith("Đang giải quyết, chờ người nộp bổ sung (tính đến "), shown
