@@ -99,6 +99,19 @@ def key_findings_box(pdf: FPDF, report: WeeklyReport) -> None:
     pdf.ln(3)
 
 
+def caption(pdf: FPDF, text: str, table: tb.Table | None = None, size: float = 9.5) -> None:
+    """A table's caption within an annex section, kept with its table: a new page when the table (or half
+    a page of it) would not start on this one, as :func:`draw_table` would break before it."""
+    if table is not None:
+        needed = min(table_height(table, size), (pdf.h - pdf.t_margin - pdf.b_margin) / 2)
+        if pdf.get_y() + 8 + needed > pdf.h - pdf.b_margin:
+            pdf.add_page(orientation=orientation(pdf))
+    pdf.ln(1)
+    pdf.set_font(FONT, "BI", 11)
+    pdf.multi_cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(0.5)
+
+
 def table_height(table: tb.Table, size: float) -> float:
     """A rough height of ``table`` in mm (rows of one line, a heading of two)."""
     return (len(table.rows) + 2) * (size * 0.48 + 1.8)
@@ -242,7 +255,10 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
     draw_table(pdf, tables["trend"], size=9.5)
     section("a_violations", tables["rules"])
     if len(tables["rules"].rows) > 1:
+        # Two tables, each captioned: the one by unit, alone on the next page, read as nobody's (review).
+        caption(pdf, t("annex_by_rule"))
         draw_table(pdf, tables["rules"], size=9.5)
+        caption(pdf, t("annex_by_unit"), tables["unit_violations"])
         draw_table(pdf, tables["unit_violations"], size=9.5)
         if report.unit_violations_note is not None:
             paragraph(pdf, report.unit_violations_note, style="I", size=10.5, indent=False)

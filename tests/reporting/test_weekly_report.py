@@ -275,6 +275,20 @@ def test_ranking_and_violations_in_the_report(province: Province, vi_report: Pat
     assert f"Phát hiện {summary['total']} vi phạm tại {summary['dossiers']} hồ sơ" in text
 
 
+def test_each_violations_table_of_the_annex_has_its_caption_above_it(vi_report: Path) -> None:
+    """Phụ lục IV holds two tables; the second, by unit, started the next page with no caption, and read as
+    nobody's table (review of W29). Each is captioned, the caption on the table's own page, in the PDF and
+    in the HTML."""
+    pages = pdf_text(vi_report / "report.pdf").split("\f")
+    for caption, first_heading in (("1. Theo quy tắc", "Nội dung vi phạm"), ("2. Theo đơn vị", "Mã đơn vị")):
+        (page,) = [p for p in pages if caption in p]
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        after = lines[lines.index(caption) + 1 : lines.index(caption) + 4]  # a heading row of 1–3 lines
+        assert any(line.startswith(first_heading) for line in after), (caption, after)
+    text = (vi_report / "report.html").read_text(encoding="utf-8")
+    assert text.index("<h3>1. Theo quy tắc</h3>") < text.index("<h3>2. Theo đơn vị</h3>")
+
+
 def test_the_rule_by_unit_sheet_names_rules_and_units(province: Province, vi_report: Path) -> None:
     """The matrix sheet showed rule codes down and unit codes across, which a chairman cannot read (noted
     2026-12-04): rules and units are named as in the other tables, the code last, and a row totals each unit
