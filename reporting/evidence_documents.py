@@ -110,6 +110,16 @@ _PROCESSING_BY_FORMS = {
     ),
 }
 _PROCESSING_BY_FORMS["interim"] = _PROCESSING_BY_FORMS["2025"]  # Decree 118: its article unconfirmed
+_PROCESSING_BY_FORMS["01/2018"] = _WRITTEN_AT["processing"]  # either decree: Decree 61 for the older ones
+_SUSPENSION_BY_FORMS["01/2018"] = _SUSPENSION_BY_FORMS["2018"]
+#: A refusal whose stage the record does not say, of a dossier under Decree 118 (its article unconfirmed):
+#: :data:`_WRITTEN`'s without the clause of Decree 61/2018 (review).
+_REFUSED_D118 = (
+    "không có văn bản: Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03) nếu từ chối khi tiếp nhận, văn bản "
+    "thông báo nêu rõ lý do (không theo mẫu) nếu từ chối sau khi thẩm định",
+    "with no written notice: the refusal form (form 03) for a refusal at reception, a written notice stating "
+    "the reason (no form number) for a refusal after appraisal",
+)
 
 
 def refusal_unwritten(ev: Ev) -> str:
@@ -118,10 +128,12 @@ def refusal_unwritten(ev: Ev) -> str:
     kind = "suspended" if ev.get("type") == "suspended" else "refused"
     stage = ev.get("stage") if kind == "refused" else None
     vi, en = _WRITTEN_AT[stage] if stage in _WRITTEN_AT else _WRITTEN[kind]
-    if kind == "suspended" and ev.forms is not None:  # the dossier's circular says which notice
+    if kind == "suspended" and ev.forms in _SUSPENSION_BY_FORMS:  # the dossier's circular says which notice
         vi, en = _SUSPENSION_BY_FORMS[ev.forms]
-    elif stage == "processing" and ev.forms is not None:  # and which decree to cite
+    elif stage == "processing" and ev.forms in _PROCESSING_BY_FORMS:  # and which decree to cite
         vi, en = _PROCESSING_BY_FORMS[ev.forms]
+    elif kind == "refused" and stage not in _WRITTEN_AT and ev.forms in ("interim", "2025"):
+        vi, en = _REFUSED_D118
     return _refusal(ev) + ev.w(
         f" {vi}; lý do ghi: {ev.text('reason')}", f" {en}; reason given: {ev.text('reason')}"
     )

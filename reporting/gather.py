@@ -242,8 +242,9 @@ class DossierFacts:
     end_type: str | None
     end_at: datetime | None
     status: str
-    #: Waiting for the applicant's supplement (the clock stopped), and for how long the dossier's clock was
-    #: stopped in all: an end after the appointment is early or on time by that much (the pack says so).
+    #: Waiting for the applicant's supplement (the clock stopped), and how long its supplements stopped the
+    #: clock (a pause for a financial obligation, when the rulebook counts one, is not in it): an end after
+    #: the appointment may be early or on time by that much (the pack says so).
     waiting: int = 0
     supplement_seconds: int = 0
 

@@ -210,7 +210,7 @@ def common_forms(each: Iterable[str | None]) -> str | None:
     found = set(each)
     if len(found) == 1:
         return found.pop()
-    return CIRCULAR_01 if found <= {"2018", INTERIM} else None
+    return CIRCULAR_01 if found and found <= {"2018", INTERIM, CIRCULAR_01} else None
 
 
 def _text(item: Item, forms: str | None, lang: str) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from inspections.cases import CaseState
 from reporting import gather
@@ -36,6 +37,8 @@ class UnitPack:
     week_years: tuple[int, ...] = ()
     #: How the inspectors handled each of its violations in the console (handled ones only).
     cases: dict[CaseKey, CaseState] = field(default_factory=dict)
+    #: The pack's date (as the week's report is dated): one dated before Circular 03/2025 names no form of it.
+    issued_on: date | None = None
 
     @property
     def evidence_year(self) -> int | None:

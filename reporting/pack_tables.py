@@ -19,6 +19,7 @@ import orjson
 
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, CaseStatus
+from inspections.rules.legal import CIRCULAR_03
 from inspections.timeunits import VN_TZ
 from reporting import gather, onsite
 from reporting.evidence import sentence
@@ -35,6 +36,20 @@ _CLAUSE = r"(?:điểm [a-zđ] )?khoản \d+"
 _ARTICLE = re.compile(
     rf"(?>(?:{_CLAUSE}(?:,? và {_CLAUSE})* |điểm [a-zđ] )?Điều \d+\b)(?! Nghị định| Thông tư)"
 )
+
+
+def dossier_forms(pack: UnitPack, dossier_id: str, legal_basis: str | None = None) -> str | None:
+    """Whose forms one of the pack's dossiers is handled with: by its receipt date (``onsite.forms_on``, as
+    the rulebook chooses its basis), else from a record's basis text (``onsite.forms_of``: a finding's
+    basis names no decree, a verdict stored before a basis changed names the old one); a pack dated before
+    Circular 03/2025 asks for none of its forms, whatever the record says (review)."""
+    facts = pack.facts.get(dossier_id)
+    forms = onsite.forms_on(facts.received_at) if facts is not None else None
+    if forms is None and legal_basis is not None:
+        forms = onsite.forms_of(legal_basis)
+    if pack.issued_on is not None and pack.issued_on < CIRCULAR_03 and forms not in ("2018", onsite.INTERIM):
+        forms = onsite.CIRCULAR_01
+    return forms
 
 
 def legal_cell(rule_id: str, basis: str, lang: str, evidence: Mapping[str, Any] | None = None) -> PackCell:
@@ -135,7 +150,7 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
         first = v.dossier_id not in seen
         seen.add(v.dossier_id)
         severity = f"{t.kind(v.kind)} – {t.severity(v.severity).lower()}"
-        forms = onsite.forms_of(v.legal_basis)  # the circular the dossier is handled under, by its receipt
+        forms = dossier_forms(pack, v.dossier_id, v.legal_basis)  # the circular it is handled under
         papers = pack.components.get(v.procedure_code or "")  # its documents by name
         evidence = sentence(
             v.rule_id, v.kind, v.evidence, lang, pack.working_days, pack.evidence_year, forms, papers
@@ -189,7 +204,7 @@ def onsite_table(t: Texts, pack: UnitPack) -> PackTable:
     forms: dict[tuple[str, str], set[str | None]] = {}
     for v in pack.violations:
         by_rule.setdefault((v.rule_id, v.kind), set()).add(v.dossier_id)
-        forms.setdefault((v.rule_id, v.kind), set()).add(onsite.forms_of(v.legal_basis))
+        forms.setdefault((v.rule_id, v.kind), set()).add(dossier_forms(pack, v.dossier_id, v.legal_basis))
     for (rule_id, kind), dossiers in sorted(by_rule.items(), key=lambda item: (-len(item[1]), item[0])):
         title = t.rule_title(rule_id)
         if kind != "violation":
@@ -267,15 +282,19 @@ def status_text(t: Texts, end_type: str | None, status: str, waiting: int = 0, p
 
 
 def paused_text(t: Texts, status: str, paused: int) -> str:
-    """ " (không tính 2,9 ngày chờ bổ sung)" after an ended dossier's standing when its clock stopped for a
-    supplement (``paused`` seconds), else nothing (the console's dossier page says it too)."""
-    if paused <= 0 or status == "none":
+    """The note "(không tính 2,9 ngày chờ bổ sung)" after an ended dossier's standing when its clock stopped
+    for a supplement (``paused`` seconds), else nothing (the console's dossier page says it too). Only beside
+    an early or on-time end, which the stop explains; a late one is late whatever it waited (a second
+    request makes it late outright: the note read as if the clock had: review)."""
+    if paused <= 0 or status not in ("early", "on_time"):
         return ""
     days = paused / 86_400
     if days >= 1:
-        time = pack_text("days", t.lang, n=t.decimal(days, 1).removesuffix(",0").removesuffix(".0"))
+        n = t.decimal(days, 1).removesuffix(",0").removesuffix(".0")
+        time = pack_text("day" if n == "1" else "days", t.lang, n=n)
     else:
-        time = pack_text("hours", t.lang, n=t.integer(max(1, round(paused / 3_600))))
+        hours = max(1, round(paused / 3_600))
+        time = pack_text("hour" if hours == 1 else "hours", t.lang, n=t.integer(hours))
     return pack_text("paused", t.lang, time=time)
 
 

@@ -20,7 +20,9 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "open_overdue": ("Đang giải quyết (quá hạn)", "In progress (overdue)"),
     "open_waiting": ("Đang giải quyết (chờ người nộp bổ sung)", "In progress (waiting for the supplement)"),
     "paused": (" (không tính {time} chờ bổ sung)", " (not counting {time} waiting for the supplement)"),
+    "day": ("{n} ngày", "{n} day"),
     "days": ("{n} ngày", "{n} days"),
+    "hour": ("{n} giờ", "{n} hour"),
     "hours": ("{n} giờ", "{n} hours"),
     "page": ("Trang", "Page"),
     "s_onsite": ("D. Những gì cần kiểm tra tại chỗ", "D. What to verify on site"),
@@ -58,11 +60,12 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "sample_status_note": (
         "Hồ sơ chưa kết thúc được ghi “Đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ sung)” theo "
-        "thời điểm đánh giá. Tình trạng của hồ sơ có yêu cầu bổ sung không tính thời gian chờ người nộp bổ "
-        "sung, nên hồ sơ kết thúc sau ngày hẹn vẫn có thể đúng hạn.",
+        "thời điểm đánh giá. Với hồ sơ có yêu cầu bổ sung, thời gian chờ người nộp bổ sung không tính vào "
+        "thời hạn giải quyết, nên hồ sơ kết thúc sau ngày hẹn vẫn có thể trước hạn hoặc đúng hạn.",
         "Dossiers not ended yet read “In progress (within time / overdue / waiting for the supplement)” at "
-        "the evaluation time. The standing of a dossier asked for a supplement leaves out the time spent "
-        "waiting for it, so a dossier ended after its appointment may still be on time.",
+        "the evaluation time. For a dossier asked for a supplement, the time spent waiting for it does not "
+        "count towards its time limit, so a dossier ended after its appointment may still be early or on "
+        "time.",
     ),
     "marks_note": (
         "Căn cứ pháp lý ghi kèm mức độ tin cậy: “đã xác nhận trong văn bản” — đã đọc trong văn bản gốc; "

@@ -3,6 +3,7 @@ and evidence timeline, and a reproducible random sample of clean dossiers to ver
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
@@ -221,7 +222,8 @@ def write_packs(
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for pack in gather_packs(catalogue, wh, week, sample_size, units):
+    for gathered in gather_packs(catalogue, wh, week, sample_size, units):
+        pack = dataclasses.replace(gathered, issued_on=dated.issued_on)
         stem = pack_file_stem(pack.unit)
         written.append(write_pack_xlsx(t, dated, _title(t, week, pack), pack, folder / f"{stem}.xlsx"))
         written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html"))
@@ -231,14 +233,13 @@ def write_packs(
 def onsite_note(pack: UnitPack, lang: str) -> str:
     """How the pack's on-site section names forms: by the circular of all its dossiers' forms when they
     agree (a pack of August 2025 named Circular 03/2025, of 15/9/2025), else both circulars and when."""
-    received = [f.received_at for f in pack.facts.values() if f.received_at is not None]
-    forms = onsite.common_forms(onsite.forms_on(at) for at in received) if received else None
-    if forms == onsite.INTERIM:
-        forms = onsite.CIRCULAR_01
-    return pack_text(f"onsite_note_{forms}" if forms in (onsite.CIRCULAR_01, "2025") else "onsite_note", lang)
+    dossiers = {v.dossier_id: v.legal_basis for v in pack.violations} | dict.fromkeys(pack.sample)
+    forms = onsite.common_forms(pt.dossier_forms(pack, d, basis) for d, basis in dossiers.items())
+    if forms in ("2018", onsite.INTERIM, onsite.CIRCULAR_01):
+        return pack_text("onsite_note_01/2018", lang)
+    return pack_text("onsite_note_2025" if forms == "2025" else "onsite_note", lang)
 
 
 def _sample_forms(pack: UnitPack) -> str | None:
     """The forms the sample's dossiers are handled with, if they all agree (``onsite.common_forms``)."""
-    facts = [pack.facts.get(d) for d in pack.sample]
-    return onsite.common_forms(onsite.forms_on(f.received_at if f else None) for f in facts)
+    return onsite.common_forms(pt.dossier_forms(pack, d) for d in pack.sample)

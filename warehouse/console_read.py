@@ -112,7 +112,7 @@ class StoredFacts:
     status: str
     as_of: datetime
     waiting: int = 0  # waiting for the applicant's supplement: the clock is stopped
-    supplement_seconds: int = 0  # how long it was stopped in all (an end after the appointment on time)
+    supplement_seconds: int = 0  # how long its supplements stopped it (an end after the appointment on time)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,9 +87,9 @@ REFUSAL = basis(
     f"lựa chọn của bộ quy tắc — {UNCONFIRMED}",
     f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03, dừng giải quyết: mẫu 05 'Thông báo dừng giải quyết "
     f"hồ sơ' ({_TT03}) — {SECONDARY}; từ chối sau thẩm định: văn bản thông báo nêu rõ lý do, không theo mẫu",
-    f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03 'Phiếu từ chối tiếp nhận giải quyết hồ sơ', dừng giải "
-    f"quyết: văn bản thông báo, từ chối sau thẩm định: văn bản thông báo nêu rõ lý do ({_TT01}) — "
-    f"{UNCONFIRMED}",
+    f"{_D118_UNKNOWN}; từ chối khi tiếp nhận: mẫu 03 'Phiếu từ chối tiếp nhận giải quyết hồ sơ' ({_TT01}); "
+    f"dừng giải quyết: văn bản thông báo; từ chối sau thẩm định: văn bản thông báo nêu rõ lý do, không theo "
+    f"mẫu — {UNCONFIRMED}",
 )
 #: The refusal rules' basis for the case a verdict is about (its evidence's ``stage`` of a ``refused``, or a
 #: ``suspended``), rather than :data:`REFUSAL`'s list of every case (``Rule.basis_for``).
@@ -107,6 +107,8 @@ REFUSAL_CASES = {
         f"rõ lý do, trong thời hạn giải quyết — {CONFIRMED}",
         f"{_D118_UNKNOWN}; từ chối sau thẩm định: văn bản thông báo nêu rõ lý do, không theo mẫu — "
         f"{SECONDARY}",
+        f"{_D118_UNKNOWN}; từ chối sau thẩm định: văn bản thông báo nêu rõ lý do, không theo mẫu ({_TT01} "
+        f"không có mẫu) — {SECONDARY}",
     ),
     "suspended": basis(
         f"khoản 8 Điều 19 (thông báo bằng văn bản, nêu rõ lý do) — {CONFIRMED}; áp dụng cho hồ sơ dừng xử lý "

@@ -115,7 +115,11 @@ def test_open_dossiers_are_in_progress_not_on_time(packs: Path) -> None:
     assert (
         status_text(t, "processed", "on_time", paused=129_600) == "Đúng hạn (không tính 1,5 ngày chờ bổ sung)"
     )
-    assert status_text(t, "processed", "late", paused=7_000) == "Quá hạn (không tính 2 giờ chờ bổ sung)"
+    assert status_text(t, "processed", "on_time", paused=7_000) == "Đúng hạn (không tính 2 giờ chờ bổ sung)"
+    # A late end is late whatever it waited (a second request makes it late outright): no note.
+    assert status_text(t, "processed", "late", paused=4 * 86_400) == "Quá hạn"
+    english = status_text(Texts("en"), "processed", "early", paused=86_400)
+    assert english.endswith("(not counting 1 day waiting for the supplement)"), english
     for path in sorted(packs.glob("*.html")):
         for _, cells in html_tables(path).get("sample", []):
             ended, status = cells[5], cells[7]

@@ -142,18 +142,20 @@ def test_the_on_site_note_names_the_circular_of_the_pack_s_dossiers() -> None:
     from reporting.gather import DossierFacts
     from reporting.packs import onsite_note
 
-    def facts(*received: datetime) -> dict[str, DossierFacts]:
-        return {
+    def sampled(*received: datetime) -> UnitPack:
+        facts = {
             f"D{i}": DossierFacts(f"D{i}", "U1", None, None, at, None, None, None, "open")
             for i, at in enumerate(received)
         }
+        return _pack((2025,), violations=[], sample=list(facts), facts=facts)
 
     june, august, october = (datetime(2025, m, 4, 9, tzinfo=VN_TZ) for m in (6, 8, 10))
-    before = onsite_note(_pack((2025,), facts=facts(june, august)), "vi")
-    assert "Thông tư 01/2018" in before and "03/2025" not in before
-    after = onsite_note(_pack((2025,), facts=facts(october)), "vi")
+    for received in ((june, august), (june,), (august,)):  # a June-only pack named both (review)
+        before = onsite_note(sampled(*received), "vi")
+        assert "Thông tư 01/2018" in before and "03/2025" not in before, received
+    after = onsite_note(sampled(october), "vi")
     assert "Thông tư 03/2025" in after and "01/2018" not in after
-    both = onsite_note(_pack((2025,), facts=facts(august, october)), "vi")
+    both = onsite_note(sampled(august, october), "vi")
     assert "Thông tư 01/2018" in both and "từ 15/9/2025" in both
     assert onsite.common_forms(["2018", "interim"]) == onsite.CIRCULAR_01
     listed = " ".join(
@@ -162,3 +164,44 @@ def test_the_on_site_note_names_the_circular_of_the_pack_s_dossiers() -> None:
     assert "03/2025" not in listed and "15/9/2025" not in listed and "(mẫu 05)" in listed
     refused = " ".join(onsite.items("REFUSAL_UNWRITTEN", "violation", "vi", onsite.CIRCULAR_01))
     assert "trước 01/7/2025: khoản 8 Điều 19 Nghị định 61/2018" in refused  # the decrees still differ
+
+
+def test_a_pack_asks_for_the_forms_of_each_dossier_s_receipt_whatever_its_records_say() -> None:
+    """A finding's basis names no decree, and a verdict stored before the bases changed (a dossier of August
+    2025 citing Circular 03/2025) names the wrong forms: each record's forms come from its dossier's
+    receipt, and a pack dated before 15/9/2025 names no form of Circular 03/2025 even without one (review)."""
+    from datetime import date
+
+    from inspections.rules import legal
+    from reporting import onsite
+    from reporting.gather import DossierFacts
+    from reporting.pack_tables import dossier_forms, onsite_table
+
+    august = datetime(2025, 8, 4, 9, tzinfo=VN_TZ)
+    stale = "Nghị định 118/2025/NĐ-CP: …; mẫu 04 'Văn bản xin lỗi…' (Thông tư 03/2025/TT-VPCP) — [S]"
+    known = {"D1": DossierFacts("D1", "U1", None, None, august, None, None, None, "late")}
+    finding = ViolationRecord("D2", "EVENT_AFTER_END", "e9", "finding", "low", "U1", None, august,
+                              legal.DATA_QUALITY[0][1], {})  # fmt: skip
+    verdict = ViolationRecord("D1", "LATE_NO_APOLOGY", "e1", "violation", "high", "U1", None, august, stale,
+                              LATE)  # fmt: skip
+    early = _pack((2025,), violations=[verdict, finding], facts=known, issued_on=date(2025, 8, 25))
+    assert dossier_forms(early, "D1", stale) == onsite.INTERIM  # its receipt, not the stale text
+    assert dossier_forms(early, "D2", legal.DATA_QUALITY[0][1]) == onsite.CIRCULAR_01  # dated before
+    listed = " ".join(cell.text for row in onsite_table(Texts("vi"), early).rows for cell in row.cells)
+    assert "03/2025" not in listed and "15/9/2025" not in listed and "(mẫu 06)" in listed, listed
+    evidence = _evidence(early)
+    assert "Văn bản xin lỗi" not in evidence and "Phiếu xin lỗi" in evidence, evidence
+    later = _pack((2025,), violations=[finding], facts={}, issued_on=date(2025, 10, 6))
+    assert dossier_forms(later, "D2", legal.DATA_QUALITY[0][1]) is None  # unknown: both named, as before
+
+
+def test_a_refusal_of_unknown_stage_under_decree_118_cites_no_article_of_decree_61() -> None:
+    """A refusal recorded before its stage was (violations of before 2026-12) named Art. 19(8) of Decree 61
+    for any dossier; under Decree 118 (from 1/7/2025) its article is unconfirmed (review)."""
+    from reporting.evidence import sentence
+
+    facts = {"type": "refused", "reason": "x"}
+    assert "Nghị định 61/2018" in sentence("REFUSAL_UNWRITTEN", "violation", facts, forms="2018")
+    for forms in ("interim", "2025"):
+        text = sentence("REFUSAL_UNWRITTEN", "violation", facts, forms=forms)
+        assert "61/2018" not in text and "mẫu 03" in text and "không theo mẫu" in text, (forms, text)
