@@ -67,3 +67,19 @@ def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
     else:
         cell.value = value
     return cell
+
+
+#: Excel's limit on a page header's or footer's text, codes included.
+_MARKS_MAX = 250
+
+
+def page_marks(ws: Worksheet, title: str, page_word: str) -> None:
+    """What every printed page of ``ws`` says: ``title`` (the week, the unit, "tạm tính") at the top, the
+    sheet's name and "Trang 3/7" at the bottom. A sheet printed or forwarded alone said neither which week
+    or unit it was, nor that its figures were provisional (review). ``&`` is the codes' escape, so a title's
+    own is doubled."""
+    text = xml_text(title).replace("&", "&&")
+    ws.oddHeader.center.text = text[: _MARKS_MAX - 10]
+    ws.oddHeader.center.size = 9
+    ws.oddFooter.center.text = f"&A — {page_word} &P/&N"
+    ws.oddFooter.center.size = 9

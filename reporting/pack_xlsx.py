@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from inspections.classification import local_midnight
 from reporting import pack_tables as pt
-from reporting.cells import put, xml_text
+from reporting.cells import page_marks, put, xml_text
 from reporting.header import Letterhead
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
@@ -110,6 +110,8 @@ def write_pack_xlsx(t: Texts, header: Letterhead, title: str, pack: UnitPack, pa
     note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
     for i, text in enumerate([note, pack_text("sample_status_note", lang)]):
         put(sample, row + i, 1, text).font = Font(italic=True)
+    for sheet in wb.worksheets:  # the timeline and sample sheets, printed alone, named no unit or week
+        page_marks(sheet, title, pack_text("page", lang))
     wb.properties.title = xml_text(title)
     wb.properties.creator = "dossier-audit"
     return save_stably(wb, path, local_midnight(header.issued_on))

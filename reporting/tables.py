@@ -124,24 +124,20 @@ def trend_table(report: WeeklyReport) -> Table:
     """On-time rate per week: the province, then every unit with data in any of the weeks."""
     t = report.texts
     weeks = [f"{p.week.number:02d}/{p.week.year}" for p in report.trend]
+    if weeks and report.maturity.provisional:  # as the trend chart marks it: its rates may still change
+        weeks[-1] += f" ({t('provisional_mark')})"
     table = Table("trend", [t("h_code"), t("h_unit"), *weeks], widths=[14, 30, *([9.0] * len(weeks))])
-    table.rows.append(
-        _row(
-            t,
-            [
-                ("", "text"),
-                (t("province_total_label"), "text"),
-                *((p.province.on_time_rate, "rate") for p in report.trend),
-            ],
-            total=True,
-        )
-    )
     codes = sorted({code for p in report.trend for code in p.units})
     for code in codes:
         rates: list[tuple[Any, CellKind]] = [
             (p.units[code].on_time_rate if code in p.units else None, "rate") for p in report.trend
         ]
         table.rows.append(_row(t, [(code, "text"), (report.names.unit(code), "text"), *rates], key=code))
+    # The province last, as in the form table: first, it sat inside the sheet's filter and sorted among
+    # the units (review).
+    province: list[tuple[Any, CellKind]] = [("", "text"), (t("province_total_label"), "text")]
+    province += [(p.province.on_time_rate, "rate") for p in report.trend]
+    table.rows.append(_row(t, province, total=True))
     return table
 
 

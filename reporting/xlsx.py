@@ -27,7 +27,7 @@ from inspections.timeunits import VN_TZ
 from reporting import findings
 from reporting import tables as tb
 from reporting.case_section import cases_line, cases_table
-from reporting.cells import put, xml_text
+from reporting.cells import page_marks, put, xml_text
 from reporting.html import blocking_warning
 from reporting.model import WeeklyReport
 from reporting.stable_xlsx import save_stably
@@ -69,6 +69,8 @@ def put_table(ws: Worksheet, table: tb.Table, top: int = 1, left: int = 1) -> in
             cell.border = _BORDER
             if c.numeric and c.value is not None:
                 cell.number_format = _FORMATS[c.kind]
+            elif len(c.text) > 40:  # a long name wraps in its column rather than run under the next one
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
             if row.total:
                 cell.font = Font(bold=True)
                 cell.fill = _TOTAL_FILL
@@ -109,11 +111,22 @@ def print_setup(ws: Worksheet, *, title_rows: str | None = "1:1") -> None:
 _CODE_AND_NAME = frozenset({"form", "ranking", "trend", "unit_violations", "fields", "procedures"})
 
 
+def _numeric_widths(table: tb.Table) -> dict[int, float]:
+    """Columns of figures sized by their figures, not their heading (which wraps): two-digit counts sat in
+    columns 22–40 characters wide, and the sheet printed one page wide at half size (review)."""
+    widths: dict[int, float] = {}
+    for j in range(len(table.headings)):
+        cells = [row.cells[j] for row in table.rows if j < len(row.cells)]
+        if cells and all(c.numeric or c.text in ("", "—") for c in cells):
+            widths[j + 1] = float(min(14, max(9, *(len(c.text) + 3 for c in cells))))
+    return widths
+
+
 def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = None) -> Worksheet:
     ws = wb.create_sheet(sheet_title(title))
     next_row = put_table(ws, table)
     last_row = 1 + len(table.rows)
-    size_columns(ws, last_row=last_row)
+    size_columns(ws, _numeric_widths(table), last_row=last_row)
     if table.name == "rule_unit":  # a column per unit, headed by its name: wrapped, not one name's width
         for column in range(2, len(table.headings) - 1):
             ws.column_dimensions[get_column_letter(column)].width = 14
@@ -264,6 +277,7 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
     _table_sheet(wb, t("sheet_quality"), tb.quality_table(report), quality_note)
 
     images = wb.create_sheet(sheet_title(t("sheet_charts")))
+    print_setup(images, title_rows=None)  # A4 landscape like the others (it printed on the default paper)
     anchor = 1
     for role in ("trend", "ranking", "rules"):
         picture = XlImage(str(charts[role]))
@@ -271,6 +285,11 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         picture.width, picture.height = picture.width * scale, picture.height * scale
         images.add_image(picture, f"A{anchor}")
         anchor += int(picture.height / 20) + 2
+    marked = report.title
+    if report.maturity.provisional:
+        marked += f" ({t('provisional_mark')})"
+    for sheet in wb.worksheets:
+        page_marks(sheet, marked, t("page_word"))
     wb.properties.title = xml_text(report.title)
     wb.properties.creator = "dossier-audit"
     # Dated by the report's issue day, not the clock: the same report gives the same bytes.

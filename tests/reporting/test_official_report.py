@@ -332,7 +332,20 @@ def test_the_trend_shows_the_weeks_averaged_and_the_summary_wraps(reports: dict[
     wb = load_workbook(reports["last"] / "report.xlsx")
     weeks = next(wb["Xu hướng 9 tuần"].iter_rows(values_only=True))[2:]
     expected = [WEEK.previous(n) for n in range(8, -1, -1)]
-    assert list(weeks) == [f"{w.number}/{w.year}" for w in expected]
+    # The week of a provisional report is marked, as the trend chart marks it (review).
+    assert [str(w).removesuffix(" (tạm tính)") for w in weeks] == [f"{w.number}/{w.year}" for w in expected]
+    assert [str(w).endswith("(tạm tính)") for w in weeks] == [False] * 8 + [True]
+    last = list(wb["Xu hướng 9 tuần"].iter_rows(values_only=True))[-1]
+    assert last[1] == "TOÀN TỈNH"  # the province below its units, outside the filter (review)
+    assert wb["Xu hướng 9 tuần"].auto_filter.ref.endswith(str(wb["Xu hướng 9 tuần"].max_row - 1))
+    for ws in wb.worksheets:  # a sheet printed alone says its week, its state and its page
+        assert "tuần 45/2025" in ws.oddHeader.center.text and "tạm tính" in ws.oddHeader.center.text, ws.title
+        assert ws.oddFooter.center.text == "&A — Trang &P/&N", ws.title
+    mature = load_workbook(reports["mature"] / "report.xlsx")
+    assert all("tạm tính" not in ws.oddHeader.center.text for ws in mature.worksheets)
+    units = mature["Đơn vị"]  # figures in columns as wide as figures: it printed at half size (review)
+    widths = {c: units.column_dimensions[c].width for c in "CDEFGHIJK"}
+    assert all(w <= 14 for w in widths.values()), widths
     summary = wb.worksheets[0]
     long = [c for row in summary.iter_rows() for c in row if isinstance(c.value, str) and len(c.value) > 150]
     assert long

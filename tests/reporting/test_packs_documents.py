@@ -64,6 +64,9 @@ def test_every_table_sheet_filters_freezes_prints_and_keeps_dates_as_dates(packs
             assert ws.freeze_panes == f"B{top + 1}", (path.name, ws.title)
             assert ws.print_title_rows == f"${top}:${top}"
             assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+            # Printed alone (the timeline, the sample), a page says its unit and week, and which page it is.
+            assert f"({path.stem})" in ws.oddHeader.center.text and "TUẦN" in ws.oddHeader.center.text.upper()
+            assert ws.oddFooter.center.text == "&A — Trang &P/&N", (path.name, ws.title)
             headings = [c.value for c in ws[top]]
             for j, name in enumerate(headings, start=1):
                 if name not in TIME_HEADINGS:
