@@ -130,9 +130,14 @@ def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = N
     if table.name == "rule_unit":  # a column per unit, headed by its name: wrapped, not one name's width
         for column in range(2, len(table.headings) - 1):
             ws.column_dimensions[get_column_letter(column)].width = 14
-    if note:
-        put(ws, next_row, 1, note).font = Font(italic=True)
     columns = max(len(table.headings), 1)
+    if note:  # across the table's width, wrapped: in column A alone it ran past the printed page (review)
+        cell = put(ws, next_row, 1, note)
+        cell.font = Font(italic=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=next_row, start_column=1, end_row=next_row, end_column=columns)
+        chars = sum(ws.column_dimensions[get_column_letter(j)].width or 10 for j in range(1, columns + 1))
+        ws.row_dimensions[next_row].height = 15.0 * max(1, math.ceil(len(note) / max(chars, 1.0))) + 2
     # The filter (and its sorting) covers the data rows, not the total row beneath them: sorted with them,
     # "TOÀN TỈNH" and "Tổng cộng" went among the units and rules (review).
     data = len(table.rows)

@@ -346,6 +346,9 @@ def test_the_trend_shows_the_weeks_averaged_and_the_summary_wraps(reports: dict[
     units = mature["Đơn vị"]  # figures in columns as wide as figures: it printed at half size (review)
     widths = {c: units.column_dimensions[c].width for c in "CDEFGHIJK"}
     assert all(w <= 14 for w in widths.values()), widths
+    for ws in (wb["Xếp hạng"], wb["Vi phạm theo quy tắc"], wb["Chất lượng dữ liệu"]):  # notes below tables
+        (note,) = [c for c in ws["A"][1:] if c.font.italic and c.value]
+        assert note.alignment.wrap_text and f"A{note.row}:" in str(ws.merged_cells), ws.title
     summary = wb.worksheets[0]
     long = [c for row in summary.iter_rows() for c in row if isinstance(c.value, str) and len(c.value) > 150]
     assert long
