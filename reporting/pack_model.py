@@ -28,7 +28,7 @@ class UnitPack:
     procedures: dict[str, str] = field(default_factory=dict)
     #: Procedure code → its document components' names by code (one code may name other papers elsewhere).
     components: dict[str, dict[str, str]] = field(default_factory=dict)
-    #: Unit code → its name in the catalogue, for the units its timelines' transfers went to.
+    #: Unit code → its name in the catalogue, for the units its timelines name (events' and transfers').
     units: dict[str, str] = field(default_factory=dict)
     #: Working days between two dates on the stored calendar (``None``: none stored; days are counted).
     working_days: WorkingDays | None = None

@@ -24,7 +24,7 @@ from inspections.timeunits import VN_TZ
 from reporting import gather, onsite
 from reporting.evidence import sentence
 from reporting.evidence_words import LABELS, detail_text, legal_text
-from reporting.i18n import Texts
+from reporting.i18n import Texts, short_unit_name
 from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
 
@@ -116,6 +116,16 @@ def procedure_cell(pack: UnitPack, code: str | None) -> PackCell:
         return PackCell("—")
     name = pack.procedures.get(code)
     return PackCell(name, note=code) if name else PackCell(code)
+
+
+def unit_cell(pack: UnitPack, code: str) -> PackCell:
+    """A unit by its short name, its code below in the HTML and after it in the workbook (the timeline
+    showed codes alone, which nobody on site reads: review)."""
+    name = pack.units.get(code)
+    if not name:
+        return PackCell(code)
+    short = short_unit_name(name)
+    return PackCell(short, value=f"{short} ({code})", note=code)
 
 
 def violations_table(t: Texts, pack: UnitPack) -> PackTable:
@@ -259,7 +269,7 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
             cells = [
                 instant(t, e.occurred_at),
                 PackCell(t.event_type(e.type)),
-                PackCell(e.unit_code),
+                unit_cell(pack, e.unit_code),
                 PackCell(e.actor or ""),
                 PackCell(details(e.data, t.lang, pack.evidence_year, papers, pack.units)),
             ]

@@ -71,6 +71,8 @@ def gather_packs(
     sent_to = {
         e.data.get("to_unit_code") for events in timelines.values() for e in events if e.type == "transferred"
     }
+    # Every unit a timeline names (where each event happened, where a transfer went): by name, the code below.
+    sent_to |= {e.unit_code for events in timelines.values() for e in events}
     unit_names = {c: u.name for c in sent_to if isinstance(c, str) and (u := catalogue.unit(c)) is not None}
     working_days = stored_working_days(wh)
     cases = gather.handled_cases(wh, [v.key for unit in units for v in violations.get(unit, [])])

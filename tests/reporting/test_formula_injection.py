@@ -219,7 +219,8 @@ def test_every_pack_is_inert_and_every_unit_has_its_own(world: World) -> None:
         assert shown + f"D{n}" in texts  # violating dossier id (violations and timeline sheets)
         assert shown + f"C{n}" in texts  # clean dossier id (sample sheet)
         assert shown + f"P{n}" in texts  # procedure code
-        assert shown + f"U{n}" in texts  # unit code (timeline)
+        code = p.replace("\r", "\n") + f"U{n}"  # the timeline's unit: its name, then its code
+        assert any(t.endswith(f" ({code})") for t in texts), code
         assert shown + f"cb{n}" in texts  # actor (timeline)
         assert any(t.startswith(shown + "extra: ") for t in texts)  # an extra field's name first in details
         details = "\n".join(texts)

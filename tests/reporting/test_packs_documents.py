@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from reporting.api import write_audit_packs
-from reporting.i18n import Texts
+from reporting.i18n import Texts, short_unit_name
 from reporting.pack_tables import status_text
 from reporting.pack_xlsx import DATE_FORMAT
 from tests.reporting.conftest import WEEK, Province, html_tables
@@ -101,6 +101,13 @@ def test_procedures_by_name_and_timelines_linked_to_their_violations(province: P
             assert f'href="#timeline-{key}"' in text and f'id="v-{key}"' in text
             assert f'href="#v-{key}"' in text  # the timeline's heading links back
             assert cells[1] in shown or cells[1] == "—", cells[1]  # the name, its code in small print
+        # The timeline's units by name, then code (they were codes alone: review).
+        timeline = load_workbook(path)["Diễn biến hồ sơ"]
+        units = {row[3] for row in timeline.iter_rows(min_row=2, values_only=True) if row[0]}
+        for unit in units:
+            code = str(unit).rpartition(" (")[2].rstrip(")")
+            known = province.catalogue.unit(code)
+            assert known is not None and str(unit) == f"{short_unit_name(known.name)} ({code})", unit
     assert named
 
 
