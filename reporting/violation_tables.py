@@ -216,6 +216,12 @@ def unit_violations_table(report: WeeklyReport) -> Table:
                 key=u.code,
             )
         )
+    if table.rows:  # the week's total, as the table by rule has it (the reader added the units up: review)
+        v, ok = report.violations, comparable(report)
+        total: list[tuple[Any, CellKind]] = [("", "text"), (t("h_total"), "text"), (v.total, "int")]
+        total += [_cmp(ok, v.previous_total, "int"), _cmp(ok, v.total - v.previous_total, "signed")]
+        total += [_cmp(ok, v.previous_8_avg, "average"), (v.dossiers, "int")]
+        table.rows.append(_row(t, total, total=True))
     return table
 
 

@@ -235,6 +235,8 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         row += 2
     row = _period(ws, report, row)
     notes = [t("sample_catalogue")] if report.sample_catalogue else []
+    if report.data_cutoff:  # as the HTML says it: the summary's and the quality sheet's times differed
+        notes.insert(0, report.data_cutoff)
     if report.provisional_note:
         notes.append(report.provisional_note)
     if report.empty:

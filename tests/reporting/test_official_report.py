@@ -11,6 +11,7 @@ import subprocess
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -226,7 +227,8 @@ def test_a_provisional_week_compares_nothing_immature_in_any_table(
     lines = [" ".join(line.split()) for line in pdf_text(pdf).splitlines()]
     totals = [line for line in lines if line.startswith("Tổng cộng")]
     assert len(totals) >= 2 and all("—" in line for line in totals), totals
-    assert all(ints(line) == [v.total] for line in totals), totals  # this week's total, nothing beside it
+    # This week's total, nothing beside it but (by unit) the dossiers it is in.
+    assert all(ints(line)[0] == v.total and set(ints(line)[1:]) <= {v.dossiers} for line in totals), totals
     body, annex = split_body_annex(pdf)
     assert "Trong đó: vi phạm xác định ngay" in flat(" ".join(body))
     assert "Trong đó: vi phạm xác định ngay" in flat(" ".join(annex))
@@ -325,6 +327,10 @@ def test_every_xlsx_table_sheet_filters_freezes_prints_and_dates_are_dates(repor
             assert not any(isinstance(v, str) and looks_like_date.match(v) for v in row), ws.title
 
 
+def summary_cells(wb: Any) -> list[Any]:
+    return [c for row in wb.worksheets[0].iter_rows() for c in row if c.value is not None]
+
+
 def test_the_trend_shows_the_weeks_averaged_and_the_summary_wraps(reports: dict[str, Path]) -> None:
     """The averages are over the 8 weeks before; the trend showed 7 of them (the 8th week's rate was in the
     average and nowhere to be checked), and the summary's long paragraphs ran past the printed page in
@@ -341,6 +347,13 @@ def test_the_trend_shows_the_weeks_averaged_and_the_summary_wraps(reports: dict[
     for ws in wb.worksheets:  # a sheet printed alone says its week, its state and its page
         assert "tuần 45/2025" in ws.oddHeader.center.text and "tạm tính" in ws.oddHeader.center.text, ws.title
         assert ws.oddFooter.center.text == "&A — Trang &P/&N", ws.title
+    # The by-unit table totals its units (the reader added them up), and the summary says how far the data
+    # reach, as the HTML does (its time and the quality sheet's differed with no word why: review).
+    by_unit = list(wb["Vi phạm theo đơn vị"].iter_rows(values_only=True))
+    (at,) = [i for i, row in enumerate(by_unit) if row[1] == "Tổng cộng"]
+    total, units = by_unit[at], by_unit[1:at]
+    assert units and total[2] == sum(int(str(row[2])) for row in units), total
+    assert any(str(c.value).startswith("Số liệu tính đến") for c in summary_cells(wb))
     mature = load_workbook(reports["mature"] / "report.xlsx")
     assert all("tạm tính" not in ws.oddHeader.center.text for ws in mature.worksheets)
     units = mature["Đơn vị"]  # figures in columns as wide as figures: it printed at half size (review)
