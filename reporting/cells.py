@@ -78,8 +78,10 @@ def page_marks(ws: Worksheet, title: str, page_word: str) -> None:
     sheet's name and "Trang 3/7" at the bottom. A sheet printed or forwarded alone said neither which week
     or unit it was, nor that its figures were provisional (review). ``&`` is the codes' escape, so a title's
     own is doubled."""
-    text = xml_text(title).replace("&", "&&")
-    ws.oddHeader.center.text = text[: _MARKS_MAX - 10]
+    text = xml_text(title)
+    while len(text.replace("&", "&&")) > _MARKS_MAX - 10:  # cut before doubling: never a lone "&" at the cut
+        text = text[:-1]
+    ws.oddHeader.center.text = text.replace("&", "&&")
     ws.oddHeader.center.size = 9
     ws.oddFooter.center.text = f"&A — {page_word} &P/&N"
     ws.oddFooter.center.size = 9

@@ -307,3 +307,19 @@ def test_chart_labels_draw_control_characters_as_spaces() -> None:
 
     assert _printable("Phường\tBến\r\nNghé") == "Phường Bến  Nghé"
     assert _printable("000.10.01.H99") == "000.10.01.H99"
+
+
+def test_a_page_header_is_cut_before_its_ampersands_are_doubled() -> None:
+    """Excel reads "&" as the start of a code in a page header: a title's own is doubled, and a long title
+    cut after doubling could end on a lone "&" (review)."""
+    from openpyxl import Workbook
+
+    from reporting.cells import page_marks
+
+    ws = Workbook().active
+    assert ws is not None
+    for title in ("A & B", "x" * 239 + "&", "&" * 300, "Tuần 45/2025 — đơn vị =U1 &P"):
+        page_marks(ws, title, "Trang")
+        text = ws.oddHeader.center.text
+        assert len(text) <= 240, (title, text)
+        assert "&" not in text.replace("&&", ""), text  # every "&" of the title doubled, none cut in half

@@ -309,7 +309,7 @@ def test_every_xlsx_table_sheet_filters_freezes_prints_and_dates_are_dates(repor
         assert ws.column_dimensions["A"].width < 60, ws.title
     assert wb["Xếp hạng"].freeze_panes == "C2"  # rank and code stay in view
     # The filter ends above a total row beneath the data: sorted with the units, "TOÀN TỈNH" went among
-    # them (review). (The trend's province row comes first, above the units: it cannot be left out.)
+    # them (review). The trend's province row is last too, below its units.
     totals = {"TOÀN TỈNH", "Tổng cộng"}
     for ws in tables:
         last = int("".join(c for c in ws.auto_filter.ref.split(":")[1] if c.isdigit()))
