@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import IO
 
 
-def _create_beside(path: Path) -> tuple[int, Path]:
+def _create_beside(path: Path, made: list[Path]) -> int:
     """A new hidden file beside ``path``, created with the mode any new file gets (0666 less the umask;
     ``tempfile.mkstemp`` would make it 0600, and reading the umask means changing it, which races with
-    the embedded engine's threads)."""
+    the embedded engine's threads). Its name is in ``made`` before it exists: a Ctrl-C (or a SIGTERM or
+    SIGHUP raised as one) just after it is created still finds it to delete (a part file stayed behind
+    when the signal came between its creation and the caller's clean-up: seen under load)."""
     for _ in range(100):
-        part = path.parent / f".{path.name}.{secrets.token_hex(6)}.part"
+        made.append(path.parent / f".{path.name}.{secrets.token_hex(6)}.part")
         try:
-            return os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), part
-        except FileExistsError:
-            continue
+            return os.open(made[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:  # another's file: never ours to delete
+            made.pop()
     raise FileExistsError(f"cannot create a temporary file beside {path}")
 
 
@@ -46,13 +48,15 @@ def written_whole(path: Path, *, buffering: int = -1) -> Iterator[IO[bytes]]:
         with open(path, "wb", buffering=buffering) as direct:
             yield direct
         return
+    made: list[Path] = []
     try:
-        fd, part = _create_beside(path)
-    except OSError as exc:  # named for the file asked for, not the hidden one beside it
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    try:
+        try:
+            fd = _create_beside(path, made)
+        except OSError as exc:  # named for the file asked for, not the hidden one beside it
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         with os.fdopen(fd, "wb", buffering=buffering) as out:
             yield out
-        os.replace(part, path)
+        os.replace(made[-1], path)
     finally:
-        part.unlink(missing_ok=True)
+        for part in made:
+            part.unlink(missing_ok=True)

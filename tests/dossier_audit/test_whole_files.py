@@ -67,10 +67,29 @@ def test_a_file_that_cannot_be_made_beside_is_named_as_the_file_asked_for(
     """The error names ``--out``, not the hidden file beside it (a read-only folder, a full disk)."""
     path = tmp_path / "e.jsonl"
 
-    def refused(beside: Path) -> tuple[int, Path]:
+    def refused(beside: Path, made: list[Path]) -> int:
         raise PermissionError(13, "Permission denied", str(tmp_path / ".e.jsonl.0123456789ab.part"))
 
     monkeypatch.setattr(whole_files, "_create_beside", refused)
     with pytest.raises(OSError) as caught, written_whole(path):
         pass
     assert (caught.value.filename, caught.value.strerror) == (str(path), "Permission denied")
+
+
+def test_a_stop_just_after_the_part_file_is_made_still_deletes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SIGHUP raised as Ctrl-C between the part file's creation and the clean-up that deletes it left the
+    file behind (CI, under load): its name is known before it exists."""
+    import os
+
+    made_it = os.open
+
+    def interrupted(*args: object, **kw: object) -> int:
+        made_it(*args, **kw)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # as the signal handler raises it, right after the file exists
+
+    monkeypatch.setattr(os, "open", interrupted)
+    with pytest.raises(KeyboardInterrupt), written_whole(tmp_path / "e.jsonl"):
+        pass
+    assert list(tmp_path.iterdir()) == []
