@@ -74,15 +74,13 @@ _WRITTEN = {
 }
 
 
-#: A suspension's notice under the circular its dossier is handled with (``Ev.forms``).
-_SUSPENSION_BY_FORMS = {
-    "2018": ("không có văn bản thông báo", "with no written notice"),
-    "interim": ("không có văn bản thông báo", "with no written notice"),
-    "2025": (
-        "không có Thông báo dừng giải quyết hồ sơ (mẫu 05 Thông tư 03/2025)",
-        "with no stop notice (form 05 of Circular 03/2025)",
-    ),
-}
+#: A suspension's notice under the circular its dossier is handled with (``Ev.forms``): a form of its own
+#: only under Circular 03/2025.
+_SUSPENSION_2025 = (
+    "không có Thông báo dừng giải quyết hồ sơ (mẫu 05 Thông tư 03/2025)",
+    "with no stop notice (form 05 of Circular 03/2025)",
+)
+_NO_NOTICE = ("không có văn bản thông báo", "with no written notice")
 #: A refusal whose stage the evidence says needs one notice, not the choice of :data:`_WRITTEN`'s.
 _WRITTEN_AT = {
     "reception": (
@@ -99,19 +97,14 @@ _WRITTEN_AT = {
 #: The same notice under the decree its dossier is handled with (``Ev.forms``): Decree 61/2018 is cited for
 #: a dossier received before 1 July 2025 only, the article of Decree 118/2025 being unconfirmed (LEGAL.md
 #: §2; a dossier of November 2025 was said to lack the notice "of Decree 61/2018": review of 2026-12-04).
-_PROCESSING_BY_FORMS = {
-    "2018": (
-        "không có văn bản thông báo nêu rõ lý do (khoản 8 Điều 19 Nghị định 61/2018, không theo mẫu)",
-        "with no written notice stating the reason (Decree 61/2018, Art. 19(8); no form number)",
-    ),
-    "2025": (
-        "không có văn bản thông báo nêu rõ lý do (không theo mẫu)",
-        "with no written notice stating the reason (no form number)",
-    ),
-}
-_PROCESSING_BY_FORMS["interim"] = _PROCESSING_BY_FORMS["2025"]  # Decree 118: its article unconfirmed
-_PROCESSING_BY_FORMS["01/2018"] = _WRITTEN_AT["processing"]  # either decree: Decree 61 for the older ones
-_SUSPENSION_BY_FORMS["01/2018"] = _SUSPENSION_BY_FORMS["2018"]
+_PROCESSING_D61 = (
+    "không có văn bản thông báo nêu rõ lý do (khoản 8 Điều 19 Nghị định 61/2018, không theo mẫu)",
+    "with no written notice stating the reason (Decree 61/2018, Art. 19(8); no form number)",
+)
+_PROCESSING_D118 = (  # its article unconfirmed: none cited
+    "không có văn bản thông báo nêu rõ lý do (không theo mẫu)",
+    "with no written notice stating the reason (no form number)",
+)
 #: A refusal whose stage the record does not say, of a dossier under Decree 118 (its article unconfirmed):
 #: :data:`_WRITTEN`'s without the clause of Decree 61/2018 (review).
 _REFUSED_D118 = (
@@ -128,11 +121,12 @@ def refusal_unwritten(ev: Ev) -> str:
     kind = "suspended" if ev.get("type") == "suspended" else "refused"
     stage = ev.get("stage") if kind == "refused" else None
     vi, en = _WRITTEN_AT[stage] if stage in _WRITTEN_AT else _WRITTEN[kind]
-    if kind == "suspended" and ev.forms in _SUSPENSION_BY_FORMS:  # the dossier's circular says which notice
-        vi, en = _SUSPENSION_BY_FORMS[ev.forms]
-    elif stage == "processing" and ev.forms in _PROCESSING_BY_FORMS:  # and which decree to cite
-        vi, en = _PROCESSING_BY_FORMS[ev.forms]
-    elif kind == "refused" and stage not in _WRITTEN_AT and ev.forms in ("interim", "2025"):
+    under_118 = ev.forms in ("interim", "2025")  # Decree 118 (a mix, "01/2018", names both decrees)
+    if kind == "suspended" and ev.forms is not None:  # the dossier's circular says which notice
+        vi, en = _SUSPENSION_2025 if ev.forms == "2025" else _NO_NOTICE
+    elif stage == "processing" and (under_118 or ev.forms == "2018"):  # and which decree to cite
+        vi, en = _PROCESSING_D118 if under_118 else _PROCESSING_D61
+    elif kind == "refused" and stage not in _WRITTEN_AT and under_118:
         vi, en = _REFUSED_D118
     return _refusal(ev) + ev.w(
         f" {vi}; lý do ghi: {ev.text('reason')}", f" {en}; reason given: {ev.text('reason')}"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.drawing.image import Image as XlImage
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -132,12 +133,8 @@ def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = N
             ws.column_dimensions[get_column_letter(column)].width = 14
     columns = max(len(table.headings), 1)
     if note:  # across the table's width, wrapped: in column A alone it ran past the printed page (review)
-        cell = put(ws, next_row, 1, note)
-        cell.font = Font(italic=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.merge_cells(start_row=next_row, start_column=1, end_row=next_row, end_column=columns)
         chars = sum(ws.column_dimensions[get_column_letter(j)].width or 10 for j in range(1, columns + 1))
-        ws.row_dimensions[next_row].height = 15.0 * max(1, math.ceil(len(note) / max(chars, 1.0))) + 2
+        _paragraph(ws, next_row, note, columns=columns, chars=chars).font = Font(italic=True)
     # The filter (and its sorting) covers the data rows, not the total row beneath them: sorted with them,
     # "TOÀN TỈNH" and "Tổng cộng" went among the units and rules (review).
     data = len(table.rows)
@@ -206,15 +203,18 @@ def _local_naive(at: datetime) -> datetime:
 _PARAGRAPH_CHARS = 140
 
 
-def _paragraph(ws: Worksheet, row: int, text: str) -> None:
-    """A paragraph of the summary, wrapped across the printed width (columns A–H) with room for its lines:
-    in column A alone, a finding or a recommendation of 560 characters ran past the page's edge and was cut
-    on paper (review of 2026-12-05)."""
+def _paragraph(
+    ws: Worksheet, row: int, text: str, *, columns: int = 8, chars: float = _PARAGRAPH_CHARS
+) -> Cell:
+    """A paragraph wrapped across the printed width (the summary's columns A–H, or a table's) with room for
+    its lines (``chars`` fit on one): in column A alone, a finding or a recommendation of 560 characters ran
+    past the page's edge and was cut on paper (review of 2026-12-05)."""
     cell = put(ws, row, 1, text)
     cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
-    lines = max(1, math.ceil(len(text) / _PARAGRAPH_CHARS))
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    lines = max(1, math.ceil(len(text) / max(chars, 1.0)))
     ws.row_dimensions[row].height = 15.0 * lines + 2
+    return cell
 
 
 def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
