@@ -20,10 +20,12 @@ is cut with an ellipsis instead of being cut silently by openpyxl.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 #: First characters a spreadsheet may read as the start of a formula (OWASP, "CSV Injection").
@@ -85,3 +87,22 @@ def page_marks(ws: Worksheet, title: str, page_word: str) -> None:
     ws.oddHeader.center.size = 9
     ws.oddFooter.center.text = f"&A — {page_word} &P/&N"
     ws.oddFooter.center.size = 9
+
+
+#: The summary's paragraphs span its eight columns (44 + 7 × 16 characters wide): about this many
+#: characters fit on one line of them.
+PARAGRAPH_CHARS = 140
+
+
+def paragraph(
+    ws: Worksheet, row: int, text: str, *, columns: int = 8, chars: float = PARAGRAPH_CHARS
+) -> Cell:
+    """A paragraph wrapped across the printed width (the summary's columns A–H, or a table's) with room for
+    its lines (``chars`` fit on one): in column A alone, a finding or a recommendation of 560 characters ran
+    past the page's edge and was cut on paper (review of 2026-12-05)."""
+    cell = put(ws, row, 1, text)
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    lines = max(1, math.ceil(len(text) / max(chars, 1.0)))
+    ws.row_dimensions[row].height = 15.0 * lines + 2
+    return cell

@@ -189,8 +189,8 @@ class WeeklyReport:
         m = self.maturity
         if not m.provisional:
             return None
-        reasons = " ".join(r[:1].upper() + r[1:] for r in m.reasons)
-        return Alert(self.texts("provisional_box", reasons=reasons, final_day=self.texts.day(m.final_on)))
+        final_day = self.texts.day(m.final_on)
+        return Alert(self.texts("provisional_box", reasons=m.reasons_text, final_day=final_day))
 
     @property
     def earlier_forms(self) -> list[ReportingForm]:

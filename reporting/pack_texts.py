@@ -67,6 +67,18 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         "count towards its time limit, so a dossier ended after its appointment may still be early or on "
         "time.",
     ),
+    # A pack of a provisional week (``reach.week_maturity``) says so above its tables, and every printed
+    # page of its workbook: a team on site read a pack of incomplete data as the week's (review).
+    "provisional_box": (
+        "SỐ LIỆU TẠM TÍNH: {reasons} Danh sách vi phạm về thời hạn giải quyết của tuần này có thể chưa "
+        "đầy đủ, và hồ sơ trong mẫu kiểm tra có thể phát sinh vi phạm khi dữ liệu được cập nhật; số liệu "
+        "là chính thức khi dữ liệu được nạp đủ và cập nhật đến ngày {final_day}. Trước khi kết luận, đối "
+        "chiếu với tài liệu lập lại sau ngày đó.",
+        "PROVISIONAL FIGURES: {reasons} This week's time-limit violations may not all be listed yet, and "
+        "a dossier of the sample may still turn out to violate one as the data are updated; the figures "
+        "are final once the data are fully loaded and reach {final_day}. Before concluding, compare with "
+        "the pack made again after that day.",
+    ),
     "marks_note": (
         "Căn cứ pháp lý ghi kèm mức độ tin cậy: “đã xác nhận trong văn bản” — đã đọc trong văn bản gốc; "
         "“theo nguồn thứ cấp hoặc cách đọc kết hợp nhiều điều khoản” — cần đối chiếu thêm; “chưa xác "

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from inspections.classification import local_midnight
 from reporting import pack_tables as pt
-from reporting.cells import page_marks, put, xml_text
+from reporting.cells import page_marks, paragraph, put, xml_text
 from reporting.header import Letterhead
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
@@ -30,6 +30,11 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="E8EEF7")
 _ALERT_FILL = PatternFill("solid", fgColor="FFF1F1")
 _ANNEX_FILL = PatternFill("solid", fgColor="F3F3F3")
+#: The provisional box's colours, the HTML pack's and report's (``.provisional``).
+_PROVISIONAL_FILL = PatternFill("solid", fgColor="FFF6E0")
+_PROVISIONAL_TEXT = "6B4100"
+#: About a screen's width of columns (in characters), which the provisional box spans.
+_BOX_WIDTH = 140
 
 
 def sheet_title(text: str) -> str:
@@ -75,6 +80,19 @@ def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1) -> int:
     return top + len(table.rows) + 2
 
 
+def _provisional(ws: Worksheet, row: int, text: str, table: pt.PackTable) -> None:
+    """The provisional box, wrapped across the table's first columns up to about a screen's width (in
+    column A alone it ran past the edge; across the whole table, off the screen)."""
+    columns, width = 0, 0.0
+    for column in table.columns:
+        if width >= _BOX_WIDTH or column.annex:
+            break
+        columns, width = columns + 1, width + column.width
+    cell = paragraph(ws, row, text, columns=max(columns, 1), chars=0.8 * width)  # bold: wider
+    cell.font = Font(bold=True, color=_PROVISIONAL_TEXT)
+    cell.fill = _PROVISIONAL_FILL
+
+
 def _header(ws: Worksheet, t: Texts, header: Letterhead, title: str) -> int:
     lines = [
         (header.issuer, False),
@@ -89,13 +107,21 @@ def _header(ws: Worksheet, t: Texts, header: Letterhead, title: str) -> int:
     return len(lines) + 2
 
 
-def write_pack_xlsx(t: Texts, header: Letterhead, title: str, pack: UnitPack, path: Path) -> Path:
+def write_pack_xlsx(
+    t: Texts, header: Letterhead, title: str, pack: UnitPack, path: Path, provisional: str | None = None
+) -> Path:
+    """The pack's workbook; ``provisional``: the box of a provisional week (``packs.provisional_box``),
+    under the title, and "(tạm tính)" in every printed page's header."""
     lang = t.lang
     wb = Workbook()
     ws = wb.active
     ws.title = sheet_title(t("sheet_violating"))
+    violations = pt.violations_table(t, pack)
     top = _header(ws, t, header, title)
-    after = put_pack_table(ws, pt.violations_table(t, pack), top=top)
+    if provisional is not None:
+        _provisional(ws, top, provisional, violations)
+        top += 2
+    after = put_pack_table(ws, violations, top=top)
     if not pack.violations:
         put(ws, after - 1, 1, t("pack_no_violations")).font = Font(italic=True)
     else:
@@ -110,8 +136,9 @@ def write_pack_xlsx(t: Texts, header: Letterhead, title: str, pack: UnitPack, pa
     note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
     for i, text in enumerate([note, pack_text("sample_status_note", lang)]):
         put(sample, row + i, 1, text).font = Font(italic=True)
+    marked = title if provisional is None else f"{title} ({t('provisional_mark')})"
     for sheet in wb.worksheets:  # the timeline and sample sheets, printed alone, named no unit or week
-        page_marks(sheet, title, pack_text("page", lang))
+        page_marks(sheet, marked, pack_text("page", lang))
     wb.properties.title = xml_text(title)
     wb.properties.creator = "dossier-audit"
     return save_stably(wb, path, local_midnight(header.issued_on))

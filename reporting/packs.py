@@ -23,7 +23,7 @@ from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
 from reporting.pack_xlsx import write_pack_xlsx
-from reporting.reach import figures_through, week_reach
+from reporting.reach import Maturity, feed_name, figures_through, week_maturity, week_reach
 from warehouse.base import Warehouse, WarehouseError
 
 __all__ = ["UnitPack", "gather_packs", "pack_file_stem", "write_packs"]
@@ -177,14 +177,19 @@ def _count_line(t: Texts, pack: UnitPack) -> str:
     ) + (pack_text("cases_note", t.lang) if pack.cases else "")
 
 
-def write_pack_html(t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path) -> Path:
+def write_pack_html(
+    t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path, provisional: str | None = None
+) -> Path:
     """The printable pack: A4 landscape, one table per section, links between each violation and its
-    timeline, room for the inspector's findings and signatures."""
+    timeline, room for the inspector's findings and signatures. ``provisional``: the box of a provisional
+    week (:func:`provisional_box`), also marked on every printed page."""
     lang = t.lang
     text = render(
         "pack.html.j2",
         lang=lang,
         t=t,
+        provisional_note=provisional,
+        provisional_mark=t("provisional_mark"),
         p=lambda key, **values: pack_text(key, lang, **values),
         header=header,
         place_date=t.place_date(header.place, header.issued_on),
@@ -219,17 +224,34 @@ def write_packs(
     t = Texts(header.lang)
     # Dated as the week's report is: by how far its figures reach (``reach.figures_through``).
     reach = week_reach(catalogue, wh, week, header.maturity_days, datetime.now(UTC))
-    through, _ = figures_through(reach, week, header.maturity_days)
+    through, lagging = figures_through(reach, week, header.maturity_days)
     dated = letterhead(header, week, through)
+    maturity = week_maturity(
+        t, week, through, header.maturity_days, bool(gather.unfinished_loads(wh)),
+        feed_name(catalogue, lagging) if lagging else "", reach.ahead,
+    )  # fmt: skip
+    provisional = provisional_box(t, maturity)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for gathered in gather_packs(catalogue, wh, week, sample_size, units):
         pack = dataclasses.replace(gathered, issued_on=dated.issued_on)
         stem = pack_file_stem(pack.unit)
-        written.append(write_pack_xlsx(t, dated, _title(t, week, pack), pack, folder / f"{stem}.xlsx"))
-        written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html"))
+        title = _title(t, week, pack)
+        written.append(write_pack_xlsx(t, dated, title, pack, folder / f"{stem}.xlsx", provisional))
+        written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html", provisional))
     return written
+
+
+def provisional_box(t: Texts, maturity: Maturity) -> str | None:
+    """What a pack of a provisional week says above its tables (``None`` for final figures): as the weekly
+    report's box, the reasons and the day the figures are final, and what that means on site: a time-limit
+    violation may still be missing from the list, a sampled dossier may still turn out to violate."""
+    if not maturity.provisional:
+        return None
+    return pack_text(
+        "provisional_box", t.lang, reasons=maturity.reasons_text, final_day=t.day(maturity.final_on)
+    )
 
 
 def onsite_note(pack: UnitPack, lang: str) -> str:

@@ -92,6 +92,11 @@ class Maturity:
     #: even its rates are provisional, not only its time-triggered violations.
     incomplete: bool = False
 
+    @property
+    def reasons_text(self) -> str:
+        """The reasons as sentences (each capitalised), for the provisional boxes of a report and a pack."""
+        return " ".join(reason[:1].upper() + reason[1:] for reason in self.reasons)
+
 
 def week_maturity(
     t: Texts,

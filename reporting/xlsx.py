@@ -11,13 +11,11 @@ catalogue, and a text cell must never become a formula (issue 13, item 8)."""
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.drawing.image import Image as XlImage
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -28,7 +26,7 @@ from inspections.timeunits import VN_TZ
 from reporting import findings
 from reporting import tables as tb
 from reporting.case_section import cases_line, cases_table
-from reporting.cells import page_marks, put, xml_text
+from reporting.cells import page_marks, paragraph, put, xml_text
 from reporting.html import blocking_warning
 from reporting.model import WeeklyReport
 from reporting.stable_xlsx import save_stably
@@ -134,7 +132,7 @@ def _table_sheet(wb: Workbook, title: str, table: tb.Table, note: str | None = N
     columns = max(len(table.headings), 1)
     if note:  # across the table's width, wrapped: in column A alone it ran past the printed page (review)
         chars = sum(ws.column_dimensions[get_column_letter(j)].width or 10 for j in range(1, columns + 1))
-        _paragraph(ws, next_row, note, columns=columns, chars=chars).font = Font(italic=True)
+        paragraph(ws, next_row, note, columns=columns, chars=chars).font = Font(italic=True)
     # The filter (and its sorting) covers the data rows, not the total row beneath them: sorted with them,
     # "TOÀN TỈNH" and "Tổng cộng" went among the units and rules (review).
     data = len(table.rows)
@@ -198,25 +196,6 @@ def _local_naive(at: datetime) -> datetime:
     return aware.astimezone(VN_TZ).replace(tzinfo=None)
 
 
-#: The summary's paragraphs span its eight columns (44 + 7 × 16 characters wide): about this many
-#: characters fit on one line of them.
-_PARAGRAPH_CHARS = 140
-
-
-def _paragraph(
-    ws: Worksheet, row: int, text: str, *, columns: int = 8, chars: float = _PARAGRAPH_CHARS
-) -> Cell:
-    """A paragraph wrapped across the printed width (the summary's columns A–H, or a table's) with room for
-    its lines (``chars`` fit on one): in column A alone, a finding or a recommendation of 560 characters ran
-    past the page's edge and was cut on paper (review of 2026-12-05)."""
-    cell = put(ws, row, 1, text)
-    cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
-    lines = max(1, math.ceil(len(text) / max(chars, 1.0)))
-    ws.row_dimensions[row].height = 15.0 * lines + 2
-    return cell
-
-
 def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
     """``report.xlsx``: summary (header, warning, figures), then one sheet per table and the charts."""
     t = report.texts
@@ -260,7 +239,7 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
             put(ws, row, 1, heading).font = Font(bold=True)
             row += 1
         for line in lines:
-            _paragraph(ws, row, line)
+            paragraph(ws, row, line)
             row += 1
     row += 1
     if not report.empty:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from inspections.files.catalogue import sample_catalogue
-from reporting import packs
+from reporting import gather, packs
 from reporting.header import make_header
 from reporting.packs import UnitPack, pack_file_stem, write_packs
 from reporting.reach import Reach
@@ -92,6 +92,7 @@ def test_colliding_units_each_get_their_pack(tmp_path: Path, monkeypatch: pytest
     found = [UnitPack(u, f"Đơn vị {u}", [], [], 0, f"{u}/{WEEK}", {}, {}) for u in units]
     monkeypatch.setattr(packs, "gather_packs", lambda *_: found)
     monkeypatch.setattr(packs, "week_reach", lambda *_: Reach(None))  # no warehouse: no figures to date
+    monkeypatch.setattr(gather, "unfinished_loads", lambda *_: [])  # nor load runs
     catalogue = sample_catalogue()
     written = write_packs(catalogue, make_header(catalogue, "en"), None, WEEK, tmp_path, 0)  # type: ignore[arg-type]
     assert sorted(written) == sorted((tmp_path / "units").iterdir())
