@@ -198,8 +198,8 @@ def quality_table(report: WeeklyReport) -> Table:
     t = report.texts
     table = Table(
         "quality",
-        [t("h_suite_vi"), t("h_check"), t("h_result"), t("h_blocking"), t("h_unexpected")],
-        widths=[26, 120, 16, 14, 24],
+        [t("h_suite_vi"), t("h_check"), t("h_result"), t("h_blocking"), t("h_unexpected"), t("h_checked")],
+        widths=[26, 112, 16, 14, 16, 16],
     )
     for r in report.quality.results:
         message = r.message_vi if t.lang == "vi" else r.message_en
@@ -210,10 +210,9 @@ def quality_table(report: WeeklyReport) -> Table:
                     Cell(message, message),
                     Cell(r.success, t("passed") if r.success else t("failed")),
                     Cell(r.blocking, t("yes") if r.blocking else t("no")),
-                    Cell(
-                        f"{r.unexpected_count}/{r.element_count}",
-                        f"{t.integer(r.unexpected_count)}/{t.integer(r.element_count)}",
-                    ),
+                    # Two numbers (one "0/2.146" text cell in the workbook could not be summed or sorted).
+                    Cell(r.unexpected_count, t.integer(r.unexpected_count), "int"),
+                    Cell(r.element_count, t.integer(r.element_count), "int"),
                 ],
                 key=f"{r.suite}:{r.expectation}",
                 alert=not r.success,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from checks import results as quality_results
 from checks.results import CheckResult
@@ -391,6 +392,15 @@ def test_blocking_failure_is_announced_on_the_first_page(
     quality = html_tables(tmp_path / "report.html")["quality"]
     assert [cells[2] for _, cells in quality] == ["Không đạt", "Đạt"]
     assert [cells[1] for _, cells in quality] == ["Mã sự kiện bị trùng", "Mã sự kiện duy nhất"]
+    assert [cells[4:] for _, cells in quality] == [["3", "2.196"], ["0", "2.196"]]
+    # In the workbook, two numbers an analyst can sum and sort (one "3/2.196" text cell before).
+    sheet = load_workbook(tmp_path / "report.xlsx")["Chất lượng dữ liệu"]
+    heading = next(r for r in sheet.iter_rows() if r[0].value == "Nhóm kiểm tra")
+    assert [c.value for c in heading[4:6]] == ["Bản ghi lỗi", "Bản ghi kiểm tra"]
+    assert [
+        [c.value for c in r[4:6]]
+        for r in sheet.iter_rows(min_row=heading[0].row + 1, max_row=heading[0].row + 2)
+    ] == [[3, 2196], [0, 2196]]
     # The expectation's English id is not shown (it stays only in the rows' data-key attribute).
     assert all("event_id is unique" not in cell for _, cells in quality for cell in cells)
     assert "1/2 kiểm tra không đạt (1 kiểm tra bắt buộc)." in html
