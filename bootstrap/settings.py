@@ -279,6 +279,17 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_KEY_BYTES} bytes (a random key, e.g. 32 hex digits)")
         return value
 
+    @field_validator("catalogue", "calendar_override", "workdir", "reports_dir", "ssl_cafile", mode="before")
+    @classmethod
+    def _path_is_not_empty(cls, value: object) -> object:
+        """An empty path was read as ".": ``DOSSIER_AUDIT_WORKDIR=`` put the warehouse, broker logs and key in
+        the current directory, ``DOSSIER_AUDIT_CATALOGUE=$UNSET`` tried to read it as the catalogue. Refused
+        rather than taken for unset: a variable that expanded to nothing would then audit silently against
+        the bundled sample catalogue."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: unset it for the default, or give a path")
+        return value
+
     @field_validator("topic_events", "topic_violations", "topic_dead_letters")
     @classmethod
     def _topic_name(cls, value: str) -> str:

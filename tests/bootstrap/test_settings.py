@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -127,6 +128,19 @@ def test_the_apology_lead_is_bounded(monkeypatch):
         load_settings()
     monkeypatch.setenv("DOSSIER_AUDIT_APOLOGY_LEAD_WORKING_DAYS", "60")
     assert load_settings().apology_lead_working_days == 60
+
+
+@pytest.mark.parametrize("name", ["WORKDIR", "REPORTS_DIR", "CATALOGUE", "CALENDAR_OVERRIDE", "SSL_CAFILE"])
+def test_an_empty_path_is_named_not_read_as_the_current_directory(monkeypatch, name):
+    """``DOSSIER_AUDIT_WORKDIR=`` put the warehouse, broker logs and pseudonym key in the current directory;
+    an empty catalogue path was read as ".", a directory."""
+    _no_config(monkeypatch)
+    for empty in ("", "  "):
+        monkeypatch.setenv(f"DOSSIER_AUDIT_{name}", empty)
+        with pytest.raises(SettingsError, match=f"^bad setting: DOSSIER_AUDIT_{name}=.*: is empty: unset it"):
+            load_settings()
+    monkeypatch.delenv(f"DOSSIER_AUDIT_{name}")
+    assert load_settings().workdir == Path(".dossier-audit")
 
 
 def test_a_key_left_at_the_env_examples_placeholder_is_named(monkeypatch):
