@@ -191,7 +191,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "financial_hours": ("giờ chờ nghĩa vụ tài chính", "hours waiting for fees"),
     "notice_id": ("số văn bản", "notice number"),
     "reason": ("lý do", "reason"),
-    "new_due_at": ("ngày hẹn lại", "new due date"),
+    # An apology's or a unilateral change's ("ngày hẹn lại" read as a rescheduling agreed with the applicant).
+    "new_due_at": ("ngày hẹn mới", "new due date"),
     "old_due_at": ("ngày hẹn cũ", "old due date"),
     "documents": ("thành phần hồ sơ", "documents"),
     "requested_documents": ("giấy tờ yêu cầu bổ sung", "requested documents"),

@@ -71,13 +71,25 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     # page of its workbook: a team on site read a pack of incomplete data as the week's (review).
     "provisional_box": (
         "SỐ LIỆU TẠM TÍNH: {reasons} Danh sách vi phạm về thời hạn giải quyết của tuần này có thể chưa "
-        "đầy đủ, và hồ sơ trong mẫu kiểm tra có thể phát sinh vi phạm khi dữ liệu được cập nhật; số liệu "
-        "là chính thức khi dữ liệu được nạp đủ và cập nhật đến ngày {final_day}. Trước khi kết luận, đối "
-        "chiếu với tài liệu lập lại sau ngày đó.",
+        "đầy đủ, và hồ sơ trong mẫu kiểm tra có thể phát sinh vi phạm khi dữ liệu được cập nhật (mẫu chọn "
+        "lại khi đó có thể khác); số liệu là chính thức khi dữ liệu được nạp đủ và cập nhật đến ngày "
+        "{final_day}. Trước khi kết luận, đối chiếu với tài liệu lập lại sau ngày đó.",
         "PROVISIONAL FIGURES: {reasons} This week's time-limit violations may not all be listed yet, and "
-        "a dossier of the sample may still turn out to violate one as the data are updated; the figures "
-        "are final once the data are fully loaded and reach {final_day}. Before concluding, compare with "
-        "the pack made again after that day.",
+        "a dossier of the sample may still turn out to violate one as the data are updated (a sample drawn "
+        "again then may differ); the figures are final once the data are fully loaded and reach "
+        "{final_day}. Before concluding, compare with the pack made again after that day.",
+    ),
+    # The week's own data may be incomplete (``Maturity.incomplete``): any violation may be missing.
+    "provisional_box_incomplete": (
+        "SỐ LIỆU TẠM TÍNH: {reasons} Dữ liệu của tuần này có thể chưa về đủ: vi phạm và hồ sơ của tuần có "
+        "thể chưa có hết trong tài liệu, và hồ sơ trong mẫu kiểm tra có thể phát sinh vi phạm khi dữ liệu "
+        "được cập nhật (mẫu chọn lại khi đó có thể khác); số liệu là chính thức khi dữ liệu được nạp đủ và "
+        "cập nhật đến ngày {final_day}. Trước khi kết luận, đối chiếu với tài liệu lập lại sau ngày đó.",
+        "PROVISIONAL FIGURES: {reasons} This week's data may not all be in: violations and dossiers of "
+        "the week may be missing from this pack, and a dossier of the sample may still turn out to violate "
+        "a rule as the data are updated (a sample drawn again then may differ); the figures are final once "
+        "the data are fully loaded and reach {final_day}. Before concluding, compare with the pack made "
+        "again after that day.",
     ),
     "marks_note": (
         "Căn cứ pháp lý ghi kèm mức độ tin cậy: “đã xác nhận trong văn bản” — đã đọc trong văn bản gốc; "

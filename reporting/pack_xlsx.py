@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -33,7 +34,7 @@ _ANNEX_FILL = PatternFill("solid", fgColor="F3F3F3")
 #: The provisional box's colours, the HTML pack's and report's (``.provisional``).
 _PROVISIONAL_FILL = PatternFill("solid", fgColor="FFF6E0")
 _PROVISIONAL_TEXT = "6B4100"
-#: About a screen's width of columns (in characters), which the provisional box spans.
+#: About a screen's width of columns (in characters), which a note under or over a table spans.
 _BOX_WIDTH = 140
 
 
@@ -80,15 +81,21 @@ def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1) -> int:
     return top + len(table.rows) + 2
 
 
-def _provisional(ws: Worksheet, row: int, text: str, table: pt.PackTable) -> None:
-    """The provisional box, wrapped across the table's first columns up to about a screen's width (in
-    column A alone it ran past the edge; across the whole table, off the screen)."""
+def _note(ws: Worksheet, row: int, text: str, table: pt.PackTable) -> Cell:
+    """A note wrapped across the table's first columns, up to about a screen's width: in column A alone
+    a long one ran past the edge of the screen and was cut on paper; across the whole table, it was off
+    the screen."""
     columns, width = 0, 0.0
     for column in table.columns:
         if width >= _BOX_WIDTH or column.annex:
             break
         columns, width = columns + 1, width + column.width
-    cell = paragraph(ws, row, text, columns=max(columns, 1), chars=0.8 * width)  # bold: wider
+    return paragraph(ws, row, text, columns=max(columns, 1), chars=0.8 * width)  # italic or bold: wider
+
+
+def _provisional(ws: Worksheet, row: int, text: str, table: pt.PackTable) -> None:
+    """The provisional box, in the colours of the HTML pack's."""
+    cell = _note(ws, row, text, table)
     cell.font = Font(bold=True, color=_PROVISIONAL_TEXT)
     cell.fill = _PROVISIONAL_FILL
 
@@ -125,17 +132,18 @@ def write_pack_xlsx(
     if not pack.violations:
         put(ws, after - 1, 1, t("pack_no_violations")).font = Font(italic=True)
     else:
-        put(ws, after, 1, pack_text("marks_note", lang)).font = Font(italic=True)
+        _note(ws, after, pack_text("marks_note", lang), violations).font = Font(italic=True)
 
     timeline = wb.create_sheet(sheet_title(t("sheet_timeline")))
     ids = pack.violating_dossiers + [d for d in pack.sample if d not in set(pack.violating_dossiers)]
     put_pack_table(timeline, pt.timeline_table(t, pack, ids, with_dossier=True))
 
     sample = wb.create_sheet(sheet_title(t("sheet_sample")))
-    row = put_pack_table(sample, pt.sample_table(t, pack))
+    sampled = pt.sample_table(t, pack)
+    row = put_pack_table(sample, sampled)
     note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
     for i, text in enumerate([note, pack_text("sample_status_note", lang)]):
-        put(sample, row + i, 1, text).font = Font(italic=True)
+        _note(sample, row + i, text, sampled).font = Font(italic=True)
     marked = title if provisional is None else f"{title} ({t('provisional_mark')})"
     for sheet in wb.worksheets:  # the timeline and sample sheets, printed alone, named no unit or week
         page_marks(sheet, marked, pack_text("page", lang))

@@ -246,12 +246,12 @@ def write_packs(
 def provisional_box(t: Texts, maturity: Maturity) -> str | None:
     """What a pack of a provisional week says above its tables (``None`` for final figures): as the weekly
     report's box, the reasons and the day the figures are final, and what that means on site: a time-limit
-    violation may still be missing from the list, a sampled dossier may still turn out to violate."""
+    violation may still be missing from the list (any violation, when the week's own data may be
+    incomplete), a sampled dossier may still turn out to violate, and the sample drawn again differ."""
     if not maturity.provisional:
         return None
-    return pack_text(
-        "provisional_box", t.lang, reasons=maturity.reasons_text, final_day=t.day(maturity.final_on)
-    )
+    key = "provisional_box_incomplete" if maturity.incomplete else "provisional_box"
+    return pack_text(key, t.lang, reasons=maturity.reasons_text, final_day=t.day(maturity.final_on))
 
 
 def onsite_note(pack: UnitPack, lang: str) -> str:

@@ -117,7 +117,7 @@ def test_the_due_dates_an_event_gives_and_a_blank_reason_are_shown() -> None:
                                     "new_due_at": "2025-10-29T17:00:00+07:00", "reason": ""}),
     ]  # fmt: skip
     rows = timeline(StoredDossier("D", events, None, []), auditor("2"), "vi")
-    assert dict(rows[0].details)["ngày hẹn lại"].startswith("22/10")
+    assert dict(rows[0].details)["ngày hẹn mới"].startswith("22/10")
     changed = dict(rows[1].details)
-    assert changed["ngày hẹn cũ"].startswith("27/10") and changed["ngày hẹn lại"].startswith("29/10")
+    assert changed["ngày hẹn cũ"].startswith("27/10") and changed["ngày hẹn mới"].startswith("29/10")
     assert changed["lý do"] == "(để trống)"

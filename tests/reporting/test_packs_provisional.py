@@ -40,8 +40,9 @@ def test_a_provisional_weeks_pack_says_so_in_both_formats(province: Province, tm
     for html in packs[".html"]:
         text = html.read_text("utf-8")
         box = text[text.index('<div class="provisional" id="provisional">') :].split("</div>", 1)[0]
-        assert "SỐ LIỆU TẠM TÍNH: Chưa có dữ liệu sau khi kết thúc tuần." in box
-        assert f"cập nhật đến ngày {final_day}." in box and "hồ sơ trong mẫu kiểm tra" in box
+        # No data after the week's end: its own data may be incomplete, not only its time limits.
+        assert "SỐ LIỆU TẠM TÍNH: Chưa có dữ liệu sau khi kết thúc tuần. Dữ liệu của tuần này có thể" in box
+        assert f"cập nhật đến ngày {final_day}." in box and "(mẫu chọn lại khi đó có thể khác)" in box
         assert text.index("</h1>") < text.index('id="provisional"') < text.index("<h2>")
         assert '@top-right { content: "TẠM TÍNH"' in text  # every printed page
     for xlsx in packs[".xlsx"]:
@@ -62,6 +63,22 @@ def test_a_provisional_weeks_pack_says_so_in_both_formats(province: Province, tm
         )
         for sheet in wb.worksheets:
             assert sheet.oddHeader.center.text.endswith(" (tạm tính)"), sheet.title
+        # The notes under the tables are wrapped across their first columns too (cut on paper in column A).
+        sample = wb.worksheets[2]
+        notes = [c for c in sample["A"] if str(c.value).startswith(("Mẫu chọn ngẫu nhiên", "Hồ sơ chưa kết"))]
+        assert len(notes) == 2
+        for cell in notes:
+            assert cell.alignment.wrap_text and any(r.min_row == cell.row for r in sample.merged_cells.ranges)
+
+
+def test_a_week_whose_data_reach_its_end_warns_of_its_time_limits(province: Province, tmp_path: Path) -> None:
+    """2025-W44: the data reach past its end but not its final day (end + 3 days): only the time-limit
+    violations of its last days may be missing."""
+    html = _packs(province, Week.parse("2025-W44"), tmp_path)[".html"][0].read_text("utf-8")
+    box = html[html.index('id="provisional">') :].split("</div>", 1)[0]
+    assert "SỐ LIỆU TẠM TÍNH: Dữ liệu mới cập nhật đến " in box and "chưa đủ 3 ngày" in box
+    assert "Danh sách vi phạm về thời hạn giải quyết của tuần này có thể chưa đầy đủ" in box
+    assert "Dữ liệu của tuần này có thể chưa về đủ" not in box
 
 
 def test_a_final_weeks_pack_has_no_provisional_mark(province: Province, tmp_path: Path) -> None:
@@ -80,6 +97,7 @@ def test_an_english_pack_of_a_provisional_week(province: Province, tmp_path: Pat
     packs = _packs(province, WEEK, tmp_path, "en")
     text = packs[".html"][0].read_text("utf-8")
     assert '<div class="provisional" id="provisional">PROVISIONAL FIGURES: No data after the week' in text
+    assert "data may not all be in: violations and dossiers of the week may be missing" in text
     assert '@top-right { content: "PROVISIONAL"' in text
     wb = load_workbook(packs[".xlsx"][0])
     assert all(sheet.oddHeader.center.text.endswith(" (provisional)") for sheet in wb.worksheets)
