@@ -39,7 +39,7 @@ import os
 import shlex
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,7 +53,7 @@ from warehouse.store import epoch_us
 TABLE = "load_runs"
 COLUMNS = (
     "run_id", "state", "source", "started_at", "started_us", "at", "as_of", "as_of_us", "host", "pid",
-    "by_run", "digest", "events_written", "rejected_written", "dossiers_folded", "violations_open",
+    "by_run", "digest", "size", "events_written", "rejected_written", "dossiers_folded", "violations_open",
     "violations_retracted",
 )  # fmt: skip
 #: The counts a completed run records, in ``COLUMNS`` order (``LoadRun.counts`` keys).
@@ -76,6 +76,7 @@ class LoadRun:
     host: str
     pid: int
     digest: str  # of the file's bytes (``file_digest``); "" when not known (recorded before migration 0007)
+    size: int  # of the file, in bytes; 0 when not known (recorded before migration 0008)
     stored_at: datetime | None  # when every event and rejected line of its file was written
     completed_at: datetime | None
     recovered_at: datetime | None
@@ -116,7 +117,7 @@ class LoadRun:
 
     def remedy(self) -> str:
         """For messages about an unfinished run: what finishes it (:func:`remedy`)."""
-        return remedy(self.source, stored=self.stored, as_of=self.as_of.isoformat())
+        return remedy(self.source, stored=self.stored, as_of=self.as_of.isoformat(), run_id=self.run_id)
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -139,17 +140,28 @@ class LoadRun:
         }
 
 
-def remedy(source: str, *, stored: bool, as_of: str) -> str:
+def remedy(source: str, *, stored: bool, as_of: str, run_id: str = "") -> str:
     """What finishes an unfinished run of ``source``, for messages: loading its source again always does;
     when it had ``stored`` its whole file, any later load does. The command says the run's ``as_of`` (an
-    ISO instant) and which warehouse: copied as it was, it judged "now" in the default warehouse (review)."""
+    ISO instant) and which warehouse: copied as it was, it judged "now" in the default warehouse (review).
+    With the run's id, a run that had not stored its file also gets the way out when that file is gone or
+    was changed (not only grown): a load with ``--supersede RUN_ID``."""
     again = (
         f"`dossier-audit warehouse load {reload_argument(source)} --as-of {shlex.quote(as_of)}` into this "
         "warehouse (its --warehouse URL or DOSSIER_AUDIT_WAREHOUSE)"
     )
     if stored:
         return f"it had stored all its events: load {source} again ({again}), or any other file, to finish it"
-    return f"it stopped before storing all its events: load {source} again ({again}) to finish it"
+    said = (
+        f"it stopped before storing all its events: load {source} again ({again}; the same file, or the "
+        "same file grown) to finish it"
+    )
+    if run_id:
+        said += (
+            f"; if that file is gone or was changed, add `--supersede {run_id}` to any load to accept the "
+            "events the run stored as they are"
+        )
+    return said
 
 
 def reload_argument(source: str) -> str:
@@ -157,9 +169,9 @@ def reload_argument(source: str) -> str:
     return "-" if source == "stdin" else shlex.quote(source)
 
 
-def new_run(source: str, started_at: datetime, as_of: datetime, digest: str = "") -> LoadRun:
+def new_run(source: str, started_at: datetime, as_of: datetime, digest: str = "", size: int = 0) -> LoadRun:
     """A run about to start (``started_at`` aware, kept to whole seconds like ``ingested_at``; ``as_of``
-    aware, kept exact); ``digest``: of the file it reads (``file_digest``)."""
+    aware, kept exact); ``digest`` and ``size``: of the file it reads (``file_digest``)."""
     return LoadRun(
         run_id=uuid.uuid4().hex,
         source=source,
@@ -169,6 +181,7 @@ def new_run(source: str, started_at: datetime, as_of: datetime, digest: str = ""
         host=socket.gethostname(),
         pid=os.getpid(),
         digest=digest,
+        size=size,
         stored_at=None,
         completed_at=None,
         recovered_at=None,
@@ -193,19 +206,36 @@ class Finishing:
         return [*self.recovered, *self.superseded]
 
 
-def finishing(unfinished: Sequence[LoadRun], source: str, digest: str = "") -> Finishing:
-    """Split the runs a load of ``source`` (whose file has ``digest``) found unfinished before it started
-    (see the module's doc).
+#: The digest of the first ``n`` bytes of the file a load reads (``""`` when it is shorter): whether it
+#: starts with a killed run's file (:func:`same_file`).
+Prefix = Callable[[int], str]
 
-    A run that did not reach ``stored`` is superseded by this load when it read the same file: of
-    ``source``, with the same content (:func:`same_file`); and also when a later run of the same file that
-    did reach ``stored`` is among those this load recovers: that one stored the whole file again."""
+
+def finishing(
+    unfinished: Sequence[LoadRun],
+    source: str,
+    digest: str = "",
+    prefix: Prefix | None = None,
+    supersede: Collection[str] = (),
+) -> Finishing:
+    """Split the runs a load of ``source`` (whose file has ``digest``, and whose first bytes ``prefix``
+    digests) found unfinished before it started (see the module's doc).
+
+    A run that did not reach ``stored`` is superseded by this load when it read the same file, or one this
+    file starts with: of ``source``, with the same content (:func:`same_file`); when a later run of the same
+    file that did reach ``stored`` is among those this load recovers: that one stored the whole file again;
+    and when the operator names it (``supersede``: run ids, ``warehouse load --supersede``), accepting that
+    the part of its file it did not store is not coming."""
     recovered = [run for run in unfinished if run.stored]
 
     def made_up(run: LoadRun) -> bool:
-        return same_file(run, source, digest) or any(
-            same_file(run, later.source, later.digest) and later.started_us > run.started_us
-            for later in recovered
+        return (
+            run.run_id in supersede
+            or same_file(run, source, digest, prefix)
+            or any(
+                same_file(run, later.source, later.digest) and later.started_us > run.started_us
+                for later in recovered
+            )
         )
 
     partial = [run for run in unfinished if not run.stored]
@@ -216,17 +246,33 @@ def finishing(unfinished: Sequence[LoadRun], source: str, digest: str = "") -> F
     )
 
 
-def same_file(run: LoadRun, source: str, digest: str) -> bool:
-    """Whether ``run`` read the file ``source`` holds now (``digest``): the same source, and the same bytes
-    where both digests are known (a run recorded before digests were: the source alone, as then)."""
-    return run.source == source and (not run.digest or not digest or run.digest == digest)
+def same_file(run: LoadRun, source: str, digest: str, prefix: Prefix | None = None) -> bool:
+    """Whether ``run`` read the file ``source`` holds now (``digest``), or the start of it (``prefix``): the
+    same source, and the same bytes where both digests are known (a run recorded before digests were: the
+    source alone, as then), or, when the run's size is known, the same first bytes (a file loaded each week
+    as it grows: everything the run was reading is in it)."""
+    if run.source != source:
+        return False
+    if not run.digest or not digest or run.digest == digest:
+        return True
+    return prefix is not None and run.size > 0 and prefix(run.size) == run.digest
 
 
-def file_digest(path: Path) -> str:
-    """The BLAKE2b digest (128 bits, hex) of a file's bytes: what a load run read (about 1 GB/s, read once
-    more before the load; a province's year of 3 GB, some 3 s of a load of minutes)."""
+def file_digest(path: Path, size: int | None = None) -> str:
+    """The BLAKE2b digest (128 bits, hex) of a file's bytes, or of its first ``size`` bytes (``""`` if it
+    has fewer): what a load run read (about 1 GB/s, read once more before the load; a province's year of
+    3 GB, some 3 s of a load of minutes)."""
     with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        if size is None:
+            return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+        hasher, left = hashlib.blake2b(digest_size=16), size
+        while left > 0:
+            chunk = fh.read(min(left, 1 << 20))
+            if not chunk:
+                return ""
+            hasher.update(chunk)
+            left -= len(chunk)
+        return hasher.hexdigest()
 
 
 def record_start(wh: Warehouse, run: LoadRun) -> None:
@@ -293,7 +339,8 @@ def run_dossiers(wh: Warehouse, runs: Sequence[LoadRun]) -> dict[str, datetime]:
 def _row(run: LoadRun, state: str, at: datetime, by_run: str, counts: dict[str, int]) -> tuple[Any, ...]:
     return (
         run.run_id, state, run.source, run.started_at, run.started_us, at, run.as_of.replace(microsecond=0),
-        epoch_us(run.as_of), run.host, run.pid, by_run, run.digest, *(counts.get(key, 0) for key in COUNTS),
+        epoch_us(run.as_of), run.host, run.pid, by_run, run.digest, run.size,
+        *(counts.get(key, 0) for key in COUNTS),
     )  # fmt: skip
 
 
@@ -302,7 +349,7 @@ def _insert(wh: Warehouse, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _run(row: tuple[Any, ...]) -> LoadRun:
-    (run_id, source, started_at, started_us, as_of_us, host, pid, digest, stored, stored_at, completed,
+    (run_id, source, started_at, started_us, as_of_us, host, pid, digest, size, stored, stored_at, completed,
      completed_at, recovered, recovered_at, recovered_by, superseded, superseded_at, superseded_by,
      *counts) = row  # fmt: skip
     return LoadRun(
@@ -314,6 +361,7 @@ def _run(row: tuple[Any, ...]) -> LoadRun:
         host=host,
         pid=int(pid),
         digest=digest,
+        size=int(size),
         stored_at=stored_at if stored else None,
         completed_at=completed_at if completed else None,
         recovered_at=recovered_at if recovered else None,

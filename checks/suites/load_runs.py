@@ -30,13 +30,16 @@ NEXT_STEP = Advice(
         "Có lần nạp chưa hoàn tất (danh sách cụ thể có trong kết quả kiểm tra, kèm tệp nguồn). Nạp lại "
         "đúng tệp nguồn đó, ở đúng đường dẫn đã ghi (trên bản triển khai: gắn tệp vào container ở đường "
         "dẫn ấy), bằng dossier-audit warehouse load TỆP --warehouse URL (lần nạp mới hoàn tất lần bị gián "
-        "đoạn), rồi lập lại báo cáo của các tuần liên quan."
+        "đoạn; tệp đã được bổ sung thêm dữ liệu vào cuối cũng được), rồi lập lại báo cáo của các tuần liên "
+        "quan. Nếu tệp đó không còn hoặc đã bị sửa, thêm --supersede MÃ_LẦN_NẠP vào lệnh nạp để chấp nhận "
+        "các sự kiện lần nạp ấy đã lưu."
     ),
     en=(
         "Loads did not finish (the check's results list them, with their source files). Load each such "
         "file again, at the path recorded (deployed: mount it into the container at that path), with "
-        "dossier-audit warehouse load FILE --warehouse URL (which finishes the interrupted run), then "
-        "build the weeks it touched again."
+        "dossier-audit warehouse load FILE --warehouse URL (which finishes the interrupted run; the file "
+        "grown since will do too), then build the weeks it touched again. If that file is gone or was "
+        "changed, add --supersede RUN_ID to a load to accept the events the run stored."
     ),
 )
 #: How many sources to load again the message names (the metadata lists up to ten runs).

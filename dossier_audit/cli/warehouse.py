@@ -19,6 +19,7 @@ from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
     CataloguePath,
     JsonFlag,
+    UsageError,
     WarehouseOption,
     err,
     guarded,
@@ -31,7 +32,7 @@ from dossier_audit.cli.common import (
 from dossier_audit.cli.inputs import event_file, source_of
 from dossier_audit.cli.notices import warn_one_off_key
 from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
-from dossier_audit.jobs.warehouse import LoadProgress, init, load_file
+from dossier_audit.jobs.warehouse import LoadProgress, SupersedeRefused, init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.load_runs import remedy
 from warehouse.status import FLAT_KEYS, status_report
@@ -63,6 +64,15 @@ def warehouse_load(
         str | None, typer.Option("--as-of", help="Evaluate the rulebook at (default: now).")
     ] = None,
     catalogue: CataloguePath = None,
+    supersede: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--supersede",
+            metavar="RUN_ID",
+            help="Finish an unfinished load run that stopped before storing its file, when that file is gone "
+            "or was changed: its stored events are judged as they are (repeatable; see `warehouse status`).",
+        ),
+    ] = None,
 ) -> None:
     """Validate FILE, store valid and rejected events, fold its dossiers and evaluate the rulebook."""
 
@@ -73,7 +83,13 @@ def warehouse_load(
             warn_one_off_key(platform.settings, "so the same applicant loaded by two runs has two")
             progress, tick = load_progress(path)
             with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
-                return load_file(platform, wh, path, instant, on_progress=tick, source=source_of(file))
+                try:
+                    return load_file(
+                        platform, wh, path, instant, on_progress=tick, source=source_of(file),
+                        supersede=supersede or (),
+                    )  # fmt: skip
+                except SupersedeRefused as exc:
+                    raise UsageError(str(exc)) from None
 
     result = guarded(go)
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
@@ -88,9 +104,14 @@ def warehouse_load(
     for run in result.recovered:
         err.print(f"finished the interrupted {run.describe()}", highlight=False, markup=False)
     for run in result.superseded:
+        how = (
+            "its stored events are judged as they are (--supersede)"
+            if run.run_id in (supersede or ())
+            else "this load of the same source stored them"
+        )
         err.print(
             f"finished the interrupted {run.describe()}: it had stopped before storing all its events, and "
-            "this load of the same source stored them",
+            f"{how}",
             highlight=False,
             markup=False,
         )
@@ -205,10 +226,11 @@ def warehouse_status(
             f"{'last load':>16}: {last['run_id']} of {last['source']} ({done})", highlight=False, markup=False
         )
     for run in report["unfinished_loads"]:
+        how = remedy(run["source"], stored=run["stored"], as_of=run["as_of"], run_id=run["run_id"])
         err.print(
             f"[bold yellow]warning:[/] load run {run['run_id']} of {escape(run['source'])} started "
             f"{run['started_at']} did not complete (interrupted, or still running): its violations may be "
-            f"missing; {escape(remedy(run['source'], stored=run['stored'], as_of=run['as_of']))}",
+            f"missing; {escape(how)}",
             highlight=False,
         )
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -47,6 +47,7 @@ from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
 from warehouse.binding import TEXTS_PER_QUERY, TextSet, chunked
 from warehouse.load_runs import (
+    Finishing,
     LoadRun,
     file_digest,
     finishing,
@@ -155,6 +156,7 @@ def load_file(
     on_progress: LoadProgress | None = None,
     keep_rejections: int = 10,
     source: str | None = None,
+    supersede: Collection[str] = (),
 ) -> LoadResult:
     """Validate ``path``; store every valid event (pseudonymised) and every rejected line with its reason;
     fold the dossiers it touched and evaluate the rulebook on them at ``as_of`` (the module's doc says how).
@@ -164,13 +166,20 @@ def load_file(
 
     ``path`` must be a regular file (the engine reads it more than once; :func:`load_lines` takes a stream).
     ``source``: what the events and the run record as their origin (default: ``path`` resolved); a command
-    that spooled a pipe or stdin to ``path`` names the stream, not the temporary copy that is gone after."""
+    that spooled a pipe or stdin to ``path`` names the stream, not the temporary copy that is gone after.
+    ``supersede``: ids of unfinished runs that stopped before storing their file, finished by this load
+    whatever their file (``load_runs.finishing``); :class:`SupersedeRefused` for any other id, before
+    anything is stored."""
     started = time.perf_counter()
     migrate(wh)
     pseudonymiser = platform.pseudonymiser
     source = source or str(path.resolve())
-    run = new_run(source, datetime.now(UTC), as_of, file_digest(path))
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
+    started_at = _second_of_its_own(source, unfinished)
+    run = new_run(source, started_at, as_of, file_digest(path), path.stat().st_size)
+    _check_superseded(supersede, unfinished)
+    # Which of them this load finishes (``load_runs.finishing``): decided now, on the file as it is read.
+    finish = finishing(unfinished, source, run.digest, lambda size: file_digest(path, size), supersede)
     stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
@@ -241,7 +250,7 @@ def load_file(
         result.events_kept_as_stored = held.same_stored
         result.rejected_written = rejected.written
         record_stored(wh, run, _counts(result))  # from here on, any later load can finish this one
-        _judge(platform, wh, run, as_of, unfinished, spool, result, progress)
+        _judge(platform, wh, run, as_of, finish, spool, result, progress)
     record_completion(wh, run, _counts(result), result.recovered, result.superseded)
     result.seconds = time.perf_counter() - started
     return result
@@ -262,12 +271,46 @@ def _store_remaining_events(
     progress("storing", total, total)
 
 
+def _second_of_its_own(source: str, unfinished: list[LoadRun]) -> datetime:
+    """Now, or the next second if an unfinished run of ``source`` started in this one: a run's events are
+    found by their source and ingestion second (``load_runs.run_dossiers``), and a load restarted within the
+    second of the one killed had its own dossiers re-judged as the killed run's too (counted twice), or
+    later at that run's ``as_of`` (review)."""
+    now = datetime.now(UTC)
+    taken = {run.started_at for run in unfinished if run.source == source}
+    while now.replace(microsecond=0) in taken:
+        time.sleep(1 - now.microsecond / 1e6)
+        now = datetime.now(UTC)
+    return now
+
+
+class SupersedeRefused(ValueError):
+    """``supersede`` named a run a load cannot finish so (one line for the user: ``cli.warehouse``)."""
+
+
+def _check_superseded(supersede: Collection[str], unfinished: list[LoadRun]) -> None:
+    """``--supersede`` names only runs it can finish: unfinished ones that stopped before storing their
+    file (one that stored it is finished by any load anyway)."""
+    partial = {run.run_id for run in unfinished if not run.stored}
+    wrong = [run_id for run_id in dict.fromkeys(supersede) if run_id not in partial]
+    if wrong:
+        stored = {run.run_id for run in unfinished if run.stored}
+        said = [
+            f"{run_id} had stored its file (any load finishes it)" if run_id in stored else run_id
+            for run_id in wrong
+        ]
+        raise SupersedeRefused(
+            f"--supersede: no unfinished load run that stopped before storing its file: {', '.join(said)} "
+            "(`dossier-audit warehouse status` lists the unfinished runs)"
+        )
+
+
 def _judge(
     platform: Platform,
     wh: Warehouse,
     run: LoadRun,
     as_of: datetime,
-    unfinished: list[LoadRun],
+    finish: Finishing,
     spool: LoadSpool,
     result: LoadResult,
     progress: LoadProgress,
@@ -277,7 +320,6 @@ def _judge(
     file's events), then write the workers' folds kept, under a version taken once every look-up is done
     (newer than any fold another writer made of them meanwhile: ``load_stored``)."""
     auditor = platform.auditor
-    finish = finishing(unfinished, run.source, run.digest)
     result.recovered, result.superseded, result.left = finish.recovered, finish.superseded, finish.left
     judge_at = run_dossiers(wh, finish.finished)  # dossier → the as_of of the newest run that stored it
     result.recovered_dossiers = len(judge_at)

@@ -138,7 +138,9 @@ def test_a_dossier_holding_events_the_file_no_longer_has_is_read_back_even_if_st
     lines = events.read_bytes().splitlines(keepends=True)
     path.write_bytes(b"".join(lines))
     started = datetime(2026, 1, 5, 8, 0, 0, tzinfo=as_of.tzinfo)
-    monkeypatch.setattr(job, "new_run", lambda source, _, at, digest: new_run(source, started, at, digest))
+    monkeypatch.setattr(
+        job, "new_run", lambda source, _, at, digest, size: new_run(source, started, at, digest, size)
+    )
     load_file(platform, warehouse, path, as_of)
     path.write_bytes(b"".join(lines[::2]))  # every other line: dossiers lose events, none gains one
     load_file(platform, warehouse, path, as_of)

@@ -26,11 +26,13 @@ from checks import run_checks
 from checks.results import CheckResult
 from dossier_audit.cli import app
 from dossier_audit.cli.common import parse_instant
+from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ as VN
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
 from warehouse.load_runs import (
     COUNTS,
+    file_digest,
     finishing,
     last_run,
     new_run,
@@ -98,6 +100,10 @@ def cli(*args: str, code: int = 0) -> Result:
     result = runner.invoke(app, list(args))
     assert result.exit_code == code, result.stderr + result.stdout
     return result
+
+
+def status_json_stderr(url: str) -> str:
+    return str(cli("warehouse", "status", "--warehouse", url).stderr)
 
 
 def status_json(url: str) -> dict:
@@ -387,6 +393,94 @@ def test_a_load_killed_before_it_stored_its_file_is_not_finished_by_other_bytes_
     result, stderr = load(warehouse_url, daily)
     assert (result["superseded_runs"], result["unfinished_runs"]) == ([killed["run_id"]], [])
     assert status_json(warehouse_url)["unfinished_loads"] == []
+
+
+def test_a_load_killed_before_it_stored_its_file_is_finished_by_that_file_grown(
+    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The review's case: the weeks-so-far file loaded weekly, a load of it killed before ``stored``, and
+    the file a week longer by the next load: that load stored every event the killed run was reading (the
+    file starts with its bytes) but left it unfinished, failing the blocking check for good. And the way
+    out when the file is gone or was changed: ``--supersede RUN_ID``, refused for any other run."""
+    cli("warehouse", "init", "--warehouse", warehouse_url)
+    lines = EXAMPLES.read_bytes().splitlines(keepends=True)
+    weekly = tmp_path / "weekly.jsonl"
+    weekly.write_bytes(b"".join(lines[:-2]))
+    spools = kill_during_load(warehouse_url, weekly, tmp_path, "storing")
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    killed = status_json(warehouse_url)["last_load"]["run_id"]
+    assert "--supersede " + killed in " ".join(status_json_stderr(warehouse_url).split())
+    weekly.write_bytes(b"".join(lines))  # a week later: the same lines, and more
+    result, stderr = load(warehouse_url, weekly)
+    assert (result["superseded_runs"], result["unfinished_runs"]) == ([killed], [])
+    assert result["violations_open"] == EXAMPLE_VIOLATIONS, (result, stderr)
+    assert (
+        f"finished the interrupted load run {killed}" in stderr and "this load of the same source" in stderr
+    )
+    assert status_json(warehouse_url)["unfinished_loads"] == []
+
+    # Killed again, and the file then changed (not only grown): its load does not finish the run ...
+    spools = kill_during_load(warehouse_url, weekly, tmp_path, "storing")
+    second = status_json(warehouse_url)["last_load"]["run_id"]
+    weekly.write_bytes(b"".join(lines[2:]))
+    result, stderr = load(warehouse_url, weekly)
+    assert (result["superseded_runs"], result["unfinished_runs"]) == ([], [second])
+    assert f"add `--supersede {second}` to any load" in stderr
+    # ... and a name the load cannot finish so (a completed run, no run) is one line, before anything is
+    # stored.
+    for wrong in (result["run_id"], "nope"):
+        said = cli(
+            "warehouse", "load", str(weekly), "--warehouse", warehouse_url, "--supersede", wrong, code=2
+        )
+        assert said.stdout == "" and " ".join(said.stderr.split()).endswith(
+            f"error: --supersede: no unfinished load run that stopped before storing its file: {wrong} "
+            "(`dossier-audit warehouse status` lists the unfinished runs)"
+        )
+    assert status_json(warehouse_url)["last_load"]["run_id"] == result["run_id"]  # no run recorded
+    # The operator accepts what the run stored: any load with --supersede finishes it.
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    args = ["--warehouse", warehouse_url, "--as-of", AS_OF, "--supersede", second]
+    done = cli("warehouse", "load", str(empty), *args)
+    assert orjson.loads(done.stdout)["superseded_runs"] == [second]
+    assert "are judged as they are (--supersede)" in " ".join(done.stderr.split())
+    assert status_json(warehouse_url)["unfinished_loads"] == []
+
+
+def test_a_load_restarted_within_the_second_of_an_unfinished_run_starts_in_the_next(
+    warehouse: Warehouse, platform: Platform
+) -> None:
+    """A run's events are found by their source and ingestion second: a load restarted (by a supervisor)
+    within the second of the killed run it supersedes found its own six dossiers as the killed run's, judged
+    them twice and counted 18 open violations for 9 (review)."""
+    init(platform, warehouse)
+    source = str(EXAMPLES.resolve())
+    time.sleep(1.02 - datetime.now(UTC).microsecond / 1e6)  # early in a second: the load starts within it
+    killed = new_run(source, datetime.now(UTC), parse_instant(AS_OF))
+    record_start(warehouse, killed)  # killed at once: nothing stored
+    result = load_file(platform, warehouse, EXAMPLES, parse_instant(AS_OF))
+    (mine,) = [run for run in recorded_runs(warehouse) if run.run_id == result.run_id]
+    assert mine.started_at == killed.started_at + timedelta(seconds=1)
+    assert [run.run_id for run in result.superseded] == [killed.run_id] and result.recovered_dossiers == 0
+    assert (result.dossiers_folded, result.violations_open) == (6, EXAMPLE_VIOLATIONS)
+
+
+def test_a_files_first_bytes_are_digested_as_a_run_recorded_them(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"abc\ndef\n")
+    t0 = datetime(2025, 11, 20, 1, 2, 3, tzinfo=UTC)
+    run = new_run(str(path), t0, t0, "ab" * 16, 4)  # another file's first 4 bytes
+    assert file_digest(path, 8) == file_digest(path) and file_digest(path, 9) == ""
+    grown = replace(run, digest=file_digest(path, 4))
+    assert finishing([grown], str(path), file_digest(path), lambda n: file_digest(path, n)).superseded == [
+        grown
+    ]
+    assert finishing([run], str(path), file_digest(path), lambda n: file_digest(path, n)).left == [run]
+    assert finishing([grown], str(path), file_digest(path)).left == [grown]  # no prefix: the whole file only
+    unsized = replace(grown, size=0)  # recorded before sizes were: the same file only
+    assert finishing([unsized], str(path), file_digest(path), lambda n: file_digest(path, n)).left == [
+        unsized
+    ]
 
 
 def test_a_load_killed_after_it_stored_its_file_is_finished_by_any_later_load(

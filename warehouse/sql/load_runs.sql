@@ -12,6 +12,7 @@ SELECT
     anyIf(host, state = 'started') AS run_host,
     anyIf(pid, state = 'started') AS run_pid,
     anyIf(digest, state = 'started') AS run_digest,
+    anyIf(size, state = 'started') AS run_size,
     countIf(state = 'stored') AS stored,
     maxIf(at, state = 'stored') AS stored_at,
     countIf(state = 'completed') AS completed,
