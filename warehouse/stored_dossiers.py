@@ -83,33 +83,36 @@ def holding_only(wh: Warehouse, stored: Mapping[str, int], source: str, ingested
 
 
 def stored_unlike(
-    wh: Warehouse, dossier_ids: Iterable[str], pairs: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], list[str]]:
-    """Of the dossiers ``dossier_ids``, the stored events whose (event id, fingerprint) is none of ``pairs``:
-    their JSON (every version held) by (dossier, event id). What a load compares its file's events of those
-    dossiers with (``dossier_audit.jobs.load_conflicts``)."""
-    found: dict[tuple[str, str], list[str]] = {}
+    wh: Warehouse, dossier_ids: Iterable[str], triples: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Of the dossiers ``dossier_ids``, the stored events whose (event id, fingerprint, MD5 of the JSON, in
+    hex) is none of ``triples``: their fingerprint and JSON (every version held) by (dossier, event id). What
+    a load compares its file's events of those dossiers with (``dossier_audit.jobs.load_conflicts``)."""
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
     ids = list(dossier_ids)
     if not ids:
         return found
-    texts = TextSet([f"{event_id}\t{fingerprint}" for event_id, fingerprint in pairs])
-    for dossier_id, event_id, raw in wh.query(
-        load_sql("stored_event_fingerprints"), {"ids": TextSet(ids), "pairs": texts}
+    texts = TextSet([f"{event_id}\t{fingerprint}\t{md5}" for event_id, fingerprint, md5 in triples])
+    for dossier_id, event_id, fingerprint, raw in wh.query(
+        load_sql("stored_event_fingerprints"), {"ids": TextSet(ids), "triples": texts}
     ):
-        found.setdefault((dossier_id, event_id), []).append(raw)
+        found.setdefault((dossier_id, event_id), []).append((fingerprint, raw))
     return found
 
 
-def stored_versions(wh: Warehouse, rows: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], set[str]]:
-    """The fingerprints of the stored versions of the events ``rows`` (dossier, event id, fingerprint), by
-    (dossier, event id). What a stream batch's events are checked against (``streams.sink.conflicts``): one
-    query of primary-key reads, which returns nothing for new events."""
-    found: dict[tuple[str, str], set[str]] = {}
+def stored_versions(
+    wh: Warehouse, rows: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str], dict[str, set[str]]]:
+    """The stored versions of the events ``rows`` (dossier, event id, fingerprint), by (dossier, event id):
+    each version's fingerprint, with the MD5 (hex) of each text stored under it. What a stream batch's
+    events are checked against (``streams.sink.conflicts``): one query of primary-key reads, which returns
+    nothing for new events."""
+    found: dict[tuple[str, str], dict[str, set[str]]] = {}
     rows = list(rows)
     if not rows:
         return found
     ids = TextSet(sorted({d for d, _, _ in rows}))
     params = {"ids": ids, "events": TextSet(sorted({e for _, e, _ in rows}))}
-    for dossier_id, event_id, fingerprint in wh.query(load_sql("stored_event_versions"), params):
-        found.setdefault((dossier_id, event_id), set()).add(fingerprint)
+    for dossier_id, event_id, fingerprint, text in wh.query(load_sql("stored_event_versions"), params):
+        found.setdefault((dossier_id, event_id), {}).setdefault(fingerprint, set()).add(text)
     return found

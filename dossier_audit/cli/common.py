@@ -301,8 +301,8 @@ def stored_events(result: LoadResult) -> str:
         )
     if kept_as_stored:
         said += (
-            f", kept {kept_as_stored:,} as stored (the warehouse holds them under other pseudonyms: this "
-            "load had another key)"
+            f", kept {kept_as_stored:,} as stored (the warehouse holds the same events written otherwise: "
+            "under other pseudonyms, this load having another key, or with times in another UTC offset)"
         )
     return said
 

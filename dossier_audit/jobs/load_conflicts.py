@@ -10,16 +10,18 @@ replaced the original due date, and loading the files again in the other order f
 So a load holds back the event rows of the dossiers the warehouse held before it (the workers write them
 to their own frames, ``LoadSpool.held``) and, once the workers are done, compares them a large read of
 frames at a time with those dossiers' stored events, in SQL (``stored_unlike``): an
-event the warehouse does not hold, or holds with the same fingerprint (a duplicate: stored again,
-unchanged), is stored; one it holds with another fingerprint is a ``rejected_events`` row
-``event_id.conflict`` instead. The dossier's fold is then not the workers' (it holds
-the stored version, which another writer stored): ``load_stored`` reads it back from the warehouse.
+event the warehouse does not hold, or holds as it is (a duplicate: stored again, unchanged), is stored;
+one it holds with the same content written otherwise is not (the stored text stays); one it holds with
+another fingerprint is a ``rejected_events`` row ``event_id.conflict`` instead. The dossier's fold is then
+not the workers' (it holds the stored version, which another writer stored): ``load_stored`` reads it back
+from the warehouse.
 A first load holds nothing back. An id stored under *another* dossier is not looked for here (it would mean
 a scan of every stored id).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -110,31 +112,38 @@ def _without_conflicts(
     ``stable`` (``schemas.pseudonym.same_but_pseudonyms``): a load run without a configured key pseudonymises
     under a one-off key, and its events are the same events. Such a row is not stored either: the table
     keeps the last row inserted under one key, and the stored version's pseudonyms, perhaps the deployment
-    key's, would be replaced by one-off ones (review of 2026-12-04)."""
+    key's, would be replaced by one-off ones (review of 2026-12-04). Nor is a row of the same fingerprint
+    written otherwise (its times in another UTC offset, a null member left out: the same content, EVENTS.md):
+    stored again, its text replaced the stored one, and the evidence the dossier's verdicts quote flipped
+    between offsets with the order of the loads (review of 2026-12-05)."""
     dossiers = table["dossier_id"].to_pylist()
     event_ids = table["event_id"].to_pylist()
+    fingerprints = table["fingerprint"].to_pylist()
+    raws = table["raw"].to_pylist()
     rows: dict[tuple[str, str], list[int]] = {}  # every copy (a dossier settled twice is held twice)
     for i, key in enumerate(zip(dossiers, event_ids, strict=True)):
         rows.setdefault(key, []).append(i)
-    pairs = list(zip(event_ids, table["fingerprint"].to_pylist(), strict=True))
-    unlike: dict[tuple[str, str], list[str]] = {}
+    texts = [hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest() for raw in raws]
+    triples = list(zip(event_ids, fingerprints, texts, strict=True))
+    unlike: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for ids in chunked(sorted(set(dossiers)), LOOKUP):
         chosen = set(ids)
         unlike |= stored_unlike(
-            wh, ids, (pair for pair, d in zip(pairs, dossiers, strict=True) if d in chosen)
+            wh, ids, (triple for triple, d in zip(triples, dossiers, strict=True) if d in chosen)
         )
     keep = [True] * table.num_rows
     conflicting: list[int] = []
     same: set[tuple[str, str]] = set()
-    raws = table["raw"]
     for key, held in unlike.items():
         copies = rows.get(key)
         if copies is None:  # a stored event the file does not have
             continue
-        mine = raws[copies[0]].as_py()
+        mine, fingerprint = raws[copies[0]], fingerprints[copies[0]]
         for i in copies:
             keep[i] = False
-        if any(same_but_pseudonyms(raw, mine, stable=stable) for raw in held):
+        if any(
+            stored == fingerprint or same_but_pseudonyms(raw, mine, stable=stable) for stored, raw in held
+        ):
             same.add(key)
         else:
             conflicting.extend(copies)

@@ -1,6 +1,7 @@
 """The sink keeps the first version of an event id, as every other path does (review of 2026-12-04): a
-resend with other content, in the same batch or a later one, is rejected as ``event_id.conflict``; a resend
-with the same content, or differing only in its pseudonyms, is stored again (unchanged)."""
+resend with other content (other pseudonyms too), in the same batch or a later one, is rejected as
+``event_id.conflict``; an identical resend is stored again (unchanged), one of the same content written
+otherwise is dropped (the first text stays)."""
 
 from __future__ import annotations
 
@@ -101,3 +102,27 @@ def test_a_sink_worker_without_a_key_rejects_a_copy_with_other_pseudonyms(
             wh.query("SELECT raw FROM events FINAL WHERE event_id = %(id)s", {"id": doc["event_id"]})
             == stored
         )
+
+
+def test_the_same_event_written_otherwise_keeps_the_first_text(warehouse_url: str) -> None:
+    """Review of 2026-12-05: the same instants written in UTC ("Z") are the same content (EVENTS.md), a
+    duplicate: stored again, its text replaced the stored one (the table keeps the last row under a key),
+    and the verdicts quoted UTC times. Dropped instead, in the batch of the first version and in a later
+    one; an identical resend is still stored again, unchanged."""
+    received = examples()[1]
+    doc = orjson.loads(received)
+    assert doc["occurred_at"] == "2025-11-03T09:15:00+07:00"
+    utc = orjson.dumps({**doc, "occurred_at": "2025-11-03T02:15:00Z"})  # the same instant
+    converter = BatchConverter(TOPICS, Pseudonymiser(b"k" * 32))
+    with open_warehouse(warehouse_url, create_database=True) as wh:  # on both backends
+        migrate(wh)
+        writer = BatchWriter(wh, WorkerMetrics(), SinkStats())
+        first = _batch(converter, [received, utc], 0)
+        writer.write(first)
+        assert len(first.events) == 1 and first.rejected_reasons == []
+        second = _batch(converter, [utc, received], 10)
+        writer.write(second)
+        assert len(second.events) == 1 and second.rejected_reasons == []  # the identical resend only
+        stored = wh.query("SELECT raw FROM events FINAL WHERE event_id = %(id)s", {"id": doc["event_id"]})
+        assert len(stored) == 1 and orjson.loads(stored[0][0])["occurred_at"] == doc["occurred_at"]
+        assert wh.query("SELECT count() FROM rejected_events") == [(0,)]

@@ -98,6 +98,37 @@ def test_the_summary_says_which_events_it_kept_as_stored(tmp_path: Path) -> None
     assert orjson.loads(keyless.stdout)["events_kept_as_stored"] == 1
     said = " ".join(keyless.stderr.split())
     assert (
-        "stored 0 events, kept 1 as stored (the warehouse holds them under other pseudonyms: this load had "
-        in said
+        "stored 0 events, kept 1 as stored (the warehouse holds the same events written otherwise: under "
+        "other pseudonyms, this load having another key, or with times in another UTC offset)" in said
     )
+
+
+def test_the_same_event_written_in_another_offset_keeps_the_stored_text(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """Review of 2026-12-05: the same instants written in UTC ("Z") by another export are the same content
+    (EVENTS.md), not stored again: stored, its text replaced the stored one, the evidence of the dossier's
+    verdicts quoted UTC times, and loading the files in the other order flipped it back. Identical lines are
+    still written again, unchanged."""
+    platform = Platform(load_settings(pseudonym_key=KEY))
+    local = _file(tmp_path / "a.jsonl", "079201001234")
+    utc = tmp_path / "z.jsonl"
+    data = {**RECEIVED["data"], "due_at": "2025-11-12T10:00:00Z"}
+    utc.write_bytes(orjson.dumps({**RECEIVED, "occurred_at": "2025-11-03T02:00:00Z", "data": data}) + b"\n")
+    load_file(platform, warehouse, local, AS_OF)
+    stored = _stored_raw(warehouse)
+    again = load_file(platform, warehouse, utc, AS_OF)
+    assert again.stats.rejected == {} and again.events_written == 0 and again.events_kept_as_stored == 1
+    assert _stored_raw(warehouse) == stored and '"due_at":"2025-11-12T17:00:00+07:00"' in stored
+    # The verdicts quote the stored text (the dossier is judged from it, not from the file's).
+    details = warehouse.query(
+        "SELECT detail FROM violations FINAL WHERE dossier_id = 'C8' AND state = 'open'"
+    )
+    assert details and all("+07:00" in detail and "00Z" not in detail for (detail,) in details)
+    same = load_file(platform, warehouse, local, AS_OF)
+    assert same.events_written == 1 and same.events_kept_as_stored == 0  # identical: written again
+
+
+def _stored_raw(wh: Warehouse) -> str:
+    ((raw,),) = wh.query("SELECT raw FROM events FINAL WHERE event_id = 'c8r'")
+    return str(raw)
