@@ -26,6 +26,7 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "hours": ("{n} giờ", "{n} hours"),
     "page": ("Trang", "Page"),
     "s_onsite": ("D. Những gì cần kiểm tra tại chỗ", "D. What to verify on site"),
+    "sheet_onsite": ("Kiểm tra tại chỗ", "On site"),
     # The forms' sentence is the pack's dossiers' (``packs.onsite_note``): a pack whose dossiers were all
     # received before 15/9/2025 names no Circular 03/2025 (dated before it, it cited a text not yet issued).
     "onsite_note_01/2018": (

@@ -22,6 +22,7 @@ from reporting.cells import page_marks, paragraph, put, xml_text
 from reporting.header import Letterhead
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
+from reporting.pack_notes import onsite_note, sample_onsite
 from reporting.pack_texts import pack_text
 from reporting.stable_xlsx import save_stably
 
@@ -100,6 +101,28 @@ def _provisional(ws: Worksheet, row: int, text: str, table: pt.PackTable) -> Non
     cell.fill = _PROVISIONAL_FILL
 
 
+def _onsite_sheet(ws: Worksheet, t: Texts, pack: UnitPack) -> None:
+    """Section D of the printed pack, which the workbook lacked (docs say both hold the same): what to ask
+    the unit for per rule, how its forms are numbered, and the signatures of the unit and the team."""
+    lang = t.lang
+    checks = pt.onsite_table(t, pack)
+    _note(ws, 1, onsite_note(pack, lang), checks).font = Font(italic=True)
+    row = put_pack_table(ws, checks, top=3)
+    if not checks.rows:
+        put(ws, row - 1, 1, t("pack_no_violations")).font = Font(italic=True)
+        row += 1
+    # The signature block of the printed pack: the unit's on the left, the team's on the right, room to sign.
+    for column, key in ((1, "sign_unit"), (3, "sign_team")):
+        ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=column + 1)
+        ws.merge_cells(start_row=row + 1, start_column=column, end_row=row + 1, end_column=column + 1)
+        for line, (text, font) in enumerate(
+            ((pack_text(key, lang), Font(bold=True)), (pack_text("sign_hint", lang), Font(italic=True)))
+        ):
+            cell = put(ws, row + line, column, text)
+            cell.font, cell.alignment = font, Alignment(horizontal="center")
+    ws.print_area = f"A1:{get_column_letter(len(checks.columns))}{row + 6}"
+
+
 def _header(ws: Worksheet, t: Texts, header: Letterhead, title: str) -> int:
     lines = [
         (header.issuer, False),
@@ -142,8 +165,9 @@ def write_pack_xlsx(
     sampled = pt.sample_table(t, pack)
     row = put_pack_table(sample, sampled)
     note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
-    for i, text in enumerate([note, pack_text("sample_status_note", lang)]):
+    for i, text in enumerate([note, pack_text("sample_status_note", lang), sample_onsite(pack, lang)]):
         _note(sample, row + i, text, sampled).font = Font(italic=True)
+    _onsite_sheet(wb.create_sheet(sheet_title(pack_text("sheet_onsite", lang))), t, pack)
     marked = title if provisional is None else f"{title} ({t('provisional_mark')})"
     for sheet in wb.worksheets:  # the timeline and sample sheets, printed alone, named no unit or week
         page_marks(sheet, marked, pack_text("page", lang))

@@ -14,13 +14,14 @@ from pathlib import Path
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.weeks import Week
-from reporting import gather, onsite
+from reporting import gather
 from reporting import pack_tables as pt
 from reporting.evidence_words import WorkingDays
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.html import render
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
+from reporting.pack_notes import onsite_note, sample_onsite
 from reporting.pack_texts import pack_text
 from reporting.pack_xlsx import write_pack_xlsx
 from reporting.reach import Maturity, feed_name, figures_through, week_maturity, week_reach
@@ -200,9 +201,7 @@ def write_pack_html(
         sample=pt.sample_table(t, pack),
         sample_timelines=[(d, pt.timeline_table(t, pack, [d], with_dossier=False)) for d in pack.sample],
         sample_note=t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total),
-        sample_onsite=pack_text(
-            "sample_onsite", lang, items="; ".join(onsite.sample_items(lang, _sample_forms(pack)))
-        ),
+        sample_onsite=sample_onsite(pack, lang),
         violations_count=_count_line(t, pack),
         onsite_note=onsite_note(pack, lang),
     )
@@ -252,18 +251,3 @@ def provisional_box(t: Texts, maturity: Maturity) -> str | None:
         return None
     key = "provisional_box_incomplete" if maturity.incomplete else "provisional_box"
     return pack_text(key, t.lang, reasons=maturity.reasons_text, final_day=t.day(maturity.final_on))
-
-
-def onsite_note(pack: UnitPack, lang: str) -> str:
-    """How the pack's on-site section names forms: by the circular of all its dossiers' forms when they
-    agree (a pack of August 2025 named Circular 03/2025, of 15/9/2025), else both circulars and when."""
-    dossiers = {v.dossier_id: v.legal_basis for v in pack.violations} | dict.fromkeys(pack.sample)
-    forms = onsite.common_forms(pt.dossier_forms(pack, d, basis) for d, basis in dossiers.items())
-    if forms in ("2018", onsite.INTERIM, onsite.CIRCULAR_01):
-        return pack_text("onsite_note_01/2018", lang)
-    return pack_text("onsite_note_2025" if forms == "2025" else "onsite_note", lang)
-
-
-def _sample_forms(pack: UnitPack) -> str | None:
-    """The forms the sample's dossiers are handled with, if they all agree (``onsite.common_forms``)."""
-    return onsite.common_forms(pt.dossier_forms(pack, d) for d in pack.sample)

@@ -71,6 +71,29 @@ def test_every_violating_dossier_is_in_its_units_pack(packs: Path, truth) -> Non
             assert f'id="timeline-{dossier_id}"' in text
 
 
+def test_the_workbook_holds_the_on_site_checks_and_signatures_too(packs: Path, truth) -> None:
+    """Section D of the printed pack (what to ask the unit for, per rule), its forms' note, the sample's
+    on-site sentence and the signature block were missing from the workbook, which the docs say holds the
+    same (review of 2026-12-05): a workbook of Circular 01 dossiers asked for "mẫu 05" without naming it."""
+    for unit in sorted(truth):
+        html_path, sheets = packs / "units" / f"{unit}.html", xlsx_cells(packs / "units" / f"{unit}.xlsx")
+        assert list(sheets) == ["Hồ sơ vi phạm", "Diễn biến hồ sơ", "Mẫu kiểm tra", "Kiểm tra tại chỗ"]
+        onsite = sheets["Kiểm tra tại chỗ"]
+        html = html_path.read_text(encoding="utf-8")
+        note = str(onsite[0][0])
+        assert note.startswith("Với mỗi hồ sơ ở mục A") and f'<p class="note">{note}</p>' in html
+        header = next(i for i, row in enumerate(onsite) if row[0] == "Nội dung vi phạm")
+        rows = [row for row in onsite[header + 1 :] if row[1] is not None]
+        printed = html_tables(html_path)["onsite"]
+        assert [(str(r[0]), r[1], r[2]) for r in rows] == [
+            (cells[0].removesuffix(key or ""), int(cells[1]), cells[2]) for key, cells in printed
+        ]
+        signatures = [row for row in onsite if row[0] == "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA"]
+        assert len(signatures) == 1 and signatures[0][2] == "ĐẠI DIỆN ĐOÀN KIỂM TRA"
+        sample = [str(row[0]) for row in sheets["Mẫu kiểm tra"] if row[0]]
+        assert any(line.startswith("Với hồ sơ trong mẫu, đối chiếu: ") and line in html for line in sample)
+
+
 def test_evidence_timeline_holds_every_event_of_the_dossier(province: Province, packs: Path, truth) -> None:
     unit, violations = next(iter(sorted(truth.items())))
     dossier = violations[0][0]
@@ -129,7 +152,7 @@ def test_english_pack(province: Province, tmp_path: Path, truth) -> None:
     write_audit_packs(province.catalogue, province.header("en"), province.wh, WEEK, tmp_path, sample_size=1)
     unit = next(iter(sorted(truth)))
     sheets = xlsx_cells(tmp_path / "units" / f"{unit}.xlsx")
-    assert set(sheets) == {"Violating dossiers", "Timelines", "Verification sample"}
+    assert set(sheets) == {"Violating dossiers", "Timelines", "Verification sample", "On site"}
     html = (tmp_path / "units" / f"{unit}.html").read_text(encoding="utf-8")
     assert "AUDIT PACK, WEEK 45/2025" in html
 

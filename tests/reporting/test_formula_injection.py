@@ -213,7 +213,8 @@ def test_every_pack_is_inert_and_every_unit_has_its_own(world: World) -> None:
     )
     for n, p in enumerate(PREFIXES):
         path = world.packs / "units" / f"{pack_file_stem(f'{p}U{n}')}.xlsx"
-        assert load_workbook(path).sheetnames == ["Hồ sơ vi phạm", "Diễn biến hồ sơ", "Mẫu kiểm tra"]
+        sheets = ["Hồ sơ vi phạm", "Diễn biến hồ sơ", "Mẫu kiểm tra", "Kiểm tra tại chỗ"]
+        assert load_workbook(path).sheetnames == sheets
         texts = assert_inert(path)
         shown = "'" + p.replace("\r", "\n")
         assert shown + f"D{n}" in texts  # violating dossier id (violations and timeline sheets)

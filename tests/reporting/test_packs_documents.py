@@ -32,7 +32,8 @@ def packs(province: Province, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def heading_row(ws: Any) -> int:
-    return next(r for r in range(1, 20) if ws.cell(r, 1).value == "Mã hồ sơ")
+    """The row of a sheet's table heading (the on-site sheet's table lists rules, not dossiers)."""
+    return next(r for r in range(1, 20) if ws.cell(r, 1).value in ("Mã hồ sơ", "Nội dung vi phạm"))
 
 
 def test_evidence_is_words_with_dd_mm_dates_in_both_formats(packs: Path) -> None:

@@ -140,7 +140,7 @@ def test_the_on_site_note_names_the_circular_of_the_pack_s_dossiers() -> None:
     its forms; one whose dossiers all came after names its forms alone; a mix names both and when."""
     from reporting import onsite
     from reporting.gather import DossierFacts
-    from reporting.packs import onsite_note
+    from reporting.pack_notes import onsite_note
 
     def sampled(*received: datetime) -> UnitPack:
         facts = {
