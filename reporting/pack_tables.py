@@ -19,7 +19,7 @@ import orjson
 
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, CaseStatus
-from inspections.rules.legal import CIRCULAR_03
+from inspections.rules.legal import CIRCULAR_03, SECONDARY, UNCONFIRMED
 from inspections.timeunits import VN_TZ
 from reporting import gather, onsite
 from reporting.evidence import sentence
@@ -64,8 +64,20 @@ def legal_cell(rule_id: str, basis: str, lang: str, evidence: Mapping[str, Any] 
         return PackCell(text)
     articles = list(dict.fromkeys(_ARTICLE.findall(bases[0][1])))
     if articles:
-        text += pack_text("legal_reference", lang, articles=", ".join(articles))
+        confidence = _weakest(bases[0][1])
+        key = "legal_reference" if confidence is None else "legal_reference_marked"
+        text += pack_text(key, lang, articles=", ".join(articles), confidence=confidence)
     return PackCell(text)
+
+
+def _weakest(basis: str) -> str | None:
+    """The weakest confidence a basis text states, in words; ``None`` when it is all confirmed. A reference
+    to a clause of Decree 61/2018 said none, so one the rulebook only reads into a case (a suspension under
+    the refusal clause, an appointment date without a clause forbidding it) read as confirmed (review)."""
+    for mark in (UNCONFIRMED, SECONDARY):
+        if mark in basis:
+            return legal_text(mark).strip()
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,10 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         " (tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, {articles})",
         " (reference before 1/7/2025: Decree 61/2018/NĐ-CP, {articles})",
     ),
+    "legal_reference_marked": (
+        " (tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, {articles}; căn cứ khi đó: {confidence})",
+        " (reference before 1/7/2025: Decree 61/2018/NĐ-CP, {articles}; that basis: {confidence})",
+    ),
 }
 
 

@@ -125,10 +125,10 @@ class Rule:
         return _in_force(self.legal_basis, day)
 
     def bases_for(self, evidence: Mapping[str, Any]) -> tuple[tuple[date, str], ...]:
-        """The bases of one verdict, by period: its case's (``case_bases``) if the rule has one for it,
-        else the rule's."""
+        """The bases of one verdict, by period: its case's (``case_bases``, by its evidence's ``stage``,
+        ``type`` or ``event_type``) if the rule has one for it, else the rule's."""
         if self.case_bases is not None:
-            case = evidence.get("stage") or evidence.get("type")
+            case = evidence.get("stage") or evidence.get("type") or evidence.get("event_type")
             bases = self.case_bases.get(case) if isinstance(case, str) else None
             if bases is not None:
                 return bases

@@ -129,6 +129,25 @@ EXCESS = basis(
     f"nhận giấy tờ ngoài thành phần do người nộp tự đưa: theo thực tiễn thanh tra — {UNCONFIRMED}",
     _D118_UNKNOWN,  # LEGAL.md §2: its article on prohibited acts was not found
 )
+#: EXCESS by case (the verdict's ``event_type``): asking for papers outside the list is what Art. 5(1)(đ)
+#: forbids; receiving papers the applicant volunteers, no text found forbids (LEGAL.md §1: inspection
+#: practice). A verdict of either case cited both, and a pack's reference to the clause read as if it
+#: forbade the receipt (review of 2026-12-05).
+_EXCESS_ASKED = basis(
+    f"điểm đ khoản 1 Điều 5: không 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}",
+    _D118_UNKNOWN,
+)
+_EXCESS_RECEIVED = basis(
+    "nhận giấy tờ ngoài thành phần do người nộp tự đưa: không có điều khoản cấm trực tiếp (điểm đ khoản 1 "
+    f"Điều 5 chỉ cấm 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}); coi là vi phạm "
+    f"theo thực tiễn thanh tra — {UNCONFIRMED}",
+    _D118_UNKNOWN,
+)
+EXCESS_CASES = {
+    "supplement_requested": _EXCESS_ASKED,
+    "received": _EXCESS_RECEIVED,
+    "supplement_completed": _EXCESS_RECEIVED,
+}
 PUBLISHED = basis(
     "điểm a khoản 1 Điều 8 (công khai tại Bộ phận Một cửa); Điều 13 Nghị định 63/2010/NĐ-CP (sửa đổi bởi "
     f"Nghị định 92/2017/NĐ-CP): chỉ áp dụng thủ tục đã được công bố — {CONFIRMED}",

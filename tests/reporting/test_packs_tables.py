@@ -81,6 +81,40 @@ def test_a_refusals_reference_names_the_articles_of_its_own_case() -> None:
     assert "điểm b khoản 1 Điều 17, khoản 8 Điều 19" in anyhow  # no verdict: the rule's every case
 
 
+def test_excess_documents_cites_its_own_case_and_a_reference_says_how_sure_it_was() -> None:
+    """Review of 2026-12-05: a verdict for papers *received* cited Art. 5(1)(đ), which forbids *asking* for
+    them, and a 2025 dossier's reference to a Decree 61 clause dropped its confidence: the suspension case,
+    the rulebook's choice [U], and the appointment date, a reading of several clauses [S], read as
+    confirmed."""
+    from inspections.rules import RULES_V1
+
+    rules = {r.rule_id: r for r in RULES_V1}
+    excess = rules["EXCESS_DOCUMENTS"]
+    before, after = datetime(2025, 5, 5).date(), datetime(2025, 8, 4).date()
+    asked, received = {"event_type": "supplement_requested"}, {"event_type": "received"}
+    assert "điểm đ khoản 1 Điều 5: không 'tự ý yêu cầu" in excess.basis_for(before, asked)
+    assert "tự đưa" not in excess.basis_for(before, asked)
+    got = excess.basis_for(before, received)
+    assert got.startswith("Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP), nhận giấy tờ")
+    assert "không có điều khoản cấm trực tiếp" in got and got.endswith(
+        "thực tiễn thanh tra — chưa xác nhận [U]"
+    )
+    assert excess.basis_for(before, {"event_type": "supplement_completed"}) == got
+    for evidence, said in ((asked, ""), (received, "; căn cứ khi đó: chưa xác nhận")):
+        text = legal_cell(excess.rule_id, excess.basis_for(after, evidence), "vi", evidence).text
+        assert text.endswith(
+            f"(tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, điểm đ khoản 1 Điều 5{said})"
+        )
+    refusal, suspended = rules["REFUSAL_UNWRITTEN"], {"type": "suspended"}
+    text = legal_cell(refusal.rule_id, refusal.basis_for(after, suspended), "en", suspended).text
+    assert text.endswith(
+        "(reference before 1/7/2025: Decree 61/2018/NĐ-CP, khoản 8 Điều 19; that basis: chưa xác nhận)"
+    )
+    overstated = rules["DUE_DATE_OVERSTATED"]
+    text = legal_cell(overstated.rule_id, overstated.basis_on(after), "vi").text
+    assert text.endswith("căn cứ khi đó: theo nguồn thứ cấp hoặc cách đọc kết hợp nhiều điều khoản)")
+
+
 def _evidence(pack: UnitPack) -> str:
     return violations_table(Texts("vi"), pack).rows[0].cells[7].text
 
