@@ -173,6 +173,6 @@ DUE_DATE = basis(
 DUE_DATE_RECORD = basis(
     "điểm c khoản 1 Điều 5: không thay đổi, làm sai lệch dữ liệu hồ sơ (diễn giải); ngày hẹn trả chỉ được "
     f"lùi bằng văn bản xin lỗi và hẹn lại (khoản 9 Điều 19) — {SECONDARY}",
-    f"{_D118}: không được thay đổi, làm sai lệch dữ liệu hồ sơ; điều khoản tương ứng {UNCONFIRMED}",
+    _D118_UNKNOWN,  # LEGAL.md §2: its prohibited acts were not found (it stated Decree 61's as its own)
 )
 DATA_QUALITY = ((DECREE_61, "kiểm tra chất lượng dữ liệu (không phải vi phạm pháp luật)"),)
