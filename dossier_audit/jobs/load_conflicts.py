@@ -119,12 +119,10 @@ def _without_conflicts(
     dossiers = table["dossier_id"].to_pylist()
     event_ids = table["event_id"].to_pylist()
     fingerprints = table["fingerprint"].to_pylist()
-    raws = table["raw"].to_pylist()
     rows: dict[tuple[str, str], list[int]] = {}  # every copy (a dossier settled twice is held twice)
     for i, key in enumerate(zip(dossiers, event_ids, strict=True)):
         rows.setdefault(key, []).append(i)
-    texts = [hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest() for raw in raws]
-    triples = list(zip(event_ids, fingerprints, texts, strict=True))
+    triples = list(zip(event_ids, fingerprints, _text_digests(table["raw"]), strict=True))
     unlike: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for ids in chunked(sorted(set(dossiers)), LOOKUP):
         chosen = set(ids)
@@ -134,11 +132,12 @@ def _without_conflicts(
     keep = [True] * table.num_rows
     conflicting: list[int] = []
     same: set[tuple[str, str]] = set()
+    raws = table["raw"]
     for key, held in unlike.items():
         copies = rows.get(key)
         if copies is None:  # a stored event the file does not have
             continue
-        mine, fingerprint = raws[copies[0]], fingerprints[copies[0]]
+        mine, fingerprint = raws[copies[0]].as_py(), fingerprints[copies[0]]
         for i in copies:
             keep[i] = False
         if any(
@@ -148,3 +147,18 @@ def _without_conflicts(
         else:
             conflicting.extend(copies)
     return keep, conflicting, same
+
+
+def _text_digests(raws: pa.ChunkedArray) -> list[str]:
+    """The MD5 (hex) of each row's JSON, as ``stored_event_fingerprints`` computes it in SQL: a frame's
+    texts at a time, not the block's at once."""
+    digests: list[str] = []
+    for chunk in raws.chunks:
+        digests.extend(
+            hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest() for raw in chunk.to_pylist()
+        )
+    return digests
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
