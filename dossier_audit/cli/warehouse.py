@@ -32,7 +32,8 @@ from dossier_audit.cli.common import (
 from dossier_audit.cli.inputs import event_file, source_of
 from dossier_audit.cli.notices import warn_one_off_key
 from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
-from dossier_audit.jobs.warehouse import LoadProgress, SupersedeRefused, init, load_file
+from dossier_audit.jobs.load_start import SupersedeRefused
+from dossier_audit.jobs.warehouse import LoadProgress, init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.load_runs import remedy
 from warehouse.status import FLAT_KEYS, status_report

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,6 +36,7 @@ from dossier_audit.jobs.batch_engine import BatchEngine, IngestStats
 from dossier_audit.jobs.files import engine_options
 from dossier_audit.jobs.load_conflicts import CONFLICT, HELD_READ_BYTES, HeldEvents
 from dossier_audit.jobs.load_rows import LoadSpool, StoredFold, row_builder, spool_lines, without
+from dossier_audit.jobs.load_start import check_superseded, start_instant
 from dossier_audit.jobs.load_stored import judge_stored
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import RowFrames
@@ -168,16 +169,16 @@ def load_file(
     ``source``: what the events and the run record as their origin (default: ``path`` resolved); a command
     that spooled a pipe or stdin to ``path`` names the stream, not the temporary copy that is gone after.
     ``supersede``: ids of unfinished runs that stopped before storing their file, finished by this load
-    whatever their file (``load_runs.finishing``); :class:`SupersedeRefused` for any other id, before
+    whatever their file (``load_runs.finishing``); ``load_start.SupersedeRefused`` for any other id, before
     anything is stored."""
     started = time.perf_counter()
     migrate(wh)
     pseudonymiser = platform.pseudonymiser
     source = source or str(path.resolve())
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
-    started_at = _second_of_its_own(source, unfinished)
+    started_at = start_instant(source, unfinished)
     run = new_run(source, started_at, as_of, file_digest(path), path.stat().st_size)
-    _check_superseded(supersede, unfinished)
+    check_superseded(supersede, unfinished)
     # Which of them this load finishes (``load_runs.finishing``): decided now, on the file as it is read.
     finish = finishing(unfinished, source, run.digest, lambda size: file_digest(path, size), supersede)
     stored_before = StoredDossiers(wh)  # read before this run stores anything
@@ -269,40 +270,6 @@ def _store_remaining_events(
     while held.store(HELD_READ_BYTES):
         progress("storing", total - frames.pending() - held.held.pending(), total)
     progress("storing", total, total)
-
-
-def _second_of_its_own(source: str, unfinished: list[LoadRun]) -> datetime:
-    """Now, or the next second if an unfinished run of ``source`` started in this one: a run's events are
-    found by their source and ingestion second (``load_runs.run_dossiers``), and a load restarted within the
-    second of the one killed had its own dossiers re-judged as the killed run's too (counted twice), or
-    later at that run's ``as_of`` (review)."""
-    now = datetime.now(UTC)
-    taken = {run.started_at for run in unfinished if run.source == source}
-    while now.replace(microsecond=0) in taken:
-        time.sleep(1 - now.microsecond / 1e6)
-        now = datetime.now(UTC)
-    return now
-
-
-class SupersedeRefused(ValueError):
-    """``supersede`` named a run a load cannot finish so (one line for the user: ``cli.warehouse``)."""
-
-
-def _check_superseded(supersede: Collection[str], unfinished: list[LoadRun]) -> None:
-    """``--supersede`` names only runs it can finish: unfinished ones that stopped before storing their
-    file (one that stored it is finished by any load anyway)."""
-    partial = {run.run_id for run in unfinished if not run.stored}
-    wrong = [run_id for run_id in dict.fromkeys(supersede) if run_id not in partial]
-    if wrong:
-        stored = {run.run_id for run in unfinished if run.stored}
-        said = [
-            f"{run_id} had stored its file (any load finishes it)" if run_id in stored else run_id
-            for run_id in wrong
-        ]
-        raise SupersedeRefused(
-            f"--supersede: no unfinished load run that stopped before storing its file: {', '.join(said)} "
-            "(`dossier-audit warehouse status` lists the unfinished runs)"
-        )
 
 
 def _judge(
