@@ -75,15 +75,17 @@ def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
 _MARKS_MAX = 250
 
 
-def page_marks(ws: Worksheet, title: str, page_word: str) -> None:
-    """What every printed page of ``ws`` says: ``title`` (the week, the unit, "tạm tính") at the top, the
-    sheet's name and "Trang 3/7" at the bottom. A sheet printed or forwarded alone said neither which week
-    or unit it was, nor that its figures were provisional (review). ``&`` is the codes' escape, so a title's
+def page_marks(ws: Worksheet, title: str, page_word: str, mark: str = "") -> None:
+    """What every printed page of ``ws`` says: ``title`` (the week, the unit) and ``mark`` ("(tạm tính)")
+    at the top, the sheet's name and "Trang 3/7" at the bottom. A sheet printed or forwarded alone said
+    neither which week or unit it was, nor that its figures were provisional (review). A title too long for
+    the header is cut, never the mark (which went first: review). ``&`` is the codes' escape, so a title's
     own is doubled."""
-    text = xml_text(title)
-    while len(text.replace("&", "&&")) > _MARKS_MAX - 10:  # cut before doubling: never a lone "&" at the cut
+    text, tail = xml_text(title), xml_text(f" {mark}" if mark else "")
+    room = _MARKS_MAX - 10 - len(tail.replace("&", "&&"))
+    while len(text.replace("&", "&&")) > room:  # cut before doubling: never a lone "&" at the cut
         text = text[:-1]
-    ws.oddHeader.center.text = text.replace("&", "&&")
+    ws.oddHeader.center.text = (text + tail).replace("&", "&&")
     ws.oddHeader.center.size = 9
     ws.oddFooter.center.text = f"&A — {page_word} &P/&N"
     ws.oddFooter.center.size = 9

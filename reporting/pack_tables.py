@@ -63,11 +63,17 @@ def legal_cell(rule_id: str, basis: str, lang: str, evidence: Mapping[str, Any] 
     if rule is None or "61/2018" in basis or len(bases) < 2:
         return PackCell(text)
     articles = list(dict.fromkeys(_ARTICLE.findall(bases[0][1])))
+    confidence = _weakest(bases[0][1])
     if articles:
-        confidence = _weakest(bases[0][1])
         key = "legal_reference" if confidence is None else "legal_reference_marked"
         text += pack_text(key, lang, articles=", ".join(articles), confidence=confidence)
+    elif _NO_CLAUSE in bases[0][1]:  # a case no clause covers (papers received outside the list)
+        text += pack_text("legal_reference_none", lang, confidence=confidence)
     return PackCell(text)
+
+
+#: What a basis says when no clause of Decree 61/2018 covers its case.
+_NO_CLAUSE = "không có điều khoản cấm trực tiếp"
 
 
 def _weakest(basis: str) -> str | None:

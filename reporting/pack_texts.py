@@ -85,12 +85,12 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         "SỐ LIỆU TẠM TÍNH: {reasons} Dữ liệu của tuần này có thể chưa về đủ: vi phạm và hồ sơ của tuần có "
         "thể chưa có hết trong tài liệu, và hồ sơ trong mẫu kiểm tra có thể phát sinh vi phạm khi dữ liệu "
         "được cập nhật (mẫu chọn lại khi đó có thể khác); số liệu là chính thức khi dữ liệu được nạp đủ và "
-        "cập nhật đến ngày {final_day}. Trước khi kết luận, đối chiếu với tài liệu lập lại sau ngày đó.",
+        "cập nhật đến ngày {final_day}. Trước khi kết luận, đối chiếu với tài liệu lập lại khi đó.",
         "PROVISIONAL FIGURES: {reasons} This week's data may not all be in: violations and dossiers of "
         "the week may be missing from this pack, and a dossier of the sample may still turn out to violate "
         "a rule as the data are updated (a sample drawn again then may differ); the figures are final once "
         "the data are fully loaded and reach {final_day}. Before concluding, compare with the pack made "
-        "again after that day.",
+        "again then.",
     ),
     "marks_note": (
         "Căn cứ pháp lý ghi kèm mức độ tin cậy: “đã xác nhận trong văn bản” — đã đọc trong văn bản gốc; "
@@ -134,6 +134,12 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "legal_reference": (
         " (tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, {articles})",
         " (reference before 1/7/2025: Decree 61/2018/NĐ-CP, {articles})",
+    ),
+    "legal_reference_none": (
+        " (trước 01/7/2025, theo Nghị định 61/2018/NĐ-CP: không có điều khoản cấm trực tiếp; căn cứ khi đó: "
+        "{confidence})",
+        " (before 1/7/2025, under Decree 61/2018/NĐ-CP: no clause forbids it directly; that basis: "
+        "{confidence})",
     ),
     "legal_reference_marked": (
         " (tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, {articles}; căn cứ khi đó: {confidence})",

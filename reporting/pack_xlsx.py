@@ -165,12 +165,14 @@ def write_pack_xlsx(
     sampled = pt.sample_table(t, pack)
     row = put_pack_table(sample, sampled)
     note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
-    for i, text in enumerate([note, pack_text("sample_status_note", lang), sample_onsite(pack, lang)]):
+    notes = [note, pack_text("sample_status_note", lang)]
+    notes += [sample_onsite(pack, lang)] if pack.sample else []  # as the HTML: nothing to compare without
+    for i, text in enumerate(notes):
         _note(sample, row + i, text, sampled).font = Font(italic=True)
     _onsite_sheet(wb.create_sheet(sheet_title(pack_text("sheet_onsite", lang))), t, pack)
-    marked = title if provisional is None else f"{title} ({t('provisional_mark')})"
+    mark = "" if provisional is None else f"({t('provisional_mark')})"
     for sheet in wb.worksheets:  # the timeline and sample sheets, printed alone, named no unit or week
-        page_marks(sheet, marked, pack_text("page", lang))
+        page_marks(sheet, title, pack_text("page", lang), mark)
     wb.properties.title = xml_text(title)
     wb.properties.creator = "dossier-audit"
     return save_stably(wb, path, local_midnight(header.issued_on))

@@ -271,11 +271,9 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         picture.width, picture.height = picture.width * scale, picture.height * scale
         images.add_image(picture, f"A{anchor}")
         anchor += int(picture.height / 20) + 2
-    marked = report.title
-    if report.maturity.provisional:
-        marked += f" ({t('provisional_mark')})"
+    mark = f"({t('provisional_mark')})" if report.maturity.provisional else ""
     for sheet in wb.worksheets:
-        page_marks(sheet, marked, t("page_word"))
+        page_marks(sheet, report.title, t("page_word"), mark)
     wb.properties.title = xml_text(report.title)
     wb.properties.creator = "dossier-audit"
     # Dated by the report's issue day, not the clock: the same report gives the same bytes.

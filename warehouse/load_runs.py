@@ -14,9 +14,12 @@ What finishes an unfinished run depends on how far it got (:func:`finishing`):
   load, whatever its file, re-judges the dossiers of the events the run stored (found by their ``source``
   and ``ingested_at``, which is the run's ``started_at``) and appends a ``recovered`` row for it;
 - it did not: it may have stored any part of its file, or none, and only that file can make up the rest,
-  so it stays unfinished until a load of the same source completes, which stored the whole file again,
+  so it stays unfinished until a load of the same source completes with that file, or with one that starts
+  with it (the file grown: the run records its size and digest), which stored the whole file again,
   re-judges the dossiers the run had stored too, and appends a ``superseded`` row for it (as does a load
-  recovering a later run of the same source that had reached ``stored``: that one stored the file).
+  recovering a later run of the same source that had reached ``stored``: that one stored the file); or
+  until a load names it (``--supersede``), when its file is gone or changed: its stored events are then
+  judged as they are.
 
 Either row goes in the same insert as the finishing load's own ``completed`` row. A re-judged dossier is
 judged at the instant the newest run that stored its events judges at (its ``as_of``, kept to the
@@ -197,8 +200,8 @@ class Finishing:
     """What a load of one source does with the runs it found unfinished (:func:`finishing`)."""
 
     recovered: list[LoadRun]  # reached ``stored``: re-judged, whatever the load's file
-    superseded: list[LoadRun]  # did not, of the load's own source: the load stores that file whole again
-    left: list[LoadRun]  # did not, of another source: still unfinished after the load
+    superseded: list[LoadRun]  # did not: its file made up by the load's (or a recovered run's), or named
+    left: list[LoadRun]  # did not, and nothing makes its file up: still unfinished after the load
 
     @property
     def finished(self) -> list[LoadRun]:
@@ -322,6 +325,14 @@ def last_run(wh: Warehouse) -> LoadRun | None:
 def unfinished_runs(wh: Warehouse) -> list[LoadRun]:
     """Runs that neither completed nor were finished by a later load, newest first."""
     return recorded_runs(wh, limit=1_000_000, unfinished=True)
+
+
+def last_start(wh: Warehouse, source: str) -> datetime | None:
+    """The start (whole seconds) of the newest run of ``source``, finished or not; ``None`` for none."""
+    if TABLE not in existing_tables(wh):
+        return None
+    ((count, newest),) = wh.query(load_sql("load_run_last_start"), {"source": source})
+    return newest if count else None
 
 
 def run_dossiers(wh: Warehouse, runs: Sequence[LoadRun]) -> dict[str, datetime]:

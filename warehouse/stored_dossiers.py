@@ -17,6 +17,7 @@ those, so that the load reads back only the others.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -80,6 +81,13 @@ def holding_only(wh: Warehouse, stored: Mapping[str, int], source: str, ingested
     params = {"source": source, "ingested_at": ingested_at, "ids": TextSet(list(stored))}
     rows = wh.query(load_sql("stored_events_by_writer"), params)
     return {dossier_id for dossier_id, count, others in rows if others == 0 and count == stored[dossier_id]}
+
+
+def text_digest(raw: str) -> str:
+    """The MD5 (hex) of an event's stored JSON, as ``stored_event_fingerprints`` and ``stored_event_versions``
+    compute it in SQL (``lower(hex(MD5(raw)))``, of its UTF-8 bytes): whether the text of a version of the
+    same content is the one stored."""
+    return hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
 
 
 def stored_unlike(

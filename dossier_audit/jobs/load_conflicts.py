@@ -21,7 +21,6 @@ a scan of every stored id).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -34,7 +33,7 @@ from schemas.validation import Rejection
 from warehouse.base import Warehouse
 from warehouse.binding import TEXTS_PER_QUERY, chunked
 from warehouse.store import rejection_row
-from warehouse.stored_dossiers import stored_unlike
+from warehouse.stored_dossiers import stored_unlike, text_digest
 
 #: Bytes of held rows compared at a time, once the workers are done: each comparison reads the stored
 #: events of its dossiers ``FINAL``, whose granules a block of dossiers spread over the table mostly covers,
@@ -150,15 +149,8 @@ def _without_conflicts(
 
 
 def _text_digests(raws: pa.ChunkedArray) -> list[str]:
-    """The MD5 (hex) of each row's JSON, as ``stored_event_fingerprints`` computes it in SQL: a frame's
-    texts at a time, not the block's at once."""
+    """Each row's ``text_digest``, a frame's texts at a time, not the block's at once."""
     digests: list[str] = []
     for chunk in raws.chunks:
-        digests.extend(
-            hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest() for raw in chunk.to_pylist()
-        )
+        digests.extend(text_digest(raw) for raw in chunk.to_pylist())
     return digests
-
-
-def _md5(text: str) -> str:
-    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()

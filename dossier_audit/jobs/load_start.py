@@ -1,4 +1,4 @@
-"""How a load run starts, beside the runs it found unfinished (``warehouse.load_runs``): at an instant of its
+"""How a load run starts, beside the runs recorded before it (``warehouse.load_runs``): at an instant of its
 own, and only with ``--supersede`` ids it can finish."""
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from warehouse.load_runs import LoadRun
 __all__ = ["SupersedeRefused", "check_superseded", "start_instant"]
 
 
-def start_instant(source: str, unfinished: list[LoadRun]) -> datetime:
-    """Now, or the next second if an unfinished run of ``source`` started in this one: a run's events are
-    found by their source and ingestion second (``load_runs.run_dossiers``), and a load restarted within the
-    second of the one killed had its own dossiers re-judged as the killed run's too (counted twice), or
-    later at that run's ``as_of`` (review)."""
+def start_instant(last: datetime | None) -> datetime:
+    """Now, or the next second if the newest run of the load's source (``last``: its start, whole seconds)
+    started in this one: a run's events are found by their source and ingestion second
+    (``load_runs.run_dossiers``), and a load restarted within the second of the one killed had its own
+    dossiers re-judged as the killed run's too (counted twice), or later at that run's ``as_of`` (review)."""
     now = datetime.now(UTC)
-    taken = {run.started_at for run in unfinished if run.source == source}
-    while now.replace(microsecond=0) in taken:
+    while now.replace(microsecond=0) == last:
         time.sleep(1 - now.microsecond / 1e6)
         now = datetime.now(UTC)
     return now

@@ -52,6 +52,7 @@ from warehouse.load_runs import (
     LoadRun,
     file_digest,
     finishing,
+    last_start,
     new_run,
     record_completion,
     record_start,
@@ -176,9 +177,10 @@ def load_file(
     pseudonymiser = platform.pseudonymiser
     source = source or str(path.resolve())
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
-    started_at = start_instant(source, unfinished)
-    run = new_run(source, started_at, as_of, file_digest(path), path.stat().st_size)
     check_superseded(supersede, unfinished)
+    started_at = start_instant(last_start(wh, source))
+    size = path.stat().st_size  # then its digest of as many bytes: a file growing meanwhile stays a match
+    run = new_run(source, started_at, as_of, file_digest(path, size), size)
     # Which of them this load finishes (``load_runs.finishing``): decided now, on the file as it is read.
     finish = finishing(unfinished, source, run.digest, lambda size: file_digest(path, size), supersede)
     stored_before = StoredDossiers(wh)  # read before this run stores anything

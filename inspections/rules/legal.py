@@ -130,17 +130,17 @@ EXCESS = basis(
     _D118_UNKNOWN,  # LEGAL.md §2: its article on prohibited acts was not found
 )
 #: EXCESS by case (the verdict's ``event_type``): asking for papers outside the list is what Art. 5(1)(đ)
-#: forbids; receiving papers the applicant volunteers, no text found forbids (LEGAL.md §1: inspection
-#: practice). A verdict of either case cited both, and a pack's reference to the clause read as if it
-#: forbade the receipt (review of 2026-12-05).
+#: forbids; receiving papers outside it, no text found forbids (LEGAL.md §1: inspection practice), so that
+#: case cites no article (a pack's reference would send the reader to the clause on asking). A verdict of
+#: either case cited both, and the receipt read as forbidden by the clause (review of 2026-12-05).
 _EXCESS_ASKED = basis(
     f"điểm đ khoản 1 Điều 5: không 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}",
     _D118_UNKNOWN,
 )
 _EXCESS_RECEIVED = basis(
-    "nhận giấy tờ ngoài thành phần do người nộp tự đưa: không có điều khoản cấm trực tiếp (điểm đ khoản 1 "
-    f"Điều 5 chỉ cấm 'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}); coi là vi phạm "
-    f"theo thực tiễn thanh tra — {UNCONFIRMED}",
+    "nhận giấy tờ ngoài thành phần hồ sơ: không có điều khoản cấm trực tiếp việc nhận (nghị định chỉ cấm "
+    f"'tự ý yêu cầu bổ sung hồ sơ, giấy tờ ngoài quy định' — {CONFIRMED}); coi là vi phạm theo thực tiễn "
+    f"thanh tra — {UNCONFIRMED}",
     _D118_UNKNOWN,
 )
 EXCESS_CASES = {

@@ -22,11 +22,15 @@ dossiers (``stored_versions``), which returns nothing for the common batch (new 
 carries the event's source and offset and its stored JSON, which for a message ``ingest`` wrote
 (canonical) is the message itself: the detector's dead letter for the same record is then the same
 ``rejected_events`` row.
+
+A version of the same content written otherwise (its times in another UTC offset, a null member left out:
+the same fingerprint, another text) is a duplicate: not stored again, neither rejected (logged), so that the
+first text stays, as the detector keeps the first copy and a load the stored one (review of 2026-12-05).
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -34,11 +38,12 @@ from schemas.validation import Rejection
 from streams.sink.batch import UNTIMED, SinkBatch
 from warehouse.base import Warehouse
 from warehouse.store import rejection_row
-from warehouse.stored_dossiers import stored_versions
+from warehouse.stored_dossiers import stored_versions, text_digest
 
 __all__ = ["CONFLICT", "reject_conflicts"]
 
 CONFLICT = "event_id.conflict"
+log = logging.getLogger(__name__)
 # Positions in an ``events`` row (``warehouse.event_rows.EVENT_COLUMNS``).
 _ID, _DOSSIER, _RAW, _FINGERPRINT, _SOURCE, _OFFSET, _INGESTED = 0, 1, 10, 11, 12, 13, 14
 
@@ -62,7 +67,7 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
             texts = versions.get(row[_FINGERPRINT])
             if texts is None:
                 moved.add(index)
-            elif _text_digest(row[_RAW]) not in texts:
+            elif text_digest(row[_RAW]) not in texts:
                 dropped.add(index)
             continue
         earlier = first.setdefault(key, row)
@@ -74,14 +79,12 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
             dropped.add(index)
     for index in sorted(moved):
         _reject(batch, batch.events[index])
+    if dropped:  # not rejected (no dead letter): said here, as the detector's dropped resends are counted
+        log.info("sink: %d event(s) stored already with the same content written otherwise: not stored "
+                 "again, the stored text stays", len(dropped))  # fmt: skip
     if moved or dropped:
         batch.events = [row for index, row in enumerate(batch.events) if index not in moved | dropped]
     return len(moved)
-
-
-def _text_digest(raw: str) -> str:
-    """The MD5 (hex) of an event's stored text, as ``stored_event_versions`` computes it in SQL."""
-    return hashlib.md5(raw.encode(), usedforsecurity=False).hexdigest()
 
 
 def _reject(batch: SinkBatch, row: tuple[Any, ...]) -> None:

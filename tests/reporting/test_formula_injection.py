@@ -324,3 +324,20 @@ def test_a_page_header_is_cut_before_its_ampersands_are_doubled() -> None:
         text = ws.oddHeader.center.text
         assert len(text) <= 240, (title, text)
         assert "&" not in text.replace("&&", ""), text  # every "&" of the title doubled, none cut in half
+
+
+def test_a_long_title_is_cut_in_a_page_header_never_its_provisional_mark() -> None:
+    """A unit's name has no limit: a title of 300 characters lost exactly "(tạm tính)" (review)."""
+    from openpyxl import Workbook
+
+    from reporting.cells import page_marks
+
+    ws = Workbook().active
+    assert ws is not None
+    for title in ("HỒ SƠ KIỂM TRA TUẦN 45/2025 — " + "Ủy ban nhân dân " * 20, "A & B " * 60):
+        page_marks(ws, title, "Trang", "(tạm tính)")
+        text = ws.oddHeader.center.text
+        assert len(text) <= 240 and text.endswith(" (tạm tính)"), text
+        assert "&" not in text.replace("&&", ""), text
+    page_marks(ws, "Tuần 45", "Trang")
+    assert ws.oddHeader.center.text == "Tuần 45"
