@@ -303,8 +303,9 @@ async def dossier(request: Request) -> Response:
         shown = "closed" if v.state == "retracted" and state.status.value == "open" else state.status.value
         actions = [a.value for a in allowed_actions(state, role)] if role and v.state == "open" else []
         plain, verify = guide(v.rule_id, lang, kind=v.kind, lead_days=lead)
+        basis = legal_basis(v.rule_id, v.legal_basis, lang, v.detail)
         cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
-                      "plain": plain, "verify": verify, "basis": legal_basis(v.legal_basis)})  # fmt: skip
+                      "plain": plain, "verify": verify, "basis": basis})  # fmt: skip
     catalogue = gate.service.catalogue
     rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang, catalogue)
     facts = view.dossier.facts

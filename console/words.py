@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reporting.evidence_words import detail_text, label, legal_text
+import orjson
+
+from reporting.evidence_words import detail_text, label
+from reporting.pack_tables import legal_cell
 from reporting.pack_texts import pack_text
 
 
@@ -25,10 +28,16 @@ def detail(
     return label(key, lang), detail_text(key, value, lang, components=components, units=units)
 
 
-def legal_basis(basis: str) -> str:
-    """The basis with its confidence marks ("[U]"…) dropped: the words beside them ("chưa xác nhận"…)
-    say it, as in the packs."""
-    return legal_text(basis)
+def legal_basis(rule_id: str, basis: str, lang: str, detail: str = "") -> str:
+    """The basis as a pack prints it (``pack_tables.legal_cell``): its confidence marks ("[U]"…) said in
+    words, and for a dossier under Decree 118/2025 the Decree 61/2018 clause of its verdict's case as a
+    reference (the page gave only "điều khoản tương ứng chưa xác nhận": review). ``detail``: the verdict's
+    stored JSON, whose evidence says its case."""
+    try:
+        evidence = orjson.loads(detail).get("evidence") if detail else None
+    except orjson.JSONDecodeError:
+        evidence = None
+    return legal_cell(rule_id, basis, lang, evidence if isinstance(evidence, dict) else None).text
 
 
 def marks_note(lang: str) -> str:

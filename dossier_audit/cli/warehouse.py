@@ -71,7 +71,8 @@ def warehouse_load(
             "--supersede",
             metavar="RUN_ID",
             help="Finish an unfinished load run that stopped before storing its file, when that file is gone "
-            "or was changed: its stored events are judged as they are (repeatable; see `warehouse status`).",
+            "or was changed: its stored events are judged as they are (repeatable; see `warehouse status`; "
+            "make sure that load is not still running).",
         ),
     ] = None,
 ) -> None:

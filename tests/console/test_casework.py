@@ -111,6 +111,8 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
     for raw in ("requested_documents", "channel:", ">postal<", "stage:", ">processing<", "[U]", "[S]", "[C]"):
         assert raw not in page, raw
     assert "giấy tờ yêu cầu bổ sung" in page and "chưa xác nhận" in page
+    # In the packs' words: a 2025 dossier's basis names the Decree 61 clause of its case as a reference.
+    assert "(tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, " in page
     assert '<option value="" selected>' in page  # the dismiss reason must be chosen
     assert page.count(">Ghi chú</label>") == 0 and "Ghi chú về việc bác bỏ" in page
     refused = insp.post("/cases/decision", data={"dossier_id": B[0], "rule_id": "REPEATED_SUPPLEMENT",
