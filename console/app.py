@@ -111,8 +111,11 @@ async def on_error(request: Request, exc: Exception) -> Response:
         who = await request.app.state.gate.who(request)
     t = ConsoleTexts(lang_of(request))
     shown = t.error(getattr(exc, "code", "") or str(status))
+    # A refused decision's note is shown to copy: "Quay lại" reloads the dossier and it was lost (review).
+    # Kept by the handler (``pages.decision``): the form's body is read already, and read again it waited.
+    note = str(request.scope.get("state", {}).get("unsaved_note", "")) if status in (400, 409) else ""
     return pages.render(request, "error.html.j2", status, who=who, code=status, message=shown,
-                        back=pages.back_link(request))  # fmt: skip
+                        back=pages.back_link(request), unsaved_note=note)  # fmt: skip
 
 
 def create_app(

@@ -353,11 +353,15 @@ async def decision(request: Request) -> Response:
     page = f"/dossiers/{quote(key.dossier_id, safe='')}"
     back = "&" + urlencode({"back": list_back(field["back"]).partition("?")[2]}) if field["back"] else ""
     # A refused action's page links back to the dossier (app.on_error reads this), an expired form's too.
-    request.scope.setdefault("state", {})["back"] = page + ("?" + back[1:] if back else "")
+    state = request.scope.setdefault("state", {})
+    state["back"] = page + ("?" + back[1:] if back else "")
+    state["unsaved_note"] = field["note"][:4000]  # a refused decision's page shows it to copy (app.on_error)
     gate.check_csrf(who, form_text(form, "csrf_token"))
+    seen = form_text(form, "seen")
     await run_in_threadpool(
         lambda: gate.service.decide(who.account, key, field["action"], reason_code=field["reason_code"],
-                                    note=field["note"], notice_number=field["notice_number"])
+                                    note=field["note"], notice_number=field["notice_number"],
+                                    seen=int(seen) if seen.isascii() and seen.isdigit() else None)
     )  # fmt: skip
     done = field["action"] if field["action"] in _DONE else "1"
     return RedirectResponse(f"{page}?done={done}{back}", status_code=303)

@@ -313,10 +313,13 @@ class ConsoleService:
         reason_code: str = "",
         note: str = "",
         notice_number: str = "",
+        seen: int | None = None,
     ) -> CaseState:
         """Record one action on a case after checking role, scope and the case's state; the new state.
         Scope is checked first (the dossier's, then the violation's unit for a unit officer): out of scope
-        is 403, and logged, whatever else the request holds."""
+        is 403, and logged, whatever else the request holds. ``seen``: how many events the case had on the
+        page the action was taken from; another count is a conflict (a page left open dismissed a case a
+        colleague had confirmed meanwhile, with no warning: review)."""
         if who.role not in ("inspector", "unit"):
             raise Forbidden(f"a {who.role} may not decide")
         # A browser sends a textarea's line breaks as CRLF, where its maxlength counted one character each:
@@ -360,6 +363,8 @@ class ConsoleService:
             state = fold(case_events_of(self.reader, {key.dossier_id}).get(key, []))
             if violation.state == "retracted":
                 raise CaseRefused("the detector retracted this violation: its case is closed", "retracted")
+            if seen is not None and seen != len(state.history):
+                raise CaseRefused("the case changed since the page was shown", "changed")
             check(state, event)  # CaseRefused: the web layer answers 403 for a role, 409 for a state
             self.work.append(key, event, version=violation.rulebook_version, unit=violation.unit_code)
             return fold([*(e for e, _ in state.history), event])

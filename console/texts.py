@@ -156,6 +156,10 @@ _UI: dict[str, tuple[str, str]] = {
         "open the dossier again and enter it there.",
     ),
     "unsaved_note_label": ("Ghi chú chưa lưu", "Unsaved note"),
+    "unsaved_decision": (
+        "Ghi chú vừa viết chưa được lưu: hãy sao chép dưới đây trước khi quay lại hồ sơ.",
+        "The note you wrote was not saved: copy it from below before going back to the dossier.",
+    ),
     "login_expired": (
         "Trang đăng nhập đã hết hạn, vui lòng đăng nhập lại.",
         "The login page expired: please log in again.",
@@ -227,6 +231,12 @@ _ERRORS = {
     "retracted": (
         "Vi phạm đã được rút lại: việc xử lý vi phạm đã đóng.",
         "The detector retracted this violation: its case is closed.",
+    ),
+    "changed": (
+        "Vi phạm này vừa được người khác cập nhật sau khi trang được mở, nên thao tác chưa được ghi. Hãy mở "
+        "lại hồ sơ, xem trạng thái mới rồi quyết định lại.",
+        "Someone updated this case after the page was opened, so your action was not recorded. Open the "
+        "dossier again, see its new state, then decide again.",
     ),
     "state_conflict": (
         "Trạng thái xử lý của vi phạm không cho phép thao tác này (có thể người khác vừa cập nhật).",

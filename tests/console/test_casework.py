@@ -191,3 +191,32 @@ def test_the_dossier_page_names_its_unit_and_procedure(
     monkeypatch.setattr(type(catalogue), "unit", lambda self, code: None)
     monkeypatch.setattr(type(catalogue), "procedure", lambda self, code: None)
     assert shown() == {"unit": [facts["unit_code"]], "procedure": [facts["procedure_code"]]}
+
+
+def test_a_page_left_open_cannot_override_a_colleagues_decision_and_keeps_its_note(
+    console_world: ConsoleWorld,
+) -> None:
+    """Review of 2026-12-05: tab B confirmed a case; tab A, still showing it open, dismissed it ("Đã bác bỏ
+    vi phạm."), with no word of the confirmation in between. Its form now says how many events the case had
+    on the page: another count is a 409, and the refused form's note is shown to copy (it was lost)."""
+    insp, csrf = logged_in(console_world, "insp")
+    d, r, e = B[0], "REPEATED_SUPPLEMENT", "ex-012"
+    page = insp.get(f"/dossiers/{d}").text
+    form = page[page.index(f'name="rule_id" value="{r}"') :]
+    seen = re.search(r'name="seen" value="(\d+)"', form)
+    assert seen is not None
+    other = insp.post("/api/cases/decision", json={"dossier_id": d, "rule_id": r, "event_id": e,
+                      "action": "confirm"}, headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert other.status_code == 200  # the colleague, in another tab
+    note = "Đơn vị đã xuất trình phiếu <b>số 12</b>"
+    stale = {"dossier_id": d, "rule_id": r, "event_id": e, "csrf_token": csrf, "action": "dismiss",
+             "reason_code": "other", "note": note, "seen": seen[1]}  # fmt: skip
+    refused = insp.post("/cases/decision", data=stale)
+    assert refused.status_code == 409 and "vừa được người khác cập nhật" in refused.text
+    assert "Đơn vị đã xuất trình phiếu &lt;b&gt;số 12&lt;/b&gt;</textarea>" in refused.text
+    history = insp.get(f"/api/dossiers/{d}").json()["violations"]
+    assert {v["rule_id"]: v["case_state"] for v in history}[r] == "confirmed"  # not dismissed
+    fresh = re.search(r'name="seen" value="(\d+)"', insp.get(f"/dossiers/{d}").text.split(f'value="{r}"')[1])
+    assert fresh is not None and int(fresh[1]) == int(seen[1]) + 1
+    done = insp.post("/cases/decision", data={**stale, "seen": fresh[1]}, follow_redirects=False)
+    assert done.status_code == 303  # from the page as it is now, the same dismissal is recorded
