@@ -23,10 +23,20 @@ from warehouse.console_users import ConsoleUser, save_user, user, users
 async def accounts(request: Request) -> Response:
     gate = gate_of(request)
     who = await gate.require(request, "admin")
-    found = await run_in_threadpool(gate.service.run, lambda: users(gate.service.writer))
     error = request.query_params.get("error", "")  # a code, never text from the URL
     done = request.query_params.get("done", "")
-    named = request.query_params.get("login", "")
+    return await _page(request, who, error, done, request.query_params.get("login", ""))
+
+
+async def _page(
+    request: Request, who: Any, error: str, done: str, named: str, filled: dict[str, str] | None = None
+) -> Response:
+    """The accounts and the form to add one; ``filled``: a refused addition's login, role, unit and replace
+    box, shown again (never its password): the form came back empty, its role "inspector", and an admin
+    who typed the login again and missed the role made a unit's officer an inspector of every unit
+    (review)."""
+    gate = gate_of(request)
+    found = await run_in_threadpool(gate.service.run, lambda: users(gate.service.writer))
     # An account's login, in the state the message says (a crafted link said "disabled" of an active one).
     named_account = next((a for a in found if a.login == named), None)
     state_ok = named_account is not None and (
@@ -35,11 +45,11 @@ async def accounts(request: Request) -> Response:
     done_login = named_account.login if named_account is not None and state_ok else ""
     catalogue = gate.service.catalogue
     units = sorted((code, u.name) for code, u in catalogue.units.items())
-    return render(request, "accounts.html.j2", who=who, accounts=found, roles=ROLES, units=units,
-                  unit_names=dict(units),  # a unit officer's unit by name, as on every other page (review)
+    return render(request, "accounts.html.j2", 400 if filled else 200, who=who, accounts=found, roles=ROLES,
+                  units=units, unit_names=dict(units),  # an officer's unit by name, as on every other page
                   error=error if error in ACCOUNT_ERRORS else "",
                   done=done if done in ("added", "replaced", "disabled", "enabled") and done_login else "",
-                  done_login=done_login)  # fmt: skip
+                  done_login=done_login, filled=filled or {})  # fmt: skip
 
 
 async def accounts_post(request: Request) -> Response:
@@ -81,6 +91,9 @@ async def accounts_post(request: Request) -> Response:
 
     error, done = await run_in_threadpool(svc.run, change)
     svc.forget(login)
+    if error and not (disable or enable):  # the form again, as it was sent
+        return await _page(request, who, error, "", "", {"login": login, "role": role, "unit": unit,
+                                                          "replace": "1" if replace else ""})  # fmt: skip
     # Said on the page (an account added, locked or unlocked gave no sign: review); the page names the
     # login only if it is an account's.
     query = {"error": error} if error else {"done": done, "login": login}

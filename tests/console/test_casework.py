@@ -138,6 +138,9 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
     assert not re.search(r"<td(?![^>]*data-label)", board)  # every cell named on a phone
     listed = insp.get("/violations", params={"unit": "000.10.02.H99", "week": "2025-W45", "lang": "vi"}).text
     assert "?unit=000.10.02.H99&amp;week=2025-W45&amp;lang=en" in listed  # the language link keeps filters
+    # On a phone a cell is a grid of its label and one item: the unit's name and code in one (the code fell
+    # under the label: review).
+    assert '<td data-label="Đơn vị"><span>' in listed and '<td data-label="Đơn vị">UBND' not in listed
     admin, _ = logged_in(console_world, "adm")
     assert "evil text" not in admin.get("/admin/users", params={"error": "evil text"}).text
     assert "Mật khẩu cần ít nhất 10 ký tự." in admin.get("/admin/users?error=password_short").text
@@ -186,7 +189,7 @@ def test_the_dossier_page_names_its_unit_and_procedure(
     # The list too, each row's unit by its short name (as the reports' tables), its code beneath.
     listed = insp.get("/violations", params={"dossier": B[0], "week": "2025-W45"}).text
     cells = re.findall(r"<td data-label=\"Đơn vị\">(.*?)</td>", listed, re.S)
-    named = f'UBND xã Đông Phú Hòa<br><small class="mono">{facts["unit_code"]}</small>'
+    named = f'<span>UBND xã Đông Phú Hòa<br><small class="mono">{facts["unit_code"]}</small></span>'
     assert cells and set(cells) == {named}
     monkeypatch.setattr(type(catalogue), "unit", lambda self, code: None)
     monkeypatch.setattr(type(catalogue), "procedure", lambda self, code: None)
