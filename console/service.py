@@ -352,6 +352,9 @@ class ConsoleService:
                 raise BadRequest(f"dismiss needs a reason: one of {', '.join(DISMISS_REASONS)}", "reason")
             if act is CaseAction.EXPLAIN and not note.strip():
                 raise BadRequest("an explanation needs a text", "text")
+            if act is CaseAction.DISMISS and reason_code == "other" and not note.strip():
+                # "Lý do khác" alone reached the pack as "đã bác bỏ (lý do khác)", its reason nowhere: review.
+                raise BadRequest("a dismissal for another reason needs that reason in its note", "other_note")
             bad_number = _CONTROL.search(notice_number) or _NOTICE_CONTROL.search(notice_number)
             if bad_number or _CONTROL.search(note):
                 raise BadRequest("note or notice number holds a control character", "control")

@@ -228,6 +228,10 @@ _ERRORS = {
     "role": ("Vai trò của bạn không được thực hiện thao tác này.", "Your role may not do this."),
     "reason": ("Hãy chọn lý do bác bỏ.", "Choose the reason for the dismissal."),
     "text": ("Hãy nhập nội dung giải trình.", "Write the explanation."),
+    "other_note": (
+        "Bác bỏ vì lý do khác: hãy ghi rõ lý do vào ghi chú.",
+        "A dismissal for another reason: write that reason in the note.",
+    ),
     "retracted": (
         "Vi phạm đã được rút lại: việc xử lý vi phạm đã đóng.",
         "The detector retracted this violation: its case is closed.",

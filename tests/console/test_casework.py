@@ -125,6 +125,8 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
     decided = {"dossier_id": B[0], "rule_id": "REPEATED_SUPPLEMENT", "event_id": "ex-012", "csrf_token": csrf}
     for extra, words in (({"action": "dismiss"}, "Hãy chọn lý do bác bỏ."),
                          ({"action": "dismiss", "reason_code": "whim"}, "Hãy chọn lý do bác bỏ."),
+                         # "Lý do khác" alone: the reason was nowhere (review of 2026-12-05).
+                         ({"action": "dismiss", "reason_code": "other", "note": " \n "}, "ghi rõ lý do"),
                          ({"action": "confirm", "note": "a\x00b"}, "ký tự điều khiển"),
                          # A C1 control, and a right-to-left override that showed a stored note reversed.
                          ({"action": "confirm", "note": "a\x85b"}, "ký tự điều khiển"),

@@ -222,7 +222,7 @@ def test_the_case_flow_through_the_api_and_the_reads_are_logged(console_world: C
     stored = case_events_of(console_world.wh, {D2})[CaseKey(D2, "REPEATED_SUPPLEMENT", "ex-012")]
     assert [e.note for e in stored if e.action is CaseAction.EXPLAIN] == [typed]  # "\n" line breaks
     assert decide(insp, insp_csrf, "conclude", note="Giữ nguyên").json()["case_state"] == "concluded"
-    assert decide(insp, insp_csrf, "dismiss", reason_code="other").status_code == 409  # final
+    assert decide(insp, insp_csrf, "dismiss", reason_code="other", note="x").status_code == 409  # final
     shown = lead.get(f"/api/dossiers/{D2}").json()
     states = {(v["rule_id"], v["event_id"]): v["case_state"] for v in shown["violations"]}
     assert states[("REPEATED_SUPPLEMENT", "ex-012")] == "concluded"
