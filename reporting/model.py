@@ -20,7 +20,7 @@ from reporting import counting, gather
 from reporting.calendar_note import CalendarNote, calendar_note
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
-from reporting.reach import Maturity, feed_name, figures_through, week_maturity, week_reach
+from reporting.reach import Maturity, week_figures, week_maturity
 from reporting.report_json import Names
 from warehouse.base import Warehouse
 from warehouse.cases import CaseCounts
@@ -373,13 +373,11 @@ def build_report(
     points = [*before, gather.TrendPoint(week, forms.province, forms.units)]
     # How far the figures reach, up to the instant the week's figures are final: the report of a final week
     # is the same whatever day it is made again (a retry, a backfill months later: same date, same bytes).
-    reach = week_reach(catalogue, wh, week, header.maturity_days, as_of or datetime.now(UTC))
-    through, lagging_feed = figures_through(reach, week, header.maturity_days)
-    lagging = feed_name(catalogue, lagging_feed) if lagging_feed else ""
+    figures = week_figures(catalogue, wh, week, header.maturity_days, as_of or datetime.now(UTC))
     return WeeklyReport(
         lang=header.lang,
         week=week,
-        header=letterhead(header, week, through),
+        header=letterhead(header, week, figures.through),
         forms=forms,
         ranking=gather.rank_units(forms.units),
         trend=points,
@@ -391,9 +389,9 @@ def build_report(
         names=Names(catalogue),
         sample_catalogue=catalogue.meta.sample,
         unfinished_loads=tuple(gather.unfinished_loads(wh)),
-        data_through=through,
-        lagging_feed=lagging,
-        data_ahead=reach.ahead,
+        data_through=figures.through,
+        lagging_feed=figures.lagging,
+        data_ahead=figures.ahead,
         maturity_days=header.maturity_days,
         cases=gather.week_cases(wh, week),
         data_from=gather.oldest_event(wh),

@@ -24,7 +24,7 @@ from reporting.pack_model import UnitPack
 from reporting.pack_notes import onsite_note, sample_onsite
 from reporting.pack_texts import pack_text
 from reporting.pack_xlsx import write_pack_xlsx
-from reporting.reach import Maturity, feed_name, figures_through, week_maturity, week_reach
+from reporting.reach import Maturity, figures_and_maturity
 from warehouse.base import Warehouse, WarehouseError
 
 __all__ = ["UnitPack", "gather_packs", "pack_file_stem", "write_packs"]
@@ -222,13 +222,8 @@ def write_packs(
     ``units`` when given), named by :func:`pack_file_stem` (the unit code itself for the usual codes)."""
     t = Texts(header.lang)
     # Dated as the week's report is: by how far its figures reach (``reach.figures_through``).
-    reach = week_reach(catalogue, wh, week, header.maturity_days, datetime.now(UTC))
-    through, lagging = figures_through(reach, week, header.maturity_days)
-    dated = letterhead(header, week, through)
-    maturity = week_maturity(
-        t, week, through, header.maturity_days, bool(gather.unfinished_loads(wh)),
-        feed_name(catalogue, lagging) if lagging else "", reach.ahead,
-    )  # fmt: skip
+    figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity_days, datetime.now(UTC))
+    dated = letterhead(header, week, figures.through)
     provisional = provisional_box(t, maturity)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)

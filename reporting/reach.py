@@ -20,6 +20,7 @@ from inspections.weeks import Week
 from reporting.i18n import Texts
 from warehouse.base import Warehouse
 from warehouse.feeds import feed_newest
+from warehouse.load_runs import unfinished_runs
 
 _UNIT = "unit:"
 _SYSTEM = "system:"
@@ -50,6 +51,40 @@ def week_reach(catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: i
         return Reach(newest[feed], feed, newest[feed])
     feed = min(waited, key=lambda f: (waited[f], f))
     return Reach(waited[feed], feed, max(waited.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class WeekFigures:
+    """How far a week's figures reach (:func:`figures_through`), the feed that holds them back by name
+    (``""``: none) and the newest feed's newest event: what the weekly report and its packs are dated by
+    and judged provisional on (:func:`week_maturity`)."""
+
+    through: datetime | None
+    lagging: str
+    ahead: datetime | None
+
+
+def week_figures(
+    catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: int, as_of: datetime
+) -> WeekFigures:
+    """:func:`week_reach` and :func:`figures_through` of ``week``, the lagging feed named
+    (:func:`feed_name`)."""
+    reach = week_reach(catalogue, wh, week, maturity_days, as_of)
+    through, feed = figures_through(reach, week, maturity_days)
+    return WeekFigures(through, feed_name(catalogue, feed) if feed else "", reach.ahead)
+
+
+def figures_and_maturity(
+    t: Texts, catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: int, as_of: datetime
+) -> tuple[WeekFigures, Maturity]:
+    """:func:`week_figures` of ``week`` and whether they are final (:func:`week_maturity`, a load left
+    unfinished counted): what the packs and the main job's summary say of a week, as its report does."""
+    figures = week_figures(catalogue, wh, week, maturity_days, as_of)
+    unfinished = bool(unfinished_runs(wh))
+    maturity = week_maturity(
+        t, week, figures.through, maturity_days, unfinished, figures.lagging, figures.ahead
+    )
+    return figures, maturity
 
 
 def figures_through(reach: Reach, week: Week, maturity_days: int) -> tuple[datetime | None, str]:

@@ -25,9 +25,9 @@ from inspections.audit_error import reported_rules
 from inspections.metrics import ReportingForm
 from inspections.violations import NOT_CHECKABLE
 from inspections.weeks import Week
-from reporting.gather import lowest_rated, unfinished_loads
+from reporting.gather import lowest_rated
 from reporting.i18n import Texts
-from reporting.reach import Maturity, feed_name, week_maturity, week_reach
+from reporting.reach import Maturity, figures_and_maturity
 from warehouse.base import Warehouse
 
 _WORDS: Final[dict[str, tuple[str, str]]] = {
@@ -167,10 +167,8 @@ def summary_maturity(platform: Platform, week: Week, wh: Warehouse | None, lang:
     if wh is None:
         return None
     days = platform.settings.report_maturity_days
-    reach = week_reach(platform.catalogue, wh, week, days, datetime.now(UTC))
-    lagging = feed_name(platform.catalogue, reach.lagging) if reach.lagging else ""
-    unfinished = bool(unfinished_loads(wh))
-    return week_maturity(Texts(lang), week, reach.through, days, unfinished, lagging, reach.ahead)
+    _, maturity = figures_and_maturity(Texts(lang), platform.catalogue, wh, week, days, datetime.now(UTC))
+    return maturity
 
 
 #: The console's address when served with its defaults.

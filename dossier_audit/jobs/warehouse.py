@@ -182,7 +182,7 @@ def load_file(
     size = path.stat().st_size  # then its digest of as many bytes: a file growing meanwhile stays a match
     run = new_run(source, started_at, as_of, file_digest(path, size), size)
     # Which of them this load finishes (``load_runs.finishing``): decided now, on the file as it is read.
-    finish = finishing(unfinished, source, run.digest, lambda size: file_digest(path, size), supersede)
+    finish = finishing(unfinished, source, run.digest, lambda first: file_digest(path, first), supersede)
     stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)

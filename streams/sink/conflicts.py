@@ -82,8 +82,9 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
     if dropped:  # not rejected (no dead letter): said here, as the detector's dropped resends are counted
         log.info("sink: %d event(s) stored already with the same content written otherwise: not stored "
                  "again, the stored text stays", len(dropped))  # fmt: skip
-    if moved or dropped:
-        batch.events = [row for index, row in enumerate(batch.events) if index not in moved | dropped]
+    gone = moved | dropped
+    if gone:
+        batch.events = [row for index, row in enumerate(batch.events) if index not in gone]
     return len(moved)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
 
 import pytest
 from hypothesis import example, given
@@ -13,10 +14,11 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from inspections.files.catalogue import sample_catalogue
-from reporting import gather, packs
+from inspections.weeks import Week
+from reporting import packs
 from reporting.header import make_header
 from reporting.packs import UnitPack, pack_file_stem, write_packs
-from reporting.reach import Reach
+from reporting.reach import WeekFigures, week_maturity
 from tests.reporting.conftest import WEEK
 
 DEVICES = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {f"COM{n}" for n in range(10)}
@@ -91,8 +93,11 @@ def test_colliding_units_each_get_their_pack(tmp_path: Path, monkeypatch: pytest
     units = ["a/b", "a_b", "", "A_B", "000.10.01.H99"]
     found = [UnitPack(u, f"Đơn vị {u}", [], [], 0, f"{u}/{WEEK}", {}, {}) for u in units]
     monkeypatch.setattr(packs, "gather_packs", lambda *_: found)
-    monkeypatch.setattr(packs, "week_reach", lambda *_: Reach(None))  # no warehouse: no figures to date
-    monkeypatch.setattr(gather, "unfinished_loads", lambda *_: [])  # nor load runs
+
+    def no_figures(t: Any, _: Any, __: Any, week: Week, days: int, ___: Any) -> Any:  # nor load runs
+        return WeekFigures(None, "", None), week_maturity(t, week, None, days, False)
+
+    monkeypatch.setattr(packs, "figures_and_maturity", no_figures)  # no warehouse: no figures to date
     catalogue = sample_catalogue()
     written = write_packs(catalogue, make_header(catalogue, "en"), None, WEEK, tmp_path, 0)  # type: ignore[arg-type]
     assert sorted(written) == sorted((tmp_path / "units").iterdir())

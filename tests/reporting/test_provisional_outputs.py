@@ -17,6 +17,7 @@ from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from dossier_audit.jobs import summary
 from reporting import charts, findings
+from reporting import reach as reach_module
 from reporting.reach import Reach
 from tests.reporting.test_findings import FINAL, IMMATURE, WEEK, make_report
 
@@ -105,8 +106,8 @@ def test_the_summary_marks_a_provisional_week(
     monkeypatch: pytest.MonkeyPatch, reach: datetime, provisional: bool
 ) -> None:
     ahead = datetime(2025, 11, 20, tzinfo=UTC)  # another feed is past the week's end
-    monkeypatch.setattr(summary, "week_reach", lambda *args: Reach(reach, "unit:000.10.03.H99", ahead))
-    monkeypatch.setattr(summary, "unfinished_loads", lambda wh: [])
+    monkeypatch.setattr(reach_module, "week_reach", lambda *args: Reach(reach, "unit:000.10.03.H99", ahead))
+    monkeypatch.setattr(reach_module, "unfinished_runs", lambda wh: [])
     text = printed(Platform(load_settings()), object())
     assert ("Số liệu tuần 45/2025 là tạm tính" in text) is provisional
     assert ("13/11/2025" in text) is provisional  # when the figures will be final
