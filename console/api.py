@@ -167,6 +167,7 @@ async def dossier(request: Request) -> JSONResponse:
                     "type": r.type,
                     "occurred_at": r.at.isoformat(),
                     "unit_code": r.unit_code,
+                    "actor": r.actor or None,
                     "working_day": r.working_day,
                     "due_in_force": r.due_in_force.isoformat() if r.due_in_force else None,
                     "due_basis": r.basis or None,

@@ -37,13 +37,14 @@ from console.guide import guide
 from console.security import Busy
 from console.service import ROLES, BadRequest, ListQuery, NotFound
 from console.texts import STATES, ConsoleTexts
-from console.timeline import timeline
-from console.words import legal_basis, marks_note
+from console.timeline import names, timeline
+from console.words import evidence, legal_basis, marks_note
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
 from reporting.i18n import short_unit_name
+from reporting.onsite import forms_of, forms_on
 from reporting.pack_tables import paused_text
-from reporting.packs import pack_file_stem
+from reporting.packs import pack_file_stem, working_days_on
 from warehouse.cases import CaseKey
 from warehouse.console_read import SEVERITIES, SORTS
 
@@ -297,6 +298,13 @@ async def dossier(request: Request) -> Response:
     role = Role(who.account.role) if who.account.role in ("inspector", "unit") else None
     cases = []
     lead = gate.service.auditor.rulebooks.versions[-1].params.apology_lead_working_days
+    catalogue = gate.service.catalogue
+    facts = view.dossier.facts
+    # The evidence as the dossier's pack prints it: its documents by name, its lateness in working days
+    # on the console's calendar (the auditor's), the forms of the circular it is handled under.
+    components, _ = names(view.dossier, catalogue)
+    working_days = working_days_on(gate.service.calendar)
+    received = forms_on(facts.received_at) if facts is not None else None
     for v in view.dossier.violations:
         key = CaseKey(dossier_id, v.rule_id, v.event_id)
         state = view.cases.get(key, CaseState())
@@ -304,11 +312,13 @@ async def dossier(request: Request) -> Response:
         actions = [a.value for a in allowed_actions(state, role)] if role and v.state == "open" else []
         plain, verify = guide(v.rule_id, lang, kind=v.kind, lead_days=lead)
         basis = legal_basis(v.rule_id, v.legal_basis, lang, v.detail)
+        found = evidence(
+            v.rule_id, v.kind, v.detail, lang, working_days=working_days,
+            forms=received or forms_of(v.legal_basis), components=components,
+        )  # fmt: skip
         cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
-                      "plain": plain, "verify": verify, "basis": basis})  # fmt: skip
-    catalogue = gate.service.catalogue
+                      "plain": plain, "verify": verify, "basis": basis, "evidence": found})  # fmt: skip
     rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang, catalogue)
-    facts = view.dossier.facts
     unit = catalogue.unit(facts.unit_code) if facts is not None else None
     procedure = catalogue.procedure(facts.procedure_code) if facts and facts.procedure_code else None
     return render(

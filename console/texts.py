@@ -50,6 +50,8 @@ _UI: dict[str, tuple[str, str]] = {
     "previous": ("Trang trước", "Previous"),
     "next": ("Trang sau", "Next"),
     "none_found": ("Không có vi phạm nào khớp bộ lọc.", "No violation matches the filters."),
+    # A dossier page has no filters: it read "khớp bộ lọc" (review).
+    "no_violation": ("Hồ sơ không có vi phạm nào.", "The audit found no violation in this dossier."),
     # A page past the last one said "no violation matches" under "97 vi phạm" (review of 2026-12-04).
     "past_the_end": (
         "Trang này vượt quá số trang của danh sách. Trang cuối:",
@@ -98,6 +100,8 @@ _UI: dict[str, tuple[str, str]] = {
     "open_in_time": ("Đang giải quyết, trong hạn", "In progress, within time"),
     "open_waiting": ("Đang giải quyết, chờ người nộp bổ sung", "In progress, waiting for the supplement"),
     "as_of": ("tính đến", "as of"),
+    "evidence": ("Chứng cứ", "Evidence"),
+    "actor": ("Người thực hiện", "Actor"),
     "legal_basis": ("Căn cứ pháp lý", "Legal basis"),
     "plain_law": ("Quy định nói gì", "What the law asks"),
     "verify": ("Cần xác minh tại chỗ", "Verify on site"),

@@ -38,6 +38,7 @@ class TimelineRow:
     type: str
     at: datetime  # local time (Asia/Ho_Chi_Minh)
     unit_code: str
+    actor: str  # who recorded it (an officer's account, not the applicant): as the packs' timeline shows
     working_day: int | None  # working days used at this event (the auditor's effective clock)
     due_day: date | None  # the due date in force (the auditor's), and its instant when judged in hours
     due_instant: datetime | None
@@ -87,7 +88,7 @@ def timeline(
         if v.event_id:
             triggers.setdefault(v.event_id, []).append(v.rule_id)
     parsed = dict(parsed_events(dossier))
-    components, units = _names(dossier, catalogue)
+    components, units = names(dossier, catalogue)
     known: list[AnyEvent] = []
     rows = []
     for i, event in enumerate(dossier.events):
@@ -119,6 +120,7 @@ def timeline(
                 event.type,
                 event.occurred_at.astimezone(VN_TZ),
                 event.unit_code,
+                event.actor or "",
                 working_day,
                 due_day,
                 due_instant,
@@ -134,7 +136,7 @@ def timeline(
     return rows
 
 
-def _names(dossier: StoredDossier, catalogue: Catalogue | None) -> tuple[dict[str, str], dict[str, str]]:
+def names(dossier: StoredDossier, catalogue: Catalogue | None) -> tuple[dict[str, str], dict[str, str]]:
     """The names of the dossier's procedure's documents by code, and of the units it was sent to."""
     if catalogue is None:
         return {}, {}

@@ -8,7 +8,8 @@ from typing import Any
 
 import orjson
 
-from reporting.evidence_words import detail_text, label
+from reporting.evidence import sentence
+from reporting.evidence_words import ALWAYS_YEAR, WorkingDays, detail_text, label
 from reporting.pack_tables import legal_cell
 from reporting.pack_texts import pack_text
 
@@ -33,11 +34,37 @@ def legal_basis(rule_id: str, basis: str, lang: str, detail: str = "") -> str:
     words, and for a dossier under Decree 118/2025 the Decree 61/2018 clause of its verdict's case as a
     reference (the page gave only "điều khoản tương ứng chưa xác nhận": review). ``detail``: the verdict's
     stored JSON, whose evidence says its case."""
+    return legal_cell(rule_id, basis, lang, _evidence_of(detail)).text
+
+
+def evidence(
+    rule_id: str,
+    kind: str,
+    detail: str,
+    lang: str,
+    *,
+    working_days: WorkingDays | None = None,
+    forms: str | None = None,
+    components: Mapping[str, str] | None = None,
+) -> str:
+    """The verdict's evidence in one sentence, as its pack prints it ("Hẹn trả 14/11/2025 17:00; trả kết
+    quả 20/11/2025 16:50 — trễ 4 ngày làm việc; không có Phiếu xin lỗi (mẫu 04)"): the page gave the rule,
+    the law and what to verify, but not what the audit found, which the inspector had to read out of the
+    timeline (review). ``detail``: the verdict's stored JSON; ``forms``: whose forms the dossier is handled
+    with (``reporting.onsite.forms_on``); ``components``: its procedure's documents by name. Every date
+    with its year: the page is no one week's, as a pack is."""
+    return sentence(
+        rule_id, kind, _evidence_of(detail) or {}, lang, working_days, ALWAYS_YEAR, forms, components
+    )
+
+
+def _evidence_of(detail: str) -> dict[str, Any] | None:
+    """The ``evidence`` of a verdict's stored JSON (``None``: none, or not an object)."""
     try:
-        evidence = orjson.loads(detail).get("evidence") if detail else None
-    except orjson.JSONDecodeError:
-        evidence = None
-    return legal_cell(rule_id, basis, lang, evidence if isinstance(evidence, dict) else None).text
+        found = orjson.loads(detail).get("evidence") if detail else None
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def marks_note(lang: str) -> str:

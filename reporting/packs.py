@@ -13,6 +13,7 @@ from pathlib import Path
 
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
+from inspections.ports import CalendarPort
 from inspections.weeks import Week
 from reporting import gather
 from reporting import pack_tables as pt
@@ -112,6 +113,12 @@ def stored_working_days(wh: Warehouse) -> WorkingDays | None:
         calendar = load_stored_catalogue(wh).calendar
     except WarehouseError:
         return None
+    return working_days_on(calendar)
+
+
+def working_days_on(calendar: CalendarPort) -> WorkingDays:
+    """Working days between two dates on ``calendar`` (0 outside its years: the sentence then counts
+    calendar days): the packs' count, and the console's on its dossier page."""
 
     def between(a: date, b: date) -> int:
         try:

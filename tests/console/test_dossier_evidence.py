@@ -1,0 +1,84 @@
+"""The dossier page says what the audit found as its pack does — one evidence sentence per verdict — and who
+recorded each event of the timeline (the packs' actor column): an inspector on site read the rule, the law
+and what to verify, but had to work out the evidence from the timeline, and could not say whom to ask."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC
+
+from reporting.evidence import sentence
+from reporting.evidence_words import ALWAYS_YEAR
+from reporting.onsite import forms_on
+from reporting.packs import working_days_on
+from tests.console.conftest import EXAMPLES, ConsoleWorld, logged_in
+from tests.console.test_casework import A, B
+
+HOSTILE_WORLD = False
+
+
+def _cards(page: str) -> dict[str, str]:
+    """Each case card's rule and its evidence (tags removed, entities read)."""
+    found = re.findall(r'data-rule="([A-Z_]+)".*?<dd class="evidence">(.*?)</dd>', page, re.S)
+    return {rule: html.unescape(text) for rule, text in found}
+
+
+def test_each_verdict_shows_its_evidence_sentence_as_its_pack_prints_it(console_world: ConsoleWorld) -> None:
+    insp, _ = logged_in(console_world, "insp")
+    for dossier_id, rule_id, _event in (A, B):
+        text = _cards(insp.get(f"/dossiers/{dossier_id}").text).get(rule_id, "")
+        assert text and "(không có chứng cứ ghi kèm)" not in text, (rule_id, text)
+    assert "không có văn bản" in _cards(insp.get(f"/dossiers/{B[0]}").text)[B[1]]
+    # The missed new appointment counts its lateness in working days, on the console's calendar, and
+    # gives every date with its year: a page is no one week's, as a pack is.
+    missed = _cards(insp.get(f"/dossiers/{A[0]}").text)[A[1]]
+    assert "ngày làm việc" in missed and re.search(r"\d{2}/\d{2}/2025", missed), missed
+    # The reporting function's sentence of the stored evidence, the dossier's forms and documents by name:
+    # the page adds nothing of its own and loses nothing.
+    (detail, kind), *_ = console_world.wh.query(
+        "SELECT detail, kind FROM violations FINAL WHERE dossier_id = %(d)s AND rule_id = %(r)s",
+        {"d": A[0], "r": A[1]},
+    )
+    (received,), *_ = console_world.wh.query(
+        "SELECT received_at FROM dossiers FINAL WHERE dossier_id = %(d)s", {"d": A[0]}
+    )
+    procedure = console_world.service.catalogue.procedure(json.loads(detail).get("procedure_code") or "")
+    papers = {part.code: part.name for part in procedure.components} if procedure is not None else {}
+    expected = sentence(
+        A[1], kind, json.loads(detail)["evidence"], "vi", working_days_on(console_world.service.calendar),
+        ALWAYS_YEAR, forms_on(received.replace(tzinfo=UTC)), papers,
+    )  # fmt: skip
+    assert missed == expected
+
+
+def test_the_english_page_speaks_english_evidence(console_world: ConsoleWorld) -> None:
+    insp, _ = logged_in(console_world, "insp")
+    text = _cards(insp.get(f"/dossiers/{A[0]}", params={"lang": "en"}).text)[A[1]]
+    assert "working day" in text and "ngày" not in text, text
+
+
+#: The examples' dossier whose events name their officers (some of them).
+RECORDED = "000.10.01.H99-251103-0001"
+
+
+def test_the_timeline_names_who_recorded_each_event(console_world: ConsoleWorld) -> None:
+    insp, _ = logged_in(console_world, "insp")
+    actors = {}
+    for line in EXAMPLES.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if event["dossier_id"] == RECORDED:
+            actors[event["event_id"]] = event.get("actor")
+    assert any(actors.values()) and not all(actors.values()), actors
+    page = insp.get(f"/dossiers/{RECORDED}").text
+    # Without a violation, the page says so of the dossier (it read "no violation matches the filters").
+    assert '<p id="no-violation">Hồ sơ không có vi phạm nào.</p>' in page
+    for event_id, actor in actors.items():
+        row = re.search(rf'<tr id="ev-{re.escape(event_id)}".*?</tr>', page, re.S)
+        assert row is not None, event_id
+        shown = re.search(r'<small class="actor">(.*?)</small>', row.group(0), re.S)
+        if actor:
+            assert shown is not None and html.unescape(shown.group(1)) == f"Người thực hiện: {actor}"
+        else:
+            assert shown is None
