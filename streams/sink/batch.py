@@ -88,6 +88,8 @@ class SinkStats:
     poison: int = 0
     #: Dossiers whose refreshed projection the warehouse refused (their events are stored).
     unfolded: int = 0
+    #: Events stored already with the same content written otherwise, dropped (``conflicts``).
+    duplicates: int = 0
 
     def to_json_dict(self) -> dict[str, int]:
         return {
@@ -101,6 +103,7 @@ class SinkStats:
             "discarded_batches": self.discarded_batches,
             "poison_records": self.poison,
             "dossiers_not_folded": self.unfolded,
+            "duplicates_dropped": self.duplicates,
         }
 
 
@@ -128,6 +131,9 @@ class SinkBatch:
     violation_origins: list[Origin] = field(default_factory=list)
     untimed: set[tuple[str, int]] = field(default_factory=set)
     poison: int = 0
+    #: Its events the warehouse (or the batch) held already with the same content written otherwise: not
+    #: stored again (``conflicts.reject_conflicts``), counted as the detector counts a resend.
+    duplicates: int = 0
     touched: set[str] = field(default_factory=set)
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
     messages: int = 0
@@ -173,10 +179,13 @@ def count_stored(
     stats.rejected += len(batch.rejected)
     stats.violations += len(batch.violations)
     stats.poison += batch.poison
+    stats.duplicates += batch.duplicates
     if not committed:
         return
     metrics.sink_batches.inc()
     metrics.events_in.inc(len(batch.events))
+    if batch.duplicates:  # dropped, not rejected: a data engineer saw them in a log line only
+        metrics.events_duplicate.inc(batch.duplicates)
     for code in batch.rejected_reasons:
         metrics.rejected(code)
         if code in POISON_CODES:

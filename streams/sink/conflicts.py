@@ -79,7 +79,8 @@ def reject_conflicts(wh: Warehouse, batch: SinkBatch) -> int:
             dropped.add(index)
     for index in sorted(moved):
         _reject(batch, batch.events[index])
-    if dropped:  # not rejected (no dead letter): said here, as the detector's dropped resends are counted
+    if dropped:  # not rejected (no dead letter): counted as the detector counts a resend, and said
+        batch.duplicates += len(dropped)
         log.info("sink: %d event(s) stored already with the same content written otherwise: not stored "
                  "again, the stored text stays", len(dropped))  # fmt: skip
     gone = moved | dropped

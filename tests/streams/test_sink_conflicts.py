@@ -12,7 +12,7 @@ from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import load_settings
 from schemas.pseudonym import Pseudonymiser
 from streams.observability import WorkerMetrics
-from streams.sink.batch import BatchConverter, SinkBatch, SinkStats
+from streams.sink.batch import BatchConverter, SinkBatch, SinkStats, count_stored
 from streams.sink.worker import SinkWorker
 from streams.sink.writer import BatchWriter
 from streams.topics import PlatformTopics
@@ -126,3 +126,10 @@ def test_the_same_event_written_otherwise_keeps_the_first_text(warehouse_url: st
         stored = wh.query("SELECT raw FROM events FINAL WHERE event_id = %(id)s", {"id": doc["event_id"]})
         assert len(stored) == 1 and orjson.loads(stored[0][0])["occurred_at"] == doc["occurred_at"]
         assert wh.query("SELECT count() FROM rejected_events") == [(0,)]
+    # Counted as the detector counts a resend (they were only in a log line), once committed.
+    assert (first.duplicates, second.duplicates) == (1, 1)
+    metrics, stats = WorkerMetrics(), SinkStats()
+    count_stored(first, stats, metrics, committed=False)
+    assert metrics.events_duplicate._value.get() == 0 and stats.duplicates == 1
+    count_stored(second, stats, metrics)
+    assert metrics.events_duplicate._value.get() == 1 and stats.to_json_dict()["duplicates_dropped"] == 2
