@@ -41,6 +41,7 @@ from console.timeline import names, timeline
 from console.words import evidence, legal_basis, marks_note
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
+from inspections.weeks import Week
 from reporting.i18n import short_unit_name
 from reporting.onsite import forms_of, forms_on
 from reporting.pack_tables import paused_text
@@ -247,6 +248,8 @@ async def violations(request: Request) -> Response:
         export_link="/violations.xlsx?" + urlencode(filters),
         quote=quote,
         awaiting=awaiting,
+        # The week field's example: last week's, not a fixed 2025-W45 a year on (review).
+        week_example=str(Week.last_complete(gate.service.clock())),
     )
 
 

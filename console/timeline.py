@@ -47,7 +47,7 @@ class TimelineRow:
     paused: bool  # the clock waits for the applicant (supplement) after this event
     paused_for: timedelta  # time not counted so far (supplement and financial pauses)
     notice: str
-    details: list[tuple[str, str]]
+    details: list[tuple[str, str]]  # the notice number first, if any
     triggered: list[str]
 
     @property
@@ -109,7 +109,10 @@ def timeline(
                 due_day, due_instant = found.due_date, found.due_instant
                 basis, standing = found.basis, found.status
                 paused, paused_for = facts.waiting, facts.pause
-        shown = [
+        notice = _text(data.get("notice_id"))
+        # The notice number first, named as the other details are ("số văn bản", as the packs give it).
+        shown = [detail("notice_id", notice, lang)] if notice else []
+        shown += [
             detail(k, data[k], lang, components=components, units=units)
             for k in _DETAILS
             if k in data and (data[k] not in (None, "", []) or (k in _SHOWN_EMPTY and data[k] == ""))
@@ -128,7 +131,7 @@ def timeline(
                 standing,
                 paused,
                 paused_for,
-                _text(data.get("notice_id")),
+                notice,
                 shown,
                 triggers.get(event.event_id, []),
             )

@@ -82,3 +82,16 @@ def test_the_timeline_names_who_recorded_each_event(console_world: ConsoleWorld)
             assert shown is not None and html.unescape(shown.group(1)) == f"Người thực hiện: {actor}"
         else:
             assert shown is None
+
+
+def test_a_notice_number_is_a_detail_named_as_the_others_are(console_world: ConsoleWorld) -> None:
+    """It read "Số văn bản: …" above "kênh: …", "lý do: …" (and as the packs name it, "số văn bản")."""
+    insp, _ = logged_in(console_world, "insp")
+    page = insp.get(f"/dossiers/{A[0]}").text
+    row = re.search(r'<tr id="ev-ex-017".*?</tr>', page, re.S)
+    assert row is not None
+    first = re.search(
+        r'<td data-label="Chi tiết"><div>\s*<div><span class="key">(.*?)</span>: (.*?)</div>', row[0]
+    )
+    assert first is not None and first.groups() == ("số văn bản", "XL-2025-031"), row[0]
+    assert "Số văn bản" not in row[0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from inspections.cases import CaseStatus
+from inspections.weeks import Week
 from tests.console.conftest import UNIT1, ConsoleWorld, logged_in
 from tests.console.test_scope import add_violation
 
@@ -110,3 +111,12 @@ def test_a_dossier_opened_from_the_list_links_back_to_it_after_an_action(console
     # Only the list's own parameters come back, re-encoded: never another path or a foreign parameter.
     crafted = client.get(link.split("?")[0], params={"back": "next=//evil.example&unit=<b>&x=1"}).text
     assert 'href="/violations?unit=%3Cb%3E"' in crafted and 'href="//evil' not in crafted
+
+
+def test_the_week_field_gives_last_weeks_number_as_its_example(console_world: ConsoleWorld) -> None:
+    """Its example was a fixed 2025-W45, which a year on reads as a suggestion to look at that week."""
+    client, _ = logged_in(console_world, "insp")
+    field = re.search(r'<input id="f-week"[^>]*>', client.get("/violations").text)
+    assert field is not None
+    expected = Week.last_complete(console_world.service.clock())
+    assert f'placeholder="{expected}"' in field[0]
