@@ -387,10 +387,20 @@ class ConsoleTexts(Texts):
         return self.ui(f"system_{system_code}") if system_code else text
 
     def paused(self, span: object) -> str:
-        """A paused time as days and hours."""
-        seconds = int(getattr(span, "total_seconds", lambda: 0)())
+        """A paused time in days and hours ("1 ngày 18 giờ", "20 giờ", "2 ngày"), in minutes under an hour:
+        it read "0 ngày 20 giờ" and "0 ngày 0 giờ" (review)."""
+        seconds = max(0, int(getattr(span, "total_seconds", lambda: 0)()))
         days, hours = seconds // 86_400, seconds % 86_400 // 3600
-        return f"{days} ngày {hours} giờ" if self.i == 0 else f"{days} d {hours} h"
+        vi = self.i == 0
+        if not days and not hours:
+            minutes = max(1, seconds // 60)
+            return f"{minutes} phút" if vi else f"{minutes} minute{'s' * (minutes != 1)}"
+        parts = []
+        if days:
+            parts.append(f"{days} ngày" if vi else f"{days} day{'s' * (days != 1)}")
+        if hours:
+            parts.append(f"{hours} giờ" if vi else f"{hours} hour{'s' * (hours != 1)}")
+        return " ".join(parts)
 
 
 #: The list's case-state filter, in the order a case goes: every state (the list offered only "open" and

@@ -95,3 +95,22 @@ def test_a_notice_number_is_a_detail_named_as_the_others_are(console_world: Cons
     )
     assert first is not None and first.groups() == ("số văn bản", "XL-2025-031"), row[0]
     assert "Số văn bản" not in row[0]
+
+
+def test_a_paused_time_reads_without_zero_parts() -> None:
+    """It read "0 ngày 20 giờ" (and "0 d 20 h" in English)."""
+    from datetime import timedelta
+
+    from console.texts import ConsoleTexts
+
+    vi, en = ConsoleTexts("vi"), ConsoleTexts("en")
+    cases = {
+        timedelta(hours=20): ("20 giờ", "20 hours"),
+        timedelta(days=1, hours=18, minutes=59): ("1 ngày 18 giờ", "1 day 18 hours"),
+        timedelta(days=2): ("2 ngày", "2 days"),
+        timedelta(hours=1): ("1 giờ", "1 hour"),
+        timedelta(minutes=45): ("45 phút", "45 minutes"),
+        timedelta(seconds=5): ("1 phút", "1 minute"),
+    }
+    for span, (in_vi, in_en) in cases.items():
+        assert (vi.paused(span), en.paused(span)) == (in_vi, in_en)
