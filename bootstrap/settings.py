@@ -17,8 +17,8 @@ import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bootstrap import placeholders
 from bootstrap.settings_file import LiteralDotEnv, SettingsError, accepted_values, check_names, not_a_file
-from schemas.pseudonym import MIN_KEY_BYTES
 
 #: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
 #: (Kafka's clients default to 9092).
@@ -26,8 +26,6 @@ from schemas.pseudonym import MIN_KEY_BYTES
 #: which a real broker refuses once deployed (review).
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 _HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
-
-_PLACEHOLDER = "CHANGE_ME"  # what deploy/env.example leaves in every value an operator must set
 
 
 class Settings(BaseSettings):
@@ -266,18 +264,14 @@ class Settings(BaseSettings):
         default=900, ge=1, le=86_400, description="Console: the login throttle's window."
     )
 
-    @field_validator("pseudonym_key", "console_session_secret")
-    @classmethod
-    def _key_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
-        """Checked here, not when the pseudonymiser is built (mid-command, a traceback): the message names
-        the variable and the length needed, never the key."""
-        if value is not None and value.get_secret_value().strip() == _PLACEHOLDER:
-            raise ValueError(
-                f"is still {_PLACEHOLDER} (deploy/env.example): set a random key, e.g. 32 hex digits"
-            )
-        if value is not None and len(value.get_secret_value().encode()) < MIN_KEY_BYTES:
-            raise ValueError(f"must be at least {MIN_KEY_BYTES} bytes (a random key, e.g. 32 hex digits)")
-        return value
+    # The values deploy/env.example leaves at CHANGE_ME, and keys too short (``placeholders``): checked here,
+    # not when used (mid-command, a traceback); the messages name the variable, never the value.
+    _key_is_set = field_validator("pseudonym_key", "console_session_secret")(placeholders.key)
+    _url_password_is_set = field_validator("warehouse", "console_cases_warehouse", "detector_history")(
+        placeholders.url
+    )
+    _sasl_password_is_set = field_validator("sasl_password")(placeholders.password)
+    _proxy_is_set = field_validator("console_trusted_proxies")(placeholders.proxies)
 
     @field_validator("catalogue", "calendar_override", "workdir", "reports_dir", "ssl_cafile", mode="before")
     @classmethod

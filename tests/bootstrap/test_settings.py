@@ -154,6 +154,32 @@ def test_a_key_left_at_the_env_examples_placeholder_is_named(monkeypatch):
         monkeypatch.delenv(name)
 
 
+def test_a_password_or_proxy_left_at_the_placeholder_stops_the_service_that_reads_it(monkeypatch):
+    """The ClickHouse server takes a password left at CHANGE_ME as the password, and the console trusted a
+    proxy named so: the guide said a value left at CHANGE_ME stops the services that read it, and for
+    four of the six nothing did (review). The message never quotes the URL."""
+    _no_config(monkeypatch)
+    url = "clickhouse://writer:CHANGE_ME@clickhouse:9000/dossier_audit"
+    for name in ("WAREHOUSE", "CONSOLE_CASES_WAREHOUSE", "DETECTOR_HISTORY"):
+        monkeypatch.setenv(f"DOSSIER_AUDIT_{name}", url)
+        with pytest.raises(SettingsError, match=f"{name}: holds the password CHANGE_ME") as raised:
+            load_settings()
+        assert "writer" not in str(raised.value) and "clickhouse:9000" not in str(raised.value)
+        monkeypatch.setenv(f"DOSSIER_AUDIT_{name}", url.replace("CHANGE_ME", "CHANGE%5FME"))  # encoded
+        with pytest.raises(SettingsError, match="holds the password CHANGE_ME"):
+            load_settings()
+        monkeypatch.setenv(f"DOSSIER_AUDIT_{name}", url.replace("CHANGE_ME", "s3cret-CHANGE_ME"))
+        load_settings()  # a password that merely contains it is the operator's
+        monkeypatch.delenv(f"DOSSIER_AUDIT_{name}")
+    for name, value in (("SASL_PASSWORD", "CHANGE_ME"), ("CONSOLE_TRUSTED_PROXIES", "10.0.0.5, CHANGE_ME")):
+        monkeypatch.setenv(f"DOSSIER_AUDIT_{name}", value)
+        with pytest.raises(SettingsError, match=f"{name}.*is still CHANGE_ME"):
+            load_settings()
+        monkeypatch.delenv(f"DOSSIER_AUDIT_{name}")
+    monkeypatch.setenv("DOSSIER_AUDIT_CONSOLE_TRUSTED_PROXIES", "10.0.0.5")
+    assert load_settings().console_trusted_proxies == "10.0.0.5"
+
+
 def test_the_compose_deployment_gives_the_console_secret_to_the_console_alone():
     """Every platform container reads the same .env; a DOSSIER_AUDIT_CONSOLE_SESSION_SECRET left at
     CHANGE_ME there stopped init, the workers and Dagster, which never use it (review of 2026-12-04)."""

@@ -306,6 +306,24 @@ def test_every_service_has_a_health_check_or_is_one_shot(compose):
                 assert "healthcheck" in services[dep], f"{name} waits for {dep} to be healthy"
 
 
+def test_the_operators_guide_describes_every_service_and_their_start_order(raw):
+    """The guide's table left out the console, and said Dagster waited for both one-shots (review)."""
+    guide = (ROOT / "docs" / "operators-guide.md").read_text(encoding="utf-8")
+    table = guide.split("| service | image | role | health |", 1)[1].split("\n\n", 1)[0]
+    rows = set(re.findall(r"^\| `([a-z-]+)` \|", table, re.M))
+    assert rows == set(raw["services"]), rows ^ set(raw["services"])
+    waits = {name: set(svc.get("depends_on", {})) for name, svc in raw["services"].items()}
+    assert {name for name, deps in waits.items() if {"topics", "init"} <= deps} == {"sink", "detect"}
+    assert {name for name, deps in waits.items() if "init" in deps and "topics" not in deps} >= {
+        "dagster-webserver",
+        "dagster-daemon",
+        "console",
+    }
+    assert "the workers start only after both one-shots succeeded, Dagster and the console after `init`" in (
+        " ".join(guide.split())
+    )
+
+
 def test_environment_names_are_settings_and_defaults_agree(compose):
     text = COMPOSE_FILE.read_text(encoding="utf-8")
     used = set(re.findall(r"\bDOSSIER_AUDIT_[A-Z0-9_]+", text))

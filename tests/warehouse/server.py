@@ -60,7 +60,7 @@ USERS_XML = """<?xml version="1.0"?>
 <yandex>
     <profiles>
         <default></default>
-        <readonly><readonly>1</readonly></readonly>
+        <readonly><readonly>2</readonly></readonly>
     </profiles>
     <users>
         <{admin}>
