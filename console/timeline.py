@@ -20,16 +20,12 @@ from inspections.classification import classify
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
 from schemas.events import EVENT_ADAPTER, AnyEvent
+from schemas.pseudonym import is_applicant_key
 from warehouse.console_read import StoredDossier
 
-#: Event data members shown as details. The applicant is never shown, not even its pseudonym. The due dates
-#: an event gives (the receipt's, an apology's new one, a change's old and new) are what the rules on
-#: rescheduling judge: the page left them out, and an inspector could not check those rules on it (review
-#: of 2026-12-04).
-_DETAILS = ("channel", "due_at", "old_due_at", "new_due_at", "reason", "stage", "to_unit_code", "step",
-            "documents", "requested_documents")  # fmt: skip
-#: Members shown even when empty ("(để trống)", as the packs show them): a blank reason is evidence.
-_SHOWN_EMPTY = frozenset({"reason"})
+#: The first detail of a row: the notice number, shown even when missing ("(để trống)"): the evidence of the
+#: rules on written notices.
+_FIRST = "notice_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +105,11 @@ def timeline(
                 due_day, due_instant = found.due_date, found.due_instant
                 basis, standing = found.basis, found.status
                 paused, paused_for = facts.waiting, facts.pause
-        notice = _text(data.get("notice_id"))
-        # The notice number first, named as the other details are ("số văn bản", as the packs give it).
-        shown = [detail("notice_id", notice, lang)] if notice else []
-        shown += [
+        notice = _text(data.get(_FIRST))
+        shown = [
             detail(k, data[k], lang, components=components, units=units)
-            for k in _DETAILS
-            if k in data and (data[k] not in (None, "", []) or (k in _SHOWN_EMPTY and data[k] == ""))
+            for k in sorted(data, key=lambda k: k != _FIRST)  # the notice first, the rest as stored
+            if not is_applicant_key(k)
         ]
         rows.append(
             TimelineRow(

@@ -25,8 +25,9 @@ def detail(
     """An event's data member as (its name in words, its value in words), as a pack's timeline gives it:
     enumerated values translated, documents by name (``components``: the dossier's procedure's), the unit a
     dossier went to by name (``units``), other codes and free text as they are (the templates escape
-    them)."""
-    return label(key, lang), detail_text(key, value, lang, components=components, units=units)
+    them); every date with its year, as the page's evidence sentences (a pack gives it only to dates
+    outside its week's year)."""
+    return label(key, lang), detail_text(key, value, lang, ALWAYS_YEAR, components=components, units=units)
 
 
 def legal_basis(rule_id: str, basis: str, lang: str, detail: str = "") -> str:

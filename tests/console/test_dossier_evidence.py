@@ -114,3 +114,32 @@ def test_a_paused_time_reads_without_zero_parts() -> None:
     }
     for span, (in_vi, in_en) in cases.items():
         assert (vi.paused(span), en.paused(span)) == (in_vi, in_en)
+
+
+def test_the_timeline_shows_what_the_packs_timeline_does_a_missing_notice_included(
+    console_world: ConsoleWorld,
+) -> None:
+    """The rows flagged for a request or a refusal not in writing did not show the missing notice (a null
+    member was left out, a blank one shown): the pack prints "số văn bản: (để trống)" (review). Every
+    member the event holds is shown, the notice first, none applicant-like; dates with their year."""
+    from reporting.evidence_words import label
+
+    insp, _ = logged_in(console_world, "insp")
+    page = insp.get(f"/dossiers/{B[0]}").text
+    stored = {}
+    for line in EXAMPLES.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if event["dossier_id"] == B[0]:
+            stored[event["event_id"]] = event["data"]
+    for event_id, data in stored.items():
+        row = re.search(rf'<tr id="ev-{event_id}".*?</tr>', page, re.S)
+        assert row is not None
+        names = [html.unescape(n) for n in re.findall(r'<span class="key">(.*?)</span>', row[0])]
+        expected = [label(k) for k in sorted(data, key=lambda k: k != "notice_id") if k != "applicant"]
+        assert names == expected, (event_id, names)
+    for event_id in ("ex-010", "ex-013"):  # SUPPLEMENT_UNWRITTEN, REFUSAL_UNWRITTEN: their missing notice
+        row = re.search(rf'<tr id="ev-{event_id}".*?</tr>', page, re.S)
+        assert row is not None and '<span class="key">số văn bản</span>: (để trống)' in row[0], row
+    received = re.search(r'<tr id="ev-ex-009".*?</tr>', page, re.S)
+    assert received is not None and "ngày hẹn trả</span>: 05/11/2025 17:00" in received[0]
+    assert "thành phần hồ sơ</span>: (để trống)" in received[0]
