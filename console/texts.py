@@ -87,7 +87,10 @@ _UI: dict[str, tuple[str, str]] = {
     "due_in_force": ("Hạn dùng để xét đúng hạn", "Due date judged against"),
     "details": ("Chi tiết", "Details"),
     "paused": ("tạm dừng tính thời gian", "clock paused"),
-    "triggered": ("căn cứ của vi phạm", "evidence of a violation"),
+    # Each verdict named with its kind: a data finding read as "căn cứ của vi phạm" (review).
+    "triggered": ("là căn cứ của", "evidence of"),
+    # A data finding is no violation (RULES.md v2, amendment 5), and said so on its card as the packs do.
+    "finding_note": ("phát hiện về dữ liệu, không tính là vi phạm", "a data finding, not a violation"),
     "facts": ("Thông tin hồ sơ", "Dossier facts"),
     "procedure": ("Thủ tục", "Procedure"),
     "channel": ("Kênh nộp", "Channel"),
@@ -139,8 +142,9 @@ _UI: dict[str, tuple[str, str]] = {
     "skip": ("Bỏ qua, tới nội dung chính", "Skip to content"),
     "retracted": ("đã rút lại", "retracted"),
     "done": ("Đã ghi nhận.", "Recorded."),
-    "done_confirm": ("Đã xác nhận vi phạm.", "The violation is confirmed."),
-    "done_dismiss": ("Đã bác bỏ vi phạm.", "The violation is dismissed."),
+    # Said of a violation or a data finding alike (a confirmed finding read "Đã xác nhận vi phạm": review).
+    "done_confirm": ("Đã xác nhận.", "Confirmed."),
+    "done_dismiss": ("Đã bác bỏ.", "Dismissed."),
     "done_request_explanation": ("Đã gửi yêu cầu giải trình tới đơn vị.", "The unit is asked to explain."),
     "done_explain": ("Đã gửi giải trình.", "The explanation is sent."),
     "done_conclude": ("Đã kết luận vụ việc.", "The case is concluded."),
@@ -317,6 +321,8 @@ _STATES = {
 _HANDLED = frozenset({"confirmed", "dismissed", "awaiting_explanation", "explained", "concluded"})
 _ACTIONS = {
     "confirm": ("Xác nhận vi phạm", "Confirm"),
+    # Confirming a data finding confirms the finding, not a violation (review).
+    "confirm_finding": ("Xác nhận phát hiện", "Confirm the finding"),
     "dismiss": ("Bác bỏ", "Dismiss"),
     "request_explanation": ("Yêu cầu đơn vị giải trình", "Request an explanation"),
     "explain": ("Gửi giải trình", "Send explanation"),

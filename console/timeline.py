@@ -44,7 +44,13 @@ class TimelineRow:
     paused_for: timedelta  # time not counted so far (supplement and financial pauses)
     notice: str
     details: list[tuple[str, str]]  # the notice number first, if any
-    triggered: list[str]
+    triggered: list[str]  # the rule ids of the verdicts it is the evidence of
+    kinds: list[str]  # and their kinds (``violation``, ``finding``), in the same order
+
+    @property
+    def triggers(self) -> list[tuple[str, str]]:
+        """(rule id, kind) of each verdict the event is the evidence of."""
+        return list(zip(self.triggered, self.kinds, strict=True))
 
     @property
     def due_in_force(self) -> datetime | None:
@@ -80,9 +86,11 @@ def timeline(
     """The rows of the dossier's timeline, oldest first; with the ``catalogue``, its documents and the units
     it went to are named (as in the packs), else shown by code."""
     triggers: dict[str, list[str]] = {}
+    kinds: dict[str, list[str]] = {}
     for v in dossier.violations:
         if v.event_id:
             triggers.setdefault(v.event_id, []).append(v.rule_id)
+            kinds.setdefault(v.event_id, []).append(v.kind)
     parsed = dict(parsed_events(dossier))
     components, units = names(dossier, catalogue)
     known: list[AnyEvent] = []
@@ -128,6 +136,7 @@ def timeline(
                 notice,
                 shown,
                 triggers.get(event.event_id, []),
+                kinds.get(event.event_id, []),
             )
         )
     return rows

@@ -143,3 +143,30 @@ def test_the_timeline_shows_what_the_packs_timeline_does_a_missing_notice_includ
     received = re.search(r'<tr id="ev-ex-009".*?</tr>', page, re.S)
     assert received is not None and "ngày hẹn trả</span>: 05/11/2025 17:00" in received[0]
     assert "thành phần hồ sơ</span>: (để trống)" in received[0]
+
+
+def test_a_data_finding_is_said_to_be_one_not_a_violation(console_world: ConsoleWorld) -> None:
+    """A finding (amendment 5's OLD_DUE_DATE_MISMATCH) showed under "Vi phạm" with "Xác nhận vi phạm" and
+    its event read "căn cứ của vi phạm", where the pack says "Phát hiện dữ liệu … không tính là vi phạm"
+    (review)."""
+    console_world.wh.execute(
+        "INSERT INTO violations SELECT dossier_id, 'OLD_DUE_DATE_MISMATCH', 'ex-018', state, 'finding', "
+        "'medium', unit_code, procedure_code, occurred_at, legal_basis, rulebook_version, evidence, detail, "
+        "as_of, producer, version FROM violations FINAL WHERE dossier_id = %(d)s AND rule_id = %(r)s",
+        {"d": A[0], "r": A[1]},
+    )
+    insp, _ = logged_in(console_world, "insp")
+    page = insp.get(f"/dossiers/{A[0]}").text
+    cards = dict(
+        re.findall(r'<article class="case card"[^>]*data-rule="([A-Z_]+)"(.*?)</article>', page, re.S)
+    )
+    finding, violation = cards["OLD_DUE_DATE_MISMATCH"], cards[A[1]]
+    assert '<span class="kind kind-finding">Phát hiện dữ liệu</span>' in finding
+    assert "phát hiện về dữ liệu, không tính là vi phạm" in finding
+    assert 'value="confirm">Xác nhận phát hiện</button>' in finding
+    assert 'class="kind' not in violation and 'value="confirm">Xác nhận vi phạm</button>' in violation
+    why = dict(re.findall(r'<tr id="ev-(ex-01[78])".*?<div class="why">(.*?)</div>', page, re.S))
+    assert why == {
+        "ex-017": "là căn cứ của vi phạm “Trễ cả ngày hẹn lại”",
+        "ex-018": "là căn cứ của phát hiện dữ liệu “Ngày hẹn cũ không khớp ngày hẹn đang có hiệu lực”",
+    }, why
