@@ -9,17 +9,17 @@ from __future__ import annotations
 #: rule id → (plain meaning vi, what to verify vi, plain meaning en, what to verify en)
 _GUIDE: dict[str, tuple[str, str, str, str]] = {
     "LATE_NO_APOLOGY": (
-        "Hồ sơ trễ hạn thì cơ quan phải gửi phiếu xin lỗi và hẹn lại ngày trả kết quả trước khi hết hạn.",
-        "Kiểm tra sổ theo dõi và bản lưu phiếu xin lỗi (mẫu 04); hỏi bộ phận một cửa vì sao không phát hành.",
+        "Hồ sơ trễ hạn thì cơ quan phải có văn bản xin lỗi và hẹn lại ngày trả kết quả trước khi hết hạn.",
+        "Kiểm tra sổ theo dõi và bản lưu văn bản xin lỗi; hỏi bộ phận một cửa vì sao không phát hành.",
         "A late dossier requires a written apology with a new date, issued before the deadline.",
-        "Check the register and the filed apology forms (form 04); ask the desk why none was issued.",
+        "Check the register and the filed apologies; ask the desk why none was issued.",
     ),
     # The rule's lead (RULES.md: ``apology_lead_working_days``): "before the due date" made an inspector
     # dismiss an apology sent two minutes before it, which the rule finds late (review of 2026-12-04).
     "APOLOGY_TOO_LATE": (
-        "Phiếu xin lỗi phải được gửi chậm nhất {lead} ngày làm việc trước ngày hẹn trả, không phải sát hạn "
-        "hay sau khi đã trễ.",
-        "Đối chiếu ngày ký phiếu xin lỗi với ngày hẹn trả trên giấy tiếp nhận: phải sớm hơn ít nhất {lead} "
+        "Văn bản xin lỗi phải được gửi chậm nhất {lead} ngày làm việc trước ngày hẹn trả, không phải sát "
+        "hạn hay sau khi đã trễ.",
+        "Đối chiếu ngày ký văn bản xin lỗi với ngày hẹn trả trên giấy tiếp nhận: phải sớm hơn ít nhất {lead} "
         "ngày làm việc.",
         "The apology must be sent at least {lead} working day(s) before the due date, not at the last minute "
         "or after it has passed.",
@@ -27,8 +27,8 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "earlier.",
     ),
     "APOLOGY_INCOMPLETE": (
-        "Phiếu xin lỗi phải nêu lý do trễ và ngày hẹn trả mới.",
-        "Xem bản lưu phiếu xin lỗi: có lý do và ngày hẹn mới không.",
+        "Văn bản xin lỗi phải nêu lý do trễ và ngày hẹn trả mới.",
+        "Xem bản lưu văn bản xin lỗi: có lý do và ngày hẹn mới không.",
         "The apology must state the reason for the delay and a new due date.",
         "Read the filed apology: does it give a reason and a new date?",
     ),
@@ -46,11 +46,9 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
     ),
     "REFUSAL_UNWRITTEN": (
         "Từ chối tiếp nhận hoặc giải quyết phải bằng văn bản gửi người nộp.",
-        "Tìm bản lưu văn bản từ chối (mẫu 03; dừng giải quyết hồ sơ tiếp nhận từ 15/9/2025: mẫu 05 Thông tư "
-        "03/2025/TT-VPCP) và số, ngày của văn bản.",
+        "Tìm bản lưu văn bản từ chối (hoặc thông báo dừng giải quyết) và số, ngày của văn bản.",
         "A refusal must be written and sent to the applicant.",
-        "Find the filed refusal (form 03; a stop of a dossier received from 15/9/2025: form 05 of Circular "
-        "03/2025/TT-VPCP) and its number and date.",
+        "Find the filed refusal (or stop notice) and its number and date.",
     ),
     "REFUSAL_NO_REASON": (
         "Văn bản từ chối phải nêu rõ lý do.",
@@ -59,9 +57,9 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "Read the refusal: is the reason specific and grounded?",
     ),
     "SUPPLEMENT_UNWRITTEN": (
-        "Yêu cầu bổ sung hồ sơ phải bằng phiếu (mẫu 02), nêu đủ các thành phần cần bổ sung.",
+        "Yêu cầu bổ sung hồ sơ phải bằng văn bản (phiếu yêu cầu bổ sung), nêu đủ các thành phần cần bổ sung.",
         "Tìm phiếu yêu cầu bổ sung; đối chiếu thành phần yêu cầu với danh mục công bố.",
-        "A supplement request must be a written notice (form 02) listing what is needed.",
+        "A supplement request must be a written notice listing what is needed.",
         "Find the supplement notice; compare what it asks with the published list.",
     ),
     "REPEATED_SUPPLEMENT": (
@@ -83,9 +81,9 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "Check the publication decision and its effective date.",
     ),
     "NO_APPOINTMENT": (
-        "Tiếp nhận hồ sơ phải cấp giấy tiếp nhận có ngày hẹn trả (mẫu 01).",
+        "Tiếp nhận hồ sơ phải cấp giấy tiếp nhận có ngày hẹn trả.",
         "Tìm giấy tiếp nhận và hẹn trả kết quả trong hồ sơ.",
-        "A receipt with a due date (form 01) must be issued on reception.",
+        "A receipt with a due date must be issued on reception.",
         "Find the receipt with its due date in the file.",
     ),
     "DUE_DATE_OVERSTATED": (
@@ -95,8 +93,8 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "Compare the due date with the procedure's published time limit (working days).",
     ),
     "DUE_DATE_CHANGED": (
-        "Ngày hẹn trả chỉ được đổi khi có phiếu xin lỗi và hẹn lại.",
-        "Kiểm tra nhật ký sửa đổi trên hệ thống và phiếu xin lỗi tương ứng.",
+        "Ngày hẹn trả chỉ được đổi khi có văn bản xin lỗi và hẹn lại.",
+        "Kiểm tra nhật ký sửa đổi trên hệ thống và văn bản xin lỗi tương ứng.",
         "A due date may be changed only with an apology and new date.",
         "Check the system's change log and the matching apology.",
     ),
@@ -107,6 +105,20 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "Compare the system's due-date history with the papers.",
     ),
 }
+#: EXCESS_DOCUMENTS by case (its evidence's ``event_type``, as its legal basis: ``legal.EXCESS_CASES``):
+#: receiving papers outside the list, no text found forbids (LEGAL.md §1), where the rule's words said "không
+#: được yêu cầu" beside the evidence of a receipt (review).
+_EXCESS_RECEIVED = (
+    "Giấy tờ ngoài thành phần hồ sơ đã công bố đã được nhận vào hồ sơ. Không có điều khoản cấm trực tiếp "
+    "việc nhận (chỉ cấm tự ý yêu cầu); coi là vi phạm theo thực tiễn thanh tra.",
+    "Đối chiếu giấy tờ đã nhận với thành phần hồ sơ công bố; hỏi đơn vị giấy tờ đó do người nộp tự đưa hay "
+    "được yêu cầu nộp.",
+    "Documents outside the published list were taken into the dossier. No text found forbids receiving them "
+    "(only asking for them); inspection practice counts it.",
+    "Compare the documents taken with the published list; ask whether the applicant offered them or was "
+    "asked for them.",
+)
+_EXCESS_BY_CASE = {"received": _EXCESS_RECEIVED, "supplement_completed": _EXCESS_RECEIVED}
 #: A finding (a data-quality anomaly) without words of its own.
 _DATA_QUALITY = (
     "Đây là kiểm tra chất lượng dữ liệu, không phải vi phạm pháp luật.",
@@ -124,12 +136,16 @@ _SEE_BASIS = (
 )
 
 
-def guide(rule_id: str, lang: str, *, kind: str = "violation", lead_days: int = 1) -> tuple[str, str]:
+def guide(
+    rule_id: str, lang: str, *, kind: str = "violation", lead_days: int = 1, case: str | None = None
+) -> tuple[str, str]:
     """(what the law asks, what to verify on site) for ``rule_id`` in ``lang``; ``kind``: the record's
     (``violation``, ``finding`` or ``not_checkable``), which decides the words of a rule without its own;
     ``lead_days``: the rulebook's ``apology_lead_working_days``, which the words of ``APOLOGY_TOO_LATE``
-    give."""
+    give; ``case``: the verdict's evidence ``event_type``, which decides EXCESS_DOCUMENTS' words. No form
+    number: the forms asked for are the dossier's circular's (``reporting.onsite.items``, beside these)."""
     fallback = _DATA_QUALITY if kind == "finding" else _SEE_BASIS
-    vi_plain, vi_verify, en_plain, en_verify = _GUIDE.get(rule_id, fallback)
+    words = _EXCESS_BY_CASE.get(case or "") if rule_id == "EXCESS_DOCUMENTS" else None
+    vi_plain, vi_verify, en_plain, en_verify = words or _GUIDE.get(rule_id, fallback)
     plain, verify = (en_plain, en_verify) if lang == "en" else (vi_plain, vi_verify)
     return plain.replace("{lead}", str(lead_days)), verify.replace("{lead}", str(lead_days))

@@ -38,10 +38,11 @@ from console.security import Busy
 from console.service import ROLES, BadRequest, ListQuery, NotFound
 from console.texts import STATES, ConsoleTexts
 from console.timeline import names, timeline
-from console.words import evidence, legal_basis, marks_note
+from console.words import evidence, evidence_case, legal_basis, marks_note
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
 from inspections.weeks import Week
+from reporting import onsite
 from reporting.i18n import short_unit_name
 from reporting.onsite import forms_of, forms_on
 from reporting.pack_tables import paused_text
@@ -313,14 +314,18 @@ async def dossier(request: Request) -> Response:
         state = view.cases.get(key, CaseState())
         shown = "closed" if v.state == "retracted" and state.status.value == "open" else state.status.value
         actions = [a.value for a in allowed_actions(state, role)] if role and v.state == "open" else []
-        plain, verify = guide(v.rule_id, lang, kind=v.kind, lead_days=lead)
+        plain, verify = guide(v.rule_id, lang, kind=v.kind, lead_days=lead, case=evidence_case(v.detail))
         basis = legal_basis(v.rule_id, v.legal_basis, lang, v.detail)
+        forms = received or forms_of(v.legal_basis)
         found = evidence(
-            v.rule_id, v.kind, v.detail, lang, working_days=working_days,
-            forms=received or forms_of(v.legal_basis), components=components,
-        )  # fmt: skip
+            v.rule_id, v.kind, v.detail, lang, working_days=working_days, forms=forms, components=components
+        )
+        # What to ask for, with the forms of the dossier's circular: the pack's list for the same verdict
+        # (the page's own words named form 03 for a refusal after appraisal, which has none: review).
+        papers = "; ".join(onsite.items(v.rule_id, v.kind, lang, forms))
         cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
-                      "plain": plain, "verify": verify, "basis": basis, "evidence": found})  # fmt: skip
+                      "plain": plain, "verify": verify, "basis": basis, "evidence": found,
+                      "papers": papers})  # fmt: skip
     rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang, catalogue)
     unit = catalogue.unit(facts.unit_code) if facts is not None else None
     procedure = catalogue.procedure(facts.procedure_code) if facts and facts.procedure_code else None

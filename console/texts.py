@@ -108,6 +108,8 @@ _UI: dict[str, tuple[str, str]] = {
     "legal_basis": ("Căn cứ pháp lý", "Legal basis"),
     "plain_law": ("Quy định nói gì", "What the law asks"),
     "verify": ("Cần xác minh tại chỗ", "Verify on site"),
+    # The pack's column of the same list ("Cần yêu cầu xuất trình tại chỗ").
+    "papers": ("Cần yêu cầu xuất trình", "Ask for"),
     "history": ("Lịch sử xử lý", "Case history"),
     "reason": ("Lý do", "Reason"),
     "note": ("Ghi chú", "Note"),

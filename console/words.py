@@ -59,6 +59,13 @@ def evidence(
     )
 
 
+def evidence_case(detail: str) -> str | None:
+    """The case a verdict's evidence says it is of (its ``event_type``: a receipt or a request of excess
+    documents), as its legal basis reads it (``inspections.rules.legal.EXCESS_CASES``)."""
+    case = (_evidence_of(detail) or {}).get("event_type")
+    return case if isinstance(case, str) else None
+
+
 def _evidence_of(detail: str) -> dict[str, Any] | None:
     """The ``evidence`` of a verdict's stored JSON (``None``: none, or not an object)."""
     try:

@@ -11,6 +11,7 @@ from datetime import UTC
 
 from reporting.evidence import sentence
 from reporting.evidence_words import ALWAYS_YEAR
+from reporting import onsite
 from reporting.onsite import forms_on
 from reporting.packs import working_days_on
 from tests.console.conftest import EXAMPLES, ConsoleWorld, logged_in
@@ -170,3 +171,44 @@ def test_a_data_finding_is_said_to_be_one_not_a_violation(console_world: Console
         "ex-017": "là căn cứ của vi phạm “Trễ cả ngày hẹn lại”",
         "ex-018": "là căn cứ của phát hiện dữ liệu “Ngày hẹn cũ không khớp ngày hẹn đang có hiệu lực”",
     }, why
+
+
+def test_what_to_ask_for_is_the_packs_list_with_the_forms_of_the_dossiers_circular(
+    console_world: ConsoleWorld,
+) -> None:
+    """The page's own words sent the inspector to "mẫu 03" for a refusal after appraisal, which has no form,
+    and named the apology by Circular 01/2018 for a dossier handled under 03/2025 (review): the forms are
+    now the pack's list for the dossier, and the rule's words name no form number."""
+    from console.guide import _GUIDE
+
+    insp, _ = logged_in(console_world, "insp")
+    page = insp.get(f"/dossiers/{B[0]}").text
+    card = re.search(rf'data-rule="{B[1]}"(.*?)</article>', page, re.S)
+    assert card is not None
+    papers = re.search(r'<dd class="papers">(.*?)</dd>', card[1], re.S)
+    (received,), *_ = console_world.wh.query(
+        "SELECT received_at FROM dossiers FINAL WHERE dossier_id = %(d)s", {"d": B[0]}
+    )
+    forms = forms_on(received.replace(tzinfo=UTC))
+    assert forms == "2025"
+    assert papers is not None and html.unescape(papers[1]) == "; ".join(
+        onsite.items(B[1], "violation", "vi", forms)
+    )
+    assert "từ chối sau khi thẩm định: văn bản thông báo nêu rõ lý do (không theo mẫu)" in html.unescape(
+        papers[1]
+    )
+    for words in _GUIDE.values():
+        assert not re.search(r"mẫu 0\d|form 0\d", " ".join(words)), words
+
+
+def test_excess_documents_received_are_not_said_to_be_forbidden() -> None:
+    """Beside the evidence of a receipt, the rule's words said "Không được yêu cầu giấy tờ ngoài…", where
+    no text forbids receiving them (LEGAL.md §1; the card's legal basis says so)."""
+    from console.guide import guide
+
+    asked = guide("EXCESS_DOCUMENTS", "vi", case="supplement_requested")
+    assert asked == guide("EXCESS_DOCUMENTS", "vi") and asked[0].startswith("Không được yêu cầu")
+    for case in ("received", "supplement_completed"):
+        plain, verify = guide("EXCESS_DOCUMENTS", "vi", case=case)
+        assert "Không có điều khoản cấm trực tiếp việc nhận" in plain and "tự đưa" in verify
+        assert "No text found forbids" in guide("EXCESS_DOCUMENTS", "en", case=case)[0]
