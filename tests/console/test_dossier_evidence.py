@@ -9,9 +9,9 @@ import json
 import re
 from datetime import UTC
 
+from reporting import onsite
 from reporting.evidence import sentence
 from reporting.evidence_words import ALWAYS_YEAR
-from reporting import onsite
 from reporting.onsite import forms_on
 from reporting.packs import working_days_on
 from tests.console.conftest import EXAMPLES, ConsoleWorld, logged_in
