@@ -37,6 +37,9 @@ _ARTICLE = re.compile(
     rf"(?>(?:{_CLAUSE}(?:,? và {_CLAUSE})* |điểm [a-zđ] )?Điều \d+\b)(?! Nghị định| Thông tư)"
 )
 
+#: An exception a basis cites: "trừ <the case> (<its clause>)".
+_EXCEPTION = re.compile(r"\btrừ [^;()]*\(([^()]*)\)")
+
 
 def dossier_forms(pack: UnitPack, dossier_id: str, legal_basis: str | None = None) -> str | None:
     """Whose forms one of the pack's dossiers is handled with: by its receipt date (``onsite.forms_on``, as
@@ -62,7 +65,11 @@ def legal_cell(rule_id: str, basis: str, lang: str, evidence: Mapping[str, Any] 
     bases = rule.bases_for(evidence or {}) if rule is not None else ()
     if rule is None or "61/2018" in basis or len(bases) < 2:
         return PackCell(text)
-    articles = list(dict.fromkeys(_ARTICLE.findall(bases[0][1])))
+    # A clause cited as the rule's exception ("trừ hồ sơ trả kết quả ngay (khoản 4 Điều 17)") is named as
+    # one: listed among the others, the exemption read as a clause the dossier broke (review).
+    exceptions = [a for part in _EXCEPTION.findall(bases[0][1]) for a in _ARTICLE.findall(part)]
+    articles = [a for a in dict.fromkeys(_ARTICLE.findall(bases[0][1])) if a not in exceptions]
+    articles += [pack_text("except", lang, article=a) for a in dict.fromkeys(exceptions)]
     confidence = _weakest(bases[0][1])
     if articles:
         key = "legal_reference" if confidence is None else "legal_reference_marked"

@@ -156,7 +156,7 @@ PUBLISHED = basis(
 )
 RECEIPT = basis(
     "điểm c khoản 1 và khoản 3 Điều 17, điểm a khoản 1 Điều 6: hồ sơ đủ được cấp giấy tiếp nhận và hẹn ngày "
-    f"trả kết quả (mẫu 01, {_TT01}); khoản 4 Điều 17: không phải hẹn khi trả kết quả ngay — {CONFIRMED}",
+    f"trả kết quả (mẫu 01, {_TT01}), trừ hồ sơ trả kết quả ngay (khoản 4 Điều 17) — {CONFIRMED}",
     f"{_D118_UNKNOWN}; mẫu 01 'Giấy tiếp nhận hồ sơ và hẹn trả kết quả' ({_TT03}) — {SECONDARY}",
     f"{_D118_UNKNOWN}; " + _old_form("mẫu 01 'Giấy tiếp nhận hồ sơ và hẹn trả kết quả'"),
 )

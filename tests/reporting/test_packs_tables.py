@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from inspections.timeunits import VN_TZ
-from reporting.evidence_words import ALWAYS_YEAR
+from reporting.evidence_words import ALWAYS_YEAR, legal_text
 from reporting.gather import ViolationRecord
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
@@ -242,3 +242,18 @@ def test_a_refusal_of_unknown_stage_under_decree_118_cites_no_article_of_decree_
     for forms in ("interim", "2025"):
         text = sentence("REFUSAL_UNWRITTEN", "violation", facts, forms=forms)
         assert "61/2018" not in text and "mẫu 03" in text and "không theo mẫu" in text, (forms, text)
+
+
+def test_a_clause_cited_as_the_rules_exception_is_named_as_one() -> None:
+    """A 2025 dossier received without an appointment was referred to "…, khoản 4 Điều 17", the clause that
+    exempts a dossier whose result is returned at once, listed as if the dossier broke it (review)."""
+    from inspections.rules import RULES_V1
+
+    rule = next(r for r in RULES_V1 if r.rule_id == "NO_APPOINTMENT")
+    for lang, words in (("vi", "trừ trường hợp khoản 4 Điều 17)"), ("en", "except under khoản 4 Điều 17)")):
+        text = legal_cell(rule.rule_id, rule.basis_on(datetime(2025, 10, 6).date()), lang).text
+        assert text.endswith(f"điểm c khoản 1 và khoản 3 Điều 17, điểm a khoản 1 Điều 6, {words}"), text
+    before = rule.basis_on(datetime(2025, 5, 5).date())
+    assert "trừ hồ sơ trả kết quả ngay (khoản 4 Điều 17)" in before and legal_cell(
+        rule.rule_id, before, "vi"
+    ).text == legal_text(before)
