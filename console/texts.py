@@ -195,7 +195,9 @@ _UI: dict[str, tuple[str, str]] = {
 _STANDINGS = {
     "early": ("Trước hạn", "Early"),
     "on_time": ("Đúng hạn", "On time"),
-    "late": ("Trễ hạn", "Late"),
+    # The reporting form's word, as the facts above it and the packs say it ("Trễ hạn" beside "Quá hạn"
+    # named one standing twice on one page: review).
+    "late": ("Quá hạn", "Late"),
 }
 _BASES = {
     "due_at": ("theo ngày hẹn trả", "by the appointment date"),

@@ -212,3 +212,13 @@ def test_excess_documents_received_are_not_said_to_be_forbidden() -> None:
         plain, verify = guide("EXCESS_DOCUMENTS", "vi", case=case)
         assert "Không có điều khoản cấm trực tiếp việc nhận" in plain and "tự đưa" in verify
         assert "No text found forbids" in guide("EXCESS_DOCUMENTS", "en", case=case)[0]
+
+
+def test_one_word_for_a_late_standing_as_the_reports_say_it(console_world: ConsoleWorld) -> None:
+    """The facts said "Quá hạn · Có kết quả" (the reporting form's word), the timeline "Trễ hạn" (review)."""
+    from console.texts import ConsoleTexts
+
+    t = ConsoleTexts("vi")
+    assert t.standing("late") == t.status("late") == "Quá hạn"
+    page = logged_in(console_world, "insp")[0].get(f"/dossiers/{A[0]}").text
+    assert "Quá hạn · Có kết quả" in page and "Trễ hạn" not in page
