@@ -14,6 +14,7 @@ from pathlib import Path
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.ports import CalendarPort
+from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import gather
 from reporting import pack_tables as pt
@@ -236,12 +237,24 @@ def write_packs(
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for gathered in gather_packs(catalogue, wh, week, sample_size, units):
-        pack = dataclasses.replace(gathered, issued_on=dated.issued_on)
+        own = pack_dated(dated, gathered)
+        pack = dataclasses.replace(gathered, issued_on=own.issued_on)
         stem = pack_file_stem(pack.unit)
         title = _title(t, week, pack)
-        written.append(write_pack_xlsx(t, dated, title, pack, folder / f"{stem}.xlsx", provisional))
-        written.append(write_pack_html(t, dated, week, pack, folder / f"{stem}.html", provisional))
+        written.append(write_pack_xlsx(t, own, title, pack, folder / f"{stem}.xlsx", provisional))
+        written.append(write_pack_html(t, own, week, pack, folder / f"{stem}.html", provisional))
     return written
+
+
+def pack_dated(dated: Letterhead, pack: UnitPack) -> Letterhead:
+    """The week's letterhead, dated no earlier than the newest event the pack's timelines print (local day):
+    a pack dated the Monday after its week listed a return of the Tuesday after, a document dated before
+    what it reports (review). Its timelines show each dossier to the end, which the team checks on site."""
+    newest = max((e.occurred_at for events in pack.timelines.values() for e in events), default=None)
+    if newest is None:
+        return dated
+    day = (newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest).astimezone(VN_TZ).date()
+    return dated if day <= dated.issued_on else dataclasses.replace(dated, issued_on=day)
 
 
 def provisional_box(t: Texts, maturity: Maturity) -> str | None:

@@ -1,0 +1,43 @@
+"""A pack is dated no earlier than the newest event its timelines print (review: a pack dated the Monday after
+its week listed a return of the Tuesday after, a document dated before what it reports)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inspections.files.catalogue import sample_catalogue
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
+from reporting.gather import TimelineEvent
+from reporting.header import letterhead, make_header
+from reporting.pack_model import UnitPack
+from reporting.packs import pack_dated
+
+WEEK = Week.parse("2025-W46")  # 10-16/11/2025: issued Monday 17/11
+DATED = letterhead(make_header(sample_catalogue(), "vi"), WEEK)
+
+
+def _pack(*instants: datetime) -> UnitPack:
+    events = [TimelineEvent(f"e{i}", "returned", at, "U", None, {}) for i, at in enumerate(instants)]
+    return UnitPack("U", "U", [], [], 0, "", {"d": events}, {})
+
+
+def test_the_newest_printed_event_dates_a_later_pack() -> None:
+    assert DATED.issued_on == date(2025, 11, 17)
+    assert pack_dated(DATED, _pack()) is DATED
+    assert pack_dated(DATED, _pack(datetime(2025, 11, 14, 9, tzinfo=VN_TZ))) is DATED
+    printed = _pack(datetime(2025, 11, 14, tzinfo=UTC), datetime(2025, 11, 18, 9, tzinfo=VN_TZ))
+    later = pack_dated(DATED, printed)
+    assert later.issued_on == date(2025, 11, 18) and later.number == DATED.number
+    # Stored instants are UTC, naive from some drivers: 17:30 UTC on the 18th is the 19th in Vietnam.
+    assert pack_dated(DATED, _pack(datetime(2025, 11, 18, 17, 30))).issued_on == date(2025, 11, 19)
+
+
+@given(st.lists(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 31)), max_size=6))
+def test_a_pack_is_never_dated_before_an_event_it_prints(instants: list[datetime]) -> None:
+    dated = pack_dated(DATED, _pack(*(at.replace(tzinfo=UTC) for at in instants)))
+    assert dated.issued_on >= DATED.issued_on
+    assert all(at.replace(tzinfo=UTC).astimezone(VN_TZ).date() <= dated.issued_on for at in instants)
