@@ -25,6 +25,14 @@ from bootstrap.settings_file import LiteralDotEnv, SettingsError, accepted_value
 #: A Kafka topic name (Kafka's own rule; "." and ".." are refused apart): the embedded broker took any name,
 #: which a real broker refuses once deployed (review).
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+
+
+def valid_topic_name(name: str, room: int = 0) -> bool:
+    """Whether ``name`` is a Kafka topic name, with ``room`` characters to spare (a prefix of other topics'
+    names): the embedded broker takes any name, a real one refuses it."""
+    return bool(_TOPIC.match(name)) and len(name) + room <= 249 and name not in (".", "..")
+
+
 _HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
 
 

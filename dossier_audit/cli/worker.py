@@ -19,7 +19,7 @@ from bootstrap.platform import (
     platform_topics,
     sink_options,
 )
-from bootstrap.settings import load_settings
+from bootstrap.settings import load_settings, valid_topic_name
 from dossier_audit.cli.app import worker_app
 from dossier_audit.cli.common import (
     BootstrapOption,
@@ -41,6 +41,8 @@ from streams.topics import TopicError, ensure_topics, partition_count
 from warehouse.catalogue_read import load_stored_catalogue
 
 log = logging.getLogger("dossier_audit.worker")
+#: The longest name Faust gives a topic after the detector's id (``streams.detector.app``'s tables).
+_TABLE_SUFFIX = len("-partitions-changelog")
 
 MetricsPortOption = Annotated[
     int | None,
@@ -344,6 +346,13 @@ def worker_detect(
         )  # fmt: skip
         if not settings.bootstrap_servers:
             raise UsageError("no Kafka: pass --bootstrap-servers HOST:PORT")
+        if not valid_topic_name(group_id, room=_TABLE_SUFFIX):
+            # Faust names its table topics after it: an empty id was a traceback, "a b/c" made topics a real
+            # broker refuses (review).
+            raise UsageError(
+                f"--group-id must be 1-{249 - _TABLE_SUFFIX} ASCII letters, digits, '.', '_' or '-': it "
+                "prefixes the detector's table topics"
+            )
         instant = parse_instant(as_of) if as_of is not None else None
         history = detector_history(settings.detector_history)
         if history is None:

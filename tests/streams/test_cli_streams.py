@@ -84,6 +84,15 @@ def test_ingest_errors_are_one_clear_line():
     assert "no such file" in cli("ingest", "nope.jsonl", "--bootstrap-servers", "127.0.0.1:1", code=2).stderr
 
 
+def test_the_detectors_group_id_must_make_topic_names(tmp_path):
+    """It prefixes the detector's table topics: an empty one was a traceback (Faust: "App requires an id!"),
+    "a b/c" made topics a real broker refuses (review). Refused before any connection, in one line."""
+    for bad in ("", "a b/c", "x" * 229):
+        result = cli("worker", "detect", "--group-id", bad, "--bootstrap-servers", "127.0.0.1:1", code=2)
+        assert result.stderr.count("\n") == 1 and "--group-id must be 1-228 ASCII letters" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
 def test_an_unreachable_kafka_is_exit_2_and_a_failed_delivery_exit_1(monkeypatch, tmp_path):
     """Review of 2026-12-04: a Kafka that cannot be reached before anything is sent is a bad setting or a
     server down, exit 2 as for any unreachable server (README); a delivery that fails half-way stays 1.
