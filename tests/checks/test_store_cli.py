@@ -118,6 +118,11 @@ def test_cli_exit_1_on_a_blocking_failure(platform, url):
     assert "due_dates: A dossier's due date is before its reception" in said
     assert "Correcting stored events" in said
     assert "dossiers.due_at is not before received_at — e.g.: " in said and "e.g.: —" not in said
+    # Off a terminal the table is as wide as its rows: at 80 columns it read "events.occur…" (review).
+    rows = [line for line in result.stderr.splitlines() if line.startswith("│")]
+    assert rows and not any("…" in line for line in rows)
+    table = "\n".join(rows)
+    assert all(r["expectation"] in table for r in run["results"]), table
     # Without --lang, the lang setting, as report and export take it (it was always Vietnamese).
     setting = runner.invoke(app, ["check", "--warehouse", url, "--now", "2025-11-10T08:00:00+07:00"],
                             env={"DOSSIER_AUDIT_LANG": "en"}, catch_exceptions=False)  # fmt: skip
