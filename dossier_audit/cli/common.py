@@ -29,7 +29,7 @@ from dossier_audit.jobs.batch_engine import IngestStats, ReadFailed, WorkersFail
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError
 from inspections.timeunits import VN_TZ
-from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED, in_range
+from schemas.timerange import EARLIEST, END, FIRST_YEAR, LAST_YEAR, SUPPORTED, in_range
 from schemas.validation import EarliestRejections, Rejection
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseError
@@ -146,11 +146,23 @@ def parse_date(text: str) -> date:
 def simulated_period(start: str, weeks: int) -> tuple[date, date]:
     """``--start`` and ``--weeks`` as the first day and the day after the last, both in the supported
     years (a simulated event outside them would be rejected, and ``date`` overflows past 9999)."""
+    from dossier_audit.simulator.config import PLAN_AFTER, PLAN_BEFORE
+
     first = parse_date(start)
-    if not 1 <= weeks <= (END.date() - first).days // 7:
+    # The simulator plans PLAN_BEFORE the period and PLAN_AFTER it on the calendar: a period ending within
+    # PLAN_AFTER of the last supported day failed on a day no option named (review).
+    earliest, last = (EARLIEST + PLAN_BEFORE).date(), (END - PLAN_AFTER).date() - timedelta(days=1)
+    if first < earliest:
+        raise UsageError(f"--start {first}: the simulator plans from {PLAN_BEFORE.days} days before the "
+                         f"period ({SUPPORTED}): give a --start from {earliest} on")  # fmt: skip
+    if not 1 <= weeks <= (last - first).days // 7:
+        latest = (
+            f"; the latest --start for {weeks} week(s) is {last - timedelta(weeks=weeks)}"
+            if 1 <= weeks <= (last - earliest).days // 7 else ""
+        )  # fmt: skip
         raise UsageError(
-            f"--weeks {weeks}: from {first} the simulated period must be at least one week and end by "
-            f"{END.date()} ({SUPPORTED})"
+            f"--weeks {weeks}: from {first} the simulated period must be at least one week and end before "
+            f"{last} (the simulator plans {PLAN_AFTER.days} days past it, within {SUPPORTED}){latest}"
         )
     return first, first + timedelta(weeks=weeks)
 

@@ -32,6 +32,12 @@ RULE_IDS: tuple[str, ...] = (
     "DUE_DATE_CHANGED",
 )
 
+#: How far before and after its period the simulator plans on the working calendar (``world.World``'s
+#: clock: a dossier received at the end runs on for months), so how far inside the calendar's years a
+#: period must lie.
+PLAN_BEFORE = timedelta(days=40)
+PLAN_AFTER = timedelta(days=400)
+
 #: Default period: 12 weeks ending on Monday 2025-09-01, so it spans the 2025-07-01 unit reform.
 DEFAULT_END = date(2025, 9, 1)
 DEFAULT_START = DEFAULT_END - timedelta(weeks=12)

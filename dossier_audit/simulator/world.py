@@ -3,11 +3,11 @@ choices of receiving units, procedures and transfer targets (cached per day)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from dossier_audit.simulator import clock as ck
-from dossier_audit.simulator.config import SimulationConfig
+from dossier_audit.simulator.config import PLAN_AFTER, PLAN_BEFORE, SimulationConfig
 
 if TYPE_CHECKING:
     from inspections.calendar import WorkingCalendar
@@ -58,7 +58,7 @@ class World:
         self.end = targets.end if targets else config.end
         self.as_of = datetime.combine(self.end, datetime.min.time(), tzinfo=ck.TZ)
         self.calendar, self.catalogue = calendar, catalogue
-        self.clock = ck.Clock(calendar, self.start - timedelta(days=40), self.end + timedelta(days=400))
+        self.clock = ck.Clock(calendar, self.start - PLAN_BEFORE, self.end + PLAN_AFTER)
         self.unit_codes = config.unit_codes
         if targets is not None:
             self.unit_codes = (targets.unit_code or calibration_unit(catalogue, self.start),)

@@ -136,6 +136,13 @@ def test_a_simulated_period_past_the_calendar_is_one_line(tmp_path: Path) -> Non
     one_error_line(cli("simulate", "--out", out, "--start", "9999-12-01", "--weeks", "1"))
     one_error_line(cli("simulate", "--out", out, "--start", "2050-12-01", "--weeks", "1"))
     one_error_line(cli("simulate", "--out", out, "--start", "2025-01-06", "--weeks", "100000000"))
+    # The simulator plans 400 days past its period: a start weeks inside the calendar failed on a day no
+    # option named, "2051-01-01 is outside the calendar" (review). The latest start is named instead.
+    line = one_error_line(cli("simulate", "--out", out, "--start", "2049-12-01", "--weeks", "1"))
+    assert "end before 2049-11-26" in line and "the latest --start for 1 week(s) is 2049-11-19" in line
+    assert "2051" not in line
+    line = one_error_line(cli("simulate", "--out", out, "--start", "2000-02-09", "--weeks", "1"))
+    assert "give a --start from 2000-02-10 on" in line
 
 
 def test_a_simulated_period_before_the_catalogue_publishes_anything_is_one_line(tmp_path: Path) -> None:
