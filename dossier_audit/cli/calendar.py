@@ -13,7 +13,7 @@ from rich.markup import escape
 from dossier_audit.cli.app import calendar_app
 from dossier_audit.cli.common import UsageError, err, guarded, readable
 from inspections.calendar_days import Holiday
-from inspections.files.calendar_draft import FileCheck, check_file, draft_year
+from inspections.files.calendar_draft import FileCheck, check_file, draft_year, year_of_file
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -44,6 +44,9 @@ def calendar_draft(
             return text
         if out.is_dir():
             raise UsageError(f"cannot write {out}: it is a directory")
+        named = year_of_file(out.name)
+        if named is not None and named != year:  # read as that year's file, it would fail its check
+            raise UsageError(f"--out {out.name} is the file of {named}: name the draft of {year} {year}.yaml")
         try:
             with out.open("x", encoding="utf-8") as fh:
                 fh.write(text)

@@ -109,3 +109,13 @@ def test_any_file_is_checked_or_one_line(tmp_path: Path, name: str, text: str, r
         result = cli("calendar", "check", str(path))
         if result.exit_code != 0:
             one_error_line(result)
+
+
+def test_a_draft_under_another_years_name_is_refused(tmp_path: Path) -> None:
+    """``draft 2027 --out 2028.yaml`` wrote a file that ``calendar check`` then refused ("'year' must be
+    2028"), and the product would read it as 2028's (review). Any other name is an override's, as given."""
+    out = tmp_path / "2028.yaml"
+    line = one_error_line(cli("calendar", "draft", "2027", "--out", str(out)))
+    assert line == "error: --out 2028.yaml is the file of 2028: name the draft of 2027 2027.yaml"
+    assert not out.exists()
+    cli("calendar", "draft", "2027", "--out", str(tmp_path / "draft-2027.yaml"))
