@@ -13,7 +13,8 @@ from rich.markup import escape
 from dossier_audit.cli.app import calendar_app
 from dossier_audit.cli.common import UsageError, err, guarded, readable
 from inspections.calendar_days import Holiday
-from inspections.files.calendar_draft import FileCheck, check_file, draft_year, year_of_file
+from inspections.files.calendar import year_of_file
+from inspections.files.calendar_draft import FileCheck, check_file, draft_year
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
