@@ -45,19 +45,30 @@ def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozen
             raise SettingsError(f"cannot read settings file {env_file}: it is not UTF-8 text") from None
         except OSError as exc:
             raise SettingsError(f"cannot read settings file {env_file}: {exc.strerror or exc}") from None
+        lines: dict[str, int] = {}
         for binding in parse_stream(io.StringIO(text)):
             # A bare name is a binding without a value to python-dotenv (``DOSSIER_AUDIT_PSEUDONYM_KEY``
             # alone left the key unset, silently: review of 2026-12-04); only ours are refused, a shared
             # ``.env`` may mean something by the others.
             bare = binding.value is None and (binding.key or "").upper().startswith("DOSSIER_AUDIT_")
+            skipped = len(binding.original.string) - len(binding.original.string.lstrip("\r\n"))
+            line = binding.original.string[:skipped].count("\n") + binding.original.line
             if binding.error or bare:
-                skipped = len(binding.original.string) - len(binding.original.string.lstrip("\r\n"))
-                line = binding.original.string[:skipped].count("\n") + binding.original.line
                 raise SettingsError(
                     f"cannot read settings file {env_file}: line {line} is not NAME=value (nor a # comment)"
                 )
             if binding.key is not None:
                 names.append((binding.key, f"in settings file {env_file}"))
+                key = binding.key.upper()
+                if key.startswith("DOSSIER_AUDIT_"):
+                    # The last one won, silently: an operator who added a line below the one they meant to
+                    # change saw no effect, or the wrong one (review).
+                    if key in lines:
+                        raise SettingsError(
+                            f"{binding.key} is set twice in settings file {env_file} (lines {lines[key]} and "
+                            f"{line}): keep one"
+                        )
+                    lines[key] = line
     for name, where in names:
         upper = name.upper()
         if upper.startswith("DOSSIER_AUDIT_") and upper not in known:

@@ -241,3 +241,20 @@ def _no_config(monkeypatch) -> None:
     its file there, for child workers)."""
     monkeypatch.setenv(CONFIG_FILE_VARIABLE, "")
     monkeypatch.delenv(CONFIG_FILE_VARIABLE)
+
+
+def test_a_setting_written_twice_in_the_file_is_refused(tmp_path, monkeypatch) -> None:
+    """The last line won, silently (review): an operator who added a line below the one they meant to
+    change saw no effect. Names are read in any case, as the settings are; other names are left alone (a
+    shared .env)."""
+    _no_config(monkeypatch)
+    conf = tmp_path / "settings.env"
+    text = "\n# lang\nDOSSIER_AUDIT_LANG=en\nPATH=/x\nPATH=/y\n\ndossier_audit_lang=vi\n"
+    conf.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(conf)
+    assert str(raised.value) == (
+        f"dossier_audit_lang is set twice in settings file {conf} (lines 3 and 7): keep one"
+    )
+    conf.write_text("DOSSIER_AUDIT_LANG=en\nPATH=/x\nPATH=/y\n", encoding="utf-8")
+    assert load_settings(conf).lang == "en"
