@@ -63,7 +63,20 @@ def import_national(procedures_json: Path, fields_json: Path | None = None) -> C
     sources = [str(data.get("source", procedures_json))]
     if fields_json is not None:
         fdata = _read_json(Path(fields_json))
-        fields.extend(ProcedureField(code=str(f["id"]), name=str(f["name"])) for f in fdata["fields"])
+        named: dict[str, str] = {}
+        for f in fdata["fields"]:
+            code, name = str(f["id"]), str(f["name"])
+            # Refused rather than dropped (review): a catalogue keeps one field per code, so the second
+            # name was lost, and a field called UNCLASSIFIED replaced the imported procedures' own.
+            if code == UNCLASSIFIED_FIELD.code:
+                raise ValueError(f"{fields_json}: field id {code!r} is the imported procedures' field")
+            if named.get(code, name) != name:
+                raise ValueError(
+                    f"{fields_json}: field id {code!r} is listed twice, as {named[code]!r} and {name!r}"
+                )
+            if code not in named:
+                named[code] = name
+                fields.append(ProcedureField(code=code, name=name))
         sources.append(str(fdata.get("source", fields_json)))
     meta = CatalogueMeta(
         name="Danh mục TTHC quốc gia (nhập tự động, chưa đầy đủ)",

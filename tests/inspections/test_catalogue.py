@@ -484,3 +484,20 @@ def test_a_field_name_gets_a_space_before_a_glued_bracket() -> None:
     assert {name: ProcedureField(code="F", name=name).name for name in names} == names
     cat = import_national(DATA / "national_procedures.json", DATA / "national_fields.json")
     assert not [f.name for f in cat.fields.values() if re.search(r"\S\(", f.name.replace("((", ""))]
+
+
+def test_import_national_refuses_a_field_id_it_would_drop(tmp_path: Path) -> None:
+    """A field id listed twice under another name, or named UNCLASSIFIED, was dropped silently (review)."""
+    procedures = tmp_path / "p.json"
+    procedures.write_text('{"procedures": [{"code": "1.0", "name": "x"}]}', encoding="utf-8")
+    fields = tmp_path / "f.json"
+    twice = [{"id": "1", "name": "A"}, {"id": "1", "name": "B"}]
+    for listed, said in (
+        (twice, "field id '1' is listed twice, as 'A' and 'B'"),
+        ([{"id": "UNCLASSIFIED", "name": "A"}], "field id 'UNCLASSIFIED' is the imported procedures' field"),
+    ):
+        fields.write_text(json.dumps({"fields": listed}), encoding="utf-8")
+        with pytest.raises(ValueError, match=re.escape(said)):
+            import_national(procedures, fields)
+    fields.write_text(json.dumps({"fields": [{"id": "1", "name": "A"}] * 2}), encoding="utf-8")
+    assert [f.code for f in import_national(procedures, fields).fields.values()] == ["UNCLASSIFIED", "1"]
