@@ -15,7 +15,7 @@ from typing import Any
 
 from reporting.evidence_words import Ev, event_name, label, value_text
 
-_MISSING = {"notice_id": ("số phiếu", "notice number"), "reason": ("lý do", "reason"),
+_MISSING = {"notice_id": ("số văn bản", "notice number"), "reason": ("lý do", "reason"),
             "new_due_at": ("ngày hẹn lại", "new due date")}  # fmt: skip
 
 

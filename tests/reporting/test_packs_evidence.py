@@ -472,3 +472,13 @@ def test_the_unit_a_dossier_went_to_is_named_in_the_timeline() -> None:
     assert shown == "chuyển đến đơn vị: Sở Tài chính tỉnh Mẫu (000.00.01.H99); bước: Thẩm định"
     assert details({"to_unit_code": "000.99.99.H00"}, "vi", None, None, names).endswith(": 000.99.99.H00")
     assert details({"to_unit_code": "000.00.01.H99"}, "en").endswith(": 000.00.01.H99")  # no names: the code
+
+
+def test_an_incomplete_apology_names_the_missing_number_as_its_labels_do() -> None:
+    """ "Văn bản xin lỗi … thiếu: số phiếu" mixed the two circulars' words (review): the number is "số văn
+    bản", as every timeline names it."""
+    from reporting.evidence import sentence
+
+    facts = {"missing": ["notice_id", "reason"]}
+    text = sentence("APOLOGY_INCOMPLETE", "violation", facts, "vi", forms="2025")
+    assert text.endswith("thiếu: số văn bản, lý do") and "số phiếu" not in text, text
