@@ -27,6 +27,11 @@ _MAX_UNIT_LINES = 4
 _PROVINCE_COLOR = "#b30000"
 _ABOVE_COLOR = "#2b6cb0"
 _UNIT_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e")
+#: Each unit line's own dashes and marker besides its colour: printed in black and white (as most offices
+#: print) the lines differed by colour alone, one grey like the other (review).
+_UNIT_STYLES = (("--", "s"), ("-.", "^"), (":", "D"), ((0, (6, 2, 1, 2, 1, 2)), "v"))
+#: The bars below the province's rate are hatched too: red and blue print as two greys.
+_BELOW_HATCH = "///"
 
 
 def _printable(text: str) -> str:
@@ -109,8 +114,9 @@ def trend_chart(report: WeeklyReport, path: Path) -> Path:
     for i, code in enumerate(lowest):
         rates = [p.units[code].on_time_rate if code in p.units else None for p in report.trend]
         shown += [r for r in rates if r is not None]
-        ax.plot(xs, [float("nan") if r is None else r for r in rates], marker="o", markersize=4,
-                linewidth=1.4, color=_UNIT_COLORS[i % len(_UNIT_COLORS)],
+        dashes, marker = _UNIT_STYLES[i % len(_UNIT_STYLES)]
+        ax.plot(xs, [float("nan") if r is None else r for r in rates], marker=marker, markersize=5,
+                linewidth=1.4, linestyle=dashes, color=_UNIT_COLORS[i % len(_UNIT_COLORS)],
                 label=_printable(report.names.unit(code)))  # fmt: skip
     ax.plot(xs, [float("nan") if r is None else r for r in province], marker="o", linewidth=3.2,
             color=_PROVINCE_COLOR, label=t("h_province_total"))  # fmt: skip
@@ -186,12 +192,13 @@ def ranking_chart(report: WeeklyReport, path: Path) -> Path:
     high = min(1.02, high + 0.01)  # room for the value labels
     below = [province is not None and rate < province for rate in rates]
     colors = [_PROVINCE_COLOR if b else _ABOVE_COLOR for b in below]
-    ax.barh(ys, [rate - low for rate in rates], left=low, color=colors)
+    ax.barh(ys, [rate - low for rate in rates], left=low, color=colors,
+            hatch=[_BELOW_HATCH if b else "" for b in below], edgecolor="white", linewidth=0)  # fmt: skip
     for y, rate in zip(ys, rates, strict=True):
         ax.text(rate + (high - low) * 0.006, y, t.percent(rate), va="center", fontsize=9)
     ax.set_yticks(ys, [_printable(f"{r.rank}. {report.names.unit(r.code)}") for r in ranked], fontsize=10)
     handles = [
-        Patch(color=_PROVINCE_COLOR, label=t("c_below")),
+        Patch(facecolor=_PROVINCE_COLOR, hatch=_BELOW_HATCH, edgecolor="white", label=t("c_below")),
         Patch(color=_ABOVE_COLOR, label=t("c_above")),
     ]
     if province is not None:

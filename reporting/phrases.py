@@ -301,22 +301,21 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     },
     # -- charts ------------------------------------------------------------------------------------------
     "c_trend_note": {
-        "vi": "Đường đỏ đậm: toàn tỉnh; đường mảnh: {n} đơn vị có tỷ lệ "
-        "thấp nhất tuần này. Trục dọc không bắt "
-        "đầu từ 0 % để thấy rõ chênh lệch.",
-        "en": "Thick red line: the province; thin lines: the {n} units with the lowest rate this week. The "
-        "vertical axis does not start at 0% so that differences show.",
+        "vi": "Đường liền, đậm: toàn tỉnh; đường mảnh (mỗi đơn vị một kiểu nét và dấu): {n} đơn vị có tỷ lệ "
+        "thấp nhất tuần này; số liệu tại Phụ lục III. Trục dọc không bắt đầu từ 0 % để thấy rõ chênh lệch.",
+        "en": "Thick solid line: the province; thin lines (each unit its own dashes and marker): the {n} "
+        "units with the lowest rate this week; the figures are in Annex III. The vertical axis does not "
+        "start at 0% so that differences show.",
     },
     "c_trend_provisional": {
         "vi": " Điểm rỗng của tuần cuối: số liệu tạm tính.",
         "en": " The last week's hollow point: provisional figures.",
     },
     "c_ranking_note": {
-        "vi": "Cột đỏ: đơn vị dưới mức toàn tỉnh; cột xanh: bằng hoặc "
-        "trên mức toàn tỉnh; đường đứt nét: tỷ lệ "
-        "toàn tỉnh. Trục ngang không bắt đầu từ 0 %.",
-        "en": "Red bars: units below the province; blue bars: at or above it; dashed line: the province's "
-        "rate. The horizontal axis does not start at 0%.",
+        "vi": "Cột gạch chéo (đỏ): đơn vị dưới mức toàn tỉnh; cột trơn (xanh): bằng hoặc trên mức toàn tỉnh; "
+        "đường đứt nét: tỷ lệ toàn tỉnh; số liệu tại Phụ lục II. Trục ngang không bắt đầu từ 0 %.",
+        "en": "Hatched (red) bars: units below the province; plain (blue) bars: at or above it; dashed line: "
+        "the province's rate; the figures are in Annex II. The horizontal axis does not start at 0%.",
     },
     "c_below": {"vi": "Dưới mức toàn tỉnh", "en": "Below the province"},
     "c_above": {"vi": "Bằng hoặc trên mức toàn tỉnh", "en": "At or above the province"},
