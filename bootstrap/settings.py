@@ -24,13 +24,13 @@ from bootstrap.settings_file import LiteralDotEnv, SettingsError, accepted_value
 #: (Kafka's clients default to 9092).
 #: A Kafka topic name (Kafka's own rule; "." and ".." are refused apart): the embedded broker took any name,
 #: which a real broker refuses once deployed (review).
-_TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
+_TOPIC = re.compile(r"[A-Za-z0-9._-]{1,249}")
 
 
 def valid_topic_name(name: str, room: int = 0) -> bool:
     """Whether ``name`` is a Kafka topic name, with ``room`` characters to spare (a prefix of other topics'
     names): the embedded broker takes any name, a real one refuses it."""
-    return bool(_TOPIC.match(name)) and len(name) + room <= 249 and name not in (".", "..")
+    return bool(_TOPIC.fullmatch(name)) and len(name) + room <= 249 and name not in (".", "..")
 
 
 _HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
@@ -295,7 +295,7 @@ class Settings(BaseSettings):
     @field_validator("topic_events", "topic_violations", "topic_dead_letters")
     @classmethod
     def _topic_name(cls, value: str) -> str:
-        if not _TOPIC.match(value) or value in (".", ".."):
+        if not _TOPIC.fullmatch(value) or value in (".", ".."):
             raise ValueError("must be a Kafka topic name: 1-249 ASCII letters, digits, '.', '_' or '-'")
         return value
 

@@ -19,10 +19,17 @@ from inspections.catalogue import Catalogue
 from inspections.classification import classify
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
-from schemas.events import EVENT_ADAPTER, AnyEvent
-from schemas.pseudonym import is_applicant_key
+from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent
+from schemas.pseudonym import APPLICANT
 from warehouse.console_read import StoredDossier
 
+#: The members of each event type's ``data`` the page shows: those the contract declares, but the applicant
+#: (never shown, not even its pseudonym). A member the contract does not declare is not shown: a source's
+#: own member may hold personal data in clear (``applicant_name``: only ``applicant`` is pseudonymised, by
+#: the contract), or an applicant nested in it, pseudonymised but shown (review).
+_SHOWN: dict[str, frozenset[str]] = {
+    str(kind): frozenset(model.model_fields) - {APPLICANT} for kind, model in DATA_MODELS.items()
+}
 #: The first detail of a row: the notice number, shown even when missing ("(để trống)"): the evidence of the
 #: rules on written notices.
 _FIRST = "notice_id"
@@ -62,9 +69,8 @@ class TimelineRow:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else str(value)
+    """A notice number as stored (a string by the contract; anything else is not one)."""
+    return value if isinstance(value, str) else ""
 
 
 def parsed_events(dossier: StoredDossier) -> list[tuple[int, AnyEvent]]:
@@ -113,11 +119,12 @@ def timeline(
                 due_day, due_instant = found.due_date, found.due_instant
                 basis, standing = found.basis, found.status
                 paused, paused_for = facts.waiting, facts.pause
-        notice = _text(data.get(_FIRST))
+        declared = _SHOWN.get(event.type, frozenset())
+        notice = _text(data.get(_FIRST)) if _FIRST in declared else ""
         shown = [
             detail(k, data[k], lang, components=components, units=units)
             for k in sorted(data, key=lambda k: k != _FIRST)  # the notice first, the rest as stored
-            if not is_applicant_key(k)
+            if k in declared
         ]
         rows.append(
             TimelineRow(

@@ -20,8 +20,10 @@ _MISSING = {"notice_id": ("số văn bản", "notice number"), "reason": ("lý d
 
 
 def apology_incomplete(ev: Ev) -> str:
+    # The number of the form the circular names: a "Phiếu" under Circular 01/2018, a "Văn bản" under 03/2025.
+    missing = _MISSING if ev.forms == "2025" else {**_MISSING, "notice_id": ("số phiếu", "notice number")}
     names = [
-        _MISSING.get(m, (label(m), label(m, "en")))
+        missing.get(m, (label(m), label(m, "en")))
         if isinstance(m, str)
         else (value_text(m), value_text(m, "en"))
         for m in ev.items("missing")

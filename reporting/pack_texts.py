@@ -131,7 +131,7 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "sign_team": ("ĐẠI DIỆN ĐOÀN KIỂM TRA", "FOR THE INSPECTION TEAM"),
     "sign_unit": ("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA", "FOR THE INSPECTED UNIT"),
     "sign_hint": ("(Ký, ghi rõ họ tên)", "(Signature, full name)"),
-    "except": ("trừ trường hợp {article}", "except under {article}"),
+    "except": ("trừ trường hợp quy định tại {article}", "except as provided in {article}"),
     "legal_reference": (
         " (tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, {articles})",
         " (reference before 1/7/2025: Decree 61/2018/NĐ-CP, {articles})",

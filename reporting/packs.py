@@ -230,14 +230,15 @@ def write_packs(
     ``units`` when given), named by :func:`pack_file_stem` (the unit code itself for the usual codes)."""
     t = Texts(header.lang)
     # Dated as the week's report is: by how far its figures reach (``reach.figures_through``).
-    figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity_days, datetime.now(UTC))
+    now = datetime.now(UTC)
+    figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity_days, now)
     dated = letterhead(header, week, figures.through)
     provisional = provisional_box(t, maturity)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for gathered in gather_packs(catalogue, wh, week, sample_size, units):
-        own = pack_dated(dated, gathered)
+        own = pack_dated(dated, gathered, now)
         pack = dataclasses.replace(gathered, issued_on=own.issued_on)
         stem = pack_file_stem(pack.unit)
         title = _title(t, week, pack)
@@ -246,14 +247,16 @@ def write_packs(
     return written
 
 
-def pack_dated(dated: Letterhead, pack: UnitPack) -> Letterhead:
+def pack_dated(dated: Letterhead, pack: UnitPack, now: datetime) -> Letterhead:
     """The week's letterhead, dated no earlier than the newest event the pack's timelines print (local day):
     a pack dated the Monday after its week listed a return of the Tuesday after, a document dated before
-    what it reports (review). Its timelines show each dossier to the end, which the team checks on site."""
+    what it reports (review). Its timelines show each dossier to the end, which the team checks on site.
+    Never after today (``now``): an event a source stamped a year ahead would date the pack then."""
     newest = max((e.occurred_at for events in pack.timelines.values() for e in events), default=None)
     if newest is None:
         return dated
     day = (newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest).astimezone(VN_TZ).date()
+    day = min(day, now.astimezone(VN_TZ).date())
     return dated if day <= dated.issued_on else dataclasses.replace(dated, issued_on=day)
 
 

@@ -222,3 +222,25 @@ def test_one_word_for_a_late_standing_as_the_reports_say_it(console_world: Conso
     assert t.standing("late") == t.status("late") == "Quá hạn"
     page = logged_in(console_world, "insp")[0].get(f"/dossiers/{A[0]}").text
     assert "Quá hạn · Có kết quả" in page and "Trễ hạn" not in page
+
+
+def test_no_member_the_contract_does_not_declare_is_shown(console_world: ConsoleWorld) -> None:
+    """Showing every member showed a source's own ``applicant_name`` in clear (only ``applicant`` is
+    pseudonymised, by the contract) and an applicant nested in an unknown member as its pseudonym (review of
+    this change): only the declared members are shown, the applicant never."""
+    from tests.console.test_scope import add_event
+
+    pseudonym = "hmac-sha256:" + "a" * 64
+    data = {
+        "reason": "Thiếu tờ khai", "notice_id": "BS-1", "requested_documents": ["TO-KHAI"],
+        "applicant_name": "Nguyễn Văn Kín", "extra": {"applicant": pseudonym}, "Applicant": pseudonym,
+    }  # fmt: skip
+    add_event(console_world.wh, RECORDED, "ex-private", "supplement_requested", "000.10.01.H99", data)
+    insp, _ = logged_in(console_world, "insp")
+    for path in (f"/dossiers/{RECORDED}", f"/api/dossiers/{RECORDED}"):
+        page = insp.get(path).text
+        assert "Kín" not in page and pseudonym not in page and "applicant" not in page.lower(), path
+    row = re.search(r'<tr id="ev-ex-private".*?</tr>', insp.get(f"/dossiers/{RECORDED}").text, re.S)
+    assert row is not None
+    names = [html.unescape(n) for n in re.findall(r'<span class="key">(.*?)</span>', row[0])]
+    assert names == ["số văn bản", "lý do", "giấy tờ yêu cầu bổ sung"], names

@@ -296,6 +296,7 @@ def test_a_calendar_override_that_cannot_be_read_says_where_naming_the_file_once
         # The embedded broker took any topic name, which a real one refuses once deployed (review).
         ("DOSSIER_AUDIT_TOPIC_EVENTS", "bad topic!", "must be a Kafka topic name"),
         ("DOSSIER_AUDIT_TOPIC_DEAD_LETTERS", "..", "must be a Kafka topic name"),
+        ("DOSSIER_AUDIT_TOPIC_EVENTS", "events\n", "must be a Kafka topic name"),  # "$" let it through
         ("DOSSIER_AUDIT_TOPIC_EVENTS", "dossier-dead-letters", "must name three topics"),
     ],
 )

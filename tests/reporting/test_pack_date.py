@@ -18,6 +18,7 @@ from reporting.packs import pack_dated
 
 WEEK = Week.parse("2025-W46")  # 10-16/11/2025: issued Monday 17/11
 DATED = letterhead(make_header(sample_catalogue(), "vi"), WEEK)
+NOW = datetime(2027, 6, 1, tzinfo=UTC)  # after every event of these tests
 
 
 def _pack(*instants: datetime) -> UnitPack:
@@ -27,17 +28,25 @@ def _pack(*instants: datetime) -> UnitPack:
 
 def test_the_newest_printed_event_dates_a_later_pack() -> None:
     assert DATED.issued_on == date(2025, 11, 17)
-    assert pack_dated(DATED, _pack()) is DATED
-    assert pack_dated(DATED, _pack(datetime(2025, 11, 14, 9, tzinfo=VN_TZ))) is DATED
+    assert pack_dated(DATED, _pack(), NOW) is DATED
+    assert pack_dated(DATED, _pack(datetime(2025, 11, 14, 9, tzinfo=VN_TZ)), NOW) is DATED
     printed = _pack(datetime(2025, 11, 14, tzinfo=UTC), datetime(2025, 11, 18, 9, tzinfo=VN_TZ))
-    later = pack_dated(DATED, printed)
+    later = pack_dated(DATED, printed, NOW)
     assert later.issued_on == date(2025, 11, 18) and later.number == DATED.number
     # Stored instants are UTC, naive from some drivers: 17:30 UTC on the 18th is the 19th in Vietnam.
-    assert pack_dated(DATED, _pack(datetime(2025, 11, 18, 17, 30))).issued_on == date(2025, 11, 19)
+    assert pack_dated(DATED, _pack(datetime(2025, 11, 18, 17, 30)), NOW).issued_on == date(2025, 11, 19)
 
 
 @given(st.lists(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 31)), max_size=6))
 def test_a_pack_is_never_dated_before_an_event_it_prints(instants: list[datetime]) -> None:
-    dated = pack_dated(DATED, _pack(*(at.replace(tzinfo=UTC) for at in instants)))
+    dated = pack_dated(DATED, _pack(*(at.replace(tzinfo=UTC) for at in instants)), NOW)
     assert dated.issued_on >= DATED.issued_on
     assert all(at.replace(tzinfo=UTC).astimezone(VN_TZ).date() <= dated.issued_on for at in instants)
+
+
+def test_a_pack_is_never_dated_after_today() -> None:
+    """An event a source stamped a year ahead (2026 for 2025) dated the pack then (review)."""
+    now = datetime(2025, 11, 20, 8, tzinfo=UTC)
+    ahead = _pack(datetime(2026, 11, 18, 9, tzinfo=VN_TZ))
+    assert pack_dated(DATED, ahead, now).issued_on == date(2025, 11, 20)
+    assert pack_dated(DATED, ahead, datetime(2025, 11, 10, tzinfo=UTC)) is DATED  # never before the week's

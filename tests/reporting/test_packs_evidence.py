@@ -481,4 +481,7 @@ def test_an_incomplete_apology_names_the_missing_number_as_its_labels_do() -> No
 
     facts = {"missing": ["notice_id", "reason"]}
     text = sentence("APOLOGY_INCOMPLETE", "violation", facts, "vi", forms="2025")
-    assert text.endswith("thiếu: số văn bản, lý do") and "số phiếu" not in text, text
+    assert text.startswith("Văn bản xin lỗi") and text.endswith("thiếu: số văn bản, lý do"), text
+    for forms in ("2018", "interim", None):  # the "Phiếu xin lỗi" of Circular 01/2018: its "số phiếu"
+        text = sentence("APOLOGY_INCOMPLETE", "violation", facts, "vi", forms=forms)
+        assert text.startswith("Phiếu xin lỗi") and text.endswith("thiếu: số phiếu, lý do"), text

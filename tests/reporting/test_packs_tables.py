@@ -250,7 +250,10 @@ def test_a_clause_cited_as_the_rules_exception_is_named_as_one() -> None:
     from inspections.rules import RULES_V1
 
     rule = next(r for r in RULES_V1 if r.rule_id == "NO_APPOINTMENT")
-    for lang, words in (("vi", "trừ trường hợp khoản 4 Điều 17)"), ("en", "except under khoản 4 Điều 17)")):
+    for lang, words in (
+        ("vi", "trừ trường hợp quy định tại khoản 4 Điều 17)"),
+        ("en", "except as provided in khoản 4 Điều 17)"),
+    ):
         text = legal_cell(rule.rule_id, rule.basis_on(datetime(2025, 10, 6).date()), lang).text
         assert text.endswith(f"điểm c khoản 1 và khoản 3 Điều 17, điểm a khoản 1 Điều 6, {words}"), text
     before = rule.basis_on(datetime(2025, 5, 5).date())
