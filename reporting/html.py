@@ -64,6 +64,7 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
     """``report.html``, self-contained: the charts are embedded."""
     t = report.texts
     head = report.header
+    tables = tb.report_tables(report)
     text = render(
         "report.html.j2",
         **common_context(report),
@@ -91,7 +92,8 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
         quality_line=report.quality_line(),
         quality_scopes=report.quality_scopes,
         unit_violations_note=report.unit_violations_note,
-        tables=tb.report_tables(report),
+        tables=tables,
+        fields_note=tb.small_base_note(report, tables["fields"]),
         charts={role: data_uri(p) for role, p in charts.items() if role in ("trend", "ranking")},
         notes={
             "trend": findings.chart_note(report, "trend"),

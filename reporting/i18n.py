@@ -213,6 +213,12 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "sheet_timeline": {"vi": "Diễn biến hồ sơ", "en": "Timelines"},
     "sheet_sample": {"vi": "Mẫu kiểm tra", "en": "Verification sample"},
     "province_total_label": {"vi": "TOÀN TỈNH", "en": "PROVINCE"},
+    "small_base_note": {
+        "vi": "(*) Dưới {n} hồ sơ tính chỉ số: một hồ sơ làm tỷ lệ thay đổi vài điểm phần trăm, nên đọc "
+        "cùng số hồ sơ.",
+        "en": "(*) Fewer than {n} dossiers counted: one dossier moves the rate by several points; read it "
+        "with the number of dossiers.",
+    },
     "notes_ranking": {
         "vi": "Xếp hạng theo tỷ lệ đúng hạn (chỉ số 2.1; điểm = 20 × tỷ lệ), cùng tỷ lệ thì đơn vị có nhiều "
         "hồ sơ hơn xếp trên. Đơn vị không có hồ sơ tính chỉ số không được xếp hạng.",

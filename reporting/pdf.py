@@ -266,6 +266,9 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
         paragraph(pdf, t("no_data_violations" if report.never_loaded else "no_violations"))
     section("a_fields", tables["fields"])
     paragraph(pdf, report.empty_note) if empty else draw_table(pdf, tables["fields"], size=9.5)
+    small = None if empty else tb.small_base_note(report, tables["fields"])
+    if small is not None:
+        paragraph(pdf, small, style="I", size=10.5, indent=False)
     section("a_quality", tables["quality"])
     paragraph(pdf, report.quality_line(), style="B", indent=False)
     draw_table(pdf, tables["quality"], size=9.5)

@@ -141,6 +141,12 @@ def trend_table(report: WeeklyReport) -> Table:
     return table
 
 
+#: Fewer dossiers counted by indicator 2.1 than this: a group's rate and points are marked (``SMALL_MARK``,
+#: explained under the table: ``small_base_note``), as a rate that one dossier moves by several points.
+SMALL_BASE = 30
+SMALL_MARK = " (*)"
+
+
 def _group_table(report: WeeklyReport, name: str, forms: dict[str, ReportingForm], kind: str) -> Table:
     t = report.texts
     code_h, name_h = ("h_field_code", "h_field") if kind == "field" else ("h_procedure_code", "h_procedure")
@@ -163,25 +169,40 @@ def _group_table(report: WeeklyReport, name: str, forms: dict[str, ReportingForm
     ordered = sorted(forms.items(), key=lambda item: (-item[1].received_total, item[0]))
     for code, form in ordered:
         label = report.names.field(code) if kind == "field" else report.names.procedure(code)
-        table.rows.append(
-            _row(
-                t,
-                [
-                    (code, "text"),
-                    (label, "text"),
-                    (form.received_total, "int"),
-                    (form.resolved_early, "int"),
-                    (form.resolved_on_time, "int"),
-                    (form.resolved_late, "int"),
-                    (form.in_progress_within_time, "int"),
-                    (form.in_progress_overdue, "int"),
-                    (form.on_time_rate, "rate"),
-                    (form.progress_points_766, "points"),
-                ],
-                key=code,
-            )
+        row = _row(
+            t,
+            [
+                (code, "text"),
+                (label, "text"),
+                (form.received_total, "int"),
+                (form.resolved_early, "int"),
+                (form.resolved_on_time, "int"),
+                (form.resolved_late, "int"),
+                (form.in_progress_within_time, "int"),
+                (form.in_progress_overdue, "int"),
+                (form.on_time_rate, "rate"),
+                (form.progress_points_766, "points"),
+            ],
+            key=code,
         )
+        if 0 < gather.handled(form) < SMALL_BASE:  # "100,0 %" of 14 dossiers read as a field's standing
+            row.cells[-2:] = [Cell(c.value, c.text + SMALL_MARK, c.kind) for c in row.cells[-2:]]
+        table.rows.append(row)
+    # The province last, as the form's table has it: every dossier is in one group (an unknown field its
+    # own), so the rows add up to it; the annex had no total (review).
+    p = report.province
+    total: list[tuple[Any, CellKind]] = [("", "text"), (t("province_total_label"), "text")]
+    total += [(p.received_total, "int"), (p.resolved_early, "int"), (p.resolved_on_time, "int")]
+    total += [(p.resolved_late, "int"), (p.in_progress_within_time, "int"), (p.in_progress_overdue, "int")]
+    total += [(p.on_time_rate, "rate"), (p.progress_points_766, "points")]
+    table.rows.append(_row(t, total, total=True))
     return table
+
+
+def small_base_note(report: WeeklyReport, table: Table) -> str | None:
+    """What the mark of a small group's rate means, under a table holding one (``None``: none)."""
+    marked = any(cell.text.endswith(SMALL_MARK) for row in table.rows for cell in row.cells)
+    return report.texts("small_base_note", n=SMALL_BASE) if marked else None
 
 
 def fields_table(report: WeeklyReport) -> Table:

@@ -1,0 +1,47 @@
+"""The annex by field and the workbook's sheet by procedure end with the province's row, which their rows
+add up to (review: Annex V had no total, its columns added up to the province's 2.821 only by hand)."""
+
+from __future__ import annotations
+
+from reporting.model import build_report
+from reporting.tables import fields_table, procedures_table
+from tests.reporting.conftest import WEEK, Province
+
+
+def test_the_group_tables_end_with_the_province_which_their_rows_add_up_to(province: Province) -> None:
+    report = build_report(province.catalogue, province.header(), province.wh, WEEK, as_of=province.as_of)
+    for table in (fields_table(report), procedures_table(report)):
+        *rows, total = table.rows
+        assert total.total and total.cells[1].text == report.texts("province_total_label")
+        assert len(rows) > 1
+        for column in range(2, 8):  # the counts: received, early, on time, late, within, overdue
+            assert total.cells[column].value == sum(row.cells[column].value for row in rows), column
+        assert total.cells[2].value == report.province.received_total > 0
+        assert total.cells[8].value == report.province.on_time_rate
+
+
+def test_a_rate_of_few_dossiers_is_marked_and_explained(province: Province, tmp_path) -> None:
+    """Annex V read "100,0 %" and 20,00 points for a field of 14 dossiers, as firm as the province's rate
+    (review): a group under SMALL_BASE dossiers counted has its rate and points marked, explained below."""
+    from reporting import gather
+    from reporting.html import write_report_html
+    from reporting.tables import SMALL_BASE, SMALL_MARK, small_base_note
+
+    report = build_report(province.catalogue, province.header(), province.wh, WEEK, as_of=province.as_of)
+    table = fields_table(report)
+    forms = report.forms.fields
+    for row in table.rows[:-1]:
+        assert row.key is not None
+        small = 0 < gather.handled(forms[row.key]) < SMALL_BASE
+        assert [c.text.endswith(SMALL_MARK) for c in row.cells] == [False] * 8 + [small] * 2, row.key
+        assert row.cells[8].value == forms[row.key].on_time_rate  # the workbook's number stays a number
+    assert not any(c.text.endswith(SMALL_MARK) for c in table.rows[-1].cells)
+    marked = any(0 < gather.handled(f) < SMALL_BASE for f in forms.values())
+    assert marked, "the simulated province has a small field"
+    note = small_base_note(report, table)
+    assert (note is not None) == marked
+    from reporting.charts import write_charts
+
+    charts = write_charts(report, tmp_path)
+    page = write_report_html(report, charts, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert ('id="fields-note"' in page) == marked
