@@ -288,8 +288,11 @@ def recommendations(report: WeeklyReport) -> list[str]:
                 why = t("r_why_marked", why=why)
             named.append(f"{report.names.unit(code)} ({why})")
         out.append(t("r_inspect", units="; ".join(named)))
-    rules = frequent_rules(report)[:MAX_RULES]
-    if rules:
+    ranked = frequent_rules(report)
+    rules = ranked[:MAX_RULES]
+    if rules:  # and those as frequent as the last named: three rules at 39 were cut at two (review)
+        counts = {r.rule_id: r.count for r in report.violations.rules if r.kind == "violation"}
+        rules += [r for r in ranked[MAX_RULES:] if counts[r] == counts[rules[-1]]]
         out.append(t("r_remind", rules="; ".join(f"“{t.rule_title(r)}”" for r in rules)))
     if report.province.in_progress_overdue:
         key = "r_overdue" if report.header.issued_on >= CIRCULAR_03 else "r_overdue_01/2018"
