@@ -130,12 +130,13 @@ def _instant_total(report: WeeklyReport) -> tuple[int, int, float] | None:
 
 
 def rules_body_table(report: WeeklyReport) -> Table:
-    """The body's violations by rule: names only (no codes), this week against the 8 weeks before; a
+    """The body's violations by rule: names only (no codes), this week against the week before and the 8
+    weeks before, in the annex's order (the body put the average first, the annex last: review); a
     provisional week marks its time-triggered counts."""
     t = report.texts
     table = Table(
         "rules_body",
-        [t("h_rules_body"), t("h_severity"), t("h_this_week"), avg_heading(report), t("h_prev_week")],
+        [t("h_rules_body"), t("h_severity"), t("h_this_week"), t("h_prev_week"), avg_heading(report)],
         widths=[70, 17, 14, 17, 14],
     )
     for r in report.violations.rules:
@@ -149,8 +150,8 @@ def rules_body_table(report: WeeklyReport) -> Table:
                     (name, "text"),
                     (t.severity(r.severity), "text"),
                     (r.count, "int"),
-                    _cmp(comparable(report, r), r.previous_8_avg, "average"),
                     _cmp(comparable(report, r), r.previous, "int"),
+                    _cmp(comparable(report, r), r.previous_8_avg, "average"),
                 ],
                 key=r.rule_id,
             )
@@ -163,8 +164,8 @@ def rules_body_table(report: WeeklyReport) -> Table:
                 (t("h_total"), "text"),
                 ("", "text"),
                 (v.total, "int"),
-                _cmp(comparable(report), v.previous_8_avg, "average"),
                 _cmp(comparable(report), v.previous_total, "int"),
+                _cmp(comparable(report), v.previous_8_avg, "average"),
             ],
             total=True,
         )
@@ -175,8 +176,8 @@ def rules_body_table(report: WeeklyReport) -> Table:
         table.rows.append(
             _row(
                 t,
-                [(t("h_total_instant"), "text"), ("", "text"), (count, "int"), (avg, "average"),
-                 (previous, "int")],
+                [(t("h_total_instant"), "text"), ("", "text"), (count, "int"), (previous, "int"),
+                 (avg, "average")],
                 total=True,
             )
         )  # fmt: skip

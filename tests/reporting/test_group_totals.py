@@ -45,3 +45,17 @@ def test_a_rate_of_few_dossiers_is_marked_and_explained(province: Province, tmp_
     charts = write_charts(report, tmp_path)
     page = write_report_html(report, charts, tmp_path / "r.html").read_text(encoding="utf-8")
     assert ('id="fields-note"' in page) == marked
+
+
+def test_the_body_and_the_annex_compare_in_one_order(province: Province) -> None:
+    """The body read "Tuần này | TB 8 tuần | Tuần trước", the annex "Tuần này | Tuần trước | Thay đổi | TB 8
+    tuần": the same figures in another order invite misreading (review)."""
+    from reporting.violation_tables import avg_heading, rules_body_table, rules_table, unit_violations_table
+
+    report = build_report(province.catalogue, province.header(), province.wh, WEEK, as_of=province.as_of)
+    t = report.texts
+    compared = [t("h_this_week"), t("h_prev_week"), t("h_change"), avg_heading(report)]
+    for table in (rules_body_table(report), rules_table(report), unit_violations_table(report)):
+        shown = [h for h in table.headings if h in compared]
+        assert shown == [h for h in compared if h in shown], (table.name, shown)
+        assert {t("h_this_week"), t("h_prev_week"), avg_heading(report)} <= set(shown), table.name
