@@ -73,6 +73,8 @@ report-images: $(STAMP)
 	mkdir -p docs/images
 	rm -f docs/images/report-page-*.png
 	pdftoppm -png -r 60 "$$(ls -d $(REPORTS)/*-W*/report.pdf | sort | tail -n 1)" docs/images/report-page
+	# pdftoppm pads the numbers of a report of ten pages or more (report-page-01.png): the README links -1.
+	for f in docs/images/report-page-0*.png; do [ -e "$$f" ] && mv "$$f" "$$(echo "$$f" | sed 's/page-0/page-/')"; done; true
 	# The first page of one unit's audit pack as it prints (its HTML through the print stylesheet, A4
 	# landscape) with Debian's chromium, at 100 dpi so its small print stays readable: docs/images/pack-page-1.png.
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
