@@ -169,34 +169,21 @@ def _group_table(report: WeeklyReport, name: str, forms: dict[str, ReportingForm
     ordered = sorted(forms.items(), key=lambda item: (-item[1].received_total, item[0]))
     for code, form in ordered:
         label = report.names.field(code) if kind == "field" else report.names.procedure(code)
-        row = _row(
-            t,
-            [
-                (code, "text"),
-                (label, "text"),
-                (form.received_total, "int"),
-                (form.resolved_early, "int"),
-                (form.resolved_on_time, "int"),
-                (form.resolved_late, "int"),
-                (form.in_progress_within_time, "int"),
-                (form.in_progress_overdue, "int"),
-                (form.on_time_rate, "rate"),
-                (form.progress_points_766, "points"),
-            ],
-            key=code,
-        )
+        row = _row(t, [(code, "text"), (label, "text"), *_group_values(form)], key=code)
         if 0 < gather.handled(form) < SMALL_BASE:  # "100,0 %" of 14 dossiers read as a field's standing
             row.cells[-2:] = [Cell(c.value, c.text + SMALL_MARK, c.kind) for c in row.cells[-2:]]
         table.rows.append(row)
     # The province last, as the form's table has it: every dossier is in one group (an unknown field its
     # own), so the rows add up to it; the annex had no total (review).
-    p = report.province
     total: list[tuple[Any, CellKind]] = [("", "text"), (t("province_total_label"), "text")]
-    total += [(p.received_total, "int"), (p.resolved_early, "int"), (p.resolved_on_time, "int")]
-    total += [(p.resolved_late, "int"), (p.in_progress_within_time, "int"), (p.in_progress_overdue, "int")]
-    total += [(p.on_time_rate, "rate"), (p.progress_points_766, "points")]
+    total += _group_values(report.province)
     table.rows.append(_row(t, total, total=True))
     return table
+
+
+def _group_values(form: ReportingForm) -> list[tuple[Any, CellKind]]:
+    """A group's figures: the form's from the dossiers to handle on (a group has no carried-over split)."""
+    return form_values(form)[FORM_COLUMNS.index("h_received") :]
 
 
 def small_base_note(report: WeeklyReport, table: Table) -> str | None:
