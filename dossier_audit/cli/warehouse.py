@@ -121,6 +121,12 @@ def warehouse_load(
         err.print(
             f"re-judged the {result.recovered_dossiers:,} dossiers of the events they stored", highlight=False
         )
+    if result.open_rejudged:
+        err.print(
+            f"judged again at this --as-of the {result.open_rejudged:,} dossiers earlier loads left open "
+            "(no event of them in this file): the time since can make them late",
+            highlight=False,
+        )
     for run in result.left:
         err.print(
             f"[bold yellow]warning:[/] the interrupted {escape(run.describe())} is still unfinished; "
@@ -135,6 +141,7 @@ _STAGES = {
     "reading": ("judging {name}", "MB"),
     "storing": ("storing last events", "MB"),
     "reading back": ("re-judging stored", "dossiers"),
+    "re-judging open": ("re-judging open", "dossiers"),
     "checking": ("checking other writers", "dossiers"),
     "judging": ("storing dossiers", "MB"),
 }

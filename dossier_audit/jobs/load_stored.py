@@ -1,5 +1,6 @@
 """What a load does with the dossiers the warehouse held before it: keep its workers' fold where the stored
-events are the file's own, fold the others from everything stored.
+events are the file's own, fold the others from everything stored; and of the dossiers new to it, which
+another writer gave events meanwhile (:func:`new_alone`).
 
 A province's team loads the weeks so far each week (README), so on every load but the first most dossiers of
 the file are stored already, and most of those hold no event but the file's: the load writes them again, and
@@ -25,10 +26,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
+
 from dossier_audit.jobs.load_rows import StoredFold
 from inspections.rulebook import Auditor
 from warehouse.base import Warehouse
-from warehouse.binding import TEXTS_PER_QUERY, chunked
+from warehouse.binding import TEXTS_PER_QUERY, TextSet, chunked
 from warehouse.load_runs import LoadRun
 from warehouse.projection import (
     CHUNK,
@@ -38,6 +41,7 @@ from warehouse.projection import (
     stale_keys,
     stored_outcome_keys,
 )
+from warehouse.queries import load_sql
 from warehouse.store import OUTCOME_COLUMNS, VIOLATION_COLUMNS, Batch, now_version, outcome_tombstones
 from warehouse.stored_dossiers import holding_only
 
@@ -116,3 +120,31 @@ def judge_stored(
     emptied.flush()
     retracted.flush()
     return judged
+
+
+def new_alone(
+    wh: Warehouse,
+    run: LoadRun,
+    new: Iterable[tuple[str, int]],
+    count: int,
+    written_meanwhile: list[str],
+    chunk: int = TEXTS_PER_QUERY,
+) -> np.ndarray:
+    """The fold tokens of the new dossiers that hold only this load's events; the ids of the others go to
+    ``written_meanwhile``. A fold made while reading saw the file alone, which is all of a dossier new when
+    the load started, unless a stream sink or another load stored events of it since (a point lookup per
+    chunk of ids, on the primary key: each reads the table, so the chunks are as large as a query takes)."""
+    params = {"source": run.source, "ingested_at": run.started_at}
+    keep = np.empty(count, np.int64)
+    kept = 0
+    for block in chunked(new, chunk):
+        ids = [dossier_id for dossier_id, _ in block]
+        query = load_sql("foreign_events_of_dossiers")
+        foreign = {d for (d,) in wh.query(query, {**params, "ids": TextSet(ids)})}
+        for dossier_id, token in block:
+            if dossier_id in foreign:
+                written_meanwhile.append(dossier_id)
+            else:
+                keep[kept] = token
+                kept += 1
+    return keep[:kept]

@@ -35,9 +35,10 @@ from bootstrap.platform import Platform
 from dossier_audit.jobs.batch_engine import BatchEngine, IngestStats
 from dossier_audit.jobs.files import engine_options
 from dossier_audit.jobs.load_conflicts import CONFLICT, HELD_READ_BYTES, HeldEvents
+from dossier_audit.jobs.load_open import judge_open
 from dossier_audit.jobs.load_rows import LoadSpool, StoredFold, row_builder, spool_lines, without
 from dossier_audit.jobs.load_start import check_superseded, start_instant
-from dossier_audit.jobs.load_stored import judge_stored
+from dossier_audit.jobs.load_stored import judge_stored, new_alone
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import RowFrames
 from dossier_audit.jobs.spool_dirs import LINES_SPOOL, spool_directory
@@ -46,7 +47,6 @@ from schemas.events import AnyEvent
 from schemas.validation import EarliestRejections, Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
-from warehouse.binding import TEXTS_PER_QUERY, TextSet, chunked
 from warehouse.load_runs import (
     Finishing,
     LoadRun,
@@ -62,7 +62,6 @@ from warehouse.load_runs import (
 )
 from warehouse.migrate import migrate, schema_version
 from warehouse.projection import fold_dossiers, reporting_form
-from warehouse.queries import load_sql
 from warehouse.store import (
     REJECTION_COLUMNS,
     Batch,
@@ -86,7 +85,8 @@ stored yet when they were done; ``reading back``: dossiers the warehouse held be
 its worker folded it if it holds only the file's events, else folded again from all of them; ``checking``:
 new dossiers looked up for events another writer stored meanwhile; ``judging``: bytes of the workers' fold
 frames read and written (those kept: of the dossiers new to the warehouse or holding only the file's events,
-and of their last settlement). Each stage ends with done = total."""
+and of their last settlement); ``re-judging open``: dossiers earlier loads left open, judged again at this
+``as_of`` (``load_open``). Each stage ends with done = total."""
 
 _T = TypeVar("_T")
 
@@ -129,6 +129,9 @@ class LoadResult:
     superseded: list[LoadRun] = field(default_factory=list)
     left: list[LoadRun] = field(default_factory=list)
     recovered_dossiers: int = 0  # the dossiers of the events the finished runs stored, re-judged
+    #: Open dossiers earlier loads judged at an earlier ``as_of``, none of their events in this file, judged
+    #: again at this one (``load_open``): the time since may have made them late.
+    open_rejudged: int = 0
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +148,7 @@ class LoadResult:
             "superseded_runs": [run.run_id for run in self.superseded],
             "unfinished_runs": [run.run_id for run in self.left],
             "recovered_dossiers": self.recovered_dossiers,
+            "open_dossiers_rejudged": self.open_rejudged,
             "seconds": round(self.seconds, 3),
         }
 
@@ -308,40 +312,17 @@ def _judge(
     written_meanwhile: list[str] = []
     new = _counted(spool.read_new(), spool.new, "checking", progress)
     keep = np.concatenate(
-        [_alone(wh, run, new, spool.new, written_meanwhile), np.frombuffer(judged.kept, np.int64)]
+        [new_alone(wh, run, new, spool.new, written_meanwhile), np.frombuffer(judged.kept, np.int64)]
     )
     opened = write_folds(wh, spool.folds, keep, progress, version=now_version())
     _add(result, (len(keep), opened, 0))
     if written_meanwhile:  # another writer stored events of them during the load: fold from the warehouse
         _add(result, fold_dossiers(auditor, wh, sorted(written_meanwhile), as_of))
-
-
-def _alone(
-    wh: Warehouse,
-    run: LoadRun,
-    new: Iterable[tuple[str, int]],
-    count: int,
-    written_meanwhile: list[str],
-    chunk: int = TEXTS_PER_QUERY,
-) -> np.ndarray:
-    """The fold tokens of the new dossiers that hold only this load's events; the ids of the others go to
-    ``written_meanwhile``. A fold made while reading saw the file alone, which is all of a dossier new when
-    the load started, unless a stream sink or another load stored events of it since (a point lookup per
-    chunk of ids, on the primary key: each reads the table, so the chunks are as large as a query takes)."""
-    params = {"source": run.source, "ingested_at": run.started_at}
-    keep = np.empty(count, np.int64)
-    kept = 0
-    for block in chunked(new, chunk):
-        ids = [dossier_id for dossier_id, _ in block]
-        query = load_sql("foreign_events_of_dossiers")
-        foreign = {d for (d,) in wh.query(query, {**params, "ids": TextSet(ids)})}
-        for dossier_id, token in block:
-            if dossier_id in foreign:
-                written_meanwhile.append(dossier_id)
-            else:
-                keep[kept] = token
-                kept += 1
-    return keep[:kept]
+    # Last: every dossier this load judged is at ``as_of`` by now, so those still judged before it are the
+    # open ones it did not touch (``load_open``).
+    rejudged = judge_open(auditor, wh, as_of, lambda done, total: progress("re-judging open", done, total))
+    _add(result, rejudged)
+    result.open_rejudged = rejudged[0]
 
 
 @contextmanager

@@ -27,7 +27,7 @@ import dossier_audit.cli.warehouse as command
 from dossier_audit.cli import progress as progress_lines
 
 _SIZE = 100_000_000
-_STAGES = ("reading", "storing", "reading back", "checking", "judging")
+_STAGES = ("reading", "storing", "reading back", "checking", "judging", "re-judging open")
 #: A file name: any character a file system takes in one (no slash, no NUL), wide ones and markup too.
 _NAMES = st.text(
     st.characters(blacklist_characters="/\x00", blacklist_categories=["Cs"]), min_size=1, max_size=60
@@ -112,7 +112,13 @@ def test_on_80_columns_the_bar_rate_and_time_left_are_whole(
     reading, *others = _load_lines(path, 80, monkeypatch)
     assert re.search(r"[━╸╺]{20} +\d+% +[\d,]+\.\d MB/s +(\d:\d\d:\d\d|-:--:--)$", reading), reading
     assert reading.startswith("judging ") and name[:12] in reading
-    labels = ["storing last events", "re-judging stored", "checking other writers", "storing dossiers"]
+    labels = [
+        "storing last events",
+        "re-judging stored",
+        "checking other writers",
+        "storing dossiers",
+        "re-judging open",
+    ]
     assert [line.split(" ━")[0].rstrip() for line in others] == labels  # whole, however long the name
     [line] = _file_lines(path, 80, monkeypatch)
     assert re.search(r"[━╸╺]{20} \d+\.\d/\d+\.\d MB [\d,]+\.\d MB/s \d:\d\d:\d\d$", line), line

@@ -146,7 +146,8 @@ def test_a_forked_child_does_not_keep_the_embedded_warehouse_locked(tmp_path: Pa
 # -- progress ----------------------------------------------------------------------------------------------
 def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Path) -> None:
     """Reading (bytes of the file), storing (bytes of the workers' results), reading back (dossiers stored
-    before), checking (new dossiers) and judging (bytes of the folds), each ending at done = total."""
+    before), checking (new dossiers), judging (bytes of the folds) and re-judging open (dossiers earlier
+    loads left open, judged before this ``as_of``), each ending at done = total."""
     platform = Platform(load_settings())
     seen: dict[str, list[tuple[int, int]]] = {}
 
@@ -154,7 +155,7 @@ def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Pa
         seen.setdefault(stage, []).append((done, total))
 
     load_file(platform, warehouse, EXAMPLES, AS_OF, on_progress=tick)
-    assert set(seen) == {"reading", "storing", "reading back", "checking", "judging"}
+    assert set(seen) == {"reading", "storing", "reading back", "checking", "judging", "re-judging open"}
     assert seen["reading"][-1] == (EXAMPLES.stat().st_size,) * 2
     for stage, reports in seen.items():
         done, total = reports[-1]
@@ -167,7 +168,7 @@ def test_a_load_reports_each_stage_to_its_end(warehouse: Warehouse, tmp_path: Pa
     # events, keep the workers' folds (judging: the same folds as the first time).
     load_file(platform, warehouse, EXAMPLES, AS_OF, on_progress=tick)
     assert seen["reading back"][-1] == (6, 6) and seen["judging"][-1] == judged
-    assert seen["checking"][-1] == (0, 0)
+    assert seen["checking"][-1] == (0, 0) and seen["re-judging open"][-1] == (0, 0)  # judged at AS_OF already
 
 
 def test_reading_back_moves_as_the_stored_dossiers_are_judged(

@@ -14,7 +14,7 @@ back only the dossiers the warehouse held before. On both backends:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from tests.warehouse.province_loads import (
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
 from warehouse.projection import all_dossier_ids, fold_dossiers
+from warehouse.store import DOSSIER_COLUMNS, VIOLATION_COLUMNS
 
 
 def test_the_folds_made_while_reading_are_those_of_the_stored_events(
@@ -193,3 +194,57 @@ def test_events_another_writer_stores_during_the_load_are_in_the_folds(
     result = load_file(platform, warehouse, events, as_of, on_progress=sink_writes)
     assert written
     assert_refolding_changes_nothing(platform, warehouse, as_of, opened=result.violations_open)
+
+
+def test_a_file_loaded_period_by_period_judges_the_dossiers_left_open_at_each_new_as_of(
+    platform: Platform, two_warehouses: tuple[str, str], province: tuple[Path, datetime], tmp_path: Path
+) -> None:
+    """One file per period at its own ``--as-of``, as the operator's guide suggests: a dossier the first
+    load left open, with no event in the second, kept the first's verdicts, and the warehouse missed a
+    violation the time since had made (a new due date passed: review). Each later load judges such
+    dossiers again at its own ``as_of``: the open violations, the dossiers' facts and their outcome
+    histories are then those of one load of the whole file at the last ``as_of`` (an ended dossier keeps
+    the ``as_of`` it was judged at: its verdicts do not change with time)."""
+    events, as_of = province
+    cut = as_of - timedelta(days=20)
+    lines = events.read_bytes().splitlines(keepends=True)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    at = [_occurred(line) for line in lines]
+    first.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is not None and t <= cut))
+    second.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is None or t > cut))
+    whole_url, periods_url = two_warehouses
+    load(platform, whole_url, events, as_of)
+    load(platform, periods_url, first, cut)
+    later = load(platform, periods_url, second, as_of)
+    assert later.open_rejudged > 0 and later.to_json_dict()["open_dossiers_rejudged"] == later.open_rejudged
+    with open_warehouse(whole_url) as wh:
+        expected = _judged(wh)
+    with open_warehouse(periods_url) as wh:
+        assert _judged(wh) == expected
+    # Judged at the last as_of already: the same load again judges none of them.
+    again = load(platform, periods_url, second, as_of)
+    assert again.open_rejudged == 0
+
+
+def _occurred(line: bytes) -> datetime | None:
+    """A line's time, ``None`` for one without an aware time (an invalid line: loaded with the later part)."""
+    try:
+        at = datetime.fromisoformat(orjson.loads(line)["occurred_at"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def _judged(wh: Warehouse) -> dict[str, Any]:
+    """What a judgement at the last ``as_of`` decides: open violations and dossiers' facts without the
+    instant they were judged at (an ended dossier's is its load's), outcome intervals as they are."""
+    facts = [c for c in DOSSIER_COLUMNS if c not in ("version", "as_of")]
+    kept = [c for c in VIOLATION_COLUMNS if c not in ("version", "as_of")]
+    return {
+        "violations": wh.query(
+            f"SELECT {', '.join(kept)} FROM violations FINAL WHERE state = 'open' "
+            "ORDER BY dossier_id, rule_id, event_id"
+        ),
+        "dossiers": wh.query(f"SELECT {', '.join(facts)} FROM dossiers FINAL ORDER BY dossier_id"),
+        "dossier_outcomes": wh.query(SNAPSHOT["dossier_outcomes"]),
+    }
