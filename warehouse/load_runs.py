@@ -139,8 +139,15 @@ class LoadRun:
             "recovered_at": self.recovered_at.isoformat() if self.recovered_at else None,
             "superseded_by": self.superseded_by,
             "superseded_at": self.superseded_at.isoformat() if self.superseded_at else None,
-            **self.counts,
+            **self.known_counts(),
         }
+
+    def known_counts(self) -> dict[str, int | None]:
+        """``counts``, ``None`` where the run did not record it: a run killed while it stored its file
+        read "events_written: 0" beside the 150,000 events it had written (review); the judging's counts
+        are a completed run's only (a later load re-judged a recovered one's dossiers)."""
+        known = COUNTS if self.completed else STORED_COUNTS if self.stored else ()
+        return {key: self.counts.get(key, 0) if key in known else None for key in COUNTS}
 
 
 def remedy(source: str, *, stored: bool, as_of: str, run_id: str = "") -> str:

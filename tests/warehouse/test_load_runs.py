@@ -511,6 +511,7 @@ def test_a_load_killed_after_it_stored_its_file_is_finished_by_any_later_load(
     assert (killed["completed"], killed["state"], killed["stored"], killed["source"]) == (
         False, "unfinished", True, str(EXAMPLES.resolve()))  # fmt: skip
     assert killed["events_written"] >= status["events"]  # the 'stored' row counts them (duplicates too)
+    assert killed["dossiers_folded"] is None and killed["violations_open"] is None  # not judged: unknown
     assert [run["run_id"] for run in status["unfinished_loads"]] == [killed["run_id"]]
     message = " ".join(after_kill.stderr.split())
     assert "did not complete" in message and killed["run_id"] in message
@@ -570,3 +571,20 @@ def test_status_json_for_scripts_and_monitoring(warehouse_url: str) -> None:
     # Without --json, stdout keeps the flat object older scripts read.
     flat = orjson.loads(cli("warehouse", "status", "--warehouse", warehouse_url).stdout)
     assert flat == {key: status[key] for key in flat} and "tables" not in flat and "last_load" not in flat
+
+
+def test_a_runs_counts_are_unknown_until_it_records_them() -> None:
+    """A run killed while it stored its file read "events_written: 0" beside the events it had written
+    (review): its counts are ``None`` until it records them, those of its file from ``stored`` on, the
+    judging's once completed."""
+    import dataclasses
+
+    from warehouse.load_runs import COUNTS, STORED_COUNTS
+
+    at = datetime(2025, 11, 20, tzinfo=UTC)
+    run = dataclasses.replace(new_run("/data/f.jsonl", at, at), counts=dict.fromkeys(COUNTS, 7))
+    assert all(value is None for value in run.known_counts().values())
+    stored = dataclasses.replace(run, stored_at=at)
+    assert stored.known_counts() == {key: 7 if key in STORED_COUNTS else None for key in COUNTS}
+    done = dataclasses.replace(stored, completed_at=at)
+    assert done.known_counts() == dict.fromkeys(COUNTS, 7) and done.to_json_dict()["violations_open"] == 7
