@@ -285,7 +285,8 @@ def _size(files: list[Path]) -> int:
 def _print_summary(stats: ImportStats, sink: ImportSink, seconds: float, shown: list[RejectedRecord]) -> None:
     mapped = "".join(f" · {kind} records {n:,}" for kind, n in sorted(stats.records.items()))
     err.print(
-        f"files {stats.files:,} · records read {stats.records_read:,}{mapped} · "
+        f"files {stats.files:,} · records read {stats.records_read:,}{mapped}"
+        f"{f' · unreadable {stats.unreadable:,}' if stats.unreadable else ''} · "
         f"dossiers {stats.dossiers:,} · events {stats.events_total:,} · "
         f"rejected {stats.rejected_total:,} · {seconds:.1f} s",
         highlight=False,

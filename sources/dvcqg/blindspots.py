@@ -98,6 +98,9 @@ class ImportStats:
 
     files: int = 0
     records_read: int = 0
+    #: Pieces of a file read as no record (a line that is not JSON, a cut body): each one rejected, so
+    #: ``records_read + unreadable = records_mapped + rejected`` (the sum a reader checks: review).
+    unreadable: int = 0
     services: Counter[str] = field(default_factory=Counter)
     records: Counter[str] = field(default_factory=Counter)
     dossiers: int = 0
@@ -137,6 +140,7 @@ class ImportStats:
             "files": self.files,
             "bodies_by_service": dict(sorted(self.services.items())),
             "records_read": self.records_read,
+            "unreadable": self.unreadable,
             "records_mapped": self.records_total,
             "records_by_kind": dict(sorted(self.records.items())),
             "dossiers": self.dossiers,

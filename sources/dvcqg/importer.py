@@ -93,6 +93,7 @@ class DvcqgImporter:
             return ()
         ctx.index = item.index
         if isinstance(item, ReadProblem):
+            ctx.stats.unreadable += 1
             ctx.reject(item.code, item.message, b"")
             return ctx.take()
         ctx.stats.records_read += 1
@@ -102,6 +103,7 @@ class DvcqgImporter:
     def problem(self, index: int, code: str, message: str) -> Iterable[Output]:
         """A problem with the current file found outside the reader (e.g. it could not be read further)."""
         self._ctx.index = index
+        self._ctx.stats.unreadable += 1
         self._ctx.reject(code, message, b"")
         return self._ctx.take()
 

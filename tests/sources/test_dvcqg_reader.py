@@ -60,6 +60,10 @@ def check_import(*payloads: bytes) -> tuple[list[EventLine], list[RejectedRecord
     for r in rejected:
         assert documented(r.code), (r.code, r.message)
     assert imp.stats.rejected_total == len(rejected)
+    # What was read adds up: each record read is mapped or rejected, each unreadable piece rejected (the
+    # summary read "records_read 5, records_mapped 4, rejected 2": review).
+    stats = imp.stats
+    assert stats.records_read + stats.unreadable == stats.records_total + stats.rejected_total, stats
     return events, rejected
 
 
