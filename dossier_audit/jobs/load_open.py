@@ -7,15 +7,19 @@ fell between two loads without its "missed the new due date", and the weekly rep
 the batch audit of all the events (review). Its verdicts depend on the time passing: the load judges it
 again, from its stored events, at its own ``as_of``.
 
-Only those judged at an earlier instant, and holding no event after this ``as_of``: a load of an older
-period (a backfill) judges nothing again at an earlier instant than it was, and loading a file again at the
-same ``as_of`` finds none (the load stays idempotent, at the cost of one query). An ended dossier's
-verdicts do not change with time (its clock stops at its end), so it is left as it is.
+Only those judged at an earlier instant: a load of an older period (a backfill) judges nothing again at an
+earlier instant than it was, and loading a file again at the same ``as_of`` finds none (the load stays
+idempotent, at the cost of one query). An ended dossier's verdicts do not change with time (every end stops
+its clock), so it is left as it is. So is a dossier only the stream fed (no event of it from a load): its
+sink writes it with no violations, and the detector judges it as time passes, by event time; a load
+judging it at its own ``as_of`` would open violations the detector never retracts (review). And so are the
+dossiers this load judged at an earlier run's ``as_of`` (``exclude``: the interrupted runs it finished), as
+that run would have: the next load judges them again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterator
 from datetime import datetime
 
 from inspections.rulebook import Auditor
@@ -24,25 +28,39 @@ from warehouse.binding import chunked
 from warehouse.projection import CHUNK, fold_dossiers
 from warehouse.queries import load_sql
 
+#: Dossiers per page of the query: memory holds a page of ids, whatever the warehouse's size.
+PAGE = 50_000
 
-def open_dossiers_judged_before(wh: Warehouse, as_of: datetime) -> list[str]:
+
+def open_dossiers_judged_before(wh: Warehouse, as_of: datetime, page: int = PAGE) -> Iterator[str]:
     """The stored dossiers still open when judged, at an instant before ``as_of`` (to the whole second, as
-    the ``dossiers`` table stores it: a fold at this ``as_of`` is not "before" it), none of whose events is
-    after it."""
-    rows = wh.query(load_sql("open_dossiers_judged_before"), {"as_of": as_of.replace(microsecond=0)})
-    return [dossier_id for (dossier_id,) in rows]
+    the ``dossiers`` table stores it: a fold at this ``as_of`` is not "before" it), of which a load stored
+    events; ``page`` ids at a time, in id order."""
+    after = ""
+    params = {"as_of": as_of.replace(microsecond=0), "page": page}
+    while True:
+        ids = [d for (d,) in wh.query(load_sql("open_dossiers_judged_before"), {**params, "after": after})]
+        yield from ids
+        if len(ids) < page:
+            return
+        after = ids[-1]
 
 
 def judge_open(
-    auditor: Auditor, wh: Warehouse, as_of: datetime, progress: Callable[[int, int], None]
+    auditor: Auditor,
+    wh: Warehouse,
+    as_of: datetime,
+    progress: Callable[[int], None],
+    exclude: Container[str] = (),
 ) -> tuple[int, int, int]:
-    """Fold again at ``as_of`` the open dossiers judged before it; returns (dossiers, open violations,
-    retracted violations), as ``fold_dossiers`` does. ``progress(done, total)`` after each chunk."""
-    ids = open_dossiers_judged_before(wh, as_of)
+    """Fold again at ``as_of`` the open dossiers judged before it, but ``exclude``; returns (dossiers, open
+    violations, retracted violations), as ``fold_dossiers`` does. ``progress(done)`` after each chunk (the
+    total is not known before the last page)."""
+    ids = (d for d in open_dossiers_judged_before(wh, as_of) if d not in exclude)
     folded = opened = retracted = 0
-    progress(0, len(ids))
+    progress(0)
     for chunk in chunked(ids, CHUNK):
         done = fold_dossiers(auditor, wh, chunk, as_of)
         folded, opened, retracted = folded + done[0], opened + done[1], retracted + done[2]
-        progress(folded, len(ids))
+        progress(folded)
     return folded, opened, retracted

@@ -318,9 +318,13 @@ def _judge(
     _add(result, (len(keep), opened, 0))
     if written_meanwhile:  # another writer stored events of them during the load: fold from the warehouse
         _add(result, fold_dossiers(auditor, wh, sorted(written_meanwhile), as_of))
+
     # Last: every dossier this load judged is at ``as_of`` by now, so those still judged before it are the
     # open ones it did not touch (``load_open``).
-    rejudged = judge_open(auditor, wh, as_of, lambda done, total: progress("re-judging open", done, total))
+    def rejudging(done: int) -> None:  # the total is known once the last page is read: the done so far
+        progress("re-judging open", done, done)
+
+    rejudged = judge_open(auditor, wh, as_of, rejudging, exclude=judge_at)
     _add(result, rejudged)
     result.open_rejudged = rejudged[0]
 

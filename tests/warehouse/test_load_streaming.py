@@ -14,7 +14,7 @@ back only the dossiers the warehouse held before. On both backends:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,9 @@ from tests.warehouse.province_loads import (
 )
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
+from warehouse.event_rows import EVENT_COLUMNS, event_row
 from warehouse.projection import all_dossier_ids, fold_dossiers
-from warehouse.store import DOSSIER_COLUMNS, VIOLATION_COLUMNS
+from warehouse.store import DOSSIER_COLUMNS, VIOLATION_COLUMNS, Batch
 
 
 def test_the_folds_made_while_reading_are_those_of_the_stored_events(
@@ -248,3 +249,46 @@ def _judged(wh: Warehouse) -> dict[str, Any]:
         "dossiers": wh.query(f"SELECT {', '.join(facts)} FROM dossiers FINAL ORDER BY dossier_id"),
         "dossier_outcomes": wh.query(SNAPSHOT["dossier_outcomes"]),
     }
+
+
+def test_a_dossier_only_the_stream_fed_is_left_to_the_detector(
+    platform: Platform, warehouse: Warehouse, province: tuple[Path, datetime], tmp_path: Path
+) -> None:
+    """Its sink writes it with no violations and the detector judges it as time passes, by event time: a
+    load judging it at its own ``as_of`` opened violations under the load's name that the detector never
+    retracts (review). Only dossiers of which a load stored events are judged again."""
+    events, as_of = province
+    cut = as_of - timedelta(days=20)
+    lines = events.read_bytes().splitlines(keepends=True)
+    first = tmp_path / "first.jsonl"
+    first.write_bytes(b"".join(line for line in lines if (t := _occurred(line)) is not None and t <= cut))
+    load_file(platform, warehouse, first, cut)
+    opened = [d for (d,) in warehouse.query("SELECT dossier_id FROM dossiers FINAL WHERE end_type IS NULL")]
+    assert opened
+    # One of them again, as the stream would have stored it: its events from Kafka, folded without rules.
+    docs = [orjson.loads(line) for line in first.read_bytes().splitlines()]
+    copied = [doc for doc in docs if doc["dossier_id"] == opened[0]]
+    rows = []
+    for doc in copied:
+        doc["dossier_id"], doc["event_id"] = "STREAM-ONLY", "s-" + doc["event_id"]
+        event = parse_event(orjson.dumps(doc))
+        assert not isinstance(event, Rejection)
+        rows.append(event_row(platform.pseudonymiser.apply(event), "kafka:ev/0", 1, cut))
+    batch = Batch(warehouse, "events", EVENT_COLUMNS)
+    for row in rows:
+        batch.add(*row)
+    batch.flush()
+    fold_dossiers(platform.auditor, warehouse, ["STREAM-ONLY"], cut, violations=False)
+    # Read a page at a time (memory holds a page of ids): the same ids, in order, whatever the page.
+    from dossier_audit.jobs.load_open import open_dossiers_judged_before
+
+    waiting = list(open_dossiers_judged_before(warehouse, as_of))
+    assert waiting == sorted(waiting) and len(waiting) > 2 and "STREAM-ONLY" not in waiting
+    assert list(open_dossiers_judged_before(warehouse, as_of, page=2)) == waiting
+    empty = tmp_path / "empty.jsonl"  # a later load of nothing: only its re-judging of open dossiers
+    empty.write_bytes(b"")
+    later = load_file(platform, warehouse, empty, as_of)
+    assert later.open_rejudged == len(waiting)  # the loads' open dossiers, judged at the later as_of
+    ((judged_at,),) = warehouse.query("SELECT as_of FROM dossiers FINAL WHERE dossier_id = 'STREAM-ONLY'")
+    assert (judged_at if judged_at.tzinfo else judged_at.replace(tzinfo=UTC)) == cut  # not judged again
+    assert warehouse.query("SELECT count() FROM violations FINAL WHERE dossier_id = 'STREAM-ONLY'") == [(0,)]
