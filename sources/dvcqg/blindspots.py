@@ -98,9 +98,12 @@ class ImportStats:
 
     files: int = 0
     records_read: int = 0
-    #: Pieces of a file read as no record (a line that is not JSON, a cut body): each one rejected, so
-    #: ``records_read + unreadable = records_mapped + rejected`` (the sum a reader checks: review).
+    #: Pieces of a file read as no record (a line that is not JSON, a cut body): each one rejected.
     unreadable: int = 0
+    #: Of ``rejected``, the events of a mapped record (or deduced at the end) that would not be valid (a
+    #: line over the limit): so ``records_read + unreadable = records_mapped + rejected - events_rejected``,
+    #: the sum a reader checks (review).
+    events_rejected: int = 0
     services: Counter[str] = field(default_factory=Counter)
     records: Counter[str] = field(default_factory=Counter)
     dossiers: int = 0
@@ -141,6 +144,7 @@ class ImportStats:
             "bodies_by_service": dict(sorted(self.services.items())),
             "records_read": self.records_read,
             "unreadable": self.unreadable,
+            "events_rejected": self.events_rejected,
             "records_mapped": self.records_total,
             "records_by_kind": dict(sorted(self.records.items())),
             "dossiers": self.dossiers,

@@ -120,6 +120,7 @@ class Context:
         line = orjson.dumps(event)
         checked = parse_line(line) if self.validate else None
         if isinstance(checked, Rejection):
+            self.stats.events_rejected += 1
             self.reject(f"event.{checked.code}", f"the {kind} event would not be valid: {checked.message}",
                         b"", dossier_id)  # fmt: skip
             return

@@ -63,7 +63,8 @@ def check_import(*payloads: bytes) -> tuple[list[EventLine], list[RejectedRecord
     # What was read adds up: each record read is mapped or rejected, each unreadable piece rejected (the
     # summary read "records_read 5, records_mapped 4, rejected 2": review).
     stats = imp.stats
-    assert stats.records_read + stats.unreadable == stats.records_total + stats.rejected_total, stats
+    rejected_records = stats.rejected_total - stats.events_rejected
+    assert stats.records_read + stats.unreadable == stats.records_total + rejected_records, stats
     return events, rejected
 
 
@@ -294,3 +295,17 @@ def test_a_payload_log_named_json_reads_on_past_a_bad_line() -> None:
     pretty = b'{\n "service": "DongBoHoSoMC",\n "data": [\n  {"MaHoSo": "A-1"},\n  {"MaHoSo": \x00\n'
     problems = [p for p in items(pretty) if isinstance(p, ReadProblem)]
     assert [p.code for p in problems] == ["json.invalid"] and "after record 1" in problems[0].message
+
+
+def test_an_event_rejected_of_a_mapped_record_keeps_the_summary_adding_up() -> None:
+    """A dossier record of 8,000 document components is mapped, and its receipt rejected as a line over the
+    contract's limit: the summary read records_read 1 = mapped 1 + rejected 1 (review). Counted apart."""
+    codes = tuple(f"GIAY-TO-KHAC-SO-{n:05d}" for n in range(8_000))  # about 190 KB of codes
+    payload = orjson.dumps(sync_body(dossier(documents=codes)))
+    _events, rejected = check_import(payload)  # which asserts the sum
+    assert [r.code for r in rejected] == ["event.line.too_long"]
+    imp = importer()
+    outputs = [*imp.read_all("f.json", read_records(io.BytesIO(payload))), *imp.finish()]
+    stats = imp.stats
+    assert outputs and (stats.records_read, stats.records_total, stats.rejected_total) == (1, 1, 1)
+    assert stats.events_rejected == 1 and stats.to_json_dict()["events_rejected"] == 1
