@@ -24,6 +24,9 @@ from reporting.violation_tables import comparable
 MAX_UNITS = 3
 #: Rules named in the reminder at most.
 MAX_RULES = 3
+#: Rules named in "Chấn chỉnh…" at most: the most frequent, and those tied with the last of them, then "và n
+#: quy định khác" (every rule at one violation each listed them all).
+MAX_REMINDED = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +68,8 @@ def listed(t: Texts, items: Sequence[str], limit: int = MAX_UNITS, *, units: boo
     """``A, B và C`` — at most ``limit`` items, then "và n đơn vị khác" for units left out."""
     shown = list(items[:limit])
     rest = len(items) - len(shown)
-    if rest and units:
-        return ", ".join(shown) + t("and_more_units", n=t.integer(rest))
+    if rest:  # said, never dropped: five rules tied named three (review)
+        return ", ".join(shown) + t("and_more_units" if units else "and_more_rules", n=t.integer(rest))
     if len(shown) <= 1:
         return "".join(shown)
     return ", ".join(shown[:-1]) + t("list_and") + shown[-1]
@@ -293,7 +296,11 @@ def recommendations(report: WeeklyReport) -> list[str]:
     if rules:  # and those as frequent as the last named: three rules at 39 were cut at two (review)
         counts = {r.rule_id: r.count for r in report.violations.rules if r.kind == "violation"}
         rules += [r for r in ranked[MAX_RULES:] if counts[r] == counts[rules[-1]]]
-        out.append(t("r_remind", rules="; ".join(f"“{t.rule_title(r)}”" for r in rules)))
+        reminded = "; ".join(f"“{t.rule_title(r)}”" for r in rules[:MAX_REMINDED])
+        more = len(rules) - MAX_REMINDED
+        if more > 0:  # many rules tied (one violation each): the first, and how many more
+            reminded += t("and_more_rules", n=t.integer(more))
+        out.append(t("r_remind", rules=reminded))
     if report.province.in_progress_overdue:
         key = "r_overdue" if report.header.issued_on >= CIRCULAR_03 else "r_overdue_01/2018"
         out.append(t(key, n=t.integer(report.province.in_progress_overdue)))

@@ -167,6 +167,7 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     },
     "provisional_mark": {"vi": "tạm tính", "en": "provisional"},
     "and_more_units": {"vi": " và {n} đơn vị khác", "en": " and {n} other units"},
+    "and_more_rules": {"vi": " và {n} quy định khác", "en": " and {n} other rules"},
     "list_and": {"vi": " và ", "en": " and "},
     "no_history": {
         "vi": "chưa có số liệu các tuần trước để so sánh",

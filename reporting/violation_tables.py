@@ -137,7 +137,7 @@ def rules_body_table(report: WeeklyReport) -> Table:
     table = Table(
         "rules_body",
         [t("h_rules_body"), t("h_severity"), t("h_this_week"), t("h_prev_week"), avg_heading(report)],
-        widths=[70, 17, 14, 17, 14],
+        widths=[70, 17, 14, 14, 17],
     )
     for r in report.violations.rules:
         if r.kind != "violation" or not (r.count or r.previous or r.previous_8_avg):
