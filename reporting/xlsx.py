@@ -68,6 +68,8 @@ def put_table(ws: Worksheet, table: tb.Table, top: int = 1, left: int = 1) -> in
             cell.border = _BORDER
             if c.numeric and c.value is not None:
                 cell.number_format = _FORMATS[c.kind]
+                if c.text.endswith(tb.SMALL_MARK):  # a rate of few dossiers: the mark stays a number's format
+                    cell.number_format += f'"{tb.SMALL_MARK}"'
             elif len(c.text) > 40:  # a long name wraps in its column rather than run under the next one
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             if row.total:
@@ -257,8 +259,11 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         wb, t("sheet_unit_violations"), tb.unit_violations_table(report), report.unit_violations_note
     )
     _table_sheet(wb, t("sheet_rule_unit"), tb.rule_unit_table(report))
-    _table_sheet(wb, t("sheet_fields"), tb.fields_table(report))
-    _table_sheet(wb, t("sheet_procedures"), tb.procedures_table(report))
+    for sheet, group in (
+        ("sheet_fields", tb.fields_table(report)),
+        ("sheet_procedures", tb.procedures_table(report)),
+    ):
+        _table_sheet(wb, t(sheet), group, tb.small_base_note(report, group))
     quality_note = " ".join(filter(None, [report.quality_line(), report.quality_scopes]))
     _table_sheet(wb, t("sheet_quality"), tb.quality_table(report), quality_note)
 

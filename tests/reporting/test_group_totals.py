@@ -59,3 +59,30 @@ def test_the_body_and_the_annex_compare_in_one_order(province: Province) -> None
         shown = [h for h in table.headings if h in compared]
         assert shown == [h for h in compared if h in shown], (table.name, shown)
         assert {t("h_this_week"), t("h_prev_week"), avg_heading(report)} <= set(shown), table.name
+
+
+def test_the_workbook_marks_a_small_groups_rate_and_explains_it(province: Province, tmp_path) -> None:
+    """The workbook wrote the rate as a number, dropping the mark, and no note (review): the mark is in the
+    cell's number format, the number stays a number, the note is under the sheet's table."""
+    import openpyxl
+
+    from reporting import gather
+    from reporting.charts import write_charts
+    from reporting.tables import SMALL_BASE
+    from reporting.xlsx import write_report_xlsx
+
+    report = build_report(province.catalogue, province.header(), province.wh, WEEK, as_of=province.as_of)
+    path = write_report_xlsx(report, write_charts(report, tmp_path), tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[report.texts("sheet_fields")[:31]]
+    small = {code for code, form in report.forms.fields.items() if 0 < gather.handled(form) < SMALL_BASE}
+    assert small
+    for row in ws.iter_rows(min_row=2):
+        code, rate = row[0].value, row[8]
+        if code in small:
+            assert isinstance(rate.value, int | float) and rate.number_format == '0.0%" (*)"', code
+        elif code and isinstance(rate.value, int | float):  # a group with no dossier counted has "—"
+            assert rate.number_format == "0.0%", code
+    cells = (c.value for r in ws.iter_rows() for c in r)
+    notes = [v for v in cells if isinstance(v, str) and v.startswith("(*)")]
+    assert notes == [report.texts("small_base_note", n=SMALL_BASE)]
