@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from inspections.cases import DISMISS_REASONS, REOPENED_NOTE, RETRACTED_NOTE
 from reporting.i18n import Texts
+from reporting.pack_tables import case_words
 from reporting.pack_texts import pack_text
 
 LANGS = ("vi", "en")
@@ -81,7 +82,8 @@ _UI: dict[str, tuple[str, str]] = {
     "upheld": ("Vi phạm được xác nhận (kể cả đã kết luận)", "Upheld (confirmed or concluded)"),
     "timeline": ("Diễn biến hồ sơ", "Evidence timeline"),
     "event": ("Sự kiện", "Event"),
-    "working_day": ("Ngày làm việc thứ", "Working day"),
+    # "Ngày làm việc thứ 0" on the day of receipt read oddly (review): the count of days used.
+    "working_day": ("Số ngày làm việc đã dùng", "Working days used"),
     # The due date classification judges timeliness by (the on-time index's): not the rescheduling rules'
     # date in force, which the events' details show (review of 2026-12-04).
     "due_in_force": ("Hạn dùng để xét đúng hạn", "Due date judged against"),
@@ -90,7 +92,7 @@ _UI: dict[str, tuple[str, str]] = {
     # Each verdict named with its kind: a data finding read as "căn cứ của vi phạm" (review).
     "triggered": ("là căn cứ của", "evidence of"),
     # A data finding is no violation (RULES.md v2, amendment 5), and said so on its card as the packs do.
-    "finding_note": ("phát hiện về dữ liệu, không tính là vi phạm", "a data finding, not a violation"),
+    "finding_note": ("Phát hiện về dữ liệu, không tính là vi phạm.", "A data finding, not a violation."),
     "facts": ("Thông tin hồ sơ", "Dossier facts"),
     "procedure": ("Thủ tục", "Procedure"),
     "channel": ("Kênh nộp", "Channel"),
@@ -176,14 +178,17 @@ _UI: dict[str, tuple[str, str]] = {
     ),
     "back": ("Quay lại", "Go back"),
     "choose_reason": ("— Chọn lý do —", "— Choose a reason —"),
-    "dismiss_note": ("Ghi chú về việc bác bỏ", "Note on the dismissal"),
+    # Required with "Lý do khác", which a 400 page said only after submitting (review).
+    "dismiss_note": (
+        "Ghi chú về việc bác bỏ (bắt buộc khi chọn “Lý do khác”)",
+        "Note on the dismissal (required with “Other reason”)",
+    ),
     "request_note": ("Nội dung yêu cầu đơn vị giải trình", "What the unit must explain"),
     "conclude_note": ("Ghi chú kết luận", "Conclusion note"),
     "ignored": (
         "không áp dụng: thao tác không hợp lệ ở trạng thái này",
         "not applied: not allowed in that state",
     ),
-    "marks": ("Mức độ tin cậy của căn cứ", "How sure the basis is"),
     "standing": ("Đánh giá tại thời điểm này", "Standing at this point"),
     "paused_for": ("thời gian tạm dừng đã trừ", "time paused, not counted"),
     "event_id": ("Mã sự kiện", "Event id"),
@@ -361,9 +366,11 @@ class ConsoleTexts(Texts):
     def ui(self, key: str) -> str:
         return _UI[key][self.i]
 
-    def state(self, code: str) -> str:
+    def state(self, code: str, kind: str = "violation") -> str:
+        """A case state in words; of a data finding, without calling it a violation ("Đã xác nhận vi phạm"
+        read under "không tính là vi phạm": review)."""
         if code in _HANDLED:
-            return _capitalised(pack_text(f"case_{code}", self.lang))
+            return _capitalised(case_words(code, kind, self.lang))
         return _STATES.get(code, (code, code))[self.i]
 
     def action(self, code: str) -> str:

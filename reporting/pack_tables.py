@@ -217,10 +217,18 @@ def _case_cell(pack: UnitPack, v: gather.ViolationRecord, lang: str) -> PackCell
     state = pack.cases.get(v.key)  # only handled ones (``gather.handled_cases``)
     if state is None:
         return _empty()
-    words = pack_text(f"case_{state.status.value}", lang)
+    words = case_words(state.status.value, v.kind, lang)
     if state.status is CaseStatus.DISMISSED and state.reason_code in DISMISS_REASONS:
         words += f" ({pack_text(f'reason_{state.reason_code}', lang)})"
     return PackCell(pack_text("case", lang, state=words))
+
+
+def case_words(status: str, kind: str, lang: str) -> str:
+    """A handled case's state in words ("đã xác nhận vi phạm"); a data finding's without calling it a
+    violation ("đã xác nhận phát hiện": a finding is none, RULES.md v2 amendment 5)."""
+    if kind == "finding" and status in ("confirmed", "concluded"):
+        return pack_text(f"case_{status}_finding", lang)
+    return pack_text(f"case_{status}", lang)
 
 
 def onsite_table(t: Texts, pack: UnitPack) -> PackTable:

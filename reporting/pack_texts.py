@@ -122,6 +122,8 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "case_awaiting_explanation": ("đang chờ đơn vị giải trình", "awaiting the unit's explanation"),
     "case_explained": ("đơn vị đã giải trình", "explained by the unit"),
     "case_concluded": ("đã kết luận có vi phạm", "concluded: a violation"),
+    "case_confirmed_finding": ("đã xác nhận phát hiện", "finding confirmed"),
+    "case_concluded_finding": ("đã kết luận về phát hiện", "finding concluded"),
     "reason_data_error": ("sai sót dữ liệu", "data error"),
     "reason_lawful_exception": ("ngoại lệ hợp pháp", "lawful exception"),
     "reason_duplicate": ("trùng lặp", "duplicate"),

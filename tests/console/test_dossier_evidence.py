@@ -18,6 +18,8 @@ from tests.console.conftest import EXAMPLES, ConsoleWorld, logged_in
 from tests.console.test_casework import A, B
 
 HOSTILE_WORLD = False
+#: A case card: its rule and its content.
+CARD = r'<article class="case card"[^>]*data-rule="([A-Z_]+)"(.*?)</article>'
 
 
 def _cards(page: str) -> dict[str, str]:
@@ -163,9 +165,25 @@ def test_a_data_finding_is_said_to_be_one_not_a_violation(console_world: Console
     )
     finding, violation = cards["OLD_DUE_DATE_MISMATCH"], cards[A[1]]
     assert '<span class="kind kind-finding">Phát hiện dữ liệu</span>' in finding
-    assert "phát hiện về dữ liệu, không tính là vi phạm" in finding
+    assert '<p class="small finding-note">Phát hiện về dữ liệu, không tính là vi phạm.</p>' in finding
     assert 'value="confirm">Xác nhận phát hiện</button>' in finding
     assert 'class="kind' not in violation and 'value="confirm">Xác nhận vi phạm</button>' in violation
+    # Confirmed, it reads as a confirmed finding, and the counts of violations upheld leave it out.
+    from warehouse.cases import case_counts
+
+    insp, csrf = logged_in(console_world, "insp")
+    before = case_counts(console_world.wh, from_s=0, to_s=2**31 - 1)
+    key = {"dossier_id": A[0], "rule_id": "OLD_DUE_DATE_MISMATCH", "event_id": "ex-018"}
+    done = insp.post("/api/cases/decision", json={**key, "action": "confirm"}, headers={"X-CSRF-Token": csrf})
+    assert done.status_code == 200, done.text
+    page = insp.get(f"/dossiers/{A[0]}").text
+    cards = dict(re.findall(CARD, page, re.S))
+    confirmed = '<span class="state state-confirmed">Đã xác nhận phát hiện</span>'
+    assert confirmed in cards["OLD_DUE_DATE_MISMATCH"]
+    assert case_counts(console_world.wh, from_s=0, to_s=2**31 - 1) == before
+    listed = insp.get("/violations", params={"dossier": A[0]}).text
+    assert '<span class="kind kind-finding">Phát hiện dữ liệu</span>' in listed
+    assert "Đã xác nhận phát hiện" in listed
     why = dict(re.findall(r'<tr id="ev-(ex-01[78])".*?<div class="why">(.*?)</div>', page, re.S))
     assert why == {
         "ex-017": "là căn cứ của vi phạm “Trễ cả ngày hẹn lại”",
@@ -244,3 +262,36 @@ def test_no_member_the_contract_does_not_declare_is_shown(console_world: Console
     assert row is not None
     names = [html.unescape(n) for n in re.findall(r'<span class="key">(.*?)</span>', row[0])]
     assert names == ["số văn bản", "lý do", "giấy tờ yêu cầu bổ sung"], names
+
+
+def test_two_cases_of_one_rule_have_their_own_fields_and_names(console_world: ConsoleWorld) -> None:
+    """Two cases of one rule repeated their fields' ids (built from the rule), so the second's labels
+    focused the first's fields, and both cards had one name (review): ids are by case, every label names a
+    field of its own, and each card is named by its heading, which gives the event."""
+    console_world.wh.execute(
+        "INSERT INTO violations SELECT dossier_id, rule_id, 'ex-012', state, kind, severity, unit_code, "
+        "procedure_code, occurred_at, legal_basis, rulebook_version, evidence, detail, as_of, producer, "
+        "version FROM violations FINAL WHERE dossier_id = %(d)s AND rule_id = %(r)s AND event_id = 'ex-013'",
+        {"d": B[0], "r": B[1]},
+    )
+    insp, _ = logged_in(console_world, "insp")
+    page = insp.get(f"/dossiers/{B[0]}").text
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for target in re.findall(r'<label for="([^"]+)"', page):
+        assert target in ids, target
+    titles = re.findall(r'<article class="case card" id="(case-\d+)"[^>]*aria-labelledby="([^"]+)"', page)
+    assert len(titles) >= 2 and all(f"{case}-title" == named and named in ids for case, named in titles)
+    found = re.findall(r'<h3 id="case-\d+-title">(.*?)</h3>', page, re.S)
+    headings = [re.sub(r"<[^>]+>", "", h) for h in found]
+    same_rule = [h for h in headings if "ex-012" in h or "ex-013" in h]
+    assert len(set(same_rule)) == len(same_rule) >= 2, headings
+
+
+def test_a_findings_case_is_worded_as_one_in_the_packs_too() -> None:
+    from reporting.pack_tables import case_words
+
+    assert case_words("confirmed", "finding", "vi") == "đã xác nhận phát hiện"
+    assert case_words("confirmed", "violation", "vi") == "đã xác nhận vi phạm"
+    dismissed = case_words("dismissed", "finding", "vi")
+    assert dismissed == case_words("dismissed", "violation", "vi") == "đã bác bỏ"
