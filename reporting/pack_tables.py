@@ -19,7 +19,7 @@ import orjson
 
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, CaseStatus
-from inspections.rules.legal import CIRCULAR_03, SECONDARY, UNCONFIRMED
+from inspections.rules.legal import CIRCULAR_03, CONFIRMED, SECONDARY, UNCONFIRMED
 from inspections.timeunits import VN_TZ
 from reporting import gather, onsite
 from reporting.evidence import sentence
@@ -84,10 +84,12 @@ _NO_CLAUSE = "không có điều khoản cấm trực tiếp"
 
 
 def _weakest(basis: str) -> str | None:
-    """The weakest confidence a basis text states, in words; ``None`` when it is all confirmed. A reference
+    """The weakest confidence a basis text states, in words (``None``: it states none). A reference
     to a clause of Decree 61/2018 said none, so one the rulebook only reads into a case (a suspension under
     the refusal clause, an appointment date without a clause forbidding it) read as confirmed (review)."""
-    for mark in (UNCONFIRMED, SECONDARY):
+    # A confirmed one is said too: an unmarked reference beside marked ones left the signer guessing
+    # (review).
+    for mark in (UNCONFIRMED, SECONDARY, CONFIRMED):
         if mark in basis:
             return legal_text(mark).strip()
     return None
@@ -283,6 +285,10 @@ def details(
     return "; ".join(parts)
 
 
+#: Before the event a verdict points at, in the timelines (explained under section B's heading).
+TRIGGER_MARK = "▶"
+
+
 def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dossier: bool) -> PackTable:
     columns = [
         Column(t("h_occurred"), 17, 11),
@@ -299,9 +305,11 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
         known = pack.facts.get(dossier_id)
         papers = pack.components.get(known.procedure_code or "") if known is not None else None
         for e in pack.timelines.get(dossier_id, []):
+            alert = e.event_id in triggers
             cells = [
                 instant(t, e.occurred_at),
-                PackCell(t.event_type(e.type)),
+                # Marked in words too: the row's tint is lost on a black-and-white printer (review).
+                PackCell(f"{TRIGGER_MARK} {t.event_type(e.type)}" if alert else t.event_type(e.type)),
                 unit_cell(pack, e.unit_code),
                 PackCell(e.actor or ""),
                 PackCell(details(e.data, t.lang, pack.evidence_year, papers, pack.units)),
@@ -309,7 +317,7 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
             if with_dossier:
                 cells.insert(0, PackCell(dossier_id))
             # The event a violation points at is highlighted: the evidence the inspector checks first.
-            table.rows.append(PackRow(cells, key=dossier_id, alert=e.event_id in triggers))
+            table.rows.append(PackRow(cells, key=dossier_id, alert=alert))
     return table
 
 

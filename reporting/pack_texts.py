@@ -130,6 +130,10 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "reason_other": ("lý do khác", "other reason"),
     "back_to_list": ("↑ về danh sách", "↑ back to the list"),
     "to_timeline": ("diễn biến ↓", "timeline ↓"),
+    "trigger_note": (
+        "▶ (dòng tô màu): sự kiện là căn cứ của vi phạm hoặc phát hiện ghi ở mục A.",
+        "▶ (tinted row): the event a violation or finding of section A rests on.",
+    ),
     "sign_team": ("ĐẠI DIỆN ĐOÀN KIỂM TRA", "FOR THE INSPECTION TEAM"),
     "sign_unit": ("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA", "FOR THE INSPECTED UNIT"),
     "sign_hint": ("(Ký, ghi rõ họ tên)", "(Signature, full name)"),

@@ -50,3 +50,21 @@ def test_a_pack_is_never_dated_after_today() -> None:
     ahead = _pack(datetime(2026, 11, 18, 9, tzinfo=VN_TZ))
     assert pack_dated(DATED, ahead, now).issued_on == date(2025, 11, 20)
     assert pack_dated(DATED, ahead, datetime(2025, 11, 10, tzinfo=UTC)) is DATED  # never before the week's
+
+
+def test_the_event_a_verdict_rests_on_is_marked_in_words_not_colour_alone() -> None:
+    """Its row's tint was lost on a black-and-white printer (review): the event cell starts with the mark,
+    explained under section B's heading."""
+    from reporting.gather import ViolationRecord
+    from reporting.i18n import Texts
+    from reporting.pack_tables import TRIGGER_MARK, timeline_table
+
+    at = datetime(2025, 11, 12, 9, tzinfo=VN_TZ)
+    events = [
+        TimelineEvent(f"e{i}", kind, at, "U", None, {}) for i, kind in enumerate(["received", "refused"])
+    ]
+    record = ViolationRecord("d", "REFUSAL_UNWRITTEN", "e1", "violation", "high", "U", None, at, "", {})
+    pack = UnitPack("U", "U", [record], [], 0, "", {"d": events}, {})
+    table = timeline_table(Texts("vi"), pack, ["d"], with_dossier=False)
+    cells = [(row.alert, row.cells[1].text) for row in table.rows]
+    assert cells == [(False, "Tiếp nhận"), (True, f"{TRIGGER_MARK} Từ chối")], cells
