@@ -485,3 +485,12 @@ def test_an_incomplete_apology_names_the_missing_number_as_its_labels_do() -> No
     for forms in ("2018", "interim", None):  # the "Phiếu xin lỗi" of Circular 01/2018: its "số phiếu"
         text = sentence("APOLOGY_INCOMPLETE", "violation", facts, "vi", forms=forms)
         assert text.startswith("Phiếu xin lỗi") and text.endswith("thiếu: số phiếu, lý do"), text
+
+
+def test_a_time_limit_in_calendar_days_says_so() -> None:
+    """ "thời hạn 20 ngày" read as working days beside a due date 20 working days after receipt (review)."""
+    from reporting.evidence_words import max_time_text
+
+    assert max_time_text({"amount": 20, "unit": "calendar_days"}) == "20 ngày theo lịch"
+    assert max_time_text({"amount": 20, "unit": "working_days"}) == "20 ngày làm việc"
+    assert max_time_text({"amount": 20, "unit": "calendar_days"}, "en") == "20 calendar days"
