@@ -63,8 +63,10 @@ def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     import time
 
     events = tmp_path / "events.jsonl"
+    # Enough for the detector stage to outlast the signal on a busy machine: with 300 dossiers a run under
+    # a loaded CI (-n 3) once finished before its SIGINT landed, and exited 0.
     runner.invoke(
-        app, ["simulate", "--out", str(events), "--dossiers", "300", "--weeks", "3", "--start", "2025-10-13"]
+        app, ["simulate", "--out", str(events), "--dossiers", "1200", "--weeks", "3", "--start", "2025-10-13"]
     )
     with events.open("ab") as fh:  # one line the ingest stage rejects, and says why
         fh.write(b"not an event\n")
