@@ -38,14 +38,13 @@ from console.security import Busy
 from console.service import ROLES, BadRequest, ListQuery, NotFound
 from console.texts import STATES, ConsoleTexts
 from console.timeline import names, timeline
-from console.words import evidence, evidence_case, legal_basis, marks_note
+from console.words import evidence, evidence_case, evidence_of, legal_basis, marks_note
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
 from inspections.weeks import Week
 from reporting import onsite
 from reporting.i18n import short_unit_name
-from reporting.onsite import forms_of, forms_on
-from reporting.pack_tables import paused_text
+from reporting.pack_tables import forms_for, paused_text
 from reporting.packs import pack_file_stem, working_days_on
 from warehouse.cases import CaseKey
 from warehouse.console_read import SEVERITIES, SORTS
@@ -308,17 +307,18 @@ async def dossier(request: Request) -> Response:
     # on the console's calendar (the auditor's), the forms of the circular it is handled under.
     components, _ = names(view.dossier, catalogue)
     working_days = working_days_on(gate.service.calendar)
-    received = forms_on(facts.received_at) if facts is not None else None
+    received = facts.received_at if facts is not None else None
     for v in view.dossier.violations:
         key = CaseKey(dossier_id, v.rule_id, v.event_id)
         state = view.cases.get(key, CaseState())
         shown = "closed" if v.state == "retracted" and state.status.value == "open" else state.status.value
         actions = [a.value for a in allowed_actions(state, role)] if role and v.state == "open" else []
-        plain, verify = guide(v.rule_id, lang, kind=v.kind, lead_days=lead, case=evidence_case(v.detail))
-        basis = legal_basis(v.rule_id, v.legal_basis, lang, v.detail)
-        forms = received or forms_of(v.legal_basis)
+        stored = evidence_of(v.detail)  # the verdict's evidence, read once
+        plain, verify = guide(v.rule_id, lang, kind=v.kind, lead_days=lead, case=evidence_case(stored))
+        basis = legal_basis(v.rule_id, v.legal_basis, lang, stored)
+        forms = forms_for(received, v.legal_basis)  # as its pack asks for them
         found = evidence(
-            v.rule_id, v.kind, v.detail, lang, working_days=working_days, forms=forms, components=components
+            v.rule_id, v.kind, stored, lang, working_days=working_days, forms=forms, components=components
         )
         # What to ask for, with the forms of the dossier's circular: the pack's list for the same verdict
         # (the page's own words named form 03 for a refusal after appraisal, which has none: review).

@@ -30,18 +30,18 @@ def detail(
     return label(key, lang), detail_text(key, value, lang, ALWAYS_YEAR, components=components, units=units)
 
 
-def legal_basis(rule_id: str, basis: str, lang: str, detail: str = "") -> str:
+def legal_basis(rule_id: str, basis: str, lang: str, facts: Mapping[str, Any] | None = None) -> str:
     """The basis as a pack prints it (``pack_tables.legal_cell``): its confidence marks ("[U]"…) said in
     words, and for a dossier under Decree 118/2025 the Decree 61/2018 clause of its verdict's case as a
-    reference (the page gave only "điều khoản tương ứng chưa xác nhận": review). ``detail``: the verdict's
-    stored JSON, whose evidence says its case."""
-    return legal_cell(rule_id, basis, lang, _evidence_of(detail)).text
+    reference (the page gave only "điều khoản tương ứng chưa xác nhận": review). ``facts``: the verdict's
+    evidence (:func:`evidence_of`), which says its case."""
+    return legal_cell(rule_id, basis, lang, facts).text
 
 
 def evidence(
     rule_id: str,
     kind: str,
-    detail: str,
+    facts: Mapping[str, Any] | None,
     lang: str,
     *,
     working_days: WorkingDays | None = None,
@@ -51,22 +51,20 @@ def evidence(
     """The verdict's evidence in one sentence, as its pack prints it ("Hẹn trả 14/11/2025 17:00; trả kết
     quả 20/11/2025 16:50 — trễ 4 ngày làm việc; không có Phiếu xin lỗi (mẫu 04)"): the page gave the rule,
     the law and what to verify, but not what the audit found, which the inspector had to read out of the
-    timeline (review). ``detail``: the verdict's stored JSON; ``forms``: whose forms the dossier is handled
-    with (``reporting.onsite.forms_on``); ``components``: its procedure's documents by name. Every date
-    with its year: the page is no one week's, as a pack is."""
-    return sentence(
-        rule_id, kind, _evidence_of(detail) or {}, lang, working_days, ALWAYS_YEAR, forms, components
-    )
+    timeline (review). ``facts``: the verdict's evidence (:func:`evidence_of`); ``forms``: whose forms the
+    dossier is handled with (``reporting.pack_tables.forms_for``); ``components``: its procedure's documents
+    by name. Every date with its year: the page is no one week's, as a pack is."""
+    return sentence(rule_id, kind, facts or {}, lang, working_days, ALWAYS_YEAR, forms, components)
 
 
-def evidence_case(detail: str) -> str | None:
+def evidence_case(facts: Mapping[str, Any] | None) -> str | None:
     """The case a verdict's evidence says it is of (its ``event_type``: a receipt or a request of excess
     documents), as its legal basis reads it (``inspections.rules.legal.EXCESS_CASES``)."""
-    case = (_evidence_of(detail) or {}).get("event_type")
+    case = (facts or {}).get("event_type")
     return case if isinstance(case, str) else None
 
 
-def _evidence_of(detail: str) -> dict[str, Any] | None:
+def evidence_of(detail: str) -> dict[str, Any] | None:
     """The ``evidence`` of a verdict's stored JSON (``None``: none, or not an object)."""
     try:
         found = orjson.loads(detail).get("evidence") if detail else None

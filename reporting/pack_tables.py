@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -47,10 +47,18 @@ def dossier_forms(pack: UnitPack, dossier_id: str, legal_basis: str | None = Non
     basis names no decree, a verdict stored before a basis changed names the old one); a pack dated before
     Circular 03/2025 asks for none of its forms, whatever the record says (review)."""
     facts = pack.facts.get(dossier_id)
-    forms = onsite.forms_on(facts.received_at) if facts is not None else None
+    return forms_for(facts.received_at if facts is not None else None, legal_basis, pack.issued_on)
+
+
+def forms_for(
+    received: datetime | None, legal_basis: str | None = None, issued_on: date | None = None
+) -> str | None:
+    """:func:`dossier_forms` of a dossier received at ``received``, in a document dated ``issued_on``
+    (``None``: today, after Circular 03/2025): the packs' and the console's dossier page's."""
+    forms = onsite.forms_on(received)
     if forms is None and legal_basis is not None:
         forms = onsite.forms_of(legal_basis)
-    if pack.issued_on is not None and pack.issued_on < CIRCULAR_03 and forms not in ("2018", onsite.INTERIM):
+    if issued_on is not None and issued_on < CIRCULAR_03 and forms not in ("2018", onsite.INTERIM):
         forms = onsite.CIRCULAR_01
     return forms
 

@@ -22,6 +22,24 @@ HOSTILE_WORLD = False
 CARD = r'<article class="case card"[^>]*data-rule="([A-Z_]+)"(.*?)</article>'
 
 
+def _copy_case(
+    world: ConsoleWorld, case: tuple[str, str, str], rule_id: str, event_id: str, *, kind: str = "",
+    severity: str = "",
+) -> None:  # fmt: skip
+    """Store a copy of ``case``'s verdict (dossier, rule, event) as one of ``rule_id`` on ``event_id`` (of
+    ``kind`` and ``severity`` when given)."""
+    world.wh.execute(
+        "INSERT INTO violations SELECT dossier_id, %(rule)s, %(event)s, state, "
+        "if(%(kind)s = '', toString(kind), %(kind)s), "
+        "if(%(severity)s = '', toString(severity), %(severity)s), "
+        "unit_code, procedure_code, occurred_at, legal_basis, rulebook_version, evidence, detail, as_of, "
+        "producer, version FROM violations FINAL WHERE dossier_id = %(d)s AND rule_id = %(r)s AND "
+        "event_id = %(e)s",
+        {"rule": rule_id, "event": event_id, "kind": kind, "severity": severity, "d": case[0], "r": case[1],
+         "e": case[2]},
+    )  # fmt: skip
+
+
 def _cards(page: str) -> dict[str, str]:
     """Each case card's rule and its evidence (tags removed, entities read)."""
     found = re.findall(r'data-rule="([A-Z_]+)".*?<dd class="evidence">(.*?)</dd>', page, re.S)
@@ -152,17 +170,10 @@ def test_a_data_finding_is_said_to_be_one_not_a_violation(console_world: Console
     """A finding (amendment 5's OLD_DUE_DATE_MISMATCH) showed under "Vi phạm" with "Xác nhận vi phạm" and
     its event read "căn cứ của vi phạm", where the pack says "Phát hiện dữ liệu … không tính là vi phạm"
     (review)."""
-    console_world.wh.execute(
-        "INSERT INTO violations SELECT dossier_id, 'OLD_DUE_DATE_MISMATCH', 'ex-018', state, 'finding', "
-        "'medium', unit_code, procedure_code, occurred_at, legal_basis, rulebook_version, evidence, detail, "
-        "as_of, producer, version FROM violations FINAL WHERE dossier_id = %(d)s AND rule_id = %(r)s",
-        {"d": A[0], "r": A[1]},
-    )
+    _copy_case(console_world, A, "OLD_DUE_DATE_MISMATCH", "ex-018", kind="finding", severity="medium")
     insp, _ = logged_in(console_world, "insp")
     page = insp.get(f"/dossiers/{A[0]}").text
-    cards = dict(
-        re.findall(r'<article class="case card"[^>]*data-rule="([A-Z_]+)"(.*?)</article>', page, re.S)
-    )
+    cards = dict(re.findall(CARD, page, re.S))
     finding, violation = cards["OLD_DUE_DATE_MISMATCH"], cards[A[1]]
     assert '<span class="kind kind-finding">Phát hiện dữ liệu</span>' in finding
     assert '<p class="small finding-note">Phát hiện về dữ liệu, không tính là vi phạm.</p>' in finding
@@ -268,12 +279,7 @@ def test_two_cases_of_one_rule_have_their_own_fields_and_names(console_world: Co
     """Two cases of one rule repeated their fields' ids (built from the rule), so the second's labels
     focused the first's fields, and both cards had one name (review): ids are by case, every label names a
     field of its own, and each card is named by its heading, which gives the event."""
-    console_world.wh.execute(
-        "INSERT INTO violations SELECT dossier_id, rule_id, 'ex-012', state, kind, severity, unit_code, "
-        "procedure_code, occurred_at, legal_basis, rulebook_version, evidence, detail, as_of, producer, "
-        "version FROM violations FINAL WHERE dossier_id = %(d)s AND rule_id = %(r)s AND event_id = 'ex-013'",
-        {"d": B[0], "r": B[1]},
-    )
+    _copy_case(console_world, B, B[1], "ex-012")
     insp, _ = logged_in(console_world, "insp")
     page = insp.get(f"/dossiers/{B[0]}").text
     ids = re.findall(r'\sid="([^"]+)"', page)
