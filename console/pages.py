@@ -8,6 +8,7 @@ token; every answer to a POST is a redirect (303), so a reload never posts twice
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
@@ -325,7 +326,7 @@ async def dossier(request: Request) -> Response:
         papers = "; ".join(onsite.items(v.rule_id, v.kind, lang, forms))
         cases.append({"v": v, "key": key, "state": state, "shown": shown, "actions": actions,
                       "plain": plain, "verify": verify, "basis": basis, "evidence": found,
-                      "papers": papers})  # fmt: skip
+                      "papers": papers, "anchor": case_anchor(key)})  # fmt: skip
     rows = await run_in_threadpool(timeline, view.dossier, gate.service.auditor, lang, catalogue)
     unit = catalogue.unit(facts.unit_code) if facts is not None else None
     procedure = catalogue.procedure(facts.procedure_code) if facts and facts.procedure_code else None
@@ -344,6 +345,9 @@ async def dossier(request: Request) -> Response:
         system_notes=SYSTEM_NOTES,
         marks_note=marks_note(lang),
         done=_done_message(request.query_params.get("done", "")),
+        # The case acted on, whose card says what was done (the page opens there: ``decision``); the
+        # message goes atop the page when no card is that case.
+        acted=_acted(request.query_params.get("case", ""), cases),
         back=back,
         list_link=list_back(back) if given else None,
     )
@@ -354,6 +358,19 @@ _DONE = {
     "1": "done",
     **{a: f"done_{a}" for a in ("confirm", "dismiss", "request_explanation", "explain", "conclude")},
 }
+
+
+def case_anchor(key: CaseKey) -> str:
+    """The id of a case's card on its dossier's page, which an action's redirect opens the page at: the
+    same whatever the order of the cards, and a valid id and URL fragment whatever the event id holds (any
+    1–128 characters: spaces, quotes, ``#``). The dossier is the page's."""
+    digest = hashlib.blake2b(f"{key.rule_id}\x1f{key.event_id}".encode(), digest_size=6).hexdigest()
+    return f"case-{digest}"
+
+
+def _acted(anchor: str, cases: list[dict[str, Any]]) -> str | None:
+    """``anchor`` if a card on the page has it (else the message after an action goes atop the page)."""
+    return anchor if any(c["anchor"] == anchor for c in cases) else None
 
 
 def _done_message(done: str) -> str | None:
@@ -370,9 +387,11 @@ async def decision(request: Request) -> Response:
     key = CaseKey(field["dossier_id"], field["rule_id"], field["event_id"])
     page = f"/dossiers/{quote(key.dossier_id, safe='')}"
     back = "&" + urlencode({"back": list_back(field["back"]).partition("?")[2]}) if field["back"] else ""
-    # A refused action's page links back to the dossier (app.on_error reads this), an expired form's too.
+    anchor = case_anchor(key)
+    # A refused action's page links back to the dossier's case (app.on_error reads this), an expired
+    # form's too.
     state = request.scope.setdefault("state", {})
-    state["back"] = page + ("?" + back[1:] if back else "")
+    state["back"] = page + ("?" + back[1:] if back else "") + "#" + anchor
     state["unsaved_note"] = field["note"][:4000]  # a refused decision's page shows it to copy (app.on_error)
     gate.check_csrf(who, form_text(form, "csrf_token"))
     seen = form_text(form, "seen")
@@ -382,4 +401,6 @@ async def decision(request: Request) -> Response:
                                     seen=int(seen) if seen.isascii() and seen.isdigit() else None)
     )  # fmt: skip
     done = field["action"] if field["action"] in _DONE else "1"
-    return RedirectResponse(f"{page}?done={done}{back}", status_code=303)
+    # Back at the case acted on, whose card says what was done (the page opened at its top: an inspector
+    # working down a long dossier scrolled back to find her place after each decision).
+    return RedirectResponse(f"{page}?done={done}&case={anchor}{back}#{anchor}", status_code=303)

@@ -9,6 +9,7 @@ whose path is printed (``-s`` shows it); the keyboard reaches the skip link firs
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -127,6 +128,10 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             expect(page.locator("article.case[data-rule='SUPPLEMENT_UNWRITTEN']")).to_have_attribute(
                 "data-state", "dismissed"
             )
+            # The page opens again at the case just decided, whose card says so (it opened at its top).
+            expect(page).to_have_url(re.compile(r"#case-[0-9a-f]{12}$"))
+            expect(case.locator(".notice")).to_be_in_viewport()
+            assert page.evaluate("window.scrollY") > 0
             late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")
             late.locator(".action-request_explanation button").click()
             expect(late).to_have_attribute("data-state", "awaiting_explanation")

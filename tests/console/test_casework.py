@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import console.casework
+import console.pages
 import warehouse.cases
 from console.service import ConsoleService
 from inspections.files.calendar import load_calendar
@@ -119,7 +120,7 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
                         "event_id": "ex-012", "action": "conclude", "csrf_token": csrf})  # fmt: skip
     assert refused.status_code == 409
     assert "Trạng thái xử lý của vi phạm không cho phép" in refused.text
-    assert f'href="/dossiers/{B[0]}"' in refused.text
+    assert f'href="/dossiers/{B[0]}#case-' in refused.text  # at the case
     # What the request lacks is a 400 whatever the state (a dismissal without its reason was a 409, "the
     # state does not allow this"), and a note with a NUL is refused, not stored (review).
     decided = {"dossier_id": B[0], "rule_id": "REPEATED_SUPPLEMENT", "event_id": "ex-012", "csrf_token": csrf}
@@ -225,3 +226,53 @@ def test_a_page_left_open_cannot_override_a_colleagues_decision_and_keeps_its_no
     assert fresh is not None and int(fresh[1]) == int(seen[1]) + 1
     done = insp.post("/cases/decision", data={**stale, "seen": fresh[1]}, follow_redirects=False)
     assert done.status_code == 303  # from the page as it is now, the same dismissal is recorded
+
+
+def test_a_decision_opens_the_page_at_its_case_which_says_what_was_done(console_world: ConsoleWorld) -> None:
+    """An inspector working down a long dossier found the page back at its top after each decision, the
+    message there, far from the case. The redirect now opens the page at the case's card (an id of its
+    rule and event, whatever the order of the cards), whose card alone says what was done; a refused
+    decision's error page links back to that card too."""
+    insp, csrf = logged_in(console_world, "insp")
+    d = B[0]
+    page = insp.get(f"/dossiers/{d}").text
+    ids = re.findall(r'<article class="case card" id="(case-[0-9a-f]{12})"', page)
+    assert len(ids) == len(set(ids)) >= 2  # one per case, each its own
+    # A case this page offers an action on (other tests of the module decide some), with its form's fields.
+    form_html = page[page.index('<form method="post" action="/cases/decision"') :]
+    form_html = form_html[: form_html.index("</form>")]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form_html))
+    r, e = html.unescape(fields["rule_id"]), html.unescape(fields["event_id"])
+    anchor = console.pages.case_anchor(warehouse.cases.CaseKey(d, r, e))
+    assert page.count(f'id="{anchor}"') == 1 and page.index(f'id="{anchor}"') < page.index(form_html)
+    form = {"dossier_id": d, "rule_id": r, "event_id": e, "csrf_token": csrf, "action": fields["action"],
+            "seen": fields["seen"]}  # fmt: skip
+    if fields["action"] == "dismiss":
+        form |= {"reason_code": "other", "note": "Đã đối chiếu hồ sơ giấy"}
+    done = insp.post("/cases/decision", data=form, follow_redirects=False)
+    assert done.status_code == 303, (form, re.findall(r"<p[^>]*>(.*?)</p>", done.text))
+    target = done.headers["location"]
+    assert target.endswith(f"&case={anchor}#{anchor}") and f"done={fields['action']}" in target
+    shown = insp.get(target.partition("#")[0]).text
+    card = shown[shown.index(f'id="{anchor}"') :]
+    card = card[: card.index("</article>")]
+    assert 'class="notice" role="status"' in card  # the message in the case's card ...
+    assert shown.count('class="notice" role="status"') == 1  # ... and nowhere else
+    # A case that is not on the page (a crafted address): the message goes atop, as before.
+    other = insp.get(f"/dossiers/{d}?done=confirm&case=case-000000000000").text
+    assert other.count('class="notice" role="status"') == 1
+    assert other.index('class="notice"') < other.index('<article class="case card"')
+    # Refused (a stale form): its page's link goes back to the card.
+    refused = insp.post("/cases/decision", data={**form, "seen": "999"})
+    assert refused.status_code == 409 and f"#{anchor}" in refused.text
+
+
+@pytest.mark.parametrize("event_id", ["ev 1", 'a"b<c>#d', "x" * 128, "đ/ê?&=", ""])
+def test_a_case_anchor_is_an_id_and_fragment_whatever_its_event_id(event_id: str) -> None:
+    """Event ids are any 1–128 characters (the contract): the card's id is never them, but a digest."""
+
+    def anchor(event: str) -> str:
+        return console.pages.case_anchor(warehouse.cases.CaseKey("d", "LATE_NO_APOLOGY", event))
+
+    assert re.fullmatch(r"case-[0-9a-f]{12}", anchor(event_id))
+    assert anchor(event_id) != anchor(event_id + "x")

@@ -140,7 +140,7 @@ def test_an_expired_form_says_so_and_links_back_to_its_dossier(console_world: Co
     answer = insp.post("/cases/decision", data=form, follow_redirects=False)
     assert answer.status_code == 403
     assert "Biểu mẫu đã hết hạn" in answer.text and "không có quyền" not in answer.text
-    assert f'href="/dossiers/{D2}"' in answer.text
+    assert f'href="/dossiers/{D2}#case-' in answer.text  # at the case
 
 
 def test_an_unknown_path_is_the_consoles_own_not_found_page(console_world: ConsoleWorld) -> None:
