@@ -134,7 +134,9 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         "▶ (dòng tô màu): sự kiện là căn cứ của vi phạm hoặc phát hiện ghi ở mục A.",
         "▶ (tinted row): the event a violation or finding of section A rests on.",
     ),
-    "sign_team": ("ĐẠI DIỆN ĐOÀN KIỂM TRA", "FOR THE INSPECTION TEAM"),
+    # The team the letterhead names (``Letterhead.team``: "TỔ KIỂM TRA ..." by default), in capitals: the
+    # block said "ĐẠI DIỆN ĐOÀN KIỂM TRA" under a letterhead of a "TỔ", two bodies on one signed page.
+    "sign_team": ("ĐẠI DIỆN {team}", "FOR THE {team}"),
     "sign_unit": ("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA", "FOR THE INSPECTED UNIT"),
     "sign_hint": ("(Ký, ghi rõ họ tên)", "(Signature, full name)"),
     "except": ("trừ trường hợp quy định tại {article}", "except as provided in {article}"),
@@ -153,6 +155,12 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         " (reference before 1/7/2025: Decree 61/2018/NĐ-CP, {articles}; that basis: {confidence})",
     ),
 }
+
+
+def signing_team(team: str, lang: str) -> str:
+    """The team's line of a pack's signature block: for the team the letterhead names, in capitals (as the
+    block is set), on one line."""
+    return pack_text("sign_team", lang, team=" ".join(team.split()).upper())
 
 
 def pack_text(key: str, lang: str, **values: object) -> str:

@@ -23,7 +23,7 @@ from reporting.header import Letterhead
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_notes import onsite_note, sample_onsite
-from reporting.pack_texts import pack_text
+from reporting.pack_texts import pack_text, signing_team
 from reporting.stable_xlsx import save_stably
 
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
@@ -101,7 +101,7 @@ def _provisional(ws: Worksheet, row: int, text: str, table: pt.PackTable) -> Non
     cell.fill = _PROVISIONAL_FILL
 
 
-def _onsite_sheet(ws: Worksheet, t: Texts, pack: UnitPack) -> None:
+def _onsite_sheet(ws: Worksheet, t: Texts, pack: UnitPack, header: Letterhead) -> None:
     """Section D of the printed pack, which the workbook lacked (docs say both hold the same): what to ask
     the unit for per rule, how its forms are numbered, and the signatures of the unit and the team."""
     lang = t.lang
@@ -112,11 +112,11 @@ def _onsite_sheet(ws: Worksheet, t: Texts, pack: UnitPack) -> None:
         put(ws, row - 1, 1, t("pack_no_violations")).font = Font(italic=True)
         row += 1
     # The signature block of the printed pack: the unit's on the left, the team's on the right, room to sign.
-    for column, key in ((1, "sign_unit"), (3, "sign_team")):
+    for column, signer in ((1, pack_text("sign_unit", lang)), (3, signing_team(header.team, lang))):
         ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=column + 1)
         ws.merge_cells(start_row=row + 1, start_column=column, end_row=row + 1, end_column=column + 1)
         for line, (text, font) in enumerate(
-            ((pack_text(key, lang), Font(bold=True)), (pack_text("sign_hint", lang), Font(italic=True)))
+            ((signer, Font(bold=True)), (pack_text("sign_hint", lang), Font(italic=True)))
         ):
             cell = put(ws, row + line, column, text)
             cell.font, cell.alignment = font, Alignment(horizontal="center")
@@ -169,7 +169,7 @@ def write_pack_xlsx(
     notes += [sample_onsite(pack, lang)] if pack.sample else []  # as the HTML: nothing to compare without
     for i, text in enumerate(notes):
         _note(sample, row + i, text, sampled).font = Font(italic=True)
-    _onsite_sheet(wb.create_sheet(sheet_title(pack_text("sheet_onsite", lang))), t, pack)
+    _onsite_sheet(wb.create_sheet(sheet_title(pack_text("sheet_onsite", lang))), t, pack, header)
     mark = "" if provisional is None else f"({t('provisional_mark')})"
     for sheet in wb.worksheets:  # the timeline and sample sheets, printed alone, named no unit or week
         page_marks(sheet, title, pack_text("page", lang), mark)

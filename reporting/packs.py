@@ -24,7 +24,7 @@ from reporting.html import render
 from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_notes import onsite_note, sample_onsite
-from reporting.pack_texts import pack_text
+from reporting.pack_texts import pack_text, signing_team
 from reporting.pack_xlsx import write_pack_xlsx
 from reporting.reach import Maturity, figures_and_maturity
 from warehouse.base import Warehouse, WarehouseError
@@ -200,6 +200,7 @@ def write_pack_html(
         provisional_note=provisional,
         provisional_mark=t("provisional_mark"),
         p=lambda key, **values: pack_text(key, lang, **values),
+        signing_team=signing_team(header.team, lang),
         header=header,
         place_date=t.place_date(header.place, header.issued_on),
         title=_title(t, week, pack),

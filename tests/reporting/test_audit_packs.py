@@ -89,7 +89,7 @@ def test_the_workbook_holds_the_on_site_checks_and_signatures_too(packs: Path, t
             (cells[0].removesuffix(key or ""), int(cells[1]), cells[2]) for key, cells in printed
         ]
         signatures = [row for row in onsite if row[0] == "ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA"]
-        assert len(signatures) == 1 and signatures[0][2] == "ĐẠI DIỆN ĐOÀN KIỂM TRA"
+        assert len(signatures) == 1 and signatures[0][2] == "ĐẠI DIỆN TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH"
         sample = [str(row[0]) for row in sheets["Mẫu kiểm tra"] if row[0]]
         assert any(line.startswith("Với hồ sơ trong mẫu, đối chiếu: ") and line in html for line in sample)
 

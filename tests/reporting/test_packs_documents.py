@@ -5,6 +5,7 @@ linked to their violations, open dossiers not called on time, printable HTML, th
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -141,7 +142,7 @@ def test_the_pack_prints_with_room_for_findings_and_signatures(packs: Path) -> N
     text = max(packs.glob("*.html"), key=lambda p: p.stat().st_size).read_text(encoding="utf-8")
     assert "@page { size: A4 landscape" in text and "@media print" in text
     assert "Kết quả xác minh của đoàn" in text and "Người xác minh ký" in text
-    assert "ĐẠI DIỆN ĐOÀN KIỂM TRA" in text and "D. Những gì cần kiểm tra tại chỗ" in text
+    assert "ĐẠI DIỆN TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH" in text and "D. Những gì cần kiểm tra tại chỗ" in text
     # Every dossier of the week was received after 1/7/2025: the forms of Circular 03/2025 alone.
     assert "Phiếu kiểm soát quá trình giải quyết hồ sơ (mẫu 06 Thông tư 03/2025)" in text
     assert "mẫu 05; mẫu 06 theo Thông tư 03/2025" not in text and "Phiếu xin lỗi và hẹn lại" not in text
@@ -151,3 +152,21 @@ def test_a_rerun_writes_the_same_bytes(province: Province, packs: Path, tmp_path
     write_audit_packs(province.catalogue, province.header(), province.wh, WEEK, tmp_path, sample_size=4)
     for path in sorted(packs.iterdir()):
         assert (tmp_path / "units" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+@pytest.mark.parametrize(
+    ("lang", "signs"),
+    [("vi", "ĐẠI DIỆN ĐOÀN KIỂM TRA SỐ 2"), ("en", "FOR THE ĐOÀN KIỂM TRA SỐ 2")],
+)
+def test_the_team_signs_as_the_letterhead_names_it(
+    province: Province, packs: Path, tmp_path: Path, lang: str, signs: str
+) -> None:
+    """The block said "ĐẠI DIỆN ĐOÀN KIỂM TRA" under a letterhead naming a "TỔ KIỂM TRA ...": two bodies on
+    one signed page. It names the letterhead's team, in capitals, in the printed pack and its workbook."""
+    unit = next(path.stem for path in sorted(packs.glob("*.html")))
+    header = replace(province.header(lang), team="Đoàn kiểm tra  số 2")
+    write_audit_packs(province.catalogue, header, province.wh, WEEK, tmp_path, sample_size=1, units=[unit])
+    text = (tmp_path / "units" / f"{unit}.html").read_text(encoding="utf-8")
+    assert f"<td>{signs}<div" in text and "TỔ KIỂM TRA" not in text
+    sheet = load_workbook(tmp_path / "units" / f"{unit}.xlsx").worksheets[-1]
+    assert signs in [cell.value for row in sheet.iter_rows() for cell in row]
