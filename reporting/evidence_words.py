@@ -160,7 +160,7 @@ _EVENTS_VI = {
     "supplement_requested": "yêu cầu bổ sung", "supplement_completed": "bổ sung xong",
     "financial_obligation_requested": "thông báo nghĩa vụ tài chính",
     "financial_obligation_fulfilled": "hoàn thành nghĩa vụ tài chính",
-    "apology_issued": "văn bản xin lỗi", "due_date_changed": "sửa ngày hẹn trả", "refused": "từ chối",
+    "apology_issued": "xin lỗi, hẹn lại", "due_date_changed": "sửa ngày hẹn trả", "refused": "từ chối",
     "suspended": "dừng xử lý", "withdrawn": "rút hồ sơ", "processed": "có kết quả",
     "returned": "trả kết quả",
 }  # fmt: skip

@@ -287,7 +287,9 @@ _EVENT_TYPES: Final = {
     "supplement_completed": {"vi": "Đã bổ sung", "en": "Supplement completed"},
     "financial_obligation_requested": {"vi": "Thông báo nghĩa vụ tài chính", "en": "Financial obligation"},
     "financial_obligation_fulfilled": {"vi": "Hoàn thành nghĩa vụ tài chính", "en": "Obligation fulfilled"},
-    "apology_issued": {"vi": "Văn bản xin lỗi, hẹn lại", "en": "Apology issued"},
+    # Neither circular's name of form 04 (2018 "Phiếu xin lỗi và hẹn lại", 2025 "Văn bản xin lỗi và đề nghị
+    # gia hạn"): every timeline row named the 2025 one, a 2018 dossier's too (signers' review).
+    "apology_issued": {"vi": "Xin lỗi, hẹn lại", "en": "Apology issued"},
     "due_date_changed": {"vi": "Đổi ngày hẹn trả", "en": "Due date changed"},
     "refused": {"vi": "Từ chối", "en": "Refused"},
     "suspended": {"vi": "Dừng xử lý", "en": "Suspended"},

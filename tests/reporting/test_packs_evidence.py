@@ -494,3 +494,14 @@ def test_a_time_limit_in_calendar_days_says_so() -> None:
     assert max_time_text({"amount": 20, "unit": "calendar_days"}) == "20 ngày theo lịch"
     assert max_time_text({"amount": 20, "unit": "working_days"}) == "20 ngày làm việc"
     assert max_time_text({"amount": 20, "unit": "calendar_days"}, "en") == "20 calendar days"
+
+
+def test_an_apology_row_names_neither_circulars_form() -> None:
+    """Form 04 is the 2018 "Phiếu xin lỗi và hẹn lại" and from 15/9/2025 the "Văn bản xin lỗi và đề nghị gia
+    hạn": every timeline row (packs, console, reports) named the 2025 one, a 2018 dossier's too. The event's
+    words name neither; a sentence naming the form picks it by the dossier's circular (``evidence_words``)."""
+    from reporting.evidence_words import event_name
+    from reporting.i18n import Texts
+
+    for words in (Texts("vi").event_type("apology_issued"), event_name("apology_issued")):
+        assert "xin lỗi" in words.lower() and not words.lower().startswith(("phiếu", "văn bản")), words
