@@ -6,6 +6,8 @@ this is the working explanation beside it, in Vietnamese (English when the conso
 
 from __future__ import annotations
 
+from reporting.evidence_words import days_en
+
 #: rule id → (plain meaning vi, what to verify vi, plain meaning en, what to verify en)
 _GUIDE: dict[str, tuple[str, str, str, str]] = {
     "LATE_NO_APOLOGY": (
@@ -21,10 +23,9 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "hạn hay sau khi đã trễ.",
         "Đối chiếu ngày ký văn bản xin lỗi với ngày hẹn trả trên giấy tiếp nhận: phải sớm hơn ít nhất {lead} "
         "ngày làm việc.",
-        "The apology must be sent at least {lead} working day(s) before the due date, not at the last minute "
+        "The apology must be sent at least {lead_en} before the due date, not at the last minute "
         "or after it has passed.",
-        "Compare the apology's signing date with the due date on the receipt: at least {lead} working day(s) "
-        "earlier.",
+        "Compare the apology's signing date with the due date on the receipt: at least {lead_en} earlier.",
     ),
     "APOLOGY_INCOMPLETE": (
         "Văn bản xin lỗi phải nêu lý do trễ và ngày hẹn trả mới.",
@@ -148,4 +149,7 @@ def guide(
     words = _EXCESS_BY_CASE.get(case or "") if rule_id == "EXCESS_DOCUMENTS" else None
     vi_plain, vi_verify, en_plain, en_verify = words or _GUIDE.get(rule_id, fallback)
     plain, verify = (en_plain, en_verify) if lang == "en" else (vi_plain, vi_verify)
-    return plain.replace("{lead}", str(lead_days)), verify.replace("{lead}", str(lead_days))
+    lead = {"{lead}": str(lead_days), "{lead_en}": days_en(lead_days)}
+    for name, value in lead.items():
+        plain, verify = plain.replace(name, value), verify.replace(name, value)
+    return plain, verify

@@ -63,7 +63,9 @@ def render(
     # What a printed page says of itself: when, by whom, which page with which filters (``.printed``).
     address = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     context = {
-        "lang_link": "?" + urlencode([*kept, ("lang", other)]),
+        # None on a page answering a form (a refused decision's, an expired session's): the link asked the
+        # form's address again, a 404, and the unsaved note the page shows to copy was gone (review).
+        "lang_link": "?" + urlencode([*kept, ("lang", other)]) if request.method in ("GET", "HEAD") else None,
         "other_lang": other,
         "printed_at": gate_of(request).service.clock(),
         "page_address": unquote(address),

@@ -177,6 +177,8 @@ _UI: dict[str, tuple[str, str]] = {
         "The login page expired: please log in again.",
     ),
     "back": ("Quay lại", "Go back"),
+    # An error page's heading is its status code: a screen reader read "404" alone (review).
+    "error_heading": ("Lỗi", "Error"),
     "choose_reason": ("— Chọn lý do —", "— Choose a reason —"),
     # Required with "Lý do khác", which a 400 page said only after submitting (review).
     "dismiss_note": (
@@ -339,6 +341,16 @@ _ACTIONS = {
     "close_retracted": ("Tự động đóng", "Closed automatically"),
     "reopen": ("Tự động mở lại", "Reopened automatically"),
 }
+#: A case's history says what was done, not the buttons' verbs ("insp (Inspector): Request an explanation"
+#: read as an instruction: review).
+_RECORDED = {
+    "confirm": ("Đã xác nhận vi phạm", "Confirmed"),
+    "confirm_finding": ("Đã xác nhận phát hiện", "Confirmed the finding"),
+    "dismiss": ("Đã bác bỏ", "Dismissed"),
+    "request_explanation": ("Đã yêu cầu đơn vị giải trình", "Requested an explanation"),
+    "explain": ("Đã gửi giải trình", "Sent an explanation"),
+    "conclude": ("Đã kết luận", "Concluded"),
+}
 _ROLES = {
     "inspector": ("Thanh tra viên", "Inspector"),
     "unit": ("Cán bộ đơn vị", "Unit officer"),
@@ -375,6 +387,12 @@ class ConsoleTexts(Texts):
 
     def action(self, code: str) -> str:
         return _ACTIONS.get(code, (code, code))[self.i]
+
+    def recorded(self, code: str, kind: str = "violation") -> str:
+        """An action in a case's history: what was done (the system's own, as :meth:`action` words them)."""
+        if code == "confirm" and kind == "finding":
+            code = "confirm_finding"
+        return _RECORDED[code][self.i] if code in _RECORDED else self.action(code)
 
     def reason(self, code: str) -> str:
         """A dismissal reason in words: the audit packs' (one word list for both), capitalised."""

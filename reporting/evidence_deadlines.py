@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reporting.evidence_words import Ev, event_name, max_time_text, value_text
+from reporting.evidence_words import Ev, days_en, event_name, max_time_text, value_text
 
 
 def _due(ev: Ev) -> str:
@@ -92,7 +92,7 @@ def apology_too_late(ev: Ev) -> str:
             f"{ev.apology()} lập {ev.when('apology_at')}, sau hạn chót {ev.when('apology_deadline')} "
             f"({lead} ngày làm việc trước ngày hẹn; đọc “01 ngày” là ngày làm việc: chưa xác nhận); ",
             f"{ev.apology()} issued {ev.when('apology_at')}, after the deadline "
-            f"{ev.when('apology_deadline')} ({lead} working day(s) before the due date; reading the decree's "
+            f"{ev.when('apology_deadline')} ({days_en(lead)} before the due date; reading the decree's "
             "“01 day” as a working day: unconfirmed); ",
         )
         + f"{_end(ev)}{_lateness(ev)}{_clock(ev)}"

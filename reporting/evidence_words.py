@@ -92,14 +92,20 @@ class Ev:
         if self.working_days is not None:
             n = self.working_days(a, b)
             if n > 0:
-                return self.w(f"{vi} {n} ngày làm việc", f"{n} working day(s) {en}")
+                return self.w(f"{vi} {n} ngày làm việc", f"{days_en(n)} {en}")
             n = (b - a).days  # ends on non-working days, or outside the stored calendar's years
             return self.w(
                 f"{vi} {n} ngày theo lịch (rơi vào ngày nghỉ hoặc ngoài lịch làm việc đã lưu)",
-                f"{n} calendar day(s) {en} (non-working days, or outside the stored calendar)",
+                f"{days_en(n, 'calendar')} {en} (non-working days, or outside the stored calendar)",
             )
         n = (b - a).days
-        return self.w(f"{vi} {n} ngày theo lịch", f"{n} calendar day(s) {en}")
+        return self.w(f"{vi} {n} ngày theo lịch", f"{days_en(n, 'calendar')} {en}")
+
+
+def days_en(n: int | str, kind: str = "working") -> str:
+    """ "1 working day", "2 working days": the English sentences said "1 working day(s)" (review). ``n`` may
+    be a count already in words (``count_text``)."""
+    return f"{n} {kind} day" if str(n) == "1" else f"{n} {kind} days"
 
 
 def parse_time(value: Any) -> datetime | date | None:
@@ -380,6 +386,8 @@ def max_time_text(value: Any, lang: str = "vi") -> str:
         if isinstance(amount, int | float) and not isinstance(amount, bool)
         else value_text(amount, lang)
     )
+    if lang == "en" and amount == 1 and unit_text.endswith("days"):  # "1 working days" (review)
+        unit_text = unit_text[:-1]
     return f"{shown} {unit_text}"
 
 

@@ -99,6 +99,12 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             expect(page.locator("h1")).to_contain_text("Tổng quan tuần")
             page.keyboard.press("Tab")  # the keyboard reaches the skip link first
             assert page.evaluate("document.activeElement.className") == "skip"
+            # Its focus ring stands out on the white page: 3:1 at least (WCAG 1.4.11; amber was 2.15:1).
+            ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+            assert _contrast(ring, "rgb(255, 255, 255)") >= 3, ring
+            page.keyboard.press("Tab")  # the header's links: on navy, the ring is amber
+            ring = page.evaluate("getComputedStyle(document.activeElement).outlineColor")
+            assert _contrast(ring, "rgb(18, 53, 91)") >= 3, ring
             page.goto(f"{base_url}/dashboard?week={WEEK}")
             page.screenshot(path=shots / "console-dashboard-desktop.png", full_page=True)
             page.click("nav >> text=Vi phạm")
@@ -191,3 +197,15 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
     if keep:
         for png in shots.glob("console-*.png"):
             shutil.copy(png, keep)
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG's contrast ratio of two CSS ``rgb(r, g, b)`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)

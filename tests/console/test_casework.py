@@ -276,3 +276,37 @@ def test_a_case_anchor_is_an_id_and_fragment_whatever_its_event_id(event_id: str
 
     assert re.fullmatch(r"case-[0-9a-f]{12}", anchor(event_id))
     assert anchor(event_id) != anchor(event_id + "x")
+
+
+def test_a_cases_history_says_what_was_done_and_a_form_answer_has_no_language_link(
+    console_world: ConsoleWorld,
+) -> None:
+    """(English review) The history read "insp (Inspector): Request an explanation", a button's verb, as an
+    instruction: it says what was done. A page answering a form (a refused decision) offered the language
+    link, which asked the form's address again: a 404, and the note it showed to copy was gone."""
+    insp, csrf = logged_in(console_world, "insp")
+    d = B[0]
+    page = insp.get(f"/dossiers/{d}?lang=en").text
+    start = '<form method="post" action="/cases/decision" class="action action-request'
+    form_html = page[page.index(start) :]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form_html[: form_html.index("</form>")]))
+    form = {k: html.unescape(fields[k]) for k in ("dossier_id", "rule_id", "event_id", "action", "seen")}
+    assert insp.post("/cases/decision", data={**form, "csrf_token": csrf}).status_code == 200  # redirected
+    shown = insp.get(f"/dossiers/{d}").text  # English kept (the cookie)
+    history = re.findall(r'<ol class="history">(.*?)</ol>', shown, re.S)
+    assert any("(Inspector): Requested an explanation" in h for h in history), history
+    assert not any(": Request an explanation" in h for h in history)
+    refused = insp.post("/cases/decision", data={**form, "csrf_token": csrf})  # the same form again: stale
+    assert refused.status_code == 409
+    assert "hreflang=" not in refused.text and "hreflang=" in shown
+    assert '<h1><span class="sr">Error </span>409</h1>' in refused.text
+    insp.get(f"/dossiers/{d}?lang=vi")  # the module's other tests read Vietnamese
+
+
+def test_recorded_actions_are_past_and_a_findings_confirmation_is_a_findings() -> None:
+    from console.texts import ConsoleTexts
+
+    vi, en = ConsoleTexts("vi"), ConsoleTexts("en")
+    assert vi.recorded("confirm") == "Đã xác nhận vi phạm" and en.recorded("dismiss") == "Dismissed"
+    assert vi.recorded("confirm", "finding") == "Đã xác nhận phát hiện"
+    assert en.recorded("close_retracted") == en.action("close_retracted") == "Closed automatically"

@@ -30,7 +30,9 @@ def test_a_late_apology_is_explained_with_the_rules_lead() -> None:
     late: it asks ``apology_lead_working_days`` working days before (review of 2026-12-04)."""
     plain, verify = guide("APOLOGY_TOO_LATE", "vi")
     assert "chậm nhất 1 ngày làm việc trước ngày hẹn trả" in plain and "ít nhất 1 ngày làm việc" in verify
-    assert "at least 2 working day(s) before" in guide("APOLOGY_TOO_LATE", "en", lead_days=2)[0]
+    assert "at least 2 working days before" in guide("APOLOGY_TOO_LATE", "en", lead_days=2)[0]
+    assert "at least 1 working day before" in guide("APOLOGY_TOO_LATE", "en", lead_days=1)[0]  # not "day(s)"
+    assert not any("(s)" in text for rule_id in _GUIDE for text in guide(rule_id, "en"))
     assert not any(
         "{lead}" in text for rule_id in _GUIDE for lang in ("vi", "en") for text in guide(rule_id, lang)
     )

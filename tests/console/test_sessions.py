@@ -150,6 +150,8 @@ def test_a_note_written_while_the_session_expired_is_shown_to_copy(console_world
     assert answer.status_code == 401 and 'name="login_token"' in answer.text
     assert "ghi chú vừa viết chưa được lưu" in answer.text
     assert "phiếu hẹn &lt;ghi sai&gt; ngày trả</textarea>" in answer.text  # escaped, as written
+    # Said as a warning, not in a success's green; no language link leaving the note (English review).
+    assert 'class="notice warn" role="status"' in answer.text and "hreflang=" not in answer.text
     assert "chưa được lưu" not in insp.get("/violations").text  # a page asked for: no note to show
 
 
@@ -194,7 +196,7 @@ def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
     assert locked.status_code == 401
     admin.post("/admin/users", data={"login": "dana", "enable": "1", "csrf_token": csrf})
     page = admin.post("/admin/users", data={"login": "dana", "disable": "1", "csrf_token": csrf}).text
-    assert "Đã khóa tài khoản dana." in page and ">Mở khóa</button>" in page
+    assert "Đã khóa tài khoản dana." in page and '>Mở khóa<span class="sr"> dana</span></button>' in page
     assert (
         console_world.client().post("/api/login", json={"login": "dana", "password": PASSWORD}).status_code
         == 401
@@ -210,6 +212,8 @@ def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
     # A unit officer's unit by its name, as every other page names it (review: codes only).
     listed = admin.get("/admin/users").text
     assert 'Ủy ban nhân dân xã Đông Phú Hòa <small class="mono">000.10.02.H99</small>' in listed
+    # Each row's button says whose account to a screen reader ("Disable" alone: English review).
+    assert 'Khóa tài khoản<span class="sr"> insp</span></button>' in listed
     officer_unit = {**made, "login": "eve", "role": "inspector", "unit_code": "000.10.01.H99"}
     refused = admin.post("/admin/users", data=officer_unit, follow_redirects=False)
     assert refused.status_code == 400 and '<option value="000.10.01.H99" selected>' in refused.text

@@ -302,7 +302,11 @@ def test_calendar_days_are_said_to_be_calendar_days() -> None:
     on_a_weekend = sentence("LATE_NO_APOLOGY", "violation", facts, working_days=lambda a, b: 0)
     assert "trễ 1 ngày theo lịch (rơi vào ngày nghỉ" in on_a_weekend
     assert "trễ 1 ngày theo lịch;" in sentence("LATE_NO_APOLOGY", "violation", facts)
-    assert "1 calendar day(s) late" in sentence("LATE_NO_APOLOGY", "violation", facts, "en")
+    assert "1 calendar day late" in sentence("LATE_NO_APOLOGY", "violation", facts, "en")  # not "day(s)"
+    later = facts | {"end_at": "2025-11-23T10:00:00+07:00", "effective_end": "2025-11-23T10:00:00+07:00"}
+    assert "2 calendar days late" in sentence("LATE_NO_APOLOGY", "violation", later, "en")
+    one = sentence("LATE_NO_APOLOGY", "violation", facts, "en", working_days=lambda a, b: 1)
+    assert "1 working day late" in one and "(s)" not in one
     assert not re.search(r"trễ \d+ ngày;", on_a_weekend)
 
 
@@ -505,3 +509,11 @@ def test_an_apology_row_names_neither_circulars_form() -> None:
 
     for words in (Texts("vi").event_type("apology_issued"), event_name("apology_issued")):
         assert "xin lỗi" in words.lower() and not words.lower().startswith(("phiếu", "văn bản")), words
+
+
+def test_a_time_limit_of_one_day_is_singular_in_english() -> None:
+    from reporting.evidence_words import max_time_text
+
+    assert max_time_text({"amount": 1, "unit": "working_days"}, "en") == "1 working day"
+    assert max_time_text({"amount": 3, "unit": "working_days"}, "en") == "3 working days"
+    assert max_time_text({"amount": 1, "unit": "working_days"}, "vi") == "1 ngày làm việc"
