@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -262,9 +263,19 @@ async def violations_xlsx(request: Request) -> Response:
     query = list_query(request.query_params)
     t = ConsoleTexts(lang_of(request))
     data = await run_in_threadpool(list_xlsx, gate.service, who.account, query, t)
-    return Response(
-        data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="violations.xlsx"'}
-    )
+    name = export_name(query)
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def export_name(query: ListQuery) -> str:
+    """The list export's file name, by its week and unit when filtered so: every export was
+    ``violations.xlsx``, and a team's weekly downloads overwrote or renamed one another (review)."""
+    parts = ["violations"]
+    if query.week:
+        parts.append(re.sub(r"[^0-9A-Za-z-]", "_", query.week))
+    if query.unit:
+        parts.append(pack_file_stem(query.unit))
+    return "-".join(parts) + ".xlsx"
 
 
 async def pack(request: Request) -> Response:

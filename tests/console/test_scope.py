@@ -109,7 +109,12 @@ def test_exports_keep_the_scope_and_are_logged(console_world: ConsoleWorld) -> N
     assert ("unit1", "unit", "refused-export") in [r[:3] for r in reads_of(wh, f"pack:{UNIT2}:2025-W45")]
 
     insp, _ = logged_in(console_world, "insp")
-    assert insp.get("/violations.xlsx", params={"unit": UNIT2}).status_code == 200
+    exported = insp.get("/violations.xlsx", params={"unit": UNIT2, "week": "2025-W45"})
+    assert exported.status_code == 200
+    # Named by its week and unit (every export was "violations.xlsx": review).
+    disposition = exported.headers["content-disposition"]
+    assert disposition == f'attachment; filename="violations-2025-W45-{UNIT2}.xlsx"'
+    assert 'filename="violations.xlsx"' in insp.get("/violations.xlsx").headers["content-disposition"]
     assert ("insp", "inspector", "export") in [r[:3] for r in reads_of(wh, D2)]
     assert insp.get(f"/packs/{UNIT2}", params={"week": "2025-W45"}).status_code == 200
     assert ("insp", "inspector", "export") in [r[:3] for r in reads_of(wh, f"pack:{UNIT2}:2025-W45")]
