@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from inspections.rules.legal_en import in_english
 from inspections.timeunits import VN_TZ
 
 #: Days between two local dates: working days when the warehouse holds the calendar, else ``None``.
@@ -154,9 +155,16 @@ def _with_year(value_year: int, year: int | None) -> bool:
     return year is not None and (year == ALWAYS_YEAR or value_year != year)
 
 
-def legal_text(basis: str) -> str:
+def legal_text(basis: str, lang: str = "vi") -> str:
     """A legal basis as the pack prints it: the confidence marks ``[C]``/``[S]``/``[U]`` dropped, their
-    words ("đã xác nhận trong văn bản", "chưa xác nhận"…) say it."""
+    words ("đã xác nhận trong văn bản", "chưa xác nhận"…) say it. In English, the rulebook's English of it
+    (``inspections.rules.legal_en``); a text it does not write (an earlier rulebook's) as stored, said to
+    be the Vietnamese text."""
+    if lang == "en":
+        english = in_english(basis)
+        if english is None:
+            return _MARK.sub("", basis) + " (Vietnamese text)"
+        basis = english
     return _MARK.sub("", basis)
 
 

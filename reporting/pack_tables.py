@@ -20,6 +20,7 @@ import orjson
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, CaseStatus
 from inspections.rules.legal import CIRCULAR_03, CONFIRMED, SECONDARY, UNCONFIRMED
+from inspections.rules.legal_en import article_in_english
 from inspections.timeunits import VN_TZ
 from reporting import gather, onsite
 from reporting.evidence import sentence
@@ -68,7 +69,7 @@ def legal_cell(rule_id: str, basis: str, lang: str, evidence: Mapping[str, Any] 
     could not be confirmed, the articles of Decree 61/2018 the rule rests on are named as a reference, so
     the inspector still has an article and clause to read: those of the verdict's own case (``evidence``:
     a refusal at reception cited the clause of one after appraisal too: review)."""
-    text = legal_text(basis)
+    text = legal_text(basis, lang)
     rule = _RULES.get(rule_id)
     bases = rule.bases_for(evidence or {}) if rule is not None else ()
     if rule is None or "61/2018" in basis or len(bases) < 2:
@@ -78,7 +79,9 @@ def legal_cell(rule_id: str, basis: str, lang: str, evidence: Mapping[str, Any] 
     exceptions = [a for part in _EXCEPTION.findall(bases[0][1]) for a in _ARTICLE.findall(part)]
     articles = [a for a in dict.fromkeys(_ARTICLE.findall(bases[0][1])) if a not in exceptions]
     articles += [pack_text("except", lang, article=a) for a in dict.fromkeys(exceptions)]
-    confidence = _weakest(bases[0][1])
+    if lang == "en":  # "Art. 19(9)", not "khoản 9 Điều 19" (review)
+        articles = [_ARTICLE.sub(lambda cited: article_in_english(cited[0]), a) for a in articles]
+    confidence = _weakest(bases[0][1], lang)
     if articles:
         key = "legal_reference" if confidence is None else "legal_reference_marked"
         text += pack_text(key, lang, articles=", ".join(articles), confidence=confidence)
@@ -91,7 +94,7 @@ def legal_cell(rule_id: str, basis: str, lang: str, evidence: Mapping[str, Any] 
 _NO_CLAUSE = "không có điều khoản cấm trực tiếp"
 
 
-def _weakest(basis: str) -> str | None:
+def _weakest(basis: str, lang: str = "vi") -> str | None:
     """The weakest confidence a basis text states, in words (``None``: it states none). A reference
     to a clause of Decree 61/2018 said none, so one the rulebook only reads into a case (a suspension under
     the refusal clause, an appointment date without a clause forbidding it) read as confirmed (review)."""
@@ -99,7 +102,7 @@ def _weakest(basis: str) -> str | None:
     # (review).
     for mark in (UNCONFIRMED, SECONDARY, CONFIRMED):
         if mark in basis:
-            return legal_text(mark).strip()
+            return legal_text(mark, lang).strip()
     return None
 
 

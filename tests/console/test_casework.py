@@ -137,6 +137,13 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
         assert bad.status_code == 400 and words in bad.text, extra
     english = insp.get("/violations?severity=bogus&lang=en")
     assert english.status_code == 400 and "Not a severity." in english.text
+    # The legal basis in English too, its marks in the words the note above it explains (it was the stored
+    # Vietnamese text: English review); its reference cites "Art. 19(4)", not "khoản 4 Điều 19".
+    page = insp.get(f"/dossiers/{B[0]}?lang=en").text
+    bases = re.findall(r"<dt>Legal basis</dt><dd class=\"small\">(.*?)</dd>", page, re.S)
+    assert bases and all("Decree" in b and "xác nhận" not in b and "Điều" not in b for b in bases), bases
+    assert any("Art. " in b and "not confirmed" in b for b in bases), bases
+    insp.get(f"/dossiers/{B[0]}?lang=vi")  # the module's other tests read Vietnamese
     board = insp.get("/dashboard?week=2025-W45").text
     assert not re.search(r"<td(?![^>]*data-label)", board)  # every cell named on a phone
     listed = insp.get("/violations", params={"unit": "000.10.02.H99", "week": "2025-W45", "lang": "vi"}).text
