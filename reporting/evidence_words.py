@@ -141,12 +141,19 @@ ALWAYS_YEAR = 0
 def when(value: Any, lang: str = "vi", year: int | None = None) -> str:
     """``dd/mm`` for a date, ``dd/mm hh:mm`` (Vietnam's time) for an instant, "(để trống)" for none, any
     other value in words. ``year``: the year a bare dd/mm is read in — a date of another year is printed
-    ``dd/mm/yyyy``, and every date with :data:`ALWAYS_YEAR`; ``None``: dd/mm always."""
+    ``dd/mm/yyyy``, and every date with :data:`ALWAYS_YEAR`; ``None``: dd/mm always. In English, ISO dates
+    with their year, as every English page and report writes them (``Texts.day``): "01/12" beside
+    "2025-11-21" read as January 12th (English review)."""
     parsed = parse_time(value)
+    english = lang == "en"
     if isinstance(parsed, datetime):
         local = parsed.astimezone(VN_TZ)
+        if english:
+            return local.strftime("%Y-%m-%d %H:%M")
         return local.strftime("%d/%m/%Y %H:%M" if _with_year(local.year, year) else "%d/%m %H:%M")
     if isinstance(parsed, date):
+        if english:
+            return parsed.isoformat()
         return parsed.strftime("%d/%m/%Y" if _with_year(parsed.year, year) else "%d/%m")
     return value_text(value, lang, year)
 

@@ -27,6 +27,8 @@ from reporting.pack_texts import pack_text, signing_team
 from reporting.stable_xlsx import save_stably
 
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
+#: In English, as its texts write dates (ISO): the English workbook mixed dd/mm cells with ISO titles.
+DATE_FORMAT_EN = "yyyy-mm-dd hh:mm"
 _THIN = Side(style="thin", color="888888")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="E8EEF7")
@@ -44,9 +46,10 @@ def sheet_title(text: str) -> str:
     return "".join(" " if ch in "[]:*?/\\" else ch for ch in text)[:31]
 
 
-def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1) -> int:
-    """Write ``table`` with its heading row at ``top``, filter, freeze and print settings; returns the next
-    free row."""
+def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1, *, lang: str = "vi") -> int:
+    """Write ``table`` with its heading row at ``top``, filter, freeze and print settings, its instants in
+    ``lang``'s format; returns the next free row."""
+    date_format = DATE_FORMAT if lang == "vi" else DATE_FORMAT_EN
     columns = table.columns
     for j, column in enumerate(columns, start=1):
         cell = put(ws, top, j, column.heading)
@@ -64,7 +67,7 @@ def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1) -> int:
             cell.border = _BORDER
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if isinstance(value, datetime):
-                cell.number_format = DATE_FORMAT
+                cell.number_format = date_format
             if row.alert:
                 cell.font = Font(color="7A0000")
                 cell.fill = _ALERT_FILL
@@ -107,7 +110,7 @@ def _onsite_sheet(ws: Worksheet, t: Texts, pack: UnitPack, header: Letterhead) -
     lang = t.lang
     checks = pt.onsite_table(t, pack)
     _note(ws, 1, onsite_note(pack, lang), checks).font = Font(italic=True)
-    row = put_pack_table(ws, checks, top=3)
+    row = put_pack_table(ws, checks, top=3, lang=lang)
     if not checks.rows:
         put(ws, row - 1, 1, t("pack_no_violations")).font = Font(italic=True)
         row += 1
@@ -151,7 +154,7 @@ def write_pack_xlsx(
     if provisional is not None:
         _provisional(ws, top, provisional, violations)
         top += 2
-    after = put_pack_table(ws, violations, top=top)
+    after = put_pack_table(ws, violations, top=top, lang=lang)
     if not pack.violations:
         put(ws, after - 1, 1, t("pack_no_violations")).font = Font(italic=True)
     else:
@@ -159,11 +162,11 @@ def write_pack_xlsx(
 
     timeline = wb.create_sheet(sheet_title(t("sheet_timeline")))
     ids = pack.violating_dossiers + [d for d in pack.sample if d not in set(pack.violating_dossiers)]
-    put_pack_table(timeline, pt.timeline_table(t, pack, ids, with_dossier=True))
+    put_pack_table(timeline, pt.timeline_table(t, pack, ids, with_dossier=True), lang=lang)
 
     sample = wb.create_sheet(sheet_title(t("sheet_sample")))
     sampled = pt.sample_table(t, pack)
-    row = put_pack_table(sample, sampled)
+    row = put_pack_table(sample, sampled, lang=lang)
     note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
     notes = [note, pack_text("sample_status_note", lang)]
     notes += [sample_onsite(pack, lang)] if pack.sample else []  # as the HTML: nothing to compare without

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from reporting.api import write_audit_packs
 from reporting.i18n import Texts, short_unit_name
 from reporting.pack_tables import status_text
-from reporting.pack_xlsx import DATE_FORMAT
+from reporting.pack_xlsx import DATE_FORMAT, DATE_FORMAT_EN
 from tests.reporting.conftest import WEEK, Province, html_tables
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
@@ -168,5 +168,9 @@ def test_the_team_signs_as_the_letterhead_names_it(
     write_audit_packs(province.catalogue, header, province.wh, WEEK, tmp_path, sample_size=1, units=[unit])
     text = (tmp_path / "units" / f"{unit}.html").read_text(encoding="utf-8")
     assert f"<td>{signs}<div" in text and "TỔ KIỂM TRA" not in text
-    sheet = load_workbook(tmp_path / "units" / f"{unit}.xlsx").worksheets[-1]
-    assert signs in [cell.value for row in sheet.iter_rows() for cell in row]
+    book = load_workbook(tmp_path / "units" / f"{unit}.xlsx")
+    assert signs in [cell.value for row in book.worksheets[-1].iter_rows() for cell in row]
+    # Its instants as its texts write dates: ISO in English (the cells were dd/mm/yyyy: English review).
+    cells = [cell for ws in book for row in ws.iter_rows() for cell in row]
+    formats = {cell.number_format for cell in cells if getattr(cell, "is_date", False)}
+    assert formats == {DATE_FORMAT if lang == "vi" else DATE_FORMAT_EN}, formats
