@@ -84,14 +84,25 @@ def warehouse_load(
             platform = platform_for(catalogue)
             warn_one_off_key(platform.settings, "so the same applicant loaded by two runs has two")
             progress, tick = load_progress(path)
-            with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
-                try:
-                    return load_file(
-                        platform, wh, path, instant, on_progress=tick, source=source_of(file),
-                        supersede=supersede or (),
-                    )  # fmt: skip
-                except SupersedeRefused as exc:
-                    raise UsageError(str(exc)) from None
+            stage = ["starting"]
+
+            def seen(name: str, done: int, total: int) -> None:  # the stage a stop would interrupt
+                stage[0] = name
+                if tick is not None:
+                    tick(name, done, total)
+
+            try:
+                with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
+                    try:
+                        return load_file(
+                            platform, wh, path, instant, on_progress=seen, source=source_of(file),
+                            supersede=supersede or (),
+                        )  # fmt: skip
+                    except SupersedeRefused as exc:
+                        raise UsageError(str(exc)) from None
+            except KeyboardInterrupt:
+                _say_interrupted(stage[0])
+                raise
 
     result = guarded(go)
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
@@ -133,6 +144,30 @@ def warehouse_load(
             f"{escape(run.remedy())}",
             highlight=False,
         )
+
+
+#: What a load was doing, in the line an interrupted one leaves (``_say_interrupted``).
+_DOING = {
+    "reading": "judging the file and storing its events",
+    "storing": "storing the file's last events", "reading back": "re-judging dossiers stored before",
+    "checking": "checking for other writers", "judging": "storing the dossiers' verdicts",
+    "re-judging open": "re-judging open dossiers",
+}  # fmt: skip
+
+
+def _say_interrupted(stage: str) -> None:
+    """One line for a load stopped by Ctrl-C or a signal: it exited 130 saying nothing, though it had
+    stored part of the file (review of the CLI). What it stored stays; its run is recorded unfinished, and
+    the next load of the same file finishes it."""
+    if stage == "starting":  # nothing of the file stored yet
+        err.print("interrupted before reading the file: load it again", highlight=False, markup=False)
+        return
+    err.print(
+        f"interrupted while {_DOING.get(stage, stage)}: this load is unfinished (what it stored stays, "
+        "and `warehouse status` lists it); load the same file again to finish it",
+        highlight=False,
+        markup=False,
+    )
 
 
 #: What each stage of a load counts, and how its progress line reads (``jobs.warehouse.LoadProgress``):

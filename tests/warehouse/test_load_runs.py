@@ -588,3 +588,33 @@ def test_a_runs_counts_are_unknown_until_it_records_them() -> None:
     assert stored.known_counts() == {key: 7 if key in STORED_COUNTS else None for key in COUNTS}
     done = dataclasses.replace(stored, completed_at=at)
     assert done.known_counts() == dict.fromkeys(COUNTS, 7) and done.to_json_dict()["violations_open"] == 7
+
+
+def test_a_load_stopped_by_ctrl_c_says_it_is_unfinished_and_how_to_finish_it(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    """(CLI review) Ctrl-C or SIGTERM during `warehouse load` exited 130 saying nothing, part of the file
+    stored. It says what it was doing, that the load is unfinished, and how to finish it."""
+    flag = tmp_path / "killable.flag"
+    args = ["warehouse", "load", str(EXAMPLES), "--warehouse", warehouse_url, "--as-of", AS_OF]
+    child = subprocess.Popen([sys.executable, "-c", KILLABLE, str(flag), "judging", *args],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while not flag.exists():
+            assert child.poll() is None and time.monotonic() < deadline, "the load never reached judging"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        assert child.wait(timeout=60) == 130
+        assert child.stderr is not None
+        said = " ".join(child.stderr.read().decode().split())
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert "Traceback" not in said, said
+    assert "interrupted while re-judging dossiers stored before: this load is unfinished" in said, said
+    assert "load the same file again to finish it" in said
+    assert status_json(warehouse_url)["last_load"]["state"] == "unfinished"
+    _, again = load(warehouse_url, EXAMPLES)
+    assert "finished the interrupted" in again, again
