@@ -332,9 +332,14 @@ def print_rejected(counts: Counter[str]) -> None:
     err.print(table)
 
 
-def print_ingest(stats: IngestStats, samples: Sequence[Rejection]) -> None:
+#: What the summary of a command that shows only some rejected lines says of the others.
+MORE_REJECTED = "`validate FILE --show-rejected N` lists the first N"
+
+
+def print_ingest(stats: IngestStats, samples: Sequence[Rejection], more: str = MORE_REJECTED) -> None:
     """The counts of a file's lines, then its rejected lines by reason and ``samples`` of them, one per
-    line."""
+    line, and how many more there are (``more``: where to find them): the first ten were all a file of 34
+    rejected lines showed, no word of the others (CLI review)."""
     err.print(
         f"lines {stats.lines:,} · valid {stats.valid:,} · duplicates {stats.duplicates:,} · "
         f"rejected {stats.rejected_total:,} · dossiers {stats.dossiers:,}",
@@ -347,6 +352,12 @@ def print_ingest(stats: IngestStats, samples: Sequence[Rejection]) -> None:
                 f"  line {r.line_no}: [yellow]{escape(r.code)}[/] — {escape(r.message)}",
                 highlight=False,
                 soft_wrap=True,
+            )
+        if stats.rejected_total > len(samples):
+            err.print(
+                f"  … and {stats.rejected_total - len(samples):,} more rejected lines ({more})",
+                highlight=False,
+                markup=False,
             )
 
 

@@ -49,13 +49,22 @@ from warehouse.projection import audit_warehouse
 def validate(
     file: Annotated[Path, typer.Argument(help="JSONL events file, or - for standard input.")],
     json_out: JsonFlag = False,
+    show_rejected: Annotated[
+        int,
+        typer.Option(
+            "--show-rejected",
+            metavar="N",
+            min=0,
+            help="List the first N rejected lines, with their line numbers and reasons (default 10).",
+        ),
+    ] = 10,
 ) -> None:
     """Count valid, duplicate and rejected events with reasons; exit 1 when any line is rejected."""
 
     def go() -> tuple[IngestStats, Rejections]:
         with event_file(file) as path:
             platform = platform_for()
-            rejections = Rejections()
+            rejections = Rejections(show_rejected)
             progress, tick = file_progress(path)
             with progress or nullcontext():
                 return validate_file(platform, path, on_rejection=rejections, on_progress=tick), rejections
@@ -63,7 +72,7 @@ def validate(
     stats, rejections = guarded(go)
     if json_out:
         sys.stdout.write(orjson.dumps(stats.to_json_dict()).decode() + "\n")
-    print_ingest(stats, rejections.samples)
+    print_ingest(stats, rejections.samples, f"--show-rejected {stats.rejected_total} lists them all")
     raise typer.Exit(1 if stats.rejected_total else 0)
 
 

@@ -106,7 +106,7 @@ def warehouse_load(
 
     result = guarded(go)
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
-    print_ingest(result.stats, result.rejections)
+    print_ingest(result.stats, result.rejections, "each is stored, line and reason, in rejected_events")
     err.print(
         f"{stored_events(result)} and "
         f"{result.rejected_written:,} rejected lines; folded "

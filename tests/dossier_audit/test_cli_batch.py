@@ -37,6 +37,21 @@ def test_validate_invalid_exits_1_with_reasons():
     assert stats["rejected"] == 14 and stats["valid"] == 0
     assert stats["rejected_by_reason"]["occurred_at.naive"] == 1
     assert "occurred_at: '2025-11-03T09:00:00' has no UTC offset" in result.stderr
+    # Ten listed, and a word of the other four: where they are (CLI review: no word of them).
+    said = " ".join(result.stderr.split())
+    assert len(re_lines(said)) == 10
+    assert "… and 4 more rejected lines (--show-rejected 14 lists them all)" in said
+    every = " ".join(invoke("validate", str(INVALID), "--show-rejected", "14").stderr.split())
+    assert len(re_lines(every)) == 14 and "more rejected lines" not in every
+    none = " ".join(invoke("validate", str(INVALID), "--show-rejected", "0").stderr.split())
+    assert len(re_lines(none)) == 0 and "… and 14 more" in none
+
+
+def re_lines(said: str) -> list[str]:
+    """The rejected lines a summary lists ("line 3: …")."""
+    import re
+
+    return re.findall(r"\bline (\d+):", said)
 
 
 def test_validate_counts_duplicates_and_conflicts(tmp_path):
