@@ -6,6 +6,7 @@ the main job and the tests; production points ``--bootstrap-servers`` at a real 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from streams.kafka import KafkaConfig, StreamError
 from streams.lifetime import tie_to_parent
@@ -27,10 +29,45 @@ class BrokerError(StreamError):
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
+    """A TCP port nobody listens on right now (on ``host``: an IPv4 or IPv6 address or a name)."""
+    family, address = _address(host, 0)
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind(address)
         return int(s.getsockname()[1])
+
+
+def host_port(host: str, port: int) -> str:
+    """``host:port``, an IPv6 address in brackets (``[::1]:9092``): the listener URL ``tcp://::1:9092``
+    made the broker exit at start, said as "port in use?" (CLI review)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why a server could not listen on ``host:port``, found by binding it as the server would: a name that
+    does not resolve, an address of another machine, the port in use; ``None`` if it could. Asked of a
+    connection instead, an address of another machine that a network answers read "port in use", and a
+    name that resolves to nothing waited for the broker for 15 s (CLI review)."""
+    if not host.strip():
+        return "no interface given (an empty --host)"
+    try:
+        family, address = _address(host, port)
+    except OSError as exc:
+        return f"{host!r} resolves to no address ({exc.strerror or exc})"
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: past TIME_WAIT
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is in use"
+            return f"{host} is no address of this machine ({exc.strerror or exc})"
+    return None
+
+
+def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[Any, ...]]:
+    """The first address ``host`` resolves to, for a TCP socket, with its family."""
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    return family, address
 
 
 def broker_binary() -> Path:
@@ -69,7 +106,7 @@ class EmbeddedBroker:
 
     @property
     def bootstrap_servers(self) -> str:
-        return f"{self.host}:{self.port}"
+        return host_port(self.host, self.port)
 
     @property
     def kafka(self) -> KafkaConfig:
@@ -93,7 +130,7 @@ class EmbeddedBroker:
             # Otherwise the other listener's answer would pass for our broker's start-up.
             raise BrokerError(f"port {self.port} on {self.host} is already in use")
         binary = broker_binary()
-        url = f"tcp://{self.host}:{self.port}"
+        url = f"tcp://{host_port(self.host, self.port)}"
         args = [
             str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
             "--storage-engine", "memory://tansu/",

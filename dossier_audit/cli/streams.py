@@ -34,7 +34,7 @@ from dossier_audit.cli.inputs import event_stream
 from dossier_audit.cli.notices import warn_one_off_key, warn_unfinished_loads
 from dossier_audit.cli.progress import file_progress
 from inspections.audit_error import reported_rules
-from streams.broker import BrokerError, EmbeddedBroker, answers
+from streams.broker import BrokerError, EmbeddedBroker, answers, listen_problem
 
 
 @app.command()
@@ -49,8 +49,18 @@ def broker(
     """
 
     def go() -> int:
-        # EmbeddedBroker.start() takes "something answers on the port" for its own start-up.
-        if port and answers(host, port):
+        # Bound as the broker would (an address of another machine read "in use"); and EmbeddedBroker.start()
+        # takes "something answers on the port" for its own start-up.
+        if ":" in host:  # it listens there, but kafka-python 3.0 resolves "[::1]:9092" as the name "[::1]"
+            raise UsageError(
+                f"--host {host} is an IPv6 address, by which the Kafka client of the other commands cannot "
+                "reach a broker; give an IPv4 address or a name"
+            )
+        problem = listen_problem(host, port)
+        in_use = problem is not None and problem.endswith(" is in use")
+        if problem is not None and not in_use:
+            raise UsageError(f"cannot listen on --host {host}: {problem}")
+        if in_use or (port and answers(host, port)):
             raise UsageError(f"port {port} on {host} is in use; choose another --port (or 0 for a free one)")
         if log_file is not None:  # said here, not as the broker's traceback (review)
             try:

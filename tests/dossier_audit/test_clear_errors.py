@@ -699,7 +699,17 @@ def test_data_that_looks_like_console_markup_is_printed_as_it_is(tmp_path: Path)
     ("args", "said"),
     [
         (["--host", "no.such.host.invalid"], "error: cannot listen on --host no.such.host.invalid: "),
-        (["--host", "192.0.2.1"], "error: cannot listen on --host 192.0.2.1: Cannot assign requested"),
+        (["--host", "192.0.2.1"], "error: cannot listen on --host 192.0.2.1: 192.0.2.1 is no address of"),
+        # With a port: an address of another machine read "port in use" when a network answered it, a name
+        # that resolves to nothing waited 15 s for the broker, an empty one and an IPv6 one said "port in
+        # use?" (CLI review).
+        (["--host", "192.0.2.1", "--port", "19092"], "error: cannot listen on --host 192.0.2.1: 192.0.2.1"),
+        (
+            ["--host", "no.such.host.invalid", "--port", "19093"],
+            "error: cannot listen on --host no.such.host.invalid: 'no.such.host.invalid' resolves to no",
+        ),
+        (["--host", "", "--port", "19094"], "error: cannot listen on --host : no interface given"),
+        (["--host", "::1", "--port", "19095"], "error: --host ::1 is an IPv6 address, by which the Kafka"),
         (["--log-file", "/"], "error: cannot write --log-file /: Is a directory"),
         (["--log-file", "/nonexistent/x.log"], "error: cannot write --log-file /nonexistent/x.log: No such"),
     ],
