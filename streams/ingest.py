@@ -123,7 +123,7 @@ def ingest_lines(
     :class:`IngestError` when any message was not delivered. ``on_line(bytes_read)`` is called per line
     (for progress). A ``producer`` passed in is flushed but not closed.
     """
-    servers = kafka.bootstrap_servers
+    servers = kafka.described
     started = time.perf_counter()
     if ensure:
         try:

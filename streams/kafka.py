@@ -26,6 +26,10 @@ class StreamError(RuntimeError):
     """Kafka or the embedded broker failed: unreachable, refused, or not started (base of the family)."""
 
 
+#: The port a Kafka client reaches a bootstrap server given without one on.
+DEFAULT_PORT = 9092
+
+
 @dataclass(frozen=True)
 class KafkaConfig:
     """Where the brokers are and how to authenticate to them (the ``security_protocol`` names are Kafka's)."""
@@ -50,6 +54,18 @@ class KafkaConfig:
     def servers(self) -> list[str]:
         """The bootstrap servers, one ``host:port`` each."""
         return [s.strip() for s in self.bootstrap_servers.split(",") if s.strip()]
+
+    @property
+    def described(self) -> str:
+        """The bootstrap servers as the client reaches them, for a message: one given without a port is on
+        Kafka's default, said so ("cannot reach Kafka at 127.0.0.1" came 30 s after a user typed no port,
+        with no word of 9092: CLI review)."""
+        shown = []
+        for server in self.servers:
+            port = server.rpartition(":")[2] if ":" in server else ""
+            given = port.isdigit() and not server.endswith("]")
+            shown.append(server if given else f"{server}:{DEFAULT_PORT} (no port given: Kafka's default)")
+        return ",".join(shown)
 
     @property
     def mechanism(self) -> str:

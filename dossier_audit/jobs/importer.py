@@ -207,7 +207,7 @@ def produce(
     from streams.messages import DeadLetter
     from streams.topics import TopicError, ensure_topics
 
-    servers = kafka.bootstrap_servers
+    servers = kafka.described
     try:
         ensure_topics(kafka, topics.specs())
         producer = make_producer(kafka)

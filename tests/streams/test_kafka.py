@@ -137,3 +137,14 @@ def test_sasl_without_a_mechanism_is_plain_for_every_client() -> None:
     assert config.aiokafka_options()["sasl_mechanism"] == "PLAIN"
     assert config.faust_credentials().mechanism.value == "PLAIN"
     assert "sasl_mechanism" not in KafkaConfig("k:9092", "SSL", sasl_mechanism="PLAIN").kafka_python_options()
+
+
+def test_a_server_without_a_port_is_said_to_be_on_kafkas_default() -> None:
+    """``--bootstrap-servers 127.0.0.1`` failed 30 s later as "cannot reach Kafka at 127.0.0.1", no word of
+    the port the client had tried (CLI review)."""
+    from streams.kafka import KafkaConfig
+
+    said = KafkaConfig("127.0.0.1, kafka-2:29092,[::1]").described
+    assert said == ("127.0.0.1:9092 (no port given: Kafka's default),kafka-2:29092,"
+                    "[::1]:9092 (no port given: Kafka's default)")  # fmt: skip
+    assert KafkaConfig("[::1]:9093").described == "[::1]:9093"
