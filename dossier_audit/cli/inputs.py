@@ -31,6 +31,9 @@ from dossier_audit.jobs.spool_dirs import INPUT_SPOOL, spool_directory
 STDIN = "-"
 #: Copy in chunks of this size: the spool's memory does not grow with the input.
 _CHUNK = 1 << 20
+#: A long copy says how far it is every this many bytes: ``validate /dev/zero`` copied 4 GB in 6 s without a
+#: word, towards the reserve of a large disk (CLI review).
+_NOTE_EVERY = 1 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,13 @@ def _spooled(source: IO[bytes], name: str, what: str) -> Iterator[Path]:
                         )
                     out.write(chunk)
                     copied += len(chunk)
+                    if copied // _NOTE_EVERY > (copied - len(chunk)) // _NOTE_EVERY:
+                        err.print(
+                            f"copied {copied:,} bytes of {what} to a temporary file so far (the engine reads "
+                            f"its input more than once; Ctrl-C stops)",
+                            highlight=False,
+                            markup=False,
+                        )
         except OSError as exc:
             problem = (
                 f"no space left in {where}" if exc.errno == errno.ENOSPC else f"{exc.strerror} in {where}"
