@@ -15,7 +15,7 @@ from dossier_audit.cli.common import (
     same_file,
     simulated_period,
 )
-from dossier_audit.simulator import SimulationConfig, SimulationSummary, default_violation_rates
+from dossier_audit.simulator import RULE_IDS, SimulationConfig, SimulationSummary, default_violation_rates
 from dossier_audit.simulator import simulate as run_simulation
 from dossier_audit.simulator.config import DEFAULT_START
 from dossier_audit.simulator.world import NoReceivingUnit
@@ -58,6 +58,13 @@ def simulate(
                 raise UsageError(
                     f"--rule-rate {item!r}: write RULE_ID=RATE, e.g. LATE_NO_APOLOGY=0.05"
                 ) from None
+            if rule_id.strip() not in RULE_IDS:  # said with the option, and the ids it takes (CLI review)
+                raise UsageError(
+                    f"--rule-rate {item!r}: no rule {rule_id.strip()!r} is simulated; choose one of "
+                    + ", ".join(sorted(RULE_IDS))
+                )
+        if dossiers < 0:
+            raise UsageError(f"--dossiers {dossiers}: give a number of dossiers, 0 or more")
         kwargs["violation_rates"] = rates
         if calibrate is not None:
             kwargs["calibrate"] = calibrate
