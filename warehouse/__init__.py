@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.base import Warehouse, WarehouseUrl, not_initialised, parse_url
+from warehouse.base import Warehouse, WarehouseError, WarehouseUrl, not_initialised, parse_url
 from warehouse.migrate import existing_tables
 
 
@@ -49,6 +49,8 @@ def _require_chdb_database(parsed: WarehouseUrl) -> None:
     metadata = directory / "metadata"
     if not directory.exists():
         raise not_initialised(parsed.redacted(), f"no directory {directory}")
+    if not directory.is_dir():  # "create it with warehouse init", which cannot (CLI review)
+        raise WarehouseError(f"{parsed.redacted()}: {directory} is a file, not a warehouse directory")
     if not metadata.is_dir():
         raise not_initialised(parsed.redacted(), f"{directory} holds no warehouse")
     if not ((metadata / f"{parsed.database}.sql").is_file() or (metadata / parsed.database).is_dir()):

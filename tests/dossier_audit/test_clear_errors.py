@@ -757,3 +757,13 @@ def test_an_error_that_is_not_the_inputs_is_not_reported_as_one() -> None:
     assert not isinstance(one.value, ReadFailed)
     with pytest.raises(WorkersFailed):
         list(BatchEngine(evaluate, options=BatchOptions(workers=2)).run(EXAMPLES))
+
+
+@pytest.mark.parametrize("command", [["warehouse", "init"], ["warehouse", "status"], ["violations"]])
+def test_a_warehouse_url_naming_a_file_says_so(tmp_path: Path, command: list[str]) -> None:
+    """`warehouse init` said "File exists", `status` "not initialised … create it with warehouse init",
+    which then failed (CLI review)."""
+    events = tmp_path / "events.jsonl"
+    events.write_text("{}\n")
+    line = one_error_line(cli(*command, "--warehouse", f"chdb://{events}"))
+    assert line.endswith(f"{events} is a file, not a warehouse directory"), line

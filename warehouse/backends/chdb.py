@@ -164,6 +164,8 @@ class ChdbWarehouse:
             # chdb would read everything after '?' as engine options.
             raise WarehouseError(f"{self._url}: a chdb directory path cannot contain '?'")
         directory = Path(parsed.path).expanduser()
+        if directory.exists() and not directory.is_dir():  # "File exists" named no file (CLI review)
+            raise WarehouseError(f"{self._url}: {directory} is a file, not a warehouse directory")
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
