@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from inspections.timeunits import VN_TZ
-from schemas.timerange import END, FIRST_YEAR, SUPPORTED
+from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -83,6 +83,12 @@ def supported_week(text: str) -> Week:
     year, and nothing is known outside the calendar's years, a week 9999-W52 overflows ``date`` at its end
     and the warehouse's dates start in 1970."""
     week = Week.parse(text)
+    # A week across a bound is said so: "2050-W52 is outside the years 2000–2050" read as wrong (review).
+    last = week.start + timedelta(days=6) if week.start.year <= LAST_YEAR else week.start  # 9999-W52
+    if week.start.year <= LAST_YEAR < last.year:
+        raise WeekError(f"{text!r} ends on {last.isoformat()}, after {SUPPORTED}")
+    if week.start.year < FIRST_YEAR <= last.year:
+        raise WeekError(f"{text!r} starts on {week.start.isoformat()}, before {SUPPORTED}")
     if not date(FIRST_YEAR, 1, 1) <= week.start <= END.date() - timedelta(days=7):
         raise WeekError(f"{text!r} is outside {SUPPORTED}")
     return week

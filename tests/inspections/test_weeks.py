@@ -34,3 +34,16 @@ def test_every_day_is_in_its_week(day):
     assert w.start <= day < w.end and w.start.weekday() == 0
     assert Week.parse(str(w)) == w
     assert w.next().previous() == w
+
+
+def test_a_week_across_a_bound_of_the_supported_years_says_which_day_is_out() -> None:
+    """ "2050-W52 is outside the supported years 2000–2050" read as wrong: it starts on 2050-12-26."""
+    from inspections.weeks import WeekError, supported_week
+
+    with pytest.raises(WeekError, match=r"'2050-W52' ends on 2051-01-01, after the supported years"):
+        supported_week("2050-W52")
+    with pytest.raises(WeekError, match=r"'1999-W52' starts on 1999-12-27, before the supported years"):
+        supported_week("1999-W52")  # 1999-12-27 .. 2000-01-02
+    assert str(supported_week("2050-W51")) == "2050-W51"
+    with pytest.raises(WeekError, match="is outside the supported years"):
+        supported_week("2051-W10")
