@@ -178,6 +178,8 @@ def parse_url(url: str) -> WarehouseUrl:
     mistyped, and the message must not print its password.
     """
     shown = repr(redact_url(url))
+    if "#" in url:  # a fragment was dropped: chdb:///dir#x opened /dir (CLI review); a password's # cut it
+        raise WarehouseError(f"{shown}: a # ends a URL there; write it as %23 in a password or a directory")
     try:
         parts = urlsplit(url)
         port = parts.port

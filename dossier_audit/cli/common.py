@@ -51,9 +51,19 @@ CataloguePath = Annotated[
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 
+def _a_url(value: str | None) -> str | None:
+    """An empty ``--warehouse ""`` is refused: it fell back to the settings' warehouse without a word (a
+    variable that expanded to nothing loaded into the work directory's: CLI review)."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("empty; give chdb:///dir or clickhouse://…, or leave it out (the settings')")
+    return value
+
+
 WarehouseOption = Annotated[
     str | None,
-    typer.Option("--warehouse", help="chdb:///dir or clickhouse://user:password@host:9000/database"),
+    typer.Option(
+        "--warehouse", help="chdb:///dir or clickhouse://user:password@host:9000/database", callback=_a_url
+    ),
 ]
 
 

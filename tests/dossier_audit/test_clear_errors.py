@@ -767,3 +767,9 @@ def test_a_warehouse_url_naming_a_file_says_so(tmp_path: Path, command: list[str
     events.write_text("{}\n")
     line = one_error_line(cli(*command, "--warehouse", f"chdb://{events}"))
     assert line.endswith(f"{events} is a file, not a warehouse directory"), line
+
+
+def test_an_empty_warehouse_url_is_refused() -> None:
+    """`--warehouse ""` (a variable that expanded to nothing) used the settings' warehouse without a word."""
+    line = one_error_line(cli("violations", "--warehouse", ""))
+    assert line.startswith("error: Invalid value for '--warehouse': empty; give chdb:///dir"), line

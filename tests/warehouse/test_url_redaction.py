@@ -42,6 +42,9 @@ MISTYPED = [
     "chdb://writer:{pw}@clickhouse:9000/dossier_audit",
     "chdb://writer:{pw}/db",
     "chdb://:{pw}@host/db",
+    # A # ended the URL: a password holding one was cut there (CLI review).
+    "clickhouse://writer:a#{pw}@host:9000/db",
+    "clickhouse://writer:{pw}#x@host:9000/db",
 ]
 
 
@@ -68,6 +71,8 @@ def test_the_messages_say_what_is_wrong() -> None:
     assert "port" in message("clickhouse://w:pw@h:99999/db")
     assert "[::1]:9000" in message("clickhouse://w:pw@[::1/db")
     assert "lz4" in message("clickhouse://w:pw@h/db?compression=rar")
+    # chdb:///dir#x opened /dir, the rest dropped without a word (CLI review).
+    assert "write it as %23" in message("chdb:///tmp/dir#x") and "%23" in message("chdb:///tmp/dir#")
     assert "for a ClickHouse server write clickhouse://" in message("chdb://w:pw@h:9000/db")
 
 
