@@ -105,6 +105,8 @@ def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | 
     # ASCII only: a full-width "ａｄｍｉｎ" passed for letters and read as "admin" (review).
     if not login or len(login) > 64 or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in login):
         return "bad_login_name"
+    if not login[0].isalnum():  # "-x" then needed `--` to be disabled; "@" and "..." named no one (review)
+        return "bad_login_name"
     if role not in ROLES:
         return "bad_role"
     if role == "unit" and not unit:
@@ -126,7 +128,7 @@ def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
     """Why an account cannot be created as given, in English (``dossier-audit users add``)."""
     return {
         None: None,
-        "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @",
+        "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @, starting with a letter or digit",
         "login_case_clash": "another account has this login in other letter case",
         "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
         "unit_needed": "a unit officer needs --unit CODE",

@@ -267,8 +267,8 @@ _ERRORS = {
     ),
     "unknown_login": ("Không có tài khoản này.", "No such account."),
     "bad_login_name": (
-        "Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số hoặc . _ - @.",
-        "A login is 1-64 ASCII letters, digits or . _ - @.",
+        "Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số hoặc . _ - @, bắt đầu bằng chữ cái hoặc chữ số.",
+        "A login is 1-64 ASCII letters, digits or . _ - @, starting with a letter or digit.",
     ),
     "login_case_clash": (
         "Đã có tài khoản cùng tên đăng nhập, chỉ khác chữ hoa, chữ thường.",

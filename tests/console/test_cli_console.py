@@ -138,6 +138,13 @@ def test_a_login_is_ascii_and_none_differs_from_another_only_in_case(url: str) -
     assert clash.exit_code == 2 and "another account has this login in other letter case" in clash.stderr
     wide = users("add", "ａｄｍｉｎ", "--role", "admin", "--warehouse", url, "--password-stdin", stdin=stdin)
     assert wide.exit_code == 2 and "ASCII letters" in wide.stderr
+    # "-x" then needed `--` to be disabled, "@" and "..." named no one (CLI review); "a.b-c@d_1" is a login.
+    for odd in ("-x", "@", "...", "_admin"):
+        options = ("--role", "admin", "--warehouse", url, "--password-stdin")
+        refused = users("add", *options, "--", odd, stdin=stdin)
+        assert refused.exit_code == 2 and "starting with a letter or digit" in refused.stderr, (odd, refused)
+    fine = users("add", "a.b-c@d_1", "--role", "admin", "--warehouse", url, "--password-stdin", stdin=stdin)
+    assert fine.exit_code == 0, fine.stderr
     again = users("add", "alice", "--role", "leader", "--warehouse", url, "--password-stdin", stdin=stdin)
     assert again.exit_code == 0  # the account itself is changed as before
 
