@@ -82,8 +82,10 @@ async def accounts_post(request: Request) -> Response:
             # "Add account" with a login in use made that account another, silently (review): replacing
             # one (a new role, unit or password) is asked for.
             return "login_exists", ""
-        if existing is None and case_clash(login, (u.login for u in users(svc.writer))):
-            return "login_case_clash", ""
+        if existing is None:
+            problem = new_login_problem(login, (u.login for u in users(svc.writer)))
+            if problem:
+                return problem, ""
         created = existing.created_at if existing else now
         locked = existing.disabled if existing else False  # a replaced account stays locked if it was
         save_user(svc.writer, ConsoleUser(login, role, unit, hash_password(password), locked, created, now))
@@ -105,8 +107,6 @@ def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | 
     # ASCII only: a full-width "ａｄｍｉｎ" passed for letters and read as "admin" (review).
     if not login or len(login) > 64 or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in login):
         return "bad_login_name"
-    if not login[0].isalnum():  # "-x" then needed `--` to be disabled; "@" and "..." named no one (review)
-        return "bad_login_name"
     if role not in ROLES:
         return "bad_role"
     if role == "unit" and not unit:
@@ -118,17 +118,33 @@ def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | 
     return None
 
 
+def new_login_problem(login: str, logins: Iterable[str]) -> str | None:
+    """Why no account can be made with this new login (one that exists keeps its login, whatever it is: its
+    password, role and unit can still be replaced): it starts with no letter or digit ("-x" then needed
+    ``--`` to be disabled, "@" and "..." named no one: review), or it differs from another's only in case."""
+    if not login[:1].isalnum():
+        return "new_login_start"
+    return "login_case_clash" if case_clash(login, logins) else None
+
+
 def case_clash(login: str, logins: Iterable[str]) -> bool:
     """Whether another account's login differs from ``login`` only in letter case: "ALICE" beside
     "alice" were two accounts, one easily taken for the other (review)."""
     return any(other != login and other.casefold() == login.casefold() for other in logins)
 
 
+#: What ``new_login_problem`` says, in English.
+NEW_LOGIN_PROBLEMS = {
+    "new_login_start": "a new login starts with a letter or digit",
+    "login_case_clash": "another account has this login in other letter case",
+}
+
+
 def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
     """Why an account cannot be created as given, in English (``dossier-audit users add``)."""
     return {
         None: None,
-        "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @, starting with a letter or digit",
+        "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @",
         "login_case_clash": "another account has this login in other letter case",
         "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
         "unit_needed": "a unit officer needs --unit CODE",

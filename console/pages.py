@@ -54,6 +54,10 @@ from warehouse.console_read import SEVERITIES, SORTS
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+#: Pages only a form's answer shows (no page to ask for again in another language).
+_POSTED_ONLY = frozenset({"/cases/decision"})
+
+
 def render(
     request: Request, name: str, status: int = 200, who: Who | None = None, **context: Any
 ) -> Response:
@@ -64,9 +68,10 @@ def render(
     # What a printed page says of itself: when, by whom, which page with which filters (``.printed``).
     address = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     context = {
-        # None on a page answering a form (a refused decision's, an expired session's): the link asked the
-        # form's address again, a 404, and the unsaved note the page shows to copy was gone (review).
-        "lang_link": "?" + urlencode([*kept, ("lang", other)]) if request.method in ("GET", "HEAD") else None,
+        # None on a page answering a decision (refused, or the session expired): the link asked the form's
+        # address again, a 404, and the unsaved note the page shows to copy was gone (review). A failed
+        # login's or account form's page keeps it: their addresses are pages too.
+        "lang_link": None if request.url.path in _POSTED_ONLY else "?" + urlencode([*kept, ("lang", other)]),
         "other_lang": other,
         "printed_at": gate_of(request).service.clock(),
         "page_address": unquote(address),
@@ -117,10 +122,15 @@ async def next_after_login(request: Request) -> str:
     if request.url.path != "/cases/decision" or kind not in FORM_TYPES:
         return ""
     try:
-        dossier_id = form_text(await request.form(), "dossier_id")
+        form = await request.form()
     except Exception:  # a body already read, or not a form after all: the start page
         return ""
-    return safe_next(f"/dossiers/{quote(dossier_id, safe='')}") if dossier_id else ""
+    dossier_id, rule_id = form_text(form, "dossier_id"), form_text(form, "rule_id")
+    if not dossier_id:
+        return ""
+    # At the case decided, as a decision's own redirect (it landed at the page's top: review of the diff).
+    anchor = f"#{case_anchor(CaseKey(dossier_id, rule_id, form_text(form, 'event_id')))}" if rule_id else ""
+    return safe_next(f"/dossiers/{quote(dossier_id, safe='')}{anchor}")
 
 
 def login_form(request: Request, status: int = 200, **context: Any) -> Response:

@@ -267,8 +267,12 @@ _ERRORS = {
     ),
     "unknown_login": ("Không có tài khoản này.", "No such account."),
     "bad_login_name": (
-        "Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số hoặc . _ - @, bắt đầu bằng chữ cái hoặc chữ số.",
-        "A login is 1-64 ASCII letters, digits or . _ - @, starting with a letter or digit.",
+        "Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số hoặc . _ - @.",
+        "A login is 1-64 ASCII letters, digits or . _ - @.",
+    ),
+    "new_login_start": (
+        "Tên đăng nhập mới bắt đầu bằng chữ cái hoặc chữ số.",
+        "A new login starts with a letter or digit.",
     ),
     "login_case_clash": (
         "Đã có tài khoản cùng tên đăng nhập, chỉ khác chữ hoa, chữ thường.",
@@ -318,7 +322,8 @@ _ERRORS = {
     "500": ("Đã có lỗi. Vui lòng thử lại.", "Something went wrong. Please try again."),
     "503": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
 }
-ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "login_case_clash", "login_exists", "bad_role",
+ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "new_login_start", "login_case_clash",
+                            "login_exists", "bad_role",
                             "unit_needed",
                             "unit_only_for_officers",
                             "unknown_unit", "password_short", "password_spaces"})  # fmt: skip

@@ -401,7 +401,7 @@ def max_time_text(value: Any, lang: str = "vi") -> str:
         if isinstance(amount, int | float) and not isinstance(amount, bool)
         else value_text(amount, lang)
     )
-    if lang == "en" and amount == 1 and unit_text.endswith("days"):  # "1 working days" (review)
+    if lang == "en" and amount == 1 and unit is not None:  # "1 working days", "1 working hours" (review)
         unit_text = unit_text[:-1]
     return f"{shown} {unit_text}"
 

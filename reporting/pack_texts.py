@@ -160,7 +160,10 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
 def signing_team(team: str, lang: str) -> str:
     """The team's line of a pack's signature block: for the team the letterhead names, in capitals (as the
     block is set), on one line."""
-    return pack_text("sign_team", lang, team=" ".join(team.split()).upper())
+    named = " ".join(team.split()).upper()
+    if lang != "vi":  # "FOR THE THE … TEAM" (review of the diff)
+        named = named.removeprefix("THE ")
+    return pack_text("sign_team", lang, team=named)
 
 
 def pack_text(key: str, lang: str, **values: object) -> str:

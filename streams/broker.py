@@ -60,7 +60,9 @@ def listen_problem(host: str, port: int) -> str | None:
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 return f"port {port} on {host} is in use"
-            return f"{host} is no address of this machine ({exc.strerror or exc})"
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return f"{host} is no address of this machine ({exc.strerror or exc})"
+            return f"cannot bind port {port} on {host} ({exc.strerror or exc})"  # e.g. a port below 1024
     return None
 
 

@@ -64,7 +64,8 @@ class KafkaConfig:
         for server in self.servers:
             port = server.rpartition(":")[2] if ":" in server else ""
             given = port.isdigit() and not server.endswith("]")
-            shown.append(server if given else f"{server}:{DEFAULT_PORT} (no port given: Kafka's default)")
+            bare = server.removesuffix(":")  # "host:" is a host without a port, as the client reads it
+            shown.append(server if given else f"{bare}:{DEFAULT_PORT} (no port given: Kafka's default)")
         return ",".join(shown)
 
     @property

@@ -157,7 +157,9 @@ def _redact_netloc(url: str) -> str:
         colon = url.find(":")
         return url if colon < 0 or colon + 1 == len(url) else f"{url[: colon + 1]}***"
     start = scheme.end()
-    end = min((i for i in (url.find(c, start) for c in "/?#") if i >= 0), default=len(url))
+    # The host part ends at a "/" only: ending it at "?" or "#" too, a password holding one showed its
+    # rest ("u:pa#ss/db" as "u:***#ss/db": review).
+    end = url.find("/", start) if "/" in url[start:] else len(url)
     netloc = url[start:end]
     bracket = netloc.find("]") + 1 if netloc.startswith("[") else 0
     if netloc.startswith("[") and not bracket:  # an unclosed IPv6 address: no port, nothing else

@@ -178,7 +178,7 @@ def users_add(
     catalogue: CataloguePath = None,
 ) -> None:
     """Add an account (or replace the role, unit and password of an existing login, enabling it)."""
-    from console.account_pages import account_problem, case_clash
+    from console.account_pages import NEW_LOGIN_PROBLEMS, account_problem, new_login_problem
     from console.security import hash_password, password_problem
 
     def check() -> tuple[str, object]:
@@ -198,8 +198,9 @@ def users_add(
         with _open(url) as wh:
             now = datetime.now(UTC)
             existing = user(wh, login)
-            if existing is None and case_clash(login, (u.login for u in users(wh))):
-                raise UsageError(f"login {login!r}: another account has this login in other letter case")
+            problem = None if existing else new_login_problem(login, (u.login for u in users(wh)))
+            if problem:
+                raise UsageError(f"login {login!r}: {NEW_LOGIN_PROBLEMS[problem]}")
             created = existing.created_at if existing else now
             save_user(wh, ConsoleUser(login, role, unit or "", hash_password(password), False, created, now))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from collections import Counter
 from contextlib import nullcontext
@@ -37,6 +38,13 @@ from inspections.audit_error import reported_rules
 from streams.broker import BrokerError, EmbeddedBroker, answers, listen_problem
 
 
+def _ipv6(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).version == 6
+    except ValueError:
+        return False
+
+
 @app.command()
 def broker(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: a free one).")] = 0,
@@ -51,11 +59,13 @@ def broker(
     def go() -> int:
         # Bound as the broker would (an address of another machine read "in use"); and EmbeddedBroker.start()
         # takes "something answers on the port" for its own start-up.
-        if ":" in host:  # it listens there, but kafka-python 3.0 resolves "[::1]:9092" as the name "[::1]"
+        if ":" in host and _ipv6(host):  # it listens, but kafka-python 3.0 resolves "[::1]:9092" as "[::1]"
             raise UsageError(
                 f"--host {host} is an IPv6 address, by which the Kafka client of the other commands cannot "
                 "reach a broker; give an IPv4 address or a name"
             )
+        if ":" in host:  # 127.0.0.1:9092 was said to be IPv6 (review of the diff)
+            raise UsageError(f"--host {host}: give an address or a name without a port (the port: --port)")
         problem = listen_problem(host, port)
         in_use = problem is not None and problem.endswith(" is in use")
         if problem is not None and not in_use:

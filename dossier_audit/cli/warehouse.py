@@ -150,6 +150,7 @@ def warehouse_load(
 _DOING = {
     "reading": "judging the file and storing its events",
     "storing": "storing the file's last events", "reading back": "re-judging dossiers stored before",
+    "finishing": "re-judging the dossiers of the interrupted loads it finishes",
     "checking": "checking for other writers", "judging": "storing the dossiers' verdicts",
     "re-judging open": "re-judging open dossiers",
 }  # fmt: skip
@@ -159,8 +160,13 @@ def _say_interrupted(stage: str) -> None:
     """One line for a load stopped by Ctrl-C or a signal: it exited 130 saying nothing, though it had
     stored part of the file (review of the CLI). What it stored stays; its run is recorded unfinished, and
     the next load of the same file finishes it."""
-    if stage == "starting":  # nothing of the file stored yet
-        err.print("interrupted before reading the file: load it again", highlight=False, markup=False)
+    if stage == "starting":  # nothing of the file stored yet (its run may be recorded as started)
+        err.print(
+            "interrupted before reading the file: load it again (`warehouse status` may list this load as "
+            "unfinished until then)",
+            highlight=False,
+            markup=False,
+        )
         return
     err.print(
         f"interrupted while {_DOING.get(stage, stage)}: this load is unfinished (what it stored stays, "
@@ -175,6 +181,7 @@ def _say_interrupted(stage: str) -> None:
 _STAGES = {
     "reading": ("judging {name}", "MB"),
     "storing": ("storing last events", "MB"),
+    "finishing": ("finishing earlier loads", "dossiers"),
     "reading back": ("re-judging stored", "dossiers"),
     "re-judging open": ("re-judging open", "dossiers"),
     "checking": ("checking other writers", "dossiers"),

@@ -229,7 +229,7 @@ def _events_partitions(settings: Any) -> int | None:
         ensure_topics(kafka, platform_topics(settings), timeout=15.0)
         return partition_count(kafka, settings.topic_events)
     except TopicError as exc:
-        raise fail(f"Kafka at {settings.bootstrap_servers}: {exc}", 1) from None
+        raise fail(f"Kafka at {kafka.described}: {exc}", 1) from None
 
 
 @worker_app.command("detect")

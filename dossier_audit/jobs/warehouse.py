@@ -81,7 +81,8 @@ _TABLES = ("events", "dossiers", "dossier_outcomes", "violations")
 LoadProgress = Callable[[str, int, int], None]
 """How far a load is: (stage, done, total). ``reading``: bytes of the file, while the workers fold and judge
 it (and their events are stored as they come); ``storing``: bytes of events the workers wrote that were not
-stored yet when they were done; ``reading back``: dossiers the warehouse held before the load, each kept as
+stored yet when they were done; ``finishing``: dossiers of the interrupted runs this load finishes, judged
+at their own ``as_of``; ``reading back``: dossiers the warehouse held before the load, each kept as
 its worker folded it if it holds only the file's events, else folded again from all of them; ``checking``:
 new dossiers looked up for events another writer stored meanwhile; ``judging``: bytes of the workers' fold
 frames read and written (those kept: of the dossiers new to the warehouse or holding only the file's events,
@@ -298,10 +299,15 @@ def _judge(
     result.recovered_dossiers = len(judge_at)
     if judge_at:  # a dossier this load touched is judged at its as_of, with the others it touched
         without(judge_at, (fold.dossier_id for fold in spool.read_stored()))
+    done = 0
     for instant in sorted(set(judge_at.values())):
+        progress("finishing", done, len(judge_at))  # a stage of its own: a stop here said "storing" (review)
         dossier_ids = sorted(d for d, at in judge_at.items() if at == instant)
         at = as_of if instant == run.as_of else instant  # this run's own, as given
         _add(result, fold_dossiers(auditor, wh, dossier_ids, at))
+        done += len(dossier_ids)
+    if judge_at:
+        progress("finishing", done, done)
     progress("reading back", 0, spool.stored)
     judged = judge_stored(
         auditor, wh, run, as_of, spool.read_stored(),

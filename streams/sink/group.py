@@ -83,7 +83,7 @@ def copy_group_offsets(kafka: KafkaConfig, source: str, target: str, topics: Ite
             **kafka.kafka_python_options(),
         )  # fmt: skip
     except KafkaError as exc:
-        raise StreamError(f"Kafka at {kafka.bootstrap_servers}: {exc}") from exc
+        raise StreamError(f"Kafka at {kafka.described}: {exc}") from exc
     try:
         existing = admin.list_group_offsets(target).get(target, {})
         if any(o.offset >= 0 for o in existing.values()):
@@ -105,7 +105,7 @@ def copy_group_offsets(kafka: KafkaConfig, source: str, target: str, topics: Ite
             return 0
         results = admin.alter_group_offsets(target, offsets)
     except KafkaError as exc:
-        where = f"Kafka at {kafka.bootstrap_servers}"
+        where = f"Kafka at {kafka.described}"
         raise StreamError(f"{where}: copying the offsets of {source!r}: {exc}") from exc
     finally:
         admin.close()

@@ -130,7 +130,7 @@ class SinkWorker:
         try:
             self._consume(until_idle, stop)
         except (KafkaError, TopicError) as exc:
-            raise StreamError(f"Kafka at {self.kafka.bootstrap_servers}: {exc}") from exc
+            raise StreamError(f"Kafka at {self.kafka.described}: {exc}") from exc
         log.info("sink stopped", extra=self.stats.to_json_dict())
         return self.stats
 

@@ -136,6 +136,10 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             )
             # The page opens again at the case just decided, whose card says so (it opened at its top).
             expect(page).to_have_url(re.compile(r"#case-[0-9a-f]{12}$"))
+            # A timeline's instant on one line ("2025-11-" above "18 05:48": English review).
+            style = "cells => cells.map(c => getComputedStyle(c).whiteSpace)"
+            spaces = page.eval_on_selector_all("#timeline td.when", style)
+            assert spaces and set(spaces) == {"nowrap"}, spaces
             expect(case.locator(".notice")).to_be_in_viewport()
             assert page.evaluate("window.scrollY") > 0
             late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")

@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from dossier_audit.cli import app
 from warehouse import open_warehouse
-from warehouse.console_users import user
+from warehouse.console_users import save_user, user
 
 runner = CliRunner()
 
@@ -138,13 +139,19 @@ def test_a_login_is_ascii_and_none_differs_from_another_only_in_case(url: str) -
     assert clash.exit_code == 2 and "another account has this login in other letter case" in clash.stderr
     wide = users("add", "ａｄｍｉｎ", "--role", "admin", "--warehouse", url, "--password-stdin", stdin=stdin)
     assert wide.exit_code == 2 and "ASCII letters" in wide.stderr
-    # "-x" then needed `--` to be disabled, "@" and "..." named no one (CLI review); "a.b-c@d_1" is a login.
+    # A new login: "-x" then needed `--` to be disabled, "@" and "..." named no one (CLI review).
+    options = ("--role", "admin", "--warehouse", url, "--password-stdin")
     for odd in ("-x", "@", "...", "_admin"):
-        options = ("--role", "admin", "--warehouse", url, "--password-stdin")
         refused = users("add", *options, "--", odd, stdin=stdin)
-        assert refused.exit_code == 2 and "starting with a letter or digit" in refused.stderr, (odd, refused)
-    fine = users("add", "a.b-c@d_1", "--role", "admin", "--warehouse", url, "--password-stdin", stdin=stdin)
+        assert refused.exit_code == 2 and "a new login starts with a letter or digit" in refused.stderr, odd
+    fine = users("add", "a.b-c@d_1", *options, stdin=stdin)
     assert fine.exit_code == 0, fine.stderr
+    # An account made before keeps its login: its password can still be replaced (review of the diff).
+    with open_warehouse(url) as wh:
+        old = user(wh, "a.b-c@d_1")
+        assert old is not None
+        save_user(wh, replace(old, login="_svc"))
+    assert users("add", *options, "--", "_svc", stdin="another long password\n").exit_code == 0
     again = users("add", "alice", "--role", "leader", "--warehouse", url, "--password-stdin", stdin=stdin)
     assert again.exit_code == 0  # the account itself is changed as before
 

@@ -9,8 +9,9 @@ from urllib.parse import quote
 
 from starlette.testclient import TestClient
 
-from console.pages import safe_next
+from console.pages import case_anchor, safe_next
 from tests.console.conftest import PASSWORD, ConsoleWorld, form_login
+from warehouse.cases import CaseKey
 
 D2 = "000.10.02.H99-251104-0001"
 
@@ -43,7 +44,9 @@ def test_a_decision_posted_after_the_session_ended_goes_back_to_its_dossier(
             "note": "Ghi chú dài", "csrf_token": "x"}  # fmt: skip
     posted = client.post("/cases/decision", data=form)
     assert posted.status_code == 401 and "Ghi chú dài" in posted.text  # the note to copy, as before
-    assert _log_in_from(client, posted.text) == f"/dossiers/{quote(D2, safe='')}"
+    # At its case, as a decision's own redirect (it landed at the page's top: review of the diff).
+    anchor = case_anchor(CaseKey(D2, "REPEATED_SUPPLEMENT", "ex-012"))
+    assert _log_in_from(client, posted.text) == f"/dossiers/{quote(D2, safe='')}#{anchor}"
 
 
 def test_the_next_page_is_always_this_sites(console_world: ConsoleWorld) -> None:

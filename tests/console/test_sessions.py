@@ -167,6 +167,8 @@ def test_the_admin_page_refuses_a_login_differing_only_in_case(console_world: Co
     assert "chỉ khác chữ hoa, chữ thường" in page or "other letter case" in page
     assert 'name="login" required maxlength="64" value="CASEY"' in page
     assert '<option value="leader" selected>' in page and PASSWORD not in page
+    odd = admin.post("/admin/users", data={**made, "login": "-x"}, follow_redirects=False)
+    assert odd.status_code == 400 and "Tên đăng nhập mới bắt đầu bằng chữ cái hoặc chữ số." in odd.text
 
 
 def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
@@ -217,3 +219,10 @@ def test_the_admin_page_says_what_it_did_unlocks_and_keeps_units_to_officers(
     officer_unit = {**made, "login": "eve", "role": "inspector", "unit_code": "000.10.01.H99"}
     refused = admin.post("/admin/users", data=officer_unit, follow_redirects=False)
     assert refused.status_code == 400 and '<option value="000.10.01.H99" selected>' in refused.text
+
+
+def test_a_failed_login_keeps_the_language_link(console_world: ConsoleWorld) -> None:
+    """Hidden on a refused decision's page (its address is no page), the language link stays on a failed
+    login's: /login is a page (review of the diff)."""
+    failed = form_login(console_world.client(), "insp", "not the password")
+    assert failed.status_code in (400, 401) and "hreflang=" in failed.text

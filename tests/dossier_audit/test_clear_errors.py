@@ -710,6 +710,7 @@ def test_data_that_looks_like_console_markup_is_printed_as_it_is(tmp_path: Path)
         ),
         (["--host", "", "--port", "19094"], "error: cannot listen on --host : no interface given"),
         (["--host", "::1", "--port", "19095"], "error: --host ::1 is an IPv6 address, by which the Kafka"),
+        (["--host", "127.0.0.1:9092"], "error: --host 127.0.0.1:9092: give an address or a name without"),
         (["--log-file", "/"], "error: cannot write --log-file /: Is a directory"),
         (["--log-file", "/nonexistent/x.log"], "error: cannot write --log-file /nonexistent/x.log: No such"),
     ],

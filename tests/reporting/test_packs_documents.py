@@ -174,3 +174,10 @@ def test_the_team_signs_as_the_letterhead_names_it(
     cells = [cell for ws in book for row in ws.iter_rows() for cell in row]
     formats = {cell.number_format for cell in cells if getattr(cell, "is_date", False)}
     assert formats == {DATE_FORMAT if lang == "vi" else DATE_FORMAT_EN}, formats
+
+
+def test_the_teams_line_reads_as_english() -> None:
+    from reporting.pack_texts import signing_team
+
+    assert signing_team("The inspection  team", "en") == "FOR THE INSPECTION TEAM"
+    assert signing_team("tổ kiểm tra số 2", "vi") == "ĐẠI DIỆN TỔ KIỂM TRA SỐ 2"

@@ -520,5 +520,6 @@ def test_a_time_limit_of_one_day_is_singular_in_english() -> None:
     from reporting.evidence_words import max_time_text
 
     assert max_time_text({"amount": 1, "unit": "working_days"}, "en") == "1 working day"
+    assert max_time_text({"amount": 1, "unit": "working_hours"}, "en") == "1 working hour"
     assert max_time_text({"amount": 3, "unit": "working_days"}, "en") == "3 working days"
     assert max_time_text({"amount": 1, "unit": "working_days"}, "vi") == "1 ngày làm việc"

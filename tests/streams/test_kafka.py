@@ -148,3 +148,19 @@ def test_a_server_without_a_port_is_said_to_be_on_kafkas_default() -> None:
     assert said == ("127.0.0.1:9092 (no port given: Kafka's default),kafka-2:29092,"
                     "[::1]:9092 (no port given: Kafka's default)")  # fmt: skip
     assert KafkaConfig("[::1]:9093").described == "[::1]:9093"
+    assert KafkaConfig("host:").described == "host:9092 (no port given: Kafka's default)"
+
+
+def test_a_bind_refused_for_another_reason_is_said_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`broker --port 80` without root said "127.0.0.1 is no address of this machine (Permission denied)"
+    (review): only an address not of this machine is said so."""
+    import errno
+    import socket
+
+    from streams.broker import listen_problem
+
+    def refuse(self: socket.socket, address: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+    assert listen_problem("127.0.0.1", 80) == "cannot bind port 80 on 127.0.0.1 (Permission denied)"

@@ -45,6 +45,8 @@ MISTYPED = [
     # A # ended the URL: a password holding one was cut there (CLI review).
     "clickhouse://writer:a#{pw}@host:9000/db",
     "clickhouse://writer:{pw}#x@host:9000/db",
+    "clickhouse://writer:a#{pw}/db",  # no @: the host part ended at the #, and the rest was shown
+    "clickhouse://writer:a?{pw}/db",
 ]
 
 
