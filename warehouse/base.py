@@ -146,6 +146,14 @@ def redact_url(url: str) -> str:
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
+def _port_or_none(host_part: str) -> bool:
+    """Whether ``host_part`` is a host alone or a host and a port that is one (``host:9000``)."""
+    host, colon, port = host_part.rpartition(":") if ":" in host_part else (host_part, "", "")
+    if not colon or "]" in port:  # no port, or the colon is an IPv6 address's
+        return True
+    return port.isascii() and port.isdigit() and len(port) <= 5 and int(port) <= 65535 and bool(host)
+
+
 def _redact_netloc(url: str) -> str:
     """A URL without ``@``: ``user:password`` (``clickhouse://writer:s3cr3t/db``) looks like ``host:port``
     with a port that is not one, so what follows the first ``:`` of the host part is masked unless it is a
@@ -157,10 +165,14 @@ def _redact_netloc(url: str) -> str:
         colon = url.find(":")
         return url if colon < 0 or colon + 1 == len(url) else f"{url[: colon + 1]}***"
     start = scheme.end()
-    # The host part ends at a "/" only: ending it at "?" or "#" too, a password holding one showed its
-    # rest ("u:pa#ss/db" as "u:***#ss/db": review).
+    # The host part ends at a "/", or at a "?" or "#" after a host and a port that is one: ended there
+    # whatever came before, a password holding one showed its rest ("u:pa#ss/db" as "u:***#ss/db": review).
     end = url.find("/", start) if "/" in url[start:] else len(url)
     netloc = url[start:end]
+    marks = [i for i in (netloc.find("?"), netloc.find("#")) if i >= 0]
+    if marks and _port_or_none(netloc[: min(marks)]):
+        end = start + min(marks)
+        netloc = url[start:end]
     bracket = netloc.find("]") + 1 if netloc.startswith("[") else 0
     if netloc.startswith("[") and not bracket:  # an unclosed IPv6 address: no port, nothing else
         return url
