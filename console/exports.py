@@ -8,6 +8,7 @@ written into a temporary directory and returned as bytes: the console never keep
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from pathlib import Path
 
@@ -87,3 +88,14 @@ def audit_pack(service: ConsoleService, header: ReportHeader, week: Week, unit: 
             if path.name == wanted:
                 return path.read_bytes()
     return None
+
+
+def export_name(query: ListQuery) -> str:
+    """The list export's file name, by its week and unit when filtered so: every export was
+    ``violations.xlsx``, and a team's weekly downloads overwrote or renamed one another (review)."""
+    parts = ["violations"]
+    if query.week:
+        parts.append(re.sub(r"[^0-9A-Za-z-]", "_", query.week))
+    if query.unit:
+        parts.append(pack_file_stem(query.unit))
+    return "-".join(parts) + ".xlsx"

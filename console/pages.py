@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -34,7 +33,7 @@ from console.auth import (
     new_login_token,
 )
 from console.dashboard import Dashboards
-from console.exports import audit_pack, list_xlsx
+from console.exports import audit_pack, export_name, list_xlsx
 from console.guide import guide
 from console.security import Busy
 from console.service import ROLES, BadRequest, ListQuery, NotFound
@@ -275,17 +274,6 @@ async def violations_xlsx(request: Request) -> Response:
     data = await run_in_threadpool(list_xlsx, gate.service, who.account, query, t)
     name = export_name(query)
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def export_name(query: ListQuery) -> str:
-    """The list export's file name, by its week and unit when filtered so: every export was
-    ``violations.xlsx``, and a team's weekly downloads overwrote or renamed one another (review)."""
-    parts = ["violations"]
-    if query.week:
-        parts.append(re.sub(r"[^0-9A-Za-z-]", "_", query.week))
-    if query.unit:
-        parts.append(pack_file_stem(query.unit))
-    return "-".join(parts) + ".xlsx"
 
 
 async def pack(request: Request) -> Response:

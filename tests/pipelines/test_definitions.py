@@ -142,7 +142,8 @@ def test_partition_keys_are_the_mondays_of_local_weeks():
      # Outside the supported years, as the commands refuse them (review of 2026-12-04: Dagster built a
      # report of 2051-W01 with a 9,3 % on-time rate).
      ("2050-12-26", "'2050-W52' ends on 2051-01-01, after the supported years"),
-     ("1999-12-27", "starts on 1999-12-27, before the supported years"), ("2051-01-02", "outside the supported")],
+     ("1999-12-27", "starts on 1999-12-27, before the supported years"),
+     ("2051-01-02", "outside the supported")],
 )  # fmt: skip
 def test_bad_partition_keys_are_refused_clearly(key, error):
     with pytest.raises(PartitionKeyError, match=error):
