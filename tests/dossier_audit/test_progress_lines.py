@@ -27,7 +27,7 @@ import dossier_audit.cli.warehouse as command
 from dossier_audit.cli import progress as progress_lines
 
 _SIZE = 100_000_000
-_STAGES = ("reading", "storing", "reading back", "checking", "judging", "re-judging open")
+_STAGES = ("reading", "storing", "finishing", "reading back", "checking", "judging", "re-judging open")
 #: A file name: any character a file system takes in one (no slash, no NUL), wide ones and markup too.
 _NAMES = st.text(
     st.characters(blacklist_characters="/\x00", blacklist_categories=["Cs"]), min_size=1, max_size=60
