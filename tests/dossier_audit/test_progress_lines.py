@@ -114,6 +114,7 @@ def test_on_80_columns_the_bar_rate_and_time_left_are_whole(
     assert reading.startswith("judging ") and name[:12] in reading
     labels = [
         "storing last events",
+        "finishing earlier loads",
         "re-judging stored",
         "checking other writers",
         "storing dossiers",
