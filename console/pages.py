@@ -248,8 +248,9 @@ async def violations(request: Request) -> Response:
         query=query,
         filters=filters,
         units=units,
-        # The list names each row's unit as the reports' tables do (short), its code beneath.
-        unit_names={code: short_unit_name(u.name) for code, u in catalogue.units.items()},
+        # The list names each row's unit as the reports' tables do (short), its code beneath; in English in
+        # full ("UBND", an abbreviation of Vietnamese officialdom, told an English reader nothing: review).
+        unit_names={code: unit_name(u.name, lang_of(request)) for code, u in catalogue.units.items()},
         rules=[(r.rule_id, r.title_vi if lang_of(request) == "vi" else r.title_en) for r in reported_rules()],
         severities=SEVERITIES,
         states=STATES,
@@ -264,6 +265,11 @@ async def violations(request: Request) -> Response:
         # The week field's example: last week's, not a fixed 2025-W45 a year on (review).
         week_example=str(Week.last_complete(gate.service.clock())),
     )
+
+
+def unit_name(name: str, lang: str) -> str:
+    """A unit in the list: short in Vietnamese ("UBND xã …", as the reports' tables), whole in English."""
+    return short_unit_name(name) if lang == "vi" else name
 
 
 async def violations_xlsx(request: Request) -> Response:

@@ -151,6 +151,13 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
     # On a phone a cell is a grid of its label and one item: the unit's name and code in one (the code fell
     # under the label: review).
     assert '<td data-label="Đơn vị"><span>' in listed and '<td data-label="Đơn vị">UBND' not in listed
+    # In English the unit in full, and the week as its fields write it (English review: "UBND" told an
+    # English reader nothing; the heading said "47/2025" beside fields of "2025-W47").
+    in_full = insp.get("/violations", params={"unit": "000.10.02.H99", "week": "2025-W45", "lang": "en"}).text
+    assert "<span>Ủy ban nhân dân xã Đông Phú Hòa" in in_full and "UBND" not in in_full
+    board_en = insp.get("/dashboard", params={"week": "2025-W45"}).text
+    assert re.search(r"<h1>Week overview 2025-W45 <small>", board_en), board_en[:2000]
+    insp.get("/dashboard", params={"week": "2025-W45", "lang": "vi"})  # the others read Vietnamese
     admin, _ = logged_in(console_world, "adm")
     assert "evil text" not in admin.get("/admin/users", params={"error": "evil text"}).text
     assert "Mật khẩu cần ít nhất 10 ký tự." in admin.get("/admin/users?error=password_short").text
