@@ -145,7 +145,6 @@ def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
     return {
         None: None,
         "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @",
-        "login_case_clash": "another account has this login in other letter case",
         "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
         "unit_needed": "a unit officer needs --unit CODE",
         "unit_only_for_officers": f"only a unit officer has a unit; a {role} sees every unit",

@@ -146,12 +146,17 @@ def redact_url(url: str) -> str:
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
+def _is_port(text: str) -> bool:
+    """Whether ``text`` is a TCP port: 1 to 5 ASCII digits, at most 65535."""
+    return text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535
+
+
 def _port_or_none(host_part: str) -> bool:
     """Whether ``host_part`` is a host alone or a host and a port that is one (``host:9000``)."""
     host, colon, port = host_part.rpartition(":") if ":" in host_part else (host_part, "", "")
     if not colon or "]" in port:  # no port, or the colon is an IPv6 address's
         return True
-    return port.isascii() and port.isdigit() and len(port) <= 5 and int(port) <= 65535 and bool(host)
+    return bool(host) and _is_port(port)
 
 
 def _redact_netloc(url: str) -> str:
@@ -180,7 +185,7 @@ def _redact_netloc(url: str) -> str:
     if colon < 0:
         return url
     port = netloc[colon + 1 :]
-    if port == "" or (port.isascii() and port.isdigit() and len(port) <= 5 and int(port) <= 65535):
+    if port == "" or _is_port(port):
         return url
     return f"{url[: start + colon + 1]}***{url[end:]}"
 

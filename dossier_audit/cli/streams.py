@@ -59,13 +59,14 @@ def broker(
     def go() -> int:
         # Bound as the broker would (an address of another machine read "in use"); and EmbeddedBroker.start()
         # takes "something answers on the port" for its own start-up.
-        if ":" in host and _ipv6(host):  # it listens, but kafka-python 3.0 resolves "[::1]:9092" as "[::1]"
+        if ":" in host:  # an IPv6 address (it listens, but kafka-python 3.0 reads "[::1]:9092" as the name
+            # "[::1]"), or a host with its port (which was said to be IPv6: review of the diff)
             raise UsageError(
                 f"--host {host} is an IPv6 address, by which the Kafka client of the other commands cannot "
                 "reach a broker; give an IPv4 address or a name"
+                if _ipv6(host)
+                else f"--host {host}: give an address or a name without a port (the port: --port)"
             )
-        if ":" in host:  # 127.0.0.1:9092 was said to be IPv6 (review of the diff)
-            raise UsageError(f"--host {host}: give an address or a name without a port (the port: --port)")
         problem = listen_problem(host, port)
         in_use = problem is not None and problem.endswith(" is in use")
         if problem is not None and not in_use:

@@ -146,16 +146,6 @@ def warehouse_load(
         )
 
 
-#: What a load was doing, in the line an interrupted one leaves (``_say_interrupted``).
-_DOING = {
-    "reading": "judging the file and storing its events",
-    "storing": "storing the file's last events", "reading back": "re-judging dossiers stored before",
-    "finishing": "re-judging the dossiers of the interrupted loads it finishes",
-    "checking": "checking for other writers", "judging": "storing the dossiers' verdicts",
-    "re-judging open": "re-judging open dossiers",
-}  # fmt: skip
-
-
 def _say_interrupted(stage: str) -> None:
     """One line for a load stopped by Ctrl-C or a signal: it exited 130 saying nothing, though it had
     stored part of the file (review of the CLI). What it stored stays; its run is recorded unfinished, and
@@ -168,24 +158,26 @@ def _say_interrupted(stage: str) -> None:
             markup=False,
         )
         return
+    doing = _STAGES[stage][2] if stage in _STAGES else stage
     err.print(
-        f"interrupted while {_DOING.get(stage, stage)}: this load is unfinished (what it stored stays, "
+        f"interrupted while {doing}: this load is unfinished (what it stored stays, "
         "and `warehouse status` lists it); load the same file again to finish it",
         highlight=False,
         markup=False,
     )
 
 
-#: What each stage of a load counts, and how its progress line reads (``jobs.warehouse.LoadProgress``):
-#: short, so that a line with its bar, rate and time left fits an 80-column terminal.
+#: Each stage of a load (``jobs.warehouse.LoadProgress``): how its progress line reads (short, so that a line
+#: with its bar, rate and time left fits an 80-column terminal), what it counts, and what the load was doing,
+#: in the line an interrupted one leaves (``_say_interrupted``).
 _STAGES = {
-    "reading": ("judging {name}", "MB"),
-    "storing": ("storing last events", "MB"),
-    "finishing": ("finishing earlier loads", "dossiers"),
-    "reading back": ("re-judging stored", "dossiers"),
-    "re-judging open": ("re-judging open", "dossiers"),
-    "checking": ("checking other writers", "dossiers"),
-    "judging": ("storing dossiers", "MB"),
+    "reading": ("judging {name}", "MB", "judging the file and storing its events"),
+    "storing": ("storing last events", "MB", "storing the file's last events"),
+    "finishing": ("finishing earlier loads", "dossiers", "re-judging the dossiers of the loads it finishes"),
+    "reading back": ("re-judging stored", "dossiers", "re-judging dossiers stored before"),
+    "re-judging open": ("re-judging open", "dossiers", "re-judging open dossiers"),
+    "checking": ("checking other writers", "dossiers", "checking for other writers"),
+    "judging": ("storing dossiers", "MB", "storing the dossiers' verdicts"),
 }
 
 
@@ -242,7 +234,7 @@ def stage_progress(name: str, size: int) -> tuple[Progress | None, LoadProgress 
         if task is None:
             if not tasks:
                 progress.start()  # already started under ``with``: nothing more
-            label, unit = _STAGES.get(stage, (stage, ""))
+            label, unit, _ = _STAGES.get(stage, (stage, "", ""))
             task = tasks[stage] = progress.add_task(label.format(name=name), total=total, unit=unit)
         progress.update(task, completed=done, total=total)
 

@@ -17,6 +17,7 @@ such text names Circular 01/2018 (``reporting.onsite.forms_of`` reads the forms 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 DECREE_61 = date(2018, 6, 21)  # Nghị định 61/2018/NĐ-CP, in force 21/6/2018
@@ -45,22 +46,30 @@ def _old_form(form: str) -> str:
     return f"{form} ({_TT01}) — {UNCONFIRMED}"
 
 
-def basis(
-    before_2025: str, from_2025: str | None = None, interim: str | None = None
-) -> tuple[tuple[date, str], ...]:
-    """Legal basis text under Decree 61; from 1/7/2025 under Decree 118 (unconfirmed unless given) with the
-    forms of Circular 01/2018 (``interim``, else ``from_2025`` and :data:`_OLD_FORMS`); from 15/9/2025 with
-    those of Circular 03/2025. A ``from_2025`` citing Circular 03/2025 needs its ``interim``."""
-    later = from_2025 or _D118_UNKNOWN
-    if interim is None:
-        if _TT03 in later:
-            raise ValueError("a basis citing Circular 03/2025 needs its text for 1/7–14/9/2025")
-        interim = f"{later}; {_OLD_FORMS}"
-    return (
-        (DECREE_61, f"{_D61}, {before_2025}"),
-        (DECREE_118, interim),
-        (CIRCULAR_03, later),
-    )
+#: A basis by the dates its texts came into force (see :func:`basis_in`).
+Basis = tuple[tuple[date, str], ...]
+
+
+def basis_in(d61: str, d118_unknown: str, old_forms: str, tt03: str) -> Callable[..., Basis]:
+    """:func:`basis` in one language's words for Decree 61, an unconfirmed Decree 118 article, the forms of
+    Circular 01/2018 and Circular 03/2025's name (``legal_en`` builds the English bases with it, part for
+    part as these)."""
+
+    def build(before_2025: str, from_2025: str | None = None, interim: str | None = None) -> Basis:
+        later = from_2025 or d118_unknown
+        if interim is None:
+            if tt03 in later:
+                raise ValueError("a basis citing Circular 03/2025 needs its text for 1/7–14/9/2025")
+            interim = f"{later}; {old_forms}"
+        return ((DECREE_61, f"{d61}, {before_2025}"), (DECREE_118, interim), (CIRCULAR_03, later))
+
+    return build
+
+
+#: Legal basis text under Decree 61; from 1/7/2025 under Decree 118 (unconfirmed unless given) with the forms
+#: of Circular 01/2018 (``interim``, else ``from_2025`` and :data:`_OLD_FORMS`); from 15/9/2025 with those of
+#: Circular 03/2025. A ``from_2025`` citing Circular 03/2025 needs its ``interim``.
+basis = basis_in(_D61, _D118_UNKNOWN, _OLD_FORMS, _TT03)
 
 
 APOLOGY = basis(

@@ -12,7 +12,6 @@ among them has no English (``None``): shown as it is stored.
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from inspections.rules import legal
 
@@ -43,20 +42,8 @@ def _old_form(form: str) -> str:
     return f"{form} ({_TT01}) — {UNCONFIRMED}"
 
 
-def basis(
-    before_2025: str, from_2025: str | None = None, interim: str | None = None
-) -> tuple[tuple[date, str], ...]:
-    """:func:`inspections.rules.legal.basis`, in English."""
-    later = from_2025 or _D118_UNKNOWN
-    if interim is None:
-        if _TT03 in later:
-            raise ValueError("a basis citing Circular 03/2025 needs its text for 1/7–14/9/2025")
-        interim = f"{later}; {_OLD_FORMS}"
-    return (
-        (legal.DECREE_61, f"{_D61}, {before_2025}"),
-        (legal.DECREE_118, interim),
-        (legal.CIRCULAR_03, later),
-    )
+#: :func:`inspections.rules.legal.basis`, in English.
+basis = legal.basis_in(_D61, _D118_UNKNOWN, _OLD_FORMS, _TT03)
 
 
 APOLOGY = basis(
