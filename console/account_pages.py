@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from console.api import form_text, gate_of
+from console.error_texts import ACCOUNT_ERRORS
 from console.pages import render
 from console.security import hash_password, password_problem_code
 from console.service import ROLES
-from console.texts import ACCOUNT_ERRORS
 from warehouse.console_users import ConsoleUser, save_user, user, users
 
 
@@ -103,7 +103,7 @@ async def accounts_post(request: Request) -> Response:
 
 
 def account_problem_code(login: str, role: str, unit: str, units: Any) -> str | None:
-    """Why an account cannot be created as given, as a code of ``console.texts.ACCOUNT_ERRORS``."""
+    """Why an account cannot be created as given, as a code of ``console.error_texts.ACCOUNT_ERRORS``."""
     # ASCII only: a full-width "ａｄｍｉｎ" passed for letters and read as "admin" (review).
     if not login or len(login) > 64 or not all(c.isascii() and (c.isalnum() or c in "._-@") for c in login):
         return "bad_login_name"

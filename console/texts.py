@@ -4,6 +4,7 @@ rule is named the same in a pack and on screen."""
 
 from __future__ import annotations
 
+from console.error_texts import ERRORS
 from inspections.cases import DISMISS_REASONS, REOPENED_NOTE, RETRACTED_NOTE
 from reporting.i18n import Texts
 from reporting.pack_tables import case_words
@@ -214,120 +215,6 @@ _BASES = {
     "no_limit": ("thủ tục không quy định thời hạn", "no time limit"),
 }
 
-#: Errors a page shows, by code (the API keeps its English messages): 400, 409, accounts, statuses.
-_ERRORS = {
-    "week": ("Tuần không hợp lệ (ví dụ 2025-W45).", "Not a week (e.g. 2025-W45)."),
-    "pack_week": ("Hãy chọn một tuần (ví dụ 2025-W45).", "Choose a week (e.g. 2025-W45)."),
-    "pack_empty": (
-        "Đơn vị không có hồ sơ nào trong tuần này, nên chưa có hồ sơ kiểm tra của đơn vị cho tuần này.",
-        "The unit had no dossier that week: there is no audit pack.",
-    ),
-    "severity": ("Mức độ không hợp lệ.", "Not a severity."),
-    "unit": ("Mã đơn vị không có trong danh mục.", "No unit of the catalogue has this code."),
-    "unit_scope": (
-        "Đơn vị này nằm ngoài phạm vi của tài khoản.",
-        "This unit is outside the units of the account.",
-    ),
-    "below": ("Lựa chọn đơn vị trực thuộc không hợp lệ.", "Not a choice of the units below."),
-    "rule": ("Quy tắc không có trong bộ quy tắc.", "No rule of the rulebook has this id."),
-    "sort": ("Cách sắp xếp không hợp lệ.", "Not a sort order."),
-    "case_state": ("Trạng thái xử lý không hợp lệ.", "Not a case state."),
-    "page": ("Số trang không hợp lệ.", "Not a page number."),
-    "action": ("Thao tác không hợp lệ.", "Not an action."),
-    "too_long": ("Ghi chú, số văn bản hoặc lý do quá dài.", "Note, notice number or reason too long."),
-    "control": (
-        "Ghi chú hoặc số văn bản chứa ký tự điều khiển không hợp lệ.",
-        "The note or notice number holds a control character.",
-    ),
-    "reason_only_dismiss": ("Lý do chỉ dùng khi bác bỏ.", "A reason goes with a dismissal only."),
-    "notice_only_explain": (
-        "Số văn bản chỉ dùng khi gửi giải trình.",
-        "A notice number goes with an explanation only.",
-    ),
-    "role": ("Vai trò của bạn không được thực hiện thao tác này.", "Your role may not do this."),
-    "reason": ("Hãy chọn lý do bác bỏ.", "Choose the reason for the dismissal."),
-    "text": ("Hãy nhập nội dung giải trình.", "Write the explanation."),
-    "other_note": (
-        "Bác bỏ vì lý do khác: hãy ghi rõ lý do vào ghi chú.",
-        "A dismissal for another reason: write that reason in the note.",
-    ),
-    "retracted": (
-        "Vi phạm đã được rút lại: việc xử lý vi phạm đã đóng.",
-        "The detector retracted this violation: its case is closed.",
-    ),
-    "changed": (
-        "Vi phạm này vừa được người khác cập nhật sau khi trang được mở, nên thao tác chưa được ghi. Hãy mở "
-        "lại hồ sơ, xem trạng thái mới rồi quyết định lại.",
-        "Someone updated this case after the page was opened, so your action was not recorded. Open the "
-        "dossier again, see its new state, then decide again.",
-    ),
-    "state_conflict": (
-        "Trạng thái xử lý của vi phạm không cho phép thao tác này (có thể người khác vừa cập nhật).",
-        "The case's state does not allow this (someone may have just changed it).",
-    ),
-    "unknown_login": ("Không có tài khoản này.", "No such account."),
-    "bad_login_name": (
-        "Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số hoặc . _ - @.",
-        "A login is 1-64 ASCII letters, digits or . _ - @.",
-    ),
-    "new_login_start": (
-        "Tên đăng nhập mới bắt đầu bằng chữ cái hoặc chữ số.",
-        "A new login starts with a letter or digit.",
-    ),
-    "login_case_clash": (
-        "Đã có tài khoản cùng tên đăng nhập, chỉ khác chữ hoa, chữ thường.",
-        "Another account has this login in other letter case.",
-    ),
-    "login_exists": (
-        "Đã có tài khoản với tên đăng nhập này. Để đổi vai trò, đơn vị hoặc mật khẩu của tài khoản này, "
-        "đánh dấu \u201cThay tài khoản đã có\u201d rồi gửi lại.",
-        "An account has this login. To change its role, unit or password, tick \u201cReplace the "
-        "account\u201d and send again.",
-    ),
-    "bad_role": ("Vai trò không hợp lệ.", "Not a role."),
-    "unit_needed": ("Cán bộ đơn vị cần có mã đơn vị.", "A unit officer needs a unit code."),
-    "unknown_unit": ("Mã đơn vị không có trong danh mục.", "Not a unit of the catalogue."),
-    "unit_only_for_officers": (
-        "Chỉ tài khoản cán bộ đơn vị mới gắn với một đơn vị (các vai trò khác xem mọi đơn vị).",
-        "Only a unit officer's account has a unit (the other roles see every unit).",
-    ),
-    "password_short": ("Mật khẩu cần ít nhất 10 ký tự.", "The password needs at least 10 characters."),
-    "password_spaces": (
-        "Mật khẩu không được bắt đầu, kết thúc bằng dấu cách hoặc chứa xuống dòng.",
-        "The password must not start or end with spaces nor hold a line break.",
-    ),
-    "400": ("Yêu cầu không hợp lệ.", "Bad request."),
-    "403": (
-        "Bạn không có quyền xem trang này hoặc thực hiện thao tác này.",
-        "You may not see this page or take this action.",
-    ),
-    "cross_site": (
-        "Yêu cầu đăng nhập được gửi từ một trang web khác nên đã bị từ chối. Hãy tự mở trang đăng nhập của "
-        "hệ thống (gõ địa chỉ hoặc dùng dấu trang) rồi đăng nhập lại.",
-        "The login was sent from another website and was refused. Open the console's login page yourself "
-        "(type its address or use a bookmark) and log in again.",
-    ),
-    "csrf": (
-        "Biểu mẫu đã hết hạn (trang được mở trước lần đăng nhập gần nhất). Hãy tải lại trang rồi thao tác "
-        "lại.",
-        "The form has expired (the page was opened before your last login). Reload the page and try again.",
-    ),
-    "404": ("Không tìm thấy.", "Not found."),
-    "409": (
-        "Trạng thái xử lý của vi phạm không cho phép thao tác này.",
-        "The case's state does not allow this.",
-    ),
-    "415": ("Yêu cầu không hợp lệ.", "Bad request."),
-    "429": ("Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau.", "Too many failed logins."),
-    "500": ("Đã có lỗi. Vui lòng thử lại.", "Something went wrong. Please try again."),
-    "503": ("Hệ thống đang bận, vui lòng thử lại sau giây lát.", "Busy: please try again in a moment."),
-}
-ACCOUNT_ERRORS = frozenset({"unknown_login", "bad_login_name", "new_login_start", "login_case_clash",
-                            "login_exists", "bad_role",
-                            "unit_needed",
-                            "unit_only_for_officers",
-                            "unknown_unit", "password_short", "password_spaces"})  # fmt: skip
-
 #: The states no audit pack names; the handled ones are the packs' words (``reporting.pack_texts``, one list
 #: for both: the pack said "đang chờ đơn vị giải trình" where the console said "Chờ giải trình").
 _STATES = {
@@ -414,7 +301,7 @@ class ConsoleTexts(Texts):
     def error(self, code: str) -> str:
         """An error in words by its code (``state`` is a case-state conflict); unknown: a generic one."""
         code = "state_conflict" if code == "state" else code
-        return _ERRORS.get(code, _ERRORS["400"])[self.i]
+        return ERRORS.get(code, ERRORS["400"])[self.i]
 
     def standing(self, code: str) -> str:
         return _STANDINGS.get(code, (code, code))[self.i]

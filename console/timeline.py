@@ -19,8 +19,8 @@ from inspections.catalogue import Catalogue
 from inspections.classification import classify
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
+from schemas.applicant_names import APPLICANT
 from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent
-from schemas.pseudonym import APPLICANT
 from warehouse.console_read import StoredDossier
 
 #: The members of each event type's ``data`` the page shows: those the contract declares, but the applicant

@@ -20,9 +20,9 @@ import orjson
 import pydantic_core
 from pydantic_core import ErrorDetails
 
+from schemas.applicant_names import carries_applicant, is_applicant_key
 from schemas.events import DATA_MODELS, EventType, _Envelope
 from schemas.limits import BOM, INT_MAX, INT_MIN, MAX_DEPTH, count_members, repeated_key
-from schemas.pseudonym import carries_applicant, is_applicant_key
 
 __all__ = [
     "DATA_TIMESTAMPS",
