@@ -87,7 +87,7 @@ class Settings(BaseSettings):
         default=2, ge=0, le=3650, description="Batch engine: days an ended dossier waits."
     )
     batch_workers: int | None = Field(
-        default=None, ge=1, le=256, description="Batch engine processes (default: cores)."
+        default=None, ge=1, le=256, description="Batch engine processes (default: one per core, at most 4)."
     )
     lang: str = Field(default="vi", pattern="^(vi|en)$", description="Language of human reports.")
 
