@@ -7,10 +7,13 @@ Importing a command module registers its commands (typer decorators); the order 
 # ruff: noqa: I001 - the import order of the command modules is the order of the commands in --help.
 from __future__ import annotations
 
+import errno
+import os
 import signal
 import sys
 
 from dossier_audit.cli.app import app
+from dossier_audit.cli.common import fail
 from dossier_audit.interrupts import stops_as_ctrl_c
 from dossier_audit.cli import files, simulate, catalogue, calendar, run, warehouse, streams, worker, quality
 from dossier_audit.cli import reports, importer, exporter, console
@@ -32,10 +35,38 @@ def main() -> None:
     signals = () if _command(sys.argv[1:]) in _OWN_STOP else (signal.SIGTERM, signal.SIGHUP)
     try:
         with stops_as_ctrl_c(*signals):
-            app()
+            try:
+                app()
+            finally:  # what is still buffered fails here, not in the interpreter's exit
+                sys.stdout.flush()
     except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
         sys.stderr.close()
         sys.exit(0)
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM:
+            raise
+        # A full disk under `--json > file` (or under any file a command writes): one line and exit 2.
+        # `validate --json > /dev/full` printed a traceback and exit 1, which is also validate's "lines
+        # rejected" (fuzz review of 2026-12-05).
+        _stdout_to_null()
+        where = f" {exc.filename}" if exc.filename else " the output"
+        fail(f"cannot write{where}: {exc.strerror or exc}")
+        sys.exit(2)
+
+
+#: Write errors that say the output has no room (a full disk or quota, a file past its size limit).
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _stdout_to_null() -> None:
+    """Standard output, if it cannot take what it still holds, pointed at the null device: the
+    interpreter flushes it at exit, and would print the same error again as an ignored exception."""
+    try:
+        sys.stdout.flush()
+    except OSError:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def _command(args: list[str]) -> str | None:
