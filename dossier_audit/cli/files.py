@@ -33,7 +33,7 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file
-from dossier_audit.cli.notices import warn_unfinished_loads
+from dossier_audit.cli.notices import warn_before_every_event, warn_unfinished_loads
 from dossier_audit.cli.progress import file_progress
 from dossier_audit.cli.violations_table import print_whole
 from dossier_audit.jobs.batch_engine import IngestStats
@@ -116,6 +116,9 @@ def audit(
 
     counts, stats, rejections = guarded(go)
     print_ingest(stats, rejections.samples)
+    warn_before_every_event(
+        parse_instant(as_of), stats.earliest, "no dossier can be found late or in violation"
+    )
     print_audit_summary(counts)
 
 

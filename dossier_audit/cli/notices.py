@@ -3,6 +3,8 @@ or what its output will not let a later run reproduce."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.markup import escape
 
 from bootstrap.settings import Settings
@@ -34,3 +36,16 @@ def warn_unfinished_loads(wh: Warehouse, consequence: str, then: str = "") -> No
             f"running): {escape(consequence)}; {escape(run.remedy())}{', ' + escape(then) if then else ''}",
             highlight=False,
         )
+
+
+def warn_before_every_event(as_of: datetime, earliest: datetime | None, consequence: str) -> None:
+    """A warning line when the evaluation time comes before every valid event of the file (``earliest``,
+    the batch engine's): no event is known then, so nothing can be found, which a mistyped year
+    (``--as-of 2015-…``) gave without a word (fuzz review of 2026-12-05). ``consequence``: what that did."""
+    if earliest is None or as_of >= earliest:
+        return
+    err.print(
+        f"[bold yellow]warning:[/] --as-of {as_of.isoformat()} is before every event of the file (the first "
+        f"occurred at {earliest.isoformat()}): no event is known at that instant, so {escape(consequence)}",
+        highlight=False,
+    )

@@ -30,7 +30,7 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file, source_of
-from dossier_audit.cli.notices import warn_one_off_key
+from dossier_audit.cli.notices import warn_before_every_event, warn_one_off_key
 from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
 from dossier_audit.jobs.load_start import SupersedeRefused
 from dossier_audit.jobs.warehouse import LoadProgress, init, load_file
@@ -94,17 +94,18 @@ def warehouse_load(
             try:
                 with progress or nullcontext(), warehouse_session(warehouse, create=True) as wh:
                     try:
-                        return load_file(
+                        loaded = load_file(
                             platform, wh, path, instant, on_progress=seen, source=source_of(file),
                             supersede=supersede or (),
                         )  # fmt: skip
+                        return loaded, instant
                     except SupersedeRefused as exc:
                         raise UsageError(str(exc)) from None
             except KeyboardInterrupt:
                 _say_interrupted(stage[0])
                 raise
 
-    result = guarded(go)
+    result, instant = guarded(go)
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
     print_ingest(result.stats, result.rejections, "each is stored, line and reason, in rejected_events")
     err.print(
@@ -114,6 +115,11 @@ def warehouse_load(
         f"{result.violations_retracted:,} retracted ({result.seconds:.1f} s)",
         highlight=False,
     )
+    warn_before_every_event(
+        instant, result.stats.earliest,
+        "its dossiers were judged with none (any violation stored of them retracted); load the file again "
+        "with a later --as-of to judge them then",
+    )  # fmt: skip
     for run in result.recovered:
         err.print(f"finished the interrupted {run.describe()}", highlight=False, markup=False)
     for run in result.superseded:

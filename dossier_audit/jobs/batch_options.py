@@ -42,6 +42,9 @@ class IngestStats:
     second_pass_dossiers: int = 0
     #: The most dossiers held in memory at once by one worker (the engine's memory bound).
     peak_residents: int = 0
+    #: When the file's earliest valid event occurred (``None``: no valid event): an evaluation time before
+    #: it knows no event at all, which the commands say (``cli.common.before_every_event``).
+    earliest: datetime | None = None
 
     @property
     def rejected_total(self) -> int:
@@ -55,6 +58,12 @@ class IngestStats:
         self.dossiers += other.dossiers
         self.second_pass_dossiers += other.second_pass_dossiers
         self.peak_residents = max(self.peak_residents, other.peak_residents)
+        self.saw(other.earliest)
+
+    def saw(self, occurred_at: datetime | None) -> None:
+        """Keep ``occurred_at`` as :attr:`earliest` if it is earlier (a valid event's time)."""
+        if occurred_at is not None and (self.earliest is None or occurred_at < self.earliest):
+            self.earliest = occurred_at
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -93,9 +102,11 @@ def default_workers() -> int:
 def stats_dict(stats: IngestStats) -> dict[str, Any]:
     return {"lines": stats.lines, "valid": stats.valid, "duplicates": stats.duplicates,
             "rejected": dict(stats.rejected), "second_pass": stats.second_pass_dossiers,
-            "peak_residents": stats.peak_residents}  # fmt: skip
+            "peak_residents": stats.peak_residents,
+            "earliest": stats.earliest.isoformat() if stats.earliest is not None else None}  # fmt: skip
 
 
 def stats_from(data: dict[str, Any]) -> IngestStats:
+    earliest = datetime.fromisoformat(data["earliest"]) if data["earliest"] is not None else None
     return IngestStats(data["lines"], data["valid"], data["duplicates"], Counter(data["rejected"]), 0,
-                       data["second_pass"], data["peak_residents"])  # fmt: skip
+                       data["second_pass"], data["peak_residents"], earliest)  # fmt: skip

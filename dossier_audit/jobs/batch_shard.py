@@ -191,6 +191,8 @@ class Shard:
                 elif rejections is not None:
                     self._reject(conflict_rejection(parsed, raw=raw, line_no=line_no), rejections)
         events.sort(key=event_sort_key)
+        if events:  # each settlement, counted or not: the earliest of all is the same
+            self.stats.saw(events[0].occurred_at)
         return events, lines
 
     def _reject(self, rejection: Rejection, rejections: IO[bytes]) -> None:

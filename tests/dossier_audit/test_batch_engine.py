@@ -69,6 +69,7 @@ def _reference(lines: list[bytes]):
         else:
             stats["rejected"] += 1
     violations = sorted(orjson.dumps(v.to_json_dict()) for v in audit_events(kept, AUDITOR, AS_OF))
+    stats["earliest"] = min(e.occurred_at for e in kept) if kept else None  # type: ignore[assignment]
     return violations, stats
 
 
@@ -125,9 +126,11 @@ def test_engine_equals_in_memory_reference(
         bloom_error_rate=0.3 if tiny else 0.01,
         workers=workers,
     )
-    got, got_stats, _stats = _engine_run(path, options)
+    got, got_stats, stats = _engine_run(path, options)
     assert got == expected
     assert got_stats == Counter({k: expected_stats.get(k, 0) for k in ("valid", "duplicates", "rejected")})
+    # The earliest valid event, which ``audit`` and ``warehouse load`` compare their --as-of with.
+    assert stats.earliest == expected_stats["earliest"]
 
 
 def test_sorted_file_needs_no_second_pass(tmp_path):

@@ -774,3 +774,22 @@ def test_an_empty_warehouse_url_is_refused() -> None:
     """`--warehouse ""` (a variable that expanded to nothing) used the settings' warehouse without a word."""
     line = one_error_line(cli("violations", "--warehouse", ""))
     assert line.startswith("error: Invalid value for '--warehouse': empty; give chdb:///dir"), line
+
+
+@pytest.mark.parametrize("as_of", ["2015-11-20", "2025-11-03T08:02:10+07:00"])
+def test_an_as_of_before_every_event_is_said_by_the_audit_and_the_load(tmp_path: Path, as_of: str) -> None:
+    """A mistyped year found nothing, and a load retracted every violation it had stored of the file,
+    without a word (fuzz review of 2026-12-05): a warning names the first event's time. A second before
+    the examples' first event is before every event too."""
+    said = "is before every event of the file (the first occurred at 2025-11-03T08:02:11+07:00)"
+    audit = cli("audit", str(EXAMPLES), "--as-of", as_of)
+    assert audit.exit_code == 0 and said in audit.stderr and "late or in violation" in audit.stderr
+    url = f"chdb://{tmp_path / 'wh'}"
+    load = cli("warehouse", "load", str(EXAMPLES), "--warehouse", url, "--as-of", as_of,
+               env={"DOSSIER_AUDIT_PSEUDONYM_KEY": "a-key-of-sixteen-bytes-or-more"})  # fmt: skip
+    assert load.exit_code == 0 and said in load.stderr and "judged with none" in load.stderr
+
+
+def test_an_as_of_at_the_first_event_says_nothing_of_it() -> None:
+    audit = cli("audit", str(EXAMPLES), "--as-of", "2025-11-03T08:02:11+07:00")
+    assert audit.exit_code == 0 and "before every event" not in audit.stderr
