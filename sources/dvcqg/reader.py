@@ -20,6 +20,7 @@ No path is opened here (the command line does that); this module only reads what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -131,8 +132,12 @@ def read_records(
             yield from rest
             return
         where = f"after record {reader.index}" if reader.index else "before its first record"
+        why = _first_line(exc).rstrip(".") + _not_json_numbers(exc)
         yield ReadProblem(
-            reader.index + 1, "json.invalid", f"the file stops being JSON {where}: {_first_line(exc)}"
+            reader.index + 1,
+            "json.invalid",
+            f"the file stops being JSON {where}: {why}; nothing after it is read (correct the file there and "
+            "import it again)",
         )
         return
     if not source.content:
@@ -231,6 +236,18 @@ def _read_lines(source: _Source) -> Iterator[Item]:
             break
     if not source.content:
         yield ReadProblem(1, "file.empty", "the file holds no JSON")
+
+
+#: Numbers some JSON writers produce that JSON has not (Python's ``json.dumps`` writes them by default).
+_NOT_JSON_NUMBERS = re.compile(rb"(?<![\w\"])(?:NaN|-?Infinity)(?![\w\"])")
+
+
+def _not_json_numbers(exc: BaseException) -> str:
+    """A hint when the parser's quote of the text around its error holds NaN or Infinity (said, never
+    quoted: the text may be an applicant's data)."""
+    text = exc.args[0] if exc.args else ""
+    data = text if isinstance(text, bytes) else str(text).encode("utf-8", "replace")
+    return " (NaN and Infinity are not JSON numbers)" if _NOT_JSON_NUMBERS.search(data) else ""
 
 
 def _first_line(exc: BaseException) -> str:

@@ -309,3 +309,21 @@ def test_an_event_rejected_of_a_mapped_record_keeps_the_summary_adding_up() -> N
     stats = imp.stats
     assert outputs and (stats.records_read, stats.records_total, stats.rejected_total) == (1, 1, 1)
     assert stats.events_rejected == 1 and stats.to_json_dict()["events_rejected"] == 1
+
+
+def test_a_pretty_printed_body_that_breaks_says_nothing_after_is_read_and_why() -> None:
+    """A pretty-printed body (records over several lines) with a NaN in its second record (Python's
+    json.dumps writes them) ends there: the one problem says that nothing after it is read, and names NaN
+    without quoting the text (fuzz review of 2026-12-05: records 3 and 4 were lost without a word)."""
+    record = b'  {\n    "MaHoSo": "%s",\n    "SoTien": %s\n  }'
+    records = [record % (b"A-1", b"1"), record % (b"B-1", b"NaN"), record % (b"C-1", b"3")]
+    body = b'{\n  "service": "DongBoHoSoMC",\n  "data": [\n' + b",\n".join(records) + b"\n  ]\n}\n"
+    got = items(body)
+    assert [g.value["MaHoSo"] for g in got if isinstance(g, Record)] == ["A-1"]
+    (problem,) = [g for g in got if isinstance(g, ReadProblem)]
+    assert problem.code == "json.invalid" and "after record 1" in problem.message
+    assert "nothing after it is read" in problem.message
+    assert "NaN and Infinity are not JSON" in problem.message
+    assert "SoTien" not in problem.message and "B-1" not in problem.message
+    (cut,) = [g for g in items(body.replace(b"NaN", b"2\x00")) if isinstance(g, ReadProblem)]
+    assert "nothing after it is read" in cut.message and "NaN" not in cut.message
