@@ -93,7 +93,8 @@ def parse_calendar_data(
             raise CalendarDataError(f"{origin}: remove[{i}]: expected a date, got {d!r}")
     dates = [h.date for h in holidays] + [m.date for m in make_up]
     if len(set(dates)) != len(dates):
-        raise CalendarDataError(f"{origin}: a date is listed twice")
+        twice = sorted({d for d in dates if dates.count(d) > 1})
+        raise CalendarDataError(f"{origin}: listed twice: {', '.join(map(date.isoformat, twice))}")
     if year is not None:
         replaced = {m.replaces for m in make_up}
         cross_year_swaps = {
@@ -104,8 +105,8 @@ def parse_calendar_data(
         stray = [d for d in dates if d.year != year and d not in cross_year_swaps]
         if stray:
             raise CalendarDataError(
-                f"{origin}: dates outside {year}: {stray} (only a swapped day off in the previous or"
-                " next year, replaced by a lam_bu of this file, may be)"
+                f"{origin}: dates outside {year}: {', '.join(map(date.isoformat, stray))} (only a swapped day"
+                " off in the previous or next year, replaced by a lam_bu of this file, may be)"
             )
     for m in make_up:
         if m.date.weekday() < _SAT:
@@ -179,6 +180,23 @@ def _is_date(value: object) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but for a date that is none (``2025-02-30``): where it stands, not only
+    "day is out of range for month" (fuzz review of 2026-12-05)."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a date: {exc}", node.start_mark
+        ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def read_yaml(path: Traversable | Path) -> Any:
     """A calendar file's YAML; what keeps it from being read is one line naming the file and, for YAML,
     where (Python's codec and PyYAML's own messages named the file twice, ``"<unicode string>"``, a caret)."""
@@ -190,7 +208,7 @@ def read_yaml(path: Traversable | Path) -> Any:
             f"{path}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); save the file as UTF-8"
         ) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
@@ -201,7 +219,7 @@ def read_yaml(path: Traversable | Path) -> Any:
         raise CalendarDataError(f"{path}: {problem}") from None
     except yaml.YAMLError as e:
         raise CalendarDataError(f"{path}: {' '.join(str(e).split())}") from None
-    except ValueError as e:  # PyYAML's date constructor: a day such as 2025-02-30
+    except ValueError as e:  # another constructor's (a date is :func:`_timestamp`'s, with its line)
         raise CalendarDataError(f"{path}: {e}") from None
     except RecursionError:
         raise CalendarDataError(f"{path}: nested too deeply to be a calendar file") from None

@@ -262,7 +262,10 @@ def test_a_bad_calendar_override_is_one_line(tmp_path: Path) -> None:
     [
         (b"remove: [\n", "line 2, column 1: expected the node content, but found '<stream end>'"),
         (b"remove: [\x81]\n", "not UTF-8 text (byte 0x81 at offset 9); save the file as UTF-8"),
-        (b"remove: [2025-02-30]\n", "day is out of range for month"),
+        (
+            b"remove: [2025-02-30]\n",
+            "line 1, column 10: '2025-02-30' is not a date: day is out of range for month",
+        ),
         (b"remove: [\x01]\n", "character U+0001 at offset 9: special characters are not allowed"),
         (b"a: " + b"[" * 3000 + b"]" * 3000 + b"\n", "nested too deeply to be a calendar file"),
     ],
@@ -278,6 +281,17 @@ def test_a_calendar_override_that_cannot_be_read_says_where_naming_the_file_once
     line = one_error_line(cli("audit", str(EXAMPLES), "--as-of", "2025-11-20", env=env))
     assert line == f"error: calendar override {override}: {said}"
     assert one_error_line(cli("calendar", "check", str(override))) == f"error: {override}: {said}"
+
+
+def test_a_year_file_s_stray_or_repeated_dates_are_written_as_dates(tmp_path: Path) -> None:
+    """``dates outside 2025: [datetime.date(2026, 1, 27)]``: Python's form of a date (fuzz review)."""
+    year = tmp_path / "2025.yaml"
+    holiday = "  - {date: %s, name_vi: T, name_en: T, kind: statutory, source: s, confidence: S}\n"
+    year.write_text("year: 2025\nholidays:\n" + holiday % "2026-01-27", encoding="utf-8")
+    line = one_error_line(cli("calendar", "check", str(year)))
+    assert "dates outside 2025: 2026-01-27 (only a swapped day off" in line, line
+    year.write_text("year: 2025\nholidays:\n" + holiday % "2025-01-27" * 2, encoding="utf-8")
+    assert one_error_line(cli("calendar", "check", str(year))).endswith("listed twice: 2025-01-27")
 
 
 # -- settings (item 9) --------------------------------------------------------------------------------------
