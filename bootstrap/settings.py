@@ -17,7 +17,7 @@ import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bootstrap import placeholders
+from bootstrap import placeholders, printed
 from bootstrap.settings_file import LiteralDotEnv, SettingsError, accepted_values, check_names, not_a_file
 
 #: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
@@ -280,6 +280,7 @@ class Settings(BaseSettings):
     )
     _sasl_password_is_set = field_validator("sasl_password")(placeholders.password)
     _proxy_is_set = field_validator("console_trusted_proxies")(placeholders.proxies)
+    _printable = field_validator(*printed.PRINTED)(printed.no_control_characters)
 
     @field_validator("catalogue", "calendar_override", "workdir", "reports_dir", "ssl_cafile", mode="before")
     @classmethod

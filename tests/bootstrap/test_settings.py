@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from bootstrap.printed import PRINTED
 from bootstrap.settings import CONFIG_FILE_VARIABLE, load_settings
 from bootstrap.settings_file import SettingsError
 from dossier_audit.cli import app
@@ -258,3 +259,22 @@ def test_a_setting_written_twice_in_the_file_is_refused(tmp_path, monkeypatch) -
     )
     conf.write_text("DOSSIER_AUDIT_LANG=en\nPATH=/x\nPATH=/y\n", encoding="utf-8")
     assert load_settings(conf).lang == "en"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    field=st.sampled_from(PRINTED),
+    before=st.text(st.characters(categories=["L", "N", "P", "Zs"]), max_size=8),
+    control=st.characters(categories=["Cc"]),
+)
+def test_a_printed_setting_with_a_control_character_is_refused_naming_it(field, before, control):
+    """``DOSSIER_AUDIT_REPORT_COPIES=$'a\\x01b'`` reached report.html and the PDF as it was (fuzz review)."""
+    with pytest.raises(SettingsError) as caught:
+        load_settings(**{field: f"{before}{control}x"})
+    assert f"U+{ord(control):04X}, character {len(before) + 1}" in str(caught.value)
+
+
+def test_printed_settings_take_vietnamese_text_and_their_separators():
+    s = load_settings(report_signer_title="KT. CHỦ TỊCH|PHÓ CHỦ TỊCH", report_copies="Như trên;Lưu: VT",
+                      report_signer_name="Nguyễn Thị Ánh Tuyết")  # fmt: skip
+    assert s.report_signer_name == "Nguyễn Thị Ánh Tuyết"
