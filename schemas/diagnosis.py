@@ -179,7 +179,17 @@ def _why_not_json(raw: bytes, detail: str) -> str | None:
         )
     if detail.startswith("EOF while parsing"):  # "at line 2 column 0" of a one-line record: its newline
         return "it ends before its JSON value does (cut off, or a record spread over several lines?)"
+    if ("hex escape" in detail or "surrogate" in detail) and _SURROGATE_ESCAPE.search(body):
+        # "unexpected end of hex escape", "lone leading surrogate": the parser's words for half a character
+        return (
+            "it holds a \\uD800-\\uDFFF escape without its other half (a lone surrogate), which is no "
+            "character: half of one such as an emoji, cut where the line was written?"
+        )
     return None
+
+
+#: A JSON escape of a UTF-16 surrogate, half of a character beyond U+FFFF.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _loads(raw: bytes) -> Any:

@@ -355,6 +355,10 @@ def test_a_long_first_line_after_a_bom_and_a_long_valid_event_stay_too_long() ->
         (b'{"x": "caf\xe9"}\n', "it is not UTF-8 text (byte 0xE9 at byte 11)"),
         (b'{"schema_version": 1}\r{"schema_version": 1}\n', "a CR alone (old Mac line endings) joins"),
         (b'{"schema_version": 1, "event_id": \n', "it ends before its JSON value does (cut off"),
+        # Half of a character beyond U+FFFF, alone or before another escape (fuzz review of 2026-12-05).
+        (b'{"actor": "a\\ud800"}\n', "without its other half (a lone surrogate)"),
+        (b'{"actor": "\\udc00b"}\n', "without its other half (a lone surrogate)"),
+        (b'{"actor": "\\uD83D\\u0041"}\n', "without its other half (a lone surrogate)"),
         (b"\x8c\x03\x91\x07{ab\x15\x00\xfe\n", "it holds binary data (a compressed or non-text file?)"),
     ],
 )
