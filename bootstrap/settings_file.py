@@ -56,6 +56,7 @@ def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozen
             if binding.error or bare:
                 raise SettingsError(
                     f"cannot read settings file {env_file}: line {line} is not NAME=value (nor a # comment)"
+                    f"{_quote_hint(binding.original.string) if binding.error else ''}"
                 )
             if binding.key is not None:
                 names.append((binding.key, f"in settings file {env_file}"))
@@ -93,6 +94,23 @@ class LiteralDotEnv(DotEnvSettingsSource):
 
         values = dotenv_values(file_path, encoding=self.env_file_encoding or "utf-8", interpolate=False)
         return {name.lower(): value for name, value in values.items()}
+
+
+def _quote_hint(text: str) -> str:
+    """Why a ``NAME=value`` line with a quoted value did not read: a quote not closed, or text after the
+    closing one (``"v"i"``). The value is never quoted: it may be a key or a password."""
+    name, equals, value = text.strip().partition("=")
+    value = value.strip()
+    if not equals or not name.strip() or value[:1] not in ("'", '"'):
+        return ""
+    quote = value[0]
+    unescaped = re.sub(r"\\.", "", value[1:]) if quote == '"' else value[1:]
+    if quote not in unescaped:
+        return f": its value opens a quote ({quote}) that the line does not close"
+    rest = unescaped[unescaped.index(quote) + 1 :].strip()
+    if rest and not rest.startswith("#"):
+        return f": its value goes on after its closing quote ({quote}); quote all of it, or none"
+    return ""
 
 
 def not_a_file(path: Path) -> str:

@@ -98,6 +98,27 @@ def test_a_settings_file_line_that_is_not_name_value_is_an_error(tmp_path, monke
         assert f"line {line} is not NAME=value" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ('"s3cr3t-value', 'its value opens a quote (") that the line does not close'),
+        ("'s3cr3t-value", "its value opens a quote (') that the line does not close"),
+        ('"s3cr3t\\"-value', 'its value opens a quote (") that the line does not close'),
+        ('"s3cr3t"-value', 'its value goes on after its closing quote ("); quote all of it, or none'),
+    ],
+)
+def test_a_quote_that_breaks_a_settings_line_is_named_never_the_value(tmp_path, monkeypatch, value, said):
+    """ "line 3 is not NAME=value" for a line whose quote was not closed left the operator looking for
+    the '=' (review); the value is never shown (a password)."""
+    _no_config(monkeypatch)
+    conf = tmp_path / "settings.env"
+    conf.write_text(f"DOSSIER_AUDIT_LANG=en\nDOSSIER_AUDIT_SASL_PASSWORD={value}\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(conf)
+    assert str(caught.value).endswith(f"line 2 is not NAME=value (nor a # comment): {said}")
+    assert "s3cr3t" not in str(caught.value)
+
+
 def test_a_name_that_is_no_setting_is_an_error_with_the_closest_one(tmp_path, monkeypatch):
     _no_config(monkeypatch)
     conf = tmp_path / "settings.env"
