@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -34,6 +35,19 @@ def local(t: datetime) -> datetime:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).astimezone(VN_TZ)
 
 
+#: Unicode categories a cell shows as escapes: controls (a line break split the row), format characters
+#: (a right-to-left mark reversed what followed) and the line and paragraph separators.
+_UNSEEN: Final = frozenset(("Cc", "Cf", "Zl", "Zp"))
+
+
+def shown(value: str) -> str:
+    """An id as the table shows it: what the contract allows in one but a cell cannot show (a line break,
+    a right-to-left mark, review) as ``\\uXXXX``, and one that is blank or begins or ends with a space in
+    quotes, so that it can be told from an empty cell and copied exactly."""
+    text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in _UNSEEN else c for c in value)
+    return f'"{text}"' if not text.strip() or text != text.strip() else text
+
+
 def violations_table(rows: list[Any], lang: str, *, show_state: bool) -> Table:
     t = Texts(lang)
 
@@ -45,15 +59,15 @@ def violations_table(rows: list[Any], lang: str, *, show_state: bool) -> Table:
     keys = ["dossier", "rule", "event", "unit", "at", "producer"] + (["state"] if show_state else [])
     # Ids are never cut with "…": a dossier id is what one searches for. The dossier column is as wide as
     # its longest id; the other columns fold onto further lines on a narrow terminal, every character kept.
-    longest = max((len(str(row.dossier_id)) for row in rows), default=0)
+    longest = max((len(shown(str(row.dossier_id))) for row in rows), default=0)
     for key in keys:
         if key == "dossier":
             table.add_column(h(key), no_wrap=True, overflow="fold", min_width=longest)
         else:
             table.add_column(h(key), overflow="fold")
     for row in rows:
-        cells = [row.dossier_id, row.rule_id, row.event_id or "—", row.unit_code,
-                 t.instant(local(row.occurred_at)), row.producer]  # fmt: skip
+        cells = [shown(row.dossier_id), row.rule_id, shown(row.event_id) if row.event_id else "—",
+                 shown(row.unit_code), t.instant(local(row.occurred_at)), row.producer]  # fmt: skip
         if show_state:
             vi, en = _STATES.get(row.state, (row.state, row.state))
             cells.append(vi if lang == "vi" else en)

@@ -148,6 +148,23 @@ def test_violations_table_on_an_80_column_terminal_keeps_every_id_whole(lang: st
         assert _cells(text, column) == value
 
 
+@pytest.mark.parametrize(
+    ("dossier_id", "seen"),
+    [(" ", '" "'), ("D-1\nD-2", "D-1\\u000aD-2"), ("D\u202e1-gnol", "D\\u202e1-gnol"), (" D-3", '" D-3"')],
+)
+def test_a_dossier_id_a_cell_cannot_show_is_escaped_on_one_row(dossier_id: str, seen: str) -> None:
+    """The contract allows an id of one space, with a line break or a right-to-left override: the table
+    showed a blank cell, split its row, or reversed the text after it (review)."""
+    row = SimpleNamespace(
+        dossier_id=dossier_id, rule_id="LATE_NO_APOLOGY", event_id="e-1", unit_code="000.10.01.H12",
+        occurred_at=datetime(2025, 11, 20, 3, tzinfo=UTC), producer="detector", state="open",
+    )  # fmt: skip
+    console = Console(file=io.StringIO(), force_terminal=True, width=120, color_system=None)
+    console.print(violations_table([row], "en", show_state=False))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert _cells(text, 0) == seen and "\u202e" not in text
+
+
 def _form(received: int, on_time: int) -> dict[str, object]:
     form = ReportingForm(date(2025, 11, 17), date(2025, 11, 24), new_direct_postal=received,
                          resolved_on_time=on_time, resolved_late=received - on_time)  # fmt: skip
