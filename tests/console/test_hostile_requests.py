@@ -69,6 +69,17 @@ def test_a_json_body_past_the_limit_is_refused(console_world: ConsoleWorld) -> N
     assert response.status_code == 400 and "KiB" in response.json()["error"]
 
 
+def test_a_json_body_nested_past_the_parser_is_refused_not_a_500(console_world: ConsoleWorld) -> None:
+    """30,000 nested brackets fit in the 64 KiB: the parser's RecursionError was a 500 and a traceback in
+    the log, before any login (review)."""
+    deep = b"[" * 30_000 + b"]" * 30_000
+    response = console_world.client().post("/api/login", content=deep, headers=JSON)
+    assert response.status_code == 400 and "nests too deeply" in response.json()["error"]
+    client, csrf = logged_in(console_world, "insp")
+    response = client.post("/api/cases/decision", content=deep, headers={**JSON, "X-CSRF-Token": csrf})
+    assert response.status_code == 400 and _case_state(console_world) == "open"
+
+
 def test_an_unhandled_errors_page_carries_the_security_headers(
     console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
