@@ -43,6 +43,9 @@ from warehouse.catalogue_read import load_stored_catalogue
 log = logging.getLogger("dossier_audit.worker")
 #: The longest name Faust gives a topic after the detector's id (``streams.detector.app``'s tables).
 _TABLE_SUFFIX = len("-partitions-changelog")
+#: The longest --session-timeout: five minutes, under Kafka's own bound (group.max.session.timeout.ms, 30
+#: minutes by default); ``inf`` passed the option's floor and crashed both workers (review).
+MAX_SESSION_SECONDS = 300.0
 
 MetricsPortOption = Annotated[
     int | None,
@@ -120,6 +123,7 @@ def worker_sink(
         typer.Option(
             "--session-timeout",
             min=1.0,
+            max=MAX_SESSION_SECONDS,
             help="Seconds without heartbeats before the group drops a worker (Kafka brokers require ≥ 6 by "
             "default); a restarted worker waits about this long for its dead predecessor.",
         ),
@@ -309,6 +313,7 @@ def worker_detect(
         typer.Option(
             "--session-timeout",
             min=1.0,
+            max=MAX_SESSION_SECONDS,
             help="Seconds without heartbeats before the group drops a worker (its partitions move to the "
             "survivors).",
         ),

@@ -73,6 +73,9 @@ def make_app(
         table_standby_replicas=0,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=options.session_timeout,
+        # Faust refuses a session longer than a request may wait (its default, 90 s): ImproperlyConfigured
+        # in every agent, after the worker had started (``--session-timeout 120``: review).
+        broker_request_timeout=max(90.0, options.session_timeout + 30.0),
         broker_heartbeat_interval=options.heartbeat_interval,
         broker_max_poll_interval=options.max_poll_interval,
         broker_rebalance_timeout=options.rebalance_timeout,

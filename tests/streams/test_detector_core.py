@@ -313,6 +313,29 @@ def test_the_detector_consumer_does_not_wait_long_for_a_fetch(tmp_path):
     assert asyncio.run(create()) == FETCH_MAX_WAIT_MS <= 100
 
 
+@pytest.mark.parametrize("session", [6.0, 120.0, 300.0])
+def test_the_detector_consumer_takes_any_session_timeout_the_command_allows(tmp_path, session):
+    """``worker detect --session-timeout 120`` crashed every agent: Faust refuses a session longer than a
+    request may wait (90 s by default) when it makes the consumer (review)."""
+    import asyncio
+
+    from bootstrap.platform import Platform, detector_options
+    from bootstrap.settings import load_settings
+    from dossier_audit.cli.worker import MAX_SESSION_SECONDS
+    from streams.detector.app import make_app
+
+    settings = load_settings(workdir=tmp_path, bootstrap_servers="127.0.0.1:1")
+    platform = Platform(settings)
+    options = detector_options(settings, session_timeout=session, rebalance_timeout=max(10.0, session))
+    app = make_app(platform.kafka, options, platform.auditor, platform.pseudonymiser.scrub_raw)
+
+    async def create() -> float:
+        consumer = app.consumer._thread._create_worker_consumer(app.transport)
+        return float(consumer._session_timeout_ms) / 1000
+
+    assert asyncio.run(create()) == session <= MAX_SESSION_SECONDS
+
+
 # --- rules not checkable (issue 14: a source that cannot provide a field) -------------------------------
 def _sourced(event: AnyEvent, *unknown: str) -> AnyEvent:
     """``event`` with ``unknown`` given as null, from a source that cannot provide them."""
