@@ -61,7 +61,9 @@ def key_mismatch(key: bytes | None, dossier_id: str) -> str | None:
     its own routing) and accepted: ``ingest`` always keys (docs/operators-guide.md)."""
     if key is None or key == dossier_id.encode():
         return None
-    return f"message key {key.decode('utf-8', 'replace')!r} is not the dossier_id {dossier_id!r} of its event"
+    # The key is not quoted: a foreign producer may key by anything, an applicant's id number too, and the
+    # detector publishes this reason as it is (review of 2026-12-05; the sink masked it when stored).
+    return f"the message key ({len(key):,} bytes) is not the dossier_id {dossier_id!r} of its event"
 
 
 @dataclass(frozen=True, slots=True)

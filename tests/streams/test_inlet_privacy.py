@@ -47,3 +47,14 @@ def test_events_without_an_applicant_keep_their_bytes() -> None:
     message = _message(_event())
     decoded = decode(message, datetime.now(UTC), Pseudonymiser(b"k" * 32).scrub_raw)
     assert isinstance(decoded, tuple) and decoded[1] is message.value
+
+
+def test_a_key_that_is_an_applicant_s_id_is_not_published_in_the_dead_letter() -> None:
+    """A message keyed by a citizen's id rather than its dossier is dead-lettered; the reason named the key
+    in clear on the dead-letter topic (the sink masked it only when storing it: review of 2026-12-05)."""
+    message = _message(_event())
+    message.key = MARKER.encode()
+    letter = decode(message, datetime.now(UTC), Pseudonymiser(b"k" * 32).scrub_raw)
+    assert not isinstance(letter, tuple) and letter.reason_code == "key.mismatch"
+    assert MARKER not in letter.reason and MARKER.encode() not in letter.encode()
+    assert letter.reason == "the message key (12 bytes) is not the dossier_id 'D-1' of its event"

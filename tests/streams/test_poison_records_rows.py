@@ -231,7 +231,8 @@ def test_the_sink_rejects_a_message_keyed_by_another_dossier_as_the_detector_doe
     converter.add(batch, TopicPartition(TOPICS.events, 0), records)
     assert len(batch.events) == 3  # its own key, or none
     assert batch.rejected_reasons == ["key.mismatch", "key.mismatch"]  # canonical or not
-    assert batch.rejected[0][5].startswith("message key '") and "another-dossier" not in batch.rejected[0][5]
+    reason = batch.rejected[0][5]
+    assert reason.startswith("the message key (") and "another-dossier" not in reason
     # A key that is a citizen's id is masked, as the detector's dead letter of it is when stored.
     cited = SinkBatch()
     record_ = SimpleNamespace(
@@ -239,5 +240,5 @@ def test_the_sink_rejects_a_message_keyed_by_another_dossier_as_the_detector_doe
     )
     converter.add(cited, TopicPartition(TOPICS.events, 0), [record_])
     (reason,) = [row[5] for row in cited.rejected]
-    assert "079123456789" not in reason and reason.startswith("message key")
+    assert "079123456789" not in reason and reason.startswith("the message key")
     assert decode_parts(canonical) is not None and decode_parts(line) is None  # both paths were taken
