@@ -11,6 +11,7 @@ codes without importing a Kafka library's exceptions.
 
 from __future__ import annotations
 
+import socket
 import ssl
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -81,6 +82,40 @@ class KafkaConfig:
     def ssl_context(self) -> ssl.SSLContext:
         """The TLS context (the CA file if one is set, else the system's trust store)."""
         return ssl.create_default_context(cafile=str(self.ssl_cafile) if self.ssl_cafile else None)
+
+    def stalled_tls(self, timeout: float) -> str | None:
+        """Under TLS, the first bootstrap server that takes a connection but completes no TLS handshake
+        within ``timeout`` (a plaintext listener reads the ClientHello as the start of a request and waits
+        for the rest), said in one sentence; else ``None``. kafka-python bounds the connection but not the
+        handshake: ``ingest`` with ``SSL`` against a plaintext broker waited forever, printing nothing
+        (review of 2026-12-05). A server that refuses the connection, or fails the handshake, is left to the
+        client, which says so in its time."""
+        if self.security_protocol not in _TLS:
+            return None
+        for server in self.servers:
+            host, _, port = server.rpartition(":") if ":" in server else (server, "", "")
+            host = host.strip("[]") or server
+            address = (host, int(port) if port.isdigit() else DEFAULT_PORT)
+            try:
+                sock = socket.create_connection(address, timeout)
+            except (OSError, ValueError):
+                continue
+            try:
+                context = self.ssl_context()
+                with context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False) as tls:
+                    tls.settimeout(timeout)
+                    tls.do_handshake()
+            except TimeoutError:
+                return (
+                    f"{server} took the connection but completed no TLS handshake in {timeout:g} s: is it a "
+                    f"plaintext listener? (DOSSIER_AUDIT_SECURITY_PROTOCOL is {self.security_protocol})"
+                )
+            except (OSError, ValueError):  # refused, reset or failed: the client says why
+                pass
+            finally:
+                sock.close()
+            return None
+        return None
 
     def kafka_python_options(self) -> dict[str, Any]:
         """Security options in kafka-python's keyword names; empty for PLAINTEXT. ``bootstrap_servers``

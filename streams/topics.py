@@ -49,6 +49,10 @@ class PlatformTopics:
         ]
 
 
+#: How long a TLS handshake may take before a broker is taken for a plaintext listener.
+_HANDSHAKE_SECONDS = 10.0
+
+
 def _admin(kafka: KafkaConfig, timeout: float) -> Any:
     """An admin client, retried until ``timeout`` while the brokers do not answer yet."""
     # Imported here: kafka-python costs ~0.2 s to import (measured, 2 CPUs, warm cache, on top of the CLI's
@@ -56,6 +60,9 @@ def _admin(kafka: KafkaConfig, timeout: float) -> Any:
     from kafka.admin import KafkaAdminClient
     from kafka.errors import KafkaError
 
+    stalled = kafka.stalled_tls(min(timeout, _HANDSHAKE_SECONDS))
+    if stalled is not None:
+        raise TopicError(stalled)
     deadline = time.monotonic() + timeout
     while True:
         try:

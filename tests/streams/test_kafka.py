@@ -164,3 +164,59 @@ def test_a_bind_refused_for_another_reason_is_said_as_it_is(monkeypatch: pytest.
 
     monkeypatch.setattr(socket.socket, "bind", refuse)
     assert listen_problem("127.0.0.1", 80) == "cannot bind port 80 on 127.0.0.1 (Permission denied)"
+
+
+@pytest.fixture
+def silent_listener():
+    """A server that takes connections and reads what comes, never answering: a plaintext Kafka listener
+    reading a TLS ClientHello as the start of a request (tansu waits for the rest)."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            held.append(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_listener_that_completes_no_tls_handshake_is_named_not_waited_on(silent_listener: str) -> None:
+    """``ingest`` with SSL against a plaintext broker waited forever, printing nothing: kafka-python bounds
+    the connection, not the handshake (review of 2026-12-05)."""
+    import time
+
+    from streams.topics import ensure_topics
+
+    kafka = KafkaConfig(silent_listener, "SSL")
+    said = kafka.stalled_tls(0.5)
+    assert said is not None
+    assert f"{silent_listener} took the connection but completed no TLS handshake" in said
+    assert KafkaConfig(silent_listener).stalled_tls(0.5) is None  # plaintext: nothing to probe
+    began = time.monotonic()
+    with pytest.raises(TopicError, match="is it a plaintext listener"):
+        ensure_topics(kafka, [TopicSpec("t", 1)], timeout=1.0)
+    assert time.monotonic() - began < 10
+
+
+def test_a_refused_tls_connection_is_left_to_the_client() -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    assert KafkaConfig(f"127.0.0.1:{port}", "SASL_SSL").stalled_tls(0.5) is None
