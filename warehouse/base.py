@@ -268,3 +268,18 @@ def _url_problem(exc: ValueError) -> str:
     if "IPv6" in text:
         return "an unclosed [ in the host; write an IPv6 address as [::1]:9000"
     return f"not a URL ({text})"
+
+
+#: Below this length a password is masked only where it stands alone (not inside a word): a password "p"
+#: turned the driver's "Unexpected packet" into "Unex***ected ***acket" (review of 2026-12-05).
+_SHORT_PASSWORD = 8
+
+
+def redact_password(message: str, password: str | None) -> str:
+    """``message`` with ``password`` masked: everywhere, or for a short one wherever it is not inside a
+    run of letters and digits."""
+    if not password:
+        return message
+    if len(password) >= _SHORT_PASSWORD:
+        return message.replace(password, "***")
+    return re.sub(rf"(?<![^\W_]){re.escape(password)}(?![^\W_])", "***", message)

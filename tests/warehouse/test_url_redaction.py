@@ -166,3 +166,23 @@ def test_a_url_without_a_password_is_shown_whole() -> None:
                 "clickhouse://host:9000/db?compression=lz4", "chdb:///tmp/x?database=y"):  # fmt: skip
         assert redact_url(url) == url
     assert redact_url("clickhouse://u:pa#ss/db") == "clickhouse://u:***/db"  # the rest was shown
+
+
+@pytest.mark.parametrize(
+    ("message", "password", "shown"),
+    [
+        ("Unexpected packet from server (expected Hello, got Unknown packet)", "p",
+         "Unexpected packet from server (expected Hello, got Unknown packet)"),
+        ("auth failed for u:p@host (p)", "p", "auth failed for u:***@host (***)"),
+        ("password hunter2 is wrong", "hunter2", "password *** is wrong"),
+        ("at s3cr3t-long-pass0, again s3cr3t-long-pass", "s3cr3t-long-pass", "at ***0, again ***"),
+    ],
+)  # fmt: skip
+def test_a_driver_message_masks_the_password_not_the_letters_of_its_words(
+    message: str, password: str, shown: str
+) -> None:
+    """A password "p" masked every p of the driver's message: "Unex***ected ***acket" (review of
+    2026-12-05). A short one is masked where it stands alone, a long one wherever it is."""
+    from warehouse.base import redact_password
+
+    assert redact_password(message, password) == shown

@@ -28,6 +28,7 @@ from warehouse.base import (
     WarehouseUnavailable,
     WarehouseUrl,
     not_initialised,
+    redact_password,
 )
 from warehouse.binding import (
     MAX_QUERY_BYTES,
@@ -374,8 +375,7 @@ class ServerWarehouse:
         return f"ClickHouse {self._parsed.host}:{self._parsed.port}/{self._database}"
 
     def _redact(self, message: str) -> str:
-        password = self._parsed.password
-        return message.replace(password, "***") if password else message
+        return redact_password(message, self._parsed.password)
 
     def _to_utc(self, value: Any) -> Any:
         """A DateTime value as an aware UTC datetime: the driver returns columns without an explicit
