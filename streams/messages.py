@@ -95,15 +95,21 @@ class DeadLetter:
         try:
             doc = orjson.loads(value)
             return cls(
-                str(doc["source"]),
+                _text(doc["source"]),
                 int(doc["offset"]),
-                str(doc["reason_code"]),
-                str(doc["reason"]),
-                str(doc["raw"]).encode(),
+                _text(doc["reason_code"]),
+                _text(doc["reason"]),
+                _text(doc["raw"]).encode(),
                 datetime.fromisoformat(doc["rejected_at"]),
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise MessageError(f"not a dead letter: {exc}") from exc
+
+
+def _text(value: object) -> str:
+    """A dead letter's text member: ``null`` is empty (a foreign producer's ``"reason": null`` was stored as
+    the word "None": review of 2026-12-05), anything else as its text."""
+    return "" if value is None else str(value)
 
 
 State = Literal["open", "retracted"]

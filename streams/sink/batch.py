@@ -202,6 +202,8 @@ _NO_STAMP = object()
 _DATETIME_END_MS = 2**32 * 1000
 
 
+#: What a ``DateTime`` column holds: a dead letter's ``rejected_at`` outside it is its record's time instead.
+_DATETIME_START, _DATETIME_END = datetime(1970, 1, 1, tzinfo=UTC), datetime.fromtimestamp(2**32, UTC)
 #: The ``rejected_at`` of a rejection whose Kafka record has no timestamp a ``DateTime`` holds (none, -1, or
 #: beyond 2106): 1970-01-01T00:00:00Z, the same on every redelivery (see the module doc).
 UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -344,6 +346,8 @@ class BatchConverter:
             rejected_at = (
                 letter.rejected_at if letter.rejected_at.tzinfo else letter.rejected_at.replace(tzinfo=UTC)
             )
+            if not _DATETIME_START <= rejected_at < _DATETIME_END:  # stored clamped: 9999 became 2106
+                rejected_at = at  # the record's time, as for any other rejection
             # Its texts are the producer's, whoever that is: masked (module doc), as its raw is scrubbed.
             code, reason = scrub_text(letter.reason_code), scrub_text(letter.reason)
             rejection = Rejection(code, reason, letter.offset, letter.raw)

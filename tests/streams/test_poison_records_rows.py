@@ -152,6 +152,17 @@ def test_a_dead_letter_keeps_its_own_rejected_at() -> None:
     assert batch.rejected[0][6] == at
 
 
+def test_a_foreign_dead_letters_null_texts_and_unstorable_time_are_not_stored_as_they_came() -> None:
+    """``"reason": null`` was stored as the word "None", and a ``rejected_at`` of year 9999 as 2106-02-07
+    (a DateTime clamps): a foreign producer's letter keeps empty texts, and its record's time (review)."""
+    letter = {"source": "f.jsonl", "offset": 7, "reason_code": None, "reason": None, "raw": "{",
+              "rejected_at": "9999-12-31T00:00:00+00:00"}  # fmt: skip
+    stamp = 1_760_000_000_000
+    (row,) = converted(record(orjson.dumps(letter), 0, stamp), topic=TOPICS.dead_letters).rejected
+    assert (row[4], row[5]) == ("", "")
+    assert row[6] == datetime.fromtimestamp(stamp // 1000, UTC)
+
+
 # --- dead letters' texts masked -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text",
