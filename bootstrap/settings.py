@@ -298,6 +298,8 @@ class Settings(BaseSettings):
     def _topic_name(cls, value: str) -> str:
         if not _TOPIC.fullmatch(value) or value in (".", ".."):
             raise ValueError("must be a Kafka topic name: 1-249 ASCII letters, digits, '.', '_' or '-'")
+        if value.startswith("__"):  # ingest wrote events into __consumer_offsets (review of 2026-12-05)
+            raise ValueError("names one of Kafka's internal topics (they start with '__'): choose another")
         return value
 
     @model_validator(mode="after")

@@ -311,6 +311,7 @@ def test_a_year_file_s_stray_or_repeated_dates_are_written_as_dates(tmp_path: Pa
         ("DOSSIER_AUDIT_TOPIC_EVENTS", "bad topic!", "must be a Kafka topic name"),
         ("DOSSIER_AUDIT_TOPIC_DEAD_LETTERS", "..", "must be a Kafka topic name"),
         ("DOSSIER_AUDIT_TOPIC_EVENTS", "events\n", "must be a Kafka topic name"),  # "$" let it through
+        ("DOSSIER_AUDIT_TOPIC_DEAD_LETTERS", "__consumer_offsets", "names one of Kafka's internal topics"),
         ("DOSSIER_AUDIT_TOPIC_EVENTS", "dossier-dead-letters", "must name three topics"),
     ],
 )
