@@ -99,7 +99,10 @@ class LiteralDotEnv(DotEnvSettingsSource):
 def _quote_hint(text: str) -> str:
     """Why a ``NAME=value`` line with a quoted value did not read: a quote not closed, or text after the
     closing one (``"v"i"``). The value is never quoted: it may be a key or a password."""
-    name, equals, value = text.strip().partition("=")
+    # python-dotenv runs a double-quoted value on over line breaks: the entry it could not read may hold the
+    # lines after; the quote that broke it is on its first.
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    name, equals, value = first.strip().partition("=")
     value = value.strip()
     if not equals or not name.strip() or value[:1] not in ("'", '"'):
         return ""

@@ -20,12 +20,13 @@ No path is opened here (the command line does that); this module only reads what
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 import ijson  # type: ignore[import-untyped]  # no stubs; the calls here are few
+
+from sources.dvcqg.parse_errors import first_line, not_json_numbers
 
 __all__ = ["MAX_DEPTH", "MAX_RECORD_EVENTS", "ReadProblem", "Record", "Service", "read_records"]
 
@@ -132,7 +133,7 @@ def read_records(
             yield from rest
             return
         where = f"after record {reader.index}" if reader.index else "before its first record"
-        why = _first_line(exc).rstrip(".") + _not_json_numbers(exc)
+        why = first_line(exc).rstrip(".") + not_json_numbers(exc)
         yield ReadProblem(
             reader.index + 1,
             "json.invalid",
@@ -228,7 +229,7 @@ def _read_lines(source: _Source) -> Iterator[Item]:
                     break
                 continue
             yield ReadProblem(
-                reader.index + 1, "json.invalid", f"line {number} is not JSON: {_first_line(exc)}"
+                reader.index + 1, "json.invalid", f"line {number} is not JSON: {first_line(exc)}"
             )
             reader.index += 1
         index = reader.index
@@ -236,26 +237,6 @@ def _read_lines(source: _Source) -> Iterator[Item]:
             break
     if not source.content:
         yield ReadProblem(1, "file.empty", "the file holds no JSON")
-
-
-#: Numbers some JSON writers produce that JSON has not (Python's ``json.dumps`` writes them by default).
-_NOT_JSON_NUMBERS = re.compile(rb"(?<![\w\"])(?:NaN|-?Infinity)(?![\w\"])")
-
-
-def _not_json_numbers(exc: BaseException) -> str:
-    """A hint when the parser's quote of the text around its error holds NaN or Infinity (said, never
-    quoted: the text may be an applicant's data)."""
-    text = exc.args[0] if exc.args else ""
-    data = text if isinstance(text, bytes) else str(text).encode("utf-8", "replace")
-    return " (NaN and Infinity are not JSON numbers)" if _NOT_JSON_NUMBERS.search(data) else ""
-
-
-def _first_line(exc: BaseException) -> str:
-    text = exc.args[0] if exc.args else ""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    line = str(text).strip().splitlines()
-    return line[0].strip() if line else type(exc).__name__
 
 
 class _Reader:

@@ -112,11 +112,12 @@ def test_a_quote_that_breaks_a_settings_line_is_named_never_the_value(tmp_path, 
     the '=' (review); the value is never shown (a password)."""
     _no_config(monkeypatch)
     conf = tmp_path / "settings.env"
-    conf.write_text(f"DOSSIER_AUDIT_LANG=en\nDOSSIER_AUDIT_SASL_PASSWORD={value}\n")
-    with pytest.raises(SettingsError) as caught:
-        load_settings(conf)
-    assert str(caught.value).endswith(f"line 2 is not NAME=value (nor a # comment): {said}")
-    assert "s3cr3t" not in str(caught.value)
+    for after in ("", 'DOSSIER_AUDIT_PARTITIONS="3"\n# a comment\n'):  # a quoted line after it too
+        conf.write_text(f"DOSSIER_AUDIT_LANG=en\nDOSSIER_AUDIT_SASL_PASSWORD={value}\n{after}")
+        with pytest.raises(SettingsError) as caught:
+            load_settings(conf)
+        assert str(caught.value).endswith(f"line 2 is not NAME=value (nor a # comment): {said}"), after
+        assert "s3cr3t" not in str(caught.value)
 
 
 def test_a_name_that_is_no_setting_is_an_error_with_the_closest_one(tmp_path, monkeypatch):

@@ -808,3 +808,11 @@ def test_an_as_of_before_every_event_is_said_by_the_audit_and_the_load(tmp_path:
 def test_an_as_of_at_the_first_event_says_nothing_of_it() -> None:
     audit = cli("audit", str(EXAMPLES), "--as-of", "2025-11-03T08:02:11+07:00")
     assert audit.exit_code == 0 and "before every event" not in audit.stderr
+
+
+@pytest.mark.parametrize("command", ["sink", "detect"])
+@pytest.mark.parametrize("value", ["inf", "nan", "301", "0.5"])
+def test_a_session_timeout_outside_its_range_is_one_line(command: str, value: str) -> None:
+    """``inf`` and ``nan`` passed the option's floor and crashed the workers with tracebacks (review)."""
+    line = one_error_line(cli("worker", command, "--session-timeout", value))
+    assert "--session-timeout" in line

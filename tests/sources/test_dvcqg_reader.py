@@ -327,3 +327,7 @@ def test_a_pretty_printed_body_that_breaks_says_nothing_after_is_read_and_why() 
     assert "SoTien" not in problem.message and "B-1" not in problem.message
     (cut,) = [g for g in items(body.replace(b"NaN", b"2\x00")) if isinstance(g, ReadProblem)]
     assert "nothing after it is read" in cut.message and "NaN" not in cut.message
+    # A NaN the parser did not stop at (in a string near the break) is not named (review).
+    stray = b'[{"MaHoSo": "A-1"}, {"GhiChu": "x NaN y" , }]'
+    (near,) = [g for g in items(stray) if isinstance(g, ReadProblem)]
+    assert near.code == "json.invalid" and "NaN" not in near.message
