@@ -48,8 +48,12 @@ def main() -> None:
         # A full disk under `--json > file` (or under any file a command writes): one line and exit 2.
         # `validate --json > /dev/full` printed a traceback and exit 1, which is also validate's "lines
         # rejected" (fuzz review of 2026-12-05).
+        # Which file had no room is known when the error names it; else it may be standard output, an output
+        # file, or a temporary one (the batch engine's spool, a copy of standard input): all three said.
         _stdout_to_null()
-        where = f" {exc.filename}" if exc.filename else " the output"
+        where = (
+            f" {exc.filename}" if exc.filename else " (standard output, an output file or a temporary one)"
+        )
         fail(f"cannot write{where}: {exc.strerror or exc}")
         sys.exit(2)
 

@@ -46,6 +46,7 @@ def warn_before_every_event(as_of: datetime, earliest: datetime | None, conseque
         return
     err.print(
         f"[bold yellow]warning:[/] --as-of {as_of.isoformat()} is before every event of the file (the first "
-        f"occurred at {earliest.isoformat()}): no event is known at that instant, so {escape(consequence)}",
+        f"occurred at {earliest.isoformat()}): none of them is known at that instant, so "
+        f"{escape(consequence)}",
         highlight=False,
     )

@@ -117,8 +117,8 @@ def warehouse_load(
     )
     warn_before_every_event(
         instant, result.stats.earliest,
-        "its dossiers were judged with none (any violation stored of them retracted); load the file again "
-        "with a later --as-of to judge them then",
+        "its dossiers were judged without them (a violation they had found is retracted); load the file "
+        "again with a later --as-of to judge them with them",
     )  # fmt: skip
     for run in result.recovered:
         err.print(f"finished the interrupted {run.describe()}", highlight=False, markup=False)

@@ -43,7 +43,7 @@ class IngestStats:
     #: The most dossiers held in memory at once by one worker (the engine's memory bound).
     peak_residents: int = 0
     #: When the file's earliest valid event occurred (``None``: no valid event): an evaluation time before
-    #: it knows no event at all, which the commands say (``cli.common.before_every_event``).
+    #: it knows no event at all, which the commands say (``cli.notices.warn_before_every_event``).
     earliest: datetime | None = None
 
     @property
