@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,16 @@ class StreamError(RuntimeError):
 
 #: The port a Kafka client reaches a bootstrap server given without one on.
 DEFAULT_PORT = 9092
+
+
+def _host_port(server: str) -> tuple[str, int]:
+    """A bootstrap server's host and port (Kafka's default when none is given); an IPv6 host in brackets."""
+    if server.startswith("[") and "]" in server:
+        host, _, rest = server[1:].partition("]")
+        port = rest.removeprefix(":")
+    else:
+        host, _, port = server.rpartition(":") if ":" in server else (server, "", "")
+    return host, int(port) if port.isdigit() else DEFAULT_PORT
 
 
 @dataclass(frozen=True)
@@ -85,25 +96,27 @@ class KafkaConfig:
 
     def stalled_tls(self, timeout: float) -> str | None:
         """Under TLS, the first bootstrap server that takes a connection but completes no TLS handshake
-        within ``timeout`` (a plaintext listener reads the ClientHello as the start of a request and waits
-        for the rest), said in one sentence; else ``None``. kafka-python bounds the connection but not the
-        handshake: ``ingest`` with ``SSL`` against a plaintext broker waited forever, printing nothing
+        (a plaintext listener reads the ClientHello as the start of a request and waits for the rest), said
+        in one sentence; else ``None``; all within ``timeout``. kafka-python bounds the connection but not
+        the handshake: ``ingest`` with ``SSL`` against a plaintext broker waited forever, printing nothing
         (review of 2026-12-05). A server that refuses the connection, or fails the handshake, is left to the
         client, which says so in its time."""
         if self.security_protocol not in _TLS:
             return None
+        deadline = time.monotonic() + timeout
         for server in self.servers:
-            host, _, port = server.rpartition(":") if ":" in server else (server, "", "")
-            host = host.strip("[]") or server
-            address = (host, int(port) if port.isdigit() else DEFAULT_PORT)
+            host, port = _host_port(server)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
             try:
-                sock = socket.create_connection(address, timeout)
+                sock = socket.create_connection((host, port), left)
             except (OSError, ValueError):
                 continue
             try:
                 context = self.ssl_context()
                 with context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False) as tls:
-                    tls.settimeout(timeout)
+                    tls.settimeout(max(0.001, deadline - time.monotonic()))
                     tls.do_handshake()
             except TimeoutError:
                 return (

@@ -60,10 +60,10 @@ def _admin(kafka: KafkaConfig, timeout: float) -> Any:
     from kafka.admin import KafkaAdminClient
     from kafka.errors import KafkaError
 
-    stalled = kafka.stalled_tls(min(timeout, _HANDSHAKE_SECONDS))
+    deadline = time.monotonic() + timeout
+    stalled = kafka.stalled_tls(min(timeout, _HANDSHAKE_SECONDS))  # within the caller's timeout
     if stalled is not None:
         raise TopicError(stalled)
-    deadline = time.monotonic() + timeout
     while True:
         try:
             return KafkaAdminClient(

@@ -220,3 +220,14 @@ def test_a_refused_tls_connection_is_left_to_the_client() -> None:
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]
     assert KafkaConfig(f"127.0.0.1:{port}", "SASL_SSL").stalled_tls(0.5) is None
+
+
+@pytest.mark.parametrize(
+    ("server", "address"),
+    [("k:9093", ("k", 9093)), ("k", ("k", 9092)), ("[::1]", ("::1", 9092)), ("[::1]:9094", ("::1", 9094))],
+)
+def test_the_tls_probe_reads_each_server_as_the_client_does(server: str, address: tuple[str, int]) -> None:
+    """A bare ``[::1]`` was read as host ":" and left unprobed (review)."""
+    from streams.kafka import _host_port
+
+    assert _host_port(server) == address
