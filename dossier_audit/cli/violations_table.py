@@ -41,11 +41,23 @@ _UNSEEN: Final = frozenset(("Cc", "Cf", "Zl", "Zp"))
 
 
 def shown(value: str) -> str:
-    """An id as the table shows it: what the contract allows in one but a cell cannot show (a line break,
-    a right-to-left mark, review) as ``\\uXXXX``, and one that is blank or begins or ends with a space in
-    quotes, so that it can be told from an empty cell and copied exactly."""
-    text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in _UNSEEN else c for c in value)
-    return f'"{text}"' if not text.strip() or text != text.strip() else text
+    """An id as the table shows it, one reading per id: what the contract allows in one but a cell cannot
+    show (a line break, a right-to-left mark: review) as ``\\uXXXX`` (``\\UXXXXXXXX`` beyond U+FFFF), a
+    backslash doubled; one that is blank, begins or ends with a space, or begins with a quote in quotes, its
+    quotes escaped. So it can be told from an empty cell, and copied back exactly."""
+    text = "".join(_escaped(c) for c in value)
+    if not text.strip() or text != text.strip() or text.startswith('"'):
+        return '"' + text.replace('"', '\\"') + '"'
+    return text
+
+
+def _escaped(char: str) -> str:
+    if char == "\\":
+        return "\\\\"
+    if unicodedata.category(char) in _UNSEEN:
+        code = ord(char)
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return char
 
 
 def violations_table(rows: list[Any], lang: str, *, show_state: bool) -> Table:
@@ -67,7 +79,7 @@ def violations_table(rows: list[Any], lang: str, *, show_state: bool) -> Table:
             table.add_column(h(key), overflow="fold")
     for row in rows:
         cells = [shown(row.dossier_id), row.rule_id, shown(row.event_id) if row.event_id else "—",
-                 shown(row.unit_code), t.instant(local(row.occurred_at)), row.producer]  # fmt: skip
+                 shown(row.unit_code), t.instant(local(row.occurred_at)), shown(row.producer)]  # fmt: skip
         if show_state:
             vi, en = _STATES.get(row.state, (row.state, row.state))
             cells.append(vi if lang == "vi" else en)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import io
 import re
+import unicodedata
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +15,8 @@ from types import SimpleNamespace
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -163,6 +166,27 @@ def test_a_dossier_id_a_cell_cannot_show_is_escaped_on_one_row(dossier_id: str, 
     console.print(violations_table([row], "en", show_state=False))
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert _cells(text, 0) == seen and "\u202e" not in text
+
+
+def _read_back(cell: str) -> str:
+    """What a reader of the table copies an id back to: the inverse of ``violations_table.shown``."""
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        cell = cell[1:-1].replace('\\"', '"')
+    return re.sub(
+        r"\\(\\|u[0-9a-f]{4}|U[0-9a-f]{8})",
+        lambda m: "\\" if m[1] == "\\" else chr(int(m[1][1:], 16)),
+        cell,
+    )
+
+
+@given(st.text(max_size=12))
+def test_every_id_the_table_shows_reads_back_to_itself(dossier_id: str) -> None:
+    """One reading per id: an id holding a backslash, quotes or the escapes' own text is no other (review)."""
+    from dossier_audit.cli.violations_table import shown
+
+    cell = shown(dossier_id)
+    assert _read_back(cell) == dossier_id
+    assert not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in cell)
 
 
 def _form(received: int, on_time: int) -> dict[str, object]:
