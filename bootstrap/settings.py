@@ -7,7 +7,6 @@ when :func:`load_settings` is called — never at import time. A value it cannot
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,23 +16,8 @@ import pydantic_settings
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bootstrap import placeholders, printed
+from bootstrap import kafka_names, placeholders, printed
 from bootstrap.settings_file import LiteralDotEnv, SettingsError, accepted_values, check_names, not_a_file
-
-#: One bootstrap server: a host name or address, or an IPv6 address in brackets; the port is optional
-#: (Kafka's clients default to 9092).
-#: A Kafka topic name (Kafka's own rule; "." and ".." are refused apart): the embedded broker took any name,
-#: which a real broker refuses once deployed (review).
-_TOPIC = re.compile(r"[A-Za-z0-9._-]{1,249}")
-
-
-def valid_topic_name(name: str, room: int = 0) -> bool:
-    """Whether ``name`` is a Kafka topic name, with ``room`` characters to spare (a prefix of other topics'
-    names): the embedded broker takes any name, a real one refuses it."""
-    return bool(_TOPIC.fullmatch(name)) and len(name) + room <= 249 and name not in (".", "..")
-
-
-_HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?$")
 
 
 class Settings(BaseSettings):
@@ -281,6 +265,10 @@ class Settings(BaseSettings):
     _sasl_password_is_set = field_validator("sasl_password")(placeholders.password)
     _proxy_is_set = field_validator("console_trusted_proxies")(placeholders.proxies)
     _printable = field_validator(*printed.PRINTED)(printed.no_control_characters)
+    _topic_names = field_validator("topic_events", "topic_violations", "topic_dead_letters")(
+        kafka_names.topic
+    )
+    _servers = field_validator("bootstrap_servers")(kafka_names.servers)
 
     @field_validator("catalogue", "calendar_override", "workdir", "reports_dir", "ssl_cafile", mode="before")
     @classmethod
@@ -293,15 +281,6 @@ class Settings(BaseSettings):
             raise ValueError("is empty: unset it for the default, or give a path")
         return value
 
-    @field_validator("topic_events", "topic_violations", "topic_dead_letters")
-    @classmethod
-    def _topic_name(cls, value: str) -> str:
-        if not _TOPIC.fullmatch(value) or value in (".", ".."):
-            raise ValueError("must be a Kafka topic name: 1-249 ASCII letters, digits, '.', '_' or '-'")
-        if value.startswith("__"):  # ingest wrote events into __consumer_offsets (review of 2026-12-05)
-            raise ValueError("names one of Kafka's internal topics (they start with '__'): choose another")
-        return value
-
     @model_validator(mode="after")
     def _topics_differ(self) -> Settings:
         """One topic for two purposes mixed the dead letters into the events (review)."""
@@ -311,25 +290,6 @@ class Settings(BaseSettings):
                 "DOSSIER_AUDIT_TOPIC_EVENTS, _TOPIC_VIOLATIONS and _TOPIC_DEAD_LETTERS must name three topics"
             )
         return self
-
-    @field_validator("bootstrap_servers")
-    @classmethod
-    def _servers_are_host_port(cls, value: str | None) -> str | None:
-        """Checked here, not by the Kafka client: kafka-python raises a bare ValueError (a traceback) for
-        ``host:notaport`` or ``[::1``, and waits out its whole timeout for ``host:99999``."""
-        if value is None or not value.strip():
-            return value
-        entries = [s.strip() for s in value.split(",") if s.strip()]
-        if not entries:
-            raise ValueError("must be host:port[,host:port]")
-        for n, entry in enumerate(entries, 1):
-            match = _HOST_PORT.match(entry)
-            if match is None or (match[1] is not None and not 1 <= int(match[1]) <= 65535):
-                raise ValueError(  # the entry is not quoted: a password typed into it would be shown
-                    f"must be host:port[,host:port] with ports from 1 to 65535 (server {n} of the list "
-                    "is not)"
-                )
-        return value
 
     @model_validator(mode="after")
     def _clock_needs_rulebook_2(self) -> Settings:

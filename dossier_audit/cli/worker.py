@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 
+from bootstrap.kafka_names import valid_topic_name
 from bootstrap.platform import (
     detector_history,
     detector_options,
@@ -19,7 +20,7 @@ from bootstrap.platform import (
     platform_topics,
     sink_options,
 )
-from bootstrap.settings import load_settings, valid_topic_name
+from bootstrap.settings import load_settings
 from dossier_audit.cli.app import worker_app
 from dossier_audit.cli.common import (
     BootstrapOption,
@@ -355,8 +356,8 @@ def worker_detect(
             # Faust names its table topics after it: an empty id was a traceback, "a b/c" made topics a real
             # broker refuses (review).
             raise UsageError(
-                f"--group-id must be 1-{249 - _TABLE_SUFFIX} ASCII letters, digits, '.', '_' or '-': it "
-                "prefixes the detector's table topics"
+                f"--group-id must be 1-{249 - _TABLE_SUFFIX} ASCII letters, digits, '.', '_' or '-', not "
+                "starting with '__' (Kafka's internal topics): it prefixes the detector's table topics"
             )
         instant = parse_instant(as_of) if as_of is not None else None
         history = detector_history(settings.detector_history)

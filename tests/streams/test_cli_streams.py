@@ -87,7 +87,7 @@ def test_ingest_errors_are_one_clear_line():
 def test_the_detectors_group_id_must_make_topic_names(tmp_path):
     """It prefixes the detector's table topics: an empty one was a traceback (Faust: "App requires an id!"),
     "a b/c" made topics a real broker refuses (review). Refused before any connection, in one line."""
-    for bad in ("", "a b/c", "x" * 229, "abc\n"):  # "$" let a trailing newline through (review)
+    for bad in ("", "a b/c", "x" * 229, "abc\n", "__detector"):  # "$" let a trailing newline through
         result = cli("worker", "detect", "--group-id", bad, "--bootstrap-servers", "127.0.0.1:1", code=2)
         assert result.stderr.count("\n") == 1 and "--group-id must be 1-228 ASCII letters" in result.stderr
         assert "Traceback" not in result.stderr
