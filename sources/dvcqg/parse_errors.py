@@ -28,6 +28,9 @@ def not_json_numbers(exc: BaseException) -> str:
 
 
 def first_line(exc: BaseException) -> str:
+    """The parser's message, its first line only; a string that is no UTF-8 by the byte at fault."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"a string is not UTF-8 text (byte 0x{exc.object[exc.start]:02X})"
     text = exc.args[0] if exc.args else ""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
