@@ -37,8 +37,9 @@ def main() -> None:
         with stops_as_ctrl_c(*signals):
             try:
                 app()
-            finally:  # what is still buffered fails here, not in the interpreter's exit
+            except SystemExit:  # how every command ends: what is still buffered fails here, not at exit
                 sys.stdout.flush()
+                raise
     except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
         sys.stderr.close()
         sys.exit(0)
