@@ -109,11 +109,6 @@ _EXCESS_RECEIVED = basis(
     f"{UNCONFIRMED}",
     _D118_UNKNOWN,
 )
-EXCESS_CASES = {
-    "supplement_requested": _EXCESS_ASKED,
-    "received": _EXCESS_RECEIVED,
-    "supplement_completed": _EXCESS_RECEIVED,
-}
 PUBLISHED = basis(
     f"Art. 8(1)(a) (public display at the one-stop department); Art. 13 of {_D63}: only published "
     f"procedures apply — {CONFIRMED}",
@@ -142,10 +137,11 @@ DUE_DATE_RECORD = basis(
 )
 DATA_QUALITY = ((legal.DECREE_61, "data-quality check (not a breach of the law)"),)
 
-#: The bases by their names in both modules (a dict of cases: each case's basis).
+#: The bases by their names in both modules (a dict of cases: each case's basis). ``EXCESS_CASES`` only
+#: picks among ``_EXCESS_ASKED`` and ``_EXCESS_RECEIVED``, paired here already: it has no English of its own.
 NAMES = (
     "APOLOGY", "APOLOGY_LEAD", "MISSED_PROMISE", "RESCHEDULE", "REFUSAL", "REFUSAL_CASES", "SUPPLEMENT",
-    "EXCESS", "_EXCESS_ASKED", "_EXCESS_RECEIVED", "EXCESS_CASES", "PUBLISHED", "RECEIPT", "LEGAL_TIME",
+    "EXCESS", "_EXCESS_ASKED", "_EXCESS_RECEIVED", "PUBLISHED", "RECEIPT", "LEGAL_TIME",
     "DUE_DATE", "DUE_DATE_RECORD", "DATA_QUALITY",
 )  # fmt: skip
 
