@@ -32,13 +32,18 @@ class StreamError(RuntimeError):
 DEFAULT_PORT = 9092
 
 
-def _host_port(server: str) -> tuple[str, int]:
-    """A bootstrap server's host and port (Kafka's default when none is given); an IPv6 host in brackets."""
+def _split(server: str) -> tuple[str, str]:
+    """A bootstrap server's host (an IPv6 one out of its brackets) and the port it gives ("" for none)."""
     if server.startswith("[") and "]" in server:
         host, _, rest = server[1:].partition("]")
-        port = rest.removeprefix(":")
-    else:
-        host, _, port = server.rpartition(":") if ":" in server else (server, "", "")
+        return host, rest.removeprefix(":")
+    host, _, port = server.rpartition(":") if ":" in server else (server, "", "")
+    return host, port
+
+
+def _host_port(server: str) -> tuple[str, int]:
+    """A bootstrap server's host and port, Kafka's default when it gives none (as the client reads it)."""
+    host, port = _split(server)
     return host, int(port) if port.isdigit() else DEFAULT_PORT
 
 
@@ -74,9 +79,8 @@ class KafkaConfig:
         with no word of 9092: CLI review)."""
         shown = []
         for server in self.servers:
-            port = server.rpartition(":")[2] if ":" in server else ""
-            given = port.isdigit() and not server.endswith("]")
             bare = server.removesuffix(":")  # "host:" is a host without a port, as the client reads it
+            given = _split(server)[1].isdigit()
             shown.append(server if given else f"{bare}:{DEFAULT_PORT} (no port given: Kafka's default)")
         return ",".join(shown)
 

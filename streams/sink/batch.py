@@ -203,7 +203,10 @@ _DATETIME_END_MS = 2**32 * 1000
 
 
 #: What a ``DateTime`` column holds: a dead letter's ``rejected_at`` outside it is its record's time instead.
-_DATETIME_START, _DATETIME_END = datetime(1970, 1, 1, tzinfo=UTC), datetime.fromtimestamp(2**32, UTC)
+_DATETIME_START, _DATETIME_END = (
+    datetime(1970, 1, 1, tzinfo=UTC),
+    datetime.fromtimestamp(_DATETIME_END_MS // 1000, UTC),
+)
 #: The ``rejected_at`` of a rejection whose Kafka record has no timestamp a ``DateTime`` holds (none, -1, or
 #: beyond 2106): 1970-01-01T00:00:00Z, the same on every redelivery (see the module doc).
 UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
