@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from inspections.calendar_days import Confidence, Holiday, HolidayKind, MakeUpDay
+from inspections.files.yaml_marked import MarkedConstruction
 
 _SAT = 5
 _T = TypeVar("_T")
@@ -180,21 +181,9 @@ def _is_date(value: object) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, but for a date that is none (``2025-02-30``): where it stands, not only
-    "day is out of range for month" (fuzz review of 2026-12-05)."""
-
-
-def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError as exc:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"{node.value!r} is not a date: {exc}", node.start_mark
-        ) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+class _Loader(MarkedConstruction, yaml.SafeLoader):
+    """PyYAML's safe loader, but for a value that is none of its tag (a date ``2025-02-30``): where it
+    stands, not only "day is out of range for month" (fuzz review of 2026-12-05)."""
 
 
 def read_yaml(path: Traversable | Path) -> Any:

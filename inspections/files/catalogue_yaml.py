@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from inspections.files.yaml_marked import MarkedConstruction
+
 __all__ = ["CatalogueError", "Problem", "decode", "duplicate_keys", "parse_yaml"]
 
 # The C implementation is several times faster; fall back to pure Python where libyaml is missing.
@@ -95,21 +97,10 @@ def _timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
         return str(node.value)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc]
+class _Loader(MarkedConstruction, _BaseLoader):  # type: ignore[misc]
     """The safe loader, but a timestamp that is not a real day is text (see :func:`_timestamp`), and a
     value its explicit tag cannot read (``!!int abc``, ``!!int`` of nothing, ``!!bool maybe``) is an error at
-    the value: PyYAML's constructors raise a bare ``ValueError``, ``IndexError`` or ``KeyError`` there,
-    without a mark."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep=deep)
-        except yaml.MarkedYAMLError:
-            raise
-        except (ValueError, TypeError, LookupError, AttributeError, ArithmeticError) as exc:
-            shown = repr(node.value)[:60]
-            problem = f"cannot read {shown} as {node.tag.rsplit(':', 1)[-1]} ({type(exc).__name__})"
-            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+    the value (``yaml_marked``)."""
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
