@@ -83,7 +83,11 @@ KEYS = ("applicant", "Applicant", "APPLICANT", "aPpLiCaNt", "ａｐｐｌｉｃ�
         # And these (review of 2026-12-05, second): Cyrillic a, Cyrillic i, dotless i, Latin alpha, a capital
         # I for l, a space inside, a NUL before, a Hangul filler after.
         "\u0430pplicant", "appl\u0456cant", "appl\u0131cant", "\u0251pplicant", "appIicant", "app licant",
-        "\u0000applicant", "applicant\u3164")  # fmt: skip
+        "\u0000applicant", "applicant\u3164",
+        # And these (review of 2026-12-05, third): a Greek capital Nu, the braille blank after, small
+        # capitals, an enclosing circle after.
+        "APPLICA\u039dT", "applicant\u2800", "\u1d00\u1d18\u1d18\u029f\u026a\u1d04\u1d00\u0274\u1d1b",
+        "applicant\u20dd")  # fmt: skip
 
 
 def _nested_lists(depth: int) -> list[Any]:

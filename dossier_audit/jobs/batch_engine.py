@@ -41,6 +41,7 @@ from dossier_audit.jobs.batch_options import (
     EventSink,
     IngestStats,
     ProgressSink,
+    RawKeeper,
     RejectionSink,
     default_workers,
     stats_dict,
@@ -116,6 +117,7 @@ class BatchEngine:
         evaluate_lines: EvaluateLines | None = None,
         codec: ResultsCodec = JSON_LINES,
         on_shard_done: Callable[[], None] | None = None,
+        rejected_raw: RawKeeper | None = None,
     ) -> None:
         if evaluate is not None and evaluate_lines is not None:
             raise ValueError("give evaluate or evaluate_lines, not both")
@@ -123,6 +125,7 @@ class BatchEngine:
         self.evaluate_lines = evaluate_lines
         self.codec = codec
         self.on_shard_done = on_shard_done
+        self.rejected_raw = rejected_raw
         self.options = options or BatchOptions()
         if on_event is not None and self.options.workers != 1:
             raise ValueError("on_event needs an in-process engine (workers=1)")
@@ -163,7 +166,7 @@ class BatchEngine:
     def _run_shard(self, path: Path, shard: int, workers: int, outdir: Path, progress: Any) -> None:
         worker = Shard(
             self.evaluate, self.options, shard, workers, self.on_event,
-            evaluate_lines=self.evaluate_lines, codec=self.codec,
+            evaluate_lines=self.evaluate_lines, codec=self.codec, rejected_raw=self.rejected_raw,
         )  # fmt: skip
         with (
             open(outdir / f"{shard}.results", "wb") as results,
@@ -241,7 +244,7 @@ class BatchEngine:
             with open(outdir / f"{shard}.rejections", "rb") as fh:
                 for line in fh:
                     code, message, line_no, raw = orjson.loads(line)
-                    self.on_rejection(Rejection(code, message, line_no, raw.encode()))
+                    self.on_rejection(Rejection(code, message, line_no, raw.encode("latin-1")))
         redo = set(meta["redo"])
         recomputed: dict[str, tuple[list[Any], int]] = {}
         dossiers = 0

@@ -24,6 +24,9 @@ EvaluateLines = Callable[[str, list[AnyEvent], list[int]], list[Any]]
 ``events[i]``): the warehouse load stores it with the event."""
 
 RejectionSink = Callable[[Rejection], None]
+RawKeeper = Callable[[bytes], bytes]
+"""What the engine keeps of a rejected line for its :data:`RejectionSink` (the load: the line scrubbed of
+applicants, ``Pseudonymiser.scrub_raw``); without one it keeps nothing (a command that counts and shows)."""
 ProgressSink = Callable[[int], None]
 EventSink = Callable[[AnyEvent, int], None]
 """Called with each accepted event and its line number (in-process engines only; a dossier settled twice

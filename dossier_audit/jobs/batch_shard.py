@@ -17,7 +17,14 @@ import msgspec
 import orjson
 from rbloom import Bloom
 
-from dossier_audit.jobs.batch_options import BatchOptions, Evaluate, EvaluateLines, EventSink, IngestStats
+from dossier_audit.jobs.batch_options import (
+    BatchOptions,
+    Evaluate,
+    EvaluateLines,
+    EventSink,
+    IngestStats,
+    RawKeeper,
+)
 from dossier_audit.jobs.batch_results import JSON_LINES, ResultsCodec
 from schemas.dedup import conflict_rejection, same_content
 from schemas.events import END_TYPES, AnyEvent, event_sort_key
@@ -127,10 +134,12 @@ class Shard:
         *,
         evaluate_lines: EvaluateLines | None = None,
         codec: ResultsCodec = JSON_LINES,
+        rejected_raw: RawKeeper | None = None,
     ) -> None:
         self.evaluate = evaluate
         self.evaluate_lines = evaluate_lines
         self.codec = codec
+        self.rejected_raw = rejected_raw
         self.on_event = on_event
         self.options = options
         self.shard = shard
@@ -196,17 +205,16 @@ class Shard:
         return events, lines
 
     def _reject(self, rejection: Rejection, rejections: IO[bytes]) -> None:
+        """Count a rejection and write it to this shard's file, its line as ``rejected_raw`` keeps it (none
+        without one): the file is on disk until the command ends, and after it if the command is killed,
+        so a clear applicant never goes there (review: the load scrubbed each line in the parent, once
+        read back from here). Its bytes travel as Latin-1 text, which any bytes are, exactly."""
         self.stats.rejected[rejection.code] += 1
-        rejections.write(
-            orjson.dumps(
-                [
-                    rejection.code,
-                    rejection.message,
-                    rejection.line_no,
-                    rejection.raw.decode("utf-8", "replace"),
-                ]
-            )
-        )
+        kept = b""
+        if self.rejected_raw is not None:
+            kept = self.rejected_raw(rejection.raw.decode("utf-8", "replace").encode())
+        record = [rejection.code, rejection.message, rejection.line_no, kept.decode("latin-1")]
+        rejections.write(orjson.dumps(record))
         rejections.write(b"\n")
 
     def _finalise(

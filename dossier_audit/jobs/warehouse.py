@@ -195,9 +195,8 @@ def load_file(
     shown = EarliestRejections(keep_rejections)  # the same lines on every run, in line order
     progress = on_progress or _no_progress
 
-    def on_rejection(rejection: Rejection) -> None:
-        scrubbed = pseudonymiser.scrub_raw(rejection.raw)
-        rejected.add(*rejection_row(rejection, source, scrubbed, run.started_at))
+    def on_rejection(rejection: Rejection) -> None:  # its line scrubbed by the workers (``rejected_raw``)
+        rejected.add(*rejection_row(rejection, source, rejection.raw, run.started_at))
         shown(rejection)
 
     size = path.stat().st_size
@@ -226,6 +225,7 @@ def load_file(
             on_rejection=on_rejection,
             on_progress=reading,
             on_shard_done=spool.flush,
+            rejected_raw=pseudonymiser.scrub_raw,
         )
         drained = False
         stored_events = held_events = 0

@@ -169,3 +169,27 @@ def test_eviction_bounds_resident_dossiers(tmp_path):
     assert engine.stats.second_pass_dossiers == 0
     # ~2 returned dossiers within a day, ~5 unreturned within 10 days (one every other day), and slack.
     assert engine.stats.peak_residents <= 10
+
+
+def test_the_rejections_spooled_by_a_shard_hold_no_clear_applicant(tmp_path):
+    """A shard's rejections file stays on disk until the command ends, after it if the command is killed:
+    the line goes there as ``rejected_raw`` keeps it (the load: scrubbed of applicants), and not at all
+    without one (review: the load wrote each rejected line there in clear and scrubbed it once read back)."""
+    from dossier_audit.jobs.batch_shard import Shard
+    from schemas.pseudonym import Pseudonymiser
+
+    line = (b'{"schema_version":1,"event_id":"e1","dossier_id":"D1","type":"submitted","occurred_at":'
+            b'"2025-11-03T08:00:00","unit_code":"U","data":{"procedure_code":"1.1","channel":"online",'
+            b'"applicant":"Nguyen Van Marker"}}\n')  # fmt: skip
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(line)
+    scrub = Pseudonymiser(b"spool-test-key-0123456789abcdef").scrub_raw
+    kept = {}
+    for name, keeper in (("scrubbed", scrub), ("nothing", None)):
+        shard = Shard(lambda dossier_id, events: [], BatchOptions(), 0, 1, rejected_raw=keeper)
+        with open(tmp_path / f"{name}.results", "wb") as results, open(tmp_path / name, "wb") as rejections:
+            shard.run(path, results, rejections)
+        (record,) = [orjson.loads(row) for row in (tmp_path / name).read_bytes().splitlines()]
+        kept[name] = record[3]
+        assert b"Marker" not in (tmp_path / name).read_bytes()
+    assert kept == {"scrubbed": scrub(line.rstrip(b"\n")).decode("latin-1"), "nothing": ""}
