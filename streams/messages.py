@@ -11,13 +11,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 
 from schemas.events import AnyEvent, to_json_dict
+
+_T = TypeVar("_T")
 
 # What may carry a record's data in an error text: quoted text, and numbers of four or more characters (a
 # value, an identity number, a date or time); short ones (type widths, error codes) say what went wrong.
@@ -92,18 +95,49 @@ class DeadLetter:
 
     @classmethod
     def decode(cls, value: bytes) -> DeadLetter:
+        """The dead letter of a message; a :class:`MessageError` naming what is wrong, never a member's
+        value (a foreign producer's member may hold anything, an applicant too: the reason is stored)."""
+        doc = _object(value, "not a dead letter")
+        member = _Members(doc, "not a dead letter")
+        return cls(
+            _text(member("source")),
+            member("offset", int, "an integer"),
+            _text(member("reason_code")),
+            _text(member("reason")),
+            _text(member("raw")).encode(),
+            member("rejected_at", datetime.fromisoformat, "an ISO 8601 time"),
+        )
+
+
+def _object(value: bytes, what: str) -> dict[str, Any]:
+    """A message's JSON object, else a :class:`MessageError` (``what``: what it is not) naming no value."""
+    try:
+        doc = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:  # its text says where, not what
+        raise MessageError(f"{what}: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise MessageError(f"{what}: not a JSON object")
+    return doc
+
+
+class _Members:
+    """A message's members read one at a time: a missing one, or one its conversion refuses, is a
+    :class:`MessageError` that names the member and what it should be, never its value (the errors of
+    ``int`` and ``fromisoformat`` quote it)."""
+
+    def __init__(self, doc: dict[str, Any], what: str) -> None:
+        self._doc, self._what = doc, what
+
+    def __call__(self, name: str, convert: Callable[[Any], _T] | None = None, kind: str = "") -> Any:
+        if name not in self._doc:
+            raise MessageError(f"{self._what}: no member {name!r}")
+        value = self._doc[name]
+        if convert is None:
+            return value
         try:
-            doc = orjson.loads(value)
-            return cls(
-                _text(doc["source"]),
-                int(doc["offset"]),
-                _text(doc["reason_code"]),
-                _text(doc["reason"]),
-                _text(doc["raw"]).encode(),
-                datetime.fromisoformat(doc["rejected_at"]),
-            )
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise MessageError(f"not a dead letter: {exc}") from exc
+            return convert(value)
+        except (TypeError, ValueError, OverflowError):
+            raise MessageError(f"{self._what}: member {name!r} is not {kind}") from None
 
 
 def _text(value: object) -> str:
@@ -142,15 +176,15 @@ class ViolationMessage:
 
     @classmethod
     def decode(cls, value: bytes) -> ViolationMessage:
-        try:
-            doc = orjson.loads(value)
-            state = doc["state"]
-            if state not in ("open", "retracted"):
-                raise ValueError(f"unknown state {state!r}")
-            violation = doc["violation"]
-            if not isinstance(violation, dict) or "dossier_id" not in violation:
-                raise ValueError("violation is not an audit record")
-            return cls(state, datetime.fromisoformat(doc["as_of"]), str(doc["producer"]),
-                       int(doc["version"]), violation)  # fmt: skip
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise MessageError(f"not a violation message: {exc}") from exc
+        """The violation message of a message; a :class:`MessageError` naming what is wrong, never a
+        member's value (as :meth:`DeadLetter.decode`)."""
+        what = "not a violation message"
+        member = _Members(_object(value, what), what)
+        state = member("state")
+        if state not in ("open", "retracted"):
+            raise MessageError(f"{what}: member 'state' is neither 'open' nor 'retracted'")
+        violation = member("violation")
+        if not isinstance(violation, dict) or "dossier_id" not in violation:
+            raise MessageError(f"{what}: violation is not an audit record")
+        as_of = member("as_of", datetime.fromisoformat, "an ISO 8601 time")
+        return cls(state, as_of, str(member("producer")), member("version", int, "an integer"), violation)

@@ -367,7 +367,10 @@ class BatchConverter:
                 msg = ViolationMessage.decode(value)
                 row = violation_row(msg.violation, msg.state, msg.as_of, msg.producer, msg.version)
             except (MessageError, KeyError, TypeError, ValueError) as exc:
-                reason = str(exc) if isinstance(exc, MessageError) else f"not a violation message: {exc!r}"
+                # A message's errors name no value; the row's may quote the producer's (masked).
+                reason = (
+                    str(exc) if isinstance(exc, MessageError) else scrub_text(f"not a violation: {exc!r}")
+                )
                 rejection = Rejection("violation.invalid", reason, record.offset, value)
                 self._reject(batch, rejection, where, value, at, origin)
                 return

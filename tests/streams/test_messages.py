@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 
 from streams.messages import DeadLetter, MessageError, ViolationMessage
@@ -45,3 +46,32 @@ def test_every_rejection_code_the_workers_write_is_documented():
         )
     assert used, "the pattern found no codes"
     assert used <= CODES | TRANSPORT_CODES
+
+
+_CLEAR = "Nguyen Van Marker 079301004455"
+
+
+@pytest.mark.parametrize(
+    ("decode", "doc", "said"),
+    [
+        (DeadLetter.decode, {"offset": _CLEAR}, "member 'offset' is not an integer"),
+        (DeadLetter.decode, {"rejected_at": _CLEAR}, "member 'rejected_at' is not an ISO 8601 time"),
+        (DeadLetter.decode, {"rejected_at": [_CLEAR]}, "member 'rejected_at' is not an ISO 8601 time"),
+        (ViolationMessage.decode, {"state": _CLEAR}, "member 'state' is neither 'open' nor 'retracted'"),
+        (ViolationMessage.decode, {"as_of": _CLEAR}, "member 'as_of' is not an ISO 8601 time"),
+        (ViolationMessage.decode, {"version": _CLEAR}, "member 'version' is not an integer"),
+    ],
+)
+def test_a_bad_member_is_named_never_its_value(decode, doc, said):
+    """A foreign producer's member may hold anything, an applicant too, and the sink stores the reason: it
+    quoted ``int``'s and ``fromisoformat``'s errors, which quote the value (privacy review)."""
+    good = {
+        DeadLetter.decode: {"source": "s", "offset": 1, "reason_code": "c", "reason": "r", "raw": "",
+                            "rejected_at": "2025-11-03T08:00:00+00:00"},
+        ViolationMessage.decode: {"state": "open", "as_of": "2025-11-03T08:00:00+00:00", "producer": "p",
+                                  "version": 1, "violation": {"dossier_id": "D"}},
+    }[decode]  # fmt: skip
+    with pytest.raises(MessageError) as caught:
+        decode(orjson.dumps({**good, **doc}))
+    assert str(caught.value).endswith(said) and "Marker" not in str(caught.value)
+    assert decode(orjson.dumps(good))  # the same message otherwise is one
