@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from pipelines.assets import build_assets
 from pipelines.partitions import DEFAULT_START, weekly_partitions
@@ -20,10 +20,9 @@ from pipelines.sensors import AlertThresholds, alert_job, build_alert_sensor
 
 
 def default_resources() -> dict[str, Any]:
-    platform = PlatformResource()  # one: the warehouse's URL comes from the platform's settings
     return {
-        "warehouse": WarehouseResource(platform=platform),
-        "platform": platform,
+        "warehouse": WarehouseResource(),  # its URL from the run's platform resource's settings
+        "platform": PlatformResource(),
         "alert_thresholds": AlertThresholds(),
     }
 
@@ -41,6 +40,9 @@ def build_definitions(
         schedules=[build_weekly_schedule(weekly_job), build_final_schedule(weekly_job)],
         sensors=[build_alert_sensor()],
         resources={**default_resources(), **(resources or {})},
+        # Every job's steps in one process, the assets' own job too (the UI's "Materialize" and backfills):
+        # the embedded warehouse is one process's at a time, and parallel steps failed on it (ops review).
+        executor=in_process_executor,
     )
 
 

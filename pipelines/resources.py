@@ -109,27 +109,27 @@ class PlatformResource(ConfigurableResource):  # type: ignore[type-arg]
 class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
     """The warehouse at ``url`` (``chdb:///dir`` or ``clickhouse://...``), opened per use and closed after.
 
-    Empty ``url``: the platform's warehouse (``DOSSIER_AUDIT_WAREHOUSE`` or chdb under the workdir), read from
-    the same settings as the platform resource (its ``env_file`` and overrides), never from the environment
-    alone: a platform configured with a settings file read the catalogue from it while this resource fell
-    back to the environment's warehouse (review of 2026-12-04).
+    Empty ``url``: the warehouse of the run's platform resource, given to :meth:`open` (its settings:
+    ``DOSSIER_AUDIT_WAREHOUSE`` or chdb under the workdir, its ``env_file`` and overrides), never from the
+    environment alone: a platform configured with a settings file read the catalogue from it while this
+    resource fell back to the environment's warehouse (review of 2026-12-04). It was then a platform of its
+    own, nested here, which a platform given by key (``build_definitions(resources=...)``) or configured in
+    the launchpad never reached: the reports read one warehouse under another's settings (review of
+    2026-12-05).
     """
 
     url: str = Field(default="", description="Warehouse URL (empty: from the platform settings).")
     create_database: bool = Field(default=False, description="Create the URL's database when missing.")
     lent_warehouse: str = Field(default="", description="Internal: key of an open Warehouse lent in-process.")
-    platform: PlatformResource = Field(
-        default_factory=PlatformResource, description="The platform whose settings name the warehouse."
-    )
 
-    def resolved_url(self) -> str:
-        return self.url or self.platform.settings().warehouse_url
+    def resolved_url(self, platform: PlatformResource) -> str:
+        return self.url or platform.settings().warehouse_url
 
     @contextmanager
-    def open(self) -> Iterator[Warehouse]:
+    def open(self, platform: PlatformResource) -> Iterator[Warehouse]:
         """A warehouse session for one use, closed after (a lent one is left open)."""
         if self.lent_warehouse:
             yield _borrow(self.lent_warehouse, Warehouse)
             return
-        with open_warehouse(self.resolved_url(), create_database=self.create_database) as wh:
+        with open_warehouse(self.resolved_url(platform), create_database=self.create_database) as wh:
             yield wh

@@ -28,9 +28,10 @@ from dagster import (
 )
 from pydantic import Field
 
+from bootstrap.settings_file import SettingsError
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
-from pipelines.resources import WarehouseResource
+from pipelines.resources import PlatformResource, WarehouseResource
 from warehouse.base import Warehouse, WarehouseError
 
 ALERT_JOB = "alert_job"
@@ -65,10 +66,20 @@ class AlertCursor:
 
     @classmethod
     def parse(cls, text: str | None) -> "AlertCursor":
+        """The cursor a tick left; a new one for none, or for one that is not a cursor's JSON (the UI lets
+        anyone set it: it was a traceback at every tick, ops review), which alerts as a first tick does."""
         if not text:
             return cls()
-        data = orjson.loads(text)
-        return cls(data.get("dead_letters"), list(data.get("alerted", [])))
+        try:
+            data = orjson.loads(text)
+            dead_letters, alerted = data.get("dead_letters"), data.get("alerted", [])
+        except (orjson.JSONDecodeError, AttributeError):
+            return cls()
+        if dead_letters is not None and type(dead_letters) is not int:
+            return cls()
+        if not isinstance(alerted, list) or not all(isinstance(key, str) for key in alerted):
+            return cls()
+        return cls(dead_letters, alerted)
 
     def dumps(self) -> str:
         return orjson.dumps({"dead_letters": self.dead_letters, "alerted": self.alerted}).decode()
@@ -229,15 +240,20 @@ def build_alert_sensor(job_def: JobDefinition = alert_job) -> SensorDefinition:
         "tick or a unit's open violations in the latest week jump against its 8-week average.",
     )
     def warehouse_alerts(
-        context: SensorEvaluationContext, warehouse: WarehouseResource, alert_thresholds: AlertThresholds
+        context: SensorEvaluationContext,
+        warehouse: WarehouseResource,
+        platform: PlatformResource,
+        alert_thresholds: AlertThresholds,
     ) -> SensorResult | SkipReason:
         cursor = AlertCursor.parse(context.cursor)
         try:
-            with warehouse.open() as wh:
+            with warehouse.open(platform) as wh:
                 alerts = evaluate_alerts(wh, alert_thresholds, datetime.now(UTC), cursor)
         except WarehouseError as exc:
             # A locked embedded warehouse (its owner is running) or a server down: try at the next tick.
             return SkipReason(f"warehouse not readable: {exc}")
+        except SettingsError as exc:  # said at every tick until fixed, not as a traceback (ops review)
+            return SkipReason(f"settings not readable: {exc}")
         for alert in alerts:
             context.log.warning("ALERT %s: %s", alert.kind, alert.message)
         if not alerts:

@@ -44,7 +44,10 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         week = week_of(context)
         out_dir = platform.week_dir(week)
         lang = platform.report_lang
-        with warehouse.open() as wh, report_run(context, wh, "leadership_report", platform, week) as run:
+        with (
+            warehouse.open(platform) as wh,
+            report_run(context, wh, "leadership_report", platform, week) as run,
+        ):
             blocking = [r for r in quality_results.latest_results(wh, week) if r.blocking and not r.success]
             with staged(out_dir, "leadership_report") as staging:
                 built = platform.platform()
@@ -80,7 +83,7 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         week = week_of(context)
         out_dir = platform.week_dir(week)
         lang = platform.report_lang
-        with warehouse.open() as wh, report_run(context, wh, "audit_packs", platform, week) as run:
+        with warehouse.open(platform) as wh, report_run(context, wh, "audit_packs", platform, week) as run:
             with staged(out_dir, "audit_packs") as staging:
                 written = reporting_api.write_audit_packs(
                     platform.platform().catalogue,

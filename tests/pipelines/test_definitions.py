@@ -161,7 +161,24 @@ def test_the_warehouse_resource_reads_the_platforms_settings(tmp_path, monkeypat
     settings_file = tmp_path / "site.env"
     settings_file.write_text(f"DOSSIER_AUDIT_WAREHOUSE=chdb://{tmp_path}/site-warehouse\n", encoding="utf-8")
     platform = PlatformResource(env_file=str(settings_file))
-    assert WarehouseResource(platform=platform).resolved_url() == f"chdb://{tmp_path}/site-warehouse"
-    assert WarehouseResource(url="chdb:///given", platform=platform).resolved_url() == "chdb:///given"
-    resources = default_resources()
-    assert resources["warehouse"].platform is resources["platform"]
+    assert WarehouseResource().resolved_url(platform) == f"chdb://{tmp_path}/site-warehouse"
+    assert WarehouseResource(url="chdb:///given").resolved_url(platform) == "chdb:///given"
+    # The run's platform resource, whichever it is: the warehouse held a platform of its own, which a
+    # platform given by key or configured in the launchpad never reached (ops review).
+    assert "platform" not in WarehouseResource.model_fields
+    assert set(default_resources()) == {"warehouse", "platform", "alert_thresholds"}
+
+
+def test_every_job_runs_its_steps_in_one_process():
+    """The embedded warehouse is one process's at a time: the assets' own job (the UI's "Materialize",
+    backfills from an asset's page) ran its steps in parallel processes, which failed on it (ops review)."""
+    from dagster import in_process_executor
+
+    from pipelines.definitions import defs
+
+    repo = defs.get_repository_def()
+    jobs = [repo.get_job(name) for name in repo.job_names]
+    assert any(job.name.startswith("__ASSET_JOB") for job in jobs)
+    assert {job.name: job.executor_def.name for job in jobs} == dict.fromkeys(
+        (job.name for job in jobs), in_process_executor.name
+    )

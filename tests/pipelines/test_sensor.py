@@ -13,7 +13,7 @@ from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from dossier_audit.jobs.warehouse import init, load_file
 from pipelines.definitions import defs
-from pipelines.resources import WarehouseResource
+from pipelines.resources import PlatformResource, WarehouseResource
 from pipelines.sensors import (
     ALERT_JOB,
     ALERT_SENSOR,
@@ -33,12 +33,13 @@ SENSOR = REPO.get_sensor_def(ALERT_SENSOR)
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def tick(url: str, cursor: str | None, **thresholds):
-    with build_sensor_context(  # a context manager: the warehouse resource nests the platform's
+def tick(url: str, cursor: str | None, platform: PlatformResource | None = None, **thresholds):
+    with build_sensor_context(
         cursor=cursor,
         repository_def=REPO,
         resources={
             "warehouse": WarehouseResource(url=url),
+            "platform": platform or PlatformResource(),
             "alert_thresholds": AlertThresholds(**thresholds),
         },
     ) as context:
@@ -159,6 +160,18 @@ def test_jump_detection_runs_on_both_backends(warehouse_url, province_events):
         assert evaluate_alerts(wh, AlertThresholds(), NOW, cursor) == []
 
 
-@pytest.mark.parametrize("text", [None, ""])
-def test_an_empty_cursor_starts_fresh(text):
+@pytest.mark.parametrize("text", [None, "", "{", "[]", '{"dead_letters": "3"}', '{"alerted": [1]}', "7",
+                                  '{"dead_letters": 1.5}', '{"alerted": "abc"}'])  # fmt: skip
+def test_an_empty_or_unreadable_cursor_starts_fresh(text):
+    """The UI lets anyone set a sensor's cursor: one not of this sensor's shape was a traceback at every
+    tick (ops review); it starts again as a first tick does."""
     assert AlertCursor.parse(text) == AlertCursor()
+    kept = AlertCursor(4, ["2025-W45/000.10.01.H99"])
+    assert AlertCursor.parse(kept.dumps()) == kept
+
+
+def test_unreadable_settings_are_a_skipped_tick_not_an_error(tmp_path):
+    """A settings error (a settings file gone, a bad value) was a traceback at every tick (ops review)."""
+    data = tick("", None, platform=PlatformResource(env_file=str(tmp_path / "gone.env")))
+    assert data.run_requests == []
+    assert (data.skip_message or "").startswith("settings not readable: cannot read settings file")
