@@ -117,10 +117,13 @@ class Inputs:
 
     @cached_property
     def newest_events(self) -> Any:
-        """Per unit, the newest event time in the whole warehouse not after ``now``: an event dated in the
-        future (a typo, a clock) would keep the data "fresh" for as long as it stands."""
+        """Per unit, the newest event time in the whole warehouse not after the reference: ``now``, and for
+        a week its end if earlier. An event dated in the future (a typo, a clock) would keep the data
+        "fresh" for as long as it stands; an event of a later week kept a week whose events never came
+        "fresh" (a backfilled week with a gap in the feed: ops review)."""
+        reference = self.now if self.scope.week is None else min(self.now, self.scope.end)
         return self._frame(
-            "quality_newest_events", ["unit_code", "newest", "events"], ["newest"], now=self.now
+            "quality_newest_events", ["unit_code", "newest", "events"], ["newest"], now=reference
         )
 
     @cached_property
