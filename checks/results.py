@@ -185,16 +185,20 @@ def _pairs(values: object) -> list[tuple[object, object]]:
     return pairs
 
 
+#: Columns a frame holds only to be checked faster, never shown in an example (``checks.inputs``).
+_HELPER_COLUMNS = frozenset({"occurred_epoch"})
 #: The members of a recorded row named first: what an operator looks the row up by.
 _IDS_FIRST = ("dossier_id", "event_id", "unit_code", "procedure_code")
 
 
 def _example_text(example: object) -> str:
-    """A recorded row as ``dossier_id=… due_at=…`` (its ids first, so a cut keeps them), a value as itself."""
+    """A recorded row as ``dossier_id=… due_at=…`` (its ids first, so a cut keeps them), a value as itself;
+    without the columns the frames add to be checked faster (``occurred_epoch``: its ``occurred_at`` is
+    shown, and its digits filled the cut: ops review)."""
     if not isinstance(example, dict):
         return str(example)
     names = sorted(
-        example,
+        (name for name in example if name not in _HELPER_COLUMNS),
         key=lambda name: _IDS_FIRST.index(name) if name in _IDS_FIRST else len(_IDS_FIRST),
     )
     return " ".join(f"{name}={example[name]}" for name in names)

@@ -33,6 +33,10 @@ def test_the_failures_table_names_the_offending_rows() -> None:
     # A recorded row names its ids first, so a cut keeps them (they were cut off behind a long time).
     dossier = result({"examples": [{"due_at": "2025-11-05T02:00:00+00:00", "dossier_id": "H99-251106-0001"}]})
     assert dossier.examples() == "dossier_id=H99-251106-0001 due_at=2025-11-05T02:00:00+00:00"
+    # Without the epoch seconds an event's time is checked on: its digits filled the cut (ops review).
+    event = result({"examples": [{"occurred_epoch": 2393218800, "occurred_at": "2045-11-03T02:00:00",
+                                  "dossier_id": "D-1", "event_id": "E-1"}]})  # fmt: skip
+    assert event.examples() == "dossier_id=D-1 event_id=E-1 occurred_at=2045-11-03T02:00:00"
     assert "Unit code \\| unknown" in row  # a pipe in a cell is escaped
     values = _failures_table([result({"unexpected_values": [{"value": "999.99.99.Z99", "count": 3}]})])
     assert "999.99.99.Z99 (3)" in values
