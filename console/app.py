@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -34,6 +35,7 @@ from console.service import BadRequest, ConsoleService, Forbidden, NotFound
 from console.texts import ConsoleTexts
 from inspections.cases import CaseRefused
 from reporting.header import ReportHeader, make_header
+from reporting.visible import visible_value
 
 HERE = Path(__file__).parent
 #: A client address takes this many times the failed logins one login does: an office behind one NAT or
@@ -77,9 +79,18 @@ class SecurityHeaders:
 
 
 def templates() -> Jinja2Templates:
+    """The pages' templates: what a reader would not see in a text shown as ``[U+XXXX]``
+    (``reporting.visible``), but in a form's values, which go back as they are (``| exact``: a decision
+    must name the dossier stored, not the text shown)."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True,
-                      lstrip_blocks=True)  # fmt: skip
+                      lstrip_blocks=True, finalize=visible_value)  # fmt: skip
+    env.filters["exact"] = exact
     return Jinja2Templates(env=env)
+
+
+def exact(value: Any) -> Markup:
+    """A value written as it is (escaped, never made visible): a form's value, posted back."""
+    return escape("" if value is None else value)
 
 
 _STATUS = {Unauthorized: 401, NotAllowed: 403, Forbidden: 403, CsrfFailed: 403, NotFound: 404,

@@ -28,6 +28,8 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reporting.visible import visible
+
 #: First characters a spreadsheet may read as the start of a formula (OWASP, "CSV Injection").
 DANGEROUS_FIRST = frozenset("=+-@\t\r")
 #: What neutralises them: a leading single quote, Excel's own "this is text" marker.
@@ -47,10 +49,11 @@ def xml_text(text: str) -> str:
 
 
 def safe_text(text: str) -> str:
-    """``text`` as a spreadsheet shows it without ever evaluating it: XML-safe, at most a cell long, and
-    with a leading single quote when it starts with a formula character. Idempotent; text that is already
-    safe is returned unchanged."""
-    clean = xml_text(text)
+    """``text`` as a spreadsheet shows it without ever evaluating it: XML-safe, what a reader would not see
+    written as ``[U+XXXX]`` (``reporting.visible``: a right-to-left override reversed an id in the cell),
+    at most a cell long, and with a leading single quote when it starts with a formula character.
+    Idempotent; text that is already safe is returned unchanged."""
+    clean = visible(xml_text(text))
     if clean[:1] in DANGEROUS_FIRST:
         clean = QUOTE + clean
     if len(clean) > MAX_CELL_CHARS:

@@ -19,6 +19,7 @@ from reporting import tables as tb
 from reporting.case_section import cases_line, cases_table
 from reporting.line_units import nowrap_html
 from reporting.model import WeeklyReport
+from reporting.visible import visible_value
 
 
 @cache
@@ -30,6 +31,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=visible_value,  # what a reader would not see, as [U+XXXX] (``reporting.visible``)
     )
     env.filters["words"] = nowrap_html  # a letterhead's lines break between words (``line_units``)
     return env

@@ -10,6 +10,7 @@ field names; the header's team is hostile too. Every sheet of every written work
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -267,8 +268,19 @@ def test_safe_text_is_idempotent_and_never_starts_with_a_formula_character(text:
 
 @given(st.text(st.characters(codec="utf-8", exclude_characters="\x0b\x0c\x7f\ufffe\uffff"), max_size=40))
 def test_safe_text_leaves_safe_text_unchanged(text: str) -> None:
-    if text[:1] not in DANGEROUS_FIRST and not any(ord(c) < 0x20 and c not in "\t\n\r" for c in text):
+    unseen = ("Cc", "Cf", "Zl", "Zp", "Co", "Cn", "Cs")  # shown as [U+XXXX] (``reporting.visible``)
+    if text[:1] not in DANGEROUS_FIRST and not any(
+        unicodedata.category(c) in unseen and c not in "\t\n\r" for c in text
+    ):
         assert safe_text(text) == text
+
+
+def test_what_a_reader_would_not_see_is_written_out() -> None:
+    """A right-to-left override reversed an id in its cell (``D``, U+202E, ``1-gnol`` read ``Dlong-1``), a
+    zero-width space made two ids look one: review."""
+    assert safe_text("D\u202e1-gnol") == "D[U+202E]1-gnol"
+    assert safe_text("HS\u200b01\ufeff") == "HS[U+200B]01[U+FEFF]"
+    assert safe_text("Lý do:\tthiếu\ngiấy tờ") == "Lý do:\tthiếu\ngiấy tờ"  # tabs and breaks are text
 
 
 def test_unwritable_characters_and_overlong_text() -> None:

@@ -1,0 +1,43 @@
+"""What a reader would not see, written out in documents and pages (``reporting.visible``): a right-to-left
+override made ``D``, U+202E, ``1-gnol`` read ``Dlong-1`` in a pack an inspector signs (review)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.app import templates
+from reporting.html import environment
+from reporting.visible import visible
+
+OVERRIDE = "D\u202e1-gnol"
+
+
+@given(st.text())
+def test_what_is_shown_can_be_seen_and_says_what_was_there(text: str) -> None:
+    shown = visible(text)
+    assert all(c.isprintable() or c in "\t\n\r" or unicodedata.category(c) == "Zs" for c in shown)
+    # Each [U+XXXX] stands for one character, the others are themselves: undone, it is the text again.
+    undone = re.sub(r"\[U\+([0-9A-F]{4,6})\]", lambda m: chr(int(m.group(1), 16)), shown)
+    assert undone == re.sub(r"\[U\+([0-9A-F]{4,6})\]", lambda m: chr(int(m.group(1), 16)), text)
+    if text.isprintable():
+        assert shown is text
+
+
+def test_documents_show_what_a_reader_would_not_see() -> None:
+    page = environment().from_string('<h3 id="t-{{ d }}">{{ d }}</h3><p>{{ n }}</p>').render(d=OVERRIDE, n=7)
+    assert page == '<h3 id="t-D[U+202E]1-gnol">D[U+202E]1-gnol</h3><p>7</p>'
+    assert "\u202e" not in page
+
+
+def test_console_pages_show_it_and_post_back_the_stored_value() -> None:
+    """A decision names the dossier stored, not the text shown: a form's values are exact."""
+    env = templates().env
+    page = env.from_string('<b>{{ d }}</b><input name="dossier_id" value="{{ d | exact }}">').render(
+        d=OVERRIDE
+    )
+    assert page == '<b>D[U+202E]1-gnol</b><input name="dossier_id" value="D\u202e1-gnol">'
+    assert env.from_string("<i>{{ x }}</i>").render(x="<b>\u200b") == "<i>&lt;b&gt;[U+200B]</i>"
