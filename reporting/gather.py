@@ -133,12 +133,12 @@ def rank_units(units: dict[str, ReportingForm]) -> list[RankedUnit]:
 
 
 def lowest_rated(units: dict[str, ReportingForm], n: int) -> list[RankedUnit]:
-    """The ``n`` ranked units with the lowest on-time rates, lowest first; of equal rates, the one with more
-    dossiers counted first, then by code: the dashboard's and the main job's summary's "worst units" (they
-    broke ties two ways)."""
+    """The ``n`` last units of the ranking (:func:`rank_units`), the last first, units sharing a rank by
+    code: the dashboard's and the main job's summary's "worst units" (they broke ties two ways, then one
+    way but the ranking's reverse: of two units at 90 %, the one ranked last was not named the worst,
+    review)."""
     rated = [r for r in rank_units(units) if r.rank is not None]
-    rated.sort(key=lambda r: (r.form.on_time_rate, -handled(r.form)))  # stable: equal ones by code
-    return rated[:n]
+    return sorted(rated, key=lambda r: (-(r.rank or 0), r.code))[:n]
 
 
 @dataclass(frozen=True, slots=True)

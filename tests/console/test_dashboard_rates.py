@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from console import dashboard
 from console.dashboard import Dashboards
@@ -65,12 +67,13 @@ def test_the_dashboard_shows_the_report_s_percentages(monkeypatch: pytest.Monkey
     assert len(board.trend) == dashboard.TREND_WEEKS and board.trend[-1][0] == "2025-W45"
 
 
-def test_the_worst_units_are_the_lowest_rates_the_busier_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    """At most five, lowest rate first; of two equal rates, the one with more dossiers counted; a unit with
-    no dossier counted is not rated, so not among them; names from the catalogue (the code when unknown)."""
+def test_the_worst_units_are_the_ranking_s_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At most five, the last of the ranking first: of two equal rates, the one with fewer dossiers counted
+    (the ranking puts it below: review, the list named the busier one the worst); a unit with no dossier
+    counted is not rated, so not among them; names from the catalogue (the code when unknown)."""
     units = {
-        "000.10.01.H99": _form(0, 1, 1),  # 50 %, 2 counted
-        "000.10.02.H99": _form(0, 2, 2),  # 50 %, 4 counted: before the one above
+        "000.10.01.H99": _form(0, 1, 1),  # 50 %, 2 counted: ranked below the next one
+        "000.10.02.H99": _form(0, 2, 2),  # 50 %, 4 counted
         "000.10.03.H99": _form(0, 0, 3),  # 0 %
         "U4": _form(3, 0, 1),  # 75 %
         "U5": _form(0, 9, 1),  # 90 %
@@ -79,15 +82,33 @@ def test_the_worst_units_are_the_lowest_rates_the_busier_first(monkeypatch: pyte
     }
     board = _board(monkeypatch, units)
     assert [(w["unit_code"], w["dossiers_counted"]) for w in board.worst] == [
-        ("000.10.03.H99", 3), ("000.10.02.H99", 4), ("000.10.01.H99", 2), ("U4", 4), ("U5", 10),
+        ("000.10.03.H99", 3), ("000.10.01.H99", 2), ("000.10.02.H99", 4), ("U4", 4), ("U5", 10),
     ]  # fmt: skip
     assert board.worst[0]["name"] == CATALOGUE.unit("000.10.03.H99").name and board.worst[3]["name"] == "U4"  # type: ignore[union-attr]
 
 
 def test_the_lowest_rated_units_are_one_list_for_the_dashboard_and_the_run_summary() -> None:
-    """The main job's summary broke ties by code alone, the dashboard by dossiers counted first."""
-    from reporting.gather import lowest_rated
+    """The main job's summary broke ties by code alone, the dashboard by dossiers counted first; both are
+    the ranking's last now, units sharing a rank by code."""
+    from reporting.gather import lowest_rated, rank_units
 
     units = {"B": _form(0, 1, 1), "A": _form(0, 1, 1), "C": _form(0, 2, 2), "D": _form(0, 0, 0)}
-    assert [r.code for r in lowest_rated(units, 5)] == ["C", "A", "B"]
-    assert [r.code for r in lowest_rated(units, 1)] == ["C"]
+    assert [(r.code, r.rank) for r in rank_units(units) if r.rank] == [("C", 1), ("A", 2), ("B", 2)]
+    assert [r.code for r in lowest_rated(units, 5)] == ["A", "B", "C"]
+    assert [r.code for r in lowest_rated(units, 1)] == ["A"]
+
+
+@given(
+    st.dictionaries(st.sampled_from("ABCDEFGH"), st.tuples(*[st.integers(0, 4)] * 4), max_size=8),
+    st.integers(1, 8),
+)
+def test_the_worst_units_are_always_the_ranking_s_last(forms: dict[str, tuple[int, ...]], n: int) -> None:
+    from reporting.gather import lowest_rated, rank_units
+
+    units = {code: _form(a, b, c, within=d) for code, (a, b, c, d) in forms.items()}
+    ranked = {r.code: r.rank for r in rank_units(units) if r.rank is not None}
+    worst = [r.code for r in lowest_rated(units, n)]
+    assert len(worst) == min(n, len(ranked))
+    assert [ranked[code] for code in worst] == sorted((ranked[code] for code in worst), reverse=True)
+    if worst:  # none left out ranks below one listed
+        assert all(rank <= ranked[worst[-1]] for code, rank in ranked.items() if code not in worst)
