@@ -128,7 +128,10 @@ def _by_max_time(
         return _classification(status, basis, due.day, _late_since(status, due.day, pause), None, None)
     legal = calendar.legal_due_date(start, max_time)
     assert legal is not None  # a limited time always has a legal due date
-    if max_time.unit is TimeUnit.WORKING_DAYS and float(max_time.amount).is_integer():
+    # No appointment: v1's count of working days. A restart compares the end with the new legal due date
+    # (amendment 13's words), as with an appointment: processed on the Saturday after a Friday due date is
+    # late, where the count found no working day past it (rules review).
+    if basis == "max_time" and max_time.unit is TimeUnit.WORKING_DAYS and float(max_time.amount).is_integer():
         limit = int(max_time.amount)
         used = calendar.working_days_between(start, end)
         status = _not_early("early" if used < limit else ("on_time" if used == limit else "late"), basis)

@@ -87,5 +87,12 @@ EDGE_CASES: list[Case] = [
           sup(f"{WED} 09:00", "BS-2"), done(f"{WED} 12:00"), proc(f"{MON2} 10:00")],
          v2={(LATE, None), ("REPEATED_SUPPLEMENT", 4)}, v1={(LATE, None), ("REPEATED_SUPPLEMENT", 4)},
          status=("late", "late"), params=RESTART),
+    case("edge_restart_compares_the_end_with_the_new_due_date", "13",
+         "Restarted from Tuesday's completion, due on Friday; processed on Saturday: late, the end compared "
+         "with the new legal due date as amendment 13 says (counting working days found none on Saturday and "
+         "said on time: rules review).",
+         [rcv(f"{MON} 09:00", f"{THU} 17:00"), sup(f"{MON} 10:00"), done(f"{TUE} 09:00"),
+          proc(f"{SAT} 10:00")],
+         v2={(LATE, None)}, v1={(LATE, None)}, status=("late", "late"), params=RESTART),
 ]  # fmt: skip
 EDGE_BY_NAME: dict[str, Case] = {c.name: c for c in EDGE_CASES}
