@@ -15,7 +15,7 @@ from dagster import (
 import checks as quality
 from pipelines.asset_checks import check_results, check_specs
 from pipelines.assets.common import GROUP, paths_metadata, report_run, week_of, withhold, write_json
-from pipelines.assets.warehouse_tables import DOSSIERS, EVENTS
+from pipelines.assets.warehouse_tables import DOSSIERS, EVENTS, LOAD_RUNS, VIOLATIONS
 from pipelines.resources import PlatformResource, WarehouseResource
 
 DATA_QUALITY = AssetKey("data_quality")
@@ -27,11 +27,12 @@ def build_quality_assets(partitions: PartitionsDefinition) -> list[AssetsDefinit
         key=DATA_QUALITY,
         partitions_def=partitions,
         group_name=GROUP,
-        deps=[EVENTS, DOSSIERS],
+        deps=[EVENTS, DOSSIERS, VIOLATIONS, LOAD_RUNS],  # what its suites read (two were left out: review)
         kinds={"great_expectations", "clickhouse"},
         check_specs=check_specs(DATA_QUALITY),
-        description="Great Expectations suites on the events and the dossier projection for the week; the "
-        "results are stored in the warehouse before any report of the week is built. File: quality.json.",
+        description="Great Expectations suites on the events, the dossier projection, the violations and "
+        "the load runs for the week; the results are stored in the warehouse before any report of the week "
+        "is built. File: quality.json.",
     )
     def data_quality(
         context: AssetExecutionContext, warehouse: WarehouseResource, platform: PlatformResource

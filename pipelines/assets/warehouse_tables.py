@@ -8,6 +8,7 @@ from dagster import AssetKey, AssetSpec
 EVENTS = AssetKey(["warehouse", "events"])
 DOSSIERS = AssetKey(["warehouse", "dossiers"])
 VIOLATIONS = AssetKey(["warehouse", "violations"])
+LOAD_RUNS = AssetKey(["warehouse", "load_runs"])
 
 
 def warehouse_tables() -> list[AssetSpec]:
@@ -27,6 +28,12 @@ def warehouse_tables() -> list[AssetSpec]:
         AssetSpec(
             VIOLATIONS,
             description="Open and retracted violations (detector and batch audit).",
+            group_name="warehouse",
+            kinds={"clickhouse"},
+        ),
+        AssetSpec(
+            LOAD_RUNS,
+            description="Each warehouse load's start and end (a load interrupted leaves its run unfinished).",
             group_name="warehouse",
             kinds={"clickhouse"},
         ),
