@@ -55,6 +55,14 @@ from streams.messages import (
 from streams.observability import WorkerMetrics
 from streams.sink.isolate import POISON_CODES, UNCONVERTIBLE
 from streams.sink.letter_texts import letter_source, scrub_text
+from streams.sink.record_times import (
+    DATETIME_END,
+    DATETIME_END_MS,
+    DATETIME_START,
+    UNTIMED,
+    record_times,
+    rejection_time,
+)
 from streams.topics import PlatformTopics
 from warehouse.event_rows import event_row
 from warehouse.store import rejection_row, violation_row
@@ -198,43 +206,6 @@ def count_stored(
 _NO_STAMP = object()
 
 
-#: The first instant a ClickHouse ``DateTime`` cannot hold (2106-02-07T06:28:16Z), in milliseconds.
-_DATETIME_END_MS = 2**32 * 1000
-
-
-#: What a ``DateTime`` column holds: a dead letter's ``rejected_at`` outside it is its record's time instead.
-_DATETIME_START, _DATETIME_END = (
-    datetime(1970, 1, 1, tzinfo=UTC),
-    datetime.fromtimestamp(_DATETIME_END_MS // 1000, UTC),
-)
-#: The ``rejected_at`` of a rejection whose Kafka record has no timestamp a ``DateTime`` holds (none, -1, or
-#: beyond 2106): 1970-01-01T00:00:00Z, the same on every redelivery (see the module doc).
-UNTIMED = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _record_time(timestamp_ms: int | None) -> datetime:
-    """The Kafka record timestamp (whole seconds, UTC): deterministic across redeliveries. A producer sets
-    it, so it may be anything: one a ``DateTime`` column cannot hold (the warehouse would store it clamped,
-    or Python could not even represent it) is replaced by the time of conversion (an event's
-    ``ingested_at``; a rejection takes :func:`rejection_time`)."""
-    if timestamp_ms is None or not 0 <= timestamp_ms < _DATETIME_END_MS:
-        return datetime.now(UTC).replace(microsecond=0)
-    return datetime.fromtimestamp(timestamp_ms // 1000, UTC)
-
-
-def rejection_time(timestamp_ms: object) -> datetime:
-    """The ``rejected_at`` of a record's rejection: its Kafka timestamp (whole seconds, UTC) when a
-    ``DateTime`` holds it, else :data:`UNTIMED`. Never raises, whatever the timestamp is."""
-    if isinstance(timestamp_ms, int) and 0 <= timestamp_ms < _DATETIME_END_MS:
-        return datetime.fromtimestamp(timestamp_ms // 1000, UTC)
-    return UNTIMED
-
-
-def _times(timestamp_ms: int | None) -> tuple[datetime, datetime]:
-    """(``ingested_at`` of the record's event, ``rejected_at`` of its rejection)."""
-    return _record_time(timestamp_ms), rejection_time(timestamp_ms)
-
-
 #: How the ``data`` member starts in a canonical event: ``data`` is every event model's last member, and no
 #: string holds ``,"`` unescaped, so the first occurrence is that member's (as in ``warehouse.store``).
 _DATA_MEMBER = ',"data":'
@@ -299,9 +270,9 @@ class BatchConverter:
                 stamp = record.timestamp
                 if stamp != last_stamp or stamp is None:  # records of one producer batch share their stamp
                     # Both times depend only on the stamp's whole second when a ``DateTime`` holds it.
-                    second = stamp // 1000 if type(stamp) is int and 0 <= stamp < _DATETIME_END_MS else -1
+                    second = stamp // 1000 if type(stamp) is int and 0 <= stamp < DATETIME_END_MS else -1
                     if second < 0 or second != last_second:
-                        at, rejected_at = _times(stamp)
+                        at, rejected_at = record_times(stamp)
                     last_stamp, last_second = stamp, second
                 fast = decode_parts(value)
                 if fast is not None and record.key is not None and record.key != fast[2].dossier_id.encode():
@@ -349,7 +320,7 @@ class BatchConverter:
             rejected_at = (
                 letter.rejected_at if letter.rejected_at.tzinfo else letter.rejected_at.replace(tzinfo=UTC)
             )
-            if not _DATETIME_START <= rejected_at < _DATETIME_END:  # stored clamped: 9999 became 2106
+            if not DATETIME_START <= rejected_at < DATETIME_END:  # stored clamped: 9999 became 2106
                 rejected_at = at  # the record's time, as for any other rejection
             # Its texts are the producer's, whoever that is: masked (module doc), as its raw is scrubbed.
             code, reason = scrub_text(letter.reason_code), scrub_text(letter.reason)

@@ -28,7 +28,9 @@ from schemas.pseudonym import Pseudonymiser, may_carry_applicant
 from schemas.validation import Rejection, parse_event
 from streams.detector.inlet import may_hold_clear_applicant
 from streams.messages import encode_event
-from streams.sink.batch import BatchConverter, SinkBatch, _record_time, rejection_time
+from streams.sink.batch import BatchConverter, SinkBatch
+from streams.sink.record_times import record_time as _record_time
+from streams.sink.record_times import rejection_time
 from tests.schemas.test_fast_decode import MUTATIONS, SEEDS, canonical, documents
 from warehouse.event_rows import EVENT_COLUMNS
 

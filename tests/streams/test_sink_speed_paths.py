@@ -40,7 +40,8 @@ from schemas.dedup import fast_fingerprint, fingerprint
 from schemas.events import EVENT_ADAPTER, AnyEvent, to_json_dict
 from schemas.pseudonym import Pseudonymiser
 from streams.ingest import ingest_lines
-from streams.sink.batch import SinkBatch, _record_time
+from streams.sink.batch import SinkBatch
+from streams.sink.record_times import record_time as _record_time
 from streams.sink.retry import InFlight, RetryPolicy
 from streams.sink.worker import GC_THRESHOLD0, SinkWorker
 from warehouse import open_warehouse
