@@ -27,7 +27,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from console import account_pages, api, pages
+from console import account_pages, api, login_pages, pages
 from console.auth import CsrfFailed, Gate, NotAllowed, Throttled, Unauthorized, Who, WrongMedia, lang_of
 from console.dashboard import Dashboards
 from console.security import Busy, Sessions, Throttle
@@ -114,9 +114,9 @@ async def on_error(request: Request, exc: Exception) -> Response:
             return JSONResponse({"error": message}, status_code=status, headers=retry)
         return JSONResponse({"error": message}, status_code=status)
     if status == 401:  # a note written while the session expired is shown to copy, not lost
-        note = await pages.unsaved_note(request)
-        then = await pages.next_after_login(request)
-        return pages.login_form(request, 401, unsaved_note=note, session_needed=True, next=then)
+        note = await login_pages.unsaved_note(request)
+        then = await login_pages.next_after_login(request)
+        return login_pages.login_form(request, 401, unsaved_note=note, session_needed=True, next=then)
     who: Who | None = None
     if status != 500:
         who = await request.app.state.gate.who(request)
@@ -126,7 +126,7 @@ async def on_error(request: Request, exc: Exception) -> Response:
     # Kept by the handler (``pages.decision``): the form's body is read already, and read again it waited.
     note = str(request.scope.get("state", {}).get("unsaved_note", "")) if status in (400, 409) else ""
     return pages.render(request, "error.html.j2", status, who=who, code=status, message=shown,
-                        back=pages.back_link(request), unsaved_note=note)  # fmt: skip
+                        back=login_pages.back_link(request), unsaved_note=note)  # fmt: skip
 
 
 def create_app(
@@ -152,9 +152,9 @@ def create_app(
         Route("/api/violations", api.violations),
         Route("/api/dossiers/{dossier_id:path}", api.dossier),
         Route("/api/cases/decision", api.decision, methods=["POST"]),
-        Route("/login", pages.login_page),
-        Route("/login", pages.login_post, methods=["POST"]),
-        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/login", login_pages.login_page),
+        Route("/login", login_pages.login_post, methods=["POST"]),
+        Route("/logout", login_pages.logout, methods=["POST"]),
         Route("/", pages.home),
         Route("/dashboard", pages.dashboard),
         Route("/violations", pages.violations),

@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from starlette.testclient import TestClient
 
-from console.pages import case_anchor, safe_next
+from console.login_pages import safe_next
+from console.pages import case_anchor
 from tests.console.conftest import PASSWORD, ConsoleWorld, form_login
 from warehouse.cases import CaseKey
 
