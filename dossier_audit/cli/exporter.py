@@ -35,8 +35,6 @@ from dossier_audit.cli.common import (
     known_stored_unit,
     known_unit,
     one_source,
-    parse_date,
-    parse_instant,
     platform_for,
     print_ingest,
     refuse_overwriting_inputs,
@@ -44,6 +42,7 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file
+from dossier_audit.cli.instants import parse_date, parse_instant
 from dossier_audit.cli.notices import warn_unfinished_loads
 from dossier_audit.cli.progress import file_progress
 from dossier_audit.jobs.exporter import (

@@ -26,13 +26,12 @@ from dossier_audit.cli.common import (
     known_unit,
     need_file,
     one_source,
-    parse_date,
-    parse_instant,
     platform_for,
     print_ingest,
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file
+from dossier_audit.cli.instants import parse_date, parse_instant
 from dossier_audit.cli.notices import warn_before_every_event, warn_unfinished_loads
 from dossier_audit.cli.progress import file_progress
 from dossier_audit.cli.violations_table import print_whole

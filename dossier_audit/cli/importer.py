@@ -34,13 +34,13 @@ from dossier_audit.cli.common import (
     err,
     fail,
     guarded,
-    parse_instant,
     platform_for,
     refuse_overwriting_inputs,
     same_file,
     stored_events,
     warehouse_session,
 )
+from dossier_audit.cli.instants import parse_instant
 from dossier_audit.cli.notices import warn_one_off_key
 from dossier_audit.cli.progress import bytes_progress
 from dossier_audit.cli.warehouse import stage_progress

@@ -21,10 +21,10 @@ from dossier_audit.cli.common import (
     WarehouseOption,
     err,
     guarded,
-    parse_instant,
     platform_for,
     warehouse_session,
 )
+from dossier_audit.cli.instants import parse_instant
 from dossier_audit.cli.violations_table import print_whole
 from inspections.weeks import WeekError, supported_week
 

@@ -9,16 +9,9 @@ import typer
 
 from bootstrap.settings import load_settings
 from dossier_audit.cli.app import app
-from dossier_audit.cli.common import (
-    CataloguePath,
-    UsageError,
-    err,
-    fail,
-    guarded,
-    parse_instant,
-    platform_for,
-)
+from dossier_audit.cli.common import CataloguePath, UsageError, err, fail, guarded, platform_for
 from dossier_audit.cli.inputs import event_file
+from dossier_audit.cli.instants import parse_instant
 
 
 @app.command()

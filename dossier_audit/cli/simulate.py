@@ -8,13 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from dossier_audit.cli.app import app
-from dossier_audit.cli.common import (
-    UsageError,
-    err,
-    guarded,
-    same_file,
-    simulated_period,
-)
+from dossier_audit.cli.common import UsageError, err, guarded, same_file
+from dossier_audit.cli.instants import simulated_period
 from dossier_audit.simulator import RULE_IDS, SimulationConfig, SimulationSummary, default_violation_rates
 from dossier_audit.simulator import simulate as run_simulation
 from dossier_audit.simulator.config import DEFAULT_START

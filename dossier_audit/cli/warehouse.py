@@ -23,13 +23,13 @@ from dossier_audit.cli.common import (
     WarehouseOption,
     err,
     guarded,
-    parse_instant,
     platform_for,
     print_ingest,
     stored_events,
     warehouse_session,
 )
 from dossier_audit.cli.inputs import event_file, source_of
+from dossier_audit.cli.instants import parse_instant
 from dossier_audit.cli.notices import warn_before_every_event, warn_one_off_key
 from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
 from dossier_audit.jobs.load_start import SupersedeRefused

@@ -30,10 +30,10 @@ from dossier_audit.cli.common import (
     err,
     fail,
     guarded,
-    parse_instant,
     platform_for,
     warehouse_session,
 )
+from dossier_audit.cli.instants import parse_instant
 from dossier_audit.cli.notices import warn_one_off_key
 from inspections.rulebook import Auditor
 from streams.kafka import StreamError

@@ -69,7 +69,7 @@ def test_an_instant_outside_the_supported_years_is_one_line(events: Path) -> Non
 
 def test_an_instant_with_nanoseconds_is_read_to_its_microseconds() -> None:
     """RFC 3339 allows a fraction of any length; nine digits were refused as not a timestamp (review)."""
-    from dossier_audit.cli.common import parse_instant
+    from dossier_audit.cli.instants import parse_instant
 
     read = parse_instant("2025-11-17T00:00:00.123456789+07:00")
     assert read == parse_instant("2025-11-17T00:00:00.123456+07:00") and read.microsecond == 123456

@@ -28,7 +28,8 @@ from bootstrap.platform import detector_options, kafka_config, platform_topics, 
 from bootstrap.settings import Settings, variable_of
 from bootstrap.settings_file import SettingsError
 from dossier_audit.cli import app
-from dossier_audit.cli.common import UsageError, parse_instant, platform_for
+from dossier_audit.cli.common import UsageError, platform_for
+from dossier_audit.cli.instants import parse_instant
 from inspections.weeks import WeekError, supported_week
 from warehouse.base import WarehouseError, parse_url
 

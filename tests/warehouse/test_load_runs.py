@@ -25,7 +25,7 @@ from bootstrap.settings import load_settings
 from checks import run_checks
 from checks.results import CheckResult
 from dossier_audit.cli import app
-from dossier_audit.cli.common import parse_instant
+from dossier_audit.cli.instants import parse_instant
 from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ as VN
 from warehouse import open_warehouse
