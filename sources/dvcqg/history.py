@@ -13,7 +13,8 @@
 - 9 / 10: ``processed`` / ``returned`` (its channel from the dossier's ``HinhThuc``).
 
 The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``); the official ``NguoiXuLy`` is the ``actor``, except on a
-row whose text says the citizen acted ("Công dân …"), where that name may be the applicant's. The row's text,
+row whose text says the citizen acted ("Công dân …") or of status 7 (the citizen withdraws), where that name
+may be the applicant's. The row's text,
 when it becomes a ``reason``, depends on the row alone (a row imported again, with or without its dossier's
 record, is the same event, never a conflict): on a citizen's row its ``NguoiXuLy`` is scrubbed from it
 (``privacy``); then a text that may name someone or reach them keeps only the phrase the vocabulary
@@ -67,7 +68,7 @@ def row_scrubber(ctx: Context, fields: Fields) -> ApplicantScrubber:
     the citizen acted, or whose text cannot be read (the row is rejected; its raw record is scrubbed)."""
     holder: frozenset[str] = frozenset()
     try:
-        if _by_citizen(fields.text("NoiDungXuLy")):
+        if _citizen_acted(fields.status("TrangThai"), fields.text("NoiDungXuLy")):
             holder = frozenset({"NguoiXuLy"})
     except Unmappable:
         holder = frozenset({"NguoiXuLy"})
@@ -124,7 +125,7 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     ref = row_reference(dossier_id, at_text, status)
     if meaning in REWRITES:
         ctx.stats.rewrites[meaning.value] += 1
-    actor = "" if _by_citizen(text) else official
+    actor = "" if _citizen_acted(status, text) else official
     emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor)
     text = passed_on(applicant.text(text))  # what a ``reason`` may say: of the row alone (module docstring)
 
@@ -182,6 +183,17 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
 #: How a row's text starts when the citizen acted: "Công dân …", and the other words for the applicant
 #: ("Người dân nộp bổ sung hồ sơ" made the applicant's full name an ``actor``: review).
 _CITIZEN_WORDS = ("cong dan", "nguoi dan", "chu ho so", "nguoi nop", "to chuc ca nhan", "ca nhan to chuc")
+
+
+def _citizen_acted(status: str, text: str) -> bool:
+    """Whether the citizen acted on a row, so that its ``NguoiXuLy`` may be the applicant: its text says so
+    (:func:`_by_citizen`), or its status is the citizen's own, 7 "*Công dân* yêu cầu rút hồ sơ" (a
+    withdrawal read "Yêu cầu rút hồ sơ" by the applicant's full name made it the ``actor``: review)."""
+    return status == _CITIZEN_STATUS or _by_citizen(text)
+
+
+#: The national status only the citizen takes a dossier to (DOMAIN §3: 7, the citizen withdraws it).
+_CITIZEN_STATUS = "7"
 
 
 @lru_cache(maxsize=4096)

@@ -278,3 +278,17 @@ def test_a_row_in_which_the_applicant_acted_has_no_actor_however_its_text_names_
         _assert_clean(_output(events, rejected))
         alone, _, _ = run(encode(rows))  # the row alone: the same event
         assert NAME not in _output(alone, []) and "Trần Văn Cán" in _output(alone, [])  # the official's row
+
+
+def test_a_withdrawal_has_no_actor_whatever_its_text_says() -> None:
+    """Status 7 is the citizen's own act ("*Công dân* yêu cầu rút hồ sơ", DOMAIN §3): a row "Yêu cầu rút hồ
+    sơ" whose ``NguoiXuLy`` was the applicant's full name made it the ``withdrawn`` event's ``actor``, and
+    left it in the reason (review)."""
+    rows = progress_body(row(status="7", at="2025-11-05 09:00:00", text=f"Yêu cầu rút hồ sơ ({NAME})",
+                             official=NAME))  # fmt: skip
+    events, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+    _assert_clean(_output(events, rejected))
+    (withdrawn,) = [e for e in events if e["type"] == "withdrawn"]
+    assert "actor" not in withdrawn
+    alone, _, _ = run(encode(rows))
+    assert NAME not in _output(alone, [])
