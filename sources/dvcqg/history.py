@@ -68,7 +68,11 @@ def row_scrubber(ctx: Context, fields: Fields) -> ApplicantScrubber:
     the citizen acted, or whose text cannot be read (the row is rejected; its raw record is scrubbed)."""
     holder: frozenset[str] = frozenset()
     try:
-        if _citizen_acted(fields.status("TrangThai"), fields.text("NoiDungXuLy")):
+        status = fields.status("TrangThai")
+    except Unmappable:  # rejected for it: its text alone says whether the citizen acted
+        status = ""
+    try:
+        if _citizen_acted(status, fields.text("NoiDungXuLy")):
             holder = frozenset({"NguoiXuLy"})
     except Unmappable:
         holder = frozenset({"NguoiXuLy"})
