@@ -51,7 +51,6 @@ from dossier_audit.jobs.importer import (
     import_outputs,
     load_into,
     load_units_map,
-    order_inputs,
     produce,
     rejected_path_for,
     write_jsonl,
@@ -143,7 +142,7 @@ def dvcqg(
         importer = DvcqgImporter(
             UnitResolver(platform.catalogue, mapping), platform.pseudonymiser, validate=out is not None
         )
-        ordered = order_inputs(files)
+        ordered = files  # read in this order (``import_outputs``: records before rows)
         progress, tick = _progress(ordered)
         shown: list[RejectedRecord] = []
         with progress or nullcontext():

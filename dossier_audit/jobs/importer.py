@@ -1,19 +1,19 @@
 """``import dvcqg``: DVCQG payload files in, contract events out (to a JSONL file or to Kafka).
 
-What happens, in order (the first two steps in ``import_inputs``):
+What happens, in order (the first step in ``import_inputs``):
 
 1. :func:`collect_inputs`: the PATHs given, folders walked (``*.json`` and ``*.jsonl``, hidden files left
    out, in name order: payload logs named by time are read oldest first); a path that does not exist, a
    folder holding no payload file or a file that cannot be opened is an :class:`ImportInputError` (the
    command says it in one line, exit 2) before anything is written. A pipe or FIFO (``<(zcat log.gz)``)
    is read once, where it stands in the order;
-2. :func:`order_inputs`: dossier-sync files before progress files (each recognised by its first record),
-   so a history row finds its dossier's unit and channels; the given order otherwise;
-3. :func:`import_outputs`: each file streamed through ``sources.dvcqg`` (memory: one record, plus the small
-   per-dossier state ``sources.dvcqg.state`` describes), yielding contract event lines and rejected records
-   in a deterministic order, then the events deduced at the end. A file that breaks off mid-way (bad JSON,
-   an I/O error) or is gzip-compressed is a counted rejection, and the next file is read;
-4. a sink: :func:`write_jsonl` (the events file and the rejected file, each written to a temporary file and
+2. :func:`import_outputs`: every dossier record read before any history row (a history row needs its
+   dossier's unit, channels and receipt): the files in the order given without their rows, then those that
+   held rows again for them alone; each file streamed through ``sources.dvcqg`` (memory: one record, plus
+   the small per-dossier state ``sources.dvcqg.state`` describes), yielding contract event lines and
+   rejected records in a deterministic order, then the events deduced at the end. A file that breaks off
+   mid-way (bad JSON, an I/O error) or is gzip-compressed is a counted rejection, and the next file is read;
+3. a sink: :func:`write_jsonl` (the events file and the rejected file, each written to a temporary file and
    renamed when complete, so a failed run leaves no half file) or :func:`produce` (Kafka, as ``ingest``
    does: events keyed by dossier, rejected records to the dead letters).
 
@@ -22,7 +22,7 @@ Any other sink (issue 18's fast warehouse load) consumes the same iterator of ou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -37,8 +37,9 @@ from dossier_audit.jobs.import_inputs import (
     PAYLOAD_SUFFIXES,
     ImportInputError,
     collect_inputs,
+    is_history,
     is_json_lines,
-    order_inputs,
+    is_regular,
 )
 from dossier_audit.jobs.warehouse import LoadProgress, LoadResult, load_lines
 from dossier_audit.whole_files import written_whole
@@ -46,6 +47,7 @@ from schemas.diagnosis import GZIP_MAGIC
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
 from sources.dvcqg import DvcqgImporter, EventLine, Output, read_records
+from sources.dvcqg.reader import Record
 from warehouse.base import Warehouse
 from warehouse.migrate import migrate
 from warehouse.store import REJECTION_COLUMNS, Batch, rejection_row
@@ -57,7 +59,6 @@ __all__ = [
     "collect_inputs",
     "import_outputs",
     "load_units_map",
-    "order_inputs",
     "produce",
     "rejected_path_for",
     "write_jsonl",
@@ -96,30 +97,61 @@ def load_units_map(path: Path) -> dict[str, str]:
 def import_outputs(
     files: list[Path], imp: DvcqgImporter, *, on_bytes: Callable[[int], None] | None = None
 ) -> Iterator[Output]:
-    """Every output of importing ``files`` in this order (see :func:`order_inputs`) with ``imp``, the
-    deduced events last; ``imp.stats`` holds the counts after. ``on_bytes(n)``: bytes read so far over all
-    files."""
+    """Every output of importing ``files`` in this order with ``imp``, the deduced events last; ``imp.stats``
+    holds the counts after. ``on_bytes(n)``: bytes read so far over all files (the first reading).
+
+    Every dossier record is read before any history row, whichever files hold them: a history row needs its
+    dossier's unit, return channel and receipt. The files are read in the order given, history rows left
+    out, then those that held some are read again for them alone. Ordering whole files by their first
+    record's kind misplaced a log holding both kinds (one body per line, day after day) that began with a
+    progress body: its dossier snapshots were read after the next days' and the due dates compared in the
+    wrong order (false ``OLD_DUE_DATE_MISMATCH`` findings), and its rows before their own record (DVCQG
+    review). A pipe or FIFO can be read once only: all of it, where it stands."""
     done = 0
+    again: list[Path] = []
     for file in files:
-        imp.start_file(str(file))
+        once = not is_regular(file)
         tick = None if on_bytes is None else _offset(on_bytes, done)
-        last = 0
-        try:
-            with file.open("rb") as fh:
-                if _gzipped(fh):  # said so: it read as two "lexical error"s, not JSON (review)
-                    yield from imp.problem(1, "json.invalid", _GZIPPED)
-                else:
-                    for item in read_records(fh, on_bytes=tick, lines=is_json_lines(file)):
-                        last = max(last, getattr(item, "index", 0))
-                        yield from imp.read(item)
-        except OSError as exc:
-            message = f"the file could not be read further: {exc.strerror}"
-            yield from imp.problem(last + 1, "file.unreadable", message)
+        rows = yield from _read_file(imp, file, _ALL if once else _RECORDS, tick)
+        if rows and not once:
+            again.append(file)
         with suppress(OSError):
             done += file.stat().st_size
         if on_bytes is not None:
             on_bytes(done)
+    for file in again:
+        yield from _read_file(imp, file, _ROWS, None)
     yield from imp.finish()
+
+
+#: What one reading of a file passes on: everything; all but the history rows; the history rows alone.
+_ALL, _RECORDS, _ROWS = "all", "records", "rows"
+
+
+def _read_file(
+    imp: DvcqgImporter, file: Path, wanted: str, tick: Callable[[int], None] | None
+) -> Generator[Output, None, bool]:
+    """The outputs of one reading of ``file`` (``wanted``: :data:`_ALL`, :data:`_RECORDS` or :data:`_ROWS`);
+    returns whether it held a history row. A problem reading it is said by its first reading only."""
+    imp.start_file(str(file), again=wanted == _ROWS)
+    last = 0
+    rows = False
+    try:
+        with file.open("rb") as fh:
+            if _gzipped(fh):  # said so: it read as two "lexical error"s, not JSON (review)
+                if wanted != _ROWS:
+                    yield from imp.problem(1, "json.invalid", _GZIPPED)
+                return False
+            for item in read_records(fh, on_bytes=tick, lines=is_json_lines(file)):
+                last = max(last, getattr(item, "index", 0))
+                row = isinstance(item, Record) and is_history(item.value)
+                rows = rows or row
+                if wanted == _ALL or (wanted == _ROWS) == row:
+                    yield from imp.read(item)
+    except OSError as exc:
+        message = f"the file could not be read further: {exc.strerror}"
+        yield from imp.problem(last + 1, "file.unreadable", message)
+    return rows
 
 
 def _gzipped(fh: IO[bytes]) -> bool:

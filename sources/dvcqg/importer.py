@@ -79,11 +79,13 @@ class DvcqgImporter:
     def stats(self) -> ImportStats:
         return self._ctx.stats
 
-    def start_file(self, source: str) -> None:
-        """Outputs that follow belong to ``source`` (a file's path, for rejected records)."""
+    def start_file(self, source: str, *, again: bool = False) -> None:
+        """Outputs that follow belong to ``source`` (a file's path, for rejected records); ``again``: a file
+        read before (for its history rows: ``dossier_audit.jobs.importer``), not counted twice."""
         self._ctx.source = source
         self._ctx.index = 0
-        self._ctx.stats.files += 1
+        if not again:
+            self._ctx.stats.files += 1
 
     def read(self, item: Item) -> Iterable[Output]:
         """The outputs of one item read from the current file."""

@@ -346,6 +346,29 @@ def test_an_input_that_cannot_be_read_further_is_a_counted_rejection(tmp_path: P
     assert [o.type for o in outputs if isinstance(o, EventLine)] == ["received"]
 
 
+def test_every_dossier_record_is_read_before_any_history_row_in_the_order_the_logs_are_given(
+    tmp_path: Path,
+) -> None:
+    """Logs holding both kinds, one body per line (DVCQG review): a file whose first body was a progress body
+    was read after every other file, so its dossier snapshot came after the next day's (the due dates 12 →
+    14 read as 14 → 12: a reversed change and a false OLD_DUE_DATE_MISMATCH), and its rows before their
+    own record in it (a refusal of a received dossier said at the reception stage)."""
+    first, second = tmp_path / "2025-11-03.jsonl", tmp_path / "2025-11-05.jsonl"
+    first.write_bytes(encode(progress_body(row(status="3", at="20251105100000", text="Hồ sơ không hợp lệ")),
+                             sync_body(dossier(due="20251112170000"))))  # fmt: skip
+    second.write_bytes(encode(sync_body(dossier(due="20251114170000"))))
+    out = tmp_path / "events.jsonl"
+    result = cli("import", "dvcqg", str(tmp_path), "--out", str(out), "--json")
+    summary = orjson.loads(result.stdout)
+    assert summary["rejected"] == 0 and summary["files"] == 2
+    events = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    changes = [(e["data"]["old_due_at"][:10], e["data"]["new_due_at"][:10]) for e in events
+               if e["type"] == "due_date_changed"]  # fmt: skip
+    assert changes == [("2025-11-12", "2025-11-14")]
+    (refused,) = [e for e in events if e["type"] == "refused"]
+    assert refused["data"]["stage"] == "processing"
+
+
 def test_a_fifo_is_read_once(tmp_path: Path) -> None:
     """`import dvcqg <(zcat log.json.gz)`: a stream is not opened to check or to peek at it."""
     import os
