@@ -255,9 +255,11 @@ def _status(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) ->
     elif status == "8":
         _end(emitter, "suspended", record.ended_at, {"notice_id": None, "reason": reason},
              unknown=("notice_id",))  # fmt: skip
-    elif status == "9" and record.meaning is Meaning.NO_APPOINTMENT_DATE:
-        state.marks |= Mark.NO_APPOINTMENT_ROW
+    elif status == "9" and record.meaning is Meaning.NO_APPOINTMENT_DATE and record.ended_at is None:
+        state.marks |= Mark.NO_APPOINTMENT_ROW  # the sender's marker, no end (DOMAIN §9)
     elif status in ("9", "10"):
+        if record.meaning is Meaning.NO_APPOINTMENT_DATE:  # the note says so; the record states its end
+            state.marks |= Mark.NO_APPOINTMENT_ROW  # by its date all the same (review: the end was lost)
         _processed(emitter, record)
         if status == "10":
             _returned(emitter, record)

@@ -227,6 +227,19 @@ def test_a_rewritten_dossier_status_is_undone_from_its_note() -> None:
     assert stats.rewrites == {"supplement_request": 1}
 
 
+def test_a_record_that_states_its_end_is_processed_whatever_its_note_says_of_the_appointment() -> None:
+    """ "Hồ sơ không có ngày hẹn trả" marks no end on a status-9 row (DOMAIN §9), nor on a record without an
+    end date; a record stating NgayKetThucXuLy ended then (its end was dropped, the dossier left open and
+    judged late at the audit's instant: DVCQG review)."""
+    note = "Hồ sơ không có ngày hẹn trả"
+    events, _, stats = imported(encode(sync_body(dossier(status="9", ended="20251105100000", note=note))))
+    assert types(events) == ["received", "processed"]
+    assert of_type(events, "processed")[0]["occurred_at"] == "2025-11-05T10:00:00+07:00"
+    assert stats.blind_spots["no_appointment_rows"] == 1
+    events, _, _ = imported(encode(sync_body(dossier(status="9", note=note))))
+    assert types(events) == ["received"]
+
+
 def test_an_apology_is_recognised_by_its_text_alone() -> None:
     text = "Ban hành văn bản xin lỗi và hẹn lại ngày trả kết quả"
     events, _, stats = imported(
