@@ -55,6 +55,18 @@ _APOLOGY_BASIS = (
     "history row text 'Ban hành văn bản xin lỗi': the format has no code for an apology, its notice number "
     "or its new date"
 )
+#: The basis of an event whose type a row's text says, not its status code (senders rewrite statuses 5, 6
+#: and 3 so: DOMAIN §9): deduced, as EVENTS.md's ``inferred`` says (DVCQG review: only the apology was).
+_REWRITE_BASIS = {
+    Meaning.SUPPLEMENT_REQUEST: "a status-9 history row whose text says the official returned the dossier "
+    "for a supplement: senders write a supplement request (status 5) so",
+    Meaning.FINANCIAL_OBLIGATION: "a status-9 history row whose text says the citizen is to fulfil a "
+    "financial obligation (NVTC): senders write one (status 6) so",
+    Meaning.WITHDRAWAL: "a history row whose text says the citizen took the dossier back: senders may write "
+    "a withdrawal (status 7) as a refusal (status 3)",
+}
+#: The basis of an event at the time its step started: the row states no time it happened.
+_STARTED_BASIS = "ThoiDiemXuLy (when the step happened) is absent: the time is when it started (NgayBatDau)"
 
 
 def row_reference(dossier_id: str, at_text: str, status: str) -> str:
@@ -84,7 +96,10 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     before emitting anything when the row cannot be mapped. ``applicant``: :func:`row_scrubber`'s."""
     dossier_id = ctx.canonical(fields.dossier_id("MaHoSo"))
     status = fields.status("TrangThai")
-    at = fields.time("ThoiDiemXuLy") or fields.time("NgayBatDau")
+    at = fields.time("ThoiDiemXuLy")
+    started = at is None
+    if started:
+        at = fields.time("NgayBatDau")
     if at is None:
         raise Unmappable("ThoiDiemXuLy.missing", "ThoiDiemXuLy (when the step happened) is missing")
     step_due = fields.time("NgayKetThucTheoQuyDinh")
@@ -130,7 +145,9 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     if meaning in REWRITES:
         ctx.stats.rewrites[meaning.value] += 1
     actor = "" if _citizen_acted(status, text) else official
-    emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor)
+    deduced = [_REWRITE_BASIS[meaning]] if meaning in _REWRITE_BASIS else []
+    emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor,
+                       "; ".join([*deduced, _STARTED_BASIS] if started else deduced))  # fmt: skip
     text = passed_on(applicant.text(text))  # what a ``reason`` may say: of the row alone (module docstring)
 
     if kind is None:
@@ -232,7 +249,7 @@ def _kind(status: str, meaning: Meaning | None) -> str | None:
 
 
 class _RowEmitter:
-    __slots__ = ("actor", "at", "ctx", "dossier_id", "identity", "ref", "state")
+    __slots__ = ("actor", "at", "basis", "ctx", "dossier_id", "identity", "ref", "state")
 
     def __init__(
         self,
@@ -243,9 +260,12 @@ class _RowEmitter:
         ref: str,
         at: Any,
         actor: str,
+        basis: str = "",
     ) -> None:
+        """``basis``: what of the row itself is deduced (its type from its text, its time from its step's
+        start), said with every event it gives, after the event's own basis."""
         self.ctx, self.state, self.dossier_id, self.identity = ctx, state, dossier_id, identity
-        self.ref, self.at, self.actor = ref, at, actor
+        self.ref, self.at, self.actor, self.basis = ref, at, actor, basis
 
     def __call__(
         self,
@@ -256,6 +276,7 @@ class _RowEmitter:
         basis: str = "",
         inferred_kind: str = "",
     ) -> None:
+        basis = "; ".join(part for part in (basis, self.basis) if part)
         provenance = Provenance(self.ref, inferred=bool(basis), basis=basis, unknown=unknown)
         key = digest(self.identity.hex(), kind)
         self.ctx.emit(self.state, key, self.dossier_id, kind, self.at, data, provenance, actor=self.actor,

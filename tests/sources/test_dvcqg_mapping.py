@@ -213,10 +213,28 @@ def test_rewritten_rows_are_mapped_to_what_they_mean_and_counted(
     assert types(events) == ["received", *expected]
     assert stats.rewrites == {kind: 1}
     assert "processed" not in types(events) and "refused" not in types(events)
+    for event in events[1:]:  # its type deduced from the text, and said so (review: only apologies were)
+        assert event["source"]["inferred"] is True and "senders" in event["source"]["basis"]
     if kind == "financial_obligation":
         assert "actor" not in events[1]  # "Công dân ...": the name there may be the applicant's
     if kind == "no_appointment_date":
         assert stats.blind_spots["no_appointment_rows"] == 1
+
+
+def test_a_row_without_the_time_it_happened_is_dated_by_its_start_and_says_so() -> None:
+    """ThoiDiemXuLy absent, NgayBatDau given: the event is at the step's start, which can place an end
+    earlier than it happened, so it is marked deduced with why (DVCQG review)."""
+    events, rejected, _ = imported(
+        encode(sync_body(dossier())),
+        encode(progress_body(row(status="9", at=None, NgayBatDau="20251110080000"))),
+    )
+    assert not rejected
+    (processed,) = of_type(events, "processed")
+    assert processed["occurred_at"] == "2025-11-10T08:00:00+07:00"
+    assert processed["source"]["inferred"] is True and "NgayBatDau" in processed["source"]["basis"]
+    events, _, _ = imported(encode(sync_body(dossier())),
+                            encode(progress_body(row(status="9", at="20251110080000"))))  # fmt: skip
+    assert "inferred" not in of_type(events, "processed")[0]["source"]
 
 
 def test_a_rewritten_dossier_status_is_undone_from_its_note() -> None:
