@@ -89,6 +89,14 @@ class _Record:
             raise Unmappable(
                 "NgayTiepNhan.missing", f"status {self.status} needs NgayTiepNhan (when it was received)"
             )
+        elif self.status == "1":  # nothing it says could be imported: said, not dropped (DVCQG review)
+            if self.channel is not None and self.channel != "online":
+                raise Unmappable(
+                    "KenhThucHien.not_online",
+                    "status 1 (Mới đăng ký) is a submission online, but KenhThucHien says otherwise and the "
+                    "dossier is not received (no NgayTiepNhan): nothing to import until it is",
+                )
+            raise Unmappable("NgayNopHoSo.missing", "status 1 (submitted online) needs NgayNopHoSo (when)")
         self.documents = _documents(fields)
         self.supplements = [_supplement(item) for item in fields.items("DanhSachHoSoBoSung")]
         self.meaning = meaning_of(self.note, self.status) if self.status in ("3", "9") else None

@@ -221,6 +221,18 @@ def test_rewritten_rows_are_mapped_to_what_they_mean_and_counted(
         assert stats.blind_spots["no_appointment_rows"] == 1
 
 
+def test_a_status_1_record_that_says_nothing_importable_is_rejected_saying_why() -> None:
+    """Status 1 is a submission online (DOMAIN §3): one without NgayNopHoSo, or in person and not received,
+    gave no event, no rejection and no blind spot (DVCQG review)."""
+    cases = (({"channel": "2", "submitted": None}, "NgayNopHoSo.missing"),
+             ({"channel": "1", "submitted": "20251103080000"}, "KenhThucHien.not_online"))  # fmt: skip
+    for extra, code in cases:
+        events, rejected, _ = imported(
+            encode(sync_body(dossier(status="1", received=None, method=None, **extra)))
+        )
+        assert not events and [r.code for r in rejected] == [code]
+
+
 def test_a_row_without_the_time_it_happened_is_dated_by_its_start_and_says_so() -> None:
     """ThoiDiemXuLy absent, NgayBatDau given: the event is at the step's start, which can place an end
     earlier than it happened, so it is marked deduced with why (DVCQG review)."""
