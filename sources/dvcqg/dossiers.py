@@ -99,6 +99,7 @@ class _Record:
             raise Unmappable("NgayNopHoSo.missing", "status 1 (submitted online) needs NgayNopHoSo (when)")
         self.documents = _documents(fields)
         self.supplements = [_supplement(item) for item in fields.items("DanhSachHoSoBoSung")]
+        self.reschedules = _reschedules(fields)
         self.meaning = meaning_of(self.note, self.status) if self.status in ("3", "9") else None
         times = (self.submitted_at, self.received_at, self.ended_at, self.returned_at, self.refused_at)
         self.latest = max((t for t in times if t is not None), default=None)
@@ -172,10 +173,11 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
     assert record.received_at is not None and record.channel is not None
     content = digest(str(record.procedure), record.channel, *record.documents)
     if state.claim("received"):
+        due = _original_due(record)
         data: dict[str, Any] = {
             "procedure_code": record.procedure,
             "channel": record.channel,
-            "due_at": None if record.due_at is None else format_instant(record.due_at),
+            "due_at": None if due is None else format_instant(due),
             "documents": record.documents,
         }
         if pseudonym := applicant.applicant:
@@ -196,6 +198,8 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
     state.due = new
     if old is None or new is None:
         state.marks |= Mark.DUE_ADDED_OR_REMOVED
+        return
+    if (old, new) in record.reschedules:  # the new appointment given with a supplement: no change of it
         return
     state.marks |= Mark.DUE_RESET_SEEN
     at = max(record.latest or record.received_at, record.received_at)
@@ -345,6 +349,31 @@ def _documents(fields: Fields) -> list[str]:
         if code is not None and code not in codes:
             codes.append(code)
     return codes
+
+
+def _reschedules(fields: Fields) -> list[tuple[datetime, datetime]]:
+    """The appointments a supplement replaced (``DanhSachHoSoBoSung``: ``NgayHenTraTruoc`` →
+    ``NgayHenTraMoi``), in the list's order: the items that give both."""
+    found: list[tuple[datetime, datetime]] = []
+    for item in fields.items("DanhSachHoSoBoSung"):
+        if isinstance(item, dict):  # another item is rejected by ``_supplement``
+            before, after = Fields(item).time("NgayHenTraTruoc"), Fields(item).time("NgayHenTraMoi")
+            if before is not None and after is not None and before != after:
+                found.append((before, after))
+    return found
+
+
+def _original_due(record: _Record) -> datetime | None:
+    """The receipt's appointment: ``NgayHenTra``, unless it is the new appointment of the record's last
+    supplement; then the first supplement's earlier one (``NgayHenTraTruoc``). RULES.md: ``due_at`` is "the
+    original appointment date", which a new appointment given with a supplement does not move (the
+    supplement's time is subtracted instead; ``supplement_clock = restart`` counts again from its
+    completion). It read ``NgayHenTra``, the rescheduled date: a false DUE_DATE_OVERSTATED, and the
+    lateness against the first appointment lost (DVCQG review)."""
+    shifts = record.reschedules
+    if shifts and record.due_at is not None and record.due_at == shifts[-1][1]:
+        return shifts[0][0]
+    return record.due_at
 
 
 def _supplement(item: Any) -> tuple[datetime | None, str, datetime | None] | None:

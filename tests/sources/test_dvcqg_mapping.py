@@ -185,6 +185,28 @@ def test_both_time_formats_give_the_same_bytes() -> None:
     assert events[0]["data"]["due_at"] == "2025-11-12T17:00:00+07:00"
 
 
+def test_the_receipt_keeps_the_appointment_a_supplement_replaced() -> None:
+    """``due_at`` is the original appointment (RULES.md): a record whose NgayHenTra is the new appointment of
+    its supplement (DanhSachHoSoBoSung: NgayHenTraTruoc → NgayHenTraMoi) gave that one, a false
+    DUE_DATE_OVERSTATED and the lateness against the first one lost (DVCQG review); the reschedule, seen
+    between two snapshots, is no due-date change either."""
+    item = {"NgayBoSung": "20251105090000", "NoiDungBoSung": "Thiếu CT01",
+            "NgayTiepNhanBoSung": "20251110090000", "NgayHenTraTruoc": "20251112170000",
+            "NgayHenTraMoi": "20251119170000"}  # fmt: skip
+    later = dossier(due="20251119170000", DanhSachHoSoBoSung=[item])
+    events, rejected, _ = imported(encode(sync_body(later)))
+    assert not rejected
+    assert of_type(events, "received")[0]["data"]["due_at"] == "2025-11-12T17:00:00+07:00"
+    assert not of_type(events, "due_date_changed")
+    events, _, _ = imported(encode(sync_body(dossier())), encode(sync_body(later)))
+    assert of_type(events, "received")[0]["data"]["due_at"] == "2025-11-12T17:00:00+07:00"
+    assert not of_type(events, "due_date_changed")
+    # A date the supplement does not account for is the record's own, and a change of it is one.
+    tampered = dossier(due="20251121170000", DanhSachHoSoBoSung=[item])
+    events, _, _ = imported(encode(sync_body(dossier())), encode(sync_body(tampered)))
+    assert [e["data"]["new_due_at"][:10] for e in of_type(events, "due_date_changed")] == ["2025-11-21"]
+
+
 def test_an_absent_due_date_is_null() -> None:
     for due in (None, "", "0001-01-01T00:00:00"):
         events, _, _ = imported(encode(sync_body(dossier(due=due))))
