@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +19,9 @@ from inspections.rulebook import Rulebooks
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.load_runs import recorded_runs
 from warehouse.queries import load_sql
+
+#: A week's end less this is its last second (``Inputs.newest_events``).
+_SECOND = timedelta(seconds=1)
 
 #: Tables the suites read; a warehouse without them has not been initialised.
 REQUIRED_TABLES = ("events", "dossiers", "violations", "catalogue_snapshots", "units", "procedures")
@@ -121,7 +124,9 @@ class Inputs:
         a week its end if earlier. An event dated in the future (a typo, a clock) would keep the data
         "fresh" for as long as it stands; an event of a later week kept a week whose events never came
         "fresh" (a backfilled week with a gap in the feed: ops review)."""
-        reference = self.now if self.scope.week is None else min(self.now, self.scope.end)
+        # A week's end is the first second after it: an event then (a date-only source's next Monday
+        # 00:00) is the next week's.
+        reference = self.now if self.scope.week is None else min(self.now, self.scope.end - _SECOND)
         return self._frame(
             "quality_newest_events", ["unit_code", "newest", "events"], ["newest"], now=reference
         )

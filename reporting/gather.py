@@ -133,12 +133,13 @@ def rank_units(units: dict[str, ReportingForm]) -> list[RankedUnit]:
 
 
 def lowest_rated(units: dict[str, ReportingForm], n: int) -> list[RankedUnit]:
-    """The ``n`` last units of the ranking (:func:`rank_units`), the last first, units sharing a rank by
-    code: the dashboard's and the main job's summary's "worst units" (they broke ties two ways, then one
+    """The ``n`` last units of the ranking (:func:`rank_units`), the last first: the ranking read from its
+    bottom, as the weekly report names its worst units (``findings.worst_units``), units sharing a rank
+    too. The dashboard's and the main job's summary's "worst units" (they broke ties two ways, then one
     way but the ranking's reverse: of two units at 90 %, the one ranked last was not named the worst,
     review)."""
     rated = [r for r in rank_units(units) if r.rank is not None]
-    return sorted(rated, key=lambda r: (-(r.rank or 0), r.code))[:n]
+    return rated[::-1][:n]
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,9 @@ def is_applicant_key(name: str) -> bool:
     bare = "".join(
         c
         for c in unicodedata.normalize("NFKD", name)
-        if unicodedata.category(c) not in _DROPPED and c not in _FILLERS
+        if unicodedata.category(c) not in _DROPPED
+        and c not in _FILLERS
+        and (c.isalnum() or c == "|" or not c.isascii())  # ASCII signs dropped, as the ASCII path drops them
     ).casefold()
     if len(bare) != len(APPLICANT):
         return False

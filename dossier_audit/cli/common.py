@@ -1,6 +1,6 @@
-"""What every command shares: option types, parsing of dates and instants, reading files, the
-platform, the warehouse session, progress and summaries, and the one place where errors become exit 2
-with one line (``guarded``)."""
+"""What every command shares: option types, reading files, the platform, the warehouse session, progress
+and summaries, and the one place where errors become exit 2 with one line (``guarded``). What the date and
+instant options accept is ``cli.instants``."""
 
 from __future__ import annotations
 

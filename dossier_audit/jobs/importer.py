@@ -149,8 +149,9 @@ def _read_file(
                 if wanted == _ALL or (wanted == _ROWS) == row:
                     yield from imp.read(item)
     except OSError as exc:
-        message = f"the file could not be read further: {exc.strerror}"
-        yield from imp.problem(last + 1, "file.unreadable", message)
+        if wanted != _ROWS:  # the second reading stops where the first did: said once
+            message = f"the file could not be read further: {exc.strerror}"
+            yield from imp.problem(last + 1, "file.unreadable", message)
     return rows
 
 

@@ -90,7 +90,9 @@ class _Record:
                 "NgayTiepNhan.missing", f"status {self.status} needs NgayTiepNhan (when it was received)"
             )
         elif self.status == "1":  # nothing it says could be imported: said, not dropped (DVCQG review)
-            if self.channel is not None and self.channel != "online":
+            if self.channel is None:
+                raise Unmappable("KenhThucHien.missing", "KenhThucHien (the channel) is missing")
+            if self.channel != "online":
                 raise Unmappable(
                     "KenhThucHien.not_online",
                     "status 1 (Mới đăng ký) is a submission online, but KenhThucHien says otherwise and the "
@@ -184,22 +186,20 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
             data["applicant"] = pseudonym
         emitter.emit("received", record.received_at, data)
         state.received_digest = content
-        state.due, state.due_seen = record.due_at, True
+        state.due, state.due_seen = due, True  # the date in force, as the events say it (RULES.md, 5)
         return
     emitter.ctx.stats.repeated += 1
     if state.received_digest is not None and state.received_digest != content:
         state.marks |= Mark.SNAPSHOT_CHANGED
     if not state.due_seen:
-        state.due, state.due_seen = record.due_at, True
+        state.due, state.due_seen = _original_due(record), True
         return
     old, new = state.due, record.due_at
-    if old == new:
+    if old == new or _rescheduled(record, old, new):  # a supplement's new appointment: not a change of it
         return
     state.due = new
     if old is None or new is None:
         state.marks |= Mark.DUE_ADDED_OR_REMOVED
-        return
-    if (old, new) in record.reschedules:  # the new appointment given with a supplement: no change of it
         return
     state.marks |= Mark.DUE_RESET_SEEN
     at = max(record.latest or record.received_at, record.received_at)
@@ -356,11 +356,32 @@ def _reschedules(fields: Fields) -> list[tuple[datetime, datetime]]:
     ``NgayHenTraMoi``), in the list's order: the items that give both."""
     found: list[tuple[datetime, datetime]] = []
     for item in fields.items("DanhSachHoSoBoSung"):
-        if isinstance(item, dict):  # another item is rejected by ``_supplement``
+        if not isinstance(item, dict):  # rejected by ``_supplement``
+            continue
+        try:
             before, after = Fields(item).time("NgayHenTraTruoc"), Fields(item).time("NgayHenTraMoi")
-            if before is not None and after is not None and before != after:
-                found.append((before, after))
+        except Unmappable:  # read for this only: a date it cannot read explains nothing, rejects nothing
+            continue
+        if before is not None and after is not None and before != after:
+            found.append((before, after))
     return found
+
+
+def _rescheduled(record: _Record, old: datetime | None, new: datetime | None) -> bool:
+    """Whether the record's supplements lead from appointment ``old`` to ``new`` (one item's
+    ``NgayHenTraTruoc`` → ``NgayHenTraMoi``, or a chain of them): the due date in force stays ``old``, as no
+    event moves it (a change after it then starts from there: its old date is the one in force)."""
+    if old is None or new is None:
+        return False
+    reached = {old}
+    grew = True
+    while grew:
+        grew = False
+        for before, after in record.reschedules:
+            if before in reached and after not in reached:
+                reached.add(after)
+                grew = True
+    return new in reached
 
 
 def _original_due(record: _Record) -> datetime | None:

@@ -77,7 +77,8 @@ def row_reference(dossier_id: str, at_text: str, status: str) -> str:
 
 def row_scrubber(ctx: Context, fields: Fields) -> ApplicantScrubber:
     """The applicant scrubber of a history row (module docstring): ``NguoiXuLy`` on a row whose text says
-    the citizen acted, or whose text cannot be read (the row is rejected; its raw record is scrubbed)."""
+    the citizen acted or of status 7 (:func:`_citizen_acted`), or whose text cannot be read (the row is
+    rejected; its raw record is scrubbed)."""
     holder: frozenset[str] = frozenset()
     try:
         status = fields.status("TrangThai")

@@ -285,7 +285,10 @@ def test_freshness(platform, wh, loader):
     # A week whose events never came, checked once a later week's came (a backfill over a gap in the feed),
     # was "fresh" by that later event (ops review): its reference is its end, and so is what it reads.
     loader.load([ev("submitted", "2025-11-18 09:00", {"procedure_code": "1.004222", "channel": "online"},
-                    dossier="later-week", unit=UNIT, event_id="later-week")])  # fmt: skip
+                    dossier="later-week", unit=UNIT, event_id="later-week"),
+                 # At the week's end exactly (a date-only source's next Monday 00:00): the next week's.
+                 ev("submitted", "2025-11-17 00:00", {"procedure_code": "1.004222", "channel": "online"},
+                    dossier="next-monday", unit=UNIT, event_id="next-monday")])  # fmt: skip
     gap = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W46"), now=NOW))
     assert not gap["events: the newest occurred_at is recent"].success
     assert gap["events: the newest occurred_at is recent"].message_en.startswith(

@@ -89,13 +89,13 @@ def test_the_worst_units_are_the_ranking_s_last(monkeypatch: pytest.MonkeyPatch)
 
 def test_the_lowest_rated_units_are_one_list_for_the_dashboard_and_the_run_summary() -> None:
     """The main job's summary broke ties by code alone, the dashboard by dossiers counted first; both are
-    the ranking's last now, units sharing a rank by code."""
+    the ranking read from its bottom now, as the weekly report names its worst units."""
     from reporting.gather import lowest_rated, rank_units
 
     units = {"B": _form(0, 1, 1), "A": _form(0, 1, 1), "C": _form(0, 2, 2), "D": _form(0, 0, 0)}
     assert [(r.code, r.rank) for r in rank_units(units) if r.rank] == [("C", 1), ("A", 2), ("B", 2)]
-    assert [r.code for r in lowest_rated(units, 5)] == ["A", "B", "C"]
-    assert [r.code for r in lowest_rated(units, 1)] == ["A"]
+    assert [r.code for r in lowest_rated(units, 5)] == ["B", "A", "C"]
+    assert [r.code for r in lowest_rated(units, 1)] == ["B"]
 
 
 @given(

@@ -201,10 +201,17 @@ def test_the_receipt_keeps_the_appointment_a_supplement_replaced() -> None:
     events, _, _ = imported(encode(sync_body(dossier())), encode(sync_body(later)))
     assert of_type(events, "received")[0]["data"]["due_at"] == "2025-11-12T17:00:00+07:00"
     assert not of_type(events, "due_date_changed")
-    # A date the supplement does not account for is the record's own, and a change of it is one.
+    # A date the supplement does not account for is the record's own, and a change of it is one, from the
+    # date in force (the receipt's: review, it said the rescheduled one, a false OLD_DUE_DATE_MISMATCH).
     tampered = dossier(due="20251121170000", DanhSachHoSoBoSung=[item])
-    events, _, _ = imported(encode(sync_body(dossier())), encode(sync_body(tampered)))
-    assert [e["data"]["new_due_at"][:10] for e in of_type(events, "due_date_changed")] == ["2025-11-21"]
+    for snapshots in ((dossier(), tampered), (dossier(), later, tampered)):
+        events, _, _ = imported(*(encode(sync_body(snapshot)) for snapshot in snapshots))
+        assert [(e["data"]["old_due_at"][:10], e["data"]["new_due_at"][:10])
+                for e in of_type(events, "due_date_changed")] == [("2025-11-12", "2025-11-21")]  # fmt: skip
+    # A reschedule's date it cannot read explains nothing and rejects nothing (it was read for this only).
+    unreadable = dossier(due="20251119170000", DanhSachHoSoBoSung=[{**item, "NgayHenTraMoi": "abc"}])
+    events, rejected, _ = imported(encode(sync_body(unreadable)))
+    assert not rejected and of_type(events, "received")[0]["data"]["due_at"] == "2025-11-19T17:00:00+07:00"
 
 
 def test_an_absent_due_date_is_null() -> None:
@@ -247,7 +254,8 @@ def test_a_status_1_record_that_says_nothing_importable_is_rejected_saying_why()
     """Status 1 is a submission online (DOMAIN §3): one without NgayNopHoSo, or in person and not received,
     gave no event, no rejection and no blind spot (DVCQG review)."""
     cases = (({"channel": "2", "submitted": None}, "NgayNopHoSo.missing"),
-             ({"channel": "1", "submitted": "20251103080000"}, "KenhThucHien.not_online"))  # fmt: skip
+             ({"channel": "1", "submitted": "20251103080000"}, "KenhThucHien.not_online"),
+             ({"channel": None, "submitted": "20251103080000"}, "KenhThucHien.missing"))  # fmt: skip
     for extra, code in cases:
         events, rejected, _ = imported(
             encode(sync_body(dossier(status="1", received=None, method=None, **extra)))

@@ -18,6 +18,7 @@ from streams.messages import DeadLetter
 from streams.observability import WorkerMetrics
 from streams.sink import batch as batch_module
 from streams.sink import poison as poison_module
+from streams.sink import record_times as record_times_module
 from streams.sink.batch import UNTIMED, SinkBatch, SinkStats
 from streams.sink.isolate import UNCONVERTIBLE, UNSTORABLE
 from streams.sink.letter_texts import scrub_text
@@ -86,7 +87,8 @@ class Clock(datetime):
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> type[Clock]:
     monkeypatch.setattr(Clock, "current", datetime(2025, 11, 30, 23, 59, 59, tzinfo=UTC))
-    monkeypatch.setattr(batch_module, "datetime", Clock)
+    monkeypatch.setattr(batch_module, "datetime", Clock, raising=False)
+    monkeypatch.setattr(record_times_module, "datetime", Clock)  # where the record times are read now
     monkeypatch.setattr(poison_module, "datetime", Clock, raising=False)
     return Clock
 
