@@ -40,9 +40,9 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
         "Check the actual return date against the new date.",
     ),
     "RESCHEDULED_MORE_THAN_ONCE": (
-        "Ngày hẹn trả chỉ được hẹn lại một lần.",
+        "Ngày hẹn trả chỉ được hẹn lại một lần (Nghị định 61/2018; với Nghị định 118/2025 chưa xác nhận).",
         "Đếm các phiếu hẹn lại trong hồ sơ giấy và trên hệ thống.",
-        "A due date may be rescheduled only once.",
+        "A due date may be rescheduled only once (Decree 61/2018; under Decree 118/2025 unconfirmed).",
         "Count the rescheduling notices in the paper file and the system.",
     ),
     "REFUSAL_UNWRITTEN": (

@@ -156,6 +156,13 @@ def repeated_supplement(ev: Ev) -> str:
     notices = [_notice(n, ev.lang) or ev.empty() for n in ev.items("notice_ids")]
     shown = ", ".join(notices) or ev.empty()
     n = ev.count("requests")
+    if ev.forms in ("interim", "2025"):  # Decree 118's article on supplements is unconfirmed (LEGAL.md §2)
+        return ev.w(
+            f"Yêu cầu bổ sung {n} lần (phiếu số {shown}) — Nghị định 61/2018: một lần, đầy đủ, chính xác; "
+            "với Nghị định 118/2025 chưa xác nhận",
+            f"Supplements requested {n} times (notices {shown}) — Decree 61/2018: once, complete; under "
+            "Decree 118/2025 unconfirmed",
+        )
     return ev.w(
         f"Yêu cầu bổ sung {n} lần (phiếu số {shown}) — chỉ được yêu cầu một lần, đầy đủ, chính xác",
         f"Supplements requested {n} times (notices {shown}) — once, complete, is the rule",

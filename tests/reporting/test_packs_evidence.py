@@ -209,6 +209,25 @@ def test_what_the_law_leaves_unconfirmed_is_said_so() -> None:
     assert "ngày hiệu lực chưa xác nhận" in Texts("vi")("r_overdue", n="3")
     # The form's own words for the channel column, no abbreviation left unexplained ("BCCI").
     assert Texts("vi")("h_new_direct") == "Mới - trực tiếp, qua dịch vụ bưu chính"
+    # Whether Decree 118/2025 keeps "once" for a new date or a supplement is [U] (LEGAL.md §2): said as
+    # Decree 61's rule with that, not as law, for a dossier received from 1/7/2025 (legal review).
+    twice = {"apologies": 2, "new_due_dates": ["2025-11-14", "2025-11-20"]}
+    asked = {"requests": 2, "notice_ids": ["BS-1", "BS-2"]}
+    for forms in ("interim", "2025"):
+        for rule, facts in (("RESCHEDULED_MORE_THAN_ONCE", twice), ("REPEATED_SUPPLEMENT", asked)):
+            said = sentence(rule, "violation", facts, forms=forms)
+            assert "Nghị định 61/2018" in said and "118/2025 chưa xác nhận" in said, said
+    assert "chỉ được hẹn lại một lần" in sentence(
+        "RESCHEDULED_MORE_THAN_ONCE", "violation", twice, forms="2018"
+    )
+    # A second supplement request makes a dossier late by the index's counting, not by a clause.
+    repeated = {
+        "basis": "repeated_supplement",
+        "supplement_requests": 2,
+        "due_at": "2025-11-14T17:00:00+07:00",
+    }
+    assert "theo cách tính chỉ số 766" in sentence("LATE_NO_APOLOGY", "violation", repeated)
+    assert "Điều 19 Nghị định 61/2018" in pack_text("sample_status_note", "vi")
 
 
 #: Any JSON-ish value, for facts whose stored shape is not the one a rule writes (an older or a broken
