@@ -80,7 +80,13 @@ def audit_pack(service: ConsoleService, header: ReportHeader, week: Week, unit: 
     with tempfile.TemporaryDirectory(prefix="console-pack-") as tmp:
         written = service.run(
             lambda: write_audit_packs(
-                service.catalogue, header, service.reader, week, Path(tmp), units={unit}
+                service.catalogue,
+                header,
+                service.reader,
+                week,
+                Path(tmp),
+                units={unit},
+                calendar=service.calendar,
             )
         )
         wanted = f"{pack_file_stem(unit)}.xlsx"

@@ -12,6 +12,7 @@ from typing import Any
 
 from inspections.calendar import WorkingCalendar
 from inspections.catalogue import Catalogue
+from inspections.ports import CalendarPort
 from inspections.weeks import Week
 from reporting import counting, gather
 from reporting.header import ReportHeader
@@ -84,12 +85,14 @@ def write_audit_packs(
     *,
     sample_size: int = 10,
     units: Collection[str] | None = None,
+    calendar: CalendarPort | None = None,
 ) -> list[Path]:
     """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit (of ``units`` when given) with
     dossiers in the week, in ``header.lang``; returns the paths written. ``<name>`` is the unit code itself
     for the usual codes (``000.10.01.H99``) and a readable slug plus a hash of the code otherwise (``a/b``
     and ``a_b`` must not overwrite each other's pack): ``reporting.packs.pack_file_stem``. Every cell of the
-    XLSX files is text or a number, never a formula."""
+    XLSX files is text or a number, never a formula. ``calendar``: the working days a lateness is counted
+    in when the warehouse stores none with its catalogue (``reporting.packs.pack_working_days``)."""
     from reporting.packs import write_packs  # on use, as the writers above: it imports openpyxl
 
-    return write_packs(catalogue, header, wh, week, out_dir, sample_size, units)
+    return write_packs(catalogue, header, wh, week, out_dir, sample_size, units, calendar=calendar)

@@ -45,10 +45,16 @@ _WINDOWS_DEVICES = frozenset(
 
 
 def gather_packs(
-    catalogue: Catalogue, wh: Warehouse, week: Week, sample_size: int, units: Collection[str] | None = None
+    catalogue: Catalogue,
+    wh: Warehouse,
+    week: Week,
+    sample_size: int,
+    units: Collection[str] | None = None,
+    calendar: CalendarPort | None = None,
 ) -> list[UnitPack]:
     """One pack per unit (in force at the end of ``week``) with dossiers in its form or violations; only of
-    ``units`` when given (the console's download of one unit's pack reads no other unit's dossiers)."""
+    ``units`` when given (the console's download of one unit's pack reads no other unit's dossiers);
+    ``calendar``: see :func:`pack_working_days`."""
     if sample_size < 0:
         raise ValueError(f"sample_size must be >= 0, not {sample_size}")
     forms = gather.week_forms(catalogue, wh, week)
@@ -77,7 +83,7 @@ def gather_packs(
     # Every unit a timeline names (where each event happened, where a transfer went): by name, the code below.
     sent_to |= {e.unit_code for events in timelines.values() for e in events}
     unit_names = {c: u.name for c in sent_to if isinstance(c, str) and (u := catalogue.unit(c)) is not None}
-    working_days = stored_working_days(wh)
+    working_days = pack_working_days(wh, calendar)
     cases = gather.handled_cases(wh, [v.key for unit in units for v in violations.get(unit, [])])
     packs = []
     for unit in units:
@@ -103,6 +109,17 @@ def gather_packs(
             )
         )
     return packs
+
+
+def pack_working_days(wh: Warehouse, calendar: CalendarPort | None) -> WorkingDays | None:
+    """What a pack counts a lateness in: the working days of the calendar stored with the catalogue, else
+    of ``calendar`` (the platform's, what ``warehouse load`` judged with), else none (calendar days). A
+    warehouse filled by ``warehouse load`` stores no catalogue, and every pack said "vượt 6 ngày theo
+    lịch" beside a limit of "3 ngày làm việc" (report review: 4 working days)."""
+    stored = stored_working_days(wh)
+    if stored is None and calendar is not None:
+        return working_days_on(calendar)
+    return stored
 
 
 def stored_working_days(wh: Warehouse) -> WorkingDays | None:
@@ -226,9 +243,12 @@ def write_packs(
     out_dir: Path,
     sample_size: int,
     units: Collection[str] | None = None,
+    *,
+    calendar: CalendarPort | None = None,
 ) -> list[Path]:
     """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit with dossiers or violations (of
-    ``units`` when given), named by :func:`pack_file_stem` (the unit code itself for the usual codes)."""
+    ``units`` when given), named by :func:`pack_file_stem` (the unit code itself for the usual codes);
+    ``calendar``: see :func:`pack_working_days`."""
     t = Texts(header.lang)
     # Dated as the week's report is: by how far its figures reach (``reach.figures_through``).
     now = datetime.now(UTC)
@@ -238,7 +258,7 @@ def write_packs(
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for gathered in gather_packs(catalogue, wh, week, sample_size, units):
+    for gathered in gather_packs(catalogue, wh, week, sample_size, units, calendar):
         own = pack_dated(dated, gathered, now)
         pack = dataclasses.replace(gathered, issued_on=own.issued_on)
         stem = pack_file_stem(pack.unit)

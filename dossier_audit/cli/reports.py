@@ -89,8 +89,9 @@ def report(
                     )
                     if packs:
                         written += write_audit_packs(
-                            platform.catalogue, header, wh, chosen, staging, sample_size=sample_size
-                        )
+                            platform.catalogue, header, wh, chosen, staging, sample_size=sample_size,
+                            calendar=platform.calendar,
+                        )  # fmt: skip
                     written = publish_files(staging, target, written)
             except StagingBusy:
                 raise UsageError(f"another report is being written into {target}: let it end first") from None

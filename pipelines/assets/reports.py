@@ -92,6 +92,7 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
                     week,
                     staging,
                     sample_size=platform.audit_sample_size,
+                    calendar=platform.platform().calendar,
                 )
                 paths = publish(staging, out_dir, written)
             units = sorted({p.stem for p in paths if p.parent.name == "units"})

@@ -101,7 +101,7 @@ def _fast_reports(monkeypatch, *, leadership: bool = True):
         path.write_text(f"{week} {header.lang}", encoding="utf-8")
         return [path]
 
-    def packs(catalogue, header, wh, week, out_dir, *, sample_size=10):
+    def packs(catalogue, header, wh, week, out_dir, *, sample_size=10, calendar=None):
         (out_dir / "units").mkdir()
         path = out_dir / "units" / "U1.xlsx"
         path.write_bytes(b"x")

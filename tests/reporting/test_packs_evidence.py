@@ -542,3 +542,19 @@ def test_a_time_limit_of_one_day_is_singular_in_english() -> None:
     assert max_time_text({"amount": 1, "unit": "working_hours"}, "en") == "1 working hour"
     assert max_time_text({"amount": 3, "unit": "working_days"}, "en") == "3 working days"
     assert max_time_text({"amount": 1, "unit": "working_days"}, "vi") == "1 ngày làm việc"
+
+
+def test_a_pack_counts_working_days_on_the_platform_calendar_when_the_warehouse_stores_none() -> None:
+    """A warehouse filled by `warehouse load` stores no catalogue snapshot: every pack said "vượt 6 ngày
+    theo lịch" beside a limit of "3 ngày làm việc" (report review: 4 working days, 20/06 → 26/06/2025)."""
+    from inspections.files.calendar import load_calendar
+    from reporting.packs import pack_working_days
+    from warehouse.base import WarehouseError
+
+    class NoSnapshot:
+        def query(self, *args: object, **kwargs: object) -> object:
+            raise WarehouseError("the warehouse holds no catalogue snapshot")
+
+    counted = pack_working_days(NoSnapshot(), load_calendar(None))  # type: ignore[arg-type]
+    assert counted is not None and counted(date(2025, 6, 20), date(2025, 6, 26)) == 4
+    assert pack_working_days(NoSnapshot(), None) is None  # type: ignore[arg-type]
