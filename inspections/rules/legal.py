@@ -25,9 +25,17 @@ DECREE_118 = date(2025, 7, 1)  # Nghị định 118/2025/NĐ-CP replaces it from
 #: Thông tư 03/2025/TT-VPCP (the forms guiding Decree 118) is of 15/9/2025, its entry into force unconfirmed:
 #: the earliest day its forms can have been used, so the day they are cited from.
 CIRCULAR_03 = date(2025, 9, 15)
+#: Nghị định 367/2025/NĐ-CP amends Decree 118, of 31/12/2025 (LEGAL.md §2 [S]; its content and entry into
+#: force [U]): a dossier received from that day is cited under Decree 118 as amended, the date said
+#: unconfirmed (legal review: only Decree 118 was cited for 2026's dossiers).
+DECREE_367 = date(2025, 12, 31)
 
 _D61 = "Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP)"
 _D118 = "Nghị định 118/2025/NĐ-CP"
+_D118_AMENDED = (
+    "Nghị định 118/2025/NĐ-CP (sửa đổi, bổ sung bởi Nghị định 367/2025/NĐ-CP ngày 31/12/2025; nội dung sửa "
+    "đổi và ngày hiệu lực chưa xác nhận)"
+)
 _TT01 = "Thông tư 01/2018/TT-VPCP"
 _TT03 = "Thông tư 03/2025/TT-VPCP"
 
@@ -50,10 +58,12 @@ def _old_form(form: str) -> str:
 Basis = tuple[tuple[date, str], ...]
 
 
-def basis_in(d61: str, d118_unknown: str, old_forms: str, tt03: str) -> Callable[..., Basis]:
+def basis_in(
+    d61: str, d118_unknown: str, old_forms: str, tt03: str, d118: str, d118_amended: str
+) -> Callable[..., Basis]:
     """:func:`basis` in one language's words for Decree 61, an unconfirmed Decree 118 article, the forms of
-    Circular 01/2018 and Circular 03/2025's name (``legal_en`` builds the English bases with it, part for
-    part as these)."""
+    Circular 01/2018, Circular 03/2025's name, and Decree 118's name before and after Decree 367/2025
+    amended it (``legal_en`` builds the English bases with it, part for part as these)."""
 
     def build(before_2025: str, from_2025: str | None = None, interim: str | None = None) -> Basis:
         later = from_2025 or d118_unknown
@@ -61,7 +71,11 @@ def basis_in(d61: str, d118_unknown: str, old_forms: str, tt03: str) -> Callable
             if tt03 in later:
                 raise ValueError("a basis citing Circular 03/2025 needs its text for 1/7–14/9/2025")
             interim = f"{later}; {old_forms}"
-        return ((DECREE_61, f"{d61}, {before_2025}"), (DECREE_118, interim), (CIRCULAR_03, later))
+        amended = later.replace(d118, d118_amended)
+        return (
+            (DECREE_61, f"{d61}, {before_2025}"), (DECREE_118, interim), (CIRCULAR_03, later),
+            (DECREE_367, amended),
+        )  # fmt: skip
 
     return build
 
@@ -69,7 +83,7 @@ def basis_in(d61: str, d118_unknown: str, old_forms: str, tt03: str) -> Callable
 #: Legal basis text under Decree 61; from 1/7/2025 under Decree 118 (unconfirmed unless given) with the forms
 #: of Circular 01/2018 (``interim``, else ``from_2025`` and :data:`_OLD_FORMS`); from 15/9/2025 with those of
 #: Circular 03/2025. A ``from_2025`` citing Circular 03/2025 needs its ``interim``.
-basis = basis_in(_D61, _D118_UNKNOWN, _OLD_FORMS, _TT03)
+basis = basis_in(_D61, _D118_UNKNOWN, _OLD_FORMS, _TT03, _D118, _D118_AMENDED)
 
 
 APOLOGY = basis(

@@ -17,6 +17,10 @@ from inspections.rules import legal
 
 _D61 = "Decree 61/2018/NĐ-CP (as amended by Decree 107/2021/NĐ-CP)"
 _D118 = "Decree 118/2025/NĐ-CP"
+_D118_AMENDED = (
+    "Decree 118/2025/NĐ-CP (as amended by Decree 367/2025/NĐ-CP of 31/12/2025; the amendments and their "
+    "entry into force not confirmed)"
+)
 _TT01 = "Circular 01/2018/TT-VPCP"
 _TT03 = "Circular 03/2025/TT-VPCP"
 _D63 = "Decree 63/2010/NĐ-CP (as amended by Decree 92/2017/NĐ-CP)"
@@ -43,7 +47,7 @@ def _old_form(form: str) -> str:
 
 
 #: :func:`inspections.rules.legal.basis`, in English.
-basis = legal.basis_in(_D61, _D118_UNKNOWN, _OLD_FORMS, _TT03)
+basis = legal.basis_in(_D61, _D118_UNKNOWN, _OLD_FORMS, _TT03, _D118, _D118_AMENDED)
 
 
 APOLOGY = basis(

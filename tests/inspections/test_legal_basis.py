@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from inspections.rulebook import Auditor
 from inspections.rules import RULES_V1, legal
-from inspections.rules.base import Rule
+from inspections.rules.base import Rule, _in_force
 from inspections.timeunits import VN_TZ
 
 MARKS = (legal.CONFIRMED, legal.SECONDARY, legal.UNCONFIRMED)
@@ -72,6 +72,19 @@ def test_no_decree_118_article_is_cited() -> None:
             after = rule.basis_on(day)
             _, _, cited = after.partition("Nghị định 118/2025/NĐ-CP")
             assert not re.match(r"^[,:]?\s*Điều \d", cited), (rule.rule_id, after)
+
+
+def test_a_dossier_received_from_31_12_2025_is_cited_under_decree_118_as_amended_by_decree_367() -> None:
+    """LEGAL.md §2: Decree 367/2025 of 31/12/2025 amends Decree 118 (its content and entry into force [U]);
+    a 2026 dossier's pack cited Decree 118 alone (legal review). Before that day it is not named."""
+    for rule in RULES_V1:
+        for bases in (rule.legal_basis, *(rule.case_bases or {}).values()):
+            later, earlier = _in_force(bases, date(2026, 2, 1)), _in_force(bases, date(2025, 12, 30))
+            assert ("118/2025" in later) == ("118/2025" in earlier), rule.rule_id
+            if "118/2025" in earlier:
+                assert "367/2025" in later and "chưa xác nhận" in later and "367/2025" not in earlier, later
+                _, _, cited = later.partition("ngày hiệu lực chưa xác nhận)")
+                assert not re.match(r"^[,:]?\s*Điều \d", cited), (rule.rule_id, later)
 
 
 @pytest.mark.parametrize(
