@@ -31,6 +31,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sources.dvcqg.appointments import original_due, rescheduled, reschedules
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import SYSTEM, Provenance, digest
@@ -101,7 +102,7 @@ class _Record:
             raise Unmappable("NgayNopHoSo.missing", "status 1 (submitted online) needs NgayNopHoSo (when)")
         self.documents = _documents(fields)
         self.supplements = [_supplement(item) for item in fields.items("DanhSachHoSoBoSung")]
-        self.reschedules = _reschedules(fields)
+        self.reschedules = reschedules(fields)
         self.meaning = meaning_of(self.note, self.status) if self.status in ("3", "9") else None
         times = (self.submitted_at, self.received_at, self.ended_at, self.returned_at, self.refused_at)
         self.latest = max((t for t in times if t is not None), default=None)
@@ -175,7 +176,7 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
     assert record.received_at is not None and record.channel is not None
     content = digest(str(record.procedure), record.channel, *record.documents)
     if state.claim("received"):
-        due = _original_due(record)
+        due = original_due(record.due_at, record.reschedules)
         data: dict[str, Any] = {
             "procedure_code": record.procedure,
             "channel": record.channel,
@@ -192,10 +193,10 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
     if state.received_digest is not None and state.received_digest != content:
         state.marks |= Mark.SNAPSHOT_CHANGED
     if not state.due_seen:
-        state.due, state.due_seen = _original_due(record), True
+        state.due, state.due_seen = original_due(record.due_at, record.reschedules), True
         return
     old, new = state.due, record.due_at
-    if old == new or _rescheduled(record, old, new):  # a supplement's new appointment: not a change of it
+    if old == new or rescheduled(record.reschedules, old, new):  # a supplement's new date: not a change of it
         return
     state.due = new
     if old is None or new is None:
@@ -349,52 +350,6 @@ def _documents(fields: Fields) -> list[str]:
         if code is not None and code not in codes:
             codes.append(code)
     return codes
-
-
-def _reschedules(fields: Fields) -> list[tuple[datetime, datetime]]:
-    """The appointments a supplement replaced (``DanhSachHoSoBoSung``: ``NgayHenTraTruoc`` →
-    ``NgayHenTraMoi``), in the list's order: the items that give both."""
-    found: list[tuple[datetime, datetime]] = []
-    for item in fields.items("DanhSachHoSoBoSung"):
-        if not isinstance(item, dict):  # rejected by ``_supplement``
-            continue
-        try:
-            before, after = Fields(item).time("NgayHenTraTruoc"), Fields(item).time("NgayHenTraMoi")
-        except Unmappable:  # read for this only: a date it cannot read explains nothing, rejects nothing
-            continue
-        if before is not None and after is not None and before != after:
-            found.append((before, after))
-    return found
-
-
-def _rescheduled(record: _Record, old: datetime | None, new: datetime | None) -> bool:
-    """Whether the record's supplements lead from appointment ``old`` to ``new`` (one item's
-    ``NgayHenTraTruoc`` → ``NgayHenTraMoi``, or a chain of them): the due date in force stays ``old``, as no
-    event moves it (a change after it then starts from there: its old date is the one in force)."""
-    if old is None or new is None:
-        return False
-    reached = {old}
-    grew = True
-    while grew:
-        grew = False
-        for before, after in record.reschedules:
-            if before in reached and after not in reached:
-                reached.add(after)
-                grew = True
-    return new in reached
-
-
-def _original_due(record: _Record) -> datetime | None:
-    """The receipt's appointment: ``NgayHenTra``, unless it is the new appointment of the record's last
-    supplement; then the first supplement's earlier one (``NgayHenTraTruoc``). RULES.md: ``due_at`` is "the
-    original appointment date", which a new appointment given with a supplement does not move (the
-    supplement's time is subtracted instead; ``supplement_clock = restart`` counts again from its
-    completion). It read ``NgayHenTra``, the rescheduled date: a false DUE_DATE_OVERSTATED, and the
-    lateness against the first appointment lost (DVCQG review)."""
-    shifts = record.reschedules
-    if shifts and record.due_at is not None and record.due_at == shifts[-1][1]:
-        return shifts[0][0]
-    return record.due_at
 
 
 def _supplement(item: Any) -> tuple[datetime | None, str, datetime | None] | None:
