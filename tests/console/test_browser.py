@@ -152,7 +152,9 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             expect(page.locator("h1")).to_contain_text("Vi phạm")
             page.click(f"#violations a:text('{D2}')")
             late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")
-            late.locator("textarea").fill("Hồ sơ trễ do mất điện.\nĐã gửi phiếu xin lỗi bổ sung.")
+            # With the link a unit pastes (one unbroken string): the page grew wider than a phone (review).
+            link = "https://dichvucong.example.vn/vanban?ma=" + "27TBUBND" * 16 + "&tep=phieuxinloi.pdf"
+            late.locator("textarea").fill(f"Hồ sơ trễ do mất điện.\nĐã gửi phiếu xin lỗi bổ sung: {link}")
             late.locator(".action-explain input[name=notice_number]").fill("27/TB-UBND")
             late.locator(".action-explain button").click()
             expect(late).to_have_attribute("data-state", "explained")
