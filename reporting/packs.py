@@ -272,8 +272,12 @@ def pack_dated(dated: Letterhead, pack: UnitPack, now: datetime) -> Letterhead:
     """The week's letterhead, dated no earlier than the newest event the pack's timelines print (local day):
     a pack dated the Monday after its week listed a return of the Tuesday after, a document dated before
     what it reports (review). Its timelines show each dossier to the end, which the team checks on site.
-    Never after today (``now``): an event a source stamped a year ahead would date the pack then."""
-    newest = max((e.occurred_at for events in pack.timelines.values() for e in events), default=None)
+    Never after today (``now``): an event a source stamped a year ahead would date the pack then. The
+    decisions on its cases it prints (the team's column: "đã kết luận có vi phạm") count too: a pack
+    downloaded after them was dated the week's Monday (inspector review)."""
+    instants = [e.occurred_at for events in pack.timelines.values() for e in events]
+    instants += [event.at for state in pack.cases.values() for event, _ in state.history]
+    newest = max(instants, default=None)
     if newest is None:
         return dated
     day = (newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest).astimezone(VN_TZ).date()

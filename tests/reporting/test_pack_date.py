@@ -44,6 +44,19 @@ def test_a_pack_is_never_dated_before_an_event_it_prints(instants: list[datetime
     assert all(at.replace(tzinfo=UTC).astimezone(VN_TZ).date() <= dated.issued_on for at in instants)
 
 
+def test_the_decisions_a_pack_prints_date_it_too() -> None:
+    """The team's column prints each case's state ("đã kết luận có vi phạm"): a pack downloaded after the
+    decisions was dated the week's Monday, before them (inspector review)."""
+    import dataclasses
+
+    from inspections.cases import CaseEvent, CaseState
+    from warehouse.cases import CaseKey
+
+    decided = CaseEvent("confirm", "inspector", "insp", datetime(2025, 11, 21, 9, tzinfo=VN_TZ))  # type: ignore[arg-type]
+    pack = dataclasses.replace(_pack(), cases={CaseKey("d", "R", ""): CaseState(history=((decided, True),))})
+    assert pack_dated(DATED, pack, NOW).issued_on == date(2025, 11, 21)
+
+
 def test_a_pack_is_never_dated_after_today() -> None:
     """An event a source stamped a year ahead (2026 for 2025) dated the pack then (review)."""
     now = datetime(2025, 11, 20, 8, tzinfo=UTC)
