@@ -65,7 +65,10 @@ def _end(ev: Ev) -> str:
 
 
 def _lateness(ev: Ev, due: Any = None) -> str:
-    late = ev.late_by(due if due is not None else ev.get("due_date"), ev.get("effective_end"))
+    still_open = ev.get("end_type") is None and ev.get("waiting") is not True  # judged at the audit instant
+    late = ev.late_by(
+        due if due is not None else ev.get("due_date"), ev.get("effective_end"), open_end=still_open
+    )
     return f" — {late}" if late else ""
 
 

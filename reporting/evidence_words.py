@@ -9,7 +9,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from inspections.rules.legal_en import in_english
@@ -81,12 +81,14 @@ class Ev:
             return list(value)
         return [] if value is None else [value]
 
-    def late_by(self, due: Any, end: Any, *, over: bool = False) -> str | None:
+    def late_by(self, due: Any, end: Any, *, over: bool = False, open_end: bool = False) -> str | None:
         """ "trễ N ngày làm việc" between a due date and an end (``None`` when either is unknown or the end
         is not later); ``over``: "vượt N ngày…" (an appointment beyond the legal due date). Calendar days
         only when working days cannot be counted, and then said so ("ngày theo lịch"): the unit never
-        changes silently."""
-        a, b = local_day(due), local_day(end)
+        changes silently. ``open_end``: ``end`` is the instant an open dossier is judged at, which counts
+        only the days it has reached into (:func:`last_day_begun`); an end event's day counts whole, as the
+        classification counts it (a date-only source's 00:00)."""
+        a, b = local_day(due), last_day_begun(end) if open_end else local_day(end)
         if a is None or b is None or b <= a:
             return None
         vi, en = ("vượt", "beyond") if over else ("trễ", "late")
@@ -131,6 +133,18 @@ def local_day(value: Any) -> date | None:
     parsed = parse_time(value)
     if isinstance(parsed, datetime):
         return parsed.astimezone(VN_TZ).date()
+    return parsed
+
+
+def last_day_begun(value: Any) -> date | None:
+    """The last local day an instant has reached into: its day, but the day before at midnight exactly, when
+    its day has not begun. An open dossier judged at Monday 00:00 was "trễ 3 ngày làm việc" past a
+    Wednesday due date: Thursday, Friday and a Monday not started yet (onboarding review)."""
+    parsed = parse_time(value)
+    if isinstance(parsed, datetime):
+        local = parsed.astimezone(VN_TZ)
+        midnight = (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+        return local.date() - timedelta(days=1) if midnight else local.date()
     return parsed
 
 

@@ -107,10 +107,10 @@ def violation_check(allowed: list[str]) -> Check:
         column="severity",
         blocking=True,
         build=_in_set("rule_severity", allowed),
-        fail_vi="Vi phạm có mã quy tắc hoặc mức độ không khớp bộ quy tắc: {n}",
-        fail_en="Violations whose rule or severity is not the rulebook's: {n}",
-        ok_vi="Mã quy tắc và mức độ của vi phạm khớp bộ quy tắc ({total})",
-        ok_en="Violation rules and severities match the rulebook ({total})",
+        fail_vi="Vi phạm đang có hiệu lực có mã quy tắc hoặc mức độ không khớp bộ quy tắc: {n}",
+        fail_en="Violations in force whose rule or severity is not the rulebook's: {n}",
+        ok_vi="Mã quy tắc và mức độ của vi phạm đang có hiệu lực khớp bộ quy tắc ({total})",
+        ok_en="Rules and severities of the violations in force match the rulebook ({total})",
     )
 
 
@@ -122,7 +122,11 @@ def run(suite: SuiteRun) -> None:
     suite.validate(events, event_checks(), EVENTS, id_columns=["event_id", "dossier_id"])
     suite.validate(inputs.dossiers, dossier_checks(), DOSSIERS, id_columns=["dossier_id"])
 
-    violations = inputs.violations.copy()
+    # The violations in force (open): those the reports show. How many a stream detector opened and then
+    # retracted depends on the order its events arrived in, and the count the report prints changed between
+    # two runs of the same input (465, then 466: README's "byte for byte": onboarding review).
+    stored = inputs.violations
+    violations = stored[stored["state"] == "open"].copy()
     violations["rule_severity"] = violations["rule_id"] + ":" + violations["severity"]
     # Every rule of every version (a version may change a rule's severity), and AUDIT_ERROR.
     rules = [*(rule for book in inputs.rulebooks.versions for rule in book.all_rules), AUDIT_ERROR]

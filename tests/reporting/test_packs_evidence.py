@@ -558,3 +558,19 @@ def test_a_pack_counts_working_days_on_the_platform_calendar_when_the_warehouse_
     counted = pack_working_days(NoSnapshot(), load_calendar(None))  # type: ignore[arg-type]
     assert counted is not None and counted(date(2025, 6, 20), date(2025, 6, 26)) == 4
     assert pack_working_days(NoSnapshot(), None) is None  # type: ignore[arg-type]
+
+
+def test_an_open_dossier_judged_at_midnight_is_late_by_the_days_that_have_begun() -> None:
+    """Judged at Monday 24/11 00:00 past a Wednesday 19/11 due date, an open dossier was "trễ 3 ngày làm
+    việc": Thursday, Friday and a Monday not begun (onboarding review). An end event at 00:00 (a date-only
+    source) keeps its day, as the classification counts it."""
+    from inspections.files.calendar import load_calendar
+    from reporting.packs import working_days_on
+
+    days = working_days_on(load_calendar(None))
+    monday = "2025-11-24T00:00:00+07:00"
+    facts = {"due_date": "2025-11-19", "due_at": "2025-11-19T17:00:00+07:00", "end_at": monday,
+             "effective_end": monday}  # fmt: skip
+    assert "trễ 2 ngày làm việc" in sentence("LATE_NO_APOLOGY", "violation", facts, working_days=days)
+    returned = {**facts, "end_type": "returned"}
+    assert "trễ 3 ngày làm việc" in sentence("LATE_NO_APOLOGY", "violation", returned, working_days=days)
