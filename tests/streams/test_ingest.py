@@ -124,6 +124,13 @@ def test_undeliverable_messages_raise_a_clear_error(broker):
     finally:
         with contextlib.suppress(KafkaTimeoutError):  # the dead broker's batch may still be pending
             producer.close(timeout=1)
+        # kafka-python's close raises from its flush before it stops the sender thread: left alive, the
+        # thread went on reconnecting with random jitter (the global ``random``) under later hypothesis
+        # tests of the same worker, which warned "Do not use the random module inside strategies".
+        sender = getattr(producer, "_sender", None)
+        if sender is not None and sender.is_alive():
+            sender.force_close()
+            sender.join(5)
 
 
 def test_no_bootstrap_servers_is_a_clear_error():
