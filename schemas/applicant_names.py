@@ -12,6 +12,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from schemas.unseen import BLANKS
+
 __all__ = ["APPLICANT", "carries_applicant", "is_applicant_key"]
 
 APPLICANT = "applicant"
@@ -23,11 +25,9 @@ _LOOK_ALIKE = str.maketrans(dict.fromkeys("i|1l", "l"))
 _APPLICANT_SKELETON = APPLICANT.translate(_LOOK_ALIKE)
 #: Characters that show as nothing, as a blank or as a mark on a letter: controls, format characters,
 #: separators, the combining marks decomposition leaves (enclosing ones too: U+20DD) and punctuation, as
-#: the ASCII spellings drop all but letters and digits.
+#: the ASCII spellings drop all but letters and digits; and the printable blanks (``schemas.unseen``).
+#: Private-use and unassigned code points stay: each may stand for a letter (they show as a box).
 _DROPPED = frozenset(("Cc", "Cf", "Mn", "Me", "Zs", "Zl", "Zp", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"))
-#: Letters and signs that show as a blank without being spaces: the Hangul fillers (review: "applicant"
-#: followed by U+3164) and the braille blank U+2800 (review of 2026-12-05, third).
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def is_applicant_key(name: str) -> bool:
@@ -54,7 +54,7 @@ def is_applicant_key(name: str) -> bool:
         c
         for c in unicodedata.normalize("NFKD", name)
         if unicodedata.category(c) not in _DROPPED
-        and c not in _FILLERS
+        and BLANKS.match(c) is None  # a Hangul filler, the braille blank
         and (c.isalnum() or c == "|" or not c.isascii())  # ASCII signs dropped, as the ASCII path drops them
     ).casefold()
     if len(bare) != len(APPLICANT):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import sys
-import unicodedata
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -16,6 +15,7 @@ from rich.text import Text
 
 from inspections.timeunits import VN_TZ
 from reporting.i18n import Texts
+from schemas.unseen import unseen
 
 _HEADINGS: Final[dict[str, tuple[str, str]]] = {
     "title": ("Vi phạm đã lưu", "Stored violations"),
@@ -35,11 +35,6 @@ def local(t: datetime) -> datetime:
     return (t if t.tzinfo is not None else t.replace(tzinfo=UTC)).astimezone(VN_TZ)
 
 
-#: Unicode categories a cell shows as escapes: controls (a line break split the row), format characters
-#: (a right-to-left mark reversed what followed) and the line and paragraph separators.
-_UNSEEN: Final = frozenset(("Cc", "Cf", "Zl", "Zp"))
-
-
 def shown(value: str) -> str:
     """An id as the table shows it, one reading per id: what the contract allows in one but a cell cannot
     show (a line break, a right-to-left mark: review) as ``\\uXXXX`` (``\\UXXXXXXXX`` beyond U+FFFF), a
@@ -54,7 +49,7 @@ def shown(value: str) -> str:
 def _escaped(char: str) -> str:
     if char == "\\":
         return "\\\\"
-    if unicodedata.category(char) in _UNSEEN:
+    if unseen(char):  # a line break split the row, a right-to-left mark reversed what followed
         code = ord(char)
         return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return char

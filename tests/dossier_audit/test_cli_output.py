@@ -153,8 +153,10 @@ def test_violations_table_on_an_80_column_terminal_keeps_every_id_whole(lang: st
 
 @pytest.mark.parametrize(
     ("dossier_id", "seen"),
-    [(" ", '" "'), ("D-1\nD-2", "D-1\\u000aD-2"), ("D\u202e1-gnol", "D\\u202e1-gnol"), (" D-3", '" D-3"')],
-)
+    [(" ", '" "'), ("D-1\nD-2", "D-1\\u000aD-2"), ("D\u202e1-gnol", "D\\u202e1-gnol"), (" D-3", '" D-3"'),
+     # A printable blank, as the documents show it (``schemas.unseen``: one answer for both).
+     ("D-1\u3164", "D-1\\u3164")],
+)  # fmt: skip
 def test_a_dossier_id_a_cell_cannot_show_is_escaped_on_one_row(dossier_id: str, seen: str) -> None:
     """The contract allows an id of one space, with a line break or a right-to-left override: the table
     showed a blank cell, split its row, or reversed the text after it (review)."""
@@ -183,10 +185,12 @@ def _read_back(cell: str) -> str:
 def test_every_id_the_table_shows_reads_back_to_itself(dossier_id: str) -> None:
     """One reading per id: an id holding a backslash, quotes or the escapes' own text is no other (review)."""
     from dossier_audit.cli.violations_table import shown
+    from schemas.unseen import unseen
 
     cell = shown(dossier_id)
     assert _read_back(cell) == dossier_id
     assert not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in cell)
+    assert not any(unseen(c) for c in cell)
 
 
 def _form(received: int, on_time: int) -> dict[str, object]:
