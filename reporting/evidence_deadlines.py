@@ -119,17 +119,9 @@ def missed_new_due_date(ev: Ev) -> str:
 def rescheduled_more_than_once(ev: Ev) -> str:
     shown = ", ".join(value_text(d, ev.lang, ev.year) for d in ev.items("new_due_dates")) or ev.empty()
     n = ev.count("apologies")
-    if ev.forms in ("interim", "2025"):  # Decree 118: whether "at most once" survives is unconfirmed
-        return ev.w(
-            f"Lập {n} {ev.apology()}, hẹn lại các ngày {shown} — Nghị định 61/2018 cho hẹn lại một lần; "
-            "với Nghị định 118/2025 chưa xác nhận",
-            f"{n} apology notices, new dates {shown} — Decree 61/2018 allows one new date; under Decree "
-            "118/2025 unconfirmed",
-        )
-    return ev.w(
-        f"Lập {n} {ev.apology()}, hẹn lại các ngày {shown} — chỉ được hẹn lại một lần",
-        f"{n} apology notices, new dates {shown} — a due date may be moved only once",
-    )
+    rule = ev.rule_of_61("chỉ được hẹn lại một lần", "a due date may be moved only once")
+    return ev.w(f"Lập {n} {ev.apology()}, hẹn lại các ngày {shown} — {rule}",
+                f"{n} apology notices, new dates {shown} — {rule}")  # fmt: skip
 
 
 def no_appointment(ev: Ev) -> str:

@@ -123,7 +123,7 @@ def refusal_unwritten(ev: Ev) -> str:
     kind = "suspended" if ev.get("type") == "suspended" else "refused"
     stage = ev.get("stage") if kind == "refused" else None
     vi, en = _WRITTEN_AT[stage] if stage in _WRITTEN_AT else _WRITTEN[kind]
-    under_118 = ev.forms in ("interim", "2025")  # Decree 118 (a mix, "01/2018", names both decrees)
+    under_118 = ev.under_118  # Decree 118 (a mix, "01/2018", names both decrees)
     if kind == "suspended" and ev.forms is not None:  # the dossier's circular says which notice
         vi, en = _SUSPENSION_2025 if ev.forms == "2025" else _NO_NOTICE
     elif stage == "processing" and (under_118 or ev.forms == "2018"):  # and which decree to cite
@@ -156,17 +156,9 @@ def repeated_supplement(ev: Ev) -> str:
     notices = [_notice(n, ev.lang) or ev.empty() for n in ev.items("notice_ids")]
     shown = ", ".join(notices) or ev.empty()
     n = ev.count("requests")
-    if ev.forms in ("interim", "2025"):  # Decree 118's article on supplements is unconfirmed (LEGAL.md §2)
-        return ev.w(
-            f"Yêu cầu bổ sung {n} lần (phiếu số {shown}) — Nghị định 61/2018: một lần, đầy đủ, chính xác; "
-            "với Nghị định 118/2025 chưa xác nhận",
-            f"Supplements requested {n} times (notices {shown}) — Decree 61/2018: once, complete; under "
-            "Decree 118/2025 unconfirmed",
-        )
-    return ev.w(
-        f"Yêu cầu bổ sung {n} lần (phiếu số {shown}) — chỉ được yêu cầu một lần, đầy đủ, chính xác",
-        f"Supplements requested {n} times (notices {shown}) — once, complete, is the rule",
-    )
+    rule = ev.rule_of_61("chỉ được yêu cầu một lần, đầy đủ, chính xác", "once, complete, is the rule")
+    return ev.w(f"Yêu cầu bổ sung {n} lần (phiếu số {shown}) — {rule}",
+                f"Supplements requested {n} times (notices {shown}) — {rule}")  # fmt: skip
 
 
 def excess_documents(ev: Ev) -> str:

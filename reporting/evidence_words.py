@@ -9,17 +9,16 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from inspections.rules.legal_en import in_english
 from inspections.timeunits import VN_TZ
+from reporting.evidence_times import last_day_begun, local_day, parse_time
 
 #: Days between two local dates: working days when the warehouse holds the calendar, else ``None``.
 WorkingDays = Callable[[date, date], int]
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _MARK = re.compile(r"\s*\[[CSU]\]")
 
 
@@ -45,6 +44,20 @@ class Ev:
 
     def w(self, vi: str, en: str) -> str:
         return vi if self.lang == "vi" else en
+
+    @property
+    def under_118(self) -> bool:
+        """Whether the dossier is handled under Decree 118/2025 (received from 1/7/2025), whose articles on
+        apologies, supplements and refusals are unconfirmed (LEGAL.md §2)."""
+        return self.forms in ("interim", "2025")
+
+    def rule_of_61(self, vi: str, en: str) -> str:
+        """A rule Decree 61/2018 states, as law for its dossiers and as its rule, unconfirmed since, for a
+        Decree 118 dossier (legal review: "chỉ được hẹn lại một lần" was stated as settled for both)."""
+        if self.under_118:
+            return self.w(f"Nghị định 61/2018: {vi}; với Nghị định 118/2025 chưa xác nhận",
+                          f"Decree 61/2018: {en}; under Decree 118/2025 unconfirmed")  # fmt: skip
+        return self.w(vi, en)
 
     def apology(self) -> str:
         """Form 04 by the name of the circular the dossier is handled under: the 2018 "Phiếu xin lỗi và hẹn
@@ -109,43 +122,6 @@ def days_en(n: int | str, kind: str = "working") -> str:
     """ "1 working day", "2 working days": the English sentences said "1 working day(s)" (review). ``n`` may
     be a count already in words (``count_text``)."""
     return f"{n} {kind} day" if str(n) == "1" else f"{n} {kind} days"
-
-
-def parse_time(value: Any) -> datetime | date | None:
-    """An ISO date or instant (as the evidence stores them) as a ``date`` or an aware ``datetime``."""
-    if isinstance(value, datetime | date):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    try:
-        if _ISO_DAY.match(text):
-            return date.fromisoformat(text)
-        if _ISO_INSTANT.match(text):
-            parsed = datetime.fromisoformat(text)
-            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=VN_TZ)
-    except ValueError:
-        return None
-    return None
-
-
-def local_day(value: Any) -> date | None:
-    parsed = parse_time(value)
-    if isinstance(parsed, datetime):
-        return parsed.astimezone(VN_TZ).date()
-    return parsed
-
-
-def last_day_begun(value: Any) -> date | None:
-    """The last local day an instant has reached into: its day, but the day before at midnight exactly, when
-    its day has not begun. An open dossier judged at Monday 00:00 was "trễ 3 ngày làm việc" past a
-    Wednesday due date: Thursday, Friday and a Monday not started yet (onboarding review)."""
-    parsed = parse_time(value)
-    if isinstance(parsed, datetime):
-        local = parsed.astimezone(VN_TZ)
-        midnight = (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
-        return local.date() - timedelta(days=1) if midnight else local.date()
-    return parsed
 
 
 #: ``year`` of :func:`when`: every date printed with its year (a pack whose week spans New Year).

@@ -142,21 +142,20 @@ def dvcqg(
         importer = DvcqgImporter(
             UnitResolver(platform.catalogue, mapping), platform.pseudonymiser, validate=out is not None
         )
-        ordered = files  # read in this order (``import_outputs``: records before rows)
-        progress, tick = _progress(ordered)
+        progress, tick = _progress(files)
         shown: list[RejectedRecord] = []
         with progress or nullcontext():
             outputs = _keep_samples(
-                import_outputs(ordered, importer, on_bytes=tick),
+                import_outputs(files, importer, on_bytes=tick),
                 shown,
             )
             try:
                 if out is not None and targets[1] is not None:
                     sink = write_jsonl(outputs, out, targets[1], platform.pseudonymiser.scrub_raw)
                 elif warehouse is not None:
-                    sink = _load(outputs, warehouse, platform, ordered, instant, progress)
+                    sink = _load(outputs, warehouse, platform, files, instant, progress)
                 else:
-                    sink = _produce(outputs, settings, platform, ordered)
+                    sink = _produce(outputs, settings, platform, files)
             except ImportInputError as exc:
                 raise UsageError(str(exc)) from None
         return importer.stats, sink, time.perf_counter() - started, shown

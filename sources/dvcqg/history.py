@@ -12,17 +12,17 @@
 - 9 with "Hồ sơ không có ngày hẹn trả": none (not an end; counted);
 - 9 / 10: ``processed`` / ``returned`` (its channel from the dossier's ``HinhThuc``).
 
-The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``); the official ``NguoiXuLy`` is the ``actor``, except on a
-row whose text says the citizen acted ("Công dân …") or of status 7 (the citizen withdraws), where that name
-may be the applicant's. The row's text,
-when it becomes a ``reason``, depends on the row alone (a row imported again, with or without its dossier's
-record, is the same event, never a conflict): on a citizen's row its ``NguoiXuLy`` is scrubbed from it
+The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``, said as deduced); the official ``NguoiXuLy`` is the
+``actor``, except on a row whose text says the citizen acted ("Công dân …") or of status 7 (the citizen
+withdraws), where that name may be the applicant's. The row's text, when it becomes a ``reason``, depends on
+the row alone (a row imported again, with or without its dossier's record, is the same event, never a
+conflict): on a citizen's row its ``NguoiXuLy`` is scrubbed from it
 (``privacy``); then a text that may name someone or reach them keeps only the phrase the vocabulary
 recognises in it, the rest withheld as "[…]" (``notes.passed_on``): an official's note may name the
 applicant.
 
-A row needs its dossier's unit: from an earlier dossier record of the import (the command reads dossier-sync
-files first), else from the ``MaHoSo`` prefix; a row with neither is rejected (``unit.unresolved``).
+A row needs its dossier's unit: from a dossier record of the import (the command reads every one before any
+row), else from the ``MaHoSo`` prefix; a row with neither is rejected (``unit.unresolved``).
 
 Ends are stated once per dossier and kind: a ``processed`` already read from the dossier's snapshot is not
 stated again by its "Kết thúc xử lý hồ sơ" row (and the other way round).

@@ -7,9 +7,10 @@ file, Kafka through ``ingest``, the warehouse load) sees the same lines in the s
 choice of the command line, not of the mapping.
 
 **Order.** Records are mapped in the order given. History rows need their dossier's unit and channels from
-its dossier record, so the command line reads dossier-sync files before progress files; within a kind, in
-the order given (file names sort payload logs by time). Snapshots of one dossier are taken in that order:
-the first one read is "the earlier" one.
+its dossier record, so the command line gives every dossier record before any history row
+(``dossier_audit.jobs.importer.import_outputs``), each kind in the order of the files (file names sort
+payload logs by time). Snapshots of one dossier are taken in that order: the first one read is "the
+earlier" one.
 
 **Nothing is lost silently.** A record that cannot be mapped (:class:`~sources.dvcqg.fields.Unmappable`, a
 read problem, or, should a bug surface, any exception while mapping it: ``record.unmappable``) becomes one
