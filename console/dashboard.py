@@ -21,6 +21,8 @@ from inspections.timeunits import VN_TZ
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import violation_summary
 from reporting.gather import handled, lowest_rated, newest_event, week_bounds, week_forms
+from reporting.i18n import Texts
+from reporting.reach import Maturity, figures_and_maturity
 from reporting.report_json import Names
 from warehouse.cases import CaseCounts, case_counts
 from warehouse.console_read import reported_weeks
@@ -92,6 +94,16 @@ class Dashboards:
             lambda: case_counts(self.service.reader, from_s=from_s, to_s=to_s, as_of_s=max(now, to_s))
         )
         return replace(board, cases=counts)
+
+    def maturity(self, week: Week, t: Texts, maturity_days: int) -> Maturity:
+        """Whether ``week``'s figures are final, as its report and packs judge it (``reach.week_maturity``):
+        the dashboard showed a provisional week's figures as if final, beside a report that said they were
+        not (review). Read at every request, as the case counts: a load may complete at any time."""
+        svc = self.service
+        _, found = svc.run(
+            lambda: figures_and_maturity(t, svc.catalogue, svc.reader, week, maturity_days, svc.clock())
+        )
+        return found
 
     def _build(self, week: Week) -> Dashboard:
         svc = self.service

@@ -95,7 +95,8 @@ async def unsaved_note(request: Request) -> str:
 
 
 async def login_page(request: Request) -> Response:
-    return login_form(request)
+    # Said after logging out (``logout``): the bare login form gave no word that it had worked (review).
+    return login_form(request, logged_out=request.query_params.get("out") == "1")
 
 
 async def login_post(request: Request) -> Response:
@@ -128,6 +129,6 @@ async def logout(request: Request) -> Response:
     form = await request.form()
     gate.check_csrf(who, form_text(form, "csrf_token"))
     await gate.logout(who)
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse("/login?out=1", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -9,6 +9,7 @@ token; every answer to a POST is a redirect (303), so a reload never posts twice
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
@@ -32,7 +33,6 @@ from console.timeline import names, timeline
 from console.words import evidence, evidence_case, evidence_of, legal_basis, marks_note
 from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
-from inspections.weeks import Week
 from reporting import onsite
 from reporting.i18n import short_unit_name
 from reporting.pack_tables import forms_for, paused_text
@@ -94,7 +94,11 @@ async def dashboard(request: Request) -> Response:
     week = gate.service.parse_week(text) if text else await run_in_threadpool(boards.default_week)
     assert week is not None
     board = await run_in_threadpool(boards.of, week)
-    return render(request, "dashboard.html.j2", who=who, board=board, read_only=who.account.role == "leader")
+    t = ConsoleTexts(lang_of(request))
+    days = request.app.state.header_for(t.lang).maturity_days
+    maturity = await run_in_threadpool(boards.maturity, week, t, days)
+    return render(request, "dashboard.html.j2", who=who, board=board, read_only=who.account.role == "leader",
+                  maturity=maturity)  # fmt: skip
 
 
 #: The list's filters (its parameters but the page), as its links and the way back from a dossier keep them.
@@ -124,6 +128,8 @@ async def violations(request: Request) -> Response:
         asked = ListQuery(state="awaiting_explanation")
         awaiting = (await run_in_threadpool(gate.service.list_violations, who.account, asked, limit=1)).total
     filters = _filters(request)
+    boards: Dashboards = request.app.state.dashboards
+    week_example = await run_in_threadpool(boards.default_week)
     catalogue = gate.service.catalogue
     scope = who.account.scope
     units = sorted((code, u.name) for code, u in catalogue.units.items() if scope is None or code in scope)
@@ -149,8 +155,10 @@ async def violations(request: Request) -> Response:
         export_link="/violations.xlsx?" + urlencode(filters),
         quote=quote,
         awaiting=awaiting,
-        # The week field's example: last week's, not a fixed 2025-W45 a year on (review).
-        week_example=str(Week.last_complete(gate.service.clock())),
+        # The week field's example: the week the dashboard opens on, the data's (the latest reported, or
+        # the last complete at the newest event), not a fixed 2025-W45 a year on (review), nor last week by
+        # the clock, which a warehouse loaded up to some earlier week has nothing for (review).
+        week_example=str(week_example),
     )
 
 
@@ -193,13 +201,40 @@ async def pack(request: Request) -> Response:
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A decision the page form left incomplete (:data:`_FORM_GAPS`), shown again on its dossier's page at
+    its case's card: why, and what was chosen and written, so nothing is chosen or typed twice (a dismissal
+    "for another reason" without its note went to an error page, its reason lost: review)."""
+
+    anchor: str
+    action: str
+    code: str
+    reason_code: str = ""
+    note: str = ""
+    notice_number: str = ""
+
+
+#: The refusals of a decision that only ask for what its form lacks: answered by its dossier's page again.
+_FORM_GAPS = frozenset({"reason", "text", "other_note"})
+
+
 async def dossier(request: Request) -> Response:
     gate = gate_of(request)
     who = await gate.require(request, "inspector", "leader", "unit")
-    dossier_id = request.path_params["dossier_id"]
+    return await _dossier_page(
+        request, who, request.path_params["dossier_id"], request.query_params.get("back", "")
+    )
+
+
+async def _dossier_page(
+    request: Request, who: Who, dossier_id: str, given: str, *, retry: Retry | None = None
+) -> Response:
+    """A dossier's page, opened from the list with the query ``given`` (its ``back``); with ``retry``, as
+    the answer (400) to a decision its form left incomplete."""
+    gate = gate_of(request)
     # The list it was opened from, as list_back keeps it: only the list's own parameters, re-encoded (a
     # crafted 60 KB value was copied whole into every action's form: review).
-    given = request.query_params.get("back", "")
     back = list_back(given).partition("?")[2] if given else ""
     view = await run_in_threadpool(gate.service.dossier, who.account, dossier_id, via="page")
     lang = lang_of(request)
@@ -237,7 +272,9 @@ async def dossier(request: Request) -> Response:
     return render(
         request,
         "dossier.html.j2",
+        400 if retry is not None else 200,
         who=who,
+        retry=retry,
         view=view,
         rows=rows,
         unit_name=unit.name if unit is not None else None,  # an inspector on site asks for the desk by name
@@ -251,7 +288,7 @@ async def dossier(request: Request) -> Response:
         done=_done_message(request.query_params.get("done", "")),
         # The case acted on, whose card says what was done (the page opens there: ``decision``); the
         # message goes atop the page when no card is that case.
-        acted=_acted(request.query_params.get("case", ""), cases),
+        acted=_acted(retry.anchor if retry else request.query_params.get("case", ""), cases),
         back=back,
         list_link=list_back(back) if given else None,
     )
@@ -299,11 +336,18 @@ async def decision(request: Request) -> Response:
     state["unsaved_note"] = field["note"][:4000]  # a refused decision's page shows it to copy (app.on_error)
     gate.check_csrf(who, form_text(form, "csrf_token"))
     seen = form_text(form, "seen")
-    await run_in_threadpool(
-        lambda: gate.service.decide(who.account, key, field["action"], reason_code=field["reason_code"],
-                                    note=field["note"], notice_number=field["notice_number"],
-                                    seen=int(seen) if seen.isascii() and seen.isdigit() else None)
-    )  # fmt: skip
+    try:
+        await run_in_threadpool(
+            lambda: gate.service.decide(who.account, key, field["action"], reason_code=field["reason_code"],
+                                        note=field["note"], notice_number=field["notice_number"],
+                                        seen=int(seen) if seen.isascii() and seen.isdigit() else None)
+        )  # fmt: skip
+    except BadRequest as refused:
+        if refused.code not in _FORM_GAPS:
+            raise
+        retry = Retry(anchor, field["action"], refused.code, field["reason_code"], field["note"][:4000],
+                      field["notice_number"][:100])  # fmt: skip
+        return await _dossier_page(request, who, key.dossier_id, field["back"], retry=retry)
     done = field["action"] if field["action"] in _DONE else "1"
     # Back at the case acted on, whose card says what was done (the page opened at its top: an inspector
     # working down a long dossier scrolled back to find her place after each decision).

@@ -19,6 +19,18 @@ _UI: dict[str, tuple[str, str]] = {
     "user": ("Tên đăng nhập", "Login"),
     "password": ("Mật khẩu", "Password"),
     "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong login or password."),
+    # A provisional week's dashboard says so, as its report and packs do (``reach.week_maturity``).
+    "provisional": (
+        "Số liệu tạm tính: {reasons} Số liệu của tuần, nhất là vi phạm về thời hạn, có thể còn thay đổi; "
+        "số liệu là chính thức khi dữ liệu được nạp đủ và cập nhật đến ngày {final_day}.",
+        "Provisional figures: {reasons} The week's figures, time-limit violations above all, may still "
+        "change; they are final once the data are fully loaded and reach {final_day}.",
+    ),
+    "provisional_bar": ("Tạm tính (xem ghi chú đầu trang).", "Provisional (see the note at the top)."),
+    "logged_out": (
+        "Bạn đã đăng xuất. Nếu dùng máy tính chung, hãy đóng trình duyệt.",
+        "You have logged out. On a shared computer, close the browser.",
+    ),
     # A page asked without a session showed the bare login form (review).
     "printed": ("In lúc {at}, tài khoản {login}, trang {page}", "Printed {at} by {login}, page {page}"),
     "session_needed": (

@@ -89,6 +89,7 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             def logout() -> None:
                 page.click("form[action='/logout'] button")
                 expect(page.locator("#password")).to_be_visible()
+                expect(page.locator("#logged-out")).to_contain_text("đã đăng xuất")  # it said nothing
 
             page.goto(f"{base_url}/login")
             assert page.evaluate("document.activeElement.id") == "login"  # typing starts at once
@@ -128,6 +129,15 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             assert page.locator(".actions-row").first.is_visible()
 
             case = page.locator("article.case[data-rule='SUPPLEMENT_UNWRITTEN']")
+            # "Another reason" without its note: the page comes back at the card, the reason still chosen
+            # and the note's field focused (a full error page lost the reason: review).
+            case.locator(".action-dismiss select").select_option("other")
+            case.locator(".action-dismiss button").click()
+            expect(case.locator("#refused")).to_contain_text("hãy ghi rõ lý do vào ghi chú")
+            expect(case.locator(".action-dismiss select")).to_have_value("other")
+            assert page.evaluate("document.activeElement.name") == "note"
+            expect(case.locator(".action-dismiss input[name=note]")).to_be_in_viewport()
+            page.screenshot(path=shots / "console-dossier-incomplete-desktop.png")
             case.locator(".action-dismiss select").select_option("data_error")
             case.locator(".action-dismiss input[name=note]").fill("Phiếu có lưu trong hồ sơ giấy")
             case.locator(".action-dismiss button").click()

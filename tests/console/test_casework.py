@@ -281,6 +281,48 @@ def test_a_decision_opens_the_page_at_its_case_which_says_what_was_done(console_
     assert refused.status_code == 409 and f"#{anchor}" in refused.text
 
 
+def test_a_form_left_incomplete_comes_back_at_its_card_with_what_was_chosen(
+    console_world: ConsoleWorld,
+) -> None:
+    """A dismissal "for another reason" without its note went to a full error page, and the reason chosen
+    was lost (review). A decision that only lacks what its form asks for (a reason, a dismissal's note, an
+    explanation's text) is answered by its dossier's page (400), the message at the case's card, the
+    reason chosen again, the note kept, the field to fill focused; nothing is recorded."""
+    insp, csrf = logged_in(console_world, "insp")
+    d = B[0]
+    shown = insp.get(f"/dossiers/{d}").text  # a case still open to a dismissal (the module decides some)
+    start = shown.rindex("<form", 0, shown.index('class="action action-dismiss"'))
+    offered = shown[start : shown.index("</form>", start)]
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', offered))
+    r, e = html.unescape(fields["rule_id"]), html.unescape(fields["event_id"])
+    anchor = console.pages.case_anchor(warehouse.cases.CaseKey(d, r, e))
+    base = {"dossier_id": d, "rule_id": r, "event_id": e, "csrf_token": csrf, "action": "dismiss"}
+    before = insp.get(f"/api/dossiers/{d}").json()["violations"]
+    back = "unit=000.10.02.H99&week=2025-W45"
+    page = insp.post("/cases/decision", data={**base, "reason_code": "other", "note": "  ", "back": back})
+    assert page.status_code == 400 and "<h1>" in page.text and "Không tìm thấy" not in page.text
+    card = page.text[page.text.index(f'id="{anchor}"') :]
+    card = card[: card.index("</article>")]
+    assert 'role="alert" id="refused">Bác bỏ vì lý do khác: hãy ghi rõ lý do vào ghi chú.</p>' in card
+    form = card[card.index('class="action action-dismiss"') :]
+    form = form[: form.index("</form>")]
+    assert '<option value="other" selected>' in form and '<option value="" selected>' not in form
+    assert re.search(r'name="note"[^>]* value="  " required autofocus aria-invalid="true"', form), form
+    assert f'name="back" value="{html.escape(back)}"' in form  # the way back to the list is kept
+    assert page.text.count('role="alert"') == 1  # at the card only
+    # No reason chosen: the choice is asked for, the note written kept.
+    page = insp.post("/cases/decision", data={**base, "note": "Đối chiếu <b>sổ</b>"})
+    form = page.text[page.text.index('class="action action-dismiss"') :]
+    assert page.status_code == 400 and "Hãy chọn lý do bác bỏ." in page.text
+    assert '<option value="" selected>' in form[: form.index("</form>")]
+    assert 'autofocus aria-invalid="true">' in form and 'value="Đối chiếu &lt;b&gt;sổ&lt;/b&gt;"' in form
+    assert insp.get(f"/api/dossiers/{d}").json()["violations"] == before  # nothing recorded
+    # In English too.
+    english = insp.post("/cases/decision?lang=en", data={**base, "reason_code": "other"})
+    assert english.status_code == 400 and "write that reason in the note" in english.text
+    insp.get(f"/dossiers/{d}?lang=vi")  # the module's other tests read Vietnamese
+
+
 @pytest.mark.parametrize("event_id", ["ev 1", 'a"b<c>#d', "x" * 128, "đ/ê?&=", ""])
 def test_a_case_anchor_is_an_id_and_fragment_whatever_its_event_id(event_id: str) -> None:
     """Event ids are any 1–128 characters (the contract): the card's id is never them, but a digest."""

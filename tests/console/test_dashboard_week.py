@@ -50,3 +50,30 @@ def test_the_dashboard_opens_on_the_latest_reported_week_and_flags_weeks_after_t
     later = client.get(f"/dashboard?week={reported.next(10)}")
     assert later.status_code == 200 and 'id="after-the-data"' in later.text
     assert "Không có sự kiện nào từ đầu tuần này" in later.text
+
+
+def test_a_provisional_week_says_so_as_its_report_does(console_world: ConsoleWorld) -> None:
+    """The report and the packs of a week whose data do not yet reach its end plus the maturity days say
+    their figures are provisional; the dashboard showed the same figures as final (review). It says so
+    now, with the report's reasons and the day they become final, and marks the week's bar in the trend."""
+    newest = newest_event(console_world.wh)
+    assert newest is not None
+    client, _ = logged_in(console_world, "insp")
+    current = Week.containing(newest)  # the data stop inside it
+    page = client.get(f"/dashboard?week={current}&lang=vi").text
+    box = re.search(r'<p class="notice warn" role="status" id="provisional">(.*?)</p>', page, re.S)
+    assert box is not None and box[1].startswith("Số liệu tạm tính: "), page[:1500]
+    assert "chính thức khi dữ liệu được nạp đủ và cập nhật đến ngày" in box[1]
+    values = re.findall(r'<span class="value">(.*?)</span></li>', page, re.S)
+    assert values[-1].endswith('<span aria-hidden="true">*</span><span class="sr"> (tạm tính)</span>')
+    assert "*" not in "".join(values[:-1])
+    assert '<p class="small" id="trend-note" aria-hidden="true">* Tạm' in page
+    english = client.get(f"/dashboard?week={current}&lang=en").text
+    assert 'id="provisional">Provisional figures: ' in english
+    # A week all feeds have passed the end of by the maturity days (one feed of the conftest's stops on
+    # 11/11, W46's Tuesday, and holds W45 and W46 back, as the report would: named in the reasons).
+    lagging = client.get(f"/dashboard?week={current.previous(2)}&lang=vi").text
+    assert 'id="provisional">Số liệu tạm tính: Dữ liệu mới cập nhật đến 11/11/2025' in lagging
+    assert "(nguồn chậm nhất: &lt;script&gt;" in lagging  # named, and escaped
+    final = client.get(f"/dashboard?week={current.previous(3)}&lang=vi").text
+    assert 'id="provisional"' not in final and "tạm tính" not in final

@@ -113,10 +113,15 @@ def test_a_dossier_opened_from_the_list_links_back_to_it_after_an_action(console
     assert 'href="/violations?unit=%3Cb%3E"' in crafted and 'href="//evil' not in crafted
 
 
-def test_the_week_field_gives_last_weeks_number_as_its_example(console_world: ConsoleWorld) -> None:
-    """Its example was a fixed 2025-W45, which a year on reads as a suggestion to look at that week."""
+def test_the_week_fields_example_is_the_week_the_dashboard_opens_on(console_world: ConsoleWorld) -> None:
+    """Its example was a fixed 2025-W45, which a year on reads as a suggestion to look at that week; then
+    last week by the clock, which a warehouse loaded to an earlier week has nothing for (review): now the
+    data's week, the dashboard's."""
     client, _ = logged_in(console_world, "insp")
     field = re.search(r'<input id="f-week"[^>]*>', client.get("/violations").text)
-    assert field is not None
-    expected = Week.last_complete(console_world.service.clock())
-    assert f'placeholder="{expected}"' in field[0]
+    board = re.search(r'<input id="week" name="week" value="([^"]+)"', client.get("/dashboard").text)
+    assert field is not None and board is not None
+    assert f'placeholder="{board[1]}"' in field[0]
+    # The data end in November 2025 (the conftest's load): the clock's last week is another.
+    clock_week = Week.last_complete(console_world.service.clock())
+    assert board[1].startswith("2025-W") and board[1] != str(clock_week)

@@ -20,7 +20,12 @@ ADDRESS_FAILURES = ADDRESS_FACTOR * 5
 def test_a_cookie_replayed_after_logout_is_no_session(console_world: ConsoleWorld) -> None:
     client, csrf = logged_in(console_world, "lead")
     cookie = client.cookies.get("console_session")
-    assert client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    out = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    # The login page says the logout worked (it showed the bare form: review), in the reader's language.
+    assert 'id="logged-out">Bạn đã đăng xuất.' in client.get(out.headers["location"]).text
+    assert "You have logged out." in client.get(out.headers["location"] + "&lang=en").text
+    assert "logged-out" not in client.get("/login").text
     replay = console_world.client()
     assert replay.get("/api/violations", headers={"cookie": f"console_session={cookie}"}).status_code == 401
     again, _ = logged_in(console_world, "lead")  # a new login works
