@@ -3,7 +3,8 @@
 
 Every template auto-escapes (``console.app`` builds the environment with ``autoescape=True``): event texts,
 notes and catalogue names are untrusted. Every form that changes something carries the session's CSRF
-token; every answer to a POST is a redirect (303), so a reload never posts twice.
+token; every answer to a POST that changed something is a redirect (303), so a reload never posts twice (a
+decision its form left incomplete changed nothing: its dossier's page answers it, the form as it was sent).
 """
 
 from __future__ import annotations
