@@ -11,14 +11,18 @@ codes without importing a Kafka library's exceptions.
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SECURITY_PROTOCOLS", "KafkaConfig", "StreamError"]
+__all__ = ["SECURITY_PROTOCOLS", "KafkaConfig", "StreamError", "quiet_bootstrap"]
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 _TLS = ("SSL", "SASL_SSL")
@@ -26,6 +30,31 @@ _TLS = ("SSL", "SASL_SSL")
 
 class StreamError(RuntimeError):
     """Kafka or the embedded broker failed: unreachable, refused, or not started (base of the family)."""
+
+
+_QUIET = threading.Lock()
+_quiet_depth = [0, logging.NOTSET]  # callers inside, and the level of kafka-python's loggers before
+
+
+@contextmanager
+def quiet_bootstrap() -> Iterator[None]:
+    """kafka-python's own logs silenced while a client first reaches the brokers: a worker started against
+    a closed port wrote some twenty lines of refused connections and backoffs before the one line it
+    fails with (review); a failure here is raised, and said once by the command. Once connected, its logs
+    are the worker's again (a broker lost mid-run is seen there). Re-entrant across threads."""
+    kafka = logging.getLogger("kafka")
+    with _QUIET:
+        if _quiet_depth[0] == 0:
+            _quiet_depth[1] = kafka.level
+            kafka.setLevel(logging.CRITICAL + 1)
+        _quiet_depth[0] += 1
+    try:
+        yield
+    finally:
+        with _QUIET:
+            _quiet_depth[0] -= 1
+            if _quiet_depth[0] == 0:
+                kafka.setLevel(_quiet_depth[1])
 
 
 #: The port a Kafka client reaches a bootstrap server given without one on.

@@ -12,13 +12,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from streams.kafka import KafkaConfig, StreamError
+from streams.kafka import KafkaConfig, StreamError, quiet_bootstrap
 
-__all__ = ["PlatformTopics", "TopicError", "TopicSpec", "ensure_topics", "partition_count"]
+__all__ = [
+    "BrokersUnreachable",
+    "PlatformTopics",
+    "TopicError",
+    "TopicSpec",
+    "ensure_topics",
+    "partition_count",
+]
 
 
 class TopicError(StreamError):
     """Topics could not be listed, created or described."""
+
+
+class BrokersUnreachable(TopicError):
+    """No bootstrap server answered within the timeout: a bad setting or a server down, before anything
+    was read or sent (a command exits 2 for it, as for any unreachable server: README)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,26 +66,31 @@ _HANDSHAKE_SECONDS = 10.0
 
 
 def _admin(kafka: KafkaConfig, timeout: float) -> Any:
-    """An admin client, retried until ``timeout`` while the brokers do not answer yet."""
+    """An admin client, retried until ``timeout`` while the brokers do not answer yet (each attempt's
+    bootstrap bounded by what is left of it: kafka-python's own bound is 30 s); :class:`BrokersUnreachable`
+    when none answered, kafka-python's logs of the attempts silenced (``quiet_bootstrap``)."""
     # Imported here: kafka-python costs ~0.2 s to import (measured, 2 CPUs, warm cache, on top of the CLI's
     # own imports), and the composition root imports this module on every start for PlatformTopics.
     from kafka.admin import KafkaAdminClient
-    from kafka.errors import KafkaError
+    from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
     deadline = time.monotonic() + timeout
     stalled = kafka.stalled_tls(min(timeout, _HANDSHAKE_SECONDS))  # within the caller's timeout
     if stalled is not None:
-        raise TopicError(stalled)
-    while True:
-        try:
-            return KafkaAdminClient(
-                bootstrap_servers=kafka.bootstrap_servers, client_id="dossier-audit-admin",
-                **kafka.kafka_python_options(),
-            )  # fmt: skip
-        except KafkaError as exc:
-            if time.monotonic() > deadline:
-                raise TopicError(str(exc)) from exc
-            time.sleep(0.5)
+        raise BrokersUnreachable(stalled)
+    with quiet_bootstrap():
+        while True:
+            left = max(1000, int((deadline - time.monotonic()) * 1000))
+            try:
+                return KafkaAdminClient(
+                    bootstrap_servers=kafka.bootstrap_servers, client_id="dossier-audit-admin",
+                    bootstrap_timeout_ms=left, **kafka.kafka_python_options(),
+                )  # fmt: skip
+            except KafkaError as exc:
+                if time.monotonic() > deadline:
+                    unreachable = isinstance(exc, KafkaTimeoutError | KafkaConnectionError)
+                    raise (BrokersUnreachable if unreachable else TopicError)(str(exc)) from exc
+                time.sleep(0.5)
 
 
 def ensure_topics(kafka: KafkaConfig, specs: Iterable[TopicSpec], *, timeout: float = 30.0) -> dict[str, str]:

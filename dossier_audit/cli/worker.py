@@ -38,7 +38,7 @@ from dossier_audit.cli.notices import warn_one_off_key
 from inspections.rulebook import Auditor
 from streams.kafka import StreamError
 from streams.observability import WorkerMetrics, configure_logging, metrics_endpoint, reset_logging
-from streams.topics import TopicError, ensure_topics, partition_count
+from streams.topics import BrokersUnreachable, TopicError, ensure_topics, partition_count
 from warehouse.catalogue_read import load_stored_catalogue
 
 log = logging.getLogger("dossier_audit.worker")
@@ -210,6 +210,8 @@ def worker_sink(
                     "DOSSIER_AUDIT_SINK_FROM_GROUP) to resume from its committed offsets "
                     "(docs/operators-guide.md, 'A consumer group that never settles')"
                 ) from None
+            except BrokersUnreachable as exc:  # nothing read: exit 2, as ingest and any unreachable server
+                raise fail(str(exc)) from None
             except StreamError as exc:  # "Kafka at HOST:PORT: ..."
                 raise fail(str(exc), 1) from None
 
@@ -233,8 +235,9 @@ def _events_partitions(settings: Any) -> int | None:
     try:
         ensure_topics(kafka, platform_topics(settings), timeout=15.0)
         return partition_count(kafka, settings.topic_events)
-    except TopicError as exc:
-        raise fail(f"Kafka at {kafka.described}: {exc}", 1) from None
+    except TopicError as exc:  # unreachable, nothing read: exit 2 (as ingest); refused: 1
+        code = 2 if isinstance(exc, BrokersUnreachable) else 1
+        raise fail(f"Kafka at {kafka.described}: {exc}", code) from None
 
 
 @worker_app.command("detect")

@@ -46,7 +46,7 @@ from streams.sink.polling import (
 )
 from streams.sink.retry import InFlight, RetryClock
 from streams.sink.writer import BatchWriter
-from streams.topics import TopicError, ensure_topics
+from streams.topics import BrokersUnreachable, TopicError, ensure_topics
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.migrate import migrate
 
@@ -129,6 +129,8 @@ class SinkWorker:
         migrate(self.wh)
         try:
             self._consume(until_idle, stop)
+        except BrokersUnreachable as exc:  # before anything was read: the command tells it apart (exit 2)
+            raise BrokersUnreachable(f"Kafka at {self.kafka.described}: {exc}") from exc
         except (KafkaError, TopicError) as exc:
             raise StreamError(f"Kafka at {self.kafka.described}: {exc}") from exc
         log.info("sink stopped", extra=self.stats.to_json_dict())

@@ -117,6 +117,48 @@ def test_an_unreachable_kafka_is_exit_2_and_a_failed_delivery_exit_1(monkeypatch
     )
 
 
+def test_a_worker_started_against_a_closed_port_fails_on_one_line_exit_2(monkeypatch, tmp_path, caplog):
+    """A worker started against a closed port wrote some twenty lines of kafka-python's refused connections
+    and backoffs, then its error, exit 1 (review): an unreachable Kafka before anything is read is exit 2,
+    as for ``ingest`` and any unreachable server, said once. The topics' admin gives up within the timeout
+    it is given (kafka-python's own bootstrap bound is 30 s), without a log line of its attempts."""
+    import logging
+    import socket
+
+    from streams import topics
+    from streams.sink import worker as sink_worker
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"127.0.0.1:{s.getsockname()[1]}"
+    caplog.set_level(logging.DEBUG)
+    kafka_level = logging.getLogger("kafka").level
+    started = time.monotonic()
+    try:
+        ensure_topics(KafkaConfig(closed), [TopicSpec("t", 1)], timeout=1.5)
+        raise AssertionError("a closed port answered")
+    except topics.BrokersUnreachable as exc:
+        assert "Unable to bootstrap" in str(exc), exc
+    assert time.monotonic() - started < 15
+    assert not [r for r in caplog.records if r.name.startswith("kafka")], caplog.text[:2000]
+    assert logging.getLogger("kafka").level == kafka_level  # its logs are the worker's again
+
+    def unreachable(*args, **kwargs):
+        raise topics.BrokersUnreachable(f"KafkaTimeoutError: Unable to bootstrap from {closed}")
+
+    monkeypatch.setattr(sink_worker, "ensure_topics", unreachable)
+    url = f"chdb://{tmp_path}/wh"
+    for command in (["worker", "sink", "--until-idle", "--warehouse", url], ["worker", "detect"]):
+        if command[1] == "detect":
+            monkeypatch.setattr("dossier_audit.cli.worker.ensure_topics", unreachable)
+        result = cli(*command, "--bootstrap-servers", closed, code=2)
+        said = result.stderr.splitlines()
+        assert [line for line in said if "error" in line] == [
+            f"error: Kafka at {closed}: KafkaTimeoutError: Unable to bootstrap from {closed}"
+        ], said
+        assert not [line for line in said if " kafka." in line or "Traceback" in line], said
+
+
 def sink_process(broker, url: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
     args = [sys.executable, "-m", "dossier_audit", "worker", "sink", "--bootstrap-servers",
             broker.bootstrap_servers, "--warehouse", url, "--until-idle", "--json-logs",
