@@ -131,6 +131,28 @@ def unit_named(report: WeeklyReport, code: str) -> str:
     return name if end is None else report.texts("unit_ended", name=name, day=report.texts.day(end))
 
 
+def ending_on(report: WeeklyReport, code: str) -> date | None:
+    """The day a unit stops being in force, if a reform abolishes it after the report's date: a report of
+    the week before the 1/7/2025 reform sent the chairman to inspect district committees that were gone
+    days later (review). The recommendation says when, and where to go after (its ``successor``)."""
+    unit = report.names.catalogue.unit(code)
+    end = unit.valid_to if unit is not None else None
+    return end if end is not None and end > report.header.issued_on else None
+
+
+def _ending(report: WeeklyReport, code: str) -> str:
+    """What a recommendation adds to a unit to inspect that :func:`ending_on` finds ending: ``""`` else."""
+    end = ending_on(report, code)
+    if end is None:
+        return ""
+    t = report.texts
+    unit = report.names.catalogue.unit(code)
+    successor = unit.successor if unit is not None else None
+    if successor is None:
+        return t("r_unit_ending_alone", day=t.day(end))
+    return t("r_unit_ending", day=t.day(end), successor=report.names.unit(successor))
+
+
 def units_to_inspect(report: WeeklyReport) -> list[str]:
     """Units below the province's rate, then units whose violations exceed their average of the weeks
     before by the most (like with like: ``unit_comparison``; none without weeks of data before); at most
@@ -289,7 +311,7 @@ def recommendations(report: WeeklyReport) -> list[str]:
             )
             if report.maturity.provisional:  # said once, not in parentheses within the parentheses
                 why = t("r_why_marked", why=why)
-            named.append(f"{report.names.unit(code)} ({why})")
+            named.append(f"{report.names.unit(code)} ({why}{_ending(report, code)})")
         out.append(t("r_inspect", units="; ".join(named)))
     ranked = frequent_rules(report)
     rules = ranked[:MAX_RULES]

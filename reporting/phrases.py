@@ -261,6 +261,15 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "{avg}",
     },
     "r_why_marked": {"vi": "{why}; số liệu tạm tính", "en": "{why}; provisional figures"},
+    # A unit to inspect that a reform abolishes after the report's date (``findings.ending_on``).
+    "r_unit_ending": {
+        "vi": "; chấm dứt hoạt động từ ngày {day}, sau ngày đó kiểm tra tại {successor}",
+        "en": "; no longer in force from {day}, after which inspect at {successor}",
+    },
+    "r_unit_ending_alone": {
+        "vi": "; chấm dứt hoạt động từ ngày {day}, cần kiểm tra trước ngày đó",
+        "en": "; no longer in force from {day}, so inspect before that day",
+    },
     "r_why_no_history": {
         "vi": "đúng hạn {rate}, {count} vi phạm",
         "en": "on time {rate}, {count} violations",

@@ -97,3 +97,32 @@ def test_a_unit_no_longer_in_force_is_said_so_and_never_sent_an_inspection(
     for code in ended:
         name = report.names.unit(code)
         assert said.count(name) == said.count(f"{name} (đã chấm dứt hoạt động"), name
+
+
+def test_a_unit_to_inspect_that_a_reform_ends_after_the_report_says_when_and_where_to_go_after(
+    merger: tuple[Path, Warehouse],
+) -> None:
+    """The W25 report (16-22 June 2025, dated 23 June) sent the chairman to inspect units the reform ended
+    on 1/7/2025, a week later, without a word of it (review): each such unit is named with the day it ends
+    and its successor, where to inspect after that day (or, without one, to inspect before)."""
+    from reporting.findings import ending_on, recommendations, units_to_inspect
+    from reporting.header import make_header
+    from reporting.model import build_report
+
+    _, wh = merger
+    catalogue = PLATFORM.catalogue
+    report = build_report(catalogue, make_header(catalogue, "vi"), wh, Week.parse("2025-W25"))
+    ending = [code for code in units_to_inspect(report) if ending_on(report, code) is not None]
+    assert ending and report.header.issued_on < date(2025, 7, 1)
+    said = recommendations(report)[0]
+    for code in ending:
+        unit = catalogue.unit(code)
+        assert unit is not None and unit.valid_to == date(2025, 7, 1)
+        after = (f"sau ngày đó kiểm tra tại {report.names.unit(unit.successor)})" if unit.successor
+                 else "cần kiểm tra trước ngày đó)")  # fmt: skip
+        assert f"{report.names.unit(code)} (" in said
+        assert f"; chấm dứt hoạt động từ ngày 01/07/2025, {after}" in said, said
+    # A unit that stays in force is named as before.
+    later = build_report(catalogue, make_header(catalogue, "vi"), wh, Week.parse("2025-W26"))
+    assert not [code for code in units_to_inspect(later) if ending_on(later, code) is not None]
+    assert "chấm dứt hoạt động từ ngày" not in recommendations(later)[0]
