@@ -49,6 +49,17 @@ class OfficialPDF(FPDF):
 
 #: The smallest size of the header's lines (Decree 30: issuing body and Quốc hiệu 12–13 pt).
 MIN_HEADER_PT = 12.0
+#: The right column of the header: the Quốc hiệu (12.5 pt bold, 92 mm) with a millimetre to spare each side.
+RIGHT_COLUMN_MM = 94.0
+#: Between the issuer column and the Quốc hiệu's column.
+COLUMN_GAP_MM = 1.0
+#: The common phrases Decree 30/2020 (Appendix I) lets the name of the superior body (cơ quan chủ quản,
+#: the issuer's first line) abbreviate, as clerks write "UBND TỈNH BÀ RỊA - VŨNG TÀU" above a department.
+ABBREVIATIONS = (
+    ("ỦY BAN NHÂN DÂN ", "UBND "),
+    ("UỶ BAN NHÂN DÂN ", "UBND "),
+    ("HỘI ĐỒNG NHÂN DÂN ", "HĐND "),
+)
 
 
 def balanced_lines(pdf: FPDF, text: str, width: float) -> list[str]:
@@ -74,6 +85,20 @@ def centred(pdf: FPDF, x: float, width: float, text: str, style: str, size: floa
         pdf.multi_cell(width, h, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
+def superior_line(pdf: FPDF, text: str, width: float, size: float) -> tuple[str, float]:
+    """The superior body's name (regular capitals) as it fits ``width`` on one line: whole at ``size``, whole
+    at ``MIN_HEADER_PT``, then with Decree 30's abbreviation ("UBND TỈNH …") at either size; else whole at
+    ``size``, for :func:`centred` to wrap. Every real province's "ỦY BAN NHÂN DÂN TỈNH …" is wider than the
+    column at 12 pt (Bà Rịa - Vũng Tàu 92 mm, the column 70 mm): within the margins it fits only condensed
+    to 76 %, which no clerk would send out; the abbreviation is how offices print it (all fit at 12.5 pt)."""
+    short = next((abbr + text[len(full) :] for full, abbr in ABBREVIATIONS if text.startswith(full)), text)
+    for candidate, pt in ((text, size), (text, MIN_HEADER_PT), (short, size), (short, MIN_HEADER_PT)):
+        pdf.set_font(FONT, "", pt)
+        if pdf.get_string_width(candidate) <= width - 1:
+            return candidate, pt
+    return text, size
+
+
 def rule_under(pdf: FPDF, x: float, width: float, length: float) -> None:
     """The short line under the issuing body and under the Tiêu ngữ."""
     y = pdf.get_y() + 0.3
@@ -85,11 +110,14 @@ def rule_under(pdf: FPDF, x: float, width: float, length: float) -> None:
 
 def header_block(pdf: FPDF, head: Letterhead, t: Texts) -> None:
     """The two-column header, the number line and the place-and-date line."""
-    left_x, left_w = pdf.l_margin - 8, 78.0  # the issuer column may reach into the wide left margin
-    right_w = 98.0
+    # The issuer column stays within the 30 mm margin (it reached 8 mm into it, its first line 1 mm).
+    right_w = RIGHT_COLUMN_MM
     right_x = pdf.w - pdf.r_margin - right_w
+    left_x = pdf.l_margin
+    left_w = right_x - COLUMN_GAP_MM - left_x
     top = pdf.get_y()
-    centred(pdf, left_x, left_w, head.issuer, "", 12.5)
+    superior, superior_pt = superior_line(pdf, head.issuer, left_w, 12.5)
+    centred(pdf, left_x, left_w, superior, "", superior_pt)
     centred(pdf, left_x, left_w, head.team, "B", 12.5)
     rule_under(pdf, left_x, left_w, 30)
     centred(pdf, left_x, left_w, head.number_line(t("number_label")), "", 13)

@@ -13,7 +13,8 @@ from inspections.files.catalogue import sample_catalogue
 from inspections.weeks import Week
 from reporting import fonts
 from reporting.header import letterhead, make_header
-from reporting.official import MIN_HEADER_PT, OfficialPDF, centred
+from reporting.i18n import Texts
+from reporting.official import MIN_HEADER_PT, OfficialPDF, centred, header_block
 
 CATALOGUE = sample_catalogue()
 WEEK = Week.parse("2026-W53")
@@ -32,6 +33,49 @@ def test_a_long_header_line_wraps_at_its_size(text: str, style: str, size: float
     assert pdf.get_y() - top == pytest.approx(12.0)  # two lines of 6 mm
     centred(pdf, pdf.l_margin - 8, 78.0, "SỞ NỘI VỤ", style, 9)
     assert pdf.font_size_pt == MIN_HEADER_PT  # nothing under 12 pt, even when asked
+
+
+@pytest.mark.parametrize(
+    ("issuer", "printed"),
+    [
+        ("ỦY BAN NHÂN DÂN TỈNH MẪU", "ỦY BAN NHÂN DÂN TỈNH MẪU"),  # it reached 1 mm into the margin
+        ("ỦY BAN NHÂN DÂN TỈNH BÀ RỊA - VŨNG TÀU", "UBND TỈNH BÀ RỊA - VŨNG TÀU"),
+        ("ỦY BAN NHÂN DÂN THÀNH PHỐ HỒ CHÍ MINH", "UBND THÀNH PHỐ HỒ CHÍ MINH"),
+        ("ỦY BAN NHÂN DÂN TỈNH THỪA THIÊN HUẾ", "UBND TỈNH THỪA THIÊN HUẾ"),
+    ],
+)
+def test_the_issuer_column_stays_inside_the_left_margin_on_one_line(
+    tmp_path: Path, issuer: str, printed: str
+) -> None:
+    """Decree 30/2020 sets a left margin of 30–35 mm (LEGAL.md §4): the issuer column's first glyph is drawn
+    at or right of it, its first line is one line (the province's name whole, or as Decree 30 abbreviates a
+    superior body's name) at 12–13 pt, and it ends left of the Quốc hiệu. Read back from the PDF."""
+    import dataclasses
+
+    pdf = OfficialPDF()
+    pdf.add_page()
+    head = dataclasses.replace(letterhead(make_header(CATALOGUE, "vi"), WEEK), issuer=issuer)
+    header_block(pdf, head, Texts("vi"))
+    pdf.output(str(tmp_path / "head.pdf"))
+    words = page_words(tmp_path / "head.pdf")
+    first = [w for w in words if w[1] == words[0][1]]  # the top line, both columns
+    national = next(i for i, w in enumerate(first) if w[4] == "CỘNG")
+    assert " ".join(w[4] for w in first[:national]) == printed
+    mm = 72 / 25.4
+    assert min(w[0] for w in words if w[0] < pdf.w / 2 * mm) >= pdf.l_margin * mm - 0.01
+    assert first[national - 1][2] < first[national][0] - 2 * mm  # clear of the Quốc hiệu
+    assert sum(w[4] == printed.rsplit(maxsplit=1)[-1] for w in words) == 1  # not wrapped onto the next line
+
+
+def page_words(path: Path) -> list[tuple[float, float, float, float, str]]:
+    """Page 1's words as (xMin, yMin, xMax, yMax, text) in points, in pdftotext's reading order."""
+    import re
+    import subprocess
+
+    out = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"], check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [(float(a), float(b), float(c), float(d), text) for a, b, c, d, text in re.findall(pattern, out)]
 
 
 def test_the_key_findings_are_set_as_body_text() -> None:
