@@ -30,6 +30,7 @@ from reporting.official import (
     signature_block,
     title_block,
 )
+from reporting.table_cells import Row
 
 _RED = (179, 0, 0)
 _AMBER = (138, 84, 0)
@@ -117,15 +118,47 @@ def table_height(table: tb.Table, size: float) -> float:
     return (len(table.rows) + 2) * (size * 0.48 + 1.8)
 
 
-def draw_table(pdf: FPDF, table: tb.Table, *, size: float = 9.5, width: float | None = None) -> None:
-    """A table with repeated headings; numbers right-aligned, total rows bold, failed checks tinted."""
+#: The rows a table's note takes with it to the next page when it would fall there alone.
+NOTE_KEEPS_ROWS = 2
+
+
+def draw_table(
+    pdf: FPDF,
+    table: tb.Table,
+    *,
+    size: float = 9.5,
+    width: float | None = None,
+    note: str | None = None,
+    note_size: float = 10.5,
+) -> None:
+    """A table with repeated headings; numbers right-aligned, total rows bold, failed checks tinted. Its
+    ``note`` (small italics under it) stays on the page of its last rows: a note alone at the top of a page
+    reads as nobody's, so where it would fall there the table breaks before its last two rows."""
     if not table.rows:
+        if note is not None:
+            paragraph(pdf, note, style="I", size=note_size, indent=False)
         return
     # A table that fits on one page is not split (one row alone on the next page reads as a new table).
-    estimate = table_height(table, size)
+    estimate = table_height(table, size) + (note_height(pdf, note, note_size) if note else 0.0)
     usable = pdf.h - pdf.t_margin - pdf.b_margin
     if estimate < usable and pdf.get_y() + estimate > pdf.h - pdf.b_margin:
         pdf.add_page(orientation=orientation(pdf))
+    rows = table.rows
+    if note is not None and note_falls_alone(pdf, table, size, width, note, note_size):
+        kept = rows[-NOTE_KEEPS_ROWS:]
+        if len(kept) < len(rows):
+            table_rows(pdf, table, rows[: -len(kept)], size=size, width=width)
+        pdf.add_page(orientation=orientation(pdf))  # the headings again on top, as fpdf2 repeats them
+        table_rows(pdf, table, kept, size=size, width=width)
+    else:
+        table_rows(pdf, table, rows, size=size, width=width)
+    pdf.ln(3)
+    if note is not None:
+        paragraph(pdf, note, style="I", size=note_size, indent=False)
+
+
+def table_rows(pdf: FPDF, table: tb.Table, rows: list[Row], *, size: float, width: float | None) -> None:
+    """``rows`` of ``table`` under its headings, repeated on each page the rows continue on."""
     pdf.set_font(FONT, "", size)
     bold = FontFace(emphasis="BOLD", fill_color=_TOTAL_FILL)
     alert = FontFace(emphasis="BOLD", fill_color=_ALERT_FILL)  # black text (Decree 30), bold on its tint
@@ -142,12 +175,32 @@ def draw_table(pdf: FPDF, table: tb.Table, *, size: float = 9.5, width: float | 
         head = out.row()
         for h in table.headings:
             head.cell(h, align="C")
-        for row in table.rows:
+        for row in rows:
             cells = out.row()
             style = bold if row.total else alert if row.alert else None
             for cell in row.cells:
                 cells.cell(cell.text, align="R" if cell.numeric else "L", style=style)
-    pdf.ln(3)
+
+
+def note_height(pdf: FPDF, note: str, size: float) -> float:
+    """The height of a table's note as :func:`paragraph` sets it, with the gap above it."""
+    pdf.set_font(FONT, "I", size)
+    measured = pdf.multi_cell(0, size * 0.5, note, dry_run=True, output=MethodReturnValue.HEIGHT)
+    return 3 + (measured if isinstance(measured, float | int) else 3 * size * 0.5) + 1.2
+
+
+def note_falls_alone(
+    pdf: FPDF, table: tb.Table, size: float, width: float | None, note: str, note_size: float
+) -> bool:
+    """Whether ``note``, set after the whole table, would start or end on a page after its last row: drawn
+    for real on ``pdf`` inside fpdf2's ``offset_rendering``, which puts the document back as it was."""
+    with pdf.offset_rendering():
+        table_rows(pdf, table, table.rows, size=size, width=width)
+        last_row_page = pdf.page
+        pdf.ln(3)
+        paragraph(pdf, note, style="I", size=note_size, indent=False)
+        note_page = pdf.page
+    return note_page != last_row_page
 
 
 def image(pdf: FPDF, path: Path, width: float, note: str | None = None) -> None:
@@ -199,8 +252,7 @@ def body(
     for line in report.violation_lines():
         paragraph(pdf, line)
     if len(tables["rules_body"].rows) > 1:
-        draw_table(pdf, tables["rules_body"], size=10.5)
-        paragraph(pdf, t("notes_violations"), style="I", size=11, indent=False)
+        draw_table(pdf, tables["rules_body"], size=10.5, note=t("notes_violations"), note_size=11)
     cases = cases_line(report)
     if cases:  # once the console has been used: one sentence, the table is in the HTML and XLSX
         heading(pdf, t("b_cases"))
@@ -249,8 +301,7 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
     if empty:
         paragraph(pdf, report.empty_note)
     else:
-        draw_table(pdf, tables["ranking"], size=10)
-        paragraph(pdf, t("notes_ranking"), style="I", size=10.5, indent=False)
+        draw_table(pdf, tables["ranking"], size=10, note=t("notes_ranking"))
     section("a_trend", tables["trend"])
     draw_table(pdf, tables["trend"], size=9.5)
     section("a_violations", tables["rules"])
@@ -259,21 +310,17 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
         caption(pdf, t("annex_by_rule"))
         draw_table(pdf, tables["rules"], size=9.5)
         caption(pdf, t("annex_by_unit"), tables["unit_violations"])
-        draw_table(pdf, tables["unit_violations"], size=9.5)
-        if report.unit_violations_note is not None:
-            paragraph(pdf, report.unit_violations_note, style="I", size=10.5, indent=False)
+        draw_table(pdf, tables["unit_violations"], size=9.5, note=report.unit_violations_note)
     else:  # a week never loaded has nothing to look at, rather than nothing found
         paragraph(pdf, t("no_data_violations" if report.never_loaded else "no_violations"))
     section("a_fields", tables["fields"])
-    paragraph(pdf, report.empty_note) if empty else draw_table(pdf, tables["fields"], size=9.5)
-    small = None if empty else tb.small_base_note(report, tables["fields"])
-    if small is not None:
-        paragraph(pdf, small, style="I", size=10.5, indent=False)
+    if empty:
+        paragraph(pdf, report.empty_note)
+    else:
+        draw_table(pdf, tables["fields"], size=9.5, note=tb.small_base_note(report, tables["fields"]))
     section("a_quality", tables["quality"])
     paragraph(pdf, report.quality_line(), style="B", indent=False)
-    draw_table(pdf, tables["quality"], size=9.5)
-    if report.quality_scopes is not None:
-        paragraph(pdf, report.quality_scopes, style="I", size=10.5, indent=False)
+    draw_table(pdf, tables["quality"], size=9.5, note=report.quality_scopes)
 
 
 def write_report_pdf(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:

@@ -1,0 +1,78 @@
+"""A table's note stays on the page of the table's last rows (review: a note printed under a table fell onto
+the next page alone, read at the top of that page as nobody's). Read back per page with pdftotext."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from reporting.official import OfficialPDF
+from reporting.pdf import draw_table
+from reporting.table_cells import Cell, Row, Table
+
+HEADINGS = ["Đơn vị", "Số hồ sơ"]
+
+
+def scenario_table(k: int, rows: int) -> Table:
+    """``rows`` rows whose texts name scenario ``k``: S3-R0 … S3-R7, the last one S3-END."""
+    names = [f"S{k}-R{i}" for i in range(rows - 1)] + [f"S{k}-END"]
+    return Table(f"s{k}", HEADINGS, [Row([Cell(n, n), Cell(i, str(i), "int")]) for i, n in enumerate(names)],
+                 widths=[3.0, 1.0])  # fmt: skip
+
+
+def note(k: int) -> str:
+    """A note of about a line and a half, from S3-NOTE to S3-NOTE-END."""
+    return f"S{k}-NOTE " + "số hồ sơ tính theo ngày tiếp nhận của đơn vị, " * 3 + f"S{k}-NOTE-END"
+
+
+def draw_scenarios(tmp_path: Path, scenarios: list[tuple[float, int]]) -> list[str]:
+    """Each (start y, rows) on a page of its own, the table drawn from ``start``; the pages' text. Eight to
+    a document: the note's trial layout copies the document, slow once it has a hundred pages."""
+    pages: list[str] = []
+    for first in range(0, len(scenarios), 8):
+        pdf = OfficialPDF()
+        for k, (start, rows) in enumerate(scenarios[first : first + 8], first):
+            pdf.add_page()
+            pdf.set_y(start)
+            draw_table(pdf, scenario_table(k, rows), size=9.5, note=note(k))
+        path = tmp_path / f"notes{first}.pdf"
+        pdf.output(str(path))
+        out = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                             text=True).stdout  # fmt: skip
+        pages += out.split("\f")[:-1]
+    return pages
+
+
+def page_of(pages: list[str], word: str) -> int:
+    found = [i for i, text in enumerate(pages) if word in text.split()]
+    assert len(found) == 1, (word, found)  # printed once: no row lost or drawn twice
+    return found[0]
+
+
+def check(pages: list[str], k: int, rows: int) -> None:
+    for i in range(rows - 1):
+        page_of(pages, f"S{k}-R{i}")
+    last = page_of(pages, f"S{k}-END")
+    assert page_of(pages, f"S{k}-NOTE") == last == page_of(pages, f"S{k}-NOTE-END"), k
+    assert "Đơn vị" in pages[last]  # the last rows under their headings, wherever they went
+
+
+def test_a_note_stays_with_a_short_table_wherever_it_starts(tmp_path: Path) -> None:
+    """Three and eight rows started every 2.5 mm over the last 70 mm of a page: the table moves whole to the
+    next page with its note, or note and table stay where they are."""
+    pdf = OfficialPDF()
+    bottom = pdf.h - pdf.b_margin
+    scenarios = [(bottom - 70 + 2.5 * i, rows) for rows in (3, 8) for i in range(28)]
+    pages = draw_scenarios(tmp_path, scenarios)
+    for k, (_, rows) in enumerate(scenarios):
+        check(pages, k, rows)
+
+
+def test_a_note_stays_with_the_last_rows_of_a_long_table(tmp_path: Path) -> None:
+    """Tables of 40 to 100 rows (over two or three pages): on whichever page the last row falls, the note is
+    under it, the table breaking before its last two rows when the note would not fit."""
+    pdf = OfficialPDF()
+    scenarios = [(pdf.t_margin, rows) for rows in range(40, 101, 4)]
+    pages = draw_scenarios(tmp_path, scenarios)
+    for k, (_, rows) in enumerate(scenarios):
+        check(pages, k, rows)
