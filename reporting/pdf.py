@@ -118,7 +118,7 @@ def table_height(table: tb.Table, size: float) -> float:
     return (len(table.rows) + 2) * (size * 0.48 + 1.8)
 
 
-#: The rows a table's note takes with it to the next page when it would fall there alone.
+#: The rows a table's note keeps on its page: the last two, or the note takes them to the next page.
 NOTE_KEEPS_ROWS = 2
 
 
@@ -132,14 +132,16 @@ def draw_table(
     note_size: float = 10.5,
 ) -> None:
     """A table with repeated headings; numbers right-aligned, total rows bold, failed checks tinted. Its
-    ``note`` (small italics under it) stays on the page of its last rows: a note alone at the top of a page
-    reads as nobody's, so where it would fall there the table breaks before its last two rows."""
+    ``note`` (small italics under it) stays on the page of its last two rows: a note alone at the top of a
+    page reads as nobody's, and one under a lone total row little better, so where it would fall so the
+    table breaks before its last two rows."""
     if not table.rows:
         if note is not None:
             paragraph(pdf, note, style="I", size=note_size, indent=False)
         return
     # A table that fits on one page is not split (one row alone on the next page reads as a new table).
-    estimate = table_height(table, size) + (note_height(pdf, note, note_size) if note else 0.0)
+    # The note is not counted: the caption or section heading above made the same estimate.
+    estimate = table_height(table, size)
     usable = pdf.h - pdf.t_margin - pdf.b_margin
     if estimate < usable and pdf.get_y() + estimate > pdf.h - pdf.b_margin:
         pdf.add_page(orientation=orientation(pdf))
@@ -182,25 +184,23 @@ def table_rows(pdf: FPDF, table: tb.Table, rows: list[Row], *, size: float, widt
                 cells.cell(cell.text, align="R" if cell.numeric else "L", style=style)
 
 
-def note_height(pdf: FPDF, note: str, size: float) -> float:
-    """The height of a table's note as :func:`paragraph` sets it, with the gap above it."""
-    pdf.set_font(FONT, "I", size)
-    measured = pdf.multi_cell(0, size * 0.5, note, dry_run=True, output=MethodReturnValue.HEIGHT)
-    return 3 + (measured if isinstance(measured, float | int) else 3 * size * 0.5) + 1.2
-
-
 def note_falls_alone(
     pdf: FPDF, table: tb.Table, size: float, width: float | None, note: str, note_size: float
 ) -> bool:
-    """Whether ``note``, set after the whole table, would start or end on a page after its last row: drawn
-    for real on ``pdf`` inside fpdf2's ``offset_rendering``, which puts the document back as it was."""
+    """Whether ``note``, set after the whole table, would not end on the page of the table's last two rows:
+    laid out for real on ``pdf`` inside fpdf2's ``offset_rendering``, which puts the document back."""
     with pdf.offset_rendering():
         table_rows(pdf, table, table.rows, size=size, width=width)
-        last_row_page = pdf.page
+        last = pdf.page
         pdf.ln(3)
         paragraph(pdf, note, style="I", size=note_size, indent=False)
         note_page = pdf.page
-    return note_page != last_row_page
+    if note_page != last or len(table.rows) < 2:
+        return note_page != last
+    with pdf.offset_rendering():  # the first rows paginate as in the whole table
+        table_rows(pdf, table, table.rows[:-1], size=size, width=width)
+        before_last = pdf.page
+    return before_last != last
 
 
 def image(pdf: FPDF, path: Path, width: float, note: str | None = None) -> None:
