@@ -32,6 +32,10 @@ _UNIT_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e")
 _UNIT_STYLES = (("--", "s"), ("-.", "^"), (":", "D"), ((0, (6, 2, 1, 2, 1, 2)), "v"))
 #: The bars below the province's rate are hatched too: red and blue print as two greys.
 _BELOW_HATCH = "///"
+#: The ranking chart's value labels (the rates right of the plot), by their artist id.
+VALUE_LABEL = "value-label"
+#: The ranking chart's dashed line at the province's rate, by its artist id.
+PROVINCE_LINE = "province-line"
 
 
 def _printable(text: str) -> str:
@@ -177,32 +181,39 @@ def rules_chart(report: WeeklyReport, path: Path) -> Path:
 def ranking_chart(report: WeeklyReport, path: Path) -> Path:
     """Units by on-time rate, ranked (the best on top), on an axis zoomed to the rates: red below the
     province's rate, blue at or above it, the province's rate dashed; a legend says so."""
+    return _save(ranking_figure(report), path)
+
+
+def ranking_figure(report: WeeklyReport) -> Figure:
+    """The ranking chart's figure. Each unit's rate is printed in a column right of the plot, level with its
+    bar: at the bar's end, a rate just under the province's had the dashed province line run through it, and
+    a 100 % its frame (review of the rendered report)."""
     t = report.texts
     ranked = [r for r in report.ranking if r.rank is not None]
     fig, ax = _figure(9, max(2.6, 0.34 * len(ranked) + 1.4))
     ax.set_title(t("c_ranking"), fontsize=13)
     if not ranked:
         _no_data(ax, t("c_no_data"))
-        return _save(fig, path)
+        return fig
     ranked = list(reversed(ranked))
     ys = list(range(len(ranked)))
     rates = [r.form.on_time_rate or 0.0 for r in ranked]
     province = report.province.on_time_rate
     low, high = zoom([*rates, *([province] if province is not None else [])], pad=0.01)
-    high = min(1.02, high + 0.01)  # room for the value labels
     below = [province is not None and rate < province for rate in rates]
     colors = [_PROVINCE_COLOR if b else _ABOVE_COLOR for b in below]
     ax.barh(ys, [rate - low for rate in rates], left=low, color=colors,
             hatch=[_BELOW_HATCH if b else "" for b in below], edgecolor="white", linewidth=0)  # fmt: skip
-    for y, rate in zip(ys, rates, strict=True):
-        ax.text(rate + (high - low) * 0.006, y, t.percent(rate), va="center", fontsize=9)
+    for y, rate in zip(ys, rates, strict=True):  # x in the axes' width, y in data: just past the frame
+        ax.text(1.01, y, t.percent(rate), transform=ax.get_yaxis_transform(), ha="left", va="center",
+                fontsize=9, gid=VALUE_LABEL)  # fmt: skip
     ax.set_yticks(ys, [_printable(f"{r.rank}. {report.names.unit(r.code)}") for r in ranked], fontsize=10)
     handles = [
         Patch(facecolor=_PROVINCE_COLOR, hatch=_BELOW_HATCH, edgecolor="white", label=t("c_below")),
         Patch(color=_ABOVE_COLOR, label=t("c_above")),
     ]
     if province is not None:
-        line = ax.axvline(province, color="#333333", linestyle="--", linewidth=1.2)
+        line = ax.axvline(province, color="#333333", linestyle="--", linewidth=1.2, gid=PROVINCE_LINE)
         line.set_label(f"{t('c_province_line')} ({t.percent(province)})")
         handles.append(line)
     ax.set_xlim(low, high)
@@ -210,7 +221,7 @@ def ranking_chart(report: WeeklyReport, path: Path) -> Path:
     ax.tick_params(axis="x", labelsize=10)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=9.5,
               frameon=False)  # fmt: skip
-    return _save(fig, path)
+    return fig
 
 
 def write_charts(report: WeeklyReport, out_dir: Path) -> dict[str, Path]:
