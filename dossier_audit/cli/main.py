@@ -15,13 +15,13 @@ import sys
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import fail
 from dossier_audit.interrupts import stops_as_ctrl_c
-from dossier_audit.cli import files, simulate, catalogue, calendar, run, warehouse, streams, worker, quality
-from dossier_audit.cli import reports, importer, exporter, console
+from dossier_audit.cli import files, simulate, catalogue, calendar, run, warehouse, streams
+from dossier_audit.cli import worker, worker_detect, quality, reports, importer, exporter, console
 
 __all__ = ["COMMAND_MODULES", "app", "main"]
 
-COMMAND_MODULES = (files, simulate, catalogue, calendar, run, warehouse, streams, worker, quality, reports,
-                   importer, exporter, console)  # fmt: skip
+COMMAND_MODULES = (files, simulate, catalogue, calendar, run, warehouse, streams, worker, worker_detect,
+                   quality, reports, importer, exporter, console)  # fmt: skip
 
 
 #: Commands that stop on SIGTERM by themselves, once started (Faust's worker, the sink's loop): until then

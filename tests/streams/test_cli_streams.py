@@ -150,7 +150,7 @@ def test_a_worker_started_against_a_closed_port_fails_on_one_line_exit_2(monkeyp
     url = f"chdb://{tmp_path}/wh"
     for command in (["worker", "sink", "--until-idle", "--warehouse", url], ["worker", "detect"]):
         if command[1] == "detect":
-            monkeypatch.setattr("dossier_audit.cli.worker.ensure_topics", unreachable)
+            monkeypatch.setattr("dossier_audit.cli.worker_detect.ensure_topics", unreachable)
         result = cli(*command, "--bootstrap-servers", closed, code=2)
         said = result.stderr.splitlines()
         assert [line for line in said if "error" in line] == [
