@@ -7,6 +7,7 @@ See ``dossier_audit.jobs.batch_engine`` for the whole design.
 from __future__ import annotations
 
 import heapq
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -61,8 +62,10 @@ def _read_lines(fh: IO[bytes], path: Path) -> Iterator[bytes]:
 
 
 def _shard_of(dossier_id: str, workers: int) -> int:
-    # str hashes are salted per interpreter, but forked workers share their parent's salt.
-    return hash(dossier_id) % workers if workers > 1 else 0
+    """The worker a dossier goes to: the same in every run. ``hash`` (salted per interpreter, shared only by
+    forked workers) sent dossiers to other workers at each run, and what comes back in shard order (a file
+    export's traces) changed with it: two exports of one file differed (review)."""
+    return zlib.crc32(dossier_id.encode("utf-8", "surrogatepass")) % workers if workers > 1 else 0
 
 
 _FINISHING = frozenset(END_TYPES - {"processed"})
@@ -262,7 +265,7 @@ class Shard:
                             self._reject(parsed, rejections)
                     continue
                 dossier_id, event_id, at, kind = routed
-                if workers > 1 and hash(dossier_id) % workers != shard:
+                if workers > 1 and _shard_of(dossier_id, workers) != shard:
                     seen_ids.add(event_id)  # other shards' ids, to see cross-dossier reuse
                     continue
                 resident = residents.get(dossier_id)
