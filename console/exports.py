@@ -24,7 +24,7 @@ from reporting.header import ReportHeader
 from reporting.packs import pack_file_stem
 
 #: The column of the violation's time, and its display in each language (as the pages write it).
-_TIME = 6
+_TIME = 7
 _TIME_FORMAT = {"vi": "dd/mm/yyyy hh:mm", "en": "yyyy-mm-dd hh:mm"}
 #: Rows in one export (the list pages through the warehouse up to this many).
 MAX_EXPORT_ROWS = 100_000
@@ -32,28 +32,34 @@ _PAGE = 5_000
 
 
 def list_xlsx(service: ConsoleService, who: Account, query: ListQuery, t: ConsoleTexts) -> bytes:
-    """The violations the filters match (every page, within ``who``'s scope), one row each, with their
-    case state; each dossier in it is logged as read (``export``)."""
+    """The violations the filters match (every page, within ``who``'s scope, at most ``MAX_EXPORT_ROWS``:
+    a line under them says so when more match), one row each, with its kind (a data finding is no
+    violation: RULES v2, amendment 5) and its case state in the words of that kind; each dossier in it is
+    logged as read (``export``)."""
     wb = Workbook()
     ws = wb.active
     ws.title = t.ui("violations")[:31]
-    headings = [t.ui("dossier"), t.ui("rule"), t.ui("event_id"), t.ui("unit"), t.ui("severity"),
-                t.ui("occurred"), t.ui("case_state")]  # fmt: skip
+    headings = [t.ui("dossier"), t.ui("rule"), t.ui("kind"), t.ui("event_id"), t.ui("unit"),
+                t.ui("severity"), t.ui("occurred"), t.ui("case_state")]  # fmt: skip
     for column, heading in enumerate(headings, 1):
         put(ws, 1, column, heading)
     row_no = 2
     page = 1
     exported: dict[str, None] = {}
+    total = 0
     while row_no - 2 < MAX_EXPORT_ROWS:
         result = service.list_violations(who, _page(query, page), limit=_PAGE)
-        for item in result.rows:
+        total = result.total
+        for item in result.rows[: MAX_EXPORT_ROWS - (row_no - 2)]:
             r = item.row
             exported[r.dossier_id] = None
             # The time as a date-time cell in Vietnam's time, shown as the pages show it: a sheet sorts and
             # filters it as a time (it was text: review of 2026-12-04).
             local = r.occurred_at.astimezone(VN_TZ).replace(tzinfo=None)
-            values = [r.dossier_id, f"{r.rule_id} — {t.rule_title(r.rule_id)}", r.event_id, r.unit_code,
-                      t.severity(r.severity), local, t.state(item.state)]  # fmt: skip
+            # Its kind, and its state in that kind's words: a concluded data finding read "Đã kết luận có vi
+            # phạm" in a sheet of violations, beside a page that calls it no violation (review).
+            values = [r.dossier_id, f"{r.rule_id} — {t.rule_title(r.rule_id)}", t.kind(r.kind), r.event_id,
+                      r.unit_code, t.severity(r.severity), local, t.state(item.state, r.kind)]  # fmt: skip
             for column, value in enumerate(values, 1):
                 put(ws, row_no, column, value)
             ws.cell(row=row_no, column=_TIME).number_format = _TIME_FORMAT[t.lang]
@@ -63,6 +69,8 @@ def list_xlsx(service: ConsoleService, who: Account, query: ListQuery, t: Consol
         page += 1
     ws.freeze_panes = "A2"  # the headings stay in view, and each column filters
     ws.auto_filter.ref = f"A1:{ws.cell(row=max(row_no - 1, 1), column=len(headings)).coordinate}"
+    if total > row_no - 2:  # cut at the limit: said under the rows (the file stopped without a word: review)
+        put(ws, row_no + 1, 1, t.ui("export_cut").format(n=t.integer(row_no - 2), total=t.integer(total)))
     service.log_export(who, list(exported))  # every dossier the file shows is a read of it
     out = io.BytesIO()
     wb.save(out)

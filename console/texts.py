@@ -207,6 +207,14 @@ _UI: dict[str, tuple[str, str]] = {
     "standing": ("Đánh giá tại thời điểm này", "Standing at this point"),
     "paused_for": ("thời gian tạm dừng đã trừ", "time paused, not counted"),
     "event_id": ("Mã sự kiện", "Event id"),
+    "kind": ("Loại", "Kind"),
+    # Under the rows of a list export cut at its row limit (``console.exports``): it stopped without a word.
+    "export_cut": (
+        "Chỉ xuất {n} dòng đầu trên tổng số {total} dòng khớp bộ lọc: hãy thu hẹp bộ lọc (tuần, đơn vị, quy "
+        "tắc) để xuất phần còn lại.",
+        "Only the first {n} of the {total} matching rows are exported: narrow the filters (week, unit, rule) "
+        "to export the rest.",
+    ),
     "system_retracted": (RETRACTED_NOTE, "The detector retracted this violation (newer data shows none)."),
     "system_reopened": (REOPENED_NOTE, "The detector found this violation again: the case is reopened."),
 }

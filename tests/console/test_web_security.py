@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -358,12 +358,12 @@ def test_exports_and_the_language_switch(console_world: ConsoleWorld) -> None:
     sheet = load_workbook(io.BytesIO(client.get("/violations.xlsx", params={"unit": UNIT2}).content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == total + 1 and rows[0][0] == "Hồ sơ"
-    assert all(row[3] == UNIT2 for row in rows[1:])
+    assert all(row[4] == UNIT2 for row in rows[1:])
     # Times are date-time cells, shown as the pages show them; headings frozen, columns filter (review of
     # 2026-12-04: the time was text).
-    assert all(isinstance(row[5], datetime) for row in rows[1:]) and len(rows) > 1
-    assert sheet.cell(row=2, column=6).number_format == "dd/mm/yyyy hh:mm"
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:G{len(rows)}"
+    assert all(isinstance(row[6], datetime) for row in rows[1:]) and len(rows) > 1
+    assert sheet.cell(row=2, column=7).number_format == "dd/mm/yyyy hh:mm"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:H{len(rows)}"
     pack = client.get("/packs/000.10.02.H99", params={"week": "2025-W45"})
     assert pack.status_code == 200 and pack.content[:2] == b"PK"
     assert client.get("/packs/NO.SUCH", params={"week": "2025-W45"}).status_code == 404
@@ -387,3 +387,54 @@ def test_no_applicant_is_shown_not_even_its_pseudonym(console_world: ConsoleWorl
     for path in ("/dossiers/000.10.01.H99-251103-0001", "/api/dossiers/000.10.01.H99-251103-0001"):
         text = client.get(path).text
         assert "079201001234" not in text and pseudonym not in text and "applicant" not in text
+
+
+def test_a_list_export_says_each_rows_kind_and_when_it_was_cut(
+    console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review: a data finding sat in the sheet of violations with no word of its kind, its concluded case
+    "Đã kết luận có vi phạm"; and past 100,000 rows the file stopped without a word. Each row now says its
+    kind, its case state in that kind's words; a cut file says so under its rows."""
+    import io
+
+    from openpyxl import load_workbook
+
+    import console.exports
+    from console.service import Account, ListedViolation, ListQuery, ListResult
+    from console.texts import ConsoleTexts
+    from inspections.cases import CaseState, CaseStatus
+    from warehouse.console_read import ViolationRow
+
+    client, _ = session(console_world, "insp")
+    total = client.get("/api/violations").json()["total"]
+    whole = client.get("/violations.xlsx").content
+    rows = list(load_workbook(io.BytesIO(whole)).active.iter_rows(values_only=True))
+    assert rows[0][2] == "Loại" and len(rows) == total + 1
+    assert {row[2] for row in rows[1:]} == {"Vi phạm"}  # the conftest's world holds violations only
+    # A concluded data finding (a service of one row): its kind, and its state in a finding's words.
+    at = datetime(2025, 11, 10, 1, tzinfo=UTC)
+    finding = ViolationRow("000.10.01.H99-251110-0002", "UNKNOWN_PROCEDURE", "e1", "000.10.01.H99", "low",
+                           "finding", "open", at, "v2", "9.999")  # fmt: skip
+
+    class OneFinding:
+        def list_violations(self, who: object, query: object, limit: int) -> ListResult:
+            return ListResult(1, 1, 1, [ListedViolation(finding, CaseState(status=CaseStatus.CONCLUDED))])
+
+        def log_export(self, who: object, ids: object) -> None:
+            pass
+
+    who = Account("insp", "inspector", "x", None)
+    data = console.exports.list_xlsx(OneFinding(), who, ListQuery(), ConsoleTexts("vi"))  # type: ignore[arg-type]
+    row = [c.value for c in load_workbook(io.BytesIO(data)).active[2]]
+    assert row[2] == "Phát hiện dữ liệu" and row[7] == ConsoleTexts("vi").state("concluded", "finding")
+    assert "vi phạm" not in row[7].lower(), row
+    monkeypatch.setattr(console.exports, "MAX_EXPORT_ROWS", 3)
+    monkeypatch.setattr(console.exports, "_PAGE", 2)
+    sheet = load_workbook(io.BytesIO(client.get("/violations.xlsx").content)).active
+    cut = list(sheet.iter_rows(values_only=True))
+    assert [row[0] for row in cut[1:4]] == [row[0] for row in rows[1:4]] and cut[4] == (None,) * 8
+    assert cut[5][0] == (
+        f"Chỉ xuất 3 dòng đầu trên tổng số {total} dòng khớp bộ lọc: hãy thu hẹp bộ lọc (tuần, đơn vị, "
+        "quy tắc) để xuất phần còn lại."
+    )
+    assert sheet.auto_filter.ref == "A1:H4"
