@@ -140,8 +140,9 @@ def warehouse_load(
         )
     if result.open_rejudged:
         err.print(
-            f"judged again at this --as-of the {result.open_rejudged:,} dossiers earlier loads left open "
-            "(no event of them in this file): the time since can make them late",
+            f"judged again at this --as-of the {result.open_rejudged:,} dossiers earlier loads left open, or "
+            "judged before events they stored (no event of them in this file): the time since can change "
+            "their verdicts",
             highlight=False,
         )
     for run in result.left:

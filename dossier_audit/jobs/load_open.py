@@ -1,4 +1,5 @@
-"""The open dossiers a load does not touch, judged again at its ``--as-of``.
+"""The dossiers a load does not touch whose verdicts the time since may have changed, judged again at its
+``--as-of``: those left open, and those judged ended before events they stored.
 
 A load judges the dossiers of its file (and those whose stored events it completes) at its ``as_of``. A
 dossier an earlier load stored still open, with no event in this file, kept the verdicts of that earlier
@@ -10,11 +11,14 @@ again, from its stored events, at its own ``as_of``.
 Only those judged at an earlier instant: a load of an older period (a backfill) judges nothing again at an
 earlier instant than it was, and loading a file again at the same ``as_of`` finds none (the load stays
 idempotent, at the cost of one query). An ended dossier's verdicts do not change with time (every end stops
-its clock), so it is left as it is. So is a dossier only the stream fed (no event of it from a load): its
-sink writes it with no violations, and the detector judges it as time passes, by event time; a load
-judging it at its own ``as_of`` would open violations the detector never retracts (review). And so are the
-dossiers this load judged at an earlier run's ``as_of`` (``exclude``: the interrupted runs it finished), as
-that run would have: the next load judges them again.
+its clock), so it is left as it is, unless events of it are stored that came after the instant it was judged
+at: a file holding events after its ``--as-of`` (a week's export with Monday morning's events, loaded at
+Monday 00:00) had its fold see the end and not what followed it, and a later load of another file left it so,
+five violations short of the batch audit of both files (review). So is a dossier only the stream fed (no event
+of it from a load): its sink writes it with no violations, and the detector judges it as time passes, by event
+time; a load judging it at its own ``as_of`` would open violations the detector never retracts (review). And
+so are the dossiers this load judged at an earlier run's ``as_of`` (``exclude``: the interrupted runs it
+finished), as that run would have: the next load judges them again.
 """
 
 from __future__ import annotations
@@ -33,9 +37,9 @@ PAGE = 50_000
 
 
 def open_dossiers_judged_before(wh: Warehouse, as_of: datetime, page: int = PAGE) -> Iterator[str]:
-    """The stored dossiers still open when judged, at an instant before ``as_of`` (to the whole second, as
-    the ``dossiers`` table stores it: a fold at this ``as_of`` is not "before" it), of which a load stored
-    events; ``page`` ids at a time, in id order."""
+    """The stored dossiers judged at an instant before ``as_of`` (to the whole second, as the ``dossiers``
+    table stores it: a fold at this ``as_of`` is not "before" it) still open then, or with stored events
+    from that instant on, of which a load stored events; ``page`` ids at a time, in id order."""
     after = ""
     params = {"as_of": as_of.replace(microsecond=0), "page": page}
     while True:

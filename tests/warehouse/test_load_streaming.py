@@ -227,6 +227,51 @@ def test_a_file_loaded_period_by_period_judges_the_dossiers_left_open_at_each_ne
     assert again.open_rejudged == 0
 
 
+#: A dossier refused on 12/9, then suspended without its notice and processed after that: events after its
+#: end, of which a fold at 20/9 sees none (the review's file).
+AFTER_THE_END = [
+    {"event_id": "af-1", "type": "received", "occurred_at": "2025-09-10T09:00:00+07:00",
+     "data": {"procedure_code": "1.001612", "channel": "direct", "due_at": "2025-09-15T17:00:00+07:00",
+              "documents": ["GIAY-DE-NGHI"]}},
+    {"event_id": "af-2", "type": "refused", "occurred_at": "2025-09-12T09:00:00+07:00",
+     "data": {"stage": "processing", "notice_id": "TC-1", "reason": "Không đủ điều kiện"}},
+    {"event_id": "af-3", "type": "suspended", "occurred_at": "2025-09-22T09:00:00+07:00",
+     "data": {"notice_id": None, "reason": ""}},
+    {"event_id": "af-4", "type": "processed", "occurred_at": "2025-09-23T09:00:00+07:00", "data": {}},
+]  # fmt: skip
+
+
+def test_an_ended_dossier_judged_before_events_it_stored_is_judged_again_by_a_later_load(
+    platform: Platform, two_warehouses: tuple[str, str], tmp_path: Path
+) -> None:
+    """Review: a file loaded at an ``--as-of`` before some of its events (a week's export with Monday
+    morning's events, loaded at Monday 00:00) had a dossier folded ended, without what followed its end; a
+    later load of another file, at a later ``as_of``, left it so (an ended dossier's verdicts do not change
+    with time), five violations short of the batch audit of both (EVENT_AFTER_END among them). Such a
+    dossier is judged again, as one left open is: the warehouse is then one load of the file at the later
+    ``as_of``. Judged at that ``as_of``, it is not judged again by the same load."""
+    from inspections.timeunits import VN_TZ
+
+    path = tmp_path / "after.jsonl"
+    common = {"schema_version": 1, "dossier_id": "000.10.01.H99-250910-0500", "unit_code": "000.10.01.H99"}
+    path.write_bytes(b"".join(orjson.dumps({**common, **event}) + b"\n" for event in AFTER_THE_END))
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    early, late = datetime(2025, 9, 20, tzinfo=VN_TZ), datetime(2025, 11, 24, tzinfo=VN_TZ)
+    whole_url, periods_url = two_warehouses
+    load(platform, whole_url, path, late)
+    assert load(platform, periods_url, path, early).open_rejudged == 0
+    later = load(platform, periods_url, empty, late)
+    assert later.open_rejudged == 1
+    with open_warehouse(whole_url) as wh:
+        expected = _judged(wh)
+    with open_warehouse(periods_url) as wh:
+        assert _judged(wh) == expected
+        rules = {r for (r,) in wh.query("SELECT rule_id FROM violations FINAL WHERE state = 'open'")}
+    assert "EVENT_AFTER_END" in rules, rules
+    assert load(platform, periods_url, empty, late).open_rejudged == 0
+
+
 def _occurred(line: bytes) -> datetime | None:
     """A line's time, ``None`` for one without an aware time (an invalid line: loaded with the later part)."""
     try:
