@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warehouse.base import Warehouse, WarehouseError, WarehouseUrl, not_initialised, parse_url
-from warehouse.migrate import existing_tables
+from warehouse.base import Warehouse, WarehouseError, WarehouseUrl, not_initialised, parse_url, schema_behind
+from warehouse.migrate import applied, discover, existing_tables
 
 
 def open_warehouse(url: str, *, create_database: bool | None = None) -> Warehouse:
@@ -23,7 +23,9 @@ def open_warehouse(url: str, *, create_database: bool | None = None) -> Warehous
     - ``False``: a reading session (the CLI's reading commands, Dagster): nothing is created, and a
       warehouse that was never initialised — no chdb directory, no database, no schema — raises
       ``WarehouseNotInitialised`` saying how to initialise it, instead of a raw engine error. A mistyped
-      ``chdb:///typo`` must not leave a new directory behind.
+      ``chdb:///typo`` must not leave a new directory behind. So does one whose schema lacks migrations
+      this release has (a first load killed while it created the schema, or an older release's): its
+      reads would fail on a missing column with the engine's error (review).
     - ``None`` (library callers, tests): the backend's habit — chdb creates its directory and database, a
       server creates nothing.
     """
@@ -36,6 +38,10 @@ def open_warehouse(url: str, *, create_database: bool | None = None) -> Warehous
         try:
             if "schema_migrations" not in existing_tables(warehouse):
                 raise not_initialised(warehouse.url, "no schema")
+            done = applied(warehouse)
+            pending = [f"{m.version:04d}_{m.name}" for m in discover() if m.version not in done]
+            if pending:
+                raise schema_behind(warehouse.url, pending)
         except BaseException:
             warehouse.close()
             raise

@@ -51,6 +51,16 @@ def not_initialised(redacted_url: str, why: str) -> WarehouseNotInitialised:
     )
 
 
+def schema_behind(redacted_url: str, pending: list[str]) -> WarehouseNotInitialised:
+    """A schema this release's migrations are not all applied to, and the command that applies them."""
+    who = "" if redacted_url.startswith("chdb:") else " (as a user allowed to create tables)"
+    return WarehouseNotInitialised(
+        f"the warehouse {redacted_url} is not up to date: its schema lacks {', '.join(pending)} (a first "
+        "load stopped while it created the schema, or an older release made it); bring it up to date with "
+        f"`dossier-audit warehouse init --warehouse {redacted_url}`{who}"
+    )
+
+
 @runtime_checkable
 class Warehouse(Protocol):
     """A ClickHouse database session.

@@ -121,3 +121,33 @@ def test_the_readonly_user_runs_warehouse_status(clickhouse_server: ClickHouseSe
         assert status["url"].startswith(f"clickhouse://{clickhouse_server.readonly_user}:***@")
     finally:
         clickhouse_server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+@pytest.mark.parametrize("command", ["warehouse status", "warehouse status --json", "check", "report"])
+def test_a_schema_a_killed_first_load_left_behind_is_one_line_naming_the_init(
+    command: str, tmp_path: Path
+) -> None:
+    """Review: a first load killed while it created the schema left migrations unapplied, and ``warehouse
+    status`` said ``Code: 47 … Unknown expression or function identifier 'digest'`` (a column a later
+    migration adds). A reading command now names what the schema lacks and the command that applies it;
+    ``warehouse init`` then brings it up to date."""
+    from warehouse.migrate import discover
+
+    url = f"chdb://{tmp_path}/wh"
+    with open_warehouse(url, create_database=True) as wh:
+        for migration in discover()[:7]:  # as far as a first load killed at 0007 got
+            for statement in migration.statements():
+                wh.execute(statement)
+            wh.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}', now())"
+            )
+    result = run(READING_COMMANDS[command], url, tmp_path)
+    assert result.exit_code == 2, result.stderr + result.stdout
+    message = " ".join(result.stderr.split())
+    behind = f"error: the warehouse {url} is not up to date: its schema lacks 0007_"
+    assert message.startswith(behind), message
+    assert f"`dossier-audit warehouse init --warehouse {url}`" in message and "Code:" not in message
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert runner.invoke(app, ["warehouse", "init", "--warehouse", url]).exit_code == 0
+    assert run(["warehouse", "status"], url, tmp_path).exit_code == 0
