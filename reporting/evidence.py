@@ -3,7 +3,7 @@
 The audit keeps its evidence as facts (``received_at``, ``due_at``, ``end_type``, ``supplement_hours``…):
 exact, and kept as they are in ``violations.jsonl`` and in the annex columns of the pack's XLSX. A printed
 pack shows what those facts say, the way a clerk would write it: "Hẹn trả 14/11 17:00; trả kết quả 20/11
-16:50 — trễ 4 ngày làm việc; không có Phiếu xin lỗi (mẫu 04)".
+16:50 — trễ 4 ngày làm việc; không có Phiếu xin lỗi (mẫu 04) lập trước thời điểm đó".
 
 One pure function per rule of the rulebook (v1's fourteen, the findings of v1 and v2, ``AUDIT_ERROR``) and
 one for the records of kind ``not_checkable``: the rules about time in :mod:`reporting.evidence_deadlines`,

@@ -81,11 +81,16 @@ def _clock(ev: Ev) -> str:
 
 
 def late_no_apology(ev: Ev) -> str:
-    return (
-        f"{_due(ev)}; {_end(ev)}{_lateness(ev)}"
-        + ev.w(f"; không có {ev.apology()}", f"; no {ev.apology()}")
-        + _clock(ev)
-    )
+    """An ended dossier's apology is looked for before its end (RULES, LATE_NO_APOLOGY; amendment 6): one
+    issued after it does not count, and "không có Văn bản xin lỗi" read as wrong to an inspector holding
+    the letter of the day after (review). The sentence says "before then"."""
+    if ev.get("end_type") is None:
+        missing = ev.w(f"; không có {ev.apology()}", f"; no {ev.apology()}")
+    else:
+        missing = ev.w(
+            f"; không có {ev.apology()} lập trước thời điểm đó", f"; no {ev.apology()} issued before then"
+        )
+    return f"{_due(ev)}; {_end(ev)}{_lateness(ev)}{missing}{_clock(ev)}"
 
 
 def apology_too_late(ev: Ev) -> str:

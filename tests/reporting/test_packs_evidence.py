@@ -160,7 +160,15 @@ def test_the_issue_example() -> None:
     days = {(date(2025, 11, 14), date(2025, 11, 20)): 4}
     text = sentence("LATE_NO_APOLOGY", "violation", facts, working_days=lambda a, b: days[(a, b)])
     assert text == (
-        "Hẹn trả 14/11 17:00; trả kết quả 20/11 16:50 — trễ 4 ngày làm việc; không có Phiếu xin lỗi (mẫu 04)"
+        "Hẹn trả 14/11 17:00; trả kết quả 20/11 16:50 — trễ 4 ngày làm việc; không có Phiếu xin lỗi (mẫu 04) "
+        "lập trước thời điểm đó"
+    )
+    # Still open: no apology at all (one issued after an end does not count: the sentence says "before").
+    still = {**facts, "end_type": None, "end_at": None, "effective_end": "2025-11-20T16:50:00+07:00"}
+    opened = sentence("LATE_NO_APOLOGY", "violation", still, working_days=lambda a, b: days[(a, b)])
+    assert opened.endswith("; không có Phiếu xin lỗi (mẫu 04)"), opened
+    assert sentence("LATE_NO_APOLOGY", "violation", facts, lang="en", working_days=lambda a, b: 4).endswith(
+        "; no apology notice (form 04) issued before then"
     )
 
 
