@@ -248,6 +248,8 @@ class DossierFacts:
     #: the appointment may be early or on time by that much (the pack says so).
     waiting: int = 0
     supplement_seconds: int = 0
+    #: The instant the dossier was last judged at (its load's ``--as-of``): an open one's standing is then.
+    as_of: datetime | None = None
 
 
 def week_violations(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[ViolationRecord]]:

@@ -332,14 +332,24 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
     return table
 
 
-def status_text(t: Texts, end_type: str | None, status: str, waiting: int = 0, paused: int = 0) -> str:
+def status_text(
+    t: Texts,
+    end_type: str | None,
+    status: str,
+    waiting: int = 0,
+    paused: int = 0,
+    as_of: datetime | None = None,
+) -> str:
     """A dossier's standing: how it ended, or "đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ
-    sung)" while it has not (its status is then the projection's at the evaluation time: ``late`` is
-    overdue). An end judged with its clock stopped ``paused`` seconds for a supplement says so: "Trước hạn"
-    beside an end after the appointment read as a mistake on site."""
+    sung)" while it has not (its status is then the projection's at the evaluation time, ``as_of``, said
+    when given: "trong hạn" beside a report counting it overdue at the week's end read as a contradiction,
+    the instant it held at nowhere: review; ``late`` is overdue). An end judged with its clock stopped
+    ``paused`` seconds for a supplement says so: "Trước hạn" beside an end after the appointment read as a
+    mistake on site."""
     if end_type is None:
         key = "open_overdue" if status == "late" else "open_waiting" if waiting else "open_within"
-        return pack_text(key, t.lang)
+        at = pack_text("as_of", t.lang, at=t.instant(as_of)) if as_of is not None else ""
+        return pack_text(key, t.lang) + at
     return t.status(status) + paused_text(t, status, paused)
 
 
@@ -394,7 +404,7 @@ def sample_table(t: Texts, pack: UnitPack) -> PackTable:
             instant(t, f.due_at),
             PackCell(t.event_type(f.end_type) if f.end_type else "—"),
             instant(t, f.end_at) if f.end_type else PackCell("—"),
-            PackCell(status_text(t, f.end_type, f.status, f.waiting, f.supplement_seconds)),
+            PackCell(status_text(t, f.end_type, f.status, f.waiting, f.supplement_seconds, f.as_of)),
             _empty(),
             _empty(),
         ]

@@ -20,6 +20,7 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "open_overdue": ("Đang giải quyết (quá hạn)", "In progress (overdue)"),
     "open_waiting": ("Đang giải quyết (chờ người nộp bổ sung)", "In progress (waiting for the supplement)"),
     "paused": (" (không tính {time} chờ bổ sung)", " (not counting {time} waiting for the supplement)"),
+    "as_of": (", tính đến {at}", ", as of {at}"),
     "day": ("{n} ngày", "{n} day"),
     "days": ("{n} ngày", "{n} days"),
     "hour": ("{n} giờ", "{n} hour"),
@@ -60,16 +61,18 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         "For the sampled dossiers, compare with: {items}.",
     ),
     "sample_status_note": (
-        "Hồ sơ chưa kết thúc được ghi “Đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ sung)” theo "
-        "thời điểm đánh giá. Với hồ sơ có yêu cầu bổ sung, thời gian chờ người nộp bổ sung được trừ theo "
-        "cách tính chỉ số 766 (hoặc thời hạn được tính lại từ khi nhận đủ hồ sơ bổ sung, khi bộ quy tắc "
-        "tính theo khoản 4 Điều 19 Nghị định 61/2018), nên hồ sơ kết thúc sau ngày hẹn vẫn có thể trước hạn "
-        "hoặc đúng hạn.",
-        "Dossiers not ended yet read “In progress (within time / overdue / waiting for the supplement)” at "
-        "the evaluation time. For a dossier asked for a supplement, the time spent waiting for it is "
-        "subtracted by the 766 index's counting (or the time limit counts again from the completed "
-        "supplement, when the rulebook counts by Decree 61/2018, Art. 19(4)), so a dossier ended after its "
-        "appointment may still be early or on time.",
+        "Hồ sơ chưa kết thúc được ghi “Đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ sung)” "
+        "tính đến thời điểm hồ sơ được đánh giá lần cuối (lần nạp dữ liệu gần nhất), ghi kèm; số liệu của"
+        " báo cáo tuần tính tại thời điểm kết thúc tuần, nên có thể khác. Với hồ sơ có yêu cầu bổ sung, "
+        "thời gian chờ người nộp bổ sung được trừ theo cách tính chỉ số 766 (hoặc thời hạn được tính lại "
+        "từ khi nhận đủ hồ sơ bổ sung, khi bộ quy tắc tính theo khoản 4 Điều 19 Nghị định 61/2018), nên "
+        "hồ sơ kết thúc sau ngày hẹn vẫn có thể trước hạn hoặc đúng hạn.",
+        "Dossiers not ended yet read “In progress (within time / overdue / waiting for the supplement)” "
+        "as of the time they were last judged (the latest data load), given beside it; the weekly report "
+        "counts them at the week's end, so it may differ. For a dossier asked for a supplement, the time "
+        "spent waiting for it is subtracted by the 766 index's counting (or the time limit counts again "
+        "from the completed supplement, when the rulebook counts by Decree 61/2018, Art. 19(4)), so a "
+        "dossier ended after its appointment may still be early or on time.",
     ),
     # A pack of a provisional week (``reach.week_maturity``) says so above its tables, and every printed
     # page of its workbook: a team on site read a pack of incomplete data as the week's (review).

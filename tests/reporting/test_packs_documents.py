@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +120,12 @@ def test_open_dossiers_are_in_progress_not_on_time(packs: Path) -> None:
     assert status_text(t, "returned", "on_time") == "Đúng hạn"
     # Waiting for the applicant: the clock is stopped, neither within nor past its time.
     assert status_text(t, None, "on_time", waiting=1) == "Đang giải quyết (chờ người nộp bổ sung)"
+    # The instant an open dossier's standing holds at, when known (review: "trong hạn" beside a report that
+    # counted it overdue at the week's end, no word of when); an ended one's does not change with time.
+    judged = datetime(2025, 10, 19, 17, tzinfo=UTC)
+    said = status_text(t, None, "on_time", as_of=judged)
+    assert said == "Đang giải quyết (trong hạn), tính đến 20/10/2025 00:00"
+    assert status_text(t, "returned", "on_time", as_of=judged) == "Đúng hạn"
     # An end after the appointment judged early: the stopped clock said, as a reader on site needs it.
     assert (
         status_text(t, "processed", "early", paused=4 * 86_400) == "Trước hạn (không tính 4 ngày chờ bổ sung)"
