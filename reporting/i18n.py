@@ -243,10 +243,14 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
         "en": "C. Random sample of clean dossiers for on-site verification",
     },
     "pack_sample_note": {
+        # Which dossiers the sample is drawn from (``report_clean_dossiers``), said: "hồ sơ không vi phạm"
+        # alone left an inspector guessing (pack review).
         "vi": "Mẫu chọn ngẫu nhiên, tái lập được (khóa: {seed}): chạy lại cho cùng các hồ sơ. "
-        "Chọn {n} trong {of} hồ sơ không vi phạm.",
+        "Chọn {n} trong {of} hồ sơ không vi phạm: hồ sơ của đơn vị phải giải quyết trong tuần (tiếp nhận "
+        "trước khi hết tuần, chưa kết thúc trước đầu tuần) không có vi phạm nào đang hiệu lực.",
         "en": "Reproducible random sample (key: {seed}); reruns give the same dossiers. {n} of {of} clean "
-        "dossiers.",
+        "dossiers: the unit's dossiers to handle in the week (received before its end, not ended before its "
+        "start) with no open violation.",
     },
     "pack_no_violations": {
         "vi": "Đơn vị không có hồ sơ vi phạm trong tuần.",

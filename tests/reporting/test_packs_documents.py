@@ -187,3 +187,13 @@ def test_the_teams_line_reads_as_english() -> None:
 
     assert signing_team("The inspection  team", "en") == "FOR THE INSPECTION TEAM"
     assert signing_team("tổ kiểm tra số 2", "vi") == "ĐẠI DIỆN TỔ KIỂM TRA SỐ 2"
+
+
+def test_the_sample_note_says_which_dossiers_it_is_drawn_from() -> None:
+    """Pack review: "Chọn 3 trong 3 hồ sơ không vi phạm" left the inspector guessing which dossiers those
+    were: the note names the population (``report_clean_dossiers``), in both languages."""
+    vi = Texts("vi")("pack_sample_note", seed="U/2025-W45", n=3, of=7)
+    assert "Chọn 3 trong 7 hồ sơ không vi phạm: hồ sơ của đơn vị phải giải quyết trong tuần" in vi
+    assert "(tiếp nhận trước khi hết tuần, chưa kết thúc trước đầu tuần)" in vi and "đang hiệu lực" in vi
+    en = Texts("en")("pack_sample_note", seed="U/2025-W45", n=3, of=7)
+    assert "3 of 7 clean dossiers: the unit's dossiers to handle in the week" in en
