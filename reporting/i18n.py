@@ -13,6 +13,7 @@ from typing import Final
 from inspections.audit_error import reported_rules
 from inspections.rounding import half_up
 from inspections.timeunits import VN_TZ
+from reporting.labels import CHANNEL, EVENT_TYPES, SEVERITY, STATUS
 from reporting.phrases import PHRASES, SUITE_NAMES
 
 LANGS: Final = ("vi", "en")
@@ -264,44 +265,6 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
 
 _STRINGS.update(PHRASES)
 
-_SEVERITY: Final = {
-    "high": {"vi": "Cao", "en": "High"},
-    "medium": {"vi": "Trung bình", "en": "Medium"},
-    "low": {"vi": "Thấp", "en": "Low"},
-}
-
-_STATUS: Final = {
-    "early": {"vi": "Trước hạn", "en": "Early"},
-    "on_time": {"vi": "Đúng hạn", "en": "On time"},
-    "late": {"vi": "Quá hạn", "en": "Late"},
-    "none": {"vi": "—", "en": "—"},
-}
-
-_CHANNEL: Final = {
-    "online": {"vi": "Trực tuyến", "en": "Online"},
-    "direct": {"vi": "Trực tiếp", "en": "Direct"},
-    "postal": {"vi": "Bưu chính", "en": "Postal"},
-}
-
-_EVENT_TYPES: Final = {
-    "submitted": {"vi": "Nộp hồ sơ", "en": "Submitted"},
-    "received": {"vi": "Tiếp nhận", "en": "Received"},
-    "transferred": {"vi": "Chuyển xử lý", "en": "Transferred"},
-    "supplement_requested": {"vi": "Yêu cầu bổ sung", "en": "Supplement requested"},
-    "supplement_completed": {"vi": "Đã bổ sung", "en": "Supplement completed"},
-    "financial_obligation_requested": {"vi": "Thông báo nghĩa vụ tài chính", "en": "Financial obligation"},
-    "financial_obligation_fulfilled": {"vi": "Hoàn thành nghĩa vụ tài chính", "en": "Obligation fulfilled"},
-    # Neither circular's name of form 04 (2018 "Phiếu xin lỗi và hẹn lại", 2025 "Văn bản xin lỗi và đề nghị
-    # gia hạn"): every timeline row named the 2025 one, a 2018 dossier's too (signers' review).
-    "apology_issued": {"vi": "Xin lỗi, hẹn lại", "en": "Apology issued"},
-    "due_date_changed": {"vi": "Đổi ngày hẹn trả", "en": "Due date changed"},
-    "refused": {"vi": "Từ chối", "en": "Refused"},
-    "suspended": {"vi": "Dừng xử lý", "en": "Suspended"},
-    "withdrawn": {"vi": "Rút hồ sơ", "en": "Withdrawn"},
-    "processed": {"vi": "Có kết quả", "en": "Processed"},
-    "returned": {"vi": "Trả kết quả", "en": "Returned"},
-}
-
 
 class Texts:
     """The wording and number formats of one language."""
@@ -381,16 +344,16 @@ class Texts:
 
     # -- vocabularies ---------------------------------------------------------------------------------
     def severity(self, code: str) -> str:
-        return _SEVERITY.get(code, {}).get(self.lang, code)
+        return SEVERITY.get(code, {}).get(self.lang, code)
 
     def status(self, code: str | None) -> str:
-        return _STATUS.get(code or "none", {}).get(self.lang, code or "—")
+        return STATUS.get(code or "none", {}).get(self.lang, code or "—")
 
     def channel(self, code: str | None) -> str:
-        return _CHANNEL.get(code or "", {}).get(self.lang, code or "—")
+        return CHANNEL.get(code or "", {}).get(self.lang, code or "—")
 
     def event_type(self, code: str) -> str:
-        return _EVENT_TYPES.get(code, {}).get(self.lang, code)
+        return EVENT_TYPES.get(code, {}).get(self.lang, code)
 
     def suite(self, code: str) -> str:
         """The name of a data-quality suite in this language (the code for a suite it does not know)."""
