@@ -36,8 +36,9 @@ from inspections.audit_error import reported_rules
 from inspections.cases import DISMISS_REASONS, SYSTEM_NOTES, CaseState, Role, allowed_actions
 from reporting import onsite
 from reporting.i18n import short_unit_name
-from reporting.pack_tables import forms_for, paused_text
+from reporting.pack_tables import forms_for
 from reporting.packs import pack_file_stem, working_days_on
+from reporting.standing_words import paused_text
 from warehouse.cases import CaseKey
 from warehouse.console_read import SEVERITIES, SORTS
 

@@ -28,6 +28,7 @@ from reporting.evidence_words import LABELS, detail_text, legal_text
 from reporting.i18n import Texts, short_unit_name
 from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
+from reporting.standing_words import status_text
 
 _RULES = {rule.rule_id: rule for rule in reported_rules()}
 #: A citation of Decree 61/2018 in a basis text, as Vietnamese cites, smallest part first ("điểm c khoản 1
@@ -330,44 +331,6 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
             # The event a violation points at is highlighted: the evidence the inspector checks first.
             table.rows.append(PackRow(cells, key=dossier_id, alert=alert))
     return table
-
-
-def status_text(
-    t: Texts,
-    end_type: str | None,
-    status: str,
-    waiting: int = 0,
-    paused: int = 0,
-    as_of: datetime | None = None,
-) -> str:
-    """A dossier's standing: how it ended, or "đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ
-    sung)" while it has not (its status is then the projection's at the evaluation time, ``as_of``, said
-    when given: "trong hạn" beside a report counting it overdue at the week's end read as a contradiction,
-    the instant it held at nowhere: review; ``late`` is overdue). An end judged with its clock stopped
-    ``paused`` seconds for a supplement says so: "Trước hạn" beside an end after the appointment read as a
-    mistake on site."""
-    if end_type is None:
-        key = "open_overdue" if status == "late" else "open_waiting" if waiting else "open_within"
-        at = pack_text("as_of", t.lang, at=t.instant(as_of)) if as_of is not None else ""
-        return pack_text(key, t.lang) + at
-    return t.status(status) + paused_text(t, status, paused)
-
-
-def paused_text(t: Texts, status: str, paused: int) -> str:
-    """The note "(không tính 2,9 ngày chờ bổ sung)" after an ended dossier's standing when its clock stopped
-    for a supplement (``paused`` seconds), else nothing (the console's dossier page says it too). Only beside
-    an early or on-time end, which the stop explains; a late one is late whatever it waited (a second
-    request makes it late outright: the note read as if the clock had: review)."""
-    if paused <= 0 or status not in ("early", "on_time"):
-        return ""
-    days = paused / 86_400
-    if days >= 1:
-        n = t.decimal(days, 1).removesuffix(",0").removesuffix(".0")
-        time = pack_text("day" if n == "1" else "days", t.lang, n=n)
-    else:
-        hours = max(1, round(paused / 3_600))
-        time = pack_text("hour" if hours == 1 else "hours", t.lang, n=t.integer(hours))
-    return pack_text("paused", t.lang, time=time)
 
 
 def sample_table(t: Texts, pack: UnitPack) -> PackTable:

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 
 from reporting.api import write_audit_packs
 from reporting.i18n import Texts, short_unit_name
-from reporting.pack_tables import status_text
 from reporting.pack_xlsx import DATE_FORMAT, DATE_FORMAT_EN
+from reporting.standing_words import status_text
 from tests.reporting.conftest import WEEK, Province, html_tables
 
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
