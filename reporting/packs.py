@@ -274,9 +274,12 @@ def pack_dated(dated: Letterhead, pack: UnitPack, now: datetime) -> Letterhead:
     what it reports (review). Its timelines show each dossier to the end, which the team checks on site.
     Never after today (``now``): an event a source stamped a year ahead would date the pack then. The
     decisions on its cases it prints (the team's column: "đã kết luận có vi phạm") count too: a pack
-    downloaded after them was dated the week's Monday (inspector review)."""
+    downloaded after them was dated the week's Monday (inspector review). So do the instants its open
+    dossiers are judged at: their evidence and standing say "tính đến 10/11 00:00" (the load's ``--as-of``),
+    which a pack dated 05/11 stated before it held (pack review)."""
     instants = [e.occurred_at for events in pack.timelines.values() for e in events]
     instants += [event.at for state in pack.cases.values() for event, _ in state.history]
+    instants += [f.as_of for f in pack.facts.values() if f.end_type is None and f.as_of is not None]
     newest = max(instants, default=None)
     if newest is None:
         return dated

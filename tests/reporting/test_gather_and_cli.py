@@ -375,7 +375,10 @@ def test_the_packs_bear_the_reports_date(province: Province, tmp_path: Path) -> 
     week = Week.parse("2025-W44")
     expected = {}
     for gathered in gather_packs(province.catalogue, province.wh, week, 10):
-        newest = max((e.occurred_at for events in gathered.timelines.values() for e in events), default=None)
+        # ... or the instant its open dossiers are judged at, which their evidence states ("tính đến …").
+        instants = [e.occurred_at for events in gathered.timelines.values() for e in events]
+        instants += [f.as_of for f in gathered.facts.values() if f.end_type is None and f.as_of is not None]
+        newest = max(instants, default=None)
         local = newest.replace(tzinfo=UTC).astimezone(VN_TZ).date() if newest is not None else report
         expected[pack_file_stem(gathered.unit)] = max(report, local)
     packs = {}

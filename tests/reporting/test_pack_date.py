@@ -57,6 +57,23 @@ def test_the_decisions_a_pack_prints_date_it_too() -> None:
     assert pack_dated(DATED, pack, NOW).issued_on == date(2025, 11, 21)
 
 
+def test_the_instant_its_open_dossiers_are_judged_at_dates_it_too() -> None:
+    """Pack review: an open dossier's evidence and standing say "tính đến 10/11 00:00" (the load's
+    ``--as-of``) in a pack dated 05/11, a document dated before what it states; an ended dossier's judging
+    instant says nothing of it (its verdicts do not change with time) and does not date the pack."""
+    import dataclasses
+
+    from reporting.gather import DossierFacts
+
+    judged = datetime(2025, 11, 19, 17, tzinfo=UTC)  # 20/11 00:00 in Vietnam
+    still = DossierFacts("d", "U", None, None, None, None, None, None, "on_time", as_of=judged)
+    later = datetime(2025, 12, 1, tzinfo=UTC)
+    ended = dataclasses.replace(still, dossier_id="e", end_type="returned", as_of=later)
+    open_pack = dataclasses.replace(_pack(), facts={"d": still})
+    assert pack_dated(DATED, open_pack, NOW).issued_on == date(2025, 11, 20)
+    assert pack_dated(DATED, dataclasses.replace(_pack(), facts={"e": ended}), NOW) is DATED
+
+
 def test_a_pack_is_never_dated_after_today() -> None:
     """An event a source stamped a year ahead (2026 for 2025) dated the pack then (review)."""
     now = datetime(2025, 11, 20, 8, tzinfo=UTC)
