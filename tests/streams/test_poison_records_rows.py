@@ -255,3 +255,37 @@ def test_the_sink_rejects_a_message_keyed_by_another_dossier_as_the_detector_doe
     (reason,) = [row[5] for row in cited.rejected]
     assert "079123456789" not in reason and reason.startswith("the message key")
     assert decode_parts(canonical) is not None and decode_parts(line) is None  # both paths were taken
+
+
+@pytest.mark.parametrize("events_topic", ["dossier-events", "dossier-events-2025", "events.v1.0.0"])
+def test_the_detectors_dead_letter_of_an_events_record_is_the_sinks_own_row(events_topic: str) -> None:
+    """The sink rejects a bad events record itself, and stores the detector's dead letter of it: the two are
+    one ``rejected_events`` row (their key holds the source). The letter's source was masked as a foreign
+    producer's text, numbers of four digits or more blanked: with an events topic named so, or a partition
+    past 999, every such record was stored twice (review). The platform's own source is kept as it is."""
+    import dataclasses
+
+    from schemas.pseudonym import Pseudonymiser
+    from streams.sink.batch import BatchConverter
+    from tests.streams.poison_support import KEY
+
+    topics = dataclasses.replace(TOPICS, events=events_topic)
+    converter = BatchConverter(topics, Pseudonymiser(KEY))
+    rows = []
+    for partition in (3, 1234):
+        own, letters = SinkBatch(), SinkBatch()
+        bad = record(b"{not json", 41, STAMP_MS)
+        converter.add(own, TopicPartition(events_topic, partition), [bad])
+        letter = DeadLetter(f"kafka:{events_topic}/{partition}", 41, "json.invalid", "not JSON", b"{not json",
+                            STAMPED)  # fmt: skip
+        converter.add(letters, TopicPartition(topics.dead_letters, 0), [record(letter.encode(), 0, STAMP_MS)])
+        (mine,), (theirs,) = own.rejected, letters.rejected
+        key = REJECTION_COLUMNS.index("raw_hash")
+        assert (mine[0], mine[1]) == (theirs[0], theirs[1]) == (f"kafka:{events_topic}/{partition}", 41)
+        assert mine[key] == theirs[key]
+        rows.append(theirs)
+    # A foreign source that only looks like it keeps its masking.
+    foreign = DeadLetter(f"kafka:{events_topic}/12x{MARKER}", 1, "json.invalid", "x", b"{", STAMPED)
+    masked = SinkBatch()
+    converter.add(masked, TopicPartition(topics.dead_letters, 0), [record(foreign.encode(), 1, STAMP_MS)])
+    assert MARKER not in masked.rejected[0][0]
