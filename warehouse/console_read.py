@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from warehouse.base import Warehouse
-from warehouse.cases import CaseKey, keys_param
+from warehouse.cases import CaseKey, key_texts
 from warehouse.queries import load_sql
 
 SORTS = ("newest", "oldest", "severity", "unit", "rule", "dossier")
@@ -53,7 +53,7 @@ class ViolationFilter:
             "to_s": week[1],
             "dossier": self.dossier,
             "keys_mode": mode,
-            "keys": keys_param(sorted(keys)),
+            "keys": key_texts(sorted(keys)),
             "sort": self.sort if self.sort in SORTS else "newest",
         }
 
