@@ -335,6 +335,10 @@ class Sim:
         return self._count("evicted")
 
     @property
+    def unsure_restored(self) -> int:
+        return self._count("unsure_restored")
+
+    @property
     def reloaded(self) -> int:
         return self._count("reloaded")
 

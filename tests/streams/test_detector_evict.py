@@ -387,7 +387,11 @@ def test_with_eviction_the_final_published_set_is_the_batch_audit(
             sim.restart()
         sim.batch(stream[i : i + size], random_loss(rng, loss) if rng.random() < 0.2 else None)
         i += size
-    assert sim.evicted > 0 or as_of_at is not None
+    # The stream exercised eviction, unless the replay stops inside it, or a restart left the dossiers'
+    # states unsure (written, their delivery not confirmed: kept in memory until the final evaluation),
+    # as one just before the last of a few large batches does (seed 22, batch 256, restart_at 1.0: a
+    # 1-in-30 example a CI run drew, no eviction and the published set exact).
+    assert sim.evicted > 0 or as_of_at is not None or sim.unsure_restored > 0
     if sim.halted:
         assert merge and conflict_share, sim.halted
         assert sim.detector.stats.history_mismatches == 1 and sim.detector.exit_code == 1
