@@ -123,7 +123,7 @@ def test_the_readonly_user_runs_warehouse_status(clickhouse_server: ClickHouseSe
         clickhouse_server.admin_execute(f"DROP DATABASE IF EXISTS {database}")
 
 
-@pytest.mark.parametrize("command", ["warehouse status", "warehouse status --json", "check", "report"])
+@pytest.mark.parametrize("command", ["warehouse status --json", "report"])
 def test_a_schema_a_killed_first_load_left_behind_is_one_line_naming_the_init(
     command: str, tmp_path: Path
 ) -> None:
