@@ -13,7 +13,9 @@ from warehouse.base import Warehouse, WarehouseError, WarehouseUrl, not_initiali
 from warehouse.migrate import applied, discover, existing_tables
 
 
-def open_warehouse(url: str, *, create_database: bool | None = None) -> Warehouse:
+def open_warehouse(
+    url: str, *, create_database: bool | None = None, current_schema: bool = True
+) -> Warehouse:
     """Open the backend the URL names (the assembly point's only way to get a warehouse).
 
     ``create_database``:
@@ -25,7 +27,8 @@ def open_warehouse(url: str, *, create_database: bool | None = None) -> Warehous
       ``WarehouseNotInitialised`` saying how to initialise it, instead of a raw engine error. A mistyped
       ``chdb:///typo`` must not leave a new directory behind. So does one whose schema lacks migrations
       this release has (a first load killed while it created the schema, or an older release's): its
-      reads would fail on a missing column with the engine's error (review).
+      reads would fail on a missing column with the engine's error (review); ``current_schema=False``
+      lets it open (``warehouse status``, which reports the pending migrations).
     - ``None`` (library callers, tests): the backend's habit — chdb creates its directory and database, a
       server creates nothing.
     """
@@ -38,10 +41,11 @@ def open_warehouse(url: str, *, create_database: bool | None = None) -> Warehous
         try:
             if "schema_migrations" not in existing_tables(warehouse):
                 raise not_initialised(warehouse.url, "no schema")
-            done = applied(warehouse)
-            pending = [f"{m.version:04d}_{m.name}" for m in discover() if m.version not in done]
-            if pending:
-                raise schema_behind(warehouse.url, pending)
+            if current_schema:
+                done = applied(warehouse)
+                pending = [f"{m.version:04d}_{m.name}" for m in discover() if m.version not in done]
+                if pending:
+                    raise schema_behind(warehouse.url, pending)
         except BaseException:
             warehouse.close()
             raise

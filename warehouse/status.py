@@ -11,37 +11,61 @@ load runs (the last one, and every unfinished one).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from warehouse.base import Warehouse
+from warehouse.base import Warehouse, WarehouseError
 from warehouse.load_runs import last_run, unfinished_runs
 from warehouse.migrate import applied, discover, existing_tables
 from warehouse.queries import load_sql
+
+T = TypeVar("T")
 
 #: The keys of :func:`status` (the flat object ``warehouse status`` prints without ``--json``).
 FLAT_KEYS = ("url", "server_version", "schema_version", "events", "dossiers", "rejected_events",
              "open_violations", "last_event_at")  # fmt: skip
 
 
-def status(wh: Warehouse) -> dict[str, Any]:
-    """Counts, the newest event time and the schema version."""
-    ((events, dossiers_n, last_event),) = wh.query(load_sql("status_events"))
-    ((rejected,),) = wh.query("SELECT count() FROM rejected_events FINAL")
+def status(wh: Warehouse, *, behind: bool = False) -> dict[str, Any]:
+    """Counts, the newest event time and the schema version. ``behind``: migrations are pending (a first load
+    killed while it made the schema, an older release's warehouse): a count the schema cannot give yet is
+    ``None``, where any failure is raised otherwise."""
+
+    def _or_none(read: Callable[[], T]) -> T | None:
+        return _tolerated(read) if behind else read()
+
+    counts = _or_none(lambda: wh.query(load_sql("status_events"))[0])
+    events, dossiers_n, last_event = counts if counts is not None else (None, None, None)
+    rejected = _or_none(lambda: wh.query("SELECT count() FROM rejected_events FINAL")[0][0])
     # Violations and findings; a not_checkable record (a rule its source could not feed) is not one.
-    ((open_violations,),) = wh.query(
-        "SELECT count() FROM violations FINAL WHERE state = 'open' AND kind != 'not_checkable'"
+    open_violations = _or_none(
+        lambda: wh.query(
+            "SELECT count() FROM violations FINAL WHERE state = 'open' AND kind != 'not_checkable'"
+        )[0][0]
     )
     done = applied(wh)
     return {
         "url": wh.url,
         "server_version": wh.server_version(),
         "schema_version": max(done) if done else 0,
-        "events": int(events),
-        "dossiers": int(dossiers_n),
-        "rejected_events": int(rejected),
-        "open_violations": int(open_violations),
+        "events": _int(events),
+        "dossiers": _int(dossiers_n),
+        "rejected_events": _int(rejected),
+        "open_violations": _int(open_violations),
         "last_event_at": last_event.isoformat() if events else None,
     }
+
+
+def _tolerated(read: Callable[[], T]) -> T | None:
+    """``read()``, or ``None`` where the schema lacks what it reads (the status still reports the rest)."""
+    try:
+        return read()
+    except WarehouseError:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def status_report(wh: Warehouse) -> dict[str, Any]:
@@ -55,9 +79,12 @@ def status_report(wh: Warehouse) -> dict[str, Any]:
     rows = dict.fromkeys(sorted(existing_tables(wh)), 0)
     for table, count in wh.query(load_sql("status_tables")):
         rows[str(table)] = int(count)
-    last = last_run(wh)
+    # The load runs' columns come with later migrations: read when the schema has them all.
+    current = not [m for m in bundled if m.version not in done]
+    last = last_run(wh) if current else None
+    unfinished = unfinished_runs(wh) if current else []
     return {
-        **status(wh),
+        **status(wh, behind=not current),
         "tables": rows,
         "schema": {
             "version": max(done) if done else 0,
@@ -65,5 +92,5 @@ def status_report(wh: Warehouse) -> dict[str, Any]:
             "pending": [f"{m.version:04d}_{m.name}" for m in bundled if m.version not in done],
         },
         "last_load": last.to_json_dict() if last is not None else None,
-        "unfinished_loads": [run.to_json_dict() for run in unfinished_runs(wh)],
+        "unfinished_loads": [run.to_json_dict() for run in unfinished],
     }

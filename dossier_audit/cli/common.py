@@ -214,13 +214,16 @@ def platform_for(catalogue: Path | None = None) -> Platform:
 
 
 @contextmanager
-def warehouse_session(url: str | None, *, create: bool = False) -> Iterator[Any]:
+def warehouse_session(url: str | None, *, create: bool = False, current_schema: bool = True) -> Iterator[Any]:
     """The warehouse at ``url`` (``None``: the settings', ``DOSSIER_AUDIT_WAREHOUSE`` or the settings file,
     else the embedded one under the workdir, as the console's); ``create`` makes its database when missing
     (init and load only: report commands may run as a read-only user). Required on the command line, the
-    URL with its password could not be kept out of ``ps`` as the README asks (review)."""
+    URL with its password could not be kept out of ``ps`` as the README asks (review). A reading session
+    refuses a schema this release's migrations are not all applied to, unless ``current_schema`` is false
+    (``warehouse status``: it reports them)."""
 
-    with open_warehouse(url or load_settings().warehouse_url, create_database=create) as wh:
+    target = url or load_settings().warehouse_url
+    with open_warehouse(target, create_database=create, current_schema=current_schema) as wh:
         yield wh
 
 

@@ -258,7 +258,7 @@ def warehouse_status(
     the applied and pending migrations, the last load run and whether it completed, and unfinished loads."""
 
     def go() -> dict[str, Any]:
-        with warehouse_session(warehouse) as wh:
+        with warehouse_session(warehouse, current_schema=False) as wh:  # it reports the pending migrations
             return status_report(wh)
 
     report = guarded(go)
@@ -274,6 +274,13 @@ def warehouse_status(
         done = "completed" if last["completed"] else last["state"]
         err.print(
             f"{'last load':>16}: {last['run_id']} of {last['source']} ({done})", highlight=False, markup=False
+        )
+    pending = report["schema"]["pending"]
+    if pending:  # every other reading command refuses such a warehouse, saying so (exit 2)
+        err.print(
+            f"[bold yellow]warning:[/] the schema lacks {escape(', '.join(pending))}: bring it up to date "
+            f"with `dossier-audit warehouse init --warehouse {escape(report['url'])}`",
+            highlight=False,
         )
     for run in report["unfinished_loads"]:
         how = remedy(run["source"], stored=run["stored"], as_of=run["as_of"], run_id=run["run_id"])

@@ -129,8 +129,9 @@ def test_a_schema_a_killed_first_load_left_behind_is_one_line_naming_the_init(
 ) -> None:
     """Review: a first load killed while it created the schema left migrations unapplied, and ``warehouse
     status`` said ``Code: 47 … Unknown expression or function identifier 'digest'`` (a column a later
-    migration adds). A reading command now names what the schema lacks and the command that applies it;
-    ``warehouse init`` then brings it up to date."""
+    migration adds). A reading command now names what the schema lacks and the command that applies it
+    (exit 2); ``warehouse status`` reports it (its JSON's ``schema.pending``, which monitoring reads, and a
+    warning), with the counts the schema can give. ``warehouse init`` then brings it up to date."""
     from warehouse.migrate import discover
 
     url = f"chdb://{tmp_path}/wh"
@@ -143,8 +144,18 @@ def test_a_schema_a_killed_first_load_left_behind_is_one_line_naming_the_init(
                 f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}', now())"
             )
     result = run(READING_COMMANDS[command], url, tmp_path)
-    assert result.exit_code == 2, result.stderr + result.stdout
     message = " ".join(result.stderr.split())
+    if command.startswith("warehouse status"):
+        assert result.exit_code == 0, result.stderr
+        report = orjson.loads(result.stdout)
+        assert report["schema"]["pending"][0].startswith("0007_") and report["schema"]["version"] == 6
+        assert report["events"] == 0 and report["last_load"] is None and "Code:" not in message
+        assert "warning: the schema lacks 0007_" in message
+        assert f"warehouse init --warehouse {url}`" in message
+        assert runner.invoke(app, ["warehouse", "init", "--warehouse", url]).exit_code == 0
+        assert orjson.loads(run(READING_COMMANDS[command], url, tmp_path).stdout)["schema"]["pending"] == []
+        return
+    assert result.exit_code == 2, result.stderr + result.stdout
     behind = f"error: the warehouse {url} is not up to date: its schema lacks 0007_"
     assert message.startswith(behind), message
     assert f"`dossier-audit warehouse init --warehouse {url}`" in message and "Code:" not in message
