@@ -104,7 +104,7 @@ def caption(pdf: FPDF, text: str, table: tb.Table | None = None, size: float = 9
     """A table's caption within an annex section, kept with its table: a new page when the table (or half
     a page of it) would not start on this one, as :func:`draw_table` would break before it."""
     if table is not None:
-        needed = min(table_height(table, size), (pdf.h - pdf.t_margin - pdf.b_margin) / 2)
+        needed = min(kept_height(table, size), (pdf.h - pdf.t_margin - pdf.b_margin) / 2)
         if pdf.get_y() + 8 + needed > pdf.h - pdf.b_margin:
             pdf.add_page(orientation=orientation(pdf))
     pdf.ln(1)
@@ -120,6 +120,18 @@ def table_height(table: tb.Table, size: float) -> float:
 
 #: The rows a table's note keeps on its page: the last two, or the note takes them to the next page.
 NOTE_KEEPS_ROWS = 2
+#: What a caption or section heading keeps room for under a table of no more rows than that, its note
+#: being able to take the whole table to the next page (three lines of a note at 11 pt, and its gap).
+NOTE_ROOM_MM = 20.0
+
+
+def kept_height(table: tb.Table, size: float) -> float:
+    """The height a caption or section heading keeps with ``table`` on its page: the table's, and for a
+    table of at most ``NOTE_KEEPS_ROWS`` rows room for a note, which :func:`draw_table` keeps with its last
+    rows, the whole of such a table: a heading over a two-row table whose note did not fit stayed alone at
+    the foot of the page (diff review)."""
+    height = table_height(table, size)
+    return height + NOTE_ROOM_MM if len(table.rows) <= NOTE_KEEPS_ROWS else height
 
 
 def draw_table(
@@ -289,7 +301,7 @@ def annex(pdf: OfficialPDF, report: WeeklyReport, tables: dict[str, tb.Table]) -
 
     def section(key: str, first: tb.Table | None = None) -> None:
         # The heading stays with its table: a new page when the table would not start on this one.
-        needed = 45.0 if first is None else min(table_height(first, 9.5), pdf.h / 2)
+        needed = 45.0 if first is None else min(kept_height(first, 9.5), pdf.h / 2)
         if pdf.get_y() + 12 + needed > pdf.h - pdf.b_margin:
             pdf.add_page(orientation="landscape")
         heading(pdf, t(key))
