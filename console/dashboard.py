@@ -57,6 +57,7 @@ class Dashboards:
     def __init__(self, service: ConsoleService) -> None:
         self.service = service
         self._cache: OrderedDict[str, tuple[float, Dashboard]] = OrderedDict()
+        self._maturity: OrderedDict[tuple[str, str, int], tuple[float, Maturity]] = OrderedDict()
 
     def default_week(self) -> Week:
         """The latest week leadership got a report for, or a later one complete in the data (the reports
@@ -98,11 +99,21 @@ class Dashboards:
     def maturity(self, week: Week, t: Texts, maturity_days: int) -> Maturity:
         """Whether ``week``'s figures are final, as its report and packs judge it (``reach.week_maturity``):
         the dashboard showed a provisional week's figures as if final, beside a report that said they were
-        not (review). Read at every request, as the case counts: a load may complete at any time."""
+        not (review). Kept as long as the week's figures (``CACHE_SECONDS``): it reads every stored event's
+        source, and a load that changes it is rare next to the views (diff review)."""
+        key = (str(week), t.lang, maturity_days)
+        cached = self._maturity.get(key)
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            self._maturity.move_to_end(key)
+            return cached[1]
         svc = self.service
         _, found = svc.run(
             lambda: figures_and_maturity(t, svc.catalogue, svc.reader, week, maturity_days, svc.clock())
         )
+        self._maturity[key] = (time.monotonic(), found)
+        self._maturity.move_to_end(key)
+        while len(self._maturity) > CACHE_WEEKS:
+            self._maturity.popitem(last=False)
         return found
 
     def _build(self, week: Week) -> Dashboard:

@@ -77,3 +77,24 @@ def test_a_provisional_week_says_so_as_its_report_does(console_world: ConsoleWor
     assert "(nguồn chậm nhất: &lt;script&gt;" in lagging  # named, and escaped
     final = client.get(f"/dashboard?week={current.previous(3)}&lang=vi").text
     assert 'id="provisional"' not in final and "tạm tính" not in final
+
+
+def test_a_weeks_maturity_is_read_once_a_minute(console_world: ConsoleWorld, monkeypatch) -> None:
+    """Diff review: judging the week provisional reads every stored event's source, and the dashboard did it
+    at every view (the cases by state had just been made cheap for the same reason). It is kept as long as
+    the week's figures are, per language."""
+    import console.dashboard
+
+    calls = []
+    original = console.dashboard.figures_and_maturity  # type: ignore[attr-defined]
+
+    def counted(*args, **kwargs):
+        calls.append(args[4])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(console.dashboard, "figures_and_maturity", counted)
+    client, _ = logged_in(console_world, "insp")
+    week = Week.parse("2025-W40")  # a week no other test reads: none of its maturity is kept yet
+    for lang in ("vi", "vi", "en", "vi"):
+        assert client.get(f"/dashboard?week={week}&lang={lang}").status_code == 200
+    assert len(calls) == 2  # once in each language
