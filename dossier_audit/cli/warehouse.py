@@ -141,8 +141,8 @@ def warehouse_load(
     if result.open_rejudged:
         err.print(
             f"judged again at this --as-of the {result.open_rejudged:,} dossiers earlier loads left open, or "
-            "judged before events they stored (no event of them in this file): the time since can change "
-            "their verdicts",
+            "judged before events they stored (no event of them in this file): the time since, or those "
+            "events, can change their verdicts",
             highlight=False,
         )
     for run in result.left:

@@ -57,7 +57,8 @@ def judge_open(
     progress: Callable[[int], None],
     exclude: Container[str] = (),
 ) -> tuple[int, int, int]:
-    """Fold again at ``as_of`` the open dossiers judged before it, but ``exclude``; returns (dossiers, open
+    """Fold again at ``as_of`` the dossiers :func:`open_dossiers_judged_before` finds (open when judged
+    before it, or judged before events they stored), but ``exclude``; returns (dossiers, open
     violations, retracted violations), as ``fold_dossiers`` does. ``progress(done)`` after each chunk (the
     total is not known before the last page)."""
     ids = (d for d in open_dossiers_judged_before(wh, as_of) if d not in exclude)

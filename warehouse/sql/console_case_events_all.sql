@@ -1,5 +1,5 @@
--- Every case event, in fold order: the cases are few next to the violations (one per worked violation),
--- so the case-state filter and the report counts fold them all.
+-- Every case event, in fold order: the console's case-state filter folds them all (cached; the weekly
+-- report's and the dashboard's counts fold only the week's: console_case_events_of_week.sql).
 SELECT dossier_id, rule_id, event_id, rulebook_version, toString(action) AS action, actor_role, actor, at,
        reason_code, note, notice_number
 FROM case_events
