@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from console.service import ConsoleService
 from inspections.timeunits import VN_TZ
@@ -53,11 +54,39 @@ class Dashboard:
         return self.newest is None or self.newest.astimezone(VN_TZ).date() < self.week.start
 
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Kept(Generic[K, V]):
+    """Values kept ``CACHE_SECONDS`` each, at most ``CACHE_WEEKS`` of them (the one used longest ago goes
+    first): each distinct ``?week=`` asked would otherwise stay in memory for the console's life."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        kept = self._items.get(key)
+        if kept is not None and time.monotonic() - kept[0] < CACHE_SECONDS:
+            value = kept[1]
+        else:
+            value = make()
+            self._items[key] = (time.monotonic(), value)
+        self._items.move_to_end(key)
+        while len(self._items) > CACHE_WEEKS:
+            self._items.popitem(last=False)
+        return value
+
+    def __iter__(self) -> Iterator[K]:
+        """The keys kept, the one used longest ago first."""
+        return iter(self._items)
+
+
 class Dashboards:
     def __init__(self, service: ConsoleService) -> None:
         self.service = service
-        self._cache: OrderedDict[str, tuple[float, Dashboard]] = OrderedDict()
-        self._maturity: OrderedDict[tuple[str, str, int], tuple[float, Maturity]] = OrderedDict()
+        self._cache: _Kept[str, Dashboard] = _Kept()
+        self._maturity: _Kept[tuple[str, str, int], Maturity] = _Kept()
 
     def default_week(self) -> Week:
         """The latest week leadership got a report for, or a later one complete in the data (the reports
@@ -76,17 +105,7 @@ class Dashboards:
         return max(candidates, key=lambda week: (week.year, week.number))
 
     def of(self, week: Week) -> Dashboard:
-        key = str(week)
-        cached = self._cache.get(key)
-        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-            board = cached[1]
-            self._cache.move_to_end(key)
-        else:
-            board = self.service.run(lambda: self._build(week))
-            self._cache[key] = (time.monotonic(), board)
-            self._cache.move_to_end(key)
-            while len(self._cache) > CACHE_WEEKS:
-                self._cache.popitem(last=False)  # the week built longest ago
+        board = self._cache.get(str(week), lambda: self.service.run(lambda: self._build(week)))
         # The case counts change with every decision: never cached, and live (the cases' state now, not
         # at the week's end as the weekly report counts them).
         from_s, to_s = week_bounds(week)
@@ -101,20 +120,14 @@ class Dashboards:
         the dashboard showed a provisional week's figures as if final, beside a report that said they were
         not (review). Kept as long as the week's figures (``CACHE_SECONDS``): it reads every stored event's
         source, and a load that changes it is rare next to the views (diff review)."""
-        key = (str(week), t.lang, maturity_days)
-        cached = self._maturity.get(key)
-        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
-            self._maturity.move_to_end(key)
-            return cached[1]
         svc = self.service
-        _, found = svc.run(
-            lambda: figures_and_maturity(t, svc.catalogue, svc.reader, week, maturity_days, svc.clock())
-        )
-        self._maturity[key] = (time.monotonic(), found)
-        self._maturity.move_to_end(key)
-        while len(self._maturity) > CACHE_WEEKS:
-            self._maturity.popitem(last=False)
-        return found
+
+        def judged() -> Maturity:
+            return svc.run(
+                lambda: figures_and_maturity(t, svc.catalogue, svc.reader, week, maturity_days, svc.clock())
+            )[1]
+
+        return self._maturity.get((str(week), t.lang, maturity_days), judged)
 
     def _build(self, week: Week) -> Dashboard:
         svc = self.service
