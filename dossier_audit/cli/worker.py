@@ -44,6 +44,7 @@ MetricsPortOption = Annotated[
     int | None,
     typer.Option("--metrics-port", min=0, max=65535, help="Serve Prometheus metrics on this port."),
 ]
+JsonLogsOption = Annotated[bool, typer.Option("--json-logs", help="Structured JSON log lines on stderr.")]
 MetricsHostOption = Annotated[
     str | None,
     typer.Option(
@@ -121,9 +122,7 @@ def worker_sink(
             "default); a restarted worker waits about this long for its dead predecessor.",
         ),
     ] = 6.0,
-    json_logs: Annotated[
-        bool, typer.Option("--json-logs", help="Structured JSON log lines on stderr.")
-    ] = False,
+    json_logs: JsonLogsOption = False,
     catalogue: CataloguePath = None,
     crash_before_commit: Annotated[
         int | None,

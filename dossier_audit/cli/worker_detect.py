@@ -33,6 +33,7 @@ from dossier_audit.cli.common import (
 from dossier_audit.cli.instants import parse_instant
 from dossier_audit.cli.worker import (
     MAX_SESSION_SECONDS,
+    JsonLogsOption,
     MetricsHostOption,
     MetricsPortOption,
     _serve_metrics,
@@ -140,9 +141,7 @@ def worker_detect(
             "survivors).",
         ),
     ] = 6.0,
-    json_logs: Annotated[
-        bool, typer.Option("--json-logs", help="Structured JSON log lines on stderr.")
-    ] = False,
+    json_logs: JsonLogsOption = False,
     history_warehouse: Annotated[
         str | None,
         typer.Option(
