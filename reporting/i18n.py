@@ -378,8 +378,9 @@ _RULES = {rule.rule_id: rule for rule in reported_rules()}
 
 
 def short_unit_name(name: str) -> str:
-    """``Ủy ban nhân dân Phường X`` → ``UBND Phường X`` (the abbreviation official tables use)."""
-    for long in ("Ủy ban nhân dân ", "Uỷ ban nhân dân "):
-        if name.startswith(long):
+    """``Ủy ban nhân dân Phường X`` → ``UBND Phường X`` (the abbreviation official tables use), in any case:
+    the letterhead's ``ỦY BAN NHÂN DÂN TỈNH X`` → ``UBND TỈNH X`` (``official.superior_line``)."""
+    for long in ("ủy ban nhân dân ", "uỷ ban nhân dân "):
+        if name[: len(long)].lower() == long:
             return "UBND " + name[len(long) :]
     return name

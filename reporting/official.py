@@ -14,7 +14,7 @@ from fpdf.enums import XPos, YPos
 
 from reporting.fonts import serif_family
 from reporting.header import Letterhead
-from reporting.i18n import Texts
+from reporting.i18n import Texts, short_unit_name
 from reporting.line_units import units
 
 FONT = "Serif"
@@ -53,13 +53,6 @@ MIN_HEADER_PT = 12.0
 RIGHT_COLUMN_MM = 94.0
 #: Between the issuer column and the Quốc hiệu's column.
 COLUMN_GAP_MM = 1.0
-#: The common phrases Decree 30/2020 (Appendix I) lets the name of the superior body (cơ quan chủ quản,
-#: the issuer's first line) abbreviate, as clerks write "UBND TỈNH BÀ RỊA - VŨNG TÀU" above a department.
-ABBREVIATIONS = (
-    ("ỦY BAN NHÂN DÂN ", "UBND "),
-    ("UỶ BAN NHÂN DÂN ", "UBND "),
-    ("HỘI ĐỒNG NHÂN DÂN ", "HĐND "),
-)
 
 
 def balanced_lines(pdf: FPDF, text: str, width: float) -> list[str]:
@@ -91,7 +84,9 @@ def superior_line(pdf: FPDF, text: str, width: float, size: float) -> tuple[str,
     ``size``, for :func:`centred` to wrap. Every real province's "ỦY BAN NHÂN DÂN TỈNH …" is wider than the
     column at 12 pt (Bà Rịa - Vũng Tàu 92 mm, the column 70 mm): within the margins it fits only condensed
     to 76 %, which no clerk would send out; the abbreviation is how offices print it (all fit at 12.5 pt)."""
-    short = next((abbr + text[len(full) :] for full, abbr in ABBREVIATIONS if text.startswith(full)), text)
+    # Decree 30/2020 (Appendix I) lets the superior body's name (cơ quan chủ quản) abbreviate its common
+    # phrases, as clerks write "UBND TỈNH BÀ RỊA - VŨNG TÀU" above a department: the tables' abbreviation.
+    short = short_unit_name(text)
     for candidate, pt in ((text, size), (text, MIN_HEADER_PT), (short, size), (short, MIN_HEADER_PT)):
         pdf.set_font(FONT, "", pt)
         if pdf.get_string_width(candidate) <= width - 1:
