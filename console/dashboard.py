@@ -87,6 +87,7 @@ class Dashboards:
         self.service = service
         self._cache: _Kept[str, Dashboard] = _Kept()
         self._maturity: _Kept[tuple[str, str, int], Maturity] = _Kept()
+        self._hint: _Kept[str, Week] = _Kept()
 
     def default_week(self) -> Week:
         """The latest week leadership got a report for, or a later one complete in the data (the reports
@@ -103,6 +104,11 @@ class Dashboards:
         if not candidates:
             return Week.containing(self.service.clock())
         return max(candidates, key=lambda week: (week.year, week.number))
+
+    def week_hint(self) -> Week:
+        """:meth:`default_week`, kept ``CACHE_SECONDS``: the list's week field suggests it on every page, and
+        it reads the newest event of the whole warehouse (a minute late, a suggestion is still right)."""
+        return self._hint.get("week", self.default_week)
 
     def of(self, week: Week) -> Dashboard:
         board = self._cache.get(str(week), lambda: self.service.run(lambda: self._build(week)))

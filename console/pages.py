@@ -131,7 +131,7 @@ async def violations(request: Request) -> Response:
         awaiting = (await run_in_threadpool(gate.service.list_violations, who.account, asked, limit=1)).total
     filters = _filters(request)
     boards: Dashboards = request.app.state.dashboards
-    week_example = await run_in_threadpool(boards.default_week)
+    week_example = await run_in_threadpool(boards.week_hint)
     catalogue = gate.service.catalogue
     scope = who.account.scope
     units = sorted((code, u.name) for code, u in catalogue.units.items() if scope is None or code in scope)
