@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from warehouse.base import Warehouse, WarehouseError, WarehouseUrl, not_initialised, parse_url, schema_behind
-from warehouse.migrate import applied, discover, existing_tables
+from warehouse.migrate import existing_tables, pending_migrations
 
 
 def open_warehouse(
@@ -42,10 +42,9 @@ def open_warehouse(
             if "schema_migrations" not in existing_tables(warehouse):
                 raise not_initialised(warehouse.url, "no schema")
             if current_schema:
-                done = applied(warehouse)
-                pending = [f"{m.version:04d}_{m.name}" for m in discover() if m.version not in done]
+                pending = pending_migrations(warehouse)
                 if pending:
-                    raise schema_behind(warehouse.url, pending)
+                    raise schema_behind(warehouse.url, [m.label for m in pending])
         except BaseException:
             warehouse.close()
             raise

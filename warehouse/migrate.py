@@ -26,6 +26,11 @@ class Migration:
     sql: str
 
     @property
+    def label(self) -> str:
+        """``NNNN_name``, as its file and ``warehouse status`` name it."""
+        return f"{self.version:04d}_{self.name}"
+
+    @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
 
@@ -63,6 +68,12 @@ def applied(wh: Warehouse) -> dict[int, str]:
         return {}
     rows = wh.query("SELECT version, checksum FROM schema_migrations FINAL ORDER BY version")
     return {int(v): str(c) for v, c in rows}
+
+
+def pending_migrations(wh: Warehouse) -> list[Migration]:
+    """The bundled migrations not applied yet (read-only, as :func:`applied`)."""
+    done = applied(wh)
+    return [m for m in discover() if m.version not in done]
 
 
 def schema_version(wh: Warehouse) -> int:

@@ -80,7 +80,8 @@ def status_report(wh: Warehouse) -> dict[str, Any]:
     for table, count in wh.query(load_sql("status_tables")):
         rows[str(table)] = int(count)
     # The load runs' columns come with later migrations: read when the schema has them all.
-    current = not [m for m in bundled if m.version not in done]
+    pending = [m.label for m in bundled if m.version not in done]
+    current = not pending
     last = last_run(wh) if current else None
     unfinished = unfinished_runs(wh) if current else []
     return {
@@ -88,8 +89,8 @@ def status_report(wh: Warehouse) -> dict[str, Any]:
         "tables": rows,
         "schema": {
             "version": max(done) if done else 0,
-            "applied": [f"{m.version:04d}_{m.name}" for m in bundled if m.version in done],
-            "pending": [f"{m.version:04d}_{m.name}" for m in bundled if m.version not in done],
+            "applied": [m.label for m in bundled if m.version in done],
+            "pending": pending,
         },
         "last_load": last.to_json_dict() if last is not None else None,
         "unfinished_loads": [run.to_json_dict() for run in unfinished],
