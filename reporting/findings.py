@@ -116,12 +116,17 @@ def unit_comparison(report: WeeklyReport, code: str) -> tuple[int, float]:
     return uc.count, uc.previous_8_avg
 
 
+def _valid_to(report: WeeklyReport, code: str) -> date | None:
+    """The day a unit stops being in force (its catalogue ``valid_to``; ``None``: it does not)."""
+    unit = report.names.catalogue.unit(code)
+    return unit.valid_to if unit is not None else None
+
+
 def ended_on(report: WeeklyReport, code: str) -> date | None:
     """The day a unit stopped being in force (its ``valid_to``), if it did by the report's date: the 2025
     reform ended the district level on 1/7/2025, and the W27 report sent the chairman to inspect two of
     them on site (review)."""
-    unit = report.names.catalogue.unit(code)
-    end = unit.valid_to if unit is not None else None
+    end = _valid_to(report, code)
     return end if end is not None and end <= report.header.issued_on else None
 
 
@@ -135,8 +140,7 @@ def ending_on(report: WeeklyReport, code: str) -> date | None:
     """The day a unit stops being in force, if a reform abolishes it after the report's date: a report of
     the week before the 1/7/2025 reform sent the chairman to inspect district committees that were gone
     days later (review). The recommendation says when, and where to go after (its ``successor``)."""
-    unit = report.names.catalogue.unit(code)
-    end = unit.valid_to if unit is not None else None
+    end = _valid_to(report, code)
     return end if end is not None and end > report.header.issued_on else None
 
 
