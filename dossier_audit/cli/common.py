@@ -32,7 +32,7 @@ from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
 
 if TYPE_CHECKING:  # the load's modules (Arrow) are not every command's
-    from dossier_audit.jobs.warehouse import LoadResult
+    from dossier_audit.jobs.load_result import LoadResult
 
 #: Human output. Off a terminal (pipes, logs, CI) lines are never wrapped: a wrapped message splits file
 #: paths and breaks whoever reads it (a fresh clone in a long temporary path once failed on exactly that).

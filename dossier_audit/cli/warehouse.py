@@ -32,8 +32,9 @@ from dossier_audit.cli.inputs import event_file, source_of
 from dossier_audit.cli.instants import parse_instant
 from dossier_audit.cli.notices import warn_before_every_event, warn_one_off_key
 from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
+from dossier_audit.jobs.load_result import LoadProgress
 from dossier_audit.jobs.load_start import SupersedeRefused
-from dossier_audit.jobs.warehouse import LoadProgress, init, load_file
+from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.load_runs import remedy
 from warehouse.status import FLAT_KEYS, status_report
@@ -174,9 +175,9 @@ def _say_interrupted(stage: str) -> None:
     )
 
 
-#: Each stage of a load (``jobs.warehouse.LoadProgress``): how its progress line reads (short, so that a line
-#: with its bar, rate and time left fits an 80-column terminal), what it counts, and what the load was doing,
-#: in the line an interrupted one leaves (``_say_interrupted``).
+#: Each stage of a load (``jobs.load_result.LoadProgress``): how its progress line reads (short, so that a
+#: line with its bar, rate and time left fits an 80-column terminal), what it counts, and what the load was
+#: doing, in the line an interrupted one leaves (``_say_interrupted``).
 _STAGES = {
     "reading": ("judging {name}", "MB", "judging the file and storing its events"),
     "storing": ("storing last events", "MB", "storing the file's last events"),

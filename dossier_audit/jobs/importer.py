@@ -41,7 +41,8 @@ from dossier_audit.jobs.import_inputs import (
     is_json_lines,
     is_regular,
 )
-from dossier_audit.jobs.warehouse import LoadProgress, LoadResult, load_lines
+from dossier_audit.jobs.load_result import LoadProgress, LoadResult
+from dossier_audit.jobs.warehouse import load_lines
 from dossier_audit.whole_files import written_whole
 from schemas.diagnosis import GZIP_MAGIC
 from schemas.pseudonym import Pseudonymiser

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bootstrap.platform import Platform
-from dossier_audit.jobs.warehouse import LoadResult, load_file
+from dossier_audit.jobs.load_result import LoadResult
+from dossier_audit.jobs.warehouse import load_file
 from schemas.events import AnyEvent
 from schemas.validation import Rejection, parse_event
 from warehouse import open_warehouse
