@@ -34,7 +34,7 @@ from typing import Any
 from sources.dvcqg.appointments import original_due, rescheduled, reschedules
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
-from sources.dvcqg.identity import SYSTEM, Provenance, digest
+from sources.dvcqg.identity import Provenance, digest, fact_key
 from sources.dvcqg.notes import passed_on
 from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.state import DossierState, Mark, Step
@@ -165,7 +165,7 @@ class _Emitter:
         basis: str = "",
         inferred_kind: str = "",
     ) -> None:
-        key = digest(SYSTEM, self.dossier_id, kind, *identity)
+        key = fact_key(self.dossier_id, kind, *identity)
         provenance = Provenance(self.ref, inferred=bool(basis), basis=basis, unknown=unknown)
         self.ctx.emit(self.state, key, self.dossier_id, kind, at, data, provenance,
                       inferred_kind=inferred_kind, extra=self.extra)  # fmt: skip
@@ -232,7 +232,7 @@ def _supplements(emitter: _Emitter, record: _Record, applicant: ApplicantScrubbe
                     "supplement_requested", requested_at,
                     {"notice_id": None, "reason": passed_on(applicant.text(reason)),
                      "requested_documents": []},
-                    identity=(format_instant(requested_at),), unknown=("notice_id",),
+                    identity=(str(requested_at.date()),), unknown=("notice_id",),
                 )  # fmt: skip
                 if completed_at is None:
                     state.step(
@@ -242,7 +242,7 @@ def _supplements(emitter: _Emitter, record: _Record, applicant: ApplicantScrubbe
             day = f"supplement_completed@{completed_at.date()}"
             if state.claim(f"item:{day}"):
                 emitter.emit("supplement_completed", completed_at, {"documents": []},
-                             identity=(format_instant(completed_at),))  # fmt: skip
+                             identity=(str(completed_at.date()),))  # fmt: skip
 
 
 def _status(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
-from sources.dvcqg.identity import SYSTEM, Provenance, digest
+from sources.dvcqg.identity import SYSTEM, Provenance, digest, fact_key
 from sources.dvcqg.notes import WITHHELD, may_name, passed_on, withheld
 from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.state import DossierState, Mark, Step
@@ -170,12 +170,17 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     elif kind == "supplement_requested":
         state.marks |= Mark.SUPPLEMENT_REQUESTED
         day = f"supplement_requested@{at.date()}"
-        state.claim(f"row:{day}")
+        if state.claim(f"row:{day}"):  # the day's first row (this one, whenever it is read again)
+            state.claim(f"first:{day}:{identity.hex()}")
+        first_of_day = state.knows(f"first:{day}:{identity.hex()}")
         state.claim("any:supplement_requested")
         if state.knows(f"item:{day}"):  # the snapshot's supplement list stated it already
             ctx.stats.repeated += 1
             return
-        emit(kind, {"notice_id": None, "reason": text, "requested_documents": []}, unknown=("notice_id",))
+        # The day's first request is the fact the snapshot's list states for that day: one id whichever
+        # states it (:func:`fact_key`), so that a later snapshot stating it is that event, not a second.
+        emit(kind, {"notice_id": None, "reason": text, "requested_documents": []}, unknown=("notice_id",),
+             key=fact_key(dossier_id, kind, str(at.date())) if first_of_day else None)  # fmt: skip
         state.step(at, Step.SUPPLEMENT_REQUEST, identity)
     elif kind == "financial_obligation_requested":
         state.claim("any:financial_obligation_requested")
@@ -185,21 +190,22 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
         if not state.claim(kind):
             ctx.stats.repeated += 1
             return
+        fact = fact_key(dossier_id, kind)  # stated once per dossier, by the record or a row: one id for both
         if kind == "refused":
             stage = "processing" if state.knows("received") else "reception"
-            emit(kind, {"stage": stage, "notice_id": None, "reason": text}, unknown=("notice_id",))
+            emit(kind, {"stage": stage, "notice_id": None, "reason": text}, unknown=("notice_id",), key=fact)
         elif kind == "suspended":
-            emit(kind, {"notice_id": None, "reason": text}, unknown=("notice_id",))
+            emit(kind, {"notice_id": None, "reason": text}, unknown=("notice_id",), key=fact)
         elif kind == "withdrawn":
-            emit(kind, {"reason": text})
+            emit(kind, {"reason": text}, key=fact)
         elif kind == "returned":
             assert channel is not None
             if channel_basis:
                 state.marks |= Mark.RETURN_CHANNEL_ASSUMED
-            emit(kind, {"channel": channel}, basis=channel_basis,
-                 inferred_kind="return_channel_from_submission" if channel_basis else "")  # fmt: skip
+            inferred = "return_channel_from_submission" if channel_basis else ""
+            emit(kind, {"channel": channel}, basis=channel_basis, inferred_kind=inferred, key=fact)
         else:
-            emit(kind, {})
+            emit(kind, {}, key=fact)
 
 
 #: How a row's text starts when the citizen acted: "Công dân …", and the other words for the applicant
@@ -276,9 +282,13 @@ class _RowEmitter:
         unknown: tuple[str, ...] = (),
         basis: str = "",
         inferred_kind: str = "",
+        key: bytes | None = None,
     ) -> None:
+        """Emit the row's event of ``kind``, under ``key`` if given (a fact's: :func:`fact_key`), else
+        the row's own (its identity and the kind)."""
         basis = "; ".join(part for part in (basis, self.basis) if part)
         provenance = Provenance(self.ref, inferred=bool(basis), basis=basis, unknown=unknown)
-        key = digest(self.identity.hex(), kind)
+        if key is None:
+            key = digest(self.identity.hex(), kind)
         self.ctx.emit(self.state, key, self.dossier_id, kind, self.at, data, provenance, actor=self.actor,
                       inferred_kind=inferred_kind)  # fmt: skip

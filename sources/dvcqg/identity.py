@@ -43,6 +43,13 @@ def digest(*parts: str) -> bytes:
     return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def fact_key(dossier_id: str, kind: str, *identity: str) -> bytes:
+    """The key of a fact of a dossier that the record and a history row may both state (an end, the day's
+    supplement request): one event id whichever states it, in whatever import (a row read in one week's
+    import and a later snapshot stating the same fact would otherwise be two events)."""
+    return digest(SYSTEM, dossier_id, kind, *identity)
+
+
 def event_id(key: bytes) -> str:
     """The contract ``event_id`` of a fact whose identity digest is ``key``."""
     return f"{SYSTEM}-{key.hex()}"

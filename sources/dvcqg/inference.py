@@ -20,7 +20,7 @@ from typing import Any
 
 from sources.dvcqg.context import Context
 from sources.dvcqg.history import row_reference
-from sources.dvcqg.identity import Provenance, digest
+from sources.dvcqg.identity import Provenance, digest, fact_key
 from sources.dvcqg.state import DossierState, Step
 from sources.dvcqg.times import format_instant
 
@@ -48,6 +48,7 @@ def infer_completions(ctx: Context, dossier_id: str, state: DossierState) -> int
     if not steps:
         return 0
     unanswered = 0
+    completed_days: set[str] = set()  # the days a deduced supplement completion has the day's id of
     for i, (at, kind, _identity) in enumerate(steps):
         if kind == Step.RESUME:
             continue
@@ -66,6 +67,12 @@ def infer_completions(ctx: Context, dossier_id: str, state: DossierState) -> int
         ref = row_reference(dossier_id, format_instant(resumed_at), "4")
         provenance = Provenance(ref, inferred=True, basis=_BASIS[request])
         key = digest(f"{resume_identity:016x}", event_kind)
+        day = str(resumed_at.date())
+        if request is Step.SUPPLEMENT_REQUEST and day not in completed_days:
+            # The day's completion the snapshot's supplement list would state: its id (``fact_key``), so
+            # that a later snapshot stating it is this event, not a second.
+            completed_days.add(day)
+            key = fact_key(dossier_id, event_kind, day)
         ctx.emit(
             state, key, dossier_id, event_kind, resumed_at, data, provenance, inferred_kind=inferred_kind
         )
