@@ -18,7 +18,11 @@ Applicant data also leaks into other places, which :class:`ApplicantScrubber` co
   acted ("Công dân …"), ``NguoiXuLy`` is the applicant's name (``holder_keys``) and is scrubbed as above;
   a text that may still name someone keeps only its recognised phrase (``history.withheld``). Not the
   values of its dossier's record: known only when the record is in the same import, they would make one
-  row two contents (and a conflict) across imports;
+  row two contents (and a conflict) across imports. But ``NguoiXuLy`` is no ``actor`` either when it is
+  the name the record gives its applicant (:func:`name_print`, the record read before: an online
+  supplement "Nộp bổ sung hồ sơ trực tuyến" logged under the citizen's account named her in clear:
+  review). A row imported without its record cannot be known so; the import takes the records of a
+  dossier with its rows (docs/dvcqg-import.md);
 - rejected records, which are written out for people to fix: applicant members (at any depth, any key
   spelling: every key naming the dossier's holder, ``…ChuHoSo``/``…CHS``, phone or e-mail) are replaced by
   pseudonyms and the other strings are scrubbed as texts are; a record that is not an object cannot say
@@ -31,6 +35,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from hashlib import blake2b
 from typing import Any
 
 import orjson
@@ -40,7 +45,7 @@ from sources.dvcqg.fields import DOCUMENTED_NAMES, Fields
 from sources.dvcqg.notes import passed_on
 from sources.dvcqg.vocabulary import fold
 
-__all__ = ["APPLICANT_FIELDS", "ApplicantScrubber", "is_applicant_field"]
+__all__ = ["APPLICANT_FIELDS", "ApplicantScrubber", "is_applicant_field", "name_print"]
 
 #: The documented applicant identity fields.
 APPLICANT_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "DinhDanhCHS", "SoDienThoai", "Email")
@@ -65,6 +70,14 @@ def is_applicant_field(key: str) -> bool:
     return (
         name in _EXACT or "chuhoso" in name or name.endswith("chs") or "dienthoai" in name or "email" in name
     )
+
+
+def name_print(name: str) -> int:
+    """A print of a person's name (0 for none) equal for its spellings in any case, accents or spacing
+    (``fold``): what an import remembers of a record's applicant to know her as a row's official, without
+    keeping the name."""
+    folded = fold(name)
+    return int.from_bytes(blake2b(folded.encode(), digest_size=8).digest(), "big") | 1 if folded else 0
 
 
 class ApplicantScrubber:

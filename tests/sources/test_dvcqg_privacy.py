@@ -280,6 +280,26 @@ def test_a_row_in_which_the_applicant_acted_has_no_actor_however_its_text_names_
         assert NAME not in _output(alone, []) and "Trần Văn Cán" in _output(alone, [])  # the official's row
 
 
+def test_a_row_whose_official_is_the_records_applicant_has_no_actor() -> None:
+    """An online supplement logged under the citizen's account ("Nộp bổ sung hồ sơ trực tuyến", status 4,
+    ``NguoiXuLy`` the record's ``ChuHoSo``) made her name the ``transferred`` event's ``actor``, stored in
+    the warehouse (review): a row's official that is the name the record gives the applicant, in any case,
+    accents or spacing, is no actor. An official of another name stays one."""
+    for official in (NAME, NAME.upper(), " nguyen  thi bich ngoc "):
+        rows = progress_body(
+            row(status="5", at="2025-11-04 09:00:00", text="Đề nghị bổ sung tờ khai CT01"),
+            row(status="4", at="2025-11-05 09:00:00", text="Nộp bổ sung hồ sơ trực tuyến", official=official),
+        )
+        events, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+        _assert_clean(_output(events, rejected))
+        (moved,) = [e for e in events if e["type"] == "transferred"]
+        assert "actor" not in moved, official
+    rows = progress_body(row(status="4", at="2025-11-05 09:00:00", text="Nộp bổ sung hồ sơ trực tuyến",
+                             official="Trần Văn Cán"))  # fmt: skip
+    events, _, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+    assert [e.get("actor") for e in events if e["type"] == "transferred"] == ["Trần Văn Cán"]
+
+
 def test_a_withdrawal_has_no_actor_whatever_its_text_says() -> None:
     """Status 7 is the citizen's own act ("*Công dân* yêu cầu rút hồ sơ", DOMAIN §3): a row "Yêu cầu rút hồ
     sơ" whose ``NguoiXuLy`` was the applicant's full name made it the ``withdrawn`` event's ``actor``, and
