@@ -132,12 +132,16 @@ def clock_v2(
     end_event: AnyEvent | None,
     as_of: datetime,
 ) -> Clock:
-    """v2: only what happens inside [``received_at``, ``end_at``] pauses or counts (amendments 1, 2, 8,
-    13)."""
+    """v2: only what happens inside [``received_at``, ``end_at``] pauses (amendments 1, 8, 13); every
+    request counts, as in v1 (amendment 1 clips pauses, not requests: an online-stage request is the
+    "once, completely" of Decree 61 Art. 17(2)(a), so one after receipt is a second: review), and the only
+    request makes the dossier wait when it falls inside (amendment 2)."""
     lo = received.occurred_at if received is not None else None
     limit = end_event.occurred_at if end_event is not None else as_of
-    counted = tuple(r for r in requests if (lo is None or r.occurred_at >= lo) and r.occurred_at <= limit)
-    only = counted[0] if len(counted) == 1 else None
+    counted = tuple(requests)
+    only = requests[0] if len(requests) == 1 else None
+    if only is not None and not ((lo is None or only.occurred_at >= lo) and only.occurred_at <= limit):
+        only = None  # made outside the processing: nothing it waits on
     waiting = False
     if only is not None:  # waiting when the pairing holds it open (it supersedes an online-stage request)
         if end_event is None:

@@ -59,7 +59,8 @@ class DossierFacts:
     end_event: AnyEvent | None
     end_at: datetime
     waiting: bool
-    # The requests that count (v2: those inside the processing, amendment 1), and every one of them.
+    # The requests that count, and every one of them: the same under both versions since amendment 1 is
+    # read as clipping pauses only (docs/rules-semantics.md); the rules declare which name they read.
     supplement_requests: tuple[SupplementRequested, ...]
     all_supplement_requests: tuple[SupplementRequested, ...]
     supplement_intervals: tuple[Interval, ...]

@@ -19,9 +19,9 @@ def supplement_unwritten(inp: RuleInput) -> Iterator[Hit]:
 
 
 def repeated_supplement(inp: RuleInput) -> Iterator[Hit]:
-    """More than one supplement request: the applicant was not guided once and completely.
-
-    v2 counts the requests inside the processing only, as the classification does (amendment 1)."""
+    """More than one supplement request: the applicant was not guided once and completely (Decree 61
+    Art. 15(3), 17(1)(a), 17(2)(a)). Every request counts, before receipt (the online stage's) or after the
+    end, under both versions: amendment 1 clips pauses, not requests."""
     requests = inp.facts.supplement_requests
     if len(requests) > 1:
         second = requests[1]

@@ -272,14 +272,14 @@ def test_an_end_keeps_its_judgement_until_something_judged_changes(
     version: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Returned after processing: the same end, nothing classification reads changed, judged once. A
-    supplement request after the end changes what v1 counts (not v2, which counts inside the processing
-    only): judged again under v1, and the return after it is not."""
+    supplement request after the end changes what classification counts (every request, under both
+    versions): judged again, and the return after it is not."""
     aud = _auditor(version, RuleParams())
     plain = _history_paths(aud, _dossier(RECEIVED, proc(f"{WED} 10:00"), ret(f"{WED} 15:00")), monkeypatch)
     assert plain == {"kept": 1}
     after = _dossier(RECEIVED, proc(f"{WED} 10:00"), sup(f"{WED} 12:00"), ret(f"{WED} 15:00"))
     paths = _history_paths(aud, after, monkeypatch)
-    assert paths == ({"judged again": 1, "kept": 1} if version == "1" else {"kept": 2})
+    assert paths == {"judged again": 1, "kept": 1}
 
 
 @pytest.mark.parametrize("version", ["1", "2"])

@@ -141,10 +141,13 @@ def _open_at_end(events: list[AnyEvent], request: str, completion: str) -> bool:
 @given(dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.data())
 def test_a_pause_outside_the_processing_changes_no_verdict(drawn, rnd, params, data):
     """Amendments 1 and 8 under v2: a request/completion pair before receipt or after the end pauses
-    nothing. "After the end" is after the end event (a dossier ended while waiting ends at its request, and a
-    completion between the two is the applicant's answer, not a pause outside); and a supplement request
-    still open at the end would be closed by the added completion, a pair straddling the end — clipped, not
-    outside — so then the pair goes before receipt."""
+    nothing. A financial pair changes no verdict; a supplement pair's request still counts (amendment 1
+    clips pauses, not requests: REPEATED_SUPPLEMENT, "more than one request → late", and the only request
+    a dossier waits on), so of a dossier not waiting, the pause and the ends stay. "After the end" is
+    after the end event (a dossier ended while waiting ends at its request, and a completion between the
+    two is the applicant's answer, not a pause outside); and a supplement request still open at the end
+    would be closed by the added completion, a pair straddling the end — clipped, not outside — so then
+    the pair goes before receipt."""
     events = _events(drawn.specs, rnd)
     a = auditor("2", params)
     facts = a.facts("G", events, AS_OF)
@@ -177,11 +180,17 @@ def test_a_pause_outside_the_processing_changes_no_verdict(drawn, rnd, params, d
     pair = _events(pair_specs, rnd, prefix="x")
     if any(e.occurred_at > AS_OF for e in pair):
         return
+    with_pair = a.facts("G", [*events, *pair], AS_OF)
+    if not financial:
+        assert len(with_pair.supplement_requests) == len(facts.supplement_requests) + 1
+        if facts.waiting:
+            return  # the added request makes it two: no longer the only one it waits on
+        assert (with_pair.effective_end, with_pair.end_at) == (facts.effective_end, facts.end_at)
+        return
     added = {e.event_id for e in pair}
     before = _json(events, "2", params)
     after = [v for v in _json([*events, *pair], "2", params) if v["event_id"] not in added]
     assert sorted(after, key=_key) == sorted(before, key=_key)
-    with_pair = a.facts("G", [*events, *pair], AS_OF)
     assert (with_pair.effective_end, with_pair.end_at, with_pair.waiting) == (
         facts.effective_end,
         facts.end_at,
