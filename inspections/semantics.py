@@ -67,11 +67,18 @@ DEFAULT_SEMANTICS: Final = Semantics()
 V1_SEMANTICS: Final = Semantics(V1)
 
 
-def is_blank(text: str | None) -> bool:
-    """Null, or empty once Unicode whitespace is stripped (amendment 7: blank means absent).
+#: The characters of the Unicode White_Space property (PropList.txt): what amendment 7 strips. Not
+#: ``str.strip()``'s set, which adds the four ASCII information separators U+001C–U+001F (a refusal whose
+#: reason was U+001C was judged without a reason: review).
+WHITE_SPACE: Final = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 
-    ``str.strip()`` removes every character with the Unicode White_Space property (no-break spaces,
-    ideographic space, line separators...) plus the four ASCII information separators; v1 already judged
-    ``reason`` this way, so v2 is never laxer than v1 on it.
-    """
-    return text is None or not text.strip()
+
+def is_blank(text: str | None) -> bool:
+    """Null, or empty once Unicode whitespace is stripped (amendment 7: blank means absent): every
+    character with the White_Space property (no-break spaces, ideographic space, line separators...); a
+    zero-width space (Cf) or an information separator (Cc) is not one. v1's "blank ``reason``" is read
+    the same way."""
+    return text is None or not text.strip(WHITE_SPACE)

@@ -242,6 +242,12 @@ CASES: list[Case] = [
          "Must not change: a zero-width space is not whitespace (Unicode Cf), so the notice is present.",
          [rcv(f"{MON} 09:00", f"{THU} 17:00"), ref(f"{TUE} 10:00", notice="\u200b")],
          v2=set(), v1=set(), status=("early", "early")),
+    case("a7_information_separators_are_not_blank", "7",
+         "Must not change: U+001C–U+001F lack the White_Space property (str.strip() removes them): a notice "
+         "and a reason of them are present (review).",
+         [rcv(f"{MON} 09:00", f"{THU} 17:00"), sup(f"{TUE} 09:00", notice="\x1e"), done(f"{TUE} 09:30"),
+          ref(f"{TUE} 10:00", notice="\x1f", reason="\x1c\x1d")],
+         v2=set(), v1=set(), status=("early", "early")),
     # --- 8: financial-obligation pauses (pause_on_financial_obligation = true) ------------------------------
     case("a8_procedure_without_obligation", "8",
          "The catalogue says P3 has no financial obligation: its 48 h wait does not pause the clock.",
