@@ -45,6 +45,7 @@ import json
 import re
 import typing
 import unicodedata
+from functools import partial
 from hashlib import sha256
 from typing import Any
 
@@ -260,11 +261,12 @@ class Pseudonymiser:
 
     # -- rejected lines ----------------------------------------------------------------------------------
 
-    def scrub_raw(self, raw: bytes) -> bytes:
+    def scrub_raw(self, raw: bytes, words: frozenset[str] = VOCABULARY) -> bytes:
         """A rejected line made safe to store and publish: what dead-letter stores keep.
 
         An event-shaped JSON object comes back byte for byte when it holds no clear applicant, else
-        re-serialised with every applicant pseudonymised; any other line is masked (module docstring).
+        re-serialised with every applicant pseudonymised; any other line is masked (module docstring),
+        but for ``words`` (the contract's vocabulary; a source's importer adds its format's member names).
         """
         members = _parse_record(raw)
         if members is not None:
@@ -275,7 +277,7 @@ class Pseudonymiser:
                 return _dump(scrubbed).encode("utf-8", "surrogatepass")
             except RecursionError:  # deeper than this stack can walk: mask it like a broken line
                 pass
-        return self.mask(raw)
+        return self.mask(raw, words)
 
     def _scrub_tree(self, node: Any) -> tuple[Any, bool]:
         """(``node`` with applicants pseudonymised, whether any value changed), over all members."""
@@ -296,12 +298,12 @@ class Pseudonymiser:
             return [new for new, _ in results], any(inner for _, inner in results)
         return node, False
 
-    def mask(self, raw: bytes) -> bytes:
+    def mask(self, raw: bytes, words: frozenset[str] = VOCABULARY) -> bytes:
         """An unparseable line with applicant values pseudonymised and all but the contract's vocabulary,
         punctuation and pseudonyms masked (module docstring)."""
         text = raw.decode("utf-8", "replace")
         text = _RAW_APPLICANT.sub(self._pseudonymise_match, text)
-        return _TOKEN.sub(_mask_token, text).encode()
+        return _TOKEN.sub(partial(_mask_token, words), text).encode()
 
     def _pseudonymise_match(self, match: re.Match[str]) -> str:
         prefix, token = match.group(1), match.group(2)
@@ -356,20 +358,20 @@ def _string(value: str) -> str:
         return json.dumps(value)
 
 
-def _mask_token(match: re.Match[str]) -> str:
+def _mask_token(words: frozenset[str], match: re.Match[str]) -> str:
     kind = match.lastgroup
     token = match.group(0)
     if kind in {"punct", "pseudonym"}:
         return token
     if kind == "word":
-        return token if token in VOCABULARY or not _may_name(token) else "*"
+        return token if token in words or not _may_name(token) else "*"
     if match.group("closed") is None:  # a string cut off by the end of the line
         return '"*'
     try:
         content = json.loads(token)
     except ValueError:  # a bad escape: its content is unknown
         return '"*"'
-    if content in VOCABULARY or _PSEUDONYM.fullmatch(content):
+    if content in words or _PSEUDONYM.fullmatch(content):
         return f'"{content}"'
     if _may_name(content):
         return '"*"'

@@ -58,6 +58,7 @@ from dossier_audit.jobs.importer import (
 )
 from inspections.timeunits import VN_TZ
 from sources.dvcqg import DvcqgImporter, ImportStats, RejectedRecord, UnitResolver
+from sources.dvcqg.privacy import raw_scrubber
 from warehouse.base import redact_url
 
 #: Rejected records shown on stderr (all of them are in the rejected output).
@@ -151,7 +152,7 @@ def dvcqg(
             )
             try:
                 if out is not None and targets[1] is not None:
-                    sink = write_jsonl(outputs, out, targets[1], platform.pseudonymiser.scrub_raw)
+                    sink = write_jsonl(outputs, out, targets[1], raw_scrubber(platform.pseudonymiser))
                 elif warehouse is not None:
                     sink = _load(outputs, warehouse, platform, files, instant, progress)
                 else:

@@ -48,6 +48,7 @@ from schemas.diagnosis import GZIP_MAGIC
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
 from sources.dvcqg import DvcqgImporter, EventLine, Output, read_records
+from sources.dvcqg.privacy import raw_scrubber
 from sources.dvcqg.reader import Record
 from warehouse.base import Warehouse
 from warehouse.migrate import migrate
@@ -249,13 +250,14 @@ def produce(
         raise KafkaUnreachable(f"cannot reach Kafka at {servers}: {exc}") from None
     sink = ImportSink(targets={"events_topic": topics.events, "dead_letters_topic": topics.dead_letters})
     failures: list[BaseException] = []
+    scrub = raw_scrubber(pseudonymiser)
 
     def lines() -> Iterator[bytes]:
         for item in outputs:
             if isinstance(item, EventLine):
                 yield item.line
                 continue
-            raw = pseudonymiser.scrub_raw(item.raw)  # as write_jsonl and the warehouse's rejections
+            raw = scrub(item.raw)  # as write_jsonl and the warehouse's rejections
             letter = DeadLetter(item.source, item.index, item.code, item.message, raw, datetime.now(UTC))
             producer.send(topics.dead_letters, value=letter.encode()).add_errback(failures.append)
             sink.rejected += 1
@@ -295,6 +297,7 @@ def load_into(
     sink = ImportSink()
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS, 5_000)
     at = datetime.now(UTC)
+    scrub = raw_scrubber(platform.pseudonymiser)
 
     def lines() -> Iterator[bytes]:
         for item in outputs:
@@ -302,7 +305,7 @@ def load_into(
                 sink.events += 1
                 yield item.line
                 continue
-            raw = platform.pseudonymiser.scrub_raw(item.raw)
+            raw = scrub(item.raw)
             rejection = Rejection(item.code, item.message, item.index, raw)
             rejected.add(*rejection_row(rejection, item.source, raw, at))
             sink.rejected += 1

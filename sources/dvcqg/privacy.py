@@ -35,17 +35,26 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import partial
 from hashlib import blake2b
 from typing import Any
 
 import orjson
 
-from schemas.pseudonym import Pseudonymiser
+from schemas.pseudonym import VOCABULARY, Pseudonymiser
 from sources.dvcqg.fields import DOCUMENTED_NAMES, Fields
 from sources.dvcqg.notes import passed_on
 from sources.dvcqg.vocabulary import fold
 
-__all__ = ["APPLICANT_FIELDS", "ApplicantScrubber", "is_applicant_field", "name_print"]
+__all__ = [
+    "APPLICANT_FIELDS",
+    "RAW_WORDS",
+    "ApplicantScrubber",
+    "is_applicant_field",
+    "name_print",
+    "raw_scrubber",
+]
 
 #: The documented applicant identity fields.
 APPLICANT_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "DinhDanhCHS", "SoDienThoai", "Email")
@@ -70,6 +79,19 @@ def is_applicant_field(key: str) -> bool:
     return (
         name in _EXACT or "chuhoso" in name or name.endswith("chs") or "dienthoai" in name or "email" in name
     )
+
+
+#: Words a rejected record's masked raw keeps (``Pseudonymiser.scrub_raw``): the contract's, the format's
+#: documented member names and its services, none of them personal data, so that the record keeps its
+#: shape ("KenhThucHien": "*") where every key was a "*" (review).
+RAW_WORDS: frozenset[str] = (
+    VOCABULARY | DOCUMENTED_NAMES | {"service", "data", "DongBoHoSoMC", "CapNhatTienDoHoSoMC"}
+)
+
+
+def raw_scrubber(pseudonymiser: Pseudonymiser) -> Callable[[bytes], bytes]:
+    """How an import makes a rejected record's raw safe to keep: ``scrub_raw`` with :data:`RAW_WORDS`."""
+    return partial(pseudonymiser.scrub_raw, words=RAW_WORDS)
 
 
 def name_print(name: str) -> int:
