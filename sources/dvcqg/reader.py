@@ -26,6 +26,7 @@ from typing import IO, Any
 
 import ijson  # type: ignore[import-untyped]  # no stubs; the calls here are few
 
+from sources.dvcqg.byte_source import ByteSource, Line
 from sources.dvcqg.parse_errors import first_line, not_json_numbers
 
 __all__ = ["MAX_DEPTH", "MAX_RECORD_EVENTS", "ReadProblem", "Record", "Service", "read_records"]
@@ -34,8 +35,6 @@ __all__ = ["MAX_DEPTH", "MAX_RECORD_EVENTS", "ReadProblem", "Record", "Service",
 MAX_DEPTH = 32
 #: Most JSON tokens in one record (a real one has a few hundred): bounds the memory of one record.
 MAX_RECORD_EVENTS = 200_000
-_BOM = b"\xef\xbb\xbf"
-_WHITESPACE = b" \t\r\n"
 _SCALARS = frozenset({"string", "number", "boolean", "null"})
 _STARTS = frozenset({"start_map", "start_array"})
 _ENDS = frozenset({"end_map", "end_array"})
@@ -76,37 +75,6 @@ class _TooBig(Exception):
         self.message = message
 
 
-class _Source:
-    """The file as ijson reads it: a leading byte-order mark skipped, bytes counted for progress, and
-    whether anything but whitespace was seen (an empty file is its own problem)."""
-
-    def __init__(self, fh: IO[bytes], on_bytes: Callable[[int], None] | None) -> None:
-        self._fh = fh
-        self._on_bytes = on_bytes
-        self._first = True
-        self.read_bytes = 0
-        self.content = False
-
-    def read(self, size: int = -1) -> bytes:
-        return self._took(self._fh.read(size))
-
-    def readline(self, size: int = -1) -> bytes:
-        return self._took(self._fh.readline(size))
-
-    def _took(self, chunk: bytes) -> bytes:
-        if self._first and chunk:  # ijson first reads 0 bytes to learn the file's type
-            self._first = False
-            if chunk.startswith(_BOM):
-                self.read_bytes += len(_BOM)
-                chunk = chunk[len(_BOM) :]
-        self.read_bytes += len(chunk)
-        if not self.content and chunk.strip(_WHITESPACE):
-            self.content = True
-        if self._on_bytes is not None:
-            self._on_bytes(self.read_bytes)
-        return chunk
-
-
 #: What ends the JSON of a file (or of a line): the parser's errors, and a string yajl lets through that is
 #: no UTF-8 (an overlong or surrogate sequence, ``C0 90``), which ijson's decoding refuses; it escaped as a
 #: traceback (found by the mutation property test, 2026-12-05).
@@ -124,9 +92,9 @@ def read_records(
     reading goes on at the next line (:func:`_read_lines`); else such text ends the file.
     """
     if lines:
-        yield from _read_lines(_Source(fh, on_bytes))
+        yield from _read_lines(ByteSource(fh, on_bytes))
         return
-    source = _Source(fh, on_bytes)
+    source = ByteSource(fh, on_bytes)
     reader = _Reader(ijson.basic_parse(source, multiple_values=True, use_float=True))
     try:
         yield from reader.values()
@@ -163,7 +131,7 @@ def _rest_by_lines(fh: IO[bytes], done: int) -> Iterator[Item] | None:
         fh.seek(0)
     except (OSError, ValueError):
         return None
-    items = _read_lines(_Source(fh, None))
+    items = _read_lines(ByteSource(fh, None))
     service: Service | None = None
     for item in items:
         if isinstance(item, Service):
@@ -188,41 +156,13 @@ def _chain(service: Service | None, first: Item, second: Item | None, rest: Iter
     yield from rest
 
 
-class _Line:
-    """One line of ``source`` as ijson reads it: its bytes up to its newline, then the end. ijson reads in
-    chunks, so a line of any length streams through and is never held whole."""
-
-    def __init__(self, source: _Source) -> None:
-        self._source = source
-        self.ended = False  # its newline, or the file's end, was read
-        self.last = False  # the file ended in it
-        self.blank = True  # nothing but whitespace read so far
-
-    def read(self, size: int = -1) -> bytes:
-        if self.ended or size == 0:  # ijson first reads 0 bytes to learn the file's type
-            return b""
-        chunk = self._source.readline(size)
-        if not chunk:  # only an empty read says the file ended: a short one may be a pipe's
-            self.last = self.ended = True
-        elif chunk.endswith(b"\n"):
-            self.ended = True
-        if self.blank and chunk.strip(_WHITESPACE):
-            self.blank = False
-        return chunk
-
-    def skip(self) -> None:
-        """Read past the rest of the line."""
-        while not self.ended:
-            self.read(1 << 16)
-
-
-def _read_lines(source: _Source) -> Iterator[Item]:
+def _read_lines(source: ByteSource) -> Iterator[Item]:
     """:func:`read_records` of a JSON Lines file: each line parsed on its own, records numbered across the
     file; a line that is not JSON is a ``json.invalid`` problem and the next line is read."""
     index = 0
     number = 0
     while True:
-        line = _Line(source)
+        line = Line(source)
         number += 1
         reader = _Reader(ijson.basic_parse(line, multiple_values=True, use_float=True), index)
         try:

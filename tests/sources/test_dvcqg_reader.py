@@ -253,8 +253,8 @@ def test_a_line_that_is_not_json_loses_only_itself_in_a_json_lines_log() -> None
     ]
 
 
-#: A line of bytes (a byte-order mark opens only the file: mid-file it is text that is not JSON).
-GARBAGE_LINE = st.binary(max_size=30).filter(lambda b: b"\n" not in b and not b.startswith(b"\xef\xbb\xbf"))
+#: A line of bytes (one that starts with a byte-order mark reads as it does alone, as a file).
+GARBAGE_LINE = st.binary(max_size=30).filter(lambda b: b"\n" not in b)
 
 
 @settings(max_examples=200, deadline=None)
@@ -275,13 +275,39 @@ def test_json_lines_read_each_good_line_whatever_the_bad_ones_and_the_reads(
     expected = [
         shown(item)
         for line in lines
-        if line.strip(b" \t\r")
+        if line.removeprefix(BOM).strip(b" \t\r")  # a line of a mark alone is blank
         for item in items(line)
         if not isinstance(item, Service)
     ]
     got = [item for item in line_items(newline.join(lines), chunk) if not isinstance(item, Service)]
     assert [shown(item) for item in got] == (expected or [("problem", "file.empty")])
     assert [item.index for item in got] == list(range(1, len(got) + 1))
+
+
+def test_a_byte_order_mark_opening_each_body_of_a_log_is_skipped() -> None:
+    """Files a .NET sender wrote, one body each, concatenated into one log: a byte-order mark opens every
+    line. The second made its line not JSON: a lost body in a ``.jsonl`` log, and nothing after it read in a
+    ``.json`` one (review). Each mark is skipped, whatever the reads cut (a mark split by them too)."""
+    bodies = [encode(sync_body(dossier(f"A-{i}"))).strip() for i in range(4)]
+    for newline in (b"\n", b"\r\n"):
+        payload = b"".join(BOM + body + newline for body in bodies)
+        for chunk in (None, 1, 2, 3, 5, 4096):
+            for got in (line_items(payload, chunk), _items_in(payload, chunk)):
+                read = [g.value["MaHoSo"] for g in got if isinstance(g, Record)]
+                assert read == ["A-0", "A-1", "A-2", "A-3"], (newline, chunk)
+                assert not [p for p in got if isinstance(p, ReadProblem)], (newline, chunk)
+    # Not a line's start: a mark inside a line is still text that is not JSON.
+    got = line_items(bodies[0] + b"\n" + b" " + BOM + bodies[1] + b"\n")
+    assert [(p.index, p.code) for p in got if isinstance(p, ReadProblem)] == [(2, "json.invalid")]
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def _items_in(payload: bytes, chunk: int | None) -> list:
+    """The items of a ``.json`` payload read ``chunk`` bytes at a time."""
+    fh: io.BufferedIOBase = io.BytesIO(payload) if chunk is None else _Trickle(payload, chunk)
+    return list(read_records(fh))  # type: ignore[arg-type]
 
 
 def test_a_payload_log_named_json_reads_on_past_a_bad_line() -> None:
