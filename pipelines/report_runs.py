@@ -22,13 +22,15 @@ COLUMNS = ("run_id", "kind", "params", "status", "started_at", "finished_at", "d
 
 @dataclass
 class ReportRun:
-    """An open report run; fill ``detail`` before the block ends."""
+    """An open report run; fill ``detail`` before the block ends, and set ``status`` to ``failed`` when the
+    block ends without an error but the step will fail (a blocking check that halts the week)."""
 
     run_id: str
     kind: str
     params: dict[str, Any]
     started_at: datetime
     detail: dict[str, Any] = field(default_factory=dict)
+    status: str = "succeeded"
 
 
 def _write(
@@ -42,8 +44,8 @@ def _write(
 
 @contextmanager
 def record_run(wh: Warehouse, run_id: str, kind: str, params: dict[str, Any]) -> Iterator[ReportRun]:
-    """Record a report run: ``running`` now, ``succeeded`` (with ``run.detail``) or ``failed`` (with the
-    error) when the block ends. The error propagates."""
+    """Record a report run: ``running`` now, ``run.status`` (``succeeded`` unless the block set it) with
+    ``run.detail``, or ``failed`` with the error, when the block ends. The error propagates."""
     run = ReportRun(run_id, kind, params, datetime.now(UTC).replace(microsecond=0))
     _write(wh, run, "running", None, {})
     try:
@@ -51,7 +53,7 @@ def record_run(wh: Warehouse, run_id: str, kind: str, params: dict[str, Any]) ->
     except BaseException as exc:
         _write(wh, run, "failed", datetime.now(UTC).replace(microsecond=0), {"error": f"{exc!r}"[:2000]})
         raise
-    _write(wh, run, "succeeded", datetime.now(UTC).replace(microsecond=0), run.detail)
+    _write(wh, run, run.status, datetime.now(UTC).replace(microsecond=0), run.detail)
 
 
 def report_runs(wh: Warehouse, *, kind: str | None = None) -> list[dict[str, Any]]:

@@ -168,6 +168,10 @@ def test_halting_on_blocking_failures_skips_the_reports(settings, monkeypatch):
     note = (week_dir / "REPORT_WITHHELD.txt").read_text(encoding="utf-8")
     assert "bị giữ lại" in note and "uniqueness" in note
     assert "A load never replaces a stored event" in note  # the suite's own remedy, not "load again"
+    with open_warehouse(settings.warehouse_url) as wh:  # its row says it failed ('succeeded' before: review)
+        runs = [r for r in report_runs(wh, kind="data_quality") if r["run_id"].startswith(result.run_id)]
+    assert [r["status"] for r in runs] == ["failed"]
+    assert runs[0]["detail"]["reports_withheld"] is True and runs[0]["detail"]["blocking_failed"]
     monkeypatch.setattr(inprocess, "PlatformResource", real)  # built again (with the warning): no note
     materialize_week(settings, WEEK)
     assert (week_dir / "report.html").exists() and not (week_dir / "REPORT_WITHHELD.txt").exists()
