@@ -37,7 +37,7 @@ def build_definitions(
     return Definitions(
         assets=build_assets(partitions),
         jobs=[weekly_job, alert_job],
-        schedules=[build_weekly_schedule(weekly_job), build_final_schedule(weekly_job)],
+        schedules=[build_weekly_schedule(weekly_job, start), build_final_schedule(weekly_job, start)],
         sensors=[build_alert_sensor()],
         resources={**default_resources(), **(resources or {})},
         # Every job's steps in one process, the assets' own job too (the UI's "Materialize" and backfills):

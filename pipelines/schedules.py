@@ -12,6 +12,7 @@ past the maturity instant: a feed reaches Thursday 00:00 with its first event of
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from dagster import (
@@ -19,6 +20,7 @@ from dagster import (
     RunRequest,
     ScheduleDefinition,
     ScheduleEvaluationContext,
+    SkipReason,
     define_asset_job,
     in_process_executor,
     schedule,
@@ -26,7 +28,7 @@ from dagster import (
 
 from inspections.weeks import Week
 from pipelines.assets.common import GROUP
-from pipelines.partitions import TIMEZONE, key_of_week
+from pipelines.partitions import DEFAULT_START, TIMEZONE, key_of_week
 
 if TYPE_CHECKING:  # not exported by dagster; only the annotation needs it
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
@@ -55,31 +57,45 @@ def build_weekly_job() -> UnresolvedAssetJobDefinition:
     )
 
 
-def build_weekly_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
+def build_weekly_schedule(
+    job: UnresolvedAssetJobDefinition, start: date = DEFAULT_START
+) -> ScheduleDefinition:
     """Monday 07:00 local time, for the latest complete week (Monday–Sunday): the tick of Monday
-    2025-11-10 builds partition 2025-11-03 (2025-W45)."""
+    2025-11-10 builds partition 2025-11-03 (2025-W45). ``start``: the partitions' (none before its week)."""
     description = "Every Monday 07:00 Asia/Ho_Chi_Minh: the reports of the week just ended."
-    return _last_week(job, WEEKLY_SCHEDULE, CRON, description, "weekly", {})
+    return _last_week(job, WEEKLY_SCHEDULE, CRON, description, "weekly", {}, start)
 
 
-def build_final_schedule(job: UnresolvedAssetJobDefinition) -> ScheduleDefinition:
+def build_final_schedule(
+    job: UnresolvedAssetJobDefinition, start: date = DEFAULT_START
+) -> ScheduleDefinition:
     """Friday 07:00 local time, for the week that ended the Sunday before (its figures final): the tick of
     Friday 2025-11-14 builds partition 2025-11-03 (2025-W45) again, under its own run key."""
     description = "Every Friday 07:00 Asia/Ho_Chi_Minh: last week's reports again, its figures final."
     return _last_week(
-        job, FINAL_SCHEDULE, FINAL_CRON, description, "weekly-final", {"dossier_audit/final": "true"}
+        job, FINAL_SCHEDULE, FINAL_CRON, description, "weekly-final", {"dossier_audit/final": "true"}, start
     )
 
 
 def _last_week(
-    job: UnresolvedAssetJobDefinition, name: str, cron: str, description: str, run: str, tags: dict[str, str]
+    job: UnresolvedAssetJobDefinition,
+    name: str,
+    cron: str,
+    description: str,
+    run: str,
+    tags: dict[str, str],
+    start: date,
 ) -> ScheduleDefinition:
     """A schedule building the latest complete week at each tick of ``cron`` (local time), its runs keyed
-    ``<run>:<week start>``: a re-evaluated tick for the same week start makes no second run."""
+    ``<run>:<week start>``: a re-evaluated tick for the same week start makes no second run. A tick before
+    the first partition's week has ended skips, saying so (it was an error tick: review)."""
+    first = Week.of(start)
 
     @schedule(name=name, job=job, cron_schedule=cron, execution_timezone=TIMEZONE, description=description)
-    def last_week(context: ScheduleEvaluationContext) -> RunRequest:
+    def last_week(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
         week = Week.last_complete(context.scheduled_execution_time)
+        if week.start < first.start:
+            return SkipReason(f"no complete week yet: the partitions begin with {first} ({first.start})")
         key = key_of_week(week)
         return RunRequest(
             run_key=f"{run}:{key}", partition_key=key, tags={"dossier_audit/week": str(week), **tags}

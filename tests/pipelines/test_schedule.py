@@ -85,3 +85,24 @@ def test_the_weekly_job_runs_its_steps_in_one_process():
 
     job = build_definitions().resolve_job_def(WEEKLY_JOB)
     assert job.executor_def is in_process_executor
+
+
+def test_a_tick_before_the_first_week_has_ended_skips_saying_why():
+    """A deployment whose partitions start this week: Monday's tick named the week before the first
+    partition, an error tick (DagsterUnknownPartitionError: review). It skips, and the next Monday builds
+    the first week."""
+    from pipelines.definitions import build_definitions
+    from pipelines.schedules import FINAL_SCHEDULE
+
+    repo = build_definitions(start=date(2025, 11, 3)).get_repository_def()
+    for name, at in ((WEEKLY_SCHEDULE, datetime(2025, 11, 3, 7, tzinfo=VN_TZ)),
+                     (FINAL_SCHEDULE, datetime(2025, 11, 7, 7, tzinfo=VN_TZ))):  # fmt: skip
+        data = repo.get_schedule_def(name).evaluate_tick(
+            build_schedule_context(scheduled_execution_time=at, repository_def=repo)
+        )
+        assert not data.run_requests and "no complete week yet" in (data.skip_message or ""), name
+    monday = datetime(2025, 11, 10, 7, tzinfo=VN_TZ)
+    data = repo.get_schedule_def(WEEKLY_SCHEDULE).evaluate_tick(
+        build_schedule_context(scheduled_execution_time=monday, repository_def=repo)
+    )
+    assert [r.partition_key for r in data.run_requests or []] == ["2025-11-03"]
