@@ -98,7 +98,8 @@ class Inputs:
 
     @cached_property
     def dossiers(self) -> Any:
-        """The dossier projection: dossiers received in scope (all dossiers for the whole warehouse)."""
+        """The dossier projection: the dossiers the week's form counts (``scope``; all for the whole
+        warehouse)."""
         return self._frame(
             "quality_dossiers",
             ["dossier_id", "unit_code", "procedure_code", "channel", "received_at", "due_at", "end_type",

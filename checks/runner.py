@@ -30,7 +30,7 @@ def run_checks(
     *,
     now: datetime | None = None,
 ) -> QualityRun:
-    """Run every suite on ``week`` (events that occurred in it, dossiers received in it, local time) or, when
+    """Run every suite on ``week`` (events that occurred in it, dossiers its form counts, local time) or, when
     ``week`` is None, on the whole warehouse. ``now`` (aware; default: the clock) is the reference for "not
     in the future" and freshness, and the results' ``checked_at``. Nothing is stored (``store_results``)."""
     if now is None:

@@ -1,7 +1,9 @@
 """What a run checks: one week (in local time, as the reports count it) or the whole warehouse.
 
-A week's events are those that occurred in it and its dossiers those received in it, so a week's checks
-judge exactly the rows that week's report is built on.
+A week's events are those that occurred in it and its dossiers those its reporting form counts: received
+before its end and not ended before its start (carried over into it, received, resolved or still in progress
+in it). A dossier received the week before with a wrong due date changes this week's figures when it ends
+in it, and this week's checks judged only the dossiers received in it (review).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from inspections.weeks import Week
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """A week (events that occurred in it, dossiers received in it; local time) or the whole warehouse."""
+    """A week (events that occurred in it, dossiers its form counts; local time) or the whole warehouse."""
 
     week: Week | None
 

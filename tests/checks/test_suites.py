@@ -194,6 +194,27 @@ def test_due_date_before_reception(platform, wh, loader):
     assert result.details["examples"][0]["dossier_id"] == events[0].dossier_id
 
 
+def test_a_weeks_dossier_checks_cover_every_dossier_its_form_counts(platform, wh, loader):
+    """A dossier received the week before with a due date before its receipt, resolved in this week,
+    changes this week's figures; this week's blocking check passed, judging only the dossiers received in
+    it (review). It judges those its form counts: carried over, received, resolved or in progress in it;
+    not one ended before the week."""
+    events = clean_events()
+    bad = dossier(8, "2025-10-29")  # W44, due before its receipt, processed and returned in W45
+    bad[0] = bad[0].model_copy(update={"data": bad[0].data.model_copy(
+        update={"due_at": bad[0].occurred_at - timedelta(hours=1)})})  # fmt: skip
+    bad[1:] = [e.model_copy(update={"occurred_at": e.occurred_at + timedelta(days=7)}) for e in bad[1:]]
+    ended = dossier(9, "2025-10-28")  # W44, ended in W44 with the same defect: not W45's
+    ended[0] = ended[0].model_copy(update={"data": ended[0].data.model_copy(
+        update={"due_at": ended[0].occurred_at - timedelta(hours=1)})})  # fmt: skip
+    loader.load([*events, *bad, *ended])
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
+        "dossiers.due_at is not before received_at"
+    ]
+    assert (result.success, result.unexpected_count, result.element_count) == (False, 1, 5)
+    assert result.details["examples"][0]["dossier_id"] == bad[0].dossier_id
+
+
 def test_catalogue_codes(platform, wh, loader):
     loader.load(clean_events())
     loader.load(
