@@ -202,3 +202,15 @@ def _example_text(example: object) -> str:
         key=lambda name: _IDS_FIRST.index(name) if name in _IDS_FIRST else len(_IDS_FIRST),
     )
     return " ".join(f"{name}={example[name]}" for name in names)
+
+
+def loaded_since(wh: Warehouse, week: Week | None) -> datetime | None:
+    """When a load last recorded a step after the newest stored run for ``week`` (a second later or more),
+    or ``None``: results stored before a load do not say what it stored (review: a report showed "passed all
+    checks" beside an event id stored twice by a load made after the check)."""
+    name = str(week) if week is not None else ""
+    ((count, newest),) = wh.query(load_sql("quality_loads_since"), {"week": name})
+    if not count:
+        return None
+    at: datetime = newest
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)

@@ -170,6 +170,9 @@ class Quality:
     checked: bool
     results: list[CheckResult] = field(default_factory=list)
     reason: str | None = None
+    #: A load recorded after the results were stored (``checks.results.loaded_since``): they do not cover
+    #: what it stored, and the report says so.
+    loaded_since: datetime | None = None
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -192,7 +195,7 @@ def quality(wh: Warehouse, week: Week) -> Quality:
         return Quality(False, reason=f"no stored data-quality results: {exc}")
     if not found:
         return Quality(False, reason="no data-quality run covers this week")
-    return Quality(True, list(found))
+    return Quality(True, list(found), loaded_since=quality_results.loaded_since(wh, week))
 
 
 # -- load runs --------------------------------------------------------------------------------------------

@@ -181,6 +181,10 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
         "vi": "Chưa kiểm tra chất lượng dữ liệu cho tuần này.",
         "en": "Data quality not checked for this week.",
     },
+    "quality_stale": {  # a load recorded after the checks were stored (``gather.Quality.loaded_since``)
+        "vi": "Dữ liệu nạp lúc {at} chưa được kiểm tra: kết quả dưới đây có từ trước lần nạp đó.",
+        "en": "Data loaded at {at} not checked: the results below predate that load.",
+    },
     "quality_ok": {
         "vi": "Dữ liệu đạt tất cả {n} kiểm tra chất lượng.",
         "en": "The data passed all {n} quality checks.",

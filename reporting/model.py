@@ -331,11 +331,11 @@ class WeeklyReport:
         t, q = self.texts, self.quality
         if not q.checked:
             return t("quality_not_checked")
+        stale = t("quality_stale", at=t.instant(q.loaded_since)) + " " if q.loaded_since else ""
         if not q.failed:
-            return t("quality_ok", n=len(q.results))
-        return t(
-            "quality_some_failed", failed=len(q.failed), n=len(q.results), blocking=len(q.blocking_failures)
-        )
+            return stale + t("quality_ok", n=len(q.results))
+        failed, blocking = len(q.failed), len(q.blocking_failures)
+        return stale + t("quality_some_failed", failed=failed, n=len(q.results), blocking=blocking)
 
 
 def relative_change(t: Texts, value: float, average: float, *, before_average: bool = False) -> str:

@@ -4,19 +4,21 @@ the ``dossier-audit check`` command: summary, JSON, exit codes."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
 from typer.testing import CliRunner
 
 from checks import latest_results, run_checks, store_results
+from checks.results import loaded_since
 from dossier_audit.cli import app
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from tests.checks.helpers import NOW, Loader, clean_events, dossier, prepare
 from warehouse import open_warehouse
 from warehouse.base import WarehouseError
+from warehouse.load_runs import new_run, record_start
 
 W45 = Week.parse("2025-W45")
 CLEAN_NOW = datetime(2025, 11, 10, 8, 0, tzinfo=VN_TZ)
@@ -51,6 +53,13 @@ def test_store_and_read_back_on_both_backends(platform, warehouse):
     newer = run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=CLEAN_NOW)
     assert [r.expectation for r in newer.blocking_failures] == ["dossiers.due_at is not before received_at"]
     store_results(wh, newer)
+    # A load recorded after the newest run: the run does not cover what it stored (review: the report said
+    # "passed all checks" beside a load made since). One recorded before, or in the same second, is older.
+    assert loaded_since(wh, W45) is None
+    late = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    record_start(wh, new_run("later.jsonl", late, late))
+    assert loaded_since(wh, W45) == late and loaded_since(wh, None) == late
+    assert loaded_since(wh, Week.parse("2025-W46")) == late  # never checked: every load is later
     back = latest_results(wh, W45)
     assert back == newer.results
     assert [dataclasses.replace(r, details={}) for r in back if r.blocking and not r.success] == [

@@ -136,6 +136,30 @@ def test_quality_states(province: Province, monkeypatch: pytest.MonkeyPatch) -> 
     assert gather.quality(province.wh, WEEK).reason == "the data-quality checks are not implemented"
 
 
+def test_results_stored_before_a_later_load_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report built from checks stored before a load said "passed all checks", with no word of what the
+    load stored since (review): Annex VI's line names that load and says it is not checked."""
+    from types import SimpleNamespace
+
+    from reporting.model import WeeklyReport
+
+    passed = [SimpleNamespace(success=True, blocking=True)] * 15
+    late = datetime(2025, 11, 11, 2, 30, tzinfo=UTC)
+    monkeypatch.setattr(quality_results, "latest_results", lambda wh, week: passed)
+    monkeypatch.setattr(quality_results, "loaded_since", lambda wh, week: late)
+    quality = gather.quality(object(), WEEK)  # type: ignore[arg-type]
+    assert quality.checked and quality.loaded_since == late
+    line = WeeklyReport.quality_line(SimpleNamespace(texts=Texts("vi"), quality=quality))  # type: ignore[arg-type]
+    assert line == (
+        "Dữ liệu nạp lúc 11/11/2025 09:30 chưa được kiểm tra: kết quả dưới đây có từ trước lần nạp đó. "
+        "Dữ liệu đạt tất cả 15 kiểm tra chất lượng."
+    )
+    monkeypatch.setattr(quality_results, "loaded_since", lambda wh, week: None)
+    fresh = gather.quality(object(), WEEK)  # type: ignore[arg-type]
+    line = WeeklyReport.quality_line(SimpleNamespace(texts=Texts("en"), quality=fresh))  # type: ignore[arg-type]
+    assert line == "The data passed all 15 quality checks."
+
+
 def test_vietnamese_and_english_formats() -> None:
     vi, en = Texts("vi"), Texts("en")
     assert (vi.integer(1234567), en.integer(1234567)) == ("1.234.567", "1,234,567")
