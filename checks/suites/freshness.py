@@ -35,6 +35,8 @@ NEXT_STEP = Advice(
 )
 
 MAX_AGE = timedelta(days=3)
+#: ``quality_newest_events`` gives a unit with no event by the reference the epoch: no event at all.
+_EPOCH_YEAR = 1970
 
 
 def run(suite: SuiteRun) -> None:
@@ -49,15 +51,24 @@ def run(suite: SuiteRun) -> None:
     frame = inputs.newest_events
     newest = frame["newest"].max() if len(frame) else None
     newest_dt = None if newest is None or pd.isna(newest) else newest.to_pydatetime()
+    if newest_dt is not None and newest_dt.year <= _EPOCH_YEAR:  # the query's "none by the reference"
+        newest_dt = None
     limit_ts = pd.Timestamp(naive_utc(limit))
     days = str(MAX_AGE.days)
+    if newest_dt is None:  # it read "newest event at 1970-01-01 08:00" (review)
+        fail_vi = "Dữ liệu chưa cập nhật: không có sự kiện nào đến {reference}"
+        fail_en = "Data not fresh: no event up to {reference}"
+    else:
+        fail_vi = "Dữ liệu chưa cập nhật: sự kiện mới nhất lúc {newest}, cũ hơn {days} ngày so với "
+        fail_vi += "{reference}"
+        fail_en = "Data not fresh: newest event at {newest}, more than {days} days before {reference}"
     check = Check(
         expectation="events: the newest occurred_at is recent",
         column="occurred_at",
         blocking=False,
         build=lambda E: E.ExpectColumnMaxToBeBetween(column="newest", min_value=limit_ts),
-        fail_vi="Dữ liệu chưa cập nhật: sự kiện mới nhất lúc {newest}, cũ hơn {days} ngày so với {reference}",
-        fail_en="Data not fresh: newest event at {newest}, more than {days} days before {reference}",
+        fail_vi=fail_vi,
+        fail_en=fail_en,
         ok_vi="Dữ liệu cập nhật: sự kiện mới nhất lúc {newest}",
         ok_en="Data is fresh: newest event at {newest}",
         values_vi={

@@ -51,7 +51,11 @@ def test_empty_week_passes(platform, wh, loader):
     # Freshness alone warns: no event came up to the week's end (the data start in W45), which is what it
     # is for (a later week's events made it pass: ops review); it never blocks.
     assert failed(run) == {"events: the newest occurred_at is recent"}
-    assert not by_key(run)["events: the newest occurred_at is recent"].blocking
+    fresh = by_key(run)["events: the newest occurred_at is recent"]
+    assert not fresh.blocking
+    # No event by then is said so, not as an event at the epoch ("1970-01-01 08:00": review).
+    assert fresh.message_en == "Data not fresh: no event up to 2025-10-06 00:00 (UTC+7)", fresh.message_en
+    assert "1970" not in fresh.message_vi and "không có sự kiện nào đến" in fresh.message_vi
     assert by_key(run)["events.type is a contract event type"].element_count == 0
 
 
