@@ -16,8 +16,10 @@ from datetime import date
 from inspections.metrics import ReportingForm
 from inspections.rounding import half_up
 from inspections.rules.legal import CIRCULAR_03
+from reporting.gather import handled
 from reporting.i18n import Texts
 from reporting.model import TIME_TRIGGERED, WeeklyReport, relative_change
+from reporting.tables import SMALL_BASE
 from reporting.violation_tables import comparable
 
 #: Units named in one sentence at most (the rest are in the annex).
@@ -36,6 +38,7 @@ class UnitRate:
     code: str
     rate: float
     previous: float | None
+    handled: int = 0  # dossiers indicator 2.1 counted (``gather.handled``)
 
 
 def worst_units(report: WeeklyReport) -> list[UnitRate]:
@@ -54,7 +57,7 @@ def worst_units(report: WeeklyReport) -> list[UnitRate]:
             form = report.trend[-2].units.get(r.code)
             previous = form.on_time_rate if form is not None else None
         assert r.form.on_time_rate is not None
-        out.append(UnitRate(r.code, r.form.on_time_rate, previous))
+        out.append(UnitRate(r.code, r.form.on_time_rate, previous, handled(r.form)))
     return out
 
 
@@ -204,13 +207,20 @@ def _worst_sentence(report: WeeklyReport) -> str | None:
     mark = rate_mark(report, inside=True)
     if len(worst) > 1:
         mark = rate_mark(report)
-        units = _names(report, [w.code for w in worst])
-        return t("f_worst_tied", units=units, rate=t.percent(worst[0].rate), mark=mark)
+        named = [unit_named(report, w.code) + _few(t, w, "f_few_dossiers") for w in worst]
+        return t("f_worst_tied", units=listed(t, named), rate=t.percent(worst[0].rate), mark=mark)
     (one,) = worst
-    name, rate = unit_named(report, one.code), t.percent(one.rate)
+    name, rate = unit_named(report, one.code), t.percent(one.rate) + _few(t, one, "f_of_few_dossiers")
     if one.previous is None:
         return t("f_worst_new", unit=name, rate=rate, mark=mark)
     return t("f_worst", unit=name, rate=rate, mark=mark, change=points_change(t, one.rate, one.previous))
+
+
+def _few(t: Texts, unit: UnitRate, key: str) -> str:
+    """How many dossiers a rate of fewer than ``SMALL_BASE`` is of, said beside it (the annexes mark such
+    a rate): the headline named two abolished districts at 0,0 % of 1 and 3 dossiers as the province's
+    lowest, read as firm as a rate of hundreds (review)."""
+    return t(key, n=t.integer(unit.handled)) if 0 < unit.handled < SMALL_BASE else ""
 
 
 def _top_rule_sentence(report: WeeklyReport) -> str:

@@ -189,6 +189,8 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "vi": "Các đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là {units}, cùng {rate}{mark}.",
         "en": "The units with the lowest on-time rate are {units}, each {rate}{mark}.",
     },
+    "f_of_few_dossiers": {"vi": ", tính trên {n} hồ sơ", "en": ", of {n} dossiers"},
+    "f_few_dossiers": {"vi": " ({n} hồ sơ)", "en": " ({n} dossiers)"},
     "f_top_rule": {
         "vi": "Vi phạm nhiều nhất là “{rule}” với {count} trường hợp ({avg}){mark}.",
         "en": "The most frequent violation is “{rule}”, {count} cases ({avg}){mark}.",

@@ -19,6 +19,7 @@ from reporting import counting, findings, gather
 from reporting.header import letterhead, make_header
 from reporting.i18n import Texts
 from reporting.model import TIME_TRIGGERED, Names, WeeklyReport, relative_change
+from reporting.tables import SMALL_BASE
 
 CATALOGUE = sample_catalogue()
 WEEK = Week.parse("2025-W45")
@@ -133,6 +134,13 @@ def test_findings_follow_the_figures(units, previous, rules, final) -> None:
     elif worst:  # units tied at the lowest rate are all named (up to 3, then "và n đơn vị khác")
         assert lines[0].startswith("Các đơn vị có tỷ lệ giải quyết đúng hạn thấp nhất là ")
         assert all(report.names.unit(w.code) in lines[0] for w in worst[: findings.MAX_UNITS])
+    # A rate of fewer than 30 dossiers is said with its count (two districts at 0,0 % of 1 and 3 dossiers
+    # read as the province's firm worst: review); others are not.
+    n = Texts("vi").integer
+    for w in worst[: findings.MAX_UNITS]:
+        name = report.names.unit(w.code)
+        said = f", tính trên {n(w.handled)} hồ sơ" if len(worst) == 1 else f"{name} ({n(w.handled)} hồ sơ)"
+        assert (said in lines[0]) == (0 < w.handled < SMALL_BASE), (said, lines[0])
     top = findings.frequent_rules(report)
     t = Texts("vi")
     if top:
