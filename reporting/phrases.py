@@ -44,11 +44,13 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     "quality_scopes": {
         "vi": "Mỗi kiểm tra đếm trên phạm vi của nó: sự kiện xảy ra trong tuần; với thời điểm sự kiện, mọi "
         "sự kiện của các hồ sơ có sự kiện hoặc đang giải quyết trong tuần, kể cả sự kiện ngoài tuần; hồ sơ "
-        "tiếp nhận trong tuần; mọi bản ghi vi phạm phát sinh trong tuần, kể cả bản ghi đã rút lại và phát "
+        "báo cáo tuần tính đến (tồn kỳ trước chuyển sang, tiếp nhận, giải quyết hoặc đang giải quyết trong "
+        "tuần); mọi bản ghi vi phạm phát sinh trong tuần, kể cả bản ghi đã rút lại và phát "
         "hiện không kiểm tra được (nên có thể nhiều hơn số vi phạm của báo cáo).",
         "en": "Each check counts its own scope: the events that occurred in the week; for event times, every "
         "event of the dossiers with an event in the week or open during it, also outside the week; the "
-        "dossiers received in the week; every violation row arising in the week, retracted ones and rules "
+        "dossiers the week's form counts (carried over, received, resolved or in progress in it); every "
+        "violation row arising in the week, retracted ones and rules "
         "not checkable included (so possibly more than the report's violations).",
     },
     "data_cutoff_ahead": {
