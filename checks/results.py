@@ -74,6 +74,10 @@ class QualityRun:
     run_id: str
     week: str | None
     results: list[CheckResult] = field(default_factory=list)
+    #: When the suites began to read the warehouse (epoch µs, the clock's, whatever ``now`` says): stored as
+    #: the run's version, so that a load recorded after it is one the run may not have read whole
+    #: (``loaded_since``). 0: not known, the storing instant stands in.
+    started_us: int = 0
 
     @property
     def success(self) -> bool:
@@ -110,7 +114,7 @@ def store_results(wh: Warehouse, run: QualityRun) -> None:
     migrate(wh)
     if not run.results:
         return
-    version = now_version()
+    version = run.started_us or now_version()
     rows = [
         (
             run.run_id,
@@ -205,9 +209,11 @@ def _example_text(example: object) -> str:
 
 
 def loaded_since(wh: Warehouse, week: Week | None) -> datetime | None:
-    """When a load last recorded a step after the newest stored run for ``week`` (a second later or more),
-    or ``None``: results stored before a load do not say what it stored (review: a report showed "passed all
-    checks" beside an event id stored twice by a load made after the check)."""
+    """When a load last recorded a step in a second after the one the newest stored run for ``week`` began
+    reading in, or ``None``: results do not say what a load stored after they were read, nor all of what one
+    finishing meanwhile did (review: a report showed "passed all checks" beside an event id stored twice by
+    a load made after the check). Load records keep whole seconds: one in the run's first second is taken
+    as before it."""
     name = str(week) if week is not None else ""
     ((count, newest),) = wh.query(load_sql("quality_loads_since"), {"week": name})
     if not count:

@@ -20,6 +20,7 @@ from inspections.catalogue import Catalogue
 from inspections.rulebook import Rulebooks
 from inspections.weeks import Week
 from warehouse.base import Warehouse
+from warehouse.store import now_version
 
 
 def run_checks(
@@ -38,6 +39,7 @@ def run_checks(
     elif now.tzinfo is None:
         raise ValueError(f"now={now.isoformat()} has no time zone; pass an aware datetime")
     require_tables(wh)
+    started_us = now_version()  # the clock's, not ``now``: compared with the loads' records
     inputs = Inputs(wh, Scope(week), now, catalogue, rulebooks)
     engine = Engine()
     results: list[CheckResult] = []
@@ -45,4 +47,4 @@ def run_checks(
         suite = SuiteRun(module.SUITE, inputs, engine)
         module.run(suite)
         results.extend(suite.results)
-    return QualityRun(run_id=uuid.uuid4().hex, week=inputs.scope.name, results=results)
+    return QualityRun(run_id=uuid.uuid4().hex, week=inputs.scope.name, results=results, started_us=started_us)

@@ -65,6 +65,14 @@ def test_store_and_read_back_on_both_backends(platform, warehouse):
     assert [dataclasses.replace(r, details={}) for r in back if r.blocking and not r.success] == [
         dataclasses.replace(r, details={}) for r in newer.blocking_failures
     ]
+    # A load that records a step while a run reads (after it began, before it is stored) is one the run may
+    # not have read whole: the run is dated by its start (review).
+    during = run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=CLEAN_NOW)
+    began = datetime.fromtimestamp(during.started_us / 1e6, UTC).replace(microsecond=0)
+    meanwhile = began + timedelta(seconds=3)
+    record_start(wh, new_run("meanwhile.jsonl", meanwhile, meanwhile))
+    store_results(wh, during)
+    assert loaded_since(wh, W45) == max(late, meanwhile)
 
 
 def test_latest_results_without_the_table(warehouse):

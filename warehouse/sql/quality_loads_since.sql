@@ -1,5 +1,5 @@
--- The load-run records (any state) of a second after the newest stored data-quality run for a week
--- ('' = the whole warehouse): how many, and the newest (what was loaded since the checks read the data).
+-- The load-run records (any state) of a second after the one the newest stored data-quality run for a week
+-- ('' = the whole warehouse) began reading in (its version): how many, and the newest.
 SELECT count(), max(at)
 FROM load_runs
 WHERE toUInt64(toUnixTimestamp(at)) > intDiv(
