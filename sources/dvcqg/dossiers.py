@@ -234,7 +234,7 @@ def _supplements(emitter: _Emitter, record: _Record, applicant: ApplicantScrubbe
                     "supplement_requested", requested_at,
                     {"notice_id": None, "reason": passed_on(applicant.text(reason)),
                      "requested_documents": []},
-                    identity=(str(requested_at.date()),), unknown=("notice_id",),
+                    identity=(format_instant(requested_at),), unknown=("notice_id",),
                 )  # fmt: skip
                 if completed_at is None:
                     state.step(
@@ -244,7 +244,7 @@ def _supplements(emitter: _Emitter, record: _Record, applicant: ApplicantScrubbe
             day = f"supplement_completed@{completed_at.date()}"
             if state.claim(f"item:{day}"):
                 emitter.emit("supplement_completed", completed_at, {"documents": []},
-                             identity=(str(completed_at.date()),))  # fmt: skip
+                             identity=(format_instant(completed_at),))  # fmt: skip
 
 
 def _status(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) -> None:

@@ -13,10 +13,11 @@
 - 9 / 10: ``processed`` / ``returned`` (its channel from the dossier's ``HinhThuc``).
 
 The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``, said as deduced); the official ``NguoiXuLy`` is the
-``actor``, except on a row whose text says the citizen acted ("Công dân …") or of status 7 (the citizen
-withdraws), where that name may be the applicant's. The row's text, when it becomes a ``reason``, depends on
-the row alone (a row imported again, with or without its dossier's record, is the same event, never a
-conflict): on a citizen's row its ``NguoiXuLy`` is scrubbed from it
+``actor``, except on a row whose text says the citizen acted ("Công dân …", "Nộp bổ sung …") or of status
+7 (the citizen withdraws), where that name may be the applicant's, and when it is the name the dossier's
+record gives the applicant (known when the record was read). The row's text, when it becomes a ``reason``,
+depends on the row alone (a row imported again, with or without its dossier's record, is the same event):
+on a citizen's row its ``NguoiXuLy`` is scrubbed from it
 (``privacy``); then a text that may name someone or reach them keeps only the phrase the vocabulary
 recognises in it, the rest withheld as "[…]" (``notes.passed_on``): an official's note may name the
 applicant.
@@ -171,17 +172,16 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     elif kind == "supplement_requested":
         state.marks |= Mark.SUPPLEMENT_REQUESTED
         day = f"supplement_requested@{at.date()}"
-        if state.claim(f"row:{day}"):  # the day's first row (this one, whenever it is read again)
-            state.claim(f"first:{day}:{identity.hex()}")
-        first_of_day = state.knows(f"first:{day}:{identity.hex()}")
+        state.claim(f"row:{day}")
         state.claim("any:supplement_requested")
         if state.knows(f"item:{day}"):  # the snapshot's supplement list stated it already
             ctx.stats.repeated += 1
             return
-        # The day's first request is the fact the snapshot's list states for that day: one id whichever
-        # states it (:func:`fact_key`), so that a later snapshot stating it is that event, not a second.
+        # The request at its instant, as the snapshot's list states one (:func:`fact_key`): a later
+        # snapshot stating it is that event, not a second. By the instant, not the day's first row: which
+        # row is first depends on what an import read (a late same-day row moved the id: diff review).
         emit(kind, {"notice_id": None, "reason": text, "requested_documents": []}, unknown=("notice_id",),
-             key=fact_key(dossier_id, kind, str(at.date())) if first_of_day else None)  # fmt: skip
+             key=fact_key(dossier_id, kind, at_text))  # fmt: skip
         state.step(at, Step.SUPPLEMENT_REQUEST, identity)
     elif kind == "financial_obligation_requested":
         state.claim("any:financial_obligation_requested")
@@ -211,7 +211,12 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
 
 #: How a row's text starts when the citizen acted: "Công dân …", and the other words for the applicant
 #: ("Người dân nộp bổ sung hồ sơ" made the applicant's full name an ``actor``: review).
-_CITIZEN_WORDS = ("cong dan", "nguoi dan", "chu ho so", "nguoi nop", "to chuc ca nhan", "ca nhan to chuc")
+_CITIZEN_WORDS = (
+    "cong dan", "nguoi dan", "chu ho so", "nguoi nop", "to chuc ca nhan", "ca nhan to chuc",
+    # The applicant's own submission of a supplement, logged under her account ("Nộp bổ sung hồ sơ trực
+    # tuyến"): known from the row alone, also when its record comes in a later import (diff review).
+    "nop bo sung", "nop ho so bo sung",
+)  # fmt: skip
 
 
 def _citizen_acted(status: str, text: str) -> bool:

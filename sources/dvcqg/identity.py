@@ -3,17 +3,22 @@
 **Same fact, same id, same bytes.** An event's id is a hash of what identifies the fact in the source, never
 of when or in which run it was read:
 
-- a fact read from a dossier record: (system, ``MaHoSo``, event type) — a dossier is received once, ended
-  once by each kind of end, whichever snapshot says so;
-- a fact read from a processing-history row: (system, ``MaHoSo``, the row's identity: its status, time,
-  text, official, department and step deadline) — the same row resent in a later progress body is the
-  same event;
-- a deduced fact: (system, ``MaHoSo``, its type, what it was deduced from: the identity of the row it was
-  read at, or the two due dates of a changed ``NgayHenTra``).
+- a fact read from a dossier record, or an end read from a history row: (system, ``MaHoSo``, event type)
+  — a dossier is received once, ended once by each kind of end, whichever snapshot or row says so;
+- a supplement request or completion, read from the record's supplement list, from a row or deduced from
+  the rows: (system, ``MaHoSo``, event type, its instant) (:func:`fact_key`) — the record and a row may
+  state the same one, in one import or in two;
+- another fact read from a processing-history row: (system, ``MaHoSo``, the row's identity: its status,
+  time, text, official, department and step deadline) — the same row resent in a later progress body is
+  the same event;
+- another deduced fact: (system, ``MaHoSo``, its type, what it was deduced from: the identity of the row
+  it was read at, or the two due dates of a changed ``NgayHenTra``).
 
 Every field of an event is a function of its identity and of its dossier's first snapshot, so re-importing
-a payload yields byte-identical lines (duplicates downstream, never conflicts), and a later snapshot adds
-only the facts it is the first to show (``docs/dvcqg-import.md``, "Snapshots").
+a payload yields byte-identical lines (duplicates downstream), and a later snapshot adds only the facts it
+is the first to show (``docs/dvcqg-import.md``, "Snapshots"). A fact stated otherwise by another payload
+(a return's channel a row had to assume, which a later snapshot gives) has the same id and other content:
+a conflict downstream, the first version kept.
 
 Ids are ``dvcqg-`` and 32 hex digits (128 bits of BLAKE2b): collisions are not a practical concern, and the
 fixed length keeps them far below the contract's 128 characters.

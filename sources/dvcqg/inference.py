@@ -9,8 +9,10 @@ nothing has no visible completion; it is counted as a blind spot, and the rulebo
 waiting for the applicant, as it would any open request.
 
 Done at the end of the import, not row by row, because one dossier's rows may arrive in any order across
-files: the answer depends only on the set of rows, never on their order. A deduced event's id is a hash of
-the resuming row's identity, so the same rows always give the same event.
+files: the answer depends only on the set of rows, never on their order. A deduced supplement completion's
+id is its dossier's, type's and instant's (``identity.fact_key``: the record's supplement list may state
+it), a fulfilled obligation's a hash of the resuming row's identity, so the same rows always give the same
+event.
 """
 
 from __future__ import annotations
@@ -48,7 +50,6 @@ def infer_completions(ctx: Context, dossier_id: str, state: DossierState) -> int
     if not steps:
         return 0
     unanswered = 0
-    completed_days: set[str] = set()  # the days a deduced supplement completion has the day's id of
     for i, (at, kind, _identity) in enumerate(steps):
         if kind == Step.RESUME:
             continue
@@ -67,12 +68,10 @@ def infer_completions(ctx: Context, dossier_id: str, state: DossierState) -> int
         ref = row_reference(dossier_id, format_instant(resumed_at), "4")
         provenance = Provenance(ref, inferred=True, basis=_BASIS[request])
         key = digest(f"{resume_identity:016x}", event_kind)
-        day = str(resumed_at.date())
-        if request is Step.SUPPLEMENT_REQUEST and day not in completed_days:
-            # The day's completion the snapshot's supplement list would state: its id (``fact_key``), so
-            # that a later snapshot stating it is this event, not a second.
-            completed_days.add(day)
-            key = fact_key(dossier_id, event_kind, day)
+        if request is Step.SUPPLEMENT_REQUEST:
+            # The completion at its instant, as the snapshot's supplement list states one (``fact_key``):
+            # a later snapshot stating it is this event, not a second.
+            key = fact_key(dossier_id, event_kind, format_instant(resumed_at))
         ctx.emit(
             state, key, dossier_id, event_kind, resumed_at, data, provenance, inferred_kind=inferred_kind
         )

@@ -281,20 +281,20 @@ def test_a_row_in_which_the_applicant_acted_has_no_actor_however_its_text_names_
 
 
 def test_a_row_whose_official_is_the_records_applicant_has_no_actor() -> None:
-    """An online supplement logged under the citizen's account ("Nộp bổ sung hồ sơ trực tuyến", status 4,
-    ``NguoiXuLy`` the record's ``ChuHoSo``) made her name the ``transferred`` event's ``actor``, stored in
-    the warehouse (review): a row's official that is the name the record gives the applicant, in any case,
-    accents or spacing, is no actor. An official of another name stays one."""
+    """A supplement logged under the citizen's account (status 4, ``NguoiXuLy`` the record's ``ChuHoSo``)
+    made her name the ``transferred`` event's ``actor``, stored in the warehouse (review): a row's official
+    that is the name the record gives the applicant, in any case, accents or spacing, is no actor, whatever
+    the row's text. An official of another name stays one."""
     for official in (NAME, NAME.upper(), " nguyen  thi bich ngoc "):
         rows = progress_body(
             row(status="5", at="2025-11-04 09:00:00", text="Đề nghị bổ sung tờ khai CT01"),
-            row(status="4", at="2025-11-05 09:00:00", text="Nộp bổ sung hồ sơ trực tuyến", official=official),
+            row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung", official=official),
         )
         events, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
         _assert_clean(_output(events, rejected))
         (moved,) = [e for e in events if e["type"] == "transferred"]
         assert "actor" not in moved, official
-    rows = progress_body(row(status="4", at="2025-11-05 09:00:00", text="Nộp bổ sung hồ sơ trực tuyến",
+    rows = progress_body(row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung",
                              official="Trần Văn Cán"))  # fmt: skip
     events, _, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
     assert [e.get("actor") for e in events if e["type"] == "transferred"] == ["Trần Văn Cán"]
@@ -312,3 +312,16 @@ def test_a_withdrawal_has_no_actor_whatever_its_text_says() -> None:
     assert "actor" not in withdrawn
     alone, _, _ = run(encode(rows))
     assert NAME not in _output(alone, [])
+
+
+def test_an_online_supplement_row_alone_has_no_actor() -> None:
+    """The same row imported before its record (sent in a later week): from its text alone, "Nộp bổ sung
+    …" is the applicant's own act, so its ``NguoiXuLy`` is no actor with or without the record, and the two
+    imports give one event (diff review: the first stored her name for good, the second a conflict)."""
+    rows = progress_body(row(status="4", at="2025-11-05 09:00:00", text="Nộp bổ sung hồ sơ trực tuyến",
+                             official="Lê Văn Tám"))  # fmt: skip
+    alone, _, _ = run(encode(rows))
+    with_record, _, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+    (moved,) = [e for e in alone if e["type"] == "transferred"]
+    assert "actor" not in moved and "Lê Văn Tám" not in orjson.dumps(alone).decode()
+    assert [e for e in with_record if e["event_id"] == moved["event_id"]] == [moved]

@@ -5,8 +5,9 @@ The record and a history row may state the same fact: an end (once per dossier) 
 and its completion (the snapshot's supplement list). Within one import the record, read first, states it and
 the row is a repeat; but an earlier week's import may have read only the row (the record was sent later).
 The id was the row's there and the record's here: two ``returned`` events (a finding of events after the
-return) or two requests (a REPEATED_SUPPLEMENT no single import gave: review). Files are given in the order
-the import job reads them: every file's records, then every file's rows.
+return) or two requests (a REPEATED_SUPPLEMENT no single import gave: review). An end's id is the dossier's
+and its type's; a supplement request's or completion's adds its instant. Files are given in the order the
+import job reads them: every file's records, then every file's rows.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ DOSSIER = f"{UNIT}-251103-0020"
 
 def ids(*files: bytes) -> dict[str, tuple[str, str]]:
     events, _rejected, _stats = run(*files)
-    return {e["event_id"]: (e["type"], e["occurred_at"][:10]) for e in events}
+    return {e["event_id"]: (e["type"], e["occurred_at"]) for e in events}
 
 
 def facts(*imports: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
@@ -75,4 +76,19 @@ def test_a_supplement_read_from_rows_then_from_the_snapshots_list_is_one_request
          row(DOSSIER, status="4", at="20251106090000")],
         [dossier(DOSSIER, status="4", DanhSachHoSoBoSung=[listed])],
         [],
+    )  # fmt: skip
+
+
+def test_a_late_row_of_the_same_day_moves_no_id() -> None:
+    """Rows of a day read in a later import (a file sent late): each request and each deduced completion
+    keeps its id, which is its own instant's. Keyed by the day's first one, the id moved to the earlier
+    pair: the later completion was stored twice and the earlier lost as a conflict (diff review)."""
+    weeks(
+        [dossier(DOSSIER, status="4")],
+        [row(DOSSIER, status="4", at="20251103100000"),
+         row(DOSSIER, status="5", at="20251104110000", text="Yêu cầu bổ sung giấy khai sinh"),
+         row(DOSSIER, status="4", at="20251104120000")],
+        [],
+        [row(DOSSIER, status="5", at="20251104090000", text="Yêu cầu bổ sung tờ khai"),
+         row(DOSSIER, status="4", at="20251104100000")],
     )  # fmt: skip
