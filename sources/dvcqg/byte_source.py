@@ -43,8 +43,9 @@ class ByteSource:
                 break
             self.read_bytes += len(extra)
             chunk += extra
-        if self._line_start:
+        if self._line_start:  # one mark per line's start, however the reads cut it (diff review)
             chunk = chunk.removeprefix(_BOM)
+            self._line_start = False
         if _NEWLINE_BOM in chunk:
             chunk = chunk.replace(_NEWLINE_BOM, b"\n")
         if chunk:

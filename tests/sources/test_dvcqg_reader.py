@@ -296,6 +296,11 @@ def test_a_byte_order_mark_opening_each_body_of_a_log_is_skipped() -> None:
                 read = [g.value["MaHoSo"] for g in got if isinstance(g, Record)]
                 assert read == ["A-0", "A-1", "A-2", "A-3"], (newline, chunk)
                 assert not [p for p in got if isinstance(p, ReadProblem)], (newline, chunk)
+    # One mark per line's start, whatever the reads: two in a row leave the second, text that is not JSON.
+    doubled = bodies[0] + b"\n" + BOM + BOM + bodies[1] + b"\n"
+    for chunk in (None, 1, 2, 3, 4, 7):
+        got = line_items(doubled, chunk)
+        assert [(p.index, p.code) for p in got if isinstance(p, ReadProblem)] == [(2, "json.invalid")], chunk
     # Not a line's start: a mark inside a line is still text that is not JSON.
     got = line_items(bodies[0] + b"\n" + b" " + BOM + bodies[1] + b"\n")
     assert [(p.index, p.code) for p in got if isinstance(p, ReadProblem)] == [(2, "json.invalid")]
