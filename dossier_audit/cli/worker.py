@@ -55,7 +55,7 @@ MetricsHostOption = Annotated[
 ]
 
 
-def _serve_metrics(stack: ExitStack, registry: Any, settings: Any) -> None:
+def serve_metrics(stack: ExitStack, registry: Any, settings: Any) -> None:
     """Start the worker's metrics endpoint (if a port is set) for the life of ``stack``; an address or a
     port that cannot be bound is one line and exit 2, not a traceback."""
     try:
@@ -176,7 +176,7 @@ def worker_sink(
                 os._exit(3)
 
         with ExitStack() as stack:
-            _serve_metrics(stack, metrics.registry, settings)
+            serve_metrics(stack, metrics.registry, settings)
             wh = stack.enter_context(warehouse_session(sink_url, create=True))
             stop = stack.enter_context(StopOnSignal())
             options = sink_options(

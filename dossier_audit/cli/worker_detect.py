@@ -36,7 +36,7 @@ from dossier_audit.cli.worker import (
     JsonLogsOption,
     MetricsHostOption,
     MetricsPortOption,
-    _serve_metrics,
+    serve_metrics,
 )
 from inspections.rulebook import Auditor
 from streams.observability import WorkerMetrics, configure_logging, reset_logging
@@ -219,7 +219,7 @@ def worker_detect(
             kafka_config(settings), options, auditor, platform.pseudonymiser.scrub_raw, metrics=metrics
         )
         with ExitStack() as stack:
-            _serve_metrics(stack, metrics.registry, settings)
+            serve_metrics(stack, metrics.registry, settings)
             return run_detector(app)
 
     try:

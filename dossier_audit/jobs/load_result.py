@@ -9,7 +9,7 @@ from typing import Any
 
 from dossier_audit.jobs.batch_engine import IngestStats
 from schemas.validation import Rejection
-from warehouse.load_runs import LoadRun
+from warehouse.load_runs import COUNTS, LoadRun
 
 LoadProgress = Callable[[str, int, int], None]
 """How far a load is: (stage, done, total). ``reading``: bytes of the file, while the workers fold and judge
@@ -73,11 +73,5 @@ class LoadResult:
         }
 
     def run_counts(self) -> dict[str, int]:
-        """What the completed run records (``load_runs.COUNTS``)."""
-        return {
-            "events_written": self.events_written,
-            "rejected_written": self.rejected_written,
-            "dossiers_folded": self.dossiers_folded,
-            "violations_open": self.violations_open,
-            "violations_retracted": self.violations_retracted,
-        }
+        """What the completed run records: its ``load_runs.COUNTS``, fields of the same names here."""
+        return {name: getattr(self, name) for name in COUNTS}
