@@ -49,9 +49,10 @@ def digest(*parts: str) -> bytes:
 
 
 def fact_key(dossier_id: str, kind: str, *identity: str) -> bytes:
-    """The key of a fact of a dossier that the record and a history row may both state (an end, the day's
-    supplement request): one event id whichever states it, in whatever import (a row read in one week's
-    import and a later snapshot stating the same fact would otherwise be two events)."""
+    """The key of a fact of a dossier that the record and a history row may both state (an end; a
+    supplement request or completion, with its instant): one event id whichever states it, in whatever
+    import (a row read in one week's import and a later snapshot stating the same fact would otherwise be
+    two events)."""
     return digest(SYSTEM, dossier_id, kind, *identity)
 
 

@@ -45,7 +45,7 @@ import orjson
 from schemas.pseudonym import VOCABULARY, Pseudonymiser
 from sources.dvcqg.fields import DOCUMENTED_NAMES, Fields
 from sources.dvcqg.notes import passed_on
-from sources.dvcqg.vocabulary import fold
+from sources.dvcqg.vocabulary import DOSSIER_SERVICE, PROGRESS_SERVICE, fold
 
 __all__ = [
     "APPLICANT_FIELDS",
@@ -85,7 +85,7 @@ def is_applicant_field(key: str) -> bool:
 #: documented member names and its services, none of them personal data, so that the record keeps its
 #: shape ("KenhThucHien": "*") where every key was a "*" (review).
 RAW_WORDS: frozenset[str] = (
-    VOCABULARY | DOCUMENTED_NAMES | {"service", "data", "DongBoHoSoMC", "CapNhatTienDoHoSoMC"}
+    VOCABULARY | DOCUMENTED_NAMES | {"service", "data", DOSSIER_SERVICE, PROGRESS_SERVICE}
 )
 
 
