@@ -133,10 +133,13 @@ def ended_on(report: WeeklyReport, code: str) -> date | None:
     return end if end is not None and end <= report.header.issued_on else None
 
 
-def unit_named(report: WeeklyReport, code: str) -> str:
-    """A unit's name in the findings, with the day it stopped being in force when it has."""
-    name, end = report.names.unit(code), ended_on(report, code)
-    return name if end is None else report.texts("unit_ended", name=name, day=report.texts.day(end))
+def unit_named(report: WeeklyReport, code: str, note: str = "") -> str:
+    """A unit's name in the findings, with the day it stopped being in force when it has, and ``note`` in
+    the same parentheses (one pair after a name, not two)."""
+    t, name, end = report.texts, report.names.unit(code), ended_on(report, code)
+    if end is None:
+        return f"{name} ({note})" if note else name
+    return t("unit_ended", name=name, day=t.day(end), note=f"; {note}" if note else "")
 
 
 def ending_on(report: WeeklyReport, code: str) -> date | None:
@@ -207,7 +210,7 @@ def _worst_sentence(report: WeeklyReport) -> str | None:
     mark = rate_mark(report, inside=True)
     if len(worst) > 1:
         mark = rate_mark(report)
-        named = [unit_named(report, w.code) + _few(t, w, "f_few_dossiers") for w in worst]
+        named = [unit_named(report, w.code, _few(t, w, "f_few_dossiers")) for w in worst]
         return t("f_worst_tied", units=listed(t, named), rate=t.percent(worst[0].rate), mark=mark)
     (one,) = worst
     name, rate = unit_named(report, one.code), t.percent(one.rate) + _few(t, one, "f_of_few_dossiers")

@@ -192,7 +192,7 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "The units with the lowest on-time rate are {units}, each {rate}{mark}.",
     },
     "f_of_few_dossiers": {"vi": ", tính trên {n} hồ sơ", "en": ", of {n} dossiers"},
-    "f_few_dossiers": {"vi": " ({n} hồ sơ)", "en": " ({n} dossiers)"},
+    "f_few_dossiers": {"vi": "{n} hồ sơ", "en": "{n} dossiers"},
     "f_top_rule": {
         "vi": "Vi phạm nhiều nhất là “{rule}” với {count} trường hợp ({avg}){mark}.",
         "en": "The most frequent violation is “{rule}”, {count} cases ({avg}){mark}.",
@@ -245,8 +245,8 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "; {n} dossiers in progress are overdue",
     },
     "unit_ended": {
-        "vi": "{name} (đã chấm dứt hoạt động từ ngày {day})",
-        "en": "{name} (no longer in force from {day})",
+        "vi": "{name} (đã chấm dứt hoạt động từ ngày {day}{note})",
+        "en": "{name} (no longer in force from {day}{note})",
     },
     # -- Kiến nghị ---------------------------------------------------------------------------------------
     "r_inspect": {
