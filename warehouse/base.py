@@ -42,22 +42,27 @@ class WarehouseNotInitialised(WarehouseError):
     created: a mistyped URL must not leave a new empty warehouse behind."""
 
 
+def init_command(redacted_url: str) -> str:
+    """The command that creates or brings up to date the warehouse at ``redacted_url``, as every message
+    that asks for it writes it (with who may run it on a server)."""
+    who = "" if redacted_url.startswith("chdb:") else " (as a user allowed to create tables)"
+    return f"`dossier-audit warehouse init --warehouse {redacted_url}`{who}"
+
+
 def not_initialised(redacted_url: str, why: str) -> WarehouseNotInitialised:
     """The one wording of "not initialised", with the command that initialises it."""
-    who = "" if redacted_url.startswith("chdb:") else " (as a user allowed to create tables)"
     return WarehouseNotInitialised(
         f"the warehouse {redacted_url} is not initialised ({why}); check the URL, or create it with "
-        f"`dossier-audit warehouse init --warehouse {redacted_url}`{who}"
+        f"{init_command(redacted_url)}"
     )
 
 
 def schema_behind(redacted_url: str, pending: list[str]) -> WarehouseNotInitialised:
     """A schema this release's migrations are not all applied to, and the command that applies them."""
-    who = "" if redacted_url.startswith("chdb:") else " (as a user allowed to create tables)"
     return WarehouseNotInitialised(
         f"the warehouse {redacted_url} is not up to date: its schema lacks {', '.join(pending)} (a first "
         "load stopped while it created the schema, or an older release made it); bring it up to date with "
-        f"`dossier-audit warehouse init --warehouse {redacted_url}`{who}"
+        f"{init_command(redacted_url)}"
     )
 
 

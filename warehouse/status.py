@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.load_runs import last_run, unfinished_runs
-from warehouse.migrate import applied, discover, existing_tables
+from warehouse.migrate import applied, discover, existing_tables, pending_migrations
 from warehouse.queries import load_sql
 
 T = TypeVar("T")
@@ -80,7 +80,7 @@ def status_report(wh: Warehouse) -> dict[str, Any]:
     for table, count in wh.query(load_sql("status_tables")):
         rows[str(table)] = int(count)
     # The load runs' columns come with later migrations: read when the schema has them all.
-    pending = [m.label for m in bundled if m.version not in done]
+    pending = [m.label for m in pending_migrations(wh)]
     current = not pending
     last = last_run(wh) if current else None
     unfinished = unfinished_runs(wh) if current else []

@@ -36,6 +36,7 @@ from dossier_audit.jobs.load_result import LoadProgress
 from dossier_audit.jobs.load_start import SupersedeRefused
 from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
+from warehouse.base import init_command
 from warehouse.load_runs import remedy
 from warehouse.status import FLAT_KEYS, status_report
 
@@ -280,7 +281,7 @@ def warehouse_status(
     if pending:  # every other reading command refuses such a warehouse, saying so (exit 2)
         err.print(
             f"[bold yellow]warning:[/] the schema lacks {escape(', '.join(pending))}: bring it up to date "
-            f"with `dossier-audit warehouse init --warehouse {escape(report['url'])}`",
+            f"with {escape(init_command(report['url']))}",
             highlight=False,
         )
     for run in report["unfinished_loads"]:

@@ -54,11 +54,11 @@ def build_quality_assets(partitions: PartitionsDefinition) -> list[AssetsDefinit
                 "failed": sum(not r.success for r in result.results),
                 "blocking_failed": len(failures),
             }
-            if failures and platform.halt_on_blocking_failure:
-                # The check fails the step once this block has ended: the row says so, and why.
+            halted = bool(failures) and platform.halt_on_blocking_failure
+            if halted:  # the check fails the step once this block has ended: the row says so, and why
                 run.status = "failed"
                 run.detail["reports_withheld"] = True
-        if failures and platform.halt_on_blocking_failure:  # the reports are skipped: none stale may stay
+        if halted:  # the reports are skipped: none stale may stay
             withhold(out_dir, failures)
         if failures:
             context.log.warning(

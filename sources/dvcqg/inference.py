@@ -67,11 +67,13 @@ def infer_completions(ctx: Context, dossier_id: str, state: DossierState) -> int
         data: dict[str, Any] = {"documents": []} if request is Step.SUPPLEMENT_REQUEST else {}
         ref = row_reference(dossier_id, format_instant(resumed_at), "4")
         provenance = Provenance(ref, inferred=True, basis=_BASIS[request])
-        key = digest(f"{resume_identity:016x}", event_kind)
-        if request is Step.SUPPLEMENT_REQUEST:
-            # The completion at its instant, as the snapshot's supplement list states one (``fact_key``):
-            # a later snapshot stating it is this event, not a second.
-            key = fact_key(dossier_id, event_kind, format_instant(resumed_at))
+        # A supplement's completion at its instant, as the snapshot's supplement list states one
+        # (``fact_key``): a later snapshot stating it is this event, not a second.
+        key = (
+            fact_key(dossier_id, event_kind, format_instant(resumed_at))
+            if request is Step.SUPPLEMENT_REQUEST
+            else digest(f"{resume_identity:016x}", event_kind)
+        )
         ctx.emit(
             state, key, dossier_id, event_kind, resumed_at, data, provenance, inferred_kind=inferred_kind
         )
