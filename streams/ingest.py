@@ -27,7 +27,7 @@ from kafka.errors import KafkaError
 from schemas.lines import bounded_lines, parse_line, without_bom
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
-from streams.kafka import KafkaConfig, StreamError
+from streams.kafka import KafkaConfig, StreamError, Unreachable
 from streams.messages import DeadLetter, encode_event, event_key
 from streams.observability import WorkerMetrics
 from streams.topics import PlatformTopics, TopicError, ensure_topics
@@ -52,7 +52,7 @@ class IngestError(StreamError):
     """Events could not be delivered to Kafka (the broker refused them or could not be reached)."""
 
 
-class KafkaUnreachable(IngestError):
+class KafkaUnreachable(IngestError, Unreachable):
     """Kafka could not be reached before anything was read or sent: a bad setting or a server down, not a
     delivery that failed half-way (the command line tells them apart by its exit status)."""
 

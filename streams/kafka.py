@@ -32,6 +32,12 @@ class StreamError(RuntimeError):
     """Kafka or the embedded broker failed: unreachable, refused, or not started (base of the family)."""
 
 
+class Unreachable(StreamError):
+    """No Kafka server answered before anything was read or sent: a bad setting or a server down, not a
+    failure half-way (a command exits 2 for it, as for any unreachable server, and 1 for the others: README).
+    Raised as :class:`streams.topics.BrokersUnreachable` or :class:`streams.ingest.KafkaUnreachable`."""
+
+
 _QUIET = threading.Lock()
 _quiet_depth = [0, logging.NOTSET]  # callers inside, and the level of kafka-python's loggers before
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from streams.kafka import KafkaConfig, StreamError, quiet_bootstrap
+from streams.kafka import KafkaConfig, StreamError, Unreachable, quiet_bootstrap
 
 __all__ = [
     "BrokersUnreachable",
@@ -28,7 +28,7 @@ class TopicError(StreamError):
     """Topics could not be listed, created or described."""
 
 
-class BrokersUnreachable(TopicError):
+class BrokersUnreachable(TopicError, Unreachable):
     """No bootstrap server answered within the timeout: a bad setting or a server down, before anything
     was read or sent (a command exits 2 for it, as for any unreachable server: README)."""
 

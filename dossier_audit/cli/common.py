@@ -83,6 +83,15 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def stream_failure(exc: BaseException, message: str | None = None) -> typer.Exit:
+    """A Kafka failure as one ``error:`` line (``message``, else the error's): exit 2 when no server
+    answered before anything was read or sent (``streams.kafka.Unreachable``), as for any unreachable
+    server, else 1 (a failure half-way)."""
+    from streams.kafka import Unreachable  # no kafka-python: the module imports it on use
+
+    return fail(str(exc) if message is None else message, 2 if isinstance(exc, Unreachable) else 1)
+
+
 def guarded(fn: Any) -> Any:
     """Run ``fn``; every error the user can cause becomes one ``error:`` line and exit 2 (the one place)."""
     try:

@@ -32,12 +32,12 @@ from dossier_audit.cli.common import (
     UsageError,
     catalogue_inputs,
     err,
-    fail,
     guarded,
     platform_for,
     refuse_overwriting_inputs,
     same_file,
     stored_events,
+    stream_failure,
     warehouse_session,
 )
 from dossier_audit.cli.instants import parse_instant
@@ -207,7 +207,7 @@ def _without_targets(
 
 
 def _produce(outputs: Any, settings: Any, platform: Any, files: list[Path]) -> ImportSink:
-    from streams.ingest import IngestError, KafkaUnreachable
+    from streams.ingest import IngestError
 
     try:
         return produce(
@@ -217,10 +217,8 @@ def _produce(outputs: Any, settings: Any, platform: Any, files: list[Path]) -> I
             platform.pseudonymiser,
             source=_source(files),
         )
-    except KafkaUnreachable as exc:  # nothing sent: exit 2, as ingest and every unreachable server
-        raise fail(str(exc), 2) from None
-    except IngestError as exc:
-        raise fail(str(exc), 1) from None
+    except IngestError as exc:  # unreachable, nothing sent: exit 2, as ingest; else 1
+        raise stream_failure(exc) from None
 
 
 def _load(

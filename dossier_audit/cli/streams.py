@@ -23,11 +23,11 @@ from dossier_audit.cli.common import (
     UsageError,
     WarehouseOption,
     err,
-    fail,
     guarded,
     known_stored_unit,
     platform_for,
     print_rejected,
+    stream_failure,
     warehouse_session,
 )
 from dossier_audit.cli.files import print_audit_summary
@@ -121,7 +121,7 @@ def ingest(
     1 when messages could not be delivered.
     """
     # Imported here: kafka-python adds ~0.2 s (measured, 2 CPUs, warm cache) to every command's start.
-    from streams.ingest import IngestError, KafkaUnreachable, ingest_lines
+    from streams.ingest import IngestError, ingest_lines
 
     def go() -> Any:
         settings = load_settings(bootstrap_servers=bootstrap_servers, partitions=topic_partitions)
@@ -149,10 +149,8 @@ def ingest(
                         pseudonymiser=platform.pseudonymiser,
                         on_line=on_line if tick is not None else None,
                     )  # fmt: skip
-                except KafkaUnreachable as exc:  # nothing read or sent: exit 2, as any unreachable server
-                    raise fail(str(exc), 2) from None
-                except IngestError as exc:
-                    raise fail(str(exc), 1) from None
+                except IngestError as exc:  # unreachable, nothing read or sent: exit 2; else 1
+                    raise stream_failure(exc) from None
 
     report = guarded(go)
     sys.stdout.write(orjson.dumps(report.to_json_dict()).decode() + "\n")

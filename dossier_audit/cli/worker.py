@@ -28,12 +28,12 @@ from dossier_audit.cli.common import (
     fail,
     guarded,
     platform_for,
+    stream_failure,
     warehouse_session,
 )
 from dossier_audit.cli.notices import warn_one_off_key
 from streams.kafka import StreamError
 from streams.observability import WorkerMetrics, configure_logging, metrics_endpoint, reset_logging
-from streams.topics import BrokersUnreachable
 
 log = logging.getLogger("dossier_audit.worker")
 #: The longest --session-timeout: five minutes, under Kafka's own bound (group.max.session.timeout.ms, 30
@@ -201,10 +201,8 @@ def worker_sink(
                     "DOSSIER_AUDIT_SINK_FROM_GROUP) to resume from its committed offsets "
                     "(docs/operators-guide.md, 'A consumer group that never settles')"
                 ) from None
-            except BrokersUnreachable as exc:  # nothing read: exit 2, as ingest and any unreachable server
-                raise fail(str(exc)) from None
             except StreamError as exc:  # "Kafka at HOST:PORT: ..."
-                raise fail(str(exc), 1) from None
+                raise stream_failure(exc) from None
 
     try:
         stats = guarded(go)

@@ -25,9 +25,9 @@ from dossier_audit.cli.common import (
     CataloguePath,
     UsageError,
     err,
-    fail,
     guarded,
     platform_for,
+    stream_failure,
     warehouse_session,
 )
 from dossier_audit.cli.instants import parse_instant
@@ -40,7 +40,7 @@ from dossier_audit.cli.worker import (
 )
 from inspections.rulebook import Auditor
 from streams.observability import WorkerMetrics, configure_logging, reset_logging
-from streams.topics import BrokersUnreachable, TopicError, ensure_topics, partition_count
+from streams.topics import TopicError, ensure_topics, partition_count
 from warehouse.catalogue_read import load_stored_catalogue
 
 log = logging.getLogger("dossier_audit.worker")
@@ -55,8 +55,7 @@ def _events_partitions(settings: Any) -> int | None:
         ensure_topics(kafka, platform_topics(settings), timeout=15.0)
         return partition_count(kafka, settings.topic_events)
     except TopicError as exc:  # unreachable, nothing read: exit 2 (as ingest); refused: 1
-        code = 2 if isinstance(exc, BrokersUnreachable) else 1
-        raise fail(f"Kafka at {kafka.described}: {exc}", code) from None
+        raise stream_failure(exc, f"Kafka at {kafka.described}: {exc}") from None
 
 
 @worker_app.command("detect")
