@@ -19,7 +19,7 @@ from inspections.rules.legal import CIRCULAR_03
 from reporting.gather import handled
 from reporting.i18n import Texts
 from reporting.model import TIME_TRIGGERED, WeeklyReport, relative_change
-from reporting.tables import SMALL_BASE
+from reporting.tables import small_base
 from reporting.violation_tables import comparable
 
 #: Units named in one sentence at most (the rest are in the annex).
@@ -223,7 +223,7 @@ def _few(t: Texts, unit: UnitRate, key: str) -> str:
     """How many dossiers a rate of fewer than ``SMALL_BASE`` is of, said beside it (the annexes mark such
     a rate): the headline named two abolished districts at 0,0 % of 1 and 3 dossiers as the province's
     lowest, read as firm as a rate of hundreds (review)."""
-    return t(key, n=t.integer(unit.handled)) if 0 < unit.handled < SMALL_BASE else ""
+    return t(key, n=t.integer(unit.handled)) if small_base(unit.handled) else ""
 
 
 def _top_rule_sentence(report: WeeklyReport) -> str:

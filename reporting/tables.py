@@ -147,6 +147,11 @@ SMALL_BASE = 30
 SMALL_MARK = " (*)"
 
 
+def small_base(handled: int) -> bool:
+    """Whether a rate of ``handled`` dossiers is one of a small base (marked, or said with its count)."""
+    return 0 < handled < SMALL_BASE
+
+
 def _group_table(report: WeeklyReport, name: str, forms: dict[str, ReportingForm], kind: str) -> Table:
     t = report.texts
     code_h, name_h = ("h_field_code", "h_field") if kind == "field" else ("h_procedure_code", "h_procedure")
@@ -170,7 +175,7 @@ def _group_table(report: WeeklyReport, name: str, forms: dict[str, ReportingForm
     for code, form in ordered:
         label = report.names.field(code) if kind == "field" else report.names.procedure(code)
         row = _row(t, [(code, "text"), (label, "text"), *_group_values(form)], key=code)
-        if 0 < gather.handled(form) < SMALL_BASE:  # "100,0 %" of 14 dossiers read as a field's standing
+        if small_base(gather.handled(form)):  # "100,0 %" of 14 dossiers read as a field's standing
             row.cells[-2:] = [Cell(c.value, c.text + SMALL_MARK, c.kind) for c in row.cells[-2:]]
         table.rows.append(row)
     # The province last, as the form's table has it: every dossier is in one group (an unknown field its
