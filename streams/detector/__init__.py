@@ -39,8 +39,8 @@ exactly (a conflicting version, an unprocessable event, a state restored from an
 (:mod:`streams.detector.latepath`): its events are read back from the warehouse the sink filled, once the
 sink's group has committed past the eviction offset, recognised by their versions, and it is judged exactly;
 anything that prevents that stops the worker (exit 1, the batch not acknowledged). A replay at an
-``--as-of`` before a partition's eviction horizon is refused (exit 2). Without a server history nothing is
-evicted (logged once).
+``--as-of`` before a partition's eviction horizon, or by other inputs than its evicted dossiers were judged
+by, is refused (exit 2). Without a server history nothing is evicted (logged once).
 
 ``until_idle``/``as_of``: a supervisor task polls, every ``poll_seconds``, whether the consumer group has
 committed every partition of the events topic to its true end (:func:`streams.offsets.true_end_offsets`)

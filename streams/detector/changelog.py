@@ -24,7 +24,7 @@ of the detector is declared below.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from streams.detector.core import DetectorCore
@@ -54,6 +54,10 @@ class ChangelogWrites:
 
     async def _send(self, topic: str, key: bytes | None, value: bytes, partition: int | None = None) -> None:
         raise NotImplementedError
+
+    #: The digest of the inputs the worker judges by (``Finalization._inputs``; a declaration, not a stub,
+    #: which would come first in the detector's method order).
+    _inputs: Callable[[], str]
 
     @property
     def _evicting(self) -> bool:
@@ -90,8 +94,9 @@ class ChangelogWrites:
             state.next_offset = next_offset
             gone = state.evict(next_offset, cap, grace, keep.get(partition, ())) if evict else []
             if gone:  # the record first, then the tombstones (module doc)
-                newest = max(dossier._occ[-1] for dossier, _ in gone)
-                record = eviction_value(partition, [entry for _, entry in gone], newest)
+                newest, inputs = max(dossier._occ[-1] for dossier, _ in gone), self._inputs()
+                record = eviction_value(partition, [entry for _, entry in gone], newest, inputs)
+                state.evicted_inputs.add(inputs)
                 await self._send(table, eviction_key(partition), record, partition)
                 for dossier, _ in gone:  # a null value: table recovery deletes the key
                     await self._send(table, dossier.dossier_id.encode(), None, partition)  # type: ignore[arg-type]

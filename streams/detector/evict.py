@@ -35,7 +35,9 @@ An evicted dossier leaves two traces in the ``dossiers`` changelog, in this orde
 order-free fingerprint of its events' versions (the XOR of the 64-bit hashes of the pairs (event id,
 content fingerprint): :func:`version_hash`) and the events-topic offset its partition had reached, with the
 newest event time of the record's dossiers (the partition's *eviction horizon*: a replay at an ``--as-of``
-before it would need those dossiers' state at that instant, and is refused); then a tombstone (null value)
+before it would need those dossiers' state at that instant, and is refused) and the digest of the inputs
+they were judged by (a final evaluation by other inputs would take their verdicts for its own, and is
+refused too: ``latepath``); then a tombstone (null value)
 of its key, so that table recovery deletes it (Faust's memory store pops a key whose record value is null)
 and a restart does not restore it. The record comes first because a partition's records are kept in order:
 a partly delivered batch may leave a record without its tombstones (the dossier is restored, and also known
@@ -64,6 +66,7 @@ import struct
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from hashlib import blake2b
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,6 +80,7 @@ __all__ = [
     "EVICTED_PREFIX",
     "Evicted",
     "EvictedIndex",
+    "EvictionRecord",
     "awaits_return",
     "content_print",
     "events_fingerprint",
@@ -100,8 +104,10 @@ EVICTED_PREFIX = b"\xff\xfeevicted:"
 _ENTRY = struct.Struct("<QIQq")  # id hash, event count, versions fingerprint, offset reached
 #: Set in an index entry's count: its fingerprint covers event ids only (a record of the first format).
 _IDS_ONLY = 1 << 31
-#: The head of a record: partition, format, the newest event time of its dossiers (µs).
+#: The head of a record: partition, format, the newest event time of its dossiers (µs); from ``v3`` on, the
+#: digest of the inputs its dossiers were judged by (:func:`streams.detector.marks.inputs_digest`).
 _HEAD_V2 = b"v2"
+_HEAD_V3 = b"v3"
 
 
 def id_hash(text: str) -> int:
@@ -318,29 +324,48 @@ def eviction_key(partition: int) -> bytes:
     return EVICTED_PREFIX + b"%d:" % partition + os.urandom(8).hex().encode()
 
 
-def eviction_value(partition: int, entries: Iterable[Evicted], newest_us: int) -> bytes:
-    """``partition v2 newest`` newline, then the packed entries (the head starts like a dossier state's
-    value: the partition). ``newest_us``: the newest event time of the evicted dossiers."""
+class EvictionRecord(NamedTuple):
+    """An eviction record as read back (:func:`read_eviction`)."""
+
+    partition: int
+    entries: list[Evicted]
+    #: The newest event time of its dossiers (µs); None in a record of the first format.
+    newest_us: int | None
+    #: The digest of the inputs its dossiers were judged by; None in a record written before records named
+    #: them (formats 1 and 2).
+    inputs: str | None
+
+
+def eviction_value(partition: int, entries: Iterable[Evicted], newest_us: int, inputs: str) -> bytes:
+    """``partition v3 newest inputs`` newline, then the packed entries (the head starts like a dossier
+    state's value: the partition). ``newest_us``: the newest event time of the evicted dossiers; ``inputs``:
+    the digest of what their verdicts were judged by besides their events (``marks.inputs_digest``), so that a
+    final evaluation by other inputs does not take their published verdicts for its own (``latepath``)."""
+    if not inputs or not inputs.isascii() or not inputs.isalnum():
+        raise ValueError(f"an inputs digest is hex digits, not {inputs!r}")
     packed = b"".join(_ENTRY.pack(e.dossier_hash, e.count, e.fingerprint, e.offset) for e in entries)
-    return b"%d %s %d\n" % (partition, _HEAD_V2, newest_us) + packed
+    return b"%d %s %d %s\n" % (partition, _HEAD_V3, newest_us, inputs.encode()) + packed
 
 
-def read_eviction(key: bytes, value: bytes) -> tuple[int, list[Evicted], int | None] | None:
-    """(partition, entries, newest event time of its dossiers) of an eviction record, the time None for a
-    record of the first format (whose entries are ``ids_only``); None for any other record of the table. One
-    that cannot be read raises :class:`StateError`."""
+def read_eviction(key: bytes, value: bytes) -> EvictionRecord | None:
+    """An eviction record's partition, entries, newest event time of its dossiers and inputs digest (the
+    time None for a record of the first format, whose entries are ``ids_only``; the inputs None before the
+    third); None for any other record of the table. One that cannot be read raises :class:`StateError`."""
     if not key.startswith(EVICTED_PREFIX):
         return None
     head, sep, body = value.partition(b"\n")
     fields = head.split(b" ")
     newest: int | None = None
+    inputs: str | None = None
     try:
         partition = int(fields[0])
         if len(fields) == 3 and fields[1] == _HEAD_V2:
             newest = int(fields[2])
+        elif len(fields) == 4 and fields[1] == _HEAD_V3 and fields[3].isalnum():
+            newest, inputs = int(fields[2]), fields[3].decode("ascii")
         elif len(fields) != 1:
             partition = -1
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         partition = -1
     if (
         not sep
@@ -351,4 +376,4 @@ def read_eviction(key: bytes, value: bytes) -> tuple[int, list[Evicted], int | N
         raise StateError(f"unreadable eviction record {key[:40]!r}")
     ids_only = newest is None
     entries = [Evicted(h, c & ~_IDS_ONLY, f, o, ids_only) for h, c, f, o in _ENTRY.iter_unpack(body)]
-    return partition, entries, newest
+    return EvictionRecord(partition, entries, newest, inputs)

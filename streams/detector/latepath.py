@@ -278,7 +278,8 @@ class LatePath:
 class LateGlue:
     """The late path in a :class:`~streams.detector.worker.Detector` (a mixin): the wait before the lock,
     the one :class:`LatePath` of the worker, what any failure of it does, and the refusal of a replay before
-    the eviction horizon (:mod:`streams.detector.evict`). What it needs of the detector is declared here."""
+    the eviction horizon or by other inputs (:mod:`streams.detector.evict`). What it needs of the detector
+    is declared here."""
 
     options: DetectorOptions
     kafka: KafkaConfig
@@ -289,6 +290,8 @@ class LateGlue:
     ready: bool
     exit_code: int
     late_path: LatePath
+    #: The digest of the inputs the worker judges by (``Finalization._inputs``; declared, see ``changelog``).
+    _inputs: Callable[[], str]
 
     def stop(self) -> None:
         raise NotImplementedError
@@ -331,9 +334,14 @@ class LateGlue:
         self.stop()
 
     def _before_eviction_horizon(self) -> bool:
-        """Refuse (exit 2) a replay at an ``--as-of`` before the newest event of a dossier that an earlier run
-        evicted from a held partition: its state at that instant is gone (only its final one was kept), so
-        the final set could not be the batch audit's at ``--as-of``."""
+        """Refuse (exit 2) a replay at ``--as-of`` that the dossiers an earlier run evicted from a held
+        partition cannot be part of exactly: their state at that instant is gone (only their final one was
+        kept), so the final set would not be the batch audit's
+
+        - at an ``--as-of`` before the newest event of one of them (the partition's eviction horizon);
+        - by other inputs than those they were judged by (a rulebook version or parameter, the catalogue or
+          the calendar changed since: ``marks.inputs_digest``): their published verdicts would stand under a
+          final mark naming the new inputs, and the sink would store them as such."""
         as_of = self.options.as_of
         if as_of is None:
             return False
@@ -343,15 +351,32 @@ class LateGlue:
             for p, s in sorted(self.core.partitions.items())
             if s.evicted_newest_us is not None and s.evicted_newest_us > at
         }
-        if not past:
-            return False
-        horizon = from_us(max(past.values())).isoformat()
-        worker_log.error(
-            f"--as-of {as_of.isoformat()} is before the eviction horizon {horizon} of partitions "
-            f"{sorted(past)}: an earlier run of this group evicted dossiers whose events reach past it; "
-            "replay with --as-of at or after the horizon, or with a new group (--group-id)",
-            extra={"as_of": as_of.isoformat(), "horizon": horizon, "partitions": sorted(past)},
-        )
+        if past:
+            horizon = from_us(max(past.values())).isoformat()
+            return self._refuse(
+                f"--as-of {as_of.isoformat()} is before the eviction horizon {horizon} of partitions "
+                f"{sorted(past)}: an earlier run of this group evicted dossiers whose events reach past it; "
+                "replay with --as-of at or after the horizon, or with a new group (--group-id)",
+                {"as_of": as_of.isoformat(), "horizon": horizon, "partitions": sorted(past)},
+            )
+        inputs = self._inputs()
+        other = {
+            p: sorted(s.evicted_inputs - {inputs})
+            for p, s in sorted(self.core.partitions.items())
+            if s.evicted_inputs - {inputs}
+        }
+        if other:
+            return self._refuse(
+                f"partitions {sorted(other)} hold dossiers an earlier run of this group evicted with the "
+                f"verdicts of other inputs (the rulebook version or parameters, the catalogue or the "
+                f"calendar changed since: judged by {sorted(set().union(*other.values()))}, now {inputs}): "
+                "a final evaluation would keep those verdicts; replay with a new group (--group-id)",
+                {"as_of": as_of.isoformat(), "inputs": inputs, "partitions": sorted(other)},
+            )
+        return False
+
+    def _refuse(self, message: str, extra: dict[str, Any]) -> bool:
+        worker_log.error(message, extra=extra)
         self.failed, self.exit_code = True, 2
         self.stop()
         return True

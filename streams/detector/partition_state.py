@@ -72,6 +72,7 @@ class PartitionState:
         "confirmed",
         "dossiers",
         "evicted",
+        "evicted_inputs",
         "evicted_newest_us",
         "next_offset",
         "partition",
@@ -95,6 +96,9 @@ class PartitionState:
         self.candidates: list[tuple[int, str]] = []
         self.evicted = EvictedIndex()
         self.evicted_newest_us: int | None = None
+        #: The digests of the inputs the evicted dossiers were judged by, as their records name them (records
+        #: written before records named them add none): their published verdicts are those inputs'.
+        self.evicted_inputs: set[str] = set()
         self.confirmed: int | None = None
 
     # --- the steps ------------------------------------------------------------------------------

@@ -17,8 +17,9 @@ state's ``next_offset``, where reading the events topic resumes at the latest; a
 (:mod:`streams.detector.evict`): they rebuild the partition's index of evicted dossiers (an evicted
 dossier's state was tombstoned, so recovery deleted it from the store and it is not restored) and its
 eviction horizon (a record of the first format, without one, counts as the partition's watermark: an upper
-bound). At a refresh, a dossier the memory holds but the tail evicted (another owner evicted it meanwhile)
-is dropped from memory: its next event takes the late path, which reads what that owner left.
+bound) and the inputs its evicted dossiers were judged by. At a refresh, a dossier the memory holds but the
+tail evicted (another owner evicted it meanwhile) is dropped from memory: its next event takes the late
+path, which reads what that owner left.
 
 With ``confirm`` (eviction on), the marker's confirmed offset also decides which restored states are
 ``UNSURE`` (written past it: their delivery was never confirmed; :mod:`streams.detector.dossier`); no
@@ -56,6 +57,7 @@ def restore_partitions(
     markers: dict[int, tuple[int, int | None]] = {}
     evictions: dict[int, list[Evicted]] = defaultdict(list)
     horizons: dict[int, list[int | None]] = defaultdict(list)  # per partition: each record's newest event
+    inputs: dict[int, set[str]] = defaultdict(set)  # per partition: what its records' dossiers were judged by
     for key, value in list(dossier_store.data.items()):
         if not value:
             continue
@@ -69,8 +71,10 @@ def restore_partitions(
             markers[marker[0]] = (marker[1], marker[2])
             continue
         if eviction is not None:
-            evictions[eviction[0]].extend(eviction[1])
-            horizons[eviction[0]].append(eviction[2])
+            evictions[eviction.partition].extend(eviction.entries)
+            horizons[eviction.partition].append(eviction.newest_us)
+            if eviction.inputs is not None:
+                inputs[eviction.partition].add(eviction.inputs)
             continue
         head, _, body = bytes(value).partition(b"\n")
         p = int(head)
@@ -87,6 +91,7 @@ def restore_partitions(
         state.next_offset = progress[0] if progress else None
         evicted = evictions.get(partition, [])
         state.evicted.update(evicted)
+        state.evicted_inputs |= inputs.get(partition, set())
         for newest in horizons.get(partition, []):
             bound = newest if newest is not None else state.watermark.value  # first format: an upper bound
             if bound is not None and (state.evicted_newest_us is None or bound > state.evicted_newest_us):
@@ -116,6 +121,7 @@ def _keep_the_rest(state: PartitionState, old: PartitionState, evicted_in_tail: 
                 heapq.heappush(state.timers, (dossier.due_us, dossier_id))
             note_candidates(state.candidates, state.dossiers, (dossier_id,))
     state.evicted.update(old.evicted.entries())
+    state.evicted_inputs |= old.evicted_inputs
     if old.evicted_newest_us is not None and (
         state.evicted_newest_us is None or old.evicted_newest_us > state.evicted_newest_us
     ):

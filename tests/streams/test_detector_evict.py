@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,7 @@ from inspections.audit import audit_events
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
+from streams.detector.dossier import StateError
 from streams.detector.evict import (
     Evicted,
     EvictedIndex,
@@ -204,11 +206,21 @@ def test_eviction_records_round_trip_and_never_overwrite_each_other() -> None:
         Evicted(2**64 - 1, 1, 0, 0),
     ]
     assert eviction_key(4) != eviction_key(4)
-    assert read_eviction(eviction_key(4), eviction_value(4, entries, 123)) == (4, entries, 123)
+    value = eviction_value(4, entries, 123, "0123456789abcdef")
+    assert read_eviction(eviction_key(4), value) == (4, entries, 123, "0123456789abcdef")
     assert read_eviction(b"D1", b"4\n{}") is None
+    body = value.partition(b"\n")[2]
+    # A record of the second format (a horizon, no inputs): read as judged by unknown inputs.
+    assert read_eviction(eviction_key(4), b"4 v2 123\n" + body) == (4, entries, 123, None)
     # A record of the first format (no horizon): its entries fingerprint event ids only.
-    legacy = b"4\n" + eviction_value(4, entries, 0).partition(b"\n")[2]
-    assert read_eviction(eviction_key(4), legacy) == (4, [replace(e, ids_only=True) for e in entries], None)
+    legacy = b"4\n" + body
+    ids_only = [replace(e, ids_only=True) for e in entries]
+    assert read_eviction(eviction_key(4), legacy) == (4, ids_only, None, None)
+    for head in (b"4 v3 123\n", b"4 v3 123 \xff\n", b"4 v2 123 0123\n", b"4 v3 x 0123\n"):
+        with pytest.raises(StateError):
+            read_eviction(eviction_key(4), head + body)
+    with pytest.raises(ValueError):
+        eviction_value(4, entries, 123, "01 23")
 
 
 def test_the_index_finds_entries_in_its_tail_and_after_a_merge() -> None:

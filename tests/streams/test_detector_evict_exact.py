@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from inspections.audit import audit_events
-from inspections.rulebook import Auditor
+from inspections.rulebook import Auditor, Rulebooks
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
 from streams.detector.dossier import PINNED, UNSURE
@@ -201,6 +201,42 @@ def test_a_replay_before_the_eviction_horizon_is_refused_in_one_line(
     assert len(said) == 1 and "2025-11-07T03:00:00+00:00" in said[0] and "[0]" in said[0]
     sim.restart(as_of=local("2025-11-07 10:00"))  # at the horizon: every evicted dossier is whole
     assert not sim.detector.failed and sim.detector.ready
+
+
+def test_a_final_evaluation_by_other_inputs_than_an_evicted_dossier_s_is_refused_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """D9 is evicted with the v2 verdict LATE_NO_APOLOGY; the operator then sets the rulebook version to 1 (or
+    a parameter, the catalogue or the calendar changes). A final evaluation would keep D9's published verdict
+    under a mark naming the new inputs: refused, as a replay before the eviction horizon is (review)."""
+    sim = Sim(AUDITOR, HOUR)
+    evicted_d9(sim)
+    sim.auditor = Auditor(CATALOGUE, CALENDAR, Rulebooks.of_version("1"))
+    with caplog.at_level(logging.ERROR, logger="streams.detector.worker"):
+        sim.restart(as_of=local("2025-12-08 10:00"))
+    detector = sim.detector
+    assert detector.failed and detector.exit_code == 2 and not detector.ready
+    said = [r.getMessage() for r in caplog.records if "other inputs" in r.getMessage()]
+    assert len(said) == 1 and "[0]" in said[0] and "--group-id" in said[0]
+    sim.restart(as_of=None)  # live: an evicted dossier's verdict is history, judged again by its next event
+    assert not sim.detector.failed and sim.detector.ready
+    sim.auditor = AUDITOR  # back to the inputs D9 was judged by: a final evaluation is exact again
+    sim.restart(as_of=local("2025-12-08 10:00"))
+    assert not sim.detector.failed and sim.detector.ready
+
+
+def test_an_eviction_record_without_inputs_refuses_no_final_evaluation() -> None:
+    """Records written before records named their inputs (format 2) cannot tell: they refuse nothing, as
+    before."""
+    sim = Sim(AUDITOR, HOUR)
+    evicted_d9(sim)
+    key = next(k for k in sim.changelog if k.startswith(EVICTED_PREFIX))
+    head, _, body = sim.changelog[key].partition(b"\n")
+    assert head.split(b" ")[1] == b"v3"
+    sim.changelog[key] = b" ".join(head.split(b" ")[:3]).replace(b"v3", b"v2") + b"\n" + body
+    sim.auditor = Auditor(CATALOGUE, CALENDAR, Rulebooks.of_version("1"))
+    sim.restart(as_of=local("2025-12-08 10:00"))
+    assert not sim.detector.failed and "D9" in sim.core.partitions[0].evicted
 
 
 def test_a_first_format_eviction_record_counts_up_to_the_partition_s_watermark() -> None:
