@@ -17,7 +17,7 @@ from console.error_texts import ACCOUNT_ERRORS
 from console.pages import render
 from console.security import hash_password, password_problem_code
 from console.service import ROLES
-from warehouse.console_users import ConsoleUser, save_user, user, users
+from warehouse.console_users import ConsoleUser, save_user, sessions_ended, user, users
 
 
 async def accounts(request: Request) -> Response:
@@ -71,7 +71,13 @@ async def accounts_post(request: Request) -> Response:
         if disable or enable:  # a disabled account had no way back but a new password (review)
             if existing is None:
                 return "unknown_login", ""
-            save_user(svc.writer, _with(existing, disabled=disable, updated_at=now))
+            # Disabling ends the sessions for good: enabling again did not (review), a kept cookie came back.
+            changed = (
+                sessions_ended(existing, now, disabled=True)
+                if disable
+                else _with(existing, disabled=False, updated_at=now)
+            )
+            save_user(svc.writer, changed)
             return "", "disabled" if disable else "enabled"
         problem = account_problem_code(login, role, unit, svc.catalogue.units) or password_problem_code(
             password

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import math
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from console.security import Busy, Session, Sessions, Throttle, csrf_ok, verification_slot, verify_password
 from console.service import Account, ConsoleService
-from warehouse.console_users import save_user, user
+from warehouse.console_users import save_user, sessions_ended, user
 
 COOKIE = "console_session"
 LANG_COOKIE = "console_lang"
@@ -158,8 +158,7 @@ class Gate:
         def end() -> None:
             existing = user(svc.writer, who.account.login)
             if existing is not None:
-                after = int(now.timestamp() * 1000) + 1
-                save_user(svc.writer, replace(existing, sessions_after=after, updated_at=now))
+                save_user(svc.writer, sessions_ended(existing, now))
 
         await run_in_threadpool(svc.run, end)
         svc.forget(who.account.login)

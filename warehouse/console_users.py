@@ -8,7 +8,7 @@ sees a password).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +32,18 @@ class ConsoleUser:
     updated_at: datetime
     #: Epoch milliseconds: the login's sessions issued before it are over (logout, password change).
     sessions_after: int = 0
+
+
+def sessions_ended(account: ConsoleUser, now: datetime, *, disabled: bool | None = None) -> ConsoleUser:
+    """``account`` as of ``now`` with every session issued so far over (a logout; a disabling, so that
+    enabling the account again does not bring a session kept meanwhile back: review); ``disabled``: its new
+    state (default: unchanged)."""
+    return replace(
+        account,
+        disabled=account.disabled if disabled is None else disabled,
+        sessions_after=int(now.timestamp() * 1000) + 1,
+        updated_at=now,
+    )
 
 
 def users(wh: Warehouse) -> list[ConsoleUser]:

@@ -8,7 +8,6 @@ import signal
 import socket
 import sys
 from contextlib import ExitStack
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -29,7 +28,7 @@ from dossier_audit.cli.common import (
 )
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
-from warehouse.console_users import ConsoleUser, save_user, user, users
+from warehouse.console_users import ConsoleUser, save_user, sessions_ended, user, users
 from warehouse.migrate import existing_tables
 
 users_app = typer.Typer(help="Accounts of the inspector's console: add, list, disable.", no_args_is_help=True)
@@ -250,7 +249,7 @@ def users_disable(
             if existing is None:
                 raise UsageError(f"no account {login!r}")
             now = datetime.now(UTC)
-            save_user(wh, replace(existing, disabled=True, updated_at=now))
+            save_user(wh, sessions_ended(existing, now, disabled=True))  # for good: enabling brings none back
 
     guarded(go)
     err.print(f"account {escape(login)} disabled", highlight=False)

@@ -7,6 +7,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,10 +53,12 @@ def test_add_list_disable(url: str) -> None:
     assert [(u["login"], u["role"], u["unit"], u["disabled"]) for u in listed] == [
         ("an.nguyen", "unit", "000.10.01.H99", False), ("lead", "leader", "", False)]  # fmt: skip
     assert "hash" not in json.dumps(listed)
+    before = int(time.time() * 1000)
     assert runner.invoke(app, ["users", "disable", "lead", "--warehouse", url]).exit_code == 0
     with open_warehouse(url) as wh:
         stored = user(wh, "lead")
         assert stored is not None and stored.disabled and stored.password_hash.startswith("$argon2id$")
+        assert stored.sessions_after > before  # its sessions are over, also once it is enabled again
         assert "another long one" not in stored.password_hash
 
 

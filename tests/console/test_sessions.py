@@ -49,6 +49,13 @@ def test_a_password_reset_or_a_disable_ends_the_sessions(console_world: ConsoleW
     assert fresh.get("/api/violations").status_code == 200
     admin.post("/admin/users", data={"login": "temp2", "disable": "1", "csrf_token": csrf})
     assert fresh.get("/api/violations").status_code == 401
+    # Enabled again (the real user is back): a session kept from before the lock stays over (review: it
+    # came back, so locking an account did not throw a stolen session out).
+    admin.post("/admin/users", data={"login": "temp2", "enable": "1", "csrf_token": csrf})
+    assert fresh.get("/api/violations").status_code == 401
+    again = console_world.client()
+    login = {"login": "temp2", "password": "another long password"}
+    assert again.post("/api/login", json=login).status_code == 200
 
 
 def test_concurrent_wrong_passwords_are_counted_before_they_are_verified(console_world: ConsoleWorld) -> None:
