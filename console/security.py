@@ -204,9 +204,14 @@ class Throttle:
     def limit_of(self, key: str) -> int:
         return self.limits.get(key.split(":", 1)[0], self.limit)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
+    def _recent(self, key: str, now: float, *, create: bool = True) -> deque[float]:
+        """The key's failures within the window; a key not tracked is added only with ``create`` (an attempt
+        being counted). A look-up must not add one: a blocked address's cheap refusals, each under a new
+        login, pushed the oldest keys out, a login's lockout among them (review)."""
         found = self._failures.get(key)
         if found is None:
+            if not create:
+                return deque()
             found = self._failures[key] = deque(maxlen=self.limit_of(key) + 1)
             while len(self._failures) > self.max_keys:  # the least recently touched key goes
                 self._failures.popitem(last=False)
@@ -221,7 +226,7 @@ class Throttle:
     def blocked(self, *keys: str) -> bool:
         with self._lock:
             now = self._clock()
-            return any(len(self._recent(k, now)) >= self.limit_of(k) for k in keys)
+            return any(len(self._recent(k, now, create=False)) >= self.limit_of(k) for k in keys)
 
     def wait(self, *keys: str) -> float:
         """Seconds until every key of ``keys`` takes an attempt again (0: now), to say how long to wait."""
@@ -229,7 +234,7 @@ class Throttle:
             now = self._clock()
             waits = [0.0]
             for key in keys:
-                recent, limit = self._recent(key, now), self.limit_of(key)
+                recent, limit = self._recent(key, now, create=False), self.limit_of(key)
                 if len(recent) >= limit:  # the oldest failures keeping it at its limit must leave the window
                     waits.append(recent[len(recent) - limit] + self.window - now)
             return max(waits)
@@ -239,11 +244,10 @@ class Throttle:
         (nothing counted) when a key is already at its limit. :meth:`succeeded` takes it back."""
         with self._lock:
             now = self._clock()
-            recent = [(self._recent(k, now), self.limit_of(k)) for k in keys]
-            if any(len(r) >= limit for r, limit in recent):
+            if any(len(self._recent(k, now, create=False)) >= self.limit_of(k) for k in keys):
                 return False
-            for r, _ in recent:
-                r.append(now)
+            for key in keys:
+                self._recent(key, now).append(now)
             return True
 
     def release(self, *keys: str) -> None:

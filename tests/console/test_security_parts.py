@@ -131,6 +131,22 @@ def test_the_throttle_counts_an_attempt_before_it_is_checked_and_stays_bounded()
     assert len(throttle) <= 100
 
 
+def test_refused_attempts_add_no_key_so_they_cannot_push_a_login_s_lockout_out() -> None:
+    """A blocked address's refusals cost no password check; each under a new login added a key, and past
+    ``max_keys`` the oldest went: the victim's lockout among them, five fresh guesses for the next address
+    (review)."""
+    throttle = Throttle(5, 60, max_keys=100, limits={"addr": 20})
+    for _ in range(5):
+        assert throttle.begin("login:lead", "addr:a")  # five wrong guesses at the lead's password
+    for n in range(15):
+        assert throttle.begin(f"login:x{n}", "addr:a")  # the address's twenty
+    for n in range(1_000):  # refused: nothing counted, nothing added
+        assert not throttle.begin(f"login:flood{n}", "addr:a")
+        assert throttle.blocked(f"login:flood{n}", "addr:a") and throttle.wait(f"login:flood{n}", "addr:a")
+    assert len(throttle) == 17
+    assert not throttle.begin("login:lead", "addr:c")  # still locked, from any address
+
+
 def test_argon2_verifications_are_capped() -> None:
     slots = threading.BoundedSemaphore(1)
     with verification_slot(slots), pytest.raises(Busy), verification_slot(slots):
