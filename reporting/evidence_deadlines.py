@@ -58,7 +58,8 @@ def _end(ev: Ev) -> str:
                         ("financial_hours", "chờ nghĩa vụ tài chính", "waiting for fees")):  # fmt: skip
         hours = ev.get(key)
         if isinstance(hours, int | float) and not isinstance(hours, bool) and hours > 0:
-            waits.append(ev.w(f"{value_text(float(hours))} giờ {vi}", f"{hours:g} hours {en}"))
+            unit = "hour" if hours == 1 else "hours"  # "1 hours" (review)
+            waits.append(ev.w(f"{value_text(float(hours))} giờ {vi}", f"{hours:g} {unit} {en}"))
     if waits:
         text += ev.w(" (trừ ", " (less ") + ", ".join(waits) + ")"
     return text
@@ -73,11 +74,19 @@ def _lateness(ev: Ev, due: Any = None) -> str:
 
 
 def _clock(ev: Ev) -> str:
-    if ev.get("supplement_clock") == "restart":
-        return ev.w(
-            "; thời hạn tính lại sau bổ sung (khoản 4 Điều 19)", "; time limit restarts after supplements"
-        )
-    return ""
+    """The clause the restart is read from, when the time limit did restart: it named no decree, and no
+    dossier's under Decree 118, whose article is unconfirmed (LEGAL.md §2), and printed with no supplement
+    at all; in Vietnamese only (review)."""
+    if ev.get("supplement_clock") != "restart" or not ev.get("restart_at"):
+        return ""
+    if ev.under_118:
+        vi = "thời hạn tính lại sau bổ sung (khoản 4 Điều 19)"
+        en = "time limit restarts after supplements (Art. 19(4))"
+        return "; " + ev.rule_of_61(vi, en)
+    return ev.w(
+        "; thời hạn tính lại sau bổ sung (khoản 4 Điều 19 Nghị định 61/2018)",
+        "; time limit restarts after supplements (Decree 61/2018, Art. 19(4))",
+    )
 
 
 def late_no_apology(ev: Ev) -> str:

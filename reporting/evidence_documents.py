@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inspections.semantics import WHITE_SPACE, is_blank
 from reporting.evidence_words import Ev, event_name, label, value_text
 
 _MISSING = {"notice_id": ("số văn bản", "notice number"), "reason": ("lý do", "reason"),
@@ -39,9 +40,9 @@ def apology_incomplete(ev: Ev) -> str:
 
 def _notice(value: Any, lang: str) -> str:
     """A notice number as it is written; "" when there is none."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and is_blank(value)):  # the rulebook's blank (amendment 7)
         return ""
-    return value.strip() if isinstance(value, str) else value_text(value, lang)
+    return value.strip(WHITE_SPACE) if isinstance(value, str) else value_text(value, lang)
 
 
 def _refusal(ev: Ev) -> str:

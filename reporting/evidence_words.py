@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from inspections.rules.legal_en import in_english
+from inspections.semantics import WHITE_SPACE, is_blank
 from inspections.timeunits import VN_TZ
 from reporting.evidence_times import last_day_begun, local_day, parse_time
 
@@ -80,9 +81,9 @@ class Ev:
         value = self.facts.get(key)
         if not isinstance(value, str):
             return self.empty() if value is None else value_text(value, self.lang, self.year)
-        if not value.strip():
+        if is_blank(value):  # the rulebook's blank (amendment 7), not str.strip's: U+001C–U+001F are text
             return self.empty()
-        return f"“{value.strip()}”"
+        return f"“{value.strip(WHITE_SPACE)}”"
 
     def count(self, key: str) -> str:
         return count_text(self.facts.get(key), self.lang)
@@ -355,7 +356,7 @@ def value_text(value: Any, lang: str = "vi", year: int | None = None) -> str:
         return _number(value, lang)
     if isinstance(value, str) and value.startswith("hmac-sha256:"):
         return value[:24] + "…"
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and is_blank(value)):
         return "(để trống)" if lang == "vi" else "(left blank)"
     if parse_time(value) is not None:
         return when(value, lang, year)

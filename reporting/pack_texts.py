@@ -25,6 +25,8 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "days": ("{n} ngày", "{n} days"),
     "hour": ("{n} giờ", "{n} hour"),
     "hours": ("{n} giờ", "{n} hours"),
+    "minute": ("{n} phút", "{n} minute"),
+    "minutes": ("{n} phút", "{n} minutes"),
     "page": ("Trang", "Page"),
     "s_onsite": ("D. Những gì cần kiểm tra tại chỗ", "D. What to verify on site"),
     "sheet_onsite": ("Kiểm tra tại chỗ", "On site"),

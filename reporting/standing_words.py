@@ -44,7 +44,10 @@ def paused_text(t: Texts, status: str, paused: int) -> str:
     if days >= 1:
         n = t.decimal(days, 1).removesuffix(",0").removesuffix(".0")
         time = pack_text("day" if n == "1" else "days", t.lang, n=n)
-    else:
-        hours = max(1, round(paused / 3_600))
-        time = pack_text("hour" if hours == 1 else "hours", t.lang, n=t.integer(hours))
+    elif paused >= 3_600:
+        n = t.decimal(paused / 3_600, 1).removesuffix(",0").removesuffix(".0")
+        time = pack_text("hour" if n == "1" else "hours", t.lang, n=n)
+    else:  # a half-hour wait read "1 giờ" (review)
+        minutes = max(1, round(paused / 60))
+        time = pack_text("minute" if minutes == 1 else "minutes", t.lang, n=t.integer(minutes))
     return pack_text("paused", t.lang, time=time)

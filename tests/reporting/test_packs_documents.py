@@ -133,7 +133,12 @@ def test_open_dossiers_are_in_progress_not_on_time(packs: Path) -> None:
     assert (
         status_text(t, "processed", "on_time", paused=129_600) == "Đúng hạn (không tính 1,5 ngày chờ bổ sung)"
     )
-    assert status_text(t, "processed", "on_time", paused=7_000) == "Đúng hạn (không tính 2 giờ chờ bổ sung)"
+    assert status_text(t, "processed", "on_time", paused=7_200) == "Đúng hạn (không tính 2 giờ chờ bổ sung)"
+    assert status_text(t, "processed", "on_time", paused=7_000) == "Đúng hạn (không tính 1,9 giờ chờ bổ sung)"
+    # Under an hour in minutes: a half-hour wait read "1 giờ" (review).
+    assert status_text(t, "processed", "early", paused=1_800) == "Trước hạn (không tính 30 phút chờ bổ sung)"
+    said = status_text(Texts("en"), "processed", "early", paused=1_800)
+    assert said.endswith("(not counting 30 minutes waiting for the supplement)"), said
     # A late end is late whatever it waited (a second request makes it late outright): no note.
     assert status_text(t, "processed", "late", paused=4 * 86_400) == "Quá hạn"
     english = status_text(Texts("en"), "processed", "early", paused=86_400)

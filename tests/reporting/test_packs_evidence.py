@@ -179,6 +179,38 @@ def test_an_empty_reason_reads_left_blank() -> None:
     assert "(để trống)" in sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": " "})
 
 
+def test_blank_is_the_rulebook_s_white_space_not_str_strip_s() -> None:
+    """U+001C–U+001F are text to the rulebook (amendment 7): a refusal whose reason or notice is one was
+    judged written, and its evidence said "(để trống)" (review)."""
+    reason = sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": "\x1c\x1d"})
+    assert "(để trống)" not in reason and "lý do ghi: “" in reason, reason
+    notice = sentence("REFUSAL_NO_REASON", "violation", {"type": "refused", "notice_id": "\x1f"}, lang="en")
+    assert "notice number (left blank)" not in notice, notice
+    spaces = sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": "\u3000\u2028\u0085"})
+    assert "(để trống)" in spaces
+
+
+def test_the_restart_clause_is_said_with_its_decree_and_only_when_the_limit_restarted() -> None:
+    """It read "(khoản 4 Điều 19)" with no decree, also under Decree 118 (unconfirmed) and with no
+    supplement at all, and only in Vietnamese (review)."""
+    facts = {
+        "received_at": "2025-11-03T09:00:00+07:00", "due_at": "2025-11-06T17:00:00+07:00",
+        "due_date": "2025-11-06", "basis": "due_at", "end_at": "2025-11-07T10:00:00+07:00",
+        "end_type": "processed", "effective_end": "2025-11-07T10:00:00+07:00", "supplement_hours": 0.0,
+        "supplement_requests": 0, "restart_at": None, "supplement_clock": "restart",
+    }  # fmt: skip
+    assert "Điều 19" not in sentence("LATE_NO_APOLOGY", "violation", facts, forms="2025")
+    restart = {"basis": "restart", "restart_at": "2025-11-04T09:00:00+07:00", "supplement_hours": 1}
+    restarted = {**facts, **restart}
+    old = sentence("LATE_NO_APOLOGY", "violation", restarted, forms="2018")
+    assert old.endswith("; thời hạn tính lại sau bổ sung (khoản 4 Điều 19 Nghị định 61/2018)"), old
+    new = sentence("LATE_NO_APOLOGY", "violation", restarted, forms="2025")
+    assert new.endswith("(khoản 4 Điều 19); với Nghị định 118/2025 chưa xác nhận"), new
+    english = sentence("LATE_NO_APOLOGY", "violation", restarted, lang="en", forms="2018")
+    assert "(less 1 hour waiting for supplements)" in english, english
+    assert english.endswith("; time limit restarts after supplements (Decree 61/2018, Art. 19(4))"), english
+
+
 def test_an_open_dossier_is_not_said_to_have_ended() -> None:
     as_of = datetime(2025, 11, 24, tzinfo=VN_TZ)
     facts = {"due_at": (as_of - timedelta(days=5)).isoformat(), "due_date": "2025-11-19", "end_type": None,
