@@ -78,11 +78,18 @@ def check_login_request(request: Request, kinds: tuple[str, ...]) -> None:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in kinds:
         raise WrongMedia()
+    if not same_origin(request):
+        raise CrossSiteLogin()
+
+
+def same_origin(request: Request) -> bool:
+    """Whether the browser says the request comes from this site (or from no site: typed, bookmarked):
+    ``Origin``, when sent, names this host, and ``Sec-Fetch-Site``, when sent, says so. Requests from tools
+    send neither."""
     origin = request.headers.get("origin")
     if origin is not None and urlsplit(origin).netloc != request.headers.get("host", ""):
-        raise CrossSiteLogin()
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        raise CrossSiteLogin()
+        return False
+    return request.headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
 
 
 def login_token_ok(request: Request, sent: str) -> bool:

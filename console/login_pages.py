@@ -23,6 +23,7 @@ from console.auth import (
     check_login_request,
     login_token_ok,
     new_login_token,
+    same_origin,
 )
 from console.pages import case_anchor, home_of, render
 from console.security import Busy
@@ -57,7 +58,7 @@ async def next_after_login(request: Request) -> str:
         query = request.url.query
         return safe_next(request.url.path + (f"?{query}" if query else ""))
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if request.url.path != "/cases/decision" or kind not in FORM_TYPES:
+    if request.url.path != "/cases/decision" or kind not in FORM_TYPES or not same_origin(request):
         return ""
     try:
         form = await request.form()
@@ -85,7 +86,9 @@ async def unsaved_note(request: Request) -> str:
     """The note of a decision posted without a live session (it expired while the inspector wrote): the
     login page shows it to copy. It was lost (review of 2026-12-04). Never read into a URL or a log."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if request.method != "POST" or kind not in FORM_TYPES:
+    # Only a post from this site: another site's form put its own words on the real login page, as "your
+    # unsaved note" (a ready-made phishing message), with a dossier of its choosing to go on to (review).
+    if request.method != "POST" or kind not in FORM_TYPES or not same_origin(request):
         return ""
     try:
         form = await request.form()

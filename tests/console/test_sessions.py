@@ -165,6 +165,14 @@ def test_a_note_written_while_the_session_expired_is_shown_to_copy(console_world
     # Said as a warning, not in a success's green; no language link leaving the note (English review).
     assert 'class="notice warn" role="status"' in answer.text and "hreflang=" not in answer.text
     assert "chưa được lưu" not in insp.get("/violations").text  # a page asked for: no note to show
+    # Another site's form: the real login page showed its words as "your unsaved note", with a dossier of
+    # its choosing to go on to (a ready-made phishing page: review). Neither is shown.
+    bait = {**form, "dossier_id": "000.10.02.H99-251104-0001", "note": "Phiên đã hết hạn, đăng nhập tại evil"}
+    for headers in ({"origin": "https://evil.example"}, {"sec-fetch-site": "cross-site"}):
+        forged = console_world.client().post("/cases/decision", data=bait, headers=headers)
+        assert forged.status_code == 401 and 'name="login_token"' in forged.text
+        assert "evil" not in forged.text and "chưa được lưu" not in forged.text
+        assert "251104-0001" not in forged.text
 
 
 def test_the_admin_page_refuses_a_login_differing_only_in_case(console_world: ConsoleWorld) -> None:
