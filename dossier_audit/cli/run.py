@@ -47,12 +47,17 @@ def run(
         )
         platform_for(catalogue)  # a bad catalogue fails here with one clear line
         instant = parse_instant(as_of) if as_of is not None else None  # before any directory is made
-        for path, option in ((settings.workdir, "--workdir"), (settings.reports_dir, "--reports")):
-            folder(path, option)
+
+        def folders() -> None:  # once the inputs are known good: a missing --events left empty ones (review)
+            for path, option in ((settings.workdir, "--workdir"), (settings.reports_dir, "--reports")):
+                folder(path, option)
+
         try:
             if events is None:
+                folders()
                 return main_job(settings, events=None, as_of=instant, console=err)
             with event_file(events) as path:  # a pipe or stdin (-) is spooled to a temporary file
+                folders()
                 return main_job(settings, events=path, as_of=instant, console=err)
         except MainJobError as exc:  # a stage failed (not a usage error): exit 1
             raise fail(str(exc), 1) from None

@@ -129,6 +129,18 @@ def test_run_refuses_a_file_where_its_folders_go(tmp_path: Path) -> None:
         assert len(lines) == 1 and lines[0].startswith("error:") and option in lines[0], lines
 
 
+def test_run_with_a_missing_events_file_makes_no_folder(tmp_path: Path) -> None:
+    """It said so in one line, exit 2, and left empty --workdir and --reports folders behind (review)."""
+    work, reports = tmp_path / "wd", tmp_path / "rr"
+    missing = tmp_path / "missing.jsonl"
+    result = runner.invoke(
+        app, ["run", "--events", str(missing), "--workdir", str(work), "--reports", str(reports)]
+    )
+    assert result.exit_code == 2 and str(missing) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not work.exists() and not reports.exists()
+
+
 def _sorted_json_lines(data: bytes) -> list[dict[str, object]]:
     docs = [orjson.loads(line) for line in data.splitlines() if line.strip()]
     return sorted(docs, key=lambda d: (d["dossier_id"], d["rule_id"], d["event_id"] or ""))
