@@ -3,6 +3,7 @@ checks ``dossier-audit users add`` shares."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -147,14 +148,17 @@ NEW_LOGIN_PROBLEMS = {
 
 
 def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
-    """Why an account cannot be created as given, in English (``dossier-audit users add``)."""
+    """Why an account cannot be created as given, in English (``dossier-audit users add``); an unknown unit
+    with the closest codes, as ``--unit`` of the reading commands says them (review)."""
+    close = difflib.get_close_matches(unit, sorted(units), n=3, cutoff=0.75) if unit else []
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
     return {
         None: None,
         "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @",
         "bad_role": f"role {role!r}: one of {', '.join(ROLES)}",
         "unit_needed": "a unit officer needs --unit CODE",
         "unit_only_for_officers": f"only a unit officer has a unit; a {role} sees every unit",
-        "unknown_unit": f"unit {unit!r} is not a unit of the catalogue",
+        "unknown_unit": f"unit {unit!r} is not a unit of the catalogue{hint}",
     }[account_problem_code(login, role, unit, units)]
 
 

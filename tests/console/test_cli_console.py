@@ -68,6 +68,8 @@ def test_add_list_disable(url: str) -> None:
         (["add", "x", "--role", "boss"], "role 'boss'"),
         (["add", "x", "--role", "unit"], "needs --unit"),
         (["add", "x", "--role", "unit", "--unit", "NO.SUCH"], "not a unit of the catalogue"),
+        # With the closest codes, as --unit of the reading commands (review).
+        (["add", "x", "--role", "unit", "--unit", "000.10.01.H98"], "did you mean 000.10.01.H99"),
         (["add", "x", "--role", "inspector", "--unit", "000.10.01.H99"], "only a unit officer has a unit"),
         (["add", "bad login!", "--role", "admin"], "a login is"),
         (["add", "x", "--role", "admin", "--password-stdin"], "at least 10 characters"),
