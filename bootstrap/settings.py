@@ -117,19 +117,20 @@ class Settings(BaseSettings):
         description="Who the weekly report is addressed to ('Kính gửi'; unset: the chairman of the "
         "catalogue's province, 'Chủ tịch Ủy ban nhân dân Tỉnh ...').",
     )
-    report_signer_title: str = Field(
-        default="TỔ TRƯỞNG",
+    report_signer_title: str | None = Field(
+        default=None,
         min_length=1,
         description="The signer's title above the signature, upper case; '|' breaks lines "
-        "('KT. CHỦ TỊCH|PHÓ CHỦ TỊCH').",
+        "('KT. CHỦ TỊCH|PHÓ CHỦ TỊCH'). Unset: 'TỔ TRƯỞNG' ('TEAM LEADER' in English).",
     )
     report_signer_name: str | None = Field(
         default=None, description="The signer's full name under the signature (unset: left for the signer)."
     )
-    report_copies: str = Field(
-        default="Như trên;Văn phòng UBND tỉnh;Sở Nội vụ (theo dõi);Lưu: VT",
+    report_copies: str | None = Field(
+        default=None,
         min_length=1,
-        description="'Nơi nhận' of the weekly report: the recipients, separated by ';'.",
+        description="'Nơi nhận' of the weekly report: the recipients, separated by ';'. Unset: 'Như trên;Văn "
+        "phòng UBND tỉnh;Sở Nội vụ (theo dõi);Lưu: VT' (in English, the same in English).",
     )
     report_maturity_days: int = Field(
         default=3,

@@ -109,15 +109,16 @@ def make_header(
     symbol: str = DEFAULT_SYMBOL,
     number: str = "",
     addressee: str | None = None,
-    signer_title: str = "TỔ TRƯỞNG",
+    signer_title: str | None = None,
     signer_name: str | None = None,
-    copies: str = "Như trên;Văn phòng UBND tỉnh;Sở Nội vụ (theo dõi);Lưu: VT",
+    copies: str | None = None,
     maturity_days: int = 3,
 ) -> ReportHeader:
     """The header with the given lines or, each left unset, the default: the catalogue's province (upper
     case) as issuer, the inspection team in ``lang`` as team, the province's name as place, the province's
-    chairman as addressee. ``number`` is blank, ``week`` or the number to print. ``signer_title`` breaks
-    lines at ``|``; ``copies`` lists recipients split at ``;``."""
+    chairman as addressee, the team leader as signer and the usual recipients, in ``lang`` (an English report
+    printed "TỔ TRƯỞNG" and "Như trên; …": review). ``number`` is blank, ``week`` or the number to print.
+    ``signer_title`` breaks lines at ``|``; ``copies`` lists recipients split at ``;``."""
     texts = Texts(lang)
     return ReportHeader(
         issuer=issuer or province_unit_name(catalogue).upper(),
@@ -127,11 +128,15 @@ def make_header(
         symbol=symbol.strip() or DEFAULT_SYMBOL,
         number=number.strip(),
         addressee=addressee or texts("default_addressee", province=province_unit_name(catalogue)),
-        signer_title=tuple(part.strip() for part in signer_title.split("|") if part.strip()),
+        signer_title=_parts(signer_title or texts("default_signer_title"), "|"),
         signer_name=(signer_name or "").strip(),
-        copies=tuple(part.strip() for part in copies.split(";") if part.strip()),
+        copies=_parts(copies or texts("default_copies"), ";"),
         maturity_days=maturity_days,
     )
+
+
+def _parts(text: str, separator: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(separator) if part.strip())
 
 
 def document_number(setting: str, week: Week) -> str:

@@ -33,6 +33,14 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "national_name": {"vi": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "en": "SOCIALIST REPUBLIC OF VIETNAM"},
     "national_motto": {"vi": "Độc lập - Tự do - Hạnh phúc", "en": "Independence - Freedom - Happiness"},
     "default_team": {"vi": "TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH", "en": "ADMINISTRATIVE REFORM INSPECTION TEAM"},
+    "default_signer_title": {"vi": "TỔ TRƯỞNG", "en": "TEAM LEADER"},
+    # "Nơi nhận" (Decree 30/2020): the addressee, the province's office, the home affairs department that
+    # follows administrative reform, and the file copy at the clerical office (Văn thư).
+    "default_copies": {
+        "vi": "Như trên;Văn phòng UBND tỉnh;Sở Nội vụ (theo dõi);Lưu: VT",
+        "en": "As above;Office of the Provincial People's Committee;Department of Home Affairs (for "
+        "follow-up);Filed: Records office",
+    },
     # The document type in capitals, then the subject (trích yếu) in ordinary case: Decree 30/2020,
     # Appendix I (LEGAL.md §4); the PDF and the HTML print them on two lines.
     # The subject says what the report is about first, then when (the usual wording of a báo cáo's trích

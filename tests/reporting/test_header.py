@@ -25,6 +25,12 @@ def test_unset_lines_come_from_the_province_and_the_language():
     )  # fmt: skip
     en = make_header(catalogue, "en", place="Cần Thơ")
     assert (en.issuer, en.team, en.place) == (vi.issuer, "ADMINISTRATIVE REFORM INSPECTION TEAM", "Cần Thơ")
+    # The signer and the recipients too: an English report printed "TỔ TRƯỞNG" and "Như trên; …" (review).
+    assert vi.signer_title == ("TỔ TRƯỞNG",) and vi.copies[0] == "Như trên" and vi.copies[-1] == "Lưu: VT"
+    assert en.signer_title == ("TEAM LEADER",) and en.copies[0] == "As above" and len(en.copies) == 4
+    assert Platform(load_settings(lang="en")).report_header().signer_title == ("TEAM LEADER",)
+    mine = make_header(catalogue, "en", signer_title="KT. CHỦ TỊCH|PHÓ CHỦ TỊCH", copies="A; ;B")
+    assert mine.signer_title == ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH") and mine.copies == ("A", "B")  # as set
 
 
 def test_a_language_the_reports_lack_is_refused():
