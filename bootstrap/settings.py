@@ -130,7 +130,8 @@ class Settings(BaseSettings):
         default=None,
         min_length=1,
         description="'Nơi nhận' of the weekly report: the recipients, separated by ';'. Unset: 'Như trên;Văn "
-        "phòng UBND tỉnh;Sở Nội vụ (theo dõi);Lưu: VT' (in English, the same in English).",
+        "phòng UBND tỉnh;Sở Nội vụ (theo dõi);Lưu: VT' (in English: 'As above;Office of the Provincial "
+        "People's Committee;Department of Home Affairs (for follow-up);Filed: Records office').",
     )
     report_maturity_days: int = Field(
         default=3,

@@ -74,9 +74,8 @@ def _lateness(ev: Ev, due: Any = None) -> str:
 
 
 def _clock(ev: Ev) -> str:
-    """The clause the restart is read from, when the time limit did restart: it named no decree, and no
-    dossier's under Decree 118, whose article is unconfirmed (LEGAL.md §2), and printed with no supplement
-    at all; in Vietnamese only (review)."""
+    """The clause the rulebook's restart setting reads (Decree 61/2018, Art. 19(4)), said only when the time
+    limit did restart, and under Decree 118 as Decree 61's rule, unconfirmed since (LEGAL.md §2)."""
     if ev.get("supplement_clock") != "restart" or not ev.get("restart_at"):
         return ""
     if ev.under_118:

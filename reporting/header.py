@@ -128,9 +128,9 @@ def make_header(
         symbol=symbol.strip() or DEFAULT_SYMBOL,
         number=number.strip(),
         addressee=addressee or texts("default_addressee", province=province_unit_name(catalogue)),
-        signer_title=_parts(signer_title or texts("default_signer_title"), "|"),
+        signer_title=_parts(signer_title or "", "|") or _parts(texts("default_signer_title"), "|"),
         signer_name=(signer_name or "").strip(),
-        copies=_parts(copies or texts("default_copies"), ";"),
+        copies=_parts(copies or "", ";") or _parts(texts("default_copies"), ";"),
         maturity_days=maturity_days,
     )
 

@@ -40,14 +40,16 @@ def paused_text(t: Texts, status: str, paused: int) -> str:
     request makes it late outright: the note read as if the clock had: review)."""
     if paused <= 0 or status not in ("early", "on_time"):
         return ""
-    days = paused / 86_400
-    if days >= 1:
-        n = t.decimal(days, 1).removesuffix(",0").removesuffix(".0")
-        time = pack_text("day" if n == "1" else "days", t.lang, n=n)
-    elif paused >= 3_600:
+    # The unit is chosen by the value as it is printed, rounded half up as the reports round: 3,599 s read
+    # "60 phút" and 86,399 s "24 giờ" (review); a half-hour wait read "1 giờ" (review).
+    minutes = max(1, int(paused / 60 + 0.5))
+    tenths_of_hours = int(paused / 360 + 0.5)
+    if minutes < 60:
+        time = pack_text("minute" if minutes == 1 else "minutes", t.lang, n=t.integer(minutes))
+    elif tenths_of_hours < 240:
         n = t.decimal(paused / 3_600, 1).removesuffix(",0").removesuffix(".0")
         time = pack_text("hour" if n == "1" else "hours", t.lang, n=n)
-    else:  # a half-hour wait read "1 giờ" (review)
-        minutes = max(1, round(paused / 60))
-        time = pack_text("minute" if minutes == 1 else "minutes", t.lang, n=t.integer(minutes))
+    else:
+        n = t.decimal(paused / 86_400, 1).removesuffix(",0").removesuffix(".0")
+        time = pack_text("day" if n == "1" else "days", t.lang, n=n)
     return pack_text("paused", t.lang, time=time)

@@ -342,7 +342,7 @@ def eviction_value(partition: int, entries: Iterable[Evicted], newest_us: int, i
     the digest of what their verdicts were judged by besides their events (``marks.inputs_digest``), so that a
     final evaluation by other inputs does not take their published verdicts for its own (``latepath``)."""
     if not inputs or not inputs.isascii() or not inputs.isalnum():
-        raise ValueError(f"an inputs digest is hex digits, not {inputs!r}")
+        raise ValueError(f"an inputs digest is ASCII letters and digits, not {inputs!r}")
     packed = b"".join(_ENTRY.pack(e.dossier_hash, e.count, e.fingerprint, e.offset) for e in entries)
     return b"%d %s %d %s\n" % (partition, _HEAD_V3, newest_us, inputs.encode()) + packed
 

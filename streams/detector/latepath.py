@@ -333,7 +333,7 @@ class LateGlue:
         self.failed, self.exit_code = True, 1
         self.stop()
 
-    def _before_eviction_horizon(self) -> bool:
+    def _replay_refused(self) -> bool:
         """Refuse (exit 2) a replay at ``--as-of`` that the dossiers an earlier run evicted from a held
         partition cannot be part of exactly: their state at that instant is gone (only their final one was
         kept), so the final set would not be the batch audit's
@@ -376,6 +376,8 @@ class LateGlue:
         return False
 
     def _refuse(self, message: str, extra: dict[str, Any]) -> bool:
+        """Stop the worker with exit 2 (a usage error: the operator's choice of ``--as-of`` or group), having
+        said why in one line."""
         worker_log.error(message, extra=extra)
         self.failed, self.exit_code = True, 2
         self.stop()

@@ -327,7 +327,7 @@ class Detector(ChangelogWrites, LateGlue, Supervision):
                     self.stats.restored_events += sum(len(d) for d in state.dossiers.values())
             self.generation = generation
             log.info("detector assignment", extra={"partitions": sorted(assigned), "restored": sorted(new)})
-            if self._before_eviction_horizon():
+            if self._replay_refused():
                 return
             if confirm:
                 try:

@@ -31,6 +31,8 @@ def test_unset_lines_come_from_the_province_and_the_language():
     assert Platform(load_settings(lang="en")).report_header().signer_title == ("TEAM LEADER",)
     mine = make_header(catalogue, "en", signer_title="KT. CHỦ TỊCH|PHÓ CHỦ TỊCH", copies="A; ;B")
     assert mine.signer_title == ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH") and mine.copies == ("A", "B")  # as set
+    blank = make_header(catalogue, "vi", signer_title=" | ", copies=" ; ")  # nothing but separators
+    assert blank.signer_title == ("TỔ TRƯỞNG",) and blank.copies == vi.copies
 
 
 def test_a_language_the_reports_lack_is_refused():

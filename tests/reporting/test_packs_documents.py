@@ -139,6 +139,11 @@ def test_open_dossiers_are_in_progress_not_on_time(packs: Path) -> None:
     assert status_text(t, "processed", "early", paused=1_800) == "Trước hạn (không tính 30 phút chờ bổ sung)"
     said = status_text(Texts("en"), "processed", "early", paused=1_800)
     assert said.endswith("(not counting 30 minutes waiting for the supplement)"), said
+    # The unit by the value as printed (half up): neither "60 phút" nor "24 giờ" (review).
+    for paused, said in ((3_599, "1 giờ"), (3_570, "1 giờ"), (86_399, "1 ngày"), (86_220, "1 ngày"),
+                         (150, "3 phút"), (89, "1 phút"), (1, "1 phút"), (3_540, "59 phút")):  # fmt: skip
+        got = status_text(t, "processed", "early", paused=paused)
+        assert got == f"Trước hạn (không tính {said} chờ bổ sung)", (paused, got)
     # A late end is late whatever it waited (a second request makes it late outright): no note.
     assert status_text(t, "processed", "late", paused=4 * 86_400) == "Quá hạn"
     english = status_text(Texts("en"), "processed", "early", paused=86_400)
