@@ -183,7 +183,7 @@ def write_jsonl(
     outputs: Iterable[Output], out: Path, rejected: Path, scrub: Callable[[bytes], bytes]
 ) -> ImportSink:
     """Events to ``out``, rejected records to ``rejected`` (JSON lines), each complete or not at all; each
-    rejected record's raw through ``scrub`` (``Pseudonymiser.scrub_raw``), as the warehouse stores it: the
+    rejected record's raw through ``scrub`` (``privacy.raw_scrubber``), as the warehouse stores it: the
     import's own scrubbing left an address, a phone in brackets and a passport number of a record it could
     not map in clear in the file and the dead letters, where the warehouse's rejections had none (review)."""
     sink = ImportSink(targets={"out": str(out), "rejected_out": str(rejected)})

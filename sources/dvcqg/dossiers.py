@@ -36,7 +36,7 @@ from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import Provenance, digest, fact_key
 from sources.dvcqg.notes import passed_on
-from sources.dvcqg.privacy import ApplicantScrubber, name_print
+from sources.dvcqg.privacy import ApplicantScrubber, holder_prints
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
 from sources.dvcqg.vocabulary import (
@@ -128,8 +128,8 @@ def map_dossier(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> N
     if record.alias is not None and record.alias not in ctx.states:
         ctx.aliases.setdefault(record.alias, dossier_id)
     state.snapshots += 1
-    if isinstance(holder := fields.raw("ChuHoSo"), str) and holder.strip():
-        state.holder = name_print(holder)  # a row naming her as its official withholds it (``history``)
+    if holder := holder_prints(fields):
+        state.holder = holder  # a row naming her as its official withholds it (``history``)
     state.channel = state.channel or record.channel
     state.return_channel = record.return_channel or state.return_channel
     ctx.stats.records["dossier"] += 1

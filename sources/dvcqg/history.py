@@ -38,7 +38,7 @@ from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import SYSTEM, Provenance, digest, fact_key
 from sources.dvcqg.notes import WITHHELD, may_name, passed_on, withheld
-from sources.dvcqg.privacy import ApplicantScrubber, name_print
+from sources.dvcqg.privacy import ApplicantScrubber, official_prints
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
 from sources.dvcqg.vocabulary import (
@@ -146,7 +146,7 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     ref = row_reference(dossier_id, at_text, status)
     if meaning in REWRITES:
         ctx.stats.rewrites[meaning.value] += 1
-    citizen = _citizen_acted(status, text) or (state.holder != 0 and name_print(official) == state.holder)
+    citizen = _citizen_acted(status, text) or any(p in state.holder for p in official_prints(official))
     actor = "" if citizen else official
     deduced = [_REWRITE_BASIS[meaning]] if meaning in _REWRITE_BASIS else []
     emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor,

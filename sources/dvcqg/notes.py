@@ -27,10 +27,11 @@ __all__ = ["WITHHELD", "may_name", "passed_on", "withheld"]
 #: What stands for the part of a text that is not passed on (:func:`withheld`).
 WITHHELD = "[…]"
 
-#: Eight digits or more with at most two spaces, dots, hyphens or brackets between them (an identity
-#: number, a phone: "(090) 320-5456" and "97531  206  86" were passed on: review), or a passport number (a
-#: letter and seven digits, "C7531208").
-_LONG_NUMBER = re.compile(r"\d(?:[\s.\-()]{0,2}\d){7,}|\b[A-Za-z]\d{7}\b")
+#: Eight digits or more with at most two spaces, dots, hyphens or brackets between them, nine or more with
+#: three (an identity number, a phone: "(090) 320-5456", "97531  206  86" and "0911 - 222 - 333" were passed
+#: on: reviews; a date "14 - 11 - 2025" has eight), or a passport number (a letter and seven digits,
+#: "C7531208"). Not slashes: "12/03/2025 10:30" is a date.
+_LONG_NUMBER = re.compile(r"\d(?:[\s.\-()]{0,2}\d){7,}|\d(?:[\s.\-()]{0,3}\d){8,}|\b[A-Za-z]\d{7}\b")
 #: Surnames that start a name even in lower case: the most common ones that are no word of an official's
 #: note ("phạm" is in "vi phạm", "lý" in "lý do", "đoàn" an inspection team, "dương" the solar calendar,
 #: "đinh"/"dinh" in "quy định" written without accents, "dang" is "đang"), with and without accents.

@@ -19,13 +19,14 @@ Applicant data also leaks into other places, which :class:`ApplicantScrubber` co
   a text that may still name someone keeps only its recognised phrase (``history.withheld``). Not the
   values of its dossier's record: known only when the record is in the same import, they would make one
   row two contents (and a conflict) across imports. But ``NguoiXuLy`` is no ``actor`` either when it is
-  the name the record gives its applicant (:func:`name_print`, the record read before: an online
-  supplement "Nộp bổ sung hồ sơ trực tuyến" logged under the citizen's account named her in clear:
-  review). A row imported without its record cannot be known so; the import takes the records of a
-  dossier with its rows (docs/dvcqg-import.md);
+  an applicant value the record gives, her name (after a form of address too), identity number, phone or
+  e-mail (:func:`holder_prints`, the record read before: an online supplement "Nộp bổ sung hồ sơ trực
+  tuyến" logged under the citizen's account named her in clear: reviews). A row imported without its
+  record cannot be known so; the import takes the records of a dossier with its rows (docs/dvcqg-import.md);
 - rejected records, which are written out for people to fix: applicant members (at any depth, any key
   spelling: every key naming the dossier's holder, ``…ChuHoSo``/``…CHS``, phone or e-mail) are replaced by
-  pseudonyms and the other strings are scrubbed as texts are; a record that is not an object cannot say
+  pseudonyms and the other strings are scrubbed as texts are; then, written out, masked whole but for the
+  format's member names (:func:`raw_scrubber`); a record that is not an object cannot say
   where its applicant is and is masked whole (:meth:`schemas.pseudonym.Pseudonymiser.mask`).
 
 """
@@ -51,8 +52,10 @@ __all__ = [
     "APPLICANT_FIELDS",
     "RAW_WORDS",
     "ApplicantScrubber",
+    "holder_prints",
     "is_applicant_field",
     "name_print",
+    "official_prints",
     "raw_scrubber",
 ]
 
@@ -90,16 +93,47 @@ RAW_WORDS: frozenset[str] = (
 
 
 def raw_scrubber(pseudonymiser: Pseudonymiser) -> Callable[[bytes], bytes]:
-    """How an import makes a rejected record's raw safe to keep: ``scrub_raw`` with :data:`RAW_WORDS`."""
-    return partial(pseudonymiser.scrub_raw, words=RAW_WORDS)
+    """How an import makes a rejected record's raw safe to keep: masked whole but for :data:`RAW_WORDS`.
+    Never ``scrub_raw``'s event-shaped path, which keeps a line holding no clear *contract* applicant byte
+    for byte: a record with an ``event_id`` member took it, and kept its citizen's name in clear (review)."""
+    return partial(pseudonymiser.mask, words=RAW_WORDS)
 
 
-def name_print(name: str) -> int:
-    """A print of a person's name (0 for none) equal for its spellings in any case, accents or spacing
-    (``fold``): what an import remembers of a record's applicant to know her as a row's official, without
-    keeping the name."""
-    folded = fold(name)
+def name_print(value: str) -> int:
+    """A print of an applicant value (0 for none) equal for its spellings in any case, accents, spacing or
+    separators (``fold``, spaces dropped: "0799 5555 5555" is "079955555555"): what an import remembers of a
+    record's applicant to know her as a row's official, without keeping the value."""
+    folded = fold(value).replace(" ", "")
     return int.from_bytes(blake2b(folded.encode(), digest_size=8).digest(), "big") | 1 if folded else 0
+
+
+def holder_prints(fields: Fields) -> tuple[int, ...]:
+    """The prints of every applicant value a record gives (:data:`APPLICANT_FIELDS`: her name, identity
+    number, phone, e-mail): a row's official that is any of them is the citizen, not an official (an id or
+    an e-mail as ``NguoiXuLy`` became the ``actor`` in clear: review)."""
+    prints = []
+    for name in APPLICANT_FIELDS:
+        value = fields.raw(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and (found := name_print(value)):
+            prints.append(found)
+    return tuple(dict.fromkeys(prints))
+
+
+#: Forms of address an official's field may put before the citizen's name ("Bà Nguyễn Thị …"), folded.
+_ADDRESS = ("cong dan", "ong", "ba", "anh", "chi", "co", "chu", "em")
+
+
+def official_prints(official: str) -> tuple[int, ...]:
+    """The prints a row's official is compared with :func:`holder_prints` by: as written, and without a form
+    of address in front ("Bà Nguyễn Thị Lan" is the applicant "Nguyễn Thị Lan": review)."""
+    folded = fold(official)
+    prints = [name_print(folded)]
+    for word in _ADDRESS:
+        if folded.startswith(word + " "):
+            prints.append(name_print(folded[len(word) + 1 :]))
+    return tuple(p for p in prints if p)
 
 
 class ApplicantScrubber:
@@ -209,10 +243,11 @@ def _identity(fields: Fields, pseudonymiser: Pseudonymiser) -> str | None:
     return None
 
 
-#: Between the digits of a number written in a text: nothing, or up to two spaces, dots, hyphens or
-#: brackets ("(090) 320-5456", "97531  206  86" were passed on: review).
-_DIGIT_GAP = r"[\s.\-()]{0,2}"
-_SEPARATORS = re.compile(r"[\s.\-]+")
+#: Between the digits of a number written in a text: nothing, or up to three spaces, dots, hyphens, slashes
+#: or brackets ("(090) 320-5456", "97531  206  86", "0911 - 222 - 333", "0799/5555/5555" were passed on:
+#: reviews). Only the record's own values are looked for so: a date is no match.
+_DIGIT_GAP = r"[\s./\-()]{0,3}"
+_SEPARATORS = re.compile(r"[\s./\-()]+")
 
 
 def _nfc(text: str) -> str:

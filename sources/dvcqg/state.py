@@ -109,8 +109,8 @@ class DossierState:
         #: Packed (microseconds since the epoch, Step, 64 bits of the row's identity) per kept row.
         self.steps: array[int] | None = None
         self.marks = Mark.NONE
-        #: The print of the applicant's name its record gives (``privacy.name_print``; 0: none read).
-        self.holder = 0
+        #: The prints of the applicant values its record gives (``privacy.holder_prints``; none read: empty).
+        self.holder: tuple[int, ...] = ()
 
     def first_emission(self, key: bytes) -> bool:
         """Whether an event with identity ``key`` is new for this dossier in this run (and remember it)."""

@@ -325,3 +325,56 @@ def test_an_online_supplement_row_alone_has_no_actor() -> None:
     (moved,) = [e for e in alone if e["type"] == "transferred"]
     assert "actor" not in moved and "Lê Văn Tám" not in orjson.dumps(alone).decode()
     assert [e for e in with_record if e["event_id"] == moved["event_id"]] == [moved]
+
+
+def test_the_records_numbers_are_found_with_three_separators_or_slashes_between_digits() -> None:
+    """Review of 2026-12-06: "sđt 0903 - 123 - 456, cccd 0793/0100/4455" in a note went on in clear as a
+    refusal's reason (two separators at most, no slashes); a date keeps its eight digits."""
+    from sources.dvcqg.notes import may_name
+
+    scrubber = ApplicantScrubber(Pseudonymiser(KEY), Fields(dict(APPLICANT)))
+    said = scrubber.text("Trả hồ sơ, sđt 0903 - 123 - 456, cccd 0793/0100/4455, nhà ở phường 3")
+    assert "123 - 456" not in said and "0100/4455" not in said, said
+    assert said.startswith("Trả hồ sơ, sđt hmac-sha256:") and said.endswith(", nhà ở phường 3"), said
+    assert may_name("liên hệ 0911 - 222 - 333") and may_name("số 079 - 955 - 555 - 555")
+    for text in ("hẹn ngày 14 - 11 - 2025", "hẹn 12/03/2025 10:30", "ngày 14.11.2025 lúc 9 giờ"):
+        assert not may_name(text) or "." in text, text  # dotted dates were flagged before, as today
+
+
+def test_a_row_whose_official_is_any_applicant_value_of_the_record_has_no_actor() -> None:
+    """Review of 2026-12-06: an identity number, an e-mail or "Bà <her name>" as ``NguoiXuLy`` became the
+    ``actor`` in clear (only the bare name was compared)."""
+    officials = (
+        "079301004455",
+        "0793 0100 4455",
+        "BICHNGOC.NGUYEN@example.vn",
+        "0903123456",
+        "Bà Nguyễn Thị Bích Ngọc",
+        "chị nguyen thi bich ngoc",
+        "Công dân Nguyễn Thị Bích Ngọc",
+    )
+    for official in officials:
+        rows = progress_body(
+            row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung", official=official)
+        )
+        events, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+        _assert_clean(_output(events, rejected))
+        (moved,) = [e for e in events if e["type"] == "transferred"]
+        assert "actor" not in moved, official
+    rows = progress_body(row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung",
+                             official="Bà Trần Thị Cán"))  # fmt: skip
+    events, _, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+    assert [e.get("actor") for e in events if e["type"] == "transferred"] == ["Bà Trần Thị Cán"]
+
+
+def test_a_rejected_record_with_an_envelope_member_is_masked_all_the_same() -> None:
+    """Review of 2026-12-06: a record holding an ``event_id`` member looked like a contract event to
+    ``scrub_raw``, which keeps such a line byte for byte when it names no contract applicant: every value,
+    a citizen's name and address among them, stayed in clear in the rejections."""
+    from sources.dvcqg.privacy import raw_scrubber
+
+    record = {"event_id": "x4", "TrangThaiHoSo": "99", "NguoiXuLyExtra": "bà Lan ở đường Hoa Sứ",
+              "ChuHoSo": "Nguyễn Thị Lan"}  # fmt: skip
+    raw = raw_scrubber(Pseudonymiser(KEY))(orjson.dumps(record))
+    assert b"Hoa" not in raw and b"Lan" not in raw and b"x4" not in raw, raw
+    assert b'"TrangThaiHoSo":"*"' in raw  # the shape stays: the documented member names
