@@ -16,14 +16,14 @@ at: a file holding events after its ``--as-of`` (a week's export with Monday mor
 Monday 00:00) had its fold see the end and not what followed it, and a later load of another file left it so,
 five violations short of the batch audit of both files (review). So is a dossier only the stream fed (no event
 of it from a load): its sink writes it with no violations, and the detector judges it as time passes, by event
-time; a load judging it at its own ``as_of`` would open violations the detector never retracts (review). And
-so are the dossiers this load judged at an earlier run's ``as_of`` (``exclude``: the interrupted runs it
-finished), as that run would have: the next load judges them again.
+time; a load judging it at its own ``as_of`` would open violations the detector never retracts (review). The
+dossiers of the interrupted runs a load finishes are judged at this ``as_of`` already when it is the later
+(``jobs.warehouse._judge``): they were left at the older run's, one violation short (review).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from inspections.rulebook import Auditor
@@ -51,17 +51,13 @@ def open_dossiers_judged_before(wh: Warehouse, as_of: datetime, page: int = PAGE
 
 
 def judge_open(
-    auditor: Auditor,
-    wh: Warehouse,
-    as_of: datetime,
-    progress: Callable[[int], None],
-    exclude: Container[str] = (),
+    auditor: Auditor, wh: Warehouse, as_of: datetime, progress: Callable[[int], None]
 ) -> tuple[int, int, int]:
     """Fold again at ``as_of`` the dossiers :func:`open_dossiers_judged_before` finds (open when judged
-    before it, or judged before events they stored), but ``exclude``; returns (dossiers, open
-    violations, retracted violations), as ``fold_dossiers`` does. ``progress(done)`` after each chunk (the
-    total is not known before the last page)."""
-    ids = (d for d in open_dossiers_judged_before(wh, as_of) if d not in exclude)
+    before it, or judged before events they stored); returns (dossiers, open violations, retracted
+    violations), as ``fold_dossiers`` does. ``progress(done)`` after each chunk (the total is not known
+    before the last page)."""
+    ids = open_dossiers_judged_before(wh, as_of)
     folded = opened = retracted = 0
     progress(0)
     for chunk in chunked(ids, CHUNK):

@@ -108,7 +108,8 @@ def load_file(
     fold the dossiers it touched and evaluate the rulebook on them at ``as_of`` (the module's doc says how).
     Recorded as a load run, which also finishes the unfinished runs of earlier loads that it can
     (``load_runs.finishing``): it folds the dossiers of the events they stored too, each at the ``as_of`` of
-    the newest run that stored events of it (this load's for the dossiers it touched).
+    the newest run that stored events of it or this load's, whichever is later (this load's for the dossiers
+    it touched).
 
     ``path`` must be a regular file (the engine reads it more than once; :func:`load_lines` takes a stream).
     ``source``: what the events and the run record as their origin (default: ``path`` resolved); a command
@@ -228,7 +229,8 @@ def _judge(
     result: LoadResult,
     progress: LoadProgress,
 ) -> None:
-    """After ``stored``: fold the dossiers of the runs this load finishes (at their own ``as_of``), those of
+    """After ``stored``: fold the dossiers of the runs this load finishes (at their own ``as_of``, or this
+    load's when later), those of
     the file the warehouse held before (``load_stored``: read back at ``as_of`` unless they hold only the
     file's events), then write the workers' folds kept, under a version taken once every look-up is done
     (newer than any fold another writer made of them meanwhile: ``load_stored``)."""
@@ -239,9 +241,12 @@ def _judge(
     if judge_at:  # a dossier this load touched is judged at its as_of, with the others it touched
         without(judge_at, (fold.dossier_id for fold in spool.read_stored()))
     done = 0
-    for instant in sorted(set(judge_at.values())):
+    # Each at its run's as_of or this load's, whichever is later: an open dossier an earlier run left is
+    # judged at the newest as_of (``load_open``), one of a run this load finishes too (judged at that run's
+    # older as_of and left so, it was a violation short of the batch audit: review).
+    for instant in sorted({max(at, run.as_of) for at in judge_at.values()}):
         progress("finishing", done, len(judge_at))  # a stage of its own: a stop here said "storing" (review)
-        dossier_ids = sorted(d for d, at in judge_at.items() if at == instant)
+        dossier_ids = sorted(d for d, at in judge_at.items() if max(at, run.as_of) == instant)
         at = as_of if instant == run.as_of else instant  # this run's own, as given
         _add(result, fold_dossiers(auditor, wh, dossier_ids, at))
         done += len(dossier_ids)
@@ -269,7 +274,7 @@ def _judge(
     def rejudging(done: int) -> None:  # the total is known once the last page is read: the done so far
         progress("re-judging open", done, done)
 
-    rejudged = judge_open(auditor, wh, as_of, rejudging, exclude=judge_at)
+    rejudged = judge_open(auditor, wh, as_of, rejudging)
     _add(result, rejudged)
     result.open_rejudged = rejudged[0]
 

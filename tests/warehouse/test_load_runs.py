@@ -541,6 +541,33 @@ def test_a_load_killed_after_it_stored_its_file_is_finished_by_any_later_load(
     assert again["recovered_runs"] == [] and again["recovered_dossiers"] == 0
 
 
+def test_a_finished_runs_open_dossier_is_judged_at_the_finishing_loads_later_as_of(tmp_path: Path) -> None:
+    """Review of 2026-12-06: a load killed after it stored its file (--as-of 20/11), finished by a load at
+    a later --as-of (01/12), left that run's dossiers judged at 20/11: one received 18/11, due 25/11 and
+    still open was within time there, and the warehouse stayed a LATE_NO_APOLOGY short of the batch audit
+    of the same events at 01/12 (the load's last step skipped the dossiers it had finished)."""
+    url = f"chdb://{tmp_path / 'wh'}"
+    events = tmp_path / "events.jsonl"
+    late = {"schema_version": 1, "event_id": "open-late-1", "dossier_id": "000.10.01.H99-251118-0099",
+            "occurred_at": "2025-11-18T09:00:00+07:00", "unit_code": "000.10.01.H99", "type": "received",
+            "data": {"procedure_code": "1.004222", "channel": "direct", "due_at": "2025-11-25T17:00:00+07:00",
+                     "documents": []}}  # fmt: skip
+    events.write_bytes(EXAMPLES.read_bytes().rstrip(b"\n") + b"\n" + orjson.dumps(late) + b"\n")
+    cli("warehouse", "init", "--warehouse", url)
+    kill_during_load(url, events, tmp_path, "judging")  # at AS_OF, 20/11: stored, judged nothing
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    result, _ = load(url, empty, as_of="2025-12-01")
+    assert result["recovered_dossiers"] == 7
+    audit = cli("audit", str(events), "--as-of", "2025-12-01", "--json")
+    expected = {(v["dossier_id"], v["rule_id"]) for v in map(orjson.loads, audit.stdout.splitlines())}
+    assert ("000.10.01.H99-251118-0099", "LATE_NO_APOLOGY") in expected
+    assert len(expected) == EXAMPLE_VIOLATIONS + 1
+    with open_warehouse(url) as wh:
+        stored = set(wh.query("SELECT dossier_id, rule_id FROM violations FINAL WHERE state = 'open'"))
+    assert stored == expected
+
+
 # -- warehouse status --json --------------------------------------------------------------------------------
 def test_status_json_for_scripts_and_monitoring(warehouse_url: str) -> None:
     cli("warehouse", "init", "--warehouse", warehouse_url)
