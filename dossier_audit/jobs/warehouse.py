@@ -230,10 +230,10 @@ def _judge(
     progress: LoadProgress,
 ) -> None:
     """After ``stored``: fold the dossiers of the runs this load finishes (at their own ``as_of``, or this
-    load's when later), those of
-    the file the warehouse held before (``load_stored``: read back at ``as_of`` unless they hold only the
-    file's events), then write the workers' folds kept, under a version taken once every look-up is done
-    (newer than any fold another writer made of them meanwhile: ``load_stored``)."""
+    load's when later), those of the file the warehouse held before (``load_stored``: read back at
+    ``as_of`` unless they hold only the file's events), then write the workers' folds kept, under a version
+    taken once every look-up is done (newer than any fold another writer made of them meanwhile:
+    ``load_stored``)."""
     auditor = platform.auditor
     result.recovered, result.superseded, result.left = finish.recovered, finish.superseded, finish.left
     judge_at = run_dossiers(wh, finish.finished)  # dossier → the as_of of the newest run that stored it

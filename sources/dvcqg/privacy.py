@@ -111,12 +111,17 @@ def holder_prints(fields: Fields) -> tuple[int, ...]:
     """The prints of every applicant value a record gives (:data:`APPLICANT_FIELDS`: her name, identity
     number, phone, e-mail): a row's official that is any of them is the citizen, not an official (an id or
     an e-mail as ``NguoiXuLy`` became the ``actor`` in clear: review)."""
-    prints = []
+    values: list[Any] = []
     for name in APPLICANT_FIELDS:
         value = fields.raw(name)
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if isinstance(value, str) and (found := name_print(value)):
+        # DinhDanhCHS lists the identity documents ({"LoaiDinhDanh": "CCCD", "SoDinhDanh": "…"}): their
+        # numbers, not the kinds (review).
+        items = value if isinstance(value, list) else [value]
+        values += [Fields(i).raw("SoDinhDanh") if isinstance(i, dict) else i for i in items]
+    prints = []
+    for value in values:
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if isinstance(text, str) and (found := name_print(text)):
             prints.append(found)
     return tuple(dict.fromkeys(prints))
 

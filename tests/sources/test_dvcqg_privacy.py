@@ -365,6 +365,14 @@ def test_a_row_whose_official_is_any_applicant_value_of_the_record_has_no_actor(
                              official="Bà Trần Thị Cán"))  # fmt: skip
     events, _, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
     assert [e.get("actor") for e in events if e["type"] == "transferred"] == ["Bà Trần Thị Cán"]
+    # An identity number only the record's list of identity documents gives (no SoGiayToChuHoSo).
+    from sources.dvcqg.fields import Fields as F
+    from sources.dvcqg.privacy import holder_prints, official_prints
+
+    documents = [{"LoaiDinhDanh": "CCCD", "SoDinhDanh": "001099008877"}]
+    record = F({"ChuHoSo": "Lê Văn Tám", "DinhDanhCHS": documents})
+    assert set(official_prints("0010 9900 8877")) & set(holder_prints(record))
+    assert not set(official_prints("CCCD")) & set(holder_prints(record))  # the kind is no value of hers
 
 
 def test_a_rejected_record_with_an_envelope_member_is_masked_all_the_same() -> None:
