@@ -13,6 +13,8 @@ from typing import Literal, get_args
 from pydantic.fields import FieldInfo
 from pydantic_settings import DotEnvSettingsSource
 
+from bootstrap.suggestions import did_you_mean
+
 _ALTERNATION = re.compile(r"^\^\(([\w|-]+)\)\$$")
 
 
@@ -32,7 +34,6 @@ def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozen
     a ``DOSSIER_AUDIT_`` name that is no setting (a misspelt one is ignored: ``…_RULEBOK_VERSION=1`` left
     rulebook 2 in force), in the file or the environment. Other names are left alone: a settings file may
     be a deployment's shared ``.env``. ``known``: the variables of the settings."""
-    import difflib
     import io
 
     from dotenv.parser import parse_stream
@@ -73,8 +74,7 @@ def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozen
     for name, where in names:
         upper = name.upper()
         if upper.startswith("DOSSIER_AUDIT_") and upper not in known:
-            close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.8)
-            hint = f"; did you mean {close[0]}?" if close else ""
+            hint = did_you_mean(upper, known, n=1, cutoff=0.8)
             raise SettingsError(f"unknown setting {name} {where}{hint}")
 
 

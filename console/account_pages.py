@@ -3,7 +3,7 @@ checks ``dossier-audit users add`` shares."""
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bootstrap.suggestions import did_you_mean
 from console.api import form_text, gate_of
 from console.error_texts import ACCOUNT_ERRORS
 from console.pages import render
@@ -76,7 +77,7 @@ async def accounts_post(request: Request) -> Response:
             changed = (
                 sessions_ended(existing, now, disabled=True)
                 if disable
-                else _with(existing, disabled=False, updated_at=now)
+                else dataclasses.replace(existing, disabled=False, updated_at=now)
             )
             save_user(svc.writer, changed)
             return "", "disabled" if disable else "enabled"
@@ -150,8 +151,7 @@ NEW_LOGIN_PROBLEMS = {
 def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
     """Why an account cannot be created as given, in English (``dossier-audit users add``); an unknown unit
     with the closest codes, as ``--unit`` of the reading commands says them (review)."""
-    close = difflib.get_close_matches(unit, sorted(units), n=3, cutoff=0.75) if unit else []
-    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    hint = did_you_mean(unit, units)
     return {
         None: None,
         "bad_login_name": "a login is 1-64 ASCII letters, digits or . _ - @",
@@ -160,9 +160,3 @@ def account_problem(login: str, role: str, unit: str, units: Any) -> str | None:
         "unit_only_for_officers": f"only a unit officer has a unit; a {role} sees every unit",
         "unknown_unit": f"unit {unit!r} is not a unit of the catalogue{hint}",
     }[account_problem_code(login, role, unit, units)]
-
-
-def _with(account: ConsoleUser, **changes: Any) -> ConsoleUser:
-    from dataclasses import replace
-
-    return replace(account, **changes)

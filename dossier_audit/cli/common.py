@@ -4,7 +4,6 @@ instant options accept is ``cli.instants``."""
 
 from __future__ import annotations
 
-import difflib
 import logging
 import signal
 import sys
@@ -23,6 +22,7 @@ from rich.table import Table
 from bootstrap.platform import Platform
 from bootstrap.settings import Settings, load_settings
 from bootstrap.settings_file import SettingsError
+from bootstrap.suggestions import did_you_mean
 from dossier_audit.jobs.batch_engine import IngestStats, ReadFailed, WorkersFailed
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError
@@ -112,8 +112,7 @@ def known_unit(catalogue: Catalogue, unit: str | None, data: Iterable[str] = ())
     codes = set(data)
     if unit in codes:
         return unit
-    close = difflib.get_close_matches(unit, sorted({*catalogue.units, *codes}), n=3, cutoff=0.75)
-    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    hint = did_you_mean(unit, {*catalogue.units, *codes})
     raise UsageError(f"--unit {unit!r} is not a unit of the catalogue nor of the data{hint}")
 
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from schemas.pseudonym import Pseudonymiser
 from sources.dvcqg.fields import Fields
 from sources.dvcqg.history import WITHHELD
-from sources.dvcqg.privacy import ApplicantScrubber
+from sources.dvcqg.privacy import ApplicantScrubber, holder_prints, official_prints
 from sources.dvcqg.vocabulary import fold
 from tests.sources.payloads import (
     APPLICANT,
@@ -285,19 +285,24 @@ def test_a_row_whose_official_is_the_records_applicant_has_no_actor() -> None:
     made her name the ``transferred`` event's ``actor``, stored in the warehouse (review): a row's official
     that is the name the record gives the applicant, in any case, accents or spacing, is no actor, whatever
     the row's text. An official of another name stays one."""
+    request = row(status="5", at="2025-11-04 09:00:00", text="Đề nghị bổ sung tờ khai CT01")
     for official in (NAME, NAME.upper(), " nguyen  thi bich ngoc "):
-        rows = progress_body(
-            row(status="5", at="2025-11-04 09:00:00", text="Đề nghị bổ sung tờ khai CT01"),
-            row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung", official=official),
-        )
-        events, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+        events, rejected = _received_supplement(official, request)
         _assert_clean(_output(events, rejected))
         (moved,) = [e for e in events if e["type"] == "transferred"]
         assert "actor" not in moved, official
-    rows = progress_body(row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung",
-                             official="Trần Văn Cán"))  # fmt: skip
-    events, _, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+    events, _ = _received_supplement("Trần Văn Cán")
     assert [e.get("actor") for e in events if e["type"] == "transferred"] == ["Trần Văn Cán"]
+
+
+def _received_supplement(official: str, *earlier: dict) -> tuple[list[dict], list]:
+    """The events and rejections of an import of the record and its rows: ``earlier``, then a supplement
+    received (status 4) under ``official``."""
+    received = row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung", official=official)
+    events, rejected, _ = run(
+        encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(progress_body(*earlier, received))
+    )
+    return events, rejected
 
 
 def test_a_withdrawal_has_no_actor_whatever_its_text_says() -> None:
@@ -354,23 +359,15 @@ def test_a_row_whose_official_is_any_applicant_value_of_the_record_has_no_actor(
         "Công dân Nguyễn Thị Bích Ngọc",
     )
     for official in officials:
-        rows = progress_body(
-            row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung", official=official)
-        )
-        events, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+        events, rejected = _received_supplement(official)
         _assert_clean(_output(events, rejected))
         (moved,) = [e for e in events if e["type"] == "transferred"]
         assert "actor" not in moved, official
-    rows = progress_body(row(status="4", at="2025-11-05 09:00:00", text="Tiếp nhận hồ sơ bổ sung",
-                             official="Bà Trần Thị Cán"))  # fmt: skip
-    events, _, _ = run(encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(rows))
+    events, _ = _received_supplement("Bà Trần Thị Cán")
     assert [e.get("actor") for e in events if e["type"] == "transferred"] == ["Bà Trần Thị Cán"]
     # An identity number only the record's list of identity documents gives (no SoGiayToChuHoSo).
-    from sources.dvcqg.fields import Fields as F
-    from sources.dvcqg.privacy import holder_prints, official_prints
-
     documents = [{"LoaiDinhDanh": "CCCD", "SoDinhDanh": "001099008877"}]
-    record = F({"ChuHoSo": "Lê Văn Tám", "DinhDanhCHS": documents})
+    record = Fields({"ChuHoSo": "Lê Văn Tám", "DinhDanhCHS": documents})
     assert set(official_prints("0010 9900 8877")) & set(holder_prints(record))
     assert not set(official_prints("CCCD")) & set(holder_prints(record))  # the kind is no value of hers
 
