@@ -28,6 +28,7 @@ from dossier_audit.cli import app
 from dossier_audit.cli.instants import parse_instant
 from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ as VN
+from tests.processes import as_from_a_terminal
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
 from warehouse.load_runs import (
@@ -624,8 +625,9 @@ def test_a_load_stopped_by_ctrl_c_says_it_is_unfinished_and_how_to_finish_it(
     stored. It says what it was doing, that the load is unfinished, and how to finish it."""
     flag = tmp_path / "killable.flag"
     args = ["warehouse", "load", str(EXAMPLES), "--warehouse", warehouse_url, "--as-of", AS_OF]
-    child = subprocess.Popen([sys.executable, "-c", KILLABLE, str(flag), "judging", *args],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    with as_from_a_terminal():  # a test run started in the background ignores SIGINT, and its children did
+        child = subprocess.Popen([sys.executable, "-c", KILLABLE, str(flag), "judging", *args],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         deadline = time.monotonic() + 180
         while not flag.exists():
