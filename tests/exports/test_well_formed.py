@@ -36,7 +36,7 @@ from tests.exports.conftest import cli, ok, read_ocel, read_xes
 SCHEMA = json.loads((Path(__file__).parent / "data" / "ocel20-schema-json.json").read_text())
 XES = "{http://www.xes-standard.org/}"
 #: What XML 1.0 cannot hold (2.2 Characters).
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffd\ufffe\uffff]")
 SURROGATE = re.compile("[\ud800-\udfff]")
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -57,7 +57,7 @@ def catalogue() -> Catalogue:
 
 
 def as_xml(text: str) -> str:
-    return NOT_XML.sub(REPLACEMENT, text)
+    return NOT_XML.sub(lambda m: f"{REPLACEMENT}{ord(m.group(0)):04X}", text)
 
 
 def as_json(text: str) -> str:
@@ -135,7 +135,8 @@ def test_ocel_is_valid_ocel2_json_and_keeps_every_value(texts: list[str]) -> Non
 
 
 def test_forbidden_characters_are_replaced_and_markup_escaped() -> None:
-    assert xml_attr("a\x00b\x1fc\ufffe\ud800") == "a\ufffdb\ufffdc\ufffd\ufffd"
+    assert xml_attr("a\x00b\x1fc\ufffe\ud800") == "a\ufffd0000b\ufffd001Fc\ufffdFFFE\ufffdD800"
+    assert xml_attr("a\ufffdb") == "a\ufffdFFFDb"  # so that "a\ufffdb" is not what "a\x00b" is written as
     assert xml_attr('<&>"\t\n\r') == "&lt;&amp;&gt;&quot;&#9;&#10;&#13;"
     assert xml_attr("Tiếp nhận 'x' ]]>") == "Tiếp nhận 'x' ]]&gt;"
     assert orjson.loads(json_bytes({"k": "a\ud800b\x00"})) == {"k": "a\ufffdb\x00"}
@@ -171,7 +172,7 @@ def test_hostile_strings_from_a_file_give_files_lxml_and_pm4py_read(tmp_path: Pa
     found = xes_values(xes.read_bytes())
     assert (
         "concept:name",
-        'HS<1>&"\x01\x00'.replace("\x01", REPLACEMENT).replace("\x00", REPLACEMENT),
+        f'HS<1>&"{REPLACEMENT}0001{REPLACEMENT}0000',
     ) in found
     assert ("event_id", "e2\t\n") in found and ("event_id", "e3\r") in found
     log = read_xes(xes)
@@ -180,6 +181,26 @@ def test_hostile_strings_from_a_file_give_files_lxml_and_pm4py_read(tmp_path: Pa
     jsonschema.validate(document, SCHEMA)
     assert {e["id"] for e in document["events"]} == {e["event_id"] for e in hostile_events()}
     assert len(read_ocel(ocel).events) == 4
+
+
+def test_dossier_ids_differing_only_in_characters_xml_cannot_hold_stay_two_cases(tmp_path: Path) -> None:
+    """Review of the exports: "D" + U+0001 and "D" + U+0002 were both written "D" + U+FFFD, which pm4py read
+    as one case of two receipts (spurious rework); "D" + U+FFFD itself is a third dossier."""
+    received = {"procedure_code": "1.004222", "channel": "direct", "due_at": "2025-09-05T08:00:00+07:00",
+                "documents": []}  # fmt: skip
+    ids = ("D\x01", "D\x02", f"D{REPLACEMENT}")
+    events = tmp_path / "ids.jsonl"
+    at = "2025-09-01T08:00:00+07:00"
+    lines = [
+        {"schema_version": 1, "dossier_id": d, "unit_code": "U", "event_id": f"e{n}", "type": "received",
+         "occurred_at": at, "data": received}
+        for n, d in enumerate(ids)
+    ]  # fmt: skip
+    events.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    xes = tmp_path / "log.xes"
+    ok(cli("export", "xes", str(events), "--as-of", "2025-10-01", "--out", str(xes)))
+    log = read_xes(xes)
+    assert log["case:concept:name"].nunique() == 3 and len(log) == 3
 
 
 def test_the_fixed_offset_is_asia_ho_chi_minh_in_every_supported_year() -> None:
