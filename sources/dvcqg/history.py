@@ -4,8 +4,8 @@
   no code exists);
 - 1, 2: none (the dossier record carries the submission and the receipt: procedure, channel, due date);
 - 3: ``refused``, or ``withdrawn`` when the text is "Công dân thu hồi hồ sơ";
-- 4: ``transferred`` to the dossier's unit, ``step`` = ``PhongBanXuLy``, ``step_due_at`` =
-  ``NgayKetThucTheoQuyDinh``;
+- 4: ``transferred`` to the dossier's unit, ``step`` = ``PhongBanXuLy`` (unless it names the applicant or
+  holds a number or an e-mail: :func:`_names_nobody`), ``step_due_at`` = ``NgayKetThucTheoQuyDinh``;
 - 5, or 9 with "Cán bộ trả hồ sơ bổ sung": ``supplement_requested``;
 - 6, or 9 with "Công dân thực hiện NVTC": ``financial_obligation_requested``;
 - 7 / 8: ``withdrawn`` / ``suspended``;
@@ -31,14 +31,15 @@ stated again by its "Kết thúc xử lý hồ sơ" row (and the other way round
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import SYSTEM, Provenance, digest, fact_key
-from sources.dvcqg.notes import WITHHELD, may_name, passed_on, withheld
-from sources.dvcqg.privacy import ApplicantScrubber, official_prints
+from sources.dvcqg.notes import WITHHELD, may_name, may_reach, passed_on, withheld
+from sources.dvcqg.privacy import ApplicantScrubber, names_holder, official_prints
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
 from sources.dvcqg.vocabulary import (
@@ -163,7 +164,7 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
              inferred_kind="apology_from_text")  # fmt: skip
     elif kind == "transferred":
         data: dict[str, Any] = {"to_unit_code": unit}
-        if department:
+        if department and _names_nobody(department, state, applicant):
             data["step"] = department
         if step_due_text is not None:
             data["step_due_at"] = step_due_text
@@ -228,6 +229,18 @@ def _citizen_acted(status: str, text: str) -> bool:
 
 #: The national status only the citizen takes a dossier to (DOMAIN §3: 7, the citizen withdraws it).
 _CITIZEN_STATUS = "7"
+
+
+def _names_nobody(department: str, state: DossierState, applicant: ApplicantScrubber) -> bool:
+    """Whether a row's ``PhongBanXuLy`` may go on as the ``step``, which the exports carry: it holds no phone,
+    identity number or e-mail, no applicant value the dossier's record gives (when the record was read, as
+    for the ``actor``) and nothing of the row's own scrubbing. "Nguyễn Thị Bích Ngọc 0903123456" as the
+    department went on in clear, into the warehouse and the XES and OCEL exports (review of the exports)."""
+    return (
+        not may_reach(department)
+        and not names_holder(department, state.holder)
+        and applicant.text(department) in (department, unicodedata.normalize("NFC", department))
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -22,7 +22,7 @@ import unicodedata
 from schemas.pseudonym import without_pseudonyms
 from sources.dvcqg.vocabulary import PHRASES, STATUS_NAMES, fold
 
-__all__ = ["WITHHELD", "may_name", "passed_on", "withheld"]
+__all__ = ["WITHHELD", "may_name", "may_reach", "passed_on", "withheld"]
 
 #: What stands for the part of a text that is not passed on (:func:`withheld`).
 WITHHELD = "[…]"
@@ -62,7 +62,7 @@ def may_name(text: str) -> bool:
     """Whether a text may name someone or reach them (module docstring). Words joined by hyphens are words
     ("Trần-Văn-Bình" is a name: review)."""
     text = without_pseudonyms(unicodedata.normalize("NFC", text))
-    if _LONG_NUMBER.search(text) or _has_email(text):
+    if may_reach(text):
         return True
     words = ["".join(c for c in word if c.isalpha()) for chunk in text.split() for word in _words(chunk)]
     previous_capital = previous_surname = False
@@ -78,6 +78,11 @@ def may_name(text: str) -> bool:
             return True
         previous_capital, previous_surname = capital, folded in _SURNAMES
     return False
+
+
+def may_reach(text: str) -> bool:
+    """Whether a text holds what reaches someone: a phone or identity number, or an e-mail address."""
+    return _LONG_NUMBER.search(text) is not None or _has_email(text)
 
 
 def _has_email(text: str) -> bool:

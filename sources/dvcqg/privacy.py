@@ -55,6 +55,7 @@ __all__ = [
     "holder_prints",
     "is_applicant_field",
     "name_print",
+    "names_holder",
     "official_prints",
     "raw_scrubber",
 ]
@@ -139,6 +140,25 @@ def official_prints(official: str) -> tuple[int, ...]:
         if folded.startswith(word + " "):
             prints.append(name_print(folded[len(word) + 1 :]))
     return tuple(p for p in prints if p)
+
+
+#: The most words of a text :func:`names_holder` compares at once (a name with a form of address: "Công dân
+#: Tôn Nữ Thị Bích Ngọc").
+_MOST_WORDS = 7
+
+
+def names_holder(text: str, holder: tuple[int, ...]) -> bool:
+    """Whether ``text``, or a run of its words, is one of the applicant values ``holder`` has the prints of
+    (:func:`holder_prints`): "Phòng Tư pháp - Nguyễn Thị Bích Ngọc", "0903 123 456". An import keeps
+    prints, never the values, so the runs are compared, not searched for."""
+    if not holder:
+        return False
+    words = fold(text).split()
+    for start in range(len(words)):
+        for end in range(start + 1, min(len(words), start + _MOST_WORDS) + 1):
+            if name_print(" ".join(words[start:end])) in holder:
+                return True
+    return False
 
 
 class ApplicantScrubber:

@@ -383,3 +383,33 @@ def test_a_rejected_record_with_an_envelope_member_is_masked_all_the_same() -> N
     raw = raw_scrubber(Pseudonymiser(KEY))(orjson.dumps(record))
     assert b"Hoa" not in raw and b"Lan" not in raw and b"x4" not in raw, raw
     assert b'"TrangThaiHoSo":"*"' in raw  # the shape stays: the documented member names
+
+
+def test_a_department_naming_the_applicant_or_holding_a_number_is_no_step() -> None:
+    """Review of the exports: a row's ``PhongBanXuLy`` went on as the ``transferred`` event's ``step`` as
+    written, which the warehouse stores and the XES and OCEL exports carry: "Nguyễn Thị Bích Ngọc
+    0903123456" came out in clear in both. A department that holds a number or an e-mail, or names an
+    applicant value of the record in any spelling, is no step; a department is one, as written."""
+    departments = (
+        "Nguyễn Thị Bích Ngọc 0903123456",
+        "Nguyễn Thị Bích Ngọc",
+        "Phòng Tư pháp - nguyen thi bich ngoc",
+        "Một cửa (0903 123 456)",
+        "Một cửa, bichngoc.nguyen@example.vn",
+        "Một cửa, liên hệ 0911 - 222 - 333",
+        "Bà Nguyễn Thị Bích Ngọc",
+    )
+    for department in departments:
+        moved = row(status="4", at="2025-11-04 09:00:00", text="Chuyển xử lý", department=department)
+        events, rejected, _ = run(
+            encode({"service": "DongBoHoSoMC", "data": [dossier()]}), encode(progress_body(moved))
+        )
+        _assert_clean(_output(events, rejected))
+        (transferred,) = [e for e in events if e["type"] == "transferred"]
+        assert "step" not in transferred["data"], department
+    kept = ("Phòng Tư pháp - Hộ tịch", "Bộ phận Một cửa", unicodedata.normalize("NFD", "Phòng Tư pháp"))
+    for department in kept:
+        moved = row(status="4", at="2025-11-04 09:00:00", text="Chuyển xử lý", department=department)
+        record = encode({"service": "DongBoHoSoMC", "data": [dossier()]})
+        events, _, _ = run(record, encode(progress_body(moved)))
+        assert [e["data"].get("step") for e in events if e["type"] == "transferred"] == [department]
