@@ -4,8 +4,9 @@
   no code exists);
 - 1, 2: none (the dossier record carries the submission and the receipt: procedure, channel, due date);
 - 3: ``refused``, or ``withdrawn`` when the text is "Công dân thu hồi hồ sơ";
-- 4: ``transferred`` to the dossier's unit, ``step`` = ``PhongBanXuLy`` (unless it names the applicant or
-  holds a number or an e-mail: :func:`_names_nobody`), ``step_due_at`` = ``NgayKetThucTheoQuyDinh``;
+- 4: ``transferred`` to the dossier's unit, ``step`` = ``PhongBanXuLy`` (unless it names the applicant,
+  holds a number or an e-mail, or is longer than a name: :func:`_names_nobody`), ``step_due_at`` =
+  ``NgayKetThucTheoQuyDinh``;
 - 5, or 9 with "Cán bộ trả hồ sơ bổ sung": ``supplement_requested``;
 - 6, or 9 with "Công dân thực hiện NVTC": ``financial_obligation_requested``;
 - 7 / 8: ``withdrawn`` / ``suspended``;
@@ -231,13 +232,20 @@ def _citizen_acted(status: str, text: str) -> bool:
 _CITIZEN_STATUS = "7"
 
 
+#: The longest ``PhongBanXuLy`` taken as a department's name ("Bộ phận Tiếp nhận và Trả kết quả …").
+_LONGEST_DEPARTMENT = 200
+
+
 def _names_nobody(department: str, state: DossierState, applicant: ApplicantScrubber) -> bool:
     """Whether a row's ``PhongBanXuLy`` may go on as the ``step``, which the exports carry: it holds no phone,
     identity number or e-mail, no applicant value the dossier's record gives (when the record was read, as
     for the ``actor``) and nothing of the row's own scrubbing. "Nguyễn Thị Bích Ngọc 0903123456" as the
-    department went on in clear, into the warehouse and the XES and OCEL exports (review of the exports)."""
+    department went on in clear, into the warehouse and the XES and OCEL exports (review of the exports).
+    A text longer than :data:`_LONGEST_DEPARTMENT` is a note, not a department's name: none goes on (its
+    runs of words would take seconds to compare)."""
     return (
-        not may_reach(department)
+        len(department) <= _LONGEST_DEPARTMENT
+        and not may_reach(department)
         and not names_holder(department, state.holder)
         and applicant.text(department) in (department, unicodedata.normalize("NFC", department))
     )

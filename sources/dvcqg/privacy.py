@@ -104,7 +104,10 @@ def name_print(value: str) -> int:
     """A print of an applicant value (0 for none) equal for its spellings in any case, accents, spacing or
     separators (``fold``, spaces dropped: "0799 5555 5555" is "079955555555"): what an import remembers of a
     record's applicant to know her as a row's official, without keeping the value."""
-    folded = fold(value).replace(" ", "")
+    return _print(fold(value).replace(" ", ""))
+
+
+def _print(folded: str) -> int:
     return int.from_bytes(blake2b(folded.encode(), digest_size=8).digest(), "big") | 1 if folded else 0
 
 
@@ -155,8 +158,10 @@ def names_holder(text: str, holder: tuple[int, ...]) -> bool:
         return False
     words = fold(text).split()
     for start in range(len(words)):
-        for end in range(start + 1, min(len(words), start + _MOST_WORDS) + 1):
-            if name_print(" ".join(words[start:end])) in holder:
+        run = ""
+        for word in words[start : start + _MOST_WORDS]:
+            run += word  # as name_print folds a value: without its spaces
+            if _print(run) in holder:
                 return True
     return False
 
