@@ -19,13 +19,17 @@ suite          expectation                                                blocki
 uniqueness     events.event_id is unique (across dossiers and times)      yes
 vocabulary     events.type, channel per event type; dossiers.channel,     yes
                end_type; violations' (rule, severity) in the rulebook
-event_time     events.occurred_at >= 2015-01-01 and <= now + 5 min        yes
+event_time     events.occurred_at <= now + 5 min                          yes
+event_time     events.occurred_at >= 2015-01-01                           no
 due_dates      dossiers.due_at >= received_at                             yes
-catalogue      events.unit_code in the newest catalogue snapshot          yes
+catalogue      events.unit_code, dossiers.unit_code (the week's form's    yes
+               dossiers) in the newest catalogue snapshot
 catalogue      transfer targets, dossiers.procedure_code in it            no
 lifecycle      no event after the dossier's end (except returned and      no
                corrections): anomalies
 freshness      newest event at most 3 days before now (or the week end)   no
+freshness      every unit with events in each of the 4 weeks before has   no
+               events in the last 7 days (a unit that fell silent)
 load_runs      every warehouse load completed or was finished by a later  yes
                load (whatever the week: an interrupted load's dossiers
                lack their violations)

@@ -22,6 +22,11 @@ from warehouse.queries import load_sql
 
 #: A week's end less this is its last second (``Inputs.newest_events``).
 _SECOND = timedelta(seconds=1)
+#: A unit with events in each of the ``ACTIVE_WEEKS`` weeks of 7 days before the last 7 days up to the
+#: reference, and none in those, fell silent (the freshness suite): a whole week, as long as a week's report,
+#: of a unit that was never silent so long before (a commune with a dossier a month is not flagged).
+ACTIVE_WEEKS = 4
+_WEEK = timedelta(days=7)
 
 #: Tables the suites read; a warehouse without them has not been initialised.
 REQUIRED_TABLES = ("events", "dossiers", "violations", "catalogue_snapshots", "units", "procedures")
@@ -129,7 +134,12 @@ class Inputs:
         # 00:00) is the next week's.
         reference = self.now if self.scope.week is None else min(self.now, self.scope.end - _SECOND)
         return self._frame(
-            "quality_newest_events", ["unit_code", "newest", "events"], ["newest"], now=reference
+            "quality_newest_events",
+            ["unit_code", "newest", "events", "recent", "weeks_before"],
+            ["newest"],
+            now=reference,
+            # week_0 starts the last 7 days; week_n the n-th week of 7 days before them
+            **{f"week_{n}": reference - (n + 1) * _WEEK for n in range(ACTIVE_WEEKS + 1)},
         )
 
     @cached_property

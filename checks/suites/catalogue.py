@@ -96,6 +96,20 @@ def run(suite: SuiteRun) -> None:
     suite.validate(
         inputs.dossiers,
         [
+            # A week's events are those that occurred in it; a dossier carried over into it (received the
+            # week before, its only event then) under an unknown unit passed the week's check, while its
+            # report counted the dossier under that unit (review of the checks).
+            Check(
+                expectation="dossiers.unit_code is in the catalogue",
+                column="unit_code",
+                blocking=True,
+                build=_known("unit_code", cat.units),
+                fail_vi="Mã đơn vị của hồ sơ không có trong danh mục: {n}",
+                fail_en="Dossier's unit code not in the catalogue: {n}",
+                ok_vi="Mã đơn vị của hồ sơ đều có trong danh mục ({total})",
+                ok_en="All dossiers' unit codes are in the catalogue ({total})",
+                params=params,
+            ),
             Check(
                 expectation="dossiers.procedure_code is in the catalogue",
                 column="procedure_code",
@@ -106,7 +120,7 @@ def run(suite: SuiteRun) -> None:
                 ok_vi="Mã thủ tục đều có trong danh mục ({total})",
                 ok_en="All procedure codes are in the catalogue ({total})",
                 params=params,
-            )
+            ),
         ],
         DOSSIERS,
         id_columns=["dossier_id"],

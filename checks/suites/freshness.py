@@ -1,9 +1,13 @@
-"""Suite ``freshness``: the newest stored event is recent.
+"""Suite ``freshness``: the newest stored event is recent, and no unit fell silent.
 
 The reference is ``now`` for the whole warehouse, and the week's end (or ``now`` while the week runs) for a
 week: a week's report needs events up to its end. The newest event must be at most ``MAX_AGE`` older.
-A warning, not blocking: one-stop departments are closed at weekends and for up to nine days at Tết, so
-silence is often legitimate; a stalled pipeline still shows up on every report's data-quality section.
+A unit that had events in each of the four weeks before the last seven days up to the reference and none
+in those seven days fell silent: its source stopped sending while the others went on, which the newest
+event of the whole warehouse never showed (review of the checks), and a week's report then counts that unit
+with what little it holds. Both are warnings, not blocking: one-stop departments are closed at weekends and
+for up to nine days at Tết, so silence is often legitimate; a stalled pipeline still shows up on every
+report's data-quality section.
 """
 
 from __future__ import annotations
@@ -12,11 +16,15 @@ from datetime import timedelta
 
 from checks.check import UNITS, Advice, Check
 from checks.formatting import local_time, naive_utc
+from checks.inputs import ACTIVE_WEEKS
 from checks.suite_run import SuiteRun
 
 SUITE = "freshness"
 BLOCKING = False  # whether any of its expectations blocks reports
-DESCRIPTION = "The newest event is at most 3 days older than the reference time (warning)."
+DESCRIPTION = (
+    "The newest event is at most 3 days older than the reference time, and every unit with events in each "
+    "of the 4 weeks before has events in the last 7 days (warnings)."
+)
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
@@ -84,3 +92,23 @@ def run(suite: SuiteRun) -> None:
         params={"reference": reference.isoformat(), "max_age_seconds": MAX_AGE.total_seconds()},
     )
     suite.validate(frame, [check], UNITS)
+    active = frame[frame["weeks_before"] == ACTIVE_WEEKS].reset_index(drop=True)
+    values = {"vi": local_time(reference, "vi"), "en": local_time(reference, "en")}
+    silent = Check(
+        expectation="units with events in each of the 4 weeks before have events in the last 7 days",
+        column="recent",
+        blocking=False,
+        build=lambda E: E.ExpectColumnValuesToBeBetween(column="recent", min_value=1),
+        fail_vi="Đơn vị không có sự kiện nào trong 7 ngày đến {reference}, dù tuần nào trong 4 tuần trước đó "
+        "cũng có: {n}",
+        fail_en="Units with no event in the 7 days up to {reference}, though with events in each of the 4 "
+        "weeks before: {n}",
+        ok_vi="Các đơn vị tuần nào trong 4 tuần trước cũng có sự kiện đều có sự kiện trong 7 ngày đến "
+        "{reference} ({total})",
+        ok_en="Every unit with events in each of the 4 weeks before has events in the 7 days up to "
+        "{reference} ({total})",
+        values_vi={"reference": values["vi"]},
+        values_en={"reference": values["en"]},
+        params={"reference": reference.isoformat(), "silent_days": 7, "active_weeks": ACTIVE_WEEKS},
+    )
+    suite.validate(active, [silent], UNITS, id_columns=["unit_code"])

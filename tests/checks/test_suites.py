@@ -10,7 +10,7 @@ from checks import CheckResult, QualityRun, run_checks
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from tests.builders import apology, ev
-from tests.checks.helpers import NOW, PROCEDURE, UNIT, clean_events, dossier
+from tests.checks.helpers import NOW, OTHER_UNIT, PROCEDURE, UNIT, clean_events, dossier
 from warehouse.store import VIOLATION_COLUMNS, now_version, violation_row
 
 W45 = Week.parse("2025-W45")
@@ -244,6 +244,20 @@ def test_catalogue_codes(platform, wh, loader):
     assert procedure.details["params"]["catalogue"].startswith("warehouse snapshot ")
 
 
+def test_a_dossier_carried_over_under_an_unknown_unit_fails_the_weeks_check(platform, wh, loader):
+    """Review of the checks: a dossier received the week before under an unknown unit, still open, has no
+    event in this week; this week's unit check passed on the week's events, while the week's report counted
+    the dossier under that unit (a unit page of its own). Its dossier's unit is checked too, blocking."""
+    loader.load(clean_events())
+    loader.load(dossier(7, "2025-10-29", unit="999.99.99.X99")[:1])  # W44, received only: open in W45
+    results = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))
+    assert results["events.unit_code is in the catalogue"].success  # no event of it in W45
+    unit = results["dossiers.unit_code is in the catalogue"]
+    assert (unit.success, unit.blocking, unit.unexpected_count, unit.element_count) == (False, True, 1, 5)
+    assert unit.message_en == "Dossier's unit code not in the catalogue: 1 dossier"
+    assert unit.details["unexpected_values"] == [{"value": "999.99.99.X99", "count": 1}]
+
+
 def test_catalogue_uses_the_newest_snapshot(platform, wh, loader):
     loader.load(clean_events())
     assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
@@ -329,3 +343,34 @@ def test_freshness(platform, wh, loader):
     assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
         "events: the newest occurred_at is recent"
     ].success
+
+
+def test_a_unit_that_fell_silent_for_the_week_is_a_warning(platform, wh, loader):
+    """Review of the checks: the guide said the data-quality run flags a week's gaps, but freshness took
+    the newest event of all units: a unit whose source stopped sending while the others went on passed,
+    and the week's report counted it with what little it held. A unit with events in each of the four
+    weeks before the week's last seven days and none in them is named, as a warning; one with a quieter
+    past (a week without events among the four) is not."""
+    silent = "units with events in each of the 4 weeks before have events in the last 7 days"
+    others = [e for e in clean_events() if e.unit_code == OTHER_UNIT]  # W45, the other unit only
+    weekly = ["2025-10-07", "2025-10-14", "2025-10-21", "2025-10-29"]  # UNIT: W41 to W44, then nothing
+    loader.load([*others, *(e for n, day in enumerate(weekly) for e in dossier(10 + n, day, unit=UNIT))])
+    results = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))
+    assert results["events: the newest occurred_at is recent"].success  # the other unit is fresh
+    result = results[silent]
+    assert (result.success, result.blocking, result.unexpected_count, result.element_count) == (
+        False, False, 1, 1,
+    )  # fmt: skip
+    assert result.details["examples"] == [{"recent": 0, "unit_code": UNIT}]
+    assert result.message_en == (
+        "Units with no event in the 7 days up to 2025-11-10 00:00 (UTC+7), though with events in each of "
+        "the 4 weeks before: 1 unit"
+    ), result.message_en
+    assert result.message_vi.startswith("Đơn vị không có sự kiện nào trong 7 ngày đến 00:00 10/11/2025, dù")
+    # A week later its quiet week is among the four before: not flagged (nor is the other unit, new).
+    assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W46"), now=NOW))[
+        silent
+    ].success
+    # Its events come in: W45 passes.
+    loader.load(dossier(6, "2025-11-05", unit=UNIT))
+    assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[silent].success
