@@ -27,6 +27,7 @@ _SECOND = timedelta(seconds=1)
 #: of a unit that was never silent so long before (a commune with a dossier a month is not flagged).
 ACTIVE_WEEKS = 4
 _WEEK = timedelta(days=7)
+_WEEK_STARTS = ("recent_from", "first_from", "second_from", "third_from", "fourth_from")
 
 #: Tables the suites read; a warehouse without them has not been initialised.
 REQUIRED_TABLES = ("events", "dossiers", "violations", "catalogue_snapshots", "units", "procedures")
@@ -138,8 +139,8 @@ class Inputs:
             ["unit_code", "newest", "events", "recent", "weeks_before"],
             ["newest"],
             now=reference,
-            # week_0 starts the last 7 days; week_n the n-th week of 7 days before them
-            **{f"week_{n}": reference - (n + 1) * _WEEK for n in range(ACTIVE_WEEKS + 1)},
+            # The start of the last 7 days, then of each week of 7 days before them.
+            **{name: reference - (n + 1) * _WEEK for n, name in enumerate(_WEEK_STARTS)},
         )
 
     @cached_property

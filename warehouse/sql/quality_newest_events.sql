@@ -5,10 +5,10 @@
 -- how many of the 4 weeks of 7 days before those it had events (a unit that fell silent: the freshness
 -- suite).
 SELECT unit_code, maxIf(occurred_at, occurred_at <= %(now)s) AS newest, count() AS events,
-       countIf(occurred_at > %(week_0)s AND occurred_at <= %(now)s) AS recent,
-       toUInt8(countIf(occurred_at > %(week_1)s AND occurred_at <= %(week_0)s) > 0)
-       + toUInt8(countIf(occurred_at > %(week_2)s AND occurred_at <= %(week_1)s) > 0)
-       + toUInt8(countIf(occurred_at > %(week_3)s AND occurred_at <= %(week_2)s) > 0)
-       + toUInt8(countIf(occurred_at > %(week_4)s AND occurred_at <= %(week_3)s) > 0) AS weeks_before
+       countIf(occurred_at > %(recent_from)s AND occurred_at <= %(now)s) AS recent,
+       toUInt8(countIf(occurred_at > %(first_from)s AND occurred_at <= %(recent_from)s) > 0)
+       + toUInt8(countIf(occurred_at > %(second_from)s AND occurred_at <= %(first_from)s) > 0)
+       + toUInt8(countIf(occurred_at > %(third_from)s AND occurred_at <= %(second_from)s) > 0)
+       + toUInt8(countIf(occurred_at > %(fourth_from)s AND occurred_at <= %(third_from)s) > 0) AS weeks_before
 FROM events
 GROUP BY unit_code
