@@ -30,7 +30,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from console import account_pages, api, login_pages, pages
 from console.auth import CsrfFailed, Gate, NotAllowed, Throttled, Unauthorized, Who, WrongMedia, lang_of
 from console.dashboard import Dashboards
-from console.security import Busy, Sessions, Throttle
+from console.security import BodyLimit, Busy, Sessions, Throttle, TooLarge
 from console.service import BadRequest, ConsoleService, Forbidden, NotFound
 from console.texts import ConsoleTexts
 from inspections.cases import CaseRefused
@@ -94,9 +94,11 @@ def exact(value: Any) -> Markup:
 
 
 _STATUS = {Unauthorized: 401, NotAllowed: 403, Forbidden: 403, CsrfFailed: 403, NotFound: 404,
-           BadRequest: 400, CaseRefused: 409, Throttled: 429, WrongMedia: 415, Busy: 503}  # fmt: skip
+           BadRequest: 400, CaseRefused: 409, Throttled: 429, WrongMedia: 415, Busy: 503,
+           TooLarge: 413}  # fmt: skip
 _MESSAGES = {401: "login required", 403: "forbidden", 404: "not found", 429: "too many failed logins",
-             415: "send a form or JSON body", 503: "busy, try again in a moment"}  # fmt: skip
+             415: "send a form or JSON body", 503: "busy, try again in a moment",
+             413: "request body too large"}  # fmt: skip
 
 
 async def on_error(request: Request, exc: Exception) -> Response:
@@ -191,7 +193,7 @@ def create_app(
     app.state.header_for = header_for or (lambda lang: make_header(service.catalogue, lang))
     # Outside Starlette, not as its middleware: Starlette answers an unhandled error (a 500) from its
     # outermost layer, which its own middleware never sees, and that page needs the headers too.
-    secured: ASGIApp = SecurityHeaders(app)
+    secured: ASGIApp = SecurityHeaders(BodyLimit(app))
     proxies = [p.strip() for p in trusted_proxies.split(",") if p.strip()]
     # Without a trusted proxy the header is ignored: the peer is the client (no spoofed address).
     if not proxies:

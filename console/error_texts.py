@@ -110,6 +110,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Trạng thái xử lý của vi phạm không cho phép thao tác này.",
         "The case's state does not allow this.",
     ),
+    "413": (
+        "Nội dung gửi lên quá lớn (quá 1 MB). Hãy rút ngắn ghi chú rồi gửi lại.",
+        "What was sent is too large (over 1 MB). Shorten the note and send it again.",
+    ),
     "415": ("Yêu cầu không hợp lệ.", "Bad request."),
     "429": ("Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau.", "Too many failed logins."),
     "500": ("Đã có lỗi. Vui lòng thử lại.", "Something went wrong. Please try again."),

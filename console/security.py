@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _HASHER = PasswordHasher()
 #: A hash to verify against when the login does not exist, so that an unknown login takes as long as a
@@ -47,6 +48,45 @@ ARGON2_SLOTS = 4
 
 class Busy(Exception):
     """Every Argon2 slot is taken (503): try again in a moment."""
+
+
+#: The largest request body the console takes: nginx's default ``client_max_body_size``. A login, an
+#: account's form or a decision with its note is a few kilobytes; Starlette caps a form at 1,000 fields of
+#: 1 MB each, so that one POST, before any login, could make the console hold about 1 GB.
+MAX_BODY_BYTES = 1 << 20
+
+
+class TooLarge(Exception):
+    """A request body over :data:`MAX_BODY_BYTES` (413)."""
+
+
+class BodyLimit:
+    """ASGI wrapper: reading a request body over ``limit`` bytes raises :class:`TooLarge` in the handler
+    that reads it (the app's error handlers answer it), as soon as its ``Content-Length`` says so or its
+    chunks add up to it; a request whose body is never read is not refused."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        read = self.limit + 1 if declared.isdigit() and int(declared) > self.limit else 0
+
+        async def limited() -> Message:
+            nonlocal read
+            if read > self.limit:
+                raise TooLarge()
+            message = await receive()
+            if message["type"] == "http.request":
+                read += len(message.get("body", b""))
+                if read > self.limit:
+                    raise TooLarge()
+            return message
+
+        await self.app(scope, limited, send)
 
 
 _SLOTS = threading.BoundedSemaphore(ARGON2_SLOTS)

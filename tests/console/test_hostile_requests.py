@@ -69,6 +69,34 @@ def test_a_json_body_past_the_limit_is_refused(console_world: ConsoleWorld) -> N
     assert response.status_code == 400 and "KiB" in response.json()["error"]
 
 
+def test_a_body_past_a_mebibyte_is_refused_before_any_login(console_world: ConsoleWorld) -> None:
+    """Review of 2026-12-06 (left alone then): Starlette takes a form of 1,000 fields of 1 MB each, so that
+    one POST to the login page, before any login, made the console hold about 1 GB. A body over 1 MiB is
+    refused (413) as soon as its length says so or its chunks add up to it, in the reader's language on a
+    page and in English from the API; a form under it is taken as before."""
+    from console.security import MAX_BODY_BYTES
+
+    client = console_world.client()
+    # Fields under Starlette's 1 MB each, over 1 MiB together.
+    field = b"login=x&password=x" + b"".join(b"&f%d=" % n + b"a" * (600 << 10) for n in range(3))
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    page = client.post("/login", content=field, headers=form, follow_redirects=False)
+    assert page.status_code == 413 and "quá lớn" in page.text and "Traceback" not in page.text
+    # Chunks with no length, as a client streaming its body sends them.
+    chunks = client.post("/login", content=iter([field[:1000], field[1000:]]), headers=form)
+    assert chunks.status_code == 413
+    api = client.post("/api/login", content=b'{"login": "' + b"a" * MAX_BODY_BYTES + b'"}', headers=JSON)
+    assert api.status_code == 413 and api.json() == {"error": "request body too large"}
+    # A decision past it, from an officer whose session is live: refused, and the case stays as it was.
+    officer, csrf = logged_in(console_world, "insp")
+    big = {"csrf_token": csrf, **KEY, "action": "request_explanation", "note": "x" * MAX_BODY_BYTES}
+    assert officer.post("/cases/decision", data=big, follow_redirects=False).status_code == 413
+    assert _case_state(console_world) == "open"
+    # Under the limit, a wrong login is what it always was.
+    small = client.post("/login", data={"login": "a" * 1000, "password": "x"}, follow_redirects=False)
+    assert small.status_code in (401, 403)
+
+
 def test_a_json_body_nested_past_the_parser_is_refused_not_a_500(console_world: ConsoleWorld) -> None:
     """30,000 nested brackets fit in the 64 KiB: the parser's RecursionError was a 500 and a traceback in
     the log, before any login (review)."""
@@ -133,5 +161,5 @@ def test_the_dashboards_kept_are_bounded(
     client, _ = logged_in(console_world, "insp")
     for week in ("2025-W43", "2025-W44", "2025-W45", "2025-W44"):
         assert client.get("/dashboard", params={"week": week}).status_code == 200
-    boards = client.app.app.state.dashboards  # type: ignore[attr-defined]  # the Starlette app in its headers
+    boards = client.app.app.app.state.dashboards  # type: ignore[attr-defined]  # the app in its body limit, in its headers
     assert list(boards._cache) == ["2025-W45", "2025-W44"]
