@@ -111,8 +111,8 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The case's state does not allow this.",
     ),
     "413": (
-        "Nội dung gửi lên quá lớn (quá 1 MB). Hãy rút ngắn ghi chú rồi gửi lại.",
-        "What was sent is too large (over 1 MB). Shorten the note and send it again.",
+        "Nội dung gửi lên quá lớn (quá 1 MB). Nếu đang gửi ghi chú, hãy rút ngắn rồi gửi lại.",
+        "What was sent is too large (over 1 MB). If it held a note, shorten the note and send it again.",
     ),
     "415": ("Yêu cầu không hợp lệ.", "Bad request."),
     "429": ("Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau.", "Too many failed logins."),
