@@ -25,6 +25,8 @@ due_dates      dossiers.due_at >= received_at                             yes
 catalogue      events.unit_code, dossiers.unit_code (the week's form's    yes
                dossiers) in the newest catalogue snapshot
 catalogue      transfer targets, dossiers.procedure_code in it            no
+consistency    open violations and outcome rows belong to dossiers with   yes
+               stored events; a dossier's outcome intervals do not overlap
 lifecycle      no event after the dossier's end (except returned and      no
                corrections): anomalies
 freshness      newest event at most 3 days before now (or the week end)   no

@@ -7,9 +7,9 @@ The run's dependencies are given one by one (no platform object): the suites use
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -38,6 +38,8 @@ class CatalogueCodes:
     units: frozenset[str]
     procedures: frozenset[str]
     source: str  # "warehouse snapshot N" or "platform catalogue (no snapshot in the warehouse)"
+    #: Units a reform ended, and the first day they no longer exist (``Unit.valid_to``).
+    ended: Mapping[str, date] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,6 +128,23 @@ class Inputs:
         )
 
     @cached_property
+    def violation_dossiers(self) -> Any:
+        """The open violations in scope and whether their dossier has stored events (``has_events``)."""
+        return self._frame("quality_violation_dossiers", ["dossier_id", "rule_id", "event_id", "has_events"])
+
+    @cached_property
+    def outcome_spans(self) -> Any:
+        """The outcome rows holding an instant of the scope: ``dossier_id``, ``valid_from_key``,
+        ``valid_to_key`` (epoch microseconds) and whether the dossier has stored events."""
+        start, end = (int(t.timestamp()) * 1_000_000 for t in (self.scope.start, self.scope.end))
+        return self._frame(
+            "quality_outcome_spans",
+            ["dossier_id", "valid_from_key", "valid_to_key", "has_events"],
+            start_key=start,
+            end_key=end,
+        )
+
+    @cached_property
     def newest_events(self) -> Any:
         """Per unit, the newest event time in the whole warehouse not after the reference: ``now``, and for
         a week its end if earlier. An event dated in the future (a typo, a clock) would keep the data
@@ -161,15 +180,18 @@ class Inputs:
         ((snapshot, count),) = self.wh.query("SELECT max(snapshot), count() FROM catalogue_snapshots")
         if count:
             rows = self.wh.query(load_sql("quality_catalogue_codes"), {"snapshot": snapshot})
+            ended = self.wh.query(load_sql("quality_ended_units"), {"snapshot": snapshot})
             return CatalogueCodes(
                 frozenset(code for kind, code in rows if kind == "unit"),
                 frozenset(code for kind, code in rows if kind == "procedure"),
                 f"warehouse snapshot {snapshot}",
+                dict(ended),
             )
         return CatalogueCodes(
             frozenset(self.catalogue.units),
             frozenset(self.catalogue.procedures),
             "platform catalogue (no snapshot in the warehouse)",
+            {u.code: u.valid_to for u in self.catalogue.units.values() if u.valid_to is not None},
         )
 
 

@@ -378,6 +378,7 @@ SUITE_NAMES: Final[dict[str, dict[str, str]]] = {
     "event_time": {"vi": "Thời điểm sự kiện", "en": "Event time"},
     "due_dates": {"vi": "Ngày hẹn trả", "en": "Due dates"},
     "catalogue": {"vi": "Danh mục", "en": "Catalogue"},
+    "consistency": {"vi": "Tính nhất quán", "en": "Consistency"},
     "lifecycle": {"vi": "Trình tự xử lý", "en": "Lifecycle"},
     "freshness": {"vi": "Độ cập nhật", "en": "Freshness"},
     "load_runs": {"vi": "Nạp dữ liệu", "en": "Load runs"},

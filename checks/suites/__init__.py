@@ -15,6 +15,7 @@ from types import ModuleType
 from checks.check import Advice
 from checks.suites import (
     catalogue,
+    consistency,
     due_dates,
     event_time,
     freshness,
@@ -26,7 +27,7 @@ from checks.suites import (
 
 #: The suite modules in report order.
 SUITE_MODULES: tuple[ModuleType, ...] = (
-    uniqueness, vocabulary, event_time, due_dates, catalogue, lifecycle, freshness, load_runs,
+    uniqueness, vocabulary, event_time, due_dates, catalogue, consistency, lifecycle, freshness, load_runs,
 )  # fmt: skip
 
 

@@ -33,8 +33,8 @@ def test_clean_data_passes_every_check(platform, wh, loader):
         assert failed(run) == set(), [r.message_en for r in run.results if not r.success]
         assert run.week == (None if week is None else "2025-W45")
         assert {r.suite for r in run.results} == {
-            "uniqueness", "vocabulary", "event_time", "due_dates", "catalogue", "lifecycle", "freshness",
-            "load_runs",
+            "uniqueness", "vocabulary", "event_time", "due_dates", "catalogue", "consistency", "lifecycle",
+            "freshness", "load_runs",
         }  # fmt: skip
         assert all(r.week == run.week and r.checked_at == CLEAN_NOW.astimezone(UTC) for r in run.results)
     results = by_key(run)
@@ -374,3 +374,56 @@ def test_a_unit_that_fell_silent_for_the_week_is_a_warning(platform, wh, loader)
     # Its events come in: W45 passes.
     loader.load(dossier(6, "2025-11-05", unit=UNIT))
     assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[silent].success
+
+
+def test_a_unit_a_reform_ended_is_not_said_to_have_fallen_silent(platform, wh, loader):
+    """Review of the diff: the communes merged on 1/7/2025 (the catalogue's ``valid_to``) were flagged as
+    silent for weeks on the bundled sample; their events stop because they no longer exist."""
+    silent = "units with events in each of the 4 weeks before have events in the last 7 days"
+    ended = "000.01.01.H99"  # valid until 2025-07-01
+    assert platform.catalogue.units[ended].valid_to is not None
+    weekly = ["2025-06-03", "2025-06-10", "2025-06-17", "2025-06-24"]
+    loader.load([e for n, day in enumerate(weekly) for e in dossier(10 + n, day, unit=ended)])
+    loader.load(dossier(20, "2025-07-02", unit=UNIT))
+    run = run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W27"), now=NOW)
+    result = by_key(run)[silent]
+    assert result.success and result.element_count == 0, result.details
+
+
+def test_violations_and_outcome_rows_left_behind_or_overlapping_block_the_week(platform, wh, loader):
+    """Review of the checks: an open violation or an outcome row whose dossier's events were deleted by
+    hand (the guide's procedure for wrong stored events deletes rows from these tables), or an outcome row
+    overlapping another of its dossier's, passed every check while the week's report counted it."""
+    loader.load(clean_events())
+    ok = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))
+    assert ok["open violations belong to dossiers with stored events"].success
+    spans = ok["outcome rows belong to dossiers with stored events"]
+    assert spans.success and spans.element_count == 4
+    assert ok["a dossier's outcome intervals do not overlap"].success
+    ghost = {
+        "dossier_id": "D-ghost", "rule_id": "LATE_NO_APOLOGY", "event_id": None, "kind": "violation",
+        "severity": "high", "unit_code": UNIT, "procedure_code": PROCEDURE, "legal_basis": "x",
+        "occurred_at": "2025-11-06T10:00:00+07:00", "rulebook_version": "1", "evidence": [],
+    }  # fmt: skip
+    wh.insert("violations", VIOLATION_COLUMNS, [[x] for x in violation_row(ghost, "open", NOW, "test", 1)])
+    first = dossier(1)[0].dossier_id
+    copy = "dossier_id, generation, valid_from, valid_from_key, valid_to_key, unit_code, procedure_code, "
+    copy += "field_code, received_on, channel, ended_on, status, working_days, returned_channel"
+    wh.execute(f"INSERT INTO dossier_outcomes ({copy}) SELECT 'D-ghost', {copy.split(', ', 1)[1]} "
+               "FROM dossier_outcomes FINAL WHERE dossier_id = %(d)s", {"d": first})  # fmt: skip
+    # A second row of the first dossier, one microsecond later, in force beside the first.
+    wh.execute(f"INSERT INTO dossier_outcomes ({copy}) SELECT dossier_id, generation, valid_from, "
+               f"valid_from_key + 1, {copy.split(', ', 4)[4]} FROM dossier_outcomes FINAL "
+               "WHERE dossier_id = %(d)s", {"d": first})  # fmt: skip
+    results = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))
+    orphan = results["open violations belong to dossiers with stored events"]
+    assert (orphan.success, orphan.blocking, orphan.unexpected_count) == (False, True, 1)
+    assert orphan.details["examples"][0]["dossier_id"] == "D-ghost"
+    assert orphan.message_en == "Open violations of dossiers with no stored event: 1 violation"
+    rows = results["outcome rows belong to dossiers with stored events"]
+    assert (rows.success, rows.unexpected_count, rows.element_count) == (False, 1, 5)
+    assert rows.details["examples"][0]["dossier_id"] == "D-ghost"
+    overlap = results["a dossier's outcome intervals do not overlap"]
+    assert (overlap.success, overlap.blocking, overlap.unexpected_count) == (False, True, 1)
+    assert overlap.details["examples"][0]["dossier_id"] == first
+    assert overlap.message_vi == "Hồ sơ có hai kết quả giải quyết cùng hiệu lực tại một thời điểm: 1 hồ sơ"
