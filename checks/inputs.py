@@ -27,6 +27,7 @@ _SECOND = timedelta(seconds=1)
 #: of a unit that was never silent so long before (a commune with a dossier a month is not flagged).
 ACTIVE_WEEKS = 4
 _WEEK = timedelta(days=7)
+_FIRST_DAY, _LAST_DAY = date(1970, 1, 2), date(2100, 1, 1)
 _WEEK_STARTS = ("recent_from", "first_from", "second_from", "third_from", "fourth_from")
 
 #: Tables the suites read; a warehouse without them has not been initialised.
@@ -134,14 +135,16 @@ class Inputs:
 
     @cached_property
     def outcome_spans(self) -> Any:
-        """The outcome rows holding an instant of the scope: ``dossier_id``, ``valid_from_key``,
+        """The outcome rows of the dossiers the scope's form counts: ``dossier_id``, ``valid_from_key``,
         ``valid_to_key`` (epoch microseconds) and whether the dossier has stored events."""
-        start, end = (int(t.timestamp()) * 1_000_000 for t in (self.scope.start, self.scope.end))
+        week = self.scope.week
+        # The whole warehouse: days ClickHouse's Date holds (it is not read then: ``whole``).
+        start_day, end_day = (week.start, week.end) if week is not None else (_FIRST_DAY, _LAST_DAY)
         return self._frame(
             "quality_outcome_spans",
             ["dossier_id", "valid_from_key", "valid_to_key", "has_events"],
-            start_key=start,
-            end_key=end,
+            start_day=start_day,
+            end_day=end_day,
         )
 
     @cached_property
