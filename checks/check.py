@@ -8,7 +8,7 @@ factory that is given the library's ``expectations`` module when it runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,12 @@ from checks.formatting import number
 
 #: Builds one Great Expectations expectation, given the ``great_expectations.expectations`` module.
 ExpectationFactory = Callable[[Any], Any]
+
+
+def in_set(column: str, values: Iterable[Any]) -> ExpectationFactory:
+    """Every value of ``column`` is one of ``values`` (sorted once: the set is stated in the results)."""
+    allowed = sorted(values)
+    return lambda E: E.ExpectColumnValuesToBeInSet(column=column, value_set=allowed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,7 @@ UNKNOWN_PROCEDURE finding, only its catalogue rules and field breakdown are miss
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
-
-from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, EVENTS, Advice, Check, Noun
+from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, EVENTS, Advice, Check, Noun, in_set
 from checks.suite_run import SuiteRun
 
 SUITE = "catalogue"
@@ -46,11 +43,6 @@ NEXT_STEP = Advice(
 TRANSFERS = Noun("sự kiện chuyển xử lý", "transfers", "transfer")
 
 
-def _known(column: str, codes: Collection[str]) -> Any:
-    values = sorted(codes)
-    return lambda E: E.ExpectColumnValuesToBeInSet(column=column, value_set=values)
-
-
 def run(suite: SuiteRun) -> None:
     inputs = suite.inputs
     cat = inputs.catalogue_codes
@@ -63,7 +55,7 @@ def run(suite: SuiteRun) -> None:
                 expectation="events.unit_code is in the catalogue",
                 column="unit_code",
                 blocking=True,
-                build=_known("unit_code", cat.units),
+                build=in_set("unit_code", cat.units),
                 fail_vi="Mã đơn vị không có trong danh mục: {n}",
                 fail_en="Unit code not in the catalogue: {n}",
                 ok_vi="Mã đơn vị đều có trong danh mục ({total})",
@@ -82,7 +74,7 @@ def run(suite: SuiteRun) -> None:
                 expectation="events.data.to_unit_code is in the catalogue",
                 column="to_unit_code",
                 blocking=False,
-                build=_known("to_unit_code", cat.units),
+                build=in_set("to_unit_code", cat.units),
                 fail_vi="Đơn vị nhận chuyển xử lý không có trong danh mục: {n}",
                 fail_en="Transfer target unit not in the catalogue: {n}",
                 ok_vi="Đơn vị nhận chuyển xử lý đều có trong danh mục ({total})",
@@ -103,7 +95,7 @@ def run(suite: SuiteRun) -> None:
                 expectation="dossiers.unit_code is in the catalogue",
                 column="unit_code",
                 blocking=True,
-                build=_known("unit_code", cat.units),
+                build=in_set("unit_code", cat.units),
                 fail_vi="Mã đơn vị của hồ sơ không có trong danh mục: {n}",
                 fail_en="Dossier's unit code not in the catalogue: {n}",
                 ok_vi="Mã đơn vị của hồ sơ đều có trong danh mục ({total})",
@@ -114,7 +106,7 @@ def run(suite: SuiteRun) -> None:
                 expectation="dossiers.procedure_code is in the catalogue",
                 column="procedure_code",
                 blocking=False,
-                build=_known("procedure_code", cat.procedures),
+                build=in_set("procedure_code", cat.procedures),
                 fail_vi="Mã thủ tục không có trong danh mục: {n}",
                 fail_en="Procedure code not in the catalogue: {n}",
                 ok_vi="Mã thủ tục đều có trong danh mục ({total})",

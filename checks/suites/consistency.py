@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, VIOLATIONS, Advice, Check
+from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, VIOLATIONS, Advice, Check, in_set
 from checks.suite_run import SuiteRun
 
 SUITE = "consistency"
@@ -45,7 +45,7 @@ def run(suite: SuiteRun) -> None:
                 expectation="open violations belong to dossiers with stored events",
                 column="has_events",
                 blocking=True,
-                build=lambda E: E.ExpectColumnValuesToBeInSet(column="has_events", value_set=[1]),
+                build=in_set("has_events", [1]),
                 fail_vi="Vi phạm đang mở của hồ sơ không còn sự kiện nào trong kho: {n}",
                 fail_en="Open violations of dossiers with no stored event: {n}",
                 ok_vi="Vi phạm đang mở đều thuộc hồ sơ có sự kiện trong kho ({total})",
@@ -62,7 +62,7 @@ def run(suite: SuiteRun) -> None:
                 expectation="outcome rows belong to dossiers with stored events",
                 column="has_events",
                 blocking=True,
-                build=lambda E: E.ExpectColumnValuesToBeInSet(column="has_events", value_set=[1]),
+                build=in_set("has_events", [1]),
                 fail_vi="Hồ sơ có kết quả giải quyết nhưng không còn sự kiện nào trong kho: {n}",
                 fail_en="Dossiers with outcome rows but no stored event: {n}",
                 ok_vi="Kết quả giải quyết đều thuộc hồ sơ có sự kiện trong kho ({total})",
@@ -72,7 +72,7 @@ def run(suite: SuiteRun) -> None:
                 expectation="a dossier's outcome intervals do not overlap",
                 column="overlapping",
                 blocking=True,
-                build=lambda E: E.ExpectColumnValuesToBeInSet(column="overlapping", value_set=[0]),
+                build=in_set("overlapping", [0]),
                 fail_vi="Hồ sơ có hai kết quả giải quyết cùng hiệu lực tại một thời điểm: {n}",
                 fail_en="Dossiers with two outcome rows in force at one instant: {n}",
                 ok_vi="Mỗi hồ sơ có một kết quả giải quyết tại mỗi thời điểm ({total})",

@@ -7,9 +7,7 @@ blocking: a value outside the vocabulary is counted in no column of the reportin
 
 from __future__ import annotations
 
-from typing import Any
-
-from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, EVENTS, VIOLATIONS, Advice, Check
+from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, EVENTS, VIOLATIONS, Advice, Check, in_set
 from checks.suite_run import SuiteRun
 from inspections.audit_error import AUDIT_ERROR
 from schemas.events import END_TYPES, EventType
@@ -46,17 +44,13 @@ TYPE_CHANNELS = (
 _WITH_CHANNEL = frozenset({EventType.SUBMITTED, EventType.RECEIVED, EventType.RETURNED})
 
 
-def _in_set(column: str, values: Any) -> Any:
-    return lambda E: E.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values))
-
-
 def event_checks() -> list[Check]:
     return [
         Check(
             expectation="events.type is a contract event type",
             column="type",
             blocking=True,
-            build=_in_set("type", [t.value for t in EventType]),
+            build=in_set("type", [t.value for t in EventType]),
             fail_vi="Loại sự kiện ngoài danh mục của hợp đồng dữ liệu: {n}",
             fail_en="Event type outside the data contract's vocabulary: {n}",
             ok_vi="Loại sự kiện hợp lệ ({total})",
@@ -66,7 +60,7 @@ def event_checks() -> list[Check]:
             expectation="events.data.channel is allowed for the event type",
             column="channel",
             blocking=True,
-            build=_in_set("type_channel", TYPE_CHANNELS),
+            build=in_set("type_channel", TYPE_CHANNELS),
             fail_vi="Kênh nộp / tiếp nhận / trả kết quả không hợp lệ: {n}",
             fail_en="Submission, reception or return channel not allowed: {n}",
             ok_vi="Kênh nộp / tiếp nhận / trả kết quả hợp lệ ({total})",
@@ -82,7 +76,7 @@ def dossier_checks() -> list[Check]:
             expectation="dossiers.channel is a reception channel",
             column="channel",
             blocking=True,
-            build=_in_set("channel", CHANNELS),
+            build=in_set("channel", CHANNELS),
             fail_vi="Kênh tiếp nhận của hồ sơ không hợp lệ: {n}",
             fail_en="Dossier reception channel not valid: {n}",
             ok_vi="Kênh tiếp nhận của hồ sơ hợp lệ ({total})",
@@ -92,7 +86,7 @@ def dossier_checks() -> list[Check]:
             expectation="dossiers.end_type is an end event type",
             column="end_type",
             blocking=True,
-            build=_in_set("end_type", [str(t) for t in END_TYPES]),
+            build=in_set("end_type", [str(t) for t in END_TYPES]),
             fail_vi="Loại kết thúc của hồ sơ không hợp lệ: {n}",
             fail_en="Dossier end type not valid: {n}",
             ok_vi="Loại kết thúc của hồ sơ hợp lệ ({total})",
@@ -106,7 +100,7 @@ def violation_check(allowed: list[str]) -> Check:
         expectation="violations.rule_id and severity match the rulebook",
         column="severity",
         blocking=True,
-        build=_in_set("rule_severity", allowed),
+        build=in_set("rule_severity", allowed),
         fail_vi="Vi phạm đang có hiệu lực có mã quy tắc hoặc mức độ không khớp bộ quy tắc: {n}",
         fail_en="Violations in force whose rule or severity is not the rulebook's: {n}",
         ok_vi="Mã quy tắc và mức độ của vi phạm đang có hiệu lực khớp bộ quy tắc ({total})",
