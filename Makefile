@@ -7,10 +7,15 @@ PACKAGES := bootstrap checks console dossier_audit inspections pipelines reporti
 
 .PHONY: run test pytest lint bench clean
 
+# pip compiles every installed module to bytecode on one core, one file after another: the install took 130 s
+# and 175 s on a fresh machine here, 81 s without. compileall compiles the same 13,377 files on every core in
+# 21 s, so that the ~150 Python processes the tests start import them compiled (with PYTHONDONTWRITEBYTECODE=1
+# each would compile them again).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null
 	touch $(STAMP)
 
 ## run: the main job on the embedded default (the bundled sample province)
