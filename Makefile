@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PACKAGES := bootstrap checks console dossier_audit inspections pipelines reporting schemas sources streams tools warehouse
 
-.PHONY: run test pytest lint bench clean
+.PHONY: run test pytest lint fuzz bench clean
 
 # pip compiles every installed module to bytecode on one core, one file after another: the install took 130 s
 # and 175 s on a fresh machine here, 81 s without. compileall compiles the same 13,377 files on every core in
@@ -51,6 +51,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
+
+## fuzz: only the property tests, each FUZZ_DEPTH times deeper than in `make test` (tests/depth.py): the
+# search to run before a release, or after a change to a rule, the calendar or a parser.
+FUZZ_DEPTH ?= 10
+fuzz: $(STAMP)
+	FUZZ_DEPTH=$(FUZZ_DEPTH) $(BIN)/python -m pytest -q -n 4 --dist worksteal -m hypothesis --timeout 3600
 
 ## chaos: the long chaos test (tests/streams/test_chaos.py): CHAOS_ROUNDS seeded rounds from CHAOS_SEED of a
 # sink and two detectors SIGKILLed during ingestion, then drained and compared with the batch audit. Each

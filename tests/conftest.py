@@ -12,10 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
+from tests.depth import DEFAULT_EXAMPLES, examples
 from tests.warehouse.server import ClickHouseServer, start_server
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
+
+# The property tests that set no budget of their own: hypothesis' default, deeper under ``make fuzz``.
+settings.register_profile("depth", max_examples=examples(DEFAULT_EXAMPLES))
+settings.load_profile("depth")
 
 
 @pytest.fixture(scope="session")

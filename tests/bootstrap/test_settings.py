@@ -15,6 +15,7 @@ from bootstrap.printed import PRINTED
 from bootstrap.settings import CONFIG_FILE_VARIABLE, load_settings
 from bootstrap.settings_file import SettingsError
 from dossier_audit.cli import app
+from tests.depth import examples
 
 
 def test_file_then_environment_then_overrides(tmp_path, monkeypatch):
@@ -245,7 +246,9 @@ def test_the_env_examples_report_values_read_back_whole(tmp_path, monkeypatch) -
     assert shell.stdout.splitlines() == [got.report_issuer, got.report_copies] and not shell.stderr
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(st.characters(codec="utf-8"), max_size=80) | st.sampled_from(
     ["A=1\n", "DOSSIER_AUDIT_LANG=en", "export DOSSIER_AUDIT_LANG=vi\n", "DOSSIER_AUDIT_X=1", "=1", "'",
      '"\n', "DOSSIER_AUDIT_PARTITIONS=0\n", "# c\n\n\n"]))  # fmt: skip
@@ -283,7 +286,7 @@ def test_a_setting_written_twice_in_the_file_is_refused(tmp_path, monkeypatch) -
     assert load_settings(conf).lang == "en"
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     field=st.sampled_from(PRINTED),
     before=st.text(st.characters(categories=["L", "N", "P", "Zs"]), max_size=8),

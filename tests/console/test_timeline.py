@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from console.timeline import timeline
 from inspections.classification import classify
 from schemas.events import AnyEvent, to_json_dict
+from tests.depth import examples
 from tests.inspections.test_rulebook_v2_properties import PARAMS, Drawn, _events, dossiers
 from tests.rulebook_v2_cases import auditor, build_event
 from tests.rulebook_v2_world import done, proc, rcv, sup
@@ -33,7 +34,7 @@ def stored(events: list[AnyEvent]) -> StoredDossier:
     return StoredDossier(ordered[0].dossier_id, rows, None, [])
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS))
 def test_the_timeline_ends_on_the_auditors_classification(drawn: Drawn, rnd: random.Random, params) -> None:
     events = _events(drawn.specs, rnd)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from inspections.cases import CaseAction
 from tests.console.conftest import HOSTILE, PASSWORD, UNIT1, UNIT2, ConsoleWorld, form_login, logged_in
+from tests.depth import examples
 from warehouse.cases import CaseKey, case_events_of
 from warehouse.console_users import reads_of
 
@@ -318,7 +319,9 @@ _TEXT = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(params=st.dictionaries(st.sampled_from(["unit", "rule", "week", "severity", "state", "sort", "dossier",
                                                "page"]), _TEXT))  # fmt: skip
 def test_any_list_query_is_answered_or_refused_never_a_crash(console_world: ConsoleWorld, params) -> None:
@@ -338,7 +341,9 @@ def test_a_long_filter_is_refused_without_being_echoed(console_world: ConsoleWor
         assert client.get("/violations", params={name: "9" * 5000}).status_code == 400
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(body=st.dictionaries(st.sampled_from(["dossier_id", "rule_id", "event_id", "action", "reason_code",
                                              "note", "notice_number"]),
                             _TEXT | st.integers() | st.none()))  # fmt: skip

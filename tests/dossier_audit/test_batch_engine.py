@@ -19,6 +19,7 @@ from schemas.dedup import fingerprint
 from schemas.events import to_json_dict
 from schemas.validation import Rejection, parse_event
 from tests.builders import CALENDAR, CATALOGUE, apology, completed, processed, received, supplement
+from tests.depth import examples
 
 AUDITOR = Auditor(CATALOGUE, CALENDAR)
 AS_OF = datetime(2025, 12, 31, tzinfo=VN_TZ)
@@ -87,7 +88,9 @@ def _engine_run(path: Path, options: BatchOptions):
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     kinds=st.lists(st.integers(0, 3), min_size=1, max_size=12),
     seed=st.integers(0, 10**6),

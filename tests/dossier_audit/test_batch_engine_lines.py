@@ -23,6 +23,7 @@ from dossier_audit.jobs.batch_engine import PICKLE_FRAMES, BatchEngine, BatchOpt
 from schemas.dedup import fingerprint
 from schemas.events import AnyEvent
 from schemas.validation import Rejection, parse_event
+from tests.depth import examples
 from tests.dossier_audit.test_batch_engine import _dossier
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,9 @@ def _numbered(dossier_id: str, events: list[AnyEvent], line_numbers: list[int]) 
     return [(e.event_id, n, dossier_id, e.occurred_at) for e, n in zip(events, line_numbers, strict=True)]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     kinds=st.lists(st.integers(0, 3), min_size=1, max_size=12),
     seed=st.integers(0, 10**6),

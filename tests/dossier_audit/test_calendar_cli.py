@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inspections.files.calendar_draft import draft_year
+from tests.depth import examples
 from tests.dossier_audit.test_clear_errors import cli, one_error_line
 
 SHIPPED = Path(__file__).parents[2] / "inspections" / "calendars" / "vn"
@@ -96,7 +97,9 @@ _FRAGMENTS = st.sampled_from([
 ])  # fmt: skip
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     name=st.sampled_from(["2027.yaml", "2019.yaml", "override.yaml"]),
     text=st.lists(_FRAGMENTS, max_size=8).map("".join) | st.binary(max_size=60).map(repr),

@@ -31,10 +31,11 @@ from dossier_audit.cli import app
 from dossier_audit.cli.common import UsageError, platform_for
 from dossier_audit.cli.instants import parse_instant
 from inspections.weeks import WeekError, supported_week
+from tests.depth import examples
 from warehouse.base import WarehouseError, parse_url
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 #: A warehouse URL that fails at once, for commands whose other option is fuzzed.
 NO_WAREHOUSE = "clickhous://nowhere/db"
 
@@ -156,7 +157,7 @@ def test_week(real: tuple[str, Path, Path], week: str) -> None:
     assert (checked.exit_code != 2) == parses, checked.stderr
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(4), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(week=st.builds(lambda y, w: f"{y:04d}-W{w:02d}", st.integers(1999, 2051), st.integers(1, 53)))
 @example(week="2050-W52")
 def test_week_of_a_real_report(real: tuple[str, Path, Path], week: str) -> None:
@@ -165,7 +166,7 @@ def test_week_of_a_real_report(real: tuple[str, Path, Path], week: str) -> None:
     assert (reported.exit_code == 0) == _parses_as(supported_week, week), reported.stderr
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=DATEISH, weeks=st.integers(-3, 3000))
 @example(start="2000-03-01", weeks=1)  # before the catalogue publishes anything: was a traceback
 def test_start(tmp_path_factory: pytest.TempPathFactory, start: str, weeks: int) -> None:
@@ -196,7 +197,9 @@ _NO_WAREHOUSE = Path(tempfile.gettempdir()) / "dossier-audit-fuzz-no-warehouse" 
 
 
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(url=_URLISH.filter(lambda u: not _parses(u)))
 def test_warehouse(url: str) -> None:

@@ -26,6 +26,7 @@ from dossier_audit.jobs.files import audit_file
 from schemas.limits import BOM, INT_MAX, INT_MIN, KEPT_OF_LONG_LINE, MAX_DEPTH, MAX_LINE_BYTES
 from schemas.lines import parse_line
 from schemas.validation import Rejection
+from tests.depth import examples
 from warehouse import open_warehouse
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
@@ -219,7 +220,9 @@ def clean_audit(platform: Platform, files: tuple[Path, Path]) -> list[bytes]:
     return sorted(map(orjson.dumps, audit_file(platform, files[1], datetime.fromisoformat(AS_OF)).violations))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(8), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     picks=st.lists(st.tuples(st.booleans(), st.integers(0, 10**6)), min_size=1, max_size=40),
     broken=st.lists(BROKEN, min_size=1, max_size=40),

@@ -25,6 +25,7 @@ from rich.console import Console
 
 import dossier_audit.cli.warehouse as command
 from dossier_audit.cli import progress as progress_lines
+from tests.depth import examples
 
 _SIZE = 100_000_000
 _STAGES = ("reading", "storing", "finishing", "reading back", "checking", "judging", "re-judging open")
@@ -87,7 +88,9 @@ _Shown = Callable[[Path, int, pytest.MonkeyPatch], list[str]]
 _KINDS: list[tuple[_Shown, int]] = [(_load_lines, len(_STAGES)), (_file_lines, 1)]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(name=_NAMES, width=st.integers(40, 200))
 def test_each_stage_is_one_line_within_the_terminal_whatever_the_name(
     folder: Path, monkeypatch: pytest.MonkeyPatch, name: str, width: int

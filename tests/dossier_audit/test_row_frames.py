@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import dossier_audit.jobs.row_frames as module
 from dossier_audit.jobs.row_frames import TOKEN, FoldFrames, RowFrames
+from tests.depth import examples
 
 COLUMNS = ("dossier_id", "n")
 TYPES = {"dossier_id": "String", "n": "Int64"}
@@ -29,7 +30,7 @@ def _rows(batches: list[pa.RecordBatch]) -> list[tuple[Any, ...]]:
     return list(zip(*(table.column(name).to_pylist() for name in COLUMNS), strict=True))
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     steps=st.lists(st.one_of(st.integers(0, 5), st.integers(-4_000, -1)), max_size=40),
     rotate=st.integers(400, 4_000),

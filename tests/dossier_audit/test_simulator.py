@@ -27,6 +27,7 @@ from dossier_audit.simulator.calibration import feasible, outcome_plan, plan_cal
 from dossier_audit.simulator.clock import DAY_MINUTES, TZ, Clock
 from dossier_audit.simulator.generator import Simulation, default_calendar, default_catalogue
 from schemas.validation import Rejection, parse_event
+from tests.depth import examples
 
 SMALL = SimulationConfig(dossiers=600, seed=11, violation_rates=default_violation_rates(0.06))
 ID = re.compile(r"^(?P<unit>\d{3}\.\d{2}\.\d{2}\.H99)-(?P<day>\d{6})-\d{4}$")
@@ -172,7 +173,7 @@ def test_day_counts_are_exact_and_seasonal() -> None:
     assert by_wd[0] > by_wd[4] and by_wd[1] > by_wd[3]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.integers(min_value=0, max_value=200 * DAY_MINUTES - 1), st.integers(min_value=0, max_value=59))
 def test_clock_round_trips_working_minutes(wm: int, second: int) -> None:
     clock = _clock()

@@ -31,6 +31,7 @@ from reporting.exports.text import REPLACEMENT, json_bytes, xml_attr
 from reporting.exports.xes import write_xes
 from schemas.events import TIMESTAMP_PATTERN
 from schemas.timerange import FIRST_YEAR, LAST_YEAR
+from tests.depth import examples
 from tests.exports.conftest import cli, ok, read_ocel, read_xes
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "ocel20-schema-json.json").read_text())
@@ -38,7 +39,7 @@ XES = "{http://www.xes-standard.org/}"
 #: What XML 1.0 cannot hold (2.2 Characters).
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffd\ufffe\uffff]")
 SURROGATE = re.compile("[\ud800-\udfff]")
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(75), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 #: Every code point, surrogates and controls included, and the characters markup cares about, often.
 HOSTILE = st.text(

@@ -22,6 +22,7 @@ from inspections.files.calendar import (
     parse_lunar_table,
 )
 from inspections.timeunits import VN_TZ, ProcessingTime, TimeUnit
+from tests.depth import examples
 
 LUNAR_YAML = Path(__file__).parents[2] / "inspections" / "calendars" / "vn" / "lunar.yaml"
 
@@ -472,7 +473,7 @@ instants = st.datetimes(
 ns = st.integers(min_value=0, max_value=400)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(instants, ns)
 def test_add_then_count_working_days_round_trips(s: datetime, n: int) -> None:
     r = CAL.add_working_days(s, n)
@@ -487,7 +488,7 @@ def test_add_then_count_working_days_round_trips(s: datetime, n: int) -> None:
     assert CAL.working_days_between(back, r) == n
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(instants, ns, ns)
 def test_add_working_days_is_monotonic_in_n(s: datetime, a: int, b: int) -> None:
     lo, hi = sorted((a, b))
@@ -496,14 +497,14 @@ def test_add_working_days_is_monotonic_in_n(s: datetime, a: int, b: int) -> None
         assert CAL.add_working_days(s, lo) < CAL.add_working_days(s, hi)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(instants, instants, st.integers(min_value=1, max_value=400))
 def test_add_working_days_is_monotonic_in_start(a: datetime, b: datetime, n: int) -> None:
     lo, hi = sorted((a, b))
     assert CAL.local_date(CAL.add_working_days(lo, n)) <= CAL.local_date(CAL.add_working_days(hi, n))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(instants, instants)
 def test_working_days_between_counts_dates(a: datetime, b: datetime) -> None:
     lo, hi = sorted((a, b))
@@ -545,7 +546,7 @@ def test_add_working_hours_keeps_the_callers_zone(cal: WorkingCalendar) -> None:
     assert cal.add_working_hours(datetime(2025, 6, 2, 7, tzinfo=plus7), 2).tzinfo is plus7
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(instants, st.floats(min_value=0, max_value=2000, allow_nan=False))
 def test_add_then_measure_working_hours_round_trips(s: datetime, h: float) -> None:
     r = CAL.add_working_hours(s, h)
@@ -557,7 +558,7 @@ def test_add_then_measure_working_hours_round_trips(s: datetime, h: float) -> No
         assert any(a < local.time() <= b for a, b in CAL.working_hours.periods)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(instants, st.floats(0, 500), st.floats(0, 500))
 def test_add_working_hours_is_monotonic(s: datetime, a: float, b: float) -> None:
     lo, hi = sorted((a, b))

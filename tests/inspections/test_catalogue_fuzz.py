@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError, load_catalogue, loads_catalogue
 from inspections.files.catalogue_yaml import decode
+from tests.depth import examples
 
 SAMPLE = resources.files("inspections").joinpath("data", "sample_province.yaml").read_text(encoding="utf-8")
 SAMPLE_LINES = SAMPLE.splitlines(keepends=True)
@@ -94,7 +95,7 @@ _TOKENS = [
 _YAMLISH = st.lists(st.one_of(st.sampled_from(_TOKENS), st.binary(max_size=6)), max_size=40).map(b"".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(data=_YAMLISH)
 @example(data=b"---\n#")  # an empty document's node is marked past the text's end: line 3 of 2 (review)
 @example(data=b"---")
@@ -137,7 +138,7 @@ _JUNK_VALUES = [
 _JUNK = st.one_of(st.sampled_from(_JUNK_VALUES), st.text(max_size=10))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(75), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     mutations=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 4), _JUNK), min_size=1, max_size=4)
 )

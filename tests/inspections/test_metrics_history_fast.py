@@ -32,6 +32,7 @@ from inspections.semantics import Semantics
 from inspections.standing import Judged, same_judgement
 from inspections.timeline import DossierFacts, derive_facts
 from schemas.events import EVENT_ADAPTER, AnyEvent
+from tests.depth import examples
 from tests.inspections.test_rulebook_v2_properties import BASE, PARAMS, STEP, Drawn, _events, dossiers
 from tests.inspections.toy_zones import ToyZone, fresh, zones
 from tests.rulebook_v2_world import (
@@ -58,16 +59,16 @@ from tests.rulebook_v2_world import (
 _TICK = timedelta(microseconds=1)
 
 
-#: 300 drawn dossiers (either rulebook, every clock parameter) with a draw of their instants (``st.data``):
+#: 150 drawn dossiers (either rulebook, every clock parameter) with a draw of their instants (``st.data``):
 #: the cases of the history's properties, here and in test_history_skips.py.
 def drawn_dossier_cases(test: Callable[..., None]) -> Callable[..., None]:
-    """``test`` run on 300 of them (``settings`` outermost, so hypothesis reads it)."""
+    """``test`` run on 150 of them (``settings`` outermost, so hypothesis reads it)."""
     drawn = given(
         dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
         st.data(),
     )  # fmt: skip
     cases: Callable[..., None] = settings(
-        max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
     )(drawn(test))
     return cases
 
@@ -122,7 +123,7 @@ def _same(aud: Auditor, dossier_id: str, events: list[AnyEvent]) -> list[tuple[d
     return got
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
     st.booleans(),
@@ -144,7 +145,7 @@ def test_generated_dossiers_have_the_reference_history(
     _same(aud, "G", lifecycle)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]))
 def test_events_out_of_time_order_get_the_reference_answer(
     drawn: Drawn, rnd: random.Random, params: RuleParams, version: str

@@ -26,6 +26,7 @@ from inspections.violations import KINDS, Kind, Violation
 from schemas.events import AnyEvent, EventType
 from schemas.provenance import FIELDS, NULLABLE
 from schemas.validation import Rejection, parse_event
+from tests.depth import examples
 from tests.inspections.test_rulebook_v2_properties import PARAMS, dossiers
 from tests.rulebook_v2_cases import AS_OF, auditor
 from tests.rulebook_v2_world import MON, MON2, THU, TUE, UNIT, WED, Spec, apo, chg, proc, rcv, ref, sup, susp
@@ -278,7 +279,7 @@ _PLAIN_SOURCES = st.sampled_from(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dossiers(), st.sampled_from(PARAMS), st.data())
 def test_an_event_without_unknown_fields_is_judged_exactly_as_before(drawn, params, data) -> None:
     picked = data.draw(st.sets(st.integers(0, len(drawn.specs) - 1)))
@@ -305,7 +306,7 @@ def marked(draw: Any) -> tuple[list[Spec], list[Spec], dict[int, dict[str, Any]]
     return drawn.specs, nulled, sources
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(marked(), st.sampled_from(PARAMS))
 def test_marking_a_field_unknown_never_creates_a_verdict_of_a_rule_that_needs_it(drawn, params) -> None:
     original, nulled, sources = drawn

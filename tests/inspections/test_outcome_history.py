@@ -18,6 +18,7 @@ from inspections.metrics import outcome, outcome_history
 from inspections.timeline import derive_facts
 from inspections.timeunits import VN_TZ
 from schemas.events import EVENT_ADAPTER
+from tests.depth import examples
 
 CATALOGUE = sample_catalogue()
 CALENDAR = load_calendar()
@@ -51,7 +52,7 @@ def _form_view(o):
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(75), deadline=None)
 @given(index=st.integers(0, 10**6), offset_hours=st.integers(-48, 24 * 40))
 def test_history_lookup_equals_fold_at_t(dossiers, index, offset_hours):
     dossier_id, events = dossiers[index % len(dossiers)]

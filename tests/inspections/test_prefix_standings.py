@@ -21,6 +21,7 @@ from inspections.semantics import Semantics
 from inspections.standing import Judged, StandingAt, same_judgement
 from inspections.timeline import derive_facts, prefix_standings
 from schemas.events import LIFECYCLE_RANK, AnyEvent, Received, event_sort_key
+from tests.depth import examples
 from tests.inspections.test_rulebook_v2_properties import BASE, PARAMS, STEP, Drawn, _events, dossiers
 from tests.inspections.toy_zones import zones
 from tests.rulebook_v2_cases import CATALOGUE, Spec, build_event
@@ -50,7 +51,7 @@ def _inverted(events: list[AnyEvent], semantics: Semantics) -> bool:
     return any(a.occurred_at == b.occurred_at and tie(a) > tie(b) for a, b in pairwise(events))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.sampled_from(["1", "2"]),
     st.booleans(), st.data(),
@@ -96,7 +97,7 @@ def _instants(draw: Any) -> list[datetime]:
     return out
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.data())
 def test_time_keys_compare_as_the_instants_do(data: st.DataObject) -> None:
     """Fixed offsets, each instant its own ``tzinfo``, or shared zones that change their offset: keys in
@@ -199,7 +200,7 @@ def test_same_judgement_sees_every_member_classification_reads() -> None:
             assert not same_judgement(changed, standing), (name, other)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.sampled_from(PARAMS), st.sampled_from(["1", "2"]), st.sampled_from(["P3", "PF", "PN", None]),
     st.sampled_from([None, "processed", "withdrawn", "refused"]), st.integers(0, 40), st.booleans(),

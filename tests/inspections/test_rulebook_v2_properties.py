@@ -15,6 +15,7 @@ from inspections.audit import audit_events
 from inspections.rules import RuleParams
 from inspections.timeunits import VN_TZ
 from schemas.events import AnyEvent
+from tests.depth import examples
 from tests.rulebook_v2_cases import PROCEDURES, Spec, auditor, build_event
 
 BASE = datetime(2025, 11, 3, 8, 0, tzinfo=VN_TZ)  # Monday 08:00
@@ -104,7 +105,7 @@ def _json(events: list[AnyEvent], version: str, params: RuleParams, **kw: Any) -
     return [v.to_json_dict() for v in audit_events(events, auditor(version, params), kw.get("as_of", AS_OF))]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.data())
 def test_arrival_order_duplicates_and_tie_order_change_no_verdict(drawn, rnd, params, data):
     events = _events(drawn.specs, rnd)
@@ -137,7 +138,7 @@ def _open_at_end(events: list[AnyEvent], request: str, completion: str) -> bool:
     return open_
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dossiers(), st.randoms(use_true_random=False), st.sampled_from(PARAMS), st.data())
 def test_a_pause_outside_the_processing_changes_no_verdict(drawn, rnd, params, data):
     """Amendments 1 and 8 under v2: a request/completion pair before receipt or after the end pauses

@@ -24,6 +24,7 @@ from tests.builders import (
     received,
     supplement,
 )
+from tests.depth import examples
 
 AUDITOR = Auditor(CATALOGUE, CALENDAR)
 AS_OF = datetime(2025, 12, 31, tzinfo=VN_TZ)
@@ -304,7 +305,7 @@ SCENARIOS = [
 ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.sampled_from(range(len(SCENARIOS))), st.randoms(use_true_random=False), st.data())
 def test_verdicts_ignore_arrival_order_and_duplicates(index, rnd, data):
     events = SCENARIOS[index]

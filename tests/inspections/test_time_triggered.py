@@ -19,6 +19,7 @@ from inspections.files.catalogue import sample_catalogue
 from inspections.rulebook import RULEBOOKS, Auditor, Rulebooks
 from inspections.rules import TIME_TRIGGERED
 from schemas.events import EVENT_ADAPTER, AnyEvent
+from tests.depth import examples
 
 CATALOGUE = sample_catalogue()
 CALENDAR = load_calendar()
@@ -71,7 +72,7 @@ def test_exactly_the_time_triggered_rules_change_with_time_alone(
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     index=st.integers(0, 10**6),
     version=st.sampled_from(sorted(RULEBOOKS)),

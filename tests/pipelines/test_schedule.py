@@ -13,6 +13,7 @@ from inspections.weeks import Week
 from pipelines.definitions import defs
 from pipelines.partitions import week_of_key
 from pipelines.schedules import WEEKLY_JOB, WEEKLY_SCHEDULE
+from tests.depth import examples
 
 REPO = defs.get_repository_def()
 SCHEDULE = REPO.get_schedule_def(WEEKLY_SCHEDULE)
@@ -39,7 +40,7 @@ def test_the_monday_tick_targets_the_week_just_ended():
     assert week_of_key("2025-12-29") == Week.parse("2026-W01")
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(st.dates(min_value=date(2024, 1, 15), max_value=date(2030, 12, 31)))
 def test_every_monday_tick_builds_the_last_complete_week(day):
     monday = day - timedelta(days=day.weekday())

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from reporting.charts import _percent_axis, zoom
 from reporting.i18n import Texts
+from tests.depth import examples
 
 
 def _labels(low: float, high: float, lang: str) -> list[tuple[float, str]]:
@@ -31,7 +32,7 @@ def _value(text: str) -> float:
     return float(text.replace("%", "").replace(" ", "").replace(",", ".")) / 100
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(75), deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=12), st.sampled_from(["vi", "en"]))
 def test_every_tick_label_is_its_value(rates: list[float], lang: str) -> None:
     low, high = zoom(rates)

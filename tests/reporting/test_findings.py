@@ -20,6 +20,7 @@ from reporting.header import letterhead, make_header
 from reporting.i18n import Texts
 from reporting.model import TIME_TRIGGERED, Names, WeeklyReport, relative_change
 from reporting.tables import SMALL_BASE
+from tests.depth import examples
 
 CATALOGUE = sample_catalogue()
 WEEK = Week.parse("2025-W45")
@@ -115,7 +116,7 @@ rule_figures = st.dictionaries(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(units=weeks, previous=weeks, rules=rule_figures, final=st.booleans())
 def test_findings_follow_the_figures(units, previous, rules, final) -> None:
     report = make_report(units, previous, rules, FINAL if final else IMMATURE)
@@ -163,7 +164,7 @@ def test_findings_follow_the_figures(units, previous, rules, final) -> None:
         assert "tuần trước:" in " ".join(report.violation_lines())
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(units=weeks, previous=weeks, rules=rule_figures, final=st.booleans())
 def test_recommendations_follow_the_findings(units, previous, rules, final) -> None:
     report = make_report(units, previous, rules, FINAL if final else IMMATURE)

@@ -32,6 +32,7 @@ from reporting.cells import DANGEROUS_FIRST, MAX_CELL_CHARS, put, safe_text
 from reporting.header import ReportHeader, make_header
 from reporting.packs import pack_file_stem
 from reporting.visible import visible
+from tests.depth import examples
 from tests.reporting.conftest import WEEK, html_tables, load_province
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
@@ -293,7 +294,7 @@ def test_unwritable_characters_and_overlong_text() -> None:
     assert len(long) == MAX_CELL_CHARS and long.startswith("'=") and long.endswith("…")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(
     st.lists(
         st.one_of(ANY_TEXT, RISKY_TEXT, st.integers(-(2**53), 2**53), st.floats(-1e15, 1e15)), max_size=6

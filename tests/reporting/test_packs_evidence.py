@@ -16,6 +16,7 @@ from inspections.timeunits import VN_TZ
 from reporting.evidence import NOT_CHECKABLE_KEYS, RULES, sentence
 from reporting.evidence_words import legal_text
 from reporting.onsite import CHECKLIST, items
+from tests.depth import examples
 
 INSTANTS = st.datetimes(
     min_value=datetime(2019, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
@@ -129,7 +130,7 @@ def dd_mm(value: str, lang: str = "vi") -> str:
 
 @pytest.mark.parametrize("rule_id", sorted(RULES))
 @pytest.mark.parametrize("lang", ["vi", "en"])
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(data=st.data())
 def test_sentence_has_no_raw_field_name_and_dates_as_dd_mm(
     rule_id: str, lang: str, data: st.DataObject
@@ -142,7 +143,7 @@ def test_sentence_has_no_raw_field_name_and_dates_as_dd_mm(
         assert dd_mm(facts[key], lang) in text, (key, facts[key], text)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(rule=st.sampled_from([*sorted(RULES), "FUTURE_RULE"]), facts=evidence(NOT_CHECKABLE_KEYS))
 def test_not_checkable_and_unknown_rules_read_as_words(rule: str, facts: dict[str, Any]) -> None:
     assert_readable(sentence(rule, "not_checkable", facts), facts)
@@ -293,7 +294,7 @@ def odd_evidence(draw: st.DrawFn, keys: frozenset[str]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("rule_id", [*sorted(RULES), "NOT_CHECKABLE"])
 @pytest.mark.parametrize("lang", ["vi", "en"])
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(data=st.data())
 def test_odd_values_never_crash_nor_print_python_values(rule_id: str, lang: str, data: st.DataObject) -> None:
     keys = NOT_CHECKABLE_KEYS if rule_id == "NOT_CHECKABLE" else RULES[rule_id][1] | {"waiting"}

@@ -22,6 +22,7 @@ from schemas.events import (
     to_json_dict,
 )
 from schemas.validation import CODES, Rejection, parse_event
+from tests.depth import examples
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = (CONTRACT / "examples.jsonl").read_bytes().splitlines()
@@ -275,7 +276,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(field=st.sampled_from([*VALID, "data__channel", "data__due_at", "data__documents"]), value=JSON)
 def test_any_field_value_is_accepted_or_rejected_with_a_known_code(field: str, value: Any) -> None:
     result = parse_event(line(**{field: value}))
@@ -284,7 +285,7 @@ def test_any_field_value_is_accepted_or_rejected_with_a_known_code(field: str, v
         assert result.message
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(raw=st.binary(max_size=80) | JSON.map(orjson.dumps))
 def test_arbitrary_input_never_raises(raw: bytes) -> None:
     result = parse_event(raw)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from schemas.dedup import Deduplicator, conflict_rejection, fingerprint
 from schemas.events import AnyEvent
 from schemas.validation import Rejection, parse_event
+from tests.depth import examples
 
 BASE: dict[str, Any] = {
     "schema_version": 1,
@@ -93,7 +94,7 @@ def test_conflict_rejection() -> None:
     assert "'ev-1'" in rejection.message
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.randoms(use_true_random=False))
 def test_shuffled_keys_are_duplicates(seed: Any) -> None:
     items = list({**BASE, "x": {"b": 1, "a": [1, {"d": 2, "c": 3}]}}.items())

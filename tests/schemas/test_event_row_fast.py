@@ -38,6 +38,7 @@ from pydantic_core import TzInfo
 from schemas.dedup import Shape, event_shape, fast_fingerprint, fingerprint, known_fields_fingerprint, shape
 from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent, Timestamp, has_unknown_members
 from schemas.pseudonym import Pseudonymiser
+from tests.depth import examples
 from warehouse import event_rows
 from warehouse.event_rows import EVENT_COLUMNS, _general_event_row, event_row
 
@@ -155,7 +156,9 @@ def no_general_row(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(event_rows, "_general_event_row", _fell_back)
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(doc=documents(), pseudonymise=st.booleans())
 def test_generated_events_of_every_type_give_the_general_row_and_fingerprint(
     doc: dict[str, Any], pseudonymise: bool, monkeypatch: pytest.MonkeyPatch

@@ -26,6 +26,7 @@ from schemas.fast_events import decode_canonical
 from schemas.fast_instants import _instant, _utc_instant
 from schemas.fast_structs import STRUCTS
 from schemas.validation import Rejection, parse_event
+from tests.depth import examples
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 SEEDS = [
@@ -186,7 +187,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not _ABSENT}
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_generated_events(doc: dict[str, Any]) -> None:
     raw = orjson.dumps(doc)
@@ -225,7 +226,7 @@ MUTATIONS = [
 ]
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), st.data())
 def test_mutated_events(doc: dict[str, Any], data: st.DataObject) -> None:
     parsed = parse_event(orjson.dumps(doc))
@@ -346,7 +347,7 @@ def same_utc_instant(text: str) -> None:
             ), text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(instants(), min_size=1, max_size=8), st.data())
 def test_utc_instants_are_the_parsed_instants_in_utc_also_from_an_hours_cached_start(
     texts: list[str], data: st.DataObject

@@ -19,6 +19,7 @@ from schemas.events import to_json_dict
 from schemas.limits import BOM, INT_MAX, INT_MIN, KEPT_OF_LONG_LINE, MAX_DEPTH, MAX_LINE_BYTES
 from schemas.lines import parse_line, skip_bom
 from schemas.validation import CODES, Rejection, parse_event
+from tests.depth import examples
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "input-limits.md"
 EVENT: dict[str, Any] = {
@@ -285,7 +286,7 @@ def test_the_document_states_every_limit_and_code() -> None:
     assert re.search(r"signed 64 bits", text)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(
     sizes=st.lists(
         st.sampled_from([0, 10, MAX_LINE_BYTES - 1, MAX_LINE_BYTES, MAX_LINE_BYTES + 1, MAX_LINE_BYTES + 2,

@@ -26,6 +26,7 @@ from schemas.lines import parse_line
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import CODES, Rejection, parse_event
 from streams.messages import encode_event
+from tests.depth import examples
 from warehouse.event_rows import event_row
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
@@ -34,7 +35,7 @@ INVALID = (CONTRACT / "invalid.jsonl").read_bytes().splitlines()
 PSEUDONYMISER = Pseudonymiser(b"fuzz-key-0123456789abcdef")
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 #: Each fuzz test runs in a few seconds on a loaded machine.
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def check(raw: bytes | str) -> None:
@@ -183,7 +184,7 @@ def test_a_repeated_key_is_always_rejected(example: bytes, key: str, text: str, 
     assert isinstance(result, Rejection) and result.code in CODES
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(st.sampled_from(EXAMPLES), st.integers(0, 64))
 def test_lines_about_the_length_cap(example: bytes, over: int) -> None:
     event = orjson.loads(example)

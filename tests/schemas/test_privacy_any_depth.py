@@ -28,6 +28,7 @@ from schemas.validation import Rejection, parse_event
 from streams.messages import DeadLetter, encode_event
 from streams.sink.batch import BatchConverter, SinkBatch
 from streams.topics import PlatformTopics
+from tests.depth import examples
 from tests.privacy_corpus import (
     CITIZEN_ID,
     KEYS,
@@ -133,13 +134,13 @@ def physical_lines(draw: st.DrawFn) -> list[str]:
 # -- the property ------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(lines=physical_lines())
 def test_marker_appears_in_no_output(lines: list[str]) -> None:
     assert_no_leak(lines)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(75), deadline=None)
 @given(value=marker_values, key=st.sampled_from(KEYS), escape=st.booleans())
 def test_fragments_standing_alone_are_masked(value: Any, key: str, escape: bool) -> None:
     """A piece of a split record that is JSON on its own (a string, a number, an array, an object without
@@ -147,7 +148,7 @@ def test_fragments_standing_alone_are_masked(value: Any, key: str, escape: bool)
     assert_no_leak([dump(value), dump(obj(("x", value))), dump(obj((key, value)), escape_key=escape)])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(text=st.text(max_size=80) | st.binary(max_size=80).map(lambda b: b.decode("utf-8", "replace")))
 @example(text='"\x7f"')  # found by hypothesis: escaped as \u007f, letters and digits in the masked line
 @example(text='"\\n \\u0001"')

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from schemas.events import Processed, Received, Submitted
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection, parse_event
+from tests.depth import examples
 
 KEY = b"0123456789abcdef-test-key"
 CLEAR = "079201001234"
@@ -82,7 +83,7 @@ def test_apply_covers_applicant_as_unknown_extra_field(pseudo: Pseudonymiser) ->
     assert "Nguy" not in dumped
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(clear=st.text(min_size=4, max_size=40).filter(lambda s: not PSEUDONYM.fullmatch(s)))
 def test_clear_value_never_survives(clear: str) -> None:
     pseudo = Pseudonymiser(KEY)

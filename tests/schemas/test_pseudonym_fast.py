@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from schemas.copies import copy_with
 from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent, Source
+from tests.depth import examples
 from tests.schemas.test_event_row_fast import PSEUDONYMISER, TEXT, documents
 
 #: Unknown members: any JSON, some named as the applicant (``apply`` then takes its general way); in
@@ -60,7 +61,7 @@ def assert_same_graph(fast: Any, general: Any, original: Any) -> None:
 NONE: dict[str, Any] = {}
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(
     doc=documents(),
     applicant=st.none() | TEXT | st.just("079201001234") | st.just("hmac-sha256:" + "0" * 64),
@@ -106,7 +107,7 @@ def _models() -> list[type[BaseModel]]:
     return [*typing.get_args(AnyEvent), *DATA_MODELS.values(), Source]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(doc=documents(), value=st.none() | TEXT, which=st.integers(0, 100))
 def test_a_copy_with_one_member_is_model_copy(doc: dict[str, Any], value: str | None, which: int) -> None:
     """For the event, its ``data`` and its ``source``, each declared field replaced."""

@@ -25,6 +25,7 @@ from schemas.provenance import CODES as PROVENANCE_CODES
 from schemas.provenance import FIELDS, NULLABLE, unknown_fields
 from schemas.pseudonym import VOCABULARY, Pseudonymiser, may_carry_applicant
 from schemas.validation import CODES, Rejection, parse_event
+from tests.depth import examples
 from tests.schemas.test_parser_fuzz import check
 
 DATA = Path(__file__).with_name("data")
@@ -288,7 +289,7 @@ _MEMBER_VALUES = (
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(sorted(DATA_MODELS)),
     nulls=st.lists(st.sampled_from(_NAMES), max_size=3),
@@ -319,7 +320,7 @@ def test_any_source_is_accepted_only_when_every_unknown_name_is_a_null_field(kin
     assert unknown_fields(result) == frozenset(names or ())
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(sorted(DATA_MODELS)), value=st.none() | st.booleans() | st.text(max_size=5))
 def test_an_unknown_name_with_a_value_is_rejected_as_not_null(kind, value):
     data = _data(kind)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from schemas.validation import Rejection, parse_event
 from sources.dvcqg import READ_CODES, EventLine, Output, RejectedRecord, read_records
 from sources.dvcqg.reader import MAX_DEPTH, MAX_RECORD_EVENTS, ReadProblem, Record, Service
+from tests.depth import examples
 from tests.sources.payloads import (
     CLEAR_VALUES,
     dossier,
@@ -165,7 +166,7 @@ PLAUSIBLE = st.one_of(
 RECORD = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=6), PLAUSIBLE, max_size=14)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(RECORD | JSON, max_size=6), st.lists(RECORD, max_size=6))
 @example([dossier(status="10", ended="20251110100000", returned="20251111090000")],
          [row(status="5", at="20251104100000"), row(status="4", at="20251105100000")])  # fmt: skip
@@ -173,7 +174,7 @@ def test_any_records_give_valid_events_or_documented_rejections(first: list, sec
     check_import(orjson.dumps(sync_body(*first)), orjson.dumps(progress_body(*second)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.binary(max_size=200))
 @example(b"\xef\xbb\xbf")
 @example(b'{"data": [')
@@ -194,7 +195,7 @@ VALID = encode(
 WHOLE = len(b'{"service":"DongBoHoSoMC","data":[') + len(orjson.dumps(FIRST)) + 1 + len(orjson.dumps(SECOND))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.integers(0, len(VALID)), st.integers(0, len(VALID) - 1), st.integers(0, 255))
 # An overlong UTF-8 lead byte (C0) in a string: yajl let it through and ijson's decoding raised (CI run of
 # 2026-12-05), cut inside the string and whole.
@@ -257,7 +258,7 @@ def test_a_line_that_is_not_json_loses_only_itself_in_a_json_lines_log() -> None
 GARBAGE_LINE = st.binary(max_size=30).filter(lambda b: b"\n" not in b)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(st.one_of(st.builds(lambda r: orjson.dumps(sync_body(r)), RECORD), GARBAGE_LINE), max_size=8),
     st.sampled_from([None, 1, 7, 4096]),

@@ -23,6 +23,7 @@ from streams.detector.core import Change, DetectorCore, DossierState, diff_publi
 from streams.messages import ViolationMessage, encode_event
 from streams.watermark import from_us, to_us
 from tests.builders import CALENDAR, CATALOGUE, apology, ev, processed, received
+from tests.depth import examples
 from tests.poison import poison
 from tests.streams.detector_support import province, shuffled
 
@@ -186,7 +187,7 @@ def _partition(dossier_id: str, n: int) -> int:
     return zlib.crc32(dossier_id.encode()) % n
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     batch=st.integers(1, 400),

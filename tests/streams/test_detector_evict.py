@@ -32,6 +32,7 @@ from streams.detector.evict import (
 from streams.detector.history import known_events, rebuild
 from streams.watermark import to_us
 from tests.builders import CALENDAR, CATALOGUE, apology, ev, processed, received, supplement
+from tests.depth import examples
 from tests.streams.detector_support import province, shuffled
 from tests.streams.evict_support import FakeWarehouse, Sim, random_loss
 
@@ -335,7 +336,7 @@ def conflicting(event: AnyEvent) -> AnyEvent:
     return event.model_copy(update={"actor": "another-actor"})
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(15), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     lateness_hours=st.integers(0, 72),

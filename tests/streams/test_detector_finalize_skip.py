@@ -21,6 +21,7 @@ from streams.detector.dossier import SETTLED
 from streams.messages import encode_event
 from streams.watermark import to_us
 from tests.builders import CALENDAR, CATALOGUE, apology, ev, processed, received
+from tests.depth import examples
 from tests.streams.detector_support import province, shuffled
 
 HOUR = timedelta(hours=1)
@@ -42,7 +43,7 @@ def replay(seed: int, batch: int) -> DetectorCore:
     return core
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), batch=st.integers(1, 300), hours=st.integers(0, 24 * 90))
 def test_the_final_open_set_is_the_batch_audit_at_any_as_of(seed: int, batch: int, hours: int) -> None:
     core = replay(seed, batch)

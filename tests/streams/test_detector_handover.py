@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.detector.handover import Decision, HandOver
+from tests.depth import examples
 
 TP = "events/0"
 
@@ -58,7 +59,7 @@ def run(log: list[int], seeks: list[tuple[int, int]], sizes: list[int]) -> list[
     return runs
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(scenarios())
 def test_after_each_seek_the_inlet_gets_the_log_from_the_seek_position_in_order_without_holes(
     scenario: tuple[list[int], list[tuple[int, int]], list[int]],

@@ -31,6 +31,7 @@ from streams.messages import encode_event
 from streams.sink.batch import BatchConverter, SinkBatch
 from streams.sink.record_times import record_time as _record_time
 from streams.sink.record_times import rejection_time
+from tests.depth import examples
 from tests.schemas.test_fast_decode import MUTATIONS, SEEDS, canonical, documents
 from warehouse.event_rows import EVENT_COLUMNS
 
@@ -98,7 +99,7 @@ def test_a_simulated_province_with_applicants_pseudonymised_or_in_clear(tmp_path
     assert_same_batches(values)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(documents(), min_size=1, max_size=6), st.data())
 def test_generated_and_mutated_events(docs: list[dict[str, Any]], data: st.DataObject) -> None:
     values = []
@@ -140,7 +141,7 @@ def test_times_are_each_records_own_when_converted_once_per_second() -> None:
     assert batch.untimed == {("kafka:dossier-events/3", i) for i, ok in enumerate(valid) if not ok}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents())
 def test_the_detector_skips_only_a_scrub_that_changes_nothing(doc: dict[str, Any]) -> None:
     raw = orjson.dumps(doc)

@@ -44,6 +44,7 @@ from streams.sink.batch import SinkBatch
 from streams.sink.record_times import record_time as _record_time
 from streams.sink.retry import InFlight, RetryPolicy
 from streams.sink.worker import GC_THRESHOLD0, SinkWorker
+from tests.depth import examples
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseUnavailable
 from warehouse.event_rows import EVENT_COLUMNS, event_row
@@ -156,7 +157,7 @@ def stamp(value: datetime) -> str:
     return text.replace("+00:00", "Z") if value.microsecond % 2 else text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     text=st.text(max_size=40),
     docs=st.lists(st.text(max_size=12), max_size=4),

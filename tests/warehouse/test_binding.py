@@ -17,6 +17,7 @@ from clickhouse_driver.util.escape import escape_param  # type: ignore[import-un
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.depth import examples
 from warehouse import open_warehouse
 from warehouse.backends.server import ServerWarehouse
 from warehouse.base import Warehouse, WarehouseError, parse_url
@@ -35,7 +36,9 @@ from warehouse.binding import (
 
 UTC = dt.UTC
 # Hypothesis runs many examples on one open warehouse: it only reads, so sharing it is fine.
-LIVE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+LIVE = settings(
+    max_examples=examples(75), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 texts = st.text()  # any code point but lone surrogates (which no UTF-8 text can hold)
 integers = st.integers(min_value=-(2**63), max_value=2**64 - 1)  # what ClickHouse reads as an integer

@@ -28,6 +28,7 @@ import dossier_audit.jobs.warehouse as job
 from bootstrap.platform import Platform
 from dossier_audit.jobs.warehouse import load_file
 from schemas.validation import Rejection, parse_event
+from tests.depth import examples
 from tests.warehouse.province_loads import (
     assert_refolding_changes_nothing,
     emptied_intervals,
@@ -226,7 +227,9 @@ def whole_snapshot(
         return snapshot(wh)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(parts=st.integers(2, 4), seed=st.integers(0, 2**32 - 1))
 def test_loads_of_overlapping_parts_in_any_order_leave_what_one_load_of_the_whole_does(
     platform: Platform,

@@ -27,6 +27,7 @@ from dossier_audit.jobs import load_stored, load_writes
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import FoldFrames
 from dossier_audit.jobs.warehouse import load_file
+from tests.depth import examples
 from warehouse import open_warehouse
 from warehouse.backends.arrow_columns import build_column
 from warehouse.backends.chdb_lock import LOCK_FILE
@@ -52,7 +53,7 @@ class _Recorder:
         return len(data[0])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(size=st.integers(1, 7), groups=st.lists(st.integers(0, 12), max_size=10))
 def test_extend_flushes_exactly_where_add_would(size: int, groups: list[int]) -> None:
     by_rows, by_columns = _Recorder(), _Recorder()
@@ -227,7 +228,7 @@ class _ArrowRecorder:
         return len(rows)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     size=st.integers(1, 9),
     chunks=st.lists(st.lists(st.sampled_from(["D3", "D1", "D2"]), max_size=8), max_size=8),
@@ -288,7 +289,7 @@ def test_folds_are_written_for_the_kept_tokens_only_without_the_token_and_in_bou
     assert void not in kept and seen[-1][0] == seen[-1][1] > 0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(st.integers(-(2**40), 2**40), max_size=30), st.lists(st.integers(-(2**40), 2**40), max_size=30)
 )
@@ -299,7 +300,7 @@ def test_a_fold_is_kept_exactly_when_its_token_is(kept: list[int], tokens: list[
     assert found.tolist() == [token in set(kept) for token in tokens]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     st.lists(
         st.none()

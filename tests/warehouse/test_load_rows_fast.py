@@ -37,6 +37,7 @@ from dossier_audit.jobs.row_frames import FoldFrames, RowFrames
 from dossier_audit.simulator import SimulationConfig, simulate
 from inspections.metrics import DossierOutcome
 from schemas.events import EVENT_ADAPTER, AnyEvent
+from tests.depth import examples
 from tests.schemas.test_event_row_fast import PSEUDONYMISER, documents, odd_events, received_event
 from warehouse import open_warehouse, projection
 from warehouse.backends.arrow_columns import build_column, build_table, column_types, epoch_seconds
@@ -101,7 +102,9 @@ def _fell_back(*args: Any) -> tuple[Any, ...]:
 
 
 # -- events ------------------------------------------------------------------------------------------------
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(doc=documents(), pseudonymise=st.booleans(), ingested=INSTANTS, zone=ZONES | st.none())
 def test_generated_events_give_the_general_rows(
     doc: dict[str, Any], pseudonymise: bool, ingested: datetime, zone: Any, types: dict[str, dict[str, str]],
@@ -155,7 +158,9 @@ def _outcome(n: int) -> DossierOutcome:
     return DossierOutcome(f"D{n}", "U", "1.1", date(2024, 1, n % 28 + 1), "direct", None, "early", n, None)
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(instants=st.lists(st.tuples(INSTANTS, ZONES), min_size=1, max_size=4), field=st.none() | st.just("F"))
 @example(instants=[(datetime(1, 1, 1), TzInfo(1))], field=None)  # before year 1 in UTC
 @example(instants=[(datetime(9999, 12, 31, 23, 59, 59), TzInfo(-1))], field=None)  # after 9999
@@ -198,7 +203,7 @@ def test_outcome_rows_in_seconds_are_the_general_ones(
     assert arrow(types["dossier_outcomes"], OUTCOME_COLUMNS, in_seconds, OUTCOME_SECONDS).equals(expected)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(keys=st.lists(st.integers(-62_135_596_800 * 10**6, 2**32 * 10**6), max_size=5))
 def test_tombstones_in_seconds_are_the_general_ones(keys: list[int]) -> None:
     general = list(outcome_tombstones("D", date(2024, 1, 2), keys, 7))
@@ -300,7 +305,7 @@ def test_fold_frames_of_rows_in_seconds_read_back_as_the_general_ones(
 COLUMN_INSTANTS = st.datetimes(min_value=datetime(1902, 1, 1), max_value=datetime(2106, 1, 1))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.none() | COLUMN_INSTANTS.map(lambda t: t.replace(tzinfo=UTC)), min_size=1, max_size=8))
 def test_a_column_of_seconds_is_the_column_of_their_instants(values: list[datetime | None]) -> None:
     epoch = datetime(1970, 1, 1, tzinfo=UTC)

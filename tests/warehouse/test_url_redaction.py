@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dossier_audit.cli import app
+from tests.depth import examples
 from warehouse.base import WarehouseError, parse_url, redact_url
 
 MARKER = "Pw7MARKER"
@@ -129,7 +130,7 @@ _WITHOUT_AT = st.builds(
 _URL = st.one_of(_WITH_AT, _WITHOUT_AT)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(url=_URL)
 def test_no_error_from_parse_url_shows_the_password(url: str) -> None:
     assert MARKER not in redact_url(url)
@@ -148,7 +149,7 @@ def _unreachable_fast(url: str) -> bool:
     return True
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(url=_URL.filter(lambda u: not _unreachable_fast(u)), through_env=st.booleans())
 def test_no_cli_output_shows_the_password(url: str, through_env: bool) -> None:
     runner = CliRunner()
