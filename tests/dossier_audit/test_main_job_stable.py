@@ -4,8 +4,9 @@ because an unset pseudonymisation key is generated once and kept in the working 
 instead of drawn again each run, and the PDF and XLSX are dated by the report's issue day, not the clock
 (fpdf2's /ID hashes the content and that date, so the PDF is compared whole, /ID included). The same
 runs show the main job idempotent on its own events: the violations are the batch audit's, each event is
-stored once; a run that fails part-way says so and the next complete run clears its note (one test, three
-runs: each run of the main job costs some 20 s of fixed start-up)."""
+stored once; a run that fails part-way says so and the next complete run clears its note; a run with more
+events judges the dossiers the workdir held again (one test, four runs: each run of the main job costs some
+20 s of fixed start-up)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,17 @@ def snapshot(reports: Path) -> dict[str, bytes]:
     return {str(p.relative_to(reports)): p.read_bytes() for p in files}
 
 
-def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> None:
+def test_a_second_run_gives_the_same_reports_and_a_run_with_more_events_judges_its_dossiers_again(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Four runs in one workdir (each run of the main job costs some 20 s of fixed start-up): the first part
+    of a file; the same part again, failing part-way; the same part again, completing; the rest of the file.
+
+    The last run is the one review of 2026-12-05 asked for: the embedded broker is new each run, so the
+    detector knows only that run's events, and a run with the next events of its dossiers (their apologies,
+    their ends) left the first runs' verdicts unretracted and missed the ones their whole history gives. The
+    dossiers the workdir held are judged again from everything stored: the violations are the batch audit's
+    of the whole file."""
     monkeypatch.delenv("DOSSIER_AUDIT_PSEUDONYM_KEY", raising=False)
     # Each run imports what its report stage needs while its detector runs (test_main_job_preload.py).
     preloads: list[main_job._Preload] = []
@@ -45,11 +56,16 @@ def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setattr(main_job, "_preload_reports", preload)
     events = tmp_path / "events.jsonl"
     made = runner.invoke(
-        app, ["simulate", "--out", str(events), "--dossiers", "200", "--weeks", "2", "--start", "2025-10-20"]
+        app, ["simulate", "--out", str(events), "--dossiers", "200", "--weeks", "3", "--start", "2025-10-20"]
     )
     assert made.exit_code == 0, made.stderr
-    args = ["run", "--events", str(events), "--as-of", "2025-11-03", "--workdir", str(tmp_path / "w"),
-            "--reports", str(tmp_path / "reports")]  # fmt: skip
+    lines = events.read_bytes().splitlines(keepends=True)
+    first_part = [str(orjson.loads(line)["occurred_at"]) < "2025-11-03" for line in lines]
+    early, late = tmp_path / "early.jsonl", tmp_path / "late.jsonl"
+    early.write_bytes(b"".join(line for line, first in zip(lines, first_part, strict=True) if first))
+    late.write_bytes(b"".join(line for line, first in zip(lines, first_part, strict=True) if not first))
+    work = ["--workdir", str(tmp_path / "w"), "--reports", str(tmp_path / "reports")]
+    args = ["run", "--events", str(early), "--as-of", "2025-11-03", *work]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.stderr
     assert "generated a pseudonymisation key" in first.stderr
@@ -85,8 +101,7 @@ def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> Non
     blocker.unlink()
 
     # The run after it completes: the note is gone, and every file is the first run's, byte for byte (the
-    # key was kept, not drawn again; the files are dated by the report's issue day). One run serves both
-    # checks: each run of the main job costs some 20 s of fixed start-up.
+    # key was kept, not drawn again; the files are dated by the report's issue day).
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.stderr
     assert "generated a pseudonymisation key" not in failed.stderr + again.stderr
@@ -98,16 +113,25 @@ def test_a_second_run_gives_the_same_reports(tmp_path: Path, monkeypatch) -> Non
     # Idempotent too: the violations are the batch audit's (under the kept key), the warehouse holds each
     # event once.
     env = {"DOSSIER_AUDIT_PSEUDONYM_KEY": key.read_text().strip()}
-    audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-03", "--json"], env=env)
+    audit = runner.invoke(app, ["audit", str(early), "--as-of", "2025-11-03", "--json"], env=env)
     assert audit.exit_code == 0, audit.stderr
     assert _sorted_json_lines(after["violations.jsonl"]) == _sorted_json_lines(audit.stdout.encode())
     status = runner.invoke(
         app, ["warehouse", "status", "--warehouse", f"chdb://{tmp_path / 'w' / 'warehouse'}", "--json"]
     )
     counts = orjson.loads(status.stdout)
-    assert counts["events"] == sum(1 for line in events.read_bytes().splitlines() if line.strip())
-    assert len(preloads) == 3 and not any(thread.is_alive() for thread in preloads)
-    assert [thread.error for thread in preloads] == [None] * 3  # each imported all it should
+    assert counts["events"] == sum(1 for line in early.read_bytes().splitlines() if line.strip())
+
+    # The rest of the file, later: the dossiers the workdir held are judged again from all their events.
+    done = runner.invoke(app, ["run", "--events", str(late), "--as-of", "2025-11-12", *work])
+    assert done.exit_code == 0, done.stderr
+    audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-12", "--json"], env=env)
+    assert audit.exit_code == 0, audit.stderr
+    stored = _sorted_json_lines((tmp_path / "reports" / "violations.jsonl").read_bytes())
+    assert stored == _sorted_json_lines(audit.stdout.encode())
+    assert len(stored) > 10
+    assert len(preloads) == 4 and not any(thread.is_alive() for thread in preloads)
+    assert [thread.error for thread in preloads] == [None] * 4  # each imported all it should
 
 
 def test_run_refuses_a_file_where_its_folders_go(tmp_path: Path) -> None:
@@ -144,33 +168,3 @@ def test_run_with_a_missing_events_file_makes_no_folder(tmp_path: Path) -> None:
 def _sorted_json_lines(data: bytes) -> list[dict[str, object]]:
     docs = [orjson.loads(line) for line in data.splitlines() if line.strip()]
     return sorted(docs, key=lambda d: (d["dossier_id"], d["rule_id"], d["event_id"] or ""))
-
-
-def test_a_run_with_more_events_judges_the_dossiers_it_held_again(tmp_path: Path, monkeypatch) -> None:
-    """The embedded broker is new each run, so the detector knows only this run's events: a second run with
-    the next events of its dossiers (their apologies, their ends) left the first run's verdicts unretracted
-    and missed the ones their whole history gives (review of 2026-12-05). The dossiers the workdir held are
-    judged again from everything stored: the violations are the batch audit's of both files."""
-    monkeypatch.delenv("DOSSIER_AUDIT_PSEUDONYM_KEY", raising=False)
-    events = tmp_path / "events.jsonl"
-    made = runner.invoke(
-        app, ["simulate", "--out", str(events), "--dossiers", "150", "--weeks", "3", "--start", "2025-10-20",
-              "--rate", "0.05"],
-    )  # fmt: skip
-    assert made.exit_code == 0, made.stderr
-    lines = events.read_bytes().splitlines(keepends=True)
-    before = [str(orjson.loads(line)["occurred_at"]) < "2025-11-03" for line in lines]
-    early, late = tmp_path / "early.jsonl", tmp_path / "late.jsonl"
-    early.write_bytes(b"".join(line for line, first in zip(lines, before, strict=True) if first))
-    late.write_bytes(b"".join(line for line, first in zip(lines, before, strict=True) if not first))
-    work = ["--workdir", str(tmp_path / "w"), "--reports", str(tmp_path / "reports")]
-    for part, as_of in ((early, "2025-11-03"), (late, "2025-11-12")):
-        done = runner.invoke(app, ["run", "--events", str(part), "--as-of", as_of, *work])
-        assert done.exit_code == 0, done.stderr
-    key = (tmp_path / "w" / KEY_FILE).read_text().strip()
-    audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-12", "--json"],
-                          env={"DOSSIER_AUDIT_PSEUDONYM_KEY": key})  # fmt: skip
-    assert audit.exit_code == 0, audit.stderr
-    stored = _sorted_json_lines((tmp_path / "reports" / "violations.jsonl").read_bytes())
-    assert stored == _sorted_json_lines(audit.stdout.encode())
-    assert len(stored) > 10
