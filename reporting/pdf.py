@@ -135,7 +135,7 @@ def kept_height(table: tb.Table, size: float) -> float:
 
 
 def draw_table(
-    pdf: FPDF,
+    pdf: OfficialPDF,
     table: tb.Table,
     *,
     size: float = 9.5,
@@ -197,22 +197,23 @@ def table_rows(pdf: FPDF, table: tb.Table, rows: list[Row], *, size: float, widt
 
 
 def note_falls_alone(
-    pdf: FPDF, table: tb.Table, size: float, width: float | None, note: str, note_size: float
+    pdf: OfficialPDF, table: tb.Table, size: float, width: float | None, note: str, note_size: float
 ) -> bool:
     """Whether ``note``, set after the whole table, would not end on the page of the table's last two rows:
-    laid out for real on ``pdf`` inside fpdf2's ``offset_rendering``, which puts the document back."""
-    with pdf.offset_rendering():
-        table_rows(pdf, table, table.rows, size=size, width=width)
-        last = pdf.page
-        pdf.ln(3)
-        paragraph(pdf, note, style="I", size=note_size, indent=False)
-        note_page = pdf.page
+    laid out for real on the document's twin (:meth:`OfficialPDF.twin`), from where ``pdf`` stands."""
+    twin = pdf.twin()
+    start = twin.page
+    table_rows(twin, table, table.rows, size=size, width=width)
+    last = twin.page - start
+    twin.ln(3)
+    paragraph(twin, note, style="I", size=note_size, indent=False)
+    note_page = twin.page - start
     if note_page != last or len(table.rows) < 2:
         return note_page != last
-    with pdf.offset_rendering():  # the first rows paginate as in the whole table
-        table_rows(pdf, table, table.rows[:-1], size=size, width=width)
-        before_last = pdf.page
-    return before_last != last
+    twin = pdf.twin()  # the first rows paginate as in the whole table
+    start = twin.page
+    table_rows(twin, table, table.rows[:-1], size=size, width=width)
+    return twin.page - start != last
 
 
 def image(pdf: FPDF, path: Path, width: float, note: str | None = None) -> None:
