@@ -4,12 +4,17 @@ the table on the page before). Read back per page with pdftotext."""
 
 from __future__ import annotations
 
+import random
 import subprocess
 from pathlib import Path
 
-from reporting.official import OfficialPDF
-from reporting.pdf import draw_table
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reporting.official import BOTTOM, TOP, OfficialPDF
+from reporting.pdf import draw_table, note_falls_alone, paragraph, table_rows
 from reporting.table_cells import Cell, Row, Table
+from tests.depth import examples
 
 HEADINGS = ["Đơn vị", "Số hồ sơ"]
 
@@ -28,7 +33,7 @@ def note(k: int) -> str:
 
 def draw_scenarios(tmp_path: Path, scenarios: list[tuple[float, int]]) -> list[str]:
     """Each (start y, rows) on a page of its own, the table drawn from ``start``; the pages' text. Eight to
-    a document: the note's trial layout copies the document, slow once it has a hundred pages."""
+    a document (when the note's trial layout copied the document, it was slow at a hundred pages)."""
     pages: list[str] = []
     for first in range(0, len(scenarios), 8):
         pdf = OfficialPDF()
@@ -101,3 +106,39 @@ def test_a_caption_stays_with_a_table_of_two_rows_that_its_note_moves(tmp_path: 
     for k, (_, rows) in enumerate(scenarios):
         check(pages, k, rows) if rows > 1 else None
         assert page_of(pages, f"CAPTION-{k}") == page_of(pages, f"S{k}-END") == page_of(pages, f"S{k}-NOTE")
+
+
+def falls_alone_in_place(pdf: OfficialPDF, table: Table, note: str) -> bool:
+    """``note_falls_alone`` as it was: laid out on the document itself inside fpdf2's ``offset_rendering``
+    (which deep-copies the document to put it back)."""
+    with pdf.offset_rendering():
+        table_rows(pdf, table, table.rows, size=9.5, width=None)
+        last = pdf.page
+        pdf.ln(3)
+        paragraph(pdf, note, style="I", size=10.5, indent=False)
+        note_page = pdf.page
+    if note_page != last or len(table.rows) < 2:
+        return note_page != last
+    with pdf.offset_rendering():
+        table_rows(pdf, table, table.rows[:-1], size=9.5, width=None)
+        return pdf.page != last
+
+
+@settings(max_examples=examples(30), deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), page=st.integers(1, 3))
+def test_the_twin_measures_where_the_note_falls_as_the_document_itself_would(seed: int, page: int) -> None:
+    """From any page (the first has no page number), either orientation, any height and font: the twin's
+    answer is the document's own, and the document is left where it was. The case is drawn uniformly from
+    ``seed``: hypothesis' own draws of heights and lengths kept to the few that paginate alike."""
+    draw = random.Random(seed)
+    landscape = draw.random() < 0.5
+    pdf = OfficialPDF()
+    for n in range(page):
+        pdf.add_page(orientation="landscape" if landscape and n == page - 1 else "portrait")
+    pdf.set_font(pdf.font_family, *draw.choice([("", 13.0), ("B", 11.0), ("I", 9.5)]))
+    pdf.set_y(TOP + draw.random() * (pdf.h - TOP - BOTTOM))
+    table = scenario_table(0, draw.randint(1, 45))
+    text = " ".join(["ghi chú"] * draw.randint(1, 80))
+    where = (pdf.page, pdf.x, pdf.y)
+    assert note_falls_alone(pdf, table, 9.5, None, text, 10.5) == falls_alone_in_place(pdf, table, text)
+    assert (pdf.page, pdf.x, pdf.y) == where
