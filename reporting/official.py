@@ -36,13 +36,14 @@ class OfficialPDF(FPDF):
         self.set_auto_page_break(auto=True, margin=BOTTOM)
         self.set_creator("dossier-audit")
         self.set_font(FONT, size=BODY_PT)
+        self._twin: OfficialPDF | None = None  # made on first use (see twin)
 
     def twin(self) -> OfficialPDF:
         """A document like this one, on a fresh page in this page's orientation, at this position, in this
         font: where a block is laid out to learn where it would end. fpdf2's ``offset_rendering`` lays it
         out here and deep-copies the whole document twice to put it back, a third of a report's PDF time.
         One twin serves the document; its measuring pages are never its first (which has no page number)."""
-        twin: OfficialPDF | None = getattr(self, "_twin", None)
+        twin = self._twin
         if twin is None:
             twin = OfficialPDF()
             twin.add_page()
