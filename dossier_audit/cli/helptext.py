@@ -9,7 +9,9 @@ range): on a typer without it, :func:`install` changes nothing and typer's own l
 ``_usage_display_name``, which names an argument on the usage line (``FILE`` rather than ``{file}``), and
 ``rich_utils._make_command_help``, the one-line summary of each command in a group's list: with rich markup
 (typer's default) it keeps the docstring's line breaks, so a summary broke off mid-sentence ("JSON lines
-on" / "stdout."), where a command's own ``--help`` joins them.
+on" / "stdout."), where a command's own ``--help`` joins them. And ``rich_utils._fix_linebreaks``, which
+keeps them in a command's later paragraphs too: ``metrics``, ``ingest``, ``check`` and ``import dvcqg`` broke
+each line of their docstring where it ends in the source and again at the terminal's width.
 """
 
 from __future__ import annotations
@@ -70,12 +72,21 @@ def _joined(original: Callable[..., Any]) -> Callable[..., Any]:
     return _make_command_help
 
 
+def _paragraphs(paragraphs: list[str], markup_mode: Any) -> str:
+    """A command's paragraphs after its first, each joined into one line for the terminal to wrap (one
+    marked ``\b`` as written), blank lines between them as typer writes them."""
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split("\n")) for p in paragraphs)
+
+
 def install() -> None:
-    """Replace typer's type labels, its arguments' names on the usage line in ``--help`` and its commands'
-    summaries in a group's list (idempotent; on a typer without these internals, its own show)."""
+    """Replace typer's type labels, its arguments' names on the usage line in ``--help``, its commands'
+    summaries in a group's list and its joining of their later paragraphs (idempotent; on a typer without
+    these internals, its own show)."""
     summary = getattr(rich_utils, "_make_command_help", None)
     if callable(summary) and not getattr(summary, "_joined", False):
         rich_utils._make_command_help = _joined(summary)
+    if callable(getattr(rich_utils, "_fix_linebreaks", None)):
+        rich_utils._fix_linebreaks = _paragraphs
     if callable(getattr(core.TyperArgument, "_usage_display_name", None)):
         core.TyperArgument._usage_display_name = _usage_name  # type: ignore[method-assign]
     for cls in (core.TyperOption, core.TyperArgument):

@@ -80,6 +80,27 @@ def test_a_group_lists_each_command_in_whole_sentences() -> None:
             assert summary in " ".join(row.split()), (path, name, row)
 
 
+def test_a_commands_later_paragraphs_are_each_one_line_for_the_terminal_to_wrap() -> None:
+    """Each paragraph of a command's help after its first is shown joined: typer kept the docstring's line
+    breaks there, so ``metrics --help`` on an 80-column terminal broke each source line twice (at its end
+    in the source, then at the terminal's width)."""
+    root = get_command(app)
+    seen = 0
+    for path in all_command_paths():
+        command = root
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        later = inspect.cleandoc(command.help or "").split("\n\n")[1:]
+        if not later:
+            continue
+        shown = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "1000"}).stdout
+        lines = [" ".join(line.split()) for line in shown.splitlines()]
+        for paragraph in later:
+            seen += "\n" in paragraph
+            assert " ".join(paragraph.split()) in lines, (path, paragraph)
+    assert seen >= 4  # metrics, ingest, check, import dvcqg at least
+
+
 def test_the_help_patch_is_inert_on_a_typer_without_display_type_rich(monkeypatch) -> None:
     from typer import core
 
