@@ -53,7 +53,9 @@ import orjson
 
 from schemas.applicant_names import APPLICANT, is_applicant_key
 from schemas.copies import copy_with
+from schemas.dedup import fingerprint
 from schemas.events import DATA_MODELS, AnyEvent, EventType, Source, _Envelope, has_unknown_members
+from schemas.validation import Rejection, parse_event
 
 __all__ = [
     "MIN_KEY_BYTES",
@@ -128,8 +130,22 @@ def same_but_pseudonyms(first: str, other: str, *, stable: bool) -> bool:
     differ: only when pseudonyms are not ``stable`` (no key configured: each process made one up, so one
     applicant has other pseudonyms in each), and then when they differ in their pseudonyms alone. Under a
     configured key another pseudonym is another applicant: other content, a conflict (EVENTS.md), as within
-    one file, where the clear values differ (review of 2026-12-04: a second load replaced the applicant)."""
-    return not stable and without_pseudonyms(first) == without_pseudonyms(other)
+    one file, where the clear values differ (review of 2026-12-04: a second load replaced the applicant).
+
+    Less their pseudonyms, the two are compared as the load compares versions: by their content's
+    fingerprint, so that one also written otherwise (times in another UTC offset, a null member left out:
+    the same content, EVENTS.md) is the same event too. Their texts alone were compared, and a keyless
+    reload of an export with its times in UTC rejected every event with an applicant as a conflict
+    (review of 2026-12-06); each difference alone was already the same event."""
+    if stable:
+        return False
+    masked, other_masked = without_pseudonyms(first), without_pseudonyms(other)
+    if masked == other_masked:
+        return True
+    one, two = parse_event(masked), parse_event(other_masked)
+    if isinstance(one, Rejection) or isinstance(two, Rejection):
+        return False
+    return fingerprint(one) == fingerprint(two)
 
 
 def may_carry_applicant(event: AnyEvent) -> bool:

@@ -129,6 +129,29 @@ def test_the_same_event_written_in_another_offset_keeps_the_stored_text(
     assert same.events_written == 1 and same.events_kept_as_stored == 0  # identical: written again
 
 
+def test_without_a_key_the_same_event_in_another_offset_is_no_conflict(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """Review of 2026-12-06: each difference alone was the same event (other pseudonyms from a load
+    without a key; times in another UTC offset), but both at once were a conflict: the versions less
+    their pseudonyms were compared as texts, and the times differed in them."""
+    local = _file(tmp_path / "a.jsonl", "079201001234")
+    utc = tmp_path / "z.jsonl"
+    data = {**RECEIVED["data"], "due_at": "2025-11-12T10:00:00Z"}
+    utc.write_bytes(orjson.dumps({**RECEIVED, "occurred_at": "2025-11-03T02:00:00Z", "data": data}) + b"\n")
+    load_file(Platform(load_settings()), warehouse, local, AS_OF)
+    stored = _stored_raw(warehouse)
+    again = load_file(Platform(load_settings()), warehouse, utc, AS_OF)
+    assert again.stats.rejected == {} and again.events_written == 0 and again.events_kept_as_stored == 1
+    assert _stored_raw(warehouse) == stored
+    other = tmp_path / "o.jsonl"  # another applicant is still other content, whatever the offset
+    other.write_bytes(orjson.dumps({**RECEIVED, "occurred_at": "2025-11-03T02:00:00Z",
+                                    "data": {**data, "applicant": "079201009999"}}) + b"\n")  # fmt: skip
+    assert load_file(Platform(load_settings()), warehouse, other, AS_OF).stats.rejected == {}  # keyless: same
+    keyed = load_file(Platform(load_settings(pseudonym_key=KEY)), warehouse, other, AS_OF)
+    assert keyed.stats.rejected == {"event_id.conflict": 1}
+
+
 def _stored_raw(wh: Warehouse) -> str:
     ((raw,),) = wh.query("SELECT raw FROM events FINAL WHERE event_id = 'c8r'")
     return str(raw)
