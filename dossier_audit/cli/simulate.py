@@ -31,11 +31,26 @@ def simulate(
     rule_rate: Annotated[
         list[str] | None, typer.Option("--rule-rate", help="RULE_ID=RATE for one rule; repeatable.")
     ] = None,
-    calibrate: Annotated[str | None, typer.Option(help="Calibration preset, e.g. ward-2023.")] = None,
+    calibrate: Annotated[
+        str | None,
+        typer.Option(
+            help="Calibration preset, e.g. ward-2023: its own period, volume, channels and outcomes, no "
+            "violations injected (not with --dossiers, --start, --weeks, --rate or --rule-rate)."
+        ),
+    ] = None,
+    *,
+    ctx: typer.Context,
 ) -> None:
     """Write a realistic simulated province (contract-valid JSONL) and its ground truth."""
 
     def go() -> Any:
+        if calibrate is not None:  # the preset sets them itself: given as well, they were ignored silently
+            also = [f"--{name.replace('_', '-')}" for name in _PRESET_SETS if _given(ctx, name)]
+            if also:
+                raise UsageError(
+                    f"--calibrate {calibrate} sets the period, the volume and the rates itself (no "
+                    f"violations injected): drop {', '.join(also)}, or drop --calibrate"
+                )
         if not _SEED_MIN <= seed <= _SEED_MAX:  # the truth file's meta line holds it as a 64-bit integer
             raise UsageError(f"--seed {seed}: give an integer from {_SEED_MIN} to {_SEED_MAX}")
         kwargs: dict[str, Any] = {"seed": seed, "dossiers": dossiers}
@@ -105,6 +120,17 @@ def described(summary: SimulationSummary, out: Path, truth: Path) -> str:
         f"wrote {truth}: {injected:,} injected violation{'' if injected == 1 else 's'}"
         + (f" ({rules})" if rules else "")
     )
+
+
+#: The options a calibration preset sets itself (``SimulationConfig.calibrate``).
+_PRESET_SETS = ("dossiers", "start", "weeks", "rate", "rule_rate")
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option named ``name`` was given (on the command line or by its environment variable),
+    rather than left at its default."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
 
 
 #: The seeds the truth file can record (its meta line is JSON with 64-bit integers).

@@ -83,3 +83,25 @@ def test_calibrated_ward_reproduces_the_2023_report(tmp_path):
     }
     assert figures["resolved"] == {"total": 2851, "early": 2431, "on_time": 418, "late": 2}
     assert figures["in_progress"]["total"] == 9
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--dossiers", "200"], "--dossiers"),
+        (["--weeks", "2", "--rule-rate", "LATE_NO_APOLOGY=0.1"], "--weeks, --rule-rate"),
+        (["--start", "2025-01-06", "--rate", "0.05"], "--start, --rate"),
+        (["--dossiers", "20000"], "--dossiers"),  # its default value, given: still refused
+    ],
+)
+def test_a_calibration_preset_refuses_the_options_it_sets_itself(tmp_path, extra, named):
+    """Review of 2026-12-06: ``--calibrate ward-2023 --dossiers 200 --weeks 2 --rule-rate ...`` wrote the
+    preset's 2,860 dossiers of 2023 and no injected violation, exit 0, without a word."""
+    out = tmp_path / "ward.jsonl"
+    result = runner.invoke(app, ["simulate", "--out", str(out), "--calibrate", "ward-2023", *extra])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --calibrate ward-2023 sets the period, the volume and the rates itself (no violations "
+        f"injected): drop {named}, or drop --calibrate"
+    )
+    assert not out.exists()
