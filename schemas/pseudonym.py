@@ -131,12 +131,8 @@ def same_but_pseudonyms(first: str, other: str, *, stable: bool) -> bool:
     applicant has other pseudonyms in each), and then when they differ in their pseudonyms alone. Under a
     configured key another pseudonym is another applicant: other content, a conflict (EVENTS.md), as within
     one file, where the clear values differ (review of 2026-12-04: a second load replaced the applicant).
-
-    Less their pseudonyms, the two are compared as the load compares versions: by their content's
-    fingerprint, so that one also written otherwise (times in another UTC offset, a null member left out:
-    the same content, EVENTS.md) is the same event too. Their texts alone were compared, and a keyless
-    reload of an export with its times in UTC rejected every event with an applicant as a conflict
-    (review of 2026-12-06); each difference alone was already the same event."""
+    Less their pseudonyms, they are compared by content (fingerprint), as the load compares versions: their
+    texts were, and a keyless reload with times in another UTC offset was a conflict (review, 2026-12-06)."""
     if stable:
         return False
     masked, other_masked = without_pseudonyms(first), without_pseudonyms(other)
