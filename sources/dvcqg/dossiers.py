@@ -49,7 +49,7 @@ from sources.dvcqg.vocabulary import (
     numbered,
 )
 
-__all__ = ["map_dossier"]
+__all__ = ["emit_waiting", "map_dossier"]
 
 _TRUE = frozenset({"true", "1", "yes"})
 #: Statuses only a received dossier can have (1 and 3 come before receipt; 7, a withdrawal, may).
@@ -255,21 +255,21 @@ def _status(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) ->
     if status == "3":
         at = record.refused_at or record.ended_at
         if record.meaning is Meaning.WITHDRAWAL:
-            _end(emitter, "withdrawn", at, {"reason": reason})
+            _end(emitter, "withdrawn", at, {"reason": reason}, reasoned=True)
         else:
             stage = "processing" if record.received_at is not None else "reception"
             _end(emitter, "refused", at, {"stage": stage, "notice_id": None, "reason": reason},
-                 unknown=("notice_id",))  # fmt: skip
+                 unknown=("notice_id",), reasoned=True)  # fmt: skip
     elif status == "5" or (status == "9" and record.meaning is Meaning.SUPPLEMENT_REQUEST):
         state.marks |= Mark.SUPPLEMENT_REQUESTED
         _pending(state, "any:supplement_requested")
     elif status == "6" or (status == "9" and record.meaning is Meaning.FINANCIAL_OBLIGATION):
         _pending(state, "any:financial_obligation_requested")
     elif status == "7":
-        _end(emitter, "withdrawn", record.ended_at, {"reason": reason})
+        _end(emitter, "withdrawn", record.ended_at, {"reason": reason}, reasoned=True)
     elif status == "8":
         _end(emitter, "suspended", record.ended_at, {"notice_id": None, "reason": reason},
-             unknown=("notice_id",))  # fmt: skip
+             unknown=("notice_id",), reasoned=True)  # fmt: skip
     elif status == "9" and record.meaning is Meaning.NO_APPOINTMENT_DATE and record.ended_at is None:
         state.marks |= Mark.NO_APPOINTMENT_ROW  # the sender's marker, no end (DOMAIN §9)
     elif status in ("9", "10"):
@@ -320,15 +320,41 @@ def _end(
     unknown: tuple[str, ...] = (),
     basis: str = "",
     inferred_kind: str = "",
+    reasoned: bool = False,
 ) -> None:
-    """An end (or a return) read from the record, once per dossier and kind whatever states it again."""
+    """An end (or a return) read from the record, once per dossier and kind whatever states it again.
+
+    ``reasoned``: an end whose ``data`` has a ``reason``. Without one (the record has no ``GhiChu``) it
+    waits (``DossierState.wait``): the history row of that status says why in its ``NoiDungXuLy`` (DOMAIN
+    §9), and the command reads every record before any row, so a row stating this end is read later; it
+    then states the end with its text (``history``), and the record's is dropped. If none does, the
+    record's is emitted at the end of the import (:func:`emit_waiting`). Emitted at once, with an empty
+    reason, it claimed the end first, the row's text was lost, and the audit found a refusal without a
+    reason that the payload gave (review of 2026-12-06)."""
+    state = emitter.state
     if at is None:
-        _pending(emitter.state, kind)
+        _pending(state, kind)
         return
-    if emitter.state.claim(kind):
+    if reasoned and not data["reason"] and not state.knows(kind):
+        if not state.wait(kind, (emitter, at, data, unknown)):
+            emitter.ctx.stats.repeated += 1
+        return
+    if state.claim(kind):
+        state.unwait(kind)  # a later snapshot states it with a note: the one without waits no more
         emitter.emit(kind, at, data, unknown=unknown, basis=basis, inferred_kind=inferred_kind)
     else:
         emitter.ctx.stats.repeated += 1
+
+
+def emit_waiting(state: DossierState) -> None:
+    """Emit the ends of the dossier's records that still wait for a row's reason (:func:`_end`): none came,
+    so the record's, with its empty reason."""
+    if not state.waiting:
+        return
+    waiting, state.waiting = state.waiting, None
+    for kind, (emitter, at, data, unknown) in waiting.items():
+        if state.claim(kind):
+            emitter.emit(kind, at, data, unknown=unknown)
 
 
 def _pending(state: DossierState, fact: str) -> None:

@@ -193,6 +193,8 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
         if not state.claim(kind):
             ctx.stats.repeated += 1
             return
+        if state.unwait(kind):  # the record stated it without a note: the row's, with its text (``dossiers``)
+            ctx.stats.repeated += 1
         fact = fact_key(dossier_id, kind)  # stated once per dossier, by the record or a row: one id for both
         if kind == "refused":
             stage = "processing" if state.knows("received") else "reception"

@@ -26,7 +26,7 @@ from schemas.pseudonym import Pseudonymiser
 from sources.dvcqg.blindspots import ImportStats
 from sources.dvcqg.bodies import RecordKind, recognise
 from sources.dvcqg.context import Context, Output
-from sources.dvcqg.dossiers import map_dossier
+from sources.dvcqg.dossiers import emit_waiting, map_dossier
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.history import map_row, row_scrubber
 from sources.dvcqg.inference import infer_completions
@@ -155,6 +155,7 @@ class DvcqgImporter:
         stats = ctx.stats
         spots = stats.blind_spots
         for dossier_id, state in ctx.states.items():
+            emit_waiting(state)  # a record's end without a note that no row stated (``dossiers._end``)
             unanswered = infer_completions(ctx, dossier_id, state)
             if ctx.outputs:
                 yield from ctx.take()

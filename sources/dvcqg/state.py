@@ -22,6 +22,7 @@ from __future__ import annotations
 from array import array
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum, IntFlag
+from typing import Any
 
 from sources.dvcqg.times import VN
 
@@ -90,6 +91,7 @@ class DossierState:
         "snapshots",
         "steps",
         "unit",
+        "waiting",
     )
 
     def __init__(self) -> None:
@@ -111,6 +113,9 @@ class DossierState:
         self.marks = Mark.NONE
         #: The prints of the applicant values its record gives (``privacy.holder_prints``; none read: empty).
         self.holder: tuple[int, ...] = ()
+        #: Ends a record stated without a note, by kind, each waiting for a history row that states it with
+        #: its text (``dossiers._end``); emitted at the end of the import if none does. Rarely any.
+        self.waiting: dict[str, Any] | None = None
 
     def first_emission(self, key: bytes) -> bool:
         """Whether an event with identity ``key`` is new for this dossier in this run (and remember it)."""
@@ -135,6 +140,17 @@ class DossierState:
             return False
         self.days.add(fact)
         return True
+
+    def wait(self, kind: str, end: Any) -> bool:
+        """Keep ``end`` (a record's end of ``kind`` without a note) until a row states it or the import
+        ends; ``False`` when one of that kind waits already (the first read stays)."""
+        if self.waiting is None:
+            self.waiting = {}
+        return self.waiting.setdefault(kind, end) is end
+
+    def unwait(self, kind: str) -> bool:
+        """Drop the end of ``kind`` waiting (another statement of it claimed it); whether one waited."""
+        return self.waiting is not None and self.waiting.pop(kind, None) is not None
 
     def knows(self, fact: str) -> bool:
         bit = _BITS.get(fact)

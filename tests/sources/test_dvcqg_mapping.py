@@ -586,3 +586,49 @@ def test_channel_and_return_codes_are_read_as_numbers_as_statuses_are() -> None:
     assert of_type(events, "returned")[0]["data"]["channel"] == "postal"
     _, rejected, _ = imported(encode(sync_body(dossier(channel="x2"))))
     assert [r.code for r in rejected] == ["KenhThucHien.unknown"]
+
+
+# -- an end's reason from its row when the record gives none ------------------------------------------------
+@pytest.mark.parametrize(
+    ("status", "fields", "kind", "text"),
+    [
+        ("3", {"refused": "20251104090000"}, "refused", "Hồ sơ không đủ điều kiện theo quy định"),
+        ("8", {"ended": "20251104090000"}, "suspended", "Tạm dừng do đang có tranh chấp đất đai"),
+        ("7", {"ended": "20251104090000"}, "withdrawn", "Thu hồi theo đề nghị"),
+    ],
+)
+def test_an_end_the_record_states_without_a_note_takes_its_rows_reason(
+    status: str, fields: dict[str, Any], kind: str, text: str
+) -> None:
+    """Review of 2026-12-06: a record with no ``GhiChu`` claimed the end first, with an empty reason; the
+    row of that status, read after it, said why (``NoiDungXuLy``), and was dropped as a repeat: the audit
+    found a refusal without a reason that the payload gave."""
+    record = encode(sync_body(dossier(status=status, **fields)))
+    rows = encode(progress_body(row(status=status, at="20251104090000", text=text)))
+    events, rejected, stats = imported(record, rows)
+    assert not rejected and stats.repeated == 1  # the record's statement of the end, as a repeat
+    (end,) = of_type(events, kind)
+    assert end["data"]["reason"] == text
+    assert end["occurred_at"] == "2025-11-04T09:00:00+07:00"
+    # Without the row, the record's end is still emitted (at the end of the import), its reason empty; with
+    # a note, the record's stays first, as before.
+    (alone,) = of_type(imported(record)[0], kind)
+    assert alone["data"]["reason"] == "" and alone["event_id"] == end["event_id"]
+    noted = encode(sync_body(dossier(status=status, note="Theo quy định", **fields)))
+    (first,) = of_type(imported(noted, rows)[0], kind)
+    assert first["data"]["reason"] == "Theo quy định"
+
+
+def test_an_end_waiting_for_its_reason_is_one_event_whatever_restates_it() -> None:
+    """Two snapshots without a note and a row with none: one ``refused``, the first snapshot's; a later
+    snapshot with a note states it with that note."""
+    first = dossier(status="3", refused="20251104090000")
+    again = encode(sync_body(first), sync_body(first))
+    (end,) = of_type(imported(again)[0], "refused")
+    assert end["data"]["reason"] == ""
+    empty_row = encode(progress_body(row(status="3", at="20251104090000")))
+    (end,) = of_type(imported(again, empty_row)[0], "refused")
+    assert end["data"]["reason"] == ""
+    noted = encode(sync_body(first), sync_body(dossier(status="3", refused="20251104090000", note="Giả mạo")))
+    (end,) = of_type(imported(noted)[0], "refused")
+    assert end["data"]["reason"] == "Giả mạo"
