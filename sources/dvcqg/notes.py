@@ -58,6 +58,21 @@ _MIDDLE = {
 }
 
 
+#: Words that say a person is named next ("ông", "bà", "anh", "chị"), and the surnames that, after one of
+#: them and before another word, start a name whatever the case: every surname above with its accents, and
+#: rarer ones that are everyday words elsewhere ("lại", "tạ": "cho ông lại văn sâm", "yêu cầu ông tạ quang
+#: huy bổ sung" were passed on in clear: review of 2026-12-06). Accented only: "ong", "ba", "chi" are words,
+#: and "ông ta" (he), "anh đang" (you are) are no names.
+_HONORIFICS = frozenset({"ông", "bà", "anh", "chị"})
+_SURNAMES_AFTER_HONORIFIC = frozenset(
+    {name for name in _SURNAMES | _AMBIGUOUS_SURNAMES if not name.isascii()}
+    | {"lại", "tạ", "châu", "đàm", "khổng", "lục", "mạc", "quách", "thái", "tăng", "triệu", "phùng", "kiều",
+       "từ", "lã", "hứa", "tôn", "âu", "bạch", "diệp", "doãn", "đồng", "hàn", "khúc", "lạc", "lưu", "mẫn",
+       "nghiêm", "nông", "tiêu", "viên", "thân", "chúc", "cù", "giáp", "hầu", "lò", "lộc", "mạch", "phí",
+       "quản", "thạch", "thiều", "ưng", "vương", "kim", "chu", "giang", "ninh", "la", "kha"}
+)  # fmt: skip
+
+
 def may_name(text: str) -> bool:
     """Whether a text may name someone or reach them (module docstring). Words joined by hyphens are words
     ("Trần-Văn-Bình" is a name: review)."""
@@ -65,10 +80,10 @@ def may_name(text: str) -> bool:
     if may_reach(text):
         return True
     words = ["".join(c for c in word if c.isalpha()) for chunk in text.split() for word in _words(chunk)]
-    previous_capital = previous_surname = False
+    previous_capital = previous_surname = previous_honorific = False
     for n, letters in enumerate(words):
         if not letters:
-            previous_capital = previous_surname = False
+            previous_capital = previous_surname = previous_honorific = False
             continue
         capital = letters[0].isupper()
         if (capital and previous_capital) or previous_surname:
@@ -76,7 +91,10 @@ def may_name(text: str) -> bool:
         folded = letters.casefold()
         if folded in _AMBIGUOUS_SURNAMES and _middle_then_name(words[n + 1 : n + 3]):
             return True
+        if previous_honorific and folded in _SURNAMES_AFTER_HONORIFIC and n + 1 < len(words) and words[n + 1]:
+            return True
         previous_capital, previous_surname = capital, folded in _SURNAMES
+        previous_honorific = folded in _HONORIFICS
     return False
 
 

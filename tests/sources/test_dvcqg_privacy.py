@@ -419,3 +419,21 @@ def test_a_department_naming_the_applicant_or_holding_a_number_is_no_step() -> N
         record = encode({"service": "DongBoHoSoMC", "data": [dossier()]})
         events, _, _ = run(record, encode(progress_body(moved)))
         assert [e["data"].get("step") for e in events if e["type"] == "transferred"] == [department]
+
+
+def test_a_name_after_ong_ba_anh_chi_is_found_in_lower_case_from_any_surname() -> None:
+    """Review of 2026-12-06: "cho ông lại văn sâm" and "yêu cầu ông tạ quang huy bổ sung" reached the events'
+    reasons in clear ("lại" and "tạ" are everyday words elsewhere, and "quang" no middle name the rule knew).
+    After "ông", "bà", "anh" or "chị", a surname (accented) followed by another word starts a name; a
+    surname alone ("bà hoàng", a queen), pronouns and words after them are no name."""
+    from sources.dvcqg.notes import may_name, passed_on
+
+    for text in ("Cán bộ trả hồ sơ bổ sung cho ông lại văn sâm",
+                 "yêu cầu ông tạ quang huy bổ sung sổ hộ khẩu", "Từ chối vì bà châu thị mỹ không ký",
+                 "theo đơn của chị lưu ngọc ánh"):  # fmt: skip
+        assert may_name(text), text
+        assert "[…]" in passed_on(text) and "sâm" not in passed_on(text) and "huy" not in passed_on(text)
+    for text in ("cho bà hoàng", "bà con nhân dân", "ông ta không đến", "anh em trong gia đình",
+                 "Đề nghị ông bổ sung giấy tờ", "anh đang xử lý", "chị vi phạm quy định", "ông bà", "bà ấy",
+                 "ông lại"):  # fmt: skip
+        assert not may_name(text), text
