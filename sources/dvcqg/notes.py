@@ -22,7 +22,7 @@ import unicodedata
 from schemas.pseudonym import without_pseudonyms
 from sources.dvcqg.vocabulary import PHRASES, STATUS_NAMES, fold
 
-__all__ = ["WITHHELD", "may_name", "may_reach", "passed_on", "withheld"]
+__all__ = ["MAX_TEXT_CHARS", "WITHHELD", "may_name", "may_reach", "passed_on", "withheld"]
 
 #: What stands for the part of a text that is not passed on (:func:`withheld`).
 WITHHELD = "[…]"
@@ -148,9 +148,20 @@ def withheld(text: str) -> str:
     return WITHHELD
 
 
+#: The most characters of a free text that go on, the rest cut and written :data:`WITHHELD`: an event
+#: line is at most 128 KB (``schemas.limits``), and a 300 KB ``GhiChu`` made the record's end a rejected
+#: line while its receipt went on, the dossier open and late (review of 2026-12-06). An official's note is
+#: a few lines; 8,000 characters are at most 48 KB of JSON, whatever they are.
+MAX_TEXT_CHARS = 8_000
+
+
 def passed_on(text: str) -> str:
-    """What of a free text goes on: :func:`withheld` when it :func:`may_name` someone, else the text."""
-    return withheld(text) if may_name(text) else text
+    """What of a free text goes on: :func:`withheld` when it :func:`may_name` someone, else the text; its
+    first :data:`MAX_TEXT_CHARS` characters and :data:`WITHHELD` when it is longer."""
+    shown = withheld(text) if may_name(text) else text
+    if len(shown) > MAX_TEXT_CHARS:
+        return f"{shown[:MAX_TEXT_CHARS].rstrip()} {WITHHELD}"
+    return shown
 
 
 #: The texts that name nobody: the status names and the vocabulary's phrases, folded.

@@ -632,3 +632,24 @@ def test_an_end_waiting_for_its_reason_is_one_event_whatever_restates_it() -> No
     noted = encode(sync_body(first), sync_body(dossier(status="3", refused="20251104090000", note="Giả mạo")))
     (end,) = of_type(imported(noted)[0], "refused")
     assert end["data"]["reason"] == "Giả mạo"
+
+
+@pytest.mark.parametrize("length", [8_000, 8_001, 300_000])
+def test_a_long_note_is_cut_and_the_record_mapped_whole(length: int) -> None:
+    """Review of 2026-12-06: a 300 KB ``GhiChu`` made the end's line longer than an event line may be
+    (128 KB): the end was rejected, the receipt went on, and the dossier audited as open and late. A free
+    text goes on cut to ``MAX_TEXT_CHARS`` characters, written "[…]" after; a row's text too."""
+    from sources.dvcqg.notes import MAX_TEXT_CHARS, WITHHELD
+
+    note = "Hồ sơ vướng quy hoạch: " + "x" * (length - 23)
+    record = encode(sync_body(dossier(status="8", ended="20251104100000", note=note)))
+    events, rejected, _ = imported(record)
+    assert not rejected and types(events) == ["received", "suspended"]
+    reason = events[1]["data"]["reason"]
+    if length <= MAX_TEXT_CHARS:
+        assert reason == note
+    else:
+        assert reason == f"{note[:MAX_TEXT_CHARS].rstrip()} {WITHHELD}"
+    rows = encode(progress_body(row(status="8", at="20251104100000", text=note)))
+    (end,) = of_type(imported(encode(sync_body(dossier(status="4"))), rows)[0], "suspended")
+    assert end["data"]["reason"] == reason

@@ -259,10 +259,10 @@ def test_an_email_is_found_as_the_regular_expression_found_it(text: str) -> None
 
 
 def test_a_long_note_without_spaces_is_read_in_one_pass() -> None:
-    from sources.dvcqg.notes import passed_on
+    from sources.dvcqg.notes import MAX_TEXT_CHARS, passed_on
 
     note = "Từ chối, xem tệp: data:application/pdf;base64," + "QUJD" * 100_000  # the old search: minutes
-    assert passed_on(note) == note
+    assert passed_on(note) == note[:MAX_TEXT_CHARS] + " […]"  # cut (review of 2026-12-06), read whole
     assert passed_on(note + " liên hệ a.b@example.vn") != note + " liên hệ a.b@example.vn"
 
 
