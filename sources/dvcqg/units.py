@@ -9,7 +9,10 @@ In order (the first that answers wins):
    catalogue does not hold or spells otherwise: an explicit choice wins over a guess from names;
 3. ``DonViXuLy`` through the catalogue's unit names. Names repeat over time (a ward re-created by the 2025
    reform keeps its name under a new code), so only the units in force on the dossier's date are
-   considered; a name that still fits several units is ambiguous and rejects the record.
+   considered; a name that still fits several units is ambiguous and rejects the record. A name of units
+   none of which is in force then is read as their successors' that are (following each chain): a sender
+   whose list still holds a ward merged away gave its dossiers the abolished ward, and the audit found
+   every procedure unpublished there (review of 2026-12-06); with no such successor, the units named.
 
 Names are compared exactly after NFC, case folding and collapsing spaces, with the common abbreviation
 "UBND" read as "Ủy ban nhân dân"; only if that finds nothing, without accents too, when that is unique.
@@ -53,11 +56,12 @@ def loose_name(name: str) -> str:
 class UnitResolver:
     """Resolves a dossier's unit code (module docstring). Built once per import."""
 
-    __slots__ = ("_codes", "_exact", "_loose", "_mapped_exact", "_mapped_loose")
+    __slots__ = ("_codes", "_exact", "_loose", "_mapped_exact", "_mapped_loose", "_units")
 
     def __init__(self, catalogue: Catalogue, mapping: Mapping[str, str] | None = None) -> None:
         # Code → the catalogue's own string: every dossier of a unit shares one object, not a copy each.
         self._codes = {code: code for code in catalogue.units}
+        self._units = catalogue.units
         self._exact: dict[str, list[Unit]] = {}
         self._loose: dict[str, list[Unit]] = {}
         for unit in catalogue.units.values():
@@ -95,9 +99,9 @@ class UnitResolver:
         loosely = self._mapped_loose.get(loose_name(unit_name), set())
         if len(loosely) == 1:
             return next(iter(loosely))
-        found = _in_force(self._exact.get(exact_name(unit_name), []), on)
+        found = self._in_force(self._exact.get(exact_name(unit_name), []), on)
         if not found:
-            found = _in_force(self._loose.get(loose_name(unit_name), []), on)
+            found = self._in_force(self._loose.get(loose_name(unit_name), []), on)
         codes = sorted({u.code for u in found})
         if len(codes) == 1:
             return codes[0]
@@ -113,10 +117,26 @@ class UnitResolver:
             "and the MaHoSo prefix is not a unit code of the catalogue",
         )
 
+    def _in_force(self, units: list[Unit], on: date | None) -> list[Unit]:
+        """The units in force on ``on``; else their successors in force then (module docstring); else all
+        of them (and when the date is unknown)."""
+        if on is None or not units:
+            return units
+        current = [u for u in units if u.valid_on(on)]
+        if current:
+            return current
+        successors = {s.code: s for u in units if (s := self._successor_on(u, on)) is not None}
+        return [successors[code] for code in sorted(successors)] or units
 
-def _in_force(units: list[Unit], on: date | None) -> list[Unit]:
-    """The units in force on ``on``; all of them when the date is unknown or none is in force then."""
-    if on is None or len(units) <= 1:
-        return units
-    current = [u for u in units if u.valid_on(on)]
-    return current or units
+    def _successor_on(self, unit: Unit, on: date) -> Unit | None:
+        """The first unit of ``unit``'s successor chain in force on ``on`` (``None``: none is)."""
+        seen = {unit.code}
+        while unit.successor is not None and unit.successor not in seen:
+            found = self._units.get(unit.successor)
+            if found is None:
+                return None
+            if found.valid_on(on):
+                return found
+            seen.add(found.code)
+            unit = found
+        return None

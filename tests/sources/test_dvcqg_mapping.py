@@ -462,6 +462,29 @@ def test_names_of_units_in_force_on_the_dossiers_date_decide() -> None:
     assert raised.value.code == "unit.ambiguous"
 
 
+def test_a_unit_abolished_on_the_dossiers_date_is_read_as_its_successor_in_force() -> None:
+    """Review of 2026-12-06: "Ủy ban nhân dân phường Trung Tâm", merged into 000.10.01.H99 on 2025-07-01,
+    gave a dossier of November 2025 the abolished ward, and the audit found its procedure unpublished
+    there. Before the merger it is the ward; a chain of successors is followed to the one in force; a unit
+    abolished without a successor stays the unit named."""
+    sample = sample_catalogue()
+    resolver = UnitResolver(sample)
+    ward = "Ủy ban nhân dân phường Trung Tâm"
+    assert sample.units["000.01.01.H99"].successor == "000.10.01.H99"
+    assert resolver.resolve("HS-1", ward, date(2025, 11, 3)) == "000.10.01.H99"
+    assert resolver.resolve("HS-1", ward, date(2025, 6, 30)) == "000.01.01.H99"
+    assert resolver.resolve("HS-1", "UBND thị xã Đông Mẫu", date(2025, 11, 3)) == "000.01.00.H99"  # none
+    old = Unit(code="000.30.01.H99", name="Ủy ban nhân dân xã Cũ", level=Level.COMMUNE,
+               valid_from=date(2010, 1, 1), valid_to=date(2020, 1, 1), successor="000.01.01.H99")  # fmt: skip
+    catalogue = Catalogue(sample.procedures.values(), [*sample.units.values(), old], sample.fields.values(),
+                          sample.meta)  # fmt: skip
+    chained = UnitResolver(catalogue)
+    assert chained.resolve("HS-1", "UBND xã Cũ", date(2025, 11, 3)) == "000.10.01.H99"
+    assert chained.resolve("HS-1", "UBND xã Cũ", date(2024, 11, 3)) == "000.01.01.H99"
+    events, rejected, _ = imported(encode(sync_body(dossier("HS-7", unit_name=ward))))
+    assert not rejected and {e["unit_code"] for e in events} == {"000.10.01.H99"}
+
+
 def test_history_rows_find_their_dossier_under_its_alias() -> None:
     record = dossier("HS-9", unit_name="UBND Phường Đông Mẫu", MaHoSoKhac="ALIAS-9")
     events, rejected, _ = imported(
