@@ -128,6 +128,14 @@ def map_dossier(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> N
     if record.alias is not None and record.alias not in ctx.states:
         ctx.aliases.setdefault(record.alias, dossier_id)
     state.snapshots += 1
+    # A snapshot all of whose times are earlier than the latest of one read before is older than that one:
+    # its due date is no change of the later's (it would be one backwards, dated at the receipt: review of
+    # 2026-12-06). Only counted: the first read has given the received event already.
+    older = state.latest is not None and record.latest is not None and record.latest < state.latest
+    if older:
+        state.marks |= Mark.SNAPSHOT_OUT_OF_ORDER
+    elif record.latest is not None:
+        state.latest = record.latest
     if holder := holder_prints(fields):
         state.holder = holder  # a row naming her as its official withholds it (``history``)
     state.channel = state.channel or record.channel
@@ -143,7 +151,7 @@ def map_dossier(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> N
             data["applicant"] = pseudonym
         emitter.emit("submitted", record.submitted_at, data)
     if record.received_at is not None:
-        _received(emitter, record, applicant)
+        _received(emitter, record, applicant, older=older)
     _supplements(emitter, record, applicant)
     _status(emitter, record, applicant)
 
@@ -173,7 +181,9 @@ class _Emitter:
                       inferred_kind=inferred_kind, extra=self.extra)  # fmt: skip
 
 
-def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) -> None:
+def _received(
+    emitter: _Emitter, record: _Record, applicant: ApplicantScrubber, *, older: bool = False
+) -> None:
     state = emitter.state
     assert record.received_at is not None and record.channel is not None
     content = digest(str(record.procedure), record.channel, *record.documents)
@@ -196,6 +206,8 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
         state.marks |= Mark.SNAPSHOT_CHANGED
     if not state.due_seen:
         state.due, state.due_seen = original_due(record.due_at, record.reschedules), True
+        return
+    if older:  # an older snapshot's date is no change of the later one's (``map_dossier``)
         return
     old, new = state.due, record.due_at
     if old == new or rescheduled(record.reschedules, old, new):  # a supplement's new date: not a change of it
