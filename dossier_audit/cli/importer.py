@@ -138,6 +138,12 @@ def dvcqg(
         except ImportInputError as exc:
             raise UsageError(str(exc)) from None
         platform = platform_for(catalogue)
+        unknown = sorted({code for code in (mapping or {}).values() if code not in platform.catalogue.units})
+        if unknown:  # its dossiers were judged against no unit: every procedure unpublished (review)
+            raise UsageError(
+                f"--units {units}: {', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''} "
+                f"{'is no unit code' if len(unknown) == 1 else 'are no unit codes'} of the catalogue"
+            )
         warn_one_off_key(settings, "and a re-import gives different lines")
         # To Kafka `ingest`, to the warehouse the load, validates every line on the way: not twice.
         importer = DvcqgImporter(
