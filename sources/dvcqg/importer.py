@@ -30,6 +30,7 @@ from sources.dvcqg.dossiers import emit_waiting, map_dossier
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.history import map_row, row_scrubber
 from sources.dvcqg.inference import infer_completions
+from sources.dvcqg.notes import unreaching
 from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.reader import Item, ReadProblem, Record, Service
 from sources.dvcqg.state import Mark
@@ -139,8 +140,9 @@ class DvcqgImporter:
                 map_dossier(ctx, fields, applicant)
             else:
                 map_row(ctx, fields, applicant)
-        except Unmappable as exc:
-            ctx.reject(exc.code, applicant.text(exc.message), applicant.raw(value), _dossier_id(fields))
+        except Unmappable as exc:  # its message quotes the value refused: whatever may reach someone withheld
+            message = unreaching(applicant.text(exc.message))
+            ctx.reject(exc.code, message, applicant.raw(value), _dossier_id(fields))
         except Exception as exc:  # one record never stops an import; tests forbid the code
             ctx.reject("record.unmappable", f"the record could not be mapped ({type(exc).__name__})",
                        applicant.raw(value), _dossier_id(fields))  # fmt: skip

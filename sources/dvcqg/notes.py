@@ -22,7 +22,7 @@ import unicodedata
 from schemas.pseudonym import without_pseudonyms
 from sources.dvcqg.vocabulary import PHRASES, STATUS_NAMES, fold
 
-__all__ = ["MAX_TEXT_CHARS", "WITHHELD", "may_name", "may_reach", "passed_on", "withheld"]
+__all__ = ["MAX_TEXT_CHARS", "WITHHELD", "may_name", "may_reach", "passed_on", "unreaching", "withheld"]
 
 #: What stands for the part of a text that is not passed on (:func:`withheld`).
 WITHHELD = "[…]"
@@ -101,6 +101,37 @@ def may_name(text: str) -> bool:
 def may_reach(text: str) -> bool:
     """Whether a text holds what reaches someone: a phone or identity number, or an e-mail address."""
     return _LONG_NUMBER.search(text) is not None or _has_email(text)
+
+
+def unreaching(text: str) -> str:
+    """``text`` (a rejection's message) with each value it quotes that may reach someone written
+    :data:`WITHHELD`: one that is a number of 8 digits or more, with or without separators, but for the
+    digits of a date or a DVCQG time of the years 1900-2099 (a bad time is shown); a passport number; an
+    e-mail address. An applicant's identity number sent as a row's ``ThoiDiemXuLy`` was quoted in clear in
+    its rejection (review of 2026-12-06). A bare number of 9 digits or more (a JSON number) too. Dossier
+    ids, codes and other texts are shown as they are."""
+    text = _QUOTED.sub(_unreaching_value, text)
+    return _BARE_NUMBER.sub(lambda m: m[0] if _DATE_DIGITS.fullmatch(m[0]) else WITHHELD, text)
+
+
+#: A value a message quotes (``repr``: single quotes, or double when it holds one).
+_QUOTED = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
+_SEPARATORS = re.compile(r"[\s.\-()]")
+_BARE_NUMBER = re.compile(r"(?<![\w.'\"-])\d{9,}(?![\w.'\"-])")
+
+
+def _unreaching_value(match: re.Match[str]) -> str:
+    value = match[1] if match[1] is not None else match[2]
+    digits = _SEPARATORS.sub("", value)
+    number = digits.isdigit() and len(digits) >= 8 and not _DATE_DIGITS.fullmatch(digits)
+    if number or _PASSPORT.fullmatch(value.strip()) or _has_email(value):
+        return match[0][0] + WITHHELD + match[0][0]
+    return match[0]
+
+
+_PASSPORT = re.compile(r"[A-Za-z]\d{7}")
+#: The digits of a date (``yyyyMMdd``) or a time (``yyyyMMddHHmmss``) of the years 1900-2099.
+_DATE_DIGITS = re.compile(r"(?:19|20)\d{6}(?:\d{6})?")
 
 
 def _has_email(text: str) -> bool:

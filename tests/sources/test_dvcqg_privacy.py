@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Literal
 
 import orjson
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -437,3 +438,28 @@ def test_a_name_after_ong_ba_anh_chi_is_found_in_lower_case_from_any_surname() -
                  "Đề nghị ông bổ sung giấy tờ", "anh đang xử lý", "chị vi phạm quy định", "ông bà", "bà ấy",
                  "ông lại"):  # fmt: skip
         assert not may_name(text), text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("079088001122", False),  # an identity number in a time field
+        ("0903 123 456", False),
+        ("C7531208", False),
+        ("a.b@example.vn", False),
+        (79088001122, False),  # as a JSON number
+        ("20251399000000", True),  # a bad time: shown
+        ("2025-13-01", True),
+        ("hôm qua", True),
+    ],
+)
+def test_a_rejected_rows_message_quotes_no_number_or_address_that_reaches_someone(
+    value: object, shown: bool
+) -> None:
+    """Review of 2026-12-06: an applicant's identity number sent as a row's ``ThoiDiemXuLy`` was quoted in
+    clear in its rejection's reason (the rejected file, the summary on stderr); a bad time is still shown."""
+    _, rejected, _ = run(encode(progress_body(row(status="4", at=value))))  # type: ignore[arg-type]
+    (record,) = rejected
+    assert record.code.startswith("ThoiDiemXuLy.")
+    assert (str(value) in record.message) == shown, record.message
+    assert shown or "[…]" in record.message
