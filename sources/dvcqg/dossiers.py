@@ -128,9 +128,8 @@ def map_dossier(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> N
     if record.alias is not None and record.alias not in ctx.states:
         ctx.aliases.setdefault(record.alias, dossier_id)
     state.snapshots += 1
-    # A snapshot all of whose times are earlier than the latest of one read before is older than that one:
-    # its due date is no change of the later's (it would be one backwards, dated at the receipt: review of
-    # 2026-12-06). Only counted: the first read has given the received event already.
+    # A snapshot whose times are all earlier than the latest of one read before is older: its due date is no
+    # change of the later's (one backwards, dated at the receipt: review of 2026-12-06). Only counted.
     older = state.latest is not None and record.latest is not None and record.latest < state.latest
     if older:
         state.marks |= Mark.SNAPSHOT_OUT_OF_ORDER
@@ -336,13 +335,10 @@ def _end(
 ) -> None:
     """An end (or a return) read from the record, once per dossier and kind whatever states it again.
 
-    ``reasoned``: an end whose ``data`` has a ``reason``. Without one (the record has no ``GhiChu``) it
-    waits (``DossierState.wait``): the history row of that status says why in its ``NoiDungXuLy`` (DOMAIN
-    §9), and the command reads every record before any row, so a row stating this end is read later; it
-    then states the end with its text (``history``), and the record's is dropped. If none does, the
-    record's is emitted at the end of the import (:func:`emit_waiting`). Emitted at once, with an empty
-    reason, it claimed the end first, the row's text was lost, and the audit found a refusal without a
-    reason that the payload gave (review of 2026-12-06)."""
+    ``reasoned``: an end with a ``reason``. An empty one (no ``GhiChu``) waits (``DossierState.wait``) for
+    the row of that status, read later (rows come after every record), to state the end with its text
+    (``NoiDungXuLy``, DOMAIN §9); else it comes out at the end of the import (:func:`emit_waiting`). At
+    once, it dropped the row's text, and the audit found a refusal without a reason (review, 2026-12-06)."""
     state = emitter.state
     if at is None:
         _pending(state, kind)
@@ -352,7 +348,8 @@ def _end(
             emitter.ctx.stats.repeated += 1
         return
     if state.claim(kind):
-        state.unwait(kind)  # a later snapshot states it with a note: the one without waits no more
+        if state.unwait(kind):  # a later snapshot states it with a note: the one without is a repeat
+            emitter.ctx.stats.repeated += 1
         emitter.emit(kind, at, data, unknown=unknown, basis=basis, inferred_kind=inferred_kind)
     else:
         emitter.ctx.stats.repeated += 1
