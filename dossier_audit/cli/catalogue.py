@@ -14,6 +14,7 @@ from dossier_audit.cli.common import UsageError, err, guarded, readable, refuse_
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import dump_catalogue, load_catalogue
 from inspections.files.national import import_national
+from inspections.timeunits import NO_LIMIT
 
 #: What a national list that is JSON but not of the portal's shape makes the importer raise (a list where
 #: an object belongs, a name missing, ``Infinity`` as a weight, nesting deeper than the parser's stack).
@@ -55,7 +56,23 @@ def _gaps(cat: Catalogue) -> list[str]:
                     "dossiers are UNPUBLISHED_PROCEDURE")  # fmt: skip
     if cat.meta.incomplete:
         gaps.append("the catalogue says it is incomplete (meta incomplete: true, an automatic import)")
+    # A catalogue whose procedures almost all lack a time or their components is one not filled in (the
+    # national list imported as it is, meta edited): "ok" alone read as ready, and every dossier was on
+    # time and every document excess (review of 2026-12-06). Some procedures have neither, by law.
+    total = len(cat.procedures)
+    untimed = sum(1 for p in cat.procedures.values() if p.max_time == NO_LIMIT)
+    if total and untimed >= _MOST * total:
+        gaps.append(f"{untimed:,} of {total:,} procedures have no legal maximum time (max_time: none): their "
+                    "dossiers are never late by the clock; give each its time")  # fmt: skip
+    bare = sum(1 for p in cat.procedures.values() if not p.components)
+    if total and bare >= _MOST * total:
+        gaps.append(f"{bare:,} of {total:,} procedures list no components: every document handed in for "
+                    "them is EXCESS_DOCUMENTS; give each its components")  # fmt: skip
     return gaps
+
+
+#: The share of procedures without a time or components from which a catalogue reads as not filled in.
+_MOST = 0.9
 
 
 def _import_problem(exc: Exception) -> str:
@@ -97,4 +114,9 @@ def catalogue_import(
         return cat
 
     cat = guarded(go)
-    err.print(f"wrote {escape(str(out))}: {len(cat.procedures)} procedures", highlight=False)
+    err.print(
+        f"wrote {escape(str(out))}: {len(cat.procedures)} procedures, with no processing times, components "
+        "or publications (the national list has none): complete it by hand (docs/catalogue-format.md) and "
+        "run `dossier-audit catalogue check` on it before any audit",
+        highlight=False,
+    )

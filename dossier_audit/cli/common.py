@@ -207,6 +207,14 @@ def platform_for(catalogue: Path | None = None) -> Platform:
         raise UsageError(str(exc)) from None
     except OSError as exc:
         raise UsageError(f"cannot read catalogue {settings.catalogue}: {exc.strerror}") from None
+    if platform.catalogue.meta.incomplete:  # the national list imported as it is (review of 2026-12-06)
+        err.print(
+            f"[bold yellow]warning:[/] the catalogue {escape(str(settings.catalogue))} says it is incomplete "
+            "(meta incomplete: true): without processing times, components and publications its verdicts "
+            "of lateness, documents and publication are not to be relied on; complete it "
+            "(`dossier-audit catalogue check` says what it lacks)",
+            highlight=False,
+        )
     override = settings.calendar_override
     if override is not None:
         try:

@@ -127,7 +127,29 @@ def test_catalogue_check_and_national_import(tmp_path):
         "warning: 2,395 of 2,395 procedures are published by no unit or level: their dossiers are "
         "UNPUBLISHED_PROCEDURE",
         "warning: the catalogue says it is incomplete (meta incomplete: true, an automatic import)",
+        "warning: 2,395 of 2,395 procedures have no legal maximum time (max_time: none): their dossiers are "
+        "never late by the clock; give each its time",
+        "warning: 2,395 of 2,395 procedures list no components: every document handed in for them is "
+        "EXCESS_DOCUMENTS; give each its components",
     ]
+    # Review of 2026-12-06: with the meta edited to complete, the unfilled times and components are still
+    # said (every dossier was on time, every document excess); the import says what it lacks; an audit on
+    # an incomplete catalogue says it is one.
+    assert "with no processing times, components or publications" in " ".join(result.stderr.split())
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(out.read_text(encoding="utf-8").replace("incomplete: true", "incomplete: false"),
+                      encoding="utf-8")  # fmt: skip
+    said = runner.invoke(app, ["catalogue", "check", str(edited)]).stderr
+    assert "warning: 2,395 of 2,395 procedures have no legal maximum time" in said
+    assert "warning: 2,395 of 2,395 procedures list no components" in said
+    examples = SHARED / "contract" / "examples.jsonl"
+    audit = runner.invoke(app, ["audit", str(examples), "--as-of", "2025-12-01", "--catalogue", str(out)])
+    assert audit.exit_code == 0, audit.stderr
+    said = " ".join(audit.stderr.split())
+    assert f"warning: the catalogue {out} says it is incomplete (meta incomplete: true)" in said
+    assert "says it is incomplete" not in " ".join(
+        runner.invoke(app, ["audit", str(examples), "--as-of", "2025-12-01"]).stderr.split()
+    )  # the bundled sample is complete
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         "catalogue: {name: x}\nprocedures:\n  - code: '1.0'\n    max_time: 3 weeks\n", encoding="utf-8"
