@@ -200,6 +200,10 @@ _UI: dict[str, tuple[str, str]] = {
     ),
     "request_note": ("Nội dung yêu cầu đơn vị giải trình", "What the unit must explain"),
     "conclude_note": ("Ghi chú kết luận", "Conclusion note"),
+    "confirm_note": (
+        "Ghi chú xác nhận (ví dụ: đơn vị không giải trình, hoặc giải trình bằng văn bản giấy)",
+        "Note on the confirmation (e.g. the unit gave no explanation, or explained on paper)",
+    ),
     "ignored": (
         "không áp dụng: thao tác không hợp lệ ở trạng thái này",
         "not applied: not allowed in that state",

@@ -5,6 +5,8 @@ rulebook version). Nothing is ever updated or deleted: each action is a new case
 what :func:`fold` makes of them, in order. Who may do what:
 
 - an **inspector** confirms, dismisses (with a reason category), asks the unit to explain, and concludes;
+  a case waiting for the unit's explanation is the inspector's to confirm or dismiss too (the unit did
+  not answer, or answered on paper: the note says so), else it waited for good (review of 2026-12-06);
 - a **unit** officer answers an explanation request (``explain``), nothing else;
 - **leaders** and **admins** read, never decide;
 - the **system** closes the case when the detector retracts the violation (``close_retracted``), and
@@ -66,11 +68,16 @@ _S = CaseStatus
 _A = CaseAction
 #: (action, role) → {from state: to state}.
 TRANSITIONS: dict[tuple[CaseAction, Role], dict[CaseStatus, CaseStatus]] = {
-    (_A.CONFIRM, Role.INSPECTOR): {_S.OPEN: _S.CONFIRMED, _S.EXPLAINED: _S.CONFIRMED},
+    (_A.CONFIRM, Role.INSPECTOR): {
+        _S.OPEN: _S.CONFIRMED,
+        _S.EXPLAINED: _S.CONFIRMED,
+        _S.AWAITING_EXPLANATION: _S.CONFIRMED,
+    },
     (_A.DISMISS, Role.INSPECTOR): {
         _S.OPEN: _S.DISMISSED,
         _S.CONFIRMED: _S.DISMISSED,
         _S.EXPLAINED: _S.DISMISSED,
+        _S.AWAITING_EXPLANATION: _S.DISMISSED,
     },
     (_A.REQUEST_EXPLANATION, Role.INSPECTOR): {
         _S.OPEN: _S.AWAITING_EXPLANATION,

@@ -140,3 +140,22 @@ def test_the_issue_flow() -> None:
     assert (state.explanation, state.notice_number) == ("Đã xử lý", "12/TB")
     dismissed = fold([CaseEvent(CaseAction.DISMISS, Role.INSPECTOR, "insp", T0, reason_code="duplicate")])
     assert dismissed.status is CaseStatus.DISMISSED and dismissed.reason_code == "duplicate"
+
+
+def test_a_case_waiting_for_an_explanation_is_the_inspectors_to_confirm_or_dismiss() -> None:
+    """Review of 2026-12-06: no inspector action left *awaiting explanation*, so a unit that never answered
+    in the console left the case waiting for good; the unit may still answer until the inspector acts."""
+    asked = [CaseEvent(CaseAction.REQUEST_EXPLANATION, Role.INSPECTOR, "insp", T0)]
+    waiting = fold(asked)
+    assert set(allowed_actions(waiting, Role.INSPECTOR)) == {CaseAction.CONFIRM, CaseAction.DISMISS}
+    assert allowed_actions(waiting, Role.UNIT) == [CaseAction.EXPLAIN]
+    confirm = CaseEvent(CaseAction.CONFIRM, Role.INSPECTOR, "insp", T0, note="không trả lời")
+    confirmed = fold([*asked, confirm])
+    assert confirmed.status is CaseStatus.CONFIRMED and confirmed.confirmed
+    late = fold([*asked, CaseEvent(CaseAction.CONFIRM, Role.INSPECTOR, "insp", T0),
+                 CaseEvent(CaseAction.EXPLAIN, Role.UNIT, "unit", T0, note="x")])  # fmt: skip
+    assert late.status is CaseStatus.CONFIRMED and late.ignored == 1
+    dismiss = CaseEvent(CaseAction.DISMISS, Role.INSPECTOR, "insp", T0, reason_code="lawful_exception",
+                        note="giải trình bằng văn bản giấy")  # fmt: skip
+    dismissed = fold([*asked, dismiss])
+    assert dismissed.status is CaseStatus.DISMISSED

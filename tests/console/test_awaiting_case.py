@@ -1,0 +1,48 @@
+"""A case waiting for its unit's explanation is the inspector's to confirm or dismiss (review of 2026-12-06):
+the card of such a case showed "Đang chờ đơn vị giải trình" and no button, so a unit that never answered in
+the console (or answered on paper) left it waiting for good. Confirming takes a note, as the others do."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.console.conftest import ConsoleWorld, logged_in
+
+D2 = "000.10.02.H99-251104-0001"  # unit 2
+KEY = {"dossier_id": D2, "rule_id": "REFUSAL_UNWRITTEN", "event_id": "ex-013"}
+
+
+def _card_forms(page: str, action: str) -> list[str]:
+    """The decision forms of the card of ``KEY`` (by its hidden fields), whose action is ``action``."""
+    forms = re.findall(r'<form method="post" action="/cases/decision".*?</form>', page, flags=re.S)
+    ours = [f for f in forms if f'name="rule_id" value="{KEY["rule_id"]}"' in f]
+    return [f for f in ours if f'name="action" value="{action}"' in f]
+
+
+def test_an_inspector_confirms_a_case_the_unit_never_explained(console_world: ConsoleWorld) -> None:
+    insp, csrf = logged_in(console_world, "insp")
+    unit2, unit2_csrf = logged_in(console_world, "unit2")
+    asked = insp.post("/api/cases/decision", json={**KEY, "action": "request_explanation"},
+                      headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert asked.json()["case_state"] == "awaiting_explanation"
+    page = insp.get(f"/dossiers/{D2}").text
+    (confirm,) = _card_forms(page, "confirm")
+    assert len(_card_forms(page, "dismiss")) == 1 and _card_forms(page, "conclude") == []
+    assert "Ghi chú xác nhận (ví dụ: đơn vị không giải trình" in html.unescape(confirm)
+    assert 'name="note"' in confirm
+    seen = re.search(r'name="seen" value="(\d+)"', confirm)
+    assert seen is not None
+    form = {**KEY, "action": "confirm", "note": "Đơn vị không giải trình sau 10 ngày", "csrf_token": csrf,
+            "seen": seen[1]}  # fmt: skip
+    done = insp.post("/cases/decision", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    shown = html.unescape(insp.get(f"/dossiers/{D2}").text)
+    assert "Đơn vị không giải trình sau 10 ngày" in shown
+    # The unit's answer now comes too late: the case is confirmed, its answer refused.
+    late = unit2.post("/api/cases/decision", json={**KEY, "action": "explain", "note": "x"},
+                      headers={"X-CSRF-Token": unit2_csrf})  # fmt: skip
+    assert late.status_code == 409
+    concluded = insp.post("/api/cases/decision", json={**KEY, "action": "conclude"},
+                          headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert concluded.json()["case_state"] == "concluded"
