@@ -49,10 +49,12 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The detector retracted this violation: its case is closed.",
     ),
     "changed": (
-        "Vi phạm này vừa được người khác cập nhật sau khi trang được mở, nên thao tác chưa được ghi. Hãy mở "
-        "lại hồ sơ, xem trạng thái mới rồi quyết định lại.",
-        "Someone updated this case after the page was opened, so your action was not recorded. Open the "
-        "dossier again, see its new state, then decide again.",
+        "Vi phạm này đã được cập nhật sau khi trang được mở (bởi người khác, hoặc từ một trang hay lần gửi "
+        "khác của chính anh/chị), nên thao tác chưa được ghi. Hãy mở lại hồ sơ, xem trạng thái mới rồi quyết "
+        "định lại.",
+        "This case was updated after the page was opened (by someone else, or from another page or an "
+        "earlier submission of yours), so your action was not recorded. Open the dossier again, see its new "
+        "state, then decide again.",
     ),
     "state_conflict": (
         "Trạng thái xử lý của vi phạm không cho phép thao tác này (có thể người khác vừa cập nhật).",

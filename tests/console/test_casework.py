@@ -232,7 +232,7 @@ def test_a_page_left_open_cannot_override_a_colleagues_decision_and_keeps_its_no
     stale = {"dossier_id": d, "rule_id": r, "event_id": e, "csrf_token": csrf, "action": "dismiss",
              "reason_code": "other", "note": note, "seen": seen[1]}  # fmt: skip
     refused = insp.post("/cases/decision", data=stale)
-    assert refused.status_code == 409 and "vừa được người khác cập nhật" in refused.text
+    assert refused.status_code == 409 and "đã được cập nhật sau khi trang được mở" in refused.text
     assert "Đơn vị đã xuất trình phiếu &lt;b&gt;số 12&lt;/b&gt;</textarea>" in refused.text
     history = insp.get(f"/api/dossiers/{d}").json()["violations"]
     assert {v["rule_id"]: v["case_state"] for v in history}[r] == "confirmed"  # not dismissed
