@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -71,10 +72,41 @@ def list_xlsx(service: ConsoleService, who: Account, query: ListQuery, t: Consol
     ws.auto_filter.ref = f"A1:{ws.cell(row=max(row_no - 1, 1), column=len(headings)).coordinate}"
     if total > row_no - 2:  # cut at the limit: said under the rows (the file stopped without a word: review)
         put(ws, row_no + 1, 1, t.ui("export_cut").format(n=t.integer(row_no - 2), total=t.integer(total)))
+    _filters_sheet(wb, who, query, t, row_no - 2)
     service.log_export(who, list(exported))  # every dossier the file shows is a read of it
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _filters_sheet(wb: Workbook, who: Account, query: ListQuery, t: ConsoleTexts, rows: int) -> None:
+    """A second sheet saying which filters made the list, when, by whom, and how many rows it has: a file
+    of one unit's week read as the whole list, the units below it or not (review of 2026-12-06)."""
+    ws = wb.create_sheet(t.ui("export_filters")[:31])
+    given: list[tuple[str, object]] = []
+    if query.week:
+        given.append((t.ui("week"), query.week))
+    if query.unit:
+        scope = t.ui("with_below") if query.below else t.ui("export_unit_only")
+        given.append((t.ui("unit"), f"{query.unit} — {scope}"))
+    if query.rule:
+        given.append((t.ui("rule"), f"{query.rule} — {t.rule_title(query.rule)}"))
+    if query.severity:
+        given.append((t.ui("severity"), t.severity(query.severity)))
+    if query.state:
+        given.append((t.ui("case_state"), t.state(query.state)))
+    if query.dossier:
+        given.append((t.ui("search_dossier"), query.dossier))
+    lines: list[tuple[str, object]] = given or [(t.ui("export_filters"), t.ui("export_no_filter"))]
+    now = datetime.now(VN_TZ).replace(tzinfo=None, microsecond=0)
+    lines += [(t.ui("sort"), t.sort(query.sort)), (t.ui("export_rows"), t.integer(rows)),
+              (t.ui("exported_by"), who.login), (t.ui("exported_at"), now)]  # fmt: skip
+    for row_no, (label, value) in enumerate(lines, 1):
+        put(ws, row_no, 1, label)
+        put(ws, row_no, 2, value)
+    ws.cell(row=len(lines), column=2).number_format = _TIME_FORMAT[t.lang]
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 60
 
 
 def _page(query: ListQuery, page: int) -> ListQuery:
@@ -111,5 +143,11 @@ def export_name(query: ListQuery) -> str:
     if query.week:
         parts.append(re.sub(r"[^0-9A-Za-z-]", "_", query.week))
     if query.unit:
-        parts.append(pack_file_stem(query.unit))
+        parts.append(pack_file_stem(query.unit) + ("-below" if query.below else ""))
+    # The other filters too: a unit's list and its state-filtered part had one name (review of 2026-12-06).
+    for value in (query.rule, query.severity, query.state):
+        if value:
+            parts.append(re.sub(r"[^0-9A-Za-z_]", "_", value)[:40])
+    if query.dossier:
+        parts.append("search")
     return "-".join(parts) + ".xlsx"

@@ -219,6 +219,19 @@ _UI: dict[str, tuple[str, str]] = {
         "Only the first {n} of the {total} matching rows are exported: narrow the filters (week, unit, rule) "
         "to export the rest.",
     ),
+    # The list export's second sheet: which filters made it, when and by whom (``console.exports``).
+    "export_filters": ("Bộ lọc", "Filters"),
+    "export_no_filter": (
+        "không lọc: mọi vi phạm trong phạm vi của tài khoản",
+        "none: every violation in scope",
+    ),
+    "export_unit_only": (
+        "chỉ đơn vị này (và các đơn vị sáp nhập vào)",
+        "this unit only (and units merged into it)",
+    ),
+    "exported_at": ("Xuất lúc", "Exported at"),
+    "exported_by": ("Người xuất", "Exported by"),
+    "export_rows": ("Số dòng", "Rows"),
     "system_retracted": (RETRACTED_NOTE, "The detector retracted this violation (newer data shows none)."),
     "system_reopened": (REOPENED_NOTE, "The detector found this violation again: the case is reopened."),
 }

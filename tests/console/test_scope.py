@@ -115,6 +115,23 @@ def test_exports_keep_the_scope_and_are_logged(console_world: ConsoleWorld) -> N
     disposition = exported.headers["content-disposition"]
     assert disposition == f'attachment; filename="violations-2025-W45-{UNIT2}.xlsx"'
     assert 'filename="violations.xlsx"' in insp.get("/violations.xlsx").headers["content-disposition"]
+    # The units below, a state, and which filters made it, in the file (review of 2026-12-06: a unit's
+    # list with or without the units below it, or filtered by state, had one name and said nothing).
+    below = insp.get("/violations.xlsx", params={"unit": UNIT2, "week": "2025-W45", "below": "1",
+                                                 "state": "open"})  # fmt: skip
+    assert below.headers["content-disposition"] == (
+        f'attachment; filename="violations-2025-W45-{UNIT2}-below-open.xlsx"'
+    )
+    book = load_workbook(io.BytesIO(below.content))
+    assert book.sheetnames[1] == "Bộ lọc"
+    said = {row[0]: row[1] for row in book["Bộ lọc"].iter_rows(values_only=True)}
+    assert said["Tuần"] == "2025-W45" and said["Đơn vị"] == f"{UNIT2} — Kể cả đơn vị trực thuộc"
+    assert said["Trạng thái xử lý"] == "Chưa xử lý" and said["Người xuất"] == "insp"
+    assert said["Số dòng"] == str(book.active.max_row - 1)
+    plain = load_workbook(io.BytesIO(exported.content))
+    assert {r[0]: r[1] for r in plain["Bộ lọc"].iter_rows(values_only=True)}["Đơn vị"] == (
+        f"{UNIT2} — chỉ đơn vị này (và các đơn vị sáp nhập vào)"
+    )
     assert ("insp", "inspector", "export") in [r[:3] for r in reads_of(wh, D2)]
     assert insp.get(f"/packs/{UNIT2}", params={"week": "2025-W45"}).status_code == 200
     assert ("insp", "inspector", "export") in [r[:3] for r in reads_of(wh, f"pack:{UNIT2}:2025-W45")]
