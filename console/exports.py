@@ -41,7 +41,7 @@ def list_xlsx(service: ConsoleService, who: Account, query: ListQuery, t: Consol
     ws = wb.active
     ws.title = t.ui("violations")[:31]
     headings = [t.ui("dossier"), t.ui("rule"), t.ui("kind"), t.ui("event_id"), t.ui("unit"),
-                t.ui("severity"), t.ui("occurred"), t.ui("case_state")]  # fmt: skip
+                t.ui("severity"), t.ui("violation_at"), t.ui("case_state")]  # fmt: skip
     for column, heading in enumerate(headings, 1):
         put(ws, 1, column, heading)
     row_no = 2

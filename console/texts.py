@@ -58,6 +58,11 @@ _UI: dict[str, tuple[str, str]] = {
     "filter": ("Lọc", "Filter"),
     "all": ("Tất cả", "All"),
     "occurred": ("Thời điểm", "When"),
+    # A violation's instant: when it arose (a deadline's lapse is a computed instant, often 00:00 after the
+    # due day), not an event's time; "Thời điểm" beside the triggering event's id read as that event's time
+    # (review of 2026-12-06).
+    "violation_at": ("Thời điểm phát sinh vi phạm", "When the violation arose"),
+    "triggered_by": ("sự kiện", "event"),
     "export_xlsx": ("Xuất danh sách (XLSX)", "Export list (XLSX)"),
     "audit_pack": ("Hồ sơ kiểm tra của đơn vị (XLSX)", "Unit's audit pack (XLSX)"),
     "page": ("Trang", "Page"),

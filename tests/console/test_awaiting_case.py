@@ -46,3 +46,19 @@ def test_an_inspector_confirms_a_case_the_unit_never_explained(console_world: Co
     concluded = insp.post("/api/cases/decision", json={**KEY, "action": "conclude"},
                           headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert concluded.json()["case_state"] == "concluded"
+
+
+def test_a_violations_instant_is_said_to_be_when_it_arose_not_its_events_time(
+    console_world: ConsoleWorld,
+) -> None:
+    """Review of 2026-12-06: "Thời điểm 27/06/2025 00:00 · <event id>" read as the event's time, though the
+    event was at 23/06 16:31 and 00:00 the instant the deadline lapsed. The card, the list and its export
+    say when the violation arose, and name the id as the event's."""
+    insp, _ = logged_in(console_world, "insp")
+    page = insp.get(f"/dossiers/{D2}").text
+    assert "<dt>Thời điểm phát sinh vi phạm</dt>" in page and "<dt>Thời điểm</dt>" not in page
+    assert re.search(r' · sự kiện <a href="#ev-', page)
+    listed = insp.get("/violations").text
+    assert '<th scope="col">Thời điểm phát sinh vi phạm</th>' in listed
+    english = insp.get(f"/dossiers/{D2}?lang=en").text
+    assert "<dt>When the violation arose</dt>" in english and " · event <a href=" in english
