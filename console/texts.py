@@ -62,6 +62,11 @@ _UI: dict[str, tuple[str, str]] = {
     # due day), not an event's time; "Thời điểm" beside the triggering event's id read as that event's time
     # (review of 2026-12-06).
     "violation_at": ("Thời điểm phát sinh vi phạm", "When the violation arose"),
+    # How a dossier that got no result ended against its due date: its end first, then the timing, which
+    # the reporting form counts; "Trước hạn · Từ chối" read as a good result (review of 2026-12-06).
+    "ended_before_due": ("kết thúc trước hạn", "ended before the due date"),
+    "ended_on_due": ("kết thúc đúng hạn", "ended on time"),
+    "ended_after_due": ("kết thúc quá hạn", "ended after the due date"),
     "triggered_by": ("sự kiện", "event"),
     "export_xlsx": ("Xuất danh sách (XLSX)", "Export list (XLSX)"),
     "audit_pack": ("Hồ sơ kiểm tra của đơn vị (XLSX)", "Unit's audit pack (XLSX)"),
