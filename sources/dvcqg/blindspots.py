@@ -75,11 +75,6 @@ BLIND_SPOTS: dict[str, str] = {
         "dossiers whose NgayKetThucXuLy changed between snapshots ('reset overdue dossier'): the first "
         "processing end read is kept"
     ),
-    "snapshot_out_of_order": (
-        "dossiers with a snapshot read after a later one (every time it states is earlier than the latest "
-        "of one read before): the first read gave the received event and its due date, and no due-date "
-        "change is deduced between them; import the payloads oldest first (files sorted by name)"
-    ),
     "snapshot_changed": (
         "dossiers whose procedure, channel or documents changed in a later snapshot: the first snapshot's "
         "received event is kept"

@@ -128,13 +128,6 @@ def map_dossier(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> N
     if record.alias is not None and record.alias not in ctx.states:
         ctx.aliases.setdefault(record.alias, dossier_id)
     state.snapshots += 1
-    # A snapshot whose times are all earlier than the latest of one read before is older: its due date is no
-    # change of the later's (one backwards, dated at the receipt: review of 2026-12-06). Only counted.
-    older = state.latest is not None and record.latest is not None and record.latest < state.latest
-    if older:
-        state.marks |= Mark.SNAPSHOT_OUT_OF_ORDER
-    elif record.latest is not None:
-        state.latest = record.latest
     if holder := holder_prints(fields):
         state.holder = holder  # a row naming her as its official withholds it (``history``)
     state.channel = state.channel or record.channel
@@ -150,7 +143,7 @@ def map_dossier(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> N
             data["applicant"] = pseudonym
         emitter.emit("submitted", record.submitted_at, data)
     if record.received_at is not None:
-        _received(emitter, record, applicant, older=older)
+        _received(emitter, record, applicant)
     _supplements(emitter, record, applicant)
     _status(emitter, record, applicant)
 
@@ -180,9 +173,7 @@ class _Emitter:
                       inferred_kind=inferred_kind, extra=self.extra)  # fmt: skip
 
 
-def _received(
-    emitter: _Emitter, record: _Record, applicant: ApplicantScrubber, *, older: bool = False
-) -> None:
+def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) -> None:
     state = emitter.state
     assert record.received_at is not None and record.channel is not None
     content = digest(str(record.procedure), record.channel, *record.documents)
@@ -205,8 +196,6 @@ def _received(
         state.marks |= Mark.SNAPSHOT_CHANGED
     if not state.due_seen:
         state.due, state.due_seen = original_due(record.due_at, record.reschedules), True
-        return
-    if older:  # an older snapshot's date is no change of the later one's (``map_dossier``)
         return
     old, new = state.due, record.due_at
     if old == new or rescheduled(record.reschedules, old, new):  # a supplement's new date: not a change of it

@@ -65,7 +65,6 @@ _MARKED = (
     (Mark.DUE_ADDED_OR_REMOVED, "due_date_added_or_removed"),
     (Mark.DUE_RESET_SEEN, "due_date_reset_seen"),
     (Mark.SNAPSHOT_CHANGED, "snapshot_changed"),
-    (Mark.SNAPSHOT_OUT_OF_ORDER, "snapshot_out_of_order"),
     (Mark.RETURN_CHANNEL_ASSUMED, "return_channel_assumed"),
     (Mark.NO_APPOINTMENT_ROW, "no_appointment_rows"),
 )

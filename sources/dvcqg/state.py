@@ -42,7 +42,6 @@ class Mark(IntFlag):
     SNAPSHOT_CHANGED = 64
     NO_APPOINTMENT_ROW = 128
     DUE_RESET_SEEN = 256
-    SNAPSHOT_OUT_OF_ORDER = 512
 
 
 class Step(IntEnum):
@@ -86,7 +85,6 @@ class DossierState:
         "facts",
         "history_rows",
         "holder",
-        "latest",
         "marks",
         "received_digest",
         "return_channel",
@@ -105,9 +103,6 @@ class DossierState:
         self.due: datetime | None = None
         self.due_seen = False
         self.end_time: datetime | None = None
-        #: The latest time any snapshot read states (``dossiers``: a snapshot stating only earlier ones is
-        #: older than one read before it).
-        self.latest: datetime | None = None
         self.received_digest: bytes | None = None
         self.emitted = array("Q")
         self.facts = 0
