@@ -59,17 +59,24 @@ _MIDDLE = {
 
 
 #: Words that say a person is named next ("ông", "bà", "anh", "chị"), and the surnames that, after one of
-#: them and before another word, start a name whatever the case: every surname above with its accents, and
-#: rarer ones that are everyday words elsewhere ("lại", "tạ": "cho ông lại văn sâm", "yêu cầu ông tạ quang
-#: huy bổ sung" were passed on in clear: review of 2026-12-06). Accented only: "ong", "ba", "chi" are words,
-#: and "ông ta" (he), "anh đang" (you are) are no names.
+#: them and before another word, start a name whatever the case: the common ones with their accents, and
+#: rarer ones that are no word of a note ("tạ": "yêu cầu ông tạ quang huy bổ sung" was passed on in clear:
+#: review of 2026-12-06). A surname that is also a word ("lý", "hồ", "từ", "đồng", "lưu", "lại", "phí")
+#: starts a name there only before a middle name (``_middle_then_name``: "cho ông lại văn sâm"), or "cho ông
+#: lý do", "trả lại cho bà hồ sơ", "ông từ chối" were withheld (diff review). Accented only: "ong", "ba",
+#: "chi" are words, and "ông ta" (he), "anh đang" (you are) are no names.
 _HONORIFICS = frozenset({"ông", "bà", "anh", "chị"})
 _SURNAMES_AFTER_HONORIFIC = frozenset(
-    {name for name in _SURNAMES | _AMBIGUOUS_SURNAMES if not name.isascii()}
-    | {"lại", "tạ", "châu", "đàm", "khổng", "lục", "mạc", "quách", "thái", "tăng", "triệu", "phùng", "kiều",
-       "từ", "lã", "hứa", "tôn", "âu", "bạch", "diệp", "doãn", "đồng", "hàn", "khúc", "lạc", "lưu", "mẫn",
-       "nghiêm", "nông", "tiêu", "viên", "thân", "chúc", "cù", "giáp", "hầu", "lò", "lộc", "mạch", "phí",
-       "quản", "thạch", "thiều", "ưng", "vương", "kim", "chu", "giang", "ninh", "la", "kha"}
+    {name for name in _SURNAMES if not name.isascii()}
+    | {"tạ", "đàm", "khổng", "quách", "triệu", "phùng", "kiều", "hứa", "bạch", "diệp", "doãn", "khúc",
+       "nghiêm", "mạc", "lã", "thạch", "thiều", "giáp", "vương", "trương", "trịnh"}
+)  # fmt: skip
+#: Surnames that are words of a note too: after an honorific, a name only before a middle name.
+_WORD_SURNAMES_AFTER_HONORIFIC = frozenset(
+    {name for name in _AMBIGUOUS_SURNAMES if not name.isascii()}
+    | {"lại", "châu", "lục", "thái", "tăng", "từ", "âu", "đồng", "hàn", "lạc", "lưu", "mẫn", "nông", "tiêu",
+       "viên", "thân", "chúc", "cù", "hầu", "lò", "lộc", "mạch", "phí", "quản", "ưng", "kim", "chu", "giang",
+       "ninh", "la", "kha", "tôn"}
 )  # fmt: skip
 
 
@@ -91,7 +98,10 @@ def may_name(text: str) -> bool:
         folded = letters.casefold()
         if folded in _AMBIGUOUS_SURNAMES and _middle_then_name(words[n + 1 : n + 3]):
             return True
-        if previous_honorific and folded in _SURNAMES_AFTER_HONORIFIC and n + 1 < len(words) and words[n + 1]:
+        if previous_honorific and (
+            (folded in _SURNAMES_AFTER_HONORIFIC and n + 1 < len(words) and words[n + 1])
+            or (folded in _WORD_SURNAMES_AFTER_HONORIFIC and _middle_then_name(words[n + 1 : n + 3]))
+        ):
             return True
         previous_capital, previous_surname = capital, folded in _SURNAMES
         previous_honorific = folded in _HONORIFICS
@@ -104,34 +114,29 @@ def may_reach(text: str) -> bool:
 
 
 def unreaching(text: str) -> str:
-    """``text`` (a rejection's message) with each value it quotes that may reach someone written
-    :data:`WITHHELD`: one that is a number of 8 digits or more, with or without separators, but for the
-    digits of a date or a DVCQG time of the years 1900-2099 (a bad time is shown); a passport number; an
-    e-mail address. An applicant's identity number sent as a row's ``ThoiDiemXuLy`` was quoted in clear in
-    its rejection (review of 2026-12-06). A bare number of 9 digits or more (a JSON number) too. Dossier
-    ids, codes and other texts are shown as they are."""
-    text = _QUOTED.sub(_unreaching_value, text)
-    return _BARE_NUMBER.sub(lambda m: m[0] if _DATE_DIGITS.fullmatch(m[0]) else WITHHELD, text)
+    """``text`` (a rejection's message, which quotes the value it refuses) with what may reach someone
+    written :data:`WITHHELD`: each number :func:`may_reach` reads (8 digits or more, with separators, "+84
+    903 123 456" too) that does not follow a letter (a code's: "H99-251103-0001") nor start as a date or
+    time of 1900-2099 does ("20251399000000" refused as a time is shown), a passport number among them; each
+    word holding an e-mail address. An applicant's identity number sent as a row's ``ThoiDiemXuLy`` was quoted
+    in clear in its rejection, whole or inside a text (review and diff review of 2026-12-06)."""
+    text = _LONG_NUMBER.sub(lambda m: _unreaching_number(text, m), text)
+    if "@" not in text:
+        return text
+    return " ".join(WITHHELD if _has_email(word) else word for word in text.split(" "))
 
 
-#: A value a message quotes (``repr``: single quotes, or double when it holds one).
-_QUOTED = re.compile(r"'([^'\\]*)'|\"([^\"\\]*)\"")
-_SEPARATORS = re.compile(r"[\s.\-()]")
-_BARE_NUMBER = re.compile(r"(?<![\w.'\"-])\d{9,}(?![\w.'\"-])")
+def _unreaching_number(text: str, match: re.Match[str]) -> str:
+    before = text[match.start() - 1] if match.start() else ""
+    digits = re.sub(r"\D", "", match[0])
+    if before.isalpha() or _DATE_START.match(digits):
+        return match[0]
+    return WITHHELD
 
 
-def _unreaching_value(match: re.Match[str]) -> str:
-    value = match[1] if match[1] is not None else match[2]
-    digits = _SEPARATORS.sub("", value)
-    number = digits.isdigit() and len(digits) >= 8 and not _DATE_DIGITS.fullmatch(digits)
-    if number or _PASSPORT.fullmatch(value.strip()) or _has_email(value):
-        return match[0][0] + WITHHELD + match[0][0]
-    return match[0]
-
-
-_PASSPORT = re.compile(r"[A-Za-z]\d{7}")
-#: The digits of a date (``yyyyMMdd``) or a time (``yyyyMMddHHmmss``) of the years 1900-2099.
-_DATE_DIGITS = re.compile(r"(?:19|20)\d{6}(?:\d{6})?")
+#: How the digits of a date or time of 1900-2099 start, a bad month too ("2025-13-01"): a year and a 0 or 1
+#: (an identity number starts with its province's code, 001-096; a phone with 0).
+_DATE_START = re.compile(r"(?:19|20)\d\d[01]")
 
 
 def _has_email(text: str) -> bool:
