@@ -58,3 +58,18 @@ def test_the_facts_say_the_clock_stopped_for_a_supplement(console_world: Console
                         r"\(không tính 3 ngày chờ bổ sung\)", shown), shown  # fmt: skip
     shown = _status(client.get(f"/dossiers/{quote(waiting, safe='')}").text)
     assert shown.startswith("Đang giải quyết, chờ người nộp bổ sung (tính đến "), shown
+
+
+def test_a_dossier_refused_before_receipt_says_no_timing(console_world: ConsoleWorld) -> None:
+    """Diff review of 2026-12-06: a dossier refused at reception has no outcome status ("none": never
+    received, so no due date to be early or late against); its facts read "Từ chối … · kết thúc quá hạn"."""
+    refused = "000.10.02.H99-251104-0001"
+    columns = ", ".join(DOSSIER_COLUMNS)
+    chosen = ", ".join({"status": "'none'", "version": "version + 2"}.get(c, c) for c in DOSSIER_COLUMNS)
+    console_world.wh.execute(
+        f"INSERT INTO dossiers ({columns}) SELECT {chosen} FROM dossiers FINAL WHERE dossier_id = %(d)s",
+        {"d": refused},
+    )
+    client, _ = logged_in(console_world, "insp")
+    shown = _status(client.get(f"/dossiers/{quote(refused, safe='')}").text)
+    assert re.fullmatch(r"Từ chối \d\d/\d\d/\d{4} \d\d:\d\d", shown), shown
