@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 
-# Only this package's modules import clickhouse-driver, and a package's ``__init__`` runs before any of its
-# modules: so before the driver is imported anywhere, its table of dates is set to be filled on use, not
-# for every day of 1900-2299 at import. The driver documents the variable (misspelled so, "Supported
+# In the product only this package's modules import clickhouse-driver, and a package's ``__init__`` runs
+# before any of its modules: so before the driver is imported, its table of dates is set to be filled on use,
+# not for every day of 1900-2299 at import. The driver documents the variable (misspelled so, "Supported
 # types"); the table's values are the same either way, and an operator's own setting stays. The full table
 # cost every process that imports the driver (every CLI command) some 0.13 s of CPU and 18 MB.
 os.environ.setdefault("CLICKHOUSE_DRIVER_LASY_DATE_LUT", "1")
