@@ -333,7 +333,7 @@ def _end(
         _pending(state, kind)
         return
     if reasoned and not data["reason"] and not state.knows(kind):
-        if not state.wait(kind, (emitter, at, data, unknown)):
+        if not state.wait(kind, (at, data.get("stage"), emitter.ref, emitter.extra)):  # what rebuilds it
             emitter.ctx.stats.repeated += 1
         return
     if state.claim(kind):
@@ -344,15 +344,22 @@ def _end(
         emitter.ctx.stats.repeated += 1
 
 
-def emit_waiting(state: DossierState) -> None:
+def emit_waiting(ctx: Context, dossier_id: str, state: DossierState) -> None:
     """Emit the ends of the dossier's records that still wait for a row's reason (:func:`_end`): none came,
-    so the record's, with its empty reason."""
+    so the record's, with its empty reason (rebuilt from what was kept: its time, stage and reference)."""
     if not state.waiting:
         return
     waiting, state.waiting = state.waiting, None
-    for kind, (emitter, at, data, unknown) in waiting.items():
-        if state.claim(kind):
-            emitter.emit(kind, at, data, unknown=unknown)
+    for kind, (at, stage, ref, extra) in waiting.items():
+        if not state.claim(kind):
+            continue
+        emitter = _Emitter(ctx, state, dossier_id, ref, extra)
+        if kind == "refused":
+            emitter.emit(kind, at, {"stage": stage, "notice_id": None, "reason": ""}, unknown=("notice_id",))
+        elif kind == "suspended":
+            emitter.emit(kind, at, {"notice_id": None, "reason": ""}, unknown=("notice_id",))
+        else:
+            emitter.emit(kind, at, {"reason": ""})
 
 
 def _pending(state: DossierState, fact: str) -> None:

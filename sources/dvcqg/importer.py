@@ -157,7 +157,7 @@ class DvcqgImporter:
         stats = ctx.stats
         spots = stats.blind_spots
         for dossier_id, state in ctx.states.items():
-            emit_waiting(state)  # a record's end without a note that no row stated (``dossiers._end``)
+            emit_waiting(ctx, dossier_id, state)  # a record's end without a note no row stated
             unanswered = infer_completions(ctx, dossier_id, state)
             if ctx.outputs:
                 yield from ctx.take()

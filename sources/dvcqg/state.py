@@ -9,11 +9,14 @@ so a few facts are kept per dossier id for the whole import:
 - the 8-byte prefixes of the ids it has emitted (a resent row or snapshot emits nothing twice in one run);
 - the few fact keys that keep two sources from stating one fact twice (a dossier's processing end read from
   its snapshot and again from its history rows);
-- for deduction, the time and identity of its request and return-to-processing rows only.
+- for deduction, the time and identity of its request and return-to-processing rows only;
+- a refusal, withdrawal or suspension its record states without a note, until a history row states it
+  with its text or the import ends (``dossiers._end``): its time, stage and record reference.
 
 Memory is therefore bounded by the number of dossiers, whatever the size of the files: about 1 KB per
 dossier (its id, this object, the dictionary entry, its times), plus 8 bytes per distinct event and 24
-bytes per request or return-to-processing row; one record is in memory at a time. Measured: 100,000
+bytes per request or return-to-processing row, a few hundred per end waiting for its reason; one record is in
+memory at a time. Measured: 100,000
 dossiers with three history rows each add ~110 MB to the command's ~60 MB.
 """
 
@@ -150,7 +153,11 @@ class DossierState:
 
     def unwait(self, kind: str) -> bool:
         """Drop the end of ``kind`` waiting (another statement of it claimed it); whether one waited."""
-        return self.waiting is not None and self.waiting.pop(kind, None) is not None
+        if self.waiting is None or self.waiting.pop(kind, None) is None:
+            return False
+        if not self.waiting:
+            self.waiting = None
+        return True
 
     def knows(self, fact: str) -> bool:
         bit = _BITS.get(fact)
