@@ -210,7 +210,9 @@ _UI: dict[str, tuple[str, str]] = {
     ),
     "request_note": ("Nội dung yêu cầu đơn vị giải trình", "What the unit must explain"),
     "conclude_note": ("Ghi chú kết luận", "Conclusion note"),
-    "confirm_note": (
+    "confirm_note": ("Ghi chú xác nhận", "Confirmation note"),
+    # On a case waiting for its unit's explanation (the example says why an inspector confirms it then).
+    "confirm_note_awaiting": (
         "Ghi chú xác nhận (ví dụ: đơn vị không giải trình, hoặc giải trình bằng văn bản giấy)",
         "Note on the confirmation (e.g. the unit gave no explanation, or explained on paper)",
     ),
