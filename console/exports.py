@@ -99,7 +99,7 @@ def _filters_sheet(wb: Workbook, who: Account, query: ListQuery, t: ConsoleTexts
         given.append((t.ui("search_dossier"), query.dossier))
     lines: list[tuple[str, object]] = given or [(t.ui("export_filters"), t.ui("export_no_filter"))]
     now = datetime.now(VN_TZ).replace(tzinfo=None, microsecond=0)
-    lines += [(t.ui("sort"), t.sort(query.sort)), (t.ui("export_rows"), t.integer(rows)),
+    lines += [(t.ui("sort"), t.sort(query.sort)), (t.ui("export_rows"), rows),
               (t.ui("exported_by"), who.login), (t.ui("exported_at"), now)]  # fmt: skip
     for row_no, (label, value) in enumerate(lines, 1):
         put(ws, row_no, 1, label)
