@@ -56,12 +56,12 @@ def loose_name(name: str) -> str:
 class UnitResolver:
     """Resolves a dossier's unit code (module docstring). Built once per import."""
 
-    __slots__ = ("_codes", "_exact", "_loose", "_mapped_exact", "_mapped_loose", "_units")
+    __slots__ = ("_catalogue", "_codes", "_exact", "_loose", "_mapped_exact", "_mapped_loose")
 
     def __init__(self, catalogue: Catalogue, mapping: Mapping[str, str] | None = None) -> None:
         # Code → the catalogue's own string: every dossier of a unit shares one object, not a copy each.
         self._codes = {code: code for code in catalogue.units}
-        self._units = catalogue.units
+        self._catalogue = catalogue
         self._exact: dict[str, list[Unit]] = {}
         self._loose: dict[str, list[Unit]] = {}
         for unit in catalogue.units.values():
@@ -118,25 +118,13 @@ class UnitResolver:
         )
 
     def _in_force(self, units: list[Unit], on: date | None) -> list[Unit]:
-        """The units in force on ``on``; else their successors in force then (module docstring); else all
-        of them (and when the date is unknown)."""
+        """The units in force on ``on``; else the units that carry them on then (``Catalogue.current_on``,
+        following successors: module docstring); else all of them (and when the date is unknown)."""
         if on is None or not units:
             return units
         current = [u for u in units if u.valid_on(on)]
         if current:
             return current
-        successors = {s.code: s for u in units if (s := self._successor_on(u, on)) is not None}
-        return [successors[code] for code in sorted(successors)] or units
-
-    def _successor_on(self, unit: Unit, on: date) -> Unit | None:
-        """The first unit of ``unit``'s successor chain in force on ``on`` (``None``: none is)."""
-        seen = {unit.code}
-        while unit.successor is not None and unit.successor not in seen:
-            found = self._units.get(unit.successor)
-            if found is None:
-                return None
-            if found.valid_on(on):
-                return found
-            seen.add(found.code)
-            unit = found
-        return None
+        known = self._catalogue.units
+        carried = {self._catalogue.current_on(u.code, on) for u in units}
+        return [known[code] for code in sorted(carried) if code in known] or units
