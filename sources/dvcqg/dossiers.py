@@ -255,21 +255,19 @@ def _status(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) ->
     if status == "3":
         at = record.refused_at or record.ended_at
         if record.meaning is Meaning.WITHDRAWAL:
-            _end(emitter, "withdrawn", at, {"reason": reason}, reasoned=True)
+            _reasoned_end(emitter, "withdrawn", at, reason)
         else:
             stage = "processing" if record.received_at is not None else "reception"
-            _end(emitter, "refused", at, {"stage": stage, "notice_id": None, "reason": reason},
-                 unknown=("notice_id",), reasoned=True)  # fmt: skip
+            _reasoned_end(emitter, "refused", at, reason, stage)
     elif status == "5" or (status == "9" and record.meaning is Meaning.SUPPLEMENT_REQUEST):
         state.marks |= Mark.SUPPLEMENT_REQUESTED
         _pending(state, "any:supplement_requested")
     elif status == "6" or (status == "9" and record.meaning is Meaning.FINANCIAL_OBLIGATION):
         _pending(state, "any:financial_obligation_requested")
     elif status == "7":
-        _end(emitter, "withdrawn", record.ended_at, {"reason": reason}, reasoned=True)
+        _reasoned_end(emitter, "withdrawn", record.ended_at, reason)
     elif status == "8":
-        _end(emitter, "suspended", record.ended_at, {"notice_id": None, "reason": reason},
-             unknown=("notice_id",), reasoned=True)  # fmt: skip
+        _reasoned_end(emitter, "suspended", record.ended_at, reason)
     elif status == "9" and record.meaning is Meaning.NO_APPOINTMENT_DATE and record.ended_at is None:
         state.marks |= Mark.NO_APPOINTMENT_ROW  # the sender's marker, no end (DOMAIN §9)
     elif status in ("9", "10"):
@@ -320,21 +318,11 @@ def _end(
     unknown: tuple[str, ...] = (),
     basis: str = "",
     inferred_kind: str = "",
-    reasoned: bool = False,
 ) -> None:
-    """An end (or a return) read from the record, once per dossier and kind whatever states it again.
-
-    ``reasoned``: an end with a ``reason``. An empty one (no ``GhiChu``) waits (``DossierState.wait``) for
-    the row of that status, read later (rows come after every record), to state the end with its text
-    (``NoiDungXuLy``, DOMAIN §9); else it comes out at the end of the import (:func:`emit_waiting`). At
-    once, it dropped the row's text, and the audit found a refusal without a reason (review, 2026-12-06)."""
+    """An end (or a return) read from the record, once per dossier and kind whatever states it again."""
     state = emitter.state
     if at is None:
         _pending(state, kind)
-        return
-    if reasoned and not data["reason"] and not state.knows(kind):
-        if not state.wait(kind, (at, data.get("stage"), emitter.ref, emitter.extra)):  # what rebuilds it
-            emitter.ctx.stats.repeated += 1
         return
     if state.claim(kind):
         if state.unwait(kind):  # a later snapshot states it with a note: the one without is a repeat
@@ -344,22 +332,37 @@ def _end(
         emitter.ctx.stats.repeated += 1
 
 
+def _reasoned_end(emitter: _Emitter, kind: str, at: datetime | None, reason: str, stage: str = "") -> None:
+    """A refusal, withdrawal or suspension, its note as reason; without a note it waits for the row of its
+    status (read after every record) to state it with its text, else comes out at the end of the import
+    (:func:`emit_waiting`). At once, the row's text was lost: a false refusal without reason (review)."""
+    state = emitter.state
+    if at is not None and not reason and not state.knows(kind):
+        if not state.wait(kind, (at, stage, emitter.ref, emitter.extra)):  # what rebuilds it
+            emitter.ctx.stats.repeated += 1
+        return
+    data, unknown = _end_data(kind, reason, stage)
+    _end(emitter, kind, at, data, unknown=unknown)
+
+
 def emit_waiting(ctx: Context, dossier_id: str, state: DossierState) -> None:
-    """Emit the ends of the dossier's records that still wait for a row's reason (:func:`_end`): none came,
-    so the record's, with its empty reason (rebuilt from what was kept: its time, stage and reference)."""
+    """Emit the record's ends still waiting for a row's reason (:func:`_reasoned_end`), reason empty."""
     if not state.waiting:
         return
     waiting, state.waiting = state.waiting, None
     for kind, (at, stage, ref, extra) in waiting.items():
-        if not state.claim(kind):
-            continue
-        emitter = _Emitter(ctx, state, dossier_id, ref, extra)
-        if kind == "refused":
-            emitter.emit(kind, at, {"stage": stage, "notice_id": None, "reason": ""}, unknown=("notice_id",))
-        elif kind == "suspended":
-            emitter.emit(kind, at, {"notice_id": None, "reason": ""}, unknown=("notice_id",))
-        else:
-            emitter.emit(kind, at, {"reason": ""})
+        if state.claim(kind):
+            data, unknown = _end_data(kind, "", stage)
+            _Emitter(ctx, state, dossier_id, ref, extra).emit(kind, at, data, unknown=unknown)
+
+
+def _end_data(kind: str, reason: str, stage: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The ``data`` of a refusal (at ``stage``), suspension or withdrawal, and its unknown members."""
+    if kind == "refused":
+        return {"stage": stage, "notice_id": None, "reason": reason}, ("notice_id",)
+    if kind == "suspended":
+        return {"notice_id": None, "reason": reason}, ("notice_id",)
+    return {"reason": reason}, ()
 
 
 def _pending(state: DossierState, fact: str) -> None:
