@@ -6,16 +6,52 @@ deleted, a load records that it did not complete, the main job stops its childre
 SIGTERM (a service manager's stop, ``timeout``, ``kill``) and SIGHUP (the terminal closed) end the process
 at once, without any of it: ``timeout 10 dossier-audit simulate --out s.jsonl …`` left a 3.6 GB
 ``.s.jsonl.….part`` beside the target for ever (review of 2026-12-04).
+
+Once cleaned up, a command stopped so still ends by its signal (:func:`end_as_stopped`), as a process
+without handlers would: a service manager reads "killed by SIGTERM" as a clean stop, and exit 130 (what
+Ctrl-C gives) as a failure (systemd marks the unit failed); a shell shows 143 for SIGTERM, 129 for SIGHUP.
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from types import FrameType
 
-__all__ = ["stops_as_ctrl_c"]
+__all__ = ["end_as_stopped", "stopped_by", "stops_as_ctrl_c"]
+
+#: The signals that raised ``KeyboardInterrupt`` through :func:`stops_as_ctrl_c` in this process, in order.
+_received: list[signal.Signals] = []
+
+
+def _as_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    _received.append(signal.Signals(signum))
+    raise KeyboardInterrupt
+
+
+def stopped_by() -> signal.Signals | None:
+    """The first signal that stopped this process as Ctrl-C (:func:`stops_as_ctrl_c`), if one did."""
+    return _received[0] if _received else None
+
+
+def end_as_stopped(exit_code: object) -> None:
+    """End the process by the signal that stopped it as Ctrl-C, its default action restored, when the
+    command ended as an interrupted one (``exit_code`` 130, how typer ends on ``KeyboardInterrupt``);
+    otherwise return. A signal whose default action does not end the process (never one mapped here)
+    leaves ``128 + signal`` as the exit status."""
+    sig = stopped_by()
+    if sig is None or exit_code != 130:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()
+    signal.signal(sig, signal.SIG_DFL)
+    os.kill(os.getpid(), sig)
+    os._exit(128 + sig)
 
 
 @contextmanager
@@ -27,7 +63,7 @@ def stops_as_ctrl_c(*signals: signal.Signals) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    replaced = {sig: signal.signal(sig, signal.default_int_handler)
+    replaced = {sig: signal.signal(sig, _as_ctrl_c)
                 for sig in signals if signal.getsignal(sig) is signal.SIG_DFL}  # fmt: skip
     try:
         yield

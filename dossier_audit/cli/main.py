@@ -14,7 +14,7 @@ import sys
 
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import fail
-from dossier_audit.interrupts import stops_as_ctrl_c
+from dossier_audit.interrupts import end_as_stopped, stops_as_ctrl_c
 from dossier_audit.cli import files, simulate, catalogue, calendar, run, warehouse, streams
 from dossier_audit.cli import worker, worker_detect, quality, reports, importer, exporter, console
 
@@ -37,8 +37,9 @@ def main() -> None:
         with stops_as_ctrl_c(*signals):
             try:
                 app()
-            except SystemExit:  # how every command ends: what is still buffered fails here, not at exit
+            except SystemExit as end:  # how every command ends: what is buffered fails here, not at exit
                 sys.stdout.flush()
+                end_as_stopped(end.code)  # stopped by SIGTERM or SIGHUP: cleaned up, ends by it
                 raise
     except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
         sys.stderr.close()

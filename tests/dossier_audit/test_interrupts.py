@@ -56,7 +56,8 @@ def test_a_signal_to_stop_removes_the_half_written_output(tmp_path: Path, sig: s
     try:
         _wait_for_part(tmp_path, process)
         process.send_signal(sig)
-        assert process.wait(timeout=60) == 130  # as after Ctrl-C
+        # Cleaned up as after Ctrl-C, then ended by the signal: a service manager's clean stop, not exit 130
+        assert process.wait(timeout=60) == -sig
     finally:
         process.kill()
         process.wait()
@@ -73,7 +74,7 @@ def test_an_ignored_hangup_stays_ignored(tmp_path: Path) -> None:
         time.sleep(1)
         assert process.poll() is None
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 130
+        assert process.wait(timeout=60) == -signal.SIGTERM
     finally:
         process.kill()
         process.wait()
@@ -88,7 +89,7 @@ def test_a_signal_already_handled_keeps_its_handler() -> None:
     try:
         with stops_as_ctrl_c(signal.SIGUSR1, signal.SIGUSR2):
             assert signal.getsignal(signal.SIGUSR1) is mine
-            assert signal.getsignal(signal.SIGUSR2) is signal.default_int_handler
+            assert signal.getsignal(signal.SIGUSR2) is not signal.SIG_DFL
             with pytest.raises(KeyboardInterrupt):
                 os.kill(os.getpid(), signal.SIGUSR2)
                 time.sleep(1)
@@ -138,7 +139,7 @@ def test_a_stop_while_the_workers_read_is_quiet(province: Path, stop: str) -> No
             process.send_signal(signal.SIGTERM)
         else:
             os.killpg(process.pid, signal.SIGINT)
-        assert process.wait(timeout=60) == 130
+        assert process.wait(timeout=60) == (-signal.SIGTERM if stop.startswith("SIGTERM") else 130)
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
 
