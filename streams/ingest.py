@@ -66,6 +66,9 @@ class IngestReport:
     produced: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    #: When the newest valid event occurred (``None``: none was valid): where the data ends, the main job's
+    #: evaluation time when none is given.
+    newest: datetime | None = None
 
     @property
     def rejected_total(self) -> int:
@@ -168,6 +171,8 @@ def ingest_lines(
             event = pseudonymiser.apply(parsed)
             producer.send(events_topic, key=event_key(event), value=encode_event(event)).add_errback(failures)
             report.produced += 1
+            if report.newest is None or event.occurred_at > report.newest:
+                report.newest = event.occurred_at
         report.lines = line_no
         # Bounded by the delivery timeout: kafka-python can miss expiring a batch whose broker died (seen
         # once in CI: an unbounded flush() waited past the 300 s test limit). A dead broker is an error here,

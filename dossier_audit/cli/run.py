@@ -27,7 +27,10 @@ def run(
     ] = None,
     catalogue: CataloguePath = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Evaluation time (default: end of the sample, or now).")
+        str | None,
+        typer.Option(
+            "--as-of", help="Evaluation time (default: end of the sample, or the newest event of --events)."
+        ),
     ] = None,
     reports: Annotated[
         Path | None, typer.Option("--reports", help="Where reports go (default ./reports).")

@@ -46,6 +46,7 @@ from dossier_audit.jobs.warehouse import init
 from inspections.metrics import ReportingForm
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
+from reporting.gather import newest_event
 from streams.lifetime import tie_to_parent
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseLocked
@@ -81,6 +82,25 @@ class MainJobResult:
     on_time_rate: float | None
     violations_by_rule: dict[str, int]
     stages: dict[str, float]
+
+
+def _data_end(ingested: datetime | None, stored: datetime | None, console: Console) -> datetime:
+    """The evaluation time of a run given events and no ``--as-of``: where the data ends, its newest event
+    (this file's, or one an earlier run stored, if later); with no valid event at all, now.
+
+    Judged at now, a file extracted days before found late every dossier still open in it (what its
+    department did since is not in it), and its report was of the last week before now: empty for an older
+    file (review). ``audit`` asks for ``--as-of`` for the same reason; ``report`` picks its week so too."""
+    known = [at for at in (ingested, stored) if at is not None]
+    if not known:
+        return datetime.now(VN_TZ)
+    end = max(known).astimezone(VN_TZ)
+    console.print(
+        f"    evaluated at the newest event, {end.isoformat()} (--as-of for another time, e.g. now for "
+        "live data)",
+        highlight=False,
+    )
+    return end
 
 
 def ensure_sample(workdir: Path, console: Console) -> tuple[Path, datetime]:
@@ -154,9 +174,6 @@ def main_job(
     if events is None:
         events, sample_as_of = ensure_sample(workdir, console)
         as_of = as_of or sample_as_of
-    elif as_of is None:
-        as_of = datetime.now(VN_TZ)
-    week = Week.last_complete(as_of)
     stages: dict[str, float] = {}
     logs = workdir / "logs"
     logs.mkdir(exist_ok=True)
@@ -209,6 +226,7 @@ def main_job(
         # again from everything stored once the sink has caught up (a second run with more events, or at
         # another time, left the first run's verdicts unretracted: review of 2026-12-05).
         held = StoredDossiers(wh)
+        stored_newest = newest_event(wh) if as_of is None and held.events else None
         done = _stage(console, stages, f"ingested {events.name} into Kafka")
         progress = Progress(
             "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
@@ -233,6 +251,9 @@ def main_job(
             "dead letters",
             highlight=False,
         )
+        if as_of is None:
+            as_of = _data_end(report.newest, stored_newest, console)
+        week = Week.last_complete(as_of)
         if report.rejected:  # why, in short: a gzip file's lines read "2 rejected" and nothing more (review)
             reasons = ", ".join(f"{code} {n:,}" for code, n in sorted(report.rejected.items()))
             console.print(

@@ -11,6 +11,7 @@ events judges the dossiers the workdir held again (one test, four runs: each run
 from __future__ import annotations
 
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -19,6 +20,8 @@ from typer.testing import CliRunner
 from bootstrap.keys import KEY_FILE
 from dossier_audit.cli import app
 from dossier_audit.jobs import main as main_job
+from inspections.timeunits import VN_TZ
+from inspections.weeks import Week
 
 runner = CliRunner()
 
@@ -123,15 +126,34 @@ def test_a_second_run_gives_the_same_reports_and_a_run_with_more_events_judges_i
     assert counts["events"] == sum(1 for line in early.read_bytes().splitlines() if line.strip())
 
     # The rest of the file, later: the dossiers the workdir held are judged again from all their events.
-    done = runner.invoke(app, ["run", "--events", str(late), "--as-of", "2025-11-12", *work])
+    # Without --as-of, at the newest event, which is also the report's week's end: judged at now, as it was,
+    # every dossier still open in the file was late and the report was of last week, empty (review).
+    done = runner.invoke(app, ["run", "--events", str(late), *work])
     assert done.exit_code == 0, done.stderr
-    audit = runner.invoke(app, ["audit", str(events), "--as-of", "2025-11-12", "--json"], env=env)
+    newest = max(datetime.fromisoformat(orjson.loads(line)["occurred_at"]) for line in lines)
+    newest = newest.astimezone(VN_TZ)
+    assert f"evaluated at the newest event, {newest.isoformat()}" in done.stderr
+    assert (tmp_path / "reports" / str(Week.last_complete(newest)) / "report.pdf").is_file()
+    audit = runner.invoke(app, ["audit", str(events), "--as-of", newest.isoformat(), "--json"], env=env)
     assert audit.exit_code == 0, audit.stderr
     stored = _sorted_json_lines((tmp_path / "reports" / "violations.jsonl").read_bytes())
     assert stored == _sorted_json_lines(audit.stdout.encode())
     assert len(stored) > 10
     assert len(preloads) == 4 and not any(thread.is_alive() for thread in preloads)
     assert [thread.error for thread in preloads] == [None] * 4  # each imported all it should
+
+
+def test_without_as_of_a_run_is_judged_where_its_data_ends() -> None:
+    """This file's newest event, or one an earlier run stored if later; now when there is none."""
+    from rich.console import Console
+
+    quiet = Console(quiet=True)
+    file_end, stored_end = datetime(2025, 11, 3, 2, tzinfo=UTC), datetime(2025, 11, 4, tzinfo=UTC)
+    assert main_job._data_end(file_end, None, quiet) == file_end
+    assert main_job._data_end(file_end, None, quiet).tzinfo is VN_TZ
+    assert main_job._data_end(file_end, stored_end, quiet) == stored_end
+    assert main_job._data_end(None, stored_end, quiet) == stored_end
+    assert abs(main_job._data_end(None, None, quiet) - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 def test_run_refuses_a_file_where_its_folders_go(tmp_path: Path) -> None:
