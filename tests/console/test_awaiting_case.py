@@ -64,3 +64,36 @@ def test_a_violations_instant_is_said_to_be_when_it_arose_not_its_events_time(
     assert '<th scope="col">Thời điểm phát sinh vi phạm</th>' in listed
     english = insp.get(f"/dossiers/{D2}?lang=en").text
     assert "<dt>When the violation arose</dt>" in english and " · event <a href=" in english
+
+
+def test_a_long_history_prints_though_its_list_is_folded_on_screen(console_world: ConsoleWorld) -> None:
+    """Review of 2026-12-06 (an inspector printing a case): from four entries the history is a closed
+    ``<details>``, which Chromium prints as its summary alone, so the paper record lost who asked, who
+    answered and who decided. A print-only copy of the list is printed instead (hidden on screen)."""
+    insp, csrf = logged_in(console_world, "insp")
+    unit2, unit2_csrf = logged_in(console_world, "unit2")
+    rule = "LATE_NO_APOLOGY"
+    hidden = rf'name="rule_id" value="{rule}">\s*<input type="hidden" name="event_id" value="([^"]*)"'
+    form = re.search(hidden, insp.get(f"/dossiers/{D2}").text)
+    assert form is not None
+    key = {"dossier_id": D2, "rule_id": rule, "event_id": form[1] or None}
+    steps = [(insp, csrf, {"action": "request_explanation"}),
+             (unit2, unit2_csrf, {"action": "explain", "note": "Đã có văn bản"}),
+             (insp, csrf, {"action": "confirm", "note": "Văn bản không hợp lệ"}),
+             (insp, csrf, {"action": "conclude"})]  # fmt: skip
+    for client, token, body in steps:
+        done = client.post("/api/cases/decision", json={**key, **body}, headers={"X-CSRF-Token": token})
+        assert done.status_code == 200, done.text
+    page = html.unescape(insp.get(f"/dossiers/{D2}").text)
+    card = page[page.index(f'data-rule="{rule}"') :]
+    card = card[: card.index("</article>")]
+    folded = re.search(r"<details>(.*?)</details>", card, re.S)
+    printed = re.search(r'<div class="print-only">(.*?)</div>', card, re.S)
+    assert folded is not None and printed is not None
+    entries = re.findall(r"<li>(.*?)</li>", printed[1], re.S)
+    assert len(entries) == 4 and entries == re.findall(r"<li>(.*?)</li>", folded[1], re.S)
+    assert "Văn bản không hợp lệ" in printed[1]
+    css = insp.get("/static/console.css").text
+    screen, printing = css.split("@media print", 1)
+    assert ".print-only { display: none; }" in screen
+    assert ".print-only { display: block; } details:not([open]) { display: none; }" in printing
