@@ -12,8 +12,9 @@ offset after the last message the batch took from that partition. The marker fol
 states in the same changelog partition, and a log is read in order, so a recovery that reads a marker has
 every state written before it. A partition resumes at the smaller of its committed offset and its marker,
 or at its beginning when its state has no marker (nothing was ever persisted, or a changelog written before
-markers existed); where that is below the committed offset, the worker commits it at once, so that the
-group's progress (what ``--until-idle`` waits for) tells the truth. The events read twice are duplicates
+markers existed); where that is below the committed offset, or where nothing was committed and a marker
+says where the state ends, the worker commits it at once, so that the group's progress (what
+``--until-idle`` waits for) tells the truth. The events read twice are duplicates
 the state recognises by event id.
 
 What markers do not cover: a worker the group has already left (a zombie) may still write states to the

@@ -131,8 +131,13 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         # for it for ever): seek again now that it is open, so they come back.
         if positions:
             await self._thread.seek_wait(positions)
-        behind = {tp: out[tp] for tp in [*fresh, *back] if committed.get(tp)}
-        if behind:  # the group's progress must not claim what the state lacks (see streams.detector.resume)
+        # The group's progress tells the truth (``--until-idle`` waits for it): it must not claim what the
+        # state lacks (see streams.detector.resume), and a partition never committed whose state ends at a
+        # marker is committed there. Left uncommitted, one whose marker was its end was never read again, so
+        # never committed: the group stayed behind for good and the detector never finalised, silently, its
+        # late violations lost (review: a detector killed three times in its first seconds, then restarted).
+        behind = {tp: out[tp] for tp in fresh if committed.get(tp)} | {tp: out[tp] for tp in back}
+        if behind:
             await self._thread.commit(behind)
         return out
 
