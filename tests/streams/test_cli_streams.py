@@ -77,6 +77,13 @@ def test_ingest_file_and_stdin_print_counts_and_a_json_summary(broker, tmp_path)
     piped = cli("ingest", "-", "--bootstrap-servers", broker.bootstrap_servers, input=EXAMPLES.read_bytes())
     assert orjson.loads(piped.stdout)["source"] == "stdin"
     assert orjson.loads(piped.stdout)["produced"] == 24
+    assert "PSEUDONYM_KEY is not set" not in piped.stderr
+    # Without a key, the warning says what ingesting the file again will do (review of 2026-12-06: the guide
+    # promised duplicates, and the sink rejected 4,312 events as conflicts).
+    args = ["ingest", str(EXAMPLES), "--bootstrap-servers", broker.bootstrap_servers]
+    keyless = runner.invoke(app, args, env={"DOSSIER_AUDIT_PSEUDONYM_KEY": None})
+    warning = " ".join(keyless.stderr.split())
+    assert "is not set" in warning and "ingested again under another key is a conflict" in warning, warning
 
 
 def test_ingest_errors_are_one_clear_line():
