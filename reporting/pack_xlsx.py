@@ -48,11 +48,19 @@ def sheet_title(text: str) -> str:
     return "".join(" " if ch in "[]:*?/\\" else ch for ch in text)[:31]
 
 
-def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1, *, lang: str = "vi") -> int:
+def put_pack_table(
+    ws: Worksheet, table: pt.PackTable, top: int = 1, *, lang: str = "vi", as_printed: bool = False
+) -> int:
     """Write ``table`` with its heading row at ``top``, filter, freeze and print settings, its instants in
-    ``lang``'s format; returns the next free row."""
+    ``lang``'s format; returns the next free row. ``as_printed``: the printed pack's columns first (then
+    :func:`_print_area` prints those alone); the timeline sheet keeps its dossier column, which the printed
+    pack leaves out (a timeline there is under its dossier's heading)."""
     date_format = DATE_FORMAT if lang == "vi" else DATE_FORMAT_EN
-    columns = table.columns
+    # The printed pack's columns first, then the others, the hidden annex last: the sheet prints those of the
+    # printed pack alone (its print area), at about the printed pack's scale. All twelve went to the page,
+    # which fitting them to its width printed at 40 % (review of 2026-12-06, the pack as a signed paper).
+    order = _sheet_order(table) if as_printed else list(range(len(table.columns)))
+    columns = [table.columns[j] for j in order]
     for j, column in enumerate(columns, start=1):
         cell = put(ws, top, j, column.heading)
         cell.font = Font(bold=True)
@@ -67,7 +75,7 @@ def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1, *, lang: st
     # styles, most of the packs' time (`report` on the sample week: 6.8 -> 5.9 s of CPU, the same bytes).
     styled: dict[tuple[bool, bool], StyleArray] = {}
     for i, row in enumerate(table.rows, start=1):
-        for j, source in enumerate(row.cells, start=1):
+        for j, source in enumerate((row.cells[k] for k in order), start=1):
             value = source.value if source.value is not None else source.text
             cell = put(ws, top + i, j, value)
             kind = (isinstance(value, datetime), row.alert)
@@ -96,12 +104,27 @@ def put_pack_table(ws: Worksheet, table: pt.PackTable, top: int = 1, *, lang: st
     return top + len(table.rows) + 2
 
 
+def _sheet_order(table: pt.PackTable) -> list[int]:
+    """The sheet's order of ``table``'s columns: those of the printed pack, then the others, the annex last
+    (each group in the table's order)."""
+    columns = table.columns
+    return sorted(range(len(columns)), key=lambda j: (columns[j].annex, not columns[j].printed))
+
+
+def _print_area(ws: Worksheet, table: pt.PackTable) -> None:
+    """The sheet's print area, once all its rows are written: the printed pack's columns of ``table``, which
+    :func:`put_pack_table` put first (none is set when every column is the printed pack's)."""
+    printed = sum(1 for column in table.columns if column.printed)
+    if printed < len(table.columns):
+        ws.print_area = f"A1:{get_column_letter(printed)}{ws.max_row}"
+
+
 def _note(ws: Worksheet, row: int, text: str, table: pt.PackTable) -> Cell:
     """A note wrapped across the table's first columns, up to about a screen's width: in column A alone
     a long one ran past the edge of the screen and was cut on paper; across the whole table, it was off
     the screen."""
     columns, width = 0, 0.0
-    for column in table.columns:
+    for column in (table.columns[j] for j in _sheet_order(table)):  # the order of a sheet as printed
         if width >= _BOX_WIDTH or column.annex:
             break
         columns, width = columns + 1, width + column.width
@@ -165,7 +188,7 @@ def write_pack_xlsx(
     if provisional is not None:
         _provisional(ws, top, provisional, violations)
         top += 2
-    after = put_pack_table(ws, violations, top=top, lang=lang)
+    after = put_pack_table(ws, violations, top=top, lang=lang, as_printed=True)
     if not pack.violations:
         put(ws, after - 1, 1, t("pack_no_violations")).font = Font(italic=True)
     else:
@@ -177,7 +200,7 @@ def write_pack_xlsx(
 
     sample = wb.create_sheet(sheet_title(t("sheet_sample")))
     sampled = pt.sample_table(t, pack)
-    row = put_pack_table(sample, sampled, lang=lang)
+    row = put_pack_table(sample, sampled, lang=lang, as_printed=True)
     note = t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total)
     notes = [note, pack_text("sample_status_note", lang)]
     notes += [sample_onsite(pack, lang)] if pack.sample else []  # as the HTML: nothing to compare without
@@ -187,6 +210,8 @@ def write_pack_xlsx(
     mark = "" if provisional is None else f"({t('provisional_mark')})"
     for sheet in wb.worksheets:  # the timeline and sample sheets, printed alone, named no unit or week
         page_marks(sheet, title, pack_text("page", lang), mark)
+    for sheet, table in ((ws, violations), (sample, sampled)):
+        _print_area(sheet, table)
     wb.properties.title = xml_text(title)
     wb.properties.creator = "dossier-audit"
     return save_stably(wb, path, local_midnight(header.issued_on))

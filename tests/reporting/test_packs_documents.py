@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from reporting.api import write_audit_packs
 from reporting.i18n import Texts, short_unit_name
@@ -80,6 +81,27 @@ def test_every_table_sheet_filters_freezes_prints_and_keeps_dates_as_dates(packs
                         assert cell.number_format == DATE_FORMAT
 
 
+def test_a_sheet_prints_the_printed_packs_columns_at_a_readable_scale(packs: Path) -> None:
+    """Review of 2026-12-06: fitted to A4's width, the twelve visible columns of "Hồ sơ vi phạm" (367
+    characters) printed at about 40 %. Its print area is the printed pack's columns, put first, at about
+    two thirds. Excel's scale: the page's printable width over the columns' (7 pixels a character + 5)."""
+    printable = (11.69 - 0.8) * 96  # A4 landscape, 0.4 in margins, in pixels
+    for path in sorted(packs.glob("*.xlsx")):
+        book = load_workbook(path)
+        for title, floor in (("Hồ sơ vi phạm", 0.6), ("Mẫu kiểm tra", 0.7)):
+            ws = book[title]
+            top = heading_row(ws) if ws.cell(1, 1).value != "Mã hồ sơ" else 1
+            (area,) = ws.print_area if isinstance(ws.print_area, list) else [ws.print_area]
+            last = area.split(":")[-1].lstrip("$").split("$")[0]
+            headings = [c.value for c in ws[top]]
+            printed = headings[: column_index_from_string(last)]
+            assert "Mã TTHC" not in printed and "Mã hồ sơ" in printed, printed
+            assert len(printed) < len(headings)
+            widths = [ws.column_dimensions[get_column_letter(j)].width for j in range(1, len(printed) + 1)]
+            scale = printable / sum(w * 7 + 5 for w in widths)
+            assert scale >= floor, (path.name, title, scale)
+
+
 def test_raw_facts_are_in_hidden_annex_columns(packs: Path) -> None:
     ws = load_workbook(next(iter(sorted(packs.glob("*.xlsx")))))["Hồ sơ vi phạm"]
     top = heading_row(ws)
@@ -93,7 +115,10 @@ def test_procedures_by_name_and_timelines_linked_to_their_violations(province: P
     for path in sorted(packs.glob("*.xlsx")):
         ws = load_workbook(path)["Hồ sơ vi phạm"]
         top = heading_row(ws)
-        for code, name in ws.iter_rows(min_row=top + 1, min_col=2, max_col=3, values_only=True):
+        headings = [c.value for c in ws[top]]
+        at_code, at_name = headings.index("Mã TTHC"), headings.index("Thủ tục hành chính")
+        for row in ws.iter_rows(min_row=top + 1, values_only=True):
+            code, name = row[at_code], row[at_name]
             procedure = province.catalogue.procedure(code) if code else None
             if procedure is not None:
                 assert name == procedure.name
