@@ -139,9 +139,12 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "back_to_list": ("↑ về danh sách", "↑ back to the list"),
     "to_timeline": ("diễn biến ↓", "timeline ↓"),
     "trigger_note": (
-        "▶ (dòng tô màu): sự kiện là căn cứ của vi phạm hoặc phát hiện ghi ở mục A.",
-        "▶ (tinted row): the event a violation or finding of section A rests on.",
+        "▶ (dòng tô màu): sự kiện là căn cứ của vi phạm hoặc phát hiện ghi ở mục A; với vi phạm không gắn "
+        "với sự kiện nào (quá hạn), dòng “Phát sinh vi phạm” ghi thời điểm vi phạm phát sinh.",
+        "▶ (tinted row): the event a violation or finding of section A rests on; for one that rests on no "
+        "event (a lapsed deadline), the row “Violation arises” gives the instant it arose.",
     ),
+    "arose_row": ("Phát sinh vi phạm", "Violation arises"),
     # The team the letterhead names (``Letterhead.team``: "TỔ KIỂM TRA ..." by default), in capitals: the
     # block said "ĐẠI DIỆN ĐOÀN KIỂM TRA" under a letterhead of a "TỔ", two bodies on one signed page.
     "sign_team": ("ĐẠI DIỆN {team}", "FOR THE {team}"),

@@ -232,3 +232,32 @@ def test_the_sample_note_says_which_dossiers_it_is_drawn_from() -> None:
     assert "(tiếp nhận trước khi hết tuần, chưa kết thúc trước đầu tuần)" in vi and "đang hiệu lực" in vi
     en = Texts("en")("pack_sample_note", seed="U/2025-W45", n=3, of=7)
     assert "3 of 7 clean dossiers: the unit's dossiers to handle in the week" in en
+
+
+def test_a_verdict_of_no_event_has_a_marked_row_when_it_arose(packs: Path) -> None:
+    """Review of 2026-12-06: a late dossier's verdict (LATE_NO_APOLOGY, the gravest rule) rests on no event,
+    and its dossier's timeline had no ▶ row, so the inspector saw nothing to check. A marked row "Phát sinh
+    vi phạm" stands among the events at the instant the verdict arose, naming the rule."""
+    checked = 0
+    for path in sorted(packs.glob("*.xlsx")):
+        book = load_workbook(path)
+        ws = book["Hồ sơ vi phạm"]
+        top = heading_row(ws)
+        headings = [c.value for c in ws[top]]
+        names = ("Mã hồ sơ", "Mã sự kiện", "Thời điểm phát sinh", "Nội dung vi phạm")
+        at = {name: headings.index(name) for name in names}
+        dossier = None
+        arisen = []
+        for row in ws.iter_rows(min_row=top + 1, values_only=True):
+            dossier = row[at["Mã hồ sơ"]] or dossier  # a dossier's id on its first row only
+            if row[at["Nội dung vi phạm"]] and not row[at["Mã sự kiện"]]:
+                arisen.append((dossier, row[at["Thời điểm phát sinh"]], row[at["Nội dung vi phạm"]]))
+        timeline = [r for r in book["Diễn biến hồ sơ"].iter_rows(min_row=2, values_only=True) if r[0]]
+        for dossier_id, when, title in arisen:
+            rows = [r for r in timeline if r[0] == dossier_id]
+            marked = [(r[0], r[1], r[2], r[5]) for r in rows]
+            assert (dossier_id, when, "▶ Phát sinh vi phạm", title) in marked
+            times = [r[1] for r in rows]
+            assert times == sorted(times), dossier_id
+            checked += 1
+    assert checked
