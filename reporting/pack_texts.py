@@ -28,6 +28,11 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "minute": ("{n} phút", "{n} minute"),
     "minutes": ("{n} phút", "{n} minutes"),
     "page": ("Trang", "Page"),
+    # At the top of every printed page but the first (whose letterhead says it): a page copied alone.
+    "page_head": (
+        "Hồ sơ kiểm tra tuần {number}/{year} — {unit}",
+        "Audit pack, week {number}/{year} — {unit}",
+    ),
     "s_onsite": ("D. Những gì cần kiểm tra tại chỗ", "D. What to verify on site"),
     "sheet_onsite": ("Kiểm tra tại chỗ", "On site"),
     # The forms' sentence is the pack's dossiers' (``packs.onsite_note``): a pack whose dossiers were all

@@ -11,6 +11,8 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from markupsafe import Markup
+
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.ports import CalendarPort
@@ -158,6 +160,18 @@ def _title(t: Texts, week: Week, pack: UnitPack) -> str:
     )
 
 
+def _page_head(week: Week, pack: UnitPack, lang: str) -> str:
+    unit = f"{pack.name} ({pack.unit})"
+    return pack_text("page_head", lang, unit=unit, number=f"{week.number:02d}", year=week.year)
+
+
+def _css_string(text: str) -> Markup:
+    """``text`` as the body of a CSS string in a ``<style>`` element (between double quotes): a backslash,
+    a quote or a line break escaped, and ``<`` too, so that no unit name can close the element."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+    return Markup(re.sub(r"[\r\n\f]", lambda _: "\\A ", escaped))
+
+
 def pack_file_stem(unit: str) -> str:
     """The file name (without extension) of ``unit``'s pack: one path component, distinct for distinct
     codes even on a case-insensitive file system (Windows, macOS), and safe on every common one.
@@ -221,6 +235,7 @@ def write_pack_html(
         header=header,
         place_date=t.place_date(header.place, header.issued_on),
         title=_title(t, week, pack),
+        page_head=_css_string(_page_head(week, pack, lang)),
         violations=pt.violations_table(t, pack),
         onsite=pt.onsite_table(t, pack),
         timelines=[(d, pt.timeline_table(t, pack, [d], with_dossier=False)) for d in pack.violating_dossiers],

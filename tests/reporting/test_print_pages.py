@@ -23,7 +23,7 @@ def _printed(tmp_path: Path, template: str, body: str, **values: str) -> list[st
     text = (TEMPLATES / template).read_text("utf-8")
     style = text[text.index("<style>") : text.index("</style>") + len("</style>")]
     for name, value in values.items():
-        style = re.sub(r"\{\{\s*" + re.escape(name) + r"\s*\}\}", value, style)
+        style = re.sub(r"\{\{\s*" + re.escape(name) + r"\s*\}\}", value.replace("\\", "\\\\"), style)
     pdf = tmp_path / "printed.pdf"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
@@ -44,6 +44,25 @@ def test_a_printed_pack_numbers_its_pages(tmp_path: Path) -> None:
     assert len(pages) >= 2
     for number, page in enumerate(pages, 1):
         assert f"Trang {number}/{len(pages)}" in page, page[-300:]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_printed_packs_later_pages_say_which_unit_and_week_they_are_of(tmp_path: Path) -> None:
+    """Review of 2026-12-06: a loose page of a 62-page pack named no unit or week (its letterhead, on page 1
+    alone, did). The pack's name is at the top of every page but the first, whatever the unit's name holds
+    (a quote, a backslash, a tag are text in it)."""
+    from reporting.packs import _css_string
+
+    name = 'Sở "Tài chính" \\ </style><b>x</b>'
+    head = pack_text("page_head", "vi", unit=f"{name} (000.00.01.H99)", number="45", year=2025)
+    body = "".join(f"<p>Dòng {n}</p>" for n in range(120))
+    values = {"p('page')": pack_text("page", "vi"), "page_head": str(_css_string(head))}
+    pages = _printed(tmp_path, "pack.html.j2", body, **values)
+    assert len(pages) >= 2
+    assert "Hồ sơ kiểm tra tuần" not in pages[0]
+    for page in pages[1:]:
+        first = " ".join(page.lstrip("\n").split("\n", 1)[0].split())
+        assert first == f"Hồ sơ kiểm tra tuần 45/2025 — {name} (000.00.01.H99)", first
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
