@@ -154,7 +154,16 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     # block said "ĐẠI DIỆN ĐOÀN KIỂM TRA" under a letterhead of a "TỔ", two bodies on one signed page.
     "sign_team": ("ĐẠI DIỆN {team}", "FOR THE {team}"),
     "sign_unit": ("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA", "FOR THE INSPECTED UNIT"),
-    "sign_hint": ("(Ký, ghi rõ họ tên)", "(Signature, full name)"),
+    "sign_hint": ("(Ký, ghi rõ họ tên, chức vụ)", "(Signature, full name, position)"),
+    # Above the signatures: what the unit signs for, room for its own word, and when and where it signed
+    # (two signature boxes alone said none of it: review of 2026-12-06).
+    "sign_statement": (
+        "Các nội dung trên đã được đối chiếu tại đơn vị được kiểm tra, với sự tham gia của đại diện đơn vị. "
+        "Ý kiến của đơn vị được kiểm tra (nếu có):",
+        "The above was checked at the inspected unit, with its representative. The inspected unit's "
+        "comments (if any):",
+    ),
+    "sign_place_date": ("…………………, ngày …… tháng …… năm ……", "…………………, on …… / …… / ……"),
     "except": ("trừ trường hợp quy định tại {article}", "except as provided in {article}"),
     "legal_reference": (
         " (tham chiếu trước 01/7/2025: Nghị định 61/2018/NĐ-CP, {articles})",

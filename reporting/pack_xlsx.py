@@ -39,6 +39,7 @@ _ANNEX_FILL = PatternFill("solid", fgColor="F3F3F3")
 #: The provisional box's colours, the HTML pack's and report's (``.provisional``).
 _PROVISIONAL_FILL = PatternFill("solid", fgColor="FFF6E0")
 _PROVISIONAL_TEXT = "6B4100"
+_DOTTED = Border(bottom=Side(style="dotted"))
 #: About a screen's width of columns (in characters), which a note under or over a table spans.
 _BOX_WIDTH = 140
 
@@ -148,7 +149,20 @@ def _onsite_sheet(ws: Worksheet, t: Texts, pack: UnitPack, header: Letterhead) -
     if not checks.rows:
         put(ws, row - 1, 1, t("pack_no_violations")).font = Font(italic=True)
         row += 1
-    # The signature block of the printed pack: the unit's on the left, the team's on the right, room to sign.
+    # As the printed pack: what the unit signs for, lines for its comments, where and when, then the
+    # signature block, the unit's on the left, the team's on the right, room to sign.
+    width = len(checks.columns)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    statement = put(ws, row, 1, pack_text("sign_statement", lang))
+    statement.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[row].height = 30
+    for line in range(row + 1, row + 4):  # dotted lines to write on
+        for column in range(1, width + 1):
+            ws.cell(line, column).border = _DOTTED
+    place_date = put(ws, row + 5, 3, pack_text("sign_place_date", lang))
+    place_date.font, place_date.alignment = Font(italic=True), Alignment(horizontal="center")
+    ws.merge_cells(start_row=row + 5, start_column=3, end_row=row + 5, end_column=4)
+    row += 6
     for column, signer in ((1, pack_text("sign_unit", lang)), (3, signing_team(header.team, lang))):
         ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=column + 1)
         ws.merge_cells(start_row=row + 1, start_column=column, end_row=row + 1, end_column=column + 1)

@@ -184,6 +184,23 @@ def test_the_pack_prints_with_room_for_findings_and_signatures(packs: Path) -> N
     assert "@page { size: A4 landscape" in text and "@media print" in text
     assert "Kết quả xác minh của đoàn" in text and "Người xác minh ký" in text
     assert "ĐẠI DIỆN TỔ KIỂM TRA CẢI CÁCH HÀNH CHÍNH" in text and "D. Những gì cần kiểm tra tại chỗ" in text
+    # What the unit signs for, room for its comments, where and when, the signers' position (review of
+    # 2026-12-06: two signature boxes alone), before the signatures; the workbook's on-site sheet the same.
+    signoff = text[text.index('<div class="signoff">') :]
+    assert (
+        signoff.index("Các nội dung trên đã được đối chiếu tại đơn vị được kiểm tra")
+        < signoff.index("Ý kiến của đơn vị được kiểm tra (nếu có):")
+        < signoff.index('<div class="write">')
+        < signoff.index("ngày …… tháng …… năm ……")
+        < signoff.index("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA")
+    )
+    assert signoff.count("(Ký, ghi rõ họ tên, chức vụ)") == 2
+    for path in sorted(packs.glob("*.xlsx")):
+        sheet = load_workbook(path)["Kiểm tra tại chỗ"]
+        said = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c]
+        at = said.index("ĐẠI DIỆN ĐƠN VỊ ĐƯỢC KIỂM TRA")
+        assert any(c.startswith("Các nội dung trên đã được đối chiếu") for c in said[:at])
+        assert "…………………, ngày …… tháng …… năm ……" in said[:at] and "(Ký, ghi rõ họ tên, chức vụ)" in said[at:]
     # Every dossier of the week was received after 1/7/2025: the forms of Circular 03/2025 alone.
     assert "Phiếu kiểm soát quá trình giải quyết hồ sơ (mẫu 06 Thông tư 03/2025)" in text
     assert "mẫu 05; mẫu 06 theo Thông tư 03/2025" not in text and "Phiếu xin lỗi và hẹn lại" not in text
