@@ -51,6 +51,7 @@ from typing import Any
 
 import orjson
 
+from schemas.applicant_echoes import documents_without
 from schemas.applicant_names import APPLICANT, is_applicant_key
 from schemas.copies import copy_with
 from schemas.dedup import fingerprint
@@ -224,8 +225,27 @@ class Pseudonymiser:
         if pseudonym == declared:
             return event
         copied = copy_with(data, APPLICANT, pseudonym)
+        documents = self._documents(data.__dict__, declared)
+        if copied is not None and documents is not None:
+            copied = copy_with(copied, "documents", documents)
         whole = None if copied is None else copy_with(event, "data", copied)
         return self._apply(event) if whole is None else whole
+
+    def echoes_hidden(self, event: AnyEvent) -> AnyEvent:
+        """``event`` with its ``documents`` as :meth:`apply` leaves them, its applicant as it is: for the
+        batch audit, which prints violations (their evidence quotes documents) but never the applicant."""
+        data = event.data
+        declared = data.__dict__.get(APPLICANT)
+        documents = self._documents(data.__dict__, declared) if declared is not None else None
+        if documents is None:
+            return event
+        return event.model_copy(update={"data": data.model_copy(update={"documents": documents})})
+
+    def _documents(self, data: dict[str, Any], declared: Any) -> list[str] | None:
+        """The data's ``documents`` without the applicant's value (``schemas.applicant_echoes``), or None."""
+        if not isinstance(declared, str):
+            return None
+        return documents_without(data.get("documents"), declared, self.pseudonymise)
 
     def _apply(self, event: AnyEvent) -> AnyEvent:
         """:meth:`apply` for any event: through pydantic's ``model_copy``."""
@@ -238,6 +258,9 @@ class Pseudonymiser:
             pseudonym = self._any(declared)
             if pseudonym != declared:
                 data_update[APPLICANT] = pseudonym
+            documents = self._documents(data.__dict__, declared)
+            if documents is not None:
+                data_update["documents"] = documents
         if data.__pydantic_extra__:
             self._scrub_members(data.__pydantic_extra__, data_update)
         update: dict[str, Any] = {}

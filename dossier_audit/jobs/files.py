@@ -75,10 +75,14 @@ def audit_file(
 ) -> AuditRun:
     """Stream the audit of ``path`` at ``as_of``: each violation as the ``audit --json`` object."""
     auditor = platform.auditor
+    hidden = platform.pseudonymiser.echoes_hidden
 
     def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
-        # The engine hands over each dossier's events unique and in event-time order.
-        return [v.to_json_dict() for v in judge(auditor, dossier_id, events, as_of, presorted=True)]
+        # The engine hands over each dossier's events unique and in event-time order. A document that repeats
+        # the applicant is judged under their pseudonym, as the load and the stream judge it: the evidence
+        # of EXCESS_DOCUMENTS quoted it in clear (review of 2026-12-06).
+        seen = [hidden(event) for event in events]
+        return [v.to_json_dict() for v in judge(auditor, dossier_id, seen, as_of, presorted=True)]
 
     engine = _engine(platform, evaluate, on_rejection, on_progress, horizon=as_of)
     return AuditRun(engine, engine.run(path))

@@ -183,7 +183,9 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
             "procedure_code": record.procedure,
             "channel": record.channel,
             "due_at": None if due is None else format_instant(due),
-            "documents": record.documents,
+            # A code is the sender's free text too: one that held the holder's name and id number went on in
+            # clear, and into violations' evidence (review of 2026-12-06: "Đỗ Văn Eta 079301000007").
+            "documents": [applicant.text(code) for code in record.documents],
         }
         if pseudonym := applicant.applicant:
             data["applicant"] = pseudonym

@@ -175,8 +175,15 @@ def test_console_script_runs():
 def test_applicants_never_appear_in_any_output(tmp_path):
     clear = ["079201001234", "Nguyễn Văn A"]  # the applicants in examples.jsonl
     broken = b'{"schema_version": 1, "event_id": "x", "data": {"applicant": "079201001234", "channel": "fax"'
+    # A document that repeats the applicant (review of 2026-12-06): quoted by EXCESS_DOCUMENTS' evidence.
+    echoed = orjson.dumps({
+        "schema_version": 1, "event_id": "echo-1", "dossier_id": "000.00.01.H99-251103-0099",
+        "type": "received", "occurred_at": "2025-11-03T08:00:00+07:00", "unit_code": "000.00.01.H99",
+        "data": {"procedure_code": "1.004222", "channel": "direct", "due_at": "2025-11-10T17:00:00+07:00",
+                 "documents": ["CT01", f"{clear[1]} {clear[0]}"], "applicant": f"{clear[1]} {clear[0]}"},
+    })  # fmt: skip
     path = tmp_path / "with-applicants.jsonl"
-    path.write_bytes(EXAMPLES.read_bytes() + broken + b"\n")
+    path.write_bytes(EXAMPLES.read_bytes() + echoed + b"\n" + broken + b"\n")
     outputs = [
         invoke("validate", str(path), "--json"),
         invoke("audit", str(path), "--as-of", "2025-11-20", "--json"),
@@ -186,6 +193,7 @@ def test_applicants_never_appear_in_any_output(tmp_path):
         for value in clear:
             assert value not in result.stdout
             assert value not in result.stderr
+    assert '"excess":["hmac-sha256:' in outputs[1].stdout
 
 
 def test_metrics_by_field_sums_to_the_whole():

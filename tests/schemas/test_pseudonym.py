@@ -287,3 +287,42 @@ def _offset(minutes: int) -> timezone:
 def _stored(event: object) -> str:
     """An event's JSON as the warehouse stores it (``events.raw``)."""
     return orjson.dumps(to_json_dict(event)).decode()  # type: ignore[arg-type]
+
+
+def _received_with(applicant: str, documents: list[str], extra: dict[str, object] | None = None) -> Received:
+    data = {"procedure_code": "1", "channel": "direct", "due_at": None, "documents": documents,
+            "applicant": applicant, **(extra or {})}  # fmt: skip
+    envelope = {"schema_version": 1, "event_id": "e", "dossier_id": "d", "type": "received",
+                "occurred_at": "2025-11-03T08:02:11+07:00", "unit_code": "u"}  # fmt: skip
+    raw = orjson.dumps({**envelope, "data": data})
+    event = parse_event(raw)
+    assert isinstance(event, Received)
+    return event
+
+
+@settings(max_examples=examples(50), deadline=None)
+@given(
+    name=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Nd")), min_size=2, max_size=20),
+    number=st.from_regex(r"\A0[0-9]{11}\Z"),
+    codes=st.lists(st.from_regex(r"\A[A-Z]{2}[0-9]{2}\Z"), max_size=3),
+    alone=st.booleans(),
+    unknown=st.booleans(),
+)
+def test_a_document_repeating_the_applicant_goes_on_under_their_pseudonym(
+    name: str, number: str, codes: list[str], alone: bool, unknown: bool
+) -> None:
+    """Review of 2026-12-06: a ``documents`` item holding the applicant ("Mạc Văn Tài 079201123456", or its
+    id number alone) went on in clear, into EXCESS_DOCUMENTS' evidence. On both of apply's ways (an event
+    with an unknown member takes the general one); the codes beside it are kept as they are."""
+    pseudo = Pseudonymiser(KEY)
+    applicant = f"{name} {number}"
+    echo = number if alone else applicant
+    event = _received_with(applicant, [*codes, f"GT-{echo}"], {"note": "x"} if unknown else None)
+    out = pseudo.apply(event)
+    assert isinstance(out, Received)
+    dumped = out.model_dump_json()
+    assert number not in dumped and (len(applicant.strip()) < 6 or applicant not in dumped)
+    *kept, hidden = out.data.documents
+    assert kept == codes and hidden.startswith("GT-hmac-sha256:")
+    again = pseudo.apply(_received_with(applicant, codes))
+    assert isinstance(again, Received) and again.data.documents == codes  # nothing to hide

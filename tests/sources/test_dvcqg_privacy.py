@@ -471,3 +471,15 @@ def test_a_rejected_rows_message_quotes_no_number_or_address_that_reaches_someon
     assert (str(value) in record.message) == shown, record.message
     assert shown or ("[…]" in record.message and "903 123" not in record.message
                      and "79088001122" not in record.message)  # fmt: skip
+
+
+def test_a_document_code_holding_the_applicant_goes_on_under_their_pseudonym() -> None:
+    """Review of 2026-12-06: a ``MaThanhPhanHoSo`` holding the holder's name and id number went on in clear
+    as a document of ``received``, and into the evidence of EXCESS_DOCUMENTS (warehouse, packs)."""
+    pasted = f"{NAME} {APPLICANT['SoGiayToChuHoSo']}"
+    record = dossier(documents=("CT01", pasted))
+    events, rejected, _ = run(encode({"service": "DongBoHoSoMC", "data": [record]}))
+    _assert_clean(_output(events, rejected))
+    (received,) = of_type(events, "received")
+    kept, hidden = received["data"]["documents"]
+    assert kept == "CT01" and hidden.count("hmac-sha256:") == 2, hidden
