@@ -185,15 +185,20 @@ def catalogue_inputs(catalogue: Path | None) -> dict[str, Path | None]:
 
 def need_file(file: Path | None) -> Path:
     if file is None:
-        raise UsageError("give an events FILE, or --warehouse URL")
+        raise UsageError("give an events FILE, or --warehouse URL (or set DOSSIER_AUDIT_WAREHOUSE)")
     return file
 
 
-def one_source(file: Path | None, warehouse: str | None) -> None:
+def one_source(file: Path | None, warehouse: str | None) -> str | None:
     """A command that reads an events FILE or a warehouse reads one: given both, ``audit`` and ``metrics``
-    read the warehouse and left the file unread, exit 0 (review of 2026-12-04)."""
+    read the warehouse and left the file unread, exit 0 (review of 2026-12-04). Returns the warehouse to
+    read: ``--warehouse``, or without a FILE the configured one (``DOSSIER_AUDIT_WAREHOUSE``, where a
+    deployment keeps its password off the command line: it was ignored, review of 2026-12-06)."""
     if file is not None and warehouse is not None:
         raise UsageError("give an events FILE or --warehouse URL, not both")
+    if file is None and warehouse is None:
+        return load_settings().warehouse
+    return warehouse
 
 
 def platform_for(catalogue: Path | None = None) -> Platform:

@@ -90,7 +90,7 @@ def audit(
     """Audit every dossier at AS_OF: counts by rule on stderr; with --json, the violations as JSON lines on
     stdout."""
 
-    guarded(lambda: one_source(file, warehouse))
+    warehouse = guarded(lambda: one_source(file, warehouse))
     if warehouse is not None:
         _audit_warehouse(warehouse, as_of, catalogue, json_out)
         return
@@ -187,7 +187,7 @@ def metrics(
 
     if as_recorded and by != "unit":
         guarded(_need_by_unit)
-    guarded(lambda: one_source(file, warehouse))
+    warehouse = guarded(lambda: one_source(file, warehouse))
     if warehouse is not None:
         if by is not None:
             guarded(_no_groups_in_warehouse)

@@ -88,6 +88,15 @@ def test_sql_metrics_and_warehouse_audit_equal_the_file_ones(warehouse_url: str,
     )
     assert wh_audit == file_audit
     assert len(file_audit) > 100
+    # The configured warehouse, without --warehouse: a deployment keeps its URL (and password) in
+    # DOSSIER_AUDIT_WAREHOUSE, which audit and metrics ignored (review of 2026-12-06).
+    env = {"DOSSIER_AUDIT_WAREHOUSE": warehouse_url}
+    configured = runner.invoke(app, ["audit", "--as-of", as_of, "--json"], env=env)
+    assert configured.exit_code == 0, configured.stderr
+    assert sorted(configured.stdout.splitlines()) == file_audit
+    args = ["metrics", "--from", "2025-06-09", "--to", "2025-06-16", "--json"]
+    from_env = runner.invoke(app, args, env=env)
+    assert orjson.loads(from_env.stdout) == orjson.loads(cli(*args, str(events)).stdout)
 
 
 def test_loads_in_two_halves_fold_to_the_same_answers(warehouse_url: str, province, tmp_path: Path) -> None:
