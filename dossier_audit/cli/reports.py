@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import (
@@ -53,7 +54,7 @@ def report(
     """Write the weekly leadership report (report.html, report.pdf, report.xlsx and charts) and the per-unit
     audit packs; print the files written, one per line, on stdout."""
 
-    def go() -> tuple[str, list[Path]]:
+    def go() -> tuple[str, list[Path], list[Path]]:
         if lang is not None and lang not in ("vi", "en"):
             raise UsageError(f"--lang {lang!r}: choose vi or en")
         platform = platform_for(catalogue)
@@ -93,6 +94,11 @@ def report(
                             calendar=platform.calendar,
                         )  # fmt: skip
                     written = publish_files(staging, target, written)
+                    left = _earlier_packs(target, written)
+                    if packs:  # of units without a pack this time: no file of the week is another run's
+                        for path in left:
+                            path.unlink(missing_ok=True)
+                        left = []
             except StagingBusy:
                 raise UsageError(f"another report is being written into {target}: let it end first") from None
             except OSError as exc:
@@ -101,9 +107,9 @@ def report(
                 for folder in made:  # the folders this run made and filled with nothing, deepest first
                     with suppress(OSError):
                         folder.rmdir()
-        return str(chosen), written
+        return str(chosen), written, left
 
-    chosen_week, written = guarded(go)
+    chosen_week, written, left = guarded(go)
     for path in written:
         sys.stdout.write(f"{path}\n")
     unit_files = sum(1 for p in written if p.parent.name == "units")
@@ -112,6 +118,23 @@ def report(
         + (f", audit packs: {unit_files // 2} units" if packs else ""),
         highlight=False,
     )
+    if left:
+        err.print(
+            f"[yellow]warning:[/] {len(left)} audit-pack files of an earlier run are still in "
+            f"{escape(str(left[0].parent))} (--no-packs leaves them as they are): they may be of another "
+            "week or older data",
+            highlight=False,
+        )
+
+
+def _earlier_packs(target: Path, written: list[Path]) -> list[Path]:
+    """The audit packs in ``target``'s ``units`` folder that this run did not write (review of 2026-12-06:
+    a report written with --no-packs into an earlier week's folder stood beside that week's packs)."""
+    units = target / "units"
+    if not units.is_dir():
+        return []
+    now = {path.resolve() for path in written}
+    return sorted(p for p in units.iterdir() if p.suffix in (".html", ".xlsx") and p.resolve() not in now)
 
 
 def _missing_folders(target: Path) -> list[Path]:

@@ -254,6 +254,26 @@ def test_cli_report_writes_and_prints_the_files(province: Province, tmp_path: Pa
     assert "report for 2025-W45" in result.stderr
 
 
+def test_a_report_into_a_folder_with_earlier_packs_keeps_none_of_them_unsaid(
+    province: Province, tmp_path: Path
+) -> None:
+    """Review of 2026-12-06: written with --no-packs into a folder of an earlier week's report, the report
+    stood beside that week's packs without a word. With packs, a pack of a unit that has none this time is
+    removed (no file of the week is another run's); with --no-packs, the packs left are said."""
+    units = tmp_path / "units"
+    units.mkdir()
+    stale = units / "000.99.99.H99.html"
+    stale.write_text("an earlier week's pack")
+    args = ["report", "--warehouse", province.url, "--week", "2025-W45", "--out", str(tmp_path)]
+    kept = runner.invoke(app, [*args, "--no-packs"])
+    assert kept.exit_code == 0, kept.stderr
+    said = " ".join(kept.stderr.split())
+    assert "warning: 1 audit-pack files of an earlier run are still in" in said and stale.exists()
+    full = runner.invoke(app, args)
+    assert full.exit_code == 0, full.stderr
+    assert not stale.exists() and any(units.glob("*.html")) and "earlier run" not in full.stderr
+
+
 def test_an_interrupted_report_leaves_the_folder_as_it_was(
     province: Province, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
