@@ -88,6 +88,13 @@ def _import_problem(exc: Exception) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+#: The file is completed by hand after the import: a second import wrote over that work without a word
+#: (review of 2026-12-06), which ``calendar draft`` never did.
+_EXISTS = (
+    "{out} exists; the import never overwrites a file (it is completed by hand): remove it or choose another"
+)
+
+
 @catalogue_app.command("import-national")
 def catalogue_import(
     procedures: Annotated[Path, typer.Argument(help="national_procedures.json")],
@@ -98,6 +105,8 @@ def catalogue_import(
 
     def go() -> Catalogue:
         refuse_overwriting_inputs({"--out": out}, {"PROCEDURES": procedures, "--fields": fields})
+        if out.exists() or out.is_symlink():
+            raise UsageError(_EXISTS.format(out=out))
         readable(procedures)
         if fields is not None:
             readable(fields)
@@ -108,7 +117,10 @@ def catalogue_import(
         except _NOT_THE_SHAPE as exc:
             raise UsageError(f"cannot import {procedures}: {_import_problem(exc)}") from None
         try:
-            out.write_text(dump_catalogue(cat), encoding="utf-8")
+            with out.open("x", encoding="utf-8") as fh:
+                fh.write(dump_catalogue(cat))
+        except FileExistsError:
+            raise UsageError(_EXISTS.format(out=out)) from None
         except OSError as exc:
             raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
         return cat

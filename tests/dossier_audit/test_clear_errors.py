@@ -618,6 +618,18 @@ def test_a_long_path_stays_on_one_line_in_import_national(deep: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines() == [f"error: cannot write {unwritable}: No such file or directory"]
 
+    # Over a file it wrote before, completed by hand since: refused, the file kept (review of 2026-12-06).
+    completed = deep / "catalogue.yaml"
+    assert run("catalogue", "import-national", str(good), "--out", str(completed)).returncode == 0
+    completed.write_text(completed.read_text(encoding="utf-8") + "# completed by hand\n", encoding="utf-8")
+    done = run("catalogue", "import-national", str(good), "--out", str(completed))
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"error: {completed} exists; the import never overwrites a file (it is completed by hand): remove it "
+        "or choose another"
+    ]
+    assert completed.read_text(encoding="utf-8").endswith("# completed by hand\n")
+
 
 def test_an_output_naming_an_input_is_refused_and_the_input_kept(tmp_path: Path) -> None:
     """Review: import-national over its own input replaced the national list with YAML; an import's
