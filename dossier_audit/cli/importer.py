@@ -32,6 +32,7 @@ from dossier_audit.cli.common import (
     UsageError,
     catalogue_inputs,
     err,
+    fail,
     guarded,
     platform_for,
     refuse_overwriting_inputs,
@@ -172,6 +173,10 @@ def dvcqg(
     if json_out:
         sys.stdout.write(orjson.dumps(summary).decode() + "\n")
     _print_summary(stats, sink, seconds, shown)
+    if stats.events_total == 0 and stats.rejected_total:
+        # Every record rejected, nothing imported: a script saw exit 0, as for a clean import (review of
+        # 2026-12-06). A payload with some rejected records still exits 0 (the summary counts them).
+        raise fail(f"nothing imported: every record read was rejected ({stats.rejected_total:,})", code=1)
 
 
 def _targets(out: Path | None, rejected: Path | None) -> tuple[Path | None, Path | None]:

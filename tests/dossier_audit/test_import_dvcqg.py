@@ -158,8 +158,10 @@ def test_a_units_mapping_resolves_names(tmp_path: Path) -> None:
     units = tmp_path / "units.yaml"
     units.write_text(f"Một cửa Đông Mẫu: {UNIT}\n", encoding="utf-8")
     out = tmp_path / "e.jsonl"
-    summary = orjson.loads(cli("import", "dvcqg", str(payload), "--out", str(out), "--json").stdout)
-    assert summary["rejected_by_reason"] == {"unit.unresolved": 1}
+    # Every record rejected, nothing imported: exit 1, and one line saying so (review of 2026-12-06: exit 0).
+    rejected = cli("import", "dvcqg", str(payload), "--out", str(out), "--json", code=1)
+    assert orjson.loads(rejected.stdout)["rejected_by_reason"] == {"unit.unresolved": 1}
+    assert "error: nothing imported: every record read was rejected (1)" in rejected.stderr
     summary = orjson.loads(
         cli("import", "dvcqg", str(payload), "--out", str(out), "--units", str(units), "--json").stdout
     )
@@ -547,7 +549,7 @@ def test_a_record_it_cannot_map_is_scrubbed_as_the_warehouse_scrubs_it(tmp_path:
     logs.mkdir()
     (logs / "DongBoHoSoMC.json").write_bytes(encode(sync_body(bad)))
     out = tmp_path / "events.jsonl"
-    result = cli("import", "dvcqg", str(logs), "--out", str(out), "--json")
+    result = cli("import", "dvcqg", str(logs), "--out", str(out), "--json", code=1)  # nothing imported
     assert orjson.loads(result.stdout)["rejected_by_reason"], result.stdout
     rejected = (tmp_path / "events.rejected.jsonl").read_text(encoding="utf-8")
     assert rejected
