@@ -137,11 +137,11 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             case.locator(".action-dismiss button").click()
             expect(case.locator("#refused")).to_contain_text("hãy ghi rõ lý do vào ghi chú")
             expect(case.locator(".action-dismiss select")).to_have_value("other")
-            expect(case.locator(".action-dismiss input[name=note]")).to_be_focused()  # autofocus, waited for
-            expect(case.locator(".action-dismiss input[name=note]")).to_be_in_viewport()
+            expect(case.locator(".action-dismiss [name=note]")).to_be_focused()  # autofocus, waited for
+            expect(case.locator(".action-dismiss [name=note]")).to_be_in_viewport()
             page.screenshot(path=shots / "console-dossier-incomplete-desktop.png")
             case.locator(".action-dismiss select").select_option("data_error")
-            case.locator(".action-dismiss input[name=note]").fill("Phiếu có lưu trong hồ sơ giấy")
+            case.locator(".action-dismiss [name=note]").fill("Phiếu có lưu trong hồ sơ giấy")
             case.locator(".action-dismiss button").click()
             expect(page.locator("article.case[data-rule='SUPPLEMENT_UNWRITTEN']")).to_have_attribute(
                 "data-state", "dismissed"

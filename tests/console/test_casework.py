@@ -307,7 +307,9 @@ def test_a_form_left_incomplete_comes_back_at_its_card_with_what_was_chosen(
     form = card[card.index('class="action action-dismiss"') :]
     form = form[: form.index("</form>")]
     assert '<option value="other" selected>' in form and '<option value="" selected>' not in form
-    assert re.search(r'name="note"[^>]* value="  " required autofocus aria-invalid="true"', form), form
+    # The note kept, its field marked and described by the message (a screen reader reads both).
+    assert re.search(r'<textarea[^>]* name="note"[^>]* required autofocus aria-invalid="true" '
+                     r'aria-describedby="refused">  </textarea>', form), form  # fmt: skip
     assert f'name="back" value="{html.escape(back)}"' in form  # the way back to the list is kept
     assert page.text.count('role="alert"') == 1  # at the card only
     # No reason chosen: the choice is asked for, the note written kept.
@@ -315,7 +317,8 @@ def test_a_form_left_incomplete_comes_back_at_its_card_with_what_was_chosen(
     form = page.text[page.text.index('class="action action-dismiss"') :]
     assert page.status_code == 400 and "Hãy chọn lý do bác bỏ." in page.text
     assert '<option value="" selected>' in form[: form.index("</form>")]
-    assert 'autofocus aria-invalid="true">' in form and 'value="Đối chiếu &lt;b&gt;sổ&lt;/b&gt;"' in form
+    assert 'autofocus aria-invalid="true" aria-describedby="refused">' in form
+    assert ">Đối chiếu &lt;b&gt;sổ&lt;/b&gt;</textarea>" in form
     assert insp.get(f"/api/dossiers/{d}").json()["violations"] == before  # nothing recorded
     # In English too.
     english = insp.post("/cases/decision?lang=en", data={**base, "reason_code": "other"})
