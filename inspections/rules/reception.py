@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from inspections.deadlines import amends
 from inspections.rules.base import Hit, RuleInput
+from inspections.timeunits import ProcessingTime
 from schemas.events import Received, SupplementCompleted, SupplementRequested
 
 
@@ -65,7 +66,7 @@ def no_appointment(inp: RuleInput) -> Iterator[Hit]:
         yield Hit(
             received,
             received.occurred_at,
-            {"max_time": {"amount": procedure.max_time.amount, "unit": procedure.max_time.unit.value}},
+            {"max_time": _max_time(procedure.max_time)},
         )
 
 
@@ -95,8 +96,18 @@ def due_date_overstated(inp: RuleInput) -> Iterator[Hit]:
         evidence: dict[str, object] = {
             "due_at": due_at.isoformat(),
             "legal_due_date": day.isoformat(),
-            "max_time": {"amount": procedure.max_time.amount, "unit": procedure.max_time.unit.value},
+            "max_time": _max_time(procedure.max_time),
         }
         if instant is not None:
             evidence["legal_due_at"] = instant.isoformat()
         yield Hit(received, received.occurred_at, evidence)
+
+
+def _max_time(max_time: ProcessingTime) -> dict[str, object]:
+    """The limit as evidence: a whole amount as an integer, whichever way the catalogue gave it ("20
+    working_days" parses to 20.0, a stored catalogue reads back 20): the batch audit printed ``20.0`` where
+    the stream's detector printed ``20`` for the same verdict, and a textual comparison of the two differed
+    (review of 2026-12-06)."""
+    amount = max_time.amount
+    whole = isinstance(amount, float) and amount.is_integer()
+    return {"amount": int(amount) if whole else amount, "unit": max_time.unit.value}

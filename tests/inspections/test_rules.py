@@ -320,3 +320,21 @@ def test_verdicts_ignore_arrival_order_and_duplicates(index, rnd, data):
 def test_unknown_rule_lookup_raises():
     with pytest.raises(KeyError):
         Rulebooks().versions[0].rule("NOPE")
+
+
+@given(amount=st.integers(min_value=0, max_value=400), half=st.booleans(), written=st.booleans())
+def test_a_limit_in_evidence_is_one_number_however_the_catalogue_wrote_it(
+    amount: int, half: bool, written: bool
+) -> None:
+    """Review of 2026-12-06: "20 working_days" parses to 20.0 and a stored catalogue reads back 20, so the
+    batch audit printed ``"amount":20.0`` where the stream's detector printed ``20`` for the same verdict."""
+    from inspections.catalogue import parse_processing_time
+    from inspections.rules.reception import _max_time
+    from inspections.timeunits import ProcessingTime, TimeUnit
+
+    value = amount + 0.5 if half else amount
+    given = parse_processing_time(f"{value} working_days") if written else {"amount": value}
+    limit = ProcessingTime(given["amount"], TimeUnit.WORKING_DAYS)
+    shown = _max_time(limit)
+    assert shown == {"amount": value, "unit": "working_days"}
+    assert type(shown["amount"]) is (float if half else int)
