@@ -58,9 +58,12 @@ class RetryClock:
     policy: RetryPolicy
     #: The last delay scheduled (0 before the first failure).
     delay: float = 0.0
+    #: How many attempts failed so far.
+    failures: int = 0
     _due: float | None = None
 
     def failed(self) -> float:
+        self.failures += 1
         self.delay = self.policy.after(self.delay) if self.delay else self.policy.initial
         self._due = time.monotonic() + self.delay
         return self.delay

@@ -55,6 +55,13 @@ __all__ = ["GC_THRESHOLD0", "SinkWorker"]
 log = logging.getLogger(__name__)
 
 
+#: What a retried write's warning suggests (review of 2026-12-06: the line said what failed, not what to do).
+_OUTAGE_HINT = (
+    "the batch is kept and retried, nothing is committed meanwhile: check that the ClickHouse server is up "
+    "and reachable at the configured URL (DOSSIER_AUDIT_WAREHOUSE) and has disk space"
+)
+
+
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, worker: SinkWorker) -> None:
         self.worker = worker
@@ -341,6 +348,11 @@ class SinkWorker:
             return self._give_up("partitions revoked while a batch was written; it will be redelivered")
         if error is None:
             self._inflight = None
+            if clock is not None:  # the on-call engineer saw retries, then silence: it says it recovered
+                log.info(
+                    "warehouse write succeeded after retrying; the sink goes on",
+                    extra={"failed_attempts": clock.failures, "messages": flight.batch.messages},
+                )
             if self.before_commit is not None:
                 self.before_commit(flight.batch)
             self._commit(consumer, flight.batch)
@@ -356,7 +368,12 @@ class SinkWorker:
         self.metrics.sink_write_retries.inc()
         log.warning(
             "warehouse write failed; retrying",
-            extra={"error": str(error), "retry_in_s": round(delay, 2), "messages": flight.batch.messages},
+            extra={
+                "error": str(error),
+                "retry_in_s": round(delay, 2),
+                "messages": flight.batch.messages,
+                "hint": _OUTAGE_HINT,
+            },
         )
         return False
 

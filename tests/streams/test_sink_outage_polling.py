@@ -187,6 +187,14 @@ def test_a_warehouse_outage_longer_than_the_poll_interval_keeps_the_sink_in_its_
     assert not [line for line in lines if "clickhouse_driver" in line]
     retries = [line for line in lines if "warehouse write failed; retrying" in line]
     assert len(retries) == stats.retries  # one line per retry, and nothing else about the outage
+    # Each says what to check, and once the write succeeds, one line says so (review of 2026-12-06: retries,
+    # then silence, and an on-call engineer could not tell the sink had recovered).
+    assert all("check that the ClickHouse server is up" in line for line in retries)
+    recovered = [line for line in lines if "warehouse write succeeded after retrying" in line]
+    if stats.retries:
+        assert len(recovered) == 1 and f"failed_attempts={stats.retries}" in recovered[0], recovered
+    else:  # the blocked attempt outlasted the outage: nothing failed, nothing to say
+        assert recovered == []
     if not options:
         assert stats.retries >= 3  # the sink's own backoff (0.5 s, then 1 s) over the 6 s outage
         assert all("after 1 attempt(s)" in line or "connection lost" in line for line in retries)
