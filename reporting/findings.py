@@ -251,7 +251,8 @@ def _top_rule_sentence(report: WeeklyReport) -> str:
 
 
 def key_findings(report: WeeklyReport) -> list[str]:
-    """The 4–5 sentences of "Nhận định chính" (one sentence for a week without dossiers)."""
+    """The 4–5 sentences of "Nhận định chính" and what the report proposes (one sentence for a week without
+    dossiers)."""
     t = report.texts
     if report.empty:
         return [report.empty_note]
@@ -293,7 +294,21 @@ def key_findings(report: WeeklyReport) -> list[str]:
             )
         )
     out.append(_attention(report))
-    return out[:5]
+    proposed = _proposal(report)
+    return out[:5] + ([proposed] if proposed else [])
+
+
+def _proposal(report: WeeklyReport) -> str | None:
+    """What the report proposes, in one sentence: the on-site inspections and the overdue dossiers of its
+    recommendations (section III); ``None`` when it proposes neither."""
+    t = report.texts
+    parts = []
+    inspect = units_to_inspect(report)
+    if inspect:
+        parts.append(t("f_propose_inspect", units=_names(report, inspect)))
+    if report.province.in_progress_overdue:
+        parts.append(t("f_propose_overdue", n=t.integer(report.province.in_progress_overdue)))
+    return t("f_propose", what="; ".join(parts)) if parts else None
 
 
 def _attention(report: WeeklyReport) -> str:

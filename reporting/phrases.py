@@ -240,6 +240,14 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "vi": "Không có đơn vị nào có tỷ lệ đúng hạn dưới mức toàn tỉnh và không có hồ sơ đang quá hạn.",
         "en": "No unit is below the province's on-time rate and no dossier in progress is overdue.",
     },
+    # The box's last line: what the report proposes, from its recommendations (section III), so that page 1
+    # says what to act on (review of 2026-12-06: the chairman found the decisions on page 4 only).
+    "f_propose": {"vi": "Đề nghị: {what} (mục III).", "en": "Proposed: {what} (section III)."},
+    "f_propose_inspect": {"vi": "kiểm tra trực tiếp tại {units}", "en": "on-site inspection of {units}"},
+    "f_propose_overdue": {
+        "vi": "các đơn vị gửi văn bản xin lỗi và giải quyết dứt điểm {n} hồ sơ đang quá hạn",
+        "en": "the units to send apology letters for, and settle, the {n} overdue dossiers in progress",
+    },
     "f_overdue_tail": {
         "vi": "; {n} hồ sơ đang giải quyết đã quá hạn",
         "en": "; {n} dossiers in progress are overdue",

@@ -124,6 +124,17 @@ def test_findings_follow_the_figures(units, previous, rules, final) -> None:
         assert findings.key_findings(report) == ["Không có hồ sơ nào trong tuần này."]
         return
     lines = findings.key_findings(report)
+    # The proposal closes the box when the report proposes something (review of 2026-12-06: page 1 said
+    # nothing to act on): the on-site inspections and the overdue dossiers of section III, nothing else.
+    inspect = findings.units_to_inspect(report)
+    overdue = report.province.in_progress_overdue
+    if inspect or overdue:
+        proposal = lines.pop()
+        assert proposal.startswith("Đề nghị: ") and proposal.endswith(" (mục III).")
+        assert all(report.names.unit(code) in proposal for code in inspect[: findings.MAX_UNITS])
+        assert ("hồ sơ đang quá hạn" in proposal) == bool(overdue)
+        assert all(report.names.unit(code) in " ".join(findings.recommendations(report)) for code in inspect)
+    assert not any(line.startswith("Đề nghị") for line in lines)
     assert 3 <= len(lines) <= 5
     assert all(line.endswith(".") for line in lines)
     ranked = [r for r in report.ranking if r.rank is not None]
