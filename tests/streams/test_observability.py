@@ -181,3 +181,28 @@ def test_a_sink_batch_whose_commit_failed_is_counted_in_the_metrics_only_when_re
     assert metrics.events_in._value.get() == 0 and metrics.sink_batches._value.get() == 0
     worker._commit(Consumer(fail=False), batch)  # redelivered, stored, committed
     assert metrics.events_in._value.get() == 2 and metrics.sink_batches._value.get() == 1
+
+
+def test_kafka_pythons_closed_socket_traceback_is_not_logged_and_its_other_errors_are():
+    """Review of 2026-12-06: at a detector's start, kafka-python logged at error level the traceback of a
+    socket closed while its event loop registered it, though the detector went on normally; its own lines
+    ("Connection lost", "Metadata refresh: failed") already say it. That traceback alone is dropped."""
+    out = io.StringIO()
+    level = logging.getLogger().level
+    selector = logging.getLogger("kafka.net.selector")
+    try:
+        configure_logging(json=False, stream=out)
+        configure_logging(json=False, stream=out)  # the filter once, however often it is configured
+        for error in (ValueError("Invalid file descriptor: -1"), ValueError("something else")):
+            try:
+                raise error
+            except ValueError:
+                selector.exception("Unhandled exception in task <kafka.net.selector.Task object>:")
+        logging.getLogger("kafka.cluster").error("Metadata refresh: failed KafkaConnectionError")
+        said = out.getvalue()
+        assert "Invalid file descriptor" not in said
+        assert "ValueError: something else" in said and "Metadata refresh: failed" in said
+        assert len(selector.filters) == 1
+    finally:
+        reset_logging()
+        logging.getLogger().setLevel(level)
