@@ -241,7 +241,7 @@ class Pseudonymiser:
             return event
         return event.model_copy(update={"data": data.model_copy(update={"documents": documents})})
 
-    def _documents(self, data: dict[str, Any], declared: Any) -> list[str] | None:
+    def _documents(self, data: dict[str, Any], declared: Any) -> list[Any] | None:
         """The data's ``documents`` without the applicant's value (``schemas.applicant_echoes``), or None."""
         if not isinstance(declared, str):
             return None
@@ -319,6 +319,7 @@ class Pseudonymiser:
         if isinstance(node, _Members):
             found = False
             out = _Members()
+            clear = [v for name, v in node if is_applicant_key(name) and isinstance(v, str)]
             for name, value in node:
                 if is_applicant_key(name):
                     new = self._any(_plain(value))
@@ -326,6 +327,10 @@ class Pseudonymiser:
                 else:
                     new, inner = self._scrub_tree(value)
                     found = found or inner
+                    for applicant in clear if name == "documents" else ():  # as :meth:`apply` leaves them
+                        hidden = documents_without(new, applicant, self.pseudonymise)
+                        if hidden is not None:
+                            new, found = hidden, True
                 out.append((name, new))
             return out, found
         if isinstance(node, list):

@@ -115,8 +115,14 @@ def decode(message: Any, now: datetime, scrub: Scrub) -> tuple[AnyEvent, bytes] 
     mismatch = key_mismatch(message.key, parsed.dossier_id)
     if mismatch is not None:  # the dossier's events may be spread over partitions: its verdict would be wrong
         return DeadLetter(_source(message), message.offset, KEY_MISMATCH, mismatch, scrub(raw), now)
-    # A foreign producer may have left an applicant in clear: the raw bytes go to the changelog, so scrub.
-    return parsed, (scrub(raw) if may_hold_clear_applicant(parsed) else raw)
+    # A foreign producer may have left an applicant in clear: the raw bytes go to the changelog, so scrub;
+    # and the event is judged as scrubbed, as the sink stores it: a document repeating the applicant was
+    # quoted in clear by EXCESS_DOCUMENTS' evidence (the diff review of 2026-12-06).
+    if not may_hold_clear_applicant(parsed):
+        return parsed, raw
+    scrubbed = scrub(raw)
+    again = parse_event(scrubbed)
+    return (parsed if isinstance(again, Rejection) else again), scrubbed
 
 
 def _source(message: Any) -> str:

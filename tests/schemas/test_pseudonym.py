@@ -326,3 +326,34 @@ def test_a_document_repeating_the_applicant_goes_on_under_their_pseudonym(
     assert kept == codes and hidden.startswith("GT-hmac-sha256:")
     again = pseudo.apply(_received_with(applicant, codes))
     assert isinstance(again, Received) and again.data.documents == codes  # nothing to hide
+
+
+@settings(max_examples=examples(50), deadline=None)
+@given(number=st.from_regex(r"\A0[0-9]{11}\Z"), unknown=st.booleans())
+def test_a_pseudonymised_document_stays_as_it_is(number: str, unknown: bool) -> None:
+    """The diff review of 2026-12-06: the echo's digit search found runs of 8 digits inside the hex of a
+    pseudonym already in a code (four pseudonyms in ten hold one) and replaced them, so applying twice, the
+    sink's general path after ingest, or the batch audit of an exported file, corrupted the code."""
+    pseudo = Pseudonymiser(KEY)
+    once = pseudo.apply(_received_with(number, ["CT01", f"GT-{number}"], {"note": "x"} if unknown else None))
+    assert isinstance(once, Received)
+    again = pseudo.apply(_received_with(once.data.applicant or "", once.data.documents))
+    assert isinstance(again, Received) and again.data.documents == once.data.documents
+    twice = pseudo.apply(once)
+    assert isinstance(twice, Received) and twice.data.documents == once.data.documents
+    assert pseudo.echoes_hidden(once) is once
+
+
+def test_a_rejected_line_repeating_the_applicant_in_a_document_keeps_neither_in_clear() -> None:
+    """The diff review of 2026-12-06: ``scrub_raw`` pseudonymised the applicant of a rejected line and kept
+    the document repeating it in clear, in ``rejected_events`` and the dead letters."""
+    pseudo = Pseudonymiser(KEY)
+    clear = "Nguyen Van A 079201001234"
+    data = {"channel": "fax", "documents": ["CT01", clear], "applicant": clear}
+    envelope = {"schema_version": 1, "event_id": "e", "dossier_id": "d", "type": "received",
+                "occurred_at": "2025-11-03T08:02:11+07:00", "unit_code": "u"}  # fmt: skip
+    raw = orjson.dumps({**envelope, "data": data})
+    assert isinstance(parse_event(raw), Rejection)
+    scrubbed = orjson.loads(pseudo.scrub_raw(raw))
+    assert scrubbed["data"]["documents"] == ["CT01", pseudo.pseudonymise(clear)]
+    assert "079201001234" not in orjson.dumps(scrubbed).decode()

@@ -58,3 +58,20 @@ def test_a_key_that_is_an_applicant_s_id_is_not_published_in_the_dead_letter() -
     assert not isinstance(letter, tuple) and letter.reason_code == "key.mismatch"
     assert MARKER not in letter.reason and MARKER.encode() not in letter.encode()
     assert letter.reason == "the message key (12 bytes) is not the dossier_id 'D-1' of its event"
+
+
+def test_an_event_with_a_clear_applicant_is_judged_as_the_sink_stores_it() -> None:
+    """The diff review of 2026-12-06: the detector judged a foreign producer's event as sent, so a document
+    repeating the applicant was quoted in clear by EXCESS_DOCUMENTS' evidence, in the violations topic and
+    the warehouse, where the sink stored it pseudonymised."""
+    pseudo = Pseudonymiser(b"k" * 32)
+    clear = f"Nguyen Van A {MARKER}"
+    data = {"procedure_code": "1.004222", "channel": "direct", "due_at": None, "documents": ["CT01", clear],
+            "applicant": clear}  # fmt: skip
+    event = {**_event(), "type": "received", "data": data}
+    decoded = decode(_message(event), datetime.now(UTC), pseudo.scrub_raw)
+    assert isinstance(decoded, tuple), decoded
+    parsed, raw = decoded
+    stored = pseudo.apply(parsed)
+    assert MARKER not in parsed.model_dump_json() and MARKER.encode() not in raw
+    assert parsed.data.documents == stored.data.documents == ["CT01", pseudo.pseudonymise(clear)]  # type: ignore[union-attr]
