@@ -32,7 +32,7 @@ from dossier_audit.cli.common import (
 )
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.cli.instants import parse_date, parse_instant
-from dossier_audit.cli.notices import warn_before_every_event, warn_unfinished_loads
+from dossier_audit.cli.notices import warn_before_every_event, warn_one_off_key, warn_unfinished_loads
 from dossier_audit.cli.progress import file_progress
 from dossier_audit.cli.violations_table import print_whole
 from dossier_audit.jobs.batch_engine import IngestStats
@@ -95,7 +95,7 @@ def audit(
         _audit_warehouse(warehouse, as_of, catalogue, json_out)
         return
 
-    def go() -> tuple[Counter[tuple[str, str]], IngestStats, Rejections]:
+    def go() -> tuple[Counter[tuple[str, str]], IngestStats, Rejections, bool]:
         instant = parse_instant(as_of)
         with event_file(need_file(file)) as path:
             platform = platform_for(catalogue)
@@ -103,22 +103,34 @@ def audit(
             progress, tick = file_progress(path)
             counts: Counter[tuple[str, str]] = Counter()
             out = sys.stdout.buffer
+            echoed = False
             with progress or nullcontext():
                 run = audit_file(platform, path, instant, on_rejection=rejections, on_progress=tick)
                 for violation in run.violations:
                     counts[violation["rule_id"], violation["kind"]] += 1
+                    echoed = echoed or _quotes_a_pseudonym(violation)
                     if json_out:
                         out.write(orjson.dumps(violation))
                         out.write(b"\n")
             out.flush()
-            return counts, run.stats, rejections
+            return counts, run.stats, rejections, echoed
 
-    counts, stats, rejections = guarded(go)
+    counts, stats, rejections, echoed = guarded(go)
+    if echoed:  # a document repeating the applicant, shown under a pseudonym: of a one-off key, if no key
+        warn_one_off_key(load_settings(), "and a document repeating an applicant reads otherwise next run")
     print_ingest(stats, rejections.samples)
     warn_before_every_event(
         parse_instant(as_of), stats.earliest, "no dossier can be found late or in violation"
     )
     print_audit_summary(counts)
+
+
+def _quotes_a_pseudonym(violation: dict[str, Any]) -> bool:
+    """Whether a violation's evidence quotes a document under the applicant's pseudonym (EXCESS_DOCUMENTS
+    alone quotes documents): the batch audit hides such an echo (``schemas.applicant_echoes``)."""
+    if violation["rule_id"] != "EXCESS_DOCUMENTS":
+        return False
+    return b"hmac-sha256:" in orjson.dumps(violation["evidence"])
 
 
 def _audit_warehouse(url: str, as_of: str, catalogue: Path | None, json_out: bool) -> None:

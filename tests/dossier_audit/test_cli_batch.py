@@ -194,6 +194,16 @@ def test_applicants_never_appear_in_any_output(tmp_path):
             assert value not in result.stdout
             assert value not in result.stderr
     assert '"excess":["hmac-sha256:' in outputs[1].stdout
+    # Under a one-off key (none configured) that pseudonym differs from run to run: said (the diff review).
+    keyless = runner.invoke(
+        app, ["audit", str(path), "--as-of", "2025-11-20"], env={"DOSSIER_AUDIT_PSEUDONYM_KEY": None}
+    )
+    said = " ".join(keyless.stderr.split())
+    assert "is not set" in said and "a document repeating an applicant reads otherwise next run" in said
+    quiet = runner.invoke(
+        app, ["audit", str(EXAMPLES), "--as-of", "2025-11-20"], env={"DOSSIER_AUDIT_PSEUDONYM_KEY": None}
+    )
+    assert "is not set" not in quiet.stderr  # nothing shown under a pseudonym: nothing to say
 
 
 def test_metrics_by_field_sums_to_the_whole():
