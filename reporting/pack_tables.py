@@ -315,7 +315,7 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
         columns.insert(0, Column(t("h_dossier"), 24, 0, printed=False))
     table = PackTable("timeline", columns)
     triggers = {v.event_id for v in pack.violations if v.event_id}
-    # A verdict of no event (a deadline that lapsed: LATE_NO_APOLOGY, MISSED_NEW_DUE_DATE) gets a marked row
+    # A verdict of no event (a deadline that lapsed without a word: LATE_NO_APOLOGY) gets a marked row
     # of its own at the instant it arose, among the events: its dossier's timeline showed no ▶ at all, so
     # the inspector saw nothing to check for the gravest rule (review of 2026-12-06).
     arisen: dict[str, list[gather.ViolationRecord]] = {}

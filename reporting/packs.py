@@ -29,6 +29,7 @@ from reporting.pack_notes import onsite_note, sample_onsite
 from reporting.pack_texts import pack_text, signing_team
 from reporting.pack_xlsx import write_pack_xlsx
 from reporting.reach import Maturity, figures_and_maturity
+from reporting.visible import visible
 from warehouse.base import Warehouse, WarehouseError
 
 __all__ = ["UnitPack", "gather_packs", "pack_file_stem", "write_packs"]
@@ -235,7 +236,8 @@ def write_pack_html(
         header=header,
         place_date=t.place_date(header.place, header.issued_on),
         title=_title(t, week, pack),
-        page_head=_css_string(_page_head(week, pack, lang)),
+        # Made visible first: the template's finalize leaves Markup as it is (a U+202E in a unit's name).
+        page_head=_css_string(visible(_page_head(week, pack, lang))),
         violations=pt.violations_table(t, pack),
         onsite=pt.onsite_table(t, pack),
         timelines=[(d, pt.timeline_table(t, pack, [d], with_dossier=False)) for d in pack.violating_dossiers],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,6 +98,26 @@ _EXISTS = (
 )
 
 
+def _write_new(out: Path, text: str) -> None:
+    """``text`` as the new file ``out``, whole or not at all: written beside it, then linked to its name,
+    which fails if a file has it (a write cut short left a partial file the next import refused as one
+    completed by hand: the diff review)."""
+    fd, part = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        try:
+            os.link(part, out)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: created exclusively, then written
+            with out.open("x", encoding="utf-8") as target:
+                target.write(text)
+    finally:
+        with suppress(OSError):
+            os.unlink(part)
+
+
 @catalogue_app.command("import-national")
 def catalogue_import(
     procedures: Annotated[Path, typer.Argument(help="national_procedures.json")],
@@ -116,9 +139,9 @@ def catalogue_import(
             raise UsageError(f"cannot read {exc.filename or procedures}: {exc.strerror or exc}") from None
         except _NOT_THE_SHAPE as exc:
             raise UsageError(f"cannot import {procedures}: {_import_problem(exc)}") from None
+        text = dump_catalogue(cat)
         try:
-            with out.open("x", encoding="utf-8") as fh:
-                fh.write(dump_catalogue(cat))
+            _write_new(out, text)
         except FileExistsError:
             raise UsageError(_EXISTS.format(out=out)) from None
         except OSError as exc:

@@ -92,9 +92,17 @@ def _data_end(ingested: datetime | None, stored: datetime | None, console: Conso
     department did since is not in it), and its report was of the last week before now: empty for an older
     file (review). ``audit`` asks for ``--as-of`` for the same reason; ``report`` picks its week so too."""
     known = [at for at in (ingested, stored) if at is not None]
+    now = datetime.now(VN_TZ)
     if not known:
-        return datetime.now(VN_TZ)
+        return now
     end = max(known).astimezone(VN_TZ)
+    if end > now:  # a clock set wrong at the source: judged at its time, every open dossier was late
+        console.print(
+            f"    [yellow]warning:[/] the newest event is in the future ({end.isoformat()}): evaluated at "
+            f"now, {now.isoformat()} (--as-of for another time)",
+            highlight=False,
+        )
+        return now
     console.print(
         f"    evaluated at the newest event, {end.isoformat()} (--as-of for another time, e.g. now for "
         "live data)",

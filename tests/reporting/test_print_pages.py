@@ -52,9 +52,10 @@ def test_a_printed_packs_later_pages_say_which_unit_and_week_they_are_of(tmp_pat
     alone, did). The pack's name is at the top of every page but the first, whatever the unit's name holds
     (a quote, a backslash, a tag are text in it)."""
     from reporting.packs import _css_string
+    from reporting.visible import visible
 
     name = 'Sở "Tài chính" \\ </style><b>x</b>'
-    head = pack_text("page_head", "vi", unit=f"{name} (000.00.01.H99)", number="45", year=2025)
+    head = visible(pack_text("page_head", "vi", unit=f"{name}\u202e (000.00.01.H99)", number="45", year=2025))
     body = "".join(f"<p>Dòng {n}</p>" for n in range(120))
     values = {"p('page')": pack_text("page", "vi"), "page_head": str(_css_string(head))}
     pages = _printed(tmp_path, "pack.html.j2", body, **values)
@@ -62,7 +63,7 @@ def test_a_printed_packs_later_pages_say_which_unit_and_week_they_are_of(tmp_pat
     assert "Hồ sơ kiểm tra tuần" not in pages[0]
     for page in pages[1:]:
         first = " ".join(page.lstrip("\n").split("\n", 1)[0].split())
-        assert first == f"Hồ sơ kiểm tra tuần 45/2025 — {name} (000.00.01.H99)", first
+        assert first == f"Hồ sơ kiểm tra tuần 45/2025 — {name}[U+202E] (000.00.01.H99)", first
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
