@@ -56,6 +56,7 @@ from schemas.applicant_names import APPLICANT, is_applicant_key
 from schemas.copies import copy_with
 from schemas.dedup import fingerprint
 from schemas.events import DATA_MODELS, AnyEvent, EventType, Source, _Envelope, has_unknown_members
+from schemas.raw_records import Members, dump, parse_record, plain
 from schemas.validation import Rejection, parse_event
 
 __all__ = [
@@ -75,7 +76,6 @@ _PSEUDONYM = re.compile(r"hmac-sha256:[0-9a-f]{64}")
 #: The canonical text of a value no JSON encoder can render (all such values share one pseudonym).
 _UNREPRESENTABLE = "<unrepresentable JSON value>"
 #: A rejected object is taken for a record (not a fragment of one) when it has one of these at the top.
-_ENVELOPE_NAMES = frozenset({"schema_version", "event_id", "dossier_id", "occurred_at", "unit_code"})
 #: ``"applicant": <string or number>`` in a line that does not parse, including a string cut off.
 _RAW_APPLICANT = re.compile(
     r'("applicant"\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?[0-9][0-9.eE+-]*)', re.DOTALL | re.IGNORECASE
@@ -162,10 +162,6 @@ def _canonical(value: Any) -> str:
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     except (ValueError, TypeError, RecursionError):
         return _UNREPRESENTABLE
-
-
-class _Members(list[tuple[str, Any]]):
-    """A parsed JSON object as all of its members in order, duplicate names included."""
 
 
 class Pseudonymiser:
@@ -303,26 +299,26 @@ class Pseudonymiser:
         re-serialised with every applicant pseudonymised; any other line is masked (module docstring),
         but for ``words`` (the contract's vocabulary; a source's importer adds its format's member names).
         """
-        members = _parse_record(raw)
+        members = parse_record(raw)
         if members is not None:
             try:
                 scrubbed, found = self._scrub_tree(members)
                 if not found:
                     return raw
-                return _dump(scrubbed).encode("utf-8", "surrogatepass")
+                return dump(scrubbed).encode("utf-8", "surrogatepass")
             except RecursionError:  # deeper than this stack can walk: mask it like a broken line
                 pass
         return self.mask(raw, words)
 
     def _scrub_tree(self, node: Any) -> tuple[Any, bool]:
         """(``node`` with applicants pseudonymised, whether any value changed), over all members."""
-        if isinstance(node, _Members):
+        if isinstance(node, Members):
             found = False
-            out = _Members()
+            out = Members()
             clear = [v for name, v in node if is_applicant_key(name) and isinstance(v, str)]
             for name, value in node:
                 if is_applicant_key(name):
-                    new = self._any(_plain(value))
+                    new = self._any(plain(value))
                     found = found or new != value
                 else:
                     new, inner = self._scrub_tree(value)
@@ -356,46 +352,6 @@ class Pseudonymiser:
         if text in {"*", "*\\"} or _PSEUDONYM.fullmatch(text):  # masked or pseudonymised already
             return match.group(0)
         return f'{prefix}"{self.pseudonymise(text)}"'
-
-
-def _parse_record(raw: bytes) -> _Members | None:
-    """The line's members if it is an event-shaped JSON object (module docstring), else ``None``."""
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-        obj = json.loads(text, object_pairs_hook=_Members)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        return None
-    if isinstance(obj, _Members) and any(name in _ENVELOPE_NAMES for name, _ in obj):
-        return obj
-    return None
-
-
-def _plain(node: Any) -> Any:
-    """A parsed value as plain JSON data (objects as dicts, last duplicate wins), as the event parser and
-    :meth:`Pseudonymiser.apply` see it: so that one applicant gets one pseudonym on both paths."""
-    if isinstance(node, _Members):
-        return {name: _plain(value) for name, value in node}
-    if isinstance(node, list):
-        return [_plain(item) for item in node]
-    return node
-
-
-def _dump(node: Any) -> str:
-    """Compact JSON of a parsed tree, every duplicate member kept in its place."""
-    if isinstance(node, _Members):
-        return "{" + ",".join(f"{_string(name)}:{_dump(value)}" for name, value in node) + "}"
-    if isinstance(node, list):
-        return "[" + ",".join(_dump(item) for item in node) + "]"
-    if isinstance(node, str):
-        return _string(node)
-    return json.dumps(node)  # numbers beyond 64 bits, NaN and infinities as they were read
-
-
-def _string(value: str) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except orjson.JSONEncodeError:  # a lone surrogate, which the JSON text may escape: escape it again
-        return json.dumps(value)
 
 
 def _mask_token(words: frozenset[str], match: re.Match[str]) -> str:
