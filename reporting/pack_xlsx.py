@@ -26,6 +26,7 @@ from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_notes import onsite_note, sample_onsite
 from reporting.pack_texts import pack_text, signing_team
+from reporting.pack_timelines import timeline_table
 from reporting.stable_xlsx import save_stably
 
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
@@ -210,7 +211,7 @@ def write_pack_xlsx(
 
     timeline = wb.create_sheet(sheet_title(t("sheet_timeline")))
     ids = pack.violating_dossiers + [d for d in pack.sample if d not in set(pack.violating_dossiers)]
-    put_pack_table(timeline, pt.timeline_table(t, pack, ids, with_dossier=True), lang=lang)
+    put_pack_table(timeline, timeline_table(t, pack, ids, with_dossier=True), lang=lang)
 
     sample = wb.create_sheet(sheet_title(t("sheet_sample")))
     sampled = pt.sample_table(t, pack)

@@ -27,6 +27,7 @@ from reporting.i18n import Texts
 from reporting.pack_model import UnitPack
 from reporting.pack_notes import onsite_note, sample_onsite
 from reporting.pack_texts import pack_text, signing_team
+from reporting.pack_timelines import timeline_table
 from reporting.pack_xlsx import write_pack_xlsx
 from reporting.reach import Maturity, figures_and_maturity
 from reporting.visible import visible
@@ -240,9 +241,9 @@ def write_pack_html(
         page_head=_css_string(visible(_page_head(week, pack, lang))),
         violations=pt.violations_table(t, pack),
         onsite=pt.onsite_table(t, pack),
-        timelines=[(d, pt.timeline_table(t, pack, [d], with_dossier=False)) for d in pack.violating_dossiers],
+        timelines=[(d, timeline_table(t, pack, [d], with_dossier=False)) for d in pack.violating_dossiers],
         sample=pt.sample_table(t, pack),
-        sample_timelines=[(d, pt.timeline_table(t, pack, [d], with_dossier=False)) for d in pack.sample],
+        sample_timelines=[(d, timeline_table(t, pack, [d], with_dossier=False)) for d in pack.sample],
         sample_note=t("pack_sample_note", seed=pack.seed, n=len(pack.sample), of=pack.clean_total),
         sample_onsite=sample_onsite(pack, lang),
         violations_count=_count_line(t, pack),

@@ -41,6 +41,7 @@ from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
 from dossier_audit.interrupts import stops_as_ctrl_c
 from dossier_audit.jobs.main_files import atomic_write, export_violations, mark_incomplete
+from dossier_audit.jobs.main_inputs import data_end
 from dossier_audit.jobs.summary import print_summary
 from dossier_audit.jobs.warehouse import init
 from inspections.metrics import ReportingForm
@@ -82,33 +83,6 @@ class MainJobResult:
     on_time_rate: float | None
     violations_by_rule: dict[str, int]
     stages: dict[str, float]
-
-
-def _data_end(ingested: datetime | None, stored: datetime | None, console: Console) -> datetime:
-    """The evaluation time of a run given events and no ``--as-of``: where the data ends, its newest event
-    (this file's, or one an earlier run stored, if later); with no valid event at all, now.
-
-    Judged at now, a file extracted days before found late every dossier still open in it (what its
-    department did since is not in it), and its report was of the last week before now: empty for an older
-    file (review). ``audit`` asks for ``--as-of`` for the same reason; ``report`` picks its week so too."""
-    known = [at for at in (ingested, stored) if at is not None]
-    now = datetime.now(VN_TZ)
-    if not known:
-        return now
-    end = max(known).astimezone(VN_TZ)
-    if end > now:  # a clock set wrong at the source: judged at its time, every open dossier was late
-        console.print(
-            f"    [yellow]warning:[/] the newest event is in the future ({end.isoformat()}): evaluated at "
-            f"now, {now.isoformat()} (--as-of for another time)",
-            highlight=False,
-        )
-        return now
-    console.print(
-        f"    evaluated at the newest event, {end.isoformat()} (--as-of for another time, e.g. now for "
-        "live data)",
-        highlight=False,
-    )
-    return end
 
 
 def ensure_sample(workdir: Path, console: Console) -> tuple[Path, datetime]:
@@ -260,7 +234,7 @@ def main_job(
             highlight=False,
         )
         if as_of is None:
-            as_of = _data_end(report.newest, stored_newest, console)
+            as_of = data_end(report.newest, stored_newest, console)
         week = Week.last_complete(as_of)
         if report.rejected:  # why, in short: a gzip file's lines read "2 rejected" and nothing more (review)
             reasons = ", ".join(f"{code} {n:,}" for code, n in sorted(report.rejected.items()))

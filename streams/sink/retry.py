@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 from streams.sink.batch import SinkBatch
 from warehouse.base import WarehouseError, parse_url
 
-__all__ = ["InFlight", "RetryClock", "RetryPolicy", "retry_write", "sink_warehouse_url"]
+__all__ = ["OUTAGE_HINT", "InFlight", "RetryClock", "RetryPolicy", "retry_write", "sink_warehouse_url"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,13 @@ class RetryPolicy:
     def after(self, delay: float) -> float:
         """The delay that follows ``delay``."""
         return min(delay * 2, self.maximum)
+
+
+#: What a retried write's warning suggests (review of 2026-12-06: the line said what failed, not what to do).
+OUTAGE_HINT = (
+    "the batch is kept and retried, nothing is committed meanwhile: check that the ClickHouse server is up "
+    "and reachable at the configured URL (DOSSIER_AUDIT_WAREHOUSE) and has disk space"
+)
 
 
 @dataclass

@@ -44,7 +44,7 @@ from streams.sink.polling import (
     RETRY_POLL_SECONDS,
     SETTLE_POLL_SECONDS,
 )
-from streams.sink.retry import InFlight, RetryClock
+from streams.sink.retry import OUTAGE_HINT, InFlight, RetryClock
 from streams.sink.writer import BatchWriter
 from streams.topics import BrokersUnreachable, TopicError, ensure_topics
 from warehouse.base import Warehouse, WarehouseError
@@ -53,13 +53,6 @@ from warehouse.migrate import migrate
 __all__ = ["GC_THRESHOLD0", "SinkWorker"]
 
 log = logging.getLogger(__name__)
-
-
-#: What a retried write's warning suggests (review of 2026-12-06: the line said what failed, not what to do).
-_OUTAGE_HINT = (
-    "the batch is kept and retried, nothing is committed meanwhile: check that the ClickHouse server is up "
-    "and reachable at the configured URL (DOSSIER_AUDIT_WAREHOUSE) and has disk space"
-)
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -368,13 +361,9 @@ class SinkWorker:
         self.metrics.sink_write_retries.inc()
         log.warning(
             "warehouse write failed; retrying",
-            extra={
-                "error": str(error),
-                "retry_in_s": round(delay, 2),
-                "messages": flight.batch.messages,
-                "hint": _OUTAGE_HINT,
-            },
-        )
+            extra={"error": str(error), "retry_in_s": round(delay, 2), "messages": flight.batch.messages,
+                   "hint": OUTAGE_HINT},
+        )  # fmt: skip
         return False
 
     def _give_up(self, why: str) -> bool:

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from bootstrap.keys import KEY_FILE
 from dossier_audit.cli import app
 from dossier_audit.jobs import main as main_job
+from dossier_audit.jobs.main_inputs import data_end
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 
@@ -149,14 +150,14 @@ def test_without_as_of_a_run_is_judged_where_its_data_ends() -> None:
 
     quiet = Console(quiet=True)
     file_end, stored_end = datetime(2025, 11, 3, 2, tzinfo=UTC), datetime(2025, 11, 4, tzinfo=UTC)
-    assert main_job._data_end(file_end, None, quiet) == file_end
-    assert main_job._data_end(file_end, None, quiet).tzinfo is VN_TZ
-    assert main_job._data_end(file_end, stored_end, quiet) == stored_end
-    assert main_job._data_end(None, stored_end, quiet) == stored_end
-    assert abs(main_job._data_end(None, None, quiet) - datetime.now(UTC)) < timedelta(minutes=1)
+    assert data_end(file_end, None, quiet) == file_end
+    assert data_end(file_end, None, quiet).tzinfo is VN_TZ
+    assert data_end(file_end, stored_end, quiet) == stored_end
+    assert data_end(None, stored_end, quiet) == stored_end
+    assert abs(data_end(None, None, quiet) - datetime.now(UTC)) < timedelta(minutes=1)
     # A newest event in the future (a source's clock set wrong): now, said (the diff review).
     ahead = datetime.now(UTC) + timedelta(days=400)
-    assert abs(main_job._data_end(ahead, None, quiet) - datetime.now(UTC)) < timedelta(minutes=1)
+    assert abs(data_end(ahead, None, quiet) - datetime.now(UTC)) < timedelta(minutes=1)
 
 
 def test_run_refuses_a_file_where_its_folders_go(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def test_the_event_a_verdict_rests_on_is_marked_in_words_not_colour_alone() -> N
     explained under section B's heading."""
     from reporting.gather import ViolationRecord
     from reporting.i18n import Texts
-    from reporting.pack_tables import TRIGGER_MARK, timeline_table
+    from reporting.pack_timelines import TRIGGER_MARK, timeline_table
 
     at = datetime(2025, 11, 12, 9, tzinfo=VN_TZ)
     events = [

@@ -135,7 +135,7 @@ def test_a_week_spanning_new_year_prints_years() -> None:
 def test_timeline_details_print_years_as_the_evidence_does() -> None:
     """The timeline's dates read "29/12" in a week spanning New Year, where the evidence read 29/12/2025."""
     from reporting.gather import TimelineEvent
-    from reporting.pack_tables import timeline_table
+    from reporting.pack_timelines import timeline_table
 
     event = TimelineEvent("e1", "received", datetime(2025, 12, 29, 9, tzinfo=VN_TZ), "U1", None,
                           {"due_at": "2026-01-05T17:00:00+07:00"})  # fmt: skip
