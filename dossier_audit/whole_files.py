@@ -40,11 +40,15 @@ def replaceable(path: Path) -> bool:
 
 
 @contextmanager
-def written_whole(path: Path, *, buffering: int = -1) -> Iterator[IO[bytes]]:
+def written_whole(path: Path, *, buffering: int = -1, overwrite: bool = True) -> Iterator[IO[bytes]]:
     """``path`` opened for writing (``buffering`` as ``open`` takes it): the bytes go to a file beside it,
     renamed over it when the block ends without an exception (deleted when it raises). A path that is not
-    :func:`replaceable` is written directly. ``OSError`` when it cannot be written."""
-    if not replaceable(path):
+    :func:`replaceable` is written directly. ``OSError`` when it cannot be written.
+
+    ``overwrite=False``: the file beside it is linked to ``path`` instead, which raises
+    ``FileExistsError`` if a file has that name by then (``catalogue import-national``, whose output is
+    completed by hand, never writes over one)."""
+    if overwrite and not replaceable(path):
         with open(path, "wb", buffering=buffering) as direct:
             yield direct
         return
@@ -56,7 +60,10 @@ def written_whole(path: Path, *, buffering: int = -1) -> Iterator[IO[bytes]]:
             raise OSError(exc.errno, exc.strerror, str(path)) from None
         with os.fdopen(fd, "wb", buffering=buffering) as out:
             yield out
-        os.replace(made[-1], path)
+        if overwrite:
+            os.replace(made[-1], path)
+        else:
+            os.link(made[-1], path)
     finally:
         for part in made:
             part.unlink(missing_ok=True)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from contextlib import suppress
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +11,7 @@ from rich.markup import escape
 
 from dossier_audit.cli.app import catalogue_app
 from dossier_audit.cli.common import UsageError, err, guarded, readable, refuse_overwriting_inputs
+from dossier_audit.whole_files import written_whole
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import dump_catalogue, load_catalogue
 from inspections.files.national import import_national
@@ -98,26 +96,6 @@ _EXISTS = (
 )
 
 
-def _write_new(out: Path, text: str) -> None:
-    """``text`` as the new file ``out``, whole or not at all: written beside it, then linked to its name,
-    which fails if a file has it (a write cut short left a partial file the next import refused as one
-    completed by hand: the diff review)."""
-    fd, part = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        try:
-            os.link(part, out)
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links: created exclusively, then written
-            with out.open("x", encoding="utf-8") as target:
-                target.write(text)
-    finally:
-        with suppress(OSError):
-            os.unlink(part)
-
-
 @catalogue_app.command("import-national")
 def catalogue_import(
     procedures: Annotated[Path, typer.Argument(help="national_procedures.json")],
@@ -141,7 +119,10 @@ def catalogue_import(
             raise UsageError(f"cannot import {procedures}: {_import_problem(exc)}") from None
         text = dump_catalogue(cat)
         try:
-            _write_new(out, text)
+            # Whole or not at all (a write cut short left a partial file the next import refused as one
+            # completed by hand: the diff review), and never over a file.
+            with written_whole(out, overwrite=False) as fh:
+                fh.write(text.encode("utf-8"))
         except FileExistsError:
             raise UsageError(_EXISTS.format(out=out)) from None
         except OSError as exc:

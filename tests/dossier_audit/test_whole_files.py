@@ -93,3 +93,20 @@ def test_a_stop_just_after_the_part_file_is_made_still_deletes_it(
     with pytest.raises(KeyboardInterrupt), written_whole(tmp_path / "e.jsonl"):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_written_whole_without_overwriting_never_replaces_one(tmp_path: Path) -> None:
+    """``overwrite=False`` (``catalogue import-national``, whose output is completed by hand): a file that
+    takes the name meanwhile stays as it is, the new bytes go nowhere, no part file is left; a new name gets
+    the file whole, with the mode any new file gets (the first version, mkstemp, made it 0600)."""
+    taken = tmp_path / "catalogue.yaml"
+    with pytest.raises(FileExistsError), written_whole(taken, overwrite=False) as out:
+        out.write(b"new")
+        taken.write_bytes(b"completed by hand")
+    assert taken.read_bytes() == b"completed by hand" and sorted(tmp_path.iterdir()) == [taken]
+    fresh = tmp_path / "fresh.yaml"
+    with written_whole(fresh, overwrite=False) as out:
+        out.write(b"new")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.read_bytes() == b"new" and fresh.stat().st_mode & 0o777 == 0o666 & ~umask
