@@ -56,6 +56,8 @@ from schemas.applicant_names import APPLICANT, is_applicant_key
 from schemas.copies import copy_with
 from schemas.dedup import fingerprint
 from schemas.events import DATA_MODELS, AnyEvent, EventType, Source, _Envelope, has_unknown_members
+from schemas.pseudonym_form import PREFIX
+from schemas.pseudonym_form import PSEUDONYM as _PSEUDONYM
 from schemas.raw_records import Members, dump, parse_record, plain
 from schemas.validation import Rejection, parse_event
 
@@ -69,13 +71,10 @@ __all__ = [
     "without_pseudonyms",
 ]
 
-PREFIX = "hmac-sha256:"
 MIN_KEY_BYTES = 16
 
-_PSEUDONYM = re.compile(r"hmac-sha256:[0-9a-f]{64}")
 #: The canonical text of a value no JSON encoder can render (all such values share one pseudonym).
 _UNREPRESENTABLE = "<unrepresentable JSON value>"
-#: A rejected object is taken for a record (not a fragment of one) when it has one of these at the top.
 #: ``"applicant": <string or number>`` in a line that does not parse, including a string cut off.
 _RAW_APPLICANT = re.compile(
     r'("applicant"\s*:\s*)("(?:[^"\\]|\\.)*(?:"|\\?\Z)|-?[0-9][0-9.eE+-]*)', re.DOTALL | re.IGNORECASE

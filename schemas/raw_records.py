@@ -14,6 +14,7 @@ import orjson
 
 __all__ = ["Members", "dump", "parse_record", "plain"]
 
+#: A rejected object is taken for a record (not a fragment of one) when it has one of these at the top.
 ENVELOPE_NAMES = frozenset({"schema_version", "event_id", "dossier_id", "occurred_at", "unit_code"})
 
 

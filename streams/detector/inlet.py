@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from schemas.events import AnyEvent, has_unknown_members
-from schemas.pseudonym import PREFIX
+from schemas.pseudonym_form import PSEUDONYM as _PSEUDONYM
 from schemas.validation import Rejection, parse_event
 from streams.messages import KEY_MISMATCH, DeadLetter, key_mismatch
 
@@ -31,9 +30,6 @@ __all__ = ["Inlet", "Scrub", "conflict_letter", "decode", "may_hold_clear_applic
 
 #: Removes applicant data from a raw message (``Pseudonymiser.scrub_raw``).
 Scrub = Callable[[bytes], bytes]
-
-#: A pseudonym (``schemas.pseudonym``): what ``Pseudonymiser.pseudonymise`` returns unchanged.
-_PSEUDONYM = re.compile(re.escape(PREFIX) + "[0-9a-f]{64}")
 
 
 def may_hold_clear_applicant(event: AnyEvent) -> bool:
