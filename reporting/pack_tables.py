@@ -122,6 +122,7 @@ class Column:
     share: float = 0.0  # its printed width, in % of the page (the printed columns of a table sum to 100)
     printed: bool = True  # shown in the printed pack (HTML)
     annex: bool = False  # the raw facts: a hidden column of the XLSX, not printed
+    key: str = ""  # what the column holds, for code that finds it (``pack_legend``)
 
 
 @dataclass(slots=True)
@@ -180,17 +181,17 @@ def violations_table(t: Texts, pack: UnitPack) -> PackTable:
             # landscape prints at about 63 %; with 60 for the evidence and the basis, and all columns, 40 %.
             Column(t("h_dossier"), 24, 10),
             Column(t("h_procedure_code"), 14, printed=False),
-            Column(t("h_procedure"), 28, 11),
+            Column(t("h_procedure"), 28, 11, key="procedure"),
             Column(t("h_rule"), 16, printed=False),
-            Column(t("h_rule_title"), 24, 10),
+            Column(t("h_rule_title"), 24, 10, key="rule_title"),
             Column(p("h_kind_severity"), 14, 6),
             Column(p("h_arose"), 17, 7),
-            Column(t("h_evidence"), 40, 20),
-            Column(t("h_legal"), 30, 14),
+            Column(t("h_evidence"), 40, 20, key="evidence"),
+            Column(t("h_legal"), 30, 14, key="legal"),
             Column(p("h_onsite"), 50, printed=False),
             # Written in by hand on site: room for a sentence or two, and a signature (8 % and 5 % of the
             # page were 2.2 and 1.4 cm, their heading wrapped on four lines: review of 2026-12-04).
-            Column(p("h_finding"), 30, 15),
+            Column(p("h_finding"), 30, 15, key="finding"),
             Column(p("h_signoff"), 16, 7),
             Column(p("h_raw_evidence"), 40, printed=False, annex=True),
             Column(p("h_event_id"), 24, printed=False, annex=True),

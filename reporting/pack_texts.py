@@ -113,6 +113,15 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         "several clauses” — check further; “not confirmed” — no clause found, not a basis for a conclusion "
         "until checked.",
     ),
+    # Section A's bases, each once (``pack_legend``): the column names one by its number.
+    "basis_ref": ("({n})", "({n})"),
+    "bases_heading": (
+        "Căn cứ pháp lý của bảng trên (theo số ghi ở cột “Căn cứ pháp lý”)",
+        "Legal bases of the table above (by the number in its “Legal basis” column)",
+    ),
+    "h_basis_number": ("Số", "No."),
+    "h_basis_rules": ("Nội dung vi phạm (số dòng ở bảng trên)", "Rule (rows above)"),
+    "basis_rule": ("{rule} ({n})", "{rule} ({n})"),
     "violations_count": (
         "{n} vi phạm tại {d} hồ sơ{others}. Bấm mã hồ sơ để xem diễn biến; mục D liệt kê giấy tờ, sổ "
         "sách cần đề nghị đơn vị xuất trình.",

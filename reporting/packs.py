@@ -24,6 +24,7 @@ from reporting.evidence_words import WorkingDays
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.html import render
 from reporting.i18n import Texts
+from reporting.pack_legend import bases_table, numbered_bases
 from reporting.pack_model import UnitPack
 from reporting.pack_notes import onsite_note, sample_onsite
 from reporting.pack_texts import pack_text, signing_team
@@ -226,6 +227,7 @@ def write_pack_html(
     timeline, room for the inspector's findings and signatures. ``provisional``: the box of a provisional
     week (:func:`provisional_box`), also marked on every printed page."""
     lang = t.lang
+    violations, bases = numbered_bases(t, pt.violations_table(t, pack))
     text = render(
         "pack.html.j2",
         lang=lang,
@@ -239,7 +241,8 @@ def write_pack_html(
         title=_title(t, week, pack),
         # Made visible first: the template's finalize leaves Markup as it is (a U+202E in a unit's name).
         page_head=_css_string(visible(_page_head(week, pack, lang))),
-        violations=pt.violations_table(t, pack),
+        violations=violations,
+        bases=bases_table(t, bases),
         onsite=pt.onsite_table(t, pack),
         timelines=[(d, timeline_table(t, pack, [d], with_dossier=False)) for d in pack.violating_dossiers],
         sample=pt.sample_table(t, pack),

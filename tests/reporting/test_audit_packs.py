@@ -71,6 +71,31 @@ def test_every_violating_dossier_is_in_its_units_pack(packs: Path, truth) -> Non
             assert f'id="timeline-{dossier_id}"' in text
 
 
+def test_the_printed_pack_states_each_legal_basis_once_and_numbers_it_in_its_rows(packs: Path, truth) -> None:
+    """Every row of section A gave its legal basis in full, 10–14 printed lines, for about a dozen texts a
+    pack (one unit's 104 violations printed on 62 pages). The printed column names a basis by number,
+    linked to the table under section A that states each once (numbered in order of first use) with the
+    rules resting on it; each row's number leads to the text the workbook gives that row in full."""
+    for unit in sorted(truth):
+        path = packs / "units" / f"{unit}.html"
+        tables, text = html_tables(path), path.read_text(encoding="utf-8")
+        sheet = xlsx_cells(packs / "units" / f"{unit}.xlsx")["Hồ sơ vi phạm"]
+        header = next(i for i, row in enumerate(sheet) if row[0] == "Mã hồ sơ")
+        legal = sheet[header].index("Căn cứ pháp lý")
+        full = [str(row[legal]) for row in sheet[header + 1 :] if row[0] and row[legal]]
+        numbers = [cells[6] for _, cells in tables["violations"]]
+        bases = {cells[0]: (cells[1], cells[2]) for _, cells in tables["bases"]}
+        assert len(numbers) == len(full) and list(bases) == [f"({n})" for n in range(1, len(bases) + 1)]
+        assert [bases[n][0] for n in numbers] == full, unit  # the same rows in the same order
+        assert len(set(full)) == len(bases)  # each text once
+        assert list(dict.fromkeys(numbers)) == list(bases)  # numbered in order of first use
+        for n, (_, rules) in bases.items():  # "Trễ hạn không có phiếu xin lỗi (3); …": the rows citing it
+            counts = [int(part.rsplit("(", 1)[1].rstrip(")")) for part in rules.split("; ")]
+            assert sum(counts) == numbers.count(n)
+            k = n.strip("()")
+            assert f'<a href="#basis-{k}">{n}</a>' in text and f'id="basis-{k}"' in text
+
+
 def test_the_workbook_holds_the_on_site_checks_and_signatures_too(packs: Path, truth) -> None:
     """Section D of the printed pack (what to ask the unit for, per rule), its forms' note, the sample's
     on-site sentence and the signature block were missing from the workbook, which the docs say holds the

@@ -10,6 +10,7 @@ from inspections.timeunits import VN_TZ
 from reporting.evidence_words import ALWAYS_YEAR, legal_text
 from reporting.gather import ViolationRecord
 from reporting.i18n import Texts
+from reporting.pack_legend import numbered_bases
 from reporting.pack_model import UnitPack
 from reporting.pack_tables import _ARTICLE, legal_cell, sample_table, violations_table
 
@@ -174,6 +175,11 @@ def test_the_printed_pack_leaves_room_to_write_the_finding_and_sign() -> None:
     width = 29.7 - 1.5 - 1.0  # cm between the margins
     assert shares["Kết quả xác minh của đoàn"] * width / 100 >= 4.0
     assert shares["Người xác minh ký"] * width / 100 >= 1.8
+    # Printed with its bases by number (``pack_legend``), the basis's width goes to the others.
+    numbered, _ = numbered_bases(Texts("vi"), table)
+    printed = {column.heading: column.share for column in numbered.columns if column.printed}
+    assert sum(printed.values()) == 100 and printed["Căn cứ pháp lý"] < shares["Căn cứ pháp lý"]
+    assert all(printed[h] >= shares[h] for h in shares if h != "Căn cứ pháp lý")
 
 
 def test_the_on_site_note_names_the_circular_of_the_pack_s_dossiers() -> None:
