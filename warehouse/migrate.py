@@ -1,7 +1,9 @@
 """Versioned, idempotent schema migrations from the ``.sql`` files in ``warehouse/migrations/``.
 
 File names are ``NNNN_name.sql``; ``0000`` creates the ``schema_migrations`` table that records what ran.
-Every statement is idempotent (``IF NOT EXISTS``), so a migration interrupted half-way is simply run again.
+Every statement is idempotent (``IF NOT EXISTS``; an ``ALTER TABLE t ADD COLUMN c`` is skipped when ``t``
+has ``c``, since 18.16 has no ``ADD COLUMN IF NOT EXISTS``), so a migration interrupted half-way, or killed
+after its statements but before its record, is simply run again.
 A migration whose file changed after it was applied is refused: write a new migration instead.
 """
 
@@ -17,6 +19,8 @@ from warehouse.base import Warehouse, WarehouseError
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _COMMENT = re.compile(r"--[^\n]*")
+#: A statement adding one column, which a server refuses if the column is there ("DUPLICATE_COLUMN").
+_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+) [^,]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,8 @@ def migrate(wh: Warehouse) -> list[Migration]:
                 )
             continue
         for statement in migration.statements():
-            wh.execute(statement)
+            if not _added_already(wh, statement):
+                wh.execute(statement)
         wh.insert(
             "schema_migrations",
             ["version", "name", "checksum", "applied_at"],
@@ -105,3 +110,16 @@ def migrate(wh: Warehouse) -> list[Migration]:
         )
         now.append(migration)
     return now
+
+
+def _added_already(wh: Warehouse, statement: str) -> bool:
+    """Whether ``statement`` adds one column its table has (a run killed after it, before its record)."""
+    added = _ADD_COLUMN.fullmatch(statement)
+    if added is None:
+        return False
+    rows = wh.query(
+        "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = %(t)s "
+        "AND name = %(c)s",
+        {"t": added[1], "c": added[2]},
+    )
+    return bool(rows[0][0])

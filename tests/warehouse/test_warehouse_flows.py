@@ -35,6 +35,30 @@ def test_migrations_are_idempotent(warehouse: Warehouse) -> None:
             "procedures", "calendar_days", "report_runs", "schema_migrations"} <= tables  # fmt: skip
 
 
+def test_a_migration_killed_before_its_record_runs_again(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration adding a column, killed after its ALTER and before its record (``init`` under a
+    restarting container), made every later ``init`` fail "DUPLICATE_COLUMN" (review): such an ALTER is
+    skipped when its column is there."""
+    last = discover()[-1]
+    assert "ADD COLUMN" in last.sql  # the case: the latest migration adds a column
+    record = warehouse.insert
+
+    def killed(table: str, *args: object, **kwargs: object) -> object:
+        if table == "schema_migrations" and args[1][0] == [last.version]:  # type: ignore[index]
+            raise KeyboardInterrupt
+        return record(table, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(warehouse, "insert", killed)
+    with pytest.raises(KeyboardInterrupt):
+        migrate(warehouse)
+    monkeypatch.undo()
+    assert schema_version(warehouse) == last.version - 1
+    assert [m.version for m in migrate(warehouse)] == [last.version]
+    assert schema_version(warehouse) == last.version
+
+
 def test_load_twice_stores_everything_once(warehouse_url: str, tmp_path: Path) -> None:
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_bytes(EXAMPLES.read_bytes() + INVALID.read_bytes())
