@@ -172,3 +172,29 @@ def test_the_cases_warehouse_comes_from_the_settings_too(
     assert f"{tmp_path}/cases" in result.stderr
     given = runner.invoke(app, ["console", "--warehouse", url, "--cases-warehouse", url, "--sync-cases"])
     assert given.exit_code == 0 and "cases closed: 0, reopened: 0" in given.stderr, given.stderr
+
+
+def test_the_reader_needs_only_the_case_events_when_writes_go_elsewhere(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compose deployment's console reads as `reports`, granted no console table but case_events, and a
+    current ClickHouse leaves a table its user may not read out of ``system.tables``: the console required
+    all three there and stopped at every start (review). The reader now needs the case events alone when a
+    cases warehouse takes the writes; alone, it still needs all three."""
+    import dossier_audit.cli.console as console_cli
+
+    seen = console_cli.existing_tables  # type: ignore[attr-defined]
+    opened: list[str] = []
+
+    def as_reports_first(wh: object) -> set[str]:  # the first session opened is the reader's
+        opened.append("x")
+        tables = seen(wh)  # type: ignore[arg-type]
+        return tables - {"console_users", "page_reads"} if len(opened) == 1 else tables
+
+    monkeypatch.setattr(console_cli, "existing_tables", as_reports_first)
+    given = runner.invoke(app, ["console", "--warehouse", url, "--cases-warehouse", url, "--sync-cases"])
+    assert given.exit_code == 0 and "cases closed: 0, reopened: 0" in given.stderr, given.stderr
+    opened.clear()
+    alone = runner.invoke(app, ["console", "--warehouse", url, "--sync-cases"])
+    assert alone.exit_code == 2, alone.stderr
+    assert "no console tables (console_users, page_reads)" in alone.stderr

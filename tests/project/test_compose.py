@@ -439,6 +439,9 @@ def test_the_image_install_carries_every_data_file():
     assert "pyproject.toml" in copied and "README.md" in copied
 
 
+STATUS_SQL = ROOT / "warehouse" / "sql" / "status_tables.sql"
+
+
 def test_clickhouse_users_writer_and_read_only_reports(compose):
     root = ET.parse(USERS_XML).getroot()
     assert root.tag == "clickhouse"
@@ -459,6 +462,10 @@ def test_clickhouse_users_writer_and_read_only_reports(compose):
     database = compose["services"]["clickhouse"]["environment"]["CLICKHOUSE_DB"]
     assert reports.find("allow_databases") is None  # ClickHouse refuses it beside `grants`
     granted = [q.text or "" for q in reports.iter("query")]
+    # The status command's row counts read system.parts, which a current server's config.xml
+    # (select_from_system_db_requires_grant) refuses to a user not granted it (review).
+    assert "GRANT SELECT ON system.parts" in granted and "system.parts" in STATUS_SQL.read_text("utf-8")
+    granted.remove("GRANT SELECT ON system.parts")
     assert all(re.fullmatch(rf"GRANT SELECT ON {database}\.\w+", q) for q in granted), granted
     tables = set()
     for sql in sorted((ROOT / "warehouse" / "migrations").glob("*.sql")):
@@ -587,3 +594,20 @@ def test_the_console_reads_as_reports_and_writes_cases_only(compose):
         "GRANT SELECT ON dossier_audit.schema_migrations",
     ]
     assert "CLICKHOUSE_CASES_PASSWORD" in compose["services"]["clickhouse"]["environment"]
+
+
+def test_the_detector_evicts_ended_dossiers_reading_them_back_as_reports(compose):
+    """Without a history warehouse a detector evicts nothing and its memory grows for ever (review): the
+    compose detector reads evicted dossiers back as the read-only `reports` user, whose grants cover what
+    it reads (the stored events)."""
+    env = compose["services"]["detect"]["environment"]
+    history = env["DOSSIER_AUDIT_DETECTOR_HISTORY"]
+    assert history.startswith("clickhouse://reports:reports-secret@clickhouse:9000/dossier_audit")
+    sink = compose["services"]["sink"]["environment"]
+    assert env["DOSSIER_AUDIT_WAREHOUSE"] == sink["DOSSIER_AUDIT_WAREHOUSE"]  # the rest as every worker's
+    sql = (ROOT / "warehouse" / "sql" / "evicted_dossier_rows.sql").read_text("utf-8")
+    read = set(re.findall(r"\bFROM (\w+)", sql))
+    reports = ET.parse(USERS_XML).getroot().find("users/reports")
+    assert reports is not None
+    granted = {q.text for q in reports.iter("query")}
+    assert read and all(f"GRANT SELECT ON dossier_audit.{table}" in granted for table in read), read
