@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from inspections.rulebook import RULEBOOKS
 from tests.rulebook_v2_cases import CASES, Case, case_auditor
 from tests.three_paths import Verdicts, three_paths
 
@@ -28,7 +29,7 @@ def _of(verdicts: Verdicts, case: Case) -> set[tuple[str, str | None]]:
     return {(rule, event or None) for (dossier, rule, event) in verdicts if dossier == case.dossier_id}
 
 
-@pytest.mark.parametrize("version", ["2", "1"])
+@pytest.mark.parametrize("version", list(reversed(RULEBOOKS)))  # every version, a new one too
 @pytest.mark.parametrize(("group", "cases"), GROUPS, ids=[g for g, _ in GROUPS])
 def test_every_case_gives_its_verdicts_on_all_three_paths(
     version: str, group: str, cases: list[Case], tmp_path: Path

@@ -39,7 +39,8 @@ def test_every_basis_the_rulebook_writes_has_its_english_with_the_same_marks() -
     assert len(texts) >= 36
     for text in texts:
         english = in_english(text)
-        assert english is not None, text
+        where = "inspections/rules/legal_en.py: write its English and add its name to NAMES"
+        assert english is not None, f"{where}: {text}"
         for mark in ("[C]", "[S]", "[U]"):
             assert english.count(mark) == text.count(mark), (mark, text, english)
         bare = re.sub(r"'[^']*'", "", english).replace("NĐ-CP", "").replace("(đ)", "")

@@ -114,3 +114,29 @@ def test_the_importers_blind_spots_name_the_rules_needs_says_read_each_unknown_f
                 expected[(kind, name)] = readers
     actual = {key: set(rules) for key, rules in RULES_NEEDING.items()}
     assert actual == expected, f"sources/dvcqg/blindspots.py RULES_NEEDING: expected {expected}"
+
+
+def test_every_reported_rule_has_its_titles_and_guide_words_in_both_languages() -> None:
+    """The key tables above ask for a key; an empty title or guide text passed them, and a v3 rule with
+    none printed a blank rule name in every report, pack and console page (newcomer review)."""
+    for rule in reported_rules():
+        where = f"inspections/rules/__init__.py, the Rule of {rule.rule_id}"
+        assert rule.title_vi.strip() and rule.title_en.strip(), f"{where}: give title_vi and title_en"
+        if rule.rule_id in _GUIDE:
+            texts = _GUIDE[rule.rule_id]
+            assert all(t.strip() for t in texts), f"console/guide.py _GUIDE[{rule.rule_id!r}]: fill all four"
+
+
+def test_the_rulebook_version_setting_offers_the_versions_there_are() -> None:
+    """A version is spelled in ``semantics.VERSIONS``, ``rulebook.RULEBOOKS`` and the setting's values: a
+    new one added to the first two could not be chosen (operator's guide, "A new rule")."""
+    from typing import get_args
+
+    from bootstrap.settings import Settings
+    from inspections.semantics import VERSIONS
+
+    offered = get_args(Settings.model_fields["rulebook_version"].annotation)
+    assert set(offered) == set(VERSIONS) == set(RULEBOOKS), (
+        "bootstrap/settings.py rulebook_version's Literal values, inspections/semantics.py VERSIONS and "
+        f"inspections/rulebook.py RULEBOOKS differ: {offered}, {VERSIONS}, {tuple(RULEBOOKS)}"
+    )
