@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from bootstrap.platform import platform_topics
-from bootstrap.settings import Settings
+from bootstrap.settings import CONFIG_FILE_VARIABLE, Settings
 from tests.commands import CommandError, console_script, resolve
 from warehouse.base import parse_url
 
@@ -37,6 +37,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 SCHEMA_FILE = Path(__file__).parent / "data" / "compose-spec.json"
 DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / "deploy" / "env.example"
+SITE_SETTINGS = ROOT / "deploy" / "site" / "settings.env"
 USERS_XML = ROOT / "deploy" / "clickhouse" / "users.d" / "dossier-audit.xml"
 DAGSTER_YAML = ROOT / "deploy" / "dagster" / "dagster.yaml"
 
@@ -328,22 +329,64 @@ def test_environment_names_are_settings_and_defaults_agree(compose):
     text = COMPOSE_FILE.read_text(encoding="utf-8")
     used = set(re.findall(r"\bDOSSIER_AUDIT_[A-Z0-9_]+", text))
     used |= set(re.findall(r"\bDOSSIER_AUDIT_[A-Z0-9_]+", ENV_EXAMPLE.read_text(encoding="utf-8")))
+    used |= set(re.findall(r"\bDOSSIER_AUDIT_[A-Z0-9_]+", SITE_SETTINGS.read_text(encoding="utf-8")))
     used |= {n for word, args in dockerfile_instructions() if word == "ENV"
              for n in re.findall(r"\bDOSSIER_AUDIT_[A-Z0-9_]+", args)}  # fmt: skip
     for service in compose["services"].values():
         used |= {key for key in service.get("environment", {}) if key.startswith("DOSSIER_AUDIT_")}
-    unknown = used - SETTINGS_ENV
+    unknown = used - SETTINGS_ENV - {CONFIG_FILE_VARIABLE}  # the settings file's name, not a setting
     assert not unknown, f"not settings of bootstrap.settings.Settings: {sorted(unknown)}"
     defaults = Settings()
     for name, default in re.findall(r"\$\{(DOSSIER_AUDIT_[A-Z0-9_]+):-([^}]*)\}", text):
         field = name.removeprefix("DOSSIER_AUDIT_").lower()
         assert default == str(getattr(defaults, field)), f"{name}: compose default {default!r}"
-    # The configuration comes through: every platform container sees the warehouse, Kafka and the key.
+    # The configuration comes through: every platform container sees the warehouse, Kafka and the settings
+    # file; those that read applicants, the key.
     for name, service in platform_services(compose).items():
         env = service["environment"]
-        assert {"DOSSIER_AUDIT_WAREHOUSE", "DOSSIER_AUDIT_BOOTSTRAP_SERVERS",
-                "DOSSIER_AUDIT_PSEUDONYM_KEY"} <= set(env), name  # fmt: skip
-        assert env["DOSSIER_AUDIT_PSEUDONYM_KEY"] == SECRETS["DOSSIER_AUDIT_PSEUDONYM_KEY"]
+        assert {"DOSSIER_AUDIT_WAREHOUSE", "DOSSIER_AUDIT_BOOTSTRAP_SERVERS"} <= set(env), name
+        assert env["DOSSIER_AUDIT_CONFIG"] == "/config/settings.env", name
+        assert any(str(v).endswith(":/config:ro") for v in service["volumes"]), name
+        if name in KEYED:
+            assert env["DOSSIER_AUDIT_PSEUDONYM_KEY"] == SECRETS["DOSSIER_AUDIT_PSEUDONYM_KEY"], name
+
+
+#: The services that read applicants or events holding them: the workers, the daemon running the jobs, the
+#: cli (ingest, load). Not init, the Dagster UI (its runs start in the daemon) or the console.
+KEYED = {*WORKERS, "dagster-daemon", "cli"}
+
+
+def test_each_secret_reaches_only_the_services_that_need_it(compose, raw):
+    """Every platform container had the whole .env in its environment (env_file): the console, the one
+    service facing the inspectors' network, held the writer's password and the pseudonymisation key, which
+    with the warehouse's pseudonyms re-identifies applicants (deploy review). No service takes .env whole;
+    each secret is in the environment of the services that use it."""
+    assert not any("env_file" in service for service in raw["services"].values())
+    assert "env_file" not in raw["x-platform"]
+    writer, key = SECRETS["CLICKHOUSE_WRITER_PASSWORD"], SECRETS["DOSSIER_AUDIT_PSEUDONYM_KEY"]
+    for name, service in platform_services(compose).items():
+        held = json.dumps(service.get("environment", {}))
+        assert (key in held) == (name in KEYED), name
+        assert (writer in held) == (name != "console"), name
+    console = json.dumps(compose["services"]["console"])
+    assert writer not in console and key not in console
+
+
+def test_the_shipped_settings_file_reads_and_leaves_compose_s_own_values_to_it(tmp_path):
+    """deploy/site/settings.env, every commented setting written in, is a settings file the platform reads;
+    it names no secret (those are in .env) and none of the values compose passes itself (the topics')."""
+    from bootstrap.settings import load_settings
+
+    text = SITE_SETTINGS.read_text(encoding="utf-8")
+    assert not [line for line in text.splitlines() if line and not line.startswith("#")]  # comments only
+    written = tmp_path / "settings.env"
+    written.write_text(re.sub(r"^# (DOSSIER_AUDIT_[A-Z0-9_]+=)", r"\1", text, flags=re.M), encoding="utf-8")
+    names = set(re.findall(r"^(DOSSIER_AUDIT_[A-Z0-9_]+)=", written.read_text("utf-8"), re.M))
+    assert len(names) >= 25 and names <= SETTINGS_ENV
+    load_settings(written)
+    raw = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    passed = set(raw["x-platform-env"]) | set(raw["x-pseudonym-env"])
+    assert not names & (passed | set(SECRETS)), names & (passed | set(SECRETS))
 
 
 def test_workers_and_init_use_the_configured_warehouse_and_broker(compose):
