@@ -40,6 +40,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     "role": ("Vai trò của bạn không được thực hiện thao tác này.", "Your role may not do this."),
     "reason": ("Hãy chọn lý do bác bỏ.", "Choose the reason for the dismissal."),
     "text": ("Hãy nhập nội dung giải trình.", "Write the explanation."),
+    "final": (
+        "Kết luận là bước cuối, không sửa được: hãy đánh dấu ô xác nhận trước khi kết luận.",
+        "A conclusion is final and cannot be changed: tick the box to confirm before concluding.",
+    ),
     "other_note": (
         "Bác bỏ vì lý do khác: hãy ghi rõ lý do vào ghi chú.",
         "A dismissal for another reason: write that reason in the note.",

@@ -338,6 +338,11 @@ async def decision(request: Request) -> Response:
     state["unsaved_note"] = field["note"][:4000]  # a refused decision's page shows it to copy (app.on_error)
     gate.check_csrf(who, form_text(form, "csrf_token"))
     seen = form_text(form, "seen")
+    if field["action"] == "conclude" and form_text(form, "final") != "yes":
+        # A conclusion cannot be undone (``cases.FINAL``), and its button sat among the others: the page
+        # asks the inspector to tick that it is final (review); the API's callers decide deliberately.
+        retry = Retry(anchor, "conclude", "final", note=field["note"][:4000])
+        return await _dossier_page(request, who, key.dossier_id, field["back"], retry=retry)
     try:
         await run_in_threadpool(
             lambda: gate.service.decide(who.account, key, field["action"], reason_code=field["reason_code"],

@@ -213,6 +213,10 @@ _UI: dict[str, tuple[str, str]] = {
     ),
     "request_note": ("Nội dung yêu cầu đơn vị giải trình", "What the unit must explain"),
     "conclude_note": ("Ghi chú kết luận", "Conclusion note"),
+    "conclude_final": (
+        "Tôi xác nhận kết luận này là cuối cùng (không sửa được sau khi kết luận)",
+        "I confirm this conclusion is final (it cannot be changed afterwards)",
+    ),
     "confirm_note": ("Ghi chú xác nhận", "Confirmation note"),
     # On a case waiting for its unit's explanation (the example says why an inspector confirms it then).
     "confirm_note_awaiting": (

@@ -182,6 +182,13 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             expect(late.locator(".explanation")).to_contain_text("27/TB-UBND")
             # Its lines as the unit wrote them (the browser sent CRLF; shown on one line before: review).
             assert "mất điện.\nĐã gửi phiếu" in late.locator(".explanation").inner_text()
+            # Final: the browser does not send the form until its box is ticked (review of 2026-12-06).
+            late.locator(".action-conclude button").click()
+            final = late.locator(".action-conclude input[name=final]")
+            assert final.evaluate("box => box.validity.valueMissing")
+            expect(late).to_have_attribute("data-state", "explained")
+            late.screenshot(path=shots / "console-conclude-desktop.png")
+            final.check()
             late.locator(".action-conclude button").click()
             expect(late).to_have_attribute("data-state", "concluded")
             page.screenshot(path=shots / "console-dossier-decided-desktop.png", full_page=True)

@@ -117,7 +117,8 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
     assert '<option value="" selected>' in page  # the dismiss reason must be chosen
     assert page.count(">Ghi chú</label>") == 0 and "Ghi chú về việc bác bỏ" in page
     refused = insp.post("/cases/decision", data={"dossier_id": B[0], "rule_id": "REPEATED_SUPPLEMENT",
-                        "event_id": "ex-012", "action": "conclude", "csrf_token": csrf})  # fmt: skip
+                        "event_id": "ex-012", "action": "conclude", "final": "yes",
+                        "csrf_token": csrf})  # fmt: skip
     assert refused.status_code == 409
     assert "Trạng thái xử lý của vi phạm không cho phép" in refused.text
     assert f'href="/dossiers/{B[0]}#case-' in refused.text  # at the case
