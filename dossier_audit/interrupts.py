@@ -22,10 +22,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
 
-__all__ = ["end_as_stopped", "stopped_by", "stops_as_ctrl_c"]
+__all__ = ["end_as_stopped", "stop_line", "stopped_by", "stops_as_ctrl_c", "told"]
 
 #: The signals that raised ``KeyboardInterrupt`` through :func:`stops_as_ctrl_c` in this process, in order.
 _received: list[signal.Signals] = []
+#: Whether the command said in its own words what its interruption left (:func:`told`).
+_told: list[bool] = []
+
+
+def told() -> None:
+    """Note that the interrupted command said what its stop left (a load: unfinished, how to finish it):
+    :func:`stop_line` then adds nothing."""
+    _told.append(True)
+
+
+def stop_line() -> str | None:
+    """The line an interrupted command ends with when it said nothing of its stop itself: ``audit``,
+    ``export``, ``simulate``… exited 130 (or by SIGTERM) without a word, which a cron mail or a Dagster log
+    showed as an unexplained failure (review)."""
+    if _told:
+        return None
+    sig = stopped_by()
+    by = "interrupted (Ctrl-C)" if sig is None or sig == signal.SIGINT else f"stopped by {sig.name}"
+    return f"{by}: the command did not finish"
 
 
 def _as_ctrl_c(signum: int, frame: FrameType | None) -> None:

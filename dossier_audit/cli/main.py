@@ -13,8 +13,8 @@ import signal
 import sys
 
 from dossier_audit.cli.app import app
-from dossier_audit.cli.common import fail
-from dossier_audit.interrupts import end_as_stopped, stops_as_ctrl_c
+from dossier_audit.cli.common import err, fail
+from dossier_audit.interrupts import end_as_stopped, stop_line, stops_as_ctrl_c
 from dossier_audit.cli import files, simulate, catalogue, calendar, run, warehouse, streams
 from dossier_audit.cli import worker, worker_detect, quality, reports, importer, exporter, console
 
@@ -39,6 +39,8 @@ def main() -> None:
                 app()
             except SystemExit as end:  # how every command ends: what is buffered fails here, not at exit
                 sys.stdout.flush()
+                if end.code == 130 and (line := stop_line()) is not None:
+                    err.print(line, highlight=False, markup=False)
                 end_as_stopped(end.code)  # stopped by SIGTERM or SIGHUP: cleaned up, ends by it
                 raise
     except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`

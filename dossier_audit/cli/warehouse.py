@@ -32,6 +32,7 @@ from dossier_audit.cli.inputs import event_file, source_of
 from dossier_audit.cli.instants import parse_instant
 from dossier_audit.cli.notices import warn_before_every_event, warn_one_off_key
 from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
+from dossier_audit.interrupts import told
 from dossier_audit.jobs.load_result import LoadProgress
 from dossier_audit.jobs.load_start import SupersedeRefused
 from dossier_audit.jobs.warehouse import init, load_file
@@ -159,6 +160,7 @@ def _say_interrupted(stage: str) -> None:
     """One line for a load stopped by Ctrl-C or a signal: it exited 130 saying nothing, though it had
     stored part of the file (review of the CLI). What it stored stays; its run is recorded unfinished, and
     the next load of the same file finishes it."""
+    told()
     if stage == "starting":  # nothing of the file stored yet (its run may be recorded as started)
         err.print(
             "interrupted before reading the file: load it again (`warehouse status` may list this load as "

@@ -142,6 +142,10 @@ def test_a_stop_while_the_workers_read_is_quiet(province: Path, stop: str) -> No
         assert process.wait(timeout=60) == (-signal.SIGTERM if stop.startswith("SIGTERM") else 130)
     stderr = process.stderr.read().decode() if process.stderr else ""
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    # One line says so: it exited without a word, which a cron mail or a Dagster log showed as an
+    # unexplained failure (review).
+    by = "stopped by SIGTERM" if stop.startswith("SIGTERM") else "interrupted (Ctrl-C)"
+    assert stderr.strip().splitlines()[-1] == f"{by}: the command did not finish", stderr
 
 
 def test_a_nohup_audit_outlives_its_terminal(province: Path) -> None:

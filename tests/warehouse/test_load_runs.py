@@ -644,6 +644,7 @@ def test_a_load_stopped_by_ctrl_c_says_it_is_unfinished_and_how_to_finish_it(
     assert "Traceback" not in said, said
     assert "interrupted while re-judging dossiers stored before: this load is unfinished" in said, said
     assert "load the same file again to finish it" in said
+    assert "the command did not finish" not in said  # its own line says more: no second one
     assert status_json(warehouse_url)["last_load"]["state"] == "unfinished"
     # Any later load finishes it (here of an empty file): a stage of its own, whose stop is said as such
     # (it was said as "storing the file's last events": review of the diff).
