@@ -9,6 +9,12 @@ included). :func:`locked_staging` and :func:`publish_files` are ``dossier-audit 
 into any folder its user names, any number of times at once: it only ever replaces the files it wrote (a
 ``units/`` folder of the user's own keeps its other files: review), and a staging folder left by a killed
 run is swept by the next one, as the spool directories are.
+
+Publishing moves the files one at a time, so it is not atomic: for its few milliseconds the signals that
+stop a command (SIGINT, SIGTERM, SIGHUP) are held, and delivered once every file is in place, and a file
+(:data:`INCOMPLETE`) stands in the folder until the last one is: a writer killed outright (SIGKILL, a power
+cut) or failing (a full disk) there left a set of whole files, half of this run and half of the last, that
+looked complete (crash review). The next report into the folder says so, and replaces them.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +35,20 @@ LOCK = "owner.lock"
 #: A staging folder without its lock file is a dead writer's once untouched this long (seconds): it is
 #: being made this instant otherwise.
 STALE_AFTER = 86_400
+
+
+#: The file in a folder whose report was being replaced when its writer stopped (ASCII: a name any share and
+#: archive keeps); it says so in both languages.
+INCOMPLETE = "BAO-CAO-CHUA-HOAN-TAT.txt"
+_INCOMPLETE_TEXT = (
+    "Báo cáo trong thư mục này chưa được ghi xong: lần lập báo cáo gần nhất đã dừng khi đang thay các tệp, "
+    "nên các tệp ở đây có thể thuộc hai lần lập khác nhau. Không dùng các tệp này; lập lại báo cáo vào thư "
+    "mục này (dossier-audit report --out <thư mục>, hoặc chạy lại tuần đó trên Dagster).\n"
+    "The report in this folder was not written completely: its last run stopped while replacing the files, "
+    "so they may come from two different runs. Do not use them; build the report into this folder again.\n"
+)
+#: The signals that stop a command, held while a set of files is published.
+_HELD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class StagingBusy(Exception):
@@ -48,24 +70,28 @@ def staged(dest: Path, kind: str) -> Iterator[Path]:
 
 def publish(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
     """Move every top-level entry of ``staging`` over its namesake in ``dest`` (a re-run leaves no stale
-    files of a previous one) and return where ``written`` now are."""
-    for entry in sorted(staging.iterdir()):
-        target = dest / entry.name
-        if target.is_dir() and not target.is_symlink():
-            shutil.rmtree(target)
-        elif target.exists() or target.is_symlink():
-            target.unlink()
-        os.replace(entry, target)
+    files of a previous one) and return where ``written`` now are. Each asset's publishing has its own
+    :data:`INCOMPLETE` file (two assets of a run may publish into one week's folder at once)."""
+    kind = staging.name.removeprefix(".").removesuffix(".staging")
+    with _replacing(dest, INCOMPLETE.replace(".txt", f"-{kind}.txt")):
+        for entry in sorted(staging.iterdir()):
+            target = dest / entry.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.exists() or target.is_symlink():
+                target.unlink()
+            os.replace(entry, target)
     return _moved(staging, dest, written)
 
 
 def publish_files(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
     """Move every file under ``staging`` to the same place under ``dest``, over a file of its name (making
     the folders it needs); nothing else of ``dest`` is touched. Returns where ``written`` now are."""
-    for path in sorted(p for p in staging.rglob("*") if not p.is_dir()):
-        target = dest / path.relative_to(staging)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
+    with _replacing(dest, INCOMPLETE):
+        for path in sorted(p for p in staging.rglob("*") if not p.is_dir()):
+            target = dest / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
     return _moved(staging, dest, written)
 
 
@@ -77,6 +103,46 @@ def _moved(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
         except ValueError:
             moved.append(Path(path))  # written outside the staging directory: left where it is
     return moved
+
+
+def left_incomplete(dest: Path) -> bool:
+    """Whether ``dest`` holds the files of a report whose writer stopped while replacing them."""
+    return (dest / INCOMPLETE).exists()
+
+
+@contextmanager
+def _replacing(dest: Path, name: str) -> Iterator[None]:
+    """While ``dest``'s files are replaced: the file ``name`` in it (:data:`INCOMPLETE`'s words, written to
+    disk first), removed once the block ends well (a failure leaves it: the folder is a mix), and the
+    stopping signals held (:func:`_held_signals`)."""
+    marker = dest / name
+    with open(marker, "w", encoding="utf-8") as file:
+        file.write(_INCOMPLETE_TEXT)
+        file.flush()
+        os.fsync(file.fileno())
+    with _held_signals():
+        yield
+        marker.unlink()
+
+
+@contextmanager
+def _held_signals() -> Iterator[None]:
+    """The stopping signals noted, not acted on, while the block runs, then raised again in order of
+    arrival, their handlers restored. By Python's own handlers (which run in the main thread, whichever
+    thread the signal reaches: a mask on the main thread alone let the embedded warehouse's threads take
+    it); elsewhere (a test runner's thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: arrived.append(signum)) for sig in _HELD}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for signum in dict.fromkeys(arrived):
+            signal.raise_signal(signum)
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from dossier_audit.cli.notices import warn_unfinished_loads
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import write_audit_packs, write_weekly_report
 from reporting.gather import newest_event
-from reporting.staging import StagingBusy, locked_staging, publish_files
+from reporting.staging import StagingBusy, left_incomplete, locked_staging, publish_files
 
 
 @app.command()
@@ -81,6 +81,12 @@ def report(
             if target.exists() and not target.is_dir():  # said before the report is built ("File exists")
                 raise UsageError(f"cannot write the report into {target}: it is a file, not a folder")
             made = _missing_folders(target)
+            if left_incomplete(target):  # replaced whole below: the folder is usable again after this run
+                err.print(
+                    f"[yellow]warning:[/] the last report into {escape(str(target))} stopped while replacing "
+                    "its files (they may be of two runs): this run replaces them",
+                    highlight=False,
+                )
             try:
                 # Written beside the folder's files and moved over them once all are written: an interrupted
                 # report left this week's HTML and charts beside the previous run's PDF and XLSX (review).

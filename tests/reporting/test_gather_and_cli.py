@@ -343,6 +343,26 @@ def test_a_killed_reports_staging_is_swept_and_a_live_one_refuses_a_second_repor
         os.close(held)
 
 
+def test_a_report_into_a_folder_left_half_replaced_says_so_and_replaces_it(
+    province: Province, tmp_path: Path
+) -> None:
+    """A report killed while it moved its files left a mix of two runs, marked (crash review): the next
+    report into the folder says so, and its whole set takes the mark away."""
+    from reporting.staging import INCOMPLETE
+
+    out = tmp_path / "week"
+    out.mkdir()
+    (out / INCOMPLETE).write_text("…", encoding="utf-8")
+    args = ["report", "--warehouse", province.url, "--out", str(out), "--week", "2025-W45", "--no-packs"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.stderr
+    said = " ".join(done.stderr.split())
+    assert f"the last report into {out} stopped while replacing its files" in said, said
+    assert not (out / INCOMPLETE).exists() and (out / "report.pdf").exists()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "stopped while replacing" not in again.stderr
+
+
 def test_cli_report_default_week_and_packs(province: Province, tmp_path: Path) -> None:
     newest = gather.newest_event(province.wh)
     assert newest is not None
