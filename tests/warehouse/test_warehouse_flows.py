@@ -59,6 +59,22 @@ def test_a_migration_killed_before_its_record_runs_again(
     assert schema_version(warehouse) == last.version
 
 
+def test_init_says_when_it_stores_the_bundled_sample_catalogue(warehouse_url: str, tmp_path: Path) -> None:
+    """A compose deployment upgraded with its settings left in .env (they moved to settings.env) lost its
+    catalogue setting, and init stored the sample province's without a word (upgrade review)."""
+    sample = runner.invoke(app, ["warehouse", "init", "--warehouse", warehouse_url])
+    assert sample.exit_code == 0 and "stored the bundled SAMPLE catalogue" in " ".join(sample.stderr.split())
+    own = tmp_path / "catalogue.yaml"
+    text = (Path(__file__).resolve().parents[2] / "inspections" / "data" / "sample_province.yaml").read_text(
+        encoding="utf-8"
+    )
+    own.write_text(text.replace("sample: true", "sample: false"), encoding="utf-8")
+    args = ["warehouse", "init", "--warehouse", warehouse_url, "--catalogue", str(own)]
+    province = runner.invoke(app, args)
+    assert province.exit_code == 0, province.stderr
+    assert "SAMPLE" not in province.stderr
+
+
 def test_load_twice_stores_everything_once(warehouse_url: str, tmp_path: Path) -> None:
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_bytes(EXAMPLES.read_bytes() + INVALID.read_bytes())
