@@ -92,6 +92,7 @@ def status_report(wh: Warehouse) -> dict[str, Any]:
             "applied": [m.label for m in bundled if m.version in done],
             "pending": pending,
         },
+        # Not read while the schema is behind: null, never "none recorded" and [] (upgrade review).
         "last_load": last.to_json_dict() if last is not None else None,
-        "unfinished_loads": [run.to_json_dict() for run in unfinished],
+        "unfinished_loads": [run.to_json_dict() for run in unfinished] if current else None,
     }

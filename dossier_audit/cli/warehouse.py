@@ -282,7 +282,9 @@ def warehouse_status(
     for key, value in flat.items():
         err.print(f"{key:>16}: {value}", highlight=False, markup=False)
     last = report["last_load"]
-    if last is None:
+    if report["unfinished_loads"] is None:  # the load runs are read once the schema is current
+        err.print(f"{'last load':>16}: not read (the schema is behind)", highlight=False)
+    elif last is None:
         err.print(f"{'last load':>16}: none recorded", highlight=False)
     else:
         done = "completed" if last["completed"] else last["state"]
@@ -296,7 +298,7 @@ def warehouse_status(
             f"with {escape(init_command(report['url']))}",
             highlight=False,
         )
-    for run in report["unfinished_loads"]:
+    for run in report["unfinished_loads"] or []:
         how = remedy(run["source"], stored=run["stored"], as_of=run["as_of"], run_id=run["run_id"])
         err.print(
             f"[bold yellow]warning:[/] load run {run['run_id']} of {escape(run['source'])} started "
