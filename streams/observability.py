@@ -97,7 +97,7 @@ class WorkerMetrics:
             self.violations_opened.labels(kind=kind)
             self.violations_retracted.labels(kind=kind)
         self.consumer_lag = Gauge(
-            "consumer_lag", "Messages between the consumer position and the partition's end.",
+            "consumer_lag", "Messages of the partition not handled yet, up to its end (sink: not stored).",
             ["topic", "partition"], namespace=ns, registry=r,
         )  # fmt: skip
         self.watermark_seconds = Gauge(

@@ -144,6 +144,8 @@ class SinkBatch:
     duplicates: int = 0
     touched: set[str] = field(default_factory=set)
     offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    #: The first offset of each partition's records in the batch: from there on, nothing is stored yet.
+    starts: dict[TopicPartition, int] = field(default_factory=dict)
     messages: int = 0
     opened_at: float = 0.0
     #: What ``event_columns`` were built from: the ``events`` list then, and its length then.
@@ -249,6 +251,7 @@ class BatchConverter:
             batch.opened_at = time.monotonic()
         batch.messages += len(records)
         batch.offsets[tp] = records[-1].offset + 1
+        batch.starts.setdefault(tp, records[0].offset)
         topic = tp.topic
         where = f"kafka:{topic}/{tp.partition}"
         if topic == self.topics.events:

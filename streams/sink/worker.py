@@ -36,6 +36,7 @@ from streams.observability import WorkerMetrics
 from streams.sink.batch import BatchConverter, SinkBatch, SinkStats, count_stored
 from streams.sink.collector import COLLECTOR, GC_THRESHOLD0
 from streams.sink.group import GroupJoinTimeout, JoinDeadline, copy_group_offsets
+from streams.sink.lag import unstored_from
 from streams.sink.options import SinkOptions
 from streams.sink.polling import (
     CONSUMER_TUNING,
@@ -271,7 +272,9 @@ class SinkWorker:
             if highwater is not None:
                 position = consumer.position(tp)
                 if position is not None:
-                    self.metrics.set_lag(tp.topic, tp.partition, highwater - position)
+                    flight = self._inflight.batch if self._inflight is not None else None
+                    oldest = unstored_from(tp, position, (flight, self._pending), self._backlog)
+                    self.metrics.set_lag(tp.topic, tp.partition, highwater - oldest)
 
     # -- write, then commit ---------------------------------------------------------------------------------
     def _flush(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
@@ -311,6 +314,7 @@ class SinkWorker:
                 # After the poll: a rebalance inside it replaces the backlog list. Partitions newly assigned
                 # by it are not paused yet: keep what they returned for later.
                 self._backlog.extend((tp, rs) for tp, rs in polled.items() if rs)
+                self._update_lag(consumer)  # the lag grows while the warehouse is down: said
         finally:
             if paused:
                 consumer.resume(*[tp for tp in paused if tp in consumer.assignment()])
