@@ -86,6 +86,7 @@ class Supervision(Finalization):
                 if opts.live:
                     await self._tick_live(settled_in)
                 await self._tick_idle(generation=settled_in)
+                self._tick_lag()
                 if not (opts.until_idle or (opts.as_of is not None and self._unfinalized())):
                     continue
                 if self.busy or self.inlet.items or time.monotonic() - self.last_activity < opts.idle_seconds:
@@ -183,6 +184,18 @@ class Supervision(Finalization):
                     "idle partitions advanced",
                     extra={"watermarks": {p: from_us(t).isoformat() for p, t in targets.items()}},
                 )
+
+    def _tick_lag(self) -> None:
+        """Each held partition's lag: its end as the fetches saw it, less the offset its state reached. Set
+        before only when deciding whether the group was idle (``--until-idle``, ``--as-of``): a live
+        detector, as deployed, published none, and "detector behind" had no metric (on-call review)."""
+        if self.metrics is None:
+            return
+        ends = self._highwaters()
+        for partition, state in list(self.core.partitions.items()):
+            end, reached = ends.get(partition), state.next_offset
+            if end is not None and reached is not None:  # known once fetched and read from
+                self.metrics.set_lag(self.events_topic, partition, end - reached)
 
     async def _group_caught_up(self) -> bool:
         """Whether the group has committed every partition of the events topic to its end."""

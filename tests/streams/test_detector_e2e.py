@@ -229,6 +229,54 @@ def test_in_process_run_updates_the_metrics_and_leaves_no_thread_behind(
     assert {t for t in threading.enumerate() if t.is_alive()} - threads == set()
 
 
+def test_a_live_detector_publishes_its_lag(broker: EmbeddedBroker, tmp_path: Path) -> None:
+    """As deployed (neither --until-idle nor --as-of), the detector set no consumer_lag: it was set only
+    while deciding whether the group was idle, so "detector behind" had no metric (on-call review)."""
+    from streams.detector.app import make_app, run_detector
+    from streams.observability import WorkerMetrics
+
+    _topics(broker)
+    d = "L1"
+    produce_events(broker.bootstrap_servers, EVENTS, [
+        received("2025-11-03 09:00", "2025-11-06 17:00", procedure="1.004194", dossier=d),
+        processed("2025-11-10 10:00", dossier=d),
+    ])  # fmt: skip
+    settings = load_settings(bootstrap_servers=broker.bootstrap_servers, workdir=tmp_path)
+    metrics = WorkerMetrics()
+    platform = Platform(settings)
+    options = detector_options(settings, allowed_lateness=LATENESS, poll_seconds=0.05)
+    assert not options.until_idle and options.as_of is None
+    scrub = platform.pseudonymiser.scrub_raw
+    app = make_app(platform.kafka, options, platform.auditor, scrub, metrics=metrics)
+    seen: list[float] = []
+
+    def stop_once_the_lag_is_published() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            events_in = metrics.registry.get_sample_value("dossier_audit_events_in_total") or 0
+            lags = [
+                value
+                for p in range(SETTINGS.partitions)
+                if (value := metrics.registry.get_sample_value(
+                    "dossier_audit_consumer_lag", {"topic": EVENTS, "partition": str(p)}
+                )) is not None
+            ]  # fmt: skip
+            if events_in == 2 and lags:
+                seen.extend(lags)
+                break
+            time.sleep(0.1)
+        worker = app.detector.worker
+        if worker is not None:
+            worker.loop.call_soon_threadsafe(app.detector.stop)
+
+    watcher = threading.Thread(target=stop_once_the_lag_is_published, daemon=True)
+    watcher.start()
+    code, _ = run_detector(app)
+    watcher.join()
+    assert code == 0
+    assert seen and all(lag == 0 for lag in seen), seen  # published, and nothing left behind
+
+
 def test_bad_invocations_are_one_line_errors(broker: EmbeddedBroker, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
