@@ -114,6 +114,13 @@ class WorkerMetrics:
             "poison_records", "Records a worker could not process or store, rejected so as to move on.",
             ["reason"], namespace=ns, registry=r,
         )  # fmt: skip
+        # Present from the start (0) for every reason a worker writes: an alert on increase() saw nothing of
+        # the first rejection or poison record, its series appearing at 1 (on-call review). The importer's
+        # field reasons (``KNOWN_REASONS``' hundreds) come as they occur.
+        for reason in CODES | TRANSPORT_CODES | WORKER_CODES | {OTHER_REASON}:
+            self.events_rejected.labels(reason=reason)
+        for reason in WORKER_CODES:
+            self.poison_records.labels(reason=reason)
         self.sink_dossiers_not_folded = Counter(
             "sink_dossiers_not_folded", "Dossiers whose projection the warehouse refused (events stored).",
             namespace=ns, registry=r,

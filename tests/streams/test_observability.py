@@ -131,7 +131,25 @@ def test_a_dead_letters_free_text_code_is_never_a_label() -> None:
         for s in family.samples
         if s.name == "dossier_audit_events_rejected_total"
     }
+    counted = {reason: value for reason, value in counted.items() if value}  # the others are there at 0
     assert counted == {"other": 3, "json.invalid": 1, "MaHoSo.missing": 1, "sink.unstorable": 1}
+
+
+def test_every_reason_a_worker_writes_is_counted_from_zero() -> None:
+    """A series that appears at 1 hides the first rejection from an ``increase()`` alert (on-call review):
+    the workers' reasons and the contract's codes are there at 0 before anything is rejected."""
+    from prometheus_client import generate_latest
+
+    from schemas.validation import CODES
+    from streams.observability import OTHER_REASON, WORKER_CODES
+
+    text = generate_latest(WorkerMetrics().registry).decode()
+    samples = [s for family in text_string_to_metric_families(text) for s in family.samples]
+    named = "dossier_audit_events_rejected_total", "dossier_audit_poison_records_total"
+    rejected = {s.labels["reason"]: s.value for s in samples if s.name == named[0]}
+    poison = {s.labels["reason"]: s.value for s in samples if s.name == named[1]}
+    assert set(rejected) >= CODES | WORKER_CODES | {OTHER_REASON} and not any(rejected.values())
+    assert set(poison) == WORKER_CODES and not any(poison.values())
 
 
 def test_the_known_reasons_hold_every_code_the_platform_writes() -> None:
