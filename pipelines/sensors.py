@@ -1,11 +1,13 @@
-"""Alerts: a sensor watching the warehouse for growing dead letters and for a unit whose open violations in
-the latest week jump against its recent average, and the ``alert_job`` it starts — a run that fails with
-the alert's message, so the alert is a clear red run in Dagster (and in whatever notifies on failed runs).
+"""Alerts: a sensor watching the warehouse for growing dead letters, for a unit whose open violations in
+the latest week jump against its recent average, for a weekly report built on data that failed a blocking
+data-quality check, and for a warehouse server it cannot read several ticks in a row; and the ``alert_job``
+it starts — a run that fails with the alert's message, so the alert is a clear red run in Dagster (and in
+whatever notifies on failed runs).
 """
 
 # No ``from __future__ import annotations``: Dagster reads the op's config class from its annotation.
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -31,8 +33,9 @@ from pydantic import Field
 from bootstrap.settings_file import SettingsError
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
+from pipelines.report_runs import report_runs
 from pipelines.resources import PlatformResource, WarehouseResource
-from warehouse.base import Warehouse, WarehouseError
+from warehouse.base import Warehouse, WarehouseError, WarehouseLocked
 
 ALERT_JOB = "alert_job"
 ALERT_SENSOR = "warehouse_alerts_sensor"
@@ -45,6 +48,12 @@ class AlertThresholds(ConfigurableResource):  # type: ignore[type-arg]
     jump_factor: float = Field(default=2.0, gt=0, description="Multiple of the average that is a jump.")
     jump_min: int = Field(default=5, ge=1, description="Fewest violations in the week that can be a jump.")
     history_weeks: int = Field(default=8, ge=1, description="Weeks the average is taken over.")
+    unreadable_ticks: int = Field(
+        default=3,
+        ge=1,
+        description="Ticks in a row the warehouse cannot be read before an alert (one per outage; an "
+        "embedded warehouse locked by its running owner never counts).",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,7 @@ class AlertCursor:
 
     dead_letters: int | None = None
     alerted: list[str] = field(default_factory=list)  # jump alert keys of the latest week, not repeated
+    unreadable: int = 0  # ticks in a row the warehouse could not be read
 
     @classmethod
     def parse(cls, text: str | None) -> "AlertCursor":
@@ -73,16 +83,20 @@ class AlertCursor:
         try:
             data = orjson.loads(text)
             dead_letters, alerted = data.get("dead_letters"), data.get("alerted", [])
+            unreadable = data.get("unreadable", 0)
         except (orjson.JSONDecodeError, AttributeError):
             return cls()
         if dead_letters is not None and type(dead_letters) is not int:
             return cls()
         if not isinstance(alerted, list) or not all(isinstance(key, str) for key in alerted):
             return cls()
-        return cls(dead_letters, alerted)
+        if type(unreadable) is not int or unreadable < 0:
+            return cls()
+        return cls(dead_letters, alerted, unreadable)
 
     def dumps(self) -> str:
-        return orjson.dumps({"dead_letters": self.dead_letters, "alerted": self.alerted}).decode()
+        data = {"dead_letters": self.dead_letters, "alerted": self.alerted, "unreadable": self.unreadable}
+        return orjson.dumps(data).decode()
 
 
 # Weeks are Monday-based in local time; toTimeZone makes toMonday use Vietnamese dates on every version.
@@ -183,11 +197,58 @@ def violation_jump_alerts(
     return alerts
 
 
+#: How far back a report built on failed data still alerts: a first tick, or one after a pause, does not
+#: bring up the history of every week.
+FAILED_DATA_DAYS = 8
+
+
+def failed_data_alerts(wh: Warehouse, now: datetime) -> list[Alert]:
+    """An alert per weekly report built in the last :data:`FAILED_DATA_DAYS` days on data that failed a
+    blocking data-quality check. Such a run succeeds (its report says so on its first page, unless the
+    platform's ``halt_on_blocking_failure`` withholds it), so nothing was red: Monday's report went out on
+    an unfinished load unnoticed (on-call review). Once per run: the run key is the report run's."""
+    since = now - timedelta(days=FAILED_DATA_DAYS)
+    alerts = []
+    for run in report_runs(wh, kind="leadership_report"):
+        failures = run["detail"].get("blocking_quality_failures") or 0
+        finished = run["finished_at"]
+        if run["status"] != "succeeded" or not failures or finished is None:
+            continue
+        if (finished if finished.tzinfo is not None else finished.replace(tzinfo=UTC)) < since:
+            continue
+        week = run["params"].get("week", "?")
+        alerts.append(
+            Alert(
+                f"built_on_failed_data:{run['run_id']}",
+                "built_on_failed_data",
+                f"The report of {week} was built on data that failed {failures} blocking data-quality "
+                f"check(s) (its first page says so). See which with `dossier-audit check --week {week}`, "
+                "fix the data (docs/operators-guide.md), then build the week again; to withhold such "
+                "reports instead, set the platform resource's halt_on_blocking_failure.",
+                {"week": week, "blocking_failures": failures, "report_run": run["run_id"]},
+            )
+        )
+    return alerts
+
+
 def evaluate_alerts(
     wh: Warehouse, thresholds: AlertThresholds, now: datetime, cursor: AlertCursor
 ) -> list[Alert]:
     """Every alert due at ``now``; ``cursor`` is updated in place."""
-    return [*dead_letter_alerts(wh, cursor), *violation_jump_alerts(wh, thresholds, now, cursor)]
+    jumps = violation_jump_alerts(wh, thresholds, now, cursor)
+    return [*dead_letter_alerts(wh, cursor), *jumps, *failed_data_alerts(wh, now)]
+
+
+def unreadable_alert(exc: WarehouseError, ticks: int, now: datetime) -> Alert:
+    """The alert of a warehouse server unread ``ticks`` ticks in a row: the sensor skipped each tick, and a
+    skipped tick pages nobody, so an outage went unsaid exactly when it mattered (on-call review)."""
+    return Alert(
+        f"warehouse_unreadable:{now:%Y-%m-%dT%H:%M}",
+        "warehouse_unreadable",
+        f"The warehouse could not be read at {ticks} ticks in a row: {exc}. The sink cannot store events and "
+        "the reports cannot be built meanwhile: check that the ClickHouse server is up and reachable.",
+        {"ticks": ticks, "error": str(exc)[:500]},
+    )
 
 
 class AlertConfig(Config):
@@ -237,7 +298,8 @@ def build_alert_sensor(job_def: JobDefinition = alert_job) -> SensorDefinition:
         minimum_interval_seconds=300,
         default_status=DefaultSensorStatus.STOPPED,
         description="Alerts (a failed alert_job run with the message) when dead letters grow since the last "
-        "tick or a unit's open violations in the latest week jump against its 8-week average.",
+        "tick, a unit's open violations in the latest week jump against its 8-week average, a weekly report "
+        "was built on data that failed a blocking check, or the warehouse server stays unreadable.",
     )
     def warehouse_alerts(
         context: SensorEvaluationContext,
@@ -246,19 +308,28 @@ def build_alert_sensor(job_def: JobDefinition = alert_job) -> SensorDefinition:
         alert_thresholds: AlertThresholds,
     ) -> SensorResult | SkipReason:
         cursor = AlertCursor.parse(context.cursor)
+        now = datetime.now(UTC)
         try:
             with warehouse.open(platform) as wh:
-                alerts = evaluate_alerts(wh, alert_thresholds, datetime.now(UTC), cursor)
-        except WarehouseError as exc:
-            # A locked embedded warehouse (its owner is running) or a server down: try at the next tick.
+                alerts = evaluate_alerts(wh, alert_thresholds, now, cursor)
+        except WarehouseLocked as exc:  # an embedded warehouse its owner is running: the next tick
             return SkipReason(f"warehouse not readable: {exc}")
+        except WarehouseError as exc:  # a server down: the next tick, and an alert once it lasts
+            cursor.unreadable += 1
+            if cursor.unreadable == alert_thresholds.unreadable_ticks:
+                alert = unreadable_alert(exc, cursor.unreadable, now)
+                context.log.warning("ALERT %s: %s", alert.kind, alert.message)
+                return SensorResult(run_requests=[run_request(alert)], cursor=cursor.dumps())
+            context.update_cursor(cursor.dumps())
+            return SkipReason(f"warehouse not readable ({cursor.unreadable} tick(s) in a row): {exc}")
         except SettingsError as exc:  # said at every tick until fixed, not as a traceback (ops review)
             return SkipReason(f"settings not readable: {exc}")
+        cursor.unreadable = 0
         for alert in alerts:
             context.log.warning("ALERT %s: %s", alert.kind, alert.message)
         if not alerts:
             context.update_cursor(cursor.dumps())
-            return SkipReason("no dead-letter growth and no violation jump")
+            return SkipReason("no dead-letter growth, no violation jump, no report built on failed data")
         return SensorResult(run_requests=[run_request(a) for a in alerts], cursor=cursor.dumps())
 
     return warehouse_alerts

@@ -161,7 +161,8 @@ def test_jump_detection_runs_on_both_backends(warehouse_url, province_events):
 
 
 @pytest.mark.parametrize("text", [None, "", "{", "[]", '{"dead_letters": "3"}', '{"alerted": [1]}', "7",
-                                  '{"dead_letters": 1.5}', '{"alerted": "abc"}'])  # fmt: skip
+                                  '{"dead_letters": 1.5}', '{"alerted": "abc"}',
+                                  '{"unreadable": -1}'])  # fmt: skip
 def test_an_empty_or_unreadable_cursor_starts_fresh(text):
     """The UI lets anyone set a sensor's cursor: one not of this sensor's shape was a traceback at every
     tick (ops review); it starts again as a first tick does."""
@@ -175,3 +176,44 @@ def test_unreadable_settings_are_a_skipped_tick_not_an_error(tmp_path):
     data = tick("", None, platform=PlatformResource(env_file=str(tmp_path / "gone.env")))
     assert data.run_requests == []
     assert (data.skip_message or "").startswith("settings not readable: cannot read settings file")
+
+
+def test_a_report_built_on_failed_data_alerts_once_per_run(province_url):
+    """Built on an unfinished load, Monday's report run succeeded, and nothing was red (on-call review)."""
+    from pipelines.report_runs import record_run
+    from pipelines.sensors import failed_data_alerts
+
+    now = datetime.now(UTC)
+    with open_warehouse(province_url) as wh:
+        assert failed_data_alerts(wh, now) == []
+        with record_run(wh, "r1/leadership_report", "leadership_report", {"week": "2025-W45"}) as run:
+            run.detail = {"blocking_quality_failures": 2}
+        with record_run(wh, "r2/leadership_report", "leadership_report", {"week": "2025-W44"}) as run:
+            run.detail = {"blocking_quality_failures": 0}
+        (alert,) = failed_data_alerts(wh, now)
+        assert alert.key == "built_on_failed_data:r1/leadership_report"
+        assert "The report of 2025-W45 was built on data that failed 2 blocking" in alert.message
+        assert "dossier-audit check --week 2025-W45" in alert.message
+        assert failed_data_alerts(wh, now + timedelta(days=9)) == []  # old news: not brought up again
+    data = tick(province_url, AlertCursor(dead_letters=10**9).dumps())
+    assert [r.run_key for r in data.run_requests] == ["built_on_failed_data:r1/leadership_report"]
+
+
+def test_a_warehouse_server_unreadable_several_ticks_in_a_row_alerts_once():
+    """A skipped tick pages nobody: a server down was a quiet sensor (on-call review)."""
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"clickhouse://default@127.0.0.1:{port}/dossier_audit?retries=0"
+    cursor = None
+    requested = []
+    for _ in range(5):
+        data = tick(url, cursor, unreadable_ticks=3)
+        cursor = data.cursor
+        requested += [r.run_key for r in data.run_requests]
+        if not data.run_requests:
+            assert "warehouse not readable (" in (data.skip_message or "")
+    assert len(requested) == 1 and requested[0].startswith("warehouse_unreadable:")
+    assert AlertCursor.parse(cursor).unreadable == 5
