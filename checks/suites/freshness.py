@@ -29,17 +29,19 @@ DESCRIPTION = (
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
     vi=(
-        "Sự kiện mới nhất đã cách đây hơn 3 ngày. Có thể do ngày nghỉ (cuối tuần, lễ, Tết); nếu không, "
-        "kiểm tra xem hệ thống nguồn còn gửi dữ liệu hay không (dossier-audit warehouse status "
+        "Sự kiện mới nhất đã cách đây hơn 3 ngày, hoặc có đơn vị (nêu ở trên) không có sự kiện nào trong 7 "
+        "ngày dù 4 tuần trước đó tuần nào cũng có. Có thể do ngày nghỉ (cuối tuần, lễ, Tết); nếu không, kiểm "
+        "tra xem hệ thống nguồn (của đơn vị đó) còn gửi dữ liệu hay không (dossier-audit warehouse status "
         "--warehouse URL: sự kiện mới nhất và lần nạp cuối; chỉ số dossier_audit_events_in_total của tiến "
         "trình sink ngừng tăng khi không có dữ liệu đến), nạp hoặc đẩy lại vào luồng (ingest) các tệp còn "
         "thiếu, rồi lập lại báo cáo của các tuần liên quan."
     ),
     en=(
-        "The newest event is more than 3 days old. Days off may explain it; otherwise see whether the "
-        "source still sends (dossier-audit warehouse status --warehouse URL: the newest event and the "
-        "last load; the sink's dossier_audit_events_in_total metric stops growing when nothing arrives), "
-        "load or ingest the missing files, then build the weeks they touch again."
+        "The newest event is more than 3 days old, or a unit (named above) has no event in 7 days though it "
+        "had events in each of the 4 weeks before. Days off may explain it; otherwise see whether the "
+        "source (that unit's) still sends (dossier-audit warehouse status --warehouse URL: the newest event "
+        "and the last load; the sink's dossier_audit_events_in_total metric stops growing when nothing "
+        "arrives), load or ingest the missing files, then build the weeks they touch again."
     ),
 )
 

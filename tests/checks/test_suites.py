@@ -427,3 +427,12 @@ def test_violations_and_outcome_rows_left_behind_or_overlapping_block_the_week(p
     assert (overlap.success, overlap.blocking, overlap.unexpected_count) == (False, True, 1)
     assert overlap.details["examples"][0]["dossier_id"] == first
     assert overlap.message_vi == "Hồ sơ có hai kết quả giải quyết cùng hiệu lực tại một thời điểm: 1 hồ sơ"
+
+
+def test_the_freshness_advice_speaks_of_a_silent_unit_too() -> None:
+    """A unit that stopped sending failed the suite, and its next step spoke only of the newest event being
+    more than 3 days old, which had passed (on-call review)."""
+    from checks.suites import freshness
+
+    for text in (freshness.NEXT_STEP.vi, freshness.NEXT_STEP.en):
+        assert "3" in text and "7" in text and ("đơn vị" in text or "unit" in text), text
