@@ -48,6 +48,12 @@ class AlertThresholds(ConfigurableResource):  # type: ignore[type-arg]
     jump_factor: float = Field(default=2.0, gt=0, description="Multiple of the average that is a jump.")
     jump_min: int = Field(default=5, ge=1, description="Fewest violations in the week that can be a jump.")
     history_weeks: int = Field(default=8, ge=1, description="Weeks the average is taken over.")
+    dead_letters_min: int = Field(
+        default=1,
+        ge=1,
+        description="Rejected lines added since the last dead-letter alert that alert again (a source "
+        "trickling a bad line now and then alerted at every tick: raise it for such a source).",
+    )
     unreadable_ticks: int = Field(
         default=3,
         ge=1,
@@ -108,25 +114,32 @@ GROUP BY unit_code, monday
 """
 
 
-def dead_letter_alerts(wh: Warehouse, cursor: AlertCursor) -> list[Alert]:
-    """An alert when ``rejected_events`` holds more rows than at the last tick (the first tick only sets
-    the baseline: what was there before the sensor ran is history, not news). Updates ``cursor``."""
+def dead_letter_alerts(wh: Warehouse, cursor: AlertCursor, least: int = 1) -> list[Alert]:
+    """An alert when ``rejected_events`` holds at least ``least`` more rows than at the last alert (the
+    first tick only sets the baseline: what was there before the sensor ran is history, not news), naming
+    the reasons of the rows added. Updates ``cursor``."""
     ((count,),) = wh.query("SELECT count() FROM rejected_events FINAL")
     count = int(count)
-    previous, cursor.dead_letters = cursor.dead_letters, count
-    if previous is None or count <= previous:
+    previous = cursor.dead_letters
+    if previous is None or count < previous:  # the first tick, or rows deleted: a new baseline
+        cursor.dead_letters = count
         return []
+    if count - previous < least:
+        return []
+    cursor.dead_letters = count
+    grown = count - previous
+    # The newest rows' reasons: what just arrived, not the all-time most common (on-call review).
     reasons = wh.query(
-        "SELECT reason_code, count() AS n FROM rejected_events FINAL"
-        " GROUP BY reason_code ORDER BY n DESC, reason_code LIMIT 5"
+        "SELECT reason_code, count() AS n FROM (SELECT reason_code FROM rejected_events FINAL"
+        " ORDER BY rejected_at DESC LIMIT %(n)s) GROUP BY reason_code ORDER BY n DESC, reason_code LIMIT 5",
+        {"n": grown},
     )
     top = ", ".join(f"{code} ×{n}" for code, n in reasons)
-    grown = count - previous
     return [
         Alert(
             f"dead_letters:{count}",
             "dead_letters",
-            f"Dead letters grew by {grown} (from {previous} to {count}); most common reasons: {top}. "
+            f"Dead letters grew by {grown} (from {previous} to {count}); their most common reasons: {top}. "
             "Read them with: SELECT * FROM rejected_events FINAL ORDER BY rejected_at DESC",
             {"previous": previous, "current": count, "grown": grown},
         )
@@ -235,8 +248,8 @@ def evaluate_alerts(
     wh: Warehouse, thresholds: AlertThresholds, now: datetime, cursor: AlertCursor
 ) -> list[Alert]:
     """Every alert due at ``now``; ``cursor`` is updated in place."""
-    jumps = violation_jump_alerts(wh, thresholds, now, cursor)
-    return [*dead_letter_alerts(wh, cursor), *jumps, *failed_data_alerts(wh, now)]
+    letters = dead_letter_alerts(wh, cursor, thresholds.dead_letters_min)
+    return [*letters, *violation_jump_alerts(wh, thresholds, now, cursor), *failed_data_alerts(wh, now)]
 
 
 def unreadable_alert(exc: WarehouseError, ticks: int, now: datetime) -> Alert:

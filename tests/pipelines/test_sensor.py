@@ -46,12 +46,11 @@ def tick(url: str, cursor: str | None, platform: PlatformResource | None = None,
         return SENSOR.evaluate_tick(context)
 
 
-def add_dead_letters(wh: Warehouse, n: int, start: int = 0) -> None:
-    at = datetime(2025, 11, 3, tzinfo=UTC)
-    rows = [
-        ("test.jsonl", start + i, f"h{start + i}", "{not json", "invalid_json", "bad line", at)
-        for i in range(n)
-    ]
+def add_dead_letters(
+    wh: Warehouse, n: int, start: int = 0, reason: str = "invalid_json", at: datetime | None = None
+) -> None:
+    at = at or datetime(2025, 11, 3, tzinfo=UTC)
+    rows = [("test.jsonl", start + i, f"h{start + i}", "{not json", reason, "bad line", at) for i in range(n)]
     wh.insert("rejected_events", REJECTION_COLUMNS, [list(c) for c in zip(*rows, strict=True)])
 
 
@@ -217,3 +216,20 @@ def test_a_warehouse_server_unreadable_several_ticks_in_a_row_alerts_once():
             assert "warehouse not readable (" in (data.skip_message or "")
     assert len(requested) == 1 and requested[0].startswith("warehouse_unreadable:")
     assert AlertCursor.parse(cursor).unreadable == 5
+
+
+def test_dead_letters_alert_past_a_threshold_naming_what_just_arrived(province_url):
+    """A source trickling a bad line alerted at every tick, naming the all-time most common reasons
+    (on-call review): past ``dead_letters_min`` added since the last alert, with the new rows' reasons."""
+    with open_warehouse(province_url) as wh:
+        add_dead_letters(wh, 7, reason="json.invalid")  # history: the baseline
+        cursor = AlertCursor()
+        thresholds = AlertThresholds(dead_letters_min=5)
+        assert evaluate_alerts(wh, thresholds, NOW, cursor) == [] and cursor.dead_letters == 7
+        later = datetime(2025, 11, 10, tzinfo=UTC)
+        add_dead_letters(wh, 3, start=100, reason="field.missing", at=later)
+        assert [a for a in evaluate_alerts(wh, thresholds, NOW, cursor) if a.kind == "dead_letters"] == []
+        add_dead_letters(wh, 2, start=200, reason="type.unknown", at=later + timedelta(hours=1))
+        (alert,) = [a for a in evaluate_alerts(wh, thresholds, NOW, cursor) if a.kind == "dead_letters"]
+    assert "grew by 5 (from 7 to 12)" in alert.message
+    assert "field.missing ×3, type.unknown ×2" in alert.message and "json.invalid" not in alert.message
