@@ -120,6 +120,11 @@ def warehouse_load(
 
     result, instant = guarded(go)
     sys.stdout.write(orjson.dumps(result.to_json_dict()).decode() + "\n")
+    migrated = result.migrations_applied
+    if migrated and migrated[0].startswith("0000_"):  # a new warehouse
+        err.print(f"created the warehouse's schema ({len(migrated)} migrations)", highlight=False)
+    elif migrated:  # a warehouse behind the code, brought up to date first (upgrade review)
+        err.print(f"migrated the schema first: {', '.join(migrated)}", highlight=False)
     print_ingest(result.stats, result.rejections, "each is stored, line and reason, in rejected_events")
     err.print(
         f"{stored_events(result)} and "

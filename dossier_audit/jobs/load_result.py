@@ -52,6 +52,8 @@ class LoadResult:
     #: Open dossiers earlier loads judged at an earlier ``as_of``, none of their events in this file, judged
     #: again at this one (``load_open``): the time since may have made them late.
     open_rejudged: int = 0
+    #: The schema migrations the load applied first (a warehouse behind the code: upgrade review).
+    migrations_applied: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class LoadResult:
             "unfinished_runs": [run.run_id for run in self.left],
             "recovered_dossiers": self.recovered_dossiers,
             "open_dossiers_rejudged": self.open_rejudged,
+            "migrations_applied": self.migrations_applied,
             "seconds": round(self.seconds, 3),
         }
 

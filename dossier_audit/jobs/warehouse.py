@@ -118,7 +118,7 @@ def load_file(
     whatever their file (``load_runs.finishing``); ``load_start.SupersedeRefused`` for any other id, before
     anything is stored."""
     started = time.perf_counter()
-    migrate(wh)
+    migrated = [m.label for m in migrate(wh)]
     pseudonymiser = platform.pseudonymiser
     source = source or str(path.resolve())
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
@@ -131,7 +131,7 @@ def load_file(
     stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
-    result = LoadResult(IngestStats(), run_id=run.run_id)
+    result = LoadResult(IngestStats(), run_id=run.run_id, migrations_applied=migrated)
     shown = EarliestRejections(keep_rejections)  # the same lines on every run, in line order
     progress = on_progress or _no_progress
 

@@ -165,3 +165,29 @@ def test_a_schema_a_killed_first_load_left_behind_is_one_line_naming_the_init(
     assert len(result.stderr.strip().splitlines()) == 1
     assert runner.invoke(app, ["warehouse", "init", "--warehouse", url]).exit_code == 0
     assert run(["warehouse", "status"], url, tmp_path).exit_code == 0
+
+
+def test_a_load_says_when_it_brought_a_warehouse_up_to_date_first(tmp_path: Path) -> None:
+    """A load migrates a warehouse behind the code, which the reading commands refuse: it did so without a
+    word (upgrade review). It says which migrations it applied; on a new warehouse, that it made one."""
+    from warehouse.migrate import discover
+
+    url = f"chdb://{tmp_path}/wh"
+    with open_warehouse(url, create_database=True) as wh:
+        for migration in discover()[:7]:  # an older release's warehouse
+            for statement in migration.statements():
+                wh.execute(statement)
+            wh.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}', now())"
+            )
+    newer = [m.label for m in discover()[7:]]
+    args = ["warehouse", "load", str(EXAMPLES), "--as-of", "2025-11-20"]
+    loaded = run(args, url, tmp_path)
+    assert loaded.exit_code == 0, loaded.stderr
+    assert orjson.loads(loaded.stdout)["migrations_applied"] == newer
+    assert f"migrated the schema first: {', '.join(newer)}" in " ".join(loaded.stderr.split())
+    again = run(args, url, tmp_path)
+    assert orjson.loads(again.stdout)["migrations_applied"] == [] and "schema" not in again.stderr
+    fresh = run(args, f"chdb://{tmp_path}/new", tmp_path)
+    assert f"created the warehouse's schema ({len(discover())} migrations)" in fresh.stderr
