@@ -233,3 +233,24 @@ def test_dead_letters_alert_past_a_threshold_naming_what_just_arrived(province_u
         (alert,) = [a for a in evaluate_alerts(wh, thresholds, NOW, cursor) if a.kind == "dead_letters"]
     assert "grew by 5 (from 7 to 12)" in alert.message
     assert "field.missing ×3, type.unknown ×2" in alert.message and "json.invalid" not in alert.message
+
+
+def test_a_tick_failing_half_way_leaves_what_it_counted_to_the_next(province_url, monkeypatch):
+    """A tick that counted the dead letters' growth, then could not read the rest, kept the moved baseline:
+    the growth was never alerted (review of the diff)."""
+    from pipelines import sensors
+    from warehouse.base import WarehouseUnavailable
+
+    first = tick(province_url, None)
+    with open_warehouse(province_url) as wh:
+        add_dead_letters(wh, 4)
+
+    def gone(*args: object) -> list[object]:
+        raise WarehouseUnavailable("the server went away")
+
+    monkeypatch.setattr(sensors, "failed_data_alerts", gone)
+    failed = tick(province_url, first.cursor)
+    assert failed.run_requests == [] and AlertCursor.parse(failed.cursor).dead_letters == 0
+    monkeypatch.undo()
+    (alert,) = tick(province_url, failed.cursor).run_requests
+    assert "grew by 4" in alert.run_config["ops"]["raise_alert"]["config"]["message"]
