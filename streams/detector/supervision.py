@@ -192,10 +192,19 @@ class Supervision(Finalization):
         if self.metrics is None:
             return
         ends = self._highwaters()
-        for partition, state in list(self.core.partitions.items()):
+        held = dict(self.core.partitions)
+        for partition, state in held.items():
             end, reached = ends.get(partition), state.next_offset
             if end is not None and reached is not None:  # known once fetched and read from
                 self.metrics.set_lag(self.events_topic, partition, end - reached)
+        # A partition another worker took over is its lag to report: the last value kept here was
+        # exported for ever, a false alert and a double count once several workers run (review of the diff).
+        gauge = self.metrics.consumer_lag
+        for metric in gauge.collect():
+            for sample in metric.samples:
+                topic, number = sample.labels["topic"], sample.labels["partition"]
+                if topic == self.events_topic and int(number) not in held:
+                    gauge.remove(topic, number)
 
     async def _group_caught_up(self) -> bool:
         """Whether the group has committed every partition of the events topic to its end."""

@@ -100,3 +100,24 @@ def test_a_running_rebalance_or_an_unrecovered_assignment_is_not_settled() -> No
     assert not detector._settled()
     app.rebalancing, detector.ready = False, False
     assert not detector._settled()
+
+
+def test_the_lag_of_a_partition_taken_over_is_no_longer_exported() -> None:
+    """A live detector publishes the lag of the partitions it holds; one another worker took over kept its
+    last value for ever, a false alert and a double count with several workers (review of the diff)."""
+    from streams.observability import WorkerMetrics
+
+    detector, _ = _detector(_Coordinator())
+    metrics = WorkerMetrics()
+    detector.metrics = metrics
+    topic = detector.events_topic
+    metrics.set_lag(topic, 5, 40)  # a partition held before the rebalance
+    metrics.set_lag("another-topic", 5, 2)  # not the events topic: not this method's
+    detector.core.partitions.clear()
+    detector.core.partitions[1] = SimpleNamespace(next_offset=3)  # type: ignore[assignment]
+    detector._highwaters = lambda: {1: 10}  # type: ignore[method-assign]
+    detector._tick_lag()
+    sample = metrics.registry.get_sample_value
+    assert sample("dossier_audit_consumer_lag", {"topic": topic, "partition": "1"}) == 7
+    assert sample("dossier_audit_consumer_lag", {"topic": topic, "partition": "5"}) is None
+    assert sample("dossier_audit_consumer_lag", {"topic": "another-topic", "partition": "5"}) == 2
