@@ -37,7 +37,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 SCHEMA_FILE = Path(__file__).parent / "data" / "compose-spec.json"
 DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / "deploy" / "env.example"
-SITE_SETTINGS = ROOT / "deploy" / "site" / "settings.env"
+SITE_SETTINGS = ROOT / "deploy" / "site" / "settings.env.example"
 USERS_XML = ROOT / "deploy" / "clickhouse" / "users.d" / "dossier-audit.xml"
 DAGSTER_YAML = ROOT / "deploy" / "dagster" / "dagster.yaml"
 
@@ -351,9 +351,9 @@ def test_environment_names_are_settings_and_defaults_agree(compose):
             assert env["DOSSIER_AUDIT_PSEUDONYM_KEY"] == SECRETS["DOSSIER_AUDIT_PSEUDONYM_KEY"], name
 
 
-#: The services that read applicants or events holding them: the workers, the daemon running the jobs, the
-#: cli (ingest, load). Not init, the Dagster UI (its runs start in the daemon) or the console.
-KEYED = {*WORKERS, "dagster-daemon", "cli"}
+#: The services that read applicants or events holding them: the workers, the cli (ingest, load). Not init,
+#: Dagster (its jobs read the warehouse, pseudonymised already) or the console.
+KEYED = {*WORKERS, "cli"}
 
 
 def test_each_secret_reaches_only_the_services_that_need_it(compose, raw):
@@ -373,8 +373,10 @@ def test_each_secret_reaches_only_the_services_that_need_it(compose, raw):
 
 
 def test_the_shipped_settings_file_reads_and_leaves_compose_s_own_values_to_it(tmp_path):
-    """deploy/site/settings.env, every commented setting written in, is a settings file the platform reads;
-    it names no secret (those are in .env) and none of the values compose passes itself (the topics')."""
+    """deploy/site/settings.env.example, every commented setting written in, is a settings file the
+    platform reads; it names no secret (those are in .env) and none of the values compose passes itself (the
+    topics'). The operator's copy, settings.env, is not tracked: a `git pull` never meets its edits."""
+    assert "/deploy/site/settings.env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
     from bootstrap.settings import load_settings
 
     text = SITE_SETTINGS.read_text(encoding="utf-8")
