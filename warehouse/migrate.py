@@ -19,8 +19,10 @@ from warehouse.base import Warehouse, WarehouseError
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _COMMENT = re.compile(r"--[^\n]*")
-#: A statement adding one column, which a server refuses if the column is there ("DUPLICATE_COLUMN").
-_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+) [^,]*", re.IGNORECASE)
+#: A statement adding columns, which a server refuses if one is there ("DUPLICATE_COLUMN"): its table, and
+#: each ``ADD COLUMN`` clause's column (any layout, any type: ``DateTime64(3, 'UTC')`` holds a comma).
+_ALTER_TABLE = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s", re.IGNORECASE)
+_ADD_COLUMN = re.compile(r"\bADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +114,23 @@ def migrate(wh: Warehouse) -> list[Migration]:
     return now
 
 
+def added_columns(statement: str) -> tuple[str, list[str]] | None:
+    """The table and columns ``statement`` adds, if it is an ``ALTER TABLE`` adding columns."""
+    table = _ALTER_TABLE.match(statement)
+    columns = _ADD_COLUMN.findall(statement)
+    return (table[1], columns) if table is not None and columns else None
+
+
 def _added_already(wh: Warehouse, statement: str) -> bool:
-    """Whether ``statement`` adds one column its table has (a run killed after it, before its record)."""
-    added = _ADD_COLUMN.fullmatch(statement)
+    """Whether ``statement`` adds columns its table has, all of them (a run killed after it, before its
+    record: ClickHouse applies one ALTER's clauses together)."""
+    added = added_columns(statement)
     if added is None:
         return False
+    table, columns = added
     rows = wh.query(
         "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = %(t)s "
-        "AND name = %(c)s",
-        {"t": added[1], "c": added[2]},
+        "AND name IN %(c)s",
+        {"t": table, "c": tuple(columns)},
     )
-    return bool(rows[0][0])
+    return int(rows[0][0]) == len(set(columns))

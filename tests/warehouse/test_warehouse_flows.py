@@ -59,6 +59,27 @@ def test_a_migration_killed_before_its_record_runs_again(
     assert schema_version(warehouse) == last.version
 
 
+def test_every_column_a_migration_adds_is_recognised() -> None:
+    """The re-run of a killed migration skips an ADD COLUMN whose column is there: every migration's
+    ADD COLUMN must be recognised, whatever its layout or type (review of the diff)."""
+    from warehouse.migrate import added_columns
+
+    for migration in discover():
+        for statement in migration.statements():
+            if "ADD COLUMN" in statement.upper():
+                assert added_columns(statement) is not None, (migration.label, statement)
+    shapes = {
+        "ALTER TABLE t ADD COLUMN a String DEFAULT ''": ("t", ["a"]),
+        "ALTER TABLE t\n  ADD COLUMN at DateTime64(3, 'UTC')": ("t", ["at"]),
+        "alter table t add column m Map(String, String), add column n UInt8": ("t", ["m", "n"]),
+        "ALTER TABLE t ADD COLUMN IF NOT EXISTS x UInt8": ("t", ["x"]),
+        "ALTER TABLE t DROP COLUMN a": None,
+        "CREATE TABLE IF NOT EXISTS t (a String) ENGINE = Log": None,
+    }
+    for statement, expected in shapes.items():
+        assert added_columns(statement) == expected, statement
+
+
 def test_init_says_when_it_stores_the_bundled_sample_catalogue(warehouse_url: str, tmp_path: Path) -> None:
     """A compose deployment upgraded with its settings left in .env (they moved to settings.env) lost its
     catalogue setting, and init stored the sample province's without a word (upgrade review)."""
