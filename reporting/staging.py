@@ -105,9 +105,12 @@ def _moved(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
     return moved
 
 
-def left_incomplete(dest: Path) -> bool:
-    """Whether ``dest`` holds the files of a report whose writer stopped while replacing them."""
-    return (dest / INCOMPLETE).exists()
+def left_incomplete(dest: Path) -> list[Path]:
+    """The files saying ``dest``'s report was being replaced when its writer stopped: the report command's
+    and each Dagster asset's (:func:`publish`)."""
+    stem = INCOMPLETE.removesuffix(".txt")
+    found = dest.glob(f"{stem}*.txt")
+    return sorted(p for p in found if p.name == INCOMPLETE or p.name.startswith(f"{stem}-"))
 
 
 @contextmanager
@@ -116,11 +119,11 @@ def _replacing(dest: Path, name: str) -> Iterator[None]:
     disk first), removed once the block ends well (a failure leaves it: the folder is a mix), and the
     stopping signals held (:func:`_held_signals`)."""
     marker = dest / name
-    with open(marker, "w", encoding="utf-8") as file:
-        file.write(_INCOMPLETE_TEXT)
-        file.flush()
-        os.fsync(file.fileno())
-    with _held_signals():
+    with _held_signals():  # the mark too: a stop between it and the moves left it over a whole folder
+        with open(marker, "w", encoding="utf-8") as file:
+            file.write(_INCOMPLETE_TEXT)
+            file.flush()
+            os.fsync(file.fileno())
         yield
         marker.unlink()
 

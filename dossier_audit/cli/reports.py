@@ -81,7 +81,8 @@ def report(
             if target.exists() and not target.is_dir():  # said before the report is built ("File exists")
                 raise UsageError(f"cannot write the report into {target}: it is a file, not a folder")
             made = _missing_folders(target)
-            if left_incomplete(target):  # replaced whole below: the folder is usable again after this run
+            marks = left_incomplete(target)
+            if marks:  # replaced whole below: the folder is usable again after this run
                 err.print(
                     f"[yellow]warning:[/] the last report into {escape(str(target))} stopped while replacing "
                     "its files (they may be of two runs): this run replaces them",
@@ -100,6 +101,8 @@ def report(
                             calendar=platform.calendar,
                         )  # fmt: skip
                     written = publish_files(staging, target, written)
+                    for mark in marks if packs else ():  # every file of the week is this run's now
+                        mark.unlink(missing_ok=True)
                     left = _earlier_packs(target, written)
                     if packs:  # of units without a pack this time: no file of the week is another run's
                         for path in left:

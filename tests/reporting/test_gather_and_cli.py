@@ -352,13 +352,19 @@ def test_a_report_into_a_folder_left_half_replaced_says_so_and_replaces_it(
 
     out = tmp_path / "week"
     out.mkdir()
-    (out / INCOMPLETE).write_text("…", encoding="utf-8")
-    args = ["report", "--warehouse", province.url, "--out", str(out), "--week", "2025-W45", "--no-packs"]
-    done = runner.invoke(app, args)
+    dagster = out / "BAO-CAO-CHUA-HOAN-TAT-audit_packs.txt"  # a Dagster asset's, left the same way
+    for mark in (out / INCOMPLETE, dagster):
+        mark.write_text("…", encoding="utf-8")
+    args = ["report", "--warehouse", province.url, "--out", str(out), "--week", "2025-W45"]
+    done = runner.invoke(app, [*args, "--no-packs"])
     assert done.exit_code == 0, done.stderr
     said = " ".join(done.stderr.split())
     assert f"the last report into {out} stopped while replacing its files" in said, said
     assert not (out / INCOMPLETE).exists() and (out / "report.pdf").exists()
+    assert dagster.exists()  # its packs are not replaced without packs: still said
+    assert "stopped while replacing" in runner.invoke(app, [*args, "--no-packs"]).stderr
+    packed = runner.invoke(app, args)  # every file of the week: no mark left
+    assert packed.exit_code == 0 and not dagster.exists()
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "stopped while replacing" not in again.stderr
 

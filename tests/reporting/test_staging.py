@@ -99,3 +99,44 @@ def test_a_stop_while_publishing_waits_for_the_whole_set(
     monkeypatch.undo()
     assert sent and all((dest / name).read_text(encoding="utf-8") == "new" for name in NAMES)
     assert not [p.name for p in dest.iterdir() if p.name.startswith("BAO-CAO-CHUA-HOAN-TAT")]
+
+
+def test_a_stop_while_the_mark_is_written_waits_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mark was written before the signals were held: a stop then left it over a whole folder, and
+    the next report said the folder was a mix (review of the diff)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped
+
+    fsync = os.fsync
+
+    def interrupting(fd: int) -> None:
+        fsync(fd)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    dest = tmp_path / "week"
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        with pytest.raises(_Stopped), locked_staging(dest, "report") as files:
+            _staged_files(files, NAMES, "new")
+            monkeypatch.setattr(os, "fsync", interrupting)
+            publish_files(files, dest, [])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        monkeypatch.undo()
+    assert left_incomplete(dest) == [] and all((dest / n).read_text(encoding="utf-8") == "new" for n in NAMES)
+
+
+def test_a_dagster_assets_mark_is_recognised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dest = tmp_path / "week"
+    dest.mkdir()
+
+    def full_disk(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError), staged(dest, "audit_packs") as files:
+        _staged_files(files, NAMES, "new")
+        monkeypatch.setattr(os, "replace", full_disk)
+        publish(files, dest, [])
+    monkeypatch.undo()
+    assert [p.name for p in left_incomplete(dest)] == ["BAO-CAO-CHUA-HOAN-TAT-audit_packs.txt"]
