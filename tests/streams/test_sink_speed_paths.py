@@ -310,6 +310,12 @@ class FakeConsumer:
         time.sleep(timeout_ms / 1000)
         return {}
 
+    def highwater(self, tp: Any) -> int | None:  # the lag, reported while a write is retried
+        return None
+
+    def position(self, tp: Any) -> int | None:
+        return None
+
 
 class FailingWarehouse:
     def __init__(self, failures: int, error: Exception) -> None:
