@@ -11,9 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from kafka import TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
+from streams.observability import WorkerMetrics
 from streams.sink.batch import SinkBatch
+
+
+def report_lag(
+    consumer: KafkaConsumer,
+    metrics: WorkerMetrics,
+    batches: Sequence[SinkBatch | None],
+    backlog: Sequence[tuple[TopicPartition, Sequence[Any]]],
+) -> None:
+    """Set each assigned partition's lag: its end as the last fetch saw it, less :func:`unstored_from`."""
+    for tp in consumer.assignment():
+        highwater = consumer.highwater(tp)
+        position = consumer.position(tp) if highwater is not None else None
+        if highwater is not None and position is not None:
+            metrics.set_lag(tp.topic, tp.partition, highwater - unstored_from(tp, position, batches, backlog))
 
 
 def unstored_from(

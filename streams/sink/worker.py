@@ -36,7 +36,7 @@ from streams.observability import WorkerMetrics
 from streams.sink.batch import BatchConverter, SinkBatch, SinkStats, count_stored
 from streams.sink.collector import COLLECTOR, GC_THRESHOLD0
 from streams.sink.group import GroupJoinTimeout, JoinDeadline, copy_group_offsets
-from streams.sink.lag import unstored_from
+from streams.sink.lag import report_lag
 from streams.sink.options import SinkOptions
 from streams.sink.polling import (
     CONSUMER_TUNING,
@@ -267,14 +267,8 @@ class SinkWorker:
         if now - self._lag_updated < 1.0:
             return
         self._lag_updated = now
-        for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)
-            if highwater is not None:
-                position = consumer.position(tp)
-                if position is not None:
-                    flight = self._inflight.batch if self._inflight is not None else None
-                    oldest = unstored_from(tp, position, (flight, self._pending), self._backlog)
-                    self.metrics.set_lag(tp.topic, tp.partition, highwater - oldest)
+        flight = self._inflight.batch if self._inflight is not None else None
+        report_lag(consumer, self.metrics, (flight, self._pending), self._backlog)
 
     # -- write, then commit ---------------------------------------------------------------------------------
     def _flush(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
