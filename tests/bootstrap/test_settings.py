@@ -220,12 +220,14 @@ def test_the_compose_deployment_gives_the_console_secret_to_the_console_alone():
 
 
 def test_the_env_examples_report_values_read_back_whole(tmp_path, monkeypatch) -> None:
-    """deploy/env.example quotes the report's values that hold spaces (a shell sourcing .env reads them
-    whole); uncommented into a settings file, each reads back as written between its quotes."""
+    """The deployment's settings example (deploy/site/settings.env.example, where they moved from
+    deploy/env.example) quotes the report's values that hold spaces (a shell sourcing it reads them whole);
+    uncommented into a settings file, each reads back as written between its quotes."""
     from pathlib import Path
 
     _no_config(monkeypatch)
-    example = (Path(__file__).resolve().parents[2] / "deploy" / "env.example").read_text(encoding="utf-8")
+    site = Path(__file__).resolve().parents[2] / "deploy" / "site"
+    example = (site / "settings.env.example").read_text(encoding="utf-8")
     lines = [line[2:] for line in example.splitlines() if line.startswith("# DOSSIER_AUDIT_REPORT_")]
     conf = tmp_path / "report.env"
     conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
