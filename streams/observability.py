@@ -104,6 +104,12 @@ class WorkerMetrics:
             "watermark_seconds", "Event-time watermark per partition (Unix seconds).", ["partition"],
             namespace=ns, registry=r,
         )  # fmt: skip
+        # The sink's (set each second by its loop; no series elsewhere): whether its consumer knows the
+        # group coordinator, which it loses when the broker goes away (it said so in logs only: review).
+        self.group_coordinator_known = Gauge(
+            "group_coordinator_known", "1 while the consumer knows its group's coordinator, else 0.",
+            ["group"], namespace=ns, registry=r,
+        )  # fmt: skip
         self.sink_batches = Counter(
             "sink_batches", "Batches written to the warehouse and committed.", namespace=ns, registry=r
         )

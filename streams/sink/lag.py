@@ -1,4 +1,5 @@
-"""The sink's lag, counted from what it has not stored yet.
+"""The sink's progress as its loop reads it: its lag, counted from what it has not stored yet; whether it
+has read every assigned partition to its end (:func:`at_end`); whether it knows its group's coordinator.
 
 Counted from the consumer's position, it read 0 while the warehouse was down: the records held for the
 write's retries are past the position, and a paused partition fetches nothing new, so the alert the
@@ -8,6 +9,7 @@ flight, pending or polled, every record up to the partition's end is one the war
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,6 +17,26 @@ from kafka import KafkaConsumer, TopicPartition
 
 from streams.observability import WorkerMetrics
 from streams.sink.batch import SinkBatch
+
+log = logging.getLogger("streams.sink.worker")  # the sink's lines, under the name its log readers know
+
+
+def report_coordinator(
+    consumer: KafkaConsumer, metrics: WorkerMetrics, group: str, before: bool | None
+) -> bool | None:
+    """Set whether ``consumer`` knows its group's coordinator, and say it once when it loses or finds it
+    again (``before``: what the last call returned); ``None`` for a consumer that is not kafka-python's. A
+    broker gone away showed only as kafka-python's own log lines, no metric (on-call review)."""
+    coordinator = getattr(consumer, "_coordinator", None)  # kafka-python's; absent from test fakes
+    if coordinator is None:
+        return None
+    known = not coordinator.coordinator_unknown()
+    metrics.group_coordinator_known.labels(group=group).set(1 if known else 0)
+    if before and not known:
+        log.warning("group coordinator lost: the broker may be down (the sink keeps trying)")
+    elif known and before is False:
+        log.info("group coordinator found again")
+    return known
 
 
 def report_lag(
@@ -44,3 +66,23 @@ def unstored_from(
     held += [batch.starts[tp] for batch in batches if batch is not None and tp in batch.starts]
     held += [records[0].offset for polled, records in backlog if polled == tp and records]
     return min(held)
+
+
+def at_end(consumer: KafkaConsumer) -> bool:
+    """Every assigned partition (at least one) consumed to the end its last fetch reported.
+
+    Why not an empty poll alone (``until_idle``'s early flush, :data:`IDLE_POLL_SECONDS`): a poll as
+    long as a fetch's wait comes back empty whenever one fetch round trip is slow. Why not a longer
+    cap instead (say 3x ``fetch_max_wait_ms``): it would only make that rarer, and add its length to
+    the end of each run. Fetched records not yet returned by ``poll`` keep a position below its
+    highwater; a partition not fetched yet has none."""
+    assignment = consumer.assignment()
+    if not assignment:
+        return False
+    for tp in assignment:
+        # The highwater of the last fetch response: tansu's ListOffsets answers are not reliable.
+        highwater = consumer.highwater(tp)
+        position = consumer.position(tp) if highwater is not None else None
+        if highwater is None or position is None or position < highwater:
+            return False
+    return True

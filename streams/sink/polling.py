@@ -44,5 +44,5 @@ RETRY_POLL_SECONDS = 0.5
 #: up to ``batch_seconds`` for it added that much to the end of every run that found no write in flight
 #: there (measured: ~1 s of a ~3 s catch-up of 96k events). An empty poll alone does not flush: this is
 #: as long as ``fetch_max_wait_ms`` (:data:`CONSUMER_TUNING`), so one slow fetch round trip during a
-#: catch-up returns nothing as well, and would flush a partial batch (``SinkWorker._at_end``).
+#: catch-up returns nothing as well, and would flush a partial batch (``streams.sink.lag.at_end``).
 IDLE_POLL_SECONDS = 0.1

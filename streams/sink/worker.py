@@ -36,7 +36,7 @@ from streams.observability import WorkerMetrics
 from streams.sink.batch import BatchConverter, SinkBatch, SinkStats, count_stored
 from streams.sink.collector import COLLECTOR, GC_THRESHOLD0
 from streams.sink.group import GroupJoinTimeout, JoinDeadline, copy_group_offsets
-from streams.sink.lag import report_lag
+from streams.sink.lag import at_end, report_coordinator, report_lag
 from streams.sink.options import SinkOptions
 from streams.sink.polling import (
     CONSUMER_TUNING,
@@ -113,6 +113,7 @@ class SinkWorker:
         self._inflight: InFlight | None = None
         self._last_record = time.monotonic()
         self._lag_updated = 0.0
+        self._coordinator_known: bool | None = None
         self._closing = False
         self._join = JoinDeadline(options.join_timeout)
         max_poll = float(self.consumer_options.get("max_poll_interval_ms", 300_000)) / 1000
@@ -206,7 +207,7 @@ class SinkWorker:
             if self._pending and (
                 self._pending.messages >= batch_size
                 or time.monotonic() >= self._pending.opened_at + batch_seconds
-                or (until_idle and not records and self._at_end(consumer))
+                or (until_idle and not records and at_end(consumer))
             ):
                 self._flush(consumer, stop)
             self._update_lag(consumer)
@@ -240,27 +241,7 @@ class SinkWorker:
     def _caught_up(self, consumer: KafkaConsumer) -> bool:
         if time.monotonic() - self._last_record < self.options.idle_seconds:
             return False
-        return self._at_end(consumer)
-
-    @staticmethod
-    def _at_end(consumer: KafkaConsumer) -> bool:
-        """Every assigned partition (at least one) consumed to the end its last fetch reported.
-
-        Why not an empty poll alone (``until_idle``'s early flush, :data:`IDLE_POLL_SECONDS`): a poll as
-        long as a fetch's wait comes back empty whenever one fetch round trip is slow. Why not a longer
-        cap instead (say 3x ``fetch_max_wait_ms``): it would only make that rarer, and add its length to
-        the end of each run. Fetched records not yet returned by ``poll`` keep a position below its
-        highwater; a partition not fetched yet has none."""
-        assignment = consumer.assignment()
-        if not assignment:
-            return False
-        for tp in assignment:
-            # The highwater of the last fetch response: tansu's ListOffsets answers are not reliable.
-            highwater = consumer.highwater(tp)
-            position = consumer.position(tp) if highwater is not None else None
-            if highwater is None or position is None or position < highwater:
-                return False
-        return True
+        return at_end(consumer)
 
     def _update_lag(self, consumer: KafkaConsumer) -> None:
         now = time.monotonic()
@@ -269,6 +250,8 @@ class SinkWorker:
         self._lag_updated = now
         flight = self._inflight.batch if self._inflight is not None else None
         report_lag(consumer, self.metrics, (flight, self._pending), self._backlog)
+        group, before = self.options.group_id, self._coordinator_known
+        self._coordinator_known = report_coordinator(consumer, self.metrics, group, before)
 
     # -- write, then commit ---------------------------------------------------------------------------------
     def _flush(self, consumer: KafkaConsumer, stop: threading.Event) -> None:

@@ -4,6 +4,7 @@ violations stored, offsets committed only after a successful write, and fault to
 from __future__ import annotations
 
 import threading
+import time
 import urllib.request
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -300,3 +301,40 @@ def test_a_live_sink_told_to_drain_stops_once_caught_up(broker, tmp_path):
             thread.join(30)
         assert not thread.is_alive()
         assert count(wh, "events") == 24
+
+
+def test_a_broker_gone_away_shows_in_a_metric_and_one_line(broker, tmp_path, caplog):
+    """A broker killed under a running sink showed only as kafka-python's log lines: no metric, and the
+    lag and assignments unchanged (on-call review). The sink says once that it lost its group's coordinator,
+    and dossier_audit_group_coordinator_known goes to 0."""
+    import logging
+
+    settings = settings_of(broker)
+    ingest_examples(settings)
+    stop = threading.Event()
+    metrics = WorkerMetrics()
+
+    def known() -> float | None:
+        name, labels = "dossier_audit_group_coordinator_known", {"group": DEFAULT_GROUP}
+        value: float | None = metrics.registry.get_sample_value(name, labels)
+        return value
+
+    with open_warehouse(f"chdb://{tmp_path}/wh") as wh, caplog.at_level(logging.INFO, "streams.sink.worker"):
+        worker = sink(settings, wh, metrics=metrics)
+        thread = threading.Thread(target=worker.run, kwargs={"stop_event": stop}, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 30
+            while (worker.stats.events < 24 or known() != 1) and time.monotonic() < deadline:
+                stop.wait(0.1)
+            assert worker.stats.events == 24 and known() == 1
+            broker.kill()
+            deadline = time.monotonic() + 60
+            while known() != 0 and time.monotonic() < deadline:
+                stop.wait(0.2)
+            assert known() == 0
+        finally:
+            stop.set()
+            thread.join(30)
+    lost = [r for r in caplog.records if "group coordinator lost" in r.getMessage()]
+    assert len(lost) == 1 and lost[0].levelno == logging.WARNING
