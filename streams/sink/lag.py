@@ -20,6 +20,9 @@ from streams.sink.batch import SinkBatch
 
 log = logging.getLogger("streams.sink.worker")  # the sink's lines, under the name its log readers know
 
+#: Polled records not converted yet, by partition, in the order they came.
+Backlog = Sequence[tuple[TopicPartition, Sequence[Any]]]
+
 
 def report_coordinator(
     consumer: KafkaConsumer, metrics: WorkerMetrics, group: str, before: bool | None
@@ -40,24 +43,17 @@ def report_coordinator(
 
 
 def report_lag(
-    consumer: KafkaConsumer,
-    metrics: WorkerMetrics,
-    batches: Sequence[SinkBatch | None],
-    backlog: Sequence[tuple[TopicPartition, Sequence[Any]]],
+    consumer: KafkaConsumer, metrics: WorkerMetrics, batches: Sequence[SinkBatch | None], backlog: Backlog
 ) -> None:
     """Set each assigned partition's lag: its end as the last fetch saw it, less :func:`unstored_from`."""
     for tp in consumer.assignment():
-        highwater = consumer.highwater(tp)
-        position = consumer.position(tp) if highwater is not None else None
-        if highwater is not None and position is not None:
-            metrics.set_lag(tp.topic, tp.partition, highwater - unstored_from(tp, position, batches, backlog))
+        if (read := _fetched(consumer, tp)) is not None:
+            end, position = read
+            metrics.set_lag(tp.topic, tp.partition, end - unstored_from(tp, position, batches, backlog))
 
 
 def unstored_from(
-    tp: TopicPartition,
-    position: int,
-    batches: Iterable[SinkBatch | None],
-    backlog: Sequence[tuple[TopicPartition, Sequence[Any]]],
+    tp: TopicPartition, position: int, batches: Iterable[SinkBatch | None], backlog: Backlog
 ) -> int:
     """The first offset of ``tp`` not stored yet: the oldest of ``batches``' records of it (the write in
     flight, the batch being filled) and of the polled records not converted yet (``backlog``), or the
@@ -80,9 +76,15 @@ def at_end(consumer: KafkaConsumer) -> bool:
     if not assignment:
         return False
     for tp in assignment:
-        # The highwater of the last fetch response: tansu's ListOffsets answers are not reliable.
-        highwater = consumer.highwater(tp)
-        position = consumer.position(tp) if highwater is not None else None
-        if highwater is None or position is None or position < highwater:
+        read = _fetched(consumer, tp)
+        if read is None or read[1] < read[0]:
             return False
     return True
+
+
+def _fetched(consumer: KafkaConsumer, tp: TopicPartition) -> tuple[int, int] | None:
+    """The end of ``tp`` as the last fetch response gave it (its highwater: tansu's ListOffsets answers are
+    not reliable) and the consumer's position, once both are known."""
+    highwater = consumer.highwater(tp)
+    position = consumer.position(tp) if highwater is not None else None
+    return (highwater, position) if highwater is not None and position is not None else None

@@ -291,7 +291,7 @@ class SinkWorker:
                 # After the poll: a rebalance inside it replaces the backlog list. Partitions newly assigned
                 # by it are not paused yet: keep what they returned for later.
                 self._backlog.extend((tp, rs) for tp, rs in polled.items() if rs)
-                self._update_lag(consumer)  # the lag grows while the warehouse is down: said
+                self._update_lag(consumer)  # the held records stay counted while the warehouse is down
         finally:
             if paused:
                 consumer.resume(*[tp for tp in paused if tp in consumer.assignment()])

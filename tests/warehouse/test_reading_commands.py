@@ -33,6 +33,20 @@ READING_COMMANDS = {
 }
 
 
+def _behind(url: str) -> None:
+    """A new warehouse at ``url`` with migrations 0000–0006 applied, recorded as a release had them."""
+    from warehouse.migrate import discover
+
+    with open_warehouse(url, create_database=True) as wh:
+        for migration in discover()[:7]:
+            for statement in migration.statements():
+                wh.execute(statement)
+            wh.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}', now())"
+            )
+
+
 def run(args: list[str], url: str, tmp_path: Path) -> Result:
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args] + ["--warehouse", url]
     return runner.invoke(app, argv)
@@ -132,17 +146,9 @@ def test_a_schema_a_killed_first_load_left_behind_is_one_line_naming_the_init(
     migration adds). A reading command now names what the schema lacks and the command that applies it
     (exit 2); ``warehouse status`` reports it (its JSON's ``schema.pending``, which monitoring reads, and a
     warning), with the counts the schema can give. ``warehouse init`` then brings it up to date."""
-    from warehouse.migrate import discover
 
     url = f"chdb://{tmp_path}/wh"
-    with open_warehouse(url, create_database=True) as wh:
-        for migration in discover()[:7]:  # as far as a first load killed at 0007 got
-            for statement in migration.statements():
-                wh.execute(statement)
-            wh.execute(
-                "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
-                f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}', now())"
-            )
+    _behind(url)  # as far as a first load killed at 0007 got
     result = run(READING_COMMANDS[command], url, tmp_path)
     message = " ".join(result.stderr.split())
     if command.startswith("warehouse status"):
@@ -173,14 +179,7 @@ def test_a_load_says_when_it_brought_a_warehouse_up_to_date_first(tmp_path: Path
     from warehouse.migrate import discover
 
     url = f"chdb://{tmp_path}/wh"
-    with open_warehouse(url, create_database=True) as wh:
-        for migration in discover()[:7]:  # an older release's warehouse
-            for statement in migration.statements():
-                wh.execute(statement)
-            wh.execute(
-                "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
-                f"VALUES ({migration.version}, '{migration.name}', '{migration.checksum}', now())"
-            )
+    _behind(url)  # an older release's warehouse
     newer = [m.label for m in discover()[7:]]
     args = ["warehouse", "load", str(EXAMPLES), "--as-of", "2025-11-20"]
     loaded = run(args, url, tmp_path)
