@@ -78,12 +78,12 @@ def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
 _MARKS_MAX = 250
 
 
-def page_marks(ws: Worksheet, title: str, page_word: str, mark: str = "") -> None:
+def page_marks(ws: Worksheet, title: str, page_word: str, mark: str = "", edition: str = "") -> None:
     """What every printed page of ``ws`` says: ``title`` (the week, the unit) and ``mark`` ("(tạm tính)")
-    at the top, the sheet's name and "Trang 3/7" at the bottom. A sheet printed or forwarded alone said
-    neither which week or unit it was, nor that its figures were provisional (review). A title too long for
-    the header is cut, never the mark (which went first: review). ``&`` is the codes' escape, so a title's
-    own is doubled."""
+    at the top, the sheet's name and "Trang 3/7" at the bottom, and ``edition`` ("Mã bản in: …") at its
+    right. A sheet printed or forwarded alone said neither which week or unit it was, nor that its figures
+    were provisional (review). A title too long for the header is cut, never the mark (which went first:
+    review). ``&`` is the codes' escape, so a title's own is doubled."""
     text, tail = xml_text(title), xml_text(f" {mark}" if mark else "")
     room = _MARKS_MAX - 10 - len(tail.replace("&", "&&"))
     while len(text.replace("&", "&&")) > room:  # cut before doubling: never a lone "&" at the cut
@@ -92,6 +92,9 @@ def page_marks(ws: Worksheet, title: str, page_word: str, mark: str = "") -> Non
     ws.oddHeader.center.size = 9
     ws.oddFooter.center.text = f"&A — {page_word} &P/&N"
     ws.oddFooter.center.size = 9
+    if edition:  # which kept edition a printed page is of (``reporting.editions``)
+        ws.oddFooter.right.text = xml_text(edition).replace("&", "&&")
+        ws.oddFooter.right.size = 8
 
 
 #: The summary's paragraphs span its eight columns (44 + 7 × 16 characters wide): about this many

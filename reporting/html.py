@@ -8,11 +8,13 @@ portrait pages and the annex on landscape ones, with the same tables as the PDF.
 from __future__ import annotations
 
 import base64
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from reporting import findings
 from reporting import tables as tb
@@ -34,7 +36,15 @@ def environment() -> Environment:
         finalize=visible_value,  # what a reader would not see, as [U+XXXX] (``reporting.visible``)
     )
     env.filters["words"] = nowrap_html  # a letterhead's lines break between words (``line_units``)
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as the body of a CSS string in a ``<style>`` element (between double quotes): a backslash,
+    a quote or a line break escaped, and ``<`` too, so that no unit name can close the element."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
+    return Markup(re.sub(r"[\r\n\f]", lambda _: "\\A ", escaped))
 
 
 def render(template: str, **context: Any) -> str:
@@ -64,10 +74,22 @@ def data_uri(path: Path) -> str:
 
 def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path) -> Path:
     """``report.html``, self-contained: the charts are embedded."""
+    path.write_text(report_html(report, charts), encoding="utf-8")
+    return path
+
+
+def edition_line(report: WeeklyReport) -> str | None:
+    """ "Mã bản in: 3f9a-2c71", once the report's edition code is known (``reporting.editions``)."""
+    return report.texts("edition_line", code=report.edition) if report.edition else None
+
+
+def report_html(report: WeeklyReport, charts: dict[str, Path]) -> str:
+    """The text of ``report.html``; without an edition code (``report.edition``), what the code is
+    computed from."""
     t = report.texts
     head = report.header
     tables = tb.report_tables(report)
-    text = render(
+    return render(
         "report.html.j2",
         **common_context(report),
         title=report.title,
@@ -101,6 +123,5 @@ def write_report_html(report: WeeklyReport, charts: dict[str, Path], path: Path)
             "trend": findings.chart_note(report, "trend"),
             "ranking": findings.chart_note(report, "ranking"),
         },
+        edition_line=edition_line(report),
     )
-    path.write_text(text, encoding="utf-8")
-    return path

@@ -215,6 +215,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "sheet_rules": {"vi": "Vi phạm theo quy tắc", "en": "Violations by rule"},
     "annex_by_rule": {"vi": "1. Theo quy tắc", "en": "1. By rule"},
     "page_word": {"vi": "Trang", "en": "Page"},
+    "edition_line": {"vi": "Mã bản in: {code}", "en": "Edition: {code}"},
     "annex_by_unit": {"vi": "2. Theo đơn vị", "en": "2. By unit"},
     "sheet_rule_unit": {"vi": "Vi phạm quy tắc × đơn vị", "en": "Violations rule × unit"},
     "sheet_unit_violations": {"vi": "Vi phạm theo đơn vị", "en": "Violations by unit"},

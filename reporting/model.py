@@ -85,6 +85,9 @@ class WeeklyReport:
     data_from: datetime | None = None
     #: The years the week's due dates reach on the statutory pattern, and its unconfirmed days off.
     calendar: CalendarNote = field(default_factory=CalendarNote)
+    #: Its edition code (``reporting.editions.edition_code`` of its HTML without it), printed on every page
+    #: of every file (``None`` until known): which kept edition a printed page is of.
+    edition: str | None = None
 
     @property
     def texts(self) -> Texts:

@@ -55,6 +55,22 @@ class OfficialPDF(FPDF):
         twin.set_xy(self.x, self.y)
         return twin
 
+    #: The edition line at the foot of every page ("Mã bản in: 3f9a-2c71"), or none.
+    edition_line: str | None = None
+
+    def footer(self) -> None:
+        """The edition line in the bottom margin, small and grey, right-aligned: which kept edition a loose
+        page is of (``reporting.editions``), the page's text untouched."""
+        if not self.edition_line:
+            return
+        family, style, size = self.font_family, self.font_style, self.font_size_pt
+        self.set_y(-12)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(90)
+        self.cell(0, 4, self.edition_line, align="R")
+        self.set_text_color(0)
+        self.set_font(family, style, size)
+
     def header(self) -> None:
         if self.page_no() == 1:
             return

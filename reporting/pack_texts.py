@@ -28,6 +28,8 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "minute": ("{n} phút", "{n} minute"),
     "minutes": ("{n} phút", "{n} minutes"),
     "page": ("Trang", "Page"),
+    #: At the foot of every page: which kept edition (``reporting/editions.py``) a printed page is of.
+    "edition": ("Mã bản in: {code}", "Edition: {code}"),
     # At the top of every printed page but the first (whose letterhead says it): a page copied alone.
     "page_head": (
         "Hồ sơ kiểm tra tuần {number}/{year} — {unit}",

@@ -190,7 +190,13 @@ def _header(ws: Worksheet, t: Texts, header: Letterhead, title: str) -> int:
 
 
 def write_pack_xlsx(
-    t: Texts, header: Letterhead, title: str, pack: UnitPack, path: Path, provisional: str | None = None
+    t: Texts,
+    header: Letterhead,
+    title: str,
+    pack: UnitPack,
+    path: Path,
+    provisional: str | None = None,
+    edition: str = "",
 ) -> Path:
     """The pack's workbook; ``provisional``: the box of a provisional week (``packs.provisional_box``),
     under the title, and "(tạm tính)" in every printed page's header."""
@@ -224,7 +230,7 @@ def write_pack_xlsx(
     _onsite_sheet(wb.create_sheet(sheet_title(pack_text("sheet_onsite", lang))), t, pack, header)
     mark = "" if provisional is None else f"({t('provisional_mark')})"
     for sheet in wb.worksheets:  # the timeline and sample sheets, printed alone, named no unit or week
-        page_marks(sheet, title, pack_text("page", lang), mark)
+        page_marks(sheet, title, pack_text("page", lang), mark, edition)
     for sheet, table in ((ws, violations), (sample, sampled)):
         _print_area(sheet, table)
     wb.properties.title = xml_text(title)

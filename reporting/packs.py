@@ -11,8 +11,6 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from markupsafe import Markup
-
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.ports import CalendarPort
@@ -20,9 +18,10 @@ from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import gather
 from reporting import pack_tables as pt
+from reporting.editions import edition_code
 from reporting.evidence_words import WorkingDays
 from reporting.header import Letterhead, ReportHeader, letterhead
-from reporting.html import render
+from reporting.html import css_string, render
 from reporting.i18n import Texts
 from reporting.pack_legend import bases_table, numbered_bases
 from reporting.pack_model import UnitPack
@@ -168,13 +167,6 @@ def _page_head(week: Week, pack: UnitPack, lang: str) -> str:
     return pack_text("page_head", lang, unit=unit, number=f"{week.number:02d}", year=week.year)
 
 
-def _css_string(text: str) -> Markup:
-    """``text`` as the body of a CSS string in a ``<style>`` element (between double quotes): a backslash,
-    a quote or a line break escaped, and ``<`` too, so that no unit name can close the element."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ")
-    return Markup(re.sub(r"[\r\n\f]", lambda _: "\\A ", escaped))
-
-
 def pack_file_stem(unit: str) -> str:
     """The file name (without extension) of ``unit``'s pack: one path component, distinct for distinct
     codes even on a case-insensitive file system (Windows, macOS), and safe on every common one.
@@ -220,15 +212,21 @@ def _count_line(t: Texts, pack: UnitPack) -> str:
     ) + (pack_text("cases_note", t.lang) if pack.cases else "")
 
 
-def write_pack_html(
-    t: Texts, header: Letterhead, week: Week, pack: UnitPack, path: Path, provisional: str | None = None
-) -> Path:
+def pack_html(
+    t: Texts,
+    header: Letterhead,
+    week: Week,
+    pack: UnitPack,
+    provisional: str | None = None,
+    edition: str | None = None,
+) -> str:
     """The printable pack: A4 landscape, one table per section, links between each violation and its
     timeline, room for the inspector's findings and signatures. ``provisional``: the box of a provisional
-    week (:func:`provisional_box`), also marked on every printed page."""
+    week (:func:`provisional_box`), also marked on every printed page; ``edition``: its edition code, at the
+    foot of every page (``reporting.editions``). Without it, what the code is computed from."""
     lang = t.lang
     violations, bases = numbered_bases(t, pt.violations_table(t, pack))
-    text = render(
+    return render(
         "pack.html.j2",
         lang=lang,
         t=t,
@@ -240,7 +238,7 @@ def write_pack_html(
         place_date=t.place_date(header.place, header.issued_on),
         title=_title(t, week, pack),
         # Made visible first: the template's finalize leaves Markup as it is (a U+202E in a unit's name).
-        page_head=_css_string(visible(_page_head(week, pack, lang))),
+        page_head=css_string(visible(_page_head(week, pack, lang))),
         violations=violations,
         bases=bases_table(t, bases),
         onsite=pt.onsite_table(t, pack),
@@ -251,9 +249,8 @@ def write_pack_html(
         sample_onsite=sample_onsite(pack, lang),
         violations_count=_count_line(t, pack),
         onsite_note=onsite_note(pack, lang),
+        edition_line=pack_text("edition", lang, code=edition) if edition else None,
     )
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def write_packs(
@@ -284,8 +281,13 @@ def write_packs(
         pack = dataclasses.replace(gathered, issued_on=own.issued_on)
         stem = pack_file_stem(pack.unit)
         title = _title(t, week, pack)
-        written.append(write_pack_xlsx(t, own, title, pack, folder / f"{stem}.xlsx", provisional))
-        written.append(write_pack_html(t, own, week, pack, folder / f"{stem}.html", provisional))
+        # One edition code for both files (``editions``): the HTML's, which holds everything either shows.
+        code = edition_code(pack_html(t, own, week, pack, provisional))
+        edition = pack_text("edition", t.lang, code=code)
+        written.append(write_pack_xlsx(t, own, title, pack, folder / f"{stem}.xlsx", provisional, edition))
+        html = folder / f"{stem}.html"
+        html.write_text(pack_html(t, own, week, pack, provisional, code), encoding="utf-8")
+        written.append(html)
     return written
 
 

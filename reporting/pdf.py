@@ -345,6 +345,8 @@ def write_report_pdf(report: WeeklyReport, charts: dict[str, Path], path: Path) 
     pdf.set_creation_date(local_midnight(report.header.issued_on))
     pdf.set_title(report.title)
     pdf.set_lang(report.lang)
+    if report.edition:
+        pdf.edition_line = report.texts("edition_line", code=report.edition)
     pdf.add_page()
     body(pdf, report, charts, tables)
     annex(pdf, report, tables)

@@ -15,6 +15,9 @@ stop a command (SIGINT, SIGTERM, SIGHUP) are held, and delivered once every file
 (:data:`INCOMPLETE`) stands in the folder until the last one is: a writer killed outright (SIGKILL, a power
 cut) or failing (a full disk) there left a set of whole files, half of this run and half of the last, that
 looked complete (crash review). The next report into the folder says so, and replaces them.
+
+Before any file moves, the published files it replaces with other bytes (or takes away) are kept under the
+folder's ``editions/`` (``reporting.editions``): what a unit head signed stays there.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from reporting.editions import files_under, keep_replaced
 
 #: The lock file a command's staging folder holds for as long as its writer lives.
 LOCK = "owner.lock"
@@ -73,8 +78,15 @@ def publish(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
     files of a previous one) and return where ``written`` now are. Each asset's publishing has its own
     :data:`INCOMPLETE` file (two assets of a run may publish into one week's folder at once)."""
     kind = staging.name.removeprefix(".").removesuffix(".staging")
+    entries = sorted(staging.iterdir())
+    replaced = []  # each published file an entry replaces, and its new version (or none: it goes)
+    for entry in entries:
+        for old in files_under(dest / entry.name):
+            new = staging / old.relative_to(dest)
+            replaced.append((old, new if new.is_file() else None))
     with _replacing(dest, INCOMPLETE.replace(".txt", f"-{kind}.txt")):
-        for entry in sorted(staging.iterdir()):
+        keep_replaced(dest, replaced)  # the previous edition's files, before any moves (``editions``)
+        for entry in entries:
             target = dest / entry.name
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
@@ -87,8 +99,10 @@ def publish(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
 def publish_files(staging: Path, dest: Path, written: Sequence[Path]) -> list[Path]:
     """Move every file under ``staging`` to the same place under ``dest``, over a file of its name (making
     the folders it needs); nothing else of ``dest`` is touched. Returns where ``written`` now are."""
+    files = sorted(p for p in staging.rglob("*") if not p.is_dir())
     with _replacing(dest, INCOMPLETE):
-        for path in sorted(p for p in staging.rglob("*") if not p.is_dir()):
+        keep_replaced(dest, [(dest / path.relative_to(staging), path) for path in files])  # ``editions``
+        for path in files:
             target = dest / path.relative_to(staging)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)

@@ -27,7 +27,7 @@ from reporting import findings
 from reporting import tables as tb
 from reporting.case_section import cases_line, cases_table
 from reporting.cells import page_marks, paragraph, put, xml_text
-from reporting.html import blocking_warning
+from reporting.html import blocking_warning, edition_line
 from reporting.model import WeeklyReport
 from reporting.stable_xlsx import save_stably
 
@@ -278,7 +278,7 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
         anchor += int(picture.height / 20) + 2
     mark = f"({t('provisional_mark')})" if report.maturity.provisional else ""
     for sheet in wb.worksheets:
-        page_marks(sheet, report.title, t("page_word"), mark)
+        page_marks(sheet, report.title, t("page_word"), mark, edition_line(report) or "")
     wb.properties.title = xml_text(report.title)
     wb.properties.creator = "dossier-audit"
     # Dated by the report's issue day, not the clock: the same report gives the same bytes.

@@ -17,6 +17,7 @@ from inspections.weeks import Week
 from pipelines.partitions import week_of_key
 from pipelines.report_runs import ReportRun, record_run
 from pipelines.resources import PlatformResource
+from reporting.editions import files_under, keep_replaced
 from warehouse.base import Warehouse
 
 GROUP = "weekly_reports"
@@ -62,13 +63,15 @@ def withhold(out_dir: Path, failures: Sequence[CheckResult], suites: Sequence[Su
     ``halt_on_blocking_failure`` a blocking data-quality failure skips the reports, and the previous run's
     stayed beside this run's figures, without the warning (review of 2026-12-04). The remedy is each failed
     suite's own (``SuiteInfo.next_step``): loading a corrected file again, the one remedy the note gave,
-    does not replace a stored event."""
-    for pattern in _REPORT_FILES:
-        for path in out_dir.glob(pattern):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink(missing_ok=True)
+    does not replace a stored event. The files taken away are kept under ``editions/`` first, as a re-run
+    keeps the files it replaces (``reporting.editions``)."""
+    published = [path for pattern in _REPORT_FILES for path in out_dir.glob(pattern)]
+    keep_replaced(out_dir, [(old, None) for path in published for old in files_under(path)])  # as signed
+    for path in published:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
     failed = {r.suite for r in failures}
     advice = [(s.name, s.next_step) for s in suites if s.name in failed and s.next_step]  # report order
     todo_vi = "\n".join(f"- {name}: {step.vi}" for name, step in advice)

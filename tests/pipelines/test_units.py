@@ -77,7 +77,8 @@ def test_publish_replaces_what_a_previous_run_wrote(tmp_path):
     assert sorted(p.name for p in (tmp_path / "units").iterdir()) == ["NEW.xlsx"]
     assert (tmp_path / "report.html").read_text(encoding="utf-8") == "new"
     assert (tmp_path / "metrics.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.json", "report.html", "units"]
+    # The replaced files kept as an edition (``reporting.editions``), nothing else added.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["editions", "metrics.json", "report.html", "units"]
 
 
 @pytest.mark.parametrize("weeks_ahead", [-200, -60, -1, 0, 1])

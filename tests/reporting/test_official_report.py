@@ -434,3 +434,19 @@ def test_the_inspectors_cases_are_reported_once_the_console_has_cases(
                for c in row if c is not None]  # fmt: skip
     assert "Kết quả xử lý của đoàn kiểm tra" in summary and sentence in summary
     assert "Chờ đơn vị giải trình" in summary and 3 in summary
+
+
+def test_every_page_of_every_report_file_says_its_edition_code(reports: dict[str, Path]) -> None:
+    """Review of the signed documents: two printouts of one week with other figures could not be told apart
+    (same date, same "data up to" line), nor matched with the kept edition (``reporting.editions``). One
+    code per edition, from its content: on each PDF page, the HTML and each printed sheet's foot."""
+    codes = {}
+    for name, folder in reports.items():
+        html = (folder / "report.html").read_text(encoding="utf-8")
+        (code,) = set(re.findall(r"Mã bản in: ([0-9a-f]{4}-[0-9a-f]{4})", html))
+        codes[name] = code
+        for page in pages(folder / "report.pdf"):
+            assert f"Mã bản in: {code}" in page, page[-300:]
+        for ws in load_workbook(folder / "report.xlsx").worksheets:
+            assert ws.oddFooter.right.text == f"Mã bản in: {code}", ws.title
+    assert codes["last"] != codes["mature"]

@@ -278,3 +278,19 @@ def test_a_verdict_of_no_event_has_a_marked_row_when_it_arose(packs: Path) -> No
             assert times == sorted(times), dossier_id
             checked += 1
     assert checked
+
+
+def test_each_pack_says_its_edition_code_on_screen_on_every_printed_page_and_sheet(packs: Path) -> None:
+    """Review of the signed documents: a re-run wrote over a signed pack, and a printout of one edition could
+    not be told from another's. Each unit's pack has one code for its HTML and its workbook, from its
+    content (``reporting.editions``): units with other content have other codes."""
+    codes = set()
+    for html in sorted(packs.glob("*.html")):
+        text = html.read_text(encoding="utf-8")
+        (code,) = set(re.findall(r"Mã bản in: ([0-9a-f]{4}-[0-9a-f]{4})", text))
+        assert f'<p class="edition" id="edition">Mã bản in: {code}</p>' in text
+        assert f'@bottom-right {{ content: "Mã bản in: {code}"' in text  # every printed page
+        for ws in load_workbook(html.with_suffix(".xlsx")).worksheets:
+            assert ws.oddFooter.right.text == f"Mã bản in: {code}", (html.name, ws.title)
+        codes.add(code)
+    assert len(codes) == len(list(packs.glob("*.html"))) >= 2
