@@ -19,17 +19,10 @@ from inspections.catalogue import Catalogue
 from inspections.classification import classify
 from inspections.rulebook import Auditor
 from inspections.timeunits import VN_TZ
-from schemas.applicant_names import APPLICANT
-from schemas.events import DATA_MODELS, EVENT_ADAPTER, AnyEvent
+from reporting.pack_tables import SHOWN_DATA
+from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.console_read import StoredDossier
 
-#: The members of each event type's ``data`` the page shows: those the contract declares, but the applicant
-#: (never shown, not even its pseudonym). A member the contract does not declare is not shown: a source's
-#: own member may hold personal data in clear (``applicant_name``: only ``applicant`` is pseudonymised, by
-#: the contract), or an applicant nested in it, pseudonymised but shown (review).
-_SHOWN: dict[str, frozenset[str]] = {
-    str(kind): frozenset(model.model_fields) - {APPLICANT} for kind, model in DATA_MODELS.items()
-}
 #: The first detail of a row: the notice number, shown even when missing ("(để trống)"): the evidence of the
 #: rules on written notices.
 _FIRST = "notice_id"
@@ -119,7 +112,7 @@ def timeline(
                 due_day, due_instant = found.due_date, found.due_instant
                 basis, standing = found.basis, found.status
                 paused, paused_for = facts.waiting, facts.pause
-        declared = _SHOWN.get(event.type, frozenset())
+        declared = SHOWN_DATA.get(event.type, frozenset())
         notice = _text(data.get(_FIRST)) if _FIRST in declared else ""
         shown = [
             detail(k, data[k], lang, components=components, units=units)

@@ -29,6 +29,8 @@ from reporting.i18n import Texts, short_unit_name
 from reporting.pack_model import UnitPack
 from reporting.pack_texts import pack_text
 from reporting.standing_words import status_text
+from schemas.applicant_names import APPLICANT
+from schemas.events import DATA_MODELS
 
 _RULES = {rule.rule_id: rule for rule in reported_rules()}
 #: A citation of Decree 61/2018 in a basis text, as Vietnamese cites, smallest part first ("điểm c khoản 1
@@ -280,20 +282,34 @@ def onsite_table(t: Texts, pack: UnitPack) -> PackTable:
     return table
 
 
+#: The members of each event type's ``data`` a pack and the console's dossier page show: those the contract
+#: declares, but the applicant (never shown, not even its pseudonym: one links a person's dossiers across
+#: packs). A member the contract does not declare is not shown: a source's own member may hold personal
+#: data in clear (``applicant_name``: only ``applicant`` is pseudonymised, by the contract), or an
+#: applicant nested in it, pseudonymised but shown (reviews: the console's, then the DPO's of the packs).
+SHOWN_DATA: dict[str, frozenset[str]] = {
+    str(kind): frozenset(model.model_fields) - {APPLICANT} for kind, model in DATA_MODELS.items()
+}
+
+
 def details(
     data: dict[str, Any],
     lang: str,
     year: int | None = None,
     components: dict[str, str] | None = None,
     units: dict[str, str] | None = None,
+    event_type: str | None = None,
 ) -> str:
     """An event's data for the timeline: known fields by their name in words, values as the pack shows
     them (``detail_text``: times dd/mm hh:mm, with the year as the evidence column gives it: ``year``, the
     pack's ``evidence_year``; an empty value "(để trống)", the enumerated channel, stage and outcome in
-    words, documents and the unit a dossier went to by name, other codes and free text as they are); a
-    field the contract does not name keeps its name, as the source sent it."""
+    words, documents and the unit a dossier went to by name, other codes and free text as they are). With
+    ``event_type``, only the members :data:`SHOWN_DATA` lists for it."""
     parts = []
+    shown = None if event_type is None else SHOWN_DATA.get(event_type, frozenset())
     for key, value in data.items():
+        if shown is not None and key not in shown:
+            continue
         name = LABELS[key][0 if lang == "vi" else 1] if key in LABELS else key
         text = detail_text(key, value, lang, year, components=components, units=units)
         parts.append(f"{name}: {text}")

@@ -49,7 +49,7 @@ def timeline_table(t: Texts, pack: UnitPack, dossier_ids: list[str], *, with_dos
                 PackCell(f"{TRIGGER_MARK} {t.event_type(e.type)}" if alert else t.event_type(e.type)),
                 unit_cell(pack, e.unit_code),
                 PackCell(e.actor or ""),
-                PackCell(details(e.data, t.lang, pack.evidence_year, papers, pack.units)),
+                PackCell(details(e.data, t.lang, pack.evidence_year, papers, pack.units, e.type)),
             ]
             if with_dossier:
                 cells.insert(0, PackCell(dossier_id))

@@ -46,7 +46,7 @@ import re
 import typing
 import unicodedata
 from functools import partial
-from hashlib import sha256
+from hashlib import blake2b, sha256
 from typing import Any
 
 import orjson
@@ -170,7 +170,7 @@ class Pseudonymiser:
     clear value cannot be recovered or brute-forced from a list of citizen ids without the key.
     """
 
-    __slots__ = ("_mac", "stable")
+    __slots__ = ("_file_key", "_mac", "stable")
 
     def __init__(self, key: bytes, *, stable: bool = True) -> None:
         """``stable``: the key is the deployment's (configured), so one applicant has one pseudonym across
@@ -183,7 +183,20 @@ class Pseudonymiser:
                 f"pseudonymisation key is {len(key)} bytes; need at least {MIN_KEY_BYTES} random bytes"
             )
         self._mac = hmac.new(bytes(key), digestmod=sha256)
+        # A key of its own for the digests of input files (``file_hasher``), derived from this one.
+        self._file_key = hmac.new(bytes(key), b"dossier-audit: input file digest", sha256).digest()
         self.stable = stable
+
+    def file_hasher(self) -> Any:
+        """A new keyed BLAKE2b (128 bits) for the digest of an input file a load run records: an unkeyed
+        digest of the clear file, with its size, let anyone who reads the load runs find an applicant's id
+        in a small file by trying them (a file of one event: 123,458 guesses, 0.2 s; DPO review). Keyed,
+        the digest says only whether two files are the same, as it must (``warehouse.load_runs``). ``None``
+        for a key made up for this process (``stable`` false: no key configured, which no deployment runs),
+        whose digests no other run could match: the load digests its file unkeyed then, as before."""
+        if not self.stable:
+            return None
+        return blake2b(digest_size=16, key=self._file_key)
 
     def pseudonymise(self, value: str) -> str:
         """The pseudonym of ``value``; a value that already is a pseudonym is returned unchanged."""

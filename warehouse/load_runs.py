@@ -45,6 +45,7 @@ import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ class LoadRun:
     as_of: datetime  # the instant it judges its dossiers at, exact (UTC)
     host: str
     pid: int
-    digest: str  # of the file's bytes (``file_digest``); "" when not known (recorded before migration 0007)
+    digest: str  # of the file's bytes (``file_digest``, keyed); "" when not known (before migration 0007)
     size: int  # of the file, in bytes; 0 when not known (recorded before migration 0008)
     stored_at: datetime | None  # when every event and rejected line of its file was written
     completed_at: datetime | None
@@ -259,30 +260,42 @@ def finishing(
 def same_file(run: LoadRun, source: str, digest: str, prefix: Prefix | None = None) -> bool:
     """Whether ``run`` read the file ``source`` holds now (``digest``), or the start of it (``prefix``): the
     same source, and the same bytes where both digests are known (a run recorded before digests were: the
-    source alone, as then), or, when the run's size is known, the same first bytes (a file loaded each week
-    as it grows: everything the run was reading is in it)."""
+    source alone, as then, and so for a run of a release before the digests were keyed: ``KEYED``), or,
+    when the run's size is known, the same first bytes (a file loaded each week as it grows: everything the
+    run was reading is in it)."""
     if run.source != source:
         return False
     if not run.digest or not digest or run.digest == digest:
         return True
+    if run.digest.startswith(KEYED) != digest.startswith(KEYED):  # one of a release before (``KEYED``)
+        return True
     return prefix is not None and run.size > 0 and prefix(run.size) == run.digest
 
 
-def file_digest(path: Path, size: int | None = None) -> str:
-    """The BLAKE2b digest (128 bits, hex) of a file's bytes, or of its first ``size`` bytes (``""`` if it
-    has fewer): what a load run read (about 1 GB/s, read once more before the load; a province's year of
-    3 GB, some 3 s of a load of minutes)."""
+#: The mark of a keyed digest (``file_digest`` with a hasher): one without it is an unkeyed digest of a
+#: release before, which no keyed one can match; it is taken as unknown (``same_file``: the source alone).
+KEYED = "k:"
+
+
+def file_digest(path: Path, size: int | None = None, hasher: Callable[[], Any] | None = None) -> str:
+    """The digest of a file's bytes, or of its first ``size`` bytes (``""`` if it has fewer): what a load
+    run read (about 1 GB/s, read once more before the load; a province's year of 3 GB, some 3 s of a load
+    of minutes). ``hasher`` makes a new keyed hash (``Pseudonymiser.file_hasher``): its digests are marked
+    ``k:``. Without one, or when it makes none (no key configured), an unkeyed BLAKE2b (128 bits)."""
+    keyed = None if hasher is None else hasher()
+    make: Callable[[], Any] = keyed.copy if keyed is not None else partial(hashlib.blake2b, digest_size=16)
+    mark = KEYED if keyed is not None else ""
     with open(path, "rb") as fh:
         if size is None:
-            return hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
-        hasher, left = hashlib.blake2b(digest_size=16), size
+            return mark + hashlib.file_digest(fh, make).hexdigest()
+        digest, left = make(), size
         while left > 0:
             chunk = fh.read(min(left, 1 << 20))
             if not chunk:
                 return ""
-            hasher.update(chunk)
+            digest.update(chunk)
             left -= len(chunk)
-        return hasher.hexdigest()
+        return mark + str(digest.hexdigest())
 
 
 def record_start(wh: Warehouse, run: LoadRun) -> None:

@@ -125,9 +125,12 @@ def load_file(
     check_superseded(supersede, unfinished)
     started_at = start_instant(last_start(wh, source))
     size = path.stat().st_size  # then its digest of as many bytes: a file growing meanwhile stays a match
-    run = new_run(source, started_at, as_of, file_digest(path, size), size)
+    hasher = pseudonymiser.file_hasher  # keyed: the file is in clear (``Pseudonymiser.file_hasher``)
+    run = new_run(source, started_at, as_of, file_digest(path, size, hasher), size)
     # Which of them this load finishes (``load_runs.finishing``): decided now, on the file as it is read.
-    finish = finishing(unfinished, source, run.digest, lambda first: file_digest(path, first), supersede)
+    finish = finishing(
+        unfinished, source, run.digest, lambda first: file_digest(path, first, hasher), supersede
+    )
     stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)

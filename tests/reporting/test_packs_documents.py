@@ -294,3 +294,22 @@ def test_each_pack_says_its_edition_code_on_screen_on_every_printed_page_and_she
             assert ws.oddFooter.right.text == f"Mã bản in: {code}", (html.name, ws.title)
         codes.add(code)
     assert len(codes) == len(list(packs.glob("*.html"))) >= 2
+
+
+def test_a_pack_prints_no_pseudonym_and_no_member_the_contract_does_not_declare(packs: Path) -> None:
+    """DPO review: the packs printed "người nộp (bí danh): hmac-sha256:…" (one pseudonym links a person's
+    dossiers across packs) and any member a source added to an event (``applicant_name``, a ``note`` naming
+    the citizen), which the console's dossier page already hid: both show what the contract declares."""
+    from reporting.pack_tables import details
+
+    for path in sorted(packs.glob("*")):
+        text = path.read_text(encoding="utf-8") if path.suffix == ".html" else _xlsx_text(path)
+        assert "hmac-sha256" not in text and "bí danh" not in text, path.name
+    data = {"channel": "online", "applicant": "hmac-sha256:" + "ab" * 32, "note": "Nguyễn Văn Bí Mật"}
+    assert details(data, "vi", event_type="received") == "kênh: trực tuyến"
+
+
+def _xlsx_text(path: Path) -> str:
+    return "\n".join(
+        str(cell.value) for ws in load_workbook(path).worksheets for row in ws.iter_rows() for cell in row
+    )

@@ -660,3 +660,27 @@ def test_a_load_stopped_by_ctrl_c_says_it_is_unfinished_and_how_to_finish_it(
             on_progress=lambda stage, n, total: seen.setdefault(stage, []).append((n, total)),
         )
     assert done.recovered and seen["finishing"][0] == (0, 6) and seen["finishing"][-1] == (6, 6), seen
+
+
+def test_a_load_run_records_a_digest_keyed_as_the_pseudonyms_are(warehouse_url: str, tmp_path: Path) -> None:
+    """DPO review: the digest of the clear file, unkeyed, with its size, let anyone who reads the load runs
+    find the applicant's id of a one-event file by trying ids (123,458 guesses, 0.2 s). Keyed by the
+    deployment's key, it still tells the same file (a reload finishes a killed run) and nothing else; a run
+    recorded unkeyed by a release before is matched by its source, as runs without a digest are."""
+    path = tmp_path / "one.jsonl"
+    path.write_text(EXAMPLES.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    keyed = Platform(load_settings(pseudonym_key="k" * 32))
+    with open_warehouse(warehouse_url) as wh:
+        init(keyed, wh)
+        first = load_file(keyed, wh, path, parse_instant(AS_OF))
+        again = load_file(keyed, wh, path, parse_instant(AS_OF))
+        runs = {run.run_id: run for run in recorded_runs(wh)}
+    digest = runs[first.run_id].digest
+    assert digest.startswith("k:") and digest == runs[again.run_id].digest
+    assert file_digest(path) not in digest  # not the clear file's
+    other = Platform(load_settings(pseudonym_key="o" * 32)).pseudonymiser.file_hasher
+    assert file_digest(path, None, other) != digest
+    killed = replace(runs[first.run_id], stored_at=None, completed_at=None)  # before it stored its file
+    older = replace(killed, digest=file_digest(path, 4), size=4)  # unkeyed, and of another file's start
+    found = finishing([older], older.source, digest, lambda n: file_digest(path, n, other))
+    assert found.superseded == [older]
