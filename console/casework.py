@@ -22,6 +22,7 @@ from datetime import datetime
 
 from inspections.cases import (
     REOPENED_NOTE,
+    RETRACTED_AFTER_CONCLUSION_NOTE,
     RETRACTED_NOTE,
     SETTLED,
     CaseAction,
@@ -81,27 +82,26 @@ class CaseWork:
         return out
 
     def sync(self) -> tuple[int, int]:
-        """Settle every case of the province; (closed, reopened)."""
+        """Settle every case of the province; (closed, reopened). A concluded case marked to look at again
+        counts as closed (its violation is retracted), one unmarked as reopened."""
         self._cached = None
         cases = self.cases()
-        wanted = [k for k, c in cases.items() if c.status not in SETTLED or c.status is CaseStatus.CLOSED]
+        kept = (CaseStatus.CLOSED, CaseStatus.CONCLUDED)
+        wanted = [k for k, c in cases.items() if c.status not in SETTLED or c.status in kept]
         detected = violation_states(self.reader, wanted)
         after = self.settle({k: cases[k] for k in detected}, detected)
-        closed = sum(
-            1
-            for k in detected
-            if after[k].status is CaseStatus.CLOSED and cases[k].status is not CaseStatus.CLOSED
-        )
-        reopened = sum(
-            1 for k in detected if cases[k].status is CaseStatus.CLOSED and after[k].status is CaseStatus.OPEN
-        )
+        closed = sum(1 for k in detected if after[k].retracted and not cases[k].retracted)
+        reopened = sum(1 for k in detected if cases[k].retracted and not after[k].retracted)
         return closed, reopened
 
 
 def _system_event(case: CaseState, detected: str, at: datetime) -> CaseEvent | None:
-    """The system's event a case needs given the detector's state, or ``None``."""
-    if detected == "retracted" and case.status not in SETTLED:
-        return CaseEvent(CaseAction.CLOSE_RETRACTED, Role.SYSTEM, "system", at, note=RETRACTED_NOTE)
-    if detected == "open" and case.status is CaseStatus.CLOSED:
+    """The system's event a case needs given the detector's state, or ``None``: a concluded case is marked
+    (and unmarked) as its violation is retracted (and found again), its state kept (``inspections.cases``)."""
+    concluded = case.status is CaseStatus.CONCLUDED
+    if detected == "retracted" and (case.status not in SETTLED or (concluded and not case.retracted)):
+        note = RETRACTED_AFTER_CONCLUSION_NOTE if concluded else RETRACTED_NOTE
+        return CaseEvent(CaseAction.CLOSE_RETRACTED, Role.SYSTEM, "system", at, note=note)
+    if detected == "open" and (case.status is CaseStatus.CLOSED or (concluded and case.retracted)):
         return CaseEvent(CaseAction.REOPEN, Role.SYSTEM, "system", at, note=REOPENED_NOTE)
     return None

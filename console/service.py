@@ -126,7 +126,11 @@ class ListedViolation:
 
     @property
     def state(self) -> str:
-        return CaseStatus.CLOSED.value if self.row.state == "retracted" else self.case.status.value
+        """The case's state as the list shows it: closed for a retracted violation, but a concluded case
+        stays concluded (marked ``to_review``: ``inspections.cases``)."""
+        if self.row.state == "retracted" and self.case.status is not CaseStatus.CONCLUDED:
+            return CaseStatus.CLOSED.value
+        return self.case.status.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +263,9 @@ class ConsoleService:
             worked = frozenset(k for k, c in cases.items() if c.status is not CaseStatus.OPEN)
             return _replace(where, keys=worked, keys_excluded=True)
         chosen = frozenset(k for k, c in cases.items() if c.status.value == state)
-        return _replace(where, keys=chosen, with_retracted=state == CaseStatus.CLOSED.value)
+        # A concluded case's violation may be retracted since: listed with its mark (``to_review``).
+        closed_or_concluded = state in (CaseStatus.CLOSED.value, CaseStatus.CONCLUDED.value)
+        return _replace(where, keys=chosen, with_retracted=closed_or_concluded)
 
     def sync_cases(self) -> tuple[int, int]:
         """The province-wide sync (the app's timer, ``dossier-audit console --sync-cases``): close the

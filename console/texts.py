@@ -5,7 +5,8 @@ rule is named the same in a pack and on screen."""
 from __future__ import annotations
 
 from console.error_texts import ERRORS
-from inspections.cases import DISMISS_REASONS, REOPENED_NOTE, RETRACTED_NOTE
+from console.export_texts import EXPORT_UI
+from inspections.cases import DISMISS_REASONS, REOPENED_NOTE, RETRACTED_AFTER_CONCLUSION_NOTE, RETRACTED_NOTE
 from reporting.i18n import Texts
 from reporting.pack_tables import case_words
 from reporting.pack_texts import pack_text
@@ -171,6 +172,16 @@ _UI: dict[str, tuple[str, str]] = {
     "language": ("English", "Tiếng Việt"),
     "skip": ("Bỏ qua, tới nội dung chính", "Skip to content"),
     "retracted": ("đã rút lại", "retracted"),
+    "to_review_short": ("vi phạm đã rút lại: cần xem lại", "violation retracted: look again"),
+    "to_review_row": ("— trong đó vi phạm đã rút lại, cần xem lại", "— of which retracted since: look again"),
+    "to_review": (
+        "Cần xem lại kết luận: dữ liệu về sau cho thấy không còn vi phạm này (bộ phát hiện đã rút lại sau "
+        "khi đoàn kết luận). Kết luận vẫn giữ nguyên trên hệ thống; nếu cần, đoàn ban hành văn bản đính "
+        "chính.",
+        "Look at this conclusion again: newer data no longer shows the violation (the detector retracted it "
+        "after the team concluded). The conclusion stands in the system; issue a correcting document if "
+        "needed.",
+    ),
     "done": ("Đã ghi nhận.", "Recorded."),
     # Said of a violation or a data finding alike (a confirmed finding read "Đã xác nhận vi phạm": review).
     "done_confirm": ("Đã xác nhận.", "Confirmed."),
@@ -231,28 +242,14 @@ _UI: dict[str, tuple[str, str]] = {
     "paused_for": ("thời gian tạm dừng đã trừ", "time paused, not counted"),
     "event_id": ("Mã sự kiện", "Event id"),
     "kind": ("Loại", "Kind"),
-    # Under the rows of a list export cut at its row limit (``console.exports``): it stopped without a word.
-    "export_cut": (
-        "Chỉ xuất {n} dòng đầu trên tổng số {total} dòng khớp bộ lọc: hãy thu hẹp bộ lọc (tuần, đơn vị, quy "
-        "tắc) để xuất phần còn lại.",
-        "Only the first {n} of the {total} matching rows are exported: narrow the filters (week, unit, rule) "
-        "to export the rest.",
-    ),
-    # The list export's second sheet: which filters made it, when and by whom (``console.exports``).
-    "export_filters": ("Bộ lọc", "Filters"),
-    "export_no_filter": (
-        "không lọc: mọi vi phạm trong phạm vi của tài khoản",
-        "none: every violation in scope",
-    ),
-    "export_unit_only": (
-        "chỉ đơn vị này (và các đơn vị sáp nhập vào)",
-        "this unit only (and units merged into it)",
-    ),
-    "exported_at": ("Xuất lúc", "Exported at"),
-    "exported_by": ("Người xuất", "Exported by"),
-    "export_rows": ("Số dòng", "Rows"),
+    **EXPORT_UI,
     "system_retracted": (RETRACTED_NOTE, "The detector retracted this violation (newer data shows none)."),
     "system_reopened": (REOPENED_NOTE, "The detector found this violation again: the case is reopened."),
+    "system_retracted_after_conclusion": (
+        RETRACTED_AFTER_CONCLUSION_NOTE,
+        "The detector retracted this violation after the team concluded (newer data shows none): look at the "
+        "conclusion again.",
+    ),
 }
 
 #: The standing of a dossier at an event (the auditor's classification) and its basis.

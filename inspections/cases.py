@@ -11,7 +11,10 @@ what :func:`fold` makes of them, in order. Who may do what:
 - **leaders** and **admins** read, never decide;
 - the **system** closes the case when the detector retracts the violation (``close_retracted``), and
   reopens a closed case when the detector finds the violation again (``reopen``): the case starts over
-  from *open*, its history kept.
+  from *open*, its history kept. A *concluded* case stays concluded (a conclusion is the team's act, not
+  the system's to undo), but the same events mark it ``retracted`` and clear the mark: a conclusion of "a
+  violation" that newer data no longer shows is there for the team to look at again (review of the signed
+  documents: it stood silently). A dismissed case has nothing to look at again.
 
 An event the rules do not allow in the state it meets (two people deciding at once, a forged row) is kept
 in the history but changes nothing (``CaseState.ignored`` counts them): the fold never fails and never
@@ -61,8 +64,17 @@ DISMISS_REASONS = ("data_error", "lawful_exception", "duplicate", "other")
 RETRACTED_NOTE = "Vi phạm đã được bộ phát hiện rút lại (dữ liệu mới cho thấy không còn vi phạm)."
 #: The note the system writes when the detector finds a retracted violation again.
 REOPENED_NOTE = "Bộ phát hiện lại ghi nhận vi phạm này (sau khi đã rút lại): hồ sơ xử lý được mở lại."
+#: The note the system writes when the detector retracts the violation of a concluded case.
+RETRACTED_AFTER_CONCLUSION_NOTE = (
+    "Vi phạm đã được bộ phát hiện rút lại sau khi đoàn kết luận (dữ liệu mới cho thấy không còn vi phạm): "
+    "cần xem lại kết luận."
+)
 #: The system's notes as codes (the console shows them in the reader's language).
-SYSTEM_NOTES = {RETRACTED_NOTE: "retracted", REOPENED_NOTE: "reopened"}
+SYSTEM_NOTES = {
+    RETRACTED_NOTE: "retracted",
+    REOPENED_NOTE: "reopened",
+    RETRACTED_AFTER_CONCLUSION_NOTE: "retracted_after_conclusion",
+}
 
 _S = CaseStatus
 _A = CaseAction
@@ -85,11 +97,14 @@ TRANSITIONS: dict[tuple[CaseAction, Role], dict[CaseStatus, CaseStatus]] = {
     },
     (_A.EXPLAIN, Role.UNIT): {_S.AWAITING_EXPLANATION: _S.EXPLAINED},
     (_A.CONCLUDE, Role.INSPECTOR): {_S.CONFIRMED: _S.CONCLUDED, _S.EXPLAINED: _S.CONCLUDED},
+    # A concluded case stays concluded, marked ``retracted`` (module docstring).
     (_A.CLOSE_RETRACTED, Role.SYSTEM): {
-        s: _S.CLOSED for s in CaseStatus if s not in (_S.CLOSED, _S.CONCLUDED, _S.DISMISSED)
+        **{s: _S.CLOSED for s in CaseStatus if s not in (_S.CLOSED, _S.CONCLUDED, _S.DISMISSED)},
+        _S.CONCLUDED: _S.CONCLUDED,
     },
-    # The detector found the violation again after retracting it: the case is worked again.
-    (_A.REOPEN, Role.SYSTEM): {_S.CLOSED: _S.OPEN},
+    # The detector found the violation again after retracting it: the case is worked again (a concluded
+    # one loses its mark).
+    (_A.REOPEN, Role.SYSTEM): {_S.CLOSED: _S.OPEN, _S.CONCLUDED: _S.CONCLUDED},
 }
 
 #: The states a case stays in for good.
@@ -122,6 +137,13 @@ class CaseState:
     notice_number: str = ""
     ignored: int = 0
     history: tuple[tuple[CaseEvent, bool], ...] = field(default=())
+    #: The system's last word on its violation was "retracted" (closed, or concluded and to look at again).
+    retracted: bool = False
+
+    @property
+    def to_review(self) -> bool:
+        """Concluded on a violation the detector has since retracted: the team's to look at again."""
+        return self.status is _S.CONCLUDED and self.retracted
 
     @property
     def confirmed(self) -> bool:
@@ -163,13 +185,16 @@ def apply(state: CaseState, event: CaseEvent) -> CaseState:
             state.notice_number,
             state.ignored + 1,
             (*state.history, (event, False)),
+            state.retracted,
         )
     new = TRANSITIONS[(event.action, event.role)][state.status]
     reason = event.reason_code if event.action is _A.DISMISS else state.reason_code
     explanation, notice = state.explanation, state.notice_number
     if event.action is _A.EXPLAIN:
         explanation, notice = event.note, event.notice_number
-    return CaseState(new, reason, explanation, notice, state.ignored, (*state.history, (event, True)))
+    retracted = {_A.CLOSE_RETRACTED: True, _A.REOPEN: False}.get(event.action, state.retracted)
+    history = (*state.history, (event, True))
+    return CaseState(new, reason, explanation, notice, state.ignored, history, retracted)
 
 
 def fold(events: Iterable[CaseEvent]) -> CaseState:

@@ -22,7 +22,7 @@ import orjson
 
 from checks import results as quality_results
 from checks.results import CheckResult
-from inspections.cases import CaseState, CaseStatus
+from inspections.cases import CaseAction, CaseState, CaseStatus
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
@@ -269,6 +269,33 @@ def week_violations(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str
         )
         found[unit_of(unit_code)].append(record)
     return dict(found)
+
+
+@dataclass(frozen=True, slots=True)
+class ToReview:
+    """A violation of the week the team concluded on, which the detector retracted since."""
+
+    key: CaseKey
+    occurred_at: datetime
+    concluded_at: datetime
+
+
+def week_to_review(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[ToReview]]:
+    """Per unit in force at the week's end, its retracted violations of the week whose case is concluded
+    (``CaseState.to_review``): a re-made pack no longer lists them, and the signed conclusion stood against
+    it with nothing said (review of the signed documents)."""
+    from_s, to_s = week_bounds(week)
+    rows = wh.query(load_sql("report_retracted_violations"), {"from_s": from_s, "to_s": to_s})
+    units = {CaseKey(d, r, e): (u, at) for d, r, e, u, at in rows}
+    cases = handled_cases(wh, units)
+    unit_of = units_in_force(catalogue, week)
+    found: dict[str, list[ToReview]] = defaultdict(list)
+    for key, state in cases.items():
+        if state.to_review:
+            concluded = [e.at for e, applied in state.history if applied and e.action is CaseAction.CONCLUDE]
+            unit, at = units[key]
+            found[unit_of(unit)].append(ToReview(key, at, concluded[-1]))
+    return {unit: sorted(items, key=lambda r: (r.key, r.occurred_at)) for unit, items in found.items()}
 
 
 def clean_dossiers(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[str]]:

@@ -356,3 +356,13 @@ def sample_table(t: Texts, pack: UnitPack) -> PackTable:
         ]
         table.rows.append(PackRow(cells, key=dossier_id, anchor=f"s-{dossier_id}"))
     return table
+
+
+def to_review_items(t: Texts, pack: UnitPack) -> list[tuple[str, str, str]]:
+    """(dossier, rule title, "kết luận ngày …") of each conclusion the pack asks to look at again
+    (``UnitPack.to_review``), for its HTML box and its workbook's."""
+    return [
+        (r.key.dossier_id, t.rule_title(r.key.rule_id),
+         pack_text("concluded_on", t.lang, day=t.day(r.concluded_at.astimezone(VN_TZ).date())))
+        for r in pack.to_review
+    ]  # fmt: skip

@@ -140,6 +140,14 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         " A violation already handled in the console says how, as it stood when this pack was made, in the "
         "“Inspector's finding” column, for the team to confirm or correct.",
     ),
+    "to_review": (
+        "Cần xem lại {n} kết luận: đoàn đã kết luận có vi phạm, nhưng dữ liệu về sau cho thấy không còn vi "
+        "phạm (không còn trong bảng trên). Đối chiếu lại trước khi dùng kết luận; nếu cần, ban hành văn bản "
+        "đính chính.",
+        "{n} conclusion(s) to look at again: the team concluded a violation that newer data no longer shows "
+        "(not in the table above). Check again before relying on it; issue a correcting document if needed.",
+    ),
+    "concluded_on": ("kết luận ngày {day}", "concluded on {day}"),
     "case": ("Trên hệ thống: {state}", "In the console: {state}"),
     "case_confirmed": ("đã xác nhận vi phạm", "confirmed"),
     "case_dismissed": ("đã bác bỏ", "dismissed"),

@@ -214,6 +214,10 @@ def write_pack_xlsx(
         put(ws, after - 1, 1, t("pack_no_violations")).font = Font(italic=True)
     else:
         _note(ws, after, pack_text("marks_note", lang), violations).font = Font(italic=True)
+    if pack.to_review:  # as the HTML's box: the conclusions to look at again, their violations retracted
+        items = "; ".join(f"{d}: {rule} ({day})" for d, rule, day in pt.to_review_items(t, pack))
+        said = pack_text("to_review", lang, n=len(pack.to_review))
+        _provisional(ws, after + 2, f"{said} {items}", violations)
 
     timeline = wb.create_sheet(sheet_title(t("sheet_timeline")))
     ids = pack.violating_dossiers + [d for d in pack.sample if d not in set(pack.violating_dossiers)]

@@ -63,8 +63,10 @@ def gather_packs(
         raise ValueError(f"sample_size must be >= 0, not {sample_size}")
     forms = gather.week_forms(catalogue, wh, week)
     violations = gather.week_violations(catalogue, wh, week)
+    to_review = gather.week_to_review(catalogue, wh, week)
     clean = gather.clean_dossiers(catalogue, wh, week)
     found_units = {code for code, f in forms.units.items() if f.received_total} | set(violations)
+    found_units |= set(to_review)
     units = sorted(found_units if units is None else found_units & set(units))
     samples = {
         unit: gather.reproducible_sample(clean.get(unit, []), unit, week, sample_size) for unit in units
@@ -110,6 +112,7 @@ def gather_packs(
                 working_days=working_days,
                 week_years=tuple(sorted({week.start.year, (week.end - timedelta(days=1)).year})),
                 cases={v.key: cases[v.key] for v in found if v.key in cases},
+                to_review=to_review.get(unit, []),
             )
         )
     return packs
@@ -249,6 +252,7 @@ def pack_html(
         sample_onsite=sample_onsite(pack, lang),
         violations_count=_count_line(t, pack),
         onsite_note=onsite_note(pack, lang),
+        to_review=pt.to_review_items(t, pack),
         edition_line=pack_text("edition", lang, code=edition) if edition else None,
     )
 

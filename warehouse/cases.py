@@ -122,6 +122,8 @@ class CaseCounts:
     explained: int
     concluded: int
     closed: int
+    #: Of ``concluded``: those whose violation the detector retracted since (``CaseState.to_review``).
+    to_review: int = 0
 
 
 def case_counts(
@@ -151,8 +153,10 @@ def case_counts(
     for key, events in _grouped(row[:-1] for row in rows).items():
         if events[0].at >= end or (scope is not None and units_of[key] not in scope):
             continue  # no event of its case before the instant folded to, or another unit's
-        status = fold(e for e in events if e.at < end).status
+        state = fold(e for e in events if e.at < end)
+        status = state.status
         counts[status.value] += 1
+        counts["to_review"] += state.to_review
         if status in (CaseStatus.CONFIRMED, CaseStatus.CONCLUDED):
             counts["upheld"] += 1
     return CaseCounts(
@@ -162,6 +166,7 @@ def case_counts(
         explained=counts[CaseStatus.EXPLAINED.value],
         concluded=counts[CaseStatus.CONCLUDED.value],
         closed=counts[CaseStatus.CLOSED.value],
+        to_review=counts["to_review"],
     )
 
 

@@ -98,6 +98,8 @@ def test_a_violation_found_again_reopens_only_a_closed_case(history: list[CaseEv
     reopened = fold([*history, CaseEvent(CaseAction.REOPEN, Role.SYSTEM, "system", T0)])
     if before.status is CaseStatus.CLOSED:
         assert reopened.status is CaseStatus.OPEN and reopened.history[-1][1]
+    elif before.status is CaseStatus.CONCLUDED:  # concluded it stays, its mark gone (``to_review``)
+        assert reopened.status is before.status and not reopened.to_review and reopened.history[-1][1]
     else:
         assert reopened.status is before.status and reopened.ignored == before.ignored + 1
     closed = fold([*history, CaseEvent(CaseAction.CLOSE_RETRACTED, Role.SYSTEM, "system", T0)])
@@ -108,12 +110,15 @@ def test_a_violation_found_again_reopens_only_a_closed_case(history: list[CaseEv
 
 @given(events)
 def test_a_retraction_closes_any_case_still_being_worked(history: list[CaseEvent]) -> None:
+    """... and marks a concluded one to look at again (review of the signed documents), its state kept."""
     before = fold(history)
     retracted = fold([*history, CaseEvent(CaseAction.CLOSE_RETRACTED, Role.SYSTEM, "system", T0)])
     if before.status in FINAL:
         assert retracted.status is before.status
     else:
         assert retracted.status is CaseStatus.CLOSED
+    assert retracted.to_review == (before.status is CaseStatus.CONCLUDED)
+    assert retracted.retracted == (before.status is not CaseStatus.DISMISSED or before.retracted)
 
 
 @given(events, st.sampled_from(Role))

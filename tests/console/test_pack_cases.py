@@ -133,3 +133,40 @@ def test_the_weekly_report_s_case_section_fails_on_a_lost_connection_too() -> No
     assert gather.week_cases(_Tables({"events"}), week) is None  # type: ignore[arg-type]  # no console yet
     with pytest.raises(WarehouseUnavailable):
         gather.week_cases(_Tables({"case_events"}), week)  # type: ignore[arg-type]
+
+
+def test_a_conclusion_whose_violation_is_retracted_is_marked_to_look_at_again_everywhere(
+    console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of the signed documents: a case concluded "có vi phạm" stayed concluded for ever once the
+    detector retracted its violation (a late apology came), hidden from the list under every state, while
+    the re-made pack listed nothing: the unit could set the new pack against the signed conclusion, and
+    nobody was told. It stays concluded (the team's act), marked on the dossier's page, in the list under
+    "concluded", on the dashboard, and in a box of the pack; found again, the mark goes."""
+    from tests.console.test_casework import actions, set_state
+
+    insp, csrf = logged_in(console_world, "insp")
+    printed = _printed_packs(monkeypatch)
+    rows = insp.get("/api/violations", params={"dossier": D2, "week": WEEK}).json()["rows"]
+    row = next(r for r in rows if r["case_state"] == "open")  # the world is shared: one nobody worked
+    key = (row["dossier_id"], row["rule_id"], row["event_id"])
+    for action in ("confirm", "conclude"):
+        body = {"dossier_id": key[0], "rule_id": key[1], "event_id": key[2], "action": action}
+        assert insp.post("/api/cases/decision", json=body, headers={"X-CSRF-Token": csrf}).status_code == 200
+    set_state(console_world, key, "retracted")
+    assert console_world.service.sync_cases() == (1, 0)
+    assert console_world.service.sync_cases() == (0, 0)  # marked once
+    assert actions(console_world, key)[-1] == "close_retracted"
+    page = html.unescape(insp.get(f"/dossiers/{D2}").text)
+    assert "Cần xem lại kết luận" in page and "Đã kết luận" in page
+    listed = insp.get("/violations", params={"state": "concluded", "week": WEEK}).text
+    assert D2 in listed and "cần xem lại" in html.unescape(listed)
+    board = insp.get("/dashboard", params={"week": WEEK}).text
+    assert re.search(r'data-state="to_review">1<', board), board[:2000]
+    insp.get(f"/packs/{UNIT2}", params={"week": WEEK})
+    box = re.search(r'<div class="provisional" id="to-review">(.*?)</div>', printed[-1], re.S)
+    assert box is not None and "Cần xem lại 1 kết luận" in box.group(1) and D2 in box.group(1)
+    set_state(console_world, key, "open")  # found again: the mark goes, the conclusion stays
+    assert console_world.service.sync_cases() == (0, 1)
+    page = html.unescape(insp.get(f"/dossiers/{D2}").text)
+    assert "Cần xem lại kết luận" not in page and "Đã kết luận" in page
