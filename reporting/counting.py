@@ -23,6 +23,7 @@ from inspections.rules import TIME_TRIGGERED
 from inspections.violations import KINDS, NOT_CHECKABLE
 from inspections.weeks import Week
 from reporting.gather import handled, trend, units_in_force, week_bounds
+from reporting.i18n import Texts
 from warehouse.base import Warehouse
 from warehouse.queries import load_sql
 
@@ -177,3 +178,17 @@ def violation_counts(
         not_checkable=sum(r.count for r in rules.values() if r.kind == NOT_CHECKABLE),
         prior_weeks=prior_weeks,
     )
+
+
+def relative_change(t: Texts, value: float, average: float, *, before_average: bool = False) -> str:
+    """``cao hơn 12 %`` / ``thấp hơn 5 %`` / ``tương đương`` (within 2 %) of ``value`` against ``average``;
+    ``before_average``: followed by the average itself ("cao hơn 12 % so với bình quân …", "tương đương
+    bình quân …")."""
+    prefix = "vs" if before_average else "pct"
+    same, new, up, down = (f"{prefix}_{word}" for word in ("same", "new", "up", "down"))
+    if average <= 0:
+        return t(same) if value <= 0 else t(new)
+    ratio = (value - average) / average
+    if abs(ratio) < 0.02:
+        return t(same)
+    return t(up if ratio > 0 else down, pct=t.percent(abs(ratio), 0))

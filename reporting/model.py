@@ -18,10 +18,12 @@ from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import counting, gather
 from reporting.calendar_note import CalendarNote, calendar_note
+from reporting.counting import relative_change
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
 from reporting.reach import Maturity, week_figures, week_maturity
 from reporting.report_json import Names
+from reporting.rulebook_note import rulebook_lines, week_rulebook_versions
 from warehouse.base import Warehouse
 from warehouse.cases import CaseCounts
 from warehouse.load_runs import LoadRun
@@ -85,8 +87,9 @@ class WeeklyReport:
     data_from: datetime | None = None
     #: The years the week's due dates reach on the statutory pattern, and its unconfirmed days off.
     calendar: CalendarNote = field(default_factory=CalendarNote)
-    #: Its edition code (``reporting.editions.edition_code`` of its HTML without it), printed on every page
-    #: of every file (``None`` until known): which kept edition a printed page is of.
+    #: (rulebook version, open violations) of the week's verdicts (``rulebook_note``).
+    rulebook_versions: tuple[tuple[str, int], ...] = ()
+    #: Its edition code, on every page of every file (``reporting.editions``; ``None`` until known).
     edition: str | None = None
 
     @property
@@ -266,7 +269,8 @@ class WeeklyReport:
         ]
 
     def violation_lines(self) -> list[str]:
-        """The week's violations (compared like with like), findings and rules not checkable."""
+        """The week's violations (compared like with like), findings and rules not checkable; then the
+        rulebook versions that judged them, when more than one (``rulebook_note``)."""
         t, v = self.texts, self.violations
         lines: list[str] = []
         if v.total or v.previous_total or v.previous_8_avg:
@@ -279,7 +283,7 @@ class WeeklyReport:
             lines.append(t("sum_findings", n=t.integer(v.findings)))
         if v.not_checkable:
             lines.append(t("sum_not_checkable", n=t.integer(v.not_checkable)))
-        return lines
+        return lines + rulebook_lines(self.rulebook_versions, self.lang)
 
     def _violations_line(self) -> str:
         """The week's violations against the average of the weeks before with data; a provisional week
@@ -341,20 +345,6 @@ class WeeklyReport:
         return stale + t("quality_some_failed", failed=failed, n=len(q.results), blocking=blocking)
 
 
-def relative_change(t: Texts, value: float, average: float, *, before_average: bool = False) -> str:
-    """``cao hơn 12 %`` / ``thấp hơn 5 %`` / ``tương đương`` (within 2 %) of ``value`` against ``average``;
-    ``before_average``: followed by the average itself ("cao hơn 12 % so với bình quân …", "tương đương
-    bình quân …")."""
-    prefix = "vs" if before_average else "pct"
-    same, new, up, down = (f"{prefix}_{word}" for word in ("same", "new", "up", "down"))
-    if average <= 0:
-        return t(same) if value <= 0 else t(new)
-    ratio = (value - average) / average
-    if abs(ratio) < 0.02:
-        return t(same)
-    return t(up if ratio > 0 else down, pct=t.percent(abs(ratio), 0))
-
-
 def build_report(
     catalogue: Catalogue,
     header: ReportHeader,
@@ -399,4 +389,5 @@ def build_report(
         cases=gather.week_cases(wh, week),
         data_from=gather.oldest_event(wh),
         calendar=calendar_note(wh, week, calendar),
+        rulebook_versions=week_rulebook_versions(wh, week),
     )

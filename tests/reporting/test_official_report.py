@@ -450,3 +450,28 @@ def test_every_page_of_every_report_file_says_its_edition_code(reports: dict[str
         for ws in load_workbook(folder / "report.xlsx").worksheets:
             assert ws.oddFooter.right.text == f"Mã bản in: {code}", ws.title
     assert codes["last"] != codes["mature"]
+
+
+def test_a_week_judged_by_two_rulebook_versions_says_so(province: Province, tmp_path: Path) -> None:
+    """Review of rules over time: a deployment whose rulebook setting changed holds, for one week, the ended
+    dossiers' verdicts of the old version beside the open ones' of the new, and two reports of the week
+    could disagree with nothing saying why. The summary names each version with its count."""
+    from reporting.rulebook_note import week_rulebook_versions
+
+    assert len(week_rulebook_versions(province.wh, WEEK)) == 1
+    far = Week.parse("2030-W02")  # a week of its own: the shared warehouse's weeks stay as they are
+    start = datetime(2030, 1, 8, 10, tzinfo=VN_TZ)
+    for n, version in enumerate(("1", "2", "2")):
+        province.wh.execute(
+            "INSERT INTO violations SELECT concat(dossier_id, %(n)s), rule_id, event_id, state, kind, "
+            "severity, unit_code, procedure_code, %(at)s, legal_basis, %(v)s, evidence, detail, as_of, "
+            "producer, version FROM violations FINAL WHERE state = 'open' LIMIT 1",
+            {"n": f"-far{n}", "at": start, "v": version},
+        )
+    assert week_rulebook_versions(province.wh, far) == (("1", 1), ("2", 2))
+    report = dataclasses.replace(build_report(province.catalogue, province.header(), province.wh, WEEK),
+                                 rulebook_versions=week_rulebook_versions(province.wh, far))  # fmt: skip
+    said = " ".join(report.violation_lines())
+    assert "theo 2 phiên bản bộ quy tắc (phiên bản 1: 1 vi phạm; phiên bản 2: 2 vi phạm)" in said
+    one = build_report(province.catalogue, province.header(), province.wh, WEEK)
+    assert "phiên bản bộ quy tắc" not in " ".join(one.violation_lines())
