@@ -23,6 +23,7 @@ from dossier_audit.cli.common import (
 from dossier_audit.cli.notices import warn_unfinished_loads
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import write_audit_packs, write_weekly_report
+from reporting.editions import keep_replaced
 from reporting.gather import newest_event
 from reporting.staging import StagingBusy, left_incomplete, locked_staging, publish_files
 
@@ -105,6 +106,7 @@ def report(
                         mark.unlink(missing_ok=True)
                     left = _earlier_packs(target, written)
                     if packs:  # of units without a pack this time: no file of the week is another run's
+                        keep_replaced(target, [(path, None) for path in left])  # kept first (``editions``)
                         for path in left:
                             path.unlink(missing_ok=True)
                         left = []

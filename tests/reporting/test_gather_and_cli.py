@@ -272,6 +272,9 @@ def test_a_report_into_a_folder_with_earlier_packs_keeps_none_of_them_unsaid(
     full = runner.invoke(app, args)
     assert full.exit_code == 0, full.stderr
     assert not stale.exists() and any(units.glob("*.html")) and "earlier run" not in full.stderr
+    # Kept first, as every file a report takes away (``reporting.editions``).
+    (edition,) = (tmp_path / "editions").iterdir()
+    assert (edition / "units" / stale.name).read_text() == "an earlier week's pack"
 
 
 def test_an_interrupted_report_leaves_the_folder_as_it_was(
