@@ -138,6 +138,8 @@ def listed_json(result: ListResult) -> dict[str, Any]:
                 # In Vietnam's time, as the dossier's timeline gives its events (it was UTC here).
                 "occurred_at": item.row.occurred_at.astimezone(VN_TZ).isoformat(),
                 "case_state": item.state,
+                # Concluded on a violation the detector retracted since (``inspections.cases``).
+                "to_review": item.case.to_review,
             }
             for item in result.rows
         ],
@@ -189,11 +191,17 @@ async def dossier(request: Request) -> JSONResponse:
                     "severity": v.severity,
                     "rulebook_version": v.rulebook_version,
                     "case_state": _case_state(view.cases, dossier_id, v.rule_id, v.event_id, v.state),
+                    "to_review": _to_review(view.cases, dossier_id, v.rule_id, v.event_id),
                 }
                 for v in view.dossier.violations
             ],
         }
     )
+
+
+def _to_review(cases: dict[CaseKey, Any], dossier_id: str, rule_id: str, event_id: str) -> bool:
+    found = cases.get(CaseKey(dossier_id, rule_id, event_id))
+    return bool(found is not None and found.to_review)
 
 
 def _case_state(cases: dict[CaseKey, Any], dossier_id: str, rule_id: str, event_id: str, state: str) -> str:

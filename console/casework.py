@@ -19,8 +19,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from inspections.cases import (
+    FOUND_AGAIN_AFTER_CONCLUSION_NOTE,
     REOPENED_NOTE,
     RETRACTED_AFTER_CONCLUSION_NOTE,
     RETRACTED_NOTE,
@@ -81,18 +83,34 @@ class CaseWork:
             out[key] = fold([*(e for e, _ in case.history), event])
         return out
 
-    def sync(self) -> tuple[int, int]:
-        """Settle every case of the province; (closed, reopened). A concluded case marked to look at again
-        counts as closed (its violation is retracted), one unmarked as reopened."""
+    def sync(self) -> Synced:
+        """Settle every case of the province; how many it closed, reopened, and (concluded cases) marked to
+        look at again and unmarked."""
         self._cached = None
         cases = self.cases()
         kept = (CaseStatus.CLOSED, CaseStatus.CONCLUDED)
         wanted = [k for k, c in cases.items() if c.status not in SETTLED or c.status in kept]
         detected = violation_states(self.reader, wanted)
         after = self.settle({k: cases[k] for k in detected}, detected)
-        closed = sum(1 for k in detected if after[k].retracted and not cases[k].retracted)
-        reopened = sum(1 for k in detected if cases[k].retracted and not after[k].retracted)
-        return closed, reopened
+        changed = [(cases[k], after[k]) for k in detected if after[k].retracted != cases[k].retracted]
+        concluded = [before.status is CaseStatus.CONCLUDED for before, _ in changed]
+        marked = [now.retracted for _, now in changed]
+        return Synced(
+            closed=sum(m and not c for m, c in zip(marked, concluded, strict=True)),
+            reopened=sum(not m and not c for m, c in zip(marked, concluded, strict=True)),
+            marked=sum(m and c for m, c in zip(marked, concluded, strict=True)),
+            unmarked=sum(not m and c for m, c in zip(marked, concluded, strict=True)),
+        )
+
+
+class Synced(NamedTuple):
+    """What a province-wide sync did: cases closed and reopened, and concluded cases marked to look at again
+    (their violation retracted) and unmarked (found again)."""
+
+    closed: int
+    reopened: int
+    marked: int = 0
+    unmarked: int = 0
 
 
 def _system_event(case: CaseState, detected: str, at: datetime) -> CaseEvent | None:
@@ -103,5 +121,6 @@ def _system_event(case: CaseState, detected: str, at: datetime) -> CaseEvent | N
         note = RETRACTED_AFTER_CONCLUSION_NOTE if concluded else RETRACTED_NOTE
         return CaseEvent(CaseAction.CLOSE_RETRACTED, Role.SYSTEM, "system", at, note=note)
     if detected == "open" and (case.status is CaseStatus.CLOSED or (concluded and case.retracted)):
-        return CaseEvent(CaseAction.REOPEN, Role.SYSTEM, "system", at, note=REOPENED_NOTE)
+        note = FOUND_AGAIN_AFTER_CONCLUSION_NOTE if concluded else REOPENED_NOTE
+        return CaseEvent(CaseAction.REOPEN, Role.SYSTEM, "system", at, note=note)
     return None

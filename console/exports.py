@@ -61,6 +61,8 @@ def list_xlsx(service: ConsoleService, who: Account, query: ListQuery, t: Consol
             # phạm" in a sheet of violations, beside a page that calls it no violation (review).
             values = [r.dossier_id, f"{r.rule_id} — {t.rule_title(r.rule_id)}", t.kind(r.kind), r.event_id,
                       r.unit_code, t.severity(r.severity), local, t.state(item.state, r.kind)]  # fmt: skip
+            if item.case.to_review:  # as the list says it (``inspections.cases``)
+                values[-1] = f"{values[-1]} ({t.ui('to_review_short')})"
             for column, value in enumerate(values, 1):
                 put(ws, row_no, column, value)
             ws.cell(row=row_no, column=_TIME).number_format = _TIME_FORMAT[t.lang]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from console.casework import CaseWork
+from console.casework import CaseWork, Synced
 from inspections.audit_error import reported_rules
 from inspections.calendar import WorkingCalendar
 from inspections.cases import (
@@ -267,9 +267,9 @@ class ConsoleService:
         closed_or_concluded = state in (CaseStatus.CLOSED.value, CaseStatus.CONCLUDED.value)
         return _replace(where, keys=chosen, with_retracted=closed_or_concluded)
 
-    def sync_cases(self) -> tuple[int, int]:
+    def sync_cases(self) -> Synced:
         """The province-wide sync (the app's timer, ``dossier-audit console --sync-cases``): close the
-        cases of retracted violations, reopen those found again; (closed, reopened)."""
+        cases of retracted violations, reopen those found again, mark (and unmark) concluded ones."""
         with self._lock:
             return self.work.sync()
 

@@ -4,9 +4,10 @@ rule is named the same in a pack and on screen."""
 
 from __future__ import annotations
 
+from console.case_texts import CASE_UI
 from console.error_texts import ERRORS
 from console.export_texts import EXPORT_UI
-from inspections.cases import DISMISS_REASONS, REOPENED_NOTE, RETRACTED_AFTER_CONCLUSION_NOTE, RETRACTED_NOTE
+from inspections.cases import DISMISS_REASONS
 from reporting.i18n import Texts
 from reporting.pack_tables import case_words
 from reporting.pack_texts import pack_text
@@ -172,16 +173,6 @@ _UI: dict[str, tuple[str, str]] = {
     "language": ("English", "Tiếng Việt"),
     "skip": ("Bỏ qua, tới nội dung chính", "Skip to content"),
     "retracted": ("đã rút lại", "retracted"),
-    "to_review_short": ("vi phạm đã rút lại: cần xem lại", "violation retracted: look again"),
-    "to_review_row": ("— trong đó vi phạm đã rút lại, cần xem lại", "— of which retracted since: look again"),
-    "to_review": (
-        "Cần xem lại kết luận: dữ liệu về sau cho thấy không còn vi phạm này (bộ phát hiện đã rút lại sau "
-        "khi đoàn kết luận). Kết luận vẫn giữ nguyên trên hệ thống; nếu cần, đoàn ban hành văn bản đính "
-        "chính.",
-        "Look at this conclusion again: newer data no longer shows the violation (the detector retracted it "
-        "after the team concluded). The conclusion stands in the system; issue a correcting document if "
-        "needed.",
-    ),
     "done": ("Đã ghi nhận.", "Recorded."),
     # Said of a violation or a data finding alike (a confirmed finding read "Đã xác nhận vi phạm": review).
     "done_confirm": ("Đã xác nhận.", "Confirmed."),
@@ -243,13 +234,7 @@ _UI: dict[str, tuple[str, str]] = {
     "event_id": ("Mã sự kiện", "Event id"),
     "kind": ("Loại", "Kind"),
     **EXPORT_UI,
-    "system_retracted": (RETRACTED_NOTE, "The detector retracted this violation (newer data shows none)."),
-    "system_reopened": (REOPENED_NOTE, "The detector found this violation again: the case is reopened."),
-    "system_retracted_after_conclusion": (
-        RETRACTED_AFTER_CONCLUSION_NOTE,
-        "The detector retracted this violation after the team concluded (newer data shows none): look at the "
-        "conclusion again.",
-    ),
+    **CASE_UI,
 }
 
 #: The standing of a dossier at an event (the auditor's classification) and its basis.

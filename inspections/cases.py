@@ -69,11 +69,16 @@ RETRACTED_AFTER_CONCLUSION_NOTE = (
     "Vi phạm đã được bộ phát hiện rút lại sau khi đoàn kết luận (dữ liệu mới cho thấy không còn vi phạm): "
     "cần xem lại kết luận."
 )
+#: The note the system writes when the detector finds the violation of such a case again.
+FOUND_AGAIN_AFTER_CONCLUSION_NOTE = (
+    "Bộ phát hiện lại ghi nhận vi phạm này (sau khi đã rút lại): kết luận của đoàn không cần xem lại nữa."
+)
 #: The system's notes as codes (the console shows them in the reader's language).
 SYSTEM_NOTES = {
     RETRACTED_NOTE: "retracted",
     REOPENED_NOTE: "reopened",
     RETRACTED_AFTER_CONCLUSION_NOTE: "retracted_after_conclusion",
+    FOUND_AGAIN_AFTER_CONCLUSION_NOTE: "found_again_after_conclusion",
 }
 
 _S = CaseStatus

@@ -20,6 +20,7 @@ from reporting.editions import edition_code
 from reporting.header import ReportHeader
 from reporting.model import Names, build_report
 from reporting.report_json import metrics_json, violations_json
+from reporting.table_cells import Table
 from warehouse.base import Warehouse
 
 
@@ -65,13 +66,17 @@ def write_weekly_report(
     from reporting.charts import write_charts
     from reporting.html import report_html, write_report_html
     from reporting.pdf import write_report_pdf
+    from reporting.tables import procedures_table, rule_unit_table
     from reporting.xlsx import write_report_xlsx
 
     report = build_report(catalogue, header, wh, week, calendar=calendar)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = write_charts(report, out_dir)
-    # Its edition code (``reporting.editions``), from its HTML without one, on every page of every file.
-    report = dataclasses.replace(report, edition=edition_code(report_html(report, charts)))
+    # Its edition code (``reporting.editions``), on every page of every file: from its HTML without one and
+    # the workbook's own tables (the rule × unit matrix and the procedures, which the HTML has not: review).
+    own = (rule_unit_table(report), procedures_table(report))
+    content = [report_html(report, charts), *map(_table_text, own)]
+    report = dataclasses.replace(report, edition=edition_code("\n".join(content)))
     return [
         write_report_html(report, charts, out_dir / "report.html"),
         write_report_pdf(report, charts, out_dir / "report.pdf"),
@@ -100,3 +105,9 @@ def write_audit_packs(
     from reporting.packs import write_packs  # on use, as the writers above: it imports openpyxl
 
     return write_packs(catalogue, header, wh, week, out_dir, sample_size, units, calendar=calendar)
+
+
+def _table_text(table: Table) -> str:
+    """A table's headings and cells as text: what a workbook's sheet of it shows, for an edition code."""
+    rows = [table.headings, *([cell.text for cell in row.cells] for row in table.rows)]
+    return "\n".join("\t".join(row) for row in rows)

@@ -9,6 +9,14 @@ from reporting.model import WeeklyReport
 from reporting.table_cells import Table
 from reporting.table_cells import make_row as _row
 
+#: Of the concluded cases, those whose violation the detector retracted since (``CaseState.to_review``).
+_TO_REVIEW = {
+    "vi": (" Trong các vi phạm đã kết luận, {n} vi phạm đã được bộ phát hiện rút lại sau đó (dữ liệu mới cho "
+           "thấy không còn vi phạm): cần xem lại kết luận.", "— trong đó cần xem lại (vi phạm đã rút lại)"),
+    "en": (" Of the concluded violations, {n} were retracted by the detector since (newer data shows none): "
+           "look at those conclusions again.", "— of which to look at again (violation retracted)"),
+}  # fmt: skip
+
 
 def cases_line(report: WeeklyReport) -> str | None:
     """The section's sentence (``None``: no case, no section)."""
@@ -23,7 +31,8 @@ def cases_line(report: WeeklyReport) -> str | None:
         awaiting=t.integer(c.awaiting_explanation),
         explained=t.integer(c.explained),
     )
-    return line + (t("cases_closed", closed=t.integer(c.closed)) if c.closed else "")
+    line += t("cases_closed", closed=t.integer(c.closed)) if c.closed else ""
+    return line + (_TO_REVIEW[report.lang][0].format(n=t.integer(c.to_review)) if c.to_review else "")
 
 
 def cases_table(report: WeeklyReport) -> Table:
@@ -42,4 +51,7 @@ def cases_table(report: WeeklyReport) -> Table:
         ("case_closed", c.closed),
     ):
         table.rows.append(_row(t, [(t(key), "text"), (n, "int")], key=key))
+        if key == "case_concluded" and c.to_review:
+            label = _TO_REVIEW[report.lang][1]
+            table.rows.append(_row(t, [(label, "text"), (c.to_review, "int")], key="case_to_review"))
     return table

@@ -228,6 +228,7 @@ def finishing(
     digest: str = "",
     prefix: Prefix | None = None,
     supersede: Collection[str] = (),
+    unkeyed: Callable[[int | None], str] | None = None,
 ) -> Finishing:
     """Split the runs a load of ``source`` (whose file has ``digest``, and whose first bytes ``prefix``
     digests) found unfinished before it started (see the module's doc).
@@ -242,7 +243,7 @@ def finishing(
     def made_up(run: LoadRun) -> bool:
         return (
             run.run_id in supersede
-            or same_file(run, source, digest, prefix)
+            or same_file(run, source, digest, prefix, unkeyed)
             or any(
                 same_file(run, later.source, later.digest) and later.started_us > run.started_us
                 for later in recovered
@@ -257,18 +258,28 @@ def finishing(
     )
 
 
-def same_file(run: LoadRun, source: str, digest: str, prefix: Prefix | None = None) -> bool:
+def same_file(
+    run: LoadRun,
+    source: str,
+    digest: str,
+    prefix: Prefix | None = None,
+    unkeyed: Callable[[int | None], str] | None = None,
+) -> bool:
     """Whether ``run`` read the file ``source`` holds now (``digest``), or the start of it (``prefix``): the
     same source, and the same bytes where both digests are known (a run recorded before digests were: the
-    source alone, as then, and so for a run of a release before the digests were keyed: ``KEYED``), or,
-    when the run's size is known, the same first bytes (a file loaded each week as it grows: everything the
-    run was reading is in it)."""
+    source alone, as then), or, when the run's size is known, the same first bytes (a file loaded each week
+    as it grows: everything the run was reading is in it). A run of a release before the digests were keyed
+    (``KEYED``) is compared by ``unkeyed``, the file's unkeyed digest of its first bytes (``None``: whole);
+    without it, it is not the same file (the operator supersedes it, if it is)."""
     if run.source != source:
         return False
     if not run.digest or not digest or run.digest == digest:
         return True
     if run.digest.startswith(KEYED) != digest.startswith(KEYED):  # one of a release before (``KEYED``)
-        return True
+        # Compared as it was recorded: the file's unkeyed digest, whole or of its first bytes, never stored.
+        return unkeyed is not None and (
+            unkeyed(None) == run.digest or (run.size > 0 and unkeyed(run.size) == run.digest)
+        )
     return prefix is not None and run.size > 0 and prefix(run.size) == run.digest
 
 

@@ -101,8 +101,12 @@ def console(
                 reader, writer, platform.catalogue, platform.calendar, auditor=platform.auditor
             )
             if sync_cases:
-                closed, reopened = service.sync_cases()
-                err.print(f"cases closed: {closed}, reopened: {reopened}", highlight=False)
+                synced = service.sync_cases()
+                err.print(
+                    f"cases closed: {synced.closed}, reopened: {synced.reopened}; conclusions to look at "
+                    f"again (violation retracted): {synced.marked}, no longer: {synced.unmarked}",
+                    highlight=False,
+                )
                 return None
             try:  # uvicorn says it in a log line and exits 3, after "console on …" was printed (review)
                 socket.create_server((host, port)).close()

@@ -129,8 +129,9 @@ def load_file(
     run = new_run(source, started_at, as_of, file_digest(path, size, hasher), size)
     # Which of them this load finishes (``load_runs.finishing``): decided now, on the file as it is read.
     finish = finishing(
-        unfinished, source, run.digest, lambda first: file_digest(path, first, hasher), supersede
-    )
+        unfinished, source, run.digest, lambda first: file_digest(path, first, hasher), supersede,
+        unkeyed=lambda first: file_digest(path, first),  # a run of a release before (``load_runs.KEYED``)
+    )  # fmt: skip
     stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)

@@ -63,8 +63,8 @@ def test_retractions_close_per_dossier_or_by_sync_and_a_violation_found_again_re
     other = ConsoleService(
         console_world.wh, console_world.wh, console_world.service.catalogue, load_calendar(None)
     )
-    assert other.sync_cases() == (1, 0)  # the province-wide sync closes B
-    assert console_world.service.sync_cases() == (0, 0)  # a second console finds nothing left to do
+    assert other.sync_cases() == (1, 0, 0, 0)  # the province-wide sync closes B
+    assert console_world.service.sync_cases() == (0, 0, 0, 0)  # a second console finds nothing left to do
     assert actions(console_world, B) == ["confirm", "close_retracted"]
 
     set_state(console_world, A, "open")  # the detector finds the violation again

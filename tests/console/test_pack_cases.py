@@ -154,19 +154,26 @@ def test_a_conclusion_whose_violation_is_retracted_is_marked_to_look_at_again_ev
         body = {"dossier_id": key[0], "rule_id": key[1], "event_id": key[2], "action": action}
         assert insp.post("/api/cases/decision", json=body, headers={"X-CSRF-Token": csrf}).status_code == 200
     set_state(console_world, key, "retracted")
-    assert console_world.service.sync_cases() == (1, 0)
-    assert console_world.service.sync_cases() == (0, 0)  # marked once
+    insp.get(f"/packs/{UNIT2}", params={"week": WEEK})  # before any sync: the pack says it already (review)
+    assert 'id="to-review"' in printed[-1] and D2 in printed[-1]
+    assert console_world.service.sync_cases() == (0, 0, 1, 0)  # marked, not closed (review)
+    assert console_world.service.sync_cases() == (0, 0, 0, 0)  # marked once
     assert actions(console_world, key)[-1] == "close_retracted"
     page = html.unescape(insp.get(f"/dossiers/{D2}").text)
     assert "Cần xem lại kết luận" in page and "Đã kết luận" in page
     listed = insp.get("/violations", params={"state": "concluded", "week": WEEK}).text
     assert D2 in listed and "cần xem lại" in html.unescape(listed)
+    api = insp.get("/api/violations", params={"state": "concluded", "week": WEEK}).json()["rows"]
+    assert [r["to_review"] for r in api if r["dossier_id"] == D2] == [True]
+    shown = insp.get(f"/api/dossiers/{D2}").json()["violations"]
+    assert [v["to_review"] for v in shown if v["rule_id"] == key[1] and v["event_id"] == key[2]] == [True]
     board = insp.get("/dashboard", params={"week": WEEK}).text
     assert re.search(r'data-state="to_review">1<', board), board[:2000]
     insp.get(f"/packs/{UNIT2}", params={"week": WEEK})
     box = re.search(r'<div class="provisional" id="to-review">(.*?)</div>', printed[-1], re.S)
     assert box is not None and "Cần xem lại 1 kết luận" in box.group(1) and D2 in box.group(1)
     set_state(console_world, key, "open")  # found again: the mark goes, the conclusion stays
-    assert console_world.service.sync_cases() == (0, 1)
+    assert console_world.service.sync_cases() == (0, 0, 0, 1)
     page = html.unescape(insp.get(f"/dossiers/{D2}").text)
     assert "Cần xem lại kết luận" not in page and "Đã kết luận" in page
+    assert "không cần xem lại nữa" in page and "mở lại" not in page  # not "reopened": it stays concluded

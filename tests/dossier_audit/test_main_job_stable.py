@@ -32,6 +32,7 @@ def snapshot(reports: Path) -> dict[str, bytes]:
         reports / "violations.jsonl",
         reports / "summary.txt",
         *sorted(reports.glob("*/report.*")),
+        *sorted(reports.glob("*/chart_*.png")),
         *sorted(reports.glob("*/units/*")),
     ]
     return {str(p.relative_to(reports)): p.read_bytes() for p in files}
@@ -86,7 +87,9 @@ def test_a_second_run_gives_the_same_reports_and_a_run_with_more_events_judges_i
         f"dossier-audit users add LOGIN --role inspector {warehouse}",
         f"dossier-audit console {warehouse}",
     ]
-    assert b"hmac-sha256:" in b"".join(before.values())  # applicants appear, pseudonymised: the key matters
+    # No document prints an applicant's pseudonym (DPO review: one links a person's dossiers across packs);
+    # the kept key shows below, where the warehouse holds each event once.
+    assert b"hmac-sha256:" not in b"".join(before.values())
 
     # A run that fails part-way (here its leadership report's step cannot stage its files) says so in one
     # line, and leaves a note in the week's folder, whose files are then of two runs (the assets that ran
@@ -113,6 +116,7 @@ def test_a_second_run_gives_the_same_reports_and_a_run_with_more_events_judges_i
     after = snapshot(tmp_path / "reports")
     assert after.keys() == before.keys()
     assert [name for name in before if before[name] != after[name]] == []
+    assert not (week_dir / "editions").exists()  # the same content: no earlier edition to keep (review)
 
     # Idempotent too: the violations are the batch audit's (under the kept key), the warehouse holds each
     # event once.

@@ -461,12 +461,14 @@ def test_a_week_judged_by_two_rulebook_versions_says_so(province: Province, tmp_
     assert len(week_rulebook_versions(province.wh, WEEK)) == 1
     far = Week.parse("2030-W02")  # a week of its own: the shared warehouse's weeks stay as they are
     start = datetime(2030, 1, 8, 10, tzinfo=VN_TZ)
-    for n, version in enumerate(("1", "2", "2")):
+    for n, (version, kind) in enumerate(
+        (("1", "violation"), ("2", "violation"), ("2", "violation"), ("3", "finding"))
+    ):  # a finding: not a violation, not counted
         province.wh.execute(
-            "INSERT INTO violations SELECT concat(dossier_id, %(n)s), rule_id, event_id, state, kind, "
+            "INSERT INTO violations SELECT concat(dossier_id, %(n)s), rule_id, event_id, state, %(k)s, "
             "severity, unit_code, procedure_code, %(at)s, legal_basis, %(v)s, evidence, detail, as_of, "
             "producer, version FROM violations FINAL WHERE state = 'open' LIMIT 1",
-            {"n": f"-far{n}", "at": start, "v": version},
+            {"n": f"-far{n}", "at": start, "v": version, "k": kind},
         )
     assert week_rulebook_versions(province.wh, far) == (("1", 1), ("2", 2))
     report = dataclasses.replace(build_report(province.catalogue, province.header(), province.wh, WEEK),
@@ -475,3 +477,27 @@ def test_a_week_judged_by_two_rulebook_versions_says_so(province: Province, tmp_
     assert "theo 2 phiên bản bộ quy tắc (phiên bản 1: 1 vi phạm; phiên bản 2: 2 vi phạm)" in said
     one = build_report(province.catalogue, province.header(), province.wh, WEEK)
     assert "phiên bản bộ quy tắc" not in " ".join(one.violation_lines())
+
+
+def test_the_report_s_edition_code_covers_what_only_its_workbook_shows(
+    province: Province, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Diff review: the code was the HTML's alone, and the workbook's rule × unit matrix and procedures are
+    not in the HTML: two workbooks differing only there carried one code."""
+    import reporting.tables
+
+    def code(folder: Path) -> str:
+        write_weekly_report(province.catalogue, province.header(), province.wh, WEEK, folder)
+        return str(re.findall(r"Mã bản in: ([0-9a-f-]{9})", (folder / "report.html").read_text("utf-8"))[0])
+
+    before = code(tmp_path / "a")
+    assert code(tmp_path / "b") == before  # the same content, the same code
+    procedures = reporting.tables.procedures_table
+
+    def one_more(report: Any) -> Any:
+        table = procedures(report)
+        table.rows = table.rows[:-1]
+        return table
+
+    monkeypatch.setattr(reporting.tables, "procedures_table", one_more)
+    assert code(tmp_path / "c") != before

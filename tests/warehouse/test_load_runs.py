@@ -680,7 +680,11 @@ def test_a_load_run_records_a_digest_keyed_as_the_pseudonyms_are(warehouse_url: 
     assert file_digest(path) not in digest  # not the clear file's
     other = Platform(load_settings(pseudonym_key="o" * 32)).pseudonymiser.file_hasher
     assert file_digest(path, None, other) != digest
-    killed = replace(runs[first.run_id], stored_at=None, completed_at=None)  # before it stored its file
-    older = replace(killed, digest=file_digest(path, 4), size=4)  # unkeyed, and of another file's start
-    found = finishing([older], older.source, digest, lambda n: file_digest(path, n, other))
-    assert found.superseded == [older]
+    # A run of the release before, killed before it stored its file, recorded unkeyed: compared unkeyed.
+    killed = replace(runs[first.run_id], stored_at=None, completed_at=None)
+    grown = replace(killed, digest=file_digest(path, 4), size=4)  # it was reading this file's start
+    elsewhere = replace(killed, digest=file_digest(EXAMPLES), size=0)  # another file at the same path
+    found = finishing([grown, elsewhere], killed.source, digest, lambda n: file_digest(path, n, other),
+                      unkeyed=lambda n: file_digest(path, n))  # fmt: skip
+    assert (found.superseded, found.left) == ([grown], [elsewhere])  # review: it was superseded unsaid
+    assert finishing([grown], killed.source, digest).left == [grown]  # nothing to compare with: left
