@@ -26,10 +26,9 @@ judged at the instant the newest run that stored its events judges at (its ``as_
 microsecond): the killed run's dossiers end as that run would have left them, and a dossier the finishing
 load's own file touches is judged at that load's ``as_of``, like every dossier it touches.
 
-A run still in progress looks unfinished too (nothing tells a running load from a dead one on a server);
-the messages say "interrupted or still running". A load running concurrently with another one that has
-reached ``stored`` finishes what that one stored; loads are not meant to run concurrently on one
-warehouse (chdb cannot).
+A run still in progress looks unfinished too; a running load says it is alive now and then, and a load
+refuses to start beside one (``warehouse.load_alive``): loads do not run concurrently on one warehouse
+(chdb cannot).
 
 Every read here works on a warehouse created before migration 0004 (no ``load_runs`` table: no runs), and
 without writing anything, so the read-only ``reports`` user can run them.
@@ -37,7 +36,6 @@ without writing anything, so the read-only ``reports`` user can run them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shlex
 import socket
@@ -45,11 +43,10 @@ import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 from warehouse.base import Warehouse
+from warehouse.load_digest import KEYED
 from warehouse.migrate import existing_tables
 from warehouse.queries import load_sql
 from warehouse.store import epoch_us
@@ -283,35 +280,14 @@ def same_file(
     return prefix is not None and run.size > 0 and prefix(run.size) == run.digest
 
 
-#: The mark of a keyed digest (``file_digest`` with a hasher): one without it is an unkeyed digest of a
-#: release before, which no keyed one can match; it is taken as unknown (``same_file``: the source alone).
-KEYED = "k:"
-
-
-def file_digest(path: Path, size: int | None = None, hasher: Callable[[], Any] | None = None) -> str:
-    """The digest of a file's bytes, or of its first ``size`` bytes (``""`` if it has fewer): what a load
-    run read (about 1 GB/s, read once more before the load; a province's year of 3 GB, some 3 s of a load
-    of minutes). ``hasher`` makes a new keyed hash (``Pseudonymiser.file_hasher``): its digests are marked
-    ``k:``. Without one, or when it makes none (no key configured), an unkeyed BLAKE2b (128 bits)."""
-    keyed = None if hasher is None else hasher()
-    make: Callable[[], Any] = keyed.copy if keyed is not None else partial(hashlib.blake2b, digest_size=16)
-    mark = KEYED if keyed is not None else ""
-    with open(path, "rb") as fh:
-        if size is None:
-            return mark + hashlib.file_digest(fh, make).hexdigest()
-        digest, left = make(), size
-        while left > 0:
-            chunk = fh.read(min(left, 1 << 20))
-            if not chunk:
-                return ""
-            digest.update(chunk)
-            left -= len(chunk)
-        return mark + str(digest.hexdigest())
-
-
 def record_start(wh: Warehouse, run: LoadRun) -> None:
     """Append the run's ``started`` row: before the run stores anything."""
     _insert(wh, [_row(run, "started", run.started_at, "", dict.fromkeys(COUNTS, 0))])
+
+
+def record_alive(wh: Warehouse, run: LoadRun) -> None:
+    """Append (or replace) the run's ``alive`` row: it is running now (``warehouse.load_alive``)."""
+    _insert(wh, [_row(run, "alive", datetime.now(UTC).replace(microsecond=0), "", dict.fromkeys(COUNTS, 0))])
 
 
 def record_stored(wh: Warehouse, run: LoadRun, counts: dict[str, int]) -> None:

@@ -104,7 +104,13 @@ def migrate(wh: Warehouse) -> list[Migration]:
             continue
         for statement in migration.statements():
             if not _added_already(wh, statement):
-                wh.execute(statement)
+                try:
+                    wh.execute(statement)
+                except WarehouseError:
+                    # Another process migrating at once added the columns between the look and the ALTER
+                    # (review of concurrent operators: one of two `init`s failed, "column already exists").
+                    if not _added_already(wh, statement):
+                        raise
         wh.insert(
             "schema_migrations",
             ["version", "name", "checksum", "applied_at"],

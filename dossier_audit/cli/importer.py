@@ -57,6 +57,7 @@ from dossier_audit.jobs.importer import (
     write_jsonl,
     written_by_import,
 )
+from dossier_audit.jobs.load_start import LoadBusy
 from inspections.timeunits import VN_TZ
 from sources.dvcqg import DvcqgImporter, ImportStats, RejectedRecord, UnitResolver
 from sources.dvcqg.privacy import raw_scrubber
@@ -164,7 +165,7 @@ def dvcqg(
                     sink = _load(outputs, warehouse, platform, files, instant, progress)
                 else:
                     sink = _produce(outputs, settings, platform, files)
-            except ImportInputError as exc:
+            except (ImportInputError, LoadBusy) as exc:  # another load running: one line (``load_alive``)
                 raise UsageError(str(exc)) from None
         return importer.stats, sink, time.perf_counter() - started, shown
 

@@ -34,7 +34,7 @@ from dossier_audit.cli.notices import warn_before_every_event, warn_one_off_key
 from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
 from dossier_audit.interrupts import told
 from dossier_audit.jobs.load_result import LoadProgress
-from dossier_audit.jobs.load_start import SupersedeRefused
+from dossier_audit.jobs.load_start import LoadBusy, SupersedeRefused
 from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.base import init_command
@@ -112,7 +112,7 @@ def warehouse_load(
                             supersede=supersede or (),
                         )  # fmt: skip
                         return loaded, instant
-                    except SupersedeRefused as exc:
+                    except (SupersedeRefused, LoadBusy) as exc:
                         raise UsageError(str(exc)) from None
             except KeyboardInterrupt:
                 _say_interrupted(stage[0])

@@ -7,9 +7,11 @@ import time
 from collections.abc import Collection
 from datetime import UTC, datetime
 
-from warehouse.load_runs import LoadRun
+from warehouse.base import Warehouse
+from warehouse.load_alive import ALIVE_FOR, last_seen, running
+from warehouse.load_runs import LoadRun, record_completion, unfinished_runs
 
-__all__ = ["SupersedeRefused", "check_superseded", "start_instant"]
+__all__ = ["LoadBusy", "SupersedeRefused", "check_superseded", "refuse_beside_running", "start_instant"]
 
 
 def start_instant(last: datetime | None) -> datetime:
@@ -43,3 +45,26 @@ def check_superseded(supersede: Collection[str], unfinished: list[LoadRun]) -> N
             f"--supersede: no unfinished load run that stopped before storing its file: {', '.join(said)} "
             "(`dossier-audit warehouse status` lists the unfinished runs)"
         )
+
+
+class LoadBusy(RuntimeError):
+    """Another load is running on the warehouse (one line for the user: ``cli.warehouse``)."""
+
+
+def refuse_beside_running(wh: Warehouse, run: LoadRun) -> None:
+    """Raise :class:`LoadBusy` if a load other than ``run`` (whose ``started`` row is written) is running
+    (``warehouse.load_alive``), after recording ``run`` completed having stored nothing: two loads at once
+    left wrong verdicts with every run completed (review of concurrent operators). Both rows are written
+    before either reads, so of two loads starting at once at least one sees the other."""
+    busy = running(wh, [other for other in unfinished_runs(wh) if other.run_id != run.run_id])
+    if not busy:
+        return
+    record_completion(wh, run, {})
+    other = busy[0]
+    seen = last_seen(wh, other)
+    raise LoadBusy(
+        f"another load is running on this warehouse: run {other.run_id} of {other.source}, started "
+        f"{other.started_at:%Y-%m-%d %H:%M:%S} UTC on {other.host} (pid {other.pid}), last seen "
+        f"{seen:%H:%M:%S} UTC; nothing was loaded. Load again once it has ended (a load stopped on another "
+        f"host counts as ended {int(ALIVE_FOR.total_seconds() // 60)} minutes after it was last seen)"
+    )

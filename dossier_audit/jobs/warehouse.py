@@ -37,7 +37,7 @@ from dossier_audit.jobs.load_conflicts import CONFLICT, HELD_READ_BYTES, HeldEve
 from dossier_audit.jobs.load_open import judge_open
 from dossier_audit.jobs.load_result import LoadProgress, LoadResult
 from dossier_audit.jobs.load_rows import LoadSpool, StoredFold, row_builder, spool_lines, without
-from dossier_audit.jobs.load_start import check_superseded, start_instant
+from dossier_audit.jobs.load_start import check_superseded, refuse_beside_running, start_instant
 from dossier_audit.jobs.load_stored import judge_stored, new_alone
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import RowFrames
@@ -47,10 +47,11 @@ from schemas.events import AnyEvent
 from schemas.validation import EarliestRejections, Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
+from warehouse.load_alive import Heartbeat
+from warehouse.load_digest import file_digest
 from warehouse.load_runs import (
     Finishing,
     LoadRun,
-    file_digest,
     finishing,
     last_start,
     new_run,
@@ -134,10 +135,16 @@ def load_file(
     )  # fmt: skip
     stored_before = StoredDossiers(wh)  # read before this run stores anything
     record_start(wh, run)
+    refuse_beside_running(wh, run)  # after its own row: of two loads starting at once, one sees the other
+    beat = Heartbeat(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
     result = LoadResult(IngestStats(), run_id=run.run_id, migrations_applied=migrated)
     shown = EarliestRejections(keep_rejections)  # the same lines on every run, in line order
-    progress = on_progress or _no_progress
+    said = on_progress or _no_progress
+
+    def progress(stage: str, done: int, total: int) -> None:  # and now and then, "still running"
+        beat()
+        said(stage, done, total)
 
     def on_rejection(rejection: Rejection) -> None:  # its line scrubbed by the workers (``rejected_raw``)
         rejected.add(*rejection_row(rejection, source, rejection.raw, run.started_at))

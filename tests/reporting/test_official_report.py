@@ -501,3 +501,18 @@ def test_the_report_s_edition_code_covers_what_only_its_workbook_shows(
 
     monkeypatch.setattr(reporting.tables, "procedures_table", one_more)
     assert code(tmp_path / "c") != before
+
+
+def test_a_load_that_completes_while_the_report_is_gathered_is_noted(
+    province: Province, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of concurrent operators: the load runs were read last, so a load completing while the report
+    gathered its figures (half of them before, half after) left no warning on a report of half the data."""
+    from reporting import gather
+
+    started = datetime(2025, 11, 10, 1, tzinfo=VN_TZ)
+    running = new_run("/data/week.jsonl", started, started)
+    reads = iter([[running], []])  # unfinished when the gathering starts, completed when it ends
+    monkeypatch.setattr(gather, "unfinished_loads", lambda wh: next(reads, []))
+    report = build_report(province.catalogue, province.header(), province.wh, WEEK)
+    assert report.unfinished_loads == (running,) and report.load_warning is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,9 +32,9 @@ from inspections.timeunits import VN_TZ as VN
 from tests.processes import as_from_a_terminal
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
+from warehouse.load_digest import file_digest
 from warehouse.load_runs import (
     COUNTS,
-    file_digest,
     finishing,
     last_run,
     new_run,
@@ -688,3 +689,53 @@ def test_a_load_run_records_a_digest_keyed_as_the_pseudonyms_are(warehouse_url: 
                       unkeyed=lambda n: file_digest(path, n))  # fmt: skip
     assert (found.superseded, found.left) == ([grown], [elsewhere])  # review: it was superseded unsaid
     assert finishing([grown], killed.source, digest).left == [grown]  # nothing to compare with: left
+
+
+def test_a_load_refuses_to_run_beside_a_running_one(
+    warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of concurrent operators: two loads at once on one server warehouse left wrong verdicts with
+    every run completed and every check passing. A running load says it is alive now and then; a load beside
+    one refuses in one line, having stored nothing, its own run recorded as done. A run whose last sign of
+    life is older than ALIVE_FOR, or of this host with its process gone (killed, loaded again), is not
+    running."""
+    import dossier_audit.jobs.warehouse as job
+    import warehouse.load_alive as alive
+    from dossier_audit.jobs.load_start import LoadBusy
+
+    platform = Platform(load_settings(pseudonym_key="k" * 32))
+    now = datetime.now(UTC)
+    elsewhere = replace(new_run("/data/other.jsonl", now, now), host="another-container", pid=1)
+    with open_warehouse(warehouse_url) as wh:
+        init(platform, wh)
+        record_start(wh, elsewhere)
+        said = f"another load is running on this warehouse: run {elsewhere.run_id}"
+        with pytest.raises(LoadBusy, match=said):
+            load_file(platform, wh, EXAMPLES, parse_instant(AS_OF))
+        assert wh.query("SELECT count() FROM events")[0][0] == 0
+        assert [run.run_id for run in unfinished_runs(wh)] == [elsewhere.run_id]  # its own: done
+    refused = cli("warehouse", "load", str(EXAMPLES), "--warehouse", warehouse_url, "--as-of", AS_OF, code=2)
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: another load is running on this warehouse")
+    assert "Traceback" not in refused.stderr
+    with open_warehouse(warehouse_url) as wh:
+        # Dead: its last sign of life too old; or of this host, its process gone.
+        monkeypatch.setattr(alive, "ALIVE_FOR", timedelta(seconds=0))
+        assert alive.running(wh, [elsewhere]) == []
+        monkeypatch.undo()
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        here = replace(elsewhere, run_id="here-dead", host=socket.gethostname(), pid=gone.pid)
+        live = replace(here, run_id="here-live", pid=os.getppid())
+        record_start(wh, here)
+        record_start(wh, live)
+        assert [run.run_id for run in alive.running(wh, [here, live])] == ["here-live"]
+
+        # A load says it is alive while it runs.
+        monkeypatch.setattr(alive, "HEARTBEAT", 0.0)
+        monkeypatch.setattr(alive, "running", lambda wh, runs, now=None: [])
+        monkeypatch.setattr(job, "refuse_beside_running", lambda wh, run: None)
+        done = load_file(platform, wh, EXAMPLES, parse_instant(AS_OF))
+        rows = wh.query("SELECT count() FROM load_runs FINAL WHERE run_id = %(r)s AND state = 'alive'",
+                        {"r": done.run_id})  # fmt: skip
+        assert rows[0][0] == 1

@@ -1,0 +1,6 @@
+-- A running load's sign of life: it appends an 'alive' row now and then (one per run: the table replaces
+-- rows of one (run_id, state)), so that another load can tell it from a dead one and refuse to run beside
+-- it (review of concurrent operators: two loads at once left wrong verdicts with every run completed).
+-- Adding an Enum value keeps every stored row.
+ALTER TABLE load_runs MODIFY COLUMN state
+    Enum8('started' = 1, 'completed' = 2, 'recovered' = 3, 'stored' = 4, 'superseded' = 5, 'alive' = 6)
