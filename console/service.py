@@ -14,11 +14,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from console.casework import CaseWork, Synced
+from console.views import Account, DossierView, ListedViolation, ListQuery, ListResult
 from inspections.audit_error import reported_rules
 from inspections.calendar import WorkingCalendar
 from inspections.cases import (
@@ -44,12 +45,16 @@ from warehouse.console_read import (
     SORTS,
     StoredDossier,
     ViolationFilter,
-    ViolationRow,
     stored_dossier,
     unit_has_violations,
     violations_page,
 )
 from warehouse.console_users import ConsoleUser, log_read, log_reads, user
+
+__all__ = [
+    "PAGE_SIZE", "ROLES", "Account", "BadRequest", "ConsoleService", "DossierView", "Forbidden", "ListQuery",
+    "ListResult", "ListedViolation", "NotFound",
+]  # fmt: skip
 
 ROLES = ("inspector", "unit", "leader", "admin")
 PAGE_SIZE = 50
@@ -87,64 +92,6 @@ class BadRequest(ValueError):
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    login: str
-    role: str
-    unit_code: str
-    scope: frozenset[str] | None  # None: the whole province
-
-    def sees(self, unit_codes: set[str]) -> bool:
-        return self.scope is None or bool(self.scope & unit_codes)
-
-    def covers(self, unit_code: str) -> bool:
-        """Whether a violation of ``unit_code`` is this account's to see and answer."""
-        return self.scope is None or unit_code in self.scope
-
-
-@dataclass(frozen=True, slots=True)
-class ListQuery:
-    unit: str = ""
-    rule: str = ""
-    week: str = ""
-    severity: str = ""
-    state: str = ""
-    sort: str = "newest"
-    dossier: str = ""
-    page: int = 1
-    #: With ``unit``: the units below it too (its children, transitively); else the unit as the dashboard
-    #: and its audit pack count it (with the units merged into it).
-    below: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ListedViolation:
-    row: ViolationRow
-    case: CaseState
-
-    @property
-    def state(self) -> str:
-        """The case's state as the list shows it: closed for a retracted violation, but a concluded case
-        stays concluded (marked ``to_review``: ``inspections.cases``)."""
-        if self.row.state == "retracted" and self.case.status is not CaseStatus.CONCLUDED:
-            return CaseStatus.CLOSED.value
-        return self.case.status.value
-
-
-@dataclass(frozen=True, slots=True)
-class ListResult:
-    total: int
-    page: int
-    pages: int
-    rows: list[ListedViolation]
-
-
-@dataclass(slots=True)
-class DossierView:
-    dossier: StoredDossier
-    cases: dict[CaseKey, CaseState] = field(default_factory=dict)
 
 
 class ConsoleService:
@@ -376,7 +323,24 @@ class ConsoleService:
                 raise CaseRefused("the case changed since the page was shown", "changed")
             check(state, event)  # CaseRefused: the web layer answers 403 for a role, 409 for a state
             self.work.append(key, event, version=violation.rulebook_version, unit=violation.unit_code)
-            return fold([*(e for e, _ in state.history), event])
+            # Read back: another console (its own lock) may have decided between the read and the write,
+            # and this event, kept, then changes nothing; both inspectors were told it was done (review of
+            # concurrent operators).
+            after = fold(case_events_of(self.reader, {key.dossier_id}).get(key, []))
+            mine = [applied for e, applied in after.history if _same_event(e, event)]
+            if mine and not mine[-1]:
+                raise CaseRefused("a colleague decided this case meanwhile: its state is theirs", "changed")
+            return after if mine else fold([*(e for e, _ in state.history), event])
+
+
+def _same_event(stored: CaseEvent, event: CaseEvent) -> bool:
+    """Whether ``stored`` is ``event`` read back (its time read back in whole seconds, UTC)."""
+
+    def who_what_when(e: CaseEvent) -> tuple[object, ...]:
+        at = e.at if e.at.tzinfo is not None else e.at.replace(tzinfo=UTC)
+        return e.action, e.role, e.actor, at.astimezone(UTC).replace(microsecond=0)
+
+    return who_what_when(stored) == who_what_when(event)
 
 
 def _action(action: str) -> CaseAction:

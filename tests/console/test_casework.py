@@ -370,3 +370,31 @@ def test_recorded_actions_are_past_and_a_findings_confirmation_is_a_findings() -
     assert vi.recorded("confirm") == "Đã xác nhận vi phạm" and en.recorded("dismiss") == "Dismissed"
     assert vi.recorded("confirm", "finding") == "Đã xác nhận phát hiện"
     assert en.recorded("close_retracted") == en.action("close_retracted") == "Closed automatically"
+
+
+def test_of_two_consoles_deciding_one_case_at_once_the_second_is_told(
+    console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review of concurrent operators: two console instances (each its own lock) both answered 200 to a
+    dismissal and a confirmation of one case, and one decision was kept but changed nothing. A decision is
+    read back once written: one the case no longer allowed is answered 409 ("changed")."""
+    from console.service import Account, ListQuery
+    from inspections.cases import CaseRefused, CaseStatus
+
+    insp = Account("insp", "inspector", "x", None)
+    key = console_world.service.list_violations(insp, ListQuery(state="open")).rows[0].row.key
+    other = ConsoleService(
+        console_world.wh, console_world.wh, console_world.service.catalogue, load_calendar(None)
+    )
+    stale = warehouse.cases.case_events_of(console_world.wh, {key.dossier_id}).get(key, [])
+    console_world.service.decide(insp, key, "dismiss", reason_code="duplicate")  # the first console
+    real, reads = warehouse.cases.case_events_of, [stale]  # the second read the case before that landed
+
+    def read(wh: Any, ids: Any) -> Any:
+        return {key: reads.pop()} if reads else real(wh, ids)
+
+    monkeypatch.setattr("console.service.case_events_of", read)
+    with pytest.raises(CaseRefused, match="a colleague decided this case meanwhile") as refused:
+        other.decide(insp, key, "confirm")
+    assert refused.value.code == "changed"
+    assert console_world.service.work.cases()[key].status is CaseStatus.DISMISSED
