@@ -322,6 +322,9 @@ class ConsoleService:
             if seen is not None and seen != len(state.history):
                 raise CaseRefused("the case changed since the page was shown", "changed")
             check(state, event)  # CaseRefused: the web layer answers 403 for a role, 409 for a state
+            # Timed as it is written: the fold orders by time, and a time taken before the read let another
+            # console's decision, written meanwhile, sort after this one and be voided unsaid (review).
+            event = replace(event, at=self.clock())
             self.work.append(key, event, version=violation.rulebook_version, unit=violation.unit_code)
             # Read back: another console (its own lock) may have decided between the read and the write,
             # and this event, kept, then changes nothing; both inspectors were told it was done (review of

@@ -22,7 +22,7 @@ import orjson
 
 from checks import results as quality_results
 from checks.results import CheckResult
-from inspections.cases import CaseAction, CaseState, CaseStatus
+from inspections.cases import CaseState, CaseStatus
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
@@ -30,7 +30,7 @@ from inspections.weeks import Week
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.binding import TextSet
 from warehouse.cases import CaseCounts, CaseKey, case_counts, case_states_of
-from warehouse.load_runs import LoadRun, unfinished_runs
+from warehouse.load_runs import LoadRun, recorded_runs, unfinished_runs
 from warehouse.migrate import existing_tables
 from warehouse.queries import load_sql
 from warehouse.store import epoch_us
@@ -205,6 +205,15 @@ def unfinished_loads(wh: Warehouse) -> list[LoadRun]:
     return unfinished_runs(wh)
 
 
+def loads_around(wh: Warehouse, loading: list[LoadRun], began: datetime) -> tuple[LoadRun, ...]:
+    """The loads a report gathered beside, newest first: unfinished when it began (``loading``, read at
+    ``began``) or now, or started since. A load that completed meanwhile left the report half its data, and
+    a read at the end alone saw none (review of concurrent operators)."""
+    since = [run for run in recorded_runs(wh, limit=20) if run.started_us >= epoch_us(began)]
+    unique = {run.run_id: run for run in [*unfinished_loads(wh), *loading, *since]}.values()
+    return tuple(sorted(unique, key=lambda run: (run.started_us, run.run_id), reverse=True))
+
+
 # -- audit packs ------------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ViolationRecord:
@@ -269,34 +278,6 @@ def week_violations(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str
         )
         found[unit_of(unit_code)].append(record)
     return dict(found)
-
-
-@dataclass(frozen=True, slots=True)
-class ToReview:
-    """A violation of the week the team concluded on, which the detector retracted since."""
-
-    key: CaseKey
-    occurred_at: datetime
-    concluded_at: datetime
-
-
-def week_to_review(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[ToReview]]:
-    """Per unit in force at the week's end, its retracted violations of the week whose case is concluded
-    (``CaseState.to_review`` once the console has settled it; the pack does not wait for that): a re-made
-    pack no longer lists them, and the signed conclusion stood against it with nothing said (review of the
-    signed documents)."""
-    from_s, to_s = week_bounds(week)
-    rows = wh.query(load_sql("report_retracted_violations"), {"from_s": from_s, "to_s": to_s})
-    units = {CaseKey(d, r, e): (u, at) for d, r, e, u, at in rows}
-    cases = handled_cases(wh, units)
-    unit_of = units_in_force(catalogue, week)
-    found: dict[str, list[ToReview]] = defaultdict(list)
-    for key, state in cases.items():  # its violation retracted: whether or not the console has marked it yet
-        if state.status is CaseStatus.CONCLUDED:
-            concluded = [e.at for e, applied in state.history if applied and e.action is CaseAction.CONCLUDE]
-            unit, at = units[key]
-            found[unit_of(unit)].append(ToReview(key, at, concluded[-1]))
-    return {unit: sorted(items, key=lambda r: (r.key, r.occurred_at)) for unit, items in found.items()}
 
 
 def clean_dossiers(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, list[str]]:

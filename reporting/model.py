@@ -32,14 +32,14 @@ __all__ = ["TIME_TRIGGERED", "Alert", "Maturity", "Names", "WeeklyReport", "buil
 
 #: The first-page note when loads did not complete (here, not in ``i18n``, beside the field it words).
 _LOAD_WARNING = {
-    "vi": "CẢNH BÁO: {n} lần nạp dữ liệu chưa hoàn tất (bị ngắt hoặc đang chạy), lần gần nhất bắt đầu lúc "
-    "{started} (mã {run}). Sự kiện và vi phạm của các hồ sơ có thể bị thiếu trong báo cáo này: lần nạp còn "
-    "chạy thì chờ nó kết thúc, bị ngắt thì nạp lại tệp {sources} (dossier-audit warehouse load TỆP), rồi lập "
-    "lại báo cáo.",
-    "en": "WARNING: {n} data load(s) did not complete (interrupted, or still running), the newest started "
-    "{started} (run {run}). Events, and violations of the dossiers loaded, may be missing from this report: "
-    "wait for a load still running to end, or load {sources} again (dossier-audit warehouse load FILE), then "
-    "rebuild the report.",
+    "vi": "CẢNH BÁO: {n} lần nạp dữ liệu chưa hoàn tất (bị ngắt, hoặc đang chạy khi lập báo cáo), lần gần "
+    "nhất bắt đầu lúc {started} (mã {run}). Sự kiện và vi phạm của các hồ sơ có thể bị thiếu trong báo cáo "
+    "này: lần nạp còn chạy thì chờ nó kết thúc, bị ngắt thì nạp lại tệp {sources} (dossier-audit warehouse "
+    "load TỆP), rồi lập lại báo cáo.",
+    "en": "WARNING: {n} data load(s) did not complete (interrupted, or running while this report was built), "
+    "the newest started {started} (run {run}). Events, and violations of the dossiers loaded, may be missing "
+    "from this report: wait for a load still running to end, or load {sources} again (dossier-audit "
+    "warehouse load FILE), then rebuild the report.",
 }
 
 
@@ -359,9 +359,7 @@ def build_report(
     """Gather everything the weekly report shows, in ``header.lang``; the data's reach is judged at
     ``as_of`` (default: now), events after it left out. ``calendar``: the one the process judges with, for
     the calendar note (default: the warehouse's newest snapshot)."""
-    # Loads unfinished when the gathering starts or when it ends: a load that completed meanwhile left this
-    # report half its data, and the one read at the end saw none (review of concurrent operators).
-    loading = gather.unfinished_loads(wh)
+    began, loading = datetime.now(UTC), gather.unfinished_loads(wh)  # see ``gather.loads_around``
     forms = gather.week_forms(catalogue, wh, week)
     # Every average of the report is over the same weeks: those of the ``PRIOR_WEEKS`` before with dossiers
     # to handle; the trend shows all of them, and this week, so that "the average of the 8 weeks before"
@@ -386,7 +384,7 @@ def build_report(
         quality=gather.quality(wh, week),
         names=Names(catalogue),
         sample_catalogue=catalogue.meta.sample,
-        unfinished_loads=tuple({r.run_id: r for r in [*gather.unfinished_loads(wh), *loading]}.values()),
+        unfinished_loads=gather.loads_around(wh, loading, began),
         data_through=figures.through,
         lagging_feed=figures.lagging,
         data_ahead=figures.ahead,

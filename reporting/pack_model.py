@@ -9,6 +9,7 @@ from datetime import date
 from inspections.cases import CaseState
 from reporting import gather
 from reporting.evidence_words import ALWAYS_YEAR, WorkingDays
+from reporting.to_review import ToReview
 from warehouse.cases import CaseKey
 
 
@@ -38,7 +39,7 @@ class UnitPack:
     #: How the inspectors handled each of its violations in the console (handled ones only).
     cases: dict[CaseKey, CaseState] = field(default_factory=dict)
     #: Its violations of the week the team concluded on and the detector retracted since: to look at again.
-    to_review: list[gather.ToReview] = field(default_factory=list)
+    to_review: list[ToReview] = field(default_factory=list)
     #: The pack's date (as the week's report is dated): one dated before Circular 03/2025 names no form of it.
     issued_on: date | None = None
 

@@ -30,6 +30,7 @@ from reporting.pack_texts import pack_text, signing_team
 from reporting.pack_timelines import timeline_table
 from reporting.pack_xlsx import write_pack_xlsx
 from reporting.reach import Maturity, figures_and_maturity
+from reporting.to_review import week_to_review
 from reporting.visible import visible
 from warehouse.base import Warehouse, WarehouseError
 
@@ -63,7 +64,7 @@ def gather_packs(
         raise ValueError(f"sample_size must be >= 0, not {sample_size}")
     forms = gather.week_forms(catalogue, wh, week)
     violations = gather.week_violations(catalogue, wh, week)
-    to_review = gather.week_to_review(catalogue, wh, week)
+    to_review = week_to_review(catalogue, wh, week)
     clean = gather.clean_dossiers(catalogue, wh, week)
     found_units = {code for code, f in forms.units.items() if f.received_total} | set(violations)
     found_units |= set(to_review)

@@ -7,10 +7,11 @@ dossiers the other was still writing (review of concurrent operators). The guide
 to run concurrently; nothing enforced it, and the messages about an "interrupted" run that was in fact
 still running advised loading again. An embedded warehouse (chdb) has one process at a time anyway.
 
-A run counts as running while its last sign of life is newer than ``ALIVE_FOR``; one on this host whose
-process is gone does not (a load killed and run again at once, the usual recovery), nor one of this very
-process (it runs one load at a time). A run killed on another host (a container of its own) counts as
-running until ``ALIVE_FOR`` has passed.
+A run on this host counts as running while its process lives (a load killed and run again at once, the
+usual recovery, goes ahead; a live one is refused however long a fold kept it quiet), not one of this very
+process (it runs one load at a time). A run on another host (a container of its own) counts as running
+while its last sign of life is newer than ``ALIVE_FOR``; the long folds of a load say so as they go
+(``jobs.warehouse``), and hosts' clocks must agree within minutes.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ from warehouse.queries import load_sql
 
 #: How often a running load says it is alive (seconds).
 HEARTBEAT = 30.0
-#: How long after its last sign of life a load still counts as running: ten heartbeats.
+#: How long after its last sign of life a load on another host still counts as running: ten heartbeats.
 ALIVE_FOR = timedelta(minutes=5)
+#: On this host a load's process tells whether it runs; past this, a live process of its pid is another
+#: program's (pids are reused).
+LOCAL_ALIVE_FOR = timedelta(hours=12)
 
 
 class Heartbeat:
@@ -53,12 +57,14 @@ def running(wh: Warehouse, runs: Sequence[LoadRun], now: datetime | None = None)
     rows = wh.query(load_sql("load_run_alive"), {"ids": TextSet([run.run_id for run in runs])})
     seen = {run_id: _aware(at) for run_id, at in rows}
     here, me = socket.gethostname(), os.getpid()
-    return [
-        run
-        for run in runs
-        if now - seen.get(run.run_id, run.started_at) < ALIVE_FOR
-        and (run.host != here or (run.pid != me and _alive(run.pid)))
-    ]
+
+    def counts(run: LoadRun) -> bool:
+        quiet = now - seen.get(run.run_id, run.started_at)
+        if run.host == here:  # its process tells, however long it has been quiet (a long fold says nothing)
+            return run.pid != me and quiet < LOCAL_ALIVE_FOR and _alive(run.pid)
+        return quiet < ALIVE_FOR
+
+    return [run for run in runs if counts(run)]
 
 
 def last_seen(wh: Warehouse, run: LoadRun) -> datetime:

@@ -290,6 +290,12 @@ def record_alive(wh: Warehouse, run: LoadRun) -> None:
     _insert(wh, [_row(run, "alive", datetime.now(UTC).replace(microsecond=0), "", dict.fromkeys(COUNTS, 0))])
 
 
+def record_refused(wh: Warehouse, run: LoadRun, running: LoadRun) -> None:
+    """Append the run's ``refused`` row: it stored nothing, ``running`` was (``load_start``)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    _insert(wh, [_row(run, "refused", now, running.run_id, dict.fromkeys(COUNTS, 0))])
+
+
 def record_stored(wh: Warehouse, run: LoadRun, counts: dict[str, int]) -> None:
     """Append the run's ``stored`` row (with its ``STORED_COUNTS``): once every event and rejected line of
     its file is written, before it judges anything. From then on any later load can finish it."""

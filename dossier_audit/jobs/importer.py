@@ -42,6 +42,7 @@ from dossier_audit.jobs.import_inputs import (
     is_regular,
 )
 from dossier_audit.jobs.load_result import LoadProgress, LoadResult
+from dossier_audit.jobs.load_start import refuse_beside_running
 from dossier_audit.jobs.warehouse import load_lines
 from dossier_audit.whole_files import written_whole
 from schemas.diagnosis import GZIP_MAGIC
@@ -294,6 +295,7 @@ def load_into(
     a load interrupted after them leaves its run unfinished, and a re-import stores them once (the table
     keeps one row per source, record and raw hash)."""
     migrate(wh)  # the load would; the rejections come first
+    refuse_beside_running(wh)  # before the import is read and its rejections stored (the load looks again)
     sink = ImportSink()
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS, 5_000)
     at = datetime.now(UTC)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from warehouse.base import Warehouse
 from warehouse.load_alive import ALIVE_FOR, last_seen, running
-from warehouse.load_runs import LoadRun, record_completion, unfinished_runs
+from warehouse.load_runs import LoadRun, record_refused, unfinished_runs
 
 __all__ = ["LoadBusy", "SupersedeRefused", "check_superseded", "refuse_beside_running", "start_instant"]
 
@@ -51,16 +51,19 @@ class LoadBusy(RuntimeError):
     """Another load is running on the warehouse (one line for the user: ``cli.warehouse``)."""
 
 
-def refuse_beside_running(wh: Warehouse, run: LoadRun) -> None:
+def refuse_beside_running(wh: Warehouse, run: LoadRun | None = None) -> None:
     """Raise :class:`LoadBusy` if a load other than ``run`` (whose ``started`` row is written) is running
-    (``warehouse.load_alive``), after recording ``run`` completed having stored nothing: two loads at once
+    (``warehouse.load_alive``), after recording ``run`` refused (it stored nothing): two loads at once
     left wrong verdicts with every run completed (review of concurrent operators). Both rows are written
-    before either reads, so of two loads starting at once at least one sees the other."""
-    busy = running(wh, [other for other in unfinished_runs(wh) if other.run_id != run.run_id])
+    before either reads, so of two loads starting at once at least one sees the other. Without ``run``: a
+    look before any work (``import dvcqg``, before it reads and stores its rejections)."""
+    mine = run.run_id if run is not None else None
+    busy = running(wh, [other for other in unfinished_runs(wh) if other.run_id != mine])
     if not busy:
         return
-    record_completion(wh, run, {})
     other = busy[0]
+    if run is not None:
+        record_refused(wh, run, other)
     seen = last_seen(wh, other)
     raise LoadBusy(
         f"another load is running on this warehouse: run {other.run_id} of {other.source}, started "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import subprocess
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -516,3 +516,9 @@ def test_a_load_that_completes_while_the_report_is_gathered_is_noted(
     monkeypatch.setattr(gather, "unfinished_loads", lambda wh: next(reads, []))
     report = build_report(province.catalogue, province.header(), province.wh, WEEK)
     assert report.unfinished_loads == (running,) and report.load_warning is not None
+    # One that started and completed while the report gathered: in neither read, noted too (diff review).
+    quick = new_run("/data/quick.jsonl", datetime.now(UTC) + timedelta(seconds=5), started)
+    monkeypatch.setattr(gather, "recorded_runs", lambda wh, limit=20: [quick])
+    noted = build_report(province.catalogue, province.header(), province.wh, WEEK)
+    assert noted.unfinished_loads == (quick,)
+    assert "running while this report was built" in (dataclasses.replace(noted, lang="en").load_warning or "")

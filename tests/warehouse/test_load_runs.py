@@ -713,7 +713,8 @@ def test_a_load_refuses_to_run_beside_a_running_one(
         with pytest.raises(LoadBusy, match=said):
             load_file(platform, wh, EXAMPLES, parse_instant(AS_OF))
         assert wh.query("SELECT count() FROM events")[0][0] == 0
-        assert [run.run_id for run in unfinished_runs(wh)] == [elsewhere.run_id]  # its own: done
+        # Its own run is no load at all (diff review: recorded "completed", it was the status's last load).
+        assert [run.run_id for run in recorded_runs(wh)] == [elsewhere.run_id]
     refused = cli("warehouse", "load", str(EXAMPLES), "--warehouse", warehouse_url, "--as-of", AS_OF, code=2)
     errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith("error: another load is running on this warehouse")
@@ -727,9 +728,11 @@ def test_a_load_refuses_to_run_beside_a_running_one(
         gone.wait()
         here = replace(elsewhere, run_id="here-dead", host=socket.gethostname(), pid=gone.pid)
         live = replace(here, run_id="here-live", pid=os.getppid())
-        record_start(wh, here)
-        record_start(wh, live)
-        assert [run.run_id for run in alive.running(wh, [here, live])] == ["here-live"]
+        quiet = replace(live, run_id="here-quiet", started_at=now - timedelta(hours=1))  # a long fold
+        for run in (here, live, quiet):
+            record_start(wh, run)
+        # On this host its process tells, however long the run has said nothing.
+        assert [run.run_id for run in alive.running(wh, [here, live, quiet])] == ["here-live", "here-quiet"]
 
         # A load says it is alive while it runs.
         monkeypatch.setattr(alive, "HEARTBEAT", 0.0)
@@ -739,3 +742,13 @@ def test_a_load_refuses_to_run_beside_a_running_one(
         rows = wh.query("SELECT count() FROM load_runs FINAL WHERE run_id = %(r)s AND state = 'alive'",
                         {"r": done.run_id})  # fmt: skip
         assert rows[0][0] == 1
+
+
+def test_a_long_fold_says_it_is_alive_as_it_goes() -> None:
+    """Diff review: a load finishing a killed province-size run folded a million dossiers in one call with
+    no progress, and another host took it for dead after five minutes."""
+    from dossier_audit.jobs.warehouse import _ticked
+
+    ticks: list[int] = []
+    assert list(_ticked(list(range(5_000)), ticks.append, start=10, every=2_000)) == list(range(5_000))
+    assert ticks == [2_010, 4_010]

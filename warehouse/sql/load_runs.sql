@@ -2,6 +2,7 @@
 -- 'superseded' rows folded in. A count of 0 of a state means the run never reached it (maxIf then gives the
 -- epoch, ignored). The events and rejected lines written are on the 'stored' row already; the other counts
 -- only on the 'completed' one.
+-- A run that refused to start beside a running one ('refused') is left out: it loaded nothing.
 -- `unfinished` = 1: only runs with neither a 'completed', a 'recovered' nor a 'superseded' row.
 SELECT
     run_id,
@@ -30,7 +31,7 @@ SELECT
     maxIf(violations_retracted, state = 'completed') AS retracted
 FROM load_runs FINAL
 GROUP BY run_id
-HAVING countIf(state = 'started') > 0
+HAVING countIf(state = 'started') > 0 AND countIf(state = 'refused') = 0
     AND (%(unfinished)s = 0 OR (countIf(state = 'completed') = 0 AND countIf(state = 'recovered') = 0
                                 AND countIf(state = 'superseded') = 0))
 ORDER BY run_started_us DESC, run_id DESC
