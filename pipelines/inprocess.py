@@ -8,6 +8,8 @@ session per warehouse directory per process.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -109,7 +111,7 @@ def materialize_week(
             ),
             "alert_thresholds": AlertThresholds(),
         }
-        with DagsterInstance.ephemeral() as instance:
+        with DagsterInstance.ephemeral() as instance, _signal_handlers_kept():
             result = materialize(
                 build_assets(partitions),
                 partition_key=key,
@@ -120,6 +122,23 @@ def materialize_week(
                 tags={"dossier_audit/week": str(week)},
             )
             return _summarise(result, week, key, settings.reports_dir / str(week))
+
+
+@contextmanager
+def _signal_handlers_kept() -> Iterator[None]:
+    """The stopping signals' handlers as they were, once Dagster's in-process run is over: it left SIGTERM to
+    Python's Ctrl-C handler, so a SIGTERM to `run` after its report stage said "interrupted (Ctrl-C)" and
+    exited 130, not by the signal (found with the main job's flaky SIGTERM test)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kept = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in kept.items():
+            if handler is not None:
+                signal.signal(sig, handler)
 
 
 def _plain(value: Any) -> Any:

@@ -14,7 +14,13 @@ import sys
 
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import err, fail
-from dossier_audit.interrupts import end_as_stopped, stop_line, stops_as_ctrl_c
+from dossier_audit.interrupts import (
+    end_as_stopped,
+    exit_code,
+    quiet_lost_interrupts,
+    stop_line,
+    stops_as_ctrl_c,
+)
 from dossier_audit.cli import files, simulate, catalogue, calendar, run, warehouse, streams
 from dossier_audit.cli import worker, worker_detect, quality, reports, importer, exporter, console
 
@@ -35,13 +41,17 @@ def main() -> None:
     signals = () if _command(sys.argv[1:]) in _OWN_STOP else (signal.SIGTERM, signal.SIGHUP)
     try:
         with stops_as_ctrl_c(*signals):
+            quiet_lost_interrupts()
             try:
                 app()
             except SystemExit as end:  # how every command ends: what is buffered fails here, not at exit
                 sys.stdout.flush()
-                if end.code == 130 and (line := stop_line()) is not None:
+                code = exit_code(end.code)  # 130 for a stop whose interrupt was lost in a clean-up
+                if code == 130 and (line := stop_line()) is not None:
                     err.print(line, highlight=False, markup=False)
-                end_as_stopped(end.code)  # stopped by SIGTERM or SIGHUP: cleaned up, ends by it
+                end_as_stopped(code)  # stopped by SIGTERM or SIGHUP: cleaned up, ends by it
+                if code != end.code:
+                    raise SystemExit(code) from None
                 raise
     except BrokenPipeError:  # e.g. `dossier-audit audit ... --json | head`
         sys.stderr.close()

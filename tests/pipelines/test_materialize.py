@@ -211,3 +211,21 @@ def test_an_unreachable_warehouse_leaves_no_empty_week_directory(tmp_path):
     settings = load_settings(warehouse=f"chdb://{tmp_path}/none", reports_dir=tmp_path / "reports", lang="vi")
     result = materialize_week(settings, WEEK, raise_on_error=False)
     assert not result.success and not (tmp_path / "reports" / str(WEEK)).exists()
+
+
+def test_a_week_materialized_in_process_leaves_the_stop_signals_handled_as_they_were(settings):
+    """Dagster's in-process run left SIGTERM to Python's Ctrl-C handler: a SIGTERM to `run` after its report
+    stage said "interrupted (Ctrl-C)" and exited 130, not by the signal (found with the main job's flaky
+    SIGTERM test)."""
+    import signal
+
+    def ours(signum, frame):
+        raise KeyboardInterrupt
+
+    before = {sig: signal.signal(sig, ours) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        materialize_week(settings, WEEK)
+        assert signal.getsignal(signal.SIGTERM) is ours and signal.getsignal(signal.SIGHUP) is ours
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
