@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -259,8 +259,8 @@ def _judge(
         progress("finishing", done, len(judge_at))  # a stage of its own: a stop here said "storing" (review)
         dossier_ids = sorted(d for d, at in judge_at.items() if max(at, run.as_of) == instant)
         at = as_of if instant == run.as_of else instant  # this run's own, as given
-        ticking = _ticked(dossier_ids, lambda n: progress("finishing", n, len(judge_at)), start=done)
-        _add(result, fold_dossiers(auditor, wh, ticking, at))
+        counted = _counted(dossier_ids, len(judge_at), "finishing", progress, start=done)
+        _add(result, fold_dossiers(auditor, wh, counted, at))
         done += len(dossier_ids)
     if judge_at:
         progress("finishing", done, done)
@@ -279,8 +279,7 @@ def _judge(
     opened = write_folds(wh, spool.folds, keep, progress, version=now_version())
     _add(result, (len(keep), opened, 0))
     if written_meanwhile:  # another writer stored events of them during the load: fold from the warehouse
-        total = len(written_meanwhile)
-        meanwhile = _ticked(sorted(written_meanwhile), lambda n: progress("finishing", n, total))
+        meanwhile = _counted(sorted(written_meanwhile), len(written_meanwhile), "finishing", progress)
         _add(result, fold_dossiers(auditor, wh, meanwhile, as_of))
 
     # Last: every dossier this load judged is at ``as_of`` by now, so those still judged before it are the
@@ -314,26 +313,19 @@ def _add(result: LoadResult, counts: tuple[int, int, int]) -> None:
     result.violations_retracted += retracted
 
 
-def _counted(items: Iterable[_T], total: int, stage: str, progress: LoadProgress) -> Iterator[_T]:
-    """``items``, reporting ``stage`` progress every 1,000 items and at the end."""
-    progress(stage, 0, total)
+def _counted(
+    items: Iterable[_T], total: int, stage: str, progress: LoadProgress, *, start: int = 0
+) -> Iterator[_T]:
+    """``items``, reporting ``stage`` progress (``start`` plus how many went by) every 1,000 items and at
+    the end. A fold of a million dossiers in one call said nothing for many minutes otherwise, and another
+    host took the load for dead (``warehouse.load_alive``, whose heartbeat rides on the progress)."""
+    progress(stage, start, total)
+    done = 0
     for done, item in enumerate(items, 1):
         yield item
         if done % 1_000 == 0:
-            progress(stage, done, total)
-    progress(stage, total, total)
-
-
-def _ticked(
-    items: list[_T], tick: Callable[[int], None], *, start: int = 0, every: int = 2_000
-) -> Iterator[_T]:
-    """``items``, calling ``tick`` with ``start`` plus how many went by, every ``every`` of them: a fold of
-    a million dossiers in one call said nothing for many minutes, and another host took the load for dead
-    (``warehouse.load_alive``, whose heartbeat rides on the progress)."""
-    for n, item in enumerate(items):
-        if n and n % every == 0:
-            tick(start + n)
-        yield item
+            progress(stage, start + done, total)
+    progress(stage, start + done if start else total, total)
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:

@@ -747,8 +747,9 @@ def test_a_load_refuses_to_run_beside_a_running_one(
 def test_a_long_fold_says_it_is_alive_as_it_goes() -> None:
     """Diff review: a load finishing a killed province-size run folded a million dossiers in one call with
     no progress, and another host took it for dead after five minutes."""
-    from dossier_audit.jobs.warehouse import _ticked
+    from dossier_audit.jobs.warehouse import _counted
 
     ticks: list[int] = []
-    assert list(_ticked(list(range(5_000)), ticks.append, start=10, every=2_000)) == list(range(5_000))
-    assert ticks == [2_010, 4_010]
+    said = _counted(list(range(2_500)), 2_510, "finishing", lambda stage, n, total: ticks.append(n), start=10)
+    assert list(said) == list(range(2_500))
+    assert ticks == [10, 1_010, 2_010, 2_510]
