@@ -15,7 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from inspections.timeunits import NO_LIMIT, VN_TZ, ProcessingTime, TimeUnit
+from inspections.time_limits import (
+    TimeLimit,
+    checked_max_time,
+    checked_time_limits,
+    in_force,
+    parse_processing_time,
+)
+from inspections.timeunits import NO_LIMIT, VN_TZ, ProcessingTime
 
 __all__ = [
     "Catalogue",
@@ -25,6 +32,7 @@ __all__ = [
     "Procedure",
     "ProcedureField",
     "Publication",
+    "TimeLimit",
     "Unit",
     "parse_processing_time",
 ]
@@ -40,31 +48,6 @@ class Level(StrEnum):
 
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-
-
-def parse_processing_time(value: Any) -> Any:
-    """Accept ``"7 working_days"``, ``"none"`` or a ``{amount, unit}`` mapping; return a mapping.
-
-    Anything else is returned unchanged so that pydantic reports it with its own message.
-    """
-    if isinstance(value, ProcessingTime):
-        return value
-    if isinstance(value, str):
-        parts = value.split()
-        if len(parts) == 1 and parts[0] == TimeUnit.NONE.value:
-            return {"amount": 0, "unit": TimeUnit.NONE.value}
-        if len(parts) == 2:
-            try:
-                amount = float(parts[0])
-            except ValueError:
-                raise ValueError(
-                    f"{value!r} is not '<amount> <unit>' or 'none' (amount {parts[0]!r} is not a number)"
-                ) from None
-            return {"amount": amount, "unit": parts[1]}
-        raise ValueError(f"{value!r} is not '<amount> <unit>' or 'none'")
-    if isinstance(value, Mapping) and value.get("unit") == TimeUnit.NONE.value and "amount" not in value:
-        return {"amount": 0, "unit": TimeUnit.NONE.value}
-    return value
 
 
 #: An opening bracket right after a word or a closing bracket (``_spaced_brackets``).
@@ -135,6 +118,10 @@ class Procedure(BaseModel):
     weight: int | None = Field(default=None, ge=0)
     source: str = ""
 
+    #: Later time limits, each for the dossiers received from its ``valid_from`` until the next one's;
+    #: ``max_time`` is the limit of those received before the first (``Catalogue.procedure(code, on)``).
+    time_limits: tuple[TimeLimit, ...] = ()
+
     @field_validator("max_time", mode="before")
     @classmethod
     def _parse_max_time(cls, value: Any) -> Any:
@@ -143,12 +130,12 @@ class Procedure(BaseModel):
     @field_validator("max_time", mode="after")
     @classmethod
     def _check_max_time(cls, value: ProcessingTime) -> ProcessingTime:
-        if value.unit is TimeUnit.NONE:
-            return NO_LIMIT
-        if value.amount < 0:
-            raise ValueError(f"amount must not be negative for unit {value.unit.value!r}")
-        # 0 is legal: a same-day procedure (rulebook v2, amendment 4; Decree 61/2018 Art. 17(4)).
-        return value
+        return checked_max_time(value)
+
+    @field_validator("time_limits", mode="after")
+    @classmethod
+    def _check_time_limits(cls, value: tuple[TimeLimit, ...]) -> tuple[TimeLimit, ...]:
+        return checked_time_limits(value)
 
 
 class Unit(BaseModel):
@@ -214,6 +201,7 @@ class Catalogue:
         "_current",
         "_descendants",
         "_fields_of",
+        "_in_force",
         "_merged",
         "_unit_spans",
         "fields",
@@ -234,6 +222,12 @@ class Catalogue:
         self.fields: Mapping[str, ProcedureField] = MappingProxyType({f.code: f for f in fields})
         self.meta = meta
 
+        # A procedure as in force under each of its time limits, made once (a dossier asks per verdict).
+        self._in_force = {
+            p.code: {t.max_time: p.model_copy(update={"max_time": t.max_time}) for t in p.time_limits}
+            for p in self.procedures.values()
+            if p.time_limits
+        }
         self._components = {p.code: frozenset(c.code for c in p.components) for p in self.procedures.values()}
         self._fields_of = {p.code: p.field for p in self.procedures.values()}
         self._unit_spans = {u.code: (u.level.value, u.valid_from, u.valid_to) for u in self.units.values()}
@@ -284,9 +278,18 @@ class Catalogue:
 
     # --- queries -------------------------------------------------------------------------------
 
-    def procedure(self, code: str) -> Procedure | None:
-        """The procedure with this code, or ``None``."""
-        return self.procedures.get(code)
+    def procedure(self, code: str, on: date | None = None) -> Procedure | None:
+        """The procedure with this code, or ``None``; with ``on`` (the day a dossier was received: a
+        ``datetime`` is taken in Vietnam's time zone), as in force that day: its ``max_time`` is the time
+        limit of the dossiers received then (``time_limits``)."""
+        found = self.procedures.get(code)
+        if on is None or found is None or not found.time_limits:
+            return found
+        if isinstance(on, datetime):
+            on = on.astimezone(VN_TZ).date()
+        versions = self._in_force[code]
+        limit = in_force(found.max_time, found.time_limits, on)
+        return versions.get(limit, found)
 
     def component_codes(self, code: str) -> frozenset[str] | None:
         """Codes of the procedure's published components; ``None`` when the procedure is unknown."""

@@ -91,7 +91,8 @@ def classify(
         return _classification("late", "repeated_supplement", None, requests[1].occurred_at, None, None)
 
     if facts.restart_at is not None:
-        procedure = catalogue.procedure(facts.procedure_code) if facts.procedure_code else None
+        code = facts.procedure_code  # its time limit when received, whatever changed since
+        procedure = catalogue.procedure(code, received.occurred_at) if code else None
         if procedure is not None and procedure.max_time.is_limited:
             return _by_max_time(facts, facts.restart_at, procedure.max_time, calendar, "restart")
 
@@ -103,7 +104,8 @@ def classify(
         status = _compare(end, due)
         return _classification(status, "due_at", due, _late_since(status, due, facts.pause), None, None)
 
-    procedure = catalogue.procedure(facts.procedure_code) if facts.procedure_code else None
+    code = facts.procedure_code
+    procedure = catalogue.procedure(code, received.occurred_at) if code else None
     if procedure is None or not procedure.max_time.is_limited:
         return _classification("on_time", "no_limit", None, None, None, None)
     return _by_max_time(facts, received.occurred_at, procedure.max_time, calendar, "max_time")

@@ -158,7 +158,7 @@ def clock_v2(
         and procedure_code
         and (params.pause_on_financial_obligation or semantics.restarts)
     ):
-        procedure = catalogue.procedure(procedure_code)
+        procedure = catalogue.procedure(procedure_code, lo)  # its time limit when received
     intervals = clip(supplements, lo, end_at)
     supplement_time = total(intervals)
     restart_at = None

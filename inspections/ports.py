@@ -51,7 +51,10 @@ class ProcedurePort(Protocol):
 class CataloguePort(Protocol):
     """Procedure and publication look-ups."""
 
-    def procedure(self, code: str) -> ProcedurePort | None: ...
+    def procedure(self, code: str, on: date | None = None) -> ProcedurePort | None:
+        """The procedure; with ``on``, the day its dossier was received (a ``datetime`` is taken in
+        Vietnam's time zone), as in force that day (its time limit then)."""
+        ...
 
     def component_codes(self, code: str) -> AbstractSet[str] | None: ...
 

@@ -162,7 +162,7 @@ class FakeCatalogue:
     def __init__(self, *procedures: FakeProcedure) -> None:
         self.procedures = {p.code: p for p in procedures}
 
-    def procedure(self, code: str) -> FakeProcedure | None:
+    def procedure(self, code: str, on: date | None = None) -> FakeProcedure | None:
         return self.procedures.get(code)
 
     def component_codes(self, code: str) -> frozenset[str] | None:

@@ -23,6 +23,7 @@ from inspections.catalogue import (
     Procedure,
     ProcedureField,
     Publication,
+    TimeLimit,
     Unit,
 )
 from inspections.timeunits import ProcessingTime, TimeUnit
@@ -107,6 +108,11 @@ def _catalogue(wh: Warehouse, meta_row: tuple[Any, ...], params: dict[str, Any])
                 unit=unit, level=Level(level) if level else None, valid_from=valid_from, valid_to=valid_to
             )
         )
+    limits: dict[str, list[TimeLimit]] = defaultdict(list)
+    for procedure, _position, valid_from, amount, unit in wh.query(
+        load_sql("catalogue_read_time_limits"), params
+    ):
+        limits[procedure].append(TimeLimit(valid_from=valid_from, max_time=_processing_time(amount, unit)))
     procedures = [
         Procedure(
             code=code,
@@ -115,6 +121,7 @@ def _catalogue(wh: Warehouse, meta_row: tuple[Any, ...], params: dict[str, Any])
             max_time=_processing_time(amount, unit),
             components=tuple(components.get(code, ())),
             publications=tuple(publications.get(code, ())),
+            time_limits=tuple(limits.get(code, ())),
             financial_obligation=bool(financial),
             weight=weight,
             source=source_,

@@ -256,6 +256,12 @@ def store_catalogue(wh: Warehouse, catalogue: Catalogue, calendar: WorkingCalend
         [(p.code, i, pub.unit, pub.level.value if pub.level else None, pub.valid_from, pub.valid_to)
          for p in procedures for i, pub in enumerate(p.publications)],
     )  # fmt: skip
+    put(
+        "procedure_time_limits",
+        ["procedure_code", "position", "valid_from", "max_amount", "max_unit"],
+        [(p.code, i, t.valid_from, float(t.max_time.amount), t.max_time.unit.value)
+         for p in procedures for i, t in enumerate(p.time_limits)],
+    )  # fmt: skip
     days = calendar.to_rows()
     put(
         "calendar_days",

@@ -75,10 +75,12 @@ def plan_calibration(sim: Simulation, targets: CalibrationTargets) -> Iterator[A
     for day, n in day_counts(world.clock, targets.start, targets.end, targets.received):
         arrivals.extend(sim.arrivals_on(day, n, channels[len(arrivals) : len(arrivals) + n]))
     end = targets.end
-    cal, procedures = kit.calendar, world.catalogue.procedures
+    cal, catalogue = kit.calendar, world.catalogue
 
     def due_of(i: int, code: str) -> date | None:
-        return cal.legal_due_date(world.clock.dt(arrivals[i].received_wm), procedures[code].max_time)
+        received = world.clock.dt(arrivals[i].received_wm)
+        procedure = catalogue.procedure(code, received)  # its time limit that day
+        return cal.legal_due_date(received, procedure.max_time) if procedure is not None else None
 
     def choose(i: int, o: str) -> str | None:
         """A procedure (by portal weight) under which arrival ``i`` can have outcome ``o``."""

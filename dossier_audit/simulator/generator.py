@@ -210,7 +210,7 @@ class Simulation:
 
     # --- planning ----------------------------------------------------------------------------
 
-    def _procedure(self, code: str) -> tuple[Any, ...]:
+    def _procedure(self, code: str, day_index: int) -> tuple[Any, ...]:
         got = self._proc_info.get(code)
         if got is None:
             p: _Procedure = self.world.catalogue.procedures[code]
@@ -218,6 +218,9 @@ class Simulation:
             mandatory = tuple(c.code for c in p.components if c.mandatory)
             optional = tuple(c for c in comps if c not in mandatory)
             got = self._proc_info[code] = (p.max_time, comps, mandatory, optional, p.financial_obligation)
+        if self.world.catalogue.procedures[code].time_limits:  # the limit of the day it is received
+            in_force = self.world.catalogue.procedure(code, self.world.clock.days[day_index])
+            got = (in_force.max_time if in_force is not None else got[0], *got[1:])
         return got
 
     def _transfers(self, day_index: int, unit: str) -> tuple[str, ...]:
@@ -236,7 +239,7 @@ class Simulation:
             seq = self._seq[key] = self._seq.get(key, 0) + 1
             dossier_id = f"{a.unit_code}-{world.clock.label(day_index)}-{seq:04d}"
         applicant = f"0{rng.randrange(10**10, 10**11)}" if rng.random() < 0.4 else None
-        max_time, comps, mandatory, optional, financial = self._procedure(procedure_code)
+        max_time, comps, mandatory, optional, financial = self._procedure(procedure_code, day_index)
         return kt.Dossier(
             dossier_id=dossier_id,
             unit_code=a.unit_code,

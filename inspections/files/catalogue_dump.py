@@ -49,6 +49,10 @@ def _procedure_dict(p: Procedure) -> dict[str, Any]:
         "field": p.field,
         "max_time": _time_text(p.max_time),
     }
+    if p.time_limits:
+        out["time_limits"] = [
+            {"valid_from": t.valid_from, "max_time": _time_text(t.max_time)} for t in p.time_limits
+        ]
     if p.financial_obligation:
         out["financial_obligation"] = True
     if p.weight is not None:

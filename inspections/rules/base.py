@@ -59,8 +59,10 @@ class RuleInput:
         self.calendar = calendar
         self.params = facts.semantics.params
         self.amended = facts.semantics.amended
-        code = facts.procedure_code
-        self.procedure: ProcedurePort | None = catalogue.procedure(code) if code else None
+        code, received = facts.procedure_code, facts.received
+        # As in force when the dossier was received: a later change of its time limit does not reach it.
+        on = received.occurred_at if received is not None else None
+        self.procedure: ProcedurePort | None = catalogue.procedure(code, on) if code else None
         self._classification: Classification | None = classification
 
     @property

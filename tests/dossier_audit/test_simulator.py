@@ -286,3 +286,27 @@ def test_custom_calibration_targets(tmp_path: Path) -> None:
     assert {a.unit_code for a in arrivals} == {"000.01.02.H99"}
     summary = simulate(SimulationConfig(calibrate=targets, seed=1), tmp_path / "e", tmp_path / "t")
     assert summary.dossiers == 100 and sum(summary.violations.values()) == 0
+
+
+def test_truth_follows_a_time_limit_that_changes_during_the_run() -> None:
+    """A catalogue whose limits change mid-run (``time_limits``): the simulator plants its violations by the
+    limit of the day each dossier is received, as the audit judges them."""
+    from inspections.audit import audit_events
+    from inspections.catalogue import Catalogue, TimeLimit
+    from inspections.rulebook import Auditor
+    from inspections.timeunits import ProcessingTime
+
+    base = default_catalogue()
+    change = date(2025, 7, 21)
+    procedures = [
+        p.model_copy(update={"time_limits": (TimeLimit(valid_from=change, max_time=ProcessingTime(
+            p.max_time.amount + 2, p.max_time.unit)),)}) if p.max_time.is_limited else p
+        for p in base.procedures.values()
+    ]  # fmt: skip
+    catalogue = Catalogue(procedures, base.units.values(), base.fields.values(), base.meta)
+    cfg = SimulationConfig(dossiers=500, seed=6, violation_rates=default_violation_rates(0.06))
+    parsed = [parse_event(orjson.dumps(e)) for e in generate(cfg, catalogue=catalogue)]
+    as_of = datetime.combine(cfg.end, datetime.min.time(), tzinfo=TZ)
+    found = audit_events(parsed, Auditor(catalogue, default_calendar()), as_of)  # type: ignore[arg-type]
+    got = {(v.dossier_id, v.rule_id, v.event_id) for v in found}
+    assert got == {(t["dossier_id"], t["rule_id"], t["event_id"]) for t in truth(cfg, catalogue=catalogue)}

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspections.catalogue import Catalogue, CatalogueMeta, Procedure, Publication, Unit
+from inspections.catalogue import Catalogue, CatalogueMeta, Procedure, Publication, TimeLimit, Unit
 from inspections.files.catalogue import (
     CatalogueError,
     dump_catalogue,
@@ -269,8 +269,11 @@ _times = st.one_of(
     fin=st.booleans(),
     start=st.dates(date(2000, 1, 1), date(2030, 1, 1)),
     days=st.none() | st.integers(1, 900),
+    changes=st.lists(
+        st.tuples(st.dates(date(2000, 1, 1), date(2030, 1, 1)), _times), max_size=3, unique_by=lambda c: c[0]
+    ),
 )
-def test_round_trip_property(*, name, code, max_time, weight, fin, start, days) -> None:
+def test_round_trip_property(*, name, code, max_time, weight, fin, start, days, changes) -> None:
     end = None if days is None else start + timedelta(days=days)
     base = loads_catalogue(GOOD)
     proc = Procedure(
@@ -281,6 +284,7 @@ def test_round_trip_property(*, name, code, max_time, weight, fin, start, days) 
         weight=weight,
         financial_obligation=fin,
         publications=(Publication(unit="C1", valid_from=start, valid_to=end),),
+        time_limits=tuple(TimeLimit(valid_from=on, max_time=limit) for on, limit in sorted(changes)),
     )
     cat = base.merge(Catalogue([proc], [], [], CatalogueMeta(name=name, version=code)))
     assert loads_catalogue(dump_catalogue(cat)) == cat
@@ -469,6 +473,8 @@ def test_documented_example_loads() -> None:
     cat = loads_catalogue(example, "doc")
     assert cat.current("000.01.01.H99") == "000.10.01.H99"
     assert cat.is_published("1.004222", "000.00.00.H99", date(2024, 1, 1))
+    limits = [cat.procedure("1.004222", day) for day in (date(2025, 6, 30), date(2025, 7, 1))]
+    assert [p.max_time.amount for p in limits if p is not None] == [7, 5]
 
 
 def test_a_field_name_gets_a_space_before_a_glued_bracket() -> None:

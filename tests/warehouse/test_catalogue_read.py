@@ -37,7 +37,13 @@ procedures:
       - {unit: U1, valid_from: 2020-01-01, valid_to: 2025-07-01}
       - {level: commune, valid_from: 2025-07-01}
   - {code: P-NONE, name: No limit, field: F1, max_time: none}
-  - {code: P-CAL, name: Calendar days, field: F1, max_time: 10 calendar_days}
+  - code: P-CAL
+    name: Calendar days
+    field: F1
+    max_time: 10 calendar_days
+    time_limits:
+      - {valid_from: 2025-07-01, max_time: 0.5 working_days}
+      - {valid_from: 2026-01-01, max_time: none}
 """
 
 
@@ -72,6 +78,10 @@ def test_newest_snapshot_wins_and_odd_shapes_survive(warehouse: Warehouse) -> No
     half = loaded.catalogue.procedure("P-HALF")
     assert half is not None and half.max_time.amount == 0.5 and half.components[1].mandatory is False
     assert loaded.catalogue.is_published("P-HALF", "U2", date(2025, 8, 1))
+    # The later time limits come back too, each from its day (``procedure_time_limits``).
+    limits = [loaded.catalogue.procedure("P-CAL", date(2025, m, 1)).max_time for m in (6, 7)]  # type: ignore[union-attr]
+    assert [(t.amount, t.unit.value) for t in limits] == [(10, "calendar_days"), (0.5, "working_days")]
+    assert not loaded.catalogue.procedure("P-CAL", date(2026, 1, 1)).max_time.is_limited  # type: ignore[union-attr]
 
 
 def test_an_auditor_built_from_the_snapshot_gives_the_same_verdicts(warehouse: Warehouse, province) -> None:

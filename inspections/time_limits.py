@@ -1,0 +1,98 @@
+"""A procedure's time limit (*thời hạn giải quyết*) and its changes over time.
+
+A decision that amends a procedure's time limit applies to the dossiers received from the day it takes
+effect: one received before keeps the limit it was received under (rules are versioned by effective date,
+DOMAIN.md section 4). A catalogue therefore gives a procedure its first ``max_time`` and the later
+:class:`TimeLimit` entries, and a dossier is judged by the one in force on the day it was received
+(``Catalogue.procedure(code, on)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from inspections.timeunits import NO_LIMIT, ProcessingTime, TimeUnit
+
+__all__ = ["TimeLimit", "checked_max_time", "checked_time_limits", "parse_processing_time"]
+
+
+def parse_processing_time(value: Any) -> Any:
+    """Accept ``"7 working_days"``, ``"none"`` or a ``{amount, unit}`` mapping; return a mapping.
+
+    Anything else is returned unchanged so that pydantic reports it with its own message.
+    """
+    if isinstance(value, ProcessingTime):
+        return value
+    if isinstance(value, str):
+        parts = value.split()
+        if len(parts) == 1 and parts[0] == TimeUnit.NONE.value:
+            return {"amount": 0, "unit": TimeUnit.NONE.value}
+        if len(parts) == 2:
+            try:
+                amount = float(parts[0])
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not '<amount> <unit>' or 'none' (amount {parts[0]!r} is not a number)"
+                ) from None
+            return {"amount": amount, "unit": parts[1]}
+        raise ValueError(f"{value!r} is not '<amount> <unit>' or 'none'")
+    if isinstance(value, Mapping) and value.get("unit") == TimeUnit.NONE.value and "amount" not in value:
+        return {"amount": 0, "unit": TimeUnit.NONE.value}
+    return value
+
+
+def checked_max_time(value: ProcessingTime) -> ProcessingTime:
+    """``value`` as a catalogue holds it: any amount of ``none`` is :data:`NO_LIMIT`; a negative amount is an
+    error (``ValueError``, which pydantic reports at its place in the file)."""
+    if value.unit is TimeUnit.NONE:
+        return NO_LIMIT
+    if value.amount < 0:
+        raise ValueError(f"amount must not be negative for unit {value.unit.value!r}")
+    # 0 is legal: a same-day procedure (rulebook v2, amendment 4; Decree 61/2018 Art. 17(4)).
+    return value
+
+
+class TimeLimit(BaseModel):
+    """A procedure's time limit from ``valid_from`` (Vietnam's date of receipt, inclusive) until the next
+    change."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    valid_from: date
+    max_time: ProcessingTime
+
+    @field_validator("max_time", mode="before")
+    @classmethod
+    def _parse_max_time(cls, value: Any) -> Any:
+        return parse_processing_time(value)
+
+    @field_validator("max_time", mode="after")
+    @classmethod
+    def _check_max_time(cls, value: ProcessingTime) -> ProcessingTime:
+        return checked_max_time(value)
+
+
+def checked_time_limits(limits: tuple[TimeLimit, ...]) -> tuple[TimeLimit, ...]:
+    """``limits`` when each takes effect after the one before; else ``ValueError`` naming the first out of
+    order (two changes on one day, or listed backwards, would leave the limit of some day ambiguous)."""
+    for i in range(1, len(limits)):
+        if limits[i].valid_from <= limits[i - 1].valid_from:
+            raise ValueError(
+                f"time limit {i} takes effect on {limits[i].valid_from}, not after the one before it "
+                f"({limits[i - 1].valid_from}): list the changes in the order they take effect"
+            )
+    return limits
+
+
+def in_force(base: ProcessingTime, limits: tuple[TimeLimit, ...], on: date) -> ProcessingTime:
+    """The limit of a dossier received on ``on``: the last change in force then, else ``base``."""
+    found = base
+    for limit in limits:
+        if limit.valid_from > on:
+            break
+        found = limit.max_time
+    return found
