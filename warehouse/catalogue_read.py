@@ -29,8 +29,9 @@ from inspections.catalogue import (
 from inspections.timeunits import ProcessingTime, TimeUnit
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
+from warehouse.store import store_catalogue
 
-__all__ = ["CatalogueSnapshotError", "StoredCatalogue", "load_stored_catalogue"]
+__all__ = ["CatalogueSnapshotError", "StoredCatalogue", "load_stored_catalogue", "store_if_changed"]
 
 
 class CatalogueSnapshotError(WarehouseError):
@@ -60,6 +61,26 @@ def load_stored_catalogue(wh: Warehouse, snapshot: int | None = None) -> StoredC
     except (ValueError, KeyError) as exc:  # pydantic's ValidationError is a ValueError
         raise CatalogueSnapshotError(f"catalogue snapshot {snap} is not a valid catalogue: {exc}") from exc
     return StoredCatalogue(snap, catalogue, calendar)
+
+
+def store_if_changed(wh: Warehouse, catalogue: Catalogue, calendar: WorkingCalendar) -> int | None:
+    """Store ``catalogue`` and ``calendar`` as a new snapshot unless the newest one holds them already (what
+    :func:`warehouse.store.store_catalogue` keeps of them); the new snapshot's id, else ``None``.
+
+    A load judges with the catalogue it is given: stored, it is what the detectors started after it, the
+    quality checks and the packs' calendar read (a catalogue edited without ``warehouse init`` judged the
+    load's verdicts while they read the one before: review of rules over time)."""
+    try:
+        stored = load_stored_catalogue(wh)
+    except CatalogueSnapshotError:
+        stored = None
+    kept = Catalogue(  # as the snapshot keeps it: no ``incomplete`` flag
+        catalogue.procedures.values(), catalogue.units.values(), catalogue.fields.values(),
+        catalogue.meta.model_copy(update={"incomplete": False}),
+    )  # fmt: skip
+    if stored is not None and stored.catalogue == kept and stored.calendar.to_rows() == calendar.to_rows():
+        return None
+    return store_catalogue(wh, catalogue, calendar).snapshot
 
 
 def _snapshot_row(wh: Warehouse, snapshot: int | None) -> tuple[Any, ...]:

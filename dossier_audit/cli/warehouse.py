@@ -90,11 +90,13 @@ def warehouse_load(
     ] = None,
 ) -> None:
     """Validate FILE, store valid and rejected events, fold its dossiers and evaluate the rulebook."""
+    sample: list[bool] = []
 
     def go() -> Any:
         instant = parse_instant(as_of) if as_of is not None else datetime.now(VN_TZ)
         with event_file(file) as path:  # a pipe or stdin (-) is spooled to a temporary file
             platform = platform_for(catalogue)
+            sample.append(platform.catalogue.meta.sample)
             warn_one_off_key(platform.settings, "so the same applicant loaded by two runs has two")
             progress, tick = load_progress(path)
             stage = ["starting"]
@@ -125,6 +127,20 @@ def warehouse_load(
         err.print(f"created the warehouse's schema ({len(migrated)} migrations)", highlight=False)
     elif migrated:  # a warehouse behind the code, brought up to date first (upgrade review)
         err.print(f"migrated the schema first: {', '.join(migrated)}", highlight=False)
+    if result.catalogue_snapshot is not None:
+        err.print(
+            f"stored the catalogue and calendar it judged with as snapshot {result.catalogue_snapshot} (the "
+            "warehouse's newest differed, or it had none): the quality checks and detectors started from now "
+            "on read them; start running detectors again",
+            highlight=False,
+        )
+        if sample[0]:
+            err.print(
+                "[bold yellow]warning:[/] that is the bundled SAMPLE catalogue (no DOSSIER_AUDIT_CATALOGUE "
+                "or --catalogue): a real province's dossiers were judged against it; give the province's "
+                "catalogue and load again",
+                highlight=False,
+            )
     print_ingest(result.stats, result.rejections, "each is stored, line and reason, in rejected_events")
     err.print(
         f"{stored_events(result)} and "

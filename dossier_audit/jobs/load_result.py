@@ -54,6 +54,9 @@ class LoadResult:
     open_rejudged: int = 0
     #: The schema migrations the load applied first (a warehouse behind the code: upgrade review).
     migrations_applied: list[str] = field(default_factory=list)
+    #: The catalogue snapshot the load stored, its catalogue and calendar differing from the newest stored
+    #: one (``warehouse.catalogue_read.store_if_changed``); ``None`` when they were the same.
+    catalogue_snapshot: int | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +75,7 @@ class LoadResult:
             "recovered_dossiers": self.recovered_dossiers,
             "open_dossiers_rejudged": self.open_rejudged,
             "migrations_applied": self.migrations_applied,
+            "catalogue_snapshot_stored": self.catalogue_snapshot,
             "seconds": round(self.seconds, 3),
         }
 

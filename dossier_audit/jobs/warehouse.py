@@ -47,6 +47,7 @@ from schemas.events import AnyEvent
 from schemas.validation import EarliestRejections, Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
+from warehouse.catalogue_read import store_if_changed
 from warehouse.load_alive import Heartbeat
 from warehouse.load_digest import file_digest
 from warehouse.load_runs import (
@@ -139,6 +140,8 @@ def load_file(
     beat = Heartbeat(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
     result = LoadResult(IngestStats(), run_id=run.run_id, migrations_applied=migrated)
+    # What it judges with is what the warehouse's readers of the snapshot will read (``store_if_changed``).
+    result.catalogue_snapshot = store_if_changed(wh, platform.catalogue, platform.calendar)
     shown = EarliestRejections(keep_rejections)  # the same lines on every run, in line order
     said = on_progress or _no_progress
 

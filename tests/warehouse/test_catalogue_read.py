@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import orjson
@@ -15,7 +16,7 @@ from inspections.files.catalogue import loads_catalogue, sample_catalogue
 from inspections.rulebook import Auditor
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
-from warehouse.catalogue_read import CatalogueSnapshotError, load_stored_catalogue
+from warehouse.catalogue_read import CatalogueSnapshotError, load_stored_catalogue, store_if_changed
 from warehouse.migrate import migrate
 from warehouse.store import store_catalogue
 
@@ -110,3 +111,23 @@ def province() -> tuple[list[AnyEvent], datetime]:
     config = SimulationConfig(start=date(2025, 9, 1), end=date(2025, 9, 22), dossiers=300, seed=3)
     events = [EVENT_ADAPTER.validate_json(orjson.dumps(e)) for e in generate(config)]
     return events, datetime(2025, 9, 25, tzinfo=UTC)
+
+
+def test_a_snapshot_is_stored_only_when_the_catalogue_or_calendar_differs(warehouse: Warehouse) -> None:
+    """``store_if_changed`` (each load): what the snapshot cannot keep (``incomplete``) is no difference;
+    another catalogue or calendar is."""
+    migrate(warehouse)
+    calendar = load_calendar()
+    incomplete = loads_catalogue(EXTRA.replace("sample: false", "sample: false, incomplete: true"))
+    first = store_if_changed(warehouse, incomplete, calendar)
+    assert first is not None and store_if_changed(warehouse, incomplete, calendar) is None
+    assert store_if_changed(warehouse, loads_catalogue(EXTRA), calendar) is None
+    rows = calendar.to_rows()
+    i = next(i for i, row in enumerate(rows) if row.kind)  # the province's notice cited for a day off
+    other = WorkingCalendar.from_rows(
+        [*rows[:i], replace(rows[i], source="Thông báo của tỉnh"), *rows[i + 1 :]]
+    )
+    second = store_if_changed(warehouse, incomplete, other)
+    assert second is not None and second > first
+    assert load_stored_catalogue(warehouse).calendar.to_rows() == other.to_rows()
+    assert store_if_changed(warehouse, sample_catalogue(), other) not in (None, second)

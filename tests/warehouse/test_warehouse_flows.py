@@ -118,6 +118,43 @@ def test_init_says_when_it_stores_the_bundled_sample_catalogue(warehouse_url: st
     assert "SAMPLE" not in province.stderr
 
 
+def test_a_load_stores_the_catalogue_it_judged_with_when_it_differs(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    """A catalogue edited (a time limit changed) and loaded without ``warehouse init``: the load judged with
+    it while the detectors and checks read the snapshot before (review of rules over time). It now stores it,
+    says so, and stores nothing when the newest snapshot holds it already."""
+    from warehouse import open_warehouse
+    from warehouse.catalogue_read import load_stored_catalogue
+
+    cli("warehouse", "init", "--warehouse", warehouse_url)
+    text = (Path(__file__).resolve().parents[2] / "inspections" / "data" / "sample_province.yaml").read_text(
+        encoding="utf-8"
+    )
+    edited = text.replace(
+        "  max_time: 7 working_days\n",
+        "  max_time: 7 working_days\n  time_limits:\n"
+        "  - {valid_from: 2025-11-01, max_time: 5 working_days}\n",
+        1,
+    )
+    assert edited != text
+    own = tmp_path / "catalogue.yaml"
+    own.write_text(edited, encoding="utf-8")
+    args = ["warehouse", "load", str(EXAMPLES), "--warehouse", warehouse_url, "--as-of", "2025-11-20"]
+    first = cli(*args, "--catalogue", str(own))
+    snapshot = orjson.loads(first.stdout)["catalogue_snapshot_stored"]
+    assert snapshot and f"as snapshot {snapshot}" in " ".join(first.stderr.split())
+    assert "SAMPLE catalogue" in " ".join(first.stderr.split())  # still the sample's meta: said as init does
+    with open_warehouse(warehouse_url) as wh:
+        stored = load_stored_catalogue(wh)
+    assert stored.snapshot == snapshot and stored.catalogue.procedure("1.004222").time_limits  # type: ignore[union-attr]
+    again = cli(*args, "--catalogue", str(own))
+    assert orjson.loads(again.stdout)["catalogue_snapshot_stored"] is None and "snapshot" not in again.stderr
+    # The catalogue before, given again, is stored again: the newest snapshot is what the load judged with.
+    back = orjson.loads(cli(*args).stdout)["catalogue_snapshot_stored"]
+    assert back is not None and back > snapshot
+
+
 def test_load_twice_stores_everything_once(warehouse_url: str, tmp_path: Path) -> None:
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_bytes(EXAMPLES.read_bytes() + INVALID.read_bytes())
