@@ -1,7 +1,8 @@
-"""The weekly report's "Kết quả xử lý của đoàn kiểm tra": how the inspectors handled the week's violations in
-the console (confirmed, dismissed, awaiting the unit's explanation, explained, concluded), shown only once a
-case exists (``WeeklyReport.cases``). One sentence in the PDF's body; the sentence and a table in the HTML
-and the XLSX."""
+"""The weekly report's "Kết quả xử lý của đoàn kiểm tra": how the inspectors had handled the violations found
+up to the week's end in the console (confirmed, dismissed, awaiting the unit's explanation, explained,
+concluded), and how many cases were acted on in the week, shown only once a case exists
+(``WeeklyReport.cases``, ``reporting.gather.week_cases``). One sentence in the PDF's body; the sentence and
+a table in the HTML and the XLSX."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def cases_line(report: WeeklyReport) -> str | None:
         explained=t.integer(c.explained),
     )
     line += t("cases_closed", closed=t.integer(c.closed)) if c.closed else ""
-    return line + (_TO_REVIEW[report.lang][0].format(n=t.integer(c.to_review)) if c.to_review else "")
+    line += _TO_REVIEW[report.lang][0].format(n=t.integer(c.to_review)) if c.to_review else ""
+    return line + (t("cases_acted", acted=t.integer(c.acted)) if c.acted else t("cases_none_acted"))
 
 
 def cases_table(report: WeeklyReport) -> Table:
@@ -49,6 +51,7 @@ def cases_table(report: WeeklyReport) -> Table:
         ("case_awaiting", c.awaiting_explanation),
         ("case_explained", c.explained),
         ("case_closed", c.closed),
+        ("case_acted", c.acted),
     ):
         table.rows.append(_row(t, [(t(key), "text"), (n, "int")], key=key))
         if key == "case_concluded" and c.to_review:

@@ -349,13 +349,15 @@ def newest_event(wh: Warehouse) -> datetime | None:
 
 # -- the inspectors' cases (the console) ------------------------------------------------------------------
 def week_cases(wh: Warehouse, week: Week) -> CaseCounts | None:
-    """How the inspectors handled the week's violations in the console (``warehouse.cases.case_counts``):
-    ``None`` when no case exists for them (or the warehouse has no case table yet), so the report shows
-    the section only once the console has been used."""
+    """How the inspectors had handled the violations found up to the week's end, as their cases stood then,
+    and how many they (or the units) acted on in the week (``warehouse.cases.case_counts``): ``None`` when
+    no case existed by then (or the warehouse has no case table yet), so the report shows the section only
+    once the console has been used. Not only the week's own violations: those are usually worked in the
+    weeks after, so a week's report showed nothing of the team's work (review of 2026-12-06)."""
     if "case_events" not in existing_tables(wh):  # no console yet; any other error is raised, as for packs
         return None
     from_s, to_s = week_bounds(week)
-    counts = case_counts(wh, from_s=from_s, to_s=to_s)
+    counts = case_counts(wh, from_s=0, to_s=to_s, acted_from_s=from_s)
     return counts if any(astuple(counts)) else None
 
 

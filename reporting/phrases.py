@@ -345,12 +345,20 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     # -- the inspectors' cases (the console) ---------------------------------------------------------------
     "b_cases": {"vi": "Kết quả xử lý của đoàn kiểm tra", "en": "What the inspectors did"},
     "cases_line": {
-        "vi": "Trong số các vi phạm của tuần, đoàn kiểm tra đã xác nhận {confirmed} trường hợp (trong đó "
-        "{concluded} trường hợp đã kết luận), bác bỏ {dismissed} trường hợp; {awaiting} trường hợp đang chờ "
-        "đơn vị giải trình, {explained} trường hợp đơn vị đã giải trình.",
-        "en": "Of the week's violations, the inspectors confirmed {confirmed} (of which {concluded} "
-        "concluded) and dismissed {dismissed}; {awaiting} await the unit's explanation, {explained} have "
-        "been explained.",
+        "vi": "Đến hết tuần, trong số các vi phạm đã phát hiện, đoàn kiểm tra đã xác nhận {confirmed} trường "
+        "hợp (trong đó {concluded} trường hợp đã kết luận), bác bỏ {dismissed} trường hợp; {awaiting} trường "
+        "hợp đang chờ đơn vị giải trình, {explained} trường hợp đơn vị đã giải trình.",
+        "en": "By the week's end, of the violations found, the inspectors had confirmed {confirmed} (of "
+        "which {concluded} concluded) and dismissed {dismissed}; {awaiting} awaited the unit's explanation, "
+        "{explained} had been explained.",
+    },
+    "cases_acted": {
+        "vi": " Trong tuần, {acted} trường hợp được đoàn kiểm tra hoặc đơn vị xử lý.",
+        "en": " In the week, the inspectors or the units acted on {acted}.",
+    },
+    "cases_none_acted": {
+        "vi": " Trong tuần, không trường hợp nào được đoàn kiểm tra hoặc đơn vị xử lý.",
+        "en": " In the week, neither the inspectors nor the units acted on any.",
     },
     "cases_closed": {
         "vi": " {closed} trường hợp đã đóng do vi phạm được thu hồi.",
@@ -364,6 +372,7 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     "case_awaiting": {"vi": "Chờ đơn vị giải trình", "en": "Awaiting the unit's explanation"},
     "case_explained": {"vi": "Đơn vị đã giải trình", "en": "Explained by the unit"},
     "case_closed": {"vi": "Đã đóng (vi phạm được thu hồi)", "en": "Closed (violation retracted)"},
+    "case_acted": {"vi": "Được xử lý trong tuần", "en": "Acted on in the week"},
     # -- tables ------------------------------------------------------------------------------------------
     "h_suite_vi": {"vi": "Nhóm kiểm tra", "en": "Suite"},
     "h_check": {"vi": "Nội dung kiểm tra", "en": "Check"},

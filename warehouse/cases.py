@@ -124,6 +124,8 @@ class CaseCounts:
     closed: int
     #: Of ``concluded``: those whose violation the detector retracted since (``CaseState.to_review``).
     to_review: int = 0
+    #: The cases a person (the team or the unit) acted on from ``case_counts``'s ``acted_from_s`` on.
+    acted: int = 0
 
 
 def case_counts(
@@ -133,6 +135,7 @@ def case_counts(
     to_s: int,
     units: Iterable[str] | None = None,
     as_of_s: int | None = None,
+    acted_from_s: int | None = None,
 ) -> CaseCounts:
     """Cases by state among the violations whose event falls in ``[from_s, to_s)`` (epoch seconds, e.g.
     ``reporting.gather.week_bounds(week)``), for the units in ``units`` (``None``: the whole province; pass
@@ -142,8 +145,11 @@ def case_counts(
     Each case is folded from its events before ``to_s`` only (the week's end), so a week's report made
     again later says the same: a case closed by a retraction counts as closed from its system event's
     time on (``console --sync-cases`` or the console's timer writes it). ``as_of_s``: fold up to this
-    instant instead (the console's live dashboard passes now); the report leaves it to the week's end."""
+    instant instead (the console's live dashboard passes now); the report leaves it to the week's end.
+    ``acted_from_s``: count in ``acted`` the cases a person acted on from this instant until the one folded
+    to (the weekly report: in its week), the system's closes and marks left out."""
     end = datetime.fromtimestamp(to_s if as_of_s is None else as_of_s, UTC)
+    acted_from = None if acted_from_s is None else datetime.fromtimestamp(acted_from_s, UTC)
     # Only the cases of the week's violations (the province's every case, folded at each dashboard view,
     # took a second once 16,000 were worked: review), each with its violation's unit.
     rows = wh.query(load_sql("console_case_events_of_week"), {"from_s": from_s, "to_s": to_s})
@@ -157,6 +163,10 @@ def case_counts(
         status = state.status
         counts[status.value] += 1
         counts["to_review"] += state.to_review
+        if acted_from is not None and any(
+            e.role is not Role.SYSTEM and acted_from <= e.at < end for e in events
+        ):
+            counts["acted"] += 1
         if status in (CaseStatus.CONFIRMED, CaseStatus.CONCLUDED):
             counts["upheld"] += 1
     return CaseCounts(
@@ -167,6 +177,7 @@ def case_counts(
         concluded=counts[CaseStatus.CONCLUDED.value],
         closed=counts[CaseStatus.CLOSED.value],
         to_review=counts["to_review"],
+        acted=counts["acted"],
     )
 
 

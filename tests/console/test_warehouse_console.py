@@ -15,7 +15,7 @@ from dossier_audit.cli import app
 from inspections.cases import CaseAction, CaseEvent, CaseStatus, Role
 from inspections.weeks import Week
 from pipelines.report_runs import record_run
-from reporting.gather import week_bounds
+from reporting.gather import week_bounds, week_cases
 from warehouse.base import Warehouse
 from warehouse.cases import CaseKey, all_cases, append_case_event, case_counts, case_states_of, key_text
 from warehouse.console_read import (
@@ -129,6 +129,18 @@ def test_violations_list_dossier_and_cases(warehouse_url: str, warehouse: Wareho
     # A report of W45–46 made again after the cases were worked says what it said then: nothing worked.
     assert case_counts(warehouse, from_s=w45[0], to_s=w46[1]) == case_counts(warehouse, from_s=0, to_s=0)
     assert case_counts(warehouse, from_s=w45[0], to_s=w46[1]).dismissed == 0
+    # The weekly report: the violations found up to its week's end, their cases then, and those acted on in
+    # it. W46's report shows none (worked the week after); W47's shows both, acted on in W47, as the team
+    # usually works a week's violations in the weeks after (its own violations only, it showed nothing).
+    assert week_cases(warehouse, Week.parse("2025-W46")) is None
+    w47_report = week_cases(warehouse, Week.parse("2025-W47"))
+    assert w47_report is not None and (w47_report.dismissed, w47_report.explained, w47_report.acted) == (
+        1,
+        1,
+        2,
+    )
+    w48_report = week_cases(warehouse, Week.parse("2025-W48"))
+    assert w48_report is not None and (w48_report.dismissed, w48_report.acted) == (1, 0)
     # The console's live dashboard: the same violations, their cases as they stand now.
     assert case_counts(warehouse, from_s=w45[0], to_s=w46[1], as_of_s=w47[1]).dismissed == 1
     between = int(NOW.replace(minute=3).timestamp())  # after the request, before the answer

@@ -401,23 +401,27 @@ def test_the_inspectors_cases_are_reported_once_the_console_has_cases(
     assert gather.week_cases(province.wh, WEEK) is None
     assert "Kết quả xử lý của đoàn kiểm tra" not in pdf_text(reports["last"] / "report.pdf")
     assert 'id="cases"' not in (reports["last"] / "report.html").read_text(encoding="utf-8")
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int, int | None]] = []
 
-    def counts(wh: object, *, from_s: int, to_s: int, units: object = None) -> CaseCounts:
-        seen.append((from_s, to_s))
+    def counts(
+        wh: object, *, from_s: int, to_s: int, units: object = None, acted_from_s: int | None = None
+    ) -> CaseCounts:
+        seen.append((from_s, to_s, acted_from_s))
         return CaseCounts(
-            confirmed=7, dismissed=2, awaiting_explanation=3, explained=1, concluded=4, closed=0
+            confirmed=7, dismissed=2, awaiting_explanation=3, explained=1, concluded=4, closed=0, acted=5
         )
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(quality_results, "latest_results", lambda wh, week: [])
         mp.setattr(gather, "case_counts", counts)
         write_weekly_report(province.catalogue, province.header(), province.wh, WEEK, tmp_path)
-    assert set(seen) == {gather.week_bounds(WEEK)}  # the report's week, the whole province
+    # The violations found up to the week's end, the cases acted on in the week; the whole province.
+    start, end = gather.week_bounds(WEEK)
+    assert set(seen) == {(0, end, start)}
     sentence = (
-        "Trong số các vi phạm của tuần, đoàn kiểm tra đã xác nhận 7 trường hợp (trong đó 4 trường hợp đã kết "
-        "luận), bác bỏ 2 trường hợp; 3 trường hợp đang chờ đơn vị giải trình, 1 trường hợp đơn vị đã giải "
-        "trình."
+        "Đến hết tuần, trong số các vi phạm đã phát hiện, đoàn kiểm tra đã xác nhận 7 trường hợp (trong đó 4 "
+        "trường hợp đã kết luận), bác bỏ 2 trường hợp; 3 trường hợp đang chờ đơn vị giải trình, 1 trường hợp "
+        "đơn vị đã giải trình. Trong tuần, 5 trường hợp được đoàn kiểm tra hoặc đơn vị xử lý."
     )
     body, _annex = split_body_annex(tmp_path / "report.pdf")
     text = flat(" ".join(body))
@@ -434,6 +438,7 @@ def test_the_inspectors_cases_are_reported_once_the_console_has_cases(
                for c in row if c is not None]  # fmt: skip
     assert "Kết quả xử lý của đoàn kiểm tra" in summary and sentence in summary
     assert "Chờ đơn vị giải trình" in summary and 3 in summary
+    assert "Được xử lý trong tuần" in summary and 5 in summary
 
 
 def test_every_page_of_every_report_file_says_its_edition_code(reports: dict[str, Path]) -> None:
