@@ -77,8 +77,11 @@ class Ev:
         return self.w("(để trống)", "(left blank)")
 
     def text(self, key: str) -> str:
-        """A free-text value in quotes, or "(để trống)" when it is null or blank."""
+        """A free-text value in quotes, or "(để trống)" when it is null or blank; a null ``reason`` is one the
+        source could not provide (``schemas.provenance.VALUE_REQUIRED``), not one left blank."""
         value = self.facts.get(key)
+        if value is None and key == "reason" and key in self.facts:
+            return self.w("(nguồn dữ liệu không cung cấp)", "(not provided by the source)")
         if not isinstance(value, str):
             return self.empty() if value is None else value_text(value, self.lang, self.year)
         if is_blank(value):  # the rulebook's blank (amendment 7), not str.strip's: U+001C–U+001F are text

@@ -115,9 +115,17 @@ class TransferredData(_Data):
     step_due_at: Timestamp | None = None
 
 
+#: A ``reason`` (EVENTS.md: "string, may be empty"): null only when ``source.unknown`` names it, a source that
+#: cannot provide it (``schemas.provenance.VALUE_REQUIRED``; ``parse_event`` rejects any other null).
+Reason = Annotated[
+    str | None,
+    Field(description="A string, which may be empty; null only when `source.unknown` names `reason`."),
+]
+
+
 class SupplementRequestedData(_Data):
     notice_id: str | None
-    reason: str
+    reason: Reason
     requested_documents: list[str]
 
 
@@ -135,25 +143,25 @@ class EmptyData(_Data):
 
 class ApologyIssuedData(_Data):
     notice_id: str | None
-    reason: str
+    reason: Reason
     new_due_at: Timestamp | None
 
 
 class DueDateChangedData(_Data):
     old_due_at: Timestamp
     new_due_at: Timestamp
-    reason: str
+    reason: Reason
 
 
 class RefusedData(_Data):
     stage: Literal["reception", "processing"]
     notice_id: str | None
-    reason: str
+    reason: Reason
 
 
 class SuspendedData(_Data):
     notice_id: str | None
-    reason: str
+    reason: Reason
 
 
 class WithdrawnData(_Data):

@@ -12,6 +12,12 @@ because each says something different to the integrator:
 - ``source.unknown.not_null``: ``data`` holds a value for it (then the source did provide it, and which of
   the two to believe would be a guess).
 
+A ``reason`` ("string, may be empty") is required: a null one is rejected as a missing field
+(``field.missing``, as pydantic says of any other), unless ``unknown`` names it. A source that cannot provide
+a reason (the national sync's refusal without a note, DOMAIN.md section 9) gives it as null and lists it, so
+the rules that read it are not evaluated (review of the audited unit: an empty reason it was given instead
+made every such refusal a "refusal without reason" of high severity, which the unit could not answer).
+
 A name listed twice is accepted: the contract does not forbid it, and it means the same as once. The check
 runs after pydantic's validation, in Python, and only for events whose ``source`` lists names: the valid
 path of all other events does not change (``schemas.validation.parse_event``).
@@ -27,7 +33,15 @@ from pydantic.fields import FieldInfo
 
 from schemas.events import DATA_MODELS, AnyEvent
 
-__all__ = ["CODES", "FIELDS", "NULLABLE", "unknown_fields", "unknown_problem"]
+__all__ = [
+    "CODES",
+    "FIELDS",
+    "NULLABLE",
+    "VALUE_REQUIRED",
+    "missing_value",
+    "unknown_fields",
+    "unknown_problem",
+]
 
 #: The reason codes of this module (part of ``schemas.validation.CODES``).
 CODES: Final = frozenset({"source.unknown.not_a_field", "source.unknown.absent", "source.unknown.not_null"})
@@ -47,9 +61,18 @@ def _allows_none(info: FieldInfo) -> bool:
     return type(None) in typing.get_args(info.annotation)
 
 
-#: Per event type, the fields that can be null in a valid event, so the only ones ``unknown`` can name in
-#: a valid event: a field that may not be null (a ``reason``, which "may be empty") always has a value.
-NULLABLE: Final[dict[str, frozenset[str]]] = {kind: _nullable(model) for kind, model in DATA_MODELS.items()}
+#: Per event type, the fields the contract requires a value for that a source may still declare unknown
+#: (then null): the reasons, "string, may be empty" (module docstring).
+VALUE_REQUIRED: Final[dict[str, frozenset[str]]] = {
+    kind: frozenset({"reason"})
+    for kind, model in DATA_MODELS.items()
+    if "reason" in model.model_fields and model.model_fields["reason"].is_required()
+}
+
+#: Per event type, the fields that can be null in a valid event whatever its ``source`` says.
+NULLABLE: Final[dict[str, frozenset[str]]] = {
+    kind: _nullable(model) - VALUE_REQUIRED.get(kind, frozenset()) for kind, model in DATA_MODELS.items()
+}
 
 _MAX_SHOWN = 60
 
@@ -60,6 +83,19 @@ def unknown_fields(event: AnyEvent) -> frozenset[str]:
     if source is None or not source.unknown:
         return frozenset()
     return frozenset(source.unknown)
+
+
+def missing_value(event: AnyEvent) -> tuple[str, str] | None:
+    """(code, message) when a field of :data:`VALUE_REQUIRED` is null and ``source.unknown`` does not name it:
+    the message pydantic gives a required field that is null."""
+    required = VALUE_REQUIRED.get(event.type.value)
+    if required is None:
+        return None
+    values = event.data.__dict__
+    for name in required:
+        if values.get(name) is None and name not in unknown_fields(event):
+            return "field.missing", f"data.{name}: required field is null"
+    return None
 
 
 def unknown_problem(event: AnyEvent) -> tuple[str, str] | None:
@@ -85,7 +121,7 @@ def unknown_problem(event: AnyEvent) -> tuple[str, str] | None:
         if present.get(name) is not None:
             why = (
                 "a field the source cannot provide is given as null"
-                if name in NULLABLE[kind]
+                if name in NULLABLE[kind] or name in VALUE_REQUIRED.get(kind, ())
                 else f"{kind} data cannot hold null there: the contract requires a value"
             )
             return "source.unknown.not_null", (

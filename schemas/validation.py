@@ -20,13 +20,16 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from schemas.diagnosis import DATA_TIMESTAMPS, TIMES_OF, diagnose, loc_path, repeated_message, show_value
-from schemas.events import EVENT_ADAPTER, AnyEvent, has_unknown_members
+from schemas.events import EVENT_ADAPTER, AnyEvent, EventType, has_unknown_members
 from schemas.limits import repeated_key, scan
 from schemas.provenance import CODES as PROVENANCE_CODES
-from schemas.provenance import unknown_problem
+from schemas.provenance import VALUE_REQUIRED, missing_value, unknown_problem
 from schemas.timerange import SUPPORTED, in_range
 
 __all__ = ["CODES", "TRANSPORT_CODES", "Rejection", "parse_event"]
+
+#: The types whose ``reason`` may be null only when declared unknown (``schemas.provenance.VALUE_REQUIRED``).
+_REASONED = frozenset(EventType(kind) for kind in VALUE_REQUIRED)
 
 #: Every code :func:`parse_event` (and the deduplicator) can produce. Codes are stable: consumers
 #: (dead-letter reports, dashboards) group by them. ``<field>.missing`` also covers ``null`` where a
@@ -119,6 +122,10 @@ def parse_event(raw: bytes | str, *, line_no: int | None = None) -> AnyEvent | R
         data = _bytes(raw)
         code, message = diagnose(data, exc.errors(include_url=False))
         return Rejection(code, message, line_no, data)
+    if event.type in _REASONED and event.data.reason is None:  # type: ignore[union-attr]
+        missing = missing_value(event)  # a null reason: only a source that cannot provide it gives one
+        if missing is not None:
+            return Rejection(*missing, line_no, _bytes(raw))
     outside, time_colons = _times(event)
     outside = _beyond_limits(event, raw, time_colons) or outside  # a repeated key first: the rest is a guess
     if outside is None:

@@ -35,7 +35,7 @@ from sources.dvcqg.appointments import original_due, rescheduled, reschedules
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import Provenance, digest, fact_key
-from sources.dvcqg.notes import passed_on
+from sources.dvcqg.notes import ended_with, passed_on
 from sources.dvcqg.privacy import ApplicantScrubber, holder_prints
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
@@ -361,9 +361,11 @@ def emit_waiting(ctx: Context, dossier_id: str, state: DossierState) -> None:
 def _end_data(kind: str, reason: str, stage: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The ``data`` of a refusal (at ``stage``), suspension or withdrawal, and its unknown members."""
     if kind == "refused":
-        return {"stage": stage, "notice_id": None, "reason": reason}, ("notice_id",)
+        stated, unknown = ended_with(reason, ("notice_id",))
+        return {"stage": stage, "notice_id": None, "reason": stated}, unknown
     if kind == "suspended":
-        return {"notice_id": None, "reason": reason}, ("notice_id",)
+        stated, unknown = ended_with(reason, ("notice_id",))
+        return {"notice_id": None, "reason": stated}, unknown
     return {"reason": reason}, ()
 
 

@@ -39,7 +39,7 @@ from typing import Any
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import SYSTEM, Provenance, digest, fact_key
-from sources.dvcqg.notes import WITHHELD, may_name, may_reach, passed_on, withheld
+from sources.dvcqg.notes import WITHHELD, ended_with, may_name, may_reach, passed_on, withheld
 from sources.dvcqg.privacy import ApplicantScrubber, names_holder, official_prints
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
@@ -198,9 +198,11 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
         fact = fact_key(dossier_id, kind)  # stated once per dossier, by the record or a row: one id for both
         if kind == "refused":
             stage = "processing" if state.knows("received") else "reception"
-            emit(kind, {"stage": stage, "notice_id": None, "reason": text}, unknown=("notice_id",), key=fact)
+            stated, unknown = ended_with(text, ("notice_id",))
+            emit(kind, {"stage": stage, "notice_id": None, "reason": stated}, unknown=unknown, key=fact)
         elif kind == "suspended":
-            emit(kind, {"notice_id": None, "reason": text}, unknown=("notice_id",), key=fact)
+            stated, unknown = ended_with(text, ("notice_id",))
+            emit(kind, {"notice_id": None, "reason": stated}, unknown=unknown, key=fact)
         elif kind == "withdrawn":
             emit(kind, {"reason": text}, key=fact)
         elif kind == "returned":

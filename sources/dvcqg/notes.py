@@ -22,7 +22,16 @@ import unicodedata
 from schemas.pseudonym import without_pseudonyms
 from sources.dvcqg.vocabulary import PHRASES, STATUS_NAMES, fold
 
-__all__ = ["MAX_TEXT_CHARS", "WITHHELD", "may_name", "may_reach", "passed_on", "unreaching", "withheld"]
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "WITHHELD",
+    "ended_with",
+    "may_name",
+    "may_reach",
+    "passed_on",
+    "unreaching",
+    "withheld",
+]
 
 #: What stands for the part of a text that is not passed on (:func:`withheld`).
 WITHHELD = "[…]"
@@ -202,3 +211,14 @@ def passed_on(text: str) -> str:
 
 #: The texts that name nobody: the status names and the vocabulary's phrases, folded.
 _STANDARD_TEXTS = frozenset(fold(t) for t in (*STATUS_NAMES.values(), *(p.text for p in PHRASES)))
+
+
+def ended_with(reason: str, unknown: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
+    """A refusal's or suspension's ``reason`` and its ``source.unknown``: a text with nothing in it is no
+    reason the source gives (the format holds the refusal notice neither, only a free text that may be
+    empty), so it is null and listed unknown, and the rule that reads it is not evaluated (EVENTS.md,
+    ``source.unknown``): given as "", every such refusal was a "refusal without reason" of high severity,
+    which the unit could not answer (review of the audited unit)."""
+    if reason.strip():
+        return reason, unknown
+    return None, (*unknown, "reason")

@@ -136,10 +136,12 @@ def test_the_audit_finds_what_the_payloads_hold(tmp_path: Path) -> None:
         (LATE, "LATE_NO_APOLOGY"),
         (SUPPLEMENTED, "REPEATED_SUPPLEMENT"),
         (SUPPLEMENTED, "LATE_NO_APOLOGY"),  # more than one supplement request counts as late
-        (REFUSED, "REFUSAL_NO_REASON"),
         (MOVED, "DUE_DATE_CHANGED"),
     }
     assert expected <= violations
+    # A refusal with no note and no row: the format gives no reason, so "refusal without reason" is not
+    # checkable, not a violation of high severity the unit could not answer (review of the audited unit).
+    assert (REFUSED, "REFUSAL_NO_REASON") not in violations
     # What the format cannot carry (notice numbers) is not checkable, never a violation, once the rulebook
     # reads source.unknown; before that, only those rules may fire beyond the expected ones.
     unknowable = {"REFUSAL_UNWRITTEN", "SUPPLEMENT_UNWRITTEN"}
@@ -148,6 +150,7 @@ def test_the_audit_finds_what_the_payloads_hold(tmp_path: Path) -> None:
     not_checkable = {(r["dossier_id"], r["rule_id"]) for r in rows if r["kind"] == "not_checkable"}
     if not_checkable:
         assert (REFUSED, "REFUSAL_UNWRITTEN") in not_checkable
+        assert (REFUSED, "REFUSAL_NO_REASON") in not_checkable
         assert (SUPPLEMENTED, "SUPPLEMENT_UNWRITTEN") in not_checkable
         assert not {rule for _, rule in violations} & unknowable
 

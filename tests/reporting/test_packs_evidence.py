@@ -180,6 +180,15 @@ def test_an_empty_reason_reads_left_blank() -> None:
     assert "(để trống)" in sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": " "})
 
 
+def test_a_reason_the_source_could_not_provide_is_not_said_left_blank() -> None:
+    """A null reason is one ``source.unknown`` named (``schemas.provenance.VALUE_REQUIRED``): the unit did not
+    leave it blank, the source (the national sync) holds none (review of the audited unit)."""
+    unknown = sentence("REFUSAL_UNWRITTEN", "violation", {"type": "refused", "reason": None})
+    assert "lý do ghi: (nguồn dữ liệu không cung cấp)" in unknown and "(để trống)" not in unknown
+    english = sentence("SUPPLEMENT_UNWRITTEN", "violation", {"reason": None}, lang="en")
+    assert "reason given: (not provided by the source)" in english
+
+
 def test_blank_is_the_rulebook_s_white_space_not_str_strip_s() -> None:
     """U+001C–U+001F are text to the rulebook (amendment 7): a refusal whose reason or notice is one was
     judged written, and its evidence said "(để trống)" (review)."""

@@ -54,6 +54,8 @@ INVALID_CODES = {
     18: "source.unknown.not_null",
     19: "json.duplicate_key",
     20: "json.not_finite",
+    21: "field.missing",
+    22: "field.missing",
 }
 #: Where each rejection's message points (its path and the name at fault).
 INVALID_WHERE = {
@@ -71,12 +73,14 @@ INVALID_WHERE = {
     12: "source.unknown[0]: 'note' is not a field of refused data",
     13: "source.unknown[0]: 'Notice_id' is not a field",
     14: "source.unknown[0]: 'notice_id' is listed as unknown, but data.notice_id has a value",
-    15: "refused data cannot hold null there",
+    15: "'reason' is listed as unknown, but data.reason has a value (a field the source cannot provide",
     16: "source.unknown[0]: 'outcome' is not in data",
     17: "source.unknown[1]: 'applicant' is not in data",
     18: "source.unknown[1]: 'new_due_at' is listed as unknown",
     19: "source: the key 'system' appears more than once",
     20: "source.lag: NaN",
+    21: "data.reason: required field is null",
+    22: "data.reason: required field is null",
 }
 
 BASE: dict[str, Any] = {

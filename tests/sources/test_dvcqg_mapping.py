@@ -73,8 +73,10 @@ def test_every_status_of_a_dossier_record(status: str) -> None:
     assert not rejected
     assert types(events) == expected
     if status == "3":
-        assert events[0]["data"] == {"stage": "reception", "notice_id": None, "reason": ""}
-        assert events[0]["source"]["unknown"] == ["notice_id"]
+        # No note and no row: the format gives no reason, so it is unknown, not an empty one (review of the
+        # audited unit: "refusal without reason", high, on every such refusal).
+        assert events[0]["data"] == {"stage": "reception", "notice_id": None, "reason": None}
+        assert events[0]["source"]["unknown"] == ["notice_id", "reason"]
     if status == "8":
         assert events[1]["data"] == {"notice_id": None, "reason": "Hồ sơ vướng quy hoạch"}
     if status in ("5", "6"):  # the record says so, but when: only a history row could tell
@@ -633,10 +635,12 @@ def test_an_end_the_record_states_without_a_note_takes_its_rows_reason(
     (end,) = of_type(events, kind)
     assert end["data"]["reason"] == text
     assert end["occurred_at"] == "2025-11-04T09:00:00+07:00"
-    # Without the row, the record's end is still emitted (at the end of the import), its reason empty; with
-    # a note, the record's stays first, as before.
+    # Without the row, the record's end is still emitted (at the end of the import), its reason unknown (a
+    # withdrawal's, optional, empty); with a note, the record's stays first, as before.
     (alone,) = of_type(imported(record)[0], kind)
-    assert alone["data"]["reason"] == "" and alone["event_id"] == end["event_id"]
+    assert alone["data"]["reason"] == ("" if kind == "withdrawn" else None)
+    assert alone["event_id"] == end["event_id"]
+    assert ("reason" in alone["source"].get("unknown", ())) is (kind != "withdrawn")
     noted = encode(sync_body(dossier(status=status, note="Theo quy định", **fields)))
     (first,) = of_type(imported(noted, rows)[0], kind)
     assert first["data"]["reason"] == "Theo quy định"
@@ -648,10 +652,10 @@ def test_an_end_waiting_for_its_reason_is_one_event_whatever_restates_it() -> No
     first = dossier(status="3", refused="20251104090000")
     again = encode(sync_body(first), sync_body(first))
     (end,) = of_type(imported(again)[0], "refused")
-    assert end["data"]["reason"] == ""
+    assert end["data"]["reason"] is None and end["source"]["unknown"] == ["notice_id", "reason"]
     empty_row = encode(progress_body(row(status="3", at="20251104090000")))
     (end,) = of_type(imported(again, empty_row)[0], "refused")
-    assert end["data"]["reason"] == ""
+    assert end["data"]["reason"] is None and end["source"]["unknown"] == ["notice_id", "reason"]
     noted = encode(sync_body(first), sync_body(dossier(status="3", refused="20251104090000", note="Giả mạo")))
     (end,) = of_type(imported(noted)[0], "refused")
     assert end["data"]["reason"] == "Giả mạo"
