@@ -117,7 +117,9 @@ def paid(when: str) -> Spec:
     return ("financial_obligation_fulfilled", when, {})
 
 
-def apo(when: str, new_due: str | None, notice: str | None = "XL-1", reason: str = "Chờ xác minh") -> Spec:
+def apo(
+    when: str, new_due: str | None, notice: str | None = "XL-1", reason: str | None = "Chờ xác minh"
+) -> Spec:
     return ("apology_issued", when, {"notice_id": notice, "reason": reason,
                                      "new_due_at": _at(new_due) if new_due else None})  # fmt: skip
 
@@ -134,7 +136,7 @@ def ret(when: str) -> Spec:
     return ("returned", when, {"channel": "direct"})
 
 
-def ref(when: str, notice: str | None = "TC-1", reason: str = "Không thuộc thẩm quyền") -> Spec:
+def ref(when: str, notice: str | None = "TC-1", reason: str | None = "Không thuộc thẩm quyền") -> Spec:
     return ("refused", when, {"stage": "processing", "notice_id": notice, "reason": reason})
 
 

@@ -29,7 +29,23 @@ from schemas.validation import Rejection, parse_event
 from tests.depth import examples
 from tests.inspections.test_rulebook_v2_properties import PARAMS, dossiers
 from tests.rulebook_v2_cases import AS_OF, auditor
-from tests.rulebook_v2_world import MON, MON2, THU, TUE, UNIT, WED, Spec, apo, chg, proc, rcv, ref, sup, susp
+from tests.rulebook_v2_world import (
+    FRI,
+    MON,
+    MON2,
+    THU,
+    TUE,
+    UNIT,
+    WED,
+    Spec,
+    apo,
+    chg,
+    proc,
+    rcv,
+    ref,
+    sup,
+    susp,
+)
 
 DVCQG = {"system": "dvcqg", "record": "H99-0001"}
 #: The events each ``DossierFacts`` attribute of the table holds, by type.
@@ -165,6 +181,23 @@ def test_a_refusal_without_its_notice_number_still_needs_a_reason() -> None:
     assert kinds_of(found, "REFUSAL_NO_REASON") == {("D/2", "violation")}  # the reason is known: blank
     suspended = build(rcv(f"{MON} 09:00", f"{THU} 17:00"), unknown(susp(f"{TUE} 09:00"), "notice_id"))
     assert kinds_of(judged(suspended), "REFUSAL_UNWRITTEN") == {("D/2", "not_checkable")}
+
+
+def test_a_reason_the_source_cannot_provide_is_not_checkable_and_its_event_still_counts() -> None:
+    """Review of the audited unit: a reason ("string, may be empty") is null when ``source.unknown`` names it
+    (EVENTS.md), not a rejected event. A refusal with neither notice number nor reason (the national sync
+    without a note) is no "refusal without reason"; an apology whose reason is unknown is still the
+    apology: the late dossier has one, and only the rule reading its reason is left unchecked."""
+    refusal = unknown(ref(f"{TUE} 09:00", reason=None), "notice_id", "reason")
+    found = judged(build(rcv(f"{MON} 09:00", f"{THU} 17:00"), refusal))
+    assert kinds_of(found, "REFUSAL_NO_REASON") == {("D/2", "not_checkable")}
+    assert kinds_of(found, "REFUSAL_UNWRITTEN") == {("D/2", "not_checkable")}
+    assert found[("REFUSAL_NO_REASON", "D/2", "not_checkable")].evidence["unknown"] == ["reason"]
+    apology = unknown(apo(f"{WED} 09:00", f"{FRI} 17:00", notice="XL-1", reason=None), "reason")
+    found = judged(build(rcv(f"{MON} 09:00", f"{TUE} 17:00"), apology, proc(f"{THU} 10:00")))
+    assert kinds_of(found, "APOLOGY_INCOMPLETE") == {("D/2", "not_checkable")}
+    assert not kinds_of(found, "LATE_NO_APOLOGY")  # it was rejected, and the unit found without an apology
+    assert kinds_of(found, "APOLOGY_TOO_LATE") == {("D/2", "violation")}  # lateness reads none of it
 
 
 def test_an_apology_read_from_a_history_text_is_not_checkable_for_every_rule_reading_its_notice() -> None:
