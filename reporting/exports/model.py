@@ -85,6 +85,10 @@ EVENT_FIELDS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
 
 #: The attribute every exported event has besides its name, time and unit: the contract's event type.
 TYPE_ATTRIBUTE = "event_type"
+#: The attribute of an event its source deduced rather than read (``source.inferred``, e.g. a supplement
+#: completion deduced from a return to processing): ``true`` on such events only, so an analyst measuring
+#: delays can leave them out (review of the process-mining exports: they read as observed).
+INFERRED_ATTRIBUTE = "inferred"
 
 
 def activity_names(lang: str) -> dict[str, str]:
@@ -195,8 +199,12 @@ def log_event(event: AnyEvent) -> LogEvent:
     kind = event.type.value
     attributes: list[tuple[str, Value]] = [(TYPE_ATTRIBUTE, kind)]
     procedure = to_unit = notice = None
+    provenance = event.source
+    unknown = provenance.unknown if provenance is not None else None
     for name, source, typed in EVENT_FIELDS[kind]:
         value = getattr(data, source)  # a declared field of the type's data: always an attribute
+        if unknown and source in unknown:
+            continue  # the source cannot provide it: no "reason given: no" for a reason it lacks
         if typed == "boolean":
             attributes.append((name, isinstance(value, str) and value.strip() != ""))
         elif value is None:
@@ -214,6 +222,8 @@ def log_event(event: AnyEvent) -> LogEvent:
                 to_unit = text
             elif name == "notice_id":
                 notice = text
+    if provenance is not None and provenance.inferred:
+        attributes.append((INFERRED_ATTRIBUTE, True))
     return LogEvent(
         event.event_id,
         kind,

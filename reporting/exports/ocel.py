@@ -34,6 +34,7 @@ from typing import IO, Any
 from inspections.catalogue import Catalogue
 from reporting.exports.model import (
     EVENT_FIELDS,
+    INFERRED_ATTRIBUTE,
     TYPE_ATTRIBUTE,
     ByteSink,
     DossierLog,
@@ -70,7 +71,10 @@ def event_types(lang: str) -> list[dict[str, Any]]:
     """``eventTypes``: one per contract event type, named by its activity name."""
     names = activity_names(lang)
     return _declare(
-        (names[kind], ((TYPE_ATTRIBUTE, "string"), *((a, k) for a, _src, k in fields)))
+        (
+            names[kind],
+            ((TYPE_ATTRIBUTE, "string"), *((a, k) for a, _src, k in fields), (INFERRED_ATTRIBUTE, "boolean")),
+        )
         for kind, fields in EVENT_FIELDS.items()
     )
 

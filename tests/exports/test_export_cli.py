@@ -218,3 +218,37 @@ def test_two_exports_of_one_file_are_the_same_bytes(province: Path, tmp_path: Pa
         assert result.returncode == 0, result.stderr
         outputs.append(target.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_inferred_events_say_so_and_unknown_fields_are_left_out(tmp_path: Path) -> None:
+    """Review of the process-mining exports: a deduced event read as an observed one, and a reason the
+    source cannot provide (``source.unknown``) as "no reason given". XES and OCEL alike."""
+    at = "2025-11-0{}T09:00:00+07:00"
+    base = {"schema_version": 1, "dossier_id": "000.10.01.H99-251103-0001", "unit_code": "000.10.01.H99"}
+    dvcqg = {"system": "dvcqg", "record": "R1"}
+    lines = [
+        {**base, "event_id": "e1", "type": "received", "occurred_at": at.format(3), "data": {
+            "procedure_code": "1.004222", "channel": "direct", "due_at": at.format(7), "documents": []}},
+        {**base, "event_id": "e2", "type": "supplement_requested", "occurred_at": at.format(4), "data": {
+            "notice_id": "BS-1", "reason": "", "requested_documents": []}},
+        {**base, "event_id": "e3", "type": "supplement_completed", "occurred_at": at.format(5),
+         "data": {"documents": []}, "source": {**dvcqg, "inferred": True, "basis": "TrangThai 4"}},
+        {**base, "event_id": "e4", "type": "refused", "occurred_at": at.format(6), "data": {
+            "stage": "processing", "notice_id": None, "reason": None},
+         "source": {**dvcqg, "unknown": ["notice_id", "reason"]}},
+    ]  # fmt: skip
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    xes = ok(cli("export", "xes", str(events), "--as-of", AS_OF, "--out", "-")).stdout_bytes
+    found = {}
+    for event in etree.fromstring(xes).iter(f"{XES}event"):
+        values = {a.get("key"): a.get("value") for a in event}
+        found[values["event_id"]] = values
+    assert found["e3"]["inferred"] == "true" and all("inferred" not in found[e] for e in ("e1", "e2", "e4"))
+    assert found["e2"]["reason_given"] == "false" and "reason_given" not in found["e4"]
+    ocel = json.loads(ok(cli("export", "ocel", str(events), "--as-of", AS_OF, "--out", "-")).stdout_bytes)
+    attributes = {e["id"]: {a["name"]: a["value"] for a in e["attributes"]} for e in ocel["events"]}
+    assert attributes["e3"]["inferred"] == "true" and "inferred" not in attributes["e1"]  # typed as declared
+    assert attributes["e2"]["reason_given"] == "false" and "reason_given" not in attributes["e4"]
+    declared = {t["name"]: {a["name"] for a in t["attributes"]} for t in ocel["eventTypes"]}
+    assert all("inferred" in names for names in declared.values())
