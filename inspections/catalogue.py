@@ -15,14 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from inspections.time_limits import (
-    TimeLimit,
-    checked_max_time,
-    checked_time_limits,
-    in_force,
-    parse_processing_time,
-)
-from inspections.timeunits import NO_LIMIT, VN_TZ, ProcessingTime
+from inspections.time_limits import MaxTime, TimeLimit, checked_time_limits, in_force, parse_processing_time
+from inspections.timeunits import NO_LIMIT, VN_TZ
 
 __all__ = [
     "Catalogue",
@@ -110,7 +104,7 @@ class Procedure(BaseModel):
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
     field: str = Field(min_length=1)
-    max_time: ProcessingTime = NO_LIMIT
+    max_time: MaxTime = NO_LIMIT
     components: tuple[Component, ...] = ()
     publications: tuple[Publication, ...] = ()
     #: Dossiers may wait for fees or taxes: only these pause for it under rulebook v2 (amendment 8).
@@ -121,16 +115,6 @@ class Procedure(BaseModel):
     #: Later time limits, each for the dossiers received from its ``valid_from`` until the next one's;
     #: ``max_time`` is the limit of those received before the first (``Catalogue.procedure(code, on)``).
     time_limits: tuple[TimeLimit, ...] = ()
-
-    @field_validator("max_time", mode="before")
-    @classmethod
-    def _parse_max_time(cls, value: Any) -> Any:
-        return parse_processing_time(value)
-
-    @field_validator("max_time", mode="after")
-    @classmethod
-    def _check_max_time(cls, value: ProcessingTime) -> ProcessingTime:
-        return checked_max_time(value)
 
     @field_validator("time_limits", mode="after")
     @classmethod

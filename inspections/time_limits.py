@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from inspections.timeunits import NO_LIMIT, ProcessingTime, TimeUnit
 
-__all__ = ["TimeLimit", "checked_max_time", "checked_time_limits", "parse_processing_time"]
+__all__ = ["MaxTime", "TimeLimit", "checked_max_time", "checked_time_limits", "parse_processing_time"]
 
 
 def parse_processing_time(value: Any) -> Any:
@@ -56,6 +56,11 @@ def checked_max_time(value: ProcessingTime) -> ProcessingTime:
     return value
 
 
+#: A procedure's maximum time as a catalogue field: written ``"7 working_days"``, ``"none"`` or as a mapping,
+#: held as :func:`checked_max_time` gives it.
+MaxTime = Annotated[ProcessingTime, BeforeValidator(parse_processing_time), AfterValidator(checked_max_time)]
+
+
 class TimeLimit(BaseModel):
     """A procedure's time limit from ``valid_from`` (Vietnam's date of receipt, inclusive) until the next
     change."""
@@ -63,17 +68,7 @@ class TimeLimit(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     valid_from: date
-    max_time: ProcessingTime
-
-    @field_validator("max_time", mode="before")
-    @classmethod
-    def _parse_max_time(cls, value: Any) -> Any:
-        return parse_processing_time(value)
-
-    @field_validator("max_time", mode="after")
-    @classmethod
-    def _check_max_time(cls, value: ProcessingTime) -> ProcessingTime:
-        return checked_max_time(value)
+    max_time: MaxTime
 
 
 def checked_time_limits(limits: tuple[TimeLimit, ...]) -> tuple[TimeLimit, ...]:
