@@ -35,7 +35,7 @@ from sources.dvcqg.appointments import original_due, rescheduled, reschedules
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import Provenance, digest, fact_key
-from sources.dvcqg.notes import ended_with, passed_on
+from sources.dvcqg.notes import end_data, passed_on
 from sources.dvcqg.privacy import ApplicantScrubber, holder_prints
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
@@ -343,7 +343,7 @@ def _reasoned_end(emitter: _Emitter, kind: str, at: datetime | None, reason: str
         if not state.wait(kind, (at, stage, emitter.ref, emitter.extra)):  # what rebuilds it
             emitter.ctx.stats.repeated += 1
         return
-    data, unknown = _end_data(kind, reason, stage)
+    data, unknown = end_data(kind, reason, stage)
     _end(emitter, kind, at, data, unknown=unknown)
 
 
@@ -354,19 +354,8 @@ def emit_waiting(ctx: Context, dossier_id: str, state: DossierState) -> None:
     waiting, state.waiting = state.waiting, None
     for kind, (at, stage, ref, extra) in waiting.items():
         if state.claim(kind):
-            data, unknown = _end_data(kind, "", stage)
+            data, unknown = end_data(kind, "", stage)
             _Emitter(ctx, state, dossier_id, ref, extra).emit(kind, at, data, unknown=unknown)
-
-
-def _end_data(kind: str, reason: str, stage: str) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The ``data`` of a refusal (at ``stage``), suspension or withdrawal, and its unknown members."""
-    if kind == "refused":
-        stated, unknown = ended_with(reason, ("notice_id",))
-        return {"stage": stage, "notice_id": None, "reason": stated}, unknown
-    if kind == "suspended":
-        stated, unknown = ended_with(reason, ("notice_id",))
-        return {"notice_id": None, "reason": stated}, unknown
-    return {"reason": reason}, ()
 
 
 def _pending(state: DossierState, fact: str) -> None:

@@ -39,7 +39,7 @@ from typing import Any
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
 from sources.dvcqg.identity import SYSTEM, Provenance, digest, fact_key
-from sources.dvcqg.notes import WITHHELD, ended_with, may_name, may_reach, passed_on, withheld
+from sources.dvcqg.notes import WITHHELD, end_data, may_name, may_reach, passed_on, withheld
 from sources.dvcqg.privacy import ApplicantScrubber, names_holder, official_prints
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
@@ -196,15 +196,10 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
         if state.unwait(kind):  # the record stated it without a note: the row's, with its text (``dossiers``)
             ctx.stats.repeated += 1
         fact = fact_key(dossier_id, kind)  # stated once per dossier, by the record or a row: one id for both
-        if kind == "refused":
+        if kind in ("refused", "suspended", "withdrawn"):  # as a record states it, the row's text its reason
             stage = "processing" if state.knows("received") else "reception"
-            stated, unknown = ended_with(text, ("notice_id",))
-            emit(kind, {"stage": stage, "notice_id": None, "reason": stated}, unknown=unknown, key=fact)
-        elif kind == "suspended":
-            stated, unknown = ended_with(text, ("notice_id",))
-            emit(kind, {"notice_id": None, "reason": stated}, unknown=unknown, key=fact)
-        elif kind == "withdrawn":
-            emit(kind, {"reason": text}, key=fact)
+            data, unknown = end_data(kind, text, stage)
+            emit(kind, data, unknown=unknown, key=fact)
         elif kind == "returned":
             assert channel is not None
             if channel_basis:

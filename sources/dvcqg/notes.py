@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from typing import Any
 
 from schemas.pseudonym import without_pseudonyms
 from sources.dvcqg.vocabulary import PHRASES, STATUS_NAMES, fold
@@ -25,6 +26,7 @@ from sources.dvcqg.vocabulary import PHRASES, STATUS_NAMES, fold
 __all__ = [
     "MAX_TEXT_CHARS",
     "WITHHELD",
+    "end_data",
     "ended_with",
     "may_name",
     "may_reach",
@@ -222,3 +224,15 @@ def ended_with(reason: str, unknown: tuple[str, ...]) -> tuple[str | None, tuple
     if reason.strip():
         return reason, unknown
     return None, (*unknown, "reason")
+
+
+def end_data(kind: str, reason: str, stage: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The ``data`` of a refusal (at ``stage``), suspension or withdrawal a record states, and its unknown
+    members (:func:`ended_with`)."""
+    if kind == "refused":
+        stated, unknown = ended_with(reason, ("notice_id",))
+        return {"stage": stage, "notice_id": None, "reason": stated}, unknown
+    if kind == "suspended":
+        stated, unknown = ended_with(reason, ("notice_id",))
+        return {"notice_id": None, "reason": stated}, unknown
+    return {"reason": reason}, ()
