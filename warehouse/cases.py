@@ -147,7 +147,8 @@ def case_counts(
     time on (``console --sync-cases`` or the console's timer writes it). ``as_of_s``: fold up to this
     instant instead (the console's live dashboard passes now); the report leaves it to the week's end.
     ``acted_from_s``: count in ``acted`` the cases a person acted on from this instant until the one folded
-    to (the weekly report: in its week), the system's closes and marks left out."""
+    to (the weekly report: in its week): an action the case's rules applied, the system's closes and marks
+    and the actions they ignored left out."""
     end = datetime.fromtimestamp(to_s if as_of_s is None else as_of_s, UTC)
     acted_from = None if acted_from_s is None else datetime.fromtimestamp(acted_from_s, UTC)
     # Only the cases of the week's violations (the province's every case, folded at each dashboard view,
@@ -163,8 +164,8 @@ def case_counts(
         status = state.status
         counts[status.value] += 1
         counts["to_review"] += state.to_review
-        if acted_from is not None and any(
-            e.role is not Role.SYSTEM and acted_from <= e.at < end for e in events
+        if acted_from is not None and any(  # an action the rules ignored (a double submit) did nothing
+            applied and e.role is not Role.SYSTEM and e.at >= acted_from for e, applied in state.history
         ):
             counts["acted"] += 1
         if status in (CaseStatus.CONFIRMED, CaseStatus.CONCLUDED):

@@ -29,7 +29,7 @@ from inspections.catalogue import (
 from inspections.timeunits import ProcessingTime, TimeUnit
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
-from warehouse.store import store_catalogue
+from warehouse.store import snapshot_digest, store_catalogue
 
 __all__ = ["CatalogueSnapshotError", "StoredCatalogue", "load_stored_catalogue", "store_if_changed"]
 
@@ -64,21 +64,17 @@ def load_stored_catalogue(wh: Warehouse, snapshot: int | None = None) -> StoredC
 
 
 def store_if_changed(wh: Warehouse, catalogue: Catalogue, calendar: WorkingCalendar) -> int | None:
-    """Store ``catalogue`` and ``calendar`` as a new snapshot unless the newest one holds them already (what
-    :func:`warehouse.store.store_catalogue` keeps of them); the new snapshot's id, else ``None``.
+    """Store ``catalogue`` and ``calendar`` as a new snapshot unless the newest one was made from them (its
+    ``digest``, ``store.snapshot_digest``); the new snapshot's id, else ``None``.
 
     A load judges with the catalogue it is given: stored, it is what the detectors started after it, the
     quality checks and the packs' calendar read (a catalogue edited without ``warehouse init`` judged the
-    load's verdicts while they read the one before: review of rules over time)."""
-    try:
-        stored = load_stored_catalogue(wh)
-    except CatalogueSnapshotError:
-        stored = None
-    kept = Catalogue(  # as the snapshot keeps it: no ``incomplete`` flag
-        catalogue.procedures.values(), catalogue.units.values(), catalogue.fields.values(),
-        catalogue.meta.model_copy(update={"incomplete": False}),
-    )  # fmt: skip
-    if stored is not None and stored.catalogue == kept and stored.calendar.to_rows() == calendar.to_rows():
+    load's verdicts while they read the one before: review of rules over time). By digest, not by reading
+    the snapshot back: a date its Date column cannot hold (a unit "valid to 9999-12-31") never read back the
+    same, and every load stored the catalogue again (diff review); and it costs one row, not the catalogue."""
+    digest = snapshot_digest(catalogue, calendar)
+    newest = wh.query(load_sql("catalogue_newest_digest"))
+    if newest and newest[0][1] == digest:
         return None
     return store_catalogue(wh, catalogue, calendar).snapshot
 

@@ -271,10 +271,26 @@ def store_catalogue(wh: Warehouse, catalogue: Catalogue, calendar: WorkingCalend
     meta = catalogue.meta
     wh.insert(
         "catalogue_snapshots",
-        ["snapshot", "name", "catalogue_version", "sample", "source", "loaded_at"],
-        [[snap], [meta.name], [meta.version], [int(meta.sample)], [meta.source], [datetime.now(UTC)]],
-    )
+        ["snapshot", "name", "catalogue_version", "sample", "source", "loaded_at", "digest"],
+        [[snap], [meta.name], [meta.version], [int(meta.sample)], [meta.source], [datetime.now(UTC)],
+         [snapshot_digest(catalogue, calendar)]],
+    )  # fmt: skip
     return result
+
+
+def snapshot_digest(catalogue: Catalogue, calendar: WorkingCalendar) -> str:
+    """A digest (SHA-256, hex) of the catalogue and calendar a snapshot is made from: what
+    ``catalogue_read.store_if_changed`` compares, so the same files make the same digest in any process."""
+    h = hashlib.sha256()
+    for part in (
+        catalogue.meta.model_dump(mode="json"),
+        [catalogue.procedures[code].model_dump(mode="json") for code in sorted(catalogue.procedures)],
+        [catalogue.units[code].model_dump(mode="json") for code in sorted(catalogue.units)],
+        [catalogue.fields[code].model_dump(mode="json") for code in sorted(catalogue.fields)],
+        [_calendar_row(day) for day in calendar.to_rows()],
+    ):
+        h.update(orjson.dumps(part, option=orjson.OPT_SORT_KEYS, default=str) + b"\n")
+    return h.hexdigest()
 
 
 def _calendar_row(day: CalendarDay) -> tuple[Any, ...]:

@@ -61,7 +61,10 @@ def _gaps(cat: Catalogue) -> list[str]:
     # national list imported as it is, meta edited): "ok" alone read as ready, and every dossier was on
     # time and every document excess (review of 2026-12-06). Some procedures have neither, by law.
     total = len(cat.procedures)
-    untimed = sum(1 for p in cat.procedures.values() if p.max_time == NO_LIMIT)
+    untimed = sum(  # without a limit, whatever its dated changes say
+        1 for p in cat.procedures.values()
+        if p.max_time == NO_LIMIT and all(t.max_time == NO_LIMIT for t in p.time_limits)
+    )  # fmt: skip
     if total and untimed >= _MOST * total:
         gaps.append(f"{untimed:,} of {total:,} procedures have no legal maximum time (max_time: none): their "
                     "dossiers are never late by the clock; give each its time")  # fmt: skip

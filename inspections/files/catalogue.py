@@ -135,9 +135,25 @@ def _section(data: Mapping[str, Any], key: str, report: _Report) -> list[Any]:
     return value
 
 
+#: The dates a catalogue may hold: those a warehouse's Date columns store (ClickHouse's ``Date``). A "valid
+#: to 9999-12-31" was refused by a server's insert, and stored as 2149-06-06 by the embedded engine.
+FIRST_DATE, LAST_DATE = date(1970, 1, 1), date(2149, 6, 6)
+
+
 def _check_interval(start: date, end: date | None, loc: _Loc, report: _Report) -> None:
     if end is not None and end <= start:
         report.add((*loc, "valid_to"), f"valid_to {end} is not after valid_from {start}")
+    _check_dates(loc, report, valid_from=start, valid_to=end)
+
+
+def _check_dates(loc: _Loc, report: _Report, **dates: date | None) -> None:
+    for name, day in dates.items():
+        if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+            still = " (leave valid_to out for one still in force)" if name == "valid_to" else ""
+            report.add(
+                (*loc, name),
+                f"{name} {day} is outside {FIRST_DATE}..{LAST_DATE}, the dates a warehouse holds{still}",
+            )
 
 
 def _unique(items: Sequence[tuple[int, BaseModel, str]], section: str, what: str, report: _Report) -> None:
@@ -243,6 +259,8 @@ def _build(data: Any, report: _Report, base: Catalogue | None) -> Catalogue | No
             _check_interval(pub.valid_from, pub.valid_to, loc, report)
             if pub.unit is not None and pub.unit not in unit_codes:
                 report.add((*loc, "unit"), f"publication names unknown unit {pub.unit!r}")
+        for j, limit in enumerate(p.time_limits):
+            _check_dates(("procedures", i, "time_limits", j), report, valid_from=limit.valid_from)
 
     if report.problems or meta is None:
         return None

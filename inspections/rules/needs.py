@@ -27,8 +27,9 @@ An entry gives:
   the rule's verdicts on the dossier. The ``dossier`` scope errs on the side of saying less: an unknown new
   date of an apology after a due-date change also withholds the change's verdict, which it could not decide.
 
-Fields that are never null in a valid event (``reason``, ``documents``, ``procedure_code``...) cannot be
-unknown, but are listed all the same: the table says what a rule reads, not only what a source may lack.
+Fields that are never null in a valid event (``documents``, ``procedure_code``...) cannot be unknown, but are
+listed all the same: the table says what a rule reads, not only what a source may lack. A ``reason`` ("string,
+may be empty") is null only when ``source.unknown`` names it (``schemas.provenance.VALUE_REQUIRED``).
 ``RESCHEDULED_MORE_THAN_ONCE`` and ``REPEATED_SUPPLEMENT`` count events, ``EVENT_AFTER_*`` look at types and
 times, ``AUDIT_ERROR`` is no check: they read no field.
 """

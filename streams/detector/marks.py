@@ -25,6 +25,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import BaseModel
 
+from inspections.catalogue import Procedure
 from streams.detector.app_internals import topic_partitions
 from streams.kafka import KafkaConfig
 from streams.offsets import true_end_offsets
@@ -166,10 +167,20 @@ def _canonical(value: Any) -> bytes:
     return orjson.dumps(value, default=_plain, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
+#: Per model, the fields added after digests were first stored, left out of them while empty (``_plain``).
+_ADDED_EMPTY: dict[type, tuple[str, ...]] = {Procedure: ("time_limits",)}
+
+
 def _plain(value: Any) -> Any:
     """What orjson does not serialise itself, as plain data."""
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        dumped = value.model_dump(mode="json")
+        # A field a release adds with an empty default is left out while empty: an unchanged catalogue
+        # keeps its digest across the upgrade, and its final marks hold (``time_limits``: diff review).
+        for name in _ADDED_EMPTY.get(type(value), ()):
+            if not dumped.get(name):
+                dumped.pop(name, None)
+        return dumped
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, AbstractSet):

@@ -4,7 +4,7 @@ versioned rows, the trail of reads, and the weekly report's case counts."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import given
@@ -139,6 +139,12 @@ def test_violations_list_dossier_and_cases(warehouse_url: str, warehouse: Wareho
         1,
         2,
     )
+    w48_report = week_cases(warehouse, Week.parse("2025-W48"))
+    assert w48_report is not None and (w48_report.dismissed, w48_report.acted) == (1, 0)
+    # A second dismissal in W48 (a double submit) is ignored by the case's rules: no work done that week.
+    again = CaseEvent(CaseAction.DISMISS, Role.INSPECTOR, "inspector1", NOW + timedelta(days=7), "data_error")
+    append_case_event(warehouse, second, again, rulebook_version="2", unit_code="000.10.02.H99")
+    assert case_states_of(warehouse, [second.dossier_id])[second].ignored == 1
     w48_report = week_cases(warehouse, Week.parse("2025-W48"))
     assert w48_report is not None and (w48_report.dismissed, w48_report.acted) == (1, 0)
     # The console's live dashboard: the same violations, their cases as they stand now.

@@ -20,6 +20,7 @@ from inspections.rulebook import Auditor
 from inspections.time_limits import in_force
 from inspections.timeunits import NO_LIMIT, VN_TZ, ProcessingTime, TimeUnit
 from schemas.events import EVENT_ADAPTER, AnyEvent
+from tests.depth import examples
 
 _LIMITS = st.one_of(
     st.just(NO_LIMIT),
@@ -72,7 +73,7 @@ def _replaced(catalogue: Catalogue, limits: dict[str, tuple[TimeLimit, ...]], *,
     return Catalogue(procedures, catalogue.units.values(), catalogue.fields.values(), catalogue.meta)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(change=st.dates(date(2025, 9, 1), date(2025, 10, 6)), shift=st.sampled_from([-3, -1, 1, 4]))
 def test_a_dossier_is_judged_by_the_limit_in_force_when_it_was_received(month, change, shift) -> None:
     events, as_of = month

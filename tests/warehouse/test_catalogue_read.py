@@ -12,7 +12,7 @@ from dossier_audit.simulator import SimulationConfig, generate
 from inspections.audit import audit_events
 from inspections.calendar import WorkingCalendar
 from inspections.files.calendar import load_calendar
-from inspections.files.catalogue import loads_catalogue, sample_catalogue
+from inspections.files.catalogue import CatalogueError, loads_catalogue, sample_catalogue
 from inspections.rulebook import Auditor
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
@@ -114,14 +114,20 @@ def province() -> tuple[list[AnyEvent], datetime]:
 
 
 def test_a_snapshot_is_stored_only_when_the_catalogue_or_calendar_differs(warehouse: Warehouse) -> None:
-    """``store_if_changed`` (each load): what the snapshot cannot keep (``incomplete``) is no difference;
-    another catalogue or calendar is."""
+    """``store_if_changed`` (each load), by digest: the same files store nothing; another catalogue or
+    calendar is stored. A snapshot recorded before digests were kept is stored again once. Compared by
+    reading the snapshot back, a unit valid to 9999-12-31 (read back as 2149-06-06 on the embedded engine)
+    made every load store the catalogue again (diff review): such a date is now refused where it is written.
+    """
     migrate(warehouse)
     calendar = load_calendar()
+    warehouse.insert("catalogue_snapshots", ["snapshot", "name"], [[1], ["a release before"]])  # digest ''
+    forever = EXTRA.replace("valid_from: 2025-07-01}", "valid_from: 2025-07-01, valid_to: 9999-12-31}", 1)
+    with pytest.raises(CatalogueError, match=r"units\[1\]\.valid_to: valid_to 9999-12-31 is outside"):
+        loads_catalogue(forever, "forever.yaml")
     incomplete = loads_catalogue(EXTRA.replace("sample: false", "sample: false, incomplete: true"))
     first = store_if_changed(warehouse, incomplete, calendar)
     assert first is not None and store_if_changed(warehouse, incomplete, calendar) is None
-    assert store_if_changed(warehouse, loads_catalogue(EXTRA), calendar) is None
     rows = calendar.to_rows()
     i = next(i for i, row in enumerate(rows) if row.kind)  # the province's notice cited for a day off
     other = WorkingCalendar.from_rows(

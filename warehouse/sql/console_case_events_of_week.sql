@@ -11,5 +11,7 @@ ALL INNER JOIN (
     FROM violations FINAL
     WHERE toUInt32(occurred_at) >= %(from_s)s AND toUInt32(occurred_at) < %(to_s)s
       AND toString(kind) = 'violation'
+      -- Only violations with a case: the weekly report reads from the first violation on (diff review).
+      AND dossier_id IN (SELECT dossier_id FROM case_events)
 ) AS week_violations USING (dossier_id, rule_id, event_id)
 ORDER BY dossier_id, rule_id, event_id, at, at_us, case_event_id
