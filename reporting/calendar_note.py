@@ -27,10 +27,11 @@ HORIZON = timedelta(days=45)
 
 _PATTERN = {
     "vi": "Lịch ngày nghỉ {years} đang tính theo quy định của Bộ luật Lao động, chưa theo thông báo nghỉ "
-    "lễ, Tết của Chính phủ cho năm đó: hạn giải quyết rơi vào thời gian này có thể thay đổi khi lịch được "
-    "cập nhật.",
+    "lễ, Tết của Chính phủ cho năm đó: hạn giải quyết rơi vào thời gian này, và các vi phạm về thời hạn, "
+    "tỷ lệ đúng hạn tính theo đó, có thể thay đổi khi lịch được cập nhật.",
     "en": "The days off of {years} follow the Labour Code's pattern, not yet the government's notice for "
-    "that year: due dates that fall then may change once the calendar is updated.",
+    "that year: due dates that fall then, and the time-limit violations and on-time rate counted from "
+    "them, may change once the calendar is updated.",
 }
 _UNCONFIRMED = {
     "vi": "Được tính là ngày nghỉ nhưng chưa được xác nhận: {days}.",

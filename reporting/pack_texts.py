@@ -140,6 +140,12 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         " A violation already handled in the console says how, as it stood when this pack was made, in the "
         "“Inspector's finding” column, for the team to confirm or correct.",
     ),
+    "calendar_check": (
+        " Trước khi kết luận một vi phạm về thời hạn (trễ hạn, xin lỗi muộn, hẹn trả vượt thời hạn…) có hạn "
+        "rơi vào những ngày này, đối chiếu với thông báo nghỉ lễ, Tết của năm đó.",
+        " Before concluding on a time-limit violation (late, apology too late, appointment beyond the legal "
+        "time…) whose dates fall on these days, check them against that year's notice of days off.",
+    ),
     "to_review": (
         "Cần xem lại {n} kết luận: đoàn đã kết luận có vi phạm, nhưng dữ liệu về sau cho thấy không còn vi "
         "phạm (không còn trong bảng trên). Đối chiếu lại trước khi dùng kết luận; nếu cần, ban hành văn bản "

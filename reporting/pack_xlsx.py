@@ -197,6 +197,8 @@ def write_pack_xlsx(
     path: Path,
     provisional: str | None = None,
     edition: str = "",
+    *,
+    days_off: str | None = None,
 ) -> Path:
     """The pack's workbook; ``provisional``: the box of a provisional week (``packs.provisional_box``),
     under the title, and "(tạm tính)" in every printed page's header."""
@@ -206,9 +208,10 @@ def write_pack_xlsx(
     ws.title = sheet_title(t("sheet_violating"))
     violations = pt.violations_table(t, pack)
     top = _header(ws, t, header, title)
-    if provisional is not None:
-        _provisional(ws, top, provisional, violations)
-        top += 2
+    for box in (provisional, days_off):  # a provisional week; a calendar of the Labour Code's pattern
+        if box is not None:
+            _provisional(ws, top, box, violations)
+            top += 2
     after = put_pack_table(ws, violations, top=top, lang=lang, as_printed=True)
     if not pack.violations:
         put(ws, after - 1, 1, t("pack_no_violations")).font = Font(italic=True)

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from inspections.calendar import WorkingCalendar
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.ports import CalendarPort
@@ -18,6 +19,7 @@ from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import gather
 from reporting import pack_tables as pt
+from reporting.calendar_note import calendar_note
 from reporting.editions import edition_code
 from reporting.evidence_words import WorkingDays
 from reporting.header import Letterhead, ReportHeader, letterhead
@@ -223,6 +225,8 @@ def pack_html(
     pack: UnitPack,
     provisional: str | None = None,
     edition: str | None = None,
+    *,
+    days_off: str | None = None,
 ) -> str:
     """The printable pack: A4 landscape, one table per section, links between each violation and its
     timeline, room for the inspector's findings and signatures. ``provisional``: the box of a provisional
@@ -236,6 +240,7 @@ def pack_html(
         t=t,
         provisional_note=provisional,
         provisional_mark=t("provisional_mark"),
+        days_off_note=days_off,
         p=lambda key, **values: pack_text(key, lang, **values),
         signing_team=signing_team(header.team, lang),
         header=header,
@@ -278,6 +283,7 @@ def write_packs(
     figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity_days, now)
     dated = letterhead(header, week, figures.through)
     provisional = provisional_box(t, maturity)
+    days_off = calendar_box(t, wh, week, calendar)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -287,11 +293,12 @@ def write_packs(
         stem = pack_file_stem(pack.unit)
         title = _title(t, week, pack)
         # One edition code for both files (``editions``): the HTML's, which holds everything either shows.
-        code = edition_code(pack_html(t, own, week, pack, provisional))
+        code = edition_code(pack_html(t, own, week, pack, provisional, days_off=days_off))
         edition = pack_text("edition", t.lang, code=code)
-        written.append(write_pack_xlsx(t, own, title, pack, folder / f"{stem}.xlsx", provisional, edition))
+        xlsx = folder / f"{stem}.xlsx"
+        written.append(write_pack_xlsx(t, own, title, pack, xlsx, provisional, edition, days_off=days_off))
         html = folder / f"{stem}.html"
-        html.write_text(pack_html(t, own, week, pack, provisional, code), encoding="utf-8")
+        html.write_text(pack_html(t, own, week, pack, provisional, code, days_off=days_off), encoding="utf-8")
         written.append(html)
     return written
 
@@ -314,6 +321,16 @@ def pack_dated(dated: Letterhead, pack: UnitPack, now: datetime) -> Letterhead:
     day = (newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest).astimezone(VN_TZ).date()
     day = min(day, now.astimezone(VN_TZ).date())
     return dated if day <= dated.issued_on else dataclasses.replace(dated, issued_on=day)
+
+
+def calendar_box(t: Texts, wh: Warehouse, week: Week, calendar: CalendarPort | None) -> str | None:
+    """What a pack says of the calendar its due dates were counted with, as the weekly report does
+    (``reporting.calendar_note``), and what to do about it on site (``None``: a notice's days throughout).
+    A pack of January 2027 listed firm violations counted on the Labour Code's pattern of Tết, which the
+    notice often moves by a day, without a word (review of New Year 2027)."""
+    own = calendar if isinstance(calendar, WorkingCalendar) else None  # else the snapshot's
+    lines = calendar_note(wh, week, own).lines(t.lang)
+    return " ".join(lines) + pack_text("calendar_check", t.lang) if lines else None
 
 
 def provisional_box(t: Texts, maturity: Maturity) -> str | None:

@@ -36,6 +36,8 @@ _HEADER = """\
 # khánh adjacent day (1/9 or 3/9), every swap (a `kind: swapped` day off and its `lam_bu` Saturday), the
 # notice's number and date in each `source`, `C` only for what was read in the document itself; then run
 # `dossier-audit calendar check` on the file. Format: docs/calendar.md.
+# Not in the pattern: 24/11, Vietnamese Culture Day, a day off in the 2026 file (marked U: announced, the
+# Labour Code not yet amended). Add it (kind: statutory) if the year's notice gives it, as 2026's file does.
 """
 
 

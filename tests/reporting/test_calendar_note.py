@@ -51,8 +51,8 @@ def test_the_note_names_the_years_on_the_pattern_and_the_unconfirmed_days(
     report = build_report(platform.catalogue, platform.report_header("vi"), warehouse, Week.parse("2026-W47"))
     assert report.handling_lines()[-2:] == [
         "Lịch ngày nghỉ năm 2027 đang tính theo quy định của Bộ luật Lao động, chưa theo thông báo nghỉ lễ, "
-        "Tết của Chính phủ cho năm đó: hạn giải quyết rơi vào thời gian này có thể thay đổi khi lịch được "
-        "cập nhật.",
+        "Tết của Chính phủ cho năm đó: hạn giải quyết rơi vào thời gian này, và các vi phạm về thời hạn, tỷ "
+        "lệ đúng hạn tính theo đó, có thể thay đổi khi lịch được cập nhật.",
         "Được tính là ngày nghỉ nhưng chưa được xác nhận: 24/11/2026 (Ngày Văn hóa Việt Nam).",
     ]
 
@@ -80,7 +80,8 @@ def test_the_note_in_english_and_for_several_years() -> None:
     note = CalendarNote((2027, 2028), (CULTURE_DAY, (date(2027, 1, 2), "Ngày X", "Day X")))
     assert note.lines("en") == [
         "The days off of 2027, 2028 follow the Labour Code's pattern, not yet the government's notice for "
-        "that year: due dates that fall then may change once the calendar is updated.",
+        "that year: due dates that fall then, and the time-limit violations and on-time rate counted from "
+        "them, may change once the calendar is updated.",
         "Counted as days off but not confirmed: 2026-11-24 (Vietnamese Culture Day); 2027-01-02 (Day X).",
     ]
     assert note.lines("vi")[0].startswith("Lịch ngày nghỉ các năm 2027, 2028 đang tính")
@@ -108,3 +109,33 @@ def test_the_report_command_words_it_from_the_calendar_it_judges_with(tmp_path: 
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Lịch ngày nghỉ năm 2027 đang tính theo quy định của Bộ luật Lao động" in html
     assert "24/11/2026 (Ngày Văn hóa Việt Nam)" in html
+
+
+def test_a_pack_says_so_too_and_what_to_check_on_site(warehouse: Warehouse, tmp_path: Path) -> None:
+    """Review of New Year 2027: a pack listed firm time-limit violations counted on the Labour Code's pattern
+    of Tết 2027 (the notice often moves it by a day) without a word; the report alone said so. A pack of a
+    week whose due dates reach such a year says it, in the HTML and the workbook, and to check that year's
+    notice before concluding; a week on notices throughout says nothing."""
+    from openpyxl import load_workbook
+
+    from reporting.api import write_audit_packs
+    from reporting.i18n import Texts
+    from reporting.packs import calendar_box
+
+    platform = Platform(load_settings())
+    init(platform, warehouse)
+    load_file(platform, warehouse, _one_dossier(tmp_path), datetime(2026, 11, 30, tzinfo=VN_TZ))
+    header = platform.report_header("vi")
+    (html,) = [
+        p
+        for p in write_audit_packs(platform.catalogue, header, warehouse, Week.parse("2026-W47"), tmp_path)
+        if p.suffix == ".html"
+    ]
+    text = " ".join(html.read_text(encoding="utf-8").split())
+    assert 'id="days-off"' in text and "Lịch ngày nghỉ năm 2027 đang tính theo quy định" in text
+    assert "đối chiếu với thông báo nghỉ lễ, Tết của năm đó" in text
+    cells = [
+        c for row in load_workbook(html.with_suffix(".xlsx")).active.iter_rows(values_only=True) for c in row
+    ]
+    assert any(isinstance(c, str) and "Lịch ngày nghỉ năm 2027" in c for c in cells)
+    assert calendar_box(Texts("vi"), warehouse, Week.parse("2025-W45"), None) is None

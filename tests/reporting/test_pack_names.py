@@ -98,6 +98,7 @@ def test_colliding_units_each_get_their_pack(tmp_path: Path, monkeypatch: pytest
         return WeekFigures(None, "", None), week_maturity(t, week, None, days, False)
 
     monkeypatch.setattr(packs, "figures_and_maturity", no_figures)  # no warehouse: no figures to date
+    monkeypatch.setattr(packs, "calendar_box", lambda *_: None)  # nor a calendar stored
     catalogue = sample_catalogue()
     written = write_packs(catalogue, make_header(catalogue, "en"), None, WEEK, tmp_path, 0)  # type: ignore[arg-type]
     assert sorted(written) == sorted((tmp_path / "units").iterdir())
