@@ -76,7 +76,26 @@ def store_if_changed(wh: Warehouse, catalogue: Catalogue, calendar: WorkingCalen
     newest = wh.query(load_sql("catalogue_newest_digest"))
     if newest and newest[0][1] == digest:
         return None
+    if newest and not newest[0][1] and _holds(wh, catalogue, calendar):
+        # Recorded by a release before digests, of the same files: kept, and its digest recorded, once.
+        (row,) = wh.query(load_sql("catalogue_snapshot_record"), {"snapshot": newest[0][0]})
+        columns = ["snapshot", "name", "catalogue_version", "sample", "source", "loaded_at", "digest"]
+        wh.insert("catalogue_snapshots", columns, [[value] for value in (*row, digest)])
+        return None
     return store_catalogue(wh, catalogue, calendar).snapshot
+
+
+def _holds(wh: Warehouse, catalogue: Catalogue, calendar: WorkingCalendar) -> bool:
+    """Whether the newest snapshot reads back as ``catalogue`` and ``calendar`` (what it keeps of them)."""
+    try:
+        stored = load_stored_catalogue(wh)
+    except CatalogueSnapshotError:
+        return False
+    kept = Catalogue(
+        catalogue.procedures.values(), catalogue.units.values(), catalogue.fields.values(),
+        catalogue.meta.model_copy(update={"incomplete": False}),
+    )  # fmt: skip
+    return stored.catalogue == kept and stored.calendar.to_rows() == calendar.to_rows()
 
 
 def _snapshot_row(wh: Warehouse, snapshot: int | None) -> tuple[Any, ...]:

@@ -283,7 +283,9 @@ def snapshot_digest(catalogue: Catalogue, calendar: WorkingCalendar) -> str:
     ``catalogue_read.store_if_changed`` compares, so the same files make the same digest in any process."""
     h = hashlib.sha256()
     for part in (
-        catalogue.meta.model_dump(mode="json"),
+        # Not ``incomplete``: the snapshot keeps no such flag, so flipping it alone stored an identical
+        # snapshot at each load and told the operator to restart the detectors (review).
+        catalogue.meta.model_dump(mode="json", exclude={"incomplete"}),
         [catalogue.procedures[code].model_dump(mode="json") for code in sorted(catalogue.procedures)],
         [catalogue.units[code].model_dump(mode="json") for code in sorted(catalogue.units)],
         [catalogue.fields[code].model_dump(mode="json") for code in sorted(catalogue.fields)],

@@ -115,7 +115,7 @@ def province() -> tuple[list[AnyEvent], datetime]:
 
 def test_a_snapshot_is_stored_only_when_the_catalogue_or_calendar_differs(warehouse: Warehouse) -> None:
     """``store_if_changed`` (each load), by digest: the same files store nothing; another catalogue or
-    calendar is stored. A snapshot recorded before digests were kept is stored again once. Compared by
+    calendar is stored; a snapshot recorded before digests were kept (here, one with no rows) too. Compared by
     reading the snapshot back, a unit valid to 9999-12-31 (read back as 2149-06-06 on the embedded engine)
     made every load store the catalogue again (diff review): such a date is now refused where it is written.
     """
@@ -128,6 +128,8 @@ def test_a_snapshot_is_stored_only_when_the_catalogue_or_calendar_differs(wareho
     incomplete = loads_catalogue(EXTRA.replace("sample: false", "sample: false, incomplete: true"))
     first = store_if_changed(warehouse, incomplete, calendar)
     assert first is not None and store_if_changed(warehouse, incomplete, calendar) is None
+    # What the snapshot does not keep (``incomplete``) is no difference (last review: each load stored it).
+    assert store_if_changed(warehouse, loads_catalogue(EXTRA), calendar) is None
     rows = calendar.to_rows()
     i = next(i for i, row in enumerate(rows) if row.kind)  # the province's notice cited for a day off
     other = WorkingCalendar.from_rows(
@@ -137,3 +139,27 @@ def test_a_snapshot_is_stored_only_when_the_catalogue_or_calendar_differs(wareho
     assert second is not None and second > first
     assert load_stored_catalogue(warehouse).calendar.to_rows() == other.to_rows()
     assert store_if_changed(warehouse, sample_catalogue(), other) not in (None, second)
+
+
+def test_a_snapshot_of_a_release_before_digests_is_kept_when_it_holds_the_same_files(
+    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first load after the upgrade stored the catalogue again, and told the operator to restart the
+    detectors, though nothing had changed (last review): a snapshot without a digest that reads back as the
+    load's files is kept, its digest recorded, so the next load compares one row."""
+    from warehouse import store
+
+    migrate(warehouse)
+    calendar, catalogue = load_calendar(), loads_catalogue(EXTRA)
+    with monkeypatch.context() as patched:
+        patched.setattr(store, "snapshot_digest", lambda *_: "")  # as a release before recorded it
+        before = store_catalogue(warehouse, catalogue, calendar).snapshot
+    assert store_if_changed(warehouse, catalogue, calendar) is None
+    assert load_stored_catalogue(warehouse).snapshot == before
+
+    def no_read_back(*_: object) -> None:
+        raise AssertionError("compared by digest, not read back")
+
+    monkeypatch.setattr("warehouse.catalogue_read.load_stored_catalogue", no_read_back)
+    assert store_if_changed(warehouse, catalogue, calendar) is None
+    assert store_if_changed(warehouse, sample_catalogue(), calendar) is not None  # another: stored

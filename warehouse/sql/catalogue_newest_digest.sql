@@ -1,5 +1,7 @@
--- The newest recorded catalogue snapshot's digest ('' for one recorded before digests were kept).
-SELECT snapshot, digest
-FROM catalogue_snapshots FINAL
-ORDER BY snapshot DESC
-LIMIT 1
+-- The newest recorded catalogue snapshot and its digest: '' for one recorded before digests were kept, until
+-- a load finds it holds the same files and records the digest in a second row of the snapshot (max: that
+-- row's, whichever row a merge keeps).
+SELECT snapshot, max(digest)
+FROM catalogue_snapshots
+WHERE snapshot = (SELECT max(snapshot) FROM catalogue_snapshots)
+GROUP BY snapshot
