@@ -11,19 +11,25 @@ report is told both, in one sentence each, from the calendar stored with the cat
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from inspections.calendar import WorkingCalendar
 from inspections.calendar_days import LAM_BU, HolidayKind
+from inspections.catalogue import Catalogue
 from inspections.files.calendar import follows_pattern
+from inspections.timeunits import HOURS_PER_WORKING_DAY, TimeUnit
 from inspections.weeks import Week
 from warehouse.base import Warehouse
 from warehouse.queries import load_sql
 
 #: How far past the week its dossiers' due dates reach: most procedures take at most 20 working days, a
-#: few 30; 45 calendar days cover 30 working days around a holiday.
+#: few 30; 45 calendar days cover 30 working days around a holiday. A catalogue with longer limits reaches
+#: further (:func:`horizon`).
 HORIZON = timedelta(days=45)
+#: Calendar days per working day, and the margin for a long holiday, of :func:`horizon`.
+_DAYS_PER_WORKING_DAY, _HOLIDAY_MARGIN = 1.5, 15
 
 _PATTERN = {
     "vi": "Lịch ngày nghỉ {years} đang tính theo quy định của Bộ luật Lao động, chưa theo thông báo nghỉ "
@@ -60,11 +66,35 @@ class CalendarNote:
         return lines
 
 
-def calendar_note(wh: Warehouse, week: Week, calendar: WorkingCalendar | None = None) -> CalendarNote:
-    """The note for ``week``: the days from its Monday to :data:`HORIZON` after it, in ``calendar`` (the
-    process's, the one its folds were judged with), else in the newest calendar snapshot the warehouse
-    stores (none: no note)."""
-    first, last = week.start, week.end + HORIZON
+def horizon(catalogue: Catalogue | None) -> timedelta:
+    """How far past a week its dossiers' due dates may reach: :data:`HORIZON`, or what the catalogue's longest
+    time limit needs (a working day as a day and a half, and a fortnight for a long holiday): a procedure of
+    60 working days received in October is due in January, beyond 45 days (review of New Year 2027)."""
+    if catalogue is None:
+        return HORIZON
+    longest = 0.0
+    for procedure in catalogue.procedures.values():
+        for limit in (procedure.max_time, *(t.max_time for t in procedure.time_limits)):
+            if limit.unit is TimeUnit.CALENDAR_DAYS:
+                longest = max(longest, float(limit.amount))
+            elif limit.unit is TimeUnit.WORKING_DAYS:
+                longest = max(longest, float(limit.amount) * _DAYS_PER_WORKING_DAY)
+            elif limit.unit is TimeUnit.WORKING_HOURS:
+                longest = max(longest, float(limit.amount) / HOURS_PER_WORKING_DAY * _DAYS_PER_WORKING_DAY)
+    return max(HORIZON, timedelta(days=math.ceil(longest) + _HOLIDAY_MARGIN))
+
+
+def calendar_note(
+    wh: Warehouse,
+    week: Week,
+    calendar: WorkingCalendar | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+) -> CalendarNote:
+    """The note for ``week``: the days from its Monday to its :func:`horizon` after it (the ``catalogue``'s
+    longest limit, :data:`HORIZON` at least), in ``calendar`` (the process's, the one its folds were judged
+    with), else in the newest calendar snapshot the warehouse stores (none: no note)."""
+    first, last = week.start, week.end + horizon(catalogue)
     start, stop = date(first.year, 1, 1), date(last.year + 1, 1, 1)
     if calendar is None:
         rows = [

@@ -391,6 +391,6 @@ def build_report(
         maturity_days=header.maturity_days,
         cases=gather.week_cases(wh, week),
         data_from=gather.oldest_event(wh),
-        calendar=calendar_note(wh, week, calendar),
+        calendar=calendar_note(wh, week, calendar, catalogue=catalogue),
         rulebook_versions=week_rulebook_versions(wh, week),
     )

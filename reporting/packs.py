@@ -283,7 +283,7 @@ def write_packs(
     figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity_days, now)
     dated = letterhead(header, week, figures.through)
     provisional = provisional_box(t, maturity)
-    days_off = calendar_box(t, wh, week, calendar)
+    days_off = calendar_box(t, wh, week, calendar, catalogue)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -323,13 +323,15 @@ def pack_dated(dated: Letterhead, pack: UnitPack, now: datetime) -> Letterhead:
     return dated if day <= dated.issued_on else dataclasses.replace(dated, issued_on=day)
 
 
-def calendar_box(t: Texts, wh: Warehouse, week: Week, calendar: CalendarPort | None) -> str | None:
+def calendar_box(
+    t: Texts, wh: Warehouse, week: Week, calendar: CalendarPort | None, catalogue: Catalogue | None = None
+) -> str | None:
     """What a pack says of the calendar its due dates were counted with, as the weekly report does
     (``reporting.calendar_note``), and what to do about it on site (``None``: a notice's days throughout).
     A pack of January 2027 listed firm violations counted on the Labour Code's pattern of Tết, which the
     notice often moves by a day, without a word (review of New Year 2027)."""
     own = calendar if isinstance(calendar, WorkingCalendar) else None  # else the snapshot's
-    lines = calendar_note(wh, week, own).lines(t.lang)
+    lines = calendar_note(wh, week, own, catalogue=catalogue).lines(t.lang)
     return " ".join(lines) + pack_text("calendar_check", t.lang) if lines else None
 
 

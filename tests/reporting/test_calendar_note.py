@@ -139,3 +139,28 @@ def test_a_pack_says_so_too_and_what_to_check_on_site(warehouse: Warehouse, tmp_
     ]
     assert any(isinstance(c, str) and "Lịch ngày nghỉ năm 2027" in c for c in cells)
     assert calendar_box(Texts("vi"), warehouse, Week.parse("2025-W45"), None) is None
+
+
+def test_a_catalogue_with_long_limits_reaches_further(warehouse: Warehouse) -> None:
+    """Review of New Year 2027: the note looked 45 days past the week (the sample's longest limit is 20
+    working days), so a procedure of 60 working days received in October 2026, due in January 2027, had no
+    note. The horizon follows the catalogue's longest limit, dated ones too; the sample's stays 45 days."""
+    from inspections.catalogue import Catalogue, TimeLimit
+    from inspections.timeunits import ProcessingTime, TimeUnit
+    from reporting.calendar_note import HORIZON, horizon
+
+    platform = Platform(load_settings())
+    init(platform, warehouse)
+    sample = platform.catalogue
+    assert horizon(sample) == HORIZON == horizon(None)
+    code = next(iter(sample.procedures))
+    long = ProcessingTime(60, TimeUnit.WORKING_DAYS)
+    later = TimeLimit(valid_from=date(2026, 1, 1), max_time=long)
+    procedures = [
+        p.model_copy(update={"time_limits": (later,)}) if p.code == code else p
+        for p in sample.procedures.values()
+    ]
+    longer = Catalogue(procedures, sample.units.values(), sample.fields.values(), sample.meta)
+    week = Week.parse("2026-W40")  # ends 04/10/2026; 60 working days on reach January 2027
+    assert calendar_note(warehouse, week, catalogue=sample) == CalendarNote()
+    assert calendar_note(warehouse, week, catalogue=longer).pattern_years == (2027,)
