@@ -90,6 +90,7 @@ class Platform:
             signer_name=settings.report_signer_name,
             copies=settings.report_copies,
             maturity_days=settings.report_maturity_days,
+            working_days=self.calendar,
         )
 
 

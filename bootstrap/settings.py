@@ -138,7 +138,8 @@ class Settings(BaseSettings):
         ge=0,
         le=60,
         description="A week is provisional (marked, not compared as complete) until the data reach this "
-        "many days past its end: time-triggered violations and late events may still change it.",
+        "many working days past its end (in the calendar): time-triggered violations and late events may "
+        "still change it. Its final report is built at 07:00 the day after the next working day.",
     )
 
     # -- Kafka --------------------------------------------------------------------------------------------

@@ -190,7 +190,9 @@ def create_app(
     )
     app.state.templates = templates()
     app.state.dashboards = Dashboards(service)
-    app.state.header_for = header_for or (lambda lang: make_header(service.catalogue, lang))
+    app.state.header_for = header_for or (
+        lambda lang: make_header(service.catalogue, lang, working_days=service.calendar)
+    )
     # Outside Starlette, not as its middleware: Starlette answers an unhandled error (a 500) from its
     # outermost layer, which its own middleware never sees, and that page needs the headers too.
     secured: ASGIApp = SecurityHeaders(BodyLimit(app))

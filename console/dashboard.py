@@ -23,7 +23,7 @@ from inspections.weeks import Week, WeekError, supported_week
 from reporting.api import violation_summary
 from reporting.gather import handled, lowest_rated, newest_event, week_bounds, week_forms
 from reporting.i18n import Texts
-from reporting.reach import Maturity, figures_and_maturity
+from reporting.reach import Maturity, MaturityRule, figures_and_maturity
 from reporting.report_json import Names
 from warehouse.cases import CaseCounts, case_counts
 from warehouse.console_read import reported_weeks
@@ -121,7 +121,7 @@ class Dashboards:
         )
         return replace(board, cases=counts)
 
-    def maturity(self, week: Week, t: Texts, maturity_days: int) -> Maturity:
+    def maturity(self, week: Week, t: Texts, rule: MaturityRule) -> Maturity:
         """Whether ``week``'s figures are final, as its report and packs judge it (``reach.week_maturity``):
         the dashboard showed a provisional week's figures as if final, beside a report that said they were
         not (review). Kept as long as the week's figures (``CACHE_SECONDS``): it reads every stored event's
@@ -130,10 +130,10 @@ class Dashboards:
 
         def judged() -> Maturity:
             return svc.run(
-                lambda: figures_and_maturity(t, svc.catalogue, svc.reader, week, maturity_days, svc.clock())
+                lambda: figures_and_maturity(t, svc.catalogue, svc.reader, week, rule, svc.clock())
             )[1]
 
-        return self._maturity.get((str(week), t.lang, maturity_days), judged)
+        return self._maturity.get((str(week), t.lang, rule.days), judged)
 
     def _build(self, week: Week) -> Dashboard:
         svc = self.service

@@ -97,8 +97,8 @@ async def dashboard(request: Request) -> Response:
     assert week is not None
     board = await run_in_threadpool(boards.of, week)
     t = ConsoleTexts(lang_of(request))
-    days = request.app.state.header_for(t.lang).maturity_days
-    maturity = await run_in_threadpool(boards.maturity, week, t, days)
+    rule = request.app.state.header_for(t.lang).maturity
+    maturity = await run_in_threadpool(boards.maturity, week, t, rule)
     return render(request, "dashboard.html.j2", who=who, board=board, read_only=who.account.role == "leader",
                   maturity=maturity)  # fmt: skip
 

@@ -1,18 +1,19 @@
 """The weekly job and its schedules, Asia/Ho_Chi_Minh: Monday 07:00 for the week that just ended, and
-Friday 07:00 for the same week again, once its figures are final.
+07:00 on the day its figures are final for the same week again (a Friday, for an ordinary week).
 
-A week is provisional until every feed's data reach its end plus ``report_maturity_days`` (default 3:
-Thursday 00:00) and the report says so (``reporting.reach``): Monday's report is a draft on purpose, so
-leadership sees the week at once, and Friday's rebuild is the one to sign. The rebuild waits a working day
-past the maturity instant: a feed reaches Thursday 00:00 with its first event of Thursday, and at Thursday
-07:00, before the offices open, most had none yet, so that tick built another provisional report (review of
-2026-12-04). With a maturity beyond 3 days, launch the week again once it has passed
-(docs/operators-guide.md).
+A week is provisional until every feed's data reach ``report_maturity_days`` working days past its end
+(default 3: Thursday 00:00; ``reporting.reach.MaturityRule``) and the report says so: Monday's report is a
+draft on purpose, so leadership sees the week at once, and the rebuild is the one to sign. The rebuild waits
+a working day past the maturity instant: a feed reaches Thursday 00:00 with its first event of Thursday, and
+at Thursday 07:00, before the offices open, most had none yet, so that tick built another provisional report
+(review of 2026-12-04). The final schedule ticks every day and builds the weeks whose rebuild day it is, by
+the platform's calendar: a fixed Friday rebuilt the week before Tết 2027 (its next four working days off)
+with no office open since, provisional, and never again (review of the New Year 2027 seat).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from dagster import (
@@ -26,9 +27,12 @@ from dagster import (
     schedule,
 )
 
+from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from pipelines.assets.common import GROUP
 from pipelines.partitions import DEFAULT_START, TIMEZONE, key_of_week
+from pipelines.resources import PlatformResource
+from reporting.reach import MaturityRule
 
 if TYPE_CHECKING:  # not exported by dagster; only the annotation needs it
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
@@ -37,9 +41,9 @@ WEEKLY_JOB = "weekly_reports_job"
 WEEKLY_SCHEDULE = "weekly_reports_schedule"
 CRON = "0 7 * * 1"
 FINAL_SCHEDULE = "weekly_reports_final_schedule"
-#: Friday 07:00: the default maturity (3 days past Sunday's end) has passed, and the offices have sent a
-#: working day's events since.
-FINAL_CRON = "0 7 * * 5"
+#: Every day 07:00: the ticks on a week's rebuild day (``MaturityRule.final_run_on``: Friday, for an ordinary
+#: week and the default maturity) build it; the others skip.
+FINAL_CRON = "0 7 * * *"
 
 
 def build_weekly_job() -> UnresolvedAssetJobDefinition:
@@ -69,12 +73,55 @@ def build_weekly_schedule(
 def build_final_schedule(
     job: UnresolvedAssetJobDefinition, start: date = DEFAULT_START
 ) -> ScheduleDefinition:
-    """Friday 07:00 local time, for the week that ended the Sunday before (its figures final): the tick of
-    Friday 2025-11-14 builds partition 2025-11-03 (2025-W45) again, under its own run key."""
-    description = "Every Friday 07:00 Asia/Ho_Chi_Minh: last week's reports again, its figures final."
-    return _last_week(
-        job, FINAL_SCHEDULE, FINAL_CRON, description, "weekly-final", {"dossier_audit/final": "true"}, start
+    """Every day 07:00 local time, for the weeks whose figures are final by then
+    (``MaturityRule.final_run_on``, in the platform's calendar): the tick of Friday 2025-11-14 builds
+    partition 2025-11-03 (2025-W45) again, under its own run key; that of Thursday 2027-02-18 builds 2027-W05,
+    the week before Tết. A tick with no such week skips, saying which week is next."""
+    first = Week.of(start)
+    description = (
+        "Every day 07:00 Asia/Ho_Chi_Minh: the reports of each week whose figures became final again (a "
+        "Friday for an ordinary week; later after days off)."
     )
+
+    @schedule(
+        name=FINAL_SCHEDULE, job=job, cron_schedule=FINAL_CRON, execution_timezone=TIMEZONE,
+        description=description,
+    )  # fmt: skip
+    def final_weeks(
+        context: ScheduleEvaluationContext, platform: PlatformResource
+    ) -> list[RunRequest] | SkipReason:
+        today = context.scheduled_execution_time.astimezone(VN_TZ).date()
+        rule = platform.platform().report_header().maturity
+        weeks = [w for w in weeks_rebuilt_on(today, rule) if w.start >= first.start]
+        if not weeks:
+            latest = Week.last_complete(context.scheduled_execution_time)
+            if latest.start < first.start:
+                return SkipReason(f"no complete week yet: the partitions begin with {first} ({first.start})")
+            run = rule.final_run_on(latest)
+            return SkipReason(
+                f"no week is final today: {latest} {'is' if run > today else 'was'} rebuilt on {run}"
+            )
+        return [
+            RunRequest(
+                run_key=f"weekly-final:{key}", partition_key=key, tags={**_FINAL_TAGS, _WEEK: str(week)}
+            )
+            for week, key in ((week, key_of_week(week)) for week in weeks)
+        ]
+
+    return final_weeks
+
+
+_WEEK = "dossier_audit/week"
+_FINAL_TAGS = {"dossier_audit/final": "true"}
+
+
+def weeks_rebuilt_on(day: date, rule: MaturityRule) -> list[Week]:
+    """The weeks whose final report is built on ``day`` (``MaturityRule.final_run_on``), oldest first: those
+    that ended within the reach of the longest maturity (60 working days, with room for the days off)."""
+    latest = Week.of(day - timedelta(days=7))
+    reach = rule.days // 5 + 4  # weeks: a working week per 5 working days, and Tết's days off
+    candidates = [latest.previous(n) for n in range(reach, -1, -1)]
+    return [week for week in candidates if week.end <= day and rule.final_run_on(week) == day]
 
 
 def _last_week(

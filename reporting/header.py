@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from inspections.catalogue import Catalogue, Level
+from inspections.ports import CalendarPort
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting.i18n import Texts, check_lang
+from reporting.reach import MaturityRule
 
 #: The default symbol: báo cáo (BC) of the default issuer, the Tổ kiểm tra (TKT) that signs it.
 DEFAULT_SYMBOL = "BC-TKT"
@@ -47,12 +49,19 @@ class ReportHeader:
     signer_title: tuple[str, ...] = ("TỔ TRƯỞNG",)  # lines above the signature
     signer_name: str = ""  # under the signature (empty: left for the signer)
     copies: tuple[str, ...] = ()  # "Nơi nhận"
-    #: Days past a week's end before its figures are final (``report_maturity_days``): until then the week
-    #: is provisional, marked as such and compared only where its figures are already complete.
+    #: Working days past a week's end before its figures are final (``report_maturity_days``): until then
+    #: the week is provisional, marked as such and compared only where its figures are already complete.
     maturity_days: int = 3
+    #: The calendar those days are counted in (the process's; ``None``: calendar days).
+    working_days: CalendarPort | None = None
 
     def __post_init__(self) -> None:
         check_lang(self.lang)
+
+    @property
+    def maturity(self) -> MaturityRule:
+        """When a week's figures are final (``reach.MaturityRule``)."""
+        return MaturityRule(self.maturity_days, self.working_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +122,14 @@ def make_header(
     signer_name: str | None = None,
     copies: str | None = None,
     maturity_days: int = 3,
+    working_days: CalendarPort | None = None,
 ) -> ReportHeader:
     """The header with the given lines or, each left unset, the default: the catalogue's province (upper
     case) as issuer, the inspection team in ``lang`` as team, the province's name as place, the province's
     chairman as addressee, the team leader as signer and the usual recipients, in ``lang`` (an English report
     printed "TỔ TRƯỞNG" and "Như trên; …": review). ``number`` is blank, ``week`` or the number to print.
-    ``signer_title`` breaks lines at ``|``; ``copies`` lists recipients split at ``;``."""
+    ``signer_title`` breaks lines at ``|``; ``copies`` lists recipients split at ``;``. ``working_days``:
+    the calendar ``maturity_days`` are counted in."""
     texts = Texts(lang)
     return ReportHeader(
         issuer=issuer or province_unit_name(catalogue).upper(),
@@ -132,6 +143,7 @@ def make_header(
         signer_name=(signer_name or "").strip(),
         copies=_parts(copies or "", ";") or _parts(texts("default_copies"), ";"),
         maturity_days=maturity_days,
+        working_days=working_days,
     )
 
 

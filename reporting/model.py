@@ -21,7 +21,7 @@ from reporting.calendar_note import CalendarNote, calendar_note
 from reporting.counting import relative_change
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
-from reporting.reach import Maturity, week_figures, week_maturity
+from reporting.reach import Maturity, MaturityRule, week_figures, week_maturity
 from reporting.report_json import Names
 from reporting.rulebook_note import rulebook_lines, week_rulebook_versions
 from warehouse.base import Warehouse
@@ -52,6 +52,10 @@ class Alert(str):
     alert = True
 
 
+#: Three working days, counted as calendar days (no calendar): a report built without a header's.
+_DEFAULT_MATURITY = MaturityRule()
+
+
 @dataclass(frozen=True)
 class WeeklyReport:
     """The gathered content of one weekly report."""
@@ -80,8 +84,8 @@ class WeeklyReport:
     #: average divides by are those with dossiers to handle (empty: the trend's weeks before, see
     #: :attr:`earlier_forms`).
     prior_forms: tuple[ReportingForm, ...] = ()
-    #: Days past the week's end before its figures are final (the ``report_maturity_days`` setting).
-    maturity_days: int = 3
+    #: When the week's figures are final (the header's: ``report_maturity_days`` working days after it).
+    maturity_rule: MaturityRule = _DEFAULT_MATURITY
     #: The inspectors' handling of the week's violations in the console (``None``: no case yet).
     cases: CaseCounts | None = None
     #: The oldest stored event (``None``: none): an empty week before it was never loaded, which
@@ -187,7 +191,7 @@ class WeeklyReport:
     def maturity(self) -> Maturity:
         """Whether the week's figures are final (``week_maturity``)."""
         return week_maturity(
-            self.texts, self.week, self.data_through, self.maturity_days, bool(self.unfinished_loads),
+            self.texts, self.week, self.data_through, self.maturity_rule, bool(self.unfinished_loads),
             self.lagging_feed, self.data_ahead,
         )  # fmt: skip
 
@@ -369,7 +373,7 @@ def build_report(
     points = [*before, gather.TrendPoint(week, forms.province, forms.units)]
     # How far the figures reach, up to the instant the week's figures are final: the report of a final week
     # is the same whatever day it is made again (a retry, a backfill months later: same date, same bytes).
-    figures = week_figures(catalogue, wh, week, header.maturity_days, as_of or datetime.now(UTC))
+    figures = week_figures(catalogue, wh, week, header.maturity, as_of or datetime.now(UTC))
     return WeeklyReport(
         lang=header.lang,
         week=week,
@@ -388,7 +392,7 @@ def build_report(
         data_through=figures.through,
         lagging_feed=figures.lagging,
         data_ahead=figures.ahead,
-        maturity_days=header.maturity_days,
+        maturity_rule=header.maturity,
         cases=gather.week_cases(wh, week),
         data_from=gather.oldest_event(wh),
         calendar=calendar_note(wh, week, calendar, catalogue=catalogue),

@@ -280,7 +280,7 @@ def write_packs(
     t = Texts(header.lang)
     # Dated as the week's report is: by how far its figures reach (``reach.figures_through``).
     now = datetime.now(UTC)
-    figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity_days, now)
+    figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity, now)
     dated = letterhead(header, week, figures.through)
     provisional = provisional_box(t, maturity)
     days_off = calendar_box(t, wh, week, calendar, catalogue)

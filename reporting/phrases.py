@@ -146,14 +146,14 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "and reach {final_day}.",
     },
     "provisional_immature": {
-        "vi": "dữ liệu mới cập nhật đến {through}, chưa đủ {days} ngày sau khi kết thúc tuần.",
-        "en": "the data reach {through}, less than {days} days after the week's end.",
+        "vi": "dữ liệu mới cập nhật đến {through}, chưa đủ {days} ngày làm việc sau khi kết thúc tuần.",
+        "en": "the data reach {through}, less than {days} working days after the week's end.",
     },
     "provisional_lagging": {
-        "vi": "dữ liệu mới cập nhật đến {through} (nguồn chậm nhất: {feed}), chưa đủ {days} ngày sau khi kết "
-        "thúc tuần.",
-        "en": "the data reach {through} (the feed that lags most: {feed}), less than {days} days after the "
-        "week's end.",
+        "vi": "dữ liệu mới cập nhật đến {through} (nguồn chậm nhất: {feed}), chưa đủ {days} ngày làm việc "
+        "sau khi kết thúc tuần.",
+        "en": "the data reach {through} (the feed that lags most: {feed}), less than {days} working days "
+        "after the week's end.",
     },
     "provisional_behind": {
         "vi": "chưa có dữ liệu của {feed} sau khi kết thúc tuần (mới cập nhật đến {through}).",

@@ -7,6 +7,11 @@ successor does. Its newest event says nothing about how far the week's data reac
 every later week's reach to the last event before the merger, provisional for ever (review of
 2026-12-04). Such a feed is left out; any other counts, so one up-to-date feed still does not hide one that
 lags, and the report names the feed that lags most, for the operator to chase.
+
+A week is final a number of *working* days after its end (:class:`MaturityRule`): the events of a week come
+in on the days the offices work, and a week before Tết, whose next days are all off, counted three calendar
+days, reached its "final" day with no office open since and was never built again (review of the New Year
+2027 seat).
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from inspections.calendar import CalendarRangeError
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
+from inspections.ports import CalendarPort
 from inspections.weeks import Week
 from reporting.i18n import Texts
 from warehouse.base import Warehouse
@@ -24,6 +31,47 @@ from warehouse.load_runs import unfinished_runs
 
 _UNIT = "unit:"
 _SYSTEM = "system:"
+
+
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class MaturityRule:
+    """When a week's figures are final: ``days`` working days after its end (``report_maturity_days``), in
+    ``calendar`` (without one, or past its last day, calendar days: a test's report, a year not in it).
+
+    With the default 3, an ordinary week is final on Thursday 00:00 and rebuilt Friday 07:00, as before; a
+    week followed by days off is final that many working days later (week 2027-W05, before Tết: Wednesday
+    17 February rather than Thursday 11 February, a day every office was closed)."""
+
+    days: int = 3
+    calendar: CalendarPort | None = None
+
+    def final_on(self, week: Week) -> date:
+        """The day from whose 00:00 the week's figures are final: the day after the ``days``-th working day
+        from the week's end (its next Monday) on; that Monday for no days."""
+        if self.days == 0:
+            return week.end
+        if self.calendar is not None:
+            try:
+                return self.calendar.working_day_offset(week.end - _DAY, self.days) + _DAY
+            except CalendarRangeError:
+                pass
+        return week.end + timedelta(days=self.days)
+
+    def final_run_on(self, week: Week) -> date:
+        """The day (07:00) the week's final report is built: the day after the first working day from
+        :meth:`final_on` on, whose events the offices have sent by then (most feeds reach the final instant
+        only with an event of that day: review of 2026-12-04). Friday, for an ordinary week."""
+        final = self.final_on(week)
+        if self.calendar is not None:
+            try:
+                if not self.calendar.is_working_day(final):
+                    final = self.calendar.working_day_offset(final, 1)
+            except CalendarRangeError:
+                pass
+        return final + _DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +85,14 @@ class Reach:
     ahead: datetime | None = None
 
 
-def week_reach(catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: int, as_of: datetime) -> Reach:
+def week_reach(catalogue: Catalogue, wh: Warehouse, week: Week, rule: MaturityRule, as_of: datetime) -> Reach:
     """How far the data reach for ``week``, events after ``as_of`` left out (``warehouse.feeds``): the feeds
-    of units abolished by the day the week becomes final (its end plus ``maturity_days``) are not waited
-    for; when nothing else is left, the newest of them."""
+    of units abolished by the day the week becomes final (``rule``) are not waited for; when nothing else is
+    left, the newest of them."""
     newest = feed_newest(wh, as_of)
     if not newest:
         return Reach(None)
-    final_on = week.end + timedelta(days=maturity_days)
+    final_on = rule.final_on(week)
     waited = {feed: at for feed, at in newest.items() if not _abolished(catalogue, feed, final_on)}
     if not waited:  # every feed is an abolished unit's: the data reach as far as the last of them
         feed = max(newest, key=lambda f: (newest[f], f))
@@ -65,35 +113,33 @@ class WeekFigures:
 
 
 def week_figures(
-    catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: int, as_of: datetime
+    catalogue: Catalogue, wh: Warehouse, week: Week, rule: MaturityRule, as_of: datetime
 ) -> WeekFigures:
     """:func:`week_reach` and :func:`figures_through` of ``week``, the lagging feed named
     (:func:`feed_name`)."""
-    reach = week_reach(catalogue, wh, week, maturity_days, as_of)
-    through, feed = figures_through(reach, week, maturity_days)
+    reach = week_reach(catalogue, wh, week, rule, as_of)
+    through, feed = figures_through(reach, week, rule)
     return WeekFigures(through, feed_name(catalogue, feed) if feed else "", reach.ahead)
 
 
 def figures_and_maturity(
-    t: Texts, catalogue: Catalogue, wh: Warehouse, week: Week, maturity_days: int, as_of: datetime
+    t: Texts, catalogue: Catalogue, wh: Warehouse, week: Week, rule: MaturityRule, as_of: datetime
 ) -> tuple[WeekFigures, Maturity]:
     """:func:`week_figures` of ``week`` and whether they are final (:func:`week_maturity`, a load left
     unfinished counted): what the packs and the main job's summary say of a week, as its report does."""
-    figures = week_figures(catalogue, wh, week, maturity_days, as_of)
+    figures = week_figures(catalogue, wh, week, rule, as_of)
     unfinished = bool(unfinished_runs(wh))
-    maturity = week_maturity(
-        t, week, figures.through, maturity_days, unfinished, figures.lagging, figures.ahead
-    )
+    maturity = week_maturity(t, week, figures.through, rule, unfinished, figures.lagging, figures.ahead)
     return figures, maturity
 
 
-def figures_through(reach: Reach, week: Week, maturity_days: int) -> tuple[datetime | None, str]:
+def figures_through(reach: Reach, week: Week, rule: MaturityRule) -> tuple[datetime | None, str]:
     """How far ``week``'s figures reach (``reach``: :func:`week_reach`), at most to the instant they are
-    final (its end plus ``maturity_days``: a report made again later says the same), and the feed that lags,
+    final (``rule``: a report made again later says the same), and the feed that lags,
     if one holds them back (``""`` when none). The date the week's documents bear follows it
     (``header.letterhead``): the report's and its audit packs' (the packs were dated Monday beside a report
     of Thursday: review)."""
-    through, final = reach.through, local_midnight(week.end + timedelta(days=maturity_days))
+    through, final = reach.through, local_midnight(rule.final_on(week))
     lagging = reach.lagging if through is not None and through < final else ""
     return (min(through, final) if through is not None else None), lagging
 
@@ -118,7 +164,7 @@ def feed_name(catalogue: Catalogue, feed: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Maturity:
     """Whether a week's figures are final: ``provisional`` when a load did not complete or the data do not
-    yet reach ``final_on`` (the week's end plus the maturity days), with the reasons in words."""
+    yet reach ``final_on`` (:meth:`MaturityRule.final_on`), with the reasons in words."""
 
     provisional: bool
     reasons: tuple[str, ...]
@@ -137,13 +183,13 @@ def week_maturity(
     t: Texts,
     week: Week,
     data_through: datetime | None,
-    maturity_days: int,
+    rule: MaturityRule,
     unfinished_loads: bool,
     lagging: str = "",
     ahead: datetime | None = None,
 ) -> Maturity:
-    """Provisional when a load did not complete, or the data end before the week's end plus
-    ``maturity_days`` (time-triggered violations of its last days may still appear or change kind).
+    """Provisional when a load did not complete, or the data end before the day ``rule`` makes the week final
+    (time-triggered violations of its last days may still appear or change kind).
 
     "The data end" is ``data_through``: per feed (an event's ``source.system``, or its unit when it
     names no source) the newest event at or before the report's as-of instant, and of those the lowest
@@ -151,7 +197,7 @@ def week_maturity(
     not hide one that lags, and a future-dated event (after the as-of instant) does not make the week look
     complete. ``lagging``: that feed in words, named in the reason when another feed (``ahead``: the newest
     of them) has reached the instant the reason is about (the week's end, or the day it is final)."""
-    final_on = week.end + timedelta(days=maturity_days)
+    final_on = rule.final_on(week)
     reasons: list[str] = []
     if unfinished_loads:
         reasons.append(t("provisional_load"))
@@ -163,8 +209,8 @@ def week_maturity(
     elif data_through < local_midnight(final_on):
         through = t.instant(data_through)
         if lagging and ahead is not None and ahead >= final:
-            reasons.append(t("provisional_lagging", through=through, feed=lagging, days=maturity_days))
+            reasons.append(t("provisional_lagging", through=through, feed=lagging, days=rule.days))
         else:
-            reasons.append(t("provisional_immature", through=through, days=maturity_days))
+            reasons.append(t("provisional_immature", through=through, days=rule.days))
     incomplete = unfinished_loads or data_through is None or data_through < local_midnight(week.end)
     return Maturity(bool(reasons), tuple(reasons), final_on, incomplete)

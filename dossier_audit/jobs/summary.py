@@ -166,8 +166,8 @@ def summary_maturity(platform: Platform, week: Week, wh: Warehouse | None, lang:
     """The week's maturity as the weekly report judges it (now, per feed; ``None`` without a warehouse)."""
     if wh is None:
         return None
-    days = platform.settings.report_maturity_days
-    _, maturity = figures_and_maturity(Texts(lang), platform.catalogue, wh, week, days, datetime.now(UTC))
+    rule = platform.report_header(lang).maturity
+    _, maturity = figures_and_maturity(Texts(lang), platform.catalogue, wh, week, rule, datetime.now(UTC))
     return maturity
 
 

@@ -50,30 +50,86 @@ def test_every_monday_tick_builds_the_last_complete_week(day):
     assert key == (monday - timedelta(days=7)).isoformat()
 
 
+def final_tick(at: datetime, repo=REPO) -> tuple[list[str], str]:
+    """The final schedule's tick at ``at``: the weeks it builds, and its skip message."""
+    from pipelines.resources import PlatformResource
+    from pipelines.schedules import FINAL_SCHEDULE
+
+    context = build_schedule_context(
+        scheduled_execution_time=at, repository_def=repo, resources={"platform": PlatformResource()}
+    )
+    data = repo.get_schedule_def(FINAL_SCHEDULE).evaluate_tick(context)
+    for request in data.run_requests or []:
+        assert request.run_key == f"weekly-final:{request.partition_key}"
+        assert request.tags["dossier_audit/final"] == "true"
+    return [r.partition_key for r in data.run_requests or []], data.skip_message or ""
+
+
 def test_friday_rebuilds_last_week_once_its_figures_are_final():
-    """Monday's report is provisional until its data reach Sunday + 3 days (the default maturity); nothing
-    built the final one (review of 2026-12-04). Friday 07:00 builds the same week again: at Thursday 07:00
-    most feeds had sent no event of Thursday yet, so that report was provisional too (second review)."""
+    """Monday's report is provisional until its data reach 3 working days past its end (the default
+    maturity); nothing built the final one (review of 2026-12-04). For an ordinary week the final tick of
+    Friday 07:00 builds it again: at Thursday 07:00 most feeds had sent no event of Thursday yet, so that
+    report was provisional too (second review). The schedule ticks daily; the other days skip, naming the
+    day the latest week is rebuilt."""
     from pipelines.schedules import FINAL_SCHEDULE
 
     final = REPO.get_schedule_def(FINAL_SCHEDULE)
     assert (final.cron_schedule, final.execution_timezone, final.job_name) == (
-        "0 7 * * 5", "Asia/Ho_Chi_Minh", WEEKLY_JOB
+        "0 7 * * *", "Asia/Ho_Chi_Minh", WEEKLY_JOB
     )  # fmt: skip
     for friday, week in ((datetime(2025, 11, 14, 7, tzinfo=VN_TZ), "2025-11-03"),
                          (datetime(2026, 1, 9, 7, tzinfo=VN_TZ), "2025-12-29")):  # fmt: skip
-        data = final.evaluate_tick(
-            build_schedule_context(scheduled_execution_time=friday, repository_def=REPO)
-        )
-        assert data.run_requests is not None
-        (request,) = data.run_requests
-        assert request.partition_key == week and request.run_key == f"weekly-final:{week}"
+        assert final_tick(friday) == ([week], "")
         monday = friday - timedelta(days=4)
         assert tick(monday) == [week]  # the provisional Monday run of the same week, under another run key
+        thursday = friday - timedelta(days=1)
+        assert final_tick(thursday) == ([], f"no week is final today: {week_of_key(week)} is rebuilt on "
+                                            f"{friday.date()}")  # fmt: skip
     from reporting.header import ReportHeader
 
     maturity = ReportHeader.__dataclass_fields__["maturity_days"].default
     assert maturity == 3  # Thursday 00:00 is when a week ending Sunday 24:00 is final by default
+
+
+def test_the_week_before_tet_2027_is_rebuilt_once_the_offices_have_worked_after_it():
+    """2027-W05 ends on Monday 8 February, and the pattern's Tết keeps every office closed to Thursday 11.
+    Counted in calendar days, its figures were "final" on Thursday 11 with no office open since: Friday's
+    rebuild was provisional (no data after the week's end), and no later tick built it again (review of the
+    New Year 2027 seat). In working days it is final on Wednesday 17, rebuilt on Thursday 18; 2027-W06 on
+    Friday 19, as usual."""
+    assert final_tick(datetime(2027, 2, 12, 7, tzinfo=VN_TZ)) == (
+        [], "no week is final today: 2027-W05 is rebuilt on 2027-02-18"
+    )  # fmt: skip
+    assert final_tick(datetime(2027, 2, 18, 7, tzinfo=VN_TZ))[0] == ["2027-02-01"]
+    assert final_tick(datetime(2027, 2, 19, 7, tzinfo=VN_TZ))[0] == ["2027-02-08"]
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 1)), st.integers(0, 60))
+def test_every_week_is_rebuilt_on_one_day_once_its_figures_are_final(day, days):
+    """Over the days from a week's end to its rebuild, exactly one builds it: the day after the first working
+    day from the day it is final, itself after ``days`` working days from its end (a Friday whenever the
+    three days after an ordinary week are working days, with the default)."""
+    from inspections.files.calendar import load_calendar
+    from pipelines.schedules import weeks_rebuilt_on
+    from reporting.reach import MaturityRule
+
+    calendar = load_calendar(None)
+    rule = MaturityRule(days, calendar)
+    week = Week.of(day)
+    final, run = rule.final_on(week), rule.final_run_on(week)
+    counted = sum(map(calendar.is_working_day, _days(week.end, final)))
+    assert counted == days and (days == 0 or calendar.is_working_day(final - timedelta(days=1)))
+    assert calendar.is_working_day(run - timedelta(days=1)) and final < run
+    assert all(not calendar.is_working_day(d) for d in _days(final, run - timedelta(days=1)))
+    built = [d for d in _days(week.end, run + timedelta(days=7)) if week in weeks_rebuilt_on(d, rule)]
+    assert built == [run]
+    if days == 3 and all(calendar.is_working_day(week.end + timedelta(days=n)) for n in range(4)):
+        assert run.weekday() == 4  # Friday
+
+
+def _days(first: date, stop: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((stop - first).days)]
 
 
 def test_the_weekly_job_runs_its_steps_in_one_process():
@@ -93,17 +149,19 @@ def test_a_tick_before_the_first_week_has_ended_skips_saying_why():
     partition, an error tick (DagsterUnknownPartitionError: review). It skips, and the next Monday builds
     the first week."""
     from pipelines.definitions import build_definitions
-    from pipelines.schedules import FINAL_SCHEDULE
 
     repo = build_definitions(start=date(2025, 11, 3)).get_repository_def()
-    for name, at in ((WEEKLY_SCHEDULE, datetime(2025, 11, 3, 7, tzinfo=VN_TZ)),
-                     (FINAL_SCHEDULE, datetime(2025, 11, 7, 7, tzinfo=VN_TZ))):  # fmt: skip
-        data = repo.get_schedule_def(name).evaluate_tick(
-            build_schedule_context(scheduled_execution_time=at, repository_def=repo)
+    data = repo.get_schedule_def(WEEKLY_SCHEDULE).evaluate_tick(
+        build_schedule_context(
+            scheduled_execution_time=datetime(2025, 11, 3, 7, tzinfo=VN_TZ), repository_def=repo
         )
-        assert not data.run_requests and "no complete week yet" in (data.skip_message or ""), name
+    )
+    assert not data.run_requests and "no complete week yet" in (data.skip_message or "")
+    builds, skipped = final_tick(datetime(2025, 11, 7, 7, tzinfo=VN_TZ), repo)
+    assert not builds and "no complete week yet" in skipped
     monday = datetime(2025, 11, 10, 7, tzinfo=VN_TZ)
     data = repo.get_schedule_def(WEEKLY_SCHEDULE).evaluate_tick(
         build_schedule_context(scheduled_execution_time=monday, repository_def=repo)
     )
     assert [r.partition_key for r in data.run_requests or []] == ["2025-11-03"]
+    assert final_tick(datetime(2025, 11, 14, 7, tzinfo=VN_TZ), repo)[0] == ["2025-11-03"]

@@ -267,9 +267,9 @@ def test_an_incomplete_load_makes_the_week_provisional(province: Province) -> No
     # And data that stop before the week's end plus the maturity days.
     end = datetime.combine(MATURE_WEEK.end, datetime.min.time(), tzinfo=VN_TZ)
     early = dataclasses.replace(
-        report, data_through=end + timedelta(days=report.maturity_days) - timedelta(seconds=1)
+        report, data_through=end + timedelta(days=report.maturity_rule.days) - timedelta(seconds=1)
     )
-    late = dataclasses.replace(report, data_through=end + timedelta(days=report.maturity_days))
+    late = dataclasses.replace(report, data_through=end + timedelta(days=report.maturity_rule.days))
     assert early.maturity.provisional and not late.maturity.provisional
     assert early.maturity.final_on == MATURE_WEEK.end + timedelta(days=3) == date(2025, 10, 30)
 

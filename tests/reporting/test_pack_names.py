@@ -94,8 +94,8 @@ def test_colliding_units_each_get_their_pack(tmp_path: Path, monkeypatch: pytest
     found = [UnitPack(u, f"Đơn vị {u}", [], [], 0, f"{u}/{WEEK}", {}, {}) for u in units]
     monkeypatch.setattr(packs, "gather_packs", lambda *_: found)
 
-    def no_figures(t: Any, _: Any, __: Any, week: Week, days: int, ___: Any) -> Any:  # nor load runs
-        return WeekFigures(None, "", None), week_maturity(t, week, None, days, False)
+    def no_figures(t: Any, _: Any, __: Any, week: Week, rule: Any, ___: Any) -> Any:  # nor load runs
+        return WeekFigures(None, "", None), week_maturity(t, week, None, rule, False)
 
     monkeypatch.setattr(packs, "figures_and_maturity", no_figures)  # no warehouse: no figures to date
     monkeypatch.setattr(packs, "calendar_box", lambda *_: None)  # nor a calendar stored

@@ -13,10 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inspections.files.catalogue import load_catalogue
+from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import reach
 from reporting.i18n import Texts
-from reporting.reach import Reach, feed_name, week_maturity, week_reach
+from reporting.reach import MaturityRule, Reach, feed_name, week_maturity, week_reach
 
 CATALOGUE = load_catalogue(Path(__file__).parents[2] / "inspections" / "data" / "sample_province.yaml")
 MERGED = "unit:000.02.01.H99"  # thị trấn Tây Sơn, merged into 000.10.03.H99 on 1/7/2025
@@ -30,7 +31,7 @@ def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
 
 def reach_of(monkeypatch: pytest.MonkeyPatch, feeds: dict[str, datetime], week: Week = W29) -> Reach:
     monkeypatch.setattr(reach, "feed_newest", lambda wh, as_of: feeds)
-    return week_reach(CATALOGUE, object(), week, 3, utc(2025, 8, 1))  # type: ignore[arg-type]
+    return week_reach(CATALOGUE, object(), week, MaturityRule(3), utc(2025, 8, 1))  # type: ignore[arg-type]
 
 
 def test_a_unit_merged_away_is_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,19 +71,46 @@ def test_the_provisional_reason_names_the_feed_that_lags() -> None:
     name = feed_name(CATALOGUE, SUCCESSOR)
     assert name == "Ủy ban nhân dân xã Tây Sơn" and feed_name(CATALOGUE, "system:dvcqg") == "dvcqg"
     assert feed_name(CATALOGUE, "unit:X") == "X"
-    behind = week_maturity(t, W29, utc(2025, 7, 18), 3, False, name, utc(2025, 7, 24))
+    behind = week_maturity(t, W29, utc(2025, 7, 18), MaturityRule(3), False, name, utc(2025, 7, 24))
     assert behind.reasons == ("chưa có dữ liệu của Ủy ban nhân dân xã Tây Sơn sau khi kết thúc tuần (mới cập "
                               "nhật đến 18/07/2025 07:00).",)  # fmt: skip
     assert behind.incomplete
-    immature = week_maturity(t, W29, utc(2025, 7, 22), 3, False, name, utc(2025, 7, 24))
+    immature = week_maturity(t, W29, utc(2025, 7, 22), MaturityRule(3), False, name, utc(2025, 7, 24))
     assert immature.reasons == ("dữ liệu mới cập nhật đến 22/07/2025 07:00 (nguồn chậm nhất: Ủy ban nhân dân "
-                                "xã Tây Sơn), chưa đủ 3 ngày sau khi kết thúc tuần.",)  # fmt: skip
+                                "xã Tây Sơn), chưa đủ 3 ngày làm việc sau khi kết thúc tuần.",)  # fmt: skip
     assert not immature.incomplete and immature.final_on == date(2025, 7, 24)
-    assert not week_maturity(t, W29, utc(2025, 7, 24), 3, False, "").provisional
+    assert not week_maturity(t, W29, utc(2025, 7, 24), MaturityRule(3), False, "").provisional
     # Every feed stops at the same point (the data end there): none is named as lagging behind another.
-    alike = week_maturity(t, W29, utc(2025, 7, 18), 3, False, name, utc(2025, 7, 19))
+    alike = week_maturity(t, W29, utc(2025, 7, 18), MaturityRule(3), False, name, utc(2025, 7, 19))
     assert alike.reasons == ("chưa có dữ liệu sau khi kết thúc tuần.",)
-    short = week_maturity(t, W29, utc(2025, 7, 22), 3, False, name, utc(2025, 7, 23))
+    short = week_maturity(t, W29, utc(2025, 7, 22), MaturityRule(3), False, name, utc(2025, 7, 23))
     assert short.reasons == (
-        "dữ liệu mới cập nhật đến 22/07/2025 07:00, chưa đủ 3 ngày sau khi kết thúc tuần.",
+        "dữ liệu mới cập nhật đến 22/07/2025 07:00, chưa đủ 3 ngày làm việc sau khi kết thúc tuần.",
     )
+
+
+def test_a_week_followed_by_days_off_is_final_that_many_working_days_later() -> None:
+    """2027-W05 ends on Monday 8 February and the pattern's Tết closes every office to Thursday 11. Counted in
+    calendar days its figures were final from Thursday 11, with no office open since the week: a report of
+    data reaching Friday 12, the first working day, was final (review of the New Year 2027 seat). In working
+    days the week is final on Wednesday 17 (Friday 12, Monday 15, Tuesday 16), as the process's header
+    counts them; an ordinary week stays final on Thursday."""
+    from bootstrap.platform import Platform
+    from bootstrap.settings import load_settings
+
+    t = Texts("vi")
+    rule = Platform(load_settings()).report_header("vi").maturity
+    tet = Week.parse("2027-W05")
+    assert rule.final_on(tet) == date(2027, 2, 17) and rule.final_run_on(tet) == date(2027, 2, 18)
+    assert rule.final_on(Week.parse("2027-W07")) == date(2027, 2, 25)  # Thursday
+    first_day = datetime(2027, 2, 12, 16, tzinfo=VN_TZ)
+    early = week_maturity(t, tet, first_day, rule, False)
+    assert early.provisional and early.final_on == date(2027, 2, 17)
+    assert early.reasons == (
+        "dữ liệu mới cập nhật đến 12/02/2027 16:00, chưa đủ 3 ngày làm việc sau khi kết thúc tuần.",
+    )
+    assert not week_maturity(t, tet, datetime(2027, 2, 17, tzinfo=VN_TZ), rule, False).provisional
+    # Without a calendar (a report built without the process's header), or past its last day: calendar days.
+    assert MaturityRule(3).final_on(tet) == date(2027, 2, 11)
+    far = Week.parse("2099-W05")
+    assert MaturityRule(3, rule.calendar).final_on(far) == far.end + timedelta(days=3)
