@@ -35,6 +35,7 @@ from inspections.files.catalogue_yaml import (
     parse_yaml,
     within,
 )
+from schemas.unseen import unseen
 
 __all__ = [
     "CatalogueError",
@@ -188,6 +189,30 @@ def _check_chains(units: Sequence[tuple[int, Unit]], attr: str, report: _Report)
         done.update(path)
 
 
+def _blemish(code: str) -> str | None:
+    """What a reader of ``code`` would not notice and an event's code would not have (``None``: nothing): a
+    blank at its start or end (a space, a no-break space), or a character not seen at all (a zero-width
+    space, a byte order mark, a soft hyphen: ``schemas.unseen``). Codes are matched character for character,
+    so such a code matched no event: every dossier of a padded procedure was judged against no procedure
+    (``UNKNOWN_PROCEDURE``, never late), and ``catalogue check`` said "ok" (review of real exports)."""
+    hidden = next((char for char in code if unseen(char)), None)
+    if hidden is not None:
+        return f"the invisible character U+{ord(hidden):04X}"
+    if code != code.strip():
+        return "a blank at its start or end"
+    return None
+
+
+def _check_codes(loc: _Loc, report: _Report, **codes: str | None) -> None:
+    for name, code in codes.items():
+        blemish = None if code is None else _blemish(code)
+        if blemish is not None:
+            report.add(
+                (*loc, name),
+                f"{name} {code!r} holds {blemish}, which no code has: no event's code would match it",
+            )
+
+
 def _raw_codes(data: Mapping[str, Any], section: str) -> set[str]:
     items = data.get(section)
     if not isinstance(items, list):
@@ -225,6 +250,17 @@ def _build(data: Any, report: _Report, base: Catalogue | None) -> Catalogue | No
         for i, raw in enumerate(_section(data, "procedures", report))
         if (p := _validate(Procedure, raw, ("procedures", i), report)) is not None
     ]
+
+    for i, f, _ in fields:
+        _check_codes(("fields", i), report, code=f.code)
+    for i, u in units:
+        _check_codes(("units", i), report, code=u.code, parent=u.parent, successor=u.successor)
+    for i, p in procedures:
+        _check_codes(("procedures", i), report, code=p.code, field=p.field)
+        for j, c in enumerate(p.components):
+            _check_codes(("procedures", i, "components", j), report, code=c.code)
+        for j, pub in enumerate(p.publications):
+            _check_codes(("procedures", i, "publications", j), report, unit=pub.unit)
 
     _unique(fields, "fields", "field", report)
     _unique([(i, u, u.code) for i, u in units], "units", "unit", report)

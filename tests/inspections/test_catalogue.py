@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inspections.catalogue import Catalogue, CatalogueMeta, Procedure, Publication, TimeLimit, Unit
@@ -23,6 +23,8 @@ from inspections.files.catalogue import (
 )
 from inspections.files.national import import_national, write_national_catalogue
 from inspections.timeunits import NO_LIMIT, ProcessingTime, TimeUnit
+from schemas.unseen import unseen
+from tests.depth import examples
 
 DATA = Path("/work/shared/data")
 EXAMPLES = Path("/work/shared/contract/examples.jsonl")
@@ -170,6 +172,47 @@ def test_unknown_parent_and_successor() -> None:
     )
 
 
+#: Each place of ``GOOD`` a code is written, as (its text there, its problem's location).
+_CODE_SPOTS = (
+    ("- code: F1\n", "fields[0].code"),
+    ("- code: C2\n", "units[2].code"),
+    ("  parent: P\n  level: commune\n  valid_from: 2020", "units[1].parent"),
+    ("successor: C2", "units[1].successor"),
+    ("- code: '1.000001'", "procedures[0].code"),
+    ("field: F1", "procedures[0].field"),
+    ("{code: A, name", "procedures[0].components[0].code"),
+    ("{unit: P,", "procedures[0].publications[1].unit"),
+)
+#: Blanks and invisible characters real exports carry: no-break space, ideographic space, tab-free spaces,
+#: zero-width space and joiners, byte order mark, soft hyphen, word joiner, bidirectional marks.
+_BLEMISHES = st.sampled_from(
+    [" ", "\u00a0", "\u3000", "\u2009", "\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad", "\u2060", "\u200e"]
+)
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(st.sampled_from(_CODE_SPOTS), _BLEMISHES, st.sampled_from(["start", "end", "inside"]))
+def test_a_code_with_a_blank_at_an_end_or_an_invisible_character_is_located(spot, blemish, where) -> None:
+    """A code copied from a spreadsheet with a trailing no-break space or a zero-width space matched no event:
+    every dossier of such a procedure was judged against no procedure (``UNKNOWN_PROCEDURE``, never late),
+    every dossier of such a unit was ``UNPUBLISHED_PROCEDURE``, and ``catalogue check`` said "ok" (review of
+    real exports). Each is a problem at its line. A space inside a code is a character like another (no
+    invisible one): left alone."""
+    text, loc = spot
+    code = re.search(r"(?:code: |parent: |successor: |field: |unit: )'?([^'\s,]+)", text)
+    assert code is not None
+    old = code.group(1)
+    new = {"start": blemish + old, "end": old + blemish, "inside": old[:1] + blemish + old[1:]}[where]
+    if where == "inside" and not unseen(blemish):
+        return  # a visible space inside a code is the code's own
+    quoted = new if text[code.start(1) - 1] == "'" else f"'{new}'"
+    edited = GOOD.replace(text, text[: code.start(1)] + quoted + text[code.end(1) :], 1)
+    assert edited != GOOD
+    found = [p for p in problems(edited) if "which no code has" in p]
+    assert len(found) == 1 and f" {loc}: " in found[0], found
+    assert (f"U+{ord(blemish):04X}" in found[0]) == unseen(blemish), found
+
+
 def test_unknown_field() -> None:
     msg = one_problem(GOOD.replace("field: F1", "field: F9"))
     assert msg.startswith("t.yaml:26:10: procedures[0].field:")
@@ -250,6 +293,8 @@ def test_dump_round_trips_the_sample(tmp_path: Path) -> None:
 
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
+#: A code as a catalogue may hold one: no blank at either end, no character a reader does not see.
+_code = _text.filter(lambda c: c == c.strip() and not any(map(unseen, c)))
 _times = st.one_of(
     st.just(NO_LIMIT),
     st.builds(
@@ -263,7 +308,7 @@ _times = st.one_of(
 
 @given(
     name=_text,
-    code=_text,
+    code=_code,
     max_time=_times,
     weight=st.none() | st.integers(0, 10**9),
     fin=st.booleans(),
@@ -490,6 +535,26 @@ def test_a_field_name_gets_a_space_before_a_glued_bracket() -> None:
     assert {name: ProcedureField(code="F", name=name).name for name in names} == names
     cat = import_national(DATA / "national_procedures.json", DATA / "national_fields.json")
     assert not [f.name for f in cat.fields.values() if re.search(r"\S\(", f.name.replace("((", ""))]
+
+
+def test_names_are_composed_wherever_they_come_from() -> None:
+    """The national list writes 38 procedure names and some field names with separate combining marks (NFD):
+    copied as they were, the reports' font placed the marks beside their letters and a search typed as usual
+    (NFC) found nothing (review of real exports). Every name of a catalogue is composed; codes are not
+    touched."""
+    import unicodedata
+
+    raw = json.loads((DATA / "national_procedures.json").read_text(encoding="utf-8"))["procedures"]
+    decomposed = {str(e["code"]) for e in raw if unicodedata.normalize("NFC", e["name"]) != e["name"]}
+    assert len(decomposed) >= 30  # the real list's, as found
+    cat = import_national(DATA / "national_procedures.json", DATA / "national_fields.json")
+    names = [p.name for p in cat.procedures.values()] + [f.name for f in cat.fields.values()]
+    assert all(unicodedata.is_normalized("NFC", name) for name in names)
+    assert decomposed <= set(cat.procedures)
+    nfd = GOOD.replace("name: Xã 2", "name: " + unicodedata.normalize("NFD", "Xã Đông Mẫu"))
+    nfd = nfd.replace("name: Thủ tục 1", "name: " + unicodedata.normalize("NFD", "Thủ tục 1"))
+    loaded = loads_catalogue(nfd)
+    assert loaded.units["C2"].name == "Xã Đông Mẫu" and loaded.procedures["1.000001"].name == "Thủ tục 1"
 
 
 def test_import_national_refuses_a_field_id_it_would_drop(tmp_path: Path) -> None:
