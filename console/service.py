@@ -38,6 +38,7 @@ from inspections.catalogue import Catalogue
 from inspections.rulebook import Auditor
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.gather import week_bounds
+from schemas.unseen import unseen
 from warehouse.base import Warehouse
 from warehouse.cases import CaseKey, case_events_of
 from warehouse.console_read import (
@@ -92,6 +93,13 @@ class BadRequest(ValueError):
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
+
+
+def searched_id(text: str) -> str:
+    """A dossier id as searched: without the characters a reader does not see (a zero-width space, a byte
+    order mark: an id pasted from a spreadsheet or a chat carries them, and found nothing) nor blanks at its
+    ends (review of real exports)."""
+    return "".join(char for char in text if not unseen(char)).strip()
 
 
 class ConsoleService:
@@ -192,7 +200,7 @@ class ConsoleService:
             rule=query.rule or None,
             severity=query.severity or None,
             week_s=week_bounds(week) if week is not None else None,
-            dossier=query.dossier.strip(),
+            dossier=searched_id(query.dossier),
             sort=query.sort,
         )
         with self._lock:

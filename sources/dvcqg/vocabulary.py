@@ -148,10 +148,14 @@ _PUNCTUATION = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
-    """``text`` normalised for matching: NFC, case-folded, without accents (đ as d), punctuation as spaces,
-    single spaces, stripped."""
+    """``text`` normalised for matching: NFC, case-folded, without accents (đ as d) nor format characters
+    (a soft hyphen, a zero-width space, a word joiner, a byte order mark: unseen, they split a word, and
+    "xin l\u00adỗi" was no apology: review of real exports), punctuation as spaces, single spaces,
+    stripped."""
     decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
+    bare = "".join(
+        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    ).replace("đ", "d")
     return " ".join(_PUNCTUATION.sub(" ", bare).split())
 
 

@@ -13,7 +13,12 @@ from sources.dvcqg.vocabulary import PHRASES, STATUS_NAMES, Meaning, fold, meani
 
 
 def spellings(text: str) -> list[str]:
-    """A phrase as officials and senders write it: as given, upper, lower, decomposed accents, with noise."""
+    """A phrase as officials and senders write it: as given, upper, lower, decomposed accents, with noise,
+    and with characters a word processor leaves unseen inside a word (a soft hyphen, a zero-width space, a
+    word joiner, a byte order mark): "xin l\u00adỗi" was not an apology, and its late dossier was found late
+    without one (review of real exports)."""
+    marks = ((3, "\u00ad"), (5, "\u200b"), (len(text) - 2, "\u2060"))
+    inside = [text[:n] + mark + text[n:] for n, mark in marks]
     return [
         text,
         text.upper(),
@@ -21,6 +26,8 @@ def spellings(text: str) -> list[str]:
         unicodedata.normalize("NFD", text),
         f"  {text}: theo quy định.  ",
         text.replace(" ", "  "),
+        "\ufeff" + text,
+        *inside,
     ]
 
 
