@@ -52,13 +52,18 @@ def judged_outcome(
         return None
     end = facts.end_event
     data = received.data
+    # A dossier waiting for the applicant after its only supplement request ends at that request (RULES.md,
+    # derived facts; amendment 2 when withdrawn, suspended or refused since): it is resolved, by its
+    # judgement, in the period of the request, and no longer in progress (within time) in every period
+    # after (review of the statistician's seat). A completion reopens it.
+    ended = facts.end_at if facts.waiting else end.occurred_at if end is not None else None
     return _outcome(  # built once per change point
         facts.dossier_id,
         received.unit_code,
         data.procedure_code,
         local_day(received.occurred_at, calendar, days),
         data.channel,
-        local_day(end.occurred_at, calendar, days) if end is not None else None,
+        local_day(ended, calendar, days) if ended is not None else None,
         cls.status,
         _working_days(received.occurred_at, facts.effective_end, calendar),
         _returned_channel(facts),

@@ -57,6 +57,12 @@ class Standing(Judged, Protocol):
     def end_event(self) -> AnyEvent | None: ...
 
     @property
+    def end_at(self) -> datetime: ...
+
+    @property
+    def waiting(self) -> bool: ...
+
+    @property
     def first_returned(self) -> Returned | None: ...
 
 
@@ -108,6 +114,8 @@ class StandingAt(NamedTuple):
     effective_end: datetime
     pause: timedelta
     restart_at: datetime | None
+    end_at: datetime
+    waiting: bool
     first_returned: Returned | None
 
     def with_first_returned(self, returned: Returned | None) -> StandingAt:

@@ -340,7 +340,7 @@ def _folds(
         if standings:
             cut, as_of = yield StandingAt(
                 dossier_id, semantics, procedure_code, received, due_at, end_event, counted, effective_end,
-                supplement_time + financial_time, restart_at, first_returned,
+                supplement_time + financial_time, restart_at, end_at, waiting, first_returned,
             )  # fmt: skip
             continue
         cut, as_of = yield _facts(

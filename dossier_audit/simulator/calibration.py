@@ -52,7 +52,9 @@ def feasible(kit: kt.Kit, received_wm: int, due: date | None, outcome: str, end:
     r_day = clock.date_of(received_wm)
     last = clock.before(end, 1)
     if outcome == "in_progress":
-        return True
+        # Within time at the period's end (its last day not after the due date), and open: a dossier
+        # waiting for the applicant's supplement ends at the request (RULES.md), resolved, not in progress.
+        return due is None or due >= end - timedelta(days=1)
     if outcome == "early":
         return due is not None and due > r_day
     if outcome == "on_time":
@@ -139,12 +141,9 @@ def build_outcome(kit: kt.Kit, d: kt.Dossier, outcome: str) -> None:
         assert built, "a feasible late outcome always builds"
         return
     kit.receive(d, due)
-    if outcome == "in_progress":
+    if outcome == "in_progress":  # due after the period (``feasible``): open, within time at its end
         last = clock.floor(kit.as_of - timedelta(minutes=1))
-        if due is not None and due < kit.as_of.date():
-            # Due within the period: waiting for the applicant's supplement keeps it within time.
-            kit.supplement(d, kit.at(kit.rng.randint(d.received_wm + 1, min(last, clock.last_wm(due)))))
-        elif last - d.received_wm > 2 and kit.rng.random() < 0.5:
+        if last - d.received_wm > 2 and kit.rng.random() < 0.5:
             to = kit.rng.choice(d.transfer_units) if d.transfer_units else d.unit_code
             kit.emit(d, "transferred", kit.at(kit.rng.randint(d.received_wm + 1, last)), {"to_unit_code": to})
         return

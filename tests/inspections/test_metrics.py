@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -57,7 +58,7 @@ DOSSIERS = dict(
         _d("D", received("2025-11-10 10:00", "2025-11-11 17:00"), processed("2025-11-14 09:00")),
         # new postal, in progress and overdue at the end of the period
         _d("E", received("2025-11-11 09:00", "2025-11-12 17:00", channel="postal")),
-        # new direct, waiting for its only supplement: in progress, within time (ends at the request)
+        # new direct, waiting for its only supplement: ends at the request (RULES.md), resolved on time
         _d("F", received("2025-11-12 09:00", "2025-11-13 17:00"), supplement("2025-11-13 09:00")),
         # received after the period: not counted
         _d("G", received("2025-11-17 09:00", "2025-11-20 17:00")),
@@ -70,11 +71,46 @@ DOSSIERS = dict(
 def test_reporting_form_counts_each_bucket():
     form = reporting_form(_outcomes(DOSSIERS), START, END).to_json_dict()
     assert form["received"] == {"carried_over": 1, "new_online": 1, "new_direct_postal": 3, "total": 5}
-    assert form["resolved"] == {"total": 3, "early": 1, "on_time": 1, "late": 1}
-    assert form["in_progress"] == {"total": 2, "within_time": 1, "overdue": 1}
+    assert form["resolved"] == {"total": 4, "early": 1, "on_time": 2, "late": 1}
+    assert form["in_progress"] == {"total": 1, "within_time": 0, "overdue": 1}
     assert form["on_time_rate"] == pytest.approx(3 / 5)
     assert form["progress_points_766"] == 12.0
     assert form["share_online"] == pytest.approx(1 / 4)
+
+
+def test_a_dossier_waiting_for_the_applicant_ends_at_the_request_in_the_form():
+    """RULES.md (derived facts): "a dossier that is waiting for the applicant after its only supplement
+    request ends at that request"; DOMAIN.md §5 says the same of indicator 2.1, and amendment 2 keeps it so
+    when the dossier is withdrawn, suspended or refused after. The form counted such a dossier in progress
+    within time in every week it waited, a dossier abandoned by its applicant lifting the unit's rate for
+    ever (review of the statistician's seat), and one refused after waiting resolved in the refusal's week.
+    It is resolved, by its judgement, in the week of the request; a completion reopens it."""
+    from inspections.metrics import period_as_of
+
+    def refused(when: str) -> Any:
+        return ev("refused", when, {"stage": "processing", "reason": "thiếu hồ sơ", "notice_id": "TB-9"})
+
+    waiting = [received("2025-11-03 09:00", "2025-11-12 17:00"), supplement("2025-11-05 09:00")]
+    weeks = [(date(2025, 11, 3) + timedelta(days=7 * n), date(2025, 11, 10) + timedelta(days=7 * n))
+             for n in range(4)]  # fmt: skip
+
+    def forms(events):
+        out = []
+        for start, end in weeks:
+            facts = AUDITOR.facts("W", [e.model_copy(update={"dossier_id": "W"}) for e in events],
+                                  period_as_of(end))  # fmt: skip
+            found = outcome(facts, CATALOGUE, CALENDAR)
+            form = reporting_form([found] if found else [], start, end).to_json_dict()
+            out.append((form["received"]["total"], form["resolved"]["early"], form["in_progress"]["total"]))
+        return out
+
+    # Resolved early (the request on 5/11, before the due 12/11) in its week; in no form after.
+    assert forms(waiting) == [(1, 1, 0), (0, 0, 0), (0, 0, 0), (0, 0, 0)]
+    # Refused in the third week while still waiting: the same (amendment 2), not resolved in that week.
+    assert forms([*waiting, refused("2025-11-19 09:00")]) == forms(waiting)
+    # The applicant completes in the second week: open again from then (carried over, in progress).
+    reopened = forms([*waiting, completed("2025-11-12 09:00")])
+    assert reopened[0] == (1, 1, 0) and reopened[1][2] == 1 and reopened[2][2] == 1
 
 
 def test_empty_period_has_no_rate():

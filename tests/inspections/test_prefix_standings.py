@@ -184,9 +184,11 @@ def _others(name: str, value: Any) -> list[Any]:
 def test_same_judgement_sees_every_member_classification_reads() -> None:
     """Each member of ``Judged`` (what ``classify`` may read, type-checked) told apart, even when only
     equal: an equal instant of another offset or fold, an equal event that is another object. The
-    members only the outcome reads (the end, the return, the dossier) are not its business."""
+    members only the outcome reads (the end, its instant and whether it is the request waited on, the return,
+    the dossier) are not its business."""
     standing = _standing()
-    assert set(_judged()) == set(StandingAt._fields) - {"dossier_id", "end_event", "first_returned"}
+    outcome_only = {"dossier_id", "end_event", "end_at", "waiting", "first_returned"}
+    assert set(_judged()) == set(StandingAt._fields) - outcome_only
     assert same_judgement(standing, standing._replace())
     assert same_judgement(standing, standing._replace(effective_end=standing.effective_end.replace()))
     for name in ("dossier_id", "end_event", "first_returned"):
