@@ -334,6 +334,17 @@ class Catalogue:
         found = self._merged.get(code)
         return found if found is not None else frozenset((code,))
 
+    def in_force_group(self, code: str, on: date) -> frozenset[str]:
+        """The unit codes whose dossiers count for ``code`` in a period whose last day is ``on``: those
+        :meth:`current_on` carries on to it then (itself while in force; units merged into it by then), as
+        ``metrics --by unit`` groups them (amendment 11: "each group equals ``metrics --unit`` for that
+        unit"). Empty for a unit abolished by then (its dossiers count for its successor); an unknown code
+        is itself."""
+        found = {c for c in self.units if self.current_on(c, on) == code}
+        if code not in self.units:
+            found.add(code)
+        return frozenset(found)
+
     def unit_scope(self, code: str | None) -> frozenset[str] | None:
         """What an inspection of unit ``code`` covers (``descendants``); ``None`` (no filter) for no unit."""
         return None if code is None else self.descendants(code)

@@ -169,8 +169,16 @@ def metrics(
     from_: Annotated[str, typer.Option("--from", help="First day of the period (YYYY-MM-DD).")],
     to: Annotated[str, typer.Option("--to", help="Day after the period (exclusive, YYYY-MM-DD).")],
     unit: Annotated[
-        str | None, typer.Option("--unit", help="Only this unit (and units under or merged into it).")
+        str | None,
+        typer.Option(
+            "--unit",
+            help="Only this unit: the dossiers --by unit groups under it (its own, and those of units "
+            "merged into it by the end of the period).",
+        ),
     ] = None,
+    below: Annotated[
+        bool, typer.Option("--below", help="With --unit: the units under it too (a district's communes).")
+    ] = False,
     by: Annotated[
         str | None,
         typer.Option(
@@ -199,11 +207,13 @@ def metrics(
 
     if as_recorded and by != "unit":
         guarded(_need_by_unit)
+    if below and unit is None:
+        guarded(_need_unit)
     warehouse = guarded(lambda: one_source(file, warehouse))
     if warehouse is not None:
         if by is not None:
             guarded(_no_groups_in_warehouse)
-        _metrics_warehouse(warehouse, from_, to, unit, catalogue, json_out)
+        _metrics_warehouse(warehouse, from_, to, unit, catalogue, json_out, below=below)
         return
 
     def go() -> Any:
@@ -218,7 +228,7 @@ def metrics(
             progress, tick = file_progress(path)
             with progress or nullcontext():
                 found = metrics_file(
-                    platform, path, start, end, unit=unit, by=by, as_recorded=as_recorded,
+                    platform, path, start, end, unit=unit, by=by, as_recorded=as_recorded, below=below,
                     on_rejection=rejections, on_progress=tick,
                 )  # fmt: skip
             # After reading: a unit the catalogue does not know may still have dossiers in the file.
@@ -235,6 +245,10 @@ def metrics(
     print_ingest(found.stats, rejections.samples)
     _print_failures(found.failures)
     _print_form(figures, unit)
+
+
+def _need_unit() -> None:
+    raise UsageError("--below needs --unit (the unit whose units below to count too)")
 
 
 def _need_by_unit() -> None:
@@ -261,7 +275,7 @@ def _print_failures(failures: list[OutcomeFailure], show: int = 10) -> None:
 
 
 def _metrics_warehouse(
-    url: str, from_: str, to: str, unit: str | None, catalogue: Path | None, json_out: bool
+    url: str, from_: str, to: str, unit: str | None, catalogue: Path | None, json_out: bool, *, below: bool
 ) -> None:
 
     def go() -> dict[str, Any]:
@@ -272,7 +286,7 @@ def _metrics_warehouse(
         with warehouse_session(url) as wh:
             known_stored_unit(wh, platform.catalogue, unit)
             warn_unfinished_loads(wh, "the dossiers it was loading may be missing from these figures")
-            return metrics_warehouse(platform, wh, start, end, unit=unit).to_json_dict()
+            return metrics_warehouse(platform, wh, start, end, unit=unit, below=below).to_json_dict()
 
     figures = guarded(go)
     if json_out:

@@ -183,10 +183,27 @@ def outcomes_file(
     return run
 
 
-def unit_filter(platform: Platform, unit: str | None) -> Callable[[str], bool]:
-    """``Catalogue.unit_scope`` as a predicate."""
-    members = platform.catalogue.unit_scope(unit)
+def unit_filter(
+    platform: Platform, unit: str | None, end: date, *, below: bool = False
+) -> Callable[[str], bool]:
+    """Which unit codes a form of ``unit`` for a period ending (exclusive) on ``end`` counts, as a
+    predicate: :func:`metrics_units`."""
+    members = metrics_units(platform, unit, end, below=below)
     return (lambda _code: True) if members is None else members.__contains__
+
+
+def metrics_units(
+    platform: Platform, unit: str | None, end: date, *, below: bool = False
+) -> frozenset[str] | None:
+    """The unit codes the form of ``unit`` counts for a period ending (exclusive) on ``end`` (``None``: every
+    unit): its group in force on the period's last day (``Catalogue.in_force_group``: amendment 11, the
+    group ``--by unit`` gives it), or with ``below`` the units under it too (``Catalogue.unit_scope``: a
+    district with its communes). Until 2026-12-06 ``--unit`` always took the units below, so a unit's form
+    was not its group (the province office's 164 dossiers against its group's 21: statistician's review)."""
+    if unit is None:
+        return None
+    catalogue = platform.catalogue
+    return catalogue.unit_scope(unit) if below else catalogue.in_force_group(unit, end - timedelta(days=1))
 
 
 GROUPINGS = ("unit", "field", "procedure")
@@ -215,20 +232,20 @@ def metrics_file(
     unit: str | None = None,
     by: str | None = None,
     as_recorded: bool = False,
+    below: bool = False,
     on_rejection: RejectionSink | None = None,
     on_progress: ProgressSink | None = None,
 ) -> Metrics:
-    """The reporting form for ``[start, end)`` over the file's dossiers (optionally one unit's, with the
-    units under or merged into it), and one form per group when ``by`` is ``unit``, ``field`` or
-    ``procedure``.
+    """The reporting form for ``[start, end)`` over the file's dossiers (optionally one unit's:
+    :func:`metrics_units`, with ``below`` the units under it too), and one form per group when ``by`` is
+    ``unit``, ``field`` or ``procedure``.
 
     By unit, a dossier counts for the unit in force at the end of the period, following successors
     (rulebook v2, amendment 11), so the groups sum to the whole and a unit's group is what ``unit=`` gives
-    for it (for a unit with no dossier-holding units below it: ``unit=`` also covers a unit's children).
-    ``as_recorded`` groups by the unit codes as received instead.
+    for it. ``as_recorded`` groups by the unit codes as received instead.
     """
     run = outcomes_file(platform, path, period_as_of(end), on_rejection=on_rejection, on_progress=on_progress)
-    keep = unit_filter(platform, unit)
+    keep = unit_filter(platform, unit, end, below=below)
     key = _group_key(platform, by, end, as_recorded)
     form = ReportingForm(start, end)
     groups: dict[str, ReportingForm] = {}

@@ -32,7 +32,7 @@ import numpy as np
 
 from bootstrap.platform import Platform
 from dossier_audit.jobs.batch_engine import BatchEngine, IngestStats
-from dossier_audit.jobs.files import engine_options
+from dossier_audit.jobs.files import engine_options, metrics_units
 from dossier_audit.jobs.load_conflicts import CONFLICT, HELD_READ_BYTES, HeldEvents
 from dossier_audit.jobs.load_open import judge_open
 from dossier_audit.jobs.load_result import LoadProgress, LoadResult
@@ -357,8 +357,8 @@ def load_lines(
 
 
 def metrics_warehouse(
-    platform: Platform, wh: Warehouse, start: date, end: date, *, unit: str | None = None
+    platform: Platform, wh: Warehouse, start: date, end: date, *, unit: str | None = None, below: bool = False
 ) -> ReportingForm:
-    """The reporting form for ``[start, end)`` computed in SQL from the stored outcome histories (one unit
-    with everything under or merged into it, when ``unit`` is given)."""
-    return reporting_form(wh, start, end, units=platform.catalogue.unit_scope(unit))
+    """The reporting form for ``[start, end)`` computed in SQL from the stored outcome histories (of one
+    unit when ``unit`` is given: ``files.metrics_units``)."""
+    return reporting_form(wh, start, end, units=metrics_units(platform, unit, end, below=below))
