@@ -7,7 +7,7 @@ so the writers render a finished ``WeeklyReport`` and nothing reads the warehous
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from inspections.calendar import WorkingCalendar
 from inspections.catalogue import Catalogue
@@ -133,7 +133,7 @@ class WeeklyReport:
             # then: a final week's cut-off is the day it became final, whatever the feeds sent after it.
             newest = ahead.astimezone(VN_TZ)
             said += " " + t("data_cutoff_ahead", time=t.clock(newest), day=t.day(newest.date()))
-        return said
+        return said + " " + t("data_cutoff_judged", last=t.day(self.week.end - timedelta(days=1)))
 
     @property
     def empty_note(self) -> str:

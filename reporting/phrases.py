@@ -53,6 +53,15 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "violation row arising in the week, retracted ones and rules "
         "not checkable included (so possibly more than the report's violations).",
     },
+    # After the cut-off: the reach of the data is not the instant the week's dossiers are judged at. "Số liệu
+    # tính đến 00 giờ 00 ngày 11/09" read as if a dossier processed on 8/9 counted as processed (review of
+    # the statistician's seat), while the form takes every dossier as it stood at the week's end.
+    "data_cutoff_judged": {
+        "vi": "Hồ sơ được tính theo tình trạng lúc hết ngày {last} (ngày cuối của tuần báo cáo): hồ sơ giải "
+        "quyết sau thời điểm đó vẫn tính là đang giải quyết trong tuần.",
+        "en": "Dossiers are counted as they stood at the end of {last} (the week's last day): one handled "
+        "after that counts as in progress in this week.",
+    },
     "data_cutoff_ahead": {
         "vi": "Đây là thời điểm mọi nguồn dữ liệu đều đã cập nhật đến; sự kiện mới nhất xảy ra lúc {time} "
         "ngày {day}.",

@@ -5,7 +5,7 @@ only the violations fixed when they occur, and every unit to inspect has a reaso
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -415,7 +415,11 @@ def test_an_empty_week_says_whether_it_was_loaded() -> None:
     assert later.data_cutoff is None  # no figures to date
     nothing = dataclasses.replace(empty, data_from=None)
     assert nothing.empty_note == "Kho dữ liệu chưa có dữ liệu nào: chưa nạp dữ liệu."
-    assert empty.data_cutoff == "Số liệu tính đến 07 giờ 00 ngày 20/11/2025."
+    assert empty.data_cutoff == (
+        "Số liệu tính đến 07 giờ 00 ngày 20/11/2025. Hồ sơ được tính theo tình trạng lúc hết ngày "
+        f"{Texts('vi').day(empty.week.end - timedelta(days=1))} (ngày cuối của tuần báo cáo): hồ sơ giải "
+        "quyết sau thời điểm đó vẫn tính là đang giải quyết trong tuần."
+    )
     assert dataclasses.replace(empty, data_through=None).data_cutoff is None
 
 

@@ -382,8 +382,11 @@ def test_the_report_week_is_what_the_title_and_the_number_say(reports: dict[str,
     assert date(year, month, day) > date(2025, 10, 27)
     assert Texts("vi").place_date("Mẫu", date(year, month, day)) in text  # "ngày 05 tháng 11 năm 2025"
     html = (reports["mature"] / "report.html").read_text(encoding="utf-8")  # the HTML says it too
-    # A final week's cut-off is the day it became final, whatever the feeds sent after it: nothing more.
-    assert f'<p id="data-cutoff">{cutoff.group(0)}.</p>' in html
+    # A final week's cut-off is the day it became final, whatever the feeds sent after it: nothing more but
+    # the instant its dossiers are counted at, the week's end (review of the statistician's seat).
+    judged = "Hồ sơ được tính theo tình trạng lúc hết ngày 26/10/2025 (ngày cuối của tuần báo cáo)"
+    assert MATURE_WEEK.end == date(2025, 10, 27)
+    assert f'<p id="data-cutoff">{cutoff.group(0)}. {judged}' in html and judged in text
     # A provisional week whose feeds lag behind another: the newest event, and why it is later.
     last = flat(pdf_text(reports["last"] / "report.pdf", first=1, last=1))
     ahead = re.search(r"mọi nguồn dữ liệu đều đã cập nhật đến; sự kiện mới nhất xảy ra lúc \d\d giờ", last)
