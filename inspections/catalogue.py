@@ -6,16 +6,15 @@ Queries are called per dossier on the hot path, so the constructor precomputes e
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from inspections.names import Name, spaced_brackets
 from inspections.time_limits import MaxTime, TimeLimit, checked_time_limits, in_force, parse_processing_time
 from inspections.timeunits import NO_LIMIT, VN_TZ
 
@@ -45,21 +44,6 @@ class Level(StrEnum):
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
-def _composed(text: str) -> str:
-    """``text`` in Unicode's composed form (NFC). The national portal's list writes 38 procedure names with
-    their accents as separate combining marks (NFD): printed so, a PDF font placed the marks beside their
-    letters, and a search typed as usual did not find them (review of real exports)."""
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
-#: A name as people read and search it: composed (``_composed``).
-Name = Annotated[str, Field(min_length=1), AfterValidator(_composed)]
-
-
-#: An opening bracket right after a word or a closing bracket (``_spaced_brackets``).
-_GLUED_BRACKET = re.compile(r"(?<=[^\s(\[{])\(")
-
-
 class ProcedureField(BaseModel):
     """A field (*lĩnh vực*) grouping procedures. Its name gets a space before a bracket that follows a
     word: the national portal writes "Việc làm(Bộ Nội vụ)", which reports printed as it is."""
@@ -72,7 +56,7 @@ class ProcedureField(BaseModel):
     @field_validator("name")
     @classmethod
     def _spaced_brackets(cls, name: str) -> str:
-        return _GLUED_BRACKET.sub(" (", name)
+        return spaced_brackets(name)
 
 
 class Component(BaseModel):
