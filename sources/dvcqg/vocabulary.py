@@ -147,15 +147,29 @@ REWRITES: frozenset[Meaning] = frozenset(
 _PUNCTUATION = re.compile(r"[\W_]+")
 
 
-def fold(text: str) -> str:
-    """``text`` normalised for matching: NFC, case-folded, without accents (đ as d) nor format characters
-    (a soft hyphen, a zero-width space, a word joiner, a byte order mark: unseen, they split a word, and
-    "xin l\u00adỗi" was no apology: review of real exports), punctuation as spaces, single spaces,
-    stripped."""
+#: The format characters that separate words (zero-width space and non-joiner): a space when folded. The
+#: others (a soft hyphen, a word joiner, a zero-width joiner, a byte order mark, direction marks) sit inside
+#: a word or mark nothing: dropped. Dropping every one glued "Bà\u200bNguyễn" into one word, and the
+#: applicant's name escaped the scrubber into ``actor`` (review of this change).
+_SEPARATORS = frozenset("\u200b\u200c")
+
+
+def fold(text: str, *, joined: bool = False) -> str:
+    """``text`` normalised for matching: NFC, case-folded, without accents (đ as d), punctuation as spaces,
+    single spaces, stripped; format characters a space between words (:data:`_SEPARATORS`) or, unseen inside
+    one, dropped ("xin l\u00adỗi" was no apology: review of real exports); with ``joined``, every one
+    dropped (a zero-width space typed inside a word)."""
     decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold())
-    bare = "".join(
-        c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
-    ).replace("đ", "d")
+    kept: list[str] = []
+    for c in decomposed:
+        if unicodedata.combining(c):
+            continue
+        if unicodedata.category(c) == "Cf":
+            if c in _SEPARATORS and not joined:
+                kept.append(" ")
+            continue
+        kept.append(c)
+    bare = "".join(kept).replace("đ", "d")
     return " ".join(_PUNCTUATION.sub(" ", bare).split())
 
 
@@ -177,9 +191,12 @@ def meaning_of(text: str, status: str) -> Meaning | None:
     folded = fold(text)
     if not folded:
         return None
+    joined = fold(text, joined=True)  # the same but for a separator typed inside a word
     found: Meaning | None = None
     for phrase_text, phrase in _folded():
-        if phrase_text in folded and (not phrase.statuses or status in phrase.statuses):
+        if (phrase_text in folded or phrase_text in joined) and (
+            not phrase.statuses or status in phrase.statuses
+        ):
             if phrase.meaning is Meaning.APOLOGY:
                 return Meaning.APOLOGY
             if found is None:

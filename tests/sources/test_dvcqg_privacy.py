@@ -358,6 +358,12 @@ def test_a_row_whose_official_is_any_applicant_value_of_the_record_has_no_actor(
         "Bà Nguyễn Thị Bích Ngọc",
         "chị nguyen thi bich ngoc",
         "Công dân Nguyễn Thị Bích Ngọc",
+        # Format characters between or inside words: folding them away glued "Bà" to the name, and the name
+        # was stored in clear as the actor (review of 2026-12-07).
+        "Bà\u200bNguyễn Thị Bích Ngọc",
+        "Bà\u200cNguyễn\u200bThị Bích Ngọc",
+        "Bà Nguyễn Thị Bích Ng\u00adọc",
+        "\ufeffBà\u2060 Nguyễn Thị Bích Ngọc",
     )
     for official in officials:
         events, rejected = _received_supplement(official)
