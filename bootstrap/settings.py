@@ -139,7 +139,8 @@ class Settings(BaseSettings):
         le=60,
         description="A week is provisional (marked, not compared as complete) until the data reach this "
         "many working days past its end (in the calendar): time-triggered violations and late events may "
-        "still change it. Its final report is built at 07:00 the day after the next working day.",
+        "still change it. Its final report is built at 07:00 the day after the first working day from then "
+        "(Friday for an ordinary week).",
     )
 
     # -- Kafka --------------------------------------------------------------------------------------------

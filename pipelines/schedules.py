@@ -91,16 +91,16 @@ def build_final_schedule(
         context: ScheduleEvaluationContext, platform: PlatformResource
     ) -> list[RunRequest] | SkipReason:
         today = context.scheduled_execution_time.astimezone(VN_TZ).date()
-        rule = platform.platform().report_header().maturity
+        # The calendar alone (not the catalogue, which a tick has no use for): a tick that fails builds
+        # nothing, and the daemon does not try it again.
+        built = platform.platform()
+        rule = MaturityRule(built.settings.report_maturity_days, built.calendar)
         weeks = [w for w in weeks_rebuilt_on(today, rule) if w.start >= first.start]
         if not weeks:
             latest = Week.last_complete(context.scheduled_execution_time)
             if latest.start < first.start:
                 return SkipReason(f"no complete week yet: the partitions begin with {first} ({first.start})")
-            run = rule.final_run_on(latest)
-            return SkipReason(
-                f"no week is final today: {latest} {'is' if run > today else 'was'} rebuilt on {run}"
-            )
+            return SkipReason(f"no week is final yet: {latest} is rebuilt on {rule.final_run_on(latest)}")
         return [
             RunRequest(
                 run_key=f"weekly-final:{key}", partition_key=key, tags={**_FINAL_TAGS, _WEEK: str(week)}
@@ -115,13 +115,21 @@ _WEEK = "dossier_audit/week"
 _FINAL_TAGS = {"dossier_audit/final": "true"}
 
 
+#: How many days a week's rebuild is asked for again, from its day on: the daemon evaluates only the latest
+#: tick it missed (a schedule without partitions is not caught up), so a daily tick asked for on its one
+#: day lost the week's final report to a day's outage (review); the run key makes the repeats no runs.
+CATCH_UP_DAYS = 7
+
+
 def weeks_rebuilt_on(day: date, rule: MaturityRule) -> list[Week]:
-    """The weeks whose final report is built on ``day`` (``MaturityRule.final_run_on``), oldest first: those
-    that ended within the reach of the longest maturity (60 working days, with room for the days off)."""
+    """The weeks whose final report the tick of ``day`` asks for, oldest first: those whose rebuild day
+    (``MaturityRule.final_run_on``) is ``day`` or one of the :data:`CATCH_UP_DAYS` - 1 days before, among
+    the weeks that ended within the reach of the longest maturity (60 working days, and the days off)."""
     latest = Week.of(day - timedelta(days=7))
-    reach = rule.days // 5 + 4  # weeks: a working week per 5 working days, and Tết's days off
+    reach = (rule.days + CATCH_UP_DAYS) // 5 + 4  # weeks: a working week per 5 working days, and Tết
     candidates = [latest.previous(n) for n in range(reach, -1, -1)]
-    return [week for week in candidates if week.end <= day and rule.final_run_on(week) == day]
+    first = day - timedelta(days=CATCH_UP_DAYS - 1)
+    return [week for week in candidates if week.end <= day and first <= rule.final_run_on(week) <= day]
 
 
 def _last_week(
