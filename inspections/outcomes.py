@@ -55,8 +55,10 @@ def judged_outcome(
     # A dossier waiting for the applicant after its only supplement request ends at that request (RULES.md,
     # derived facts; amendment 2 when withdrawn, suspended or refused since): it is resolved, by its
     # judgement, in the period of the request, and no longer in progress (within time) in every period
-    # after (review of the statistician's seat). A completion reopens it.
-    ended = facts.end_at if facts.waiting else end.occurred_at if end is not None else None
+    # after (review of the statistician's seat). A completion reopens it. Not a request before the receipt
+    # (rulebook v1 counts one made online before it as waited on): it would end before it was received.
+    waited = facts.waiting and facts.end_at >= received.occurred_at
+    ended = facts.end_at if waited else end.occurred_at if end is not None else None
     return _outcome(  # built once per change point
         facts.dossier_id,
         received.unit_code,

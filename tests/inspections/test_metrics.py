@@ -113,6 +113,26 @@ def test_a_dossier_waiting_for_the_applicant_ends_at_the_request_in_the_form():
     assert reopened[0] == (1, 1, 0) and reopened[1][2] == 1 and reopened[2][2] == 1
 
 
+def test_under_v1_a_request_before_the_receipt_does_not_end_the_dossier_before_it():
+    """Rulebook v1 counts an online-stage request (before the receipt) as the one a dossier waits on: ended
+    at it, the dossier left the form of its receipt week (received 0) and counted as resolved early with 0
+    working days (review of this change). Its end is not before its receipt: it stays in progress."""
+    from inspections.metrics import period_as_of
+    from inspections.rulebook import Rulebooks
+
+    v1 = Auditor(CATALOGUE, CALENDAR, Rulebooks.of_version("1"))
+    events = [
+        e.model_copy(update={"dossier_id": "V"})
+        for e in (supplement("2025-11-05 09:00"), received("2025-11-11 09:00", "2025-11-20 17:00"))
+    ]
+    facts = v1.facts("V", events, period_as_of(END))
+    assert facts.waiting and facts.end_at < facts.received_at  # v1's reading, as it judges the dossier
+    found = outcome(facts, CATALOGUE, CALENDAR)
+    assert found is not None and found.ended_on is None
+    form = reporting_form([found], START, END).to_json_dict()
+    assert form["received"]["total"] == 1 and form["in_progress"]["total"] == 1
+
+
 def test_empty_period_has_no_rate():
     form = reporting_form([], START, END).to_json_dict()
     assert form["on_time_rate"] is None and form["progress_points_766"] is None
