@@ -133,6 +133,8 @@ class WeeklyReport:
             # then: a final week's cut-off is the day it became final, whatever the feeds sent after it.
             newest = ahead.astimezone(VN_TZ)
             said += " " + t("data_cutoff_ahead", time=t.clock(newest), day=t.day(newest.date()))
+        if self.data_through < local_midnight(self.week.end):  # the week's own data stop short of its end:
+            return said  # what they lack is the provisional box's to say, not "as they stood at its end"
         return said + " " + t("data_cutoff_judged", last=t.day(self.week.end - timedelta(days=1)))
 
     @property

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from inspections.files.catalogue import sample_catalogue
 from inspections.metrics import ReportingForm
+from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import counting, findings, gather
 from reporting.header import letterhead, make_header
@@ -421,6 +422,12 @@ def test_an_empty_week_says_whether_it_was_loaded() -> None:
         "quyết sau thời điểm đó vẫn tính là đang giải quyết trong tuần."
     )
     assert dataclasses.replace(empty, data_through=None).data_cutoff is None
+    # Data that stop before the week's end: the dossiers are not "as they stood at its end" (the provisional
+    # box says what is missing: review of this change).
+    end = datetime.combine(empty.week.end, datetime.min.time(), tzinfo=VN_TZ)
+    short = dataclasses.replace(empty, data_through=end - timedelta(hours=30))
+    assert short.data_cutoff is not None and short.data_cutoff.startswith("Số liệu tính đến")
+    assert "tình trạng lúc hết ngày" not in short.data_cutoff
 
 
 def test_a_change_in_points_is_the_change_between_the_rates_as_printed() -> None:
