@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from contextlib import nullcontext
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,6 +40,7 @@ from dossier_audit.jobs.batch_engine import IngestStats
 from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metrics_file, validate_file
 from dossier_audit.jobs.summary import audit_summary
 from dossier_audit.jobs.warehouse import metrics_warehouse
+from inspections.catalogue import Catalogue
 from warehouse.projection import audit_warehouse
 
 #: The kind of an audit record for a rule not evaluated because a source cannot provide a field it needs.
@@ -177,7 +179,12 @@ def metrics(
         ),
     ] = None,
     below: Annotated[
-        bool, typer.Option("--below", help="With --unit: the units under it too (a district's communes).")
+        bool,
+        typer.Option(
+            "--below",
+            help="With --unit: the units under it too (a district's communes), and any unit ever merged into "
+            "them, under its own code.",
+        ),
     ] = False,
     by: Annotated[
         str | None,
@@ -233,6 +240,7 @@ def metrics(
                 )  # fmt: skip
             # After reading: a unit the catalogue does not know may still have dossiers in the file.
             known_unit(platform.catalogue, unit, found.units)
+            _say_merged(platform.catalogue, unit, end, below)
             return found, rejections
 
     found, rejections = guarded(go)
@@ -245,6 +253,23 @@ def metrics(
     print_ingest(found.stats, rejections.samples)
     _print_failures(found.failures)
     _print_form(figures, unit)
+
+
+def _say_merged(catalogue: Catalogue, unit: str | None, end: date, below: bool) -> None:
+    """A note on stderr when ``unit`` was merged into another by the period's last day: its group is empty
+    (its dossiers count for the unit it was merged into: amendment 11), and all-zero figures would look
+    like a unit that had no dossiers (review)."""
+    if unit is None or below:
+        return
+    last = end - timedelta(days=1)
+    successor = catalogue.current_on(unit, last)
+    if successor != unit:
+        err.print(
+            f"note: {unit} was merged into {successor} by {last}: in this period its dossiers count for "
+            f"{successor} (rulebook v2, amendment 11); give --unit {successor}, or --unit {unit} --below for "
+            "the dossiers recorded under its own code",
+            highlight=False, markup=False, soft_wrap=True,
+        )  # fmt: skip
 
 
 def _need_unit() -> None:
@@ -285,6 +310,7 @@ def _metrics_warehouse(
         platform = platform_for(catalogue)
         with warehouse_session(url) as wh:
             known_stored_unit(wh, platform.catalogue, unit)
+            _say_merged(platform.catalogue, unit, end, below)
             warn_unfinished_loads(wh, "the dossiers it was loading may be missing from these figures")
             return metrics_warehouse(platform, wh, start, end, unit=unit, below=below).to_json_dict()
 

@@ -100,6 +100,27 @@ def test_below_counts_the_units_under_a_unit_too(events: Path) -> None:
     raise AssertionError("no parent with dossiers under it")
 
 
+def test_a_unit_merged_by_the_period_end_is_said_to_count_for_its_successor(events: Path) -> None:
+    """After 1/7/2025 the old ward's group is empty (its dossiers count for the ward it was merged into):
+    `--unit` of it printed all-zero figures without a word, as if it had had no dossiers (review). They are
+    still printed (they are its group's), with a note naming the successor and `--below`."""
+    result = runner.invoke(app, ["metrics", str(events), "--from", NOVEMBER[0], "--to", NOVEMBER[1],
+                                 "--unit", OLD_WARD, "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert orjson.loads(result.stdout)["received"]["total"] == 0
+    note = [line for line in result.stderr.splitlines() if line.startswith("note:")]
+    assert note == [
+        f"note: {OLD_WARD} was merged into {NEW_WARD} by 2025-11-30: in this period its dossiers count for "
+        f"{NEW_WARD} (rulebook v2, amendment 11); give --unit {NEW_WARD}, or --unit {OLD_WARD} --below for "
+        "the dossiers recorded under its own code"
+    ]
+    own = figures(events, NOVEMBER, "--unit", OLD_WARD, "--below")
+    assert own["received"]["total"] >= 1  # its open dossier, under its own code
+    june = ["--from", JUNE[0], "--to", JUNE[1]]
+    before = runner.invoke(app, ["metrics", str(events), *june, "--unit", OLD_WARD])
+    assert before.exit_code == 0 and "note:" not in before.stderr  # in force then: its own group
+
+
 def test_the_warehouse_form_of_a_unit_is_the_files(events: Path, tmp_path: Path) -> None:
     """`metrics --warehouse --unit` counts the same group as the file's (and `--below` the same units)."""
     url = f"chdb://{tmp_path}/wh"
@@ -114,6 +135,7 @@ def test_the_warehouse_form_of_a_unit_is_the_files(events: Path, tmp_path: Path)
         assert stored.exit_code == 0, stored.stderr
         got = orjson.loads(stored.stdout)
         want = figures(events, NOVEMBER, *extra)
+        assert "note:" not in stored.stderr
         assert {part: got[part] for part in COUNTS} == {part: want[part] for part in COUNTS}, extra
 
 
