@@ -15,10 +15,12 @@ from typing import Any
 
 from checks.scope import Scope
 from inspections.catalogue import Catalogue
+from inspections.metrics import period_as_of
 from inspections.rulebook import Rulebooks
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.load_runs import recorded_runs
 from warehouse.queries import load_sql
+from warehouse.store import epoch_us
 
 #: A week's end less this is its last second (``Inputs.newest_events``).
 _SECOND = timedelta(seconds=1)
@@ -145,6 +147,7 @@ class Inputs:
             ["dossier_id", "valid_from_key", "valid_to_key", "has_events"],
             start_day=start_day,
             end_day=end_day,
+            t=epoch_us(period_as_of(end_day)) if week is not None else 0,
         )
 
     @cached_property

@@ -436,3 +436,35 @@ def test_the_freshness_advice_speaks_of_a_silent_unit_too() -> None:
 
     for text in (freshness.NEXT_STEP.vi, freshness.NEXT_STEP.en):
         assert "3" in text and "7" in text and ("đơn vị" in text or "unit" in text), text
+
+
+def test_a_dossier_reopened_after_waiting_is_checked_in_the_weeks_it_counts(platform, wh, loader):
+    """A dossier that waited on its only supplement request ended at it (the form), and a completion in a
+    later week reopened it: its rows' largest end lies before that week, and the overlap check chose the
+    week's dossiers by it, leaving this one out while the week's form counted it (review). Chosen by the row
+    that holds the week's last instant, as the form does, an overlap of its rows is found."""
+    from tests.builders import completed, received, supplement
+
+    ids = {"dossier": f"{UNIT}-251027-0099", "unit": UNIT}
+    loader.load([
+        received("2025-10-27 09:00", "2025-12-22 17:00", procedure=PROCEDURE, event_id="w-1", **ids),
+        supplement("2025-10-28 09:00", event_id="w-2", **ids),
+        completed("2025-11-04 09:00", event_id="w-3", **ids),
+    ])  # fmt: skip
+    rows = wh.query("SELECT ended_on FROM dossier_outcomes FINAL WHERE dossier_id = %(d)s "
+                    "ORDER BY valid_from_key", {"d": ids["dossier"]})  # fmt: skip
+    # Open, ended at the request, reopened by the completion (and late once its time, paused, ran out).
+    assert [row[0] is None for row in rows][:3] == [True, False, True]
+    assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[OVERLAP].success
+    copy = "dossier_id, generation, valid_from, valid_from_key, valid_to_key, unit_code, procedure_code, "
+    copy += "field_code, received_on, channel, ended_on, status, working_days, returned_channel"
+    wh.execute(f"INSERT INTO dossier_outcomes ({copy}) SELECT dossier_id, generation, valid_from, "
+               f"valid_from_key + 1, {copy.split(', ', 4)[4]} FROM dossier_outcomes FINAL "
+               "WHERE dossier_id = %(d)s ORDER BY valid_from_key DESC LIMIT 1",
+               {"d": ids["dossier"]})  # fmt: skip
+    overlap = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[OVERLAP]
+    assert (overlap.success, overlap.unexpected_count) == (False, 1), overlap.details
+    assert overlap.details["examples"][0]["dossier_id"] == ids["dossier"]
+
+
+OVERLAP = "a dossier's outcome intervals do not overlap"
