@@ -131,7 +131,10 @@ _UI: dict[str, tuple[str, str]] = {
     # A dossier still in progress read "Quá hạn", as a late result (review).
     "open_late": ("Đang giải quyết, quá hạn", "In progress, overdue"),
     "open_in_time": ("Đang giải quyết, trong hạn", "In progress, within time"),
-    "open_waiting": ("Đang giải quyết, chờ người nộp bổ sung", "In progress, waiting for the supplement"),
+    "open_waiting": (
+        "Chờ người nộp bổ sung: tính là đã giải quyết tại lúc yêu cầu bổ sung",
+        "Waiting for the applicant's supplement: counted as handled at the request",
+    ),
     "as_of": ("tính đến", "as of"),
     "evidence": ("Chứng cứ", "Evidence"),
     "actor": ("Người thực hiện", "Actor"),

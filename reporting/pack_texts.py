@@ -18,7 +18,12 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "h_end_at": ("Thời điểm kết thúc", "Ended at"),
     "open_within": ("Đang giải quyết (trong hạn)", "In progress (within time)"),
     "open_overdue": ("Đang giải quyết (quá hạn)", "In progress (overdue)"),
-    "open_waiting": ("Đang giải quyết (chờ người nộp bổ sung)", "In progress (waiting for the supplement)"),
+    # Waiting for the applicant after the only supplement request: the form counts it handled at the request
+    # (RULES.md), by its judgement; "in progress" beside a report counting it resolved read as a mistake.
+    "open_waiting": (
+        "Chờ người nộp bổ sung: tính là đã giải quyết ({status}) tại lúc yêu cầu bổ sung",
+        "Waiting for the applicant's supplement: counted as handled ({status}) at the request",
+    ),
     "paused": (" (không tính {time} chờ bổ sung)", " (not counting {time} waiting for the supplement)"),
     "as_of": (", tính đến {at}", ", as of {at}"),
     "day": ("{n} ngày", "{n} day"),
@@ -70,15 +75,17 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
         "For the sampled dossiers, compare with: {items}.",
     ),
     "sample_status_note": (
-        "Hồ sơ chưa kết thúc được ghi “Đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ sung)” "
-        "tính đến thời điểm hồ sơ được đánh giá lần cuối (lần nạp dữ liệu gần nhất), ghi kèm; số liệu của"
-        " báo cáo tuần tính tại thời điểm kết thúc tuần, nên có thể khác. Với hồ sơ có yêu cầu bổ sung, "
+        "Hồ sơ chưa kết thúc được ghi “Đang giải quyết (trong hạn / quá hạn)” tính đến thời điểm hồ sơ "
+        "được đánh giá lần cuối (lần nạp dữ liệu gần nhất), ghi kèm; số liệu của báo cáo tuần tính tại thời"
+        " điểm kết thúc tuần, nên có thể khác. Hồ sơ đang chờ người nộp bổ sung sau lần yêu cầu bổ sung "
+        "duy nhất được tính là đã giải quyết tại lúc yêu cầu. Với hồ sơ có yêu cầu bổ sung, "
         "thời gian chờ người nộp bổ sung được trừ theo cách tính chỉ số 766 (hoặc thời hạn được tính lại "
         "từ khi nhận đủ hồ sơ bổ sung, khi bộ quy tắc tính theo khoản 4 Điều 19 Nghị định 61/2018), nên "
         "hồ sơ kết thúc sau ngày hẹn vẫn có thể trước hạn hoặc đúng hạn.",
-        "Dossiers not ended yet read “In progress (within time / overdue / waiting for the supplement)” "
-        "as of the time they were last judged (the latest data load), given beside it; the weekly report "
-        "counts them at the week's end, so it may differ. For a dossier asked for a supplement, the time "
+        "Dossiers not ended yet read “In progress (within time / overdue)” as of the time they were last "
+        "judged (the latest data load), given beside it; the weekly report counts them at the week's end, "
+        "so it may differ. A dossier waiting for the applicant after its only supplement request counts as "
+        "handled at the request. For a dossier asked for a supplement, the time "
         "spent waiting for it is subtracted by the 766 index's counting (or the time limit counts again "
         "from the completed supplement, when the rulebook counts by Decree 61/2018, Art. 19(4)), so a "
         "dossier ended after its appointment may still be early or on time.",

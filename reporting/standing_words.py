@@ -20,14 +20,17 @@ def status_text(
     paused: int = 0,
     as_of: datetime | None = None,
 ) -> str:
-    """A dossier's standing: how it ended, or "đang giải quyết (trong hạn / quá hạn / chờ người nộp bổ
-    sung)" while it has not (its status is then the projection's at the evaluation time, ``as_of``, said
+    """A dossier's standing: how it ended, waiting for the applicant's supplement (counted as handled at the
+    request, by its judgement, as the form counts it), or "đang giải quyết (trong hạn / quá hạn)" while it
+    has not (its status is then the projection's at the evaluation time, ``as_of``, said
     when given: "trong hạn" beside a report counting it overdue at the week's end read as a contradiction,
     the instant it held at nowhere: review; ``late`` is overdue). An end judged with its clock stopped
     ``paused`` seconds for a supplement says so: "Trước hạn" beside an end after the appointment read as a
     mistake on site."""
+    if end_type is None and waiting:  # ended at the request it waits on (RULES.md), as the form counts it
+        return pack_text("open_waiting", t.lang, status=t.status(status).lower())
     if end_type is None:
-        key = "open_overdue" if status == "late" else "open_waiting" if waiting else "open_within"
+        key = "open_overdue" if status == "late" else "open_within"
         at = pack_text("as_of", t.lang, at=t.instant(as_of)) if as_of is not None else ""
         return pack_text(key, t.lang) + at
     return t.status(status) + paused_text(t, status, paused)
