@@ -52,13 +52,7 @@ def judged_outcome(
         return None
     end = facts.end_event
     data = received.data
-    # A dossier waiting for the applicant after its only supplement request ends at that request (RULES.md,
-    # derived facts; amendment 2 when withdrawn, suspended or refused since): it is resolved, by its
-    # judgement, in the period of the request, and no longer in progress (within time) in every period
-    # after (review of the statistician's seat). A completion reopens it. Not a request before the receipt
-    # (rulebook v1 counts one made online before it as waited on): it would end before it was received.
-    waited = facts.waiting and facts.end_at >= received.occurred_at
-    ended = facts.end_at if waited else end.occurred_at if end is not None else None
+    ended = facts.end_at if ends_waiting(facts) else end.occurred_at if end is not None else None
     return _outcome(  # built once per change point
         facts.dossier_id,
         received.unit_code,
@@ -70,6 +64,18 @@ def judged_outcome(
         _working_days(received.occurred_at, facts.effective_end, calendar),
         _returned_channel(facts),
     )
+
+
+def ends_waiting(facts: Standing) -> bool:
+    """Whether the dossier ended at the supplement request it waits on: "a dossier that is waiting for the
+    applicant after its only supplement request ends at that request" (RULES.md, derived facts; amendment 2
+    when withdrawn, suspended or refused since). The form counts it resolved, by its judgement, in the period
+    of the request, and not in progress (within time) in every period after (review of the statistician's
+    seat); a completion reopens it. Not on a request before the receipt (rulebook v1 counts one made online
+    before it as waited on: it would end before it was received). The console and the packs say it so
+    (the ``dossiers`` row's ``waiting``)."""
+    received = facts.received
+    return facts.waiting and received is not None and facts.end_at >= received.occurred_at
 
 
 def returned_again(previous: DossierOutcome | None, facts: Standing) -> DossierOutcome | None:

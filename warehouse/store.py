@@ -18,6 +18,7 @@ from inspections.calendar import WorkingCalendar
 from inspections.calendar_days import CalendarDay
 from inspections.catalogue import Catalogue
 from inspections.metrics import DossierOutcome
+from inspections.outcomes import ends_waiting
 from inspections.timeline import DossierFacts
 from schemas.validation import Rejection
 from warehouse.base import Warehouse
@@ -133,7 +134,7 @@ def dossier_row(
         _utc(received.occurred_at) if received is not None else None,
         _utc(facts.due_at) if facts.due_at is not None else None,
         end.type.value if end is not None else None, _utc(end.occurred_at) if end is not None else None,
-        int(facts.waiting), len(facts.supplement_requests), int(facts.supplement_time.total_seconds()),
+        int(ends_waiting(facts)), len(facts.supplement_requests), int(facts.supplement_time.total_seconds()),
         len(facts.apologies), status or "none", history[0][1].received_on if history else None,
         [epoch_us(t) for t, _ in history], len(facts.events),
         _utc(facts.events[-1].occurred_at) if facts.events else _utc(facts.as_of), _utc(facts.as_of), version,

@@ -136,12 +136,16 @@ _ADDRESS = ("cong dan", "ong", "ba", "anh", "chi", "co", "chu", "em")
 
 def official_prints(official: str) -> tuple[int, ...]:
     """The prints a row's official is compared with :func:`holder_prints` by: as written, and without a form
-    of address in front ("Bà Nguyễn Thị Lan" is the applicant "Nguyễn Thị Lan": review)."""
-    folded = fold(official)
-    prints = [name_print(folded)]
+    of address in front ("Bà Nguyễn Thị Lan" is the applicant "Nguyễn Thị Lan": review). Compared without
+    spaces, as the prints are: a zero-width space inside "B\u200bà" or a word joiner after it, with no
+    space, hid the form of address, and the applicant's name was stored in clear as the actor (review of
+    2026-12-07). A false match only loses an official's name (never the other way)."""
+    compact = fold(official).replace(" ", "")
+    prints = [_print(compact)]
     for word in _ADDRESS:
-        if folded.startswith(word + " "):
-            prints.append(name_print(folded[len(word) + 1 :]))
+        bare = word.replace(" ", "")
+        if compact.startswith(bare) and len(compact) > len(bare):
+            prints.append(_print(compact[len(bare) :]))
     return tuple(p for p in prints if p)
 
 

@@ -131,6 +131,11 @@ def test_under_v1_a_request_before_the_receipt_does_not_end_the_dossier_before_i
     assert found is not None and found.ended_on is None
     form = reporting_form([found], START, END).to_json_dict()
     assert form["received"]["total"] == 1 and form["in_progress"]["total"] == 1
+    # The console's page and the packs read the stored row's ``waiting``: not "handled at the request" either.
+    from warehouse.store import DOSSIER_COLUMNS, dossier_row
+
+    row = dossier_row(facts, None, "early", [], 1)
+    assert row[DOSSIER_COLUMNS.index("waiting")] == 0
 
 
 def test_empty_period_has_no_rate():

@@ -364,6 +364,10 @@ def test_a_row_whose_official_is_any_applicant_value_of_the_record_has_no_actor(
         "Bà\u200cNguyễn\u200bThị Bích Ngọc",
         "Bà Nguyễn Thị Bích Ng\u00adọc",
         "\ufeffBà\u2060 Nguyễn Thị Bích Ngọc",
+        "B\u200bà Nguyễn Thị Bích Ngọc",
+        "Ch\u200bị Nguyễn Thị Bích Ngọc",
+        "Bà\u2060Nguyễn Thị Bích Ngọc",
+        "Công\u200bdân\u00adNguyễn Thị Bích Ngọc",
     )
     for official in officials:
         events, rejected = _received_supplement(official)
