@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 
 from dagster import (
     AssetSelection,
+    DagsterRunStatus,
     RunRequest,
+    RunsFilter,
     ScheduleDefinition,
     ScheduleEvaluationContext,
     SkipReason,
@@ -95,7 +97,10 @@ def build_final_schedule(
         # nothing, and the daemon does not try it again.
         built = platform.platform()
         rule = MaturityRule(built.settings.report_maturity_days, built.calendar)
-        weeks = [w for w in weeks_rebuilt_on(today, rule) if w.start >= first.start]
+        due = [w for w in weeks_rebuilt_on(today, rule) if w.start >= first.start]
+        weeks = [w for w in due if not _rebuilt(context, w)]
+        if due and not weeks:
+            return SkipReason(f"the final reports of {', '.join(map(str, due))} are built or being built")
         if not weeks:
             latest = Week.last_complete(context.scheduled_execution_time)
             if latest.start < first.start:
@@ -115,10 +120,20 @@ _WEEK = "dossier_audit/week"
 _FINAL_TAGS = {"dossier_audit/final": "true"}
 
 
-#: How many days a week's rebuild is asked for again, from its day on: the daemon evaluates only the latest
-#: tick it missed (a schedule without partitions is not caught up), so a daily tick asked for on its one
-#: day lost the week's final report to a day's outage (review); the run key makes the repeats no runs.
+#: How many days a week's rebuild is asked for, from its day on, until a final run of it has not failed: the
+#: daemon evaluates only the latest tick it missed (a schedule without partitions is not caught up), so a
+#: daily tick asked for on its one day lost the week's final report to a day's outage (review). A schedule's
+#: run key makes no second run within a tick only, not across days: :func:`_rebuilt` looks (review).
 CATCH_UP_DAYS = 7
+#: A final run in one of these states has not built the week and will not: the next tick asks again.
+_GAVE_UP = frozenset({DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED, DagsterRunStatus.CANCELING})
+
+
+def _rebuilt(context: ScheduleEvaluationContext, week: Week) -> bool:
+    """Whether a final run of ``week`` (tagged so by this schedule) succeeded, or is queued or running."""
+    tags = {**_FINAL_TAGS, _WEEK: str(week)}
+    runs = context.instance.get_runs(filters=RunsFilter(tags=tags), limit=20)
+    return any(run.status not in _GAVE_UP for run in runs)
 
 
 def weeks_rebuilt_on(day: date, rule: MaturityRule) -> list[Week]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from tempfile import TemporaryDirectory
+from typing import Any
 
 from dagster import build_schedule_context
 from hypothesis import given, settings
@@ -50,14 +54,38 @@ def test_every_monday_tick_builds_the_last_complete_week(day):
     assert key == (monday - timedelta(days=7)).isoformat()
 
 
-def final_tick(at: datetime, repo=REPO) -> tuple[list[str], str]:
-    """The final schedule's tick at ``at``: the weeks it builds, and its skip message."""
+#: Every instance a test made, kept open to the end of the process (with its directory): the definitions
+#: built after an instance was read resolve it again, and one closed or deleted failed them ("undefined
+#: DagsterInstance weakref", "unable to open database file").
+_KEPT: list[Any] = []
+
+
+@contextmanager
+def persistent_instance() -> Iterator[Any]:
+    """A new Dagster instance on disk, in a directory of its own: a schedule's context gives its instance
+    by reference, as the daemon gives it."""
+    from dagster import DagsterInstance
+
+    directory = TemporaryDirectory()
+    instance = DagsterInstance.local_temp(directory.name)
+    _KEPT.append((directory, instance))
+    yield instance
+
+
+def final_tick(at: datetime, repo=REPO, instance=None) -> tuple[list[str], str]:
+    """The final schedule's tick at ``at`` (on ``instance``'s runs: a new instance's, none, by default): the
+    weeks it builds, and its skip message. The instance is given by reference, as the daemon gives it (the
+    resources' context keeps the reference only)."""
+    if instance is None:
+        with persistent_instance() as fresh:
+            return final_tick(at, repo, fresh)
     from pipelines.resources import PlatformResource
     from pipelines.schedules import FINAL_SCHEDULE
 
     context = build_schedule_context(
-        scheduled_execution_time=at, repository_def=repo, resources={"platform": PlatformResource()}
-    )
+        scheduled_execution_time=at, repository_def=repo, resources={"platform": PlatformResource()},
+        instance_ref=instance.get_ref(),
+    )  # fmt: skip
     data = repo.get_schedule_def(FINAL_SCHEDULE).evaluate_tick(context)
     for request in data.run_requests or []:
         assert request.run_key == f"weekly-final:{request.partition_key}"
@@ -104,6 +132,36 @@ def test_the_week_before_tet_2027_is_rebuilt_once_the_offices_have_worked_after_
     )  # fmt: skip
     assert final_tick(datetime(2027, 2, 18, 7, tzinfo=VN_TZ))[0] == ["2027-02-01"]
     assert final_tick(datetime(2027, 2, 19, 7, tzinfo=VN_TZ))[0] == ["2027-02-01", "2027-02-08"]
+
+
+def test_a_week_rebuilt_is_not_asked_for_again_one_that_failed_is():
+    """A schedule's run key stops a second run within one tick only: the daily ticks of the catch-up days
+    each started the week's final run again (review). A week whose final run succeeded, or is queued or
+    running, is not asked for; one whose run failed is, the next day."""
+
+    friday = datetime(2025, 11, 14, 7, tzinfo=VN_TZ)
+    with persistent_instance() as instance:
+        _ticks_on_runs(instance, friday)
+
+
+def _ticks_on_runs(instance, friday: datetime) -> None:
+    from uuid import uuid4
+
+    from dagster import DagsterRun, DagsterRunStatus
+
+    assert final_tick(friday, instance=instance)[0] == ["2025-11-03"]
+
+    def ran(status: DagsterRunStatus) -> None:
+        tags = {"dossier_audit/final": "true", "dossier_audit/week": "2025-W45"}
+        instance.add_run(DagsterRun(job_name=WEEKLY_JOB, run_id=str(uuid4()), tags=tags, status=status))
+
+    ran(DagsterRunStatus.FAILURE)
+    assert final_tick(friday + timedelta(days=1), instance=instance)[0] == ["2025-11-03"]
+    ran(DagsterRunStatus.SUCCESS)
+    saturday = final_tick(friday + timedelta(days=1), instance=instance)
+    assert saturday == ([], "the final reports of 2025-W45 are built or being built")
+    # Another week's run does not count for this one.
+    assert final_tick(datetime(2025, 11, 21, 7, tzinfo=VN_TZ), instance=instance)[0] == ["2025-11-10"]
 
 
 @settings(max_examples=examples(40), deadline=None)
