@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from bootstrap.settings import load_settings
+from bootstrap.suggestions import did_you_mean
 from dossier_audit.cli.app import app
 from dossier_audit.cli.common import (
     CataloguePath,
@@ -41,6 +42,7 @@ from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metr
 from dossier_audit.jobs.summary import audit_summary
 from dossier_audit.jobs.warehouse import metrics_warehouse
 from inspections.catalogue import Catalogue
+from schemas.unseen import unseen
 from warehouse.projection import audit_warehouse
 
 #: The kind of an audit record for a rule not evaluated because a source cannot provide a field it needs.
@@ -241,6 +243,7 @@ def metrics(
             # After reading: a unit the catalogue does not know may still have dossiers in the file.
             known_unit(platform.catalogue, unit, found.units)
             _say_merged(platform.catalogue, unit, end, below)
+            _say_unknown_units(platform.catalogue, found.units)
             return found, rejections
 
     found, rejections = guarded(go)
@@ -270,6 +273,34 @@ def _say_merged(catalogue: Catalogue, unit: str | None, end: date, below: bool) 
             "the dossiers recorded under its own code",
             highlight=False, markup=False, soft_wrap=True,
         )  # fmt: skip
+
+
+#: The most unknown unit codes the warning names (the count says how many there are).
+_UNKNOWN_SHOWN = 5
+
+
+def _say_unknown_units(catalogue: Catalogue, units: frozenset[str]) -> None:
+    """A warning on stderr naming the file's unit codes the catalogue does not know, each as Python writes
+    it (a trailing space, a no-break or zero-width space shows) with the closest known codes: a code from a
+    spreadsheet with such a character is another unit, judged against no publication, and `--by unit` printed
+    rows that all read "000.10.01.H99" (review of real exports). The contract lets a code be any string."""
+    unknown = sorted(code for code in units if code not in catalogue.units)
+    if not unknown:
+        return
+    named = []
+    for code in unknown[:_UNKNOWN_SHOWN]:
+        bare = "".join(c for c in code if not unseen(c)).strip()
+        if bare in catalogue.units:
+            named.append(f"{code!r} ({bare} with a blank or an invisible character)")
+        else:
+            hint = did_you_mean(bare, catalogue.units)
+            named.append(f"{code!r} ({hint.removeprefix('; ')})" if hint else repr(code))
+    more = f" and {len(unknown) - _UNKNOWN_SHOWN} more" if len(unknown) > _UNKNOWN_SHOWN else ""
+    err.print(
+        f"warning: {len(unknown)} unit code(s) of the file are not in the catalogue (their dossiers were "
+        f"received by no unit it publishes procedures for): {', '.join(named)}{more}",
+        highlight=False, markup=False, soft_wrap=True,
+    )  # fmt: skip
 
 
 def _need_unit() -> None:

@@ -88,3 +88,28 @@ def test_the_warehouse_refuses_a_unit_it_does_not_store(warehouse: str) -> None:
     # A unit whose code holds SQL is a bound value: it is looked for, not run.
     line = one_error_line(cli("violations", "--warehouse", warehouse, "--unit", "x' OR 1=1 --"))
     assert "not a unit of the catalogue nor of the data" in line
+
+
+def test_metrics_names_the_files_unit_codes_the_catalogue_does_not_know(tmp_path: Path) -> None:
+    """A unit code copied from a spreadsheet with a no-break or zero-width space is another unit to the
+    contract (any string), judged against no publication; `metrics --by unit` printed rows that all read
+    "000.10.01.H99" and said nothing (review of real exports). One warning names them as Python writes
+    them, with the code they look like."""
+    import json
+
+    lines = Path("/work/shared/contract/examples.jsonl").read_text(encoding="utf-8").splitlines()
+    events = [json.loads(line) for line in lines]
+    events[1]["unit_code"] += "\u00a0"
+    events[5]["unit_code"] += "\u200b"
+    path = tmp_path / "padded.jsonl"
+    path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in events) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["metrics", str(path), "--from", "2025-11-03", "--to", "2025-11-10"])
+    assert result.exit_code == 0, result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warning.startswith("warning: 2 unit code(s) of the file are not in the catalogue"), warning
+    for shown in ("'000.10.01.H99\\xa0'", "'000.10.01.H99\\u200b'"):
+        assert f"{shown} (000.10.01.H99 with a blank or an invisible character)" in warning, warning
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["metrics", str(clean), "--from", "2025-11-03", "--to", "2025-11-10"])
+    assert result.exit_code == 0 and "warning: " not in result.stderr, result.stderr
