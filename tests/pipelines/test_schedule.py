@@ -54,22 +54,14 @@ def test_every_monday_tick_builds_the_last_complete_week(day):
     assert key == (monday - timedelta(days=7)).isoformat()
 
 
-#: Every instance a test made, kept open to the end of the process (with its directory): the definitions
-#: built after an instance was read resolve it again, and one closed or deleted failed them ("undefined
-#: DagsterInstance weakref", "unable to open database file").
-_KEPT: list[Any] = []
-
-
 @contextmanager
 def persistent_instance() -> Iterator[Any]:
     """A new Dagster instance on disk, in a directory of its own: a schedule's context gives its instance
     by reference, as the daemon gives it."""
     from dagster import DagsterInstance
 
-    directory = TemporaryDirectory()
-    instance = DagsterInstance.local_temp(directory.name)
-    _KEPT.append((directory, instance))
-    yield instance
+    with TemporaryDirectory() as directory, DagsterInstance.local_temp(directory) as instance:
+        yield instance
 
 
 def final_tick(at: datetime, repo=REPO, instance=None) -> tuple[list[str], str]:
@@ -82,11 +74,14 @@ def final_tick(at: datetime, repo=REPO, instance=None) -> tuple[list[str], str]:
     from pipelines.resources import PlatformResource
     from pipelines.schedules import FINAL_SCHEDULE
 
-    context = build_schedule_context(
+    # Closed after the tick: the instance the context opens from the reference makes its state storage the
+    # process's current one until closed, and definitions built after it was gone failed ("undefined
+    # DagsterInstance weakref") in the fresh-clone run.
+    with build_schedule_context(
         scheduled_execution_time=at, repository_def=repo, resources={"platform": PlatformResource()},
         instance_ref=instance.get_ref(),
-    )  # fmt: skip
-    data = repo.get_schedule_def(FINAL_SCHEDULE).evaluate_tick(context)
+    ) as context:  # fmt: skip
+        data = repo.get_schedule_def(FINAL_SCHEDULE).evaluate_tick(context)
     for request in data.run_requests or []:
         assert request.run_key == f"weekly-final:{request.partition_key}"
         assert request.tags["dossier_audit/final"] == "true"
@@ -226,3 +221,19 @@ def test_a_tick_before_the_first_week_has_ended_skips_saying_why():
     )
     assert [r.partition_key for r in data.run_requests or []] == ["2025-11-03"]
     assert final_tick(datetime(2025, 11, 14, 7, tzinfo=VN_TZ), repo)[0] == ["2025-11-03"]
+
+
+def test_definitions_build_after_a_tick_has_read_its_instance():
+    """The fresh-clone run of 2026-12-07: a tick's context opened an instance from its reference and left its
+    state storage the process's current one; once that instance was collected, every definitions built
+    after it in the same process failed ("undefined DagsterInstance weakref"). Closed with the tick."""
+    import gc
+
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+
+    with TemporaryDirectory() as directory:  # an instance never entered, as the daemon's reference is
+        final_tick(datetime(2025, 11, 14, 7, tzinfo=VN_TZ), instance=DagsterInstance.local_temp(directory))
+        gc.collect()
+    assert build_definitions().resolve_job_def(WEEKLY_JOB).name == WEEKLY_JOB
