@@ -38,7 +38,7 @@ from inspections.catalogue import Catalogue
 from inspections.rulebook import Auditor
 from inspections.weeks import Week, WeekError, supported_week
 from reporting.gather import week_bounds
-from schemas.unseen import unseen
+from schemas.unseen import as_meant
 from warehouse.base import Warehouse
 from warehouse.cases import CaseKey, case_events_of
 from warehouse.console_read import (
@@ -93,13 +93,6 @@ class BadRequest(ValueError):
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
-
-
-def searched_id(text: str) -> str:
-    """A dossier id as searched: without the characters a reader does not see (a zero-width space, a byte
-    order mark: an id pasted from a spreadsheet or a chat carries them, and found nothing) nor blanks at its
-    ends (review of real exports)."""
-    return "".join(char for char in text if not unseen(char)).strip()
 
 
 class ConsoleService:
@@ -200,7 +193,8 @@ class ConsoleService:
             rule=query.rule or None,
             severity=query.severity or None,
             week_s=week_bounds(week) if week is not None else None,
-            dossier=searched_id(query.dossier),
+            # An id pasted with a zero-width space or a byte order mark found nothing (review of exports).
+            dossier=as_meant(query.dossier),
             sort=query.sort,
         )
         with self._lock:

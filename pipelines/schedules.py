@@ -167,8 +167,6 @@ def _last_week(
         if week.start < first.start:
             return SkipReason(f"no complete week yet: the partitions begin with {first} ({first.start})")
         key = key_of_week(week)
-        return RunRequest(
-            run_key=f"{run}:{key}", partition_key=key, tags={"dossier_audit/week": str(week), **tags}
-        )
+        return RunRequest(run_key=f"{run}:{key}", partition_key=key, tags={_WEEK: str(week), **tags})
 
     return last_week

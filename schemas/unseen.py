@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["BLANKS", "all_seen", "unseen"]
+__all__ = ["BLANKS", "all_seen", "as_meant", "unseen"]
 
 #: The categories of what a reader does not see, or what changes how other characters show.
 _CATEGORIES = frozenset(("Cf", "Cc", "Zl", "Zp", "Co", "Cn", "Cs"))
@@ -34,3 +34,10 @@ def all_seen(text: str) -> bool:
     """Whether every character of ``text`` is seen, without a look at each (``str.isprintable`` and one
     search): the usual answer for Vietnamese text, which holds none of them. A tab or a line break is not."""
     return text.isprintable() and BLANKS.search(text) is None
+
+
+def as_meant(text: str) -> str:
+    """``text`` without the characters a reader does not see and without blanks at its ends: the code or id
+    a value pasted from a spreadsheet or a chat was meant to be (the console's dossier search, the file's
+    unit codes ``metrics`` warns of: review of real exports)."""
+    return "".join(char for char in text if not unseen(char)).strip()

@@ -42,7 +42,7 @@ from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metr
 from dossier_audit.jobs.summary import audit_summary
 from dossier_audit.jobs.warehouse import metrics_warehouse
 from inspections.catalogue import Catalogue
-from schemas.unseen import unseen
+from schemas.unseen import as_meant
 from warehouse.projection import audit_warehouse
 
 #: The kind of an audit record for a rule not evaluated because a source cannot provide a field it needs.
@@ -289,7 +289,7 @@ def _say_unknown_units(catalogue: Catalogue, units: frozenset[str]) -> None:
         return
     named = []
     for code in unknown[:_UNKNOWN_SHOWN]:
-        bare = "".join(c for c in code if not unseen(c)).strip()
+        bare = as_meant(code)
         if bare in catalogue.units:
             named.append(f"{code!r} ({bare} with a blank or an invisible character)")
         else:

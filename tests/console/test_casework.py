@@ -404,7 +404,8 @@ def test_a_dossier_id_pasted_with_unseen_characters_is_found(console_world: Cons
     """An id copied from a spreadsheet or a chat carries a zero-width space or a byte order mark that the
     search box does not show: the search found nothing (review of real exports). They are left out, as the
     blanks at its ends were."""
-    from console.service import Account, ListQuery, searched_id
+    from console.service import Account, ListQuery
+    from schemas.unseen import as_meant as searched_id
 
     insp = Account("insp", "inspector", "x", None)
     service = console_world.service
