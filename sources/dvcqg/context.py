@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -81,6 +82,8 @@ class Context:
         self.outputs: list[Output] = []
         self.source = ""
         self.index = 0
+        self._folded: dict[str, str] = {}  # a dossier id's ``casefold()`` → the id (``differs_in_case``)
+        self._indexed = 0  # how many of ``states`` it holds
 
     def state(self, dossier_id: str) -> DossierState:
         state = self.states.get(dossier_id)
@@ -93,6 +96,16 @@ class Context:
         if dossier_id in self.states:
             return dossier_id
         return self.aliases.get(dossier_id, dossier_id)
+
+    def differs_in_case(self, dossier_id: str) -> str | None:
+        """A dossier id read so far that is ``dossier_id`` but for letter case, if any: a history row
+        typed so is another dossier (ids are compared exactly), and its rejection says which one it may
+        have meant (review of real exports). Indexed when asked (a rejection), each id once."""
+        for known in islice(self.states, self._indexed, None):  # those read since (a dict keeps order)
+            self._folded.setdefault(known.casefold(), known)
+        self._indexed = len(self.states)
+        found = self._folded.get(dossier_id.casefold())
+        return found if found != dossier_id else None
 
     def emit(
         self,

@@ -115,11 +115,14 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     if unit is None:
         unit = ctx.units.from_dossier_id(dossier_id)
     if unit is None:
-        raise Unmappable(
-            "unit.unresolved",
-            "no dossier record of this MaHoSo was read before its history row, and the MaHoSo prefix is "
-            "not a unit code of the catalogue",
+        near = ctx.differs_in_case(dossier_id)
+        read = (
+            f"the dossier record read is {near!r}, which differs in letter case (ids are compared exactly)"
+            if near is not None
+            else "no dossier record of this MaHoSo was read before its history row"
         )
+        prefix = "the MaHoSo prefix is not a unit code of the catalogue"
+        raise Unmappable("unit.unresolved", f"{read}, and {prefix}")
     meaning = meaning_of(text, status)
     kind = _kind(status, meaning)
     channel: str | None = None

@@ -497,6 +497,19 @@ def test_history_rows_find_their_dossier_under_its_alias() -> None:
     assert events[0]["dossier_alias"] == "ALIAS-9"
 
 
+def test_a_history_row_whose_mahoso_differs_in_case_says_which_record_it_may_mean() -> None:
+    """Ids are compared exactly (the contract's), so such a row is another dossier; the reason said no record
+    was read, which sent the operator looking for a missing file (review of real exports)."""
+    record = dossier("HS-2025-000123", unit_name="UBND Xã Tây Sơn")
+    typed = row("hs-2025-000123", status="4", at="20251104100000")
+    _, rejected, _ = imported(encode(sync_body(record, typed)))
+    assert [r.code for r in rejected] == ["unit.unresolved"]
+    said = "the dossier record read is 'HS-2025-000123', which differs in letter case"
+    assert said in rejected[0].message
+    _, rejected, _ = imported(encode(sync_body(record, row("HS-404", status="4", at="20251104100000"))))
+    assert rejected[0].message.startswith("no dossier record of this MaHoSo was read")
+
+
 # -- rejected records ---------------------------------------------------------------------------------------
 REJECTIONS = [
     (dossier(MaHoSo=None), "MaHoSo.missing"),
