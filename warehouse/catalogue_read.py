@@ -63,6 +63,12 @@ def load_stored_catalogue(wh: Warehouse, snapshot: int | None = None) -> StoredC
     return StoredCatalogue(snap, catalogue, calendar)
 
 
+def newest_snapshot(wh: Warehouse) -> int | None:
+    """The id of the newest catalogue snapshot (the one readers use), ``None`` before any."""
+    newest = wh.query(load_sql("catalogue_newest_digest"))
+    return int(newest[0][0]) if newest else None
+
+
 def store_if_changed(wh: Warehouse, catalogue: Catalogue, calendar: WorkingCalendar) -> int | None:
     """Store ``catalogue`` and ``calendar`` as a new snapshot unless the newest one was made from them (its
     ``digest``, ``store.snapshot_digest``); the new snapshot's id, else ``None``.

@@ -47,7 +47,7 @@ from schemas.events import AnyEvent
 from schemas.validation import EarliestRejections, Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
-from warehouse.catalogue_read import store_if_changed
+from warehouse.catalogue_read import newest_snapshot, store_if_changed
 from warehouse.load_alive import Heartbeat
 from warehouse.load_digest import file_digest
 from warehouse.load_runs import (
@@ -69,7 +69,6 @@ from warehouse.store import (
     Batch,
     now_version,
     rejection_row,
-    store_catalogue,
 )
 from warehouse.stored_dossiers import StoredDossiers
 
@@ -84,14 +83,18 @@ _T = TypeVar("_T")
 
 
 def init(platform: Platform, wh: Warehouse) -> dict[str, Any]:
-    """Create or upgrade the schema and store the catalogue and calendar snapshot."""
+    """Create or upgrade the schema and store the catalogue and calendar as a snapshot unless the newest
+    one was made from the same files (``store_if_changed``, as a load does): the compose file runs ``init``
+    on every start, and each stored the same catalogue again (review of the upgrade seat).
+    ``catalogue_snapshot``: the snapshot in force after it; ``catalogue_snapshot_stored``: its id if it is
+    new (``None`` if not), as a load says."""
     applied = migrate(wh)
-    snapshot = store_catalogue(wh, platform.catalogue, platform.calendar)
+    stored = store_if_changed(wh, platform.catalogue, platform.calendar)
     return {
         "migrations_applied": [f"{m.version:04d}_{m.name}" for m in applied],
         "schema_version": schema_version(wh),
-        "catalogue_snapshot": snapshot.snapshot,
-        "catalogue_rows": snapshot.rows,
+        "catalogue_snapshot": stored if stored is not None else newest_snapshot(wh),
+        "catalogue_snapshot_stored": stored,
     }
 
 

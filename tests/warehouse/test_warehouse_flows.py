@@ -118,6 +118,26 @@ def test_init_says_when_it_stores_the_bundled_sample_catalogue(warehouse_url: st
     assert "SAMPLE" not in province.stderr
 
 
+def test_init_stores_the_catalogue_only_when_it_differs_from_the_newest_snapshot(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    """The compose file runs ``init`` on every start, and each stored the same catalogue as a new snapshot
+    (review of the upgrade seat): it now stores one as a load does, when the files differ."""
+    first = orjson.loads(cli("warehouse", "init", "--warehouse", warehouse_url).stdout)
+    assert first["catalogue_snapshot_stored"] == first["catalogue_snapshot"] is not None
+    again = orjson.loads(cli("warehouse", "init", "--warehouse", warehouse_url).stdout)
+    assert again["catalogue_snapshot_stored"] is None
+    assert again["catalogue_snapshot"] == first["catalogue_snapshot"]
+    text = (Path(__file__).resolve().parents[2] / "inspections" / "data" / "sample_province.yaml").read_text(
+        encoding="utf-8"
+    )
+    own = tmp_path / "catalogue.yaml"
+    own.write_text(text.replace("sample: true", "sample: false"), encoding="utf-8")
+    args = ["warehouse", "init", "--warehouse", warehouse_url, "--catalogue", str(own)]
+    edited = orjson.loads(cli(*args).stdout)
+    assert edited["catalogue_snapshot_stored"] == edited["catalogue_snapshot"] > first["catalogue_snapshot"]
+
+
 def test_a_load_stores_the_catalogue_it_judged_with_when_it_differs(
     warehouse_url: str, tmp_path: Path
 ) -> None:
