@@ -28,6 +28,7 @@ from inspections.weeks import Week
 from reporting.gather import lowest_rated
 from reporting.i18n import Texts
 from reporting.reach import Maturity, figures_and_maturity
+from reporting.visible import visible
 from warehouse.base import Warehouse
 
 _WORDS: Final[dict[str, tuple[str, str]]] = {
@@ -95,6 +96,22 @@ def _w(lang: str, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def _marked(lang: str, key: str, **values: object) -> Text:
+    """:func:`_w` of a text with Rich markup (``[bold]``), its values as they read: a feed's name is an
+    event's ``source.system`` or a unit code, any text the contract allows, and ``[/x]`` in one stopped the
+    main job at its summary on every run after, ``[link=…]`` made a link (review of hostile text). Only the
+    template is markup; each value goes into the plain text of its piece, through ``visible`` (an escape
+    sequence in a unit code retitled the operator's window and cleared the screen, again at each ``cat
+    summary.txt``). Rich's own escaping is not enough: it drops a backslash before any ``[``."""
+    template = Text.from_markup(_w(lang, key))  # no value in it: the markup is ours
+    shown = {name: visible(str(value)) for name, value in values.items()}
+    cuts = sorted({span.start for span in template.spans} | {span.end for span in template.spans})
+    return Text.assemble(
+        *((piece.plain.format(**shown), piece.spans[0].style if piece.spans else "")
+          for piece in template.divide(cuts))
+    )  # fmt: skip
+
+
 def print_summary(
     console: Console,
     platform: Platform,
@@ -117,7 +134,7 @@ def print_summary(
     rate, points = (counted.on_time_rate, counted.progress_points_766) if counted else (None, None)
     received = (province.get("received") or {}).get("total", 0)
     console.print(
-        _w(lang, "week", number=f"{week.number:02d}", year=week.year, start=t.day(week.start),
+        _marked(lang, "week", number=f"{week.number:02d}", year=week.year, start=t.day(week.start),
            sunday=t.day(week.sunday), received=t.integer(received), rate=t.percent(rate),
            points=t.decimal(points)),
         highlight=False,
@@ -125,7 +142,7 @@ def print_summary(
     maturity = summary_maturity(platform, week, wh, lang)
     if maturity is not None and maturity.provisional:
         console.print(
-            _w(lang, "provisional", number=f"{week.number:02d}", year=week.year,
+            _marked(lang, "provisional", number=f"{week.number:02d}", year=week.year,
                reasons=" ".join(r[:1].upper() + r[1:] for r in maturity.reasons),
                final_day=t.day(maturity.final_on)),
             highlight=False,
@@ -154,8 +171,9 @@ def print_summary(
     for ranked in lowest_rated(forms, 5):  # as the console's dashboard lists them
         code, form = ranked.code, ranked.form
         unit = platform.catalogue.unit(code)
-        worst.add_row(Text(code), Text(unit.name) if unit else "?", t.integer(form.received_total),
-                      t.percent(form.on_time_rate), t.integer(by_unit.get(code, 0)))  # fmt: skip
+        name = Text(visible(unit.name)) if unit else "?"
+        worst.add_row(Text(visible(code)), name, t.integer(form.received_total), t.percent(form.on_time_rate),
+                      t.integer(by_unit.get(code, 0)))  # fmt: skip
     console.print(worst)
     console.print(_w(lang, "console_title"), highlight=False, markup=False)
     for line in console_commands(platform.settings, lang):

@@ -248,6 +248,19 @@ def test_summary_in_vietnamese_formats_with_its_periods_defined() -> None:
     assert "Tỷ lệ đúng hạn = " in text
 
 
+def test_the_summary_shows_a_unit_codes_escape_sequence_as_text() -> None:
+    """A unit code is any text the contract allows: one with an escape sequence retitled the operator's
+    terminal and cleared it, and again at each ``cat summary.txt`` (review of hostile text)."""
+    console = Console(record=True, width=200, file=io.StringIO())
+    metrics = {"province": _form(3, 1), "units": {"000.10.01.H99\x1b]0;PWNED\x07\x1b[2J": _form(3, 1)}}
+    as_of = datetime(2025, 11, 24, tzinfo=VN_TZ)
+    week = Week.parse("2025-W47")
+    print_summary(console, Platform(load_settings()), week, as_of, metrics, Counter(), Counter(), "vi")
+    text = console.export_text()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "000.10.01.H99[U+001B]]0;PWNED[U+0007][U+001B][2J" in text
+
+
 def test_the_summary_s_points_are_the_counts_points() -> None:
     """9 of 800 on time: 0,225 points, which 20 × the JSON's rate put below the half (0,22)."""
     metrics = {"province": _form(800, 9), "units": {}}

@@ -114,6 +114,20 @@ def test_the_summary_marks_a_provisional_week(
     assert ("dữ liệu của Ủy ban nhân dân xã Tây Sơn sau khi" in " ".join(text.split())) is provisional
 
 
+@pytest.mark.parametrize("system", ["[/x]", "[link=http://e.vil]here[/link]", "\x1b]0;PWNED\x1b\\\x1b[2J"])
+def test_a_feeds_name_is_printed_as_it_reads(monkeypatch: pytest.MonkeyPatch, system: str) -> None:
+    """A lagging feed's name is an event's ``source.system``, any text: ``[/x]`` stopped the main job at its
+    summary (Rich read it as markup) on every run after, a link tag made a link, an escape sequence retitled
+    the terminal and cleared it (review of hostile text)."""
+    ahead = datetime(2025, 11, 20, tzinfo=UTC)
+    monkeypatch.setattr(reach_module, "week_reach", lambda *args: Reach(IMMATURE, f"system:{system}", ahead))
+    monkeypatch.setattr(reach_module, "unfinished_runs", lambda wh: [])
+    text = printed(Platform(load_settings()), object())
+    assert "\x1b" not in text and "Số liệu tuần 45/2025 là tạm tính" in text
+    shown = system.replace("\x1b", "[U+001B]")
+    assert shown in " ".join(text.split())
+
+
 def test_the_summary_ends_with_the_console_commands() -> None:
     lines = printed(Platform(load_settings()), None).rstrip().splitlines()
     add = "dossier-audit users add LOGIN --role inspector # một lần: tạo tài khoản (hỏi mật khẩu)"
