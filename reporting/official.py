@@ -16,6 +16,7 @@ from reporting.fonts import serif_family
 from reporting.header import Letterhead
 from reporting.i18n import Texts, short_unit_name
 from reporting.line_units import units
+from reporting.visible import visible
 
 FONT = "Serif"
 #: Body text size (Decree 30: 13–14 pt).
@@ -37,6 +38,13 @@ class OfficialPDF(FPDF):
         self.set_creator("dossier-audit")
         self.set_font(FONT, size=BODY_PT)
         self._twin: OfficialPDF | None = None  # made on first use (see twin)
+
+    def normalize_text(self, text: str) -> str:
+        """Every text the document writes (and measures), each character a reader would not see written as
+        ``[U+XXXX]``, as the HTML and XLSX write it (``reporting.visible``): a right-to-left override or a
+        zero-width space in a unit's name made two units read alike on the leadership's PDF only, and an
+        escape character was a missing glyph (review of hostile text)."""
+        return super().normalize_text(visible(text))
 
     def twin(self) -> OfficialPDF:
         """A document like this one, on a fresh page in this page's orientation, at this position, in this

@@ -45,3 +45,20 @@ def test_console_pages_show_it_and_post_back_the_stored_value() -> None:
     )
     assert page == '<b>D[U+202E]1-gnol</b><input name="dossier_id" value="D\u202e1-gnol">'
     assert env.from_string("<i>{{ x }}</i>").render(x="<b>\u200b") == "<i>&lt;b&gt;[U+200B]</i>"
+
+
+def test_the_pdf_shows_what_a_reader_would_not_see(tmp_path) -> None:
+    """The HTML and XLSX wrote ``[U+XXXX]``, the PDF the character itself: a right-to-left override reversed
+    a unit's name on the leadership's PDF only, an escape was a missing glyph (review of hostile text)."""
+    import subprocess
+
+    from reporting.official import OfficialPDF
+
+    pdf = OfficialPDF()
+    pdf.add_page()
+    pdf.multi_cell(0, 7, f"Đơn vị {OVERRIDE} \x1b[2J xã\u200bTây Sơn\nhết")
+    path = tmp_path / "visible.pdf"
+    pdf.output(str(path))
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    assert "D[U+202E]1-gnol [U+001B][2J xã[U+200B]Tây Sơn" in text and "hết" in text
+    assert not any(c in text for c in "\u202e\x1b\u200b")
