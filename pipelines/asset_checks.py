@@ -13,6 +13,7 @@ goes on. ``PlatformResource.halt_on_blocking_failure`` switches blocking failure
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from dagster import (
@@ -103,10 +104,22 @@ def _failures_table(failed: Sequence[CheckResult]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in failed:
-        cells = [r.message_en, r.examples()]
-        message, examples = (cell.replace("|", "\\|").replace("\n", " ") for cell in cells)
+        message, examples = _md_cell(r.message_en), _md_cell(r.examples())
         lines.append(
             f"| {r.expectation} | {r.column or ''} | {'yes' if r.blocking else 'no'} | "
             f"{r.unexpected_count}/{r.element_count} | {message} | {examples} |"
         )
     return "\n".join(lines)
+
+
+#: What Markdown reads as syntax inside a table cell: a link or a remote image (``[…](…)``, ``![…](…)``),
+#: inline HTML, code and emphasis, the cell's own pipe, and the backslash that escapes them.
+_MD_SYNTAX = re.compile(r"([\\`*_\[\]<>|!~])")
+
+
+def _md_cell(text: str) -> str:
+    """``text`` as one Markdown table cell that reads as it is: its syntax escaped and its line breaks
+    spaces. The examples are stored values (a dossier id, a unit code), any text the contract allows:
+    ``![](http://…)`` in one loaded a remote image in the Dagster UI, ``[…](…)`` made a link (review of
+    hostile text)."""
+    return _MD_SYNTAX.sub(r"\\\1", " ".join(text.splitlines()))

@@ -62,3 +62,22 @@ def test_a_failed_suite_says_its_own_remedy_and_the_guide_has_the_sections_it_ci
                 assert section in headings or f"**{section}**" in guide, (suite.name, section)
             for path in re.findall(r"docs/[\w.-]+\.md", text):
                 assert (ROOT / path).is_file(), path
+
+
+def test_stored_values_in_the_failures_table_read_as_they_are() -> None:
+    """The examples are stored values, any text the contract allows: ``![](http://…)`` in a dossier id loaded
+    a remote image in the Dagster UI, ``[…](…)`` made a link (review of hostile text). Rendered by a
+    CommonMark parser with tables (Dagster renders GitHub Markdown), the cell holds the text and no tag."""
+    from markdown_it import MarkdownIt
+
+    hostile = ["![x](http://e.vil/p.png)", "[here](javascript:alert(1))", "<img src=x onerror=y>"]
+    message = "`code` *x* ~~y~~ _z_ a|b\\|c"
+    table = _failures_table([replace(result({"examples": hostile}), message_en=message)])
+    html = MarkdownIt("commonmark").enable("table").enable("strikethrough").render(table)
+    assert "<img" not in html and "<a " not in html and "<code>" not in html and "<em>" not in html
+    assert "<s>" not in html and html.count("<td>") == 6
+    cell = re.search(r"<td>(!\[x.*?)</td>", html)
+    assert cell is not None
+    shown = "![x](http://e.vil/p.png); [here](javascript:alert(1)); &lt;img src=x onerror=y&gt;"
+    assert cell.group(1) == shown
+    assert f"<td>{message}</td>" in html
