@@ -18,11 +18,12 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
 
 __all__ = [
+    "defer_stops",
     "end_as_stopped",
     "exit_code",
     "quiet_lost_interrupts",
@@ -122,3 +123,26 @@ def exit_code(code: object) -> object:
     """A command's exit status, 130 (interrupted) when it ended well after a stopping signal whose
     ``KeyboardInterrupt`` was lost (:func:`quiet_lost_interrupts`)."""
     return 130 if code in (0, None) and (stopped_by() is not None or _lost) else code
+
+
+def defer_stops(*signals: signal.Signals) -> Callable[[], None]:
+    """From now on, each of ``signals`` is only noted; the function returned (call it any number of times)
+    puts their handling back and delivers the first one noted meanwhile, if any. For a step that must not
+    be cut half-way: a Ctrl-C inside ``subprocess.Popen``, after the fork, left the supervisor no process
+    to stop, and the child outlived it (``jobs.main._child``). A handler, not a signal mask: a mask holds
+    a signal for one thread, and the process's others may take it. Only the main thread can set handlers;
+    elsewhere nothing is deferred."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    noted: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: noted.append(signum)) for sig in signals}
+
+    def release() -> None:
+        while previous:
+            sig, handler = previous.popitem()
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if noted:
+            signal.raise_signal(noted.pop(0))
+            noted.clear()
+
+    return release

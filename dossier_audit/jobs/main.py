@@ -39,7 +39,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from bootstrap.keys import KeyFileError, workdir_pseudonym_key
 from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
-from dossier_audit.interrupts import stops_as_ctrl_c
+from dossier_audit.interrupts import defer_stops, stops_as_ctrl_c
 from dossier_audit.jobs.main_files import atomic_write, export_violations, mark_incomplete
 from dossier_audit.jobs.main_inputs import data_end
 from dossier_audit.jobs.summary import print_summary
@@ -106,24 +106,32 @@ def ensure_sample(workdir: Path, console: Console) -> tuple[Path, datetime]:
 @contextmanager
 def _child(args: list[str], log_path: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """A child process in its own session (a terminal's Ctrl-C reaches only the supervisor, which stops
-    the children in order); always terminated, then killed, on exit."""
-    with log_path.open("ab") as log:
-        # Tied to this process (SIGTERM when it dies, however): a supervisor killed outright left its
-        # detector running, orphaned (review of 2026-12-04).
-        process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **env},
-            preexec_fn=tie_to_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
-        )  # fmt: skip
+    the children in order); always terminated, then killed, on exit.
+
+    A Ctrl-C or SIGTERM while the child starts is handled once it has started (``defer_stops``): one that
+    landed inside ``Popen``, after the fork, left no process to stop, and the detector outlived the run
+    (``test_ctrl_c_stops_everything_cleanly``, a rare failure whose stray was the detector just started)."""
+    process: subprocess.Popen[bytes] | None = None
+    release = defer_stops(signal.SIGINT, signal.SIGTERM)
     try:
+        with log_path.open("ab") as log:
+            # Tied to this process (SIGTERM when it dies, however): a supervisor killed outright left its
+            # detector running, orphaned (review of 2026-12-04).
+            process = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **env},
+                preexec_fn=tie_to_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
+            )  # fmt: skip
+        release()  # a stop that came meanwhile is raised here, with the process to stop
         yield process
     finally:
-        if process.poll() is None:
+        if process is not None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        release()
 
 
 def _stage(console: Console, stages: dict[str, float], name: str) -> Callable[[], None]:

@@ -269,3 +269,37 @@ def test_a_stop_lost_in_a_clean_up_still_stops_the_command_without_a_traceback(s
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
     by = "stopped by SIGTERM" if sig == signal.SIGTERM else "interrupted (Ctrl-C)"
     assert done.stderr.strip() == f"{by}: the command did not finish"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_the_main_job_starts_a_child_stops_that_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sig: signal.Signals
+) -> None:
+    """A Ctrl-C that landed inside ``Popen``, after the fork, left the supervisor no process to stop: the
+    detector outlived the run (a rare failure of ``test_ctrl_c_stops_everything_cleanly``, whose stray was
+    the detector just started). Here the signal comes exactly then, every time: the stop is handled once the
+    child has started, and stops it."""
+    from dossier_audit.jobs import main
+
+    started: list[subprocess.Popen[bytes]] = []
+    real = subprocess.Popen
+
+    def popen_then_stopped(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+        process = real(*args, **kwargs)  # type: ignore[call-overload]
+        started.append(process)
+        os.kill(os.getpid(), sig)  # the stop, with the child forked and Popen not yet returned
+        time.sleep(0.2)  # time for the handler to run here, if it is not deferred
+        return process  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(subprocess, "Popen", popen_then_stopped)  # as the main job's module sees it
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    stop = stops_as_ctrl_c(signal.SIGTERM)
+    with stop, pytest.raises(KeyboardInterrupt), main._child(sleeper, tmp_path / "log", {}):
+        pytest.fail("the stop was not raised")
+    (child,) = started
+    try:
+        assert child.poll() is not None, "the child outlived the stop"
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
