@@ -170,7 +170,7 @@ class Pseudonymiser:
     clear value cannot be recovered or brute-forced from a list of citizen ids without the key.
     """
 
-    __slots__ = ("_file_key", "_mac", "stable")
+    __slots__ = ("_file_key", "_mac", "fingerprint", "stable")
 
     def __init__(self, key: bytes, *, stable: bool = True) -> None:
         """``stable``: the key is the deployment's (configured), so one applicant has one pseudonym across
@@ -186,6 +186,10 @@ class Pseudonymiser:
         # A key of its own for the digests of input files (``file_hasher``), derived from this one.
         self._file_key = hmac.new(bytes(key), b"dossier-audit: input file digest", sha256).digest()
         self.stable = stable
+        #: What tells this key from another (``warehouse.pseudonym_keys``), nothing of it: 64 bits of an HMAC
+        #: of a fixed text under it. ``None`` for a key made up for this process (nothing to compare).
+        mark = hmac.new(bytes(key), b"dossier-audit: key fingerprint", sha256)
+        self.fingerprint: str | None = mark.hexdigest()[:16] if stable else None
 
     def file_hasher(self) -> Any:
         """A new keyed BLAKE2b (128 bits) for the digest of an input file a load run records: an unkeyed

@@ -46,8 +46,19 @@ from warehouse.status import FLAT_KEYS, status_report
 def warehouse_init(
     warehouse: WarehouseOption = None,
     catalogue: CataloguePath = None,
+    new_pseudonym_key: Annotated[
+        bool,
+        typer.Option(
+            "--new-pseudonym-key",
+            help="The configured DOSSIER_AUDIT_PSEUDONYM_KEY replaces the warehouse's on purpose (it "
+            "leaked): applicants stored before keep their pseudonyms, later ones get new ones, and commands "
+            "under the old key are refused from now on (docs/operators-guide.md, 'Backing up and "
+            "restoring').",
+        ),
+    ] = False,
 ) -> None:
-    """Create or upgrade the schema (idempotent) and store the catalogue and calendar."""
+    """Create or upgrade the schema (idempotent), store the catalogue and calendar, and record the
+    pseudonymisation key's fingerprint (refused under another key than the warehouse's)."""
 
     sample: list[bool] = []
 
@@ -55,7 +66,7 @@ def warehouse_init(
         platform = platform_for(catalogue)
         sample.append(platform.catalogue.meta.sample)
         with warehouse_session(warehouse, create=True) as wh:
-            return init(platform, wh)
+            return init(platform, wh, new_pseudonym_key=new_pseudonym_key)
 
     result = guarded(go)
     sys.stdout.write(orjson.dumps(result).decode() + "\n")

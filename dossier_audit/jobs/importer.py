@@ -53,6 +53,7 @@ from sources.dvcqg.privacy import raw_scrubber
 from sources.dvcqg.reader import Record
 from warehouse.base import Warehouse
 from warehouse.migrate import migrate
+from warehouse.pseudonym_keys import check_key
 from warehouse.store import REJECTION_COLUMNS, Batch, rejection_row
 
 __all__ = [
@@ -295,6 +296,7 @@ def load_into(
     a load interrupted after them leaves its run unfinished, and a re-import stores them once (the table
     keeps one row per source, record and raw hash)."""
     migrate(wh)  # the load would; the rejections come first
+    check_key(wh, platform.pseudonymiser.fingerprint)  # and are scrubbed under the warehouse's key
     refuse_beside_running(wh)  # before the import is read and its rejections stored (the load looks again)
     sink = ImportSink()
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS, 5_000)

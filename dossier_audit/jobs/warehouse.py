@@ -64,6 +64,7 @@ from warehouse.load_runs import (
 )
 from warehouse.migrate import migrate, schema_version
 from warehouse.projection import fold_dossiers, reporting_form
+from warehouse.pseudonym_keys import check_key
 from warehouse.store import (
     REJECTION_COLUMNS,
     Batch,
@@ -82,19 +83,23 @@ _TABLES = ("events", "dossiers", "dossier_outcomes", "violations")
 _T = TypeVar("_T")
 
 
-def init(platform: Platform, wh: Warehouse) -> dict[str, Any]:
+def init(platform: Platform, wh: Warehouse, *, new_pseudonym_key: bool = False) -> dict[str, Any]:
     """Create or upgrade the schema and store the catalogue and calendar as a snapshot unless the newest
     one was made from the same files (``store_if_changed``, as a load does): the compose file runs ``init``
     on every start, and each stored the same catalogue again (review of the upgrade seat).
     ``catalogue_snapshot``: the snapshot in force after it; ``catalogue_snapshot_stored``: its id if it is
-    new (``None`` if not), as a load says."""
+    new (``None`` if not), as a load says. Refuses a configured pseudonymisation key other than the
+    warehouse's (``warehouse.pseudonym_keys``), unless ``new_pseudonym_key``: then it is the warehouse's from
+    now on; ``pseudonym_key_recorded``: whether it recorded the key's fingerprint."""
     applied = migrate(wh)
+    recorded = check_key(wh, platform.pseudonymiser.fingerprint, new_key=new_pseudonym_key)
     stored = store_if_changed(wh, platform.catalogue, platform.calendar)
     return {
         "migrations_applied": [f"{m.version:04d}_{m.name}" for m in applied],
         "schema_version": schema_version(wh),
         "catalogue_snapshot": stored if stored is not None else newest_snapshot(wh),
         "catalogue_snapshot_stored": stored,
+        "pseudonym_key_recorded": recorded,
     }
 
 
@@ -125,6 +130,7 @@ def load_file(
     started = time.perf_counter()
     migrated = [m.label for m in migrate(wh)]
     pseudonymiser = platform.pseudonymiser
+    check_key(wh, pseudonymiser.fingerprint)  # before anything is stored (``warehouse.pseudonym_keys``)
     source = source or str(path.resolve())
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
     check_superseded(supersede, unfinished)
