@@ -169,6 +169,12 @@ class Inputs:
         )
 
     @cached_property
+    def dossier_partitions(self) -> Any:
+        """Per dossier with events stored by the sink (one of them in scope): how many partitions of the
+        events topic they came through (``partitions``), and which (``sources``)."""
+        return self._frame("quality_dossier_partitions", ["dossier_id", "partitions", "sources"])
+
+    @cached_property
     def load_runs(self) -> Any:
         """Every recorded load run, newest first, whatever the scope (an interrupted load may have stored
         events of any week): ``state`` is completed, recovered or unfinished."""

@@ -21,13 +21,15 @@ from checks.suites import (
     freshness,
     lifecycle,
     load_runs,
+    partitions,
     uniqueness,
     vocabulary,
 )
 
 #: The suite modules in report order.
 SUITE_MODULES: tuple[ModuleType, ...] = (
-    uniqueness, vocabulary, event_time, due_dates, catalogue, consistency, lifecycle, freshness, load_runs,
+    uniqueness, vocabulary, event_time, due_dates, catalogue, consistency, partitions, lifecycle, freshness,
+    load_runs,
 )  # fmt: skip
 
 

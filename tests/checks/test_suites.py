@@ -33,8 +33,8 @@ def test_clean_data_passes_every_check(platform, wh, loader):
         assert failed(run) == set(), [r.message_en for r in run.results if not r.success]
         assert run.week == (None if week is None else "2025-W45")
         assert {r.suite for r in run.results} == {
-            "uniqueness", "vocabulary", "event_time", "due_dates", "catalogue", "consistency", "lifecycle",
-            "freshness", "load_runs",
+            "uniqueness", "vocabulary", "event_time", "due_dates", "catalogue", "consistency", "partitions",
+            "lifecycle", "freshness", "load_runs",
         }  # fmt: skip
         assert all(r.week == run.week and r.checked_at == CLEAN_NOW.astimezone(UTC) for r in run.results)
     results = by_key(run)
@@ -468,3 +468,29 @@ def test_a_dossier_reopened_after_waiting_is_checked_in_the_weeks_it_counts(plat
 
 
 OVERLAP = "a dossier's outcome intervals do not overlap"
+
+
+def test_a_dossier_streamed_through_two_partitions_blocks_the_week(platform, wh, loader):
+    """Kafka spreads messages without a key over the partitions, and the sink and the detector accept them:
+    a dossier whose receipt came through one partition and its processing through another was judged in two
+    halves, and found late without an apology that the batch audit does not find (review of the streaming
+    seat). A load's events (a file's source) are judged whole and not counted."""
+    loader.load(clean_events())  # a load's ("test")
+    split, keyed = dossier(7, "2025-11-05"), dossier(8, "2025-11-05")
+    loader.rows(split[:1], source="kafka:dossier-events/0")
+    loader.rows(split[1:], source="kafka:dossier-events/3")
+    loader.rows(keyed, source="kafka:dossier-events/2")
+    expectation = "a dossier's streamed events came through one partition"
+    for week in (None, W45):
+        run = run_checks(platform.catalogue, platform.rulebooks, wh, week, now=CLEAN_NOW)
+        result = by_key(run)[expectation]
+        assert not result.success and result.blocking and result.suite == "partitions"
+        assert (result.unexpected_count, result.element_count) == (1, 2), week
+        sources = "kafka:dossier-events/0 kafka:dossier-events/3"
+        assert result.details["examples"] == [
+            {"partitions": 2, "dossier_id": split[0].dossier_id, "sources": sources}
+        ]
+        assert result.message_vi.endswith("nhiều phân vùng của chủ đề sự kiện: 1 hồ sơ")
+        assert run.blocking_failures == [result]
+    quiet = run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W47"), now=CLEAN_NOW)
+    assert by_key(quiet)[expectation].success and by_key(quiet)[expectation].element_count == 0
