@@ -186,8 +186,7 @@ class Pseudonymiser:
         # A key of its own for the digests of input files (``file_hasher``), derived from this one.
         self._file_key = hmac.new(bytes(key), b"dossier-audit: input file digest", sha256).digest()
         self.stable = stable
-        #: What tells this key from another (``warehouse.pseudonym_keys``), nothing of it: 64 bits of an HMAC
-        #: of a fixed text under it. ``None`` for a key made up for this process (nothing to compare).
+        #: Tells this key from another, nothing of it (``warehouse.pseudonym_keys``); none for a made-up one.
         mark = hmac.new(bytes(key), b"dossier-audit: key fingerprint", sha256)
         self.fingerprint: str | None = mark.hexdigest()[:16] if stable else None
 

@@ -19,14 +19,12 @@ supervisor even when it is killed outright.
 from __future__ import annotations
 
 import io
-import os
 import signal
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -39,7 +37,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from bootstrap.keys import KeyFileError, workdir_pseudonym_key
 from bootstrap.platform import Platform, kafka_config, sink_options
 from bootstrap.settings import Settings
-from dossier_audit.interrupts import defer_stops, stops_as_ctrl_c
+from dossier_audit.interrupts import stops_as_ctrl_c
+from dossier_audit.jobs.main_children import child_process
 from dossier_audit.jobs.main_files import atomic_write, export_violations, mark_incomplete
 from dossier_audit.jobs.main_inputs import data_end
 from dossier_audit.jobs.summary import print_summary
@@ -48,7 +47,6 @@ from inspections.metrics import ReportingForm
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting.gather import newest_event
-from streams.lifetime import tie_to_parent
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseLocked
 from warehouse.projection import all_dossier_ids, fold_dossiers
@@ -101,37 +99,6 @@ def ensure_sample(workdir: Path, console: Console) -> tuple[Path, datetime]:
             simulate(config, events, truth)
         stamp.write_bytes(fingerprint)
     return events, datetime.combine(SAMPLE_END, datetime.min.time(), tzinfo=VN_TZ)
-
-
-@contextmanager
-def _child(args: list[str], log_path: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process in its own session (a terminal's Ctrl-C reaches only the supervisor, which stops
-    the children in order); always terminated, then killed, on exit.
-
-    A Ctrl-C or SIGTERM while the child starts is handled once it has started (``defer_stops``): one that
-    landed inside ``Popen``, after the fork, left no process to stop, and the detector outlived the run
-    (``test_ctrl_c_stops_everything_cleanly``, a rare failure whose stray was the detector just started)."""
-    process: subprocess.Popen[bytes] | None = None
-    release = defer_stops(signal.SIGINT, signal.SIGTERM)
-    try:
-        with log_path.open("ab") as log:
-            # Tied to this process (SIGTERM when it dies, however): a supervisor killed outright left its
-            # detector running, orphaned (review of 2026-12-04).
-            process = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, **env},
-                preexec_fn=tie_to_parent,  # noqa: PLW1509 - only calls prctl, safe before exec
-            )  # fmt: skip
-        release()  # a stop that came meanwhile is raised here, with the process to stop
-        yield process
-    finally:
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        release()
 
 
 def _stage(console: Console, stages: dict[str, float], name: str) -> Callable[[], None]:
@@ -267,7 +234,7 @@ def main_job(
         preloading = _preload_reports()  # while this process waits for the detector
         with (
             console.status("Detecting violations…") as status,
-            _child(detect_args, logs / "detector.log", detect_env) as detector,
+            child_process(detect_args, logs / "detector.log", detect_env) as detector,
         ):
             while detector.poll() is None:
                 if failure:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from dossier_audit.interrupts import stops_as_ctrl_c
+from dossier_audit.jobs.main_children import child_process
 from tests.processes import as_from_a_terminal, children
 
 
@@ -279,7 +280,6 @@ def test_a_stop_while_the_main_job_starts_a_child_stops_that_child(
     detector outlived the run (a rare failure of ``test_ctrl_c_stops_everything_cleanly``, whose stray was
     the detector just started). Here the signal comes exactly then, every time: the stop is handled once the
     child has started, and stops it."""
-    from dossier_audit.jobs import main
 
     started: list[subprocess.Popen[bytes]] = []
     real = subprocess.Popen
@@ -294,7 +294,7 @@ def test_a_stop_while_the_main_job_starts_a_child_stops_that_child(
     monkeypatch.setattr(subprocess, "Popen", popen_then_stopped)  # as the main job's module sees it
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
     stop = stops_as_ctrl_c(signal.SIGTERM)
-    with stop, pytest.raises(KeyboardInterrupt), main._child(sleeper, tmp_path / "log", {}):
+    with stop, pytest.raises(KeyboardInterrupt), child_process(sleeper, tmp_path / "log", {}):
         pytest.fail("the stop was not raised")
     (child,) = started
     try:
