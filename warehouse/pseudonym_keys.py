@@ -15,12 +15,16 @@ configured: ``stable`` false, which the commands warn of) is neither compared no
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
 
-__all__ = ["KeyMismatch", "check_key", "newest_fingerprint"]
+__all__ = ["KeyCheck", "KeyMismatch", "adopted_warning", "check_key", "newest_fingerprint"]
 
+#: What :func:`check_key` did: nothing to check (no key configured), the warehouse's key, recorded for a
+#: warehouse without events, adopted by one holding events unchecked, or changed on purpose.
+KeyCheck = Literal["unconfigured", "same", "recorded", "adopted", "changed"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 #: Where an operator reads how to restore the key, or change it on purpose.
@@ -39,27 +43,49 @@ def newest_fingerprint(wh: Warehouse) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def check_key(wh: Warehouse, fingerprint: str | None, *, new_key: bool = False) -> bool:
+def check_key(wh: Warehouse, fingerprint: str | None, *, new_key: bool = False) -> KeyCheck:
     """Raise :class:`KeyMismatch` when ``fingerprint`` (the configured key's; ``None`` for a key made up for
     this process: nothing done) is not the warehouse's newest one, unless ``new_key``; record it when the
-    warehouse has none, or with ``new_key``. Returns whether it recorded it."""
+    warehouse has none, or with ``new_key``. Returns what it did (:data:`KeyCheck`).
+
+    A warehouse that holds events and no fingerprint (written before fingerprints were recorded, or only
+    by commands without a key) takes the first configured key, which nothing can check against its
+    pseudonyms: ``"adopted"``, which the commands say, with what to do if it is the wrong one (diff review:
+    a backup from before restored beside another ``.env`` took that key without a word)."""
     if fingerprint is None:
-        return False
+        if new_key:
+            raise KeyMismatch(
+                "--new-pseudonym-key: no DOSSIER_AUDIT_PSEUDONYM_KEY is configured (this process made one "
+                "up, which no other can repeat): set the new key first"
+            )
+        return "unconfigured"
     newest = newest_fingerprint(wh)
     if newest == fingerprint:
-        return False
+        return "same"
     if newest is not None and not new_key:
         raise KeyMismatch(
             f"the warehouse's applicants are pseudonymised under another key (fingerprint {newest}) than the "
             f"configured DOSSIER_AUDIT_PSEUDONYM_KEY (fingerprint {fingerprint}): configure the warehouse's "
             "key (restored from the deployment's backup; `dossier-audit run` keeps its key in "
             "<workdir>/pseudonym.key), or, to change the key on purpose, run `dossier-audit warehouse init "
-            f"--new-pseudonym-key` once ({_GUIDE}); nothing was stored"
+            f"--new-pseudonym-key` once ({_GUIDE}); refused before writing any data"
         )
+    held = newest is None and bool(wh.query(load_sql("events_any")))
     now = datetime.now(UTC)
     recorded_us = (now - _EPOCH) // _MICROSECOND
     wh.insert(
         "pseudonym_keys", ["fingerprint", "recorded_at", "recorded_us"],
         [[fingerprint], [now.replace(microsecond=0)], [recorded_us]],
     )  # fmt: skip
-    return True
+    return "changed" if newest is not None else "adopted" if held else "recorded"
+
+
+def adopted_warning(fingerprint: str | None) -> str:
+    """What a command says when it adopted the configured key (:func:`check_key`'s ``"adopted"``)."""
+    return (
+        f"recorded the configured DOSSIER_AUDIT_PSEUDONYM_KEY (fingerprint {fingerprint}) as the "
+        "warehouse's: it held events from before keys were recorded, which cannot be checked against it. If "
+        "they were pseudonymised under another key (a backup restored beside another .env), restore that key "
+        "and run "
+        f"`dossier-audit warehouse init --new-pseudonym-key` with it ({_GUIDE})"
+    )

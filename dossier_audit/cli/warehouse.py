@@ -39,6 +39,7 @@ from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.base import init_command
 from warehouse.load_runs import remedy
+from warehouse.pseudonym_keys import adopted_warning
 from warehouse.status import FLAT_KEYS, status_report
 
 
@@ -61,10 +62,12 @@ def warehouse_init(
     pseudonymisation key's fingerprint (refused under another key than the warehouse's)."""
 
     sample: list[bool] = []
+    fingerprint: list[str | None] = []
 
     def go() -> dict[str, Any]:
         platform = platform_for(catalogue)
         sample.append(platform.catalogue.meta.sample)
+        fingerprint.append(platform.pseudonymiser.fingerprint)
         with warehouse_session(warehouse, create=True) as wh:
             return init(platform, wh, new_pseudonym_key=new_pseudonym_key)
 
@@ -73,12 +76,15 @@ def warehouse_init(
     applied = ", ".join(result["migrations_applied"]) or "none (up to date)"
     err.print(f"schema version {result['schema_version']}; migrations applied: {applied}", highlight=False)
     if sample[0]:  # a setting lost in an upgrade (it moved from .env to settings.env) went by unsaid (review)
+        # Stored now, or already the newest snapshot (init stores one only when it changed: diff review).
+        said = "stored" if result["catalogue_snapshot_stored"] is not None else "the warehouse's catalogue is"
         err.print(
-            "[bold yellow]warning:[/] stored the bundled SAMPLE catalogue (no DOSSIER_AUDIT_CATALOGUE or "
+            f"[bold yellow]warning:[/] {said} the bundled SAMPLE catalogue (no DOSSIER_AUDIT_CATALOGUE or "
             "--catalogue): the detectors and reports judge a real province's dossiers against it; give the "
             "province's catalogue (docs/catalogue-format.md) and run init again",
             highlight=False,
         )
+    _say_adopted(result["pseudonym_key"], fingerprint[0])
 
 
 @warehouse_app.command("load")
@@ -102,12 +108,14 @@ def warehouse_load(
 ) -> None:
     """Validate FILE, store valid and rejected events, fold its dossiers and evaluate the rulebook."""
     sample: list[bool] = []
+    fingerprint: list[str | None] = []
 
     def go() -> Any:
         instant = parse_instant(as_of) if as_of is not None else datetime.now(VN_TZ)
         with event_file(file) as path:  # a pipe or stdin (-) is spooled to a temporary file
             platform = platform_for(catalogue)
             sample.append(platform.catalogue.meta.sample)
+            fingerprint.append(platform.pseudonymiser.fingerprint)
             warn_one_off_key(platform.settings, "so the same applicant loaded by two runs has two")
             progress, tick = load_progress(path)
             stage = ["starting"]
@@ -138,6 +146,7 @@ def warehouse_load(
         err.print(f"created the warehouse's schema ({len(migrated)} migrations)", highlight=False)
     elif migrated:  # a warehouse behind the code, brought up to date first (upgrade review)
         err.print(f"migrated the schema first: {', '.join(migrated)}", highlight=False)
+    _say_adopted(result.pseudonym_key, fingerprint[0])
     if result.catalogue_snapshot is not None:
         err.print(
             f"stored the catalogue and calendar it judged with as snapshot {result.catalogue_snapshot} (the "
@@ -341,3 +350,9 @@ def warehouse_status(
 
 
 # Commands of other concerns live in their own modules; importing them registers them on ``app``.
+
+
+def _say_adopted(key: str, fingerprint: str | None) -> None:
+    """The warning of a command that adopted the configured key unchecked (``pseudonym_keys.check_key``)."""
+    if key == "adopted":
+        err.print(f"[bold yellow]warning:[/] {escape(adopted_warning(fingerprint))}", highlight=False)

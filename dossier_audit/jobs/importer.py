@@ -296,7 +296,7 @@ def load_into(
     a load interrupted after them leaves its run unfinished, and a re-import stores them once (the table
     keeps one row per source, record and raw hash)."""
     migrate(wh)  # the load would; the rejections come first
-    check_key(wh, platform.pseudonymiser.fingerprint)  # and are scrubbed under the warehouse's key
+    key = check_key(wh, platform.pseudonymiser.fingerprint)  # and are scrubbed under the warehouse's key
     refuse_beside_running(wh)  # before the import is read and its rejections stored (the load looks again)
     sink = ImportSink()
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS, 5_000)
@@ -316,6 +316,8 @@ def load_into(
         rejected.flush()
 
     result = load_lines(platform, wh, lines(), as_of, source=source, on_progress=on_progress)
+    if key == "adopted":  # said by the check before the load's own, which then found it the same
+        result.pseudonym_key = key
     return sink, result
 
 

@@ -57,6 +57,8 @@ class LoadResult:
     #: The catalogue snapshot the load stored, its catalogue and calendar differing from the newest stored
     #: one (``warehouse.catalogue_read.store_if_changed``); ``None`` when they were the same.
     catalogue_snapshot: int | None = None
+    #: What the check of the configured pseudonymisation key did (``warehouse.pseudonym_keys.KeyCheck``).
+    pseudonym_key: str = "unconfigured"
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class LoadResult:
             "open_dossiers_rejudged": self.open_rejudged,
             "migrations_applied": self.migrations_applied,
             "catalogue_snapshot_stored": self.catalogue_snapshot,
+            "pseudonym_key": self.pseudonym_key,
             "seconds": round(self.seconds, 3),
         }
 

@@ -90,16 +90,16 @@ def init(platform: Platform, wh: Warehouse, *, new_pseudonym_key: bool = False) 
     ``catalogue_snapshot``: the snapshot in force after it; ``catalogue_snapshot_stored``: its id if it is
     new (``None`` if not), as a load says. Refuses a configured pseudonymisation key other than the
     warehouse's (``warehouse.pseudonym_keys``), unless ``new_pseudonym_key``: then it is the warehouse's from
-    now on; ``pseudonym_key_recorded``: whether it recorded the key's fingerprint."""
+    now on; ``pseudonym_key``: what the check did (``warehouse.pseudonym_keys.KeyCheck``)."""
     applied = migrate(wh)
-    recorded = check_key(wh, platform.pseudonymiser.fingerprint, new_key=new_pseudonym_key)
+    key = check_key(wh, platform.pseudonymiser.fingerprint, new_key=new_pseudonym_key)
     stored = store_if_changed(wh, platform.catalogue, platform.calendar)
     return {
         "migrations_applied": [f"{m.version:04d}_{m.name}" for m in applied],
         "schema_version": schema_version(wh),
         "catalogue_snapshot": stored if stored is not None else newest_snapshot(wh),
         "catalogue_snapshot_stored": stored,
-        "pseudonym_key_recorded": recorded,
+        "pseudonym_key": key,
     }
 
 
@@ -130,7 +130,7 @@ def load_file(
     started = time.perf_counter()
     migrated = [m.label for m in migrate(wh)]
     pseudonymiser = platform.pseudonymiser
-    check_key(wh, pseudonymiser.fingerprint)  # before anything is stored (``warehouse.pseudonym_keys``)
+    key = check_key(wh, pseudonymiser.fingerprint)  # before anything is stored (``warehouse.pseudonym_keys``)
     source = source or str(path.resolve())
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
     check_superseded(supersede, unfinished)
@@ -148,7 +148,7 @@ def load_file(
     refuse_beside_running(wh, run)  # after its own row: of two loads starting at once, one sees the other
     beat = Heartbeat(wh, run)
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS)
-    result = LoadResult(IngestStats(), run_id=run.run_id, migrations_applied=migrated)
+    result = LoadResult(IngestStats(), run_id=run.run_id, migrations_applied=migrated, pseudonym_key=key)
     # What it judges with is what the warehouse's readers of the snapshot will read (``store_if_changed``).
     result.catalogue_snapshot = store_if_changed(wh, platform.catalogue, platform.calendar)
     shown = EarliestRejections(keep_rejections)  # the same lines on every run, in line order

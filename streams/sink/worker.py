@@ -50,6 +50,7 @@ from streams.sink.writer import BatchWriter
 from streams.topics import BrokersUnreachable, TopicError, ensure_topics
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.migrate import migrate
+from warehouse.pseudonym_keys import adopted_warning, check_key
 
 __all__ = ["GC_THRESHOLD0", "SinkWorker"]
 
@@ -102,6 +103,7 @@ class SinkWorker:
         topics = options.topics
         self.topics = (topics.events, topics.dead_letters, topics.violations)
         self._converter = BatchConverter(topics, pseudonymiser)
+        self._key = pseudonymiser.fingerprint
         self._writer = BatchWriter(
             warehouse, self.metrics, self.stats, auditor=auditor if options.fold else None,
             fold_as_of=options.fold_as_of, thread_name=f"{options.group_id}-writer",
@@ -129,6 +131,10 @@ class SinkWorker:
         the producers upstream have finished). Returns the stats."""
         stop = stop_event or threading.Event()
         migrate(self.wh)
+        # Under the warehouse's key or none: a sink restored beside another key mixed two keys' pseudonyms
+        # without a word (``warehouse.pseudonym_keys``); refused before anything is read.
+        if check_key(self.wh, self._key) == "adopted":
+            log.warning(adopted_warning(self._key))
         try:
             self._consume(until_idle, stop)
         except BrokersUnreachable as exc:  # before anything was read: the command tells it apart (exit 2)

@@ -30,6 +30,7 @@ from streams.topics import ensure_topics
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseUnavailable
 from warehouse.migrate import migrate
+from warehouse.pseudonym_keys import check_key
 
 CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "contract"
 EXAMPLES = CONTRACT / "examples.jsonl"
@@ -236,7 +237,8 @@ class FlakyWarehouse:
 def test_warehouse_down_for_a_while_loses_nothing_and_commits_nothing_meanwhile(broker, warehouse):
     settings = settings_of(broker, sink_batch_size=10_000)
     ingest_examples(settings, [b"not json"])
-    migrate(warehouse)  # the outage starts after the worker's start-up
+    migrate(warehouse)  # the outage starts after the worker's start-up (its key recorded then too)
+    check_key(warehouse, Platform(settings).pseudonymiser.fingerprint)
     flaky = FlakyWarehouse(warehouse, failures=6, broker=broker)
     metrics = WorkerMetrics()
     worker = sink(settings, flaky, metrics=metrics, retry=RetryPolicy(initial=0.1, maximum=0.8),

@@ -28,6 +28,7 @@ from tests.streams.test_sink import FAST, committed, count, ingest_examples, set
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, parse_url
 from warehouse.migrate import migrate
+from warehouse.pseudonym_keys import check_key
 
 MAX_POLL_SECONDS = 2.0
 OUTAGE_SECONDS = 3 * MAX_POLL_SECONDS
@@ -155,7 +156,8 @@ def test_a_warehouse_outage_longer_than_the_poll_interval_keeps_the_sink_in_its_
     settings = settings_of(broker, sink_batch_size=10_000)
     ingest_examples(settings, [b"not json"])
     with open_warehouse(clickhouse_server.url(database)) as direct:
-        migrate(direct)  # the outage starts after the worker's start-up
+        migrate(direct)  # the outage starts after the worker's start-up (its key recorded then too)
+        check_key(direct, Platform(settings).pseudonymiser.fingerprint)
     proxy = Proxy((clickhouse_server.host, clickhouse_server.port))
     url = clickhouse_server.url(database).replace(f":{clickhouse_server.port}/", f":{proxy.port}/") + options
     log = io.StringIO()

@@ -1,0 +1,4 @@
+-- Whether the warehouse holds any event (one row if so).
+SELECT 1
+FROM events
+LIMIT 1
