@@ -142,7 +142,8 @@ def defer_stops(*signals: signal.Signals) -> Callable[[], None]:
             sig, handler = previous.popitem()
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         if noted:
-            signal.raise_signal(noted.pop(0))
-            noted.clear()
+            first = noted[0]
+            noted.clear()  # before it is raised: a second release (a ``finally``) delivers nothing again
+            signal.raise_signal(first)
 
     return release

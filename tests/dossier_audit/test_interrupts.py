@@ -303,3 +303,20 @@ def test_a_stop_while_the_main_job_starts_a_child_stops_that_child(
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+def test_stops_deferred_twice_are_delivered_once() -> None:
+    """Two stops noted while deferred raise one ``KeyboardInterrupt``, and a second release raises none (a
+    release in a ``finally`` raised the second one again: diff review)."""
+    from dossier_audit.interrupts import defer_stops
+
+    release = defer_stops(signal.SIGINT)
+    os.kill(os.getpid(), signal.SIGINT)
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.1)  # both noted by the handler
+    with pytest.raises(KeyboardInterrupt):
+        release()
+        time.sleep(0.1)
+    release()
+    time.sleep(0.1)  # nothing more is raised
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
