@@ -405,6 +405,7 @@ SUITE_NAMES: Final[dict[str, dict[str, str]]] = {
     "due_dates": {"vi": "Ngày hẹn trả", "en": "Due dates"},
     "catalogue": {"vi": "Danh mục", "en": "Catalogue"},
     "consistency": {"vi": "Tính nhất quán", "en": "Consistency"},
+    "partitions": {"vi": "Phân vùng luồng sự kiện", "en": "Stream partitions"},
     "lifecycle": {"vi": "Trình tự xử lý", "en": "Lifecycle"},
     "freshness": {"vi": "Độ cập nhật", "en": "Freshness"},
     "load_runs": {"vi": "Nạp dữ liệu", "en": "Load runs"},

@@ -142,3 +142,14 @@ def test_the_twin_measures_where_the_note_falls_as_the_document_itself_would(see
     where = (pdf.page, pdf.x, pdf.y)
     assert note_falls_alone(pdf, table, 9.5, None, text, 10.5) == falls_alone_in_place(pdf, table, text)
     assert (pdf.page, pdf.x, pdf.y) == where
+
+
+def test_every_data_quality_suite_has_a_name_in_both_languages() -> None:
+    """A suite without one showed its code ("partitions") in the leadership's report, its XLSX and its PDF
+    annex (review of the leadership's XLSX)."""
+    from checks import SUITES
+    from reporting.i18n import Texts
+
+    for lang in ("vi", "en"):
+        names = {suite.name: Texts(lang).suite(suite.name) for suite in SUITES}
+        assert all(name != code for code, name in names.items()), names
