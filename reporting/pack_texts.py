@@ -13,7 +13,7 @@ _TEXTS: Final[dict[str, tuple[str, str]]] = {
     "h_signoff": ("Người xác minh ký", "Verified by (signature)"),
     "h_raw_evidence": ("Chứng cứ gốc (dữ liệu kiểm tra)", "Raw evidence (audit data)"),
     "h_event_id": ("Mã sự kiện", "Event id"),
-    "h_dossiers": ("Số hồ sơ", "Dossiers"),
+    "h_dossiers": ("Số lượng hồ sơ", "Dossiers"),  # "Số hồ sơ" reads as a dossier number (XLSX review)
     "h_arose": ("Thời điểm phát sinh", "Arose at"),
     "h_end_at": ("Thời điểm kết thúc", "Ended at"),
     "open_within": ("Đang giải quyết (trong hạn)", "In progress (within time)"),

@@ -11,6 +11,7 @@ catalogue, and a text cell must never become a formula (issue 13, item 8)."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlImage
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from inspections.classification import local_midnight
@@ -108,6 +110,10 @@ def print_setup(ws: Worksheet, *, title_rows: str | None = "1:1") -> None:
         ws.print_title_rows = title_rows
 
 
+#: A chart's largest size on the charts sheet: one A4 landscape page, fitted to its width, below its header.
+_CHART_PX = (900, 560)
+#: The columns (of the default width) a chart spans, and the characters of a note's line across them.
+_CHART_COLUMNS, _CHART_CHARS = 14, 110.0
 #: Tables whose first two columns are a unit's (or field's, procedure's) code and name: frozen with the row.
 _CODE_AND_NAME = frozenset({"form", "ranking", "trend", "unit_violations", "fields", "procedures"})
 
@@ -271,11 +277,18 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
     print_setup(images, title_rows=None)  # A4 landscape like the others (it printed on the default paper)
     anchor = 1
     for role in ("trend", "ranking", "rules"):
+        # Each chart on a page of its own, with the PDF's note under it: printed, the ranking chart was cut
+        # between two pages and the rules chart was taller than one (review of the leadership's XLSX).
         picture = XlImage(str(charts[role]))
-        scale = 900 / picture.width
+        scale = min(_CHART_PX[0] / picture.width, _CHART_PX[1] / picture.height)
         picture.width, picture.height = picture.width * scale, picture.height * scale
         images.add_image(picture, f"A{anchor}")
-        anchor += int(picture.height / 20) + 2
+        anchor += math.ceil(picture.height / 20) + 1  # rows of 15 pt (20 px)
+        if role != "rules":
+            paragraph(images, anchor, findings.chart_note(report, role), columns=_CHART_COLUMNS,
+                      chars=_CHART_CHARS)  # fmt: skip
+            images.row_breaks.append(Break(id=anchor))
+            anchor += 1
     mark = f"({t('provisional_mark')})" if report.maturity.provisional else ""
     for sheet in wb.worksheets:
         page_marks(sheet, report.title, t("page_word"), mark, edition_line(report) or "")

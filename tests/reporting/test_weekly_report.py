@@ -250,7 +250,17 @@ def test_charts_are_images_in_every_format(vi_report: Path) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(vi_report / "report.xlsx")
-    assert len(wb["Biểu đồ"]._images) == 3
+    charts = wb["Biểu đồ"]
+    assert len(charts._images) == 3
+    # Each chart on a printed page of its own, no taller than one, the PDF's note under it (review of the
+    # leadership's XLSX: the ranking chart was cut between two pages, the rules chart taller than one).
+    rows = [image.anchor._from.row + 1 for image in charts._images]
+    breaks = [b.id for b in charts.row_breaks.brk]
+    assert len(breaks) == 2 and rows[0] <= breaks[0] < rows[1] <= breaks[1] < rows[2], (rows, breaks)
+    shown = [(image.anchor.ext.cx / 9525, image.anchor.ext.cy / 9525) for image in charts._images]  # EMU
+    assert all(width <= 900 and height <= 560 for width, height in shown), shown
+    notes = [charts.cell(row=b, column=1).value for b in breaks]
+    assert "Trục dọc không bắt đầu từ 0 %" in notes[0] and "Trục ngang không bắt đầu từ 0 %" in notes[1]
 
 
 def test_ranking_and_violations_in_the_report(province: Province, vi_report: Path) -> None:
