@@ -14,6 +14,7 @@ configured: ``stable`` false, which the commands warn of) is neither compared no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -43,7 +44,13 @@ def newest_fingerprint(wh: Warehouse) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
-def check_key(wh: Warehouse, fingerprint: str | None, *, new_key: bool = False) -> KeyCheck:
+def check_key(
+    wh: Warehouse,
+    fingerprint: str | None,
+    *,
+    new_key: bool = False,
+    on_adopted: Callable[[str], None] | None = None,
+) -> KeyCheck:
     """Raise :class:`KeyMismatch` when ``fingerprint`` (the configured key's; ``None`` for a key made up for
     this process: nothing done) is not the warehouse's newest one, unless ``new_key``; record it when the
     warehouse has none, or with ``new_key``. Returns what it did (:data:`KeyCheck`).
@@ -51,7 +58,12 @@ def check_key(wh: Warehouse, fingerprint: str | None, *, new_key: bool = False) 
     A warehouse that holds events and no fingerprint (written before fingerprints were recorded, or only
     by commands without a key) takes the first configured key, which nothing can check against its
     pseudonyms: ``"adopted"``, which the commands say, with what to do if it is the wrong one (diff review:
-    a backup from before restored beside another ``.env`` took that key without a word)."""
+    a backup from before restored beside another ``.env`` took that key without a word). ``on_adopted`` is
+    told so at once, with :func:`adopted_warning`'s text: a command that fails after the check would never
+    say it, and the next one finds the key the warehouse's (review of the fixes).
+
+    Two writers recording different keys at once on a warehouse without one: the one whose row is not the
+    newest is refused once it has written its own (a narrower race, not none)."""
     if fingerprint is None:
         if new_key:
             raise KeyMismatch(
@@ -77,6 +89,10 @@ def check_key(wh: Warehouse, fingerprint: str | None, *, new_key: bool = False) 
         "pseudonym_keys", ["fingerprint", "recorded_at", "recorded_us"],
         [[fingerprint], [now.replace(microsecond=0)], [recorded_us]],
     )  # fmt: skip
+    if newest is None and newest_fingerprint(wh) != fingerprint:  # another writer recorded its own meanwhile
+        return check_key(wh, fingerprint, new_key=False)  # refused (its key is the newest), or the same
+    if held and on_adopted is not None:
+        on_adopted(adopted_warning(fingerprint))
     return "changed" if newest is not None else "adopted" if held else "recorded"
 
 

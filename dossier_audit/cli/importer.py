@@ -42,7 +42,7 @@ from dossier_audit.cli.common import (
     warehouse_session,
 )
 from dossier_audit.cli.instants import parse_instant
-from dossier_audit.cli.notices import warn_one_off_key
+from dossier_audit.cli.notices import say_adopted, warn_one_off_key
 from dossier_audit.cli.progress import bytes_progress
 from dossier_audit.cli.warehouse import stage_progress
 from dossier_audit.jobs.importer import (
@@ -250,7 +250,13 @@ def _load(
     try:
         with warehouse_session(url, create=True) as wh:
             sink, result = load_into(
-                outputs, platform, wh, as_of, source=_source(files), on_progress=on_stage if tick else None
+                outputs,
+                platform,
+                wh,
+                as_of,
+                source=_source(files),
+                on_progress=on_stage if tick else None,
+                on_key_adopted=say_adopted,
             )
     finally:
         if stages is not None:

@@ -50,3 +50,9 @@ def warn_before_every_event(as_of: datetime, earliest: datetime | None, conseque
         f"{escape(consequence)}",
         highlight=False,
     )
+
+
+def say_adopted(warning: str) -> None:
+    """The warning of a command that adopted the configured key unchecked (``pseudonym_keys.check_key``),
+    said when it is recorded: said at the end, it was lost when the command failed after (review)."""
+    err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)

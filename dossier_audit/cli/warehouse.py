@@ -30,7 +30,7 @@ from dossier_audit.cli.common import (
 )
 from dossier_audit.cli.inputs import event_file, source_of
 from dossier_audit.cli.instants import parse_instant
-from dossier_audit.cli.notices import warn_before_every_event, warn_one_off_key
+from dossier_audit.cli.notices import say_adopted, warn_before_every_event, warn_one_off_key
 from dossier_audit.cli.progress import BAR_WIDTH, PROGRESS_BYTES, description_column, progress_name
 from dossier_audit.interrupts import told
 from dossier_audit.jobs.load_result import LoadProgress
@@ -39,7 +39,6 @@ from dossier_audit.jobs.warehouse import init, load_file
 from inspections.timeunits import VN_TZ
 from warehouse.base import init_command
 from warehouse.load_runs import remedy
-from warehouse.pseudonym_keys import adopted_warning
 from warehouse.status import FLAT_KEYS, status_report
 
 
@@ -62,14 +61,12 @@ def warehouse_init(
     pseudonymisation key's fingerprint (refused under another key than the warehouse's)."""
 
     sample: list[bool] = []
-    fingerprint: list[str | None] = []
 
     def go() -> dict[str, Any]:
         platform = platform_for(catalogue)
         sample.append(platform.catalogue.meta.sample)
-        fingerprint.append(platform.pseudonymiser.fingerprint)
         with warehouse_session(warehouse, create=True) as wh:
-            return init(platform, wh, new_pseudonym_key=new_pseudonym_key)
+            return init(platform, wh, new_pseudonym_key=new_pseudonym_key, on_key_adopted=say_adopted)
 
     result = guarded(go)
     sys.stdout.write(orjson.dumps(result).decode() + "\n")
@@ -84,7 +81,6 @@ def warehouse_init(
             "province's catalogue (docs/catalogue-format.md) and run init again",
             highlight=False,
         )
-    _say_adopted(result["pseudonym_key"], fingerprint[0])
 
 
 @warehouse_app.command("load")
@@ -108,14 +104,12 @@ def warehouse_load(
 ) -> None:
     """Validate FILE, store valid and rejected events, fold its dossiers and evaluate the rulebook."""
     sample: list[bool] = []
-    fingerprint: list[str | None] = []
 
     def go() -> Any:
         instant = parse_instant(as_of) if as_of is not None else datetime.now(VN_TZ)
         with event_file(file) as path:  # a pipe or stdin (-) is spooled to a temporary file
             platform = platform_for(catalogue)
             sample.append(platform.catalogue.meta.sample)
-            fingerprint.append(platform.pseudonymiser.fingerprint)
             warn_one_off_key(platform.settings, "so the same applicant loaded by two runs has two")
             progress, tick = load_progress(path)
             stage = ["starting"]
@@ -130,7 +124,7 @@ def warehouse_load(
                     try:
                         loaded = load_file(
                             platform, wh, path, instant, on_progress=seen, source=source_of(file),
-                            supersede=supersede or (),
+                            supersede=supersede or (), on_key_adopted=say_adopted,
                         )  # fmt: skip
                         return loaded, instant
                     except (SupersedeRefused, LoadBusy) as exc:
@@ -146,7 +140,6 @@ def warehouse_load(
         err.print(f"created the warehouse's schema ({len(migrated)} migrations)", highlight=False)
     elif migrated:  # a warehouse behind the code, brought up to date first (upgrade review)
         err.print(f"migrated the schema first: {', '.join(migrated)}", highlight=False)
-    _say_adopted(result.pseudonym_key, fingerprint[0])
     if result.catalogue_snapshot is not None:
         err.print(
             f"stored the catalogue and calendar it judged with as snapshot {result.catalogue_snapshot} (the "
@@ -350,9 +343,3 @@ def warehouse_status(
 
 
 # Commands of other concerns live in their own modules; importing them registers them on ``app``.
-
-
-def _say_adopted(key: str, fingerprint: str | None) -> None:
-    """The warning of a command that adopted the configured key unchecked (``pseudonym_keys.check_key``)."""
-    if key == "adopted":
-        err.print(f"[bold yellow]warning:[/] {escape(adopted_warning(fingerprint))}", highlight=False)

@@ -288,6 +288,7 @@ def load_into(
     *,
     source: str,
     on_progress: LoadProgress | None = None,
+    on_key_adopted: Callable[[str], None] | None = None,
 ) -> tuple[ImportSink, LoadResult]:
     """Events straight into the warehouse through the load's own path (``jobs.warehouse.load_lines``: folded
     and judged while read, load-run records, re-loads idempotent); rejected records into ``rejected_events``
@@ -296,7 +297,8 @@ def load_into(
     a load interrupted after them leaves its run unfinished, and a re-import stores them once (the table
     keeps one row per source, record and raw hash)."""
     migrate(wh)  # the load would; the rejections come first
-    key = check_key(wh, platform.pseudonymiser.fingerprint)  # and are scrubbed under the warehouse's key
+    # And are scrubbed under the warehouse's key; an adopted key is said at once.
+    key = check_key(wh, platform.pseudonymiser.fingerprint, on_adopted=on_key_adopted)
     refuse_beside_running(wh)  # before the import is read and its rejections stored (the load looks again)
     sink = ImportSink()
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS, 5_000)

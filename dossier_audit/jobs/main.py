@@ -144,7 +144,14 @@ def main_job(
         except WarehouseLocked as exc:
             raise MainJobError(f"{exc} — is another `dossier-audit run` using {workdir}?") from None
         done = _stage(console, stages, "warehouse ready, catalogue stored")
-        init(platform, wh)
+        # A warehouse holding events from before key fingerprints takes the run's key: said (review).
+        init(
+            platform,
+            wh,
+            on_key_adopted=lambda warning: console.print(
+                f"    warning: {warning}", highlight=False, markup=False
+            ),
+        )
         done()
 
         if settings.bootstrap_servers:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -83,7 +83,13 @@ _TABLES = ("events", "dossiers", "dossier_outcomes", "violations")
 _T = TypeVar("_T")
 
 
-def init(platform: Platform, wh: Warehouse, *, new_pseudonym_key: bool = False) -> dict[str, Any]:
+def init(
+    platform: Platform,
+    wh: Warehouse,
+    *,
+    new_pseudonym_key: bool = False,
+    on_key_adopted: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Create or upgrade the schema and store the catalogue and calendar as a snapshot unless the newest
     one was made from the same files (``store_if_changed``, as a load does): the compose file runs ``init``
     on every start, and each stored the same catalogue again (review of the upgrade seat).
@@ -92,7 +98,9 @@ def init(platform: Platform, wh: Warehouse, *, new_pseudonym_key: bool = False) 
     warehouse's (``warehouse.pseudonym_keys``), unless ``new_pseudonym_key``: then it is the warehouse's from
     now on; ``pseudonym_key``: what the check did (``warehouse.pseudonym_keys.KeyCheck``)."""
     applied = migrate(wh)
-    key = check_key(wh, platform.pseudonymiser.fingerprint, new_key=new_pseudonym_key)
+    key = check_key(
+        wh, platform.pseudonymiser.fingerprint, new_key=new_pseudonym_key, on_adopted=on_key_adopted
+    )
     stored = store_if_changed(wh, platform.catalogue, platform.calendar)
     return {
         "migrations_applied": [f"{m.version:04d}_{m.name}" for m in applied],
@@ -113,6 +121,7 @@ def load_file(
     keep_rejections: int = 10,
     source: str | None = None,
     supersede: Collection[str] = (),
+    on_key_adopted: Callable[[str], None] | None = None,
 ) -> LoadResult:
     """Validate ``path``; store every valid event (pseudonymised) and every rejected line with its reason;
     fold the dossiers it touched and evaluate the rulebook on them at ``as_of`` (the module's doc says how).
@@ -130,7 +139,8 @@ def load_file(
     started = time.perf_counter()
     migrated = [m.label for m in migrate(wh)]
     pseudonymiser = platform.pseudonymiser
-    key = check_key(wh, pseudonymiser.fingerprint)  # before anything is stored (``warehouse.pseudonym_keys``)
+    # Before anything is stored (``warehouse.pseudonym_keys``); an adopted key is said at once.
+    key = check_key(wh, pseudonymiser.fingerprint, on_adopted=on_key_adopted)
     source = source or str(path.resolve())
     unfinished = unfinished_runs(wh)  # read before this run's own row: only earlier loads
     check_superseded(supersede, unfinished)

@@ -50,7 +50,7 @@ from streams.sink.writer import BatchWriter
 from streams.topics import BrokersUnreachable, TopicError, ensure_topics
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.migrate import migrate
-from warehouse.pseudonym_keys import adopted_warning, check_key
+from warehouse.pseudonym_keys import check_key
 
 __all__ = ["GC_THRESHOLD0", "SinkWorker"]
 
@@ -133,8 +133,7 @@ class SinkWorker:
         migrate(self.wh)
         # Under the warehouse's key or none: a sink restored beside another key mixed two keys' pseudonyms
         # without a word (``warehouse.pseudonym_keys``); refused before anything is read.
-        if check_key(self.wh, self._key) == "adopted":
-            log.warning(adopted_warning(self._key))
+        check_key(self.wh, self._key, on_adopted=log.warning)
         try:
             self._consume(until_idle, stop)
         except BrokersUnreachable as exc:  # before anything was read: the command tells it apart (exit 2)

@@ -564,3 +564,19 @@ def test_a_record_it_cannot_map_is_scrubbed_as_the_warehouse_scrubs_it(tmp_path:
     for name in ("MaHoSo", "NgayHenTra", "KenhThucHien", "TaiLieuNop", "MaThanhPhanHoSo"):
         assert f'"{name}":' in raw, name
     assert '"NgayHenTra":"*"' in raw and '"DiaChi"' not in raw
+
+
+def test_importing_into_a_warehouse_of_events_without_a_key_fingerprint_says_it_adopts_the_key(
+    tmp_path: Path,
+) -> None:
+    """A warehouse holding events and no key fingerprint (from before they were recorded) takes the first
+    configured key unchecked: `warehouse load` said so, `import dvcqg --warehouse` did not (review of the
+    fixes)."""
+    url = f"chdb://{tmp_path / 'wh'}"
+    examples = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
+    unkeyed: dict[str, str | None] = {**ENV, "DOSSIER_AUDIT_PSEUDONYM_KEY": None}
+    runner.invoke(app, ["warehouse", "load", str(examples), "--warehouse", url, "--as-of", "2025-11-20"],
+                  env=unkeyed)  # fmt: skip
+    imported = cli("import", "dvcqg", str(province(tmp_path)), "--warehouse", url, "--as-of", "2025-11-20")
+    said = " ".join(imported.stderr.split())
+    assert "warning: recorded the configured DOSSIER_AUDIT_PSEUDONYM_KEY" in said, said

@@ -129,3 +129,16 @@ def test_a_sink_under_another_key_refuses_before_it_reads(warehouse_url: str) ->
         worker = SinkWorker(KafkaConfig("127.0.0.1:1"), options, _platform(KEY_B).pseudonymiser, wh)
         with pytest.raises(KeyMismatch, match="pseudonymised under another key"):
             worker.run(until_idle=True)
+
+
+def test_an_adopted_key_is_said_even_when_the_command_fails_after(warehouse_url: str) -> None:
+    """Said at the end, the warning was lost when the load failed after the check (a wrong --supersede, a
+    load running beside it), and the next run found the key the warehouse's: said when it is recorded
+    (review of the fixes). ``import dvcqg --warehouse`` said nothing at all; it goes through the same call."""
+    with open_warehouse(warehouse_url, create_database=True) as wh:
+        load_file(_platform(None), wh, EXAMPLES, parse_instant(AS_OF))  # events, no fingerprint
+    load = ["warehouse", "load", str(EXAMPLES), "--warehouse", warehouse_url, "--as-of", AS_OF]
+    refused = runner.invoke(app, [*load, "--supersede", "nope"], env={"DOSSIER_AUDIT_PSEUDONYM_KEY": KEY_A})
+    assert refused.exit_code == 2
+    said = " ".join(refused.stderr.split())
+    assert "warning: recorded the configured DOSSIER_AUDIT_PSEUDONYM_KEY" in said and "--supersede" in said
