@@ -110,8 +110,10 @@ def print_setup(ws: Worksheet, *, title_rows: str | None = "1:1") -> None:
         ws.print_title_rows = title_rows
 
 
-#: A chart's largest size on the charts sheet: one A4 landscape page, fitted to its width, below its header.
-_CHART_PX = (900, 560)
+#: A chart's largest size on the charts sheet: with a row below it and its note (up to 3 lines), within one
+#: A4 landscape page's 451 pt between openpyxl's default margins (1 in top and bottom): 500 px is 375 pt.
+#: At 560 the ranking chart of 13 units or more pushed its note onto a page of its own (review of fixes).
+_CHART_PX = (900, 500)
 #: The columns (of the default width) a chart spans, and the characters of a note's line across them.
 _CHART_COLUMNS, _CHART_CHARS = 14, 110.0
 #: Tables whose first two columns are a unit's (or field's, procedure's) code and name: frozen with the row.

@@ -258,7 +258,11 @@ def test_charts_are_images_in_every_format(vi_report: Path) -> None:
     breaks = [b.id for b in charts.row_breaks.brk]
     assert len(breaks) == 2 and rows[0] <= breaks[0] < rows[1] <= breaks[1] < rows[2], (rows, breaks)
     shown = [(image.anchor.ext.cx / 9525, image.anchor.ext.cy / 9525) for image in charts._images]  # EMU
-    assert all(width <= 900 and height <= 560 for width, height in shown), shown
+    assert all(width <= 900 and height <= 500 for width, height in shown), shown
+    usable = 595.3 - 72 - 72  # pt: A4 landscape less the default margins
+    for image_row, note_row, (_, height) in zip(rows, breaks, shown, strict=False):
+        above = (note_row - image_row) * 15  # the chart's rows and the one below it, 15 pt (20 px) each
+        assert height <= above / 0.75 and above + charts.row_dimensions[note_row].height <= usable
     notes = [charts.cell(row=b, column=1).value for b in breaks]
     assert "Trục dọc không bắt đầu từ 0 %" in notes[0] and "Trục ngang không bắt đầu từ 0 %" in notes[1]
 
