@@ -21,7 +21,7 @@ from typing import Literal
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
 
-__all__ = ["KeyCheck", "KeyMismatch", "adopted_warning", "check_key", "newest_fingerprint"]
+__all__ = ["KeyCheck", "KeyMismatch", "check_key", "newest_fingerprint"]
 
 #: What :func:`check_key` did: nothing to check (no key configured), the warehouse's key, recorded for a
 #: warehouse without events, adopted by one holding events unchecked, or changed on purpose.
@@ -59,7 +59,7 @@ def check_key(
     by commands without a key) takes the first configured key, which nothing can check against its
     pseudonyms: ``"adopted"``, which the commands say, with what to do if it is the wrong one (diff review:
     a backup from before restored beside another ``.env`` took that key without a word). ``on_adopted`` is
-    told so at once, with :func:`adopted_warning`'s text: a command that fails after the check would never
+    told so at once, with :func:`_adopted_warning`'s text: a command that fails after the check would never
     say it, and the next one finds the key the warehouse's (review of the fixes).
 
     Two writers recording different keys at once on a warehouse without one: the one whose row is not the
@@ -92,11 +92,11 @@ def check_key(
     if newest is None and newest_fingerprint(wh) != fingerprint:  # another writer recorded its own meanwhile
         return check_key(wh, fingerprint, new_key=False)  # refused (its key is the newest), or the same
     if held and on_adopted is not None:
-        on_adopted(adopted_warning(fingerprint))
+        on_adopted(_adopted_warning(fingerprint))
     return "changed" if newest is not None else "adopted" if held else "recorded"
 
 
-def adopted_warning(fingerprint: str | None) -> str:
+def _adopted_warning(fingerprint: str | None) -> str:
     """What a command says when it adopted the configured key (:func:`check_key`'s ``"adopted"``)."""
     return (
         f"recorded the configured DOSSIER_AUDIT_PSEUDONYM_KEY (fingerprint {fingerprint}) as the "

@@ -298,7 +298,7 @@ def load_into(
     keeps one row per source, record and raw hash)."""
     migrate(wh)  # the load would; the rejections come first
     # And are scrubbed under the warehouse's key; an adopted key is said at once.
-    key = check_key(wh, platform.pseudonymiser.fingerprint, on_adopted=on_key_adopted)
+    check_key(wh, platform.pseudonymiser.fingerprint, on_adopted=on_key_adopted)
     refuse_beside_running(wh)  # before the import is read and its rejections stored (the load looks again)
     sink = ImportSink()
     rejected = Batch(wh, "rejected_events", REJECTION_COLUMNS, 5_000)
@@ -318,8 +318,6 @@ def load_into(
         rejected.flush()
 
     result = load_lines(platform, wh, lines(), as_of, source=source, on_progress=on_progress)
-    if key == "adopted":  # said by the check before the load's own, which then found it the same
-        result.pseudonym_key = key
     return sink, result
 
 
