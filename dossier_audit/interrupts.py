@@ -129,9 +129,9 @@ def defer_stops(*signals: signal.Signals) -> Callable[[], None]:
     """From now on, each of ``signals`` is only noted; the function returned (call it any number of times)
     puts their handling back and delivers the first one noted meanwhile, if any. For a step that must not
     be cut half-way: a Ctrl-C inside ``subprocess.Popen``, after the fork, left the supervisor no process
-    to stop, and the child outlived it (``jobs.main._child``). A handler, not a signal mask: a mask holds
-    a signal for one thread, and the process's others may take it. Only the main thread can set handlers;
-    elsewhere nothing is deferred."""
+    to stop, and the child outlived it (``jobs.main_children.child_process``). A handler, not a signal
+    mask: a mask holds a signal for one thread, and the process's others may take it. Only the main thread
+    can set handlers; elsewhere nothing is deferred."""
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     noted: list[int] = []
