@@ -324,10 +324,7 @@ class Catalogue:
         ``metrics --by unit`` groups them (amendment 11: "each group equals ``metrics --unit`` for that
         unit"). Empty for a unit abolished by then (its dossiers count for its successor); an unknown code
         is itself."""
-        found = {c for c in self.units if self.current_on(c, on) == code}
-        if code not in self.units:
-            found.add(code)
-        return frozenset(found)
+        return frozenset(c for c in self.merged_into(code) if self.current_on(c, on) == code)
 
     def unit_scope(self, code: str | None) -> frozenset[str] | None:
         """What an inspection of unit ``code`` covers (``descendants``); ``None`` (no filter) for no unit."""

@@ -7,7 +7,7 @@ so the writers render a finished ``WeeklyReport`` and nothing reads the warehous
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from inspections.calendar import WorkingCalendar
 from inspections.catalogue import Catalogue
@@ -135,7 +135,7 @@ class WeeklyReport:
             said += " " + t("data_cutoff_ahead", time=t.clock(newest), day=t.day(newest.date()))
         if self.data_through < local_midnight(self.week.end):  # the week's own data stop short of its end:
             return said  # what they lack is the provisional box's to say, not "as they stood at its end"
-        return said + " " + t("data_cutoff_judged", last=t.day(self.week.end - timedelta(days=1)))
+        return said + " " + t("data_cutoff_judged", last=t.day(self.week.sunday))
 
     @property
     def empty_note(self) -> str:

@@ -183,15 +183,6 @@ def outcomes_file(
     return run
 
 
-def unit_filter(
-    platform: Platform, unit: str | None, end: date, *, below: bool = False
-) -> Callable[[str], bool]:
-    """Which unit codes a form of ``unit`` for a period ending (exclusive) on ``end`` counts, as a
-    predicate: :func:`metrics_units`."""
-    members = metrics_units(platform, unit, end, below=below)
-    return (lambda _code: True) if members is None else members.__contains__
-
-
 def metrics_units(
     platform: Platform, unit: str | None, end: date, *, below: bool = False
 ) -> frozenset[str] | None:
@@ -245,7 +236,8 @@ def metrics_file(
     for it. ``as_recorded`` groups by the unit codes as received instead.
     """
     run = outcomes_file(platform, path, period_as_of(end), on_rejection=on_rejection, on_progress=on_progress)
-    keep = unit_filter(platform, unit, end, below=below)
+    members = metrics_units(platform, unit, end, below=below)
+    keep = (lambda _code: True) if members is None else members.__contains__
     key = _group_key(platform, by, end, as_recorded)
     form = ReportingForm(start, end)
     groups: dict[str, ReportingForm] = {}

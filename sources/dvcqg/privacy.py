@@ -131,7 +131,7 @@ def holder_prints(fields: Fields) -> tuple[int, ...]:
 
 
 #: Forms of address an official's field may put before the citizen's name ("Bà Nguyễn Thị …"), folded.
-_ADDRESS = ("cong dan", "ong", "ba", "anh", "chi", "co", "chu", "em")
+_ADDRESS = ("congdan", "ong", "ba", "anh", "chi", "co", "chu", "em")  # without spaces, as compared
 
 
 def official_prints(official: str) -> tuple[int, ...]:
@@ -141,12 +141,8 @@ def official_prints(official: str) -> tuple[int, ...]:
     space, hid the form of address, and the applicant's name was stored in clear as the actor (review of
     2026-12-07). A false match only loses an official's name (never the other way)."""
     compact = fold(official).replace(" ", "")
-    prints = [_print(compact)]
-    for word in _ADDRESS:
-        bare = word.replace(" ", "")
-        if compact.startswith(bare) and len(compact) > len(bare):
-            prints.append(_print(compact[len(bare) :]))
-    return tuple(p for p in prints if p)
+    bare = (compact.removeprefix(word) for word in _ADDRESS if compact.startswith(word))
+    return tuple(p for p in map(_print, (compact, *bare)) if p)
 
 
 #: The most words of a text :func:`names_holder` compares at once (a name with a form of address: "Công dân
