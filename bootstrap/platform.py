@@ -145,6 +145,7 @@ def sink_options(settings: Settings, **fields: Any) -> SinkOptions:
     from streams.sink.options import SinkOptions
 
     fields.setdefault("join_timeout", settings.group_join_timeout_seconds)
+    fields.setdefault("refresh_seconds", settings.sink_refresh_seconds)
     return SinkOptions(
         topics=topics_of(settings),
         batch_size=settings.sink_batch_size,

@@ -187,6 +187,13 @@ class Settings(BaseSettings):
     sink_batch_seconds: float = Field(
         default=1.0, gt=0, le=3600, description="Sink: longest wait to fill a batch."
     )
+    sink_refresh_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        le=86_400,
+        description="Sink with the fold: how often it folds again the open dossiers of its partitions that "
+        "time alone changed (most: turned late with no new event), and at each new assignment (0: never).",
+    )
     metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="Prometheus metrics HTTP port (unset: no endpoint)."
     )

@@ -131,6 +131,10 @@ class WorkerMetrics:
             "sink_dossiers_not_folded", "Dossiers whose projection the warehouse refused (events stored).",
             namespace=ns, registry=r,
         )  # fmt: skip
+        self.sink_dossiers_refreshed = Counter(
+            "sink_dossiers_refreshed", "Open dossiers folded again: time alone changed their standing.",
+            namespace=ns, registry=r,
+        )  # fmt: skip
         self.sink_write_seconds = Histogram(
             "sink_write_seconds", "Duration of one successful batch write to the warehouse.",
             namespace=ns, registry=r, buckets=_WRITE_BUCKETS,

@@ -98,6 +98,8 @@ class SinkStats:
     unfolded: int = 0
     #: Events stored already with the same content written otherwise, dropped (``conflicts``).
     duplicates: int = 0
+    #: Dossiers folded again because time alone changed their standing (:mod:`streams.sink.refresh`).
+    refreshed: int = 0
 
     def to_json_dict(self) -> dict[str, int]:
         return {
@@ -112,6 +114,7 @@ class SinkStats:
             "poison_records": self.poison,
             "dossiers_not_folded": self.unfolded,
             "duplicates_dropped": self.duplicates,
+            "dossiers_refreshed": self.refreshed,
         }
 
 
@@ -148,13 +151,16 @@ class SinkBatch:
     starts: dict[TopicPartition, int] = field(default_factory=dict)
     messages: int = 0
     opened_at: float = 0.0
+    #: The events partitions (their ``source``) whose dossiers time changed are folded with this batch
+    #: (:mod:`streams.sink.refresh`): none, or those the sink owned when it asked.
+    refresh: frozenset[str] = frozenset()
     #: What ``event_columns`` were built from: the ``events`` list then, and its length then.
     _event_rows: tuple[list[tuple[Any, ...]], int] | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
     def __bool__(self) -> bool:
-        return self.messages > 0
+        return self.messages > 0 or bool(self.refresh)
 
     def set_event_columns(self, columns: Sequence[Sequence[Any]] | None) -> None:
         """Keep ``columns`` as the prepared column data of ``events`` as they are now (None: drop it)."""

@@ -41,6 +41,9 @@ class SinkOptions:
     fold: bool = False
     #: The instant the fold evaluates at (None: the time of each write).
     fold_as_of: datetime | None = None
+    #: With the fold: how often to fold again the open dossiers of its partitions whose standing time alone
+    #: changed (:mod:`streams.sink.refresh`); 0: never.
+    refresh_seconds: float = 0.0
     #: Longest time out of the group (from the subscription or a revocation to the next assignment)
     #: before the sink stops with ``GroupJoinTimeout``; None: no deadline.
     join_timeout: float | None = DEFAULT_JOIN_TIMEOUT
@@ -53,6 +56,8 @@ class SinkOptions:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.batch_seconds <= 0:
             raise ValueError(f"batch_seconds must be > 0, got {self.batch_seconds}")
+        if self.refresh_seconds < 0:
+            raise ValueError(f"refresh_seconds must be >= 0, got {self.refresh_seconds}")
         if self.join_timeout is not None and self.join_timeout <= 0:
             raise ValueError(f"join_timeout must be > 0, got {self.join_timeout}")
         if self.from_group is not None and self.from_group == self.group_id:

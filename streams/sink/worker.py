@@ -45,6 +45,7 @@ from streams.sink.polling import (
     RETRY_POLL_SECONDS,
     SETTLE_POLL_SECONDS,
 )
+from streams.sink.refresh import RefreshClock, owned_sources
 from streams.sink.retry import OUTAGE_HINT, InFlight, RetryClock
 from streams.sink.writer import BatchWriter
 from streams.topics import BrokersUnreachable, TopicError, ensure_topics
@@ -118,6 +119,7 @@ class SinkWorker:
         self._coordinator_known: bool | None = None
         self._closing = False
         self._join = JoinDeadline(options.join_timeout)
+        self._refresh = RefreshClock(options.refresh_seconds if options.fold else 0.0)
         max_poll = float(self.consumer_options.get("max_poll_interval_ms", 300_000)) / 1000
         self._hold = min(HOLD_SECONDS, max_poll / 4)
 
@@ -204,6 +206,8 @@ class SinkWorker:
                 self._join_failed(consumer)
             for tp, group in records:
                 self._add_records(tp, group)
+            if self._refresh.due(time.monotonic()):
+                self._ask_refresh(consumer)
             if self._inflight is not None:
                 if records:  # busy: settle only what is done, and go on converting
                     self._step(consumer, stop)
@@ -219,9 +223,21 @@ class SinkWorker:
             if until_idle and not self._pending and self._inflight is None and self._caught_up(consumer):
                 break
         if stop.is_set():
-            if self._pending:
+            if self._pending.messages:
                 self._flush(consumer, stop)
             self._settle(consumer, stop)
+
+    def _ask_refresh(self, consumer: KafkaConsumer) -> None:
+        """Have the next batch fold the dossiers of the owned events partitions that time changed
+        (:mod:`streams.sink.refresh`); a batch of no message is written for it within ``batch_seconds``."""
+        sources = owned_sources(consumer.assignment(), self.options.topics.events)
+        if not sources:  # not assigned yet: asked again once it is
+            return
+        now = time.monotonic()
+        self._refresh.started(now)
+        if not self._pending.messages:
+            self._pending.opened_at = now
+        self._pending.refresh = sources
 
     def _join_failed(self, consumer: KafkaConsumer) -> None:
         """Out of the group past the deadline: a stuck group (:class:`GroupJoinTimeout`), unless no group
@@ -353,12 +369,15 @@ class SinkWorker:
         return False
 
     def _give_up(self, why: str) -> bool:
-        log.warning(why)
-        self.stats.discarded_batches += 1
-        self._inflight = None
+        flight, self._inflight = self._inflight, None
+        if flight is not None and flight.batch.messages:  # a refresh alone loses nothing: asked again later
+            log.warning(why)
+            self.stats.discarded_batches += 1
         return True
 
     def _commit(self, consumer: KafkaConsumer, batch: SinkBatch) -> None:
+        if not batch.messages:  # a refresh alone (refresh.py): nothing to commit, no batch to count
+            return
         offsets = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in batch.offsets.items()}
         committed = True
         try:
@@ -373,9 +392,10 @@ class SinkWorker:
     def _on_revoked(self, revoked: list[TopicPartition]) -> None:
         # Eager rebalance: every partition restarts from its committed offset, so an unstored batch is
         # simply dropped and read again (by us or by the partitions' new owner).
-        if self._pending:
+        if self._pending.messages:
             self.stats.discarded_batches += 1
-            self._pending = SinkBatch()
+        self._pending = SinkBatch()
+        self._refresh.reset()  # the partitions' new owners look at them soon (a refresh asked is dropped)
         if self._inflight is not None:
             self._inflight.revoked = True
         self._backlog = []

@@ -36,6 +36,7 @@ from streams.sink.poison import Scrub, columns_of, store_rows
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.event_rows import EVENT_COLUMNS
 from warehouse.projection import fold_dossiers
+from warehouse.stream_refresh import stream_dossiers_due
 
 __all__ = ["BatchWriter", "PreparesInserts"]
 
@@ -60,7 +61,8 @@ class PreparesInserts(Protocol):
 class BatchWriter:
     """Writes batches to ``warehouse``, in a thread of its own (:meth:`submit`) or in the caller's
     (:meth:`write`, for retries). With an ``auditor`` it also folds the dossiers each batch touched into
-    the projection, at ``fold_as_of`` (None: the time of the write); ``stats.folded`` counts them.
+    the projection, at ``fold_as_of`` (None: the time of the write); ``stats.folded`` counts them. A batch
+    with a ``refresh`` folds too the dossiers time changed (:mod:`streams.sink.refresh`).
     ``scrub`` removes applicant data from the raw bytes of records the warehouse refuses (they are
     rejected with them)."""
 
@@ -123,17 +125,31 @@ class BatchWriter:
         # The first version of an id stays (conflicts.py).
         reject_conflicts(self.warehouse, batch)
         store_rows(self.warehouse, batch, self.scrub)
-        if self.auditor is not None and batch.touched:
-            self._fold(batch)
+        if self.auditor is not None:
+            as_of = self.fold_as_of or datetime.now(UTC)
+            if batch.refresh:
+                self._add_due(batch, as_of)
+            if batch.touched:
+                self._fold(batch, as_of)
         self.metrics.sink_write_seconds.observe(time.perf_counter() - started)
 
-    def _fold(self, batch: SinkBatch) -> None:
+    def _add_due(self, batch: SinkBatch, as_of: datetime) -> None:
+        """Add to the batch's dossiers those of its refresh's partitions whose standing time alone changed
+        since their fold (:mod:`streams.sink.refresh`), counted once (a retried batch holds them)."""
+        due = set(stream_dossiers_due(self.warehouse, as_of, batch.refresh)) - batch.touched
+        if due:
+            batch.touched |= due
+            self.stats.refreshed += len(due)
+            self.metrics.sink_dossiers_refreshed.inc(len(due))
+            log.info("open dossiers folded again: time changed their standing", extra={"dossiers": len(due)})
+
+    def _fold(self, batch: SinkBatch, as_of: datetime) -> None:
         """Refresh the projection of the batch's dossiers. One whose rows the warehouse refuses with a data
         error — demonstrably its own (module doc) — is left out (logged on one line, counted): its events
         are stored, and the projection is derived from them, so nothing is lost that a later fold cannot
         rebuild."""
         assert self.auditor is not None
-        auditor, as_of = self.auditor, self.fold_as_of or datetime.now(UTC)
+        auditor = self.auditor
         wh = Probe(self.warehouse)  # which table refused, and which rows it accepted (the canary)
 
         def fold(ids: Sequence[str]) -> None:
