@@ -1,6 +1,7 @@
 """Alerts: a sensor watching the warehouse for growing dead letters, for a unit whose open violations in
 the latest week jump against its recent average, for a weekly report built on data that failed a blocking
-data-quality check, and for a warehouse server it cannot read several ticks in a row; and the ``alert_job``
+data-quality check, for a week whose figures changed after its final report (``final_figures``), and for a
+warehouse server it cannot read several ticks in a row; and the ``alert_job``
 it starts — a run that fails with the alert's message, so the alert is a clear red run in Dagster (and in
 whatever notifies on failed runs).
 """
@@ -8,7 +9,6 @@ whatever notifies on failed runs).
 # No ``from __future__ import annotations``: Dagster reads the op's config class from its annotation.
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import orjson
 from dagster import (
@@ -33,6 +33,8 @@ from pydantic import Field
 from bootstrap.settings_file import SettingsError
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
+from pipelines.alert import Alert
+from pipelines.final_figures import final_figures_alerts
 from pipelines.report_runs import report_runs
 from pipelines.resources import PlatformResource, WarehouseResource
 from warehouse.base import Warehouse, WarehouseError, WarehouseLocked
@@ -60,16 +62,6 @@ class AlertThresholds(ConfigurableResource):  # type: ignore[type-arg]
         description="Ticks in a row the warehouse cannot be read before an alert (one per outage; an "
         "embedded warehouse locked by its running owner never counts).",
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    """One alert: a stable key (the run key), a message for people, and figures for machines."""
-
-    key: str
-    kind: str
-    message: str
-    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -249,7 +241,10 @@ def evaluate_alerts(
 ) -> list[Alert]:
     """Every alert due at ``now``; ``cursor`` is updated in place."""
     letters = dead_letter_alerts(wh, cursor, thresholds.dead_letters_min)
-    return [*letters, *violation_jump_alerts(wh, thresholds, now, cursor), *failed_data_alerts(wh, now)]
+    return [
+        *letters, *violation_jump_alerts(wh, thresholds, now, cursor), *failed_data_alerts(wh, now),
+        *final_figures_alerts(wh, now),
+    ]  # fmt: skip
 
 
 def unreadable_alert(exc: WarehouseError, ticks: int, now: datetime) -> Alert:
@@ -312,7 +307,8 @@ def build_alert_sensor(job_def: JobDefinition = alert_job) -> SensorDefinition:
         default_status=DefaultSensorStatus.STOPPED,
         description="Alerts (a failed alert_job run with the message) when dead letters grow since the last "
         "tick, a unit's open violations in the latest week jump against its 8-week average, a weekly report "
-        "was built on data that failed a blocking check, or the warehouse server stays unreadable.",
+        "was built on data that failed a blocking check, a week's figures changed after its final report, or "
+        "the warehouse server stays unreadable.",
     )
     def warehouse_alerts(
         context: SensorEvaluationContext,
@@ -345,7 +341,10 @@ def build_alert_sensor(job_def: JobDefinition = alert_job) -> SensorDefinition:
             context.log.warning("ALERT %s: %s", alert.kind, alert.message)
         if not alerts:
             context.update_cursor(cursor.dumps())
-            return SkipReason("no dead-letter growth, no violation jump, no report built on failed data")
+            return SkipReason(
+                "no dead-letter growth, no violation jump, no report built on failed data, no final figures "
+                "changed"
+            )
         return SensorResult(run_requests=[run_request(a) for a in alerts], cursor=cursor.dumps())
 
     return warehouse_alerts

@@ -24,6 +24,18 @@ from reporting.table_cells import Table
 from warehouse.base import Warehouse
 
 
+class WrittenReport(list[Path]):
+    """The files :func:`write_weekly_report` wrote, in order, and what the week's figures were when written:
+    ``final`` (not provisional) and the province's form counters (``ReportingForm.counters``), which the
+    alert sensor compares the warehouse's with later (``pipelines.final_figures``): a list still, for the
+    callers that only want the files."""
+
+    def __init__(self, paths: list[Path], *, final: bool, counters: dict[str, int]) -> None:
+        super().__init__(paths)
+        self.final = final
+        self.counters = counters
+
+
 def weekly_metrics(catalogue: Catalogue, wh: Warehouse, week: Week) -> dict[str, Any]:
     """The week's reporting-form figures: province total, per unit, per field, per procedure (JSON-able;
     each form in the shape of ``ReportingForm.to_json_dict()``), plus indicator 2.1 / 766 points. ``units``
@@ -57,7 +69,7 @@ def write_weekly_report(
     out_dir: Path,
     *,
     calendar: WorkingCalendar | None = None,
-) -> list[Path]:
+) -> WrittenReport:
     """Write ``report.html``, ``report.pdf`` and ``report.xlsx`` (and chart images) into ``out_dir``, in
     ``header.lang``; ``calendar`` as :func:`reporting.model.build_report` takes it."""
     # The writers are imported on use, not with this module: matplotlib, fpdf and openpyxl cost ~1.0-1.4 s
@@ -77,12 +89,13 @@ def write_weekly_report(
     own = (rule_unit_table(report), procedures_table(report))
     content = [report_html(report, charts), *map(_table_text, own)]
     report = dataclasses.replace(report, edition=edition_code("\n".join(content)))
-    return [
+    paths = [
         write_report_html(report, charts, out_dir / "report.html"),
         write_report_pdf(report, charts, out_dir / "report.pdf"),
         write_report_xlsx(report, charts, out_dir / "report.xlsx"),
         *charts.values(),
     ]
+    return WrittenReport(paths, final=not report.maturity.provisional, counters=report.province.counters())
 
 
 def write_audit_packs(

@@ -93,7 +93,7 @@ def report(
                 # Written beside the folder's files and moved over them once all are written: an interrupted
                 # report left this week's HTML and charts beside the previous run's PDF and XLSX (review).
                 with locked_staging(target, "report") as staging:
-                    written = write_weekly_report(
+                    written: list[Path] = write_weekly_report(
                         platform.catalogue, header, wh, chosen, staging, calendar=platform.calendar
                     )
                     if packs:

@@ -56,7 +56,13 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
                 )
                 paths = publish(staging, out_dir, written)
             (out_dir / WITHHELD_NOTE).unlink(missing_ok=True)  # built again: no longer withheld
-            run.detail = {"paths": [str(p) for p in paths], "blocking_quality_failures": len(blocking)}
+            run.detail = {
+                "paths": [str(p) for p in paths],
+                "blocking_quality_failures": len(blocking),
+                # What the alert sensor compares the week's figures with later (pipelines.final_figures).
+                "final": written.final,
+                "province": written.counters,
+            }
         return MaterializeResult(
             metadata={
                 "week": str(week),

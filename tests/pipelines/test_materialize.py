@@ -80,6 +80,8 @@ def test_a_week_materializes_and_its_backfill_is_idempotent(settings):
         assert run["params"]["week"] == str(WEEK) and run["params"]["partition"] == "2025-10-27"
         assert run["finished_at"] >= run["started_at"]
         by_run[run["params"]["dagster_run_id"]].add(run["kind"])
+        if run["kind"] == "leadership_report":  # what the sensor compares later (pipelines.final_figures)
+            assert run["detail"]["province"] == form.counters() and run["detail"]["final"] is False
     assert by_run == {first.run_id: KINDS, second.run_id: KINDS}
 
 
@@ -99,7 +101,7 @@ def _fast_reports(monkeypatch, *, leadership: bool = True):
     def report(catalogue, header, wh, week, out_dir, *, calendar=None):
         path = out_dir / "report.html"
         path.write_text(f"{week} {header.lang}", encoding="utf-8")
-        return [path]
+        return reporting_api.WrittenReport([path], final=False, counters={})
 
     def packs(catalogue, header, wh, week, out_dir, *, sample_size=10, calendar=None):
         (out_dir / "units").mkdir()

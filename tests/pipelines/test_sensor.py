@@ -23,7 +23,7 @@ from pipelines.sensors import (
     evaluate_alerts,
     latest_week,
 )
-from tests.pipelines.conftest import AS_OF
+from tests.pipelines.conftest import AS_OF, WEEK
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
 from warehouse.store import REJECTION_COLUMNS, VIOLATION_COLUMNS, now_version, violation_row
@@ -254,3 +254,53 @@ def test_a_tick_failing_half_way_leaves_what_it_counted_to_the_next(province_url
     monkeypatch.undo()
     (alert,) = tick(province_url, failed.cursor).run_requests
     assert "grew by 4" in alert.run_config["ops"]["raise_alert"]["config"]["message"]
+
+
+def test_a_week_whose_figures_change_after_its_final_report_alerts_once_per_change(
+    province_url, province_events, tmp_path
+):
+    """A late event dated in a final week changed the warehouse's figures of that week without a word; the
+    signed report and a rebuild differed, and nobody knew (review of the stream path)."""
+    from pipelines.final_figures import FINAL_WATCH_DAYS, final_figures_alerts
+    from pipelines.report_runs import record_run
+    from reporting.api import write_weekly_report
+
+    platform = Platform(load_settings())
+    final_week, provisional_week = WEEK.previous(2), WEEK
+    now = datetime.now(UTC)
+    with open_warehouse(province_url) as wh:
+        header = platform.report_header()
+        built = write_weekly_report(platform.catalogue, header, wh, final_week, tmp_path / "final")
+        assert (
+            built.final
+            and not write_weekly_report(
+                platform.catalogue, header, wh, provisional_week, tmp_path / "provisional"
+            ).final
+        )
+        with record_run(wh, "r1/leadership_report", "leadership_report", {"week": str(final_week)}) as run:
+            run.detail = {"final": True, "province": built.counters}
+        week_params = {"week": str(provisional_week)}
+        with record_run(wh, "r2/leadership_report", "leadership_report", week_params) as run:
+            run.detail = {"final": False, "province": {"new_online": -1}}  # provisional: may change
+        assert final_figures_alerts(wh, now) == []  # the report's form is the warehouse's
+
+        late = tmp_path / "late.jsonl"  # a dossier received in the final week, stored after its report
+        docs = map(orjson.loads, province_events.read_bytes().splitlines())
+        doc = next(d for d in docs if d["type"] == "received")
+        doc |= {"dossier_id": "LATE-1", "event_id": "LATE-1-received",
+                "occurred_at": f"{final_week.start + timedelta(days=2)}T09:00:00+07:00"}  # fmt: skip
+        doc["data"] = {**doc["data"], "channel": "online", "due_at": None}
+        late.write_bytes(orjson.dumps(doc) + b"\n")
+        load_file(platform, wh, late, AS_OF)
+        (alert,) = final_figures_alerts(wh, now)
+        assert alert.key.startswith("final_figures_changed:r1/leadership_report:")
+        assert f"The figures of {final_week} changed after its final report" in alert.message
+        received = built.counters["new_online"]
+        assert f"received online {received} → {received + 1}" in alert.message
+        assert f"dossier-audit report --week {final_week}" in alert.message
+        assert [a.key for a in final_figures_alerts(wh, now)] == [alert.key]  # the same key: one run
+        assert final_figures_alerts(wh, now + timedelta(days=FINAL_WATCH_DAYS + 1)) == []  # old news
+        rebuilt = write_weekly_report(platform.catalogue, header, wh, final_week, tmp_path / "again")
+        with record_run(wh, "r3/leadership_report", "leadership_report", {"week": str(final_week)}) as run:
+            run.detail = {"final": True, "province": rebuilt.counters}
+        assert final_figures_alerts(wh, now) == []  # built again: watched from its newest report
