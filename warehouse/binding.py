@@ -209,21 +209,48 @@ def _text_literals(values: list[str] | tuple[str, ...]) -> str:
     return f"[{items}]" if isinstance(values, list) else f"({items})"
 
 
-def naive_utc_params(params: Params | None) -> dict[str, Any] | None:
-    """``params`` for clickhouse-driver's own binding (the server backend): aware datetimes become naive UTC.
+class UtcInstant:
+    """An instant as the server backend has clickhouse-driver bind it: ``toDateTime('<UTC>', 'UTC')``.
 
-    The driver would render an aware datetime in the *server's* time zone, but a literal compared with a
-    ``DateTime('UTC')`` column is read as UTC; naive UTC text is what :func:`bind` writes too."""
+    Not the text alone: ClickHouse before 20.4 reads date-time text compared with a ``DateTime('UTC')``
+    column in the *server's* time zone (ClickHouse#5206, fixed by #10515), so on an 18.16 server set to
+    Asia/Ho_Chi_Minh every instant a query was given was read seven hours off: a week's data-quality checks
+    looked at Sunday 17:00 to Sunday 17:00, a load's own events were not found by their ``ingested_at``
+    (review of the time zones). The function names the zone, on every server; the driver writes an object
+    of a type it does not know with ``%s``. A naive datetime is taken as UTC, as before on a UTC server."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, at: dt.datetime) -> None:
+        utc = at.astimezone(dt.UTC) if at.tzinfo is not None else at
+        self.text = utc.replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
+
+    def __str__(self) -> str:
+        return f"toDateTime('{self.text}', 'UTC')"
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UtcInstant) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+def server_params(params: Params | None) -> dict[str, Any] | None:
+    """``params`` for clickhouse-driver's own binding (the server backend): datetimes become
+    :class:`UtcInstant`, inside tuples and lists too. The driver would write an aware one as text in the
+    server's zone, which a server before 20.4 then reads in its zone too: right only on a server in UTC."""
     if params is None:
         return None
-    return {name: _naive_utc(value) for name, value in params.items()}
+    return {name: _utc_instants(value) for name, value in params.items()}
 
 
-def _naive_utc(value: Any) -> Any:
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+def _utc_instants(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return UtcInstant(value)
     if isinstance(value, list | tuple):
-        return type(value)(_naive_utc(v) for v in value)
+        return type(value)(_utc_instants(v) for v in value)
     return value
 
 
@@ -282,13 +309,14 @@ __all__ = [
     "MAX_QUERY_BYTES",
     "TEXTS_PER_QUERY",
     "TextSet",
+    "UtcInstant",
     "bind",
     "check_identifier",
     "check_insert",
     "check_params",
     "check_statement",
     "chunked",
-    "naive_utc_params",
     "parameter_names",
+    "server_params",
     "stray_percents",
 ]

@@ -23,14 +23,15 @@ from warehouse.backends.server import ServerWarehouse
 from warehouse.base import Warehouse, WarehouseError, parse_url
 from warehouse.binding import (
     TextSet,
+    UtcInstant,
     _escape_context,
     bind,
     check_identifier,
     check_insert,
     check_statement,
     chunked,
-    naive_utc_params,
     parameter_names,
+    server_params,
     stray_percents,
 )
 
@@ -204,17 +205,21 @@ def test_check_statement_passes_a_statement_without_parameters_whatever_its_perc
         check_statement("SELECT 10 % %(a)s", {"a": 3})
 
 
-def test_naive_utc_params_moves_aware_datetimes_to_naive_utc_also_inside_tuples_and_lists() -> None:
-    at = dt.datetime(2024, 1, 1, 7, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    naive = dt.datetime(2024, 1, 1, 0)
-    assert naive_utc_params({"a": at, "t": (at, 1), "l": [at], "n": naive, "s": "x"}) == {
-        "a": naive,
-        "t": (naive, 1),
-        "l": [naive],
-        "n": naive,
+def test_server_params_name_the_utc_zone_of_every_instant_also_inside_tuples_and_lists() -> None:
+    at = dt.datetime(2024, 1, 1, 7, 0, 5, 999, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    naive = dt.datetime(2024, 1, 1, 0, 0, 5)
+    instant = UtcInstant(naive)
+    day = dt.date(2024, 1, 1)
+    assert server_params({"a": at, "t": (at, 1), "l": [at], "n": naive, "s": "x", "d": day}) == {
+        "a": instant,
+        "t": (instant, 1),
+        "l": [instant],
+        "n": instant,
         "s": "x",
+        "d": day,
     }
-    assert naive_utc_params(None) is None
+    assert str(instant) == "toDateTime('2024-01-01 00:00:05', 'UTC')"
+    assert server_params(None) is None
 
 
 # -- identifiers -------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from warehouse.binding import (
     check_identifier,
     check_insert,
     check_statement,
-    naive_utc_params,
+    server_params,
 )
 
 _CONNECTION_ERRORS = (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError)
@@ -314,7 +314,7 @@ class ServerWarehouse:
         """The parameters as the driver binds them, after refusing what would make its %-formatting raise
         a bare ``KeyError``/``ValueError`` (a parameter not given, a stray ``%``) with ``WarehouseError``."""
         check_statement(sql, params)
-        return naive_utc_params(params)
+        return server_params(params)
 
     def _run(self, client: Any, operation: Callable[[], _T]) -> _T:
         self._connect(client)
