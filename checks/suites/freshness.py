@@ -46,6 +46,7 @@ NEXT_STEP = Advice(
 )
 
 MAX_AGE = timedelta(days=3)
+_SECOND = timedelta(seconds=1)
 #: ``quality_newest_events`` gives a unit with no event by the reference the epoch: no event at all.
 _EPOCH_YEAR = 1970
 
@@ -96,8 +97,9 @@ def run(suite: SuiteRun) -> None:
     )
     suite.validate(frame, [check], UNITS)
     # A unit a reform ended by the reference is silent for that reason (the communes merged on 1/7/2025:
-    # review of the diff).
-    day = reference.astimezone(VN_TZ).date()
+    # review of the diff). By the last day the check covers: a week's reference is its end, the Monday
+    # after it, and a unit ended that Monday existed all week (review of the time zones).
+    day = (reference - _SECOND).astimezone(VN_TZ).date()
     ended = {code for code, valid_to in inputs.catalogue_codes.ended.items() if valid_to <= day}
     active = frame[(frame["weeks_before"] == ACTIVE_WEEKS) & ~frame["unit_code"].isin(ended)]
     active = active.reset_index(drop=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from checks import CheckResult, QualityRun, run_checks
+from inspections.rulebook import Rulebooks
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from tests.builders import apology, ev
@@ -125,6 +126,22 @@ def test_vocabulary_channels_and_severities(platform, wh, loader):
     assert rerun.element_count == severity.element_count
     assert results["events.type is a contract event type"].success
     assert results["dossiers.end_type is an end event type"].success
+
+
+def test_a_verdict_of_another_registered_version_is_the_rulebooks(platform, wh):
+    """A weekly report says when its violations come from more than one version (the guide); the check
+    that stored rules are the rulebook's took the deployed version's alone, so a deployment set back to v1
+    blocked every week holding a v2 finding (newcomer's review)."""
+    v = {
+        "dossier_id": "D-x", "rule_id": "EVENT_AFTER_END", "event_id": "e-9", "kind": "finding",
+        "severity": "low", "unit_code": UNIT, "procedure_code": PROCEDURE, "legal_basis": "x",
+        "occurred_at": "2025-11-06T10:00:00+07:00", "rulebook_version": "2", "evidence": [],
+    }  # fmt: skip
+    wh.insert("violations", VIOLATION_COLUMNS, [[x] for x in violation_row(v, "open", NOW, "test", 1)])
+    result = by_key(run_checks(platform.catalogue, Rulebooks.of_version("1"), wh, W45, now=NOW))[
+        "violations.rule_id and severity match the rulebook"
+    ]
+    assert result.success and result.element_count == 1
 
 
 def test_event_time_bounds_and_future(platform, wh, loader):
@@ -388,6 +405,24 @@ def test_a_unit_a_reform_ended_is_not_said_to_have_fallen_silent(platform, wh, l
     run = run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W27"), now=NOW)
     result = by_key(run)[silent]
     assert result.success and result.element_count == 0, result.details
+
+
+@pytest.mark.parametrize(("valid_to", "flagged"), [("2025-06-30", True), ("2025-06-27", False)])
+def test_a_unit_ended_the_monday_after_the_week_existed_all_week(platform, wh, loader, valid_to, flagged):
+    """A week's reference is its end, the Monday after it: a unit a reform ended that Monday (``valid_to``
+    is the first day it no longer exists) was taken as ended for the week it existed through, and its
+    silence that week went unsaid (review of the time zones). One ended during the week is not flagged."""
+    silent = "units with events in each of the 4 weeks before have events in the last 7 days"
+    weekly = ["2025-05-27", "2025-06-03", "2025-06-10", "2025-06-17"]  # 2025-W22 to W25, then nothing
+    loader.load([e for n, day in enumerate(weekly) for e in dossier(10 + n, day, unit=UNIT)])
+    loader.load(dossier(20, "2025-06-25", unit=OTHER_UNIT))
+    wh.execute(
+        "INSERT INTO units SELECT snapshot, code, name, parent, level, valid_from, toDate(%(to)s), successor "
+        "FROM units WHERE code = %(code)s",
+        {"to": valid_to, "code": UNIT},
+    )
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W26"), now=NOW))
+    assert (not result[silent].success) is flagged, result[silent].details
 
 
 def test_violations_and_outcome_rows_left_behind_or_overlapping_block_the_week(platform, wh, loader):
