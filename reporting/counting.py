@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from inspections.audit_error import reported_rules
 from inspections.catalogue import Catalogue
 from inspections.rounding import rounded
-from inspections.rules import TIME_TRIGGERED
+from inspections.rulebook import TIME_TRIGGERED
 from inspections.violations import KINDS, NOT_CHECKABLE
 from inspections.weeks import Week
 from reporting.gather import handled, trend, units_in_force, week_bounds

@@ -13,7 +13,7 @@ from inspections.calendar import WorkingCalendar
 from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm
-from inspections.rules import TIME_TRIGGERED
+from inspections.rulebook import TIME_TRIGGERED
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from reporting import counting, gather

@@ -67,12 +67,7 @@ FINDINGS_V2: tuple[Rule, ...] = (
          L, "C", legal.DATA_QUALITY, findings.event_after_end, kind="finding", reads="conflicting_ends"),
 )  # fmt: skip
 
-#: The rules of any version whose violations a time limit passing triggers (``Rule.triggered_by_time``).
-TIME_TRIGGERED = frozenset(
-    rule.rule_id for rule in (*RULES_V1, *FINDINGS, *RULES_V2, *FINDINGS_V2) if rule.triggered_by_time
-)
-
 __all__ = [
-    "FINDINGS", "FINDINGS_V2", "RULES_V1", "RULES_V2", "TIME_TRIGGERED",
+    "FINDINGS", "FINDINGS_V2", "RULES_V1", "RULES_V2",
     "Hit", "Rule", "RuleInput", "RuleParams",
 ]  # fmt: skip

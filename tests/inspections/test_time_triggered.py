@@ -16,8 +16,7 @@ from dossier_audit.simulator import SimulationConfig, generate
 from inspections.audit import group_by_dossier
 from inspections.files.calendar import load_calendar
 from inspections.files.catalogue import sample_catalogue
-from inspections.rulebook import RULEBOOKS, Auditor, Rulebooks
-from inspections.rules import TIME_TRIGGERED
+from inspections.rulebook import RULEBOOKS, TIME_TRIGGERED, Auditor, Rulebooks
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from tests.depth import examples
 
@@ -65,11 +64,12 @@ def test_exactly_the_time_triggered_rules_change_with_time_alone(
     for dossier_id, events in dossiers:
         for later in LATER:
             changed |= _changed_by_time(auditor, dossier_id, events, later)
-    book = RULEBOOKS[version]
-    assert changed == {r.rule_id for r in book.all_rules if r.triggered_by_time} == TIME_TRIGGERED, (
-        "Rule.triggered_by_time must be set on exactly the rules a later as_of alone changes "
-        f"(changed: {sorted(changed)}; marked: {sorted(TIME_TRIGGERED)})"
+    marked = {r.rule_id for r in RULEBOOKS[version].all_rules if r.triggered_by_time}
+    assert changed == marked, (
+        f"Rule.triggered_by_time must be set on exactly the rules of version {version} a later as_of alone "
+        f"changes (changed: {sorted(changed)}; marked: {sorted(marked)})"
     )
+    assert marked <= TIME_TRIGGERED  # what the weekly report keeps provisional (every registered version's)
 
 
 @settings(max_examples=examples(100), deadline=None)

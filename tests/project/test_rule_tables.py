@@ -6,6 +6,7 @@ empty; the tables that enumerated rules failed with a bare set difference, namin
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,12 +27,27 @@ from sources.dvcqg.blindspots import RULES_NEEDING, UNKNOWN_FIELDS
 
 REPORTED = {rule.rule_id for rule in reported_rules()}
 RULES = {rule.rule_id for rule in reported_rules() if rule.kind == "violation"}
+SEMANTICS = Path(__file__).resolve().parents[2] / "docs" / "rules-semantics.md"
+
+
+def _semantics_table() -> set[str]:
+    """The rule ids of the table of ``docs/rules-semantics.md`` that copies ``NEEDS`` for people."""
+    lines = SEMANTICS.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| rule | reads (events: fields) | scope |")
+    ids: set[str] = set()
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        ids |= set(re.findall(r"`([A-Z_]+)`", line.split("|")[1]))
+    return ids
+
 
 #: (where the table is, its keys, the ids it must hold exactly).
 TABLES = [
     ("inspections/rules/needs.py NEEDS (what each rule reads)", set(NEEDS), REPORTED),
     ("reporting/evidence.py RULES (the evidence sentence of the packs)", set(PHRASES), REPORTED),
     ("reporting/onsite.py CHECKLIST (what to verify on site, in the packs)", set(CHECKLIST), REPORTED),
+    ("docs/rules-semantics.md its table of what each rule reads (NEEDS)", _semantics_table(), REPORTED),
 ]
 
 
