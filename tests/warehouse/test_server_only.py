@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from clickhouse_driver import errors  # type: ignore[import-untyped]
 
-from tests.warehouse.server import ClickHouseServer, free_port, start_server
+from tests.warehouse.server import ClickHouseServer, free_port
 from warehouse import open_warehouse
 from warehouse.backends.server import ServerWarehouse
 from warehouse.base import WarehouseError, WarehouseUnavailable, parse_url
@@ -215,23 +215,18 @@ def test_insert_values_through_execute_is_refused(clickhouse_server: ClickHouseS
         wh.execute("INSERT INTO t (a) VALUES (%(a)s)", {"a": 1})
 
 
-@pytest.fixture(scope="module")
-def hanoi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClickHouseServer]:
-    """A server whose own time zone is Asia/Ho_Chi_Minh, as an operator in Vietnam may keep one."""
-    server = start_server(tmp_path_factory.mktemp("clickhouse-hanoi"), timezone="Asia/Ho_Chi_Minh")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def test_instants_given_to_a_server_in_another_time_zone_are_read_as_the_same_instants(
-    hanoi_server: ClickHouseServer,
+    clickhouse_server: ClickHouseServer, database: str
 ) -> None:
     """ClickHouse 18.16 reads date-time text compared with a DateTime('UTC') column in the server's zone:
     on a +07:00 server every instant bound was read seven hours off, a week's checks looked at Sunday 17:00
     to Sunday 17:00 and an equality found nothing (review of the time zones)."""
-    with open_warehouse(hanoi_server.url("hanoi"), create_database=True) as wh:
+    client = clickhouse_server.client()
+    try:
+        assert client.execute("SELECT timezone()") == [("Asia/Ho_Chi_Minh",)]  # tests/conftest.py
+    finally:
+        client.disconnect()
+    with open_warehouse(clickhouse_server.url(database)) as wh:
         wh.execute("CREATE TABLE IF NOT EXISTS instants (n UInt8, at DateTime('UTC')) ENGINE = Memory")
         stored = [datetime(2025, 11, 2, 20, tzinfo=HANOI), datetime(2025, 11, 3, 10, tzinfo=HANOI)]
         wh.insert("instants", ["n", "at"], [[1, 2], stored])
