@@ -17,16 +17,19 @@ from typing import Any
 
 import orjson
 
+from inspections.classification import local_midnight
+from inspections.timeunits import VN_TZ
 from inspections.weeks import Week, WeekError
 from pipelines.alert import Alert
 from pipelines.report_runs import report_runs
 from warehouse.base import Warehouse
 from warehouse.projection import reporting_form
+from warehouse.queries import load_sql
 
-__all__ = ["FINAL_WATCH_DAYS", "final_figures_alerts"]
+__all__ = ["FINAL_WATCH_DAYS", "QUIET_SECONDS", "final_figures_alerts"]
 
-#: How long after its final report a week is watched: five weeks, past which a late event is rare and an
-#: alert about it old news; a week built again is watched from its newest final report.
+#: How long after its first final report a week is watched: five weeks, past which a late event is rare and
+#: an alert about it old news.
 FINAL_WATCH_DAYS = 35
 
 #: The form's counters as the alert names them.
@@ -52,34 +55,41 @@ def _finished(run: dict[str, Any]) -> datetime | None:
     return finished if finished.tzinfo is not None else finished.replace(tzinfo=UTC)
 
 
-def _final_runs(wh: Warehouse, since: datetime) -> dict[Week, tuple[datetime, dict[str, Any]]]:
-    """Per week, its newest succeeded leadership report if that one was built on final figures, finished
-    at or after ``since`` (a run from before this alert existed records no figures: left out)."""
-    newest: dict[Week, tuple[datetime, dict[str, Any]]] = {}
-    for run in report_runs(wh, kind="leadership_report"):  # oldest first: a later run replaces
+def _first_final_runs(wh: Warehouse, since: datetime) -> dict[Week, tuple[datetime, dict[str, Any]]]:
+    """Per week, its first succeeded leadership report built on final figures (the edition signed), if it
+    finished at or after ``since``. Not the newest: a later rebuild, provisional while late data came in or
+    final after an alert, made the gap between the signed edition and the warehouse unsaid (review of the
+    diff). A run from before this alert existed records no figures: left out."""
+    first: dict[Week, tuple[datetime, dict[str, Any]]] = {}
+    for run in report_runs(wh, kind="leadership_report"):  # oldest first
         finished = _finished(run)
-        if run["status"] != "succeeded" or finished is None:
+        detail = run["detail"]
+        if run["status"] != "succeeded" or finished is None or detail.get("final") is not True:
+            continue
+        if not isinstance(detail.get("province"), dict):
             continue
         try:
             week = Week.parse(str(run["params"].get("week", "")))
         except WeekError:
             continue
-        newest[week] = (finished, run)
-    return {
-        week: (finished, run)
-        for week, (finished, run) in newest.items()
-        if finished >= since
-        and run["detail"].get("final") is True
-        and isinstance(run["detail"].get("province"), dict)
-    }
+        first.setdefault(week, (finished, run))
+    return {week: watched for week, watched in first.items() if watched[0] >= since}
 
 
-def final_figures_alerts(wh: Warehouse, now: datetime) -> list[Alert]:
-    """An alert per week whose newest report, built on final figures in the last :data:`FINAL_WATCH_DAYS`
-    days, shows a province form the warehouse no longer gives; once per new set of figures (the run key
-    holds their digest), so a week that changes again alerts again."""
+#: Seconds between two alerts of one week: late data trickling in changes the figures at every tick, and
+#: each new set paged again (review of the diff); the figures of a day later are alerted if they differ.
+QUIET_SECONDS = 86_400
+
+
+def final_figures_alerts(wh: Warehouse, now: datetime, alerted: dict[str, list[Any]]) -> list[Alert]:
+    """An alert per week whose first final report, built in the last :data:`FINAL_WATCH_DAYS` days, shows a
+    province form the warehouse no longer gives. ``alerted`` (the sensor's cursor: report run → [digest of
+    the figures alerted, epoch seconds]) is updated in place: a week alerts again only with other figures,
+    and not within :data:`QUIET_SECONDS` of its last alert."""
     alerts = []
-    watched = _final_runs(wh, now - timedelta(days=FINAL_WATCH_DAYS))
+    watched = _first_final_runs(wh, now - timedelta(days=FINAL_WATCH_DAYS))
+    for run_id in [r for r in alerted if r not in {run["run_id"] for _, run in watched.values()}]:
+        del alerted[run_id]  # no longer watched
     for week, (finished, run) in sorted(watched.items()):
         then: dict[str, Any] = run["detail"]["province"]
         current = reporting_form(wh, week.start, week.end).counters()
@@ -88,18 +98,45 @@ def final_figures_alerts(wh: Warehouse, now: datetime) -> list[Alert]:
             continue
         state = orjson.dumps(current, option=orjson.OPT_SORT_KEYS)
         digest = hashlib.blake2b(state, digest_size=6).hexdigest()
-        changes = ", ".join(f"{_NAMES.get(n, n)} {then.get(n)} → {current[n]}" for n in changed)
-        alerts.append(
-            Alert(
-                f"final_figures_changed:{run['run_id']}:{digest}",
-                "final_figures_changed",
-                f"The figures of {week} changed after its final report was built "
-                f"({finished:%Y-%m-%d %H:%M} UTC, run {run['run_id']}): {changes}. Events dated in the week "
-                "or before it were stored since, or its dossiers folded again; the report as issued stands. "
-                f"Build the week again to see the figures now (`dossier-audit report --week {week}`, or the "
-                f"leadership_report partition {week} in Dagster) and decide whether a corrected report is "
-                "needed (operators guide, 'A week's figures changed after its final report').",
-                {"week": str(week), "report_run": run["run_id"], "before": then, "now": current},
-            )
-        )
+        last = alerted.get(run["run_id"])
+        if last is not None and (last[0] == digest or now.timestamp() - last[1] < QUIET_SECONDS):
+            continue
+        alerted[run["run_id"]] = [digest, int(now.timestamp())]
+        alerts.append(_alert(wh, week, finished, run, then, current, changed, digest))
     return alerts
+
+
+def _alert(
+    wh: Warehouse,
+    week: Week,
+    finished: datetime,
+    run: dict[str, Any],
+    then: dict[str, Any],
+    current: dict[str, int],
+    changed: list[str],
+    digest: str,
+) -> Alert:
+    """The alert's words, with the events dated up to the week's end stored since the report: what most
+    often changed its figures, and where to look."""
+    params = {"end": local_midnight(week.end), "after": finished}
+    ((events, dossiers),) = wh.query(load_sql("events_stored_after"), params)
+    changes = ", ".join(f"{_NAMES.get(n, n)} {then.get(n)} → {current[n]}" for n in changed)
+    built = finished.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M (UTC+07:00)")
+    return Alert(
+        f"final_figures_changed:{run['run_id']}:{digest}",
+        "final_figures_changed",
+        f"The figures of {week} changed after its first final report was built ({built}, run "
+        f"{run['run_id']}): {changes}. Since then {events} event(s) of {dossiers} dossier(s) dated up to the "
+        "week's end were stored (none: its dossiers were folded again, an upgrade's new judgement). The "
+        f"report as issued stands. Build the week again to see the figures now (`dossier-audit report --week "
+        f"{week}`, or the leadership_report partition {week} in Dagster) and decide whether a corrected "
+        "report is needed (operators guide, 'A week's figures changed after its final report').",
+        {
+            "week": str(week),
+            "report_run": run["run_id"],
+            "before": then,
+            "now": current,
+            "events_stored_since": events,
+            "dossiers_stored_since": dossiers,
+        },
+    )

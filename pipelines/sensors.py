@@ -9,6 +9,7 @@ whatever notifies on failed runs).
 # No ``from __future__ import annotations``: Dagster reads the op's config class from its annotation.
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import orjson
 from dagster import (
@@ -71,6 +72,9 @@ class AlertCursor:
     dead_letters: int | None = None
     alerted: list[str] = field(default_factory=list)  # jump alert keys of the latest week, not repeated
     unreadable: int = 0  # ticks in a row the warehouse could not be read
+    #: Per report run whose week's final figures changed, the digest of the figures last alerted and when
+    #: (epoch seconds): ``final_figures``.
+    figures: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, text: str | None) -> "AlertCursor":
@@ -82,6 +86,7 @@ class AlertCursor:
             data = orjson.loads(text)
             dead_letters, alerted = data.get("dead_letters"), data.get("alerted", [])
             unreadable = data.get("unreadable", 0)
+            figures = data.get("figures", {})
         except (orjson.JSONDecodeError, AttributeError):
             return cls()
         if dead_letters is not None and type(dead_letters) is not int:
@@ -90,11 +95,23 @@ class AlertCursor:
             return cls()
         if type(unreadable) is not int or unreadable < 0:
             return cls()
-        return cls(dead_letters, alerted, unreadable)
+        if not isinstance(figures, dict) or not all(_figures_alerted(v) for v in figures.values()):
+            return cls()
+        return cls(dead_letters, alerted, unreadable, figures)
 
     def dumps(self) -> str:
-        data = {"dead_letters": self.dead_letters, "alerted": self.alerted, "unreadable": self.unreadable}
+        data = {
+            "dead_letters": self.dead_letters,
+            "alerted": self.alerted,
+            "unreadable": self.unreadable,
+            "figures": self.figures,
+        }
         return orjson.dumps(data).decode()
+
+
+def _figures_alerted(value: Any) -> bool:
+    """A ``figures`` entry of the cursor: [digest, epoch seconds]."""
+    return isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and type(value[1]) is int
 
 
 # Weeks are Monday-based in local time; toTimeZone makes toMonday use Vietnamese dates on every version.
@@ -243,7 +260,7 @@ def evaluate_alerts(
     letters = dead_letter_alerts(wh, cursor, thresholds.dead_letters_min)
     return [
         *letters, *violation_jump_alerts(wh, thresholds, now, cursor), *failed_data_alerts(wh, now),
-        *final_figures_alerts(wh, now),
+        *final_figures_alerts(wh, now, cursor.figures),
     ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from dagster import DagsterEventType, build_sensor_context
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from dossier_audit.jobs.warehouse import init, load_file
+from inspections.weeks import Week
 from pipelines.definitions import defs
 from pipelines.resources import PlatformResource, WarehouseResource
 from pipelines.sensors import (
@@ -161,12 +162,13 @@ def test_jump_detection_runs_on_both_backends(warehouse_url, province_events):
 
 @pytest.mark.parametrize("text", [None, "", "{", "[]", '{"dead_letters": "3"}', '{"alerted": [1]}', "7",
                                   '{"dead_letters": 1.5}', '{"alerted": "abc"}',
-                                  '{"unreadable": -1}'])  # fmt: skip
+                                  '{"unreadable": -1}', '{"figures": []}', '{"figures": {"r": ["d"]}}',
+                                  '{"figures": {"r": ["d", 1.5]}}'])  # fmt: skip
 def test_an_empty_or_unreadable_cursor_starts_fresh(text):
     """The UI lets anyone set a sensor's cursor: one not of this sensor's shape was a traceback at every
     tick (ops review); it starts again as a first tick does."""
     assert AlertCursor.parse(text) == AlertCursor()
-    kept = AlertCursor(4, ["2025-W45/000.10.01.H99"])
+    kept = AlertCursor(4, ["2025-W45/000.10.01.H99"], 0, {"r1/leadership_report": ["2393d1348", 1765000000]})
     assert AlertCursor.parse(kept.dumps()) == kept
 
 
@@ -261,46 +263,56 @@ def test_a_week_whose_figures_change_after_its_final_report_alerts_once_per_chan
 ):
     """A late event dated in a final week changed the warehouse's figures of that week without a word; the
     signed report and a rebuild differed, and nobody knew (review of the stream path)."""
-    from pipelines.final_figures import FINAL_WATCH_DAYS, final_figures_alerts
+    from pipelines.final_figures import FINAL_WATCH_DAYS, QUIET_SECONDS, final_figures_alerts
     from pipelines.report_runs import record_run
     from reporting.api import write_weekly_report
 
     platform = Platform(load_settings())
     final_week, provisional_week = WEEK.previous(2), WEEK
     now = datetime.now(UTC)
-    with open_warehouse(province_url) as wh:
-        header = platform.report_header()
-        built = write_weekly_report(platform.catalogue, header, wh, final_week, tmp_path / "final")
-        assert (
-            built.final
-            and not write_weekly_report(
-                platform.catalogue, header, wh, provisional_week, tmp_path / "provisional"
-            ).final
-        )
-        with record_run(wh, "r1/leadership_report", "leadership_report", {"week": str(final_week)}) as run:
-            run.detail = {"final": True, "province": built.counters}
-        week_params = {"week": str(provisional_week)}
-        with record_run(wh, "r2/leadership_report", "leadership_report", week_params) as run:
-            run.detail = {"final": False, "province": {"new_online": -1}}  # provisional: may change
-        assert final_figures_alerts(wh, now) == []  # the report's form is the warehouse's
 
-        late = tmp_path / "late.jsonl"  # a dossier received in the final week, stored after its report
+    def late_dossier(dossier_id: str) -> None:
+        """A dossier received online in the final week, stored after its report."""
+        late = tmp_path / f"{dossier_id}.jsonl"
         docs = map(orjson.loads, province_events.read_bytes().splitlines())
         doc = next(d for d in docs if d["type"] == "received")
-        doc |= {"dossier_id": "LATE-1", "event_id": "LATE-1-received",
+        doc |= {"dossier_id": dossier_id, "event_id": f"{dossier_id}-received",
                 "occurred_at": f"{final_week.start + timedelta(days=2)}T09:00:00+07:00"}  # fmt: skip
         doc["data"] = {**doc["data"], "channel": "online", "due_at": None}
         late.write_bytes(orjson.dumps(doc) + b"\n")
         load_file(platform, wh, late, AS_OF)
-        (alert,) = final_figures_alerts(wh, now)
+
+    def report(run_id: str, week: Week, final: bool, counters: dict) -> None:
+        with record_run(wh, f"{run_id}/leadership_report", "leadership_report", {"week": str(week)}) as run:
+            run.detail = {"final": final, "province": counters}
+
+    with open_warehouse(province_url) as wh:
+        header = platform.report_header()
+        built = write_weekly_report(platform.catalogue, header, wh, final_week, tmp_path / "final")
+        provisional = write_weekly_report(platform.catalogue, header, wh, provisional_week, tmp_path / "p")
+        assert built.final and not provisional.final
+        report("r1", final_week, True, built.counters)
+        report("r2", provisional_week, False, {"new_online": -1})  # provisional: expected to change
+        alerted: dict = {}
+        assert final_figures_alerts(wh, now, alerted) == []  # the report's form is the warehouse's
+
+        late_dossier("LATE-1")
+        (alert,) = final_figures_alerts(wh, now, alerted)
         assert alert.key.startswith("final_figures_changed:r1/leadership_report:")
-        assert f"The figures of {final_week} changed after its final report" in alert.message
+        assert f"The figures of {final_week} changed after its first final report" in alert.message
         received = built.counters["new_online"]
         assert f"received online {received} → {received + 1}" in alert.message
+        assert "Since then 1 event(s) of 1 dossier(s) dated up to the week's end were stored" in alert.message
         assert f"dossier-audit report --week {final_week}" in alert.message
-        assert [a.key for a in final_figures_alerts(wh, now)] == [alert.key]  # the same key: one run
-        assert final_figures_alerts(wh, now + timedelta(days=FINAL_WATCH_DAYS + 1)) == []  # old news
-        rebuilt = write_weekly_report(platform.catalogue, header, wh, final_week, tmp_path / "again")
-        with record_run(wh, "r3/leadership_report", "leadership_report", {"week": str(final_week)}) as run:
-            run.detail = {"final": True, "province": rebuilt.counters}
-        assert final_figures_alerts(wh, now) == []  # built again: watched from its newest report
+        assert final_figures_alerts(wh, now, alerted) == []  # said: not again at the next tick
+        # Rebuilt while later data came in, provisional or final: the signed edition stays the baseline.
+        report("r3", final_week, False, {})
+        report("r4", final_week, True, write_weekly_report(
+            platform.catalogue, header, wh, final_week, tmp_path / "again").counters)  # fmt: skip
+        late_dossier("LATE-2")  # more comes in the same day: no second page
+        assert final_figures_alerts(wh, now + timedelta(hours=1), alerted) == []
+        (later,) = final_figures_alerts(wh, now + timedelta(seconds=QUIET_SECONDS), alerted)  # a day on
+        assert later.key != alert.key and f"received online {received} → {received + 2}" in later.message
+        assert final_figures_alerts(wh, now + timedelta(days=2), alerted) == []  # the same figures
+        assert final_figures_alerts(wh, now + timedelta(days=FINAL_WATCH_DAYS + 1), alerted) == []  # old news
+        assert alerted == {}  # no longer watched: forgotten
