@@ -33,8 +33,10 @@ class Scope:
 
     @property
     def end(self) -> datetime:
-        """The first instant after the week (UTC); the end of ClickHouse DateTime for the whole warehouse."""
-        return _local_midnight(self.week.end) if self.week else datetime(2106, 1, 1, tzinfo=UTC)
+        """The first instant after the week (UTC); for the whole warehouse, 2105: ClickHouse 18.16 reads
+        ``toDateTime('2106-01-01 00:00:00', 'UTC')`` (how the server backend binds it) as zero, its dates
+        ending in 2105, and a query comparing with it without the ``whole`` guard found nothing (review)."""
+        return _local_midnight(self.week.end) if self.week else datetime(2105, 1, 1, tzinfo=UTC)
 
     def params(self) -> dict[str, Any]:
         """Bound parameters of the scoped queries (``warehouse/sql/quality_*.sql``)."""

@@ -122,11 +122,16 @@ def run(suite: SuiteRun) -> None:
     # two runs of the same input (465, then 466: README's "byte for byte": onboarding review).
     stored = inputs.violations
     violations = stored[stored["state"] == "open"].copy()
-    violations["rule_severity"] = violations["rule_id"] + ":" + violations["severity"]
-    # Every rule of every registered version (a version may change a rule's severity), and AUDIT_ERROR: a
-    # report says when its week holds verdicts of two versions (the guide); the deployed version's alone
-    # blocked every week holding a v2 finding once a deployment was set back to v1 (newcomer's review).
+    violations["rule_severity"] = (
+        violations["rule_id"] + ":" + violations["severity"] + ":" + violations["rulebook_version"]
+    )
+    # Each rule of each registered version with its severity in that version, and AUDIT_ERROR, under the
+    # version the verdict names: a report says when its week holds verdicts of two versions (the guide); the
+    # deployed version's alone blocked every week holding a v2 finding once a deployment was set back to v1
+    # (newcomer's review).
     books = [*RULEBOOKS.values(), *inputs.rulebooks.versions]
-    rules = [*(rule for book in books for rule in book.all_rules), AUDIT_ERROR]
-    allowed = sorted({f"{rule.rule_id}:{rule.severity.value}" for rule in rules})
+    allowed = sorted(
+        {f"{rule.rule_id}:{rule.severity.value}:{book.version}" for book in books for rule in book.all_rules}
+        | {f"{AUDIT_ERROR.rule_id}:{AUDIT_ERROR.severity.value}:{book.version}" for book in books}
+    )
     suite.validate(violations, [violation_check(allowed)], VIOLATIONS, id_columns=["dossier_id", "rule_id"])

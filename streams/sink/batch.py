@@ -154,6 +154,8 @@ class SinkBatch:
     #: The events partitions (their ``source``) whose dossiers time changed are folded with this batch
     #: (:mod:`streams.sink.refresh`): none, or those the sink owned when it asked.
     refresh: frozenset[str] = frozenset()
+    #: The refresh found as many dossiers as one write folds: the next is asked for at once (``writer``).
+    refresh_more: bool = False
     #: What ``event_columns`` were built from: the ``events`` list then, and its length then.
     _event_rows: tuple[list[tuple[Any, ...]], int] | None = field(
         default=None, init=False, repr=False, compare=False

@@ -4,8 +4,10 @@ A sink with the fold folds a dossier when an event of it arrives. An open dossie
 event would keep its "within time" row: every ``refresh_seconds`` (and at each new assignment, the
 partitions' new owner catching up on what their old one left) the sink looks for the dossiers of the
 events partitions it owns whose outcome history changed since their fold, and folds them with the next
-batch it writes (one with no message when nothing arrives). Only the partitions it owns: a dossier's events
-are on one, so its owner is the one sink that folds it, never two at once.
+batch it writes (one with no message when nothing arrives), at most ``writer.REFRESH_MOST`` a write, the
+rest at once after. Only the partitions it owns: a dossier's events are on one as the producers key them, so
+its owner is the one sink that folds it (a dossier whose events came on two partitions may be folded by
+both; the newer fold's version wins, and both read the same stored events).
 """
 
 from __future__ import annotations

@@ -348,6 +348,8 @@ class SinkWorker:
                     "warehouse write succeeded after retrying; the sink goes on",
                     extra={"failed_attempts": clock.failures, "messages": flight.batch.messages},
                 )
+            if flight.batch.refresh_more:  # more dossiers than one write folds: the rest at once
+                self._refresh.reset()
             if self.before_commit is not None:
                 self.before_commit(flight.batch)
             self._commit(consumer, flight.batch)

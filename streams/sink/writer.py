@@ -24,6 +24,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, Protocol, runtime_checkable
 
 from inspections.rulebook import Auditor
@@ -38,7 +39,10 @@ from warehouse.event_rows import EVENT_COLUMNS
 from warehouse.projection import fold_dossiers
 from warehouse.stream_refresh import stream_dossiers_due
 
-__all__ = ["BatchWriter", "PreparesInserts"]
+__all__ = ["REFRESH_MOST", "BatchWriter", "PreparesInserts"]
+
+#: Dossiers a refresh folds in one write at most (about a second's fold); more are asked for at once after.
+REFRESH_MOST = 2_000
 
 log = logging.getLogger(__name__)
 
@@ -135,8 +139,14 @@ class BatchWriter:
 
     def _add_due(self, batch: SinkBatch, as_of: datetime) -> None:
         """Add to the batch's dossiers those of its refresh's partitions whose standing time alone changed
-        since their fold (:mod:`streams.sink.refresh`), counted once (a retried batch holds them)."""
-        due = set(stream_dossiers_due(self.warehouse, as_of, batch.refresh)) - batch.touched
+        since their fold (:mod:`streams.sink.refresh`), counted once (a retried batch holds them); at most
+        :data:`REFRESH_MOST`, ``batch.refresh_more`` set when there may be more: the first refresh after a
+        long stop found every open dossier that turned late meanwhile and folded them in one write, the
+        partitions paused all along (review of the diff)."""
+        pages = stream_dossiers_due(self.warehouse, as_of, batch.refresh, REFRESH_MOST)
+        found = list(islice(pages, REFRESH_MOST))  # the first page alone
+        batch.refresh_more = len(found) == REFRESH_MOST
+        due = set(found) - batch.touched
         if due:
             batch.touched |= due
             self.stats.refreshed += len(due)

@@ -142,6 +142,13 @@ def test_a_verdict_of_another_registered_version_is_the_rulebooks(platform, wh):
         "violations.rule_id and severity match the rulebook"
     ]
     assert result.success and result.element_count == 1
+    # The same finding said to be of v1, which has no such rule: not the rulebook's.
+    wrong = violation_row({**v, "dossier_id": "D-y", "rulebook_version": "1"}, "open", NOW, "test", 1)
+    wh.insert("violations", VIOLATION_COLUMNS, [[x] for x in wrong])
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
+        "violations.rule_id and severity match the rulebook"
+    ]
+    assert (result.success, result.unexpected_count) == (False, 1)
 
 
 def test_event_time_bounds_and_future(platform, wh, loader):

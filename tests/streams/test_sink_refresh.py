@@ -12,6 +12,7 @@ from bootstrap.platform import Platform, sink_options
 from bootstrap.settings import load_settings
 from schemas.events import EVENT_ADAPTER
 from streams.observability import WorkerMetrics
+from streams.sink import writer as writer_module
 from streams.sink.batch import SinkBatch, SinkStats
 from streams.sink.refresh import RefreshClock, owned_sources
 from streams.sink.writer import BatchWriter
@@ -86,6 +87,27 @@ def test_a_refresh_folds_the_open_dossiers_of_its_partitions_that_turned_late(wa
     assert {d: after[d] for d in after if d != "D-OWNED"} == {d: before[d] for d in before if d != "D-OWNED"}
     assert stats.refreshed == 1 and metrics.sink_dossiers_refreshed._value.get() == 1
     assert list(stream_dossiers_due(warehouse, T_LATE, {OWNED})) == []  # folded: not due again
+
+
+def test_a_refresh_folds_so_many_dossiers_a_write_at_most(warehouse, monkeypatch) -> None:
+    """The first refresh after a long stop found every open dossier that turned late meanwhile and folded
+    them in one write, the partitions paused all along (review of the diff)."""
+    monkeypatch.setattr(writer_module, "REFRESH_MOST", 2)
+    migrate(warehouse)
+    auditor = Platform(load_settings()).auditor
+    stats, metrics = SinkStats(), WorkerMetrics()
+    lines = [opened(f"D-{n}") for n in range(3)]
+    BatchWriter(warehouse, metrics, stats, auditor=auditor, fold_as_of=T0).write(
+        converted(*(record(line, i) for i, line in enumerate(lines)), partition=0)
+    )
+    later = BatchWriter(warehouse, metrics, stats, auditor=auditor, fold_as_of=T_LATE)
+    folded = []
+    for _ in range(3):
+        batch = SinkBatch(refresh=frozenset({OWNED}))
+        later.write(batch)
+        folded.append((sorted(batch.touched), batch.refresh_more))
+    assert folded == [(["D-0", "D-1"], True), (["D-2"], False), ([], False)]
+    assert {status for status, _ in rows(warehouse).values()} == {"late"}
 
 
 def test_a_sink_owning_no_events_partition_asks_nothing() -> None:
