@@ -9,7 +9,7 @@ __all__ = ["ACCOUNT_ERRORS", "ERRORS"]
 
 #: Errors a page shows, by code (the API keeps its English messages): 400, 409, accounts, statuses.
 ERRORS: dict[str, tuple[str, str]] = {
-    "week": ("Tuần không hợp lệ (ví dụ 2025-W45).", "Not a week (e.g. 2025-W45)."),
+    "week": ("Tuần không hợp lệ (ví dụ 2025-W45 hoặc 45/2025).", "Not a week (e.g. 2025-W45 or 45/2025)."),
     "pack_week": ("Hãy chọn một tuần (ví dụ 2025-W45).", "Choose a week (e.g. 2025-W45)."),
     "pack_empty": (
         "Đơn vị không có hồ sơ nào trong tuần này, nên chưa có hồ sơ kiểm tra của đơn vị cho tuần này.",

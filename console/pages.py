@@ -160,7 +160,7 @@ async def violations(request: Request) -> Response:
         # The week field's example: the week the dashboard opens on, the data's (the latest reported, or
         # the last complete at the newest event), not a fixed 2025-W45 a year on (review), nor last week by
         # the clock, which a warehouse loaded up to some earlier week has nothing for (review).
-        week_example=str(week_example),
+        week_example=week_example,
     )
 
 

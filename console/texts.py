@@ -49,7 +49,7 @@ _UI: dict[str, tuple[str, str]] = {
     "accounts": ("Tài khoản", "Accounts"),
     "week": ("Tuần", "Week"),
     # The week fields' hint (a pattern mismatch said only "Please match the requested format": review).
-    "week_format": ("Năm-W số tuần, ví dụ 2025-W47", "Year-W week number, e.g. 2025-W47"),
+    "week_format_hint": ("Ví dụ {example} hoặc {short}", "E.g. {example} or {short}"),
     "main_menu": ("Trình đơn chính", "Main menu"),
     "unit": ("Đơn vị", "Unit"),
     "with_below": ("Kể cả đơn vị trực thuộc", "Including the units below it"),

@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 from inspections.timeunits import VN_TZ
 from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-[Ww](\d{2})$")
+#: A week as the Vietnamese documents and the console's dashboard write it: number/year (``45/2025``).
+_WEEK_VI = re.compile(r"^(\d{1,2})/(\d{4})$")
 
 
 class WeekError(ValueError):
@@ -26,9 +28,10 @@ class Week:
     @classmethod
     def parse(cls, text: str) -> Week:
         match = _WEEK.match(text.strip())
-        if not match:
-            raise WeekError(f"{text!r} is not a week; write e.g. 2025-W45")
-        year, number = int(match[1]), int(match[2])
+        vi = _WEEK_VI.match(text.strip()) if match is None else None
+        if match is None and vi is None:
+            raise WeekError(f"{text!r} is not a week; write e.g. 2025-W45 (or 45/2025)")
+        year, number = (int(match[1]), int(match[2])) if match is not None else (int(vi[2]), int(vi[1]))  # type: ignore[index]
         try:
             date.fromisocalendar(year, number, 1)
         except ValueError:

@@ -24,7 +24,7 @@ def test_an_inspector_confirms_a_case_the_unit_never_explained(console_world: Co
     insp, csrf = logged_in(console_world, "insp")
     unit2, unit2_csrf = logged_in(console_world, "unit2")
     (open_confirm,) = _card_forms(insp.get(f"/dossiers/{D2}").text, "confirm")  # an open case: no example
-    assert ">Ghi chú xác nhận</label>" in open_confirm
+    assert '>Ghi chú xác nhận<span class="sr"> — ' in open_confirm
     asked = insp.post("/api/cases/decision", json={**KEY, "action": "request_explanation"},
                       headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert asked.json()["case_state"] == "awaiting_explanation"

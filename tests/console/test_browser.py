@@ -153,6 +153,9 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             spaces = page.eval_on_selector_all("#timeline td.when", style)
             assert spaces and set(spaces) == {"nowrap"}, spaces
             expect(case.locator(".notice")).to_be_in_viewport()
+            # First in the title, which a screen reader reads at each page (a status in the page as it loads
+            # is not read out: accessibility review).
+            expect(page).to_have_title(re.compile(r"^Đã bác bỏ\. · Hồ sơ "))
             assert page.evaluate("window.scrollY") > 0
             late = page.locator("article.case[data-rule='LATE_NO_APOLOGY']")
             late.locator(".action-request_explanation button").click()

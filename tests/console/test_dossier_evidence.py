@@ -177,8 +177,8 @@ def test_a_data_finding_is_said_to_be_one_not_a_violation(console_world: Console
     finding, violation = cards["OLD_DUE_DATE_MISMATCH"], cards[A[1]]
     assert '<span class="kind kind-finding">Phát hiện dữ liệu</span>' in finding
     assert '<p class="small finding-note">Phát hiện về dữ liệu, không tính là vi phạm.</p>' in finding
-    assert 'value="confirm">Xác nhận phát hiện</button>' in finding
-    assert 'class="kind' not in violation and 'value="confirm">Xác nhận vi phạm</button>' in violation
+    assert 'value="confirm">Xác nhận phát hiện<span class="sr"> — ' in finding
+    assert 'class="kind' not in violation and 'value="confirm">Xác nhận vi phạm<span class="sr">' in violation
     # Confirmed, it reads as a confirmed finding, and the counts of violations upheld leave it out.
     from warehouse.cases import case_counts
 
@@ -189,7 +189,8 @@ def test_a_data_finding_is_said_to_be_one_not_a_violation(console_world: Console
     assert done.status_code == 200, done.text
     page = insp.get(f"/dossiers/{A[0]}").text
     cards = dict(re.findall(CARD, page, re.S))
-    confirmed = '<span class="state state-confirmed">Đã xác nhận phát hiện</span>'
+    state = '<span class="sr">Trạng thái xử lý: </span>'  # said to a screen reader (accessibility review)
+    confirmed = f'<span class="state state-confirmed">{state}Đã xác nhận phát hiện</span>'
     assert confirmed in cards["OLD_DUE_DATE_MISMATCH"]
     assert case_counts(console_world.wh, from_s=0, to_s=2**31 - 1) == before
     listed = insp.get("/violations", params={"dossier": A[0]}).text
