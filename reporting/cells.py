@@ -24,7 +24,7 @@ import math
 import re
 from typing import Any
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -71,6 +71,15 @@ def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
         cell.data_type = "s"
     else:
         cell.value = value
+    return cell
+
+
+def streamed(ws: Any, value: Any) -> Cell:
+    """:func:`put`'s cell for a write-only sheet (``Workbook(write_only=True)``), appended in a row: the
+    same text, never a formula."""
+    cell: Cell = WriteOnlyCell(ws, value=safe_text(value) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        cell.data_type = "s"
     return cell
 
 
