@@ -12,6 +12,7 @@ import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -24,6 +25,7 @@ from reporting.api import write_audit_packs
 from reporting.cells import streamed
 from reporting.header import ReportHeader
 from reporting.packs import pack_file_stem
+from warehouse.base import Warehouse
 
 #: The column of the violation's time, and its display in each language (as the pages write it).
 _TIME = 7
@@ -125,19 +127,32 @@ def _page(query: ListQuery, page: int) -> ListQuery:
     return replace(query, page=page)
 
 
+class _EachCallLocked:
+    """The service's reader, each of its calls under the service's lock (the one every page's reads take).
+    A pack was built whole under it, its writing (most of its time, 0.7-2 s at a province's scale) holding
+    every colleague's page (review at a province's scale): now only its queries wait, as a page's do."""
+
+    def __init__(self, service: ConsoleService) -> None:
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._service.reader, name)
+        if not callable(found):
+            return found
+        return lambda *args, **kwargs: self._service.run(lambda: found(*args, **kwargs))
+
+
 def audit_pack(service: ConsoleService, header: ReportHeader, week: Week, unit: str) -> bytes | None:
     """The unit's audit pack of the week (XLSX), or ``None`` when the unit had no dossier that week."""
     with tempfile.TemporaryDirectory(prefix="console-pack-") as tmp:
-        written = service.run(
-            lambda: write_audit_packs(
-                service.catalogue,
-                header,
-                service.reader,
-                week,
-                Path(tmp),
-                units={unit},
-                calendar=service.calendar,
-            )
+        written = write_audit_packs(
+            service.catalogue,
+            header,
+            cast(Warehouse, _EachCallLocked(service)),
+            week,
+            Path(tmp),
+            units={unit},
+            calendar=service.calendar,
         )
         wanted = f"{pack_file_stem(unit)}.xlsx"
         for path in written:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import pytest
 from openpyxl import load_workbook
 
 from tests.console.conftest import UNIT1, UNIT2, ConsoleWorld, logged_in
@@ -187,3 +188,34 @@ def test_a_page_past_the_end_links_to_the_last_page(console_world: ConsoleWorld)
     page = insp.get("/violations", params={"page": 999}).text
     assert 'id="past-the-end"' in page and "Không có vi phạm nào khớp bộ lọc" not in page
     assert "page=1" in page.split('id="past-the-end"', 1)[1].split("</p>", 1)[0]
+
+
+def test_a_pack_holds_the_warehouse_lock_for_its_queries_only(
+    console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pack was built whole under the console's one warehouse lock: its writing, 0.7-2 s at a province's
+    scale, held every colleague's page (review at a province's scale). Its queries take the lock, as a
+    page's do; its writing does not."""
+    import threading
+
+    import reporting.packs
+
+    real = reporting.packs.write_pack_xlsx  # type: ignore[attr-defined]
+    free: list[bool] = []
+
+    def writing(*args: Any, **kwargs: Any) -> Any:
+        def other_page() -> None:  # another request, while the pack is written
+            got = console_world.service._lock.acquire(blocking=False)
+            free.append(got)
+            if got:
+                console_world.service._lock.release()
+
+        thread = threading.Thread(target=other_page)
+        thread.start()
+        thread.join()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reporting.packs, "write_pack_xlsx", writing)
+    insp, _ = logged_in(console_world, "insp")
+    assert insp.get(f"/packs/{UNIT2}", params={"week": "2025-W45"}).status_code == 200
+    assert free == [True]
