@@ -1,12 +1,14 @@
 """The console's downloads: the filtered violations list as XLSX, and a unit's audit pack.
 
-The list is written with ``reporting.cells.put`` (text cells never evaluated: a dossier id or rule text
-starting with ``=`` stays text). The audit pack is the reports' own (``reporting.api.write_audit_packs``),
-written into a temporary directory and returned as bytes: the console never keeps files.
+The list is written row by row with ``reporting.cells.streamed`` (text cells never evaluated: a dossier id
+or rule text starting with ``=`` stays text). The audit pack is the reports' own
+(``reporting.api.write_audit_packs``), written into a temporary directory and returned as bytes: the console
+never keeps files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import tempfile
@@ -17,10 +19,10 @@ from typing import Any, cast
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from console.service import Account, ConsoleService, ListQuery
+from console.service import Account, ConsoleService, ListQuery, ListResult
 from console.texts import ConsoleTexts
 from inspections.timeunits import VN_TZ
-from inspections.weeks import Week
+from inspections.weeks import Week, WeekError
 from reporting.api import write_audit_packs
 from reporting.cells import streamed
 from reporting.header import ReportHeader
@@ -48,6 +50,20 @@ def list_xlsx(service: ConsoleService, who: Account, query: ListQuery, t: Consol
     # is an open stream.
     result = service.list_violations(who, _page(query, 1), limit=_PAGE)
     wb = Workbook(write_only=True)
+    try:
+        return _write_list(wb, result, service, who, query, t)
+    except BaseException:
+        # A write-only sheet streams into a temporary file that only saving the book removes: a failure
+        # half-way (a later page, the log) left one behind for every failed export (review).
+        with contextlib.suppress(Exception):
+            wb.save(io.BytesIO())
+        raise
+
+
+def _write_list(
+    wb: Workbook, result: ListResult, service: ConsoleService, who: Account, query: ListQuery, t: ConsoleTexts
+) -> bytes:
+    """:func:`list_xlsx`'s workbook, from the first page of the list (``result``) on."""
     ws = wb.create_sheet(t.ui("violations")[:31])
     ws.freeze_panes = "A2"  # the headings stay in view, and each column filters
     headings = [t.ui("dossier"), t.ui("rule"), t.ui("kind"), t.ui("event_id"), t.ui("unit"),
@@ -165,8 +181,8 @@ def export_name(query: ListQuery) -> str:
     """The list export's file name, by its week and unit when filtered so: every export was
     ``violations.xlsx``, and a team's weekly downloads overwrote or renamed one another (review)."""
     parts = ["violations"]
-    if query.week:
-        parts.append(re.sub(r"[^0-9A-Za-z-]", "_", query.week))
+    if query.week:  # as the week is, however it was typed (2025-w45, 45/2025)
+        parts.append(_week_name(query.week))
     if query.unit:
         parts.append(pack_file_stem(query.unit) + ("-below" if query.below else ""))
     # The other filters too: a unit's list and its state-filtered part had one name (review of 2026-12-06).
@@ -176,3 +192,10 @@ def export_name(query: ListQuery) -> str:
     if query.dossier:
         parts.append("search")
     return "-".join(parts) + ".xlsx"
+
+
+def _week_name(text: str) -> str:
+    try:
+        return str(Week.parse(text))
+    except WeekError:
+        return re.sub(r"[^0-9A-Za-z-]", "_", text)

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 from inspections.timeunits import VN_TZ
 from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED
 
-_WEEK = re.compile(r"^(\d{4})-[Ww](\d{2})$")
+_WEEK = re.compile(r"^([0-9]{4})-[Ww]([0-9]{2})$")  # ASCII digits: ``\d`` took "٤٥/٢٠٢٥" too
 #: A week as the Vietnamese documents and the console's dashboard write it: number/year (``45/2025``).
-_WEEK_VI = re.compile(r"^(\d{1,2})/(\d{4})$")
+_WEEK_VI = re.compile(r"^([0-9]{1,2})/([0-9]{4})$")
 
 
 class WeekError(ValueError):

@@ -116,21 +116,31 @@ def _alert(
     changed: list[str],
     digest: str,
 ) -> Alert:
-    """The alert's words, with the events dated up to the week's end stored since the report: what most
-    often changed its figures, and where to look."""
-    params = {"end": local_midnight(week.end), "after": finished}
+    """The alert's words, with the events dated up to the week's end that came in since the report was
+    begun: what most often changed its figures, and where to look. By their ``ingested_at``, which is when
+    the source sent them (the stream) or the load began: an event held up on its way, or a load begun before
+    the report, is not among them, and the words say so rather than blame a fold (review)."""
+    begun = run["started_at"] if run["started_at"].tzinfo else run["started_at"].replace(tzinfo=UTC)
+    params = {"end": local_midnight(week.end), "after": begun}
     ((events, dossiers),) = wh.query(load_sql("events_stored_after"), params)
     changes = ", ".join(f"{_NAMES.get(n, n)} {then.get(n)} → {current[n]}" for n in changed)
     built = finished.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M (UTC+07:00)")
+    came = (
+        f"{events} event(s) of {dossiers} dossier(s) dated up to the week's end came in since the report was "
+        "begun (by their ingestion time: when the source sent them, or the load began)"
+        if events
+        else "No event dated up to the week's end came in since the report was begun, by its ingestion time: "
+        "events held up on their way (a stopped sink, a load begun earlier) or a new judgement (an upgrade) "
+        "changed them"
+    )
     return Alert(
         f"final_figures_changed:{run['run_id']}:{digest}",
         "final_figures_changed",
         f"The figures of {week} changed after its first final report was built ({built}, run "
-        f"{run['run_id']}): {changes}. Since then {events} event(s) of {dossiers} dossier(s) dated up to the "
-        "week's end were stored (none: its dossiers were folded again, an upgrade's new judgement). The "
-        f"report as issued stands. Build the week again to see the figures now (`dossier-audit report --week "
-        f"{week}`, or the leadership_report partition {week} in Dagster) and decide whether a corrected "
-        "report is needed (operators guide, 'A week's figures changed after its final report').",
+        f"{run['run_id']}): {changes}. {came}. The report as issued stands. Build the week again to see the "
+        f"figures now (`dossier-audit report --week {week}`, or the leadership_report partition {week} in "
+        "Dagster) and decide whether a corrected report is needed (operators guide, 'A week's figures "
+        "changed after its final report').",
         {
             "week": str(week),
             "report_run": run["run_id"],

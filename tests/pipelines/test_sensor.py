@@ -302,7 +302,7 @@ def test_a_week_whose_figures_change_after_its_final_report_alerts_once_per_chan
         assert f"The figures of {final_week} changed after its first final report" in alert.message
         received = built.counters["new_online"]
         assert f"received online {received} → {received + 1}" in alert.message
-        assert "Since then 1 event(s) of 1 dossier(s) dated up to the week's end were stored" in alert.message
+        assert "1 event(s) of 1 dossier(s) dated up to the week's end came in since" in alert.message
         assert f"dossier-audit report --week {final_week}" in alert.message
         assert final_figures_alerts(wh, now, alerted) == []  # said: not again at the next tick
         # Rebuilt while later data came in, provisional or final: the signed edition stays the baseline.
