@@ -8,7 +8,7 @@ import html
 import re
 
 from inspections.weeks import Week
-from tests.console.conftest import ConsoleWorld, logged_in
+from tests.console.conftest import ConsoleWorld, form_login, logged_in
 
 D2 = "000.10.02.H99-251104-0001"  # five cases at unit 2
 
@@ -68,3 +68,14 @@ def test_the_week_fields_show_their_format_and_take_the_dashboards(console_world
     assert re.search(r'<input id="week" name="week" value="2025-W45"', board)
     assert re.search(r'<table class="grid" aria-labelledby="h-by_unit">', board)
     assert Week.parse("45/2025") == Week.parse("2025-w45") == Week(2025, 45)
+
+
+def test_a_refused_login_is_tied_to_its_fields(console_world: ConsoleWorld) -> None:
+    client = console_world.client()
+    refused = form_login(client, "insp", "not the password").text
+    for field in ("login", "password"):
+        found = re.search(rf'<input id="{field}"[^>]*>', refused)
+        assert found is not None and 'aria-describedby="login-error"' in found[0]
+        assert 'aria-invalid="true"' in found[0]
+    assert '<p class="alert" role="alert" id="login-error">' in refused
+    assert "aria-invalid" not in client.get("/login").text
