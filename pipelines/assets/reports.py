@@ -67,6 +67,7 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
             metadata={
                 "week": str(week),
                 "lang": lang,
+                "final": written.final,  # the figures were final when built (not provisional)
                 "built_on_failed_data": bool(blocking),
                 "blocking_quality_failures": len(blocking),
                 **paths_metadata(paths, out_dir),

@@ -51,6 +51,7 @@ def test_a_week_materializes_and_its_backfill_is_idempotent(settings):
     assert first.checks and all(first.checks.values())
     assert first.blocking_quality_failures == 0
     assert first.metadata["leadership_report"]["built_on_failed_data"] is False
+    assert first.metadata["leadership_report"]["final"] is False  # the data end two days after the week
     assert "CẢNH BÁO" not in first_page(out / "report.pdf")
 
     platform = Platform(settings)
