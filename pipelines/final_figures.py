@@ -12,7 +12,7 @@ them with the warehouse's form of the week now, at each tick of the sensor.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -48,13 +48,6 @@ _NAMES = {
 }
 
 
-def _finished(run: dict[str, Any]) -> datetime | None:
-    finished: datetime | None = run["finished_at"]
-    if finished is None:
-        return None
-    return finished if finished.tzinfo is not None else finished.replace(tzinfo=UTC)
-
-
 def _first_final_runs(wh: Warehouse, since: datetime) -> dict[Week, tuple[datetime, dict[str, Any]]]:
     """Per week, its first succeeded leadership report built on final figures (the edition signed), if it
     finished at or after ``since``. Not the newest: a later rebuild, provisional while late data came in or
@@ -62,7 +55,7 @@ def _first_final_runs(wh: Warehouse, since: datetime) -> dict[Week, tuple[dateti
     diff). A run from before this alert existed records no figures: left out."""
     first: dict[Week, tuple[datetime, dict[str, Any]]] = {}
     for run in report_runs(wh, kind="leadership_report"):  # oldest first
-        finished = _finished(run)
+        finished: datetime | None = run["finished_at"]  # aware, as every warehouse answers a DateTime
         detail = run["detail"]
         if run["status"] != "succeeded" or finished is None or detail.get("final") is not True:
             continue
@@ -120,8 +113,7 @@ def _alert(
     begun: what most often changed its figures, and where to look. By their ``ingested_at``, which is when
     the source sent them (the stream) or the load began: an event held up on its way, or a load begun before
     the report, is not among them, and the words say so rather than blame a fold (review)."""
-    begun = run["started_at"] if run["started_at"].tzinfo else run["started_at"].replace(tzinfo=UTC)
-    params = {"end": local_midnight(week.end), "after": begun}
+    params = {"end": local_midnight(week.end), "after": run["started_at"]}
     ((events, dossiers),) = wh.query(load_sql("events_stored_after"), params)
     changes = ", ".join(f"{_NAMES.get(n, n)} {then.get(n)} → {current[n]}" for n in changed)
     built = finished.astimezone(VN_TZ).strftime("%Y-%m-%d %H:%M (UTC+07:00)")

@@ -236,7 +236,7 @@ def failed_data_alerts(wh: Warehouse, now: datetime) -> list[Alert]:
         finished = run["finished_at"]
         if run["status"] != "succeeded" or not failures or finished is None:
             continue
-        if (finished if finished.tzinfo is not None else finished.replace(tzinfo=UTC)) < since:
+        if finished < since:  # aware, as every warehouse answers a DateTime
             continue
         week = run["params"].get("week", "?")
         alerts.append(

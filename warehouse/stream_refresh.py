@@ -10,37 +10,27 @@ the dossiers to fold again are those open when folded with such a key passed sin
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from datetime import datetime
 
 from warehouse.base import Warehouse
 from warehouse.queries import load_sql
 from warehouse.store import epoch_us
 
-__all__ = ["PAGE", "stream_dossiers_due"]
-
-#: Dossiers per page of the query.
-PAGE = 5_000
+__all__ = ["stream_dossiers_due"]
 
 
-def stream_dossiers_due(
-    wh: Warehouse, now: datetime, sources: Collection[str], page: int = PAGE
-) -> Iterator[str]:
+def stream_dossiers_due(wh: Warehouse, now: datetime, sources: Collection[str], limit: int) -> list[str]:
     """The dossiers fed only by the stream, from one of ``sources`` (``kafka:<topic>/<partition>``: the
     events partitions a sink owns), open when last folded, whose outcome history changed between that fold
-    and ``now``; ``page`` ids at a time, in id order. None without sources."""
+    and ``now``: the first ``limit`` in id order (a sink folds that many a write, and asks again for the
+    rest, which its folds have taken out of the answer). None without sources."""
     if not sources:
-        return
-    after = ""
+        return []
     params = {
         "now": now.replace(microsecond=0),
         "now_us": epoch_us(now),
         "sources": tuple(sorted(sources)),
-        "page": page,
+        "limit": limit,
     }
-    while True:
-        ids = [d for (d,) in wh.query(load_sql("stream_dossiers_due"), {**params, "after": after})]
-        yield from ids
-        if len(ids) < page:
-            return
-        after = ids[-1]
+    return [d for (d,) in wh.query(load_sql("stream_dossiers_due"), params)]

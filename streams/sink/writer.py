@@ -24,7 +24,6 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any, Protocol, runtime_checkable
 
 from inspections.rulebook import Auditor
@@ -143,8 +142,7 @@ class BatchWriter:
         :data:`REFRESH_MOST`, ``batch.refresh_more`` set when there may be more: the first refresh after a
         long stop found every open dossier that turned late meanwhile and folded them in one write, the
         partitions paused all along (review of the diff)."""
-        pages = stream_dossiers_due(self.warehouse, as_of, batch.refresh, REFRESH_MOST)
-        found = list(islice(pages, REFRESH_MOST))  # the first page alone
+        found = stream_dossiers_due(self.warehouse, as_of, batch.refresh, REFRESH_MOST)
         batch.refresh_more = len(found) == REFRESH_MOST
         due = set(found) - batch.touched
         if due:

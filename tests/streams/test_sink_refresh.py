@@ -86,7 +86,7 @@ def test_a_refresh_folds_the_open_dossiers_of_its_partitions_that_turned_late(wa
     assert late.touched == {"D-OWNED"} and after["D-OWNED"] == ("late", T_LATE)
     assert {d: after[d] for d in after if d != "D-OWNED"} == {d: before[d] for d in before if d != "D-OWNED"}
     assert stats.refreshed == 1 and metrics.sink_dossiers_refreshed._value.get() == 1
-    assert list(stream_dossiers_due(warehouse, T_LATE, {OWNED})) == []  # folded: not due again
+    assert stream_dossiers_due(warehouse, T_LATE, {OWNED}, 10) == []  # folded: not due again
 
 
 def test_a_refresh_folds_so_many_dossiers_a_write_at_most(warehouse, monkeypatch) -> None:
@@ -115,7 +115,7 @@ def test_a_sink_owning_no_events_partition_asks_nothing() -> None:
         def query(self, *args: object) -> None:
             raise AssertionError("queried")
 
-    assert list(stream_dossiers_due(Refuses(), T_LATE, ())) == []  # type: ignore[arg-type]
+    assert stream_dossiers_due(Refuses(), T_LATE, (), 10) == []  # type: ignore[arg-type]
 
 
 def test_a_sink_started_later_folds_again_what_time_changed_and_commits_nothing(broker, tmp_path) -> None:
