@@ -52,6 +52,38 @@ def proxies(value: str) -> str:
     return value
 
 
+def blank_is_unset(value: object) -> object:
+    """An empty value taken as unset: docker compose passes ``${VAR:-}`` from .env as an empty variable."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def webhook(value: SecretStr | None) -> SecretStr | None:
+    """The failed runs' webhook: an http(s) URL, not the placeholder (never quoted: it holds a token)."""
+    if value is not None:
+        http_url(value.get_secret_value(), quote=False)
+    return value
+
+
+def http_url(value: str | None, *, quote: bool = True) -> str | None:
+    """An absolute http(s) URL with a host, not the placeholder; ``quote``: the message may show it."""
+    if value is None:
+        return value
+    if PLACEHOLDER in value:
+        raise ValueError(f"{_WHERE}: give the address, or unset it")
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        shown = f" ({value!r})" if quote else ""
+        raise ValueError(f"is not an http:// or https:// address with a host{shown}")
+    return value
+
+
 def _url_password(text: str) -> str | None:
     """The password of a URL (percent-decoded), ``None`` without one or for a URL ``urlsplit`` cannot read
     (the warehouse says what is wrong with it when it is opened)."""

@@ -223,6 +223,19 @@ class Settings(BaseSettings):
         "settles').",
     )
 
+    # -- Dagster ------------------------------------------------------------------------------------------
+    notify_webhook: SecretStr | None = Field(
+        default=None,
+        description="Dagster: an http(s) URL every failed run (a weekly report's, every alert) is posted to "
+        'as JSON {"text": ...}: a Slack, Mattermost, Rocket.Chat or Google Chat incoming webhook, or a '
+        "relay of your own (unset or empty: nobody is told; operator's guide, 'Who hears of a failed run').",
+    )
+    dagster_url: str | None = Field(
+        default=None,
+        description="Dagster: the UI's address as people open it (https://dagster.example.vn), for the "
+        "link to the run in a failed run's notice (unset: the notice names the run).",
+    )
+
     # -- the inspector's console ----------------------------------------------------------------------------
     console_cases_warehouse: str | None = Field(
         default=None,
@@ -280,6 +293,9 @@ class Settings(BaseSettings):
         kafka_names.topic
     )
     _servers = field_validator("bootstrap_servers")(kafka_names.servers)
+    _webhook = field_validator("notify_webhook")(placeholders.webhook)
+    _webhook_blank = field_validator("notify_webhook", mode="before")(placeholders.blank_is_unset)
+    _dagster_url = field_validator("dagster_url")(placeholders.http_url)
 
     @field_validator("catalogue", "calendar_override", "workdir", "reports_dir", "ssl_cafile", mode="before")
     @classmethod
@@ -323,7 +339,8 @@ class Settings(BaseSettings):
         return self.pseudonym_key.get_secret_value().encode(), False
 
 
-#: Fields whose values are never quoted in a message: secrets, and the warehouse URL (it holds a password).
+#: Fields whose values are never quoted in a message: secrets, the warehouse URL (it holds a password) and
+#: the failed runs' webhook (its path is its token).
 SECRET_FIELDS = frozenset(
     {
         "pseudonym_key",
@@ -332,6 +349,7 @@ SECRET_FIELDS = frozenset(
         "console_session_secret",
         "detector_history",
         "console_cases_warehouse",
+        "notify_webhook",
     }
 )
 #: Fields never quoted either: a password typed into them by mistake (``user:pw@host:9092``) stays unseen.

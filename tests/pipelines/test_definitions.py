@@ -56,7 +56,11 @@ def graph_snapshot(definitions: Definitions) -> dict[str, Any]:
         for s in repo.schedule_defs
     }
     sensors = {
-        s.name: {"jobs": sorted(j.name for j in s.jobs), "interval": s.minimum_interval_seconds}
+        s.name: {
+            "jobs": sorted(j.name for j in s.jobs) if s.has_jobs else [],  # a run-status sensor starts none
+            "interval": s.minimum_interval_seconds,
+            "default_status": s.default_status.value,
+        }
         for s in repo.sensor_defs
     }
     jobs = sorted(j.name for j in repo.get_all_jobs() if not j.name.startswith("__"))

@@ -1,0 +1,181 @@
+"""Who hears of a failed run: a run-failure sensor posting each failed run of this code location (a weekly
+report's, every alert of ``pipelines.sensors``) to a chat's incoming webhook
+(``DOSSIER_AUDIT_NOTIFY_WEBHOOK``).
+
+Open-source Dagster tells nobody when a run fails, and the alerts *are* failed runs: a failed Monday report
+or a "final figures changed" alert reached only someone who opened the Runs page (Dagster operator review).
+The body is ``{"text": ...}``, which Slack, Mattermost, Rocket.Chat and Google Chat incoming webhooks all
+read, with the same facts as fields under ``"dossier_audit"`` for a relay of one's own (to Zalo, e-mail, SMS).
+
+A notice that cannot be posted after a few tries fails the sensor's tick, which Dagster shows on the sensor's
+page with the reason; Dagster does not evaluate that run again (its run-status sensors move past a run
+whatever the function did), so the notice is lost and the run stays on the Runs page.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from dagster import (
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    SensorDefinition,
+    SkipReason,
+    run_failure_sensor,
+)
+
+from bootstrap.settings_file import SettingsError
+from pipelines.resources import PlatformResource
+
+__all__ = ["NOTIFY_SENSOR", "Notice", "NotifyError", "build_failure_notifier", "failure_notice", "post"]
+
+NOTIFY_SENSOR = "run_failure_notifier"
+#: Characters of the failure's own words a notice keeps (a chat message is read on a phone; the run page
+#: has the rest).
+MOST = 1_500
+#: Tries to post a notice, and the pause before each try after the first (seconds).
+TRIES = 3
+PAUSE = 2.0
+#: Seconds a try waits for the webhook.
+TIMEOUT = 10.0
+
+
+class NotifyError(Exception):
+    """A notice could not be posted: its reason, never the webhook's address (it holds a token)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One failed run told: ``text`` for people, ``fields`` for a relay."""
+
+    text: str
+    fields: dict[str, Any]
+
+    def body(self) -> bytes:
+        return orjson.dumps({"text": self.text, "dossier_audit": self.fields})
+
+
+def failure_notice(
+    *,
+    job: str,
+    run_id: str,
+    partition: str | None,
+    alert: str | None,
+    errors: Sequence[str],
+    summary: str,
+    dagster_url: str | None,
+) -> Notice:
+    """The notice of one failed run: which job (and week, or alert kind), why in the failure's own words (the
+    steps' errors; else the run's summary), and where to look. An alert's text is its message, which says
+    what to do (``pipelines.sensors``)."""
+    what = f"alert {alert}" if alert else f"job {job}" + (f", week {partition}" if partition else "")
+    words = "\n".join(error.strip() for error in errors if error.strip()) or summary.strip()
+    if len(words) > MOST:
+        words = words[: MOST - 1].rstrip() + "…"
+    link = f"{dagster_url.rstrip('/')}/runs/{run_id}" if dagster_url else None
+    where = f"Run: {link}" if link else f"Run {run_id} on Dagster's Runs page."
+    title = "dossier-audit ALERT" if alert else "dossier-audit: a run failed"
+    text = f"{title} ({what})\n{words}\n{where}"
+    fields = {"job": job, "run_id": run_id, "partition": partition, "alert": alert, "url": link}
+    return Notice(text, fields)
+
+
+#: Posts one request: (URL, body, timeout) -> nothing, raising on failure (``urllib`` by default; tests
+#: pass their own).
+Send = Callable[[str, bytes, float], None]
+
+
+def _urlopen(url: str, body: bytes, timeout: float) -> None:
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        answer.read()
+
+
+def post(
+    url: str,
+    notice: Notice,
+    *,
+    send: Send = _urlopen,
+    tries: int = TRIES,
+    pause: float = PAUSE,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Post ``notice`` to ``url``, trying again after a refused or timed-out try; raises
+    :class:`NotifyError` with the last reason (an HTTP status, a network error), never the address."""
+    reason = ""
+    for attempt in range(tries):
+        if attempt:
+            sleep(pause)
+        try:
+            send(url, notice.body(), TIMEOUT)
+            return
+        except urllib.error.HTTPError as exc:  # before URLError: a subclass
+            reason = f"the webhook answered HTTP {exc.code}"
+            if 400 <= exc.code < 500 and exc.code not in (408, 429):
+                break  # refused as sent: another try is refused too
+        except (urllib.error.URLError, OSError) as exc:
+            cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+            reason = f"the webhook could not be reached ({type(cause).__name__}: {cause})"
+    raise NotifyError(f"{reason}; tried {attempt + 1} time(s)")
+
+
+def _errors(context: RunFailureSensorContext) -> list[str]:
+    """The failed steps' own words: a ``Failure``'s description (an alert's message), else the op's
+    exception (``ValueError: ...``), which Dagster's step error wraps."""
+    found = []
+    for event in context.get_step_failure_events():
+        data = event.step_failure_data
+        described = data.user_failure_data.description if data.user_failure_data else None
+        if described:
+            found.append(described)
+        elif data.error is not None:
+            error = data.error
+            while error.cause is not None:  # Dagster wraps the op's exception: the cause says why
+                error = error.cause
+            found.append(error.message)
+    return found
+
+
+def build_failure_notifier(send: Send = _urlopen) -> SensorDefinition:
+    """The sensor: running by default (a notifier one has to switch on is the silence it mends); it posts
+    nothing while ``notify_webhook`` is unset."""
+
+    @run_failure_sensor(
+        name=NOTIFY_SENSOR,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Posts every failed run of this code location (weekly reports, alerts) to the "
+        "DOSSIER_AUDIT_NOTIFY_WEBHOOK chat webhook; nothing while it is unset.",
+    )
+    def run_failure_notifier(
+        context: RunFailureSensorContext, platform: PlatformResource
+    ) -> SkipReason | None:
+        try:
+            settings = platform.settings()
+        except SettingsError as exc:
+            raise NotifyError(f"settings not readable, the failed run is not told: {exc}") from None
+        if settings.notify_webhook is None:
+            return SkipReason("DOSSIER_AUDIT_NOTIFY_WEBHOOK is unset: failed runs are told to nobody")
+        run = context.dagster_run
+        notice = failure_notice(
+            job=run.job_name,
+            run_id=run.run_id,
+            partition=run.tags.get("dagster/partition"),
+            alert=run.tags.get("alert"),
+            errors=_errors(context),
+            summary=context.failure_event.message or "",
+            dagster_url=settings.dagster_url,
+        )
+        post(settings.notify_webhook.get_secret_value(), notice, send=send)
+        context.log.info("told the webhook of failed run %s (%s)", run.run_id, run.job_name)
+        return None
+
+    return run_failure_notifier
