@@ -27,8 +27,8 @@ import os
 import signal
 import stat
 import sys
-import time
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -198,10 +198,13 @@ class BatchEngine:
         try:
             for p in procs:  # inside: a failed start (EAGAIN, ENOMEM) still stops the ones already started
                 p.start()
-            while any(p.is_alive() for p in procs):
+            running = {p.sentinel for p in procs}
+            while running:
                 if self.on_progress is not None:
                     self.on_progress(position.value)
-                time.sleep(0.2)
+                # Woken by a worker's end, not only by the progress tick: a fixed 0.2 s sleep made every
+                # run of a small file wait for it (3.6 s of a 12.6 s warehouse test's 18 loads).
+                running.difference_update(wait(list(running), timeout=0.2))
         except BaseException:  # e.g. a progress callback's error, Ctrl-C: the workers' work is lost anyway
             for p in procs:
                 if p.is_alive():
