@@ -72,6 +72,8 @@ def http_url(value: str | None, *, quote: bool = True) -> str | None:
         return value
     if PLACEHOLDER in value:
         raise ValueError(f"{_WHERE}: give the address, or unset it")
+    if any(char.isspace() or not char.isprintable() for char in value):
+        raise ValueError("holds a space or a control character: a bad paste? Give the address alone")
     try:
         parts = urlsplit(value.strip())
         host = parts.hostname

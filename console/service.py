@@ -167,8 +167,13 @@ class ConsoleService:
             raise BadRequest(f"state {query.state!r} is not a case state", "case_state")
         if query.page < 1 or query.page > 100_000:
             raise BadRequest("page: a number from 1", "page")
+        # A unit outside an officer's scope is refused first: asked after the look-up below, its two
+        # answers told a unit account whether any unit's violation held a code (security review).
+        if query.unit and who.scope is not None and query.unit not in who.scope:
+            # It listed nothing under a dropdown showing "all": "your unit has no violation" (review).
+            raise BadRequest(f"unit {query.unit[:40]!r} is outside the account's units", "unit_scope")
         # An unknown unit or rule listed nothing, under dropdowns showing "all": an inspector read that the
-        # unit had no violation (review). A unit outside an officer's scope is refused too (below).
+        # unit had no violation (review).
         if query.unit and query.unit not in self.catalogue.units:
             with self._lock:
                 known = unit_has_violations(self.reader, query.unit)  # the dashboard links such a unit
@@ -176,9 +181,6 @@ class ConsoleService:
                 raise BadRequest(f"unit {query.unit[:40]!r} is not in the catalogue", "unit")
         if query.rule and query.rule not in _RULE_IDS:
             raise BadRequest(f"rule {query.rule[:40]!r} is no rule the audit reports", "rule")
-        if query.unit and who.scope is not None and query.unit not in who.scope:
-            # It listed nothing under a dropdown showing "all": "your unit has no violation" (review).
-            raise BadRequest(f"unit {query.unit[:40]!r} is outside the account's units", "unit_scope")
         week = self.parse_week(query.week)
         units = who.scope
         if query.unit:

@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from dagster import (
@@ -123,8 +124,19 @@ def post(
                 break  # refused as sent: another try is refused too
         except (urllib.error.URLError, OSError) as exc:
             cause = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-            reason = f"the webhook could not be reached ({type(cause).__name__}: {cause})"
+            reason = f"the webhook could not be reached ({type(cause).__name__}: {_unquoted(cause, url)})"
+        except Exception as exc:  # e.g. http.client.InvalidURL, whose message quotes the path: the token
+            reason = f"the webhook's address was refused ({type(exc).__name__})"
+            break
     raise NotifyError(f"{reason}; tried {attempt + 1} time(s)")
+
+
+def _unquoted(cause: object, url: str) -> str:
+    """A network error's words, unless they hold the address or a part of its path (its token)."""
+    text = str(cause)
+    path = urlsplit(url).path
+    parts = [url, path, *(part for part in path.split("/") if len(part) > 3)]
+    return "withheld: it quotes the address" if any(part and part in text for part in parts) else text
 
 
 def _errors(context: RunFailureSensorContext) -> list[str]:

@@ -47,6 +47,11 @@ def test_an_unknown_unit_or_rule_is_refused_not_an_empty_list(console_world: Con
     officer, _ = logged_in(console_world, "unit1")
     outside = officer.get("/violations?unit=000.10.02.H99")
     assert outside.status_code == 400 and "nằm ngoài phạm vi của tài khoản" in outside.text
+    # A code the catalogue does not know gets the same answer, whether a stored violation holds it or not:
+    # the look-up came first and told an officer which codes other units' violations held (security review).
+    for code in ("000.99.99.H99", "000.99.99.H98"):
+        answer = officer.get(f"/api/violations?unit={code}")
+        assert answer.status_code == 400 and "outside the account's units" in answer.text, code
 
 
 def test_the_list_says_page_n_of_m_and_the_api_times_in_vietnam(console_world: ConsoleWorld) -> None:
