@@ -7,6 +7,7 @@ contract test written once runs against each.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import settings
 
 from tests.depth import DEFAULT_EXAMPLES, examples
+from tests.scheduling import slow_first
 from tests.warehouse.server import ClickHouseServer, start_server
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
@@ -22,6 +24,14 @@ from warehouse.base import Warehouse
 # The property tests that set no budget of their own: hypothesis' default, deeper under ``make fuzz``.
 settings.register_profile("depth", max_examples=examples(DEFAULT_EXAMPLES))
 settings.load_profile("depth")
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, each worker's share of the suite starts with its long tests (``tests.scheduling``); every
+    worker collects, and orders, the same."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    items[:] = slow_first(items, workers)
 
 
 @pytest.fixture(scope="session")

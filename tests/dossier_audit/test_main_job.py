@@ -21,6 +21,7 @@ def _sorted_json_lines(data: bytes) -> list[dict]:
     return sorted(docs, key=lambda d: (d["dossier_id"], d["rule_id"], d["event_id"] or ""))
 
 
+@pytest.mark.slow(95)
 def test_main_job_writes_reports_equal_to_the_batch_audit(tmp_path, monkeypatch):
     """The README's first command: the sample province through Kafka, the detector, the warehouse and
     Dagster; the figures in its files equal the batch audit of the same events."""

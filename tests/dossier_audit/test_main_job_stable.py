@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from bootstrap.keys import KEY_FILE
@@ -38,6 +39,7 @@ def snapshot(reports: Path) -> dict[str, bytes]:
     return {str(p.relative_to(reports)): p.read_bytes() for p in files}
 
 
+@pytest.mark.slow(75)
 def test_a_second_run_gives_the_same_reports_and_a_run_with_more_events_judges_its_dossiers_again(
     tmp_path: Path, monkeypatch
 ) -> None:

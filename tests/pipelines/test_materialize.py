@@ -29,6 +29,7 @@ def files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow(18)
 def test_a_week_materializes_and_its_backfill_is_idempotent(settings):
     first = materialize_week(settings, WEEK)
     assert first.success

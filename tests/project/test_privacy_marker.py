@@ -64,6 +64,7 @@ def events_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow(22)
 def test_marker_in_no_cli_output_table_or_report(events_file: Path, tmp_path: Path) -> None:
     assert_clean("validate", run(tmp_path, "validate", str(events_file), "--json", codes=(1,)))
     assert_clean("audit", run(tmp_path, "audit", str(events_file), "--as-of", AS_OF, "--json"))
@@ -86,6 +87,7 @@ def test_marker_in_no_cli_output_table_or_report(events_file: Path, tmp_path: Pa
             assert_clean(str(f), f.read_bytes())
 
 
+@pytest.mark.slow(21)
 def test_marker_in_no_topic_and_not_in_the_sink_warehouse(events_file: Path, tmp_path: Path) -> None:
     with EmbeddedBroker(log_file=tmp_path / "broker.log") as broker:
         servers = broker.bootstrap_servers

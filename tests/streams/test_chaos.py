@@ -47,6 +47,7 @@ def run_chaos(config: ChaosConfig, server: ClickHouseServer, tmp_path: Path, rep
     assert not broken, report
 
 
+@pytest.mark.slow(60)
 @pytest.mark.timeout(300)  # the chaos phase, and a drain with its stuck-group recoveries
 def test_chaos_kills_during_ingestion_leave_the_exact_events_and_violations(
     clickhouse_server: ClickHouseServer, tmp_path: Path

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
 from bootstrap.platform import Platform, detector_options, platform_topics
 from bootstrap.settings import load_settings
@@ -115,6 +116,7 @@ def test_poison_messages_go_to_dead_letters_and_the_stream_goes_on(
     assert ("P1", "LATE_NO_APOLOGY", "") in final_open_set(broker.bootstrap_servers, VIOLATIONS)
 
 
+@pytest.mark.slow(25)
 def test_a_late_apology_retracts_late_no_apology_after_a_restart(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import pytest
 
 from bootstrap.platform import Platform, platform_topics
 from bootstrap.settings import load_settings
@@ -50,6 +51,7 @@ def _wait(condition, timeout: float, what: str) -> None:
         time.sleep(0.1)
 
 
+@pytest.mark.slow(28)
 def test_a_worker_killed_mid_stream_is_replaced_by_the_survivor(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
@@ -130,6 +132,7 @@ def _wait_committed(bootstrap: str, timeout: float) -> None:
     )
 
 
+@pytest.mark.slow(40)
 def test_a_survivor_restores_a_killed_workers_partitions_to_the_changelogs_true_end(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:

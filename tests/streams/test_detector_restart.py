@@ -228,6 +228,7 @@ def _wait_committed(bootstrap: str, topic: str, timeout: float) -> None:
         time.sleep(0.5)
 
 
+@pytest.mark.slow(33)
 def test_a_restart_after_a_clean_stop_restores_every_event_and_equals_the_batch_audit(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:

@@ -355,6 +355,7 @@ def _commit_to_the_end(bootstrap: str, topic: str) -> dict[int, int]:
     return ends
 
 
+@pytest.mark.slow(40)
 def test_a_detector_whose_group_committed_past_its_state_reads_the_gap_again(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import orjson
+import pytest
 
 from bootstrap.platform import Platform, detector_options, platform_topics
 from bootstrap.settings import load_settings
@@ -62,6 +63,7 @@ def _final_marks(bootstrap: str) -> dict[int, FinalMark]:
     return marks
 
 
+@pytest.mark.slow(23)
 def test_the_survivor_finalizes_a_killed_worker_s_partitions_before_it_stops(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:

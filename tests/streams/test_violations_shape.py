@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from dossier_audit.cli import app
@@ -33,6 +34,7 @@ def sort_key(line: bytes) -> tuple[str, str, str]:
     return v["dossier_id"], v["rule_id"], v["event_id"] or ""
 
 
+@pytest.mark.slow(20)
 def test_violations_from_the_detector_equal_the_audit_byte_for_byte(broker, tmp_path):
     servers = broker.bootstrap_servers
     events = tmp_path / "events.jsonl"

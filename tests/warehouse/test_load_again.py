@@ -230,6 +230,7 @@ def whole_snapshot(
 @settings(
     max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow(45)
 @given(parts=st.integers(2, 4), seed=st.integers(0, 2**32 - 1))
 def test_loads_of_overlapping_parts_in_any_order_leave_what_one_load_of_the_whole_does(
     platform: Platform,
