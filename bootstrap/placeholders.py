@@ -75,7 +75,7 @@ def http_url(value: str | None, *, quote: bool = True) -> str | None:
     if any(char.isspace() or not char.isprintable() for char in value):
         raise ValueError("holds a space or a control character: a bad paste? Give the address alone")
     try:
-        parts = urlsplit(value.strip())
+        parts = urlsplit(value)
         host = parts.hostname
     except ValueError:
         host = None

@@ -8,7 +8,6 @@ when :func:`load_settings` is called — never at import time. A value it cannot
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -17,7 +16,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bootstrap import kafka_names, placeholders, printed
-from bootstrap.settings_file import LiteralDotEnv, SettingsError, accepted_values, check_names, not_a_file
+from bootstrap.settings_explain import explain, variable_of
+from bootstrap.settings_file import LiteralDotEnv, SettingsError, check_names, not_a_file
 
 
 class Settings(BaseSettings):
@@ -294,7 +294,9 @@ class Settings(BaseSettings):
     )
     _servers = field_validator("bootstrap_servers")(kafka_names.servers)
     _webhook = field_validator("notify_webhook")(placeholders.webhook)
-    _webhook_blank = field_validator("notify_webhook", mode="before")(placeholders.blank_is_unset)
+    _blank_is_unset = field_validator("notify_webhook", "dagster_url", mode="before")(
+        placeholders.blank_is_unset
+    )
     _dagster_url = field_validator("dagster_url")(placeholders.http_url)
 
     @field_validator("catalogue", "calendar_override", "workdir", "reports_dir", "ssl_cafile", mode="before")
@@ -339,55 +341,6 @@ class Settings(BaseSettings):
         return self.pseudonym_key.get_secret_value().encode(), False
 
 
-#: Fields whose values are never quoted in a message: secrets, the warehouse URL (it holds a password) and
-#: the failed runs' webhook (its path is its token).
-SECRET_FIELDS = frozenset(
-    {
-        "pseudonym_key",
-        "sasl_password",
-        "warehouse",
-        "console_session_secret",
-        "detector_history",
-        "console_cases_warehouse",
-        "notify_webhook",
-    }
-)
-#: Fields never quoted either: a password typed into them by mistake (``user:pw@host:9092``) stays unseen.
-_UNQUOTED_FIELDS = SECRET_FIELDS | {"bootstrap_servers", "sasl_username"}
-#: The command-line option of an overridable field, where it is not the field's name with dashes.
-_OPTIONS = {"partitions": "--topic-partitions", "allowed_lateness_seconds": "--allowed-lateness",
-            "reports_dir": "--reports", "group_join_timeout_seconds": "--join-timeout",
-            "sink_group_id": "--group-id", "sink_from_group": "--from-group",
-            "detector_history": "--history-warehouse",
-            "idle_partition_timeout_seconds": "--idle-partition-timeout"}  # fmt: skip
-
-
-def variable_of(field: str) -> str:
-    """The environment variable of a settings field."""
-    return f"DOSSIER_AUDIT_{field.upper()}"
-
-
-def _explain(exc: ValidationError, overrides: Mapping[str, object]) -> str:
-    """One line for every problem pydantic found, naming variables (and the option, for a value given on
-    the command line), quoting no secret."""
-    parts: list[str] = []
-    for error in exc.errors():
-        field = str(error["loc"][0]) if error["loc"] else ""
-        info = Settings.model_fields.get(field)
-        if info is None:  # a check across fields: its message names the variables
-            parts.append(str(error["msg"]).removeprefix("Value error, "))
-            continue
-        value = error.get("input")
-        shown = "" if field in _UNQUOTED_FIELDS or not isinstance(value, str) else f"={value[:60]!r}"
-        accepted = accepted_values(info)
-        reason = f"must be {accepted}" if accepted else str(error["msg"]).removeprefix("Value error, ")
-        name = variable_of(field)
-        if field in overrides:
-            name = _OPTIONS.get(field, "--" + field.replace("_", "-")) + f" (or {name})"
-        parts.append(f"{name}{shown}: {reason}")
-    return "bad setting: " + "; ".join(parts)
-
-
 #: The environment variable naming an optional settings file (``NAME=value`` lines, as a ``.env`` file).
 CONFIG_FILE_VARIABLE = "DOSSIER_AUDIT_CONFIG"
 
@@ -411,7 +364,7 @@ def load_settings(env_file: Path | None = None, **overrides: object) -> Settings
     try:
         return cast(Settings, factory(_env_file=env_file, **clean))
     except ValidationError as exc:
-        raise SettingsError(_explain(exc, clean)) from None
+        raise SettingsError(explain(exc, clean, Settings.model_fields)) from None
     except UnicodeDecodeError:
         raise SettingsError(f"cannot read settings file {env_file}: it is not UTF-8 text") from None
     except OSError as exc:

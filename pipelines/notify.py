@@ -7,9 +7,12 @@ or a "final figures changed" alert reached only someone who opened the Runs page
 The body is ``{"text": ...}``, which Slack, Mattermost, Rocket.Chat and Google Chat incoming webhooks all
 read, with the same facts as fields under ``"dossier_audit"`` for a relay of one's own (to Zalo, e-mail, SMS).
 
-A notice that cannot be posted after a few tries fails the sensor's tick, which Dagster shows on the sensor's
-page with the reason; Dagster does not evaluate that run again (its run-status sensors move past a run
-whatever the function did), so the notice is lost and the run stays on the Runs page.
+One notice a tick: Dagster evaluates up to five failed runs a tick and gives the evaluation 60 s, and three
+tries of an unreachable webhook take up to 34 s; an evaluation cut off saves no cursor, so the next tick
+posted again what it had posted (diff review). A notice that cannot be posted fails the tick, red on the
+sensor's page with the reason, and the other runs of that tick fail at once (no try for
+:data:`QUIET_AFTER_FAILURE` seconds). Dagster does not evaluate those runs again (its run-status sensors move
+past a run whatever the function did): their notices are lost and the runs stay on the Runs page.
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ TRIES = 3
 PAUSE = 2.0
 #: Seconds a try waits for the webhook.
 TIMEOUT = 10.0
+#: Seconds after a notice could not be posted during which no other is tried (see the module).
+QUIET_AFTER_FAILURE = 60.0
+#: Dagster's exceptions that wrap an op's own (the cause says why; one raised ``from`` another says more).
+_WRAPPERS = frozenset({"DagsterExecutionStepExecutionError", "DagsterUserCodeExecutionError"})
 
 
 class NotifyError(Exception):
@@ -59,6 +66,7 @@ class Notice:
     fields: dict[str, Any]
 
     def body(self) -> bytes:
+        """The JSON posted: ``text`` is what chat webhooks read; the fields are for a relay."""
         return orjson.dumps({"text": self.text, "dossier_audit": self.fields})
 
 
@@ -93,6 +101,7 @@ Send = Callable[[str, bytes, float], None]
 
 
 def _urlopen(url: str, body: bytes, timeout: float) -> None:
+    """POST ``body`` as JSON with the standard library (a chat webhook needs nothing more)."""
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
     )
@@ -111,7 +120,9 @@ def post(
 ) -> None:
     """Post ``notice`` to ``url``, trying again after a refused or timed-out try; raises
     :class:`NotifyError` with the last reason (an HTTP status, a network error), never the address."""
-    reason = ""
+    if tries < 1:
+        raise ValueError("tries: at least 1")
+    reason, attempt = "", 0
     for attempt in range(tries):
         if attempt:
             sleep(pause)
@@ -134,8 +145,9 @@ def post(
 def _unquoted(cause: object, url: str) -> str:
     """A network error's words, unless they hold the address or a part of its path (its token)."""
     text = str(cause)
-    path = urlsplit(url).path
-    parts = [url, path, *(part for part in path.split("/") if len(part) > 3)]
+    address = urlsplit(url)
+    words = [*address.path.split("/"), *address.query.replace("=", "&").split("&")]
+    parts = [url, address.path, address.query, *(word for word in words if len(word) > 3)]
     return "withheld: it quotes the address" if any(part and part in text for part in parts) else text
 
 
@@ -150,26 +162,25 @@ def _errors(context: RunFailureSensorContext) -> list[str]:
             found.append(described)
         elif data.error is not None:
             error = data.error
-            while error.cause is not None:  # Dagster wraps the op's exception: the cause says why
+            while error.cls_name in _WRAPPERS and error.cause is not None:
                 error = error.cause
             found.append(error.message)
     return found
 
 
-def build_failure_notifier(send: Send = _urlopen) -> SensorDefinition:
+def build_failure_notifier(send: Send = _urlopen, pause: float = PAUSE) -> SensorDefinition:
     """The sensor: running by default (a notifier one has to switch on is the silence it mends); it posts
-    nothing while ``notify_webhook`` is unset."""
+    nothing while ``notify_webhook`` is unset. One notice a tick, ticks 30 s apart (see the module)."""
+    failed: list[Any] = []  # [monotonic time, reason] of the last notice not posted, in this process
 
     @run_failure_sensor(
         name=NOTIFY_SENSOR,
-        minimum_interval_seconds=60,
+        minimum_interval_seconds=30,
         default_status=DefaultSensorStatus.RUNNING,
         description="Posts every failed run of this code location (weekly reports, alerts) to the "
         "DOSSIER_AUDIT_NOTIFY_WEBHOOK chat webhook; nothing while it is unset.",
     )
-    def run_failure_notifier(
-        context: RunFailureSensorContext, platform: PlatformResource
-    ) -> SkipReason | None:
+    def run_failure_notifier(context: RunFailureSensorContext, platform: PlatformResource) -> SkipReason:
         try:
             settings = platform.settings()
         except SettingsError as exc:
@@ -186,8 +197,19 @@ def build_failure_notifier(send: Send = _urlopen) -> SensorDefinition:
             summary=context.failure_event.message or "",
             dagster_url=settings.dagster_url,
         )
-        post(settings.notify_webhook.get_secret_value(), notice, send=send)
+        if failed and time.monotonic() - failed[0] < QUIET_AFTER_FAILURE:
+            raise NotifyError(
+                f"not tried: a notice failed {time.monotonic() - failed[0]:.0f} s ago ({failed[1]}); the run "
+                f"{run.run_id} is on the Runs page"
+            )
+        try:
+            post(settings.notify_webhook.get_secret_value(), notice, send=send, pause=pause)
+        except NotifyError as exc:
+            failed[:] = [time.monotonic(), str(exc)]
+            raise
+        failed.clear()
         context.log.info("told the webhook of failed run %s (%s)", run.run_id, run.job_name)
-        return None
+        # Not None, which goes on to the next failed run in the same evaluation: one notice a tick.
+        return SkipReason(f"told the webhook of failed run {run.run_id} ({run.job_name})")
 
     return run_failure_notifier

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from bootstrap.platform import detector_options, kafka_config, platform_topics, sink_options
-from bootstrap.settings import Settings, variable_of
+from bootstrap.settings import Settings
+from bootstrap.settings_explain import variable_of
 from bootstrap.settings_file import SettingsError
 from dossier_audit.cli import app
 from dossier_audit.cli.common import UsageError, platform_for

@@ -6,21 +6,23 @@ shows the webhook's address (it holds a token)."""
 from __future__ import annotations
 
 import threading
+import urllib.error
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import orjson
 import pytest
-from dagster import DagsterInstance, build_sensor_context, job, op
+from dagster import DagsterInstance, Definitions, build_sensor_context, job, op
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bootstrap.settings import load_settings
 from bootstrap.settings_file import SettingsError
+from pipelines import notify
 from pipelines.alert import Alert
 from pipelines.definitions import build_definitions
-from pipelines.notify import MOST, NOTIFY_SENSOR, NotifyError, failure_notice, post
+from pipelines.notify import MOST, NOTIFY_SENSOR, NotifyError, build_failure_notifier, failure_notice, post
 from pipelines.resources import PlatformResource
 from pipelines.sensors import alert_job, run_request
 from tests.depth import examples
@@ -105,9 +107,10 @@ def test_a_failed_report_run_and_an_alert_reach_the_webhook(hook, monkeypatch):
             tags={"alert": "dead_letters"},
         )  # fmt: skip
         assert not failed.success and not alerted.success
-        cursor = first.cursor
-        for _ in range(2):  # a tick tells one run
-            cursor = tick(instance, cursor).cursor
+        second = tick(instance, first.cursor)
+        assert len(hook.bodies) == 1  # a tick tells one run: five could outlast the evaluation's minute
+        assert f"told the webhook of failed run {failed.run_id}" in (second.skip_message or "")
+        tick(instance, second.cursor)
     report, told = hook.bodies
     assert report["text"].startswith("dossier-audit: a run failed (job weekly_reports_like, week 2026-W47)")
     assert "the warehouse refused the week's rows" in report["text"]
@@ -115,6 +118,39 @@ def test_a_failed_report_run_and_an_alert_reach_the_webhook(hook, monkeypatch):
     assert report["dossier_audit"]["partition"] == "2026-W47"
     assert told["text"].startswith("dossier-audit ALERT (alert dead_letters)\nDead letters grew by 3")
     assert told["dossier_audit"]["run_id"] == alerted.run_id
+
+
+def test_a_notice_not_posted_fails_its_tick_and_the_others_of_the_minute_fail_at_once(monkeypatch):
+    """Three tries of an unreachable webhook take up to 34 s, and Dagster evaluates five failed runs in one
+    60-second evaluation: after a notice fails, the runs of the same tick are not tried (diff review)."""
+    tried: list[str] = []
+
+    def unreachable(url: str, body: bytes, timeout: float) -> None:
+        tried.append(orjson.loads(body)["dossier_audit"]["run_id"])
+        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    monkeypatch.setenv("DOSSIER_AUDIT_NOTIFY_WEBHOOK", "https://chat.example.vn/hooks/" + TOKEN)
+    defs = Definitions(
+        jobs=[failing_job], sensors=[build_failure_notifier(send=unreachable, pause=0)],
+        resources={"platform": PlatformResource()},
+    )  # fmt: skip
+    with DagsterInstance.ephemeral() as instance:
+        resources = {"platform": PlatformResource()}
+        context = build_sensor_context(
+            instance=instance, resources=resources, repository_def=defs.get_repository_def()
+        )
+        first = defs.resolve_sensor_def(NOTIFY_SENSOR).evaluate_tick(context)
+        runs = [failing_job.execute_in_process(instance=instance, raise_on_error=False) for _ in range(2)]
+        repository = defs.get_repository_def()
+        context = build_sensor_context(
+            instance=instance, cursor=first.cursor, resources=resources, repository_def=repository
+        )
+        result = defs.resolve_sensor_def(NOTIFY_SENSOR).evaluate_tick(context)
+    assert tried == [runs[0].run_id] * 3  # the first run's notice, three times; the second not tried
+    errors = [reaction.error for reaction in result.dagster_run_reactions]
+    assert len(errors) == 2 and all(errors)  # both red
+    assert "could not be reached" in errors[0].message and "not tried: a notice failed" in errors[1].message
+    assert all(TOKEN not in error.message for error in errors)
 
 
 def test_without_a_webhook_nothing_is_posted_and_the_tick_says_so(hook, monkeypatch):
@@ -151,6 +187,18 @@ def test_a_refused_webhook_is_tried_again_and_its_reason_never_shows_the_address
         assert TOKEN not in str(error) and "s3cr3t" not in str(error)
 
 
+def test_no_try_is_no_post_and_a_query_string_token_is_withheld_too():
+    notice = failure_notice(
+        job="j", run_id="r1", partition=None, alert=None, errors=[], summary="boom", dagster_url=None
+    )
+    with pytest.raises(ValueError, match="tries"):
+        post("https://chat.example.vn/x", notice, tries=0)
+    url = "https://chat.googleapis.com/v1/spaces/AAA/messages?key=k3yk3yk3y&token=t0k3nt0k3n"
+    for said in (f"cannot open {url}", "token t0k3nt0k3n refused", "k3yk3yk3y"):
+        assert notify._unquoted(said, url) == "withheld: it quotes the address"
+    assert notify._unquoted("Connection refused", url) == "Connection refused"
+
+
 @pytest.mark.parametrize(
     "value",
     ["ftp://hooks.example/s3cr3t", "hooks.example/s3cr3t", "https:///s3cr3t",
@@ -165,6 +213,8 @@ def test_a_webhook_that_is_not_an_http_address_is_refused_without_quoting_it(val
 def test_the_dagster_address_must_be_one():
     with pytest.raises(SettingsError):
         load_settings(dagster_url="dagster.example.vn")
+    assert load_settings(dagster_url="").dagster_url is None  # DOSSIER_AUDIT_DAGSTER_URL= is unset
+    assert load_settings(notify_webhook=" ").notify_webhook is None
     assert load_settings(dagster_url="https://dagster.example.vn").dagster_url == "https://dagster.example.vn"
 
 

@@ -15,6 +15,7 @@ from tests.scheduling import share_sizes, slow_first
 def test_the_shares_are_those_xdist_sends(count, workers):
     sizes = share_sizes(count, workers)
     assert sum(sizes) == count and max(sizes) - min(sizes) <= 1
+    assert sizes == sorted(sizes)  # floor division first: the smaller shares go to the first workers
 
 
 @given(
