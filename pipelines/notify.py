@@ -35,6 +35,7 @@ from dagster import (
 )
 
 from bootstrap.settings_file import SettingsError
+from pipelines.partitions import PartitionKeyError, week_of_key
 from pipelines.resources import PlatformResource
 
 __all__ = ["NOTIFY_SENSOR", "Notice", "NotifyError", "build_failure_notifier", "failure_notice", "post"]
@@ -83,8 +84,12 @@ def failure_notice(
     """The notice of one failed run: which job (and week, or alert kind), why in the failure's own words (the
     steps' errors; else the run's summary), and where to look. An alert's text is its message, which says
     what to do (``pipelines.sensors``)."""
-    what = f"alert {alert}" if alert else f"job {job}" + (f", week {partition}" if partition else "")
-    words = "\n".join(error.strip() for error in errors if error.strip()) or summary.strip()
+    what = f"alert {alert}" if alert else f"job {job}" + (f", week {_week(partition)}" if partition else "")
+    said: dict[str, int] = {}  # each failure's words once: a missing warehouse failed three steps alike
+    for error in errors:
+        if error.strip():
+            said[error.strip()] = said.get(error.strip(), 0) + 1
+    words = "\n".join(f"{w} ({n} steps)" if n > 1 else w for w, n in said.items()) or summary.strip()
     if len(words) > MOST:
         words = words[: MOST - 1].rstrip() + "…"
     link = f"{dagster_url.rstrip('/')}/runs/{run_id}" if dagster_url else None
@@ -93,6 +98,14 @@ def failure_notice(
     text = f"{title} ({what})\n{words}\n{where}"
     fields = {"job": job, "run_id": run_id, "partition": partition, "alert": alert, "url": link}
     return Notice(text, fields)
+
+
+def _week(partition: str) -> str:
+    """A weekly partition as people name the week, with its key (the Monday): ``2025-W46 (2025-11-10)``."""
+    try:
+        return f"{week_of_key(partition)} ({partition})"
+    except PartitionKeyError:
+        return partition
 
 
 #: Posts one request: (URL, body, timeout) -> nothing, raising on failure (``urllib`` by default; tests

@@ -74,9 +74,15 @@ def fails() -> None:
     raise ValueError("the warehouse refused the week's rows")
 
 
+@op
+def fails_too() -> None:
+    raise ValueError("the warehouse refused the week's rows")
+
+
 @job(name="weekly_reports_like")
 def failing_job() -> None:
     fails()
+    fails_too()
 
 
 def tick(instance: DagsterInstance, cursor: str | None) -> Any:
@@ -99,7 +105,7 @@ def test_a_failed_report_run_and_an_alert_reach_the_webhook(hook, monkeypatch):
         first = tick(instance, None)  # the first tick only marks where the event log stands
         assert hook.bodies == []
         failed = failing_job.execute_in_process(
-            instance=instance, raise_on_error=False, tags={"dagster/partition": "2026-W47"}
+            instance=instance, raise_on_error=False, tags={"dagster/partition": "2026-11-16"}
         )
         alert = Alert("dead_letters:7", "dead_letters", "Dead letters grew by 3 (from 4 to 7).", {"grown": 3})
         alerted = alert_job.execute_in_process(
@@ -112,10 +118,12 @@ def test_a_failed_report_run_and_an_alert_reach_the_webhook(hook, monkeypatch):
         assert f"told the webhook of failed run {failed.run_id}" in (second.skip_message or "")
         tick(instance, second.cursor)
     report, told = hook.bodies
-    assert report["text"].startswith("dossier-audit: a run failed (job weekly_reports_like, week 2026-W47)")
-    assert "the warehouse refused the week's rows" in report["text"]
+    assert report["text"].startswith(
+        "dossier-audit: a run failed (job weekly_reports_like, week 2026-W47 (2026-11-16))\n"
+        "ValueError: the warehouse refused the week's rows (2 steps)\n"
+    )  # the week as people name it; the two steps' same words once
     assert f"https://dagster.example.vn/runs/{failed.run_id}" in report["text"]
-    assert report["dossier_audit"]["partition"] == "2026-W47"
+    assert report["dossier_audit"]["partition"] == "2026-11-16"
     assert told["text"].startswith("dossier-audit ALERT (alert dead_letters)\nDead letters grew by 3")
     assert told["dossier_audit"]["run_id"] == alerted.run_id
 
@@ -221,7 +229,7 @@ def test_the_dagster_address_must_be_one():
 @given(
     errors=st.lists(st.text(max_size=2000), max_size=4),
     summary=st.text(max_size=300),
-    partition=st.none() | st.just("2026-W47"),
+    partition=st.none() | st.just("2026-11-16") | st.just("not-a-week"),
 )
 @settings(max_examples=examples(60), deadline=None)
 def test_a_notice_is_short_and_always_says_which_run(errors, summary, partition):
@@ -231,7 +239,8 @@ def test_a_notice_is_short_and_always_says_which_run(errors, summary, partition)
     )  # fmt: skip
     title = notice.text.partition("\n")[0]
     assert title.startswith("dossier-audit: a run failed (job weekly_reports")
-    assert (f"week {partition}" in title) == (partition is not None)
+    named = f"week {partition}" in title or f"week 2026-W47 ({partition}))" in title
+    assert named == (partition is not None)
     assert notice.text.endswith("Run abc123 on Dagster's Runs page.")
     assert len(notice.text) <= len(title) + MOST + 60
     assert orjson.loads(notice.body())["text"] == notice.text
