@@ -71,6 +71,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow(15)
 def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 

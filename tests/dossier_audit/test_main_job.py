@@ -54,6 +54,7 @@ def test_main_job_writes_reports_equal_to_the_batch_audit(tmp_path, monkeypatch)
     assert orjson.loads(by_unit.stdout) == metrics["units"][unit]
 
 
+@pytest.mark.slow(15)
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_ctrl_c_stops_everything_cleanly(tmp_path, stop):
     """SIGINT (Ctrl-C) or SIGTERM (a service manager's stop) while the detector runs: the supervisor exits,

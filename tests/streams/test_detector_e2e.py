@@ -46,6 +46,7 @@ def _topics(broker: EmbeddedBroker) -> None:
     ensure_topics(broker.kafka, platform_topics(SETTINGS))
 
 
+@pytest.mark.slow(18)
 def test_replay_of_a_shuffled_province_with_duplicates_equals_the_batch_audit(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:

@@ -67,6 +67,7 @@ def sink_args(broker: Any, url: str, *extra: str) -> list[str]:
             "--until-idle", "--session-timeout", "3", "--json-logs", *extra]  # fmt: skip
 
 
+@pytest.mark.slow(17)
 def test_a_stuck_group_is_one_line_and_exit_2_then_a_new_group_resumes_exactly(broker, database):
     settings = settings_of(broker, sink_batch_size=5)
     ingest_examples(settings, [b"not json"])  # 24 events and a rejected line over three topics

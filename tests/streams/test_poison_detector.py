@@ -164,6 +164,7 @@ def test_the_detector_dead_letters_a_message_whose_processing_raises_and_acks_th
     assert metrics.events_in._value.get() == 6
 
 
+@pytest.mark.slow(22)
 def test_the_detector_moves_past_a_poison_record_and_a_restart_does_not_crash(
     broker, tmp_path, monkeypatch
 ) -> None:

@@ -212,6 +212,7 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return out, meta["as_of"]
 
 
+@pytest.mark.slow(18)
 def test_sql_metrics_and_warehouse_audit_equal_the_file_ones(warehouse_url: str, province) -> None:
     events, as_of = province
     cli("warehouse", "load", str(events), "--warehouse", warehouse_url, "--as-of", as_of)
