@@ -4,6 +4,7 @@ one line and exit 2, and a clear word when another process holds the embedded wa
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dossier_audit.cli import app
+from tests.console.conftest import WarehouseTemplates, initialised
 from warehouse import open_warehouse
 from warehouse.console_users import save_user, user
 
@@ -22,10 +24,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    url = f"chdb://{tmp_path}/wh"
-    assert runner.invoke(app, ["warehouse", "init", "--warehouse", url]).exit_code == 0
-    return url
+def url(tmp_path: Path, warehouse_templates: WarehouseTemplates) -> str:
+    """An initialised embedded warehouse of this test's own (a copy of one ``warehouse init`` made)."""
+    shutil.copytree(warehouse_templates.get("initialised", initialised), tmp_path / "wh", symlinks=True)
+    return f"chdb://{tmp_path}/wh"
 
 
 def users(*args: str, stdin: str | bytes | None = None):

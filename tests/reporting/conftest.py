@@ -4,6 +4,7 @@ for the three report formats."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,14 +61,31 @@ def load_province(platform: Platform, wh: Warehouse, events: Path, as_of: dateti
     load_file(platform, wh, events, as_of)
 
 
-@pytest.fixture(scope="module")
-def province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Province]:
-    directory = tmp_path_factory.mktemp("province")
+@pytest.fixture(scope="session")
+def province_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Platform, Path, Path, datetime]:
+    """The simulated province loaded once per test process: the platform it was loaded with (its
+    pseudonymisation key, drawn at random, is the one the warehouse records), its warehouse (closed: never
+    opened again, only copied), its events file (read only) and as-of. Simulating and loading it took some
+    3 s a module."""
+    directory = tmp_path_factory.mktemp("province-template")
     events, as_of = simulate_province(directory)
     platform = Platform(load_settings())
-    url = f"chdb://{directory}/wh"
-    with open_warehouse(url, create_database=True) as wh:
+    with open_warehouse(f"chdb://{directory}/wh", create_database=True) as wh:
         load_province(platform, wh, events, as_of)
+    return platform, directory / "wh", events, as_of
+
+
+@pytest.fixture(scope="module")
+def province(
+    tmp_path_factory: pytest.TempPathFactory, province_template: tuple[Platform, Path, Path, datetime]
+) -> Iterator[Province]:
+    """A module's own copy of the province's warehouse (a chdb directory is self-contained: its tables'
+    links are relative)."""
+    platform, template, events, as_of = province_template
+    directory = tmp_path_factory.mktemp("province")
+    shutil.copytree(template, directory / "wh", symlinks=True)
+    url = f"chdb://{directory}/wh"
+    with open_warehouse(url) as wh:
         yield Province(platform, wh, url, events, as_of)
 
 
