@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 from inspections.timeunits import VN_TZ
 from schemas.timerange import END, FIRST_YEAR, LAST_YEAR, SUPPORTED
 
-_WEEK = re.compile(r"^([0-9]{4})-[Ww]([0-9]{2})$")  # ASCII digits: ``\d`` took "٤٥/٢٠٢٥" too
+#: ASCII digits: ``\d`` took "٤٥/٢٠٢٥" too.
+_WEEK = re.compile(r"^(?P<year>[0-9]{4})-[Ww](?P<number>[0-9]{2})$")
 #: A week as the Vietnamese documents and the console's dashboard write it: number/year (``45/2025``).
-_WEEK_VI = re.compile(r"^([0-9]{1,2})/([0-9]{4})$")
+_WEEK_VI = re.compile(r"^(?P<number>[0-9]{1,2})/(?P<year>[0-9]{4})$")
 
 
 class WeekError(ValueError):
@@ -27,11 +28,10 @@ class Week:
 
     @classmethod
     def parse(cls, text: str) -> Week:
-        match = _WEEK.match(text.strip())
-        vi = _WEEK_VI.match(text.strip()) if match is None else None
-        if match is None and vi is None:
+        match = _WEEK.match(text.strip()) or _WEEK_VI.match(text.strip())
+        if match is None:
             raise WeekError(f"{text!r} is not a week; write e.g. 2025-W45 (or 45/2025)")
-        year, number = (int(match[1]), int(match[2])) if match is not None else (int(vi[2]), int(vi[1]))  # type: ignore[index]
+        year, number = int(match["year"]), int(match["number"])
         try:
             date.fromisocalendar(year, number, 1)
         except ValueError:

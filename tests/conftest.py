@@ -17,6 +17,7 @@ from hypothesis import settings
 
 from tests.depth import DEFAULT_EXAMPLES, examples
 from tests.scheduling import slow_first
+from tests.templates import WarehouseTemplates
 from tests.warehouse.server import ClickHouseServer, start_server
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
@@ -32,6 +33,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     worker collects, and orders, the same."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
     items[:] = slow_first(items, workers)
+
+
+@pytest.fixture(scope="session")
+def warehouse_templates(tmp_path_factory: pytest.TempPathFactory) -> WarehouseTemplates:
+    """Warehouses built once per test process, copied per use (``tests.templates``)."""
+    return WarehouseTemplates(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

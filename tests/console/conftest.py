@@ -1,13 +1,12 @@
 """A console on a real embedded warehouse: the contract's example events (their free texts made hostile),
 a catalogue whose unit names are hostile too, and one account per role. Built once per test module (a
 chdb process serves one directory at a time, so the module closes it at its end), from a copy of a warehouse
-built once per test process (:class:`WarehouseTemplates`)."""
+built once per test process (``tests.templates``)."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from console.service import ConsoleService
 from dossier_audit.cli import app as cli_app
 from inspections.files.calendar import load_calendar
 from inspections.files.catalogue import load_catalogue
+from tests.templates import WarehouseTemplates
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
 from warehouse.console_users import ConsoleUser, save_user
@@ -70,30 +70,6 @@ class ConsoleWorld:
         return self.client_factory()  # type: ignore[operator, no-any-return]
 
 
-class WarehouseTemplates:
-    """Warehouses built once per test process and copied for each module or test that starts from one (a
-    chdb directory is self-contained: its tables' links are relative). Building the console's world took
-    some 1.5 s a module, an initialised warehouse 1 s a test, copying either 0.1 s: the suite is CPU-bound
-    on its two cores (Makefile, ``.ci/run`` within 15 minutes)."""
-
-    def __init__(self, factory: pytest.TempPathFactory) -> None:
-        self.factory = factory
-        self.built: dict[str, Path] = {}
-
-    def get(self, name: str, build: Callable[[str], None]) -> Path:
-        """The template ``name``, built by ``build(url)`` the first time (then closed: never opened again)."""
-        if name not in self.built:
-            path = self.factory.mktemp(f"template-{name}") / "wh"
-            build(f"chdb://{path}")
-            self.built[name] = path
-        return self.built[name]
-
-
-@pytest.fixture(scope="session")
-def warehouse_templates(tmp_path_factory: pytest.TempPathFactory) -> WarehouseTemplates:
-    return WarehouseTemplates(tmp_path_factory)
-
-
 def initialised(url: str) -> None:
     """``warehouse init``."""
     result = CliRunner().invoke(cli_app, ["warehouse", "init", "--warehouse", url])
@@ -122,8 +98,7 @@ def console_world(
     """``HOSTILE_WORLD = False`` in a test module keeps the texts as they are (the screenshots')."""
     hostile = getattr(request.module, "HOSTILE_WORLD", True)
     tmp = tmp_path_factory.mktemp("console")
-    url = f"chdb://{tmp}/wh"
-    shutil.copytree(warehouse_templates.get(f"loaded-{hostile}", loaded(hostile)), tmp / "wh", symlinks=True)
+    url = warehouse_templates.copy(f"console-{hostile}", loaded(hostile), tmp / "wh")
     catalogue_file = tmp / "catalogue.yaml"
     catalogue_file.write_text(
         SAMPLE.read_text(encoding="utf-8").replace(

@@ -4,7 +4,6 @@ one line and exit 2, and a clear word when another process holds the embedded wa
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from dossier_audit.cli import app
-from tests.console.conftest import WarehouseTemplates, initialised
+from tests.console.conftest import initialised
+from tests.templates import WarehouseTemplates
 from warehouse import open_warehouse
 from warehouse.console_users import save_user, user
 
@@ -26,8 +26,7 @@ runner = CliRunner()
 @pytest.fixture
 def url(tmp_path: Path, warehouse_templates: WarehouseTemplates) -> str:
     """An initialised embedded warehouse of this test's own (a copy of one ``warehouse init`` made)."""
-    shutil.copytree(warehouse_templates.get("initialised", initialised), tmp_path / "wh", symlinks=True)
-    return f"chdb://{tmp_path}/wh"
+    return warehouse_templates.copy("initialised", initialised, tmp_path / "wh")
 
 
 def users(*args: str, stdin: str | bytes | None = None):

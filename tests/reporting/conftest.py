@@ -4,7 +4,6 @@ for the three report formats."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from dossier_audit.simulator import SimulationConfig, simulate
 from inspections.catalogue import Catalogue
 from inspections.weeks import Week
 from reporting.header import ReportHeader
+from tests.templates import WarehouseTemplates
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
 
@@ -52,8 +52,13 @@ class Province:
 def simulate_province(directory: Path) -> tuple[Path, datetime]:
     events = directory / "events.jsonl"
     simulate(SIM, events, directory / "truth.jsonl")
+    return events, province_as_of(directory)
+
+
+def province_as_of(directory: Path) -> datetime:
+    """The as-of of the province simulated into ``directory`` (its truth file's)."""
     meta = orjson.loads((directory / "truth.jsonl").read_bytes().splitlines()[0])["meta"]
-    return events, datetime.fromisoformat(meta["as_of"])
+    return datetime.fromisoformat(meta["as_of"])
 
 
 def load_province(platform: Platform, wh: Warehouse, events: Path, as_of: datetime) -> None:
@@ -62,31 +67,30 @@ def load_province(platform: Platform, wh: Warehouse, events: Path, as_of: dateti
 
 
 @pytest.fixture(scope="session")
-def province_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Platform, Path, Path, datetime]:
-    """The simulated province loaded once per test process: the platform it was loaded with (its
-    pseudonymisation key, drawn at random, is the one the warehouse records), its warehouse (closed: never
-    opened again, only copied), its events file (read only) and as-of. Simulating and loading it took some
-    3 s a module."""
-    directory = tmp_path_factory.mktemp("province-template")
-    events, as_of = simulate_province(directory)
-    platform = Platform(load_settings())
-    with open_warehouse(f"chdb://{directory}/wh", create_database=True) as wh:
-        load_province(platform, wh, events, as_of)
-    return platform, directory / "wh", events, as_of
+def province_platform() -> Platform:
+    """The platform the province is loaded with, once per test process: its pseudonymisation key, drawn at
+    random, is the one the province's warehouse (and every copy of it) records."""
+    return Platform(load_settings())
 
 
 @pytest.fixture(scope="module")
 def province(
-    tmp_path_factory: pytest.TempPathFactory, province_template: tuple[Platform, Path, Path, datetime]
+    tmp_path_factory: pytest.TempPathFactory,
+    warehouse_templates: WarehouseTemplates,
+    province_platform: Platform,
 ) -> Iterator[Province]:
-    """A module's own copy of the province's warehouse (a chdb directory is self-contained: its tables'
-    links are relative)."""
-    platform, template, events, as_of = province_template
-    directory = tmp_path_factory.mktemp("province")
-    shutil.copytree(template, directory / "wh", symlinks=True)
-    url = f"chdb://{directory}/wh"
+    """A module's own copy of the simulated province's warehouse (``tests.templates``); its events file,
+    beside the template, is read only."""
+
+    def build(url: str) -> None:
+        events, as_of = simulate_province(Path(url.removeprefix("chdb://")).parent)
+        with open_warehouse(url, create_database=True) as wh:
+            load_province(province_platform, wh, events, as_of)
+
+    url = warehouse_templates.copy("province", build, tmp_path_factory.mktemp("province") / "wh")
+    template = warehouse_templates.built["province"].parent
     with open_warehouse(url) as wh:
-        yield Province(platform, wh, url, events, as_of)
+        yield Province(province_platform, wh, url, template / "events.jsonl", province_as_of(template))
 
 
 # -- readers ----------------------------------------------------------------------------------------------
