@@ -8,6 +8,7 @@ contract test written once runs against each.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     worker collects, and orders, the same."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
     items[:] = slow_first(items, workers)
+
+
+#: The stopping signals whose handlers a test must leave as it found them.
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@pytest.fixture(autouse=True)
+def _stop_handlers_kept() -> Iterator[None]:
+    """Each test finds the stopping signals' handlers as the process had them: one left behind made the
+    interrupt tests that came next in the same worker fail, their Ctrl-C never raised (a full run of the
+    suite, tests/dossier_audit/test_interrupts.py); Dagster's instances leave SIGTERM to Python's Ctrl-C
+    handler. Put back after each test."""
+    kept = {sig: signal.getsignal(sig) for sig in _STOPS}
+    yield
+    for sig, handler in kept.items():
+        if handler is not None and signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")
