@@ -3,9 +3,9 @@ judged by which inputs. Written by whichever worker finalized them into the ``pa
 changelog, read by every worker to know when a replay is complete (:mod:`streams.detector.supervision`).
 
 A mark names its inputs (:func:`inputs_digest`: the rulebook versions and parameters, the catalogue's and
-the calendar's contents), so that a re-run after any of them changed finalizes again rather than take the
-old verdicts for the new ones. It counts only when it :meth:`~FinalMark.covers` the partition's current end
-at the same instant with the same inputs.
+the calendar's contents, the code's revision), so that a re-run after any of them changed finalizes again
+rather than take the old verdicts for the new ones. It counts only when it :meth:`~FinalMark.covers` the
+partition's current end at the same instant with the same inputs.
 
 :class:`FinalMarks` reads the changelog with one consumer kept between polls, and only the records written
 since its last read (the changelog is compacted by key: a mark's partition has one key, so an old mark is
@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import BaseModel
 
 from inspections.catalogue import Procedure
+from inspections.rulebook import RULES_REVISION
 from streams.detector.app_internals import topic_partitions
 from streams.kafka import KafkaConfig
 from streams.offsets import true_end_offsets
@@ -142,10 +143,13 @@ class FinalMarks:
 
 def inputs_digest(auditor: Any) -> str:
     """A digest (16 hex digits) of what the verdicts depend on besides the events and ``as_of``: the
-    rulebook versions with their effective dates and parameters, and the contents of the catalogue and the
-    calendar (their data, not only their names or versions, which a changed file may keep). Objects of
-    another shape (a test's fake) are described by their type and ``repr``."""
+    rulebook versions with their effective dates and parameters, the contents of the catalogue and the
+    calendar (their data, not only their names or versions, which a changed file may keep), and the code's
+    revision (``inspections.rulebook.RULES_REVISION``, from 1 on: a correction released within a version).
+    Objects of another shape (a test's fake) are described by their type and ``repr``."""
     h = blake2b(digest_size=8)
+    if RULES_REVISION:  # 0 adds nothing: the digests of the releases before it stay what they were
+        h.update(_canonical(["rules revision", RULES_REVISION]))
     for book in getattr(getattr(auditor, "rulebooks", None), "versions", ()):
         h.update(_canonical(["rulebook", book.version, book.effective_from, book.params]))
     catalogue: Any = getattr(auditor, "catalogue", None)

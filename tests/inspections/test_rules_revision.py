@@ -1,0 +1,90 @@
+"""The code that judges, and its revision: a change of ``inspections``' code is recorded here with
+``RULES_REVISION`` raised or not, a decision the change makes on purpose (``inspections.rulebook``).
+
+Why: the detector's final marks and eviction records name what their verdicts were judged by
+(``streams.detector.marks.inputs_digest``). Without the code in it, a replay at the same ``--as-of`` after a
+release that mended a rule took the marks of the code before for its own, and kept its verdicts.
+"""
+
+from __future__ import annotations
+
+import ast
+from hashlib import blake2b
+from pathlib import Path
+
+import pytest
+
+import inspections
+from bootstrap.platform import Platform
+from bootstrap.settings import load_settings
+from inspections.rulebook import RULES_REVISION
+from streams.detector import marks
+
+#: (the digest of ``inspections``' code, the revision it is released under). Update both together; see the
+#: failure's message.
+RECORDED = ("fa61635c7a8675ce", 0)
+
+
+def code_digest() -> str:
+    """A digest of the code of every module of ``inspections``: its syntax tree written back as source
+    (``ast.unparse``), without docstrings, so comments, docstrings and layout change nothing."""
+    root = Path(inspections.__file__).parent
+    h = blake2b(digest_size=8)
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if (
+                isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + ast.unparse(tree).encode() + b"\0")
+    return h.hexdigest()
+
+
+def test_a_change_of_the_judging_code_is_recorded_with_its_revision() -> None:
+    digest = code_digest()
+    if (digest, RULES_REVISION) != RECORDED:
+        pytest.fail(
+            f"The code of inspections/ changed (its digest is now {digest}, recorded {RECORDED[0]}), or "
+            f"RULES_REVISION did (now {RULES_REVISION}, recorded {RECORDED[1]}). If the change gives any "
+            "dossier other facts, outcomes or verdicts for the same events under the same rulebook version, "
+            "parameters, catalogue and calendar (a correction), raise RULES_REVISION in "
+            "inspections/rulebook.py by one: the stream detector then finalizes again rather than keep the "
+            "verdicts of the code before. Otherwise (a refactoring, a speed-up) leave it. Then set RECORDED "
+            f"in {Path(__file__).name} to ({digest!r}, <the revision>).",
+            pytrace=False,
+        )
+
+
+def test_docstrings_comments_and_layout_are_not_code(tmp_path: Path) -> None:
+    """The digest reads code only: a docstring, a comment or a line break changes nothing, a value does."""
+    before = "def f(x):\n    'Why.'\n    return x + 1  # note\n"
+    after = "def f(x):\n    '''Why, said otherwise.'''\n\n    return (x +\n            1)\n"
+    changed = "def f(x):\n    'Why.'\n    return x + 2\n"
+
+    def digest(source: str) -> str:
+        tree = ast.parse(source)
+        function = tree.body[0]
+        assert isinstance(function, ast.FunctionDef)
+        function.body = function.body[1:]
+        return ast.unparse(tree)
+
+    assert digest(before) == digest(after) != digest(changed)
+
+
+def test_a_raised_revision_changes_the_inputs_the_detector_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 0 the digest is the releases' before it (``test_detector_finalize`` pins it); from 1 on, each
+    revision names other inputs, so a mark or an eviction record of the code before covers nothing."""
+    auditor = Platform(load_settings()).auditor
+    base = marks.inputs_digest(auditor)
+    assert base == "58f398435a91ed64"
+    seen = {base}
+    for revision in (1, 2):
+        monkeypatch.setattr(marks, "RULES_REVISION", revision)
+        seen.add(marks.inputs_digest(auditor))
+    assert len(seen) == 3
