@@ -32,6 +32,12 @@ ERRORS: dict[str, tuple[str, str]] = {
         "Ghi chú hoặc số văn bản chứa ký tự điều khiển không hợp lệ.",
         "The note or notice number holds a control character.",
     ),
+    "personal": (
+        "Ghi chú hoặc số văn bản có một dãy 12 chữ số, như số định danh cá nhân: không ghi thông tin cá nhân "
+        "của người nộp hồ sơ (số định danh, họ tên, số điện thoại) vào việc xử lý vi phạm; hãy ghi mã hồ sơ.",
+        "The note or notice number holds twelve digits, as a citizen id: write no applicant's personal data "
+        "(id number, name, phone) in a case; write the dossier's code instead.",
+    ),
     "reason_only_dismiss": ("Lý do chỉ dùng khi bác bỏ.", "A reason goes with a dismissal only."),
     "notice_only_explain": (
         "Số văn bản chỉ dùng khi gửi giải trình.",

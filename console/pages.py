@@ -218,7 +218,7 @@ class Retry:
 
 
 #: The refusals of a decision that only ask for what its form lacks: answered by its dossier's page again.
-_FORM_GAPS = frozenset({"reason", "text", "other_note"})
+_FORM_GAPS = frozenset({"reason", "text", "other_note", "personal"})
 
 
 async def dossier(request: Request) -> Response:

@@ -70,6 +70,18 @@ T = TypeVar("T")
 #: (review: U+202E). Its line breaks and tabs are text; a notice number holds neither.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NOTICE_CONTROL = re.compile(r"[\t\n\r]")
+#: Twelve digits standing alone: a citizen identity number (CCCD), the applicant's identifier that every
+#: stored trace of the applicant holds as a pseudonym. A note goes in clear to the packs, the exports and the
+#: case history: one typed there would be the one applicant identifier in clear (DPO seat).
+_CITIZEN_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+
+
+def holds_citizen_id(text: str) -> bool:
+    """Whether ``text`` holds twelve digits standing alone (``_CITIZEN_ID``); a dossier's code, a date, an
+    amount written with its dots, a phone number do not."""
+    return _CITIZEN_ID.search(text) is not None
+
+
 #: What the list's rule filter takes: every rule and finding of any rulebook version, and AUDIT_ERROR.
 _RULE_IDS = frozenset(rule.rule_id for rule in reported_rules())
 
@@ -315,6 +327,12 @@ class ConsoleService:
             bad_number = _CONTROL.search(notice_number) or _NOTICE_CONTROL.search(notice_number)
             if bad_number or _CONTROL.search(note):
                 raise BadRequest("note or notice number holds a control character", "control")
+            if holds_citizen_id(note) or holds_citizen_id(notice_number):
+                raise BadRequest(
+                    "note or notice number holds twelve digits, as a citizen id: no applicant's personal "
+                    "data in a case (write the dossier's code instead)",
+                    "personal",
+                )
             event = CaseEvent(
                 act, Role(who.role), who.login, self.clock(), reason_code, note.strip(), notice_number.strip()
             )

@@ -144,6 +144,12 @@ _UI: dict[str, tuple[str, str]] = {
     # The pack's column of the same list ("Cần yêu cầu xuất trình tại chỗ").
     "papers": ("Cần yêu cầu xuất trình", "Ask for"),
     "history": ("Lịch sử xử lý", "Case history"),
+    "no_personal_data": (
+        "Không ghi thông tin cá nhân của người nộp hồ sơ (họ tên, số định danh, số điện thoại) vào ghi chú "
+        "và giải trình: chúng được đưa vào hồ sơ kiểm tra.",
+        "Write no applicant's personal data (name, id number, phone) in notes and explanations: they go into "
+        "the audit packs.",
+    ),
     "reason": ("Lý do", "Reason"),
     "note": ("Ghi chú", "Note"),
     "notice_number": ("Số văn bản", "Notice number"),

@@ -10,13 +10,16 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import console.casework
 import console.pages
 import warehouse.cases
-from console.service import ConsoleService
+from console.service import ConsoleService, holds_citizen_id
 from inspections.files.calendar import load_calendar
 from tests.console.conftest import ConsoleWorld, logged_in
+from tests.depth import examples
 
 A = ("000.10.02.H99-251105-0007", "MISSED_NEW_DUE_DATE", "ex-017")
 B = ("000.10.02.H99-251104-0001", "REFUSAL_UNWRITTEN", "ex-013")
@@ -133,7 +136,9 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
                          # A C1 control, and a right-to-left override that showed a stored note reversed.
                          ({"action": "confirm", "note": "a\x85b"}, "ký tự điều khiển"),
                          ({"action": "confirm", "note": "\u202eabc\u202c"}, "ký tự điều khiển"),
-                         ({"action": "confirm", "note": "a\u2067b"}, "ký tự điều khiển")):  # fmt: skip
+                         ({"action": "confirm", "note": "a\u2067b"}, "ký tự điều khiển"),
+                         # An applicant's citizen id typed into a note (DPO seat).
+                         ({"action": "confirm", "note": "001203004567"}, "định danh cá nhân")):  # fmt: skip
         bad = insp.post("/cases/decision", data={**decided, **extra})
         assert bad.status_code == 400 and words in bad.text, extra
     english = insp.get("/violations?severity=bogus&lang=en")
@@ -417,3 +422,63 @@ def test_a_dossier_id_pasted_with_unseen_characters_is_found(console_world: Cons
     for pasted in ("\ufeff" + dossier, inside, "\u2060" + dossier + "\u00a0"):
         assert searched_id(pasted) == dossier
         assert service.list_violations(insp, ListQuery(dossier=pasted)).total == plain, repr(pasted)
+
+
+def test_a_note_holding_a_citizen_id_comes_back_to_be_mended_and_nothing_is_recorded(
+    console_world: ConsoleWorld,
+) -> None:
+    """A note goes in clear to the packs, the exports and the case's history, where every other trace of the
+    applicant is a pseudonym: twelve digits standing alone, a citizen id's shape, are refused (the page at
+    the case's card, the note kept and focused to mend; the API's 400), and the page says what not to write
+    to whoever may decide, not to a leader, who reads only."""
+    insp, csrf = logged_in(console_world, "insp")
+    d = B[0]
+    shown = insp.get(f"/dossiers/{d}").text
+    assert "Không ghi thông tin cá nhân của người nộp hồ sơ" in shown
+    lead, _ = logged_in(console_world, "lead")
+    assert "Không ghi thông tin cá nhân" not in lead.get(f"/dossiers/{d}").text
+    start = shown.rindex("<form", 0, shown.index('class="action action-confirm"'))
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', shown[start : shown.index("</form>", start)]))
+    r, e = html.unescape(fields["rule_id"]), html.unescape(fields["event_id"])
+    before = insp.get(f"/api/dossiers/{d}").json()["violations"]
+    note = "Đã gọi người nộp (CCCD 079203004567) để đối chiếu"
+    base = {"dossier_id": d, "rule_id": r, "event_id": e, "csrf_token": csrf, "action": "confirm"}
+    page = insp.post("/cases/decision", data={**base, "note": note})
+    assert page.status_code == 400
+    card = page.text[page.text.index(f'id="{console.pages.case_anchor(warehouse.cases.CaseKey(d, r, e))}"') :]
+    form = card[card.index('class="action action-confirm"') :]
+    form = form[: form.index("</form>")]
+    assert 'role="alert" id="refused">Ghi chú hoặc số văn bản có một dãy 12 chữ số' in form
+    kept = r'autofocus aria-invalid="true" aria-describedby="refused">Đã gọi người nộp \(CCCD 079203004567\)'
+    assert re.search(r'<textarea[^>]* name="note"[^>]* ' + kept, form), form
+    api = insp.post("/api/cases/decision", json={"dossier_id": d, "rule_id": r, "event_id": e,
+                    "action": "confirm", "note": "079203004567"}, headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert api.status_code == 400 and "citizen id" in api.json()["error"]
+    assert insp.get(f"/api/dossiers/{d}").json()["violations"] == before  # nothing recorded
+    english = insp.post("/cases/decision?lang=en", data={**base, "note": note})
+    assert english.status_code == 400 and "personal data (id number, name, phone)" in english.text
+    insp.get(f"/dossiers/{d}?lang=vi")  # the module's other tests read Vietnamese
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        ("001203004567", True),
+        ("CCCD:079203004567.", True),
+        ("số 001203004567, đã đối chiếu", True),
+        ("000.10.02.H99-251104-0001", False),  # a dossier's code
+        ("PXL-000.00.01.H99-251110-0019-2", False),  # a notice's number
+        ("1.500.000.000 đồng", False),  # an amount
+        ("0912345678", False),  # a phone number: said on the page, not refused (a unit's hotline is not)
+        ("0012030045671", False),  # thirteen digits
+        ("20/11/2025 10:30", False),
+    ],
+)
+def test_a_citizen_id_is_twelve_digits_standing_alone(text: str, held: bool) -> None:
+    assert holds_citizen_id(text) is held
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789 .-/:aZđ"), max_size=40))
+@settings(max_examples=examples(300), deadline=None)
+def test_a_citizen_id_is_found_exactly_where_a_run_of_digits_is_twelve_long(text: str) -> None:
+    assert holds_citizen_id(text) is any(len(run) == 12 for run in re.findall(r"[0-9]+", text))
