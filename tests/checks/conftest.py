@@ -10,6 +10,7 @@ import pytest
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from tests.checks.helpers import Loader, prepare
+from tests.templates import WarehouseTemplates
 from warehouse import open_warehouse
 from warehouse.base import Warehouse
 
@@ -20,10 +21,16 @@ def platform() -> Platform:
 
 
 @pytest.fixture
-def wh(platform: Platform, tmp_path: Path) -> Iterator[Warehouse]:
-    """An initialised chdb warehouse (schema and the sample catalogue), empty of events."""
-    with open_warehouse(f"chdb://{tmp_path}/wh", create_database=True) as opened:
-        yield prepare(platform, opened)
+def wh(platform: Platform, tmp_path: Path, warehouse_templates: WarehouseTemplates) -> Iterator[Warehouse]:
+    """An initialised chdb warehouse (schema and the sample catalogue), empty of events: a copy of one built
+    once per test process (``tests.templates``; building it took about a second a test)."""
+
+    def build(url: str) -> None:
+        with open_warehouse(url, create_database=True) as opened:
+            prepare(platform, opened)
+
+    with open_warehouse(warehouse_templates.copy("checks-prepared", build, tmp_path / "wh")) as opened:
+        yield opened
 
 
 @pytest.fixture
