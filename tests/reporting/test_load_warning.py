@@ -14,6 +14,7 @@ from typer.testing import CliRunner, Result
 
 from dossier_audit.cli import app
 from tests.reporting.conftest import pdf_text
+from tests.templates import WarehouseTemplates
 from warehouse import open_warehouse
 from warehouse.load_runs import new_run, record_start, record_stored, unfinished_runs
 
@@ -29,15 +30,18 @@ def report(url: str, out: Path, lang: str) -> Result:
     return result
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
-    """A warehouse with the contract examples loaded, then a load that never completed."""
-    url = f"chdb://{tmp_path}/wh"
+def _killed_load(url: str) -> None:
     for args in (["warehouse", "init"], ["warehouse", "load", str(EXAMPLES), "--as-of", "2025-11-20"]):
         assert runner.invoke(app, [*args, "--warehouse", url]).exit_code == 0
     with open_warehouse(url) as wh:
         record_start(wh, new_run("/data/killed.jsonl", STARTED, STARTED))
-    return url
+
+
+@pytest.fixture
+def url(tmp_path: Path, warehouse_templates: WarehouseTemplates) -> str:
+    """A warehouse with the contract examples loaded, then a load that never completed (a copy of one built
+    once per test process: ``tests.templates``)."""
+    return warehouse_templates.copy("killed-load", _killed_load, tmp_path / "wh")
 
 
 def test_report_warns_on_stderr_and_on_page_one(url: str, tmp_path: Path) -> None:
