@@ -15,6 +15,7 @@ from inspections.rounding import half_up
 from inspections.timeunits import VN_TZ
 from reporting.labels import CHANNEL, EVENT_TYPES, SEVERITY, STATUS
 from reporting.phrases import PHRASES, SUITE_NAMES
+from reporting.phrases_findings import FINDING_PHRASES
 
 LANGS: Final = ("vi", "en")
 
@@ -277,6 +278,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
 }
 
 _STRINGS.update(PHRASES)
+_STRINGS.update(FINDING_PHRASES)
 
 
 class Texts:
