@@ -20,11 +20,13 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
     # dismiss an apology sent two minutes before it, which the rule finds late (review of 2026-12-04).
     "APOLOGY_TOO_LATE": (
         "Văn bản xin lỗi phải được gửi chậm nhất {lead} ngày làm việc trước ngày hẹn trả, không phải sát "
-        "hạn hay sau khi đã trễ.",
+        "hạn hay sau khi đã trễ (khoản 9 Điều 19 Nghị định 61/2018 ghi “chậm nhất 01 ngày trước ngày hết "
+        "hạn”; tính theo ngày làm việc là cách đọc của bộ quy tắc, chưa xác nhận).",
         "Đối chiếu ngày ký văn bản xin lỗi với ngày hẹn trả trên giấy tiếp nhận: phải sớm hơn ít nhất {lead} "
         "ngày làm việc.",
         "The apology must be sent at least {lead_en} before the due date, not at the last minute "
-        "or after it has passed.",
+        "or after it has passed (Decree 61/2018 Art. 19(9) says “at least one day before the deadline”; "
+        "reading it as working days is the rulebook's, not confirmed).",
         "Compare the apology's signing date with the due date on the receipt: at least {lead_en} earlier.",
     ),
     "APOLOGY_INCOMPLETE": (
@@ -41,7 +43,7 @@ _GUIDE: dict[str, tuple[str, str, str, str]] = {
     ),
     "RESCHEDULED_MORE_THAN_ONCE": (
         "Ngày hẹn trả chỉ được hẹn lại một lần (Nghị định 61/2018; với Nghị định 118/2025 chưa xác nhận).",
-        "Đếm các phiếu hẹn lại trong hồ sơ giấy và trên hệ thống.",
+        "Đếm các văn bản xin lỗi và hẹn lại ngày trả kết quả trong hồ sơ giấy và trên hệ thống.",
         "A due date may be rescheduled only once (Decree 61/2018; under Decree 118/2025 unconfirmed).",
         "Count the rescheduling notices in the paper file and the system.",
     ),

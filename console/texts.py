@@ -114,7 +114,7 @@ _UI: dict[str, tuple[str, str]] = {
     "working_day": ("Số ngày làm việc đã dùng", "Working days used"),
     # The due date classification judges timeliness by (the on-time index's): not the rescheduling rules'
     # date in force, which the events' details show (review of 2026-12-04).
-    "due_in_force": ("Hạn dùng để xét đúng hạn", "Due date judged against"),
+    "due_in_force": ("Hạn trả dùng để đánh giá đúng hạn", "Due date judged against"),
     "details": ("Chi tiết", "Details"),
     "paused": ("tạm dừng tính thời gian", "clock paused"),
     # Each verdict named with its kind: a data finding read as "căn cứ của vi phạm" (review).
@@ -127,7 +127,7 @@ _UI: dict[str, tuple[str, str]] = {
     "status": ("Kết quả", "Status"),
     # The receipt's appointment: an apology's new date showed under "Hạn trả" as if it had not moved it
     # (review); the events below show each change.
-    "due_at": ("Hạn trả (ghi trên phiếu tiếp nhận)", "Due (on the receipt)"),
+    "due_at": ("Hạn trả (ghi trên giấy tiếp nhận)", "Due (on the receipt)"),
     # A dossier still in progress read "Quá hạn", as a late result (review).
     "open_late": ("Đang giải quyết, quá hạn", "In progress, overdue"),
     "open_in_time": ("Đang giải quyết, trong hạn", "In progress, within time"),
@@ -291,7 +291,7 @@ _RECORDED = {
     "conclude": ("Đã kết luận", "Concluded"),
 }
 _ROLES = {
-    "inspector": ("Thanh tra viên", "Inspector"),
+    "inspector": ("Thành viên đoàn kiểm tra", "Inspector"),
     "unit": ("Cán bộ đơn vị", "Unit officer"),
     "leader": ("Lãnh đạo", "Leader"),
     "admin": ("Quản trị", "Administrator"),

@@ -148,7 +148,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "h_this_week": {"vi": "Tuần này", "en": "This week"},
     "h_prev_week": {"vi": "Tuần trước", "en": "Previous week"},
     "h_change": {"vi": "Thay đổi", "en": "Change"},
-    "h_avg8": {"vi": "TB {n} tuần trước", "en": "Avg. previous {n} weeks"},
+    "h_avg8": {"vi": "Bình quân {n} tuần trước", "en": "Avg. previous {n} weeks"},
     "h_week": {"vi": "Tuần", "en": "Week"},
     "h_field": {"vi": "Lĩnh vực", "en": "Field"},
     "h_field_code": {"vi": "Mã lĩnh vực", "en": "Field code"},
@@ -241,7 +241,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
         "dossiers. Units with no dossier counted are not ranked.",
     },
     "notes_violations": {
-        "vi": "Vi phạm đang hiệu lực (chưa bị thu hồi), tính vào tuần xảy ra theo giờ Việt Nam. Hồ sơ của "
+        "vi": "Vi phạm đang hiệu lực (chưa bị rút lại), tính vào tuần xảy ra theo giờ Việt Nam. Hồ sơ của "
         "đơn vị đã sáp nhập được tính cho đơn vị kế thừa.",
         "en": "Open (not retracted) violations, counted in the week they occurred (Vietnam time). "
         "Dossiers of merged units count for their successor.",
@@ -260,7 +260,7 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
     "pack_sample_note": {
         # Which dossiers the sample is drawn from (``report_clean_dossiers``), said: "hồ sơ không vi phạm"
         # alone left an inspector guessing (pack review).
-        "vi": "Mẫu chọn ngẫu nhiên, tái lập được (khóa: {seed}): chạy lại cho cùng các hồ sơ. "
+        "vi": "Mẫu chọn ngẫu nhiên theo khóa {seed}: chọn lại với cùng khóa cho cùng danh sách hồ sơ. "
         "Chọn {n} trong {of} hồ sơ không vi phạm: hồ sơ của đơn vị phải giải quyết trong tuần (tiếp nhận "
         "trước khi hết tuần, chưa kết thúc trước đầu tuần) không có vi phạm nào đang hiệu lực.",
         "en": "Reproducible random sample (key: {seed}); reruns give the same dossiers. {n} of {of} clean "

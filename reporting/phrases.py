@@ -225,7 +225,7 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": " In the week, neither the inspectors nor the units acted on any.",
     },
     "cases_closed": {
-        "vi": " {closed} trường hợp đã đóng do vi phạm được thu hồi.",
+        "vi": " {closed} trường hợp đã đóng do vi phạm được rút lại.",
         "en": " {closed} were closed because the violation was retracted.",
     },
     "h_case_state": {"vi": "Tình trạng xử lý", "en": "State"},
@@ -235,7 +235,7 @@ PHRASES: Final[dict[str, dict[str, str]]] = {
     "case_dismissed": {"vi": "Đã bác bỏ", "en": "Dismissed"},
     "case_awaiting": {"vi": "Chờ đơn vị giải trình", "en": "Awaiting the unit's explanation"},
     "case_explained": {"vi": "Đơn vị đã giải trình", "en": "Explained by the unit"},
-    "case_closed": {"vi": "Đã đóng (vi phạm được thu hồi)", "en": "Closed (violation retracted)"},
+    "case_closed": {"vi": "Đã đóng (vi phạm được rút lại)", "en": "Closed (violation retracted)"},
     "case_acted": {"vi": "Được xử lý trong tuần", "en": "Acted on in the week"},
     # -- tables ------------------------------------------------------------------------------------------
     "h_suite_vi": {"vi": "Nhóm kiểm tra", "en": "Suite"},

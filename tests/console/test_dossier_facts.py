@@ -30,7 +30,7 @@ def test_the_facts_say_in_progress_or_how_it_ended(console_world: ConsoleWorld) 
     client, _ = logged_in(console_world, "insp")
     page = client.get(f"/dossiers/{quote(open_late, safe='')}").text
     assert _status(page).startswith("Đang giải quyết, quá hạn (tính đến ")
-    assert "Hạn trả (ghi trên phiếu tiếp nhận)" in page
+    assert "Hạn trả (ghi trên giấy tiếp nhận)" in page
     shown = _status(client.get(f"/dossiers/{quote(ended, safe='')}").text)
     assert re.fullmatch(r"(Trước hạn|Đúng hạn|Quá hạn) · .+ \d\d/\d\d/\d{4} \d\d:\d\d", shown), shown
 

@@ -313,7 +313,7 @@ def test_without_weeks_before_nothing_is_compared_and_nobody_is_inspected_for_ri
     assert "chưa có số liệu các tuần trước để so sánh" in text
     assert "(0,0)" not in text and "bình quân 8 tuần" not in text and "không có so với" not in text
     assert findings.units_to_inspect(report) == []  # every unit "rising" from nothing: none picked for it
-    assert report.texts("h_avg8", n=report.prior_weeks) == "TB 0 tuần trước"
+    assert report.texts("h_avg8", n=report.prior_weeks) == "Bình quân 0 tuần trước"
     three = dataclasses.replace(report, violations=dataclasses.replace(report.violations, prior_weeks=3))
     assert "bình quân 3 tuần trước" in " ".join(findings.key_findings(three) + three.violation_lines())
 
@@ -472,7 +472,7 @@ def test_the_annex_prints_the_averages_as_the_body_does() -> None:
     report = make_report(units, units, {"REFUSAL_UNWRITTEN": (40, 37, 33.125)}, FINAL)
 
     def averages(table: Any) -> set[str]:
-        column = next(i for i, h in enumerate(table.headings) if h.startswith("TB "))
+        column = next(i for i, h in enumerate(table.headings) if h.startswith("Bình quân "))
         return {row.cells[column].text for row in table.rows}
 
     assert averages(rules_table(report)) == averages(rules_body_table(report)) == {"33,1"}
