@@ -24,7 +24,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "below": ("Lựa chọn đơn vị trực thuộc không hợp lệ.", "Not a choice of the units below."),
     "rule": ("Quy tắc không có trong bộ quy tắc.", "No rule of the rulebook has this id."),
     "sort": ("Cách sắp xếp không hợp lệ.", "Not a sort order."),
-    "case_state": ("Trạng thái xử lý không hợp lệ.", "Not a case state."),
+    "case_state": ("Tình trạng xử lý không hợp lệ.", "Not a case state."),
     "page": ("Số trang không hợp lệ.", "Not a page number."),
     "action": ("Thao tác không hợp lệ.", "Not an action."),
     "too_long": ("Ghi chú, số văn bản hoặc lý do quá dài.", "Note, notice number or reason too long."),
@@ -67,7 +67,7 @@ ERRORS: dict[str, tuple[str, str]] = {
         "state, then decide again.",
     ),
     "state_conflict": (
-        "Trạng thái xử lý của vi phạm không cho phép thao tác này (có thể người khác vừa cập nhật).",
+        "Tình trạng xử lý của vi phạm không cho phép thao tác này (có thể người khác vừa cập nhật).",
         "The case's state does not allow this (someone may have just changed it).",
     ),
     "unknown_login": ("Không có tài khoản này.", "No such account."),
@@ -119,7 +119,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "404": ("Không tìm thấy.", "Not found."),
     "409": (
-        "Trạng thái xử lý của vi phạm không cho phép thao tác này.",
+        "Tình trạng xử lý của vi phạm không cho phép thao tác này.",
         "The case's state does not allow this.",
     ),
     "413": (

@@ -12,7 +12,7 @@ from reporting.evidence_words import days_en
 _GUIDE: dict[str, tuple[str, str, str, str]] = {
     "LATE_NO_APOLOGY": (
         "Hồ sơ trễ hạn thì cơ quan phải có văn bản xin lỗi và hẹn lại ngày trả kết quả trước khi hết hạn.",
-        "Kiểm tra sổ theo dõi và bản lưu văn bản xin lỗi; hỏi bộ phận một cửa vì sao không phát hành.",
+        "Kiểm tra sổ theo dõi và bản lưu văn bản xin lỗi; hỏi Bộ phận Một cửa vì sao không phát hành.",
         "A late dossier requires a written apology with a new date, issued before the deadline.",
         "Check the register and the filed apologies; ask the desk why none was issued.",
     ),

@@ -55,7 +55,7 @@ _UI: dict[str, tuple[str, str]] = {
     "with_below": ("Kể cả đơn vị trực thuộc", "Including the units below it"),
     "rule": ("Quy tắc", "Rule"),
     "severity": ("Mức độ", "Severity"),
-    "case_state": ("Trạng thái xử lý", "Case state"),
+    "case_state": ("Tình trạng xử lý", "Case state"),
     "dossier": ("Hồ sơ", "Dossier"),
     # It matches any part of the id, in any case: the label says so (review of 2026-12-04).
     "search_dossier": ("Tìm mã hồ sơ (một phần của mã)", "Find dossier id (any part of it)"),
@@ -100,7 +100,7 @@ _UI: dict[str, tuple[str, str]] = {
     "no_data": ("Kho dữ liệu chưa có sự kiện nào.", "The warehouse holds no event yet."),
     "on_time_rate": ("Tỷ lệ đúng hạn (chỉ số 2.1)", "On-time rate (indicator 2.1)"),
     "resolved": ("Đã giải quyết", "Resolved"),
-    "overdue": ("Đang xử lý quá hạn", "In progress, overdue"),
+    "overdue": ("Đang giải quyết, quá hạn", "In progress, overdue"),
     "trend": ("Xu hướng chỉ số 2.1", "Indicator 2.1 trend"),
     "worst_units": ("Đơn vị có tỷ lệ đúng hạn thấp nhất", "Units with the lowest on-time rate"),
     "by_rule": ("Vi phạm theo quy tắc", "Violations by rule"),
@@ -139,7 +139,7 @@ _UI: dict[str, tuple[str, str]] = {
     "evidence": ("Chứng cứ", "Evidence"),
     "actor": ("Người thực hiện", "Actor"),
     "legal_basis": ("Căn cứ pháp lý", "Legal basis"),
-    "plain_law": ("Quy định nói gì", "What the law asks"),
+    "plain_law": ("Nội dung quy định", "What the law asks"),
     "verify": ("Cần xác minh tại chỗ", "Verify on site"),
     # The pack's column of the same list ("Cần yêu cầu xuất trình tại chỗ").
     "papers": ("Cần yêu cầu xuất trình", "Ask for"),

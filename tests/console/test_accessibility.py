@@ -27,7 +27,7 @@ def test_each_control_of_a_case_names_its_case(console_world: ConsoleWorld) -> N
     assert any(b.startswith("Xác nhận vi phạm — ") and "ex-013" in b for b in buttons), buttons
     heading = re.search(r'<h3 id="case-[^"]*-title">(.*?)</h3>', page, re.S)
     assert heading is not None
-    assert "Mức độ: " in _text(heading[1]) and "Trạng thái xử lý: " in _text(heading[1])
+    assert "Mức độ: " in _text(heading[1]) and "Tình trạng xử lý: " in _text(heading[1])
 
 
 def test_a_saved_decision_is_said_first_in_the_title_so_it_is_read_out(console_world: ConsoleWorld) -> None:

@@ -123,7 +123,7 @@ def test_pages_speak_the_readers_language(console_world: ConsoleWorld) -> None:
                         "event_id": "ex-012", "action": "conclude", "final": "yes",
                         "csrf_token": csrf})  # fmt: skip
     assert refused.status_code == 409
-    assert "Trạng thái xử lý của vi phạm không cho phép" in refused.text
+    assert "Tình trạng xử lý của vi phạm không cho phép" in refused.text
     assert f'href="/dossiers/{B[0]}#case-' in refused.text  # at the case
     # What the request lacks is a 400 whatever the state (a dismissal without its reason was a 409, "the
     # state does not allow this"), and a note with a NUL is refused, not stored (review).

@@ -189,7 +189,7 @@ def test_a_data_finding_is_said_to_be_one_not_a_violation(console_world: Console
     assert done.status_code == 200, done.text
     page = insp.get(f"/dossiers/{A[0]}").text
     cards = dict(re.findall(CARD, page, re.S))
-    state = '<span class="sr">Trạng thái xử lý: </span>'  # said to a screen reader (accessibility review)
+    state = '<span class="sr">Tình trạng xử lý: </span>'  # said to a screen reader (accessibility review)
     confirmed = f'<span class="state state-confirmed">{state}Đã xác nhận phát hiện</span>'
     assert confirmed in cards["OLD_DUE_DATE_MISMATCH"]
     assert case_counts(console_world.wh, from_s=0, to_s=2**31 - 1) == before

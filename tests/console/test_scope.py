@@ -127,7 +127,7 @@ def test_exports_keep_the_scope_and_are_logged(console_world: ConsoleWorld) -> N
     assert book.sheetnames[1] == "Bộ lọc"
     said = {row[0]: row[1] for row in book["Bộ lọc"].iter_rows(values_only=True)}
     assert said["Tuần"] == "2025-W45" and said["Đơn vị"] == f"{UNIT2} — Kể cả đơn vị trực thuộc"
-    assert said["Trạng thái xử lý"] == "Chưa xử lý" and said["Người xuất"] == "insp"
+    assert said["Tình trạng xử lý"] == "Chưa xử lý" and said["Người xuất"] == "insp"
     assert said["Số dòng"] == book.active.max_row - 1  # a number cell
     plain = load_workbook(io.BytesIO(exported.content))
     assert {r[0]: r[1] for r in plain["Bộ lọc"].iter_rows(values_only=True)}["Đơn vị"] == (
