@@ -73,12 +73,18 @@ _NOTICE_CONTROL = re.compile(r"[\t\n\r]")
 #: Twelve digits standing alone: a citizen identity number (CCCD), the applicant's identifier that every
 #: stored trace of the applicant holds as a pseudonym. A note goes in clear to the packs, the exports and the
 #: case history: one typed there would be the one applicant identifier in clear (DPO seat).
-_CITIZEN_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+_CITIZEN_ID = re.compile(r"(?<![\w-])[0-9]{12}(?![\w-])")
 
 
-def holds_citizen_id(text: str) -> bool:
-    """Whether ``text`` holds twelve digits standing alone (``_CITIZEN_ID``); a dossier's code, a date, an
-    amount written with its dots, a phone number do not."""
+def holds_citizen_id(text: str, *own: str) -> bool:
+    """Whether ``text`` holds twelve digits standing alone (``_CITIZEN_ID``): not inside a word, a longer
+    number or a hyphenated code (an imported event's id is hex, where one in a hundred holds twelve digits
+    in a row; a UUID's last group may be twelve digits), and not one of ``own``, the ids of the case's
+    dossier and event, which the refusal tells the officer to write instead. A dossier's code, a date, an
+    amount written with its dots, a phone number are not."""
+    for value in own:
+        if value:
+            text = text.replace(value, " ")
     return _CITIZEN_ID.search(text) is not None
 
 
@@ -327,7 +333,8 @@ class ConsoleService:
             bad_number = _CONTROL.search(notice_number) or _NOTICE_CONTROL.search(notice_number)
             if bad_number or _CONTROL.search(note):
                 raise BadRequest("note or notice number holds a control character", "control")
-            if holds_citizen_id(note) or holds_citizen_id(notice_number):
+            own = (key.dossier_id, key.event_id)
+            if holds_citizen_id(note, *own) or holds_citizen_id(notice_number, *own):
                 raise BadRequest(
                     "note or notice number holds twelve digits, as a citizen id: no applicant's personal "
                     "data in a case (write the dossier's code instead)",

@@ -28,8 +28,9 @@ from schemas.events import AnyEvent
 #: eviction records name it (``streams.detector.marks.inputs_digest``): a replay after such a release
 #: finalizes again rather than take the verdicts of the code before for its own. At 0 it adds nothing to
 #: that digest (the marks of the releases before it stay valid). tests/inspections/test_rules_revision.py
-#: fails at any change of this package's code until the change is recorded there, the revision raised or
-#: not: a decision each change makes on purpose (docs/operators-guide.md, "Adding or changing a rule").
+#: fails at any change of the code of this package or of ``schemas`` until the change is recorded there,
+#: the revision raised or not: a decision each change makes on purpose (docs/operators-guide.md, "Adding
+#: or changing a rule").
 RULES_REVISION = 0
 
 #: Both versions take effect with Decree 61/2018: v2 re-reads the same law, it is not a later one.

@@ -27,7 +27,7 @@ _HEADINGS: Final[dict[str, tuple[str, str]]] = {
     "producer": ("nguồn", "producer"),
     "state": ("trạng thái", "state"),
 }
-_STATES: Final = {"open": ("đang mở", "open"), "retracted": ("đã thu hồi", "retracted")}
+_STATES: Final = {"open": ("đang mở", "open"), "retracted": ("đã rút lại", "retracted")}
 
 
 def local(t: datetime) -> datetime:

@@ -28,6 +28,17 @@ def test_an_inspector_confirms_a_case_the_unit_never_explained(console_world: Co
     asked = insp.post("/api/cases/decision", json={**KEY, "action": "request_explanation"},
                       headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert asked.json()["case_state"] == "awaiting_explanation"
+    # The unit's explanation, a citizen id in its notice number: both fields come back marked (the text
+    # focused), nothing recorded.
+    (explain,) = _card_forms(unit2.get(f"/dossiers/{D2}").text, "explain")
+    seen = re.search(r'name="seen" value="(\d+)"', explain)
+    assert seen is not None
+    answer = {**KEY, "action": "explain", "note": "Đã gửi văn bản", "notice_number": "001203004567",
+              "csrf_token": unit2_csrf, "seen": seen[1]}  # fmt: skip
+    refused = unit2.post("/cases/decision", data=answer)
+    (again,) = _card_forms(refused.text, "explain")
+    assert refused.status_code == 400 and 'value="001203004567" aria-invalid="true"' in again, again
+    assert re.search(r'name="note" rows="3" required maxlength="4000" autofocus aria-invalid="true"', again)
     page = insp.get(f"/dossiers/{D2}").text
     (confirm,) = _card_forms(page, "confirm")
     assert len(_card_forms(page, "dismiss")) == 1 and _card_forms(page, "conclude") == []

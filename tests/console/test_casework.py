@@ -472,13 +472,32 @@ def test_a_note_holding_a_citizen_id_comes_back_to_be_mended_and_nothing_is_reco
         ("0912345678", False),  # a phone number: said on the page, not refused (a unit's hotline is not)
         ("0012030045671", False),  # thirteen digits
         ("20/11/2025 10:30", False),
+        ("dvcqg-3f2a001203004567b9c1", False),  # an imported event's id: hex
+        ("c0ffee00-1234-4321-abcd-001203004567", False),  # a UUID's last group
+        ("CCCD: 001203004567", True),
+        ("CCCD-001203004567", False),  # a code, as far as the text tells
     ],
 )
 def test_a_citizen_id_is_twelve_digits_standing_alone(text: str, held: bool) -> None:
     assert holds_citizen_id(text) is held
 
 
-@given(st.text(alphabet=st.sampled_from("0123456789 .-/:aZđ"), max_size=40))
+def test_the_cases_own_ids_are_no_citizen_id() -> None:
+    """The refusal says to write the dossier's code: a province whose codes are twelve digits may."""
+    note = "Hồ sơ 202511200001, sự kiện 202511200002: đã đối chiếu"
+    assert holds_citizen_id(note) and not holds_citizen_id(note, "202511200001", "202511200002")
+    assert holds_citizen_id(note + " (CCCD 001203004567)", "202511200001", "202511200002")
+
+
+def _standing_alone(text: str, start: int, end: int) -> bool:
+    """Neither neighbour of ``text[start:end]`` is a word's character or a hyphen."""
+    neighbours = (text[start - 1 : start], text[end : end + 1])
+    return all(not (ch.isalnum() or ch in "_-") for ch in neighbours if ch)
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789 .-/:_aZđ"), max_size=40))
 @settings(max_examples=examples(300), deadline=None)
-def test_a_citizen_id_is_found_exactly_where_a_run_of_digits_is_twelve_long(text: str) -> None:
-    assert holds_citizen_id(text) is any(len(run) == 12 for run in re.findall(r"[0-9]+", text))
+def test_a_citizen_id_is_found_exactly_where_a_run_of_twelve_digits_stands_alone(text: str) -> None:
+    runs = re.finditer(r"[0-9]+", text)
+    expected = any(len(m[0]) == 12 and _standing_alone(text, m.start(), m.end()) for m in runs)
+    assert holds_citizen_id(text) is expected

@@ -37,6 +37,11 @@ def test_concluding_from_the_page_takes_a_tick_that_it_is_final(console_world: C
     assert 'aria-invalid="true"' in again and "Kết luận: vi phạm" in html.unescape(again)  # the note kept
     state = insp.get(f"/api/dossiers/{D2}").json()
     assert {c["case_state"] for c in state["violations"] if c["rule_id"] == KEY["rule_id"]} == {"confirmed"}
+    # Ticked, but refused for what its note holds (a citizen id): the tick comes back with the note to mend.
+    mended = insp.post("/cases/decision", data={**posted, "final": "yes", "note": "CCCD 001203004567"})
+    again = _conclude_form(mended.text)
+    assert mended.status_code == 400
+    assert re.search(r'name="final" value="yes" required checked>', again), again
     done = insp.post("/cases/decision", data={**posted, "final": "yes"}, follow_redirects=False)
     assert done.status_code == 303
     state = insp.get(f"/api/dossiers/{D2}").json()

@@ -1,5 +1,6 @@
-"""The code that judges, and its revision: a change of ``inspections``' code is recorded here with
-``RULES_REVISION`` raised or not, a decision the change makes on purpose (``inspections.rulebook``).
+"""The code that judges, and its revision: a change of the code of ``inspections`` or ``schemas`` (what the
+events are, their order, when two are one: the rules read them so) is recorded here with ``RULES_REVISION``
+raised or not, a decision the change makes on purpose (``inspections.rulebook``).
 
 Why: the detector's final marks and eviction records name what their verdicts were judged by
 (``streams.detector.marks.inputs_digest``). Without the code in it, a replay at the same ``--as-of`` after a
@@ -15,24 +16,31 @@ from pathlib import Path
 import pytest
 
 import inspections
+import schemas
 from bootstrap.platform import Platform
 from bootstrap.settings import load_settings
 from inspections.rulebook import RULES_REVISION
 from streams.detector import marks
 
-#: (the digest of ``inspections``' code, the revision it is released under). Update both together; see the
+#: (the digest of the judging code, the revision it is released under). Update both together; see the
 #: failure's message.
-RECORDED = ("de3eca73acd50249", 0)
+RECORDED = ("18178da732ce6a40", 0)
+
+
+#: The packages whose code judges: the rules, and the events as they read them.
+JUDGING = (inspections, schemas)
 
 
 def code_digest() -> str:
-    """A digest of the code of every module of ``inspections``: its syntax trees without docstrings
+    """A digest of the code of every module of :data:`JUDGING`: their syntax trees without docstrings
     (:func:`canonical`), so comments, docstrings and layout change nothing."""
-    root = Path(inspections.__file__).parent
     h = blake2b(digest_size=8)
-    for path in sorted(root.rglob("*.py")):
-        tree = without_docstrings(ast.parse(path.read_text(encoding="utf-8")))
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + canonical(tree).encode() + b"\0")
+    for package in JUDGING:
+        root = Path(package.__file__ or "").parent
+        for path in sorted(root.rglob("*.py")):
+            tree = without_docstrings(ast.parse(path.read_text(encoding="utf-8")))
+            name = f"{package.__name__}/{path.relative_to(root).as_posix()}"
+            h.update(name.encode() + b"\0" + canonical(tree).encode() + b"\0")
     return h.hexdigest()
 
 
@@ -52,7 +60,7 @@ def without_docstrings(tree: ast.Module) -> ast.Module:
 
 
 def canonical(node: object) -> str:
-    """A syntax tree as text, the same on every Python from 3.10 to 3.13: each node's type and those of its
+    """A syntax tree as text, the same on every Python from 3.11 to 3.13: each node's type and those of its
     fields that hold something. ``ast.unparse`` writes f-strings with other quotes from 3.12 on, and
     ``ast.dump`` shows the fields later versions added (``type_params``), or from 3.13 leaves empty ones out:
     the digest taken on 3.11 differed on 3.12."""
@@ -72,8 +80,9 @@ def test_a_change_of_the_judging_code_is_recorded_with_its_revision() -> None:
     digest = code_digest()
     if (digest, RULES_REVISION) != RECORDED:
         pytest.fail(
-            f"The code of inspections/ changed (its digest is now {digest}, recorded {RECORDED[0]}), or "
-            f"RULES_REVISION did (now {RULES_REVISION}, recorded {RECORDED[1]}). If the change gives any "
+            f"The code of inspections/ or schemas/ changed (its digest is now {digest}, recorded "
+            f"{RECORDED[0]}), or RULES_REVISION did (now {RULES_REVISION}, recorded {RECORDED[1]}). If the "
+            "change gives any "
             "dossier other facts, outcomes or verdicts for the same events under the same rulebook version, "
             "parameters, catalogue and calendar (a correction), raise RULES_REVISION in "
             "inspections/rulebook.py by one: the stream detector then finalizes again rather than keep the "
