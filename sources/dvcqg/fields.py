@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sources.dvcqg.notes import WITHHELD, names_someone
 from sources.dvcqg.times import TimeProblem, json_kind, parse_time
 from sources.dvcqg.vocabulary import status_code
 
@@ -151,7 +152,11 @@ class Fields:
 
 
 def _show(value: object) -> str:
+    """A refused value as a reason quotes it; one that may name someone withheld (a sender's mapping that
+    put a name in ``TrangThai`` had it quoted in clear: review of the first real import)."""
     if isinstance(value, str):
+        if names_someone(value):
+            return WITHHELD
         return repr(value) if len(value) <= _MAX_SHOWN else repr(value[:_MAX_SHOWN])[:-1] + "...'"
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "null"}[value]

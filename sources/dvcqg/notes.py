@@ -95,8 +95,17 @@ def may_name(text: str) -> bool:
     """Whether a text may name someone or reach them (module docstring). Words joined by hyphens are words
     ("Trần-Văn-Bình" is a name: review)."""
     text = without_pseudonyms(unicodedata.normalize("NFC", text))
-    if may_reach(text):
-        return True
+    return may_reach(text) or _names(text)
+
+
+def names_someone(text: str) -> bool:
+    """Whether a text may name someone (:func:`may_name` without the numbers and addresses that reach
+    them): what a rejection's reason may not quote (``fields``, ``times``), where a number is
+    :func:`unreaching`'s to judge (a bad time's digits are shown, an identity number's are not)."""
+    return _names(without_pseudonyms(unicodedata.normalize("NFC", text)))
+
+
+def _names(text: str) -> bool:
     words = ["".join(c for c in word if c.isalpha()) for chunk in text.split() for word in _words(chunk)]
     previous_capital = previous_surname = previous_honorific = False
     for n, letters in enumerate(words):

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from schemas.timerange import FIRST_YEAR as _FIRST_YEAR
 from schemas.timerange import LAST_YEAR as _LAST_YEAR
 from schemas.timerange import SUPPORTED, in_range
+from sources.dvcqg.notes import WITHHELD, names_someone
 
 __all__ = ["VN", "TimeProblem", "format_instant", "json_kind", "parse_time"]
 
@@ -114,6 +115,9 @@ def _offset(text: str) -> timezone:
 
 
 def _show(text: str) -> str:
+    """A refused time as a reason quotes it; one that may name someone withheld (``fields._show``)."""
+    if names_someone(text):
+        return WITHHELD
     return repr(text) if len(text) <= _MAX_SHOWN else repr(text[:_MAX_SHOWN])[:-1] + "...'"
 
 

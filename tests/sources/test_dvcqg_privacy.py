@@ -493,3 +493,25 @@ def test_a_document_code_holding_the_applicant_goes_on_under_their_pseudonym() -
     (received,) = of_type(events, "received")
     kept, hidden = received["data"]["documents"]
     assert kept == "CT01" and hidden.count("hmac-sha256:") == 2, hidden
+
+
+def test_a_reason_quotes_no_name_a_sender_put_in_a_code_or_a_time() -> None:
+    """Review of a first real import: a sender whose mapping put the applicant's name in a history row's
+    ``TrangThai`` (or someone's in a time) had it quoted in clear in the rejection's reason, which the
+    rejected file and the summary print; the dossier's record read before did not help, a row's scrubber
+    knowing its own members only. A value that may name someone is withheld from a reason; a bad time's
+    digits are still shown, to say what was wrong."""
+    name, other = APPLICANT["ChuHoSo"], "Phạm Văn Hùng"
+    record = dossier()
+    rows = [
+        row(status=name, at="20251104100000"),
+        row(status="4", at="20251104110000", step_due=other),
+        row(status="4", at="20251399000000"),
+        row(status="4", at="20251104120000", HinhThuc="12 Lê Lợi, P. Bến Nghé"),
+    ]
+    _, rejected, _ = run(encode(sync_body(record), progress_body(*rows)))
+    reasons = [r.message for r in rejected]
+    assert len(reasons) >= 3, reasons
+    assert not [r for r in reasons if name in r or other in r or "Lê Lợi" in r], reasons
+    assert f"TrangThai {WITHHELD} is not a status code 1–10" in reasons
+    assert any("'20251399000000'" in r for r in reasons), reasons
