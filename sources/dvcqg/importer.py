@@ -58,6 +58,12 @@ _UNRECOGNISED = (
     "the record has the fields of neither a dossier record (TrangThaiHoSo, MaTTHC, NgayTiepNhan, ...) nor "
     "a history row (TrangThai, ThoiDiemXuLy, NoiDungXuLy, ...)"
 )
+#: A whole payload body where a record was expected: bodies wrapped in a JSON array (concatenated logs put
+#: between brackets) were each "a record with the fields of neither", their records lost unexplained.
+_BODY_IN_ARRAY = (
+    "the record is a whole payload body (service, data) inside a JSON array: give the bodies one after the "
+    "other, or one per line in a .jsonl file, not in an array; none of its records was read"
+)
 
 #: Blind spots read from each dossier's marks.
 _MARKED = (
@@ -132,7 +138,8 @@ class DvcqgImporter:
         else:
             applicant = ApplicantScrubber(pseudonymiser, fields)
         if kind is None:
-            ctx.reject("record.unrecognised", _UNRECOGNISED, applicant.raw(value))
+            body = "service" in value and "data" in value
+            ctx.reject("record.unrecognised", _BODY_IN_ARRAY if body else _UNRECOGNISED, applicant.raw(value))
             return
         try:
             if kind is RecordKind.DOSSIER:

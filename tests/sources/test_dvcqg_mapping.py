@@ -693,3 +693,15 @@ def test_a_long_note_is_cut_and_the_record_mapped_whole(length: int) -> None:
     rows = encode(progress_body(row(status="8", at="20251104100000", text=note)))
     (end,) = of_type(imported(encode(sync_body(dossier(status="4"))), rows)[0], "suspended")
     assert end["data"]["reason"] == reason
+
+
+def test_bodies_wrapped_in_an_array_are_said_to_be_bodies() -> None:
+    """A real first import: payload logs concatenated between brackets gave each body as "a record with the
+    fields of neither a dossier record nor a history row", its records lost unexplained."""
+    wrapped = orjson.dumps([sync_body(dossier()), progress_body(row(status="4", at="20251104100000"))])
+    events, rejected, _ = run(wrapped)
+    assert events == [] and [r.code for r in rejected] == ["record.unrecognised"] * 2
+    assert all("a whole payload body (service, data) inside a JSON array" in r.message for r in rejected)
+    assert not [v for r in rejected for v in CLEAR_VALUES if v in r.raw.decode()]  # its records scrubbed
+    _, alone, _ = run(encode(sync_body({"foo": "bar"})))
+    assert "fields of neither a dossier record" in alone[0].message
