@@ -95,7 +95,7 @@ def read_records(
         yield from _read_lines(ByteSource(fh, on_bytes))
         return
     source = ByteSource(fh, on_bytes)
-    reader = _Reader(ijson.basic_parse(source, multiple_values=True, use_float=True))
+    reader = _Reader(ijson.basic_parse(source, multiple_values=True))
     try:
         yield from reader.values()
     except _NOT_JSON as exc:
@@ -164,7 +164,7 @@ def _read_lines(source: ByteSource) -> Iterator[Item]:
     while True:
         line = Line(source)
         number += 1
-        reader = _Reader(ijson.basic_parse(line, multiple_values=True, use_float=True), index)
+        reader = _Reader(ijson.basic_parse(line, multiple_values=True), index)
         try:
             yield from reader.values()
         except _NOT_JSON as exc:
@@ -275,7 +275,7 @@ class _Reader:
         The innermost loop of every import (one pass per JSON token), so it keeps the container being
         filled and its key in local variables."""
         if first in _SCALARS:
-            return value
+            return _number(value) if first == "number" else value
         root: Any = {} if first == "start_map" else []
         # (container, whether it is an object, the key it waits for) of each open container but the top.
         stack: list[tuple[Any, bool, Any]] = []
@@ -307,10 +307,12 @@ class _Reader:
                     top.append(item)
                 stack.append((top, is_map, key))
                 top, is_map, key = item, event == "start_map", None
-            elif is_map:
-                top[key] = token
             else:
-                top.append(token)
+                scalar = _number(token) if event == "number" else token
+                if is_map:
+                    top[key] = scalar
+                else:
+                    top.append(scalar)
             if tokens > limit:
                 self._skip(len(stack) + 1)
                 raise _TooBig(
@@ -329,6 +331,21 @@ class _Reader:
                 if depth == 0:
                     return
         raise ijson.IncompleteJSONError("parse error: premature EOF")
+
+
+#: The integers a record keeps as they are: JSON's writers (and ``orjson``, which writes a rejected record)
+#: hold 64 bits.
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+
+
+def _number(value: Any) -> Any:
+    """A JSON number as a record holds it: an integer as it is within 64 bits, any other as a float. Read
+    with ``use_float``, the parser stopped at an integer of more than 64 bits (a payment's transaction id
+    of twenty digits) and the file with it, though it is JSON; read without it, a fraction is a
+    ``Decimal``, which no writer of the records takes."""
+    if type(value) is int and _INT_MIN <= value <= _INT_MAX:
+        return value
+    return float(value)
 
 
 def _repeated(key: Any) -> str:

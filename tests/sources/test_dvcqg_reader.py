@@ -7,6 +7,7 @@ with a documented reason, and never raises; what was valid before a break in a f
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import orjson
@@ -19,6 +20,7 @@ from sources.dvcqg.reader import MAX_DEPTH, MAX_RECORD_EVENTS, ReadProblem, Reco
 from tests.depth import examples
 from tests.sources.payloads import (
     CLEAR_VALUES,
+    UNIT,
     dossier,
     encode,
     importer,
@@ -367,3 +369,24 @@ def test_a_pretty_printed_body_that_breaks_says_nothing_after_is_read_and_why() 
     stray = b'[{"MaHoSo": "A-1"}, {"GhiChu": "x NaN y" , }]'
     (near,) = [g for g in items(stray) if isinstance(g, ReadProblem)]
     assert near.code == "json.invalid" and "NaN" not in near.message
+
+
+def test_a_number_of_more_than_64_bits_is_json_and_ends_nothing() -> None:
+    """A real first import: a payment's transaction id of twenty digits (``DanhSachLePhi[].IdGiaoDich``)
+    stopped the parser ("integer overflow") and the file with it, every record after it lost, though the
+    file is JSON (Python's ``json`` reads it). A number is kept as it is within 64 bits, else as a float,
+    and a fraction as a float (what ``use_float`` gave)."""
+    fees = [{"IdGiaoDich": 12345678901234567890, "SoTien": 1.5, "Ma": 10**25}]
+    first = dossier(f"{UNIT}-251103-0001", DanhSachLePhi=fees)
+    rest = [dossier(f"{UNIT}-251103-000{n}") for n in (2, 3)]
+    pretty = json.dumps(sync_body(first, *rest), ensure_ascii=False, indent=2).encode()
+    assert [r["MaHoSo"] for r in records(pretty)] == [f"{UNIT}-251103-000{n}" for n in (1, 2, 3)]
+    fee = records(pretty)[0]["DanhSachLePhi"][0]
+    assert fee == {"IdGiaoDich": 12345678901234567890, "SoTien": 1.5, "Ma": 1e25}
+    assert [r.value for r in items(b"[-9223372036854775808, 18446744073709551615, 18446744073709551616]")
+            if isinstance(r, Record)] == [-(2**63), 2**64 - 1, float(2**64)]  # fmt: skip
+    events, rejected = check_import(pretty)
+    assert rejected == [] and len({orjson.loads(e.line)["dossier_id"] for e in events}) == 3
+    # A rejected record holding one is written (its raw JSON), not a crash.
+    _, refused = check_import(json.dumps(sync_body({"MaHoSo": 1, "Id": 10**25})).encode())
+    assert [r.code for r in refused] == ["record.unrecognised"] and b"1e+25" in refused[0].raw, refused
