@@ -31,9 +31,11 @@ VN = timezone(timedelta(hours=7))
 _COMPACT = re.compile(r"[0-9]{14}")
 _ISO = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
-    r"(?:\.(?P<fraction>[0-9]{1,9}))?(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+    r"(?:\.(?P<fraction>[0-9]{1,9}))?(?P<offset>[Zz]|[+-][0-9]{2}:?[0-9]{2})?"
 )
 _FORMATS = "yyyyMMddHHmmss or ISO 8601 (yyyy-MM-ddTHH:mm:ss, optional fraction and offset)"
+#: An offset is ``+07:00`` or, as Java's ``SimpleDateFormat`` writes it (``Z``), ``+0700``: a sender in Java
+#: had every time with an offset refused (review of a first real import).
 _MAX_SHOWN = 40
 
 
@@ -110,7 +112,7 @@ def _offset(text: str) -> timezone:
     if text in ("Z", "z"):
         return UTC
     sign = -1 if text[0] == "-" else 1
-    hours, minutes = int(text[1:3]), int(text[4:6])
+    hours, minutes = int(text[1:3]), int(text[-2:])
     return timezone(sign * timedelta(hours=hours, minutes=minutes))  # ValueError beyond ±24 h
 
 

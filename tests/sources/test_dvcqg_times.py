@@ -46,6 +46,16 @@ def test_iso_with_an_offset_is_the_instant_it_names(local: datetime, minutes: in
     assert parsed.tzinfo == VN
 
 
+@given(LOCAL, st.integers(-12 * 60, 14 * 60))
+def test_an_offset_without_its_colon_as_java_writes_it_is_that_instant(local: datetime, minutes: int) -> None:
+    zone = timezone(timedelta(minutes=minutes))
+    extended = local.replace(tzinfo=zone).isoformat()
+    basic = extended[:-3] + extended[-2:]  # +07:00 -> +0700
+    assert basic[-5] in "+-" and ":" not in basic[-5:]
+    assert parse_time(basic) == parse_time(extended) == local.replace(tzinfo=zone)
+    assert isinstance(parse_time("2025-11-03T09:15:00+07"), TimeProblem)  # the hours alone are not an offset
+
+
 def test_seven_fraction_digits_of_dotnet_are_read_to_the_microsecond() -> None:
     parsed = parse_time("2025-11-03T09:15:00.1234567")
     assert parsed == datetime(2025, 11, 3, 9, 15, 0, 123456, tzinfo=HCM)
