@@ -20,6 +20,7 @@ No path is opened here (the command line does that); this module only reads what
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -107,7 +108,7 @@ def read_records(
             yield from rest
             return
         where = f"after record {reader.index}" if reader.index else "before its first record"
-        why = first_line(exc).rstrip(".") + not_json_numbers(exc)
+        why = first_line(exc).rstrip(".") + not_json_numbers(exc) + _utf16(fh)
         yield ReadProblem(
             reader.index + 1,
             "json.invalid",
@@ -142,15 +143,34 @@ def _rest_by_lines(fh: IO[bytes], done: int) -> Iterator[Item] | None:
                 return None
             service = None  # its body's: read already
             continue
-        following = next(items, None)
-        if following is None and isinstance(item, ReadProblem):  # a last line that breaks off: one text
+        ahead = list(itertools.islice(items, _LOOKAHEAD))
+        # A last line that breaks off is one text; so is a file whose first lines are none of them a body
+        # (a pretty-printed body broken in its first record, a UTF-16 file): read by lines, each of its lines
+        # was a problem of its own, the real one lost among them (review of a real import).
+        no_body = not any(isinstance(a, Record | Service) for a in ahead)
+        if isinstance(item, ReadProblem) and no_body and (done == 0 or not ahead):
             return None
-        return _chain(service, item, following, items)
+        return _chain(service, item, ahead, items)
     return None
 
 
-def _chain(service: Service | None, first: Item, second: Item | None, rest: Iterator[Item]) -> Iterator[Item]:
-    for item in (service, first, second):
+def _utf16(fh: IO[bytes]) -> str:
+    """What to say of a file that starts with a UTF-16 byte-order mark (PowerShell's default encoding),
+    whose every byte the parser refused as "invalid char"; else nothing."""
+    try:
+        fh.seek(0)
+        start = fh.read(2)
+    except (OSError, ValueError):
+        return ""
+    return " (the file is UTF-16: save it as UTF-8)" if start in (b"\xff\xfe", b"\xfe\xff") else ""
+
+
+#: Lines read past a file's first bad line for a body, before the file is taken for one text, not a log.
+_LOOKAHEAD = 3
+
+
+def _chain(service: Service | None, first: Item, ahead: list[Item], rest: Iterator[Item]) -> Iterator[Item]:
+    for item in (service, first, *ahead):
         if item is not None:
             yield item
     yield from rest

@@ -335,6 +335,24 @@ def test_a_payload_log_named_json_reads_on_past_a_bad_line() -> None:
     assert [p.code for p in problems] == ["json.invalid"] and "after record 1" in problems[0].message
 
 
+def test_a_file_broken_in_its_first_record_is_one_problem_not_one_a_line() -> None:
+    """A real first import: a pretty-printed body cut off in its first record gave 44 rejections, one per
+    line ("line N is not JSON"), and a UTF-16 file one per line too, the real problem lost among them; no
+    line of either is a body. One ``json.invalid`` says where the file stops being JSON. A log whose first
+    line is bad still reads the lines after it."""
+    body = json.dumps(sync_body(dossier(), dossier(f"{UNIT}-251103-0002")), ensure_ascii=False, indent=2)
+    cut = body[: len(body) // 4].encode()
+    for broken in (cut, body.encode("utf-16")):
+        problems = [p for p in items(broken) if isinstance(p, ReadProblem)]
+        assert [p.code for p in problems] == ["json.invalid"], problems
+        assert "before its first record" in problems[0].message
+        assert ("the file is UTF-16: save it as UTF-8" in problems[0].message) is (broken is not cut)
+    log = [b"\x00 not json", *(encode(sync_body(dossier(f"B-{i}"))).strip() for i in range(2))]
+    got = items(b"\n".join(log) + b"\n")
+    assert [g.value["MaHoSo"] for g in got if isinstance(g, Record)] == ["B-0", "B-1"]
+    assert [(p.index, p.code) for p in got if isinstance(p, ReadProblem)] == [(1, "json.invalid")]
+
+
 def test_an_event_rejected_of_a_mapped_record_keeps_the_summary_adding_up() -> None:
     """A dossier record of 8,000 document components is mapped, and its receipt rejected as a line over the
     contract's limit: the summary read records_read 1 = mapped 1 + rejected 1 (review). Counted apart."""
