@@ -13,15 +13,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sources.dvcqg.notes import WITHHELD, names_someone
-from sources.dvcqg.times import TimeProblem, json_kind, parse_time
+from sources.dvcqg.times import TimeProblem, json_kind, parse_time, shown_text
 from sources.dvcqg.vocabulary import status_code
 
 __all__ = ["MAX_ID_CHARS", "Fields", "Unmappable"]
 
 #: The contract's limit on ``dossier_id`` (EVENTS.md).
 MAX_ID_CHARS = 64
-_MAX_SHOWN = 40
 _MISSING = object()
 
 #: The member names DOMAIN.md §9 documents, as the .NET sender spells them (records, their lists' items,
@@ -152,12 +150,9 @@ class Fields:
 
 
 def _show(value: object) -> str:
-    """A refused value as a reason quotes it; one that may name someone withheld (a sender's mapping that
-    put a name in ``TrangThai`` had it quoted in clear: review of the first real import)."""
+    """A refused value as a reason quotes it (a text as ``times.shown_text`` does)."""
     if isinstance(value, str):
-        if names_someone(value):
-            return WITHHELD
-        return repr(value) if len(value) <= _MAX_SHOWN else repr(value[:_MAX_SHOWN])[:-1] + "...'"
+        return shown_text(value)
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "null"}[value]
     if isinstance(value, int | float):

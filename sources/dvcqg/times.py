@@ -23,19 +23,19 @@ from schemas.timerange import LAST_YEAR as _LAST_YEAR
 from schemas.timerange import SUPPORTED, in_range
 from sources.dvcqg.notes import WITHHELD, names_someone
 
-__all__ = ["VN", "TimeProblem", "format_instant", "json_kind", "parse_time"]
+__all__ = ["VN", "TimeProblem", "format_instant", "json_kind", "parse_time", "shown_text"]
 
 #: Asia/Ho_Chi_Minh for the supported years: a fixed UTC+07:00 (cheaper than a ZoneInfo, same instants).
 VN = timezone(timedelta(hours=7))
 
 _COMPACT = re.compile(r"[0-9]{14}")
+#: An offset is ``+07:00`` or, as Java's ``SimpleDateFormat`` writes it (``Z``), ``+0700``: a sender in Java
+#: had every time with an offset refused (review of a first real import).
 _ISO = re.compile(
     r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ](?P<time>[0-9]{2}:[0-9]{2}:[0-9]{2})"
     r"(?:\.(?P<fraction>[0-9]{1,9}))?(?P<offset>[Zz]|[+-][0-9]{2}:?[0-9]{2})?"
 )
 _FORMATS = "yyyyMMddHHmmss or ISO 8601 (yyyy-MM-ddTHH:mm:ss, optional fraction and offset)"
-#: An offset is ``+07:00`` or, as Java's ``SimpleDateFormat`` writes it (``Z``), ``+0700``: a sender in Java
-#: had every time with an offset refused (review of a first real import).
 _MAX_SHOWN = 40
 
 
@@ -64,7 +64,7 @@ def parse_time(value: object) -> datetime | TimeProblem | None:
             at = datetime(int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[8:10]),
                           int(value[10:12]), int(value[12:14]), tzinfo=VN)  # fmt: skip
         except ValueError:
-            return TimeProblem("invalid", f"{_show(value)} is not a real date and time")
+            return TimeProblem("invalid", f"{shown_text(value)} is not a real date and time")
         return at if _FIRST_YEAR <= at.year <= _LAST_YEAR else _outside(value)
     text = value.strip()
     if not text:
@@ -75,7 +75,7 @@ def parse_time(value: object) -> datetime | TimeProblem | None:
     else:
         match = _ISO.fullmatch(text)
         if match is None:
-            return TimeProblem("invalid", f"{_show(text)} is not {_FORMATS}")
+            return TimeProblem("invalid", f"{shown_text(text)} is not {_FORMATS}")
         year, month, day = match["date"].split("-")
         hour, minute, second = match["time"].split(":")
         parts = (year, month, day, hour, minute, second)
@@ -86,21 +86,21 @@ def parse_time(value: object) -> datetime | TimeProblem | None:
         year, month, day, hour, minute, second = (int(p) for p in parts)
         local = datetime(year, month, day, hour, minute, second, int(fraction[:6].ljust(6, "0")))
     except ValueError:
-        return TimeProblem("invalid", f"{_show(text)} is not a real date and time")
+        return TimeProblem("invalid", f"{shown_text(text)} is not a real date and time")
     if offset is None:
         at = local.replace(tzinfo=VN)
     else:
         try:
             at = local.replace(tzinfo=_offset(offset)).astimezone(VN)
         except (ValueError, OverflowError):
-            return TimeProblem("invalid", f"{_show(text)} has an impossible offset")
+            return TimeProblem("invalid", f"{shown_text(text)} has an impossible offset")
     if not in_range(at):
         return _outside(text)
     return at
 
 
 def _outside(text: str) -> TimeProblem:
-    return TimeProblem("out_of_range", f"{_show(text)} is outside {SUPPORTED}")
+    return TimeProblem("out_of_range", f"{shown_text(text)} is outside {SUPPORTED}")
 
 
 def format_instant(at: datetime) -> str:
@@ -116,8 +116,10 @@ def _offset(text: str) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))  # ValueError beyond ±24 h
 
 
-def _show(text: str) -> str:
-    """A refused time as a reason quotes it; one that may name someone withheld (``fields._show``)."""
+def shown_text(text: str) -> str:
+    """A refused text as a reason quotes it (a time here, any field's in ``fields``): its first 40
+    characters; one that may name someone withheld (a sender's mapping that put a name in ``TrangThai``
+    or in a time had it quoted in clear: review of the first real import)."""
     if names_someone(text):
         return WITHHELD
     return repr(text) if len(text) <= _MAX_SHOWN else repr(text[:_MAX_SHOWN])[:-1] + "...'"
