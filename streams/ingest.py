@@ -30,6 +30,7 @@ from schemas.validation import Rejection
 from streams.kafka import KafkaConfig, StreamError, Unreachable
 from streams.messages import DeadLetter, encode_event, event_key
 from streams.observability import WorkerMetrics
+from streams.partitioning import DossierPartitioner
 from streams.topics import PlatformTopics, TopicError, ensure_topics
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,10 @@ class IngestReport:
 
 
 def make_producer(kafka: KafkaConfig, **overrides: Any) -> KafkaProducer:
-    """A producer with :data:`PRODUCER_TUNING` and the connection's security options."""
-    options = {**PRODUCER_TUNING, **kafka.kafka_python_options(), **overrides}
+    """A producer with :data:`PRODUCER_TUNING`, the connection's security options and a dossier's partition
+    computed once (``streams.partitioning``)."""
+    partitioner = DossierPartitioner()
+    options = {**PRODUCER_TUNING, "partitioner": partitioner, **kafka.kafka_python_options(), **overrides}
     return KafkaProducer(
         bootstrap_servers=kafka.bootstrap_servers, client_id="dossier-audit-ingest", **options
     )
