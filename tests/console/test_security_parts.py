@@ -22,6 +22,18 @@ from console.security import (
 )
 
 
+def test_the_product_hashes_at_rfc_9106_s_cost() -> None:
+    """The console's tests hash at Argon2id's least cost (conftest.py); the product at argon2-cffi's defaults,
+    RFC 9106's low-memory recommendation: 3 passes over 64 MiB in 4 lanes."""
+    from argon2 import Type
+
+    from tests.console.conftest import PRODUCT_HASHER
+
+    assert (PRODUCT_HASHER.type, PRODUCT_HASHER.time_cost, PRODUCT_HASHER.memory_cost) == (Type.ID, 3, 65536)
+    assert PRODUCT_HASHER.parallelism == 4
+    assert PRODUCT_HASHER.hash("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def test_passwords_are_argon2id_hashes() -> None:
     hashed = hash_password("correct horse battery")
     assert hashed.startswith("$argon2id$") and "correct" not in hashed
