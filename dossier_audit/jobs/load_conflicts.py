@@ -30,7 +30,6 @@ from dossier_audit.jobs.load_writes import ArrowBatch
 from dossier_audit.jobs.row_frames import RowFrames
 from schemas.pseudonym import same_but_pseudonyms
 from schemas.validation import Rejection
-from warehouse.backends.arrow_columns import arrays_without_pandas
 from warehouse.base import Warehouse
 from warehouse.binding import TEXTS_PER_QUERY, chunked
 from warehouse.store import rejection_row
@@ -86,9 +85,7 @@ class HeldEvents:
             return False
         table = pa.Table.from_batches(chunk)
         keep, conflicting, same = _without_conflicts(self.wh, table, self.stable)
-        with arrays_without_pandas():
-            kept = pa.array(keep)
-        self.events.add(table.filter(kept))
+        self.events.add(table.filter(pa.array(keep)))
         self._same_stored |= same
         for row in conflicting:
             event_id, dossier_id = table["event_id"][row].as_py(), table["dossier_id"][row].as_py()

@@ -15,7 +15,6 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from dossier_audit.jobs.row_frames import TOKEN, FoldFrames
 from inspections.violations import NOT_CHECKABLE
-from warehouse.backends.arrow_columns import arrays_without_pandas
 from warehouse.base import Warehouse
 
 #: Rows per insert.
@@ -111,8 +110,7 @@ def _versioned(chunk: pa.Table, column: str, version: int) -> pa.Table:
     """``chunk`` with every value of ``column`` replaced by ``version`` (of the column's type)."""
     at = chunk.schema.get_field_index(column)
     field = chunk.schema.field(at)
-    with arrays_without_pandas():
-        values = pa.array(np.full(chunk.num_rows, version, np.uint64)).cast(field.type)
+    values = pa.array(np.full(chunk.num_rows, version, np.uint64)).cast(field.type)
     return chunk.set_column(at, field, values)
 
 

@@ -11,11 +11,7 @@ wherever it is built: a ``DateTime`` as whole UTC seconds (truncated, like click
 
 from __future__ import annotations
 
-import importlib.abc
-import sys
-import threading
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +21,6 @@ from warehouse.backends.native import aware_epoch_seconds
 from warehouse.base import Warehouse, WarehouseError
 
 __all__ = [
-    "arrays_without_pandas",
     "arrow_type",
     "build_column",
     "build_table",
@@ -89,40 +84,6 @@ def arrow_type(ch_type: str) -> pa.DataType | None:
     return _SCALARS.get(ch_type)
 
 
-class _PandasKept(importlib.abc.MetaPathFinder):
-    """Fails ``import pandas`` in a thread while it builds Arrow arrays (:func:`arrays_without_pandas`).
-
-    pyarrow's ``pa.array`` of a Python list imports pandas to ask whether the list is a pandas object, and
-    its C++ conversion of strings for pandas' missing-value markers (pyarrow 26): some 0.3 s of CPU, more on
-    a busy machine, in every process that writes or reads the warehouse (``warehouse load``,
-    ``violations``, the main job's children, many of the test suite's processes), where nothing uses
-    pandas. Refused, pyarrow takes pandas for absent, as where it is not installed. Only in this thread and
-    only then: the data-quality checks import pandas themselves, and a process that has imported it finds
-    it (an imported module is not looked for again)."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def find_spec(self, name: str, path: Any, target: Any = None) -> None:
-        if getattr(self._local, "on", False) and (name == "pandas" or name.startswith("pandas.")):
-            raise ImportError(f"{name} is not imported to build Arrow arrays")
-
-    @contextmanager
-    def kept(self) -> Iterator[None]:
-        before = getattr(self._local, "on", False)
-        self._local.on = True
-        try:
-            yield
-        finally:
-            self._local.on = before
-
-
-_PANDAS_KEPT = _PandasKept()
-sys.meta_path.insert(0, _PANDAS_KEPT)
-#: ``with arrays_without_pandas(): pa.array(...)``: pyarrow imports no pandas there (:class:`_PandasKept`).
-arrays_without_pandas = _PANDAS_KEPT.kept
-
-
 def build_column(name: str, ch_type: str, values: Sequence[Any], *, seconds: bool = False) -> pa.Array:
     """The Arrow array of ``values`` for a column ``name`` of ``ch_type``; ``WarehouseError`` when a value
     does not fit it. ``seconds``: the values of this ``DateTime`` column are its whole epoch seconds already
@@ -133,24 +94,22 @@ def build_column(name: str, ch_type: str, values: Sequence[Any], *, seconds: boo
     if seconds and target != _SECONDS:
         raise WarehouseError(f"column {name} ({ch_type}) does not hold instants")
     try:
-        with arrays_without_pandas():
-            if seconds:
-                # Built as integers (half the cost of converting them to timestamps), whose buffers the
-                # timestamps share.
-                array = pa.array(values, pa.int64()).view(target)
-            elif target == _SECONDS:
-                # Built at microsecond precision and truncated, like clickhouse-driver (DateTime has
-                # seconds). One value repeated (e.g. a load's ingestion time) converts once: datetimes cost
-                # ~0.25 µs each.
-                n = len(values)
-                distinct = values[:1] if n > 1 and values.count(values[0]) == n else values
-                # All aware: whole seconds from C-level timestamp() (~30% cheaper), as they are (no cast).
-                stamps = aware_epoch_seconds(distinct)
-                array = pa.array(stamps, target) if stamps is not None else _seconds_with_nulls(distinct)
-                if len(distinct) < n:
-                    array = pa.repeat(array[0], n)
-            else:
-                array = pa.array(values, target)
+        if seconds:
+            # Built as integers (half the cost of converting them to timestamps), whose buffers the
+            # timestamps share.
+            array = pa.array(values, pa.int64()).view(target)
+        elif target == _SECONDS:
+            # Built at microsecond precision and truncated, like clickhouse-driver (DateTime has seconds).
+            # One value repeated (e.g. a load's ingestion time) converts once: datetimes cost ~0.25 µs each.
+            n = len(values)
+            distinct = values[:1] if n > 1 and values.count(values[0]) == n else values
+            # All aware: whole seconds from C-level timestamp() (~30% cheaper), as they are (no cast).
+            stamps = aware_epoch_seconds(distinct)
+            array = pa.array(stamps, target) if stamps is not None else _seconds_with_nulls(distinct)
+            if len(distinct) < n:
+                array = pa.repeat(array[0], n)
+        else:
+            array = pa.array(values, target)
     except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
         raise WarehouseError(f"column {name} ({ch_type}): {exc}") from None
     # ClickHouse silently stores a default for NULL in a non-Nullable column; refuse it instead.

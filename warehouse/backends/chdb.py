@@ -21,7 +21,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 from chdb.session import Session
 
-from warehouse.backends.arrow_columns import arrays_without_pandas, build_column, strip_nullable, unwrap
+from warehouse.backends.arrow_columns import build_column, strip_nullable, unwrap
 from warehouse.backends.chdb_lock import acquire, release
 from warehouse.base import Params, Row, WarehouseError, WarehouseUrl
 from warehouse.binding import MAX_QUERY_BYTES, bind, check_identifier, check_insert
@@ -88,9 +88,8 @@ def _converter(ch_type: str) -> Callable[[pa.ChunkedArray | pa.Array], list[Any]
         return lambda column: _datetimes(column.to_pylist())
     if ch_type.startswith(("Enum8(", "Enum16(")):
         members = _enum_members(ch_type)
-        with arrays_without_pandas():
-            codes = pa.array(list(members), pa.int16())
-            labels = pa.array(list(members.values()), pa.string())
+        codes = pa.array(list(members), pa.int16())
+        labels = pa.array(list(members.values()), pa.string())
 
         def convert_enum(column: pa.ChunkedArray | pa.Array) -> list[Any]:
             positions = pc.index_in(column.cast(pa.int16()), value_set=codes)
@@ -334,10 +333,8 @@ class ChdbWarehouse:
 
     def _store(self, sql: str, _insert_batch: pa.Table, settings: str) -> None:
         # chdb's Python() table function finds ``_insert_batch`` by name among the caller's locals, and
-        # reads its Arrow buffers without copying them. It imports pandas to ask whether that is a pandas
-        # frame, and takes it for Arrow as it is without pandas (``arrays_without_pandas``).
-        with arrays_without_pandas():
-            self._run(sql + settings, "CSV")
+        # reads its Arrow buffers without copying them.
+        self._run(sql + settings, "CSV")
 
     def _schema(self, table: str) -> tuple[dict[str, str], list[str] | None]:
         """The column types of ``table``, and its sorting key's columns when it is a ReplacingMergeTree.
