@@ -14,8 +14,8 @@ from typing import Any
 from kafka.partitioner.abc import Partitioner
 from kafka.partitioner.default import DefaultPartitioner, murmur2
 
-#: Keys remembered (about 100 bytes each); past that the memory is cleared and filled again: a file's
-#: dossiers come and go with time, and the producer's memory stays bounded whatever the input's size.
+#: Keys remembered (about 160 bytes each, 10 MB in all); past that the memory is cleared and filled again: a
+#: file's dossiers come and go with time, and the producer's memory stays bounded whatever the input's size.
 REMEMBERED_KEYS = 65_536
 
 

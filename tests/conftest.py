@@ -38,9 +38,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_configure(config: pytest.Config) -> None:
     """The suite's processes take Ctrl-C as a terminal's command does, however they were started. A script's
-    background job (``cmd &``, ``nohup``) starts with SIGINT ignored, Python keeps it so, and the xdist
-    workers inherit it: the interrupt tests, which send their own process a Ctrl-C, never saw it raise (two
-    failed in every full run started so, tests/test_run_in_background.py)."""
+    background job (``cmd &`` where job control is off; ``nohup`` alone ignores only SIGHUP) starts with
+    SIGINT ignored, Python keeps it so, and the xdist workers inherit it: the interrupt tests, which send
+    their own process a Ctrl-C, never saw it raise (two failed in every full run started so,
+    tests/test_run_in_background.py). A suite started so now stops at a Ctrl-C sent to it, as from a
+    terminal."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 

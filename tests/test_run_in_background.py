@@ -1,4 +1,4 @@
-"""The suite run as a script's background job: started with SIGINT ignored (``cmd &`` in a script, ``nohup``),
+"""The suite run as a script's background job: started with SIGINT ignored (``cmd &`` in a script),
 as CI scripts and unattended runs start it, its interrupt tests pass as from a terminal (tests/conftest.py
 ``pytest_configure``)."""
 
