@@ -45,6 +45,7 @@ from dossier_audit.jobs.load_result import LoadProgress, LoadResult
 from dossier_audit.jobs.load_start import refuse_beside_running
 from dossier_audit.jobs.warehouse import load_lines
 from dossier_audit.whole_files import written_whole
+from inspections.files.yaml_marked import MarkedConstruction, UniqueKeys
 from schemas.diagnosis import GZIP_MAGIC
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
@@ -72,6 +73,11 @@ __all__ = [
 _GZIPPED = "the file is gzip-compressed: decompress it first (gunzip -k FILE)"
 
 
+class _UnitsLoader(UniqueKeys, MarkedConstruction, yaml.SafeLoader):
+    """The safe loader, refusing a unit name given twice (``yaml_marked.UniqueKeys``): PyYAML kept the last
+    code, and the unit's dossiers went to it without a word."""
+
+
 def load_units_map(path: Path) -> dict[str, str]:
     """The ``--units`` mapping: a YAML (or JSON) mapping of ``DonViXuLy`` names to unit codes."""
     try:
@@ -81,7 +87,14 @@ def load_units_map(path: Path) -> dict[str, str]:
     except OSError as exc:
         raise ImportInputError(f"cannot read --units {path}: {exc.strerror}") from None
     try:
-        doc = yaml.safe_load(text.decode("utf-8-sig"))
+        doc = yaml.load(text.decode("utf-8-sig"), Loader=_UnitsLoader)
+    except yaml.MarkedYAMLError as exc:  # where it stands, without PyYAML's "<unicode string>" and caret
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        said = f"{where}{exc.problem or exc.context or 'not YAML'}"
+        if isinstance(exc, yaml.constructor.ConstructorError):  # YAML, but a value or a key refused
+            raise ImportInputError(f"--units {path}: {said}") from None
+        raise ImportInputError(f"--units {path} is not a YAML or JSON mapping: {said}") from None
     except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         problem = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise ImportInputError(f"--units {path} is not a YAML or JSON mapping: {problem}") from None

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from inspections.calendar_days import Confidence, Holiday, HolidayKind, MakeUpDay
-from inspections.files.yaml_marked import MarkedConstruction
+from inspections.files.yaml_marked import MarkedConstruction, UniqueKeys
 
 _SAT = 5
 _T = TypeVar("_T")
@@ -181,9 +181,11 @@ def _is_date(value: object) -> bool:
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
-class _Loader(MarkedConstruction, yaml.SafeLoader):
+class _Loader(UniqueKeys, MarkedConstruction, yaml.SafeLoader):
     """PyYAML's safe loader, but for a value that is none of its tag (a date ``2025-02-30``): where it
-    stands, not only "day is out of range for month" (fuzz review of 2026-12-05)."""
+    stands, not only "day is out of range for month" (fuzz review of 2026-12-05); and a key repeated in a
+    mapping is refused where it stands (``yaml_marked.UniqueKeys``), not read as if the first were not
+    there."""
 
 
 def read_yaml(path: Traversable | Path) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["MarkedConstruction"]
+__all__ = ["MarkedConstruction", "UniqueKeys"]
 
 
 class MarkedConstruction:
@@ -30,3 +30,40 @@ class MarkedConstruction:
             else:
                 problem = f"cannot read {shown} as {tag} ({type(exc).__name__})"
             raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
+
+#: The tag of a merge key (``<<: *base``): its keys are the base's, which the mapping's own may override.
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class UniqueKeys:
+    """Mixed into a safe loader: a mapping that repeats a key is a ``ConstructorError`` at the repeat, naming
+    the line of the first. PyYAML keeps the last value silently, so a calendar override or a ``--units`` map
+    whose author listed a day or a unit twice was read as if the first entry were not there. Keys are
+    compared as the mapping would compare them (``1`` and ``1.0`` are one key). A merge key's keys are not
+    the mapping's own: overriding them is what a merge is for."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE:
+                    continue
+                key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:  # unhashable: the base constructor says so, where it stands
+                    continue
+                if first is not key_node:
+                    raise yaml.constructor.ConstructorError(
+                        None, None,
+                        f"{_shown(key)} is repeated (first at line {first.start_mark.line + 1})",
+                        key_node.start_mark,
+                    )  # fmt: skip
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+def _shown(key: Any) -> str:
+    """A key as its author wrote it, quoted: ``'Sở Tư pháp'``, ``2025-01-27`` (a date as a date)."""
+    text = key.isoformat() if hasattr(key, "isoformat") else str(key)
+    return repr(text[:60])

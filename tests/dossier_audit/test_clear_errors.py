@@ -267,6 +267,11 @@ def test_a_bad_calendar_override_is_one_line(tmp_path: Path) -> None:
             "line 1, column 10: '2025-02-30' is not a date: day is out of range for month",
         ),
         (b"remove: [\x01]\n", "character U+0001 at offset 9: special characters are not allowed"),
+        # PyYAML kept the second list, and the first day went unsaid.
+        (
+            b"remove: [2025-05-02]\nremove: [2025-09-01]\n",
+            "line 2, column 1: 'remove' is repeated (first at line 1)",
+        ),
         (b"a: " + b"[" * 3000 + b"]" * 3000 + b"\n", "nested too deeply to be a calendar file"),
     ],
 )

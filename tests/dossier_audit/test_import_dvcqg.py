@@ -179,6 +179,9 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("a: [\n")
     # A code the catalogue does not hold: its dossiers were judged against no unit (review of 2026-12-06).
     (tmp_path / "unknown.yaml").write_text("UBND xã Tây Sơn: 000.99.99.H99\n", encoding="utf-8")
+    # A unit named twice: PyYAML kept the second code, and the first went unsaid.
+    twice = f"UBND xã Tây Sơn: {UNIT}\nSở Tư pháp: {UNIT}\nUBND xã Tây Sơn: 000.20.01.H99\n"
+    (tmp_path / "twice.yaml").write_text(twice, encoding="utf-8")
     out = str(tmp_path / "e.jsonl")
     cases = [
         (["import", "dvcqg", str(tmp_path / "missing.json"), "--out", out], "no such file or folder"),
@@ -203,6 +206,10 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
         ),
         (["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "list.yaml")], "must map"),
         (["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "broken.yaml")], "YAML"),
+        (
+            ["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "twice.yaml")],
+            f"{tmp_path / 'twice.yaml'}: line 3, column 1: 'UBND xã Tây Sơn' is repeated (first at line 1)",
+        ),
         (
             ["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "unknown.yaml")],
             "000.99.99.H99 is no unit code of the catalogue",
