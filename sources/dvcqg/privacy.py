@@ -200,7 +200,8 @@ class ApplicantScrubber:
             return
         values: list[str] = []
         for name in (*APPLICANT_FIELDS, *sorted(self._holder_keys)):
-            _strings(self._fields.raw(name), values)
+            value = self._fields.raw(name)
+            _strings(_without_kinds(value) if name == "DinhDanhCHS" else value, values)
         clear = sorted({_nfc(v) for v in values if len(v) >= _MIN_SCRUBBED}, key=lambda v: (-len(v), v))
         if clear:
             # Matched on the texts' shadows, without accents: "Nguyen Thi Bich Ngoc" is the applicant
@@ -319,6 +320,23 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     return [] if value is None else [value]
+
+
+#: The member of an identity document (``DinhDanhCHS``) that says its kind ("CCCD", "HOCHIEU"), folded.
+_KIND = fold("LoaiDinhDanh").replace(" ", "")
+
+
+def _without_kinds(documents: Any) -> Any:
+    """``DinhDanhCHS`` less each document's kind: a vocabulary code, no value of the applicant's. Scrubbed as
+    one, "CCCD" was replaced in every text of the record, a document code "CCCD-BAN-SAO" too, which then
+    matched none of the procedure's components (a false EXCESS_DOCUMENTS) and a refusal's reason read
+    "Bản sao hmac-sha256:… không hợp lệ" (DVCQG review of 2026-12-07). Every other member is kept."""
+    items = documents if isinstance(documents, list) else [documents]
+    return [_less_kind(item) if isinstance(item, dict) else item for item in items]
+
+
+def _less_kind(document: dict[Any, Any]) -> dict[Any, Any]:
+    return {k: v for k, v in document.items() if fold(str(k)).replace(" ", "") != _KIND}
 
 
 def _strings(value: Any, out: list[str]) -> None:

@@ -515,3 +515,24 @@ def test_a_reason_quotes_no_name_a_sender_put_in_a_code_or_a_time() -> None:
     assert not [r for r in reasons if name in r or other in r or "Lê Lợi" in r], reasons
     assert f"TrangThai {WITHHELD} is not a status code 1–10" in reasons
     assert any("'20251399000000'" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize("kind", ["CCCD", "CMND", "HOCHIEU"])
+def test_the_kind_of_an_identity_document_is_no_applicant_value(kind: str) -> None:
+    """DVCQG review of 2026-12-07: ``DinhDanhCHS``'s ``LoaiDinhDanh`` ("CCCD") was scrubbed as a value of the
+    applicant's, in every text of the record: a document code "CCCD-BAN-SAO" reached the audit as
+    "hmac-sha256:…-BAN-SAO", a component of no procedure (a false EXCESS_DOCUMENTS), and a refusal's reason
+    lost the word. The document's number is scrubbed still, wherever it is written."""
+    number = APPLICANT["SoGiayToChuHoSo"]
+    record = dossier(
+        status="3", refused="20251104100000", documents=("CT01", f"{kind}-BAN-SAO"),
+        note=f"Bản sao {kind} số {number} không hợp lệ",
+        DinhDanhCHS=[{"LoaiDinhDanh": kind, "SoDinhDanh": number}],
+    )  # fmt: skip
+    events, rejected, _ = run(encode(sync_body(record)))
+    assert not rejected
+    _assert_clean(_output(events, rejected))
+    (received,) = of_type(events, "received")
+    assert received["data"]["documents"] == ["CT01", f"{kind}-BAN-SAO"]
+    (refused,) = of_type(events, "refused")
+    assert refused["data"]["reason"].startswith(f"Bản sao {kind} số hmac-sha256:"), refused["data"]["reason"]
