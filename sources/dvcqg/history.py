@@ -198,6 +198,11 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
             return
         if state.unwait(kind):  # the record stated it without a note: the row's, with its text (``dossiers``)
             ctx.stats.repeated += 1
+        elif kind == "withdrawn" and status == "3" and state.unwait("refused"):
+            # A status-3 record without a note waits as a refusal; a status-3 row saying the citizen withdrew
+            # ("Công dân thu hồi hồ sơ", DOMAIN §9) is that end, read: one end, the withdrawal. Both came out,
+            # and the refusal, ranked first, made the citizen's withdrawal the unit's (DVCQG review).
+            ctx.stats.repeated += 1
         fact = fact_key(dossier_id, kind)  # stated once per dossier, by the record or a row: one id for both
         if kind in ("refused", "suspended", "withdrawn"):  # as a record states it, the row's text its reason
             stage = "processing" if state.knows("received") else "reception"

@@ -659,6 +659,22 @@ def test_an_end_the_record_states_without_a_note_takes_its_rows_reason(
     assert first["data"]["reason"] == "Theo quy định"
 
 
+def test_a_status_3_record_without_a_note_whose_row_says_the_citizen_withdrew_is_one_withdrawal() -> None:
+    """DOMAIN §9: "a withdrawal may arrive as status 3 with text 'Công dân thu hồi hồ sơ'", the text in the
+    row only. The record's status 3, without a note, waited as a refusal that the row's withdrawal did not
+    release: both came out, and the refusal, ranked first among ends, made the citizen's withdrawal the
+    unit's, with two not-checkable refusal rules (DVCQG review of 2026-12-07)."""
+    record = encode(sync_body(dossier(status="3", refused="20251105100000")))
+    rows = encode(progress_body(row(status="3", at="20251105100000", text="Công dân thu hồi hồ sơ")))
+    events, rejected, stats = imported(record, rows)
+    assert not rejected and types(events) == ["received", "withdrawn"]
+    assert stats.repeated == 1  # the record's statement of that end
+    assert of_type(events, "withdrawn")[0]["data"]["reason"] == "Công dân thu hồi hồ sơ"
+    # A refusal's row still takes the record's refusal (its reason), as before.
+    refusal = encode(progress_body(row(status="3", at="20251105100000", text="Hồ sơ giả mạo")))
+    assert types(imported(record, refusal)[0]) == ["received", "refused"]
+
+
 def test_an_end_waiting_for_its_reason_is_one_event_whatever_restates_it() -> None:
     """Two snapshots without a note and a row with none: one ``refused``, the first snapshot's; a later
     snapshot with a note states it with that note."""
