@@ -5,8 +5,12 @@ The contract needs instants with an offset, so a local time is read as Vietnam's
 saving since 1975, so the zone is a fixed offset for every year the calendar supports). An ISO time that
 does carry an offset (``Z``, ``+07:00``) is taken as the instant it names. Output is always ``+07:00``.
 
-What counts as *absent* rather than wrong: ``null``, an empty or blank string, and the .NET empty date
-(year 1, ``0001-01-01T00:00:00`` / ``00010101000000``) that the .NET sender writes for "no date". Anything
+What counts as *absent* rather than wrong: ``null``, an empty or blank string, the .NET empty date (year 1,
+``0001-01-01T00:00:00`` / ``00010101000000``) that the .NET sender writes for "no date", and SQL Server's
+zero ``datetime`` (``1900-01-01T00:00:00`` / ``19000101000000``, what an empty value cast to ``datetime``
+becomes in the database a sender reads: a record of status 4 holding it as ``NgayTra`` was rejected whole,
+its receipt with it: DVCQG review of 2026-12-07). Either stands for no date only at midnight exactly, with
+no offset; no dossier event of the supported years can be at either. Anything
 else that is not one of the two formats, is not a real date, or falls outside the calendar's supported
 years (``schemas.timerange``) is a :class:`TimeProblem`: the caller rejects the record with its reason,
 because guessing (dropping a due date, say) would change a verdict.
@@ -25,6 +29,9 @@ from sources.dvcqg.notes import WITHHELD, names_someone
 
 __all__ = ["VN", "TimeProblem", "format_instant", "json_kind", "parse_time", "shown_text"]
 
+#: SQL Server's zero ``datetime``, midnight of 1 January 1900: "no date" (module docstring).
+_SQL_SERVER_ZERO = ("1900", "01", "01", "00", "00", "00")
+_SQL_SERVER_ZERO_COMPACT = "".join(_SQL_SERVER_ZERO)
 #: Asia/Ho_Chi_Minh for the supported years: a fixed UTC+07:00 (cheaper than a ZoneInfo, same instants).
 VN = timezone(timedelta(hours=7))
 
@@ -59,6 +66,8 @@ def parse_time(value: object) -> datetime | TimeProblem | None:
         value = f"{value:014d}"  # a sender writing the compact form as a JSON number
     if not isinstance(value, str):
         return TimeProblem("invalid", f"is {json_kind(value)}, not a time ({_FORMATS})")
+    if value == _SQL_SERVER_ZERO_COMPACT:
+        return None
     if len(value) == 14 and value.isdigit() and value.isascii() and value[0] != "0":  # the usual case
         try:
             at = datetime(int(value[0:4]), int(value[4:6]), int(value[6:8]), int(value[8:10]),
@@ -82,6 +91,8 @@ def parse_time(value: object) -> datetime | TimeProblem | None:
         fraction, offset = match["fraction"] or "", match["offset"]
     if parts[0] == "0001" and parts[1:3] == ("01", "01"):
         return None  # .NET's DateTime.MinValue: the sender's "no date"
+    if parts == _SQL_SERVER_ZERO and offset is None and not fraction.strip("0"):
+        return None  # SQL Server's zero datetime: an empty value the sender's database cast
     try:
         year, month, day, hour, minute, second = (int(p) for p in parts)
         local = datetime(year, month, day, hour, minute, second, int(fraction[:6].ljust(6, "0")))

@@ -217,9 +217,17 @@ def test_the_receipt_keeps_the_appointment_a_supplement_replaced() -> None:
 
 
 def test_an_absent_due_date_is_null() -> None:
-    for due in (None, "", "0001-01-01T00:00:00"):
+    for due in (None, "", "0001-01-01T00:00:00", "1900-01-01T00:00:00", "19000101000000"):
         events, _, _ = imported(encode(sync_body(dossier(due=due))))
         assert events[0]["data"]["due_at"] is None
+
+
+def test_sql_servers_zero_date_in_a_field_the_status_does_not_use_keeps_the_record() -> None:
+    """DVCQG review of 2026-12-07: a record of status 4 (in processing) sent NgayKetThucXuLy and NgayTra as
+    1900-01-01, SQL Server's zero datetime; the record was rejected as out of range, its receipt with it."""
+    record = dossier(status="4", NgayKetThucXuLy="1900-01-01T00:00:00", NgayTra="19000101000000")
+    events, rejected, _ = imported(encode(sync_body(record)))
+    assert not rejected and types(events) == ["received"]
 
 
 # -- rewritten rows ---------------------------------------------------------------------------------------

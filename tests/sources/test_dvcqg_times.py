@@ -64,6 +64,17 @@ def test_seven_fraction_digits_of_dotnet_are_read_to_the_microsecond() -> None:
 def test_absent_values() -> None:
     for value in (None, "", "   ", "0001-01-01T00:00:00", "00010101000000", "0001-01-01 00:00:00.0000000"):
         assert parse_time(value) is None, value
+    # SQL Server's zero datetime, an empty value cast in the sender's database (DVCQG review of 2026-12-07).
+    zero: tuple[object, ...] = (
+        "1900-01-01T00:00:00", "19000101000000", 19000101000000, "1900-01-01 00:00:00.000",
+    )  # fmt: skip
+    for given_zero in zero:
+        assert parse_time(given_zero) is None, given_zero
+    # Only midnight with no offset stands for no date: any other time of that day is outside the years.
+    near = ("19000101000001", "1900-01-01T00:00:00+07:00", "1900-01-01T00:00:00.5", "1900-01-02T00:00:00")
+    for value in near:
+        parsed = parse_time(value)
+        assert isinstance(parsed, TimeProblem) and parsed.kind == "out_of_range", value
 
 
 def test_a_number_of_fourteen_digits_is_the_compact_format() -> None:
