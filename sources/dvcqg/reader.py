@@ -1,7 +1,8 @@
 """Streaming DVCQG payload files: records one at a time from an open binary file, in bounded memory.
 
 A payload file may hold one body or many (a log of bodies one after another, e.g. one per line), each
-either ``{"service": ..., "data": [records]}`` (``data`` may also be a single record), a bare array of
+either ``{"service": ..., "data": [records]}`` (``data`` may also be a single record, or ``null``: no
+record), a bare array of
 records, or a bare record. Files reach hundreds of megabytes, so they are parsed incrementally with ijson
 (yajl2's C parser) and only one record is ever built in memory: the ``data`` array itself never is.
 
@@ -261,12 +262,14 @@ class _Reader:
                 break
             event, value = self._next()
             folded = str(key).casefold()
-            if folded == "data" and event in ("start_array", "start_map"):
+            if folded == "data" and event in ("start_array", "start_map", "null"):
                 has_data = True
                 if event == "start_array":
                     yield from self._array()
-                else:
+                elif event == "start_map":
                     yield self._record(event, value)
+                # ``null``: an empty batch, as a .NET sender writes one: no record (it was one record, the
+                # body itself, rejected as "a whole payload body inside an array": DVCQG review)
                 continue
             if folded == "service" and event == "string":
                 yield Service(value)

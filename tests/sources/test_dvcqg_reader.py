@@ -87,6 +87,17 @@ def test_every_body_shape_gives_its_records() -> None:
         assert records(payload) == [a, b], payload[:40]
 
 
+def test_a_body_whose_data_is_null_is_an_empty_batch() -> None:
+    """How a .NET sender writes a batch of nothing (DVCQG review of 2026-12-07): it was read as one record,
+    rejected as "a whole payload body inside an array", and a log of such bodies exited 1."""
+    a = dossier("A-1")
+    empty = orjson.dumps({"service": "DongBoHoSoMC", "data": None})
+    assert [type(i).__name__ for i in items(empty)] == ["Service"]
+    assert records(empty + b"\n" + orjson.dumps(sync_body(a)) + b"\n" + empty) == [a]
+    events, rejected = check_import(empty, orjson.dumps({"data": None, "service": "CapNhatTienDoHoSoMC"}))
+    assert events == [] and rejected == []
+
+
 def test_service_names_are_reported() -> None:
     found = [i for i in items(encode(sync_body(), progress_body(), [])) if isinstance(i, Service)]
     assert [s.name for s in found] == ["DongBoHoSoMC", "CapNhatTienDoHoSoMC"]
