@@ -75,6 +75,9 @@ POISON: list[tuple[bytes, str]] = [
     (spliced(14, '"type": "submitted"'), "json.duplicate_key"),
     (spliced(15, '"x": {"a": 1, "a": 2}', in_data=True), "json.duplicate_key"),
     (spliced(16, '"pad": "' + "p" * MAX_LINE_BYTES + '"'), "line.too_long"),
+    # Not JSON's whitespace (RFC 8259 §2): skipped as blank lines without a word (contract review).
+    (b"\x0b", "json.invalid"),
+    (b" \x0c\t", "json.invalid"),
 ]
 #: Odd events inside every limit: stored and counted like any other.
 ODD: list[bytes] = [
