@@ -324,6 +324,8 @@ def _as_list(value: Any) -> list[Any]:
 
 #: The member of an identity document (``DinhDanhCHS``) that says its kind ("CCCD", "HOCHIEU"), folded.
 _KIND = fold("LoaiDinhDanh").replace(" ", "")
+#: What a document's kind looks like: a short code of ASCII letters ("CCCD", "HO_CHIEU", "CMND-CU").
+_KIND_CODE = re.compile(r"[A-Za-z][A-Za-z_\-]{0,19}")
 
 
 def _without_kinds(documents: Any) -> Any:
@@ -336,7 +338,17 @@ def _without_kinds(documents: Any) -> Any:
 
 
 def _less_kind(document: dict[Any, Any]) -> dict[Any, Any]:
-    return {k: v for k, v in document.items() if fold(str(k)).replace(" ", "") != _KIND}
+    """``document`` less its kind when the kind reads as a code (``_KIND_CODE``): anything else there, a
+    number or a name a sender put in the wrong member, is scrubbed as the applicant's."""
+    return {k: v for k, v in document.items() if not (_is_kind(k) and _reads_as_code(v))}
+
+
+def _is_kind(member: Any) -> bool:
+    return fold(str(member)).replace(" ", "") == _KIND
+
+
+def _reads_as_code(value: Any) -> bool:
+    return isinstance(value, str) and _KIND_CODE.fullmatch(value.strip()) is not None
 
 
 def _strings(value: Any, out: list[str]) -> None:

@@ -536,3 +536,12 @@ def test_the_kind_of_an_identity_document_is_no_applicant_value(kind: str) -> No
     assert received["data"]["documents"] == ["CT01", f"{kind}-BAN-SAO"]
     (refused,) = of_type(events, "refused")
     assert refused["data"]["reason"].startswith(f"Bản sao {kind} số hmac-sha256:"), refused["data"]["reason"]
+    # A number or a name a sender put where the kind goes is the applicant's all the same.
+    for misplaced in ("079301009999", "Trần Thị Mai"):
+        wrong = dossier(
+            status="3", refused="20251104100000", note=f"Giấy tờ {misplaced} không hợp lệ",
+            DinhDanhCHS=[{"LoaiDinhDanh": misplaced}],
+        )  # fmt: skip
+        events, rejected, _ = run(encode(sync_body(wrong)))
+        assert not rejected and misplaced not in _output(events, rejected), misplaced
+        assert "hmac-sha256:" in of_type(events, "refused")[0]["data"]["reason"]
