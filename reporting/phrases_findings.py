@@ -80,9 +80,13 @@ FINDING_PHRASES: Final[dict[str, dict[str, str]]] = {
     # says what to act on (review of 2026-12-06: the chairman found the decisions on page 4 only).
     "f_propose": {"vi": "Đề nghị: {what} (mục III).", "en": "Proposed: {what} (section III)."},
     "f_propose_inspect": {"vi": "kiểm tra trực tiếp tại {units}", "en": "on-site inspection of {units}"},
+    # An apology for each overdue dossier that has none, not for all of them: a dossier already apologised
+    # for and given a new date was asked for a second (a second reschedule, "không quá một lần" under
+    # Decree 61 Art. 19(9); review of the signed documents, 2026-12-07).
     "f_propose_overdue": {
-        "vi": "các đơn vị gửi văn bản xin lỗi và giải quyết dứt điểm {n} hồ sơ đang quá hạn",
-        "en": "the units to send apology letters for, and settle, the {n} overdue dossiers in progress",
+        "vi": "các đơn vị giải quyết dứt điểm {n} hồ sơ đang quá hạn, gửi văn bản xin lỗi cho hồ sơ chưa có",
+        "en": "the units to settle the {n} overdue dossiers in progress, with an apology for those that "
+        "have none",
     },
     "f_overdue_tail": {
         "vi": "; {n} hồ sơ đang giải quyết đã quá hạn",
@@ -127,20 +131,24 @@ FINDING_PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "Remind the units of the rules on: {rules}.",
     },
     "r_overdue": {
-        "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) gửi văn bản xin lỗi cho người nộp hồ sơ "
-        "(mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả; với hồ sơ tiếp nhận từ 15/9/2025 — ngày ban "
-        "hành Thông tư 03/2025/TT-VPCP, ngày hiệu lực chưa xác nhận — Văn bản xin lỗi và đề nghị gia hạn "
-        "thời gian giải quyết theo Thông tư này) và giải quyết dứt điểm.",
-        "en": "Have the units with overdue dossiers ({n}) send the applicants a written apology with a new "
-        "date (form 04) and finish them.",
+        "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) giải quyết dứt điểm: hồ sơ chưa có "
+        "văn bản xin lỗi thì gửi văn bản xin lỗi cho người nộp hồ sơ (mẫu 04: Phiếu xin lỗi và hẹn lại ngày "
+        "trả kết quả; với hồ sơ tiếp nhận từ 15/9/2025 — ngày ban hành Thông tư 03/2025/TT-VPCP, ngày hiệu "
+        "lực chưa xác nhận — Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết theo Thông tư này); hồ "
+        "sơ đã xin lỗi và hẹn lại thì trả kết quả đúng ngày đã hẹn lại.",
+        "en": "Have the units with overdue dossiers ({n}) finish them: send the applicant a written apology "
+        "with a new date (form 04) where none was sent; where one was, return the result by the date it "
+        "promised.",
     },
     # A report issued before Circular 03/2025 (15/9/2025) names its forms alone: it cited a text not issued.
     "r_overdue_01/2018": {
-        "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) gửi văn bản xin lỗi cho người nộp hồ sơ "
-        "(mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả, Thông tư 01/2018/TT-VPCP) và giải quyết dứt "
-        "điểm.",
-        "en": "Have the units with overdue dossiers ({n}) send the applicants a written apology with a new "
-        "date (form 04) and finish them.",
+        "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) giải quyết dứt điểm: hồ sơ chưa có "
+        "văn bản xin lỗi thì gửi văn bản xin lỗi cho người nộp hồ sơ (mẫu 04: Phiếu xin lỗi và hẹn lại ngày "
+        "trả kết quả, Thông tư 01/2018/TT-VPCP); hồ sơ đã xin lỗi và hẹn lại thì trả kết quả đúng ngày đã "
+        "hẹn lại.",
+        "en": "Have the units with overdue dossiers ({n}) finish them: send the applicant a written apology "
+        "with a new date (form 04) where none was sent; where one was, return the result by the date it "
+        "promised.",
     },
     "r_provisional": {
         "vi": "Lập lại báo cáo sau ngày {final_day} để có số liệu "
