@@ -50,7 +50,10 @@ def _end(ev: Ev) -> str:
             name = event_name(ev.get("end_type"), ev.lang)
             text = ev.w(f"{text}, sau đó {name}", f"{text}, then {name}")
     elif ev.get("end_type") is None:
-        text = ev.w(f"chưa có kết quả tính đến {ev.when('end_at')}", f"no result yet at {ev.when('end_at')}")
+        # "Recorded": the audit knows what its sources sent by then, not what the unit did (a source a day
+        # behind made "chưa có kết quả" a statement of fact on no data: review of the signed documents).
+        at = ev.when("end_at")
+        text = ev.w(f"chưa ghi nhận kết quả tính đến {at}", f"no result recorded at {at}")
     else:
         text = f"{event_name(ev.get('end_type'), ev.lang)} {ev.when('end_at')}"
     waits = []

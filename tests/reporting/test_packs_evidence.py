@@ -225,7 +225,11 @@ def test_an_open_dossier_is_not_said_to_have_ended() -> None:
     as_of = datetime(2025, 11, 24, tzinfo=VN_TZ)
     facts = {"due_at": (as_of - timedelta(days=5)).isoformat(), "due_date": "2025-11-19", "end_type": None,
              "end_at": as_of.isoformat(), "effective_end": as_of.isoformat()}  # fmt: skip
-    assert "chưa có kết quả tính đến 24/11 00:00" in sentence("LATE_NO_APOLOGY", "violation", facts)
+    said = sentence("LATE_NO_APOLOGY", "violation", facts)
+    # What the sources recorded by then, not a fact about the unit (review of the signed documents).
+    assert "chưa ghi nhận kết quả tính đến 24/11 00:00" in said and "chưa có kết quả" not in said, said
+    english = sentence("LATE_NO_APOLOGY", "violation", facts, lang="en")
+    assert "no result recorded at 2025-11-24 00:00" in english, english
 
 
 def test_legal_basis_explains_its_marks_in_words() -> None:
