@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reporting.evidence_times import local_day
 from reporting.evidence_words import Ev, days_en, event_name, max_time_text, value_text
 
 
@@ -115,7 +116,24 @@ def apology_too_late(ev: Ev) -> str:
             f"{ev.when('apology_deadline')} ({days_en(lead)} before the due date; reading the decree's "
             "“01 day” as a working day: unconfirmed); ",
         )
+        + _deadline_before_receipt(ev)
         + f"{_end(ev)}{_lateness(ev)}{_clock(ev)}"
+    )
+
+
+def _deadline_before_receipt(ev: Ev) -> str:
+    """Said when the apology's deadline falls before the day the dossier was received (a procedure due
+    within its lead, same-day ones above all): no apology could meet it, which the sentence alone hid, "sau
+    hạn chót 19/11" for a dossier received on 20/11 (review of the signed documents, 2026-12-07). The rule
+    holds as the rulebook writes it; the inspector weighs it knowing so."""
+    deadline, received = local_day(ev.get("apology_deadline")), local_day(ev.get("received_at"))
+    if deadline is None or received is None or deadline >= received:
+        return ""
+    return ev.w(
+        f"hạn chót này trước cả ngày tiếp nhận {ev.when('received_at')}: không văn bản xin lỗi nào đáp ứng "
+        "được, cần xem xét khi kết luận; ",
+        f"that deadline comes before the receipt on {ev.when('received_at')}: no apology could meet it, to "
+        "be weighed before concluding; ",
     )
 
 

@@ -221,6 +221,21 @@ def test_the_restart_clause_is_said_with_its_decree_and_only_when_the_limit_rest
     assert english.endswith("; time limit restarts after supplements (Decree 61/2018, Art. 19(4))"), english
 
 
+def test_an_apology_deadline_before_the_receipt_is_said() -> None:
+    """Review of the signed documents (2026-12-07): a same-day dossier received 20/11 10:01 and due 16:01
+    read "sau hạn chót 19/11": a deadline no apology could meet, which the sentence hid."""
+    facts = {"received_at": "2025-11-20T10:01:00+07:00", "due_at": "2025-11-20T16:01:00+07:00",
+             "due_date": "2025-11-20", "end_type": "processed", "end_at": "2025-11-21T09:00:00+07:00",
+             "effective_end": "2025-11-21T09:00:00+07:00", "apology_at": "2025-11-20T15:54:00+07:00",
+             "apology_deadline": "2025-11-19", "lead_working_days": 1}  # fmt: skip
+    said = sentence("APOLOGY_TOO_LATE", "violation", facts)
+    assert "hạn chót này trước cả ngày tiếp nhận 20/11 10:01: không văn bản xin lỗi nào đáp ứng" in said, said
+    english = sentence("APOLOGY_TOO_LATE", "violation", facts, lang="en")
+    assert "that deadline comes before the receipt on" in english, english
+    on_time = facts | {"received_at": "2025-11-18T10:01:00+07:00"}  # the deadline after it: nothing added
+    assert "trước cả ngày tiếp nhận" not in sentence("APOLOGY_TOO_LATE", "violation", on_time)
+
+
 def test_an_open_dossier_is_not_said_to_have_ended() -> None:
     as_of = datetime(2025, 11, 24, tzinfo=VN_TZ)
     facts = {"due_at": (as_of - timedelta(days=5)).isoformat(), "due_date": "2025-11-19", "end_type": None,
