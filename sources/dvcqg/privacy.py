@@ -324,8 +324,15 @@ def _as_list(value: Any) -> list[Any]:
 
 #: The member of an identity document (``DinhDanhCHS``) that says its kind ("CCCD", "HOCHIEU"), folded.
 _KIND = fold("LoaiDinhDanh").replace(" ", "")
-#: What a document's kind looks like: a short code of ASCII letters ("CCCD", "HO_CHIEU", "CMND-CU").
-_KIND_CODE = re.compile(r"[A-Za-z][A-Za-z_\-]{0,19}")
+#: The kinds of identity document a sender names (folded, without spaces or separators): the codes and their
+#: words. A closed list: anything else there (a name or a number a sender put in the wrong member, "Ngoc") is
+#: scrubbed as the applicant's (review of the diff: a pattern of letters let an unaccented name through).
+_KINDS = frozenset({
+    "cccd", "cmnd", "cc", "cmqd", "hochieu", "passport", "ddcn", "sddcn", "mst", "msdn", "gpkd",
+    "cancuoc", "cancuoccongdan", "chungminhnhandan", "dinhdanhcanhan", "sodinhdanhcanhan", "masothue",
+    "masodoanhnghiep", "giayphepkinhdoanh",
+})  # fmt: skip
+_SEPARATORS_IN_KIND = re.compile(r"[\s\-_./]+")
 
 
 def _without_kinds(documents: Any) -> Any:
@@ -338,8 +345,8 @@ def _without_kinds(documents: Any) -> Any:
 
 
 def _less_kind(document: dict[Any, Any]) -> dict[Any, Any]:
-    """``document`` less its kind when the kind reads as a code (``_KIND_CODE``): anything else there, a
-    number or a name a sender put in the wrong member, is scrubbed as the applicant's."""
+    """``document`` less its kind when the kind is one of :data:`_KINDS`: anything else there, a number or a
+    name a sender put in the wrong member, is scrubbed as the applicant's."""
     return {k: v for k, v in document.items() if not (_is_kind(k) and _reads_as_code(v))}
 
 
@@ -348,7 +355,7 @@ def _is_kind(member: Any) -> bool:
 
 
 def _reads_as_code(value: Any) -> bool:
-    return isinstance(value, str) and _KIND_CODE.fullmatch(value.strip()) is not None
+    return isinstance(value, str) and _SEPARATORS_IN_KIND.sub("", fold(value)) in _KINDS
 
 
 def _strings(value: Any, out: list[str]) -> None:

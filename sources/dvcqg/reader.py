@@ -253,7 +253,7 @@ class _Reader:
         """A top-level object whose ``start_map`` was read: a body's ``data`` records are streamed; an object
         without ``data`` is itself a record (built from its other members)."""
         members: dict[str, Any] = {}
-        has_data = False
+        has_data = service = null_data = False
         too_big: _TooBig | None = None
         tokens = 0
         while True:
@@ -262,17 +262,18 @@ class _Reader:
                 break
             event, value = self._next()
             folded = str(key).casefold()
-            if folded == "data" and event in ("start_array", "start_map", "null"):
+            if folded == "data" and event in ("start_array", "start_map"):
                 has_data = True
                 if event == "start_array":
                     yield from self._array()
-                elif event == "start_map":
+                else:
                     yield self._record(event, value)
-                # ``null``: an empty batch, as a .NET sender writes one: no record (it was one record, the
-                # body itself, rejected as "a whole payload body inside an array": DVCQG review)
                 continue
             if folded == "service" and event == "string":
                 yield Service(value)
+                service = True
+            elif folded == "data" and event == "null":
+                null_data = True
             try:
                 built = self._build(event, value, depth=1)
                 tokens += 1 if event in _SCALARS else 2
@@ -283,7 +284,11 @@ class _Reader:
                 members[key] = built
             except _TooBig as exc:
                 too_big = too_big or exc
-        if has_data:
+        if has_data or (service and null_data):
+            # A body whose ``data`` is null (a service named: a bare record holds no ``service``): an empty
+            # batch, as a .NET sender writes one. It was read as one record, the body itself, rejected as "a
+            # whole payload body inside an array" (DVCQG review); a bare record with a null ``Data`` member is
+            # a record still (review of the diff).
             return
         self.index += 1
         if too_big is not None:

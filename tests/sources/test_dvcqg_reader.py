@@ -96,6 +96,9 @@ def test_a_body_whose_data_is_null_is_an_empty_batch() -> None:
     assert records(empty + b"\n" + orjson.dumps(sync_body(a)) + b"\n" + empty) == [a]
     events, rejected = check_import(empty, orjson.dumps({"data": None, "service": "CapNhatTienDoHoSoMC"}))
     assert events == [] and rejected == []
+    # A bare record with a null "Data" member (no service named) is a record still (review of the diff).
+    bare = a | {"Data": None}
+    assert records(orjson.dumps(bare)) == [bare]
 
 
 def test_service_names_are_reported() -> None:
