@@ -39,31 +39,25 @@ _MERGE = "tag:yaml.org,2002:merge"
 class UniqueKeys:
     """Mixed into a safe loader: a mapping that repeats a key is a ``ConstructorError`` at the repeat, naming
     the line of the first. PyYAML keeps the last value silently, so a calendar override or a ``--units`` map
-    whose author listed a day or a unit twice was read as if the first entry were not there. Keys are
-    compared as the mapping would compare them (``1`` and ``1.0`` are one key). A merge key's keys are not
-    the mapping's own: overriding them is what a merge is for."""
+    whose author listed a day or a unit twice was read as if the first entry were not there.
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, yaml.Node] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == _MERGE:
-                    continue
-                key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
-                try:
-                    first = seen.setdefault(key, key_node)
-                except TypeError:  # unhashable: the base constructor says so, where it stands
-                    continue
-                if first is not key_node:
-                    raise yaml.constructor.ConstructorError(
-                        None, None,
-                        f"{_shown(key)} is repeated (first at line {first.start_mark.line + 1})",
-                        key_node.start_mark,
-                    )  # fmt: skip
-        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+    Checked as each mapping is composed, on the keys as written (their resolved tag and text: ``'x'`` and
+    ``"x"`` are one key, ``1`` and ``1.0`` two, as ``catalogue_yaml.duplicate_keys`` compares them), before
+    any merge: PyYAML's merge (``flatten_mapping``) rewrites a mapping's pairs in place, and a check at
+    construction took a merged key its mapping overrides for a repeat (review of the diff). A merge key's
+    keys are not the mapping's own: overriding them is what a merge is for."""
 
-
-def _shown(key: Any) -> str:
-    """A key as its author wrote it, quoted: ``'Sở Tư pháp'``, ``2025-01-27`` (a date as a date)."""
-    text = key.isoformat() if hasattr(key, "isoformat") else str(key)
-    return repr(text[:60])
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        node: yaml.MappingNode = super().compose_mapping_node(anchor)  # type: ignore[misc]
+        seen: dict[tuple[str, str], yaml.Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+                continue
+            first = seen.setdefault((key_node.tag, key_node.value), key_node)
+            if first is not key_node:
+                raise yaml.constructor.ConstructorError(
+                    None, None,
+                    f"{key_node.value[:60]!r} is repeated (first at line {first.start_mark.line + 1})",
+                    key_node.start_mark,
+                )  # fmt: skip
+        return node

@@ -55,8 +55,8 @@ def test_a_repeated_key_is_refused_at_the_repeat_naming_the_first(keys: list[str
     assert str(caught.value.problem).endswith(f"is repeated (first at line {first + 1})")
 
 
-def test_keys_equal_as_the_mapping_compares_them_are_one_key() -> None:
-    for text in ("1: a\n1.0: b\n", "2025-01-27: a\n2025-01-27: b\n", "'x': a\n\"x\": b\n"):
+def test_keys_written_alike_are_one_key() -> None:
+    for text in ("1: a\n1: b\n", "2025-01-27: a\n2025-01-27: b\n", "'x': a\n\"x\": b\n"):
         repeated = re.escape("is repeated (first at line 1)")
         with pytest.raises(yaml.constructor.ConstructorError, match=repeated):
             _load(text)
@@ -65,6 +65,10 @@ def test_keys_equal_as_the_mapping_compares_them_are_one_key() -> None:
 
 
 def test_a_merge_key_s_keys_may_be_overridden() -> None:
-    """``<<: *base`` then a key of the base: what a merge is for, not a repeat."""
+    """``<<: *base`` then a key of the base: what a merge is for, not a repeat; also when the mapping that
+    merges is itself an anchor merged elsewhere first (PyYAML's merge rewrites its pairs in place: a check at
+    construction refused it, review of the diff)."""
     text = "base: &b {a: 1, c: 3}\nmine:\n  <<: *b\n  a: 2\n"
     assert _load(text) == yaml.safe_load(text) == {"base": {"a": 1, "c": 3}, "mine": {"a": 2, "c": 3}}
+    nested = "- &a {x: 1}\n- - &m {<<: *a, x: 2}\n- {<<: *m, y: 3}\n"  # m is merged before it is built
+    assert _load(nested) == yaml.safe_load(nested)
