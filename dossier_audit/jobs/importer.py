@@ -52,6 +52,7 @@ from schemas.validation import Rejection
 from sources.dvcqg import DvcqgImporter, EventLine, Output, read_records
 from sources.dvcqg.privacy import raw_scrubber
 from sources.dvcqg.reader import Record
+from sources.dvcqg.units import exact_name
 from warehouse.base import Warehouse
 from warehouse.migrate import migrate
 from warehouse.pseudonym_keys import check_key
@@ -108,6 +109,17 @@ def load_units_map(path: Path) -> dict[str, str]:
                 f"(not {str(name)[:60]!r})"
             )
         mapping[name] = code.strip()
+    # The importer matches names as written in any case, spacing or "UBND" spelt out (``units.exact_name``):
+    # two spellings of one name with two codes left the last one read in force, without a word (review of
+    # the diff). One code under both is harmless.
+    spelt: dict[str, str] = {}
+    for name, code in mapping.items():
+        first = spelt.setdefault(exact_name(name), name)
+        if first != name and mapping[first] != code:
+            raise ImportInputError(
+                f"--units {path}: {first!r} and {name!r} are one unit name written two ways, with two codes "
+                f"({mapping[first]}, {code}): keep one"
+            )
     return mapping
 
 

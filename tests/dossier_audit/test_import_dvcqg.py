@@ -182,6 +182,9 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
     # A unit named twice: PyYAML kept the second code, and the first went unsaid.
     twice = f"UBND xã Tây Sơn: {UNIT}\nSở Tư pháp: {UNIT}\nUBND xã Tây Sơn: 000.20.01.H99\n"
     (tmp_path / "twice.yaml").write_text(twice, encoding="utf-8")
+    # ... or twice in two spellings the importer reads as one name (review of the diff).
+    two_ways = f"UBND xã Tây Sơn: {UNIT}\nỦy ban nhân dân  xã TÂY SƠN: 000.20.01.H99\n"
+    (tmp_path / "two_ways.yaml").write_text(two_ways, encoding="utf-8")
     out = str(tmp_path / "e.jsonl")
     cases = [
         (["import", "dvcqg", str(tmp_path / "missing.json"), "--out", out], "no such file or folder"),
@@ -209,6 +212,10 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path: Path) -> None:
         (
             ["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "twice.yaml")],
             f"{tmp_path / 'twice.yaml'}: line 3, column 1: 'UBND xã Tây Sơn' is repeated (first at line 1)",
+        ),
+        (
+            ["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "two_ways.yaml")],
+            "'UBND xã Tây Sơn' and 'Ủy ban nhân dân  xã TÂY SƠN' are one unit name written two ways",
         ),
         (
             ["import", "dvcqg", str(payload), "--out", out, "--units", str(tmp_path / "unknown.yaml")],
