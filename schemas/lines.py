@@ -22,14 +22,15 @@ from schemas.limits import (
 from schemas.validation import Rejection, parse_event
 
 __all__ = [
-    "BOM", "MAX_LINE_BYTES", "LongLine", "bounded_lines", "is_blank", "parse_line", "skip_bom", "without_bom",
+    "BOM", "MAX_LINE_BYTES", "LongLine", "bounded_lines", "is_blank_line", "parse_line", "skip_bom",
+    "without_bom",
 ]  # fmt: skip
 
 #: JSON's whitespace (RFC 8259 §2).
 _JSON_WHITESPACE = b" \t\r\n"
 
 
-def is_blank(raw: bytes) -> bool:
+def is_blank_line(raw: bytes) -> bool:
     """Whether an input line holds nothing but JSON's whitespace: skipped, not rejected. ``bytes.strip()``
     strips a vertical tab and a form feed too, which are not JSON: a line of them was skipped without a word
     where any other line that is not JSON is rejected (contract review of 2026-12-07)."""

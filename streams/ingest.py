@@ -24,7 +24,7 @@ from typing import IO, Any, cast
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from schemas.lines import bounded_lines, is_blank, parse_line, without_bom
+from schemas.lines import bounded_lines, is_blank_line, parse_line, without_bom
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
 from streams.kafka import KafkaConfig, StreamError, Unreachable
@@ -156,7 +156,7 @@ def ingest_lines(
                 on_line(read)
             # A BOM may start the stream (as a file may), nowhere else.
             raw = without_bom(line) if line_no == 1 else line
-            if is_blank(raw):
+            if is_blank_line(raw):
                 continue  # blank lines are ignored, as by the batch commands
             parsed = parse_line(raw, line_no=line_no)
             if isinstance(parsed, Rejection):

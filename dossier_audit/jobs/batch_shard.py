@@ -29,7 +29,14 @@ from dossier_audit.jobs.batch_options import (
 from dossier_audit.jobs.batch_results import JSON_LINES, ResultsCodec
 from schemas.dedup import conflict_rejection, same_content
 from schemas.events import END_TYPES, AnyEvent, event_sort_key
-from schemas.lines import MAX_LINE_BYTES, LongLine, bounded_lines, is_blank, parse_line, skip_bom
+from schemas.lines import (
+    MAX_LINE_BYTES,
+    LongLine,
+    bounded_lines,
+    is_blank_line,
+    parse_line,
+    skip_bom,
+)
 from schemas.timerange import in_range
 from schemas.validation import Rejection
 
@@ -257,7 +264,7 @@ class Shard:
                     progress(fh.tell())
                 routed = _route(raw)
                 if routed is None:
-                    if is_blank(raw):
+                    if is_blank_line(raw):
                         continue  # blank lines are ignored, not rejected
                     if self.shard == 0:  # unroutable lines belong to shard 0, which explains why
                         parsed = parse_line(raw, line_no=line_no)
@@ -343,7 +350,7 @@ class Shard:
         collected: dict[str, dict[str, list[tuple[int, bytes]]]] = {d: {} for d in redo}
         with _opened(path) as fh:
             for line_no, raw in enumerate(_read_lines(fh, path), 1):
-                routed = None if is_blank(raw) else _route(raw)
+                routed = None if is_blank_line(raw) else _route(raw)
                 if routed is None:
                     continue
                 dossier_id, event_id, _at, _kind = routed
