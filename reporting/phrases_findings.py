@@ -84,8 +84,8 @@ FINDING_PHRASES: Final[dict[str, dict[str, str]]] = {
     # for and given a new date was asked for a second (a second reschedule, "không quá một lần" under
     # Decree 61 Art. 19(9); review of the signed documents, 2026-12-07).
     "f_propose_overdue": {
-        "vi": "các đơn vị giải quyết dứt điểm {n} hồ sơ đang quá hạn, gửi văn bản xin lỗi người nộp đối "
-        "với hồ sơ chưa có văn bản xin lỗi",
+        "vi": "các đơn vị giải quyết dứt điểm {n} hồ sơ đang quá hạn, gửi văn bản xin lỗi tổ chức, cá nhân "
+        "đối với hồ sơ chưa có văn bản xin lỗi",
         "en": "the units to settle the {n} overdue dossiers in progress, sending the applicant an apology "
         "where none was sent",
     },
@@ -136,21 +136,22 @@ FINDING_PHRASES: Final[dict[str, dict[str, str]]] = {
         "văn bản xin lỗi thì gửi văn bản xin lỗi cho người nộp hồ sơ (mẫu 04: Phiếu xin lỗi và hẹn lại ngày "
         "trả kết quả; với hồ sơ tiếp nhận từ 15/9/2025 — ngày ban hành Thông tư 03/2025/TT-VPCP, ngày hiệu "
         "lực chưa xác nhận — Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết theo Thông tư này); hồ "
-        "sơ đã có văn bản xin lỗi và hẹn lại ngày trả kết quả thì trả kết quả đúng ngày đã hẹn lại, hoặc "
-        "ngay nếu ngày đó đã qua.",
+        "sơ đã có văn bản xin lỗi và hẹn lại ngày trả kết quả thì trả kết quả đúng ngày đã hẹn lại; trường "
+        "hợp đã quá ngày hẹn lại thì khẩn trương giải quyết, trả kết quả.",
         "en": "Have the units with overdue dossiers ({n}) finish them: send the applicant a written apology "
         "with a new date (form 04) where none was sent; where one was, return the result by the date it "
-        "promised, or at once if that date has passed.",
+        "promised; where that date has passed, settle it and return the result without delay.",
     },
     # A report issued before Circular 03/2025 (15/9/2025) names its forms alone: it cited a text not issued.
     "r_overdue_01/2018": {
         "vi": "Yêu cầu các đơn vị có hồ sơ đang quá hạn ({n} hồ sơ) giải quyết dứt điểm: hồ sơ chưa có "
         "văn bản xin lỗi thì gửi văn bản xin lỗi cho người nộp hồ sơ (mẫu 04: Phiếu xin lỗi và hẹn lại ngày "
         "trả kết quả, Thông tư 01/2018/TT-VPCP); hồ sơ đã có văn bản xin lỗi và hẹn lại ngày trả kết quả "
-        "thì trả kết quả đúng ngày đã hẹn lại, hoặc ngay nếu ngày đó đã qua.",
+        "thì trả kết quả đúng ngày đã hẹn lại; trường hợp đã quá ngày hẹn lại thì khẩn trương giải quyết, "
+        "trả kết quả.",
         "en": "Have the units with overdue dossiers ({n}) finish them: send the applicant a written apology "
         "with a new date (form 04) where none was sent; where one was, return the result by the date it "
-        "promised, or at once if that date has passed.",
+        "promised; where that date has passed, settle it and return the result without delay.",
     },
     "r_provisional": {
         "vi": "Lập lại báo cáo sau ngày {final_day} để có số liệu "

@@ -41,23 +41,35 @@ class UniqueKeys:
     the line of the first. PyYAML keeps the last value silently, so a calendar override or a ``--units`` map
     whose author listed a day or a unit twice was read as if the first entry were not there.
 
-    Checked as each mapping is composed, on the keys as written (their resolved tag and text: ``'x'`` and
-    ``"x"`` are one key, ``1`` and ``1.0`` two, as ``catalogue_yaml.duplicate_keys`` compares them), before
-    any merge: PyYAML's merge (``flatten_mapping``) rewrites a mapping's pairs in place, and a check at
-    construction took a merged key its mapping overrides for a repeat (review of the diff). A merge key's
-    keys are not the mapping's own: overriding them is what a merge is for."""
+    A mapping's own keys are noted as it is composed, before any merge: PyYAML's merge (``flatten_mapping``)
+    rewrites a mapping's pairs in place, and a check of its pairs at construction took a merged key the
+    mapping overrides for a repeat (review of the diff). They are compared once built, as the mapping
+    compares them: ``1``, ``1.0`` and ``true`` are one key, ``2025`` and ``2_025`` too (a check of the text as
+    written let those through, and the last value won: review). A merge key's keys are not the mapping's
+    own: overriding them is what a merge is for."""
 
     def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
         node: yaml.MappingNode = super().compose_mapping_node(anchor)  # type: ignore[misc]
-        seen: dict[tuple[str, str], yaml.Node] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+        own: dict[yaml.Node, list[yaml.Node]] | None = getattr(self, "_own_keys", None)
+        if own is None:
+            own = {}
+            self._own_keys = own
+        own[node] = [key for key, _ in node.value if key.tag != _MERGE]
+        return node
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        keys = getattr(self, "_own_keys", {}).get(node)
+        seen: dict[Any, yaml.Node] = {}
+        for key_node in keys or ():
+            key = self.construct_object(key_node, deep=True)  # type: ignore[attr-defined]
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:  # unhashable: the base constructor says so, where it stands
                 continue
-            first = seen.setdefault((key_node.tag, key_node.value), key_node)
             if first is not key_node:
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key)
                 raise yaml.constructor.ConstructorError(
-                    None, None,
-                    f"{key_node.value[:60]!r} is repeated (first at line {first.start_mark.line + 1})",
+                    None, None, f"{shown[:60]!r} is repeated (first at line {first.start_mark.line + 1})",
                     key_node.start_mark,
                 )  # fmt: skip
-        return node
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]

@@ -328,9 +328,9 @@ _KIND = fold("LoaiDinhDanh").replace(" ", "")
 #: words. A closed list: anything else there (a name or a number a sender put in the wrong member, "Ngoc") is
 #: scrubbed as the applicant's (review of the diff: a pattern of letters let an unaccented name through).
 _KINDS = frozenset({
-    "cccd", "cmnd", "cc", "cmqd", "hochieu", "passport", "ddcn", "sddcn", "mst", "msdn", "gpkd",
-    "cancuoc", "cancuoccongdan", "chungminhnhandan", "dinhdanhcanhan", "sodinhdanhcanhan", "masothue",
-    "masodoanhnghiep", "giayphepkinhdoanh",
+    "cccd", "cmnd", "cmtnd", "cmt", "cmndcu", "cc", "cmqd", "hochieu", "passport", "ddcn", "sddcn", "mst",
+    "msdn", "gpkd", "gks", "cancuoc", "thecancuoc", "cancuoccongdan", "chungminhnhandan", "chungminhthu",
+    "dinhdanhcanhan", "sodinhdanhcanhan", "masothue", "masodoanhnghiep", "giayphepkinhdoanh", "giaykhaisinh",
 })  # fmt: skip
 _SEPARATORS_IN_KIND = re.compile(r"[\s\-_./]+")
 

@@ -43,6 +43,11 @@ _ENDS = frozenset({"end_map", "end_array"})
 _Event = tuple[str, Any]
 
 
+#: Members that make an object a record (a dossier's id), whatever else it holds: a body with ``data`` null
+#: beside one is not an empty batch.
+_RECORD_IDS = frozenset({"mahoso", "idhoso", "mahosokhac"})
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One record as parsed (normally an object); ``index`` counts records in the file from 1."""
@@ -284,11 +289,11 @@ class _Reader:
                 members[key] = built
             except _TooBig as exc:
                 too_big = too_big or exc
-        if has_data or (service and null_data):
+        if has_data or (service and null_data and not any(str(k).casefold() in _RECORD_IDS for k in members)):
             # A body whose ``data`` is null (a service named: a bare record holds no ``service``): an empty
             # batch, as a .NET sender writes one. It was read as one record, the body itself, rejected as "a
             # whole payload body inside an array" (DVCQG review); a bare record with a null ``Data`` member is
-            # a record still (review of the diff).
+            # a record still, and so is one that holds a dossier's id (review of the diff).
             return
         self.index += 1
         if too_big is not None:

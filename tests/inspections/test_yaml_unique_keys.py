@@ -55,8 +55,12 @@ def test_a_repeated_key_is_refused_at_the_repeat_naming_the_first(keys: list[str
     assert str(caught.value.problem).endswith(f"is repeated (first at line {first + 1})")
 
 
-def test_keys_written_alike_are_one_key() -> None:
-    for text in ("1: a\n1: b\n", "2025-01-27: a\n2025-01-27: b\n", "'x': a\n\"x\": b\n"):
+def test_keys_equal_as_the_mapping_compares_them_are_one_key() -> None:
+    """As written or not: ``1`` and ``1.0``, ``on`` and ``true``, ``2025`` and ``2_025`` are one key of the
+    loaded mapping, whose last value won without a word (review of the diff)."""
+    cases = ("1: a\n1.0: b\n", "on: a\ntrue: b\n", "2025: a\n2_025: b\n", "2025-01-27: a\n2025-01-27: b\n",
+             "'x': a\n\"x\": b\n")  # fmt: skip
+    for text in cases:
         repeated = re.escape("is repeated (first at line 1)")
         with pytest.raises(yaml.constructor.ConstructorError, match=repeated):
             _load(text)

@@ -517,7 +517,9 @@ def test_a_reason_quotes_no_name_a_sender_put_in_a_code_or_a_time() -> None:
     assert any("'20251399000000'" in r for r in reasons), reasons
 
 
-@pytest.mark.parametrize("kind", ["CCCD", "CMND", "HOCHIEU", "HO_CHIEU", "Căn cước công dân"])
+@pytest.mark.parametrize(
+    "kind", ["CCCD", "CMND", "CMTND", "CMND-CU", "HOCHIEU", "HO_CHIEU", "Căn cước công dân"]
+)
 def test_the_kind_of_an_identity_document_is_no_applicant_value(kind: str) -> None:
     """DVCQG review of 2026-12-07: ``DinhDanhCHS``'s ``LoaiDinhDanh`` ("CCCD") was scrubbed as a value of the
     applicant's, in every text of the record: a document code "CCCD-BAN-SAO" reached the audit as

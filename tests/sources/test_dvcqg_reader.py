@@ -99,6 +99,8 @@ def test_a_body_whose_data_is_null_is_an_empty_batch() -> None:
     # A bare record with a null "Data" member (no service named) is a record still (review of the diff).
     bare = a | {"Data": None}
     assert records(orjson.dumps(bare)) == [bare]
+    named = {"service": "DongBoHoSoMC", "data": None} | a  # a service named beside a dossier's id: a record
+    assert records(orjson.dumps(named)) == [named]
 
 
 def test_service_names_are_reported() -> None:
