@@ -45,7 +45,7 @@ from dossier_audit.jobs.load_result import LoadProgress, LoadResult
 from dossier_audit.jobs.load_start import refuse_beside_running
 from dossier_audit.jobs.warehouse import load_lines
 from dossier_audit.whole_files import written_whole
-from inspections.files.yaml_marked import MarkedConstruction, UniqueKeys
+from inspections.files.yaml_marked import MarkedConstruction, UniqueKeys, where_and_what
 from schemas.diagnosis import GZIP_MAGIC
 from schemas.pseudonym import Pseudonymiser
 from schemas.validation import Rejection
@@ -89,10 +89,8 @@ def load_units_map(path: Path) -> dict[str, str]:
         raise ImportInputError(f"cannot read --units {path}: {exc.strerror}") from None
     try:
         doc = yaml.load(text.decode("utf-8-sig"), Loader=_UnitsLoader)
-    except yaml.MarkedYAMLError as exc:  # where it stands, without PyYAML's "<unicode string>" and caret
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        said = f"{where}{exc.problem or exc.context or 'not YAML'}"
+    except yaml.MarkedYAMLError as exc:  # where it stands, as a calendar override's reader says it
+        said = where_and_what(exc)
         if isinstance(exc, yaml.constructor.ConstructorError):  # YAML, but a value or a key refused
             raise ImportInputError(f"--units {path}: {said}") from None
         raise ImportInputError(f"--units {path} is not a YAML or JSON mapping: {said}") from None

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from inspections.calendar_days import Confidence, Holiday, HolidayKind, MakeUpDay
-from inspections.files.yaml_marked import MarkedConstruction, UniqueKeys
+from inspections.files.yaml_marked import MarkedConstruction, UniqueKeys, where_and_what
 
 _SAT = 5
 _T = TypeVar("_T")
@@ -201,9 +201,7 @@ def read_yaml(path: Traversable | Path) -> Any:
     try:
         return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        raise CalendarDataError(f"{path}: {where}{e.problem or e.context or 'not YAML'}") from None
+        raise CalendarDataError(f"{path}: {where_and_what(e)}") from None
     except yaml.reader.ReaderError as e:  # a character YAML does not allow (a control character)
         code = e.character if isinstance(e.character, int) else ord(e.character)
         problem = f"character U+{code:04X} at offset {e.position}: {e.reason}"

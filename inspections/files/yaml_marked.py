@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["MarkedConstruction", "UniqueKeys"]
+__all__ = ["MarkedConstruction", "UniqueKeys", "where_and_what"]
 
 
 class MarkedConstruction:
@@ -73,3 +73,11 @@ class UniqueKeys:
                     key_node.start_mark,
                 )  # fmt: skip
         return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+
+def where_and_what(error: yaml.MarkedYAMLError) -> str:
+    """A marked YAML error as one line, "line L, column C: problem", without PyYAML's ``"<unicode string>"``
+    and caret: how the calendar override's and the ``--units`` map's readers say it."""
+    mark = error.problem_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{error.problem or error.context or 'not YAML'}"
