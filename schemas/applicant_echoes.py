@@ -16,15 +16,44 @@ load: the diff review).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from schemas.pseudonym_form import PSEUDONYM as _PSEUDONYM  # never searched, never cut
 
-__all__ = ["documents_without"]
+__all__ = ["documents_without", "echoes_of", "holds_echo", "text_without"]
 
 #: Shorter values are no identifier and would match inside ordinary codes ("GT", "CT01").
 _SHORTEST = 6
 _NUMBER = re.compile(r"\d{8,}")
+
+
+def echoes_of(applicant: str) -> set[str]:
+    """What of an applicant's clear value is hidden where a line repeats it: the whole value (from
+    ``_SHORTEST`` characters) and each identity number in it; nothing for a pseudonym."""
+    value = applicant.strip()
+    if _PSEUDONYM.fullmatch(value):
+        return set()
+    echoes = {value} if len(value) >= _SHORTEST else set()
+    echoes.update(_NUMBER.findall(_PSEUDONYM.sub(" ", value)))
+    return echoes
+
+
+def holds_echo(text: str, applicants: Iterable[str]) -> bool:
+    """Whether ``text`` repeats one of the clear ``applicants`` (an echo outside the pseudonyms it holds)."""
+    outside = _PSEUDONYM.sub(" ", text)
+    return any(echo in outside for applicant in applicants for echo in echoes_of(applicant))
+
+
+def text_without(text: str, applicants: Iterable[str], pseudonymise: Callable[[str], str]) -> str:
+    """``text`` with every echo of the clear ``applicants`` replaced by its pseudonym, the longest first,
+    outside the pseudonyms it holds; ``text`` itself when it holds none. For a rejected line, whose every
+    string may repeat its applicant: a sender that put the id where a list was due (review of 2026-12-07)."""
+    echoes = set().union(*(echoes_of(applicant) for applicant in applicants))
+    outside = _PSEUDONYM.sub(" ", text)
+    found = sorted((e for e in echoes if e in outside), key=lambda e: (-len(e), e))
+    if not found:
+        return text
+    return _replaced(text, [(echo, pseudonymise(echo)) for echo in found])
 
 
 def documents_without(
@@ -33,11 +62,9 @@ def documents_without(
     """``documents`` with the applicant's value (``applicant``, in clear) and each identity number in it
     replaced by their pseudonyms, the longest first, outside the pseudonyms a code holds; ``None`` when no
     item holds any (or ``documents`` is no list, or the applicant is a pseudonym already)."""
-    if not isinstance(documents, list) or not documents or _PSEUDONYM.fullmatch(applicant.strip()):
+    if not isinstance(documents, list) or not documents:
         return None
-    value = applicant.strip()
-    echoes = {value} if len(value) >= _SHORTEST else set()
-    echoes.update(_NUMBER.findall(_PSEUDONYM.sub(" ", value)))
+    echoes = echoes_of(applicant)
     texts = [_PSEUDONYM.sub(" ", item) for item in documents if isinstance(item, str)]
     found = sorted((e for e in echoes if any(e in text for text in texts)), key=lambda e: (-len(e), e))
     if not found:

@@ -20,6 +20,7 @@ import orjson
 import pydantic_core
 from pydantic_core import ErrorDetails
 
+from schemas.applicant_echoes import holds_echo
 from schemas.applicant_names import carries_applicant, is_applicant_key
 from schemas.events import DATA_MODELS, EventType, _Envelope
 from schemas.limits import BOM, INT_MAX, INT_MIN, MAX_DEPTH, count_members, repeated_key
@@ -123,7 +124,7 @@ def diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
     located = [(_strip_tag(e["loc"], tag), e) for e in errors]
     located.sort(key=lambda item: _rank(item[0]))
     loc, first = located[0]
-    code, message = _classify(loc, first)
+    code, message = _classify(loc, first, applicants_in(obj))
     if len(located) > 1:
         others = [loc_path(other_loc) for other_loc, _ in located[1 : 1 + _MAX_OTHERS]]
         more = len(located) - 1
@@ -242,12 +243,17 @@ def loc_path(loc: tuple[int | str, ...]) -> str:
     return "".join(parts) or "(event)"
 
 
-def _classify(loc: tuple[int | str, ...], error: ErrorDetails) -> tuple[str, str]:
+def _classify(
+    loc: tuple[int | str, ...], error: ErrorDetails, applicants: Sequence[str] = ()
+) -> tuple[str, str]:
+    """``applicants``: the record's applicant values; a shown value repeating one is redacted too (a
+    ``documents`` that is the applicant's id rather than a list: review of 2026-12-07)."""
     path = loc_path(loc)
     kind = error["type"]
     value = error.get("input")
     absent = kind == "missing"
-    shown = _REDACTED if any(is_applicant_key(str(part)) for part in loc) else show_value(value)
+    redact = any(is_applicant_key(str(part)) for part in loc) or _repeats(value, applicants)
+    shown = _REDACTED if redact else show_value(value)
     head = str(loc[0]) if loc else ""
     if absent or value is None:
         prefix = head if len(loc) == 1 and head in {*_IDS, "occurred_at", "data"} else "field"
@@ -274,6 +280,42 @@ def _classify(loc: tuple[int | str, ...], error: ErrorDetails) -> tuple[str, str
         return "field.invalid", f"{path}: {shown} is not one of {', '.join(sorted(allowed))}"
     phrase = _PHRASES.get(kind) or f"is invalid ({error['msg']})"
     return "field.invalid", f"{path}: {shown} {phrase}"
+
+
+def applicants_in(record: Any) -> list[str]:
+    """The applicant values of a parsed record, at any depth (iterative): strings, and whole numbers as
+    written (an id sent as a number)."""
+    found: list[str] = []
+    stack = [record]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for name, value in node.items():
+                if not is_applicant_key(str(name)):
+                    stack.append(value)
+                elif isinstance(value, str):
+                    found.append(value)
+                elif type(value) is int and INT_MIN <= value <= INT_MAX:
+                    found.append(str(value))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _repeats(value: Any, applicants: Sequence[str]) -> bool:
+    """Whether a string in ``value`` (at any depth) repeats one of ``applicants``."""
+    if not applicants:
+        return False
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) and holds_echo(node, applicants):
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _is_timestamp(loc: tuple[int | str, ...]) -> bool:

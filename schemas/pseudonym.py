@@ -51,7 +51,7 @@ from typing import Any
 
 import orjson
 
-from schemas.applicant_echoes import documents_without
+from schemas.applicant_echoes import documents_without, text_without
 from schemas.applicant_names import APPLICANT, is_applicant_key
 from schemas.copies import copy_with
 from schemas.dedup import fingerprint
@@ -259,12 +259,15 @@ class Pseudonymiser:
         return documents_without(data.get("documents"), declared, self.pseudonymise)
 
     def _apply(self, event: AnyEvent) -> AnyEvent:
-        """:meth:`apply` for any event: through pydantic's ``model_copy``."""
+        """:meth:`apply` for any event: through pydantic's ``model_copy``. A string of an unknown member
+        that repeats the declared applicant loses the echo as its ``documents`` do (a sender's free-text
+        note quoting the applicant's id: review of 2026-12-07)."""
         if not may_carry_applicant(event):
             return event
         data = event.data
         data_update: dict[str, Any] = {}
         declared = data.__dict__.get(APPLICANT)
+        clear: list[str] = []
         if declared is not None:
             pseudonym = self._any(declared)
             if pseudonym != declared:
@@ -272,37 +275,41 @@ class Pseudonymiser:
             documents = self._documents(data.__dict__, declared)
             if documents is not None:
                 data_update["documents"] = documents
+            clear = _clear_applicants(Members([(APPLICANT, declared)]))
         if data.__pydantic_extra__:
-            self._scrub_members(data.__pydantic_extra__, data_update)
+            self._scrub_members(data.__pydantic_extra__, data_update, clear)
         update: dict[str, Any] = {}
         if event.__pydantic_extra__:
-            self._scrub_members(event.__pydantic_extra__, update)
+            self._scrub_members(event.__pydantic_extra__, update, clear)
         if data_update:
             update["data"] = data.model_copy(update=data_update)
         source = event.source
         if source is not None and source.__pydantic_extra__:  # ``source``'s own members are no applicant
             source_update: dict[str, Any] = {}
-            self._scrub_members(source.__pydantic_extra__, source_update)
+            self._scrub_members(source.__pydantic_extra__, source_update, clear)
             if source_update:
                 update["source"] = source.model_copy(update=source_update)
         return event.model_copy(update=update) if update else event
 
-    def _scrub_members(self, members: dict[str, Any], changed: dict[str, Any]) -> None:
+    def _scrub_members(self, members: dict[str, Any], changed: dict[str, Any], clear: list[str]) -> None:
         """Put the replaced value of each of ``members`` that changes into ``changed``."""
         for name, value in members.items():
-            new = self._any(value) if is_applicant_key(name) else self._scrub(value)
+            new = self._any(value) if is_applicant_key(name) else self._scrub(value, clear)
             if new is not value:  # both return their argument itself when nothing changes
                 changed[name] = new
 
-    def _scrub(self, value: Any) -> Any:
-        """``value`` with applicants inside it pseudonymised; ``value`` itself (same object) if none is."""
+    def _scrub(self, value: Any, clear: list[str]) -> Any:
+        """``value`` with applicants inside it pseudonymised, and the echoes of the ``clear`` ones in its
+        strings; ``value`` itself (same object) if nothing is."""
         if isinstance(value, dict):
             changed: dict[str, Any] = {}
-            self._scrub_members(value, changed)
+            self._scrub_members(value, changed, clear)
             return {**value, **changed} if changed else value
         if isinstance(value, list):
-            items = [self._scrub(item) for item in value]
+            items = [self._scrub(item, clear) for item in value]
             return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
+        if isinstance(value, str) and clear:
+            return text_without(value, clear, self.pseudonymise)
         return value
 
     # -- rejected lines ----------------------------------------------------------------------------------
@@ -317,7 +324,7 @@ class Pseudonymiser:
         members = parse_record(raw)
         if members is not None:
             try:
-                scrubbed, found = self._scrub_tree(members)
+                scrubbed, found = self._scrub_tree(members, _clear_applicants(members))
                 if not found:
                     return raw
                 return dump(scrubbed).encode("utf-8", "surrogatepass")
@@ -325,28 +332,29 @@ class Pseudonymiser:
                 pass
         return self.mask(raw, words)
 
-    def _scrub_tree(self, node: Any) -> tuple[Any, bool]:
-        """(``node`` with applicants pseudonymised, whether any value changed), over all members."""
+    def _scrub_tree(self, node: Any, clear: list[str]) -> tuple[Any, bool]:
+        """(``node`` with applicants pseudonymised, whether any value changed), over all members; every
+        other string loses the echoes of the record's ``clear`` applicants (``applicant_echoes``): in its
+        ``documents`` as :meth:`apply` leaves them, and anywhere else a rejected line may repeat them (a
+        ``documents`` that is no list, a time or a channel holding the id: review of 2026-12-07)."""
         if isinstance(node, Members):
             found = False
             out = Members()
-            clear = [v for name, v in node if is_applicant_key(name) and isinstance(v, str)]
             for name, value in node:
                 if is_applicant_key(name):
                     new = self._any(plain(value))
                     found = found or new != value
                 else:
-                    new, inner = self._scrub_tree(value)
+                    new, inner = self._scrub_tree(value, clear)
                     found = found or inner
-                    for applicant in clear if name == "documents" else ():  # as :meth:`apply` leaves them
-                        hidden = documents_without(new, applicant, self.pseudonymise)
-                        if hidden is not None:
-                            new, found = hidden, True
                 out.append((name, new))
             return out, found
         if isinstance(node, list):
-            results = [self._scrub_tree(item) for item in node]
+            results = [self._scrub_tree(item, clear) for item in node]
             return [new for new, _ in results], any(inner for _, inner in results)
+        if isinstance(node, str) and clear:
+            new = text_without(node, clear, self.pseudonymise)
+            return new, new is not node
         return node, False
 
     def mask(self, raw: bytes, words: frozenset[str] = VOCABULARY) -> bytes:
@@ -398,3 +406,27 @@ _CANNOT_NAME = ("P", "Z", "Sm", "Sc", "Sk")
 
 def _may_name(text: str) -> bool:
     return any(not unicodedata.category(c).startswith(_CANNOT_NAME) for c in text)
+
+
+#: Whole numbers beyond this are no identity number (and ``str`` of a huge one raises).
+_WHOLE = 10**30
+
+
+def _clear_applicants(node: Any) -> list[str]:
+    """The applicant values of a parsed record held in clear, at any depth (iterative: a rejected line may
+    nest deeper than the stack allows): strings, and whole numbers as written (an id sent as a number)."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Members):
+            for name, value in item:
+                if is_applicant_key(name) and isinstance(value, str):
+                    found.append(value)
+                elif is_applicant_key(name) and type(value) is int and -_WHOLE < value < _WHOLE:
+                    found.append(str(value))
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found

@@ -306,3 +306,58 @@ def test_scrubbing_again_changes_nothing() -> None:
     for line in corpus()[::3]:
         once = PSEUDO.scrub_raw(line.encode())
         assert PSEUDO.scrub_raw(once) == once, line
+
+
+def _received(applicant: Any, **data: Any) -> bytes:
+    doc: dict[str, Any] = {
+        "schema_version": 1, "event_id": "e1", "dossier_id": "d1", "type": "received",
+        "occurred_at": "2025-11-03T08:00:00+07:00", "unit_code": "u1",
+        "data": {"procedure_code": "1.004222", "channel": "direct", "due_at": None, "documents": ["CT01"],
+                 "applicant": applicant, **data},
+    }  # fmt: skip
+    return orjson.dumps(doc)
+
+
+_ECHOED = (CITIZEN_ID, NAME, f"{NAME} {CITIZEN_ID}", int(CITIZEN_ID))
+
+
+@pytest.mark.parametrize("applicant", _ECHOED)
+@pytest.mark.parametrize(
+    "where",
+    [
+        lambda echo: {"documents": echo},  # the id where a list is due
+        lambda echo: {"documents": ["CT01", {"x": echo}]},
+        lambda echo: {"documents": ["CT01", [f"GT {echo}"]]},
+        lambda echo: {"channel": echo},
+        lambda echo: {"due_at": echo},
+        lambda echo: {"channel": "fax", "ghi_chu": f"nộp hộ: {echo}"},
+    ],
+)
+def test_a_rejected_line_repeating_its_applicant_elsewhere_shows_it_nowhere(
+    applicant: Any, where: Any
+) -> None:
+    """The stream seat of 2026-12-07: a ``received`` line whose ``documents`` was the applicant's id rather
+    than a list was rejected with the id quoted in its message, and its stored and published line kept it
+    in ``documents``, in ``rejected_events`` and on the dead-letter topic; the applicant member alone was
+    pseudonymised. Every string of a rejected line now loses the echoes of its applicant, and a message
+    never shows a value repeating one."""
+    raw = _received(applicant, **where(str(applicant)))
+    parsed = parse_event(raw)
+    assert isinstance(parsed, Rejection)
+    found = outputs(raw)
+    assert all(not leaks(out) for out in found), found
+    assert "<redacted>" in parsed.message or "ghi_chu" in str(found[0])
+
+
+@pytest.mark.parametrize("applicant", _ECHOED[:3])  # a string: the contract's applicant
+def test_a_valid_event_repeating_its_applicant_in_an_unknown_member_keeps_it_nowhere(
+    applicant: Any,
+) -> None:
+    """The same echo in a sender's own member of a valid event (a free-text note): pseudonymised as in its
+    ``documents``, on every path that stores or publishes the event; idempotent."""
+    raw = _received(applicant, ghi_chu=f"nộp hộ: {applicant}", extra=[{"note": str(applicant)}])
+    parsed = parse_event(raw)
+    assert not isinstance(parsed, Rejection), parsed
+    assert all(not leaks(out) for out in outputs(raw))
+    clean = PSEUDO.apply(parsed)
+    assert PSEUDO.apply(clean) == clean
