@@ -125,6 +125,7 @@ def list_query(params: Any) -> ListQuery:
 def listed_json(result: ListResult) -> dict[str, Any]:
     return {
         "total": result.total,
+        "findings": result.findings,  # of the total: data findings, no violations
         "page": result.page,
         "pages": result.pages,
         "rows": [

@@ -24,6 +24,7 @@ from inspections.audit_error import reported_rules
 from inspections.calendar import WorkingCalendar
 from inspections.cases import (
     DISMISS_REASONS,
+    SETTLED,
     TRANSITIONS,
     CaseAction,
     CaseEvent,
@@ -48,7 +49,7 @@ from warehouse.console_read import (
     ViolationFilter,
     stored_dossier,
     unit_has_violations,
-    violations_page,
+    violations_listing,
 )
 from warehouse.console_users import ConsoleUser, log_read, log_reads, user
 
@@ -221,10 +222,10 @@ class ConsoleService:
             if query.state:
                 where = self._state_filter(where, query.state)
             offset = (query.page - 1) * limit
-            total, rows = violations_page(self.reader, where, offset=offset, limit=limit)
+            total, findings, rows = violations_listing(self.reader, where, offset=offset, limit=limit)
             cases = self.work.cases()
         listed = [ListedViolation(r, cases.get(r.key, CaseState())) for r in rows]
-        return ListResult(total, query.page, max(1, -(-total // limit)), listed)
+        return ListResult(total, query.page, max(1, -(-total // limit)), listed, findings)
 
     def _state_filter(self, where: ViolationFilter, state: str) -> ViolationFilter:
         cases = self.work.cases()
@@ -232,9 +233,12 @@ class ConsoleService:
             worked = frozenset(k for k, c in cases.items() if c.status is not CaseStatus.OPEN)
             return _replace(where, keys=worked, keys_excluded=True)
         chosen = frozenset(k for k, c in cases.items() if c.status.value == state)
-        # A concluded case's violation may be retracted since: listed with its mark (``to_review``).
-        closed_or_concluded = state in (CaseStatus.CLOSED.value, CaseStatus.CONCLUDED.value)
-        return _replace(where, keys=chosen, with_retracted=closed_or_concluded)
+        # A settled case's violation may be retracted since: a closed one by that retraction, a concluded
+        # one listed with its mark (``to_review``), a dismissed one as it was dismissed. Without them here
+        # a dismissed case whose violation the detector retracted was under no state, while the dashboard
+        # counted it (console seat of 2026-12-07).
+        settled = state in {status.value for status in SETTLED}
+        return _replace(where, keys=chosen, with_retracted=settled)
 
     def sync_cases(self) -> Synced:
         """The province-wide sync (the app's timer, ``dossier-audit console --sync-cases``): close the

@@ -46,6 +46,8 @@ _UI: dict[str, tuple[str, str]] = {
     ),
     "dashboard": ("Tổng quan tuần", "Week overview"),
     "violations": ("Vi phạm", "Violations"),
+    # Counted apart on the list: a data finding is no violation (RULES.md v2, amendment 5; console seat).
+    "data_findings": ("Phát hiện dữ liệu", "Data findings"),
     "accounts": ("Tài khoản", "Accounts"),
     "week": ("Tuần", "Week"),
     # The week fields' hint (a pattern mismatch said only "Please match the requested format": review).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inspections.cases import CaseState, CaseStatus
+from inspections.cases import FINAL, CaseState, CaseStatus
 from warehouse.cases import CaseKey
 from warehouse.console_read import StoredDossier, ViolationRow
 
@@ -47,9 +47,9 @@ class ListedViolation:
 
     @property
     def state(self) -> str:
-        """The case's state as the list shows it: closed for a retracted violation, but a concluded case
-        stays concluded (marked ``to_review``: ``inspections.cases``)."""
-        if self.row.state == "retracted" and self.case.status is not CaseStatus.CONCLUDED:
+        """The case's state as the list shows it: closed for a retracted violation, but a final one stays
+        as the team left it: concluded (marked ``to_review``: ``inspections.cases``) or dismissed."""
+        if self.row.state == "retracted" and self.case.status not in FINAL:
             return CaseStatus.CLOSED.value
         return self.case.status.value
 
@@ -60,6 +60,8 @@ class ListResult:
     page: int
     pages: int
     rows: list[ListedViolation]
+    #: Of ``total``, the data findings (no violations: RULES.md v2, amendment 5), which the list counts apart.
+    findings: int = 0
 
 
 @dataclass(slots=True)

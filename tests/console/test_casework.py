@@ -501,3 +501,27 @@ def test_a_citizen_id_is_found_exactly_where_a_run_of_twelve_digits_stands_alone
     runs = re.finditer(r"[0-9]+", text)
     expected = any(len(m[0]) == 12 and _standing_alone(text, m.start(), m.end()) for m in runs)
     assert holds_citizen_id(text) is expected
+
+
+def test_a_dismissed_case_whose_violation_is_retracted_is_listed_as_dismissed(
+    console_world: ConsoleWorld,
+) -> None:
+    """The console seat of 2026-12-07: a dismissed case is final, so a retraction leaves it dismissed; but
+    the list kept retracted violations only under "closed" and "concluded", so that case was under no state
+    (nor in the XLSX), while the dashboard counted it among the dismissed."""
+    insp, csrf = logged_in(console_world, "insp")
+    rows = insp.get("/api/violations", params={"state": "open"}).json()["rows"]
+    row = rows[-1]  # the world is shared: one nobody worked
+    key = (row["dossier_id"], row["rule_id"], row["event_id"])
+    body = {"dossier_id": key[0], "rule_id": key[1], "event_id": key[2], "action": "dismiss",
+            "reason_code": "data_error"}  # fmt: skip
+    assert insp.post("/api/cases/decision", json=body, headers={"X-CSRF-Token": csrf}).status_code == 200
+    set_state(console_world, key, "retracted")
+    console_world.service.sync_cases()
+    listed = insp.get("/api/violations", params={"state": "dismissed", "dossier": key[0]}).json()["rows"]
+    assert [(r["rule_id"], r["event_id"], r["case_state"]) for r in listed if r["rule_id"] == key[1]] == [
+        (key[1], key[2], "dismissed")
+    ]
+    page = html.unescape(insp.get("/violations", params={"state": "dismissed", "dossier": key[0]}).text)
+    assert key[0] in page
+    set_state(console_world, key, "open")  # the world is shared: leave the violation as it was

@@ -4,6 +4,7 @@ unit or rule listed nothing under dropdowns showing "all", which an inspector re
 
 from __future__ import annotations
 
+import html
 import re
 
 from inspections.cases import CaseStatus
@@ -131,3 +132,30 @@ def test_the_week_fields_example_is_the_week_the_dashboard_opens_on(console_worl
     # The data end in November 2025 (the conftest's load): the clock's last week is another.
     clock_week = Week.last_complete(console_world.service.clock())
     assert board[1].startswith("2025-W") and board[1] != str(clock_week)
+
+
+def test_the_list_counts_data_findings_apart_from_violations(console_world: ConsoleWorld) -> None:
+    """The console seat of 2026-12-07: the list said "7 vi phạm" where the dashboard, for the same week,
+    counted 6 violations: the seventh was a data finding, which is no violation (RULES.md v2, amendment 5)."""
+    from tests.console.test_casework import set_state
+
+    wh = console_world.wh
+    (dossier, event_id), *_ = wh.query(
+        "SELECT dossier_id, event_id FROM violations FINAL WHERE rule_id = 'LATE_NO_APOLOGY' "
+        "AND state = 'open' ORDER BY dossier_id LIMIT 1"
+    )
+    wh.execute(
+        "INSERT INTO violations SELECT dossier_id, 'EVENT_AFTER_RETURN', event_id, state, 'finding', 'low', "
+        "unit_code, procedure_code, occurred_at, legal_basis, rulebook_version, evidence, detail, as_of, "
+        "producer, version FROM violations FINAL WHERE rule_id = 'LATE_NO_APOLOGY' AND dossier_id = %(d)s "
+        "AND event_id = %(e)s", {"d": dossier, "e": event_id},
+    )  # fmt: skip
+    try:
+        insp, _ = logged_in(console_world, "insp")
+        api = insp.get("/api/violations", params={"dossier": dossier}).json()
+        assert api["findings"] == 1 and api["total"] == len(api["rows"]) >= 2
+        page = html.unescape(insp.get("/violations", params={"dossier": dossier}).text)
+        count = re.search(r'<p class="count" id="total">([^<]*)</p>', page)
+        assert count is not None and count.group(1) == f"{api['total'] - 1} vi phạm, 1 phát hiện dữ liệu"
+    finally:  # the world is shared: the finding leaves the lists
+        set_state(console_world, (dossier, "EVENT_AFTER_RETURN", event_id), "retracted")

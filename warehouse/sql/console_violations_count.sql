@@ -1,5 +1,6 @@
--- How many violations the console's list filters match (the same conditions as console_violations_page).
-SELECT count()
+-- How many violations the console's list filters match (the same conditions as console_violations_page),
+-- and how many of them are data findings (no violation: the list says them apart).
+SELECT count(), countIf(toString(kind) = 'finding')
 FROM violations FINAL
 WHERE (state = 'open' OR %(with_retracted)s = 1)
   AND toString(kind) != 'not_checkable'
