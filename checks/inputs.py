@@ -17,6 +17,7 @@ from checks.scope import Scope
 from inspections.catalogue import Catalogue
 from inspections.metrics import period_as_of
 from inspections.rulebook import Rulebooks
+from inspections.timeunits import VN_TZ
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.load_runs import recorded_runs
 from warehouse.queries import load_sql
@@ -110,13 +111,18 @@ class Inputs:
     @cached_property
     def dossiers(self) -> Any:
         """The dossier projection: the dossiers the week's form counts (``scope``; all for the whole
-        warehouse)."""
-        return self._frame(
+        warehouse). ``received_on`` and ``due_on``: the dates of ``received_at`` and ``due_at`` in
+        Vietnam's time, which the rulebook compares ("comparing calendar dates in Asia/Ho_Chi_Minh")."""
+        frame = self._frame(
             "quality_dossiers",
             ["dossier_id", "unit_code", "procedure_code", "channel", "received_at", "due_at", "end_type",
              "end_at"],
             ["received_at", "due_at", "end_at"],
         )  # fmt: skip
+        for column, day in (("received_at", "received_on"), ("due_at", "due_on")):
+            local = frame[column].dt.tz_localize(UTC).dt.tz_convert(VN_TZ)
+            frame[day] = local.dt.normalize().dt.tz_localize(None)
+        return frame
 
     @cached_property
     def dossier_ends(self) -> Any:

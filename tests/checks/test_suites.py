@@ -205,7 +205,7 @@ def test_due_date_before_reception(platform, wh, loader):
     events = clean_events()
     events[0] = events[0].model_copy(
         update={
-            "data": events[0].data.model_copy(update={"due_at": events[0].occurred_at - timedelta(hours=1)})
+            "data": events[0].data.model_copy(update={"due_at": events[0].occurred_at - timedelta(days=1)})
         }
     )
     loader.load(events)
@@ -222,6 +222,31 @@ def test_due_date_before_reception(platform, wh, loader):
     assert result.details["examples"][0]["dossier_id"] == events[0].dossier_id
 
 
+@pytest.mark.parametrize(
+    ("due", "passes"),
+    [
+        (lambda received: received.replace(hour=0, minute=0, second=0), True),  # the day, as a date
+        (lambda received: received.replace(hour=0, minute=0, second=0) - timedelta(seconds=1), False),
+    ],
+)
+def test_an_appointment_on_the_day_of_reception_is_not_before_it(platform, wh, loader, due, passes):
+    """The Dagster seat of 2026-12-07: the check compared instants, so a same-day procedure's appointment
+    sent as its date (00:00 of the day of receipt, in Vietnam's time) for a dossier received at 08:00
+    failed the week's data, blocking its reports; the rulebook compares dates (RULES.md, "comparing
+    calendar dates in Asia/Ho_Chi_Minh"). A second before that day is still the day before."""
+    events = clean_events()
+    received = events[0].occurred_at.astimezone(VN_TZ)
+    assert received.hour >= 1  # received after midnight: its day's 00:00 is an earlier instant
+    events[0] = events[0].model_copy(
+        update={"data": events[0].data.model_copy(update={"due_at": due(received)})}
+    )
+    loader.load(events)
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
+        "dossiers.due_at is not before received_at"
+    ]
+    assert (result.success, result.unexpected_count) == (passes, 0 if passes else 1)
+
+
 def test_a_weeks_dossier_checks_cover_every_dossier_its_form_counts(platform, wh, loader):
     """A dossier received the week before with a due date before its receipt, resolved in this week,
     changes this week's figures; this week's blocking check passed, judging only the dossiers received in
@@ -230,11 +255,11 @@ def test_a_weeks_dossier_checks_cover_every_dossier_its_form_counts(platform, wh
     events = clean_events()
     bad = dossier(8, "2025-10-29")  # W44, due before its receipt, processed and returned in W45
     bad[0] = bad[0].model_copy(update={"data": bad[0].data.model_copy(
-        update={"due_at": bad[0].occurred_at - timedelta(hours=1)})})  # fmt: skip
+        update={"due_at": bad[0].occurred_at - timedelta(days=1)})})  # fmt: skip
     bad[1:] = [e.model_copy(update={"occurred_at": e.occurred_at + timedelta(days=7)}) for e in bad[1:]]
     ended = dossier(9, "2025-10-28")  # W44, ended in W44 with the same defect: not W45's
     ended[0] = ended[0].model_copy(update={"data": ended[0].data.model_copy(
-        update={"due_at": ended[0].occurred_at - timedelta(hours=1)})})  # fmt: skip
+        update={"due_at": ended[0].occurred_at - timedelta(days=1)})})  # fmt: skip
     loader.load([*events, *bad, *ended])
     result = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[
         "dossiers.due_at is not before received_at"
