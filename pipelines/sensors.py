@@ -123,10 +123,14 @@ GROUP BY unit_code, monday
 """
 
 
-def dead_letter_alerts(wh: Warehouse, cursor: AlertCursor, least: int = 1) -> list[Alert]:
+def dead_letter_alerts(wh: Warehouse, cursor: AlertCursor, now: datetime, least: int = 1) -> list[Alert]:
     """An alert when ``rejected_events`` holds at least ``least`` more rows than at the last alert (the
     first tick only sets the baseline: what was there before the sensor ran is history, not news), naming
-    the reasons of the rows added. Updates ``cursor``."""
+    the reasons of the rows added. Updates ``cursor``.
+
+    Its run key holds the tick's time (``now``): Dagster starts one run per run key, ever, and a key of the
+    count alone came again once rows were deleted (a new baseline) and the table grew back to a count
+    already alerted, whose alert was then dropped without a word (Dagster seat of 2026-12-07)."""
     ((count,),) = wh.query("SELECT count() FROM rejected_events FINAL")
     count = int(count)
     previous = cursor.dead_letters
@@ -146,7 +150,7 @@ def dead_letter_alerts(wh: Warehouse, cursor: AlertCursor, least: int = 1) -> li
     top = ", ".join(f"{code} ×{n}" for code, n in reasons)
     return [
         Alert(
-            f"dead_letters:{count}",
+            f"dead_letters:{count}:{now.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%f}",
             "dead_letters",
             f"Dead letters grew by {grown} (from {previous} to {count}); their most common reasons: {top}. "
             "Read them with: SELECT * FROM rejected_events FINAL ORDER BY rejected_at DESC",
@@ -257,7 +261,7 @@ def evaluate_alerts(
     wh: Warehouse, thresholds: AlertThresholds, now: datetime, cursor: AlertCursor
 ) -> list[Alert]:
     """Every alert due at ``now``; ``cursor`` is updated in place."""
-    letters = dead_letter_alerts(wh, cursor, thresholds.dead_letters_min)
+    letters = dead_letter_alerts(wh, cursor, now, thresholds.dead_letters_min)
     return [
         *letters, *violation_jump_alerts(wh, thresholds, now, cursor), *failed_data_alerts(wh, now),
         *final_figures_alerts(wh, now, cursor.figures),

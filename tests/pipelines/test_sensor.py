@@ -237,6 +237,25 @@ def test_dead_letters_alert_past_a_threshold_naming_what_just_arrived(province_u
     assert "field.missing ×3, type.unknown ×2" in alert.message and "json.invalid" not in alert.message
 
 
+def test_dead_letters_growing_back_to_a_count_already_alerted_alert_again(province_url):
+    """The Dagster seat of 2026-12-07: the run key was the count alone, and Dagster starts one run per run
+    key, ever: rows deleted (a new baseline), then as many new ones as before, gave the alert a key already
+    used, which Dagster would skip without a word."""
+    with open_warehouse(province_url) as wh:
+        cursor = AlertCursor()
+        thresholds = AlertThresholds()
+        evaluate_alerts(wh, thresholds, NOW, cursor)  # the baseline
+        add_dead_letters(wh, 3, start=500)
+        (first,) = [a for a in evaluate_alerts(wh, thresholds, NOW, cursor) if a.kind == "dead_letters"]
+        wh.execute("ALTER TABLE rejected_events DELETE WHERE source_offset >= 500 SETTINGS mutations_sync=1")
+        evaluate_alerts(wh, thresholds, NOW + timedelta(minutes=1), cursor)  # fewer rows: a new baseline
+        add_dead_letters(wh, 3, start=600, reason="field.missing")
+        later = NOW + timedelta(minutes=2)
+        (second,) = [a for a in evaluate_alerts(wh, thresholds, later, cursor) if a.kind == "dead_letters"]
+    assert first.figures["current"] == second.figures["current"] and first.key != second.key
+    assert "field.missing ×3" in second.message
+
+
 def test_a_tick_failing_half_way_leaves_what_it_counted_to_the_next(province_url, monkeypatch):
     """A tick that counted the dead letters' growth, then could not read the rest, kept the moved baseline:
     the growth was never alerted (review of the diff)."""
