@@ -9,7 +9,15 @@ import typer
 
 from bootstrap.settings import load_settings
 from dossier_audit.cli.app import app
-from dossier_audit.cli.common import CataloguePath, UsageError, err, fail, guarded, platform_for
+from dossier_audit.cli.common import (
+    CataloguePath,
+    UsageError,
+    err,
+    fail,
+    guarded,
+    platform_for,
+    stream_failure,
+)
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.cli.instants import parse_instant
 
@@ -43,6 +51,7 @@ def run(
     """The main job: the bundled sample province (or your events) through Kafka, the detector, the
     warehouse and Dagster into reports under ./reports/, with a summary."""
     from dossier_audit.jobs.main import MainJobError, main_job
+    from streams.kafka import StreamError
 
     def go() -> Any:
         settings = load_settings(
@@ -64,6 +73,8 @@ def run(
                 return main_job(settings, events=path, as_of=instant, console=err)
         except MainJobError as exc:  # a stage failed (not a usage error): exit 1
             raise fail(str(exc), 1) from None
+        except StreamError as exc:  # e.g. --bootstrap-servers that never answer: exit 2, as for ingest
+            raise stream_failure(exc) from None
 
     guarded(go)
 

@@ -833,3 +833,16 @@ def test_a_session_timeout_outside_its_range_is_one_line(command: str, value: st
     """``inf`` and ``nan`` passed the option's floor and crashed the workers with tracebacks (review)."""
     line = one_error_line(cli("worker", command, "--session-timeout", value))
     assert "--session-timeout" in line
+
+
+def test_the_main_job_given_a_kafka_that_never_answers_says_so_in_one_line(tmp_path: Path) -> None:
+    """The CLI seat of 2026-12-07: ``run --bootstrap-servers`` with a server that does not answer printed
+    a traceback ending in ``BrokersUnreachable`` and exited 1; ``ingest`` says it in one line, exit 2."""
+    done = run(
+        "run", "--events", str(EXAMPLES), "--workdir", str(tmp_path / "w"), "--reports", str(tmp_path / "r"),
+        "--bootstrap-servers", f"127.0.0.1:{_closed_port()}",
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "127.0.0.1" in last, done.stderr
