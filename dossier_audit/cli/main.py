@@ -45,6 +45,8 @@ def main() -> None:
             try:
                 app()
             except SystemExit as end:  # how every command ends: what is buffered fails here, not at exit
+                if _broken_pipe(end):
+                    raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE)) from None
                 sys.stdout.flush()
                 code = exit_code(end.code)  # 130 for a stop whose interrupt was lost in a clean-up
                 if code == 130 and (line := stop_line()) is not None:
@@ -74,6 +76,15 @@ def main() -> None:
 
 #: Write errors that say the output has no room (a full disk or quota, a file past its size limit).
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _broken_pipe(end: SystemExit) -> bool:
+    """Whether Typer ended the command for a reader that closed standard output (``… | head``): it turns
+    that ``EPIPE`` into exit 1 itself, silently, before :func:`main`'s own ``BrokenPipeError`` clause can
+    make it exit 0 as for every command (CLI seat of 2026-12-07: exit 1 under ``set -o pipefail``, and for
+    ``validate`` the code of "lines rejected")."""
+    cause = end.__context__
+    return end.code == 1 and isinstance(cause, OSError) and cause.errno == errno.EPIPE
 
 
 def _stdout_to_null() -> None:
