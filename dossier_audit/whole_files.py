@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+#: Of the target's name, the bytes the hidden file's keeps: 255 less a dot, a dot and 12 hex digits, ".part".
+_KEPT = 255 - 19
+
 
 def _create_beside(path: Path, made: list[Path]) -> int:
     """A new hidden file beside ``path``, created with the mode any new file gets (0666 less the umask;
@@ -19,8 +22,11 @@ def _create_beside(path: Path, made: list[Path]) -> int:
     the embedded engine's threads). Its name is in ``made`` before it exists: a Ctrl-C (or a SIGTERM or
     SIGHUP raised as one) just after it is created still finds it to delete (a part file stayed behind
     when the signal came between its creation and the caller's clean-up: seen under load)."""
+    # A name is at most 255 bytes on the file systems we meet: the target's own, less what the hidden one
+    # adds, or a valid long --out name was refused as "File name too long" (CLI seat of 2026-12-07).
+    stem = os.fsencode(path.name)[:_KEPT]
     for _ in range(100):
-        made.append(path.parent / f".{path.name}.{secrets.token_hex(6)}.part")
+        made.append(path.parent / os.fsdecode(b"." + stem + b"." + secrets.token_hex(6).encode() + b".part"))
         try:
             return os.open(made[-1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:  # another's file: never ours to delete

@@ -110,3 +110,14 @@ def test_a_file_written_whole_without_overwriting_never_replaces_one(tmp_path: P
     umask = os.umask(0)
     os.umask(umask)
     assert fresh.read_bytes() == b"new" and fresh.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("name", ["a" * 251 + ".xes", "ạ" * 80 + ".xes", "b" * 236 + ".x"])
+def test_a_name_as_long_as_the_file_system_takes_is_written(tmp_path: Path, name: str) -> None:
+    """The CLI seat of 2026-12-07: the hidden file beside the target is its name plus 19 bytes, so a valid
+    name of 237 to 255 bytes was refused ("File name too long"). The hidden one keeps what fits."""
+    path = tmp_path / name
+    assert len(os.fsencode(name)) <= 255
+    with written_whole(path) as out:
+        out.write(b"whole")
+    assert path.read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == [name]
