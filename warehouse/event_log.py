@@ -89,3 +89,9 @@ def _one_per_id(events: Iterable[AnyEvent]) -> list[AnyEvent]:
             seen.add(event.event_id)
             out.append(event)
     return out
+
+
+def shared_event_ids(wh: Warehouse) -> frozenset[str]:
+    """The event ids the warehouse holds under more than one dossier: an OCEL log, whose event ids must be
+    unique, would give two events one id, and a reader keeps one (CLI seat of 2026-12-07)."""
+    return frozenset(event_id for (event_id,) in wh.query(load_sql("event_log_shared_ids")))

@@ -51,6 +51,7 @@ from dossier_audit.jobs.exporter import (
     file_logs,
     log_format,
     output,
+    qualify_shared_ids,
     warehouse_logs,
     write_log,
 )
@@ -194,6 +195,15 @@ def _from_warehouse(
         known_stored_unit(wh, platform.catalogue, unit)
         warn_unfinished_loads(wh, "the events it was loading may be missing from this export")
         form = log_format(fmt, platform.catalogue, lang or platform.settings.lang)
+        shared = qualify_shared_ids(form, wh)
+        if shared:
+            err.print(
+                f"warning: {len(shared)} event id(s) are stored under more than one dossier (e.g. "
+                f"{min(shared)!r}; EVENTS.md makes an id unique): their events' OCEL ids are written "
+                "<event_id>#<dossier_id>; see docs/operators-guide.md, 'an event id reused by another "
+                "dossier'",
+                highlight=False, markup=False,
+            )  # fmt: skip
         with _writing(out) as (stream, spool):
             run.counts = write_log(form, stream, warehouse_logs(wh, selection, run, form.render), spool)
     return run

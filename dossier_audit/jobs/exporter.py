@@ -58,7 +58,7 @@ from reporting.exports.ocel import Ocel
 from reporting.exports.xes import Xes
 from schemas.events import AnyEvent
 from warehouse.base import Warehouse
-from warehouse.event_log import stored_event_log
+from warehouse.event_log import shared_event_ids, stored_event_log
 
 FORMATS = ("xes", "ocel")
 #: Renders one dossier in a format (``Xes.render``, ``Ocel.render``).
@@ -139,6 +139,15 @@ def warehouse_logs(wh: Warehouse, selection: Selection, run: ExportRun, render: 
         run.units.add(log.unit_code)
         if selection.keeps(log):
             yield render(log)
+
+
+def qualify_shared_ids(form: Xes | Ocel, wh: Warehouse) -> frozenset[str]:
+    """For an OCEL log from the warehouse, the event ids it holds under more than one dossier, which the log
+    writes qualified by their dossier (``Ocel.shared_ids``); none for XES, whose events need no unique id."""
+    if not isinstance(form, Ocel):
+        return frozenset()
+    form.shared_ids = shared_event_ids(wh)
+    return form.shared_ids
 
 
 def log_format(fmt: str, catalogue: Catalogue, lang: str) -> Xes | Ocel:

@@ -112,6 +112,10 @@ class Ocel:
         self.lang = lang
         self.texts = Texts(lang)
         self.activities = activity_names(lang)
+        #: Event ids held under more than one dossier (a warehouse's: ``warehouse.event_log
+        #: .shared_event_ids``); their events' ids are written ``<event_id>#<dossier_id>``, as OCEL's must be
+        #: unique: a reader kept one of two events of one id, and its dossier lost it.
+        self.shared_ids: frozenset[str] = frozenset()
 
     def render(self, dossier: DossierLog) -> Rendered:
         """The dossier's events, its object and its notices (pure: any process may render)."""
@@ -136,7 +140,11 @@ class Ocel:
             chunks.append(
                 json_bytes(
                     {
-                        "id": event.event_id,
+                        "id": (
+                            f"{event.event_id}#{dossier.dossier_id}"
+                            if event.event_id in self.shared_ids
+                            else event.event_id
+                        ),
                         "type": activities[event.type],
                         "time": event.occurred_at.isoformat(),
                         "attributes": [{"name": k, "value": _string(v)} for k, v in event.attributes],

@@ -22,6 +22,7 @@ from reporting.exports.model import activity_names
 from tests.exports.conftest import AS_OF, cli, ok, read_xes
 
 XES = "{http://www.xes-standard.org/}"
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "contract" / "examples.jsonl"
 
 
 def started(province: Path) -> dict[str, tuple[date, str]]:
@@ -252,3 +253,32 @@ def test_inferred_events_say_so_and_unknown_fields_are_left_out(tmp_path: Path) 
     assert attributes["e2"]["reason_given"] == "false" and "reason_given" not in attributes["e4"]
     declared = {t["name"]: {a["name"] for a in t["attributes"]} for t in ocel["eventTypes"]}
     assert all("inferred" in names for names in declared.values())
+
+
+def test_an_event_id_stored_under_two_dossiers_gives_two_ocel_events(tmp_path: Path) -> None:
+    """The CLI seat of 2026-12-07: two loads stored one event id under two dossiers (a known limit of the
+    stream path and of separate loads: docs/operators-guide.md), and the OCEL export wrote both events with
+    that id; PM4Py kept one, and its dossier lost its receipt. Their ids are qualified by their dossier, and
+    the command says so in one warning line; an id used once is written as it is."""
+    from tests.exports.conftest import read_ocel
+
+    sample = [orjson.loads(line) for line in EXAMPLES.read_bytes().splitlines()]
+    received = next(e for e in sample if e["type"] == "received")
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_bytes(orjson.dumps({**received, "event_id": "X-1", "dossier_id": "DA"}) + b"\n")
+    reused = orjson.dumps({**received, "event_id": "X-1", "dossier_id": "DB"})
+    alone = orjson.dumps({**received, "event_id": "X-2", "dossier_id": "DC"})
+    second.write_bytes(reused + b"\n" + alone + b"\n")
+    url = f"chdb://{tmp_path / 'wh'}"
+    ok(cli("warehouse", "init", "--warehouse", url))
+    for path in (first, second):
+        ok(cli("warehouse", "load", str(path), "--warehouse", url, "--as-of", AS_OF))
+    out = tmp_path / "log.jsonocel"
+    said = ok(cli("export", "ocel", "--warehouse", url, "--out", str(out))).stderr
+    assert "warning: 1 event id(s) are stored under more than one dossier (e.g. 'X-1'" in said
+    ids = [event["id"] for event in orjson.loads(out.read_bytes())["events"]]
+    assert sorted(ids) == ["X-1#DA", "X-1#DB", "X-2"]
+    ocel = read_ocel(out)
+    assert len(ocel.events) == 3
+    related = ocel.relations[ocel.relations["ocel:qualifier"] == "dossier"]
+    assert sorted(related["ocel:oid"]) == ["dossier:DA", "dossier:DB", "dossier:DC"]
