@@ -27,6 +27,10 @@ from streams.kafka import KafkaConfig
 from streams.observability import WorkerMetrics
 from streams.watermark import from_us
 
+#: The largest record the detector writes (a dossier's state: its events' raw lines), and so the producer's
+#: request limit and its state changelog's ``max.message.bytes``.
+STATE_RECORD_BYTES = 8 << 20
+
 __all__ = ["DetectorApp", "make_app", "run_detector"]
 
 
@@ -84,7 +88,7 @@ def make_app(
         consumer_max_fetch_size=4 << 20,
         producer_linger=0.005,
         producer_max_batch_size=1 << 20,
-        producer_max_request_size=8 << 20,
+        producer_max_request_size=STATE_RECORD_BYTES,
         stream_recovery_delay=0.0,
         worker_redirect_stdouts=False,
     )
@@ -101,9 +105,14 @@ def make_app(
         key_serializer="raw", value_serializer="raw",
     )  # fmt: skip
     n = topics.partitions
+    # A dossier's state holds its events' raw lines (128 KiB each at most): its changelog takes records up
+    # to the producer's request limit, where a broker's default (about 1 MiB) refused a state of nine long
+    # events and stopped the partition for good (stream seat of 2026-12-07). Set when Faust creates the
+    # topic; an existing one is altered by hand (docs/operators-guide.md).
     detector.dossier_table = app.Table(
-        "dossiers", key_type=bytes, value_type=bytes, partitions=n, recovery_buffer_size=10_000
-    )
+        "dossiers", key_type=bytes, value_type=bytes, partitions=n, recovery_buffer_size=10_000,
+        extra_topic_configs={"max.message.bytes": str(STATE_RECORD_BYTES)},
+    )  # fmt: skip
     detector.partition_table = app.Table("partitions", key_type=bytes, value_type=bytes, partitions=n)
     detector.dossier_table.on_recover(detector.on_recovered)
     detector.partition_table.on_recover(_noop)

@@ -372,3 +372,31 @@ def test_not_checkable_records_are_published_as_they_are_and_time_never_turns_th
     # What the worker publishes and the sink reads back keeps the kind.
     message = ViolationMessage("open", at, "detector", 1, late_no_apology.violation())
     assert ViolationMessage.decode(message.encode()).violation["kind"] == "not_checkable"
+
+
+def test_the_state_changelog_takes_records_as_large_as_the_producer_sends(tmp_path):
+    """The stream seat of 2026-12-07: a dossier's state holds its events' raw lines; nine valid events of
+    125 KB made a state record of 1.13 MB, which a broker's default ``max.message.bytes`` (about 1 MiB)
+    refuses, stopping the worker, and every later owner of the partition, for good. The state changelog is
+    created taking records up to the producer's request limit."""
+    import asyncio
+
+    from bootstrap.platform import Platform, detector_options
+    from bootstrap.settings import load_settings
+    from schemas.lines import MAX_LINE_BYTES
+    from streams.detector.app import STATE_RECORD_BYTES, make_app
+
+    settings = load_settings(workdir=tmp_path, bootstrap_servers="127.0.0.1:1")
+    platform = Platform(settings)
+    app = make_app(
+        platform.kafka, detector_options(settings), platform.auditor, platform.pseudonymiser.scrub_raw
+    )
+    topic = app.detector.dossier_table.changelog_topic
+    assert int(topic.config["max.message.bytes"]) == STATE_RECORD_BYTES
+    assert app.conf.producer_max_request_size == STATE_RECORD_BYTES >= 32 * MAX_LINE_BYTES
+
+    async def create() -> int:  # as the worker makes it, inside a running loop; nothing connects here
+        producer = app.producer._new_producer()
+        return int(producer._max_request_size)
+
+    assert asyncio.run(create()) == STATE_RECORD_BYTES
