@@ -20,7 +20,7 @@ import orjson
 import pydantic_core
 from pydantic_core import ErrorDetails
 
-from schemas.applicant_echoes import holds_echo
+from schemas.applicant_echoes import Echoes, applicant_values, as_text
 from schemas.applicant_names import carries_applicant, is_applicant_key
 from schemas.events import DATA_MODELS, EventType, _Envelope
 from schemas.limits import BOM, INT_MAX, INT_MIN, MAX_DEPTH, count_members, repeated_key
@@ -108,6 +108,9 @@ def diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
         return "json.invalid", f"the line is not valid JSON: {exc}"
     if not isinstance(obj, dict):
         return "json.not_object", f"the line is JSON {_kind(obj)}, not an object"
+    # A value repeating the line's applicant is never shown (reviews of 2026-12-07: the id sent where a list,
+    # a time, a type was due was quoted in the message, published and stored).
+    echoes = Echoes(applicant_values(obj))
     # A repeated key first: which of its values the errors below are about is a guess. The other limits
     # are not looked for: the line is rejected anyway, and a field's own error says more.
     repeated = repeated_key(raw, count_members(obj))
@@ -115,8 +118,9 @@ def diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
         # A fragment of a split record (an object with no envelope name) may come from inside an
         # applicant: its keys are not quoted, as ``scrub_raw`` masks all of it.
         fragment = _ENVELOPE.isdisjoint(obj)
-        return "json.duplicate_key", repeated_message(*repeated, redact=fragment)
-    envelope = _check_envelope(obj)
+        redact = fragment or _repeats(repeated[1], echoes)
+        return "json.duplicate_key", repeated_message(*repeated, redact=redact)
+    envelope = _check_envelope(obj, echoes)
     if envelope is not None:
         return envelope
     tag = obj["type"]
@@ -124,9 +128,9 @@ def diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
     located = [(_strip_tag(e["loc"], tag), e) for e in errors]
     located.sort(key=lambda item: _rank(item[0]))
     loc, first = located[0]
-    code, message = _classify(loc, first, applicants_in(obj))
+    code, message = _classify(loc, first, echoes)
     if len(located) > 1:
-        others = [loc_path(other_loc) for other_loc, _ in located[1 : 1 + _MAX_OTHERS]]
+        others = [_path(other_loc, echoes) for other_loc, _ in located[1 : 1 + _MAX_OTHERS]]
         more = len(located) - 1
         message += f" (and {more} more error{'s' if more > 1 else ''}: {', '.join(others)}"
         message += ", ...)" if more > _MAX_OTHERS else ")"
@@ -198,20 +202,22 @@ def _loads(raw: bytes) -> Any:
     return pydantic_core.from_json(raw)
 
 
-def _check_envelope(obj: dict[str, Any]) -> tuple[str, str] | None:
+def _check_envelope(obj: dict[str, Any], echoes: Echoes) -> tuple[str, str] | None:
     """The two fields that decide how the rest is read: a bad one makes other errors meaningless."""
     version = obj.get("schema_version")
     if version is None:
         return "schema_version.missing", "schema_version: required field is missing"
     if type(version) is not int or version != 1:
+        shown = _REDACTED if _repeats(version, echoes) else show_value(version)
         return "schema_version.unsupported", (
-            f"schema_version: {show_value(version)} is not supported; only the integer 1 is"
+            f"schema_version: {shown} is not supported; only the integer 1 is"
         )
     kind = obj.get("type")
     if kind is None:
         return "type.missing", "type: required field is missing"
     if not isinstance(kind, str) or kind not in _TYPE_VALUES:
-        return "type.unknown", f"type: {show_value(kind)} is not one of {_TYPES}"
+        shown = _REDACTED if _repeats(kind, echoes) else show_value(kind)
+        return "type.unknown", f"type: {shown} is not one of {_TYPES}"
     return None
 
 
@@ -244,15 +250,15 @@ def loc_path(loc: tuple[int | str, ...]) -> str:
 
 
 def _classify(
-    loc: tuple[int | str, ...], error: ErrorDetails, applicants: Sequence[str] = ()
+    loc: tuple[int | str, ...], error: ErrorDetails, echoes: Echoes | None = None
 ) -> tuple[str, str]:
-    """``applicants``: the record's applicant values; a shown value repeating one is redacted too (a
-    ``documents`` that is the applicant's id rather than a list: review of 2026-12-07)."""
-    path = loc_path(loc)
+    """``echoes``: of the record's applicants; a shown value, or a member name on the path, repeating one
+    is redacted too (a ``documents`` that is the applicant's id rather than a list: reviews of 2026-12-07)."""
+    path = _path(loc, echoes)
     kind = error["type"]
     value = error.get("input")
     absent = kind == "missing"
-    redact = any(is_applicant_key(str(part)) for part in loc) or _repeats(value, applicants)
+    redact = any(is_applicant_key(str(part)) for part in loc) or _repeats(value, echoes)
     shown = _REDACTED if redact else show_value(value)
     head = str(loc[0]) if loc else ""
     if absent or value is None:
@@ -282,40 +288,29 @@ def _classify(
     return "field.invalid", f"{path}: {shown} {phrase}"
 
 
-def applicants_in(record: Any) -> list[str]:
-    """The applicant values of a parsed record, at any depth (iterative): strings, and whole numbers as
-    written (an id sent as a number)."""
-    found: list[str] = []
-    stack = [record]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for name, value in node.items():
-                if not is_applicant_key(str(name)):
-                    stack.append(value)
-                elif isinstance(value, str):
-                    found.append(value)
-                elif type(value) is int and INT_MIN <= value <= INT_MAX:
-                    found.append(str(value))
-        elif isinstance(node, list):
-            stack.extend(node)
-    return found
-
-
-def _repeats(value: Any, applicants: Sequence[str]) -> bool:
-    """Whether a string in ``value`` (at any depth) repeats one of ``applicants``."""
-    if not applicants:
+def _repeats(value: Any, echoes: Echoes | None) -> bool:
+    """Whether a string, number or member name in ``value`` (at any depth) repeats an applicant."""
+    if not echoes:
         return False
     stack = [value]
     while stack:
         node = stack.pop()
-        if isinstance(node, str) and holds_echo(node, applicants):
-            return True
         if isinstance(node, dict):
+            stack.extend(node.keys())
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+        elif (text := as_text(node)) is not None and echoes.held_by(text):
+            return True
     return False
+
+
+def _path(loc: tuple[int | str, ...], echoes: Echoes | None) -> str:
+    """:func:`loc_path`, a member name repeating an applicant redacted (not in a hostile line's overflow,
+    whose shown values are all redacted instead)."""
+    if echoes and not echoes.overflow:
+        loc = tuple(_REDACTED if isinstance(p, str) and echoes.held_by(p) else p for p in loc)
+    return loc_path(loc)
 
 
 def _is_timestamp(loc: tuple[int | str, ...]) -> bool:

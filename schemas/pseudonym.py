@@ -51,7 +51,7 @@ from typing import Any
 
 import orjson
 
-from schemas.applicant_echoes import documents_without, text_without
+from schemas.applicant_echoes import Echoes, applicant_values, as_text, documents_without
 from schemas.applicant_names import APPLICANT, is_applicant_key
 from schemas.copies import copy_with
 from schemas.dedup import fingerprint
@@ -267,7 +267,6 @@ class Pseudonymiser:
         data = event.data
         data_update: dict[str, Any] = {}
         declared = data.__dict__.get(APPLICANT)
-        clear: list[str] = []
         if declared is not None:
             pseudonym = self._any(declared)
             if pseudonym != declared:
@@ -275,41 +274,48 @@ class Pseudonymiser:
             documents = self._documents(data.__dict__, declared)
             if documents is not None:
                 data_update["documents"] = documents
-            clear = _clear_applicants(Members([(APPLICANT, declared)]))
+        source = event.source
+        held = (event.__pydantic_extra__, data.__pydantic_extra__, source and source.__pydantic_extra__)
+        extras = [members for members in held if members]
+        clear = [text] if (text := as_text(declared)) is not None else []
+        for members in extras:
+            clear += applicant_values(members)
+        echoes = Echoes(clear)
         if data.__pydantic_extra__:
-            self._scrub_members(data.__pydantic_extra__, data_update, clear)
+            self._scrub_members(data.__pydantic_extra__, data_update, echoes)
         update: dict[str, Any] = {}
         if event.__pydantic_extra__:
-            self._scrub_members(event.__pydantic_extra__, update, clear)
+            self._scrub_members(event.__pydantic_extra__, update, echoes)
         if data_update:
             update["data"] = data.model_copy(update=data_update)
-        source = event.source
         if source is not None and source.__pydantic_extra__:  # ``source``'s own members are no applicant
             source_update: dict[str, Any] = {}
-            self._scrub_members(source.__pydantic_extra__, source_update, clear)
+            self._scrub_members(source.__pydantic_extra__, source_update, echoes)
             if source_update:
                 update["source"] = source.model_copy(update=source_update)
         return event.model_copy(update=update) if update else event
 
-    def _scrub_members(self, members: dict[str, Any], changed: dict[str, Any], clear: list[str]) -> None:
+    def _scrub_members(self, members: dict[str, Any], changed: dict[str, Any], echoes: Echoes) -> None:
         """Put the replaced value of each of ``members`` that changes into ``changed``."""
         for name, value in members.items():
-            new = self._any(value) if is_applicant_key(name) else self._scrub(value, clear)
+            new = self._any(value) if is_applicant_key(name) else self._scrub(value, echoes)
             if new is not value:  # both return their argument itself when nothing changes
                 changed[name] = new
 
-    def _scrub(self, value: Any, clear: list[str]) -> Any:
-        """``value`` with applicants inside it pseudonymised, and the echoes of the ``clear`` ones in its
-        strings; ``value`` itself (same object) if nothing is."""
+    def _scrub(self, value: Any, echoes: Echoes) -> Any:
+        """``value`` with applicants inside it pseudonymised, and the ``echoes`` of the event's applicants in
+        its strings and numbers (a number repeating one becomes text: its pseudonym's); ``value`` itself
+        (same object) if nothing is."""
         if isinstance(value, dict):
             changed: dict[str, Any] = {}
-            self._scrub_members(value, changed, clear)
+            self._scrub_members(value, changed, echoes)
             return {**value, **changed} if changed else value
         if isinstance(value, list):
-            items = [self._scrub(item, clear) for item in value]
+            items = [self._scrub(item, echoes) for item in value]
             return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
-        if isinstance(value, str) and clear:
-            return text_without(value, clear, self.pseudonymise)
+        if echoes and (text := as_text(value)) is not None:
+            new = echoes.replaced(text, self.pseudonymise)
+            return value if new is text else new
         return value
 
     # -- rejected lines ----------------------------------------------------------------------------------
@@ -324,19 +330,21 @@ class Pseudonymiser:
         members = parse_record(raw)
         if members is not None:
             try:
-                scrubbed, found = self._scrub_tree(members, _clear_applicants(members))
-                if not found:
-                    return raw
-                return dump(scrubbed).encode("utf-8", "surrogatepass")
+                echoes = Echoes(applicant_values(members))
+                if not echoes.overflow:  # else a hostile line: masked whole
+                    scrubbed, found = self._scrub_tree(members, echoes)
+                    if not found:
+                        return raw
+                    return dump(scrubbed).encode("utf-8", "surrogatepass")
             except RecursionError:  # deeper than this stack can walk: mask it like a broken line
                 pass
         return self.mask(raw, words)
 
-    def _scrub_tree(self, node: Any, clear: list[str]) -> tuple[Any, bool]:
+    def _scrub_tree(self, node: Any, echoes: Echoes) -> tuple[Any, bool]:
         """(``node`` with applicants pseudonymised, whether any value changed), over all members; every
-        other string loses the echoes of the record's ``clear`` applicants (``applicant_echoes``): in its
+        other string, number and member name loses the ``echoes`` of the record's applicants: in its
         ``documents`` as :meth:`apply` leaves them, and anywhere else a rejected line may repeat them (a
-        ``documents`` that is no list, a time or a channel holding the id: review of 2026-12-07)."""
+        ``documents`` that is no list, a time, a member name, a number: reviews of 2026-12-07)."""
         if isinstance(node, Members):
             found = False
             out = Members()
@@ -344,17 +352,19 @@ class Pseudonymiser:
                 if is_applicant_key(name):
                     new = self._any(plain(value))
                     found = found or new != value
+                    out.append((name, new))
                 else:
-                    new, inner = self._scrub_tree(value, clear)
-                    found = found or inner
-                out.append((name, new))
+                    new, inner = self._scrub_tree(value, echoes)
+                    renamed = echoes.replaced(name, self.pseudonymise) if echoes else name
+                    found = found or inner or renamed is not name
+                    out.append((renamed, new))
             return out, found
         if isinstance(node, list):
-            results = [self._scrub_tree(item, clear) for item in node]
+            results = [self._scrub_tree(item, echoes) for item in node]
             return [new for new, _ in results], any(inner for _, inner in results)
-        if isinstance(node, str) and clear:
-            new = text_without(node, clear, self.pseudonymise)
-            return new, new is not node
+        if echoes and (text := as_text(node)) is not None:
+            new = echoes.replaced(text, self.pseudonymise)
+            return (node, False) if new is text else (new, True)
         return node, False
 
     def mask(self, raw: bytes, words: frozenset[str] = VOCABULARY) -> bytes:
@@ -406,27 +416,3 @@ _CANNOT_NAME = ("P", "Z", "Sm", "Sc", "Sk")
 
 def _may_name(text: str) -> bool:
     return any(not unicodedata.category(c).startswith(_CANNOT_NAME) for c in text)
-
-
-#: Whole numbers beyond this are no identity number (and ``str`` of a huge one raises).
-_WHOLE = 10**30
-
-
-def _clear_applicants(node: Any) -> list[str]:
-    """The applicant values of a parsed record held in clear, at any depth (iterative: a rejected line may
-    nest deeper than the stack allows): strings, and whole numbers as written (an id sent as a number)."""
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Members):
-            for name, value in item:
-                if is_applicant_key(name) and isinstance(value, str):
-                    found.append(value)
-                elif is_applicant_key(name) and type(value) is int and -_WHOLE < value < _WHOLE:
-                    found.append(str(value))
-                else:
-                    stack.append(value)
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found

@@ -361,3 +361,65 @@ def test_a_valid_event_repeating_its_applicant_in_an_unknown_member_keeps_it_now
     assert all(not leaks(out) for out in outputs(raw))
     clean = PSEUDO.apply(parsed)
     assert PSEUDO.apply(clean) == clean
+
+
+@pytest.mark.parametrize(
+    ("applicant", "members"),
+    [
+        ("123456789", {"data": {"documents": 123456789}}),  # an old 9-digit id, sent as a number
+        ("123456789", {"data": {"due_at": 123456789}}),
+        (CITIZEN_ID, {"schema_version": CITIZEN_ID}),  # the envelope's own fields
+        (CITIZEN_ID, {"type": CITIZEN_ID}),
+        (CITIZEN_ID, {"data": {"documents": {CITIZEN_ID: "CCCD"}}}),  # a member name
+        (CITIZEN_ID, {"data": {"documents": ["CT01", {CITIZEN_ID: 1}]}}),
+        (CITIZEN_ID, {"data": {"meta": {f"so {CITIZEN_ID}": [1, 2]}, "channel": "fax"}}),
+        # Inside an applicant object.
+        ({"name": NAME, "cccd": CITIZEN_ID}, {"data": {"documents": CITIZEN_ID}}),
+    ],
+)
+def test_an_echo_as_a_number_an_envelope_value_or_a_member_name_is_hidden_too(
+    applicant: Any, members: dict[str, Any]
+) -> None:
+    """The diff review of 2026-12-07: the first fix searched strings only, and not the envelope's message."""
+    doc = orjson.loads(_received(applicant))
+    for name, value in members.items():
+        if name == "data":
+            doc["data"].update(value)
+        else:
+            doc[name] = value
+    raw = orjson.dumps(doc)
+    parsed = parse_event(raw)
+    assert isinstance(parsed, Rejection)
+    needle = "123456789" if applicant == "123456789" else CITIZEN_ID
+    for out in outputs(raw):
+        text = out.decode() if isinstance(out, bytes) else out
+        assert needle not in PSEUDONYM.sub("", text), (parsed.message, out)
+
+
+def test_a_valid_event_hides_the_echo_of_any_of_its_applicants() -> None:
+    """The diff review of 2026-12-07: a sender's own member naming an applicant (a representative's), and a
+    note repeating it, kept the number in clear: only the declared applicant's echoes were searched."""
+    other = "083199000777"
+    note = f"nộp hộ cho {other}"
+    raw = _received(CITIZEN_ID, representative={"applicant": other}, ghi_chu=note, so=int(other))
+    parsed = parse_event(raw)
+    assert not isinstance(parsed, Rejection), parsed
+    clean = orjson.dumps(to_json_dict(PSEUDO.apply(parsed))).decode()
+    assert other not in PSEUDONYM.sub("", clean) and str(int(other)) not in PSEUDONYM.sub("", clean)
+
+
+def test_a_line_naming_more_applicants_than_are_searched_is_hidden_whole() -> None:
+    """The diff review of 2026-12-07: every string was searched for every applicant, and a rejected line of
+    3,000 applicants and 8,000 strings (107 KB) cost about 50 s to diagnose and as much to scrub. Past
+    ``MAX_APPLICANTS`` the line is masked whole, and its message shows no value."""
+    from schemas.applicant_echoes import MAX_APPLICANTS
+
+    doc = orjson.loads(_received(CITIZEN_ID, due_at=f"x {NAME}"))
+    doc["x"] = [{"applicant": f"{10**7 + i}"} for i in range(MAX_APPLICANTS + 1)]
+    doc["data"]["documents"] = [f"{10**7 + i}" for i in range(MAX_APPLICANTS + 1)]
+    raw = orjson.dumps(doc)
+    parsed = parse_event(raw)
+    assert isinstance(parsed, Rejection) and "<redacted>" in parsed.message
+    scrubbed = PSEUDO.scrub_raw(raw).decode()
+    assert not re.search(r"\d{8}", PSEUDONYM.sub("", scrubbed)) and "Nhung" not in scrubbed
+    assert all(not leaks(out) for out in outputs(raw))
