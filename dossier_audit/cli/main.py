@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import signal
 import sys
 
@@ -84,7 +85,19 @@ def _broken_pipe(end: SystemExit) -> bool:
     make it exit 0 as for every command (CLI seat of 2026-12-07: exit 1 under ``set -o pipefail``, and for
     ``validate`` the code of "lines rejected")."""
     cause = end.__context__
-    return end.code == 1 and isinstance(cause, OSError) and cause.errno == errno.EPIPE
+    return end.code == 1 and isinstance(cause, OSError) and cause.errno == errno.EPIPE and _stdout_closed()
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output's reader has gone (its pipe polls as an error): a broken pipe to anything else
+    (a socket, a FIFO ``--out``) is a failed write, which Typer's exit 1 says (the diff review of 2026-12-07:
+    any ``EPIPE`` was taken for this one)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.__stdout__.fileno() if sys.__stdout__ is not None else 1, select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):  # no standard output to poll: not a reader that went away
+        return False
 
 
 def _stdout_to_null() -> None:

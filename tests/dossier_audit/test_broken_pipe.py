@@ -42,3 +42,24 @@ def test_a_reader_closing_the_pipe_early_is_no_failure(events: tuple[Path, str],
         said = proc.stderr.read().decode()
         code = proc.wait(timeout=120)
     assert (code, said) == (0, "")
+
+
+def test_a_broken_pipe_to_anything_but_standard_output_is_a_failure() -> None:
+    """The diff review of 2026-12-07: the first fix took any ``EPIPE`` for a reader of standard output that
+    went away, so a write to a peer that had gone (a socket, a FIFO ``--out``) ended in exit 0, silently."""
+    script = (
+        "import importlib, socket, sys\n"
+        "from dossier_audit.cli.app import app\n"
+        "main = importlib.import_module('dossier_audit.cli.main')\n"
+        "@app.command('zz-peer-gone')\n"
+        "def zz() -> None:\n"
+        "    a, b = socket.socketpair(); b.close()\n"
+        "    print('standard output is fine')\n"
+        "    a.sendall(b'x' * 100000)\n"
+        "sys.argv = ['dossier-audit', 'zz-peer-gone']\n"
+        "main.main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=False, cwd=ROOT, capture_output=True, timeout=60
+    )
+    assert done.returncode == 1 and b"standard output is fine" in done.stdout
