@@ -198,7 +198,7 @@ def _from_warehouse(
         shared = qualify_shared_ids(form, wh)
         if shared:
             err.print(
-                f"warning: {len(shared)} event id(s) are stored under more than one dossier (e.g. "
+                f"warning: the warehouse holds {len(shared)} event id(s) under more than one dossier (e.g. "
                 f"{min(shared)!r}; EVENTS.md makes an id unique): their events' OCEL ids are written "
                 "<event_id>#<dossier_id>; see docs/operators-guide.md, 'an event id reused by another "
                 "dossier'",

@@ -275,7 +275,7 @@ def test_an_event_id_stored_under_two_dossiers_gives_two_ocel_events(tmp_path: P
         ok(cli("warehouse", "load", str(path), "--warehouse", url, "--as-of", AS_OF))
     out = tmp_path / "log.jsonocel"
     said = ok(cli("export", "ocel", "--warehouse", url, "--out", str(out))).stderr
-    assert "warning: 1 event id(s) are stored under more than one dossier (e.g. 'X-1'" in said
+    assert "warning: the warehouse holds 1 event id(s) under more than one dossier (e.g. 'X-1'" in said
     ids = [event["id"] for event in orjson.loads(out.read_bytes())["events"]]
     assert sorted(ids) == ["X-1#DA", "X-1#DB", "X-2"]
     ocel = read_ocel(out)
