@@ -92,7 +92,18 @@ def judge_stored(
 
     emptied = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
     retracted = Batch(wh, "violations", VIOLATION_COLUMNS)
-    for part in chunked(folds, block):
+    for given in chunked(folds, block):
+        later = judged_after(wh, [fold.dossier_id for fold in given], as_of)
+        part = [fold for fold in given if fold.dossier_id not in later]
+        if later:  # judged at a later instant already: there again, from everything stored
+            for instant in sorted(set(later.values())):
+                ids = sorted(d for d, at in later.items() if at == instant)
+                for rest in chunked(ids, CHUNK):
+                    folded, opened, gone_open = fold_dossiers(auditor, wh, rest, instant)
+                    judged.folded += folded
+                    judged.opened += opened
+                    judged.retracted += gone_open
+                    tick(len(rest))
         only = holding_only(wh, {fold.dossier_id: fold.events for fold in part}, run.source, run.started_at)
         version = now_version()  # newer than any fold written before the look-up (the module's doc)
         for chunk in chunked((fold for fold in part if fold.dossier_id in only), LOOKUP):
@@ -120,6 +131,18 @@ def judge_stored(
     emptied.flush()
     retracted.flush()
     return judged
+
+
+def judged_after(wh: Warehouse, dossier_ids: list[str], as_of: datetime) -> dict[str, datetime]:
+    """Of ``dossier_ids``, those the warehouse holds judged after ``as_of`` (to the whole second, as the
+    table keeps it), with that instant. A load of an older file (a week loaded again, the remedy of an
+    interrupted load once later weeks are in) judged its dossiers back at its own ``--as-of``: the fold
+    left out the events stored after it, and the warehouse lost verdicts until the next load (the warehouse
+    seat of 2026-12-07). Each is judged at the later instant, as ``load_open`` judges the others."""
+    if not dossier_ids:
+        return {}
+    params = {"ids": TextSet(dossier_ids), "as_of": as_of.replace(microsecond=0)}
+    return dict(wh.query(load_sql("dossiers_judged_after"), params))
 
 
 def new_alone(

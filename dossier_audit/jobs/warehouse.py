@@ -38,7 +38,7 @@ from dossier_audit.jobs.load_open import judge_open
 from dossier_audit.jobs.load_result import LoadProgress, LoadResult
 from dossier_audit.jobs.load_rows import LoadSpool, StoredFold, row_builder, spool_lines, without
 from dossier_audit.jobs.load_start import check_superseded, refuse_beside_running, start_instant
-from dossier_audit.jobs.load_stored import judge_stored, new_alone
+from dossier_audit.jobs.load_stored import judge_stored, judged_after, new_alone
 from dossier_audit.jobs.load_writes import ArrowBatch, write_folds
 from dossier_audit.jobs.row_frames import RowFrames
 from dossier_audit.jobs.spool_dirs import LINES_SPOOL, spool_directory
@@ -47,6 +47,7 @@ from schemas.events import AnyEvent
 from schemas.validation import EarliestRejections, Rejection
 from warehouse.backends.arrow_columns import column_types
 from warehouse.base import Warehouse
+from warehouse.binding import TEXTS_PER_QUERY, chunked
 from warehouse.catalogue_read import newest_snapshot, store_if_changed
 from warehouse.load_alive import Heartbeat
 from warehouse.load_digest import file_digest
@@ -273,6 +274,9 @@ def _judge(
     result.recovered_dossiers = len(judge_at)
     if judge_at:  # a dossier this load touched is judged at its as_of, with the others it touched
         without(judge_at, (fold.dossier_id for fold in spool.read_stored()))
+    for block in chunked(sorted(judge_at), TEXTS_PER_QUERY):  # judged later since (``judged_after``)
+        for dossier_id, at in judged_after(wh, block, as_of).items():
+            judge_at[dossier_id] = max(judge_at[dossier_id], at)
     done = 0
     # Each at its run's as_of or this load's, whichever is later: an open dossier an earlier run left is
     # judged at the newest as_of (``load_open``), one of a run this load finishes too (judged at that run's

@@ -227,6 +227,32 @@ def test_a_file_loaded_period_by_period_judges_the_dossiers_left_open_at_each_ne
     assert again.open_rejudged == 0
 
 
+def test_an_older_file_loaded_again_judges_its_dossiers_at_the_later_instant_they_were_judged_at(
+    platform: Platform, two_warehouses: tuple[str, str], province: tuple[Path, datetime], tmp_path: Path
+) -> None:
+    """The warehouse seat of 2026-12-07: the first period's file loaded again at its own ``--as-of`` once
+    the second was loaded (a week loaded again; or the remedy ``warehouse status`` prints for an interrupted
+    load, once later weeks are in) judged its dossiers back at that instant: the folds left out the events
+    stored after it, ended dossiers lost their ends and the warehouse six violations, until the next load.
+    Each is judged at the later instant it was judged at: the warehouse stays as it was."""
+    events, as_of = province
+    cut = as_of - timedelta(days=20)
+    lines = events.read_bytes().splitlines(keepends=True)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    at = [_occurred(line) for line in lines]
+    first.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is not None and t <= cut))
+    second.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is None or t > cut))
+    whole_url, periods_url = two_warehouses
+    load(platform, whole_url, events, as_of)
+    load(platform, periods_url, first, cut)
+    load(platform, periods_url, second, as_of)
+    load(platform, periods_url, first, cut)  # the older file again, at its own --as-of
+    with open_warehouse(whole_url) as wh:
+        expected = _judged(wh)
+    with open_warehouse(periods_url) as wh:
+        assert _judged(wh) == expected
+
+
 #: A dossier refused on 12/9, then suspended without its notice and processed after that: events after its
 #: end, of which a fold at 20/9 sees none (the review's file).
 AFTER_THE_END = [
