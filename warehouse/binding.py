@@ -110,6 +110,22 @@ def check_identifier(name: str, what: str = "identifier") -> str:
     return name
 
 
+#: ClickHouse's own databases: the project's tables created in one of them (``system`` holds an ``events``
+#: table of its own) made every later load fail with the server's error (warehouse seat of 2026-12-07).
+RESERVED_DATABASES = frozenset({"system", "information_schema"})
+
+
+def check_database(name: str) -> str:
+    """``name`` if it can hold the project's tables: a plain identifier (:func:`check_identifier`) that is
+    none of ClickHouse's own databases (in any case); else ``WarehouseError``."""
+    check_identifier(name, "database name")
+    if name.lower() in RESERVED_DATABASES:
+        raise WarehouseError(
+            f"the database {name!r} is ClickHouse's own; name the project's (e.g. dossier_audit) in the URL"
+        )
+    return name
+
+
 def check_insert(table: str, columns: Sequence[str], data: Sequence[Sequence[Any]]) -> int:
     """Validate an insert's identifiers and shape; returns its row count."""
     check_identifier(table, "table name")

@@ -123,6 +123,17 @@ def test_bad_database_name_is_refused_before_touching_the_directory(tmp_path: Pa
     assert not (tmp_path / "wh").exists()
 
 
+@pytest.mark.parametrize("name", ["system", "SYSTEM", "information_schema", "INFORMATION_SCHEMA"])
+def test_clickhouses_own_databases_are_refused_on_both_backends(tmp_path: Path, name: str) -> None:
+    """The warehouse seat of 2026-12-07: ``warehouse init`` into ``system`` exited 0, creating the project's
+    tables beside ClickHouse's own (``system.events`` is one), and every later load failed with the
+    server's error. Refused in one line, before the directory or the server is touched."""
+    for url in (f"chdb://{tmp_path}/wh?database={name}", f"clickhouse://127.0.0.1:1/{name}"):
+        with pytest.raises(WarehouseError, match="is ClickHouse's own"):
+            open_warehouse(url)
+    assert not (tmp_path / "wh").exists()
+
+
 def test_host_time_zone_does_not_shift_bound_datetimes(tmp_path: Path) -> None:
     code = (
         "import datetime as dt, sys\n"

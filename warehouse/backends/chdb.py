@@ -24,7 +24,7 @@ from chdb.session import Session
 from warehouse.backends.arrow_columns import build_column, strip_nullable, unwrap
 from warehouse.backends.chdb_lock import acquire, release
 from warehouse.base import Params, Row, WarehouseError, WarehouseUrl
-from warehouse.binding import MAX_QUERY_BYTES, bind, check_identifier, check_insert
+from warehouse.binding import MAX_QUERY_BYTES, bind, check_database, check_insert
 
 # An insert of more rows goes as sub-blocks of this many rows (see ChdbWarehouse.insert).
 PIPELINE_ROWS = 50_000
@@ -158,7 +158,7 @@ class ChdbWarehouse:
         if parsed.scheme != "chdb":
             raise WarehouseError(f"ChdbWarehouse needs a chdb:// URL, not {parsed.redacted()}")
         self._url = parsed.redacted()
-        self._database = check_identifier(parsed.database, "database name")
+        self._database = check_database(parsed.database)
         self._schemas: dict[str, tuple[dict[str, str], list[str] | None]] = {}
         if "?" in parsed.path:
             # chdb would read everything after '?' as engine options.

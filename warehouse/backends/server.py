@@ -32,7 +32,7 @@ from warehouse.base import (
 )
 from warehouse.binding import (
     MAX_QUERY_BYTES,
-    check_identifier,
+    check_database,
     check_insert,
     check_statement,
     server_params,
@@ -136,7 +136,7 @@ class ServerWarehouse:
         if verify.lower() not in _VERIFY:
             raise WarehouseError(f"{parsed.redacted()}: option verify={verify!r}: write verify=1 or verify=0")
         self._parsed = parsed
-        self._database = check_identifier(parsed.database, "database name")
+        self._database = check_database(parsed.database)
         self._server_tz: tzinfo | None = None
         self._client_args: dict[str, Any] = {
             "host": parsed.host,
