@@ -208,11 +208,7 @@ def test_a_file_loaded_period_by_period_judges_the_dossiers_left_open_at_each_ne
     the ``as_of`` it was judged at: its verdicts do not change with time)."""
     events, as_of = province
     cut = as_of - timedelta(days=20)
-    lines = events.read_bytes().splitlines(keepends=True)
-    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
-    at = [_occurred(line) for line in lines]
-    first.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is not None and t <= cut))
-    second.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is None or t > cut))
+    first, second = _periods(events, cut, tmp_path)
     whole_url, periods_url = two_warehouses
     load(platform, whole_url, events, as_of)
     load(platform, periods_url, first, cut)
@@ -237,11 +233,7 @@ def test_an_older_file_loaded_again_judges_its_dossiers_at_the_later_instant_the
     Each is judged at the later instant it was judged at: the warehouse stays as it was."""
     events, as_of = province
     cut = as_of - timedelta(days=20)
-    lines = events.read_bytes().splitlines(keepends=True)
-    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
-    at = [_occurred(line) for line in lines]
-    first.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is not None and t <= cut))
-    second.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is None or t > cut))
+    first, second = _periods(events, cut, tmp_path)
     whole_url, periods_url = two_warehouses
     load(platform, whole_url, events, as_of)
     load(platform, periods_url, first, cut)
@@ -296,6 +288,16 @@ def test_an_ended_dossier_judged_before_events_it_stored_is_judged_again_by_a_la
         rules = {r for (r,) in wh.query("SELECT rule_id FROM violations FINAL WHERE state = 'open'")}
     assert "EVENT_AFTER_END" in rules, rules
     assert load(platform, periods_url, empty, late).open_rejudged == 0
+
+
+def _periods(events: Path, cut: datetime, folder: Path) -> tuple[Path, Path]:
+    """``events`` in two files: the lines that occurred up to ``cut``, and the others (invalid ones too)."""
+    lines = events.read_bytes().splitlines(keepends=True)
+    first, second = folder / "first.jsonl", folder / "second.jsonl"
+    at = [_occurred(line) for line in lines]
+    first.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is not None and t <= cut))
+    second.write_bytes(b"".join(line for line, t in zip(lines, at, strict=True) if t is None or t > cut))
+    return first, second
 
 
 def _occurred(line: bytes) -> datetime | None:
