@@ -16,14 +16,16 @@ load: the diff review).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from schemas.applicant_names import is_applicant_key
 from schemas.pseudonym_form import PSEUDONYM as _PSEUDONYM  # never searched, never cut
 from schemas.raw_records import Members
 
-__all__ = ["MAX_APPLICANTS", "Echoes", "applicant_values", "as_text", "documents_without", "echoes_of"]
+__all__ = [
+    "MAX_APPLICANTS", "MAX_ECHOES", "Echoes", "applicant_values", "as_text", "documents_without", "echoes_of",
+]  # fmt: skip
 
 #: Shorter values are no identifier and would match inside ordinary codes ("GT", "CT01").
 _SHORTEST = 6
@@ -45,34 +47,40 @@ def echoes_of(applicant: str) -> set[str]:
 #: Applicant values one record is searched for: a line naming more is hostile (3,000 made one rejected line
 #: cost 50 s of searching: the diff review of 2026-12-07), and is hidden whole rather than searched.
 MAX_APPLICANTS = 32
+#: Echoes one record is searched for (each value and the ids in it): past them, it is hostile too (one
+#: applicant string of thousands of ids made the search quadratic: the last read of 2026-12-07).
+MAX_ECHOES = 64
 
 
 def applicant_values(node: Any) -> list[str]:
-    """The applicant values of a parsed record or value (dicts, ``Members``, lists), at any depth, as text:
-    strings, and numbers as JSON writes them (an id sent as a number); iterative, as a rejected line may
-    nest deeper than the stack allows. Stops past :data:`MAX_APPLICANTS` + 1 (:class:`Echoes` overflows)."""
-    found: list[str] = []
+    """The distinct applicant values of a parsed record or value (dicts, ``Members``, lists), at any depth,
+    as text: strings, and numbers as JSON writes them (an id sent as a number); iterative, as a rejected line
+    may nest deeper than the stack allows. Stops past :data:`MAX_APPLICANTS` distinct ones (:class:`Echoes`
+    overflows): counted with repeats, 33 copies of one value hid the real applicant after them (the last
+    read of 2026-12-07)."""
+    found: dict[str, None] = {}
     stack = [node]
     while stack and len(found) <= MAX_APPLICANTS:
         item = stack.pop()
         pairs = item.items() if isinstance(item, dict) else item if isinstance(item, Members) else None
         if pairs is not None:
             for name, value in pairs:
-                if is_applicant_key(str(name)):
-                    found.extend(_texts(value))  # an object or a list of them: each string in it
-                else:
+                if not is_applicant_key(str(name)):
                     stack.append(value)
+                    continue
+                for text in _texts(value):  # an object or a list of them: each string in it
+                    found[text.strip()] = None
+                    if len(found) > MAX_APPLICANTS:
+                        break
         elif isinstance(item, list):
             stack.extend(item)
-    return found
+    return list(found)
 
 
-def _texts(value: Any) -> list[str]:
-    """The strings and numbers (:func:`as_text`) in a value, at any depth, up to :data:`MAX_APPLICANTS`
-    + 1."""
-    found: list[str] = []
+def _texts(value: Any) -> Iterator[str]:
+    """The strings and numbers (:func:`as_text`) in a value, at any depth."""
     stack = [value]
-    while stack and len(found) <= MAX_APPLICANTS:
+    while stack:
         item = stack.pop()
         if isinstance(item, dict):
             stack.extend(item.values())
@@ -81,8 +89,7 @@ def _texts(value: Any) -> list[str]:
         elif isinstance(item, list):
             stack.extend(item)
         elif (text := as_text(item)) is not None:
-            found.append(text)
-    return found
+            yield text
 
 
 def as_text(value: Any) -> str | None:
@@ -118,6 +125,8 @@ class Echoes:
         found = set().union(*(echoes_of(value) for value in values)) if not self.overflow else set()
         # An id with a leading zero sent as a number loses it ("079201123456" as 79201123456).
         found |= {e.lstrip("0") for e in found if e.isdigit() and len(e.lstrip("0")) >= _SHORTEST_NUMBER}
+        if len(found) > MAX_ECHOES:  # one applicant holding thousands of ids: hostile as well
+            self.overflow, found = True, set()
         ordered = sorted(found, key=lambda e: (-len(e), e))
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 

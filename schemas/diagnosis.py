@@ -22,8 +22,9 @@ from pydantic_core import ErrorDetails
 
 from schemas.applicant_echoes import Echoes, applicant_values, as_text
 from schemas.applicant_names import carries_applicant, is_applicant_key
-from schemas.events import DATA_MODELS, EventType, _Envelope
+from schemas.events import DATA_MODELS, EventType, Source, _Envelope
 from schemas.limits import BOM, INT_MAX, INT_MIN, MAX_DEPTH, count_members, repeated_key
+from schemas.raw_records import parse_record
 
 __all__ = [
     "DATA_TIMESTAMPS",
@@ -31,6 +32,7 @@ __all__ = [
     "TIMES_OF",
     "diagnose",
     "loc_path",
+    "record_echoes",
     "repeated_message",
     "show_value",
 ]
@@ -87,15 +89,26 @@ _PHRASES = {
 }
 
 
-def repeated_message(loc: list[int | str], key: str, *, redact: bool = False) -> str:
-    """The message for a key repeated in one object at ``loc`` (innermost last-first, as found)."""
+def repeated_message(
+    loc: list[int | str], key: str, *, redact: bool = False, echoes: Echoes | None = None
+) -> str:
+    """The message for a key repeated in one object at ``loc`` (innermost last-first, as found); the key and
+    the names on its path redacted where they repeat an applicant (``echoes``: :func:`record_echoes`)."""
     # Under an applicant the repeated key is personal data too (see :func:`loc_path`).
     redact = redact or any(isinstance(part, str) and is_applicant_key(part) for part in loc)
-    shown = _REDACTED if redact else show_value(key)
+    shown = _REDACTED if redact or _repeats(key, echoes) else show_value(key)
     return (
-        f"{loc_path(tuple(reversed(loc)))}: the key {shown} appears more than once in one object "
+        f"{_path(tuple(reversed(loc)), echoes)}: the key {shown} appears more than once in one object "
         "(which value counts would be a guess)"
     )
+
+
+def record_echoes(raw: bytes, parsed: Any = None) -> Echoes:
+    """The echoes of a line's applicants, every copy of a repeated member included (``parse_record``; a
+    parser keeping the last of repeated keys hid an earlier applicant: the last read of 2026-12-07), else
+    of ``parsed``."""
+    members = parse_record(raw)
+    return Echoes(applicant_values(members if members is not None else parsed))
 
 
 def diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
@@ -110,7 +123,7 @@ def diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
         return "json.not_object", f"the line is JSON {_kind(obj)}, not an object"
     # A value repeating the line's applicant is never shown (reviews of 2026-12-07: the id sent where a list,
     # a time, a type was due was quoted in the message, published and stored).
-    echoes = Echoes(applicant_values(obj))
+    echoes = record_echoes(raw, obj)
     # A repeated key first: which of its values the errors below are about is a guess. The other limits
     # are not looked for: the line is rejected anyway, and a field's own error says more.
     repeated = repeated_key(raw, count_members(obj))
@@ -118,8 +131,7 @@ def diagnose(raw: bytes, errors: Sequence[ErrorDetails]) -> tuple[str, str]:
         # A fragment of a split record (an object with no envelope name) may come from inside an
         # applicant: its keys are not quoted, as ``scrub_raw`` masks all of it.
         fragment = _ENVELOPE.isdisjoint(obj)
-        redact = fragment or _repeats(repeated[1], echoes)
-        return "json.duplicate_key", repeated_message(*repeated, redact=redact)
+        return "json.duplicate_key", repeated_message(*repeated, redact=fragment, echoes=echoes)
     envelope = _check_envelope(obj, echoes)
     if envelope is not None:
         return envelope
@@ -306,11 +318,21 @@ def _repeats(value: Any, echoes: Echoes | None) -> bool:
 
 
 def _path(loc: tuple[int | str, ...], echoes: Echoes | None) -> str:
-    """:func:`loc_path`, a member name repeating an applicant redacted (not in a hostile line's overflow,
-    whose shown values are all redacted instead)."""
-    if echoes and not echoes.overflow:
+    """:func:`loc_path`, a member name repeating an applicant redacted; in a hostile line's overflow (not
+    searched), every name but the contract's own."""
+    if echoes and echoes.overflow:
+        loc = tuple(_REDACTED if isinstance(p, str) and p not in _CONTRACT_NAMES else p for p in loc)
+    elif echoes:
         loc = tuple(_REDACTED if isinstance(p, str) and echoes.held_by(p) else p for p in loc)
     return loc_path(loc)
+
+
+#: The member names the contract declares (envelope, ``source``, every type's ``data``): never personal data.
+_CONTRACT_NAMES = frozenset(
+    {"type", "data", *_Envelope.model_fields, *Source.model_fields}.union(
+        *(m.model_fields for m in DATA_MODELS.values())
+    )
+)
 
 
 def _is_timestamp(loc: tuple[int | str, ...]) -> bool:

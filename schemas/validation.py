@@ -19,7 +19,15 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from schemas.diagnosis import DATA_TIMESTAMPS, TIMES_OF, diagnose, loc_path, repeated_message, show_value
+from schemas.diagnosis import (
+    DATA_TIMESTAMPS,
+    TIMES_OF,
+    diagnose,
+    loc_path,
+    record_echoes,
+    repeated_message,
+    show_value,
+)
 from schemas.events import EVENT_ADAPTER, AnyEvent, EventType, has_unknown_members
 from schemas.limits import repeated_key, scan
 from schemas.provenance import CODES as PROVENANCE_CODES
@@ -160,7 +168,7 @@ def _beyond_limits(event: AnyEvent, raw: bytes | str, time_colons: int) -> tuple
     repeated = repeated_key(text, members, time_colons)
     if repeated is None:
         return None
-    return "json.duplicate_key", repeated_message(*repeated)
+    return "json.duplicate_key", repeated_message(*repeated, echoes=record_echoes(text))
 
 
 def _extras_beyond_limits(event: AnyEvent, members: int) -> tuple[str, str] | int:

@@ -423,3 +423,48 @@ def test_a_line_naming_more_applicants_than_are_searched_is_hidden_whole() -> No
     scrubbed = PSEUDO.scrub_raw(raw).decode()
     assert not re.search(r"\d{8}", PSEUDONYM.sub("", scrubbed)) and "Nhung" not in scrubbed
     assert all(not leaks(out) for out in outputs(raw))
+
+
+_ENVELOPE = (
+    '"schema_version":1,"event_id":"e1","dossier_id":"d1","type":"received",'
+    '"occurred_at":"2025-10-06T08:00:00+07:00","unit_code":"U1"'
+)
+_PADDING = ",".join(['"dummy1"'] * 40)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 40 copies of one value filled the count of applicants, and the real one after them was never read.
+        '{%s,"data":{"applicant":"%s","documents":"note %s"},"zz":{"applicant":[%s]}}'  # noqa: UP031
+        % (_ENVELOPE, CITIZEN_ID, CITIZEN_ID, _PADDING),
+        # A repeated key's message named the path of a member holding the id, and the key itself when an
+        # earlier copy of the applicant held it (a parser keeping the last of repeated keys missed it).
+        '{%s,"data":{"applicant":"%s"},"x%s":{"a":1,"a":2}}' % (_ENVELOPE, CITIZEN_ID, CITIZEN_ID),  # noqa: UP031
+        '{%s,"data":{"applicant":"%s","applicant":"someone","%s":1,"%s":2}}'  # noqa: UP031
+        % (_ENVELOPE, CITIZEN_ID, CITIZEN_ID, CITIZEN_ID),
+        # The same in a hostile line (more applicants than are searched): its path's names are redacted.
+        '{%s,"data":{"applicant":"%s"},"L":[%s],"x%s":{"a":1,"a":2}}'  # noqa: UP031
+        % (_ENVELOPE, CITIZEN_ID, ",".join(f'{{"applicant":"n{i}"}}' for i in range(40)), CITIZEN_ID),
+        # One applicant holding more ids than are searched: hostile too (the search was quadratic).
+        '{%s,"data":{"applicant":"%s","documents":"%s"}}'  # noqa: UP031
+        % (_ENVELOPE, " ".join(str(10**11 + i) for i in range(100)) + " " + CITIZEN_ID, CITIZEN_ID),
+    ],
+)
+def test_padding_repeats_and_many_ids_hide_no_applicant(text: str) -> None:
+    """The last read of 2026-12-07, on the second version of the privacy fix."""
+    raw = text.encode()
+    for out in outputs(raw):
+        shown = out.decode() if isinstance(out, bytes) else out
+        assert CITIZEN_ID not in PSEUDONYM.sub("", shown), out
+
+
+def test_a_valid_event_padded_with_repeated_applicants_still_hides_the_real_one() -> None:
+    raw = (
+        '{%s,"data":{"procedure_code":"P1","channel":"online","due_at":null,"documents":["CT01"]},'  # noqa: UP031
+        '"note":"call %s","a":{"applicant":"%s"},"zz":{"applicant":[%s]}}'
+        % (_ENVELOPE, CITIZEN_ID, CITIZEN_ID, _PADDING)
+    ).encode()
+    parsed = parse_event(raw)
+    assert not isinstance(parsed, Rejection), parsed
+    assert CITIZEN_ID not in PSEUDONYM.sub("", orjson.dumps(to_json_dict(PSEUDO.apply(parsed))).decode())
