@@ -91,11 +91,11 @@ def _broken_pipe(end: SystemExit) -> bool:
 def _stdout_closed() -> bool:
     """Whether standard output's reader has gone (its pipe polls as an error): a broken pipe to anything else
     (a socket, a FIFO ``--out``) is a failed write, which Typer's exit 1 says (the diff review of 2026-12-07:
-    any ``EPIPE`` was taken for this one)."""
+    any ``EPIPE`` was taken for this one). A socket whose reader closed polls as a hang-up."""
     try:
         poller = select.poll()
         poller.register(sys.__stdout__.fileno() if sys.__stdout__ is not None else 1, select.POLLOUT)
-        return any(events & select.POLLERR for _, events in poller.poll(0))
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
     except (OSError, ValueError):  # no standard output to poll: not a reader that went away
         return False
 
