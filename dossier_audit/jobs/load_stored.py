@@ -93,7 +93,7 @@ def judge_stored(
     emptied = Batch(wh, "dossier_outcomes", OUTCOME_COLUMNS)
     retracted = Batch(wh, "violations", VIOLATION_COLUMNS)
     for given in chunked(folds, block):
-        later = judged_after(wh, [fold.dossier_id for fold in given], as_of)
+        later = judged_after(wh, [fold.dossier_id for fold in given], as_of, run.source)
         part = [fold for fold in given if fold.dossier_id not in later]
         if later:  # judged at a later instant already: there again, from everything stored
             for instant in sorted(set(later.values())):
@@ -133,15 +133,17 @@ def judge_stored(
     return judged
 
 
-def judged_after(wh: Warehouse, dossier_ids: list[str], as_of: datetime) -> dict[str, datetime]:
+def judged_after(wh: Warehouse, dossier_ids: list[str], as_of: datetime, source: str) -> dict[str, datetime]:
     """Of ``dossier_ids``, those the warehouse holds judged after ``as_of`` (to the whole second, as the
-    table keeps it), with that instant. A load of an older file (a week loaded again, the remedy of an
-    interrupted load once later weeks are in) judged its dossiers back at its own ``--as-of``: the fold
-    left out the events stored after it, and the warehouse lost verdicts until the next load (the warehouse
-    seat of 2026-12-07). Each is judged at the later instant, as ``load_open`` judges the others."""
+    tables keep it) by a load of another file than ``source``, with that instant. A load of an older file (a
+    week loaded again, the remedy of an interrupted load once later weeks are in) judged its dossiers back
+    at its own ``--as-of``: their folds left out the events stored after it, and the time since (a dossier
+    left open turns late), until the next load (the warehouse seat of 2026-12-07). Each such is judged at the
+    later instant. Not one judged so by a load of the same file: a load at a mistyped, later ``--as-of`` is
+    corrected by loading its file again at the right one (the last read of 2026-12-07)."""
     if not dossier_ids:
         return {}
-    params = {"ids": TextSet(dossier_ids), "as_of": as_of.replace(microsecond=0)}
+    params = {"ids": TextSet(dossier_ids), "as_of": as_of.replace(microsecond=0), "source": source}
     return dict(wh.query(load_sql("dossiers_judged_after"), params))
 
 

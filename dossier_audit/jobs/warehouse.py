@@ -275,7 +275,7 @@ def _judge(
     if judge_at:  # a dossier this load touched is judged at its as_of, with the others it touched
         without(judge_at, (fold.dossier_id for fold in spool.read_stored()))
     for block in chunked(sorted(judge_at), TEXTS_PER_QUERY):  # judged later since (``judged_after``)
-        for dossier_id, at in judged_after(wh, block, as_of).items():
+        for dossier_id, at in judged_after(wh, block, as_of, run.source).items():
             judge_at[dossier_id] = max(judge_at[dossier_id], at)
     done = 0
     # Each at its run's as_of or this load's, whichever is later: an open dossier an earlier run left is

@@ -245,6 +245,24 @@ def test_an_older_file_loaded_again_judges_its_dossiers_at_the_later_instant_the
         assert _judged(wh) == expected
 
 
+def test_a_load_at_a_mistyped_later_as_of_is_corrected_by_loading_its_file_again(
+    platform: Platform, two_warehouses: tuple[str, str], province: tuple[Path, datetime]
+) -> None:
+    """The last read of 2026-12-07: judging a file's dossiers at the later instant they were judged at
+    (above) made a load at a mistyped ``--as-of`` (a year ahead) stick: the same file again at the right one
+    left 96 open violations where one load gives 70. Only dossiers holding events after the load's
+    ``--as-of`` stay at the later instant."""
+    events, as_of = province
+    right_url, fixed_url = two_warehouses
+    load(platform, right_url, events, as_of)
+    load(platform, fixed_url, events, as_of + timedelta(days=365))  # a mistyped --as-of, a year ahead
+    load(platform, fixed_url, events, as_of)  # the same file again, at the right one
+    with open_warehouse(right_url) as wh:
+        expected = _judged(wh)
+    with open_warehouse(fixed_url) as wh:
+        assert _judged(wh) == expected
+
+
 #: A dossier refused on 12/9, then suspended without its notice and processed after that: events after its
 #: end, of which a fold at 20/9 sees none (the review's file).
 AFTER_THE_END = [
