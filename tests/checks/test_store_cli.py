@@ -132,7 +132,7 @@ def test_cli_exit_1_on_a_blocking_failure(platform, url):
     # What to do about it, the failed suite's own remedy, and the rows it found: a reception's due date is
     # corrected as a wrong stored event (a due_date_changed would open a violation: the review's catch).
     said = " ".join(result.stderr.split())
-    assert "due_dates: A dossier's due date is before its reception" in said
+    assert "due_dates: A dossier's due date is before the day of its reception" in said
     assert "Correcting stored events" in said
     assert "dossiers.due_at is not before received_at — e.g.: " in said and "e.g.: —" not in said
     # Off a terminal the table is as wide as its rows: at 80 columns it read "events.occur…" (review).
