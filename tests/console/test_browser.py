@@ -149,7 +149,9 @@ def test_the_case_flow_in_chromium(base_url: str, shots: Path) -> None:
             )
             # The page opens again at the case just decided, whose card says so (it opened at its top).
             expect(page).to_have_url(re.compile(r"#case-[0-9a-f]{12}$"))
-            # A timeline's instant on one line ("2025-11-" above "18 05:48": English review).
+            # A timeline's instant on one line ("2025-11-" above "18 05:48": English review). Waited for: the
+            # page opened again may not have applied its stylesheet yet ("normal" once in CI, 2026-12-07).
+            expect(page.locator("#timeline td.when").first).to_have_css("white-space", "nowrap")
             style = "cells => cells.map(c => getComputedStyle(c).whiteSpace)"
             spaces = page.eval_on_selector_all("#timeline td.when", style)
             assert spaces and set(spaces) == {"nowrap"}, spaces
