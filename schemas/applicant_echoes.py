@@ -148,15 +148,7 @@ class Echoes:
         pattern = self._pattern
         if pattern is None or pattern.search(_PSEUDONYM.sub(" ", text)) is None:
             return text
-        parts: list[str] = []
-        done = 0
-        for match in [*_PSEUDONYM.finditer(text), None]:
-            end = match.start() if match is not None else len(text)
-            parts.append(pattern.sub(lambda m: pseudonymise(m.group(0)), text[done:end]))
-            if match is not None:
-                parts.append(match.group(0))
-                done = match.end()
-        return "".join(parts)
+        return _between_pseudonyms(text, lambda piece: pattern.sub(lambda m: pseudonymise(m.group(0)), piece))
 
 
 def documents_without(
@@ -178,14 +170,23 @@ def documents_without(
 
 def _replaced(text: str, pairs: list[tuple[str, str]]) -> str:
     """``text`` with each echo replaced by its pseudonym, between the pseudonyms it holds."""
+
+    def piece_replaced(piece: str) -> str:
+        for echo, pseudonym in pairs:
+            piece = piece.replace(echo, pseudonym)
+        return piece
+
+    return _between_pseudonyms(text, piece_replaced)
+
+
+def _between_pseudonyms(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to each piece between the pseudonyms it holds, which stay as they
+    are."""
     parts: list[str] = []
     done = 0
     for match in [*_PSEUDONYM.finditer(text), None]:
         end = match.start() if match is not None else len(text)
-        piece = text[done:end]
-        for echo, pseudonym in pairs:
-            piece = piece.replace(echo, pseudonym)
-        parts.append(piece)
+        parts.append(change(text[done:end]))
         if match is not None:
             parts.append(match.group(0))
             done = match.end()
