@@ -214,10 +214,7 @@ def test_a_file_loaded_period_by_period_judges_the_dossiers_left_open_at_each_ne
     load(platform, periods_url, first, cut)
     later = load(platform, periods_url, second, as_of)
     assert later.open_rejudged > 0 and later.to_json_dict()["open_dossiers_rejudged"] == later.open_rejudged
-    with open_warehouse(whole_url) as wh:
-        expected = _judged(wh)
-    with open_warehouse(periods_url) as wh:
-        assert _judged(wh) == expected
+    _assert_judged_alike(whole_url, periods_url)
     # Judged at the last as_of already: the same load again judges none of them.
     again = load(platform, periods_url, second, as_of)
     assert again.open_rejudged == 0
@@ -239,10 +236,7 @@ def test_an_older_file_loaded_again_judges_its_dossiers_at_the_later_instant_the
     load(platform, periods_url, first, cut)
     load(platform, periods_url, second, as_of)
     load(platform, periods_url, first, cut)  # the older file again, at its own --as-of
-    with open_warehouse(whole_url) as wh:
-        expected = _judged(wh)
-    with open_warehouse(periods_url) as wh:
-        assert _judged(wh) == expected
+    _assert_judged_alike(whole_url, periods_url)
 
 
 def test_a_load_at_a_mistyped_later_as_of_is_corrected_by_loading_its_file_again(
@@ -250,17 +244,14 @@ def test_a_load_at_a_mistyped_later_as_of_is_corrected_by_loading_its_file_again
 ) -> None:
     """The last read of 2026-12-07: judging a file's dossiers at the later instant they were judged at
     (above) made a load at a mistyped ``--as-of`` (a year ahead) stick: the same file again at the right one
-    left 96 open violations where one load gives 70. Only dossiers holding events after the load's
-    ``--as-of`` stay at the later instant."""
+    left 96 open violations where one load gives 70. Only a dossier a load of another file judged later stays
+    at that later instant."""
     events, as_of = province
     right_url, fixed_url = two_warehouses
     load(platform, right_url, events, as_of)
     load(platform, fixed_url, events, as_of + timedelta(days=365))  # a mistyped --as-of, a year ahead
     load(platform, fixed_url, events, as_of)  # the same file again, at the right one
-    with open_warehouse(right_url) as wh:
-        expected = _judged(wh)
-    with open_warehouse(fixed_url) as wh:
-        assert _judged(wh) == expected
+    _assert_judged_alike(right_url, fixed_url)
 
 
 #: A dossier refused on 12/9, then suspended without its notice and processed after that: events after its
@@ -325,6 +316,14 @@ def _occurred(line: bytes) -> datetime | None:
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
     return at if at.tzinfo is not None else None
+
+
+def _assert_judged_alike(expected_url: str, url: str) -> None:
+    """The warehouse at ``url`` judges as the one at ``expected_url`` does (:func:`_judged`)."""
+    with open_warehouse(expected_url) as wh:
+        expected = _judged(wh)
+    with open_warehouse(url) as wh:
+        assert _judged(wh) == expected
 
 
 def _judged(wh: Warehouse) -> dict[str, Any]:
