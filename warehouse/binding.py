@@ -112,7 +112,9 @@ def check_identifier(name: str, what: str = "identifier") -> str:
 
 #: ClickHouse's own databases: the project's tables created in one of them (``system`` holds an ``events``
 #: table of its own) made every later load fail with the server's error (warehouse seat of 2026-12-07).
-RESERVED_DATABASES = frozenset({"system", "information_schema"})
+#: ClickHouse's own databases: ``_temporary_and_external_tables`` holds the server's temporary tables (a
+#: ``warehouse init`` into it failed with the server's "no such table").
+RESERVED_DATABASES = frozenset({"system", "information_schema", "_temporary_and_external_tables"})
 
 
 def check_database(name: str) -> str:

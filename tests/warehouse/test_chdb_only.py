@@ -123,11 +123,14 @@ def test_bad_database_name_is_refused_before_touching_the_directory(tmp_path: Pa
     assert not (tmp_path / "wh").exists()
 
 
-@pytest.mark.parametrize("name", ["system", "SYSTEM", "information_schema", "INFORMATION_SCHEMA"])
+@pytest.mark.parametrize(
+    "name", ["system", "SYSTEM", "information_schema", "INFORMATION_SCHEMA", "_temporary_and_external_tables"]
+)
 def test_clickhouses_own_databases_are_refused_on_both_backends(tmp_path: Path, name: str) -> None:
     """The warehouse seat of 2026-12-07: ``warehouse init`` into ``system`` exited 0, creating the project's
     tables beside ClickHouse's own (``system.events`` is one), and every later load failed with the
-    server's error. Refused in one line, before the directory or the server is touched."""
+    server's error. Refused in one line, before the directory or the server is touched; so is the server's
+    database of temporary tables (its ``init`` failed with "no such table": the seat's last read)."""
     for url in (f"chdb://{tmp_path}/wh?database={name}", f"clickhouse://127.0.0.1:1/{name}"):
         with pytest.raises(WarehouseError, match="is ClickHouse's own"):
             open_warehouse(url)
