@@ -406,3 +406,18 @@ def test_skip_bom_leaves_a_file_without_one_at_its_start() -> None:
     fh = io.BytesIO(b'\xef\xbb\xbf{"a":1}\n')
     skip_bom(fh)
     assert fh.read() == b'{"a":1}\n'
+
+
+def test_digits_past_the_microsecond_are_dropped_and_the_document_says_so() -> None:
+    """The CLI seat of 2026-12-07: ``returned`` at ``…:00.0000001`` and ``processed`` at ``…:00.0000009``
+    became one instant, and no document said that the digits past the sixth are dropped. They are dropped,
+    not rounded (``.9999999`` stays in its second), and two such events are ordered as ties are."""
+    for given_at, kept in (
+        ("2025-11-03T09:15:00.0000009+07:00", 0),
+        ("2025-11-03T09:15:00.9999999+07:00", 999_999),
+        ("2025-11-03T09:15:00.1234565+07:00", 123_456),
+    ):
+        event = accepted(orjson.dumps({**EVENT, "occurred_at": given_at}))
+        assert event.occurred_at.microsecond == kept and event.occurred_at.second == 0
+    text = " ".join(DOCS.read_text(encoding="utf-8").split())
+    assert "digits past the sixth are dropped, not rounded" in text
