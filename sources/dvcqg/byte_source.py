@@ -3,12 +3,49 @@ or one line of it at a time for a JSON Lines log (:class:`Line`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import IO
+
+import ijson  # type: ignore[import-untyped]
 
 _BOM = b"\xef\xbb\xbf"
 _NEWLINE_BOM = b"\n" + _BOM
 WHITESPACE = b" \t\r\n"
+#: The longest run of digits the parser is given: Python refuses to convert a longer integer
+#: (``sys.get_int_max_str_digits``), and ijson's C parser, converting one, raised that ``ValueError`` and left
+#: it set: the next record raised ``SystemError`` or crashed the process (DVCQG seat, 2026-12-07). No real
+#: value, number or string, holds such a run.
+MAX_DIGITS = 4_300
+_LONG_RUN = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
+_LEADING = re.compile(rb"[0-9]*")
+
+
+class DigitsTooLong(ijson.JSONError):  # type: ignore[misc]
+    """A run of more than :data:`MAX_DIGITS` digits, found before the parser reads it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"a run of more than {MAX_DIGITS:,} digits, a number too long to read (or a string holding one)"
+        )
+
+
+class DigitRuns:
+    """Refuses, read after read, the bytes that hold a run of more than :data:`MAX_DIGITS` digits (a run may
+    span reads). A regular-expression search per read: the parser's reads are 64 KiB."""
+
+    def __init__(self) -> None:
+        self._carried = 0  # digits at the end of the reads so far
+
+    def check(self, chunk: bytes) -> None:
+        leading = _LEADING.match(chunk)
+        run = leading.end() if leading is not None else 0
+        if self._carried + run > MAX_DIGITS or _LONG_RUN.search(chunk) is not None:
+            raise DigitsTooLong
+        if run == len(chunk):
+            self._carried += run
+        else:
+            self._carried = len(chunk) - len(chunk.rstrip(b"0123456789"))
 
 
 class ByteSource:
@@ -26,9 +63,12 @@ class ByteSource:
         self._line_start = True  # the next byte starts the file or a line
         self.read_bytes = 0
         self.content = False
+        self._digits = DigitRuns()
 
     def read(self, size: int = -1) -> bytes:
-        return self._took(self._fh.read(size), self._fh.read)
+        chunk = self._took(self._fh.read(size), self._fh.read)
+        self._digits.check(chunk)  # the whole file's reads: :class:`Line` checks a line's
+        return chunk
 
     def readline(self, size: int = -1) -> bytes:
         return self._took(self._fh.readline(size), self._fh.readline)
@@ -72,8 +112,14 @@ class Line:
         self.ended = False  # its newline, or the file's end, was read
         self.last = False  # the file ended in it
         self.blank = True  # nothing but whitespace read so far
+        self._digits = DigitRuns()
 
     def read(self, size: int = -1) -> bytes:
+        chunk = self._next(size)
+        self._digits.check(chunk)
+        return chunk
+
+    def _next(self, size: int) -> bytes:
         if self.ended or size == 0:  # ijson first reads 0 bytes to learn the file's type
             return b""
         chunk = self._source.readline(size)
@@ -88,4 +134,4 @@ class Line:
     def skip(self) -> None:
         """Read past the rest of the line."""
         while not self.ended:
-            self.read(1 << 16)
+            self._next(1 << 16)

@@ -50,6 +50,7 @@ READ_CODES = frozenset(
         "record.too_deep",
         "record.too_large",
         "record.duplicate_key",
+        "record.number_out_of_range",
         "record.unrecognised",
     }
 )

@@ -22,6 +22,7 @@ No path is opened here (the command line does that); this module only reads what
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -85,6 +86,8 @@ class _TooBig(Exception):
 #: What ends the JSON of a file (or of a line): the parser's errors, and a string yajl lets through that is
 #: no UTF-8 (an overlong or surrogate sequence, ``C0 90``), which ijson's decoding refuses; it escaped as a
 #: traceback (found by the mutation property test, 2026-12-05).
+#: An integer too long for Python to convert never reaches the parser (``byte_source.DigitsTooLong``, one of
+#: ijson's errors).
 _NOT_JSON = (ijson.JSONError, UnicodeDecodeError)
 
 
@@ -308,7 +311,12 @@ class _Reader:
         The innermost loop of every import (one pass per JSON token), so it keeps the container being
         filled and its key in local variables."""
         if first in _SCALARS:
-            return _number(value) if first == "number" else value
+            if first != "number":
+                return value
+            try:
+                return _number(value)
+            except OverflowError:
+                raise _TooBig("record.number_out_of_range", _HUGE) from None
         root: Any = {} if first == "start_map" else []
         # (container, whether it is an object, the key it waits for) of each open container but the top.
         stack: list[tuple[Any, bool, Any]] = []
@@ -318,6 +326,7 @@ class _Reader:
         deepest = MAX_DEPTH - depth - 1  # containers that may still open inside the root
         limit = MAX_RECORD_EVENTS
         repeated: Any = None  # the first key given twice in one object: the record is refused once read
+        huge = False  # a number beyond a float's range: the record is refused once read
         for tokens, (event, token) in enumerate(self._events, 1):
             if event == "map_key":
                 key = token
@@ -327,6 +336,8 @@ class _Reader:
                 if not stack:
                     if repeated is not None:
                         raise _TooBig("record.duplicate_key", _repeated(repeated))
+                    if huge:
+                        raise _TooBig("record.number_out_of_range", _HUGE)
                     return root
                 top, is_map, key = stack.pop()
             elif event in _STARTS:
@@ -341,7 +352,12 @@ class _Reader:
                 stack.append((top, is_map, key))
                 top, is_map, key = item, event == "start_map", None
             else:
-                scalar = _number(token) if event == "number" else token
+                scalar = token
+                if event == "number":
+                    try:
+                        scalar = _number(token)
+                    except OverflowError:
+                        huge = True
                 if is_map:
                     top[key] = scalar
                 else:
@@ -378,7 +394,14 @@ def _number(value: Any) -> Any:
     ``Decimal``, which no writer of the records takes."""
     if type(value) is int and _INT_MIN <= value <= _INT_MAX:
         return value
-    return float(value)
+    number = float(value)  # OverflowError for an integer beyond a float's range
+    if math.isinf(number):  # a fraction or an exponent beyond it (``1e400``): no writer takes an infinity
+        raise OverflowError(f"{value!s:.40} is beyond a float's range")
+    return number
+
+
+#: Why a record holding a number beyond a float's range is refused: its events could not be written.
+_HUGE = "a number is beyond a float's range (about ±1.8 × 10³⁰⁸): no JSON writer keeps it"
 
 
 def _repeated(key: Any) -> str:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
+from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +36,7 @@ from tests.sources.payloads import (
 #: event too long for a line. ``record.unmappable`` (an exception while mapping) and any other ``event.*``
 #: (an event the mapping built wrong) would be bugs.
 FIELD_CODE = re.compile(r"^[A-Za-z]+\.(missing|invalid|unknown|too_long|out_of_range)$")
+DOC = Path(__file__).resolve().parents[2] / "docs" / "dvcqg-import.md"
 OTHER_CODES = {"unit.unresolved", "unit.ambiguous", "event.line.too_long", "KenhThucHien.not_online"}
 
 
@@ -424,3 +428,50 @@ def test_a_number_of_more_than_64_bits_is_json_and_ends_nothing() -> None:
     # A rejected record holding one is written (its raw JSON), not a crash.
     _, refused = check_import(json.dumps(sync_body({"MaHoSo": 1, "Id": 10**25})).encode())
     assert [r.code for r in refused] == ["record.unrecognised"] and b"1e+25" in refused[0].raw, refused
+
+
+def _kinds(got: list) -> list[tuple[str, str | None]]:
+    return [(type(i).__name__, getattr(i, "code", None)) for i in got]
+
+
+@pytest.mark.parametrize("number", [b"1" + b"0" * 400, b"-1" + b"0" * 400, b"1e400", b"-2.5E999"])
+@pytest.mark.parametrize("lines", [False, True])
+def test_a_number_beyond_a_float_is_one_refused_record_and_the_next_is_read(
+    number: bytes, lines: bool
+) -> None:
+    """The DVCQG seat of 2026-12-07: ``"LoaiDoiTuong": 1`` and 400 zeros ended the import in an
+    ``OverflowError`` traceback, every record lost; ``1e400`` was read as an infinity, which JSON has not."""
+    bad = b'{"MaHoSo": "B", "x": {"y": [' + number + b"]}}"
+    top = b'{"MaHoSo": "T", "LoaiDoiTuong": ' + number + b"}"
+    for record in (bad, top):
+        payload = b'{"MaHoSo": "A"}\n' + record + b'\n{"MaHoSo": "C"}\n'
+        got: list[Any] = list(read_records(io.BytesIO(payload), lines=lines))
+        refused = ("ReadProblem", "record.number_out_of_range")
+        assert _kinds(got) == [("Record", None), refused, ("Record", None)]
+        assert "beyond a float's range" in got[1].message
+    assert documented("record.number_out_of_range")
+    assert "record.number_out_of_range" in " ".join(DOC.read_text(encoding="utf-8").split())
+
+
+@pytest.mark.parametrize("lines", [False, True])
+def test_an_integer_too_long_to_convert_never_reaches_the_parser(lines: bool) -> None:
+    """The same seat: an integer of 5,000 digits raised Python's ``ValueError`` inside ijson's C parser,
+    which left it set: a traceback, and caught, the next record raised ``SystemError`` or crashed the
+    process. The run is refused before the parser reads it, also when it spans two of its reads, and the
+    records after it are read; a run of 4,300 digits is read: a string holding it is kept, a number of it is
+    beyond a float's range."""
+    long_run = b"1" + b"0" * 5_000
+    spanning = b'{"MaHoSo": "S", "pad": "' + b"p" * ((1 << 16) - 40) + b'", "n": ' + long_run + b"}"
+    for bad in (b'{"MaHoSo": "D", "x": ' + long_run + b"}", spanning):
+        payload = b'{"MaHoSo": "A"}\n' + bad + b'\n{"MaHoSo": "C"}\n{"MaHoSo": "E", "n": 12}\n'
+        for _ in range(3):  # again in the same process: nothing left broken
+            got: list[Any] = list(read_records(io.BytesIO(payload), lines=lines))
+            assert _kinds(got) == [("Record", None), ("ReadProblem", "json.invalid"), ("Record", None),
+                                   ("Record", None)]  # fmt: skip
+            assert "more than 4,300 digits" in got[1].message
+            assert got[3].value == {"MaHoSo": "E", "n": 12}
+    edge = b"9" * 4_300
+    kept = b'{"MaHoSo": "K", "s": "' + edge + b'"}\n{"MaHoSo": "L", "n": ' + edge + b"}\n"
+    got = list(read_records(io.BytesIO(kept), lines=lines))
+    assert _kinds(got) == [("Record", None), ("ReadProblem", "record.number_out_of_range")]
+    assert got[0].value["s"] == edge.decode()
