@@ -29,6 +29,7 @@ from inspections.semantics import DEFAULT_SEMANTICS, Semantics
 from inspections.standing import Standing, StandingAt, same_basis, same_judgement
 from inspections.timeline import END_RANK, derive_facts, prefix_standings
 from inspections.timeunits import VN_TZ
+from schemas import timerange
 from schemas.events import AnyEvent, EventType, Returned
 
 #: Event types after which a dossier's reporting-form outcome can change (others never change it).
@@ -46,8 +47,11 @@ _OUTCOME_TYPES = frozenset(
         "withdrawn",
     }
 )
-_FAR_FUTURE = datetime(2049, 12, 1, tzinfo=VN_TZ)  # inside the calendar's range
 _TICK = timedelta(microseconds=1)
+#: The look after a dossier's last change: the last instant of the supported years, so that a dossier still
+#: open turns late in its history whenever it does in them (at 2049-12-01, an open dossier due after it
+#: stayed within time in the warehouse's form, late in a file's: the figures seat of 2026-12-07).
+_FAR_FUTURE = timerange.END - _TICK
 _ZERO = timedelta(0)
 
 
