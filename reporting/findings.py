@@ -17,7 +17,7 @@ from inspections.metrics import ReportingForm
 from inspections.rounding import half_up
 from inspections.rules.legal import CIRCULAR_03
 from reporting.gather import handled
-from reporting.i18n import Texts
+from reporting.i18n import Texts, percent_digits
 from reporting.model import TIME_TRIGGERED, WeeklyReport, relative_change
 from reporting.tables import small_base
 from reporting.violation_tables import comparable
@@ -80,12 +80,14 @@ def listed(t: Texts, items: Sequence[str], limit: int = MAX_UNITS, *, units: boo
 
 def points_change(t: Texts, now: float, before: float) -> str:
     """The change of a rate in percentage points (``tăng 1,2 điểm phần trăm``), between the two rates as
-    printed (``Texts.percent``, one decimal): a reader checks it against them, and 86,22 % → 87,16 % read
-    "tăng 0,9" beside the table's 86,2 % and 87,2 % (review of 2026-12-04). Equal as printed is unchanged."""
-    diff = half_up(now, 1, shift=2) - half_up(before, 1, shift=2)
+    printed (``Texts.percent``: one decimal, more near 0 % and 100 %, ``percent_digits``): a reader checks it
+    against them, and 86,22 % → 87,16 % read "tăng 0,9" beside the table's 86,2 % and 87,2 % (review of
+    2026-12-04). Equal as printed is unchanged; the change has as many decimals as the finer of the two."""
+    places = (percent_digits(now), percent_digits(before))
+    diff = half_up(now, places[0], shift=2) - half_up(before, places[1], shift=2)
     if not diff:
         return t("pp_same")
-    return t("pp_up" if diff > 0 else "pp_down", pp=t.decimal(float(abs(diff)), 1))
+    return t("pp_up" if diff > 0 else "pp_down", pp=t.decimal(float(abs(diff)), max(places)))
 
 
 def average_rate(forms: Sequence[ReportingForm]) -> float | None:

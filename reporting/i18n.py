@@ -281,6 +281,25 @@ _STRINGS.update(PHRASES)
 _STRINGS.update(FINDING_PHRASES)
 
 
+#: The most decimals a percentage takes to stay off 100 % or 0 % (one late dossier in a million).
+_MOST_PERCENT_DIGITS = 4
+
+
+def percent_digits(rate: float, digits: int = 1) -> int:
+    """The decimals to show ``rate`` as a percentage with: ``digits``, more when that would round a rate
+    below 1 to 100 % or one above 0 to 0 %, up to :data:`_MOST_PERCENT_DIGITS`. A unit with 2,500 dossiers
+    and one late read "100,0 %" on time in the signed report, beside "19,99/20 điểm" (review of the
+    documents, 2026-12-07); it reads "99,96 %". The spreadsheet's cell takes as many (``xlsx``)."""
+    if not math.isfinite(rate) or rate == 0:
+        return digits
+    while digits < _MOST_PERCENT_DIGITS:
+        value = half_up(rate, digits, 2)
+        if value != 0 and not (rate < 1 and value == 100):
+            break
+        digits += 1
+    return digits
+
+
 class Texts:
     """The wording and number formats of one language."""
 
@@ -314,10 +333,12 @@ class Texts:
 
     def percent(self, rate: float | None, digits: int = 1) -> str:
         """A 0..1 rate as ``85,3 %`` (vi) or ``85.3%`` (en), rounded as :meth:`decimal` rounds: the rate's
-        own decimal times 100 (29/400 is 7,25 %, a half, though 0.0725 * 100 is 7.249999999999999)."""
+        own decimal times 100 (29/400 is 7,25 %, a half, though 0.0725 * 100 is 7.249999999999999), with
+        the digits :func:`percent_digits` gives: never "100,0 %" for a rate below 1, nor "0,0 %" above 0."""
         if rate is None:
             return "—"
-        return self._decimal(rate, digits, shift=2) + (" %" if self.lang == "vi" else "%")
+        shown = self._decimal(rate, percent_digits(rate, digits), shift=2)
+        return shown + (" %" if self.lang == "vi" else "%")
 
     def _decimal(self, x: float, digits: int, shift: int = 0) -> str:
         if math.isfinite(x):

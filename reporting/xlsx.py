@@ -30,6 +30,7 @@ from reporting import tables as tb
 from reporting.case_section import cases_line, cases_table
 from reporting.cells import page_marks, paragraph, put, xml_text
 from reporting.html import blocking_warning, edition_line
+from reporting.i18n import percent_digits
 from reporting.model import WeeklyReport
 from reporting.stable_xlsx import save_stably
 
@@ -70,6 +71,9 @@ def put_table(ws: Worksheet, table: tb.Table, top: int = 1, left: int = 1) -> in
             cell.border = _BORDER
             if c.numeric and c.value is not None:
                 cell.number_format = _FORMATS[c.kind]
+                if c.kind == "rate":  # as many decimals as its text (never 100.0% for a rate below 1)
+                    shown = percent_digits(c.value)
+                    cell.number_format = "0." + "0" * shown + "%" if shown else "0%"
                 if c.text.endswith(tb.SMALL_MARK):  # a rate of few dossiers: the mark stays a number's format
                     cell.number_format += f'"{tb.SMALL_MARK}"'
             elif len(c.text) > 40:  # a long name wraps in its column rather than run under the next one

@@ -456,7 +456,10 @@ def test_the_points_said_are_the_printed_rates_difference(now: int, before: int,
     said = findings.points_change(vi, a, b)
     shown = [Decimal(vi.percent(x).removesuffix(" %").replace(",", ".")) for x in (a, b)]
     diff = shown[0] - shown[1]
-    expected = "không đổi" if not diff else f"{'tăng' if diff > 0 else 'giảm'} {abs(diff):.1f} điểm phần trăm"
+    places = max(-int(x.as_tuple().exponent) for x in shown)  # the finer printed rate's decimals
+    expected = (
+        "không đổi" if not diff else f"{'tăng' if diff > 0 else 'giảm'} {abs(diff):.{places}f} điểm phần trăm"
+    )
     assert said == expected.replace(".", ",")
 
 
@@ -499,3 +502,4 @@ def test_a_report_issued_before_circular_03_2025_names_only_the_forms_of_its_day
         (overdue,) = [r for r in findings.recommendations(dated) if "quá hạn (3 hồ sơ)" in r]
         assert ("Thông tư 03/2025" in overdue) == names_2025, overdue
         assert "Phiếu xin lỗi và hẹn lại ngày trả kết quả" in overdue
+
