@@ -61,6 +61,12 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
         "vi": "Chưa nạp dữ liệu của tuần này: dữ liệu đã nạp bắt đầu từ ngày {day}, sau khi tuần kết thúc.",
         "en": "This week's data were never loaded: the loaded data begin on {day}, after the week's end.",
     },
+    "empty_not_reached": {
+        "vi": "Chưa có dữ liệu của tuần này: dữ liệu đã nạp chỉ đến {time} ngày {day}, trước khi tuần "
+        "bắt đầu. Tuần này không có số liệu để báo cáo; đề nghị kiểm tra việc đồng bộ dữ liệu từ các nguồn.",
+        "en": "No data of this week yet: the loaded data reach only {time} on {day}, before the week "
+        "began. This week has no figures to report; check that the feeds send their data.",
+    },
     "no_data_violations": {
         "vi": "Không có số liệu để xét vi phạm của tuần này.",
         "en": "There are no data to look for this week's violations in.",

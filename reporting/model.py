@@ -115,8 +115,18 @@ class WeeklyReport:
 
     @property
     def empty(self) -> bool:
-        """No dossier was received, carried over or handled in the week."""
-        return self.province.received_total == 0
+        """No dossier was received, carried over or handled in the week, or no data reach into it
+        (:attr:`unreached`): either way it has no figures to show."""
+        return self.province.received_total == 0 or self.unreached
+
+    @property
+    def unreached(self) -> bool:
+        """No feed's data reach into the week: the newest stored event is before its first instant. Its
+        form would count the dossiers still open when the feeds stopped as overdue, and its findings send
+        inspectors to units on no evidence (review of the documents, 2026-12-07: a week after a feed
+        outage read "1,1 % on time, 174 overdue" and proposed three communes for inspection)."""
+        newest = self.data_ahead or self.data_through
+        return newest is not None and newest < local_midnight(self.week.start)
 
     @property
     def data_cutoff(self) -> str | None:
@@ -145,15 +155,20 @@ class WeeklyReport:
         t = self.texts
         if self.data_from is None:
             return t("empty_no_data")
+        newest = self.data_ahead or self.data_through
+        if self.unreached and newest is not None:
+            local = newest.astimezone(VN_TZ)
+            return t("empty_not_reached", time=t.clock(local), day=t.day(local.date()))
         if self.never_loaded:
             return t("empty_not_loaded", day=t.day(self.data_from.astimezone(VN_TZ).date()))
         return t("empty_week")
 
     @property
     def never_loaded(self) -> bool:
-        """An empty week before the oldest stored event (or of an empty warehouse): nothing was loaded for
-        it, so it has no figures, not zeros."""
-        return self.empty and (self.data_from is None or self.data_from >= local_midnight(self.week.end))
+        """An empty week before the oldest stored event (or of an empty warehouse), or after the newest
+        (:attr:`unreached`): nothing was loaded for it, so it has no figures, not zeros."""
+        before = self.data_from is None or self.data_from >= local_midnight(self.week.end)
+        return self.empty and (before or self.unreached)
 
     @property
     def title(self) -> str:

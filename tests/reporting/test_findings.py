@@ -503,3 +503,25 @@ def test_a_report_issued_before_circular_03_2025_names_only_the_forms_of_its_day
         assert ("Thông tư 03/2025" in overdue) == names_2025, overdue
         assert "Phiếu xin lỗi và hẹn lại ngày trả kết quả" in overdue
 
+
+def test_a_week_the_data_never_reached_has_no_figures_and_proposes_nothing() -> None:
+    """Review of the documents, 2026-12-07: a week after the feeds stopped (the newest event days before it
+    began) was reported as real figures: the dossiers still open counted overdue ("1,1 % on time, 174
+    overdue") and three communes proposed for inspection, on no evidence. It has no figures now, as a week
+    before the data has none; an event at its very first instant reaches it."""
+    units = {UNITS[0]: (0, 0, 0, 3, 174), UNITS[1]: (0, 0, 0, 0, 12)}
+    stopped = datetime(2025, 10, 28, 9, 30, tzinfo=UTC)  # 16:30 on 28/10, W44; W45 starts on 3/11
+    report = make_report(units, units, {"LATE_NO_APOLOGY": (0, 0, 0.0)}, stopped)
+    assert report.province.received_total == 189 and report.unreached and report.empty
+    note = (
+        "Chưa có dữ liệu của tuần này: dữ liệu đã nạp chỉ đến 16 giờ 30 ngày 28/10/2025, "
+        "trước khi tuần bắt đầu. "
+        "Tuần này không có số liệu để báo cáo; đề nghị kiểm tra việc đồng bộ dữ liệu từ các nguồn."
+    )
+    assert report.empty_note == note and report.never_loaded
+    assert findings.key_findings(report) == [note] == report.handling_lines()
+    assert report.violation_lines() == ["Không có số liệu để xét vi phạm của tuần này."]
+    first = datetime(2025, 11, 3, tzinfo=VN_TZ)
+    for reached in (first, dataclasses.replace(report, data_through=stopped, data_ahead=first)):
+        other = reached if isinstance(reached, WeeklyReport) else make_report(units, units, {}, reached)
+        assert not other.unreached and not other.empty and not other.never_loaded
