@@ -193,7 +193,19 @@ def table_rows(pdf: FPDF, table: tb.Table, rows: list[Row], *, size: float, widt
             cells = out.row()
             style = bold if row.total else alert if row.alert else None
             for cell in row.cells:
-                cells.cell(cell.text, align="R" if cell.numeric else "L", style=style)
+                cells.cell(pdf_cell_text(cell.text), align="R" if cell.numeric else "L", style=style)
+
+
+#: The most characters of a PDF table's cell: a row taller than a page stopped fpdf2, and the whole report
+#: with it, nothing written (a unit named in 5,600 characters: review of the documents, 2026-12-07). Real
+#: unit names are under 100 characters, the longest procedure names under 1,000; the HTML and the XLSX keep
+#: the whole text.
+PDF_CELL_CHARS = 400
+
+
+def pdf_cell_text(text: str) -> str:
+    """``text`` as a PDF cell shows it: cut at :data:`PDF_CELL_CHARS`, with "…"."""
+    return text if len(text) <= PDF_CELL_CHARS else text[: PDF_CELL_CHARS - 1].rstrip() + "…"
 
 
 def note_falls_alone(

@@ -15,6 +15,8 @@ from reporting import fonts
 from reporting.header import letterhead, make_header
 from reporting.i18n import Texts
 from reporting.official import MIN_HEADER_PT, OfficialPDF, centred, header_block
+from reporting.pdf import PDF_CELL_CHARS, draw_table, pdf_cell_text
+from reporting.table_cells import Cell, Row, Table
 
 CATALOGUE = sample_catalogue()
 WEEK = Week.parse("2026-W53")
@@ -208,3 +210,21 @@ def text_colours(data: bytes) -> set[bytes]:
     for block in re.findall(rb"\bBT\b(.*?)\bET\b", b"\n".join(streams), re.S):
         found |= {colour.strip() for colour in re.findall(rb"((?:[\d.]+ ){3})rg", block)}
     return found
+
+
+def test_a_table_cell_longer_than_a_page_is_cut_not_the_report() -> None:
+    """Review of the documents, 2026-12-07: a unit named in 5,600 characters made a row taller than a page,
+    fpdf2 raised, and the whole report (HTML, XLSX and packs too) was not written. The PDF's cell is cut at
+    ``PDF_CELL_CHARS`` with "…"; a real name is whole."""
+    name = "Ủy ban nhân dân xã Tây An Lộc " * 200
+    real = "Ủy ban nhân dân xã Tây An Lộc"
+    table = Table("units", ["Mã", "Đơn vị", *["Số"] * 11], widths=[13, 26, *([7.5] * 9), 8.5, 7.5])
+    table.rows = [Row([Cell(code, code), Cell(text, text), *[Cell(1, "1", "int")] * 11]) for code, text in
+                  (("000.00.01.H99", name), ("000.00.02.H99", real))]  # fmt: skip
+    pdf = OfficialPDF()
+    pdf.add_page()
+    draw_table(pdf, table, size=9.5)
+    assert len(bytes(pdf.output())) > 0
+    assert pdf_cell_text(real) == real
+    cut = pdf_cell_text(name)
+    assert len(cut) <= PDF_CELL_CHARS and cut.endswith("…") and name.startswith(cut[:-1])
