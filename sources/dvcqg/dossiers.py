@@ -34,9 +34,10 @@ from typing import Any
 from sources.dvcqg.appointments import original_due, rescheduled, reschedules
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
+from sources.dvcqg.holder import holder_prints, passed_on_unnamed, unnamed
 from sources.dvcqg.identity import Provenance, digest, fact_key
-from sources.dvcqg.notes import end_data, passed_on
-from sources.dvcqg.privacy import ApplicantScrubber, holder_prints
+from sources.dvcqg.notes import end_data
+from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
 from sources.dvcqg.vocabulary import (
@@ -184,8 +185,9 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
             "channel": record.channel,
             "due_at": None if due is None else format_instant(due),
             # A code is the sender's free text too: one that held the holder's name and id number went on in
-            # clear, and into violations' evidence (review of 2026-12-06: "Đỗ Văn Eta 079301000007").
-            "documents": [applicant.text(code) for code in record.documents],
+            # clear, and into violations' evidence (review of 2026-12-06: "Đỗ Văn Eta 079301000007"); one
+            # holding two words of her name in a row is withheld (``holder.unnamed``: "Văn Páo CT01").
+            "documents": [unnamed(applicant.text(code), state.holder) for code in record.documents],
         }
         if pseudonym := applicant.applicant:
             data["applicant"] = pseudonym
@@ -234,7 +236,7 @@ def _supplements(emitter: _Emitter, record: _Record, applicant: ApplicantScrubbe
                 state.claim("any:supplement_requested")
                 emitter.emit(
                     "supplement_requested", requested_at,
-                    {"notice_id": None, "reason": passed_on(applicant.text(reason)),
+                    {"notice_id": None, "reason": passed_on_unnamed(applicant.text(reason), state.holder),
                      "requested_documents": []},
                     identity=(format_instant(requested_at),), unknown=("notice_id",),
                 )  # fmt: skip
@@ -251,7 +253,8 @@ def _supplements(emitter: _Emitter, record: _Record, applicant: ApplicantScrubbe
 
 def _status(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) -> None:
     state, ctx, status = emitter.state, emitter.ctx, record.status
-    reason = passed_on(applicant.text(record.note))  # the note may name someone else too (``notes``)
+    # The note may name someone else too (``notes``), or the applicant by part of her name (``holder``).
+    reason = passed_on_unnamed(applicant.text(record.note), state.holder)
     if record.meaning in REWRITES:
         ctx.stats.rewrites[record.meaning.value] += 1
     if status == "3":

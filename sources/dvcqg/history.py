@@ -16,12 +16,14 @@
 The time is ``ThoiDiemXuLy`` (else ``NgayBatDau``, said as deduced); the official ``NguoiXuLy`` is the
 ``actor``, except on a row whose text says the citizen acted ("Công dân …", "Nộp bổ sung …") or of status
 7 (the citizen withdraws), where that name may be the applicant's, and when it is the name the dossier's
-record gives the applicant (known when the record was read). The row's text, when it becomes a ``reason``,
-depends on the row alone (a row imported again, with or without its dossier's record, is the same event):
-on a citizen's row its ``NguoiXuLy`` is scrubbed from it
-(``privacy``); then a text that may name someone or reach them keeps only the phrase the vocabulary
-recognises in it, the rest withheld as "[…]" (``notes.passed_on``): an official's note may name the
-applicant.
+record gives the applicant (known when the record was read). The row's text, when it becomes a ``reason``:
+on a citizen's row its ``NguoiXuLy`` is scrubbed from it (``privacy``); then a text that may name someone
+or reach them keeps only the phrase the vocabulary recognises in it, the rest withheld as "[…]"
+(``notes.passed_on``): an official's note may name the applicant. That is read from the row alone (a row
+imported again, with or without its dossier's record, is the same event), but for the applicant's name: a
+text holding a value the record gives, or two words or more of her name in a row, is withheld so too
+(``holder.passed_on_unnamed``). "hồ sơ của lò văn páo thiếu giấy tờ" went on in clear: "lò" is no
+surname the text alone is read for, and the record naming her was not looked at (review of 2026-12-07).
 
 A row needs its dossier's unit: from a dossier record of the import (the command reads every one before any
 row), else from the ``MaHoSo`` prefix; a row with neither is rejected (``unit.unresolved``).
@@ -38,9 +40,10 @@ from typing import Any
 
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
+from sources.dvcqg.holder import names_holder, official_prints, passed_on_unnamed
 from sources.dvcqg.identity import SYSTEM, Provenance, digest, fact_key
-from sources.dvcqg.notes import WITHHELD, end_data, may_name, may_reach, passed_on, withheld
-from sources.dvcqg.privacy import ApplicantScrubber, names_holder, official_prints
+from sources.dvcqg.notes import WITHHELD, end_data, may_name, may_reach, withheld
+from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.state import DossierState, Mark, Step
 from sources.dvcqg.times import format_instant
 from sources.dvcqg.vocabulary import (
@@ -156,7 +159,7 @@ def map_row(ctx: Context, fields: Fields, applicant: ApplicantScrubber) -> None:
     deduced = [_REWRITE_BASIS[meaning]] if meaning in _REWRITE_BASIS else []
     emit = _RowEmitter(ctx, state, dossier_id, identity, ref, at, actor,
                        "; ".join([*deduced, _STARTED_BASIS] if started else deduced))  # fmt: skip
-    text = passed_on(applicant.text(text))  # what a ``reason`` may say: of the row alone (module docstring)
+    text = passed_on_unnamed(applicant.text(text), state.holder)  # what a ``reason`` may say (docstring)
 
     if kind is None:
         if meaning is Meaning.NO_APPOINTMENT_DATE:

@@ -16,13 +16,17 @@ Applicant data also leaks into other places, which :class:`ApplicantScrubber` co
   of a number (a phone "0912 345 678" written "0912345678");
 - a history row's texts (an official's note naming the applicant): on a row whose text says the citizen
   acted ("Công dân …"), ``NguoiXuLy`` is the applicant's name (``holder_keys``) and is scrubbed as above;
-  a text that may still name someone keeps only its recognised phrase (``history.withheld``). Not the
-  values of its dossier's record: known only when the record is in the same import, they would make one
-  row two contents (and a conflict) across imports. But ``NguoiXuLy`` is no ``actor`` either when it is
-  an applicant value the record gives, her name (after a form of address too), identity number, phone or
-  e-mail (:func:`holder_prints`, the record read before: an online supplement "Nộp bổ sung hồ sơ trực
-  tuyến" logged under the citizen's account named her in clear: reviews). A row imported without its
-  record cannot be known so; the import takes the records of a dossier with its rows (docs/dvcqg-import.md);
+  a text that may still name someone keeps only its recognised phrase (``history.withheld``). The row has
+  no applicant values of its own, and an import keeps only prints of its record's (``holder.holder_prints``,
+  the record read before): ``NguoiXuLy`` is no ``actor`` when it is one of them, her name (after a form of
+  address too), identity number, phone or e-mail (an online supplement "Nộp bổ sung hồ sơ trực tuyến"
+  logged under the citizen's account named her in clear: reviews), and a note or department holding one,
+  or two words or more of her name in a row, is withheld as a note that may name someone is
+  (``holder.passed_on_unnamed``): "hồ sơ của lò văn páo thiếu giấy tờ" went on in clear, "lò" being no surname
+  the text alone is read for (review of 2026-12-07). The same in the record's own texts and codes, after
+  its values are replaced. A row imported without its record cannot be known so (the same row imported
+  with it is then another content: a conflict); the import takes the records of a dossier with its rows
+  (docs/dvcqg-import.md);
 - rejected records, which are written out for people to fix: applicant members (at any depth, any key
   spelling: every key naming the dossier's holder, ``…ChuHoSo``/``…CHS``, phone or e-mail) are replaced by
   pseudonyms and the other strings are scrubbed as texts are; then, written out, masked whole but for the
@@ -38,13 +42,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import partial
-from hashlib import blake2b
 from typing import Any
 
 import orjson
 
 from schemas.pseudonym import VOCABULARY, Pseudonymiser
 from sources.dvcqg.fields import DOCUMENTED_NAMES, Fields
+from sources.dvcqg.holder import APPLICANT_FIELDS, MIN_SCRUBBED
 from sources.dvcqg.notes import passed_on
 from sources.dvcqg.vocabulary import DOSSIER_SERVICE, PROGRESS_SERVICE, fold
 
@@ -52,16 +56,10 @@ __all__ = [
     "APPLICANT_FIELDS",
     "RAW_WORDS",
     "ApplicantScrubber",
-    "holder_prints",
     "is_applicant_field",
-    "name_print",
-    "names_holder",
-    "official_prints",
     "raw_scrubber",
 ]
 
-#: The documented applicant identity fields.
-APPLICANT_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "DinhDanhCHS", "SoDienThoai", "Email")
 _EXACT = frozenset(fold(name).replace(" ", "") for name in APPLICANT_FIELDS) | {"dienthoai", "sodinhdanh"}
 #: The members of a record that are a free text (folded): an official's note, the dossier's summary
 #: (``TrichYeuHoSo``: "Đăng ký thường trú cho ông …"), an attachment's file name ("CCCD_Le_Van_Tam.pdf").
@@ -72,8 +70,7 @@ _EXACT = frozenset(fold(name).replace(" ", "") for name in APPLICANT_FIELDS) | {
 #: named other people in clear, next to a note whose same name was withheld).
 _FREE_TEXTS = frozenset({"noidungxuly", "ghichu", "noidungbosung", "trichyeuhoso", "tentepdinhkem"})
 _STRUCTURED = frozenset(fold(name).replace(" ", "") for name in DOCUMENTED_NAMES) - _FREE_TEXTS
-#: Values shorter than this are not searched for in texts (a 1-character "name" would hit everywhere).
-_MIN_SCRUBBED = 4
+_MIN_SCRUBBED = MIN_SCRUBBED
 
 
 def is_applicant_field(key: str) -> bool:
@@ -98,74 +95,6 @@ def raw_scrubber(pseudonymiser: Pseudonymiser) -> Callable[[bytes], bytes]:
     Never ``scrub_raw``'s event-shaped path, which keeps a line holding no clear *contract* applicant byte
     for byte: a record with an ``event_id`` member took it, and kept its citizen's name in clear (review)."""
     return partial(pseudonymiser.mask, words=RAW_WORDS)
-
-
-def name_print(value: str) -> int:
-    """A print of an applicant value (0 for none) equal for its spellings in any case, accents, spacing or
-    separators (``fold``, spaces dropped: "0799 5555 5555" is "079955555555"): what an import remembers of a
-    record's applicant to know her as a row's official, without keeping the value."""
-    return _print(fold(value).replace(" ", ""))
-
-
-def _print(folded: str) -> int:
-    return int.from_bytes(blake2b(folded.encode(), digest_size=8).digest(), "big") | 1 if folded else 0
-
-
-def holder_prints(fields: Fields) -> tuple[int, ...]:
-    """The prints of every applicant value a record gives (:data:`APPLICANT_FIELDS`: her name, identity
-    number, phone, e-mail): a row's official that is any of them is the citizen, not an official (an id or
-    an e-mail as ``NguoiXuLy`` became the ``actor`` in clear: review)."""
-    values: list[Any] = []
-    for name in APPLICANT_FIELDS:
-        value = fields.raw(name)
-        # DinhDanhCHS lists the identity documents ({"LoaiDinhDanh": "CCCD", "SoDinhDanh": "…"}): their
-        # numbers, not the kinds (review).
-        items = value if isinstance(value, list) else [value]
-        values += [Fields(i).raw("SoDinhDanh") if isinstance(i, dict) else i for i in items]
-    prints = []
-    for value in values:
-        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-        if isinstance(text, str) and (found := name_print(text)):
-            prints.append(found)
-    return tuple(dict.fromkeys(prints))
-
-
-#: Forms of address an official's field may put before the citizen's name ("Bà Nguyễn Thị …"), folded.
-_ADDRESS = ("congdan", "ong", "ba", "anh", "chi", "co", "chu", "em")  # without spaces, as compared
-
-
-def official_prints(official: str) -> tuple[int, ...]:
-    """The prints a row's official is compared with :func:`holder_prints` by: as written, and without a form
-    of address in front ("Bà Nguyễn Thị Lan" is the applicant "Nguyễn Thị Lan": review). Compared without
-    spaces, as the prints are: a zero-width space inside "B\u200bà" or a word joiner after it, with no
-    space, hid the form of address, and the applicant's name was stored in clear as the actor (review of
-    2026-12-07). A false match only loses an official's name (never the other way)."""
-    compact = fold(official).replace(" ", "")
-    bare = (compact.removeprefix(word) for word in _ADDRESS if compact.startswith(word))
-    return tuple(p for p in map(_print, (compact, *bare)) if p)
-
-
-#: The most words of a text :func:`names_holder` compares at once (a name with a form of address: "Công dân
-#: Tôn Nữ Thị Bích Ngọc").
-_MOST_WORDS = 7
-
-
-def names_holder(text: str, holder: tuple[int, ...]) -> bool:
-    """Whether ``text``, or a run of its words, is one of the applicant values ``holder`` has the prints of
-    (:func:`holder_prints`): "Phòng Tư pháp - Nguyễn Thị Bích Ngọc", "0903 123 456". An import keeps
-    prints, never the values, so the runs are compared, not searched for."""
-    if not holder:
-        return False
-    words = fold(text).split()
-    for start in range(len(words)):
-        run = ""
-        for word in words[start : start + _MOST_WORDS]:
-            run += word  # as name_print folds a value: without its spaces
-            # As short as the scrubber's values at least: an applicant "Hà" or "An" took every department
-            # with "Hạ tầng" or "Công an" in it for her (review of the diff).
-            if len(run) >= _MIN_SCRUBBED and _print(run) in holder:
-                return True
-    return False
 
 
 class ApplicantScrubber:

@@ -114,7 +114,7 @@ class DossierState:
         #: Packed (microseconds since the epoch, Step, 64 bits of the row's identity) per kept row.
         self.steps: array[int] | None = None
         self.marks = Mark.NONE
-        #: The prints of the applicant values its record gives (``privacy.holder_prints``; none read: empty).
+        #: The prints of the applicant values its record gives (``holder.holder_prints``; none read: empty).
         self.holder: tuple[int, ...] = ()
         #: Ends a record stated without a note, by kind: (time, stage, record reference, extra), each waiting
         #: for a history row that states it with its text (``dossiers._reasoned_end``); else emitted at the

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from schemas.pseudonym import Pseudonymiser
 from sources.dvcqg.fields import Fields
 from sources.dvcqg.history import WITHHELD
-from sources.dvcqg.privacy import ApplicantScrubber, holder_prints, names_holder, official_prints
+from sources.dvcqg.holder import holder_prints, names_holder, official_prints
+from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.vocabulary import fold
 from tests.sources.payloads import (
     APPLICANT,
