@@ -39,7 +39,7 @@ from sources.dvcqg.identity import Provenance, digest, fact_key
 from sources.dvcqg.notes import end_data
 from sources.dvcqg.privacy import ApplicantScrubber
 from sources.dvcqg.state import DossierState, Mark, Step
-from sources.dvcqg.times import format_instant
+from sources.dvcqg.times import format_instant, shown_text
 from sources.dvcqg.vocabulary import (
     CHANNELS,
     DOSSIER_SERVICE,
@@ -77,11 +77,11 @@ class _Record:
         channel = fields.code("KenhThucHien")
         self.channel = CHANNELS.get(numbered(channel)) if channel is not None else None
         if channel is not None and self.channel is None:
-            raise Unmappable("KenhThucHien.unknown", f"KenhThucHien {channel[:20]!r} is not 1, 2 or 3")
+            raise Unmappable("KenhThucHien.unknown", f"KenhThucHien {shown_text(channel)} is not 1, 2 or 3")
         method = fields.code("HinhThuc")
         self.return_channel = RETURN_METHODS.get(numbered(method)) if method is not None else None
         if method is not None and self.return_channel is None:
-            raise Unmappable("HinhThuc.unknown", f"HinhThuc {method[:20]!r} is not 0 or 1")
+            raise Unmappable("HinhThuc.unknown", f"HinhThuc {shown_text(method)} is not 0 or 1")
         if self.received_at is not None or (self.submitted_at is not None and self.channel == "online"):
             if self.procedure is None:
                 raise Unmappable("MaTTHC.missing", "MaTTHC (the procedure code) is missing")

@@ -30,7 +30,9 @@ from typing import IO, Any
 import ijson  # type: ignore[import-untyped]  # no stubs; the calls here are few
 
 from sources.dvcqg.byte_source import ByteSource, Line
+from sources.dvcqg.notes import unreaching
 from sources.dvcqg.parse_errors import first_line, not_json_numbers
+from sources.dvcqg.times import shown_text
 
 __all__ = ["MAX_DEPTH", "MAX_RECORD_EVENTS", "ReadProblem", "Record", "Service", "read_records"]
 
@@ -406,8 +408,10 @@ _HUGE = "a number is beyond a float's range (about ±1.8 × 10³⁰⁸): no JSON
 
 def _repeated(key: Any) -> str:
     """Why a record with a key given twice in one object is refused: the last value won silently (a second
-    ``MaHoSo`` made another dossier of it: review); the event path rejects it too (``json.duplicate_key``)."""
-    return f"the key {key!r} is given twice in one object: which value the sender meant is a guess"
+    ``MaHoSo`` made another dossier of it: review); the event path rejects it too (``json.duplicate_key``).
+    The key quoted as a refused value is (``times.shown_text``): "Lê Văn Tám" was quoted in clear."""
+    shown = unreaching(shown_text(str(key)))
+    return f"the key {shown} is given twice in one object: which value the sender meant is a guess"
 
 
 def _scalar(event: str) -> str:
