@@ -331,6 +331,8 @@ def recommendations(report: WeeklyReport) -> list[str]:
     out: list[str] = []
     if report.quality.blocking_failures:
         out.append(t("r_quality"))
+    if report.unreached:  # no data in the week: nothing to inspect on, the feeds to check
+        return [*out, t("r_no_data")]
     inspect = units_to_inspect(report)
     if inspect:
         named = []

@@ -296,10 +296,10 @@ class WeeklyReport:
         rulebook versions that judged them, when more than one (``rulebook_note``)."""
         t, v = self.texts, self.violations
         lines: list[str] = []
-        if v.total or v.previous_total or v.previous_8_avg:
-            lines.append(self._violations_line())
-        elif self.never_loaded:  # nothing to look at, rather than nothing found
+        if self.never_loaded and not v.total:  # nothing to look at, rather than nothing found (nor fewer)
             lines.append(t("no_data_violations"))
+        elif v.total or v.previous_total or v.previous_8_avg:
+            lines.append(self._violations_line())
         else:  # an empty week too: its section II says so rather than nothing (review of 2026-12-04)
             lines.append(t("no_violations"))
         if v.findings:

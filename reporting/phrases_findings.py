@@ -164,6 +164,10 @@ FINDING_PHRASES: Final[dict[str, dict[str, str]]] = {
         "en": "Review and fix the source data that failed "
         "blocking quality checks before using these figures.",
     },
+    "r_no_data": {
+        "vi": "Kiểm tra việc đồng bộ dữ liệu của các nguồn, nạp dữ liệu của tuần và lập lại báo cáo này.",
+        "en": "Check the feeds' data synchronisation, load the week's data and make this report again.",
+    },
     "r_keep": {
         "vi": "Duy trì việc theo dõi hằng tuần; chưa phát sinh nội dung cần xử lý.",
         "en": "Keep the weekly monitoring; nothing needs action.",

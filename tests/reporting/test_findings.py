@@ -511,7 +511,7 @@ def test_a_week_the_data_never_reached_has_no_figures_and_proposes_nothing() -> 
     before the data has none; an event at its very first instant reaches it."""
     units = {UNITS[0]: (0, 0, 0, 3, 174), UNITS[1]: (0, 0, 0, 0, 12)}
     stopped = datetime(2025, 10, 28, 9, 30, tzinfo=UTC)  # 16:30 on 28/10, W44; W45 starts on 3/11
-    report = make_report(units, units, {"LATE_NO_APOLOGY": (0, 0, 0.0)}, stopped)
+    report = make_report(units, units, {"LATE_NO_APOLOGY": (0, 3, 2.5)}, stopped)
     assert report.province.received_total == 189 and report.unreached and report.empty
     note = (
         "Chưa có dữ liệu của tuần này: dữ liệu đã nạp chỉ đến 16 giờ 30 ngày 28/10/2025, "
@@ -520,7 +520,10 @@ def test_a_week_the_data_never_reached_has_no_figures_and_proposes_nothing() -> 
     )
     assert report.empty_note == note and report.never_loaded
     assert findings.key_findings(report) == [note] == report.handling_lines()
-    assert report.violation_lines() == ["Không có số liệu để xét vi phạm của tuần này."]
+    assert report.violation_lines() == ["Không có số liệu để xét vi phạm của tuần này."]  # not "100 % fewer"
+    assert report.violations.previous_8_avg > 0 and findings.recommendations(report) == [
+        "Kiểm tra việc đồng bộ dữ liệu của các nguồn, nạp dữ liệu của tuần và lập lại báo cáo này."
+    ]  # no unit to inspect, no overdue dossiers to chase
     first = datetime(2025, 11, 3, tzinfo=VN_TZ)
     for reached in (first, dataclasses.replace(report, data_through=stopped, data_ahead=first)):
         other = reached if isinstance(reached, WeeklyReport) else make_report(units, units, {}, reached)
