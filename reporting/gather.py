@@ -27,6 +27,7 @@ from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
 from inspections.weeks import Week
+from schemas.events import LIFECYCLE_RANK
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.binding import TextSet
 from warehouse.cases import CaseCounts, CaseKey, case_counts, case_states_of
@@ -311,16 +312,23 @@ def _chunks(ids: list[str]) -> Iterator[list[str]]:
 
 
 def timelines(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, list[TimelineEvent]]:
-    """Each dossier's stored events in event-time order."""
-    out: dict[str, list[TimelineEvent]] = defaultdict(list)
+    """Each dossier's stored events in the platform's event-time order (``schemas.events.event_sort_key``:
+    instant, lifecycle rank, ``event_id``), the order the rulebook reads them in: by ``event_id`` alone, an
+    apology at the instant of the result showed after it, where the audit counted it before (and gave
+    APOLOGY_TOO_LATE, not LATE_NO_APOLOGY: review of the packs, 2026-12-07)."""
+    rows: dict[str, list[tuple[tuple[Any, ...], TimelineEvent]]] = defaultdict(list)
     for chunk in _chunks(sorted(set(dossier_ids))):
-        for dossier_id, event_id, type_, occurred_at, _us, unit_code, actor, data in wh.query(
+        for dossier_id, event_id, type_, occurred_at, us, unit_code, actor, data in wh.query(
             load_sql("report_dossier_events"), {"ids": TextSet(chunk)}
         ):
-            out[dossier_id].append(
-                TimelineEvent(event_id, type_, occurred_at, unit_code, actor, orjson.loads(data or "{}"))
-            )
-    return dict(out)
+            event = TimelineEvent(event_id, type_, occurred_at, unit_code, actor, orjson.loads(data or "{}"))
+            rank = LIFECYCLE_RANK.get(type_, len(LIFECYCLE_RANK))
+            rows[dossier_id].append(((occurred_at, int(us), rank, event_id), event))
+    return {dossier: [event for _, event in sorted(found, key=_first)] for dossier, found in rows.items()}
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
 
 
 def dossier_facts(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, DossierFacts]:
