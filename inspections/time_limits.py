@@ -9,6 +9,7 @@ DOMAIN.md section 4). A catalogue therefore gives a procedure its first ``max_ti
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
@@ -17,7 +18,27 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from inspections.timeunits import NO_LIMIT, ProcessingTime, TimeUnit
 
-__all__ = ["MaxTime", "TimeLimit", "checked_max_time", "checked_time_limits", "parse_processing_time"]
+__all__ = [
+    "MAX_AMOUNT",
+    "MaxTime",
+    "TimeLimit",
+    "checked_max_time",
+    "checked_time_limits",
+    "parse_processing_time",
+]
+
+#: The largest amount a catalogue may give a limit, per unit: a year's worth of days (366, calendar or
+#: working) or of working hours (366 x 8). Real limits are counted in days or weeks: the largest in the
+#: bundled sample is 20 working days and 20 calendar days (the national list in shared/data carries no
+#: limits), and procedures with the longest appraisals take a few months. The calendar covers 2000-2050 and
+#: its arithmetic refuses a date past it, so an absurd amount (1e9, 99999 working days) put every dossier's
+#: due date past 2050 and each one became an AUDIT_ERROR with its real findings lost; with this bound the
+#: due date of a dossier received before mid-2049 is always inside the calendar.
+MAX_AMOUNT: dict[TimeUnit, float] = {
+    TimeUnit.WORKING_DAYS: 366,
+    TimeUnit.CALENDAR_DAYS: 366,
+    TimeUnit.WORKING_HOURS: 366 * 8,
+}
 
 
 def parse_processing_time(value: Any) -> Any:
@@ -42,16 +63,27 @@ def parse_processing_time(value: Any) -> Any:
         raise ValueError(f"{value!r} is not '<amount> <unit>' or 'none'")
     if isinstance(value, Mapping) and value.get("unit") == TimeUnit.NONE.value and "amount" not in value:
         return {"amount": 0, "unit": TimeUnit.NONE.value}
+    if isinstance(value, Mapping) and isinstance(value.get("amount"), bool):
+        # pydantic would read ``true`` as 1: a YAML slip (``amount: yes``) became a one-day limit.
+        raise ValueError(f"amount {value['amount']!r} is a boolean, not a number")
     return value
 
 
 def checked_max_time(value: ProcessingTime) -> ProcessingTime:
-    """``value`` as a catalogue holds it: any amount of ``none`` is :data:`NO_LIMIT`; a negative amount is an
-    error (``ValueError``, which pydantic reports at its place in the file)."""
+    """``value`` as a catalogue holds it: any amount of ``none`` is :data:`NO_LIMIT`; a negative amount, one
+    not finite (``nan``, ``inf``: ``nan < 0`` is false, and every due date then failed) or one above
+    :data:`MAX_AMOUNT` is an error (``ValueError``, which pydantic reports at its place in the file)."""
     if value.unit is TimeUnit.NONE:
         return NO_LIMIT
+    if not math.isfinite(value.amount):
+        raise ValueError(f"amount {value.amount} is not a finite number for unit {value.unit.value!r}")
     if value.amount < 0:
         raise ValueError(f"amount must not be negative for unit {value.unit.value!r}")
+    if value.amount > MAX_AMOUNT[value.unit]:
+        raise ValueError(
+            f"amount {value.amount:g} is above the largest allowed for unit {value.unit.value!r} "
+            f"({MAX_AMOUNT[value.unit]:g}: no procedure's time limit is longer than a year)"
+        )
     # 0 is legal: a same-day procedure (rulebook v2, amendment 4; Decree 61/2018 Art. 17(4)).
     return value
 

@@ -17,7 +17,7 @@ from inspections.catalogue import Catalogue, Procedure, TimeLimit
 from inspections.files.calendar import load_calendar
 from inspections.files.catalogue import CatalogueError, loads_catalogue, sample_catalogue
 from inspections.rulebook import Auditor
-from inspections.time_limits import in_force
+from inspections.time_limits import MAX_AMOUNT, in_force
 from inspections.timeunits import NO_LIMIT, VN_TZ, ProcessingTime, TimeUnit
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from tests.depth import examples
@@ -138,3 +138,49 @@ procedures:
         CatalogueError, match=r"procedures\[0\]\.time_limits: time limit 1 takes effect on 2025-06-01"
     ):
         loads_catalogue(backwards, "t.yaml")
+
+
+_ABSURD = [
+    ("nan working_days", "amount nan is not a finite number for unit 'working_days'"),
+    ("inf calendar_days", "amount inf is not a finite number for unit 'calendar_days'"),
+    ("'-inf working_hours'", "amount -inf is not a finite number for unit 'working_hours'"),
+    ("{amount: .nan, unit: working_days}", "amount nan is not a finite number"),
+    ("{amount: true, unit: working_days}", "amount True is a boolean, not a number"),
+    ("1e9 working_days", "amount 1e+09 is above the largest allowed for unit 'working_days' (366"),
+    ("99999 working_days", "amount 99999 is above the largest allowed for unit 'working_days' (366"),
+    ("367 calendar_days", "amount 367 is above the largest allowed for unit 'calendar_days' (366"),
+    ("2929 working_hours", "amount 2929 is above the largest allowed for unit 'working_hours' (2928"),
+]
+
+
+_HEAD = "catalogue: {name: T}\nfields: [{code: F, name: F}]\nprocedures:\n"
+
+
+@pytest.mark.parametrize(("written", "message"), _ABSURD)
+@pytest.mark.parametrize("where", ["max_time", "time_limits"])
+def test_a_limit_not_finite_or_beyond_a_year_is_refused_at_its_line(written, message, where) -> None:
+    """Review: ``nan working_days`` passed ``catalogue check`` (``nan < 0`` is false) and made most dossiers
+    an AUDIT_ERROR; ``inf`` overflowed, ``99999 working_days`` ran past the calendar, ``true`` read as 1."""
+    procedure = "- code: P\n  name: P\n  field: F\n"
+    if where == "max_time":
+        text, location = f"{_HEAD}{procedure}  max_time: {written}\n", "procedures[0].max_time:"
+    else:
+        change = f"  time_limits:\n  - {{valid_from: 2025-07-01, max_time: {written}}}\n"
+        text = f"{_HEAD}{procedure}  max_time: 7 working_days\n{change}"
+        location = "procedures[0].time_limits[0].max_time:"
+    with pytest.raises(CatalogueError) as caught:
+        loads_catalogue(text, "t.yaml")
+    lines = str(caught.value).splitlines()[1:]
+    assert len(lines) == 1 and lines[0].startswith("t.yaml:") and location in lines[0] and message in lines[0]
+
+
+@pytest.mark.parametrize("unit", [TimeUnit.WORKING_DAYS, TimeUnit.CALENDAR_DAYS, TimeUnit.WORKING_HOURS])
+def test_the_largest_limit_allowed_keeps_the_due_date_inside_the_calendar(unit) -> None:
+    """The bound documented in docs/catalogue-format.md: a dossier received up to mid-2049 has its due date
+    inside the calendar (2000-2050) under the largest limit a catalogue may give."""
+    largest = MAX_AMOUNT[unit]
+    text = f"{_HEAD}- {{code: P, name: P, field: F, max_time: {largest:g} {unit.value}}}\n"
+    procedure = loads_catalogue(text).procedure("P")
+    assert procedure is not None and procedure.max_time == ProcessingTime(largest, unit)
+    due = load_calendar().legal_due_date(datetime(2049, 6, 30, 16, tzinfo=VN_TZ), procedure.max_time)
+    assert due is not None and date(2049, 6, 30) < due <= date(2050, 12, 31)
