@@ -133,11 +133,7 @@ def build_calendar(
             )
         holidays[h.date] = h
     if override is not None:
-        for d in override.remove:
-            holidays.pop(d, None)
-            make_up.pop(d, None)
-        holidays.update((h.date, h) for h in override.holidays)
-        make_up.update((m.date, m) for m in override.make_up_days)
+        _apply_override(holidays, make_up, override)
     return WorkingCalendar(
         holidays.values(),
         make_up.values(),
@@ -145,6 +141,32 @@ def build_calendar(
         last_year=last_year,
         working_hours=working_hours,
     )
+
+
+def _apply_override(
+    holidays: dict[date, Holiday], make_up: dict[date, MakeUpDay], override: CalendarData
+) -> None:
+    """Apply a province override to the calendar's days (removals first, then additions), refusing a make-up
+    day the calendar could not honour: one on a day off (the holiday wins, yet it was counted as a make-up
+    day) or one replacing a day that is not off (a working day gained and none lost: due dates a day early).
+    What it replaces may be a day off of the calendar or of the override itself."""
+    for d in override.remove:
+        holidays.pop(d, None)
+        make_up.pop(d, None)
+    days_off = holidays.keys() | {h.date for h in override.holidays}
+    for m in override.make_up_days:
+        if m.date in days_off:
+            raise CalendarDataError(
+                f"{override.origin}: make-up day {m.date} is a day off of the calendar (a holiday wins over "
+                "a make-up day): remove that day off first, or drop the make-up day"
+            )
+        if m.replaces is not None and m.replaces not in days_off:
+            raise CalendarDataError(
+                f"{override.origin}: make-up day {m.date} replaces {m.replaces}, which is not a day off of "
+                "the calendar nor of the override: add that day off, or correct 'replaces'"
+            )
+    holidays.update((h.date, h) for h in override.holidays)
+    make_up.update((m.date, m) for m in override.make_up_days)
 
 
 def _check_fixed_days(year: int, data: CalendarData, lunar: LunarDates) -> None:

@@ -35,11 +35,13 @@ class LunarDates:
 
 @dataclass(frozen=True, slots=True)
 class CalendarData:
-    """Holidays and make-up days of one data file; ``remove`` only in province overrides."""
+    """Holidays and make-up days of one data file; ``remove`` only in province overrides. ``origin`` names
+    the file in the messages of checks that need the rest of the calendar (``build_calendar``'s)."""
 
     holidays: tuple[Holiday, ...] = ()
     make_up_days: tuple[MakeUpDay, ...] = ()
     remove: tuple[date, ...] = ()
+    origin: str = "province override"
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -112,7 +114,18 @@ def parse_calendar_data(
     for m in make_up:
         if m.date.weekday() < _SAT:
             raise CalendarDataError(f"{origin}: make-up day {m.date} is not a weekend day")
-    return CalendarData(holidays, make_up, remove)
+    if year is not None:
+        # A year file lists every day off of its year, so what a make-up day replaces is one of its holidays
+        # (an override's may be the base calendar's: build_calendar checks those). Replacing a working day
+        # added a working day and took none away: due dates came a day early (review).
+        days_off = {h.date for h in holidays}
+        for m in make_up:
+            if m.replaces is not None and m.replaces not in days_off:
+                raise CalendarDataError(
+                    f"{origin}: make-up day {m.date} replaces {m.replaces}, which is not a day off of this "
+                    "file (none of its holidays): list that day off, or correct 'replaces'"
+                )
+    return CalendarData(holidays, make_up, remove, origin)
 
 
 def _holiday(entry: Any, where: str) -> Holiday:

@@ -86,6 +86,18 @@ def test_an_override_checks_as_one(tmp_path: Path) -> None:
     assert checked.stderr == f"{path}: {said}\n"
 
 
+def test_an_overrides_make_up_day_for_a_working_day_is_one_line(tmp_path: Path) -> None:
+    """It was "ok — 1 make-up day", and every due date across it came a day early (review)."""
+    path = tmp_path / "hcm.yaml"
+    path.write_text(
+        "lam_bu:\n  - {date: 2026-03-14, replaces: 2026-03-10, source: x, confidence: C}\n", "utf-8"
+    )
+    line = one_error_line(cli("calendar", "check", str(path)))
+    assert line.startswith(
+        f"error: {path}: make-up day 2026-03-14 replaces 2026-03-10, which is not a day off"
+    )
+
+
 def test_no_file_or_a_folder_is_one_line(tmp_path: Path) -> None:
     assert one_error_line(cli("calendar", "check", str(tmp_path / "2027.yaml"))).endswith(": no such file")
     assert one_error_line(cli("calendar", "check", str(tmp_path))).endswith(": it is a directory")
