@@ -133,7 +133,7 @@ def build_calendar(
             )
         holidays[h.date] = h
     if override is not None:
-        _apply_override(holidays, make_up, override)
+        _apply_override(holidays, make_up, override, range(first_year, last_year + 1))
     return WorkingCalendar(
         holidays.values(),
         make_up.values(),
@@ -144,15 +144,33 @@ def build_calendar(
 
 
 def _apply_override(
-    holidays: dict[date, Holiday], make_up: dict[date, MakeUpDay], override: CalendarData
+    holidays: dict[date, Holiday], make_up: dict[date, MakeUpDay], override: CalendarData, years: range
 ) -> None:
-    """Apply a province override to the calendar's days (removals first, then additions), refusing a make-up
-    day the calendar could not honour: one on a day off (the holiday wins, yet it was counted as a make-up
-    day) or one replacing a day that is not off (a working day gained and none lost: due dates a day early).
-    What it replaces may be a day off of the calendar or of the override itself."""
+    """Apply a province override to the calendar's days (removals first, then additions), refusing what the
+    calendar could not honour, each in one line naming the file:
+
+    - a removal of a date that is neither a day off nor a make-up day (it did nothing, yet ``calendar
+      check`` said "1 date removed");
+    - a day off or make-up day outside the calendar's ``years`` (loaded without a word, never used);
+    - a make-up day on a day off (the holiday wins, yet it was counted as a make-up day) or one replacing a
+      day that is not off (a working day gained and none lost: due dates a day early). What it replaces
+      may be a day off of the calendar or of the override itself.
+    """
     for d in override.remove:
-        holidays.pop(d, None)
-        make_up.pop(d, None)
+        day_off, made_up = holidays.pop(d, None), make_up.pop(d, None)
+        if day_off is None and made_up is None:
+            raise CalendarDataError(
+                f"{override.origin}: remove: {d} is not a day off (nor a make-up day) of the calendar: "
+                "nothing to remove"
+            )
+    dated = [("day off", h.date) for h in override.holidays] + [
+        ("make-up day", m.date) for m in override.make_up_days
+    ]
+    for what, d in dated:
+        if d.year not in years:
+            raise CalendarDataError(
+                f"{override.origin}: {what} {d} is outside the calendar's years {years[0]}–{years[-1]}"
+            )
     days_off = holidays.keys() | {h.date for h in override.holidays}
     for m in override.make_up_days:
         if m.date in days_off:

@@ -63,3 +63,44 @@ def test_an_overrides_make_up_day_must_not_be_a_day_off(tmp_path: Path) -> None:
     )
     path.write_text(f"remove: [2024-02-10]\nlam_bu:\n  - {{date: 2024-02-10, {_SOURCE}}}\n", encoding="utf-8")
     assert load_calendar(path).is_working_day(date(2024, 2, 10))
+
+
+def test_an_overrides_removal_must_remove_something(tmp_path: Path) -> None:
+    """``remove: [2026-11-25]`` (a working day; 24/11 was meant) did nothing, and ``calendar check`` said
+    "1 date removed" (review)."""
+    path = _override(tmp_path, "remove: [2026-11-24, 2026-11-25]\n")
+    with pytest.raises(CalendarDataError) as caught:
+        load_calendar(path)
+    assert str(caught.value) == (
+        f"{path}: remove: 2026-11-25 is not a day off (nor a make-up day) of the calendar: nothing to remove"
+    )
+    path.write_text("remove: [2026-11-24, 2026-11-24]\n", encoding="utf-8")  # the second has nothing left
+    with pytest.raises(CalendarDataError, match="remove: 2026-11-24 is not a day off"):
+        load_calendar(path)
+    # A day off and a make-up day (Sat 10/1/2026) are both things to remove.
+    path.write_text("remove: [2026-11-24, 2026-01-10]\n", encoding="utf-8")
+    assert load_calendar(path).is_working_day(date(2026, 11, 24))
+
+
+@pytest.mark.parametrize(
+    ("entry", "said"),
+    [
+        (
+            f"holidays:\n  - {{date: 2051-03-10, name_vi: a, name_en: b, kind: statutory, {_SOURCE}}}",
+            "day off",
+        ),
+        (
+            f"holidays:\n  - {{date: 1999-03-10, name_vi: a, name_en: b, kind: statutory, {_SOURCE}}}",
+            "day off",
+        ),
+        (f"lam_bu:\n  - {{date: 2051-03-11, {_SOURCE}}}", "make-up day"),
+    ],
+)
+def test_an_overrides_days_outside_the_calendars_years_are_refused(
+    tmp_path: Path, entry: str, said: str
+) -> None:
+    path = _override(tmp_path, entry + "\n")
+    with pytest.raises(CalendarDataError) as caught:
+        load_calendar(path)
+    day = entry.split("date: ")[1][:10]
+    assert str(caught.value) == f"{path}: {said} {day} is outside the calendar's years 2000–2050"
