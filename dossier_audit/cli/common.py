@@ -134,6 +134,8 @@ def readable(path: Path) -> Path:
         raise UsageError(f"cannot read {path}: no such file")
     if path.is_dir():
         raise UsageError(f"cannot read {path}: it is a directory")
+    if not path.is_file():  # /dev/zero was read until the kernel killed the process; a FIFO blocked here
+        raise UsageError(f"cannot read {path}: it is not a regular file (a device, a pipe or a socket?)")
     try:
         with path.open("rb"):
             pass

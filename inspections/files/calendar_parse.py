@@ -13,12 +13,18 @@ from typing import Any, TypeVar
 import yaml
 
 from inspections.calendar_days import Confidence, Holiday, HolidayKind, MakeUpDay
+from inspections.files.whole_file import MIB, read_whole
 from inspections.files.yaml_marked import MarkedConstruction, UniqueKeys, where_and_what
 
 _SAT = 5
 _T = TypeVar("_T")
 _HOLIDAY_KEYS = frozenset({"date", "name_vi", "name_en", "kind", "source", "confidence", "note"})
 _LAM_BU_KEYS = frozenset({"date", "replaces", "source", "confidence", "note"})
+
+
+#: The largest calendar file read, in bytes: a year's notice file is about 6 KB, a province override less;
+#: 1 MiB is over a hundred times that.
+MAX_CALENDAR_BYTES = MIB
 
 
 class CalendarDataError(ValueError):
@@ -203,8 +209,14 @@ class _Loader(UniqueKeys, MarkedConstruction, yaml.SafeLoader):
 
 def read_yaml(path: Traversable | Path) -> Any:
     """A calendar file's YAML; what keeps it from being read is one line naming the file and, for YAML,
-    where (Python's codec and PyYAML's own messages named the file twice, ``"<unicode string>"``, a caret)."""
-    data = path.read_bytes()
+    where (Python's codec and PyYAML's own messages named the file twice, ``"<unicode string>"``, a caret).
+    A file on disk must be a regular one of at most :data:`MAX_CALENDAR_BYTES` (else ``OSError``,
+    ``whole_file``): a device was read without end."""
+    data = (
+        read_whole(path, MAX_CALENDAR_BYTES, "a calendar file")
+        if isinstance(path, Path)
+        else path.read_bytes()
+    )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -35,6 +35,7 @@ from inspections.files.catalogue_yaml import (
     parse_yaml,
     within,
 )
+from inspections.files.whole_file import MIB, read_whole
 from schemas.unseen import unseen
 
 __all__ = [
@@ -324,9 +325,17 @@ def loads_catalogue(text: str, source_name: str = "<catalogue>", base: Catalogue
     return catalogue
 
 
+#: The largest catalogue file read, in bytes. The national list of all 2,395 procedures imports to 0.8 MB;
+#: a province's own, completed with components, units and publications, stays a few MB. 32 MiB is some
+#: forty national lists, and parsing it already takes minutes and gigabytes: a larger file is not one.
+MAX_CATALOGUE_BYTES = 32 * MIB
+
+
 def load_catalogue(path: str | Path, base: Catalogue | None = None) -> Catalogue:
-    """Read and validate a catalogue YAML file (see :func:`loads_catalogue`)."""
-    return loads_catalogue(decode(Path(path).read_bytes(), str(path)), str(path), base)
+    """Read and validate a catalogue YAML file (see :func:`loads_catalogue`). A path that is not a regular
+    file, or a file over :data:`MAX_CATALOGUE_BYTES`, is an ``OSError`` (``whole_file``): never read."""
+    data = read_whole(Path(path), MAX_CATALOGUE_BYTES, "a catalogue")
+    return loads_catalogue(decode(data, str(path)), str(path), base)
 
 
 @cache
