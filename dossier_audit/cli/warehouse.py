@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, Tim
 from rich.table import Column
 from rich.text import Text
 
+from bootstrap.platform import Platform
 from dossier_audit.cli.app import warehouse_app
 from dossier_audit.cli.common import (
     CataloguePath,
@@ -60,11 +61,11 @@ def warehouse_init(
     """Create or upgrade the schema (idempotent), store the catalogue and calendar, and record the
     pseudonymisation key's fingerprint (refused under another key than the warehouse's)."""
 
-    sample: list[bool] = []
+    sample: list[str | None] = []
 
     def go() -> dict[str, Any]:
         platform = platform_for(catalogue)
-        sample.append(platform.catalogue.meta.sample)
+        sample.append(_sample(platform))
         with warehouse_session(warehouse, create=True) as wh:
             return init(platform, wh, new_pseudonym_key=new_pseudonym_key, on_key_adopted=say_adopted)
 
@@ -76,11 +77,24 @@ def warehouse_init(
         # Stored now, or already the newest snapshot (init stores one only when it changed: diff review).
         said = "stored" if result["catalogue_snapshot_stored"] is not None else "the warehouse's catalogue is"
         err.print(
-            f"[bold yellow]warning:[/] {said} the bundled SAMPLE catalogue (no DOSSIER_AUDIT_CATALOGUE or "
-            "--catalogue): the detectors and reports judge a real province's dossiers against it; give the "
-            "province's catalogue (docs/catalogue-format.md) and run init again",
+            f"[bold yellow]warning:[/] {said} {sample[0]}: the detectors and reports judge a real "
+            "province's dossiers against it; give the province's catalogue (docs/catalogue-format.md) and "
+            "run init again",
             highlight=False,
         )
+
+
+def _sample(platform: Platform) -> str | None:
+    """What the catalogue is, in the warning, when it is marked ``sample: true`` (else ``None``): the bundled
+    sample when none was configured, else the file given, which says so of itself. A copy of the sample
+    given with ``--catalogue`` was called "the bundled SAMPLE catalogue (no DOSSIER_AUDIT_CATALOGUE or
+    --catalogue)" (review)."""
+    if not platform.catalogue.meta.sample:
+        return None
+    given = platform.settings.catalogue
+    if given is None:
+        return "the bundled SAMPLE catalogue (no DOSSIER_AUDIT_CATALOGUE or --catalogue)"
+    return f"the catalogue {escape(str(given))}, which says it is SAMPLE data (sample: true)"
 
 
 @warehouse_app.command("load")
@@ -103,13 +117,13 @@ def warehouse_load(
     ] = None,
 ) -> None:
     """Validate FILE, store valid and rejected events, fold its dossiers and evaluate the rulebook."""
-    sample: list[bool] = []
+    sample: list[str | None] = []
 
     def go() -> Any:
         instant = parse_instant(as_of) if as_of is not None else datetime.now(VN_TZ)
         with event_file(file) as path:  # a pipe or stdin (-) is spooled to a temporary file
             platform = platform_for(catalogue)
-            sample.append(platform.catalogue.meta.sample)
+            sample.append(_sample(platform))
             warn_one_off_key(platform.settings, "so the same applicant loaded by two runs has two")
             progress, tick = load_progress(path)
             stage = ["starting"]
@@ -149,9 +163,8 @@ def warehouse_load(
         )
         if sample[0]:
             err.print(
-                "[bold yellow]warning:[/] that is the bundled SAMPLE catalogue (no DOSSIER_AUDIT_CATALOGUE "
-                "or --catalogue): a real province's dossiers were judged against it; give the province's "
-                "catalogue and load again",
+                f"[bold yellow]warning:[/] that is {sample[0]}: a real province's dossiers were judged "
+                "against it; give the province's catalogue and load again",
                 highlight=False,
             )
     print_ingest(result.stats, result.rejections, "each is stored, line and reason, in rejected_events")

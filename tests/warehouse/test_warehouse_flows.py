@@ -111,8 +111,11 @@ def test_init_says_when_it_stores_the_bundled_sample_catalogue(warehouse_url: st
     text = (Path(__file__).resolve().parents[2] / "inspections" / "data" / "sample_province.yaml").read_text(
         encoding="utf-8"
     )
-    own.write_text(text.replace("sample: true", "sample: false"), encoding="utf-8")
+    own.write_text(text, encoding="utf-8")  # a copy of the sample, given: named as the file it is
     args = ["warehouse", "init", "--warehouse", warehouse_url, "--catalogue", str(own)]
+    copy = " ".join(runner.invoke(app, args).stderr.split())
+    assert "which says it is SAMPLE data (sample: true)" in copy and "no DOSSIER_AUDIT_CATALOGUE" not in copy
+    own.write_text(text.replace("sample: true", "sample: false"), encoding="utf-8")
     province = runner.invoke(app, args)
     assert province.exit_code == 0, province.stderr
     assert "SAMPLE" not in province.stderr
@@ -164,7 +167,10 @@ def test_a_load_stores_the_catalogue_it_judged_with_when_it_differs(
     first = cli(*args, "--catalogue", str(own))
     snapshot = orjson.loads(first.stdout)["catalogue_snapshot_stored"]
     assert snapshot and f"as snapshot {snapshot}" in " ".join(first.stderr.split())
-    assert "SAMPLE catalogue" in " ".join(first.stderr.split())  # still the sample's meta: said as init does
+    # Still the sample's meta (sample: true): said as init does, but as the file given, which it is. It read
+    # "the bundled SAMPLE catalogue (no DOSSIER_AUDIT_CATALOGUE or --catalogue)" though --catalogue was given.
+    said = " ".join(first.stderr.split())
+    assert "which says it is SAMPLE data (sample: true)" in said and "no DOSSIER_AUDIT_CATALOGUE" not in said
     with open_warehouse(warehouse_url) as wh:
         stored = load_stored_catalogue(wh)
     assert stored.snapshot == snapshot and stored.catalogue.procedure("1.004222").time_limits  # type: ignore[union-attr]
