@@ -612,3 +612,47 @@ def test_every_file_a_document_names_exists(doc):
         if path not in _NOT_FILES and not any((root / path).exists() for root in roots)
     ]
     assert not missing, f"{doc.name} names files that do not exist: {missing}"
+
+
+#: The files `docker compose up` needs that the repository does not track (each operator's own), with the
+#: tracked file each is copied from.
+REQUIRED_COPIES = {
+    ".env": "deploy/env.example",
+    "deploy/site/settings.env": "deploy/site/settings.env.example",
+}
+
+
+def test_the_install_blocks_copy_every_file_compose_needs_before_the_first_up():
+    """The README's Production block started the stack without ``deploy/site/settings.env``: every platform
+    container reads it (``DOSSIER_AUDIT_CONFIG``), a missing one stops ``init``, and nothing after it starts
+    (review). In the README and the guide, the first block that runs ``docker compose up`` (the install:
+    later ones act on a deployment already set up, where a copy would overwrite the operator's edits) makes
+    each copy, and ``chmod 600 .env``, before it."""
+    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    raw = yaml.safe_load(compose)
+    # What makes them required: .env fills the compose file's `${NAME:?…}` secrets, and the settings file is
+    # the one DOSSIER_AUDIT_CONFIG names in the site directory mounted at /config.
+    assert re.search(r"\$\{[A-Z0-9_]+:\?", compose)
+    site = re.search(r"\$\{SITE_DIR:-\./([^}]+)\}:/config:ro", compose)
+    config = raw["x-platform-env"][CONFIG_FILE_VARIABLE]
+    assert site and config.startswith("/config/")
+    assert f"{site.group(1)}/{config.removeprefix('/config/')}" in REQUIRED_COPIES
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+    for target, source in REQUIRED_COPIES.items():
+        assert (ROOT / source).is_file() and f"/{target}" in ignored, target
+    for doc in DOCS:
+        install = None
+        for block in blocks(doc):
+            if block.language not in SHELL_LANGUAGES:
+                continue
+            steps = [words for _, line in logical_lines(block) for words in split_commands(line)]
+            up = next((i for i, w in enumerate(steps) if w[:3] == ["docker", "compose", "up"]), None)
+            if up is not None:
+                install = (block, steps[:up])
+                break
+        assert install is not None, f"{doc.name}: no block starts the stack"
+        block, before = install
+        where = f"{doc.relative_to(ROOT)}:{block.line}"
+        for target, source in REQUIRED_COPIES.items():
+            assert ["cp", source, target] in before, f"{where}: `cp {source} {target}` before the first up"
+        assert ["chmod", "600", ".env"] in before, f"{where}: `chmod 600 .env` before the first up"
