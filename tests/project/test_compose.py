@@ -288,6 +288,26 @@ def test_workers_scale_and_publish_nothing_fixed(compose):
         assert not volumes, f"{name}: replicas must not share a writable volume"
 
 
+#: The worker → the .env variable holding its replica count.
+REPLICAS = {"sink": "SINK_REPLICAS", "detect": "DETECT_REPLICAS"}
+
+
+def test_the_workers_replica_counts_come_from_env_default_one(raw, schema):
+    """Scale was given only as ``up --scale``, which lasts until the next ``up``: the guide's upgrade,
+    calendar and replay runbooks (``up -d``) dropped every worker back to one replica (review). The count is
+    in the compose file, from .env (1 unset): ``scale``, which docker compose reads as ``deploy.replicas``
+    (it refuses the two set to different numbers, so only ``scale`` is set)."""
+    for name, variable in REPLICAS.items():
+        service = raw["services"][name]
+        assert "replicas" not in service.get("deploy", {}), name
+        assert interpolate(service["scale"], SECRETS) == "1", name
+        assert interpolate(service["scale"], {**SECRETS, variable: "4"}) == "4", name
+        assert schema_errors(schema, interpolate(raw, {**SECRETS, variable: "4"})) == []
+        assert re.search(rf"^# {variable}=1$", ENV_EXAMPLE.read_text(encoding="utf-8"), re.M), variable
+    others = {name for name, service in raw["services"].items() if "scale" in service or "deploy" in service}
+    assert others == set(REPLICAS)
+
+
 def test_every_service_has_a_health_check_or_is_one_shot(compose):
     services = compose["services"]
     one_shot = {name for name, svc in services.items() if svc.get("restart") == "no"}

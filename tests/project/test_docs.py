@@ -137,27 +137,29 @@ def split_commands(line: str) -> list[list[str]]:
 
 
 def commands(doc: Path) -> list[Command]:
+    return [c for block in blocks(doc) if block.language in SHELL_LANGUAGES for c in block_commands(block)]
+
+
+def block_commands(block: Block) -> list[Command]:
     found: list[Command] = []
-    for block in blocks(doc):
-        if block.language not in SHELL_LANGUAGES:
-            continue
-        for number, line in logical_lines(block):
-            for segment in split_commands(line):
-                words = list(segment)
-                while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
-                    words = words[1:]  # VAR=value prefixes
-                if not words:
-                    continue
-                where = f"{doc.relative_to(ROOT)}:{number}"
-                head = words[0]
-                if head == "dossier-audit" or head.endswith("/dossier-audit"):
-                    found.append(Command("dossier-audit", words[1:], where, line.strip()))
-                elif head == "make":
-                    found.append(Command("make", words[1:], where, line.strip()))
-                elif head == "docker" and words[1:2] == ["compose"]:
-                    found.append(Command("docker compose", words[2:], where, line.strip()))
-                elif head in ("dagster", "dagster-daemon"):
-                    found.append(Command(head, words[1:], where, line.strip()))
+    doc = block.doc
+    for number, line in logical_lines(block):
+        for segment in split_commands(line):
+            words = list(segment)
+            while words and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[0]):
+                words = words[1:]  # VAR=value prefixes
+            if not words:
+                continue
+            where = f"{doc.relative_to(ROOT)}:{number}"
+            head = words[0]
+            if head == "dossier-audit" or head.endswith("/dossier-audit"):
+                found.append(Command("dossier-audit", words[1:], where, line.strip()))
+            elif head == "make":
+                found.append(Command("make", words[1:], where, line.strip()))
+            elif head == "docker" and words[1:2] == ["compose"]:
+                found.append(Command("docker compose", words[2:], where, line.strip()))
+            elif head in ("dagster", "dagster-daemon"):
+                found.append(Command(head, words[1:], where, line.strip()))
     return found
 
 
@@ -656,3 +658,38 @@ def test_the_install_blocks_copy_every_file_compose_needs_before_the_first_up():
         for target, source in REQUIRED_COPIES.items():
             assert ["cp", source, target] in before, f"{where}: `cp {source} {target}` before the first up"
         assert ["chmod", "600", ".env"] in before, f"{where}: `chmod 600 .env` before the first up"
+
+
+def scaled(args: list[str]) -> set[str]:
+    """The services a ``docker compose up`` command line scales (``--scale S=N``, ``--scale=S=N``)."""
+    out = set()
+    for i, token in enumerate(args):
+        if token == "--scale" and i + 1 < len(args):
+            out.add(args[i + 1].split("=", 1)[0])
+        elif token.startswith("--scale="):
+            out.add(token.removeprefix("--scale=").split("=", 1)[0])
+    return out
+
+
+def test_a_scale_on_the_command_line_is_undone_in_its_block():
+    """``docker compose up --scale`` lasts until the next ``up``, which goes back to the count .env gives
+    (docker-compose.yml): the README and the guide scaled the workers so, and every later ``up -d`` of a
+    runbook dropped them to one replica (review). A documented ``--scale`` is a step of its block only: a
+    later ``up`` of the same block, without ``--scale``, brings the service back to its configured count."""
+
+    def undoes(later: Command, name: str) -> bool:
+        services = compose_targets(later.args)[1]
+        return not scaled(later.args) and (not services or name in services)
+
+    problems = []
+    for doc in ALL_DOCS:
+        for block in blocks(doc):
+            if block.language not in SHELL_LANGUAGES:
+                continue
+            ups = [c for c in block_commands(block) if c.program == "docker compose" and c.args[:1] == ["up"]]
+            for i, command in enumerate(ups):
+                if any(
+                    not any(undoes(later, name) for later in ups[i + 1 :]) for name in scaled(command.args)
+                ):
+                    problems.append(f"{command.where}: {command.text}")
+    assert not problems, "a --scale that no later `up` of its block undoes:\n" + "\n".join(problems)
