@@ -693,3 +693,39 @@ def test_a_scale_on_the_command_line_is_undone_in_its_block():
                 ):
                     problems.append(f"{command.where}: {command.text}")
     assert not problems, "a --scale that no later `up` of its block undoes:\n" + "\n".join(problems)
+
+
+#: The worker command → the compose service running it for good, in the same consumer group.
+WORKER_SERVICES = {"detect": "detect", "sink": "sink"}
+
+
+def test_a_one_off_worker_runs_with_its_service_stopped():
+    """The guide's replay ran a one-off ``worker detect --until-idle --as-of`` beside the running ``detect``
+    service, in the same consumer group: it stops only once every partition is finalized at that time, and a
+    live detector never finalizes its own, so "Kafka's volume lost" hung for ever (review). A block that runs
+    a worker with ``docker compose run`` stops that worker's service before it and starts it after it."""
+
+    def names(command: Command, service: str) -> bool:
+        return not compose_targets(command.args)[1] or service in compose_targets(command.args)[1]
+
+    problems = []
+    found = 0
+    for doc in ALL_DOCS:
+        for block in blocks(doc):
+            if block.language not in SHELL_LANGUAGES:
+                continue
+            steps = [c for c in block_commands(block) if c.program == "docker compose" and c.args]
+            for i, command in enumerate(steps):
+                verb, _, tail = compose_targets(command.args)
+                if verb != "run" or tail[:1] != ["worker"] or len(tail) < 2 or tail[1] not in WORKER_SERVICES:
+                    continue
+                found += 1
+                service = WORKER_SERVICES[tail[1]]
+                stopped = any(c.args[0] == "stop" and names(c, service) for c in steps[:i])
+                started = any(c.args[0] in ("up", "start") and names(c, service) for c in steps[i + 1 :])
+                if not (stopped and started):
+                    problems.append(
+                        f"{command.where}: {command.text} (stop {service} before, start it after)"
+                    )
+    assert found, "the extraction found no one-off worker"
+    assert not problems, "a one-off worker beside its running service:\n" + "\n".join(problems)
