@@ -228,7 +228,9 @@ class Settings(BaseSettings):
         default=None,
         description="Dagster: an http(s) URL every failed run (a weekly report's, every alert) is posted to "
         'as JSON {"text": ...}: a Slack, Mattermost, Rocket.Chat or Google Chat incoming webhook, or a '
-        "relay of your own (unset or empty: nobody is told; operator's guide, 'Who hears of a failed run').",
+        "relay of your own (unset or empty: nobody is told; operator's guide, 'Who hears of a failed run'). "
+        "With docker compose: in .env, which docker-compose.yml passes to dagster-daemon (in settings.env "
+        "alone it is refused: the daemon's empty variable would win).",
     )
     dagster_url: str | None = Field(
         default=None,

@@ -33,12 +33,18 @@ def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozen
     ours written without ``=`` at all is read as no value), and
     a ``DOSSIER_AUDIT_`` name that is no setting (a misspelt one is ignored: ``…_RULEBOK_VERSION=1`` left
     rulebook 2 in force), in the file or the environment. Other names are left alone: a settings file may
-    be a deployment's shared ``.env``. ``known``: the variables of the settings."""
+    be a deployment's shared ``.env``. ``known``: the variables of the settings.
+
+    Also refused: a setting empty in the environment that the file gives a value. The environment wins and
+    empty reads as unset, so the file's value was dropped without a word: docker compose passes
+    ``DOSSIER_AUDIT_NOTIFY_WEBHOOK`` to its daemon, empty when .env has none, and a webhook written in
+    settings.env told nobody of a failed run (review)."""
     import io
 
     from dotenv.parser import parse_stream
 
     names = [(name, "in the environment") for name in environ]
+    given: set[str] = set()  # ours the file gives a value that is not blank
     if env_file is not None:
         try:
             text = env_file.read_text(encoding="utf-8-sig")
@@ -71,11 +77,19 @@ def check_names(environ: Mapping[str, str], env_file: Path | None, known: frozen
                             f"{line}): keep one"
                         )
                     lines[key] = line
+                    if (binding.value or "").strip():
+                        given.add(key)
     for name, where in names:
         upper = name.upper()
         if upper.startswith("DOSSIER_AUDIT_") and upper not in known:
             hint = did_you_mean(upper, known, n=1, cutoff=0.8)
             raise SettingsError(f"unknown setting {name} {where}{hint}")
+    for name, value in environ.items():
+        if name.upper() in given and not value.strip():
+            raise SettingsError(
+                f"{name} is empty in the environment, which wins over its value in settings file {env_file}: "
+                "set it in the environment (with docker compose: in .env), or unset it there"
+            )
 
 
 class LiteralDotEnv(DotEnvSettingsSource):

@@ -305,3 +305,32 @@ def test_printed_settings_take_vietnamese_text_and_their_separators():
     s = load_settings(report_signer_title="KT. CHỦ TỊCH|PHÓ CHỦ TỊCH", report_copies="Như trên;Lưu: VT",
                       report_signer_name="Nguyễn Thị Ánh Tuyết")  # fmt: skip
     assert s.report_signer_name == "Nguyễn Thị Ánh Tuyết"
+
+
+def test_a_setting_empty_in_the_environment_over_a_value_in_the_file_is_refused(tmp_path, monkeypatch):
+    """docker compose passes ``DOSSIER_AUDIT_NOTIFY_WEBHOOK`` to its daemon, empty when .env has none; the
+    environment wins and empty reads as unset, so a webhook written in settings.env was dropped and no failed
+    run was told (review). Refused in one line naming what wins, never the value (a webhook is a secret)."""
+    _no_config(monkeypatch)
+    webhook = "https://chat.example.vn/hooks/s3cr3t"
+    conf = tmp_path / "settings.env"
+    conf.write_text(f"DOSSIER_AUDIT_LANG=en\nDOSSIER_AUDIT_NOTIFY_WEBHOOK={webhook}\n", encoding="utf-8")
+    monkeypatch.setenv("DOSSIER_AUDIT_NOTIFY_WEBHOOK", "")
+    with pytest.raises(SettingsError) as raised:
+        load_settings(conf)
+    assert str(raised.value) == (
+        "DOSSIER_AUDIT_NOTIFY_WEBHOOK is empty in the environment, which wins over its value in settings "
+        f"file {conf}: set it in the environment (with docker compose: in .env), or unset it there"
+    )
+    assert "s3cr3t" not in str(raised.value)
+    monkeypatch.delenv("DOSSIER_AUDIT_NOTIFY_WEBHOOK")  # unset: the file's
+    settings = load_settings(conf)
+    assert settings.notify_webhook is not None and settings.notify_webhook.get_secret_value() == webhook
+    monkeypatch.setenv("DOSSIER_AUDIT_NOTIFY_WEBHOOK", "https://chat.example.vn/hooks/other")  # set: it wins
+    assert load_settings(conf).notify_webhook.get_secret_value().endswith("/other")
+    # Empty in both, or in the environment alone: nothing is dropped.
+    monkeypatch.setenv("DOSSIER_AUDIT_NOTIFY_WEBHOOK", "")
+    conf.write_text("DOSSIER_AUDIT_NOTIFY_WEBHOOK=\n", encoding="utf-8")
+    assert load_settings(conf).notify_webhook is None
+    conf.write_text("DOSSIER_AUDIT_LANG=en\n", encoding="utf-8")
+    assert load_settings(conf).notify_webhook is None
