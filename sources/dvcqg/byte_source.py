@@ -4,6 +4,7 @@ or one line of it at a time for a JSON Lines log (:class:`Line`)."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import IO
 
@@ -13,39 +14,56 @@ _BOM = b"\xef\xbb\xbf"
 _NEWLINE_BOM = b"\n" + _BOM
 WHITESPACE = b" \t\r\n"
 #: The longest run of digits the parser is given: Python refuses to convert a longer integer
-#: (``sys.get_int_max_str_digits``), and ijson's C parser, converting one, raised that ``ValueError`` and left
-#: it set: the next record raised ``SystemError`` or crashed the process (DVCQG seat, 2026-12-07). No real
-#: value, number or string, holds such a run.
+#: (``sys.get_int_max_str_digits``, 4,300 unless set otherwise), and ijson's C parser, converting one, raised
+#: that ``ValueError`` and left it set: the next record raised ``SystemError`` or crashed the process (DVCQG
+#: seat, 2026-12-07). No real value, number or string, holds such a run. The lower of this and Python's limit
+#: (its 0, no limit, keeps this one: a longer integer costs quadratic time to convert).
 MAX_DIGITS = 4_300
-_LONG_RUN = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
-_LEADING = re.compile(rb"[0-9]*")
+_DIGITS = b"0123456789"
+
+
+def digit_limit() -> int:
+    """The longest run of digits a read may hold: :data:`MAX_DIGITS`, or Python's limit when lower."""
+    limit = sys.get_int_max_str_digits()
+    return min(limit, MAX_DIGITS) if limit else MAX_DIGITS
 
 
 class DigitsTooLong(ijson.JSONError):  # type: ignore[misc]
-    """A run of more than :data:`MAX_DIGITS` digits, found before the parser reads it."""
+    """A run of more than :func:`digit_limit` digits, found before the parser reads it."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
         super().__init__(
-            f"a run of more than {MAX_DIGITS:,} digits, a number too long to read (or a string holding one)"
+            f"a run of more than {limit:,} digits, a number too long to read (or a string holding one)"
         )
 
 
 class DigitRuns:
-    """Refuses, read after read, the bytes that hold a run of more than :data:`MAX_DIGITS` digits (a run may
-    span reads). A regular-expression search per read: the parser's reads are 64 KiB."""
+    """The reads as the parser gets them: each up to the start of a run of more than :func:`digit_limit`
+    digits (a run may span reads), and :class:`DigitsTooLong` on the read after, so the records before the run
+    are read (a whole 64 KiB read refused lost them: last read of 2026-12-07). One search per read, for a run
+    that starts after a non-digit (without the look-behind, a page of digits cost quadratic time)."""
 
     def __init__(self) -> None:
+        self.limit = digit_limit()
+        self._long = re.compile(rb"(?<![0-9])[0-9]{%d}" % (self.limit + 1))
         self._carried = 0  # digits at the end of the reads so far
+        self._refused = False
 
-    def check(self, chunk: bytes) -> None:
-        leading = _LEADING.match(chunk)
-        run = leading.end() if leading is not None else 0
-        if self._carried + run > MAX_DIGITS or _LONG_RUN.search(chunk) is not None:
-            raise DigitsTooLong
-        if run == len(chunk):
-            self._carried += run
-        else:
-            self._carried = len(chunk) - len(chunk.rstrip(b"0123456789"))
+    def passed(self, chunk: bytes) -> bytes:
+        """``chunk``, or its part before a run too long (raising when it starts with one)."""
+        if self._refused:
+            raise DigitsTooLong(self.limit)
+        leading = len(chunk) - len(chunk.lstrip(_DIGITS))
+        found = self._long.search(chunk, leading)
+        if self._carried + leading > self.limit or (found is not None and found.start() == 0):
+            self._refused = True
+            raise DigitsTooLong(self.limit)
+        if found is not None:
+            self._refused = True
+            return chunk[: found.start()]
+        trailing = len(chunk) - len(chunk.rstrip(_DIGITS))
+        self._carried = self._carried + leading if leading == len(chunk) else trailing
+        return chunk
 
 
 class ByteSource:
@@ -66,9 +84,8 @@ class ByteSource:
         self._digits = DigitRuns()
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._took(self._fh.read(size), self._fh.read)
-        self._digits.check(chunk)  # the whole file's reads: :class:`Line` checks a line's
-        return chunk
+        # The whole file's reads: :class:`Line` checks a line's.
+        return self._digits.passed(self._took(self._fh.read(size), self._fh.read))
 
     def readline(self, size: int = -1) -> bytes:
         return self._took(self._fh.readline(size), self._fh.readline)
@@ -115,9 +132,7 @@ class Line:
         self._digits = DigitRuns()
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._next(size)
-        self._digits.check(chunk)
-        return chunk
+        return self._digits.passed(self._next(size))
 
     def _next(self, size: int) -> bytes:
         if self.ended or size == 0:  # ijson first reads 0 bytes to learn the file's type

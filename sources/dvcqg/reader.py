@@ -21,6 +21,7 @@ No path is opened here (the command line does that); this module only reads what
 
 from __future__ import annotations
 
+import decimal
 import itertools
 import math
 from collections.abc import Callable, Iterator
@@ -90,7 +91,10 @@ class _TooBig(Exception):
 #: traceback (found by the mutation property test, 2026-12-05).
 #: An integer too long for Python to convert never reaches the parser (``byte_source.DigitsTooLong``, one of
 #: ijson's errors).
-_NOT_JSON = (ijson.JSONError, UnicodeDecodeError)
+#: ``decimal.InvalidOperation``: an exponent past the ``Decimal`` range (``1e99999999999999999999``), which
+#: ijson raises as it converts it (the parser reads on after it, unlike after ``ValueError``: last read of
+#: 2026-12-07).
+_NOT_JSON = (ijson.JSONError, UnicodeDecodeError, decimal.InvalidOperation)
 
 
 def read_records(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -475,3 +476,33 @@ def test_an_integer_too_long_to_convert_never_reaches_the_parser(lines: bool) ->
     got = list(read_records(io.BytesIO(kept), lines=lines))
     assert _kinds(got) == [("Record", None), ("ReadProblem", "record.number_out_of_range")]
     assert got[0].value["s"] == edge.decode()
+
+
+def test_the_records_before_a_long_run_are_read_and_an_exponent_past_decimal_is_one_problem() -> None:
+    """The last read of 2026-12-07: a whole 64 KiB read holding the long run was refused, so the records of
+    a pretty-printed file before it were lost ("before its first record"); and ``1e99999999999999999999``
+    ended the import in ``decimal.InvalidOperation``. The records before are read, the problem is one."""
+    records = b",\n".join(b'  {"MaHoSo": "R%d", "x": 1}' % i for i in range(3))
+    for bad in (b"1" + b"0" * 5_000, b"1e99999999999999999999", b"-1e-99999999999999999999"):
+        record = b'{"MaHoSo": "D", "x": ' + bad + b"}"
+        for _ in range(3):  # again in the same process: nothing left broken
+            got: list[Any] = list(read_records(io.BytesIO(b"[\n" + records + b",\n  " + record + b"\n]\n")))
+            assert [i.value["MaHoSo"] for i in got[:3]] == ["R0", "R1", "R2"]
+            assert _kinds(got)[3:] == [("ReadProblem", "json.invalid")] and "record 3" in got[3].message
+            lines = b'{"MaHoSo": "A"}\n' + record + b'\n{"MaHoSo": "C"}\n'
+            got = list(read_records(io.BytesIO(lines), lines=True))
+            assert _kinds(got) == [("Record", None), ("ReadProblem", "json.invalid"), ("Record", None)]
+
+
+def test_a_lower_python_digit_limit_is_the_readers() -> None:
+    """``PYTHONINTMAXSTRDIGITS=640``: a 1,000-digit integer raised the same ``ValueError`` in the parser."""
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        payload = b'{"MaHoSo": "A"}\n{"MaHoSo": "D", "x": 1' + b"0" * 1_000 + b'}\n{"MaHoSo": "C"}\n'
+        for _ in range(2):
+            got: list[Any] = list(read_records(io.BytesIO(payload), lines=True))
+            assert _kinds(got) == [("Record", None), ("ReadProblem", "json.invalid"), ("Record", None)]
+            assert "more than 640 digits" in got[1].message
+    finally:
+        sys.set_int_max_str_digits(old)
