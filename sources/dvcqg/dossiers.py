@@ -34,7 +34,7 @@ from typing import Any
 from sources.dvcqg.appointments import original_due, rescheduled, reschedules
 from sources.dvcqg.context import Context
 from sources.dvcqg.fields import Fields, Unmappable
-from sources.dvcqg.holder import holder_prints, passed_on_unnamed, unnamed
+from sources.dvcqg.holder import holder_prints, passed_on_unnamed
 from sources.dvcqg.identity import Provenance, digest, fact_key
 from sources.dvcqg.notes import end_data
 from sources.dvcqg.privacy import ApplicantScrubber
@@ -185,9 +185,10 @@ def _received(emitter: _Emitter, record: _Record, applicant: ApplicantScrubber) 
             "channel": record.channel,
             "due_at": None if due is None else format_instant(due),
             # A code is the sender's free text too: one that held the holder's name and id number went on in
-            # clear, and into violations' evidence (review of 2026-12-06: "Đỗ Văn Eta 079301000007"); one
-            # holding two words of her name in a row is withheld (``holder.unnamed``: "Văn Páo CT01").
-            "documents": [unnamed(applicant.text(code), state.holder) for code in record.documents],
+            # clear, and into violations' evidence (review of 2026-12-06: "Đỗ Văn Eta 079301000007"). Her
+            # values are replaced, not her name's parts looked for: a catalogue code of words ("TO-KHAI") is a
+            # run of "Tô Khải Minh"'s, and withheld it made an EXCESS_DOCUMENTS that was not (last read).
+            "documents": [applicant.text(code) for code in record.documents],
         }
         if pseudonym := applicant.applicant:
             data["applicant"] = pseudonym

@@ -21,7 +21,7 @@ on a citizen's row its ``NguoiXuLy`` is scrubbed from it (``privacy``); then a t
 or reach them keeps only the phrase the vocabulary recognises in it, the rest withheld as "[…]"
 (``notes.passed_on``): an official's note may name the applicant. That is read from the row alone (a row
 imported again, with or without its dossier's record, is the same event), but for the applicant's name: a
-text holding a value the record gives, or two words or more of her name in a row, is withheld so too
+text holding a value the record gives, or three words or more of her name in a row, is withheld so too
 (``holder.passed_on_unnamed``). "hồ sơ của lò văn páo thiếu giấy tờ" went on in clear: "lò" is no
 surname the text alone is read for, and the record naming her was not looked at (review of 2026-12-07).
 

@@ -6,14 +6,14 @@ row read later can be compared with them (``privacy``'s module docstring says wh
 
 - ``NguoiXuLy`` that is one of them is the citizen, no ``actor`` (:func:`official_prints`);
 - ``PhongBanXuLy`` that holds one is no ``step`` (``history``);
-- a note or a document code that holds one, or a run of two words or more of her name ("văn páo" of "Lò
-  Văn Páo"), is withheld as a note that may name someone is (:func:`unnamed`, :func:`passed_on_unnamed`,
+- a note that holds one, or a run of three words or more of her name ("thị bích ngọc" of "Tôn Nữ Thị
+  Bích Ngọc"), is withheld as a note that may name someone is (:func:`unnamed`, :func:`passed_on_unnamed`,
   ``notes.withheld``): the text alone is read only for common surnames, and "hồ sơ của lò văn páo thiếu
   giấy tờ" went on in clear as a refusal's reason (review of 2026-12-07).
 
 Compared case-insensitively, with or without accents, in NFC or NFD, with any spacing or punctuation
 between the words (``vocabulary.fold``). A false match withholds an official's note or name (never the
-other way): the parts are looked for only in a person's name of three to six words.
+other way): the parts are looked for only in a person's name of four to six words (:func:`_name_parts`).
 """
 
 from __future__ import annotations
@@ -84,13 +84,16 @@ _MOST_NAME_WORDS = 6
 
 
 def _name_parts(name: str) -> list[str]:
-    """The runs of two words or more of a person's name, less the whole name (folded, without spaces, as
-    :func:`name_print` folds a value): a note names her by "văn páo" as by "Lò Văn Páo". One word alone is
-    not a part: "Páo" or "Lan" would withhold every note that holds the word (a given name is often one)."""
+    """The runs of three words or more of a person's name of four words or more, less the whole name
+    (folded, without spaces, as :func:`name_print` folds a value): "thị bích ngọc" of "Tôn Nữ Thị Bích Ngọc".
+    A run of two words is no part: "Đỗ Thị Hà" made "đô thị", "Nguyễn Thành Công" "thành công", "Trần Văn
+    Hóa" "văn hóa", and notes and departments of every dossier of theirs were withheld (last read of
+    2026-12-07); nor one word ("Lan", "An"). A note that names her by two words of a three-word name goes on:
+    the whole name, and any longer run, is looked for."""
     words = fold(name).split()
     if not 3 <= len(words) <= _MOST_NAME_WORDS or not all(w.isalpha() for w in words):
         return []
-    runs = ("".join(words[i:j]) for i in range(len(words)) for j in range(i + 2, len(words) + 1))
+    runs = ("".join(words[i:j]) for i in range(len(words)) for j in range(i + 3, len(words) + 1))
     return [run for run in runs if len(run) < len("".join(words))]
 
 
