@@ -7,7 +7,7 @@ row read later can be compared with them (``privacy``'s module docstring says wh
 - ``NguoiXuLy`` that is one of them is the citizen, no ``actor`` (:func:`official_prints`);
 - ``PhongBanXuLy`` that holds one is no ``step`` (``history``);
 - a note that holds one, or a run of three words or more of her name ("thị bích ngọc" of "Tôn Nữ Thị
-  Bích Ngọc"), is withheld as a note that may name someone is (:func:`unnamed`, :func:`passed_on_unnamed`,
+  Bích Ngọc"), is withheld as a note that may name someone is (:func:`passed_on_unnamed`,
   ``notes.withheld``): the text alone is read only for common surnames, and "hồ sơ của lò văn páo thiếu
   giấy tờ" went on in clear as a refusal's reason (review of 2026-12-07).
 
@@ -33,7 +33,6 @@ __all__ = [
     "names_holder",
     "official_prints",
     "passed_on_unnamed",
-    "unnamed",
 ]
 
 #: The documented applicant identity fields.
@@ -135,16 +134,9 @@ def names_holder(text: str, holder: tuple[int, ...]) -> bool:
     return False
 
 
-def unnamed(text: str, holder: tuple[int, ...]) -> str:
-    """``text``, or :func:`notes.withheld`'s part of it when it :func:`names_holder` (a document code, a note
-    already scrubbed of the record's whole values). Its first :data:`MAX_TEXT_CHARS` characters and a few
-    more are compared, all that :func:`passed_on` lets go on (a 30 MB note took minutes word by word)."""
-    return withheld(text) if _names_applicant(text, holder) else text
-
-
 def passed_on_unnamed(text: str, holder: tuple[int, ...]) -> str:
     """What of a free text goes on as a ``reason`` (:func:`notes.passed_on`), withheld too when it names the
-    applicant ``holder`` has the prints of (:func:`unnamed`): "hồ sơ của lò văn páo thiếu giấy tờ", which
+    applicant ``holder`` has the prints of (:func:`names_holder`): "hồ sơ của lò văn páo thiếu giấy tờ", which
     the text alone does not tell from a note (module docstring)."""
     return withheld(text) if _names_applicant(text, holder) else passed_on(text)
 
