@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from console.auth import Gate, check_login_request
-from console.service import BadRequest, ListQuery, ListResult
+from console.service import MAX_SEEN, BadRequest, ListQuery, ListResult
 from console.timeline import timeline
 from inspections.timeunits import VN_TZ
 from warehouse.cases import CaseKey
@@ -193,11 +193,31 @@ async def dossier(request: Request) -> JSONResponse:
                     "rulebook_version": v.rulebook_version,
                     "case_state": _case_state(view.cases, dossier_id, v.rule_id, v.event_id, v.state),
                     "to_review": _to_review(view.cases, dossier_id, v.rule_id, v.event_id),
+                    "case_events": _case_events(view.cases, dossier_id, v.rule_id, v.event_id),
                 }
                 for v in view.dossier.violations
             ],
         }
     )
+
+
+def _case_events(cases: dict[CaseKey, Any], dossier_id: str, rule_id: str, event_id: str) -> int:
+    """How many events the case has: what a decision sends back as ``seen`` (the page's hidden field)."""
+    found = cases.get(CaseKey(dossier_id, rule_id, event_id))
+    return len(found.history) if found is not None else 0
+
+
+def _seen(body: dict[str, Any]) -> int | None:
+    """The decision's ``seen``: the case's event count the caller saw (``case_events``), checked by
+    ``decide`` (409 when another decision came in between); ``None`` when not sent. The API ignored it, and
+    two inspectors deciding one case both got 200, the second overriding the first (console seat of
+    2026-12-07)."""
+    value = body.get("seen")
+    if value is None:
+        return None
+    if type(value) is not int or not 0 <= value <= MAX_SEEN:
+        raise BadRequest("seen must be the case's event count (case_events), a whole number", "field")
+    return value
 
 
 def _to_review(cases: dict[CaseKey, Any], dossier_id: str, rule_id: str, event_id: str) -> bool:
@@ -219,6 +239,7 @@ async def decision(request: Request) -> JSONResponse:
     body = await json_body(request)
     key = CaseKey(_text(body, "dossier_id", required=True), _text(body, "rule_id", required=True),
                   _text(body, "event_id"))  # fmt: skip
+    seen = _seen(body)
     state = await run_in_threadpool(
         lambda: gate.service.decide(
             who.account,
@@ -227,6 +248,7 @@ async def decision(request: Request) -> JSONResponse:
             reason_code=_text(body, "reason_code"),
             note=_text(body, "note"),
             notice_number=_text(body, "notice_number"),
+            seen=seen,
         )
     )
     return JSONResponse({"case_state": state.status.value, "reason_code": state.reason_code})

@@ -28,7 +28,7 @@ from console.auth import (
 from console.dashboard import Dashboards
 from console.exports import audit_pack, export_name, list_xlsx
 from console.guide import guide
-from console.service import ROLES, BadRequest, ListQuery, NotFound
+from console.service import MAX_SEEN, ROLES, BadRequest, ListQuery, NotFound
 from console.texts import STATES, ConsoleTexts
 from console.timeline import names, timeline
 from console.words import evidence, evidence_case, evidence_of, legal_basis, marks_note
@@ -347,7 +347,7 @@ async def decision(request: Request) -> Response:
         await run_in_threadpool(
             lambda: gate.service.decide(who.account, key, field["action"], reason_code=field["reason_code"],
                                         note=field["note"], notice_number=field["notice_number"],
-                                        seen=int(seen) if seen.isascii() and seen.isdigit() else None)
+                                        seen=_seen(seen))
         )  # fmt: skip
     except BadRequest as refused:
         if refused.code not in _FORM_GAPS:
@@ -359,3 +359,11 @@ async def decision(request: Request) -> Response:
     # Back at the case acted on, whose card says what was done (the page opened at its top: an inspector
     # working down a long dossier scrolled back to find her place after each decision).
     return RedirectResponse(f"{page}?done={done}&case={anchor}{back}#{anchor}", status_code=303)
+
+
+def _seen(text: str) -> int | None:
+    """The form's ``seen`` (the case's event count on the page), or ``None`` when it is not one: 5,000
+    digits made ``int`` raise, a 500 (console seat of 2026-12-07)."""
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_SEEN)):
+        return int(text)
+    return None

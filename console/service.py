@@ -93,6 +93,10 @@ def holds_citizen_id(text: str, *own: str) -> bool:
 _RULE_IDS = frozenset(rule.rule_id for rule in reported_rules())
 
 
+#: The most events a case's ``seen`` may name (a case has a handful): a longer number is no count.
+MAX_SEEN = 1_000_000
+
+
 class Forbidden(Exception):
     """The account may not do this (403)."""
 

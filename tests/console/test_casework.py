@@ -378,6 +378,34 @@ def test_recorded_actions_are_past_and_a_findings_confirmation_is_a_findings() -
     assert en.recorded("close_retracted") == en.action("close_retracted") == "Closed automatically"
 
 
+def test_an_api_decision_sending_the_case_events_it_saw_is_told_of_a_colleagues(
+    console_world: ConsoleWorld,
+) -> None:
+    """Console seat of 2026-12-07: the JSON API ignored ``seen``, and two inspectors deciding one case both
+    got 200, the second overriding the first. The dossier's violations give ``case_events``; a decision
+    sending it back as ``seen`` is refused (409) once another came in between; one not a count is a 400."""
+    insp, csrf = logged_in(console_world, "insp")
+    d, r, e = B[0], "REPEATED_SUPPLEMENT", "ex-012"
+    headers = {"X-CSRF-Token": csrf}
+    (case,) = [v for v in insp.get(f"/api/dossiers/{d}").json()["violations"] if v["rule_id"] == r]
+    seen = case["case_events"]
+    decision = {"dossier_id": d, "rule_id": r, "event_id": e, "seen": seen}
+    asked = {**decision, "action": "request_explanation", "note": "Đề nghị giải trình"}
+    first = insp.post("/api/cases/decision", json=asked, headers=headers)
+    assert first.status_code == 200 and first.json()["case_state"] == "awaiting_explanation"
+    second = insp.post("/api/cases/decision", json={**decision, "action": "confirm"}, headers=headers)
+    assert second.status_code == 409
+    states = {v["rule_id"]: v for v in insp.get(f"/api/dossiers/{d}").json()["violations"]}
+    assert states[r]["case_state"] == "awaiting_explanation" and states[r]["case_events"] == seen + 1
+    for bad in ("1", True, -1, 10**30):
+        refused = insp.post("/api/cases/decision", json={**decision, "action": "confirm", "seen": bad},
+                            headers=headers)  # fmt: skip
+        assert refused.status_code == 400, bad
+    page = insp.post("/cases/decision", data={**decision, "csrf_token": csrf, "action": "confirm",
+                                              "seen": "9" * 5000})  # fmt: skip
+    assert page.status_code != 500
+
+
 def test_of_two_consoles_deciding_one_case_at_once_the_second_is_told(
     console_world: ConsoleWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
