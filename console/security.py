@@ -253,12 +253,26 @@ class Throttle:
             if not create:
                 return deque()
             found = self._failures[key] = deque(maxlen=self.limit_of(key) + 1)
-            while len(self._failures) > self.max_keys:  # the least recently touched key goes
-                self._failures.popitem(last=False)
+            while len(self._failures) > self.max_keys and self._evict(key, now):
+                pass
         self._failures.move_to_end(key)
         while found and found[0] <= now - self.window:
             found.popleft()
         return found
+
+    def _evict(self, kept: str, now: float) -> bool:
+        """Drop the least recently touched key that is not at its limit (``False``: every other one is).
+        Dropping the least recently touched whatever it held let a flood of failed logins under 10,000 junk
+        names and addresses push a login's lockout out, five fresh guesses per flood (console seat of
+        2026-12-07). Keys at their limit stay past ``max_keys``: as many as the password checks can fail in
+        a window, each a deque of a few floats."""
+        for old, failures in self._failures.items():  # the least recently touched first
+            if old == kept:
+                continue
+            if sum(1 for at in failures if at > now - self.window) < self.limit_of(old):
+                del self._failures[old]
+                return True
+        return False
 
     def __len__(self) -> int:
         return len(self._failures)

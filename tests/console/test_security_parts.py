@@ -159,6 +159,24 @@ def test_refused_attempts_add_no_key_so_they_cannot_push_a_login_s_lockout_out()
     assert not throttle.begin("login:lead", "addr:c")  # still locked, from any address
 
 
+def test_a_flood_of_failed_logins_cannot_push_a_lockout_out() -> None:
+    """Console seat of 2026-12-07: behind a trusted proxy, 5,000 failed logins under junk names from 5,000
+    addresses filled the 10,000 keys, the victim's locked key went as the least recently touched, and six
+    more guesses got five 401s. A key at its limit is never the one dropped."""
+    now = [0.0]
+    throttle = Throttle(5, 900, clock=lambda: now[0], max_keys=100, limits={"addr": 20})
+    for n in range(5):
+        assert throttle.begin("login:victim", f"addr:v{n}")
+    assert not throttle.begin("login:victim", "addr:v9")
+    for n in range(5_000):
+        now[0] += 0.01
+        throttle.begin(f"login:junk{n}", f"addr:{n}")
+    assert not throttle.begin("login:victim", "addr:fresh") and throttle.blocked("login:victim")
+    assert len(throttle) <= 101  # the junk keys (one failure each) went, not the lockout
+    now[0] += 900  # the window passed: the victim may try again
+    assert throttle.begin("login:victim", "addr:later")
+
+
 def test_argon2_verifications_are_capped() -> None:
     slots = threading.BoundedSemaphore(1)
     with verification_slot(slots), pytest.raises(Busy), verification_slot(slots):
