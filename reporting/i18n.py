@@ -268,11 +268,11 @@ _STRINGS: Final[dict[str, dict[str, str]]] = {
         # alone left an inspector guessing (pack review).
         "vi": "Mẫu chọn ngẫu nhiên theo khóa {seed}: chọn lại với cùng khóa cho cùng danh sách hồ sơ. "
         "Chọn {n} trong {of} hồ sơ không vi phạm: hồ sơ của đơn vị phải giải quyết trong tuần (tiếp nhận "
-        "trước khi hết tuần, chưa kết thúc trước đầu tuần) không có vi phạm, phát hiện dữ liệu hay quy tắc "
-        "không kiểm tra được nào đang hiệu lực.",
+        "trước khi hết tuần, chưa kết thúc trước đầu tuần) không có vi phạm hay phát hiện dữ liệu nào đang "
+        "hiệu lực.",
         "en": "Reproducible random sample (key: {seed}); reruns give the same dossiers. {n} of {of} clean "
         "dossiers: the unit's dossiers to handle in the week (received before its end, not ended before its "
-        "start) with no open violation, data finding or rule that could not be checked.",
+        "start) with no open violation nor data finding.",
     },
     "pack_no_violations": {
         "vi": "Đơn vị không có hồ sơ vi phạm trong tuần.",

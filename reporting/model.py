@@ -296,7 +296,9 @@ class WeeklyReport:
         rulebook versions that judged them, when more than one (``rulebook_note``)."""
         t, v = self.texts, self.violations
         lines: list[str] = []
-        if self.never_loaded and not v.total:  # nothing to look at, rather than nothing found (nor fewer)
+        # Nothing to look at, rather than nothing found (nor fewer); in a week no data reach, what a clock
+        # found is judged on data that stopped before it (last read of 2026-12-07).
+        if self.unreached or (self.never_loaded and not v.total):
             lines.append(t("no_data_violations"))
         elif v.total or v.previous_total or v.previous_8_avg:
             lines.append(self._violations_line())

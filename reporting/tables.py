@@ -237,14 +237,18 @@ def quality_table(report: WeeklyReport) -> Table:
 def report_tables(report: WeeklyReport) -> dict[str, Table]:
     """The weekly report's tables, by name: the PDF's and the HTML's (the same ones). The XLSX adds the rule ×
     unit matrix and the procedures (``rule_unit_table``, ``procedures_table``), which only a spreadsheet
-    can show whole."""
+    can show whole. A week no data reach (``WeeklyReport.unreached``) has no violation tables: what a
+    detector's clock found in it is judged on data that stopped before it (last read of 2026-12-07)."""
+    rules, rules_body = rules_table(report), rules_body_table(report)
+    if report.unreached:
+        rules.rows, rules_body.rows = [], []
     return {
         "province": province_table(report),
         "form": form_table(report),
         "ranking": ranking_table(report),
         "trend": trend_table(report),
-        "rules": rules_table(report),
-        "rules_body": rules_body_table(report),
+        "rules": rules,
+        "rules_body": rules_body,
         "unit_violations": unit_violations_table(report),
         "fields": fields_table(report),
         "quality": quality_table(report),

@@ -524,6 +524,11 @@ def test_a_week_the_data_never_reached_has_no_figures_and_proposes_nothing() -> 
     assert report.violations.previous_8_avg > 0 and findings.recommendations(report) == [
         "Kiểm tra việc đồng bộ dữ liệu của các nguồn, nạp dữ liệu của tuần và lập lại báo cáo này."
     ]  # no unit to inspect, no overdue dossiers to chase
+    clocked = make_report(units, units, {"LATE_NO_APOLOGY": (40, 3, 2.5)}, stopped)  # a clock's findings
+    assert clocked.violation_lines() == ["Không có số liệu để xét vi phạm của tuần này."]
+    from reporting.tables import report_tables
+
+    assert not report_tables(clocked)["rules"].rows and not report_tables(clocked)["rules_body"].rows
     first = datetime(2025, 11, 3, tzinfo=VN_TZ)
     for reached in (first, dataclasses.replace(report, data_through=stopped, data_ahead=first)):
         other = reached if isinstance(reached, WeeklyReport) else make_report(units, units, {}, reached)
