@@ -8,6 +8,7 @@ Vietnamese names, "Kiến nghị", and the signature and "Nơi nhận". Rule cod
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fpdf import FPDF
@@ -189,23 +190,45 @@ def table_rows(pdf: FPDF, table: tb.Table, rows: list[Row], *, size: float, widt
         head = out.row()
         for h in table.headings:
             head.cell(h, align="C")
+        shares = table.widths or [1.0] * len(table.headings)
+        columns = [(width or pdf.epw) * share / sum(shares) for share in shares]
         for row in rows:
             cells = out.row()
             style = bold if row.total else alert if row.alert else None
-            for cell in row.cells:
-                cells.cell(pdf_cell_text(cell.text), align="R" if cell.numeric else "L", style=style)
+            for cell, column in zip(row.cells, columns, strict=False):
+                shown = pdf_cell_text(cell.text, pdf, column)
+                cells.cell(shown, align="R" if cell.numeric else "L", style=style)
 
 
-#: The most characters of a PDF table's cell: a row taller than a page stopped fpdf2, and the whole report
-#: with it, nothing written (a unit named in 5,600 characters: review of the documents, 2026-12-07). Real
-#: unit names are under 100 characters, the longest procedure names under 1,000; the HTML and the XLSX keep
-#: the whole text.
+#: The most characters of a PDF table's cell, and the most lines of its column's width it may fill: a row
+#: taller than a page stopped fpdf2, and the whole report with it, nothing written (a unit named in 5,600
+#: characters: review of the documents, 2026-12-07; then a unit code of 400 "W" in its narrow column, or a
+#: name of 200 line breaks: the last read). Real unit names are under 100 characters, the longest procedure
+#: names under 1,000; the HTML and the XLSX keep the whole text.
 PDF_CELL_CHARS = 400
+PDF_CELL_LINES = 12
+_BREAKS = re.compile(r"[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
-def pdf_cell_text(text: str) -> str:
-    """``text`` as a PDF cell shows it: cut at :data:`PDF_CELL_CHARS`, with "…"."""
-    return text if len(text) <= PDF_CELL_CHARS else text[: PDF_CELL_CHARS - 1].rstrip() + "…"
+def pdf_cell_text(text: str, pdf: FPDF | None = None, column: float = 0.0) -> str:
+    """``text`` as a PDF cell shows it: its line breaks as spaces, cut at :data:`PDF_CELL_CHARS` and, with
+    ``pdf`` (in the cell's font) and the ``column``'s width in mm, where it would fill more than
+    :data:`PDF_CELL_LINES` lines of it (measured: a row of wide letters is taller than one of narrow ones),
+    with "…"."""
+    text = _BREAKS.sub(" ", text)
+    if len(text) > PDF_CELL_CHARS:
+        text = text[: PDF_CELL_CHARS - 1].rstrip() + "…"
+    if pdf is None or column <= 0 or pdf.get_string_width(text) <= column * PDF_CELL_LINES:
+        return text
+    room = column * PDF_CELL_LINES - pdf.get_string_width("…")
+    low, high = 0, len(text)  # the longest prefix that fits: its width grows with its length
+    while low < high:
+        middle = (low + high + 1) // 2
+        if pdf.get_string_width(text[:middle]) <= room:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "…"
 
 
 def note_falls_alone(

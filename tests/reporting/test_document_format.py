@@ -228,3 +228,12 @@ def test_a_table_cell_longer_than_a_page_is_cut_not_the_report() -> None:
     assert pdf_cell_text(real) == real
     cut = pdf_cell_text(name)
     assert len(cut) <= PDF_CELL_CHARS and cut.endswith("…") and name.startswith(cut[:-1])
+    # The last read: 400 wide letters in the narrow code column, or a name of line breaks, in either
+    # orientation, still made a row taller than a page.
+    for code, text in (("W" * 400, real), ("Ш" * 400, real), ("000.00.01.H99", "a\n" * 200)):
+        for orientation in ("portrait", "landscape"):
+            table.rows = [Row([Cell(code, code), Cell(text, text), *[Cell(1, "1", "int")] * 11])]
+            pdf = OfficialPDF()
+            pdf.add_page(orientation=orientation)
+            draw_table(pdf, table, size=9.5)
+            assert len(bytes(pdf.output())) > 0
