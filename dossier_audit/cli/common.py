@@ -4,8 +4,11 @@ instant options accept is ``cli.instants``."""
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import signal
+import stat
 import sys
 import threading
 from collections import Counter
@@ -26,6 +29,7 @@ from bootstrap.suggestions import did_you_mean
 from dossier_audit.jobs.batch_engine import IngestStats, ReadFailed, WorkersFailed
 from inspections.catalogue import Catalogue
 from inspections.files.catalogue import CatalogueError
+from inspections.files.whole_file import never_read
 from schemas.validation import EarliestRejections, Rejection
 from warehouse import open_warehouse
 from warehouse.base import Warehouse, WarehouseError
@@ -132,10 +136,21 @@ def readable(path: Path) -> Path:
         raise UsageError("this file cannot be read from standard input; pass a file path")
     if not path.exists():
         raise UsageError(f"cannot read {path}: no such file")
-    if path.is_dir():
-        raise UsageError(f"cannot read {path}: it is a directory")
-    if not path.is_file():  # /dev/zero was read until the kernel killed the process; a FIFO blocked here
-        raise UsageError(f"cannot read {path}: it is not a regular file (a device, a pipe or a socket?)")
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    # A directory, or a device (/dev/zero was read until the kernel killed the process): never read. A pipe
+    # (<(cat f), /dev/stdin) or a FIFO is read as a file is, up to the same bound (whole_file).
+    why = never_read(mode)
+    if why is not None:
+        raise UsageError(f"cannot read {path}: {why}")
+    if not stat.S_ISREG(mode):
+        # Not opened here: a FIFO's opening waits for a writer, and one opened and closed may lose what it
+        # wrote before the command opens it again to read.
+        if not os.access(path, os.R_OK):
+            raise UsageError(f"cannot read {path}: {os.strerror(errno.EACCES)}")
+        return path
     try:
         with path.open("rb"):
             pass

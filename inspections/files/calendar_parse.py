@@ -210,8 +210,8 @@ class _Loader(UniqueKeys, MarkedConstruction, yaml.SafeLoader):
 def read_yaml(path: Traversable | Path) -> Any:
     """A calendar file's YAML; what keeps it from being read is one line naming the file and, for YAML,
     where (Python's codec and PyYAML's own messages named the file twice, ``"<unicode string>"``, a caret).
-    A file on disk must be a regular one of at most :data:`MAX_CALENDAR_BYTES` (else ``OSError``,
-    ``whole_file``): a device was read without end."""
+    A file on disk, or a stream, is read up to :data:`MAX_CALENDAR_BYTES`, and a directory or a device not at
+    all (else ``OSError``, ``whole_file``): a device was read without end."""
     data = (
         read_whole(path, MAX_CALENDAR_BYTES, "a calendar file")
         if isinstance(path, Path)

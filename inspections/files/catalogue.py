@@ -39,6 +39,7 @@ from inspections.files.whole_file import MIB, read_whole
 from schemas.unseen import unseen
 
 __all__ = [
+    "MAX_CATALOGUE_BYTES",
     "CatalogueError",
     "Problem",
     "dump_catalogue",
@@ -332,8 +333,8 @@ MAX_CATALOGUE_BYTES = 32 * MIB
 
 
 def load_catalogue(path: str | Path, base: Catalogue | None = None) -> Catalogue:
-    """Read and validate a catalogue YAML file (see :func:`loads_catalogue`). A path that is not a regular
-    file, or a file over :data:`MAX_CATALOGUE_BYTES`, is an ``OSError`` (``whole_file``): never read."""
+    """Read and validate a catalogue YAML file (see :func:`loads_catalogue`). A directory or a device, or a
+    file or stream over :data:`MAX_CATALOGUE_BYTES`, is an ``OSError`` (``whole_file``): never parsed."""
     data = read_whole(Path(path), MAX_CATALOGUE_BYTES, "a catalogue")
     return loads_catalogue(decode(data, str(path)), str(path), base)
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from inspections.catalogue import Catalogue, CatalogueMeta, Procedure, ProcedureField
-from inspections.files.catalogue import write_catalogue
+from inspections.files.catalogue import MAX_CATALOGUE_BYTES, write_catalogue
+from inspections.files.whole_file import read_whole
 from inspections.timeunits import NO_LIMIT
 
 __all__ = ["UNCLASSIFIED_FIELD", "import_national", "write_national_catalogue"]
@@ -22,7 +23,8 @@ UNCLASSIFIED_FIELD = ProcedureField(code="UNCLASSIFIED", name="Chưa phân loạ
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    # Bounded as a catalogue is: a device is refused, a pipe (<(cat f)) read up to the bound (whole_file).
+    data = json.loads(read_whole(path, MAX_CATALOGUE_BYTES, "a national list").decode("utf-8"))
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a JSON object at the top level")
     return data

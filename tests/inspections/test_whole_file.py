@@ -1,10 +1,12 @@
-"""The catalogue and calendar loaders read a regular file of a bounded size, nothing else (review:
-``catalogue check /dev/zero`` read until the kernel killed it at 24 GB). The paths tested are refused before
-a byte is read: a device, a sparse file past the bound."""
+"""The catalogue and calendar loaders read a file or a stream of a bounded size, never a device nor a
+directory (review: ``catalogue check /dev/zero`` read until the kernel killed it at 24 GB). A device is
+refused before it is opened; a sparse file, or a stream, past the bound after the bound's bytes and one."""
 
 from __future__ import annotations
 
 import errno
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,14 +24,45 @@ def _sparse(tmp_path: Path, size: int) -> Path:
     return path
 
 
-def test_a_catalogue_or_calendar_that_is_no_regular_file_is_not_read() -> None:
-    """A device here (a FIFO, whose opening would wait for a writer, is tested in a process of its own:
-    tests/dossier_audit/test_data_file_paths.py)."""
-    path = Path("/dev/null")
-    for load in (load_catalogue, load_calendar):
-        with pytest.raises(OSError, match="not a regular file") as caught:
-            load(path)
-        assert caught.value.errno == errno.EINVAL and caught.value.filename == str(path)
+def test_a_device_or_a_directory_is_not_read(tmp_path: Path) -> None:
+    """Refused before opening (a stream, and a FIFO with a writer, are read: tests in
+    tests/dossier_audit/test_data_file_paths.py, each command in a process of its own)."""
+    for path, said, code in (
+        (Path("/dev/null"), "it is a device", errno.EINVAL),
+        (tmp_path, "a directory", errno.EISDIR),
+    ):
+        for load in (load_catalogue, load_calendar):
+            with pytest.raises(OSError, match=said) as caught:
+                load(path)
+            assert caught.value.errno == code and caught.value.filename == str(path)
+
+
+def test_a_pipe_is_read_up_to_the_bound() -> None:
+    from inspections.files.whole_file import read_whole
+
+    for size, limit in ((10, 10), (70_000, 100_000), (70_000, 69_999)):
+        read, write = os.pipe()
+        # A writer thread: 70,000 bytes is more than a pipe's buffer holds.
+        writer = threading.Thread(target=_write_all, args=(write, b"x" * size), daemon=True)
+        writer.start()
+        try:
+            if size <= limit:
+                assert read_whole(Path(f"/dev/fd/{read}"), limit, "a test file") == b"x" * size
+            else:
+                with pytest.raises(OSError, match="larger than 0 MiB") as caught:
+                    read_whole(Path(f"/dev/fd/{read}"), limit, "a test file")
+                assert caught.value.errno == errno.EFBIG
+        finally:
+            os.close(read)
+            writer.join(timeout=30)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BrokenPipeError:  # the reader stopped at its bound and closed
+        pass
 
 
 def test_a_catalogue_past_its_bound_is_not_read(tmp_path: Path) -> None:
