@@ -154,7 +154,8 @@ def _apply_override(
     - a day off or make-up day outside the calendar's ``years`` (loaded without a word, never used);
     - a make-up day on a day off (the holiday wins, yet it was counted as a make-up day) or one replacing a
       day that is not off (a working day gained and none lost: due dates a day early). What it replaces
-      may be a day off of the calendar or of the override itself.
+      may be a day off of the calendar or of the override itself;
+    - the removal of a day off that a make-up day of the calendar replaces, the make-up day kept.
     """
     for d in override.remove:
         day_off, made_up = holidays.pop(d, None), make_up.pop(d, None)
@@ -185,6 +186,14 @@ def _apply_override(
             )
     holidays.update((h.date, h) for h in override.holidays)
     make_up.update((m.date, m) for m in override.make_up_days)
+    for m in sorted(make_up.values(), key=lambda m: m.date):
+        # A make-up day of the calendar whose day off the override removed: both days were worked, and due
+        # dates across them came a day early (review: remove: [2026-01-02] kept Saturday 10/1 a working day).
+        if m.replaces is not None and m.replaces not in holidays:
+            raise CalendarDataError(
+                f"{override.origin}: remove: {m.replaces} is the day off that make-up day {m.date} replaces: "
+                f"remove {m.date} too (else both are working days), or keep {m.replaces}"
+            )
 
 
 def _check_fixed_days(year: int, data: CalendarData, lunar: LunarDates) -> None:

@@ -93,6 +93,18 @@ def test_an_override_checks_as_one(tmp_path: Path) -> None:
     )
 
 
+def test_removing_a_swapped_day_off_alone_is_one_line(tmp_path: Path) -> None:
+    """It was "ok — 1 date removed", and Fri 2/1/2026 and its make-up Sat 10/1 were both working days."""
+    path = tmp_path / "hcm.yaml"
+    path.write_text("remove: [2026-01-02]\n", encoding="utf-8")
+    line = one_error_line(cli("calendar", "check", str(path)))
+    assert line.startswith(f"error: {path}: remove: 2026-01-02 is the day off that make-up day 2026-01-10 ")
+    path.write_text("remove: [2026-01-02, 2026-01-10]\n", encoding="utf-8")
+    checked = cli("calendar", "check", str(path))
+    assert checked.exit_code == 0, checked.stderr
+    assert checked.stderr.endswith("2 dates removed\n")
+
+
 def test_an_overrides_make_up_day_for_a_working_day_is_one_line(tmp_path: Path) -> None:
     """It was "ok — 1 make-up day", and every due date across it came a day early (review)."""
     path = tmp_path / "hcm.yaml"

@@ -82,6 +82,31 @@ def test_an_overrides_removal_must_remove_something(tmp_path: Path) -> None:
     assert load_calendar(path).is_working_day(date(2026, 11, 24))
 
 
+def test_removing_a_swapped_day_off_removes_its_make_up_day_too(tmp_path: Path) -> None:
+    """Fri 2/1/2026 is off, worked on Sat 10/1 instead: ``remove: [2026-01-02]`` alone made both working
+    days, and due dates across them came a day early (review)."""
+    path = _override(tmp_path, "remove: [2026-01-02]\n")
+    with pytest.raises(CalendarDataError) as caught:
+        load_calendar(path)
+    assert str(caught.value) == (
+        f"{path}: remove: 2026-01-02 is the day off that make-up day 2026-01-10 replaces: remove 2026-01-10 "
+        "too (else both are working days), or keep 2026-01-02"
+    )
+    path.write_text("remove: [2026-01-02, 2026-01-10]\n", encoding="utf-8")
+    swapped_back = load_calendar(path)
+    assert swapped_back.is_working_day(date(2026, 1, 2))
+    assert not swapped_back.is_working_day(date(2026, 1, 10))
+    # The make-up day alone may go (the day off stays), and one an override adds may replace a day it adds.
+    path.write_text("remove: [2026-01-10]\n", encoding="utf-8")
+    assert not load_calendar(path).is_working_day(date(2026, 1, 10))
+    path.write_text(
+        "remove: [2026-01-02]\nholidays:\n  - {date: 2026-01-02, name_vi: a, name_en: b, kind: statutory, "
+        f"{_SOURCE}}}\n",
+        encoding="utf-8",
+    )
+    assert load_calendar(path).is_working_day(date(2026, 1, 10))
+
+
 @pytest.mark.parametrize(
     ("entry", "said"),
     [
