@@ -13,7 +13,7 @@ from rich.markup import escape
 from dossier_audit.cli.app import calendar_app
 from dossier_audit.cli.common import UsageError, err, guarded, readable
 from inspections.calendar_days import Holiday
-from inspections.files.calendar import year_of_file
+from inspections.files.calendar import nothing_removed, year_of_file
 from inspections.files.calendar_draft import FileCheck, check_file, draft_year
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -84,11 +84,15 @@ def calendar_check(
     name = escape(str(path))
     data = checked.data
     if checked.year is None:
+        removed = len(data.remove) - len(checked.not_removed)
         err.print(
             f"{name}: ok — province override: {_n(data.holidays, 'day')} off added, "
-            f"{_n(data.make_up_days, 'make-up day')}, {_n(data.remove, 'date')} removed",
+            f"{_n(data.make_up_days, 'make-up day')}, {removed} date{'' if removed == 1 else 's'} removed",
             highlight=False,
         )
+        if checked.not_removed:
+            said = nothing_removed(str(path), list(checked.not_removed))
+            err.print(f"[bold yellow]warning:[/] {escape(said)}", highlight=False)
         return
     err.print(
         f"{name}: ok — {checked.year}: {_n(data.holidays, 'day')} off, "

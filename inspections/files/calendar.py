@@ -11,6 +11,7 @@ checked in ``calendar_parse``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
@@ -38,7 +39,8 @@ from inspections.files.calendar_parse import (
 
 __all__ = [
     "PATTERN_MARK", "CalendarData", "CalendarDataError", "LunarDates", "build_calendar", "calendar_files",
-    "compensatory_days", "follows_pattern", "load_calendar", "parse_calendar_data", "parse_lunar_table",
+    "compensatory_days", "follows_pattern", "load_calendar", "nothing_removed", "parse_calendar_data",
+    "parse_lunar_table",
     "read_calendar_file", "statutory_holidays", "year_of_file",
 ]  # fmt: skip
 
@@ -55,6 +57,9 @@ _LC1994 = f"Bộ luật Lao động 1994 (sửa đổi 2007), Điều 73 — {PA
 # is the Prime Minister fixing the Tết days and the adjacent Quốc khánh day); BLLĐ 2012 Điều 115(3);
 # BLLĐ 1994 Điều 73 (clause not checked).
 _MAKE_UP_RULE = {_LC2019: "Điều 111(3)", _LC2012: "Điều 115(3)", _LC1994: "Điều 73"}
+
+
+log = logging.getLogger(__name__)
 
 
 def load_calendar(
@@ -108,8 +113,14 @@ def build_calendar(
     working_hours: WorkingHours = DEFAULT_WORKING_HOURS,
     first_year: int = FIRST_YEAR,
     last_year: int = LAST_YEAR,
+    not_removed: list[date] | None = None,
 ) -> WorkingCalendar:
-    """Merge yearly data (or the statutory pattern where a year has none) and an override."""
+    """Merge yearly data (or the statutory pattern where a year has none) and an override.
+
+    A date of the override's ``remove:`` that is neither a day off nor a make-up day of the calendar removes
+    nothing: it is appended to ``not_removed`` when given (``calendar check`` prints it), else logged as one
+    warning. Not an error: ``remove: [2026-11-24]``, a day off marked unconfirmed, would have stopped every
+    command once a later release of the data dropped that day (review)."""
     holidays: dict[date, Holiday] = {}
     make_up: dict[date, MakeUpDay] = {}
     cross_year: list[tuple[int, Holiday]] = []
@@ -133,7 +144,11 @@ def build_calendar(
             )
         holidays[h.date] = h
     if override is not None:
-        _apply_override(holidays, make_up, override, range(first_year, last_year + 1))
+        nothing = _apply_override(holidays, make_up, override, range(first_year, last_year + 1))
+        if not_removed is not None:
+            not_removed.extend(nothing)
+        elif nothing:
+            log.warning("%s", nothing_removed(override.origin, nothing))
     return WorkingCalendar(
         holidays.values(),
         make_up.values(),
@@ -145,25 +160,22 @@ def build_calendar(
 
 def _apply_override(
     holidays: dict[date, Holiday], make_up: dict[date, MakeUpDay], override: CalendarData, years: range
-) -> None:
-    """Apply a province override to the calendar's days (removals first, then additions), refusing what the
-    calendar could not honour, each in one line naming the file:
+) -> list[date]:
+    """Apply a province override to the calendar's days (removals first, then additions); the dates of its
+    ``remove:`` that are neither a day off nor a make-up day of the calendar (nothing removed). Refused,
+    each in one line naming the file, is what the calendar could not honour:
 
-    - a removal of a date that is neither a day off nor a make-up day (it did nothing, yet ``calendar
-      check`` said "1 date removed");
     - a day off or make-up day outside the calendar's ``years`` (loaded without a word, never used);
     - a make-up day on a day off (the holiday wins, yet it was counted as a make-up day) or one replacing a
       day that is not off (a working day gained and none lost: due dates a day early). What it replaces
       may be a day off of the calendar or of the override itself;
     - the removal of a day off that a make-up day of the calendar replaces, the make-up day kept.
     """
+    nothing: list[date] = []
     for d in override.remove:
         day_off, made_up = holidays.pop(d, None), make_up.pop(d, None)
         if day_off is None and made_up is None:
-            raise CalendarDataError(
-                f"{override.origin}: remove: {d} is not a day off (nor a make-up day) of the calendar: "
-                "nothing to remove"
-            )
+            nothing.append(d)
     dated = [("day off", h.date) for h in override.holidays] + [
         ("make-up day", m.date) for m in override.make_up_days
     ]
@@ -194,6 +206,14 @@ def _apply_override(
                 f"{override.origin}: remove: {m.replaces} is the day off that make-up day {m.date} replaces: "
                 f"remove {m.date} too (else both are working days), or keep {m.replaces}"
             )
+    return nothing
+
+
+def nothing_removed(origin: str, dates: list[date]) -> str:
+    """The warning on the dates of an override's ``remove:`` that removed nothing."""
+    said = ", ".join(d.isoformat() for d in dates)
+    which = "is not a day off" if len(dates) == 1 else "are not days off"
+    return f"{origin}: remove: {said} {which} of the calendar: nothing removed"
 
 
 def _check_fixed_days(year: int, data: CalendarData, lunar: LunarDates) -> None:

@@ -74,6 +74,8 @@ class FileCheck:
     data: CalendarData
     added: tuple[Holiday, ...] = ()
     dropped: tuple[Holiday, ...] = ()
+    #: The dates of an override's ``remove:`` that are no day off nor make-up day: nothing removed.
+    not_removed: tuple[date, ...] = ()
 
 
 def check_file(path: Path, data_dir: Path | None = None) -> FileCheck:
@@ -84,8 +86,9 @@ def check_file(path: Path, data_dir: Path | None = None) -> FileCheck:
     year = year_of_file(path.name)
     if year is None:
         override = read_calendar_file(path, allow_remove=True)
-        build_calendar(years, lunar, override)
-        return FileCheck(None, override)
+        not_removed: list[date] = []
+        build_calendar(years, lunar, override, not_removed=not_removed)
+        return FileCheck(None, override, not_removed=tuple(not_removed))
     if year not in lunar:
         first, last = min(lunar), max(lunar)
         raise CalendarDataError(f"{path.name}: the calendar covers {first}–{last}, not {year}")

@@ -84,13 +84,15 @@ def test_an_override_checks_as_one(tmp_path: Path) -> None:
     assert checked.exit_code == 0, checked.stderr
     said = "ok — province override: 0 days off added, 0 make-up days, 1 date removed"
     assert checked.stderr == f"{path}: {said}\n"
-    # A date that is no day off is nothing to remove: it said "1 date removed" (review).
-    path.write_text("remove: [2026-11-25]\n", encoding="utf-8")
-    line = one_error_line(cli("calendar", "check", str(path)))
-    assert (
-        line == f"error: {path}: remove: 2026-11-25 is not a day off (nor a make-up day) of the calendar: "
-        "nothing to remove"
-    )
+    # A date that is no day off is nothing to remove: it said "1 date removed" (review). A warning, not an
+    # error: a day off a later data release drops (24/11/2026 is unconfirmed) would stop every command.
+    path.write_text("remove: [2026-11-24, 2026-11-25]\n", encoding="utf-8")
+    checked = cli("calendar", "check", str(path))
+    assert checked.exit_code == 0, checked.stderr
+    assert checked.stderr.splitlines() == [
+        f"{path}: ok — province override: 0 days off added, 0 make-up days, 1 date removed",
+        f"warning: {path}: remove: 2026-11-25 is not a day off of the calendar: nothing removed",
+    ]
 
 
 def test_removing_a_swapped_day_off_alone_is_one_line(tmp_path: Path) -> None:

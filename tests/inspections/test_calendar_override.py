@@ -4,12 +4,20 @@ due dates a day early, one on a Tết Saturday counted as a make-up day though t
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from inspections.files.calendar import CalendarDataError, load_calendar, parse_calendar_data
+from inspections.files.calendar import (
+    CalendarDataError,
+    build_calendar,
+    calendar_files,
+    load_calendar,
+    parse_calendar_data,
+    read_calendar_file,
+)
 from tests.inspections.test_calendar import _lam_bu, _pattern, _swap
 
 _SOURCE = "source: Quyết định của UBND tỉnh, confidence: C"
@@ -65,21 +73,39 @@ def test_an_overrides_make_up_day_must_not_be_a_day_off(tmp_path: Path) -> None:
     assert load_calendar(path).is_working_day(date(2024, 2, 10))
 
 
-def test_an_overrides_removal_must_remove_something(tmp_path: Path) -> None:
-    """``remove: [2026-11-25]`` (a working day; 24/11 was meant) did nothing, and ``calendar check`` said
-    "1 date removed" (review)."""
+def test_an_overrides_removal_of_nothing_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``remove: [2026-11-25]`` (a working day; 24/11 was meant) removes nothing: one warning, not an error
+    (an error made ``remove: [2026-11-24]``, a day off marked unconfirmed, stop every command once a later
+    data release drops it: review)."""
     path = _override(tmp_path, "remove: [2026-11-24, 2026-11-25]\n")
-    with pytest.raises(CalendarDataError) as caught:
+    with caplog.at_level(logging.WARNING, logger="inspections.files.calendar"):
+        calendar = load_calendar(path)
+    assert calendar.is_working_day(date(2026, 11, 24)) and calendar.is_working_day(date(2026, 11, 25))
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: remove: 2026-11-25 is not a day off of the calendar: nothing removed"
+    ]
+    caplog.clear()
+    path.write_text("remove: [2026-11-24, 2026-11-24, 2026-11-26]\n", encoding="utf-8")  # nothing left
+    with caplog.at_level(logging.WARNING, logger="inspections.files.calendar"):
         load_calendar(path)
-    assert str(caught.value) == (
-        f"{path}: remove: 2026-11-25 is not a day off (nor a make-up day) of the calendar: nothing to remove"
-    )
-    path.write_text("remove: [2026-11-24, 2026-11-24]\n", encoding="utf-8")  # the second has nothing left
-    with pytest.raises(CalendarDataError, match="remove: 2026-11-24 is not a day off"):
-        load_calendar(path)
-    # A day off and a make-up day (Sat 10/1/2026) are both things to remove.
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: remove: 2026-11-24, 2026-11-26 are not days off of the calendar: nothing removed"
+    ]
+    # A day off and a make-up day (Sat 10/1/2026) are both things to remove: no warning.
+    caplog.clear()
     path.write_text("remove: [2026-11-24, 2026-01-10]\n", encoding="utf-8")
-    assert load_calendar(path).is_working_day(date(2026, 11, 24))
+    with caplog.at_level(logging.WARNING, logger="inspections.files.calendar"):
+        assert not load_calendar(path).is_working_day(date(2026, 1, 10))
+    assert not caplog.records
+    # Given a list, build_calendar hands them back instead (``calendar check`` prints them).
+    not_removed: list[date] = []
+    years, lunar = calendar_files()
+    override = read_calendar_file(_override(tmp_path, "remove: [2026-11-25]\n"), allow_remove=True)
+    with caplog.at_level(logging.WARNING, logger="inspections.files.calendar"):
+        build_calendar(years, lunar, override, not_removed=not_removed)
+    assert not_removed == [date(2026, 11, 25)] and not caplog.records
 
 
 def test_removing_a_swapped_day_off_removes_its_make_up_day_too(tmp_path: Path) -> None:
