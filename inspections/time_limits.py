@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 
 from inspections.timeunits import NO_LIMIT, ProcessingTime, TimeUnit
 
 __all__ = [
     "MAX_AMOUNT",
+    "STORED_SNAPSHOT",
     "MaxTime",
     "TimeLimit",
     "checked_max_time",
@@ -69,17 +70,27 @@ def parse_processing_time(value: Any) -> Any:
     return value
 
 
-def checked_max_time(value: ProcessingTime) -> ProcessingTime:
+#: The key of the pydantic validation context of a catalogue read back from a warehouse snapshot
+#: (``Model.model_validate(data, context={STORED_SNAPSHOT: True})``): :data:`MAX_AMOUNT` is not applied
+#: to it. It was checked when it was stored, maybe by a release before the bound, and a snapshot that no
+#: longer loaded failed ``worker detect --stored-catalogue`` and left the audit packs counting lateness in
+#: calendar days (review). A catalogue file is checked against the bound whenever it is loaded.
+STORED_SNAPSHOT = "stored_snapshot"
+
+
+def checked_max_time(value: ProcessingTime, info: ValidationInfo) -> ProcessingTime:
     """``value`` as a catalogue holds it: any amount of ``none`` is :data:`NO_LIMIT`; a negative amount, one
-    not finite (``nan``, ``inf``: ``nan < 0`` is false, and every due date then failed) or one above
-    :data:`MAX_AMOUNT` is an error (``ValueError``, which pydantic reports at its place in the file)."""
+    not finite (``nan``, ``inf``: ``nan < 0`` is false, and every due date then failed) or, unless read back
+    from a warehouse snapshot (:data:`STORED_SNAPSHOT`), one above :data:`MAX_AMOUNT` is an error
+    (``ValueError``, which pydantic reports at its place in the file)."""
     if value.unit is TimeUnit.NONE:
         return NO_LIMIT
     if not math.isfinite(value.amount):
         raise ValueError(f"amount {value.amount} is not a finite number for unit {value.unit.value!r}")
     if value.amount < 0:
         raise ValueError(f"amount must not be negative for unit {value.unit.value!r}")
-    if value.amount > MAX_AMOUNT[value.unit]:
+    stored = isinstance(info.context, Mapping) and info.context.get(STORED_SNAPSHOT) is True
+    if value.amount > MAX_AMOUNT[value.unit] and not stored:
         raise ValueError(
             f"amount {value.amount:g} is above the largest allowed for unit {value.unit.value!r} "
             f"({MAX_AMOUNT[value.unit]:g}: no procedure's time limit is longer than a year)"

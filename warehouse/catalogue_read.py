@@ -26,6 +26,7 @@ from inspections.catalogue import (
     TimeLimit,
     Unit,
 )
+from inspections.time_limits import STORED_SNAPSHOT
 from inspections.timeunits import ProcessingTime, TimeUnit
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.queries import load_sql
@@ -118,6 +119,11 @@ def _snapshot_row(wh: Warehouse, snapshot: int | None) -> tuple[Any, ...]:
     return tuple(rows[0])
 
 
+#: A snapshot's time limits were checked when it was stored: a larger bound of a later release does not
+#: refuse them (``time_limits.STORED_SNAPSHOT``); a value no release accepts (``nan``, ``inf``) still is.
+_STORED = {STORED_SNAPSHOT: True}
+
+
 def _catalogue(wh: Warehouse, meta_row: tuple[Any, ...], params: dict[str, Any]) -> Catalogue:
     _, name, version, sample, source = meta_row
     meta = CatalogueMeta(name=name, version=version, sample=bool(sample), source=source)
@@ -154,19 +160,23 @@ def _catalogue(wh: Warehouse, meta_row: tuple[Any, ...], params: dict[str, Any])
     for procedure, _position, valid_from, amount, unit in wh.query(
         load_sql("catalogue_read_time_limits"), params
     ):
-        limits[procedure].append(TimeLimit(valid_from=valid_from, max_time=_processing_time(amount, unit)))
+        limit = {"valid_from": valid_from, "max_time": _processing_time(amount, unit)}
+        limits[procedure].append(TimeLimit.model_validate(limit, context=_STORED))
     procedures = [
-        Procedure(
-            code=code,
-            name=name_,
-            field=field,
-            max_time=_processing_time(amount, unit),
-            components=tuple(components.get(code, ())),
-            publications=tuple(publications.get(code, ())),
-            time_limits=tuple(limits.get(code, ())),
-            financial_obligation=bool(financial),
-            weight=weight,
-            source=source_,
+        Procedure.model_validate(
+            {
+                "code": code,
+                "name": name_,
+                "field": field,
+                "max_time": _processing_time(amount, unit),
+                "components": tuple(components.get(code, ())),
+                "publications": tuple(publications.get(code, ())),
+                "time_limits": tuple(limits.get(code, ())),
+                "financial_obligation": bool(financial),
+                "weight": weight,
+                "source": source_,
+            },
+            context=_STORED,
         )
         for code, name_, field, amount, unit, financial, weight, source_ in wh.query(
             load_sql("catalogue_read_procedures"), params

@@ -11,9 +11,11 @@ import pytest
 from dossier_audit.simulator import SimulationConfig, generate
 from inspections.audit import audit_events
 from inspections.calendar import WorkingCalendar
+from inspections.catalogue import Catalogue
 from inspections.files.calendar import load_calendar
-from inspections.files.catalogue import CatalogueError, loads_catalogue, sample_catalogue
+from inspections.files.catalogue import CatalogueError, dump_catalogue, loads_catalogue, sample_catalogue
 from inspections.rulebook import Auditor
+from inspections.timeunits import ProcessingTime, TimeUnit
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
 from warehouse.catalogue_read import CatalogueSnapshotError, load_stored_catalogue, store_if_changed
@@ -104,6 +106,35 @@ def test_no_snapshot_is_a_clear_error(warehouse: Warehouse) -> None:
     assert warehouse.url in str(caught.value) and "dossier-audit init" not in str(caught.value)
     with pytest.raises(CatalogueSnapshotError, match="no catalogue snapshot 42"):
         load_stored_catalogue(warehouse, 42)
+
+
+def _with_max_times(catalogue: Catalogue, max_time: ProcessingTime, limit: ProcessingTime) -> Catalogue:
+    """``catalogue`` with P-CAL's times replaced unchecked (``model_copy``), as an earlier release stored
+    them: its bound on an amount was none."""
+    cal = catalogue.procedures["P-CAL"]
+    later = (cal.time_limits[0].model_copy(update={"max_time": limit}), *cal.time_limits[1:])
+    cal = cal.model_copy(update={"max_time": max_time, "time_limits": later})
+    procedures = [cal if p.code == "P-CAL" else p for p in catalogue.procedures.values()]
+    return Catalogue(procedures, catalogue.units.values(), catalogue.fields.values(), catalogue.meta)
+
+
+def test_a_snapshot_stored_with_a_limit_above_the_bound_still_loads(warehouse: Warehouse) -> None:
+    """The bound on a limit's amount (366 days, 2,928 working hours) came after snapshots were stored: one
+    with 400 calendar days failed to load, ``worker detect --stored-catalogue`` with it, and the audit packs
+    counted lateness in calendar days (review). It applies to catalogue files; ``nan`` stays refused."""
+    migrate(warehouse)
+    long = ProcessingTime(400, TimeUnit.CALENDAR_DAYS)
+    older = _with_max_times(loads_catalogue(EXTRA), long, ProcessingTime(3000, TimeUnit.WORKING_HOURS))
+    store_catalogue(warehouse, older, load_calendar())
+    loaded = load_stored_catalogue(warehouse)
+    assert loaded.catalogue == older
+    assert loaded.catalogue.procedure("P-CAL", date(2025, 6, 1)).max_time == long  # type: ignore[union-attr]
+    with pytest.raises(CatalogueError, match="above the largest allowed"):
+        loads_catalogue(dump_catalogue(older))  # a file is held to it
+    broken = _with_max_times(older, ProcessingTime(float("nan"), TimeUnit.CALENDAR_DAYS), long)
+    store_catalogue(warehouse, broken, load_calendar())
+    with pytest.raises(CatalogueSnapshotError, match="not a finite number"):
+        load_stored_catalogue(warehouse)
 
 
 @pytest.fixture(scope="module")
