@@ -7,11 +7,6 @@ the same event's ``documents``, the applicant's whole value and each identity nu
 more digits) by their pseudonyms. A name alone is not searched word by word: "Văn" or "An" would take any
 code holding them for the applicant.
 
-A copy the sender altered is found too (:func:`folded`: other case, accents or none, NFD, spaces, dots or
-dashes inside an id: "LÒ VĂN PÁO", "Lo Van Pao", "079 201 001 234" were kept in clear: the privacy seat of
-2026-12-07): the text holding it is replaced whole by its pseudonym, as its place in the altered text is no
-place in the text.
-
 Idempotent: an applicant that is a pseudonym already is nothing to hide, and a pseudonym inside a code is
 never searched (its hex digits hold runs of 8 digits or more in about four pseudonyms in ten: replacing
 those corrupted an already pseudonymised code, and the batch audit of an exported file differed from its
@@ -21,8 +16,7 @@ load: the diff review).
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from schemas.applicant_names import is_applicant_key
@@ -37,48 +31,6 @@ __all__ = [
 _SHORTEST = 6
 _NUMBER = re.compile(r"\d{8,}")
 _SHORTEST_NUMBER = 8
-
-
-_OTHER = re.compile(r"[^0-9a-z]+")
-_BETWEEN_DIGITS = re.compile(r"(?<=[0-9]) (?=[0-9])")
-
-
-def folded(text: str) -> str:
-    """``text`` as altered echoes are compared in it: without accents (NFD marks dropped, "đ" as "d"),
-    case-folded, each run of other characters one space, and none between two digits ("079.201.001.234" is
-    "079201001234")."""
-    plain = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    spaced = _OTHER.sub(" ", plain.casefold().replace("đ", "d"))
-    return _BETWEEN_DIGITS.sub("", spaced).strip()
-
-
-def folded_echoes(echoes: Iterable[str]) -> set[str]:
-    """The :func:`folded` forms of ``echoes`` long enough to be no everyday word or number: an id of 8 digits
-    or more, a name of :data:`_SHORTEST` letters or more."""
-    found = set()
-    for echo in echoes:
-        form = folded(echo)
-        if (form.isdigit() and len(form) >= _SHORTEST_NUMBER) or len(form.replace(" ", "")) >= _SHORTEST:
-            found.add(form)
-    return found
-
-
-def altered_in(text: str, forms: Collection[str]) -> bool:
-    """Whether ``text`` holds one of the folded ``forms`` (:func:`folded_echoes`): an id anywhere, a name as
-    whole words ("an binh" is not in "phan binh"); pseudonyms in ``text`` are not searched."""
-    if not forms:
-        return False
-    plain = f" {folded(_PSEUDONYM.sub(' ', text))} "
-    return any(form in plain if form.isdigit() else f" {form} " in plain for form in forms)
-
-
-#: Characters only an altered echo brings into a code (a catalogue code is upper-case ASCII, digits and
-#: ``-._/``): a code without any, and with fewer than 8 digits, is not folded (the common path's cost).
-_CODE_LIKE = re.compile(r"[A-Z0-9._/-]*")
-
-
-def _may_be_altered(code: str) -> bool:
-    return _CODE_LIKE.fullmatch(code) is None or sum(c.isdigit() for c in code) >= _SHORTEST_NUMBER
 
 
 def echoes_of(applicant: str) -> set[str]:
@@ -161,7 +113,7 @@ class Echoes:
     (one alternation, the longest first), outside the pseudonyms a text holds. ``overflow``: the record
     names more than :data:`MAX_APPLICANTS`, and its callers hide what they would have searched."""
 
-    __slots__ = ("_forms", "_pattern", "overflow")
+    __slots__ = ("_pattern", "overflow")
 
     def __init__(self, applicants: Iterable[str]) -> None:
         values = set()
@@ -177,7 +129,6 @@ class Echoes:
             self.overflow, found = True, set()
         ordered = sorted(found, key=lambda e: (-len(e), e))
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
-        self._forms = folded_echoes(found)
 
     def __bool__(self) -> bool:
         return self.overflow or self._pattern is not None
@@ -186,52 +137,35 @@ class Echoes:
         """Whether ``text`` repeats an applicant (with ``overflow``: whether it holds a letter or digit)."""
         if self.overflow:
             return any(c.isalnum() for c in text)
-        if self._pattern is not None and self._pattern.search(_PSEUDONYM.sub(" ", text)) is not None:
-            return True
-        return altered_in(text, self._forms)
+        return self._pattern is not None and self._pattern.search(_PSEUDONYM.sub(" ", text)) is not None
 
     def replaced(self, text: str, pseudonymise: Callable[[str], str]) -> str:
         """``text`` with every echo replaced by its pseudonym, outside the pseudonyms it holds (with
-        ``overflow``: the pseudonym of the whole text, if it holds a letter or digit); the pseudonym of the
-        whole text when an altered echo is left (:func:`altered_in`); ``text`` itself when nothing is
-        replaced."""
+        ``overflow``: the pseudonym of the whole text, if it holds a letter or digit); ``text`` itself when
+        nothing is replaced."""
         if self.overflow:
             return pseudonymise(text) if self.held_by(text) else text
         pattern = self._pattern
-        new = text
-        if pattern is not None and pattern.search(_PSEUDONYM.sub(" ", text)) is not None:
-
-            def exact(piece: str) -> str:
-                return pattern.sub(lambda m: pseudonymise(m.group(0)), piece)
-
-            new = _between_pseudonyms(text, exact)
-        return pseudonymise(text) if altered_in(new, self._forms) else new
+        if pattern is None or pattern.search(_PSEUDONYM.sub(" ", text)) is None:
+            return text
+        return _between_pseudonyms(text, lambda piece: pattern.sub(lambda m: pseudonymise(m.group(0)), piece))
 
 
 def documents_without(
     documents: object, applicant: str, pseudonymise: Callable[[str], str]
 ) -> list[object] | None:
     """``documents`` with the applicant's value (``applicant``, in clear) and each identity number in it
-    replaced by their pseudonyms, the longest first, outside the pseudonyms a code holds, and a code holding
-    an altered copy (:func:`altered_in`) replaced whole; ``None`` when no item holds any (or ``documents`` is
-    no list, or the applicant is a pseudonym already). Only a code that may hold an altered copy
-    (:func:`_may_be_altered`) is folded: catalogue codes are not."""
+    replaced by their pseudonyms, the longest first, outside the pseudonyms a code holds; ``None`` when no
+    item holds any (or ``documents`` is no list, or the applicant is a pseudonym already)."""
     if not isinstance(documents, list) or not documents:
         return None
     echoes = echoes_of(applicant)
     texts = [_PSEUDONYM.sub(" ", item) for item in documents if isinstance(item, str)]
     found = sorted((e for e in echoes if any(e in text for text in texts)), key=lambda e: (-len(e), e))
-    candidates = [item for item in documents if isinstance(item, str) and _may_be_altered(item)]
-    forms = folded_echoes(echoes) if echoes and candidates else set()
-    if not found and not any(altered_in(item, forms) for item in candidates):
+    if not found:
         return None
     pairs = [(echo, pseudonymise(echo)) for echo in found]
-
-    def hidden(item: str) -> str:
-        new = _replaced(item, pairs)
-        return pseudonymise(item) if _may_be_altered(item) and altered_in(new, forms) else new
-
-    return [hidden(item) if isinstance(item, str) else item for item in documents]
+    return [_replaced(item, pairs) if isinstance(item, str) else item for item in documents]
 
 
 def _replaced(text: str, pairs: list[tuple[str, str]]) -> str:

@@ -151,18 +151,6 @@ def may_carry_applicant(event: AnyEvent) -> bool:
     return event.data.__dict__.get(APPLICANT) is not None or has_unknown_members(event)
 
 
-def _clear_applicants(event: AnyEvent, declared: Any) -> list[str]:
-    """The event's applicant values as text: the declared one, then those its unknown members name (in the
-    envelope, ``data`` or ``source``; ``applicant_echoes.applicant_values``)."""
-    data, source = event.data, event.source
-    held = (event.__pydantic_extra__, data.__pydantic_extra__, source and source.__pydantic_extra__)
-    clear = [text] if (text := as_text(declared)) is not None else []
-    for members in held:
-        if members:
-            clear += applicant_values(members)
-    return clear
-
-
 def _canonical(value: Any) -> str:
     """Sorted-key compact JSON of a parsed value: what a non-string applicant's pseudonym is taken of."""
     try:
@@ -248,7 +236,7 @@ class Pseudonymiser:
         if pseudonym == declared:
             return event
         copied = copy_with(data, APPLICANT, pseudonym)
-        documents = self._documents(data.__dict__, [declared])
+        documents = self._documents(data.__dict__, declared)
         if copied is not None and documents is not None:
             copied = copy_with(copied, "documents", documents)
         whole = None if copied is None else copy_with(event, "data", copied)
@@ -259,24 +247,16 @@ class Pseudonymiser:
         batch audit, which prints violations (their evidence quotes documents) but never the applicant."""
         data = event.data
         declared = data.__dict__.get(APPLICANT)
-        clear = _clear_applicants(event, declared) if has_unknown_members(event) else [declared]
-        documents = self._documents(data.__dict__, clear)
+        documents = self._documents(data.__dict__, declared) if declared is not None else None
         if documents is None:
             return event
         return event.model_copy(update={"data": data.model_copy(update={"documents": documents})})
 
-    def _documents(self, data: dict[str, Any], applicants: list[Any]) -> list[Any] | None:
-        """The data's ``documents`` without the values of ``applicants`` (``schemas.applicant_echoes``): the
-        declared one, and any an unknown member names (a code repeating the phone of an ``Applicant``
-        object beside the declared id stayed in clear: the privacy seat of 2026-12-07); or None."""
-        documents = data.get("documents")
-        changed = None
-        for applicant in applicants:
-            if isinstance(applicant, str):
-                new = documents_without(documents, applicant, self.pseudonymise)
-                if new is not None:
-                    documents = changed = new
-        return changed
+    def _documents(self, data: dict[str, Any], declared: Any) -> list[Any] | None:
+        """The data's ``documents`` without the applicant's value (``schemas.applicant_echoes``), or None."""
+        if not isinstance(declared, str):
+            return None
+        return documents_without(data.get("documents"), declared, self.pseudonymise)
 
     def _apply(self, event: AnyEvent) -> AnyEvent:
         """:meth:`apply` for any event: through pydantic's ``model_copy``. A string of an unknown member
@@ -291,11 +271,15 @@ class Pseudonymiser:
             pseudonym = self._any(declared)
             if pseudonym != declared:
                 data_update[APPLICANT] = pseudonym
-        clear = _clear_applicants(event, declared)
-        documents = self._documents(data.__dict__, clear)
-        if documents is not None:
-            data_update["documents"] = documents
+            documents = self._documents(data.__dict__, declared)
+            if documents is not None:
+                data_update["documents"] = documents
         source = event.source
+        held = (event.__pydantic_extra__, data.__pydantic_extra__, source and source.__pydantic_extra__)
+        extras = [members for members in held if members]
+        clear = [text] if (text := as_text(declared)) is not None else []
+        for members in extras:
+            clear += applicant_values(members)
         echoes = Echoes(clear)
         if data.__pydantic_extra__:
             self._scrub_members(data.__pydantic_extra__, data_update, echoes)
