@@ -126,6 +126,7 @@ def main_job(
 
     workdir = settings.workdir
     workdir.mkdir(parents=True, exist_ok=True)
+    settings = _inputs_as_files(settings, workdir)
     settings = with_stable_key(settings, console)
     platform = Platform(settings)
     if events is None:
@@ -361,6 +362,28 @@ def with_stable_key(settings: Settings, console: Console) -> Settings:
         console.print(f"pseudonymisation key: {path} (DOSSIER_AUDIT_PSEUDONYM_KEY is not set)",
                       highlight=False, markup=False)  # fmt: skip
     return settings.model_copy(update={"pseudonym_key": SecretStr(key)})
+
+
+def _inputs_as_files(settings: Settings, workdir: Path) -> Settings:
+    """``settings`` with a catalogue or calendar override given as a stream (``<(…)``, a FIFO) copied to a
+    file of the workdir first: the detector's child reads the path again, and a stream is read once (a FIFO
+    blocked it, a ``/dev/fd`` pipe is not the child's: the last read of 2026-12-07)."""
+    from inspections.files.calendar_parse import MAX_CALENDAR_BYTES
+    from inspections.files.catalogue import MAX_CATALOGUE_BYTES
+    from inspections.files.whole_file import read_whole
+
+    copied: dict[str, Path] = {}
+    for name, limit in (("catalogue", MAX_CATALOGUE_BYTES), ("calendar_override", MAX_CALENDAR_BYTES)):
+        path: Path | None = getattr(settings, name)
+        if path is None or path.is_file() or not path.exists():
+            continue  # a file as it is; a missing path is the loader's to say
+        copy = workdir / f"{name}.input.yaml"
+        try:
+            copy.write_bytes(read_whole(path, limit, f"a {name.replace('_', ' ')}"))
+        except OSError as exc:
+            raise MainJobError(f"cannot read {path}: {exc.strerror or exc}") from None
+        copied[name] = copy
+    return settings.model_copy(update=copied) if copied else settings
 
 
 def _child_settings(settings: Settings) -> dict[str, str]:
