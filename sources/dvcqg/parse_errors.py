@@ -4,6 +4,7 @@ data: nothing of that quote is ever passed on."""
 
 from __future__ import annotations
 
+import decimal
 import re
 
 __all__ = ["first_line", "not_json_numbers"]
@@ -31,6 +32,8 @@ def first_line(exc: BaseException) -> str:
     """The parser's message, its first line only; a string that is no UTF-8 by the byte at fault."""
     if isinstance(exc, UnicodeDecodeError):
         return f"a string is not UTF-8 text (byte 0x{exc.object[exc.start]:02X})"
+    if isinstance(exc, decimal.InvalidOperation):  # its text is "[<class 'decimal.InvalidOperation'>]"
+        return "a number's exponent is beyond any decimal's range (1e99999999999999999999)"
     text = exc.args[0] if exc.args else ""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")

@@ -21,9 +21,9 @@ Applicant data also leaks into other places, which :class:`ApplicantScrubber` co
   the record read before): ``NguoiXuLy`` is no ``actor`` when it is one of them, her name (after a form of
   address too), identity number, phone or e-mail (an online supplement "Nộp bổ sung hồ sơ trực tuyến"
   logged under the citizen's account named her in clear: reviews), and a note or department holding one,
-  or two words or more of her name in a row, is withheld as a note that may name someone is
+  or three words or more of her name in a row, is withheld as a note that may name someone is
   (``holder.passed_on_unnamed``): "hồ sơ của lò văn páo thiếu giấy tờ" went on in clear, "lò" being no surname
-  the text alone is read for (review of 2026-12-07). The same in the record's own texts and codes, after
+  the text alone is read for (review of 2026-12-07). The same in the record's own texts (not its codes), after
   its values are replaced. A row imported without its record cannot be known so (the same row imported
   with it is then another content: a conflict); the import takes the records of a dossier with its rows
   (docs/dvcqg-import.md);

@@ -489,6 +489,7 @@ def test_the_records_before_a_long_run_are_read_and_an_exponent_past_decimal_is_
             got: list[Any] = list(read_records(io.BytesIO(b"[\n" + records + b",\n  " + record + b"\n]\n")))
             assert [i.value["MaHoSo"] for i in got[:3]] == ["R0", "R1", "R2"]
             assert _kinds(got)[3:] == [("ReadProblem", "json.invalid")] and "record 3" in got[3].message
+            assert "<class" not in got[3].message  # a readable reason, not the exception's repr
             lines = b'{"MaHoSo": "A"}\n' + record + b'\n{"MaHoSo": "C"}\n'
             got = list(read_records(io.BytesIO(lines), lines=True))
             assert _kinds(got) == [("Record", None), ("ReadProblem", "json.invalid"), ("Record", None)]
