@@ -533,3 +533,25 @@ def test_a_week_the_data_never_reached_has_no_figures_and_proposes_nothing() -> 
     for reached in (first, dataclasses.replace(report, data_through=stopped, data_ahead=first)):
         other = reached if isinstance(reached, WeeklyReport) else make_report(units, units, {}, reached)
         assert not other.unreached and not other.empty and not other.never_loaded
+
+
+def test_the_spreadsheet_of_a_week_no_data_reach_has_no_violation_rows(tmp_path: Any) -> None:
+    """The last read of 2026-12-07: the XLSX still filled its rule, unit and rule × unit sheets from what a
+    detector's clock found in a week no data reach; they hold their headings and the week's note only."""
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    from reporting.xlsx import write_report_xlsx
+
+    units = {UNITS[0]: (0, 0, 0, 3, 174), UNITS[1]: (0, 0, 0, 0, 12)}
+    clocked = make_report(units, units, {"LATE_NO_APOLOGY": (40, 3, 2.5)}, datetime(2025, 10, 28, tzinfo=UTC))
+    charts = {}
+    for role in ("trend", "ranking", "rules"):
+        charts[role] = tmp_path / f"{role}.png"
+        Image.new("RGB", (40, 30), "white").save(charts[role])
+    book = load_workbook(write_report_xlsx(clocked, charts, tmp_path / "r.xlsx"))
+    t = clocked.texts
+    for key in ("sheet_rules", "sheet_unit_violations", "sheet_rule_unit"):
+        (sheet,) = [ws for ws in book.worksheets if ws.title == t(key)[:31]]
+        values = [row for row in sheet.iter_rows(values_only=True) if any(v is not None for v in row)]
+        assert len(values) == 2 and values[1][0] == clocked.empty_note, (key, values)
