@@ -212,9 +212,10 @@ _BREAKS = re.compile(r"[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 def pdf_cell_text(text: str, pdf: FPDF | None = None, column: float = 0.0) -> str:
     """``text`` as a PDF cell shows it: its line breaks as spaces, cut at :data:`PDF_CELL_CHARS` and, with
-    ``pdf`` (in the cell's font) and the ``column``'s width in mm, where it would fill more than
-    :data:`PDF_CELL_LINES` lines of it (measured: a row of wide letters is taller than one of narrow ones),
-    with "…"."""
+    ``pdf`` (in the cell's font) and the ``column``'s width in mm, where its width unwrapped passes
+    :data:`PDF_CELL_LINES` times the column's (measured: a row of wide letters is taller than one of narrow
+    ones; wrapped at words, in bold, within the padding, that is up to about twice as many lines, still
+    far less than a page: the last read rendered 23), with "…"."""
     text = _BREAKS.sub(" ", text)
     if len(text) > PDF_CELL_CHARS:
         text = text[: PDF_CELL_CHARS - 1].rstrip() + "…"
