@@ -48,10 +48,13 @@ _OUTCOME_TYPES = frozenset(
     }
 )
 _TICK = timedelta(microseconds=1)
-#: The look after a dossier's last change: the last instant of the supported years, so that a dossier still
-#: open turns late in its history whenever it does in them (at 2049-12-01, an open dossier due after it
-#: stayed within time in the warehouse's form, late in a file's: the figures seat of 2026-12-07).
-_FAR_FUTURE = timerange.END - _TICK
+#: The look after a dossier's last change: the first instant of the supported years' last month, so that a
+#: dossier still open turns late in its history whenever it does before it (at 2049-12-01, a year earlier,
+#: an open dossier due after it stayed within time in the warehouse's form, late in a file's: the figures
+#: seat of 2026-12-07). Not their last instant: judging at it reads the calendar past its end, for counting
+#: working days up to it (the day after) and for a v1 dossier whose completion precedes its request (a
+#: negative pause moves its effective end later: CalendarRangeError, found by the property test in CI).
+_FAR_FUTURE = datetime(timerange.LAST_YEAR, 12, 1, tzinfo=VN_TZ)
 _ZERO = timedelta(0)
 
 

@@ -31,7 +31,7 @@ from schemas.events import AnyEvent
 #: fails at any change of the code of this package or of ``schemas`` until the change is recorded there,
 #: the revision raised or not: a decision each change makes on purpose (docs/operators-guide.md, "Adding
 #: or changing a rule").
-RULES_REVISION = 1  # 1: an open dossier due after 2049-12-01 turns late in its outcome history
+RULES_REVISION = 1  # 1: an open dossier due from 2049-12-01 to 2050-11-30 turns late in its outcome history
 
 #: Both versions take effect with Decree 61/2018: v2 re-reads the same law, it is not a later one.
 _DECREE_61 = date(2018, 6, 21)

@@ -331,11 +331,11 @@ def test_a_microsecond_before_the_next_change_may_come_after_it(monkeypatch: pyt
 
 
 def test_an_event_after_the_far_future_is_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Open at its last change point, the dossier is judged in the far future (the last instant of the
-    supported years): an event after it is not known then, and ``derive_facts`` leaves it out."""
+    """Open at its last change point, the dossier is judged in the far future (December 2050): an event
+    after it is not known then, and ``derive_facts`` leaves it out."""
     events = _dossier(
-        rcv("2050-12-27 09:00", "2050-12-28 17:00"),
-        ("transferred", "2051-01-05 09:00", {"to_unit_code": "U2"}),
+        rcv("2050-11-28 09:00", "2050-11-29 17:00"),
+        ("transferred", "2050-12-05 09:00", {"to_unit_code": "U2"}),
     )
     paths = _history_paths(_auditor("2", RuleParams()), events, monkeypatch)
     assert paths["derive_facts"] == 1

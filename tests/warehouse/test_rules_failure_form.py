@@ -39,7 +39,8 @@ def test_a_dossier_whose_rules_fail_is_counted_alike_in_both_forms(
     assert on_file.failures == [] and on_file.form.received_total == 1
     load_file(platform, warehouse, events, AS_OF)
     stored = metrics_warehouse(platform, warehouse, date(2050, 12, 1), date(2051, 1, 1))
-    # Counted in both (the stored history looks at the dossier's future up to the range's last instant).
+    # Counted in both (its standing within the calendar's last month is another matter: the stored history
+    # looks at the dossier's future from 1/12/2050 on, which this receipt is after).
     assert (stored.received_total, stored.in_progress_total) == (1, 1) == (
         on_file.form.received_total, on_file.form.in_progress_total)  # fmt: skip
     assert [(v["dossier_id"], v["rule_id"]) for v in audit_warehouse(platform.auditor, warehouse, AS_OF)] == [
