@@ -385,9 +385,13 @@ def test_an_api_decision_sending_the_case_events_it_saw_is_told_of_a_colleagues(
     got 200, the second overriding the first. The dossier's violations give ``case_events``; a decision
     sending it back as ``seen`` is refused (409) once another came in between; one not a count is a 400."""
     insp, csrf = logged_in(console_world, "insp")
-    d, r, e = B[0], "REPEATED_SUPPLEMENT", "ex-012"
     headers = {"X-CSRF-Token": csrf}
-    (case,) = [v for v in insp.get(f"/api/dossiers/{d}").json()["violations"] if v["rule_id"] == r]
+    # A case no other test of the module acted on: an open violation, the last of the list.
+    rows = insp.get("/api/violations?state=open").json()["rows"]
+    row = [r for r in rows if r["kind"] == "violation" and r["case_state"] == "open"][-1]
+    d, r, e = row["dossier_id"], row["rule_id"], row["event_id"] or ""
+    (case,) = [v for v in insp.get(f"/api/dossiers/{d}").json()["violations"]
+               if (v["rule_id"], v["event_id"] or "") == (r, e)]  # fmt: skip
     seen = case["case_events"]
     decision = {"dossier_id": d, "rule_id": r, "event_id": e, "seen": seen}
     asked = {**decision, "action": "request_explanation", "note": "Đề nghị giải trình"}
