@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -324,11 +325,8 @@ def timelines(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, list[Timel
             event = TimelineEvent(event_id, type_, occurred_at, unit_code, actor, orjson.loads(data or "{}"))
             rank = LIFECYCLE_RANK.get(type_, len(LIFECYCLE_RANK))
             rows[dossier_id].append(((occurred_at, int(us), rank, event_id), event))
-    return {dossier: [event for _, event in sorted(found, key=_first)] for dossier, found in rows.items()}
-
-
-def _first(item: tuple[Any, ...]) -> Any:
-    return item[0]
+    first = itemgetter(0)  # the sort key, not the event (events do not compare)
+    return {dossier: [event for _, event in sorted(found, key=first)] for dossier, found in rows.items()}
 
 
 def dossier_facts(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, DossierFacts]:

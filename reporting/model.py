@@ -125,8 +125,13 @@ class WeeklyReport:
         form would count the dossiers still open when the feeds stopped as overdue, and its findings send
         inspectors to units on no evidence (review of the documents, 2026-12-07: a week after a feed
         outage read "1,1 % on time, 174 overdue" and proposed three communes for inspection)."""
-        newest = self.data_ahead or self.data_through
+        newest = self._newest
         return newest is not None and newest < local_midnight(self.week.start)
+
+    @property
+    def _newest(self) -> datetime | None:
+        """The newest stored event of any feed (``data_ahead``), else how far all reach (``data_through``)."""
+        return self.data_ahead or self.data_through
 
     @property
     def data_cutoff(self) -> str | None:
@@ -155,7 +160,7 @@ class WeeklyReport:
         t = self.texts
         if self.data_from is None:
             return t("empty_no_data")
-        newest = self.data_ahead or self.data_through
+        newest = self._newest
         if self.unreached and newest is not None:
             local = newest.astimezone(VN_TZ)
             return t("empty_not_reached", time=t.clock(local), day=t.day(local.date()))

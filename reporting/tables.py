@@ -234,14 +234,20 @@ def quality_table(report: WeeklyReport) -> Table:
     return table
 
 
+def reached(report: WeeklyReport, table: Table) -> Table:
+    """A violations ``table`` of the week, without rows when no data reach the week
+    (``WeeklyReport.unreached``): what a detector's clock found in it is judged on data that stopped before
+    it (last read of 2026-12-07). The PDF, the HTML and the XLSX take their violation tables through this."""
+    if report.unreached:
+        table.rows = []
+    return table
+
+
 def report_tables(report: WeeklyReport) -> dict[str, Table]:
     """The weekly report's tables, by name: the PDF's and the HTML's (the same ones). The XLSX adds the rule ×
     unit matrix and the procedures (``rule_unit_table``, ``procedures_table``), which only a spreadsheet
-    can show whole. A week no data reach (``WeeklyReport.unreached``) has no violation tables: what a
-    detector's clock found in it is judged on data that stopped before it (last read of 2026-12-07)."""
-    rules, rules_body = rules_table(report), rules_body_table(report)
-    if report.unreached:
-        rules.rows, rules_body.rows = [], []
+    can show whole."""
+    rules, rules_body = reached(report, rules_table(report)), reached(report, rules_body_table(report))
     return {
         "province": province_table(report),
         "form": form_table(report),

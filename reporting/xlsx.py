@@ -266,13 +266,11 @@ def write_report_xlsx(report: WeeklyReport, charts: dict[str, Path], path: Path)
     _table_sheet(wb, t("sheet_units"), tb.form_table(report))
     _table_sheet(wb, t("sheet_ranking"), tb.ranking_table(report), t("notes_ranking"))
     _table_sheet(wb, t("sheet_trend"), tb.trend_table(report))
-    # A week no data reach has no violation tables, as in the PDF and the HTML (``tb.report_tables``).
-    unreached = report.unreached
-    rules, by_unit = tb.rules_table(report), tb.unit_violations_table(report)
-    matrix = tb.rule_unit_table(report)
-    if unreached:
-        rules.rows, by_unit.rows, matrix.rows = [], [], []
-    no_data = report.empty_note if unreached else None
+    # A week no data reach has no violation tables, as in the PDF and the HTML.
+    rules = tb.reached(report, tb.rules_table(report))
+    by_unit = tb.reached(report, tb.unit_violations_table(report))
+    matrix = tb.reached(report, tb.rule_unit_table(report))
+    no_data = report.empty_note if report.unreached else None
     _table_sheet(wb, t("sheet_rules"), rules, no_data or t("notes_violations"))
     _table_sheet(wb, t("sheet_unit_violations"), by_unit, no_data or report.unit_violations_note)
     _table_sheet(wb, t("sheet_rule_unit"), matrix, no_data)
