@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from schemas.events import LIFECYCLE_RANK
 from warehouse.base import Warehouse
 from warehouse.cases import CaseKey, key_texts
 from warehouse.queries import load_sql
@@ -183,7 +184,16 @@ def stored_dossier(wh: Warehouse, dossier_id: str) -> StoredDossier | None:
     if not events and not facts_rows and not violations:
         return None
     facts = StoredFacts(*facts_rows[0]) if facts_rows else None
-    return StoredDossier(dossier_id, _one_per_id(events), facts, violations)
+    return StoredDossier(dossier_id, sorted(_one_per_id(events), key=_event_time_order), facts, violations)
+
+
+def _event_time_order(event: StoredEvent) -> tuple[datetime, int, int, str]:
+    """The platform's event-time order (``schemas.events.event_sort_key``: instant, lifecycle rank,
+    ``event_id``), as the packs' timeline (``reporting.gather.timelines``): by ``event_id`` alone, the
+    console showed an apology after the result of the same instant that the packs and the audit put before
+    it (the last read of 2026-12-07)."""
+    rank = LIFECYCLE_RANK.get(event.type, len(LIFECYCLE_RANK))
+    return event.occurred_at, event.occurred_at_us, rank, event.event_id
 
 
 def _one_per_id(events: Iterable[StoredEvent]) -> list[StoredEvent]:

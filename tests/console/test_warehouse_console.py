@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -194,3 +195,33 @@ def test_two_case_keys_never_share_a_text(a: tuple[str, str, str], b: tuple[str,
     """The case-state filter binds keys as texts (``key_text``): two keys of one text would list a case
     under another's state. The dossier id goes by its length, the rule id holds no ``|``."""
     assert (key_text(CaseKey(*a)) == key_text(CaseKey(*b))) == (a == b)
+
+
+def test_one_instants_events_are_shown_in_the_platforms_order(
+    warehouse_url: str, warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """An apology issued at the instant of the result comes before it (lifecycle rank), as in the packs'
+    timeline and the audit's reading: ordered by ``event_id`` alone the console showed it after (the last
+    read of 2026-12-07)."""
+    dossier = "000.10.01.H99-251103-0009"
+    common = {"schema_version": 1, "dossier_id": dossier, "unit_code": "000.10.01.H99"}
+    lines = [
+        {**common, "event_id": "t-1", "type": "received", "occurred_at": "2025-11-03T09:00:00+07:00",
+         "data": {"procedure_code": "1.004222", "channel": "online", "due_at": "2025-11-05T17:00:00+07:00",
+                  "documents": ["CT01"]}},
+        {**common, "event_id": "t-2", "type": "processed", "occurred_at": "2025-11-07T15:30:00+07:00",
+         "data": {"outcome": "granted"}},
+        {**common, "event_id": "t-3", "type": "apology_issued", "occurred_at": "2025-11-07T15:30:00+07:00",
+         "data": {"notice_id": "XL-1", "reason": "Chờ xác minh", "new_due_at": "2025-11-10T17:00:00+07:00"}},
+        {**common, "event_id": "t-4", "type": "returned", "occurred_at": "2025-11-07T15:30:00+07:00",
+         "data": {"channel": "online"}},
+    ]  # fmt: skip
+    path = tmp_path / "ties.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    runner = CliRunner()
+    for args in (["warehouse", "init"], ["warehouse", "load", str(path), "--as-of", "2025-11-20"]):
+        result = runner.invoke(app, [*args, "--warehouse", warehouse_url])
+        assert result.exit_code == 0, result.stderr
+    found = stored_dossier(warehouse, dossier)
+    assert found is not None
+    assert [e.event_id for e in found.events] == ["t-1", "t-3", "t-2", "t-4"]
