@@ -276,11 +276,18 @@ def write_packs(
 ) -> list[Path]:
     """Write ``out_dir/units/<name>.xlsx`` and ``.html`` for every unit with dossiers or violations (of
     ``units`` when given), named by :func:`pack_file_stem` (the unit code itself for the usual codes);
-    ``calendar``: see :func:`pack_working_days`."""
+    none for a week no feed's data reach into (as its report has no figures); ``calendar``: see
+    :func:`pack_working_days`."""
     t = Texts(header.lang)
     # Dated as the week's report is: by how far its figures reach (``reach.figures_through``).
     now = datetime.now(UTC)
     figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity, now)
+    newest = figures.ahead or figures.through
+    if newest is not None and newest < local_midnight(week.start):
+        # No feed's data reach into the week (``WeeklyReport.unreached``): its report has no figures and
+        # asks for the feeds to be checked; a pack would send inspectors after what a clock found on data
+        # that stopped before the week ("late 5 working days" of a dossier whose result never came in).
+        return []
     dated = letterhead(header, week, figures.through)
     provisional = provisional_box(t, maturity)
     days_off = calendar_box(t, wh, week, calendar, catalogue)
