@@ -181,7 +181,8 @@ def violations(
 ) -> None:
     """List the violations stored in the warehouse (open ones by default), as the detector produced them.
 
-    With --json, one object per line in the `audit --json` shape, sorted by dossier, rule and event.
+    With --json, one object per line in the `audit --json` shape, sorted by dossier, rule and event; with
+    --all each also carries its "state" (open or retracted).
     """
     from warehouse.projection import StoredViolation, stored_violations
 
@@ -199,7 +200,11 @@ def violations(
     if json_out:
         out = sys.stdout.buffer
         for row in rows:
-            out.write(row.detail.encode())
+            if all_:  # retracted ones too: each says which it is, as the table's state column does
+                detail = orjson.loads(row.detail)
+                out.write(orjson.dumps(detail | {"state": row.state} if isinstance(detail, dict) else detail))
+            else:
+                out.write(row.detail.encode())
             out.write(b"\n")
         out.flush()
     _print_violations(rows, show_state=all_, table=not json_out)
