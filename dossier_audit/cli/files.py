@@ -34,7 +34,12 @@ from dossier_audit.cli.common import (
 )
 from dossier_audit.cli.inputs import event_file
 from dossier_audit.cli.instants import parse_date, parse_instant
-from dossier_audit.cli.notices import warn_before_every_event, warn_one_off_key, warn_unfinished_loads
+from dossier_audit.cli.notices import (
+    warn_after_every_event,
+    warn_before_every_event,
+    warn_one_off_key,
+    warn_unfinished_loads,
+)
 from dossier_audit.cli.progress import file_progress
 from dossier_audit.cli.violations_table import print_whole
 from dossier_audit.jobs.batch_engine import IngestStats
@@ -42,6 +47,7 @@ from dossier_audit.jobs.files import GROUPINGS, OutcomeFailure, audit_file, metr
 from dossier_audit.jobs.summary import audit_summary
 from dossier_audit.jobs.warehouse import metrics_warehouse
 from inspections.catalogue import Catalogue
+from inspections.classification import local_midnight
 from schemas.unseen import as_meant
 from warehouse.projection import audit_warehouse
 
@@ -243,6 +249,7 @@ def metrics(
             # After reading: a unit the catalogue does not know may still have dossiers in the file.
             known_unit(platform.catalogue, unit, found.units)
             _say_merged(platform.catalogue, unit, end, below)
+            warn_after_every_event(local_midnight(end), found.stats.latest)
             _say_unknown_units(platform.catalogue, found.units)
             return found, rejections
 

@@ -3,12 +3,13 @@ or what its output will not let a later run reproduce."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.markup import escape
 
 from bootstrap.settings import Settings
 from dossier_audit.cli.common import err
+from inspections.timeunits import VN_TZ
 from warehouse.base import Warehouse
 
 
@@ -56,3 +57,25 @@ def say_adopted(warning: str) -> None:
     """The warning of a command that adopted the configured key unchecked (``pseudonym_keys.check_key``),
     said when it is recorded: said at the end, it was lost when the command failed after (review)."""
     err.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
+
+
+#: How far a period may end after the file's newest event before ``metrics`` says so: a week's file often
+#: ends on the Friday before its Sunday (offices are closed), which is no mistake to warn of.
+_PAST_THE_DATA = timedelta(days=7)
+
+
+def warn_after_every_event(end: datetime, latest: datetime | None) -> None:
+    """A warning line when a period ends more than a week after the file's newest valid event (``latest``):
+    every dossier still open in the file is judged at the period's end, overdue where due before it (a
+    period in March 2026 of a file ending in October 2025 read "195 carried over, 194 overdue" without a
+    word: CLI seat of 2026-12-08)."""
+    if latest is None or end - latest <= _PAST_THE_DATA:
+        return
+    newest = latest.astimezone(VN_TZ)
+    err.print(
+        f"[bold yellow]warning:[/] the period ends at {end.astimezone(VN_TZ).isoformat()}, more than a week "
+        f"after the file's newest event ({newest.isoformat()}): every dossier still open in the file is "
+        "judged at the period's end, as overdue where it was due before it; end the period sooner for the "
+        "figures the data support",
+        highlight=False,
+    )

@@ -48,6 +48,9 @@ class IngestStats:
     #: When the file's earliest valid event occurred (``None``: no valid event): an evaluation time before
     #: it knows no event at all, which the commands say (``cli.notices.warn_before_every_event``).
     earliest: datetime | None = None
+    #: When its latest valid event occurred: a period of ``metrics`` ending after it judges every dossier
+    #: still open in the file at the period's end (``cli.notices.warn_after_every_event``).
+    latest: datetime | None = None
 
     @property
     def rejected_total(self) -> int:
@@ -61,12 +64,15 @@ class IngestStats:
         self.dossiers += other.dossiers
         self.second_pass_dossiers += other.second_pass_dossiers
         self.peak_residents = max(self.peak_residents, other.peak_residents)
-        self.saw(other.earliest)
+        self.saw(other.earliest, other.latest)
 
-    def saw(self, occurred_at: datetime | None) -> None:
-        """Keep ``occurred_at`` as :attr:`earliest` if it is earlier (a valid event's time)."""
+    def saw(self, occurred_at: datetime | None, last: datetime | None = None) -> None:
+        """Keep ``occurred_at`` as :attr:`earliest` if it is earlier, and ``last`` as :attr:`latest` if it is
+        later (valid events' times)."""
         if occurred_at is not None and (self.earliest is None or occurred_at < self.earliest):
             self.earliest = occurred_at
+        if last is not None and (self.latest is None or last > self.latest):
+            self.latest = last
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -106,10 +112,12 @@ def stats_dict(stats: IngestStats) -> dict[str, Any]:
     return {"lines": stats.lines, "valid": stats.valid, "duplicates": stats.duplicates,
             "rejected": dict(stats.rejected), "second_pass": stats.second_pass_dossiers,
             "peak_residents": stats.peak_residents,
-            "earliest": stats.earliest.isoformat() if stats.earliest is not None else None}  # fmt: skip
+            "earliest": stats.earliest.isoformat() if stats.earliest is not None else None,
+            "latest": stats.latest.isoformat() if stats.latest is not None else None}  # fmt: skip
 
 
 def stats_from(data: dict[str, Any]) -> IngestStats:
     earliest = datetime.fromisoformat(data["earliest"]) if data["earliest"] is not None else None
+    latest = datetime.fromisoformat(data["latest"]) if data.get("latest") is not None else None
     return IngestStats(data["lines"], data["valid"], data["duplicates"], Counter(data["rejected"]), 0,
-                       data["second_pass"], data["peak_residents"], earliest)  # fmt: skip
+                       data["second_pass"], data["peak_residents"], earliest, latest)  # fmt: skip

@@ -211,7 +211,7 @@ class Shard:
                     self._reject(conflict_rejection(parsed, raw=raw, line_no=line_no), rejections)
         events.sort(key=event_sort_key)
         if events:  # each settlement, counted or not: the earliest of all is the same
-            self.stats.saw(events[0].occurred_at)
+            self.stats.saw(events[0].occurred_at, events[-1].occurred_at)
         return events, lines
 
     def _reject(self, rejection: Rejection, rejections: IO[bytes]) -> None:

@@ -846,3 +846,17 @@ def test_the_main_job_given_a_kafka_that_never_answers_says_so_in_one_line(tmp_p
     assert "Traceback" not in done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and "127.0.0.1" in last, done.stderr
+
+
+@pytest.mark.parametrize(("period", "said"), [
+    (("2026-03-02", "2026-03-09"), True),  # months after the file's newest event (18/11/2025)
+    (("2025-11-24", "2025-11-26"), True),  # a week and a day after it
+    (("2025-11-17", "2025-11-24"), False),  # the week of the newest event
+    (("2025-11-10", "2025-11-17"), False),
+])  # fmt: skip
+def test_metrics_says_a_period_ending_past_the_data(period: tuple[str, str], said: bool) -> None:
+    """Every dossier still open in the file is judged at the period's end: a period in March 2026 of a
+    file ending in October 2025 read "195 carried over, 194 overdue" without a word (CLI seat)."""
+    result = cli("metrics", str(EXAMPLES), "--from", period[0], "--to", period[1], "--json")
+    assert result.exit_code == 0, result.stderr
+    assert ("after the file's newest event (2025-11-18T09:00:00+07:00)" in result.stderr) is said
