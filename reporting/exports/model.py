@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal, NamedTuple, Protocol
 
+from inspections.semantics import is_blank
 from reporting.i18n import Texts
 from schemas.events import AnyEvent, EventType, Received, Submitted, event_sort_key
 
@@ -40,7 +41,8 @@ Kind = Literal["string", "integer", "boolean", "time"]
 #: Per event type, what of its ``data`` an export carries: (attribute, data field, kind). ``integer``
 #: attributes count a list (``documents`` → ``documents_count``); ``boolean`` ones say whether a text field
 #: is given (``reason`` → ``reason_given``, blank meaning absent as in rulebook v2, amendment 7). Absent
-#: and null fields are left out.
+#: and null fields are left out, and so is a blank ``notice_id`` (amendment 7 again: no written notice, so
+#: no ``notice_id`` attribute and no OCEL notice object).
 EVENT_FIELDS: dict[str, tuple[tuple[str, str, Kind], ...]] = {
     EventType.SUBMITTED: (("procedure_code", "procedure_code", "string"), ("channel", "channel", "string")),
     EventType.RECEIVED: (
@@ -209,6 +211,8 @@ def log_event(event: AnyEvent) -> LogEvent:
             attributes.append((name, isinstance(value, str) and value.strip() != ""))
         elif value is None:
             continue
+        elif name == "notice_id" and is_blank(value):
+            continue  # rulebook v2, amendment 7: a blank notice is no written notice (the verdict says so)
         elif typed == "integer":
             attributes.append((name, len(value)))
         elif typed == "time":
