@@ -208,7 +208,8 @@ def log_event(event: AnyEvent) -> LogEvent:
         if unknown and source in unknown:
             continue  # the source cannot provide it: no "reason given: no" for a reason it lacks
         if typed == "boolean":
-            attributes.append((name, isinstance(value, str) and value.strip() != ""))
+            # The rules' blank (amendment 7), not str.strip()'s: U+001C–U+001F are text to them.
+            attributes.append((name, isinstance(value, str) and not is_blank(value)))
         elif value is None:
             continue
         elif name == "notice_id" and is_blank(value):

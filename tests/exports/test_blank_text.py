@@ -1,7 +1,8 @@
 """A blank text field is read by the exports as the rules read it (rulebook v2, amendment 7:
 ``inspections.semantics.is_blank``): a blank ``notice_id`` is no written notice — no ``notice_id``
 attribute, no OCEL notice object — while the verdict says ``SUPPLEMENT_UNWRITTEN``/``REFUSAL_UNWRITTEN``
-(review of the exports: the logs showed a notice ``notice:<dossier>/`` the audit said was never written)."""
+(review of the exports: the logs showed a notice ``notice:<dossier>/`` the audit said was never written);
+and ``reason_given`` says whether a reason is there as the rules' blank reads it."""
 
 from __future__ import annotations
 
@@ -67,3 +68,31 @@ def test_a_blank_notice_id_is_no_notice_in_either_format(tmp_path: Path) -> None
         assert "notice" not in {r["qualifier"] for r in event["relationships"]}
     (dossier,) = [o for o in ocel["objects"] if o["type"] == "dossier"]
     assert "notice" not in {r["qualifier"] for r in dossier["relationships"]}
+
+
+def test_reason_given_is_the_rules_reading_of_a_blank_reason(tmp_path: Path) -> None:
+    """``str.strip()`` also strips the information separators U+001C–U+001F, which the rules' blank does
+    not: a refusal whose reason was U+001F was exported ``reason_given=false`` with no
+    ``REFUSAL_NO_REASON``. Now the export says ``true``, as the verdict reads it; a whitespace reason is
+    still ``false`` with the violation."""
+    events = _events(
+        tmp_path / "events.jsonl", "SEP",
+        ("received", "2025-09-05T08:00:00+07:00", RECEIVED),
+        ("refused", "2025-09-08T08:00:00+07:00",
+         {"stage": "processing", "notice_id": "TB-01", "reason": "\u001f"}),
+    )  # fmt: skip
+    trace, found = _xes(events)
+    assert "REFUSAL_NO_REASON" not in trace["violations"].split(",")
+    assert found["SEP-1"]["reason_given"] == "true"
+    ocel = _ocel(events)
+    (refused,) = [e for e in ocel["events"] if e["id"] == "SEP-1"]
+    assert {a["name"]: a["value"] for a in refused["attributes"]}["reason_given"] == "true"
+
+    blank = _events(
+        tmp_path / "blank.jsonl", "WS",
+        ("received", "2025-09-05T08:00:00+07:00", RECEIVED),
+        ("refused", "2025-09-08T08:00:00+07:00",
+         {"stage": "processing", "notice_id": "TB-01", "reason": "\u3000"}),
+    )  # fmt: skip
+    trace, found = _xes(blank)
+    assert "REFUSAL_NO_REASON" in trace["violations"].split(",") and found["WS-1"]["reason_given"] == "false"
