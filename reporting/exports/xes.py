@@ -110,6 +110,11 @@ _REPEATING = frozenset(
 )  # fmt: skip
 #: Entries the cache holds at most (then it starts again): bounded whatever the data.
 _CACHE_SIZE = 20_000
+#: The longest text value whose element is cached: a longer one (a free-text ``step``, a code of a line up
+#: to 128 KiB) is rendered each time. The entry count alone did not bound the bytes: 800 distinct 60 KB
+#: steps held ~560 MB (review of the exports); now an entry is at most ~1.6 K characters (escaping
+#: included), so the cache holds a few tens of MB at the very worst.
+_CACHED_LENGTH = 256
 
 
 class Xes:
@@ -146,8 +151,9 @@ class Xes:
 
     def _element(self, key: str, value: Value, pad: str) -> str:
         """An attribute element; those of values that repeat across a log (vocabularies, codes, names, the
-        verdict's time) come from a cache, bounded whatever the data."""
-        if key not in _REPEATING:
+        verdict's time) come from a cache, bounded whatever the data: in entries and, as only short values
+        are cached (:data:`_CACHED_LENGTH`), in bytes."""
+        if key not in _REPEATING or (isinstance(value, str) and len(value) > _CACHED_LENGTH):
             return attribute(key, value, pad)
         cached = self._cache.get((key, value, pad))
         if cached is None:
