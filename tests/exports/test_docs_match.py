@@ -31,3 +31,14 @@ def test_the_page_lists_the_ocel_dossier_objects_attributes() -> None:
     assert set(re.findall(r"`(\w+)`", dossier)) - {"dossier", "as_of", "unit", "procedure"} == {
         name for name, _type in DOSSIER_ATTRIBUTES
     }
+
+
+def test_the_page_says_when_two_exports_of_one_file_are_the_same_bytes() -> None:
+    """Review: the page said "two exports of one file are the same bytes" while the default ``--as-of`` is
+    the moment of each export, to the microsecond (``dossier_audit.cli.exporter``): only the same
+    ``--as-of`` (and as many batch workers) gives the same bytes, and the page must say so."""
+    text = " ".join(DOC.read_text(encoding="utf-8").split())
+    at = text.index("Two exports of one file are")
+    claim = text[at : text.index(". ", text.index("other core counts", at))]
+    assert "same `--as-of`" in claim and "microsecond" in claim
+    assert "`DOSSIER_AUDIT_BATCH_WORKERS`" in claim
