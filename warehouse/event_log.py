@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
+
 from schemas.events import EVENT_ADAPTER, AnyEvent
 from warehouse.base import Warehouse
 from warehouse.queries import load_sql
@@ -37,13 +39,15 @@ PAGE_EVENTS = 10_000
 class StoredDossierLog:
     """One dossier as stored: its events (any order), its ``dossiers.status`` (``None`` without a row: a
     dossier that could not be judged, or not folded yet), when that was judged (or, without a row, when its
-    violations were), and its open violations and findings as (rule id, kind), one per violation."""
+    violations were), and its open violations and findings as (rule id, kind, rulebook version, supplement
+    clock), one per violation: the version its row stores, the clock its evidence records (``""`` without
+    one). The ``dossiers`` row stores no version: a dossier without violations has none to read."""
 
     dossier_id: str
     events: list[AnyEvent]
     status: str | None = None
     as_of: datetime | None = None
-    rules: list[tuple[str, str]] = field(default_factory=list)
+    rules: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def stored_event_log(wh: Warehouse, *, page: int = PAGE_EVENTS) -> Iterator[StoredDossierLog]:
@@ -61,10 +65,11 @@ def stored_event_log(wh: Warehouse, *, page: int = PAGE_EVENTS) -> Iterator[Stor
 
 def _page(wh: Warehouse, bounds: dict[str, str]) -> Iterator[StoredDossierLog]:
     verdicts = {d: (status, at) for d, status, at in wh.query(load_sql("event_log_verdicts"), bounds)}
-    rules: dict[str, list[tuple[str, str]]] = {}
+    rules: dict[str, list[tuple[str, str, str, str]]] = {}
     judged: dict[str, datetime] = {}
-    for dossier_id, rule_id, kind, at in wh.query(load_sql("event_log_violations"), bounds):
-        rules.setdefault(dossier_id, []).append((rule_id, kind))
+    stored = wh.query(load_sql("event_log_violations"), bounds)
+    for dossier_id, rule_id, kind, at, version, evidence in stored:
+        rules.setdefault(dossier_id, []).append((rule_id, kind, version, _clock(evidence)))
         judged[dossier_id] = max(at, judged.get(dossier_id, at))
     rows = wh.query(load_sql("event_log_events"), bounds)
     start = 0
@@ -76,6 +81,13 @@ def _page(wh: Warehouse, bounds: dict[str, str]) -> Iterator[StoredDossierLog]:
         status, at = verdicts.get(dossier_id, (None, judged.get(dossier_id)))
         yield StoredDossierLog(dossier_id, events, status, at, rules.get(dossier_id, []))
         start = i
+
+
+def _clock(evidence: str) -> str:
+    """The supplement clock a stored violation's evidence records (v2's, amendment 13), else ``""``."""
+    found = orjson.loads(evidence) if evidence else None
+    clock = found.get("supplement_clock") if isinstance(found, dict) else None
+    return clock if isinstance(clock, str) else ""
 
 
 def _one_per_id(events: Iterable[AnyEvent]) -> list[AnyEvent]:

@@ -44,6 +44,7 @@ from inspections.audit_error import failure
 from inspections.catalogue import Catalogue
 from inspections.classification import classify
 from inspections.rulebook import Auditor
+from inspections.violations import Violation
 from reporting.exports.model import (
     ByteSink,
     DossierLog,
@@ -51,6 +52,7 @@ from reporting.exports.model import (
     Rendered,
     Selection,
     Verdict,
+    VerdictRecord,
     dossier_log,
     verdict,
 )
@@ -86,13 +88,20 @@ def judged(auditor: Auditor, dossier_id: str, events: list[AnyEvent], as_of: dat
         found = auditor.evaluate_facts(facts)
     except Exception as exc:  # rulebook v2, amendment 12: this dossier only
         error = failure(auditor.rulebooks, dossier_id, events, as_of, exc)
-        return verdict(as_of, None, [(error.rule_id, error.kind)])
+        return verdict(as_of, None, [_record(error)])
     try:
         cls = classify(facts, auditor.catalogue, auditor.calendar)
         status: str | None = cls.status if cls is not None else "none"
     except Exception:
         status = None
-    return verdict(as_of, status, [(v.rule_id, v.kind) for v in found])
+    return verdict(as_of, status, [_record(v) for v in found])
+
+
+def _record(v: Violation) -> VerdictRecord:
+    """A violation as its verdict reads it: with the rulebook version and the supplement clock it records,
+    as the warehouse stores them (``warehouse.event_log``)."""
+    clock = v.evidence.get("supplement_clock")
+    return (v.rule_id, v.kind, v.rulebook_version, clock if isinstance(clock, str) else "")
 
 
 def file_logs(

@@ -118,13 +118,24 @@ class LogEvent(NamedTuple):
 
 class Verdict(NamedTuple):
     """What the audit says of a dossier at ``as_of``: its classification (``early``, ``on_time``, ``late``,
-    or ``none`` for a dossier never received; ``None`` when it could not be judged, see ``AUDIT_ERROR``) and
-    the rule ids of its open violations and findings, one entry per violation, sorted."""
+    or ``none`` for a dossier never received; ``None`` when it could not be judged, see ``AUDIT_ERROR``), the
+    rule ids of its open violations and findings, one entry per violation, sorted, and the rulebook that
+    judged them (RULES.md: "the rulebook version that produced a verdict is stored with it"): its
+    ``rulebook_version`` and, under v2, its ``supplement_clock`` (amendment 13), as each violation records
+    them (comma-separated if they differ; ``None`` without any). A dossier with no violation or finding has
+    neither: the warehouse stores the version with each violation only, and both sources give one reading."""
 
     as_of: datetime
     classification: str | None
     violations: tuple[str, ...] = ()
     findings: tuple[str, ...] = ()
+    rulebook_version: str | None = None
+    supplement_clock: str | None = None
+
+
+#: One violation or finding as a verdict reads it: (rule id, kind, rulebook version, supplement clock — ``""``
+#: when the violation does not record one).
+VerdictRecord = tuple[str, str, str, str]
 
 
 class DossierLog(NamedTuple):
@@ -141,16 +152,20 @@ class DossierLog(NamedTuple):
     verdict: Verdict | None
 
 
-def verdict(as_of: datetime, classification: str | None, rules: Iterable[tuple[str, str]]) -> Verdict:
-    """A :class:`Verdict` from (rule id, kind) pairs. Only kinds ``violation`` and ``finding`` are verdicts;
-    any other record (a rule ``not_checkable`` on an event whose source lacks a field) is left out, as every
-    count of violations and findings leaves it out."""
-    found = sorted(rules)
+def verdict(as_of: datetime, classification: str | None, rules: Iterable[VerdictRecord]) -> Verdict:
+    """A :class:`Verdict` from :data:`VerdictRecord` s. Only kinds ``violation`` and ``finding`` are
+    verdicts; any other record (a rule ``not_checkable`` on an event whose source lacks a field) is left out,
+    as every count of violations and findings leaves it out."""
+    found = sorted(r for r in rules if r[1] in ("violation", "finding"))
+    versions = sorted({version for _r, _k, version, _c in found if version})
+    clocks = sorted({clock for _r, _k, _v, clock in found if clock})
     return Verdict(
         local(as_of),
         classification,
-        tuple(rule for rule, kind in found if kind == "violation"),
-        tuple(rule for rule, kind in found if kind == "finding"),
+        tuple(rule for rule, kind, _v, _c in found if kind == "violation"),
+        tuple(rule for rule, kind, _v, _c in found if kind == "finding"),
+        ",".join(versions) or None,
+        ",".join(clocks) or None,
     )
 
 

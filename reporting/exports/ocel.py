@@ -53,7 +53,8 @@ DOSSIER_ATTRIBUTES = (
     ("unit_code", "string"), ("procedure_code", "string"), ("field_code", "string"), ("channel", "string"),
     ("received_at", "time"), ("due_at", "time"), ("classification", "string"),
     ("classification_label", "string"), ("violations", "string"), ("violations_count", "integer"),
-    ("findings", "string"), ("findings_count", "integer"),
+    ("findings", "string"), ("findings_count", "integer"), ("rulebook_version", "string"),
+    ("supplement_clock", "string"),
 )  # fmt: skip
 OBJECT_TYPES = (
     ("dossier", DOSSIER_ATTRIBUTES),
@@ -176,7 +177,9 @@ class Ocel:
             attributes += _attributes(
                 [("classification", verdict.classification), ("classification_label", label),
                  ("violations", ",".join(verdict.violations)), ("violations_count", len(verdict.violations)),
-                 ("findings", ",".join(verdict.findings)), ("findings_count", len(verdict.findings))],
+                 ("findings", ",".join(verdict.findings)), ("findings_count", len(verdict.findings)),
+                 ("rulebook_version", verdict.rulebook_version),
+                 ("supplement_clock", verdict.supplement_clock)],
                 verdict.as_of.isoformat(),
             )  # fmt: skip
         relations = [_rel(f"unit:{d.unit_code}", "handled by")]

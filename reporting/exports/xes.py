@@ -8,10 +8,11 @@ carries its attributes ``key`` first, then ``value``, in double quotes on one li
 Log: the standard extensions (concept, time, org, lifecycle), globals and the activity classifier.
 Trace: ``concept:name`` the dossier id; the dossier's unit, procedure, field (codes and names from the
 catalogue), channel, receipt and due date; its verdict — ``classification`` (early / on_time / late /
-none) with its label, ``violations`` and ``findings`` (rule ids, comma-separated) with their counts, and
-``verdict_as_of``. Event: ``concept:name`` the activity's name (Vietnamese unless ``lang`` is ``en``),
-``time:timestamp``, ``org:resource`` the unit where it happened, ``lifecycle:transition`` ``complete``,
-``event_id``, ``event_type`` (the contract's type) and the fields of ``model.EVENT_FIELDS``.
+none) with its label, ``violations`` and ``findings`` (rule ids, comma-separated) with their counts,
+``verdict_as_of``, and the ``rulebook_version`` (and v2's ``supplement_clock``) its violations record.
+Event: ``concept:name`` the activity's name (Vietnamese unless ``lang`` is ``en``), ``time:timestamp``,
+``org:resource`` the unit where it happened, ``lifecycle:transition`` ``complete``, ``event_id``,
+``event_type`` (the contract's type) and the fields of ``model.EVENT_FIELDS``.
 """
 
 from __future__ import annotations
@@ -106,7 +107,8 @@ _REPEATING = frozenset(
     {"concept:name", "org:resource", "event_type", "channel", "procedure_code", "to_unit_code", "step",
      "stage", "outcome", "reason_given", "documents_count", "requested_documents_count", "unit_code",
      "unit_name", "procedure_name", "field_code", "field_name", "classification", "classification_label",
-     "violations", "violations_count", "findings", "findings_count", "verdict_as_of"}
+     "violations", "violations_count", "findings", "findings_count", "verdict_as_of", "rulebook_version",
+     "supplement_clock"}
 )  # fmt: skip
 #: Entries the cache holds at most (then it starts again): bounded whatever the data.
 _CACHE_SIZE = 20_000
@@ -192,6 +194,8 @@ class Xes:
                 ("findings", ",".join(verdict.findings)),
                 ("findings_count", len(verdict.findings)),
                 ("verdict_as_of", verdict.as_of),
+                ("rulebook_version", verdict.rulebook_version),
+                ("supplement_clock", verdict.supplement_clock),
             ]
         element = self._element
         own = _string("concept:name", d.dossier_id, pad)  # unique: never cached
