@@ -267,3 +267,12 @@ def test_the_pattern_written_as_a_year_file_loads(tmp_path: Path) -> None:
     _write_year(tmp_path, 2027, [(d, h.name_vi) for d, h in pattern.holidays.items() if d.year == 2027])
     loaded = load_calendar(data_dir=tmp_path)
     assert {d for d in loaded.holidays if d.year == 2027} == {d for d in pattern.holidays if d.year == 2027}
+
+
+def test_tet_days_are_named_by_their_lunar_day(cal: WorkingCalendar) -> None:
+    """The calendar box of a report names each day off: 8/2/2024 is the 29th of the twelfth lunar month
+    (Tết Giáp Thìn fell on 10/2/2024 after a month of 30 days), which the data called the 28th (legal-data
+    seat of 2026-12-08); 27/1/2025 is the 28th (Tết Ất Tỵ on 29/1/2025, after a month of 29 days)."""
+    for day, lunar in ((date(2024, 2, 8), "29"), (date(2025, 1, 27), "28")):
+        named = cal.holiday(day)
+        assert named is not None and f"({lunar} tháng Chạp)" in named.name_vi, (day, named)
