@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
     AssetSelection,
     DagsterRunStatus,
     RunRequest,
@@ -130,10 +132,28 @@ _GAVE_UP = frozenset({DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED, Dagst
 
 
 def _rebuilt(context: ScheduleEvaluationContext, week: Week) -> bool:
-    """Whether a final run of ``week`` (tagged so by this schedule) succeeded, or is queued or running."""
+    """Whether a final run of ``week`` (tagged so by this schedule) is queued or running, or the week's
+    leadership report was built with final figures (its materialisation's ``final``). A final run that
+    succeeded with figures still provisional (a feed behind on the rebuild day) built no final report:
+    counted as rebuilt, the week was never asked for again and leadership kept a provisional report as the
+    signed one, with no alert (Dagster seat of 2026-12-08); the next ticks of the catch-up days ask again."""
     tags = {**_FINAL_TAGS, _WEEK: str(week)}
     runs = context.instance.get_runs(filters=RunsFilter(tags=tags), limit=20)
-    return any(run.status not in _GAVE_UP for run in runs)
+    if any(run.status not in _GAVE_UP | {DagsterRunStatus.SUCCESS} for run in runs):
+        return True  # queued, starting or running: it may build it
+    built = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=_REPORT, asset_partitions=[key_of_week(week)]), limit=20
+    )
+    for record in built.records:
+        materialization = record.asset_materialization
+        final = materialization.metadata.get("final") if materialization is not None else None
+        if final is not None and getattr(final, "value", final) is True:
+            return True
+    return False
+
+
+#: The asset whose materialisations say whether a week's report was built final (``assets.reports``).
+_REPORT = AssetKey("leadership_report")
 
 
 def weeks_rebuilt_on(day: date, rule: MaturityRule) -> list[Week]:

@@ -140,9 +140,10 @@ def test_a_week_rebuilt_is_not_asked_for_again_one_that_failed_is():
 
 
 def _ticks_on_runs(instance, friday: datetime) -> None:
+    from functools import partial
     from uuid import uuid4
 
-    from dagster import DagsterRun, DagsterRunStatus
+    from dagster import AssetMaterialization, DagsterRun, DagsterRunStatus
 
     assert final_tick(friday, instance=instance)[0] == ["2025-11-03"]
 
@@ -152,9 +153,27 @@ def _ticks_on_runs(instance, friday: datetime) -> None:
 
     ran(DagsterRunStatus.FAILURE)
     assert final_tick(friday + timedelta(days=1), instance=instance)[0] == ["2025-11-03"]
-    ran(DagsterRunStatus.SUCCESS)
+    ran(DagsterRunStatus.STARTED)  # running: it may build it
     saturday = final_tick(friday + timedelta(days=1), instance=instance)
     assert saturday == ([], "the final reports of 2025-W45 are built or being built")
+    # A run that succeeded with figures still provisional (a feed behind) built no final report: asked for
+    # again the next days (Dagster seat: counted as rebuilt, the provisional report stayed for good).
+    with persistent_instance() as fresh:
+        fresh.add_run(
+            DagsterRun(
+                job_name=WEEKLY_JOB,
+                run_id=str(uuid4()),
+                status=DagsterRunStatus.SUCCESS,
+                tags={"dossier_audit/final": "true", "dossier_audit/week": "2025-W45"},
+            )
+        )
+        report = partial(AssetMaterialization, asset_key="leadership_report", partition="2025-11-03")
+        fresh.report_runless_asset_event(report(metadata={"final": False}))
+        assert final_tick(friday + timedelta(days=1), instance=fresh)[0] == ["2025-11-03"]
+        fresh.report_runless_asset_event(report(metadata={"final": True}))
+        assert final_tick(friday + timedelta(days=2), instance=fresh) == (
+            [], "the final reports of 2025-W45 are built or being built"
+        )  # fmt: skip
     # Another week's run does not count for this one.
     assert final_tick(datetime(2025, 11, 21, 7, tzinfo=VN_TZ), instance=instance)[0] == ["2025-11-10"]
 
