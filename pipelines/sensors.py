@@ -70,7 +70,7 @@ class AlertCursor:
     """What the sensor remembers between ticks."""
 
     dead_letters: int | None = None
-    alerted: list[str] = field(default_factory=list)  # jump alert keys of the latest week, not repeated
+    alerted: list[str] = field(default_factory=list)  # jump alert keys of the latest two weeks, not repeated
     unreadable: int = 0  # ticks in a row the warehouse could not be read
     #: Per report run whose week's final figures changed, the digest of the figures last alerted and when
     #: (epoch seconds): ``final_figures``.
@@ -176,50 +176,54 @@ def latest_week(wh: Warehouse, now: datetime) -> tuple[Week, Week] | None:
 def violation_jump_alerts(
     wh: Warehouse, thresholds: AlertThresholds, now: datetime, cursor: AlertCursor
 ) -> list[Alert]:
-    """An alert per unit whose open violations in the latest week (the week of the newest violation) are at
-    least ``jump_min`` and more than ``jump_factor`` × its average over the weeks before (up to
-    ``history_weeks``, counting only weeks the warehouse has events for). A unit alerts once per week."""
+    """An alert per unit whose open violations in one of the latest two weeks (the week of the newest
+    violation, and the week before it) are at least ``jump_min`` and more than ``jump_factor`` × its
+    average over the weeks before that week (up to ``history_weeks``, counting only weeks the warehouse has
+    events for). A unit alerts once per week. The week before is looked at too: one violation dated in the
+    next week (a Monday event in the weekly file, a time-triggered one) made it the latest, and the jump of
+    the week just ended was never looked at (Dagster seat of 2026-12-08)."""
     found = latest_week(wh, now)
     if found is None:
         return []
-    week, first = found
-    history = [w for w in week.history(thresholds.history_weeks + 1)[:-1] if w >= first]
-    if not history:
-        return []  # no weeks before this one to compare with
-    since = datetime.combine(history[0].start, datetime.min.time(), tzinfo=VN_TZ).astimezone(UTC)
-    until = datetime.combine(week.end, datetime.min.time(), tzinfo=VN_TZ).astimezone(UTC)
+    newest, first = found
+    weeks = [w for w in (newest.previous(1), newest) if w >= first]
+    earliest = weeks[0].history(thresholds.history_weeks + 1)[0]
+    since = datetime.combine(max(earliest, first).start, datetime.min.time(), tzinfo=VN_TZ).astimezone(UTC)
+    until = datetime.combine(newest.end, datetime.min.time(), tzinfo=VN_TZ).astimezone(UTC)
     counts: dict[str, dict[date, int]] = {}
     for unit, monday, n in wh.query(_WEEKLY_OPEN_VIOLATIONS, {"since": since, "until": until}):
         counts.setdefault(unit, {})[monday] = int(n)
+    kept = [k for k in cursor.alerted if any(k.endswith(f"@{week}") for week in weeks)]
     alerts = []
-    keys_this_week = [k for k in cursor.alerted if k.endswith(f"@{week}")]
-    for unit in sorted(counts):
-        by_week = counts[unit]
-        current = by_week.get(week.start, 0)
-        average = sum(by_week.get(w.start, 0) for w in history) / len(history)
-        key = f"violations:{unit}@{week}"
-        if current < thresholds.jump_min or current <= thresholds.jump_factor * average:
-            continue
-        if key in keys_this_week:
-            continue
-        keys_this_week.append(key)
-        alerts.append(
-            Alert(
-                key,
-                "violation_jump",
-                f"Unit {unit}: {current} open violations in {week} against an average of {average:.1f} over "
-                f"the {len(history)} week(s) before (alert above {thresholds.jump_factor:g}× and at least "
-                f"{thresholds.jump_min}).",
-                {
-                    "unit": unit,
-                    "week": str(week),
-                    "current": current,
-                    "average": round(average, 2),
-                    "history_weeks": len(history),
-                },
+    for week in weeks:
+        history = [w for w in week.history(thresholds.history_weeks + 1)[:-1] if w >= first]
+        if not history:
+            continue  # no weeks before this one to compare with
+        for unit in sorted(counts):
+            by_week = counts[unit]
+            current = by_week.get(week.start, 0)
+            average = sum(by_week.get(w.start, 0) for w in history) / len(history)
+            key = f"violations:{unit}@{week}"
+            if current < thresholds.jump_min or current <= thresholds.jump_factor * average or key in kept:
+                continue
+            kept.append(key)
+            alerts.append(
+                Alert(
+                    key,
+                    "violation_jump",
+                    f"Unit {unit}: {current} open violations in {week} against an average of {average:.1f} "
+                    f"over the {len(history)} week(s) before (alert above {thresholds.jump_factor:g}× and at "
+                    f"least {thresholds.jump_min}).",
+                    {
+                        "unit": unit,
+                        "week": str(week),
+                        "current": current,
+                        "average": round(average, 2),
+                        "history_weeks": len(history),
+                    },
+                )
             )
-        )
-    cursor.alerted = keys_this_week
+    cursor.alerted = kept
     return alerts
 
 

@@ -118,6 +118,27 @@ def test_a_units_violation_jump_fires_and_normal_weeks_do_not(province_url):
     assert tick(province_url, baseline.cursor, jump_min=100).run_requests == []
 
 
+def test_the_jump_of_the_week_just_ended_fires_when_the_next_week_has_begun(province_url):
+    """One violation dated in the next week (a Monday event of the weekly file, a time-triggered one) made
+    that week the latest, and the jump of the week just ended was never looked at (Dagster seat)."""
+    baseline = tick(province_url, None)
+    with open_warehouse(province_url) as wh:
+        week, _first = latest_week(wh, NOW)
+        units = [row[0] for row in wh.query(
+            "SELECT unit_code FROM violations FINAL WHERE state = 'open' GROUP BY unit_code"
+            " ORDER BY count() DESC, unit_code LIMIT 2"
+        )]  # fmt: skip
+        monday = datetime.combine(week.start, datetime.min.time(), tzinfo=UTC)
+        add_violations(wh, units[0], 30, monday + timedelta(days=2))
+        add_violations(wh, units[1], 1, monday + timedelta(days=7, hours=1))  # the next week's first
+        assert latest_week(wh, NOW)[0] == week.next()
+    fired = tick(province_url, baseline.cursor)
+    (request,) = fired.run_requests
+    config = request.run_config["ops"]["raise_alert"]["config"]
+    assert f"Unit {units[0]}:" in config["message"] and str(week) in config["message"]
+    assert tick(province_url, fired.cursor).run_requests == []  # not twice
+
+
 def test_the_alert_job_fails_with_the_message(province_url):
     with open_warehouse(province_url) as wh:
         cursor = AlertCursor(dead_letters=0)
