@@ -66,6 +66,20 @@ def basis_in(
     amended it (``legal_en`` builds the English bases with it, part for part as these)."""
 
     def build(before_2025: str, from_2025: str | None = None, interim: str | None = None) -> Basis:
+        """A rule's basis by date, from its texts:
+
+        - ``before_2025``: the article under Decree 61/2018 and its mark, cited from 21/6/2018 to 30/6/2025
+          after the decree's name (which it does not repeat);
+        - ``from_2025``: the whole text cited from 15/9/2025, Decree 118's name included (the bases here
+          open with :data:`_D118_UNKNOWN`, no article being confirmed) and any form, of Circular 03/2025;
+          from 31/12/2025 the same with Decree 118 named as amended by Decree 367/2025. Left out, a dossier
+          received from 1/7/2025 is cited only "Decree 118/2025: the corresponding article unconfirmed
+          [U]" (``d118_unknown``): nothing of ``before_2025`` is said for it, so a rule whose text or
+          form matters then gives it;
+        - ``interim``: the text cited from 1/7 to 14/9/2025; left out, ``from_2025`` (or that unconfirmed
+          article) followed by ``old_forms`` (the forms of Circular 01/2018, unconfirmed). A ``from_2025``
+          naming Circular 03/2025 needs it (``ValueError``): its forms were not issued before 15/9/2025.
+        """
         later = from_2025 or d118_unknown
         if interim is None:
             if tt03 in later:
@@ -80,9 +94,11 @@ def basis_in(
     return build
 
 
-#: Legal basis text under Decree 61; from 1/7/2025 under Decree 118 (unconfirmed unless given) with the forms
-#: of Circular 01/2018 (``interim``, else ``from_2025`` and :data:`_OLD_FORMS`); from 15/9/2025 with those of
-#: Circular 03/2025. A ``from_2025`` citing Circular 03/2025 needs its ``interim``.
+#: ``basis(before_2025, from_2025=None, interim=None)``: legal basis text under Decree 61 (``before_2025``);
+#: from 1/7/2025 under Decree 118 with the forms of Circular 01/2018 (``interim``, else ``from_2025`` and
+#: :data:`_OLD_FORMS`); from 15/9/2025 ``from_2025`` with those of Circular 03/2025. A ``from_2025`` citing
+#: Circular 03/2025 needs its ``interim``. With ``before_2025`` alone, a dossier from 1/7/2025 is cited
+#: only :data:`_D118_UNKNOWN` (and, to 14/9/2025, :data:`_OLD_FORMS`): the rule's own text is not repeated.
 basis = basis_in(_D61, _D118_UNKNOWN, _OLD_FORMS, _TT03, _D118, _D118_AMENDED)
 
 
