@@ -2,6 +2,12 @@
 events are, their order, when two are one: the rules read them so) is recorded here with ``RULES_REVISION``
 raised or not, a decision the change makes on purpose (``inspections.rulebook``).
 
+``RULES_REVISION`` counts corrections within a rulebook version: it is raised only when the same events,
+under an existing version with the same parameters, catalogue and calendar, get other facts, outcomes or
+verdicts. A new rulebook version (a rule or a finding added as ``"3"`` in ``semantics.VERSIONS``) judges
+only the dossiers of a deployment that names it, and leaves every existing version's verdicts as they were:
+it does not raise the revision, and only its new digest is recorded here (as for a refactoring).
+
 Why: the detector's final marks and eviction records name what their verdicts were judged by
 (``streams.detector.marks.inputs_digest``). Without the code in it, a replay at the same ``--as-of`` after a
 release that mended a rule took the marks of the code before for its own, and kept its verdicts.
@@ -86,7 +92,9 @@ def test_a_change_of_the_judging_code_is_recorded_with_its_revision() -> None:
             "dossier other facts, outcomes or verdicts for the same events under the same rulebook version, "
             "parameters, catalogue and calendar (a correction), raise RULES_REVISION in "
             "inspections/rulebook.py by one: the stream detector then finalizes again rather than keep the "
-            "verdicts of the code before. Otherwise (a refactoring, a speed-up) leave it. Then set RECORDED "
+            "verdicts of the code before. Otherwise leave it: a refactoring, a speed-up, or a new rulebook "
+            "version (new rules or outcomes only under the new version, every existing version's verdicts "
+            "unchanged: the version is in the marks' inputs already) does not raise it. Then set RECORDED "
             f"in {Path(__file__).name} to ({digest!r}, <the revision>).",
             pytrace=False,
         )
