@@ -2,7 +2,8 @@
 
 Read from environment variables prefixed ``DOSSIER_AUDIT_`` (and an optional ``.env``-style file) only
 when :func:`load_settings` is called — never at import time. A value it cannot use is a one-line
-:class:`SettingsError` naming the variable and what it accepts (the CLI prints it and exits 2).
+:class:`bootstrap.settings_file.SettingsError` (import it from there) naming the variable and what it
+accepts (the CLI prints it and exits 2).
 """
 
 from __future__ import annotations
@@ -326,7 +327,7 @@ class Settings(BaseSettings):
     def _clock_needs_rulebook_2(self) -> Settings:
         if self.rulebook_version == "1" and self.supplement_clock != "pause":
             raise ValueError(
-                "supplement_clock=restart needs rulebook_version=2 (rulebook 1 only pauses): set "
+                "supplement_clock=restart needs rulebook_version=2 or later (rulebook 1 only pauses): set "
                 "DOSSIER_AUDIT_RULEBOOK_VERSION=2 or DOSSIER_AUDIT_SUPPLEMENT_CLOCK=pause"
             )
         return self

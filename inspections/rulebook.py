@@ -94,7 +94,8 @@ class Rulebooks:
 
     @classmethod
     def of_version(cls, version: str, params: RuleParams | None = None) -> Rulebooks:
-        """Just the rulebook ``version`` ("1" or "2"), with ``params`` (default: RULES.md's)."""
+        """Just the rulebook ``version`` (a label of ``semantics.VERSIONS``, a key of :data:`RULEBOOKS`), with
+        ``params`` (default: RULES.md's)."""
         try:
             book = RULEBOOKS[version]
         except KeyError:

@@ -58,7 +58,7 @@ class Semantics:
             raise ValueError(f"unknown rulebook version {self.version!r} (known: {', '.join(VERSIONS)})")
         if self.version == V1 and self.params.supplement_clock != "pause":
             # v1 was published before amendment 13: it has no other clock to offer.
-            raise ValueError("supplement_clock 'restart' needs rulebook version 2 (amendment 13)")
+            raise ValueError("supplement_clock 'restart' needs rulebook version 2 or later (amendment 13)")
         object.__setattr__(self, "amended", self.version != V1)
         object.__setattr__(self, "restarts", self.params.supplement_clock == "restart")
 

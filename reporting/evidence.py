@@ -5,10 +5,11 @@ exact, and kept as they are in ``violations.jsonl`` and in the annex columns of 
 pack shows what those facts say, the way a clerk would write it: "Hẹn trả 14/11 17:00; trả kết quả 20/11
 16:50 — trễ 4 ngày làm việc; không có Phiếu xin lỗi (mẫu 04) lập trước thời điểm đó".
 
-One pure function per rule of the rulebook (v1's fourteen, the findings of v1 and v2, ``AUDIT_ERROR``) and
-one for the records of kind ``not_checkable``: the rules about time in :mod:`reporting.evidence_deadlines`,
-the others in :mod:`reporting.evidence_documents`. This module pairs each rule with its function in
-:data:`RULES`, with the facts it reads; any other fact is added in words
+One pure function per rule an audit can report (``inspections.audit_error.reported_rules``: the rules and
+findings of every rulebook version in ``RULEBOOKS``, and ``AUDIT_ERROR``; tests/project/test_rule_tables.py
+names one missing) and one for the records of kind ``not_checkable``: the rules about time in
+:mod:`reporting.evidence_deadlines`, the others in :mod:`reporting.evidence_documents`. This module pairs
+each rule with its function in :data:`RULES`, with the facts it reads; any other fact is added in words
 (:func:`reporting.evidence_words.fallback`), so a fact a later rulebook adds is shown, never as a raw key. A
 record whose facts have an unexpected shape (a number where a list belongs…) still gets a sentence: the
 facts in words (:func:`sentence`).

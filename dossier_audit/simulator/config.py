@@ -14,7 +14,7 @@ from inspections.rulebook import DEFAULT_RULEBOOK_VERSION
 #: ``as_of``, finds what the scenario records. The truth is exact when judged with it at ``as_of``.
 TRUTH_RULEBOOK_VERSION: str = DEFAULT_RULEBOOK_VERSION
 
-#: The fourteen rule ids of rulebook v1, in the order of RULES.md.
+#: The rule ids of the truth's rulebook (``TRUTH_RULEBOOK_VERSION``), in the order of RULES.md.
 RULE_IDS: tuple[str, ...] = (
     "LATE_NO_APOLOGY",
     "APOLOGY_TOO_LATE",

@@ -1,7 +1,8 @@
 """The rules of rulebooks v1 and v2 (RULES.md), one small check each, with their metadata.
 
-v2 keeps v1's fourteen rules (ids, titles, severities): its amendments change what the facts are and how
-some checks read them, which the checks take from the facts' ``semantics``. It adds two findings.
+v2 keeps every rule of v1 (``RULES_V2`` is ``RULES_V1``: ids, titles, severities): its amendments change
+what the facts are and how some checks read them, which the checks take from the facts' ``semantics``. It
+adds two findings.
 """
 
 from __future__ import annotations
