@@ -103,8 +103,12 @@ def materialize_week(
     key = key_of_week(week)
     with _lent(platform) as platform_key, _lent(warehouse) as warehouse_key:
         resources = {
+            # A command waits for no server: it says at once that it cannot reach it (the daemon's runs
+            # try again, ``WarehouseResource.open_for_step``).
             "warehouse": WarehouseResource(
-                url="" if warehouse_key else settings.warehouse_url, lent_warehouse=warehouse_key
+                url="" if warehouse_key else settings.warehouse_url,
+                lent_warehouse=warehouse_key,
+                unavailable_retries=0,
             ),
             "platform": PlatformResource(
                 lent_platform=platform_key, reports_dir=str(settings.reports_dir), lang=settings.lang

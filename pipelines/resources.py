@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, RetryRequested
 from pydantic import Field, PrivateAttr
 
 from bootstrap.platform import Platform
@@ -24,7 +24,7 @@ from bootstrap.settings import Settings, load_settings
 from inspections.weeks import Week
 from reporting.header import ReportHeader
 from warehouse import open_warehouse
-from warehouse.base import Warehouse
+from warehouse.base import Warehouse, WarehouseUnavailable
 
 #: Objects lent to resources of this process, by key (see :func:`lend`).
 _LENT: dict[str, Any] = {}
@@ -121,6 +121,12 @@ class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
     url: str = Field(default="", description="Warehouse URL (empty: from the platform settings).")
     create_database: bool = Field(default=False, description="Create the URL's database when missing.")
     lent_warehouse: str = Field(default="", description="Internal: key of an open Warehouse lent in-process.")
+    unavailable_retries: int = Field(
+        default=3, ge=0, description="Tries again of a weekly step that could not reach the warehouse server."
+    )
+    unavailable_wait_seconds: float = Field(
+        default=300.0, ge=0, description="Seconds between those tries (a server restart's few minutes)."
+    )
 
     def resolved_url(self, platform: PlatformResource) -> str:
         return self.url or platform.settings().warehouse_url
@@ -133,3 +139,17 @@ class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
             return
         with open_warehouse(self.resolved_url(platform), create_database=self.create_database) as wh:
             yield wh
+
+    @contextmanager
+    def open_for_step(self, platform: PlatformResource) -> Iterator[Warehouse]:
+        """:meth:`open` for a weekly asset's step: a step that cannot reach the warehouse server is tried
+        again (``unavailable_retries`` times, ``unavailable_wait_seconds`` apart) rather than failed at
+        once. A server restarting around Monday 07:00 left the week with no Monday report until someone
+        launched it again by hand (Dagster seat of 2026-12-08). Any other error fails the step as before."""
+        try:
+            with self.open(platform) as wh:
+                yield wh
+        except WarehouseUnavailable as exc:
+            raise RetryRequested(
+                max_retries=self.unavailable_retries, seconds_to_wait=self.unavailable_wait_seconds
+            ) from exc

@@ -93,7 +93,10 @@ def build_metric_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
     ) -> MaterializeResult[None]:
         week = week_of(context)
         out_dir = platform.week_dir(week)
-        with warehouse.open(platform) as wh, report_run(context, wh, "weekly_metrics", platform, week) as run:
+        with (
+            warehouse.open_for_step(platform) as wh,
+            report_run(context, wh, "weekly_metrics", platform, week) as run,
+        ):
             data = reporting_api.weekly_metrics(platform.platform().catalogue, wh, week)
             path = write_json(out_dir / METRICS_FILE, data)
             figures = form_figures(data.get("province"))
@@ -122,7 +125,7 @@ def build_metric_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         week = week_of(context)
         out_dir = platform.week_dir(week)
         with (
-            warehouse.open(platform) as wh,
+            warehouse.open_for_step(platform) as wh,
             report_run(context, wh, "violation_summary", platform, week) as run,
         ):
             data = reporting_api.violation_summary(platform.platform().catalogue, wh, week)

@@ -39,7 +39,10 @@ def build_quality_assets(partitions: PartitionsDefinition) -> list[AssetsDefinit
     ) -> MaterializeResult:  # type: ignore[type-arg]  # Dagster rejects a subscripted one here
         week = week_of(context)
         out_dir = platform.week_dir(week)
-        with warehouse.open(platform) as wh, report_run(context, wh, "data_quality", platform, week) as run:
+        with (
+            warehouse.open_for_step(platform) as wh,
+            report_run(context, wh, "data_quality", platform, week) as run,
+        ):
             components = platform.platform()
             result = quality.run_checks(components.catalogue, components.rulebooks, wh, week)
             quality.store_results(wh, result)

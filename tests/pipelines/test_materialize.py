@@ -217,6 +217,38 @@ def test_an_unreachable_warehouse_leaves_no_empty_week_directory(tmp_path):
     assert not result.success and not (tmp_path / "reports" / str(WEEK)).exists()
 
 
+def test_a_step_that_cannot_reach_the_warehouse_server_is_tried_again(tmp_path):
+    """A server restarting around Monday 07:00 failed the week's run at once, and the week had no Monday
+    report until someone launched it again (Dagster seat of 2026-12-08): a step that cannot reach the
+    server is tried again; the main job's in-process run (``materialize_week``) still fails at once."""
+    from dagster import DagsterEventType, DagsterInstance, materialize
+
+    from pipelines.assets import build_assets
+    from pipelines.inprocess import partitions_for
+    from pipelines.partitions import key_of_week
+    from pipelines.resources import PlatformResource, WarehouseResource
+    from pipelines.sensors import AlertThresholds
+    from tests.warehouse.server import free_port
+
+    url = f"clickhouse://default@127.0.0.1:{free_port()}/nowhere?retries=0"  # no server listens there
+    resources = {
+        "warehouse": WarehouseResource(url=url, unavailable_retries=1, unavailable_wait_seconds=0),
+        "platform": PlatformResource(reports_dir=str(tmp_path / "reports"), lang="vi"),
+        "alert_thresholds": AlertThresholds(),
+    }
+    built = build_assets(partitions_for(WEEK, datetime.now(UTC)))
+    assets = [a for a in built if a.key.path == ["weekly_metrics"]]
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(assets, partition_key=key_of_week(WEEK), instance=instance, resources=resources,
+                             raise_on_error=False, selection=["weekly_metrics"])  # fmt: skip
+    kinds = [e.event_type for e in result.all_events]
+    assert not result.success and kinds.count(DagsterEventType.STEP_UP_FOR_RETRY) == 1
+    assert kinds.count(DagsterEventType.STEP_RESTARTED) == 1
+    settings = load_settings(warehouse=url, reports_dir=tmp_path / "reports", lang="vi")
+    once = materialize_week(settings, WEEK, raise_on_error=False)
+    assert not once.success
+
+
 def test_a_week_materialized_in_process_leaves_the_stop_signals_handled_as_they_were(settings):
     """Dagster's in-process run left SIGTERM to Python's Ctrl-C handler: a SIGTERM to `run` after its report
     stage said "interrupted (Ctrl-C)" and exited 130, not by the signal (found with the main job's flaky
