@@ -10,8 +10,10 @@ from dagster import WeeklyPartitionsDefinition
 from inspections.weeks import Week, WeekError, supported_week
 from schemas.timerange import END
 
-#: Where the partitions begin unless a deployment says otherwise (backfills before it are refused).
-DEFAULT_START = date(2024, 1, 1)
+#: Where the partitions begin (backfills before it are refused): the first week of the first year the
+#: platform's calendar ships (2019: ``inspections/calendars/vn``). It was 2024, and a province replaying its
+#: 2023 history could not backfill those weeks' reports in Dagster (Dagster seat of 2026-12-08).
+DEFAULT_START = date(2019, 1, 1)
 TIMEZONE = "Asia/Ho_Chi_Minh"
 KEY_FORMAT = "%Y-%m-%d"
 _KEY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

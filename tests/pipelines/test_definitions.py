@@ -134,8 +134,9 @@ def test_partition_keys_are_the_mondays_of_local_weeks():
     assert window.end.isoformat() == "2025-11-03T00:00:00+07:00"
     assert week_of_key("2025-10-27") == Week.parse("2025-W44")
     assert key_of_week(Week.parse("2026-W01")) == "2025-12-29"
-    # The first key of 2024-01-01 is a Monday already; the last, the last week within the supported years.
-    assert partitions.get_first_partition_key() == "2024-01-01"
+    # The first key is 2019-W01's Monday (the calendar's first year: a province's 2023 history could not be
+    # backfilled from 2024); the last, the last week within the supported years.
+    assert partitions.get_first_partition_key() == "2018-12-31"
     later = partitions.get_partition_keys(current_time=datetime(2060, 1, 1, tzinfo=UTC))
     assert later[-1] == "2050-12-19" and week_of_key(later[-1]) == Week.parse("2050-W51")
 
