@@ -19,7 +19,8 @@ suite          expectation                                                blocki
 uniqueness     events.event_id is unique (across dossiers and times)      yes
 vocabulary     events.type, channel per event type; dossiers.channel,     yes
                end_type; violations' (rule, severity) in the rulebook
-event_time     events.occurred_at <= now + 5 min                          yes
+event_time     events.occurred_at <= now + 5 min (the scope's dossiers,   yes
+               and any stored event whatever the scope)
 event_time     events.occurred_at >= 2015-01-01                           no
 due_dates      dossiers.due_at >= received_at                             yes
 catalogue      events.unit_code, dossiers.unit_code (the week's form's    yes

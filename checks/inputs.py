@@ -33,6 +33,10 @@ _WEEK = timedelta(days=7)
 _FIRST_DAY, _LAST_DAY = date(1970, 1, 2), date(2100, 1, 1)
 _WEEK_STARTS = ("recent_from", "first_from", "second_from", "third_from", "fourth_from")
 
+#: How many events dated in the future outside the scope's frames a run reads (``Inputs.events_after``):
+#: enough to name them and count most; a clock wrong for a whole feed is counted in ``total`` all the same.
+FUTURE_EXAMPLES = 1000
+
 #: Tables the suites read; a warehouse without them has not been initialised.
 REQUIRED_TABLES = ("events", "dossiers", "violations", "catalogue_snapshots", "units", "procedures")
 
@@ -123,6 +127,25 @@ class Inputs:
             local = frame[column].dt.tz_localize(UTC).dt.tz_convert(VN_TZ)
             frame[day] = local.dt.normalize().dt.tz_localize(None)
         return frame
+
+    def events_after(self, latest: datetime) -> tuple[Any, int]:
+        """Events dated after ``latest`` wherever they lie, whatever the scope (``quality_future_events``):
+        at most ``FUTURE_EXAMPLES`` of them, the earliest first, with ``occurred_epoch``; and how many there
+        are. A dossier dated wholly in the future is in no week's frames until its dates have passed, when
+        it is no longer in the future (review)."""
+        import pandas as pd  # on use, as in ``_frame``
+
+        frame = self._frame(
+            "quality_future_events",
+            ["event_id", "dossier_id", "occurred_at", "total"],
+            ["occurred_at"],
+            latest=latest,
+            limit=FUTURE_EXAMPLES,
+        )
+        total = int(frame["total"].iloc[0]) if len(frame) else 0
+        frame = frame.drop(columns="total")
+        frame["occurred_epoch"] = (frame["occurred_at"] - pd.Timestamp(0)) // pd.Timedelta(seconds=1)
+        return frame, total
 
     @cached_property
     def dossier_ends(self) -> Any:
