@@ -17,6 +17,8 @@ be trusted on; the others are warnings:
 suite          expectation                                                blocking
 =============  =========================================================  ========
 uniqueness     events.event_id is unique (across dossiers and times)      yes
+uniqueness     events.event_id is stored with one fingerprint (raw rows:  yes
+               FINAL merges two contents under one sorting key)
 vocabulary     events.type, channel per event type; dossiers.channel,     yes
                end_type; violations' (rule, severity) in the rulebook
 event_time     events.occurred_at <= now + 5 min (the scope's dossiers,   yes

@@ -101,6 +101,15 @@ class Inputs:
         return copies[copies["in_scope"]].reset_index(drop=True)
 
     @cached_property
+    def event_versions(self) -> Any:
+        """The event ids in scope stored with more than one content (``quality_event_versions``, raw rows:
+        FINAL keeps one row of a sorting key whatever its content): ``versions``, their number."""
+        frame = self._frame(
+            "quality_event_versions", ["event_id", "dossier_id", "occurred_at", "versions"], ["occurred_at"]
+        )
+        return frame.astype({"versions": "int64"})  # typed when empty too
+
+    @cached_property
     def dossier_events(self) -> Any:
         """Every event of the dossiers in scope, wherever its time falls (``quality_dossier_events``);
         ``occurred_epoch`` is ``occurred_at`` in epoch seconds."""

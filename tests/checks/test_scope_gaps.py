@@ -10,7 +10,7 @@ import pytest
 from checks import CheckResult, QualityRun, run_checks
 from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
-from tests.checks.helpers import Loader, clean_events, dossier, prepare
+from tests.checks.helpers import OTHER_UNIT, Loader, clean_events, dossier, prepare
 from warehouse.base import Warehouse
 
 W45, W46 = Week.parse("2025-W45"), Week.parse("2025-W46")
@@ -50,3 +50,37 @@ def test_a_dossier_dated_wholly_in_the_future_fails_every_weeks_check(platform, 
     assert (
         by_key(later)[FUTURE].success and by_key(later)[FUTURE].details["params"]["future_in_warehouse"] == 0
     )
+
+
+def test_an_event_stored_twice_under_one_key_with_other_content_fails_uniqueness(platform, loaded):
+    """FINAL merges the rows of one sorting key (dossier, time, event_id) whatever their content: a copy of a
+    stored event under the same key with another type, unit and fingerprint passed the uniqueness check,
+    and the week's figures took whichever copy the merges kept."""
+    first = clean_events()[1]
+    loaded.load(clean_events()[:3])  # an exact re-delivery: one content
+    assert by_key(run_checks(platform.catalogue, platform.rulebooks, loaded.wh, W45, now=CLEAN_NOW))[
+        ONE_CONTENT
+    ].success
+    columns = "event_id, dossier_id, type, schema_version, occurred_at, occurred_at_us, unit_code, actor, "
+    columns += "procedure_code, data, raw, fingerprint, source, source_offset, ingested_at"
+    loaded.wh.execute(
+        f"INSERT INTO events ({columns}) SELECT event_id, dossier_id, 'refused', schema_version, "
+        "occurred_at, "
+        "occurred_at_us, %(unit)s, actor, procedure_code, data, raw, 'another', source, source_offset, "
+        "ingested_at FROM events WHERE event_id = %(id)s",
+        {"unit": OTHER_UNIT, "id": first.event_id},
+    )
+    for week in (W45, None):
+        run = run_checks(platform.catalogue, platform.rulebooks, loaded.wh, week, now=CLEAN_NOW)
+        result = by_key(run)[ONE_CONTENT]
+        assert (result.success, result.blocking, result.unexpected_count) == (False, True, 1), week
+        assert result.details["examples"][0]["event_id"] == first.event_id
+        assert result.details["examples"][0]["versions"] == 2
+        assert result.message_en == "event_id stored with different contents: 1 event id"
+        assert result in run.blocking_failures
+    # Another week's ids are not read.
+    quiet = run_checks(platform.catalogue, platform.rulebooks, loaded.wh, W46, now=CLEAN_NOW)
+    assert by_key(quiet)[ONE_CONTENT].success
+
+
+ONE_CONTENT = "events.event_id is stored with one content"
