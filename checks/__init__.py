@@ -29,7 +29,9 @@ catalogue      events.unit_code, dossiers.unit_code (the week's form's    yes
                dossiers) in the newest catalogue snapshot
 catalogue      transfer targets, dossiers.procedure_code in it            no
 consistency    open violations and outcome rows belong to dossiers with   yes
-               stored events; a dossier's outcome intervals do not overlap
+               stored events; a dossier's outcome intervals do not overlap;
+               each dossier the week's form counts has an outcome row in
+               force at its last instant (the clock's for the warehouse)
 lifecycle      no event after the dossier's end (except returned and      no
                corrections): anomalies
 freshness      newest event at most 3 days before now (or the week end)   no

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from checks.formatting import naive_utc
 from checks.scope import Scope
 from inspections.catalogue import Catalogue
 from inspections.metrics import period_as_of
@@ -187,6 +188,26 @@ class Inputs:
             end_day=end_day,
             t=epoch_us(period_as_of(end_day)) if week is not None else 0,
         )
+
+    @cached_property
+    def outcome_in_force(self) -> Any:
+        """The dossiers of ``dossiers`` received by the scope's last instant (a week's, or ``now`` for the
+        whole warehouse) and whether an outcome row is in force then (``in_force``): the form counts a
+        dossier by that row, and leaves one with a gap in its history there out of the figures."""
+        instant = self.outcome_instant
+        rows = self.wh.query(
+            load_sql("quality_outcome_in_force"), {**self.scope.params(), "t": epoch_us(instant)}
+        )
+        frame = self.dossiers
+        received = frame["received_at"].notna() & (frame["received_at"] <= naive_utc(instant))
+        frame = frame.loc[received, ["dossier_id", "received_at", "end_at"]].reset_index(drop=True)
+        return frame.assign(in_force=frame["dossier_id"].isin({d for (d,) in rows}).astype(int))
+
+    @property
+    def outcome_instant(self) -> datetime:
+        """The instant the scope's form is taken at: a week's last, or ``now`` for the whole warehouse."""
+        week = self.scope.week
+        return period_as_of(week.end) if week is not None else self.now
 
     @cached_property
     def newest_events(self) -> Any:

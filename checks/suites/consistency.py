@@ -5,7 +5,10 @@ load and the sink derive from the events. Nothing but a hand-made change breaks 
 guide's own procedure for wrong stored events (``CORRECTING``) deletes rows by hand from these tables: an
 open violation or an outcome row left behind when its dossier's events were deleted, or an outcome row whose
 interval overlaps another of its dossier's, passed every check while the week's report counted it (review
-of the checks). Blocking: the figures are wrong until the rows are mended.
+of the checks). The form takes each dossier by its row in force at the week's last instant: a dossier the
+week counts (received before its end, not ended before its start) with no row then, a gap in its history
+(a row shortened by hand), was left out of the figures and every check passed (review). Blocking: the
+figures are wrong until the rows are mended.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from checks.check import CORRECTING, CORRECTING_VI, DOSSIERS, VIOLATIONS, Advice, Check, in_set
+from checks.formatting import local_time
 from checks.suite_run import SuiteRun
 
 SUITE = "consistency"
 BLOCKING = True  # whether any of its expectations blocks reports
 DESCRIPTION = (
-    "Open violations and outcome rows belong to dossiers with stored events, and a dossier's outcome "
-    "intervals do not overlap."
+    "Open violations and outcome rows belong to dossiers with stored events, a dossier's outcome "
+    "intervals do not overlap, and each dossier the form counts has an outcome row in force at its end."
 )
 #: What an operator does when the suite fails (Dagster's check metadata, the withheld-report note).
 NEXT_STEP = Advice(
@@ -81,6 +85,29 @@ def run(suite: SuiteRun) -> None:
         ],
         DOSSIERS,
         id_columns=["dossier_id"],
+    )
+    instant = inputs.outcome_instant
+    suite.validate(
+        inputs.outcome_in_force,
+        [
+            Check(
+                expectation="each dossier the form counts has an outcome row in force at its end",
+                column="in_force",
+                blocking=True,
+                build=in_set("in_force", [1]),
+                fail_vi="Hồ sơ thuộc kỳ không có kết quả giải quyết có hiệu lực lúc {instant}, nên không "
+                "được tính vào biểu mẫu: {n}",
+                fail_en="Dossiers of the period with no outcome row in force at {instant}, left out of the "
+                "form: {n}",
+                ok_vi="Hồ sơ thuộc kỳ đều có kết quả giải quyết có hiệu lực lúc {instant} ({total})",
+                ok_en="Every dossier of the period has an outcome row in force at {instant} ({total})",
+                values_vi={"instant": local_time(instant, "vi")},
+                values_en={"instant": local_time(instant, "en")},
+                params={"instant": instant.isoformat()},
+            )
+        ],
+        DOSSIERS,
+        id_columns=["dossier_id", "received_at", "end_at"],
     )
 
 

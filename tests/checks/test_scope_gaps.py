@@ -12,6 +12,7 @@ from inspections.timeunits import VN_TZ
 from inspections.weeks import Week
 from tests.checks.helpers import OTHER_UNIT, Loader, clean_events, dossier, prepare
 from warehouse.base import Warehouse
+from warehouse.store import epoch_us
 
 W45, W46 = Week.parse("2025-W45"), Week.parse("2025-W46")
 #: Monday after 2025-W45, 08:00 local: the clean data are fresh.
@@ -84,3 +85,42 @@ def test_an_event_stored_twice_under_one_key_with_other_content_fails_uniqueness
 
 
 ONE_CONTENT = "events.event_id is stored with one content"
+
+
+def test_a_dossier_with_a_gap_in_its_outcome_history_at_the_weeks_end_fails_consistency(platform, loaded):
+    """The form takes each dossier by its outcome row in force at the week's last instant, and the checks
+    looked only for overlaps: a row shortened by hand to end before the week's end dropped its dossier from
+    the week's figures while every check passed."""
+    first = clean_events()[0].dossier_id
+    ok = by_key(run_checks(platform.catalogue, platform.rulebooks, loaded.wh, W45, now=CLEAN_NOW))[IN_FORCE]
+    assert ok.success and ok.element_count == 4
+    saturday = epoch_us(datetime(2025, 11, 8, tzinfo=VN_TZ))
+    columns = "dossier_id, generation, valid_from, valid_from_key, valid_to_key, unit_code, procedure_code, "
+    columns += "field_code, received_on, channel, ended_on, status, working_days, returned_channel"
+    rest = columns.split(", ", 5)[5]
+    loaded.wh.execute(
+        f"INSERT INTO dossier_outcomes ({columns}) SELECT dossier_id, generation + 1, valid_from, "
+        f"valid_from_key, toUInt64(%(to)s), {rest} FROM dossier_outcomes FINAL "
+        "WHERE dossier_id = %(d)s AND valid_to_key > %(to)s",
+        {"d": first, "to": saturday},
+    )
+    for week, total in ((W45, 4), (None, 4)):
+        run = run_checks(platform.catalogue, platform.rulebooks, loaded.wh, week, now=CLEAN_NOW)
+        result = by_key(run)[IN_FORCE]
+        assert (result.success, result.blocking, result.unexpected_count) == (False, True, 1), week
+        assert result.element_count == total
+        assert result.details["examples"][0]["dossier_id"] == first
+        assert result in run.blocking_failures
+        assert by_key(run)["a dossier's outcome intervals do not overlap"].success
+    week = by_key(run_checks(platform.catalogue, platform.rulebooks, loaded.wh, W45, now=CLEAN_NOW))[IN_FORCE]
+    assert week.message_en == (
+        "Dossiers of the period with no outcome row in force at 2025-11-09 23:59 (UTC+7), left out of the "
+        "form: 1 dossier"
+    ), week.message_en
+    # A week it does not count is not concerned.
+    assert by_key(run_checks(platform.catalogue, platform.rulebooks, loaded.wh, W46, now=CLEAN_NOW))[
+        IN_FORCE
+    ].success
+
+
+IN_FORCE = "each dossier the form counts has an outcome row in force at its end"
