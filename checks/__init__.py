@@ -35,8 +35,9 @@ consistency    open violations and outcome rows belong to dossiers with   yes
 lifecycle      no event after the dossier's end (except returned and      no
                corrections): anomalies
 freshness      newest event at most 3 days before now (or the week end)   no
-freshness      every unit with events in each of the 4 weeks before has   no
-               events in the last 7 days (a unit that fell silent)
+freshness      every unit with events in each of 4 weeks in a row has     no
+               events in the last 7 days (a unit that fell silent: named
+               every week it stays silent, up to 8 weeks)
 load_runs      every warehouse load completed or was finished by a later  yes
                load (whatever the week: an interrupted load's dossiers
                lack their violations)

@@ -26,13 +26,15 @@ from warehouse.store import epoch_us
 
 #: A week's end less this is its last second (``Inputs.newest_events``).
 _SECOND = timedelta(seconds=1)
-#: A unit with events in each of the ``ACTIVE_WEEKS`` weeks of 7 days before the last 7 days up to the
-#: reference, and none in those, fell silent (the freshness suite): a whole week, as long as a week's report,
-#: of a unit that was never silent so long before (a commune with a dossier a month is not flagged).
+#: A unit with events in each of ``ACTIVE_WEEKS`` weeks of 7 days in a row, then none in the last 7 days up to
+#: the reference, fell silent (the freshness suite): a whole week, as long as a week's report, of a unit that
+#: was never silent so long before (a commune with a dossier a month is not flagged). It is flagged every
+#: week it stays silent, up to ``SILENT_WEEKS`` weeks: two months, longer than any closure (Tết: nine days),
+#: after which its source is known to be gone, or the unit closed without a reform in the catalogue.
 ACTIVE_WEEKS = 4
+SILENT_WEEKS = 8
 _WEEK = timedelta(days=7)
 _FIRST_DAY, _LAST_DAY = date(1970, 1, 2), date(2100, 1, 1)
-_WEEK_STARTS = ("recent_from", "first_from", "second_from", "third_from", "fourth_from")
 
 #: How many events dated in the future outside the scope's frames a run reads (``Inputs.events_after``):
 #: enough to name them and count most; a clock wrong for a whole feed is counted in ``total`` all the same.
@@ -214,18 +216,23 @@ class Inputs:
         """Per unit, the newest event time in the whole warehouse not after the reference: ``now``, and for
         a week its end if earlier. An event dated in the future (a typo, a clock) would keep the data
         "fresh" for as long as it stands; an event of a later week kept a week whose events never came
-        "fresh" (a backfilled week with a gap in the feed: ops review)."""
+        "fresh" (a backfilled week with a gap in the feed: ops review). ``windows``: a bit per week of 7
+        days counted back from the reference in which the unit had events (bit 0: the last 7 days)."""
         # A week's end is the first second after it: an event then (a date-only source's next Monday
         # 00:00) is the next week's.
         reference = self.now if self.scope.week is None else min(self.now, self.scope.end - _SECOND)
-        return self._frame(
+        frame = self._frame(
             "quality_newest_events",
-            ["unit_code", "newest", "events", "recent", "weeks_before"],
+            ["unit_code", "newest", "events", "recent", "windows"],
             ["newest"],
             now=reference,
-            # The start of the last 7 days, then of each week of 7 days before them.
-            **{name: reference - (n + 1) * _WEEK for n, name in enumerate(_WEEK_STARTS)},
+            now_s=int(reference.timestamp()),
+            recent_from=reference - _WEEK,
+            week_seconds=int(_WEEK.total_seconds()),
+            # The weeks a unit silent for up to SILENT_WEEKS weeks was active in before (bits 0 to 11).
+            windows_from=reference - (SILENT_WEEKS + ACTIVE_WEEKS) * _WEEK,
         )
+        return frame.astype({"windows": "uint64", "recent": "int64"})  # typed when empty too
 
     @cached_property
     def dossier_partitions(self) -> Any:

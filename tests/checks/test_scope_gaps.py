@@ -124,3 +124,33 @@ def test_a_dossier_with_a_gap_in_its_outcome_history_at_the_weeks_end_fails_cons
 
 
 IN_FORCE = "each dossier the form counts has an outcome row in force at its end"
+
+
+@pytest.mark.parametrize(
+    ("week", "named"),
+    [("2025-W45", True), ("2025-W46", True), ("2025-W48", True), ("2025-W52", True), ("2026-W01", False)],
+)
+def test_a_unit_that_stopped_sending_is_named_every_week_until_it_sends_again(platform, loaded, week, named):
+    """The freshness check took the four weeks before the last seven days: from a unit's second silent week
+    on its silence was among them, and it passed. A unit with events in each of four weeks in a row and
+    none since is named every week, for up to 8 silent weeks; one that was never regular is not."""
+    silent = "units with events in each of the 4 weeks before have events in the last 7 days"
+    loader = loaded
+    regular = ["2025-10-07", "2025-10-14", "2025-10-21", "2025-10-29"]  # W41 to W44, then nothing
+    loader.load([e for n, day in enumerate(regular) for e in dossier(10 + n, day, unit=STOPPED)])
+    sparse = ["2025-10-07", "2025-10-21"]  # two of four weeks, then nothing
+    loader.load([e for n, day in enumerate(sparse) for e in dossier(20 + n, day, unit=SPARSE)])
+    now = datetime(2026, 2, 2, tzinfo=VN_TZ)
+    result = by_key(run_checks(platform.catalogue, platform.rulebooks, loader.wh, Week.parse(week), now=now))
+    check = result[silent]
+    assert not check.blocking and check.success is not named, check.details
+    examples = [e["unit_code"] for e in check.details.get("examples", [])]
+    assert examples == ([STOPPED] if named else []), examples
+    # It sends again: no longer named.
+    loader.load(dossier(40, "2025-12-23", unit=STOPPED))
+    again = by_key(run_checks(platform.catalogue, platform.rulebooks, loader.wh, W52, now=now))[silent]
+    assert again.success, again.details
+
+
+W52 = Week.parse("2025-W52")
+STOPPED, SPARSE = "000.10.03.H99", "000.10.04.H99"  # the clean events' units send on

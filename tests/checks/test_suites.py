@@ -412,16 +412,15 @@ def test_a_unit_that_fell_silent_for_the_week_is_a_warning(platform, wh, loader)
     assert (result.success, result.blocking, result.unexpected_count, result.element_count) == (
         False, False, 1, 1,
     )  # fmt: skip
-    assert result.details["examples"] == [{"recent": 0, "unit_code": UNIT}]
+    assert result.details["examples"] == [{"recent": 0, "unit_code": UNIT, "silent_weeks": 1}]
     assert result.message_en == (
         "Units with no event in the 7 days up to 2025-11-10 00:00 (UTC+7), though with events in each of "
-        "the 4 weeks before: 1 unit"
+        "4 weeks in a row before they stopped (named for up to 8 silent weeks): 1 unit"
     ), result.message_en
     assert result.message_vi.startswith("Đơn vị không có sự kiện nào trong 7 ngày đến 00:00 10/11/2025, dù")
-    # A week later its quiet week is among the four before: not flagged (nor is the other unit, new).
-    assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W46"), now=NOW))[
-        silent
-    ].success
+    # A week later it is still silent, and still named (the other unit, new, is not).
+    later = by_key(run_checks(platform.catalogue, platform.rulebooks, wh, Week.parse("2025-W46"), now=NOW))
+    assert later[silent].details["examples"] == [{"recent": 0, "unit_code": UNIT, "silent_weeks": 2}]
     # Its events come in: W45 passes.
     loader.load(dossier(6, "2025-11-05", unit=UNIT))
     assert by_key(run_checks(platform.catalogue, platform.rulebooks, wh, W45, now=NOW))[silent].success
