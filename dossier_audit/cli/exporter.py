@@ -48,6 +48,7 @@ from dossier_audit.cli.progress import file_progress
 from dossier_audit.jobs.exporter import (
     STDOUT,
     ExportRun,
+    amended_rulebook,
     file_logs,
     log_format,
     output,
@@ -205,7 +206,9 @@ def _from_warehouse(
                 highlight=False, markup=False,
             )  # fmt: skip
         with _writing(out) as (stream, spool):
-            run.counts = write_log(form, stream, warehouse_logs(wh, selection, run, form.render), spool)
+            amended = amended_rulebook(platform.auditor.rulebooks)
+            logs = warehouse_logs(wh, selection, run, form.render, amended=amended)
+            run.counts = write_log(form, stream, logs, spool)
     return run
 
 

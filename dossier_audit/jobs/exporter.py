@@ -43,7 +43,7 @@ from dossier_audit.whole_files import written_whole
 from inspections.audit_error import failure
 from inspections.catalogue import Catalogue
 from inspections.classification import classify
-from inspections.rulebook import Auditor
+from inspections.rulebook import Auditor, Rulebooks
 from inspections.violations import Violation
 from reporting.exports.model import (
     ByteSink,
@@ -118,9 +118,10 @@ def file_logs(
     """The selected dossiers of an events file, judged at ``as_of`` and rendered by ``render`` in the batch
     engine's workers; ``run.stats`` and ``run.units`` are final once the iterator is exhausted."""
     auditor = platform.auditor
+    amended = amended_rulebook(auditor.rulebooks)
 
     def evaluate(dossier_id: str, events: list[AnyEvent]) -> list[Any]:
-        log = dossier_log(dossier_id, events, judged(auditor, dossier_id, events, as_of))
+        log = dossier_log(dossier_id, events, judged(auditor, dossier_id, events, as_of), amended=amended)
         # A dossier left out travels as its unit code alone (for the unknown-unit check).
         return [render(log)] if selection.keeps(log) else [log.unit_code]
 
@@ -140,14 +141,22 @@ def file_logs(
             yield item
 
 
-def warehouse_logs(wh: Warehouse, selection: Selection, run: ExportRun, render: Render) -> Iterator[Rendered]:
-    """The selected dossiers the warehouse holds, with the verdicts it holds, rendered by ``render``."""
+def warehouse_logs(
+    wh: Warehouse, selection: Selection, run: ExportRun, render: Render, *, amended: bool = True
+) -> Iterator[Rendered]:
+    """The selected dossiers the warehouse holds, with the verdicts it holds, rendered by ``render``;
+    ``amended``: the platform's rulebook is v2 or later (:func:`amended_rulebook`)."""
     for stored in stored_event_log(wh):
         held = verdict(stored.as_of, stored.status, stored.rules) if stored.as_of is not None else None
-        log = dossier_log(stored.dossier_id, stored.events, held)
+        log = dossier_log(stored.dossier_id, stored.events, held, amended=amended)
         run.units.add(log.unit_code)
         if selection.keeps(log):
             yield render(log)
+
+
+def amended_rulebook(rulebooks: Rulebooks) -> bool:
+    """Whether every rulebook version of the platform reads v2's amendments (a blank notice is none)."""
+    return all(book.semantics.amended for book in rulebooks.versions)
 
 
 def qualify_shared_ids(form: Xes | Ocel, wh: Warehouse) -> frozenset[str]:

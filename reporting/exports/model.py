@@ -180,9 +180,12 @@ def local(t: datetime) -> datetime:
     return t.astimezone(VN_OFFSET)
 
 
-def dossier_log(dossier_id: str, events: Sequence[AnyEvent], judged: Verdict | None) -> DossierLog:
+def dossier_log(
+    dossier_id: str, events: Sequence[AnyEvent], judged: Verdict | None, *, amended: bool = True
+) -> DossierLog:
     """The export of one dossier from all its valid events (unique by ``event_id``, any order: they are put
-    in the platform's one event-time order, ``schemas.events.event_sort_key``)."""
+    in the platform's one event-time order, ``schemas.events.event_sort_key``). ``amended``: the rulebook
+    judging it is v2 or later (a blank notice is no notice: :func:`log_event`)."""
     ordered = sorted(events, key=event_sort_key)
     received = next((e for e in ordered if isinstance(e, Received)), None)
     submitted = next((e for e in ordered if isinstance(e, Submitted)), None)
@@ -205,13 +208,16 @@ def dossier_log(dossier_id: str, events: Sequence[AnyEvent], judged: Verdict | N
         received_at=received_at,
         due_at=local(due) if due is not None else None,
         started_on=start.date() if start is not None else date.min,
-        events=tuple(log_event(e) for e in ordered),
+        events=tuple(log_event(e, amended) for e in ordered),
         verdict=judged,
     )
 
 
-def log_event(event: AnyEvent) -> LogEvent:
-    """An event cut down to :data:`EVENT_FIELDS` (the hot loop of an export: kept plain)."""
+def log_event(event: AnyEvent, amended: bool = True) -> LogEvent:
+    """An event cut down to :data:`EVENT_FIELDS` (the hot loop of an export: kept plain). ``amended``: under
+    rulebook v2 and later a blank ``notice_id`` is no written notice (amendment 7), and is left out; v1 reads
+    only a missing one so, and the export keeps a blank one as the verdict counts it (last read of the
+    session: under v1 the export dropped notices its verdict counted as written)."""
     data = event.data
     kind = event.type.value
     attributes: list[tuple[str, Value]] = [(TYPE_ATTRIBUTE, kind)]
@@ -227,7 +233,7 @@ def log_event(event: AnyEvent) -> LogEvent:
             attributes.append((name, isinstance(value, str) and not is_blank(value)))
         elif value is None:
             continue
-        elif name == "notice_id" and is_blank(value):
+        elif name == "notice_id" and amended and is_blank(value):
             continue  # rulebook v2, amendment 7: a blank notice is no written notice (the verdict says so)
         elif typed == "integer":
             attributes.append((name, len(value)))

@@ -96,3 +96,30 @@ def test_reason_given_is_the_rules_reading_of_a_blank_reason(tmp_path: Path) -> 
     )  # fmt: skip
     trace, found = _xes(blank)
     assert "REFUSAL_NO_REASON" in trace["violations"].split(",") and found["WS-1"]["reason_given"] == "false"
+
+
+def test_under_rulebook_v1_a_blank_notice_id_is_a_notice_as_its_verdict_counts_it(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Amendment 7 is v2's: v1 reads only a missing notice as none, and its verdict has no
+    SUPPLEMENT_UNWRITTEN for a blank one; the export dropped it all the same (last read of the session).
+    From a file and from the warehouse alike."""
+    monkeypatch.setenv("DOSSIER_AUDIT_RULEBOOK_VERSION", "1")
+    events = _events(
+        tmp_path / "events.jsonl", "V1",
+        ("received", "2025-09-05T08:00:00+07:00", RECEIVED),
+        ("supplement_requested", "2025-09-06T08:00:00+07:00",
+         {"notice_id": "", "reason": "thiếu giấy", "requested_documents": ["x"]}),
+        ("supplement_completed", "2025-09-07T08:00:00+07:00", {"documents": ["x"]}),
+    )  # fmt: skip
+    trace, found = _xes(events)
+    assert "SUPPLEMENT_UNWRITTEN" not in trace.get("violations", "").split(",")
+    assert found["V1-1"]["notice_id"] == ""
+    url = f"chdb://{tmp_path}/wh"
+    for args in (["warehouse", "init"], ["warehouse", "load", str(events), "--as-of", AS_OF]):
+        ok(cli(*args, "--warehouse", url))
+    stored = json.loads(ok(cli("export", "ocel", "--warehouse", url, "--out", "-")).stdout_bytes)
+    for ocel in (_ocel(events), stored):
+        (event,) = [e for e in ocel["events"] if e["id"] == "V1-1"]
+        assert {a["name"]: a["value"] for a in event["attributes"]}["notice_id"] == ""
+        assert [o for o in ocel["objects"] if o["type"] == "notice"]
