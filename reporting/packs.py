@@ -282,17 +282,19 @@ def write_packs(
     # Dated as the week's report is: by how far its figures reach (``reach.figures_through``).
     now = datetime.now(UTC)
     figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity, now)
+    folder = out_dir / "units"
+    folder.mkdir(parents=True, exist_ok=True)
     newest = figures.ahead or figures.through
     if newest is not None and newest < local_midnight(week.start):
         # No feed's data reach into the week (``WeeklyReport.unreached``): its report has no figures and
         # asks for the feeds to be checked; a pack would send inspectors after what a clock found on data
         # that stopped before the week ("late 5 working days" of a dossier whose result never came in).
+        # The folder stays, empty: published over the week's, it takes an earlier run's packs away (kept
+        # under ``editions``), as the report command does (last read of the session).
         return []
     dated = letterhead(header, week, figures.through)
     provisional = provisional_box(t, maturity)
     days_off = calendar_box(t, wh, week, calendar, catalogue)
-    folder = out_dir / "units"
-    folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for gathered in gather_packs(catalogue, wh, week, sample_size, units, calendar):
         own = pack_dated(dated, gathered, now)
