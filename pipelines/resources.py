@@ -24,7 +24,7 @@ from bootstrap.settings import Settings, load_settings
 from inspections.weeks import Week
 from reporting.header import ReportHeader
 from warehouse import open_warehouse
-from warehouse.base import Warehouse, WarehouseUnavailable
+from warehouse.base import Warehouse, WarehouseUnreachable
 
 #: Objects lent to resources of this process, by key (see :func:`lend`).
 _LENT: dict[str, Any] = {}
@@ -141,15 +141,20 @@ class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
             yield wh
 
     @contextmanager
-    def open_for_step(self, platform: PlatformResource) -> Iterator[Warehouse]:
-        """:meth:`open` for a weekly asset's step: a step that cannot reach the warehouse server is tried
-        again (``unavailable_retries`` times, ``unavailable_wait_seconds`` apart) rather than failed at
-        once. A server restarting around Monday 07:00 left the week with no Monday report until someone
-        launched it again by hand (Dagster seat of 2026-12-08). Any other error fails the step as before."""
+    def open_for_step(self, platform: PlatformResource, retry_number: int) -> Iterator[Warehouse]:
+        """:meth:`open` for a weekly asset's step (its ``context.retry_number``): a step that cannot open a
+        connection to the warehouse server is tried again (``unavailable_retries`` times,
+        ``unavailable_wait_seconds`` apart) rather than failed at once. A server restarting around Monday
+        07:00 left the week with no Monday report until someone launched it again by hand (Dagster seat of
+        2026-12-08). A connection lost in a query (a slow one timing out as well) and any other error fail
+        the step as before, and the last try fails with the error itself: Dagster's "Exceeded max_retries"
+        named no cause (last read of the session)."""
         try:
             with self.open(platform) as wh:
                 yield wh
-        except WarehouseUnavailable as exc:
+        except WarehouseUnreachable as exc:
+            if retry_number >= self.unavailable_retries:
+                raise
             raise RetryRequested(
                 max_retries=self.unavailable_retries, seconds_to_wait=self.unavailable_wait_seconds
             ) from exc

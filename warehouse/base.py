@@ -31,6 +31,12 @@ class WarehouseUnavailable(WarehouseError):
     """The server cannot be reached (after the configured retries)."""
 
 
+class WarehouseUnreachable(WarehouseUnavailable):
+    """No connection could be opened to the server, after the configured attempts: it is down or
+    restarting, which trying again later may mend (unlike a connection lost in a query, which a slow query
+    timing out gives too)."""
+
+
 class WarehouseLocked(WarehouseError):
     """An embedded (chdb) warehouse directory is owned by another process."""
 

@@ -94,7 +94,7 @@ def build_metric_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         week = week_of(context)
         out_dir = platform.week_dir(week)
         with (
-            warehouse.open_for_step(platform) as wh,
+            warehouse.open_for_step(platform, context.retry_number) as wh,
             report_run(context, wh, "weekly_metrics", platform, week) as run,
         ):
             data = reporting_api.weekly_metrics(platform.platform().catalogue, wh, week)
@@ -125,7 +125,7 @@ def build_metric_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         week = week_of(context)
         out_dir = platform.week_dir(week)
         with (
-            warehouse.open_for_step(platform) as wh,
+            warehouse.open_for_step(platform, context.retry_number) as wh,
             report_run(context, wh, "violation_summary", platform, week) as run,
         ):
             data = reporting_api.violation_summary(platform.platform().catalogue, wh, week)

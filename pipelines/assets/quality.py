@@ -40,7 +40,7 @@ def build_quality_assets(partitions: PartitionsDefinition) -> list[AssetsDefinit
         week = week_of(context)
         out_dir = platform.week_dir(week)
         with (
-            warehouse.open_for_step(platform) as wh,
+            warehouse.open_for_step(platform, context.retry_number) as wh,
             report_run(context, wh, "data_quality", platform, week) as run,
         ):
             components = platform.platform()

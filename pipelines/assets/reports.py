@@ -45,7 +45,7 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         out_dir = platform.week_dir(week)
         lang = platform.report_lang
         with (
-            warehouse.open_for_step(platform) as wh,
+            warehouse.open_for_step(platform, context.retry_number) as wh,
             report_run(context, wh, "leadership_report", platform, week) as run,
         ):
             blocking = [r for r in quality_results.latest_results(wh, week) if r.blocking and not r.success]
@@ -91,7 +91,7 @@ def build_report_assets(partitions: PartitionsDefinition) -> list[AssetsDefiniti
         out_dir = platform.week_dir(week)
         lang = platform.report_lang
         with (
-            warehouse.open_for_step(platform) as wh,
+            warehouse.open_for_step(platform, context.retry_number) as wh,
             report_run(context, wh, "audit_packs", platform, week) as run,
         ):
             with staged(out_dir, "audit_packs") as staging:

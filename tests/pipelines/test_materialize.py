@@ -244,9 +244,13 @@ def test_a_step_that_cannot_reach_the_warehouse_server_is_tried_again(tmp_path):
     kinds = [e.event_type for e in result.all_events]
     assert not result.success and kinds.count(DagsterEventType.STEP_UP_FOR_RETRY) == 1
     assert kinds.count(DagsterEventType.STEP_RESTARTED) == 1
+    (failed,) = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    error = failed.step_failure_data.error
+    assert error is not None and "cannot connect to ClickHouse" in str(error.to_string())  # not "Exceeded"
     settings = load_settings(warehouse=url, reports_dir=tmp_path / "reports", lang="vi")
     once = materialize_week(settings, WEEK, raise_on_error=False)
-    assert not once.success
+    assert not once.success and once.failures
+    assert all("cannot connect to ClickHouse" in message for _step, message in once.failures), once.failures
 
 
 def test_a_week_materialized_in_process_leaves_the_stop_signals_handled_as_they_were(settings):
@@ -265,3 +269,32 @@ def test_a_week_materialized_in_process_leaves_the_stop_signals_handled_as_they_
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
+
+
+def test_only_a_server_that_cannot_be_reached_is_tried_again(monkeypatch):
+    """A connection lost in a query (a slow query timing out gives that too) fails the step at once: tried
+    again it would run four times, five minutes apart (last read of the session); a connection that cannot
+    be opened asks Dagster to try again, and the last try fails with the error itself."""
+    from contextlib import contextmanager
+
+    from dagster import RetryRequested
+
+    from pipelines.resources import PlatformResource, WarehouseResource
+    from warehouse.base import WarehouseUnavailable, WarehouseUnreachable
+
+    resource = WarehouseResource(url="clickhouse://default@127.0.0.1:9/x", unavailable_retries=2)
+    for error, retry_number, expected in (
+        (WarehouseUnavailable("connection lost: timed out"), 0, WarehouseUnavailable),
+        (WarehouseUnreachable("cannot connect"), 0, RetryRequested),
+        (WarehouseUnreachable("cannot connect"), 1, RetryRequested),
+        (WarehouseUnreachable("cannot connect"), 2, WarehouseUnreachable),
+    ):
+
+        @contextmanager
+        def failing(self, platform, error=error):
+            raise error
+            yield
+
+        monkeypatch.setattr(WarehouseResource, "open", failing)
+        with pytest.raises(expected), resource.open_for_step(PlatformResource(), retry_number):
+            pass

@@ -26,6 +26,7 @@ from warehouse.base import (
     Row,
     WarehouseError,
     WarehouseUnavailable,
+    WarehouseUnreachable,
     WarehouseUrl,
     not_initialised,
     redact_password,
@@ -366,7 +367,7 @@ class ServerWarehouse:
                     f"{self._where()}: the server's answer is not ClickHouse's native protocol "
                     f"({type(exc).__name__}); check the host and port"
                 ) from None
-        raise WarehouseUnavailable(
+        raise WarehouseUnreachable(
             f"cannot connect to ClickHouse at {self._parsed.host}:{self._parsed.port} "
             f"after {attempts} attempt(s): {last}"
         )
