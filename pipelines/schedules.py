@@ -141,10 +141,16 @@ def _rebuilt(context: ScheduleEvaluationContext, week: Week) -> bool:
     runs = context.instance.get_runs(filters=RunsFilter(tags=tags), limit=20)
     if any(run.status not in _GAVE_UP | {DagsterRunStatus.SUCCESS} for run in runs):
         return True  # queued, starting or running: it may build it
+    # A final run that failed after its report (its packs failed) rebuilds the week whole when asked
+    # again: its report does not count (last read of the session). A manual run's, or a successful one's,
+    # does.
+    failed = {run.run_id for run in runs if run.status in _GAVE_UP}
     built = context.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=_REPORT, asset_partitions=[key_of_week(week)]), limit=20
     )
     for record in built.records:
+        if record.run_id in failed:
+            continue
         materialization = record.asset_materialization
         final = materialization.metadata.get("final") if materialization is not None else None
         if final is not None and getattr(final, "value", final) is True:

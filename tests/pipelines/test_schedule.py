@@ -170,10 +170,37 @@ def _ticks_on_runs(instance, friday: datetime) -> None:
         report = partial(AssetMaterialization, asset_key="leadership_report", partition="2025-11-03")
         fresh.report_runless_asset_event(report(metadata={"final": False}))
         assert final_tick(friday + timedelta(days=1), instance=fresh)[0] == ["2025-11-03"]
-        fresh.report_runless_asset_event(report(metadata={"final": True}))
+        # A final run that failed after its report came out final (its packs failed): asked for again.
+        failed = str(uuid4())
+        fresh.add_run(
+            DagsterRun(
+                job_name=WEEKLY_JOB,
+                run_id=failed,
+                status=DagsterRunStatus.FAILURE,
+                tags={"dossier_audit/final": "true", "dossier_audit/week": "2025-W45"},
+            )
+        )
+        _materialized(fresh, failed, report(metadata={"final": True}))
+        assert final_tick(friday + timedelta(days=2), instance=fresh)[0] == ["2025-11-03"]
+        fresh.report_runless_asset_event(report(metadata={"final": True}))  # e.g. a manual run's
         assert final_tick(friday + timedelta(days=2), instance=fresh) == (
             [], "the final reports of 2025-W45 are built or being built"
         )  # fmt: skip
+
+
+def _materialized(instance, run_id: str, materialization) -> None:
+    """Store ``materialization`` as an event of run ``run_id``, as a step of that run stores it."""
+    import time
+
+    from dagster import DagsterEvent, DagsterEventType, EventLogEntry
+    from dagster._core.events import StepMaterializationData
+
+    event = DagsterEvent(
+        event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value, job_name=WEEKLY_JOB,
+        event_specific_data=StepMaterializationData(materialization),
+    )  # fmt: skip
+    instance.store_event(EventLogEntry(error_info=None, level="debug", user_message="", run_id=run_id,
+                                       timestamp=time.time(), dagster_event=event))  # fmt: skip
     # Another week's run does not count for this one.
     assert final_tick(datetime(2025, 11, 21, 7, tzinfo=VN_TZ), instance=instance)[0] == ["2025-11-10"]
 
