@@ -21,8 +21,8 @@ uniqueness     events.event_id is stored with one fingerprint (raw rows:  yes
                FINAL merges two contents under one sorting key)
 vocabulary     events.type, channel per event type; dossiers.channel,     yes
                end_type; violations' (rule, severity) in the rulebook
-event_time     events.occurred_at <= now + 5 min (the scope's dossiers,   yes
-               and any stored event whatever the scope)
+event_time     events.occurred_at <= now + 5 min (the scope's dossiers)   yes
+event_time     the same, in any other stored dossier (the first 1,000)    no
 event_time     events.occurred_at >= 2015-01-01                           no
 due_dates      dossiers.due_at >= received_at                             yes
 catalogue      events.unit_code, dossiers.unit_code (the week's form's    yes

@@ -105,7 +105,7 @@ def test_cli_passes_stores_and_prints_json(url):
     assert result.exit_code == 0, result.stderr
     run = orjson.loads(result.stdout)
     assert (run["week"], run["success"], run["blocking_failures"]) == ("2025-W45", True, 0)
-    assert len(run["results"]) == 23  # the last: load_runs (every load completed)
+    assert len(run["results"]) == 24  # the last: load_runs (every load completed)
     assert run["results"][0]["message_vi"] == "Mã sự kiện không trùng (12 bản ghi sự kiện)"
     assert "Kiểm tra chất lượng dữ liệu" in result.stderr and "tuần 2025-W45" in result.stderr
     with open_warehouse(url) as wh:
