@@ -70,9 +70,11 @@ def test_uniqueness_same_event_id_under_two_dossiers(platform, wh, loader):
         run = run_checks(platform.catalogue, platform.rulebooks, wh, week, now=NOW)
         result = by_key(run)["events.event_id is unique"]
         assert not result.success and result.blocking and result.unexpected_count == 2, week
-        # Under another dossier it is another content too (the raw rows' check).
+        # Under another dossier it is another content too: the raw rows' check, which reads the scope's own
+        # rows, sees both copies only in a run of the whole warehouse (a week's is the check above's).
         versions = by_key(run)["events.event_id is stored with one content"]
-        assert run.blocking_failures == [result, versions] and versions.unexpected_count == 1
+        expected = [result, versions] if week is None else [result]
+        assert run.blocking_failures == expected and versions.unexpected_count == (week is None)
         assert {e["dossier_id"] for e in result.details["examples"]} == {
             events[0].dossier_id,
             stray.dossier_id,
