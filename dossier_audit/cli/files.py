@@ -342,6 +342,8 @@ def _metrics_warehouse(
 ) -> None:
 
     def go() -> dict[str, Any]:
+        from reporting.gather import newest_event
+
         start, end = parse_date(from_), parse_date(to)
         if end <= start:
             raise UsageError(f"--to ({to}) must be after --from ({from_})")
@@ -350,6 +352,7 @@ def _metrics_warehouse(
             known_stored_unit(wh, platform.catalogue, unit)
             _say_merged(platform.catalogue, unit, end, below)
             warn_unfinished_loads(wh, "the dossiers it was loading may be missing from these figures")
+            warn_after_every_event(local_midnight(end), newest_event(wh), "the warehouse")
             return metrics_warehouse(platform, wh, start, end, unit=unit, below=below).to_json_dict()
 
     figures = guarded(go)

@@ -64,8 +64,9 @@ def say_adopted(warning: str) -> None:
 _PAST_THE_DATA = timedelta(days=7)
 
 
-def warn_after_every_event(end: datetime, latest: datetime | None) -> None:
-    """A warning line when a period ends more than a week after the file's newest valid event (``latest``):
+def warn_after_every_event(end: datetime, latest: datetime | None, holder: str = "the file") -> None:
+    """A warning line when a period ends more than a week after the newest valid event of ``holder`` (the
+    file, or the warehouse: ``latest``):
     every dossier still open in the file is judged at the period's end, overdue where due before it (a
     period in March 2026 of a file ending in October 2025 read "195 carried over, 194 overdue" without a
     word: CLI seat of 2026-12-08)."""
@@ -74,7 +75,7 @@ def warn_after_every_event(end: datetime, latest: datetime | None) -> None:
     newest = latest.astimezone(VN_TZ)
     err.print(
         f"[bold yellow]warning:[/] the period ends at {end.astimezone(VN_TZ).isoformat()}, more than a week "
-        f"after the file's newest event ({newest.isoformat()}): every dossier still open in the file is "
+        f"after {holder}'s newest event ({newest.isoformat()}): every dossier still open in {holder} is "
         "judged at the period's end, as overdue where it was due before it; end the period sooner for the "
         "figures the data support",
         highlight=False,

@@ -860,3 +860,15 @@ def test_metrics_says_a_period_ending_past_the_data(period: tuple[str, str], sai
     result = cli("metrics", str(EXAMPLES), "--from", period[0], "--to", period[1], "--json")
     assert result.exit_code == 0, result.stderr
     assert ("after the file's newest event (2025-11-18T09:00:00+07:00)" in result.stderr) is said
+
+
+def test_metrics_of_the_warehouse_says_a_period_ending_past_its_data(tmp_path: Path) -> None:
+    """As ``metrics FILE`` does (last read of the session: only the file's path said it)."""
+    url = f"chdb://{tmp_path}/wh"
+    for args in (["warehouse", "init"], ["warehouse", "load", str(EXAMPLES), "--as-of", "2025-11-20"]):
+        assert cli(*args, "--warehouse", url).exit_code == 0
+    late = cli("metrics", "--warehouse", url, "--from", "2026-03-02", "--to", "2026-03-09", "--json")
+    said = "after the warehouse's newest event (2025-11-18T09:00:00+07:00)"
+    assert late.exit_code == 0 and said in late.stderr
+    within = cli("metrics", "--warehouse", url, "--from", "2025-11-17", "--to", "2025-11-24", "--json")
+    assert within.exit_code == 0 and "newest event" not in within.stderr
