@@ -142,13 +142,13 @@ class WarehouseResource(ConfigurableResource):  # type: ignore[type-arg]
 
     @contextmanager
     def open_for_step(self, platform: PlatformResource, retry_number: int) -> Iterator[Warehouse]:
-        """:meth:`open` for a weekly asset's step (its ``context.retry_number``): a step that cannot open a
-        connection to the warehouse server is tried again (``unavailable_retries`` times,
-        ``unavailable_wait_seconds`` apart) rather than failed at once. A server restarting around Monday
-        07:00 left the week with no Monday report until someone launched it again by hand (Dagster seat of
-        2026-12-08). A connection lost in a query (a slow one timing out as well) and any other error fail
-        the step as before, and the last try fails with the error itself: Dagster's "Exceeded max_retries"
-        named no cause (last read of the session)."""
+        """:meth:`open` for a weekly asset's step (its ``context.retry_number``): a step that finds the
+        warehouse server down (``WarehouseUnreachable``: no connection, or one refused, reset or closed in a
+        query) is tried again (``unavailable_retries`` times, ``unavailable_wait_seconds`` apart) rather
+        than failed at once. A server restarting around Monday 07:00 left the week with no Monday report
+        until someone launched it again by hand (Dagster seat of 2026-12-08). A query that timed out (a slow
+        one would only time out again) and any other error fail the step as before, and the last try fails
+        with the error itself: Dagster's "Exceeded max_retries" named no cause (reads of the session)."""
         try:
             with self.open(platform) as wh:
                 yield wh

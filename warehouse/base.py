@@ -32,9 +32,9 @@ class WarehouseUnavailable(WarehouseError):
 
 
 class WarehouseUnreachable(WarehouseUnavailable):
-    """No connection could be opened to the server, after the configured attempts: it is down or
-    restarting, which trying again later may mend (unlike a connection lost in a query, which a slow query
-    timing out gives too)."""
+    """The server is down or restarting: no connection could be opened after the configured attempts, or
+    one was refused, reset or closed in a query. Trying again later may mend it, unlike a connection that
+    timed out, which a slow query gives too."""
 
 
 class WarehouseLocked(WarehouseError):

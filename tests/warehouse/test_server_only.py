@@ -7,11 +7,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from clickhouse_driver import errors  # type: ignore[import-untyped]
 
-from tests.warehouse.server import ClickHouseServer, free_port
+from tests.warehouse.server import ClickHouseServer, free_port, start_server
 from warehouse import open_warehouse
 from warehouse.backends.server import ServerWarehouse
 from warehouse.base import WarehouseError, WarehouseUnavailable, parse_url
@@ -237,3 +238,30 @@ def test_instants_given_to_a_server_in_another_time_zone_are_read_as_the_same_in
         assert wh.query("SELECT n FROM instants WHERE at IN %(t)s", {"t": (stored[1],)}) == [(2,)]
         (back,) = wh.query("SELECT at FROM instants WHERE n = 1")[0]
         assert back == stored[0]
+
+
+def test_a_server_gone_in_a_query_is_unreachable_a_timeout_is_not(tmp_path: Path) -> None:
+    """A server stopped between two queries of one session: the next query loses its connection, refused by
+    the driver's own reconnect, which says the server is down (``WarehouseUnreachable``, which a weekly
+    step tries again: a short restart in the middle of a step failed the run at once, read of the session);
+    a query that timed out is only ``WarehouseUnavailable`` (a slow query would time out again)."""
+    from warehouse.base import WarehouseUnreachable
+
+    server = start_server(tmp_path / "server")
+    try:
+        with open_warehouse(server.url("default") + "?retries=0") as wh:
+            assert wh.query("SELECT 1") == [(1,)]
+            server.stop()
+            with pytest.raises(WarehouseUnreachable, match=r"connection lost|cannot connect"):
+                wh.query("SELECT 1")
+    finally:
+        server.stop()
+    slow = ServerWarehouse(parse_url("clickhouse://default@127.0.0.1:9/default"))
+    slow._connect = lambda client: None  # type: ignore[method-assign]  # as if connected
+
+    def timed_out() -> None:
+        raise errors.SocketTimeoutError("timed out")
+
+    with pytest.raises(WarehouseUnavailable) as caught:
+        slow._run(slow._client, timed_out)
+    assert not isinstance(caught.value, WarehouseUnreachable)

@@ -40,6 +40,8 @@ from warehouse.binding import (
 )
 
 _CONNECTION_ERRORS = (errors.NetworkError, errors.SocketTimeoutError, EOFError, OSError)
+#: Of those, the ones a slow answer gives too (``_run``).
+_TIMEOUTS = (errors.SocketTimeoutError, TimeoutError)
 # What the driver raises while encoding a value that does not fit its column type.
 _VALUE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, struct.error, errors.TypeMismatchError)
 #: What the driver raises, beside its own errors, reading an answer that is not its protocol (text in
@@ -324,9 +326,10 @@ class ServerWarehouse:
         except errors.ServerException as exc:
             raise WarehouseError(f"{self._where()}: {self._redact(_server_message(exc))}") from None
         except _CONNECTION_ERRORS as exc:
-            raise WarehouseUnavailable(
-                f"{self._where()}: connection lost: {self._redact(str(exc))}"
-            ) from None
+            # The server went away (refused, reset, closed): down or restarting, which trying again may mend;
+            # a timeout may be a slow query, which would only time out again (``WarehouseUnreachable``).
+            lost = WarehouseUnavailable if isinstance(exc, _TIMEOUTS) else WarehouseUnreachable
+            raise lost(f"{self._where()}: connection lost: {self._redact(str(exc))}") from None
         except errors.Error as exc:
             raise WarehouseError(f"{self._where()}: {self._redact(_server_message(exc))}") from None
         except _GARBLED as exc:  # an answer to the query that is not ClickHouse's protocol
