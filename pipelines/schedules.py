@@ -144,7 +144,10 @@ def _rebuilt(context: ScheduleEvaluationContext, week: Week) -> bool:
     # A final run that failed after its report (its packs failed) rebuilds the week whole when asked
     # again: its report does not count (last read of the session). A manual run's, or a successful one's,
     # does.
-    failed = {run.run_id for run in runs if run.status in _GAVE_UP}
+    # A run re-executed from its failed step reuses the steps that succeeded (the report) from the run it
+    # comes from: once it succeeds, that run's report counts (third read of the session).
+    mended = {run.root_run_id for run in runs if run.status == DagsterRunStatus.SUCCESS and run.root_run_id}
+    failed = {run.run_id for run in runs if run.status in _GAVE_UP} - mended
     built = context.instance.fetch_materializations(
         AssetRecordsFilter(asset_key=_REPORT, asset_partitions=[key_of_week(week)]), limit=20
     )

@@ -182,6 +182,16 @@ def _ticks_on_runs(instance, friday: datetime) -> None:
         )
         _materialized(fresh, failed, report(metadata={"final": True}))
         assert final_tick(friday + timedelta(days=2), instance=fresh)[0] == ["2025-11-03"]
+        # Re-executed from its failed step, it reuses that report: once the re-run succeeds, it counts.
+        with persistent_instance() as again:
+            tags = {"dossier_audit/final": "true", "dossier_audit/week": "2025-W45"}
+            again.add_run(DagsterRun(job_name=WEEKLY_JOB, run_id=failed, status=DagsterRunStatus.FAILURE,
+                                     tags=tags))  # fmt: skip
+            _materialized(again, failed, report(metadata={"final": True}))
+            rerun = DagsterRun(job_name=WEEKLY_JOB, run_id=str(uuid4()), status=DagsterRunStatus.SUCCESS,
+                               tags=tags, parent_run_id=failed, root_run_id=failed)  # fmt: skip
+            again.add_run(rerun)
+            assert final_tick(friday + timedelta(days=2), instance=again)[0] == []
         fresh.report_runless_asset_event(report(metadata={"final": True}))  # e.g. a manual run's
         assert final_tick(friday + timedelta(days=2), instance=fresh) == (
             [], "the final reports of 2025-W45 are built or being built"
