@@ -12,7 +12,7 @@ passed, so only the weekly runs made meanwhile can name it (review: a W41 dossie
 and W42). It warns without blocking: those events change no figure of the week checked, and blocking there
 marked every weekly report "built on failed data", and withheld it under ``halt_on_blocking_failure``, for
 as long as one mistyped year stayed stored (last read of the session); a run of the whole warehouse, or of
-their own week, blocks on them.
+a week whose dossiers include theirs, blocks on them.
 """
 
 from __future__ import annotations
