@@ -153,7 +153,7 @@ class PartitionState:
         for d, us in touched.items():
             if us > w:
                 self._schedule(self.dossiers[d], us, out)
-        due.update(self._pop_due(w, out))
+        due.update(self._pop_due(w))
         self._evaluate_many(due, w, out)
         out.as_of_us = w
         note_candidates(self.candidates, self.dossiers, touched)
@@ -164,7 +164,7 @@ class PartitionState:
         out = Outcome(watermark_moved=self.watermark.advance_to(to_us_))
         w = self.watermark.value
         assert w is not None
-        self._evaluate_many(set(self._pop_due(w, out)), w, out)
+        self._evaluate_many(set(self._pop_due(w)), w, out)
         out.as_of_us = w
         return out
 
@@ -231,18 +231,13 @@ class PartitionState:
             heapq.heappush(self.timers, (due_us, state.dossier_id))
             out.dirty.add(state.dossier_id)
 
-    def _pop_due(self, w: int, out: Outcome) -> Iterator[str]:
-        """The dossiers whose timer the watermark ``w`` passed, each timer cleared. A cleared timer is a
-        change of the stored state: a dossier whose evaluation then sets no new one and publishes nothing
-        new kept its past deadline in the changelog, which a restore pushed again (an evaluation more, and
-        an ended dossier not evicted meanwhile: the detector seat of 2026-12-08)."""
+    def _pop_due(self, w: int) -> Iterator[str]:
         timers = self.timers
         while timers and timers[0][0] <= w:
             due_us, dossier_id = heapq.heappop(timers)
             state = self.dossiers.get(dossier_id)
             if state is not None and state.due_us == due_us:  # else superseded (lazy deletion)
                 state.due_us = None
-                out.dirty.add(dossier_id)
                 yield dossier_id
 
     def _evaluate_many(self, dossier_ids: Iterable[str], at_us: int, out: Outcome) -> None:
