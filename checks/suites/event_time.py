@@ -95,7 +95,7 @@ def elsewhere(now: datetime, total: int) -> Check:
     return Check(
         expectation="events.occurred_at is not in the future, in any other dossier",
         column="occurred_at",
-        blocking=False,  # no figure of the week checked: named in every weekly run, blocking in its own
+        blocking=False,  # changes no figure of the week checked (blocking in a run whose scope holds it)
         build=lambda E: E.ExpectColumnValuesToBeBetween(column="occurred_epoch", max_value=latest_s),
         fail_vi="Sự kiện của hồ sơ khác mang thời điểm ở tương lai (sau {limit}): {n}",
         fail_en="Events of other dossiers dated in the future (after {limit}): {n}",

@@ -15,8 +15,9 @@ runner = CliRunner()
 UNIT = "000.10.01.H99"
 
 
-def _stopped_file(path: Path) -> None:
-    """Two dossiers of a feed that stopped on 28/10/2025 (W44): one due 4/11 (W45) with no result."""
+def _stopped_warehouse(tmp_path: Path) -> str:
+    """A warehouse (its URL) loaded at 12/11/2025 with two dossiers of a feed that stopped on 28/10/2025
+    (W44): one due 4/11 (W45) with no result."""
     common = {"schema_version": 1, "unit_code": UNIT, "actor": "cb-014"}
     lines = [
         {**common, "event_id": "u-1", "dossier_id": f"{UNIT}-251027-0001", "type": "received",
@@ -28,7 +29,13 @@ def _stopped_file(path: Path) -> None:
          "data": {"procedure_code": "1.004222", "channel": "online", "due_at": "2025-10-30T17:00:00+07:00",
                   "documents": ["CT01"]}},
     ]  # fmt: skip
+    path = tmp_path / "stopped.jsonl"
     path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    url = f"chdb://{tmp_path}/wh"
+    for args in (["warehouse", "init"], ["warehouse", "load", str(path), "--as-of", "2025-11-12"]):
+        done = runner.invoke(app, [*args, "--warehouse", url])
+        assert done.exit_code == 0, done.stderr
+    return url
 
 
 def test_a_week_no_data_reach_has_no_audit_packs(tmp_path: Path) -> None:
@@ -36,12 +43,7 @@ def test_a_week_no_data_reach_has_no_audit_packs(tmp_path: Path) -> None:
     12/11 found it late in W45. W45's report has no figures and asks for the feeds to be checked; its pack
     listed "late 5 working days, no apology" for the ward (the last read of 2026-12-07): none is written.
     W44, which the data reach, keeps its pack."""
-    path = tmp_path / "stopped.jsonl"
-    _stopped_file(path)
-    url = f"chdb://{tmp_path}/wh"
-    for args in (["warehouse", "init"], ["warehouse", "load", str(path), "--as-of", "2025-11-12"]):
-        done = runner.invoke(app, [*args, "--warehouse", url])
-        assert done.exit_code == 0, done.stderr
+    url = _stopped_warehouse(tmp_path)
     for week, packs in (("2025-W45", 0), ("2025-W44", 1)):
         out = tmp_path / week
         result = runner.invoke(app, ["report", "--warehouse", url, "--week", week, "--out", str(out)])
@@ -60,12 +62,7 @@ def test_publishing_a_week_no_data_reach_takes_earlier_packs_away(tmp_path: Path
     from reporting.staging import publish, staged
     from warehouse import open_warehouse
 
-    path = tmp_path / "stopped.jsonl"
-    _stopped_file(path)
-    url = f"chdb://{tmp_path}/wh"
-    for args in (["warehouse", "init"], ["warehouse", "load", str(path), "--as-of", "2025-11-12"]):
-        done = runner.invoke(app, [*args, "--warehouse", url])
-        assert done.exit_code == 0, done.stderr
+    url = _stopped_warehouse(tmp_path)
     week_dir = tmp_path / "2025-W45"
     earlier = week_dir / "units" / f"{UNIT}.html"
     earlier.parent.mkdir(parents=True)
