@@ -28,7 +28,7 @@ from inspections.catalogue import Catalogue
 from inspections.classification import local_midnight
 from inspections.metrics import ReportingForm, period_as_of
 from inspections.weeks import Week
-from schemas.events import LIFECYCLE_RANK
+from schemas.events import stored_event_key
 from warehouse.base import Warehouse, WarehouseError
 from warehouse.binding import TextSet
 from warehouse.cases import CaseCounts, CaseKey, case_counts, case_states_of
@@ -323,8 +323,7 @@ def timelines(wh: Warehouse, dossier_ids: Iterable[str]) -> dict[str, list[Timel
             load_sql("report_dossier_events"), {"ids": TextSet(chunk)}
         ):
             event = TimelineEvent(event_id, type_, occurred_at, unit_code, actor, orjson.loads(data or "{}"))
-            rank = LIFECYCLE_RANK.get(type_, len(LIFECYCLE_RANK))
-            rows[dossier_id].append(((occurred_at, int(us), rank, event_id), event))
+            rows[dossier_id].append((stored_event_key(occurred_at, us, type_, event_id), event))
     first = itemgetter(0)  # the sort key, not the event (events do not compare)
     return {dossier: [event for _, event in sorted(found, key=first)] for dossier, found in rows.items()}
 

@@ -21,7 +21,7 @@ from reporting.calendar_note import CalendarNote, calendar_note
 from reporting.counting import relative_change
 from reporting.header import Letterhead, ReportHeader, letterhead
 from reporting.i18n import Texts
-from reporting.reach import Maturity, MaturityRule, week_figures, week_maturity
+from reporting.reach import Maturity, MaturityRule, unreached, week_figures, week_maturity
 from reporting.report_json import Names
 from reporting.rulebook_note import rulebook_lines, week_rulebook_versions
 from warehouse.base import Warehouse
@@ -125,8 +125,7 @@ class WeeklyReport:
         form would count the dossiers still open when the feeds stopped as overdue, and its findings send
         inspectors to units on no evidence (review of the documents, 2026-12-07: a week after a feed
         outage read "1,1 % on time, 174 overdue" and proposed three communes for inspection)."""
-        newest = self._newest
-        return newest is not None and newest < local_midnight(self.week.start)
+        return unreached(self.week, self._newest)
 
     @property
     def _newest(self) -> datetime | None:

@@ -31,7 +31,7 @@ from reporting.pack_notes import onsite_note, sample_onsite
 from reporting.pack_texts import pack_text, signing_team
 from reporting.pack_timelines import timeline_table
 from reporting.pack_xlsx import write_pack_xlsx
-from reporting.reach import Maturity, figures_and_maturity
+from reporting.reach import Maturity, figures_and_maturity, unreached
 from reporting.to_review import week_to_review
 from reporting.visible import visible
 from warehouse.base import Warehouse, WarehouseError
@@ -284,8 +284,7 @@ def write_packs(
     figures, maturity = figures_and_maturity(t, catalogue, wh, week, header.maturity, now)
     folder = out_dir / "units"
     folder.mkdir(parents=True, exist_ok=True)
-    newest = figures.ahead or figures.through
-    if newest is not None and newest < local_midnight(week.start):
+    if unreached(week, figures.ahead or figures.through):
         # No feed's data reach into the week (``WeeklyReport.unreached``): its report has no figures and
         # asks for the feeds to be checked; a pack would send inspectors after what a clock found on data
         # that stopped before the week ("late 5 working days" of a dossier whose result never came in).

@@ -112,6 +112,12 @@ class WeekFigures:
     ahead: datetime | None
 
 
+def unreached(week: Week, newest: datetime | None) -> bool:
+    """Whether no feed's data reach into ``week``: the newest stored event (``newest``: of any feed, else
+    how far all reach) is before its first instant. Such a week has no figures, and no packs."""
+    return newest is not None and newest < local_midnight(week.start)
+
+
 def week_figures(
     catalogue: Catalogue, wh: Warehouse, week: Week, rule: MaturityRule, as_of: datetime
 ) -> WeekFigures:

@@ -359,6 +359,13 @@ def event_sort_key(event: AnyEvent) -> tuple[datetime, int, str]:
     return (event.occurred_at, LIFECYCLE_RANK[event.type], event.event_id)
 
 
+def stored_event_key(occurred_at: datetime, micro: int, kind: str, event_id: str) -> tuple[Any, ...]:
+    """:func:`event_sort_key` of a stored event's columns (its instant to the second, the microseconds, its
+    type, its id), for the views that list stored events (the packs' and the console's timelines); a type
+    the contract no longer has sorts after the others of its instant."""
+    return occurred_at, int(micro), LIFECYCLE_RANK.get(kind, len(LIFECYCLE_RANK)), event_id
+
+
 def event_id_sort_key(event: AnyEvent) -> tuple[datetime, str]:
     """Rulebook v1's order (ties by ``event_id`` alone), kept so that v1 verdicts stay reproducible."""
     return (event.occurred_at, event.event_id)

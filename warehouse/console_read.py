@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from schemas.events import LIFECYCLE_RANK
+from schemas.events import stored_event_key
 from warehouse.base import Warehouse
 from warehouse.cases import CaseKey, key_texts
 from warehouse.queries import load_sql
@@ -187,13 +187,12 @@ def stored_dossier(wh: Warehouse, dossier_id: str) -> StoredDossier | None:
     return StoredDossier(dossier_id, sorted(_one_per_id(events), key=_event_time_order), facts, violations)
 
 
-def _event_time_order(event: StoredEvent) -> tuple[datetime, int, int, str]:
+def _event_time_order(event: StoredEvent) -> tuple[Any, ...]:
     """The platform's event-time order (``schemas.events.event_sort_key``: instant, lifecycle rank,
     ``event_id``), as the packs' timeline (``reporting.gather.timelines``): by ``event_id`` alone, the
     console showed an apology after the result of the same instant that the packs and the audit put before
     it (the last read of 2026-12-07)."""
-    rank = LIFECYCLE_RANK.get(event.type, len(LIFECYCLE_RANK))
-    return event.occurred_at, event.occurred_at_us, rank, event.event_id
+    return stored_event_key(event.occurred_at, event.occurred_at_us, event.type, event.event_id)
 
 
 def _one_per_id(events: Iterable[StoredEvent]) -> list[StoredEvent]:
