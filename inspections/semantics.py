@@ -82,3 +82,9 @@ def is_blank(text: str | None) -> bool:
     zero-width space (Cf) or an information separator (Cc) is not one. v1's "blank ``reason``" is read
     the same way."""
     return text is None or not text.strip(WHITE_SPACE)
+
+
+def notice_absent(notice_id: str | None, *, amended: bool) -> bool:
+    """Whether a written notice is missing: null, or under v2 and later (``amended``) blank too
+    (amendment 7). The rules' reading, which the exports follow (``reporting.exports.model.log_event``)."""
+    return is_blank(notice_id) if amended else notice_id is None

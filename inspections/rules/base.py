@@ -10,7 +10,7 @@ from typing import Any, Literal
 from inspections.classification import Classification, classify
 from inspections.deadlines import LegalDue, legal_due
 from inspections.ports import CalendarPort, CataloguePort, ProcedurePort
-from inspections.semantics import RuleParams, Semantics, is_blank
+from inspections.semantics import RuleParams, Semantics, notice_absent
 from inspections.timeline import DossierFacts
 from inspections.violations import Kind, Severity
 from schemas.events import AnyEvent
@@ -81,7 +81,7 @@ class RuleInput:
 
     def absent(self, notice_id: str | None) -> bool:
         """Whether a written notice is missing: null, or under v2 blank too (amendment 7)."""
-        return is_blank(notice_id) if self.amended else notice_id is None
+        return notice_absent(notice_id, amended=self.amended)
 
     def legal_due(self, start: datetime) -> LegalDue | None:
         """The procedure's legal due date counted from ``start`` under this version (``None``: no limit

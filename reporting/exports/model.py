@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Literal, NamedTuple, Protocol
 
-from inspections.semantics import is_blank
+from inspections.semantics import is_blank, notice_absent
 from reporting.i18n import Texts
 from schemas.events import AnyEvent, EventType, Received, Submitted, event_sort_key
 
@@ -233,7 +233,7 @@ def log_event(event: AnyEvent, amended: bool = True) -> LogEvent:
             attributes.append((name, isinstance(value, str) and not is_blank(value)))
         elif value is None:
             continue
-        elif name == "notice_id" and amended and is_blank(value):
+        elif name == "notice_id" and notice_absent(value, amended=amended):
             continue  # rulebook v2, amendment 7: a blank notice is no written notice (the verdict says so)
         elif typed == "integer":
             attributes.append((name, len(value)))
